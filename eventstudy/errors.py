@@ -1,0 +1,46 @@
+"""Errors that carry the file, row and field of bad input.
+
+The command line turns an :class:`InputError` into one line on stderr and exit status 2;
+notebooks get the exception with its attributes.
+"""
+
+from __future__ import annotations
+
+
+class EventStudyError(Exception):
+    """Base class for errors the command line reports without a traceback."""
+
+
+class InputError(EventStudyError):
+    """Bad user input: names the file, the row (1-based, header is row 1) and the field.
+
+    Parameters
+    ----------
+    path
+        The file that holds the bad input.
+    message
+        What is wrong, in a few words.
+    row
+        Line number in the file (the header is line 1), if the problem is in one row.
+    field
+        Column name, if the problem is in one field.
+    """
+
+    def __init__(self, path: str, message: str, *, row: int | None = None, field: str | None = None) -> None:
+        self.path = str(path)
+        self.row = row
+        self.field = field
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field is not None:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+
+class DataUnavailableError(EventStudyError):
+    """Prices or shares that a study needs are not in the cache (offline) or not at the source."""

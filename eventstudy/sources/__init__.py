@@ -1,0 +1,1 @@
+"""Price and shares sources (online)."""

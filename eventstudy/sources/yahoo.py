@@ -1,0 +1,315 @@
+"""Daily prices and share counts from Yahoo Finance, through yfinance.
+
+These are the only functions that reach the network. Each takes an injectable fetcher so
+that tests can hand in frames shaped like yfinance's output without a connection.
+
+yfinance reports most failures (unknown or delisted symbols, ranges without data, bad
+responses) by logging an error and returning an empty frame or ``None`` instead of raising.
+Every such case, and every exception raised by yfinance, becomes a
+:class:`~eventstudy.errors.DataUnavailableError` naming the symbol and the range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import DataUnavailableError
+from eventstudy.store import PRICE_COLUMNS
+
+__all__ = ["fetch_prices", "fetch_shares", "price_provenance"]
+
+
+SHARES_FILING = "Yahoo get_shares_full (vendor figure, NOT cover)"
+ADJUSTMENT = "auto_adjust=False: close split-adjusted, adj_close split- and dividend-adjusted"
+
+_YAHOO_COLUMNS = {
+    "Open": "open",
+    "High": "high",
+    "Low": "low",
+    "Close": "close",
+    "Adj Close": "adj_close",
+    "Volume": "volume",
+}
+_PRICE_FIELDS = ["open", "high", "low", "close", "adj_close"]
+
+
+def fetch_prices(
+    symbol: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    history: Callable[..., pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Daily prices of one symbol from Yahoo, normalised for the price cache.
+
+    Parameters
+    ----------
+    symbol
+        Yahoo ticker symbol, e.g. ``"ORCL"``.
+    start, end
+        First and last trading date wanted, both inclusive.
+    history
+        Callable that takes the keyword arguments ``start``, ``end`` (``YYYY-MM-DD``
+        strings, ``end`` exclusive), ``interval="1d"``, ``auto_adjust=False`` and
+        ``actions=False`` and returns the frame yfinance returns. ``None`` (default) uses
+        ``yfinance.Ticker(symbol).history``, importing yfinance only when called.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``date, open, high, low, close, adj_close, volume`` with a default
+        RangeIndex, sorted by ``date`` with unique dates. ``date`` is ``datetime64[ns]``,
+        tz-naive, the exchange-local trading date at midnight; the other columns are
+        float64. ``close`` is split-adjusted, ``adj_close`` split- and dividend-adjusted.
+
+    Raises
+    ------
+    DataUnavailableError
+        If yfinance raises, returns nothing, returns only empty rows, lacks one of the
+        required columns, or returns a frame not indexed by date or with duplicate dates.
+    ValueError
+        If ``start`` is after ``end``.
+
+    Notes
+    -----
+    ``Ticker.history`` is used rather than ``yf.download``: ``download`` is a threaded
+    multi-ticker wrapper that calls ``Ticker.history`` for each symbol, returns MultiIndex
+    ``(Price, Ticker)`` columns even for one symbol and drops the time zone of daily data
+    (yfinance issue #2193); the maintainers point single-symbol users to
+    ``Ticker.history`` (yfinance PR #2102). Frames from ``download`` are still accepted:
+    MultiIndex columns in either level order are reduced to the requested symbol and a
+    tz-naive index is taken as the local trading date.
+
+    ``auto_adjust`` defaults to True in yfinance, which folds dividends into OHLC and drops
+    ``Adj Close`` (yfinance docs, "Price adjustment"), so it is passed as False. yfinance's
+    ``end`` is exclusive (``PriceHistory.history`` reference), so ``end + 1 day`` is
+    passed.
+
+    Rows are kept as returned, without filling; a row whose five price fields are all NaN
+    is dropped. yfinance itself already drops rows whose fields are all NaN or zero (its
+    default ``keepna=False``) and repeated timestamps (keeping the first); rows with some
+    NaN fields are kept here with NaN.
+    """
+    _check_range(start, end)
+    where = _where(symbol, start, end)
+    kwargs = {
+        "start": f"{start:%Y-%m-%d}",
+        "end": f"{end + dt.timedelta(days=1):%Y-%m-%d}",
+        "interval": "1d",
+        "auto_adjust": False,
+        "actions": False,
+    }
+    try:
+        if history is None:
+            import yfinance as yf
+
+            history = yf.Ticker(symbol).history
+        raw = history(**kwargs)
+    except Exception as exc:
+        raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
+    return _normalise_prices(raw, symbol, where)
+
+
+def fetch_shares(
+    symbol: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    get_shares_full: Callable[..., pd.Series | None] | None = None,
+) -> pd.DataFrame:
+    """Shares outstanding of one symbol as reported by Yahoo, normalised for the cache.
+
+    Parameters
+    ----------
+    symbol
+        Yahoo ticker symbol, e.g. ``"ORCL"``.
+    start, end
+        First and last date wanted, both inclusive.
+    get_shares_full
+        Callable that takes the keyword arguments ``start`` and ``end`` (``YYYY-MM-DD``
+        strings, ``end`` = last date + 1 day) and returns what
+        ``yfinance.Ticker.get_shares_full`` returns: a Series of share counts indexed by
+        timestamps, or ``None``. ``None`` (default) uses the real method, importing
+        yfinance only when called.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``ticker, as_of, shares_outstanding, filing, source``, sorted by ``as_of``
+        (``datetime64[ns]``, tz-naive date) with one row per date; ``shares_outstanding``
+        is float64. ``filing`` marks the figure as a vendor number rather than a
+        cover-page count; ``source`` names the yfinance version.
+
+    Raises
+    ------
+    DataUnavailableError
+        If yfinance raises, or no positive share count dated within the range comes back.
+    ValueError
+        If ``start`` is after ``end``.
+
+    Notes
+    -----
+    yfinance builds the index from Yahoo's timestamps and localises it to the exchange's
+    zone, so its wall-clock date is the date used here. Counts that are missing or not
+    positive are dropped, as are dates outside ``[start, end]`` (the exclusive ``end``
+    passed to yahoo can let one later date through).
+
+    Yahoo can report two different counts for the same date (yfinance issue #1954: MSFT
+    on 2024-05-31, 7,432,309,760 and 7,698,290,176). The yfinance maintainers replied that
+    they cannot tell which is correct and did not fix it, so neither yfinance's docs nor
+    its issues prescribe a rule. Here the LAST count reported for a date (in the order
+    yfinance returns them, after a stable sort by timestamp) is kept: a convention for
+    reproducibility, not a correction.
+    """
+    _check_range(start, end)
+    where = _where(symbol, start, end)
+    kwargs = {"start": f"{start:%Y-%m-%d}", "end": f"{end + dt.timedelta(days=1):%Y-%m-%d}"}
+    try:
+        if get_shares_full is None:
+            import yfinance as yf
+
+            get_shares_full = yf.Ticker(symbol).get_shares_full
+        raw = get_shares_full(**kwargs)
+    except Exception as exc:
+        raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
+    if raw is None or len(raw) == 0:
+        raise DataUnavailableError(
+            f"Yahoo returned no share counts for {where} "
+            "(unknown or delisted symbol, no data in range, or rate limited)"
+        )
+    if not isinstance(raw.index, pd.DatetimeIndex):
+        raise DataUnavailableError(
+            f"Yahoo share counts for {where} are not indexed by date "
+            f"(index type {type(raw.index).__name__})"
+        )
+    stamps = raw.index.tz_localize(None) if raw.index.tz is not None else raw.index
+    counts = pd.Series(pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64"), stamps)
+    counts = counts.sort_index(kind="stable")
+    counts = counts[counts.notna() & (counts > 0)]
+    dates = counts.index.normalize()
+    keep = ~dates.duplicated(keep="last")
+    keep &= (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    if not keep.any():
+        raise DataUnavailableError(f"Yahoo returned no positive share count for {where}")
+    n = int(keep.sum())
+    return pd.DataFrame(
+        {
+            "ticker": np.full(n, symbol, dtype=object),
+            "as_of": dates[keep].astype("datetime64[ns]"),
+            "shares_outstanding": counts.to_numpy()[keep],
+            "filing": np.full(n, SHARES_FILING, dtype=object),
+            "source": np.full(
+                n, f"yfinance {_yfinance_version()} Ticker.get_shares_full", dtype=object
+            ),
+        }
+    )
+
+
+def price_provenance(symbol: str) -> dict[str, str]:
+    """Provenance record for prices fetched by :func:`fetch_prices`.
+
+    Parameters
+    ----------
+    symbol
+        Yahoo ticker symbol.
+
+    Returns
+    -------
+    dict
+        ``source`` ("yahoo"), ``library`` ("yfinance <version>", version "unknown" if
+        yfinance is not installed), ``adjustment`` and ``symbol``.
+    """
+    return {
+        "source": "yahoo",
+        "library": f"yfinance {_yfinance_version()}",
+        "adjustment": ADJUSTMENT,
+        "symbol": symbol,
+    }
+
+
+def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str) -> pd.DataFrame:
+    """Turn a yfinance price frame into the cache's price frame (see fetch_prices)."""
+    if raw is None or raw.empty:
+        raise DataUnavailableError(
+            f"Yahoo returned no rows for {where} (unknown or delisted symbol, or rate limited)"
+        )
+    frame = _one_ticker(raw, symbol, where)
+    missing = [name for name in _YAHOO_COLUMNS if name not in frame.columns]
+    if missing:
+        hint = " (was auto_adjust on?)" if "Adj Close" in missing else ""
+        raise DataUnavailableError(
+            f"Yahoo frame for {where} lacks column(s) {', '.join(map(repr, missing))}{hint}"
+        )
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise DataUnavailableError(
+            f"Yahoo frame for {where} is not indexed by date "
+            f"(index type {type(frame.index).__name__})"
+        )
+    # A tz-aware index is midnight in the exchange's zone: its wall-clock date is the
+    # trading date. Converting to UTC first would shift Asian listings to the day before.
+    dates = frame.index.tz_localize(None) if frame.index.tz is not None else frame.index
+    try:
+        values = {
+            ours: frame[yahoo].astype("float64").to_numpy()
+            for yahoo, ours in _YAHOO_COLUMNS.items()
+        }
+    except (TypeError, ValueError) as exc:
+        raise DataUnavailableError(
+            f"Yahoo frame for {where} has non-numeric prices: {_one_line(exc)}"
+        ) from exc
+    out = pd.DataFrame({"date": dates.normalize().astype("datetime64[ns]"), **values})
+    blank = out[_PRICE_FIELDS].isna().all(axis=1)
+    if blank.all():
+        raise DataUnavailableError(
+            f"Yahoo returned only empty (all-NaN) rows for {where} "
+            "(unknown or delisted symbol, or rate limited)"
+        )
+    out = out.loc[~blank].sort_values("date", kind="stable").reset_index(drop=True)
+    repeated = out["date"].duplicated()
+    if repeated.any():
+        first = out.loc[repeated, "date"].iloc[0]
+        raise DataUnavailableError(f"Yahoo returned duplicate rows for {where}: {first:%Y-%m-%d}")
+    return out.loc[:, list(PRICE_COLUMNS)]
+
+
+def _one_ticker(raw: pd.DataFrame, symbol: str, where: str) -> pd.DataFrame:
+    """Reduce ``yf.download``'s MultiIndex columns to those of ``symbol``."""
+    columns = raw.columns
+    if not isinstance(columns, pd.MultiIndex):
+        return raw
+    if columns.nlevels != 2:
+        raise DataUnavailableError(f"Yahoo frame for {where} has {columns.nlevels} column levels")
+    price_level = 0 if "Close" in columns.get_level_values(0) else 1
+    ticker_level = 1 - price_level
+    tickers = list(columns.unique(level=ticker_level))
+    matches = [name for name in tickers if str(name).upper() == symbol.upper()]
+    if not matches:
+        raise DataUnavailableError(
+            f"Yahoo frame for {where} holds tickers {tickers}, not {symbol!r}"
+        )
+    return raw.xs(matches[0], axis=1, level=ticker_level)
+
+
+def _check_range(start: dt.date, end: dt.date) -> None:
+    if start > end:
+        raise ValueError(f"start {start:%Y-%m-%d} is after end {end:%Y-%m-%d}")
+
+
+def _where(symbol: str, start: dt.date, end: dt.date) -> str:
+    return f"{symbol!r} between {start:%Y-%m-%d} and {end:%Y-%m-%d}"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def _yfinance_version() -> str:
+    try:
+        return metadata.version("yfinance")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,304 @@
+"""Tests of the yfinance adapter with frames shaped like yfinance's output; no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import metadata
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.errors import DataUnavailableError
+from eventstudy.sources import yahoo
+from eventstudy.sources.yahoo import fetch_prices, fetch_shares, price_provenance
+
+START = dt.date(2025, 9, 8)
+END = dt.date(2025, 9, 10)
+DATES = ["2025-09-08", "2025-09-09", "2025-09-10"]
+# ORCL around its September 2025 earnings jump; Adj Close below Close by later dividends.
+ORCL = {
+    "Open": [239.89, 238.31, 319.19],
+    "High": [240.35, 243.49, 345.72],
+    "Low": [235.12, 237.64, 312.13],
+    "Close": [238.48, 241.51, 328.33],
+    "Adj Close": [238.0703, 241.0946, 327.7663],
+    "Volume": [12_745_300, 21_203_800, 131_864_300],
+}
+
+
+def _history_frame(tz: str = "America/New_York", actions: bool = True) -> pd.DataFrame:
+    """Like ``Ticker("ORCL").history(..., auto_adjust=False)``."""
+    index = pd.DatetimeIndex(DATES, name="Date").tz_localize(tz)
+    frame = pd.DataFrame(ORCL, index=index)
+    frame["Volume"] = frame["Volume"].astype("int64")
+    if actions:
+        frame["Dividends"] = 0.0
+        frame["Stock Splits"] = 0.0
+        frame["Capital Gains"] = 0.0
+    return frame
+
+
+def _download_frame(ticker_first: bool = False) -> pd.DataFrame:
+    """Like ``yf.download("ORCL", auto_adjust=False)``: (Price, Ticker) columns, tz-naive."""
+    frame = _history_frame(actions=False)
+    frame.index = frame.index.tz_localize(None)
+    frame = frame[sorted(frame.columns)]
+    frame.columns = pd.MultiIndex.from_product([frame.columns, ["ORCL"]], names=["Price", "Ticker"])
+    if ticker_first:  # group_by="ticker"
+        frame.columns = frame.columns.swaplevel()
+    return frame
+
+
+def _serve(frame: pd.DataFrame | pd.Series | None, calls: list[dict] | None = None):
+    def fetch(**kwargs):
+        if calls is not None:
+            calls.append(kwargs)
+        return frame
+
+    return fetch
+
+
+def test_prices_request_arguments():
+    calls: list[dict] = []
+    fetch_prices("ORCL", START, END, history=_serve(_history_frame(), calls))
+    assert calls == [
+        {
+            "start": "2025-09-08",
+            "end": "2025-09-11",
+            "interval": "1d",
+            "auto_adjust": False,
+            "actions": False,
+        }
+    ]
+
+
+def test_prices_normalised():
+    prices = fetch_prices("ORCL", START, END, history=_serve(_history_frame()))
+    assert list(prices.columns) == ["date", "open", "high", "low", "close", "adj_close", "volume"]
+    assert prices["date"].dtype == np.dtype("datetime64[ns]")
+    assert all(prices[name].dtype == np.float64 for name in prices.columns[1:])
+    assert isinstance(prices.index, pd.RangeIndex)
+    assert list(prices.index) == [0, 1, 2]
+    assert list(prices["date"]) == [pd.Timestamp(d) for d in DATES]
+    row = prices.set_index("date").loc["2025-09-10"]
+    assert row["close"] == 328.33
+    assert row["adj_close"] == 327.7663
+    assert row["volume"] == 131_864_300.0
+    assert prices.loc[1, "close"] == 241.51
+
+
+@pytest.mark.parametrize("tz", ["America/New_York", "Asia/Tokyo", "Europe/London"])
+def test_prices_use_exchange_local_date(tz):
+    # 2025-09-10 00:00-04:00 is 04:00 UTC; 00:00+09:00 is the day before in UTC.
+    prices = fetch_prices("ORCL", START, END, history=_serve(_history_frame(tz)))
+    assert prices.loc[2, "date"] == pd.Timestamp("2025-09-10")
+    assert prices["date"].dt.tz is None
+
+
+@pytest.mark.parametrize("ticker_first", [False, True])
+def test_prices_from_download_multiindex(ticker_first):
+    frame = _download_frame(ticker_first)
+    prices = fetch_prices("orcl", START, END, history=_serve(frame))
+    assert list(prices["date"]) == [pd.Timestamp(d) for d in DATES]
+    assert prices.loc[1, "close"] == 241.51
+    assert prices.loc[2, "adj_close"] == 327.7663
+
+
+def test_prices_sorted_and_blank_rows_dropped():
+    frame = _history_frame().iloc[[2, 0, 1]]
+    frame.loc["2025-09-08", ["Open", "High", "Low", "Close", "Adj Close"]] = np.nan
+    frame.loc["2025-09-09", "Open"] = np.nan
+    prices = fetch_prices("ORCL", START, END, history=_serve(frame))
+    assert list(prices["date"]) == [pd.Timestamp("2025-09-09"), pd.Timestamp("2025-09-10")]
+    assert np.isnan(prices.loc[0, "open"])
+    assert prices.loc[0, "close"] == 241.51
+
+
+def _empty_frame() -> pd.DataFrame:
+    # What yfinance's utils.empty_df() returns after logging a failure.
+    columns = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
+    return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="Date"), dtype=float)
+
+
+def _all_nan_frame() -> pd.DataFrame:
+    frame = _history_frame()
+    frame[["Open", "High", "Low", "Close", "Adj Close"]] = np.nan
+    frame["Volume"] = 0
+    return frame
+
+
+def _auto_adjusted_frame() -> pd.DataFrame:
+    return _history_frame().drop(columns="Adj Close")
+
+
+def _duplicated_frame() -> pd.DataFrame:
+    frame = _history_frame()
+    return pd.concat([frame, frame.iloc[[2]]])
+
+
+def _other_ticker_frame() -> pd.DataFrame:
+    frame = _download_frame()
+    frame.columns = frame.columns.set_levels(["MSFT"], level="Ticker")
+    return frame
+
+
+def _unindexed_frame() -> pd.DataFrame:
+    return _history_frame().reset_index()
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: None, "no rows"),
+        (_empty_frame, "no rows"),
+        (_all_nan_frame, "all-NaN"),
+        (_auto_adjusted_frame, "'Adj Close'"),
+        (_duplicated_frame, "duplicate rows"),
+        (_other_ticker_frame, "MSFT"),
+        (_unindexed_frame, "not indexed by date"),
+    ],
+)
+def test_prices_bad_frames_raise(make, words):
+    with pytest.raises(DataUnavailableError, match="XYZ") as info:
+        fetch_prices("XYZ", START, END, history=_serve(make()))
+    message = str(info.value)
+    assert words in message
+    assert "2025-09-08" in message
+    assert "2025-09-10" in message
+    assert "\n" not in message
+
+
+def test_prices_wrap_yfinance_exceptions():
+    cause = RuntimeError("Too Many Requests.\nRate limited. Try after a while.")
+
+    def fail(**kwargs):
+        raise cause
+
+    with pytest.raises(DataUnavailableError, match=r"'XYZ'.*Rate limited") as info:
+        fetch_prices("XYZ", START, END, history=fail)
+    assert info.value.__cause__ is cause
+    assert "\n" not in str(info.value)
+
+
+def test_prices_reject_reversed_range():
+    with pytest.raises(ValueError, match="after"):
+        fetch_prices("ORCL", END, START, history=_serve(_history_frame()))
+
+
+class _FakeTicker:
+    """Stands in for yfinance.Ticker so that the default path runs offline."""
+
+    calls: ClassVar[list[tuple[str, str, dict]]] = []
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+
+    def history(self, **kwargs):
+        self.calls.append((self.symbol, "history", kwargs))
+        return _history_frame()
+
+    def get_shares_full(self, **kwargs):
+        self.calls.append((self.symbol, "get_shares_full", kwargs))
+        return _shares_series()
+
+
+def test_default_fetchers_use_yfinance_ticker(monkeypatch):
+    yfinance = pytest.importorskip("yfinance")
+    monkeypatch.setattr(yfinance, "Ticker", _FakeTicker)
+    monkeypatch.setattr(_FakeTicker, "calls", [])
+    prices = fetch_prices("ORCL", START, END)
+    shares = fetch_shares("MSFT", dt.date(2024, 5, 28), dt.date(2024, 5, 31))
+    assert prices.loc[2, "close"] == 328.33
+    assert shares["shares_outstanding"].iloc[-1] == 7_698_290_176.0
+    assert [(s, m) for s, m, _ in _FakeTicker.calls] == [
+        ("ORCL", "history"),
+        ("MSFT", "get_shares_full"),
+    ]
+    assert _FakeTicker.calls[0][2]["auto_adjust"] is False
+
+
+def _shares_series() -> pd.Series:
+    """Like ``Ticker("MSFT").get_shares_full()`` in yfinance issue #1954: a repeated date."""
+    stamps = ["2024-05-29", "2024-05-30", "2024-05-31", "2024-05-31", "2024-06-01"]
+    index = pd.DatetimeIndex(stamps).tz_localize("America/New_York")
+    values = [7_432_309_760, 7_432_309_760, 7_432_309_760, 7_698_290_176, 7_433_038_381]
+    return pd.Series(values, index=index)
+
+
+def test_shares_normalised_and_duplicates_keep_last():
+    calls: list[dict] = []
+    start, end = dt.date(2024, 5, 28), dt.date(2024, 5, 31)
+    shares = fetch_shares("MSFT", start, end, get_shares_full=_serve(_shares_series(), calls))
+    assert calls == [{"start": "2024-05-28", "end": "2024-06-01"}]
+    assert list(shares.columns) == ["ticker", "as_of", "shares_outstanding", "filing", "source"]
+    assert shares["as_of"].dtype == np.dtype("datetime64[ns]")
+    assert shares["shares_outstanding"].dtype == np.float64
+    assert isinstance(shares.index, pd.RangeIndex)
+    # One row per date; 2024-06-01 lies after ``end`` and is dropped.
+    assert list(shares["as_of"]) == [
+        pd.Timestamp(d) for d in ["2024-05-29", "2024-05-30", "2024-05-31"]
+    ]
+    assert shares.set_index("as_of").loc["2024-05-31", "shares_outstanding"] == 7_698_290_176.0
+    assert set(shares["ticker"]) == {"MSFT"}
+    assert set(shares["filing"]) == {"Yahoo get_shares_full (vendor figure, NOT cover)"}
+    assert set(shares["source"]) == {f"yfinance {yahoo._yfinance_version()} Ticker.get_shares_full"}
+
+
+def test_shares_unsorted_input_and_bad_counts():
+    series = _shares_series().iloc[[3, 0, 2, 1]]
+    series.iloc[1] = 0  # 2024-05-29: not a usable count
+    shares = fetch_shares(
+        "MSFT", dt.date(2024, 5, 28), dt.date(2024, 5, 31), get_shares_full=_serve(series)
+    )
+    assert list(shares["as_of"]) == [pd.Timestamp("2024-05-30"), pd.Timestamp("2024-05-31")]
+    # The later-reported of the two 2024-05-31 figures survives a stable sort.
+    assert shares["shares_outstanding"].iloc[-1] == 7_432_309_760.0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        pd.Series([], index=pd.DatetimeIndex([]).tz_localize("America/New_York"), dtype=float),
+        pd.Series([np.nan, np.nan], index=pd.DatetimeIndex(["2024-05-30", "2024-05-31"])),
+        pd.Series([7_432_309_760.0], index=pd.DatetimeIndex(["2023-01-03"])),
+        pd.Series([7_432_309_760.0], index=["2024-05-30"]),
+    ],
+    ids=["none", "empty", "all-nan", "out-of-range", "not-dated"],
+)
+def test_shares_unusable_raise(raw):
+    with pytest.raises(DataUnavailableError, match=r"'XYZ' between 2024-05-28 and 2024-05-31"):
+        fetch_shares("XYZ", dt.date(2024, 5, 28), dt.date(2024, 5, 31), get_shares_full=_serve(raw))
+
+
+def test_shares_wrap_yfinance_exceptions():
+    cause = ConnectionError("Yahoo web request for share count failed")
+
+    def fail(**kwargs):
+        raise cause
+
+    with pytest.raises(DataUnavailableError, match="'XYZ'") as info:
+        fetch_shares("XYZ", START, END, get_shares_full=fail)
+    assert info.value.__cause__ is cause
+
+
+def test_price_provenance():
+    record = price_provenance("ORCL")
+    assert record == {
+        "source": "yahoo",
+        "library": f"yfinance {metadata.version('yfinance')}",
+        "adjustment": (
+            "auto_adjust=False: close split-adjusted, adj_close split- and dividend-adjusted"
+        ),
+        "symbol": "ORCL",
+    }
+
+
+def test_provenance_without_yfinance(monkeypatch):
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(yahoo.metadata, "version", missing)
+    assert price_provenance("ORCL")["library"] == "yfinance unknown"
