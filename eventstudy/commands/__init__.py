@@ -1,0 +1,13 @@
+"""Subcommands of the ``eventstudy`` command line, one module each."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_cache_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--cache DIR`` option shared by every command that reads or writes the cache."""
+    parser.add_argument(
+        "--cache", type=Path, default=Path("cache"), help="price cache folder (default: ./cache)"
+    )

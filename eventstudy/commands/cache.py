@@ -1,0 +1,55 @@
+"""``eventstudy cache``: import files into the price cache and list what it holds."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from eventstudy.commands import add_cache_option
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    cache = commands.add_parser("cache", help="import into and inspect the price cache")
+    actions = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
+    importer = actions.add_parser(
+        "import",
+        help="import Yahoo-format CSVs and shares_outstanding.csv",
+        description="Import Yahoo daily price CSVs (Date,Open,High,Low,Close,Adj Close,Volume; the file "
+        "name is the symbol) and shares_outstanding.csv, given as files or folders. Every file is "
+        "checked before anything is written.\n\n"
+        "example:\n  eventstudy cache import ../shared/data/prices ../shared/data/shares",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importer.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_cache_option(importer)
+    importer.set_defaults(handler=import_files)
+    listing = actions.add_parser("list", help="list cached symbols with their date range and source")
+    add_cache_option(listing)
+    listing.set_defaults(handler=list_cache)
+
+
+def import_files(args: argparse.Namespace) -> int:
+    from eventstudy.importer import import_paths
+    from eventstudy.store import PriceStore
+
+    imported = import_paths(PriceStore(args.cache), list(args.paths))
+    prices = [f for f in imported if f.kind == "prices"]
+    shares = [f for f in imported if f.kind == "shares"]
+    n_tickers = sum(len(f.symbols) for f in shares)
+    print(
+        f"imported {len(prices)} price files ({sum(f.rows for f in prices)} rows) and "
+        f"{sum(f.rows for f in shares)} share counts for {n_tickers} tickers into {args.cache}/"
+    )
+    return 0
+
+
+def list_cache(args: argparse.Namespace) -> int:
+    from eventstudy.store import PriceStore
+
+    store = PriceStore(args.cache)
+    for symbol in store.price_symbols():
+        frame = store.read_prices(symbol)
+        source = store.provenance(store.price_path(symbol)).get("source", "?")
+        first, last = frame["date"].min().date(), frame["date"].max().date()
+        print(f"{symbol:<8} {first} .. {last} {len(frame):>6} rows  {source}")
+    return 0
