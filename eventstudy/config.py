@@ -134,7 +134,8 @@ def load_config(path: str | Path) -> StudyConfig:
         raise InputError(str(path), f"cannot read the config file ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"not valid TOML ({exc})") from None
-    unknown = set(document) - {"study", "shares"}
+    # [backtest] belongs to `eventstudy backtest` and is read by eventstudy.backtest.
+    unknown = set(document) - {"study", "shares", "backtest"}
     if unknown:
         raise InputError(str(path), "unknown table", field=sorted(unknown)[0])
     study = dict(document.get("study", {}))

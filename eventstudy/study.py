@@ -11,9 +11,8 @@ estimated carry an ``outcome`` other than ``ok`` and a ``note`` saying why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,6 +105,14 @@ class StudyResults:
         The per-pair estimation results (rows in events order).
     estimation_days, event_days
         (P, L1) and (P, L2) calendar positions of the estimation and event columns (-1 outside).
+    event_taus
+        (L2,) relative days of the event columns.
+    abnormal
+        (P, L2) event-window abnormal returns.
+    x_event
+        (P, L2, k) model regressors on the event days.
+    market_value_prev
+        (P, L2) market value on the session before each event day (NaN where unknown).
     """
 
     config: StudyConfig
@@ -117,7 +124,10 @@ class StudyResults:
     fit: BatchFit
     estimation_days: np.ndarray
     event_days: np.ndarray
-    extras: dict[str, Any] = field(default_factory=dict)
+    event_taus: np.ndarray
+    abnormal: np.ndarray
+    x_event: np.ndarray
+    market_value_prev: np.ndarray
 
     def to_frame(self) -> pd.DataFrame:
         """The per-window results (``car.parquet``)."""
@@ -133,11 +143,13 @@ class StudyResults:
             f"estimation window {window_label(self.config.estimation_window)}, "
             f"{len(self.events)} (event, party) rows; CAR over {window}",
             "",
-            f"{'event_id':<24} {'ticker':<6} {'CAR':>8} {'t':>7} {'p':>7} {'value $B':>10} {'per deal $':>10}  outcome",
+            f"{'event_id':<24} {'ticker':<6} {'CAR':>8} {'t':>7} {'p':>7} {'value $B':>10} "
+            f"{'per deal $':>10}  outcome",
         ]
         for row in rows.itertuples(index=False):
             lines.append(
-                f"{row.event_id:<24} {row.ticker:<6} {_fmt(row.car, '{:+.2%}'):>8} {_fmt(row.t, '{:+.2f}'):>7} "
+                f"{row.event_id:<24} {row.ticker:<6} {_fmt(row.car, '{:+.2%}'):>8} "
+                f"{_fmt(row.t, '{:+.2f}'):>7} "
                 f"{_fmt(row.p, '{:.3f}'):>7} {_fmt(row.abnormal_value_usd / 1e9, '{:+.1f}'):>10} "
                 f"{_fmt(row.value_to_deal, '{:+.3f}'):>10}  {row.outcome}"
             )
@@ -268,7 +280,21 @@ def estimate(
         prev_dates,
         event_dates,
     )
-    return StudyResults(config, model, events, ar_frame, car_frame, panel, fit, est_days, evt_days)
+    return StudyResults(
+        config,
+        model,
+        events,
+        ar_frame,
+        car_frame,
+        panel,
+        fit,
+        est_days,
+        evt_days,
+        evt_taus,
+        abnormal,
+        x_event,
+        market_value_prev,
+    )
 
 
 _NO_SHARES = pd.DataFrame(
