@@ -66,7 +66,7 @@ def align_day_zero(calendar: pd.DatetimeIndex, announced: pd.Timestamp, timing: 
     if is_session:
         reason = "post-close announcement: next session"
         position += 1
-    elif announced.dayofweek >= 5:
+    elif announced.day_of_week >= 5:
         reason = f"announced on a {announced.day_name()}: next session"
     elif announced > calendar[-1]:
         reason = ""

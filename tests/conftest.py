@@ -1,0 +1,29 @@
+"""Shared fixtures: the real data in ../shared/data, imported into a temporary cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eventstudy.importer import import_paths
+from eventstudy.store import PriceStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` beside the project root (skips when it is absent)."""
+    if not (SHARED_DATA / "prices").is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def launch_cache(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache seeded from ../shared/data prices and shares (read-only for tests)."""
+    root = tmp_path_factory.mktemp("launch-cache")
+    import_paths(PriceStore(root), [shared_data / "prices", shared_data / "shares"])
+    return root

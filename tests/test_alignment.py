@@ -1,0 +1,53 @@
+"""The day-0 rule on the real NYSE calendar (SPY's trading dates in ../shared/data)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from eventstudy.alignment import align_day_zero
+from eventstudy.store import PriceStore
+
+
+@pytest.fixture(scope="module")
+def calendar(launch_cache) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(PriceStore(launch_cache).read_prices("SPY")["date"])
+
+
+@pytest.mark.parametrize(
+    ("announced", "timing", "day0", "shift"),
+    [
+        # A trading day, before the open or during the session: day 0 is that day.
+        ("2025-09-18", "pre", "2025-09-18", ""),
+        ("2025-09-22", "intraday", "2025-09-22", ""),
+        ("2025-09-22", "unknown", "2025-09-22", ""),
+        # After the close: the next session (Oracle's FQ1 results, 2025-09-09).
+        ("2025-09-09", "post", "2025-09-10", "post-close announcement"),
+        # Friday evening before Memorial Day (Monday 2025-05-26, market closed): Tuesday.
+        ("2025-05-23", "post", "2025-05-27", "post-close announcement"),
+        # Weekend: the next session.
+        ("2025-05-24", "pre", "2025-05-27", "announced on a Saturday"),
+        ("2025-10-12", "intraday", "2025-10-13", "announced on a Sunday"),
+        # Holidays: Memorial Day, and the national day of mourning for President Carter.
+        ("2025-05-26", "pre", "2025-05-27", "market holiday"),
+        ("2025-01-09", "intraday", "2025-01-10", "market holiday"),
+        # Christmas Day falls on a Wednesday in 2024.
+        ("2024-12-25", "unknown", "2024-12-26", "market holiday"),
+    ],
+)
+def test_day_zero_rule(calendar, announced, timing, day0, shift) -> None:
+    result = align_day_zero(calendar, pd.Timestamp(announced), timing)
+    assert result.outcome == "ok"
+    assert result.date == pd.Timestamp(day0)
+    assert calendar[result.index] == pd.Timestamp(day0)
+    assert result.shift.startswith(shift) if shift else result.shift == ""
+
+
+def test_outside_the_data(calendar) -> None:
+    before = align_day_zero(calendar, pd.Timestamp("2022-06-01"), "pre")
+    assert (before.outcome, before.index) == ("announced_before_data", -1)
+    after = align_day_zero(calendar, pd.Timestamp("2026-03-02"), "pre")
+    assert (after.outcome, after.index) == ("announced_after_data", -1)
+    # The last session with a post-close announcement has no next session in the data.
+    last = align_day_zero(calendar, calendar[-1], "post")
+    assert last.outcome == "announced_after_data"

@@ -1,0 +1,191 @@
+"""The command line end to end on the real data: outputs, reproducibility, and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eventstudy.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = "event_id,announced,timing,ticker,role,deal_usd,group,headline"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` with its SHA-256."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run(*args: str) -> int:
+    return main(list(args))
+
+
+def test_launch_study_writes_every_output_and_is_reproducible(launch_cache, tmp_path, capsys) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    common = ("run", "--events", str(ROOT / "events.csv"), "--config", str(ROOT / "launch.toml"), "--offline")
+    assert run(*common, "--cache", str(launch_cache), "--out", str(first)) == 0
+    assert run(*common, "--cache", str(launch_cache), "--out", str(second)) == 0
+    assert "ok 100" in capsys.readouterr().out
+    for name in ("ar.parquet", "car.parquet", "events.parquet", "report.md", "manifest.json"):
+        assert (first / name).stat().st_size > 0
+    for name in ("ar.parquet", "car.parquet", "events.parquet"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    car = pd.read_parquet(first / "car.parquet")
+    assert list(car.columns[:24]) == [
+        "event_id",
+        "ticker",
+        "role",
+        "group",
+        "window",
+        "tau_start",
+        "tau_end",
+        "day0",
+        "day0_shift",
+        "n_est",
+        "alpha",
+        "beta",
+        "sigma",
+        "car",
+        "car_se",
+        "t",
+        "p",
+        "mcap_prev_usd",
+        "shares_as_of",
+        "abnormal_value_usd",
+        "deal_usd",
+        "value_to_deal",
+        "outcome",
+        "note",
+    ]
+    ar = pd.read_parquet(first / "ar.parquet")
+    assert list(ar.columns[:10]) == [
+        "event_id",
+        "ticker",
+        "role",
+        "date",
+        "tau",
+        "ret",
+        "market_ret",
+        "expected_ret",
+        "ar",
+        "car",
+    ]
+    report = (first / "report.md").read_text()
+    orcl = car[(car.event_id == "oracle-openai-300b") & (car.window == "[0,0]")].iloc[0]
+    assert f"{orcl.car:+.2%}" in report
+    assert "Campbell, Lo & MacKinlay" in report
+    manifest = (first / "manifest.json").read_text()
+    assert hashlib.sha256((ROOT / "events.csv").read_bytes()).hexdigest() in manifest
+
+
+def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "\n".join(
+            [
+                HEADER,
+                "too-early,2023-03-01,pre,ORCL,x,1e9,g,h",  # ~40 sessions of history
+                "at-the-end,2025-12-29,pre,ORCL,x,1e9,g,h",  # tau +5 is past 2025-12-31
+                "after,2026-02-02,pre,ORCL,x,1e9,g,h",
+                "before,2022-01-03,pre,ORCL,x,1e9,g,h",
+            ]
+        )
+        + "\n"
+    )
+    out = tmp_path / "out"
+    assert (
+        run("run", "--events", str(events), "--offline", "--cache", str(launch_cache), "--out", str(out)) == 0
+    )
+    car = pd.read_parquet(out / "car.parquet").set_index(["event_id", "window"])
+    assert car.loc[("too-early", "[0,0]"), "outcome"] == "insufficient_estimation"
+    assert car.loc[("at-the-end", "[0,0]"), "outcome"] == "ok"
+    assert car.loc[("at-the-end", "[-5,+5]"), "outcome"] == "incomplete_event_window"
+    assert car.loc[("after", "[0,0]"), "outcome"] == "announced_after_data"
+    assert car.loc[("before", "[0,0]"), "outcome"] == "announced_before_data"
+    assert pd.isna(car.loc[("after", "[0,0]"), "car"])
+
+
+BAD_EVENTS = {
+    "unknown column": (f"{HEADER},extra\ne,2025-09-09,post,ORCL,x,1,g,h,1", "row 1, field 'extra'"),
+    "bad date": (f"{HEADER}\ne,2025-13-09,post,ORCL,x,1,g,h", "row 2, field 'announced'"),
+    "unknown timing": (f"{HEADER}\ne,2025-09-09,evening,ORCL,x,1,g,h", "row 2, field 'timing'"),
+    "duplicate pair": (
+        f"{HEADER}\ne,2025-09-09,post,ORCL,x,1,g,h\ne,2025-09-09,post,ORCL,y,1,g,h",
+        "row 3, field 'ticker'",
+    ),
+    "negative deal": (f"{HEADER}\ne,2025-09-09,post,ORCL,x,-1e9,g,h", "row 2, field 'deal_usd'"),
+    "text deal": (f"{HEADER}\ne,2025-09-09,post,ORCL,x,$3bn,g,h", "row 2, field 'deal_usd'"),
+    "no data for ticker": (
+        f"{HEADER}\ne,2025-09-09,post,ORCL,x,1,g,h\ne,2025-09-09,post,ZZZZ,x,1,g,h",
+        "row 3, field 'ticker'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EVENTS))
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, launch_cache, tmp_path, capsys) -> None:
+    content, where = BAD_EVENTS[case]
+    events = tmp_path / "events.csv"
+    events.write_text(content + "\n")
+    out = tmp_path / "out"
+    before = snapshot(launch_cache)
+    status = run("run", "--events", str(events), "--offline", "--cache", str(launch_cache), "--out", str(out))
+    captured = capsys.readouterr()
+    assert status == 2
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(f"eventstudy: error: {events}, {where}: ")
+    assert "Traceback" not in captured.err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]  # no staging folder left
+    assert snapshot(launch_cache) == before
+
+
+def test_missing_ticker_offline_says_how_to_import(launch_cache, tmp_path, capsys) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(f"{HEADER}\ne,2025-09-09,post,ZZZZ,x,1,g,h\n")
+    assert run("run", "--events", str(events), "--offline", "--cache", str(launch_cache)) == 2
+    error = capsys.readouterr().err
+    assert "'ZZZZ'" in error and "eventstudy cache import" in error
+
+
+def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
+    assert run("run", "--events", str(ROOT / "events.csv"), "--offline", "--cache", str(tmp_path / "c")) == 2
+    assert "no cached prices for 'SPY'" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
+def test_bad_config_key_is_named(tmp_path, capsys) -> None:
+    config = tmp_path / "study.toml"
+    config.write_text("[study]\nestimation_windw = [-100, -11]\n")
+    assert run("run", "--config", str(config), "--offline", "--cache", str(tmp_path)) == 2
+    assert f"{config}, field 'study.estimation_windw': unknown key" in capsys.readouterr().err
+
+
+def test_bad_price_file_is_not_imported(shared_data, tmp_path, capsys) -> None:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    good = (shared_data / "prices" / "SPY.csv").read_text().splitlines()
+    (folder / "SPY.csv").write_text("\n".join(good) + "\n")
+    good[5] = good[5].replace(good[5].split(",")[4], "n/a", 1)
+    (folder / "ORCL.csv").write_text("\n".join(good) + "\n")
+    cache = tmp_path / "cache"
+    assert run("cache", "import", str(folder), "--cache", str(cache)) == 2
+    assert f"{folder / 'ORCL.csv'}, row 6, field 'Close': 'n/a' is not a number" in capsys.readouterr().err
+    assert not any(cache.rglob("*.parquet"))  # SPY was valid, but nothing is written
+
+
+def test_module_entry_point_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "eventstudy", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "eventstudy run --config launch.toml --offline" in result.stdout

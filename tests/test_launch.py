@@ -1,0 +1,156 @@
+"""The launch study on the real shared data: raw returns, statsmodels agreement, dollar values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from eventstudy.config import load_config
+from eventstudy.events import read_events
+from eventstudy.store import PriceStore
+from eventstudy.study import StudyResults, run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def results(launch_cache: Path) -> StudyResults:
+    return run_study(
+        read_events(ROOT / "events.csv"), PriceStore(launch_cache), load_config(ROOT / "launch.toml")
+    )
+
+
+def yahoo_csv(shared_data: Path, symbol: str) -> pd.DataFrame:
+    return pd.read_csv(shared_data / "prices" / f"{symbol}.csv", parse_dates=["Date"]).set_index("Date")
+
+
+def ar_row(results: StudyResults, event_id: str, ticker: str, tau: int) -> pd.Series:
+    ar = results.ar
+    return ar[(ar.event_id == event_id) & (ar.ticker == ticker) & (ar.tau == tau)].iloc[0]
+
+
+def car_row(results: StudyResults, event_id: str, ticker: str, window: str) -> pd.Series:
+    car = results.car
+    return car[(car.event_id == event_id) & (car.ticker == ticker) & (car.window == window)].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("event_id", "ticker", "date", "reported"),
+    [
+        # Close-to-close moves reported in the news and recomputed in prices/PROVENANCE.md.
+        ("oracle-openai-300b", "ORCL", "2025-09-10", 0.3595),
+        ("deepseek-r1", "NVDA", "2025-01-27", -0.1697),
+        ("nvidia-intel-5b", "INTC", "2025-09-18", 0.2277),
+        ("nvidia-openai-100b", "NVDA", "2025-09-22", 0.0393),
+        ("amd-openai-6gw", "AMD", "2025-10-06", 0.2371),
+        ("broadcom-openai-10gw", "AVGO", "2025-10-13", 0.0988),
+    ],
+)
+def test_event_day_returns_are_the_data(results, shared_data, event_id, ticker, date, reported) -> None:
+    row = ar_row(results, event_id, ticker, 0)
+    assert row.date == pd.Timestamp(date)
+    adj = yahoo_csv(shared_data, ticker)["Adj Close"]
+    position = adj.index.get_loc(pd.Timestamp(date))
+    assert row.ret == pytest.approx(adj.iloc[position] / adj.iloc[position - 1] - 1, rel=1e-12)
+    assert row.ret == pytest.approx(reported, abs=5e-5)
+
+
+def test_market_return_is_spy(results) -> None:
+    # PROVENANCE.md: SPY fell 1.41% on 2025-01-27.
+    assert ar_row(results, "deepseek-r1", "NVDA", 0).market_ret == pytest.approx(-0.0141, abs=5e-5)
+
+
+def test_every_pair_matches_statsmodels(results) -> None:
+    returns = pd.DataFrame(results.panel.returns, index=results.panel.calendar, columns=results.panel.symbols)
+    for i, row in enumerate(results.events.itertuples(index=False)):
+        days = results.estimation_days[i]
+        frame = returns.iloc[days[days >= 0]][[row.ticker, "SPY"]].dropna()
+        ols = sm.OLS(frame[row.ticker], sm.add_constant(frame["SPY"])).fit()
+        fitted = car_row(results, row.event_id, row.ticker, "[0,0]")
+        assert fitted.n_est == int(ols.nobs)
+        np.testing.assert_allclose([fitted.alpha, fitted.beta], ols.params.to_numpy(), rtol=1e-9)
+        assert fitted.sigma == pytest.approx(np.sqrt(ols.scale), rel=1e-10)
+        # Day-0 AR and its prediction-error-corrected s.e. from statsmodels' prediction.
+        day0 = returns.index.get_loc(fitted.day0)
+        prediction = ols.get_prediction(np.array([[1.0, returns["SPY"].iloc[day0]]]))
+        assert fitted.car == pytest.approx(
+            returns[row.ticker].iloc[day0] - prediction.predicted_mean[0], abs=1e-12
+        )
+        assert fitted.car_se == pytest.approx(prediction.se_obs[0], rel=1e-10)
+
+
+def test_post_announcement_moves_day_zero(results) -> None:
+    row = car_row(results, "oracle-openai-300b", "ORCL", "[0,0]")
+    assert row.day0 == pd.Timestamp("2025-09-10")
+    assert row.day0_shift.startswith("post-close")
+    gb200 = car_row(results, "oracle-gb200-order", "NVDA", "[0,0]")
+    assert gb200.day0 == pd.Timestamp("2025-05-27")  # Friday evening, then Memorial Day
+
+
+def test_market_value_uses_latest_share_count_before_the_day(results, shared_data) -> None:
+    # Day 0 2025-09-22: market value on 2025-09-19 = close x the figure as of 2025-08-22 (24.3B);
+    # the 2025-09-22 snapshot is dated after tau-1 and must not be used.
+    row = car_row(results, "nvidia-openai-100b", "NVDA", "[0,0]")
+    close = yahoo_csv(shared_data, "NVDA").loc["2025-09-19", "Close"]
+    assert row.shares_as_of == pd.Timestamp("2025-08-22")
+    assert row.mcap_prev_usd == pytest.approx(close * 24.3e9, rel=1e-12)
+    assert row.mcap_prev_usd == pytest.approx(4.293e12, rel=1e-3)
+    assert row.abnormal_value_usd == pytest.approx(row.car * row.mcap_prev_usd, rel=1e-12)
+    assert row.value_to_deal == pytest.approx(row.abnormal_value_usd / 100e9, rel=1e-12)
+
+
+def test_window_value_sums_daily_dollar_abnormal_returns(results, launch_cache) -> None:
+    row = car_row(results, "oracle-openai-300b", "ORCL", "[-1,+1]")
+    store = PriceStore(launch_cache)
+    close = store.read_prices("ORCL").set_index("date")["close"]
+    shares = store.read_shares("ORCL").set_index("as_of")["shares_outstanding"]
+    total = 0.0
+    for tau in (-1, 0, 1):
+        ar = ar_row(results, "oracle-openai-300b", "ORCL", tau)
+        previous = close.index[close.index.get_loc(ar.date) - 1]
+        total += ar.ar * close[previous] * shares[shares.index <= previous].iloc[-1]
+    assert row.abnormal_value_usd == pytest.approx(total, rel=1e-12)
+    assert row.value_to_deal == pytest.approx(total / 300e9, rel=1e-12)
+
+
+def test_missing_deal_and_share_notes(results) -> None:
+    amd = car_row(results, "amd-openai-6gw", "AMD", "[0,0]")
+    assert np.isnan(amd.deal_usd) and np.isnan(amd.value_to_deal)
+    assert np.isfinite(amd.abnormal_value_usd)
+    assert "deal size undisclosed" in amd.note
+    intel = car_row(results, "nvidia-intel-5b", "INTC", "[0,0]")
+    assert "shares caveat" in intel.note and "433M" in intel.note
+
+
+def test_coreweave_estimates_on_its_short_history(results, shared_data) -> None:
+    # IPO 2025-03-28: the first return is 2025-03-31; the estimation window of the
+    # 2025-09-25 event ends at tau=-11 (2025-09-10).
+    dates = yahoo_csv(shared_data, "CRWV").index
+    expected = int(((dates > pd.Timestamp("2025-03-28")) & (dates <= pd.Timestamp("2025-09-10"))).sum())
+    row = car_row(results, "coreweave-openai-6.5b", "CRWV", "[0,0]")
+    assert row.n_est == expected
+    assert row.outcome == "ok"
+
+
+def test_all_rows_reported(results) -> None:
+    assert len(results.car) == 25 * 4
+    assert len(results.ar) == 25 * 11
+    assert set(results.car.outcome) == {"ok"}
+    first = results.ar.groupby(["event_id", "ticker"], sort=False)
+    np.testing.assert_allclose(results.ar["car"], first["ar"].cumsum(), rtol=1e-12)
+
+
+def test_insufficient_estimation_is_reported_not_dropped(launch_cache, tmp_path) -> None:
+    # CoreWeave's first event would need 200 valid returns: it is kept with an outcome.
+    from eventstudy.config import StudyConfig
+
+    events = read_events(ROOT / "events.csv")
+    crwv = events[events.ticker == "CRWV"]
+    results = run_study(crwv, PriceStore(launch_cache), StudyConfig(min_estimation_obs=200))
+    assert set(results.car.outcome) == {"insufficient_estimation"}
+    assert results.car.note.str.contains("200 required").all()
+    assert results.car["car"].isna().all()
