@@ -1,0 +1,142 @@
+"""Cross-event statistics of a study: the rows of ``stats.parquet``.
+
+Builds an :class:`~eventstudy.inference.EventPanel` from a study's per-pair estimation results
+and runs :func:`~eventstudy.inference.run_battery` for every (group, window): each group label
+of the events file, ``all`` (every listed party), and ``peers`` (spillover rows with role
+``peer``, if any, kept apart so they never mix with the deal parties).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.config import window_label
+from eventstudy.inference import EventPanel, results_to_rows, run_battery
+from eventstudy.study import StudyResults
+from eventstudy.value import shares_on
+
+STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
+
+
+def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> EventPanel:
+    """The study's pairs as an :class:`EventPanel` (market values from ``shares``)."""
+    fit = results.fit
+    panel = results.panel
+    columns = np.array([panel.column(t) for t in results.events["ticker"]], dtype=int)
+    close = np.vstack([panel.close, np.full((1, panel.close.shape[1]), np.nan)])
+    calendar = np.append(panel.calendar.to_numpy("datetime64[ns]"), np.datetime64("NaT"))
+    prev_days = np.where(results.estimation_days >= 1, results.estimation_days - 1, -1)
+    share_counts = np.vstack(
+        [
+            shares_on(shares.get(ticker, _EMPTY_SHARES), calendar[prev_days[i]]).shares
+            for i, ticker in enumerate(results.events["ticker"])
+        ]
+    )
+    market_value_estimation = close[prev_days, columns[:, None]] * share_counts
+    n_pairs = len(results.events)
+    return EventPanel(
+        ar_estimation=fit.residuals,
+        ar_event=results.abnormal,
+        event_tau=results.event_taus,
+        estimation_day=results.estimation_days,
+        event_day=results.event_days,
+        sigma=fit.sigma,
+        n_estimation=fit.n_obs,
+        n_params=np.full(n_pairs, fit.n_params),
+        xtx_inv=fit.xtx_inv,
+        x_event=results.x_event,
+        firm=results.events["ticker"].to_numpy(object),
+        market_value_estimation=market_value_estimation,
+        market_value_event=results.market_value_prev,
+    )
+
+
+def cross_event_statistics(
+    results: StudyResults,
+    shares: Mapping[str, pd.DataFrame],
+    *,
+    bootstrap_draws: int = 999,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Every statistic of the battery for every (group, window), as ``stats.parquet`` rows.
+
+    The bootstrap uses ``numpy.random.default_rng(seed)``, so the table is reproducible.
+    """
+    panel = event_panel(results, shares)
+    events = results.events
+    is_peer = (events["role"] == "peer").to_numpy()
+    groups: list[tuple[str, np.ndarray]] = [
+        (str(label), ((events["group"] == label).to_numpy() & ~is_peer))
+        for label in pd.unique(events.loc[~is_peer, "group"])
+    ]
+    groups.append(("all", ~is_peer))
+    if is_peer.any():
+        groups.append(("peers", is_peer))
+    rows: list[dict[str, object]] = []
+    for label, mask in groups:
+        subset = panel.subset(np.flatnonzero(mask))
+        for window in results.config.event_windows:
+            battery = run_battery(subset, window[0], window[1], bootstrap_draws=bootstrap_draws, seed=seed)
+            rows += results_to_rows(battery, group=label, window=window_label(window))
+        rows += value_per_deal_rows(
+            results.car[
+                results.car["event_id"].isin(events.loc[mask, "event_id"])
+                & results.car["ticker"].isin(events.loc[mask, "ticker"])
+            ],
+            label,
+        )
+    frame = pd.DataFrame(rows)
+    frame["n"] = frame["n"].astype("int64")
+    return frame.loc[:, list(STATS_COLUMNS)]
+
+
+def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
+    """Aggregate dollar value per deal dollar of a group, per window.
+
+    .. math:: \\text{value per deal dollar} = \\frac{\\sum_e \\sum_{i \\in e} \\Delta V_{i}}{\\sum_e D_e}
+
+    over the events e with a disclosed deal size :math:`D_e` whose listed parties i all have an
+    abnormal dollar value (outcome ``ok`` and a market value); each deal is counted once however
+    many of its parties are listed. ``p`` is NaN: this is a descriptive ratio (the dollar test
+    of the battery tests the summed value).
+    """
+    rows: list[dict[str, object]] = []
+    reference = "Malatesta (1983); value summed over the listed parties of each deal ÷ deal size"
+    for window, part in car.groupby("window", sort=False):
+        part = part[part["role"] != "peer"]
+        complete = part.groupby("event_id", sort=False).agg(
+            value=("abnormal_value_usd", lambda v: v.sum(min_count=len(v))),
+            deal=("deal_usd", "first"),
+        )
+        complete = complete.dropna()
+        total_value, total_deal = float(complete["value"].sum()), float(complete["deal"].sum())
+        ratio = total_value / total_deal if total_deal > 0 else float("nan")
+        for statistic, value in (
+            ("total_abnormal_value_usd", total_value),
+            ("total_deal_usd", total_deal),
+            ("value_per_deal_dollar", ratio),
+        ):
+            rows.append(
+                {
+                    "group": group,
+                    "window": window,
+                    "statistic": statistic,
+                    "value": value,
+                    "p": float("nan"),
+                    "n": len(complete),
+                    "reference": reference,
+                }
+            )
+    return rows
+
+
+_EMPTY_SHARES = pd.DataFrame(
+    {
+        "as_of": pd.Series(dtype="datetime64[ns]"),
+        "shares_outstanding": pd.Series(dtype=float),
+        "filing": pd.Series(dtype=object),
+    }
+)

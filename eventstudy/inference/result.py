@@ -1,0 +1,93 @@
+"""The result record of every test, and the p-value helpers shared by the test modules.
+
+Every statistic of :mod:`eventstudy.inference` returns a :class:`TestResult`: the value of the
+statistic, its p-value under the stated null distribution, the number of (event, firm) pairs
+that entered it and the bibliographic reference of the formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+from scipy import stats
+
+Alternative = Literal["two-sided", "greater", "less"]
+ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test statistic.
+
+    Attributes
+    ----------
+    statistic
+        Short name, e.g. ``"patell_z"``.
+    value
+        Value of the statistic (NaN when it cannot be computed).
+    p
+        p-value for the requested alternative (NaN when the statistic is NaN or descriptive).
+    n
+        Number of (event, firm) pairs used; 0 when nothing could be used.
+    reference
+        Author(s) and year of the formula, e.g. ``"Patell (1976)"``.
+    """
+
+    __test__: ClassVar[bool] = False  # not a pytest test class despite its name
+
+    statistic: str
+    value: float
+    p: float
+    n: int
+    reference: str
+
+    def as_row(self) -> dict[str, object]:
+        """``{"statistic", "value", "p", "n", "reference"}`` as plain Python values."""
+        return asdict(self)
+
+
+def check_alternative(alternative: str) -> None:
+    """Raise ``ValueError`` unless ``alternative`` is one of two-sided, greater, less."""
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
+
+
+def empty_result(statistic: str, reference: str, n: int = 0) -> TestResult:
+    """A result with NaN value and p-value (too few observations, missing inputs)."""
+    return TestResult(statistic, float("nan"), float("nan"), int(n), reference)
+
+
+def p_normal(z: float, alternative: Alternative = "two-sided") -> float:
+    """p-value of ``z`` against the standard normal distribution."""
+    check_alternative(alternative)
+    if not np.isfinite(z):
+        return float("nan")
+    if alternative == "two-sided":
+        return float(2.0 * stats.norm.sf(abs(z)))
+    if alternative == "greater":
+        return float(stats.norm.sf(z))
+    return float(stats.norm.cdf(z))
+
+
+def p_student(t: float, df: float, alternative: Alternative = "two-sided") -> float:
+    """p-value of ``t`` against Student's t with ``df`` degrees of freedom."""
+    check_alternative(alternative)
+    if not (np.isfinite(t) and np.isfinite(df) and df > 0):
+        return float("nan")
+    if alternative == "two-sided":
+        return float(2.0 * stats.t.sf(abs(t), df))
+    if alternative == "greater":
+        return float(stats.t.sf(t, df))
+    return float(stats.t.cdf(t, df))
+
+
+def result(
+    statistic: str, value: float, p: float, n: int, reference: str
+) -> TestResult:
+    """Build a :class:`TestResult`, turning a non-finite value into NaN value and p."""
+    value = float(value)
+    if not np.isfinite(value):
+        return TestResult(statistic, float("nan"), float("nan"), int(n), reference)
+    return TestResult(statistic, value, float(p), int(n), reference)

@@ -1,0 +1,569 @@
+"""Closed-form and simulation checks of :mod:`eventstudy.inference` on data with known parameters.
+
+Each test either computes the expected number by hand (or by a deliberately naive O(N²) / loop
+implementation of the published formula) or checks a distributional fact over many draws with
+a fixed seed. The library itself never builds an N×N matrix; the tests may.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import eventstudy.inference.bootstrap as boot
+from eventstudy.inference import (
+    STATISTICS,
+    EventPanel,
+    TestResult,
+    average_cross_correlation,
+    bmp_t,
+    bootstrap_caar_band,
+    bootstrap_t_test,
+    caar_band,
+    corrado_rank_test,
+    corrado_zivney_sign_test,
+    cross_sectional_t,
+    crude_dependence_t,
+    dollar_abnormal_value_test,
+    event_car_tests,
+    generalized_sign_test,
+    grank_test,
+    kp_adjusted_bmp_t,
+    kp_adjusted_patell_z,
+    lamb_z,
+    patell_z,
+    portfolio_t,
+    results_to_rows,
+    run_battery,
+    run_daily_battery,
+    sign_test,
+    wilcoxon_signed_rank_test,
+)
+
+
+# --------------------------------------------------------------------------- simulation helper
+def simulate_panel(
+    rng: np.random.Generator,
+    n: int = 30,
+    l1: int = 120,
+    taus: tuple[int, ...] = (-2, -1, 0, 1, 2),
+    *,
+    starts: np.ndarray | None = None,
+    rho: float = 0.0,
+    abnormal: float = 0.0,
+    firms: np.ndarray | None = None,
+    market_values: bool = False,
+) -> EventPanel:
+    """Market-model returns, OLS on the estimation window, abnormal returns on the event days.
+
+    Pair i occupies calendar days ``starts[i] .. starts[i] + l1 + L2 - 1``; residuals share a
+    calendar-time common factor with correlation ``rho``; ``abnormal`` is added on τ = 0.
+    """
+    taus_arr = np.asarray(taus)
+    l2 = taus_arr.size
+    total = l1 + l2
+    starts = np.zeros(n, dtype=int) if starts is None else np.asarray(starts)
+    calendar = int(starts.max()) + total
+    market = rng.normal(0.0004, 0.01, calendar)
+    common = rng.normal(0.0, 1.0, calendar)
+    days = starts[:, None] + np.arange(total)[None, :]
+    beta = rng.uniform(0.5, 1.5, n)
+    sigma_true = rng.uniform(0.01, 0.03, n)
+    shocks = np.sqrt(rho) * common[days] + np.sqrt(1 - rho) * rng.normal(size=(n, total))
+    returns = 0.0002 + beta[:, None] * market[days] + sigma_true[:, None] * shocks
+    returns[:, l1 + int(np.flatnonzero(taus_arr == 0)[0])] += abnormal
+    x = np.stack([np.ones((n, total)), market[days]], axis=-1)
+    x_est, y_est = x[:, :l1], returns[:, :l1]
+    xtx_inv = np.linalg.inv(np.einsum("nlk,nlj->nkj", x_est, x_est))
+    coef = np.einsum("nkj,nlj,nl->nk", xtx_inv, x_est, y_est)
+    resid = returns - np.einsum("nlk,nk->nl", x, coef)
+    sigma = np.sqrt((resid[:, :l1] ** 2).sum(axis=1) / (l1 - 2))
+    mv = rng.uniform(1e9, 5e10, (n, total)) if market_values else None
+    return EventPanel(
+        ar_estimation=resid[:, :l1],
+        ar_event=resid[:, l1:],
+        event_tau=taus_arr,
+        estimation_day=days[:, :l1],
+        event_day=days[:, l1:],
+        sigma=sigma,
+        n_estimation=np.full(n, l1),
+        n_params=np.full(n, 2),
+        xtx_inv=xtx_inv,
+        x_event=x[:, l1:],
+        firm=np.array([f"F{i}" for i in range(n)] if firms is None else firms, dtype=object),
+        market_value_estimation=None if mv is None else mv[:, :l1],
+        market_value_event=None if mv is None else mv[:, l1:],
+    )
+
+
+def by_name(results: list[TestResult]) -> dict[str, TestResult]:
+    return {r.statistic: r for r in results}
+
+
+@pytest.fixture
+def panel() -> EventPanel:
+    return simulate_panel(np.random.default_rng(12345))
+
+
+# --------------------------------------------------------------------------- the panel
+def test_validation_errors(panel: EventPanel) -> None:
+    with pytest.raises(ValueError, match="ar_event"):
+        replace(panel, ar_event=panel.ar_event[:-1])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        replace(panel, event_tau=panel.event_tau[::-1])
+    with pytest.raises(ValueError, match="x_event"):
+        replace(panel, x_event=panel.x_event[:, :, :1])
+    with pytest.raises(ValueError, match="n_params"):
+        replace(panel, n_params=np.full(panel.n_pairs, 3))
+    with pytest.raises(ValueError, match="market_value"):
+        replace(panel, market_value_event=np.ones(panel.ar_event.shape))
+    with pytest.raises(ValueError, match="integers"):
+        replace(panel, event_tau=panel.event_tau + 0.5)
+    with pytest.raises(ValueError, match="estimation_day"):
+        replace(panel, estimation_day=panel.estimation_day[:, :-1])
+    with pytest.raises(ValueError, match="not in event_tau"):
+        panel.car(-3, 1)
+    with pytest.raises(ValueError, match="after"):
+        panel.car(1, 0)
+
+
+def test_car_variance_is_gamma_v_gamma(panel: EventPanel) -> None:
+    """Var(CAR) = γ'σ²(I + X*(X'X)^{-1}X*')γ with explicit L×L matrices (CLM 1997, ch. 4)."""
+    got = panel.car_variance(-1, 1)
+    factor = panel.prediction_variance_factor()
+    gamma = np.array([0, 1, 1, 1, 0], dtype=float)
+    for i in range(panel.n_pairs):
+        x_star = panel.x_event[i]
+        v = panel.sigma[i] ** 2 * (np.eye(5) + x_star @ panel.xtx_inv[i] @ x_star.T)
+        assert got[i] == pytest.approx(gamma @ v @ gamma, rel=1e-12)
+        np.testing.assert_allclose(np.diag(v), panel.sigma[i] ** 2 * factor[i], rtol=1e-12)
+    np.testing.assert_allclose(
+        panel.standardized_car(0, 0), panel.standardized_ar()[:, 2], rtol=1e-12
+    )
+
+
+def test_event_car_t_closed_form(panel: EventPanel) -> None:
+    result = event_car_tests(panel, -2, 2)
+    expected = panel.car(-2, 2) / np.sqrt(panel.car_variance(-2, 2))
+    np.testing.assert_allclose(result.value, expected, rtol=1e-12)
+    np.testing.assert_allclose(result.p, 2 * stats.t.sf(np.abs(expected), 118), rtol=1e-10)
+
+
+def test_subset_and_missing_event_day(panel: EventPanel) -> None:
+    part = panel.subset(np.arange(panel.n_pairs) < 10)
+    assert part.n_pairs == 10
+    np.testing.assert_array_equal(part.car(-1, 1), panel.car(-1, 1)[:10])
+    ar = panel.ar_event.copy()
+    ar[0, 1] = np.nan
+    holed = replace(panel, ar_event=ar)
+    assert np.isnan(holed.car(-1, 1)[0]) and np.isfinite(holed.car(0, 1)[0])
+    assert by_name(run_battery(holed, -1, 1, bootstrap_draws=9))["patell_z"].n == panel.n_pairs - 1
+
+
+# --------------------------------------------------------------------------- hand values
+def _panel_with_cars(cars: np.ndarray) -> EventPanel:
+    """Three event days; CAR(-1, 1) equals ``cars``; flat regressors (C = 1 + 1/M)."""
+    n = cars.size
+    ar_event = np.stack([cars / 2, np.zeros(n), cars / 2], axis=1)
+    l1 = 50
+    est = np.tile(np.r_[np.full(25, 0.01), np.full(25, -0.01)], (n, 1))
+    return EventPanel(
+        ar_estimation=est,
+        ar_event=ar_event,
+        event_tau=np.array([-1, 0, 1]),
+        estimation_day=np.broadcast_to(np.arange(l1), (n, l1)),
+        event_day=np.broadcast_to(np.arange(l1, l1 + 3), (n, 3)),
+        sigma=np.full(n, 0.01),
+        n_estimation=np.full(n, l1),
+        n_params=np.full(n, 1),
+        xtx_inv=np.full((n, 1, 1), 1.0 / l1),
+        x_event=np.ones((n, 3, 1)),
+        firm=np.array([f"F{i}" for i in range(n)], dtype=object),
+    )
+
+
+def test_cross_sectional_t_with_injected_abnormal_return() -> None:
+    """CAR_i = 1% + d_i, d = (-0.4, -0.2, 0, 0.2, 0.4)%: t = 0.01·√5 / s = √50 by hand."""
+    cars = 0.01 + np.array([-0.004, -0.002, 0.0, 0.002, 0.004])
+    results = by_name(run_battery(_panel_with_cars(cars), -1, 1, bootstrap_draws=99))
+    assert results["caar"].value == pytest.approx(0.01, rel=1e-12)
+    assert results["cross_sectional_t"].value == pytest.approx(np.sqrt(50.0), rel=1e-12)
+    assert results["cross_sectional_t"].p == pytest.approx(2 * stats.t.sf(np.sqrt(50.0), 4))
+    assert results["cross_sectional_t"].n == 5
+    # J1: Var(CAR_i) = σ²(L + L²/M) with one regressor (the constant), σ = 1%, L = 3, M = 50.
+    var = 0.01**2 * (3 + 9 / 50)
+    assert results["portfolio_t"].value == pytest.approx(0.05 / np.sqrt(5 * var), rel=1e-12)
+    # Patell with SCAR_i = CAR_i/√var and dof = 49: Σ SCAR / √(5·49/47).
+    assert results["patell_z"].value == pytest.approx(
+        0.05 / np.sqrt(var) / np.sqrt(5 * 49 / 47), rel=1e-12
+    )
+    # Every pair has the same estimation residuals: r̄ = 1, so KP BMP is not defined.
+    assert results["kp_average_correlation"].value == pytest.approx(1.0)
+    assert np.isnan(results["kp_adjusted_bmp_t"].value)
+    # All CARs positive; residuals half positive: sign z = (5 - 2.5)/√1.25, p̂ = 1/2.
+    assert results["sign_z"].value == pytest.approx(2.5 / np.sqrt(1.25))
+    assert results["sign_z"].p == pytest.approx(2 * 0.5**5)
+    assert results["generalized_sign_z"].value == pytest.approx(2.5 / np.sqrt(1.25))
+    assert results["wilcoxon_w"].value == 15.0
+    # Crude dependence: AAR_s = ±1% with (n-1) SD √(50/49)·1%.
+    s_aar = 0.01 * np.sqrt(50 / 49)
+    assert results["crude_dependence_t"].value == pytest.approx(0.01 / (s_aar * np.sqrt(3)))
+
+
+def test_sign_generalized_sign_hand_values() -> None:
+    cars = np.array([0.3, 0.1, -0.2, 0.5, 0.7, -0.1, 0.2, 0.4, -0.6, 0.9])
+    r = sign_test(cars)
+    assert r.value == pytest.approx((7 - 5) / np.sqrt(2.5))
+    assert r.p == pytest.approx(2 * stats.binom.sf(6, 10, 0.5))
+    assert sign_test(cars, alternative="greater").p == pytest.approx(stats.binom.sf(6, 10, 0.5))
+    # Estimation residuals 40% positive for every pair: p̂ = 0.4 either way.
+    est = np.tile(np.r_[np.full(4, 1.0), np.full(6, -1.0)], (10, 1))
+    for how in ("firm", "pooled"):
+        g = generalized_sign_test(cars, est, p_hat=how)
+        assert g.value == pytest.approx((7 - 4) / np.sqrt(10 * 0.24))
+    # Unequal lengths: firm-average vs pooled p̂ differ (Cowan 1992 vs estudy2).
+    est2 = est.copy()
+    est2[0, :5] = np.nan  # first pair: 0 positives of 5 valid
+    firm = generalized_sign_test(cars, est2, p_hat="firm")
+    pooled = generalized_sign_test(cars, est2, p_hat="pooled")
+    p_firm, p_pool = (0.0 + 9 * 0.4) / 10, 36 / 95
+    assert firm.value == pytest.approx((7 - 10 * p_firm) / np.sqrt(10 * p_firm * (1 - p_firm)))
+    assert pooled.value == pytest.approx((7 - 10 * p_pool) / np.sqrt(10 * p_pool * (1 - p_pool)))
+
+
+def test_wilcoxon_matches_scipy() -> None:
+    x = np.random.default_rng(3).normal(0.2, 1.0, 25)
+    r = wilcoxon_signed_rank_test(x)
+    ranks = stats.rankdata(np.abs(x))
+    assert r.value == ranks[x > 0].sum()
+    assert r.p == pytest.approx(stats.wilcoxon(x).pvalue)
+    assert r.n == 25
+
+
+def test_lamb_reduces_to_crude_dependence() -> None:
+    rng = np.random.default_rng(8)
+    ar = rng.normal(size=(12, 1))
+    aar_est = rng.normal(size=80)
+    assert lamb_z(ar, aar_est, np.ones(1)).value == pytest.approx(
+        crude_dependence_t(ar[:, 0], aar_est, 1).value
+    )
+    three = rng.normal(size=(12, 3))
+    z = lamb_z(three, aar_est, np.array([1.0, 2.0, 4.0])).value
+    s = aar_est.std(ddof=1)
+    daily = three.mean(axis=0) / (s * np.sqrt([1.0, 2.0, 4.0]))
+    assert z == pytest.approx(daily.sum() / np.sqrt(3))
+
+
+def test_portfolio_and_bmp_hand_values() -> None:
+    car = np.array([0.02, -0.01, 0.03, np.nan])
+    var = np.array([1e-4, 4e-4, 1e-4, 1e-4])
+    r = portfolio_t(car, var, np.array([100, 100, 100, 100]))
+    assert r.value == pytest.approx(0.04 / np.sqrt(6e-4)) and r.n == 3
+    scar = np.array([1.0, 2.0, 3.0, np.nan])
+    assert bmp_t(scar).value == pytest.approx(2.0 * np.sqrt(3) / 1.0)
+    assert cross_sectional_t(np.array([1.0])).n == 1 and np.isnan(cross_sectional_t([1.0]).value)
+
+
+# --------------------------------------------------------------------------- distributions
+def test_patell_z_of_standardized_t_variables_is_standard_normal() -> None:
+    """SCAR_i ~ t(M-k) exactly; Patell's (M-k)/(M-k-2) makes Z unit-variance.
+
+    With M = 12 and k = 2, Var(SCAR) = 10/8 = 1.25: ΣSCAR/√N has variance 1.25 while Patell's
+    Z has variance 1. 2,000 draws of N = 20 pairs, fixed seed.
+    """
+    rng = np.random.default_rng(2024)
+    draws, n = 2000, 20
+    big = simulate_panel(rng, n=draws * n, l1=12, taus=(0,))
+    scar = big.standardized_car(0, 0).reshape(draws, n)
+    dof = big.dof.reshape(draws, n)
+    z = np.array([patell_z(scar[d], dof[d]).value for d in range(draws)])
+    naive = scar.sum(axis=1) / np.sqrt(n)
+    assert abs(z.mean()) < 0.08
+    assert z.var() == pytest.approx(1.0, abs=0.1)
+    assert naive.var() == pytest.approx(1.25, abs=0.12)
+    assert np.mean(np.abs(z) > 1.96) == pytest.approx(0.05, abs=0.015)
+
+
+def test_kp_adjustment_equals_naive_pairwise_loop() -> None:
+    """KP-adjusted = unadjusted × factor, with r̄ from an explicit N×N loop."""
+    rng = np.random.default_rng(77)
+    panel = simulate_panel(rng, n=8, l1=60, rho=0.3)
+    resid = panel.ar_estimation
+    corr = np.corrcoef(resid)
+    rbar_naive = (corr.sum() - np.trace(corr)) / (8 * 7)
+    rbar = average_cross_correlation(resid, panel.estimation_day)
+    assert rbar == pytest.approx(rbar_naive, rel=1e-10)
+    results = by_name(run_battery(panel, -1, 1, bootstrap_draws=9))
+    bmp, pat = results["bmp_t"].value, results["patell_z"].value
+    assert results["kp_adjusted_bmp_t"].value == pytest.approx(
+        bmp * np.sqrt((1 - rbar_naive) / (1 + 7 * rbar_naive)), rel=1e-10
+    )
+    assert results["kp_adjusted_patell_z"].value == pytest.approx(
+        pat / np.sqrt(1 + 7 * rbar_naive), rel=1e-10
+    )
+    assert results["kp_average_correlation"].value == pytest.approx(rbar_naive, rel=1e-10)
+
+
+def _naive_rbar(resid: np.ndarray, days: np.ndarray) -> float:
+    """Σ_{i≠j} Σ_{common days} u_i u_j / Σ_{i≠j} √(T_i T_j), by explicit loops."""
+    u, t = [], []
+    for row in resid:
+        ok = np.isfinite(row)
+        centred = row - row[ok].mean()
+        u.append(centred / np.sqrt(np.mean(centred[ok] ** 2)))
+        t.append(ok.sum())
+    num = den = 0.0
+    for i, j in itertools.permutations(range(len(resid)), 2):
+        for a in range(resid.shape[1]):
+            for b in range(resid.shape[1]):
+                same = days[i, a] == days[j, b]
+                if same and np.isfinite(resid[i, a]) and np.isfinite(resid[j, b]):
+                    num += u[i][a] * u[j][b]
+        den += np.sqrt(t[i] * t[j])
+    return num / den
+
+
+def test_kp_correlation_is_measured_in_calendar_time() -> None:
+    """Staggered events: calendar alignment finds the common factor, relative alignment not."""
+    rng = np.random.default_rng(5)
+    starts = np.array([0, 3, 7, 12, 20, 31])
+    panel = simulate_panel(rng, n=6, l1=40, rho=0.5, starts=starts)
+    resid = panel.ar_estimation.copy()
+    resid[1, :4] = np.nan  # ragged data
+    days = panel.estimation_day
+    rbar = average_cross_correlation(resid, days)
+    assert rbar == pytest.approx(_naive_rbar(resid, days), rel=1e-10)
+    assert rbar > 0.2
+    by_relative_day = average_cross_correlation(resid, np.broadcast_to(np.arange(40), (6, 40)))
+    assert abs(by_relative_day) < 0.1
+    # Disjoint calendars: no overlapping pair, r̄ = 0.
+    far = simulate_panel(rng, n=3, l1=30, rho=0.5, starts=np.array([0, 100, 200]))
+    assert average_cross_correlation(far.ar_estimation, far.estimation_day) == 0.0
+
+
+def test_kp_functions_direct() -> None:
+    scar = np.array([0.5, 1.2, 2.0, -0.3, 0.9])
+    dof = np.full(5, 100.0)
+    base = patell_z(scar, dof).value
+    assert kp_adjusted_patell_z(scar, dof, 0.0).value == pytest.approx(base)
+    assert kp_adjusted_patell_z(scar, dof, 0.1).value == pytest.approx(base / np.sqrt(1.4))
+    t = bmp_t(scar).value
+    assert kp_adjusted_bmp_t(scar, 0.1).value == pytest.approx(t * np.sqrt(0.9 / 1.4))
+    assert np.isnan(kp_adjusted_bmp_t(scar, -0.5).value)  # 1 + (N-1) r̄ < 0
+
+
+# --------------------------------------------------------------------------- rank-type tests
+def _naive_rank_z(est: np.ndarray, evt: np.ndarray, window: np.ndarray) -> float:
+    """Textbook uniform-score rank Z by loops (Corrado & Zivney 1992; Cowan 1992)."""
+    full = np.concatenate([est, evt], axis=1)
+    n, t = full.shape
+    scores = np.full(full.shape, np.nan)
+    for i in range(n):
+        ok = np.flatnonzero(np.isfinite(full[i]))
+        ranks = stats.rankdata(full[i, ok])
+        scores[i, ok] = ranks / (ok.size + 1) - 0.5
+    day = []
+    for c in range(t):
+        present = [scores[i, c] for i in range(n) if np.isfinite(scores[i, c])]
+        day.append(sum(present) / np.sqrt(len(present)) if present else np.nan)
+    day = np.array(day)
+    s = np.sqrt(np.nansum(day**2) / np.isfinite(day).sum())
+    cols = est.shape[1] + np.flatnonzero(window)
+    return day[cols].sum() / (np.sqrt(cols.size) * s)
+
+
+def test_corrado_rank_matches_naive_loops(panel: EventPanel) -> None:
+    est = panel.ar_estimation.copy()
+    est[0, :30] = np.nan
+    est[5, 10:20] = np.nan
+    window = panel.window_mask(-1, 1)
+    got = corrado_rank_test(est, panel.ar_event, window)
+    assert got.value == pytest.approx(_naive_rank_z(est, panel.ar_event, window), rel=1e-12)
+    assert got.n == panel.n_pairs
+
+
+def test_corrado_zivney_sign_matches_naive_loops(panel: EventPanel) -> None:
+    full = np.concatenate([panel.ar_estimation, panel.ar_event], axis=1)
+    g = np.sign(full - np.median(full, axis=1, keepdims=True))
+    day = g.sum(axis=0) / np.sqrt(full.shape[0])
+    s = np.sqrt(np.mean(day**2))
+    expected = day[120 + 2] / s
+    got = corrado_zivney_sign_test(panel.ar_estimation, panel.ar_event, panel.window_mask(0, 0))
+    assert got.value == pytest.approx(expected, rel=1e-12)
+
+
+def _naive_grank(sar_est: np.ndarray, scar: np.ndarray) -> float:
+    """Kolari & Pynnönen (2011) GRANK t by loops."""
+    n, l1 = sar_est.shape
+    star = scar / np.std(scar, ddof=1)
+    gsar = np.concatenate([sar_est, star[:, None]], axis=1)
+    u = np.full(gsar.shape, np.nan)
+    for i in range(n):
+        ok = np.flatnonzero(np.isfinite(gsar[i]))
+        u[i, ok] = stats.rankdata(gsar[i, ok]) / (ok.size + 1) - 0.5
+    days = l1 + 1
+    total = 0.0
+    for c in range(days):
+        col = u[:, c][np.isfinite(u[:, c])]
+        total += (col.size / n) * col.mean() ** 2
+    z = np.nanmean(u[:, -1]) / np.sqrt(total / days)
+    return z * np.sqrt((days - 2) / (days - 1 - z**2))
+
+
+def test_grank_matches_naive_loops(panel: EventPanel) -> None:
+    sar = panel.standardized_residuals()
+    sar[3, :7] = np.nan
+    scar = panel.standardized_car(-1, 1)
+    got = grank_test(sar, scar)
+    assert got.value == pytest.approx(_naive_grank(sar, scar), rel=1e-12)
+    days = sar.shape[1] + 1
+    assert got.p == pytest.approx(2 * stats.t.sf(abs(got.value), days - 2))
+
+
+def test_rank_conventions_differ_only_with_missing_data(panel: EventPanel) -> None:
+    window = panel.window_mask(0, 0)
+    kwargs = {"scores": "uniform", "day_scaling": "sqrt"}
+    base = corrado_rank_test(panel.ar_estimation, panel.ar_event, window, **kwargs)
+    rescaled = corrado_rank_test(
+        panel.ar_estimation, panel.ar_event, window, missing="rescale", **kwargs
+    )
+    assert rescaled.value == pytest.approx(base.value, rel=1e-12)
+    est = panel.ar_estimation.copy()
+    est[:5, :40] = np.nan
+    a = corrado_rank_test(est, panel.ar_event, window, **kwargs)
+    b = corrado_rank_test(est, panel.ar_event, window, missing="rescale", **kwargs)
+    assert a.value != pytest.approx(b.value, rel=1e-6)
+
+
+# ---------------------------------------------------------------- multiple events per firm
+def test_second_event_of_same_firm_adds_exactly_one() -> None:
+    rng = np.random.default_rng(99)
+    starts = np.r_[np.arange(15) * 2, 60]
+    firms = np.array([f"F{i}" for i in range(15)] + ["F3"], dtype=object)  # F3 twice
+    both = simulate_panel(rng, n=16, l1=80, starts=starts, firms=firms, rho=0.2)
+    first = both.subset(np.arange(15))
+    with_both = by_name(run_battery(both, -1, 1, bootstrap_draws=49))
+    without = by_name(run_battery(first, -1, 1, bootstrap_draws=49))
+    for name in STATISTICS:
+        if name.startswith("dollar"):
+            assert with_both[name].n == without[name].n == 0
+        elif name == "wilcoxon_w":
+            assert with_both[name].n - without[name].n == 1  # no zero CARs here
+        else:
+            assert with_both[name].n == 16, name
+            assert without[name].n == 15, name
+
+
+# --------------------------------------------------------------------------- bootstrap
+def test_bootstrap_is_deterministic_and_sane() -> None:
+    rng = np.random.default_rng(1)
+    car = rng.normal(0.004, 0.02, 200)
+    a = bootstrap_t_test(car, draws=1999, seed=7)
+    b = bootstrap_t_test(car, draws=1999, seed=7)
+    c = bootstrap_t_test(car, draws=1999, seed=8)
+    assert a == b and a.p != c.p
+    assert a.value == pytest.approx(cross_sectional_t(car).value)
+    assert a.p == pytest.approx(cross_sectional_t(car).p, abs=0.02)
+    assert 1 / 2000 <= a.p <= 1
+    greater = bootstrap_t_test(car, draws=1999, seed=7, alternative="greater")
+    assert greater.p == pytest.approx(a.p / 2, abs=0.02)
+
+
+def test_caar_band(panel: EventPanel) -> None:
+    band = caar_band(panel, -2, 2, draws=499, seed=3)
+    again = caar_band(panel, -2, 2, draws=499, seed=3)
+    np.testing.assert_array_equal(band.lower, again.lower)
+    np.testing.assert_allclose(band.caar, panel.car_path(-2, 2).mean(axis=0))
+    assert np.all(band.lower <= band.caar) and np.all(band.caar <= band.upper)
+    assert band.n == panel.n_pairs and band.draws == 499
+    # Band half-width ≈ 1.96 × standard error of the mean path.
+    se = panel.car_path(-2, 2).std(axis=0, ddof=1) / np.sqrt(panel.n_pairs)
+    np.testing.assert_allclose((band.upper - band.lower) / 2, 1.96 * se, rtol=0.2)
+    # Chunked resampling gives the same numbers as one block.
+    path = panel.car_path(-2, 2)
+    saved = boot._CHUNK_CELLS
+    try:
+        boot._CHUNK_CELLS = 3 * panel.n_pairs
+        chunked = bootstrap_caar_band(path, draws=499, seed=3)
+    finally:
+        boot._CHUNK_CELLS = saved
+    np.testing.assert_allclose(chunked.upper, band.upper)
+
+
+# --------------------------------------------------------------------------- dollars
+def test_dollar_test_without_market_values(panel: EventPanel) -> None:
+    results = by_name(run_battery(panel, -1, 1, bootstrap_draws=9))
+    for name in ("dollar_abnormal_value", "dollar_z"):
+        assert results[name].n == 0 and np.isnan(results[name].value) and np.isnan(results[name].p)
+
+
+def test_dollar_test_closed_form() -> None:
+    """Constant market value c: ΔV = c ΣCAR and Z = ΣCAR / √(L Σ s_i²), s_i the (m-1) SD."""
+    rng = np.random.default_rng(4)
+    panel = simulate_panel(rng, n=10, l1=60, market_values=True)
+    c = 2.5e10
+    flat = replace(
+        panel,
+        market_value_estimation=np.full(panel.ar_estimation.shape, c),
+        market_value_event=np.full(panel.ar_event.shape, c),
+    )
+    results = by_name(run_battery(flat, -1, 1, bootstrap_draws=9))
+    car = flat.car(-1, 1)
+    s2 = flat.ar_estimation.var(axis=1, ddof=1)
+    assert results["dollar_abnormal_value"].value == pytest.approx(c * car.sum(), rel=1e-12)
+    z = car.sum() / np.sqrt(3 * s2.sum())
+    assert results["dollar_z"].value == pytest.approx(z, rel=1e-12)
+    assert results["dollar_z"].p == pytest.approx(2 * stats.norm.sf(abs(z)))
+    assert results["dollar_z"].n == 10
+    # Varying market values: the direct function on the panel's arrays.
+    value, zres = dollar_abnormal_value_test(panel.dollar_car(-1, 1), panel.dollar_residuals(), 3)
+    d = (panel.ar_event[:, 1:4] * panel.market_value_event[:, 1:4]).sum(axis=1)
+    sd = (panel.ar_estimation * panel.market_value_estimation).var(axis=1, ddof=1)
+    assert value.value == pytest.approx(d.sum(), rel=1e-12)
+    assert zres.value == pytest.approx(d.sum() / np.sqrt(3 * sd.sum()), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- battery
+def test_battery_rows_and_alternatives(panel: EventPanel) -> None:
+    results = run_battery(panel, -1, 1, bootstrap_draws=199, seed=1)
+    assert [r.statistic for r in results] == list(STATISTICS)
+    for r in results:
+        assert r.reference and isinstance(r.n, int)
+        if not r.statistic.startswith("dollar"):
+            assert np.isfinite(r.value), r.statistic
+    rows = results_to_rows(results, group="all", window="[-1,+1]")
+    assert list(rows[0]) == ["group", "window", "statistic", "value", "p", "n", "reference"]
+    two = by_name(results)
+    greater = by_name(run_battery(panel, -1, 1, alternative="greater", bootstrap_draws=199, seed=1))
+    less = by_name(run_battery(panel, -1, 1, alternative="less", bootstrap_draws=199, seed=1))
+    for name in ("cross_sectional_t", "patell_z", "bmp_t", "corrado_rank_z", "grank_t"):
+        g, lo = greater[name].p, less[name].p
+        assert g + lo == pytest.approx(1.0)
+        assert two[name].p == pytest.approx(2 * min(g, lo))
+    with pytest.raises(ValueError, match="alternative"):
+        run_battery(panel, -1, 1, alternative="both")  # type: ignore[arg-type]
+
+
+def test_daily_battery_is_one_day_windows(panel: EventPanel) -> None:
+    daily = run_daily_battery(panel, bootstrap_draws=19)
+    assert list(daily) == [-2, -1, 0, 1, 2]
+    one_day = run_battery(panel, 0, 0, bootstrap_draws=19)
+    np.testing.assert_equal([r.as_row() for r in daily[0]], [r.as_row() for r in one_day])
+
+
+def test_power_against_injected_abnormal_return() -> None:
+    panel = simulate_panel(np.random.default_rng(11), n=40, abnormal=0.03)
+    results = by_name(run_battery(panel, 0, 0, bootstrap_draws=199))
+    for name in ("cross_sectional_t", "patell_z", "bmp_t", "kp_adjusted_bmp_t", "grank_t"):
+        assert results[name].p < 0.001, name
+    assert results["caar"].value == pytest.approx(0.03, abs=0.01)
+
+
+def test_empty_panel_gives_nan_rows(panel: EventPanel) -> None:
+    empty = panel.subset(np.zeros(panel.n_pairs, dtype=bool))
+    for r in run_battery(empty, -1, 1, bootstrap_draws=9):
+        assert r.n == 0 and np.isnan(r.value)
