@@ -1,0 +1,599 @@
+"""Trades and the daily equity curve of a rule that trades on announcements.
+
+Timeline of one trade (``d`` = event day 0 by the study's rule,
+:func:`eventstudy.alignment.align_day_zero`, on the market proxy's calendar):
+
+* **decision** -- side from the party's role; weight basis 1 (equal) or the party's market
+  value at the close before the entry session (``Close`` x the latest share count dated on or
+  before that day, as in the study). Nothing later is used: see "No look-ahead" below.
+* **entry** -- ``close_day0``: at ``Close`` of day ``d``; ``open_day1``: at ``Open`` of day
+  ``d+1``.
+* **exit** -- at ``Close`` of day ``d+k`` for a holding period of k trading days.
+
+Returns are total returns from Yahoo's ``Adj Close``: the raw return is
+:math:`R = \\prod_{j=1}^{k} (1 + r_{d+j}) - 1 = A_{d+k} / A^{entry} - 1` with
+:math:`A^{entry} = A_d` for close entries and, for open entries,
+:math:`A^{entry} = Open_{d+1} \\cdot A_{d+1} / Close_{d+1}` (the open put on the adjusted scale
+with that day's adjustment factor, so a dividend never shows up as a return). The market's
+buy-and-hold return :math:`R_m` is taken over exactly the same interval (the market proxy's
+open of day ``d+1`` for open entries) and :math:`BHAR = R - R_m` (Barber & Lyon 1997). A short
+position earns :math:`-R`. Costs: ``cost_bps`` per side on the entry notional, both sides, so a
+trade's net return is :math:`sR - 2c` and its net abnormal return :math:`s\\,BHAR - 2c`
+(:math:`s = \\pm 1`, :math:`c` = bps / 10,000).
+
+Daily equity curve (one per holding period k): a calendar-time portfolio of the positions open
+each day. The weights of day t are set at the close of day t-1 among the positions held on
+day t -- every trade with :math:`d+1 \\le t \\le d+k`, known by then because its day 0 has
+passed -- as :math:`w_{pt} = b_p / \\sum_{q\\,\\text{open}} b_q` (:math:`b_p` = 1 or the market
+value at the decision). A position entered at the next open holds its slot in cash
+overnight. Portfolio return :math:`r_t = \\sum_p w_{pt}\\,(s_p r_{pt} - c\\,[t = d_p+1] -
+c\\,[t = d_p+k])`, where :math:`r_{pt}` is the position's return of day t (from the entry price
+on its first day). Long and short positions both take positive weight (gross exposure 1).
+Rebalancing continuing positions to the new weights is not charged. With no position open the
+strategy holds cash earning 0. The market curve is the market proxy bought and held from the
+close of the first trade's day 0.
+
+No look-ahead: :func:`plan_trades` decides every trade (entry date, entry price, side, weight
+basis) from the calendar, the events, prices up to the entry, and share counts dated no later
+than the close before the entry session; it never looks at a price after the entry.
+``tests/test_backtest_lookahead.py`` proves it by perturbing every later price. One caveat: a
+trade whose exit price is missing (the holding period runs past the data, or a price gap) is
+listed with its outcome but left out of the statistics and the curve, which would favour
+survivors if it happened; on the launch data it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.alignment import align_day_zero
+from eventstudy.backtest.rules import BacktestConfig
+from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
+from eventstudy.backtest.statistics import drawdown
+from eventstudy.config import StudyConfig
+from eventstudy.panel import build_panel
+from eventstudy.store import PriceStore
+from eventstudy.value import shares_on
+
+BOOTSTRAP_DRAWS = 1000
+BOOTSTRAP_SEED = 0
+
+TRADE_COLUMNS: tuple[str, ...] = (
+    "holding_days",
+    "event_id",
+    "ticker",
+    "role",
+    "group",
+    "side",
+    "day0",
+    "entry",
+    "entry_date",
+    "entry_price",
+    "exit_date",
+    "exit_price",
+    "ret",
+    "market_ret",
+    "bhar",
+    "cost",
+    "net_ret",
+    "net_abnormal_ret",
+    "mcap_prev_usd",
+    "weight_basis",
+    "outcome",
+    "note",
+)
+CURVE_COLUMNS: tuple[str, ...] = (
+    "holding_days",
+    "date",
+    "n_open",
+    "strategy_ret",
+    "strategy_equity",
+    "strategy_drawdown",
+    "market_ret",
+    "market_equity",
+    "market_drawdown",
+)
+
+
+@dataclass(frozen=True)
+class PriceGrid:
+    """Open, close and adjusted close of several symbols on the market proxy's calendar.
+
+    Attributes
+    ----------
+    calendar
+        Trading dates (those of the market proxy, as in :func:`eventstudy.panel.build_panel`).
+    symbols
+        Column labels.
+    open, close, adj_close
+        (T, S) prices; NaN where a symbol has no row on a date. ``close`` is split-adjusted,
+        ``adj_close`` also dividend-adjusted (Yahoo).
+    """
+
+    calendar: pd.DatetimeIndex
+    symbols: tuple[str, ...]
+    open: np.ndarray
+    close: np.ndarray
+    adj_close: np.ndarray
+
+    def column(self, symbol: str) -> int:
+        """Column of ``symbol``; ``KeyError`` naming it when there are no prices for it."""
+        if symbol not in self.symbols:
+            raise KeyError(f"no prices for {symbol!r} (have {', '.join(self.symbols)})")
+        return self.symbols.index(symbol)
+
+    @property
+    def adj_open(self) -> np.ndarray:
+        """``Open x Adj Close / Close`` of the same day: the open on the dividend-adjusted scale."""
+        return self.open * self.adj_close / self.close
+
+
+def price_grid(prices: Mapping[str, pd.DataFrame], market: str) -> PriceGrid:
+    """Align cached price frames (cache schema) on the market proxy's calendar."""
+    panel = build_panel(prices, market)
+    opens = np.full(panel.close.shape, np.nan)
+    adj_close = np.full(panel.close.shape, np.nan)
+    for column, symbol in enumerate(panel.symbols):
+        frame = prices[symbol]
+        position = panel.calendar.get_indexer(pd.DatetimeIndex(frame["date"]))
+        on = position >= 0
+        opens[position[on], column] = frame["open"].to_numpy(dtype=float)[on]
+        adj_close[position[on], column] = frame["adj_close"].to_numpy(dtype=float)[on]
+    return PriceGrid(panel.calendar, panel.symbols, opens, panel.close.copy(), adj_close)
+
+
+@dataclass(frozen=True)
+class TradePlan:
+    """The decisions: one row per traded (event, party), fixed before any later price.
+
+    Attributes
+    ----------
+    frame
+        event_id, ticker, role, group, side, day0, entry, entry_date, entry_price,
+        mcap_prev_usd, weight_basis, outcome, note.
+    day0_index
+        (P,) calendar position of day 0 (-1 where none).
+    columns
+        (P,) grid column of each ticker.
+    signs
+        (P,) +1 long, -1 short.
+    """
+
+    frame: pd.DataFrame
+    day0_index: np.ndarray
+    columns: np.ndarray
+    signs: np.ndarray
+
+    @property
+    def ok(self) -> np.ndarray:
+        return (self.frame["outcome"] == "ok").to_numpy()
+
+
+def plan_trades(
+    events: pd.DataFrame,
+    grid: PriceGrid,
+    config: BacktestConfig,
+    shares: Mapping[str, pd.DataFrame] | None = None,
+) -> TradePlan:
+    """Decide the trades: which parties, which side, entry date and price, weight basis.
+
+    Uses only the calendar, the events, the entry price itself, the close before the entry
+    session and share counts dated on or before that close.
+    """
+    shares = shares or {}
+    signs_all = np.array([config.sign_of(role) for role in events["role"]], dtype=int)
+    traded = events.loc[signs_all != 0].reset_index(drop=True)
+    signs = signs_all[signs_all != 0]
+    n_days = len(grid.calendar)
+    day_zero = [
+        align_day_zero(grid.calendar, a, t)
+        for a, t in zip(traded["announced"], traded["timing"], strict=True)
+    ]
+    day0_index = np.array([d.index for d in day_zero], dtype=int)
+    columns = np.array([grid.column(t) for t in traded["ticker"]], dtype=int)
+    open_entry = config.entry == "open_day1"
+    entry_index = np.where(day0_index >= 0, day0_index + (1 if open_entry else 0), -1)
+    entry_index = np.where(entry_index < n_days, entry_index, -1)
+    prev_index = np.where(entry_index >= 1, entry_index - 1, -1)
+
+    entry_prices = grid.open if open_entry else grid.close
+    entry_price = _gather(entry_prices, entry_index, columns)
+    prev_close = _gather(grid.close, prev_index, columns)
+    calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
+    prev_dates = calendar[prev_index]
+    n_shares = np.array(
+        [
+            shares_on(shares[t], prev_dates[i : i + 1]).shares[0] if t in shares else np.nan
+            for i, t in enumerate(traded["ticker"])
+        ],
+        dtype=float,
+    )
+    mcap_prev = prev_close * n_shares
+    weight_basis = mcap_prev if config.weighting == "value" else np.ones(len(traded))
+
+    outcomes, notes = [], []
+    for i, d0 in enumerate(day_zero):
+        outcome, note = "ok", ""
+        if d0.outcome != "ok":
+            outcome, note = d0.outcome, "day 0 falls outside the trading calendar"
+        elif entry_index[i] < 0:
+            outcome, note = "entry_after_data", "the entry session is after the last trading day"
+        elif not entry_price[i] > 0:
+            outcome, note = "no_entry_price", f"no {'Open' if open_entry else 'Close'} on the entry day"
+        elif config.weighting == "value" and not weight_basis[i] > 0:
+            outcome, note = "no_market_value", "no close or share count before the entry for value weights"
+        outcomes.append(outcome)
+        notes.append(note)
+
+    frame = pd.DataFrame(
+        {
+            "event_id": traded["event_id"].to_numpy(object),
+            "ticker": traded["ticker"].to_numpy(object),
+            "role": traded["role"].to_numpy(object),
+            "group": traded["group"].to_numpy(object),
+            "side": np.where(signs > 0, "long", "short").astype(object),
+            "day0": calendar[day0_index],
+            "entry": "open" if open_entry else "close",
+            "entry_date": calendar[entry_index],
+            "entry_price": entry_price,
+            "mcap_prev_usd": mcap_prev,
+            "weight_basis": weight_basis,
+            "outcome": outcomes,
+            "note": notes,
+        }
+    )
+    return TradePlan(frame, day0_index, columns, signs)
+
+
+def holding_paths(
+    grid: PriceGrid, columns: np.ndarray, day0_index: np.ndarray, k: int, entry: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Daily returns of positions held over sessions d+1..d+k.
+
+    Returns
+    -------
+    days
+        (P, k) calendar positions d+j, j = 1..k (-1 outside the calendar).
+    returns
+        (P, k) return of each held day: :math:`A_{d+j}/A_{d+j-1} - 1`, the first day from the
+        entry price (``A_d``, or the adjusted open of d+1 for ``open_day1``); NaN where a price
+        is missing or the day is outside the calendar.
+    """
+    n_days = len(grid.calendar)
+    offsets = np.arange(1, k + 1)
+    days = day0_index[:, None] + offsets[None, :]
+    valid = (day0_index[:, None] >= 0) & (days < n_days)
+    days = np.where(valid, days, -1)
+    previous = np.where(valid, days - 1, -1)
+    adj = _pad(grid.adj_close)
+    returns = adj[days, columns[:, None]] / adj[previous, columns[:, None]] - 1.0
+    if entry == "open_day1":
+        first = days[:, 0]
+        returns[:, 0] = adj[first, columns] / _pad(grid.adj_open)[first, columns] - 1.0
+    return days, returns
+
+
+def execute_trades(
+    plan: TradePlan, grid: PriceGrid, market: str, k: int, config: BacktestConfig
+) -> pd.DataFrame:
+    """Exits and returns of the planned trades for a holding period of ``k`` days."""
+    n_days = len(grid.calendar)
+    market_columns = np.full_like(plan.columns, grid.column(market))
+    _, returns = holding_paths(grid, plan.columns, plan.day0_index, k, config.entry)
+    _, market_returns = holding_paths(grid, market_columns, plan.day0_index, k, config.entry)
+    exit_index = np.where(plan.day0_index >= 0, plan.day0_index + k, -1)
+    exit_index = np.where(exit_index < n_days, exit_index, -1)
+    exit_price = _gather(grid.close, exit_index, plan.columns)
+    ret = np.prod(1.0 + returns, axis=1) - 1.0
+    market_ret = np.prod(1.0 + market_returns, axis=1) - 1.0
+    abnormal = buy_and_hold_abnormal(returns, market_returns)
+    cost = 2.0 * config.cost
+
+    outcomes = plan.frame["outcome"].to_numpy(object).copy()
+    notes = plan.frame["note"].to_numpy(object).copy()
+    for i in np.flatnonzero(outcomes == "ok"):
+        if exit_index[i] < 0:
+            outcomes[i], notes[i] = "exit_after_data", f"day +{k} is after the last trading day"
+        elif not exit_price[i] > 0:
+            outcomes[i], notes[i] = "no_exit_price", f"no Close on day +{k}"
+        elif np.isnan(returns[i]).any():
+            outcomes[i], notes[i] = "price_gap", "a price is missing during the holding period"
+        elif np.isnan(market_returns[i]).any():
+            outcomes[i], notes[i] = "no_market_price", f"{market} has a missing price in the holding period"
+    ok = outcomes == "ok"
+    calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
+
+    def when_ok(values: np.ndarray) -> np.ndarray:
+        return np.where(ok, values, np.nan)
+
+    frame = plan.frame.copy()
+    frame.insert(0, "holding_days", np.int64(k))
+    frame["exit_date"] = np.where(ok, calendar[exit_index], np.datetime64("NaT"))
+    frame["exit_price"] = when_ok(exit_price)
+    frame["ret"] = when_ok(ret)
+    frame["market_ret"] = when_ok(market_ret)
+    frame["bhar"] = when_ok(abnormal)
+    frame["cost"] = when_ok(np.full(len(frame), cost))
+    frame["net_ret"] = when_ok(plan.signs * ret - cost)
+    frame["net_abnormal_ret"] = when_ok(plan.signs * abnormal - cost)
+    frame["outcome"] = outcomes
+    frame["note"] = notes
+    frame["exit_date"] = frame["exit_date"].astype("datetime64[ns]")
+    return frame.loc[:, list(TRADE_COLUMNS)]
+
+
+def daily_weights(
+    day0_index: np.ndarray, weight_basis: np.ndarray, k: int, n_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Portfolio weights of every position on every day, set at the previous close.
+
+    Parameters
+    ----------
+    day0_index
+        (P,) day 0 of each traded position (all valid).
+    weight_basis
+        (P,) 1 for equal weights or the market value at the decision.
+    k
+        Holding period: position p is held on days d_p+1..d_p+k.
+    n_days
+        Length of the calendar.
+
+    Returns
+    -------
+    weights
+        (T, P) :math:`w_{pt} = b_p / \\sum_{q\\,\\text{held on } t} b_q` (0 where not held).
+    held
+        (T, P) boolean: position p is held on day t.
+    """
+    held = np.zeros((n_days, len(day0_index)), dtype=bool)
+    days = day0_index[:, None] + np.arange(1, k + 1)[None, :]
+    positions = np.broadcast_to(np.arange(len(day0_index))[:, None], days.shape)
+    inside = days < n_days
+    held[days[inside], positions[inside]] = True
+    basis = np.where(held, weight_basis[None, :], 0.0)
+    total = basis.sum(axis=1, keepdims=True)
+    weights = np.divide(basis, total, out=np.zeros_like(basis), where=total > 0)
+    return weights, held
+
+
+def equity_curve(
+    trades: pd.DataFrame, plan: TradePlan, grid: PriceGrid, market: str, k: int, config: BacktestConfig
+) -> pd.DataFrame:
+    """The daily equity curve of the strategy holding ``k`` days, and of the market.
+
+    ``trades`` is :func:`execute_trades` for the same ``k`` (rows aligned with ``plan``); only
+    trades with outcome ``ok`` are held. The curve runs from the close of the first day 0 to
+    the last exit; its first row is the base (equity 1, return NaN).
+    """
+    ok = (trades["outcome"] == "ok").to_numpy()
+    if not ok.any():
+        return pd.DataFrame({name: pd.Series(dtype=_CURVE_DTYPES[name]) for name in CURVE_COLUMNS})
+    n_days = len(grid.calendar)
+    day0 = plan.day0_index[ok]
+    signs = plan.signs[ok]
+    basis = trades["weight_basis"].to_numpy(float)[ok]
+    days, returns = holding_paths(grid, plan.columns[ok], day0, k, config.entry)
+    contribution = signs[:, None] * returns
+    contribution[:, 0] -= config.cost
+    contribution[:, -1] -= config.cost
+    weights, held = daily_weights(day0, basis, k, n_days)
+    by_day = np.zeros((n_days, len(day0)))
+    by_day[days, np.arange(len(day0))[:, None]] = contribution
+    strategy = (weights * by_day).sum(axis=1)
+
+    base, last = int(day0.min()), int(days.max())
+    span = slice(base, last + 1)
+    strategy_ret = strategy[span].copy()
+    strategy_ret[0] = np.nan
+    strategy_equity = np.cumprod(np.where(np.isnan(strategy_ret), 0.0, strategy_ret) + 1.0)
+    market_adj = grid.adj_close[span, grid.column(market)]
+    market_equity = market_adj / market_adj[0]
+    market_ret = np.full(len(market_adj), np.nan)
+    market_ret[1:] = market_adj[1:] / market_adj[:-1] - 1.0
+    frame = pd.DataFrame(
+        {
+            "holding_days": np.int64(k),
+            "date": grid.calendar[span].to_numpy(dtype="datetime64[ns]"),
+            "n_open": held[span].sum(axis=1).astype("int64"),
+            "strategy_ret": strategy_ret,
+            "strategy_equity": strategy_equity,
+            "strategy_drawdown": drawdown(strategy_equity),
+            "market_ret": market_ret,
+            "market_equity": market_equity,
+            "market_drawdown": drawdown(market_equity),
+        }
+    )
+    return frame.loc[:, list(CURVE_COLUMNS)]
+
+
+_CURVE_DTYPES = {
+    "holding_days": "int64",
+    "date": "datetime64[ns]",
+    "n_open": "int64",
+    **dict.fromkeys(CURVE_COLUMNS[3:], "float64"),
+}
+
+
+def post_announcement_bhar(
+    events: pd.DataFrame, grid: PriceGrid, market: str, horizons: tuple[int, ...]
+) -> pd.DataFrame:
+    """BHAR over [+1,+k] of every (event, party), bought at the close of day 0.
+
+    One row per (event, party, k): event_id, ticker, role, group, k, ret, market_ret, bhar
+    (NaN where a price in the window is missing or the window runs past the data).
+    """
+    day0 = np.array(
+        [
+            align_day_zero(grid.calendar, a, t).index
+            for a, t in zip(events["announced"], events["timing"], strict=True)
+        ],
+        dtype=int,
+    )
+    columns = np.array([grid.column(t) for t in events["ticker"]], dtype=int)
+    market_columns = np.full_like(columns, grid.column(market))
+    frames = []
+    for k in horizons:
+        _, returns = holding_paths(grid, columns, day0, k, "close_day0")
+        _, market_returns = holding_paths(grid, market_columns, day0, k, "close_day0")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "event_id": events["event_id"].to_numpy(object),
+                    "ticker": events["ticker"].to_numpy(object),
+                    "role": events["role"].to_numpy(object),
+                    "group": events["group"].to_numpy(object),
+                    "k": np.int64(k),
+                    "ret": np.prod(1.0 + returns, axis=1) - 1.0,
+                    "market_ret": np.prod(1.0 + market_returns, axis=1) - 1.0,
+                    "bhar": buy_and_hold_abnormal(returns, market_returns),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass
+class BacktestResults:
+    """Results of a backtest.
+
+    Attributes
+    ----------
+    config
+        The trading rule.
+    market
+        The market proxy symbol.
+    study_name
+        Name of the study the events belong to.
+    trades
+        One row per (holding period, planned trade): ``trades.parquet``.
+    curve
+        Daily equity curves of the strategy and the market per holding period: ``backtest.parquet``.
+    drift
+        Post-announcement drift table: ``drift.parquet``.
+    drift_observations
+        The BHAR[+1,+k] of every (event, party) behind ``drift``.
+    summary_table
+        One row per holding period (see :func:`eventstudy.backtest.tables.summary_table`).
+    """
+
+    config: BacktestConfig
+    market: str
+    study_name: str
+    trades: pd.DataFrame
+    curve: pd.DataFrame
+    drift: pd.DataFrame
+    drift_observations: pd.DataFrame
+    summary_table: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The trades (``trades.parquet``)."""
+        return self.trades.copy()
+
+    def metadata(self) -> dict[str, object]:
+        """What the output files record about the run (schema metadata)."""
+        return {
+            "study": self.study_name,
+            "market": self.market,
+            "rule": self.config.to_dict(),
+            "bootstrap": {"draws": BOOTSTRAP_DRAWS, "seed": BOOTSTRAP_SEED, "fraction": 0.25},
+        }
+
+    def summary(self) -> str:
+        """A plain-text table: one line per holding period."""
+        lines = [
+            f"Backtest of {self.study_name!r}: {self.config.describe()}",
+            f"market proxy {self.market}; net abnormal return = side x BHAR - costs",
+            "",
+            f"{'k':>3} {'trades':>6} {'mean net':>9} {'mean abn':>9} {'t':>6} {'t_sa':>6} {'p_sa':>6} "
+            f"{'hit':>5} {'Sharpe':>7} {'SPY Sh':>7} {'maxDD':>7} {'total':>8} {'SPY':>8}",
+        ]
+        for r in self.summary_table.itertuples(index=False):
+            lines.append(
+                f"{r.holding_days:>3} {r.n_trades:>6} {r.mean_net_ret:>+9.2%} "
+                f"{r.mean_net_abnormal_ret:>+9.2%} "
+                f"{r.t:>+6.2f} {r.t_sa:>+6.2f} {r.p_sa:>6.3f} {r.hit_rate:>5.0%} {r.sharpe:>+7.2f} "
+                f"{r.market_sharpe:>+7.2f} {r.max_drawdown:>+7.1%} {r.total_return:>+8.1%} "
+                f"{r.market_total_return:>+8.1%}"
+            )
+        return "\n".join(lines)
+
+
+def backtest(
+    events: pd.DataFrame,
+    prices: Mapping[str, pd.DataFrame],
+    config: BacktestConfig,
+    *,
+    market: str = "SPY",
+    shares: Mapping[str, pd.DataFrame] | None = None,
+    study_name: str = "study",
+) -> BacktestResults:
+    """Run the rule on price frames (cache schema) already in memory (no I/O).
+
+    Parameters
+    ----------
+    events
+        Validated events (:func:`eventstudy.events.read_events`).
+    prices
+        Price frames by symbol, including ``market`` and every ticker of ``events``.
+    config
+        The trading rule.
+    market
+        Market proxy: its dates are the calendar and its buy-and-hold return the benchmark.
+    shares
+        Shares-outstanding observations by ticker (needed for value weights).
+    study_name
+        Recorded in the outputs.
+    """
+    from eventstudy.backtest.tables import drift_table, summary_table
+
+    grid = price_grid(prices, market)
+    plan = plan_trades(events, grid, config, shares)
+    trades, curves = [], []
+    for k in config.holding_days:
+        executed = execute_trades(plan, grid, market, k, config)
+        trades.append(executed)
+        curves.append(equity_curve(executed, plan, grid, market, k, config))
+    trades_frame = pd.concat(trades, ignore_index=True)
+    curve_frame = pd.concat(curves, ignore_index=True)
+    observations = post_announcement_bhar(events, grid, market, config.drift_days)
+    return BacktestResults(
+        config=config,
+        market=market,
+        study_name=study_name,
+        trades=trades_frame,
+        curve=curve_frame,
+        drift=drift_table(observations, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
+        drift_observations=observations,
+        summary_table=summary_table(trades_frame, curve_frame, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
+    )
+
+
+def run_backtest(
+    events: pd.DataFrame,
+    store: PriceStore,
+    config: BacktestConfig,
+    study: StudyConfig,
+    *,
+    events_path: str | Path = "events.csv",
+) -> BacktestResults:
+    """Read the prices and share counts from the cache and run :func:`backtest`."""
+    from eventstudy.study import load_prices
+
+    prices = load_prices(store, events, events_path, study.market)
+    shares = {t: store.read_shares(t) for t in events["ticker"].unique()}
+    return backtest(events, prices, config, market=study.market, shares=shares, study_name=study.name)
+
+
+def _pad(values: np.ndarray) -> np.ndarray:
+    """Append one all-NaN row so that calendar position -1 gathers NaN."""
+    return np.concatenate([values, np.full((1, *values.shape[1:]), np.nan)], axis=0)
+
+
+def _gather(values: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``values[rows[i], columns[i]]`` with NaN where ``rows[i] == -1``."""
+    return _pad(values)[rows, columns]

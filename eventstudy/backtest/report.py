@@ -1,0 +1,290 @@
+"""The backtest section of the report (markdown) and the equity-curve figure (PNG).
+
+Both are rendered from the backtest's output frames alone, so
+:func:`render_backtest_markdown` can rebuild the section from an output folder
+(``trades.parquet``, ``backtest.parquet``, ``drift.parquet``) for another report to include.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from eventstudy.backtest.rules import BacktestConfig
+from eventstudy.backtest.tables import summary_table
+
+METADATA_KEY = "eventstudy.backtest"
+FIGURE_NAME = "figures/equity_curve.png"
+FIGURE_SIZE_INCHES = (9.0, 4.8)
+FIGURE_DPI = 100
+
+
+def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | None = None) -> bytes:
+    """The equity curves of every holding period and of the market, as PNG bytes.
+
+    Deterministic: the Agg backend, a fixed size (:data:`FIGURE_SIZE_INCHES` at
+    :data:`FIGURE_DPI` dpi) and no software/date metadata in the file, so the same curve gives
+    the same bytes. The market line is the one of the longest curve.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=FIGURE_SIZE_INCHES, dpi=FIGURE_DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    longest = None
+    for k, path in curve.groupby("holding_days", sort=True):
+        axes.step(
+            path["date"], path["strategy_equity"], where="post", linewidth=1.3, label=f"strategy, hold {k}d"
+        )
+        if longest is None or len(path) > len(longest):
+            longest = path
+    if longest is not None:
+        axes.plot(
+            longest["date"],
+            longest["market_equity"],
+            color="black",
+            linewidth=1.0,
+            linestyle="--",
+            label=f"{market} buy and hold",
+        )
+        axes.legend(loc="best", fontsize=8, frameon=False)
+    axes.axhline(1.0, color="grey", linewidth=0.6)
+    axes.set_ylabel("equity (start = 1)")
+    axes.set_title(title or "Announcement strategy vs the market", fontsize=10)
+    axes.grid(True, linewidth=0.3, alpha=0.6)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def render_backtest_markdown(out_dir: str | Path, *, link_figure: bool = True, heading_level: int = 2) -> str:
+    """The backtest section rendered from the files in ``out_dir`` alone.
+
+    Reads ``trades.parquet``, ``backtest.parquet`` and ``drift.parquet`` (written by
+    ``eventstudy backtest``); links ``figures/equity_curve.png`` when it exists and
+    ``link_figure`` is true (pass False when the caller shows the figure itself).
+    ``heading_level`` 2 starts the section with ``##``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When one of the three files is missing (no backtest was run into ``out_dir``).
+    """
+    out_dir = Path(out_dir)
+    trades = pd.read_parquet(out_dir / "trades.parquet")
+    curve = pd.read_parquet(out_dir / "backtest.parquet")
+    drift = pd.read_parquet(out_dir / "drift.parquet")
+    metadata = json.loads((pq.read_schema(out_dir / "trades.parquet").metadata or {})[METADATA_KEY.encode()])
+    figure = FIGURE_NAME if link_figure and (out_dir / FIGURE_NAME).is_file() else None
+    return render_backtest_section(trades, curve, drift, metadata, figure=figure, heading_level=heading_level)
+
+
+def render_backtest_section(
+    trades: pd.DataFrame,
+    curve: pd.DataFrame,
+    drift: pd.DataFrame,
+    metadata: Mapping[str, Any],
+    *,
+    figure: str | None = FIGURE_NAME,
+    heading_level: int = 2,
+) -> str:
+    """Markdown of the backtest: rule, summary per holding period, figure, drift, trades, method.
+
+    Parameters
+    ----------
+    trades, curve, drift
+        The frames of ``trades.parquet``, ``backtest.parquet`` and ``drift.parquet``.
+    metadata
+        :meth:`eventstudy.backtest.engine.BacktestResults.metadata` (stored in ``trades.parquet``).
+    figure
+        Relative path of the equity-curve PNG to link, or None.
+    heading_level
+        Level of the section heading (2 gives ``##``).
+    """
+    rule = BacktestConfig.from_dict(metadata["rule"])
+    market = str(metadata["market"])
+    boot = metadata.get("bootstrap", {})
+    h = "#" * heading_level
+    summary = summary_table(trades, curve, draws=int(boot.get("draws", 1000)), seed=int(boot.get("seed", 0)))
+    lines = [
+        f"{h} Backtest: could anyone have traded these announcements?",
+        "",
+        f"Rule: {rule.describe()}. Benchmark: {market} bought and held over the same days. "
+        "Net abnormal return = side × BHAR − costs (both sides). Computed from `trades.parquet`, "
+        "`backtest.parquet` and `drift.parquet`.",
+        "",
+    ]
+    rows = [
+        [
+            str(r.holding_days),
+            f"{r.n_trades} ({r.n_long}/{r.n_short})",
+            _pct(r.mean_net_ret),
+            _pct(r.mean_net_abnormal_ret),
+            _num(r.t),
+            _num(r.t_sa),
+            _num(r.p_sa, "{:.3f}"),
+            _num(r.p_boot, "{:.3f}"),
+            _pct(r.hit_rate, "{:.0%}"),
+            f"{_num(r.sharpe)} / {_num(r.market_sharpe)}",
+            f"{_pct(r.max_drawdown, '{:.1%}')} / {_pct(r.market_max_drawdown, '{:.1%}')}",
+            f"{_pct(r.total_return, '{:+.1%}')} / {_pct(r.market_total_return, '{:+.1%}')}",
+            f"{_date(r.start)} – {_date(r.end)}",
+        ]
+        for r in summary.itertuples(index=False)
+    ]
+    lines += _table(
+        [
+            "hold (days)",
+            "trades (long/short)",
+            "mean net return",
+            "mean net abnormal",
+            "t",
+            "t_sa",
+            "p (t_sa)",
+            "p (bootstrap)",
+            "hit rate",
+            f"Sharpe: strategy / {market}",
+            f"max drawdown: strategy / {market}",
+            f"total return: strategy / {market}",
+            "period",
+        ],
+        rows,
+        "rrrrrrrrrrrrl",
+    )
+    if figure:
+        lines += ["", f"![Equity curves of the strategy and of {market}]({figure})"]
+
+    lines += [
+        "",
+        f"{h}# Post-announcement drift",
+        "",
+        "Mean buy-and-hold abnormal return over [+1,+k] of every (event, party), bought at the close "
+        f"of day 0, against {market} over the same days, whatever the rule trades. Each (event, party) "
+        "is one observation, also when the same ticker's windows overlap across events.",
+        "",
+    ]
+    rows = [
+        [
+            str(r.group),
+            str(r.window),
+            str(r.n),
+            _pct(r.mean_bhar),
+            _pct(r.median_bhar),
+            _num(r.t),
+            _num(r.p, "{:.3f}"),
+            _num(r.t_sa),
+            _num(r.p_sa, "{:.3f}"),
+            _num(r.p_boot, "{:.3f}"),
+            _pct(r.share_positive, "{:.0%}"),
+        ]
+        for r in drift.itertuples(index=False)
+    ]
+    lines += _table(
+        ["group", "window", "n", "mean BHAR", "median", "t", "p", "t_sa", "p (t_sa)", "p (bootstrap)", "> 0"],
+        rows,
+        "llrrrrrrrrr",
+    )
+
+    lines += ["", f"{h}# Trades", "", "Net return (side × raw return − costs) for each holding period.", ""]
+    ok = trades[trades["outcome"] == "ok"]
+    holds = list(dict.fromkeys(trades["holding_days"]))
+    keys = ["event_id", "ticker"]
+    first = trades.drop_duplicates(keys).set_index(keys)
+    net = ok.pivot_table(index=keys, columns="holding_days", values="net_ret", sort=False)
+    rows = []
+    for key, r in first.iterrows():
+        cells = [_pct(net.loc[key, k]) if key in net.index and k in net.columns else "—" for k in holds]
+        rows.append(
+            [
+                f"`{key[0]}`",
+                key[1],
+                str(r.role),
+                str(r.side),
+                _date(r.entry_date),
+                _num(r.entry_price, "{:.2f}"),
+                *cells,
+            ]
+        )
+    lines += _table(
+        ["event", "ticker", "role", "side", "entry date", "entry price", *[f"net {k}d" for k in holds]],
+        rows,
+        "llllrr" + "r" * len(holds),
+    )
+    missing = trades.loc[trades["outcome"] != "ok", ["holding_days", "event_id", "ticker", "outcome", "note"]]
+    if not missing.empty:
+        lines += ["", "Trades not made:", ""]
+        lines += [
+            f"- hold {r.holding_days}d, `{r.event_id}` {r.ticker}: {r.outcome} ({r.note})"
+            for r in missing.itertuples(index=False)
+        ]
+
+    lines += ["", f"{h}# Backtest method", "", *_method(rule, market, boot)]
+    return "\n".join(lines) + "\n"
+
+
+def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any]) -> list[str]:
+    entry = (
+        "at the close of day 0 (`Close`)"
+        if rule.entry == "close_day0"
+        else "at the open of day +1 (`Open`; on the adjusted scale `Open × Adj Close / Close` of that day)"
+    )
+    weights = (
+        "equal weights across the positions open each day"
+        if rule.weighting == "equal"
+        else "weights proportional to each party's market value at the close before its entry "
+        "(`Close` × the latest share count dated on or before that close, as in the study)"
+    )
+    return [
+        f"- **Entry and exit**: day 0 as in the study (market proxy's calendar; after-close, weekend and "
+        f"holiday announcements move to the next session). Enter {entry}; exit at the close of day +k.",
+        "- **Returns**: total returns from `Adj Close`; raw return R = Π(1 + r) over the held days; "
+        f"BHAR = Π(1 + R_i) − Π(1 + R_{market}) over exactly the same interval (Barber & Lyon 1997). "
+        "Shorts earn −R.",
+        f"- **Costs**: {rule.cost_bps:g} bps per side on the entry notional, so each trade loses "
+        f"{2 * rule.cost_bps:g} bps; in the equity curve {rule.cost_bps:g} bps of the position's weight "
+        "on its first and on its last day. Rebalancing between open positions is not charged.",
+        f"- **Equity curve**: a calendar-time portfolio with {weights}, set at the previous close among "
+        "the positions held that day; long and short both count toward a gross exposure of 1; cash earns 0 "
+        f"on days with no open position. {market} is bought and held from the close of the first day 0.",
+        "- **Statistics**: t = mean/(s/√n); skewness-adjusted t_sa = √n(S + γ̂S²/3 + γ̂/(6n)), S = mean/s, "
+        "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999); both against Student's t with n − 1 degrees of "
+        f"freedom; bootstrap p: {boot.get('draws', 1000)} resamples of n/4 (at least 3), centred at the "
+        f"sample mean, seed {boot.get('seed', 0)} (Lyon, Barber & Tsai 1999). Hit rate = share of trades "
+        "with a positive net return. Sharpe = √252 × mean/sd of daily returns, zero risk-free rate, over "
+        "the curve's whole span including idle days. Max drawdown = min over t of equity / running peak − 1.",
+        "- **Independence**: each trade and each (event, party) is one observation; same-day parties of "
+        "one announcement and overlapping holds of the same ticker are not independent, so the p-values "
+        "are optimistic.",
+        "- **No look-ahead**: entry date, entry price, side and weight use nothing after the entry; "
+        "a test perturbs every later price and checks the trade decisions do not change. Trades without "
+        "an exit price (past the end of the data, or a gap) are listed below but left out of the "
+        "statistics and the curve.",
+    ]
+
+
+def _pct(value: float, pattern: str = "{:+.2%}") -> str:
+    return "—" if value is None or pd.isna(value) else pattern.format(value)
+
+
+def _num(value: float, pattern: str = "{:+.2f}") -> str:
+    return "—" if value is None or pd.isna(value) else pattern.format(value)
+
+
+def _date(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    marks = {"l": "---", "r": "---:"}
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines

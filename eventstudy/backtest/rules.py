@@ -1,0 +1,224 @@
+"""The backtest's rule language: the ``[backtest]`` table of a study's TOML file.
+
+::
+
+    [backtest]
+    entry = "close_day0"        # or "open_day1"
+    holding_days = [1, 5, 10, 20]
+    weighting = "equal"         # or "value"
+    cost_bps = 10               # per side
+    drift_days = [1, 5, 10, 20] # horizons k of the post-announcement drift table, BHAR[+1,+k]
+    [backtest.positions]        # role -> "long" | "short" | "none"; roles not listed are not traded
+    supplier = "long"
+    rival = "short"
+    default = "long"            # optional: side for any role not listed
+
+Every key is optional. Without a ``[backtest.positions]`` table every listed party is bought
+(``default = "long"``); with one, roles it does not name are not traded unless ``default`` is
+given. Unknown keys and bad values raise :class:`~eventstudy.errors.InputError` naming the
+file and the key (e.g. ``backtest.holding_days``).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventstudy.errors import InputError
+
+ENTRIES: tuple[str, ...] = ("close_day0", "open_day1")
+WEIGHTINGS: tuple[str, ...] = ("equal", "value")
+SIDES: dict[str, int] = {"long": 1, "short": -1, "none": 0}
+_KEYS: tuple[str, ...] = ("entry", "holding_days", "weighting", "cost_bps", "drift_days", "positions")
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    """A trading rule on announcements.
+
+    Attributes
+    ----------
+    entry
+        ``"close_day0"``: buy (or sell short) at the close of event day 0;
+        ``"open_day1"``: at the open of day +1.
+    holding_days
+        Each k gives one strategy: the position is closed at the close of day +k, so it is held
+        over sessions +1..+k (for ``open_day1`` the first session only from its open).
+    weighting
+        ``"equal"``: every open position gets the same weight; ``"value"``: weights proportional
+        to the party's market value on the close before the entry session.
+    cost_bps
+        Transaction cost in basis points of the traded notional, charged on entry and on exit.
+    positions
+        ``(role, side)`` pairs, side one of ``long``, ``short``, ``none``.
+    default_side
+        Side of any role not in ``positions``.
+    drift_days
+        Horizons k of the post-announcement drift table (mean BHAR over [+1,+k]).
+    """
+
+    entry: str = "close_day0"
+    holding_days: tuple[int, ...] = (1, 5, 10, 20)
+    weighting: str = "equal"
+    cost_bps: float = 10.0
+    positions: tuple[tuple[str, str], ...] = field(default=())
+    default_side: str = "long"
+    drift_days: tuple[int, ...] = (1, 5, 10, 20)
+
+    def __post_init__(self) -> None:
+        if self.entry not in ENTRIES:
+            raise ValueError(f"entry: {self.entry!r} is not one of {', '.join(ENTRIES)}")
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting: {self.weighting!r} is not one of {', '.join(WEIGHTINGS)}")
+        for name in ("holding_days", "drift_days"):
+            days = getattr(self, name)
+            if not days:
+                raise ValueError(f"{name}: give at least one number of days")
+            if any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in days):
+                raise ValueError(f"{name}: {list(days)} must be whole numbers of trading days >= 1")
+            if len(set(days)) != len(days):
+                raise ValueError(f"{name}: {list(days)} lists a number twice")
+        if not (math.isfinite(self.cost_bps) and self.cost_bps >= 0):
+            raise ValueError(f"cost_bps: {self.cost_bps!r} must be a number >= 0")
+        if self.default_side not in SIDES:
+            raise ValueError(f"positions.default: {self.default_side!r} is not one of {', '.join(SIDES)}")
+        for role, side in self.positions:
+            if side not in SIDES:
+                raise ValueError(f"positions.{role}: {side!r} is not one of {', '.join(SIDES)}")
+
+    @property
+    def cost(self) -> float:
+        """Cost per side as a fraction of notional: ``cost_bps / 10_000``."""
+        return self.cost_bps / 10_000.0
+
+    def side_of(self, role: str) -> str:
+        """``"long"``, ``"short"`` or ``"none"`` for a party's role."""
+        return dict(self.positions).get(role, self.default_side)
+
+    def sign_of(self, role: str) -> int:
+        """+1 (long), -1 (short) or 0 (not traded) for a party's role."""
+        return SIDES[self.side_of(role)]
+
+    def describe(self) -> str:
+        """One line, e.g. ``close of day 0, long supplier / short rival, equal weights, 10 bps/side``."""
+        entry = "close of day 0" if self.entry == "close_day0" else "open of day +1"
+        named = [f"{side} {role}" for role, side in self.positions if side != "none"]
+        if self.default_side != "none":
+            named.append(f"{self.default_side} {'every other role' if self.positions else 'every party'}")
+        sides = " / ".join(named) if named else "nothing"
+        return (
+            f"enter at the {entry}; {sides}; hold {', '.join(str(k) for k in self.holding_days)} "
+            f"trading days; {self.weighting} weights; {self.cost_bps:g} bps per side"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description (stored in the output files' metadata)."""
+        return {
+            "entry": self.entry,
+            "holding_days": list(self.holding_days),
+            "weighting": self.weighting,
+            "cost_bps": self.cost_bps,
+            "positions": dict(self.positions),
+            "default_side": self.default_side,
+            "drift_days": list(self.drift_days),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BacktestConfig:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            entry=str(data["entry"]),
+            holding_days=tuple(int(k) for k in data["holding_days"]),
+            weighting=str(data["weighting"]),
+            cost_bps=float(data["cost_bps"]),
+            positions=tuple((str(r), str(s)) for r, s in dict(data["positions"]).items()),
+            default_side=str(data["default_side"]),
+            drift_days=tuple(int(k) for k in data["drift_days"]),
+        )
+
+
+def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> BacktestConfig:
+    """Build a :class:`BacktestConfig` from the ``[backtest]`` table of ``path``.
+
+    Raises
+    ------
+    InputError
+        For an unknown key or a bad value, naming ``path`` and ``backtest.<key>``.
+    """
+    path = str(path)
+    if not isinstance(table, Mapping):
+        raise InputError(path, "must be a table", field="backtest")
+    for key in table:
+        if key not in _KEYS:
+            raise InputError(
+                path, f"unknown key (expected one of {', '.join(_KEYS)})", field=f"backtest.{key}"
+            )
+    values: dict[str, Any] = {}
+    for key in ("entry", "weighting"):
+        if key in table:
+            values[key] = _string(table[key], path, f"backtest.{key}")
+    for key in ("holding_days", "drift_days"):
+        if key in table:
+            values[key] = _days(table[key], path, f"backtest.{key}")
+    if "cost_bps" in table:
+        cost = table["cost_bps"]
+        if isinstance(cost, bool) or not isinstance(cost, int | float):
+            raise InputError(path, f"{cost!r} must be a number of basis points", field="backtest.cost_bps")
+        values["cost_bps"] = float(cost)
+    if "positions" in table:
+        positions = table["positions"]
+        if not isinstance(positions, Mapping):
+            raise InputError(path, "must be a table of role = side", field="backtest.positions")
+        values["default_side"] = "none"
+        pairs = []
+        for role, side in positions.items():
+            name = f"backtest.positions.{role}"
+            side = _string(side, path, name)
+            if side not in SIDES:
+                raise InputError(path, f"{side!r} is not one of {', '.join(SIDES)}", field=name)
+            if role == "default":
+                values["default_side"] = side
+            else:
+                pairs.append((str(role), side))
+        values["positions"] = tuple(pairs)
+    try:
+        return BacktestConfig(**values)
+    except ValueError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise InputError(path, message or key, field=f"backtest.{key}") from None
+
+
+def load_backtest_config(path: str | Path) -> BacktestConfig:
+    """Read the ``[backtest]`` table of a study TOML file (defaults when there is none).
+
+    Raises
+    ------
+    InputError
+        On an unreadable file, invalid TOML, an unknown key or a bad value.
+    """
+    path = Path(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the config file ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"not valid TOML ({exc})") from None
+    return parse_backtest_table(document.get("backtest", {}), path)
+
+
+def _string(value: object, path: str, name: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(path, f"{value!r} must be a string", field=name)
+    return value
+
+
+def _days(value: object, path: str, name: str) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise InputError(path, f"{value!r} must be a list of whole numbers of trading days", field=name)
+    return tuple(value)

@@ -1,0 +1,177 @@
+"""The backtest's aggregate tables, computed from its output frames alone.
+
+* :func:`summary_table` -- one row per holding period from ``trades.parquet`` and
+  ``backtest.parquet``;
+* :func:`drift_table` -- the post-announcement drift, mean BHAR[+1,+k] per group, from the
+  per-(event, party) BHARs.
+
+Both only aggregate; the formulas are in :mod:`eventstudy.backtest.statistics`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.backtest.statistics import annualised_sharpe, hit_rate, max_drawdown, mean_inference
+
+ALL_GROUPS = "all"
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "holding_days",
+    "n_trades",
+    "n_long",
+    "n_short",
+    "n_not_traded",
+    "mean_ret",
+    "mean_net_ret",
+    "mean_bhar",
+    "mean_net_abnormal_ret",
+    "sd",
+    "skewness",
+    "t",
+    "p",
+    "t_sa",
+    "p_sa",
+    "p_boot",
+    "hit_rate",
+    "share_beating_market",
+    "sharpe",
+    "market_sharpe",
+    "max_drawdown",
+    "market_max_drawdown",
+    "total_return",
+    "market_total_return",
+    "start",
+    "end",
+)
+DRIFT_COLUMNS: tuple[str, ...] = (
+    "group",
+    "k",
+    "window",
+    "n",
+    "mean_bhar",
+    "median_bhar",
+    "sd",
+    "skewness",
+    "t",
+    "p",
+    "t_sa",
+    "p_sa",
+    "p_boot",
+    "share_positive",
+)
+
+
+def summary_table(
+    trades: pd.DataFrame, curve: pd.DataFrame, *, draws: int = 1000, seed: int = 0
+) -> pd.DataFrame:
+    """Per holding period: trade statistics and the equity curve's risk and return.
+
+    Columns
+    -------
+    n_trades, n_long, n_short, n_not_traded
+        Trades with outcome ``ok`` (by side), and planned trades that could not be made.
+    mean_ret, mean_bhar
+        Mean raw return and BHAR of the traded stocks (unsigned, before costs).
+    mean_net_ret, mean_net_abnormal_ret
+        Mean of side x return - 2c and of side x BHAR - 2c.
+    sd, skewness, t, p, t_sa, p_sa, p_boot
+        Tests of a zero mean net abnormal return: conventional t, Lyon, Barber & Tsai (1999)
+        skewness-adjusted t and its bootstrapped p (:func:`~.statistics.mean_inference`).
+    hit_rate, share_beating_market
+        Fraction of trades with a positive net return / net abnormal return.
+    sharpe, market_sharpe
+        Annualised Sharpe ratio (252 days, zero risk-free rate) of the daily strategy and
+        market returns over the curve's span (idle days count as zero-return days).
+    max_drawdown, market_max_drawdown, total_return, market_total_return
+        Of the equity curves.
+    start, end
+        First (base) and last dates of the curve.
+    """
+    rows = []
+    for k, group in trades.groupby("holding_days", sort=False):
+        ok = group[group["outcome"] == "ok"]
+        path = curve[curve["holding_days"] == k]
+        inference = mean_inference(ok["net_abnormal_ret"].to_numpy(float), draws=draws, seed=seed)
+        strategy_equity = path["strategy_equity"].to_numpy(float)
+        market_equity = path["market_equity"].to_numpy(float)
+        rows.append(
+            {
+                "holding_days": np.int64(k),
+                "n_trades": np.int64(len(ok)),
+                "n_long": np.int64((ok["side"] == "long").sum()),
+                "n_short": np.int64((ok["side"] == "short").sum()),
+                "n_not_traded": np.int64(len(group) - len(ok)),
+                "mean_ret": _mean(ok["ret"]),
+                "mean_net_ret": _mean(ok["net_ret"]),
+                "mean_bhar": _mean(ok["bhar"]),
+                "mean_net_abnormal_ret": inference.mean,
+                "sd": inference.sd,
+                "skewness": inference.skewness,
+                "t": inference.t,
+                "p": inference.p,
+                "t_sa": inference.t_sa,
+                "p_sa": inference.p_sa,
+                "p_boot": inference.p_boot,
+                "hit_rate": hit_rate(ok["net_ret"].to_numpy(float)),
+                "share_beating_market": inference.share_positive,
+                "sharpe": annualised_sharpe(path["strategy_ret"].to_numpy(float)),
+                "market_sharpe": annualised_sharpe(path["market_ret"].to_numpy(float)),
+                "max_drawdown": max_drawdown(strategy_equity),
+                "market_max_drawdown": max_drawdown(market_equity),
+                "total_return": strategy_equity[-1] - 1.0 if len(path) else np.nan,
+                "market_total_return": market_equity[-1] - 1.0 if len(path) else np.nan,
+                "start": path["date"].min(),
+                "end": path["date"].max(),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    frame["start"] = frame["start"].astype("datetime64[ns]")
+    frame["end"] = frame["end"].astype("datetime64[ns]")
+    return frame
+
+
+def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Mean BHAR over [+1,+k] per group and over all (event, party) rows, with tests.
+
+    Parameters
+    ----------
+    observations
+        :func:`eventstudy.backtest.engine.post_announcement_bhar` (NaN BHARs are left out and
+        ``n`` counts the rest).
+
+    Every (event, party) row is one observation: two announcements of the same ticker whose
+    windows overlap are counted as separate, and parties of one announcement share its
+    market-wide news, so the tests' independence assumption is optimistic.
+    """
+    groups = [ALL_GROUPS, *dict.fromkeys(observations["group"])]
+    rows = []
+    for k in dict.fromkeys(observations["k"]):
+        at_k = observations[observations["k"] == k]
+        for name in groups:
+            sample = at_k if name == ALL_GROUPS else at_k[at_k["group"] == name]
+            result = mean_inference(sample["bhar"].to_numpy(float), draws=draws, seed=seed)
+            rows.append(
+                {
+                    "group": name,
+                    "k": np.int64(k),
+                    "window": f"[+1,+{k}]",
+                    "n": np.int64(result.n),
+                    "mean_bhar": result.mean,
+                    "median_bhar": result.median,
+                    "sd": result.sd,
+                    "skewness": result.skewness,
+                    "t": result.t,
+                    "p": result.p,
+                    "t_sa": result.t_sa,
+                    "p_sa": result.p_sa,
+                    "p_boot": result.p_boot,
+                    "share_positive": result.share_positive,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS))
+
+
+def _mean(values: pd.Series) -> float:
+    values = values.to_numpy(float)
+    return float(values.mean()) if values.size else float("nan")

@@ -1,0 +1,296 @@
+"""The backtest engine on simulated prices with known drifts: every number is computed by hand.
+
+Calendar: 30 business days from Monday 2024-01-01 (index 10 = 2024-01-15, 11 = 2024-01-16).
+SPY rises 0.1% a day and opens at the previous close. From day 10 on, AAA rises 1% a day
+(close 50 at day 10) and BBB falls 2% a day (close 80 at day 10); CCC stays at 20. AAA opens
+2% above the previous close on day 11 (then falls back to +1% at the close).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.backtest.engine import backtest, daily_weights, post_announcement_bhar, price_grid
+from eventstudy.backtest.rules import BacktestConfig
+from eventstudy.backtest.tables import drift_table
+from eventstudy.events import read_events
+
+DATES = pd.bdate_range("2024-01-01", periods=30).astype("datetime64[ns]")
+T = np.arange(30)
+HEADER = "event_id,announced,timing,ticker,role,deal_usd,group,headline"
+
+
+def price_frame(
+    close: np.ndarray, open_: np.ndarray | None = None, adj: np.ndarray | None = None
+) -> pd.DataFrame:
+    close = np.asarray(close, dtype=float)
+    if open_ is None:
+        open_ = np.concatenate([[close[0]], close[:-1]])  # opens at the previous close
+    return pd.DataFrame(
+        {
+            "date": DATES[: len(close)],
+            "open": open_,
+            "high": np.maximum(open_, close),
+            "low": np.minimum(open_, close),
+            "close": close,
+            "adj_close": close if adj is None else adj,
+            "volume": 1e6,
+        }
+    )
+
+
+def simulated_prices() -> dict[str, pd.DataFrame]:
+    spy = 100.0 * 1.001**T
+    aaa = np.where(T <= 10, 50.0, 50.0 * 1.01 ** (T - 10))
+    aaa_open = np.concatenate([[50.0], aaa[:-1]])
+    aaa_open[11] = 51.0  # a 2% gap up at the open of day +1
+    bbb = np.where(T <= 10, 80.0, 80.0 * 0.98 ** (T - 10))
+    return {
+        "SPY": price_frame(spy),
+        "AAA": price_frame(aaa, aaa_open),
+        "BBB": price_frame(bbb),
+        "CCC": price_frame(np.full(30, 20.0)),
+    }
+
+
+def write_events(tmp_path: Path, rows: list[str]) -> pd.DataFrame:
+    path = tmp_path / "events.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return read_events(path)
+
+
+EVENT_ROWS = [
+    "e1,2024-01-15,pre,AAA,supplier,1e9,g1,deal",
+    "e1,2024-01-15,pre,BBB,rival,1e9,g1,deal",
+    "e2,2024-01-15,pre,CCC,partner,,g2,other news",
+]
+LONG_SUPPLIER_SHORT_RIVAL = (("supplier", "long"), ("rival", "short"))
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> pd.DataFrame:
+    return write_events(tmp_path, EVENT_ROWS)
+
+
+def trade(results, ticker: str, k: int) -> pd.Series:
+    rows = results.trades[(results.trades.ticker == ticker) & (results.trades.holding_days == k)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_close_entry_known_drift_gives_hand_computed_bhar(events: pd.DataFrame) -> None:
+    config = BacktestConfig(
+        holding_days=(1, 5), cost_bps=10, positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none"
+    )
+    results = backtest(events, simulated_prices(), config)
+    # CCC (partner) is not listed and there is no default: not traded.
+    assert set(results.trades.ticker) == {"AAA", "BBB"}
+    one = trade(results, "AAA", 1)
+    assert one.entry_date == pd.Timestamp("2024-01-15") and one.entry_price == 50.0
+    assert one.exit_date == pd.Timestamp("2024-01-16") and one.exit_price == pytest.approx(50.5)
+    assert one.ret == pytest.approx(0.01, abs=1e-14)
+    assert one.market_ret == pytest.approx(0.001, abs=1e-14)
+    assert one.bhar == pytest.approx(0.009, abs=1e-14)
+    assert one.net_ret == pytest.approx(0.01 - 0.002, abs=1e-14)  # 10 bps in, 10 bps out
+    assert one.net_abnormal_ret == pytest.approx(0.007, abs=1e-14)
+    five = trade(results, "AAA", 5)
+    # 1.01^5 = 1.0510100501, 1.001^5 = 1.005010010005001
+    assert five.ret == pytest.approx(0.0510100501, abs=1e-12)
+    assert five.market_ret == pytest.approx(0.005010010005001, abs=1e-14)
+    assert five.bhar == pytest.approx(0.0510100501 - 0.005010010005001, abs=1e-12)
+    assert five.exit_date == pd.Timestamp("2024-01-22")
+
+
+def test_short_by_role_earns_the_fall(events: pd.DataFrame) -> None:
+    config = BacktestConfig(holding_days=(1,), positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none")
+    short = trade(backtest(events, simulated_prices(), config), "BBB", 1)
+    assert short.side == "short"
+    assert short.ret == pytest.approx(-0.02, abs=1e-14)  # the stock fell 2%
+    assert short.bhar == pytest.approx(-0.021, abs=1e-14)  # -2% against +0.1%
+    assert short.net_ret == pytest.approx(0.02 - 0.002, abs=1e-14)
+    assert short.net_abnormal_ret == pytest.approx(0.021 - 0.002, abs=1e-14)
+
+
+def test_default_side_trades_every_other_role(events: pd.DataFrame) -> None:
+    config = BacktestConfig(holding_days=(1,), positions=(("rival", "short"),), default_side="long")
+    trades = backtest(events, simulated_prices(), config).trades.set_index("ticker")
+    assert trades.side.to_dict() == {"AAA": "long", "BBB": "short", "CCC": "long"}
+    # CCC is flat: raw 0, BHAR -0.1%, net -20 bps.
+    assert trades.loc["CCC", "net_ret"] == pytest.approx(-0.002, abs=1e-15)
+
+
+def test_costs_subtract_exactly_two_times_bps(events: pd.DataFrame) -> None:
+    base = {"holding_days": (1, 3, 7), "positions": LONG_SUPPLIER_SHORT_RIVAL, "default_side": "long"}
+    free = backtest(events, simulated_prices(), BacktestConfig(**base, cost_bps=0)).trades
+    costly = backtest(events, simulated_prices(), BacktestConfig(**base, cost_bps=37)).trades
+    np.testing.assert_allclose(free.net_ret - costly.net_ret, 2 * 0.0037, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        free.net_abnormal_ret - costly.net_abnormal_ret, 2 * 0.0037, rtol=0, atol=1e-15
+    )
+    np.testing.assert_allclose(costly.cost, 0.0074, rtol=0, atol=0)
+    np.testing.assert_array_equal(free.ret, costly.ret)
+
+
+def test_open_entry_buys_at_the_open_of_day_one(events: pd.DataFrame) -> None:
+    config = BacktestConfig(entry="open_day1", holding_days=(1, 5), cost_bps=0)
+    results = backtest(events, simulated_prices(), config)
+    one = trade(results, "AAA", 1)
+    assert one.entry_date == pd.Timestamp("2024-01-16") and one.entry_price == 51.0
+    assert one.exit_date == pd.Timestamp("2024-01-16")
+    assert one.ret == pytest.approx(50.5 / 51 - 1, abs=1e-14)  # the 2% gap is missed
+    assert one.market_ret == pytest.approx(0.001, abs=1e-14)  # SPY opened at the previous close
+    five = trade(results, "AAA", 5)
+    assert five.ret == pytest.approx(1.0510100501 / 1.02 - 1, abs=1e-12)
+    # Close entry over the same exit gets the gap.
+    close = backtest(events, simulated_prices(), BacktestConfig(holding_days=(1,), cost_bps=0))
+    assert trade(close, "AAA", 1).ret == pytest.approx(0.01, abs=1e-14)
+
+
+def test_open_entry_scales_the_open_by_that_days_adjustment_factor(events: pd.DataFrame) -> None:
+    """A 2% dividend goes ex on day 12: Close drops, Adj Close (total return) does not.
+
+    Yahoo's Adj Close multiplies every close before the ex-date by 0.98. The open of day 11 is
+    on the unadjusted scale, so it must be multiplied by Adj Close / Close of day 11 (= 0.98)
+    before dividing into an adjusted exit: total return 50·1.01^k / 51 - 1, as without the
+    dividend. Using the raw open would show the dividend as a 2% loss.
+    """
+    prices = simulated_prices()
+    total = np.where(T <= 10, 50.0, 50.0 * 1.01 ** (T - 10))
+    close = np.where(T >= 12, total * 0.98, total)  # the price drops by the dividend
+    adj = total * 0.98  # closes before day 12 x 0.98, from day 12 on the close itself
+    opens = prices["AAA"]["open"].to_numpy()
+    prices["AAA"] = price_frame(close, opens, adj)
+    config = BacktestConfig(entry="open_day1", holding_days=(1, 3), cost_bps=0)
+    results = backtest(events, prices, config)
+    assert trade(results, "AAA", 3).ret == pytest.approx(50 * 1.01**3 / 51 - 1, abs=1e-12)
+    assert trade(results, "AAA", 3).exit_price == pytest.approx(50 * 1.01**3 * 0.98)  # raw close
+    close_entry = backtest(events, prices, BacktestConfig(holding_days=(3,), cost_bps=0))
+    assert trade(close_entry, "AAA", 3).ret == pytest.approx(1.01**3 - 1, abs=1e-12)
+    assert trade(close_entry, "AAA", 3).entry_price == 50.0  # reported on the raw scale
+
+
+def test_equity_curve_equal_weights(events: pd.DataFrame) -> None:
+    config = BacktestConfig(
+        holding_days=(1, 5), cost_bps=10, positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none"
+    )
+    curve = backtest(events, simulated_prices(), config).curve
+    one = curve[curve.holding_days == 1].set_index("date")
+    assert list(one.index) == [pd.Timestamp("2024-01-15"), pd.Timestamp("2024-01-16")]  # base, day +1
+    assert np.isnan(one.strategy_ret.iloc[0]) and one.strategy_equity.iloc[0] == 1.0
+    # Half AAA (+1% - 20 bps), half short BBB (+2% - 20 bps).
+    assert one.strategy_ret.iloc[1] == pytest.approx(0.5 * 0.008 + 0.5 * 0.018, abs=1e-15)
+    assert one.n_open.tolist() == [0, 2]
+    assert one.market_equity.iloc[1] == pytest.approx(1.001, abs=1e-14)
+    five = curve[curve.holding_days == 5]
+    # Days +1..+5: AAA 1%, short BBB: 1 - 0.98^j/0.98^(j-1) = 2%; 10 bps off on days +1 and +5.
+    expected = (
+        0.5 * np.array([0.01, 0.01, 0.01, 0.01, 0.01]) + 0.5 * np.array([0.02] * 5) - [0.001, 0, 0, 0, 0.001]
+    )
+    np.testing.assert_allclose(five.strategy_ret.to_numpy()[1:], expected, rtol=0, atol=1e-14)
+    assert five.strategy_equity.iloc[-1] == pytest.approx(np.prod(1 + expected), abs=1e-14)
+    assert five.market_equity.iloc[-1] == pytest.approx(1.001**5, abs=1e-14)
+    assert five.strategy_drawdown.max() == 0.0
+
+
+def test_value_weights_use_market_value_before_the_entry(tmp_path: Path, events: pd.DataFrame) -> None:
+    """AAA: 50 x 3M = $150M, BBB: 80 x 1M = $80M at the close of day -1 (2024-01-12).
+
+    A share count dated after that close (AAA's 1B on 2024-01-16) must not be used.
+    """
+    shares = {
+        "AAA": pd.DataFrame(
+            {
+                "as_of": pd.to_datetime(["2024-01-12", "2024-01-16"]),
+                "shares_outstanding": [3e6, 1e9],
+                "filing": ["q", "later"],
+            }
+        ),
+        "BBB": pd.DataFrame(
+            {"as_of": pd.to_datetime(["2024-01-02"]), "shares_outstanding": [1e6], "filing": ["q"]}
+        ),
+    }
+    config = BacktestConfig(
+        holding_days=(1,), weighting="value", positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none"
+    )
+    results = backtest(events, simulated_prices(), config, shares=shares)
+    trades = results.trades.set_index("ticker")
+    assert trades.loc["AAA", "weight_basis"] == pytest.approx(150e6)
+    assert trades.loc["BBB", "weight_basis"] == pytest.approx(80e6)
+    day1 = results.curve.strategy_ret.iloc[1]
+    assert day1 == pytest.approx((150 * 0.008 + 80 * 0.018) / 230, abs=1e-15)  # 0.011478...
+    # Open entry: the close before the entry session is day 0's (AAA 50, BBB 80 again).
+    opened = backtest(
+        events, simulated_prices(), dataclasses.replace(config, entry="open_day1"), shares=shares
+    )
+    assert opened.trades.set_index("ticker").loc["AAA", "mcap_prev_usd"] == pytest.approx(150e6)
+    # Without a share count a value-weighted trade cannot be sized.
+    missing = backtest(events, simulated_prices(), config, shares={"AAA": shares["AAA"]})
+    assert missing.trades.set_index("ticker").loc["BBB", "outcome"] == "no_market_value"
+    assert missing.curve.strategy_ret.iloc[1] == pytest.approx(0.008, abs=1e-15)
+
+
+def test_overlapping_positions_are_averaged_day_by_day(tmp_path: Path) -> None:
+    # AAA on day 0 = 10; BBB announced after the close of day 11 -> day 0 = 12.
+    events = write_events(
+        tmp_path,
+        ["a,2024-01-15,pre,AAA,supplier,,g,x", "b,2024-01-16,post,BBB,supplier,,g,x"],
+    )
+    curve = backtest(events, simulated_prices(), BacktestConfig(holding_days=(3,), cost_bps=0)).curve
+    by_date = curve.set_index("date")
+    # Day 11, 12: AAA alone (+1%); day 13: AAA and BBB (1% and -2%); 14, 15: BBB alone.
+    assert by_date.n_open.tolist() == [0, 1, 1, 2, 1, 1]
+    np.testing.assert_allclose(
+        by_date.strategy_ret.to_numpy()[1:], [0.01, 0.01, (0.01 - 0.02) / 2, -0.02, -0.02], rtol=0, atol=1e-14
+    )
+    weights, held = daily_weights(np.array([10, 12]), np.array([1.0, 1.0]), 3, 30)
+    assert held[13].all() and weights[13].tolist() == [0.5, 0.5] and weights[11].tolist() == [1.0, 0.0]
+
+
+def test_trades_that_run_past_the_data_are_reported_not_made(tmp_path: Path) -> None:
+    events = write_events(
+        tmp_path, ["late,2024-02-07,pre,AAA,supplier,,g,x", "never,2024-03-01,pre,BBB,rival,,g,x"]
+    )
+    trades = backtest(events, simulated_prices(), BacktestConfig(holding_days=(1, 5))).trades
+    outcome = trades.set_index(["event_id", "holding_days"]).outcome
+    assert outcome[("late", 1)] == "ok"  # day 27 + 1 is in the data
+    assert outcome[("late", 5)] == "exit_after_data"
+    assert outcome[("never", 1)] == "announced_after_data"
+    assert trades.loc[trades.outcome != "ok", "net_ret"].isna().all()
+
+
+def test_drift_table_matches_hand_computed_bhar(events: pd.DataFrame) -> None:
+    grid = price_grid(simulated_prices(), "SPY")
+    observations = post_announcement_bhar(events, grid, "SPY", (1, 5))
+    one = observations[observations.k == 1].set_index("ticker").bhar
+    assert one.to_dict() == pytest.approx({"AAA": 0.009, "BBB": -0.021, "CCC": -0.001}, abs=1e-14)
+    table = drift_table(observations).set_index(["group", "k"])
+    assert table.loc[("all", 1), "n"] == 3
+    assert table.loc[("all", 1), "mean_bhar"] == pytest.approx((0.009 - 0.021 - 0.001) / 3, abs=1e-14)
+    assert table.loc[("g1", 1), "mean_bhar"] == pytest.approx((0.009 - 0.021) / 2, abs=1e-14)
+    assert table.loc[("g2", 1), "n"] == 1 and np.isnan(table.loc[("g2", 1), "t"])
+    assert table.loc[("g1", 5), "window"] == "[+1,+5]"
+    # The drift is the BHAR of a costless long close entry.
+    costless = backtest(events, simulated_prices(), BacktestConfig(holding_days=(1, 5), cost_bps=0))
+    np.testing.assert_allclose(
+        costless.trades.sort_values(["holding_days", "ticker"]).bhar,
+        observations.sort_values(["k", "ticker"]).bhar,
+        rtol=0,
+        atol=1e-15,
+    )
+
+
+def test_summary_and_text(events: pd.DataFrame) -> None:
+    config = BacktestConfig(holding_days=(1,), positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none")
+    results = backtest(events, simulated_prices(), config, study_name="sim")
+    row = results.summary_table.iloc[0]
+    assert (row.n_trades, row.n_long, row.n_short) == (2, 1, 1)
+    assert row.mean_net_abnormal_ret == pytest.approx((0.007 + 0.019) / 2, abs=1e-14)
+    assert row.hit_rate == 1.0
+    assert row.total_return == pytest.approx(0.013, abs=1e-14)
+    assert row.market_total_return == pytest.approx(0.001, abs=1e-14)
+    assert "short rival" in results.summary() and "sim" in results.summary()

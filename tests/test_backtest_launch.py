@@ -1,0 +1,224 @@
+"""The backtest on the real launch data, the ``[backtest]`` config table and the command line."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.backtest.engine import run_backtest
+from eventstudy.backtest.export import OUTPUT_FILES, save_backtest, write_files_atomically
+from eventstudy.backtest.report import plot_equity_curve, render_backtest_markdown
+from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
+from eventstudy.cli import main
+from eventstudy.config import load_config
+from eventstudy.errors import InputError
+from eventstudy.events import read_events
+from eventstudy.store import PriceStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def yahoo_csv(shared_data: Path, symbol: str) -> pd.DataFrame:
+    return pd.read_csv(shared_data / "prices" / f"{symbol}.csv", parse_dates=["Date"]).set_index("Date")
+
+
+@pytest.fixture(scope="module")
+def launch(launch_cache: Path):
+    events = read_events(ROOT / "events.csv")
+    config = BacktestConfig(holding_days=(1, 5, 20), cost_bps=10)
+    return run_backtest(events, PriceStore(launch_cache), config, load_config(ROOT / "launch.toml"))
+
+
+def test_orcl_openai_close_entry_matches_the_yahoo_file(launch, shared_data: Path) -> None:
+    """Oracle reported after the close on 2025-09-09: day 0 is 2025-09-10, bought at its close."""
+    orcl, spy = yahoo_csv(shared_data, "ORCL"), yahoo_csv(shared_data, "SPY")
+    trades = launch.trades
+    row = trades[(trades.event_id == "oracle-openai-300b") & (trades.holding_days == 1)].iloc[0]
+    assert row.entry_date == pd.Timestamp("2025-09-10")
+    assert row.entry_price == pytest.approx(328.33, abs=0.005)
+    assert row.entry_price == orcl.loc["2025-09-10", "Close"]
+    assert row.exit_date == pd.Timestamp("2025-09-11")
+    assert row.exit_price == orcl.loc["2025-09-11", "Close"]  # 307.86
+    raw = orcl.loc["2025-09-11", "Adj Close"] / orcl.loc["2025-09-10", "Adj Close"] - 1
+    market = spy.loc["2025-09-11", "Adj Close"] / spy.loc["2025-09-10", "Adj Close"] - 1
+    assert row.ret == pytest.approx(raw, rel=1e-12)
+    assert row.ret == pytest.approx(-0.0623, abs=5e-5)  # the day after the +36% jump gave some back
+    assert row.market_ret == pytest.approx(market, rel=1e-12)
+    assert row.bhar == pytest.approx(raw - market, rel=1e-12)
+    assert row.net_ret == pytest.approx(raw - 0.002, rel=1e-12)
+    twenty = trades[(trades.event_id == "oracle-openai-300b") & (trades.holding_days == 20)].iloc[0]
+    dates = orcl.index[orcl.index >= "2025-09-10"]
+    assert twenty.exit_date == dates[20]
+    assert twenty.ret == pytest.approx(
+        orcl.loc[dates[20], "Adj Close"] / orcl.loc[dates[0], "Adj Close"] - 1, rel=1e-12
+    )
+
+
+def test_every_launch_trade_is_made_and_the_drift_covers_every_party(launch) -> None:
+    assert (launch.trades.outcome == "ok").all()
+    assert len(launch.trades) == 25 * 3
+    drift = launch.drift.set_index(["group", "k"])
+    assert set(drift.index.get_level_values("group")) == {"all", "openai-compute", "shock", "other"}
+    assert drift.loc[("all", 1), "n"] == 25
+    assert (
+        drift.loc[("openai-compute", 1), "n"] + drift.loc[("shock", 1), "n"] + drift.loc[("other", 1), "n"]
+        == 25
+    )
+    # DeepSeek day +1: every shocked stock bounced back against SPY.
+    assert drift.loc[("shock", 1), "share_positive"] == 1.0 and drift.loc[("shock", 1), "mean_bhar"] > 0.02
+    # Costless long close entries over [+1,+20] are the drift observations.
+    observations = launch.drift_observations
+    mean20 = observations[observations.k == 20].bhar.mean()
+    assert drift.loc[("all", 20), "mean_bhar"] == pytest.approx(mean20, rel=1e-12)
+    assert launch.trades[launch.trades.holding_days == 20].bhar.mean() == pytest.approx(mean20, rel=1e-12)
+
+
+def test_launch_toml_backtest_table() -> None:
+    rule = load_backtest_config(ROOT / "launch.toml")
+    assert rule.entry == "close_day0" and rule.holding_days == (1, 5, 10, 20) and rule.cost_bps == 10
+    assert rule.side_of("rival") == "short" and rule.side_of("supplier") == "long"
+    load_config(ROOT / "launch.toml")  # the study loader still accepts the file
+
+
+def write_toml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_backtest_table_parsing(tmp_path: Path) -> None:
+    rule = load_backtest_config(
+        write_toml(
+            tmp_path,
+            '[backtest]\nentry = "open_day1"\nholding_days = [2, 3]\nweighting = "value"\ncost_bps = 5.5\n'
+            '[backtest.positions]\nsupplier = "long"\nrival = "short"\n',
+        )
+    )
+    assert (rule.entry, rule.holding_days, rule.weighting, rule.cost) == (
+        "open_day1",
+        (2, 3),
+        "value",
+        0.00055,
+    )
+    assert rule.side_of("supplier") == "long" and rule.side_of("partner") == "none"  # not listed: not traded
+    assert load_backtest_config(write_toml(tmp_path, "[study]\nname = 'x'\n")) == BacktestConfig()
+    assert BacktestConfig().side_of("anything") == "long"  # no positions table: buy every party
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("[backtest]\nholding = [1]\n", "backtest.holding", "unknown key"),
+        ('[backtest]\nentry = "open_day0"\n', "backtest.entry", "not one of close_day0, open_day1"),
+        ("[backtest]\nholding_days = [0, 5]\n", "backtest.holding_days", ">= 1"),
+        ("[backtest]\nholding_days = [1.5]\n", "backtest.holding_days", "whole numbers"),
+        ('[backtest]\ncost_bps = "10"\n', "backtest.cost_bps", "number of basis points"),
+        ("[backtest]\ncost_bps = -1\n", "backtest.cost_bps", ">= 0"),
+        (
+            '[backtest.positions]\nrival = "sell"\n',
+            "backtest.positions.rival",
+            "not one of long, short, none",
+        ),
+        ('[backtest]\nweighting = "cap"\n', "backtest.weighting", "not one of equal, value"),
+    ],
+)
+def test_bad_backtest_table_names_the_file_and_key(
+    tmp_path: Path, text: str, field: str, message: str
+) -> None:
+    path = write_toml(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        load_backtest_config(path)
+    assert caught.value.path == str(path) and caught.value.field == field
+    assert message in caught.value.message
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_cli_writes_beside_the_study_outputs_reproducibly(launch_cache: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report"
+    common = ["--events", str(ROOT / "events.csv"), "--config", str(ROOT / "launch.toml"), "--offline"]
+    common += ["--cache", str(launch_cache), "--out", str(out)]
+    out.mkdir()  # the study's own outputs, which the backtest must leave alone
+    (out / "report.md").write_text("# the study\n", encoding="utf-8")
+    (out / "figures").mkdir()
+    (out / "figures" / "car.png").write_bytes(b"study figure")
+    study_files = snapshot(out)
+    assert main(["backtest", *common]) == 0
+    printed = capsys.readouterr().out
+    assert "short rival" in printed and "wrote trades.parquet" in printed
+    first = snapshot(out)
+    for name in OUTPUT_FILES:
+        assert name in first, name
+    assert {k: v for k, v in first.items() if k in study_files} == study_files  # study files untouched
+    assert not list(out.rglob(".*"))  # no temporary files left
+    assert main(["backtest", *common]) == 0
+    assert snapshot(out) == first  # byte-identical, the figure included
+    assert (out / "backtest.md").read_text(encoding="utf-8") == render_backtest_markdown(out)
+    markdown = (out / "backtest.md").read_text(encoding="utf-8")
+    assert "![Equity curves" in markdown and "| openai-compute | [+1,+20] |" in markdown
+    assert "| `oracle-openai-300b` | ORCL | supplier | long | 2025-09-10 | 328.33 | -6.43% |" in markdown
+    assert (out / "figures" / "equity_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    trades = pd.read_parquet(out / "trades.parquet")
+    amd = trades[(trades.event_id == "amd-openai-6gw") & (trades.ticker == "NVDA")]
+    assert set(amd.side) == {"short"}  # launch.toml: rival = "short"
+
+
+def test_cli_bad_backtest_key_exits_2_with_one_line_and_writes_nothing(
+    launch_cache: Path, tmp_path: Path, capsys
+) -> None:
+    launch_toml = (ROOT / "launch.toml").read_text(encoding="utf-8")
+    assert "cost_bps = 10" in launch_toml
+    config = write_toml(tmp_path, launch_toml.replace("cost_bps = 10", "cost_bsp = 10"))
+    out = tmp_path / "out"
+    status = main(
+        ["backtest", "--config", str(config), "--offline", "--cache", str(launch_cache), "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "study.toml" in err and "backtest.cost_bsp" in err
+    assert not out.exists()
+
+
+def test_failed_write_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "trades.parquet").write_bytes(b"old")
+
+    def fail(path: Path) -> None:
+        path.write_bytes(b"half")
+        raise OSError("disk full")
+
+    writers = {"trades.parquet": lambda p: p.write_bytes(b"new"), "figures/equity_curve.png": fail}
+    with pytest.raises(OSError, match="disk full"):
+        write_files_atomically(out, writers)
+    assert snapshot(out) == {"trades.parquet": hashlib.sha256(b"old").hexdigest()}
+    assert not (out / "figures").exists()
+
+
+def test_equity_figure_is_deterministic(launch) -> None:
+    first = plot_equity_curve(launch.curve, "SPY")
+    assert first == plot_equity_curve(launch.curve, "SPY")
+    assert b"Software" not in first and first[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
+    paths = save_backtest(launch, tmp_path / "only-backtest")
+    assert sorted(p.relative_to(tmp_path / "only-backtest").as_posix() for p in paths) == sorted(OUTPUT_FILES)
+    text = render_backtest_markdown(tmp_path / "only-backtest")
+    assert text.startswith("## Backtest")
+    summary = launch.summary_table.set_index("holding_days")
+    assert f"| 20 | 25 (25/0) | {summary.loc[20, 'mean_net_ret']:+.2%} |" in text
+    curve = pd.read_parquet(tmp_path / "only-backtest" / "backtest.parquet")
+    assert np.isclose(
+        curve.groupby("holding_days").strategy_equity.last().loc[1], 1 + summary.loc[1, "total_return"]
+    )

@@ -1,0 +1,174 @@
+"""No look-ahead: changing any price after a trade's entry never changes the trade's decision.
+
+"After the entry" means, for an entry at the close of day e, every field of every symbol on the
+days after e (Open, High and Low of day e come before its close; the Close of day e is the
+entry price itself). For an entry at the open of day e, it also includes High, Low, Close and
+Adj Close of day e. The decision is the entry date, entry price, side, market value at the
+decision and the weight basis; exits and returns may (and do) change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.backtest.engine import backtest, daily_weights, plan_trades, price_grid
+from eventstudy.backtest.rules import BacktestConfig
+from eventstudy.events import read_events
+
+N_DAYS = 80
+DATES = pd.bdate_range("2024-03-01", periods=N_DAYS).astype("datetime64[ns]")
+SYMBOLS = ("SPY", "AAA", "BBB", "CCC")
+DECISION = [
+    "event_id",
+    "ticker",
+    "side",
+    "day0",
+    "entry_date",
+    "entry_price",
+    "mcap_prev_usd",
+    "weight_basis",
+]
+EVENTS = """\
+event_id,announced,timing,ticker,role,deal_usd,group,headline
+a,2024-03-11,pre,AAA,supplier,1e9,g,x
+a,2024-03-11,pre,BBB,rival,1e9,g,x
+b,2024-03-20,post,CCC,supplier,,g,x
+c,2024-03-23,pre,AAA,buyer,,h,weekend: day 0 is Monday
+d,2024-04-02,intraday,BBB,supplier,,h,x
+d,2024-04-02,intraday,CCC,rival,,h,x
+e,2024-04-16,post,AAA,supplier,,h,x
+"""
+
+
+def random_prices(seed: int) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    frames = {}
+    for symbol in SYMBOLS:
+        close = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, N_DAYS)))
+        open_ = close * np.exp(rng.normal(0, 0.01, N_DAYS))
+        factor = np.where(np.arange(N_DAYS) < 30, 0.97, 1.0)  # a dividend on day 30
+        frames[symbol] = pd.DataFrame(
+            {
+                "date": DATES,
+                "open": open_,
+                "high": np.maximum(open_, close) * 1.01,
+                "low": np.minimum(open_, close) * 0.99,
+                "close": close,
+                "adj_close": close * factor,
+                "volume": 1e6,
+            }
+        )
+    return frames
+
+
+def perturb_after(
+    prices: dict[str, pd.DataFrame], day: int, entry: str, seed: int
+) -> dict[str, pd.DataFrame]:
+    """Multiply every price strictly after the entry at ``day`` by a random factor in [0.5, 1.5]."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for symbol, frame in prices.items():
+        frame = frame.copy()
+        later = np.arange(len(frame)) > day
+        for column in ("open", "high", "low", "close", "adj_close", "volume"):
+            after = later.copy()
+            if entry == "open_day1" and column != "open":
+                after[day] = True  # the rest of the entry day comes after its open
+            frame.loc[after, column] = frame.loc[after, column] * rng.uniform(0.5, 1.5, after.sum())
+        out[symbol] = frame
+    return out
+
+
+def shares() -> dict[str, pd.DataFrame]:
+    return {
+        symbol: pd.DataFrame(
+            {
+                "as_of": pd.to_datetime(["2024-01-02", "2024-03-21", "2024-04-10"]),
+                "shares_outstanding": [1e6, 2e6, 3e6],
+                "filing": ["q4", "q1", "q2"],
+            }
+        )
+        for symbol in SYMBOLS[1:]
+    }
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> pd.DataFrame:
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS, encoding="utf-8")
+    return read_events(path)
+
+
+@pytest.mark.parametrize("entry", ["close_day0", "open_day1"])
+@pytest.mark.parametrize("weighting", ["equal", "value"])
+def test_perturbing_prices_after_each_entry_leaves_earlier_decisions_unchanged(
+    events: pd.DataFrame, entry: str, weighting: str
+) -> None:
+    config = BacktestConfig(
+        entry=entry,
+        holding_days=(1, 5),
+        weighting=weighting,
+        positions=(("rival", "short"),),
+        default_side="long",
+    )
+    prices = random_prices(1)
+    base = backtest(events, prices, config, shares=shares())
+    trades = base.trades
+    assert (trades.outcome == "ok").all() and len(trades) == 14
+    assert set(trades.side) == {"long", "short"}
+    for n, entry_date in enumerate(sorted(trades.entry_date.unique())):
+        day = int(DATES.get_loc(entry_date))
+        moved = backtest(events, perturb_after(prices, day, entry, seed=n), config, shares=shares())
+        decided = (trades.entry_date <= entry_date).to_numpy()
+        pd.testing.assert_frame_equal(
+            trades.loc[decided, DECISION].reset_index(drop=True),
+            moved.trades.loc[decided, DECISION].reset_index(drop=True),
+        )
+        # The perturbation bites: the returns of the trades entered right then are different.
+        now = (trades.entry_date == entry_date).to_numpy()
+        assert not np.allclose(trades.loc[now, "ret"], moved.trades.loc[now, "ret"])
+        # The equity curves agree on every day whose close is before the perturbed prices.
+        for k in config.holding_days:
+            before = base.curve[(base.curve.holding_days == k) & (base.curve.date < entry_date)]
+            again = moved.curve[(moved.curve.holding_days == k) & (moved.curve.date < entry_date)]
+            pd.testing.assert_frame_equal(before.reset_index(drop=True), again.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("entry", ["close_day0", "open_day1"])
+def test_daily_weights_use_nothing_after_the_previous_close(events: pd.DataFrame, entry: str) -> None:
+    """The weights of day t are set at the close of t-1: prices from day t on cannot move them."""
+    config = BacktestConfig(entry=entry, holding_days=(5,), weighting="value")
+    prices = random_prices(2)
+    grid = price_grid(prices, "SPY")
+    plan = plan_trades(events, grid, config, shares())
+    weights, _ = daily_weights(plan.day0_index, plan.frame.weight_basis.to_numpy(float), 5, N_DAYS)
+    for day in range(5, N_DAYS, 4):
+        moved_prices = perturb_after(prices, day - 1, "close_day0", seed=day)
+        moved = plan_trades(events, price_grid(moved_prices, "SPY"), config, shares())
+        moved_weights, _ = daily_weights(
+            moved.day0_index, moved.frame.weight_basis.to_numpy(float), 5, N_DAYS
+        )
+        np.testing.assert_array_equal(weights[day], moved_weights[day])
+    assert weights.sum(axis=1).max() == pytest.approx(1.0)
+
+
+def test_truncating_the_future_leaves_earlier_decisions_unchanged(events: pd.DataFrame) -> None:
+    """Prices that do not exist yet cannot matter: cut every file after the entry day."""
+    config = BacktestConfig(holding_days=(1,), weighting="value")
+    prices = random_prices(3)
+    full = backtest(events, prices, config, shares=shares()).trades
+    entry_date = pd.Timestamp("2024-03-21")  # event b's entry (post-close on 03-20)
+    cut = {s: f[f.date <= entry_date].reset_index(drop=True) for s, f in prices.items()}
+    short = backtest(events, cut, config, shares=shares()).trades
+    decided = (full.entry_date <= entry_date).to_numpy()
+    assert decided.sum() == 3
+    pd.testing.assert_frame_equal(
+        full.loc[decided, DECISION].reset_index(drop=True),
+        short.loc[decided, DECISION].reset_index(drop=True),
+    )
+    # Entered at the last close in the data: no exit yet.
+    assert short.loc[full.entry_date == entry_date, "outcome"].tolist() == ["exit_after_data"]
