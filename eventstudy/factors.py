@@ -1,0 +1,442 @@
+"""Daily factor returns: Ken French's data library files and user factor tables.
+
+Ken French files (https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/data_library.html)
+have a text preamble ("This file was created by using the 202604 CRSP database. ..."), a
+header line starting with ``,`` (``,Mkt-RF,SMB,HML,RF``), rows ``YYYYMMDD, value, ...`` in
+**percent per day**, a blank line and a copyright line. :func:`parse_french_text` skips the
+preamble up to the header, stops at the first blank line, parses the dates as ``%Y%m%d`` and
+divides every value by 100, so the tables here are in **decimal** units (0.0164 = +1.64 %).
+French's missing-value codes -99.99 and -999 are errors naming the file and row, never NaN.
+
+The files are cached like prices (``cache/factors/<name>.parquet``, provenance in the parquet
+metadata) by ``eventstudy cache import`` or, online, by :func:`fetch_french`, which downloads
+``<name>_CSV.zip`` from the data library.
+
+A user factor table (:func:`read_user_factors`) is a CSV or parquet file with a ``date``
+column (``YYYY-MM-DD`` in a CSV) and one column per factor, **in decimal units**; an optional
+``RF`` column is the risk-free rate, used as the offset of the regression (the firm's excess
+return is regressed on the other columns) rather than as a regressor.
+
+Factor values are never filled: a trading day without a factor value is a missing row of the
+regression (the pair's M drops) and an event day without one has no abnormal return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import urllib.request
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.store import PriceStore, content_sha256, file_sha256
+
+FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
+FRENCH_PREAMBLE = "This file was created by using the"
+FRENCH_MISSING_CODES: tuple[float, ...] = (-99.99, -999.0)
+
+FF3_FILE = "F-F_Research_Data_Factors_daily"
+MOMENTUM_FILE = "F-F_Momentum_Factor_daily"
+FF5_FILE = "F-F_Research_Data_5_Factors_2x3_daily"
+
+FRENCH_FILES: dict[str, tuple[str, ...]] = {
+    "ff3": (FF3_FILE,),
+    "carhart4": (FF3_FILE, MOMENTUM_FILE),
+    "ff5": (FF5_FILE,),
+}
+"""The Ken French daily files each factor model reads (Carhart's Mom comes from its own file)."""
+
+USER_RF_COLUMN = "RF"
+_RESERVED_NAMES = frozenset({"alpha", "date"})
+_DATE8 = re.compile(r"\d{8}")
+_VINTAGE = re.compile(r"created by using the (\d{6}) CRSP database")
+
+
+@dataclass(frozen=True, eq=False)
+class FactorTable:
+    """Daily factor returns in decimal units.
+
+    Attributes
+    ----------
+    name
+        The table's name: the Ken French file name without extension
+        (``F-F_Research_Data_Factors_daily``) or the user file's name.
+    frame
+        ``date`` (sorted, unique, datetime64) and one float column per factor, decimal units.
+    provenance
+        Where the values came from (source, file, SHA-256, CRSP vintage, ...).
+    """
+
+    name: str
+    frame: pd.DataFrame
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The factor columns (everything but ``date``)."""
+        return tuple(c for c in self.frame.columns if c != "date")
+
+    def content_sha256(self) -> str:
+        """SHA-256 of the values (see :func:`eventstudy.store.content_sha256`)."""
+        return content_sha256(self.frame)
+
+    def on_calendar(self, calendar: pd.DatetimeIndex, columns: Sequence[str]) -> np.ndarray:
+        """(T, len(columns)) values on the trading ``calendar``; NaN on dates the table lacks."""
+        frame = self.frame.set_index("date").loc[:, list(columns)]
+        return frame.reindex(pd.DatetimeIndex(calendar)).to_numpy(dtype=float)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready record for ``manifest.json``: range, rows, hash and provenance."""
+        dates = self.frame["date"]
+        return {
+            "columns": list(self.columns),
+            "rows": len(self.frame),
+            "first": pd.Timestamp(dates.iloc[0]).date().isoformat() if len(dates) else None,
+            "last": pd.Timestamp(dates.iloc[-1]).date().isoformat() if len(dates) else None,
+            "units": "decimal per day",
+            "content_sha256": self.content_sha256(),
+            "provenance": dict(self.provenance),
+        }
+
+
+# -- Ken French files -----------------------------------------------------------------------------
+def french_name(path: str | Path) -> str:
+    """The table name of a French file: its file name without ``.csv``/``.CSV`` or ``_CSV.zip``."""
+    name = Path(path).name
+    for suffix in ("_CSV.zip", "_csv.zip", ".zip", ".CSV", ".csv"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def is_french_file(path: Path) -> bool:
+    """True for a file named ``F-F_...`` or whose first line is French's preamble."""
+    if path.name.startswith("F-F_"):
+        return True
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline()
+    except OSError:
+        return False
+    return first.lstrip().startswith(FRENCH_PREAMBLE)
+
+
+def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
+    """Parse the daily table of a Ken French CSV file.
+
+    Parameters
+    ----------
+    text
+        The file's text.
+    source
+        The file name used in errors.
+
+    Returns
+    -------
+    frame, vintage
+        ``date`` plus one column per factor in **decimal** units (French's percent / 100),
+        and the CRSP vintage named in the preamble (``""`` if none).
+
+    Raises
+    ------
+    InputError
+        Naming the file and the line (1-based) and column: no header line starting with
+        ``,``, a row with the wrong number of fields, a date that is not ``YYYYMMDD``, a
+        non-numeric value, a missing-value code (-99.99 or -999), dates out of order.
+    """
+    lines = text.splitlines()
+    header_at = next((i for i, line in enumerate(lines) if line.startswith(",")), None)
+    if header_at is None:
+        raise InputError(source, "no header line starting with ',' (not a Ken French daily factor file?)")
+    columns = [name.strip() for name in lines[header_at].split(",")[1:]]
+    if not columns or any(not name for name in columns):
+        raise InputError(source, "empty column name in the header", row=header_at + 1)
+    if len(set(columns)) != len(columns):
+        raise InputError(source, "a column name appears twice", row=header_at + 1)
+    end = next((i for i in range(header_at + 1, len(lines)) if not lines[i].strip()), len(lines))
+    body = lines[header_at + 1 : end]
+    if not body:
+        raise InputError(source, "the header is followed by no data rows", row=header_at + 1)
+    first_row = header_at + 2  # line number of body[0]
+    cells = [line.split(",") for line in body]
+    for offset, fields in enumerate(cells):
+        if len(fields) != len(columns) + 1:
+            raise InputError(
+                source,
+                f"{len(fields)} fields, expected {len(columns) + 1} (date and {', '.join(columns)})",
+                row=first_row + offset,
+            )
+    table = pd.DataFrame([[c.strip() for c in fields] for fields in cells], columns=["date", *columns])
+    dates = pd.to_datetime(table["date"], format="%Y%m%d", errors="coerce")
+    bad = np.flatnonzero(~table["date"].str.fullmatch(_DATE8).to_numpy(bool) | dates.isna().to_numpy())
+    if bad.size:
+        raise InputError(
+            source,
+            f"{table['date'].iloc[bad[0]]!r} is not a daily date YYYYMMDD",
+            row=first_row + int(bad[0]),
+            field="date",
+        )
+    stamps = dates.to_numpy(dtype="datetime64[ns]")
+    order = np.flatnonzero(stamps[1:] <= stamps[:-1])
+    if order.size:
+        kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"
+        raise InputError(
+            source,
+            f"{kind} {table['date'].iloc[order[0] + 1]}",
+            row=first_row + int(order[0]) + 1,
+            field="date",
+        )
+    out = pd.DataFrame({"date": stamps})
+    for name in columns:
+        percent = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(percent))
+        if bad.size:
+            raise InputError(
+                source,
+                f"{table[name].iloc[bad[0]]!r} is not a number",
+                row=first_row + int(bad[0]),
+                field=name,
+            )
+        coded = np.flatnonzero(np.isin(percent, FRENCH_MISSING_CODES))
+        if coded.size:
+            raise InputError(
+                source,
+                f"{table[name].iloc[coded[0]]} is French's missing-value code; the factor is missing "
+                "that day (use a file or period without missing values)",
+                row=first_row + int(coded[0]),
+                field=name,
+            )
+        out[name] = percent / 100.0
+    match = _VINTAGE.search("\n".join(lines[:header_at]))
+    return out, match.group(1) if match else ""
+
+
+def parse_french_csv(path: str | Path) -> FactorTable:
+    """Read a Ken French daily CSV file (see :func:`parse_french_text`) with its provenance."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        text = path.read_bytes().decode("latin-1")
+    frame, vintage = parse_french_text(text, str(path))
+    provenance = {
+        "source": "ken-french-csv-import",
+        "source_file": str(path.resolve()),
+        "source_sha256": file_sha256(path),
+        "crsp_vintage": vintage,
+        "units": "decimal per day (the file's percent divided by 100)",
+        "library": f"eventstudy {version('eventstudy-backtester')}",
+    }
+    return FactorTable(french_name(path), frame, provenance)
+
+
+def _download(url: str) -> bytes:  # pragma: no cover - network
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.read()
+
+
+def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -> FactorTable:
+    """Download ``<name>_CSV.zip`` from the Ken French data library and parse its CSV.
+
+    Parameters
+    ----------
+    name
+        File name without extension, e.g. ``F-F_Research_Data_Factors_daily``.
+    download
+        ``url -> bytes``; defaults to :func:`urllib.request.urlopen` (tests inject a fake).
+
+    Raises
+    ------
+    DataUnavailableError
+        When the download fails or the zip holds no single CSV file.
+    InputError
+        When the CSV inside does not parse (naming ``url!member`` and the row).
+    """
+    url = FRENCH_URL.format(name=name)
+    fetch = download or _download
+    try:
+        payload = fetch(url)
+    except OSError as exc:
+        raise DataUnavailableError(f"cannot download {url} ({exc})") from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+            if len(members) != 1:
+                raise DataUnavailableError(f"{url} holds {len(members)} CSV files, expected one")
+            text = archive.read(members[0]).decode("utf-8-sig", errors="replace")
+    except zipfile.BadZipFile:
+        raise DataUnavailableError(f"{url} is not a zip file") from None
+    frame, vintage = parse_french_text(text, f"{url}!{members[0]}")
+    provenance = {
+        "source": "ken-french-data-library",
+        "url": url,
+        "member": members[0],
+        "zip_sha256": hashlib.sha256(payload).hexdigest(),
+        "fetched_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "crsp_vintage": vintage,
+        "units": "decimal per day (the file's percent divided by 100)",
+        "library": f"eventstudy {version('eventstudy-backtester')}",
+    }
+    return FactorTable(name, frame, provenance)
+
+
+def french_files_for(model: str) -> tuple[str, ...]:
+    """The Ken French files a model reads (empty for models without French factors)."""
+    return FRENCH_FILES.get(model, ())
+
+
+def read_cached_french(store: PriceStore, names: Sequence[str]) -> tuple[FactorTable, ...]:
+    """The cached French tables ``names`` (decimal units), with their provenance.
+
+    Raises
+    ------
+    DataUnavailableError
+        When a table is not cached, saying how to import it.
+    """
+    return tuple(
+        FactorTable(name, store.read_factors(name), store.provenance(store.factors_path(name)))
+        for name in names
+    )
+
+
+def fetch_missing_french(
+    store: PriceStore, names: Sequence[str], *, download: Callable[[str], bytes] | None = None
+) -> list[str]:
+    """Download and cache every French table of ``names`` that the cache lacks; returns those fetched."""
+    fetched = []
+    for name in names:
+        if store.factors_path(name).is_file():
+            continue
+        table = fetch_french(name, download=download)
+        store.write_factors(name, table.frame, table.provenance)
+        fetched.append(name)
+    return fetched
+
+
+# -- user factor tables ---------------------------------------------------------------------------
+def read_user_factors(path: str | Path) -> FactorTable:
+    """Read a user factor table (CSV or parquet) of daily factor returns in decimal units.
+
+    Layout: a ``date`` column (``YYYY-MM-DD`` text in a CSV; a date or timestamp column in
+    parquet) and one numeric column per factor; an optional ``RF`` column is the risk-free
+    rate (the models use it as the offset, not as a regressor). Empty cells are missing values
+    (that day is a missing regression row). Dates must be unique and increasing.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row (the CSV line; the header is row 1) and column: unreadable file,
+        no ``date`` column or no factor column, a bad date, a non-numeric value, dates out of
+        order, a reserved column name (``alpha``), or a value of magnitude 1 or more (a daily
+        return of 100 %: the file is probably in percent, not decimal units).
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise InputError(source, "no such factor file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError(source, f"not a readable CSV file ({type(exc).__name__})") from None
+        raw.columns = [str(c).strip() for c in raw.columns]
+    elif suffix in (".parquet", ".pq"):
+        try:
+            raw = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise InputError(source, f"not a readable parquet file ({type(exc).__name__})") from None
+        raw.columns = [str(c) for c in raw.columns]
+    else:
+        raise InputError(source, "factor file must be .csv or .parquet")
+    if "date" not in raw.columns:
+        raise InputError(source, "no 'date' column", row=1, field="date")
+    if len(set(raw.columns)) != len(raw.columns):
+        raise InputError(source, "a column name appears twice", row=1)
+    factors = [c for c in raw.columns if c != "date"]
+    if not [c for c in factors if c != USER_RF_COLUMN]:
+        raise InputError(source, "no factor column besides date and RF", row=1)
+    for name in factors:
+        if name.lower() in _RESERVED_NAMES or not name:
+            raise InputError(source, "reserved or empty column name", row=1, field=name)
+    if raw.empty:
+        raise InputError(source, "the file has a header but no rows")
+    if suffix == ".csv":
+        text = raw["date"].str.strip()
+        dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    else:
+        text = raw["date"].astype(str)
+        dates = pd.to_datetime(raw["date"], errors="coerce")
+    bad = np.flatnonzero(dates.isna().to_numpy())
+    if bad.size:
+        raise InputError(
+            source, f"{text.iloc[bad[0]]!r} is not a date YYYY-MM-DD", row=int(bad[0]) + 2, field="date"
+        )
+    stamps = dates.to_numpy(dtype="datetime64[ns]")
+    order = np.flatnonzero(stamps[1:] <= stamps[:-1])
+    if order.size:
+        kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"
+        raise InputError(source, f"{kind} {text.iloc[order[0] + 1]}", row=int(order[0]) + 3, field="date")
+    out = pd.DataFrame({"date": stamps})
+    for name in factors:
+        column = raw[name]
+        if suffix == ".csv":
+            stripped = column.str.strip()
+            missing = stripped.isin(["", "NA", "NaN", "nan", "null"]).to_numpy()
+            values = pd.to_numeric(stripped.where(~missing), errors="coerce").to_numpy(dtype=float)
+        else:
+            missing = column.isna().to_numpy()
+            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~missing & ~np.isfinite(values))
+        if bad.size:
+            raise InputError(
+                source, f"{column.iloc[bad[0]]!r} is not a number", row=int(bad[0]) + 2, field=name
+            )
+        large = np.flatnonzero(np.abs(np.nan_to_num(values)) >= 1.0)
+        if large.size:
+            raise InputError(
+                source,
+                f"{values[large[0]]!r} is a daily return of 100% or more: factor values must be "
+                "decimal (0.0164 = 1.64%), not percent",
+                row=int(large[0]) + 2,
+                field=name,
+            )
+        out[name] = values
+    provenance = {
+        "source": "user-factor-file",
+        "source_file": str(path.resolve()),
+        "source_sha256": file_sha256(path),
+        "units": "decimal per day, as given",
+    }
+    return FactorTable(path.name, out, provenance)
+
+
+def load_model_factors(store: PriceStore, model: str, factors_file: str | None) -> tuple[FactorTable, ...]:
+    """The factor tables a model needs: cached French files, the user's file, or none.
+
+    Raises
+    ------
+    DataUnavailableError
+        When a French file the model needs is not cached.
+    InputError
+        When the user's factor file is bad.
+    """
+    if model in FRENCH_FILES:
+        return read_cached_french(store, FRENCH_FILES[model])
+    if model == "user_factors":
+        if factors_file is None:
+            raise ValueError("model 'user_factors' needs factors_file")
+        return (read_user_factors(factors_file),)
+    return ()

@@ -1,0 +1,319 @@
+"""Ken French factor files and user factor tables: parsing, caching, fetching (no network)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.cli import main
+from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.factors import (
+    FF3_FILE,
+    FF5_FILE,
+    FRENCH_URL,
+    MOMENTUM_FILE,
+    fetch_french,
+    fetch_missing_french,
+    french_files_for,
+    is_french_file,
+    parse_french_csv,
+    parse_french_text,
+    read_user_factors,
+)
+from eventstudy.importer import import_paths
+from eventstudy.store import PriceStore, file_sha256
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# SHA-256 of the copies, from ../shared/data/factors/PROVENANCE.md.
+SHA256 = {
+    FF3_FILE: "c6c87de77162c620dc4b36fc3eca9debe2ccf5bf1562d4ad1a02d1985635842c",
+    MOMENTUM_FILE: "bf19b050d9c92a54f71683981a0b89ee7c64d1cc7b5b4687b231783bba923b57",
+    FF5_FILE: "422a8811b3aa50050dbb10dab1dc578ee5787caf98bfca084ea364eddeffd950",
+}
+
+
+@pytest.fixture(scope="module")
+def factors_dir(shared_data: Path) -> Path:
+    return shared_data / "factors"
+
+
+@pytest.fixture(scope="module")
+def ff3(factors_dir: Path):
+    return parse_french_csv(factors_dir / f"{FF3_FILE}.csv")
+
+
+def on(table, day: str) -> pd.Series:
+    return table.frame.set_index("date").loc[pd.Timestamp(day)]
+
+
+# -- the real files ------------------------------------------------------------------------------
+def test_three_factor_file_event_day_values_in_decimals(ff3) -> None:
+    # PROVENANCE.md: 2025-01-27 Mkt-RF -1.49, SMB -0.67, HML 2.50 (percent); 2025-10-13 1.64/0.61/-0.19.
+    day = on(ff3, "2025-01-27")
+    assert day["Mkt-RF"] == pytest.approx(-0.0149, abs=1e-15)
+    assert day["SMB"] == pytest.approx(-0.0067, abs=1e-15)
+    assert day["HML"] == pytest.approx(0.0250, abs=1e-15)
+    assert day["RF"] == pytest.approx(0.0002, abs=1e-15)
+    assert on(ff3, "2025-10-13")[["Mkt-RF", "SMB", "HML"]].tolist() == pytest.approx(
+        [0.0164, 0.0061, -0.0019], abs=1e-15
+    )
+
+
+def test_three_factor_file_shape_range_and_provenance(ff3, factors_dir) -> None:
+    assert ff3.name == FF3_FILE
+    assert ff3.columns == ("Mkt-RF", "SMB", "HML", "RF")
+    assert len(ff3.frame) == 26_233  # PROVENANCE.md: data rows
+    assert ff3.frame["date"].iloc[0] == pd.Timestamp("1926-07-01")
+    assert ff3.frame["date"].iloc[-1] == pd.Timestamp("2026-04-30")  # the copyright line is not a row
+    assert ff3.provenance["crsp_vintage"] == "202604"
+    assert ff3.provenance["source_sha256"] == SHA256[FF3_FILE]
+    assert ff3.frame["date"].is_monotonic_increasing
+
+
+def test_momentum_and_five_factor_files(factors_dir) -> None:
+    mom = parse_french_csv(factors_dir / f"{MOMENTUM_FILE}.csv")
+    assert mom.columns == ("Mom",)
+    assert on(mom, "2025-01-27")["Mom"] == pytest.approx(-0.0328, abs=1e-15)  # PROVENANCE.md: -3.28
+    assert on(mom, "2025-09-22")["Mom"] == pytest.approx(0.0012, abs=1e-15)
+    ff5 = parse_french_csv(factors_dir / f"{FF5_FILE}.csv")
+    assert ff5.columns == ("Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF")
+    assert len(ff5.frame) == 15_751
+    assert (ff5.frame["date"].iloc[0], ff5.frame["date"].iloc[-1]) == (
+        pd.Timestamp("1963-07-01"),
+        pd.Timestamp("2026-01-30"),
+    )
+    assert ff5.provenance["crsp_vintage"] == "202601"
+
+
+def test_factor_days_are_the_spy_trading_days(ff3, shared_data) -> None:
+    # PROVENANCE.md: from 2023-01-03 to 2025-10-31 the factor days are exactly SPY's 711 days.
+    spy = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"])["Date"]
+    window = (ff3.frame["date"] >= "2023-01-03") & (ff3.frame["date"] <= "2025-10-31")
+    spy_window = spy[(spy >= "2023-01-03") & (spy <= "2025-10-31")]
+    assert window.sum() == 711
+    assert ff3.frame.loc[window, "date"].tolist() == spy_window.tolist()
+
+
+def test_french_files_of_each_model() -> None:
+    assert french_files_for("ff3") == (FF3_FILE,)
+    assert french_files_for("carhart4") == (FF3_FILE, MOMENTUM_FILE)
+    assert french_files_for("ff5") == (FF5_FILE,)
+    assert french_files_for("market") == ()
+
+
+# -- bad files ------------------------------------------------------------------------------------
+def french_lines(factors_dir: Path) -> list[str]:
+    return (factors_dir / f"{FF3_FILE}.csv").read_text().splitlines()[:40]
+
+
+def header_line(lines: list[str]) -> int:
+    return next(i for i, line in enumerate(lines) if line.startswith(","))
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (lambda f: [f[0], "  -99.99", *f[2:]], "Mkt-RF", "-99.99 is French's missing-value code"),
+        (lambda f: [f[0], f[1], "    -999", *f[3:]], "SMB", "-999 is French's missing-value code"),
+        (lambda f: [f[0], f[1], f[2], "  n/a", f[4]], "HML", "'n/a' is not a number"),
+        (lambda f: ["192607", *f[1:]], "date", "'192607' is not a daily date YYYYMMDD"),
+        (lambda f: ["19261345", *f[1:]], "date", "'19261345' is not a daily date YYYYMMDD"),
+    ],
+)
+def test_bad_value_names_file_row_and_field(factors_dir, tmp_path, change, field, message) -> None:
+    lines = french_lines(factors_dir)
+    row = header_line(lines) + 5  # 0-based index of a data line
+    lines[row] = ",".join(change(lines[row].split(",")))
+    path = tmp_path / "F-F_bad.csv"
+    path.write_text("\r\n".join(lines) + "\r\n")
+    with pytest.raises(InputError) as caught:
+        parse_french_csv(path)
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), row + 1, field)
+    assert message in caught.value.message
+
+
+def test_wrong_field_count_and_order_and_header(factors_dir, tmp_path) -> None:
+    lines = french_lines(factors_dir)
+    row = header_line(lines) + 3
+    short = [*lines]
+    short[row] = short[row].rsplit(",", 1)[0]
+    with pytest.raises(InputError, match=r"row \d+: 4 fields, expected 5") as caught:
+        parse_french_text("\n".join(short), "x.csv")
+    assert caught.value.row == row + 1
+    swapped = [*lines]
+    swapped[row], swapped[row + 1] = swapped[row + 1], swapped[row]
+    with pytest.raises(InputError, match="date out of order") as caught:
+        parse_french_text("\n".join(swapped), "x.csv")
+    assert caught.value.row == row + 2
+    with pytest.raises(InputError, match="no header line starting with ','"):
+        parse_french_text("\n".join(line for line in lines if not line.startswith(",")), "x.csv")
+
+
+def test_parser_stops_at_the_first_blank_line(factors_dir) -> None:
+    lines = french_lines(factors_dir)
+    # A second table after a blank line (as in French's monthly files with an annual block).
+    text = "\n".join(
+        [*lines, "", "  Annual Factors: January-December ", ",Mkt-RF,SMB,HML,RF", "1927, 1, 2, 3, 4"]
+    )
+    frame, vintage = parse_french_text(text, "x.csv")
+    assert len(frame) == len(lines) - header_line(lines) - 1
+    assert vintage == "202604"
+
+
+def test_detection_by_name_or_preamble(factors_dir, shared_data, tmp_path) -> None:
+    renamed = tmp_path / "my_factors.csv"
+    renamed.write_bytes((factors_dir / f"{FF3_FILE}.csv").read_bytes())
+    assert is_french_file(renamed)
+    assert is_french_file(factors_dir / f"{MOMENTUM_FILE}.csv")
+    assert not is_french_file(shared_data / "prices" / "SPY.csv")
+
+
+# -- cache ----------------------------------------------------------------------------------------
+def test_import_puts_french_files_in_the_factor_cache(factors_dir, ff3, tmp_path) -> None:
+    store = PriceStore(tmp_path / "cache")
+    imported = import_paths(store, [factors_dir])
+    assert sorted((f.kind, f.symbols[0], f.rows) for f in imported) == [
+        ("factors", MOMENTUM_FILE, 26_132),
+        ("factors", FF5_FILE, 15_751),
+        ("factors", FF3_FILE, 26_233),
+    ]
+    cached = store.read_factors(FF3_FILE)
+    pd.testing.assert_frame_equal(cached, ff3.frame)
+    provenance = store.provenance(store.factors_path(FF3_FILE))
+    assert provenance["source"] == "ken-french-csv-import"
+    assert provenance["source_sha256"] == SHA256[FF3_FILE]
+    assert {p.name for p in (tmp_path / "cache").rglob("*")} >= {f"{FF5_FILE}.parquet"}
+    assert not list((tmp_path / "cache").rglob("*.tmp"))
+
+
+def test_bad_french_file_imports_nothing(factors_dir, shared_data, tmp_path, capsys) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "SPY.csv").write_bytes((shared_data / "prices" / "SPY.csv").read_bytes())
+    lines = french_lines(factors_dir)
+    fields = lines[header_line(lines) + 2].split(",")
+    lines[header_line(lines) + 2] = ",".join([fields[0], "  -99.99", *fields[2:]])
+    (folder / f"{FF3_FILE}.csv").write_text("\n".join(lines) + "\n")
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"eventstudy: error: {folder / (FF3_FILE + '.csv')}, row {header_line(lines) + 3}, field 'Mkt-RF': "
+        "-99.99 is French's missing-value code; the factor is missing that day (use a file or period "
+        "without missing values)"
+    ]
+    assert not cache.exists() or not any(cache.rglob("*.parquet"))
+
+
+def test_offline_run_without_cached_factors_says_how_to_import(launch_cache, tmp_path, capsys) -> None:
+    args = ["run", "--events", str(ROOT / "events.csv"), "--config", str(ROOT / "launch.toml")]
+    code = main(
+        [*args, "--offline", "--cache", str(launch_cache), "--model", "ff3", "--out", str(tmp_path / "o")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"no cached factor file '{FF3_FILE}'" in err
+    assert "eventstudy cache import" in err
+    assert not (tmp_path / "o").exists()
+
+
+# -- online (injected downloader) -----------------------------------------------------------------
+def zipped(path: Path, member: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, path.read_bytes())
+    return buffer.getvalue()
+
+
+def test_fetch_french_downloads_the_library_zip(factors_dir, ff3) -> None:
+    payload = zipped(factors_dir / f"{FF3_FILE}.csv", f"{FF3_FILE}.CSV")
+    urls: list[str] = []
+
+    def download(url: str) -> bytes:
+        urls.append(url)
+        return payload
+
+    table = fetch_french(FF3_FILE, download=download)
+    assert urls == [
+        "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/F-F_Research_Data_Factors_daily_CSV.zip"
+    ]
+    pd.testing.assert_frame_equal(table.frame, ff3.frame)
+    assert table.provenance["source"] == "ken-french-data-library"
+    assert table.provenance["member"] == f"{FF3_FILE}.CSV"
+    assert table.provenance["crsp_vintage"] == "202604"
+
+
+def test_fetch_missing_french_caches_only_what_is_missing(factors_dir, tmp_path) -> None:
+    store = PriceStore(tmp_path / "cache")
+    import_paths(store, [factors_dir / f"{FF3_FILE}.csv"])
+    served = {
+        FRENCH_URL.format(name=MOMENTUM_FILE): zipped(factors_dir / f"{MOMENTUM_FILE}.csv", "m.CSV"),
+    }
+    fetched = fetch_missing_french(store, french_files_for("carhart4"), download=served.__getitem__)
+    assert fetched == [MOMENTUM_FILE]
+    assert store.read_factors(MOMENTUM_FILE)["Mom"].iloc[0] == pytest.approx(0.0054, abs=1e-15)
+    assert store.provenance(store.factors_path(MOMENTUM_FILE))["source"] == "ken-french-data-library"
+
+
+def test_fetch_errors_are_data_unavailable() -> None:
+    def offline(url: str) -> bytes:
+        raise OSError("network is unreachable")
+
+    with pytest.raises(
+        DataUnavailableError, match=r"cannot download .*F-F_Research_Data_Factors_daily_CSV\.zip"
+    ):
+        fetch_french(FF3_FILE, download=offline)
+    with pytest.raises(DataUnavailableError, match="is not a zip file"):
+        fetch_french(FF3_FILE, download=lambda url: b"<html>moved</html>")
+
+
+# -- user factor tables ---------------------------------------------------------------------------
+def user_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": ["2025-01-02", "2025-01-03", "2025-01-06"],
+            "MKT": [0.01, -0.02, ""],
+            "AI": [0.003, 0.004, 0.005],
+            "RF": [0.0002, 0.0002, 0.0002],
+        }
+    )
+
+
+def test_user_csv_and_parquet_tables(tmp_path) -> None:
+    csv = tmp_path / "f.csv"
+    user_frame().to_csv(csv, index=False)
+    table = read_user_factors(csv)
+    assert table.columns == ("MKT", "AI", "RF")
+    assert table.frame["MKT"].iloc[1] == -0.02
+    assert np.isnan(table.frame["MKT"].iloc[2])  # empty cell: missing, not filled
+    assert table.provenance["source_sha256"] == file_sha256(csv)
+    parquet = tmp_path / "f.parquet"
+    frame = user_frame().assign(date=lambda f: pd.to_datetime(f["date"]), MKT=[0.01, -0.02, np.nan])
+    frame.to_parquet(parquet)
+    pd.testing.assert_frame_equal(read_user_factors(parquet).frame, table.frame)
+
+
+@pytest.mark.parametrize(
+    ("edit", "row", "field", "message"),
+    [
+        (lambda f: f.assign(AI=["0.1", "x", "0.2"]), 3, "AI", "'x' is not a number"),
+        (lambda f: f.assign(AI=[0.3, 1.64, 0.2]), 3, "AI", "decimal (0.0164 = 1.64%), not percent"),
+        (lambda f: f.assign(date=["2025-01-02", "2025-01-06", "2025-01-03"]), 4, "date", "date out of order"),
+        (lambda f: f.assign(date=["2025-01-02", "20250103", "2025-01-06"]), 3, "date", "is not a date"),
+        (lambda f: f.rename(columns={"date": "Date"}), 1, "date", "no 'date' column"),
+        (lambda f: f.rename(columns={"AI": "alpha"}), 1, "alpha", "reserved"),
+    ],
+)
+def test_bad_user_table_names_file_row_and_field(tmp_path, edit, row, field, message) -> None:
+    path = tmp_path / "f.csv"
+    edit(user_frame()).to_csv(path, index=False)
+    with pytest.raises(InputError) as caught:
+        read_user_factors(path)
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), row, field)
+    assert message in caught.value.message
