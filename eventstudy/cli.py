@@ -19,16 +19,33 @@ DESCRIPTION = """\
 Event studies of announcements: abnormal returns, CARs, their significance, and the dollars of
 market value each announcement created per dollar of the deal.
 
-examples:
+An events file (events.csv: event_id, announced, timing, ticker, role, deal_usd, group,
+headline; one row per listed party) and cached daily prices go in; out come parquet tables
+(ar, car, events), manifest.json and a report (report.md, report.html, figures/). Every
+subcommand has its own manual: eventstudy COMMAND --help.
+
+a first study, offline:
   eventstudy cache import ../shared/data/prices ../shared/data/shares
-  eventstudy run --config launch.toml --offline
-  eventstudy run --events my_events.csv --out reports/mine
+  eventstudy run --config launch.toml --offline          # writes reports/ai-deal-wave-2025/
+  # then open reports/ai-deal-wave-2025/report.html in a browser
+  eventstudy verify reports/ai-deal-wave-2025             # re-run and compare, exit 0 if identical
+
+more:
+  eventstudy run --events my_events.csv --out reports/mine --no-peers --format csv
+  eventstudy report reports/mine                         # re-render from the files alone
+
+Bad input prints one line naming the file, row and field and exits with status 2.
 """
 
 # One module per subcommand, in the order they are listed by --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "eventstudy.commands.run",
+    "eventstudy.commands.report",
+    "eventstudy.commands.verify",
     "eventstudy.commands.cache",
+    "eventstudy.commands.fetch",
+    "eventstudy.commands.validate",
+    "eventstudy.commands.backtest",
 )
 
 

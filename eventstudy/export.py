@@ -1,19 +1,26 @@
-"""Write a study's outputs: ``ar.parquet``, ``car.parquet``, ``report.md``, ``manifest.json``.
+"""Write a study's outputs: the parquet tables, ``manifest.json`` and the report.
 
-The files are first written to a temporary folder beside the output folder, which then
-replaces the output folder in one rename; a failed run leaves the previous outputs untouched
-and no partial folder behind. Parquet files carry no timestamps, so the same inputs give
-byte-identical files.
+``ar.parquet``, ``car.parquet``, ``events.parquet`` and ``manifest.json`` are written to a
+temporary folder beside the output folder; the report (``report.md``, ``report.html``,
+``figures/*.png``) is then rendered from those files alone (:mod:`eventstudy.report`), and the
+folder replaces the output folder in one rename. A failed run leaves the previous outputs
+untouched and no partial folder behind. Parquet files carry no timestamps and the figures no
+software or date metadata, so the same inputs give byte-identical files. Each parquet file
+documents its columns (type, unit, meaning) in its schema metadata under
+``eventstudy.schema`` (:mod:`eventstudy.schema`); ``--format csv`` adds ``ar.csv`` and
+``car.csv`` (:func:`write_csv`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -22,12 +29,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy.report import render_markdown
+from eventstudy.aggregate import cross_event_statistics
+from eventstudy.models import model_manifest
+from eventstudy.peers import peer_tickers
+from eventstudy.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.store import PriceStore, content_sha256, file_sha256
 from eventstudy.study import StudyResults
 
+FORMATS: tuple[str, ...] = ("csv",)
+"""Extra export formats besides parquet (``--format``)."""
+CSV_TABLES: tuple[str, ...] = ("ar", "car")
+
 PACKAGES: tuple[str, ...] = (
     "eventstudy-backtester",
+    "jinja2",
+    "matplotlib",
     "numpy",
     "pandas",
     "pyarrow",
@@ -78,16 +94,66 @@ def input_hashes(
     }
 
 
-def write_parquet(frame: pd.DataFrame, path: Path, metadata: Mapping[str, str] | None = None) -> None:
-    """Write a frame without the index, adding string ``metadata`` to the schema."""
+def write_parquet(
+    frame: pd.DataFrame,
+    path: Path,
+    metadata: Mapping[str, str] | None = None,
+    docs: Mapping[str, ColumnDoc] | None = None,
+) -> None:
+    """Write a frame without the index, adding string ``metadata`` to the schema.
+
+    With ``docs`` (column -> :class:`~eventstudy.schema.ColumnDoc`) the file also carries the
+    documented schema (each column's type, unit and meaning) under ``eventstudy.schema``.
+    """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     merged = dict(table.schema.metadata or {})
     for key, value in (metadata or {}).items():
         merged[key.encode("utf-8")] = value.encode("utf-8")
+    if docs is not None:
+        merged[SCHEMA_KEY.encode("utf-8")] = schema_json(table, docs).encode("utf-8")
     pq.write_table(table.replace_schema_metadata(merged), path)
 
 
-def write_outputs(out_dir: Path, writers: Mapping[str, Callable[[Path], None]]) -> Path:
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a frame as an Excel-friendly CSV.
+
+    UTF-8 with a byte-order mark (so Excel detects the encoding of headlines and notes),
+    comma-separated with a header row, ``.`` as the decimal point, numbers at full precision
+    (shortest round-trip), dates as ``YYYY-MM-DD``, missing values as empty fields, ``\\n``
+    line ends.
+    """
+    frame.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator="\n")
+
+
+def git_state(folder: Path | None = None) -> dict[str, Any]:
+    """The project's git commit and whether its checkout has uncommitted changes.
+
+    ``folder`` defaults to the folder holding the ``eventstudy`` package. Outside a git
+    checkout (an installed wheel) both are None.
+    """
+    folder = folder or Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=folder, capture_output=True, text=True, timeout=20, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {"git_commit": None, "git_dirty": None}
+    status = git("status", "--porcelain")
+    return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None}
+
+
+def write_outputs(
+    out_dir: Path,
+    writers: Mapping[str, Callable[[Path], None]],
+    finish: Callable[[Path], None] | None = None,
+) -> Path:
     """Create ``out_dir`` with one file per entry of ``writers``, all or nothing.
 
     Parameters
@@ -96,6 +162,9 @@ def write_outputs(out_dir: Path, writers: Mapping[str, Callable[[Path], None]]) 
         Final output folder; replaced if it exists.
     writers
         File name -> function writing that file to the given path.
+    finish
+        Called with the staging folder after every writer, before the rename (the report is
+        rendered here from the written files).
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -103,6 +172,8 @@ def write_outputs(out_dir: Path, writers: Mapping[str, Callable[[Path], None]]) 
     try:
         for name, write in writers.items():
             write(staging / name)
+        if finish is not None:
+            finish(staging)
         if out_dir.exists():
             retired = out_dir.with_name(f".{out_dir.name}.{staging.name.split('.')[-2]}.old")
             out_dir.rename(retired)
@@ -126,31 +197,121 @@ def command_line() -> list[str]:
     return [Path(sys.argv[0]).name, *sys.argv[1:]]
 
 
-def build_manifest(results: StudyResults, store: PriceStore, events_path: Path) -> dict[str, Any]:
-    """Configuration, model, versions, input hashes and command line of a run."""
+def build_manifest(
+    results: StudyResults,
+    store: PriceStore,
+    events_path: Path,
+    *,
+    peers: Sequence[str] | None = None,
+    formats: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Configuration, model, versions, input hashes, git commit and command line of a run.
+
+    ``peers`` is the peer list the events were extended with (:func:`eventstudy.peers.add_peers`);
+    None reads it from the rows with role ``peer``.
+    """
     symbols = list(results.panel.symbols)
     tickers = sorted(results.events["ticker"].unique())
+    peers = list(peer_tickers(results.events) if peers is None else peers)
+    outputs = [
+        "ar.parquet",
+        "car.parquet",
+        "events.parquet",
+        "manifest.json",
+        "report.md",
+        "report.html",
+        "figures/",
+    ]
+    outputs += [f"{name}.csv" for name in CSV_TABLES] if "csv" in formats else []
+    from eventstudy.validate import validation_report  # price checks and the policy applied
+
     return {
         "study": results.config.name,
         "config": results.config.to_dict(),
-        "model": {"name": results.model.name, "description": results.model.describe()},
+        "model": {
+            **model_manifest(results.model),
+            "exclude_overlapping_windows": results.config.exclude_overlapping_windows,
+        },
+        "estimation": {"n_params": int(results.fit.n_params)},
+        "peers": peers,
+        "formats": sorted(formats),
         "versions": package_versions(),
         "inputs": input_hashes(store, Path(events_path), symbols, tickers),
+        "validation": validation_report(store, tickers, results.config.market),
+        "cache": str(store.root),
         "command": command_line(),
-        "outputs": ["ar.parquet", "car.parquet", "events.parquet", "report.md", "manifest.json"],
+        **git_state(),
+        "outputs": outputs,
     }
 
 
-def save_study(results: StudyResults, out_dir: Path, *, store: PriceStore, events_path: Path) -> Path:
-    """Write every output of ``results`` to ``out_dir`` (all or nothing)."""
-    manifest = build_manifest(results, store, events_path)
+def save_study(
+    results: StudyResults,
+    out_dir: Path,
+    *,
+    store: PriceStore,
+    events_path: Path,
+    peers: Sequence[str] | None = None,
+    formats: Sequence[str] = (),
+    report: bool = True,
+) -> Path:
+    """Write every output of ``results`` to ``out_dir`` (all or nothing).
+
+    Parameters
+    ----------
+    results
+        The study's results.
+    out_dir
+        Output folder; replaced as a whole.
+    store, events_path
+        The cache and events file the study ran on (hashed into the manifest).
+    peers
+        The peer list (recorded in the manifest for ``eventstudy verify``).
+    formats
+        Extra formats from :data:`FORMATS` (``"csv"`` writes ``ar.csv`` and ``car.csv``).
+    report
+        Render ``report.md``, ``report.html`` and ``figures/`` from the written files.
+    """
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
+    manifest = build_manifest(results, store, events_path, peers=peers, formats=formats)
     schema_note = {"eventstudy.study": results.config.name, "eventstudy.model": results.model.name}
     events = results.events.drop(columns=["source_row"])
+    shares = {ticker: store.read_shares(ticker) for ticker in results.events["ticker"].unique()}
+    stats = cross_event_statistics(results, shares)
     writers: dict[str, Callable[[Path], None]] = {
-        "ar.parquet": lambda p: write_parquet(results.ar, p, schema_note),
-        "car.parquet": lambda p: write_parquet(results.car, p, schema_note),
-        "events.parquet": lambda p: write_parquet(events, p, schema_note),
-        "report.md": lambda p: p.write_text(render_markdown(events, results.car, manifest), encoding="utf-8"),
+        "ar.parquet": lambda p: write_parquet(results.ar, p, schema_note, SCHEMAS["ar.parquet"]),
+        "car.parquet": lambda p: write_parquet(results.car, p, schema_note, SCHEMAS["car.parquet"]),
+        "events.parquet": lambda p: write_parquet(events, p, schema_note, SCHEMAS["events.parquet"]),
+        "stats.parquet": lambda p: write_parquet(stats, p, schema_note, SCHEMAS["stats.parquet"]),
         "manifest.json": lambda p: write_json(manifest, p),
     }
-    return write_outputs(out_dir, writers)
+    if "csv" in formats:
+        writers["ar.csv"] = lambda p: write_csv(results.ar, p)
+        writers["car.csv"] = lambda p: write_csv(results.car, p)
+    return write_outputs(out_dir, writers, finish=_render_report if report else None)
+
+
+def _render_report(folder: Path) -> None:
+    from eventstudy.report import render_report
+
+    render_report(folder)
+
+
+def write_csv_exports(folder: Path) -> list[Path]:
+    """Write ``ar.csv`` and ``car.csv`` beside ``folder``'s parquet files (each atomically)."""
+    written = []
+    for name in CSV_TABLES:
+        frame = pd.read_parquet(Path(folder) / f"{name}.parquet")
+        target = Path(folder) / f"{name}.csv"
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.close(descriptor)
+        try:
+            write_csv(frame, Path(temporary))
+            Path(temporary).replace(target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written

@@ -1,233 +1,877 @@
-"""The readable summary, ``report.md``, rendered from the study's output frames alone."""
+"""The study's report, rendered from its exported files alone (no recomputation).
+
+:func:`read_exports` reads an output folder (``events.parquet``, ``ar.parquet``,
+``car.parquet``, ``manifest.json``, and any other ``*.parquet`` there such as ``stats.parquet``
+or the backtest's files); :func:`build_report` turns those into a :class:`Report` (sections of
+paragraphs, figures and tables, every number formatted with its unit); :func:`render_markdown`
+and :func:`eventstudy.html.render_html` print it; :func:`write_report` writes ``report.md``,
+``report.html`` and ``figures/*.png`` without ever leaving a partial file (each file goes to a
+temporary name in the same folder and is renamed into place). :func:`render_report` does all
+of it for ``eventstudy report DIR``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+
+from eventstudy import fmt
+from eventstudy.errors import InputError
+from eventstudy.moneyloop import MoneyLoop, money_loop
+from eventstudy.paths import caar_paths, car_paths
+from eventstudy.peers import AI_BASKET, PEER_ROLE
+from eventstudy.progress import progress
+from eventstudy.schema import read_schema_units
+
+REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
+BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
+REPORT_FILES: tuple[str, ...] = ("report.md", "report.html")
+FIGURES_DIR = "figures"
+EXTRA_ROWS_SHOWN = 1000
+EXTRA_ROWS_OPEN = 30  # longer extra tables start collapsed
+# Number of estimated parameters of the built-in models, for manifests that do not record it.
+_MODEL_PARAMS = {"market": 2, "constant_mean": 1, "market_adjusted": 0}
 
 
-def _money(value: float) -> str:
-    if pd.isna(value):
-        return "—"
-    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if abs(value) >= scale:
-            return f"${value / scale:+,.1f}{unit}".replace("$+", "+$").replace("$-", "−$")
-    return f"${value:+,.0f}".replace("$+", "+$").replace("$-", "−$")
+@dataclass
+class Exports:
+    """The files of one output folder.
 
-
-def _deal(value: float) -> str:
-    return "undisclosed" if pd.isna(value) else _money(value).lstrip("+")
-
-
-def _pct(value: float) -> str:
-    return "—" if pd.isna(value) else f"{value:+.2%}"
-
-
-def _num(value: float, pattern: str = "{:+.2f}") -> str:
-    return "—" if pd.isna(value) else pattern.format(value)
-
-
-def _table(header: list[str], rows: list[list[str]], align: str | None = None) -> list[str]:
-    align = align or "l" * len(header)
-    marks = {"l": "---", "r": "---:", "c": ":---:"}
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return lines
-
-
-def render_markdown(events: pd.DataFrame, car: pd.DataFrame, manifest: Mapping[str, Any]) -> str:
-    """Render ``report.md``.
-
-    Parameters
+    Attributes
     ----------
-    events
-        The events frame (``events.parquet``).
-    car
-        Per-window results (``car.parquet``).
+    folder
+        The output folder.
+    events, ar, car
+        ``events.parquet``, ``ar.parquet``, ``car.parquet``.
     manifest
-        The run's manifest (configuration, versions, input hashes).
+        ``manifest.json``.
+    extra
+        Every other ``*.parquet`` in the folder by file name (``stats.parquet``, the backtest's).
+    units
+        Column units by file name, from each parquet file's ``eventstudy.schema`` metadata.
     """
-    config = manifest["config"]
-    model = manifest.get("model", {}).get("description", config["model"])
-    lines = [f"# Event study: {config['name']}", ""]
-    lines += [
-        f"{events['event_id'].nunique()} announcements, {len(events)} (event, party) rows. "
-        f"Expected returns: {model}. Figures are in US dollars; t statistics are Student-t.",
-        "",
-        "## Calendar",
-        "",
+
+    folder: Path
+    events: pd.DataFrame
+    ar: pd.DataFrame
+    car: pd.DataFrame
+    manifest: dict[str, Any]
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    units: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def read_exports(folder: str | Path) -> Exports:
+    """Read an output folder of ``eventstudy run``.
+
+    Raises
+    ------
+    InputError
+        Naming the first required file that is missing or unreadable.
+    """
+    folder = Path(folder)
+    for name in REQUIRED_FILES:
+        if not (folder / name).is_file():
+            raise InputError(str(folder / name), "missing: not an output folder of `eventstudy run`")
+    frames, units = {}, {}
+    names = [
+        *REQUIRED_FILES[:3],
+        *sorted(p.name for p in folder.glob("*.parquet") if p.name not in REQUIRED_FILES),
     ]
+    for name in names:
+        path = folder / name
+        try:
+            frames[name] = pd.read_parquet(path)
+            units[name] = read_schema_units(pq.read_schema(path).metadata)
+        except (OSError, ValueError) as exc:
+            raise InputError(str(path), f"not a readable parquet file ({exc})") from None
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(folder / "manifest.json"), f"not readable JSON ({exc})") from None
+    for name, columns in (
+        ("events.parquet", ("event_id", "ticker", "role", "group", "announced", "deal_usd", "headline")),
+        ("ar.parquet", ("event_id", "ticker", "role", "tau", "ar", "car", "car_se")),
+        ("car.parquet", ("event_id", "ticker", "window", "car", "t", "abnormal_value_usd", "outcome")),
+    ):
+        missing = [c for c in columns if c not in frames[name].columns]
+        if missing:
+            raise InputError(str(folder / name), "column is missing (re-run the study)", field=missing[0])
+    for key in ("config", "versions", "inputs"):
+        if key not in manifest:
+            raise InputError(str(folder / "manifest.json"), "key is missing", field=key)
+    return Exports(
+        folder=folder,
+        events=frames.pop("events.parquet"),
+        ar=frames.pop("ar.parquet"),
+        car=frames.pop("car.parquet"),
+        manifest=manifest,
+        extra=frames,
+        units=units,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The report's content model, shared by the markdown and the HTML renderers.
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text and, for numbers, the value a reader's sort uses.
+
+    ``numeric`` cells sort by ``sort`` (missing values last); other cells by their text.
+    """
+
+    text: str
+    sort: float | None = None
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table; ``align`` has one ``l`` or ``r`` per column."""
+
+    key: str
+    columns: tuple[str, ...]
+    align: str
+    rows: tuple[tuple[Cell, ...], ...]
+    caption: str = ""
+    collapsed: bool = False
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    """A figure: ``name`` is its path relative to the output folder (``figures/x.png``).
+
+    ``owned`` is False for a figure another command wrote (the backtest's equity curve): the
+    report embeds it but never rewrites it.
+    """
+
+    name: str
+    title: str
+    caption: str
+    png: bytes
+    owned: bool = True
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section: paragraphs, then figures, tables and bullet points."""
+
+    key: str
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    figures: tuple[FigureFile, ...] = ()
+    tables: tuple[Table, ...] = ()
+    bullets: tuple[str, ...] = ()
+    markdown: str = ""  # a pre-rendered markdown block (the backtest's section), shown last
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows.
+
+    Attributes
+    ----------
+    title
+        The report's title.
+    summary
+        Headline sentences shown first.
+    sections
+        The sections in order.
+    """
+
+    title: str
+    summary: tuple[str, ...]
+    sections: tuple[Section, ...]
+
+    def figures(self) -> dict[str, bytes]:
+        """Figure path (relative to the output folder) -> PNG bytes, in report order."""
+        return {f.name: f.png for s in self.sections for f in s.figures}
+
+    def to_markdown(self) -> str:
+        """``report.md``."""
+        return render_markdown(self)
+
+    def to_html(self) -> str:
+        """``report.html`` (self-contained)."""
+        from eventstudy.html import render_html
+
+        return render_html(self)
+
+
+def _num(value: Any) -> float | None:
+    return None if fmt.is_missing(value) else float(value)
+
+
+def _c(text: str, *sort: Any) -> Cell:
+    """A text cell, or with a sort value a numeric cell."""
+    if not sort:
+        return Cell(text)
+    return Cell(text, _num(sort[0]), numeric=True)
+
+
+def _window_labels(car: pd.DataFrame) -> tuple[str | None, str]:
+    """(day-0 window or None, main window): ``[0,0]`` and ``[-1,+1]`` when the study has them."""
+    labels = list(dict.fromkeys(car["window"]))
+    day0 = "[0,0]" if "[0,0]" in labels else None
+    main = "[-1,+1]" if "[-1,+1]" in labels else labels[0]
+    return day0, main
+
+
+def _n_params(manifest: Mapping[str, Any]) -> int:
+    estimation = manifest.get("estimation", {})
+    if "n_params" in estimation:
+        return int(estimation["n_params"])
+    model = manifest["config"].get("model", "market")
+    if model not in _MODEL_PARAMS:
+        raise InputError("manifest.json", "no estimation.n_params for this model (re-run the study)")
+    return _MODEL_PARAMS[model]
+
+
+def build_report(exports: Exports) -> Report:
+    """The report of one output folder."""
+    events, ar, car, manifest = exports.events, exports.ar, exports.car, exports.manifest
+    config = manifest["config"]
+    day0, main = _window_labels(car)
+    is_peer = car["role"] == PEER_ROLE
+    parties = car[~is_peer]
+    n_peers = int(events.loc[events["role"] == PEER_ROLE, "ticker"].nunique())
+    model = manifest.get("model", {}).get("description", config.get("model", "?"))
+    title = f"Event study: {config['name']}"
+    summary = [
+        f"{events['event_id'].nunique()} announcements, "
+        f"{int((events['role'] != PEER_ROLE).sum())} (event, party) rows"
+        + (
+            f" and {int((events['role'] == PEER_ROLE).sum())} (event, peer) rows over {n_peers} peers"
+            if n_peers
+            else ""
+        )
+        + f". Expected returns: {model}. Dollars are US dollars; returns are simple returns; "
+        "t statistics are Student-t.",
+    ]
+    loop = money_loop(car, main)
+    if loop is not None:
+        summary.append(
+            f"The OpenAI compute loop: {fmt.money(loop.deal_usd, signed=False)} of disclosed deals moved "
+            f"the market value of the listed parties on its edges by {fmt.money(loop.value_usd)} over {main}."
+        )
+    main_rows = parties[parties["window"] == main]
+    total = main_rows["abnormal_value_usd"].sum(min_count=1)
+    if not fmt.is_missing(total):
+        summary.append(
+            f"All parties together: {fmt.money(total)} of abnormal market value over {main} "
+            f"({int(main_rows['abnormal_value_usd'].notna().sum())} (event, party) rows with a market value)."
+        )
+
+    sections = [
+        _calendar_section(events, car),
+        _by_party_section(parties, day0, main),
+        _value_section(parties, day0, main),
+    ]
+    if loop is not None:
+        sections.append(_loop_section(loop))
+    sections.append(_paths_section(events, ar, car, manifest))
+    sections.append(_caar_section(events, ar))
+    sections.append(_heatmap_section(ar, car, day0, main))
+    sections += _extra_sections(exports)
+    sections.append(_windows_section(parties))
+    notes = _notes_section(parties)
+    if notes is not None:
+        sections.append(notes)
+    sections.append(_methods_section(manifest, main))
+    sections.append(_reproducibility_section(exports))
+    return Report(title, tuple(summary), tuple(sections))
+
+
+def _calendar_section(events: pd.DataFrame, car: pd.DataFrame) -> Section:
     first = car.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])
     rows = []
     for event_id, group in events.groupby("event_id", sort=False):
+        listed = group[group["role"] != PEER_ROLE]
         head = group.iloc[0]
-        parties = ", ".join(f"{r.ticker} ({r.role})" for r in group.itertuples())
-        day0 = first.loc[(event_id, head.ticker)]
+        d0 = first.loc[(event_id, head["ticker"])]
+        day0 = fmt.date(d0["day0"]) + (f" ({d0['day0_shift']})" if d0["day0_shift"] else "")
+        parties = ", ".join(f"{r.ticker} ({r.role})" for r in listed.itertuples())
         rows.append(
-            [
-                f"`{event_id}`",
-                head.announced.date().isoformat(),
-                head.timing,
-                "—"
-                if pd.isna(day0.day0)
-                else pd.Timestamp(day0.day0).date().isoformat()
-                + (f" ({day0.day0_shift})" if day0.day0_shift else ""),
-                parties,
-                _deal(head.deal_usd),
-                head.group,
-                head.headline,
-            ]
+            (
+                _c(str(event_id)),
+                _c(fmt.date(head["announced"]), pd.Timestamp(head["announced"]).value),
+                _c(str(head["timing"])),
+                _c(day0, None if fmt.is_missing(d0["day0"]) else pd.Timestamp(d0["day0"]).value),
+                _c(parties),
+                _c(
+                    "undisclosed"
+                    if fmt.is_missing(head["deal_usd"])
+                    else fmt.money(head["deal_usd"], signed=False),
+                    head["deal_usd"],
+                ),
+                _c(str(head["group"])),
+                _c(str(head["headline"])),
+            )
         )
-    lines += _table(["event", "announced", "timing", "day 0", "parties", "deal", "group", "headline"], rows)
+    table = Table(
+        "calendar",
+        ("event", "announced", "timing", "day 0", "parties", "deal", "group", "headline"),
+        "llllllll",
+        tuple(rows),
+    )
+    return Section("calendar", "Calendar", tables=(table,))
 
-    day0 = car[car["window"] == "[0,0]"].set_index(["event_id", "ticker"])
-    around = car[car["window"] == "[-1,+1]"].set_index(["event_id", "ticker"])
-    if not day0.empty and not around.empty:
-        joined = around.join(day0[["car", "t", "abnormal_value_usd", "value_to_deal"]], rsuffix="_0")
-        joined = joined.sort_values("abnormal_value_usd", ascending=False, na_position="last")
-        lines += [
-            "",
-            "## Abnormal returns and dollar value, by party",
-            "",
-            "Sorted by the abnormal dollar value over [-1,+1]. AR(0) is the day-0 abnormal return.",
-            "",
-        ]
-        rows = [
-            [
-                f"`{e}`",
-                t,
-                r.role,
-                _pct(r.car_0),
-                _num(r.t_0),
-                _pct(r.car),
-                _num(r.t),
-                _num(r.p, "{:.3f}"),
-                _money(r.mcap_prev_usd).lstrip("+"),
-                _money(r.abnormal_value_usd_0),
-                _money(r.abnormal_value_usd),
-                r.outcome,
-            ]
-            for (e, t), r in joined.iterrows()
-        ]
-        lines += _table(
-            [
-                "event",
-                "ticker",
-                "role",
-                "AR(0)",
-                "t",
-                "CAR[-1,+1]",
-                "t",
-                "p",
-                "market cap τ=-2",
-                "value [0,0]",
-                "value [-1,+1]",
-                "outcome",
-            ],
-            rows,
-            "lllrrrrrrrrl",
-        )
-        with_deal = joined[joined["deal_usd"].notna()]
-        lines += [
-            "",
-            "## Value created per deal dollar",
-            "",
-            "Abnormal dollar value divided by the disclosed deal size.",
-            "",
-        ]
-        rows = [
-            [
-                f"`{e}`",
-                t,
-                _deal(r.deal_usd),
-                _money(r.abnormal_value_usd_0),
-                _num(r.value_to_deal_0, "{:+.3f}"),
-                _money(r.abnormal_value_usd),
-                _num(r.value_to_deal, "{:+.3f}"),
-            ]
-            for (e, t), r in with_deal.sort_values(
-                "value_to_deal", ascending=False, na_position="last"
-            ).iterrows()
-        ]
-        lines += _table(
-            [
-                "event",
-                "ticker",
-                "deal",
-                "value [0,0]",
-                "per $ [0,0]",
-                "value [-1,+1]",
-                "per $ [-1,+1]",
-            ],
-            rows,
-            "lllrrrr",
-        )
 
-    lines += ["", "## Every window", ""]
-    rows = [
-        [
-            f"`{r.event_id}`",
-            r.ticker,
-            r.window,
-            _pct(r.car),
-            _pct(r.car_se).lstrip("+"),
-            _num(r.t),
-            _num(r.p, "{:.3f}"),
-            _money(r.abnormal_value_usd),
-            r.outcome,
-        ]
-        for r in car.itertuples()
-    ]
-    lines += _table(
-        ["event", "ticker", "window", "CAR", "s.e.", "t", "p", "value", "outcome"],
+def _pair_frame(car: pd.DataFrame, day0: str | None, main: str) -> pd.DataFrame:
+    around = car[car["window"] == main].set_index(["event_id", "ticker"])
+    if day0 is None or day0 == main:
+        return around.assign(car_0=np.nan, t_0=np.nan, abnormal_value_usd_0=np.nan, value_to_deal_0=np.nan)
+    zero = car[car["window"] == day0].set_index(["event_id", "ticker"])
+    return around.join(zero[["car", "t", "abnormal_value_usd", "value_to_deal"]].add_suffix("_0"))
+
+
+def _by_party_section(parties: pd.DataFrame, day0: str | None, main: str) -> Section:
+    joined = _pair_frame(parties, day0, main).sort_values(
+        "abnormal_value_usd", ascending=False, na_position="last"
+    )
+    start = int(joined["tau_start"].iloc[0]) if len(joined) else -1
+    rows = tuple(
+        (
+            _c(e),
+            _c(t),
+            _c(str(r.role)),
+            _c(fmt.percent(r.car_0), r.car_0),
+            _c(fmt.tstat(r.t_0), r.t_0),
+            _c(fmt.percent(r.car), r.car),
+            _c(fmt.tstat(r.t), r.t),
+            _c(fmt.probability(r.p), r.p),
+            _c(fmt.money(r.mcap_prev_usd, signed=False), r.mcap_prev_usd),
+            _c(fmt.money(r.abnormal_value_usd_0), r.abnormal_value_usd_0),
+            _c(fmt.money(r.abnormal_value_usd), r.abnormal_value_usd),
+            _c(str(r.outcome)),
+        )
+        for (e, t), r in joined.iterrows()
+    )
+    table = Table(
+        "by-party",
+        (
+            "event",
+            "ticker",
+            "role",
+            "AR(0) %",
+            "t",
+            f"CAR{main} %",
+            "t",
+            "p",
+            f"market value τ={start - 1:+d} $",
+            f"value {day0 or main} $",
+            f"value {main} $",
+            "outcome",
+        ),
+        "lllrrrrrrrrl",
         rows,
-        "lllrrrrrl",
+        caption=f"Sorted by the abnormal dollar value over {main}; click a column header to sort. "
+        "AR(0) is the day-0 abnormal return; t is Student-t with M-k degrees of freedom.",
+    )
+    return Section("by-party", "Abnormal returns and dollar value, by party", tables=(table,))
+
+
+def _value_section(parties: pd.DataFrame, day0: str | None, main: str) -> Section:
+    joined = _pair_frame(parties, day0, main)
+    with_deal = joined[joined["deal_usd"].notna()].sort_values(
+        "value_to_deal", ascending=False, na_position="last"
+    )
+    rows = tuple(
+        (
+            _c(e),
+            _c(t),
+            _c(fmt.money(r.deal_usd, signed=False), r.deal_usd),
+            _c(fmt.money(r.abnormal_value_usd_0), r.abnormal_value_usd_0),
+            _c(fmt.ratio(r.value_to_deal_0), r.value_to_deal_0),
+            _c(fmt.money(r.abnormal_value_usd), r.abnormal_value_usd),
+            _c(fmt.ratio(r.value_to_deal), r.value_to_deal),
+        )
+        for (e, t), r in with_deal.iterrows()
+    )
+    table = Table(
+        "value-per-deal",
+        (
+            "event",
+            "ticker",
+            "deal $",
+            f"value {day0 or main} $",
+            "per deal $",
+            f"value {main} $",
+            "per deal $",
+        ),
+        "llrrrrr",
+        rows,
+        caption="Abnormal dollar value divided by the disclosed deal size (dollars of market value per deal "
+        "dollar). Undisclosed deals and ecosystem peers are not in this table.",
+    )
+    points = with_deal.reset_index()
+    points = points[np.isfinite(points["abnormal_value_usd"]) & (points["deal_usd"] > 0)]
+    figure = FigureFile(
+        "figures/value_vs_deal.png",
+        "Value created vs deal size",
+        f"One point per (event, party) with a disclosed deal: |abnormal dollar value over {main}| against "
+        "the "
+        "deal size, both on log scales; filled green points gained value, hollow red points lost it. "
+        "Grey lines mark value = 0.1×, 1× and 10× the deal.",
+        _figures().value_vs_deal_figure(
+            points[["event_id", "ticker", "deal_usd", "abnormal_value_usd"]], main
+        ),
+    )
+    return Section("value-per-deal", "Value created per deal dollar", figures=(figure,), tables=(table,))
+
+
+def _loop_section(loop: MoneyLoop) -> Section:
+    rows = []
+    for flow in loop.flows:
+        for ticker, value in flow.values:
+            rows.append(
+                (
+                    _c(f"{flow.payer} → {flow.payee}"),
+                    _c(flow.event_id),
+                    _c(
+                        "undisclosed"
+                        if fmt.is_missing(flow.deal_usd)
+                        else fmt.money(flow.deal_usd, signed=False),
+                        flow.deal_usd,
+                    ),
+                    _c(ticker),
+                    _c(fmt.money(value), value),
+                )
+            )
+    table = Table(
+        "money-loop",
+        ("edge", "event", "deal $", "listed party", f"value {loop.window} $"),
+        "lllrr",
+        tuple(rows),
+        caption="Each edge's deal and the abnormal dollar value of the listed parties on it.",
+    )
+    paragraphs = (
+        f"Deal dollars in the loop: {fmt.money(loop.deal_usd, signed=False)}"
+        + (f" ({loop.undisclosed_deals} deal(s) undisclosed, not counted)" if loop.undisclosed_deals else "")
+        + f". Market value created on the edges over {loop.window}: {fmt.money(loop.value_usd)}"
+        + (f" ({loop.missing_values} value(s) unavailable, not counted)" if loop.missing_values else "")
+        + f"; other parties of these announcements (rivals, partners): {fmt.money(loop.other_value_usd)}.",
+        "Arrows point from the payer to the payee. OpenAI is not listed, so its side of each deal has no "
+        "market value; the Stargate pledge (a joint venture, not a payment between two parties) is not an "
+        "edge.",
+    )
+    figure = FigureFile(
+        "figures/money_loop.png",
+        "The money loop",
+        "Who pays whom in the OpenAI compute deals, each edge annotated with the deal dollars and the listed "
+        "parties' abnormal dollar value.",
+        _figures().money_loop_figure(loop),
+    )
+    return Section("money-loop", "The money loop", paragraphs=paragraphs, figures=(figure,), tables=(table,))
+
+
+def _paths_section(
+    events: pd.DataFrame, ar: pd.DataFrame, car: pd.DataFrame, manifest: Mapping[str, Any]
+) -> Section:
+    n_params = _n_params(manifest)
+    listed = ar[ar["role"] != PEER_ROLE]
+    paths = car_paths(listed, car[car["role"] != PEER_ROLE], n_params)
+    heads = events.drop_duplicates("event_id").set_index("event_id")
+    first = car.drop_duplicates("event_id").set_index("event_id")
+    span = (int(ar["tau"].min()), int(ar["tau"].max()))
+    figures = []
+    event_ids = list(dict.fromkeys(paths["event_id"]))
+    for event_id in progress(event_ids, desc="figures", unit="event"):
+        d0 = first.loc[event_id, "day0"]
+        title = f"{event_id}: day 0 {fmt.date(d0)}, deal " + (
+            "undisclosed"
+            if fmt.is_missing(heads.loc[event_id, "deal_usd"])
+            else fmt.money(heads.loc[event_id, "deal_usd"], signed=False)
+        )
+        figures.append(
+            FigureFile(
+                f"figures/car_{event_id}.png",
+                str(event_id),
+                str(heads.loc[event_id, "headline"]),
+                _figures().car_path_figure(paths[paths["event_id"] == event_id], title),
+            )
+        )
+    paragraph = (
+        f"Cumulative abnormal return from τ={span[0]:+d} to each day τ ≤ {span[1]:+d} for every party, with "
+        "a 95% band "
+        f"±t(0.975, M-k)·s.e.(CAR), the prediction-error-corrected s.e. (ar.parquet car_se), k = {n_params}."
+    )
+    return Section("car-paths", "CAR paths by event", paragraphs=(paragraph,), figures=tuple(figures))
+
+
+def _caar_section(events: pd.DataFrame, ar: pd.DataFrame) -> Section:
+    groups = events.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])["group"]
+    joined = ar.join(groups, on=["event_id", "ticker"])
+    caar = caar_paths(joined)
+    last, zero = int(caar["tau"].max()), 0
+    rows = []
+    for group, g in caar.groupby("group", sort=False):
+        for tau in (zero, last) if zero != last else (last,):
+            r = g[g["tau"] == tau]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            t = r.caar / r.se if not fmt.is_missing(r.se) and r.se > 0 else np.nan
+            rows.append(
+                (
+                    _c(str(group)),
+                    _c(f"{tau:+d}" if tau else "0", tau),
+                    _c(fmt.count(r.n), r.n),
+                    _c(fmt.percent(r.caar), r.caar),
+                    _c(fmt.percent(r.se, signed=False), r.se),
+                    _c(fmt.tstat(t), t),
+                    _c(f"{fmt.percent(r.lower)} to {fmt.percent(r.upper)}", r.lower),
+                )
+            )
+    start = int(caar["tau"].min())
+    table = Table(
+        "caar",
+        ("group", "τ", "N", f"CAAR from τ={start:+d} %", "s.e. %", "t", "95% band"),
+        "llrrrrr",
+        tuple(rows),
+        caption="N parties (ecosystem peers excluded); s.e. = cross-sectional standard deviation / √N; "
+        "t with N-1 degrees of freedom.",
+    )
+    figure = FigureFile(
+        "figures/caar_by_group.png",
+        "CAAR by group",
+        "Mean CAR across the group's parties with a 95% band from the cross-sectional standard error; "
+        "parties of one announcement are not independent, so the band is descriptive.",
+        _figures().caar_figure(caar),
+    )
+    return Section("caar", "Average CAR by group (CAAR)", figures=(figure,), tables=(table,))
+
+
+def _heatmap_section(ar: pd.DataFrame, car: pd.DataFrame, day0: str | None, main: str) -> Section:
+    zero = ar[ar["tau"] == 0]
+    order = list(dict.fromkeys(zero["event_id"]))
+    present = list(dict.fromkeys(zero["ticker"]))
+    tickers = [t for t in AI_BASKET if t in present] + [t for t in present if t not in AI_BASKET]
+    matrix = zero.pivot_table(index="event_id", columns="ticker", values="ar", aggfunc="first", dropna=False)
+    matrix = matrix.reindex(index=order, columns=tickers)
+    listed = zero.assign(party=zero["role"] != PEER_ROLE).pivot_table(
+        index="event_id", columns="ticker", values="party", aggfunc="first"
+    )
+    listed = listed.reindex(index=order, columns=tickers).fillna(False).astype(bool)
+    n_peers = int((zero["role"] == PEER_ROLE).sum())
+    figure = FigureFile(
+        "figures/peers_day0_heatmap.png",
+        "Day-0 abnormal returns, events × tickers",
+        "Outlined cells are the announcement's parties; the others are ecosystem peers (role peer). Colours "
+        "are capped at ±10%; grey cells could not be estimated.",
+        _figures().heatmap_figure(matrix, listed),
+    )
+    peers = car[car["role"] == PEER_ROLE]
+    pairs = _pair_frame(peers, day0, main)
+    rows = tuple(
+        (
+            _c(e),
+            _c(t),
+            _c(fmt.percent(r.car_0), r.car_0),
+            _c(fmt.tstat(r.t_0), r.t_0),
+            _c(fmt.percent(r.car), r.car),
+            _c(fmt.tstat(r.t), r.t),
+            _c(fmt.probability(r.p), r.p),
+            _c(fmt.money(r.abnormal_value_usd), r.abnormal_value_usd),
+            _c(str(r.outcome)),
+        )
+        for (e, t), r in pairs.iterrows()
+    )
+    paragraphs = (
+        (
+            f"Every announcement is also measured on the peers of the basket that are not its parties "
+            f"({n_peers} (event, peer) rows). A peer's move is spillover: the market repricing the "
+            "ecosystem, or news that reached it the same day."
+        )
+        if n_peers
+        else "No ecosystem peers in this study (run with --peers to add them); the map shows the parties.",
+    )
+    tables = ()
+    if rows:
+        tables = (
+            Table(
+                "peers",
+                ("event", "peer", "AR(0) %", "t", f"CAR{main} %", "t", "p", f"value {main} $", "outcome"),
+                "llrrrrrrl",
+                rows,
+                caption="Ecosystem peers: never in a value-per-deal table.",
+                collapsed=True,
+            ),
+        )
+    return Section(
+        "spillover", "Ecosystem spillover", paragraphs=paragraphs, figures=(figure,), tables=tables
     )
 
-    notes = car.loc[car["note"] != "", ["event_id", "ticker", "note", "outcome"]].drop_duplicates(
+
+def _extra_sections(exports: Exports) -> list[Section]:
+    sections = []
+    names = [n for n in exports.extra if n not in BACKTEST_FILES]
+    for name in names:
+        frame = exports.extra[name]
+        units = exports.units.get(name, {})
+        shown = frame.head(EXTRA_ROWS_SHOWN)
+        numeric = [
+            pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+            for c in frame.columns
+        ]
+        rows = tuple(
+            tuple(
+                _c(fmt.by_unit(v, units.get(c, "")), v) if is_number else _c(fmt.by_unit(v, units.get(c, "")))
+                for c, v, is_number in zip(shown.columns, row, numeric, strict=True)
+            )
+            for row in shown.itertuples(index=False)
+        )
+        align = "".join("r" if n else "l" for n in numeric)
+        caption = f"{name}, {len(frame)} rows" + (
+            f" (first {EXTRA_ROWS_SHOWN} shown)" if len(frame) > EXTRA_ROWS_SHOWN else ""
+        )
+        table = Table(
+            name.removesuffix(".parquet"),
+            tuple(str(c) for c in frame.columns),
+            align,
+            rows,
+            caption=caption,
+            collapsed=len(frame) > EXTRA_ROWS_OPEN,
+        )
+        sections.append(Section(f"extra-{name}", f"Table {name}", tables=(table,)))
+    if all(n in exports.extra for n in BACKTEST_FILES):
+        from eventstudy.backtest.report import render_backtest_markdown
+
+        figures = []
+        equity = exports.folder / FIGURES_DIR / "equity_curve.png"
+        if equity.is_file():
+            figures.append(
+                FigureFile("figures/equity_curve.png", "Equity curves", "", equity.read_bytes(), owned=False)
+            )
+        block = render_backtest_markdown(exports.folder)
+        sections.append(Section("backtest", "Backtest", figures=tuple(figures), markdown=block))
+    return sections
+
+
+def _windows_section(parties: pd.DataFrame) -> Section:
+    rows = tuple(
+        (
+            _c(r.event_id),
+            _c(r.ticker),
+            _c(r.window),
+            _c(fmt.percent(r.car), r.car),
+            _c(fmt.percent(r.car_se, signed=False), r.car_se),
+            _c(fmt.tstat(r.t), r.t),
+            _c(fmt.probability(r.p), r.p),
+            _c(fmt.money(r.abnormal_value_usd), r.abnormal_value_usd),
+            _c(str(r.outcome)),
+        )
+        for r in parties.itertuples()
+    )
+    table = Table(
+        "every-window",
+        ("event", "ticker", "window", "CAR %", "s.e. %", "t", "p", "value $", "outcome"),
+        "lllrrrrrl",
+        rows,
+        collapsed=True,
+    )
+    return Section("every-window", "Every window", tables=(table,))
+
+
+def _notes_section(parties: pd.DataFrame) -> Section | None:
+    notes = parties.loc[parties["note"] != "", ["event_id", "ticker", "note", "outcome"]].drop_duplicates(
         ["event_id", "ticker", "note"]
     )
-    if not notes.empty:
-        lines += ["", "## Notes", ""]
-        lines += [f"- `{r.event_id}` {r.ticker} ({r.outcome}): {r.note}" for r in notes.itertuples()]
+    if notes.empty:
+        return None
+    return Section(
+        "notes",
+        "Notes",
+        bullets=tuple(f"{r.event_id} {r.ticker} ({r.outcome}): {r.note}" for r in notes.itertuples()),
+    )
 
-    lines += ["", "## Methods", "", *_methods(manifest)]
-    return "\n".join(lines) + "\n"
 
-
-def _methods(manifest: Mapping[str, Any]) -> list[str]:
+def _methods_section(manifest: Mapping[str, Any], main: str) -> Section:
     config = manifest["config"]
     est = config["estimation_window"]
     windows = ", ".join(f"[{a:+d},{b:+d}]".replace("+0", "0") for a, b in config["event_windows"])
     prices = manifest["inputs"]["prices"]
     sources = sorted({p["provenance"].get("source", "?") for p in prices.values()})
-    return [
-        "- **Returns**: simple daily returns of Yahoo `Adj Close` (split- and dividend-adjusted) between "
-        "consecutive sessions of the market proxy's calendar; a missing price gives a missing return, "
-        "never a multi-day return.",
-        f"- **Market proxy and calendar**: `{config['market']}`; its trading dates define trading days.",
-        "- **Day 0**: the announcement date when it is a trading day and timing is pre-market, intraday or "
-        "unknown; otherwise (after the close, weekend, holiday) the next session. Every shift is in `day0_shift`.",
-        f"- **Model**: {manifest.get('model', {}).get('description', config['model'])}, estimated by OLS "
-        f"over τ ∈ [{est[0]}, {est[1]}] ({est[1] - est[0] + 1} trading days) relative to day 0; at least "
-        f"{config['min_estimation_obs']} valid returns are required, otherwise the row is reported as "
-        "`insufficient_estimation`.",
-        f"- **Windows**: CAR over {windows}; CAR = Σ AR.",
-        "- **Inference**: Var(CAR) = σ²(L + s'(X'X)⁻¹s), the prediction-error-corrected variance of "
-        "Campbell, Lo & MacKinlay (1997, ch. 4) with σ² = SSR/(M−k); t = CAR/s.e., Student-t with M−k "
-        "degrees of freedom, two-sided p.",
-        "- **Market value**: Close on τ−1 × the latest shares-outstanding figure with as-of date on or before "
-        "τ−1. Abnormal dollar value = Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ "
-        "deal size. Missing shares or undisclosed deals leave these empty with a note; nothing is imputed.",
-        f"- **Data**: price sources {', '.join(sources)}; every input's hash is in `manifest.json`.",
-        "- **Software**: " + ", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items())) + ".",
+    model = manifest.get("model", {}).get("description", config["model"])
+    bullets = (
+        "Returns: simple daily returns of Yahoo Adj Close (split- and dividend-adjusted) between consecutive "
+        "sessions of the market proxy's calendar; a missing price gives a missing return, never a multi-day "
+        "return.",
+        f"Market proxy and calendar: {config['market']}; its trading dates define trading days.",
+        "Day 0: the announcement date when it is a trading day and timing is pre-market, intraday or "
+        "unknown; "
+        "otherwise (after the close, weekend, holiday) the next session. Every shift is in day0_shift.",
+        f"Model: {model}, estimated by OLS over τ ∈ [{est[0]}, {est[1]}] ({est[1] - est[0] + 1} trading "
+        "days) "
+        f"relative to day 0; at least {config['min_estimation_obs']} valid returns are required, otherwise "
+        "the "
+        "row is reported as insufficient_estimation.",
+        f"Windows: CAR over {windows}; CAR = Σ AR.",
+        "Inference: Var(CAR) = σ²(L + s'(X'X)⁻¹s), the prediction-error-corrected variance of Campbell, Lo & "
+        "MacKinlay (1997, ch. 4) with σ² = SSR/(M-k); t = CAR/s.e., Student-t with M-k degrees of freedom, "
+        "two-sided p.",
+        "CAR paths: CAR from the first day of the event span to τ with the band ±t(0.975, M-k)·s.e., the "
+        "same "
+        "variance over [span start, τ] (ar.parquet car_se).",
+        "CAAR: the mean of the group's CARs at each τ; band ±t(0.975, N-1)·s/√N with s the cross-sectional "
+        "standard deviation of the CARs (the ordinary cross-sectional test: Brown & Warner 1980, 1985; "
+        "Boehmer, "
+        "Musumeci & Poulsen 1991). It assumes independent CARs; parties of one announcement share the day "
+        "(Kolari & Pynnönen 2010), so the band is descriptive.",
+        "Market value: Close on τ-1 × the latest shares-outstanding figure with as-of date on or before τ-1. "
+        "Abnormal dollar value = Σ_τ AR_τ × MarketCap_{τ-1}; value per deal dollar = that value ÷ deal size. "
+        "Missing shares or undisclosed deals leave these empty with a note; nothing is imputed.",
+        "Money loop: deal dollars = the sum of the disclosed deals on the loop's edges, each announcement "
+        "once; "
+        f"market value created = the sum of the listed parties' abnormal dollar values over {main}.",
+        "Ecosystem peers (role peer): tickers of the peer basket that are not parties of an announcement, "
+        "estimated exactly like parties; they have no deal and never enter a value-per-deal table.",
+        f"Data: price sources {', '.join(sources)}; every input's hash is in manifest.json.",
+        "Software: " + ", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items())) + ".",
+    )
+    return Section("methods", "Methods", bullets=bullets)
+
+
+def _reproducibility_section(exports: Exports) -> Section:
+    manifest = exports.manifest
+    command = manifest.get("command")
+    commit = manifest.get("git_commit")
+    dirty = manifest.get("git_dirty")
+    events = manifest["inputs"].get("events", {})
+    bullets = [
+        "Command: " + (" ".join(command) if isinstance(command, list) else str(command)),
+        "Project commit: "
+        + (f"{commit}" + (" with uncommitted changes" if dirty else "") if commit else "not a git checkout"),
+        f"Events file: {events.get('path', '?')} (SHA-256 {events.get('sha256', '?')})",
+        f"Peers: {', '.join(manifest.get('peers', [])) or 'none'}",
+        "Re-run and compare: eventstudy verify DIR (DIR = this folder; exit 0 when identical)",
     ]
+    return Section(
+        "reproducibility",
+        "Reproducibility",
+        paragraphs=("Every input's hash, the configuration and the package versions are in manifest.json.",),
+        bullets=tuple(bullets),
+    )
+
+
+def _figures():
+    from eventstudy import figures
+
+    return figures
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+
+
+def _md_table(table: Table) -> list[str]:
+    marks = {"l": "---", "r": "---:"}
+    lines = [
+        "| " + " | ".join(table.columns) + " |",
+        "|" + "|".join(marks[a] for a in table.align) + "|",
+    ]
+    lines += ["| " + " | ".join(c.text.replace("|", "\\|") for c in row) + " |" for row in table.rows]
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    """``report.md``: the same content as the HTML, figures linked from ``figures/``."""
+    lines = [f"# {report.title}", "", *[f"{s}\n" for s in report.summary]]
+    for section in report.sections:
+        if section.markdown:  # a pre-rendered block links its own figures
+            lines += [section.markdown.rstrip("\n"), ""]
+            continue
+        lines += [f"## {section.title}", ""]
+        for paragraph in section.paragraphs:
+            lines += [paragraph, ""]
+        for figure in section.figures:
+            lines += [f"![{figure.title}]({figure.name})", ""]
+            if figure.caption:
+                lines += [f"*{figure.caption}*", ""]
+        for table in section.tables:
+            if table.caption:
+                lines += [table.caption, ""]
+            if table.collapsed:
+                lines += [f"<details><summary>{len(table.rows)} rows</summary>", ""]
+            lines += [*_md_table(table), ""]
+            if table.collapsed:
+                lines += ["</details>", ""]
+        lines += [f"- {b}" for b in section.bullets]
+        if section.bullets:
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_report(folder: str | Path, report: Report) -> list[Path]:
+    """Write ``figures/*.png``, ``report.md`` and ``report.html`` into ``folder``.
+
+    Everything is rendered in memory first; each file is then written to a temporary name in
+    its folder and renamed into place, so a failure leaves the previous files (never a
+    partial one). Other files in ``figures/`` (e.g. the backtest's) are left alone.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(folder)
+    payload = {f.name: f.png for s in report.sections for f in s.figures if f.owned}
+    payload["report.md"] = render_markdown(report).encode("utf-8")
+    payload["report.html"] = report.to_html().encode("utf-8")
+    written = []
+    for name, data in payload.items():
+        path = folder / name
+        _write_bytes_atomic(path, data)
+        written.append(path)
+    return written
+
+
+def render_report(folder: str | Path) -> Report:
+    """Read ``folder``'s exports, build the report and write it there (``eventstudy report``)."""
+    report = build_report(read_exports(folder))
+    write_report(folder, report)
+    return report
 
 
 def count_outcomes(car: pd.DataFrame) -> dict[str, int]:
     """Rows per outcome over all windows (for logs)."""
     values, counts = np.unique(car["outcome"].to_numpy(str), return_counts=True)
     return dict(zip(values.tolist(), counts.tolist(), strict=True))
+
+
+def figure_names(report: Report) -> Sequence[str]:
+    """The figure paths of ``report`` (relative to the output folder)."""
+    return list(report.figures())

@@ -11,26 +11,40 @@ estimated carry an ``outcome`` other than ``ok`` and a ``note`` saying why.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
-from eventstudy.abnormal import abnormal_returns, car_t_test, car_variance
-from eventstudy.alignment import align_day_zero, relative_day_index
+from eventstudy.abnormal import abnormal_returns, car_t_test, car_variance, running_car_variance
+from eventstudy.alignment import DayZeros, align_days_zero, relative_day_index
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.errors import DataUnavailableError, InputError
-from eventstudy.estimation import BatchFit, fit_ols_batch
+from eventstudy.estimation import BatchFit
+from eventstudy.factors import FactorTable, load_model_factors
 from eventstudy.models import (
+    FACTOR_MODELS,
     ConstantMeanModel,
+    DimsonModel,
     ExpectedReturnModel,
     MarketAdjustedModel,
     MarketModel,
+    ModelFit,
+    ScholesWilliamsModel,
+    SectorModel,
+    fit_model,
+    french_factor_model,
+    user_factor_model,
 )
+from eventstudy.overlap import other_event_days, overlap_notes
 from eventstudy.panel import ReturnsPanel, build_panel
+from eventstudy.peers import PEER_ROLE
 from eventstudy.store import PriceStore
-from eventstudy.value import dollar_abnormal_value, shares_on
+from eventstudy.value import ShareCountTable, SharesLookup, dollar_abnormal_value
 
 AR_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -43,6 +57,7 @@ AR_COLUMNS: tuple[str, ...] = (
     "expected_ret",
     "ar",
     "car",
+    "car_se",
 )
 CAR_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -71,16 +86,62 @@ CAR_COLUMNS: tuple[str, ...] = (
     "note",
     "shares_outstanding",
     "shares_filing",
+    "model",
+    "params",
+    "overlap",
 )
+"""Columns of ``car.parquet``. ``alpha``/``beta`` are the model's intercept and market beta
+where it has them (constant mean: ``alpha`` is the mean; Dimson: ``beta`` is the sum of the
+slopes; Scholes-Williams: the SW beta; factor models: the ``Mkt-RF`` loading; sector model: the
+market loading given the sector return). ``model`` is the model name, ``params`` a JSON object
+of every fitted parameter by name (``null`` where not estimable), ``overlap`` the other events
+of the same ticker inside the estimation window or overlapping the event window (see
+:mod:`eventstudy.overlap`)."""
 
 
-def make_model(config: StudyConfig) -> ExpectedReturnModel:
-    """The expected-return model named in the configuration."""
-    if config.model == "market":
+def make_model(config: StudyConfig, factors: tuple[FactorTable, ...] = ()) -> ExpectedReturnModel:
+    """The expected-return model named in the configuration.
+
+    Parameters
+    ----------
+    config
+        ``model`` and its options (``market``, ``dimson_lags``, ``sector``).
+    factors
+        The factor tables of a factor model (``ff3``, ``carhart4``, ``ff5``: the Ken French
+        files of :data:`eventstudy.factors.FRENCH_FILES`; ``user_factors``: the user's table),
+        see :func:`eventstudy.factors.load_model_factors`.
+
+    Raises
+    ------
+    DataUnavailableError
+        When a factor model gets no table or a table without a factor it needs.
+    """
+    name = config.model
+    if name == "market":
         return MarketModel(config.market)
-    if config.model == "market_adjusted":
+    if name == "market_adjusted":
         return MarketAdjustedModel(config.market)
-    return ConstantMeanModel()
+    if name == "constant_mean":
+        return ConstantMeanModel()
+    if name == "scholes_williams":
+        return ScholesWilliamsModel(config.market)
+    if name == "dimson":
+        return DimsonModel(config.market, config.dimson_lags)
+    if name == "sector":
+        return SectorModel(config.market, config.sector)
+    if not factors:
+        raise DataUnavailableError(f"model {name!r} needs factor data and none was given")
+    try:
+        if name in FACTOR_MODELS:
+            return french_factor_model(name, factors)
+        return user_factor_model(factors[0])
+    except ValueError as exc:
+        raise DataUnavailableError(f"model {name!r}: {exc}") from None
+
+
+def model_symbols(config: StudyConfig) -> tuple[str, ...]:
+    """Price symbols the model needs besides the firms: the market proxy (and the sector proxy)."""
+    return (config.market, config.sector) if config.model == "sector" else (config.market,)
 
 
 @dataclass
@@ -165,10 +226,14 @@ def load_prices(
 ) -> dict[str, pd.DataFrame]:
     """Read the market proxy and every ticker of ``events`` from the cache.
 
+    Each frame is checked and the policy of :mod:`eventstudy.validate` applied (missing,
+    non-positive and split-jump prices withheld; findings recorded in the manifest).
+
     Raises
     ------
     InputError
-        Naming the events row of a ticker with no cached prices.
+        Naming the events row of a ticker with no cached prices, or the cache file and date of
+        prices the policy refuses (duplicate or unsorted dates).
     DataUnavailableError
         When the market proxy itself is not cached.
     """
@@ -180,7 +245,10 @@ def load_prices(
             prices[row.ticker] = store.read_prices(row.ticker)
         except DataUnavailableError as exc:
             raise InputError(str(events_path), str(exc), row=row.source_row, field="ticker") from None
-    return prices
+    from eventstudy.validate import screen_prices  # price checks + their policy (eventstudy.validate)
+
+    screened, _ = screen_prices(prices, market, {symbol: store.price_path(symbol) for symbol in prices})
+    return screened
 
 
 def run_study(
@@ -192,8 +260,11 @@ def run_study(
 ) -> StudyResults:
     """Run the study described by ``events`` and ``config`` on the prices in ``store``."""
     prices = load_prices(store, events, events_path, config.market)
+    for symbol in model_symbols(config):
+        if symbol not in prices:
+            prices[symbol] = store.read_prices(symbol)
     panel = build_panel(prices, config.market)
-    model = make_model(config)
+    model = make_model(config, load_model_factors(store, config.model, config.factors_file))
     return estimate(
         events,
         panel,
@@ -220,20 +291,20 @@ def estimate(
     panel
         Returns panel containing every ticker and the market proxy.
     model
-        Expected-return model.
+        Expected-return model (see :func:`make_model`).
     config
-        Windows and thresholds.
+        Windows, thresholds and ``exclude_overlapping_windows``: when true, every estimation
+        day inside another same-ticker event's event span is set missing before the fit
+        (:func:`eventstudy.overlap.other_event_days`).
     shares
         Shares-outstanding observations by ticker (missing tickers get no market value).
     """
     shares = shares or {}
     n_days = len(panel.calendar)
-    columns = np.array([panel.column(t) for t in events["ticker"]], dtype=int)
-    day_zero = [
-        align_day_zero(panel.calendar, a, t)
-        for a, t in zip(events["announced"], events["timing"], strict=True)
-    ]
-    day0_index = np.array([d.index for d in day_zero], dtype=int)
+    tickers = events["ticker"].to_numpy(object)
+    columns = _columns(panel, tickers)
+    day_zero = align_days_zero(panel.calendar, events["announced"], events["timing"])
+    day0_index = day_zero.index
 
     est_taus = np.arange(config.estimation_window[0], config.estimation_window[1] + 1)
     span = config.event_span
@@ -246,13 +317,36 @@ def estimate(
     returns = _pad(panel.returns)
     offset = _pad(design.offset)
     regressors = _pad(design.regressors)
+    auxiliary = _pad(design.auxiliary if design.auxiliary is not None else np.empty((n_days, 0)))
     market = _pad(panel.returns_of(config.market))
     close = _pad(panel.close)
 
-    fit = fit_ols_batch(
-        returns[est_days, columns[:, None]] - offset[est_days],
-        regressors[est_days],
+    y_est = returns[est_days, columns[:, None]] - offset[est_days]
+    codes = np.unique(tickers.astype(str), return_inverse=True)[1].reshape(-1)
+    is_event = events["role"].to_numpy(object) != PEER_ROLE  # a peer row is not the ticker's event
+    excluded = None
+    if config.exclude_overlapping_windows:
+        inside = other_event_days(codes, day0_index, est_days, span, n_days, is_event)
+        excluded = (inside & np.isfinite(y_est)).sum(axis=1)
+        y_est = np.where(inside, np.nan, y_est)
+    model_fit = fit_model(
+        model,
+        design.names,
+        y_est,
+        _gather_rows(regressors, est_days),
+        _gather_rows(auxiliary, est_days),
         min_obs=config.min_estimation_obs,
+    )
+    fit = model_fit.batch
+    overlaps = overlap_notes(
+        list(events["event_id"]),
+        list(tickers),
+        day0_index,
+        day_zero.date,
+        config.estimation_window,
+        span,
+        excluded,
+        is_event,
     )
     x_event = regressors[evt_days]
     event_returns = returns[evt_days, columns[:, None]]
@@ -261,24 +355,31 @@ def estimate(
     calendar = np.append(panel.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
     event_dates = calendar[evt_days]
     prev_dates = calendar[prev_days]
-    lookups = [shares_on(shares.get(t, _NO_SHARES), prev_dates[i]) for i, t in enumerate(events["ticker"])]
-    market_value_prev = close[prev_days, columns[:, None]] * np.vstack([lk.shares for lk in lookups])
+    share_table = ShareCountTable.build(shares, calendar[:-1])
+    share_rows = share_table.rows(tickers, prev_days)
+    lookup = share_table.at(share_rows)
+    market_value_prev = close[prev_days, columns[:, None]] * lookup.shares
 
-    ar_frame = _ar_frame(events, evt_taus, event_dates, event_returns, market[evt_days], expected, abnormal)
+    ar_frame = _ar_frame(
+        events, evt_taus, event_dates, event_returns, market[evt_days], expected, abnormal, fit, x_event
+    )
     car_frame = _car_frame(
         events,
         config,
-        design.names,
+        model,
+        model_fit,
+        overlaps,
         panel,
-        fit,
         day_zero,
         evt_taus,
         abnormal,
         x_event,
         market_value_prev,
-        lookups,
+        _ShareFigures.of(share_table, share_rows, lookup),
         prev_dates,
+        evt_days,
         event_dates,
+        event_returns,
     )
     return StudyResults(
         config,
@@ -297,13 +398,42 @@ def estimate(
     )
 
 
-_NO_SHARES = pd.DataFrame(
-    {
-        "as_of": pd.Series(dtype="datetime64[ns]"),
-        "shares_outstanding": pd.Series(dtype=float),
-        "filing": pd.Series(dtype=object),
-    }
-)
+def _columns(panel: ReturnsPanel, tickers: np.ndarray) -> np.ndarray:
+    """(P,) panel column of each ticker (``ValueError`` from ``panel.column`` if one is absent)."""
+    found = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
+    if (found < 0).any():
+        panel.column(tickers[int(np.flatnonzero(found < 0)[0])])  # raises, naming the ticker
+    return found.astype(int)
+
+
+@dataclass(frozen=True)
+class _ShareFigures:
+    """The share figures used on the previous session of each event day, (P, L) each."""
+
+    shares: np.ndarray
+    as_of: np.ndarray
+    filing_text: np.ndarray
+    not_cover: np.ndarray
+    stale: np.ndarray
+
+    @classmethod
+    def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> _ShareFigures:
+        text = np.array([str(f) for f in table.filing] + [""], dtype=object)
+        rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
+        not_cover = np.array(["NOT cover" in f for f in text], dtype=bool)
+        stale = np.array(["STALE" in f for f in text], dtype=bool)
+        return cls(lookup.shares, lookup.as_of, text[rows], not_cover[rows], stale[rows])
+
+
+def _gather_rows(values: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """``values[days]`` for a (T, k) array and (P, L) days, gathered column by column.
+
+    The result is a (P, L, k) view of a (k, P, L) array: each column's (P, L) block is
+    contiguous, which is what the batched fit reads, and the gather reads each column's series
+    in order.
+    """
+    by_column = np.ascontiguousarray(values.T)[:, days]
+    return np.moveaxis(by_column, 0, -1)
 
 
 def _pad(values: np.ndarray) -> np.ndarray:
@@ -320,14 +450,17 @@ def _ar_frame(
     market: np.ndarray,
     expected: np.ndarray,
     abnormal: np.ndarray,
+    fit: BatchFit,
+    x_event: np.ndarray,
 ) -> pd.DataFrame:
     n_pairs, n_taus = abnormal.shape
-    repeat = np.repeat(np.arange(n_pairs), n_taus)
+    # s.e. of the CAR cumulated from the first event-span day to each tau (CLM 1997 variance).
+    car_se = np.sqrt(running_car_variance(fit.sigma, fit.xtx_inv, x_event))
     frame = pd.DataFrame(
         {
-            "event_id": events["event_id"].to_numpy(object)[repeat],
-            "ticker": events["ticker"].to_numpy(object)[repeat],
-            "role": events["role"].to_numpy(object)[repeat],
+            "event_id": _text(events["event_id"].to_numpy(object), n_taus),
+            "ticker": _text(events["ticker"].to_numpy(object), n_taus),
+            "role": _text(events["role"].to_numpy(object), n_taus),
             "date": dates.ravel(),
             "tau": np.tile(taus, n_pairs).astype("int64"),
             "ret": returns.ravel(),
@@ -335,6 +468,7 @@ def _ar_frame(
             "expected_ret": expected.ravel(),
             "ar": abnormal.ravel(),
             "car": np.cumsum(abnormal, axis=1).ravel(),
+            "car_se": car_se.ravel(),
         }
     )
     return frame.loc[:, list(AR_COLUMNS)]
@@ -343,172 +477,285 @@ def _ar_frame(
 def _car_frame(
     events: pd.DataFrame,
     config: StudyConfig,
-    param_names: tuple[str, ...],
+    model: ExpectedReturnModel,
+    model_fit: ModelFit,
+    overlaps: list[str],
     panel: ReturnsPanel,
-    fit: BatchFit,
-    day_zero: list,
+    day_zero: DayZeros,
     taus: np.ndarray,
     abnormal: np.ndarray,
     x_event: np.ndarray,
     market_value_prev: np.ndarray,
-    lookups: list,
+    figures: _ShareFigures,
     prev_dates: np.ndarray,
+    event_days: np.ndarray,
     event_dates: np.ndarray,
+    event_returns: np.ndarray,
 ) -> pd.DataFrame:
-    alpha = _param(fit, param_names, ("alpha", "mean"))
-    beta = _param(fit, param_names, ("beta",))
+    fit = model_fit.batch
+    n_pairs = len(events)
+    params = params_json(model_fit.params, n_pairs)
     dof = fit.n_obs - fit.n_params
     deal = events["deal_usd"].to_numpy(float)
+    tickers = events["ticker"].to_numpy(object)
+    # Calendar dates as text, once: position -1 (outside the calendar) is "NaT".
+    day_text = np.append(panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
+    prev_days = np.asarray(prev_dates, dtype="datetime64[D]")
     last_date = panel.calendar[-1].date()
-    records: list[pd.DataFrame] = []
-    for window in config.event_windows:
+    pair_outcome, pair_note = _pair_outcomes(day_zero, fit, config)
+    windows = config.event_windows
+    per_window: dict[str, list[np.ndarray]] = {name: [] for name in _CAR_WINDOW_COLUMNS}
+    for window in windows:
         in_window = (taus >= window[0]) & (taus <= window[1])
         first = int(np.flatnonzero(in_window)[0])
         car = abnormal[:, in_window].sum(axis=1)
         variance = car_variance(fit.sigma, fit.xtx_inv, x_event, in_window)
         t, p = car_t_test(car, variance, dof)
         value = dollar_abnormal_value(abnormal[:, in_window], market_value_prev[:, in_window])
-        outcomes, notes = [], []
-        for i, d0 in enumerate(day_zero):
-            outcome, note = _outcome(
-                i,
-                d0,
-                fit,
-                config,
-                window,
-                in_window,
-                taus,
-                abnormal,
-                event_dates,
-                last_date,
-            )
-            notes_i = [note] if note else []
-            if outcome == "ok":
-                notes_i += _value_notes(
-                    events.iloc[i],
-                    lookups[i],
-                    first,
-                    in_window,
-                    market_value_prev[i],
-                    prev_dates[i],
-                    config,
-                )
-            outcomes.append(outcome)
-            notes.append("; ".join(notes_i))
-        ok = np.array([o == "ok" for o in outcomes])
-        frame = pd.DataFrame(
-            {
-                "event_id": events["event_id"].to_numpy(object),
-                "ticker": events["ticker"].to_numpy(object),
-                "role": events["role"].to_numpy(object),
-                "group": events["group"].to_numpy(object),
-                "window": window_label(window),
-                "tau_start": np.int64(window[0]),
-                "tau_end": np.int64(window[1]),
-                "day0": np.array([d.date for d in day_zero], dtype="datetime64[ns]"),
-                "day0_shift": [d.shift for d in day_zero],
-                "n_est": fit.n_obs.astype("int64"),
-                "alpha": alpha,
-                "beta": beta,
-                "sigma": fit.sigma,
-                "car": np.where(ok, car, np.nan),
-                "car_se": np.where(ok, np.sqrt(variance), np.nan),
-                "t": np.where(ok, t, np.nan),
-                "p": np.where(ok, p, np.nan),
-                "mcap_prev_usd": np.where(ok, market_value_prev[:, first], np.nan),
-                "shares_as_of": np.array([lk.as_of[first] for lk in lookups], dtype="datetime64[ns]"),
-                "abnormal_value_usd": np.where(ok, value, np.nan),
-                "deal_usd": deal,
-                "value_to_deal": np.where(ok, value / deal, np.nan),
-                "outcome": outcomes,
-                "note": notes,
-                "shares_outstanding": np.array([lk.shares[first] for lk in lookups], dtype=float),
-                "shares_filing": [str(lk.filing[first]) for lk in lookups],
-            }
+        outcomes, notes = _window_outcomes(
+            pair_outcome,
+            pair_note,
+            in_window,
+            taus,
+            abnormal,
+            event_days,
+            event_dates,
+            event_returns,
+            day_text,
+            last_date,
         )
-        frame["_order"] = np.arange(len(frame))
-        records.append(frame)
-    out = pd.concat(records, ignore_index=True)
-    out["_window"] = np.repeat(np.arange(len(config.event_windows)), len(events))
-    out = out.sort_values(["_order", "_window"], kind="stable").drop(columns=["_order", "_window"])
-    return out.reset_index(drop=True).loc[:, list(CAR_COLUMNS)]
+        ok = outcomes == "ok"
+        _value_notes(
+            notes, ok, tickers, deal, figures, first, in_window, market_value_prev, prev_days, config
+        )
+        columns = {
+            "car": np.where(ok, car, np.nan),
+            "car_se": np.where(ok, np.sqrt(variance), np.nan),
+            "t": np.where(ok, t, np.nan),
+            "p": np.where(ok, p, np.nan),
+            "mcap_prev_usd": np.where(ok, market_value_prev[:, first], np.nan),
+            "shares_as_of": figures.as_of[:, first].astype("datetime64[ns]"),
+            "abnormal_value_usd": np.where(ok, value, np.nan),
+            "value_to_deal": np.where(ok, value / deal, np.nan),
+            "outcome": outcomes,
+            "note": notes,
+            "shares_outstanding": figures.shares[:, first].astype(float),
+            "shares_filing": figures.filing_text[:, first],
+        }
+        for name, column in columns.items():
+            per_window[name].append(column)
+    # One row per (pair, window): the windows of a pair together, in configuration order.
+    n_windows = len(windows)
+
+    def across(name: str) -> np.ndarray:
+        return np.stack(per_window[name], axis=1).reshape(-1)
+
+    def repeated(values: np.ndarray) -> np.ndarray:
+        return np.repeat(values, n_windows)
+
+    labels = np.array([window_label(w) for w in windows], dtype=object)
+    frame = {
+        "event_id": _text(events["event_id"].to_numpy(object), n_windows),
+        "ticker": _text(tickers, n_windows),
+        "role": _text(events["role"].to_numpy(object), n_windows),
+        "group": _text(events["group"].to_numpy(object), n_windows),
+        "window": _text(labels, tile=n_pairs),
+        "tau_start": np.tile(np.array([w[0] for w in windows], dtype=np.int64), n_pairs),
+        "tau_end": np.tile(np.array([w[1] for w in windows], dtype=np.int64), n_pairs),
+        "day0": repeated(day_zero.date),
+        "day0_shift": _text(day_zero.shift, n_windows),
+        "n_est": repeated(fit.n_obs.astype("int64")),
+        "alpha": repeated(model_fit.alpha),
+        "beta": repeated(model_fit.beta),
+        "sigma": repeated(fit.sigma),
+        "car": across("car"),
+        "car_se": across("car_se"),
+        "t": across("t"),
+        "p": across("p"),
+        "mcap_prev_usd": across("mcap_prev_usd"),
+        "shares_as_of": across("shares_as_of"),
+        "abnormal_value_usd": across("abnormal_value_usd"),
+        "deal_usd": repeated(deal),
+        "value_to_deal": across("value_to_deal"),
+        "outcome": _text(across("outcome")),
+        "note": _text(across("note")),
+        "shares_outstanding": across("shares_outstanding"),
+        "shares_filing": _text(across("shares_filing")),
+        "model": _text(np.array([model.name], dtype=object), tile=n_pairs * n_windows),
+        "params": _text(np.array(params, dtype=object), n_windows),
+        "overlap": _text(np.array(overlaps, dtype=object), n_windows),
+    }
+    return pd.DataFrame(frame).loc[:, list(CAR_COLUMNS)]
 
 
-def _param(fit: BatchFit, names: tuple[str, ...], wanted: tuple[str, ...]) -> np.ndarray:
-    for name in wanted:
-        if name in names:
-            return fit.coef[:, names.index(name)]
-    return np.full(len(fit.sigma), np.nan)
+_CAR_WINDOW_COLUMNS: tuple[str, ...] = (
+    "car",
+    "car_se",
+    "t",
+    "p",
+    "mcap_prev_usd",
+    "shares_as_of",
+    "abnormal_value_usd",
+    "value_to_deal",
+    "outcome",
+    "note",
+    "shares_outstanding",
+    "shares_filing",
+)
 
 
-def _outcome(
-    i: int,
-    d0,
-    fit: BatchFit,
-    config: StudyConfig,
-    window: tuple[int, int],
+def _text(values: np.ndarray, repeat: int = 1, *, tile: int = 1) -> ExtensionArray | np.ndarray:
+    """A text column: pandas infers the values' type once, then the column is gathered.
+
+    ``repeat`` repeats each value (one per pair -> one per (pair, day) or (pair, window)),
+    ``tile`` repeats the whole sequence. The result is what ``pd.DataFrame`` would make of the
+    repeated object array, built from the distinct positions only.
+    """
+    array = pd.Series(values).array
+    if repeat == 1 and tile == 1:
+        return array
+    positions = np.tile(np.repeat(np.arange(len(values)), repeat), tile)
+    return array.take(positions)
+
+
+def params_json(params: Mapping[str, np.ndarray], n_pairs: int) -> list[str]:
+    """One JSON object per pair of the fitted parameters by name (``null`` where NaN).
+
+    Values are written with full double precision (``repr``), e.g.
+    ``{"alpha": 0.00012, "beta": 1.73}``; a model without parameters gives ``{}``. The text is
+    exactly ``json.dumps({name: value or None, ...}, allow_nan=False)``, assembled column-wise
+    (one ``repr`` per value, no per-pair dictionary).
+    """
+    names = list(params)
+    if not names:
+        return ["{}"] * n_pairs
+    keys = [json.dumps(n) for n in names]
+    texts = []
+    for j, name in enumerate(names):
+        column = np.asarray(params[name], dtype=float)
+        finite = np.isfinite(column)
+        prefix = ("{" if j == 0 else ", ") + keys[j] + ": "
+        texts.append(
+            [
+                prefix + (float.__repr__(v) if ok else "null")
+                for v, ok in zip(column.tolist(), finite.tolist(), strict=True)
+            ]
+        )
+    return ["".join(parts) + "}" for parts in zip(*texts, strict=True)]
+
+
+def _pair_outcomes(day_zero: DayZeros, fit: BatchFit, config: StudyConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome and note of the failures that do not depend on the window ("" where none)."""
+    n_pairs = len(day_zero.index)
+    outcome = np.full(n_pairs, "", dtype=object)
+    note = np.full(n_pairs, "", dtype=object)
+    no_day0 = day_zero.outcome != "ok"
+    outcome[no_day0] = day_zero.outcome[no_day0]
+    before = no_day0 & (day_zero.outcome == "announced_before_data")
+    note[before] = "announcement falls before the first trading day in the data"
+    note[no_day0 & ~before] = "announcement falls after the last trading day in the data"
+    est = window_label(config.estimation_window)
+    not_estimable = ~no_day0 & ~fit.estimable
+    short = not_estimable & (fit.n_obs < config.min_estimation_obs)
+    outcome[short] = "insufficient_estimation"
+    note[short] = [
+        f"{n} valid estimation returns in {est}, {config.min_estimation_obs} required"
+        for n in fit.n_obs[short].astype(int).tolist()
+    ]
+    singular = not_estimable & ~short
+    outcome[singular] = "singular_estimation"
+    note[singular] = f"estimation regressors in {est} are collinear"
+    return outcome, note
+
+
+def _window_outcomes(
+    pair_outcome: np.ndarray,
+    pair_note: np.ndarray,
     in_window: np.ndarray,
     taus: np.ndarray,
     abnormal: np.ndarray,
+    event_days: np.ndarray,
     event_dates: np.ndarray,
+    event_returns: np.ndarray,
+    day_text: np.ndarray,
     last_date,
-) -> tuple[str, str]:
-    if d0.outcome != "ok":
-        where = "before the first" if d0.outcome == "announced_before_data" else "after the last"
-        return d0.outcome, f"announcement falls {where} trading day in the data"
-    if not fit.estimable[i]:
-        est = window_label(config.estimation_window)
-        if fit.n_obs[i] < config.min_estimation_obs:
-            return (
-                "insufficient_estimation",
-                f"{int(fit.n_obs[i])} valid estimation returns in {est}, "
-                f"{config.min_estimation_obs} required",
-            )
-        return "singular_estimation", f"estimation regressors in {est} are collinear"
-    missing = in_window & ~np.isfinite(abnormal[i])
-    if missing.any():
-        beyond = missing & np.isnat(event_dates[i])
-        if beyond.any():
-            return (
-                "incomplete_event_window",
-                f"window runs past the last trading day in the data ({last_date})",
-            )
-        days = ", ".join(
-            f"tau={tau:+d} ({pd.Timestamp(d).date()})"
-            for tau, d in zip(taus[missing], event_dates[i][missing], strict=True)
-        )
-        return "incomplete_event_window", f"no return for {days}"
-    return "ok", ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome and note of every pair in one window (see the module docstring)."""
+    outcome = pair_outcome.copy()
+    note = pair_note.copy()
+    undecided = outcome == ""
+    missing = in_window & ~np.isfinite(abnormal)
+    incomplete = undecided & missing.any(axis=1)
+    beyond = incomplete & (missing & np.isnat(event_dates)).any(axis=1)
+    outcome[incomplete] = "incomplete_event_window"
+    note[beyond] = f"window runs past the last trading day in the data ({last_date})"
+    no_return_all = missing & ~np.isfinite(event_returns)
+    for i in np.flatnonzero(incomplete & ~beyond).tolist():
+        no_return = no_return_all[i]
+        no_input = missing[i] & ~no_return
+        parts = []
+        for what, mask in (("no return", no_return), ("no model input (market or factor value)", no_input)):
+            if mask.any():
+                days = ", ".join(
+                    f"tau={tau:+d} ({day_text[d]})"
+                    for tau, d in zip(taus[mask].tolist(), event_days[i][mask].tolist(), strict=True)
+                )
+                parts.append(f"{what} for {days}")
+        note[i] = "; ".join(parts)
+    outcome[outcome == ""] = "ok"
+    return outcome, note
+
+
+def _append_note(notes: np.ndarray, mask: np.ndarray, part: str | np.ndarray) -> None:
+    """Append ``part`` to ``notes`` where ``mask`` ("; " between notes), in place."""
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return
+    text = part if isinstance(part, str) else part[rows]
+    current = notes[rows]
+    notes[rows] = np.where(current == "", text, current + "; " + text)
 
 
 def _value_notes(
-    row,
-    lookup,
+    notes: np.ndarray,
+    ok: np.ndarray,
+    tickers: np.ndarray,
+    deal: np.ndarray,
+    figures: _ShareFigures,
     first: int,
     in_window: np.ndarray,
     market_value: np.ndarray,
     prev_dates: np.ndarray,
     config: StudyConfig,
-) -> list[str]:
-    notes: list[str] = []
-    if not np.isfinite(market_value[in_window]).all():
-        day = pd.Timestamp(prev_dates[first]).date()
-        if np.isnan(lookup.shares[in_window]).any():
-            notes.append(f"no shares-outstanding figure for {row.ticker} dated on or before {day}")
-        else:
-            notes.append(f"no close for {row.ticker} on a day before the window")
-    else:
-        filings = {str(f) for f in lookup.filing[in_window]}
-        if any("NOT cover" in f for f in filings):
-            notes.append("shares: vendor or balance-sheet figure, not a filing cover count")
-        if any("STALE" in f for f in filings):
-            notes.append("shares: the figure is flagged STALE in the shares file")
-        if len(set(lookup.as_of[in_window])) > 1:
-            notes.append("shares: the figure changes inside the window")
-        day = pd.Timestamp(prev_dates[first])
-        for caveat in config.share_caveats:
-            if caveat.ticker == row.ticker and day.date() >= caveat.start:
-                notes.append(f"shares caveat: {caveat.note}")
-    if np.isnan(row.deal_usd):
-        notes.append("deal size undisclosed")
-    return notes
+) -> None:
+    """Append the market-value and deal notes of the ``ok`` pairs to ``notes``, in place."""
+    complete = np.isfinite(market_value[:, in_window]).all(axis=1)
+    no_value = ok & ~complete
+    no_shares = no_value & np.isnan(figures.shares[:, in_window]).any(axis=1)
+    if no_shares.any():
+        day = prev_dates[:, first].astype(str).astype(object)
+        _append_note(
+            notes, no_shares, "no shares-outstanding figure for " + tickers + " dated on or before " + day
+        )
+    _append_note(notes, no_value & ~no_shares, "no close for " + tickers + " on a day before the window")
+    valued = ok & complete
+    _append_note(
+        notes,
+        valued & figures.not_cover[:, in_window].any(axis=1),
+        "shares: vendor or balance-sheet figure, not a filing cover count",
+    )
+    _append_note(
+        notes,
+        valued & figures.stale[:, in_window].any(axis=1),
+        "shares: the figure is flagged STALE in the shares file",
+    )
+    as_of = figures.as_of[:, in_window].view(np.int64)
+    _append_note(
+        notes,
+        valued & (as_of.max(axis=1) != as_of.min(axis=1)),
+        "shares: the figure changes inside the window",
+    )
+    for caveat in config.share_caveats:
+        applies = valued & (tickers == caveat.ticker) & (prev_dates[:, first] >= np.datetime64(caveat.start))
+        _append_note(notes, applies, f"shares caveat: {caveat.note}")
+    _append_note(notes, ok & np.isnan(deal), "deal size undisclosed")

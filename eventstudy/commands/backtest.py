@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     results = run_backtest(events, store, rule, study, events_path=args.events)
     out = args.out or Path("reports") / study.name
     save_backtest(results, out)
+    if (out / "car.parquet").is_file():  # the study's outputs are here: re-render its report
+        from eventstudy.report import render_report
+
+        render_report(out)
     print(results.summary())
     print(f"wrote {', '.join(OUTPUT_FILES)} to {out}/")
     return 0

@@ -1,0 +1,73 @@
+"""``eventstudy report``: render report.md, report.html and figures from an output folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EPILOG = """\
+reads (from DIR, written by `eventstudy run`):
+  events.parquet, ar.parquet, car.parquet, manifest.json   required
+  any other *.parquet (stats.parquet, the backtest's files)  shown when present
+writes (into DIR; each file to a temporary name, then renamed into place):
+  report.md          the summary in markdown, figures linked from figures/
+  report.html        the same, self-contained: inline CSS, figures embedded, sortable tables
+  figures/*.png      CAR path per event, CAAR per group, value vs deal, money loop, peer heat map
+  ar.csv, car.csv    with --format csv (UTF-8 with a byte-order mark, for Excel)
+
+Nothing is recomputed: the report shows exactly what the files hold.
+
+examples:
+  eventstudy report reports/ai-deal-wave-2025
+  eventstudy report /tmp/study --format csv
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "report",
+        help="render report.md, report.html and figures/ from an output folder",
+        description="Render the report of a study from its exported files alone.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        default=None,
+        metavar="DIR",
+        help="output folder of `eventstudy run` (default: the only folder under reports/)",
+    )
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=["csv"],
+        default=[],
+        help="also write ar.csv and car.csv beside the parquet files",
+    )
+    parser.set_defaults(handler=report)
+
+
+def _default_folder() -> Path:
+    from eventstudy.errors import InputError
+
+    found = sorted(p.parent for p in Path("reports").glob("*/manifest.json"))
+    if len(found) != 1:
+        raise InputError("reports", f"{len(found)} output folders found; name one: eventstudy report DIR")
+    return found[0]
+
+
+def report(args: argparse.Namespace) -> int:
+    from eventstudy.export import write_csv_exports
+    from eventstudy.report import read_exports, render_report
+
+    folder = args.folder or _default_folder()
+    read_exports(folder)  # fail on a bad folder before writing anything
+    written = render_report(folder)
+    extra = write_csv_exports(folder) if "csv" in args.formats else []
+    n_figures = len(written.figures())
+    names = ", ".join(["report.md", "report.html", f"{n_figures} figures", *[p.name for p in extra]])
+    print(f"wrote {folder}/ ({names})")
+    return 0

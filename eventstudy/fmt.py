@@ -1,0 +1,132 @@
+"""Numbers with their units, as the reports print them.
+
+One function per unit; each returns ``"—"`` for a missing value (NaN, None, NaT). Signed
+quantities always carry their sign (``+`` or an ASCII ``-``, so text can be searched and pasted
+into a spreadsheet).
+
+=============  ===========================  ===============================
+unit           function                     example
+=============  ===========================  ===============================
+``usd``        :func:`money`                ``+$242.8B``, ``-$1.2B``, ``$300.0B`` (unsigned)
+``fraction``   :func:`percent`              ``+35.38%``
+``t``          :func:`tstat`                ``+16.30``
+``probability`` :func:`probability`         ``0.000``, ``0.042``
+``ratio``      :func:`ratio`                ``+0.809``
+``date``       :func:`date`                 ``2025-09-10``
+=============  ===========================  ===============================
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+MISSING = "—"
+MINUS = "-"
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and NaT."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _signed(text: str, value: float, signed: bool) -> str:
+    if value < 0:
+        return MINUS + text
+    return ("+" + text) if signed and value > 0 else text
+
+
+def money(value: Any, *, signed: bool = True) -> str:
+    """US dollars scaled to T, B or M: ``+$242.8B``; ``signed=False`` drops the plus sign."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    size = abs(value)
+    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if size >= scale:
+            return _signed(f"${size / scale:,.1f}{unit}", value, signed)
+    return _signed(f"${size:,.0f}", value, signed)
+
+
+def billions(value: Any, *, signed: bool = True, digits: int = 1) -> str:
+    """US dollars always in billions (``+$0.4B``), for columns that must share one scale."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    return _signed(f"${abs(value) / 1e9:,.{digits}f}B", value, signed)
+
+
+def percent(value: Any, *, digits: int = 2, signed: bool = True) -> str:
+    """A fraction as a percentage: 0.3538 -> ``+35.38%``."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    return _signed(f"{abs(value) * 100:.{digits}f}%", value, signed)
+
+
+def tstat(value: Any) -> str:
+    """A t statistic with sign and two decimals."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    return _signed(f"{abs(value):.2f}", value, True)
+
+
+def probability(value: Any) -> str:
+    """A p-value with three decimals (``<0.001`` below that)."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    return "<0.001" if value < 0.0005 else f"{value:.3f}"
+
+
+def ratio(value: Any, *, digits: int = 3) -> str:
+    """A signed ratio, e.g. dollars of value per deal dollar."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    return _signed(f"{abs(value):.{digits}f}", value, True)
+
+
+def count(value: Any) -> str:
+    """An integer count with thousands separators."""
+    if is_missing(value):
+        return MISSING
+    return f"{int(value):,}"
+
+
+def date(value: Any) -> str:
+    """A date as ``YYYY-MM-DD``."""
+    if is_missing(value):
+        return MISSING
+    return pd.Timestamp(value).date().isoformat()
+
+
+def by_unit(value: Any, unit: str) -> str:
+    """Format ``value`` by a schema unit name (see :mod:`eventstudy.schema`)."""
+    if unit == "usd":
+        return money(value)
+    if unit in ("fraction", "fraction/day"):
+        return percent(value)
+    if unit == "t":
+        return tstat(value)
+    if unit == "probability":
+        return probability(value)
+    if unit in ("ratio", "usd/usd"):
+        return ratio(value)
+    if unit == "date":
+        return date(value)
+    if unit in ("count", "days", "shares"):
+        return count(value)
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.4g}"
+    return str(value)

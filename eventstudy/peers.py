@@ -1,0 +1,127 @@
+"""Ecosystem spillover: every event also measured on peers that are not its parties.
+
+:func:`add_peers` appends to a validated events frame one row per (event, peer ticker not
+already a party of that event) with role ``peer`` and no deal size, copying the event's
+announcement date, timing, group and headline. The study then estimates those rows like any
+other, so each peer gets its own abnormal returns, CARs and outcome; the report shows them as a
+heat map of day-0 abnormal returns and keeps them out of every value-per-deal table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.store import PriceStore
+
+PEER_ROLE = "peer"
+
+AI_BASKET: tuple[str, ...] = (
+    "NVDA",
+    "AMD",
+    "AVGO",
+    "TSM",
+    "ORCL",
+    "MSFT",
+    "GOOGL",
+    "AMZN",
+    "META",
+    "CRWV",
+    "INTC",
+    "ASML",
+)
+"""The default peer basket: AI chips, foundry, cloud and hyperscalers."""
+
+_TICKER = re.compile(r"\^?[A-Z0-9][A-Z0-9.=-]*")
+
+
+def parse_peers(text: str, *, source: str = "--peers") -> tuple[str, ...]:
+    """Split a comma-separated ticker list, checking each ticker.
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the offending entry: empty, lower-case or repeated tickers are
+        errors, not corrections.
+    """
+    names = [name.strip() for name in text.split(",")]
+    if not any(names):
+        raise InputError(source, "no tickers given (use --no-peers to turn peers off)")
+    seen: set[str] = set()
+    for name in names:
+        if not _TICKER.fullmatch(name):
+            raise InputError(source, f"{name!r} is not a ticker (upper case, e.g. NVDA)", field=name)
+        if name in seen:
+            raise InputError(source, f"{name} is listed twice", field=name)
+        seen.add(name)
+    return tuple(names)
+
+
+def add_peers(events: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
+    """``events`` with one ``peer`` row per (event, peer that is not a party of the event).
+
+    Parameters
+    ----------
+    events
+        Validated events (:func:`eventstudy.events.read_events`), one row per (event, party).
+    peers
+        Peer tickers, in the order their rows are wanted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input rows unchanged and in order, followed by the peer rows grouped by event in
+        order of first appearance, peers in the order given. Peer rows have ``role`` ``"peer"``,
+        ``deal_usd`` NaN and ``source_row`` 0 (they come from no line of the file).
+    """
+    if not peers:
+        return events.copy()
+    rows = []
+    for event_id, group in events.groupby("event_id", sort=False):
+        parties = set(group["ticker"])
+        head = group.iloc[0]
+        for ticker in peers:
+            if ticker in parties:
+                continue
+            rows.append(
+                {
+                    "event_id": event_id,
+                    "announced": head["announced"],
+                    "timing": head["timing"],
+                    "ticker": ticker,
+                    "role": PEER_ROLE,
+                    "deal_usd": np.nan,
+                    "group": head["group"],
+                    "headline": head["headline"],
+                    "source_row": 0,
+                }
+            )
+    if not rows:
+        return events.copy()
+    added = pd.DataFrame.from_records(rows, columns=list(events.columns)).astype(events.dtypes.to_dict())
+    return pd.concat([events, added], ignore_index=True)
+
+
+def peer_tickers(events: pd.DataFrame) -> list[str]:
+    """The tickers that appear as peers, in order of first appearance."""
+    return list(dict.fromkeys(events.loc[events["role"] == PEER_ROLE, "ticker"]))
+
+
+def require_cached(store: PriceStore, peers: Iterable[str]) -> None:
+    """Raise a one-line error naming the first peer without cached prices.
+
+    Raises
+    ------
+    eventstudy.errors.DataUnavailableError
+        ``peer 'XYZ' (--peers): no cached prices ...`` with the import command.
+    """
+    for ticker in peers:
+        if not store.has_prices(ticker):
+            raise DataUnavailableError(
+                f"peer {ticker!r} (--peers): no cached prices in {store.root} "
+                f"(import them with: eventstudy cache import PATH --cache {store.root}, or use --no-peers)"
+            )

@@ -1,0 +1,168 @@
+"""The documented schema of the exported tables: each column's type, unit and meaning.
+
+The same description is stored in every exported parquet file's schema metadata under the key
+:data:`SCHEMA_KEY` (JSON, see :func:`schema_json`) and printed in the README
+(:func:`markdown_table`). Units:
+
+===============  ==============================================================
+``text``         free text or an identifier
+``date``         calendar date (stored as a timestamp at midnight, no time zone)
+``days``         trading days (relative days τ, or counts of sessions)
+``count``        a number of observations
+``fraction``     a return as a decimal fraction: 0.01 is 1%
+``fraction/day`` a daily rate as a decimal fraction (intercepts, residual s.d.)
+``ratio``        a dimensionless coefficient (β)
+``t``            a Student-t statistic
+``probability``  a p-value in [0, 1]
+``usd``          US dollars (not thousands, not millions)
+``usd/usd``      US dollars per US dollar
+``shares``       a number of shares
+``json``         a JSON object as text
+===============  ==============================================================
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+SCHEMA_KEY = "eventstudy.schema"
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    """Unit and meaning of one exported column."""
+
+    unit: str
+    description: str
+
+
+_IDS = {
+    "event_id": ColumnDoc("text", "announcement identifier from the events file"),
+    "ticker": ColumnDoc("text", "listed party's symbol"),
+    "role": ColumnDoc("text", "party's role in the deal; `peer` for ecosystem peers added with --peers"),
+}
+
+AR_SCHEMA: dict[str, ColumnDoc] = {
+    **_IDS,
+    "date": ColumnDoc("date", "trading day of relative day tau (missing past the data)"),
+    "tau": ColumnDoc("days", "trading days relative to day 0"),
+    "ret": ColumnDoc("fraction", "simple return of the ticker from the previous session (Adj Close)"),
+    "market_ret": ColumnDoc("fraction", "simple return of the market proxy"),
+    "expected_ret": ColumnDoc("fraction", "expected return from the estimated model"),
+    "ar": ColumnDoc("fraction", "abnormal return: ret - expected_ret"),
+    "car": ColumnDoc("fraction", "cumulative abnormal return from the first day of the event span to tau"),
+    "car_se": ColumnDoc(
+        "fraction",
+        "standard error of car: sqrt(sigma^2 (L + s'(X'X)^-1 s)) over [span start, tau] "
+        "(Campbell, Lo & MacKinlay 1997)",
+    ),
+}
+
+CAR_SCHEMA: dict[str, ColumnDoc] = {
+    **_IDS,
+    "group": ColumnDoc("text", "aggregation label from the events file"),
+    "window": ColumnDoc("text", "event window label, e.g. [-1,+1]"),
+    "tau_start": ColumnDoc("days", "first relative day of the window"),
+    "tau_end": ColumnDoc("days", "last relative day of the window"),
+    "day0": ColumnDoc("date", "day 0: the first session the announcement could move prices"),
+    "day0_shift": ColumnDoc("text", "why day 0 differs from the announcement date (empty if it does not)"),
+    "n_est": ColumnDoc("count", "valid returns in the estimation window (M)"),
+    "alpha": ColumnDoc("fraction/day", "estimated intercept (or mean return)"),
+    "beta": ColumnDoc("ratio", "estimated market beta"),
+    "sigma": ColumnDoc("fraction/day", "residual standard deviation, SSR/(M-k) under the root"),
+    "car": ColumnDoc("fraction", "cumulative abnormal return over the window"),
+    "car_se": ColumnDoc("fraction", "prediction-error-corrected standard error of car (CLM 1997)"),
+    "t": ColumnDoc("t", "car / car_se, Student-t with M-k degrees of freedom"),
+    "p": ColumnDoc("probability", "two-sided p-value of t"),
+    "mcap_prev_usd": ColumnDoc("usd", "market value on the session before the window's first day"),
+    "shares_as_of": ColumnDoc("date", "as-of date of the share count used for that market value"),
+    "abnormal_value_usd": ColumnDoc(
+        "usd", "sum over the window of AR x market value of the previous session"
+    ),
+    "deal_usd": ColumnDoc("usd", "disclosed deal size (missing where undisclosed)"),
+    "value_to_deal": ColumnDoc("usd/usd", "abnormal_value_usd / deal_usd"),
+    "outcome": ColumnDoc("text", "ok, or why the row could not be estimated"),
+    "note": ColumnDoc("text", "caveats attached to the row, separated by '; '"),
+    "shares_outstanding": ColumnDoc("shares", "share count used for the market value"),
+    "shares_filing": ColumnDoc("text", "the filing or source of that share count"),
+    "model": ColumnDoc("text", "expected-return model name"),
+    "params": ColumnDoc("json", "JSON object of every fitted parameter by name (null where not estimable)"),
+    "overlap": ColumnDoc(
+        "text", "other events of the same ticker inside the estimation window or overlapping the event window"
+    ),
+}
+
+EVENTS_SCHEMA: dict[str, ColumnDoc] = {
+    **_IDS,
+    "announced": ColumnDoc("date", "announcement date (US/Eastern)"),
+    "timing": ColumnDoc("text", "pre, intraday, post or unknown, relative to the session"),
+    "deal_usd": CAR_SCHEMA["deal_usd"],
+    "group": CAR_SCHEMA["group"],
+    "headline": ColumnDoc("text", "free text from the events file"),
+}
+
+STATS_SCHEMA: dict[str, ColumnDoc] = {
+    "group": ColumnDoc("text", "group label of the events file, `all` (every listed party) or `peers`"),
+    "window": CAR_SCHEMA["window"],
+    "statistic": ColumnDoc("text", "statistic name (see eventstudy.inference.STATISTICS)"),
+    "value": ColumnDoc("varies", "the statistic: fraction for caar, usd for dollar values, else unitless"),
+    "p": ColumnDoc("probability", "p-value, two-sided by default (NaN for descriptive rows)"),
+    "n": ColumnDoc("count", "(event, party) pairs used; events for the value-per-deal rows"),
+    "reference": ColumnDoc("text", "the published formula the statistic implements"),
+}
+
+SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
+    "ar.parquet": AR_SCHEMA,
+    "car.parquet": CAR_SCHEMA,
+    "events.parquet": EVENTS_SCHEMA,
+    "stats.parquet": STATS_SCHEMA,
+}
+
+
+def describe_table(table: pa.Table, docs: Mapping[str, ColumnDoc]) -> list[dict[str, str]]:
+    """One record per column of ``table``: name, arrow type, unit and description.
+
+    Columns missing from ``docs`` are listed with unit and description ``"undocumented"`` so
+    the metadata never omits a column (the test suite checks that none is undocumented).
+    """
+    undocumented = ColumnDoc("undocumented", "undocumented")
+    return [
+        {
+            "name": f.name,
+            "type": str(f.type),
+            "unit": docs.get(f.name, undocumented).unit,
+            "description": docs.get(f.name, undocumented).description,
+        }
+        for f in table.schema
+    ]
+
+
+def schema_json(table: pa.Table, docs: Mapping[str, ColumnDoc]) -> str:
+    """The JSON stored under :data:`SCHEMA_KEY`: ``{"columns": [...]}`` (keys sorted)."""
+    return json.dumps({"columns": describe_table(table, docs)}, sort_keys=True, ensure_ascii=False)
+
+
+def read_schema_units(metadata: Mapping[bytes, bytes] | None) -> dict[str, str]:
+    """Column name -> unit from a parquet file's schema metadata (empty when absent)."""
+    raw = (metadata or {}).get(SCHEMA_KEY.encode("utf-8"))
+    if not raw:
+        return {}
+    return {c["name"]: c["unit"] for c in json.loads(raw)["columns"]}
+
+
+def markdown_table(name: str, table: pa.Table | None = None) -> str:
+    """The README table of one export: column, type, unit, meaning.
+
+    With ``table`` the types are the file's; without, they are left out.
+    """
+    docs = SCHEMAS[name]
+    types = {f.name: str(f.type) for f in table.schema} if table is not None else {}
+    lines = ["| column | type | unit | meaning |", "|---|---|---|---|"]
+    for column, doc in docs.items():
+        meaning = doc.description.replace("|", "\\|")
+        lines.append(f"| `{column}` | {types.get(column, '')} | {doc.unit} | {meaning} |")
+    return "\n".join(lines)

@@ -1,0 +1,151 @@
+"""Ecosystem peers: the rows add_peers appends, their estimates, and the command-line options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from _launch_run import launch_output
+
+from eventstudy.cli import main
+from eventstudy.config import load_config
+from eventstudy.errors import InputError
+from eventstudy.events import read_events
+from eventstudy.peers import AI_BASKET, PEER_ROLE, add_peers, parse_peers, peer_tickers
+from eventstudy.store import PriceStore
+from eventstudy.study import run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = "event_id,announced,timing,ticker,role,deal_usd,group,headline"
+
+
+def small_events(tmp_path: Path) -> pd.DataFrame:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                "a,2025-09-09,post,ORCL,supplier,300e9,g1,Oracle deal",
+                "a,2025-09-09,post,NVDA,partner,300e9,g1,Oracle deal",
+                "b,2025-10-06,pre,AMD,supplier,,g2,AMD deal",
+            ]
+        )
+        + "\n"
+    )
+    return read_events(path)
+
+
+def test_add_peers_appends_one_row_per_event_and_missing_peer(tmp_path) -> None:
+    events = small_events(tmp_path)
+    out = add_peers(events, ["NVDA", "AMD", "TSM"])
+    # Event a has NVDA already: AMD, TSM; event b has AMD: NVDA, TSM.
+    assert len(out) == 3 + 4
+    pd.testing.assert_frame_equal(out.iloc[:3], events)
+    peers = out.iloc[3:]
+    assert list(zip(peers.event_id, peers.ticker, strict=True)) == [
+        ("a", "AMD"),
+        ("a", "TSM"),
+        ("b", "NVDA"),
+        ("b", "TSM"),
+    ]
+    assert (peers.role == PEER_ROLE).all()
+    assert peers.deal_usd.isna().all()
+    assert (peers.source_row == 0).all()
+    a = peers[peers.event_id == "a"]
+    assert (a.announced == pd.Timestamp("2025-09-09")).all()
+    assert (a.timing == "post").all() and (a.group == "g1").all() and (a.headline == "Oracle deal").all()
+    assert out.dtypes.to_dict() == events.dtypes.to_dict()
+    assert peer_tickers(out) == ["AMD", "TSM", "NVDA"]
+
+
+def test_no_peers_leaves_events_unchanged(tmp_path) -> None:
+    events = small_events(tmp_path)
+    pd.testing.assert_frame_equal(add_peers(events, []), events)
+    pd.testing.assert_frame_equal(add_peers(events, ["ORCL", "NVDA"]).iloc[:3], events)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("nvda", "'nvda' is not a ticker"), ("NVDA,AMD,NVDA", "NVDA is listed twice"), (" , ", "no tickers")],
+)
+def test_parse_peers_rejects_bad_lists(text, message) -> None:
+    with pytest.raises(InputError, match=message) as caught:
+        parse_peers(text)
+    assert str(caught.value).startswith("--peers")
+
+
+def test_parse_peers_keeps_order() -> None:
+    assert parse_peers("TSM, NVDA,^GSPC") == ("TSM", "NVDA", "^GSPC")
+    assert len(AI_BASKET) == 12 and len(set(AI_BASKET)) == 12
+
+
+def test_peers_do_not_change_the_parties_results_and_match_statsmodels(launch_cache) -> None:
+    events = read_events(ROOT / "events.csv")
+    config = load_config(ROOT / "launch.toml")
+    store = PriceStore(launch_cache)
+    alone = run_study(events, store, config)
+    with_peers = run_study(add_peers(events, ["AVGO", "TSM"]), store, config)
+    parties = with_peers.car[with_peers.car.role != PEER_ROLE].reset_index(drop=True)
+    pd.testing.assert_frame_equal(parties, alone.car)
+
+    # AVGO as a peer of Oracle's $300B OpenAI contract: day 0 is 2025-09-10 (post-close news).
+    car = with_peers.car
+    row = car[(car.event_id == "oracle-openai-300b") & (car.ticker == "AVGO") & (car.window == "[0,0]")].iloc[
+        0
+    ]
+    assert row.role == PEER_ROLE and row.outcome == "ok" and np.isnan(row.value_to_deal)
+    i = int(
+        np.flatnonzero(
+            (with_peers.events.event_id == "oracle-openai-300b") & (with_peers.events.ticker == "AVGO")
+        )[0]
+    )
+    panel = with_peers.panel
+    returns = pd.DataFrame(panel.returns, index=panel.calendar, columns=panel.symbols)
+    days = with_peers.estimation_days[i]
+    frame = returns.iloc[days[days >= 0]][["AVGO", "SPY"]].dropna()
+    ols = sm.OLS(frame["AVGO"], sm.add_constant(frame["SPY"])).fit()
+    day0 = returns.index.get_loc(pd.Timestamp("2025-09-10"))
+    prediction = ols.get_prediction(np.array([[1.0, returns["SPY"].iloc[day0]]]))
+    assert row.car == pytest.approx(returns["AVGO"].iloc[day0] - prediction.predicted_mean[0], abs=1e-12)
+    assert row.car_se == pytest.approx(prediction.se_obs[0], rel=1e-10)
+    assert row.car == pytest.approx(0.091, abs=0.0005)  # +9.1%: the heat map's AVGO cell
+
+
+def test_launch_config_peers_are_the_ai_basket(launch_cache) -> None:
+    out = launch_output(str(launch_cache))
+    events = pd.read_parquet(out / "events.parquet")
+    parties = events[events.role != PEER_ROLE]
+    expected = sum(len(set(AI_BASKET) - set(g.ticker)) for _, g in parties.groupby("event_id"))
+    assert (events.role == PEER_ROLE).sum() == expected == 131
+    car = pd.read_parquet(out / "car.parquet")
+    assert len(car) == (25 + 131) * 4
+    # CoreWeave listed on 2025-03-28: as a peer of the January events it has no estimation window.
+    crwv = car[(car.ticker == "CRWV") & (car.event_id == "deepseek-r1")]
+    assert set(crwv.outcome) == {"insufficient_estimation"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["peers"] == list(AI_BASKET)
+
+
+def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(HEADER + "\na,2025-09-09,post,ORCL,supplier,300e9,g1,Oracle deal\n")
+    base = ["run", "--events", str(events), "--offline", "--cache", str(launch_cache)]
+    out = tmp_path / "out"
+    assert main([*base, "--out", str(out), "--no-peers"]) == 0
+    assert list(pd.read_parquet(out / "car.parquet").role.unique()) == ["supplier"]
+    assert "event-peer" not in capsys.readouterr().out
+
+    for peers, expected in (
+        ("nvda", "--peers, field 'nvda': 'nvda' is not a ticker"),
+        ("NVDA,ZZZZ", "peer 'ZZZZ'"),
+    ):
+        target = tmp_path / f"bad-{len(peers)}"
+        assert main([*base, "--out", str(target), "--peers", peers]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0], err
+        assert not target.exists()
+    assert "eventstudy cache import" in err[0] and "--no-peers" in err[0]

@@ -1,0 +1,100 @@
+"""``eventstudy verify``: an untouched folder is identical; a changed table or input is named."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _launch_run import copy_output
+
+from eventstudy.cli import main
+from eventstudy.config import load_config
+from eventstudy.errors import InputError
+from eventstudy.export import write_parquet
+from eventstudy.schema import SCHEMAS
+from eventstudy.store import PriceStore
+from eventstudy.verify import compare_inputs, compare_tables, config_from_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_config_round_trips_through_the_manifest() -> None:
+    config = load_config(ROOT / "launch.toml")
+    assert config_from_manifest(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_unknown_config_key_is_named() -> None:
+    with pytest.raises(InputError, match=r"config\.colour"):
+        config_from_manifest({"name": "x", "colour": "blue"})
+
+
+def test_compare_tables_names_columns_and_largest_difference() -> None:
+    old = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": ["x", "y", "z"], "c": [1, 2, 3]})
+    assert compare_tables("t", old, old.copy()) is None  # NaN equals NaN
+    new = old.assign(a=[1.0, np.nan, 3.5], b=["x", "y", "Z"])
+    difference = compare_tables("t", old, new)
+    assert difference.columns.keys() == {"a", "b"}
+    assert difference.columns["a"] == pytest.approx(0.5)
+    assert "a (max abs diff 0.5)" in difference.describe()
+    assert np.isinf(compare_tables("t", old, old.assign(a=[1.0, 2.0, 3.0])).columns["a"])
+    assert "columns differ" in compare_tables("t", old, old.drop(columns="c")).problem
+
+
+def test_compare_inputs_ignores_provenance() -> None:
+    old = {
+        "events": {"sha256": "a" * 64},
+        "prices": {"SPY": {"content_sha256": "b" * 64, "provenance": {"x": 1}}},
+    }
+    same = json.loads(json.dumps(old))
+    same["prices"]["SPY"]["provenance"] = {"x": 2}
+    assert compare_inputs(old, same) == []
+    changed = json.loads(json.dumps(old))
+    changed["prices"]["SPY"]["content_sha256"] = "c" * 64
+    assert compare_inputs(old, changed) == ["prices.SPY.content_sha256: bbbbbbbbbbbb -> cccccccccccc"]
+
+
+@pytest.fixture
+def folder(launch_cache, tmp_path) -> Path:
+    return copy_output(str(launch_cache), tmp_path / "study")
+
+
+def test_verify_untouched_folder_is_identical(folder, capsys) -> None:
+    assert main(["verify", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "identical" in out and "DIFFERENT" not in out
+
+
+def test_verify_names_a_changed_value(folder, capsys) -> None:
+    car = pd.read_parquet(folder / "car.parquet")
+    car.loc[5, "car"] += 0.001
+    write_parquet(car, folder / "car.parquet", docs=SCHEMAS["car.parquet"])
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERENT" in out
+    line = next(x for x in out.splitlines() if "car.parquet" in x)
+    assert "values differ: car (max abs diff 0.001)" in line
+    assert "ar.parquet" not in out.replace("car.parquet", "")
+
+
+def test_verify_names_a_changed_input(folder, launch_cache, tmp_path, capsys) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(launch_cache, cache)
+    store = PriceStore(cache)
+    prices = store.read_prices("AMD")
+    prices.loc[prices.index[-1], "adj_close"] *= 1.01
+    store.write_prices("AMD", prices, store.provenance(store.price_path("AMD")))
+    assert main(["verify", str(folder), "--cache", str(cache)]) == 1
+    out = capsys.readouterr().out
+    assert "input  prices.AMD.content_sha256" in out
+    # The last AMD price is after every event window: the tables are unchanged.
+    assert "table" not in out
+
+
+def test_verify_bad_folder_exits_2(tmp_path, capsys) -> None:
+    assert main(["verify", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "manifest.json" in err[0]
