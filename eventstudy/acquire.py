@@ -1,22 +1,366 @@
-"""Bring missing prices and share counts into the cache from the online source.
+"""Bring prices and share counts into the cache from the online source, robustly.
 
-Only symbols absent from the cache are fetched; what the cache holds is never overwritten
-here. The fetchers are injectable so tests never touch the network.
+The fetchers are injectable (``fetch_prices(symbol, start, end) -> frame``) so tests never
+touch the network. Every request goes through :func:`call_with_retries`:
+
+* **Transient failures are retried** with exponential backoff: timeouts, connection errors,
+  rate limiting (yfinance's ``YFRateLimitError``, matched by class name so yfinance need not be
+  imported) and empty answers (yfinance reports rate limiting and outages as an empty frame).
+  ``RetryPolicy()`` makes 4 attempts, sleeping 2, 4 and 8 s between them (``sleep`` is
+  injectable). After the last attempt a :class:`~eventstudy.errors.DataUnavailableError` says
+  how many attempts were made and what the last failure was. Other failures (a frame without
+  the needed columns, duplicate dates) are not retried.
+* **The cache keeps what it had**: nothing is written unless a complete, checked history came
+  back, and the write itself is atomic (:mod:`eventstudy.store`).
+* **Partial histories are kept and recorded**, not retried: a history that starts more than
+  :data:`PARTIAL_SLACK_DAYS` calendar days after the requested start, or ends that long before
+  the requested end (or today), is written with ``received`` (its actual first..last date)
+  and a ``partial_history`` note in the file's provenance. An IPO or a delisting looks exactly
+  like this, so it is not an error; ``eventstudy validate`` reports it against the market's
+  calendar.
+* **Upstream restatements are never mixed with old rows.** Re-fetching a cached symbol
+  (``refresh=True``, ``eventstudy fetch --refresh``) compares ``close`` and ``adj_close`` on
+  the dates both histories hold. If any differs by more than :data:`RESTATEMENT_TOLERANCE`
+  relative (a new split or dividend restates ``adj_close`` of every earlier day), the file is
+  replaced by the new history alone and a record is appended to the provenance's
+  ``restatements`` list: the dates changed, the largest relative change, the rows dropped and
+  the content hashes of the old and new values. The manifest of a study carries each price
+  file's provenance, so restatements reach ``manifest.json``. If nothing changed, new dates
+  are appended to the cached rows (the file is not rewritten when there are none).
+
+Each read-modify-write of a symbol holds that symbol's cache lock, so concurrent fetches of
+one symbol run one after the other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.errors import DataUnavailableError
 from eventstudy.sources import yahoo
-from eventstudy.store import PriceStore
+from eventstudy.store import PRICE_COLUMNS, CacheCorruptError, PriceStore, content_sha256
 
 PriceFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
 SharesFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
+T = TypeVar("T")
+
+RESTATEMENT_TOLERANCE = 1e-9
+"""Relative difference of ``close`` or ``adj_close`` above which a cached day counts as restated."""
+PARTIAL_SLACK_DAYS = 7
+"""Calendar days a history may start after (or end before) the requested range without being
+called partial: weekends plus the longest run of US market holidays."""
+TRANSIENT_ERRORS: frozenset[str] = frozenset(
+    {
+        "TimeoutError",
+        "Timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+        "ConnectionError",
+        "ConnectionResetError",
+        "ConnectionRefusedError",
+        "RemoteDisconnected",
+        "IncompleteRead",
+        "ChunkedEncodingError",
+        "YFRateLimitError",
+        "TooManyRequests",
+        "EmptyHistoryError",
+    }
+)
+"""Exception class names (anywhere in the class hierarchy or the ``__cause__`` chain) that are
+retried. Matched by name so that neither requests, curl_cffi nor yfinance must be imported."""
+_EMPTY_MARKERS = ("returned no rows", "only empty", "returned no share counts")
+
+
+class EmptyHistoryError(DataUnavailableError):
+    """The source answered with no rows: retried (yfinance reports rate limits this way)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff.
+
+    ``attempts`` requests at most; the wait before attempt ``k + 1`` (``k >= 1``) is
+    ``min(base_delay * factor ** (k - 1), max_delay)`` seconds: 2, 4, 8 by default.
+    """
+
+    attempts: int = 4
+    base_delay: float = 2.0
+    factor: float = 2.0
+    max_delay: float = 30.0
+
+    def delays(self) -> list[float]:
+        """The waits between consecutive attempts."""
+        return [min(self.base_delay * self.factor**k, self.max_delay) for k in range(self.attempts - 1)]
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """What happened to one symbol.
+
+    Attributes
+    ----------
+    symbol
+        The symbol.
+    status
+        ``cached`` (already in the cache, not fetched), ``fetched`` (new file), ``unchanged``
+        (re-fetched, identical), ``extended`` (re-fetched, new dates appended) or ``restated``
+        (re-fetched, history changed upstream: file replaced, restatement recorded).
+    rows
+        Rows in the cache file afterwards.
+    attempts
+        Requests made (0 when cached).
+    received
+        First and last date the source returned, ``YYYY-MM-DD`` (empty when cached).
+    partial
+        The ``partial_history`` note, empty when the history covers the request.
+    restatement
+        The restatement record appended to the provenance, if any.
+    """
+
+    symbol: str
+    status: str
+    rows: int
+    attempts: int = 0
+    received: tuple[str, ...] = ()
+    partial: str = ""
+    restatement: dict[str, Any] | None = None
+
+    def describe(self) -> str:
+        text = f"{self.symbol}: {self.status}, {self.rows} rows"
+        if self.received:
+            text += f" (source {self.received[0]}..{self.received[1]}, {self.attempts} request(s))"
+        if self.partial:
+            text += f"; partial history: {self.partial}"
+        if self.restatement:
+            r = self.restatement
+            text += (
+                f"; upstream restated {r['n_dates']} day(s) {r['dates'][0]}..{r['dates'][1]} "
+                f"(max relative change {r['max_relative_change']:.3g}): file replaced"
+            )
+        return text
+
+
+@dataclass
+class FetchReport:
+    """Outcomes of :func:`fetch_symbols`: one per symbol fetched, and the failures."""
+
+    outcomes: list[FetchOutcome] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is worth retrying.
+
+    True when a class name in :data:`TRANSIENT_ERRORS` appears in the class hierarchy of the
+    exception or of any exception in its ``__cause__``/``__context__`` chain, or when a
+    :class:`DataUnavailableError` reports an empty answer.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if any(cls.__name__ in TRANSIENT_ERRORS for cls in type(current).__mro__):
+            return True
+        if isinstance(current, DataUnavailableError) and any(m in str(current) for m in _EMPTY_MARKERS):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def call_with_retries(
+    request: Callable[[], T],
+    what: str,
+    *,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[T, int]:
+    """Call ``request`` until it succeeds or a non-transient error or the last attempt fails.
+
+    Returns
+    -------
+    (result, attempts)
+
+    Raises
+    ------
+    DataUnavailableError
+        After ``retry.attempts`` transient failures (naming ``what``, the attempts and the last
+        error), or at once for a non-transient failure.
+    """
+    delays = retry.delays()
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            return request(), attempt
+        except Exception as exc:
+            if not is_transient(exc):
+                if isinstance(exc, DataUnavailableError):
+                    raise
+                raise DataUnavailableError(f"fetching {what} failed: {_one_line(exc)}") from exc
+            if attempt == retry.attempts:
+                waited = sum(delays)
+                raise DataUnavailableError(
+                    f"fetching {what} failed {attempt} times over {waited:g} s of backoff; "
+                    f"last error: {_one_line(exc)}; the cache keeps what it had"
+                ) from exc
+            sleep(delays[attempt - 1])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def fetch_symbol(
+    store: PriceStore,
+    symbol: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    refresh: bool = False,
+    fetch_prices: PriceFetcher = yahoo.fetch_prices,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+    today: dt.date | None = None,
+) -> FetchOutcome:
+    """Fetch one symbol's daily prices into the cache (see the module docstring).
+
+    Raises
+    ------
+    DataUnavailableError
+        When no usable history came back; the cache file is unchanged.
+    CacheWriteError
+        When the file cannot be written; the previous file is unchanged.
+    """
+    path = store.price_path(symbol)
+    with store.locked(path):
+        old: pd.DataFrame | None = None
+        old_provenance: dict[str, Any] = {}
+        replaced_damaged = ""
+        if path.is_file():
+            try:
+                old = store.read_prices(symbol)
+                old_provenance = store.provenance(path)
+            except CacheCorruptError as exc:
+                replaced_damaged = f"{exc.kind}: {exc.reason}"
+        if old is not None and not refresh:
+            return FetchOutcome(symbol, "cached", len(old))
+
+        def request() -> pd.DataFrame:
+            frame = fetch_prices(symbol, start, end)
+            if frame is None or len(frame) == 0:
+                raise EmptyHistoryError(f"the source returned no rows for {symbol!r} {start}..{end}")
+            return frame
+
+        raw, attempts = call_with_retries(request, f"{symbol!r} {start}..{end}", retry=retry, sleep=sleep)
+        new = _checked_history(raw, symbol)
+        received = (_iso(new["date"].iloc[0]), _iso(new["date"].iloc[-1]))
+        partial = _partial_note(new, start, min(end, today or dt.date.today()))
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        provenance: dict[str, Any] = {
+            **{k: v for k, v in old_provenance.items() if k == "restatements"},
+            **yahoo.price_provenance(symbol),
+            "fetched_at": now,
+            "requested": f"{start}..{end}",
+            "received": f"{received[0]}..{received[1]}",
+        }
+        if partial:
+            provenance["partial_history"] = partial
+        if replaced_damaged:
+            provenance["replaced_damaged_file"] = replaced_damaged
+
+        if old is None:
+            store.write_prices(symbol, new, provenance)
+            return FetchOutcome(symbol, "fetched", len(new), attempts, received, partial)
+
+        restatement = compare_histories(old, new)
+        if restatement is not None:
+            restatement["detected_at"] = now
+            provenance["restatements"] = [*old_provenance.get("restatements", []), restatement]
+            store.write_prices(symbol, new, provenance)
+            return FetchOutcome(symbol, "restated", len(new), attempts, received, partial, restatement)
+
+        extra = new.loc[~new["date"].isin(old["date"])]
+        if extra.empty:
+            return FetchOutcome(symbol, "unchanged", len(old), attempts, received, partial)
+        merged = pd.concat([old, extra], ignore_index=True).sort_values("date", kind="stable")
+        first, last = _iso(merged["date"].iloc[0]), _iso(merged["date"].iloc[-1])
+        provenance["received"] = f"{first}..{last} (merged with the cached rows)"
+        store.write_prices(symbol, merged.reset_index(drop=True), provenance)
+        return FetchOutcome(symbol, "extended", len(merged), attempts, received, partial)
+
+
+def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | None:
+    """The restatement record if ``new`` changes ``close`` or ``adj_close`` of a cached day.
+
+    A day is restated when ``|new - old| / |old| > RESTATEMENT_TOLERANCE`` (``|new - old|``
+    where ``old`` is 0) in either column, or when exactly one of the two is missing. Returns
+    ``None`` when every day both histories hold is unchanged.
+    """
+    both = old.merge(new, on="date", how="inner", suffixes=("_old", "_new"))
+    changed = np.zeros(len(both), dtype=bool)
+    largest = np.zeros(len(both))
+    columns = []
+    for column in ("close", "adj_close"):
+        a = both[f"{column}_old"].to_numpy(dtype=float)
+        b = both[f"{column}_new"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = np.abs(b - a) / np.where(a == 0, 1.0, np.abs(a))
+        one_missing = np.isnan(a) != np.isnan(b)
+        hit = one_missing | (np.nan_to_num(relative, nan=0.0) > RESTATEMENT_TOLERANCE)
+        if hit.any():
+            columns.append(column)
+        changed |= hit
+        largest = np.maximum(largest, np.where(one_missing, np.inf, np.nan_to_num(relative, nan=0.0)))
+    if not changed.any():
+        return None
+    dates = both.loc[changed, "date"]
+    worst = int(np.argmax(np.where(changed, largest, -1.0)))
+    return {
+        "dates": [_iso(dates.min()), _iso(dates.max())],
+        "n_dates": int(changed.sum()),
+        "columns": columns,
+        "max_relative_change": float(largest[worst]),
+        "max_change_date": _iso(both["date"].iloc[worst]),
+        "old_rows": len(old),
+        "new_rows": len(new),
+        "dropped_rows": int((~old["date"].isin(new["date"])).sum()),
+        "old_content_sha256": content_sha256(old.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
+        "new_content_sha256": content_sha256(new.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
+    }
+
+
+def fetch_symbols(
+    store: PriceStore,
+    symbols: Iterable[str],
+    start: dt.date,
+    end: dt.date,
+    *,
+    refresh: bool = False,
+    fetch_prices: PriceFetcher = yahoo.fetch_prices,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+) -> FetchReport:
+    """:func:`fetch_symbol` for each symbol; a failure is recorded and the others go on."""
+    report = FetchReport()
+    for symbol in dict.fromkeys(symbols):
+        try:
+            report.outcomes.append(
+                fetch_symbol(
+                    store,
+                    symbol,
+                    start,
+                    end,
+                    refresh=refresh,
+                    fetch_prices=fetch_prices,
+                    retry=retry,
+                    sleep=sleep,
+                )
+            )
+        except DataUnavailableError as exc:
+            report.failures[symbol] = str(exc)
+    return report
 
 
 def fetch_missing(
@@ -28,6 +372,8 @@ def fetch_missing(
     fetch_prices: PriceFetcher = yahoo.fetch_prices,
     fetch_shares: SharesFetcher | None = yahoo.fetch_shares,
     tickers_with_shares: Iterable[str] = (),
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[str]:
     """Fetch every symbol without a cached price file, and share counts where none are cached.
 
@@ -42,31 +388,77 @@ def fetch_missing(
         When the source has no usable prices for a symbol (the cache keeps what it had).
     """
     fetched = []
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     for symbol in symbols:
         if store.has_prices(symbol):
             continue
-        frame = fetch_prices(symbol, start, end)
-        store.write_prices(
-            symbol,
-            frame,
-            {**yahoo.price_provenance(symbol), "fetched_at": now, "requested": f"{start}..{end}"},
-        )
-        fetched.append(symbol)
+        outcome = fetch_symbol(store, symbol, start, end, fetch_prices=fetch_prices, retry=retry, sleep=sleep)
+        if outcome.status != "cached":
+            fetched.append(symbol)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     for ticker in tickers_with_shares if fetch_shares else ():
-        if store.shares_path(ticker).is_file():
+        path = store.shares_path(ticker)
+        if path.is_file():
             continue
         try:
-            shares = fetch_shares(ticker, start, end)
+            shares, _ = call_with_retries(
+                lambda t=ticker: fetch_shares(t, start, end),
+                f"share counts of {ticker!r}",
+                retry=retry,
+                sleep=sleep,
+            )
         except DataUnavailableError:
             continue  # market values stay empty, with a note saying no figure was found
-        store.write_shares(
-            ticker,
-            shares,
-            {
-                **yahoo.price_provenance(ticker),
-                "fetched_at": now,
-                "adjustment": "none: shares outstanding as reported",
-            },
-        )
+        with store.locked(path):
+            if not path.is_file():
+                store.write_shares(
+                    ticker,
+                    shares,
+                    {
+                        **yahoo.price_provenance(ticker),
+                        "fetched_at": now,
+                        "adjustment": "none: shares outstanding as reported",
+                    },
+                )
     return fetched
+
+
+def _checked_history(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    """The fetched frame in cache schema, refusing missing columns and repeated dates."""
+    missing = [name for name in PRICE_COLUMNS if name not in frame.columns]
+    if missing:
+        raise DataUnavailableError(f"the source's frame for {symbol!r} lacks column(s) {', '.join(missing)}")
+    out = frame.loc[:, list(PRICE_COLUMNS)].copy()
+    try:
+        out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
+        for name in PRICE_COLUMNS[1:]:
+            out[name] = out[name].astype("float64")
+    except (TypeError, ValueError) as exc:
+        raise DataUnavailableError(
+            f"the source's frame for {symbol!r} is malformed: {_one_line(exc)}"
+        ) from exc
+    out = out.sort_values("date", kind="stable").reset_index(drop=True)
+    repeated = out["date"].duplicated()
+    if repeated.any():
+        raise DataUnavailableError(
+            f"the source returned date {_iso(out.loc[repeated, 'date'].iloc[0])} twice for {symbol!r}"
+        )
+    return out
+
+
+def _partial_note(frame: pd.DataFrame, start: dt.date, end: dt.date) -> str:
+    first, last = frame["date"].iloc[0].date(), frame["date"].iloc[-1].date()
+    notes = []
+    if (first - start).days > PARTIAL_SLACK_DAYS:
+        notes.append(f"starts {first}, {(first - start).days} days after the requested {start}")
+    if (end - last).days > PARTIAL_SLACK_DAYS:
+        notes.append(f"ends {last}, {(end - last).days} days before the requested {end}")
+    return "; ".join(notes)
+
+
+def _iso(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -4,7 +4,7 @@ One row per (event, listed party). Columns, all required, no others:
 
 ============  =================================================================
 event_id      identifier of the announcement, ``[A-Za-z0-9._-]+``
-announced     announcement date ``YYYY-MM-DD`` (US/Eastern calendar date)
+announced     announcement date ``YYYY-MM-DD`` (US/Eastern calendar date, 1900..2199)
 timing        ``pre`` | ``intraday`` | ``post`` | ``unknown`` (relative to the session)
 ticker        listed party's symbol, upper case as the price source spells it
 role          the party's role in the deal (``supplier``, ``investor``, ...)
@@ -16,7 +16,8 @@ headline      free text
 Every problem is raised as :class:`~eventstudy.errors.InputError` naming the file, the row
 (the line number in the file; the header is line 1) and the field. Nothing is coerced silently:
 lower-case tickers, zero or negative deal sizes and rows of one event that disagree on its date
-or timing are errors, not corrections.
+or timing are errors, not corrections. The file must be UTF-8 (a byte-order mark is accepted);
+a Latin-1 or Windows-1252 file is an error naming the row and field of the first non-UTF-8 byte.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ COLUMNS: tuple[str, ...] = (
     "headline",
 )
 TIMINGS: tuple[str, ...] = ("pre", "intraday", "post", "unknown")
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+"""Announcement dates outside this range are errors (pandas' nanosecond timestamps end in 2262)."""
 
 _EVENT_ID = re.compile(r"[A-Za-z0-9._-]+")
 _TICKER = re.compile(r"\^?[A-Z0-9][A-Z0-9.=-]*")
@@ -80,11 +84,13 @@ def read_events(path: str | Path) -> pd.DataFrame:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line, field = _locate_byte(raw, exc.start)
         raise InputError(
             str(path),
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}: Latin-1 or Windows-1252?); "
+            "re-save the file as UTF-8",
             row=line,
+            field=field,
         ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
@@ -112,6 +118,21 @@ def read_events(path: str | Path) -> pd.DataFrame:
     frame["deal_usd"] = frame["deal_usd"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("int64")
     return frame
+
+
+def _locate_byte(raw: bytes, offset: int) -> tuple[int, str | None]:
+    """Line number (header = 1) of byte ``offset``, and the header name of its column."""
+    line = raw[:offset].count(b"\n") + 1
+    if line == 1:
+        return line, None
+    start = raw.rfind(b"\n", 0, offset) + 1
+    try:
+        header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8-sig", "replace")]), [])
+        before = next(csv.reader([raw[start:offset].decode("utf-8", "replace")]), [])
+    except csv.Error:
+        return line, None
+    index = max(len(before) - 1, 0)
+    return line, header[index].strip() if index < len(header) else None
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -144,9 +165,11 @@ def _parse_row(path: Path, line: int, header: list[str], fields: list[str]) -> d
     if not _DATE.fullmatch(announced):
         raise fail("announced", f"{announced!r} is not a date in the form YYYY-MM-DD")
     try:
-        dt.date.fromisoformat(announced)
+        day = dt.date.fromisoformat(announced)
     except ValueError:
         raise fail("announced", f"{announced!r} is not a valid calendar date") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise fail("announced", f"{announced!r} is outside the supported range {FIRST_DATE}..{LAST_DATE}")
 
     timing = values["timing"]
     if timing not in TIMINGS:

@@ -4,7 +4,9 @@
 ``shares_outstanding.csv`` (or any CSV whose header is ``ticker,as_of,shares_outstanding,
 filing,source``) is a shares file; any other ``<SYMBOL>.csv`` is a Yahoo daily price file with
 the header ``Date,Open,High,Low,Close,Adj Close,Volume`` and the file name as the symbol
-(``^GSPC.csv`` is ``^GSPC``).
+(``^GSPC.csv`` is ``^GSPC``). A Ken French daily factor file (named ``F-F_...`` or starting
+with French's preamble "This file was created by using the") goes to ``factors/<name>.parquet``
+in decimal units (see :mod:`eventstudy.factors`).
 
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
 it was. Values are kept exactly as given: no sorting, filling or dropping. Rows out of date
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import InputError
+from eventstudy.factors import is_french_file, parse_french_csv
 from eventstudy.store import SHARES_COLUMNS, PriceStore, file_sha256
 
 YAHOO_HEADER: tuple[str, ...] = ("Date", "Open", "High", "Low", "Close", "Adj Close", "Volume")
@@ -34,7 +37,7 @@ _RENAME = dict(
 class ImportedFile:
     """One file brought into the cache."""
 
-    kind: str  # "prices" or "shares"
+    kind: str  # "prices", "shares" or "factors"
     source: Path
     symbols: tuple[str, ...]
     rows: int
@@ -59,7 +62,12 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
             "imported_at": imported_at,
             "library": f"eventstudy {version('eventstudy-backtester')}",
         }
-        if _is_shares_file(path):
+        if is_french_file(path):
+            table = parse_french_csv(path)
+            provenance = {**table.provenance, "imported_at": imported_at, "table": table.name}
+            parts = [(table.name, table.frame)]
+            summary = ImportedFile("factors", path, (table.name,), len(table.frame))
+        elif _is_shares_file(path):
             shares = parse_shares_csv(path)
             parts = [(ticker, part) for ticker, part in shares.groupby("ticker", sort=True)]
             provenance["adjustment"] = "none: shares outstanding as reported"
@@ -75,7 +83,9 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
     for summary, parts, provenance in staged:
         for symbol, frame in parts:
             record = {**provenance, "symbol": symbol}
-            if summary.kind == "shares":
+            if summary.kind == "factors":
+                store.write_factors(symbol, frame, provenance)
+            elif summary.kind == "shares":
                 store.write_shares(symbol, frame, record)
             else:
                 store.write_prices(symbol, frame, record)

@@ -4,32 +4,145 @@ Layout under the cache root::
 
     prices/<SYMBOL>.parquet   date, open, high, low, close, adj_close, volume
     shares/<TICKER>.parquet   ticker, as_of, shares_outstanding, filing, source
+    factors/<NAME>.parquet    date, one column per factor (decimal daily returns)
+    .locks/<kind>/<file>.lock per-file writer locks (filelock; safe to leave in place)
 
 Each file carries a JSON provenance record (source, when it was fetched or imported, the
 adjustment mode, the library and version, and for imports the source file and its SHA-256)
-under the schema metadata key ``eventstudy.provenance``. Writes go to a temporary file in the
-same directory that is fsynced and then renamed over the target, so a reader sees either the
-old complete file or the new complete file, never a torn one.
+under the schema metadata key ``eventstudy.provenance``, the SHA-256 of its values
+(:func:`content_sha256`) under ``eventstudy.content_sha256`` and the SHA-256 of the provenance
+JSON under ``eventstudy.provenance_sha256``.
+
+Guarantees
+----------
+* **Atomic writes.** A write goes to a temporary file ``.<name>.<random>.tmp`` in the same
+  directory, is fsynced and renamed over the target (then the directory is fsynced), so a reader
+  sees the old complete file or the new complete file, never a torn one. A writer killed
+  mid-write leaves only its temporary file behind, which :meth:`PriceStore.verify` reports and
+  :meth:`PriceStore.remove_temp_leftovers` deletes.
+* **One writer per file.** Every write (and every read-modify-write, see
+  :meth:`PriceStore.locked`) holds an exclusive per-file lock (:class:`filelock.FileLock`, an
+  ``flock`` on ``.locks/<kind>/<file>.lock``), so concurrent ``cache import``/``fetch``
+  processes never interleave. Readers take no lock (the rename makes reads safe), so a
+  read-only cache can still be read.
+* **Damage is detected, never computed on.** Files are written with parquet page checksums;
+  a read verifies them, the schema (column names and types), the provenance JSON, that the file
+  belongs to the symbol it is named after, and the content hash. Anything wrong raises
+  :class:`CacheCorruptError` naming the file -- never a pyarrow traceback.
+* **Failed writes lose nothing.** A write that fails (no permission, disk full, ...) removes its
+  temporary file and raises :class:`CacheWriteError`; the previous file is untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 
-from eventstudy.errors import DataUnavailableError
+from eventstudy.errors import DataUnavailableError, InputError
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")
 PROVENANCE_KEY = b"eventstudy.provenance"
+CONTENT_KEY = b"eventstudy.content_sha256"
+PROVENANCE_SHA_KEY = b"eventstudy.provenance_sha256"
+KINDS: tuple[str, ...] = ("prices", "shares", "factors")
+LOCK_TIMEOUT = 120.0
+"""Seconds a writer waits for another process writing the same cache file."""
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+"""Mode of cache files: what ``open()`` would give under the process's umask."""
+
+# Expected arrow types per column: "timestamp" (tz-naive), "number" (float or int), "string".
+_SCHEMAS: dict[str, dict[str, str] | None] = {
+    "prices": {"date": "timestamp", **dict.fromkeys(PRICE_COLUMNS[1:], "number")},
+    "shares": {
+        "ticker": "string",
+        "as_of": "timestamp",
+        "shares_outstanding": "number",
+        "filing": "string",
+        "source": "string",
+    },
+    "factors": None,  # ``date`` plus any number of numeric factor columns
+}
+
+
+class CacheCorruptError(DataUnavailableError):
+    """A cache file that cannot be used: unreadable, truncated, foreign or altered.
+
+    Attributes
+    ----------
+    path
+        The damaged file.
+    kind
+        ``unreadable``, ``foreign_schema``, ``bad_provenance``, ``misnamed`` or
+        ``content_mismatch``.
+    reason
+        What is wrong, in one line.
+    """
+
+    def __init__(self, path: str | Path, kind: str, reason: str) -> None:
+        self.path = Path(path)
+        self.kind = kind
+        self.reason = reason
+        root = self.path.parent.parent
+        super().__init__(
+            f"{self.path}: damaged cache file ({kind}: {reason}); re-import or re-fetch it "
+            f"(list every damaged file with: eventstudy cache verify --cache {root})"
+        )
+
+
+class CacheWriteError(InputError):
+    """A cache file could not be written (no permission, disk full, lock held too long).
+
+    The previous file, if any, is unchanged. An :class:`~eventstudy.errors.InputError` (the
+    cache folder is the user's ``--cache``), so the command line exits with status 2.
+    """
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(
+            str(path), f"cannot write the cache file ({reason}); the previous file, if any, is unchanged"
+        )
+
+
+class CacheBusyError(CacheWriteError):
+    """Another process held the file's writer lock for longer than the timeout."""
+
+
+@dataclass(frozen=True)
+class CacheProblem:
+    """One thing wrong in a cache folder, as listed by ``eventstudy cache verify``.
+
+    Attributes
+    ----------
+    path
+        The file concerned.
+    kind
+        A :class:`CacheCorruptError` kind, ``temp_leftover`` (temporary file of a writer that
+        was killed or failed) or ``stray_file`` (not a cache file).
+    detail
+        One line saying what is wrong.
+    """
+
+    path: Path
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind}: {self.detail}"
 
 
 class PriceStore:
@@ -51,6 +164,9 @@ class PriceStore:
     def shares_path(self, ticker: str) -> Path:
         return self.root / "shares" / f"{_safe_name(ticker)}.parquet"
 
+    def factors_path(self, name: str) -> Path:
+        return self.root / "factors" / f"{_safe_name(name)}.parquet"
+
     def price_symbols(self) -> list[str]:
         """Symbols with a price file, sorted."""
         folder = self.root / "prices"
@@ -58,6 +174,19 @@ class PriceStore:
 
     def has_prices(self, symbol: str) -> bool:
         return self.price_path(symbol).is_file()
+
+    # -- locking ---------------------------------------------------------------------------
+    def locked(self, path: Path, *, timeout: float = LOCK_TIMEOUT) -> contextlib.AbstractContextManager[None]:
+        """Hold the writer lock of one cache file, e.g. around a read-modify-write.
+
+        Re-entrant within a thread: the ``write_*`` methods take the same lock again.
+
+        Raises
+        ------
+        CacheWriteError
+            If the lock cannot be created (read-only cache) or is held longer than ``timeout``.
+        """
+        return _locked(path, timeout)
 
     # -- prices ----------------------------------------------------------------------------
     def read_prices(self, symbol: str) -> pd.DataFrame:
@@ -67,6 +196,8 @@ class PriceStore:
         ------
         DataUnavailableError
             When the cache has no file for the symbol.
+        CacheCorruptError
+            When the file is damaged (see the module docstring).
         """
         path = self.price_path(symbol)
         if not path.is_file():
@@ -74,11 +205,10 @@ class PriceStore:
                 f"no cached prices for {symbol!r} in {self.root} "
                 f"(import them with: eventstudy cache import PATH --cache {self.root})"
             )
-        frame = pq.read_table(path).to_pandas()
-        return frame.loc[:, list(PRICE_COLUMNS)]
+        return read_cache_frame(path, "prices").loc[:, list(PRICE_COLUMNS)]
 
-    def write_prices(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, str]) -> Path:
-        """Atomically replace the price file of ``symbol``."""
+    def write_prices(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
+        """Atomically replace the price file of ``symbol`` (under its writer lock)."""
         frame = frame.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)
         return _write_atomic(self.price_path(symbol), frame, provenance)
 
@@ -88,20 +218,112 @@ class PriceStore:
         path = self.shares_path(ticker)
         if not path.is_file():
             return pd.DataFrame({name: pd.Series(dtype=_SHARES_DTYPES[name]) for name in SHARES_COLUMNS})
-        frame = pq.read_table(path).to_pandas()
+        frame = read_cache_frame(path, "shares")
         return frame.loc[:, list(SHARES_COLUMNS)].sort_values("as_of", kind="stable")
 
-    def write_shares(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, str]) -> Path:
-        """Atomically replace the shares file of ``ticker``."""
+    def write_shares(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
+        """Atomically replace the shares file of ``ticker`` (under its writer lock)."""
         frame = frame.loc[:, list(SHARES_COLUMNS)].reset_index(drop=True)
         return _write_atomic(self.shares_path(ticker), frame, provenance)
 
+    # -- factors ---------------------------------------------------------------------------
+    def read_factors(self, name: str) -> pd.DataFrame:
+        """The cached daily factor table ``name`` (``date`` + factor columns, decimal units).
+
+        Raises
+        ------
+        DataUnavailableError
+            When the cache has no such table.
+        """
+        path = self.factors_path(name)
+        if not path.is_file():
+            raise DataUnavailableError(
+                f"no cached factor file {name!r} in {self.root} (import Ken French's daily CSV with: "
+                f"eventstudy cache import PATH --cache {self.root}, or run without --offline)"
+            )
+        return read_cache_frame(path, "factors")
+
+    def write_factors(self, name: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
+        """Atomically replace the factor table ``name``."""
+        return _write_atomic(self.factors_path(name), frame.reset_index(drop=True), provenance)
+
     # -- provenance ------------------------------------------------------------------------
     @staticmethod
-    def provenance(path: Path) -> dict[str, str]:
-        """The provenance record stored in a cache file's schema metadata."""
-        metadata = pq.read_schema(path).metadata or {}
-        return json.loads(metadata.get(PROVENANCE_KEY, b"{}"))
+    def provenance(path: Path) -> dict[str, Any]:
+        """The provenance record stored in a cache file's schema metadata.
+
+        Raises
+        ------
+        CacheCorruptError
+            When the file's footer or its provenance record cannot be read.
+        """
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except FileNotFoundError:
+            raise
+        except Exception as exc:
+            raise CacheCorruptError(path, "unreadable", _one_line(exc)) from exc
+        return _parse_provenance(path, metadata)
+
+    # -- integrity -------------------------------------------------------------------------
+    def verify(self) -> list[CacheProblem]:
+        """Check every file of the cache; an empty list means every file is good.
+
+        Each parquet file is read in full with the checks of :func:`read_cache_frame`.
+        Temporary files left by killed or failed writers are listed as ``temp_leftover`` (the
+        target file beside them is intact), anything else as ``stray_file``. The temporary file
+        of a writer that is still running (it holds the lock) is not a problem and is skipped.
+        """
+        problems: list[CacheProblem] = []
+        for kind in KINDS:
+            folder = self.root / kind
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if _is_temp_file(path):
+                    if _temp_in_use(path):
+                        continue  # a live writer's temporary file, renamed when it finishes
+                    try:
+                        size = path.stat().st_size
+                    except FileNotFoundError:
+                        continue
+                    problems.append(
+                        CacheProblem(
+                            path,
+                            "temp_leftover",
+                            f"temporary file of an interrupted write ({size} bytes); "
+                            f"{_target_of_temp(path).name} is unaffected; remove with --clean",
+                        )
+                    )
+                elif path.suffix == ".parquet" and path.is_file():
+                    try:
+                        read_cache_frame(path, kind)
+                    except CacheCorruptError as exc:
+                        problems.append(CacheProblem(path, exc.kind, exc.reason))
+                else:
+                    problems.append(CacheProblem(path, "stray_file", f"not a {kind} cache file"))
+        return problems
+
+    def remove_temp_leftovers(self) -> list[Path]:
+        """Delete temporary files of interrupted writes; returns the paths removed.
+
+        A temporary file whose target is being written right now (its lock is held) is kept.
+        """
+        removed = []
+        for kind in KINDS:
+            folder = self.root / kind
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if not _is_temp_file(path):
+                    continue
+                try:
+                    with _locked(_target_of_temp(path), 0.0):
+                        path.unlink(missing_ok=True)
+                except CacheBusyError:
+                    continue  # a writer holds the lock: its temporary file is in use
+                removed.append(path)
+        return removed
 
 
 _SHARES_DTYPES = {
@@ -132,27 +354,200 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_cache_frame(path: Path, kind: str) -> pd.DataFrame:
+    """Read one cache file with every integrity check, as a frame in file column order.
+
+    Checks, in order: the parquet file and its page checksums decode; the columns and their
+    types are those of ``kind`` (:data:`KINDS`); the provenance record is present and is a
+    JSON object; a ``symbol`` in it, and the ``ticker`` column of a shares file, match the file
+    name; the provenance and the values hash to the ``eventstudy.provenance_sha256`` and
+    ``eventstudy.content_sha256`` recorded at write time (files written before those keys
+    existed skip these checks).
+
+    Raises
+    ------
+    CacheCorruptError
+        Naming the file and the first failed check.
+    """
+    try:
+        table = pq.read_table(path, page_checksum_verification=True)
+        # Types come from the arrow schema checked below, not from the pandas metadata: a
+        # damaged pandas record must not change dtypes or column names unnoticed.
+        frame = table.to_pandas(ignore_metadata=True)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # pyarrow raises OSError, ArrowInvalid, ArrowTypeError, ... on damage
+        raise CacheCorruptError(path, "unreadable", _one_line(exc)) from exc
+    problem = _schema_problem(table.schema, kind)
+    if problem:
+        raise CacheCorruptError(path, "foreign_schema", problem)
+    metadata = table.schema.metadata or {}
+    provenance = _parse_provenance(path, metadata)
+    name = path.stem
+    if kind in ("prices", "shares") and str(provenance.get("symbol", name)) != name:
+        raise CacheCorruptError(
+            path, "misnamed", f"holds data of {provenance['symbol']!r}, not of {name!r} (renamed file?)"
+        )
+    if kind == "shares" and len(frame) and (frame["ticker"] != name).any():
+        other = frame.loc[frame["ticker"] != name, "ticker"].iloc[0]
+        raise CacheCorruptError(path, "misnamed", f"holds share counts of {other!r}, not of {name!r}")
+    expected = metadata.get(CONTENT_KEY)
+    if expected is not None and content_sha256(frame) != expected.decode("ascii", "replace"):
+        raise CacheCorruptError(
+            path, "content_mismatch", "values differ from the content hash recorded when it was written"
+        )
+    return frame
+
+
+def _schema_problem(schema: pa.Schema, kind: str) -> str:
+    names = list(schema.names)
+    expected = _SCHEMAS[kind]
+    if expected is None:  # factors: date + numeric columns
+        expected = {"date": "timestamp", **{n: "number" for n in names if n != "date"}}
+    if sorted(names) != sorted(expected) or len(set(names)) != len(names):
+        return f"columns {', '.join(names) or '(none)'}; expected {', '.join(expected)}"
+    for name, want in expected.items():
+        arrow_type = schema.field(name).type
+        if not _TYPE_CHECKS[want](arrow_type):
+            return f"column {name!r} has type {arrow_type}, expected {want}"
+    return ""
+
+
+_TYPE_CHECKS = {
+    "timestamp": lambda t: pa.types.is_timestamp(t) and t.tz is None,
+    "number": lambda t: pa.types.is_floating(t) or pa.types.is_integer(t),
+    "string": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t),
+}
+
+
+def _parse_provenance(path: Path, metadata: Mapping[bytes, bytes]) -> dict[str, Any]:
+    raw = metadata.get(PROVENANCE_KEY)
+    if raw is None:  # every writer records provenance: its absence means a damaged footer
+        raise CacheCorruptError(path, "bad_provenance", "the file has no provenance record")
+    expected = metadata.get(PROVENANCE_SHA_KEY)
+    if expected is not None and hashlib.sha256(raw).hexdigest() != expected.decode("ascii", "replace"):
+        raise CacheCorruptError(
+            path, "bad_provenance", "provenance differs from the hash recorded when it was written"
+        )
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CacheCorruptError(path, "bad_provenance", f"provenance is not JSON ({exc})") from None
+    if not isinstance(record, dict):
+        raise CacheCorruptError(path, "bad_provenance", "provenance is not a JSON object")
+    return record
+
+
 def _safe_name(symbol: str) -> str:
     if not symbol or "/" in symbol or "\\" in symbol or symbol.startswith("."):
         raise ValueError(f"{symbol!r} cannot be used as a cache file name")
     return symbol
 
 
-def _write_atomic(path: Path, frame: pd.DataFrame, provenance: Mapping[str, str]) -> Path:
-    """Write ``frame`` to ``path`` via a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _is_temp_file(path: Path) -> bool:
+    return path.name.startswith(".") and path.name.endswith(".tmp") and ".parquet." in path.name
+
+
+def _target_of_temp(path: Path) -> Path:
+    """``.NVDA.parquet.abc123.tmp`` -> ``NVDA.parquet`` in the same folder."""
+    return path.with_name(path.name[1:].split(".parquet.", 1)[0] + ".parquet")
+
+
+def _temp_in_use(path: Path) -> bool:
+    """Whether the writer of a temporary file still holds its target's lock (is alive)."""
+    try:
+        with _locked(_target_of_temp(path), 0.0):
+            return False
+    except CacheBusyError:
+        return True
+    except CacheWriteError:  # no lock can be taken (read-only cache): no writer can be active
+        return False
+
+
+def _lock_path(path: Path) -> Path:
+    return path.parent.parent / ".locks" / path.parent.name / f"{path.name}.lock"
+
+
+@contextlib.contextmanager
+def _locked(path: Path, timeout: float) -> Iterator[None]:
+    lock_path = _lock_path(path)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        # One FileLock object per lock file in this process (is_singleton), so a thread that
+        # already holds it re-enters instead of deadlocking on its own flock.
+        lock = FileLock(lock_path.absolute(), is_singleton=True)
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise CacheBusyError(
+            path, f"another process has held its lock {lock_path} for more than {timeout:g} s"
+        ) from None
+    except OSError as exc:
+        raise CacheWriteError(path, f"cannot create its lock file: {_os_reason(exc)}") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _write_atomic(path: Path, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
+    """Write ``frame`` to ``path`` under its lock, via a temporary file and a rename.
+
+    Raises
+    ------
+    CacheWriteError
+        On any OS error (permission, disk full, ...); the temporary file is removed and the
+        previous file is unchanged.
+    """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     metadata = dict(table.schema.metadata or {})
-    metadata[PROVENANCE_KEY] = json.dumps(dict(provenance), sort_keys=True).encode("utf-8")
+    record = json.dumps(dict(provenance), sort_keys=True).encode("utf-8")
+    metadata[PROVENANCE_KEY] = record
+    metadata[PROVENANCE_SHA_KEY] = hashlib.sha256(record).hexdigest().encode("ascii")
+    # Hash what a reader will get back (the arrow round trip), not the frame handed in.
+    metadata[CONTENT_KEY] = content_sha256(table.to_pandas(ignore_metadata=True)).encode("ascii")
     table = table.replace_schema_metadata(metadata)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            pq.write_table(table, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with _locked(path, LOCK_TIMEOUT):
+        temporary: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.fchmod(descriptor, _FILE_MODE)  # mkstemp's 0600 would hide the cache from other users
+            with os.fdopen(descriptor, "wb") as handle:
+                pq.write_table(table, handle, write_page_checksum=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+            temporary = None
+            _fsync_directory(path.parent)
+        except OSError as exc:
+            raise CacheWriteError(path, _os_reason(exc)) from exc
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
     return path
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename durable (POSIX); ignored where directories cannot be opened."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _os_reason(exc: OSError) -> str:
+    code = errno.errorcode.get(exc.errno or 0)
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return f"{text} [{code}]" if code else text
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 200 else text[:197] + "..."

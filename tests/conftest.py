@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from eventstudy.importer import import_paths
 from eventstudy.store import PriceStore
+
+# Property tests: random by default; in CI (CI set) derandomized and without the example
+# database, so a run is reproducible. Example counts are set per test (kept small).
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

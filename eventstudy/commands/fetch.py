@@ -1,0 +1,73 @@
+"""``eventstudy fetch``: download daily prices into the cache (online only)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+
+from eventstudy.commands import add_cache_option
+
+EPILOG = """\
+Each symbol is fetched from Yahoo Finance (yfinance) with up to 4 attempts, waiting 2, 4 and
+8 s after a timeout, a rate limit or an empty answer. A symbol already cached is skipped unless
+--refresh is given; with --refresh the new history is compared with the cached one and, if
+upstream restated any close or adj_close (a new split or dividend), the file is replaced and
+the restatement is recorded in its provenance (and so in every manifest.json that uses it).
+The cache keeps what it had whenever a fetch fails.
+
+exit status: 0 every symbol fetched or already cached, 2 a symbol could not be fetched.
+
+examples:
+  eventstudy fetch NVDA ORCL --start 2023-01-01 --cache /tmp/cache
+  eventstudy fetch SPY --refresh
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fetch",
+        help="download daily prices of SYMBOLS into the cache (needs the network)",
+        description="Download daily prices into the price cache, with retries and restatement checks.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("symbols", nargs="+", metavar="SYMBOL", help="Yahoo symbols, e.g. NVDA ^GSPC")
+    parser.add_argument(
+        "--start", type=_date, default=None, help="first date YYYY-MM-DD (default: 3 years before --end)"
+    )
+    parser.add_argument("--end", type=_date, default=None, help="last date YYYY-MM-DD (default: today)")
+    parser.add_argument(
+        "--refresh", action="store_true", help="re-fetch cached symbols and record upstream restatements"
+    )
+    add_cache_option(parser)
+    parser.set_defaults(handler=fetch)
+
+
+def fetch(args: argparse.Namespace) -> int:
+    from eventstudy.acquire import fetch_symbols
+    from eventstudy.errors import DataUnavailableError, InputError
+    from eventstudy.store import PriceStore
+
+    # yfinance logs each failed request to stderr; the failures are reported in one line below.
+    logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    end = args.end or dt.date.today()
+    start = args.start or end.replace(year=end.year - 3)
+    if start > end:
+        raise InputError("--start", f"{start} is after --end {end}")
+    report = fetch_symbols(PriceStore(args.cache), args.symbols, start, end, refresh=args.refresh)
+    for outcome in report.outcomes:
+        print(outcome.describe())
+    if report.failures:
+        failed = "; ".join(f"{symbol}: {reason}" for symbol, reason in report.failures.items())
+        raise DataUnavailableError(
+            f"{len(report.failures)} of {len(args.symbols)} symbol(s) not fetched: {failed}"
+        )
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None

@@ -1,0 +1,60 @@
+"""``eventstudy validate``: check cached prices per ticker against the market's trading days."""
+
+from __future__ import annotations
+
+import argparse
+
+from eventstudy.commands import add_cache_option
+
+EPILOG = """\
+checks (rules and thresholds: python -c "import eventstudy.validate as v; help(v)"):
+  duplicate_date, unsorted           the study refuses the ticker
+  missing_value, nonpositive_price   price treated as missing (returns of the day and next)
+  gap                                a market session without a row (never bridged)
+  off_calendar_date                  a row on a day the market was closed (ignored)
+  partial_history                    history shorter than the market's (reported)
+  suspected_split                    close jumps >40%% but adj_close does not (close withheld)
+  suspected_unadjusted_split         adj_close moves by a split ratio (adj_close withheld)
+Every run records the same findings in manifest.json under "validation".
+
+exit status: 0 no findings, 1 findings listed, 2 a symbol is not cached or its file is damaged.
+
+examples:
+  eventstudy validate --cache /tmp/cache
+  eventstudy validate NVDA CRWV --market SPY
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "validate",
+        help="check cached prices (dates, gaps, missing values, split jumps) per ticker",
+        description="Check cached daily prices against the market proxy's trading days.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to check (default: all cached)")
+    parser.add_argument(
+        "--market", default="SPY", help="market proxy whose dates are the trading calendar (default: SPY)"
+    )
+    add_cache_option(parser)
+    parser.set_defaults(handler=validate)
+
+
+def validate(args: argparse.Namespace) -> int:
+    from eventstudy.store import PriceStore
+    from eventstudy.validate import validate_store
+
+    store = PriceStore(args.cache)
+    symbols = args.symbols or store.price_symbols()
+    found = validate_store(store, symbols, args.market)
+    n_issues = 0
+    for symbol, issues in found.items():
+        if not issues:
+            print(f"{symbol}: ok")
+        for issue in issues:
+            n_issues += 1
+            print(f"{symbol}: {issue.kind}: {issue.detail} -> {issue.policy}")
+    flagged = sum(1 for issues in found.values() if issues)
+    print(f"{n_issues} finding(s) in {flagged} of {len(found)} symbol(s) (calendar: {args.market})")
+    return 1 if n_issues else 0

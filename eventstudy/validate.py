@@ -1,0 +1,404 @@
+"""Checks of cached daily prices, per ticker, and what the study does about each finding.
+
+:func:`validate_prices` is a pure function: one ticker's price frame and the market's trading
+calendar in, a list of :class:`PriceIssue` out. The checks are those of a session-aware bar
+writer (zipline's daily bar writer checks that an asset's rows match the calendar sessions
+between its first and last day): order and uniqueness of dates, dates off the calendar,
+calendar sessions without a row, missing and non-positive prices, and jumps that look like a
+stock split applied to one price column but not the other.
+
+Rules (``C`` = ``close``, ``A`` = ``adj_close``; ``t-1, t`` = consecutive rows by date)
+--------------------------------------------------------------------------------------------
+===========================  =================================================================
+kind                         rule
+===========================  =================================================================
+duplicate_date               a date is on more than one row
+unsorted                     a row is dated before the row above it
+missing_value                ``C`` or ``A`` is NaN or infinite
+nonpositive_price            ``C`` or ``A`` is zero or negative
+off_calendar_date            a row is dated on a day that is not a session of the calendar
+gap                          a calendar session strictly inside the ticker's first..last
+                             on-calendar date has no row
+partial_history              the first row is after the calendar's first session, or the last
+                             row before its last session (IPO, delisting, short download)
+suspected_split              ``|C_t/C_{t-1} - 1| > 0.40`` and
+                             ``|(A_t/A_{t-1}) / (C_t/C_{t-1}) - 1| > 0.05``: ``close`` jumps but
+                             ``adj_close`` does not follow (one column not split-adjusted)
+suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is within 2% of
+                             ``n`` or ``1/n`` for an integer ``n`` in 2..20: a split (or
+                             reverse split) missing from ``adj_close``, hence from the
+                             returns. Not applied to index symbols (``^...``), which do not
+                             split (``^VIX`` rose 51% on 2025-04-04)
+===========================  =================================================================
+
+The 0.40 threshold is above every daily move of an index constituent in the launch data; the
+0.05 tolerance is far above the dividend share of a day's adjustment factor (``1 - D/C``,
+well under 1% for ordinary dividends).
+
+Policy: what the study does (:data:`POLICY`, applied by :func:`apply_policy`)
+------------------------------------------------------------------------------
+===========================  =================================================================
+duplicate_date, unsorted     **refuse** the ticker: the study stops with one line naming the
+                             cache file and the date (re-import or re-fetch it). Nothing is
+                             sorted or de-duplicated silently.
+missing_value,               the price is treated as missing (NaN): the returns of that day
+nonpositive_price            and of the next are missing -- never bridged by a two-day return
+                             -- and a window that needs them gets ``incomplete_event_window``;
+                             a missing ``close`` leaves the market value unknown.
+gap                          same as a missing price: returns of the session and the next are
+                             missing (the returns panel never bridges a gap).
+off_calendar_date            the row is ignored (returns live on the market's calendar).
+partial_history              nothing changes: days outside the history have no returns, so
+                             events there get ``insufficient_estimation``,
+                             ``incomplete_event_window`` or an ``announced_*_data`` outcome.
+suspected_split              ``close`` on day ``t`` is withheld, so no market value (and no
+                             dollar abnormal value) is computed for a window whose market
+                             values need day ``t`` -- every window spanning the jump, and
+                             windows starting right after it; returns (from ``adj_close``)
+                             and CARs are unchanged.
+suspected_unadjusted_split   ``adj_close`` on day ``t`` is withheld, so the returns of ``t``
+                             and ``t+1`` are missing instead of showing the split as a return.
+===========================  =================================================================
+
+Every finding is listed in ``manifest.json`` under ``validation`` (see
+:func:`validation_report`) and by ``eventstudy validate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import InputError
+from eventstudy.store import PriceStore
+
+JUMP = 0.40
+"""Absolute one-day price change above which a jump is examined as a possible split."""
+ADJ_TOLERANCE = 0.05
+"""Relative disagreement between the close and adj_close ratios that marks one as unadjusted."""
+SPLIT_TOLERANCE = 0.02
+"""Relative distance of a day's adj_close ratio to a split factor for it to count as a split."""
+SPLIT_FACTORS: tuple[float, ...] = tuple(
+    sorted({*(float(n) for n in range(2, 21)), *(1.0 / n for n in range(2, 21))})
+)
+"""Price ratios of splits and reverse splits (1:n and n:1 for n = 2..20)."""
+
+POLICY: dict[str, tuple[str, str]] = {
+    "duplicate_date": ("refuse", "the study stops: re-import or re-fetch the ticker"),
+    "unsorted": ("refuse", "the study stops: re-import or re-fetch the ticker"),
+    "missing_value": ("mask", "price treated as missing: returns of the day and the next are missing"),
+    "nonpositive_price": (
+        "mask",
+        "price treated as missing: returns of the day and the next are missing",
+    ),
+    "gap": ("mask", "no row: returns of the session and the next are missing (never bridged)"),
+    "off_calendar_date": ("ignore", "row ignored: returns live on the market's calendar"),
+    "partial_history": ("report", "no change: days outside the history have no returns"),
+    "suspected_split": (
+        "mask",
+        "close withheld on the day: no market value for windows that need it (spanning the jump)",
+    ),
+    "suspected_unadjusted_split": (
+        "mask",
+        "adj_close withheld on the day: returns of the day and the next are missing",
+    ),
+}
+"""kind -> (action, what the study does). Actions: refuse, mask, ignore, report."""
+
+
+@dataclass(frozen=True)
+class PriceIssue:
+    """One kind of problem found in one ticker's prices.
+
+    Attributes
+    ----------
+    ticker
+        The symbol.
+    kind
+        A key of :data:`POLICY`.
+    dates
+        The dates concerned, ``YYYY-MM-DD`` (for ``partial_history``: the first and last row).
+    detail
+        One line describing the finding.
+    fields
+        Price columns concerned (``close``, ``adj_close``), where the kind is about values.
+    """
+
+    ticker: str
+    kind: str
+    dates: tuple[str, ...]
+    detail: str
+    fields: tuple[str, ...] = ()
+
+    @property
+    def action(self) -> str:
+        """``refuse``, ``mask``, ``ignore`` or ``report`` (see :data:`POLICY`)."""
+        return POLICY[self.kind][0]
+
+    @property
+    def policy(self) -> str:
+        """What the study does about it."""
+        return POLICY[self.kind][1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ticker": self.ticker,
+            "kind": self.kind,
+            "dates": list(self.dates),
+            "fields": list(self.fields),
+            "detail": self.detail,
+            "action": self.action,
+            "policy": self.policy,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.ticker}: {self.kind}: {self.detail} -> {self.policy}"
+
+
+def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: str) -> list[PriceIssue]:
+    """Check one ticker's cached prices against the market's trading calendar.
+
+    Parameters
+    ----------
+    frame
+        Price frame in cache schema (``date``, ..., ``close``, ``adj_close``, ...), in file
+        order.
+    calendar
+        Trading sessions of the market proxy, sorted and unique.
+    ticker
+        Symbol, used to label the findings.
+
+    Returns
+    -------
+    list of PriceIssue
+        At most one issue per kind, in the order of the module docstring's table; empty when
+        the prices are clean.
+    """
+    issues: list[PriceIssue] = []
+
+    def add(kind: str, dates: Iterable[Any], detail: str, fields: tuple[str, ...] = ()) -> None:
+        issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in dates), detail, fields))
+
+    dates = pd.DatetimeIndex(frame["date"])
+    close = frame["close"].to_numpy(dtype=float)
+    adj = frame["adj_close"].to_numpy(dtype=float)
+
+    repeated = dates[dates.duplicated()].unique()
+    if len(repeated):
+        add(
+            "duplicate_date",
+            repeated,
+            f"{len(repeated)} date(s) on more than one row, first {_iso(repeated[0])}",
+        )
+    backwards = np.flatnonzero(dates[1:] < dates[:-1]) + 1
+    if backwards.size:
+        add(
+            "unsorted",
+            dates[backwards],
+            f"{backwards.size} row(s) dated before the row above, first {_iso(dates[backwards[0]])} "
+            f"after {_iso(dates[backwards[0] - 1])}",
+        )
+
+    _value_issue(
+        add,
+        "missing_value",
+        dates,
+        {"close": close, "adj_close": adj},
+        lambda v: ~np.isfinite(v),
+        "NaN or infinite",
+    )
+    _value_issue(
+        add,
+        "nonpositive_price",
+        dates,
+        {"close": close, "adj_close": adj},
+        lambda v: np.isfinite(v) & (v <= 0),
+        "zero or negative",
+    )
+
+    on = dates.isin(calendar)
+    if (~on).any():
+        off = dates[~on]
+        add(
+            "off_calendar_date",
+            off,
+            f"{len(off)} row(s) dated on days that are not market sessions, first {_iso(off[0])}",
+        )
+    if on.any() and len(calendar):
+        first, last = dates[on].min(), dates[on].max()
+        inside = calendar[(calendar >= first) & (calendar <= last)]
+        missing = inside[~inside.isin(dates)]
+        if len(missing):
+            add("gap", missing, f"{len(missing)} market session(s) without a row, first {_iso(missing[0])}")
+        if first > calendar[0] or last < calendar[-1]:
+            add(
+                "partial_history",
+                (first, last),
+                f"rows cover {_iso(first)}..{_iso(last)} of the calendar's "
+                f"{_iso(calendar[0])}..{_iso(calendar[-1])}",
+            )
+
+    if not len(repeated) and not backwards.size and not ticker.startswith("^"):
+        issues.extend(_split_issues(ticker, dates, close, adj))
+    return issues
+
+
+def _value_issue(
+    add, kind: str, dates: pd.DatetimeIndex, columns: Mapping[str, np.ndarray], test, words: str
+) -> None:
+    bad = {name: test(values) for name, values in columns.items()}
+    flagged = np.logical_or.reduce(list(bad.values()))
+    if flagged.any():
+        fields = tuple(name for name, mask in bad.items() if mask.any())
+        counts = ", ".join(f"{name} on {int(bad[name].sum())} date(s)" for name in fields)
+        add(kind, dates[flagged], f"{words}: {counts}, first {_iso(dates[flagged][0])}", fields)
+
+
+def _split_issues(
+    ticker: str, dates: pd.DatetimeIndex, close: np.ndarray, adj: np.ndarray
+) -> list[PriceIssue]:
+    """The two split rules of the module docstring, on consecutive rows (sorted, unique dates)."""
+    usable_close = np.isfinite(close) & (close > 0)  # missing or non-positive: other rules
+    usable_adj = np.isfinite(adj) & (adj > 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        close_ratio = np.where(usable_close[:-1] & usable_close[1:], close[1:] / close[:-1], np.nan)
+        adj_ratio = np.where(usable_adj[:-1] & usable_adj[1:], adj[1:] / adj[:-1], np.nan)
+        disagreement = np.abs(adj_ratio / close_ratio - 1.0)
+    close_only = (np.abs(close_ratio - 1.0) > JUMP) & (disagreement > ADJ_TOLERANCE)
+    factors = np.asarray(SPLIT_FACTORS)
+    near_factor = (np.abs(adj_ratio[:, None] / factors[None, :] - 1.0) <= SPLIT_TOLERANCE).any(axis=1)
+    in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & near_factor
+    issues = []
+    for kind, mask, ratio, column in (
+        ("suspected_split", close_only, close_ratio, "close"),
+        ("suspected_unadjusted_split", in_returns, adj_ratio, "adj_close"),
+    ):
+        where = np.flatnonzero(mask)
+        if where.size:
+            days = dates[where + 1]
+            jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], ratio[where][:5], strict=True))
+            more = f" and {where.size - 5} more" if where.size > 5 else ""
+            detail = (
+                f"{column} jumps {jumps}{more} while close and adj_close disagree"
+                if kind == "suspected_split"
+                else f"adj_close moves by a split ratio: {jumps}{more}"
+            )
+            issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (column,)))
+    return issues
+
+
+def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFrame:
+    """A copy of ``frame`` with the masking actions of :data:`POLICY` applied.
+
+    Non-finite and non-positive ``close``/``adj_close`` become NaN; ``close`` on the day of a
+    ``suspected_split`` and ``adj_close`` on the day of a ``suspected_unadjusted_split`` become
+    NaN. Rows are neither added, removed nor reordered (``refuse`` kinds are the caller's to
+    raise, see :func:`first_refusal`).
+    """
+    out = frame.copy()
+    for column in ("close", "adj_close"):
+        values = out[column].to_numpy(dtype=float, copy=True)
+        values[~np.isfinite(values) | (values <= 0)] = np.nan
+        out[column] = values
+    dates = pd.DatetimeIndex(out["date"])
+    for issue in issues:
+        if issue.kind in ("suspected_split", "suspected_unadjusted_split"):
+            hit = dates.isin(pd.DatetimeIndex(issue.dates))
+            out.loc[hit, issue.fields[0]] = np.nan
+    return out
+
+
+def first_refusal(issues: Iterable[PriceIssue]) -> PriceIssue | None:
+    """The first issue whose action is ``refuse``, if any."""
+    return next((issue for issue in issues if issue.action == "refuse"), None)
+
+
+def market_calendar(market_frame: pd.DataFrame) -> pd.DatetimeIndex:
+    """The calendar the market proxy's rows define (sorted unique dates)."""
+    return pd.DatetimeIndex(market_frame["date"]).unique().sort_values()
+
+
+def screen_prices(
+    prices: Mapping[str, pd.DataFrame], market: str, paths: Mapping[str, Path]
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[PriceIssue]]]:
+    """Validate every price frame against the market's calendar and apply :data:`POLICY`.
+
+    Parameters
+    ----------
+    prices
+        Price frames by symbol, including ``market``.
+    market
+        The market proxy, whose dates are the calendar.
+    paths
+        The cache file of each symbol, named in errors.
+
+    Returns
+    -------
+    (dict, dict)
+        The frames after :func:`apply_policy`, and the issues by symbol (symbols without issues
+        are left out).
+
+    Raises
+    ------
+    InputError
+        For the first ``refuse`` finding, naming the cache file, the field ``date`` and the date.
+    """
+    calendar = market_calendar(prices[market])
+    screened: dict[str, pd.DataFrame] = {}
+    found: dict[str, list[PriceIssue]] = {}
+    for symbol, frame in prices.items():
+        issues = validate_prices(frame, calendar, ticker=symbol)
+        refusal = first_refusal(issues)
+        if refusal is not None:
+            raise InputError(
+                str(paths[symbol]),
+                f"{refusal.detail} in the cached prices of {symbol}; the study refuses them "
+                f"(re-import or re-fetch {symbol}; see eventstudy validate)",
+                field="date",
+            )
+        screened[symbol] = apply_policy(frame, issues)
+        if issues:
+            found[symbol] = issues
+    return screened, found
+
+
+def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> dict[str, list[PriceIssue]]:
+    """Validate the cached prices of ``symbols`` (and ``market``) on the market's calendar.
+
+    Returns every symbol asked for, with an empty list where its prices are clean.
+
+    Raises
+    ------
+    DataUnavailableError
+        If a symbol is not cached; :class:`~eventstudy.store.CacheCorruptError` if its file is
+        damaged.
+    """
+    market_frame = store.read_prices(market)
+    calendar = market_calendar(market_frame)
+    out: dict[str, list[PriceIssue]] = {}
+    for symbol in dict.fromkeys([market, *symbols]):
+        frame = market_frame if symbol == market else store.read_prices(symbol)
+        out[symbol] = validate_prices(frame, calendar, ticker=symbol)
+    return out
+
+
+def validation_report(store: PriceStore, symbols: Iterable[str], market: str) -> dict[str, Any]:
+    """The ``validation`` entry of ``manifest.json``: the rules' thresholds, the policy, and
+    every finding by symbol (symbols with none are listed under ``clean``)."""
+    found = validate_store(store, symbols, market)
+    return {
+        "calendar": market,
+        "thresholds": {"jump": JUMP, "adj_tolerance": ADJ_TOLERANCE, "split_tolerance": SPLIT_TOLERANCE},
+        "policy": {kind: {"action": action, "effect": text} for kind, (action, text) in POLICY.items()},
+        "issues": {s: [i.to_dict() for i in issues] for s, issues in found.items() if issues},
+        "clean": sorted(s for s, issues in found.items() if not issues),
+    }
+
+
+def _iso(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")

@@ -1,0 +1,106 @@
+"""Several eventstudy processes on one cache at once: all finish, nothing corrupted or duplicated.
+
+Two ``eventstudy cache import`` of the same folders and an ``eventstudy run`` (console
+scripts, as cron jobs would start them) plus two ``fetch --refresh`` workers calling the Python
+API with a fake fetcher (the command line cannot take one), all started together on one cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.importer import import_paths, parse_yahoo_csv
+from eventstudy.store import PriceStore, content_sha256
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def fake_history(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """NVDA as in the shared CSV (so a refresh finds it unchanged); NEWCO synthetic."""
+    if symbol == "NVDA":
+        return parse_yahoo_csv(SHARED / "prices" / "NVDA.csv")
+    dates = pd.bdate_range("2024-01-02", "2025-06-30").astype("datetime64[ns]")
+    close = np.linspace(10.0, 20.0, len(dates))
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "open": close,
+            "high": close,
+            "low": close,
+            "close": close,
+            "adj_close": close,
+            "volume": np.full(len(dates), 5e5),
+        }
+    )
+
+
+def fetch_worker(root: str, rounds: int) -> None:
+    from eventstudy.acquire import fetch_symbols
+
+    for _ in range(rounds):
+        report = fetch_symbols(
+            PriceStore(root),
+            ["NVDA", "NEWCO"],
+            dt.date(2023, 1, 1),
+            dt.date(2025, 12, 31),
+            refresh=True,
+            fetch_prices=fake_history,
+            sleep=lambda _: None,
+        )
+        if report.failures:
+            raise SystemExit(f"fetch failed: {report.failures}")
+
+
+def test_imports_run_and_fetches_on_one_cache_at_once(shared_data: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [shared_data / "prices", shared_data / "shares"])  # run needs data
+    script = str(Path(sys.executable).with_name("eventstudy"))
+    importing = [script, "cache", "import", str(shared_data / "prices"), str(shared_data / "shares")]
+    study = ["--config", str(ROOT / "launch.toml"), "--events", str(ROOT / "events.csv"), "--no-peers"]
+    commands = [
+        [*importing, "--cache", str(cache)],
+        [*importing, "--cache", str(cache)],
+        [script, "run", *study, "--offline", "--cache", str(cache), "--out", str(tmp_path / "out")],
+    ]
+    context = multiprocessing.get_context("spawn")  # no fork of a process that ran pyarrow
+    started = time.monotonic()
+    fetchers = [context.Process(target=fetch_worker, args=(str(cache), 3)) for _ in range(2)]
+    for worker in fetchers:
+        worker.start()
+    processes = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands
+    ]
+    results = [p.communicate(timeout=60) for p in processes]
+    for worker in fetchers:
+        worker.join(timeout=60)
+    elapsed = time.monotonic() - started
+
+    for process, (_, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err
+        assert "Traceback" not in err
+    assert [w.exitcode for w in fetchers] == [0, 0]
+    assert elapsed < 30
+
+    store = PriceStore(cache)
+    assert store.verify() == []  # every file readable, no temp files left
+    for symbol in store.price_symbols():
+        frame = store.read_prices(symbol)
+        assert not frame["date"].duplicated().any() and frame["date"].is_monotonic_increasing, symbol
+    for source in sorted((shared_data / "prices").glob("*.csv")):
+        expected = parse_yahoo_csv(source)
+        assert content_sha256(store.read_prices(source.stem)) == content_sha256(expected), source.stem
+    assert content_sha256(store.read_prices("NEWCO")) == content_sha256(fake_history("NEWCO", None, None))
+    assert "restatements" not in store.provenance(store.price_path("NVDA"))
+    for ticker in pd.read_csv(shared_data / "shares" / "shares_outstanding.csv")["ticker"].unique():
+        shares = store.read_shares(ticker)
+        assert not shares.duplicated().any() and len(shares) > 0
+    assert (tmp_path / "out" / "manifest.json").is_file()

@@ -1,0 +1,324 @@
+"""Network faults through the injectable fetcher: bounded retries, clear errors, cache kept.
+
+Also upstream restatements: a re-fetch whose history changed is recorded, never mixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import eventstudy.acquire as acquire
+from eventstudy.acquire import (
+    RetryPolicy,
+    call_with_retries,
+    fetch_missing,
+    fetch_symbol,
+    is_transient,
+)
+from eventstudy.cli import main
+from eventstudy.config import StudyConfig
+from eventstudy.errors import DataUnavailableError
+from eventstudy.events import read_events
+from eventstudy.export import build_manifest
+from eventstudy.sources import yahoo
+from eventstudy.store import PriceStore, content_sha256, file_sha256
+from eventstudy.study import run_study
+
+START, END = dt.date(2024, 1, 2), dt.date(2025, 3, 31)
+TODAY = dt.date(2025, 6, 30)
+
+
+class YFRateLimitError(Exception):
+    """Named like yfinance's exception: matched by class name, yfinance is not imported."""
+
+
+class ReadTimeout(OSError):  # noqa: N818 - named like requests.ReadTimeout on purpose
+    """Named like requests' ReadTimeout."""
+
+
+def history(start: dt.date = START, end: dt.date = END, scale: float = 1.0) -> pd.DataFrame:
+    dates = pd.bdate_range(start, end).astype("datetime64[ns]")
+    close = 50.0 + np.arange(len(dates)) * 0.1
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "open": close,
+            "high": close,
+            "low": close,
+            "close": close,
+            "adj_close": close * scale,
+            "volume": np.full(len(dates), 1e6),
+        }
+    )
+
+
+class Script:
+    """A fake fetcher that plays a list of answers (exceptions are raised) and counts calls."""
+
+    def __init__(self, *answers) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    def __call__(self, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        answer = self.answers[min(self.calls, len(self.answers) - 1)]
+        self.calls += 1
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def fetch(store, fetcher, sleeps, symbol="AAA", **kwargs):
+    return fetch_symbol(
+        store, symbol, START, END, fetch_prices=fetcher, sleep=sleeps.append, today=TODAY, **kwargs
+    )
+
+
+def test_backoff_schedule() -> None:
+    assert RetryPolicy().delays() == [2.0, 4.0, 8.0]
+    assert RetryPolicy(attempts=7, base_delay=5, max_delay=30).delays() == [5, 10, 20, 30, 30, 30]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        TimeoutError("timed out"),
+        ReadTimeout("HTTPSConnectionPool: Read timed out."),
+        ConnectionResetError(104, "Connection reset by peer"),
+        YFRateLimitError("Too Many Requests. Rate limited. Try after a while."),
+        pd.DataFrame(),  # an empty frame: how yfinance reports most outages
+    ],
+    ids=["timeout", "read-timeout", "reset", "rate-limit", "empty"],
+)
+def test_transient_failures_are_retried_then_succeed(tmp_path: Path, sleeps, failure) -> None:
+    store = PriceStore(tmp_path)
+    fetcher = Script(failure, failure, history())
+    outcome = fetch(store, fetcher, sleeps)
+    assert (outcome.status, outcome.attempts, fetcher.calls) == ("fetched", 3, 3)
+    assert sleeps == [2.0, 4.0]
+    pd.testing.assert_frame_equal(store.read_prices("AAA"), history())
+
+
+def test_failures_inside_yahoo_fetch_prices_are_classified_by_their_cause(tmp_path: Path, sleeps) -> None:
+    calls = []
+
+    def flaky_history(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise YFRateLimitError("Too Many Requests")
+        if len(calls) == 2:
+            return pd.DataFrame()  # yahoo.fetch_prices: "Yahoo returned no rows"
+        frame = history().set_index("date").rename(columns={"adj_close": "Adj Close"})
+        frame.columns = [c if c == "Adj Close" else c.capitalize() for c in frame.columns]
+        return frame
+
+    fetcher = functools.partial(yahoo.fetch_prices, history=flaky_history)
+    outcome = fetch(PriceStore(tmp_path), lambda s, a, b: fetcher(s, a, b), sleeps)
+    assert (outcome.status, outcome.attempts, sleeps) == ("fetched", 3, [2.0, 4.0])
+
+
+def test_persistent_rate_limit_gives_up_with_one_clear_line_and_keeps_the_cache(
+    tmp_path: Path, sleeps
+) -> None:
+    store = PriceStore(tmp_path)
+    store.write_prices("AAA", history(end=dt.date(2024, 12, 31)), {"symbol": "AAA", "source": "old"})
+    before = file_sha256(store.price_path("AAA"))
+    fetcher = Script(YFRateLimitError("Too Many Requests. Rate limited."))
+    with pytest.raises(DataUnavailableError) as caught:
+        fetch(store, fetcher, sleeps, refresh=True)
+    assert fetcher.calls == 4 and sleeps == [2.0, 4.0, 8.0]
+    assert str(caught.value) == (
+        "fetching 'AAA' 2024-01-02..2025-03-31 failed 4 times over 14 s of backoff; last error: "
+        "YFRateLimitError: Too Many Requests. Rate limited.; the cache keeps what it had"
+    )
+    assert file_sha256(store.price_path("AAA")) == before and store.verify() == []
+
+
+def test_empty_every_time_is_an_error_and_writes_nothing(tmp_path: Path, sleeps) -> None:
+    store = PriceStore(tmp_path)
+    with pytest.raises(
+        DataUnavailableError, match=r"failed 4 times .* EmptyHistoryError: the source returned no rows"
+    ):
+        fetch(store, Script(pd.DataFrame()), sleeps)
+    assert not store.price_path("AAA").exists() and store.verify() == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (history().drop(columns="adj_close"), "lacks column(s) adj_close"),
+        (pd.concat([history(), history().iloc[[5]]]), "returned date 2024-01-09 twice"),
+        (ValueError("bad symbol"), "fetching 'AAA' 2024-01-02..2025-03-31 failed: ValueError: bad symbol"),
+    ],
+    ids=["no-adj-close", "duplicate-date", "other-error"],
+)
+def test_non_transient_failures_are_not_retried(tmp_path: Path, sleeps, answer, message) -> None:
+    fetcher = Script(answer)
+    with pytest.raises(DataUnavailableError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        fetch(PriceStore(tmp_path), fetcher, sleeps)
+    assert fetcher.calls == 1 and sleeps == []
+
+
+def test_partial_history_is_kept_and_recorded(tmp_path: Path, sleeps) -> None:
+    store = PriceStore(tmp_path)
+    outcome = fetch(store, Script(history(start=dt.date(2024, 9, 2), end=dt.date(2025, 2, 28))), sleeps)
+    assert outcome.status == "fetched" and outcome.attempts == 1 and sleeps == []
+    assert outcome.partial == (
+        "starts 2024-09-02, 244 days after the requested 2024-01-02; "
+        "ends 2025-02-28, 31 days before the requested 2025-03-31"
+    )
+    provenance = store.provenance(store.price_path("AAA"))
+    assert provenance["requested"] == "2024-01-02..2025-03-31"
+    assert provenance["received"] == "2024-09-02..2025-02-28"
+    assert provenance["partial_history"] == outcome.partial
+    # A history that starts on the first trading day after a weekend and holiday is complete.
+    assert fetch(store, Script(history(start=dt.date(2024, 1, 2))), sleeps, symbol="BBB").partial == ""
+
+
+def test_is_transient_walks_the_cause_chain() -> None:
+    wrapped = DataUnavailableError("Yahoo request failed")
+    wrapped.__cause__ = YFRateLimitError("429")  # as `raise ... from exc` sets it
+    assert is_transient(wrapped)
+    deeper = DataUnavailableError("outer")
+    deeper.__context__ = wrapped
+    assert is_transient(deeper)
+    assert not is_transient(DataUnavailableError("lacks column(s) 'Adj Close'"))
+    assert not is_transient(KeyError("x"))
+    result, attempts = call_with_retries(lambda: 42, "x", sleep=pytest.fail)
+    assert (result, attempts) == (42, 1)
+
+
+def test_shares_rate_limited_is_skipped_after_retries(tmp_path: Path, sleeps) -> None:
+    store = PriceStore(tmp_path)
+    shares_calls = Script(YFRateLimitError("429"))
+    fetched = fetch_missing(
+        store,
+        ["AAA"],
+        START,
+        END,
+        fetch_prices=Script(history()),
+        fetch_shares=shares_calls,
+        tickers_with_shares=["AAA"],
+        sleep=sleeps.append,
+    )
+    assert fetched == ["AAA"] and shares_calls.calls == 4 and sleeps == [2.0, 4.0, 8.0]
+    assert not store.shares_path("AAA").exists()
+
+
+# -- upstream restatements ------------------------------------------------------------------------
+def restated(frame: pd.DataFrame, ex_date: str, dividend: float) -> pd.DataFrame:
+    """Yahoo's adj_close after a new dividend: every earlier day scaled by 1 - D / close(ex-1)."""
+    out = frame.copy()
+    before = out["date"] < ex_date
+    factor = 1.0 - dividend / out.loc[before, "close"].iloc[-1]
+    out.loc[before, "adj_close"] = out.loc[before, "adj_close"] * factor
+    return out
+
+
+def test_refetch_with_a_new_dividend_replaces_and_records_never_mixes(tmp_path: Path, sleeps) -> None:
+    store = PriceStore(tmp_path)
+    old = history(end=dt.date(2025, 1, 31))
+    fetch(store, Script(old), sleeps)
+    new = restated(history(), "2025-02-14", dividend=0.75)
+    outcome = fetch(store, Script(new), sleeps, refresh=True)
+    assert outcome.status == "restated"
+    pd.testing.assert_frame_equal(store.read_prices("AAA"), new)  # the new history alone
+    [record] = store.provenance(store.price_path("AAA"))["restatements"]
+    close_before = new.loc[new["date"] < "2025-02-14", "close"].iloc[-1]
+    assert record["columns"] == ["adj_close"]
+    assert record["dates"] == ["2024-01-02", "2025-01-31"]  # every cached day changed
+    assert record["n_dates"] == len(old)
+    assert record["max_relative_change"] == pytest.approx(0.75 / close_before, rel=1e-9)
+    assert record["old_content_sha256"] == content_sha256(old)
+    assert record["new_content_sha256"] == content_sha256(new)
+    assert (record["old_rows"], record["new_rows"], record["dropped_rows"]) == (len(old), len(new), 0)
+    # The same history again: nothing changes, nothing is recorded twice.
+    before = file_sha256(store.price_path("AAA"))
+    assert fetch(store, Script(new), sleeps, refresh=True).status == "unchanged"
+    assert file_sha256(store.price_path("AAA")) == before
+    # A second restatement appends a second record.
+    newer = restated(new, "2025-03-14", dividend=0.5)
+    assert fetch(store, Script(newer), sleeps, refresh=True).status == "restated"
+    assert len(store.provenance(store.price_path("AAA"))["restatements"]) == 2
+
+
+def test_refetch_that_only_adds_days_extends_without_duplicates(tmp_path: Path, sleeps) -> None:
+    store = PriceStore(tmp_path)
+    fetch(store, Script(history(end=dt.date(2024, 12, 31))), sleeps)
+    full = history()
+    later = full.loc[full["date"] >= "2024-12-02"]  # overlaps one month, values unchanged
+    outcome = fetch(store, Script(later), sleeps, refresh=True)
+    assert outcome.status == "extended"
+    merged = store.read_prices("AAA")
+    pd.testing.assert_frame_equal(merged, history())
+    assert not merged["date"].duplicated().any()
+    assert "restatements" not in store.provenance(store.price_path("AAA"))
+
+
+def test_refetch_replaces_a_damaged_file_and_says_so(tmp_path: Path, sleeps) -> None:
+    store = PriceStore(tmp_path)
+    fetch(store, Script(history()), sleeps)
+    path = store.price_path("AAA")
+    path.write_bytes(path.read_bytes()[:300])
+    assert fetch(store, Script(history()), sleeps).status == "fetched"
+    assert store.provenance(path)["replaced_damaged_file"].startswith("unreadable: ")
+    assert store.verify() == []
+
+
+def test_restatement_reaches_the_manifest(launch_cache: Path, tmp_path: Path, sleeps) -> None:
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    cached = store.read_prices("NVDA")
+    upstream = restated(cached, "2025-03-12", dividend=0.01)  # NVDA's $0.01 quarterly dividend
+    outcome = fetch_symbol(
+        store,
+        "NVDA",
+        dt.date(2023, 1, 1),
+        dt.date(2025, 12, 31),
+        refresh=True,
+        fetch_prices=Script(upstream),
+        sleep=sleeps.append,
+        today=dt.date(2026, 1, 5),
+    )
+    assert outcome.status == "restated"
+    events_path = tmp_path / "events.csv"
+    events_path.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-01-27,pre,NVDA,shocked,,g,h\n"
+    )
+    results = run_study(read_events(events_path), store, StudyConfig(), events_path=events_path)
+    manifest = json.loads(json.dumps(build_manifest(results, store, events_path), default=str))
+    [record] = manifest["inputs"]["prices"]["NVDA"]["provenance"]["restatements"]
+    assert record["dates"] == ["2023-01-03", "2025-03-11"]
+    assert record["new_content_sha256"] == manifest["inputs"]["prices"]["NVDA"]["content_sha256"]
+
+
+# -- the command line ----------------------------------------------------------------------------
+def test_fetch_command(tmp_path: Path, monkeypatch, capsys) -> None:
+    answers = {"AAA": Script(TimeoutError("t"), history()), "BBB": Script(YFRateLimitError("429"))}
+    fake = functools.partial(
+        acquire.fetch_symbols, fetch_prices=lambda s, a, b: answers[s](s, a, b), sleep=lambda _: None
+    )
+    monkeypatch.setattr(acquire, "fetch_symbols", fake)
+    cache = str(tmp_path / "cache")
+    args = ["fetch", "AAA", "--start", "2024-01-02", "--end", "2025-03-31", "--cache", cache]
+    assert main(args) == 0
+    assert capsys.readouterr().out == "AAA: fetched, 325 rows (source 2024-01-02..2025-03-31, 2 request(s))\n"
+    assert main([*args[:2], "BBB", *args[2:]]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "AAA: cached, 325 rows\n"
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("eventstudy: error: 1 of 2 symbol(s) not fetched: BBB: fetching 'BBB'")
+    assert main(["fetch", "AAA", "--start", "2025-01-02", "--end", "2024-01-01", "--cache", cache]) == 2

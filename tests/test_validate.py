@@ -1,0 +1,326 @@
+"""Price validation: each rule on known data, the policy's effect on returns and outcomes, the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventstudy.cli import main
+from eventstudy.config import StudyConfig
+from eventstudy.errors import InputError
+from eventstudy.events import read_events
+from eventstudy.export import build_manifest
+from eventstudy.panel import build_panel
+from eventstudy.store import PriceStore
+from eventstudy.study import run_study
+from eventstudy.validate import (
+    POLICY,
+    apply_policy,
+    screen_prices,
+    validate_prices,
+    validate_store,
+)
+
+CALENDAR = pd.bdate_range("2025-01-06", periods=30)  # Mon 2025-01-06 .. Fri 2025-02-14
+
+
+def prices(dates=CALENDAR, close=None, adj=None) -> pd.DataFrame:
+    """A clean frame: close 100 * 1.01^t, adj_close = 0.99 * close."""
+    n = len(dates)
+    close = 100.0 * 1.01 ** np.arange(n) if close is None else np.asarray(close, float)
+    adj = 0.99 * close if adj is None else np.asarray(adj, float)
+    return pd.DataFrame(
+        {
+            "date": pd.DatetimeIndex(dates).astype("datetime64[ns]"),
+            "open": close,
+            "high": close,
+            "low": close,
+            "close": close,
+            "adj_close": adj,
+            "volume": np.full(n, 1e6),
+        }
+    )
+
+
+def kinds(issues) -> dict[str, tuple[str, ...]]:
+    return {issue.kind: issue.dates for issue in issues}
+
+
+def day(i: int) -> str:
+    return CALENDAR[i].strftime("%Y-%m-%d")
+
+
+def test_clean_prices_have_no_issues() -> None:
+    assert validate_prices(prices(), CALENDAR, ticker="X") == []
+
+
+def test_duplicate_and_unsorted_dates_are_refused_naming_file_and_date() -> None:
+    frame = prices()
+    duplicated = pd.concat([frame.iloc[:8], frame.iloc[7:]], ignore_index=True)
+    assert kinds(validate_prices(duplicated, CALENDAR, ticker="X")) == {"duplicate_date": (day(7),)}
+    swapped = frame.iloc[[0, 1, 3, 2, *range(4, 30)]].reset_index(drop=True)
+    assert kinds(validate_prices(swapped, CALENDAR, ticker="X")) == {"unsorted": (day(2),)}
+    for bad in (duplicated, swapped):
+        with pytest.raises(InputError) as caught:
+            screen_prices(
+                {"SPY": prices(), "X": bad}, "SPY", {"SPY": Path("c/SPY"), "X": Path("c/prices/X.parquet")}
+            )
+        assert caught.value.path == "c/prices/X.parquet" and caught.value.field == "date"
+        assert day(7) in str(caught.value) or day(2) in str(caught.value)
+
+
+def test_missing_and_nonpositive_prices_mask_two_returns_never_bridged() -> None:
+    close = 100.0 * 1.01 ** np.arange(30)
+    adj = 0.99 * close
+    adj[5], close[9], adj[14], close[20] = np.nan, np.inf, 0.0, -3.0
+    issues = validate_prices(prices(close=close, adj=adj), CALENDAR, ticker="X")
+    found = {i.kind: i for i in issues}
+    assert set(found) == {"missing_value", "nonpositive_price"}
+    assert found["missing_value"].dates == (day(5), day(9))
+    assert found["missing_value"].fields == ("close", "adj_close")
+    assert found["nonpositive_price"].dates == (day(14), day(20))
+    screened = apply_policy(prices(close=close, adj=adj), issues)
+    assert np.isnan(screened["close"].to_numpy()[[9, 20]]).all()
+    assert np.isnan(screened["adj_close"].to_numpy()[[5, 14]]).all()
+    panel = build_panel({"SPY": prices(), "X": screened}, "SPY")
+    returns = panel.returns_of("X")
+    assert np.flatnonzero(np.isnan(returns)).tolist() == [0, 5, 6, 14, 15]
+    assert returns[7] == pytest.approx(0.01)  # the day after the next is a one-day return again
+
+
+def test_gap_off_calendar_and_partial_history() -> None:
+    frame = prices().drop(index=[0, 1, 12]).reset_index(drop=True)  # starts on day 2, no day 12
+    saturday = prices(dates=[pd.Timestamp("2025-01-18")])
+    frame = pd.concat([frame, saturday], ignore_index=True).sort_values("date", ignore_index=True)
+    found = kinds(validate_prices(frame, CALENDAR, ticker="X"))
+    assert found == {
+        "off_calendar_date": ("2025-01-18",),
+        "gap": (day(12),),
+        "partial_history": (day(2), day(29)),
+    }
+    panel = build_panel({"SPY": prices(), "X": frame}, "SPY")
+    returns = panel.returns_of("X")
+    assert np.isnan(returns[[12, 13]]).all()  # never a two-day return across the gap
+    assert np.isfinite(returns[14]) and panel.off_calendar["X"] == 1
+
+
+@pytest.mark.parametrize(
+    ("close_ratio", "adj_ratio", "expected"),
+    [
+        (0.5, 1.0, {"suspected_split"}),  # close split, adj_close not: close not adjusted
+        (10.0, 1.0, {"suspected_split"}),  # reverse 1:10 in close only
+        (0.5, 0.5, {"suspected_unadjusted_split"}),  # both halve: split missing from returns
+        (0.505, 0.505, {"suspected_unadjusted_split"}),  # 1% from 1/2: within the 2% tolerance
+        (0.1, 0.1, {"suspected_unadjusted_split"}),  # 10:1
+        (0.52, 0.52, set()),  # 4% from 1/2: a crash, not a split
+        (0.58, 0.58 * 0.99, set()),  # -42% with a 1% dividend: columns agree within 5%
+        (1.3, 1.0, set()),  # +30%: below the 40% jump threshold
+        (2.0, 2.0, {"suspected_unadjusted_split"}),
+    ],
+)
+def test_split_rules(close_ratio: float, adj_ratio: float, expected: set[str]) -> None:
+    close = np.r_[np.full(15, 100.0), np.full(15, 100.0 * close_ratio)]
+    adj = np.r_[np.full(15, 99.0), np.full(15, 99.0 * adj_ratio)]
+    issues = validate_prices(prices(close=close, adj=adj), CALENDAR, ticker="X")
+    assert {i.kind for i in issues} == expected
+    for issue in issues:
+        assert issue.dates == (day(15),)
+        screened = apply_policy(prices(close=close, adj=adj), issues)
+        column = issue.fields[0]
+        assert np.flatnonzero(screened[column].isna()).tolist() == [15]
+    # An index never splits: ^VIX moved +51% on 2025-04-04.
+    assert validate_prices(prices(close=close, adj=close), CALENDAR, ticker="^VIX") == []
+
+
+def test_policy_table_covers_every_kind_with_an_action() -> None:
+    assert set(POLICY) == {
+        "duplicate_date",
+        "unsorted",
+        "missing_value",
+        "nonpositive_price",
+        "gap",
+        "off_calendar_date",
+        "partial_history",
+        "suspected_split",
+        "suspected_unadjusted_split",
+    }
+    assert {action for action, _ in POLICY.values()} == {"refuse", "mask", "ignore", "report"}
+
+
+def test_real_launch_data_findings_are_pinned(launch_cache: Path) -> None:
+    store = PriceStore(launch_cache)
+    found = validate_store(store, store.price_symbols(), "SPY")
+    flagged = {symbol: [(i.kind, i.dates) for i in issues] for symbol, issues in found.items() if issues}
+    assert flagged == {
+        "CRWV": [("partial_history", ("2025-03-28", "2025-12-31"))],
+        "SMH": [("partial_history", ("2023-07-03", "2025-12-31"))],
+        "SOXX": [("partial_history", ("2023-07-03", "2025-12-31"))],
+    }
+    assert len(found) == 20
+
+
+# -- the policy inside a study -----------------------------------------------------------------
+@pytest.fixture
+def damaged_cache(launch_cache: Path, tmp_path: Path) -> PriceStore:
+    """A copy of the launch cache with a missing NVDA adj_close and an unadjusted ORCL close."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    nvda = store.read_prices("NVDA")
+    nvda.loc[nvda["date"] == "2025-01-28", "adj_close"] = np.nan
+    store.write_prices("NVDA", nvda, store.provenance(store.price_path("NVDA")))
+    orcl = store.read_prices("ORCL")
+    after = orcl["date"] >= "2025-01-23"
+    orcl.loc[after, "close"] = orcl.loc[after, "close"] / 2  # a 2:1 split not applied to close
+    store.write_prices("ORCL", orcl, store.provenance(store.price_path("ORCL")))
+    return store
+
+
+EVENTS = (
+    "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+    "stargate,2025-01-21,intraday,ORCL,partner,500e9,g,h\n"
+    "deepseek,2025-01-27,pre,NVDA,shocked,,g,h\n"
+)
+
+
+def test_study_applies_the_policy_and_records_it(
+    damaged_cache: PriceStore, launch_cache: Path, tmp_path: Path
+) -> None:
+    events_path = tmp_path / "events.csv"
+    events_path.write_text(EVENTS, encoding="utf-8")
+    events = read_events(events_path)
+    clean = run_study(events, PriceStore(launch_cache), StudyConfig(), events_path=events_path)
+    results = run_study(events, damaged_cache, StudyConfig(), events_path=events_path)
+    car = results.car.set_index(["event_id", "window"])
+    base = clean.car.set_index(["event_id", "window"])
+
+    # NVDA: adj_close missing on 2025-01-28 (tau +1) -> returns of tau +1 and +2 missing.
+    assert car.loc[("deepseek", "[0,0]"), "outcome"] == "ok"
+    assert car.loc[("deepseek", "[0,0]"), "car"] == base.loc[("deepseek", "[0,0]"), "car"]
+    for window in ("[-1,+1]", "[0,+1]", "[-5,+5]"):
+        assert car.loc[("deepseek", window), "outcome"] == "incomplete_event_window"
+        assert np.isnan(car.loc[("deepseek", window), "car"])
+    assert "tau=+1 (2025-01-28), tau=+2 (2025-01-29)" in car.loc[("deepseek", "[-5,+5]"), "note"]
+
+    # ORCL: close halves on 2025-01-23 but adj_close does not -> CARs unchanged, no market
+    # value for the window whose market values span the jump.
+    for window in ("[0,0]", "[-1,+1]", "[0,+1]", "[-5,+5]"):
+        assert car.loc[("stargate", window), "car"] == pytest.approx(base.loc[("stargate", window), "car"])
+    assert car.loc[("stargate", "[-1,+1]"), "abnormal_value_usd"] == pytest.approx(
+        base.loc[("stargate", "[-1,+1]"), "abnormal_value_usd"]
+    )
+    assert np.isnan(car.loc[("stargate", "[-5,+5]"), "abnormal_value_usd"])
+
+    manifest = build_manifest(results, damaged_cache, events_path)
+    issues = manifest["validation"]["issues"]
+    assert [(i["kind"], i["dates"], i["action"]) for i in issues["NVDA"]] == [
+        ("missing_value", ["2025-01-28"], "mask")
+    ]
+    assert [(i["kind"], i["dates"]) for i in issues["ORCL"]] == [("suspected_split", ["2025-01-23"])]
+    assert "SPY" in manifest["validation"]["clean"]
+    json.dumps(manifest["validation"])  # serialisable as it is
+
+
+def test_run_refuses_duplicate_dates_with_one_line(launch_cache: Path, tmp_path: Path, capsys) -> None:
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    nvda = store.read_prices("NVDA")
+    store.write_prices(
+        "NVDA",
+        pd.concat([nvda, nvda.iloc[[100]]], ignore_index=True),
+        store.provenance(store.price_path("NVDA")),
+    )
+    events_path, out = tmp_path / "events.csv", tmp_path / "out"
+    events_path.write_text(EVENTS, encoding="utf-8")
+    status = main(
+        [
+            "run",
+            "--events",
+            str(events_path),
+            "--offline",
+            "--no-peers",
+            "--cache",
+            str(root),
+            "--out",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    duplicate = nvda["date"].iloc[100].strftime("%Y-%m-%d")
+    assert f"{store.price_path('NVDA')}, field 'date': " in err and duplicate in err
+    assert not out.exists()
+
+
+def test_validate_command(damaged_cache: PriceStore, capsys) -> None:
+    root = str(damaged_cache.root)
+    assert main(["validate", "--cache", root, "AMD", "MSFT"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "SPY: ok",
+        "AMD: ok",
+        "MSFT: ok",
+        "0 finding(s) in 0 of 3 symbol(s) (calendar: SPY)",
+    ]
+    assert main(["validate", "--cache", root]) == 1
+    out = capsys.readouterr().out
+    assert "NVDA: missing_value: NaN or infinite: adj_close on 1 date(s), first 2025-01-28" in out
+    assert "ORCL: suspected_split: close jumps 2025-01-23 x0.5" in out
+    assert out.splitlines()[-1] == "5 finding(s) in 5 of 20 symbol(s) (calendar: SPY)"
+    assert main(["validate", "--cache", root, "ZZZZ"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+# -- property: any price frame is checked without error and screened into sane returns -----------
+price_values = st.one_of(
+    st.floats(min_value=0.01, max_value=1e6),
+    st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -1.0]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), price_values, price_values), max_size=45),
+    st.booleans(),
+)
+def test_any_frame_is_validated_and_screened_into_sane_returns(rows, sort) -> None:
+    dates = pd.bdate_range("2025-01-06", periods=41)  # a few dates beyond the calendar
+    frame = pd.DataFrame(
+        {
+            "date": dates[[r[0] for r in rows]].astype("datetime64[ns]"),
+            "open": 1.0,
+            "high": 1.0,
+            "low": 1.0,
+            "close": [r[1] for r in rows],
+            "adj_close": [r[2] for r in rows],
+            "volume": 1.0,
+        }
+    )
+    if sort:
+        frame = frame.drop_duplicates("date").sort_values("date", ignore_index=True)
+    issues = validate_prices(frame, CALENDAR, ticker="X")
+    found = {i.kind: i for i in issues}
+    assert set(found) <= set(POLICY) and len(found) == len(issues)
+    present = set(frame["date"].dt.strftime("%Y-%m-%d"))
+    calendar = set(CALENDAR.strftime("%Y-%m-%d"))
+    if "gap" in found:
+        assert set(found["gap"].dates) <= calendar - present
+    if "off_calendar_date" in found:
+        assert set(found["off_calendar_date"].dates) == present - calendar
+    if any(i.action == "refuse" for i in issues):
+        assert frame["date"].duplicated().any() or not frame["date"].is_monotonic_increasing
+        return
+    screened = apply_policy(frame, issues)
+    assert len(screened) == len(frame)
+    for column in ("close", "adj_close"):
+        values = screened[column].to_numpy()
+        assert (np.isnan(values) | (np.isfinite(values) & (values > 0))).all()
+    returns = build_panel({"SPY": prices(), "X": screened}, "SPY").returns_of("X")
+    assert (np.isnan(returns) | (np.isfinite(returns) & (returns > -1))).all()
