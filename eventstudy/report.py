@@ -282,6 +282,8 @@ def build_report(exports: Exports) -> Report:
     sections.append(_paths_section(events, ar, car, manifest))
     sections.append(_caar_section(events, ar))
     sections.append(_heatmap_section(ar, car, day0, main))
+    if "stats.parquet" in exports.extra:
+        sections.append(_stats_section(exports.extra["stats.parquet"], day0, main))
     sections += _extra_sections(exports)
     sections.append(_windows_section(parties))
     notes = _notes_section(parties)
@@ -615,7 +617,7 @@ def _heatmap_section(ar: pd.DataFrame, car: pd.DataFrame, day0: str | None, main
 
 def _extra_sections(exports: Exports) -> list[Section]:
     sections = []
-    names = [n for n in exports.extra if n not in BACKTEST_FILES]
+    names = [n for n in exports.extra if n not in (*BACKTEST_FILES, "stats.parquet")]
     for name in names:
         frame = exports.extra[name]
         units = exports.units.get(name, {})
@@ -656,6 +658,53 @@ def _extra_sections(exports: Exports) -> list[Section]:
         block = render_backtest_markdown(exports.folder)
         sections.append(Section("backtest", "Backtest", figures=tuple(figures), markdown=block))
     return sections
+
+
+def _stat_text(statistic: str, value: Any) -> str:
+    """A statistic of ``stats.parquet`` in its unit."""
+    if statistic == "caar":
+        return fmt.percent(value)
+    if statistic.startswith(("dollar_abnormal", "total_")):
+        return fmt.money(value)
+    if statistic in ("value_per_deal_dollar", "kp_average_correlation"):
+        return fmt.ratio(value)
+    return fmt.tstat(value)
+
+
+def _stats_section(stats: pd.DataFrame, day0: str | None, main: str) -> Section:
+    """Cross-event tests per group over day 0 and the main window (``stats.parquet``)."""
+    windows = [w for w in dict.fromkeys((day0, main)) if w is not None]
+    by_window = {w: stats[stats["window"] == w].set_index(["group", "statistic"]) for w in windows}
+    first = by_window[windows[0]]
+    rows = []
+    for group, statistic in first.index:
+        cells = [_c(str(group)), _c(str(statistic))]
+        for window in windows:
+            row = by_window[window].loc[(group, statistic)]
+            cells += [_c(_stat_text(statistic, row.value), row.value), _c(fmt.probability(row.p), row.p)]
+        cells += [
+            _c(fmt.count(first.loc[(group, statistic)].n), first.loc[(group, statistic)].n),
+            _c(str(first.loc[(group, statistic)].reference)),
+        ]
+        rows.append(tuple(cells))
+    columns = ["group", "statistic"]
+    for window in windows:
+        columns += [f"{window}", "p"]
+    table = Table(
+        "stats",
+        (*columns, f"n {windows[0]}", "reference"),
+        "ll" + "rr" * len(windows) + "rl",
+        tuple(rows),
+        caption="Every statistic of the battery per group (stats.parquet has all windows); p two-sided.",
+        collapsed=True,
+    )
+    paragraphs = (
+        "Groups are the events file's groups, `all` (every listed party) and `peers`. Parties of one "
+        "announcement share its day, so tests that assume independent abnormal returns (cross-sectional "
+        "t, Patell, BMP, sign, Wilcoxon) over-state significance here; the Kolari–Pynnönen adjusted "
+        "statistics and the crude-dependence t account for the cross-correlation.",
+    )
+    return Section("stats", "Cross-event tests", paragraphs=paragraphs, tables=(table,))
 
 
 def _windows_section(parties: pd.DataFrame) -> Section:
