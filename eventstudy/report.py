@@ -30,8 +30,9 @@ from eventstudy.moneyloop import MoneyLoop, money_loop
 from eventstudy.paths import caar_paths, car_paths
 from eventstudy.peers import AI_BASKET, PEER_ROLE
 from eventstudy.progress import progress
-from eventstudy.schema import read_schema_units
+from eventstudy.schema import STATS_SCHEMA, read_schema_units
 
+STATS_COLUMNS: tuple[str, ...] = tuple(STATS_SCHEMA)
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
 BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
 REPORT_FILES: tuple[str, ...] = ("report.md", "report.html")
@@ -282,7 +283,7 @@ def build_report(exports: Exports) -> Report:
     sections.append(_paths_section(events, ar, car, manifest))
     sections.append(_caar_section(events, ar))
     sections.append(_heatmap_section(ar, car, day0, main))
-    if "stats.parquet" in exports.extra:
+    if _has_battery(exports):
         sections.append(_stats_section(exports.extra["stats.parquet"], day0, main))
     sections += _extra_sections(exports)
     sections.append(_windows_section(parties))
@@ -617,7 +618,8 @@ def _heatmap_section(ar: pd.DataFrame, car: pd.DataFrame, day0: str | None, main
 
 def _extra_sections(exports: Exports) -> list[Section]:
     sections = []
-    names = [n for n in exports.extra if n not in (*BACKTEST_FILES, "stats.parquet")]
+    shown_apart = (*BACKTEST_FILES, "stats.parquet") if _has_battery(exports) else BACKTEST_FILES
+    names = [n for n in exports.extra if n not in shown_apart]
     for name in names:
         frame = exports.extra[name]
         units = exports.units.get(name, {})
@@ -658,6 +660,12 @@ def _extra_sections(exports: Exports) -> list[Section]:
         block = render_backtest_markdown(exports.folder)
         sections.append(Section("backtest", "Backtest", figures=tuple(figures), markdown=block))
     return sections
+
+
+def _has_battery(exports: Exports) -> bool:
+    """True when the folder's ``stats.parquet`` is the inference battery's table."""
+    frame = exports.extra.get("stats.parquet")
+    return frame is not None and set(STATS_COLUMNS) <= set(frame.columns)
 
 
 def _stat_text(statistic: str, value: Any) -> str:
