@@ -427,3 +427,19 @@ def test_figures_are_identical_across_processes(tmp_path) -> None:
             [sys.executable, "-c", script, str(folder)], capture_output=True, text=True, env=env, check=True
         )
         assert json.loads(done.stdout) == here
+
+
+def test_report_shows_the_cross_event_battery(launch) -> None:
+    table = pd.read_parquet(launch / "stats.parquet")
+    row = table[(table.group == "all") & (table.window == "[0,0]") & (table.statistic == "kp_adjusted_bmp_t")]
+    main = table[
+        (table.group == "all") & (table.window == "[-1,+1]") & (table.statistic == "kp_adjusted_bmp_t")
+    ]
+    markdown = (launch / "report.md").read_text()
+    assert "## Cross-event tests" in markdown
+    line = (
+        f"| all | kp_adjusted_bmp_t | {fmt.tstat(row.value.iloc[0])} | {fmt.probability(row.p.iloc[0])} "
+        f"| {fmt.tstat(main.value.iloc[0])} | {fmt.probability(main.p.iloc[0])} | 25 |"
+    )
+    assert line in markdown
+    assert "## Table stats.parquet" not in markdown
