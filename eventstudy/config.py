@@ -207,6 +207,16 @@ def with_overrides(config: StudyConfig, source: str, **changes: Any) -> StudyCon
         raise InputError(source, message or str(exc), field=f"study.{key}") from None
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """The parsed TOML document of a config file; unreadable files and bad TOML are InputErrors."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the config file ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"not valid TOML ({exc})") from None
+
+
 def load_config(path: str | Path) -> StudyConfig:
     """Read a TOML study configuration.
 
@@ -216,12 +226,7 @@ def load_config(path: str | Path) -> StudyConfig:
         On unreadable TOML, unknown keys or bad values, naming the file and the key.
     """
     path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read the config file ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not valid TOML ({exc})") from None
+    document = read_toml(path)
     # [backtest] belongs to `eventstudy backtest` and is read by eventstudy.backtest.
     unknown = set(document) - {"study", "shares", "backtest"}
     if unknown:

@@ -22,12 +22,12 @@ file and the key (e.g. ``backtest.holding_days``).
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eventstudy.config import read_toml
 from eventstudy.errors import InputError
 
 ENTRIES: tuple[str, ...] = ("close_day0", "open_day1")
@@ -201,13 +201,7 @@ def load_backtest_config(path: str | Path) -> BacktestConfig:
         On an unreadable file, invalid TOML, an unknown key or a bad value.
     """
     path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read the config file ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not valid TOML ({exc})") from None
-    return parse_backtest_table(document.get("backtest", {}), path)
+    return parse_backtest_table(read_toml(path).get("backtest", {}), path)
 
 
 def _string(value: object, path: str, name: str) -> str:

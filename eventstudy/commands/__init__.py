@@ -11,3 +11,15 @@ def add_cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path("cache"), help="price cache folder (default: ./cache)"
     )
+
+
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    """``--format csv``: also write ``ar.csv`` and ``car.csv`` beside the parquet files."""
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=["csv"],
+        default=[],
+        help="also write ar.csv and car.csv (UTF-8 with a byte-order mark, for Excel)",
+    )

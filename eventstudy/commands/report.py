@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from eventstudy.commands import add_format_option
+
 EPILOG = """\
 reads (from DIR, written by `eventstudy run`):
   events.parquet, ar.parquet, car.parquet, manifest.json   required
@@ -39,14 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="output folder of `eventstudy run` (default: the only folder under reports/)",
     )
-    parser.add_argument(
-        "--format",
-        dest="formats",
-        action="append",
-        choices=["csv"],
-        default=[],
-        help="also write ar.csv and car.csv beside the parquet files",
-    )
+    add_format_option(parser)
     parser.set_defaults(handler=report)
 
 

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from eventstudy.commands import add_cache_option
+from eventstudy.commands import add_cache_option, add_format_option
 from eventstudy.config import MODELS
 
 EPILOG = """\
@@ -69,14 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="comma-separated peer tickers; alone: the AI basket (default: the config's peers)",
     )
     peers.add_argument("--no-peers", action="store_true", help="measure the events' parties only")
-    parser.add_argument(
-        "--format",
-        dest="formats",
-        action="append",
-        choices=["csv"],
-        default=[],
-        help="also write ar.csv and car.csv (UTF-8 with a byte-order mark, for Excel)",
-    )
+    add_format_option(parser)
     parser.set_defaults(handler=run)
 
 
