@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
-from eventstudy.inference import EventPanel, results_to_rows, run_battery
+from eventstudy.inference import EventPanel, results_to_rows, run_battery_windows
 from eventstudy.study import StudyResults
-from eventstudy.value import shares_on
+from eventstudy.value import ShareCountTable
 
 STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
 
@@ -25,16 +25,13 @@ def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> Ev
     """The study's pairs as an :class:`EventPanel` (market values from ``shares``)."""
     fit = results.fit
     panel = results.panel
-    columns = np.array([panel.column(t) for t in results.events["ticker"]], dtype=int)
+    tickers = results.events["ticker"].to_numpy(object)
+    columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
     close = np.vstack([panel.close, np.full((1, panel.close.shape[1]), np.nan)])
-    calendar = np.append(panel.calendar.to_numpy("datetime64[ns]"), np.datetime64("NaT"))
     prev_days = np.where(results.estimation_days >= 1, results.estimation_days - 1, -1)
-    share_counts = np.vstack(
-        [
-            shares_on(shares.get(ticker, _EMPTY_SHARES), calendar[prev_days[i]]).shares
-            for i, ticker in enumerate(results.events["ticker"])
-        ]
-    )
+    # shares_on for every pair and estimation day at once (same as-of rule, one gather).
+    share_table = ShareCountTable.build(shares, panel.calendar.to_numpy("datetime64[ns]"))
+    share_counts = share_table.counts(tickers, prev_days)
     market_value_estimation = close[prev_days, columns[:, None]] * share_counts
     n_pairs = len(results.events)
     return EventPanel(
@@ -78,8 +75,9 @@ def cross_event_statistics(
     rows: list[dict[str, object]] = []
     for label, mask in groups:
         subset = panel.subset(np.flatnonzero(mask))
-        for window in results.config.event_windows:
-            battery = run_battery(subset, window[0], window[1], bootstrap_draws=bootstrap_draws, seed=seed)
+        windows = results.config.event_windows
+        batteries = run_battery_windows(subset, windows, bootstrap_draws=bootstrap_draws, seed=seed)
+        for window, battery in zip(windows, batteries, strict=True):
             rows += results_to_rows(battery, group=label, window=window_label(window))
         rows += value_per_deal_rows(
             results.car[
@@ -131,12 +129,3 @@ def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]
                 }
             )
     return rows
-
-
-_EMPTY_SHARES = pd.DataFrame(
-    {
-        "as_of": pd.Series(dtype="datetime64[ns]"),
-        "shares_outstanding": pd.Series(dtype=float),
-        "filing": pd.Series(dtype=object),
-    }
-)

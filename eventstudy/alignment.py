@@ -77,6 +77,80 @@ def align_day_zero(calendar: pd.DatetimeIndex, announced: pd.Timestamp, timing: 
     return DayZero(position, calendar[position], reason, "ok")
 
 
+@dataclass(frozen=True)
+class DayZeros:
+    """:class:`DayZero` of many announcements, as arrays (see :func:`align_days_zero`).
+
+    Attributes
+    ----------
+    index
+        (P,) positions of day 0 in the calendar, -1 where none.
+    date
+        (P,) ``datetime64[ns]`` day 0, NaT where none.
+    shift
+        (P,) object: why day 0 is not the announcement date ("" when it is).
+    outcome
+        (P,) object: ``"ok"``, ``"announced_before_data"`` or ``"announced_after_data"``.
+    """
+
+    index: np.ndarray
+    date: np.ndarray
+    shift: np.ndarray
+    outcome: np.ndarray
+
+
+def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd.Series) -> DayZeros:
+    """:func:`align_day_zero` of every announcement at once (the same rule, vectorised).
+
+    Parameters
+    ----------
+    calendar
+        Sorted, unique trading dates.
+    announced
+        (P,) announcement dates.
+    timing
+        (P,) timings.
+
+    Notes
+    -----
+    One ``searchsorted`` for all announcements: O(P log T). A missing announcement date (NaT)
+    goes through :func:`align_day_zero` itself.
+    """
+    days = pd.DatetimeIndex(announced).normalize()
+    timing = np.asarray(timing, dtype=object)
+    n_pairs, n_days = len(days), len(calendar)
+    index = np.full(n_pairs, -1, dtype=np.int64)
+    shift = np.full(n_pairs, "", dtype=object)
+    outcome = np.full(n_pairs, "announced_before_data", dtype=object)
+    known = ~days.isna()
+    if n_days:
+        sessions = calendar.to_numpy("datetime64[ns]")
+        values = days.to_numpy("datetime64[ns]")
+        position = np.searchsorted(sessions, values, side="left")
+        before = values < sessions[0]
+        is_session = (position < n_days) & (sessions[np.minimum(position, n_days - 1)] == values)
+        same_day = np.isin(timing, list(SAME_DAY_TIMINGS))
+        post = is_session & ~same_day
+        weekend = ~is_session & (days.day_of_week >= 5)
+        holiday = ~is_session & ~weekend & (values <= sessions[-1])
+        shift[post] = "post-close announcement: next session"
+        if weekend.any():
+            shift[weekend] = "announced on a " + days[weekend].day_name().to_numpy(object) + ": next session"
+        shift[holiday] = "market holiday: next session"
+        position = position + post
+        found = ~before & (position < n_days)
+        index[found] = position[found]
+        outcome[~before] = np.where(found[~before], "ok", "announced_after_data")
+        shift[before] = ""
+    date = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[ns]")
+    date[index >= 0] = calendar.to_numpy("datetime64[ns]")[index[index >= 0]]
+    for i in np.flatnonzero(~known).tolist():
+        one = align_day_zero(calendar, announced.iloc[i], timing[i])
+        index[i], shift[i], outcome[i] = one.index, one.shift, one.outcome
+        date[i] = np.datetime64(one.date, "ns")
+    return DayZeros(index, date, shift, outcome)
+
+
 def relative_day_index(day_zero_index: np.ndarray, taus: np.ndarray, n_days: int) -> np.ndarray:
     """Calendar positions ``day0 + tau`` for every pair and tau, ``-1`` where outside the calendar.
 
@@ -95,5 +169,14 @@ def relative_day_index(day_zero_index: np.ndarray, taus: np.ndarray, n_days: int
         (P, L) integer positions.
     """
     positions = day_zero_index[:, None] + taus[None, :]
-    outside = (positions < 0) | (positions >= n_days) | (day_zero_index[:, None] < 0)
-    return np.where(outside, -1, positions)
+    if positions.size == 0:
+        return positions
+    # Only rows whose span reaches past either end (or without a day 0) need the mask.
+    first, last = day_zero_index + taus.min(), day_zero_index + taus.max()
+    near_end = (day_zero_index < 0) | (first < 0) | (last >= n_days)
+    rows = np.flatnonzero(near_end)
+    if rows.size:
+        part = positions[rows]
+        outside = (part < 0) | (part >= n_days) | (day_zero_index[rows, None] < 0)
+        positions[rows] = np.where(outside, -1, part)
+    return positions

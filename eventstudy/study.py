@@ -426,14 +426,13 @@ class _ShareFigures:
 
 
 def _gather_rows(values: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """``values[days]`` for a (T, k) array and (P, L) days, gathered column by column.
+    """``values[days]``: the (P, L, k) rows of a (T, k) array at (P, L) positions.
 
-    The result is a (P, L, k) view of a (k, P, L) array: each column's (P, L) block is
-    contiguous, which is what the batched fit reads, and the gather reads each column's series
-    in order.
+    ``numpy.take`` along the first axis, several times faster than fancy indexing here.
     """
-    by_column = np.ascontiguousarray(values.T)[:, days]
-    return np.moveaxis(by_column, 0, -1)
+    if values.shape[1] == 0:  # a design without regressors or auxiliary series
+        return np.empty((*days.shape, 0))
+    return np.take(values, days, axis=0)
 
 
 def _pad(values: np.ndarray) -> np.ndarray:

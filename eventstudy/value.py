@@ -14,6 +14,7 @@ the day would distort the value; none of the launch tickers split in 2025.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,3 +74,106 @@ def shares_on(observations: pd.DataFrame, days: np.ndarray) -> SharesLookup:
 def dollar_abnormal_value(abnormal: np.ndarray, market_value_prev: np.ndarray) -> np.ndarray:
     """:math:`\\sum_\\tau AR_\\tau \\cdot MV_{\\tau-1}` along the last axis (NaN if any term is)."""
     return (abnormal * market_value_prev).sum(axis=-1)
+
+
+@dataclass(frozen=True)
+class ShareCountTable:
+    """Share counts of many tickers, indexed for as-of lookups on a trading calendar.
+
+    The same rule as :func:`shares_on` (latest figure with ``as_of <= day``; of two figures
+    with the same as-of date, the later row of the shares file), precomputed once per ticker
+    and calendar day so that looking up P pairs x L days is one gather instead of P calls.
+
+    Attributes
+    ----------
+    tickers
+        The tickers that have observations, in table order.
+    shares, as_of, filing
+        (R,) the observations of every ticker, sorted by (ticker, as_of, file row).
+    in_effect
+        (C + 1, T + 1) row of the figure in effect for each ticker and calendar day (-1: none);
+        the last column and the last row are all -1, so calendar position -1 (no day) and
+        ticker code -1 (a ticker without figures) find nothing.
+
+    Notes
+    -----
+    Building costs O(R log R + C·T) time and memory, a lookup O(P·L).
+    """
+
+    tickers: tuple[str, ...]
+    shares: np.ndarray
+    as_of: np.ndarray
+    filing: np.ndarray
+    in_effect: np.ndarray
+
+    @classmethod
+    def build(cls, observations: Mapping[str, pd.DataFrame], calendar: np.ndarray) -> ShareCountTable:
+        """Index ``observations`` (frames as for :func:`shares_on`, by ticker) on ``calendar``.
+
+        Parameters
+        ----------
+        observations
+            ``as_of``, ``shares_outstanding`` and ``filing`` of each ticker.
+        calendar
+            (T,) sorted, unique ``datetime64[ns]`` trading days.
+        """
+        calendar = np.asarray(calendar, dtype="datetime64[ns]")
+        n_days = len(calendar)
+        names = [t for t, frame in observations.items() if len(frame)]
+        frames = [observations[t] for t in names]
+        code = np.repeat(np.arange(len(names)), [len(f) for f in frames])
+        if frames:
+            stacked = pd.concat(frames, ignore_index=True)  # one concat: faster than per-frame columns
+            as_of = stacked["as_of"].to_numpy(dtype="datetime64[ns]")
+            shares = stacked["shares_outstanding"].to_numpy(dtype=float)
+            filing = stacked["filing"].to_numpy(dtype=object)
+        else:
+            as_of, shares, filing = np.empty(0, "datetime64[ns]"), np.empty(0), np.empty(0, object)
+        known = ~np.isnat(as_of)  # shares_on never uses a figure without a date
+        order = np.lexsort((np.arange(len(code)), as_of.view(np.int64), code))
+        order = order[known[order]]
+        code, as_of, shares, filing = code[order], as_of[order], shares[order], filing[order]
+        first_day = np.searchsorted(calendar, as_of, side="left")  # as_of <= calendar[d] iff d >= it
+        in_effect = np.full((len(names) + 1, n_days + 1), -1, dtype=np.int64)
+        on_calendar = first_day < n_days
+        # Rows are sorted by as_of within a ticker, so the largest row starting on a day is the
+        # latest figure (the later file row among equal dates); carrying the maximum forward
+        # gives the figure in effect on every later day.
+        np.maximum.at(in_effect, (code[on_calendar], first_day[on_calendar]), np.flatnonzero(on_calendar))
+        np.maximum.accumulate(in_effect[:, :n_days], axis=1, out=in_effect[:, :n_days])
+        return cls(tuple(names), shares, as_of, filing, in_effect)
+
+    def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.
+
+        ``tickers`` is (P,); ``days`` (P, L) calendar positions, -1 for no day. -1 where none.
+        """
+        code = pd.Index(self.tickers, dtype=object).get_indexer(np.asarray(tickers, dtype=object))
+        return self.in_effect[code[:, None], np.asarray(days)]
+
+    def lookup(self, tickers: np.ndarray, days: np.ndarray) -> SharesLookup:
+        """:func:`shares_on` for every pair and day at once: arrays shaped like ``days``."""
+        return self.at(self.rows(tickers, days))
+
+    def counts(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Only the ``shares`` of :meth:`lookup` (no as-of dates or filing texts are gathered)."""
+        rows = self.rows(tickers, days)
+        if len(self.shares) == 0:
+            return np.full(rows.shape, np.nan)
+        return np.where(rows >= 0, self.shares[np.where(rows >= 0, rows, 0)], np.nan)
+
+    def at(self, rows: np.ndarray) -> SharesLookup:
+        """The figures of :meth:`rows` output ``rows`` (NaN, NaT and ``""`` where -1)."""
+        found = rows >= 0
+        if len(self.shares) == 0:
+            return SharesLookup(
+                np.full(rows.shape, np.nan),
+                np.full(rows.shape, np.datetime64("NaT"), "datetime64[ns]"),
+                np.full(rows.shape, "", object),
+            )
+        safe = np.where(found, rows, 0)
+        return SharesLookup(
+            np.where(found, self.shares[safe], np.nan),
+            np.where(found, self.as_of[safe], np.datetime64("NaT")),
+            np.where(found, self.filing[safe], ""),
+        )

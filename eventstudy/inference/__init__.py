@@ -14,6 +14,7 @@ from .battery import (
     event_car_tests,
     results_to_rows,
     run_battery,
+    run_battery_windows,
     run_daily_battery,
     usable_pairs,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "portfolio_t",
     "results_to_rows",
     "run_battery",
+    "run_battery_windows",
     "run_daily_battery",
     "sign_test",
     "usable_pairs",

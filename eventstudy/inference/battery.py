@@ -10,20 +10,52 @@ its :math:`\\hat\\sigma_i > 0` and :math:`M_i - k_i > 0`; ``n`` counts those pai
 events is two pairs; their correlation (and every other pair's) is measured in calendar time
 for the Kolari-Pynnönen adjustment. The whole battery costs O(N·L·log L + B·N) for N pairs,
 L = L1 + L2 days and B bootstrap draws; no N×N object is built.
+
+:func:`run_battery_windows` runs several windows of one panel and does the window-independent
+work once: the ranks and median signs of each pair's combined sample (one row sort), the ranked
+estimation SARs of GRANK, the calendar-day residual matrix of Kolari-Pynnönen's
+:math:`\\bar r`, the estimation sign counts and the dollar-residual variances. Each window then
+costs O(N·L + B·N): weighted column sums over the usable pairs, no re-sorting.
+
+Complexity of every row, N pairs, L1 estimation days, L2 event days, L = L1 + L2, W window days,
+B bootstrap draws, D calendar days spanned (all time; memory is O(N·L) throughout):
+
+=====================================  =============================================================
+caar, cross_sectional_t                O(N)
+portfolio_t, patell_z, bmp_t           O(N·W·k + N·k²) (the exact CLM CAR variances)
+crude_dependence_t                     O(N·L1) (the estimation-window AAR)
+lamb_z                                 O(N·L1 + N·W·k²)
+kp_adjusted_*, kp_average_correlation  O(N·L1 + D): per-calendar-day sums, never an N×N matrix
+sign_z                                 O(N)
+wilcoxon_w                             O(N log N)
+generalized_sign_z                     O(N·L1)
+corrado_rank_z, corrado_zivney_sign_z  O(N·L log L) once (one sort per pair), then O(N·L) per window
+grank_t                                O(N·L1 log L1) once, then O(N·L1) per window
+bootstrap_t                            O(B·N)
+dollar_abnormal_value, dollar_z        O(N·L1)
+=====================================  =============================================================
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .bootstrap import CaarBand, bootstrap_caar_band, bootstrap_t_test
-from .correlation import average_cross_correlation
-from .dollar import dollar_abnormal_value_test
+from .correlation import CalendarResiduals
+from .dollar import REF_DOLLAR, _dollar_test, dollar_residual_variance
 from .nonparametric import (
-    corrado_rank_test,
-    corrado_zivney_sign_test,
-    generalized_sign_test,
-    grank_test,
+    REF_CSIGN,
+    REF_MRANK,
+    DayScores,
+    GrankSample,
+    _generalized_sign,
+    column_sums,
+    estimation_signs,
+    rank_scores,
+    row_ranks,
+    sign_scores,
     sign_test,
     wilcoxon_signed_rank_test,
 )
@@ -40,7 +72,7 @@ from .parametric import (
     patell_z,
     portfolio_t,
 )
-from .result import Alternative, TestResult, check_alternative
+from .result import Alternative, TestResult, check_alternative, empty_result, p_normal, result
 
 REF_CAAR = "Campbell, Lo & MacKinlay (1997); p of the cross-sectional t"
 REF_RBAR = "Kolari & Pynnönen (2010); calendar-time average residual correlation (descriptive)"
@@ -123,21 +155,90 @@ def run_battery(
 
     Notes
     -----
-    Cost O(N·(L1 + L2)·log(L1 + L2) + B·N); see each function for its formula and reference.
+    Cost O(N·(L1 + L2)·log(L1 + L2) + B·N); see the module docstring for each row and each
+    function for its formula and reference. For several windows of one panel,
+    :func:`run_battery_windows` gives the same results and sorts only once.
+    """
+    return run_battery_windows(
+        panel, [(tau_start, tau_end)], alternative=alternative, bootstrap_draws=bootstrap_draws, seed=seed
+    )[0]
+
+
+def run_battery_windows(
+    panel: EventPanel,
+    windows: Sequence[tuple[int, int]],
+    *,
+    alternative: Alternative = "two-sided",
+    bootstrap_draws: int = 999,
+    seed: int | None = 0,
+) -> list[list[TestResult]]:
+    """:func:`run_battery` for each window of ``windows``, sharing the window-independent work.
+
+    Returns one list of results per window, each exactly what :func:`run_battery` returns for
+    that window. The ranks, signs, calendar-time residual matrix and per-pair sums that do not
+    depend on the window are computed once (O(N·L log L)); each window then costs O(N·L + B·N).
     """
     check_alternative(alternative)
+    for tau_start, tau_end in windows:
+        panel.window_mask(tau_start, tau_end)  # every window is valid before any work
+    shared = _WindowIndependent(panel)
+    return [
+        _window_battery(panel, shared, int(a), int(b), alternative, bootstrap_draws, seed) for a, b in windows
+    ]
+
+
+class _WindowIndependent:
+    """The parts of the battery that depend on the pairs but not on the window (all N pairs)."""
+
+    def __init__(self, panel: EventPanel) -> None:
+        est = panel.ar_estimation
+        combined = np.concatenate([est, panel.ar_event], axis=1)
+        ranked = row_ranks(combined)
+        self.ranks: DayScores = rank_scores(combined, "uniform", ranked)
+        self.signs: DayScores = sign_scores(combined, ranked)
+        self.grank = GrankSample(panel.standardized_residuals())
+        self.correlation = CalendarResiduals(est, panel.estimation_day)
+        self.positive, self.est_count = estimation_signs(est)
+        valid = np.isfinite(est)
+        self.est_values = np.where(valid, est, 0.0)
+        self.est_valid = valid.astype(float)
+        self.factor = panel.prediction_variance_factor()
+        residuals = panel.dollar_residuals()
+        self.dollar = None if residuals is None else dollar_residual_variance(residuals)
+
+    def aar_estimation(self, rows: np.ndarray) -> np.ndarray:
+        """(L1,) ``EventPanel.aar_estimation`` of the pairs ``rows`` (NaN on days without data)."""
+        weight = rows.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return column_sums(weight, self.est_values) / column_sums(weight, self.est_valid)
+
+
+def _window_battery(
+    panel: EventPanel,
+    shared: _WindowIndependent,
+    tau_start: int,
+    tau_end: int,
+    alternative: Alternative,
+    bootstrap_draws: int,
+    seed: int | None,
+) -> list[TestResult]:
     mask = panel.window_mask(tau_start, tau_end)
     length = int(mask.sum())
     ok = usable_pairs(panel, tau_start, tau_end)
-    part = panel.subset(ok)
-    car = part.car(tau_start, tau_end)
-    variance = part.car_variance(tau_start, tau_end)
+    n_pairs = int(ok.sum())
+    car = panel.car(tau_start, tau_end)[ok]
+    variance = panel.car_variance(tau_start, tau_end)[ok]
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = car / np.sqrt(variance)
-    dof = part.dof
-    rbar = average_cross_correlation(part.ar_estimation, part.estimation_day)
-    aar_est = part.aar_estimation()
-    factor = _nanmean(part.prediction_variance_factor()[:, mask], axis=0)
+    dof = panel.dof[ok]
+    rbar = shared.correlation.rbar(ok)
+    aar_est = shared.aar_estimation(ok)
+    factor = _nanmean(shared.factor[ok][:, mask], axis=0)
+    columns = np.concatenate([np.zeros(panel.ar_estimation.shape[1], bool), mask])
+    rank_z, rank_n = shared.ranks.z(ok, columns)
+    sign_z, sign_n = shared.signs.z(ok, columns)
+    scar_all = np.full(panel.n_pairs, np.nan)
+    scar_all[ok] = scar
 
     xs_t = cross_sectional_t(car, alternative=alternative)
     caar_value = float(car.mean()) if car.size else float("nan")
@@ -146,30 +247,28 @@ def run_battery(
         xs_t,
         portfolio_t(car, variance, dof, alternative=alternative),
         crude_dependence_t(car, aar_est, length, alternative=alternative),
-        lamb_z(part.ar_event[:, mask], aar_est, factor, alternative=alternative),
+        lamb_z(panel.ar_event[ok][:, mask], aar_est, factor, alternative=alternative),
         patell_z(scar, dof, alternative=alternative),
         kp_adjusted_patell_z(scar, dof, rbar, alternative=alternative),
         bmp_t(scar, alternative=alternative),
         kp_adjusted_bmp_t(scar, rbar, alternative=alternative),
-        TestResult("kp_average_correlation", float(rbar), float("nan"), part.n_pairs, REF_RBAR),
+        TestResult("kp_average_correlation", float(rbar), float("nan"), n_pairs, REF_RBAR),
         sign_test(car, alternative=alternative),
-        generalized_sign_test(car, part.ar_estimation, alternative=alternative),
-        corrado_rank_test(part.ar_estimation, part.ar_event, mask, alternative=alternative),
-        corrado_zivney_sign_test(part.ar_estimation, part.ar_event, mask, alternative=alternative),
-        grank_test(part.standardized_residuals(), scar, alternative=alternative),
+        _generalized_sign(car, shared.positive[ok], shared.est_count[ok], alternative=alternative),
+        result("corrado_rank_z", rank_z, p_normal(rank_z, alternative), rank_n, REF_MRANK),
+        result("corrado_zivney_sign_z", sign_z, p_normal(sign_z, alternative), sign_n, REF_CSIGN),
+        shared.grank.test(ok, scar_all, alternative=alternative),
         wilcoxon_signed_rank_test(car, alternative=alternative),
         bootstrap_t_test(car, draws=bootstrap_draws, seed=seed, alternative=alternative),
     ]
-    if part.n_pairs == 0:
+    if n_pairs == 0:
         out = [_no_pairs(item) for item in out]
-    out.extend(
-        dollar_abnormal_value_test(
-            part.dollar_car(tau_start, tau_end),
-            part.dollar_residuals(),
-            length,
-            alternative=alternative,
-        )
-    )
+    if shared.dollar is None:
+        out.extend((empty_result("dollar_abnormal_value", REF_DOLLAR), empty_result("dollar_z", REF_DOLLAR)))
+    else:
+        variance_d, days_d = shared.dollar
+        dollar_car = panel.dollar_car(tau_start, tau_end)[ok]
+        out.extend(_dollar_test(dollar_car, variance_d[ok], days_d[ok], length, alternative=alternative))
     return out
 
 
@@ -185,17 +284,12 @@ def run_daily_battery(
     seed: int | None = 0,
 ) -> dict[int, list[TestResult]]:
     """:func:`run_battery` on each one-day window ``[τ, τ]`` of ``panel.event_tau``."""
-    return {
-        int(tau): run_battery(
-            panel,
-            int(tau),
-            int(tau),
-            alternative=alternative,
-            bootstrap_draws=bootstrap_draws,
-            seed=seed,
-        )
-        for tau in panel.event_tau
-    }
+    taus = [int(tau) for tau in panel.event_tau]
+    windows = [(tau, tau) for tau in taus]
+    results = run_battery_windows(
+        panel, windows, alternative=alternative, bootstrap_draws=bootstrap_draws, seed=seed
+    )
+    return dict(zip(taus, results, strict=True))
 
 
 def results_to_rows(results: list[TestResult], **labels: object) -> list[dict[str, object]]:

@@ -1,11 +1,11 @@
 """Bootstrap over events: a studentized test of the CAAR and a band for the CAAR path.
 
 Events ((event, firm) pairs) are resampled with replacement, B times, from
-``numpy.random.default_rng(seed)``; the same seed gives the same numbers. A resample is drawn
-as multinomial counts :math:`w_{b} \\sim \\text{Mult}(N, 1/N)` (the number of times each pair is
-drawn, equivalent to drawing N indices with replacement), so a resampled mean is
-:math:`w_b'x/N` and all B resamples cost one matrix product, O(B·N·L), with memory bounded by
-processing the draws in chunks.
+``numpy.random.default_rng(seed)``; the same seed gives the same numbers. A resample is N
+indices drawn uniformly from 0..N-1 (``Generator.integers``, 64-bit, so the stream does not
+depend on how the draws are chunked), and a resampled mean is the mean of the drawn values:
+O(B·N) time (O(B·N·L) for a path of L days), with memory bounded by processing the draws in
+chunks of about ``_CHUNK_CELLS`` numbers.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from .result import Alternative, TestResult, check_alternative, empty_result, result
 
 REF_BOOTSTRAP = "Efron & Tibshirani (1993); Hall (1992) bootstrap-t"
-_CHUNK_CELLS = 4_000_000
+_CHUNK_CELLS = 1 << 18  # numbers per chunk of draws: 2 MB of indices, cache-resident
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,13 @@ class CaarBand:
     n: int
 
 
-def _resample_counts(rng: np.random.Generator, n: int, draws: int) -> Iterator[np.ndarray]:
-    """Yield (chunk, n) multinomial resampling counts, ``draws`` rows in total."""
-    chunk = max(1, min(draws, _CHUNK_CELLS // max(n, 1)))
-    probabilities = np.full(n, 1.0 / n)
+def _resample_indices(rng: np.random.Generator, n: int, draws: int, cells: int) -> Iterator[np.ndarray]:
+    """Yield (chunk, n) resampled indices, ``draws`` rows in total, about ``cells`` per chunk."""
+    chunk = max(1, min(draws, cells // max(n, 1)))
     done = 0
     while done < draws:
         size = min(chunk, draws - done)
-        yield rng.multinomial(n, probabilities, size=size).astype(float)
+        yield rng.integers(0, n, size=(size, n), dtype=np.int64)
         done += size
 
 
@@ -91,9 +90,10 @@ def bootstrap_t_test(
     t_obs = mean * np.sqrt(n) / x.std(ddof=1)
     rng = np.random.default_rng(seed)
     extreme = 0
-    for counts in _resample_counts(rng, n, draws):
-        m1 = counts @ x / n
-        m2 = counts @ (x * x) / n
+    for index in _resample_indices(rng, n, draws, _CHUNK_CELLS):
+        drawn = x[index]
+        m1 = drawn.sum(axis=1) / n
+        m2 = np.einsum("bn,bn->b", drawn, drawn) / n
         var = np.maximum(m2 - m1 * m1, 0.0) * n / (n - 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             t_star = (m1 - mean) * np.sqrt(n) / np.sqrt(var)
@@ -138,7 +138,8 @@ def bootstrap_caar_band(
         nan = np.full(length, np.nan)
         return CaarBand(nan, nan.copy(), nan.copy(), level, draws, 0)
     rng = np.random.default_rng(seed)
-    resampled = np.concatenate([counts @ path / n for counts in _resample_counts(rng, n, draws)])
+    draws_per_chunk = _resample_indices(rng, n, draws, _CHUNK_CELLS // max(length, 1))
+    resampled = np.concatenate([path[index].mean(axis=1) for index in draws_per_chunk])
     tail = (1.0 - level) / 2.0
     lower, upper = np.quantile(resampled, [tail, 1.0 - tail], axis=0)
     return CaarBand(path.mean(axis=0), lower, upper, level, draws, n)

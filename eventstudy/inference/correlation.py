@@ -24,13 +24,16 @@ calendar contributes in proportion to the overlap, and a pair that shares none c
 (their event-window returns are on different days and uncorrelated). By Cauchy-Schwarz
 :math:`|r_{ij}| \\le 1`.
 
-Cost O(N·L1 + D) time and memory, D the span of calendar-day indices (``np.bincount`` with
-one bucket per calendar day; a sort, O(N·L1 log(N·L1)), only if the span is huge).
+Cost O(N·L1 + D) time and memory, D the span of calendar-day indices: the residuals are
+stored once as a sparse (N, D) matrix (one column per calendar day; the days are renumbered by a
+sort, O(N·L1 log(N·L1)), only if their span is huge), and :math:`S_d`, :math:`Q_d` of any subset
+of the pairs are two sparse products. Nothing of size N×N is formed.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 
 def average_cross_correlation(
@@ -60,30 +63,63 @@ def average_cross_correlation(
     Assumes the residuals of each pair are standardized by that pair's own mean and
     (population) standard deviation. Complexity O(N·L1 + D); no N×N matrix is formed.
     """
-    e = np.asarray(residuals, dtype=float)
-    days = np.asarray(calendar_day)
-    if e.shape != days.shape or e.ndim != 2:
-        raise ValueError(f"residuals {e.shape} and calendar_day {days.shape} must be equal 2-D")
-    valid = np.isfinite(e)
-    count = valid.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, e, 0.0).sum(axis=1) / count
-        centred = np.where(valid, e - mean[:, None], 0.0)
-        scale = np.sqrt((centred**2).sum(axis=1) / count)
-    usable = (count >= min_obs) & (scale > 0)
-    if int(usable.sum()) < 2:
-        return float("nan")
-    keep = valid & usable[:, None]
-    u = centred[keep] / np.broadcast_to(scale[:, None], e.shape)[keep]
-    flat_days = days[keep].astype(np.int64)
-    span = int(flat_days.max() - flat_days.min()) + 1
-    if span <= 4 * flat_days.size + 1_000_000:
-        index = flat_days - flat_days.min()  # direct bucket per calendar day, no sort
-    else:
-        _, index = np.unique(flat_days, return_inverse=True)
-    day_sum = np.bincount(index, weights=u)
-    day_sq = np.bincount(index, weights=u * u)
-    numerator = float(np.sum(day_sum**2 - day_sq))
-    t_i = count[usable].astype(float)
-    denominator = float(np.sqrt(t_i).sum() ** 2 - t_i.sum())
-    return numerator / denominator
+    parts = CalendarResiduals(residuals, calendar_day, min_obs=min_obs)
+    return parts.rbar(np.ones(parts.count.shape, dtype=bool))
+
+
+class CalendarResiduals:
+    """The standardized residuals :math:`u_{id}` of :func:`average_cross_correlation` by
+    calendar day, as a sparse (N, D) matrix, so that :math:`\\bar r` of any subset of the
+    pairs (a group, the usable pairs of a window) costs one sparse product, O(N·L1 + D).
+
+    Building costs O(N·L1) time and memory (plus a sort of the days if their span is huge).
+
+    Parameters
+    ----------
+    residuals, calendar_day, min_obs
+        As in :func:`average_cross_correlation`.
+    """
+
+    def __init__(self, residuals: np.ndarray, calendar_day: np.ndarray, *, min_obs: int = 3) -> None:
+        e = np.asarray(residuals, dtype=float)
+        days = np.asarray(calendar_day)
+        if e.shape != days.shape or e.ndim != 2:
+            raise ValueError(f"residuals {e.shape} and calendar_day {days.shape} must be equal 2-D")
+        valid = np.isfinite(e)
+        count = valid.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(valid, e, 0.0).sum(axis=1) / count
+            centred = np.where(valid, e - mean[:, None], 0.0)
+            scale = np.sqrt((centred**2).sum(axis=1) / count)
+            self.usable = (count >= min_obs) & (scale > 0)
+            keep = valid & self.usable[:, None]
+            standardized = np.where(keep, centred / scale[:, None], 0.0)
+        self.count = count
+        flat_days = days[keep].astype(np.int64)
+        if flat_days.size == 0:
+            index, n_buckets = flat_days, 1
+        else:
+            span = int(flat_days.max() - flat_days.min()) + 1
+            if span <= 4 * flat_days.size + 1_000_000:
+                index, n_buckets = flat_days - flat_days.min(), span  # one bucket per day, no sort
+            else:
+                buckets, index = np.unique(flat_days, return_inverse=True)
+                n_buckets = len(buckets)
+        pointers = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
+        u = standardized[keep]
+        shape = (e.shape[0], n_buckets)
+        self.matrix = sparse.csr_array((u, index.reshape(-1), pointers), shape=shape)
+        self.squares = sparse.csr_array((u * u, index.reshape(-1), pointers), shape=shape)
+
+    def rbar(self, rows: np.ndarray) -> float:
+        """:math:`\\bar r` of the pairs ``rows`` ((N,) bool); NaN with fewer than two usable."""
+        use = rows & self.usable
+        if int(use.sum()) < 2:
+            return float("nan")
+        weight = use.astype(float)
+        day_sum = self.matrix.T @ weight  # S_d
+        day_square = self.squares.T @ weight  # Q_d
+        numerator = float(np.sum(day_sum**2 - day_square))  # a day with one pair adds exactly 0
+        t_i = self.count[use].astype(float)
+        denominator = float(np.sqrt(t_i).sum() ** 2 - t_i.sum())
+        return numerator / denominator

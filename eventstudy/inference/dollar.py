@@ -72,14 +72,26 @@ def dollar_abnormal_value_test(
             empty_result("dollar_abnormal_value", REF_DOLLAR),
             empty_result("dollar_z", REF_DOLLAR),
         )
-    d = np.asarray(dollar_car, dtype=float)
-    res = np.atleast_2d(np.asarray(dollar_residuals, dtype=float))
-    valid = np.isfinite(res)
+    variance, days = dollar_residual_variance(np.atleast_2d(np.asarray(dollar_residuals, dtype=float)))
+    return _dollar_test(np.asarray(dollar_car, dtype=float), variance, days, length, alternative=alternative)
+
+
+def dollar_residual_variance(dollar_residuals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) :math:`s_{D,i}^2` (divisor :math:`m_i - 1`) and :math:`m_i` of each pair's dollar
+    residuals (NaN variance with fewer than two). Cost O(N·L1)."""
+    valid = np.isfinite(dollar_residuals)
     m = valid.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, res, 0.0).sum(axis=1) / m
-        var = np.where(valid, res - mean[:, None], 0.0) ** 2
+        mean = np.where(valid, dollar_residuals, 0.0).sum(axis=1) / m
+        var = np.where(valid, dollar_residuals - mean[:, None], 0.0) ** 2
         var = var.sum(axis=1) / (m - 1)
+    return var, m
+
+
+def _dollar_test(
+    d: np.ndarray, var: np.ndarray, m: np.ndarray, length: int, *, alternative: Alternative
+) -> tuple[TestResult, TestResult]:
+    """:func:`dollar_abnormal_value_test` from :func:`dollar_residual_variance`'s output."""
     ok = np.isfinite(d) & (m >= 2) & np.isfinite(var) & (var > 0)
     n = int(ok.sum())
     if n < 1 or length < 1:

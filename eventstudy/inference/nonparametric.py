@@ -119,15 +119,32 @@ def generalized_sign_test(
     _choice("p_hat", p_hat, ("firm", "pooled"))
     c = np.asarray(car, dtype=float)
     est = np.atleast_2d(np.asarray(ar_estimation, dtype=float))
-    ok = np.isfinite(c)
-    c, est = c[ok], est[ok]
-    valid = np.isfinite(est)
-    counts = valid.sum(axis=1)
+    positive, counts = estimation_signs(est)
+    return _generalized_sign(c, positive, counts, p_hat=p_hat, alternative=alternative)
+
+
+def estimation_signs(ar_estimation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) number of positive and of valid estimation residuals of each pair. Cost O(N·L1)."""
+    valid = np.isfinite(ar_estimation)
+    positive = (np.where(valid, ar_estimation, 0.0) > 0).sum(axis=1)
+    return positive, valid.sum(axis=1)
+
+
+def _generalized_sign(
+    car: np.ndarray,
+    positive: np.ndarray,
+    counts: np.ndarray,
+    *,
+    p_hat: PHat = "firm",
+    alternative: Alternative = "two-sided",
+) -> TestResult:
+    """:func:`generalized_sign_test` from the per-pair sign counts of :func:`estimation_signs`."""
+    ok = np.isfinite(car)
+    c, positive, counts = car[ok], positive[ok], counts[ok]
     has = counts > 0
     n = c.size
     if n < 1 or not has.any():
         return empty_result("generalized_sign_z", REF_GSIGN, n)
-    positive = (np.where(valid, est, 0.0) > 0).sum(axis=1)
     if p_hat == "firm":
         share = float((positive[has] / counts[has]).mean())
     else:
@@ -139,40 +156,147 @@ def generalized_sign_test(
     return result("generalized_sign_z", z, p_normal(z, alternative), n, REF_GSIGN)
 
 
-def _combined_sample_z(
-    scores: np.ndarray,
-    center: np.ndarray,
-    window_columns: np.ndarray,
-    *,
-    day_scaling: DayScaling,
-    variance_divisor: Divisor,
-    missing: Missing,
-    centering: Centering,
-) -> tuple[float, int]:
-    """Cowan/Corrado Z of centred scores on the combined sample (see the module docstring)."""
-    valid = np.isfinite(scores)
-    t_i = valid.sum(axis=1)
-    rows = t_i > 0
-    scores, valid, center, t_i = scores[rows], valid[rows], center[rows], t_i[rows]
-    n_t = valid.sum(axis=0)
-    n_window = int(valid[:, window_columns].any(axis=1).sum())
-    if n_window < 1 or np.any(n_t[window_columns] == 0):
-        return float("nan"), n_window
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if centering == "firm":
-            centred = np.where(valid, scores - center[:, None], 0.0)
-            day_mean = centred.sum(axis=0) / n_t
-        else:
-            day_mean = np.where(valid, scores, 0.0).sum(axis=0) / n_t - center.mean()
-        day_sum = day_mean * (n_t if missing == "sum" else scores.shape[0])
-        day_stat = day_sum / (n_t if day_scaling == "mean" else np.sqrt(n_t))
-    has = n_t > 0
-    divisor = float(has.sum()) if variance_divisor == "days" else float(t_i.mean())
-    s = np.sqrt(np.sum(day_stat[has] ** 2) / divisor)
-    length = int(np.count_nonzero(window_columns))
-    if not s > 0:
-        return float("nan"), n_window
-    return float(day_stat[window_columns].sum() / (np.sqrt(length) * s)), n_window
+def row_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Average ranks along each row, NaN omitted (``scipy.stats.rankdata(values, axis=1,
+    nan_policy="omit")``), with the sorted rows and their counts of non-NaN values.
+
+    Returns
+    -------
+    ranks, ordered, count
+        (N, L) 1-based ranks (ties share their average rank; NaN where ``values`` is NaN),
+        (N, L) each row sorted ascending with NaN last, and (N,) non-NaN values per row.
+
+    Notes
+    -----
+    One ``argsort`` per row and O(N·L) vectorised work for the ties: O(N·L log L).
+    """
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    n_cols = values.shape[1]
+    order = np.argsort(values, axis=1)
+    ordered = np.take_along_axis(values, order, axis=1)
+    position = np.broadcast_to(np.arange(n_cols), values.shape)
+    repeats = ordered[:, 1:] == ordered[:, :-1]  # NaN never equals NaN
+    if repeats.any():  # ties share the average of their positions
+        starts = np.ones(values.shape, dtype=bool)
+        starts[:, 1:] = ~repeats
+        first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+        ends = np.ones(values.shape, dtype=bool)
+        ends[:, :-1] = starts[:, 1:]
+        last = np.minimum.accumulate(np.where(ends, position, n_cols)[:, ::-1], axis=1)[:, ::-1]
+        average = (first + last) / 2.0 + 1.0
+    else:
+        average = position + 1.0
+    ranks = np.empty(values.shape)
+    np.put_along_axis(ranks, order, average, axis=1)
+    missing = np.isnan(values)
+    ranks[missing] = np.nan
+    return ranks, ordered, n_cols - missing.sum(axis=1)
+
+
+def row_medians(ordered: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """(N,) median of each row of :func:`row_ranks`' sorted rows (as ``numpy.nanmedian``; 0 if
+    a row is empty)."""
+    rows = np.arange(ordered.shape[0])
+    upper = np.minimum(count // 2, max(ordered.shape[1] - 1, 0))
+    lower = np.maximum(count - 1, 0) // 2
+    if ordered.shape[1] == 0:
+        return np.zeros(ordered.shape[0])
+    median = (ordered[rows, lower] + ordered[rows, upper]) / 2.0
+    return np.where(count > 0, median, 0.0)
+
+
+def column_sums(weight: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """:math:`\\sum_i w_i v_{it}` for each column t of the (N, T) ``values`` (single-threaded,
+    unlike a BLAS product, so a busy machine does not slow it down)."""
+    return np.einsum("i,it->t", weight, values)
+
+
+class DayScores:
+    """Scores of N pairs on the days of their combined samples, for the day statistics.
+
+    Holds the window-independent part of :func:`corrado_rank_test` and
+    :func:`corrado_zivney_sign_test`, so that several windows (and subsets of pairs) reuse it:
+    each statistic is then a few weighted column sums, O(N·T) with T the combined-sample days.
+
+    Parameters
+    ----------
+    scores
+        (N, T) scores, NaN where missing.
+    center
+        (N,) each pair's expected score.
+    """
+
+    def __init__(self, scores: np.ndarray, center: np.ndarray) -> None:
+        self.scores = scores
+        self.center = np.asarray(center, dtype=float)
+        valid = np.isfinite(scores)
+        self.valid = valid.astype(float)
+        self.count = valid.sum(axis=1)
+        self.centred = np.where(valid, scores - self.center[:, None], 0.0)
+
+    def z(
+        self,
+        rows: np.ndarray,
+        window_columns: np.ndarray,
+        *,
+        day_scaling: DayScaling = "sqrt",
+        variance_divisor: Divisor = "days",
+        missing: Missing = "sum",
+        centering: Centering = "firm",
+    ) -> tuple[float, int]:
+        """Cowan/Corrado Z of the pairs ``rows`` ((N,) bool) over ``window_columns`` ((T,) bool).
+
+        See the module docstring for the conventions. Returns (Z, pairs with data in the window).
+        """
+        use = rows & (self.count > 0)
+        weight = use.astype(float)
+        n_rows = float(weight.sum())
+        n_t = column_sums(weight, self.valid)
+        n_window = int((use & (self.valid[:, window_columns] > 0).any(axis=1)).sum())
+        if n_window < 1 or np.any(n_t[window_columns] == 0):
+            return float("nan"), n_window
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if centering == "firm":
+                day_mean = column_sums(weight, self.centred) / n_t
+            else:
+                scores = np.where(self.valid > 0, self.scores, 0.0)
+                day_mean = column_sums(weight, scores) / n_t - (weight @ self.center) / n_rows
+            day_sum = day_mean * (n_t if missing == "sum" else n_rows)
+            day_stat = day_sum / (n_t if day_scaling == "mean" else np.sqrt(n_t))
+        has = n_t > 0
+        divisor = float(has.sum()) if variance_divisor == "days" else float(weight @ self.count) / n_rows
+        s = np.sqrt(np.sum(day_stat[has] ** 2) / divisor)
+        length = int(np.count_nonzero(window_columns))
+        if not s > 0:
+            return float("nan"), n_window
+        return float(day_stat[window_columns].sum() / (np.sqrt(length) * s)), n_window
+
+
+def rank_scores(
+    combined: np.ndarray,
+    scores: Scores = "uniform",
+    ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> DayScores:
+    """:class:`DayScores` of the ranks of each pair's combined sample (Corrado 1989; Corrado &
+    Zivney 1992): uniform :math:`K_{it}/(T_i+1)` centred at 1/2, or raw :math:`K_{it}` centred
+    at :math:`(T_i+1)/2`. ``ranked`` is :func:`row_ranks` of ``combined`` if already computed.
+    Cost O(N·T log T)."""
+    ranks, _, _ = row_ranks(combined) if ranked is None else ranked
+    t_i = np.isfinite(combined).sum(axis=1).astype(float)
+    if scores == "uniform":
+        return DayScores(ranks / (t_i[:, None] + 1.0), np.full(t_i.shape, 0.5))
+    return DayScores(ranks, (t_i + 1.0) / 2.0)
+
+
+def sign_scores(
+    combined: np.ndarray, ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> DayScores:
+    """:class:`DayScores` of :math:`\\operatorname{sign}(A_{it} - \\operatorname{median}_i)` over
+    each pair's combined sample (Corrado & Zivney 1992), centred at 0. ``ranked`` as in
+    :func:`rank_scores`. Cost O(N·T log T)."""
+    _, ordered, count = row_ranks(combined) if ranked is None else ranked
+    median = row_medians(ordered, count)
+    return DayScores(np.sign(combined - median[:, None]), np.zeros(combined.shape[0]))
 
 
 def _combine(
@@ -241,15 +365,8 @@ def corrado_rank_test(
     _choice("missing", missing, ("sum", "rescale"))
     _choice("centering", centering, ("firm", "pooled"))
     full, columns = _combine(ar_estimation, ar_event, in_window)
-    ranks = stats.rankdata(full, axis=1, nan_policy="omit")
-    t_i = np.isfinite(full).sum(axis=1).astype(float)
-    if scores == "uniform":
-        values, center = ranks / (t_i[:, None] + 1.0), np.full(t_i.shape, 0.5)
-    else:
-        values, center = ranks, (t_i + 1.0) / 2.0
-    z, n = _combined_sample_z(
-        values,
-        center,
+    z, n = rank_scores(full, scores).z(
+        np.ones(full.shape[0], dtype=bool),
         columns,
         day_scaling=day_scaling,
         variance_divisor=variance_divisor,
@@ -287,14 +404,8 @@ def corrado_zivney_sign_test(
     _choice("variance_divisor", variance_divisor, ("days", "mean_observations"))
     _choice("missing", missing, ("sum", "rescale"))
     full, columns = _combine(ar_estimation, ar_event, in_window)
-    valid = np.isfinite(full)
-    has = valid.any(axis=1)
-    median = np.zeros(full.shape[0])
-    median[has] = np.nanmedian(full[has], axis=1)
-    signs = np.sign(full - median[:, None])
-    z, n = _combined_sample_z(
-        signs,
-        np.zeros(full.shape[0]),
+    z, n = sign_scores(full).z(
+        np.ones(full.shape[0], dtype=bool),
         columns,
         day_scaling="sqrt",
         variance_divisor=variance_divisor,
@@ -341,30 +452,72 @@ def grank_test(
         (N,) standardized CARs (``EventPanel.standardized_car``).
     """
     check_alternative(alternative)
-    est = np.atleast_2d(np.asarray(sar_estimation, dtype=float))
+    parts = GrankSample(np.atleast_2d(np.asarray(sar_estimation, dtype=float)))
     s = np.asarray(scar, dtype=float)
-    ok = np.isfinite(s)
-    n = int(ok.sum())
-    if n < 2:
-        return empty_result("grank_t", REF_GRANK, n)
-    spread = s[ok].std(ddof=1)
-    if not spread > 0:
-        return empty_result("grank_t", REF_GRANK, n)
-    gsar = np.concatenate([est[ok], (s[ok] / spread)[:, None]], axis=1)
-    ranks = stats.rankdata(gsar, axis=1, nan_policy="omit")
-    valid = np.isfinite(gsar)
-    t_i = valid.sum(axis=1)
-    u = np.where(valid, ranks / (t_i[:, None] + 1.0) - 0.5, 0.0)
-    n_t = valid.sum(axis=0)
-    has = n_t > 0
-    u_bar = u[:, has].sum(axis=0) / n_t[has]
-    days = int(has.sum())
-    s_u = np.sqrt(np.sum(n_t[has] / n * u_bar**2) / days)
-    z = u_bar[-1] / s_u
-    if days <= 2 or z * z >= days - 1:
-        return empty_result("grank_t", REF_GRANK, n)
-    t = z * np.sqrt((days - 2.0) / (days - 1.0 - z * z))
-    return result("grank_t", t, p_student(t, days - 2, alternative), n, REF_GRANK)
+    return parts.test(np.ones(s.shape, dtype=bool), s, alternative=alternative)
+
+
+class GrankSample:
+    """The window-independent part of :func:`grank_test`: each pair's ranked estimation SARs.
+
+    :meth:`test` then ranks a window's :math:`SCAR^*_i` into each pair's sorted estimation
+    sample by counting (no new sort), so every window costs O(N·L1) after the one
+    O(N·L1 log L1) ranking here. The ranks are exactly those of ``scipy.stats.rankdata`` on the
+    GSARs (average ranks for ties).
+
+    Parameters
+    ----------
+    sar_estimation
+        (N, L1) standardized estimation residuals :math:`e_{is}/\\hat\\sigma_i`, NaN = missing.
+    """
+
+    def __init__(self, sar_estimation: np.ndarray) -> None:
+        self.sar = sar_estimation
+        ranks, _, count = row_ranks(sar_estimation)
+        valid = np.isfinite(sar_estimation)
+        self.valid = valid.astype(float)
+        self.count = count
+        # With the event day, pair i has T_i = count_i + 1 GSARs; U = K/(T_i + 1) - 1/2 and the
+        # event day moves each estimation rank K0 by 1 (SCAR* below) or 1/2 (tied).
+        self.scale = 1.0 / (count + 2.0)
+        self.rank_part = np.where(valid, ranks, 0.0) * self.scale[:, None]
+
+    def test(
+        self, rows: np.ndarray, scar: np.ndarray, *, alternative: Alternative = "two-sided"
+    ) -> TestResult:
+        """GRANK t of the pairs ``rows`` ((N,) bool) with standardized CARs ``scar`` (N,)."""
+        ok = rows & np.isfinite(scar)
+        n = int(ok.sum())
+        if n < 2:
+            return empty_result("grank_t", REF_GRANK, n)
+        spread = scar[ok].std(ddof=1)
+        if not spread > 0:
+            return empty_result("grank_t", REF_GRANK, n)
+        star = np.where(ok, scar / spread, np.nan)
+        weight = ok.astype(float)
+        above = self.sar > star[:, None]  # False where either is NaN
+        tied = self.sar == star[:, None]
+        n_above = np.count_nonzero(above, axis=1)
+        n_tied = np.count_nonzero(tied, axis=1)
+        below = self.count - n_above - n_tied
+        scaled = weight * self.scale
+        n_t = column_sums(weight, self.valid)
+        u_sum = column_sums(weight, self.rank_part) + column_sums(scaled, above.astype(float))
+        if n_tied.any():
+            u_sum += 0.5 * column_sums(scaled, tied.astype(float))
+        u_sum -= 0.5 * n_t
+        u_event = (below + 1.0 + n_tied / 2.0) * self.scale - 0.5
+        n_t = np.append(n_t, n)
+        u_sum = np.append(u_sum, u_event[ok].sum())
+        has = n_t > 0
+        u_bar = u_sum[has] / n_t[has]
+        days = int(has.sum())
+        s_u = np.sqrt(np.sum(n_t[has] / n * u_bar**2) / days)
+        z = u_bar[-1] / s_u
+        if days <= 2 or z * z >= days - 1:
+            return empty_result("grank_t", REF_GRANK, n)
+        t = z * np.sqrt((days - 2.0) / (days - 1.0 - z * z))
+        return result("grank_t", t, p_student(t, days - 2, alternative), n, REF_GRANK)
 
 
 def wilcoxon_signed_rank_test(

@@ -116,7 +116,7 @@ class EventPanel:
             fractional = raw.size and not np.issubdtype(raw.dtype, np.integer)
             if fractional and (not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw))):
                 raise ValueError(f"{name} must hold integers")
-            set_(self, name, raw.astype(np.int64))
+            set_(self, name, raw.astype(np.int64, copy=False))
         set_(self, "firm", np.asarray(self.firm, dtype=object))
         for name in ("market_value_estimation", "market_value_event"):
             value = getattr(self, name)
