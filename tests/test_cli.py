@@ -83,6 +83,12 @@ def test_launch_study_writes_every_output_and_is_reproducible(launch_cache, tmp_
     orcl = car[(car.event_id == "oracle-openai-300b") & (car.window == "[0,0]")].iloc[0]
     assert f"{orcl.car:+.2%}" in report
     assert "Campbell, Lo & MacKinlay" in report
+    # launch.toml has a [backtest] table: `run` also trades the 25 listed parties, never the peers.
+    trades = pd.read_parquet(first / "trades.parquet")
+    assert len(trades) == 25 * 4
+    assert "peer" not in set(trades.role)
+    assert (first / "trades.parquet").read_bytes() == (second / "trades.parquet").read_bytes()
+    assert "## Backtest" in report
     manifest = (first / "manifest.json").read_text()
     assert hashlib.sha256((ROOT / "events.csv").read_bytes()).hexdigest() in manifest
 

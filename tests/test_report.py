@@ -275,10 +275,11 @@ def test_launch_report_has_every_figure(launch) -> None:
     expected = sorted(
         [f"car_{e}.png" for e in events.event_id.unique()]
         + ["caar_by_group.png", "money_loop.png", "peers_day0_heatmap.png", "value_vs_deal.png"]
+        + ["equity_curve.png"]  # launch.toml has a [backtest] table, so `run` runs the backtest
     )
-    assert names == expected and len(names) == 17
+    assert names == expected and len(names) == 18
     html = (launch / "report.html").read_text()
-    assert html.count('<img src="data:image/png;base64,') == 17
+    assert html.count('<img src="data:image/png;base64,') == 18
     assert 'src="figures/' not in html and "<link" not in html and "http" not in html.split("<body>")[1]
     markdown = (launch / "report.md").read_text()
     for name in names:
@@ -352,8 +353,10 @@ def test_manifest_records_how_to_reproduce(launch) -> None:
 def test_report_renders_again_from_a_copy_without_the_cache(launch, tmp_path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()
-    for name in [*(p.name for p in launch.glob("*.parquet")), "manifest.json"]:
+    for name in [*(p.name for p in launch.glob("*.parquet")), "manifest.json", "backtest.md"]:
         shutil.copy(launch / name, copy / name)
+    (copy / "figures").mkdir()
+    shutil.copy(launch / "figures" / "equity_curve.png", copy / "figures")  # the backtest's own figure
     render_report(copy)  # no cache, no study: the files alone
     for name in ["report.md", "report.html", *[f"figures/{p.name}" for p in (launch / "figures").iterdir()]]:
         assert (copy / name).read_bytes() == (launch / name).read_bytes(), name

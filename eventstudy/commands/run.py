@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventstudy.commands import add_cache_option, add_format_option
 from eventstudy.config import MODELS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from eventstudy.backtest.engine import BacktestResults
+    from eventstudy.config import StudyConfig
+    from eventstudy.store import PriceStore
 
 EPILOG = """\
 outputs (in --out, default reports/<study name>/; written all or nothing):
@@ -103,8 +111,24 @@ def run(args: argparse.Namespace) -> int:
             fetch_missing(store, [symbol], first, last, tickers_with_shares=shares)
         fetch_missing_french(store, french_files_for(config.model))
     results = run_study(events, store, config, events_path=args.events)
+    parties = events[events["role"] != PEER_ROLE]
+    backtest = _backtest(args, parties, store, config)  # computed before anything is written
     out = args.out or Path("reports") / config.name
-    save_study(results, out, store=store, events_path=args.events, peers=peers, formats=args.formats)
+    save_study(
+        results,
+        out,
+        store=store,
+        events_path=args.events,
+        peers=peers,
+        formats=args.formats,
+        report=backtest is None,
+    )
+    if backtest is not None:
+        from eventstudy.backtest.export import save_backtest
+        from eventstudy.report import render_report
+
+        save_backtest(backtest, out)
+        render_report(out)
     is_peer = results.car["role"] == PEER_ROLE
     counts = results.car.loc[~is_peer, "outcome"].value_counts().to_dict()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
@@ -116,3 +140,17 @@ def run(args: argparse.Namespace) -> int:
         line += f"; {int(len(results.events) - n_parties)} event-peer rows: {peer_summary}"
     print(line + ")")
     return 0
+
+
+def _backtest(
+    args: argparse.Namespace, events: pd.DataFrame, store: PriceStore, config: StudyConfig
+) -> BacktestResults | None:
+    """The backtest of the config's ``[backtest]`` table on the listed parties, or None without one."""
+    from eventstudy.config import read_toml
+
+    if args.config is None or "backtest" not in read_toml(args.config):
+        return None
+    from eventstudy.backtest.engine import run_backtest
+    from eventstudy.backtest.rules import load_backtest_config
+
+    return run_backtest(events, store, load_backtest_config(args.config), config, events_path=args.events)
