@@ -98,6 +98,10 @@ def other_event_days(
     return cover[codes[:, None], estimation_days] > 0
 
 
+MAX_LISTED = 5
+"""Events named per window in an overlap note; the rest are counted."""
+
+
 def overlap_notes(
     event_ids: Sequence[str],
     tickers: Sequence[str],
@@ -111,8 +115,10 @@ def overlap_notes(
     """The ``overlap`` text of each pair: other events of its ticker in its windows.
 
     Returns ``""`` or e.g. ``"estimation window contains deepseek-r1 (2025-01-27); event window
-    overlaps nvidia-intel-5b (2025-09-18)"``, followed by ``"; N estimation days in their
-    windows excluded"`` when ``excluded_days`` (P,) is given and positive. Events are listed in
+    overlaps nvidia-intel-5b (2025-09-18)"`` (at most :data:`MAX_LISTED` events are named per
+    window, then ``"and N more (M in all)"``, so a dense calendar keeps its notes short),
+    followed by ``"; N estimation days in their windows excluded"`` when ``excluded_days`` (P,)
+    is given and positive. Events are listed in
     day-0 order with their day 0; only pairs with ``is_event`` (default: all) are listed.
 
     Cost O(P log P) plus the length of the notes: the events of a ticker sorted by day 0 are
@@ -156,9 +162,12 @@ def overlap_notes(
     own = position[rows]
 
     def names(i: int, start: int, stop: int) -> str:
-        if start <= i < stop:
-            return ", ".join(labels[start:i] + labels[i + 1 : stop])
-        return ", ".join(labels[start:stop])
+        others = stop - start - (1 if start <= i < stop else 0)
+        if others <= 0:
+            return ""
+        shown = [j for j in range(start, min(stop, start + MAX_LISTED + 1)) if j != i][:MAX_LISTED]
+        text = ", ".join(labels[j] for j in shown)
+        return text if others <= MAX_LISTED else f"{text} and {others - MAX_LISTED} more ({others} in all)"
 
     for k, i in enumerate(rows.tolist()):
         parts = []

@@ -12,6 +12,7 @@ of it for ``eventstudy report DIR``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -38,6 +39,8 @@ BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.
 REPORT_FILES: tuple[str, ...] = ("report.md", "report.html")
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
+MAX_EVENTS_SHOWN = 40  # per-event figures, calendar rows and heat-map rows of a large study
+MAX_TABLE_ROWS = 1000  # rows of any one report table
 EXTRA_ROWS_OPEN = 30  # longer extra tables start collapsed
 # Number of estimated parameters of the built-in models, for manifests that do not record it.
 _MODEL_PARAMS = {"market": 2, "constant_mean": 1, "market_adjusted": 0}
@@ -273,16 +276,27 @@ def build_report(exports: Exports) -> Report:
             f"({int(main_rows['abnormal_value_usd'].notna().sum())} (event, party) rows with a market value)."
         )
 
+    # Per-event figures and the calendar show at most MAX_EVENTS_SHOWN events (the largest by
+    # absolute dollar value); long tables are cut at MAX_TABLE_ROWS rows. The exports hold all.
+    shown = _events_shown(parties, main)
+    if len(shown) < events["event_id"].nunique():
+        summary.append(
+            f"This is a large study: per-event figures and the calendar show the {len(shown)} events with "
+            f"the largest absolute abnormal dollar value over {main}, and tables at most "
+            f"{MAX_TABLE_ROWS:,} rows; the parquet exports hold everything."
+        )
+    events_shown = events[events["event_id"].isin(shown)]
+    ar_shown, car_shown = ar[ar["event_id"].isin(shown)], car[car["event_id"].isin(shown)]
     sections = [
-        _calendar_section(events, car),
+        _calendar_section(events_shown, car_shown),
         _by_party_section(parties, day0, main),
         _value_section(parties, day0, main),
     ]
     if loop is not None:
         sections.append(_loop_section(loop))
-    sections.append(_paths_section(events, ar, car, manifest))
+    sections.append(_paths_section(events_shown, ar_shown, car_shown, manifest))
     sections.append(_caar_section(events, ar))
-    sections.append(_heatmap_section(ar, car, day0, main))
+    sections.append(_heatmap_section(ar_shown, car_shown, day0, main))
     if _has_battery(exports):
         sections.append(_stats_section(exports.extra["stats.parquet"], day0, main))
     sections += _extra_sections(exports)
@@ -292,7 +306,38 @@ def build_report(exports: Exports) -> Report:
         sections.append(notes)
     sections.append(_methods_section(manifest, main))
     sections.append(_reproducibility_section(exports))
-    return Report(title, tuple(summary), tuple(sections))
+    return Report(title, tuple(summary), tuple(_cut(section) for section in sections))
+
+
+def _events_shown(parties: pd.DataFrame, main: str) -> list[str]:
+    """Every event id, or the :data:`MAX_EVENTS_SHOWN` with the largest absolute abnormal dollar
+    value of their parties over ``main`` (ties and missing values by file order), in file order."""
+    order = list(dict.fromkeys(parties["event_id"]))
+    if len(order) <= MAX_EVENTS_SHOWN:
+        return order
+    rows = parties[parties["window"] == main]
+    size = rows.groupby("event_id", sort=False)["abnormal_value_usd"].sum().abs().reindex(order).fillna(0.0)
+    ranked = size.reset_index(drop=True).sort_values(ascending=False, kind="stable")
+    keep = set(ranked.index[:MAX_EVENTS_SHOWN])
+    return [event_id for position, event_id in enumerate(order) if position in keep]
+
+
+def _cut(section: Section) -> Section:
+    """The section with every table cut at :data:`MAX_TABLE_ROWS` rows (the caption says so)."""
+    tables = []
+    for table in section.tables:
+        if len(table.rows) > MAX_TABLE_ROWS:
+            note = f"First {MAX_TABLE_ROWS:,} of {len(table.rows):,} rows; the parquet exports hold all."
+            caption = f"{table.caption} {note}".strip()
+            table = dataclasses.replace(table, rows=table.rows[:MAX_TABLE_ROWS], caption=caption)
+        tables.append(table)
+    bullets = section.bullets
+    if len(bullets) > MAX_TABLE_ROWS:
+        bullets = (
+            *bullets[:MAX_TABLE_ROWS],
+            f"… and {len(bullets) - MAX_TABLE_ROWS:,} more (car.parquet note)",
+        )
+    return dataclasses.replace(section, tables=tuple(tables), bullets=bullets)
 
 
 def _calendar_section(events: pd.DataFrame, car: pd.DataFrame) -> Section:

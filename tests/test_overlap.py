@@ -203,3 +203,24 @@ def test_overlap_notes_text() -> None:
         "11 estimation days in their windows excluded",
         "",
     ]
+
+
+def test_dense_calendar_names_at_most_five_events_per_window() -> None:
+    from eventstudy.overlap import MAX_LISTED, overlap_notes
+
+    # One ticker with an event every day for 300 days: pair 299's estimation window [-260,-11]
+    # relative to day 0 meets the event spans [-5,+5] of the days 299-265 .. 299-6, 260 events.
+    n = 300
+    days = np.arange(n)
+    notes = overlap_notes(
+        [f"e{i}" for i in range(n)],
+        ["NVDA"] * n,
+        days,
+        pd.bdate_range("2024-01-01", periods=n),
+        (-260, -11),
+        (-5, 5),
+    )
+    estimation, event = notes[-1].split("; ")
+    assert estimation.count("(20") == MAX_LISTED == 5
+    assert estimation.endswith(f"and {260 - 5} more (260 in all)")
+    assert event.startswith("event window overlaps e289") and event.endswith("and 5 more (10 in all)")
