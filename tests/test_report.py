@@ -446,3 +446,20 @@ def test_report_shows_the_cross_event_battery(launch) -> None:
     )
     assert line in markdown
     assert "## Table stats.parquet" not in markdown
+
+
+def test_large_study_shows_the_largest_events_and_cuts_long_tables() -> None:
+    from eventstudy.report import MAX_EVENTS_SHOWN, MAX_TABLE_ROWS, Cell, Section, Table, _cut, _events_shown
+
+    values = [(-1) ** i * float(i) for i in range(50)]
+    parties = pd.DataFrame(
+        {"event_id": [f"e{i}" for i in range(50)], "window": "[-1,+1]", "abnormal_value_usd": values}
+    )
+    shown = _events_shown(parties, "[-1,+1]")
+    assert len(shown) == MAX_EVENTS_SHOWN == 40
+    assert shown == [f"e{i}" for i in range(10, 50)]  # |value| = i: the ten smallest are left out
+    assert _events_shown(parties.head(12), "[-1,+1]") == [f"e{i}" for i in range(12)]
+    rows = tuple((Cell(str(i)),) for i in range(1500))
+    cut = _cut(Section("s", "S", tables=(Table("t", ("x",), "l", rows, caption="All."),)))
+    assert len(cut.tables[0].rows) == MAX_TABLE_ROWS == 1000
+    assert cut.tables[0].caption == "All. First 1,000 of 1,500 rows; the parquet exports hold all."
