@@ -25,7 +25,7 @@ with :math:`L = \\tau_2 - \\tau_1 + 1`. Under normal i.i.d. disturbances
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 
 def abnormal_returns(
@@ -53,6 +53,36 @@ def abnormal_returns(
     return expected, returns - expected
 
 
+def quadratic_forms(vectors: np.ndarray, matrices: np.ndarray) -> np.ndarray:
+    """:math:`v'Mv` for every vector ``vectors[p, ...]`` and its pair's matrix ``matrices[p]``.
+
+    Parameters
+    ----------
+    vectors
+        (P, k) or (P, L, k).
+    matrices
+        (P, k, k).
+
+    Returns
+    -------
+    numpy.ndarray
+        (P,) or (P, L): :math:`\\sum_{a}\\sum_{b} (v_a M_{ab}) v_b`, summed from 0 in the order
+        (a, b) = (0, 0), (0, 1), ..., exactly the numbers of ``numpy.einsum("plk,pkj,plj->pl",
+        ...)`` (and of ``"pk,pkj,pj->p"``) at about a quarter of its time for small k: k² passes
+        over the (P, L) result instead of einsum's generic three-operand loop. Cost O(P·L·k²).
+    """
+    k = vectors.shape[-1]
+    out = np.zeros(vectors.shape[:-1])
+    broadcast = (slice(None),) + (None,) * (vectors.ndim - 2)
+    with np.errstate(invalid="ignore", over="ignore"):  # as quiet as einsum on inf and NaN
+        for a in range(k):
+            for b in range(k):
+                term = vectors[..., a] * matrices[(*broadcast, a, b)]
+                term *= vectors[..., b]
+                out += term
+    return out
+
+
 def car_variance(
     sigma: np.ndarray, xtx_inv: np.ndarray, regressors: np.ndarray, in_window: np.ndarray
 ) -> np.ndarray:
@@ -71,7 +101,7 @@ def car_variance(
     """
     length = int(np.count_nonzero(in_window))
     summed = regressors[:, in_window, :].sum(axis=1)
-    quadratic = np.einsum("pk,pkj,pj->p", summed, xtx_inv, summed)
+    quadratic = quadratic_forms(summed, xtx_inv)
     return sigma**2 * (length + quadratic)
 
 
@@ -83,7 +113,7 @@ def running_car_variance(sigma: np.ndarray, xtx_inv: np.ndarray, regressors: np.
     mask of columns 0..j, in one O(P·L·k²) pass instead of L.
     """
     summed = np.cumsum(regressors, axis=1)
-    quadratic = np.einsum("plk,pkj,plj->pl", summed, xtx_inv, summed)
+    quadratic = quadratic_forms(summed, xtx_inv)
     return sigma[:, None] ** 2 * (np.arange(1, regressors.shape[1] + 1) + quadratic)
 
 
@@ -92,4 +122,6 @@ def car_t_test(car: np.ndarray, variance: np.ndarray, dof: np.ndarray) -> tuple[
     with np.errstate(invalid="ignore", divide="ignore"):
         t = car / np.sqrt(variance)
     dof = np.where(dof > 0, dof, np.nan)
-    return t, 2.0 * stats.t.sf(np.abs(t), dof)
+    # stats.t.sf(x, dof) is special.stdtr(dof, -x) (NaN for a NaN dof or x), without the
+    # per-call argument checks of scipy.stats.
+    return t, 2.0 * special.stdtr(dof, -np.abs(t))

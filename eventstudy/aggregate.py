@@ -27,12 +27,19 @@ def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> Ev
     panel = results.panel
     tickers = results.events["ticker"].to_numpy(object)
     columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
-    close = np.vstack([panel.close, np.full((1, panel.close.shape[1]), np.nan)])
-    prev_days = np.where(results.estimation_days >= 1, results.estimation_days - 1, -1)
-    # shares_on for every pair and estimation day at once (same as-of rule, one gather).
-    share_table = ShareCountTable.build(shares, panel.calendar.to_numpy("datetime64[ns]"))
-    share_counts = share_table.counts(tickers, prev_days)
-    market_value_estimation = close[prev_days, columns[:, None]] * share_counts
+    # Market value on the session before each estimation day: close x shares_on (the same as-of
+    # rule), tabulated once per symbol and calendar day with an all-NaN day on either side, then
+    # one gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e
+    # (e = 0 reads the NaN before the calendar, e = -1 the NaN after the previous symbol's days).
+    calendar = panel.calendar.to_numpy("datetime64[ns]")
+    share_table = results.share_table  # the table ``estimate`` built, when ``shares`` is the same
+    if share_table is None or not share_table.built_from(shares, calendar):
+        share_table = ShareCountTable.build(shares, calendar)
+    n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
+    value_by_day = np.full((n_symbols, n_days + 2), np.nan)
+    np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
+    positions = columns[:, None] * (n_days + 2) + results.estimation_days
+    market_value_estimation = value_by_day.reshape(-1).take(positions)
     n_pairs = len(results.events)
     return EventPanel(
         ar_estimation=fit.residuals,

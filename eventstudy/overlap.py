@@ -143,7 +143,7 @@ def overlap_notes(
     id_rank = np.unique(np.asarray(event_ids, dtype=str), return_inverse=True)[1].reshape(-1)
     listed = listed[np.lexsort((listed, id_rank[listed], day0[listed], codes[listed]))]
     dates = pd.DatetimeIndex(day0_dates).to_numpy("datetime64[D]").astype(str)
-    labels = [f"{event_ids[j]} ({dates[j]})" for j in listed.tolist()]
+    labels = np.array(event_ids, dtype=object)[listed] + " (" + dates[listed].astype(object) + ")"
     # Span of j [d_j + s1, d_j + s2] meets [d_i + a, d_i + b] iff d_i + a - s2 <= d_j <= d_i + b - s1.
     reach = int(max(abs(estimation_window[0]), abs(estimation_window[1]), abs(span[0]), abs(span[1])))
     offset = 2 * reach + 1
@@ -161,23 +161,48 @@ def overlap_notes(
     position[listed] = np.arange(len(listed))
     own = position[rows]
 
-    def names(i: int, start: int, stop: int) -> str:
-        others = stop - start - (1 if start <= i < stop else 0)
-        if others <= 0:
-            return ""
-        shown = [j for j in range(start, min(stop, start + MAX_LISTED + 1)) if j != i][:MAX_LISTED]
-        text = ", ".join(labels[j] for j in shown)
-        return text if others <= MAX_LISTED else f"{text} and {others - MAX_LISTED} more ({others} in all)"
+    # The notes are assembled column-wise over the noted rows (object-array concatenation), not
+    # pair by pair: the events start..stop-1 other than the pair itself, the first MAX_LISTED named.
+    label_of = np.append(labels, np.array([""], dtype=object))  # position len(labels): no event
 
-    for k, i in enumerate(rows.tolist()):
-        parts = []
-        in_estimation = names(int(own[k]), int(est_from[k]), int(est_to[k]))
-        if in_estimation:
-            parts.append("estimation window contains " + in_estimation)
-        in_event = names(int(own[k]), int(evt_from[k]), int(evt_to[k]))
-        if in_event:
-            parts.append("event window overlaps " + in_event)
-        if excluded_days is not None and excluded_days[i] > 0:
-            parts.append(f"{int(excluded_days[i])} estimation days in their windows excluded")
-        notes[i] = "; ".join(parts)
-    return notes
+    def names(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        inside = (own >= start) & (own < stop)  # the pair's own event is in the run
+        others = stop - start - inside
+        text = np.full(len(rows), "", dtype=object)
+        for slot in range(MAX_LISTED):
+            shown = slot < others
+            if not shown.any():
+                break
+            index = start + slot
+            index += inside & (index >= own)  # skip the pair's own event
+            piece = label_of[np.where(shown, index, len(labels))]
+            text[shown] = (text[shown] + ", " + piece[shown]) if slot else piece[shown]
+        more = others > MAX_LISTED
+        if more.any():
+            extra, total = (others[more] - MAX_LISTED).astype(str), others[more].astype(str)
+            text[more] = (
+                text[more] + " and " + extra.astype(object) + " more (" + total.astype(object) + " in all)"
+            )
+        return text
+
+    def append(note: np.ndarray, prefix: str, part: np.ndarray) -> np.ndarray:
+        has = part != ""
+        part = np.where(has, prefix + part, "")
+        return np.where(note == "", part, np.where(has, note + "; " + part, note))
+
+    note = append(
+        np.full(len(rows), "", dtype=object), "estimation window contains ", names(est_from, est_to)
+    )
+    note = append(note, "event window overlaps ", names(evt_from, evt_to))
+    if excluded_days is not None:
+        days_out = np.asarray(excluded_days)[rows]
+        excluded_text = np.full(len(rows), "", dtype=object)
+        some = days_out > 0
+        excluded_text[some] = (
+            days_out[some].astype(np.int64).astype(str).astype(object)
+            + " estimation days in their windows excluded"
+        )
+        note = append(note, "", excluded_text)
+    noted_notes = np.array(notes, dtype=object)
+    noted_notes[rows] = note
+    return noted_notes.tolist()

@@ -12,8 +12,8 @@ estimated carry an ``outcome`` other than ``ok`` and a ``note`` saying why.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +174,9 @@ class StudyResults:
         (P, L2, k) model regressors on the event days.
     market_value_prev
         (P, L2) market value on the session before each event day (NaN where unknown).
+    share_table
+        The share counts ``shares`` of :func:`estimate` indexed on the panel's calendar, or None;
+        :func:`eventstudy.aggregate.event_panel` reuses it when given the same frames.
     """
 
     config: StudyConfig
@@ -189,6 +192,7 @@ class StudyResults:
     abnormal: np.ndarray
     x_event: np.ndarray
     market_value_prev: np.ndarray
+    share_table: ShareCountTable | None = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-window results (``car.parquet``)."""
@@ -321,7 +325,10 @@ def estimate(
     market = _pad(panel.returns_of(config.market))
     close = _pad(panel.close)
 
-    y_est = returns[est_days, columns[:, None]] - offset[est_days]
+    returns_by_column = _by_column(returns)
+    y_est = _gather_pairs(returns_by_column, est_days, columns)
+    if design.offset.any() or np.signbit(design.offset).any():  # y - (+0.0) is y: skip a zero offset
+        y_est -= offset[est_days]
     codes = np.unique(tickers.astype(str), return_inverse=True)[1].reshape(-1)
     is_event = events["role"].to_numpy(object) != PEER_ROLE  # a peer row is not the ticker's event
     excluded = None
@@ -339,8 +346,8 @@ def estimate(
     )
     fit = model_fit.batch
     overlaps = overlap_notes(
-        list(events["event_id"]),
-        list(tickers),
+        events["event_id"].to_numpy(object).tolist(),  # list(series) iterates slowly on arrow strings
+        tickers.tolist(),
         day0_index,
         day_zero.date,
         config.estimation_window,
@@ -349,7 +356,8 @@ def estimate(
         is_event,
     )
     x_event = regressors[evt_days]
-    event_returns = returns[evt_days, columns[:, None]]
+    event_returns = _gather_pairs(returns_by_column, evt_days, columns)
+    del returns_by_column
     expected, abnormal = abnormal_returns(event_returns, offset[evt_days], x_event, fit.coef)
 
     calendar = np.append(panel.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
@@ -360,8 +368,19 @@ def estimate(
     lookup = share_table.at(share_rows)
     market_value_prev = close[prev_days, columns[:, None]] * lookup.shares
 
+    # The per-pair text columns shared by both tables, converted to pandas text once.
+    pair_text = {name: _text(events[name].to_numpy(object)) for name in ("event_id", "ticker", "role")}
     ar_frame = _ar_frame(
-        events, evt_taus, event_dates, event_returns, market[evt_days], expected, abnormal, fit, x_event
+        events,
+        evt_taus,
+        event_dates,
+        event_returns,
+        market[evt_days],
+        expected,
+        abnormal,
+        fit,
+        x_event,
+        pair_text,
     )
     car_frame = _car_frame(
         events,
@@ -380,6 +399,7 @@ def estimate(
         evt_days,
         event_dates,
         event_returns,
+        pair_text,
     )
     return StudyResults(
         config,
@@ -395,6 +415,7 @@ def estimate(
         abnormal,
         x_event,
         market_value_prev,
+        share_table,
     )
 
 
@@ -425,6 +446,26 @@ class _ShareFigures:
         return cls(lookup.shares, lookup.as_of, text[rows], not_cover[rows], stale[rows])
 
 
+def _by_column(values: np.ndarray) -> np.ndarray:
+    """(S, T) C-contiguous copy of a (T, S) panel array: each symbol's days are consecutive."""
+    return np.ascontiguousarray(values.T)
+
+
+def _gather_pairs(by_column: np.ndarray, days: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``values[days, columns[:, None]]`` for the (T, S) ``values`` whose :func:`_by_column` copy
+    is ``by_column``: (P, L) at calendar positions ``days`` (-1: the last row) of column
+    ``columns[p]``.
+
+    One ``take`` on the flattened (S, T) copy, so each pair reads consecutive memory instead of
+    one cache line per day (several times faster than fancy indexing the (T, S) array). A
+    position -1 lands on the last row of the previous column (of the last column for column 0),
+    which is the same all-NaN padding row as ``values[-1]``: the arrays passed here are
+    :func:`_pad`-ded.
+    """
+    n_days = by_column.shape[1]
+    return by_column.reshape(-1).take(columns[:, None] * n_days + days)
+
+
 def _gather_rows(values: np.ndarray, days: np.ndarray) -> np.ndarray:
     """``values[days]``: the (P, L, k) rows of a (T, k) array at (P, L) positions.
 
@@ -451,15 +492,16 @@ def _ar_frame(
     abnormal: np.ndarray,
     fit: BatchFit,
     x_event: np.ndarray,
+    pair_text: Mapping[str, ExtensionArray],
 ) -> pd.DataFrame:
     n_pairs, n_taus = abnormal.shape
     # s.e. of the CAR cumulated from the first event-span day to each tau (CLM 1997 variance).
     car_se = np.sqrt(running_car_variance(fit.sigma, fit.xtx_inv, x_event))
     frame = pd.DataFrame(
         {
-            "event_id": _text(events["event_id"].to_numpy(object), n_taus),
-            "ticker": _text(events["ticker"].to_numpy(object), n_taus),
-            "role": _text(events["role"].to_numpy(object), n_taus),
+            "event_id": _text(pair_text["event_id"], n_taus),
+            "ticker": _text(pair_text["ticker"], n_taus),
+            "role": _text(pair_text["role"], n_taus),
             "date": dates.ravel(),
             "tau": np.tile(taus, n_pairs).astype("int64"),
             "ret": returns.ravel(),
@@ -490,6 +532,7 @@ def _car_frame(
     event_days: np.ndarray,
     event_dates: np.ndarray,
     event_returns: np.ndarray,
+    pair_text: Mapping[str, ExtensionArray],
 ) -> pd.DataFrame:
     fit = model_fit.batch
     n_pairs = len(events)
@@ -554,9 +597,9 @@ def _car_frame(
 
     labels = np.array([window_label(w) for w in windows], dtype=object)
     frame = {
-        "event_id": _text(events["event_id"].to_numpy(object), n_windows),
-        "ticker": _text(tickers, n_windows),
-        "role": _text(events["role"].to_numpy(object), n_windows),
+        "event_id": _text(pair_text["event_id"], n_windows),
+        "ticker": _text(pair_text["ticker"], n_windows),
+        "role": _text(pair_text["role"], n_windows),
         "group": _text(events["group"].to_numpy(object), n_windows),
         "window": _text(labels, tile=n_pairs),
         "tau_start": np.tile(np.array([w[0] for w in windows], dtype=np.int64), n_pairs),
@@ -603,12 +646,15 @@ _CAR_WINDOW_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _text(values: np.ndarray, repeat: int = 1, *, tile: int = 1) -> ExtensionArray | np.ndarray:
+def _text(
+    values: np.ndarray | ExtensionArray, repeat: int = 1, *, tile: int = 1
+) -> ExtensionArray | np.ndarray:
     """A text column: pandas infers the values' type once, then the column is gathered.
 
     ``repeat`` repeats each value (one per pair -> one per (pair, day) or (pair, window)),
     ``tile`` repeats the whole sequence. The result is what ``pd.DataFrame`` would make of the
-    repeated object array, built from the distinct positions only.
+    repeated object array, built from the distinct positions only. ``values`` may be such a
+    column already (a pandas array is used as it is).
     """
     array = pd.Series(values).array
     if repeat == 1 and tile == 1:
@@ -628,19 +674,16 @@ def params_json(params: Mapping[str, np.ndarray], n_pairs: int) -> list[str]:
     names = list(params)
     if not names:
         return ["{}"] * n_pairs
-    keys = [json.dumps(n) for n in names]
+    # "{"key": %s, "key2": %s}" filled with each pair's value texts (a "%" in a key is escaped).
+    template = "{" + ", ".join(json.dumps(n).replace("%", "%%") + ": %s" for n in names) + "}"
     texts = []
-    for j, name in enumerate(names):
+    for name in names:
         column = np.asarray(params[name], dtype=float)
-        finite = np.isfinite(column)
-        prefix = ("{" if j == 0 else ", ") + keys[j] + ": "
-        texts.append(
-            [
-                prefix + (float.__repr__(v) if ok else "null")
-                for v, ok in zip(column.tolist(), finite.tolist(), strict=True)
-            ]
-        )
-    return ["".join(parts) + "}" for parts in zip(*texts, strict=True)]
+        text = list(map(float.__repr__, column.tolist()))
+        for i in np.flatnonzero(~np.isfinite(column)).tolist():
+            text[i] = "null"
+        texts.append(text)
+    return [template % values for values in zip(*texts, strict=True)]
 
 
 def _pair_outcomes(day_zero: DayZeros, fit: BatchFit, config: StudyConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -705,12 +748,23 @@ def _window_outcomes(
     return outcome, note
 
 
-def _append_note(notes: np.ndarray, mask: np.ndarray, part: str | np.ndarray) -> None:
-    """Append ``part`` to ``notes`` where ``mask`` ("; " between notes), in place."""
+def _append_note(
+    notes: np.ndarray, mask: np.ndarray, part: str | np.ndarray | Callable[[np.ndarray], np.ndarray]
+) -> None:
+    """Append ``part`` to ``notes`` where ``mask`` ("; " between notes), in place.
+
+    ``part`` is one text, an array of texts (one per pair) or a function of the row positions
+    that builds the texts of those rows only.
+    """
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         return
-    text = part if isinstance(part, str) else part[rows]
+    if isinstance(part, str):
+        text: str | np.ndarray = part
+    elif callable(part):
+        text = part(rows)
+    else:
+        text = part[rows]
     current = notes[rows]
     notes[rows] = np.where(current == "", text, current + "; " + text)
 
@@ -731,12 +785,21 @@ def _value_notes(
     complete = np.isfinite(market_value[:, in_window]).all(axis=1)
     no_value = ok & ~complete
     no_shares = no_value & np.isnan(figures.shares[:, in_window]).any(axis=1)
-    if no_shares.any():
-        day = prev_dates[:, first].astype(str).astype(object)
-        _append_note(
-            notes, no_shares, "no shares-outstanding figure for " + tickers + " dated on or before " + day
-        )
-    _append_note(notes, no_value & ~no_shares, "no close for " + tickers + " on a day before the window")
+    _append_note(
+        notes,
+        no_shares,
+        lambda rows: (
+            "no shares-outstanding figure for "
+            + tickers[rows]
+            + " dated on or before "
+            + prev_dates[rows, first].astype(str).astype(object)
+        ),
+    )
+    _append_note(
+        notes,
+        no_value & ~no_shares,
+        lambda rows: "no close for " + tickers[rows] + " on a day before the window",
+    )
     valued = ok & complete
     _append_note(
         notes,

@@ -15,7 +15,7 @@ the day would distort the value; none of the launch tickers split in 2025.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -94,10 +94,15 @@ class ShareCountTable:
         (C + 1, T + 1) row of the figure in effect for each ticker and calendar day (-1: none);
         the last column and the last row are all -1, so calendar position -1 (no day) and
         ticker code -1 (a ticker without figures) find nothing.
+    calendar
+        (T,) the calendar the table was built on.
+    sources
+        ``(ticker, frame)`` of the observations it was built from (see :meth:`built_from`).
 
     Notes
     -----
-    Building costs O(R log R + C·T) time and memory, a lookup O(P·L).
+    Building costs O(R log R + C·T) time and memory, a lookup O(P·L) (one ``take`` on the
+    flattened table).
     """
 
     tickers: tuple[str, ...]
@@ -105,6 +110,10 @@ class ShareCountTable:
     as_of: np.ndarray
     filing: np.ndarray
     in_effect: np.ndarray
+    calendar: np.ndarray = field(
+        default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
+    )
+    sources: tuple[tuple[str, pd.DataFrame], ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def build(cls, observations: Mapping[str, pd.DataFrame], calendar: np.ndarray) -> ShareCountTable:
@@ -141,7 +150,17 @@ class ShareCountTable:
         # gives the figure in effect on every later day.
         np.maximum.at(in_effect, (code[on_calendar], first_day[on_calendar]), np.flatnonzero(on_calendar))
         np.maximum.accumulate(in_effect[:, :n_days], axis=1, out=in_effect[:, :n_days])
-        return cls(tuple(names), shares, as_of, filing, in_effect)
+        sources = tuple(observations.items())
+        return cls(tuple(names), shares, as_of, filing, in_effect, calendar, sources)
+
+    def built_from(self, observations: Mapping[str, pd.DataFrame], calendar: np.ndarray) -> bool:
+        """True when :meth:`build` got exactly these frames (the same objects, by ticker) and
+        this calendar, so the table can be reused instead of built again."""
+        if len(observations) != len(self.sources):
+            return False
+        if any(observations.get(ticker) is not frame for ticker, frame in self.sources):
+            return False
+        return np.array_equal(np.asarray(calendar, dtype="datetime64[ns]"), self.calendar)
 
     def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.
@@ -149,7 +168,19 @@ class ShareCountTable:
         ``tickers`` is (P,); ``days`` (P, L) calendar positions, -1 for no day. -1 where none.
         """
         code = pd.Index(self.tickers, dtype=object).get_indexer(np.asarray(tickers, dtype=object))
-        return self.in_effect[code[:, None], np.asarray(days)]
+        code[code < 0] = len(self.tickers)  # a ticker without figures: the last row, all -1
+        # Flat positions: day -1 lands on the previous row's last column (for row 0, on the last
+        # element), which holds -1 like ``in_effect[code, -1]``: one take instead of fancy indexing.
+        width = self.in_effect.shape[1]
+        return self.in_effect.reshape(-1).take(code[:, None] * width + np.asarray(days))
+
+    def counts_by_day(self, tickers: np.ndarray) -> np.ndarray:
+        """(len(tickers), T) the share count in effect for each ticker on every calendar day
+        (NaN where none): :meth:`counts` of every day at once, O(len(tickers)·T)."""
+        code = pd.Index(self.tickers, dtype=object).get_indexer(np.asarray(tickers, dtype=object))
+        n_days = self.in_effect.shape[1] - 1
+        rows = self.in_effect[code, :n_days]  # code -1: the last row, all -1
+        return np.append(self.shares, np.nan).take(rows)
 
     def lookup(self, tickers: np.ndarray, days: np.ndarray) -> SharesLookup:
         """:func:`shares_on` for every pair and day at once: arrays shaped like ``days``."""
@@ -158,22 +189,13 @@ class ShareCountTable:
     def counts(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """Only the ``shares`` of :meth:`lookup` (no as-of dates or filing texts are gathered)."""
         rows = self.rows(tickers, days)
-        if len(self.shares) == 0:
-            return np.full(rows.shape, np.nan)
-        return np.where(rows >= 0, self.shares[np.where(rows >= 0, rows, 0)], np.nan)
+        return np.append(self.shares, np.nan).take(rows)  # row -1: the appended NaN
 
     def at(self, rows: np.ndarray) -> SharesLookup:
         """The figures of :meth:`rows` output ``rows`` (NaN, NaT and ``""`` where -1)."""
-        found = rows >= 0
-        if len(self.shares) == 0:
-            return SharesLookup(
-                np.full(rows.shape, np.nan),
-                np.full(rows.shape, np.datetime64("NaT"), "datetime64[ns]"),
-                np.full(rows.shape, "", object),
-            )
-        safe = np.where(found, rows, 0)
+        # Row -1 takes the appended "none" entry: NaN, NaT and "".
         return SharesLookup(
-            np.where(found, self.shares[safe], np.nan),
-            np.where(found, self.as_of[safe], np.datetime64("NaT")),
-            np.where(found, self.filing[safe], ""),
+            np.append(self.shares, np.nan).take(rows),
+            np.append(self.as_of, np.datetime64("NaT", "ns")).take(rows),
+            np.append(self.filing, np.array([""], dtype=object)).take(rows),
         )

@@ -61,7 +61,7 @@ def test_every_figure_loads_and_nothing_is_referenced(chromium, report) -> None:
     root = re.search(r"<html[^>]*>", dom).group(0)
     attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', root))
     expected = int(re.search(r'<meta name="eventstudy-figures" content="(\d+)">', dom).group(1))
-    assert expected == 17
+    assert expected == 18  # 13 CAR paths, CAAR, value vs deal, money loop, heat map, equity curve
     assert attributes["data-images"] == str(expected)
     assert attributes["data-images-ok"] == str(expected)  # every <img> has naturalWidth > 0
     assert attributes["data-images-broken"] == ""

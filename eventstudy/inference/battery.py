@@ -12,10 +12,15 @@ for the Kolari-Pynnönen adjustment. The whole battery costs O(N·L·log L + B·
 L = L1 + L2 days and B bootstrap draws; no N×N object is built.
 
 :func:`run_battery_windows` runs several windows of one panel and does the window-independent
-work once: the ranks and median signs of each pair's combined sample (one row sort), the ranked
-estimation SARs of GRANK, the calendar-day residual matrix of Kolari-Pynnönen's
-:math:`\\bar r`, the estimation sign counts and the dollar-residual variances. Each window then
-costs O(N·L + B·N): weighted column sums over the usable pairs, no re-sorting.
+work once: the ranks and median signs of each pair's combined sample (one row sort,
+:func:`~eventstudy.inference.nonparametric.sort_rows`), the ranked estimation SARs of GRANK
+(taken from that same sort: dividing a row by :math:`\\hat\\sigma_i > 0` keeps its order), the
+calendar-day residual matrix of Kolari-Pynnönen's :math:`\\bar r`, the estimation sign counts
+and the dollar-residual variances; and it draws the bootstrap resamples once for all windows
+(:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`, on a second thread for large
+panels). Each window then costs
+O(N·L + N log L1): weighted column sums over the usable pairs, no re-sorting; the bootstrap
+costs O(B·N) for the draws plus O(B·N·V) for V windows.
 
 Complexity of every row, N pairs, L1 estimation days, L2 event days, L = L1 + L2, W window days,
 B bootstrap draws, D calendar days spanned (all time; memory is O(N·L) throughout):
@@ -30,8 +35,8 @@ sign_z                                 O(N)
 wilcoxon_w                             O(N log N)
 generalized_sign_z                     O(N·L1)
 corrado_rank_z, corrado_zivney_sign_z  O(N·L log L) once (one sort per pair), then O(N·L) per window
-grank_t                                O(N·L1 log L1) once, then O(N·L1) per window
-bootstrap_t                            O(B·N)
+grank_t                                O(N·L1) once (from the same sort), then O(N·L1) per window
+bootstrap_t                            O(B·N) draws once, plus O(B·N) per window
 dollar_abnormal_value, dollar_z        O(N·L1)
 =====================================  =============================================================
 """
@@ -39,10 +44,11 @@ dollar_abnormal_value, dollar_z        O(N·L1)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .bootstrap import CaarBand, bootstrap_caar_band, bootstrap_t_test
+from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .correlation import CalendarResiduals
 from .dollar import REF_DOLLAR, _dollar_test, dollar_residual_variance
 from .nonparametric import (
@@ -50,13 +56,14 @@ from .nonparametric import (
     REF_MRANK,
     DayScores,
     GrankSample,
+    RowOrder,
     _generalized_sign,
     column_sums,
     estimation_signs,
     rank_scores,
-    row_ranks,
     sign_scores,
     sign_test,
+    sort_rows,
     wilcoxon_signed_rank_test,
 )
 from .panel import EventPanel, _nanmean
@@ -100,6 +107,11 @@ STATISTICS: tuple[str, ...] = (
 )
 """Names of the rows of :func:`run_battery`, in order."""
 
+_BOOTSTRAP_ROW = STATISTICS.index("bootstrap_t")
+_BACKGROUND_DRAWS = 1_000_000
+"""From this many bootstrap draws x pairs on, the bootstrap runs on a second thread while the
+other statistics are computed (below it, a thread is not worth its start-up)."""
+
 
 def usable_pairs(panel: EventPanel, tau_start: int, tau_end: int) -> np.ndarray:
     """(N,) bool: complete CAR over the window, :math:`\\hat\\sigma_i > 0` and :math:`M_i > k_i`."""
@@ -132,7 +144,9 @@ def run_battery(
     * ``sign_z``, ``generalized_sign_z`` (Cowan's firm-average :math:`\\hat p`),
       ``corrado_rank_z`` (uniform scores; ranks over estimation window + whole event window;
       Cowan cumulation), ``corrado_zivney_sign_z``, ``grank_t``, ``wilcoxon_w``;
-    * ``bootstrap_t`` (events resampled, ``bootstrap_draws`` draws, ``seed``);
+    * ``bootstrap_t`` (events resampled, ``bootstrap_draws`` draws, ``seed``; every pair of
+      the panel is resampled and the statistic uses the drawn pairs usable for the window, see
+      :func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`);
     * ``dollar_abnormal_value`` and ``dollar_z`` (NaN, n = 0 without market values).
 
     Parameters
@@ -177,14 +191,43 @@ def run_battery_windows(
     Returns one list of results per window, each exactly what :func:`run_battery` returns for
     that window. The ranks, signs, calendar-time residual matrix and per-pair sums that do not
     depend on the window are computed once (O(N·L log L)); each window then costs O(N·L + B·N).
+    The bootstrap resamples of the pairs are drawn once for all windows
+    (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`): a window's ``bootstrap_t``
+    depends only on the panel, the window and the seed, never on the other windows. From
+    ``_BACKGROUND_DRAWS`` pairs x draws on, the bootstrap runs on a second thread meanwhile
+    (same numbers: it only reads the CARs; on one core it simply takes its turn).
     """
     check_alternative(alternative)
     for tau_start, tau_end in windows:
         panel.window_mask(tau_start, tau_end)  # every window is valid before any work
-    shared = _WindowIndependent(panel)
-    return [
-        _window_battery(panel, shared, int(a), int(b), alternative, bootstrap_draws, seed) for a, b in windows
-    ]
+    cars = np.empty((panel.n_pairs, len(windows)))
+    usable = np.empty((panel.n_pairs, len(windows)), dtype=bool)
+    for k, (a, b) in enumerate(windows):
+        cars[:, k] = panel.car(int(a), int(b))
+        usable[:, k] = usable_pairs(panel, int(a), int(b))
+
+    def bootstrap() -> list[TestResult]:
+        return bootstrap_t_tests(cars, usable, draws=bootstrap_draws, seed=seed, alternative=alternative)
+
+    def windows_with(shared: _WindowIndependent) -> list[list[TestResult]]:
+        return [
+            _window_battery(panel, shared, int(a), int(b), alternative, cars[:, k], usable[:, k])
+            for k, (a, b) in enumerate(windows)
+        ]
+
+    if panel.n_pairs * bootstrap_draws < _BACKGROUND_DRAWS:
+        boot = bootstrap()
+        out = windows_with(_WindowIndependent(panel))
+    else:
+        # The bootstrap needs only the CARs: it runs on a second thread (numpy releases the GIL
+        # in its loops) while this one builds the shared parts and the windows' statistics.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(bootstrap)
+            out = windows_with(_WindowIndependent(panel))
+            boot = pending.result()
+    for k, rows in enumerate(out):
+        rows[_BOOTSTRAP_ROW] = boot[k]  # n = 0 and NaN when the window has no usable pair
+    return out
 
 
 class _WindowIndependent:
@@ -193,24 +236,49 @@ class _WindowIndependent:
     def __init__(self, panel: EventPanel) -> None:
         est = panel.ar_estimation
         combined = np.concatenate([est, panel.ar_event], axis=1)
-        ranked = row_ranks(combined)
-        self.ranks: DayScores = rank_scores(combined, "uniform", ranked)
-        self.signs: DayScores = sign_scores(combined, ranked)
-        self.grank = GrankSample(panel.standardized_residuals())
+        ranked = sort_rows(combined)
+        self.signs: DayScores = sign_scores(combined, ranked, overwrite=True)
+        self.ranks: DayScores = rank_scores(combined, "uniform", ranked, overwrite=True)
+        del combined
+        sar = panel.standardized_residuals()
+        self.grank = GrankSample(sar, _sar_ranks(ranked, sar, panel.sigma))
+        del ranked
         self.correlation = CalendarResiduals(est, panel.estimation_day)
         self.positive, self.est_count = estimation_signs(est)
         valid = np.isfinite(est)
         self.est_values = np.where(valid, est, 0.0)
-        self.est_valid = valid.astype(float)
+        self.est_valid = valid
+        self.est_day_count = valid.sum(axis=0)
         self.factor = panel.prediction_variance_factor()
         residuals = panel.dollar_residuals()
-        self.dollar = None if residuals is None else dollar_residual_variance(residuals)
+        self.dollar = None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
 
     def aar_estimation(self, rows: np.ndarray) -> np.ndarray:
         """(L1,) ``EventPanel.aar_estimation`` of the pairs ``rows`` (NaN on days without data)."""
         weight = rows.astype(float)
+        days = (self.est_day_count - self.est_valid[~rows].sum(axis=0)).astype(float)  # exact counts
         with np.errstate(invalid="ignore", divide="ignore"):
-            return column_sums(weight, self.est_values) / column_sums(weight, self.est_valid)
+            return column_sums(weight, self.est_values) / days
+
+
+def _sar_ranks(combined: RowOrder, sar: np.ndarray, sigma: np.ndarray) -> RowOrder:
+    """:func:`sort_rows` of the standardized residuals :math:`e_{is}/\\hat\\sigma_i` from the
+    order of the combined sample (its first L1 columns are :math:`e_{is}`): dividing by
+    :math:`\\hat\\sigma_i > 0` keeps each row's order, so no second sort is needed. Rows with
+    another :math:`\\hat\\sigma_i` (zero or NaN) are sorted directly. O(N·L1)."""
+    ranked = combined.leading_ranks(sar.shape[1], sar)
+    with np.errstate(invalid="ignore"):
+        other = np.flatnonzero(~(sigma > 0))
+    if other.size:
+        direct = sort_rows(sar[other])
+        shift = (other - np.arange(other.size)) * sar.shape[1]  # sub-array rows -> rows of sar
+        ranked.flat[other] = direct.flat + shift[:, None]
+        ranked.ranks[other] = direct.ranks
+        ranked.count[other] = direct.count
+        ranked.missing[other] = direct.missing
+        if ranked.sorted_values is not None:
+            ranked.sorted_values[other] = sar.reshape(-1).take(ranked.flat[other])
+    return ranked
 
 
 def _window_battery(
@@ -219,14 +287,16 @@ def _window_battery(
     tau_start: int,
     tau_end: int,
     alternative: Alternative,
-    bootstrap_draws: int,
-    seed: int | None,
+    all_cars: np.ndarray,
+    ok: np.ndarray,
 ) -> list[TestResult]:
+    """The battery of one window; ``all_cars`` (N,) is ``panel.car`` of the window and ``ok``
+    its :func:`usable_pairs`. The ``bootstrap_t`` row is a placeholder that
+    :func:`run_battery_windows` replaces (the bootstrap of every window is drawn at once)."""
     mask = panel.window_mask(tau_start, tau_end)
     length = int(mask.sum())
-    ok = usable_pairs(panel, tau_start, tau_end)
     n_pairs = int(ok.sum())
-    car = panel.car(tau_start, tau_end)[ok]
+    car = all_cars[ok]
     variance = panel.car_variance(tau_start, tau_end)[ok]
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = car / np.sqrt(variance)
@@ -259,7 +329,7 @@ def _window_battery(
         result("corrado_zivney_sign_z", sign_z, p_normal(sign_z, alternative), sign_n, REF_CSIGN),
         shared.grank.test(ok, scar_all, alternative=alternative),
         wilcoxon_signed_rank_test(car, alternative=alternative),
-        bootstrap_t_test(car, draws=bootstrap_draws, seed=seed, alternative=alternative),
+        empty_result("bootstrap_t", REF_BOOTSTRAP),  # placeholder, see the docstring
     ]
     if n_pairs == 0:
         out = [_no_pairs(item) for item in out]
@@ -328,9 +398,7 @@ def event_car_tests(
     )
 
 
-def event_ar_tests(
-    panel: EventPanel, *, alternative: Alternative = "two-sided"
-) -> EventTStatistics:
+def event_ar_tests(panel: EventPanel, *, alternative: Alternative = "two-sided") -> EventTStatistics:
     """(N, L2) per-pair daily AR t, variance :math:`\\sigma_i^2 C_{i\\tau}`, d.o.f. M - k."""
     variance = panel.sigma[:, None] ** 2 * panel.prediction_variance_factor()
     return event_t(panel.ar_event, variance, panel.dof, alternative=alternative)

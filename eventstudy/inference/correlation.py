@@ -36,9 +36,7 @@ import numpy as np
 from scipy import sparse
 
 
-def average_cross_correlation(
-    residuals: np.ndarray, calendar_day: np.ndarray, *, min_obs: int = 3
-) -> float:
+def average_cross_correlation(residuals: np.ndarray, calendar_day: np.ndarray, *, min_obs: int = 3) -> float:
     """Average pairwise correlation :math:`\\bar r` of residuals aligned in calendar time.
 
     Parameters
@@ -87,26 +85,32 @@ class CalendarResiduals:
             raise ValueError(f"residuals {e.shape} and calendar_day {days.shape} must be equal 2-D")
         valid = np.isfinite(e)
         count = valid.sum(axis=1)
+        invalid = ~valid
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(valid, e, 0.0).sum(axis=1) / count
-            centred = np.where(valid, e - mean[:, None], 0.0)
-            scale = np.sqrt((centred**2).sum(axis=1) / count)
+            centred = np.where(valid, e, 0.0)
+            mean = centred.sum(axis=1) / count
+            centred -= mean[:, None]
+            centred[invalid] = 0.0
+            scale = np.sqrt(np.square(centred).sum(axis=1) / count)
             self.usable = (count >= min_obs) & (scale > 0)
-            keep = valid & self.usable[:, None]
-            standardized = np.where(keep, centred / scale[:, None], 0.0)
+            keep = valid if self.usable.all() else valid & self.usable[:, None]
+            per_row = keep.sum(axis=1)
+            u = centred[keep]
+            u /= np.repeat(scale, per_row)
+        del centred
         self.count = count
-        flat_days = days[keep].astype(np.int64)
+        flat_days = days[keep].astype(np.int64, copy=False)
         if flat_days.size == 0:
             index, n_buckets = flat_days, 1
         else:
-            span = int(flat_days.max() - flat_days.min()) + 1
+            first_day = int(flat_days.min())
+            span = int(flat_days.max()) - first_day + 1
             if span <= 4 * flat_days.size + 1_000_000:
-                index, n_buckets = flat_days - flat_days.min(), span  # one bucket per day, no sort
+                index, n_buckets = flat_days - first_day, span  # one bucket per day, no sort
             else:
                 buckets, index = np.unique(flat_days, return_inverse=True)
                 n_buckets = len(buckets)
-        pointers = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
-        u = standardized[keep]
+        pointers = np.concatenate([[0], np.cumsum(per_row)])
         shape = (e.shape[0], n_buckets)
         self.matrix = sparse.csr_array((u, index.reshape(-1), pointers), shape=shape)
         self.squares = sparse.csr_array((u * u, index.reshape(-1), pointers), shape=shape)

@@ -76,15 +76,26 @@ def dollar_abnormal_value_test(
     return _dollar_test(np.asarray(dollar_car, dtype=float), variance, days, length, alternative=alternative)
 
 
-def dollar_residual_variance(dollar_residuals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def dollar_residual_variance(
+    dollar_residuals: np.ndarray, *, overwrite: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """(N,) :math:`s_{D,i}^2` (divisor :math:`m_i - 1`) and :math:`m_i` of each pair's dollar
-    residuals (NaN variance with fewer than two). Cost O(N·L1)."""
+    residuals (NaN variance with fewer than two). ``overwrite=True`` lets it use the (float,
+    C-contiguous) input as its work array. Cost O(N·L1) time, one (N, L1) work array."""
     valid = np.isfinite(dollar_residuals)
     m = valid.sum(axis=1)
+    invalid = ~valid
+    if overwrite and dollar_residuals.dtype == np.float64 and dollar_residuals.flags.c_contiguous:
+        work = dollar_residuals
+        work[invalid] = 0.0
+    else:
+        work = np.where(valid, dollar_residuals, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, dollar_residuals, 0.0).sum(axis=1) / m
-        var = np.where(valid, dollar_residuals - mean[:, None], 0.0) ** 2
-        var = var.sum(axis=1) / (m - 1)
+        mean = work.sum(axis=1) / m
+        work -= mean[:, None]
+        work[invalid] = 0.0
+        np.square(work, out=work)
+        var = work.sum(axis=1) / (m - 1)
     return var, m
 
 

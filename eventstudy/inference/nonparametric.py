@@ -126,8 +126,8 @@ def generalized_sign_test(
 def estimation_signs(ar_estimation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N,) number of positive and of valid estimation residuals of each pair. Cost O(N·L1)."""
     valid = np.isfinite(ar_estimation)
-    positive = (np.where(valid, ar_estimation, 0.0) > 0).sum(axis=1)
-    return positive, valid.sum(axis=1)
+    positive = np.count_nonzero(valid & (ar_estimation > 0), axis=1)  # +inf is not a valid residual
+    return positive, np.count_nonzero(valid, axis=1)
 
 
 def _generalized_sign(
@@ -156,6 +156,172 @@ def _generalized_sign(
     return result("generalized_sign_z", z, p_normal(z, alternative), n, REF_GSIGN)
 
 
+_KEY_MAX_BITS = 20
+"""Rows longer than 2**_KEY_MAX_BITS columns are sorted by ``argsort`` alone (see :func:`sort_rows`)."""
+
+
+class RowOrder:
+    """Each row of an (N, L) array sorted (NaN last), with its average ranks.
+
+    Attributes
+    ----------
+    flat
+        (N, L) int64 positions in the flattened (C-order) array of each row's values in
+        ascending order, NaN last: row i's column order is ``flat[i] - i * L``, an order that
+        ``numpy.argsort`` could give (ties in any order).
+    ranks
+        (N, L) 1-based average ranks (ties share the average of their positions; NaN where the
+        value is NaN), exactly ``scipy.stats.rankdata(values, axis=1, nan_policy="omit")``.
+    count
+        (N,) non-NaN values per row.
+    missing
+        (N, L) bool, where the value is NaN.
+    sorted_values
+        (N, L) each row's values in ascending order (NaN last) when they were gathered on the
+        way (:meth:`leading_ranks`), else None (:meth:`ordered` gathers them).
+
+    Built by :func:`sort_rows`.
+    """
+
+    def __init__(
+        self,
+        flat: np.ndarray,
+        ranks: np.ndarray,
+        count: np.ndarray,
+        missing: np.ndarray,
+        sorted_values: np.ndarray | None = None,
+    ) -> None:
+        self.flat = flat
+        self.ranks = ranks
+        self.count = count
+        self.missing = missing
+        self.sorted_values = sorted_values
+
+    def ordered(self, values: np.ndarray) -> np.ndarray:
+        """(N, L) each row of ``values`` (the array that was sorted) in ascending order."""
+        return np.ascontiguousarray(values).reshape(-1).take(self.flat)
+
+    def medians(self, values: np.ndarray) -> np.ndarray:
+        """(N,) :func:`row_medians` of ``values`` (the array that was sorted): two gathers per
+        row, no sorted copy."""
+        n_rows, n_cols = values.shape
+        if n_cols == 0:
+            return np.zeros(n_rows)
+        flat_values = np.ascontiguousarray(values).reshape(-1)
+        rows = np.arange(n_rows)
+        upper = np.minimum(self.count // 2, n_cols - 1)
+        lower = np.maximum(self.count - 1, 0) // 2
+        median = (flat_values[self.flat[rows, lower]] + flat_values[self.flat[rows, upper]]) / 2.0
+        return np.where(self.count > 0, median, 0.0)
+
+    def leading_ranks(self, columns: int, values: np.ndarray) -> RowOrder:
+        """The :class:`RowOrder` of ``values`` ((N, ``columns``)), an order-preserving transform
+        of the first ``columns`` columns of the sorted array, without sorting again.
+
+        ``values`` must be ``f(x)`` of the sorted array's first columns ``x`` with ``f``
+        non-decreasing on each row and NaN exactly where ``x`` is NaN (e.g. ``x / s_i`` with
+        :math:`s_i > 0`). Keeping the sorted array's order of those columns orders each row of
+        ``values``; ties that ``f`` creates are found by comparing neighbours, so the ranks are
+        exactly those of :func:`sort_rows` on ``values``. Cost O(N·L).
+        """
+        values = np.ascontiguousarray(values, dtype=float)
+        n_rows, n_cols = self.flat.shape
+        row = np.arange(n_rows, dtype=np.int64)
+        keep = self.flat < (row * n_cols + columns)[:, None]
+        flat = self.flat[keep].reshape(n_rows, columns)
+        flat -= (row * (n_cols - columns))[:, None]  # positions in the (N, columns) array
+        ordered = values.reshape(-1).take(flat)
+        return _rank_sorted(flat, ordered, np.isnan(values))
+
+
+def _average_ranks(ordered: np.ndarray) -> np.ndarray:
+    """(n, L) 1-based average rank of each position of rows sorted ascending, NaN last (ties,
+    equal neighbours, share the average of their positions; NaN never equals NaN)."""
+    n_cols = ordered.shape[1]
+    position = np.broadcast_to(np.arange(n_cols), ordered.shape)
+    repeats = ordered[:, 1:] == ordered[:, :-1]  # NaN never equals NaN
+    if not repeats.any():
+        return position + 1.0
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[:, 1:] = ~repeats
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    ends = np.ones(ordered.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    last = np.minimum.accumulate(np.where(ends, position, n_cols)[:, ::-1], axis=1)[:, ::-1]
+    return (first + last) / 2.0 + 1.0
+
+
+def _rank_sorted(flat: np.ndarray, ordered: np.ndarray, missing: np.ndarray) -> RowOrder:
+    """:class:`RowOrder` from each row's flat sort positions and its sorted values (average
+    ranks computed on the rows with ties only)."""
+    n_rows, n_cols = flat.shape
+    ranks = np.empty((n_rows, n_cols))
+    ranks_flat = ranks.reshape(-1)
+    ranks_flat[flat.reshape(-1)] = np.tile(np.arange(1.0, n_cols + 1.0), n_rows)
+    if n_cols > 1:
+        tied = np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1))
+        if tied.size:
+            ranks_flat[flat[tied].reshape(-1)] = _average_ranks(ordered[tied]).reshape(-1)
+    ranks[missing] = np.nan
+    return RowOrder(flat, ranks, n_cols - missing.sum(axis=1), missing, ordered)
+
+
+_MAGNITUDE = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+_NAN_KEY = np.int64(0x7FF8_0000_0000_0000)  # the keys of NaN start above every number's key
+
+
+def sort_rows(values: np.ndarray) -> RowOrder:
+    """Sort each row of ``values`` (NaN last) and rank it (average ranks for ties).
+
+    Method: each float is mapped to a 64-bit integer with the same order (the IEEE-754 bits,
+    negative numbers with their magnitude bits flipped; -0 as +0), its lowest
+    :math:`b = \\lceil\\log_2 L\\rceil` bits replaced by its column index, and every row of these
+    keys sorted (a plain integer sort, about twice as fast as ``argsort``); the column of each
+    sorted key is its low bits. Two keys that agree above the low bits (a tie, or two values
+    within :math:`2^{b}` units in the last place) could be out of order, so every row with such
+    a neighbour is sorted again by ``numpy.argsort`` with the exact values; every other row has
+    strictly increasing values, and its ranks are the positions. The result is therefore exactly
+    that of ``argsort`` plus the tie rule of :func:`row_ranks`.
+
+    Cost O(N·L log L) time, O(N·L) memory.
+    """
+    values = np.ascontiguousarray(np.atleast_2d(np.asarray(values, dtype=float)))
+    n_rows, n_cols = values.shape
+    missing = np.isnan(values)
+    offsets = (np.arange(n_rows, dtype=np.int64) * n_cols)[:, None]
+    bits = max(1, (n_cols - 1).bit_length())
+    if n_rows == 0 or n_cols == 0 or bits > _KEY_MAX_BITS:
+        flat = np.argsort(values, axis=1) + offsets
+        return _rank_sorted(flat, values.reshape(-1).take(flat), missing)
+    low = np.int64((1 << bits) - 1)
+    key = np.add(values, 0.0).view(np.int64)  # a new array; + 0.0 turns -0.0 into +0.0
+    work = np.right_shift(key, 63)  # -1 for negative floats, 0 otherwise
+    work &= _MAGNITUDE
+    key ^= work  # negative floats: magnitude bits flipped, so their order reverses
+    key &= ~low
+    # NaN: above +inf (0x7FF0...), each column its own key so NaNs never look like near-ties.
+    np.copyto(key, _NAN_KEY + (np.arange(n_cols, dtype=np.int64) << bits), where=missing)
+    key |= np.arange(n_cols, dtype=np.int64)
+    key.sort(axis=1)
+    flat = np.bitwise_and(key, low, out=work)  # the column of each sorted value
+    flat += offsets
+    key >>= bits
+    close = key[:, 1:] == key[:, :-1]
+    recheck = np.flatnonzero(close.any(axis=1))
+    del close
+    ranks = key.view(np.float64)  # the keys are no longer needed: their memory holds the ranks
+    ranks_flat = ranks.reshape(-1)
+    ranks_flat[flat.reshape(-1)] = np.tile(np.arange(1.0, n_cols + 1.0), n_rows)
+    if recheck.size:  # rows with ties or near-ties: argsort with the exact values
+        part = values[recheck]
+        part_flat = np.argsort(part, axis=1) + offsets[: recheck.size]
+        exact = _rank_sorted(part_flat, part.reshape(-1).take(part_flat), missing[recheck])
+        flat[recheck] = part_flat + (offsets[recheck] - offsets[: recheck.size])
+        ranks[recheck] = exact.ranks
+    ranks[missing] = np.nan
+    return RowOrder(flat, ranks, n_cols - missing.sum(axis=1), missing)
+
+
 def row_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Average ranks along each row, NaN omitted (``scipy.stats.rankdata(values, axis=1,
     nan_policy="omit")``), with the sorted rows and their counts of non-NaN values.
@@ -168,29 +334,12 @@ def row_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Notes
     -----
-    One ``argsort`` per row and O(N·L) vectorised work for the ties: O(N·L log L).
+    :func:`sort_rows` (one integer sort per row, ``argsort`` only for rows with ties) and
+    O(N·L) vectorised work for the ties: O(N·L log L).
     """
     values = np.atleast_2d(np.asarray(values, dtype=float))
-    n_cols = values.shape[1]
-    order = np.argsort(values, axis=1)
-    ordered = np.take_along_axis(values, order, axis=1)
-    position = np.broadcast_to(np.arange(n_cols), values.shape)
-    repeats = ordered[:, 1:] == ordered[:, :-1]  # NaN never equals NaN
-    if repeats.any():  # ties share the average of their positions
-        starts = np.ones(values.shape, dtype=bool)
-        starts[:, 1:] = ~repeats
-        first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
-        ends = np.ones(values.shape, dtype=bool)
-        ends[:, :-1] = starts[:, 1:]
-        last = np.minimum.accumulate(np.where(ends, position, n_cols)[:, ::-1], axis=1)[:, ::-1]
-        average = (first + last) / 2.0 + 1.0
-    else:
-        average = position + 1.0
-    ranks = np.empty(values.shape)
-    np.put_along_axis(ranks, order, average, axis=1)
-    missing = np.isnan(values)
-    ranks[missing] = np.nan
-    return ranks, ordered, n_cols - missing.sum(axis=1)
+    sorted_rows = sort_rows(values)
+    return sorted_rows.ranks, sorted_rows.ordered(values), sorted_rows.count
 
 
 def row_medians(ordered: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -224,15 +373,32 @@ class DayScores:
         (N, T) scores, NaN where missing.
     center
         (N,) each pair's expected score.
+    overwrite
+        Centre the scores in place in ``scores`` (a float C array the caller no longer needs);
+        the raw scores are then not kept, and only ``centering="firm"`` is available.
     """
 
-    def __init__(self, scores: np.ndarray, center: np.ndarray) -> None:
-        self.scores = scores
+    def __init__(self, scores: np.ndarray, center: np.ndarray, *, overwrite: bool = False) -> None:
         self.center = np.asarray(center, dtype=float)
         valid = np.isfinite(scores)
-        self.valid = valid.astype(float)
+        self.valid = valid
         self.count = valid.sum(axis=1)
-        self.centred = np.where(valid, scores - self.center[:, None], 0.0)
+        self.column_count = valid.sum(axis=0)  # pairs with a score on each day
+        if overwrite:
+            self.scores = None
+            centred = scores
+            if self.center.any() or np.signbit(self.center).any():  # x - (+0.0) is x
+                centred -= self.center[:, None]
+        else:
+            self.scores = scores
+            centred = scores - self.center[:, None]
+        centred[~valid] = 0.0
+        self.centred = centred
+
+    def day_counts(self, use: np.ndarray) -> np.ndarray:
+        """(T,) float :math:`n_t`, the pairs ``use`` ((N,) bool) with a score on each day (exact
+        integers: all pairs' counts less those of the pairs left out, O(N + (N - n)·T))."""
+        return (self.column_count - self.valid[~use].sum(axis=0)).astype(float)
 
     def z(
         self,
@@ -251,15 +417,17 @@ class DayScores:
         use = rows & (self.count > 0)
         weight = use.astype(float)
         n_rows = float(weight.sum())
-        n_t = column_sums(weight, self.valid)
-        n_window = int((use & (self.valid[:, window_columns] > 0).any(axis=1)).sum())
+        n_t = self.day_counts(use)
+        n_window = int((use & self.valid[:, window_columns].any(axis=1)).sum())
         if n_window < 1 or np.any(n_t[window_columns] == 0):
             return float("nan"), n_window
         with np.errstate(invalid="ignore", divide="ignore"):
             if centering == "firm":
                 day_mean = column_sums(weight, self.centred) / n_t
             else:
-                scores = np.where(self.valid > 0, self.scores, 0.0)
+                if self.scores is None:
+                    raise ValueError("pooled centering needs the raw scores (DayScores(overwrite=False))")
+                scores = np.where(self.valid, self.scores, 0.0)
                 day_mean = column_sums(weight, scores) / n_t - (weight @ self.center) / n_rows
             day_sum = day_mean * (n_t if missing == "sum" else n_rows)
             day_stat = day_sum / (n_t if day_scaling == "mean" else np.sqrt(n_t))
@@ -275,28 +443,36 @@ class DayScores:
 def rank_scores(
     combined: np.ndarray,
     scores: Scores = "uniform",
-    ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ranked: RowOrder | None = None,
+    *,
+    overwrite: bool = False,
 ) -> DayScores:
     """:class:`DayScores` of the ranks of each pair's combined sample (Corrado 1989; Corrado &
     Zivney 1992): uniform :math:`K_{it}/(T_i+1)` centred at 1/2, or raw :math:`K_{it}` centred
-    at :math:`(T_i+1)/2`. ``ranked`` is :func:`row_ranks` of ``combined`` if already computed.
-    Cost O(N·T log T)."""
-    ranks, _, _ = row_ranks(combined) if ranked is None else ranked
+    at :math:`(T_i+1)/2`. ``ranked`` is :func:`sort_rows` of ``combined`` if already computed;
+    ``overwrite=True`` turns its ``ranks`` into the centred scores in place (see
+    :class:`DayScores`). Cost O(N·T log T)."""
+    own = ranked is None
+    ranks = (sort_rows(combined) if own else ranked).ranks
     t_i = np.isfinite(combined).sum(axis=1).astype(float)
+    in_place = overwrite or own
     if scores == "uniform":
-        return DayScores(ranks / (t_i[:, None] + 1.0), np.full(t_i.shape, 0.5))
-    return DayScores(ranks, (t_i + 1.0) / 2.0)
+        divisor = t_i[:, None] + 1.0
+        uniform = np.divide(ranks, divisor, out=ranks) if in_place else ranks / divisor
+        return DayScores(uniform, np.full(t_i.shape, 0.5), overwrite=overwrite)
+    return DayScores(ranks, (t_i + 1.0) / 2.0, overwrite=overwrite)
 
 
 def sign_scores(
-    combined: np.ndarray, ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    combined: np.ndarray, ranked: RowOrder | None = None, *, overwrite: bool = False
 ) -> DayScores:
     """:class:`DayScores` of :math:`\\operatorname{sign}(A_{it} - \\operatorname{median}_i)` over
     each pair's combined sample (Corrado & Zivney 1992), centred at 0. ``ranked`` as in
-    :func:`rank_scores`. Cost O(N·T log T)."""
-    _, ordered, count = row_ranks(combined) if ranked is None else ranked
-    median = row_medians(ordered, count)
-    return DayScores(np.sign(combined - median[:, None]), np.zeros(combined.shape[0]))
+    :func:`rank_scores`; ``overwrite=True`` keeps only the centred signs (see
+    :class:`DayScores`). Cost O(N·T log T)."""
+    median = (sort_rows(combined) if ranked is None else ranked).medians(combined)
+    signs = np.sign(combined - median[:, None])
+    return DayScores(signs, np.zeros(combined.shape[0]), overwrite=overwrite)
 
 
 def _combine(
@@ -461,26 +637,61 @@ class GrankSample:
     """The window-independent part of :func:`grank_test`: each pair's ranked estimation SARs.
 
     :meth:`test` then ranks a window's :math:`SCAR^*_i` into each pair's sorted estimation
-    sample by counting (no new sort), so every window costs O(N·L1) after the one
-    O(N·L1 log L1) ranking here. The ranks are exactly those of ``scipy.stats.rankdata`` on the
-    GSARs (average ranks for ties).
+    sample (a bisection of every sorted row, O(N log L1), no new sort) and adds the day sums,
+    so every window costs O(N·L1) after the one O(N·L1 log L1) ranking here (O(N·L1) when
+    ``ranked`` comes from another sort). The ranks are exactly those of
+    ``scipy.stats.rankdata`` on the GSARs (average ranks for ties).
 
     Parameters
     ----------
     sar_estimation
         (N, L1) standardized estimation residuals :math:`e_{is}/\\hat\\sigma_i`, NaN = missing.
+    ranked
+        :func:`sort_rows` of ``sar_estimation`` if already known (e.g. from
+        :meth:`RowOrder.leading_ranks`); its ``ranks`` array is overwritten (work space).
     """
 
-    def __init__(self, sar_estimation: np.ndarray) -> None:
-        self.sar = sar_estimation
-        ranks, _, count = row_ranks(sar_estimation)
-        valid = np.isfinite(sar_estimation)
-        self.valid = valid.astype(float)
+    def __init__(self, sar_estimation: np.ndarray, ranked: RowOrder | None = None) -> None:
+        self.sar = np.ascontiguousarray(sar_estimation, dtype=float)
+        ranked = sort_rows(self.sar) if ranked is None else ranked
+        ranks, count = ranked.ranks, ranked.count  # ranks: overwritten by rank_part below
+        sorted_sar = ranked.sorted_values
+        # Each row's SARs in ascending order (NaN last): SCAR* is ranked into it by bisection.
+        self.sorted = self.sar.reshape(-1).take(ranked.flat) if sorted_sar is None else sorted_sar
+        valid = np.isfinite(self.sar)
+        self.valid = valid
+        self.column_count = valid.sum(axis=0)
         self.count = count
         # With the event day, pair i has T_i = count_i + 1 GSARs; U = K/(T_i + 1) - 1/2 and the
         # event day moves each estimation rank K0 by 1 (SCAR* below) or 1/2 (tied).
         self.scale = 1.0 / (count + 2.0)
-        self.rank_part = np.where(valid, ranks, 0.0) * self.scale[:, None]
+        rank_part = ranks
+        rank_part[~valid] = 0.0
+        rank_part *= self.scale[:, None]
+        self.rank_part = rank_part
+
+    def _placed(self, star: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N,) how many of each row's SARs are above ``star`` and how many equal it (0 and 0
+        where ``star`` is NaN): a bisection of every sorted row at once, O(N log L1)."""
+        n_rows, n_cols = self.sorted.shape
+        base = np.arange(n_rows, dtype=np.int64) * n_cols
+        flat = self.sorted.reshape(-1)
+        counts = []
+        for inclusive in (True, False):  # rows' number of SARs <= star, then < star
+            low = np.zeros(n_rows, dtype=np.int64)
+            high = self.count.astype(np.int64)
+            for _ in range(max(n_cols, 1).bit_length()):
+                middle = (low + high) >> 1
+                value = flat.take(base + np.minimum(middle, max(n_cols - 1, 0)))
+                right = (value <= star) if inclusive else (value < star)
+                active = low < high
+                low = np.where(active & right, middle + 1, low)
+                high = np.where(active & ~right, middle, high)
+            counts.append(low)
+        at_most, below = counts
+        known = ~np.isnan(star)
+        above = np.where(known, self.count - at_most, 0)
+        return above, np.where(known, at_most - below, 0)
 
     def test(
         self, rows: np.ndarray, scar: np.ndarray, *, alternative: Alternative = "two-sided"
@@ -496,14 +707,13 @@ class GrankSample:
         star = np.where(ok, scar / spread, np.nan)
         weight = ok.astype(float)
         above = self.sar > star[:, None]  # False where either is NaN
-        tied = self.sar == star[:, None]
-        n_above = np.count_nonzero(above, axis=1)
-        n_tied = np.count_nonzero(tied, axis=1)
+        n_above, n_tied = self._placed(star)
         below = self.count - n_above - n_tied
         scaled = weight * self.scale
-        n_t = column_sums(weight, self.valid)
+        n_t = (self.column_count - self.valid[~ok].sum(axis=0)).astype(float)  # exact counts
         u_sum = column_sums(weight, self.rank_part) + column_sums(scaled, above.astype(float))
         if n_tied.any():
+            tied = self.sar == star[:, None]
             u_sum += 0.5 * column_sums(scaled, tied.astype(float))
         u_sum -= 0.5 * n_t
         u_event = (below + 1.0 + n_tied / 2.0) * self.scale - 0.5
@@ -520,9 +730,7 @@ class GrankSample:
         return result("grank_t", t, p_student(t, days - 2, alternative), n, REF_GRANK)
 
 
-def wilcoxon_signed_rank_test(
-    car: np.ndarray, *, alternative: Alternative = "two-sided"
-) -> TestResult:
+def wilcoxon_signed_rank_test(car: np.ndarray, *, alternative: Alternative = "two-sided") -> TestResult:
     """Wilcoxon signed-rank test of the CARs (ARs) across pairs.
 
     Formula: value :math:`W^+ = \\sum_{i: CAR_i > 0} \\operatorname{rank}(|CAR_i|)`, ranks over

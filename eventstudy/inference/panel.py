@@ -38,6 +38,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from eventstudy.abnormal import quadratic_forms
+
 _FLOAT_FIELDS = ("ar_estimation", "ar_event", "sigma", "n_estimation", "n_params", "xtx_inv")
 
 
@@ -131,9 +133,7 @@ class EventPanel:
                 raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
             for axis, (got, want) in enumerate(zip(array.shape, shape, strict=True)):
                 if want is not None and got != want:
-                    raise ValueError(
-                        f"{name} has shape {array.shape}; axis {axis} must be {want}"
-                    )
+                    raise ValueError(f"{name} has shape {array.shape}; axis {axis} must be {want}")
 
         if self.ar_estimation.ndim != 2:
             raise ValueError(f"ar_estimation must be 2-D (N, L1), got {self.ar_estimation.shape}")
@@ -162,9 +162,7 @@ class EventPanel:
             raise ValueError("n_params and n_estimation must be non-negative")
         mv_est, mv_evt = self.market_value_estimation, self.market_value_event
         if (mv_est is None) != (mv_evt is None):
-            raise ValueError(
-                "give both market_value_estimation and market_value_event, or neither"
-            )
+            raise ValueError("give both market_value_estimation and market_value_event, or neither")
         if mv_est is not None:
             need("market_value_estimation", 2, (n, l1))
             need("market_value_event", 2, (n, l2))
@@ -215,8 +213,7 @@ class EventPanel:
         for end in (tau_start, tau_end):
             if end not in taus:
                 raise ValueError(
-                    f"relative day {end} is not in event_tau "
-                    f"[{self.event_tau.min()}..{self.event_tau.max()}]"
+                    f"relative day {end} is not in event_tau [{self.event_tau.min()}..{self.event_tau.max()}]"
                 )
         return (self.event_tau >= tau_start) & (self.event_tau <= tau_end)
 
@@ -231,7 +228,7 @@ class EventPanel:
         The variance of the prediction error :math:`A_{i\\tau}` is :math:`\\sigma_i^2 C_{i\\tau}`
         (Patell 1976; Campbell, Lo & MacKinlay 1997, eq. 4.4.8). Cost O(N·L2·k²).
         """
-        quad = np.einsum("nlk,nkj,nlj->nl", self.x_event, self.xtx_inv, self.x_event)
+        quad = quadratic_forms(self.x_event, self.xtx_inv)  # einsum("nlk,nkj,nlj->nl"), faster
         return 1.0 + quad
 
     def car(self, tau_start: int, tau_end: int) -> np.ndarray:
@@ -254,7 +251,7 @@ class EventPanel:
         mask = self.window_mask(tau_start, tau_end)
         length = int(mask.sum())
         summed = self.x_event[:, mask, :].sum(axis=1)
-        quad = np.einsum("nk,nkj,nj->n", summed, self.xtx_inv, summed)
+        quad = quadratic_forms(summed, self.xtx_inv)  # einsum("nk,nkj,nj->n"), faster
         return self.sigma**2 * (length + quad)
 
     # ------------------------------------------------------------------ standardisation

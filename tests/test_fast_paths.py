@@ -1,0 +1,371 @@
+"""The fast paths behind W1 (issue 6) give exactly the numbers of the straightforward code.
+
+Each test computes a quantity two ways, the optimised function and a plain reference (scipy,
+``numpy.einsum``, fancy indexing, a Python loop), on data built to hit the edge cases: ties,
+-0.0, NaN, infinities, near-ties one unit in the last place apart, empty rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from eventstudy.abnormal import car_t_test, quadratic_forms
+from eventstudy.inference.battery import _sar_ranks
+from eventstudy.inference.bootstrap import bootstrap_t_test, bootstrap_t_tests
+from eventstudy.inference.dollar import dollar_residual_variance
+from eventstudy.inference.nonparametric import (
+    DayScores,
+    GrankSample,
+    row_medians,
+    row_ranks,
+    sign_scores,
+    sort_rows,
+)
+from eventstudy.study import _gather_pairs, params_json
+from eventstudy.value import ShareCountTable, shares_on
+
+
+def _awkward(rng: np.random.Generator, n: int = 60, length: int = 40) -> np.ndarray:
+    """Rows with ties, signed zeros, NaN, infinities and neighbours one ulp apart."""
+    x = rng.normal(0.0, 0.02, (n, length))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[0] = np.nan  # an empty row
+    x[1] = np.round(x[1], 2)  # many ties
+    x[2, :5] = [0.0, -0.0, 0.0, -0.0, 1.0]
+    x[3, :4] = [np.inf, -np.inf, np.inf, 0.5]
+    x[4, 1] = np.nextafter(x[4, 0], np.inf)  # near-ties
+    x[5, 1] = np.nextafter(x[5, 0], -np.inf)
+    x[6, :] = 7.0  # one value repeated
+    x[7, 2] = np.nextafter(x[7, 3], np.inf) if np.isfinite(x[7, 3]) else 0.0
+    return x
+
+
+def _argsort_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reference: scipy's average ranks, NaN omitted; argsort order; counts."""
+    ranks = stats.rankdata(values, axis=1, nan_policy="omit")
+    ordered = np.take_along_axis(values, np.argsort(values, axis=1), axis=1)
+    return ranks, ordered, np.isfinite(values).sum(axis=1) + np.isinf(values).sum(axis=1)
+
+
+@pytest.mark.parametrize("length", [1, 2, 40, 271, 600])
+def test_sort_rows_equals_scipy_rankdata(length: int) -> None:
+    if length < 8:
+        x = np.random.default_rng(1).normal(size=(30, length))
+        x[0, 0] = np.nan
+        x[1, -1] = x[1, 0]
+    else:
+        x = _awkward(np.random.default_rng(length), length=length)
+    ranks, ordered, count = row_ranks(x)
+    want_ranks, want_ordered, want_count = _argsort_ranks(x)
+    np.testing.assert_array_equal(ranks, want_ranks)  # NaN where NaN, exact averages
+    np.testing.assert_array_equal(ordered, want_ordered)
+    np.testing.assert_array_equal(count, want_count)
+    sorted_rows = sort_rows(x)
+    n_rows, n_cols = x.shape
+    columns = sorted_rows.flat - (np.arange(n_rows) * n_cols)[:, None]
+    assert np.all((columns >= 0) & (columns < n_cols))
+    np.testing.assert_array_equal(np.sort(columns, axis=1), np.broadcast_to(np.arange(n_cols), x.shape))
+
+
+def test_medians_equal_nanmedian() -> None:
+    x = _awkward(np.random.default_rng(3))
+    x[3, :4] = 0.1  # no infinities: nanmedian of an inf and -inf pair is NaN
+    sorted_rows = sort_rows(x)
+    _, ordered, count = row_ranks(x)
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        want = np.nan_to_num(np.nanmedian(x, axis=1), nan=0.0)
+    np.testing.assert_array_equal(sorted_rows.medians(x), want)
+    np.testing.assert_array_equal(row_medians(ordered, count), want)
+
+
+def test_sar_ranks_from_the_combined_order_equal_a_direct_sort() -> None:
+    rng = np.random.default_rng(4)
+    est = _awkward(rng, length=50)
+    est[3, :4] = rng.normal(size=4)
+    combined = np.concatenate([est, rng.normal(0, 0.02, (est.shape[0], 9))], axis=1)
+    sigma = rng.uniform(0.5, 2.0, est.shape[0])
+    sigma[8], sigma[9], sigma[10] = 0.0, np.nan, 1e20
+    # Two neighbours that become equal (subnormal) once divided: a tie made by the division.
+    est[10, :2] = [1e-300, np.nextafter(1e-300, 1.0)]
+    combined[10, :2] = est[10, :2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar = est / sigma[:, None]
+    assert sar[10, 0] == sar[10, 1]
+    derived = _sar_ranks(sort_rows(combined), sar, sigma)
+    direct = sort_rows(sar)
+    np.testing.assert_array_equal(derived.ranks, direct.ranks)
+    np.testing.assert_array_equal(derived.count, direct.count)
+    np.testing.assert_array_equal(derived.ranks, stats.rankdata(sar, axis=1, nan_policy="omit"))
+
+
+def test_grank_bisection_counts_equal_direct_comparisons() -> None:
+    rng = np.random.default_rng(13)
+    sar = _awkward(rng, length=30)
+    star = rng.normal(0.0, 0.02, sar.shape[0])
+    values, counts = np.unique(sar[1][np.isfinite(sar[1])], return_counts=True)
+    star[1] = values[np.argmax(counts)]  # the most repeated SAR of a row with many ties
+    star[2], star[3], star[4], star[6] = 0.0, np.nan, sar[4, 0], 7.0
+    star[5] = -np.inf
+    above, tied = GrankSample(sar.copy())._placed(star)
+    known = ~np.isnan(star)
+    np.testing.assert_array_equal(above, np.where(known, np.count_nonzero(sar > star[:, None], axis=1), 0))
+    np.testing.assert_array_equal(tied, np.where(known, np.count_nonzero(sar == star[:, None], axis=1), 0))
+    assert tied[1] > 1 and tied[2] == 4 and tied[6] == sar.shape[1]
+
+
+def test_day_scores_overwrite_gives_the_same_centred_scores() -> None:
+    x = _awkward(np.random.default_rng(5))
+    kept = sign_scores(x)
+    in_place = sign_scores(x, overwrite=True)
+    np.testing.assert_array_equal(kept.centred, in_place.centred)
+    scores = np.random.default_rng(6).uniform(size=(20, 7))
+    scores[0, 0] = np.nan
+    plain = DayScores(scores, np.full(20, 0.5))
+    reused = DayScores(scores.copy(), np.full(20, 0.5), overwrite=True)
+    np.testing.assert_array_equal(plain.centred, reused.centred)
+    rows, window = np.ones(20, bool), np.arange(7) < 2
+    assert plain.z(rows, window) == reused.z(rows, window)
+    with pytest.raises(ValueError, match="pooled"):
+        reused.z(rows, window, centering="pooled")
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 5, 8])
+def test_quadratic_forms_equal_einsum_bit_for_bit(k: int) -> None:
+    rng = np.random.default_rng(k)
+    v = rng.normal(size=(50, 21, k)).cumsum(axis=1)
+    m = rng.normal(size=(50, k, k))
+    m = m + m.transpose(0, 2, 1)
+    if k:
+        v[0, 0] = -0.0
+        m[1] = 0.0
+        v[2, 3, 0] = np.nan
+    np.testing.assert_array_equal(quadratic_forms(v, m), np.einsum("plk,pkj,plj->pl", v, m, v))
+    s = v[:, 5]
+    np.testing.assert_array_equal(quadratic_forms(s, m), np.einsum("pk,pkj,pj->p", s, m, s))
+
+
+def test_car_t_test_equals_scipy_t_sf() -> None:
+    car = np.array([0.01, -0.02, np.nan, 0.0, 0.03, 0.05])
+    variance = np.array([1e-4, 4e-4, 1e-4, 1e-4, 0.0, 1e-4])
+    dof = np.array([248, 100, 248, 0, 248, -1])
+    t, p = car_t_test(car, variance, dof)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want_t = car / np.sqrt(variance)
+    want_p = 2.0 * stats.t.sf(np.abs(want_t), np.where(dof > 0, dof, np.nan))
+    np.testing.assert_array_equal(t, want_t)
+    np.testing.assert_array_equal(p, want_p)
+
+
+def test_bootstrap_of_complete_columns_equals_the_one_column_test() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.standard_t(4, (300, 3)) * 0.02 + [0.0, 0.004, -0.003]
+    everyone = np.ones(x.shape, dtype=bool)
+    together = bootstrap_t_tests(x, everyone, draws=499, seed=11)
+    for w in range(3):
+        assert together[w] == bootstrap_t_test(x[:, w], draws=499, seed=11)
+        # A column's result does not depend on the other columns.
+        assert bootstrap_t_tests(x[:, [w]], everyone[:, [w]], draws=499, seed=11)[0] == together[w]
+
+
+def test_bootstrap_of_partial_columns_follows_its_formula() -> None:
+    rng = np.random.default_rng(8)
+    n, draws, seed = 40, 60, 3
+    x = rng.normal(0.002, 0.02, (n, 2))
+    usable = np.ones((n, 2), dtype=bool)
+    usable[rng.random(n) < 0.3, 1] = False
+    x[~usable[:, 1] & (rng.random(n) < 0.5), 1] = np.nan  # unusable values may be anything
+    got = bootstrap_t_tests(x, usable, draws=draws, seed=seed)
+    index = np.random.default_rng(seed).integers(0, n, size=(draws, n), dtype=np.int64)
+    for w, result in enumerate(got):
+        values = x[usable[:, w], w]
+        t_obs = values.mean() * np.sqrt(values.size) / values.std(ddof=1)
+        extreme = 0
+        for draw in index:
+            drawn = x[draw, w][usable[draw, w]]
+            if drawn.size < 2 or drawn.std(ddof=1) == 0:
+                continue
+            t_star = (drawn.mean() - values.mean()) * np.sqrt(drawn.size) / drawn.std(ddof=1)
+            extreme += abs(t_star) >= abs(t_obs)
+        assert result.n == values.size
+        assert result.value == pytest.approx(t_obs, rel=1e-12)
+        assert result.p == pytest.approx((1 + extreme) / (draws + 1))
+
+
+def test_dollar_variance_in_place_equals_the_copy() -> None:
+    d = _awkward(np.random.default_rng(9)) * 1e9
+    d[3, :4] = 1.0
+    want = dollar_residual_variance(d.copy())
+    got = dollar_residual_variance(d.copy(), overwrite=True)
+    np.testing.assert_array_equal(want[0], got[0])
+    np.testing.assert_array_equal(want[1], got[1])
+    for row, variance, m in zip(d, got[0], got[1], strict=True):
+        if m >= 2:  # the only variances the dollar test uses
+            assert variance == pytest.approx(np.var(row[np.isfinite(row)], ddof=1), rel=1e-12)
+
+
+def test_gather_pairs_equals_fancy_indexing() -> None:
+    rng = np.random.default_rng(10)
+    values = np.vstack([rng.normal(size=(30, 6)), np.full((1, 6), np.nan)])  # padded, as in estimate
+    days = rng.integers(-1, 30, size=(12, 5))
+    columns = rng.integers(0, 6, size=12)
+    columns[0] = 0
+    days[0, 0] = -1  # column 0, no day: wraps to the very last (NaN) element
+    by_column = np.ascontiguousarray(values.T)
+    np.testing.assert_array_equal(_gather_pairs(by_column, days, columns), values[days, columns[:, None]])
+
+
+def test_params_json_is_json_dumps() -> None:
+    alpha = np.array([0.00012, np.nan, -1.5e-7, np.inf, 0.1 + 0.2])
+    params = {"alpha": alpha, "beta%": np.array([1.73, 2.0, np.nan, 0.0, -0.0])}
+    want = [
+        json.dumps({k: (None if not np.isfinite(v[i]) else float(v[i])) for k, v in params.items()})
+        for i in range(5)
+    ]
+    assert params_json(params, 5) == want
+    assert params_json({}, 2) == ["{}", "{}"]
+
+
+def _shares() -> dict[str, pd.DataFrame]:
+    return {
+        "AAA": pd.DataFrame(
+            {
+                "as_of": pd.to_datetime(["2024-01-03", "2024-01-05", "2024-01-05"]),
+                "shares_outstanding": [1e9, 1.1e9, 1.2e9],
+                "filing": ["10-K", "10-Q", "10-Q/A"],
+            }
+        ),
+        "BBB": pd.DataFrame(
+            {"as_of": pd.to_datetime(["2024-01-08"]), "shares_outstanding": [5e8], "filing": ["8-K"]}
+        ),
+        "EMPTY": pd.DataFrame({"as_of": pd.to_datetime([]), "shares_outstanding": [], "filing": []}),
+    }
+
+
+def test_share_table_lookups_equal_shares_on() -> None:
+    calendar = pd.bdate_range("2024-01-02", periods=8).to_numpy("datetime64[ns]")
+    shares = _shares()
+    table = ShareCountTable.build(shares, calendar)
+    tickers = np.array(["AAA", "BBB", "EMPTY", "ZZZ", "AAA"], dtype=object)
+    days = np.array([[-1, 0, 1, 2, 3, 7]] * 5)
+    counts = table.counts(tickers, days)
+    lookup = table.lookup(tickers, days)
+    for p, ticker in enumerate(tickers):
+        frame = shares.get(ticker, shares["EMPTY"])
+        dates = np.where(days[p] >= 0, calendar[days[p]], np.datetime64("NaT"))
+        want = shares_on(frame, dates)
+        np.testing.assert_array_equal(counts[p], want.shares)
+        np.testing.assert_array_equal(lookup.shares[p], want.shares)
+        np.testing.assert_array_equal(lookup.as_of[p], want.as_of)
+        np.testing.assert_array_equal(lookup.filing[p], want.filing)
+    by_day = table.counts_by_day(np.array(["BBB", "ZZZ", "AAA"], dtype=object))
+    np.testing.assert_array_equal(
+        by_day, table.counts(np.array(["BBB", "ZZZ", "AAA"]), np.tile(np.arange(8), (3, 1)))
+    )
+    # Without any figure at all, every lookup is empty.
+    none = ShareCountTable.build({"EMPTY": shares["EMPTY"]}, calendar)
+    assert np.isnan(none.counts(tickers, days)).all()
+
+
+def test_share_table_reuse_needs_the_same_frames_and_calendar() -> None:
+    calendar = pd.bdate_range("2024-01-02", periods=8).to_numpy("datetime64[ns]")
+    shares = _shares()
+    table = ShareCountTable.build(shares, calendar)
+    assert table.built_from(dict(shares), calendar)
+    assert not table.built_from({**shares, "AAA": shares["AAA"].copy()}, calendar)
+    assert not table.built_from({k: v for k, v in shares.items() if k != "BBB"}, calendar)
+    assert not table.built_from(shares, calendar[:-1])
+
+
+def test_event_panel_market_values_equal_close_times_shares_on() -> None:
+    """MV_{i,s-1} = close on the session before estimation day s x the shares then in effect."""
+    from eventstudy.aggregate import event_panel
+    from eventstudy.config import StudyConfig
+    from eventstudy.models import MarketModel
+    from eventstudy.panel import ReturnsPanel
+    from eventstudy.study import estimate
+
+    rng = np.random.default_rng(12)
+    n_days, tickers = 160, ["AAA", "BBB", "CCC"]
+    calendar = pd.bdate_range("2024-01-01", periods=n_days, name="date")
+    close = 50 * np.cumprod(1 + rng.normal(0, 0.02, (n_days, 4)), axis=0)
+    close[rng.random(close.shape) < 0.03] = np.nan
+    returns = np.vstack([np.full((1, 4), np.nan), close[1:] / close[:-1] - 1])
+    panel = ReturnsPanel(calendar, ("MKT", *tickers), returns, close)
+    day0 = np.array([70, 100, 159, 60, 5])  # the last two start before the calendar
+    events = pd.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(5)],
+            "announced": calendar[day0],
+            "timing": "pre",
+            "ticker": ["AAA", "BBB", "CCC", "AAA", "BBB"],
+            "role": "party",
+            "deal_usd": 1e9,
+            "group": "g",
+            "headline": "h",
+            "source_row": np.arange(2, 7),
+        }
+    )
+    shares = {
+        "AAA": pd.DataFrame(
+            {"as_of": [calendar[0], calendar[90]], "shares_outstanding": [1e9, 1.2e9], "filing": ["a", "b"]}
+        ),
+        "CCC": pd.DataFrame({"as_of": [calendar[30]], "shares_outstanding": [3e8], "filing": ["c"]}),
+    }
+    config = StudyConfig(
+        market="MKT", estimation_window=(-80, -6), event_windows=((0, 0), (-2, 2)), min_estimation_obs=20
+    )
+    results = estimate(events, panel, MarketModel("MKT"), config, shares=shares)
+    cross = event_panel(results, shares)
+    rebuilt = event_panel(results, {k: v.copy() for k, v in shares.items()})  # not reusable: built anew
+    est_days = results.estimation_days
+    prev = np.where(est_days >= 1, est_days - 1, -1)
+    padded = np.vstack([close, np.full((1, 4), np.nan)])
+    columns = np.array([panel.column(t) for t in events["ticker"]])
+    table = ShareCountTable.build(shares, calendar.to_numpy("datetime64[ns]"))
+    want = padded[prev, columns[:, None]] * table.counts(events["ticker"].to_numpy(object), prev)
+    np.testing.assert_array_equal(cross.market_value_estimation, want)
+    np.testing.assert_array_equal(rebuilt.market_value_estimation, want)
+    assert np.isfinite(want).any() and np.isnan(want).any()
+
+
+def test_battery_bootstrap_on_a_second_thread_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import eventstudy.inference.battery as battery
+    from eventstudy.inference import EventPanel, run_battery_windows
+
+    rng = np.random.default_rng(14)
+    n, l1, taus = 80, 60, np.arange(-2, 3)
+    est = rng.normal(0, 0.02, (n, l1))
+    evt = rng.normal(0.002, 0.02, (n, taus.size))
+    evt[rng.random(evt.shape) < 0.05] = np.nan  # some windows lose pairs
+    x_event = np.stack([np.ones((n, taus.size)), rng.normal(0, 0.01, (n, taus.size))], axis=-1)
+    panel = EventPanel(
+        ar_estimation=est,
+        ar_event=evt,
+        event_tau=taus,
+        estimation_day=np.arange(l1)[None, :] + rng.integers(0, 30, n)[:, None],
+        event_day=np.arange(l1, l1 + taus.size)[None, :] + np.zeros((n, 1), dtype=int),
+        sigma=est.std(axis=1, ddof=2),
+        n_estimation=np.full(n, l1),
+        n_params=np.full(n, 2),
+        xtx_inv=np.tile(np.eye(2) / l1, (n, 1, 1)),
+        x_event=x_event,
+        firm=np.array([f"F{i % 20}" for i in range(n)], dtype=object),
+    )
+    windows = [(0, 0), (-1, 1), (-2, 2)]
+
+    def rows() -> list[dict[str, object]]:
+        batteries = run_battery_windows(panel, windows, bootstrap_draws=199, seed=5)
+        return [r.as_row() for battery_rows in batteries for r in battery_rows]
+
+    monkeypatch.setattr(battery, "_BACKGROUND_DRAWS", 1)
+    threaded = rows()
+    monkeypatch.setattr(battery, "_BACKGROUND_DRAWS", 10**12)
+    serial = rows()
+    pd.testing.assert_frame_equal(pd.DataFrame(threaded), pd.DataFrame(serial))
+    boots = [r for r in threaded if r["statistic"] == "bootstrap_t"]
+    assert boots[-1]["n"] < n  # the widest window leaves pairs out
