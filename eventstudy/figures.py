@@ -236,8 +236,12 @@ def value_vs_deal_figure(points: pd.DataFrame, window: str) -> bytes:
         return _png(figure)
 
 
+MAX_POINT_LABELS = 40
+
+
 def _label_points(axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str], fontsize: float = 6.5) -> None:
-    """Label each point without overlapping an earlier label (greedy, largest y first).
+    """Label the :data:`MAX_POINT_LABELS` largest points without overlapping an earlier label
+    (greedy, largest y first; a large study's other points stay unlabelled).
 
     Candidate places, in order: right of the point, left of it, then further above and below
     on either side. Text extents are estimated from the character count (DejaVu Sans averages
@@ -249,7 +253,7 @@ def _label_points(axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str], fon
     height = fontsize * 1.25 * scale
     boxes: list[tuple[float, float, float, float]] = []
     candidates = [(side, shift) for shift in (0, 1, -1, 2, -2, 3, -3) for side in (1, -1)]
-    for i in np.argsort(-y, kind="stable"):
+    for i in np.argsort(-y, kind="stable")[:MAX_POINT_LABELS]:
         px, py = to_pixels((x[i], max(y[i], 1e-300)))
         width = len(labels[i]) * fontsize * 0.6 * scale
         chosen = candidates[0]

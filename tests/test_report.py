@@ -463,3 +463,21 @@ def test_large_study_shows_the_largest_events_and_cuts_long_tables() -> None:
     cut = _cut(Section("s", "S", tables=(Table("t", ("x",), "l", rows, caption="All."),)))
     assert len(cut.tables[0].rows) == MAX_TABLE_ROWS == 1000
     assert cut.tables[0].caption == "All. First 1,000 of 1,500 rows; the parquet exports hold all."
+
+
+def test_value_figure_labels_only_the_largest_points() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from eventstudy.figures import MAX_POINT_LABELS, _label_points
+
+    figure, axes = plt.subplots()
+    x = np.arange(1.0, 201.0)
+    axes.set_xlim(0, 201)
+    axes.set_ylim(0, 201)
+    _label_points(axes, x, x, [f"p{i}" for i in range(200)])
+    labels = sorted(int(text.get_text()[1:]) for text in axes.texts)
+    plt.close(figure)
+    assert labels == list(range(200 - MAX_POINT_LABELS, 200))  # the 40 largest y
