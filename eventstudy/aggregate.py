@@ -14,11 +14,25 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
-from eventstudy.inference import EventPanel, results_to_rows, run_battery_windows
+from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
 from eventstudy.study import StudyResults
 from eventstudy.value import ShareCountTable
 
 STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
+
+
+def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """(label, (P,) bool rows) of every group: the events file's groups of listed parties in file
+    order, ``all`` listed parties, and ``peers`` when there are peer rows."""
+    is_peer = (events["role"] == "peer").to_numpy()
+    out = [
+        (str(label), (events["group"] == label).to_numpy() & ~is_peer)
+        for label in pd.unique(events.loc[~is_peer, "group"])
+    ]
+    out.append(("all", ~is_peer))
+    if is_peer.any():
+        out.append(("peers", is_peer))
+    return out
 
 
 def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> EventPanel:
@@ -71,16 +85,8 @@ def cross_event_statistics(
     """
     panel = event_panel(results, shares)
     events = results.events
-    is_peer = (events["role"] == "peer").to_numpy()
-    groups: list[tuple[str, np.ndarray]] = [
-        (str(label), ((events["group"] == label).to_numpy() & ~is_peer))
-        for label in pd.unique(events.loc[~is_peer, "group"])
-    ]
-    groups.append(("all", ~is_peer))
-    if is_peer.any():
-        groups.append(("peers", is_peer))
     rows: list[dict[str, object]] = []
-    for label, mask in groups:
+    for label, mask in groups(events):
         subset = panel.subset(np.flatnonzero(mask))
         windows = results.config.event_windows
         batteries = run_battery_windows(subset, windows, bootstrap_draws=bootstrap_draws, seed=seed)
@@ -96,6 +102,47 @@ def cross_event_statistics(
     frame = pd.DataFrame(rows)
     frame["n"] = frame["n"].astype("int64")
     return frame.loc[:, list(STATS_COLUMNS)]
+
+
+CAAR_COLUMNS: tuple[str, ...] = ("group", "tau", "caar", "lower", "upper", "n", "draws", "level")
+
+
+def caar_bands(
+    results: StudyResults,
+    shares: Mapping[str, pd.DataFrame],
+    *,
+    draws: int = 999,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The CAAR path of every group over the event span with its bootstrap band (``caar.parquet``).
+
+    :math:`CAAR_\\tau = N^{-1}\\sum_i CAR_i(\\tau_1, \\tau)` from the span's first day, and the
+    pointwise percentile band of resampled paths (events resampled with replacement, B = ``draws``,
+    ``numpy.random.default_rng(seed)``; Efron & Tibshirani 1993, ch. 13), from
+    :func:`eventstudy.inference.caar_band`. Pairs with a missing day in the span are left out
+    (``n`` counts the others). Deterministic given ``seed``.
+    """
+    panel = event_panel(results, shares)
+    first, last = int(results.event_taus[0]), int(results.event_taus[-1])
+    frames = []
+    for label, mask in groups(results.events):
+        band = caar_band(panel.subset(np.flatnonzero(mask)), first, last, draws=draws, seed=seed, level=level)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": label,
+                    "tau": np.arange(first, last + 1, dtype=np.int64),
+                    "caar": band.caar,
+                    "lower": band.lower,
+                    "upper": band.upper,
+                    "n": np.int64(band.n),
+                    "draws": np.int64(band.draws),
+                    "level": band.level,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).loc[:, list(CAAR_COLUMNS)]
 
 
 def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:

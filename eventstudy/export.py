@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy.aggregate import cross_event_statistics
+from eventstudy.aggregate import caar_bands, cross_event_statistics
 from eventstudy.models import model_manifest
 from eventstudy.peers import peer_tickers
 from eventstudy.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
@@ -217,6 +217,8 @@ def build_manifest(
         "ar.parquet",
         "car.parquet",
         "events.parquet",
+        "stats.parquet",
+        "caar.parquet",
         "manifest.json",
         "report.md",
         "report.html",
@@ -280,11 +282,13 @@ def save_study(
     events = results.events.drop(columns=["source_row"])
     shares = {ticker: store.read_shares(ticker) for ticker in results.events["ticker"].unique()}
     stats = cross_event_statistics(results, shares)
+    caar = caar_bands(results, shares)
     writers: dict[str, Callable[[Path], None]] = {
         "ar.parquet": lambda p: write_parquet(results.ar, p, schema_note, SCHEMAS["ar.parquet"]),
         "car.parquet": lambda p: write_parquet(results.car, p, schema_note, SCHEMAS["car.parquet"]),
         "events.parquet": lambda p: write_parquet(events, p, schema_note, SCHEMAS["events.parquet"]),
         "stats.parquet": lambda p: write_parquet(stats, p, schema_note, SCHEMAS["stats.parquet"]),
+        "caar.parquet": lambda p: write_parquet(caar, p, schema_note, SCHEMAS["caar.parquet"]),
         "manifest.json": lambda p: write_json(manifest, p),
     }
     if "csv" in formats:

@@ -60,6 +60,12 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
         "standard error of car: sqrt(sigma^2 (L + s'(X'X)^-1 s)) over [span start, tau] "
         "(Campbell, Lo & MacKinlay 1997)",
     ),
+    "ar_se": ColumnDoc(
+        "fraction",
+        "standard error of ar alone: sqrt(sigma^2 (1 + x'(X'X)^-1 x)) (Campbell, Lo & MacKinlay 1997)",
+    ),
+    "ar_t": ColumnDoc("t", "ar / ar_se, Student-t with M-k degrees of freedom"),
+    "ar_p": ColumnDoc("probability", "two-sided p-value of ar_t"),
 }
 
 CAR_SCHEMA: dict[str, ColumnDoc] = {
@@ -115,11 +121,25 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
     "reference": ColumnDoc("text", "the published formula the statistic implements"),
 }
 
+CAAR_SCHEMA: dict[str, ColumnDoc] = {
+    "group": STATS_SCHEMA["group"],
+    "tau": ColumnDoc("days", "trading days relative to day 0"),
+    "caar": ColumnDoc("fraction", "mean over the group's pairs of the CAR from the span's first day to tau"),
+    "lower": ColumnDoc(
+        "fraction", "lower bound of the pointwise bootstrap percentile band (events resampled)"
+    ),
+    "upper": ColumnDoc("fraction", "upper bound of that band"),
+    "n": ColumnDoc("count", "pairs with a complete path over the span"),
+    "draws": ColumnDoc("count", "bootstrap resamples B (numpy default_rng, seed 0)"),
+    "level": ColumnDoc("probability", "coverage of the band"),
+}
+
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "ar.parquet": AR_SCHEMA,
     "car.parquet": CAR_SCHEMA,
     "events.parquet": EVENTS_SCHEMA,
     "stats.parquet": STATS_SCHEMA,
+    "caar.parquet": CAAR_SCHEMA,
 }
 
 

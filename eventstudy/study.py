@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
-from eventstudy.abnormal import abnormal_returns, car_t_test, car_variance, running_car_variance
+from eventstudy.abnormal import (
+    abnormal_returns,
+    car_t_test,
+    car_variance,
+    quadratic_forms,
+    running_car_variance,
+)
 from eventstudy.alignment import DayZeros, align_days_zero, relative_day_index
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.errors import DataUnavailableError, InputError
@@ -58,6 +64,9 @@ AR_COLUMNS: tuple[str, ...] = (
     "ar",
     "car",
     "car_se",
+    "ar_se",
+    "ar_t",
+    "ar_p",
 )
 CAR_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -497,6 +506,9 @@ def _ar_frame(
     n_pairs, n_taus = abnormal.shape
     # s.e. of the CAR cumulated from the first event-span day to each tau (CLM 1997 variance).
     car_se = np.sqrt(running_car_variance(fit.sigma, fit.xtx_inv, x_event))
+    # Each day's AR alone: Var(AR_tau) = sigma^2 (1 + x_tau'(X'X)^-1 x_tau), the diagonal of V.
+    ar_variance = fit.sigma[:, None] ** 2 * (1.0 + quadratic_forms(x_event, fit.xtx_inv))
+    ar_t, ar_p = car_t_test(abnormal, ar_variance, (fit.n_obs - fit.n_params)[:, None])
     frame = pd.DataFrame(
         {
             "event_id": _text(pair_text["event_id"], n_taus),
@@ -510,6 +522,9 @@ def _ar_frame(
             "ar": abnormal.ravel(),
             "car": np.cumsum(abnormal, axis=1).ravel(),
             "car_se": car_se.ravel(),
+            "ar_se": np.sqrt(ar_variance).ravel(),
+            "ar_t": ar_t.ravel(),
+            "ar_p": ar_p.ravel(),
         }
     )
     return frame.loc[:, list(AR_COLUMNS)]

@@ -80,3 +80,19 @@ def test_statistics_are_reproducible(launch) -> None:
     pd.testing.assert_frame_equal(table, again)
     assert list(table.columns) == ["group", "window", "statistic", "value", "p", "n", "reference"]
     assert table["reference"].str.len().min() > 5
+
+
+def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
+    from eventstudy.aggregate import caar_bands
+
+    results, shares, _ = launch
+    bands = caar_bands(results, shares, draws=199, seed=5)
+    shock = bands[bands.group == "shock"].set_index("tau")
+    car = results.ar[results.ar.event_id == "deepseek-r1"].pivot(index="tau", columns="ticker", values="car")
+    np.testing.assert_allclose(shock["caar"], car.mean(axis=1), rtol=1e-12)
+    assert (shock["n"] == 5).all() and (shock["draws"] == 199).all()
+    assert ((shock["lower"] <= shock["caar"]) & (shock["caar"] <= shock["upper"])).all()
+    # The five DeepSeek CARs at tau=0 range from -13.9% to -10.9%: resampled means stay inside.
+    assert car.loc[0].min() <= shock.loc[0, "lower"] and shock.loc[0, "upper"] <= car.loc[0].max()
+    pd.testing.assert_frame_equal(bands, caar_bands(results, shares, draws=199, seed=5))
+    assert set(bands.group) == {"openai-compute", "shock", "other", "all"}

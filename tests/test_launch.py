@@ -154,3 +154,24 @@ def test_insufficient_estimation_is_reported_not_dropped(launch_cache, tmp_path)
     assert set(results.car.outcome) == {"insufficient_estimation"}
     assert results.car.note.str.contains("200 required").all()
     assert results.car["car"].isna().all()
+
+
+def test_daily_ar_tests_match_statsmodels_prediction_errors(results) -> None:
+    from scipy import stats
+
+    returns = pd.DataFrame(results.panel.returns, index=results.panel.calendar, columns=results.panel.symbols)
+    i = int(
+        np.flatnonzero((results.events.event_id == "nvidia-intel-5b") & (results.events.ticker == "INTC"))[0]
+    )
+    days = results.estimation_days[i]
+    frame = returns.iloc[days[days >= 0]][["INTC", "SPY"]].dropna()
+    ols = sm.OLS(frame["INTC"], sm.add_constant(frame["SPY"])).fit()
+    for tau in (-3, 0, 2):
+        row = ar_row(results, "nvidia-intel-5b", "INTC", tau)
+        prediction = ols.get_prediction(np.array([[1.0, returns.loc[row.date, "SPY"]]]))
+        assert row.ar_se == pytest.approx(prediction.se_obs[0], rel=1e-10)
+        assert row.ar_t == pytest.approx(row.ar / prediction.se_obs[0], rel=1e-10)
+        assert row.ar_p == pytest.approx(2 * stats.t.sf(abs(row.ar_t), ols.df_resid), rel=1e-9)
+    day0 = car_row(results, "nvidia-intel-5b", "INTC", "[0,0]")
+    assert ar_row(results, "nvidia-intel-5b", "INTC", 0).ar_t == pytest.approx(day0.t, rel=1e-12)
+    assert day0.t > 7  # Intel's +22.8% day: about seven standard errors

@@ -312,14 +312,15 @@ def test_launch_money_loop_totals_are_the_sums_of_the_inputs(launch) -> None:
 def test_launch_ar_car_se_matches_the_window_s_e(launch) -> None:
     ar = pd.read_parquet(launch / "ar.parquet")
     car = pd.read_parquet(launch / "car.parquet")
-    assert ar.columns[-1] == "car_se"
+    assert list(ar.columns[-4:]) == ["car_se", "ar_se", "ar_t", "ar_p"]
     last = ar[ar.tau == 5].set_index(["event_id", "ticker"])
     full = car[car.window == "[-5,+5]"].set_index(["event_id", "ticker"])
     ok = full.outcome == "ok"
     np.testing.assert_allclose(last.loc[full.index[ok], "car_se"], full.loc[ok, "car_se"], rtol=1e-12)
     np.testing.assert_allclose(last.loc[full.index[ok], "car"], full.loc[ok, "car"], rtol=1e-12, atol=1e-15)
     first = ar[ar.tau == -5].set_index(["event_id", "ticker"])
-    one_day = np.sqrt(first["car_se"] ** 2)  # CAR over one day: the one-day prediction s.e. > sigma
+    one_day = first["car_se"]  # CAR over one day: the one-day prediction s.e. > sigma
+    np.testing.assert_allclose(first["ar_se"], one_day, rtol=1e-12)  # ... which is that day's AR s.e.
     sigma = car.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])["sigma"]
     assert (one_day.dropna() >= sigma.reindex(one_day.dropna().index)).all()
 
