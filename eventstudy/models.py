@@ -34,6 +34,7 @@ degrees of freedom follow the model's parameter count k.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -393,10 +394,11 @@ class ScholesWilliamsModel:
         return ("alpha", "beta")
 
     def design(self, panel: ReturnsPanel) -> Design:
-        market = panel.returns_of(self.market)
-        regressors = np.column_stack([np.ones_like(market), market])
-        auxiliary = np.column_stack([shifted(market, 1), shifted(market, -1)])
-        return Design(np.zeros_like(market), regressors, self.parameter_names, auxiliary)
+        # The market model's design, with the lagged and leading market returns alongside.
+        market = MarketModel(self.market).design(panel)
+        returns = panel.returns_of(self.market)
+        auxiliary = np.column_stack([shifted(returns, 1), shifted(returns, -1)])
+        return dataclasses.replace(market, names=self.parameter_names, auxiliary=auxiliary)
 
     def fit(self, y: np.ndarray, x: np.ndarray, auxiliary: np.ndarray, *, min_obs: int) -> ModelFit:
         batch, extra = fit_scholes_williams_batch(
