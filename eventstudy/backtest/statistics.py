@@ -52,13 +52,16 @@ def lbt_skewness(x: np.ndarray) -> float:
     ``scipy.stats.skew(x) * ((n - 1) / n) ** 1.5``. NaN when ``n < 2`` or ``s = 0``.
     """
     x = np.asarray(x, dtype=float)
-    n = x.size
-    if n < 2:
+    s = _sample_sd(x)
+    return float("nan") if np.isnan(s) else float(((x - x.mean()) ** 3).sum() / (x.size * s**3))
+
+
+def _sample_sd(x: np.ndarray) -> float:
+    """Sample standard deviation (``n - 1``); NaN when ``n < 2`` or the sample is constant."""
+    if x.size < 2:
         return float("nan")
-    s = x.std(ddof=1)
-    if s == 0:
-        return float("nan")
-    return float(((x - x.mean()) ** 3).sum() / (n * s**3))
+    s = float(x.std(ddof=1))
+    return float("nan") if s == 0 else s
 
 
 def skewness_adjusted_t(x: np.ndarray, mu: float = 0.0) -> float:
@@ -75,14 +78,11 @@ def skewness_adjusted_t(x: np.ndarray, mu: float = 0.0) -> float:
     Assumes independent observations. NaN when ``n < 2`` or the sample is constant.
     """
     x = np.asarray(x, dtype=float)
-    n = x.size
-    if n < 2:
-        return float("nan")
-    s = x.std(ddof=1)
-    if s == 0:
+    n, s = x.size, _sample_sd(x)
+    if np.isnan(s):
         return float("nan")
     S = (x.mean() - mu) / s
-    gamma = lbt_skewness(x)
+    gamma = ((x - x.mean()) ** 3).sum() / (n * s**3)  # lbt_skewness, with the s already at hand
     return float(np.sqrt(n) * (S + gamma * S**2 / 3.0 + gamma / (6.0 * n)))
 
 
