@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import synthetic  # noqa: E402
 
-WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (-5, 5), (-10, 10))
-ESTIMATION = (-260, -11)
+WINDOWS = synthetic.WINDOWS
+ESTIMATION = synthetic.ESTIMATION
 TARGET_SECONDS = 60.0
 TARGET_MEMORY_MB = 8 * 1024.0
 

@@ -26,6 +26,9 @@ from eventstudy.panel import ReturnsPanel, simple_returns
 from eventstudy.store import PRICE_COLUMNS, PROVENANCE_KEY, PriceStore
 
 MARKET = "MKT"
+# The workload both W1 and W2 run (issue 6): four windows within [-10, +10], 250 estimation days.
+WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (-5, 5), (-10, 10))
+ESTIMATION = (-260, -11)
 START = "2000-01-03"
 
 
