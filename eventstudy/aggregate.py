@@ -74,16 +74,18 @@ def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> Ev
 
 def cross_event_statistics(
     results: StudyResults,
-    shares: Mapping[str, pd.DataFrame],
+    panel: EventPanel,
     *,
     bootstrap_draws: int = 999,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Every statistic of the battery for every (group, window), as ``stats.parquet`` rows.
 
+    ``panel`` is :func:`event_panel` of ``results`` (built once and shared with
+    :func:`caar_bands`).
+
     The bootstrap uses ``numpy.random.default_rng(seed)``, so the table is reproducible.
     """
-    panel = event_panel(results, shares)
     events = results.events
     rows: list[dict[str, object]] = []
     for label, mask in groups(events):
@@ -109,7 +111,7 @@ CAAR_COLUMNS: tuple[str, ...] = ("group", "tau", "caar", "lower", "upper", "n", 
 
 def caar_bands(
     results: StudyResults,
-    shares: Mapping[str, pd.DataFrame],
+    panel: EventPanel,
     *,
     draws: int = 999,
     seed: int = 0,
@@ -123,7 +125,6 @@ def caar_bands(
     :func:`eventstudy.inference.caar_band`. Pairs with a missing day in the span are left out
     (``n`` counts the others). Deterministic given ``seed``.
     """
-    panel = event_panel(results, shares)
     first, last = int(results.event_taus[0]), int(results.event_taus[-1])
     frames = []
     for label, mask in groups(results.events):

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy.aggregate import caar_bands, cross_event_statistics
+from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
 from eventstudy.models import model_manifest
 from eventstudy.peers import peer_tickers
 from eventstudy.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
@@ -281,8 +281,9 @@ def save_study(
     schema_note = {"eventstudy.study": results.config.name, "eventstudy.model": results.model.name}
     events = results.events.drop(columns=["source_row"])
     shares = {ticker: store.read_shares(ticker) for ticker in results.events["ticker"].unique()}
-    stats = cross_event_statistics(results, shares)
-    caar = caar_bands(results, shares)
+    panel = event_panel(results, shares)
+    stats = cross_event_statistics(results, panel)
+    caar = caar_bands(results, panel)
     writers: dict[str, Callable[[Path], None]] = {
         "ar.parquet": lambda p: write_parquet(results.ar, p, schema_note, SCHEMAS["ar.parquet"]),
         "car.parquet": lambda p: write_parquet(results.car, p, schema_note, SCHEMAS["car.parquet"]),

@@ -24,7 +24,11 @@ def launch(launch_cache: Path):
     events = read_events(ROOT / "events.csv")
     results = run_study(events, store, load_config(ROOT / "launch.toml"))
     shares = {t: store.read_shares(t) for t in events["ticker"].unique()}
-    return results, shares, cross_event_statistics(results, shares, bootstrap_draws=199, seed=3)
+    return (
+        results,
+        shares,
+        cross_event_statistics(results, event_panel(results, shares), bootstrap_draws=199, seed=3),
+    )
 
 
 def stat(table: pd.DataFrame, group: str, window: str, name: str) -> pd.Series:
@@ -76,7 +80,7 @@ def test_value_per_deal_dollar_counts_each_deal_once(launch) -> None:
 
 def test_statistics_are_reproducible(launch) -> None:
     results, shares, table = launch
-    again = cross_event_statistics(results, shares, bootstrap_draws=199, seed=3)
+    again = cross_event_statistics(results, event_panel(results, shares), bootstrap_draws=199, seed=3)
     pd.testing.assert_frame_equal(table, again)
     assert list(table.columns) == ["group", "window", "statistic", "value", "p", "n", "reference"]
     assert table["reference"].str.len().min() > 5
@@ -86,7 +90,7 @@ def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     from eventstudy.aggregate import caar_bands
 
     results, shares, _ = launch
-    bands = caar_bands(results, shares, draws=199, seed=5)
+    bands = caar_bands(results, event_panel(results, shares), draws=199, seed=5)
     shock = bands[bands.group == "shock"].set_index("tau")
     car = results.ar[results.ar.event_id == "deepseek-r1"].pivot(index="tau", columns="ticker", values="car")
     np.testing.assert_allclose(shock["caar"], car.mean(axis=1), rtol=1e-12)
@@ -94,5 +98,5 @@ def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     assert ((shock["lower"] <= shock["caar"]) & (shock["caar"] <= shock["upper"])).all()
     # The five DeepSeek CARs at tau=0 range from -13.9% to -10.9%: resampled means stay inside.
     assert car.loc[0].min() <= shock.loc[0, "lower"] and shock.loc[0, "upper"] <= car.loc[0].max()
-    pd.testing.assert_frame_equal(bands, caar_bands(results, shares, draws=199, seed=5))
+    pd.testing.assert_frame_equal(bands, caar_bands(results, event_panel(results, shares), draws=199, seed=5))
     assert set(bands.group) == {"openai-compute", "shock", "other", "all"}
