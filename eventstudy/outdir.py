@@ -1,0 +1,494 @@
+"""Publish an output folder: only over a folder of ours, all or nothing, one writer at a time.
+
+Every command that writes results (``run``, ``backtest``, ``report``) builds the complete new
+folder in a staging folder beside the target and then swaps it into place with one atomic
+exchange (Linux ``renameat2(RENAME_EXCHANGE)``): at every instant the target is either the
+previous complete output or the new complete output. The rules, each enforced before anything
+is written:
+
+* **Never over the user's files.** A target is replaced only when it does not exist, is an
+  empty folder, or is recognisably a previous output of this tool: its ``manifest.json``
+  records every file the tool wrote there with its SHA-256 (:data:`FILES_KEY`), the folder
+  holds nothing else, and no file was changed since. Anything else (a document, a sub-folder,
+  an edited report) is refused with one line naming the folder and why; nothing is touched.
+* **Never a dangerous target.** The target may not be a symbolic link or a file, may not be or
+  contain the cache or the project's own folder, and may not be the working directory or one
+  of its ancestors. Deletion never follows symbolic links.
+* **One writer at a time.** Writers to folders of one parent take an exclusive ``flock`` on
+  the parent folder (no lock file is left behind); a second writer waits, saying so once, and
+  gives up with one line after :data:`LOCK_TIMEOUT` seconds.
+* **Nothing half-written.** A failure (disk full, a bug, Ctrl-C) removes the staging folder;
+  a ``kill -9`` may leave one behind, named ``.<name>.eventstudy-<token>.partial``, which the
+  next writer to that target removes. Files are fsynced before the exchange.
+
+The manifest's ``files`` record also lets ``eventstudy verify`` reject a folder whose files do
+not come from one run (:func:`check_recorded_files`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventstudy.errors import InputError
+
+MANIFEST = "manifest.json"
+FILES_KEY = "files"
+"""Key of ``manifest.json`` listing every other file of the folder (relative POSIX path ->
+SHA-256 of its bytes)."""
+LOCK_TIMEOUT = 600.0
+"""Seconds a writer waits for another writer of the same parent folder before giving up."""
+
+LEGACY_FILES = frozenset(
+    {
+        "ar.parquet",
+        "car.parquet",
+        "events.parquet",
+        "stats.parquet",
+        "caar.parquet",
+        "manifest.json",
+        "report.md",
+        "report.html",
+        "ar.csv",
+        "car.csv",
+        "trades.parquet",
+        "backtest.parquet",
+        "drift.parquet",
+        "backtest.md",
+    }
+)
+"""Files an output folder of versions without a ``files`` record could hold (plus
+``figures/*.png``): such a folder is recognised by its manifest's keys and these names."""
+_LEGACY_KEYS = ("study", "config", "inputs")
+
+_SUFFIXES = ("partial", "old")
+_TOKEN = re.compile(r"[a-z0-9]{12}")
+
+_KILL_ENV = "EVENTSTUDY_TEST_KILL_AT"
+"""Test seam: when this variable names a step passed to :func:`checkpoint`, the process
+kills itself there with SIGKILL (used by the kill -9 tests; never set in normal use)."""
+
+
+class OutputFolderError(InputError):
+    """The output folder cannot be written without risking files the tool did not write."""
+
+    def __init__(self, folder: str | Path, message: str) -> None:
+        super().__init__(str(folder), message)
+
+
+def checkpoint(step: str) -> None:
+    """Kill this process with SIGKILL when the environment asks for it at ``step`` (tests)."""
+    if os.environ.get(_KILL_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Places an output folder must not be, contain or lie inside.
+
+    Attributes
+    ----------
+    protected
+        Folders the output may neither be nor contain (the project's own checkout: its
+        ``reports/`` sub-folders are fine).
+    sealed
+        Folders the output may neither be, contain nor lie inside (the cache).
+    cwd
+        The working directory: the output may not be it or one of its ancestors.
+    """
+
+    protected: tuple[Path, ...] = ()
+    sealed: tuple[Path, ...] = ()
+    cwd: Path = field(default_factory=Path.cwd)
+
+    @classmethod
+    def for_cache(cls, cache: str | Path | None) -> Guard:
+        """The guard of a run on ``cache``: the cache, the project checkout, the working directory."""
+        project = Path(__file__).resolve().parents[1]
+        # A source checkout (not an installed wheel) is protected as a whole.
+        protected = (project,) if (project / "pyproject.toml").is_file() else ()
+        return cls(protected, () if cache is None else (Path(cache),), Path.cwd())
+
+
+def check_target(folder: str | Path, guard: Guard) -> Path:
+    """Refuse a dangerous output path; returns it as a :class:`Path` (not resolved).
+
+    Raises
+    ------
+    OutputFolderError
+        When ``folder`` is a symbolic link or not a folder, is or contains a protected folder or
+        lies inside one, or is the working directory or one of its ancestors.
+    """
+    folder = Path(folder)
+    if folder.name in ("", ".", ".."):
+        raise OutputFolderError(folder, "is the working directory or one of its parents; name a new folder")
+    if folder.is_symlink():
+        raise OutputFolderError(folder, "is a symbolic link; name a real folder (links are never followed)")
+    if folder.exists() and not folder.is_dir():
+        raise OutputFolderError(folder, "exists and is not a folder; choose another --out")
+    real = _resolved(folder)
+    cwd = _resolved(guard.cwd)
+    if real == cwd or real in cwd.parents:
+        raise OutputFolderError(folder, "is the working directory or one of its ancestors; name a new folder")
+    for protected in guard.protected:
+        shielded = _resolved(protected)
+        if real == shielded or real in shielded.parents:
+            raise OutputFolderError(folder, f"is or contains {protected}, which the tool must not replace")
+    for sealed in guard.sealed:
+        shielded = _resolved(sealed)
+        if real == shielded or real in shielded.parents or shielded in real.parents:
+            raise OutputFolderError(folder, f"is, contains or lies inside the cache {sealed}")
+    return folder
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def check_replaceable(folder: Path) -> None:
+    """Refuse unless ``folder`` is absent, empty, or an unchanged output of this tool.
+
+    Raises
+    ------
+    OutputFolderError
+        Naming the folder and the first thing in it the tool did not write (or changed since).
+    """
+    if not folder.exists():
+        return
+    entries = _entries(folder)
+    if not entries:
+        return
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise OutputFolderError(
+            folder,
+            f"is not empty and is not an output folder of eventstudy (no readable {MANIFEST}); "
+            "choose an empty or new folder",
+        )
+    recorded = manifest.get(FILES_KEY)
+    if isinstance(recorded, Mapping):
+        _check_recorded(folder, entries, recorded)
+    else:
+        _check_legacy(folder, entries, manifest)
+
+
+def check_recorded_files(folder: Path) -> list[str]:
+    """Problems that show ``folder``'s files do not all come from the run its manifest records.
+
+    Each problem names a file: missing, not recorded, or changed since it was written (its
+    SHA-256 differs from the manifest's). Empty when the folder is exactly what one run wrote.
+    """
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return [f"{MANIFEST}: missing or not readable"]
+    recorded = manifest.get(FILES_KEY)
+    if not isinstance(recorded, Mapping):
+        return [f"{MANIFEST}: has no '{FILES_KEY}' record (written by an older version; re-run the study)"]
+    entries = _entries(folder)
+    extra = sorted(entries - set(recorded) - {MANIFEST})
+    problems = [f"{name}: not written by the run of {MANIFEST}" for name in extra]
+    for name, digest in sorted(recorded.items()):
+        path = folder / name
+        if name not in entries:
+            problems.append(f"{name}: missing")
+        elif _sha256(path) != digest:
+            problems.append(f"{name}: changed since the run of {MANIFEST} wrote it")
+    return problems
+
+
+def _entries(folder: Path) -> set[str]:
+    """Every file under ``folder`` as a relative POSIX path, symbolic links included.
+
+    Folders are represented by their contents (an empty folder holds nothing to lose); a link
+    is listed as itself and never followed (the tool never writes one, so it is never ours).
+    """
+    out: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        base = Path(root).relative_to(folder)
+        out.update((base / name).as_posix() for name in files)
+        out.update((base / name).as_posix() for name in dirs if (Path(root) / name).is_symlink())
+    return out
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """``folder``'s manifest as a dictionary, or None when it is missing or not a JSON object."""
+    path = folder / MANIFEST
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def output_files(folder: Path) -> list[str]:
+    """The files (besides the manifest) of an output folder of this tool, sorted.
+
+    From the manifest's :data:`FILES_KEY` record, or for an older folder without one, from
+    what the folder holds (:func:`check_replaceable` accepts only known names there). Empty when
+    the folder does not exist.
+    """
+    if not folder.is_dir():
+        return []
+    manifest = read_manifest(folder) or {}
+    recorded = manifest.get(FILES_KEY)
+    names = list(recorded) if isinstance(recorded, Mapping) else list(_entries(folder))
+    return sorted(set(names) - {MANIFEST})
+
+
+def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]) -> None:
+    for name in sorted(entries):
+        if name != MANIFEST and name not in recorded:
+            raise OutputFolderError(
+                folder,
+                f"holds {name!r}, which eventstudy did not write there; move it away or choose another --out",
+            )
+    for name in sorted(entries - {MANIFEST}):
+        path = folder / name
+        if not stat.S_ISREG(path.lstat().st_mode) or _sha256(path) != recorded[name]:
+            raise OutputFolderError(
+                folder,
+                f"{name!r} was changed since eventstudy wrote it; move it away or choose another --out",
+            )
+
+
+def _check_legacy(folder: Path, entries: set[str], manifest: Mapping[str, Any]) -> None:
+    if not all(key in manifest for key in _LEGACY_KEYS):
+        raise OutputFolderError(
+            folder, f"has a {MANIFEST} that eventstudy did not write; choose an empty or new folder"
+        )
+    for name in sorted(entries):
+        path = folder / name
+        known = name in LEGACY_FILES or (
+            name.startswith("figures/") and name.count("/") == 1 and name.endswith(".png")
+        )
+        if not known or not stat.S_ISREG(path.lstat().st_mode):
+            raise OutputFolderError(
+                folder,
+                f"holds {name!r}, which eventstudy did not write there; move it away or choose another --out",
+            )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_files(folder: Path) -> dict[str, str]:
+    """Add the :data:`FILES_KEY` record (every other file's SHA-256) to ``folder``'s manifest.
+
+    Creates a manifest holding only the record when there is none (a folder of the backtest
+    alone). Returns the record.
+    """
+    entries = sorted(_entries(folder) - {MANIFEST})
+    record = {name: _sha256(folder / name) for name in entries}
+    manifest = read_manifest(folder) or {"tool": "eventstudy"}
+    manifest[FILES_KEY] = record
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    return record
+
+
+@contextlib.contextmanager
+def _locked(parent: Path, folder: Path, timeout: float) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``parent`` (writers of ``folder`` and its siblings)."""
+    descriptor = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(
+                f"eventstudy: waiting for another eventstudy writing into {parent}/ ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise OutputFolderError(
+                            folder,
+                            f"another eventstudy has been writing into {parent}/ for {timeout:.0f} s; "
+                            "try again when it ends",
+                        ) from None
+                    time.sleep(0.05)  # polling a lock, not synchronising a test
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _stray(parent: Path, name: str) -> list[Path]:
+    """Staging and retired folders of earlier writers of ``name`` that did not finish."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.eventstudy-[a-z0-9]{{12}}\.(?:{'|'.join(_SUFFIXES)})")
+    return sorted(
+        parent / entry
+        for entry in os.listdir(parent)
+        if pattern.fullmatch(entry) and not (parent / entry).is_symlink() and (parent / entry).is_dir()
+    )
+
+
+def _remove_tree(path: Path) -> None:
+    """``rmtree`` that never follows a link (the top must be a real folder)."""
+    if path.is_symlink() or not path.is_dir():
+        return
+    shutil.rmtree(path)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2``); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_tree(folder: Path) -> None:
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(Path(root) / name, "rb") as handle:
+                os.fsync(handle.fileno())
+        descriptor = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def publish(
+    folder: str | Path,
+    build: Callable[[Path], None],
+    *,
+    guard: Guard,
+    carry: Sequence[str] = (),
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> Path:
+    """Build a complete output folder and swap it into place (see the module docstring).
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    build
+        Writes every file of the new output into the (empty) staging folder it is given, then
+        returns; :func:`record_files` adds the manifest's file record afterwards.
+    guard
+        The folders the output must keep away from (:func:`check_target`).
+    carry
+        Files of the current output to copy into the staging folder before ``build`` (e.g. the
+        study's files when only the report is re-rendered); a name that is absent is skipped.
+    lock_timeout
+        Seconds to wait for another writer.
+
+    Raises
+    ------
+    OutputFolderError
+        When the folder may not be replaced, or writing fails (e.g. the disk is full): one line,
+        and the previous output is left as it was.
+    """
+    folder = check_target(folder, guard)
+    parent = folder.parent if str(folder.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputFolderError(parent, f"cannot create the folder ({exc.strerror})") from None
+    with _locked(parent, folder, lock_timeout):
+        _recover(parent, folder.name)
+        check_replaceable(folder)
+        staging = parent / f".{folder.name}.eventstudy-{secrets.token_hex(6)}.partial"
+        try:
+            staging.mkdir()
+            mode = stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask()
+            staging.chmod(mode)
+            for name in carry:
+                source = folder / name
+                if source.is_file() and not source.is_symlink():
+                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, staging / name)
+            build(staging)
+            checkpoint("built")
+            record_files(staging)
+            _fsync_tree(staging)
+            checkpoint("recorded")
+            check_replaceable(folder)  # nothing of the user's arrived meanwhile
+            _swap(staging, folder)
+        except OSError as exc:
+            _remove_tree(staging)
+            where = exc.filename if isinstance(exc.filename, str) else str(folder)
+            reason = exc.strerror or str(exc)
+            raise OutputFolderError(folder, f"cannot write the output ({reason}: {where})") from None
+        except BaseException:
+            _remove_tree(staging)
+            raise
+    return folder
+
+
+def _swap(staging: Path, folder: Path) -> None:
+    """Put ``staging`` at ``folder``; the previous folder (if any) is removed afterwards."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        checkpoint("exchanged")
+        return
+    if _exchange(staging, folder):
+        checkpoint("exchanged")
+        retired = staging  # the previous output now sits at the staging name
+    else:  # no atomic exchange on this system: two renames, repaired by _recover after a crash
+        retired = staging.with_name(staging.name.replace(".partial", ".old"))
+        os.rename(folder, retired)
+        checkpoint("retired")
+        os.rename(staging, folder)
+        checkpoint("exchanged")
+    _remove_tree(retired)
+
+
+def _recover(parent: Path, name: str) -> None:
+    """Repair what a killed writer of ``name`` left: restore a retired output, remove strays."""
+    folder = parent / name
+    stray = _stray(parent, name)
+    retired = [p for p in stray if p.name.endswith(".old")]
+    if not folder.exists() and retired:  # killed between the two renames of the fallback swap
+        newest = max(retired, key=lambda p: p.stat().st_mtime)
+        os.rename(newest, folder)
+        stray.remove(newest)
+    for path in stray:
+        _remove_tree(path)

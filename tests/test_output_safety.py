@@ -1,0 +1,422 @@
+"""Output folders: never over the user's files, all or nothing, one writer at a time.
+
+The publication protocol (:mod:`eventstudy.outdir`) is tested on its own with cheap builds
+(kills at every step and at random moments, concurrent writers), and then through whole runs
+of a small synthetic study with a backtest (``tests/_small_study.py``).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _small_study import make_cache, make_study, run_args
+
+from eventstudy import outdir
+from eventstudy.cli import main
+from eventstudy.outdir import Guard, OutputFolderError, check_recorded_files, check_replaceable, publish
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``folder`` with its bytes and mode (links as their target text)."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            out[str(path.relative_to(folder))] = (os.readlink(path).encode(), 0)
+        elif path.is_file():
+            out[str(path.relative_to(folder))] = (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+    return out
+
+
+def write_some(names: list[str], text: str):
+    def build(staging: Path) -> None:
+        for name in names:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_text(text)
+        (staging / "manifest.json").write_text(json.dumps({"run": text}))
+
+    return build
+
+
+# -- the target: refused before anything is written ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: (d / "thesis.docx").write_text("years of work"),
+        lambda d: ((d / "chapter").mkdir(), (d / "chapter" / "1.tex").write_text("text")),
+        lambda d: (d / "manifest.json").write_text('{"mine": true}'),
+        lambda d: (d / "manifest.json").write_text("not json"),
+        lambda d: os.symlink("/etc/passwd", d / "link"),
+    ],
+    ids=["document", "sub-folder", "foreign-manifest", "bad-manifest", "symlink"],
+)
+def test_a_folder_of_the_users_is_refused_and_untouched(tmp_path: Path, make) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir(mode=0o750)
+    make(folder)
+    before, mode = snapshot(folder), stat.S_IMODE(folder.stat().st_mode)
+    with pytest.raises(OutputFolderError, match=str(folder)):
+        publish(folder, write_some(["a.txt"], "new"), guard=Guard(cwd=tmp_path))
+    assert snapshot(folder) == before and stat.S_IMODE(folder.stat().st_mode) == mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
+
+
+def test_an_earlier_output_is_replaced_but_not_once_the_user_added_or_edited_a_file(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    guard = Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.txt", "figures/b.png"], "one"), guard=guard)
+    publish(folder, write_some(["a.txt", "c.txt"], "two"), guard=guard)
+    assert (folder / "a.txt").read_text() == "two" and not (folder / "figures").exists()
+    assert check_recorded_files(folder) == []
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(OutputFolderError, match=r"notes\.txt"):
+        publish(folder, write_some(["a.txt"], "three"), guard=guard)
+    (folder / "notes.txt").unlink()
+    (folder / "a.txt").write_text("edited by hand")
+    with pytest.raises(OutputFolderError, match=r"a\.txt.*changed"):
+        publish(folder, write_some(["a.txt"], "three"), guard=guard)
+    assert (folder / "a.txt").read_text() == "edited by hand"
+
+
+def test_an_older_versions_output_is_recognised_by_its_manifest_and_file_names(tmp_path: Path) -> None:
+    folder = tmp_path / "legacy"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"study": "x", "config": {}, "inputs": {}}))
+    for name in ("car.parquet", "report.md", "figures/car_x.png"):
+        (folder / name).write_text("old")
+    check_replaceable(folder)  # recognised
+    (folder / "figures" / "holiday.jpg").write_text("mine")
+    with pytest.raises(OutputFolderError, match=r"holiday\.jpg"):
+        check_replaceable(folder)
+
+
+def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
+    cache, project = tmp_path / "cache", tmp_path / "project"
+    (project / "reports").mkdir(parents=True)
+    cache.mkdir()
+    monkeypatch.chdir(project)
+    guard = Guard(protected=(project,), sealed=(cache,), cwd=project)
+    (tmp_path / "file").write_text("x")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "link")
+    for target, reason in [
+        (Path("."), "working directory"),
+        (Path(".."), "working directory"),
+        (tmp_path, "working directory"),
+        (project, "working directory"),
+        (cache, "cache"),
+        (cache / "prices", "cache"),
+        (tmp_path / "file", "not a folder"),
+        (tmp_path / "link", "symbolic link"),
+    ]:
+        with pytest.raises(OutputFolderError, match=reason):
+            outdir.check_target(target, guard)
+    assert outdir.check_target(project / "reports" / "study", guard)  # inside the project is fine
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_the_new_folder_gets_the_usual_mode_and_keeps_an_earlier_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    publish(folder, write_some(["a.txt"], "one"), guard=Guard(cwd=tmp_path))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~outdir._umask()
+    folder.chmod(0o750)
+    publish(folder, write_some(["a.txt"], "two"), guard=Guard(cwd=tmp_path))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+
+
+def test_a_failed_build_or_full_disk_leaves_the_previous_output(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    guard = Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.txt"], "one"), guard=guard)
+    before = snapshot(folder)
+
+    def full(staging: Path) -> None:
+        (staging / "a.txt").write_text("half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging / "b.txt"))
+
+    with pytest.raises(OutputFolderError, match="No space left on device"):
+        publish(folder, full, guard=guard)
+
+    def bug(staging: Path) -> None:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        publish(folder, bug, guard=guard)
+    assert snapshot(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# -- kill -9 and concurrent writers, in child processes ----------------------------------------
+
+CHILD = textwrap.dedent(
+    """
+    import sys, pathlib
+    from eventstudy.outdir import Guard, publish
+    folder, text, n = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    def build(staging):
+        (staging / "figures").mkdir()
+        for k in range(n):
+            (staging / ("figures" if k % 2 else ".") / f"f{k}.bin").write_bytes(text.encode() * 20000)
+        (staging / "manifest.json").write_text('{"run": "%s"}' % text)
+    if len(sys.argv) > 4:  # no atomic exchange: the fallback of two renames
+        import eventstudy.outdir as o
+        o._exchange = lambda a, b: False
+    publish(folder, build, guard=Guard(cwd=folder.parent))
+    """
+)
+
+
+def child(folder: Path, text: str, *, n: int = 12, kill_at: str | None = None, fallback: bool = False):
+    env = {**os.environ, outdir._KILL_ENV: kill_at or ""}
+    command = [sys.executable, "-c", CHILD, str(folder), text, str(n), *(["fallback"] if fallback else [])]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def complete_run(folder: Path) -> str:
+    """The run a folder holds, asserting it is exactly that run's complete output."""
+    assert check_recorded_files(folder) == []
+    run = json.loads((folder / "manifest.json").read_text())["run"]
+    files = sorted(p for p in folder.rglob("*.bin"))
+    assert len(files) == 12 and all(p.read_bytes() == run.encode() * 20000 for p in files)
+    return run
+
+
+def no_strays(parent: Path) -> bool:
+    return not [p for p in parent.iterdir() if p.name.startswith(".out.")]
+
+
+@pytest.mark.parametrize("step", ["built", "recorded", "exchanged"])
+def test_kill_9_at_each_step_leaves_the_old_or_the_new_output(tmp_path: Path, step: str) -> None:
+    folder = tmp_path / "out"
+    assert child(folder, "old").wait() == 0
+    killed = child(folder, "new", kill_at=step)
+    assert killed.wait() == -signal.SIGKILL
+    assert complete_run(folder) == ("new" if step == "exchanged" else "old")
+    assert child(folder, "next").wait() == 0  # a later run cleans up what the killed one left
+    assert complete_run(folder) == "next" and no_strays(tmp_path)
+
+
+def test_kill_9_between_the_two_renames_of_the_fallback_is_repaired(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    assert child(folder, "old", fallback=True).wait() == 0
+    assert child(folder, "new", kill_at="retired", fallback=True).wait() == -signal.SIGKILL
+    assert not folder.exists()  # the one moment the fallback has no folder ...
+    assert child(folder, "next", fallback=True).wait() == 0  # ... which the next writer repairs first
+    assert complete_run(folder) == "next" and no_strays(tmp_path)
+
+
+KILLS = int(os.environ.get("EVENTSTUDY_KILLS", "12"))
+
+
+def test_kill_9_at_random_moments_never_leaves_a_mix(tmp_path: Path) -> None:
+    """Kills land at random points (the delays only pick the moment; nothing waits on them)."""
+    folder = tmp_path / "out"
+    assert child(folder, "v0").wait() == 0
+    rng = random.Random(20261201)
+    seen = {"v0"}
+    for k in range(1, KILLS + 1):
+        process = child(folder, f"v{k}", n=12)
+        try:
+            process.wait(timeout=rng.uniform(0.0, 0.4))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        run = complete_run(folder)
+        assert run in {f"v{k - 1}", f"v{k}"} or run in seen
+        seen.add(run)
+        if run != f"v{k}":  # the killed run lost: re-publish so the next round starts from v{k}
+            assert child(folder, f"v{k}").wait() == 0
+    assert no_strays(tmp_path)
+
+
+def test_concurrent_writers_are_serialised_and_the_result_is_one_complete_run(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    processes = [child(folder, f"w{k}", n=40) for k in range(4)]
+    results = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], results
+    assert complete_run_n(folder, 40) in {"w0", "w1", "w2", "w3"} and no_strays(tmp_path)
+
+
+def complete_run_n(folder: Path, n: int) -> str:
+    assert check_recorded_files(folder) == []
+    run = json.loads((folder / "manifest.json").read_text())["run"]
+    files = sorted(folder.rglob("*.bin"))
+    assert len(files) == n and all(p.read_bytes() == run.encode() * 20000 for p in files)
+    return run
+
+
+# -- whole runs: the CLI over a small study with a backtest -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    root = tmp_path_factory.mktemp("small")
+    make_cache(root / "cache")
+    events, config = make_study(root)
+    return events, config, root / "cache"
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_refuses_a_users_folder_with_one_line_and_exit_2(small, tmp_path: Path, capsys) -> None:
+    events, config, cache = small
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "draft.docx").write_text("years of work")
+    status, _, err = run_cli(run_args(events, config, cache, folder), capsys)
+    assert status == 2 and err.count("\n") == 1 and "thesis" in err and "Traceback" not in err
+    assert [p.name for p in folder.iterdir()] == ["draft.docx"]
+    for out in (cache, cache / "prices", Path(".")):
+        status, _, err = run_cli(run_args(events, config, cache, out), capsys)
+        assert status == 2 and err.count("\n") == 1, err
+
+
+def test_a_run_with_a_backtest_writes_one_complete_verifiable_folder(small, tmp_path: Path, capsys) -> None:
+    events, config, cache = small
+    out = tmp_path / "out"
+    assert run_cli(run_args(events, config, cache, out), capsys)[0] == 0
+    recorded = json.loads((out / "manifest.json").read_text())["files"]
+    for name in ("stats.parquet", "caar.parquet", "trades.parquet", "backtest.parquet", "drift.parquet",
+                 "backtest.md", "report.md", "report.html", "figures/equity_curve.png"):
+        assert name in recorded, name
+    assert "## Backtest" in (out / "report.md").read_text() or "Backtest" in (out / "report.md").read_text()
+    status, text, _ = run_cli(["verify", str(out)], capsys)
+    assert status == 0 and "identical" in text
+    # `eventstudy report` and `eventstudy backtest` re-publish the folder; it stays verifiable.
+    assert run_cli(["report", str(out), "--format", "csv"], capsys)[0] == 0
+    assert (out / "car.csv").is_file() and check_recorded_files(out) == []
+    backtest = ["backtest", "--events", str(events), "--config", str(config), "--offline"]
+    assert run_cli([*backtest, "--cache", str(cache), "--out", str(out)], capsys)[0] == 0
+    assert check_recorded_files(out) == [] and (out / "car.csv").is_file()
+    assert run_cli(["verify", str(out)], capsys)[0] == 0
+
+
+@pytest.fixture(scope="module")
+def verified(small, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    events, config, cache = small
+    out = tmp_path_factory.mktemp("verified") / "out"
+    assert main(run_args(events, config, cache, out)) == 0
+    return out
+
+
+def tampered(verified: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(verified, copy)
+    return copy
+
+
+def test_verify_catches_every_doctored_table(verified: Path, tmp_path: Path, capsys) -> None:
+    folder = tampered(verified, tmp_path)
+    tables = ["stats.parquet", "caar.parquet", "trades.parquet", "backtest.parquet", "drift.parquet"]
+    for table in tables:
+        frame = pd.read_parquet(folder / table)
+        numeric = frame.select_dtypes("float").columns
+        frame[numeric] = frame[numeric] * 2
+        frame.to_parquet(folder / table, index=False)
+    status, text, _ = run_cli(["verify", str(folder)], capsys)
+    assert status == 1
+    for table in tables:
+        assert f"{table}: changed since" in text and f"file   {table}: values differ" in text
+
+
+def test_verify_rejects_a_folder_mixing_two_runs(small, verified: Path, tmp_path: Path, capsys) -> None:
+    events, config, cache = small
+    other_config = tmp_path / "other.toml"
+    other_config.write_text(config.read_text().replace("[-3, 3]", "[-2, 2]"))
+    other = tmp_path / "other"
+    assert main(run_args(events, other_config, cache, other)) == 0
+    folder = tampered(verified, tmp_path)
+    (folder / "car.parquet").write_bytes((other / "car.parquet").read_bytes())
+    (folder / "report.md").write_bytes((other / "report.md").read_bytes())
+    status, text, _ = run_cli(["verify", str(folder)], capsys)
+    assert status == 1
+    assert "car.parquet: changed since" in text and "report.md: changed since" in text
+
+
+def test_verify_names_a_stray_file_and_an_edited_report(verified: Path, tmp_path: Path, capsys) -> None:
+    folder = tampered(verified, tmp_path)
+    (folder / "extra.parquet").write_bytes((folder / "car.parquet").read_bytes())
+    with open(folder / "report.md", "a", encoding="utf-8") as handle:
+        handle.write("\nA sentence the study never wrote.\n")
+    status, text, _ = run_cli(["verify", str(folder)], capsys)
+    assert status == 1 and "extra.parquet: not written by the run" in text
+    assert "report.md: text differs from line" in text
+
+
+def test_full_disk_during_a_run_is_one_line_and_keeps_the_previous_output(
+    small, verified: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    events, config, cache = small
+    folder = tampered(verified, tmp_path)
+    before = snapshot(folder)
+    import eventstudy.export as export
+
+    real = export.write_parquet
+
+    def full(frame, path, *args, **kwargs):
+        if Path(path).name == "trades.parquet":  # late in the run: the study's files are staged
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(export, "write_parquet", full)
+    monkeypatch.setattr("eventstudy.backtest.export.write_parquet", full)
+    status, _, err = run_cli(run_args(events, config, cache, folder), capsys)
+    assert status == 2 and err.count("\n") == 1 and "No space left on device" in err
+    assert snapshot(folder) == before and sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
+
+
+@pytest.mark.parametrize("step", ["wrote trades.parquet", "exchanged"])
+def test_kill_9_during_a_whole_run_leaves_one_complete_output(
+    small, verified: Path, tmp_path: Path, step
+) -> None:
+    events, config, cache = small
+    folder = tampered(verified, tmp_path)
+    before = snapshot(folder)
+    script = Path(sys.executable).with_name("eventstudy")
+    env = {**os.environ, outdir._KILL_ENV: step}
+    done = subprocess.run(
+        [str(script), *run_args(events, config, cache, folder)], env=env, capture_output=True, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL
+    assert check_recorded_files(folder) == []
+    if step != "exchanged":
+        assert snapshot(folder) == before
+    assert main(run_args(events, config, cache, folder)) == 0  # cleans up the killed run's staging
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised_numbers_stay_numbers(tmp_path: Path) -> None:
+    from eventstudy.export import write_csv
+
+    frame = pd.DataFrame(
+        {
+            "event_id": ["-2-3", "-cmd", "ok", "@SUM(A1)", "\ttab", "\rcr", "+1", None],
+            "shares_filing": ['=HYPERLINK("http://x","click")', "10-Q cover", "", "a", "b", "c", "d", "e"],
+            "car": [-0.05, 0.01, float("nan"), -1e-3, 0.0, 1.0, -2.0, 3.0],
+            "tau": [-1, 0, 1, -5, 2, 3, 4, 5],
+        }
+    )
+    write_csv(frame, tmp_path / "x.csv")
+    back = pd.read_csv(tmp_path / "x.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert back["event_id"].tolist() == ["'-2-3", "'-cmd", "ok", "'@SUM(A1)", "'\ttab", "'\rcr", "'+1", ""]
+    assert back["shares_filing"][0] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert back["shares_filing"][1] == "10-Q cover"
+    assert back["tau"].tolist() == [-1, 0, 1, -5, 2, 3, 4, 5]  # numbers stay numbers
+    assert pd.to_numeric(back["car"]).iloc[[0, 3, 6]].tolist() == [-0.05, -1e-3, -2.0]
