@@ -1,5 +1,5 @@
 """``python -m eventstudy``."""
 
-from eventstudy.cli import main
+from eventstudy.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

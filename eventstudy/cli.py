@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
@@ -71,10 +72,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EventStudyError as exc:
         print(f"eventstudy: error: {exc}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print("eventstudy: error: not enough memory for this study (split the events file)", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
         sys.stdout = None  # type: ignore[assignment]
         return 0
 
 
+def console() -> int:
+    """The ``eventstudy`` console script: :func:`main` with warnings kept off the terminal.
+
+    A numpy or pandas warning is a defect to fix at its cause (the tests call :func:`main`
+    and fail on any warning); users never see one.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return main()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(console())

@@ -1,10 +1,10 @@
-"""Write a study's outputs: the parquet tables, ``manifest.json`` and the report.
+"""Write a study's outputs: the parquet tables, ``manifest.json``, the backtest and the report.
 
-``ar.parquet``, ``car.parquet``, ``events.parquet`` and ``manifest.json`` are written to a
-temporary folder beside the output folder; the report (``report.md``, ``report.html``,
-``figures/*.png``) is then rendered from those files alone (:mod:`eventstudy.report`), and the
-folder replaces the output folder in one rename. A failed run leaves the previous outputs
-untouched and no partial folder behind. Parquet files carry no timestamps and the figures no
+Every file of a run (the study's tables, the backtest's, the report rendered from those files
+alone by :mod:`eventstudy.report`) is written into a staging folder that then replaces the
+output folder in one atomic exchange (:func:`eventstudy.outdir.publish`): the folder is always
+the previous complete output or the new one, never a mix, and a folder holding anything the
+tool did not write is refused, never replaced. Parquet files carry no timestamps and the figures no
 software or date metadata, so the same inputs give byte-identical files. Each parquet file
 documents its columns (type, unit, meaning) in its schema metadata under
 ``eventstudy.schema`` (:mod:`eventstudy.schema`); ``--format csv`` adds ``ar.csv`` and
@@ -14,16 +14,13 @@ documents its columns (type, unit, meaning) in its schema metadata under
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -31,10 +28,14 @@ import pyarrow.parquet as pq
 
 from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
 from eventstudy.models import model_manifest
+from eventstudy.outdir import Guard, checkpoint, publish
 from eventstudy.peers import peer_tickers
 from eventstudy.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.store import PriceStore, content_sha256, file_sha256
 from eventstudy.study import StudyResults
+
+if TYPE_CHECKING:
+    from eventstudy.backtest.engine import BacktestResults
 
 FORMATS: tuple[str, ...] = ("csv",)
 """Extra export formats besides parquet (``--format``)."""
@@ -114,15 +115,43 @@ def write_parquet(
     pq.write_table(table.replace_schema_metadata(merged), path)
 
 
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection")."""
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that starts with a formula trigger prefixed by ``'``.
+
+    OWASP's rule for CSV files opened in a spreadsheet: a cell starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return is prefixed with a single quote, so Excel,
+    LibreOffice and Google Sheets show it as text instead of evaluating it (``=HYPERLINK(...)``
+    in a share-count filing, an event id ``-2-3``). Only text columns change: numbers, dates and
+    missing values stay as they are. The parquet files always keep the values unchanged.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("object")
+        risky = text.str.startswith(FORMULA_TRIGGERS, na=False).to_numpy(bool)
+        if risky.any():
+            out[column] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame as an Excel-friendly CSV.
+    """Write a frame as an Excel-friendly CSV, safe to open in a spreadsheet.
 
     UTF-8 with a byte-order mark (so Excel detects the encoding of headlines and notes),
     comma-separated with a header row, ``.`` as the decimal point, numbers at full precision
-    (shortest round-trip), dates as ``YYYY-MM-DD``, missing values as empty fields, ``\\n``
-    line ends.
+    (shortest round-trip), dates as ``YYYY-MM-DD``, missing values as empty fields, CRLF line
+    ends (RFC 4180: a field holding a line break or carriage return is quoted); text cells that
+    a spreadsheet would evaluate as a formula are neutralised (:func:`neutralise_formulas`).
     """
-    frame.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator="\n")
+    neutralise_formulas(frame).to_csv(
+        path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator="\r\n"
+    )
 
 
 def git_state(folder: Path | None = None) -> dict[str, Any]:
@@ -147,44 +176,6 @@ def git_state(folder: Path | None = None) -> dict[str, Any]:
         return {"git_commit": None, "git_dirty": None}
     status = git("status", "--porcelain")
     return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None}
-
-
-def write_outputs(
-    out_dir: Path,
-    writers: Mapping[str, Callable[[Path], None]],
-    finish: Callable[[Path], None] | None = None,
-) -> Path:
-    """Create ``out_dir`` with one file per entry of ``writers``, all or nothing.
-
-    Parameters
-    ----------
-    out_dir
-        Final output folder; replaced if it exists.
-    writers
-        File name -> function writing that file to the given path.
-    finish
-        Called with the staging folder after every writer, before the rename (the report is
-        rendered here from the written files).
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
-    try:
-        for name, write in writers.items():
-            write(staging / name)
-        if finish is not None:
-            finish(staging)
-        if out_dir.exists():
-            retired = out_dir.with_name(f".{out_dir.name}.{staging.name.split('.')[-2]}.old")
-            out_dir.rename(retired)
-            staging.rename(out_dir)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out_dir
 
 
 def write_json(payload: Mapping[str, Any], path: Path) -> None:
@@ -213,18 +204,6 @@ def build_manifest(
     symbols = list(results.panel.symbols)
     tickers = sorted(results.events["ticker"].unique())
     peers = list(peer_tickers(results.events) if peers is None else peers)
-    outputs = [
-        "ar.parquet",
-        "car.parquet",
-        "events.parquet",
-        "stats.parquet",
-        "caar.parquet",
-        "manifest.json",
-        "report.md",
-        "report.html",
-        "figures/",
-    ]
-    outputs += [f"{name}.csv" for name in CSV_TABLES] if "csv" in formats else []
     from eventstudy.validate import validation_report  # price checks and the policy applied
 
     return {
@@ -243,41 +222,60 @@ def build_manifest(
         "cache": str(store.root),
         "command": command_line(),
         **git_state(),
-        "outputs": outputs,
     }
 
 
 def save_study(
     results: StudyResults,
-    out_dir: Path,
+    out_dir: str | Path,
     *,
     store: PriceStore,
     events_path: Path,
     peers: Sequence[str] | None = None,
     formats: Sequence[str] = (),
+    backtest: BacktestResults | None = None,
     report: bool = True,
+    guard: Guard | None = None,
+    presentation: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write every output of ``results`` to ``out_dir`` (all or nothing).
+    """Write every output of a run to ``out_dir``, all or nothing (:func:`eventstudy.outdir.publish`).
 
     Parameters
     ----------
     results
         The study's results.
     out_dir
-        Output folder; replaced as a whole.
+        Output folder: created, or replaced when it is empty or an unchanged earlier output
+        of this tool; anything else is refused (:class:`~eventstudy.outdir.OutputFolderError`).
     store, events_path
         The cache and events file the study ran on (hashed into the manifest).
     peers
         The peer list (recorded in the manifest for ``eventstudy verify``).
     formats
         Extra formats from :data:`FORMATS` (``"csv"`` writes ``ar.csv`` and ``car.csv``).
+    backtest
+        The backtest of the run (its files and rule join the folder), or None.
     report
         Render ``report.md``, ``report.html`` and ``figures/`` from the written files.
+    guard
+        Folders the output must keep away from; default: the cache, the project checkout and
+        the working directory (:meth:`eventstudy.outdir.Guard.for_cache`).
+    presentation
+        Manifest values that describe how a run was invoked rather than what it computed
+        (``command``, ``git_commit``, ``versions``, ``cache``, and ``events_path`` for the
+        events file's recorded path), replacing this process's: ``eventstudy verify`` renders
+        its re-run as the original run was rendered, so only computed differences show.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
     manifest = build_manifest(results, store, events_path, peers=peers, formats=formats)
+    if backtest is not None:
+        manifest["backtest"] = backtest.config.to_dict()
+    shown = dict(presentation or {})
+    if "events_path" in shown:
+        manifest["inputs"]["events"]["path"] = shown.pop("events_path")
+    manifest.update(shown)
     schema_note = {"eventstudy.study": results.config.name, "eventstudy.model": results.model.name}
     events = results.events.drop(columns=["source_row"])
     shares = {ticker: store.read_shares(ticker) for ticker in results.events["ticker"].unique()}
@@ -295,7 +293,26 @@ def save_study(
     if "csv" in formats:
         writers["ar.csv"] = lambda p: write_csv(results.ar, p)
         writers["car.csv"] = lambda p: write_csv(results.car, p)
-    return write_outputs(out_dir, writers, finish=_render_report if report else None)
+    if backtest is not None:
+        from eventstudy.backtest.export import backtest_writers
+
+        writers.update(backtest_writers(backtest))
+
+    def build(staging: Path) -> None:
+        write_files(staging, writers)
+        if report:
+            _render_report(staging)
+
+    return publish(out_dir, build, guard=guard or Guard.for_cache(store.root))
+
+
+def write_files(folder: Path, writers: Mapping[str, Callable[[Path], None]]) -> None:
+    """Call each writer on its path under ``folder`` (sub-folders created as needed)."""
+    for name, write in writers.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write(target)
+        checkpoint(f"wrote {name}")
 
 
 def _render_report(folder: Path) -> None:
@@ -304,19 +321,9 @@ def _render_report(folder: Path) -> None:
     render_report(folder)
 
 
-def write_csv_exports(folder: Path) -> list[Path]:
-    """Write ``ar.csv`` and ``car.csv`` beside ``folder``'s parquet files (each atomically)."""
-    written = []
-    for name in CSV_TABLES:
-        frame = pd.read_parquet(Path(folder) / f"{name}.parquet")
-        target = Path(folder) / f"{name}.csv"
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        os.close(descriptor)
-        try:
-            write_csv(frame, Path(temporary))
-            Path(temporary).replace(target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        written.append(target)
-    return written
+def csv_writers(folder: Path) -> dict[str, Callable[[Path], None]]:
+    """Writers of ``ar.csv`` and ``car.csv`` from ``folder``'s parquet files."""
+    return {
+        f"{name}.csv": lambda p, name=name: write_csv(pd.read_parquet(Path(folder) / f"{name}.parquet"), p)
+        for name in CSV_TABLES
+    }

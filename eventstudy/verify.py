@@ -1,11 +1,15 @@
-"""Re-run the study an output folder's ``manifest.json`` describes, and compare.
+"""Re-run the study an output folder's ``manifest.json`` describes, and compare every file.
 
-:func:`verify` rebuilds the configuration from the manifest, reads the same events file
-(adding the same peers) from the same cache, runs the study into a temporary folder and
-compares every exported parquet table with the folder's: same columns, same types, same
-shape and exactly equal values (NaN equal to NaN). It also compares every input hash in the
-manifest (events file, cached prices and shares). Differences in package versions or the
-project's git commit are reported as notes: they explain a difference but are not one.
+:func:`verify` first checks that the folder is exactly what one run wrote: every file the
+manifest records is there with the SHA-256 it had when written, and nothing else is (a file
+from another run, or one edited since, is named). It then rebuilds the configuration (and the
+backtest rule) from the manifest, re-runs the same pipeline as ``eventstudy run``
+(:func:`eventstudy.pipeline.run_pipeline`, offline, on the same cache) into a temporary folder,
+and compares every file: parquet tables by value (same columns, types, shape and values,
+NaN equal to NaN), the report's text exactly, figures byte for byte. It also compares every
+input hash in the manifest (events file, cached prices and shares). Differences in package
+versions or the project's git commit are reported as notes: they explain a difference but
+are not one.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ import pandas as pd
 from eventstudy.config import ShareCaveat, StudyConfig
 from eventstudy.errors import InputError
 
-TABLES: tuple[str, ...] = ("ar.parquet", "car.parquet", "events.parquet")
+PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
+"""Manifest keys that describe how a run was invoked, not what it computed: the re-run's
+report is rendered with the original's values so that only computed differences show."""
 
 
 @dataclass
@@ -58,8 +64,10 @@ class VerifyResult:
     ----------
     folder
         The verified folder.
+    files
+        Files of the folder that do not come from the run its manifest records.
     tables
-        Differences in the parquet tables (empty when identical).
+        Differences in the re-run's files (empty when identical).
     inputs
         Input hashes that differ, as ``"prices.NVDA.content_sha256: <old> -> <new>"``.
     notes
@@ -67,22 +75,25 @@ class VerifyResult:
     """
 
     folder: Path
+    files: list[str] = field(default_factory=list)
     tables: list[TableDifference] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    compared: int = 0
 
     @property
     def identical(self) -> bool:
-        """True when every table and every input hash is the same."""
-        return not self.tables and not self.inputs
+        """True when the folder is one run's and every file and input hash is the same."""
+        return not self.files and not self.tables and not self.inputs
 
     def summary(self) -> str:
         """Readable lines: verdict, differences, notes."""
         if self.identical:
-            lines = [f"{self.folder}: identical ({', '.join(TABLES)} and every input hash)"]
+            lines = [f"{self.folder}: identical ({self.compared} files and every input hash)"]
         else:
             lines = [f"{self.folder}: DIFFERENT"]
-            lines += [f"  table  {d.describe()}" for d in self.tables]
+            lines += [f"  folder {d}" for d in self.files]
+            lines += [f"  file   {d.describe()}" for d in self.tables]
             lines += [f"  input  {d}" for d in self.inputs]
         lines += [f"  note   {n}" for n in self.notes]
         return "\n".join(lines)
@@ -166,26 +177,46 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     return None
 
 
+def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
+    """Compare one output file of two runs: tables by value, text exactly, other files by bytes."""
+    if not old.is_file():
+        return TableDifference(name, "missing in the folder")
+    if not new.is_file():
+        return TableDifference(name, "not written by the re-run")
+    if name.endswith(".parquet"):
+        return compare_tables(name, pd.read_parquet(old), pd.read_parquet(new))
+    before, after = old.read_bytes(), new.read_bytes()
+    if before == after:
+        return None
+    if name.endswith((".md", ".html", ".csv", ".json")):
+        lines_old, lines_new = before.splitlines(), after.splitlines()
+        line = next(
+            (i for i, (a, b) in enumerate(zip(lines_old, lines_new, strict=False)) if a != b),
+            min(len(lines_old), len(lines_new)),
+        )
+        return TableDifference(name, f"text differs from line {line + 1}")
+    return TableDifference(name, "bytes differ")
+
+
 def verify(
     folder: str | Path, *, cache: str | Path | None = None, events: str | Path | None = None
 ) -> VerifyResult:
-    """Re-run the study of ``folder`` and compare its tables and input hashes.
+    """Check that ``folder`` is one run's output, re-run it and compare every file.
 
     Parameters
     ----------
     folder
-        An output folder of ``eventstudy run``.
+        An output folder of ``eventstudy run`` (or ``eventstudy backtest``).
     cache
         Price cache; default: the one recorded in the manifest.
     events
         Events file; default: the path recorded in the manifest (relative to the working
         directory, as given on the original command line).
     """
-    from eventstudy.events import read_events
-    from eventstudy.export import build_manifest, save_study
-    from eventstudy.peers import add_peers, require_cached
+    from eventstudy.backtest.rules import BacktestConfig
+    from eventstudy.export import git_state, package_versions
+    from eventstudy.outdir import check_recorded_files, output_files
     from eventstudy.store import PriceStore
-    from eventstudy.study import run_study
 
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
@@ -195,42 +226,88 @@ def verify(
         raise InputError(str(manifest_path), f"cannot read the manifest ({exc.strerror})") from None
     except ValueError as exc:
         raise InputError(str(manifest_path), f"not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise InputError(str(manifest_path), "not a manifest (a JSON object is expected)")
     for key in ("config", "inputs"):
         if key not in manifest:
             raise InputError(str(manifest_path), "key is missing", field=key)
     config = config_from_manifest(manifest["config"], str(manifest_path))
+    rule = None
+    if "backtest" in manifest:
+        try:
+            rule = BacktestConfig.from_dict(manifest["backtest"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(str(manifest_path), f"invalid backtest rule ({exc})", field="backtest") from None
     events_path = Path(events or manifest["inputs"]["events"]["path"])
     store = PriceStore(cache or manifest.get("cache", "cache"))
     peers = list(manifest.get("peers", []))
-    frame = read_events(events_path)
-    require_cached(store, peers)
-    frame = add_peers(frame, peers)
-    results = run_study(frame, store, config, events_path=events_path)
 
     result = VerifyResult(folder)
-    fresh = build_manifest(results, store, events_path, peers=peers)
-    result.inputs = compare_inputs(manifest["inputs"], fresh["inputs"])
-    for key in sorted(set(manifest.get("versions", {})) | set(fresh["versions"])):
-        a, b = manifest.get("versions", {}).get(key), fresh["versions"].get(key)
-        if a != b:
-            result.notes.append(f"version of {key}: {a} -> {b}")
-    if manifest.get("git_commit") != fresh.get("git_commit"):
-        result.notes.append(f"project commit: {manifest.get('git_commit')} -> {fresh.get('git_commit')}")
-
+    result.files = check_recorded_files(folder)
+    recorded = output_files(folder)
     scratch = Path(tempfile.mkdtemp(prefix="eventstudy-verify."))
     try:
-        out = save_study(
-            results, scratch / "out", store=store, events_path=events_path, peers=peers, report=False
-        )
-        for name in TABLES:
-            if not (folder / name).is_file():
-                result.tables.append(TableDifference(name, "missing in the folder"))
-                continue
-            difference = compare_tables(name, pd.read_parquet(folder / name), pd.read_parquet(out / name))
+        out = _rerun(manifest, config, rule, events_path, store, peers, "car.parquet" in recorded, scratch)
+        fresh = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        result.inputs = compare_inputs(manifest["inputs"], fresh["inputs"])
+        names = sorted(set(recorded) | set(output_files(out)))
+        for name in names:
+            difference = compare_files(name, folder / name, out / name)
             if difference is not None:
                 result.tables.append(difference)
-            elif (folder / name).read_bytes() != (out / name).read_bytes():
-                result.notes.append(f"{name}: same values, different bytes (file metadata)")
+        result.compared = len(names)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    current = package_versions()
+    for key in sorted(set(manifest.get("versions", {})) | set(current)):
+        a, b = manifest.get("versions", {}).get(key), current.get(key)
+        if a != b:
+            result.notes.append(f"version of {key}: {a} -> {b}")
+    commit = git_state()["git_commit"]
+    if manifest.get("git_commit") != commit:
+        result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
     return result
+
+
+def _rerun(
+    manifest: Mapping[str, Any],
+    config: StudyConfig,
+    rule: Any,
+    events_path: Path,
+    store: Any,
+    peers: list[str],
+    study: bool,
+    scratch: Path,
+) -> Path:
+    """Re-run the folder's study (or its backtest alone) into ``scratch/out``; returns that folder."""
+    from eventstudy.outdir import Guard
+
+    guard = Guard(cwd=scratch)
+    out = scratch / "out"
+    if study:
+        from eventstudy.export import save_study
+        from eventstudy.pipeline import run_pipeline
+
+        done = run_pipeline(events_path, store, config, peers=peers, backtest=rule, offline=True)
+        shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
+        save_study(
+            done.results,
+            out,
+            store=store,
+            events_path=events_path,
+            peers=peers,
+            formats=manifest.get("formats", []),
+            backtest=done.backtest,
+            guard=guard,
+            presentation={**shown, "events_path": manifest["inputs"]["events"].get("path")},
+        )
+        return out
+    from eventstudy.backtest.engine import run_backtest
+    from eventstudy.backtest.export import save_backtest
+    from eventstudy.events import read_events
+
+    if rule is None:
+        raise InputError(str(events_path), "the folder holds neither a study nor a backtest rule")
+    tested = run_backtest(read_events(events_path), store, rule, config, events_path=events_path)
+    save_backtest(tested, out, guard=guard, manifest={k: v for k, v in manifest.items() if k != "files"})
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +11,14 @@ import pandas as pd
 import pytest
 
 from eventstudy.backtest.engine import run_backtest
-from eventstudy.backtest.export import OUTPUT_FILES, save_backtest, write_files_atomically
+from eventstudy.backtest.export import OUTPUT_FILES, save_backtest
 from eventstudy.backtest.report import plot_equity_curve, render_backtest_markdown
 from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
 from eventstudy.cli import main
 from eventstudy.config import load_config
 from eventstudy.errors import InputError
 from eventstudy.events import read_events
+from eventstudy.outdir import Guard
 from eventstudy.store import PriceStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,19 +150,12 @@ def test_cli_writes_beside_the_study_outputs_reproducibly(launch_cache: Path, tm
     out = tmp_path / "report"
     common = ["--events", str(ROOT / "events.csv"), "--config", str(ROOT / "launch.toml"), "--offline"]
     common += ["--cache", str(launch_cache), "--out", str(out)]
-    out.mkdir()  # the study's own outputs, which the backtest must leave alone
-    (out / "report.md").write_text("# the study\n", encoding="utf-8")
-    (out / "figures").mkdir()
-    (out / "figures" / "car.png").write_bytes(b"study figure")
-    study_files = snapshot(out)
     assert main(["backtest", *common]) == 0
     printed = capsys.readouterr().out
     assert "short rival" in printed and "wrote trades.parquet" in printed
     first = snapshot(out)
-    for name in OUTPUT_FILES:
-        assert name in first, name
-    assert {k: v for k, v in first.items() if k in study_files} == study_files  # study files untouched
-    assert not list(out.rglob(".*"))  # no temporary files left
+    assert sorted(first) == sorted([*OUTPUT_FILES, "manifest.json"])
+    assert not list(out.parent.glob(".*"))  # no staging folder left
     assert main(["backtest", *common]) == 0
     assert snapshot(out) == first  # byte-identical, the figure included
     assert (out / "backtest.md").read_text(encoding="utf-8") == render_backtest_markdown(out)
@@ -189,22 +184,6 @@ def test_cli_bad_backtest_key_exits_2_with_one_line_and_writes_nothing(
     assert not out.exists()
 
 
-def test_failed_write_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
-    out = tmp_path / "report"
-    out.mkdir()
-    (out / "trades.parquet").write_bytes(b"old")
-
-    def fail(path: Path) -> None:
-        path.write_bytes(b"half")
-        raise OSError("disk full")
-
-    writers = {"trades.parquet": lambda p: p.write_bytes(b"new"), "figures/equity_curve.png": fail}
-    with pytest.raises(OSError, match="disk full"):
-        write_files_atomically(out, writers)
-    assert snapshot(out) == {"trades.parquet": hashlib.sha256(b"old").hexdigest()}
-    assert not (out / "figures").exists()
-
-
 def test_equity_figure_is_deterministic(launch) -> None:
     first = plot_equity_curve(launch.curve, "SPY")
     assert first == plot_equity_curve(launch.curve, "SPY")
@@ -212,8 +191,10 @@ def test_equity_figure_is_deterministic(launch) -> None:
 
 
 def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
-    paths = save_backtest(launch, tmp_path / "only-backtest")
-    assert sorted(p.relative_to(tmp_path / "only-backtest").as_posix() for p in paths) == sorted(OUTPUT_FILES)
+    out = save_backtest(launch, tmp_path / "only-backtest", guard=Guard(cwd=tmp_path), manifest={})
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted([*OUTPUT_FILES, "manifest.json"])
+    assert sorted(json.loads((out / "manifest.json").read_text())["files"]) == sorted(OUTPUT_FILES)
     text = render_backtest_markdown(tmp_path / "only-backtest")
     assert text.startswith("## Backtest")
     summary = launch.summary_table.set_index("holding_days")

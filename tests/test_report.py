@@ -105,6 +105,7 @@ def write_synthetic(folder: Path, extra: bool = False) -> Path:
     write_parquet(pd.DataFrame(ar), folder / "ar.parquet", docs=SCHEMAS["ar.parquet"])
     write_parquet(pd.DataFrame(car), folder / "car.parquet", docs=SCHEMAS["car.parquet"])
     manifest = {
+        "study": "synthetic",
         "config": {
             "name": "synthetic",
             "market": "SPY",
@@ -348,7 +349,7 @@ def test_manifest_records_how_to_reproduce(launch) -> None:
     assert manifest["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", manifest["git_commit"])
     assert manifest["git_dirty"] in (None, True, False)
     assert {"jinja2", "matplotlib"} <= set(manifest["versions"])
-    assert "report.html" in manifest["outputs"]
+    assert "report.html" in manifest["files"] and "figures/value_vs_deal.png" in manifest["files"]
 
 
 def test_report_renders_again_from_a_copy_without_the_cache(launch, tmp_path) -> None:

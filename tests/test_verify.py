@@ -75,7 +75,8 @@ def test_verify_names_a_changed_value(folder, capsys) -> None:
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
     assert "DIFFERENT" in out
-    line = next(x for x in out.splitlines() if "car.parquet" in x)
+    assert "folder car.parquet: changed since the run of manifest.json wrote it" in out
+    line = next(x for x in out.splitlines() if x.startswith("  file   car.parquet"))
     assert "values differ: car (max abs diff 0.001)" in line
     assert "ar.parquet" not in out.replace("car.parquet", "")
 
@@ -90,8 +91,8 @@ def test_verify_names_a_changed_input(folder, launch_cache, tmp_path, capsys) ->
     assert main(["verify", str(folder), "--cache", str(cache)]) == 1
     out = capsys.readouterr().out
     assert "input  prices.AMD.content_sha256" in out
-    # The last AMD price is after every event window: the tables are unchanged.
-    assert "table" not in out
+    # The last AMD price is after every event window: every file is unchanged.
+    assert "file " not in out and "folder " not in out
 
 
 def test_verify_bad_folder_exits_2(tmp_path, capsys) -> None:

@@ -1,25 +1,24 @@
-"""Write a backtest's outputs into a study's output folder, beside the study's own files.
+"""A backtest's output files, written beside the study's files in one output folder.
 
-``trades.parquet``, ``backtest.parquet``, ``drift.parquet``, ``backtest.md`` and
-``figures/equity_curve.png`` are written into ``out_dir`` without touching anything else in
-it (unlike :func:`eventstudy.export.write_outputs`, which replaces the whole folder). Every
-file is first written in full to a temporary file beside its target and fsynced; only when all
-of them are complete are they renamed over their targets, one rename each. A failure before the
-renames removes the temporary files and leaves the folder as it was; no reader ever sees a
-partially written file.
+:func:`backtest_writers` gives the writers of ``trades.parquet``, ``backtest.parquet``,
+``drift.parquet``, ``backtest.md`` and ``figures/equity_curve.png``; ``eventstudy run`` adds
+them to the study's own (:func:`eventstudy.export.save_study`), and :func:`save_backtest`
+(``eventstudy backtest``) publishes them into a folder on their own or beside an earlier
+study's files, re-rendering that study's report. Either way the whole folder is replaced in
+one atomic exchange (:func:`eventstudy.outdir.publish`), never file by file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from eventstudy.backtest.engine import BacktestResults
 from eventstudy.backtest.report import FIGURE_NAME, METADATA_KEY, plot_equity_curve, render_backtest_section
-from eventstudy.export import write_parquet
+from eventstudy.export import write_files, write_json, write_parquet
+from eventstudy.outdir import Guard, output_files, publish, read_manifest
 
 OUTPUT_FILES: tuple[str, ...] = (
     "trades.parquet",
@@ -28,60 +27,53 @@ OUTPUT_FILES: tuple[str, ...] = (
     "backtest.md",
     FIGURE_NAME,
 )
+REPORT_FILES: tuple[str, ...] = ("report.md", "report.html")
 
 
-def save_backtest(results: BacktestResults, out_dir: str | Path) -> list[Path]:
-    """Write the backtest's files into ``out_dir`` (created if needed); returns their paths."""
+def backtest_writers(results: BacktestResults) -> dict[str, Callable[[Path], None]]:
+    """File name -> writer of every backtest output (rendered in memory first)."""
     metadata = {METADATA_KEY: json.dumps(results.metadata(), sort_keys=True)}
     markdown = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
     title = f"{results.study_name}: {results.config.describe()}"
     png = plot_equity_curve(results.curve, results.market, title=_wrap(title))
-    writers: dict[str, Callable[[Path], None]] = {
+    return {
         "trades.parquet": lambda p: write_parquet(results.trades, p, metadata),
         "backtest.parquet": lambda p: write_parquet(results.curve, p, metadata),
         "drift.parquet": lambda p: write_parquet(results.drift, p, metadata),
         "backtest.md": lambda p: p.write_bytes(markdown.encode("utf-8")),
         FIGURE_NAME: lambda p: p.write_bytes(png),
     }
-    return write_files_atomically(Path(out_dir), writers)
 
 
-def write_files_atomically(out_dir: Path, writers: Mapping[str, Callable[[Path], None]]) -> list[Path]:
-    """Write each file of ``writers`` (relative name -> writer) into ``out_dir``, all complete or none.
+def save_backtest(
+    results: BacktestResults, out_dir: str | Path, *, guard: Guard, manifest: Mapping[str, Any]
+) -> Path:
+    """Publish the backtest's files into ``out_dir``.
 
-    Other files in ``out_dir`` are left alone. Temporary files are named ``.<name>.*.tmp``.
+    A folder holding a study's outputs keeps them: they are carried into the new folder, the
+    manifest records the backtest rule (for ``eventstudy verify``) and the report is
+    re-rendered with the backtest section. A new or empty folder gets the backtest's files and
+    ``manifest`` (what ``eventstudy verify`` needs to re-run the backtest alone).
     """
-    created_dirs = [d for d in {(out_dir / name).parent for name in writers} if not d.exists()]
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, write in writers.items():
-            target = out_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-            )
-            os.close(descriptor)
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-            staged.append((Path(temporary), target))
-            write(Path(temporary))
-            with open(temporary, "rb+") as handle:
-                os.fsync(handle.fileno())
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    except BaseException:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        for folder in sorted(created_dirs, key=lambda d: len(d.parts), reverse=True):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-        raise
-    return [target for _, target in staged]
+    out_dir = Path(out_dir)
+    existing = output_files(out_dir)
+    study = "car.parquet" in existing
+    # The study's tables and manifest are kept; its report and figures are rendered anew.
+    replaced = {*OUTPUT_FILES, *REPORT_FILES}
+    keep = [n for n in existing if n not in replaced and not (study and n.startswith("figures/"))]
+    base = (read_manifest(out_dir) or {}) if study else dict(manifest)
 
+    def build(staging: Path) -> None:
+        write_files(staging, backtest_writers(results))
+        updated = {key: value for key, value in base.items() if key != "files"}
+        updated["backtest"] = results.config.to_dict()
+        write_json(updated, staging / "manifest.json")
+        if study:
+            from eventstudy.report import render_report
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+            render_report(staging)
+
+    return publish(out_dir, build, guard=guard, carry=keep)
 
 
 def _wrap(text: str, width: int = 110) -> str:

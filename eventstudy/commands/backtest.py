@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
 from eventstudy.commands import add_cache_option
@@ -63,31 +62,32 @@ def run(args: argparse.Namespace) -> int:
     from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
     from eventstudy.config import StudyConfig, load_config
     from eventstudy.events import read_events
+    from eventstudy.export import input_hashes
+    from eventstudy.outdir import Guard, check_replaceable, check_target
     from eventstudy.store import PriceStore
 
     study = load_config(args.config) if args.config else StudyConfig()
     rule = load_backtest_config(args.config) if args.config else BacktestConfig()
+    out = args.out or Path("reports") / study.name
+    guard = Guard.for_cache(args.cache)
+    check_replaceable(check_target(out, guard))  # refuse a bad --out before computing anything
     events = read_events(args.events)
     store = PriceStore(args.cache)
     if not args.offline:
         from eventstudy.acquire import fetch_missing
+        from eventstudy.pipeline import backtest_after_days, fetch_range
 
         tickers = list(events["ticker"].unique())
-        # The same history as `eventstudy run` fetches (a symbol already cached is never
-        # re-fetched, so a shorter range here would starve a later study), and enough days
-        # after the last announcement for the longest holding period.
-        longest = max(*rule.holding_days, *rule.drift_days)
-        after = dt.timedelta(days=max(45, longest * 7 // 5 + 21))
-        first = events["announced"].min().date() - dt.timedelta(days=2 * 366)
-        last = min(events["announced"].max().date() + after, dt.date.today())
+        first, last = fetch_range(events, after_days=backtest_after_days(rule))
         fetch_missing(store, [study.market, *tickers], first, last, tickers_with_shares=tickers)
     results = run_backtest(events, store, rule, study, events_path=args.events)
-    out = args.out or Path("reports") / study.name
-    save_backtest(results, out)
-    if (out / "car.parquet").is_file():  # the study's outputs are here: re-render its report
-        from eventstudy.report import render_report
-
-        render_report(out)
+    manifest = {
+        "study": study.name,
+        "config": study.to_dict(),
+        "inputs": input_hashes(store, args.events, [study.market, *events["ticker"].unique()], []),
+        "cache": str(store.root),
+    }
+    save_backtest(results, out, guard=guard, manifest=manifest)
     print(results.summary())
     print(f"wrote {', '.join(OUTPUT_FILES)} to {out}/")
     return 0

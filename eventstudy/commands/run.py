@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from eventstudy.commands import add_cache_option, add_format_option
 from eventstudy.config import MODELS
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from eventstudy.backtest.engine import BacktestResults
-    from eventstudy.config import StudyConfig
-    from eventstudy.store import PriceStore
 
 EPILOG = """\
 outputs (in --out, default reports/<study name>/; written all or nothing):
@@ -82,38 +73,25 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eventstudy.acquire import fetch_missing
-    from eventstudy.config import StudyConfig, load_config, with_overrides
-    from eventstudy.events import read_events
+    from eventstudy.backtest.rules import load_backtest_config
+    from eventstudy.config import StudyConfig, load_config, read_toml, with_overrides
     from eventstudy.export import save_study
-    from eventstudy.factors import fetch_missing_french, french_files_for
-    from eventstudy.peers import PEER_ROLE, add_peers, parse_peers, require_cached
-    from eventstudy.progress import progress
+    from eventstudy.outdir import Guard, check_replaceable, check_target
+    from eventstudy.peers import PEER_ROLE, parse_peers
+    from eventstudy.pipeline import run_pipeline
     from eventstudy.store import PriceStore
-    from eventstudy.study import load_prices, model_symbols, run_study
 
     config = load_config(args.config) if args.config else StudyConfig()
     if args.model:
         config = with_overrides(config, "--model", model=args.model)
+    rule = load_backtest_config(args.config) if args.config and "backtest" in read_toml(args.config) else None
     peers = () if args.no_peers else (parse_peers(args.peers) if args.peers is not None else config.peers)
-    events = read_events(args.events)
-    store = PriceStore(args.cache)
-    if args.offline and peers:
-        load_prices(store, events, args.events, config.market)  # the parties' errors come first
-        require_cached(store, peers)
-    events = add_peers(events, peers)
-    if not args.offline:
-        tickers = list(events["ticker"].unique())
-        first = events["announced"].min().date() - dt.timedelta(days=2 * 366)
-        last = min(events["announced"].max().date() + dt.timedelta(days=45), dt.date.today())
-        for symbol in progress(list(dict.fromkeys([*model_symbols(config), *tickers])), desc="fetching"):
-            shares = [symbol] if symbol in tickers else []
-            fetch_missing(store, [symbol], first, last, tickers_with_shares=shares)
-        fetch_missing_french(store, french_files_for(config.model))
-    results = run_study(events, store, config, events_path=args.events)
-    parties = events[events["role"] != PEER_ROLE]
-    backtest = _backtest(args, parties, store, config)  # computed before anything is written
     out = args.out or Path("reports") / config.name
+    guard = Guard.for_cache(args.cache)
+    check_replaceable(check_target(out, guard))  # refuse a bad --out before computing anything
+    store = PriceStore(args.cache)
+    done = run_pipeline(args.events, store, config, peers=peers, backtest=rule, offline=args.offline)
+    results = done.results
     save_study(
         results,
         out,
@@ -121,14 +99,9 @@ def run(args: argparse.Namespace) -> int:
         events_path=args.events,
         peers=peers,
         formats=args.formats,
-        report=backtest is None,
+        backtest=done.backtest,
+        guard=guard,
     )
-    if backtest is not None:
-        from eventstudy.backtest.export import save_backtest
-        from eventstudy.report import render_report
-
-        save_backtest(backtest, out)
-        render_report(out)
     is_peer = results.car["role"] == PEER_ROLE
     counts = results.car.loc[~is_peer, "outcome"].value_counts().to_dict()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
@@ -140,17 +113,3 @@ def run(args: argparse.Namespace) -> int:
         line += f"; {int(len(results.events) - n_parties)} event-peer rows: {peer_summary}"
     print(line + ")")
     return 0
-
-
-def _backtest(
-    args: argparse.Namespace, events: pd.DataFrame, store: PriceStore, config: StudyConfig
-) -> BacktestResults | None:
-    """The backtest of the config's ``[backtest]`` table on the listed parties, or None without one."""
-    from eventstudy.config import read_toml
-
-    if args.config is None or "backtest" not in read_toml(args.config):
-        return None
-    from eventstudy.backtest.engine import run_backtest
-    from eventstudy.backtest.rules import load_backtest_config
-
-    return run_backtest(events, store, load_backtest_config(args.config), config, events_path=args.events)
