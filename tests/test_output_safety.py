@@ -216,7 +216,7 @@ def test_kill_9_between_the_two_renames_of_the_fallback_is_repaired(tmp_path: Pa
     assert complete_run(folder) == "next" and no_strays(tmp_path)
 
 
-KILLS = int(os.environ.get("EVENTSTUDY_KILLS", "12"))
+KILLS = int(os.environ.get("EVENTSTUDY_KILLS", "8"))
 
 
 def test_kill_9_at_random_moments_never_leaves_a_mix(tmp_path: Path) -> None:
