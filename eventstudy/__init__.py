@@ -11,11 +11,43 @@ Typical use from a notebook::
     results = run_study(read_events("events.csv"), PriceStore("cache"), StudyConfig())
     print(results.summary())
     results.to_frame()
+
+Importing the package is cheap: each name below is imported from its module on first use
+(PEP 562), so ``import eventstudy`` and the command line's ``--help`` load no pandas, scipy
+or matplotlib.
 """
 
-from eventstudy.config import StudyConfig, load_config
-from eventstudy.events import read_events
-from eventstudy.store import PriceStore
-from eventstudy.study import StudyResults, run_study
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "PriceStore": "eventstudy.store",
+    "StudyConfig": "eventstudy.config",
+    "StudyResults": "eventstudy.study",
+    "load_config": "eventstudy.config",
+    "read_events": "eventstudy.events",
+    "run_study": "eventstudy.study",
+}
 
 __all__ = ["PriceStore", "StudyConfig", "StudyResults", "load_config", "read_events", "run_study"]
+
+if TYPE_CHECKING:
+    from eventstudy.config import StudyConfig, load_config
+    from eventstudy.events import read_events
+    from eventstudy.store import PriceStore
+    from eventstudy.study import StudyResults, run_study
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'eventstudy' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
