@@ -43,8 +43,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def validate(args: argparse.Namespace) -> int:
     from eventstudy.store import PriceStore
+    from eventstudy.symbols import check_symbol
     from eventstudy.validate import validate_store
 
+    check_symbol(args.market, "--market")
+    for symbol in args.symbols:
+        check_symbol(symbol, "SYMBOL")
     store = PriceStore(args.cache)
     symbols = args.symbols or store.price_symbols()
     found = validate_store(store, symbols, args.market)
