@@ -46,7 +46,7 @@ def test_launch_calendar() -> None:
         ((HEADER, GOOD, GOOD), 3, "ticker", "duplicate (event_id, ticker)"),
         ((HEADER, GOOD.replace("300e9", "-5e9")), 2, "deal_usd", "must be positive"),
         ((HEADER, GOOD.replace("300e9", "lots")), 2, "deal_usd", "not a number"),
-        ((HEADER, GOOD.replace("300e9", "inf")), 2, "deal_usd", "not a finite number"),
+        ((HEADER, GOOD.replace("300e9", "inf")), 2, "deal_usd", "not a number of US dollars"),
         ((HEADER, GOOD.replace(",ORCL,", ",orcl,")), 2, "ticker", "did you mean 'ORCL'"),
         (
             (HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace("2025-09-09", "2025-09-10")),
