@@ -59,7 +59,7 @@ def symbol_problem(text: object) -> str | None:
     if is_symbol(text):
         return None
     if not isinstance(text, str):
-        return f"{shown(text)} is not a ticker symbol (expected text such as \"NVDA\")"
+        return f'{shown(text)} is not a ticker symbol (expected text such as "NVDA")'
     if len(text) > MAX_SYMBOL_LENGTH:
         return f"{shown(text)} is not a ticker symbol: longer than {MAX_SYMBOL_LENGTH} characters"
     upper = text.upper()

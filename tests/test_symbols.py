@@ -95,9 +95,7 @@ def accepts(call) -> bool:
 def events_file(folder: Path, ticker: str) -> Path:
     path = folder / "events.csv"
     quoted = '"' + ticker.replace('"', '""') + '"'
-    path.write_text(
-        ",".join(COLUMNS) + f"\ne1,2025-01-21,pre,{quoted},supplier,1e9,g,h\n", encoding="utf-8"
-    )
+    path.write_text(",".join(COLUMNS) + f"\ne1,2025-01-21,pre,{quoted},supplier,1e9,g,h\n", encoding="utf-8")
     return path
 
 
