@@ -21,6 +21,25 @@ a ticker from a date on (for example a share count known to lag an issuance)::
     ticker = "INTC"
     from = 2025-08-22
     note = "share count excludes the 433M shares issued to the U.S. government"
+
+Every value is checked for its type and range, and an error names the file and the key
+(``study.min_estimation_obs``, ``shares.caveats[0].from``; caveats count from 0):
+
+* ``name``: an identifier, because it names ``reports/<name>/`` -- letters, digits and
+  ``. _ -``, starting with a letter or digit, no ``..``, at most :data:`MAX_NAME_LENGTH` (64)
+  characters;
+* ``market``, ``sector``, ``peers`` and a caveat's ``ticker``: symbols
+  (:mod:`eventstudy.symbols`); ``peers`` may not list a ticker twice;
+* windows: ``[start, end]`` of whole numbers with ``start <= end`` and ``|day| <=``
+  :data:`MAX_RELATIVE_DAY` (2520, ten years of sessions); at most :data:`MAX_EVENT_WINDOWS`
+  event windows, none twice; the estimation window ends before the first event-window day;
+* ``min_estimation_obs`` and ``dimson_lags``: whole numbers (not 50.7, not ``"ten"``, not
+  ``true``);
+* a caveat's ``from``: a TOML date or ``"YYYY-MM-DD"`` between 1900 and 2199; its ``note``:
+  one line of 1 to :data:`MAX_NOTE_LENGTH` characters.
+
+A file larger than :data:`MAX_CONFIG_BYTES` (1 MiB), or nested too deeply for the TOML reader,
+is refused as a whole.
 """
 
 from __future__ import annotations
@@ -84,7 +103,8 @@ class StudyConfig:
     Attributes
     ----------
     name
-        Study name; the default output folder is ``reports/<name>/``.
+        Study name; the default output folder is ``reports/<name>/``. An identifier (see
+        :func:`name_problem`).
     market
         Market proxy symbol; its trading dates are the calendar.
     model

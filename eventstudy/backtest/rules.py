@@ -96,7 +96,8 @@ class BacktestConfig:
                 raise ValueError(f"{name}: {len(days)} horizons; at most {MAX_HORIZONS} are allowed")
             if not all(_is_int(k) and 1 <= k <= MAX_DAYS for k in days):
                 raise ValueError(
-                    f"{name}: {shown(list(days))} must be whole numbers of trading days from 1 to {MAX_DAYS}"
+                    f"{name}: {shown(list(days))} must be whole numbers of trading days "
+                    f">= 1 and <= {MAX_DAYS}"
                 )
             if len(set(days)) != len(days):
                 raise ValueError(f"{name}: {list(days)} lists a number twice")
@@ -108,7 +109,7 @@ class BacktestConfig:
             and 0 <= cost <= MAX_COST_BPS
         ):
             raise ValueError(
-                f"cost_bps: {shown(cost)} must be a number of basis points from 0 to {MAX_COST_BPS:g}"
+                f"cost_bps: {shown(cost)} must be a number >= 0 and <= {MAX_COST_BPS:g} (basis points)"
             )
         if not isinstance(self.default_side, str) or self.default_side not in SIDES:
             raise ValueError(
