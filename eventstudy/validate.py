@@ -374,9 +374,9 @@ def _split_issues(
         close_ratio = np.where(usable_close[:-1] & usable_close[1:], close[1:] / close[:-1], np.nan)
         adj_ratio = np.where(usable_adj[:-1] & usable_adj[1:], adj[1:] / adj[:-1], np.nan)
         disagreement = np.abs(adj_ratio / close_ratio - 1.0)
+        factors = np.asarray(SPLIT_FACTORS)  # a ratio of 1e308 over 1/20 overflows to inf: no factor
+        near_factor = (np.abs(adj_ratio[:, None] / factors[None, :] - 1.0) <= SPLIT_TOLERANCE).any(axis=1)
     close_only = (np.abs(close_ratio - 1.0) > JUMP) & (disagreement > ADJ_TOLERANCE)
-    factors = np.asarray(SPLIT_FACTORS)
-    near_factor = (np.abs(adj_ratio[:, None] / factors[None, :] - 1.0) <= SPLIT_TOLERANCE).any(axis=1)
     in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & near_factor
     issues = []
     for kind, mask, ratio, column in (

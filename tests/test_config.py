@@ -239,7 +239,9 @@ def toml_value(value: object) -> str:
             else repr(value)
         )
     if isinstance(value, str):
-        escaped = "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in value)
+        escaped = "".join(
+            c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in value
+        )
         return f'"{escaped}"'
     if isinstance(value, dt.date):
         return value.isoformat()
