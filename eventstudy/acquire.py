@@ -1,15 +1,35 @@
 """Bring prices and share counts into the cache from the online source, robustly.
 
 The fetchers are injectable (``fetch_prices(symbol, start, end) -> frame``) so tests never
-touch the network. Every request goes through :func:`call_with_retries`:
+touch the network. Every request goes through :func:`call_with_retries`, which sorts each
+failure into one of four kinds (by exception class names, anywhere in the class hierarchy or
+the ``__cause__``/``__context__`` chain, so that neither requests, curl_cffi nor yfinance must
+be imported):
 
-* **Transient failures are retried** with exponential backoff: timeouts, connection errors,
-  rate limiting (yfinance's ``YFRateLimitError``, matched by class name so yfinance need not be
-  imported) and empty answers (yfinance reports rate limiting and outages as an empty frame).
-  ``RetryPolicy()`` makes 4 attempts, sleeping 2, 4 and 8 s between them (``sleep`` is
-  injectable). After the last attempt a :class:`~eventstudy.errors.DataUnavailableError` says
-  how many attempts were made and what the last failure was. Other failures (a frame without
-  the needed columns, duplicate dates) are not retried.
+* **No network** (:func:`is_unreachable`): the host name does not resolve or no connection can
+  be made -- curl_cffi's ``DNSError`` (curl error 6) or a curl error 5 or 7, urllib3's
+  ``NameResolutionError``/``NewConnectionError``, ``socket.gaierror``,
+  ``ConnectionRefusedError``, ``ENETUNREACH``/``EHOSTUNREACH``. Not retried: a
+  :class:`NetworkUnreachableError` at once, one line saying the network is unreachable and
+  pointing to ``--offline`` and ``eventstudy cache import``. :func:`fetch_symbols` stops at
+  the first one (every other symbol would fail the same way).
+* **Not found** (:func:`is_not_found`): yfinance's ``YFTickerMissingError`` family
+  (``YFTzMissingError`` "possibly delisted; no timezone found", ``YFPricesMissingError``
+  with Yahoo's "No data found, symbol may be delisted"), an HTTP 404, or an empty answer. Not
+  retried: a :class:`SymbolNotFoundError` saying the symbol was not found, with Yahoo's reason.
+* **Transient** (:func:`is_transient`): timeouts, connection resets, rate limiting
+  (``YFRateLimitError``, HTTP 429). Retried with exponential backoff: ``RetryPolicy()`` makes 4
+  attempts, sleeping 2, 4 and 8 s between them (``sleep`` is injectable). After the last
+  attempt a :class:`~eventstudy.errors.DataUnavailableError` says how many attempts were made
+  and what the last failure was.
+* **Anything else** (a frame without the needed columns, duplicate dates): not retried.
+
+yfinance is called with its exceptions raised rather than logged, and with its logger and
+Python warnings silenced (:mod:`eventstudy.sources.yahoo`), so nothing of yfinance's reaches
+the terminal on any path (``run``, ``backtest``, ``fetch``).
+
+Further guarantees:
+
 * **The cache keeps what it had**: nothing is written unless a complete, checked history came
   back, and the write itself is atomic (:mod:`eventstudy.store`).
 * **Partial histories are kept and recorded**, not retried: a history that starts more than
@@ -35,6 +55,7 @@ one symbol run one after the other.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -64,22 +85,46 @@ TRANSIENT_ERRORS: frozenset[str] = frozenset(
         "ConnectTimeout",
         "ConnectionError",
         "ConnectionResetError",
-        "ConnectionRefusedError",
         "RemoteDisconnected",
         "IncompleteRead",
         "ChunkedEncodingError",
         "YFRateLimitError",
         "TooManyRequests",
-        "EmptyHistoryError",
     }
 )
 """Exception class names (anywhere in the class hierarchy or the ``__cause__`` chain) that are
 retried. Matched by name so that neither requests, curl_cffi nor yfinance must be imported."""
-_EMPTY_MARKERS = ("returned no rows", "only empty", "returned no share counts")
+UNREACHABLE_ERRORS: frozenset[str] = frozenset(
+    {"DNSError", "gaierror", "NameResolutionError", "NewConnectionError", "ConnectionRefusedError"}
+)
+"""Exception class names that mean the network (or the host) cannot be reached at all."""
+UNREACHABLE_CURL_CODES: frozenset[int] = frozenset({5, 6, 7})
+"""curl error codes of the same: cannot resolve proxy (5), cannot resolve host (6), cannot
+connect (7); curl_cffi raises them as ``DNSError``/``ProxyError``/``ConnectionError``."""
+UNREACHABLE_ERRNOS: frozenset[int] = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED})
+_CURL_ERRORS = frozenset({"CurlError"})
+NOT_FOUND_ERRORS: frozenset[str] = frozenset(
+    {
+        "YFTickerMissingError",
+        "YFTzMissingError",
+        "YFPricesMissingError",
+        "EmptyHistoryError",
+        "EmptyAnswerError",
+    }
+)
+"""Exception class names that mean the source has no such symbol (or no data for it)."""
 
 
 class EmptyHistoryError(DataUnavailableError):
-    """The source answered with no rows: retried (yfinance reports rate limits this way)."""
+    """The source answered with no rows (not retried: yfinance raises on rate limits)."""
+
+
+class SymbolNotFoundError(DataUnavailableError):
+    """The source does not know the symbol (or has no data for it in the range)."""
+
+
+class NetworkUnreachableError(DataUnavailableError):
+    """No connection to the source could be made: no network, or the host does not resolve."""
 
 
 @dataclass(frozen=True)
@@ -155,23 +200,78 @@ class FetchReport:
     failures: dict[str, str] = field(default_factory=dict)
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception in its ``__cause__``/``__context__`` chain, once each."""
+    seen: set[int] = set()
+    chain = []
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _named(exc: BaseException, names: frozenset[str]) -> bool:
+    return any(cls.__name__ in names for cls in type(exc).__mro__)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) means the network is unreachable.
+
+    True for a class name in :data:`UNREACHABLE_ERRORS`, a curl error code (attribute ``code``)
+    in :data:`UNREACHABLE_CURL_CODES`, or an ``OSError`` whose errno is in
+    :data:`UNREACHABLE_ERRNOS`.
+    """
+    for current in _chain(exc):
+        if _named(current, UNREACHABLE_ERRORS):
+            return True
+        code = getattr(current, "code", None)
+        if _named(current, _CURL_ERRORS) and isinstance(code, int) and code in UNREACHABLE_CURL_CODES:
+            return True
+        if isinstance(current, OSError) and current.errno in UNREACHABLE_ERRNOS:
+            return True
+    return False
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) says the symbol is not found.
+
+    True for a class name in :data:`NOT_FOUND_ERRORS` (yfinance's ``YFTickerMissingError``
+    family, an empty answer) or an HTTP error whose response has status 404.
+    """
+    for current in _chain(exc):
+        if isinstance(current, SymbolNotFoundError) or _named(current, NOT_FOUND_ERRORS):
+            return True
+        response = getattr(current, "response", None)
+        if _named(current, frozenset({"HTTPError"})) and getattr(response, "status_code", None) == 404:
+            return True
+    return False
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` (or an exception it was raised from) is worth retrying.
 
     True when a class name in :data:`TRANSIENT_ERRORS` appears in the class hierarchy of the
-    exception or of any exception in its ``__cause__``/``__context__`` chain, or when a
-    :class:`DataUnavailableError` reports an empty answer.
+    exception or of any exception in its ``__cause__``/``__context__`` chain, or an HTTP error
+    has status 429 -- unless the failure is :func:`is_unreachable` or :func:`is_not_found`.
     """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if any(cls.__name__ in TRANSIENT_ERRORS for cls in type(current).__mro__):
+    if is_unreachable(exc) or is_not_found(exc):
+        return False
+    for current in _chain(exc):
+        if _named(current, TRANSIENT_ERRORS):
             return True
-        if isinstance(current, DataUnavailableError) and any(m in str(current) for m in _EMPTY_MARKERS):
+        response = getattr(current, "response", None)
+        if _named(current, frozenset({"HTTPError"})) and getattr(response, "status_code", None) == 429:
             return True
-        current = current.__cause__ or current.__context__
     return False
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The deepest exception of the chain that is not one of ours (the library's own error)."""
+    chain = _chain(exc)
+    foreign = [e for e in chain if not isinstance(e, DataUnavailableError)]
+    return foreign[0] if foreign else chain[-1]
 
 
 def call_with_retries(
@@ -189,15 +289,31 @@ def call_with_retries(
 
     Raises
     ------
+    NetworkUnreachableError
+        At once when the network cannot be reached (:func:`is_unreachable`).
+    SymbolNotFoundError
+        At once when the source does not know ``what`` (:func:`is_not_found`).
     DataUnavailableError
         After ``retry.attempts`` transient failures (naming ``what``, the attempts and the last
-        error), or at once for a non-transient failure.
+        error), or at once for any other failure.
     """
     delays = retry.delays()
     for attempt in range(1, retry.attempts + 1):
         try:
             return request(), attempt
         except Exception as exc:
+            if is_unreachable(exc):
+                raise NetworkUnreachableError(
+                    f"fetching {what}: the network is unreachable ({_one_line(_root_cause(exc), 160)}); "
+                    "work offline with --offline, on prices imported with: eventstudy cache import PATH"
+                ) from exc
+            if is_not_found(exc):
+                raise SymbolNotFoundError(
+                    f"fetching {what}: the symbol was not found at the source "
+                    f"({_one_line(_root_cause(exc), 200)}); "
+                    "check the symbol (Yahoo spells them e.g. BRK-B, ^GSPC, 7203.T), or import its "
+                    "prices with: eventstudy cache import PATH"
+                ) from exc
             if not is_transient(exc):
                 if isinstance(exc, DataUnavailableError):
                     raise
@@ -342,7 +458,13 @@ def fetch_symbols(
     retry: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
 ) -> FetchReport:
-    """:func:`fetch_symbol` for each symbol; a failure is recorded and the others go on."""
+    """:func:`fetch_symbol` for each symbol; a failure is recorded and the others go on.
+
+    Raises
+    ------
+    NetworkUnreachableError
+        At the first symbol that finds the network unreachable.
+    """
     report = FetchReport()
     for symbol in dict.fromkeys(symbols):
         try:
@@ -358,6 +480,8 @@ def fetch_symbols(
                     sleep=sleep,
                 )
             )
+        except NetworkUnreachableError:
+            raise  # every other symbol would fail the same way
         except DataUnavailableError as exc:
             report.failures[symbol] = str(exc)
     return report
@@ -406,6 +530,8 @@ def fetch_missing(
                 retry=retry,
                 sleep=sleep,
             )
+        except NetworkUnreachableError:
+            raise
         except DataUnavailableError:
             continue  # market values stay empty, with a note saying no figure was found
         with store.locked(path):
@@ -459,6 +585,6 @@ def _iso(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException, limit: int = 300) -> str:
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return text if len(text) <= 300 else text[:297] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."

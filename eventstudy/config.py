@@ -21,21 +21,42 @@ a ticker from a date on (for example a share count known to lag an issuance)::
     ticker = "INTC"
     from = 2025-08-22
     note = "share count excludes the 433M shares issued to the U.S. government"
+
+Every value is checked for its type and range, and an error names the file and the key
+(``study.min_estimation_obs``, ``shares.caveats[0].from``; caveats count from 0):
+
+* ``name``: an identifier, because it names ``reports/<name>/`` -- letters, digits and
+  ``. _ -``, starting with a letter or digit, no ``..``, at most :data:`MAX_NAME_LENGTH` (64)
+  characters;
+* ``market``, ``sector``, ``peers`` and a caveat's ``ticker``: symbols
+  (:mod:`eventstudy.symbols`); ``peers`` may not list a ticker twice;
+* windows: ``[start, end]`` of whole numbers with ``start <= end`` and ``|day| <=``
+  :data:`MAX_RELATIVE_DAY` (2520, ten years of sessions); at most :data:`MAX_EVENT_WINDOWS`
+  event windows, none twice; the estimation window ends before the first event-window day;
+* ``min_estimation_obs`` and ``dimson_lags``: whole numbers (not 50.7, not ``"ten"``, not
+  ``true``);
+* a caveat's ``from``: a TOML date or ``"YYYY-MM-DD"`` between 1900 and 2199; its ``note``:
+  one line of 1 to :data:`MAX_NOTE_LENGTH` characters.
+
+A file larger than :data:`MAX_CONFIG_BYTES` (1 MiB), or nested too deeply for the TOML reader,
+is refused as a whole.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import numbers
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from eventstudy.errors import InputError
-
-_TICKER = re.compile(r"\^?[A-Z0-9][A-Z0-9.=-]*")
+from eventstudy.events import FIRST_DATE, LAST_DATE
+from eventstudy.symbols import shown, symbol_problem
 
 MODELS: tuple[str, ...] = (
     "market",
@@ -52,6 +73,18 @@ MODELS: tuple[str, ...] = (
 """Names of the expected-return models (see :mod:`eventstudy.models`)."""
 
 MAX_DIMSON_LAGS = 10
+MAX_NAME_LENGTH = 64
+"""Longest study name (it names the output folder ``reports/<name>/``)."""
+MAX_RELATIVE_DAY = 2520
+"""Largest ``|tau|`` of a window, in trading days (ten years of sessions)."""
+MAX_EVENT_WINDOWS = 50
+"""Most event windows a study may report."""
+MAX_NOTE_LENGTH = 500
+"""Longest share-caveat note, in characters."""
+MAX_CONFIG_BYTES = 1 << 20
+"""Largest config file read (1 MiB; a study config is a few kilobytes)."""
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
+_CAVEAT_KEYS: tuple[str, ...] = ("ticker", "from", "note")
 
 
 @dataclass(frozen=True)
@@ -70,7 +103,8 @@ class StudyConfig:
     Attributes
     ----------
     name
-        Study name; the default output folder is ``reports/<name>/``.
+        Study name; the default output folder is ``reports/<name>/``. An identifier (see
+        :func:`name_problem`).
     market
         Market proxy symbol; its trading dates are the calendar.
     model
@@ -142,43 +176,123 @@ def window_label(window: tuple[int, int]) -> str:
     return f"[{signed(window[0])},{signed(window[1])}]"
 
 
+def name_problem(name: object) -> str | None:
+    """What is wrong with ``name`` as a study name; ``None`` when it is one.
+
+    A study name is an identifier, because it names the folder ``reports/<name>/``: letters,
+    digits and ``. _ -``, starting with a letter or digit, without ``..``, at most
+    :data:`MAX_NAME_LENGTH` characters. So it is never empty, ``.``, ``..``, a path or hidden.
+    """
+    rule = (
+        f"letters, digits and . _ - starting with a letter or digit, at most {MAX_NAME_LENGTH} "
+        "characters, no '..' (it names the output folder reports/<name>/)"
+    )
+    if not isinstance(name, str):
+        return f"{shown(name)} is not a study name: expected text ({rule})"
+    if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name) or ".." in name:
+        return f"{shown(name)} is not a study name: {rule}"
+    return None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _window_problem(window: object) -> str | None:
+    """What is wrong with ``window`` as ``[start, end]`` of relative days; ``None`` if nothing."""
+    if (
+        isinstance(window, str)
+        or not isinstance(window, Sequence)
+        or len(window) != 2
+        or not all(_is_int(day) for day in window)
+    ):
+        return f"{shown(_plain(window))} is not [start, end], two whole numbers of trading days"
+    start, end = (int(day) for day in window)
+    if start > end:
+        return f"{[start, end]} is not [start, end] with start <= end"
+    if max(abs(start), abs(end)) > MAX_RELATIVE_DAY:
+        return f"{[start, end]} reaches beyond {MAX_RELATIVE_DAY} trading days from day 0"
+    return None
+
+
+def _plain(value: object) -> object:
+    """Tuples as lists, so that messages show values as they are written in TOML."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _check(config: StudyConfig) -> None:
+    """Check every field's type and value; raise ``ValueError("<field>: <what is wrong>")``."""
+
     def fail(name: str, message: str) -> None:
         raise ValueError(f"{name}: {message}")
 
-    if config.model not in MODELS:
-        fail("model", f"{config.model!r} is not one of {', '.join(MODELS)}")
-    for ticker in config.peers:
-        if not _TICKER.fullmatch(ticker):
-            fail("peers", f"{ticker!r} is not a ticker symbol in upper case")
-    start, end = config.estimation_window
-    if start > end:
-        fail("estimation_window", "start is after end")
-    if not config.event_windows:
-        fail("event_windows", "at least one window is needed")
-    for window in config.event_windows:
-        if len(window) != 2 or window[0] > window[1]:
-            fail("event_windows", f"{list(window)} is not [start, end] with start <= end")
-    if end >= config.event_span[0]:
+    problem = name_problem(config.name)
+    if problem:
+        fail("name", problem)
+    for key in ("market", "sector"):
+        problem = symbol_problem(getattr(config, key))
+        if problem:
+            fail(key, problem)
+    if not isinstance(config.model, str) or config.model not in MODELS:
+        fail("model", f"{shown(config.model)} is not one of {', '.join(MODELS)}")
+    problem = _window_problem(config.estimation_window)
+    if problem:
+        fail("estimation_window", problem)
+    windows = config.event_windows
+    if isinstance(windows, str) or not isinstance(windows, Sequence) or not windows:
+        fail("event_windows", "give at least one window, e.g. [[0, 0], [-1, 1]]")
+    if len(windows) > MAX_EVENT_WINDOWS:
+        fail("event_windows", f"{len(windows)} windows; at most {MAX_EVENT_WINDOWS} are allowed")
+    seen: set[tuple[int, int]] = set()
+    for window in windows:
+        problem = _window_problem(window)
+        if problem:
+            fail("event_windows", problem)
+        key = (int(window[0]), int(window[1]))
+        if key in seen:
+            fail("event_windows", f"{list(key)} is listed twice")
+        seen.add(key)
+    if int(config.estimation_window[1]) >= config.event_span[0]:
         fail("estimation_window", "must end before the first event-window day")
+    if not _is_int(config.min_estimation_obs):
+        fail("min_estimation_obs", f"{shown(config.min_estimation_obs)} is not a whole number")
     if config.min_estimation_obs < 3:
         fail("min_estimation_obs", "must be at least 3")
-    if isinstance(config.dimson_lags, bool) or not isinstance(config.dimson_lags, int):
-        fail("dimson_lags", f"{config.dimson_lags!r} is not an integer")
+    if not _is_int(config.dimson_lags):
+        fail("dimson_lags", f"{shown(config.dimson_lags)} is not an integer")
     if not 1 <= config.dimson_lags <= MAX_DIMSON_LAGS:
         fail("dimson_lags", f"must be between 1 and {MAX_DIMSON_LAGS}, got {config.dimson_lags}")
-    if not isinstance(config.sector, str) or not config.sector.strip():
-        fail("sector", "must be a non-empty symbol")
     if config.model == "sector" and config.sector == config.market:
         fail("sector", f"must differ from the market proxy ({config.market})")
     if config.factors_file is not None and (
-        not isinstance(config.factors_file, str) or not config.factors_file.strip()
+        not isinstance(config.factors_file, str)
+        or not config.factors_file.strip()
+        or "\0" in config.factors_file
     ):
-        fail("factors_file", "must be a file path")
+        fail("factors_file", f"{shown(config.factors_file)} is not a file path")
     if config.model == "user_factors" and config.factors_file is None:
         fail("factors_file", "is required when model is user_factors")
     if not isinstance(config.exclude_overlapping_windows, bool):
-        fail("exclude_overlapping_windows", f"{config.exclude_overlapping_windows!r} is not true or false")
+        fail(
+            "exclude_overlapping_windows", f"{shown(config.exclude_overlapping_windows)} is not true or false"
+        )
+    if isinstance(config.peers, str) or not isinstance(config.peers, Sequence):
+        fail("peers", f"{shown(config.peers)} is not a list of ticker symbols")
+    first: dict[str, int] = {}
+    for position, ticker in enumerate(config.peers):
+        problem = symbol_problem(ticker)
+        if problem:
+            fail("peers", problem)
+        if ticker in first:
+            fail("peers", f"{ticker} is listed twice (entries {first[ticker] + 1} and {position + 1})")
+        first[ticker] = position
+    if isinstance(config.share_caveats, str) or not isinstance(config.share_caveats, Sequence):
+        fail("share_caveats", "must be a sequence of ShareCaveat")
+    for caveat in config.share_caveats:
+        if not isinstance(caveat, ShareCaveat):
+            fail("share_caveats", f"{shown(caveat)} is not a ShareCaveat")
 
 
 def with_overrides(config: StudyConfig, source: str, **changes: Any) -> StudyConfig:
@@ -208,17 +322,39 @@ def with_overrides(config: StudyConfig, source: str, **changes: Any) -> StudyCon
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """The parsed TOML document of a config file; unreadable files and bad TOML are InputErrors."""
+    """The parsed TOML document of a config file.
+
+    Raises
+    ------
+    InputError
+        For an unreadable file, one larger than :data:`MAX_CONFIG_BYTES`, text that is not
+        UTF-8, invalid TOML, or TOML nested too deeply to parse.
+    """
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise InputError(str(path), f"cannot read the config file ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read the config file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InputError(
+            str(path), f"larger than {MAX_CONFIG_BYTES // 1024} KiB: not a study config (they are a few KB)"
+        )
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(str(path), f"not UTF-8 text (line {line}); re-save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), f"not valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(str(path), "not a study config: values nested too deeply to read") from None
 
 
 def load_config(path: str | Path) -> StudyConfig:
     """Read a TOML study configuration.
+
+    Every value is type-checked; an error names the file and the key: ``study.<key>`` or
+    ``shares.caveats[<i>].<key>`` (``i`` counts the ``[[shares.caveats]]`` entries from 0).
 
     Raises
     ------
@@ -226,41 +362,111 @@ def load_config(path: str | Path) -> StudyConfig:
         On unreadable TOML, unknown keys or bad values, naming the file and the key.
     """
     path = Path(path)
+    where = str(path)
     document = read_toml(path)
     # [backtest] belongs to `eventstudy backtest` and is read by eventstudy.backtest.
     unknown = set(document) - {"study", "shares", "backtest"}
     if unknown:
-        raise InputError(str(path), "unknown table", field=sorted(unknown)[0])
-    study = dict(document.get("study", {}))
+        raise InputError(
+            where, "unknown table (expected study, shares, backtest)", field=_short(sorted(unknown)[0])
+        )
+    study = document.get("study", {})
+    if not isinstance(study, dict):
+        raise InputError(where, "must be a table: [study]", field="study")
     known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats"}
     for key in study:
         if key not in known:
             raise InputError(
-                str(path),
+                where,
                 f"unknown key (expected one of {', '.join(sorted(known))})",
-                field=f"study.{key}",
+                field=f"study.{_short(key)}",
             )
+    values = {key: _from_toml(value) for key, value in study.items()}
+    caveats = _load_caveats(document.get("shares", {}), where)
     try:
-        if "estimation_window" in study:
-            study["estimation_window"] = tuple(int(v) for v in study["estimation_window"])
-        if "peers" in study:
-            study["peers"] = tuple(str(v) for v in study["peers"])
-        if "event_windows" in study:
-            study["event_windows"] = tuple(tuple(int(v) for v in w) for w in study["event_windows"])
-        caveats = tuple(
-            ShareCaveat(str(c["ticker"]), _as_date(c["from"]), str(c["note"]))
-            for c in document.get("shares", {}).get("caveats", [])
+        return StudyConfig(**values, share_caveats=caveats)
+    except ValueError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise InputError(where, message, field=f"study.{key}") from None
+
+
+def _short(key: str) -> str:
+    """A TOML key for an error message, cut to 40 characters."""
+    return key if len(key) <= 40 else key[:37] + "..."
+
+
+def _from_toml(value: object) -> object:
+    """TOML arrays, and arrays of arrays, as tuples (the dataclass's sequences); the rest as is.
+
+    Two levels are all a field needs (``event_windows``); deeper values are left to the field
+    checks to refuse, so no recursion follows the document's nesting.
+    """
+    if isinstance(value, list):
+        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    return value
+
+
+def _load_caveats(shares: object, where: str) -> tuple[ShareCaveat, ...]:
+    """The ``[[shares.caveats]]`` entries, each checked and named ``shares.caveats[i].<key>``."""
+    if not isinstance(shares, dict):
+        raise InputError(where, "must be a table with [[shares.caveats]] entries", field="shares")
+    for key in shares:
+        if key != "caveats":
+            raise InputError(where, "unknown key (expected caveats)", field=f"shares.{_short(key)}")
+    entries = shares.get("caveats", [])
+    if not isinstance(entries, list):
+        raise InputError(
+            where, "must be [[shares.caveats]] tables of ticker, from, note", field="shares.caveats"
         )
-        return StudyConfig(**study, share_caveats=caveats)
-    except (KeyError, TypeError, ValueError) as exc:
-        text = str(exc).strip("'\"")
-        key, _, message = text.partition(": ")
-        if message:
-            raise InputError(str(path), message, field=f"study.{key}") from None
-        raise InputError(str(path), f"bad value ({text})") from None
+    caveats = []
+    for i, entry in enumerate(entries):
+        name = f"shares.caveats[{i}]"
+        if not isinstance(entry, dict):
+            raise InputError(where, "must be a table of ticker, from, note", field=name)
+        for key in entry:
+            if key not in _CAVEAT_KEYS:
+                raise InputError(
+                    where, "unknown key (expected ticker, from, note)", field=f"{name}.{_short(key)}"
+                )
+        for key in _CAVEAT_KEYS:
+            if key not in entry:
+                raise InputError(where, "is required", field=f"{name}.{key}")
+        problem = symbol_problem(entry["ticker"])
+        if problem:
+            raise InputError(where, problem, field=f"{name}.ticker")
+        start = _as_date(entry["from"])
+        if start is None:
+            raise InputError(
+                where,
+                f"{shown(entry['from'])} is not a date between {FIRST_DATE} and {LAST_DATE} "
+                "(write e.g. from = 2025-08-22)",
+                field=f"{name}.from",
+            )
+        note = entry["note"]
+        if (
+            not isinstance(note, str)
+            or not note.strip()
+            or len(note) > MAX_NOTE_LENGTH
+            or any(ord(c) < 32 or c == "\x7f" for c in note)
+        ):
+            raise InputError(
+                where,
+                f"{shown(note)} is not a note: one line of text, 1 to {MAX_NOTE_LENGTH} characters",
+                field=f"{name}.note",
+            )
+        caveats.append(ShareCaveat(entry["ticker"], start, note))
+    return tuple(caveats)
 
 
-def _as_date(value: object) -> dt.date:
-    if isinstance(value, dt.date):
+def _as_date(value: object) -> dt.date | None:
+    """A TOML date or ``"YYYY-MM-DD"`` text as a date in the supported range; ``None`` if not."""
+    if isinstance(value, dt.datetime):
+        return None  # a date-time: the caveat applies from a day, not a moment
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, dt.date) and FIRST_DATE <= value <= LAST_DATE:
         return value
-    return dt.date.fromisoformat(str(value))
+    return None

@@ -9,13 +9,23 @@ with French's preamble "This file was created by using the") goes to ``factors/<
 in decimal units (see :mod:`eventstudy.factors`).
 
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
-it was. Values are kept exactly as given: no sorting, filling or dropping. Rows out of date
-order, duplicate dates and non-numeric prices are errors naming file, row and field.
+it was: one bad file in a batch means nothing of the batch is imported. Values are kept exactly
+as given: no sorting, filling or dropping. Rows out of date order, duplicate dates and
+non-numeric prices are errors naming file, row and field.
+
+Names follow :mod:`eventstudy.symbols`, the grammar ``events.csv`` applies to its tickers: a
+price file's name (without ``.csv``) and every ``ticker`` of a shares file must be a symbol, so
+the cache takes exactly the symbols a study can ask for (``nvda.csv``, ``A B.csv`` or
+``ÄÖ.csv`` are refused, not imported under a name no events file can use). A symbol imported
+from two files of one batch is an error too. Files must be UTF-8 (a byte-order mark is
+accepted): a Latin-1 or Windows-1252 file is an error naming the row of its first non-UTF-8
+byte.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -24,8 +34,10 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import InputError
+from eventstudy.events import locate_byte
 from eventstudy.factors import is_french_file, parse_french_csv
-from eventstudy.store import SHARES_COLUMNS, PriceStore, file_sha256
+from eventstudy.store import SHARES_COLUMNS, PriceStore, file_sha256, table_name_problem
+from eventstudy.symbols import symbol_problem
 
 YAHOO_HEADER: tuple[str, ...] = ("Date", "Open", "High", "Low", "Close", "Adj Close", "Volume")
 _RENAME = dict(
@@ -52,6 +64,9 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
         For the first bad file, row or field; nothing is written in that case.
     """
     files = _collect(paths)
+    for path in files:  # names first: a misnamed file is reported before any file is parsed
+        if not is_french_file(path) and not _is_shares_file(path):
+            _price_symbol(path)
     imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]] = []
     for path in files:
@@ -64,6 +79,9 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
         }
         if is_french_file(path):
             table = parse_french_csv(path)
+            problem = table_name_problem(table.name)
+            if problem:
+                raise InputError(str(path), f"the file name names the factor table, and {problem}")
             provenance = {**table.provenance, "imported_at": imported_at, "table": table.name}
             parts = [(table.name, table.frame)]
             summary = ImportedFile("factors", path, (table.name,), len(table.frame))
@@ -77,9 +95,11 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
             provenance["adjustment"] = (
                 "Yahoo auto_adjust=False: close split-adjusted, adj_close split- and dividend-adjusted"
             )
-            parts = [(path.stem, prices)]
-            summary = ImportedFile("prices", path, (path.stem,), len(prices))
+            symbol = _price_symbol(path)
+            parts = [(symbol, prices)]
+            summary = ImportedFile("prices", path, (symbol,), len(prices))
         staged.append((summary, parts, provenance))
+    _check_unique(staged)
     for summary, parts, provenance in staged:
         for symbol, frame in parts:
             record = {**provenance, "symbol": symbol}
@@ -92,33 +112,82 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
     return [summary for summary, _, _ in staged]
 
 
+def _price_symbol(path: Path) -> str:
+    """The symbol a price file is named after (``NVDA.csv`` -> ``NVDA``), or an InputError."""
+    problem = symbol_problem(path.stem)
+    if problem:
+        raise InputError(
+            str(path), f"a price file is named <SYMBOL>.csv, and {problem}", field="file name"
+        )
+    return path.stem
+
+
+def _check_unique(
+    staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]],
+) -> None:
+    """Refuse a batch that brings one symbol (or factor table) from two files."""
+    first: dict[tuple[str, str], Path] = {}
+    for summary, parts, _ in staged:
+        for symbol, _ in parts:
+            key = (summary.kind, symbol)
+            if key in first:
+                raise InputError(
+                    str(summary.source),
+                    f"{summary.kind} of {symbol} also come from {first[key]}; import one file per symbol",
+                )
+            first[key] = summary.source
+
+
 def _collect(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
+    """The CSV files named by ``paths`` (folders: their ``*.csv``), each file once."""
+    files: dict[Path, Path] = {}
     for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
-            if not found:
-                raise InputError(str(path), "folder holds no .csv files to import")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError(str(path), "no such file or folder")
-    return files
+        try:
+            if path.is_dir():
+                found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+                if not found:
+                    raise InputError(str(path), "folder holds no .csv files to import")
+            elif path.is_file():
+                found = [path]
+            else:
+                raise InputError(str(path), "no such file or folder")
+            for file in found:
+                files.setdefault(file.resolve(), file)
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    return list(files.values())
 
 
 def _is_shares_file(path: Path) -> bool:
     if path.name == "shares_outstanding.csv":
         return True
-    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-        first = handle.readline().strip()
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline(4096).strip()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return tuple(name.strip() for name in first.split(",")) == SHARES_COLUMNS
 
 
 def _read_text_table(path: Path, header: tuple[str, ...]) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row, field = locate_byte(raw, exc.start)
+        raise InputError(
+            str(path),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}: Latin-1 or Windows-1252?); "
+            "re-save the file as UTF-8",
+            row=row,
+            field=field,
+        ) from None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(str(path), f"not a readable CSV file ({type(exc).__name__})") from None
     columns = tuple(name.strip() for name in frame.columns)
     missing = [name for name in header if name not in columns]
@@ -178,9 +247,11 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
     """Parse a shares-outstanding CSV (``ticker,as_of,shares_outstanding,filing,source``)."""
     frame = _read_text_table(path, SHARES_COLUMNS)
     tickers = frame["ticker"].str.strip()
-    empty = np.flatnonzero((tickers == "").to_numpy())
-    if empty.size:
-        raise InputError(str(path), "ticker is empty", row=int(empty[0]) + 2, field="ticker")
+    for ticker in tickers.unique():  # one check per distinct ticker, then the first row of a bad one
+        problem = symbol_problem(ticker)
+        if problem:
+            row = int(np.flatnonzero((tickers == ticker).to_numpy())[0]) + 2
+            raise InputError(str(path), problem, row=row, field="ticker")
     shares = _parse_numbers(path, frame["shares_outstanding"], "shares_outstanding", allow_missing=False)
     nonpositive = np.flatnonzero((shares <= 0).to_numpy())
     if nonpositive.size:

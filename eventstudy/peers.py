@@ -9,7 +9,6 @@ heat map of day-0 abnormal returns and keeps them out of every value-per-deal ta
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.store import PriceStore
+from eventstudy.symbols import symbol_problem
 
 PEER_ROLE = "peer"
 
@@ -36,8 +36,6 @@ AI_BASKET: tuple[str, ...] = (
 )
 """The default peer basket: AI chips, foundry, cloud and hyperscalers."""
 
-_TICKER = re.compile(r"\^?[A-Z0-9][A-Z0-9.=-]*")
-
 
 def parse_peers(text: str, *, source: str = "--peers") -> tuple[str, ...]:
     """Split a comma-separated ticker list, checking each ticker.
@@ -53,8 +51,9 @@ def parse_peers(text: str, *, source: str = "--peers") -> tuple[str, ...]:
         raise InputError(source, "no tickers given (use --no-peers to turn peers off)")
     seen: set[str] = set()
     for name in names:
-        if not _TICKER.fullmatch(name):
-            raise InputError(source, f"{name!r} is not a ticker (upper case, e.g. NVDA)", field=name)
+        problem = symbol_problem(name)
+        if problem:
+            raise InputError(source, problem, field=name if len(name) <= 40 else name[:37] + "...")
         if name in seen:
             raise InputError(source, f"{name} is listed twice", field=name)
         seen.add(name)
@@ -75,9 +74,11 @@ def add_peers(events: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The input rows unchanged and in order, followed by the peer rows grouped by event in
-        order of first appearance, peers in the order given. Peer rows have ``role`` ``"peer"``,
-        ``deal_usd`` NaN and ``source_row`` 0 (they come from no line of the file).
+        order of first appearance, peers in the order given (a peer listed twice counts once).
+        Peer rows have ``role`` ``"peer"``, ``deal_usd`` NaN and ``source_row`` 0 (they come
+        from no line of the file).
     """
+    peers = list(dict.fromkeys(peers))
     if not peers:
         return events.copy()
     rows = []

@@ -7,6 +7,13 @@ Layout under the cache root::
     factors/<NAME>.parquet    date, one column per factor (decimal daily returns)
     .locks/<kind>/<file>.lock per-file writer locks (filelock; safe to leave in place)
 
+``<SYMBOL>`` and ``<TICKER>`` follow the symbol grammar of :mod:`eventstudy.symbols` (at most
+32 characters of ``A-Z 0-9 . = -`` after an optional ``^``); a factor table's ``<NAME>`` is
+letters, digits and ``. _ -``, starting with a letter or digit, at most
+:data:`MAX_TABLE_NAME_LENGTH` characters. Asking for any other name is an
+:class:`~eventstudy.errors.InputError`, so no cache path is ever built from a separator, a
+leading dot or a name too long for the file system.
+
 Each file carries a JSON provenance record (source, when it was fetched or imported, the
 adjustment mode, the library and version, and for imports the source file and its SHA-256)
 under the schema metadata key ``eventstudy.provenance``, the SHA-256 of its values
@@ -40,6 +47,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -52,6 +60,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.symbols import is_symbol, shown, symbol_problem
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")
@@ -59,6 +68,9 @@ PROVENANCE_KEY = b"eventstudy.provenance"
 CONTENT_KEY = b"eventstudy.content_sha256"
 PROVENANCE_SHA_KEY = b"eventstudy.provenance_sha256"
 KINDS: tuple[str, ...] = ("prices", "shares", "factors")
+MAX_TABLE_NAME_LENGTH = 100
+"""Longest factor table name (the cache file is ``factors/<NAME>.parquet``)."""
+_TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
 LOCK_TIMEOUT = 120.0
 """Seconds a writer waits for another process writing the same cache file."""
 _UMASK = os.umask(0o022)
@@ -159,18 +171,33 @@ class PriceStore:
 
     # -- paths -----------------------------------------------------------------------------
     def price_path(self, symbol: str) -> Path:
-        return self.root / "prices" / f"{_safe_name(symbol)}.parquet"
+        """``prices/<symbol>.parquet``; an :class:`InputError` unless ``symbol`` is a symbol."""
+        return self.root / "prices" / f"{self._symbol(symbol, 'prices')}.parquet"
 
     def shares_path(self, ticker: str) -> Path:
-        return self.root / "shares" / f"{_safe_name(ticker)}.parquet"
+        """``shares/<ticker>.parquet``; an :class:`InputError` unless ``ticker`` is a symbol."""
+        return self.root / "shares" / f"{self._symbol(ticker, 'shares')}.parquet"
 
     def factors_path(self, name: str) -> Path:
-        return self.root / "factors" / f"{_safe_name(name)}.parquet"
+        """``factors/<name>.parquet``; an :class:`InputError` unless ``name`` is a table name."""
+        problem = table_name_problem(name)
+        if problem:
+            raise InputError(str(self.root / "factors"), f"{problem}; no cache file can be named after it")
+        return self.root / "factors" / f"{name}.parquet"
+
+    def _symbol(self, symbol: str, kind: str) -> str:
+        problem = symbol_problem(symbol)
+        if problem:
+            raise InputError(str(self.root / kind), f"{problem}; no cache file can be named after it")
+        return symbol
 
     def price_symbols(self) -> list[str]:
-        """Symbols with a price file, sorted."""
+        """Symbols with a price file, sorted (files not named after a symbol are left out;
+        :meth:`verify` lists them as stray files)."""
         folder = self.root / "prices"
-        return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.parquet") if is_symbol(p.stem))
 
     def has_prices(self, symbol: str) -> bool:
         return self.price_path(symbol).is_file()
@@ -294,6 +321,10 @@ class PriceStore:
                             f"temporary file of an interrupted write ({size} bytes); "
                             f"{_target_of_temp(path).name} is unaffected; remove with --clean",
                         )
+                    )
+                elif path.suffix == ".parquet" and path.is_file() and not _named_as(kind, path.stem):
+                    problems.append(
+                        CacheProblem(path, "stray_file", f"not a {kind} cache file: {_name_rule(kind)}")
                     )
                 elif path.suffix == ".parquet" and path.is_file():
                     try:
@@ -438,10 +469,30 @@ def _parse_provenance(path: Path, metadata: Mapping[bytes, bytes]) -> dict[str, 
     return record
 
 
-def _safe_name(symbol: str) -> str:
-    if not symbol or "/" in symbol or "\\" in symbol or symbol.startswith("."):
-        raise ValueError(f"{symbol!r} cannot be used as a cache file name")
-    return symbol
+def table_name_problem(name: object) -> str | None:
+    """What is wrong with ``name`` as a factor table name; ``None`` when it is one."""
+    if (
+        isinstance(name, str)
+        and len(name) <= MAX_TABLE_NAME_LENGTH
+        and _TABLE_NAME.fullmatch(name)
+        and ".." not in name
+    ):
+        return None
+    return (
+        f"{shown(name)} is not a factor table name: letters, digits and . _ - starting with a "
+        f"letter or digit, at most {MAX_TABLE_NAME_LENGTH} characters"
+    )
+
+
+def _named_as(kind: str, stem: str) -> bool:
+    """Whether a cache file's name is one a writer of ``kind`` can produce."""
+    return table_name_problem(stem) is None if kind == "factors" else is_symbol(stem)
+
+
+def _name_rule(kind: str) -> str:
+    if kind == "factors":
+        return "its name is not a factor table name"
+    return "its name is not a ticker symbol (see eventstudy.symbols)"
 
 
 def _is_temp_file(path: Path) -> bool:

@@ -235,12 +235,20 @@ def _fmt(value: float, pattern: str) -> str:
 
 
 def load_prices(
-    store: PriceStore, events: pd.DataFrame, events_path: str | Path, market: str
+    store: PriceStore,
+    events: pd.DataFrame,
+    events_path: str | Path,
+    market: str,
+    *,
+    findings: dict[str, list] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read the market proxy and every ticker of ``events`` from the cache.
 
     Each frame is checked and the policy of :mod:`eventstudy.validate` applied (missing,
     non-positive and split-jump prices withheld; findings recorded in the manifest).
+
+    ``findings``, when given, receives the :class:`~eventstudy.validate.PriceIssue` lists by
+    symbol.
 
     Raises
     ------
@@ -260,7 +268,9 @@ def load_prices(
             raise InputError(str(events_path), str(exc), row=row.source_row, field="ticker") from None
     from eventstudy.validate import screen_prices  # price checks + their policy (eventstudy.validate)
 
-    screened, _ = screen_prices(prices, market, {symbol: store.price_path(symbol) for symbol in prices})
+    screened, found = screen_prices(prices, market, {symbol: store.price_path(symbol) for symbol in prices})
+    if findings is not None:
+        findings.update(found)
     return screened
 
 
@@ -271,20 +281,31 @@ def run_study(
     *,
     events_path: str | Path = "events.csv",
 ) -> StudyResults:
-    """Run the study described by ``events`` and ``config`` on the prices in ``store``."""
-    prices = load_prices(store, events, events_path, config.market)
+    """Run the study described by ``events`` and ``config`` on the prices in ``store``.
+
+    Windows whose returns are missing because an absurd price was withheld get the outcome
+    ``absurd_price`` (:func:`eventstudy.validate.annotate_withheld`).
+    """
+    from eventstudy.validate import annotate_withheld, withheld_return_days
+
+    findings: dict[str, list] = {}
+    prices = load_prices(store, events, events_path, config.market, findings=findings)
     for symbol in model_symbols(config):
         if symbol not in prices:
             prices[symbol] = store.read_prices(symbol)
     panel = build_panel(prices, config.market)
     model = make_model(config, load_model_factors(store, config.model, config.factors_file))
-    return estimate(
+    results = estimate(
         events,
         panel,
         model,
         config,
         shares={t: store.read_shares(t) for t in events["ticker"].unique()},
     )
+    withheld = withheld_return_days(findings)
+    if withheld:
+        results.car = annotate_withheld(results.car, panel.calendar, withheld, config.estimation_window)
+    return results
 
 
 def estimate(

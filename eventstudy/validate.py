@@ -29,11 +29,24 @@ suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is
                              reverse split) missing from ``adj_close``, hence from the
                              returns. Not applied to index symbols (``^...``), which do not
                              split (``^VIX`` rose 51% on 2025-04-04)
+absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE` (1e9): no
+                             listed share or index trades there in any currency (Berkshire
+                             Hathaway A is under 1e6 USD, Argentina's Merval ~3e6 points); such
+                             values (1e308) are data errors that overflow every computation
+                             on them
+absurd_return                ``C_t/C_{t-1}`` or ``A_t/A_{t-1}`` is above :data:`ABSURD_RATIO`
+                             (100) or below its inverse: a daily return above +9,900% or below
+                             -99%. Prices that are missing, non-positive or absurd are not used
+                             as ``t-1``. When day ``t``'s ratio is absurd and day ``t+1``'s
+                             ratio undoes it (their product is within the bounds), the price
+                             of day ``t`` alone is the outlier and only day ``t`` is reported
 ===========================  =================================================================
 
 The 0.40 threshold is above every daily move of an index constituent in the launch data; the
 0.05 tolerance is far above the dividend share of a day's adjustment factor (``1 - D/C``,
-well under 1% for ordinary dividends).
+well under 1% for ordinary dividends). The absurd bounds are orders of magnitude beyond any
+real daily move (the largest one-day gains of US stocks are a few hundred percent), so they
+only catch data errors; a 1:100 reverse split missing from the data is one.
 
 Policy: what the study does (:data:`POLICY`, applied by :func:`apply_policy`)
 ------------------------------------------------------------------------------
@@ -58,6 +71,13 @@ suspected_split              ``close`` on day ``t`` is withheld, so no market va
                              and CARs are unchanged.
 suspected_unadjusted_split   ``adj_close`` on day ``t`` is withheld, so the returns of ``t``
                              and ``t+1`` are missing instead of showing the split as a return.
+absurd_price,                the price is withheld (treated as missing) in the column and on
+absurd_return                the day concerned, so it never reaches an estimate, a return or
+                             a market value. A window whose returns are missing because an
+                             ``adj_close`` was withheld gets the outcome ``absurd_price`` and a
+                             note naming the day (:func:`annotate_withheld`); a pair whose
+                             estimation window lost returns that way is estimated on the
+                             others, with a note saying which days were left out.
 ===========================  =================================================================
 
 Every finding is listed in ``manifest.json`` under ``validation`` (see
@@ -83,6 +103,13 @@ ADJ_TOLERANCE = 0.05
 """Relative disagreement between the close and adj_close ratios that marks one as unadjusted."""
 SPLIT_TOLERANCE = 0.02
 """Relative distance of a day's adj_close ratio to a split factor for it to count as a split."""
+MAX_PRICE = 1e9
+"""Prices above this (in any currency) are absurd: withheld as data errors."""
+ABSURD_RATIO = 100.0
+"""A day's price ratio above this, or below its inverse, is an absurd return: withheld."""
+ABSURD_OUTCOME = "absurd_price"
+"""Outcome of a window whose returns are missing because an absurd price was withheld."""
+_ABSURD_KINDS = ("absurd_price", "absurd_return")
 SPLIT_FACTORS: tuple[float, ...] = tuple(
     sorted({*(float(n) for n in range(2, 21)), *(1.0 / n for n in range(2, 21))})
 )
@@ -106,6 +133,16 @@ POLICY: dict[str, tuple[str, str]] = {
     "suspected_unadjusted_split": (
         "mask",
         "adj_close withheld on the day: returns of the day and the next are missing",
+    ),
+    "absurd_price": (
+        "mask",
+        "price withheld as a data error: no return of the day and the next, no market value; "
+        f"windows needing them get outcome {ABSURD_OUTCOME}",
+    ),
+    "absurd_return": (
+        "mask",
+        "price of the day withheld as a data error: no return of the day and the next, no market "
+        f"value; windows needing them get outcome {ABSURD_OUTCOME}",
     ),
 }
 """kind -> (action, what the study does). Actions: refuse, mask, ignore, report."""
@@ -176,8 +213,8 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
     Returns
     -------
     list of PriceIssue
-        At most one issue per kind, in the order of the module docstring's table; empty when
-        the prices are clean.
+        At most one issue per kind (per price column for the ``absurd_*`` kinds), in the order
+        of the module docstring's table; empty when the prices are clean.
     """
     issues: list[PriceIssue] = []
 
@@ -245,7 +282,75 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
 
     if not len(repeated) and not backwards.size and not ticker.startswith("^"):
         issues.extend(_split_issues(ticker, dates, close, adj))
+    columns = {name: frame[name].to_numpy(dtype=float) for name in _ABSURD_COLUMNS if name in frame}
+    ordered = not len(repeated) and not backwards.size
+    ratio_rows = np.asarray(on) if ordered else np.zeros(len(frame), dtype=bool)
+    for kind, masks in zip(_ABSURD_KINDS, absurd_masks(columns, ratio_rows=ratio_rows), strict=True):
+        for name, mask in masks.items():
+            if mask.any():
+                days = dates[mask]
+                values = ", ".join(
+                    f"{_iso(d)} {v:.4g}" for d, v in zip(days[:5], columns[name][mask][:5], strict=True)
+                )
+                more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
+                rule = (
+                    f"above {MAX_PRICE:.0e}".replace("e+0", "e")
+                    if kind == "absurd_price"
+                    else f"a daily move beyond x{ABSURD_RATIO:g} or /{ABSURD_RATIO:g}"
+                )
+                detail = f"{name} {rule}: {values}{more}"
+                issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (name,)))
     return issues
+
+
+_ABSURD_COLUMNS: tuple[str, ...] = ("open", "close", "adj_close")
+"""Columns checked against :data:`MAX_PRICE`; the ratio rule applies to close and adj_close."""
+
+
+def absurd_masks(
+    columns: Mapping[str, np.ndarray], *, ratio_rows: np.ndarray | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Rows whose price is absurd, per column: (above :data:`MAX_PRICE`, absurd ratio).
+
+    Parameters
+    ----------
+    columns
+        Price columns by name (``open``, ``close``, ``adj_close``), rows in date order.
+    ratio_rows
+        Boolean mask of the rows the ratio rule compares (the rows on the market's calendar,
+        the only ones the returns use); ``None`` for all rows, an all-False mask to skip it.
+
+    Returns
+    -------
+    (dict, dict)
+        Boolean masks by column: prices above :data:`MAX_PRICE`; and rows ``t`` whose ratio
+        to the last usable price before them (finite, positive, not above :data:`MAX_PRICE`)
+        is above :data:`ABSURD_RATIO` or below its inverse (``close`` and ``adj_close`` only),
+        except the day after a one-day spike (a flagged day whose ratio undoes the flagged
+        day before it, within the bounds).
+    """
+    too_high = {name: np.isfinite(v) & (v > MAX_PRICE) for name, v in columns.items()}
+    jumps: dict[str, np.ndarray] = {}
+    for name in ("close", "adj_close"):
+        if name not in columns:
+            continue
+        values = columns[name]
+        flagged = np.zeros(len(values), dtype=bool)
+        usable = np.isfinite(values) & (values > 0) & ~too_high[name]
+        if ratio_rows is not None:
+            usable &= ratio_rows
+        rows = np.flatnonzero(usable)
+        if rows.size > 1:
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                ratio = values[rows[1:]] / values[rows[:-1]]
+            out = (ratio > ABSURD_RATIO) | (ratio < 1.0 / ABSURD_RATIO)
+            for i in np.flatnonzero(out[1:] & out[:-1]).tolist():  # i + 1 follows a flagged day i
+                product = ratio[i] * ratio[i + 1]
+                if out[i] and 1.0 / ABSURD_RATIO <= product <= ABSURD_RATIO:
+                    out[i + 1] = False  # the spike's day i is the outlier; the day after is not
+            flagged[rows[1:][out]] = True
+        jumps[name] = flagged
+    return too_high, jumps
 
 
 def _value_issue(
@@ -269,9 +374,9 @@ def _split_issues(
         close_ratio = np.where(usable_close[:-1] & usable_close[1:], close[1:] / close[:-1], np.nan)
         adj_ratio = np.where(usable_adj[:-1] & usable_adj[1:], adj[1:] / adj[:-1], np.nan)
         disagreement = np.abs(adj_ratio / close_ratio - 1.0)
+        factors = np.asarray(SPLIT_FACTORS)  # a ratio of 1e308 over 1/20 overflows to inf: no factor
+        near_factor = (np.abs(adj_ratio[:, None] / factors[None, :] - 1.0) <= SPLIT_TOLERANCE).any(axis=1)
     close_only = (np.abs(close_ratio - 1.0) > JUMP) & (disagreement > ADJ_TOLERANCE)
-    factors = np.asarray(SPLIT_FACTORS)
-    near_factor = (np.abs(adj_ratio[:, None] / factors[None, :] - 1.0) <= SPLIT_TOLERANCE).any(axis=1)
     in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & near_factor
     issues = []
     for kind, mask, ratio, column in (
@@ -297,8 +402,9 @@ def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFr
 
     Non-finite and non-positive ``close``/``adj_close`` become NaN; ``close`` on the day of a
     ``suspected_split`` and ``adj_close`` on the day of a ``suspected_unadjusted_split`` become
-    NaN. Rows are neither added, removed nor reordered (``refuse`` kinds are the caller's to
-    raise, see :func:`first_refusal`).
+    NaN; so do the prices of ``absurd_price`` and ``absurd_return`` findings, in the column
+    and on the days each names. Rows are neither added, removed nor reordered
+    (``refuse`` kinds are the caller's to raise, see :func:`first_refusal`).
     """
     out = frame.copy()
     for column in ("close", "adj_close"):
@@ -307,9 +413,98 @@ def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFr
         out[column] = values
     dates = pd.DatetimeIndex(out["date"])
     for issue in issues:
-        if issue.kind in ("suspected_split", "suspected_unadjusted_split"):
+        if issue.kind in ("suspected_split", "suspected_unadjusted_split", *_ABSURD_KINDS):
             hit = dates.isin(pd.DatetimeIndex(issue.dates))
             out.loc[hit, issue.fields[0]] = np.nan
+    return out
+
+
+def withheld_return_days(found: Mapping[str, Iterable[PriceIssue]]) -> dict[str, pd.DatetimeIndex]:
+    """Per symbol, the days whose ``adj_close`` was withheld as absurd (``absurd_*`` kinds)."""
+    out = {}
+    for symbol, issues in found.items():
+        days = [
+            day
+            for issue in issues
+            if issue.kind in _ABSURD_KINDS and issue.fields == ("adj_close",)
+            for day in issue.dates
+        ]
+        if days:
+            out[symbol] = pd.DatetimeIndex(sorted(set(days)))
+    return out
+
+
+def annotate_withheld(
+    car: pd.DataFrame,
+    calendar: pd.DatetimeIndex,
+    withheld: Mapping[str, pd.DatetimeIndex],
+    estimation_window: tuple[int, int],
+) -> pd.DataFrame:
+    """Outcomes and notes of the rows whose returns are missing because a price was withheld.
+
+    An ``adj_close`` withheld on day ``d`` (:func:`withheld_return_days`) removes the returns
+    of ``d`` and of the next session. A window (a ``car.parquet`` row) that is
+    ``incomplete_event_window`` and needs one of those returns gets the outcome
+    :data:`ABSURD_OUTCOME` and a note naming the days; a row whose estimation window lost such
+    returns gets a note saying how many and why (it is estimated on the others).
+
+    Parameters
+    ----------
+    car
+        The ``car.parquet`` frame (``ticker``, ``day0``, ``tau_start``, ``tau_end``,
+        ``outcome``, ``note``).
+    calendar
+        The study's trading calendar.
+    withheld
+        Days of withheld ``adj_close`` by ticker.
+    estimation_window
+        Relative days of the estimation window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``car`` with ``outcome`` and ``note`` updated (``car`` itself when nothing
+        applies).
+    """
+    tickers = car["ticker"].to_numpy(object)
+    hit = np.isin(tickers, list(withheld))
+    if not hit.any():
+        return car
+    out = car.copy()
+    outcome = out["outcome"].to_numpy(object).copy()
+    note = out["note"].to_numpy(object).copy()
+    day0 = calendar.get_indexer(pd.DatetimeIndex(out["day0"]))
+    for ticker, days in withheld.items():
+        positions = calendar.get_indexer(days)
+        positions = np.sort(positions[positions >= 0])
+        if not positions.size:
+            continue
+        for row in np.flatnonzero(hit & (tickers == ticker) & (day0 >= 0)).tolist():
+            p0 = int(day0[row])
+            first, last = p0 + int(out["tau_start"].iat[row]), p0 + int(out["tau_end"].iat[row])
+            # withheld on day w: no return on w and w + 1
+            inside = positions[(positions >= first - 1) & (positions <= last)]
+            if inside.size and outcome[row] == "incomplete_event_window":
+                outcome[row] = ABSURD_OUTCOME
+                named = ", ".join(_iso(calendar[p]) for p in inside[:3].tolist())
+                text = (
+                    f"adj_close of {ticker} withheld as absurd on {named}"
+                    f"{' and more' if inside.size > 3 else ''} (see eventstudy validate)"
+                )
+                note[row] = text if not note[row] else f"{text}; {note[row]}"
+            e0, e1 = p0 + estimation_window[0], p0 + estimation_window[1]
+            lost = positions[(positions >= e0 - 1) & (positions <= e1)]
+            if lost.size:
+                returns = np.unique(np.concatenate([lost, lost + 1]))
+                n_returns = int(((returns >= e0) & (returns <= e1)).sum())
+                named = ", ".join(_iso(calendar[p]) for p in lost[:3].tolist())
+                text = (
+                    f"estimation window: {n_returns} return(s) left out around the absurd adj_close "
+                    f"of {named}{' and more' if lost.size > 3 else ''} (see eventstudy validate)"
+                )
+                note[row] = text if not note[row] else f"{note[row]}; {text}"
+    out["outcome"] = pd.array(outcome, dtype=car["outcome"].dtype)
+    out["note"] = pd.array(note, dtype=car["note"].dtype)
     return out
 
 

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -360,36 +359,79 @@ def test_full_disk_on_a_real_tmpfs(tmp_path: Path, shared_data: Path, capsys) ->
 
 
 # -- kill -9 mid-write ------------------------------------------------------------------------
+# A zygote process imports pandas/pyarrow once and forks one writer per kill. A writer rewrites
+# AAA forever, alternating two versions. To land the kill at a chosen point of a write, the
+# writer wraps the store's own calls (no hook in the store): it reports the point it reached on
+# its stdout and then blocks on a pipe nobody writes, until the SIGKILL. Points:
+#   opened   the temporary file was just created (mkstemp): empty temp file, target unchanged
+#   written  the data are written, before the fsync and the rename: full temp file, target old
+#   renamed  the rename is done, before the directory fsync: target new, no temp file
+#   running  no stop: the parent kills after the writer reports its n-th completed write, so the
+#            kill lands wherever the next write happens to be (the only unsynchronised point)
+# The parent synchronises only on those lines and on the zygote reaping the killed writer:
+# there is no sleep and no time limit.
 ZYGOTE = r"""
 import os, sys
 import pandas as pd
+import eventstudy.store as store_module
 from eventstudy.store import PriceStore
 
 root, pickles = sys.argv[1], sys.argv[2:]
 frames = [pd.read_pickle(p) for p in pickles]
 store = PriceStore(root)
+hold, _ = os.pipe()  # never written: reading it blocks until the kill
 
-def rewrite_forever(k):
+def say(text):
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+def stop(point):
+    say(f"at {point} {os.getpid()}")
+    os.read(hold, 1)
+
+def stop_after(module, name, point):
+    real = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        result = real(*args, **kwargs)
+        stop(point)
+        return result
+    setattr(module, name, wrapper)
+
+def stop_before(module, name, point):
+    real = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        stop(point)
+        return real(*args, **kwargs)
+    setattr(module, name, wrapper)
+
+def write_forever(k, point):
+    if point == "opened":
+        stop_after(store_module.tempfile, "mkstemp", point)
+    elif point == "written":
+        stop_before(store_module.os, "fsync", point)  # the first fsync is the temporary file's
+    elif point == "renamed":
+        stop_after(store_module.os, "replace", point)
     while True:
         store.write_prices("AAA", frames[k % 2], {"symbol": "AAA", "version": str(k % 2)})
+        say(f"wrote {k % 2} {os.getpid()}")
         k += 1
 
-for line in sys.stdin:  # "go K": fork a writer starting with version K (forking skips a 1 s start)
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
+for line in sys.stdin:
+    command, *rest = line.split()
+    if command == "go":  # go K POINT: fork a writer that starts with version K
+        pid = os.fork()
         if pid == 0:
-            break
-    pid = os.fork()
-    if pid == 0:
-        try:
-            rewrite_forever(int(line.split()[1]))
-        finally:
-            os._exit(1)
-    print(pid, flush=True)
+            try:
+                write_forever(int(rest[0]), rest[1])
+            finally:
+                os._exit(1)
+        say(f"pid {pid}")
+    elif command == "reap":  # reap PID: wait for the killed writer, so its lock is released
+        os.waitpid(int(rest[0]), 0)
+        say(f"reaped {rest[0]}")
 """
+
+KILL_POINTS = ("opened", "written", "renamed", "running")
 
 
 def test_kill_9_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
@@ -407,26 +449,47 @@ def test_kill_9_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
+
+    def tell(line: str) -> None:
+        zygote.stdin.write(line + "\n")
+        zygote.stdin.flush()
+
+    def expect(prefix: str) -> str:
+        line = zygote.stdout.readline()
+        assert line.startswith(prefix), line
+        return line.split()[1]
+
     rng = random.Random(99)
     path = store.price_path("AAA")
-    seen_versions, mid_write, started = set(), 0, time.monotonic()
+    current = "0"
+    counts = dict.fromkeys(KILL_POINTS, 0)
+    mid_write = 0
     try:
-        for kill in range(20):
-            zygote.stdin.write(f"go {rng.randrange(2)}\n")
-            zygote.stdin.flush()
-            pid = int(zygote.stdout.readline())
-            if kill % 2:  # at a random moment
-                time.sleep(rng.uniform(0.0, 0.25))
-            else:  # as soon as the writer has its temporary file open (polled every 0.5 ms)
-                deadline = time.monotonic() + 5
-                while not leftovers(store) and time.monotonic() < deadline:
-                    time.sleep(0.0005)
+        for kill in range(24):
+            point = KILL_POINTS[kill % len(KILL_POINTS)]
+            start = rng.randrange(2)
+            tell(f"go {start} {point}")
+            pid = int(expect("pid "))
+            if point == "running":
+                for _ in range(rng.randrange(3)):  # kill after 0, 1 or 2 completed writes
+                    current = expect("wrote ")
+            else:
+                assert expect("at ") == point
             os.kill(pid, signal.SIGKILL)
-            with store.locked(path, timeout=10):  # the dead writer's flock is released
+            tell(f"reap {pid}")
+            while (line := zygote.stdout.readline()).startswith("wrote "):
+                current = line.split()[1]  # a "running" writer finished another write first
+            assert line == f"reaped {pid}\n", line
+            with store.locked(path):  # free: the dead writer's flock went with its process
                 frame = read_cache_frame(path, "prices")  # readable: never torn
                 version = hashes[content_sha256(frame)]  # and one of the two contents
                 assert store.provenance(path)["version"] == version
-            seen_versions.add(version)
+            if point in ("opened", "written"):  # the write never reached its rename
+                assert version == current and len(leftovers(store)) == 1
+            elif point == "renamed":  # the rename is the commit point
+                assert version == str(start) and leftovers(store) == []
+            current = version
+            counts[point] += 1
             problems = store.verify()
             assert {p.kind for p in problems} <= {"temp_leftover"}
             mid_write += bool(leftovers(store))
@@ -434,9 +497,9 @@ def test_kill_9_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
                 assert leftover.name.startswith(".AAA.parquet.")
     finally:
         zygote.stdin.close()
-        zygote.wait(timeout=10)
-    assert time.monotonic() - started < 20
-    assert seen_versions == {"0", "1"} and mid_write >= 4  # kills did land inside writes
+        zygote.wait(timeout=600)  # a guard against a hung zygote, not a time limit on the test
+    assert counts == dict.fromkeys(KILL_POINTS, 6)
+    assert mid_write >= 12  # every "opened" and "written" kill left a torn temporary file
     assert store.verify() == []
     assert main(["cache", "verify", "--cache", str(store.root)]) == 0
 

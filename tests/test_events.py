@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventstudy.errors import InputError
-from eventstudy.events import COLUMNS, read_events
+from eventstudy.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, _parse_deal, read_events
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,8 +49,12 @@ def test_launch_calendar() -> None:
         ((HEADER, GOOD, GOOD), 3, "ticker", "duplicate (event_id, ticker)"),
         ((HEADER, GOOD.replace("300e9", "-5e9")), 2, "deal_usd", "must be positive"),
         ((HEADER, GOOD.replace("300e9", "lots")), 2, "deal_usd", "not a number"),
-        ((HEADER, GOOD.replace("300e9", "inf")), 2, "deal_usd", "not a finite number"),
+        ((HEADER, GOOD.replace("300e9", "inf")), 2, "deal_usd", "not a number of US dollars"),
         ((HEADER, GOOD.replace(",ORCL,", ",orcl,")), 2, "ticker", "did you mean 'ORCL'"),
+        ((HEADER, GOOD.replace(",ORCL,", "," + "A" * 300 + ",")), 2, "ticker", "longer than 32 characters"),
+        ((HEADER, GOOD.replace("300e9", '"1,5"')), 2, "deal_usd", "'1,5' is not a number of US dollars"),
+        ((HEADER, GOOD.replace("300e9", "1e-300")), 2, "deal_usd", "outside the accepted deal sizes, 1 to"),
+        ((HEADER, GOOD.replace("300e9", "2e14")), 2, "deal_usd", "not thousands or millions"),
         (
             (HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace("2025-09-09", "2025-09-10")),
             3,
@@ -86,3 +93,60 @@ def test_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     path.write_bytes(b"\xef\xbb\xbf" + f"{HEADER}\n{GOOD}\n".encode())
     assert read_events(path)["ticker"].tolist() == ["ORCL"]
+
+
+# -- deal_usd: the grammar and the bounds, over random text ------------------------------------------
+def parse(text: str) -> float:
+    return _parse_deal(text, lambda field, message: InputError("events.csv", message, row=2, field=field))
+
+
+PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+GROUPED = re.compile(r"[+-]?\d{1,3}((,\d{3})+|(_\d{3})+)(\.\d+)?", re.ASCII)
+deal_texts = st.one_of(
+    st.text(alphabet="0123456789.,_eE+- ", max_size=16),
+    st.text(max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(0, 10**16).map(lambda n: f"{n:,}"),
+    st.integers(0, 10**16).map(lambda n: f"{n:_}"),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(deal_texts)
+def test_a_deal_is_a_documented_number_in_bounds_or_an_error_naming_the_field(text: str) -> None:
+    grammatical = PLAIN.fullmatch(text) is not None or GROUPED.fullmatch(text) is not None
+    try:
+        value = parse(text)
+    except InputError as exc:
+        error = exc
+    else:
+        error = None
+    if error is not None:
+        assert error.field == "deal_usd" and error.row == 2 and "\n" not in str(error)
+        if grammatical:  # a number, but not a deal size: out of bounds or not positive
+            number = float(text.replace(",", "").replace("_", ""))
+            assert not MIN_DEAL_USD <= number <= MAX_DEAL_USD
+        return
+    if text in ("", "-", "—"):
+        assert math.isnan(value)
+        return
+    assert grammatical and MIN_DEAL_USD <= value <= MAX_DEAL_USD
+    assert value == float(text.replace(",", "").replace("_", ""))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10**14))
+def test_grouped_dollars_read_exactly(dollars: int) -> None:
+    assert parse(f"{dollars:,}") == parse(f"{dollars:_}") == parse(str(dollars)) == float(dollars)
+
+
+@pytest.mark.parametrize("deal", ['"1,5"', "1e-300", "0.5", "1e15"])
+def test_bad_deals_through_the_cli(tmp_path: Path, capsys, deal: str) -> None:
+    from eventstudy.cli import main
+
+    events, out = write(tmp_path, HEADER, GOOD.replace("300e9", deal)), tmp_path / "out"
+    status = main(["run", "--events", str(events), "--offline", "--cache", str(tmp_path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"eventstudy: error: {events}, row 2, field 'deal_usd': ")
+    assert not out.exists()

@@ -19,7 +19,6 @@ import math
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +27,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import eventstudy.events as events_module
 from eventstudy.cli import main
 from eventstudy.errors import InputError
-from eventstudy.events import COLUMNS, TIMINGS, read_events
+from eventstudy.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, TIMINGS, read_events
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,9 +39,7 @@ FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChec
 labels = st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True)
 tickers = st.from_regex(r"\^?[A-Z][A-Z0-9]{0,4}(\.[A-Z])?", fullmatch=True)
 days = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2199, 12, 31))
-deals = st.one_of(
-    st.none(), st.floats(min_value=1e-3, max_value=1e300, allow_nan=False, allow_infinity=False)
-)
+deals = st.one_of(st.none(), st.floats(min_value=MIN_DEAL_USD, max_value=MAX_DEAL_USD))
 # Free text without line breaks (a record then spans one physical line, so row numbers are
 # line numbers) and without NUL; commas and quotes are included and quoted by csv.writer.
 headlines = st.text(
@@ -217,7 +215,7 @@ BAD_VALUES: dict[str, list[str]] = {
         "2025-01-02T10:00",
     ],
     "timing": ["", "Pre", "PRE", "after-close", "before"],
-    "ticker": ["", "nvda", "Nvda", "NV DA", "N/A", "$NVDA", "ÄB", "NVDA!"],
+    "ticker": ["", "nvda", "Nvda", "NV DA", "N/A", "$NVDA", "ÄB", "NVDA!", "..", "A" * 33, "A" * 300],
     "role": ["", "two words", "a/b", "näive"],
     "group": ["", "two words", "a/b"],
     "deal_usd": [
@@ -237,6 +235,19 @@ BAD_VALUES: dict[str, list[str]] = {
         "1e9x",
         "--1",
         "1e-400",
+        "1,5",  # read as 15 before: a decimal comma or a slip, never guessed
+        "1,00",
+        "1,0000",
+        ",100",
+        "1,000_000",
+        "1_0",
+        "1e-300",  # gave value_to_deal = -inf
+        "0.5",
+        "0.999",
+        "1.5e14",
+        "1e15",
+        "١٢٣",
+        "1 000",
     ],
 }
 
@@ -383,19 +394,17 @@ def test_empty_and_header_only_files(content: bytes, row: int | None) -> None:
     assert expect_error(content).row == row
 
 
-def test_huge_and_tiny_deal_values_that_are_valid() -> None:
+def test_deal_values_at_the_bounds_and_in_grouped_forms() -> None:
     layout = {"columns": COLUMNS, "newline": "\n", "bom": False, "pad": "", "deal_format": "repr"}
+    texts = ["1", "1e14", "100000000000000", "300_000_000", "1,000", "2,000,000,000.5", "+5e9", ".5e9"]
     rows = [
         {"event_id": f"e{i}", "announced": dt.date(2025, 1, 2), "timing": "pre", "ticker": "NVDA"}
-        | {"role": "r", "group": "g", "headline": "h", "deal_usd": value}
-        for i, value in enumerate([1.7e308, 5e-324, 1.0])
+        | {"role": "r", "group": "g", "headline": "h", "deal_usd": 1.0}
+        for i in range(len(texts))
     ]
-    frame = read_bytes(to_bytes(render(rows, layout), layout))
-    assert frame["deal_usd"].tolist() == [1.7e308, 5e-324, 1.0]
-    written = to_bytes(
-        render(rows, layout, {0: {"deal_usd": "300_000_000"}, 1: {"deal_usd": "1,000"}}), layout
-    )
-    assert read_bytes(written)["deal_usd"].tolist()[:2] == [3e8, 1e3]
+    overrides = {i: {"deal_usd": text} for i, text in enumerate(texts)}
+    frame = read_bytes(to_bytes(render(rows, layout, overrides), layout))
+    assert frame["deal_usd"].tolist() == [1.0, 1e14, 1e14, 3e8, 1e3, 2_000_000_000.5, 5e9, 5e8]
 
 
 # -- 100k rows ---------------------------------------------------------------------------------
@@ -409,35 +418,78 @@ def big_calendar(n_rows: int, last_ticker: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_100k_rows_read_in_well_under_seconds(tmp_path: Path) -> None:
+@pytest.fixture
+def ample_memory(monkeypatch):
+    """Tests of large calendars must not depend on this machine's free memory: 64 GB."""
+    monkeypatch.setattr(events_module, "available_memory", lambda: 64_000_000_000)
+
+
+def test_100k_rows_read_and_the_last_row_named(tmp_path: Path, ample_memory) -> None:
+    # Timed in benchmarks/bench_events.py; here only the result is checked.
     path = tmp_path / "events.csv"
     path.write_text(big_calendar(100_000), encoding="utf-8")
-    started = time.perf_counter()
     frame = read_events(path)
-    elapsed = time.perf_counter() - started
     assert len(frame) == 100_000 and frame["source_row"].iloc[-1] == 100_001
-    assert elapsed < 4.0, f"read_events took {elapsed:.2f} s on 100k rows"
+    assert frame["deal_usd"].iloc[-1] == 1e9 + 99_999
     text = big_calendar(100_000)
     last = text.rindex("\nev9999,") + 1
     path.write_text(f"{text[:last]}ev 9999,{text[last + len('ev9999,') :]}", encoding="utf-8")
-    started = time.perf_counter()
     error = expect_error(path.read_bytes())
     assert (error.row, error.field) == (100_001, "event_id")
-    assert time.perf_counter() - started < 4.0
 
 
-def test_100k_rows_with_an_uncached_ticker_rejected_fast_by_the_cli(launch_cache, tmp_path, capsys) -> None:
+def test_100k_rows_with_an_uncached_ticker_rejected_by_the_cli(
+    launch_cache, tmp_path, capsys, ample_memory
+) -> None:
     events, out = tmp_path / "events.csv", tmp_path / "out"
     events.write_text(big_calendar(100_000, last_ticker="ZZZZ"), encoding="utf-8")
-    started = time.perf_counter()
     status = main(
         ["run", "--events", str(events), "--offline", "--cache", str(launch_cache), "--out", str(out)]
     )
-    elapsed = time.perf_counter() - started
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1, err
     assert f"{events}, row 100001, field 'ticker'" in err
-    assert not out.exists() and elapsed < 15.0
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "available", "words"),
+    [
+        # 3,000 rows need 0.4 + 3,000 x 48 KB = 0.544 GB: the whole file is counted
+        (3_000, 500_000_000, "3,000 rows would need about 0.5 GB of memory for an in-memory study"),
+        # 100,000 rows: counting stops at the limit (2,083 rows), the rest is estimated
+        (100_000, 500_000_000, "rows (estimated from the file's size) would need about 5."),
+        (100_000, 200_000_000, "0.2 GB is available"),  # less than the base: no row fits
+    ],
+)
+def test_a_calendar_too_large_for_memory_is_refused_up_front(
+    tmp_path: Path, capsys, monkeypatch, rows: int, available: int, words: str
+) -> None:
+    monkeypatch.setattr(events_module, "available_memory", lambda: available)
+    monkeypatch.setattr(events_module.Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    events, out = tmp_path / "events.csv", tmp_path / "out"
+    events.write_text(big_calendar(rows), encoding="utf-8")
+    status = main(["run", "--events", str(events), "--offline", "--cache", str(tmp_path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"eventstudy: error: {events}: ") and words in err, err
+    assert "split the calendar, or stream it with eventstudy.scale.run_chunked" in err
+    assert not out.exists()
+
+
+def test_the_memory_bound_lets_a_calendar_that_fits_through(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(events_module, "available_memory", lambda: 400_000_000 + 3_000 * 48_000)
+    events = tmp_path / "events.csv"
+    events.write_text(big_calendar(3_000), encoding="utf-8")
+    assert len(read_events(events)) == 3_000  # exactly at the limit
+    events.write_text(big_calendar(3_001), encoding="utf-8")
+    with pytest.raises(InputError, match="3,001 rows would need"):
+        read_events(events)
+
+
+def test_available_memory_is_read_on_this_machine() -> None:
+    available = events_module.available_memory()
+    assert available is None or 0 <= available < 1 << 50
 
 
 # -- the command line, end to end ----------------------------------------------------------------
@@ -508,7 +560,7 @@ def test_console_script_prints_one_line_without_traceback(tmp_path: Path, conten
         [sys.executable, "-m", "eventstudy", *command],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,  # a hang guard, not a time limit
         check=False,
     )
     assert done.returncode == 2

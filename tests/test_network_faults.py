@@ -6,10 +6,13 @@ Also upstream restatements: a re-fetch whose history changed is recorded, never 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import shutil
+import socket
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -98,9 +101,8 @@ def test_backoff_schedule() -> None:
         ReadTimeout("HTTPSConnectionPool: Read timed out."),
         ConnectionResetError(104, "Connection reset by peer"),
         YFRateLimitError("Too Many Requests. Rate limited. Try after a while."),
-        pd.DataFrame(),  # an empty frame: how yfinance reports most outages
     ],
-    ids=["timeout", "read-timeout", "reset", "rate-limit", "empty"],
+    ids=["timeout", "read-timeout", "reset", "rate-limit"],
 )
 def test_transient_failures_are_retried_then_succeed(tmp_path: Path, sleeps, failure) -> None:
     store = PriceStore(tmp_path)
@@ -119,7 +121,7 @@ def test_failures_inside_yahoo_fetch_prices_are_classified_by_their_cause(tmp_pa
         if len(calls) == 1:
             raise YFRateLimitError("Too Many Requests")
         if len(calls) == 2:
-            return pd.DataFrame()  # yahoo.fetch_prices: "Yahoo returned no rows"
+            raise ReadTimeout("HTTPSConnectionPool: Read timed out.")  # wrapped by yahoo.fetch_prices
         frame = history().set_index("date").rename(columns={"adj_close": "Adj Close"})
         frame.columns = [c if c == "Adj Close" else c.capitalize() for c in frame.columns]
         return frame
@@ -146,12 +148,12 @@ def test_persistent_rate_limit_gives_up_with_one_clear_line_and_keeps_the_cache(
     assert file_sha256(store.price_path("AAA")) == before and store.verify() == []
 
 
-def test_empty_every_time_is_an_error_and_writes_nothing(tmp_path: Path, sleeps) -> None:
+def test_an_empty_answer_is_not_retried_and_writes_nothing(tmp_path: Path, sleeps) -> None:
     store = PriceStore(tmp_path)
-    with pytest.raises(
-        DataUnavailableError, match=r"failed 4 times .* EmptyHistoryError: the source returned no rows"
-    ):
-        fetch(store, Script(pd.DataFrame()), sleeps)
+    fetcher = Script(pd.DataFrame())
+    with pytest.raises(acquire.SymbolNotFoundError, match=r"the symbol was not found .*EmptyHistoryError"):
+        fetch(store, fetcher, sleeps)
+    assert fetcher.calls == 1 and sleeps == []
     assert not store.price_path("AAA").exists() and store.verify() == []
 
 
@@ -322,3 +324,193 @@ def test_fetch_command(tmp_path: Path, monkeypatch, capsys) -> None:
     assert captured.err.count("\n") == 1
     assert captured.err.startswith("eventstudy: error: 1 of 2 symbol(s) not fetched: BBB: fetching 'BBB'")
     assert main(["fetch", "AAA", "--start", "2025-01-02", "--end", "2024-01-01", "--cache", cache]) == 2
+
+
+# -- not found, no network: as yfinance (1.7) reports them -----------------------------------------
+# The exceptions are the real classes: yfinance's own (yfinance/exceptions.py) and those of its
+# HTTP backend curl_cffi (curl error 6 is DNSError, 7 a ConnectionError; requests' fallback wraps
+# urllib3's NameResolutionError). Nothing here opens a connection.
+yfinance = pytest.importorskip("yfinance")
+curl = pytest.importorskip("curl_cffi.requests.exceptions")
+from yfinance.exceptions import YFPricesMissingError, YFTzMissingError  # noqa: E402
+
+DNS_FAILURE = (
+    "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com. "
+    "See https://curl.se/libcurl/c/libcurl-errors.html first for more details."
+)
+
+
+class _Response:
+    """The part of a curl_cffi Response that HTTPError carries."""
+
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+
+
+def _requests_dns_failure() -> Exception:
+    """What requests (yfinance's fallback backend) raises when the host does not resolve:
+    ConnectionError from urllib3's MaxRetryError from NameResolutionError (requests.adapters)."""
+    requests = pytest.importorskip("requests")
+    urllib3 = pytest.importorskip("urllib3.exceptions")
+    try:
+        try:
+            raise urllib3.NameResolutionError(
+                "query2.finance.yahoo.com", None, socket.gaierror(-2, "Name or service not known")
+            )
+        except urllib3.NameResolutionError as resolve:
+            raise urllib3.MaxRetryError(None, "/v8/finance/chart/NVDA", resolve) from resolve
+    except urllib3.MaxRetryError as retry:
+        try:
+            raise requests.exceptions.ConnectionError(retry) from None
+        except requests.exceptions.ConnectionError as exc:
+            exc.__context__ = retry  # `from None` only hides it from tracebacks
+            return exc
+    raise AssertionError("unreachable")
+
+
+NOT_FOUND = {
+    "tz-missing": YFTzMissingError("XYZQ"),  # "$XYZQ: possibly delisted; no timezone found"
+    "yahoo-reason": YFPricesMissingError(
+        "XYZQ", " (1d 2024-01-02 -> 2025-04-01)", yahoo_reason="No data found, symbol may be delisted"
+    ),
+    "no-price-data": YFPricesMissingError("XYZQ", " (1d 2024-01-02 -> 2025-04-01)"),
+    "http-404": curl.HTTPError("HTTP Error 404: Not Found", 0, _Response(404)),
+}
+UNREACHABLE = {
+    "curl-dns": curl.DNSError(DNS_FAILURE, 6),
+    "curl-connect": curl.ConnectionError("Failed to perform, curl: (7) Failed to connect to server", 7),
+    "requests-dns": _requests_dns_failure(),
+    "gaierror": socket.gaierror(-3, "Temporary failure in name resolution"),
+    "refused": ConnectionRefusedError(111, "Connection refused"),
+    "network-unreachable": OSError(errno.ENETUNREACH, "Network is unreachable"),
+}
+
+
+@pytest.mark.parametrize("failure", list(NOT_FOUND.values()), ids=list(NOT_FOUND))
+def test_not_found_is_not_retried_and_says_so(tmp_path: Path, sleeps, failure) -> None:
+    fetcher = Script(failure)
+    with pytest.raises(acquire.SymbolNotFoundError) as caught:
+        fetch(PriceStore(tmp_path), fetcher, sleeps, symbol="XYZQ")
+    assert fetcher.calls == 1 and sleeps == []
+    message = str(caught.value)
+    assert message.startswith(
+        "fetching 'XYZQ' 2024-01-02..2025-03-31: the symbol was not found at the source ("
+    )
+    assert "rate limit" not in message and "\n" not in message
+    assert not PriceStore(tmp_path).price_path("XYZQ").exists()
+
+
+@pytest.mark.parametrize("failure", list(UNREACHABLE.values()), ids=list(UNREACHABLE))
+def test_no_network_fails_at_once_pointing_to_offline(tmp_path: Path, sleeps, failure) -> None:
+    fetcher = Script(failure)
+    with pytest.raises(acquire.NetworkUnreachableError) as caught:
+        fetch(PriceStore(tmp_path), fetcher, sleeps)
+    assert fetcher.calls == 1 and sleeps == []
+    message = str(caught.value)
+    assert "the network is unreachable" in message and "\n" not in message
+    assert "--offline" in message and "eventstudy cache import" in message
+
+
+def test_classification_walks_the_chain_as_yahoo_fetch_prices_wraps_it() -> None:
+    def wrapped(cause: BaseException) -> DataUnavailableError:
+        try:
+            yahoo.fetch_prices("NVDA", START, END, history=lambda **_: (_ for _ in ()).throw(cause))
+        except DataUnavailableError as exc:
+            return exc
+        raise AssertionError("no error")
+
+    assert acquire.is_unreachable(wrapped(UNREACHABLE["curl-dns"]))
+    assert acquire.is_not_found(wrapped(NOT_FOUND["tz-missing"]))
+    # a curl_cffi DNSError *is* a ConnectionError: it must not be retried as one
+    assert not acquire.is_transient(wrapped(UNREACHABLE["curl-dns"]))
+    assert acquire.is_transient(wrapped(curl.ConnectionError("curl: (56) Recv failure: reset", 56)))
+    assert acquire.is_transient(curl.HTTPError("HTTP Error 429", 0, _Response(429)))
+    assert not acquire.is_transient(curl.HTTPError("HTTP Error 500", 0, _Response(500)))
+
+
+def test_fetch_symbols_stops_at_the_first_unreachable(tmp_path: Path, sleeps) -> None:
+    fetcher = Script(UNREACHABLE["curl-dns"])
+    with pytest.raises(acquire.NetworkUnreachableError):
+        acquire.fetch_symbols(
+            PriceStore(tmp_path), ["AAA", "BBB", "CCC"], START, END, fetch_prices=fetcher, sleep=sleeps.append
+        )
+    assert fetcher.calls == 1 and sleeps == []
+
+
+class _YahooTicker:
+    """``yfinance.Ticker`` as yfinance 1.7 behaves without a network, or for an unknown symbol.
+
+    Follows ``TickerBase._fetch_ticker_tz`` and ``PriceHistory.history``: every request first
+    logs the crumb failure as a warning; then, when ``config.debug.hide_exceptions`` is True (the
+    default), the failure is logged as an error ("Failed to get ticker ...", "$XYZQ: possibly
+    delisted; no timezone found") and an empty frame (``utils.empty_df()``) is returned; when it
+    is False the exception is raised. It also emits a pandas-style FutureWarning, as old yfinance
+    versions did on import.
+    """
+
+    failure: ClassVar[BaseException] = UNREACHABLE["curl-dns"]
+    requests: ClassVar[list[str]] = []
+
+    def __init__(self, ticker: str) -> None:
+        self.ticker = ticker
+
+    def _fail(self):
+        import warnings
+
+        logger = yfinance.utils.get_yf_logger()
+        self.requests.append(self.ticker)
+        warnings.warn("The default dtype for empty Series will be 'object'", FutureWarning, stacklevel=2)
+        logger.warning("Cookie/crumb fetch failed (DNSError), continuing without crumb")
+        if not yfinance.config.debug.hide_exceptions:
+            raise self.failure
+        logger.error(f"Failed to get ticker '{self.ticker}' reason: {self.failure}")
+        logger.error(str(YFTzMissingError(self.ticker)))
+        return yfinance.utils.empty_df()
+
+    def history(self, **kwargs):
+        return self._fail()
+
+    def get_shares_full(self, **kwargs):
+        self._fail()
+
+
+EVENTS_ONLINE = (
+    "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+    "stargate,2025-01-21,intraday,ORCL,partner,500e9,g,h\n"
+)
+
+
+@pytest.mark.parametrize("case", ["no-network", "not-found"])
+@pytest.mark.parametrize("command", ["run", "backtest", "fetch"])
+def test_every_online_path_fails_in_one_line_without_yfinance_output(
+    tmp_path: Path, monkeypatch, capsys, command: str, case: str
+) -> None:
+    monkeypatch.setattr(yfinance, "Ticker", _YahooTicker)
+    failure = UNREACHABLE["curl-dns"] if case == "no-network" else YFTzMissingError("ORCL")
+    monkeypatch.setattr(_YahooTicker, "failure", failure)
+    monkeypatch.setattr(_YahooTicker, "requests", [])
+    monkeypatch.setattr(acquire.time, "sleep", lambda seconds: pytest.fail(f"slept {seconds} s"))
+    events, out, cache = tmp_path / "events.csv", tmp_path / "out", tmp_path / "cache"
+    events.write_text(EVENTS_ONLINE, encoding="utf-8")
+    args = {
+        "run": ["run", "--events", str(events), "--no-peers", "--out", str(out)],
+        "backtest": ["backtest", "--events", str(events), "--out", str(out)],
+        "fetch": ["fetch", "ORCL", "SPY", "--start", "2024-01-02", "--end", "2025-03-31"],
+    }[command]
+    capsys.readouterr()
+    status = main([*args, "--cache", str(cache)])
+    captured = capsys.readouterr()
+    assert status == 2 and captured.err.count("\n") == 1, captured.err
+    assert captured.out == ""  # neither yfinance's lines nor a partial report
+    if case == "no-network":  # one request: no retry, and no other symbol tried
+        assert _YahooTicker.requests == ["ORCL"] if command == "fetch" else ["SPY"]
+        assert "the network is unreachable" in captured.err and "--offline" in captured.err
+    elif command == "fetch":  # not found: no retry; the other symbols are still fetched
+        assert _YahooTicker.requests == ["ORCL", "SPY"]
+        assert captured.err.startswith("eventstudy: error: 2 of 2 symbol(s) not fetched: ORCL: ")
+        assert captured.err.count("the symbol was not found") == 2
+    else:  # the market proxy comes first
+        assert _YahooTicker.requests == ["SPY"]
+        assert "fetching 'SPY'" in captured.err and "the symbol was not found" in captured.err
+    assert not out.exists()
+    assert yfinance.config.debug.hide_exceptions is True  # the user's yfinance settings restored

@@ -149,3 +149,18 @@ def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:
         assert len(err) == 1 and expected in err[0], err
         assert not target.exists()
     assert "eventstudy cache import" in err[0] and "--no-peers" in err[0]
+
+
+def test_a_repeated_peer_counts_once_and_a_config_listing_it_twice_is_refused(tmp_path, capsys) -> None:
+    events = small_events(tmp_path)
+    once = add_peers(events, ["AMD", "TSM"])
+    pd.testing.assert_frame_equal(add_peers(events, ["AMD", "TSM", "AMD"] + ["TSM"] * 10_000), once)
+    config = tmp_path / "study.toml"
+    config.write_text("[study]\npeers = [" + '"TSM", ' * 50_000 + "]\n")
+    out = tmp_path / "out"
+    status = main(["run", "--config", str(config), "--offline", "--cache", str(tmp_path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and err == (
+        f"eventstudy: error: {config}, field 'study.peers': TSM is listed twice (entries 1 and 2)\n"
+    )
+    assert not out.exists()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,8 @@ from eventstudy.panel import build_panel
 from eventstudy.store import PriceStore
 from eventstudy.study import run_study
 from eventstudy.validate import (
+    ABSURD_RATIO,
+    MAX_PRICE,
     POLICY,
     apply_policy,
     screen_prices,
@@ -150,8 +155,69 @@ def test_policy_table_covers_every_kind_with_an_action() -> None:
         "partial_history",
         "suspected_split",
         "suspected_unadjusted_split",
+        "absurd_price",
+        "absurd_return",
     }
     assert {action for action, _ in POLICY.values()} == {"refuse", "mask", "ignore", "report"}
+
+
+# -- absurd prices ---------------------------------------------------------------------------------
+def absurd(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[str, ...]]:
+    issues = validate_prices(frame, CALENDAR, ticker="X")
+    return {(i.kind, i.fields[0]): i.dates for i in issues if i.kind.startswith("absurd")}
+
+
+def returns_after_policy(frame: pd.DataFrame) -> np.ndarray:
+    screened = apply_policy(frame, validate_prices(frame, CALENDAR, ticker="X"))
+    return build_panel({"SPY": prices(), "X": screened}, "SPY").returns_of("X")
+
+
+def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
+    adj = 0.99 * 100.0 * 1.01 ** np.arange(30)
+    adj[10] = 1e308
+    frame = prices(adj=adj)
+    assert absurd(frame) == {("absurd_price", "adj_close"): (day(10),)}
+    returns = returns_after_policy(frame)
+    assert np.flatnonzero(np.isnan(returns)).tolist() == [0, 10, 11]  # the day and the next
+    assert returns[12] == pytest.approx(0.01)  # the day after the next: a one-day return again
+    frame = prices(close=np.full(30, MAX_PRICE))  # at the bound: prices
+    assert absurd(frame) == {}
+    frame.loc[3, ["open", "close"]] = [MAX_PRICE * 1.0001, MAX_PRICE * 1.0001]
+    assert absurd(frame) == {("absurd_price", "open"): (day(3),), ("absurd_price", "close"): (day(3),)}
+    screened = apply_policy(frame, validate_prices(frame, CALENDAR, ticker="X"))
+    assert screened[["open", "close"]].iloc[3].isna().all() and screened["adj_close"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("multipliers", "flagged"),
+    [
+        ({12: 1000.0}, [12]),  # a one-day spike: only its day, not the day it comes back
+        ({12: 1e-3}, [12]),  # a one-day drop of 99.9%
+        (dict.fromkeys(range(12, 30), 1000.0), [12]),  # a level shift: the day it happens
+        ({12: 1000.0, 14: 1000.0}, [12, 14]),  # two spikes: each day once
+        # a two-day plateau: the days it starts and ends (both of its days' returns are missing)
+        ({12: 1000.0, 13: 1000.0}, [12, 14]),
+        ({12: 99.0}, []),  # +9,800% is within the bound (a data error, but not provably absurd)
+        ({12: 1 / 99}, []),
+    ],
+)
+def test_absurd_daily_moves_are_withheld(multipliers: dict[int, float], flagged: list[int]) -> None:
+    adj = 0.99 * 100.0 * 1.01 ** np.arange(30)
+    for position, factor in multipliers.items():
+        adj[position] *= factor
+    frame = prices(close=adj / 0.99, adj=adj)
+    found = absurd(frame)
+    if not flagged:
+        assert found == {}
+        return
+    assert set(found) == {("absurd_return", "close"), ("absurd_return", "adj_close")}
+    assert list(found[("absurd_return", "adj_close")]) == [day(d) for d in flagged]
+    returns = returns_after_policy(frame)
+    missing = sorted({d for f in flagged for d in (f, f + 1) if d < 30} | {0})
+    assert np.flatnonzero(np.isnan(returns)).tolist() == missing
+    finite = returns[np.isfinite(returns)]
+    assert ((1 + finite <= ABSURD_RATIO) & (1 + finite >= 1 / ABSURD_RATIO)).all()
+
 
 
 def test_real_launch_data_findings_are_pinned(launch_cache: Path) -> None:
@@ -281,11 +347,13 @@ def test_validate_command(damaged_cache: PriceStore, capsys) -> None:
 # -- property: any price frame is checked without error and screened into sane returns -----------
 price_values = st.one_of(
     st.floats(min_value=0.01, max_value=1e6),
-    st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -1.0]),
+    st.floats(min_value=1e6, max_value=1e308),  # absurd levels and absurd moves
+    st.floats(min_value=1e-300, max_value=1e-2),
+    st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -1.0, 1.7976931348623157e308]),
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 40), price_values, price_values), max_size=45),
     st.booleans(),
@@ -305,22 +373,104 @@ def test_any_frame_is_validated_and_screened_into_sane_returns(rows, sort) -> No
     )
     if sort:
         frame = frame.drop_duplicates("date").sort_values("date", ignore_index=True)
-    issues = validate_prices(frame, CALENDAR, ticker="X")
-    found = {i.kind: i for i in issues}
-    assert set(found) <= set(POLICY) and len(found) == len(issues)
-    present = set(frame["date"].dt.strftime("%Y-%m-%d"))
-    calendar = set(CALENDAR.strftime("%Y-%m-%d"))
-    if "gap" in found:
-        assert set(found["gap"].dates) <= calendar - present
-    if "off_calendar_date" in found:
-        assert set(found["off_calendar_date"].dates) == present - calendar
-    if any(i.action == "refuse" for i in issues):
-        assert frame["date"].duplicated().any() or not frame["date"].is_monotonic_increasing
-        return
-    screened = apply_policy(frame, issues)
-    assert len(screened) == len(frame)
-    for column in ("close", "adj_close"):
-        values = screened[column].to_numpy()
-        assert (np.isnan(values) | (np.isfinite(values) & (values > 0))).all()
-    returns = build_panel({"SPY": prices(), "X": screened}, "SPY").returns_of("X")
-    assert (np.isnan(returns) | (np.isfinite(returns) & (returns > -1))).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy or pandas warning on any input
+        issues = validate_prices(frame, CALENDAR, ticker="X")
+        found = {i.kind: i for i in issues}
+        assert set(found) <= set(POLICY)
+        assert len({(i.kind, i.fields) for i in issues}) == len(issues)  # one per kind (and column)
+        present = set(frame["date"].dt.strftime("%Y-%m-%d"))
+        calendar = set(CALENDAR.strftime("%Y-%m-%d"))
+        if "gap" in found:
+            assert set(found["gap"].dates) <= calendar - present
+        if "off_calendar_date" in found:
+            assert set(found["off_calendar_date"].dates) == present - calendar
+        if any(i.action == "refuse" for i in issues):
+            assert frame["date"].duplicated().any() or not frame["date"].is_monotonic_increasing
+            return
+        screened = apply_policy(frame, issues)
+        assert len(screened) == len(frame)
+        for column in ("close", "adj_close"):
+            values = screened[column].to_numpy()
+            assert (np.isnan(values) | (np.isfinite(values) & (values > 0) & (values <= MAX_PRICE))).all()
+        returns = build_panel({"SPY": prices(), "X": screened}, "SPY").returns_of("X")
+    finite = np.isfinite(returns)
+    assert (np.isnan(returns) | finite).all()
+    gross = 1.0 + returns[finite]
+    assert ((gross >= 1.0 / ABSURD_RATIO * (1 - 1e-12)) & (gross <= ABSURD_RATIO * (1 + 1e-12))).all()
+
+
+# -- absurd prices inside a study and on the command line ------------------------------------------
+@pytest.fixture
+def absurd_cache(launch_cache: Path, tmp_path: Path) -> PriceStore:
+    """The launch cache with ORCL at 1e308 in Stargate's estimation window and NVDA x1000 on
+    DeepSeek's day +1 (2025-01-28)."""
+    root = tmp_path / "absurd-cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    orcl = store.read_prices("ORCL")
+    orcl.loc[orcl["date"] == "2024-11-01", ["close", "adj_close"]] = 1e308
+    store.write_prices("ORCL", orcl, store.provenance(store.price_path("ORCL")))
+    nvda = store.read_prices("NVDA")
+    nvda.loc[nvda["date"] == "2025-01-28", "adj_close"] *= 1000.0
+    store.write_prices("NVDA", nvda, store.provenance(store.price_path("NVDA")))
+    return store
+
+
+def test_absurd_prices_are_withheld_from_the_study_with_an_outcome_and_a_note(
+    absurd_cache: PriceStore, launch_cache: Path, tmp_path: Path
+) -> None:
+    events_path = tmp_path / "events.csv"
+    events_path.write_text(EVENTS, encoding="utf-8")
+    events = read_events(events_path)
+    clean = run_study(events, PriceStore(launch_cache), StudyConfig(), events_path=events_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not one overflow warning
+        results = run_study(events, absurd_cache, StudyConfig(), events_path=events_path)
+    car = results.car.set_index(["event_id", "window"])
+    base = clean.car.set_index(["event_id", "window"])
+
+    # NVDA: adj_close of day +1 withheld -> the windows needing the returns of +1, +2.
+    assert car.loc[("deepseek", "[0,0]"), "outcome"] == "ok"
+    assert car.loc[("deepseek", "[0,0]"), "car"] == base.loc[("deepseek", "[0,0]"), "car"]
+    for window in ("[-1,+1]", "[0,+1]", "[-5,+5]"):
+        row = car.loc[("deepseek", window)]
+        assert row["outcome"] == "absurd_price" and np.isnan(row["car"]) and np.isnan(row["t"])
+        assert row["note"].startswith(
+            "adj_close of NVDA withheld as absurd on 2025-01-28 (see eventstudy validate); "
+            "no return for tau=+1"
+        )
+    # ORCL: two estimation returns lost (the 1e308 day and the next); estimated on the others.
+    for window in ("[0,0]", "[-1,+1]", "[0,+1]", "[-5,+5]"):
+        row = car.loc[("stargate", window)]
+        assert row["outcome"] == "ok"
+        assert row["n_est"] == base.loc[("stargate", window), "n_est"] - 2
+        assert abs(row["car"] - base.loc[("stargate", window), "car"]) < 0.005  # one more day of 250
+        assert abs(row["t"]) < 20 and np.isfinite(row["car_se"])
+        lost = "estimation window: 2 return(s) left out around the absurd adj_close of 2024-11-01"
+        assert lost in row["note"]
+    assert np.isfinite(results.ar["ar"].to_numpy()[np.isfinite(results.ar["ret"].to_numpy())]).all()
+
+
+def test_validate_command_flags_absurd_prices(absurd_cache: PriceStore, capsys) -> None:
+    assert main(["validate", "--cache", str(absurd_cache.root), "ORCL", "NVDA"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "ORCL: absurd_price: close above 1e9: 2024-11-01 1e+308 -> price withheld as a data" in out[1]
+    assert "ORCL: absurd_price: adj_close above 1e9: 2024-11-01 1e+308" in out[2]
+    assert out[3].startswith("NVDA: absurd_return: adj_close a daily move beyond x100 or /100: 2025-01-28 ")
+    assert out[-1] == "3 finding(s) in 2 of 3 symbol(s) (calendar: SPY)"
+
+
+def test_run_with_absurd_prices_prints_no_warning(absurd_cache: PriceStore, tmp_path: Path) -> None:
+    events_path, out = tmp_path / "events.csv", tmp_path / "out"
+    events_path.write_text(EVENTS, encoding="utf-8")
+    command = ["run", "--events", str(events_path), "--offline", "--no-peers"]
+    done = subprocess.run(
+        [sys.executable, "-m", "eventstudy", *command, "--cache", str(absurd_cache.root), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "absurd_price 3" in done.stdout

@@ -302,3 +302,25 @@ def test_provenance_without_yfinance(monkeypatch):
 
     monkeypatch.setattr(yahoo.metadata, "version", missing)
     assert price_provenance("ORCL")["library"] == "yfinance unknown"
+
+
+def test_quiet_yfinance_raises_silences_and_restores(capsys):
+    import logging
+    import warnings
+
+    yfinance = pytest.importorskip("yfinance")
+    logger = logging.getLogger("yfinance")
+    level = logger.level
+    hidden = yfinance.config.debug.hide_exceptions
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with yahoo.quiet_yfinance():
+            assert yfinance.config.debug.hide_exceptions is False  # yfinance raises, never logs instead
+            yfinance.utils.get_yf_logger().error("$XYZ: possibly delisted; no timezone found")
+            logging.getLogger("yfinance.data").warning("Cookie/crumb fetch failed")
+            warnings.warn("inside yfinance", FutureWarning, stacklevel=1)
+        warnings.warn("outside", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["outside"]
+    assert capsys.readouterr().err == ""
+    assert logger.level == level and not logger.disabled
+    assert yfinance.config.debug.hide_exceptions == hidden

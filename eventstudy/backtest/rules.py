@@ -16,12 +16,18 @@
 Every key is optional. Without a ``[backtest.positions]`` table every listed party is bought
 (``default = "long"``); with one, roles it does not name are not traded unless ``default`` is
 given. Unknown keys and bad values raise :class:`~eventstudy.errors.InputError` naming the
-file and the key (e.g. ``backtest.holding_days``).
+file and the key (e.g. ``backtest.holding_days``). Every value is type-checked: ``entry`` and
+``weighting`` are text from their lists; ``holding_days`` and ``drift_days`` whole numbers of
+trading days from 1 to :data:`MAX_DAYS`, at most :data:`MAX_HORIZONS` of them, none twice;
+``cost_bps`` a number from 0 to :data:`MAX_COST_BPS`; a ``positions`` key is a role as
+``events.csv`` spells it (letters, digits, ``. _ -``) or ``default``.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +35,19 @@ from typing import Any
 
 from eventstudy.config import read_toml
 from eventstudy.errors import InputError
+from eventstudy.symbols import shown
 
 ENTRIES: tuple[str, ...] = ("close_day0", "open_day1")
 WEIGHTINGS: tuple[str, ...] = ("equal", "value")
 SIDES: dict[str, int] = {"long": 1, "short": -1, "none": 0}
 _KEYS: tuple[str, ...] = ("entry", "holding_days", "weighting", "cost_bps", "drift_days", "positions")
+MAX_DAYS = 2520
+"""Longest holding period or drift horizon, in trading days (ten years of sessions)."""
+MAX_HORIZONS = 50
+"""Most holding periods (or drift horizons) one backtest may list."""
+MAX_COST_BPS = 10_000.0
+"""Largest cost per side: 10,000 bps is the whole notional."""
+_ROLE = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -70,25 +84,44 @@ class BacktestConfig:
     drift_days: tuple[int, ...] = (1, 5, 10, 20)
 
     def __post_init__(self) -> None:
-        if self.entry not in ENTRIES:
-            raise ValueError(f"entry: {self.entry!r} is not one of {', '.join(ENTRIES)}")
-        if self.weighting not in WEIGHTINGS:
-            raise ValueError(f"weighting: {self.weighting!r} is not one of {', '.join(WEIGHTINGS)}")
+        if not isinstance(self.entry, str) or self.entry not in ENTRIES:
+            raise ValueError(f"entry: {shown(self.entry)} is not one of {', '.join(ENTRIES)}")
+        if not isinstance(self.weighting, str) or self.weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting: {shown(self.weighting)} is not one of {', '.join(WEIGHTINGS)}")
         for name in ("holding_days", "drift_days"):
             days = getattr(self, name)
-            if not days:
+            if isinstance(days, str | bytes) or not isinstance(days, tuple | list) or not days:
                 raise ValueError(f"{name}: give at least one number of days")
-            if any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in days):
-                raise ValueError(f"{name}: {list(days)} must be whole numbers of trading days >= 1")
+            if len(days) > MAX_HORIZONS:
+                raise ValueError(f"{name}: {len(days)} horizons; at most {MAX_HORIZONS} are allowed")
+            if not all(_is_int(k) and 1 <= k <= MAX_DAYS for k in days):
+                raise ValueError(
+                    f"{name}: {shown(list(days))} must be whole numbers of trading days "
+                    f">= 1 and <= {MAX_DAYS}"
+                )
             if len(set(days)) != len(days):
                 raise ValueError(f"{name}: {list(days)} lists a number twice")
-        if not (math.isfinite(self.cost_bps) and self.cost_bps >= 0):
-            raise ValueError(f"cost_bps: {self.cost_bps!r} must be a number >= 0")
-        if self.default_side not in SIDES:
-            raise ValueError(f"positions.default: {self.default_side!r} is not one of {', '.join(SIDES)}")
+        cost = self.cost_bps
+        if not (
+            isinstance(cost, numbers.Real)
+            and not isinstance(cost, bool)
+            and math.isfinite(cost)
+            and 0 <= cost <= MAX_COST_BPS
+        ):
+            raise ValueError(
+                f"cost_bps: {shown(cost)} must be a number >= 0 and <= {MAX_COST_BPS:g} (basis points)"
+            )
+        if not isinstance(self.default_side, str) or self.default_side not in SIDES:
+            raise ValueError(
+                f"positions.default: {shown(self.default_side)} is not one of {', '.join(SIDES)}"
+            )
         for role, side in self.positions:
-            if side not in SIDES:
-                raise ValueError(f"positions.{role}: {side!r} is not one of {', '.join(SIDES)}")
+            if not isinstance(role, str) or not _ROLE.fullmatch(role):
+                raise ValueError(
+                    f"positions: {shown(role)} is not a role as events.csv spells it (letters, digits, . _ -)"
+                )
+            if not isinstance(side, str) or side not in SIDES:
+                raise ValueError(f"positions.{role}: {shown(side)} is not one of {', '.join(SIDES)}")
 
     @property
     def cost(self) -> float:
@@ -155,7 +188,7 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
     for key in table:
         if key not in _KEYS:
             raise InputError(
-                path, f"unknown key (expected one of {', '.join(_KEYS)})", field=f"backtest.{key}"
+                path, f"unknown key (expected one of {', '.join(_KEYS)})", field=f"backtest.{_short(key)}"
             )
     values: dict[str, Any] = {}
     for key in ("entry", "weighting"):
@@ -167,7 +200,9 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
     if "cost_bps" in table:
         cost = table["cost_bps"]
         if isinstance(cost, bool) or not isinstance(cost, int | float):
-            raise InputError(path, f"{cost!r} must be a number of basis points", field="backtest.cost_bps")
+            raise InputError(
+                path, f"{shown(cost)} must be a number of basis points", field="backtest.cost_bps"
+            )
         values["cost_bps"] = float(cost)
     if "positions" in table:
         positions = table["positions"]
@@ -176,10 +211,14 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
         values["default_side"] = "none"
         pairs = []
         for role, side in positions.items():
-            name = f"backtest.positions.{role}"
+            name = f"backtest.positions.{_short(role)}"
+            if not _ROLE.fullmatch(role):
+                raise InputError(
+                    path, "is not a role as events.csv spells it (letters, digits, . _ -)", field=name
+                )
             side = _string(side, path, name)
             if side not in SIDES:
-                raise InputError(path, f"{side!r} is not one of {', '.join(SIDES)}", field=name)
+                raise InputError(path, f"{shown(side)} is not one of {', '.join(SIDES)}", field=name)
             if role == "default":
                 values["default_side"] = side
             else:
@@ -204,9 +243,18 @@ def load_backtest_config(path: str | Path) -> BacktestConfig:
     return parse_backtest_table(read_toml(path).get("backtest", {}), path)
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _short(key: str) -> str:
+    """A TOML key for an error message, cut to 40 characters."""
+    return key if len(key) <= 40 else key[:37] + "..."
+
+
 def _string(value: object, path: str, name: str) -> str:
     if not isinstance(value, str):
-        raise InputError(path, f"{value!r} must be a string", field=name)
+        raise InputError(path, f"{shown(value)} must be a string", field=name)
     return value
 
 
@@ -214,5 +262,5 @@ def _days(value: object, path: str, name: str) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise InputError(path, f"{value!r} must be a list of whole numbers of trading days", field=name)
+        raise InputError(path, f"{shown(value)} must be a list of whole numbers of trading days", field=name)
     return tuple(value)

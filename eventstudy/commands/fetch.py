@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 
 from eventstudy.commands import add_cache_option
 
 EPILOG = """\
 Each symbol is fetched from Yahoo Finance (yfinance) with up to 4 attempts, waiting 2, 4 and
-8 s after a timeout, a rate limit or an empty answer. A symbol already cached is skipped unless
+8 s after a timeout or a rate limit. A symbol Yahoo does not know (or has no prices for) is
+not retried and is reported as not found; without a network (the host does not resolve, no
+connection can be made) the command stops at the first request, pointing to `eventstudy cache
+import`. yfinance's own log lines are silenced. A symbol already cached is skipped unless
 --refresh is given; with --refresh the new history is compared with the cached one and, if
 upstream restated any close or adj_close (a new split or dividend), the file is replaced and
 the restatement is recorded in its provenance (and so in every manifest.json that uses it).
 The cache keeps what it had whenever a fetch fails.
+
+Symbols follow the grammar of events.csv (upper case: NVDA, BRK-B, ^GSPC, 7203.T, EURUSD=X; at
+most 32 characters); any other is refused before the first request.
 
 exit status: 0 every symbol fetched or already cached, 2 a symbol could not be fetched.
 
@@ -48,9 +53,10 @@ def fetch(args: argparse.Namespace) -> int:
     from eventstudy.acquire import fetch_symbols
     from eventstudy.errors import DataUnavailableError, InputError
     from eventstudy.store import PriceStore
+    from eventstudy.symbols import check_symbol
 
-    # yfinance logs each failed request to stderr; the failures are reported in one line below.
-    logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    for symbol in args.symbols:  # every symbol is checked before the first request
+        check_symbol(symbol, "SYMBOL")
     end = args.end or dt.date.today()
     start = args.start or end.replace(year=end.year - 3)
     if start > end:

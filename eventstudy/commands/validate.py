@@ -13,9 +13,14 @@ checks (rules and thresholds: python -c "import eventstudy.validate as v; help(v
   gap                                a market session without a row (never bridged)
   off_calendar_date                  a row on a day the market was closed (ignored)
   partial_history                    history shorter than the market's (reported)
-  suspected_split                    close jumps >40%% but adj_close does not (close withheld)
+  suspected_split                    close jumps >40% but adj_close does not (close withheld)
   suspected_unadjusted_split         adj_close moves by a split ratio (adj_close withheld)
-Every run records the same findings in manifest.json under "validation".
+  absurd_price                       open, close or adj_close above 1e9 (withheld)
+  absurd_return                      close or adj_close moves beyond x100 or /100 in a day
+                                     (that day's price withheld); a study window that loses
+                                     returns to either gets the outcome absurd_price
+Every run records the same findings in manifest.json under "validation". Symbols follow the
+grammar of events.csv (upper case, at most 32 characters).
 
 exit status: 0 no findings, 1 findings listed, 2 a symbol is not cached or its file is damaged.
 
@@ -43,8 +48,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def validate(args: argparse.Namespace) -> int:
     from eventstudy.store import PriceStore
+    from eventstudy.symbols import check_symbol
     from eventstudy.validate import validate_store
 
+    check_symbol(args.market, "--market")
+    for symbol in args.symbols:
+        check_symbol(symbol, "SYMBOL")
     store = PriceStore(args.cache)
     symbols = args.symbols or store.price_symbols()
     found = validate_store(store, symbols, args.market)

@@ -3,16 +3,26 @@
 These are the only functions that reach the network. Each takes an injectable fetcher so
 that tests can hand in frames shaped like yfinance's output without a connection.
 
-yfinance reports most failures (unknown or delisted symbols, ranges without data, bad
-responses) by logging an error and returning an empty frame or ``None`` instead of raising.
-Every such case, and every exception raised by yfinance, becomes a
-:class:`~eventstudy.errors.DataUnavailableError` naming the symbol and the range.
+By default yfinance (1.x) reports most failures -- unknown or delisted symbols, ranges
+without data, and also network failures -- by logging an error ("possibly delisted; no
+timezone found") and returning an empty frame; a missing network then looks like a missing
+symbol. So every call here runs inside :func:`quiet_yfinance`: yfinance's
+``config.debug.hide_exceptions`` is set to False, so it *raises* (``YFTzMissingError``,
+``YFPricesMissingError`` with Yahoo's reason, ``YFRateLimitError``, or the HTTP library's own
+``DNSError``/``ConnectionError``/``Timeout``), and its logger and any Python warnings raised
+inside it are silenced, so none of its lines reach the terminal. Every exception becomes a
+:class:`~eventstudy.errors.DataUnavailableError` naming the symbol and the range, raised
+``from`` the original, which :mod:`eventstudy.acquire` classifies (no network, not found,
+transient) by walking that chain.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import logging
+import warnings
+from collections.abc import Callable, Iterator
 from importlib import metadata
 
 import numpy as np
@@ -21,7 +31,56 @@ import pandas as pd
 from eventstudy.errors import DataUnavailableError
 from eventstudy.store import PRICE_COLUMNS
 
-__all__ = ["fetch_prices", "fetch_shares", "price_provenance"]
+__all__ = ["EmptyAnswerError", "fetch_prices", "fetch_shares", "price_provenance", "quiet_yfinance"]
+
+QUIET_LOGGERS: tuple[str, ...] = ("yfinance", "curl_cffi", "peewee")
+"""Loggers silenced while yfinance runs (yfinance's own, its HTTP backend, its cache's)."""
+
+
+class EmptyAnswerError(DataUnavailableError):
+    """Yahoo answered without a single usable row (not retried: see :mod:`eventstudy.acquire`)."""
+
+
+@contextlib.contextmanager
+def quiet_yfinance() -> Iterator[None]:
+    """Run yfinance with its errors raised, and its logging and warnings silenced.
+
+    Sets ``yfinance.config.debug.hide_exceptions = False`` (yfinance >= 1.0; older versions
+    have no such switch), raises the level of the :data:`QUIET_LOGGERS` above CRITICAL and
+    ignores Python warnings; everything is restored on exit. yfinance is imported only if it
+    already was (the injected fetchers of the tests never import it).
+    """
+    import sys
+
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    saved = [(logger.level, logger.disabled) for logger in loggers]
+    config = getattr(sys.modules.get("yfinance"), "config", None)
+    debug = getattr(config, "debug", None)
+    hidden = getattr(debug, "hide_exceptions", None) if debug is not None else None
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+        logger.disabled = True
+    if debug is not None:
+        debug.hide_exceptions = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if debug is not None:
+            debug.hide_exceptions = hidden if hidden is not None else True
+        for logger, (level, disabled) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.disabled = disabled
+
+
+def _yfinance():  # pragma: no cover - imports the real library
+    """``import yfinance`` with its import-time warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import yfinance
+
+    return yfinance
 
 
 SHARES_FILING = "Yahoo get_shares_full (vendor figure, NOT cover)"
@@ -106,10 +165,9 @@ def fetch_prices(
     }
     try:
         if history is None:
-            import yfinance as yf
-
-            history = yf.Ticker(symbol).history
-        raw = history(**kwargs)
+            history = _yfinance().Ticker(symbol).history
+        with quiet_yfinance():
+            raw = history(**kwargs)
     except Exception as exc:
         raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
     return _normalise_prices(raw, symbol, where)
@@ -171,17 +229,13 @@ def fetch_shares(
     kwargs = {"start": f"{start:%Y-%m-%d}", "end": f"{end + dt.timedelta(days=1):%Y-%m-%d}"}
     try:
         if get_shares_full is None:
-            import yfinance as yf
-
-            get_shares_full = yf.Ticker(symbol).get_shares_full
-        raw = get_shares_full(**kwargs)
+            get_shares_full = _yfinance().Ticker(symbol).get_shares_full
+        with quiet_yfinance():
+            raw = get_shares_full(**kwargs)
     except Exception as exc:
         raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
     if raw is None or len(raw) == 0:
-        raise DataUnavailableError(
-            f"Yahoo returned no share counts for {where} "
-            "(unknown or delisted symbol, no data in range, or rate limited)"
-        )
+        raise EmptyAnswerError(f"Yahoo returned no share counts for {where}")
     if not isinstance(raw.index, pd.DatetimeIndex):
         raise DataUnavailableError(
             f"Yahoo share counts for {where} are not indexed by date "
@@ -235,9 +289,7 @@ def price_provenance(symbol: str) -> dict[str, str]:
 def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str) -> pd.DataFrame:
     """Turn a yfinance price frame into the cache's price frame (see fetch_prices)."""
     if raw is None or raw.empty:
-        raise DataUnavailableError(
-            f"Yahoo returned no rows for {where} (unknown or delisted symbol, or rate limited)"
-        )
+        raise EmptyAnswerError(f"Yahoo returned no rows for {where}")
     frame = _one_ticker(raw, symbol, where)
     missing = [name for name in _YAHOO_COLUMNS if name not in frame.columns]
     if missing:
@@ -265,10 +317,7 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str) -> pd.D
     out = pd.DataFrame({"date": dates.normalize().astype("datetime64[ns]"), **values})
     blank = out[_PRICE_FIELDS].isna().all(axis=1)
     if blank.all():
-        raise DataUnavailableError(
-            f"Yahoo returned only empty (all-NaN) rows for {where} "
-            "(unknown or delisted symbol, or rate limited)"
-        )
+        raise EmptyAnswerError(f"Yahoo returned only empty (all-NaN) rows for {where}")
     out = out.loc[~blank].sort_values("date", kind="stable").reset_index(drop=True)
     repeated = out["date"].duplicated()
     if repeated.any():

@@ -1,0 +1,324 @@
+"""Study and backtest configs: every bad value is one line naming the file and the key, exit 2.
+
+Each case of issue 10 goes through the command line in-process (``eventstudy run`` or
+``eventstudy backtest``): exit status 2, exactly one stderr line naming the file and the field,
+no traceback and no output folder. A property test then feeds random TOML values to every key:
+the loader returns a config whose fields have their documented types, or raises an InputError
+naming a ``study.<key>`` -- never another exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
+from eventstudy.cli import main
+from eventstudy.config import MAX_CONFIG_BYTES, StudyConfig, load_config
+from eventstudy.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple[Path, str]:
+    """Run ``command`` with ``text`` as the config; returns (config path, the one stderr line)."""
+    config, out = tmp_path / "study.toml", tmp_path / "out"
+    config.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    status = main(
+        [
+            command,
+            "--config",
+            str(config),
+            "--events",
+            str(ROOT / "events.csv"),
+            "--offline",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--out",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert not out.exists() and not (tmp_path / "reports").exists()
+    return config, err.removeprefix("eventstudy: error: ")
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "words"),
+    [
+        ('name = ".."', "study.name", "'..' is not a study name"),
+        ('name = "."', "study.name", "is not a study name"),
+        ('name = ""', "study.name", "'' is not a study name"),
+        ('name = "../../victim"', "study.name", "is not a study name"),
+        ('name = "a/b"', "study.name", "is not a study name"),
+        ('name = "a..b"', "study.name", "no '..'"),
+        ('name = "-rf"', "study.name", "starting with a letter or digit"),
+        ('name = "' + "x" * 65 + '"', "study.name", "at most 64 characters"),
+        ("name = 123", "study.name", "123 is not a study name: expected text"),
+        ("market = 5", "study.market", "5 is not a ticker symbol"),
+        ('market = "spy"', "study.market", "did you mean 'SPY'?"),
+        ('estimation_window = "abc"', "study.estimation_window", "'abc' is not [start, end]"),
+        ("estimation_window = [-100, -11, 0]", "study.estimation_window", "is not [start, end]"),
+        ("estimation_window = [-100.5, -11]", "study.estimation_window", "is not [start, end]"),
+        ("estimation_window = [-11, -100]", "study.estimation_window", "with start <= end"),
+        ("estimation_window = [-100000, -11]", "study.estimation_window", "beyond 2520 trading days"),
+        ("estimation_window = [-100, 0]", "study.estimation_window", "must end before the first"),
+        ('min_estimation_obs = "ten"', "study.min_estimation_obs", "'ten' is not a whole number"),
+        ("min_estimation_obs = 50.7", "study.min_estimation_obs", "50.7 is not a whole number"),
+        ("min_estimation_obs = true", "study.min_estimation_obs", "True is not a whole number"),
+        ("min_estimation_obs = 2", "study.min_estimation_obs", "must be at least 3"),
+        ("event_windows = []", "study.event_windows", "give at least one window"),
+        ("event_windows = [[0, 0], [0, 0]]", "study.event_windows", "[0, 0] is listed twice"),
+        ('event_windows = [[0, "a"]]', "study.event_windows", "is not [start, end]"),
+        ("event_windows = [0, 1]", "study.event_windows", "0 is not [start, end]"),
+        ("event_windows = [[1, 0]]", "study.event_windows", "with start <= end"),
+        ("event_windows = [[0, 5000]]", "study.event_windows", "beyond 2520"),
+        ('peers = "NVDA"', "study.peers", "is not a list of ticker symbols"),
+        ('peers = ["NVDA", "AMD", "NVDA"]', "study.peers", "NVDA is listed twice (entries 1 and 3)"),
+        ('peers = ["nvda"]', "study.peers", "not a ticker symbol"),
+        ('factors_file = ""', "study.factors_file", "is not a file path"),
+        ("dimson_lags = 2.0", "study.dimson_lags", "is not an integer"),
+        ('model = ["market"]', "study.model", "is not one of market"),
+        ("exclude_overlapping_windows = 1", "study.exclude_overlapping_windows", "is not true or false"),
+        ("nmae = 1", "study.nmae", "unknown key"),
+    ],
+)
+def test_bad_study_values_name_the_field(tmp_path: Path, capsys, line: str, field: str, words: str) -> None:
+    config, err = run_config(tmp_path, f"[study]\n{line}\n", capsys)
+    assert err.startswith(f"{config}, field {field!r}: "), err
+    assert words in err
+
+
+@pytest.mark.parametrize(
+    ("caveat", "field", "words"),
+    [
+        (
+            'ticker = "INTC"\nfrom = "yesterday"\nnote = "n"',
+            "shares.caveats[0].from",
+            "'yesterday' is not a date",
+        ),
+        ('ticker = "INTC"\nfrom = "2025-02-30"\nnote = "n"', "shares.caveats[0].from", "is not a date"),
+        (
+            'ticker = "INTC"\nfrom = 2025-08-22T10:00:00\nnote = "n"',
+            "shares.caveats[0].from",
+            "is not a date",
+        ),
+        ('ticker = "INTC"\nfrom = 1850-01-01\nnote = "n"', "shares.caveats[0].from", "between 1900-01-01"),
+        ('ticker = "INTC"\nfrom = 20250822\nnote = "n"', "shares.caveats[0].from", "20250822 is not a date"),
+        ('ticker = "intc"\nfrom = 2025-08-22\nnote = "n"', "shares.caveats[0].ticker", "did you mean 'INTC'"),
+        ('ticker = "INTC"\nfrom = 2025-08-22', "shares.caveats[0].note", "is required"),
+        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = ""', "shares.caveats[0].note", "is not a note"),
+        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "a\\nb"', "shares.caveats[0].note", "one line"),
+        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = 5', "shares.caveats[0].note", "is not a note"),
+        (
+            'ticker = "INTC"\nfrom = 2025-08-22\nnote = "n"\nto = 2026-01-01',
+            "shares.caveats[0].to",
+            "unknown",
+        ),
+    ],
+)
+def test_bad_caveats_name_the_entry_and_key(
+    tmp_path: Path, capsys, caveat: str, field: str, words: str
+) -> None:
+    first = '[[shares.caveats]]\nticker = "NVDA"\nfrom = 2025-01-02\nnote = "fine"\n'
+    text = f"{first}\n[[shares.caveats]]\n{caveat}\n"
+    config, err = run_config(tmp_path, text, capsys)
+    field = field.replace("[0]", "[1]")  # the second entry
+    assert err.startswith(f"{config}, field {field!r}: "), err
+    assert words in err
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        ("study = 5\n", "study", "must be a table"),
+        ("shares = 5\n", "shares", "must be a table"),
+        ("[shares]\ncaveats = 5\n", "shares.caveats", "must be [[shares.caveats]]"),
+        ("[shares]\ncaveats = [5]\n", "shares.caveats[0]", "must be a table"),
+        ("[shares]\nlimits = 1\n", "shares.limits", "unknown key"),
+        ("[studdy]\n", "studdy", "unknown table"),
+    ],
+)
+def test_bad_tables_name_the_table(tmp_path: Path, capsys, text: str, field: str, words: str) -> None:
+    config, err = run_config(tmp_path, text, capsys)
+    assert err.startswith(f"{config}, field {field!r}: "), err
+    assert words in err
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "words"),
+    [
+        ("entry = 5", "backtest.entry", "5 must be a string"),
+        ('entry = "open"', "backtest.entry", "'open' is not one of close_day0, open_day1"),
+        ('cost_bps = "10"', "backtest.cost_bps", "must be a number of basis points"),
+        ("cost_bps = -1", "backtest.cost_bps", ">= 0 and <= 10000"),
+        ("cost_bps = 1e308", "backtest.cost_bps", ">= 0 and <= 10000"),
+        ("cost_bps = nan", "backtest.cost_bps", ">= 0 and <= 10000"),
+        ("holding_days = [0]", "backtest.holding_days", ">= 1 and <= 2520"),
+        ("holding_days = [1.5]", "backtest.holding_days", "whole numbers"),
+        ("holding_days = [1000000]", "backtest.holding_days", ">= 1 and <= 2520"),
+        ("holding_days = [1, 1]", "backtest.holding_days", "lists a number twice"),
+        ("drift_days = []", "backtest.drift_days", "give at least one"),
+        ("positions = 5", "backtest.positions", "must be a table"),
+        ('positions = {"a b" = "long"}', "backtest.positions.a b", "is not a role"),
+        ("positions = {rival = 5}", "backtest.positions.rival", "5 must be a string"),
+        ('positions = {rival = "sell"}', "backtest.positions.rival", "'sell' is not one of long"),
+        ("stop_loss = 0.1", "backtest.stop_loss", "unknown key"),
+    ],
+)
+def test_bad_backtest_values_name_the_field(
+    tmp_path: Path, capsys, line: str, field: str, words: str
+) -> None:
+    config, err = run_config(tmp_path, f"[backtest]\n{line}\n", capsys, command="backtest")
+    assert err.startswith(f"{config}, field {field!r}: "), err
+    assert words in err
+
+
+def test_a_toml_nested_5000_deep_is_one_line(tmp_path: Path, capsys) -> None:
+    for text in ("x = " + "[" * 5000 + "]" * 5000, "[study]\npeers = " + "[" * 5000 + "]" * 5000):
+        config, err = run_config(tmp_path, text + "\n", capsys)
+        assert err == f"{config}: not a study config: values nested too deeply to read\n"
+
+
+def test_a_million_peers_is_refused_at_once(tmp_path: Path, capsys) -> None:
+    # 100,000 copies of one ticker: a duplicate, named after reading the file, not 20 GB later.
+    config, err = run_config(tmp_path, "[study]\npeers = [" + '"NVDA", ' * 100_000 + "]\n", capsys)
+    assert err.startswith(f"{config}, field 'study.peers': NVDA is listed twice (entries 1 and 2)")
+    # A million: the file is larger than any study config (1 MiB) and is not even parsed.
+    config, err = run_config(tmp_path, "[study]\npeers = [" + '"NVDA", ' * 1_000_000 + "]\n", capsys)
+    assert (
+        err
+        == f"{config}: larger than {MAX_CONFIG_BYTES // 1024} KiB: not a study config (they are a few KB)\n"
+    )
+
+
+def test_unreadable_and_non_utf8_configs(tmp_path: Path) -> None:
+    config = tmp_path / "study.toml"
+    config.write_bytes('[study]\nname = "café"\n'.encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8 text \\(line 2\\)"):
+        load_config(config)
+    with pytest.raises(InputError, match="cannot read the config file"):
+        load_config(tmp_path)  # a folder
+    config.write_text("[study\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(config)
+
+
+def test_the_launch_config_still_loads() -> None:
+    config = load_config(ROOT / "launch.toml")
+    assert config.name == "ai-deal-wave-2025" and config.min_estimation_obs == 100
+    assert config.share_caveats[0].start == dt.date(2025, 8, 22)
+    assert len(config.peers) == 12 and isinstance(config.estimation_window, tuple)
+    rule = load_backtest_config(ROOT / "launch.toml")
+    assert rule.holding_days == (1, 5, 10, 20) and rule.side_of("rival") == "short"
+    assert BacktestConfig.from_dict(rule.to_dict()) == rule
+
+
+# -- property: any TOML value for any key ----------------------------------------------------------
+def toml_value(value: object) -> str:
+    """``value`` written as TOML (ints, floats, booleans, strings, dates, arrays, inline tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
+    if isinstance(value, str):
+        escaped = "".join(
+            c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in value
+        )
+        return f'"{escaped}"'
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f'"{k}" = {toml_value(v)}' for k, v in value.items()) + "}"
+    raise TypeError(value)
+
+
+scalars = st.one_of(
+    st.integers(-(2**63), 2**63 - 1),
+    st.integers(-300, 300),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+    st.sampled_from(["NVDA", "SPY", "market", "dimson", "ff3", "x.csv", "^GSPC", "..", "study-1"]),
+    st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["a", "ticker"]), inner, max_size=2)
+    ),
+    max_leaves=8,
+)
+KEYS = [
+    "name",
+    "market",
+    "model",
+    "estimation_window",
+    "min_estimation_obs",
+    "event_windows",
+    "dimson_lags",
+    "sector",
+    "factors_file",
+    "exclude_overlapping_windows",
+    "peers",
+]
+windows = st.lists(st.integers(-300, 300), min_size=2, max_size=2).map(sorted)
+plausible = {
+    "estimation_window": windows,
+    "event_windows": st.lists(windows, min_size=1, max_size=3),
+    "min_estimation_obs": st.integers(-5, 400),
+    "peers": st.lists(st.sampled_from(["NVDA", "AMD", "nvda", "", "^GSPC"]), max_size=4),
+}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(KEYS),
+        st.one_of(values, *plausible.values()),
+        max_size=4,
+    )
+)
+def test_any_toml_values_load_or_name_a_study_key(study: dict[str, object]) -> None:
+    text = "[study]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in study.items())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "study.toml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            config = load_config(path)
+        except InputError as exc:
+            error = exc
+        else:
+            error = None
+    if error is not None:
+        assert error.path == str(path) and error.row is None
+        assert error.field is not None and error.field.removeprefix("study.") in KEYS, error
+        assert "\n" not in str(error) and len(str(error)) < 600
+        return
+    assert isinstance(config, StudyConfig)
+    for key in ("estimation_window", "event_windows", "peers"):
+        assert isinstance(getattr(config, key), tuple)
+    assert all(type(day) is int for day in config.estimation_window)
+    assert all(type(day) is int for window in config.event_windows for day in window)
+    assert type(config.min_estimation_obs) is int and config.min_estimation_obs >= 3
+    assert len(set(config.peers)) == len(config.peers)
+    assert config.to_dict()["name"] == config.name  # the manifest can be written

@@ -1,0 +1,202 @@
+"""One symbol grammar: every place that takes a symbol accepts exactly the same ones.
+
+The grammar (:mod:`eventstudy.symbols`) is checked against its regular expression and length
+bound, then each entry point -- events.csv, the study config, ``--peers``, a price file's name,
+a shares file's ticker column, the cache's paths, ``validate`` and ``fetch`` -- is driven with
+random text: it accepts the text exactly when the grammar does, and otherwise raises an
+``InputError`` (never another exception). Names longer than the file system allows go through
+the command line: one line, exit 2, nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import eventstudy.acquire as acquire
+from eventstudy.cli import main
+from eventstudy.config import StudyConfig, load_config
+from eventstudy.errors import InputError
+from eventstudy.events import COLUMNS, read_events
+from eventstudy.importer import _price_symbol, import_paths, parse_shares_csv
+from eventstudy.peers import parse_peers
+from eventstudy.store import PriceStore
+from eventstudy.symbols import MAX_SYMBOL_LENGTH, SYMBOL_PATTERN, check_symbol, is_symbol, symbol_problem
+
+EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Random text: symbols (some too long), near-symbols, and anything printable on one line.
+near = st.text(alphabet="ABCXYZ019.=-^_ /\\abcÄÖé\t", min_size=0, max_size=40)
+anything = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=40
+)
+texts = st.one_of(st.from_regex(r"\^?[A-Z0-9][A-Z0-9.=-]{0,40}", fullmatch=True), near, anything)
+
+
+@pytest.mark.parametrize(
+    "symbol", ["NVDA", "BRK-B", "^GSPC", "7203.T", "0700.HK", "EURUSD=X", "GC=F", "A", "X" * 32]
+)
+def test_yahoo_symbols_are_symbols(symbol: str) -> None:
+    assert is_symbol(symbol) and symbol_problem(symbol) is None
+    assert check_symbol(symbol, "here") == symbol
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("nvda", "did you mean 'NVDA'?"),
+        ("A B", "not a ticker symbol in upper case"),
+        ("ÄÖ", "not a ticker symbol in upper case"),
+        ("..", "not a ticker symbol"),
+        (".NVDA", "not a ticker symbol"),
+        ("", "not a ticker symbol"),
+        ("^", "not a ticker symbol"),
+        ("A/B", "not a ticker symbol"),
+        ("X" * 33, "longer than 32 characters"),
+        ("A" * 300, "'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'... (300 characters)"),
+        (5, "5 is not a ticker symbol (expected text"),
+        (None, "None is not a ticker symbol"),
+    ],
+)
+def test_non_symbols_are_named_in_one_short_line(text: object, words: str) -> None:
+    assert not is_symbol(text)
+    with pytest.raises(InputError) as caught:
+        check_symbol(text, "events.csv", row=7, field="ticker")
+    message = str(caught.value)
+    assert message.startswith("events.csv, row 7, field 'ticker': ") and words in message
+    assert "\n" not in message and len(message) < 250
+
+
+@EXAMPLES
+@given(texts)
+def test_the_grammar_is_the_regex_and_the_bound(text: str) -> None:
+    expected = re.fullmatch(SYMBOL_PATTERN, text, re.ASCII) is not None and len(text) <= MAX_SYMBOL_LENGTH
+    assert is_symbol(text) == expected
+    if expected:  # a safe file name: no separator, not hidden, far from the 255-byte limit
+        assert "/" not in text and not text.startswith(".")
+        temp = f".{text}.parquet.abcdefgh.tmp"
+        assert len(temp.encode()) <= 64
+
+
+def accepts(call) -> bool:
+    """True if ``call()`` returns; False on InputError; any other exception fails the test."""
+    try:
+        call()
+    except InputError:
+        return False
+    return True
+
+
+def events_file(folder: Path, ticker: str) -> Path:
+    path = folder / "events.csv"
+    quoted = '"' + ticker.replace('"', '""') + '"'
+    path.write_text(",".join(COLUMNS) + f"\ne1,2025-01-21,pre,{quoted},supplier,1e9,g,h\n", encoding="utf-8")
+    return path
+
+
+def config_file(folder: Path, key: str, ticker: str) -> Path:
+    path = folder / "study.toml"
+    value = '"' + ticker.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
+    body = {
+        "market": f"[study]\nmarket = {value}\n",
+        "sector": f'[study]\nmodel = "sector"\nsector = {value}\n',
+        "peers": f"[study]\npeers = [{value}]\n",
+        "caveat": f'[[shares.caveats]]\nticker = {value}\nfrom = 2025-01-02\nnote = "n"\n',
+    }[key]
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def shares_file(folder: Path, ticker: str) -> Path:
+    path = folder / "shares_outstanding.csv"
+    quoted = '"' + ticker.replace('"', '""') + '"'
+    path.write_text(f"ticker,as_of,shares_outstanding,filing,source\n{quoted},2025-01-02,5e9,f,s\n")
+    return path
+
+
+@EXAMPLES
+@given(texts.filter(lambda t: t == t.strip()))  # the CSV readers strip surrounding blanks
+def test_every_entry_point_accepts_exactly_the_grammar(text: str) -> None:
+    expected = is_symbol(text)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        assert accepts(lambda: read_events(events_file(folder, text))) == expected
+        for key in ("market", "peers", "caveat"):
+            assert accepts(lambda key=key: load_config(config_file(folder, key, text))) == expected, key
+        if text != "SPY":
+            assert accepts(lambda: load_config(config_file(folder, "sector", text))) == expected
+        if text and "," not in text:
+            assert accepts(lambda: parse_peers(text)) == expected
+        assert accepts(lambda: parse_shares_csv(shares_file(folder, text))) == expected
+        if text and "/" not in text and "\\" not in text and text not in (".", ".."):
+            assert accepts(lambda: _price_symbol(Path(f"{text}.csv"))) == expected
+        store = PriceStore(folder / "cache")
+        for path_of in (store.price_path, store.shares_path):
+            assert accepts(lambda path_of=path_of: path_of(text)) == expected
+        assert accepts(lambda: check_symbol(text, "SYMBOL")) == expected
+    if expected:  # the Python API: the dataclass takes the same symbols, else a ValueError naming the field
+        assert StudyConfig(market=text, peers=(text,)).market == text
+    else:
+        with pytest.raises(ValueError, match=r"^market: "):
+            StudyConfig(market=text)
+
+
+# -- names longer than the file system allows, through the command line ------------------------
+LONG = "A" * 300
+
+
+def one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_long_ticker_in_events_csv(tmp_path: Path, capsys) -> None:
+    events = events_file(tmp_path, LONG)
+    out = tmp_path / "out"
+    cache = str(tmp_path / "c")
+    status = main(["run", "--events", str(events), "--offline", "--cache", cache, "--out", str(out)])
+    assert status == 2
+    assert f"{events}, row 2, field 'ticker': " in one_line(capsys)
+    assert not out.exists() and not (tmp_path / "c").exists()
+
+
+def test_long_symbol_in_validate_and_fetch(tmp_path: Path, capsys, monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    assert main(["validate", LONG, "--cache", str(cache)]) == 2
+    assert "SYMBOL: 'AAAA" in one_line(capsys)
+    assert main(["validate", "--market", "spy", "--cache", str(cache)]) == 2
+    assert "--market: 'spy' is not a ticker symbol in upper case" in one_line(capsys)
+    monkeypatch.setattr(acquire, "fetch_symbols", lambda *a, **k: pytest.fail("fetched"))
+    assert main(["fetch", "NVDA", LONG, "--cache", str(cache)]) == 2
+    assert "longer than 32 characters" in one_line(capsys)
+    assert not cache.exists()
+
+
+@pytest.mark.parametrize("name", ["A" * 250, "lower", "A B", "ÄÖ", ".", "-X", "^"])
+def test_cache_import_refuses_names_events_csv_refuses(
+    shared_data: Path, tmp_path: Path, capsys, name: str
+) -> None:
+    good = tmp_path / "NVDA.csv"
+    good.write_bytes((shared_data / "prices" / "NVDA.csv").read_bytes())
+    bad = tmp_path / f"{name}.csv"
+    bad.write_bytes(good.read_bytes())
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(good), str(bad), "--cache", str(cache)]) == 2
+    assert f"{bad}, field 'file name': a price file is named <SYMBOL>.csv" in one_line(capsys)
+    assert not cache.exists()  # nothing imported, not even NVDA.csv given first
+
+
+def test_shares_file_with_a_long_ticker(tmp_path: Path, capsys) -> None:
+    path = shares_file(tmp_path, LONG)
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(path), "--cache", str(cache)]) == 2
+    assert f"{path}, row 2, field 'ticker': " in one_line(capsys)
+    with pytest.raises(InputError):
+        import_paths(PriceStore(cache), [path])
+    assert not cache.exists()
