@@ -7,20 +7,23 @@ textbook conventions. A one-day window gives the daily statistics (:func:`run_da
 
 A pair enters the window's statistics when its CAR is complete (no missing day in the window),
 its :math:`\\hat\\sigma_i > 0` and :math:`M_i - k_i > 0`; ``n`` counts those pairs. A firm with two
-events is two pairs; their correlation (and every other pair's) is measured in calendar time
-for the Kolari-Pynnönen adjustment. The whole battery costs O(N·L·log L + B·N) for N pairs,
-L = L1 + L2 days and B bootstrap draws; no N×N object is built.
+events is two pairs; for the Kolari-Pynnönen adjustment every two pairs' correlation is their
+residual correlation times the share of their event-window days on the same calendar days
+(:mod:`~eventstudy.inference.correlation`), so :math:`\\bar r` depends on the window. The whole
+battery costs O(N·L·log L + P·L1 + B·N) for N pairs, L = L1 + L2 days, P pairs of rows whose
+windows overlap in calendar time (outside one class of same-day rows) and B bootstrap draws; no
+N×N object is built.
 
 :func:`run_battery_windows` runs several windows of one panel and does the window-independent
 work once: the ranks and median signs of each pair's combined sample (one row sort,
 :func:`~eventstudy.inference.nonparametric.sort_rows`), the ranked estimation SARs of GRANK
 (taken from that same sort: dividing a row by :math:`\\hat\\sigma_i > 0` keeps its order), the
-calendar-day residual matrix of Kolari-Pynnönen's :math:`\\bar r`, the estimation sign counts
-and the dollar-residual variances; and it draws the bootstrap resamples once for all windows
-(:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`, on a second thread for large
+standardized residuals, hulls and classes behind Kolari-Pynnönen's :math:`\\bar r`, the
+estimation sign counts and the dollar-residual variances; and it draws the bootstrap resamples
+once for all windows (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`, on a second thread for large
 panels). Each window then costs
-O(N·L + N log L1): weighted column sums over the usable pairs, no re-sorting; the bootstrap
-costs O(B·N) for the draws plus O(B·N·V) for V windows.
+O(N·L + N log L1 + P·L1): weighted column sums over the usable pairs, no re-sorting; the
+bootstrap costs O(B·N) for the draws plus O(B·N·V) for V windows.
 
 Complexity of every row, N pairs, L1 estimation days, L2 event days, L = L1 + L2, W window days,
 B bootstrap draws, D calendar days spanned (all time; memory is O(N·L) throughout):
@@ -30,7 +33,7 @@ caar, cross_sectional_t                O(N)
 portfolio_t, patell_z, bmp_t           O(N·W·k + N·k²) (the exact CLM CAR variances)
 crude_dependence_t                     O(N·L1) (the estimation-window AAR)
 lamb_z                                 O(N·L1 + N·W·k²)
-kp_adjusted_*, kp_average_correlation  O(N·L1 + D): per-calendar-day sums, never an N×N matrix
+kp_adjusted_*, kp_average_correlation  O(N·L1 + P·L1), P pairs whose windows overlap (worst N²·L1)
 sign_z                                 O(N)
 wilcoxon_w                             O(N log N)
 generalized_sign_z                     O(N·L1)
@@ -82,7 +85,10 @@ from .parametric import (
 from .result import Alternative, TestResult, check_alternative, empty_result, p_normal, result
 
 REF_CAAR = "Campbell, Lo & MacKinlay (1997); p of the cross-sectional t"
-REF_RBAR = "Kolari & Pynnönen (2010); calendar-time average residual correlation (descriptive)"
+REF_RBAR = (
+    "Kolari & Pynnönen (2010); mean over pairs of the residual correlation (Pearson, common "
+    "estimation days) x the share of event-window days on the same calendar days (descriptive)"
+)
 
 STATISTICS: tuple[str, ...] = (
     "caar",
@@ -139,8 +145,11 @@ def run_battery(
       ``crude_dependence_t`` (Brown & Warner); ``lamb_z`` with :math:`c_\\tau` the mean over
       pairs of :math:`C_{i\\tau}`;
     * ``patell_z``, ``bmp_t`` on the exact-variance SCARs, and their Kolari-Pynnönen (2010)
-      adjustments with :math:`\\bar r` of the estimation residuals aligned by calendar day
-      (``kp_average_correlation`` reports :math:`\\bar r`, p = NaN);
+      adjustments with the window's :math:`\\bar r`, the average correlation of the SCARs:
+      Pearson correlation of two pairs' estimation residuals over their common days times the
+      share of their window days on the same calendar days
+      (:func:`~eventstudy.inference.correlation.average_cross_correlation`;
+      ``kp_average_correlation`` reports :math:`\\bar r`, p = NaN);
     * ``sign_z``, ``generalized_sign_z`` (Cowan's firm-average :math:`\\hat p`),
       ``corrado_rank_z`` (uniform scores; ranks over estimation window + whole event window;
       Cowan cumulation), ``corrado_zivney_sign_z``, ``grank_t``, ``wilcoxon_w``;
@@ -189,7 +198,7 @@ def run_battery_windows(
     """:func:`run_battery` for each window of ``windows``, sharing the window-independent work.
 
     Returns one list of results per window, each exactly what :func:`run_battery` returns for
-    that window. The ranks, signs, calendar-time residual matrix and per-pair sums that do not
+    that window. The ranks, signs, the residuals behind :math:`\\bar r` and per-pair sums that do not
     depend on the window are computed once (O(N·L log L)); each window then costs O(N·L + B·N).
     The bootstrap resamples of the pairs are drawn once for all windows
     (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`): a window's ``bootstrap_t``
@@ -301,7 +310,7 @@ def _window_battery(
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = car / np.sqrt(variance)
     dof = panel.dof[ok]
-    rbar = shared.correlation.rbar(ok)
+    rbar = shared.correlation.rbar(ok, panel.event_day[:, mask])
     aar_est = shared.aar_estimation(ok)
     factor = _nanmean(shared.factor[ok][:, mask], axis=0)
     columns = np.concatenate([np.zeros(panel.ar_estimation.shape[1], bool), mask])

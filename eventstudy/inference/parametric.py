@@ -327,14 +327,18 @@ def kp_adjusted_patell_z(
     """Patell Z adjusted for cross-correlation.
 
     Formula: :math:`Z_{adj} = Z_{Patell}/\\sqrt{1 + (N-1)\\bar r}`, standard normal, with
-    :math:`\\bar r` the average cross-correlation of the estimation residuals in calendar time
-    (:func:`~eventstudy.inference.correlation.average_cross_correlation`).
+    :math:`\\bar r` the average correlation of the N summands :math:`SCAR_i` of the window:
+    :math:`\\bar r = [N(N-1)]^{-1}\\sum_{i \\ne j} r_{ij}|W_i \\cap W_j|/\\sqrt{L_iL_j}`,
+    :math:`r_{ij}` the Pearson correlation of the estimation residuals over the common days and
+    :math:`W_i` the pair's event-window calendar days
+    (:func:`~eventstudy.inference.correlation.average_cross_correlation`). With every pair on
+    the same day and window this is KP's (2010) :math:`\\bar r`.
 
     Reference: Kolari & Pynnönen (2010), *Review of Financial Studies* 23(11), 3996-4025.
 
-    Assumptions: as Patell, with equicorrelated standardized abnormal returns whose event-window
-    correlation equals the estimation-window :math:`\\bar r`. Cost O(N) given
-    :math:`\\bar r` (O(N·L1) to compute it).
+    Assumptions: as Patell, with equicorrelated standardized abnormal returns whose correlation
+    on a common event day equals the estimation-window residual correlation. Cost O(N) given
+    :math:`\\bar r` (O(N·L1 + P·L1) to compute it, P the pairs whose windows overlap).
     """
     check_alternative(alternative)
     base = patell_z(scar, dof, alternative=alternative)
