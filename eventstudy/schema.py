@@ -100,6 +100,13 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
     "overlap": ColumnDoc(
         "text", "other events of the same ticker inside the estimation window or overlapping the event window"
     ),
+    "dollar_sd_basis": ColumnDoc(
+        "text",
+        "s.d. of abnormal_value_usd in the dollar test: estimation_dollar_residuals (Saha & Ferrell "
+        "2011: the estimation window's dollar residuals, market value on every day) or sigma_x_mcap_prev "
+        "(sigma x market value of the previous session, when the estimation window lacks market "
+        "values); empty without a dollar value",
+    ),
 }
 
 EVENTS_SCHEMA: dict[str, ColumnDoc] = {

@@ -641,12 +641,47 @@ def test_dollar_test_closed_form() -> None:
     assert results["dollar_z"].value == pytest.approx(z, rel=1e-12)
     assert results["dollar_z"].p == pytest.approx(2 * stats.norm.sf(abs(z)))
     assert results["dollar_z"].n == 10
+    assert results["dollar_fallback_sd_rows"].value == 0
     # Varying market values: the direct function on the panel's arrays.
-    value, zres = dollar_abnormal_value_test(panel.dollar_car(-1, 1), panel.dollar_residuals(), 3)
+    value, zres, fallback = dollar_abnormal_value_test(panel.dollar_car(-1, 1), panel.dollar_residuals(), 3)
     d = (panel.ar_event[:, 1:4] * panel.market_value_event[:, 1:4]).sum(axis=1)
     sd = (panel.ar_estimation * panel.market_value_estimation).var(axis=1, ddof=1)
     assert value.value == pytest.approx(d.sum(), rel=1e-12)
     assert zres.value == pytest.approx(d.sum() / np.sqrt(3 * sd.sum()), rel=1e-12)
+    assert fallback.value == 0 and fallback.n == 0
+
+
+def test_dollar_test_without_estimation_market_values_uses_sigma_times_market_value() -> None:
+    """Pairs whose estimation window lacks market values (share counts begin inside it, or none
+    at all) still count: Var(D_i) = σ_i² Σ_τ MV²_{i,τ-1}; the others keep Saha & Ferrell."""
+    rng = np.random.default_rng(6)
+    panel = simulate_panel(rng, n=8, l1=60, market_values=True)
+    mv_est = panel.market_value_estimation.copy()
+    mv_est[:3, :30] = np.nan  # shares begin mid-window
+    mv_est[3] = np.nan  # no market value in the estimation window at all
+    partial = replace(panel, market_value_estimation=mv_est)
+    results = by_name(run_battery(partial, -1, 1, bootstrap_draws=9))
+    window = partial.window_mask(-1, 1)
+    d = partial.dollar_car(-1, 1)
+    full = 3 * (partial.ar_estimation * mv_est).var(axis=1, ddof=1)
+    fallback = partial.sigma**2 * (partial.market_value_event[:, window] ** 2).sum(axis=1)
+    variance = np.where(np.arange(8) < 4, fallback, full)
+    assert results["dollar_abnormal_value"].value == pytest.approx(d.sum(), rel=1e-12)
+    assert results["dollar_abnormal_value"].n == 8
+    assert results["dollar_z"].value == pytest.approx(d.sum() / np.sqrt(variance.sum()), rel=1e-12)
+    assert (results["dollar_fallback_sd_rows"].value, results["dollar_fallback_sd_rows"].n) == (4, 4)
+    # The direct function: the same with the residual days and the fallback's inputs given ...
+    direct = dollar_abnormal_value_test(
+        d,
+        partial.dollar_residuals(),
+        3,
+        residual_days=np.isfinite(partial.ar_estimation).sum(axis=1),
+        sigma=partial.sigma,
+        market_value_window=partial.market_value_event[:, window],
+    )
+    assert [r.value for r in direct] == pytest.approx([results[r.statistic].value for r in direct], rel=1e-12)
+    # ... and without them it cannot measure the row without market values (left out).
+    assert dollar_abnormal_value_test(d, partial.dollar_residuals(), 3)[0].n == 7
 
 
 # --------------------------------------------------------------------------- battery

@@ -40,7 +40,7 @@ generalized_sign_z                     O(N·L1)
 corrado_rank_z, corrado_zivney_sign_z  O(N·L log L) once (one sort per pair), then O(N·L) per window
 grank_t                                O(N·L1) once (from the same sort), then O(N·L1) per window
 bootstrap_t                            O(B·N) draws once, plus O(B·N) per window
-dollar_abnormal_value, dollar_z        O(N·L1)
+dollar_abnormal_value, dollar_z, ...   O(N·L1)
 =====================================  =============================================================
 """
 
@@ -53,7 +53,7 @@ import numpy as np
 
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .correlation import CalendarResiduals
-from .dollar import REF_DOLLAR, _dollar_test, dollar_residual_variance
+from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallback_dollar_variance
 from .nonparametric import (
     REF_CSIGN,
     REF_MRANK,
@@ -110,6 +110,7 @@ STATISTICS: tuple[str, ...] = (
     "bootstrap_t",
     "dollar_abnormal_value",
     "dollar_z",
+    "dollar_fallback_sd_rows",
 )
 """Names of the rows of :func:`run_battery`, in order."""
 
@@ -156,7 +157,11 @@ def run_battery(
     * ``bootstrap_t`` (events resampled, ``bootstrap_draws`` draws, ``seed``; every pair of
       the panel is resampled and the statistic uses the drawn pairs usable for the window, see
       :func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`);
-    * ``dollar_abnormal_value`` and ``dollar_z`` (NaN, n = 0 without market values).
+    * ``dollar_abnormal_value`` (the sum of every usable pair's dollar value for the window)
+      and ``dollar_z`` (Saha & Ferrell's variance, or :math:`\\hat\\sigma_i MV_{i,\\tau-1}` per day
+      where the estimation window lacks market values), and ``dollar_fallback_sd_rows``, the
+      number of pairs with that fallback (all NaN, n = 0 without market values; see
+      :mod:`~eventstudy.inference.dollar`).
 
     Parameters
     ----------
@@ -342,12 +347,17 @@ def _window_battery(
     ]
     if n_pairs == 0:
         out = [_no_pairs(item) for item in out]
-    if shared.dollar is None:
-        out.extend((empty_result("dollar_abnormal_value", REF_DOLLAR), empty_result("dollar_z", REF_DOLLAR)))
+    if shared.dollar is None or panel.market_value_event is None:
+        out.extend(_no_dollars())
     else:
         variance_d, days_d = shared.dollar
         dollar_car = panel.dollar_car(tau_start, tau_end)[ok]
-        out.extend(_dollar_test(dollar_car, variance_d[ok], days_d[ok], length, alternative=alternative))
+        fallback = fallback_dollar_variance(panel.sigma[ok], panel.market_value_event[ok][:, mask])
+        residual_days = shared.est_valid.sum(axis=1)[ok]
+        dollars = _dollar_test(
+            dollar_car, variance_d[ok], days_d[ok], residual_days, fallback, length, alternative=alternative
+        )
+        out.extend(dollars)
     return out
 
 
