@@ -12,7 +12,8 @@ estimated carry an ``outcome`` other than ``ok`` and a ``note`` saying why.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,15 +217,29 @@ class StudyResults:
         """The per-window results (``car.parquet``)."""
         return self.car.copy()
 
-    def summary(self, window: str = "[-1,+1]") -> str:
-        """A plain-text table of one window's CARs, largest dollar value first."""
-        rows = self.car[self.car["window"] == window].sort_values(
+    def summary(self, window: str | Sequence[int] | None = None) -> str:
+        """A plain-text table of one window's CARs, largest dollar value first.
+
+        ``window`` is any spelling of a configured event window (:func:`resolve_window`):
+        ``"[-1,+1]"``, the TOML spelling ``"[-1,1]"``, ``"-1,1"`` or ``(-1, 1)``; by default
+        ``[-1,+1]`` when configured, else the first window.
+
+        Raises
+        ------
+        ValueError
+            If ``window`` is not one of the study's windows (the message names them).
+        """
+        windows = self.config.event_windows
+        if window is None:
+            window = (-1, 1) if (-1, 1) in windows else windows[0]
+        label = resolve_window(window, windows)
+        rows = self.car[self.car["window"] == label].sort_values(
             "abnormal_value_usd", ascending=False, na_position="last"
         )
         lines = [
             f"Event study {self.config.name!r}: {self.model.describe()}",
             f"estimation window {window_label(self.config.estimation_window)}, "
-            f"{len(self.events)} (event, party) rows; CAR over {window}",
+            f"{len(self.events)} (event, party) rows; CAR over {label}",
             "",
             f"{'event_id':<24} {'ticker':<6} {'CAR':>8} {'t':>7} {'p':>7} {'value $B':>10} "
             f"{'per deal $':>10}  outcome",
@@ -237,6 +252,39 @@ class StudyResults:
                 f"{_fmt(row.value_to_deal, '{:+.3f}'):>10}  {row.outcome}"
             )
         return "\n".join(lines)
+
+
+_WINDOW_TEXT = re.compile(r"\s*[\[(]?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*[\])]?\s*")
+
+
+def resolve_window(window: str | Sequence[int], available: Sequence[tuple[int, int]]) -> str:
+    """The ``car.parquet`` label (``"[-1,+1]"``) of ``window`` written in any spelling.
+
+    Accepts the label itself, the TOML spelling ``"[-1,1]"``, ``"-1,1"``, ``"(-1, +1)"`` with
+    any spaces, or a pair of integers ``(-1, 1)``.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` cannot be read as two relative days, or is not one of ``available``; the
+        message names the available windows.
+    """
+    labels = ", ".join(window_label(w) for w in available)
+    if isinstance(window, str):
+        match = _WINDOW_TEXT.fullmatch(window)
+        if match is None:
+            raise ValueError(f"window {window!r} is not two relative days like '[-1,+1]'; windows: {labels}")
+        days = (int(match.group(1)), int(match.group(2)))
+    else:
+        try:
+            days = (int(window[0]), int(window[1]))
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}") from None
+        if len(window) != 2:
+            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}")
+    if days not in {tuple(w) for w in available}:
+        raise ValueError(f"window {window_label(days)} is not one of the study's windows: {labels}")
+    return window_label(days)
 
 
 def _fmt(value: float, pattern: str) -> str:

@@ -724,3 +724,35 @@ def test_empty_panel_gives_nan_rows(panel: EventPanel) -> None:
     empty = panel.subset(np.zeros(panel.n_pairs, dtype=bool))
     for r in run_battery(empty, -1, 1, bootstrap_draws=9):
         assert r.n == 0 and np.isnan(r.value)
+
+
+# --------------------------------------------------------------------------- Wilcoxon p-values
+def _exact_wilcoxon_p(x: np.ndarray) -> float:
+    """Two-sided exact p of W+ by enumerating all 2^n sign patterns (no ties)."""
+    ranks = stats.rankdata(np.abs(x))
+    observed = ranks[x > 0].sum()
+    signs = np.array(list(itertools.product([0, 1], repeat=x.size)))
+    null = signs @ ranks
+    return min(1.0, 2 * min(np.mean(null <= observed), np.mean(null >= observed)))
+
+
+def test_wilcoxon_p_is_exact_without_ties_and_normal_with_ties() -> None:
+    rng = np.random.default_rng(31)
+    x = rng.normal(0.4, 1.0, 11)
+    got = wilcoxon_signed_rank_test(x)
+    assert got.p == pytest.approx(_exact_wilcoxon_p(x), rel=1e-12)
+    assert "exact" in got.reference and got.n == 11
+    # A tie in |CAR|: the exact table no longer applies; normal approximation, tie-corrected.
+    tied = np.array([0.5, -0.5, 1.2, 2.0, 0.7, 1.5, -0.3, 0.9, 1.1, 0.0])
+    result = wilcoxon_signed_rank_test(tied)
+    nonzero = tied[tied != 0]
+    ranks = stats.rankdata(np.abs(nonzero))
+    n = nonzero.size
+    _, counts = np.unique(np.abs(nonzero), return_counts=True)
+    var = n * (n + 1) * (2 * n + 1) / 24 - np.sum(counts**3 - counts) / 48
+    z = (ranks[nonzero > 0].sum() - n * (n + 1) / 4) / np.sqrt(var)
+    assert result.p == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-12)
+    assert "normal approximation" in result.reference and result.n == 9
+    # More than 50 pairs: normal approximation.
+    big = wilcoxon_signed_rank_test(rng.normal(size=60))
+    assert "normal approximation" in big.reference and big.n == 60
