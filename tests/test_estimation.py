@@ -178,7 +178,8 @@ def test_summary_resolves_every_spelling_of_a_window_and_rejects_unknown_ones() 
         assert results.summary(spelling) == table, spelling
     assert results.summary() == table  # the default: [-1,+1] when configured
     assert "CAR over [0,0]" in results.summary("[0,0]")
-    with pytest.raises(ValueError, match=r"\[-2,\+2\] is not one of the study's windows: \[0,0\], \[-1,\+1\]"):
+    unknown = r"\[-2,\+2\] is not one of the study's windows: \[0,0\], \[-1,\+1\]"
+    with pytest.raises(ValueError, match=unknown):
         results.summary("[-2,2]")
     with pytest.raises(ValueError, match="not two relative days"):
         results.summary("day zero")

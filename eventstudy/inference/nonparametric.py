@@ -524,6 +524,15 @@ def corrado_rank_test(
     Reference: Corrado (1989), *JFE* 23, 385-395; Corrado & Zivney (1992), *JFQA* 27(3),
     465-478; Cowan (1992), *Review of Quantitative Finance and Accounting* 2, 343-358.
 
+    **Conventions (choices), defaults first.** Day weights: ``day_scaling="sqrt"`` weights each
+    day's score sum by :math:`n_t^{-1/2}` so that every day statistic has the same variance
+    however many pairs are present (Corrado & Zivney 1992; Kolari & Pynnönen 2011); the
+    alternative ``"mean"`` is Corrado's (1989) :math:`n_t^{-1}` (days with fewer pairs get a
+    larger variance that S does not see). Scores: uniform :math:`K_{it}/(T_i+1)` (Corrado &
+    Zivney 1992) against Corrado's raw ranks, which are not comparable across pairs with
+    different :math:`T_i`. Window: Cowan's (1992) :math:`\\sum_{t \\in W} D_t/(\\sqrt L S)`. The
+    battery uses the defaults; estudy2's variants are the keyword settings listed above.
+
     Assumptions: within a pair, the abnormal returns of the combined sample are exchangeable
     under the null (i.i.d., no event-induced shift); day statistics independent over the window.
     Robust to non-normality; S is a time-series estimate, so cross-correlation is allowed.

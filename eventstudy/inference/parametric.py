@@ -283,6 +283,15 @@ def patell_z(
 
     Reference: Patell (1976), *J. Accounting Research* 14(2), 246-276.
 
+    **Convention for a window (a choice).** The window's summand is the standardized CAR with
+    its exact variance, :math:`SCAR_i = CAR_i/\\sqrt{\\hat\\sigma_i^2(L + s_i'(X_i'X_i)^{-1}s_i)}`,
+    which accounts for the covariance of the window's prediction errors through the common
+    parameter estimates; this is Campbell, Lo & MacKinlay's (1997, sec. 4.4.3)
+    :math:`J_2` (Mikkelson & Partch 1988). The alternative, Patell's (1976) cumulation of the
+    daily standardized ARs, :math:`Z = \\sum_i\\sum_{\\tau \\in W} SAR_{i\\tau}/\\sqrt{L\\sum_i
+    (M_i-k_i)/(M_i-k_i-2)}`, treats the days' SARs as independent; the two agree for one day
+    and differ by the :math:`O(L/M_i)` covariance terms otherwise.
+
     Assumptions: normal i.i.d. disturbances, independent pairs, no event-induced variance.
     Cost O(N).
     """
