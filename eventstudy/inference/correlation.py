@@ -180,7 +180,7 @@ class CalendarResiduals:
         self.min_obs = int(min_obs)
         self.first, self.last, self.hole_pointer, self.hole_day = _hulls(self.days, self.valid)
         self.estimation_class = _row_classes(np.where(self.valid, self.days, -1))
-        self._tiles: tuple[np.ndarray, _Tiles] | None = None
+        self._tiles: tuple[_Tiles, np.ndarray] | None = None
 
     def rbar(self, rows: np.ndarray, window_day: np.ndarray) -> float:
         """:math:`\\bar r` of the pairs ``rows`` ((N,) bool) for the event window whose
@@ -197,12 +197,17 @@ class CalendarResiduals:
         total = classes.large_class_sums() + classes.small_class_sums()
         return float(total / (n * (n - 1.0)))
 
-    def tiles(self, rows: np.ndarray) -> _Tiles:
-        """:class:`_Tiles` of ``rows`` (panel rows in this order), reused while the order is the
-        same (the windows of one panel usually order the rows alike)."""
-        if self._tiles is None or not np.array_equal(self._tiles[0], rows):
-            self._tiles = (rows.copy(), _Tiles(self, rows))
-        return self._tiles[1]
+    def tiles(self) -> tuple[_Tiles, np.ndarray]:
+        """:class:`_Tiles` of every usable pair, ordered by first valid estimation day (so that
+        pairs close in calendar time share tiles), built once for all windows and subsets; and
+        (N,) each pair's position in that order (-1 if not usable)."""
+        if self._tiles is None:
+            usable = np.flatnonzero(self.usable)
+            rows = usable[np.argsort(self.first[usable], kind="stable")]
+            position = np.full(self.usable.size, -1, dtype=np.int64)
+            position[rows] = np.arange(rows.size)
+            self._tiles = (_Tiles(self, rows), position)
+        return self._tiles
 
 
 def _row_classes(keys: np.ndarray) -> np.ndarray:
@@ -326,9 +331,12 @@ class _Classes:
         i, j, w = i[keep], j[keep], weight[pair[keep]]
         if i.size == 0:
             return 0.0
-        tiles = self.parts.tiles(self.rows[small_rows])
+        tiles, position = self.parts.tiles()
+        rows = self.rows[small_rows]
+        i, j = position[rows[i]], position[rows[j]]  # positions in the tiles' row order
+        i, j = np.minimum(i, j), np.maximum(i, j)
         tile_pair = (i // _TILE) * tiles.count + j // _TILE
-        order = np.argsort(tile_pair, kind="stable")
+        order = np.argsort(tile_pair)  # any order within a tile pair
         i, j, w, tile_pair = i[order], j[order], w[order], tile_pair[order]
         total = 0.0
         lo = 0
@@ -380,6 +388,7 @@ class _Tiles:
         self.cum_base = self.cum_offset[tile] + slot * (self.pitch[tile] + 1) - self.start[tile]
         self.row_width = self.width[tile]
         self.row_start = self.start[tile]
+        self.row_first, self.row_last = first, last
         valid = parts.valid[rows]
         values = np.zeros(int(cells.sum()))
         values[(self.row_base[:, None] + parts.days[rows])[valid]] = parts.values[rows][valid]
@@ -387,21 +396,20 @@ class _Tiles:
         hole_days = parts.hole_day[_expand(parts.hole_pointer[rows], np.diff(parts.hole_pointer)[rows])]
         self.hole_flag = np.zeros(values.size, dtype=np.uint8)
         self.hole_flag[self.row_base[holes] + hole_days] = 1
-        squares = np.square(values)
         cum = np.zeros(int((cells + _TILE).sum()))
         cum_sq = np.zeros_like(cum)
         if uniform:
             shape = (self.count * _TILE, widest)
             np.cumsum(values.reshape(shape), axis=1, out=cum.reshape(-1, widest + 1)[:, 1:])
-            np.cumsum(squares.reshape(shape), axis=1, out=cum_sq.reshape(-1, widest + 1)[:, 1:])
+            np.cumsum(np.square(values).reshape(shape), axis=1, out=cum_sq.reshape(-1, widest + 1)[:, 1:])
         else:
             for t in range(self.count):
                 piece = slice(self.cum_offset[t], self.cum_offset[t] + cells[t] + _TILE)
                 block = slice(self.offset[t], self.offset[t] + cells[t])
-                for source, target in ((values, cum), (squares, cum_sq)):
+                for power, target in ((1, cum), (2, cum_sq)):
                     out = target[piece].reshape(_TILE, -1)[:, 1:]
-                    np.cumsum(source[block].reshape(_TILE, -1), axis=1, out=out)
-        self.values, self.squares, self.cum, self.cum_sq = values, squares, cum, cum_sq
+                    np.cumsum(values[block].reshape(_TILE, -1) ** power, axis=1, out=out)
+        self.values, self.cum, self.cum_sq = values, cum, cum_sq
 
     def _dense(self, tile: int) -> np.ndarray:
         """(``_TILE``, pitch) the values of the rows of ``tile`` on its frame (a view)."""
@@ -447,19 +455,18 @@ class _Tiles:
         start, width = self.row_start[at], self.row_width[at]
         inside = (day >= start) & (day < start + width)
         index = np.where(inside, self.row_base[at] + day, 0)
-        in_hull = (day >= parts.first[self.rows[at]]) & (day <= parts.last[self.rows[at]])
-        sums = [
-            np.bincount(pair, weights=np.where(inside, source[index], 0.0), minlength=i.size)
-            for source in (self.values, self.squares, self.hole_flag)
-        ]
-        return sums[0], sums[1], sums[2], np.bincount(pair, weights=in_hull.astype(float), minlength=i.size)
+        in_hull = (day >= self.row_first[at]) & (day <= self.row_last[at])
+        value = np.where(inside, self.values[index], 0.0)
+        flag = np.where(inside, self.hole_flag[index], 0).astype(float)
+        return tuple(
+            np.bincount(pair, weights=weights, minlength=i.size)
+            for weights in (value, value**2, flag, in_hull.astype(float))
+        )
 
     def correlations(self, i: np.ndarray, j: np.ndarray, tile_pair: np.ndarray, min_obs: int) -> np.ndarray:
         """(P,) Pearson :math:`r_{ij}` of the rows at positions i and j over their common valid
         days (0 where fewer than ``min_obs`` or a constant series there); sorted by tile pair."""
-        parts = self.parts
-        row_i, row_j = self.rows[i], self.rows[j]
-        fi, li, fj, lj = parts.first[row_i], parts.last[row_i], parts.first[row_j], parts.last[row_j]
+        fi, li, fj, lj = self.row_first[i], self.row_last[i], self.row_first[j], self.row_last[j]
         hull = np.maximum(np.minimum(li, lj) - np.maximum(fi, fj) + 1, 0)
         x_holes_j, xx_holes_j, both, j_in_i = self._at_holes(i, j)
         y_holes_i, yy_holes_i, _, i_in_j = self._at_holes(j, i)
