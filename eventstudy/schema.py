@@ -95,17 +95,17 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
     "note": ColumnDoc("text", "caveats attached to the row, separated by '; '"),
     "shares_outstanding": ColumnDoc("shares", "share count used for the market value"),
     "shares_filing": ColumnDoc("text", "the filing or source of that share count"),
-    "model": ColumnDoc("text", "expected-return model name"),
-    "params": ColumnDoc("json", "JSON object of every fitted parameter by name (null where not estimable)"),
-    "overlap": ColumnDoc(
-        "text", "other events of the same ticker inside the estimation window or overlapping the event window"
-    ),
     "dollar_sd_basis": ColumnDoc(
         "text",
         "s.d. of abnormal_value_usd in the dollar test: estimation_dollar_residuals (Saha & Ferrell "
         "2011: the estimation window's dollar residuals, market value on every day) or sigma_x_mcap_prev "
         "(sigma x market value of the previous session, when the estimation window lacks market "
         "values); empty without a dollar value",
+    ),
+    "model": ColumnDoc("text", "expected-return model name"),
+    "params": ColumnDoc("json", "JSON object of every fitted parameter by name (null where not estimable)"),
+    "overlap": ColumnDoc(
+        "text", "other events of the same ticker inside the estimation window or overlapping the event window"
     ),
 }
 

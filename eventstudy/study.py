@@ -97,10 +97,10 @@ CAR_COLUMNS: tuple[str, ...] = (
     "note",
     "shares_outstanding",
     "shares_filing",
+    "dollar_sd_basis",
     "model",
     "params",
     "overlap",
-    "dollar_sd_basis",
 )
 """Columns of ``car.parquet``. ``alpha``/``beta`` are the model's intercept and market beta
 where it has them (constant mean: ``alpha`` is the mean; Dimson: ``beta`` is the sum of the
