@@ -4,6 +4,16 @@ Builds an :class:`~eventstudy.inference.EventPanel` from a study's per-pair esti
 and runs :func:`~eventstudy.inference.run_battery` for every (group, window): each group label
 of the events file, ``all`` (every listed party), and ``peers`` (spillover rows with role
 ``peer``, if any, kept apart so they never mix with the deal parties).
+
+The totals of ``stats.parquet`` and what each covers (``reference`` says it on every row):
+
+* ``dollar_abnormal_value`` — every (event, party) row of the group with a dollar value for
+  the window (the sum of ``car.parquet``'s ``abnormal_value_usd`` over those rows), deal or
+  no deal; p of ``dollar_z``; n rows; ``dollar_fallback_sd_rows`` of them use σ × market value;
+* ``total_abnormal_value_usd``, ``total_deal_usd``, ``value_per_deal_dollar`` — only events
+  with a disclosed deal whose listed parties all have a dollar value, each deal counted once;
+  n events; never for ``peers``;
+* ``degenerate_estimation_rows``, ``market_proxy_rows`` — rows excluded from every statistic.
 """
 
 from __future__ import annotations

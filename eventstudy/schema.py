@@ -124,8 +124,15 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
     "statistic": ColumnDoc("text", "statistic name (see eventstudy.inference.STATISTICS)"),
     "value": ColumnDoc("varies", "the statistic: fraction for caar, usd for dollar values, else unitless"),
     "p": ColumnDoc("probability", "p-value, two-sided by default (NaN for descriptive rows)"),
-    "n": ColumnDoc("count", "(event, party) pairs used; events for the value-per-deal rows"),
-    "reference": ColumnDoc("text", "the published formula the statistic implements"),
+    "n": ColumnDoc(
+        "count",
+        "(event, party) pairs used; events for the value-per-deal rows; the rows counted for the "
+        "*_rows statistics",
+    ),
+    "reference": ColumnDoc(
+        "text",
+        "the published formula the statistic implements and, for totals and counts, the rows it covers",
+    ),
 }
 
 CAAR_SCHEMA: dict[str, ColumnDoc] = {
