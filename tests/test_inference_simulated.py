@@ -12,6 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import eventstudy.inference.bootstrap as boot
@@ -327,6 +329,8 @@ def _naive_rbar(resid: np.ndarray, days: np.ndarray, window: np.ndarray, min_obs
             continue
         r = np.corrcoef([own[d] for d in common], [other[d] for d in common])[0, 1]
         total += shared / np.sqrt(len(set(window[i])) * len(set(window[j]))) * r
+    if len(kept) < 2:
+        return float("nan")
     return total / (len(kept) * (len(kept) - 1))
 
 
@@ -756,3 +760,46 @@ def test_wilcoxon_p_is_exact_without_ties_and_normal_with_ties() -> None:
     # More than 50 pairs: normal approximation.
     big = wilcoxon_signed_rank_test(rng.normal(size=60))
     assert "normal approximation" in big.reference and big.n == 60
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 18),
+    l1=st.integers(4, 30),
+    spread=st.integers(0, 12),
+    window=st.integers(1, 6),
+    missing=st.sampled_from([0.0, 0.05, 0.3]),
+    large=st.sampled_from([1, 3, 16]),
+    tile=st.sampled_from([2, 5, 32]),
+)
+def test_kp_rbar_equals_the_pairwise_definition_on_random_panels(
+    seed: int, n: int, l1: int, spread: int, window: int, missing: float, large: int, tile: int
+) -> None:
+    """Property: on random staggered, ragged panels (duplicated rows, short rows, any class and
+    tile sizes) the fast r̄ is the explicit pairwise average."""
+    import eventstudy.inference.correlation as correlation
+
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, spread + 1, n)
+    days = starts[:, None] + np.arange(l1)
+    common = rng.normal(size=l1 + spread + 1)
+    resid = 0.5 * common[days] + rng.normal(size=(n, l1))
+    resid[rng.random(resid.shape) < missing] = np.nan
+    if n > 2:
+        resid[1] = resid[0]  # one firm, two event ids, one date
+        days[1] = days[0]
+    windows = starts[:, None] + l1 + 2 + np.arange(window)
+    if n > 2:
+        windows[1] = windows[0]
+    expected = _naive_rbar(resid, days, windows)
+    saved = correlation._LARGE_CLASS, correlation._TILE
+    try:
+        correlation._LARGE_CLASS, correlation._TILE = large, tile
+        got = average_cross_correlation(resid, days, windows)
+    finally:
+        correlation._LARGE_CLASS, correlation._TILE = saved
+    if np.isnan(expected):
+        assert np.isnan(got)
+    else:
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
