@@ -4,6 +4,16 @@ Builds an :class:`~eventstudy.inference.EventPanel` from a study's per-pair esti
 and runs :func:`~eventstudy.inference.run_battery` for every (group, window): each group label
 of the events file, ``all`` (every listed party), and ``peers`` (spillover rows with role
 ``peer``, if any, kept apart so they never mix with the deal parties).
+
+The totals of ``stats.parquet`` and what each covers (``reference`` says it on every row):
+
+* ``dollar_abnormal_value`` — every (event, party) row of the group with a dollar value for
+  the window (the sum of ``car.parquet``'s ``abnormal_value_usd`` over those rows), deal or
+  no deal; p of ``dollar_z``; n rows; ``dollar_fallback_sd_rows`` of them use σ × market value;
+* ``total_abnormal_value_usd``, ``total_deal_usd``, ``value_per_deal_dollar`` — only events
+  with a disclosed deal whose listed parties all have a dollar value, each deal counted once;
+  n events; never for ``peers``;
+* ``degenerate_estimation_rows``, ``market_proxy_rows`` — rows excluded from every statistic.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import pandas as pd
 
 from eventstudy.config import window_label
 from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
-from eventstudy.study import StudyResults
+from eventstudy.study import StudyResults, estimation_market_values
 from eventstudy.value import ShareCountTable
 
 STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
@@ -39,21 +49,12 @@ def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> Ev
     """The study's pairs as an :class:`EventPanel` (market values from ``shares``)."""
     fit = results.fit
     panel = results.panel
-    tickers = results.events["ticker"].to_numpy(object)
-    columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
-    # Market value on the session before each estimation day: close x shares_on (the same as-of
-    # rule), tabulated once per symbol and calendar day with an all-NaN day on either side, then
-    # one gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e
-    # (e = 0 reads the NaN before the calendar, e = -1 the NaN after the previous symbol's days).
     calendar = panel.calendar.to_numpy("datetime64[ns]")
     share_table = results.share_table  # the table ``estimate`` built, when ``shares`` is the same
     if share_table is None or not share_table.built_from(shares, calendar):
         share_table = ShareCountTable.build(shares, calendar)
-    n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
-    value_by_day = np.full((n_symbols, n_days + 2), np.nan)
-    np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
-    positions = columns[:, None] * (n_days + 2) + results.estimation_days
-    market_value_estimation = value_by_day.reshape(-1).take(positions)
+    tickers = results.events["ticker"].to_numpy(object)
+    market_value_estimation = estimation_market_values(panel, share_table, tickers, results.estimation_days)
     n_pairs = len(results.events)
     return EventPanel(
         ar_estimation=fit.residuals,
@@ -61,7 +62,7 @@ def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> Ev
         event_tau=results.event_taus,
         estimation_day=results.estimation_days,
         event_day=results.event_days,
-        sigma=fit.sigma,
+        sigma=np.where(results.pair_outcome == "ok", fit.sigma, np.nan),  # excluded pairs: none
         n_estimation=fit.n_obs,
         n_params=np.full(n_pairs, fit.n_params),
         xtx_inv=fit.xtx_inv,
@@ -82,28 +83,65 @@ def cross_event_statistics(
     """Every statistic of the battery for every (group, window), as ``stats.parquet`` rows.
 
     ``panel`` is :func:`event_panel` of ``results`` (built once and shared with
-    :func:`caar_bands`).
+    :func:`caar_bands`). Per (group, window) the rows are the battery
+    (:data:`eventstudy.inference.STATISTICS`), the counts of the group's rows excluded before
+    any statistic (:data:`EXCLUSION_ROWS`) and, for the groups of listed parties (never
+    ``peers``), the value-per-deal rows of :func:`value_per_deal_rows`.
 
     The bootstrap uses ``numpy.random.default_rng(seed)``, so the table is reproducible.
     """
     events = results.events
+    windows = results.config.event_windows
+    car = results.car
+    rows_of_pair = np.repeat(np.arange(len(events)), len(windows))
+    if len(car) != rows_of_pair.size or not np.array_equal(
+        car["event_id"].to_numpy(object), events["event_id"].to_numpy(object)[rows_of_pair]
+    ):
+        raise ValueError("results.car is not the study's per-window table (one row per pair and window)")
     rows: list[dict[str, object]] = []
     for label, mask in groups(events):
         subset = panel.subset(np.flatnonzero(mask))
-        windows = results.config.event_windows
         batteries = run_battery_windows(subset, windows, bootstrap_draws=bootstrap_draws, seed=seed)
+        group_car = car[mask[rows_of_pair]]
         for window, battery in zip(windows, batteries, strict=True):
             rows += results_to_rows(battery, group=label, window=window_label(window))
-        rows += value_per_deal_rows(
-            results.car[
-                results.car["event_id"].isin(events.loc[mask, "event_id"])
-                & results.car["ticker"].isin(events.loc[mask, "ticker"])
-            ],
-            label,
-        )
+        rows += exclusion_rows(group_car, label)
+        if label != "peers":
+            rows += value_per_deal_rows(group_car, label)
     frame = pd.DataFrame(rows)
     frame["n"] = frame["n"].astype("int64")
     return frame.loc[:, list(STATS_COLUMNS)]
+
+
+EXCLUSION_ROWS: dict[str, str] = {
+    "degenerate_estimation_rows": "degenerate_estimation",
+    "market_proxy_rows": "market_proxy",
+}
+"""Statistic name -> ``car.parquet`` outcome of rows excluded from every statistic that the
+table counts per (group, window): estimation residuals that vanish
+(:func:`eventstudy.estimation.degenerate_fits`) and the model's proxy series listed as a party
+(:func:`eventstudy.study.market_proxies`)."""
+
+
+def exclusion_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
+    """Per window of ``car`` (one group's rows) and statistic of :data:`EXCLUSION_ROWS`: the
+    number of the group's (event, party) rows with that outcome (value and n; p NaN)."""
+    rows: list[dict[str, object]] = []
+    for window, part in car.groupby("window", sort=False):
+        for statistic, outcome in EXCLUSION_ROWS.items():
+            count = int((part["outcome"] == outcome).sum())
+            rows.append(
+                {
+                    "group": group,
+                    "window": window,
+                    "statistic": statistic,
+                    "value": float(count),
+                    "p": float("nan"),
+                    "n": count,
+                    "reference": f"(event, party) rows with outcome {outcome}, excluded from every statistic",
+                }
+            )
+    return rows
 
 
 CAAR_COLUMNS: tuple[str, ...] = ("group", "tau", "caar", "lower", "upper", "n", "draws", "level")
@@ -146,18 +184,34 @@ def caar_bands(
     return pd.concat(frames, ignore_index=True).loc[:, list(CAAR_COLUMNS)]
 
 
+VALUE_PER_DEAL_REFERENCES: dict[str, str] = {
+    "total_abnormal_value_usd": (
+        "sum of abnormal_value_usd over the window of the listed parties (no peers) of the group's "
+        "events with a disclosed deal_usd whose listed parties all have a dollar value; n = those "
+        "events; Malatesta (1983)"
+    ),
+    "total_deal_usd": (
+        "sum of deal_usd over the same events, each deal counted once however many of its parties "
+        "are listed; undisclosed deals are not counted"
+    ),
+    "value_per_deal_dollar": "total_abnormal_value_usd / total_deal_usd over the same events",
+}
+
+
 def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
-    """Aggregate dollar value per deal dollar of a group, per window.
+    """Aggregate dollar value per deal dollar of a group's listed parties, per window.
 
     .. math:: \\text{value per deal dollar} = \\frac{\\sum_e \\sum_{i \\in e} \\Delta V_{i}}{\\sum_e D_e}
 
     over the events e with a disclosed deal size :math:`D_e` whose listed parties i all have an
     abnormal dollar value (outcome ``ok`` and a market value); each deal is counted once however
-    many of its parties are listed. ``p`` is NaN: this is a descriptive ratio (the dollar test
-    of the battery tests the summed value).
+    many of its parties are listed. Peers (role ``peer``) never enter: a ``peers`` group gets no
+    such rows from :func:`cross_event_statistics`, and peer rows are dropped here. ``p`` is NaN:
+    these are descriptive (the battery's ``dollar_abnormal_value`` tests the value of every row
+    with a dollar value, deal or not). Each row's ``reference`` says what it covers
+    (:data:`VALUE_PER_DEAL_REFERENCES`).
     """
     rows: list[dict[str, object]] = []
-    reference = "Malatesta (1983); value summed over the listed parties of each deal ÷ deal size"
     for window, part in car.groupby("window", sort=False):
         part = part[part["role"] != "peer"]
         complete = part.groupby("event_id", sort=False).agg(
@@ -180,7 +234,7 @@ def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]
                     "value": value,
                     "p": float("nan"),
                     "n": len(complete),
-                    "reference": reference,
+                    "reference": VALUE_PER_DEAL_REFERENCES[statistic],
                 }
             )
     return rows

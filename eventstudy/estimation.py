@@ -139,3 +139,47 @@ def _fit_block(y: np.ndarray, x: np.ndarray, min_obs: int, out: BatchFit, block:
     out.n_obs[block] = n_obs
     out.residuals[block] = np.where(valid & estimable[:, None], residual0, nan)
     out.estimable[block] = estimable
+
+
+DEGENERATE_RTOL = 1e-9
+"""Relative size below which estimation residuals count as zero (see :func:`degenerate_fits`)."""
+
+
+def degenerate_fits(y: np.ndarray, residuals: np.ndarray, *, rtol: float = DEGENERATE_RTOL) -> np.ndarray:
+    """(P,) True where a fit's residuals vanish relative to its dependent variable.
+
+    Formula: pair p is degenerate when
+
+    .. math:: \\sqrt{\\textstyle\\sum_{t \\in E_p} e_{pt}^2} \\le \\text{rtol}\\,
+              \\sqrt{\\textstyle\\sum_{t \\in E_p} y_{pt}^2},
+
+    over the rows :math:`E_p` the fit used (``residuals`` finite). A constant price (y ≡ 0,
+    so both sides are 0) and a series the model reproduces exactly (the market proxy regressed
+    on itself: :math:`\\hat\\sigma \\approx 10^{-15}`, a residual of rounding noise) are
+    degenerate; their :math:`\\hat\\sigma` is 0 or rounding error, so any t statistic, SAR or
+    rank built on it measures noise. A relative test is scale-free: an index fund tracking
+    the market with a 0.01%/day residual on 1%/day returns has a ratio of about 1e-2, eight
+    orders above the default ``rtol`` = 1e-9, and rounding noise in double precision stays
+    below about 1e-13.
+
+    Parameters
+    ----------
+    y
+        (P, L) dependent variable of the fits (after any offset), NaN where missing.
+    residuals
+        (P, L) their residuals, NaN on the rows not used (``BatchFit.residuals``); a pair that
+        could not be estimated (all NaN) is not degenerate.
+    rtol
+        The relative tolerance.
+
+    Returns
+    -------
+    numpy.ndarray
+        (P,) bool.
+    """
+    used = np.isfinite(residuals)
+    ssr = np.where(used, residuals, 0.0)
+    ssr = np.einsum("pl,pl->p", ssr, ssr)
+    scale = np.where(used & np.isfinite(y), y, 0.0)
+    scale = np.einsum("pl,pl->p", scale, scale)
+    return used.any(axis=1) & (np.sqrt(ssr) <= rtol * np.sqrt(scale))

@@ -351,7 +351,15 @@ class ScholesWilliamsModel:
     market return. All of them, and the means, are computed on one sample per pair: the
     estimation days on which :math:`R_{it}, R_{m,t-1}, R_{mt}, R_{m,t+1}` are all observed
     (M days); :math:`\\hat\\rho_m` is the sample (Pearson) correlation of :math:`R_{mt}` and
-    :math:`R_{m,t-1}` over those days. :math:`R_{m,t+1}` of the last estimation day is the
+    :math:`R_{m,t-1}` over those days.
+
+    **Convention (a choice).** :math:`\\hat\\rho_m` is measured over the firm's valid days, the
+    sample of the three slopes, so that the numerator and the denominator of
+    :math:`\\hat\\beta^{SW}` describe the same days (Scholes & Williams 1977 derive the
+    correction for slopes and autocorrelation of one period). The alternative is
+    :math:`\\hat\\rho_m` of the market series over the whole estimation window, one value for
+    every firm; the two agree when the firm has no missing day and differ by the sampling
+    variation of :math:`\\hat\\rho_m` when it has gaps. :math:`R_{m,t+1}` of the last estimation day is the
     market return of the next day (outside the estimation window, never the firm's).
     Abnormal returns are :math:`R_{i\\tau} - \\hat\\alpha^{SW}_i - \\hat\\beta^{SW}_i R_{m\\tau}`.
 

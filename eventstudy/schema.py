@@ -95,6 +95,13 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
     "note": ColumnDoc("text", "caveats attached to the row, separated by '; '"),
     "shares_outstanding": ColumnDoc("shares", "share count used for the market value"),
     "shares_filing": ColumnDoc("text", "the filing or source of that share count"),
+    "dollar_sd_basis": ColumnDoc(
+        "text",
+        "s.d. of abnormal_value_usd in the dollar test: estimation_dollar_residuals (Saha & Ferrell "
+        "2011: the estimation window's dollar residuals, market value on every day) or sigma_x_mcap_prev "
+        "(sigma x market value of the previous session, when the estimation window lacks market "
+        "values); empty without a dollar value",
+    ),
     "model": ColumnDoc("text", "expected-return model name"),
     "params": ColumnDoc("json", "JSON object of every fitted parameter by name (null where not estimable)"),
     "overlap": ColumnDoc(
@@ -117,8 +124,15 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
     "statistic": ColumnDoc("text", "statistic name (see eventstudy.inference.STATISTICS)"),
     "value": ColumnDoc("varies", "the statistic: fraction for caar, usd for dollar values, else unitless"),
     "p": ColumnDoc("probability", "p-value, two-sided by default (NaN for descriptive rows)"),
-    "n": ColumnDoc("count", "(event, party) pairs used; events for the value-per-deal rows"),
-    "reference": ColumnDoc("text", "the published formula the statistic implements"),
+    "n": ColumnDoc(
+        "count",
+        "(event, party) pairs used; events for the value-per-deal rows; the rows counted for the "
+        "*_rows statistics",
+    ),
+    "reference": ColumnDoc(
+        "text",
+        "the published formula the statistic implements and, for totals and counts, the rows it covers",
+    ),
 }
 
 CAAR_SCHEMA: dict[str, ColumnDoc] = {

@@ -12,7 +12,8 @@ estimated carry an ``outcome`` other than ``ok`` and a ``note`` saying why.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +31,9 @@ from eventstudy.abnormal import (
 from eventstudy.alignment import DayZeros, align_days_zero, relative_day_index
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.errors import DataUnavailableError, InputError
-from eventstudy.estimation import BatchFit
+from eventstudy.estimation import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.factors import FactorTable, load_model_factors
+from eventstudy.inference.dollar import SAHA_FERRELL, SIGMA_X_MARKET_VALUE, saha_ferrell_rows
 from eventstudy.models import (
     FACTOR_MODELS,
     ConstantMeanModel,
@@ -95,6 +97,7 @@ CAR_COLUMNS: tuple[str, ...] = (
     "note",
     "shares_outstanding",
     "shares_filing",
+    "dollar_sd_basis",
     "model",
     "params",
     "overlap",
@@ -105,7 +108,8 @@ slopes; Scholes-Williams: the SW beta; factor models: the ``Mkt-RF`` loading; se
 market loading given the sector return). ``model`` is the model name, ``params`` a JSON object
 of every fitted parameter by name (``null`` where not estimable), ``overlap`` the other events
 of the same ticker inside the estimation window or overlapping the event window (see
-:mod:`eventstudy.overlap`)."""
+:mod:`eventstudy.overlap`), ``dollar_sd_basis`` how the dollar test measures the s.d. of the
+row's ``abnormal_value_usd`` (:func:`dollar_sd_basis`; empty where there is no dollar value)."""
 
 
 def make_model(config: StudyConfig, factors: tuple[FactorTable, ...] = ()) -> ExpectedReturnModel:
@@ -183,6 +187,11 @@ class StudyResults:
         (P, L2, k) model regressors on the event days.
     market_value_prev
         (P, L2) market value on the session before each event day (NaN where unknown).
+    pair_outcome
+        (P,) ``"ok"``, or the outcome that excludes the pair from every window and statistic
+        before its window is looked at: no day 0 (``announced_before_data``,
+        ``announced_after_data``), ``market_proxy``, ``insufficient_estimation``,
+        ``singular_estimation``, ``degenerate_estimation`` (see :func:`estimate`).
     share_table
         The share counts ``shares`` of :func:`estimate` indexed on the panel's calendar, or None;
         :func:`eventstudy.aggregate.event_panel` reuses it when given the same frames.
@@ -201,21 +210,36 @@ class StudyResults:
     abnormal: np.ndarray
     x_event: np.ndarray
     market_value_prev: np.ndarray
+    pair_outcome: np.ndarray
     share_table: ShareCountTable | None = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-window results (``car.parquet``)."""
         return self.car.copy()
 
-    def summary(self, window: str = "[-1,+1]") -> str:
-        """A plain-text table of one window's CARs, largest dollar value first."""
-        rows = self.car[self.car["window"] == window].sort_values(
+    def summary(self, window: str | Sequence[int] | None = None) -> str:
+        """A plain-text table of one window's CARs, largest dollar value first.
+
+        ``window`` is any spelling of a configured event window (:func:`resolve_window`):
+        ``"[-1,+1]"``, the TOML spelling ``"[-1,1]"``, ``"-1,1"`` or ``(-1, 1)``; by default
+        ``[-1,+1]`` when configured, else the first window.
+
+        Raises
+        ------
+        ValueError
+            If ``window`` is not one of the study's windows (the message names them).
+        """
+        windows = self.config.event_windows
+        if window is None:
+            window = (-1, 1) if (-1, 1) in windows else windows[0]
+        label = resolve_window(window, windows)
+        rows = self.car[self.car["window"] == label].sort_values(
             "abnormal_value_usd", ascending=False, na_position="last"
         )
         lines = [
             f"Event study {self.config.name!r}: {self.model.describe()}",
             f"estimation window {window_label(self.config.estimation_window)}, "
-            f"{len(self.events)} (event, party) rows; CAR over {window}",
+            f"{len(self.events)} (event, party) rows; CAR over {label}",
             "",
             f"{'event_id':<24} {'ticker':<6} {'CAR':>8} {'t':>7} {'p':>7} {'value $B':>10} "
             f"{'per deal $':>10}  outcome",
@@ -228,6 +252,39 @@ class StudyResults:
                 f"{_fmt(row.value_to_deal, '{:+.3f}'):>10}  {row.outcome}"
             )
         return "\n".join(lines)
+
+
+_WINDOW_TEXT = re.compile(r"\s*[\[(]?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*[\])]?\s*")
+
+
+def resolve_window(window: str | Sequence[int], available: Sequence[tuple[int, int]]) -> str:
+    """The ``car.parquet`` label (``"[-1,+1]"``) of ``window`` written in any spelling.
+
+    Accepts the label itself, the TOML spelling ``"[-1,1]"``, ``"-1,1"``, ``"(-1, +1)"`` with
+    any spaces, or a pair of integers ``(-1, 1)``.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` cannot be read as two relative days, or is not one of ``available``; the
+        message names the available windows.
+    """
+    labels = ", ".join(window_label(w) for w in available)
+    if isinstance(window, str):
+        match = _WINDOW_TEXT.fullmatch(window)
+        if match is None:
+            raise ValueError(f"window {window!r} is not two relative days like '[-1,+1]'; windows: {labels}")
+        days = (int(match.group(1)), int(match.group(2)))
+    else:
+        try:
+            days = (int(window[0]), int(window[1]))
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}") from None
+        if len(window) != 2:
+            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}")
+    if days not in {tuple(w) for w in available}:
+        raise ValueError(f"window {window_label(days)} is not one of the study's windows: {labels}")
+    return window_label(days)
 
 
 def _fmt(value: float, pattern: str) -> str:
@@ -375,6 +432,9 @@ def estimate(
         min_obs=config.min_estimation_obs,
     )
     fit = model_fit.batch
+    pair_outcome, pair_note = _pair_outcomes(
+        day_zero, fit, config, degenerate_fits(y_est, fit.residuals), market_proxies(tickers, config)
+    )
     overlaps = overlap_notes(
         events["event_id"].to_numpy(object).tolist(),  # list(series) iterates slowly on arrow strings
         tickers.tolist(),
@@ -397,6 +457,7 @@ def estimate(
     share_rows = share_table.rows(tickers, prev_days)
     lookup = share_table.at(share_rows)
     market_value_prev = close[prev_days, columns[:, None]] * lookup.shares
+    basis = dollar_sd_basis(fit.residuals, estimation_market_values(panel, share_table, tickers, est_days))
 
     # The per-pair text columns shared by both tables, converted to pandas text once.
     pair_text = {name: _text(events[name].to_numpy(object)) for name in ("event_id", "ticker", "role")}
@@ -411,12 +472,14 @@ def estimate(
         fit,
         x_event,
         pair_text,
+        pair_outcome != "",
     )
     car_frame = _car_frame(
         events,
         config,
         model,
         model_fit,
+        (pair_outcome, pair_note),
         overlaps,
         panel,
         day_zero,
@@ -425,6 +488,7 @@ def estimate(
         x_event,
         market_value_prev,
         _ShareFigures.of(share_table, share_rows, lookup),
+        basis,
         prev_dates,
         evt_days,
         event_dates,
@@ -445,8 +509,40 @@ def estimate(
         abnormal,
         x_event,
         market_value_prev,
+        np.where(pair_outcome == "", "ok", pair_outcome).astype(object),
         share_table,
     )
+
+
+def estimation_market_values(
+    panel: ReturnsPanel, share_table: ShareCountTable, tickers: np.ndarray, estimation_days: np.ndarray
+) -> np.ndarray:
+    """(P, L1) market value on the session before each estimation day: close x the share count
+    in force (the as-of rule of :class:`~eventstudy.value.ShareCountTable`), NaN where either is
+    unknown or the day is outside the calendar (position -1).
+
+    Tabulated once per symbol and calendar day with an all-NaN day on either side, then one
+    gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e (e = 0
+    reads the NaN before the calendar, e = -1 the NaN after the previous symbol's days).
+    """
+    columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
+    n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
+    value_by_day = np.full((n_symbols, n_days + 2), np.nan)
+    np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
+    positions = columns[:, None] * (n_days + 2) + estimation_days
+    return value_by_day.reshape(-1).take(positions)
+
+
+def dollar_sd_basis(residuals: np.ndarray, market_value_estimation: np.ndarray) -> np.ndarray:
+    """(P,) how the standard deviation of each pair's abnormal dollar value is measured in the
+    dollar test (:mod:`eventstudy.inference.dollar`): ``estimation_dollar_residuals`` (Saha &
+    Ferrell 2011) when every estimation day with a residual has a market value (at least two),
+    else ``sigma_x_mcap_prev`` (:math:`\\hat\\sigma_i \\times MV_{i,\\tau-1}` per day)."""
+    residual = np.isfinite(residuals)
+    residual_days = residual.sum(axis=1)
+    dollar_days = (residual & np.isfinite(market_value_estimation)).sum(axis=1)
+    full = saha_ferrell_rows(dollar_days, residual_days)
+    return np.where(full, SAHA_FERRELL, SIGMA_X_MARKET_VALUE).astype(object)
 
 
 def _columns(panel: ReturnsPanel, tickers: np.ndarray) -> np.ndarray:
@@ -523,12 +619,16 @@ def _ar_frame(
     fit: BatchFit,
     x_event: np.ndarray,
     pair_text: Mapping[str, ExtensionArray],
+    excluded: np.ndarray,
 ) -> pd.DataFrame:
     n_pairs, n_taus = abnormal.shape
+    # Pairs excluded before the window stage (no day 0, not estimable, degenerate, the market
+    # proxy) carry no standard error or test: their sigma is NaN here.
+    sigma = np.where(excluded, np.nan, fit.sigma)
     # s.e. of the CAR cumulated from the first event-span day to each tau (CLM 1997 variance).
-    car_se = np.sqrt(running_car_variance(fit.sigma, fit.xtx_inv, x_event))
+    car_se = np.sqrt(running_car_variance(sigma, fit.xtx_inv, x_event))
     # Each day's AR alone: Var(AR_tau) = sigma^2 (1 + x_tau'(X'X)^-1 x_tau), the diagonal of V.
-    ar_variance = fit.sigma[:, None] ** 2 * (1.0 + quadratic_forms(x_event, fit.xtx_inv))
+    ar_variance = sigma[:, None] ** 2 * (1.0 + quadratic_forms(x_event, fit.xtx_inv))
     ar_t, ar_p = car_t_test(abnormal, ar_variance, (fit.n_obs - fit.n_params)[:, None])
     frame = pd.DataFrame(
         {
@@ -556,6 +656,7 @@ def _car_frame(
     config: StudyConfig,
     model: ExpectedReturnModel,
     model_fit: ModelFit,
+    pair_outcomes: tuple[np.ndarray, np.ndarray],
     overlaps: list[str],
     panel: ReturnsPanel,
     day_zero: DayZeros,
@@ -564,6 +665,7 @@ def _car_frame(
     x_event: np.ndarray,
     market_value_prev: np.ndarray,
     figures: _ShareFigures,
+    basis: np.ndarray,
     prev_dates: np.ndarray,
     event_days: np.ndarray,
     event_dates: np.ndarray,
@@ -580,7 +682,7 @@ def _car_frame(
     day_text = np.append(panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
     prev_days = np.asarray(prev_dates, dtype="datetime64[D]")
     last_date = panel.calendar[-1].date()
-    pair_outcome, pair_note = _pair_outcomes(day_zero, fit, config)
+    pair_outcome, pair_note = pair_outcomes
     windows = config.event_windows
     per_window: dict[str, list[np.ndarray]] = {name: [] for name in _CAR_WINDOW_COLUMNS}
     for window in windows:
@@ -614,6 +716,7 @@ def _car_frame(
             "mcap_prev_usd": np.where(ok, market_value_prev[:, first], np.nan),
             "shares_as_of": figures.as_of[:, first].astype("datetime64[ns]"),
             "abnormal_value_usd": np.where(ok, value, np.nan),
+            "dollar_sd_basis": np.where(ok & np.isfinite(value), basis, ""),
             "value_to_deal": np.where(ok, value / deal, np.nan),
             "outcome": outcomes,
             "note": notes,
@@ -653,6 +756,7 @@ def _car_frame(
         "mcap_prev_usd": across("mcap_prev_usd"),
         "shares_as_of": across("shares_as_of"),
         "abnormal_value_usd": across("abnormal_value_usd"),
+        "dollar_sd_basis": _text(across("dollar_sd_basis")),
         "deal_usd": repeated(deal),
         "value_to_deal": across("value_to_deal"),
         "outcome": _text(across("outcome")),
@@ -674,6 +778,7 @@ _CAR_WINDOW_COLUMNS: tuple[str, ...] = (
     "mcap_prev_usd",
     "shares_as_of",
     "abnormal_value_usd",
+    "dollar_sd_basis",
     "value_to_deal",
     "outcome",
     "note",
@@ -722,8 +827,31 @@ def params_json(params: Mapping[str, np.ndarray], n_pairs: int) -> list[str]:
     return [template % values for values in zip(*texts, strict=True)]
 
 
-def _pair_outcomes(day_zero: DayZeros, fit: BatchFit, config: StudyConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Outcome and note of the failures that do not depend on the window ("" where none)."""
+def market_proxies(tickers: np.ndarray, config: StudyConfig) -> np.ndarray:
+    """(P,) True where the ticker is a proxy series of the study's model: the market proxy
+    (``config.market``, whose returns are the ``market_ret`` of every row and a regressor or
+    offset of the market-based models) or, for the sector model, the sector proxy.
+
+    Such a row is not a party with an abnormal return of its own: against a model built on
+    itself its residuals vanish (the market model of SPY on SPY has :math:`\\hat\\sigma
+    \\approx 10^{-15}`), and under any model it measures the market's move, which the
+    cross-event statistics net out of every other row. So it gets outcome ``market_proxy`` and
+    is excluded from every statistic, whatever the model.
+    """
+    symbols = set(model_symbols(config))
+    return np.array([ticker in symbols for ticker in tickers.tolist()], dtype=bool)
+
+
+def _pair_outcomes(
+    day_zero: DayZeros,
+    fit: BatchFit,
+    config: StudyConfig,
+    degenerate: np.ndarray,
+    proxy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome and note of the failures that do not depend on the window ("" where none), in
+    order of precedence: no day 0, the market proxy, too few estimation returns, collinear
+    regressors, vanishing residuals (``degenerate``, :func:`eventstudy.estimation.degenerate_fits`)."""
     n_pairs = len(day_zero.index)
     outcome = np.full(n_pairs, "", dtype=object)
     note = np.full(n_pairs, "", dtype=object)
@@ -732,8 +860,15 @@ def _pair_outcomes(day_zero: DayZeros, fit: BatchFit, config: StudyConfig) -> tu
     before = no_day0 & (day_zero.outcome == "announced_before_data")
     note[before] = "announcement falls before the first trading day in the data"
     note[no_day0 & ~before] = "announcement falls after the last trading day in the data"
+    is_proxy = ~no_day0 & proxy
+    outcome[is_proxy] = "market_proxy"
+    note[is_proxy] = (
+        "the ticker is a proxy series of the model (the market proxy or sector proxy), not a party with "
+        "an abnormal return of its own: excluded from every statistic"
+    )
+    decided = no_day0 | is_proxy
     est = window_label(config.estimation_window)
-    not_estimable = ~no_day0 & ~fit.estimable
+    not_estimable = ~decided & ~fit.estimable
     short = not_estimable & (fit.n_obs < config.min_estimation_obs)
     outcome[short] = "insufficient_estimation"
     note[short] = [
@@ -743,6 +878,14 @@ def _pair_outcomes(day_zero: DayZeros, fit: BatchFit, config: StudyConfig) -> tu
     singular = not_estimable & ~short
     outcome[singular] = "singular_estimation"
     note[singular] = f"estimation regressors in {est} are collinear"
+    vanishing = ~decided & fit.estimable & degenerate
+    outcome[vanishing] = "degenerate_estimation"
+    note[vanishing] = [
+        f"estimation residuals in {est} vanish (sigma = {sigma:.3g}, residual norm at most "
+        f"{DEGENERATE_RTOL:g} x the returns' norm): a constant price or a series the model reproduces "
+        "exactly; excluded from every statistic"
+        for sigma in fit.sigma[vanishing].tolist()
+    ]
     return outcome, note
 
 

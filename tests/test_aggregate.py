@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from eventstudy.aggregate import cross_event_statistics, event_panel
-from eventstudy.config import load_config
+from eventstudy.aggregate import cross_event_statistics, event_panel, groups
+from eventstudy.config import StudyConfig, load_config, window_label
 from eventstudy.events import read_events
+from eventstudy.models import MarketModel
+from eventstudy.panel import ReturnsPanel, simple_returns
+from eventstudy.peers import add_peers
 from eventstudy.store import PriceStore
-from eventstudy.study import run_study
+from eventstudy.study import StudyResults, estimate, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,3 +103,167 @@ def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     assert car.loc[0].min() <= shock.loc[0, "lower"] and shock.loc[0, "upper"] <= car.loc[0].max()
     pd.testing.assert_frame_equal(bands, caar_bands(results, event_panel(results, shares), draws=199, seed=5))
     assert set(bands.group) == {"openai-compute", "shock", "other", "all"}
+
+
+# --------------------------------------------------------------------------- simulated studies
+SIM_TICKERS = ("T0", "T1", "T2", "T3", "T4", "T5", "FLAT", "CLONE")
+SIM_WINDOWS = ((0, 0), (-1, 1), (-3, 3))
+SIM_CONFIG = StudyConfig(
+    market="MKT", estimation_window=(-200, -11), event_windows=SIM_WINDOWS, min_estimation_obs=120
+)
+
+
+def simulated_study(seed: int, n_events: int = 30):
+    """A market-model study with every dollar case: share counts from the first day (Saha &
+    Ferrell variance), from day 300 (σ × market value where the estimation window starts
+    earlier), none (no dollar value); a constant price and a clone of the market (degenerate
+    fits); the market proxy listed as a party; one firm with two event ids on one date; peers;
+    deals disclosed or not; two groups."""
+    rng = np.random.default_rng(seed)
+    n_days = 460
+    calendar = pd.bdate_range("2021-01-04", periods=n_days, name="date")
+    market = rng.normal(0.0004, 0.01, n_days)
+    firms = 0.0002 + market[:, None] * rng.uniform(0.5, 1.5, 6) + rng.normal(0, 0.02, (n_days, 6))
+    prices = np.column_stack(
+        [
+            100 * np.cumprod(1 + market),
+            40 * np.cumprod(1 + firms, axis=0),
+            np.full(n_days, 25.0),  # FLAT: a constant price
+            100 * np.cumprod(1 + market),  # CLONE: the market itself
+        ]
+    )
+    prices[:, 1:7][rng.random((n_days, 6)) < 0.01] = np.nan
+    panel = ReturnsPanel(calendar, ("MKT", *SIM_TICKERS), simple_returns(prices), prices)
+    start = {"T0": 0, "T1": 0, "FLAT": 0, "CLONE": 0, "MKT": 0, "T2": 300, "T3": 300, "T5": 150}
+    shares = {
+        t: pd.DataFrame(
+            {
+                "ticker": [t, t],
+                "as_of": [calendar[day], calendar[min(day + 80, n_days - 1)]],
+                "shares_outstanding": [1e9, 1.05e9],
+                "filing": ["10-K cover", "10-Q cover"],
+                "source": ["test", "test"],
+            }
+        )
+        for t, day in start.items()
+    }
+    day0 = rng.integers(215, n_days - 4, n_events)
+    tickers = rng.choice(["T0", "T1", "T2", "T3", "T4", "T5"], n_events)
+    day0 = np.append(day0, [260, 300, 320, 330, 330])
+    tickers = np.append(tickers, ["FLAT", "CLONE", "MKT", "T1", "T1"])  # T1 twice on one date
+    n = day0.size
+    events = pd.DataFrame(
+        {
+            "event_id": [f"e{i:03d}" for i in range(n)],
+            "announced": calendar[day0].to_numpy("datetime64[ns]"),
+            "timing": "pre",
+            "ticker": tickers,
+            "role": "party",
+            "deal_usd": np.where(rng.random(n) < 0.7, rng.uniform(1e8, 1e10, n), np.nan),
+            "group": np.where(rng.random(n) < 0.5, "a", "b"),
+            "headline": "h",
+            "source_row": np.arange(2, n + 2),
+        }
+    )
+    events = add_peers(events, ("T0", "T4", "FLAT"))
+    results = estimate(events, panel, MarketModel("MKT"), SIM_CONFIG, shares=shares)
+    return results, shares
+
+
+def _check_dollar_totals(results: StudyResults, table: pd.DataFrame, panel) -> int:
+    """For every group and window: the stats total is the sum of car.parquet's
+    abnormal_value_usd over the group's rows, n counts those rows, the fallback count matches
+    dollar_sd_basis, and Z is the hand-computed ΣD / √ΣVar(D). Returns the rows checked."""
+    car = results.car
+    checked = 0
+    rows_of_pair = np.repeat(np.arange(len(results.events)), len(results.config.event_windows))
+    for label, mask in groups(results.events):
+        for window in results.config.event_windows:
+            name = window_label(window)
+            part = car[mask[rows_of_pair] & (car.window == name).to_numpy()]
+            valued = part[part.abnormal_value_usd.notna()]
+            total = stat(table, label, name, "dollar_abnormal_value")
+            assert total.n == len(valued), (label, name)
+            expected = valued.abnormal_value_usd.sum()
+            assert total.value == pytest.approx(expected, rel=1e-12, abs=1e-3), (label, name)
+            fallback = stat(table, label, name, "dollar_fallback_sd_rows")
+            assert fallback.n == (valued.dollar_sd_basis == "sigma_x_mcap_prev").sum()
+            assert set(valued.dollar_sd_basis) <= {"sigma_x_mcap_prev", "estimation_dollar_residuals"}
+            assert (part.loc[part.abnormal_value_usd.isna(), "dollar_sd_basis"] == "").all()
+            # Z by hand from the panel's arrays.
+            pairs = np.flatnonzero(mask)[
+                np.isfinite(panel.dollar_car(*window)[mask])
+                & (results.pair_outcome[mask] == "ok")
+                & np.isfinite(panel.car(*window)[mask])
+            ]
+            length = window[1] - window[0] + 1
+            in_window = panel.window_mask(*window)
+            variance = []
+            for i in pairs:
+                dollars = panel.ar_estimation[i] * panel.market_value_estimation[i]
+                residual_days = np.isfinite(panel.ar_estimation[i]).sum()
+                if np.isfinite(dollars).sum() == residual_days >= 2:
+                    variance.append(length * np.var(dollars[np.isfinite(dollars)], ddof=1))
+                else:
+                    variance.append(panel.sigma[i] ** 2 * np.sum(panel.market_value_event[i, in_window] ** 2))
+            if pairs.size:
+                z = panel.dollar_car(*window)[pairs].sum() / np.sqrt(np.sum(variance))
+                assert stat(table, label, name, "dollar_z").value == pytest.approx(z, rel=1e-10)
+            checked += len(valued)
+    return checked
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_dollar_totals_reconcile_with_car_on_simulated_studies(seed: int) -> None:
+    results, shares = simulated_study(seed)
+    panel = event_panel(results, shares)
+    table = cross_event_statistics(results, panel, bootstrap_draws=19, seed=1)
+    assert _check_dollar_totals(results, table, panel) > 0
+    basis = results.car.dollar_sd_basis
+    assert (basis == "sigma_x_mcap_prev").any() and (basis == "estimation_dollar_residuals").any()
+    # Peers never enter deal-value statistics.
+    assert not table[(table.group == "peers") & table.statistic.str.startswith(("total_", "value_per"))].size
+    for label in ("a", "b", "all"):
+        assert stat(table, label, "[0,0]", "total_deal_usd").reference.startswith("sum of deal_usd")
+
+
+def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
+    """The issue's case: all at [0,0] was +$114.9B from 19 rows while the rows sum to -$254.3B;
+    shock was NVDA alone. Every row with a dollar value now counts."""
+    results, shares, table = launch
+    panel = event_panel(results, shares)
+    valued = int(results.car.abnormal_value_usd.notna().sum())  # the launch has no peers here
+    assert _check_dollar_totals(results, table, panel) == 2 * valued  # the groups, then "all"
+    assert stat(table, "all", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-254.26e9, rel=1e-4)
+    assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").n == 5
+    assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-825.42e9, rel=1e-4)
+    # Share counts begin inside every estimation window of the launch: all 25 use the fallback.
+    assert stat(table, "all", "[0,0]", "dollar_fallback_sd_rows").value == 25
+
+
+def test_degenerate_fits_and_the_market_proxy_are_excluded_everywhere() -> None:
+    results, shares = simulated_study(4)
+    car, ar = results.car, results.ar
+    outcome = car.groupby("ticker").outcome.agg(set)
+    assert outcome["FLAT"] == {"degenerate_estimation"} and outcome["CLONE"] == {"degenerate_estimation"}
+    assert outcome["MKT"] == {"market_proxy"}
+    flat = car[car.ticker == "FLAT"]
+    assert flat.note.str.contains("vanish").all() and flat.car.isna().all() and flat.t.isna().all()
+    assert car.loc[car.ticker == "MKT", "note"].str.contains("proxy").all()
+    # The clone's sigma is rounding noise; the constant price's is 0: both shown, neither used.
+    assert car.loc[car.ticker == "CLONE", "sigma"].max() < 1e-12
+    tests = ar.loc[ar.ticker.isin(["FLAT", "CLONE", "MKT"]), ["ar_t", "ar_p", "ar_se", "car_se"]]
+    assert tests.isna().all().all()
+    panel = event_panel(results, shares)
+    table = cross_event_statistics(results, panel, bootstrap_draws=19, seed=1)
+    excluded = results.pair_outcome != "ok"
+    assert np.isnan(panel.sigma[excluded]).all()
+    parties = results.events.role != "peer"
+    for window in ("[0,0]", "[-3,+3]"):
+        assert stat(table, "all", window, "degenerate_estimation_rows").value == 2
+        assert stat(table, "all", window, "market_proxy_rows").value == 1
+        assert stat(table, "peers", window, "degenerate_estimation_rows").value == (
+            (results.events.ticker == "FLAT") & ~parties
+        ).sum()
+        ok = car[(car.window == window) & (car.role != "peer") & (car.outcome == "ok")]
+        assert stat(table, "all", window, "caar").n == len(ok)

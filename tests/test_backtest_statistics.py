@@ -122,3 +122,30 @@ def test_hit_rate_sharpe_and_drawdown() -> None:
     # Peaks 1.2 then 1.3: troughs 0.9/1.2 - 1 = -25%, 0.8/1.2 - 1 = -33.3%.
     assert max_drawdown(equity) == pytest.approx(-1 / 3, rel=1e-14)
     assert drawdown(equity).tolist() == pytest.approx([0, 0, -0.25, 1.1 / 1.2 - 1, -1 / 3, 0])
+
+
+def test_bootstrap_p_needs_resamples_of_three_values() -> None:
+    """n/4 values per resample, never raised to 3: n = 11 has no bootstrap p, n = 12 has one
+    (resamples of 3), and n = 5 (the launch's shock group) has none."""
+    rng = np.random.default_rng(8)
+    for n, defined in ((5, False), (8, False), (11, False), (12, True), (40, True)):
+        x = rng.normal(0.01, 0.05, n)
+        p = bootstrap_skewness_adjusted_p(x, skewness_adjusted_t(x))
+        assert np.isfinite(p) == defined, n
+        assert np.isfinite(mean_inference(x).p_boot) == defined, n
+    # n = 12: the same p as a loop over resamples of exactly 3 values.
+    x = rng.normal(0.01, 0.05, 12)
+    t_sa = skewness_adjusted_t(x)
+    draws = np.random.default_rng(0).integers(0, 12, size=(1000, 3))
+    stats_b = []
+    for row in draws:
+        sample = x[row]
+        sd = sample.std(ddof=1)
+        if sd == 0:
+            continue
+        S = (sample.mean() - x.mean()) / sd
+        gamma = ((sample - sample.mean()) ** 3).sum() / (3 * sd**3)
+        stats_b.append(math.sqrt(3) * (S + gamma * S * S / 3 + gamma / 18))
+    stats_b = np.array(stats_b)
+    expected = min(1.0, 2 * min(np.mean(stats_b <= t_sa), np.mean(stats_b >= t_sa)))
+    assert bootstrap_skewness_adjusted_p(x, t_sa) == pytest.approx(expected, abs=0)

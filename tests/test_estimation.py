@@ -9,7 +9,7 @@ import statsmodels.api as sm
 
 from eventstudy.abnormal import abnormal_returns, car_t_test, car_variance
 from eventstudy.config import StudyConfig
-from eventstudy.estimation import fit_ols_batch
+from eventstudy.estimation import degenerate_fits, fit_ols_batch
 from eventstudy.models import MarketModel
 from eventstudy.panel import ReturnsPanel
 from eventstudy.study import estimate
@@ -41,8 +41,8 @@ def events_on(day: pd.Timestamp, deal: float = 1e9) -> pd.DataFrame:
     )
 
 
-def test_noise_free_market_model_recovers_alpha_beta_and_injected_ar_exactly() -> None:
-    panel = simulated_panel(alpha=0.0005, beta=1.3, noise=0.0)
+def test_near_noise_free_market_model_recovers_alpha_beta_and_injected_ar() -> None:
+    panel = simulated_panel(alpha=0.0005, beta=1.3, noise=1e-8)
     day0 = 300
     injected = {0: 0.05, 1: -0.02}
     for tau, shock in injected.items():
@@ -50,15 +50,32 @@ def test_noise_free_market_model_recovers_alpha_beta_and_injected_ar_exactly() -
     config = StudyConfig(market="MKT")
     results = estimate(events_on(panel.calendar[day0]), panel, MarketModel("MKT"), config)
     car = results.car.set_index("window")
+    assert (car.outcome == "ok").all()
+    assert car.loc["[0,0]", "alpha"] == pytest.approx(0.0005, abs=1e-8)
+    assert car.loc["[0,0]", "beta"] == pytest.approx(1.3, abs=1e-5)
+    assert car.loc["[0,0]", "n_est"] == 250
+    assert car.loc["[0,0]", "car"] == pytest.approx(0.05, abs=1e-7)
+    assert car.loc["[0,+1]", "car"] == pytest.approx(0.03, abs=1e-7)
+    assert car.loc["[-5,+5]", "car"] == pytest.approx(0.03, abs=1e-6)
+    ar = results.ar.set_index("tau")["ar"]
+    assert ar.loc[-1] == pytest.approx(0.0, abs=1e-7)
+    assert ar.loc[1] == pytest.approx(-0.02, abs=1e-7)
+
+
+def test_noise_free_market_model_is_a_degenerate_fit() -> None:
+    """Returns that the market model reproduces exactly: alpha and beta are recovered to
+    rounding, sigma is rounding noise, and the row is ``degenerate_estimation`` (no CAR, no t)
+    instead of a t statistic of rounding error."""
+    panel = simulated_panel(alpha=0.0005, beta=1.3, noise=0.0)
+    results = estimate(events_on(panel.calendar[300]), panel, MarketModel("MKT"), StudyConfig(market="MKT"))
+    car = results.car.set_index("window")
+    assert (car.outcome == "degenerate_estimation").all()
     assert car.loc["[0,0]", "alpha"] == pytest.approx(0.0005, abs=1e-15)
     assert car.loc["[0,0]", "beta"] == pytest.approx(1.3, abs=1e-13)
-    assert car.loc["[0,0]", "n_est"] == 250
-    assert car.loc["[0,0]", "car"] == pytest.approx(0.05, abs=1e-13)
-    assert car.loc["[0,+1]", "car"] == pytest.approx(0.03, abs=1e-13)
-    assert car.loc["[-5,+5]", "car"] == pytest.approx(0.03, abs=1e-13)
-    ar = results.ar.set_index("tau")["ar"]
-    assert ar.loc[-1] == pytest.approx(0.0, abs=1e-13)
-    assert ar.loc[1] == pytest.approx(-0.02, abs=1e-13)
+    assert car.loc["[0,0]", "sigma"] < 1e-15
+    assert car[["car", "car_se", "t", "p", "abnormal_value_usd"]].isna().all().all()
+    assert car.note.str.contains("vanish").all()
+    assert results.ar[["ar_t", "ar_p"]].isna().all().all()
 
 
 def test_noisy_market_model_matches_statsmodels() -> None:
@@ -133,3 +150,38 @@ def test_car_test_pieces_agree() -> None:
     # Student-t with 248 df (tables: 0.01307); the normal would give 0.01242, so df matter.
     assert p[0] == pytest.approx(0.01307, abs=1e-5)
     assert abs(p[0] - 0.01242) > 5e-4
+
+
+def test_degenerate_fits_use_a_relative_tolerance() -> None:
+    """Constant price (y ≡ 0, σ = 0) and the market regressed on itself (σ ≈ 1e-17 of rounding)
+    are degenerate; a tracker with 0.01%/day of noise on 1%/day returns is not, at any scale."""
+    rng = np.random.default_rng(8)
+    market = rng.normal(0.0004, 0.01, 250)
+    x = np.stack([np.ones(250), market], axis=-1)
+    tracker = market + rng.normal(0, 1e-4, 250)
+    y = np.vstack([np.zeros(250), market, tracker, 1e-6 * tracker, 0.5 + 0 * market])
+    fit = fit_ols_batch(y, np.broadcast_to(x, (5, 250, 2)), min_obs=100)
+    assert fit.sigma[0] == 0.0 and 0 < fit.sigma[1] < 1e-15
+    np.testing.assert_array_equal(degenerate_fits(y, fit.residuals), [True, True, False, False, True])
+    # Scale-free: the tracker scaled by 1e-6 keeps its ratio ~1e-2; so does the test.
+    assert degenerate_fits(y[2:3], fit.residuals[2:3], rtol=0.02)[0]
+    # A pair that could not be estimated (all NaN residuals) is not degenerate.
+    assert not degenerate_fits(np.zeros((1, 5)), np.full((1, 5), np.nan))[0]
+
+
+def test_summary_resolves_every_spelling_of_a_window_and_rejects_unknown_ones() -> None:
+    panel = simulated_panel(alpha=0.001, beta=0.8, noise=0.02)
+    results = estimate(events_on(panel.calendar[320]), panel, MarketModel("MKT"), StudyConfig(market="MKT"))
+    table = results.summary("[-1,+1]")
+    assert "CAR over [-1,+1]" in table and "e1" in table.splitlines()[-1]
+    for spelling in ("[-1,1]", "-1,1", " [ -1 , +1 ] ", "(-1, 1)", (-1, 1), [-1, 1]):
+        assert results.summary(spelling) == table, spelling
+    assert results.summary() == table  # the default: [-1,+1] when configured
+    assert "CAR over [0,0]" in results.summary("[0,0]")
+    unknown = r"\[-2,\+2\] is not one of the study's windows: \[0,0\], \[-1,\+1\]"
+    with pytest.raises(ValueError, match=unknown):
+        results.summary("[-2,2]")
+    with pytest.raises(ValueError, match="not two relative days"):
+        results.summary("day zero")
+    with pytest.raises(ValueError, match="not two relative days"):
+        results.summary((1, 2, 3))

@@ -12,6 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import eventstudy.inference.bootstrap as boot
@@ -289,13 +291,15 @@ def test_patell_z_of_standardized_t_variables_is_standard_normal() -> None:
 
 
 def test_kp_adjustment_equals_naive_pairwise_loop() -> None:
-    """KP-adjusted = unadjusted × factor, with r̄ from an explicit N×N loop."""
+    """Same day, same window, complete data: r̄ is KP's (2010) mean of the N(N-1) Pearson
+    correlations of the estimation residuals (np.corrcoef), and the adjustments use it."""
     rng = np.random.default_rng(77)
     panel = simulate_panel(rng, n=8, l1=60, rho=0.3)
     resid = panel.ar_estimation
     corr = np.corrcoef(resid)
     rbar_naive = (corr.sum() - np.trace(corr)) / (8 * 7)
-    rbar = average_cross_correlation(resid, panel.estimation_day)
+    window = panel.event_day[:, panel.window_mask(-1, 1)]
+    rbar = average_cross_correlation(resid, panel.estimation_day, window)
     assert rbar == pytest.approx(rbar_naive, rel=1e-10)
     results = by_name(run_battery(panel, -1, 1, bootstrap_draws=9))
     bmp, pat = results["bmp_t"].value, results["patell_z"].value
@@ -308,41 +312,163 @@ def test_kp_adjustment_equals_naive_pairwise_loop() -> None:
     assert results["kp_average_correlation"].value == pytest.approx(rbar_naive, rel=1e-10)
 
 
-def _naive_rbar(resid: np.ndarray, days: np.ndarray) -> float:
-    """Σ_{i≠j} Σ_{common days} u_i u_j / Σ_{i≠j} √(T_i T_j), by explicit loops."""
-    u, t = [], []
-    for row in resid:
+def _naive_rbar(resid: np.ndarray, days: np.ndarray, window: np.ndarray, min_obs: int = 3) -> float:
+    """[N(N-1)]⁻¹ Σ_{i≠j} |W_i ∩ W_j| / √(L_i L_j) · Pearson(common valid days), by loops."""
+    kept = []
+    for i, row in enumerate(resid):
         ok = np.isfinite(row)
-        centred = row - row[ok].mean()
-        u.append(centred / np.sqrt(np.mean(centred[ok] ** 2)))
-        t.append(ok.sum())
-    num = den = 0.0
-    for i, j in itertools.permutations(range(len(resid)), 2):
-        for a in range(resid.shape[1]):
-            for b in range(resid.shape[1]):
-                same = days[i, a] == days[j, b]
-                if same and np.isfinite(resid[i, a]) and np.isfinite(resid[j, b]):
-                    num += u[i][a] * u[j][b]
-        den += np.sqrt(t[i] * t[j])
-    return num / den
+        if ok.sum() >= min_obs and np.ptp(row[ok]) > 0:
+            kept.append(i)
+    total = 0.0
+    for i, j in itertools.permutations(kept, 2):
+        own = {d: v for d, v in zip(days[i], resid[i], strict=True) if np.isfinite(v)}
+        other = {d: v for d, v in zip(days[j], resid[j], strict=True) if np.isfinite(v)}
+        common = sorted(set(own) & set(other))
+        shared = len(set(window[i]) & set(window[j]))
+        if shared == 0 or len(common) < min_obs:
+            continue
+        r = np.corrcoef([own[d] for d in common], [other[d] for d in common])[0, 1]
+        total += shared / np.sqrt(len(set(window[i])) * len(set(window[j]))) * r
+    if len(kept) < 2:
+        return float("nan")
+    return total / (len(kept) * (len(kept) - 1))
 
 
-def test_kp_correlation_is_measured_in_calendar_time() -> None:
-    """Staggered events: calendar alignment finds the common factor, relative alignment not."""
+def _two_firms(rho: float, l1: int = 40, shift: int = 0, length: int = 5) -> tuple[np.ndarray, ...]:
+    """Two residual series whose Pearson correlation over the common days is exactly ``rho``:
+    y = ρ·x + √(1-ρ²)·z with z orthogonal to x and both standardized on the common days. The
+    second firm's calendar is shifted by ``shift`` days; windows of ``length`` days start at
+    day 100 and 100 + shift."""
+    rng = np.random.default_rng(3)
+    common = l1 - shift
+    x, z = rng.normal(size=common), rng.normal(size=common)
+    x = (x - x.mean()) / x.std()
+    z -= z.mean()
+    z -= (z @ x) / (x @ x) * x
+    z /= z.std()
+    y = rho * x + np.sqrt(1 - rho**2) * z
+    first = np.concatenate([rng.normal(size=shift), x])  # days 0 .. l1-1
+    second = np.concatenate([y, rng.normal(size=shift)])  # days shift .. shift+l1-1
+    resid = np.vstack([first, second])
+    days = np.vstack([np.arange(l1), shift + np.arange(l1)])
+    window = np.vstack([100 + np.arange(length), 100 + shift + np.arange(length)])
+    return resid, days, window
+
+
+@pytest.mark.parametrize("shared", [0, 1, 2, 5])
+def test_kp_rbar_of_two_firms_is_their_correlation_times_the_shared_window_days(shared: int) -> None:
+    """Two firms, residual correlation ρ = 0.6 exactly over their common days, event windows
+    of L = 5 days that share 0, 1, 2 or all 5 calendar days: r̄ = ρ·shared/L (KP 2010 with the
+    summands' correlation, the module docstring's ω)."""
+    resid, days, window = _two_firms(0.6, shift=5 - shared, length=5)
+    rbar = average_cross_correlation(resid, days, window)
+    assert rbar == pytest.approx(0.6 * shared / 5, abs=1e-12)
+    assert rbar == pytest.approx(_naive_rbar(resid, days, window), abs=1e-12)
+
+
+def test_kp_rbar_of_one_day_windows_and_unequal_window_lengths() -> None:
+    """[0,0]: 1 when the two firms share day 0, else 0. Windows of 2 and 8 days sharing 2 days:
+    ω = 2/√16 = 1/2 (the correlation of sums over 2 and 8 days with 2 common days)."""
+    resid, days, window = _two_firms(-0.3, shift=0, length=1)
+    assert average_cross_correlation(resid, days, window) == pytest.approx(-0.3, abs=1e-12)
+    resid, days, window = _two_firms(-0.3, shift=1, length=1)
+    assert average_cross_correlation(resid, days, window) == 0.0
+    resid, days, _ = _two_firms(0.8, shift=0)
+    # Rows of one (N, L) array: a repeated day counts once, so the second window has 2 days.
+    window = np.array([np.arange(50, 58), [50, 51, 51, 51, 51, 51, 51, 51]])
+    expected = 0.8 * 2 / np.sqrt(8 * 2)
+    assert average_cross_correlation(resid, days, window) == pytest.approx(expected, abs=1e-12)
+    assert average_cross_correlation(resid, days, window) == pytest.approx(_naive_rbar(resid, days, window))
+
+
+def test_kp_rbar_is_zero_for_staggered_windows_despite_overlapping_estimation() -> None:
+    """The issue's premise: staggered day 0s whose event windows never share a day give r̄ = 0
+    however correlated the residuals and however much the estimation windows overlap."""
     rng = np.random.default_rng(5)
     starts = np.array([0, 3, 7, 12, 20, 31])
     panel = simulate_panel(rng, n=6, l1=40, rho=0.5, starts=starts)
+    for tau in (0, -1, 2):
+        window = panel.event_day[:, panel.window_mask(tau, tau)]
+        assert average_cross_correlation(panel.ar_estimation, panel.estimation_day, window) == 0.0
+    # [-2,+2] windows: only the pairs 3 days apart share 2 days (0 and 3, 3 and 7 share 1...).
+    window = panel.event_day[:, panel.window_mask(-2, 2)]
+    rbar = average_cross_correlation(panel.ar_estimation, panel.estimation_day, window)
+    assert rbar == pytest.approx(_naive_rbar(panel.ar_estimation, panel.estimation_day, window), rel=1e-10)
+    assert 0 < rbar < 0.1
+
+
+def test_kp_rbar_matches_the_pairwise_definition_on_ragged_data() -> None:
+    """Staggered and clustered day 0s, unequal estimation lengths, missing days, one firm with
+    two event ids on one date, several windows: the fast r̄ equals the explicit loop."""
+    rng = np.random.default_rng(11)
+    starts = np.array([0, 0, 0, 1, 2, 2, 5, 9, 9, 9, 9, 14, 30, 31, 31, 60])
+    panel = simulate_panel(rng, n=starts.size, l1=50, rho=0.4, starts=starts)
     resid = panel.ar_estimation.copy()
-    resid[1, :4] = np.nan  # ragged data
-    days = panel.estimation_day
-    rbar = average_cross_correlation(resid, days)
-    assert rbar == pytest.approx(_naive_rbar(resid, days), rel=1e-10)
-    assert rbar > 0.2
-    by_relative_day = average_cross_correlation(resid, np.broadcast_to(np.arange(40), (6, 40)))
-    assert abs(by_relative_day) < 0.1
-    # Disjoint calendars: no overlapping pair, r̄ = 0.
-    far = simulate_panel(rng, n=3, l1=30, rho=0.5, starts=np.array([0, 100, 200]))
-    assert average_cross_correlation(far.ar_estimation, far.estimation_day) == 0.0
+    resid[3, :20] = np.nan  # a short estimation window
+    resid[rng.random(resid.shape) < 0.05] = np.nan  # missing days
+    resid[1] = resid[0]  # firm 0 twice on one date (two event ids)
+    resid[7, 5:] = np.nan  # too few common days with late starters
+    for tau_start, tau_end in ((0, 0), (-1, 1), (-2, 2), (0, 2)):
+        window = panel.event_day[:, panel.window_mask(tau_start, tau_end)]
+        expected = _naive_rbar(resid, panel.estimation_day, window)
+        got = average_cross_correlation(resid, panel.estimation_day, window)
+        assert got == pytest.approx(expected, rel=1e-10, abs=1e-14)
+
+
+@pytest.mark.parametrize("large", [1, 2, 4, 10_000])
+def test_kp_rbar_is_the_same_whichever_path_computes_it(monkeypatch: pytest.MonkeyPatch, large: int) -> None:
+    """Classes of many rows use the factored class-pair sums, smaller ones the pairwise tiles:
+    both give the same r̄ (here with classes of 1 to 8 rows, tiles of 3 rows)."""
+    import eventstudy.inference.correlation as correlation
+
+    rng = np.random.default_rng(19)
+    starts = np.repeat(np.array([0, 1, 1, 4, 20, 21]), [8, 3, 1, 5, 2, 6])
+    panel = simulate_panel(rng, n=starts.size, l1=30, rho=0.3, starts=starts)
+    resid = panel.ar_estimation.copy()
+    resid[[2, 9, 17], 4] = np.nan
+    window = panel.event_day[:, panel.window_mask(-2, 2)]
+    expected = _naive_rbar(resid, panel.estimation_day, window)
+    monkeypatch.setattr(correlation, "_LARGE_CLASS", large)
+    monkeypatch.setattr(correlation, "_TILE", 3)
+    monkeypatch.setattr(correlation, "_CHUNK_PAIRS", 7)
+    got = average_cross_correlation(resid, panel.estimation_day, window)
+    assert got == pytest.approx(expected, rel=1e-10)
+
+
+def test_kp_rbar_ignores_the_numbering_of_calendar_days_and_columns() -> None:
+    """Columns in any order, calendar days with gaps (weekends) or far apart: the same r̄."""
+    rng = np.random.default_rng(23)
+    starts = rng.integers(0, 6, 20)
+    panel = simulate_panel(rng, n=20, l1=30, rho=0.3, starts=starts)
+    resid, days = panel.ar_estimation.copy(), panel.estimation_day
+    resid[rng.random(resid.shape) < 0.1] = np.nan
+    window = panel.event_day[:, panel.window_mask(-1, 1)]
+    base = average_cross_correlation(resid, days, window)
+    assert base == pytest.approx(_naive_rbar(resid, days, window), rel=1e-10)
+    order = np.argsort(rng.random(resid.shape), axis=1)
+    shuffled = average_cross_correlation(
+        np.take_along_axis(resid, order, 1), np.take_along_axis(days, order, 1), window[:, ::-1]
+    )
+    assert shuffled == pytest.approx(base, rel=1e-12)
+    assert average_cross_correlation(resid, 7 * days + 3, 7 * window + 3) == pytest.approx(base, rel=1e-12)
+    assert average_cross_correlation(resid, days * 10**9, window) == pytest.approx(base, rel=1e-12)
+    with pytest.raises(ValueError, match="repeats a day"):
+        average_cross_correlation(resid, np.zeros_like(days), window)
+
+
+def test_battery_measures_rbar_per_window() -> None:
+    """Staggered events: the day-0 r̄ is 0 (no two share day 0) while [-2,+2] has a small
+    positive r̄, each the function's value for that window's days."""
+    rng = np.random.default_rng(29)
+    panel = simulate_panel(rng, n=12, l1=60, rho=0.5, starts=np.arange(12) * 2)
+    daily = by_name(run_battery(panel, 0, 0, bootstrap_draws=9))
+    wide = by_name(run_battery(panel, -2, 2, bootstrap_draws=9))
+    assert daily["kp_average_correlation"].value == 0.0
+    assert daily["kp_adjusted_bmp_t"].value == pytest.approx(daily["bmp_t"].value, rel=1e-12)
+    window = panel.event_day[:, panel.window_mask(-2, 2)]
+    expected = _naive_rbar(panel.ar_estimation, panel.estimation_day, window)
+    assert wide["kp_average_correlation"].value == pytest.approx(expected, rel=1e-10)
+    assert wide["kp_average_correlation"].value > 0.05
 
 
 def test_kp_functions_direct() -> None:
@@ -519,12 +645,47 @@ def test_dollar_test_closed_form() -> None:
     assert results["dollar_z"].value == pytest.approx(z, rel=1e-12)
     assert results["dollar_z"].p == pytest.approx(2 * stats.norm.sf(abs(z)))
     assert results["dollar_z"].n == 10
+    assert results["dollar_fallback_sd_rows"].value == 0
     # Varying market values: the direct function on the panel's arrays.
-    value, zres = dollar_abnormal_value_test(panel.dollar_car(-1, 1), panel.dollar_residuals(), 3)
+    value, zres, fallback = dollar_abnormal_value_test(panel.dollar_car(-1, 1), panel.dollar_residuals(), 3)
     d = (panel.ar_event[:, 1:4] * panel.market_value_event[:, 1:4]).sum(axis=1)
     sd = (panel.ar_estimation * panel.market_value_estimation).var(axis=1, ddof=1)
     assert value.value == pytest.approx(d.sum(), rel=1e-12)
     assert zres.value == pytest.approx(d.sum() / np.sqrt(3 * sd.sum()), rel=1e-12)
+    assert fallback.value == 0 and fallback.n == 0
+
+
+def test_dollar_test_without_estimation_market_values_uses_sigma_times_market_value() -> None:
+    """Pairs whose estimation window lacks market values (share counts begin inside it, or none
+    at all) still count: Var(D_i) = σ_i² Σ_τ MV²_{i,τ-1}; the others keep Saha & Ferrell."""
+    rng = np.random.default_rng(6)
+    panel = simulate_panel(rng, n=8, l1=60, market_values=True)
+    mv_est = panel.market_value_estimation.copy()
+    mv_est[:3, :30] = np.nan  # shares begin mid-window
+    mv_est[3] = np.nan  # no market value in the estimation window at all
+    partial = replace(panel, market_value_estimation=mv_est)
+    results = by_name(run_battery(partial, -1, 1, bootstrap_draws=9))
+    window = partial.window_mask(-1, 1)
+    d = partial.dollar_car(-1, 1)
+    full = 3 * (partial.ar_estimation * mv_est).var(axis=1, ddof=1)
+    fallback = partial.sigma**2 * (partial.market_value_event[:, window] ** 2).sum(axis=1)
+    variance = np.where(np.arange(8) < 4, fallback, full)
+    assert results["dollar_abnormal_value"].value == pytest.approx(d.sum(), rel=1e-12)
+    assert results["dollar_abnormal_value"].n == 8
+    assert results["dollar_z"].value == pytest.approx(d.sum() / np.sqrt(variance.sum()), rel=1e-12)
+    assert (results["dollar_fallback_sd_rows"].value, results["dollar_fallback_sd_rows"].n) == (4, 4)
+    # The direct function: the same with the residual days and the fallback's inputs given ...
+    direct = dollar_abnormal_value_test(
+        d,
+        partial.dollar_residuals(),
+        3,
+        residual_days=np.isfinite(partial.ar_estimation).sum(axis=1),
+        sigma=partial.sigma,
+        market_value_window=partial.market_value_event[:, window],
+    )
+    assert [r.value for r in direct] == pytest.approx([results[r.statistic].value for r in direct], rel=1e-12)
+    # ... and without them it cannot measure the row without market values (left out).
+    assert dollar_abnormal_value_test(d, partial.dollar_residuals(), 3)[0].n == 7
 
 
 # --------------------------------------------------------------------------- battery
@@ -567,3 +728,78 @@ def test_empty_panel_gives_nan_rows(panel: EventPanel) -> None:
     empty = panel.subset(np.zeros(panel.n_pairs, dtype=bool))
     for r in run_battery(empty, -1, 1, bootstrap_draws=9):
         assert r.n == 0 and np.isnan(r.value)
+
+
+# --------------------------------------------------------------------------- Wilcoxon p-values
+def _exact_wilcoxon_p(x: np.ndarray) -> float:
+    """Two-sided exact p of W+ by enumerating all 2^n sign patterns (no ties)."""
+    ranks = stats.rankdata(np.abs(x))
+    observed = ranks[x > 0].sum()
+    signs = np.array(list(itertools.product([0, 1], repeat=x.size)))
+    null = signs @ ranks
+    return min(1.0, 2 * min(np.mean(null <= observed), np.mean(null >= observed)))
+
+
+def test_wilcoxon_p_is_exact_without_ties_and_normal_with_ties() -> None:
+    rng = np.random.default_rng(31)
+    x = rng.normal(0.4, 1.0, 11)
+    got = wilcoxon_signed_rank_test(x)
+    assert got.p == pytest.approx(_exact_wilcoxon_p(x), rel=1e-12)
+    assert "exact" in got.reference and got.n == 11
+    # A tie in |CAR|: the exact table no longer applies; normal approximation, tie-corrected.
+    tied = np.array([0.5, -0.5, 1.2, 2.0, 0.7, 1.5, -0.3, 0.9, 1.1, 0.0])
+    result = wilcoxon_signed_rank_test(tied)
+    nonzero = tied[tied != 0]
+    ranks = stats.rankdata(np.abs(nonzero))
+    n = nonzero.size
+    _, counts = np.unique(np.abs(nonzero), return_counts=True)
+    var = n * (n + 1) * (2 * n + 1) / 24 - np.sum(counts**3 - counts) / 48
+    z = (ranks[nonzero > 0].sum() - n * (n + 1) / 4) / np.sqrt(var)
+    assert result.p == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-12)
+    assert "normal approximation" in result.reference and result.n == 9
+    # More than 50 pairs: normal approximation.
+    big = wilcoxon_signed_rank_test(rng.normal(size=60))
+    assert "normal approximation" in big.reference and big.n == 60
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 18),
+    l1=st.integers(4, 30),
+    spread=st.integers(0, 12),
+    window=st.integers(1, 6),
+    missing=st.sampled_from([0.0, 0.05, 0.3]),
+    large=st.sampled_from([1, 3, 16]),
+    tile=st.sampled_from([2, 5, 32]),
+)
+def test_kp_rbar_equals_the_pairwise_definition_on_random_panels(
+    seed: int, n: int, l1: int, spread: int, window: int, missing: float, large: int, tile: int
+) -> None:
+    """Property: on random staggered, ragged panels (duplicated rows, short rows, any class and
+    tile sizes) the fast r̄ is the explicit pairwise average."""
+    import eventstudy.inference.correlation as correlation
+
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, spread + 1, n)
+    days = starts[:, None] + np.arange(l1)
+    common = rng.normal(size=l1 + spread + 1)
+    resid = 0.5 * common[days] + rng.normal(size=(n, l1))
+    resid[rng.random(resid.shape) < missing] = np.nan
+    if n > 2:
+        resid[1] = resid[0]  # one firm, two event ids, one date
+        days[1] = days[0]
+    windows = starts[:, None] + l1 + 2 + np.arange(window)
+    if n > 2:
+        windows[1] = windows[0]
+    expected = _naive_rbar(resid, days, windows)
+    saved = correlation._LARGE_CLASS, correlation._TILE
+    try:
+        correlation._LARGE_CLASS, correlation._TILE = large, tile
+        got = average_cross_correlation(resid, days, windows)
+    finally:
+        correlation._LARGE_CLASS, correlation._TILE = saved
+    if np.isnan(expected):
+        assert np.isnan(got)
+    else:
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)

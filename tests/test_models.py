@@ -231,11 +231,18 @@ def inject(panel: ReturnsPanel, shocks: dict[int, float] = SHOCKS) -> None:
 
 
 def check_injected(results: StudyResults) -> pd.DataFrame:
+    """Noise-free returns: the model reproduces the estimation window exactly, so the row is a
+    degenerate fit (outcome ``degenerate_estimation``, no CAR test, see
+    :func:`eventstudy.estimation.degenerate_fits`); the injected abnormal returns are exact in
+    ar.parquet and the fitted parameters in car.parquet."""
     car = results.car.set_index("window")
     assert car.loc["[0,0]", "n_est"] == 250
-    assert car.loc["[0,0]", "car"] == pytest.approx(0.05, abs=1e-12)
-    assert car.loc["[0,+1]", "car"] == pytest.approx(0.03, abs=1e-12)
-    assert car.loc["[-5,+5]", "car"] == pytest.approx(0.03, abs=1e-12)
+    assert (car.outcome == "degenerate_estimation").all()
+    ar = results.ar.set_index("tau")
+    assert ar.loc[0, "ar"] == pytest.approx(0.05, abs=1e-12)
+    assert ar.loc[1, "ar"] == pytest.approx(-0.02, abs=1e-12)
+    assert ar.loc[-1, "ar"] == pytest.approx(0.0, abs=1e-12)
+    assert ar.loc[5, "car"] == pytest.approx(0.03, abs=1e-12)  # cumulated over [-5, +5]
     return car
 
 

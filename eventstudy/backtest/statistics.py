@@ -86,6 +86,17 @@ def skewness_adjusted_t(x: np.ndarray, mu: float = 0.0) -> float:
     return float(np.sqrt(n) * (S + gamma * S**2 / 3.0 + gamma / (6.0 * n)))
 
 
+MIN_RESAMPLE_SIZE = 3
+"""Fewest observations per bootstrap resample: a sample skewness needs three values."""
+
+
+def bootstrap_resample_size(n: int, fraction: float = 0.25) -> int:
+    """:math:`n_b = \\lfloor n \\cdot fraction \\rfloor`, the resample size of
+    :func:`bootstrap_skewness_adjusted_p` (0 when below :data:`MIN_RESAMPLE_SIZE`: no p-value)."""
+    n_b = int(n * fraction)
+    return n_b if n_b >= MIN_RESAMPLE_SIZE else 0
+
+
 def bootstrap_skewness_adjusted_p(
     x: np.ndarray,
     t_sa: float,
@@ -97,8 +108,8 @@ def bootstrap_skewness_adjusted_p(
     """Two-sided p-value of ``t_sa`` against its bootstrap distribution under the null.
 
     Lyon, Barber & Tsai (1999): draw ``draws`` resamples of size
-    :math:`n_b = \\max(\\lfloor n \\cdot fraction \\rfloor, 3)` (they use ``n/4`` and 1,000
-    resamples) with replacement, and compute on each
+    :math:`n_b = \\lfloor n \\cdot fraction \\rfloor` (they use ``n/4`` and 1,000 resamples)
+    with replacement, and compute on each
 
     .. math:: t^*_{sa,b} = \\sqrt{n_b}\\left(S_b + \\tfrac{1}{3}\\hat\\gamma_b S_b^2
               + \\tfrac{1}{6 n_b}\\hat\\gamma_b\\right),\\qquad
@@ -108,14 +119,19 @@ def bootstrap_skewness_adjusted_p(
     rejected at level :math:`\\alpha` when ``t_sa`` lies outside the :math:`\\alpha/2` and
     :math:`1-\\alpha/2` quantiles of :math:`t^*`; the matching p-value is
     :math:`2\\min(\\Pr^*(t^* \\le t_{sa}), \\Pr^*(t^* \\ge t_{sa}))`, capped at 1. Resamples with
-    :math:`s_b = 0` are dropped. Reproducible: ``numpy.random.default_rng(seed)``. NaN when
-    ``n < 3`` or ``t_sa`` is NaN.
+    :math:`s_b = 0` are dropped. Reproducible: ``numpy.random.default_rng(seed)``.
+
+    Minimum sample: each resample needs :data:`MIN_RESAMPLE_SIZE` = 3 values for a sample
+    skewness, so with LBT's ``fraction`` = 1/4 the p-value needs n >= 12; below that (or when
+    ``t_sa`` is NaN) it is NaN. The resample size is never raised above
+    :math:`\\lfloor n/4 \\rfloor` to reach 3: resamples of 3 out of 5 values are not LBT's
+    bootstrap, and their few distinct values make a p-value of little meaning.
     """
     x = np.asarray(x, dtype=float)
     n = x.size
-    if n < 3 or not np.isfinite(t_sa):
+    n_b = bootstrap_resample_size(n, fraction)
+    if n_b == 0 or not np.isfinite(t_sa):
         return float("nan")
-    n_b = max(int(n * fraction), 3)
     rng = np.random.default_rng(seed)
     sample = x[rng.integers(0, n, size=(draws, n_b))]
     mean_b = sample.mean(axis=1)
@@ -149,7 +165,7 @@ class MeanInference:
         :func:`skewness_adjusted_t`; p two-sided from Student's t with n-1 df (the same
         reference distribution as the conventional t; asymptotically normal).
     p_boot
-        :func:`bootstrap_skewness_adjusted_p`.
+        :func:`bootstrap_skewness_adjusted_p` (NaN below n = 12: resamples of n/4 need 3 values).
     share_positive
         Fraction of observations above zero (the hit rate for trade returns).
     """

@@ -7,20 +7,23 @@ textbook conventions. A one-day window gives the daily statistics (:func:`run_da
 
 A pair enters the window's statistics when its CAR is complete (no missing day in the window),
 its :math:`\\hat\\sigma_i > 0` and :math:`M_i - k_i > 0`; ``n`` counts those pairs. A firm with two
-events is two pairs; their correlation (and every other pair's) is measured in calendar time
-for the Kolari-Pynnönen adjustment. The whole battery costs O(N·L·log L + B·N) for N pairs,
-L = L1 + L2 days and B bootstrap draws; no N×N object is built.
+events is two pairs; for the Kolari-Pynnönen adjustment every two pairs' correlation is their
+residual correlation times the share of their event-window days on the same calendar days
+(:mod:`~eventstudy.inference.correlation`), so :math:`\\bar r` depends on the window. The whole
+battery costs O(N·L·log L + P·L1 + B·N) for N pairs, L = L1 + L2 days, P pairs of rows whose
+windows overlap in calendar time (outside one class of same-day rows) and B bootstrap draws; no
+N×N object is built.
 
 :func:`run_battery_windows` runs several windows of one panel and does the window-independent
 work once: the ranks and median signs of each pair's combined sample (one row sort,
 :func:`~eventstudy.inference.nonparametric.sort_rows`), the ranked estimation SARs of GRANK
 (taken from that same sort: dividing a row by :math:`\\hat\\sigma_i > 0` keeps its order), the
-calendar-day residual matrix of Kolari-Pynnönen's :math:`\\bar r`, the estimation sign counts
-and the dollar-residual variances; and it draws the bootstrap resamples once for all windows
-(:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`, on a second thread for large
+standardized residuals, hulls and classes behind Kolari-Pynnönen's :math:`\\bar r`, the
+estimation sign counts and the dollar-residual variances; and it draws the bootstrap resamples
+once for all windows (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`, on a second thread for large
 panels). Each window then costs
-O(N·L + N log L1): weighted column sums over the usable pairs, no re-sorting; the bootstrap
-costs O(B·N) for the draws plus O(B·N·V) for V windows.
+O(N·L + N log L1 + P·L1): weighted column sums over the usable pairs, no re-sorting; the
+bootstrap costs O(B·N) for the draws plus O(B·N·V) for V windows.
 
 Complexity of every row, N pairs, L1 estimation days, L2 event days, L = L1 + L2, W window days,
 B bootstrap draws, D calendar days spanned (all time; memory is O(N·L) throughout):
@@ -30,14 +33,14 @@ caar, cross_sectional_t                O(N)
 portfolio_t, patell_z, bmp_t           O(N·W·k + N·k²) (the exact CLM CAR variances)
 crude_dependence_t                     O(N·L1) (the estimation-window AAR)
 lamb_z                                 O(N·L1 + N·W·k²)
-kp_adjusted_*, kp_average_correlation  O(N·L1 + D): per-calendar-day sums, never an N×N matrix
+kp_adjusted_*, kp_average_correlation  O(N·L1 + P·L1), P pairs whose windows overlap (worst N²·L1)
 sign_z                                 O(N)
 wilcoxon_w                             O(N log N)
 generalized_sign_z                     O(N·L1)
 corrado_rank_z, corrado_zivney_sign_z  O(N·L log L) once (one sort per pair), then O(N·L) per window
 grank_t                                O(N·L1) once (from the same sort), then O(N·L1) per window
 bootstrap_t                            O(B·N) draws once, plus O(B·N) per window
-dollar_abnormal_value, dollar_z        O(N·L1)
+dollar_abnormal_value, dollar_z, ...   O(N·L1)
 =====================================  =============================================================
 """
 
@@ -50,7 +53,7 @@ import numpy as np
 
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .correlation import CalendarResiduals
-from .dollar import REF_DOLLAR, _dollar_test, dollar_residual_variance
+from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallback_dollar_variance
 from .nonparametric import (
     REF_CSIGN,
     REF_MRANK,
@@ -82,7 +85,10 @@ from .parametric import (
 from .result import Alternative, TestResult, check_alternative, empty_result, p_normal, result
 
 REF_CAAR = "Campbell, Lo & MacKinlay (1997); p of the cross-sectional t"
-REF_RBAR = "Kolari & Pynnönen (2010); calendar-time average residual correlation (descriptive)"
+REF_RBAR = (
+    "Kolari & Pynnönen (2010); mean over pairs of the residual correlation (Pearson, common "
+    "estimation days) x the share of event-window days on the same calendar days (descriptive)"
+)
 
 STATISTICS: tuple[str, ...] = (
     "caar",
@@ -104,6 +110,7 @@ STATISTICS: tuple[str, ...] = (
     "bootstrap_t",
     "dollar_abnormal_value",
     "dollar_z",
+    "dollar_fallback_sd_rows",
 )
 """Names of the rows of :func:`run_battery`, in order."""
 
@@ -139,15 +146,22 @@ def run_battery(
       ``crude_dependence_t`` (Brown & Warner); ``lamb_z`` with :math:`c_\\tau` the mean over
       pairs of :math:`C_{i\\tau}`;
     * ``patell_z``, ``bmp_t`` on the exact-variance SCARs, and their Kolari-Pynnönen (2010)
-      adjustments with :math:`\\bar r` of the estimation residuals aligned by calendar day
-      (``kp_average_correlation`` reports :math:`\\bar r`, p = NaN);
+      adjustments with the window's :math:`\\bar r`, the average correlation of the SCARs:
+      Pearson correlation of two pairs' estimation residuals over their common days times the
+      share of their window days on the same calendar days
+      (:func:`~eventstudy.inference.correlation.average_cross_correlation`;
+      ``kp_average_correlation`` reports :math:`\\bar r`, p = NaN);
     * ``sign_z``, ``generalized_sign_z`` (Cowan's firm-average :math:`\\hat p`),
       ``corrado_rank_z`` (uniform scores; ranks over estimation window + whole event window;
       Cowan cumulation), ``corrado_zivney_sign_z``, ``grank_t``, ``wilcoxon_w``;
     * ``bootstrap_t`` (events resampled, ``bootstrap_draws`` draws, ``seed``; every pair of
       the panel is resampled and the statistic uses the drawn pairs usable for the window, see
       :func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`);
-    * ``dollar_abnormal_value`` and ``dollar_z`` (NaN, n = 0 without market values).
+    * ``dollar_abnormal_value`` (the sum of every usable pair's dollar value for the window)
+      and ``dollar_z`` (Saha & Ferrell's variance, or :math:`\\hat\\sigma_i MV_{i,\\tau-1}` per day
+      where the estimation window lacks market values), and ``dollar_fallback_sd_rows``, the
+      number of pairs with that fallback (all NaN, n = 0 without market values; see
+      :mod:`~eventstudy.inference.dollar`).
 
     Parameters
     ----------
@@ -189,7 +203,7 @@ def run_battery_windows(
     """:func:`run_battery` for each window of ``windows``, sharing the window-independent work.
 
     Returns one list of results per window, each exactly what :func:`run_battery` returns for
-    that window. The ranks, signs, calendar-time residual matrix and per-pair sums that do not
+    that window. The ranks, signs, the residuals behind :math:`\\bar r` and per-pair sums that do not
     depend on the window are computed once (O(N·L log L)); each window then costs O(N·L + B·N).
     The bootstrap resamples of the pairs are drawn once for all windows
     (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`): a window's ``bootstrap_t``
@@ -301,7 +315,7 @@ def _window_battery(
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = car / np.sqrt(variance)
     dof = panel.dof[ok]
-    rbar = shared.correlation.rbar(ok)
+    rbar = shared.correlation.rbar(ok, panel.event_day[:, mask])
     aar_est = shared.aar_estimation(ok)
     factor = _nanmean(shared.factor[ok][:, mask], axis=0)
     columns = np.concatenate([np.zeros(panel.ar_estimation.shape[1], bool), mask])
@@ -333,12 +347,17 @@ def _window_battery(
     ]
     if n_pairs == 0:
         out = [_no_pairs(item) for item in out]
-    if shared.dollar is None:
-        out.extend((empty_result("dollar_abnormal_value", REF_DOLLAR), empty_result("dollar_z", REF_DOLLAR)))
+    if shared.dollar is None or panel.market_value_event is None:
+        out.extend(_no_dollars())
     else:
         variance_d, days_d = shared.dollar
         dollar_car = panel.dollar_car(tau_start, tau_end)[ok]
-        out.extend(_dollar_test(dollar_car, variance_d[ok], days_d[ok], length, alternative=alternative))
+        fallback = fallback_dollar_variance(panel.sigma[ok], panel.market_value_event[ok][:, mask])
+        residual_days = shared.est_valid.sum(axis=1)[ok]
+        dollars = _dollar_test(
+            dollar_car, variance_d[ok], days_d[ok], residual_days, fallback, length, alternative=alternative
+        )
+        out.extend(dollars)
     return out
 
 

@@ -57,6 +57,10 @@ REF_MRANK = "Corrado & Zivney (1992); Cowan (1992) for multi-day windows"
 REF_CSIGN = "Corrado & Zivney (1992)"
 REF_GRANK = "Kolari & Pynnönen (2011)"
 REF_WILCOXON = "Wilcoxon (1945)"
+REF_WILCOXON_EXACT = "Wilcoxon (1945); p from the exact null distribution (no ties, n <= 50)"
+REF_WILCOXON_NORMAL = (
+    "Wilcoxon (1945); p from the normal approximation with tie correction (ties, or n > 50)"
+)
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -520,6 +524,15 @@ def corrado_rank_test(
     Reference: Corrado (1989), *JFE* 23, 385-395; Corrado & Zivney (1992), *JFQA* 27(3),
     465-478; Cowan (1992), *Review of Quantitative Finance and Accounting* 2, 343-358.
 
+    **Conventions (choices), defaults first.** Day weights: ``day_scaling="sqrt"`` weights each
+    day's score sum by :math:`n_t^{-1/2}` so that every day statistic has the same variance
+    however many pairs are present (Corrado & Zivney 1992; Kolari & Pynnönen 2011); the
+    alternative ``"mean"`` is Corrado's (1989) :math:`n_t^{-1}` (days with fewer pairs get a
+    larger variance that S does not see). Scores: uniform :math:`K_{it}/(T_i+1)` (Corrado &
+    Zivney 1992) against Corrado's raw ranks, which are not comparable across pairs with
+    different :math:`T_i`. Window: Cowan's (1992) :math:`\\sum_{t \\in W} D_t/(\\sqrt L S)`. The
+    battery uses the defaults; estudy2's variants are the keyword settings listed above.
+
     Assumptions: within a pair, the abnormal returns of the combined sample are exchangeable
     under the null (i.i.d., no event-induced shift); day statistics independent over the window.
     Robust to non-normality; S is a time-series estimate, so cross-correlation is allowed.
@@ -730,18 +743,33 @@ class GrankSample:
         return result("grank_t", t, p_student(t, days - 2, alternative), n, REF_GRANK)
 
 
+WILCOXON_EXACT_MAX_N = 50
+"""Largest n for which the Wilcoxon p-value uses the exact null distribution (without ties)."""
+
+
 def wilcoxon_signed_rank_test(car: np.ndarray, *, alternative: Alternative = "two-sided") -> TestResult:
     """Wilcoxon signed-rank test of the CARs (ARs) across pairs.
 
     Formula: value :math:`W^+ = \\sum_{i: CAR_i > 0} \\operatorname{rank}(|CAR_i|)`, ranks over
     the nonzero CARs (average ranks for ties, zeros dropped), as estudy2's ``wilcoxon_test``.
-    The p-value is ``scipy.stats.wilcoxon`` (exact null distribution for small samples
-    without ties, normal approximation otherwise). ``n`` counts the nonzero CARs.
+    ``n`` counts the nonzero CARs. The p-value is
 
-    Reference: Wilcoxon (1945), *Biometrics Bulletin* 1(6), 80-83.
+    * **exact** when the :math:`|CAR_i|` have no ties and :math:`n \\le 50`
+      (``WILCOXON_EXACT_MAX_N``): the null distribution of :math:`W^+`, each of the
+      :math:`2^n` sign patterns equally likely (``scipy.stats.wilcoxon(method="exact")``);
+      two-sided p is twice the smaller tail, capped at 1;
+    * otherwise the **normal approximation** of :math:`W^+` with mean :math:`n(n+1)/4` and the
+      tie-corrected variance :math:`n(n+1)(2n+1)/24 - \\sum_t (t^3 - t)/48`, no continuity
+      correction (``method="asymptotic"``). With ties the exact table no longer applies.
+
+    The row's ``reference`` says which p-value it carries.
+
+    Reference: Wilcoxon (1945), *Biometrics Bulletin* 1(6), 80-83; exact distribution and tie
+    correction as in Hollander, Wolfe & Chicken (2014), *Nonparametric Statistical Methods*,
+    3rd ed., section 3.1.
 
     Assumptions: independent pairs with a distribution symmetric about 0 under the null.
-    Cost O(N log N).
+    Cost O(N log N) (O(N²) for the exact table, N ≤ 50).
     """
     check_alternative(alternative)
     x = np.asarray(car, dtype=float)
@@ -749,7 +777,12 @@ def wilcoxon_signed_rank_test(car: np.ndarray, *, alternative: Alternative = "tw
     n = x.size
     if n < 1:
         return empty_result("wilcoxon_w", REF_WILCOXON, n)
-    ranks = stats.rankdata(np.abs(x))
+    magnitude = np.abs(x)
+    ranks = stats.rankdata(magnitude)
     w_plus = float(ranks[x > 0].sum())
-    p = float(stats.wilcoxon(x, zero_method="wilcox", alternative=alternative).pvalue)
-    return result("wilcoxon_w", w_plus, p, n, REF_WILCOXON)
+    ties = np.unique(magnitude).size < n
+    exact = not ties and n <= WILCOXON_EXACT_MAX_N
+    method = "exact" if exact else "asymptotic"
+    p = float(stats.wilcoxon(x, zero_method="wilcox", alternative=alternative, method=method).pvalue)
+    reference = REF_WILCOXON_EXACT if exact else REF_WILCOXON_NORMAL
+    return result("wilcoxon_w", w_plus, p, n, reference)

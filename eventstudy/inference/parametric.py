@@ -283,6 +283,15 @@ def patell_z(
 
     Reference: Patell (1976), *J. Accounting Research* 14(2), 246-276.
 
+    **Convention for a window (a choice).** The window's summand is the standardized CAR with
+    its exact variance, :math:`SCAR_i = CAR_i/\\sqrt{\\hat\\sigma_i^2(L + s_i'(X_i'X_i)^{-1}s_i)}`,
+    which accounts for the covariance of the window's prediction errors through the common
+    parameter estimates; this is Campbell, Lo & MacKinlay's (1997, sec. 4.4.3)
+    :math:`J_2` (Mikkelson & Partch 1988). The alternative, Patell's (1976) cumulation of the
+    daily standardized ARs, :math:`Z = \\sum_i\\sum_{\\tau \\in W} SAR_{i\\tau}/\\sqrt{L\\sum_i
+    (M_i-k_i)/(M_i-k_i-2)}`, treats the days' SARs as independent; the two agree for one day
+    and differ by the :math:`O(L/M_i)` covariance terms otherwise.
+
     Assumptions: normal i.i.d. disturbances, independent pairs, no event-induced variance.
     Cost O(N).
     """
@@ -327,14 +336,18 @@ def kp_adjusted_patell_z(
     """Patell Z adjusted for cross-correlation.
 
     Formula: :math:`Z_{adj} = Z_{Patell}/\\sqrt{1 + (N-1)\\bar r}`, standard normal, with
-    :math:`\\bar r` the average cross-correlation of the estimation residuals in calendar time
-    (:func:`~eventstudy.inference.correlation.average_cross_correlation`).
+    :math:`\\bar r` the average correlation of the N summands :math:`SCAR_i` of the window:
+    :math:`\\bar r = [N(N-1)]^{-1}\\sum_{i \\ne j} r_{ij}|W_i \\cap W_j|/\\sqrt{L_iL_j}`,
+    :math:`r_{ij}` the Pearson correlation of the estimation residuals over the common days and
+    :math:`W_i` the pair's event-window calendar days
+    (:func:`~eventstudy.inference.correlation.average_cross_correlation`). With every pair on
+    the same day and window this is KP's (2010) :math:`\\bar r`.
 
     Reference: Kolari & Pynnönen (2010), *Review of Financial Studies* 23(11), 3996-4025.
 
-    Assumptions: as Patell, with equicorrelated standardized abnormal returns whose event-window
-    correlation equals the estimation-window :math:`\\bar r`. Cost O(N) given
-    :math:`\\bar r` (O(N·L1) to compute it).
+    Assumptions: as Patell, with equicorrelated standardized abnormal returns whose correlation
+    on a common event day equals the estimation-window residual correlation. Cost O(N) given
+    :math:`\\bar r` (O(N·L1 + P·L1) to compute it, P the pairs whose windows overlap).
     """
     check_alternative(alternative)
     base = patell_z(scar, dof, alternative=alternative)
