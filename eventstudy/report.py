@@ -632,7 +632,7 @@ def _loop_section(loop: MoneyLoop) -> Section:
     table = Table(
         "money-loop",
         ("edge", "event", "deal $", "listed party", f"value {loop.window} $"),
-        "lllrr",
+        "llrlr",
         tuple(rows),
         caption="Each edge's deal and the abnormal dollar value of the listed parties on it.",
     )
