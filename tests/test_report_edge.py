@@ -466,3 +466,15 @@ def test_hostile_headline_does_not_run_in_a_browser(tmp_path) -> None:
     assert f'data-images-ok="{len(report.figures())}"' in dom  # the page loaded and ran its own script
     assert "data-pwned" not in dom.split("<body")[0]
     assert "&lt;img src=x onerror=" in dom
+
+
+def test_the_launch_report_keeps_its_shape(launch_cache) -> None:
+    """The real report passes the same structural checks: tables render, one script, every figure."""
+    from _launch_run import launch_output
+
+    out = launch_output(str(launch_cache))
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    check_markdown(markdown)
+    linked = set(re.findall(r"\]\((figures/[^)]+\.png)\)", markdown))
+    page = check_html((out / "report.html").read_text(encoding="utf-8"), len(linked))
+    assert len(linked) == 18 and len(page.tables) >= 10
