@@ -478,3 +478,19 @@ def test_the_launch_report_keeps_its_shape(launch_cache) -> None:
     linked = set(re.findall(r"\]\((figures/[^)]+\.png)\)", markdown))
     page = check_html((out / "report.html").read_text(encoding="utf-8"), len(linked))
     assert len(linked) == 18 and len(page.tables) >= 10
+
+
+def test_equity_figure_of_no_trade_says_so() -> None:
+    from eventstudy.backtest.report import plot_equity_curve
+
+    empty = pd.DataFrame(
+        {"holding_days": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[ns]")}
+        | {
+            c: pd.Series([], dtype=float)
+            for c in ("strategy_equity", "market_equity", "strategy_ret", "market_ret")
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = plot_equity_curve(empty)
+    assert png_size(png) == (900, 480) and png == plot_equity_curve(empty)

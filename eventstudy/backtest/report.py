@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -32,7 +33,8 @@ def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | 
 
     Deterministic: the Agg backend, a fixed size (:data:`FIGURE_SIZE_INCHES` at
     :data:`FIGURE_DPI` dpi) and no software/date metadata in the file, so the same curve gives
-    the same bytes. The market line is the one of the longest curve.
+    the same bytes. The market line is the one of the longest curve. Without any curve the
+    figure says so in one sentence.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -57,6 +59,18 @@ def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | 
             label=f"{market} buy and hold",
         )
         axes.legend(loc="best", fontsize=8, frameon=False)
+    if longest is None or not np.isfinite(curve["strategy_equity"].to_numpy(dtype=float)).any():
+        axes.text(
+            0.5,
+            0.5,
+            "No trade was made (no planned trade had an entry and an exit price), so there is no equity "
+            "curve.",
+            ha="center",
+            va="center",
+            transform=axes.transAxes,
+            color="#555555",
+            wrap=True,
+        )
     axes.axhline(1.0, color="grey", linewidth=0.6)
     axes.set_ylabel("equity (start = 1)")
     axes.set_title(title or "Announcement strategy vs the market", fontsize=10)
