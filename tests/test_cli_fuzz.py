@@ -25,7 +25,9 @@ The promise checked on every example:
 * exit 2: exactly one line on stderr, ``eventstudy: error: ...``, and no output folder.
 
 Examples per run: :data:`EXAMPLES` (``EVENTSTUDY_FUZZ_EXAMPLES`` overrides; CI uses the
-default, derandomized by the ``ci`` hypothesis profile in ``conftest.py``).
+default, derandomized by the ``ci`` hypothesis profile in ``conftest.py``);
+``EVENTSTUDY_FUZZ_SHRINK=0`` skips shrinking when hunting, and ``--hypothesis-show-statistics``
+shows how many examples exited 0 and 2.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ import pandas as pd
 import pytest
 from _report_checks import check_html, check_markdown
 from _synthetic_study import CALENDAR, TICKERS, write_inputs
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from eventstudy import fmt
@@ -339,13 +341,13 @@ def run_case(source: Source, case: dict[str, object]) -> int:
 @FUZZ
 @given(data=st.data())
 def test_random_studies_on_synthetic_prices_never_crash(synthetic: Source, data: st.DataObject) -> None:
-    run_case(synthetic, data.draw(studies(synthetic)))
+    event(f"exit {run_case(synthetic, data.draw(studies(synthetic)))}")
 
 
 @settings(FUZZ, max_examples=max(2, EXAMPLES // 4))
 @given(data=st.data())
 def test_random_studies_on_the_launch_data_never_crash(launch: Source, data: st.DataObject) -> None:
-    run_case(launch, data.draw(studies(launch)))
+    event(f"exit {run_case(launch, data.draw(studies(launch)))}")
 
 
 # -- the cases of issue 10, as examples ---------------------------------------------------------
