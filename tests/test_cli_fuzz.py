@@ -390,13 +390,17 @@ def test_issue_cases_on_the_launch_data_write_a_complete_output(launch: Source, 
     assert run_case(launch, LAUNCH_CASES[name]) == 0
 
 
-def test_a_cache_without_any_share_count_writes_a_complete_output(synthetic: Source, tmp_path: Path) -> None:
+def test_a_cache_without_share_counts_or_factors(synthetic: Source, tmp_path: Path) -> None:
+    """No share counts at all: a complete output. A factor model without its factor files, or a
+    --model that needs a factor file the config lacks: exit 2 with one line, no folder."""
     cache = tmp_path / "cache"
     status, _, err, _ = _cli(["cache", "import", str(synthetic.inputs / "prices"), "--cache", str(cache)])
     assert status == 0, err
     source = Source(cache, synthetic.tickers, synthetic.first, synthetic.last, synthetic.user_factors)
     case = _case([("a", "2021-11-02", "AAA", "1e9"), ("b", "2021-12-01", "EEE", "2e9")])
     assert run_case(source, case) == 0
+    assert run_case(source, {**case, "study": {**case["study"], "model": "carhart4"}}) == 2  # type: ignore[dict-item]
+    assert run_case(source, {**case, "options": ["--no-peers", "--model", "user_factors"]}) == 2
 
 
 def test_without_the_three_day_window_the_report_shows_numbers_not_dashes(launch: Source, tmp_path) -> None:
