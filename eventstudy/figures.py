@@ -5,6 +5,11 @@ byte-for-byte reproducible on one matplotlib/FreeType build: the style starts fr
 matplotlib's defaults (any user ``matplotlibrc`` is ignored), text uses DejaVu Sans (shipped
 with matplotlib), the size and DPI are fixed, and the PNG carries no ``Software`` or date
 metadata. No pyplot state is used, so drawing is safe in a library and in tests.
+
+Every function accepts empty and all-missing inputs: instead of failing (a log axis without a
+positive value cannot be drawn) it draws a figure whose only content is one sentence saying
+what is missing (:func:`message_figure`). The report itself leaves such figures out and says
+why in its text.
 """
 
 from __future__ import annotations
@@ -71,6 +76,20 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def message_figure(text: str, title: str = "", width: float = 7.2, height: float = 2.4) -> bytes:
+    """A figure with no axes: ``title`` and one sentence ``text`` saying what is missing."""
+    with _style():
+        figure = _new(width, height)
+        if title:
+            figure.text(0.02, 0.92, title, ha="left", va="top", fontsize=10, fontweight="bold")
+        figure.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="#555555", wrap=True)
+        return _png(figure)
+
+
+def _finite(values: object) -> np.ndarray:
+    return np.isfinite(np.asarray(values, dtype=float))
+
+
 def _percent_tick(value: float, _position: object = None) -> str:
     """A tick label in percent: whole percents without decimals, others with one."""
     whole = abs(value * 100 - round(value * 100)) < 1e-9
@@ -91,6 +110,8 @@ def car_path_figure(paths: pd.DataFrame, title: str) -> bytes:
     title
         Figure title (the event id and date).
     """
+    if not _finite(paths["car"]).any():
+        return message_figure("No party of this event has an estimated abnormal return.", title)
     with _style():
         figure = _new(7.2, 3.9)
         axes = figure.add_subplot()
@@ -133,6 +154,9 @@ def caar_figure(caar: pd.DataFrame) -> bytes:
     caar
         :func:`eventstudy.paths.caar_paths`.
     """
+    if not _finite(caar["caar"]).any():
+        return message_figure("No group has an estimated CAR.", "CAAR by group")
+    caar = caar[_finite(caar["caar"])]
     groups = list(dict.fromkeys(caar["group"]))
     columns = min(3, max(1, len(groups)))
     rows_n = math.ceil(len(groups) / columns)
@@ -177,8 +201,18 @@ def value_vs_deal_figure(points: pd.DataFrame, window: str) -> bytes:
     points
         ``event_id``, ``ticker``, ``deal_usd``, ``abnormal_value_usd`` (finite, deal > 0).
     window
-        The CAR window of the values (for the axis label).
+        The CAR window of the values (for the axis label). Points without a finite, non-zero
+        value or a positive deal cannot be placed on log scales and are left out.
     """
+    deal_all = points["deal_usd"].to_numpy(dtype=float)
+    value_all = points["abnormal_value_usd"].to_numpy(dtype=float)
+    keep = _finite(deal_all) & (deal_all > 0) & _finite(value_all) & (value_all != 0)
+    title = f"Market value created vs deal size, {window}"
+    if not keep.any():
+        return message_figure(
+            "No (event, party) has both a disclosed deal size and a non-zero abnormal dollar value.", title
+        )
+    points = points[keep].reset_index(drop=True)
     with _style():
         figure = _new(7.6, 5.2)
         axes = figure.add_subplot()
@@ -200,27 +234,24 @@ def value_vs_deal_figure(points: pd.DataFrame, window: str) -> bytes:
         )
         axes.set_xscale("log")
         axes.set_yscale("log")
-        x_lim = (1.0, 10.0)
-        if len(points):
-            x_lim = (deal.min() / 2.5, deal.max() * 2.5)
-            positive = size[size > 0]
-            y_lim = (max(positive.min() / 3, 1e6) if len(positive) else 1e6, max(size.max(), 1e6) * 3)
-            axes.set_xlim(*x_lim)
-            axes.set_ylim(*y_lim)
-            line = np.array([min(x_lim[0], y_lim[0]) / 10, max(x_lim[1], y_lim[1]) * 10])
-            for multiple, style in ((1.0, "-"), (0.1, "--"), (10.0, "--")):
-                axes.plot(line, multiple * line, color="#999999", linewidth=0.8, linestyle=style, zorder=1)
-                # Label each reference line where it leaves the plot (top or right edge).
-                x_at = min(x_lim[1], y_lim[1] / multiple) / 1.15
-                axes.annotate(
-                    f"value = {multiple:g}× deal",
-                    (x_at, multiple * x_at),
-                    fontsize=7,
-                    color="#777777",
-                    ha="right",
-                    va="bottom",
-                    rotation=0,
-                )
+        x_lim = (deal.min() / 2.5, deal.max() * 2.5)
+        y_lim = (size.min() / 3, max(size.max(), 1e6) * 3)  # every point inside the axes
+        axes.set_xlim(*x_lim)
+        axes.set_ylim(*y_lim)
+        line = np.array([min(x_lim[0], y_lim[0]) / 10, max(x_lim[1], y_lim[1]) * 10])
+        for multiple, style in ((1.0, "-"), (0.1, "--"), (10.0, "--")):
+            axes.plot(line, multiple * line, color="#999999", linewidth=0.8, linestyle=style, zorder=1)
+            # Label each reference line where it leaves the plot (top or right edge).
+            x_at = min(x_lim[1], y_lim[1] / multiple) / 1.15
+            axes.annotate(
+                f"value = {multiple:g}× deal",
+                (x_at, multiple * x_at),
+                fontsize=7,
+                color="#777777",
+                ha="right",
+                va="bottom",
+                rotation=0,
+            )
         _label_points(
             axes,
             deal,
@@ -231,7 +262,7 @@ def value_vs_deal_figure(points: pd.DataFrame, window: str) -> bytes:
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money(v, signed=False)))
         axes.set_xlabel("deal size (log scale)")
         axes.set_ylabel(f"|abnormal dollar value| over {window} (log scale)")
-        axes.set_title(f"Market value created vs deal size, {window}", loc="left")
+        axes.set_title(title, loc="left")
         axes.legend(loc="lower right")
         return _png(figure)
 
@@ -312,6 +343,8 @@ def _layout(names: Sequence[str]) -> dict[str, tuple[float, float]]:
 
 def money_loop_figure(loop: MoneyLoop) -> bytes:
     """Who pays whom: each edge labelled with deal dollars and the parties' abnormal dollar value."""
+    if not loop.flows:
+        return message_figure("None of the loop's announcements is in this study.", "The money loop")
     names = list(dict.fromkeys([n for f in loop.flows for n in (f.payer, f.payee)]))
     where = _layout(names)
     with _style():
@@ -423,6 +456,10 @@ def heatmap_figure(matrix: pd.DataFrame, parties: pd.DataFrame, *, cap: float = 
     cap
         Colour scale limit (±); larger moves get the end colour and their value printed.
     """
+    if matrix.size == 0 or not _finite(matrix.to_numpy(dtype=float)).any():
+        return message_figure(
+            "No (event, ticker) has an estimated day-0 abnormal return.", "Day-0 abnormal returns"
+        )
     n_rows, n_cols = matrix.shape
     with _style():
         width, height = max(6.0, 0.62 * n_cols + 3.4), max(3.0, 0.36 * n_rows + 1.3)

@@ -14,11 +14,17 @@ unit           function                     example
 ``ratio``      :func:`ratio`                ``+0.809``
 ``date``       :func:`date`                 ``2025-09-10``
 =============  ===========================  ===============================
+
+User text (headlines, notes, names, paths) goes into a report through :func:`plain` (one line,
+no control characters) and, where the surrounding text is markdown, :func:`md` (escaped so that
+a markdown renderer shows it literally: a ``|`` cannot end a table cell, a newline cannot end a
+row or start a heading, ``<script>`` is text, ``[x](url)`` is not a link).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -130,3 +136,30 @@ def by_unit(value: Any, unit: str) -> str:
     if isinstance(value, float) and math.isfinite(value):
         return f"{value:.4g}"
     return str(value)
+
+
+_WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What CommonMark/GFM could read as markup inside a line: backslash, code, emphasis and
+# strikethrough marks, table pipes, an HTML tag or autolink (``<`` before a letter, ``/``, ``!``
+# or ``?``), an entity (``&name;``), the ``](`` / ``][`` / ``]:`` of links, images and link
+# definitions, and ``_`` at a word boundary (intraword ``_`` is never emphasis).
+_MARKUP = re.compile(
+    r"[\\`*|~]|<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|\](?=[(\[:])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
+)
+
+
+def plain(value: Any) -> str:
+    """``value`` as one line of text: each run of whitespace (newlines, tabs, Unicode line and
+    paragraph separators) becomes one space, other control characters are dropped, and the
+    ends are stripped. Missing values give ``""``."""
+    if is_missing(value):
+        return ""
+    return _CONTROL.sub("", _WHITESPACE.sub(" ", str(value))).strip()
+
+
+def md(value: Any) -> str:
+    """User text for a markdown line: :func:`plain`, then every character a markdown renderer
+    could read as markup backslash-escaped (CommonMark shows ``\\|`` as ``|``). Plain text
+    such as ``<0.001``, ``$1.2B`` or ``[-1,+1]`` is left readable."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), plain(value))

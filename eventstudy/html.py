@@ -4,6 +4,11 @@ The CSS and the few lines of JavaScript (click a header to sort a table; on load
 many images decoded in ``data-images-ok`` on the root element) are inline, and every figure is
 embedded as a base64 ``data:`` URI, so the page references no other file and can be mailed or
 moved on its own. The template is ``eventstudy/templates/report.html.j2``.
+
+Everything is escaped: plain text (titles, table cells, column headers) by Jinja2's
+autoescaping, and the report's markdown text (paragraphs, bullets, the summary, captions) by
+:func:`inline`, which escapes first and only then renders ```code```, ``**bold**`` and
+backslash escapes. No text of the user's can become markup.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
+
+from eventstudy import fmt
 
 if TYPE_CHECKING:
     from eventstudy.report import FigureFile, Report, Table
@@ -33,7 +40,7 @@ _ENVIRONMENT = Environment(
 class _FigureView:
     name: str
     title: str
-    caption: str
+    caption: Markup
     uri: str
     width: int
     height: int
@@ -52,7 +59,7 @@ class _TableView:
     columns: tuple[str, ...]
     align: str
     rows: tuple[tuple[_CellView, ...], ...]
-    caption: str
+    caption: Markup
     collapsed: bool
 
 
@@ -71,36 +78,54 @@ def data_uri(png: bytes) -> str:
 
 def _figure(figure: FigureFile) -> _FigureView:
     width, height = png_size(figure.png)
-    return _FigureView(figure.name, figure.title, figure.caption, data_uri(figure.png), width, height)
+    return _FigureView(
+        figure.name, fmt.plain(figure.title), inline(figure.caption), data_uri(figure.png), width, height
+    )
 
 
 _CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
+_HELD = re.compile(r"\x00(\d+)\x00")
 
 
 def inline(text: str) -> Markup:
-    """Escape ``text`` and render markdown ```code``` and ``**bold**`` spans."""
+    """HTML of a line of the report's markdown: everything escaped, then ```code```, ``**bold**``
+    and backslash escapes (``\\|`` is ``|``, and an escaped character never starts a span)
+    rendered as CommonMark would."""
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        held.append(match.group(1))
+        return f"\x00{len(held) - 1}\x00"
+
+    text = _ESCAPED.sub(hold, str(text).replace("\x00", ""))
     escaped = str(escape(text))
     escaped = _CODE.sub(r"<code>\1</code>", escaped)
-    return Markup(_BOLD.sub(r"<strong>\1</strong>", escaped))
+    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
+    return Markup(_HELD.sub(lambda m: str(escape(held[int(m.group(1))])), escaped))
 
 
-def _cell(text: str, sort: float | None, numeric: bool, align: str) -> _CellView:
+def _cell(text: str, sort: float | None, numeric: bool, align: str, *, markdown: bool) -> _CellView:
     cls = align
     if numeric and sort is not None and sort != 0 and text[:1] in "+-" and " " not in text:
         cls += " pos" if sort > 0 else " neg"
     if not numeric and len(text) > 40:
         cls += " wrap"  # long text wraps; everything else stays on one line
     sort_attr = ("" if sort is None else repr(float(sort))) if numeric else None
-    return _CellView(inline(text), sort_attr, cls)
+    html = inline(text) if markdown else escape(fmt.plain(text))
+    return _CellView(Markup(html), sort_attr, cls)
 
 
-def _table(table: Table) -> _TableView:
+def _table(table: Table, *, markdown: bool = False) -> _TableView:
+    """A table's view; ``markdown`` when its cells are markdown (the backtest's pre-rendered
+    tables) rather than plain text (the report's own)."""
     rows = tuple(
-        tuple(_cell(c.text, c.sort, c.numeric, table.align[i]) for i, c in enumerate(row))
+        tuple(_cell(c.text, c.sort, c.numeric, table.align[i], markdown=markdown) for i, c in enumerate(row))
         for row in table.rows
     )
-    return _TableView(table.key, table.columns, table.align, rows, table.caption, table.collapsed)
+    columns = tuple(fmt.plain(c) for c in table.columns)
+    return _TableView(table.key, columns, table.align, rows, inline(table.caption), table.collapsed)
 
 
 _NUMBER = re.compile(r"^([+-]?)\$?(\d[\d,]*\.?\d*)\s*(%|[KMBT])?")
@@ -161,7 +186,7 @@ def markdown_blocks(markdown: str, figures: dict[str, _FigureView], key: str) ->
                 rows.append(tuple(row))
             n_tables += 1
             table = Table(f"{key}-{n_tables}", tuple(header), align, tuple(rows))
-            blocks.append({"kind": "table", "table": _table(table)})
+            blocks.append({"kind": "table", "table": _table(table, markdown=True)})
         elif re.match(r"^\s*[-*]\s+", line):
             items = []
             while i < len(lines) and re.match(r"^\s*[-*]\s+", lines[i]):
@@ -199,8 +224,8 @@ def render_html(report: Report) -> str:
         sections.append(
             {
                 "key": section.key,
-                "title": section.title,
-                "paragraphs": section.paragraphs,
+                "title": fmt.plain(section.title),
+                "paragraphs": [inline(p) for p in section.paragraphs],
                 "figures": figures,
                 "tables": [_table(t) for t in section.tables],
                 "bullets": [inline(b) for b in section.bullets],
@@ -208,4 +233,9 @@ def render_html(report: Report) -> str:
             }
         )
     template = _ENVIRONMENT.get_template("report.html.j2")
-    return template.render(report=report, sections=sections, n_figures=n_figures)
+    return template.render(
+        title=fmt.plain(report.title),
+        summary=[inline(s) for s in report.summary],
+        sections=sections,
+        n_figures=n_figures,
+    )

@@ -12,7 +12,8 @@ the study's per-window results (``car.parquet``) and adds them up:
 where :math:`\\text{AV}_{ie}(w) = \\sum_{\\tau \\in w} AR_{i\\tau} \\cdot MV_{i,\\tau-1}` is the
 abnormal dollar value of party *i* over window *w* (see :mod:`eventstudy.value`). Each event
 counts once in :math:`D`; missing values (undisclosed deals, rows without a market value) are
-left out of the sums and counted, never imputed. The parties of a loop event that do not
+left out of the sums and counted, never imputed; a sum with no known term is missing (NaN),
+not zero. The parties of a loop event that do not
 annotate an edge (a rival, a partner) are summed separately as ``other_value_usd``.
 """
 
@@ -74,15 +75,16 @@ class MoneyLoop:
     flows
         The edges whose event is in the study, in :data:`LAUNCH_LOOP` order.
     deal_usd
-        D: disclosed deal dollars, each event once.
+        D: disclosed deal dollars, each event once (NaN when every deal is undisclosed).
     undisclosed_deals
         Edges whose deal size is undisclosed (left out of D).
     value_usd
-        V: abnormal dollar value of the annotating parties.
+        V: abnormal dollar value of the annotating parties (NaN when none is known).
     missing_values
         Annotating (event, party) rows without a dollar value (left out of V).
     other_value_usd
-        Abnormal dollar value of the loop events' other parties (rivals, partners).
+        Abnormal dollar value of the loop events' other parties (rivals, partners); 0 when there
+        are none, NaN when none of theirs is known.
     """
 
     window: str
@@ -164,9 +166,15 @@ def money_loop(car: pd.DataFrame, window: str, edges: tuple[LoopEdge, ...] = LAU
     return MoneyLoop(
         window=window,
         flows=tuple(flows),
-        deal_usd=float(np.nansum(deals)),
+        deal_usd=_known_sum(deals),
         undisclosed_deals=int(np.isnan(deals).sum()),
-        value_usd=float(np.nansum(values)),
+        value_usd=_known_sum(values),
         missing_values=int(np.isnan(values).sum()),
-        other_value_usd=float(np.nansum(others)),
+        other_value_usd=_known_sum(others) if others.size else 0.0,
     )
+
+
+def _known_sum(values: np.ndarray) -> float:
+    """The sum of the non-missing ``values``; NaN when there is none."""
+    known = values[~np.isnan(values)]
+    return float(known.sum()) if known.size else float("nan")

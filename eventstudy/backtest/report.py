@@ -1,6 +1,7 @@
 """The backtest section of the report (markdown) and the equity-curve figure (PNG).
 
-Both are rendered from the backtest's output frames alone, so
+Both are rendered from the backtest's output frames alone (user text -- roles, groups, notes --
+escaped with :func:`eventstudy.fmt.md`; empty tables replaced by a sentence saying why), so
 :func:`render_backtest_markdown` can rebuild the section from an output folder
 (``trades.parquet``, ``backtest.parquet``, ``drift.parquet``) for another report to include.
 """
@@ -13,9 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from eventstudy import fmt
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.tables import summary_table
 
@@ -30,7 +33,8 @@ def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | 
 
     Deterministic: the Agg backend, a fixed size (:data:`FIGURE_SIZE_INCHES` at
     :data:`FIGURE_DPI` dpi) and no software/date metadata in the file, so the same curve gives
-    the same bytes. The market line is the one of the longest curve.
+    the same bytes. The market line is the one of the longest curve. Without any curve the
+    figure says so in one sentence.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -55,6 +59,18 @@ def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | 
             label=f"{market} buy and hold",
         )
         axes.legend(loc="best", fontsize=8, frameon=False)
+    if longest is None or not np.isfinite(curve["strategy_equity"].to_numpy(dtype=float)).any():
+        axes.text(
+            0.5,
+            0.5,
+            "No trade was made (no planned trade had an entry and an exit price), so there is no equity "
+            "curve.",
+            ha="center",
+            va="center",
+            transform=axes.transAxes,
+            color="#555555",
+            wrap=True,
+        )
     axes.axhline(1.0, color="grey", linewidth=0.6)
     axes.set_ylabel("equity (start = 1)")
     axes.set_title(title or "Announcement strategy vs the market", fontsize=10)
@@ -141,6 +157,15 @@ def render_backtest_section(
         ]
         for r in summary.itertuples(index=False)
     ]
+    lines += (
+        [
+            "No trade could be made (no planned trade has an entry and an exit price; see the trades "
+            "below), so there is no summary.",
+            "",
+        ]
+        if not len(rows) or summary["n_trades"].sum() == 0
+        else []
+    )
     lines += _table(
         [
             "hold (days)",
@@ -161,7 +186,7 @@ def render_backtest_section(
         "rrrrrrrrrrrrl",
     )
     if figure:
-        lines += ["", f"![Equity curves of the strategy and of {market}]({figure})"]
+        lines += ["", f"![Equity curves of the strategy and of {fmt.md(market)}]({figure})"]
 
     lines += [
         "",
@@ -174,8 +199,8 @@ def render_backtest_section(
     ]
     rows = [
         [
-            str(r.group),
-            str(r.window),
+            fmt.md(r.group),
+            fmt.md(r.window),
             str(r.n),
             _pct(r.mean_bhar),
             _pct(r.median_bhar),
@@ -188,6 +213,12 @@ def render_backtest_section(
         ]
         for r in drift.itertuples(index=False)
     ]
+    if not len(drift) or not (drift["n"] > 0).any():
+        lines += [
+            "No (event, party) has a buy-and-hold abnormal return after day 0 (no price on the needed "
+            "days), so there is no drift to report.",
+            "",
+        ]
     lines += _table(
         ["group", "window", "n", "mean BHAR", "median", "t", "p", "t_sa", "p (t_sa)", "p (bootstrap)", "> 0"],
         rows,
@@ -205,15 +236,17 @@ def render_backtest_section(
         cells = [_pct(net.loc[key, k]) if key in net.index and k in net.columns else "—" for k in holds]
         rows.append(
             [
-                f"`{key[0]}`",
-                key[1],
-                str(r.role),
-                str(r.side),
+                f"`{fmt.plain(key[0])}`",
+                fmt.md(key[1]),
+                fmt.md(r.role),
+                fmt.md(r.side),
                 _date(r.entry_date),
                 _num(r.entry_price, "{:.2f}"),
                 *cells,
             ]
         )
+    if first.empty:
+        lines += ["No (event, party) has a role the rule trades, so there are no trades.", ""]
     lines += _table(
         ["event", "ticker", "role", "side", "entry date", "entry price", *[f"net {k}d" for k in holds]],
         rows,
@@ -223,7 +256,8 @@ def render_backtest_section(
     if not missing.empty:
         lines += ["", "Trades not made:", ""]
         lines += [
-            f"- hold {r.holding_days}d, `{r.event_id}` {r.ticker}: {r.outcome} ({r.note})"
+            f"- hold {r.holding_days}d, `{fmt.plain(r.event_id)}` {fmt.md(r.ticker)}: {fmt.md(r.outcome)} "
+            f"({fmt.md(r.note)})"
             for r in missing.itertuples(index=False)
         ]
 
@@ -284,7 +318,14 @@ def _date(value: object) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    """A markdown table of cells that are already markdown (user text through :func:`fmt.md`);
+    nothing when there are no rows (the caller says why)."""
+    if not rows:
+        return []
     marks = {"l": "---", "r": "---:"}
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    lines = [
+        "| " + " | ".join(fmt.md(h) for h in header) + " |",
+        "|" + "|".join(marks[a] for a in align) + "|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines

@@ -1,0 +1,496 @@
+"""The report on awkward but valid studies, and on hostile text.
+
+Every section and figure must handle empty, all-missing, all-negative and single-row inputs
+with one sentence saying what is missing and why; the report is built from the configured
+windows whatever they are; user text cannot change the structure of report.md or report.html.
+Export folders are written by hand here (numbers chosen so each cell can be checked).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _report_checks import check_html, check_markdown, markdown_cells
+
+from eventstudy import figures, fmt
+from eventstudy.backtest.report import render_backtest_section
+from eventstudy.backtest.rules import BacktestConfig
+from eventstudy.config import window_label
+from eventstudy.export import write_parquet
+from eventstudy.html import inline, png_size
+from eventstudy.moneyloop import LoopEdge, money_loop
+from eventstudy.paths import caar_paths
+from eventstudy.report import build_report, read_exports, render_markdown, report_windows, write_report
+from eventstudy.schema import SCHEMAS, STATS_SCHEMA
+
+HOSTILE = (
+    'Deal | with pipe\n# heading\r\n<script>alert(1)</script> <img src=x onerror="alert(2)"> '
+    "[x](javascript:y)"
+)
+
+
+def pair(event: str, ticker: str, ars: tuple[float, ...], **extra: object) -> dict[str, object]:
+    """One (event, party) of a hand-made export: ARs over the taus, and its other fields."""
+    return {
+        "event": event,
+        "ticker": ticker,
+        "ars": ars,
+        "role": extra.get("role", "supplier"),
+        "group": extra.get("group", "g1"),
+        "deal": extra.get("deal", 1e9),
+        "mcap": extra.get("mcap", 10e9),
+        "headline": extra.get("headline", f"{event} headline"),
+        "outcome": extra.get("outcome", "ok"),
+        "note": extra.get("note", ""),
+    }
+
+
+def write_exports(
+    folder: Path,
+    pairs: list[dict[str, object]],
+    windows: list[tuple[int, int]],
+    stats: pd.DataFrame | None = None,
+) -> Path:
+    """An output folder with the columns the report reads; CAR over a window = Σ AR, t = CAR/0.01,
+    abnormal value = CAR × market value (NaN when the market value is)."""
+    folder.mkdir(parents=True)
+    first, last = min(a for a, _ in windows), max(b for _, b in windows)
+    taus = list(range(first, last + 1))
+    events, ar, car = [], [], []
+    for p in pairs:
+        ars = np.asarray(p["ars"], dtype=float)
+        assert len(ars) == len(taus)
+        day0 = pd.Timestamp("2025-01-06")
+        events.append(
+            {
+                "event_id": p["event"],
+                "announced": day0,
+                "timing": "pre",
+                "ticker": p["ticker"],
+                "role": p["role"],
+                "deal_usd": p["deal"],
+                "group": p["group"],
+                "headline": p["headline"],
+            }
+        )
+        for tau, a, c in zip(taus, ars, np.cumsum(ars), strict=True):
+            ar.append(
+                {"event_id": p["event"], "ticker": p["ticker"], "role": p["role"], "tau": tau, "ar": a}
+                | {"car": c, "car_se": 0.01}
+            )
+        for start, end in windows:
+            total = float(ars[start - first : end - first + 1].sum())
+            value = total * float(p["mcap"])
+            car.append(
+                {
+                    "event_id": p["event"],
+                    "ticker": p["ticker"],
+                    "role": p["role"],
+                    "group": p["group"],
+                    "window": window_label((start, end)),
+                    "tau_start": start,
+                    "tau_end": end,
+                    "day0": day0,
+                    "day0_shift": "",
+                    "n_est": 100,
+                    "car": total,
+                    "car_se": 0.01,
+                    "t": total / 0.01,
+                    "p": 0.5,
+                    "mcap_prev_usd": p["mcap"],
+                    "abnormal_value_usd": value,
+                    "deal_usd": p["deal"],
+                    "value_to_deal": value / float(p["deal"]),
+                    "outcome": p["outcome"],
+                    "note": p["note"],
+                }
+            )
+    write_parquet(pd.DataFrame(events), folder / "events.parquet", docs=SCHEMAS["events.parquet"])
+    write_parquet(pd.DataFrame(ar), folder / "ar.parquet", docs=SCHEMAS["ar.parquet"])
+    write_parquet(pd.DataFrame(car), folder / "car.parquet", docs=SCHEMAS["car.parquet"])
+    if stats is not None:
+        write_parquet(stats, folder / "stats.parquet", docs=SCHEMAS["stats.parquet"])
+    manifest = {
+        "config": {
+            "name": "edge",
+            "market": "SPY",
+            "model": "market",
+            "estimation_window": [-260, -11],
+            "min_estimation_obs": 50,
+            "event_windows": [list(w) for w in windows],
+        },
+        "estimation": {"n_params": 2},
+        "peers": [],
+        "versions": {"python": "3"},
+        "inputs": {"events": {"path": "events.csv", "sha256": "0" * 64}, "prices": {}, "shares": {}},
+        "command": ["eventstudy", "run"],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def build(folder: Path, pairs, windows, stats=None):
+    """(report, markdown, html) of a hand-made export, with no warning raised on the way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = build_report(read_exports(write_exports(folder, pairs, windows, stats)))
+        markdown, html = render_markdown(report), report.to_html()
+    check_markdown(markdown)
+    check_html(html, len(report.figures()))
+    return report, markdown, html
+
+
+def section(markdown: str, title: str) -> str:
+    return markdown.split(f"## {title}\n")[1].split("\n## ")[0]
+
+
+def table_header(markdown: str, title: str) -> list[str]:
+    line = next(line for line in section(markdown, title).splitlines() if line.startswith("| "))
+    return [cell.strip() for cell in line.strip("|").split(" | ")]
+
+
+def row_of(markdown: str, title: str, start: str) -> list[str]:
+    line = next(line for line in section(markdown, title).splitlines() if line.startswith(start))
+    return [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+
+
+THREE = (0.01, 0.05, -0.02)  # ARs on τ = -1, 0, +1
+
+
+# -- the windows rule ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["[0,0]", "[-1,+1]", "[0,+1]", "[-5,+5]"], ("[0,0]", "[-1,+1]")),
+        (["[-5,+5]", "[-1,+1]"], (None, "[-1,+1]")),
+        (["[0,+1]", "[0,0]", "[-5,+5]"], ("[0,0]", "[0,+1]")),
+        (["[0,0]"], ("[0,0]", "[0,0]")),
+        (["[+2,+5]", "[-3,+3]"], (None, "[+2,+5]")),
+    ],
+)
+def test_report_windows_rule(labels, expected) -> None:
+    assert report_windows(labels) == expected
+
+
+def test_report_windows_needs_a_window() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        report_windows([])
+
+
+def test_without_the_three_day_window_the_day0_columns_hold_numbers_and_nothing_doubles(tmp_path) -> None:
+    pairs = [pair("e1", "AAA", (0.05, -0.02)), pair("e1", "BBB", (-0.03, 0.01))]
+    _, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (0, 1)])
+    header = table_header(markdown, "Abnormal returns and dollar value, by party")
+    assert header == [
+        "event", "ticker", "role", "AR(0) %", "t", "CAR[0,+1] %", "t", "p",
+        "market value τ=-1 $", "value [0,0] $", "value [0,+1] $", "outcome",
+    ]  # fmt: skip
+    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA |")
+    assert row[3:6] == ["+5.00%", "+5.00", "+3.00%"]  # AR(0) = 5%, t = 0.05/0.01, CAR[0,+1] = 3%
+    assert row[9:11] == ["+$500.0M", "+$300.0M"]
+    per_deal = section(markdown, "Value created per deal dollar")
+    assert sum(line.startswith("| e1 |") for line in per_deal.splitlines()) == 2  # one row per pair
+    assert table_header(markdown, "Value created per deal dollar") == [
+        "event", "ticker", "deal $", "value [0,0] $", "per deal $ [0,0]",
+        "value [0,+1] $", "per deal $ [0,+1]",
+    ]  # fmt: skip
+    assert "Report windows: the main window is [0,+1]" in markdown
+
+
+def test_without_a_day0_window_the_report_says_so(tmp_path) -> None:
+    _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", THREE)], [(-1, 1)])
+    header = table_header(markdown, "Abnormal returns and dollar value, by party")
+    assert "AR(0) %" not in header and header.count("value [-1,+1] $") == 1
+    assert "No [0,0] window is configured, so there are no day-0 columns" in markdown
+    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA |")
+    assert row[3] == "+4.00%"
+
+
+def test_a_study_with_only_the_day0_window_shows_it_once(tmp_path) -> None:
+    _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", (0.05,))], [(0, 0)])
+    header = table_header(markdown, "Abnormal returns and dollar value, by party")
+    assert header.count("value [0,0] $") == 1 and "AR(0) %" not in header and "CAR[0,0] %" in header
+    assert table_header(markdown, "Value created per deal dollar").count("value [0,0] $") == 1
+
+
+def test_windows_without_day0_have_no_heat_map_and_say_why(tmp_path) -> None:
+    report, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", (0.01, 0.02, 0.03, 0.04))], [(2, 5)])
+    assert "figures/peers_day0_heatmap.png" not in report.figures()
+    assert "The event windows do not include day 0" in section(markdown, "Ecosystem spillover")
+    assert "No [0,0] window is configured" in markdown
+    assert "figures/car_e1.png" in report.figures() and "figures/value_vs_deal.png" in report.figures()
+
+
+# -- missing, negative, single ---------------------------------------------------------------
+def test_no_deal_sizes_gives_a_sentence_instead_of_the_figure(tmp_path) -> None:
+    pairs = [pair("e1", "AAA", THREE, deal=np.nan), pair("e2", "BBB", THREE, deal=np.nan)]
+    report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
+    assert "figures/value_vs_deal.png" not in report.figures()
+    text = section(markdown, "Value created per deal dollar")
+    assert "No (event, party) has a disclosed deal size" in text and "|" not in text
+
+
+def test_no_market_values_gives_a_sentence_instead_of_the_figure(tmp_path) -> None:
+    pairs = [pair("e1", "AAA", THREE, mcap=np.nan), pair("e2", "BBB", THREE, mcap=np.nan)]
+    report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
+    assert "figures/value_vs_deal.png" not in report.figures()
+    text = section(markdown, "Value created per deal dollar")
+    assert (
+        "None of the 2 (event, party) rows with a disclosed deal has a non-zero abnormal dollar value" in text
+    )
+    assert "share count" in text and len(re.findall(r"^\| e\d \|", text, flags=re.M)) == 2  # deals listed
+    assert "No (event, party) row has an abnormal dollar value over [-1,+1]" in markdown.split("## ")[0]
+    assert "No row has an abnormal dollar value over [-1,+1]" in markdown
+
+
+def test_all_negative_and_single_row_studies_draw_every_figure(tmp_path) -> None:
+    report, markdown, _ = build(
+        tmp_path / "neg", [pair("e1", "AAA", (-0.01, -0.05, -0.02))], [(0, 0), (-1, 1)]
+    )
+    assert set(report.figures()) == {
+        "figures/value_vs_deal.png",
+        "figures/car_e1.png",
+        "figures/caar_by_group.png",
+        "figures/peers_day0_heatmap.png",
+    }
+    assert row_of(markdown, "Value created per deal dollar", "| e1 | AAA |")[3:] == [
+        "-$500.0M", "-0.500", "-$800.0M", "-0.800",
+    ]  # fmt: skip
+    assert "no band with fewer than two parties" in section(markdown, "Average CAR by group (CAAR)")
+
+
+def test_parties_without_abnormal_returns_have_no_paths_and_the_report_says_why(tmp_path) -> None:
+    nan = (np.nan, np.nan, np.nan)
+    pairs = [pair("e1", "AAA", nan, outcome="announced_after_data"), pair("e2", "BBB", THREE, group="g2")]
+    report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
+    assert "figures/car_e1.png" not in report.figures() and "figures/car_e2.png" in report.figures()
+    assert "No CAR path for 1 event(s) (e1)" in markdown
+    assert "No estimated CAR in group(s) g1" in markdown
+
+    everything = [pair("e1", "AAA", nan, outcome="insufficient_estimation")]
+    report, markdown, _ = build(tmp_path / "none", everything, [(0, 0), (-1, 1)])
+    assert report.figures() == {}
+    assert "no average CAR path" in markdown and "no heat map" in markdown
+    assert "No row has an estimated CAR over [-1,+1]" in markdown
+
+
+def test_stats_rows_missing_for_a_window_show_dashes_and_no_rows_show_a_sentence(tmp_path) -> None:
+    stats = pd.DataFrame(
+        {
+            "group": ["all", "all"],
+            "window": ["[0,0]", "[0,0]"],
+            "statistic": ["caar", "patell_z"],
+            "value": [0.05, 2.0],
+            "p": [0.01, 0.04],
+            "n": [1, 1],
+            "reference": ["r1", "r2"],
+        }
+    ).astype({"n": "int64"})
+    assert list(stats.columns) == list(STATS_SCHEMA)
+    _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", THREE)], [(0, 0), (-1, 1)], stats)
+    assert "| all | patell_z | +2.00 | 0.040 | — | — | 1 | r2 |" in markdown
+    _, markdown, _ = build(tmp_path / "e", [pair("e1", "AAA", THREE)], [(0, 0), (-1, 1)], stats.head(0))
+    assert "stats.parquet has no statistic over [0,0] or [-1,+1]" in markdown
+
+
+def test_money_loop_without_known_values_is_missing_not_zero() -> None:
+    car = pd.DataFrame(
+        {
+            "event_id": ["x", "x"],
+            "ticker": ["AAA", "BBB"],
+            "role": ["supplier", "rival"],
+            "window": ["[-1,+1]"] * 2,
+            "deal_usd": [np.nan, np.nan],
+            "abnormal_value_usd": [np.nan, np.nan],
+        }
+    )
+    loop = money_loop(car, "[-1,+1]", (LoopEdge("x", "P", "Q", ("AAA",)),))
+    assert loop is not None
+    assert np.isnan(loop.deal_usd) and np.isnan(loop.value_usd) and np.isnan(loop.other_value_usd)
+    assert (loop.undisclosed_deals, loop.missing_values) == (1, 1)
+    png = figures.money_loop_figure(loop)
+    assert png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("kind", ["empty", "missing"])
+def test_every_figure_draws_a_sentence_for_empty_or_missing_input(kind) -> None:
+    n = 0 if kind == "empty" else 2
+    nan = np.full(n, np.nan)
+    band = {"lower": nan, "upper": nan}
+    frames = {
+        "paths": pd.DataFrame({"ticker": ["A"] * n, "role": "r", "tau": range(n), "car": nan, **band}),
+        "caar": pd.DataFrame({"group": ["g"] * n, "tau": range(n), "caar": nan, "n": 0, **band}),
+        "points": pd.DataFrame(
+            {"event_id": ["e"] * n, "ticker": "A", "deal_usd": 1e9, "abnormal_value_usd": nan}
+        ),
+    }
+    matrix = pd.DataFrame(np.full((n, n), np.nan))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pngs = [
+            figures.car_path_figure(frames["paths"], "title"),
+            figures.caar_figure(frames["caar"]),
+            figures.value_vs_deal_figure(frames["points"], "[-1,+1]"),
+            figures.heatmap_figure(matrix, matrix.notna()),
+        ]
+    message = png_size(figures.message_figure("x"))
+    assert message == (720, 240)  # 7.2 x 2.4 inches at 100 dpi; no data figure has this size
+    assert [png_size(png) for png in pngs] == [message] * 4
+
+
+def test_value_figure_keeps_every_point_inside_its_axes() -> None:
+    points = pd.DataFrame(
+        {
+            "event_id": ["a", "b"],
+            "ticker": ["A", "B"],
+            "deal_usd": [1e9, 2e9],
+            "abnormal_value_usd": [-2e5, 3e10],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = figures.value_vs_deal_figure(points, "[-1,+1]")
+    assert png.startswith(b"\x89PNG")
+
+
+def test_caar_of_parties_without_abnormal_returns_is_empty() -> None:
+    ar = pd.DataFrame(
+        {"event_id": ["e"], "ticker": ["A"], "role": ["r"], "tau": [0], "car": [np.nan], "group": ["g"]}
+    )
+    assert caar_paths(ar).empty
+
+
+# -- hostile text ----------------------------------------------------------------------------
+def test_markdown_escaping_keeps_text_literal() -> None:
+    assert fmt.plain("a\nb\r\n\tc\u2028d\x00e") == "a b c de"
+    assert fmt.md("a | b") == "a \\| b"
+    assert fmt.md("<script>x</script>") == "\\<script>x\\</script>"
+    assert fmt.md("[x](javascript:y) ![i](u)") == "[x\\](javascript:y) ![i\\](u)"
+    assert fmt.md("`c` **b** ~s~ _e_ a_b \\") == "\\`c\\` \\*\\*b\\*\\* \\~s\\~ \\_e\\_ a_b \\\\"
+    assert fmt.md("&amp; & p <0.001 CAR[-1,+1] $1.2B") == "\\&amp; & p <0.001 CAR[-1,+1] $1.2B"
+    # The HTML renderer reads the same escapes back: the text is shown exactly, as text.
+    text = "x | <b>y</b> `z` **w** a\\b &amp;"
+    assert inline(fmt.md(text)) == "x | &lt;b&gt;y&lt;/b&gt; `z` **w** a\\b &amp;amp;"
+    assert inline("`code` and **bold**") == "<code>code</code> and <strong>bold</strong>"
+
+
+def test_hostile_headlines_notes_and_roles_cannot_change_the_report(tmp_path) -> None:
+    pairs = [
+        pair("e1", "AAA", THREE, headline=HOSTILE, note="note | with\nnewline <b>x</b>", role="r|x"),
+        pair("e2", "BBB", THREE, headline="## fake section\n| a | b |", group="g<i>2</i>"),
+    ]
+    _, markdown, html = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
+    calendar = [line for line in section(markdown, "Calendar").splitlines() if re.match(r"\| e\d \|", line)]
+    assert len(calendar) == 2 and all(markdown_cells(line) == 8 for line in calendar)
+    assert "Deal \\| with pipe # heading \\<script>alert(1)\\</script>" in calendar[0]
+    assert not any(line.startswith("## fake") for line in markdown.splitlines())
+    assert "- e1 AAA (ok): note \\| with newline \\<b>x\\</b>" in markdown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+    assert "note | with newline &lt;b&gt;x&lt;/b&gt;" in html
+    assert "g&lt;i&gt;2&lt;/i&gt;" in html and "<i>2</i>" not in html
+
+
+def test_backtest_section_escapes_text_and_explains_empty_tables() -> None:
+    trades = pd.DataFrame(
+        {
+            "event_id": ["e1"],
+            "ticker": ["AAA"],
+            "role": ["r|x"],
+            "side": ["long"],
+            "holding_days": [1],
+            "entry_date": [pd.NaT],
+            "entry_price": [np.nan],
+            "ret": [np.nan],
+            "net_ret": [np.nan],
+            "bhar": [np.nan],
+            "net_abnormal_ret": [np.nan],
+            "outcome": ["no_exit"],
+            "note": ["past the end | of data\nsecond line"],
+        }
+    )
+    curve = pd.DataFrame(
+        {"holding_days": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[ns]")}
+        | {
+            c: pd.Series([], dtype=float)
+            for c in ("strategy_equity", "market_equity", "strategy_ret", "market_ret")
+        }
+    )
+    drift = pd.DataFrame(columns=["group", "k", "window", "n", "mean_bhar", "median_bhar", "t", "p"])
+    drift = drift.assign(t_sa=[], p_sa=[], p_boot=[], share_positive=[])
+    metadata = {"rule": BacktestConfig().to_dict(), "market": "SPY"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        markdown = render_backtest_section(trades, curve, drift, metadata, figure=None)
+    assert "No trade could be made" in markdown and "no drift to report" in markdown
+    assert "| `e1` | AAA | r\\|x | long |" in markdown
+    assert "past the end \\| of data second line" in markdown
+    for line in markdown.splitlines():
+        if line.startswith("| `e1`"):
+            assert markdown_cells(line) == 7
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_hostile_headline_does_not_run_in_a_browser(tmp_path) -> None:
+    """report.html in headless chromium: a headline's ``onerror`` handler never runs."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing under CI")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    attack = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','1')\">"
+    folder = write_exports(tmp_path / "s", [pair("e1", "AAA", THREE, headline=attack)], [(0, 0), (-1, 1)])
+    report = build_report(read_exports(folder))
+    write_report(folder, report)
+    with tempfile.TemporaryDirectory(prefix="chromium-profile.") as profile:
+        dom = subprocess.run(
+            [
+                str(CHROMIUM),
+                *("--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}"),
+                *("--virtual-time-budget=5000", "--dump-dom", (folder / "report.html").resolve().as_uri()),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=True,
+        ).stdout
+    assert f'data-images-ok="{len(report.figures())}"' in dom  # the page loaded and ran its own script
+    assert "data-pwned" not in dom.split("<body")[0]
+    assert "&lt;img src=x onerror=" in dom
+
+
+def test_the_launch_report_keeps_its_shape(launch_cache) -> None:
+    """The real report passes the same structural checks: tables render, one script, every figure."""
+    from _launch_run import launch_output
+
+    out = launch_output(str(launch_cache))
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    check_markdown(markdown)
+    linked = set(re.findall(r"\]\((figures/[^)]+\.png)\)", markdown))
+    page = check_html((out / "report.html").read_text(encoding="utf-8"), len(linked))
+    assert len(linked) == 18 and len(page.tables) >= 10
+
+
+def test_equity_figure_of_no_trade_says_so() -> None:
+    from eventstudy.backtest.report import plot_equity_curve
+
+    empty = pd.DataFrame(
+        {"holding_days": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[ns]")}
+        | {
+            c: pd.Series([], dtype=float)
+            for c in ("strategy_equity", "market_equity", "strategy_ret", "market_ret")
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = plot_equity_curve(empty)
+    assert png_size(png) == (900, 480) and png == plot_equity_curve(empty)
