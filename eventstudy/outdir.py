@@ -105,10 +105,10 @@ class Guard:
     Attributes
     ----------
     protected
-        Folders the output may neither be nor contain (the project's own checkout: its
-        ``reports/`` sub-folders are fine).
+        Folders the output may neither be nor contain (the cache; the project's own checkout,
+        whose ``reports/`` sub-folders are fine).
     sealed
-        Folders the output may neither be, contain nor lie inside (the cache).
+        Folders the output may neither be, contain nor lie inside (the cache's own folders).
     cwd
         The working directory: the output may not be it or one of its ancestors.
     """
@@ -119,11 +119,19 @@ class Guard:
 
     @classmethod
     def for_cache(cls, cache: str | Path | None) -> Guard:
-        """The guard of a run on ``cache``: the cache, the project checkout, the working directory."""
+        """The guard of a run on ``cache``: the cache, the project checkout, the working directory.
+
+        The output may not be or contain the cache or the project checkout, nor lie inside one of
+        the cache's own folders (``prices/``, ``shares/``, ``factors/``).
+        """
         project = Path(__file__).resolve().parents[1]
         # A source checkout (not an installed wheel) is protected as a whole.
-        protected = (project,) if (project / "pyproject.toml").is_file() else ()
-        return cls(protected, () if cache is None else (Path(cache),), Path.cwd())
+        protected = [project] if (project / "pyproject.toml").is_file() else []
+        sealed: list[Path] = []
+        if cache is not None:
+            protected.append(Path(cache))
+            sealed = [Path(cache) / kind for kind in ("prices", "shares", "factors")]
+        return cls(tuple(protected), tuple(sealed), Path.cwd())
 
 
 def check_target(folder: str | Path, guard: Guard) -> Path:
@@ -153,7 +161,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     for sealed in guard.sealed:
         shielded = _resolved(sealed)
         if real == shielded or real in shielded.parents or shielded in real.parents:
-            raise OutputFolderError(folder, f"is, contains or lies inside the cache {sealed}")
+            raise OutputFolderError(folder, f"is, contains or lies inside the cache folder {sealed}")
     return folder
 
 

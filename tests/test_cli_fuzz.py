@@ -55,6 +55,7 @@ from hypothesis import strategies as st
 from eventstudy import fmt
 from eventstudy.cli import main
 from eventstudy.config import MODELS
+from eventstudy.outdir import check_recorded_files
 
 EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "8"))
 # Shrinking re-runs whole studies; EVENTSTUDY_FUZZ_SHRINK=0 skips it while hunting bugs.
@@ -298,9 +299,7 @@ def write_study(folder: Path, case: dict[str, object]) -> tuple[Path, Path]:
 
 # -- checking an output folder -----------------------------------------------------------------
 def check_output(out: Path, backtest: bool) -> None:
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    for name in manifest["outputs"]:
-        assert (out / name).exists(), name
+    assert check_recorded_files(out) == []  # every file the manifest records, unchanged, nothing else
     markdown = (out / "report.md").read_text(encoding="utf-8")
     linked = re.findall(r"\]\((figures/[^)]+\.png)\)", markdown)
     assert all((out / name).is_file() for name in linked), linked

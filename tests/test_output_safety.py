@@ -107,7 +107,7 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
     (project / "reports").mkdir(parents=True)
     cache.mkdir()
     monkeypatch.chdir(project)
-    guard = Guard(protected=(project,), sealed=(cache,), cwd=project)
+    guard = Guard(protected=(project, cache), sealed=(cache / "prices",), cwd=project)
     (tmp_path / "file").write_text("x")
     os.symlink(tmp_path / "elsewhere", tmp_path / "link")
     for target, reason in [
@@ -115,14 +115,17 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
         (Path(".."), "working directory"),
         (tmp_path, "working directory"),
         (project, "working directory"),
-        (cache, "cache"),
-        (cache / "prices", "cache"),
+        (cache, "is or contains"),
+        (tmp_path / "x" / "..", "working directory"),
+        (cache / "prices", "cache folder"),
+        (cache / "prices" / "deep", "cache folder"),
         (tmp_path / "file", "not a folder"),
         (tmp_path / "link", "symbolic link"),
     ]:
         with pytest.raises(OutputFolderError, match=reason):
             outdir.check_target(target, guard)
     assert outdir.check_target(project / "reports" / "study", guard)  # inside the project is fine
+    assert outdir.check_target(cache / "study", guard)  # beside the cache's own folders too
     assert not (tmp_path / "elsewhere").exists()
 
 
