@@ -19,6 +19,7 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from _small_study import make_cache, make_study, run_args
 
@@ -423,3 +424,23 @@ def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised_numbers_stay_num
     assert back["shares_filing"][1] == "10-Q cover"
     assert back["tau"].tolist() == [-1, 0, 1, -5, 2, 3, 4, 5]  # numbers stay numbers
     assert pd.to_numeric(back["car"]).iloc[[0, 3, 6]].tolist() == [-0.05, -1e-3, -2.0]
+
+
+def test_two_studies_run_at_once_into_one_folder_leave_one_complete_study(small, tmp_path: Path) -> None:
+    events, config, cache = small
+    other = tmp_path / "other.toml"
+    other.write_text(config.read_text().replace('name = "small"', 'name = "other"'))
+    folder = tmp_path / "out"
+    script = str(Path(sys.executable).with_name("eventstudy"))
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    processes = [subprocess.Popen([script, *run_args(events, c, cache, folder)], **pipes) for c in (config, other)]
+    outcomes = [p.communicate(timeout=600) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outcomes
+    assert check_recorded_files(folder) == []
+    study = json.loads((folder / "manifest.json").read_text())["study"]
+    assert study in {"small", "other"}
+    for table in folder.glob("*.parquet"):  # every table and the report come from that study
+        metadata = pq.read_schema(table).metadata or {}
+        assert metadata.get(b"eventstudy.study", study.encode()) == study.encode(), table.name
+    assert f"Event study: {study}" in (folder / "report.md").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.toml", "out"]
