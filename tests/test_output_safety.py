@@ -433,7 +433,8 @@ def test_two_studies_run_at_once_into_one_folder_leave_one_complete_study(small,
     folder = tmp_path / "out"
     script = str(Path(sys.executable).with_name("eventstudy"))
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    processes = [subprocess.Popen([script, *run_args(events, c, cache, folder)], **pipes) for c in (config, other)]
+    commands = [[script, *run_args(events, c, cache, folder)] for c in (config, other)]
+    processes = [subprocess.Popen(command, **pipes) for command in commands]
     outcomes = [p.communicate(timeout=600) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outcomes
     assert check_recorded_files(folder) == []
