@@ -44,7 +44,7 @@ TARGETS = {"read_events": 4.0, "read_events, bad last row": 4.0, "run rejects th
 
 
 def calendar(rows: int, last_ticker: str | None = None, bad_last_id: bool = False) -> str:
-    from eventstudy.events import COLUMNS
+    from eventstudy.data.events import COLUMNS
 
     tickers = ["NVDA", "ORCL", "MSFT", "AMD", "AVGO", "TSM", "INTC", "META", "AMZN", "GOOGL"]
     lines = [",".join(COLUMNS)]
@@ -64,10 +64,10 @@ def timed(call) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from eventstudy.cli import main as cli
+    from eventstudy.data.events import read_events
+    from eventstudy.data.importer import import_paths
+    from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError
-    from eventstudy.events import read_events
-    from eventstudy.importer import import_paths
-    from eventstudy.store import PriceStore
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)

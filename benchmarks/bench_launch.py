@@ -47,8 +47,8 @@ def _eventstudy() -> str:
 
 
 IMPORTS = (
-    "import eventstudy.cli, eventstudy.commands.run, eventstudy.study, eventstudy.export, "
-    "eventstudy.aggregate, eventstudy.report, eventstudy.figures"
+    "import eventstudy.cli, eventstudy.cli.run, eventstudy.study, eventstudy.output.export, "
+    "eventstudy.aggregate, eventstudy.report, eventstudy.report.figures"
 )
 
 

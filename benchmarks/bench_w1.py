@@ -126,8 +126,8 @@ def _core(panel, events, config) -> float:
     its tables, notes, tests and dollar values.
     """
     from eventstudy.abnormal import abnormal_returns
-    from eventstudy.alignment import align_days_zero, relative_day_index
-    from eventstudy.estimation import fit_ols_batch
+    from eventstudy.models.ols import fit_ols_batch
+    from eventstudy.timeline.calendar import align_days_zero, relative_day_index
 
     n_days = len(panel.calendar)
     returns = np.vstack([panel.returns, np.full((1, panel.returns.shape[1]), np.nan)])

@@ -1,6 +1,6 @@
 """Workload W2: 1,000,000 (event, ticker) pairs over a 5,000-ticker x 5,000-day panel, from disk.
 
-Setup (not timed): a synthetic cache in :class:`~eventstudy.store.PriceStore` layout, one parquet
+Setup (not timed): a synthetic cache in :class:`~eventstudy.data.store.PriceStore` layout, one parquet
 file per symbol (``prices/<SYMBOL>.parquet``, the layout ``eventstudy cache import`` writes), the
 events as ``events.parquet`` and the share counts as ``shares.parquet`` (two figures per ticker),
 in a temporary folder (or ``--data DIR``, reused when it already holds a cache of the same

@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy.panel import ReturnsPanel, simple_returns
-from eventstudy.store import PRICE_COLUMNS, PROVENANCE_KEY, PriceStore
+from eventstudy.data.store import PRICE_COLUMNS, PROVENANCE_KEY, PriceStore
+from eventstudy.timeline.returns import ReturnsPanel, simple_returns
 
 MARKET = "MKT"
 # The workload both W1 and W2 run (issue 6): four windows within [-10, +10], 250 estimation days.
@@ -81,7 +81,7 @@ def make_events(
     after: int = 10,
     seed: int = 2,
 ) -> pd.DataFrame:
-    """``n_pairs`` events in the validated-events layout (:func:`eventstudy.events.read_events`).
+    """``n_pairs`` events in the validated-events layout (:func:`eventstudy.data.events.read_events`).
 
     Day 0 is a random session in ``[before, n_days - 1 - after]``; timing ``pre``; deal sizes
     are drawn for 9 of 10 events (the rest undisclosed); group ``g0``..``g3``.
@@ -156,7 +156,7 @@ def _write_block(args: tuple[str, list[str], int, np.ndarray]) -> int:
 
 
 def write_price_cache(root: Path, n_tickers: int, n_days: int, *, seed: int = 1, workers: int = 2) -> None:
-    """Write a synthetic cache in :class:`~eventstudy.store.PriceStore` layout.
+    """Write a synthetic cache in :class:`~eventstudy.data.store.PriceStore` layout.
 
     ``prices/<SYMBOL>.parquet`` with the cache schema, page checksums and a provenance record.
     The files carry no ``eventstudy.content_sha256`` key (computing it renders every value as
@@ -180,7 +180,7 @@ def write_price_cache(root: Path, n_tickers: int, n_days: int, *, seed: int = 1,
 
 
 def write_shares_cache(root: Path, shares: dict[str, pd.DataFrame]) -> None:
-    """Shares files in :class:`~eventstudy.store.PriceStore` layout (plain pyarrow writes)."""
+    """Shares files in :class:`~eventstudy.data.store.PriceStore` layout (plain pyarrow writes)."""
     store = PriceStore(root)
     for name, frame in shares.items():
         path = store.shares_path(name)

@@ -7,7 +7,13 @@ The data flow reads top to bottom::
 
 Typical use from a notebook::
 
-    from eventstudy import PriceStore, StudyConfig, read_events, run_study
+    from eventstudy import PriceStore
+
+    from eventstudy import StudyConfig
+
+    from eventstudy import read_events
+
+    from eventstudy import run_study
     results = run_study(read_events("events.csv"), PriceStore("cache"), StudyConfig())
     print(results.summary())
     results.to_frame()
@@ -23,11 +29,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
-    "PriceStore": "eventstudy.store",
+    "PriceStore": "eventstudy.data.store",
     "StudyConfig": "eventstudy.config",
     "StudyResults": "eventstudy.study",
     "load_config": "eventstudy.config",
-    "read_events": "eventstudy.events",
+    "read_events": "eventstudy.data.events",
     "run_study": "eventstudy.study",
 }
 
@@ -35,8 +41,8 @@ __all__ = ["PriceStore", "StudyConfig", "StudyResults", "load_config", "read_eve
 
 if TYPE_CHECKING:
     from eventstudy.config import StudyConfig, load_config
-    from eventstudy.events import read_events
-    from eventstudy.store import PriceStore
+    from eventstudy.data.events import read_events
+    from eventstudy.data.store import PriceStore
     from eventstudy.study import StudyResults, run_study
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from eventstudy.config import window_label
 from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
 from eventstudy.study import StudyResults, estimation_market_values
-from eventstudy.value import ShareCountTable
+from eventstudy.valuation import ShareCountTable
 
 STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
 
@@ -119,7 +119,7 @@ EXCLUSION_ROWS: dict[str, str] = {
 }
 """Statistic name -> ``car.parquet`` outcome of rows excluded from every statistic that the
 table counts per (group, window): estimation residuals that vanish
-(:func:`eventstudy.estimation.degenerate_fits`) and the model's proxy series listed as a party
+(:func:`eventstudy.models.ols.degenerate_fits`) and the model's proxy series listed as a party
 (:func:`eventstudy.study.market_proxies`)."""
 
 

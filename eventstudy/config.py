@@ -54,8 +54,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eventstudy.data.events import FIRST_DATE, LAST_DATE
 from eventstudy.errors import InputError
-from eventstudy.events import FIRST_DATE, LAST_DATE
 from eventstudy.symbols import shown, symbol_problem
 
 MODELS: tuple[str, ...] = (

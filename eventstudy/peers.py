@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataUnavailableError, InputError
-from eventstudy.store import PriceStore
 from eventstudy.symbols import symbol_problem
 
 PEER_ROLE = "peer"
@@ -66,7 +66,7 @@ def add_peers(events: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
     Parameters
     ----------
     events
-        Validated events (:func:`eventstudy.events.read_events`), one row per (event, party).
+        Validated events (:func:`eventstudy.data.events.read_events`), one row per (event, party).
     peers
         Peer tickers, in the order their rows are wanted.
 

@@ -2,7 +2,7 @@
 
 :func:`run_pipeline` is what ``eventstudy run`` and ``eventstudy verify`` both execute, so a
 verification re-runs exactly the computation of the run it checks. Nothing here writes an
-output folder (see :func:`eventstudy.export.save_study`).
+output folder (see :func:`eventstudy.output.export.save_study`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from eventstudy.backtest.engine import BacktestResults
     from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.config import StudyConfig
-    from eventstudy.store import PriceStore
+    from eventstudy.data.store import PriceStore
     from eventstudy.study import StudyResults
 
 HISTORY_DAYS = 2 * 366
@@ -96,7 +96,7 @@ def run_pipeline(
         Bad input or missing data, naming the file, row and field (the parties' errors before
         the peers').
     """
-    from eventstudy.events import read_events
+    from eventstudy.data.events import read_events
     from eventstudy.peers import PEER_ROLE, add_peers, require_cached
     from eventstudy.study import load_prices, run_study
 
@@ -119,8 +119,8 @@ def run_pipeline(
 
 
 def _fetch(store: PriceStore, events: pd.DataFrame, config: StudyConfig, rule: BacktestConfig | None) -> None:
-    from eventstudy.acquire import fetch_missing
-    from eventstudy.factors import fetch_missing_french, french_files_for
+    from eventstudy.data.acquire import fetch_missing
+    from eventstudy.data.factors import fetch_missing_french, french_files_for
     from eventstudy.progress import progress
     from eventstudy.study import model_symbols
 

@@ -13,7 +13,7 @@ in-memory results, value for value (``tests/test_scale.py`` checks it), and no s
 than one chunk in memory.
 
 A :class:`ReturnsSource` builds each chunk's panel: :class:`CacheSource` reads only the chunk's
-per-ticker files of a :class:`~eventstudy.store.PriceStore` cache (plain parquet, one file per
+per-ticker files of a :class:`~eventstudy.data.store.PriceStore` cache (plain parquet, one file per
 symbol, so any process or machine that can read the folder can run a chunk);
 :class:`PanelSource` slices a panel already in memory.
 
@@ -52,11 +52,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
+from eventstudy.data.store import PriceStore
 from eventstudy.models import ExpectedReturnModel
-from eventstudy.panel import ReturnsPanel, build_panel
-from eventstudy.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
-from eventstudy.store import PriceStore
+from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.study import estimate, model_symbols
+from eventstudy.timeline.returns import ReturnsPanel, build_panel
 
 PAIR_COLUMN = "pair_index"
 """Column added to the chunk outputs: the pair's row position in the events frame."""
@@ -91,11 +91,11 @@ class PanelSource:
 
 @dataclass(frozen=True)
 class CacheSource:
-    """Chunks read from a :class:`~eventstudy.store.PriceStore` cache: only the chunk's files.
+    """Chunks read from a :class:`~eventstudy.data.store.PriceStore` cache: only the chunk's files.
 
     Each file is read with :meth:`PriceStore.read_prices` (page checksums, schema, provenance,
     file name and, where recorded, the content hash) and, with ``screen=True`` (default), put
-    through the same price policy as ``eventstudy run`` (:func:`eventstudy.validate.screen_prices`),
+    through the same price policy as ``eventstudy run`` (:func:`eventstudy.data.screening.screen_prices`),
     so a chunk's panel is exactly the one :func:`eventstudy.study.run_study` would build for its
     tickers. The market's file is read once per process.
     """
@@ -114,7 +114,7 @@ class CacheSource:
             if symbol not in prices:
                 prices[symbol] = store.read_prices(symbol)
         if self.screen:
-            from eventstudy.validate import screen_prices
+            from eventstudy.data.screening import screen_prices
 
             prices, _ = screen_prices(prices, self.market, {s: store.price_path(s) for s in prices})
         ordered = {s: prices[s] for s in symbols}

@@ -1,7 +1,7 @@
 """Run an event study: events -> day 0 -> returns panel -> model fit -> AR/CAR -> dollar value.
 
 :func:`run_study` is the Python entry point (the command line is a thin layer over it). It
-takes a validated events frame, a :class:`~eventstudy.store.PriceStore` and a
+takes a validated events frame, a :class:`~eventstudy.data.store.PriceStore` and a
 :class:`~eventstudy.config.StudyConfig`, and returns a :class:`StudyResults` whose frames are
 exactly what ``ar.parquet`` and ``car.parquet`` hold.
 
@@ -28,11 +28,10 @@ from eventstudy.abnormal import (
     quadratic_forms,
     running_car_variance,
 )
-from eventstudy.alignment import DayZeros, align_days_zero, relative_day_index
 from eventstudy.config import StudyConfig, window_label
+from eventstudy.data.factors import FactorTable, load_model_factors
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataUnavailableError, InputError
-from eventstudy.estimation import DEGENERATE_RTOL, BatchFit, degenerate_fits
-from eventstudy.factors import FactorTable, load_model_factors
 from eventstudy.inference.dollar import SAHA_FERRELL, SIGMA_X_MARKET_VALUE, saha_ferrell_rows
 from eventstudy.models import (
     FACTOR_MODELS,
@@ -48,11 +47,12 @@ from eventstudy.models import (
     french_factor_model,
     user_factor_model,
 )
-from eventstudy.overlap import other_event_days, overlap_notes
-from eventstudy.panel import ReturnsPanel, build_panel
+from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
-from eventstudy.store import PriceStore
-from eventstudy.value import ShareCountTable, SharesLookup, dollar_abnormal_value
+from eventstudy.timeline.calendar import DayZeros, align_days_zero, relative_day_index
+from eventstudy.timeline.overlap import other_event_days, overlap_notes
+from eventstudy.timeline.returns import ReturnsPanel, build_panel
+from eventstudy.valuation import ShareCountTable, SharesLookup, dollar_abnormal_value
 
 AR_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -108,7 +108,7 @@ slopes; Scholes-Williams: the SW beta; factor models: the ``Mkt-RF`` loading; se
 market loading given the sector return). ``model`` is the model name, ``params`` a JSON object
 of every fitted parameter by name (``null`` where not estimable), ``overlap`` the other events
 of the same ticker inside the estimation window or overlapping the event window (see
-:mod:`eventstudy.overlap`), ``dollar_sd_basis`` how the dollar test measures the s.d. of the
+:mod:`eventstudy.timeline.overlap`), ``dollar_sd_basis`` how the dollar test measures the s.d. of the
 row's ``abnormal_value_usd`` (:func:`dollar_sd_basis`; empty where there is no dollar value)."""
 
 
@@ -121,8 +121,8 @@ def make_model(config: StudyConfig, factors: tuple[FactorTable, ...] = ()) -> Ex
         ``model`` and its options (``market``, ``dimson_lags``, ``sector``).
     factors
         The factor tables of a factor model (``ff3``, ``carhart4``, ``ff5``: the Ken French
-        files of :data:`eventstudy.factors.FRENCH_FILES`; ``user_factors``: the user's table),
-        see :func:`eventstudy.factors.load_model_factors`.
+        files of :data:`eventstudy.data.factors.FRENCH_FILES`; ``user_factors``: the user's table),
+        see :func:`eventstudy.data.factors.load_model_factors`.
 
     Raises
     ------
@@ -301,10 +301,10 @@ def load_prices(
 ) -> dict[str, pd.DataFrame]:
     """Read the market proxy and every ticker of ``events`` from the cache.
 
-    Each frame is checked and the policy of :mod:`eventstudy.validate` applied (missing,
+    Each frame is checked and the policy of :mod:`eventstudy.data.screening` applied (missing,
     non-positive and split-jump prices withheld; findings recorded in the manifest).
 
-    ``findings``, when given, receives the :class:`~eventstudy.validate.PriceIssue` lists by
+    ``findings``, when given, receives the :class:`~eventstudy.data.screening.PriceIssue` lists by
     symbol.
 
     Raises
@@ -323,7 +323,9 @@ def load_prices(
             prices[row.ticker] = store.read_prices(row.ticker)
         except DataUnavailableError as exc:
             raise InputError(str(events_path), str(exc), row=row.source_row, field="ticker") from None
-    from eventstudy.validate import screen_prices  # price checks + their policy (eventstudy.validate)
+    from eventstudy.data.screening import (
+        screen_prices,  # price checks + their policy (eventstudy.data.screening)
+    )
 
     screened, found = screen_prices(prices, market, {symbol: store.price_path(symbol) for symbol in prices})
     if findings is not None:
@@ -341,9 +343,9 @@ def run_study(
     """Run the study described by ``events`` and ``config`` on the prices in ``store``.
 
     Windows whose returns are missing because an absurd price was withheld get the outcome
-    ``absurd_price`` (:func:`eventstudy.validate.annotate_withheld`).
+    ``absurd_price`` (:func:`eventstudy.data.screening.annotate_withheld`).
     """
-    from eventstudy.validate import annotate_withheld, withheld_return_days
+    from eventstudy.data.screening import annotate_withheld, withheld_return_days
 
     findings: dict[str, list] = {}
     prices = load_prices(store, events, events_path, config.market, findings=findings)
@@ -378,7 +380,7 @@ def estimate(
     Parameters
     ----------
     events
-        Validated events (see :func:`eventstudy.events.read_events`).
+        Validated events (see :func:`eventstudy.data.events.read_events`).
     panel
         Returns panel containing every ticker and the market proxy.
     model
@@ -386,7 +388,7 @@ def estimate(
     config
         Windows, thresholds and ``exclude_overlapping_windows``: when true, every estimation
         day inside another same-ticker event's event span is set missing before the fit
-        (:func:`eventstudy.overlap.other_event_days`).
+        (:func:`eventstudy.timeline.overlap.other_event_days`).
     shares
         Shares-outstanding observations by ticker (missing tickers get no market value).
     """
@@ -518,7 +520,7 @@ def estimation_market_values(
     panel: ReturnsPanel, share_table: ShareCountTable, tickers: np.ndarray, estimation_days: np.ndarray
 ) -> np.ndarray:
     """(P, L1) market value on the session before each estimation day: close x the share count
-    in force (the as-of rule of :class:`~eventstudy.value.ShareCountTable`), NaN where either is
+    in force (the as-of rule of :class:`~eventstudy.valuation.ShareCountTable`), NaN where either is
     unknown or the day is outside the calendar (position -1).
 
     Tabulated once per symbol and calendar day with an all-NaN day on either side, then one
@@ -851,7 +853,7 @@ def _pair_outcomes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Outcome and note of the failures that do not depend on the window ("" where none), in
     order of precedence: no day 0, the market proxy, too few estimation returns, collinear
-    regressors, vanishing residuals (``degenerate``, :func:`eventstudy.estimation.degenerate_fits`)."""
+    regressors, vanishing residuals (``degenerate``, :func:`eventstudy.models.ols.degenerate_fits`)."""
     n_pairs = len(day_zero.index)
     outcome = np.full(n_pairs, "", dtype=object)
     note = np.full(n_pairs, "", dtype=object)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.store import PriceStore
+from eventstudy.data.store import PriceStore
 
 TICKERS = ("AAA", "BBB", "CCC")
 MARKET = "SPY"

@@ -8,8 +8,8 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from eventstudy.importer import import_paths
-from eventstudy.store import PriceStore
+from eventstudy.data.importer import import_paths
+from eventstudy.data.store import PriceStore
 
 # Property tests: random by default; in CI (CI set) derandomized and without the example
 # database, so a run is reproducible. Example counts are set per test (kept small).

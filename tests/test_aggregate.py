@@ -11,12 +11,12 @@ from scipy import stats
 
 from eventstudy.aggregate import cross_event_statistics, event_panel, groups
 from eventstudy.config import StudyConfig, load_config, window_label
-from eventstudy.events import read_events
+from eventstudy.data.events import read_events
+from eventstudy.data.store import PriceStore
 from eventstudy.models import MarketModel
-from eventstudy.panel import ReturnsPanel, simple_returns
 from eventstudy.peers import add_peers
-from eventstudy.store import PriceStore
 from eventstudy.study import StudyResults, estimate, run_study
+from eventstudy.timeline.returns import ReturnsPanel, simple_returns
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eventstudy.alignment import align_day_zero
-from eventstudy.store import PriceStore
+from eventstudy.data.store import PriceStore
+from eventstudy.timeline.calendar import align_day_zero
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 from eventstudy.backtest.engine import backtest, daily_weights, post_announcement_bhar, price_grid
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.tables import drift_table
-from eventstudy.events import read_events
+from eventstudy.data.events import read_events
 
 DATES = pd.bdate_range("2024-01-01", periods=30).astype("datetime64[ns]")
 T = np.arange(30)

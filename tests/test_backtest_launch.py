@@ -16,10 +16,10 @@ from eventstudy.backtest.report import plot_equity_curve, render_backtest_markdo
 from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
 from eventstudy.cli import main
 from eventstudy.config import load_config
+from eventstudy.data.events import read_events
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.events import read_events
-from eventstudy.outdir import Guard
-from eventstudy.store import PriceStore
+from eventstudy.output.folder import Guard
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ import pytest
 
 from eventstudy.backtest.engine import backtest, daily_weights, plan_trades, price_grid
 from eventstudy.backtest.rules import BacktestConfig
-from eventstudy.events import read_events
+from eventstudy.data.events import read_events
 
 N_DAYS = 80
 DATES = pd.bdate_range("2024-03-01", periods=N_DAYS).astype("datetime64[ns]")

@@ -24,10 +24,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import eventstudy.store as store_module
+import eventstudy.data.store as store_module
 from eventstudy.cli import main
-from eventstudy.importer import import_paths
-from eventstudy.store import (
+from eventstudy.data.importer import import_paths
+from eventstudy.data.store import (
     CacheCorruptError,
     CacheWriteError,
     PriceStore,
@@ -261,7 +261,7 @@ def test_cli_write_failure_is_one_line_exit_2(shared_data: Path, tmp_path: Path,
 
 READ_ONLY = r"""
 import sys
-from eventstudy.store import CacheWriteError, PriceStore
+from eventstudy.data.store import CacheWriteError, PriceStore
 store = PriceStore(sys.argv[1])
 frame = store.read_prices("AAA")  # reading needs no lock and no write permission
 try:
@@ -373,8 +373,8 @@ def test_full_disk_on_a_real_tmpfs(tmp_path: Path, shared_data: Path, capsys) ->
 ZYGOTE = r"""
 import os, sys
 import pandas as pd
-import eventstudy.store as store_module
-from eventstudy.store import PriceStore
+import eventstudy.data.store as store_module
+from eventstudy.data.store import PriceStore
 
 root, pickles = sys.argv[1], sys.argv[2:]
 frames = [pd.read_pickle(p) for p in pickles]

@@ -52,10 +52,10 @@ from _synthetic_study import CALENDAR, TICKERS, write_inputs
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from eventstudy import fmt
 from eventstudy.cli import main
 from eventstudy.config import MODELS
-from eventstudy.outdir import check_recorded_files
+from eventstudy.output.folder import check_recorded_files
+from eventstudy.report import fmt
 
 EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "8"))
 # Shrinking re-runs whole studies; EVENTSTUDY_FUZZ_SHRINK=0 skips it while hunting bugs.

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.importer import import_paths, parse_yahoo_csv
-from eventstudy.store import PriceStore, content_sha256
+from eventstudy.data.importer import import_paths, parse_yahoo_csv
+from eventstudy.data.store import PriceStore, content_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -43,7 +43,7 @@ def fake_history(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
 
 
 def fetch_worker(root: str, rounds: int) -> None:
-    from eventstudy.acquire import fetch_symbols
+    from eventstudy.data.acquire import fetch_symbols
 
     for _ in range(rounds):
         report = fetch_symbols(

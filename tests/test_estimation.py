@@ -9,10 +9,10 @@ import statsmodels.api as sm
 
 from eventstudy.abnormal import abnormal_returns, car_t_test, car_variance
 from eventstudy.config import StudyConfig
-from eventstudy.estimation import degenerate_fits, fit_ols_batch
 from eventstudy.models import MarketModel
-from eventstudy.panel import ReturnsPanel
+from eventstudy.models.ols import degenerate_fits, fit_ols_batch
 from eventstudy.study import estimate
+from eventstudy.timeline.returns import ReturnsPanel
 
 
 def simulated_panel(alpha: float, beta: float, noise: float, *, n_days: int = 400, seed: int = 7):

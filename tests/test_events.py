@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventstudy.data.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, _parse_deal, read_events
 from eventstudy.errors import InputError
-from eventstudy.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, _parse_deal, read_events
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -27,10 +27,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import eventstudy.events as events_module
+import eventstudy.data.events as events_module
 from eventstudy.cli import main
+from eventstudy.data.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, TIMINGS, read_events
 from eventstudy.errors import InputError
-from eventstudy.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, TIMINGS, read_events
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

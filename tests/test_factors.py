@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.cli import main
-from eventstudy.errors import DataUnavailableError, InputError
-from eventstudy.factors import (
+from eventstudy.data.factors import (
     FF3_FILE,
     FF5_FILE,
     FRENCH_URL,
@@ -25,8 +24,9 @@ from eventstudy.factors import (
     parse_french_text,
     read_user_factors,
 )
-from eventstudy.importer import import_paths
-from eventstudy.store import PriceStore, file_sha256
+from eventstudy.data.importer import import_paths
+from eventstudy.data.store import PriceStore, file_sha256
+from eventstudy.errors import DataUnavailableError, InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 

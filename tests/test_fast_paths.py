@@ -27,7 +27,7 @@ from eventstudy.inference.nonparametric import (
     sort_rows,
 )
 from eventstudy.study import _gather_pairs, params_json
-from eventstudy.value import ShareCountTable, shares_on
+from eventstudy.valuation import ShareCountTable, shares_on
 
 
 def _awkward(rng: np.random.Generator, n: int = 60, length: int = 40) -> np.ndarray:
@@ -286,8 +286,8 @@ def test_event_panel_market_values_equal_close_times_shares_on() -> None:
     from eventstudy.aggregate import event_panel
     from eventstudy.config import StudyConfig
     from eventstudy.models import MarketModel
-    from eventstudy.panel import ReturnsPanel
     from eventstudy.study import estimate
+    from eventstudy.timeline.returns import ReturnsPanel
 
     rng = np.random.default_rng(12)
     n_days, tickers = 160, ["AAA", "BBB", "CCC"]

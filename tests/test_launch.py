@@ -10,8 +10,8 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.config import load_config
-from eventstudy.events import read_events
-from eventstudy.store import PriceStore
+from eventstudy.data.events import read_events
+from eventstudy.data.store import PriceStore
 from eventstudy.study import StudyResults, run_study
 
 ROOT = Path(__file__).resolve().parents[1]

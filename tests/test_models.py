@@ -12,14 +12,13 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy import export
 from eventstudy.cli import main
 from eventstudy.config import MODELS, StudyConfig, load_config
+from eventstudy.data.events import read_events
+from eventstudy.data.factors import FF3_FILE, FactorTable
+from eventstudy.data.importer import import_paths
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.estimation import fit_ols_batch
-from eventstudy.events import read_events
-from eventstudy.factors import FF3_FILE, FactorTable
-from eventstudy.importer import import_paths
 from eventstudy.models import (
     DimsonModel,
     ScholesWilliamsModel,
@@ -27,9 +26,10 @@ from eventstudy.models import (
     fit_scholes_williams_batch,
     french_factor_model,
 )
-from eventstudy.panel import ReturnsPanel
-from eventstudy.store import PriceStore
+from eventstudy.models.ols import fit_ols_batch
+from eventstudy.output import export
 from eventstudy.study import StudyResults, estimate, run_study
+from eventstudy.timeline.returns import ReturnsPanel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def launch(cache: Path):
 
 
 def french_csv(shared_data: Path, name: str) -> pd.DataFrame:
-    """A French file read independently of eventstudy.factors: percent -> decimal, by date."""
+    """A French file read independently of eventstudy.data.factors: percent -> decimal, by date."""
     path = shared_data / "factors" / f"{name}.csv"
     lines = path.read_text().splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith(","))
@@ -233,7 +233,7 @@ def inject(panel: ReturnsPanel, shocks: dict[int, float] = SHOCKS) -> None:
 def check_injected(results: StudyResults) -> pd.DataFrame:
     """Noise-free returns: the model reproduces the estimation window exactly, so the row is a
     degenerate fit (outcome ``degenerate_estimation``, no CAR test, see
-    :func:`eventstudy.estimation.degenerate_fits`); the injected abnormal returns are exact in
+    :func:`eventstudy.models.ols.degenerate_fits`); the injected abnormal returns are exact in
     ar.parquet and the fitted parameters in car.parquet."""
     car = results.car.set_index("window")
     assert car.loc["[0,0]", "n_est"] == 250

@@ -18,21 +18,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import eventstudy.acquire as acquire
-from eventstudy.acquire import (
+import eventstudy.data.acquire as acquire
+from eventstudy.cli import main
+from eventstudy.config import StudyConfig
+from eventstudy.data import yahoo
+from eventstudy.data.acquire import (
     RetryPolicy,
     call_with_retries,
     fetch_missing,
     fetch_symbol,
     is_transient,
 )
-from eventstudy.cli import main
-from eventstudy.config import StudyConfig
+from eventstudy.data.events import read_events
+from eventstudy.data.store import PriceStore, content_sha256, file_sha256
 from eventstudy.errors import DataUnavailableError
-from eventstudy.events import read_events
-from eventstudy.export import build_manifest
-from eventstudy.sources import yahoo
-from eventstudy.store import PriceStore, content_sha256, file_sha256
+from eventstudy.output.export import build_manifest
 from eventstudy.study import run_study
 
 START, END = dt.date(2024, 1, 2), dt.date(2025, 3, 31)

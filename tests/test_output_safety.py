@@ -1,6 +1,6 @@
 """Output folders: never over the user's files, all or nothing, one writer at a time.
 
-The publication protocol (:mod:`eventstudy.outdir`) is tested on its own with cheap builds
+The publication protocol (:mod:`eventstudy.output.folder`) is tested on its own with cheap builds
 (kills at every step and at random moments, concurrent writers), and then through whole runs
 of a small synthetic study with a backtest (``tests/_small_study.py``).
 """
@@ -23,9 +23,15 @@ import pyarrow.parquet as pq
 import pytest
 from _small_study import make_cache, make_study, run_args
 
-from eventstudy import outdir
 from eventstudy.cli import main
-from eventstudy.outdir import Guard, OutputFolderError, check_recorded_files, check_replaceable, publish
+from eventstudy.output import folder as outdir
+from eventstudy.output.folder import (
+    Guard,
+    OutputFolderError,
+    check_recorded_files,
+    check_replaceable,
+    publish,
+)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -166,7 +172,7 @@ def test_a_failed_build_or_full_disk_leaves_the_previous_output(tmp_path: Path) 
 CHILD = textwrap.dedent(
     """
     import sys, pathlib
-    from eventstudy.outdir import Guard, publish
+    from eventstudy.output.folder import Guard, publish
     folder, text, n = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     def build(staging):
         (staging / "figures").mkdir()
@@ -174,7 +180,7 @@ CHILD = textwrap.dedent(
             (staging / ("figures" if k % 2 else ".") / f"f{k}.bin").write_bytes(text.encode() * 20000)
         (staging / "manifest.json").write_text('{"run": "%s"}' % text)
     if len(sys.argv) > 4:  # no atomic exchange: the fallback of two renames
-        import eventstudy.outdir as o
+        import eventstudy.output.folder as o
         o._exchange = lambda a, b: False
     publish(folder, build, guard=Guard(cwd=folder.parent))
     """
@@ -370,7 +376,7 @@ def test_full_disk_during_a_run_is_one_line_and_keeps_the_previous_output(
     events, config, cache = small
     folder = tampered(verified, tmp_path)
     before = snapshot(folder)
-    import eventstudy.export as export
+    import eventstudy.output.export as export
 
     real = export.write_parquet
 
@@ -407,7 +413,7 @@ def test_kill_9_during_a_whole_run_leaves_one_complete_output(
 
 
 def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised_numbers_stay_numbers(tmp_path: Path) -> None:
-    from eventstudy.export import write_csv
+    from eventstudy.output.export import write_csv
 
     frame = pd.DataFrame(
         {

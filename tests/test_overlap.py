@@ -12,12 +12,12 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.config import load_config
-from eventstudy.events import read_events
-from eventstudy.export import build_manifest
-from eventstudy.overlap import other_event_days, overlap_notes, span_cover
+from eventstudy.data.events import read_events
+from eventstudy.data.store import PriceStore
+from eventstudy.output.export import build_manifest
 from eventstudy.peers import add_peers
-from eventstudy.store import PriceStore
 from eventstudy.study import StudyResults, run_study
+from eventstudy.timeline.overlap import other_event_days, overlap_notes, span_cover
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -206,7 +206,7 @@ def test_overlap_notes_text() -> None:
 
 
 def test_dense_calendar_names_at_most_five_events_per_window() -> None:
-    from eventstudy.overlap import MAX_LISTED, overlap_notes
+    from eventstudy.timeline.overlap import MAX_LISTED, overlap_notes
 
     # One ticker with an event every day for 300 days: pair 299's estimation window [-260,-11]
     # relative to day 0 meets the event spans [-5,+5] of the days 299-265 .. 299-6, 260 events.

@@ -13,10 +13,10 @@ from _launch_run import launch_output
 
 from eventstudy.cli import main
 from eventstudy.config import load_config
+from eventstudy.data.events import read_events
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.events import read_events
 from eventstudy.peers import AI_BASKET, PEER_ROLE, add_peers, parse_peers, peer_tickers
-from eventstudy.store import PriceStore
 from eventstudy.study import run_study
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,13 +23,12 @@ import pytest
 from _launch_run import launch_output
 from scipy import stats
 
-from eventstudy import figures, fmt
 from eventstudy.cli import main
-from eventstudy.export import write_parquet
-from eventstudy.moneyloop import LAUNCH_LOOP, money_loop
-from eventstudy.paths import caar_paths, car_paths
-from eventstudy.report import build_report, read_exports, render_markdown, render_report
-from eventstudy.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
+from eventstudy.output.export import write_parquet
+from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
+from eventstudy.report import build_report, figures, fmt, read_exports, render_markdown, render_report
+from eventstudy.report.flows import LAUNCH_LOOP, money_loop
+from eventstudy.report.paths import caar_paths, car_paths
 
 TAUS = (-1, 0, 1)
 # (event, ticker, role, group, deal, ARs over TAUS, car_se over TAUS, n_est, market value before)
@@ -473,7 +472,7 @@ def test_value_figure_labels_only_the_largest_points() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from eventstudy.figures import MAX_POINT_LABELS, _label_points
+    from eventstudy.report.figures import MAX_POINT_LABELS, _label_points
 
     figure, axes = plt.subplots()
     x = np.arange(1.0, 201.0)

@@ -21,16 +21,23 @@ import pandas as pd
 import pytest
 from _report_checks import check_html, check_markdown, markdown_cells
 
-from eventstudy import figures, fmt
 from eventstudy.backtest.report import render_backtest_section
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.config import window_label
-from eventstudy.export import write_parquet
-from eventstudy.html import inline, png_size
-from eventstudy.moneyloop import LoopEdge, money_loop
-from eventstudy.paths import caar_paths
-from eventstudy.report import build_report, read_exports, render_markdown, report_windows, write_report
-from eventstudy.schema import SCHEMAS, STATS_SCHEMA
+from eventstudy.output.export import write_parquet
+from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA
+from eventstudy.report import (
+    build_report,
+    figures,
+    fmt,
+    read_exports,
+    render_markdown,
+    report_windows,
+    write_report,
+)
+from eventstudy.report.flows import LoopEdge, money_loop
+from eventstudy.report.html import inline, png_size
+from eventstudy.report.paths import caar_paths
 
 HOSTILE = (
     'Deal | with pipe\n# heading\r\n<script>alert(1)</script> <img src=x onerror="alert(2)"> '

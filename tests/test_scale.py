@@ -17,11 +17,11 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.config import StudyConfig
+from eventstudy.data.store import PRICE_COLUMNS, PriceStore
 from eventstudy.models import MarketModel
-from eventstudy.panel import ReturnsPanel, build_panel, simple_returns
 from eventstudy.scale import CacheSource, PanelSource, plan_chunks, read_chunked, run_chunked
-from eventstudy.store import PRICE_COLUMNS, PriceStore
 from eventstudy.study import estimate, load_prices
+from eventstudy.timeline.returns import ReturnsPanel, build_panel, simple_returns
 
 N_TICKERS = 9
 N_DAYS = 520

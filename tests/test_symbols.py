@@ -18,14 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import eventstudy.acquire as acquire
+import eventstudy.data.acquire as acquire
 from eventstudy.cli import main
 from eventstudy.config import StudyConfig, load_config
+from eventstudy.data.events import COLUMNS, read_events
+from eventstudy.data.importer import _price_symbol, import_paths, parse_shares_csv
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.events import COLUMNS, read_events
-from eventstudy.importer import _price_symbol, import_paths, parse_shares_csv
 from eventstudy.peers import parse_peers
-from eventstudy.store import PriceStore
 from eventstudy.symbols import MAX_SYMBOL_LENGTH, SYMBOL_PATTERN, check_symbol, is_symbol, symbol_problem
 
 EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

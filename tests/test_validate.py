@@ -17,13 +17,8 @@ from hypothesis import strategies as st
 
 from eventstudy.cli import main
 from eventstudy.config import StudyConfig
-from eventstudy.errors import InputError
-from eventstudy.events import read_events
-from eventstudy.export import build_manifest
-from eventstudy.panel import build_panel
-from eventstudy.store import PriceStore
-from eventstudy.study import run_study
-from eventstudy.validate import (
+from eventstudy.data.events import read_events
+from eventstudy.data.screening import (
     ABSURD_RATIO,
     MAX_PRICE,
     POLICY,
@@ -32,6 +27,11 @@ from eventstudy.validate import (
     validate_prices,
     validate_store,
 )
+from eventstudy.data.store import PriceStore
+from eventstudy.errors import InputError
+from eventstudy.output.export import build_manifest
+from eventstudy.study import run_study
+from eventstudy.timeline.returns import build_panel
 
 CALENDAR = pd.bdate_range("2025-01-06", periods=30)  # Mon 2025-01-06 .. Fri 2025-02-14
 

@@ -13,11 +13,11 @@ from _launch_run import copy_output
 
 from eventstudy.cli import main
 from eventstudy.config import load_config
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.export import write_parquet
-from eventstudy.schema import SCHEMAS
-from eventstudy.store import PriceStore
-from eventstudy.verify import compare_inputs, compare_tables, config_from_manifest
+from eventstudy.output.export import write_parquet
+from eventstudy.output.schema import SCHEMAS
+from eventstudy.output.verify import compare_inputs, compare_tables, config_from_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 

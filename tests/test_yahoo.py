@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eventstudy.data import yahoo
+from eventstudy.data.yahoo import fetch_prices, fetch_shares, price_provenance
 from eventstudy.errors import DataUnavailableError
-from eventstudy.sources import yahoo
-from eventstudy.sources.yahoo import fetch_prices, fetch_shares, price_provenance
 
 START = dt.date(2025, 9, 8)
 END = dt.date(2025, 9, 10)

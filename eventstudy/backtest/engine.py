@@ -1,7 +1,7 @@
 """Trades and the daily equity curve of a rule that trades on announcements.
 
 Timeline of one trade (``d`` = event day 0 by the study's rule,
-:func:`eventstudy.alignment.align_day_zero`, on the market proxy's calendar):
+:func:`eventstudy.timeline.calendar.align_day_zero`, on the market proxy's calendar):
 
 * **decision** -- side from the party's role; weight basis 1 (equal) or the party's market
   value at the close before the entry session (``Close`` x the latest share count dated on or
@@ -51,14 +51,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.alignment import align_day_zero
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import drawdown
 from eventstudy.config import StudyConfig
-from eventstudy.panel import build_panel
-from eventstudy.store import PriceStore
-from eventstudy.value import shares_on
+from eventstudy.data.store import PriceStore
+from eventstudy.timeline.calendar import align_day_zero
+from eventstudy.timeline.returns import build_panel
+from eventstudy.valuation import shares_on
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
@@ -107,7 +107,7 @@ class PriceGrid:
     Attributes
     ----------
     calendar
-        Trading dates (those of the market proxy, as in :func:`eventstudy.panel.build_panel`).
+        Trading dates (those of the market proxy, as in :func:`eventstudy.timeline.returns.build_panel`).
     symbols
         Column labels.
     open, close, adj_close
@@ -537,7 +537,7 @@ def backtest(
     Parameters
     ----------
     events
-        Validated events (:func:`eventstudy.events.read_events`).
+        Validated events (:func:`eventstudy.data.events.read_events`).
     prices
         Price frames by symbol, including ``market`` and every ticker of ``events``.
     config

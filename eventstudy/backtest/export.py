@@ -2,10 +2,10 @@
 
 :func:`backtest_writers` gives the writers of ``trades.parquet``, ``backtest.parquet``,
 ``drift.parquet``, ``backtest.md`` and ``figures/equity_curve.png``; ``eventstudy run`` adds
-them to the study's own (:func:`eventstudy.export.save_study`), and :func:`save_backtest`
+them to the study's own (:func:`eventstudy.output.export.save_study`), and :func:`save_backtest`
 (``eventstudy backtest``) publishes them into a folder on their own or beside an earlier
 study's files, re-rendering that study's report. Either way the whole folder is replaced in
-one atomic exchange (:func:`eventstudy.outdir.publish`), never file by file.
+one atomic exchange (:func:`eventstudy.output.folder.publish`), never file by file.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from eventstudy.backtest.engine import BacktestResults
 from eventstudy.backtest.report import FIGURE_NAME, METADATA_KEY, plot_equity_curve, render_backtest_section
-from eventstudy.export import write_files, write_json, write_parquet
-from eventstudy.outdir import Guard, output_files, publish, read_manifest
+from eventstudy.output.export import write_files, write_json, write_parquet
+from eventstudy.output.folder import Guard, output_files, publish, read_manifest
 
 OUTPUT_FILES: tuple[str, ...] = (
     "trades.parquet",

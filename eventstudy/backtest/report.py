@@ -1,7 +1,7 @@
 """The backtest section of the report (markdown) and the equity-curve figure (PNG).
 
 Both are rendered from the backtest's output frames alone (user text -- roles, groups, notes --
-escaped with :func:`eventstudy.fmt.md`; empty tables replaced by a sentence saying why), so
+escaped with :func:`eventstudy.report.fmt.md`; empty tables replaced by a sentence saying why), so
 :func:`render_backtest_markdown` can rebuild the section from an output folder
 (``trades.parquet``, ``backtest.parquet``, ``drift.parquet``) for another report to include.
 """
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from eventstudy import fmt
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.tables import summary_table
+from eventstudy.report import fmt
 
 METADATA_KEY = "eventstudy.backtest"
 FIGURE_NAME = "figures/equity_curve.png"

@@ -9,7 +9,7 @@ where :math:`o_t` is a known offset (0, the market return, or the risk-free rate
 :math:`o_t + x_t' \\hat b_i`. A model describes itself as a :class:`Design` over the trading
 calendar; the estimation code gathers the rows it needs for each (event, firm) pair and calls
 the model's :meth:`fit`, which returns a :class:`ModelFit` (a
-:class:`~eventstudy.estimation.BatchFit` plus the parameters to report).
+:class:`~eventstudy.models.ols.BatchFit` plus the parameters to report).
 
 Models (``StudyConfig.model``):
 
@@ -41,9 +41,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from eventstudy.estimation import BatchFit, fit_ols_batch
-from eventstudy.factors import FactorTable
-from eventstudy.panel import ReturnsPanel
+from eventstudy.data.factors import FactorTable
+from eventstudy.models.ols import BatchFit, fit_ols_batch
+from eventstudy.timeline.returns import ReturnsPanel
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def model_manifest(model: ExpectedReturnModel) -> dict[str, Any]:
 def ols_model_fit(
     names: tuple[str, ...], y: np.ndarray, x: np.ndarray, *, min_obs: int, beta_name: str | None = "beta"
 ) -> ModelFit:
-    """OLS of ``y`` on ``x`` for every pair (:func:`~eventstudy.estimation.fit_ols_batch`).
+    """OLS of ``y`` on ``x`` for every pair (:func:`~eventstudy.models.ols.fit_ols_batch`).
 
     The reported parameters are the coefficients by name; ``alpha`` is the coefficient named
     ``alpha`` (or ``mean``), ``beta`` the one named ``beta_name``.

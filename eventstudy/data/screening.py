@@ -94,8 +94,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.store import PriceStore
 
 JUMP = 0.40
 """Absolute one-day price change above which a jump is examined as a possible split."""
@@ -570,7 +570,7 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
     Raises
     ------
     DataUnavailableError
-        If a symbol is not cached; :class:`~eventstudy.store.CacheCorruptError` if its file is
+        If a symbol is not cached; :class:`~eventstudy.data.store.CacheCorruptError` if its file is
         damaged.
     """
     market_frame = store.read_prices(market)

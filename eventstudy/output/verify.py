@@ -214,9 +214,9 @@ def verify(
         directory, as given on the original command line).
     """
     from eventstudy.backtest.rules import BacktestConfig
-    from eventstudy.export import git_state, package_versions
-    from eventstudy.outdir import check_recorded_files, output_files
-    from eventstudy.store import PriceStore
+    from eventstudy.data.store import PriceStore
+    from eventstudy.output.export import git_state, package_versions
+    from eventstudy.output.folder import check_recorded_files, output_files
 
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
@@ -280,12 +280,12 @@ def _rerun(
     scratch: Path,
 ) -> Path:
     """Re-run the folder's study (or its backtest alone) into ``scratch/out``; returns that folder."""
-    from eventstudy.outdir import Guard
+    from eventstudy.output.folder import Guard
 
     guard = Guard(cwd=scratch)
     out = scratch / "out"
     if study:
-        from eventstudy.export import save_study
+        from eventstudy.output.export import save_study
         from eventstudy.pipeline import run_pipeline
 
         done = run_pipeline(events_path, store, config, peers=peers, backtest=rule, offline=True)
@@ -304,7 +304,7 @@ def _rerun(
         return out
     from eventstudy.backtest.engine import run_backtest
     from eventstudy.backtest.export import save_backtest
-    from eventstudy.events import read_events
+    from eventstudy.data.events import read_events
 
     if rule is None:
         raise InputError(str(events_path), "the folder holds neither a study nor a backtest rule")

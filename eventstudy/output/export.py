@@ -2,12 +2,12 @@
 
 Every file of a run (the study's tables, the backtest's, the report rendered from those files
 alone by :mod:`eventstudy.report`) is written into a staging folder that then replaces the
-output folder in one atomic exchange (:func:`eventstudy.outdir.publish`): the folder is always
+output folder in one atomic exchange (:func:`eventstudy.output.folder.publish`): the folder is always
 the previous complete output or the new one, never a mix, and a folder holding anything the
 tool did not write is refused, never replaced. Parquet files carry no timestamps and the figures no
 software or date metadata, so the same inputs give byte-identical files. Each parquet file
 documents its columns (type, unit, meaning) in its schema metadata under
-``eventstudy.schema`` (:mod:`eventstudy.schema`); ``--format csv`` adds ``ar.csv`` and
+``eventstudy.output.schema`` (:mod:`eventstudy.output.schema`); ``--format csv`` adds ``ar.csv`` and
 ``car.csv`` (:func:`write_csv`).
 """
 
@@ -27,11 +27,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
+from eventstudy.data.store import PriceStore, content_sha256, file_sha256
 from eventstudy.models import model_manifest
-from eventstudy.outdir import Guard, checkpoint, publish
+from eventstudy.output.folder import Guard, checkpoint, publish
+from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.peers import peer_tickers
-from eventstudy.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
-from eventstudy.store import PriceStore, content_sha256, file_sha256
 from eventstudy.study import StudyResults
 
 if TYPE_CHECKING:
@@ -103,8 +103,8 @@ def write_parquet(
 ) -> None:
     """Write a frame without the index, adding string ``metadata`` to the schema.
 
-    With ``docs`` (column -> :class:`~eventstudy.schema.ColumnDoc`) the file also carries the
-    documented schema (each column's type, unit and meaning) under ``eventstudy.schema``.
+    With ``docs`` (column -> :class:`~eventstudy.output.schema.ColumnDoc`) the file also carries the
+    documented schema (each column's type, unit and meaning) under ``eventstudy.output.schema``.
     """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     merged = dict(table.schema.metadata or {})
@@ -204,7 +204,7 @@ def build_manifest(
     symbols = list(results.panel.symbols)
     tickers = sorted(results.events["ticker"].unique())
     peers = list(peer_tickers(results.events) if peers is None else peers)
-    from eventstudy.validate import validation_report  # price checks and the policy applied
+    from eventstudy.data.screening import validation_report  # price checks and the policy applied
 
     return {
         "study": results.config.name,
@@ -238,7 +238,7 @@ def save_study(
     guard: Guard | None = None,
     presentation: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write every output of a run to ``out_dir``, all or nothing (:func:`eventstudy.outdir.publish`).
+    """Write every output of a run to ``out_dir``, all or nothing (:func:`eventstudy.output.folder.publish`).
 
     Parameters
     ----------
@@ -246,7 +246,7 @@ def save_study(
         The study's results.
     out_dir
         Output folder: created, or replaced when it is empty or an unchanged earlier output
-        of this tool; anything else is refused (:class:`~eventstudy.outdir.OutputFolderError`).
+        of this tool; anything else is refused (:class:`~eventstudy.output.folder.OutputFolderError`).
     store, events_path
         The cache and events file the study ran on (hashed into the manifest).
     peers
@@ -259,7 +259,7 @@ def save_study(
         Render ``report.md``, ``report.html`` and ``figures/`` from the written files.
     guard
         Folders the output must keep away from; default: the cache, the project checkout and
-        the working directory (:meth:`eventstudy.outdir.Guard.for_cache`).
+        the working directory (:meth:`eventstudy.output.folder.Guard.for_cache`).
     presentation
         Manifest values that describe how a run was invoked rather than what it computed
         (``command``, ``git_commit``, ``versions``, ``cache``, and ``events_path`` for the

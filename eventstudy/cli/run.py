@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.commands import add_cache_option, add_format_option
+from eventstudy.cli.options import add_cache_option, add_format_option
 from eventstudy.config import MODELS
 
 EPILOG = """\
@@ -18,7 +18,7 @@ outputs (in --out, default reports/<study name>/; written all or nothing):
   report.html     the same, self-contained, with sortable tables
   figures/*.png   CAR paths, CAAR per group, value vs deal, money loop, peer heat map
   ar.csv car.csv  with --format csv
-Each parquet file documents its columns (type, unit) in its metadata (eventstudy.schema).
+Each parquet file documents its columns (type, unit) in its metadata (eventstudy.output.schema).
 
 ecosystem peers: every event is also measured on each peer ticker that is not one of its
 parties (role `peer`; no deal, never in a value-per-deal table), shown as a heat map of
@@ -75,11 +75,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from eventstudy.backtest.rules import load_backtest_config
     from eventstudy.config import StudyConfig, load_config, read_toml, with_overrides
-    from eventstudy.export import save_study
-    from eventstudy.outdir import Guard, check_replaceable, check_target
+    from eventstudy.data.store import PriceStore
+    from eventstudy.output.export import save_study
+    from eventstudy.output.folder import Guard, check_replaceable, check_target
     from eventstudy.peers import PEER_ROLE, parse_peers
     from eventstudy.pipeline import run_pipeline
-    from eventstudy.store import PriceStore
 
     config = load_config(args.config) if args.config else StudyConfig()
     if args.model:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.commands import add_cache_option
+from eventstudy.cli.options import add_cache_option
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -48,8 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def import_files(args: argparse.Namespace) -> int:
-    from eventstudy.importer import import_paths
-    from eventstudy.store import PriceStore
+    from eventstudy.data.importer import import_paths
+    from eventstudy.data.store import PriceStore
 
     imported = import_paths(PriceStore(args.cache), list(args.paths))
     prices = [f for f in imported if f.kind == "prices"]
@@ -63,7 +63,7 @@ def import_files(args: argparse.Namespace) -> int:
 
 
 def list_cache(args: argparse.Namespace) -> int:
-    from eventstudy.store import CacheCorruptError, PriceStore
+    from eventstudy.data.store import CacheCorruptError, PriceStore
 
     store = PriceStore(args.cache)
     for symbol in store.price_symbols():
@@ -79,7 +79,7 @@ def list_cache(args: argparse.Namespace) -> int:
 
 
 def verify_cache(args: argparse.Namespace) -> int:
-    from eventstudy.store import PriceStore
+    from eventstudy.data.store import PriceStore
 
     store = PriceStore(args.cache)
     if args.clean:

@@ -10,7 +10,7 @@ the study's per-window results (``car.parquet``) and adds them up:
     V = \\sum_{e \\in E} \\sum_{i \\in \\text{parties}(e)} \\text{AV}_{ie}(w),
 
 where :math:`\\text{AV}_{ie}(w) = \\sum_{\\tau \\in w} AR_{i\\tau} \\cdot MV_{i,\\tau-1}` is the
-abnormal dollar value of party *i* over window *w* (see :mod:`eventstudy.value`). Each event
+abnormal dollar value of party *i* over window *w* (see :mod:`eventstudy.valuation`). Each event
 counts once in :math:`D`; missing values (undisclosed deals, rows without a market value) are
 left out of the sums and counted, never imputed; a sum with no known term is missing (NaN),
 not zero. The parties of a loop event that do not

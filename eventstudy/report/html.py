@@ -3,7 +3,7 @@
 The CSS and the few lines of JavaScript (click a header to sort a table; on load, record how
 many images decoded in ``data-images-ok`` on the root element) are inline, and every figure is
 embedded as a base64 ``data:`` URI, so the page references no other file and can be mailed or
-moved on its own. The template is ``eventstudy/templates/report.html.j2``.
+moved on its own. The template is ``eventstudy/report/templates/report.html.j2``.
 
 Everything is escaped: plain text (titles, table cells, column headers) by Jinja2's
 autoescaping, and the report's markdown text (paragraphs, bullets, the summary, captions) by
@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from eventstudy import fmt
+from eventstudy.report import fmt
 
 if TYPE_CHECKING:
     from eventstudy.report import FigureFile, Report, Table
 
 _ENVIRONMENT = Environment(
-    loader=PackageLoader("eventstudy", "templates"),
+    loader=PackageLoader("eventstudy.report", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
     keep_trailing_newline=True,

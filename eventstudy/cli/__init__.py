@@ -1,6 +1,6 @@
 """Command line: a thin layer over the Python API.
 
-Each subcommand lives in its own module under :mod:`eventstudy.commands` with a
+Each subcommand lives in its own module under :mod:`eventstudy.cli.options` with a
 ``register(subparsers)`` function that adds its parser and sets ``handler``. Errors in the
 user's input print one line (file, row, field) on stderr and exit with status 2; missing data
 exits with 2 as well; no traceback is shown for either.
@@ -40,13 +40,13 @@ Bad input prints one line naming the file, row and field and exits with status 2
 
 # One module per subcommand, in the order they are listed by --help.
 COMMAND_MODULES: tuple[str, ...] = (
-    "eventstudy.commands.run",
-    "eventstudy.commands.report",
-    "eventstudy.commands.verify",
-    "eventstudy.commands.cache",
-    "eventstudy.commands.fetch",
-    "eventstudy.commands.validate",
-    "eventstudy.commands.backtest",
+    "eventstudy.cli.run",
+    "eventstudy.cli.report",
+    "eventstudy.cli.verify",
+    "eventstudy.cli.cache",
+    "eventstudy.cli.fetch",
+    "eventstudy.cli.validate",
+    "eventstudy.cli.backtest",
 )
 
 

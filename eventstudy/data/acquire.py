@@ -25,13 +25,13 @@ be imported):
 * **Anything else** (a frame without the needed columns, duplicate dates): not retried.
 
 yfinance is called with its exceptions raised rather than logged, and with its logger and
-Python warnings silenced (:mod:`eventstudy.sources.yahoo`), so nothing of yfinance's reaches
+Python warnings silenced (:mod:`eventstudy.data.yahoo`), so nothing of yfinance's reaches
 the terminal on any path (``run``, ``backtest``, ``fetch``).
 
 Further guarantees:
 
 * **The cache keeps what it had**: nothing is written unless a complete, checked history came
-  back, and the write itself is atomic (:mod:`eventstudy.store`).
+  back, and the write itself is atomic (:mod:`eventstudy.data.store`).
 * **Partial histories are kept and recorded**, not retried: a history that starts more than
   :data:`PARTIAL_SLACK_DAYS` calendar days after the requested start, or ends that long before
   the requested end (or today), is written with ``received`` (its actual first..last date)
@@ -64,9 +64,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from eventstudy.data import yahoo
+from eventstudy.data.store import PRICE_COLUMNS, CacheCorruptError, PriceStore, content_sha256
 from eventstudy.errors import DataUnavailableError
-from eventstudy.sources import yahoo
-from eventstudy.store import PRICE_COLUMNS, CacheCorruptError, PriceStore, content_sha256
 
 PriceFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
 SharesFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]

@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.store import PriceStore, content_sha256, file_sha256
 from eventstudy.errors import DataUnavailableError, InputError
-from eventstudy.store import PriceStore, content_sha256, file_sha256
 
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
 FRENCH_PREAMBLE = "This file was created by using the"
@@ -87,7 +87,7 @@ class FactorTable:
         return tuple(c for c in self.frame.columns if c != "date")
 
     def content_sha256(self) -> str:
-        """SHA-256 of the values (see :func:`eventstudy.store.content_sha256`)."""
+        """SHA-256 of the values (see :func:`eventstudy.data.store.content_sha256`)."""
         return content_sha256(self.frame)
 
     def on_calendar(self, calendar: pd.DatetimeIndex, columns: Sequence[str]) -> np.ndarray:

@@ -6,7 +6,7 @@ filing,source``) is a shares file; any other ``<SYMBOL>.csv`` is a Yahoo daily p
 the header ``Date,Open,High,Low,Close,Adj Close,Volume`` and the file name as the symbol
 (``^GSPC.csv`` is ``^GSPC``). A Ken French daily factor file (named ``F-F_...`` or starting
 with French's preamble "This file was created by using the") goes to ``factors/<name>.parquet``
-in decimal units (see :mod:`eventstudy.factors`).
+in decimal units (see :mod:`eventstudy.data.factors`).
 
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
 it was: one bad file in a batch means nothing of the batch is imported. Values are kept exactly
@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.events import locate_byte
+from eventstudy.data.factors import is_french_file, parse_french_csv
+from eventstudy.data.store import SHARES_COLUMNS, PriceStore, file_sha256, table_name_problem
 from eventstudy.errors import InputError
-from eventstudy.events import locate_byte
-from eventstudy.factors import is_french_file, parse_french_csv
-from eventstudy.store import SHARES_COLUMNS, PriceStore, file_sha256, table_name_problem
 from eventstudy.symbols import symbol_problem
 
 YAHOO_HEADER: tuple[str, ...] = ("Date", "Open", "High", "Low", "Close", "Adj Close", "Volume")

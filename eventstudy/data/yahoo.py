@@ -12,7 +12,7 @@ symbol. So every call here runs inside :func:`quiet_yfinance`: yfinance's
 ``DNSError``/``ConnectionError``/``Timeout``), and its logger and any Python warnings raised
 inside it are silenced, so none of its lines reach the terminal. Every exception becomes a
 :class:`~eventstudy.errors.DataUnavailableError` naming the symbol and the range, raised
-``from`` the original, which :mod:`eventstudy.acquire` classifies (no network, not found,
+``from`` the original, which :mod:`eventstudy.data.acquire` classifies (no network, not found,
 transient) by walking that chain.
 """
 
@@ -28,8 +28,8 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.store import PRICE_COLUMNS
 from eventstudy.errors import DataUnavailableError
-from eventstudy.store import PRICE_COLUMNS
 
 __all__ = ["EmptyAnswerError", "fetch_prices", "fetch_shares", "price_provenance", "quiet_yfinance"]
 
@@ -38,7 +38,7 @@ QUIET_LOGGERS: tuple[str, ...] = ("yfinance", "curl_cffi", "peewee")
 
 
 class EmptyAnswerError(DataUnavailableError):
-    """Yahoo answered without a single usable row (not retried: see :mod:`eventstudy.acquire`)."""
+    """Yahoo answered without a single usable row (not retried: see :mod:`eventstudy.data.acquire`)."""
 
 
 @contextlib.contextmanager

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from eventstudy.commands import add_cache_option
+from eventstudy.cli.options import add_cache_option
 
 EPILOG = """\
-checks (rules and thresholds: python -c "import eventstudy.validate as v; help(v)"):
+checks (rules and thresholds: python -c "import eventstudy.data.screening as v; help(v)"):
   duplicate_date, unsorted           the study refuses the ticker
   missing_value, nonpositive_price   price treated as missing (returns of the day and next)
   gap                                a market session without a row (never bridged)
@@ -47,9 +47,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from eventstudy.store import PriceStore
+    from eventstudy.data.screening import validate_store
+    from eventstudy.data.store import PriceStore
     from eventstudy.symbols import check_symbol
-    from eventstudy.validate import validate_store
 
     check_symbol(args.market, "--market")
     for symbol in args.symbols:

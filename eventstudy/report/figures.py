@@ -28,8 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from eventstudy import fmt
-from eventstudy.moneyloop import MoneyLoop
+from eventstudy.report import fmt
+from eventstudy.report.flows import MoneyLoop
 
 DPI = 100
 STYLE: dict[str, object] = {
@@ -106,7 +106,7 @@ def car_path_figure(paths: pd.DataFrame, title: str) -> bytes:
     Parameters
     ----------
     paths
-        Rows of :func:`eventstudy.paths.car_paths` for one event.
+        Rows of :func:`eventstudy.report.paths.car_paths` for one event.
     title
         Figure title (the event id and date).
     """
@@ -152,7 +152,7 @@ def caar_figure(caar: pd.DataFrame) -> bytes:
     Parameters
     ----------
     caar
-        :func:`eventstudy.paths.caar_paths`.
+        :func:`eventstudy.report.paths.caar_paths`.
     """
     if not _finite(caar["caar"]).any():
         return message_figure("No group has an estimated CAR.", "CAAR by group")

@@ -40,7 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from eventstudy.verify import verify as run_verify
+    from eventstudy.output.verify import verify as run_verify
 
     result = run_verify(args.folder, cache=args.cache, events=args.events)
     print(result.summary())

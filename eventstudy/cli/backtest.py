@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.commands import add_cache_option
+from eventstudy.cli.options import add_cache_option
 
 EPILOG = """\
 the rule is the [backtest] table of the --config file (defaults: enter at the close of day 0,
@@ -61,10 +61,10 @@ def run(args: argparse.Namespace) -> int:
     from eventstudy.backtest.export import OUTPUT_FILES, save_backtest
     from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
     from eventstudy.config import StudyConfig, load_config
-    from eventstudy.events import read_events
-    from eventstudy.export import input_hashes
-    from eventstudy.outdir import Guard, check_replaceable, check_target
-    from eventstudy.store import PriceStore
+    from eventstudy.data.events import read_events
+    from eventstudy.data.store import PriceStore
+    from eventstudy.output.export import input_hashes
+    from eventstudy.output.folder import Guard, check_replaceable, check_target
 
     study = load_config(args.config) if args.config else StudyConfig()
     rule = load_backtest_config(args.config) if args.config else BacktestConfig()
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     events = read_events(args.events)
     store = PriceStore(args.cache)
     if not args.offline:
-        from eventstudy.acquire import fetch_missing
+        from eventstudy.data.acquire import fetch_missing
         from eventstudy.pipeline import backtest_after_days, fetch_range
 
         tickers = list(events["ticker"].unique())

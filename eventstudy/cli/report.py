@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.commands import add_format_option
+from eventstudy.cli.options import add_format_option
 
 EPILOG = """\
 reads (from DIR, written by `eventstudy run`):
@@ -62,8 +62,8 @@ def is_report_file(name: str) -> bool:
 
 
 def report(args: argparse.Namespace) -> int:
-    from eventstudy.export import csv_writers, write_files, write_json
-    from eventstudy.outdir import Guard, output_files, publish, read_manifest
+    from eventstudy.output.export import csv_writers, write_files, write_json
+    from eventstudy.output.folder import Guard, output_files, publish, read_manifest
     from eventstudy.report import read_exports, render_report
 
     folder = args.folder or _default_folder()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from eventstudy.commands import add_cache_option
+from eventstudy.cli.options import add_cache_option
 
 EPILOG = """\
 Each symbol is fetched from Yahoo Finance (yfinance) with up to 4 attempts, waiting 2, 4 and
@@ -50,9 +50,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def fetch(args: argparse.Namespace) -> int:
-    from eventstudy.acquire import fetch_symbols
+    from eventstudy.data.acquire import fetch_symbols
+    from eventstudy.data.store import PriceStore
     from eventstudy.errors import DataUnavailableError, InputError
-    from eventstudy.store import PriceStore
     from eventstudy.symbols import check_symbol
 
     for symbol in args.symbols:  # every symbol is checked before the first request

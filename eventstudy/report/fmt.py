@@ -116,7 +116,7 @@ def date(value: Any) -> str:
 
 
 def by_unit(value: Any, unit: str) -> str:
-    """Format ``value`` by a schema unit name (see :mod:`eventstudy.schema`)."""
+    """Format ``value`` by a schema unit name (see :mod:`eventstudy.output.schema`)."""
     if unit == "usd":
         return money(value)
     if unit in ("fraction", "fraction/day"):

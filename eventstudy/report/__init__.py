@@ -4,7 +4,7 @@
 ``car.parquet``, ``manifest.json``, and any other ``*.parquet`` there such as ``stats.parquet``
 or the backtest's files); :func:`build_report` turns those into a :class:`Report` (sections of
 paragraphs, figures and tables, every number formatted with its unit); :func:`render_markdown`
-and :func:`eventstudy.html.render_html` print it; :func:`write_report` writes ``report.md``,
+and :func:`eventstudy.report.html.render_html` print it; :func:`write_report` writes ``report.md``,
 ``report.html`` and ``figures/*.png`` without ever leaving a partial file (each file goes to a
 temporary name in the same folder and is renamed into place). :func:`render_report` does all
 of it for ``eventstudy report DIR``.
@@ -17,7 +17,7 @@ window and are left out without one.
 **Text.** The content model keeps two kinds of text. Table cells, column headers and titles
 are plain text, escaped by each renderer. Paragraphs, bullets, the summary and captions are a
 small markdown subset (```code```, ``**bold**``, backslash escapes) that both renderers read the
-same way; user text enters them only through :func:`eventstudy.fmt.md`. A newline or ``|`` in a
+same way; user text enters them only through :func:`eventstudy.report.fmt.md`. A newline or ``|`` in a
 headline therefore cannot end a table row or start a heading, and ``<script>`` is shown as text.
 
 **Missing data.** Every section and figure handles empty, all-missing, all-negative and
@@ -40,14 +40,14 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from eventstudy import fmt
 from eventstudy.config import window_label
 from eventstudy.errors import InputError
-from eventstudy.moneyloop import MoneyLoop, money_loop
-from eventstudy.paths import caar_paths, car_paths
+from eventstudy.output.schema import STATS_SCHEMA, read_schema_units
 from eventstudy.peers import AI_BASKET, PEER_ROLE
 from eventstudy.progress import progress
-from eventstudy.schema import STATS_SCHEMA, read_schema_units
+from eventstudy.report import fmt
+from eventstudy.report.flows import MoneyLoop, money_loop
+from eventstudy.report.paths import caar_paths, car_paths
 
 STATS_COLUMNS: tuple[str, ...] = tuple(STATS_SCHEMA)
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
@@ -79,7 +79,7 @@ class Exports:
     extra
         Every other ``*.parquet`` in the folder by file name (``stats.parquet``, the backtest's).
     units
-        Column units by file name, from each parquet file's ``eventstudy.schema`` metadata.
+        Column units by file name, from each parquet file's ``eventstudy.output.schema`` metadata.
     """
 
     folder: Path
@@ -225,7 +225,7 @@ class Report:
 
     def to_html(self) -> str:
         """``report.html`` (self-contained)."""
-        from eventstudy.html import render_html
+        from eventstudy.report.html import render_html
 
         return render_html(self)
 
@@ -1085,7 +1085,7 @@ def _reproducibility_section(exports: Exports) -> Section:
 
 
 def _figures():
-    from eventstudy import figures
+    from eventstudy.report import figures
 
     return figures
 
@@ -1112,7 +1112,7 @@ def _md_alt(text: str) -> str:
 def render_markdown(report: Report) -> str:
     """``report.md``: the same content as the HTML, figures linked from ``figures/``.
 
-    Plain text (titles, table cells) is escaped with :func:`eventstudy.fmt.md`; paragraphs,
+    Plain text (titles, table cells) is escaped with :func:`eventstudy.report.fmt.md`; paragraphs,
     bullets and captions are already markdown (their user text was escaped when the report was
     built).
     """

@@ -1,1 +1,0 @@
-"""Price and shares sources (online)."""
