@@ -243,7 +243,7 @@ def test_shares_normalised_and_duplicates_keep_last():
     assert shares.set_index("as_of").loc["2024-05-31", "shares_outstanding"] == 7_698_290_176.0
     assert set(shares["ticker"]) == {"MSFT"}
     assert set(shares["filing"]) == {"Yahoo get_shares_full (vendor figure, NOT cover)"}
-    assert set(shares["source"]) == {f"yfinance {yahoo._yfinance_version()} Ticker.get_shares_full"}
+    assert set(shares["source"]) == {f"yfinance {yahoo.yfinance_version()} Ticker.get_shares_full"}
 
 
 def test_shares_unsorted_input_and_bad_counts():

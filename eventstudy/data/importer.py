@@ -6,7 +6,9 @@ filing,source``) is a shares file; any other ``<SYMBOL>.csv`` is a Yahoo daily p
 the header ``Date,Open,High,Low,Close,Adj Close,Volume`` and the file name as the symbol
 (``^GSPC.csv`` is ``^GSPC``). A Ken French daily factor file (named ``F-F_...`` or starting
 with French's preamble "This file was created by using the") goes to ``factors/<name>.parquet``
-in decimal units (see :mod:`eventstudy.data.factors`).
+in decimal units (see :mod:`eventstudy.data.factors`). A CSV whose header starts with
+``ticker,announced,timing`` is an earnings calendar, stored per ticker in
+``earnings/<TICKER>.parquet`` (see :mod:`eventstudy.data.earnings`).
 
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
 it was: one bad file in a batch means nothing of the batch is imported. Values are kept exactly
@@ -25,7 +27,6 @@ byte.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -33,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.events import locate_byte
+from eventstudy.data.csvfile import first_bad_symbol, header_of, parse_dates, parse_numbers, read_text_table
+from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.store import SHARES_COLUMNS, PriceStore, file_sha256, table_name_problem
 from eventstudy.errors import InputError
@@ -49,10 +51,11 @@ _RENAME = dict(
 class ImportedFile:
     """One file brought into the cache."""
 
-    kind: str  # "prices", "shares" or "factors"
+    kind: str  # "prices", "shares", "factors" or "earnings"
     source: Path
     symbols: tuple[str, ...]
     rows: int
+    ignored_columns: tuple[str, ...] = ()
 
 
 def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
@@ -65,7 +68,7 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
     """
     files = _collect(paths)
     for path in files:  # names first: a misnamed file is reported before any file is parsed
-        if not is_french_file(path) and not _is_shares_file(path):
+        if not is_french_file(path) and not _is_shares_file(path) and not is_earnings_file(path):
             _price_symbol(path)
     imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]] = []
@@ -85,6 +88,15 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
             provenance = {**table.provenance, "imported_at": imported_at, "table": table.name}
             parts = [(table.name, table.frame)]
             summary = ImportedFile("factors", path, (table.name,), len(table.frame))
+        elif is_earnings_file(path):
+            parsed = parse_earnings_csv(path)
+            earnings = parsed.frame
+            parts = [(ticker, part) for ticker, part in earnings.groupby("ticker", sort=True)]
+            provenance["source"] = "earnings-csv-import"
+            provenance["timing"] = "as given in the file (pre, intraday, post, unknown)"
+            summary = ImportedFile(
+                "earnings", path, tuple(t for t, _ in parts), len(earnings), parsed.ignored_columns
+            )
         elif _is_shares_file(path):
             shares = parse_shares_csv(path)
             parts = [(ticker, part) for ticker, part in shares.groupby("ticker", sort=True)]
@@ -107,6 +119,8 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
                 store.write_factors(symbol, frame, provenance)
             elif summary.kind == "shares":
                 store.write_shares(symbol, frame, record)
+            elif summary.kind == "earnings":
+                store.write_earnings(symbol, frame, record)
             else:
                 store.write_prices(symbol, frame, record)
     return [summary for summary, _, _ in staged]
@@ -159,69 +173,7 @@ def _collect(paths: list[Path]) -> list[Path]:
 
 
 def _is_shares_file(path: Path) -> bool:
-    if path.name == "shares_outstanding.csv":
-        return True
-    try:
-        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-            first = handle.readline(4096).strip()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
-    return tuple(name.strip() for name in first.split(",")) == SHARES_COLUMNS
-
-
-def _read_text_table(path: Path, header: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        row, field = locate_byte(raw, exc.start)
-        raise InputError(
-            str(path),
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}: Latin-1 or Windows-1252?); "
-            "re-save the file as UTF-8",
-            row=row,
-            field=field,
-        ) from None
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(str(path), f"not a readable CSV file ({type(exc).__name__})") from None
-    columns = tuple(name.strip() for name in frame.columns)
-    missing = [name for name in header if name not in columns]
-    if missing:
-        raise InputError(str(path), f"expected the header {','.join(header)}", row=1, field=missing[0])
-    frame.columns = list(columns)
-    if frame.empty:
-        raise InputError(str(path), "the file has a header but no rows")
-    return frame
-
-
-def _parse_dates(path: Path, text: pd.Series, field: str) -> pd.Series:
-    dates = pd.to_datetime(text.str.strip(), format="%Y-%m-%d", errors="coerce")
-    bad = np.flatnonzero(dates.isna().to_numpy())
-    if bad.size:
-        raise InputError(
-            str(path),
-            f"{text.iloc[bad[0]]!r} is not a date YYYY-MM-DD",
-            row=int(bad[0]) + 2,
-            field=field,
-        )
-    return dates.astype("datetime64[ns]")
-
-
-def _parse_numbers(path: Path, text: pd.Series, field: str, *, allow_missing: bool) -> pd.Series:
-    stripped = text.str.strip()
-    missing = stripped.isin(["", "null", "NaN", "nan"])
-    numbers = pd.to_numeric(stripped.where(~missing), errors="coerce").astype("float64")
-    bad = np.flatnonzero((numbers.isna() & ~missing).to_numpy() | (~allow_missing & missing.to_numpy()))
-    if bad.size:
-        raise InputError(
-            str(path), f"{text.iloc[bad[0]]!r} is not a number", row=int(bad[0]) + 2, field=field
-        )
-    return numbers
+    return path.name == "shares_outstanding.csv" or header_of(path) == SHARES_COLUMNS
 
 
 def parse_yahoo_csv(path: Path) -> pd.DataFrame:
@@ -230,10 +182,10 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
     Missing values written as empty, ``null`` or ``NaN`` become NaN (and are reported by the
     study wherever they are used); anything else that is not a number is an error.
     """
-    frame = _read_text_table(path, YAHOO_HEADER)
-    out = pd.DataFrame({"date": _parse_dates(path, frame["Date"], "Date")})
+    frame = read_text_table(path, YAHOO_HEADER)
+    out = pd.DataFrame({"date": parse_dates(path, frame["Date"], "Date")})
     for name in YAHOO_HEADER[1:]:
-        out[_RENAME[name]] = _parse_numbers(path, frame[name], name, allow_missing=True)
+        out[_RENAME[name]] = parse_numbers(path, frame[name], name, allow_missing=True)
     dates = out["date"].to_numpy()
     order = np.flatnonzero(dates[1:] <= dates[:-1])
     if order.size:
@@ -245,14 +197,10 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
 
 def parse_shares_csv(path: Path) -> pd.DataFrame:
     """Parse a shares-outstanding CSV (``ticker,as_of,shares_outstanding,filing,source``)."""
-    frame = _read_text_table(path, SHARES_COLUMNS)
+    frame = read_text_table(path, SHARES_COLUMNS)
     tickers = frame["ticker"].str.strip()
-    for ticker in tickers.unique():  # one check per distinct ticker, then the first row of a bad one
-        problem = symbol_problem(ticker)
-        if problem:
-            row = int(np.flatnonzero((tickers == ticker).to_numpy())[0]) + 2
-            raise InputError(str(path), problem, row=row, field="ticker")
-    shares = _parse_numbers(path, frame["shares_outstanding"], "shares_outstanding", allow_missing=False)
+    first_bad_symbol(path, tickers)
+    shares = parse_numbers(path, frame["shares_outstanding"], "shares_outstanding", allow_missing=False)
     nonpositive = np.flatnonzero((shares <= 0).to_numpy())
     if nonpositive.size:
         row = int(nonpositive[0])
@@ -265,7 +213,7 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "ticker": tickers,
-            "as_of": _parse_dates(path, frame["as_of"], "as_of"),
+            "as_of": parse_dates(path, frame["as_of"], "as_of"),
             "shares_outstanding": shares,
             "filing": frame["filing"],
             "source": frame["source"],

@@ -4,6 +4,7 @@ Layout under the cache root::
 
     prices/<SYMBOL>.parquet   date, open, high, low, close, adj_close, volume
     shares/<TICKER>.parquet   ticker, as_of, shares_outstanding, filing, source
+    earnings/<TICKER>.parquet ticker, announced, timing, fiscal_period, source
     factors/<NAME>.parquet    date, one column per factor (decimal daily returns)
     .locks/<kind>/<file>.lock per-file writer locks (filelock; safe to leave in place)
 
@@ -64,10 +65,12 @@ from eventstudy.symbols import is_symbol, shown, symbol_problem
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")
+EARNINGS_COLUMNS: tuple[str, ...] = ("ticker", "announced", "timing", "fiscal_period", "source")
+"""Columns of an earnings file: release dates and their timing (see :mod:`eventstudy.data.earnings`)."""
 PROVENANCE_KEY = b"eventstudy.provenance"
 CONTENT_KEY = b"eventstudy.content_sha256"
 PROVENANCE_SHA_KEY = b"eventstudy.provenance_sha256"
-KINDS: tuple[str, ...] = ("prices", "shares", "factors")
+KINDS: tuple[str, ...] = ("prices", "shares", "factors", "earnings")
 MAX_TABLE_NAME_LENGTH = 100
 """Longest factor table name (the cache file is ``factors/<NAME>.parquet``)."""
 _TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
@@ -89,7 +92,16 @@ _SCHEMAS: dict[str, dict[str, str] | None] = {
         "source": "string",
     },
     "factors": None,  # ``date`` plus any number of numeric factor columns
+    "earnings": {
+        "ticker": "string",
+        "announced": "timestamp",
+        "timing": "string",
+        "fiscal_period": "string",
+        "source": "string",
+    },
 }
+_TICKER_KINDS = ("shares", "earnings")
+"""Kinds whose files hold a ``ticker`` column that must name the file's ticker."""
 
 
 class CacheCorruptError(DataUnavailableError):
@@ -178,6 +190,10 @@ class PriceStore:
         """``shares/<ticker>.parquet``; an :class:`InputError` unless ``ticker`` is a symbol."""
         return self.root / "shares" / f"{self._symbol(ticker, 'shares')}.parquet"
 
+    def earnings_path(self, ticker: str) -> Path:
+        """``earnings/<ticker>.parquet``; an :class:`InputError` unless ``ticker`` is a symbol."""
+        return self.root / "earnings" / f"{self._symbol(ticker, 'earnings')}.parquet"
+
     def factors_path(self, name: str) -> Path:
         """``factors/<name>.parquet``; an :class:`InputError` unless ``name`` is a table name."""
         problem = table_name_problem(name)
@@ -252,6 +268,24 @@ class PriceStore:
         """Atomically replace the shares file of ``ticker`` (under its writer lock)."""
         frame = frame.loc[:, list(SHARES_COLUMNS)].reset_index(drop=True)
         return _write_atomic(self.shares_path(ticker), frame, provenance)
+
+    # -- earnings --------------------------------------------------------------------------
+    def has_earnings(self, ticker: str) -> bool:
+        """Whether the cache holds earnings dates of ``ticker`` (a file, possibly of 0 rows)."""
+        return self.earnings_path(ticker).is_file()
+
+    def read_earnings(self, ticker: str) -> pd.DataFrame:
+        """Earnings releases of ``ticker`` sorted by ``announced`` (empty if none are cached)."""
+        path = self.earnings_path(ticker)
+        if not path.is_file():
+            return pd.DataFrame({name: pd.Series(dtype=_EARNINGS_DTYPES[name]) for name in EARNINGS_COLUMNS})
+        frame = read_cache_frame(path, "earnings")
+        return frame.loc[:, list(EARNINGS_COLUMNS)].sort_values("announced", kind="stable")
+
+    def write_earnings(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
+        """Atomically replace the earnings file of ``ticker`` (under its writer lock)."""
+        frame = frame.loc[:, list(EARNINGS_COLUMNS)].reset_index(drop=True)
+        return _write_atomic(self.earnings_path(ticker), frame, provenance)
 
     # -- factors ---------------------------------------------------------------------------
     def read_factors(self, name: str) -> pd.DataFrame:
@@ -364,6 +398,13 @@ _SHARES_DTYPES = {
     "filing": "object",
     "source": "object",
 }
+_EARNINGS_DTYPES = {
+    "ticker": "object",
+    "announced": "datetime64[ns]",
+    "timing": "object",
+    "fiscal_period": "object",
+    "source": "object",
+}
 
 
 def content_sha256(frame: pd.DataFrame) -> str:
@@ -415,13 +456,14 @@ def read_cache_frame(path: Path, kind: str) -> pd.DataFrame:
     metadata = table.schema.metadata or {}
     provenance = _parse_provenance(path, metadata)
     name = path.stem
-    if kind in ("prices", "shares") and str(provenance.get("symbol", name)) != name:
+    if kind != "factors" and str(provenance.get("symbol", name)) != name:
         raise CacheCorruptError(
             path, "misnamed", f"holds data of {provenance['symbol']!r}, not of {name!r} (renamed file?)"
         )
-    if kind == "shares" and len(frame) and (frame["ticker"] != name).any():
+    if kind in _TICKER_KINDS and len(frame) and (frame["ticker"] != name).any():
         other = frame.loc[frame["ticker"] != name, "ticker"].iloc[0]
-        raise CacheCorruptError(path, "misnamed", f"holds share counts of {other!r}, not of {name!r}")
+        what = "share counts" if kind == "shares" else "earnings dates"
+        raise CacheCorruptError(path, "misnamed", f"holds {what} of {other!r}, not of {name!r}")
     expected = metadata.get(CONTENT_KEY)
     if expected is not None and content_sha256(frame) != expected.decode("ascii", "replace"):
         raise CacheCorruptError(

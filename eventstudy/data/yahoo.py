@@ -31,7 +31,16 @@ import pandas as pd
 from eventstudy.data.store import PRICE_COLUMNS
 from eventstudy.errors import DataUnavailableError
 
-__all__ = ["EmptyAnswerError", "fetch_prices", "fetch_shares", "price_provenance", "quiet_yfinance"]
+__all__ = [
+    "EmptyAnswerError",
+    "earnings_provenance",
+    "fetch_earnings",
+    "fetch_prices",
+    "fetch_shares",
+    "price_provenance",
+    "quiet_yfinance",
+    "yfinance_version",
+]
 
 QUIET_LOGGERS: tuple[str, ...] = ("yfinance", "curl_cffi", "peewee")
 """Loggers silenced while yfinance runs (yfinance's own, its HTTP backend, its cache's)."""
@@ -258,10 +267,89 @@ def fetch_shares(
             "shares_outstanding": counts.to_numpy()[keep],
             "filing": np.full(n, SHARES_FILING, dtype=object),
             "source": np.full(
-                n, f"yfinance {_yfinance_version()} Ticker.get_shares_full", dtype=object
+                n, f"yfinance {yfinance_version()} Ticker.get_shares_full", dtype=object
             ),
         }
     )
+
+
+MAX_EARNINGS_LIMIT = 100
+"""yfinance refuses ``limit`` above 100 (Yahoo's page size)."""
+
+
+def earnings_limit(start: dt.date, today: dt.date | None = None) -> int:
+    """Rows to ask Yahoo for: one per quarter from ``start`` to today, plus four scheduled ones
+    (Yahoo's calendar is newest first), at most :data:`MAX_EARNINGS_LIMIT`."""
+    today = today or dt.date.today()
+    quarters = max(0, (today - start).days) // 91 + 1
+    return int(min(MAX_EARNINGS_LIMIT, quarters + 4))
+
+
+def fetch_earnings(
+    symbol: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    get_earnings_dates: Callable[..., pd.DataFrame | None] | None = None,
+) -> pd.DataFrame:
+    """Earnings dates of one symbol from Yahoo's calendar, normalised for the cache.
+
+    Parameters
+    ----------
+    symbol
+        Yahoo ticker symbol, e.g. ``"AMZN"``.
+    start, end
+        First and last announcement date wanted, both inclusive.
+    get_earnings_dates
+        Callable taking the keyword argument ``limit`` (:func:`earnings_limit`) and returning
+        what ``yfinance.Ticker(symbol).get_earnings_dates`` returns: a frame indexed by a
+        tz-aware ``Earnings Date``, or None. ``None`` (default) uses the real method,
+        importing yfinance only when called.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`eventstudy.data.earnings.EARNINGS_COLUMNS`, sorted by ``announced``, one row per
+        date, ``timing`` from the New York time of day
+        (:func:`eventstudy.data.earnings.normalise_earnings`).
+
+    Raises
+    ------
+    DataUnavailableError
+        When yfinance raises (chained, for :mod:`eventstudy.data.acquire` to classify), returns
+        nothing (:class:`EmptyAnswerError`), or no earnings date in the range.
+    ValueError
+        If ``start`` is after ``end``.
+    """
+    from eventstudy.data.earnings import normalise_earnings
+
+    _check_range(start, end)
+    where = _where(symbol, start, end)
+    try:
+        if get_earnings_dates is None:
+            get_earnings_dates = _yfinance().Ticker(symbol).get_earnings_dates
+        with quiet_yfinance():
+            raw = get_earnings_dates(limit=earnings_limit(start))
+    except Exception as exc:
+        raise DataUnavailableError(f"Yahoo earnings request for {where} failed: {_one_line(exc)}") from exc
+    if raw is None or len(raw) == 0:
+        raise EmptyAnswerError(f"Yahoo returned no earnings dates for {where}")
+    source = f"yfinance {yfinance_version()} Ticker.get_earnings_dates"
+    return normalise_earnings(raw, symbol, start, end, source=source)
+
+
+def earnings_provenance(symbol: str) -> dict[str, str]:
+    """Provenance record of earnings dates fetched by :func:`fetch_earnings`."""
+    from eventstudy.data.earnings import TIMING_RULE, YAHOO_CAVEAT
+
+    return {
+        "source": "yahoo",
+        "library": f"yfinance {yfinance_version()}",
+        "method": "Ticker.get_earnings_dates",
+        "timing_rule": TIMING_RULE,
+        "caveat": YAHOO_CAVEAT,
+        "symbol": symbol,
+    }
 
 
 def price_provenance(symbol: str) -> dict[str, str]:
@@ -280,7 +368,7 @@ def price_provenance(symbol: str) -> dict[str, str]:
     """
     return {
         "source": "yahoo",
-        "library": f"yfinance {_yfinance_version()}",
+        "library": f"yfinance {yfinance_version()}",
         "adjustment": ADJUSTMENT,
         "symbol": symbol,
     }
@@ -357,7 +445,8 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
-def _yfinance_version() -> str:
+def yfinance_version() -> str:
+    """The installed yfinance version, or ``"unknown"``."""
     try:
         return metadata.version("yfinance")
     except metadata.PackageNotFoundError:

@@ -1,0 +1,234 @@
+"""Earnings announcement dates: offline import of a CSV, and Yahoo's calendar through yfinance.
+
+An earnings calendar lists, per ticker, the dates a company released its quarterly results
+and when (relative to the regular US session). The confounder screen
+(:mod:`eventstudy.timeline.confounders`) flags every event window that contains the reaction
+session of such a release: the study's own announcement is then not the only news in the
+window (McWilliams & Siegel 1997).
+
+Offline
+-------
+``eventstudy cache import FILE`` recognises an earnings file by its header: its first three
+columns are ``ticker,announced,timing`` (:data:`EARNINGS_HEADER`)::
+
+    ticker,announced,timing,fiscal_period,source,volume_ratio
+    AMZN,2025-10-30,post,FY2025 Q3,https://...,3.70
+
+============== =========================================================================
+ticker         the company's symbol (the grammar of :mod:`eventstudy.symbols`)
+announced      release date ``YYYY-MM-DD``, US/Eastern calendar date (1900..2199)
+timing         ``pre`` | ``intraday`` | ``post`` | ``unknown`` relative to the regular session
+fiscal_period  optional text (``FY2025 Q3``)
+source         optional text (a URL or a citation)
+============== =========================================================================
+
+Other columns (``volume_ratio`` in ``../shared/data/earnings``) are read past and not stored;
+:func:`parse_earnings_csv` names them (``ignored_columns``). Every row is checked before
+anything is written; a bad ticker, date or timing, or the same (ticker, date) twice, is an
+:class:`~eventstudy.errors.InputError` naming file, row and field. Rows are stored in file
+order, one cache file per ticker (``earnings/<TICKER>.parquet``), replacing that ticker's
+earlier file.
+
+Online
+------
+:func:`fetch_earnings` calls ``yfinance.Ticker(symbol).get_earnings_dates(limit=...)``.
+yfinance 1.x scrapes Yahoo's earnings calendar page
+(``finance.yahoo.com/calendar/earnings?symbol=...``) and returns a frame indexed by
+``Earnings Date``, a tz-aware timestamp built from the page's text (``October 30, 2025 at 4 PM
+EDT``; ``EDT``/``EST`` are localised to ``America/New_York``), with columns ``EPS Estimate``,
+``Reported EPS`` and ``Surprise(%)`` (its older screener path adds ``Event Type``: ``Earnings``,
+``Call``, ``Meeting``). Here:
+
+* the timestamp is converted to ``America/New_York``; its wall-clock date is ``announced``
+  (a tz-naive index is taken as New York time already);
+* ``timing`` follows from the New York time of day: before 09:30 ``pre``, from 16:00 ``post``,
+  in between ``intraday``; exactly 00:00 is ``unknown`` (a date without a time of day);
+* rows with a missing timestamp (yfinance's index assignment can leave ``NaT``) are dropped,
+  and with an ``Event Type`` column only ``Earnings`` rows are kept;
+* only dates within ``[start, end]`` are kept; two rows on one date keep the first.
+
+Yahoo's historical earnings times are vendor data and have been wrong by a day (yfinance
+issues #1932, #2365, #2371); the provenance record says so, and the README recommends
+importing verified dates for a paper.
+
+References
+----------
+McWilliams, A., & Siegel, D. (1997). Event studies in management research: theoretical and
+empirical issues. *Academy of Management Journal*, 40(3), 626-657.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.data.csvfile import first_bad_symbol, header_of, parse_dates, read_text_table
+from eventstudy.data.events import FIRST_DATE, LAST_DATE, TIMINGS
+from eventstudy.data.store import EARNINGS_COLUMNS
+from eventstudy.errors import DataUnavailableError, InputError
+
+EARNINGS_HEADER: tuple[str, ...] = ("ticker", "announced", "timing")
+"""The first three columns of an earnings file (how ``cache import`` recognises one)."""
+OPTIONAL_COLUMNS: tuple[str, ...] = ("fiscal_period", "source")
+MARKET_ZONE = "America/New_York"
+OPEN, CLOSE = dt.time(9, 30), dt.time(16, 0)
+TIMING_RULE = "New York time of day: before 09:30 pre, from 16:00 post, else intraday; 00:00 unknown"
+YAHOO_CAVEAT = (
+    "Yahoo earnings calendar (vendor dates and scheduled times; past dates have been reported off "
+    "by a day: yfinance issues #1932, #2365, #2371)"
+)
+
+
+def is_earnings_file(path: Path) -> bool:
+    """Whether ``path`` is an earnings CSV: its header starts with :data:`EARNINGS_HEADER`."""
+    return header_of(path)[: len(EARNINGS_HEADER)] == EARNINGS_HEADER
+
+
+@dataclass(frozen=True)
+class EarningsFile:
+    """A parsed earnings CSV.
+
+    Attributes
+    ----------
+    frame
+        :data:`EARNINGS_COLUMNS`, rows in file order (``announced`` ``datetime64[ns]``,
+        missing optional text as ``""``).
+    ignored_columns
+        Columns of the file that are not stored.
+    """
+
+    frame: pd.DataFrame
+    ignored_columns: tuple[str, ...]
+
+
+def parse_earnings_csv(path: Path) -> EarningsFile:
+    """Read and check an earnings CSV (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and field of the first bad value: a ticker that is not a symbol, a
+        date that is not ``YYYY-MM-DD`` or lies outside 1900..2199, a timing that is not one of
+        :data:`~eventstudy.data.events.TIMINGS`, or a (ticker, announced) given twice.
+    """
+    frame = read_text_table(path, EARNINGS_HEADER)
+    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if duplicated:
+        raise InputError(str(path), "column appears twice", row=1, field=duplicated[0])
+    tickers = frame["ticker"].str.strip()
+    first_bad_symbol(path, tickers)
+    announced = parse_dates(path, frame["announced"], "announced")
+    low, high = pd.Timestamp(FIRST_DATE), pd.Timestamp(LAST_DATE)
+    outside = np.flatnonzero(((announced < low) | (announced > high)).to_numpy())
+    if outside.size:
+        raise InputError(
+            str(path),
+            f"{frame['announced'].iloc[outside[0]]!r} is outside {FIRST_DATE}..{LAST_DATE}",
+            row=int(outside[0]) + 2,
+            field="announced",
+        )
+    timing = frame["timing"].str.strip()
+    bad = np.flatnonzero(~timing.isin(TIMINGS).to_numpy())
+    if bad.size:
+        raise InputError(
+            str(path),
+            f"{timing.iloc[bad[0]]!r} is not one of {', '.join(TIMINGS)}",
+            row=int(bad[0]) + 2,
+            field="timing",
+        )
+    out = pd.DataFrame(
+        {
+            "ticker": tickers.to_numpy(object),
+            "announced": announced.to_numpy("datetime64[ns]"),
+            "timing": timing.to_numpy(object),
+        }
+    )
+    for name in OPTIONAL_COLUMNS:
+        out[name] = frame[name].str.strip().to_numpy(object) if name in frame.columns else ""
+    repeated = np.flatnonzero(out.duplicated(["ticker", "announced"]).to_numpy())
+    if repeated.size:
+        row = int(repeated[0])
+        raise InputError(
+            str(path),
+            f"{out['ticker'].iloc[row]} has a second release on {frame['announced'].iloc[row].strip()}",
+            row=row + 2,
+            field="announced",
+        )
+    ignored = tuple(c for c in frame.columns if c not in EARNINGS_COLUMNS)
+    return EarningsFile(out.loc[:, list(EARNINGS_COLUMNS)], ignored)
+
+
+def timing_of(stamps: pd.DatetimeIndex) -> np.ndarray:
+    """The session timing of New York wall-clock times (see the module docstring).
+
+    Parameters
+    ----------
+    stamps
+        tz-naive times in New York.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``pre`` before 09:30, ``post`` from 16:00, ``intraday`` in between and ``unknown`` at
+        exactly midnight (a date without a time of day).
+    """
+    minutes = (stamps.hour * 60 + stamps.minute).to_numpy() + stamps.second.to_numpy() / 60.0
+    midnight = minutes == 0
+    opens, closes = OPEN.hour * 60 + OPEN.minute, CLOSE.hour * 60 + CLOSE.minute
+    return np.select(
+        [midnight, minutes < opens, minutes >= closes], ["unknown", "pre", "post"], default="intraday"
+    ).astype(object)
+
+
+def normalise_earnings(
+    raw: pd.DataFrame, symbol: str, start: dt.date, end: dt.date, *, source: str
+) -> pd.DataFrame:
+    """The cache's earnings frame from what ``Ticker.get_earnings_dates`` returns.
+
+    Parameters
+    ----------
+    raw
+        yfinance's frame (not empty; see :func:`eventstudy.data.yahoo.fetch_earnings`).
+    symbol
+        The symbol asked for.
+    start, end
+        Dates kept, both inclusive.
+    source
+        Text for the ``source`` column (the library and method).
+
+    Raises
+    ------
+    DataUnavailableError
+        When ``raw`` is not indexed by time or has no earnings date within ``[start, end]``.
+    """
+    where = f"{symbol!r} between {start:%Y-%m-%d} and {end:%Y-%m-%d}"
+    if not isinstance(raw.index, pd.DatetimeIndex):
+        kind = type(raw.index).__name__
+        raise DataUnavailableError(f"Yahoo earnings dates for {where} are not indexed by time (index {kind})")
+    keep = ~raw.index.isna()
+    if "Event Type" in raw.columns:
+        keep &= (raw["Event Type"].astype(str) == "Earnings").to_numpy()
+    stamps = raw.index[keep]
+    local = stamps.tz_convert(MARKET_ZONE).tz_localize(None) if stamps.tz is not None else stamps
+    order = np.argsort(local.to_numpy(), kind="stable")
+    local = local[order]
+    days = local.normalize()
+    inside = (days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))
+    first = ~pd.Index(days).duplicated(keep="first")
+    chosen = np.asarray(inside & first)
+    if not chosen.any():
+        raise DataUnavailableError(f"Yahoo returned no earnings date for {where}")
+    n = int(chosen.sum())
+    return pd.DataFrame(
+        {
+            "ticker": np.full(n, symbol, dtype=object),
+            "announced": days[chosen].to_numpy("datetime64[ns]"),
+            "timing": timing_of(local[chosen]),
+            "fiscal_period": np.full(n, "", dtype=object),
+            "source": np.full(n, source, dtype=object),
+        }
+    )

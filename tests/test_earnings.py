@@ -1,0 +1,217 @@
+"""Earnings calendars: the offline import (the real ../shared file and hostile ones) and Yahoo's
+calendar through yfinance, on frames produced by yfinance 1.x's own parser from a stored page
+(never the network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from eventstudy.cli import main
+from eventstudy.data.earnings import is_earnings_file, normalise_earnings, parse_earnings_csv, timing_of
+from eventstudy.data.importer import import_paths
+from eventstudy.data.store import CacheCorruptError, PriceStore
+from eventstudy.data.yahoo import EmptyAnswerError, earnings_limit, earnings_provenance, fetch_earnings
+from eventstudy.errors import DataUnavailableError, InputError
+
+HEADER = "ticker,announced,timing,fiscal_period,source,volume_ratio\n"
+
+
+def test_the_shared_calendar_imports_every_row(shared_data, tmp_path) -> None:
+    store = PriceStore(tmp_path / "cache")
+    done = import_paths(store, [shared_data / "earnings"])
+    assert [f.kind for f in done] == ["earnings"]
+    assert done[0].rows == 101  # PROVENANCE.md: 101 releases of 12 tickers
+    assert len(done[0].symbols) == 12 and done[0].ignored_columns == ("volume_ratio",)
+    amzn = store.read_earnings("AMZN")
+    assert len(amzn) == 9
+    q3 = amzn[amzn.announced == "2025-10-30"].iloc[0]
+    assert (q3.timing, q3.fiscal_period) == ("post", "FY2025 Q3")
+    asml = store.read_earnings("ASML").set_index("announced")["timing"]
+    assert asml[pd.Timestamp("2024-10-15")] == "intraday"  # released early by a technical error
+    assert set(store.read_earnings("TSM")["timing"]) == {"pre"}
+    assert store.read_earnings("AVGO").shape[0] == 8  # FY2023 Q4 is missing (section 4)
+    assert store.read_earnings("SPY").empty and not store.has_earnings("SPY")
+    record = store.provenance(store.earnings_path("AMZN"))
+    assert record["source"] == "earnings-csv-import" and record["symbol"] == "AMZN"
+    assert record["source_sha256"] and record["source_file"].endswith("earnings_dates.csv")
+    assert store.verify() == []
+
+
+def _write(path: Path, body: str) -> Path:
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "row", "field", "words"),
+    [
+        ("AMZN,2025-10-30,post,Q3,x,1\namzn,2025-07-31,post,Q2,x,1\n", 3, "ticker", "upper case"),
+        ("AMZN,2025-10-30,after,Q3,x,1\n", 2, "timing", "'after' is not one of pre, intraday"),
+        ("AMZN,30/10/2025,post,Q3,x,1\n", 2, "announced", "not a date YYYY-MM-DD"),
+        ("AMZN,1850-10-30,post,Q3,x,1\n", 2, "announced", "outside 1900-01-01..2199-12-31"),
+        ("AMZN,2025-10-30,post,Q3,x,1\nAMZN,2025-10-30,pre,Q3,y,1\n", 3, "announced", "second release"),
+    ],
+)
+def test_a_bad_row_is_one_line_naming_row_and_field_and_nothing_is_written(
+    shared_data, tmp_path, body, row, field, words
+) -> None:
+    bad = _write(tmp_path / "calendar.csv", body)
+    store = PriceStore(tmp_path / "cache")
+    with pytest.raises(InputError) as caught:
+        import_paths(store, [shared_data / "prices" / "SPY.csv", bad])
+    assert (caught.value.row, caught.value.field) == (row, field)
+    assert words in caught.value.message and "\n" not in str(caught.value)
+    assert not (tmp_path / "cache").exists()  # the good price file of the batch was not written either
+
+
+def test_command_line_exit_2_and_a_latin1_file(tmp_path, capsys) -> None:
+    bad = tmp_path / "calendar.csv"
+    bad.write_bytes((HEADER + "AMZN,2025-10-30,post,Q3 \xe9t\xe9,x,1\n").encode("latin-1"))
+    assert main(["cache", "import", str(bad), "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "row 2, field 'fiscal_period': not UTF-8" in err[0]
+    assert not (tmp_path / "cache").exists()
+
+
+def test_recognised_by_its_header_not_its_name(tmp_path) -> None:
+    minimal = tmp_path / "NVDA.csv"  # named like a price file, but the header says earnings
+    minimal.write_text("ticker,announced,timing\nNVDA,2025-11-19,post\n", encoding="utf-8")
+    assert is_earnings_file(minimal)
+    parsed = parse_earnings_csv(minimal)
+    assert parsed.ignored_columns == () and parsed.frame["fiscal_period"].tolist() == [""]
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,announced,timing,ticker\n", encoding="utf-8")
+    assert not is_earnings_file(events)  # the events file's header starts with event_id
+
+
+def test_a_cache_file_of_another_ticker_is_refused(shared_data, tmp_path) -> None:
+    store = PriceStore(tmp_path / "cache")
+    import_paths(store, [shared_data / "earnings"])
+    shutil.copy(store.earnings_path("AMZN"), store.earnings_path("MSFT"))
+    with pytest.raises(CacheCorruptError, match="misnamed"):
+        store.read_earnings("MSFT")
+    assert [p.kind for p in store.verify()] == ["misnamed"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Yahoo through yfinance: the frame comes from yfinance's own parser of the calendar page.
+
+PAGE_ROWS = (
+    ("February 5, 2026 at 4 PM EST", "1.97", "-", "-"),  # scheduled (no reported EPS yet)
+    ("October 30, 2025 at 4 PM EDT", "1.57", "1.95", "+24.2"),
+    ("July 31, 2025 at 12 AM EDT", "1.33", "1.68", "+26.3"),  # a date without a time of day
+    ("April 17, 2025 at 11 AM EDT", "1.36", "1.59", "+17.1"),
+    ("January 16, 2025 at 2 AM EST", "1.5", "1.8", "+20.0"),  # before the open
+    ("October 31, 2024 at 9 AM EDT", "1.14", "1.43", "+25.4"),  # 09:00 < 09:30: pre
+    ("January 2, 2020 at 4 PM EST", "1.0", "1.1", "+10.0"),  # before the range asked for
+)
+
+
+def yfinance_frame(rows=PAGE_ROWS) -> pd.DataFrame:
+    """``Ticker.get_earnings_dates`` of the installed yfinance on a stored calendar page."""
+    import yfinance
+
+    cells = "".join(
+        f"<tr><td>AMZN</td><td>Amazon.com, Inc.</td><td>{d}</td><td>{e}</td><td>{r}</td><td>{s}</td></tr>"
+        for d, e, r, s in rows
+    )
+    page = (
+        "<html><body><table><thead><tr><th>Symbol</th><th>Company</th><th>Earnings Date</th>"
+        "<th>EPS Estimate</th><th>Reported EPS</th><th>Surprise (%)</th></tr></thead>"
+        f"<tbody>{cells}</tbody></table></body></html>"
+    )
+    ticker = yfinance.Ticker("AMZN")
+    ticker._data.cache_get = lambda url: SimpleNamespace(text=page)  # the network, replaced
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # yfinance's own pandas deprecation warnings
+        return ticker.get_earnings_dates(limit=12)
+
+
+def test_yfinance_frame_has_the_shape_the_adapter_expects() -> None:
+    frame = yfinance_frame()
+    assert frame.index.name == "Earnings Date" and str(frame.index.tz) == "America/New_York"
+    assert list(frame.columns) == ["EPS Estimate", "Reported EPS", "Surprise(%)"]
+
+
+def test_fetch_earnings_dates_and_timing_from_the_new_york_time() -> None:
+    calls = []
+    frame = yfinance_frame()
+
+    def fake(**kwargs):
+        calls.append(kwargs)
+        return frame
+
+    out = fetch_earnings("AMZN", dt.date(2024, 1, 1), dt.date(2026, 3, 31), get_earnings_dates=fake)
+    assert calls == [{"limit": earnings_limit(dt.date(2024, 1, 1))}]
+    assert list(out.columns) == ["ticker", "announced", "timing", "fiscal_period", "source"]
+    got = dict(zip(out["announced"].dt.strftime("%Y-%m-%d"), out["timing"], strict=True))
+    assert got == {
+        "2024-10-31": "pre",
+        "2025-01-16": "pre",
+        "2025-04-17": "intraday",
+        "2025-07-31": "unknown",
+        "2025-10-30": "post",
+        "2026-02-05": "post",
+    }
+    assert out["announced"].is_monotonic_increasing and (out["ticker"] == "AMZN").all()
+    assert out["source"].iloc[0].endswith("Ticker.get_earnings_dates")
+
+
+def test_a_utc_index_is_read_in_new_york_time() -> None:
+    # yfinance PR #2366: Yahoo's timestamps can arrive in UTC. 21:00 UTC on 2025-10-30 is 17:00
+    # EDT (post, 10-30); 00:30 UTC on 2025-02-05 is 19:30 EST on 2025-02-04 (post, 02-04).
+    index = pd.DatetimeIndex(["2025-10-30 21:00", "2025-02-05 00:30"], tz="UTC", name="Earnings Date")
+    raw = pd.DataFrame({"EPS Estimate": [1.0, 1.0]}, index=index)
+    out = normalise_earnings(raw, "AMZN", dt.date(2025, 1, 1), dt.date(2025, 12, 31), source="t")
+    assert out["announced"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-04", "2025-10-30"]
+    assert out["timing"].tolist() == ["post", "post"]
+
+
+def test_missing_times_other_event_types_and_repeated_dates() -> None:
+    index = pd.DatetimeIndex(
+        ["2025-10-30 16:00", "NaT", "2025-10-30 17:00", "2025-09-01 10:00"], tz="America/New_York"
+    )
+    raw = pd.DataFrame({"Event Type": ["Earnings", "Earnings", "Earnings", "Meeting"]}, index=index)
+    out = normalise_earnings(raw, "AMZN", dt.date(2025, 1, 1), dt.date(2025, 12, 31), source="t")
+    assert len(out) == 1 and out["timing"].iloc[0] == "post"  # NaT dropped, the meeting too, one per date
+    with pytest.raises(DataUnavailableError, match="no earnings date"):
+        normalise_earnings(raw, "AMZN", dt.date(2019, 1, 1), dt.date(2019, 12, 31), source="t")
+
+
+def test_timing_boundaries() -> None:
+    stamps = pd.DatetimeIndex(
+        ["2025-01-02 00:00", "2025-01-02 00:01", "2025-01-02 09:29", "2025-01-02 09:30", "2025-01-02 15:59",
+         "2025-01-02 16:00"]
+    )
+    assert timing_of(stamps).tolist() == ["unknown", "pre", "pre", "intraday", "intraday", "post"]
+
+
+def test_failures_become_data_unavailable_with_the_cause_chained() -> None:
+    def offline(**kwargs):
+        raise ConnectionError("Could not resolve host: finance.yahoo.com")
+
+    span = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    with pytest.raises(DataUnavailableError) as caught:
+        fetch_earnings("AMZN", *span, get_earnings_dates=offline)
+    assert isinstance(caught.value.__cause__, ConnectionError) and "AMZN" in str(caught.value)
+    with pytest.raises(EmptyAnswerError):
+        fetch_earnings("AMZN", *span, get_earnings_dates=lambda **k: None)
+    listing = pd.DataFrame({"EPS Estimate": [1.0]}, index=pd.RangeIndex(1))
+    with pytest.raises(DataUnavailableError, match="not indexed by time"):
+        fetch_earnings("AMZN", *span, get_earnings_dates=lambda **k: listing)
+
+
+def test_limit_reaches_back_to_the_start_and_is_capped() -> None:
+    today = dt.date(2026, 1, 1)
+    assert earnings_limit(dt.date(2024, 1, 1), today) == 731 // 91 + 1 + 4 == 13
+    assert earnings_limit(dt.date(1990, 1, 1), today) == 100
+    assert earnings_limit(dt.date(2025, 12, 31), today) == 5
+    record = earnings_provenance("AMZN")
+    assert record["method"] == "Ticker.get_earnings_dates" and "#2365" in record["caveat"]
