@@ -215,3 +215,41 @@ def test_limit_reaches_back_to_the_start_and_is_capped() -> None:
     assert earnings_limit(dt.date(2025, 12, 31), today) == 5
     record = earnings_provenance("AMZN")
     assert record["method"] == "Ticker.get_earnings_dates" and "#2365" in record["caveat"]
+
+
+def test_fetch_missing_earnings_writes_each_ticker_once(tmp_path) -> None:
+    from eventstudy.data.acquire import NetworkUnreachableError, RetryPolicy, fetch_missing_earnings
+
+    store = PriceStore(tmp_path / "cache")
+    frame = yfinance_frame()
+    calls: list[str] = []
+
+    def fetch(ticker, start, end):
+        calls.append(ticker)
+        if ticker == "SPY":
+            return fetch_earnings(ticker, start, end, get_earnings_dates=lambda **k: None)  # an ETF
+        if ticker == "FLAKY":
+            raise TimeoutError("read timed out")
+        return fetch_earnings(ticker, start, end, get_earnings_dates=lambda **k: frame)
+
+    quick = RetryPolicy(attempts=2)
+    span = (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+    written = fetch_missing_earnings(
+        store, ["AMZN", "SPY", "FLAKY"], *span, fetch_earnings=fetch, retry=quick, sleep=lambda s: None
+    )
+    assert written == {"AMZN": 5, "SPY": 0}  # five releases of the page fall in 2024..2025
+    assert calls == ["AMZN", "SPY", "FLAKY", "FLAKY"]  # the transient failure was retried once
+    assert not store.has_earnings("FLAKY")  # asked again next time
+    spy = store.provenance(store.earnings_path("SPY"))
+    assert "not found" in spy["no_dates"] and store.read_earnings("SPY").empty
+    assert store.provenance(store.earnings_path("AMZN"))["method"] == "Ticker.get_earnings_dates"
+    calls.clear()
+    assert fetch_missing_earnings(store, ["AMZN", "SPY"], *span, fetch_earnings=fetch) == {}
+    assert calls == []  # cached, even the ticker without dates
+
+    def offline(ticker, start, end):
+        raise ConnectionRefusedError("connection refused")
+
+    with pytest.raises(NetworkUnreachableError):
+        fetch_missing_earnings(store, ["MSFT"], *span, fetch_earnings=offline)
+    assert store.verify() == []

@@ -1,4 +1,4 @@
-"""Bring prices and share counts into the cache from the online source, robustly.
+"""Bring prices, share counts and earnings dates into the cache from the online source, robustly.
 
 The fetchers are injectable (``fetch_prices(symbol, start, end) -> frame``) so tests never
 touch the network. Every request goes through :func:`call_with_retries`, which sorts each
@@ -546,6 +546,71 @@ def fetch_missing(
                     },
                 )
     return fetched
+
+
+EarningsFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
+
+
+def fetch_missing_earnings(
+    store: PriceStore,
+    tickers: Iterable[str],
+    start: dt.date,
+    end: dt.date,
+    *,
+    fetch_earnings: EarningsFetcher = yahoo.fetch_earnings,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, int]:
+    """Fetch the earnings dates of every ticker without a cached earnings file.
+
+    A ticker the source has no earnings dates for (an ETF, an index, or Yahoo's empty answer)
+    gets a file with no rows whose provenance says so (``no_dates``), so the next run does not
+    ask again and the confounder screen can say the ticker was not screened. A transient
+    failure after the retries leaves the ticker without a file (asked again next run).
+
+    Returns
+    -------
+    dict
+        Ticker -> rows written, for the tickers fetched.
+
+    Raises
+    ------
+    NetworkUnreachableError
+        At the first ticker that finds the network unreachable.
+    """
+    written: dict[str, int] = {}
+    for ticker in dict.fromkeys(tickers):
+        path = store.earnings_path(ticker)
+        if path.is_file():
+            continue
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        provenance: dict[str, Any] = {
+            **yahoo.earnings_provenance(ticker),
+            "fetched_at": now,
+            "requested": f"{start}..{end}",
+        }
+        try:
+            frame, _ = call_with_retries(
+                lambda t=ticker: fetch_earnings(t, start, end),
+                f"earnings dates of {ticker!r}",
+                retry=retry,
+                sleep=sleep,
+            )
+        except NetworkUnreachableError:
+            raise
+        except SymbolNotFoundError as exc:
+            frame = store.read_earnings(ticker).iloc[:0]
+            provenance["no_dates"] = _one_line(exc, 200)
+        except DataUnavailableError as exc:
+            if "no earnings date" not in str(exc):
+                continue  # transient or malformed: no file, so the next run asks again
+            frame = store.read_earnings(ticker).iloc[:0]
+            provenance["no_dates"] = _one_line(exc, 200)
+        with store.locked(path):
+            if not path.is_file():
+                store.write_earnings(ticker, frame, provenance)
+                written[ticker] = len(frame)
+    return written
 
 
 def _checked_history(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
