@@ -31,7 +31,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def launch_cache(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache seeded from ../shared/data prices and shares (read-only for tests)."""
+    """A cache seeded from ../shared/data prices, shares and earnings dates (read-only for tests)."""
     root = tmp_path_factory.mktemp("launch-cache")
-    import_paths(PriceStore(root), [shared_data / "prices", shared_data / "shares"])
+    import_paths(PriceStore(root), [shared_data / "prices", shared_data / "shares", shared_data / "earnings"])
     return root

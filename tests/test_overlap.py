@@ -206,7 +206,8 @@ def test_overlap_notes_text() -> None:
 
 
 def test_dense_calendar_names_at_most_five_events_per_window() -> None:
-    from eventstudy.timeline.overlap import MAX_LISTED, overlap_notes
+    from eventstudy.timeline.overlap import overlap_notes
+    from eventstudy.timeline.ranges import MAX_LISTED
 
     # One ticker with an event every day for 300 days: pair 299's estimation window [-260,-11]
     # relative to day 0 meets the event spans [-5,+5] of the days 299-265 .. 299-6, 260 events.

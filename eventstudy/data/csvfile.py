@@ -28,6 +28,13 @@ def header_of(path: Path) -> tuple[str, ...]:
     return tuple(name.strip() for name in first.split(",")) if first else ()
 
 
+def check_unique_header(path: Path, header: tuple[str, ...]) -> None:
+    """Raise naming the first column that appears twice in ``header`` (row 1)."""
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise InputError(str(path), "column appears twice", row=1, field=repeated[0])
+
+
 def read_text_table(path: Path, header: tuple[str, ...]) -> pd.DataFrame:
     """Every field of ``path`` as text, with the columns of ``header`` required.
 

@@ -66,7 +66,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.csvfile import first_bad_symbol, header_of, parse_dates, read_text_table
+from eventstudy.data.csvfile import (
+    check_unique_header,
+    first_bad_symbol,
+    header_of,
+    parse_dates,
+    read_text_table,
+)
 from eventstudy.data.events import FIRST_DATE, LAST_DATE, TIMINGS
 from eventstudy.data.store import EARNINGS_COLUMNS
 from eventstudy.errors import DataUnavailableError, InputError
@@ -115,10 +121,8 @@ def parse_earnings_csv(path: Path) -> EarningsFile:
         date that is not ``YYYY-MM-DD`` or lies outside 1900..2199, a timing that is not one of
         :data:`~eventstudy.data.events.TIMINGS`, or a (ticker, announced) given twice.
     """
+    check_unique_header(path, header_of(path))
     frame = read_text_table(path, EARNINGS_HEADER)
-    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if duplicated:
-        raise InputError(str(path), "column appears twice", row=1, field=duplicated[0])
     tickers = frame["ticker"].str.strip()
     first_bad_symbol(path, tickers)
     announced = parse_dates(path, frame["announced"], "announced")

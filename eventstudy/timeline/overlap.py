@@ -30,6 +30,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from eventstudy.timeline.ranges import DayIndex, describe_runs, join_parts
+
 
 def span_cover(
     codes: np.ndarray,
@@ -98,10 +100,6 @@ def other_event_days(
     return cover[codes[:, None], estimation_days] > 0
 
 
-MAX_LISTED = 5
-"""Events named per window in an overlap note; the rest are counted."""
-
-
 def overlap_notes(
     event_ids: Sequence[str],
     tickers: Sequence[str],
@@ -115,94 +113,47 @@ def overlap_notes(
     """The ``overlap`` text of each pair: other events of its ticker in its windows.
 
     Returns ``""`` or e.g. ``"estimation window contains deepseek-r1 (2025-01-27); event window
-    overlaps nvidia-intel-5b (2025-09-18)"`` (at most :data:`MAX_LISTED` events are named per
-    window, then ``"and N more (M in all)"``, so a dense calendar keeps its notes short),
-    followed by ``"; N estimation days in their windows excluded"`` when ``excluded_days`` (P,)
-    is given and positive. Events are listed in
-    day-0 order with their day 0; only pairs with ``is_event`` (default: all) are listed.
+    overlaps nvidia-intel-5b (2025-09-18)"`` (at most :data:`~eventstudy.timeline.ranges.MAX_LISTED`
+    events are named per window, then ``"and N more (M in all)"``, so a dense calendar keeps its
+    notes short), followed by ``"; N estimation days in their windows excluded"`` when
+    ``excluded_days`` (P,) is given and positive. Events are listed in day-0 order (then by
+    event id) with their day 0; only pairs with ``is_event`` (default: all) are listed.
 
-    Cost O(P log P) plus the length of the notes: the events of a ticker sorted by day 0 are
-    searched for the runs that meet each pair's windows (no loop over pairs of pairs).
+    The span of j, :math:`[d_j + s_1, d_j + s_2]`, meets :math:`[d_i + a, d_i + b]` iff
+    :math:`d_i + a - s_2 \\le d_j \\le d_i + b - s_1`: a range query on day 0
+    (:class:`~eventstudy.timeline.ranges.DayIndex`), O(P log P) plus the length of the notes.
     """
     n_pairs = len(event_ids)
-    counts = np.ones(n_pairs, dtype=bool) if is_event is None else np.asarray(is_event, dtype=bool)
+    if n_pairs == 0:
+        return []
     day0 = np.asarray(day0_index, dtype=np.int64)
-    notes = [""] * n_pairs
-    has_day0 = day0 >= 0
-    if n_pairs == 0 or not has_day0.any():
-        return notes
+    listed = np.ones(n_pairs, dtype=bool) if is_event is None else np.asarray(is_event, dtype=bool)
     codes = np.unique(np.asarray(tickers, dtype=str), return_inverse=True)[1].reshape(-1)
-    n_codes = int(codes.max()) + 1
-    members = np.bincount(codes[has_day0], minlength=n_codes)
-    event_members = np.bincount(codes[has_day0 & counts], minlength=n_codes)
-    # A ticker's pairs get notes when it has two pairs with a day 0, one of them an event.
-    noted = has_day0 & (members[codes] >= 2) & (event_members[codes] >= 1)
-    # The events j that can be listed, sorted by (ticker, day 0, event id, row): the j within a
-    # range of day 0 of one ticker are a contiguous run of this order.
-    listed = np.flatnonzero(noted & counts)
     id_rank = np.unique(np.asarray(event_ids, dtype=str), return_inverse=True)[1].reshape(-1)
-    listed = listed[np.lexsort((listed, id_rank[listed], day0[listed], codes[listed]))]
-    dates = pd.DatetimeIndex(day0_dates).to_numpy("datetime64[D]").astype(str)
-    labels = np.array(event_ids, dtype=object)[listed] + " (" + dates[listed].astype(object) + ")"
-    # Span of j [d_j + s1, d_j + s2] meets [d_i + a, d_i + b] iff d_i + a - s2 <= d_j <= d_i + b - s1.
-    reach = int(max(abs(estimation_window[0]), abs(estimation_window[1]), abs(span[0]), abs(span[1])))
-    offset = 2 * reach + 1
-    width = int(day0.max()) + 2 * offset + 1
-    key = codes[listed] * width + day0[listed] + offset
-    rows = np.flatnonzero(noted)
+    index = DayIndex.build(codes, np.where(listed, day0, -1), rank=id_rank)
+    dates = pd.DatetimeIndex(day0_dates).to_numpy("datetime64[D]").astype(str).astype(object)
+    labels = np.asarray(event_ids, dtype=object) + " (" + dates + ")"
+    rows = np.flatnonzero(day0 >= 0)
+    own = index.place_of(np.where(listed[rows], rows, -1))
 
-    def run(low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
-        base = codes[rows] * width + day0[rows] + offset
-        return np.searchsorted(key, base + low, "left"), np.searchsorted(key, base + high, "right")
+    def label(places: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        return labels[index.item[places]]
 
-    est_from, est_to = run(estimation_window[0] - span[1], estimation_window[1] - span[0])
-    evt_from, evt_to = run(span[0] - span[1], span[1] - span[0])
-    position = np.full(n_pairs, -1, dtype=np.int64)
-    position[listed] = np.arange(len(listed))
-    own = position[rows]
+    def named(low: int, high: int) -> np.ndarray:
+        start, stop = index.runs(codes[rows], day0[rows] + low, day0[rows] + high)
+        return describe_runs(start, stop, label, own=own)
 
-    # The notes are assembled column-wise over the noted rows (object-array concatenation), not
-    # pair by pair: the events start..stop-1 other than the pair itself, the first MAX_LISTED named.
-    label_of = np.append(labels, np.array([""], dtype=object))  # position len(labels): no event
-
-    def names(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-        inside = (own >= start) & (own < stop)  # the pair's own event is in the run
-        others = stop - start - inside
-        text = np.full(len(rows), "", dtype=object)
-        for slot in range(MAX_LISTED):
-            shown = slot < others
-            if not shown.any():
-                break
-            index = start + slot
-            index += inside & (index >= own)  # skip the pair's own event
-            piece = label_of[np.where(shown, index, len(labels))]
-            text[shown] = (text[shown] + ", " + piece[shown]) if slot else piece[shown]
-        more = others > MAX_LISTED
-        if more.any():
-            extra, total = (others[more] - MAX_LISTED).astype(str), others[more].astype(str)
-            text[more] = (
-                text[more] + " and " + extra.astype(object) + " more (" + total.astype(object) + " in all)"
-            )
-        return text
-
-    def append(note: np.ndarray, prefix: str, part: np.ndarray) -> np.ndarray:
-        has = part != ""
-        part = np.where(has, prefix + part, "")
-        return np.where(note == "", part, np.where(has, note + "; " + part, note))
-
-    note = append(
-        np.full(len(rows), "", dtype=object), "estimation window contains ", names(est_from, est_to)
+    note = np.full(len(rows), "", dtype=object)
+    note = join_parts(
+        note,
+        named(estimation_window[0] - span[1], estimation_window[1] - span[0]),
+        "estimation window contains ",
     )
-    note = append(note, "event window overlaps ", names(evt_from, evt_to))
+    note = join_parts(note, named(span[0] - span[1], span[1] - span[0]), "event window overlaps ")
     if excluded_days is not None:
-        days_out = np.asarray(excluded_days)[rows]
-        excluded_text = np.full(len(rows), "", dtype=object)
-        some = days_out > 0
-        excluded_text[some] = (
-            days_out[some].astype(np.int64).astype(str).astype(object)
-            + " estimation days in their windows excluded"
-        )
-        note = append(note, "", excluded_text)
-    noted_notes = np.array(notes, dtype=object)
-    noted_notes[rows] = note
-    return noted_notes.tolist()
+        days_out = np.asarray(excluded_days)[rows].astype(np.int64)
+        counted = days_out.astype(str).astype(object) + " estimation days in their windows excluded"
+        note = join_parts(note, np.where(days_out > 0, counted, ""))
+    notes = np.full(n_pairs, "", dtype=object)
+    notes[rows] = note
+    return notes.tolist()

@@ -1,0 +1,424 @@
+"""Confounding events: other news inside an event window, and windows one other day dominates.
+
+An event window measures the announcement only if nothing else moved the stock inside it.
+Event-study practice screens every window for confounding announcements (McWilliams & Siegel
+1997: earnings, dividends, management changes, other deals); this module does it for every
+(pair, window) of a study, from three calendars and from the returns themselves.
+
+Calendars (:func:`screen_windows`)
+----------------------------------
+For pair *i* (an event and one ticker) with day 0 at calendar position :math:`d_i` and window
+:math:`w = [a, b]`, an item of the same ticker on trading day *r* confounds the window when
+
+.. math:: d_i + a \\le r \\le d_i + b.
+
+The items and their day *r*:
+
+* **earnings releases** (:func:`earnings_items`): the *reaction session*, found with the day-0
+  rule of :mod:`eventstudy.timeline.calendar` (:func:`~eventstudy.timeline.calendar.align_days_zero`):
+  the release date for ``pre``, ``intraday`` and ``unknown`` when it is a session, else -- a
+  ``post`` release, a weekend, a holiday -- the next session. Amazon's Q3 2025 results,
+  released after the close on Thursday 2025-10-30, react on Friday 2025-10-31, which is τ = -1
+  of the AWS-OpenAI agreement announced before the open on Monday 2025-11-03;
+* **other events of the same ticker** in the events file (:func:`event_items`): their day 0.
+  Only the ticker's own events count, never peer rows (a peer row measures someone else's
+  announcement), and a pair never confounds itself;
+* **lines of the user's news file** (:func:`news_items`): their reaction session, as earnings.
+
+Each flag names the item and its day relative to the pair's day 0, e.g. ``earnings 2025-10-30
+after the close (FY2025 Q3), reaction 2025-10-31 at τ-1``; at most five per window are named
+(:mod:`eventstudy.timeline.ranges`). The screen is a range query per (pair, window):
+O(P W log N + N log N) for P pairs, W windows and N items, plus the length of the text.
+
+Returns (:func:`dominant_days`)
+-------------------------------
+Without any calendar, a window is flagged when one day other than day 0 carries it: for the
+days τ ≠ 0 of the window, τ* is the day with the largest :math:`|t_\\tau|`, where
+:math:`t_\\tau = AR_\\tau / \\widehat{se}(AR_\\tau)` is the one-day prediction-error t of
+``ar.parquet`` (``ar_t``, Campbell, Lo & MacKinlay 1997), and the window is flagged with τ* and
+its date when
+
+1. :math:`|t_{\\tau^*}| \\ge t_{min}` (default :data:`DOMINANT_T` = 3: a two-sided p of about
+   0.003 with 100+ degrees of freedom, so under the null a window of ten other days is flagged
+   about 3% of the time),
+2. :math:`AR_{\\tau^*} / CAR_w \\ge s_{min}` (default :data:`DOMINANT_SHARE` = 0.5: the day
+   carries at least half of the window's CAR, with the CAR's sign), and
+3. :math:`|AR_{\\tau^*}| > |AR_0|` when the window contains day 0 (the day matters more than
+   the announcement itself).
+
+Windows of one day, and windows with a missing AR (no CAR) or a CAR of exactly zero, are
+never flagged. The flag is a warning, not a calendar fact: it does not mark a row
+``confounded`` and never removes it from the aggregates; it says where to look (Amazon's
+[-1,+1] window: AR(-1) = +9.2%, t = +6.7, 73% of the CAR of +12.7%).
+
+References
+----------
+Campbell, J. Y., Lo, A. W., & MacKinlay, A. C. (1997). *The Econometrics of Financial
+Markets*, ch. 4. Princeton University Press.
+
+McWilliams, A., & Siegel, D. (1997). Event studies in management research: theoretical and
+empirical issues. *Academy of Management Journal*, 40(3), 626-657.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.timeline.calendar import align_days_zero
+from eventstudy.timeline.ranges import MAX_LISTED, DayIndex, describe_runs, run_counts
+
+DOMINANT_T = 3.0
+"""Smallest |t| of the day that dominates a window (see the module docstring)."""
+DOMINANT_SHARE = 0.5
+"""Smallest share of the window's CAR that day must carry (see the module docstring)."""
+TIMING_WORDS: dict[str, str] = {
+    "pre": "before the open",
+    "intraday": "during the session",
+    "post": "after the close",
+    "unknown": "time of day unknown",
+}
+EARNINGS, EVENT, NEWS = 0, 1, 2
+"""Item kinds, also their order among the items of one ticker and day."""
+MAX_HEADLINE = 80
+"""Characters of a news headline quoted in a flag."""
+
+
+@dataclass(frozen=True)
+class DatedItems:
+    """Things that happened to tickers on trading days.
+
+    Attributes
+    ----------
+    ticker
+        (N,) symbols.
+    position
+        (N,) calendar position of the day each item can move prices (-1: outside the calendar).
+    label
+        (N,) text naming the item in a flag (its day relative to a pair is added by the screen).
+    kind
+        (N,) :data:`EARNINGS`, :data:`EVENT` or :data:`NEWS`.
+    """
+
+    ticker: np.ndarray
+    position: np.ndarray
+    label: np.ndarray
+    kind: np.ndarray
+
+    @classmethod
+    def empty(cls) -> DatedItems:
+        none = np.array([], dtype=object)
+        return cls(none, np.array([], dtype=np.int64), none, np.array([], dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ticker)
+
+    @staticmethod
+    def concat(*parts: DatedItems) -> DatedItems:
+        """The items of ``parts`` one after the other (item indices shift accordingly)."""
+        parts = tuple(p for p in parts if len(p)) or (DatedItems.empty(),)
+        return DatedItems(
+            np.concatenate([p.ticker for p in parts]).astype(object),
+            np.concatenate([p.position for p in parts]).astype(np.int64),
+            np.concatenate([p.label for p in parts]).astype(object),
+            np.concatenate([p.kind for p in parts]).astype(np.int64),
+        )
+
+
+def _dates(values: np.ndarray) -> np.ndarray:
+    return pd.DatetimeIndex(values).strftime("%Y-%m-%d").to_numpy(object)
+
+
+def _reaction(
+    calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar position and date text of each release's reaction session (the day-0 rule)."""
+    announced = pd.Series(announced).reset_index(drop=True)
+    zero = align_days_zero(calendar, announced, pd.Series(timing).reset_index(drop=True))
+    dates = np.where(zero.index >= 0, _dates(zero.date), "")
+    return zero.index.astype(np.int64), dates.astype(object)
+
+
+def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame) -> DatedItems:
+    """Earnings releases (``ticker, announced, timing[, fiscal_period]``) at their reaction session."""
+    if earnings is None or earnings.empty:
+        return DatedItems.empty()
+    position, reaction = _reaction(calendar, earnings["announced"], earnings["timing"])
+    timing = earnings["timing"].astype(str).to_numpy(object)
+    words = np.array([TIMING_WORDS.get(t, t) for t in timing], dtype=object)
+    period = np.full(len(earnings), "", dtype=object)
+    if "fiscal_period" in earnings:
+        period = earnings["fiscal_period"].fillna("").astype(str).to_numpy(object)
+    period = np.where(period != "", " (" + period + ")", "")
+    label = "earnings " + _dates(earnings["announced"]) + " " + words + period + ", reaction " + reaction
+    return DatedItems(
+        earnings["ticker"].astype(str).to_numpy(object),
+        position,
+        label.astype(object),
+        np.full(len(earnings), EARNINGS, dtype=np.int64),
+    )
+
+
+def event_items(
+    event_ids: Sequence[str],
+    tickers: Sequence[str],
+    day0_index: np.ndarray,
+    day0_dates: Sequence,
+    is_event: np.ndarray,
+) -> DatedItems:
+    """The events of the events file (pairs with ``is_event``) at their day 0."""
+    day0 = np.where(np.asarray(is_event, dtype=bool), np.asarray(day0_index, dtype=np.int64), -1)
+    dates = _dates(np.asarray(day0_dates, dtype="datetime64[ns]"))
+    label = "event " + np.asarray(event_ids, dtype=object) + ", day 0 " + np.where(day0 >= 0, dates, "")
+    kind = np.full(len(day0), EVENT, dtype=np.int64)
+    return DatedItems(np.asarray(tickers, dtype=object), day0, label.astype(object), kind)
+
+
+def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame) -> DatedItems:
+    """Lines of a news file (``ticker, date, timing, headline``) at their reaction session."""
+    if news is None or news.empty:
+        return DatedItems.empty()
+    position, reaction = _reaction(calendar, news["date"], news["timing"])
+    headline = news["headline"].fillna("").astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+    headline = headline.str.replace(";", ",", regex=False)
+    cut = headline.str.len() > MAX_HEADLINE
+    headline = headline.where(~cut, headline.str.slice(0, MAX_HEADLINE - 1) + "…")
+    words = np.array([TIMING_WORDS.get(t, t) for t in news["timing"].astype(str)], dtype=object)
+    quoted = 'news "' + headline.to_numpy(object) + '" '
+    label = quoted + _dates(news["date"]) + " " + words + ", reaction " + reaction
+    tickers = news["ticker"].astype(str).to_numpy(object)
+    return DatedItems(tickers, position, label.astype(object), np.full(len(news), NEWS, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class WindowFlags:
+    """The confounders of every (pair, window).
+
+    Attributes
+    ----------
+    text
+        (P, W) object: the confounders, ``"; "``-separated (``""`` for none).
+    count
+        (P, W) number of confounders (also those not named in ``text``).
+    """
+
+    text: np.ndarray
+    count: np.ndarray
+
+    @property
+    def confounded(self) -> np.ndarray:
+        """(P, W) True where the window has at least one confounder."""
+        return self.count > 0
+
+
+def _signed(values: np.ndarray) -> np.ndarray:
+    text = np.char.mod("%+d", np.asarray(values, dtype=np.int64)).astype(object)
+    return np.where(values == 0, "0", text).astype(object)
+
+
+def screen_windows(
+    tickers: Sequence[str],
+    day0_index: np.ndarray,
+    windows: Sequence[tuple[int, int]],
+    items: DatedItems,
+    *,
+    own: np.ndarray | None = None,
+    max_listed: int = MAX_LISTED,
+) -> WindowFlags:
+    """The items of each pair's ticker inside each of its windows (see the module docstring).
+
+    Parameters
+    ----------
+    tickers
+        (P,) each pair's ticker.
+    day0_index
+        (P,) calendar position of day 0 (-1: none; such pairs have no confounder).
+    windows
+        (W,) ``(start, end)`` relative days, inclusive.
+    items
+        The earnings releases, events and news lines (:meth:`DatedItems.concat`).
+    own
+        (P,) index in ``items`` of each pair's own event (-1: none), never its own confounder.
+    max_listed
+        Confounders named per window (the others are counted).
+    """
+    n_pairs, n_windows = len(day0_index), len(windows)
+    text = np.full((n_pairs, n_windows), "", dtype=object)
+    count = np.zeros((n_pairs, n_windows), dtype=np.int64)
+    if n_pairs == 0 or n_windows == 0 or len(items) == 0:
+        return WindowFlags(text, count)
+    _, codes = np.unique(
+        np.concatenate([np.asarray(tickers, dtype=str), items.ticker.astype(str)]), return_inverse=True
+    )
+    codes = codes.reshape(-1)
+    pair_codes, item_codes = codes[:n_pairs], codes[n_pairs:]
+    index = DayIndex.build(item_codes, items.position, rank=items.kind)
+    day0 = np.asarray(day0_index, dtype=np.int64)
+    rows = np.flatnonzero(day0 >= 0)
+    own_place = index.place_of(np.full(n_pairs, -1) if own is None else np.asarray(own))[rows]
+    bounds = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
+    for w, (start_day, end_day) in enumerate(bounds):
+        start, stop = index.runs(pair_codes[rows], day0[rows] + start_day, day0[rows] + end_day)
+
+        def label(places: np.ndarray, queries: np.ndarray) -> np.ndarray:
+            tau = index.position[places] - day0[rows[queries]]
+            return items.label[index.item[places]] + " at τ" + _signed(tau)
+
+        count[rows, w] = run_counts(start, stop, own_place)
+        text[rows, w] = describe_runs(start, stop, label, own=own_place, max_listed=max_listed)
+    return WindowFlags(text, count)
+
+
+@dataclass(frozen=True)
+class DominantDays:
+    """The day other than day 0 that dominates each (pair, window), where one does.
+
+    Attributes
+    ----------
+    column
+        (P, W) column of that day in the AR matrix given to :func:`dominant_days`, -1 where the
+        window is not flagged.
+    tau
+        (P, W) float: that day's τ, NaN where not flagged.
+    """
+
+    column: np.ndarray
+    tau: np.ndarray
+
+    @property
+    def flagged(self) -> np.ndarray:
+        return self.column >= 0
+
+
+def dominant_days(
+    ar: np.ndarray,
+    ar_t: np.ndarray,
+    taus: np.ndarray,
+    windows: Sequence[tuple[int, int]],
+    *,
+    min_t: float = DOMINANT_T,
+    min_share: float = DOMINANT_SHARE,
+) -> DominantDays:
+    """Flag the windows one day other than day 0 dominates (rule in the module docstring).
+
+    Parameters
+    ----------
+    ar, ar_t
+        (P, L) abnormal returns and their one-day t over the relative days ``taus``.
+    taus
+        (L,) increasing relative days of the columns.
+    windows
+        (W,) ``(start, end)`` relative days, inclusive, within ``taus``.
+    min_t, min_share
+        The thresholds :math:`t_{min}` and :math:`s_{min}`.
+
+    Notes
+    -----
+    O(P L W): one masked arg-max per window.
+    """
+    ar = np.asarray(ar, dtype=float)
+    ar_t = np.asarray(ar_t, dtype=float)
+    taus = np.asarray(taus, dtype=np.int64)
+    n_pairs = ar.shape[0]
+    column = np.full((n_pairs, len(windows)), -1, dtype=np.int64)
+    zero = np.flatnonzero(taus == 0)
+    for w, (start_day, end_day) in enumerate(windows):
+        inside = (taus >= start_day) & (taus <= end_day)
+        others = inside & (taus != 0)
+        if inside.sum() < 2 or not others.any():
+            continue
+        car = ar[:, inside].sum(axis=1)  # NaN when any AR of the window is missing
+        strength = np.where(others[None, :], np.abs(ar_t), -np.inf)
+        strength = np.where(np.isnan(strength), -np.inf, strength)
+        best = np.argmax(strength, axis=1)
+        rows = np.arange(n_pairs)
+        t_best, ar_best = strength[rows, best], ar[rows, best]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(car != 0, ar_best / car, np.nan)
+        flagged = np.isfinite(car) & (t_best >= min_t) & (share >= min_share)
+        if zero.size and inside[zero[0]]:
+            flagged &= np.abs(ar_best) > np.abs(ar[:, zero[0]])
+        column[flagged, w] = best[flagged]
+    tau = np.where(column >= 0, taus[np.clip(column, 0, None)], np.nan)
+    return DominantDays(column, tau)
+
+
+def confounder_columns(
+    car: pd.DataFrame,
+    ar: pd.DataFrame,
+    calendar: pd.DatetimeIndex,
+    *,
+    earnings: pd.DataFrame | None = None,
+    news: pd.DataFrame | None = None,
+    min_t: float = DOMINANT_T,
+    min_share: float = DOMINANT_SHARE,
+) -> pd.DataFrame:
+    """The confounder columns of ``car.parquet``, from the study's per-window and daily tables.
+
+    Parameters
+    ----------
+    car
+        One row per (pair, window): ``event_id``, ``ticker``, ``role``, ``tau_start``,
+        ``tau_end``, ``day0``.
+    ar
+        One row per (pair, τ): ``event_id``, ``ticker``, ``tau``, ``date``, ``ar``, ``ar_t``.
+    calendar
+        The trading calendar (the market proxy's sessions).
+    earnings
+        Earnings releases of the tickers (``ticker, announced, timing[, fiscal_period]``).
+    news
+        The user's news lines (``ticker, date, timing, headline``).
+    min_t, min_share
+        Thresholds of :func:`dominant_days`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``car``: ``confounders`` (text), ``confounded`` (bool), ``dominant_tau``
+        (Int64, missing where not flagged) and ``dominant_date`` (datetime64[ns], NaT).
+    """
+    keys = ["event_id", "ticker"]
+    pairs = car.drop_duplicates(keys)[[*keys, "role", "day0"]].reset_index(drop=True)
+    pair_of = pd.MultiIndex.from_frame(pairs[keys])
+    row_pair = pair_of.get_indexer(pd.MultiIndex.from_frame(car[keys]))
+    spans = pd.MultiIndex.from_arrays([car["tau_start"].astype(np.int64), car["tau_end"].astype(np.int64)])
+    windows = spans.unique()
+    row_window = windows.get_indexer(spans)
+    bounds = [(int(a), int(b)) for a, b in windows]
+
+    day0_dates = pairs["day0"].to_numpy("datetime64[ns]")
+    day0 = calendar.get_indexer(pd.DatetimeIndex(day0_dates)).astype(np.int64)  # -1: not a session
+    is_event = (pairs["role"] != "peer").to_numpy()
+    events = event_items(pairs["event_id"], pairs["ticker"], day0, day0_dates, is_event)
+    items = DatedItems.concat(events, earnings_items(calendar, earnings), news_items(calendar, news))
+    own = np.where(is_event, np.arange(len(pairs)), -1)  # the event items come first in ``items``
+    flags = screen_windows(pairs["ticker"], day0, bounds, items, own=own)
+
+    taus = np.sort(ar["tau"].unique()) if len(ar) else np.array([0])
+    matrix = {name: np.full((len(pairs), len(taus)), np.nan) for name in ("ar", "ar_t")}
+    dates = np.full((len(pairs), len(taus)), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ar_pair = pair_of.get_indexer(pd.MultiIndex.from_frame(ar[keys]))
+    known = ar_pair >= 0
+    ar_col = np.searchsorted(taus, ar["tau"].to_numpy())
+    for name in matrix:
+        matrix[name][ar_pair[known], ar_col[known]] = ar[name].to_numpy(float)[known]
+    dates[ar_pair[known], ar_col[known]] = ar["date"].to_numpy("datetime64[ns]")[known]
+    dominant = dominant_days(matrix["ar"], matrix["ar_t"], taus, bounds, min_t=min_t, min_share=min_share)
+
+    column = dominant.column[row_pair, row_window]
+    flagged = column >= 0
+    tau = pd.array(np.where(flagged, taus[np.clip(column, 0, None)], 0), dtype="Int64")
+    tau[~flagged] = pd.NA
+    date = np.where(flagged, dates[row_pair, np.clip(column, 0, None)], np.datetime64("NaT"))
+    return pd.DataFrame(
+        {
+            "confounders": flags.text[row_pair, row_window],
+            "confounded": flags.confounded[row_pair, row_window],
+            "dominant_tau": tau,
+            "dominant_date": date.astype("datetime64[ns]"),
+        },
+        index=car.index,
+    )

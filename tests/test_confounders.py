@@ -1,0 +1,280 @@
+"""The confounder screen: closed-form calendars, a brute-force oracle, the launch study's known
+answers (Amazon's Q3 earnings inside the AWS-OpenAI windows), and the dominant-day warning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _launch_run import launch_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventstudy.data.news import read_news
+from eventstudy.data.store import PriceStore
+from eventstudy.errors import InputError
+from eventstudy.timeline.confounders import (
+    EARNINGS,
+    DatedItems,
+    confounder_columns,
+    dominant_days,
+    earnings_items,
+    event_items,
+    news_items,
+    screen_windows,
+)
+
+# Sessions of 2025-05: Friday 05-23, (weekend, Memorial Day Monday 05-26), Tuesday 05-27, ...
+CALENDAR = pd.DatetimeIndex(
+    [d for d in pd.bdate_range("2025-05-01", "2025-06-30") if d != pd.Timestamp("2025-05-26")]
+)
+WINDOWS = [(0, 0), (-1, 1), (0, 1), (-5, 5)]
+
+
+def at(day: str) -> int:
+    return int(CALENDAR.get_loc(pd.Timestamp(day)))
+
+
+def screen(day0: str, releases: list[tuple[str, str]], ticker: str = "AMZN") -> pd.DataFrame:
+    """Counts per window of one pair with day 0 ``day0`` and earnings ``releases`` of its ticker."""
+    earnings = pd.DataFrame(
+        {
+            "ticker": ticker,
+            "announced": pd.to_datetime([d for d, _ in releases]),
+            "timing": [t for _, t in releases],
+            "fiscal_period": "Q",
+        }
+    )
+    flags = screen_windows(["AMZN"], np.array([at(day0)]), WINDOWS, earnings_items(CALENDAR, earnings))
+    return pd.DataFrame({"count": flags.count[0], "text": flags.text[0]}, index=[str(w) for w in WINDOWS])
+
+
+def test_post_close_release_the_evening_before_day_0_reacts_on_day_0() -> None:
+    out = screen("2025-06-10", [("2025-06-09", "post")])
+    assert out["count"].tolist() == [1, 1, 1, 1]
+    assert out["text"].iloc[0] == "earnings 2025-06-09 after the close (Q), reaction 2025-06-10 at τ0"
+
+
+def test_pre_market_release_the_same_day_and_the_day_before() -> None:
+    assert screen("2025-06-10", [("2025-06-10", "pre")])["count"].tolist() == [1, 1, 1, 1]
+    out = screen("2025-06-10", [("2025-06-09", "pre")])  # reacts on 06-09: τ-1
+    assert out["count"].tolist() == [0, 1, 0, 1] and out["text"].iloc[1].endswith("at τ-1")
+    out = screen("2025-06-10", [("2025-06-09", "intraday")])
+    assert out["count"].tolist() == [0, 1, 0, 1]
+
+
+def test_windows_that_just_miss() -> None:
+    # Released after the close of day +1: reacts on τ+2, outside [-1,+1] and [0,+1].
+    assert screen("2025-06-10", [("2025-06-11", "post")])["count"].tolist() == [0, 0, 0, 1]
+    # After the close of τ-3 (Thursday 06-05): reacts on τ-2 (Friday), just outside [-1,+1].
+    out = screen("2025-06-10", [("2025-06-05", "post")])
+    assert out["count"].tolist() == [0, 0, 0, 1] and out["text"].iloc[3].endswith("2025-06-06 at τ-2")
+    # After the close of τ-2 (Friday 06-06): reacts on τ-1 (Monday), inside [-1,+1], not [0,+1].
+    assert screen("2025-06-10", [("2025-06-06", "post")])["count"].tolist() == [0, 1, 0, 1]
+    # Six sessions before day 0: outside [-5,+5].
+    assert screen("2025-06-10", [("2025-06-02", "pre")])["count"].tolist() == [0, 0, 0, 0]
+    assert screen("2025-06-10", [("2025-06-03", "pre")])["count"].tolist() == [0, 0, 0, 1]
+
+
+def test_holidays_and_weekends_move_the_reaction_to_the_next_session() -> None:
+    # After the close on Friday 05-23 before Memorial Day: the reaction is Tuesday 05-27.
+    out = screen("2025-05-27", [("2025-05-23", "post")])
+    assert out["count"].tolist() == [1, 1, 1, 1]
+    assert "reaction 2025-05-27 at τ0" in out["text"].iloc[0]
+    # Pre-market on the holiday itself, or on the Saturday: also Tuesday.
+    assert screen("2025-05-27", [("2025-05-26", "pre")])["count"].tolist() == [1, 1, 1, 1]
+    assert screen("2025-05-27", [("2025-05-24", "pre")])["count"].tolist() == [1, 1, 1, 1]
+    # Day 0 on Tuesday 05-27: Friday 05-23 (pre) is τ-1 across the long weekend.
+    out = screen("2025-05-27", [("2025-05-23", "pre")])
+    assert out["text"].iloc[1].endswith("reaction 2025-05-23 at τ-1")
+    # A release outside the calendar never confounds.
+    assert screen("2025-05-27", [("2026-01-05", "pre")])["count"].sum() == 0
+
+
+def test_other_tickers_peers_and_the_event_itself() -> None:
+    # Two events of AMZN two sessions apart, a peer row of AMZN on a third event, MSFT's own.
+    event_ids = ["a", "b", "c", "c"]
+    tickers = ["AMZN", "AMZN", "AMZN", "MSFT"]
+    day0 = np.array([at("2025-06-10"), at("2025-06-12"), at("2025-06-11"), at("2025-06-11")])
+    is_event = np.array([True, True, False, True])  # AMZN is a peer of event c
+    items = event_items(event_ids, tickers, day0, CALENDAR[day0], is_event)
+    own = np.where(is_event, np.arange(4), -1)
+    flags = screen_windows(tickers, day0, WINDOWS, items, own=own)
+    assert flags.count.tolist() == [
+        [0, 0, 0, 1],  # a: b at τ+2 in [-5,+5] only; never itself; the peer row is no event
+        [0, 0, 0, 1],  # b: a at τ-2
+        [0, 2, 1, 2],  # the AMZN peer row of c: a at τ-1 and b at τ+1 (not MSFT's event c)
+        [0, 0, 0, 0],  # MSFT: nothing of its own
+    ]
+    assert flags.text[2, 3] == "event a, day 0 2025-06-10 at τ-1, event b, day 0 2025-06-12 at τ+1"
+
+
+def test_at_most_five_are_named_and_all_are_counted() -> None:
+    releases = [(str(d.date()), "pre") for d in CALENDAR[at("2025-06-03") : at("2025-06-17") + 1]]
+    out = screen("2025-06-10", releases)
+    assert out["count"].tolist() == [1, 3, 2, 11]
+    widest = out["text"].iloc[3]
+    assert widest.endswith("and 6 more (11 in all)") and widest.count("earnings") == 5
+
+
+def test_news_file(tmp_path) -> None:
+    path = tmp_path / "news.csv"
+    path.write_text(
+        "ticker,date,timing,headline\nAMZN,2025-06-09,post,CEO steps down; shares fall\nAMZN,2025-06-01,,x\n",
+        encoding="utf-8",
+    )
+    news = read_news(path)
+    assert news["timing"].tolist() == ["post", "unknown"]
+    flags = screen_windows(["AMZN"], np.array([at("2025-06-10")]), WINDOWS, news_items(CALENDAR, news))
+    assert flags.text[0, 0] == (
+        'news "CEO steps down, shares fall" 2025-06-09 after the close, reaction 2025-06-10 at τ0'
+    )
+    # 2025-06-01 is a Sunday with unknown timing: the next session, Monday 06-02, is τ-6.
+    assert flags.count[0].tolist() == [1, 1, 1, 1]
+    for text, row, field in (
+        ("ticker,date,headline\namzn,2025-06-09,x\n", 2, "ticker"),
+        ("ticker,date,headline,timming\nAMZN,2025-06-09,x,pre\n", 1, "timming"),
+        ("ticker,date,timing,headline\nAMZN,2025-06-09,later,x\n", 2, "timing"),
+        ("ticker,date,headline\nAMZN,2025-13-09,x\n", 2, "date"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            read_news(path)
+        assert (caught.value.row, caught.value.field) == (row, field)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 2), st.integers(-3, 45), st.booleans()), min_size=1, max_size=12),
+    releases=st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 45)), max_size=15),
+    windows=st.lists(st.tuples(st.integers(-6, 2), st.integers(0, 6)), min_size=1, max_size=4),
+)
+def test_screen_equals_a_brute_force_loop(pairs, releases, windows) -> None:
+    windows = [(a, max(a, b)) for a, b in windows]
+    tickers = np.array(["T0", "T1", "T2", "T3"], dtype=object)
+    pair_ticker = tickers[[p[0] for p in pairs]]
+    day0 = np.array([p[1] if 0 <= p[1] < 40 else -1 for p in pairs])
+    is_event = np.array([p[2] for p in pairs])
+    stamps = np.full(len(pairs), np.datetime64("2025-01-01"))
+    events = event_items([f"e{i}" for i in range(len(pairs))], pair_ticker, day0, stamps, is_event)
+    earnings = DatedItems(
+        tickers[[r[0] for r in releases]].astype(object),
+        np.array([r[1] if 0 <= r[1] < 40 else -1 for r in releases], dtype=np.int64),
+        np.array([f"r{i}" for i in range(len(releases))], dtype=object),
+        np.full(len(releases), EARNINGS, dtype=np.int64),
+    )
+    items = DatedItems.concat(events, earnings)
+    own = np.where(is_event, np.arange(len(pairs)), -1)
+    flags = screen_windows(pair_ticker, day0, windows, items, own=own, max_listed=100)
+    for i in range(len(pairs)):
+        for w, (a, b) in enumerate(windows):
+            expected = set()
+            if day0[i] >= 0:
+                for j in range(len(items)):
+                    inside = items.position[j] >= 0 and day0[i] + a <= items.position[j] <= day0[i] + b
+                    if inside and items.ticker[j] == pair_ticker[i] and j != own[i]:
+                        expected.add(items.label[j].split(",")[0])
+            parts = flags.text[i, w].split(", ")
+            named = {p.split(" at ")[0] for p in parts if p.startswith(("event", "r"))}
+            assert flags.count[i, w] == len(expected)
+            assert named == expected
+
+
+def test_dominant_day_rule_in_closed_form() -> None:
+    taus = np.arange(-2, 3)
+    ar = np.array(
+        [
+            [0.0, 0.09, 0.03, 0.0, 0.0],  # τ-1 carries 0.09 / 0.12 = 75%, |t| 6 > 3, > |AR0|: flagged
+            [0.0, 0.04, 0.05, 0.0, 0.0],  # τ-1 |t| 6 but 0.04 < 0.05 = |AR0|: not flagged
+            [0.0, 0.05, 0.01, 0.0, 0.05],  # [-1,+1]: 0.05/0.06 = 83%; [-2,+2]: τ+2 (|t| 7), 0.05/0.11 < 0.5
+            [0.0, 0.09, 0.03, -0.2, 0.0],  # [-1,+1]: τ-1 (|t| 6 > 2) but the CAR is -0.08: share < 0
+            [0.0, 0.09, 0.03, np.nan, 0.0],  # a missing AR: no CAR, no flag
+        ]
+    )
+    t = np.array(
+        [
+            [0.0, 6.0, 1.0, 0.0, 0.0],
+            [0.0, 6.0, 6.0, 0.0, 0.0],
+            [0.0, 6.0, 1.0, 0.0, 7.0],
+            [0.0, 6.0, 1.0, -2.0, 0.0],
+            [0.0, 6.0, 1.0, np.nan, 0.0],
+        ]
+    )
+    out = dominant_days(ar, t, taus, [(0, 0), (-1, 1), (-2, 2)])
+    assert out.tau[0].tolist()[1:] == [-1.0, -1.0] and np.isnan(out.tau[0, 0])
+    assert np.isnan(out.tau[1]).all()
+    assert out.tau[2, 1] == -1.0 and np.isnan(out.tau[2, 2])
+    assert np.isnan(out.tau[3]).all() and np.isnan(out.tau[4]).all()
+    t[3, 3] = -8.0  # now τ+1 is the strongest day: -0.2 carries 250% of the CAR of -0.08
+    assert dominant_days(ar, t, taus, [(-1, 1)]).tau[3, 0] == 1.0
+    weak = dominant_days(ar, np.clip(t, -2.9, 2.9), taus, [(-1, 1), (-2, 2)])
+    assert not weak.flagged.any()  # |t| 2.9 < 3 everywhere
+    assert dominant_days(ar, t, taus, [(-1, 1)], min_share=0.8).tau[0, 0] != -1.0  # 75% < 80%
+
+
+# ---------------------------------------------------------------------------------------------
+# The launch study
+
+
+@pytest.fixture(scope="module")
+def launch_flags(launch_cache) -> pd.DataFrame:
+    out = launch_output(str(launch_cache))
+    car, ar = pd.read_parquet(out / "car.parquet"), pd.read_parquet(out / "ar.parquet")
+    store = PriceStore(Path(launch_cache))
+    calendar = pd.DatetimeIndex(store.read_prices("SPY")["date"])
+    earnings = pd.concat([store.read_earnings(t) for t in car["ticker"].unique()], ignore_index=True)
+    return pd.concat([car, confounder_columns(car, ar, calendar, earnings=earnings)], axis=1)
+
+
+def flag(frame: pd.DataFrame, event_id: str, ticker: str, window: str) -> pd.Series:
+    return frame[(frame.event_id == event_id) & (frame.ticker == ticker) & (frame.window == window)].iloc[0]
+
+
+def test_amazon_q3_earnings_confound_the_aws_openai_windows(launch_flags) -> None:
+    for window in ("[-1,+1]", "[-5,+5]"):
+        row = flag(launch_flags, "amazon-openai-38b", "AMZN", window)
+        assert row.confounded
+        assert row.confounders == (
+            "earnings 2025-10-30 after the close (FY2025 Q3), reaction 2025-10-31 at τ-1"
+        )
+        assert (row.dominant_tau, row.dominant_date) == (-1, pd.Timestamp("2025-10-31"))
+    for window in ("[0,0]", "[0,+1]"):
+        row = flag(launch_flags, "amazon-openai-38b", "AMZN", window)
+        assert not row.confounded and pd.isna(row.dominant_tau)
+
+
+def test_stargate_five_day_window_contains_the_deepseek_sell_off(launch_flags) -> None:
+    for ticker in ("ORCL", "NVDA", "MSFT"):
+        row = flag(launch_flags, "stargate-launch", ticker, "[-5,+5]")
+        assert "event deepseek-r1, day 0 2025-01-27 at τ+4" in row.confounders
+        assert not flag(launch_flags, "stargate-launch", ticker, "[-1,+1]").confounded
+    assert flag(launch_flags, "stargate-launch", "NVDA", "[-5,+5]").dominant_tau == 4  # NVDA -17% that day
+
+
+def test_oracle_contract_was_disclosed_in_its_earnings_release(launch_flags) -> None:
+    row = flag(launch_flags, "oracle-openai-300b", "ORCL", "[0,0]")
+    assert row.confounders == "earnings 2025-09-09 after the close (FY2026 Q1), reaction 2025-09-10 at τ0"
+    parties = launch_flags[launch_flags.role != "peer"]
+    # Just missed: TSM's results came out before the open on 2025-01-16, τ-6 of the DeepSeek sell-off
+    # (the Martin Luther King Day holiday on 2025-01-20 is not a session).
+    assert not flag(launch_flags, "deepseek-r1", "TSM", "[-5,+5]").confounded
+    confounded = parties[parties.confounded].groupby("window").size().to_dict()
+    assert confounded == {"[-1,+1]": 2, "[-5,+5]": 15, "[0,+1]": 1, "[0,0]": 1}
+    wide = parties[parties.confounded & (parties.window == "[-5,+5]")]
+    assert sorted(zip(wide.event_id, wide.ticker, strict=True)) == sorted(
+        [
+            *[("stargate-launch", t) for t in ("ORCL", "NVDA", "MSFT")],  # DeepSeek at τ+4
+            *[("deepseek-r1", t) for t in ("ORCL", "NVDA", "MSFT")],  # Stargate at τ-4 (MSFT: earnings τ+3)
+            ("oracle-gb200-order", "NVDA"),  # NVDA earnings 2025-05-28 after the close: τ+2
+            ("oracle-openai-300b", "ORCL"),
+            ("nvidia-intel-5b", "NVDA"),  # nvidia-openai-100b at τ+2, and vice versa
+            ("nvidia-openai-100b", "NVDA"),
+            ("coreweave-openai-6.5b", "CRWV"),  # coreweave-meta-14.2b at τ+3, and vice versa
+            ("coreweave-meta-14.2b", "CRWV"),
+            ("microsoft-openai-recap", "MSFT"),  # MSFT earnings 2025-10-29 after the close: τ+2
+            ("amazon-openai-38b", "AMZN"),
+            ("anthropic-msft-nvda", "NVDA"),  # NVDA earnings 2025-11-19 after the close: τ+2
+        ]
+    )
