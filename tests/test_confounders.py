@@ -108,7 +108,7 @@ def test_other_tickers_peers_and_the_event_itself() -> None:
         [0, 2, 1, 2],  # the AMZN peer row of c: a at τ-1 and b at τ+1 (not MSFT's event c)
         [0, 0, 0, 0],  # MSFT: nothing of its own
     ]
-    assert flags.text[2, 3] == "event a, day 0 2025-06-10 at τ-1, event b, day 0 2025-06-12 at τ+1"
+    assert flags.text[2, 3] == "event a, day 0 2025-06-10 at τ-1; event b, day 0 2025-06-12 at τ+1"
 
 
 def test_at_most_five_are_named_and_all_are_counted() -> None:
@@ -176,8 +176,8 @@ def test_screen_equals_a_brute_force_loop(pairs, releases, windows) -> None:
                     inside = items.position[j] >= 0 and day0[i] + a <= items.position[j] <= day0[i] + b
                     if inside and items.ticker[j] == pair_ticker[i] and j != own[i]:
                         expected.add(items.label[j].split(",")[0])
-            parts = flags.text[i, w].split(", ")
-            named = {p.split(" at ")[0] for p in parts if p.startswith(("event", "r"))}
+            parts = flags.text[i, w].split("; ")
+            named = {p.split(",")[0].split(" at ")[0] for p in parts if p.startswith(("event", "r"))}
             assert flags.count[i, w] == len(expected)
             assert named == expected
 

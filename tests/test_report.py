@@ -21,14 +21,18 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from _launch_run import launch_output
+from matplotlib.figure import Figure
 from scipy import stats
 
 from eventstudy.cli import main
 from eventstudy.output.export import write_parquet
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
-from eventstudy.report import build_report, figures, fmt, read_exports, render_markdown, render_report
-from eventstudy.report.flows import LAUNCH_LOOP, money_loop
-from eventstudy.report.paths import caar_paths, car_paths
+from eventstudy.report import build_report, fmt, read_exports, render_markdown, render_report
+from eventstudy.report import figures as report_figures
+from eventstudy.report.html import png_size
+from eventstudy.report.paths import car_paths
+from eventstudy.report.tables import paper_tables, sample_rows
+from eventstudy.timeline.confounders import unconfounded_group
 
 TAUS = (-1, 0, 1)
 # (event, ticker, role, group, deal, ARs over TAUS, car_se over TAUS, n_est, market value before)
@@ -39,10 +43,15 @@ PAIRS = [
     ("beta-shock", "TSM", "peer", "g2", np.nan, (0.0, 0.01, 0.0), (0.02, 0.03, 0.04), 102, 50e9),
 ]
 WINDOWS = ((0, 0), (-1, 1))
+CONFOUNDER = "earnings 2025-09-09 after the close (Q1), reaction 2025-09-10 at τ0"
 
 
-def write_synthetic(folder: Path, extra: bool = False) -> Path:
-    """An export folder with the columns the report reads and hand-picked numbers."""
+def write_synthetic(folder: Path, extra: bool = False, battery: bool = False) -> Path:
+    """An export folder with the columns the report reads and hand-picked numbers.
+
+    ``extra`` adds a non-battery ``stats.parquet``; ``battery`` a battery-shaped one (with the
+    unconfounded twins of g1) and ``caar.parquet``. ORCL's windows hold other news (confounded).
+    """
     folder.mkdir(parents=True)
     events, ar, car = [], [], []
     for event, ticker, role, group, deal, ars, ses, n_est, mcap in PAIRS:
@@ -66,16 +75,19 @@ def write_synthetic(folder: Path, extra: bool = False) -> Path:
                     "event_id": event,
                     "ticker": ticker,
                     "role": role,
+                    "date": day0 + pd.Timedelta(days=tau),
                     "tau": tau,
                     "ar": a,
                     "car": c,
                     "car_se": se,
+                    "ar_t": a / se,
                 }
             )
         for start, end in WINDOWS:
             inside = [start <= t <= end for t in TAUS]
             total = float(np.sum(np.array(ars)[inside]))
             value = total * mcap
+            flagged = ticker == "ORCL"
             car.append(
                 {
                     "event_id": event,
@@ -98,11 +110,16 @@ def write_synthetic(folder: Path, extra: bool = False) -> Path:
                     "value_to_deal": value / deal,
                     "outcome": "ok",
                     "note": "shares caveat: test note" if ticker == "NVDA" else "",
+                    "confounders": CONFOUNDER if flagged else "",
+                    "confounded": flagged,
+                    "dominant_tau": pd.NA,
+                    "dominant_date": pd.NaT,
                 }
             )
+    car_frame = pd.DataFrame(car).astype({"dominant_tau": "Int64", "dominant_date": "datetime64[ns]"})
     write_parquet(pd.DataFrame(events), folder / "events.parquet", docs=SCHEMAS["events.parquet"])
     write_parquet(pd.DataFrame(ar), folder / "ar.parquet", docs=SCHEMAS["ar.parquet"])
-    write_parquet(pd.DataFrame(car), folder / "car.parquet", docs=SCHEMAS["car.parquet"])
+    write_parquet(car_frame, folder / "car.parquet", docs=SCHEMAS["car.parquet"])
     manifest = {
         "study": "synthetic",
         "config": {
@@ -112,6 +129,9 @@ def write_synthetic(folder: Path, extra: bool = False) -> Path:
             "estimation_window": [-260, -11],
             "min_estimation_obs": 50,
             "event_windows": [[0, 0], [-1, 1]],
+            "flows": [
+                {"event_id": "alpha-deal", "payer": "Buyer Co", "payee": "Oracle", "tickers": ["ORCL"]}
+            ],
         },
         "model": {"name": "market", "description": "market model"},
         "estimation": {"n_params": 2},
@@ -133,7 +153,58 @@ def write_synthetic(folder: Path, extra: bool = False) -> Path:
             "p": ColumnDoc("probability", "p"),
         }
         write_parquet(stats_frame, folder / "stats.parquet", docs=docs)
+    if battery:
+        write_parquet(battery_stats(), folder / "stats.parquet", docs=SCHEMAS["stats.parquet"])
+        write_parquet(caar_table(), folder / "caar.parquet", docs=SCHEMAS["caar.parquet"])
     return folder
+
+
+# g1 over [-1,+1]: ORCL CAR 0.10, NVDA CAR 0.04; without ORCL (confounded): NVDA alone.
+BATTERY = {
+    # (group, window): {statistic: (value, p, n)}
+    ("g1", "[-1,+1]"): {
+        "caar": (0.07, 0.2, 2),
+        "cross_sectional_t": (2.3333, 0.258, 2),
+        "bmp_t": (3.1, 0.04, 2),
+        "kp_adjusted_bmp_t": (2.6, 0.009, 2),
+        "generalized_sign_z": (1.7, 0.0891, 2),
+        "grank_t": (0.4, 0.7, 2),
+        "dollar_abnormal_value": (5e9, 0.03, 2),
+        "value_per_deal_dollar": (5e9 / 3e9, np.nan, 1),
+    },
+    ("g1", "[0,0]"): {"caar": (0.0717, 0.1, 2), "kp_adjusted_bmp_t": (1.2, 0.23, 2)},
+    (unconfounded_group("g1"), "[-1,+1]"): {
+        "caar": (0.04, np.nan, 1),
+        "kp_adjusted_bmp_t": (0.9, 0.37, 1),
+        "dollar_abnormal_value": (4e9, 0.2, 1),
+        "value_per_deal_dollar": (np.nan, np.nan, 0),
+    },
+    ("g2", "[-1,+1]"): {"caar": (-0.05, 0.5, 1), "kp_adjusted_bmp_t": (-0.5, 0.62, 1)},
+}
+
+
+def battery_stats() -> pd.DataFrame:
+    rows = [
+        {"group": g, "window": w, "statistic": s, "value": v, "p": p, "n": n, "reference": f"ref {s}"}
+        for (g, w), found in BATTERY.items()
+        for s, (v, p, n) in found.items()
+    ]
+    return pd.DataFrame(rows).astype({"n": "int64"})
+
+
+def caar_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group": ["g1"] * 3 + ["g2"] * 3,
+            "tau": [-1, 0, 1] * 2,
+            "caar": [0.005, 0.0767, 0.07, 0.0, -0.05, -0.05],
+            "lower": [0.0, 0.02, 0.04, 0.0, -0.05, -0.05],
+            "upper": [0.01, 0.12, 0.1, 0.0, -0.05, -0.05],
+            "n": [2, 2, 2, 1, 1, 1],
+            "draws": 999,
+            "level": 0.95,
+        }
+    ).astype({"n": "int64", "draws": "int64", "tau": "int64"})
 
 
 def test_formatting_helpers_carry_units() -> None:
@@ -146,6 +217,16 @@ def test_formatting_helpers_carry_units() -> None:
     assert fmt.tstat(16.3) == "+16.30"
     assert fmt.probability(0.0001) == "<0.001"
     assert fmt.money(np.nan) == fmt.percent(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("p", "marks"),
+    [(0.0099, "***"), (0.01, "**"), (0.0499, "**"), (0.05, "*"), (0.0999, "*"), (0.1, ""), (np.nan, "")],
+)
+def test_stars_at_ten_five_and_one_percent(p, marks) -> None:
+    assert fmt.stars(p) == marks
+    assert fmt.starred(-2.0, p) == "-2.00" + marks
+    assert fmt.starred(np.nan, p) == "—"
 
 
 def test_car_paths_band_is_t_times_clm_standard_error(tmp_path) -> None:
@@ -162,21 +243,6 @@ def test_car_paths_band_is_t_times_clm_standard_error(tmp_path) -> None:
     assert amd.upper - amd.car == pytest.approx(stats.t.ppf(0.975, 50) * 0.03)
 
 
-def test_caar_is_the_cross_sectional_mean_with_its_standard_error(tmp_path) -> None:
-    exports = read_exports(write_synthetic(tmp_path / "s"))
-    groups = exports.events.set_index(["event_id", "ticker"])["group"]
-    caar = caar_paths(exports.ar.join(groups, on=["event_id", "ticker"]))
-    g1 = caar[(caar.group == "g1") & (caar.tau == 1)].iloc[0]
-    # CARs at tau=+1: ORCL 0.10, NVDA 0.04 -> mean 0.07, s = 0.0424264, se = s/sqrt(2) = 0.03.
-    assert g1.n == 2
-    assert g1.caar == pytest.approx(0.07)
-    assert g1.se == pytest.approx(0.03)
-    assert g1.upper - g1.caar == pytest.approx(12.7062047 * 0.03, rel=1e-7)
-    g2 = caar[caar.group == "g2"]
-    assert (g2.n == 1).all() and g2.se.isna().all()  # the TSM peer is excluded, one party: no band
-    assert list(caar.group.unique()) == ["g1", "g2"]
-
-
 def test_synthetic_report_shows_numbers_with_units(tmp_path) -> None:
     folder = write_synthetic(tmp_path / "s", extra=True)
     report = build_report(read_exports(folder))
@@ -187,23 +253,27 @@ def test_synthetic_report_shows_numbers_with_units(tmp_path) -> None:
         assert text in html, text
     # The peer is shown in the spillover table but never in the value-per-deal table.
     per_deal = markdown.split("## Value created per deal dollar")[1].split("## ")[0]
-    assert "TSM" not in per_deal and "AMD" not in per_deal and "ORCL" in per_deal
+    assert "TSM" not in per_deal and "AMD" not in per_deal and "ORCL (supplier)" in per_deal
     assert "| beta-shock | TSM |" in markdown.split("## Ecosystem spillover")[1]
     # Extra parquet files are rendered with their schema units; HTML escapes the headline.
     assert "| patell | +2.50 | 0.012 |" in markdown
     assert "&lt;headline&gt; &amp; more" in html and "<headline>" not in html
-    assert "shares caveat: test note" in markdown
-    assert re.search(r'<td class="r pos" data-sort="0\.1234">\+12\.34%</td>', html)
+    assert "shares caveat: test note (1 of 3 (event, party) pairs)" in markdown
+    # Dollars are coloured by sign; returns and test statistics are not.
+    assert re.search(r'<td class="r pos" data-sort="1234000000\.0">\+\$1\.2B</td>', html)
+    assert re.search(r'<td class="r" data-sort="0\.1234">\+12\.34%</td>', html)
+    assert not re.search(r'class="r (pos|neg)"[^>]*>[+-]\d+\.\d\d\**<', html)
 
 
 def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkeypatch) -> None:
-    folder = write_synthetic(tmp_path / "s")
+    folder = write_synthetic(tmp_path / "s", battery=True)
     assert main(["report", str(folder), "--format", "csv"]) == 0
     assert "wrote" in capsys.readouterr().out
     written = sorted(p.name for p in folder.iterdir())
     assert written == [
         "ar.csv",
         "ar.parquet",
+        "caar.parquet",
         "car.csv",
         "car.parquet",
         "events.parquet",
@@ -211,13 +281,16 @@ def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkey
         "manifest.json",
         "report.html",
         "report.md",
+        "stats.parquet",
+        "tables.md",
+        "tables.tex",
     ]
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
     def broken(*args, **kwargs):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(figures, "heatmap_figure", broken)
+    monkeypatch.setattr(report_figures, "heatmap_figure", broken)
     with pytest.raises(RuntimeError):
         main(["report", str(folder)])
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
@@ -231,16 +304,150 @@ def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkey
     ]
 
 
-def test_figures_are_byte_identical_and_carry_no_software_metadata(tmp_path) -> None:
-    exports = read_exports(write_synthetic(tmp_path / "s"))
+def test_figures_are_byte_identical_print_resolution_and_carry_no_software_metadata(tmp_path) -> None:
+    exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
     first = build_report(exports).figures()
     second = build_report(exports).figures()
-    assert list(first) == list(second)
-    assert len(first) == 2 + 3  # CAR paths of 2 events, value vs deal, CAAR, heat map (no loop edge)
+    assert sorted(first) == [
+        "figures/caar_by_group.png",
+        "figures/car_alpha-deal.png",
+        "figures/car_beta-shock.png",
+        "figures/deal_flows.png",
+        "figures/peers_day0_heatmap.png",
+        "figures/value_per_deal.png",
+    ]
     for name, png in first.items():
         assert png == second[name], name
         assert png.startswith(b"\x89PNG")
         assert b"Software" not in png and b"matplotlib" not in png.lower(), name
+        # pHYs: 300 dots per inch = 11,811 per metre, on both axes
+        chunk = png.index(b"pHYs")
+        assert png[chunk + 4 : chunk + 13] == (11811).to_bytes(4, "big") * 2 + b"\x01", name
+    assert png_size(first["figures/car_alpha-deal.png"])[0] == 7.2 * 300
+
+
+def test_figure_functions_return_figures_from_the_exported_tables(tmp_path) -> None:
+    exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
+    drawn = [
+        report_figures.car_figure(exports.ar, exports.car, "alpha-deal", n_params=2, window="[-1,+1]"),
+        report_figures.caar_figure(exports.caar),
+        report_figures.value_per_deal_figure(exports.car, "[-1,+1]", stats=exports.stats),
+        report_figures.heatmap_figure(exports.ar, order=["TSM"]),
+    ]
+    assert all(isinstance(f, Figure) for f in drawn)
+    # The CAR figure has one panel per listed party (small multiples), marked where confounded.
+    car = drawn[0]
+    panels = [a for a in car.axes if a.get_visible()]
+    assert [a.get_title(loc="left") for a in panels] == ["ORCL (supplier)", "NVDA (partner)"]
+    assert any("earnings" in t.get_text() for t in panels[0].texts)
+    assert not any("earnings" in t.get_text() for t in panels[1].texts)
+
+
+def test_value_per_deal_interval_in_closed_form(tmp_path) -> None:
+    exports = read_exports(write_synthetic(tmp_path / "s"))
+    rows = report_figures.value_per_deal_rows(exports.car, "[-1,+1]", n_params=2).set_index("ticker")
+    orcl = rows.loc["ORCL"]
+    # ORCL: value = 0.10 x $10B = $1B on a $3B deal; half width t(0.975, 100) x 0.03 x $10B / $3B.
+    assert orcl.ratio == pytest.approx(1e9 / 3e9)
+    half = stats.t.ppf(0.975, 100) * 0.03 * 10e9 / 3e9
+    assert (orcl.lower, orcl.upper) == pytest.approx((1 / 3 - half, 1 / 3 + half))
+    assert bool(orcl.confounded) and not bool(rows.loc["NVDA", "confounded"])
+    assert list(rows.index) == ["NVDA", "ORCL"]  # largest ratio first: NVDA 4/3, ORCL 1/3
+
+
+def test_paper_tables_come_from_stats_and_the_same_rows_of_car(tmp_path) -> None:
+    folder = write_synthetic(tmp_path / "s", battery=True)
+    exports = read_exports(folder)
+    tables = {
+        t.group: t.rows.set_index("window")
+        for t in paper_tables(exports.stats, exports.car, ["[0,0]", "[-1,+1]"])
+    }
+    assert list(tables) == ["g1", unconfounded_group("g1"), "g2"]
+    g1 = tables["g1"].loc["[-1,+1]"]
+    assert (g1.caar, g1.n, g1.kp_adjusted_bmp_t, g1.kp_adjusted_bmp_t_p) == (0.07, 2, 2.6, 0.009)
+    assert g1["median"] == pytest.approx(0.07) and g1.positive == 1.0  # CARs 0.10 and 0.04
+    free = tables[unconfounded_group("g1")].loc["[-1,+1]"]
+    assert free["median"] == pytest.approx(0.04) and free.n == 1  # NVDA alone
+    assert np.isnan(tables["g1"].loc["[0,0]", "bmp_t"])  # no such stats row: missing, not zero
+    assert len(sample_rows(exports.car, "all")) == 6  # 3 listed parties x 2 windows, no peer
+    render_report(folder)
+    markdown = (folder / "tables.md").read_text()
+    assert (
+        "| [-1,+1] | +7.00% | +7.00% | 100% | 2 | +2.33 | +3.10\\*\\* | +2.60\\*\\*\\* | +1.70\\* | +0.40 |"
+        in markdown
+    )
+    tex = (folder / "tables.tex").read_text()
+    assert tex.count(r"\begin{table}") == 3 == tex.count(r"\end{table}")
+    assert r"\begin{tabular}{lrrrrrrrrr}" in tex
+    row = next(line for line in tex.splitlines() if line.startswith("[-1,+1] & +7.00"))
+    assert row.count("&") == 9 and r"+2.60$^{***}$" in row and r"+7.00\%" in row
+    assert tex.count("{") == tex.count("}")
+
+
+def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
+    folder = write_synthetic(tmp_path / "s", battery=True)
+    report = build_report(read_exports(folder))
+    assert report.sections[0].key == "findings" and report.sections[1].key == "limitations"
+    markdown = render_markdown(report)
+    findings = markdown.split("## Findings")[1].split("\n## ")[0]
+    # NVDA: 0.04 x $100B = $4B; ORCL: 0.10 x $10B = $1B but t = 0.10 / 0.03 = 3.33 > 1.33.
+    largest = "Largest dollar move: **NVDA** on alpha-deal, CAR[-1,+1] +4.00% (t = +1.33\\*\\*), +$4.0B"
+    assert largest in findings
+    assert "Most significant: **ORCL** on alpha-deal, CAR[-1,+1] +10.00% (t = +3.33\\*\\*)" in findings
+    assert f"+0.333 per deal dollar — ⚑ its window also holds {fmt.md(CONFOUNDER)}" in findings
+    assert (
+        "is significant at 5% for g1 +7.00% (t = +2.60\\*\\*\\*); not for g2 -5.00% (t = -0.50)" in findings
+    )
+    # Both samples: the group totals with and without the confounded row, from stats rows.
+    assert (
+        "Without them, g1 created +$4.0B instead of +$5.0B, — instead of +1.667 per deal dollar" in findings
+    )
+    groups = next(t for t in report.section("findings").tables if t.key == "groups")
+    g1 = [c.text for c in groups.rows[0]]
+    assert g1 == [
+        "g1",
+        "2",
+        "+7.00%",
+        "+2.60***",
+        "+$5.0B**",
+        "+1.667 (1 ev.)",
+        "1",
+        "+4.00%",
+        "+0.90",
+        "+$4.0B",
+        "— (0 ev.)",
+    ]
+    assert "⚑ ORCL alpha-deal [-1,+1] (kept in the statistics)" in findings
+
+
+def test_deal_flows_from_the_config(tmp_path) -> None:
+    from eventstudy.errors import InputError
+    from eventstudy.report.flows import FlowEdge, deal_flows, parse_flows
+
+    exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
+    edges = parse_flows(exports.config["flows"], "study.toml")
+    assert edges == (FlowEdge("alpha-deal", "Buyer Co", "Oracle", ("ORCL",)),)
+    flows = deal_flows(exports.car, [*edges, FlowEdge("gone", "A", "B")], "[-1,+1]")
+    frame = flows.to_frame()
+    assert frame["ticker"].tolist() == ["ORCL"]
+    assert (frame.abnormal_value_usd.iloc[0], frame.deal_usd.iloc[0]) == pytest.approx((1e9, 3e9))
+    assert bool(frame.confounded.iloc[0]) and flows.missing_events == ("gone",) and flows.groups == ("g1",)
+    markdown = render_markdown(build_report(exports))
+    assert (
+        "+$5.0B\\*\\* over 2 (event, party) rows (stats.parquet: g1, [-1,+1], `dollar_abnormal_value`)"
+        in markdown
+    )
+    for bad, field in (
+        ([{"event_id": "a", "payer": "X", "payee": "X"}], "flows[0].payee"),
+        ([{"event_id": "a b", "payer": "X", "payee": "Y"}], "flows[0].event_id"),
+        ([{"event_id": "a", "payer": "X\nY", "payee": "Z"}], "flows[0].payer"),
+        ([{"event_id": "a", "payer": "X", "payee": "Y", "tickers": ["orcl"]}], "flows[0].tickers"),
+        ([{"event_id": "a", "payer": "X", "payee": "Y", "amount": 1}], "flows[0].amount"),
+        ([{"payer": "X", "payee": "Y"}], "flows[0].event_id"),
+    ):
+        with pytest.raises(InputError) as caught:
+            parse_flows(bad, "study.toml")
+        assert caught.value.field == field
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +469,7 @@ def test_launch_report_numbers_come_from_the_exports(launch) -> None:
     markdown = (launch / "report.md").read_text()
     html = (launch / "report.html").read_text()
     row = next(
-        line for line in markdown.splitlines() if line.startswith("| oracle-openai-300b | ORCL | supplier |")
+        line for line in markdown.splitlines() if line.startswith("| oracle-openai-300b | ORCL (supplier) |")
     )
     assert "+35.38%" in row and fmt.money(orcl.abnormal_value_usd) in row and "+$242.8B" in row
     assert "+35.38%" in html and "+$242.8B" in html
@@ -274,39 +481,40 @@ def test_launch_report_has_every_figure(launch) -> None:
     events = pd.read_parquet(launch / "events.parquet")
     expected = sorted(
         [f"car_{e}.png" for e in events.event_id.unique()]
-        + ["caar_by_group.png", "money_loop.png", "peers_day0_heatmap.png", "value_vs_deal.png"]
+        + ["caar_by_group.png", "peers_day0_heatmap.png", "value_per_deal.png"]
         + ["equity_curve.png"]  # launch.toml has a [backtest] table, so `run` runs the backtest
     )
-    assert names == expected and len(names) == 18
+    assert names == expected and len(names) == 17
     html = (launch / "report.html").read_text()
-    assert html.count('<img src="data:image/png;base64,') == 18
+    assert html.count('<img src="data:image/png;base64,') == 17
     assert 'src="figures/' not in html and "<link" not in html and "http" not in html.split("<body>")[1]
     markdown = (launch / "report.md").read_text()
     for name in names:
         assert f"](figures/{name})" in markdown
 
 
-def test_launch_money_loop_totals_are_the_sums_of_the_inputs(launch) -> None:
+def test_launch_paper_tables_use_the_rows_of_the_statistics(launch) -> None:
+    stats_table = pd.read_parquet(launch / "stats.parquet")
     car = pd.read_parquet(launch / "car.parquet")
-    loop = money_loop(car, "[-1,+1]")
-    assert loop is not None and len(loop.flows) == len(LAUNCH_LOOP) == 8
-    events = pd.read_parquet(launch / "events.parquet").drop_duplicates("event_id").set_index("event_id")
-    loop_events = [edge.event_id for edge in LAUNCH_LOOP]
-    assert loop.deal_usd == pytest.approx(events.loc[loop_events, "deal_usd"].sum())
-    assert loop.deal_usd == pytest.approx((300 + 40 + 100 + 6.5 + 38 + 250) * 1e9)  # events.csv
-    assert loop.undisclosed_deals == 2  # AMD, Broadcom
-    main_window = car[car.window == "[-1,+1]"].set_index(["event_id", "ticker"])
-    edge_values = [
-        main_window.loc[(e.event_id, t), "abnormal_value_usd"] for e in LAUNCH_LOOP for t in e.tickers
-    ]
-    assert loop.value_usd == pytest.approx(sum(edge_values))
-    in_loop = main_window[
-        main_window.index.get_level_values(0).isin(loop_events) & (main_window.role != "peer")
-    ]
-    assert loop.value_usd + loop.other_value_usd == pytest.approx(in_loop["abnormal_value_usd"].sum())
-    markdown = (launch / "report.md").read_text()
-    assert f"Deal dollars in the loop: {fmt.money(loop.deal_usd, signed=False)}" in markdown
-    assert "$734.5B" in markdown
+    windows = ["[0,0]", "[-1,+1]", "[0,+1]", "[-5,+5]"]
+    tables = paper_tables(stats_table, car, windows)
+    assert [t.group for t in tables] == ["openai-compute", "shock", "other", "all", "peers"]
+    for table in tables:
+        for row in table.rows.itertuples(index=False):
+            assert row.n == row.n_car  # the median and % positive use exactly the CAAR's rows
+            cars = sample_rows(car, table.group)
+            cars = cars.loc[cars.window == row.window, "car"]
+            assert row.caar == pytest.approx(cars.mean(), rel=1e-12)
+    compute = tables[0].rows.set_index("window").loc["[-1,+1]"]
+    kp = stats_table[
+        (stats_table.group == "openai-compute")
+        & (stats_table.window == "[-1,+1]")
+        & (stats_table.statistic == "kp_adjusted_bmp_t")
+    ].iloc[0]
+    assert (compute.kp_adjusted_bmp_t, compute.kp_adjusted_bmp_t_p) == (kp.value, kp.p)
+    markdown = (launch / "tables.md").read_text()
+    assert f"| [-1,+1] | {fmt.percent(compute.caar)} |" in markdown
+    assert (launch / "tables.tex").read_text().count(r"\begin{tabular}") == 5
 
 
 def test_launch_ar_car_se_matches_the_window_s_e(launch) -> None:
@@ -348,7 +556,7 @@ def test_manifest_records_how_to_reproduce(launch) -> None:
     assert manifest["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", manifest["git_commit"])
     assert manifest["git_dirty"] in (None, True, False)
     assert {"jinja2", "matplotlib"} <= set(manifest["versions"])
-    assert "report.html" in manifest["files"] and "figures/value_vs_deal.png" in manifest["files"]
+    assert {"report.html", "tables.md", "tables.tex", "figures/value_per_deal.png"} <= set(manifest["files"])
 
 
 def test_report_renders_again_from_a_copy_without_the_cache(launch, tmp_path) -> None:
@@ -359,7 +567,8 @@ def test_report_renders_again_from_a_copy_without_the_cache(launch, tmp_path) ->
     (copy / "figures").mkdir()
     shutil.copy(launch / "figures" / "equity_curve.png", copy / "figures")  # the backtest's own figure
     render_report(copy)  # no cache, no study: the files alone
-    for name in ["report.md", "report.html", *[f"figures/{p.name}" for p in (launch / "figures").iterdir()]]:
+    names = ["report.md", "report.html", "tables.md", "tables.tex"]
+    for name in [*names, *[f"figures/{p.name}" for p in (launch / "figures").iterdir()]]:
         assert (copy / name).read_bytes() == (launch / name).read_bytes(), name
 
 
@@ -414,7 +623,7 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch, capsys) -> None
 
 
 def test_figures_are_identical_across_processes(tmp_path) -> None:
-    folder = write_synthetic(tmp_path / "s")
+    folder = write_synthetic(tmp_path / "s", battery=True)
     here = {
         name: hashlib.sha256(png).hexdigest()
         for name, png in build_report(read_exports(folder)).figures().items()
@@ -433,52 +642,36 @@ def test_figures_are_identical_across_processes(tmp_path) -> None:
         assert json.loads(done.stdout) == here
 
 
-def test_report_shows_the_cross_event_battery(launch) -> None:
+def test_report_shows_every_statistic(launch) -> None:
     table = pd.read_parquet(launch / "stats.parquet")
     row = table[(table.group == "all") & (table.window == "[0,0]") & (table.statistic == "kp_adjusted_bmp_t")]
     main = table[
         (table.group == "all") & (table.window == "[-1,+1]") & (table.statistic == "kp_adjusted_bmp_t")
     ]
     markdown = (launch / "report.md").read_text()
-    assert "## Cross-event tests" in markdown
+    assert "## All statistics" in markdown
     line = (
         f"| all | kp_adjusted_bmp_t | {fmt.tstat(row.value.iloc[0])} | {fmt.probability(row.p.iloc[0])} "
         f"| {fmt.tstat(main.value.iloc[0])} | {fmt.probability(main.p.iloc[0])} | 25 |"
     )
     assert line in markdown
-    assert "## Table stats.parquet" not in markdown
+    assert "| all | market_proxy_rows | 0 |" in markdown  # counts print as integers
+    assert "## Table stats.parquet" not in markdown and "## Table caar.parquet" not in markdown
 
 
 def test_large_study_shows_the_largest_events_and_cuts_long_tables() -> None:
-    from eventstudy.report import MAX_EVENTS_SHOWN, MAX_TABLE_ROWS, Cell, Section, Table, _cut, _events_shown
+    from eventstudy.report import Cell, Section, Table
+    from eventstudy.report.build import MAX_EVENTS_SHOWN, MAX_TABLE_ROWS, _cut, events_shown
 
     values = [(-1) ** i * float(i) for i in range(50)]
     parties = pd.DataFrame(
         {"event_id": [f"e{i}" for i in range(50)], "window": "[-1,+1]", "abnormal_value_usd": values}
     )
-    shown = _events_shown(parties, "[-1,+1]")
+    shown = events_shown(parties, "[-1,+1]")
     assert len(shown) == MAX_EVENTS_SHOWN == 40
     assert shown == [f"e{i}" for i in range(10, 50)]  # |value| = i: the ten smallest are left out
-    assert _events_shown(parties.head(12), "[-1,+1]") == [f"e{i}" for i in range(12)]
+    assert events_shown(parties.head(12), "[-1,+1]") == [f"e{i}" for i in range(12)]
     rows = tuple((Cell(str(i)),) for i in range(1500))
     cut = _cut(Section("s", "S", tables=(Table("t", ("x",), "l", rows, caption="All."),)))
     assert len(cut.tables[0].rows) == MAX_TABLE_ROWS == 1000
     assert cut.tables[0].caption == "All. First 1,000 of 1,500 rows; the parquet exports hold all."
-
-
-def test_value_figure_labels_only_the_largest_points() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from eventstudy.report.figures import MAX_POINT_LABELS, _label_points
-
-    figure, axes = plt.subplots()
-    x = np.arange(1.0, 201.0)
-    axes.set_xlim(0, 201)
-    axes.set_ylim(0, 201)
-    _label_points(axes, x, x, [f"p{i}" for i in range(200)])
-    labels = sorted(int(text.get_text()[1:]) for text in axes.texts)
-    plt.close(figure)
-    assert labels == list(range(200 - MAX_POINT_LABELS, 200))  # the 40 largest y

@@ -1,5 +1,6 @@
 """report.html in a real headless browser (Debian's chromium): loads, every figure decodes,
-nothing references another file, tables sort on a click; a screenshot is saved for review.
+nothing references another file, tables sort on a click, the first screen holds the findings,
+and no table is wider than its window at 1280 and 1920 pixels; screenshots are saved for review.
 
 Skipped only when /usr/bin/chromium is missing outside CI; under CI (``CI`` set) a missing
 browser is a failure (``.ci/run`` installs it).
@@ -27,7 +28,24 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--hide-scrollbars",
 )
+# Measures the page once it has loaded and records the results on the root element.
+LAYOUT_PROBE = """<script>
+window.addEventListener("load", function () {
+  var root = document.documentElement, wide = [];
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    if (wrap.scrollWidth > wrap.clientWidth + 1) { wide.push(wrap.querySelector("table").id); }
+  });
+  root.setAttribute("data-overflowing", wide.join(" "));
+  root.setAttribute("data-page-width", String(root.scrollWidth));
+  ["#table-largest-effects", "#table-groups", "#findings p"].forEach(function (selector, i) {
+    var node = document.querySelector(selector);
+    var bottom = node ? String(Math.ceil(node.getBoundingClientRect().bottom)) : "none";
+    root.setAttribute("data-bottom-" + i, bottom);
+  });
+});
+</script></body>"""
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +69,10 @@ def browse(chromium: Path, page: Path, *extra: str) -> subprocess.CompletedProce
         )
 
 
+def root_attributes(dom: str) -> dict[str, str]:
+    return dict(re.findall(r'([\w-]+)="([^"]*)"', re.search(r"<html[^>]*>", dom).group(0)))
+
+
 @pytest.fixture(scope="module")
 def report(launch_cache) -> Path:
     return launch_output(str(launch_cache)) / "report.html"
@@ -58,18 +80,28 @@ def report(launch_cache) -> Path:
 
 def test_every_figure_loads_and_nothing_is_referenced(chromium, report) -> None:
     dom = browse(chromium, report, "--virtual-time-budget=10000", "--dump-dom").stdout
-    root = re.search(r"<html[^>]*>", dom).group(0)
-    attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', root))
+    attributes = root_attributes(dom)
     expected = int(re.search(r'<meta name="eventstudy-figures" content="(\d+)">', dom).group(1))
-    assert expected == 18  # 13 CAR paths, CAAR, value vs deal, money loop, heat map, equity curve
+    assert expected == 17  # 13 CAR paths, CAAR, value per deal, heat map, equity curve
     assert attributes["data-images"] == str(expected)
     assert attributes["data-images-ok"] == str(expected)  # every <img> has naturalWidth > 0
     assert attributes["data-images-broken"] == ""
     # No reference to another file or host: images are data URIs, CSS and JS are inline.
     for attribute in re.findall(r'(?:src|href)="([^"]*)"', dom):
         assert attribute.startswith(("data:image/png;base64,", "#")), attribute[:60]
-    for section in ("calendar", "by-party", "value-per-deal", "money-loop", "car-paths", "caar", "spillover"):
+    for section in (
+        "findings",
+        "limitations",
+        "tests",
+        "data",
+        "by-party",
+        "value-per-deal",
+        "car-paths",
+        "caar",
+    ):
         assert f'<section id="{section}">' in dom
+    # A print-resolution figure is shown at 100 pixels per inch of the figure.
+    assert re.search(r'data-file="figures/value_per_deal.png" width="720"', dom)
 
 
 def test_a_click_sorts_a_table(chromium, report, tmp_path) -> None:
@@ -78,7 +110,7 @@ def test_a_click_sorts_a_table(chromium, report, tmp_path) -> None:
     lowest, highest = day0.loc[day0.car.idxmin()], day0.loc[day0.car.idxmax()]
     probe = """<script>
 window.addEventListener("load", function () {
-  var th = document.querySelector("#table-by-party thead th:nth-child(4)");
+  var th = document.querySelector("#table-by-party thead th:nth-child(3)");
   var first = function () {
     return document.querySelector("#table-by-party tbody tr td:nth-child(2)").textContent;
   };
@@ -90,25 +122,47 @@ window.addEventListener("load", function () {
 </script></body>"""
     page = tmp_path / "report.html"
     page.write_text(report.read_text(encoding="utf-8").replace("</body>", probe), encoding="utf-8")
-    dom = browse(chromium, page, "--virtual-time-budget=10000", "--dump-dom").stdout
-    root = re.search(r"<html[^>]*>", dom).group(0)
-    assert f'data-ascending="{lowest.ticker}"' in root  # AR(0) column, lowest first
-    assert f'data-descending="{highest.ticker}"' in root
+    attributes = root_attributes(browse(chromium, page, "--virtual-time-budget=10000", "--dump-dom").stdout)
+    assert attributes["data-ascending"] == f"{lowest.ticker} ({lowest.role})"  # AR(0) column, lowest first
+    assert attributes["data-descending"] == f"{highest.ticker} ({highest.role})"
     assert highest.ticker == "ORCL" and f"{highest.car:+.2%}" == "+35.38%"
 
 
-def test_screenshot_for_review(chromium, report, tmp_path_factory) -> None:
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_tables_fit_the_window_and_the_first_screen_holds_the_findings(
+    chromium, report, tmp_path, width
+) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(report.read_text(encoding="utf-8").replace("</body>", LAYOUT_PROBE), encoding="utf-8")
+    dom = browse(
+        chromium, page, f"--window-size={width},800", "--virtual-time-budget=10000", "--dump-dom"
+    ).stdout
+    attributes = root_attributes(dom)
+    assert attributes["data-overflowing"] == ""  # no table scrolls sideways: long text wraps
+    assert int(attributes["data-page-width"]) <= width
+    # The headline sentences, the largest effects and every group's result are on the first screen.
+    assert (
+        0
+        < int(attributes["data-bottom-2"])
+        < int(attributes["data-bottom-0"])
+        < int(attributes["data-bottom-1"])
+    )
+    assert int(attributes["data-bottom-1"]) <= 800, attributes["data-bottom-1"]
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_screenshot_for_review(chromium, report, tmp_path_factory, width) -> None:
     folder = tmp_path_factory.mktemp("report-screenshot")
-    shot = folder / "report.png"
-    browse(chromium, report, "--window-size=1400,2400", "--hide-scrollbars", f"--screenshot={shot}")
+    shot = folder / f"report-{width}.png"
+    browse(chromium, report, f"--window-size={width},800", f"--screenshot={shot}")
     print(f"\nreport screenshot: {shot}")
     keep = os.environ.get("EVENTSTUDY_SCREENSHOT")
     if keep:
-        shutil.copy(shot, keep)
+        shutil.copy(shot, Path(keep).with_name(f"{Path(keep).stem}-{width}{Path(keep).suffix}"))
     from matplotlib.image import imread
 
     pixels = imread(shot)
-    assert pixels.shape[:2] == (2400, 1400)
+    assert pixels.shape[:2] == (800, width)
     # Not a blank page: the dark header band on top and many distinct colours below it.
     assert pixels[20, 20, :3].mean() < 0.3
-    assert len(np.unique((pixels[:, :, :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 500
+    assert len(np.unique((pixels[:, :, :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 200

@@ -28,16 +28,16 @@ from eventstudy.output.export import write_parquet
 from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA
 from eventstudy.report import (
     build_report,
-    figures,
     fmt,
     read_exports,
     render_markdown,
     report_windows,
     write_report,
 )
-from eventstudy.report.flows import LoopEdge, money_loop
+from eventstudy.report import figures as report_figures
+from eventstudy.report.figures import png_bytes
+from eventstudy.report.flows import DealFlows, Flow, FlowEdge, PartyValue, deal_flows, flows_figure
 from eventstudy.report.html import inline, png_size
-from eventstudy.report.paths import caar_paths
 
 HOSTILE = (
     'Deal | with pipe\n# heading\r\n<script>alert(1)</script> <img src=x onerror="alert(2)"> '
@@ -198,35 +198,35 @@ def test_without_the_three_day_window_the_day0_columns_hold_numbers_and_nothing_
     _, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (0, 1)])
     header = table_header(markdown, "Abnormal returns and dollar value, by party")
     assert header == [
-        "event", "ticker", "role", "AR(0) %", "t", "CAR[0,+1] %", "t", "p",
-        "market value τ=-1 $", "value [0,0] $", "value [0,+1] $", "outcome",
+        "event", "party", "AR(0)", "t", "CAR[0,+1]", "t",
+        "market value τ=-1", "value [0,0]", "value [0,+1]", "flags",
     ]  # fmt: skip
-    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA |")
-    assert row[3:6] == ["+5.00%", "+5.00", "+3.00%"]  # AR(0) = 5%, t = 0.05/0.01, CAR[0,+1] = 3%
-    assert row[9:11] == ["+$500.0M", "+$300.0M"]
+    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA (supplier) |")
+    assert row[2:5] == ["+5.00%", "+5.00", "+3.00%"]  # AR(0) = 5%, t = 0.05/0.01, CAR[0,+1] = 3%
+    assert row[7:9] == ["+$500.0M", "+$300.0M"]
     per_deal = section(markdown, "Value created per deal dollar")
     assert sum(line.startswith("| e1 |") for line in per_deal.splitlines()) == 2  # one row per pair
     assert table_header(markdown, "Value created per deal dollar") == [
-        "event", "ticker", "deal $", "value [0,0] $", "per deal $ [0,0]",
-        "value [0,+1] $", "per deal $ [0,+1]",
+        "event", "party", "deal", "value [0,0]", "per deal $ [0,0]",
+        "value [0,+1]", "per deal $ [0,+1]", "flags",
     ]  # fmt: skip
-    assert "Report windows: the main window is [0,+1]" in markdown
+    assert "The report leads with [0,+1], and has day-0 columns from the [0,0] window" in markdown
 
 
 def test_without_a_day0_window_the_report_says_so(tmp_path) -> None:
     _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", THREE)], [(-1, 1)])
     header = table_header(markdown, "Abnormal returns and dollar value, by party")
-    assert "AR(0) %" not in header and header.count("value [-1,+1] $") == 1
+    assert "AR(0)" not in header and header.count("value [-1,+1]") == 1
     assert "No [0,0] window is configured, so there are no day-0 columns" in markdown
-    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA |")
-    assert row[3] == "+4.00%"
+    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA (supplier) |")
+    assert row[2] == "+4.00%"
 
 
 def test_a_study_with_only_the_day0_window_shows_it_once(tmp_path) -> None:
     _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", (0.05,))], [(0, 0)])
     header = table_header(markdown, "Abnormal returns and dollar value, by party")
-    assert header.count("value [0,0] $") == 1 and "AR(0) %" not in header and "CAR[0,0] %" in header
-    assert table_header(markdown, "Value created per deal dollar").count("value [0,0] $") == 1
+    assert header.count("value [0,0]") == 1 and "AR(0)" not in header and "CAR[0,0]" in header
+    assert table_header(markdown, "Value created per deal dollar").count("value [0,0]") == 1
 
 
 def test_windows_without_day0_have_no_heat_map_and_say_why(tmp_path) -> None:
@@ -234,14 +234,14 @@ def test_windows_without_day0_have_no_heat_map_and_say_why(tmp_path) -> None:
     assert "figures/peers_day0_heatmap.png" not in report.figures()
     assert "The event windows do not include day 0" in section(markdown, "Ecosystem spillover")
     assert "No [0,0] window is configured" in markdown
-    assert "figures/car_e1.png" in report.figures() and "figures/value_vs_deal.png" in report.figures()
+    assert "figures/car_e1.png" in report.figures() and "figures/value_per_deal.png" in report.figures()
 
 
 # -- missing, negative, single ---------------------------------------------------------------
 def test_no_deal_sizes_gives_a_sentence_instead_of_the_figure(tmp_path) -> None:
     pairs = [pair("e1", "AAA", THREE, deal=np.nan), pair("e2", "BBB", THREE, deal=np.nan)]
     report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
-    assert "figures/value_vs_deal.png" not in report.figures()
+    assert "figures/value_per_deal.png" not in report.figures()
     text = section(markdown, "Value created per deal dollar")
     assert "No (event, party) has a disclosed deal size" in text and "|" not in text
 
@@ -249,13 +249,11 @@ def test_no_deal_sizes_gives_a_sentence_instead_of_the_figure(tmp_path) -> None:
 def test_no_market_values_gives_a_sentence_instead_of_the_figure(tmp_path) -> None:
     pairs = [pair("e1", "AAA", THREE, mcap=np.nan), pair("e2", "BBB", THREE, mcap=np.nan)]
     report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
-    assert "figures/value_vs_deal.png" not in report.figures()
+    assert "figures/value_per_deal.png" not in report.figures()
     text = section(markdown, "Value created per deal dollar")
-    assert (
-        "None of the 2 (event, party) rows with a disclosed deal has a non-zero abnormal dollar value" in text
-    )
+    assert "None of the 2 (event, party) rows with a disclosed deal has an abnormal dollar value" in text
     assert "share count" in text and len(re.findall(r"^\| e\d \|", text, flags=re.M)) == 2  # deals listed
-    assert "No (event, party) row has an abnormal dollar value over [-1,+1]" in markdown.split("## ")[0]
+    assert "2 of 2 estimated parties have no dollar value over [-1,+1]" in section(markdown, "Findings")
     assert "No row has an abnormal dollar value over [-1,+1]" in markdown
 
 
@@ -264,15 +262,14 @@ def test_all_negative_and_single_row_studies_draw_every_figure(tmp_path) -> None
         tmp_path / "neg", [pair("e1", "AAA", (-0.01, -0.05, -0.02))], [(0, 0), (-1, 1)]
     )
     assert set(report.figures()) == {
-        "figures/value_vs_deal.png",
+        "figures/value_per_deal.png",
         "figures/car_e1.png",
-        "figures/caar_by_group.png",
         "figures/peers_day0_heatmap.png",
     }
-    assert row_of(markdown, "Value created per deal dollar", "| e1 | AAA |")[3:] == [
+    assert row_of(markdown, "Value created per deal dollar", "| e1 | AAA (supplier) |")[3:7] == [
         "-$500.0M", "-0.500", "-$800.0M", "-0.800",
     ]  # fmt: skip
-    assert "no band with fewer than two parties" in section(markdown, "Average CAR by group (CAAR)")
+    assert "has no caar.parquet" in section(markdown, "Average CAR by group (CAAR)")
 
 
 def test_parties_without_abnormal_returns_have_no_paths_and_the_report_says_why(tmp_path) -> None:
@@ -281,13 +278,13 @@ def test_parties_without_abnormal_returns_have_no_paths_and_the_report_says_why(
     report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
     assert "figures/car_e1.png" not in report.figures() and "figures/car_e2.png" in report.figures()
     assert "No CAR path for 1 event(s) (e1)" in markdown
-    assert "No estimated CAR in group(s) g1" in markdown
 
     everything = [pair("e1", "AAA", nan, outcome="insufficient_estimation")]
     report, markdown, _ = build(tmp_path / "none", everything, [(0, 0), (-1, 1)])
     assert report.figures() == {}
-    assert "no average CAR path" in markdown and "no heat map" in markdown
+    assert "no heat map" in markdown
     assert "No row has an estimated CAR over [-1,+1]" in markdown
+    assert "No (event, party) has an estimated CAR over [-1,+1]" in section(markdown, "Findings")
 
 
 def test_stats_rows_missing_for_a_window_show_dashes_and_no_rows_show_a_sentence(tmp_path) -> None:
@@ -305,75 +302,141 @@ def test_stats_rows_missing_for_a_window_show_dashes_and_no_rows_show_a_sentence
     assert list(stats.columns) == list(STATS_SCHEMA)
     _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", THREE)], [(0, 0), (-1, 1)], stats)
     assert "| all | patell_z | +2.00 | 0.040 | — | — | 1 | r2 |" in markdown
+    tests = section(markdown, "Tests by group and window")
+    assert "| [0,0] | +5.00% | +5.00% | 100% | 1 | — | — | — | — | — |" in tests  # no test rows: dashes
+    assert "| [-1,+1] | — | +4.00% | 100% | 1 | — |" in tests  # no caar row over [-1,+1]
     _, markdown, _ = build(tmp_path / "e", [pair("e1", "AAA", THREE)], [(0, 0), (-1, 1)], stats.head(0))
     assert "stats.parquet has no statistic over [0,0] or [-1,+1]" in markdown
+    assert "no test tables" in section(markdown, "Tests by group and window")
 
 
-def test_money_loop_without_known_values_is_missing_not_zero() -> None:
+def test_deal_flows_without_known_values_are_missing_not_zero() -> None:
     car = pd.DataFrame(
         {
             "event_id": ["x", "x"],
             "ticker": ["AAA", "BBB"],
             "role": ["supplier", "rival"],
+            "group": ["g", "g"],
             "window": ["[-1,+1]"] * 2,
             "deal_usd": [np.nan, np.nan],
             "abnormal_value_usd": [np.nan, np.nan],
         }
     )
-    loop = money_loop(car, "[-1,+1]", (LoopEdge("x", "P", "Q", ("AAA",)),))
-    assert loop is not None
-    assert np.isnan(loop.deal_usd) and np.isnan(loop.value_usd) and np.isnan(loop.other_value_usd)
-    assert (loop.undisclosed_deals, loop.missing_values) == (1, 1)
-    png = figures.money_loop_figure(loop)
-    assert png.startswith(b"\x89PNG")
+    flows = deal_flows(car, (FlowEdge("x", "P", "Q", ("AAA",)),), "[-1,+1]")
+    assert flows is not None and np.isnan(flows.flows[0].deal_usd)
+    assert np.isnan(flows.flows[0].values[0].value_usd)
+    assert deal_flows(car, (FlowEdge("y", "P", "Q"),), "[-1,+1]") is None
+    assert deal_flows(car, (), "[-1,+1]") is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert png_bytes(flows_figure(flows)).startswith(b"\x89PNG")
+
+
+def test_flows_figure_shows_every_arrowhead_and_widths_by_deal() -> None:
+    """Arrows end NODE_RADIUS + 2 points before the target's centre, so no head hides under a node,
+    and a bigger deal draws a thicker edge; repeated and opposite edges bend apart."""
+    from matplotlib.patches import FancyArrowPatch
+
+    from eventstudy.report.flows import NODE_RADIUS
+
+    flows = DealFlows(
+        "[-1,+1]",
+        (
+            Flow("a", "P", "Q", "g", 100e9, (PartyValue("QQQ", 1e9, False),)),
+            Flow("b", "Q", "P", "g", 25e9, (PartyValue("PPP", -1e9, True),)),
+            Flow("c", "P", "R", "g", np.nan, ()),
+        ),
+    )
+    figure = flows_figure(flows)
+    png_bytes(figure)  # lays out the arrows
+    arrows = [
+        t.arrow_patch
+        for t in figure.axes[0].texts
+        if isinstance(getattr(t, "arrow_patch", None), FancyArrowPatch)
+    ]
+    assert len(arrows) == 3
+    widths = [a.get_linewidth() for a in arrows]
+    assert widths[0] > widths[1] > widths[2]  # $100B, $25B, undisclosed
+    assert all(a.shrinkB == NODE_RADIUS + 2 for a in arrows)
+    radii = [float(a.get_connectionstyle().rad) for a in arrows]
+    assert radii[0] != radii[1]  # P->Q and Q->P bend apart
+    labels = [t.get_text() for t in figure.axes[0].texts if t.get_text()]
+    assert "deal $100.0B\nQQQ +$1.0B" in labels and "deal $25.0B\nPPP -$1.0B ⚑" in labels
+    assert "deal undisclosed" in labels
 
 
 @pytest.mark.parametrize("kind", ["empty", "missing"])
 def test_every_figure_draws_a_sentence_for_empty_or_missing_input(kind) -> None:
     n = 0 if kind == "empty" else 2
     nan = np.full(n, np.nan)
-    band = {"lower": nan, "upper": nan}
-    frames = {
-        "paths": pd.DataFrame({"ticker": ["A"] * n, "role": "r", "tau": range(n), "car": nan, **band}),
-        "caar": pd.DataFrame({"group": ["g"] * n, "tau": range(n), "caar": nan, "n": 0, **band}),
-        "points": pd.DataFrame(
-            {"event_id": ["e"] * n, "ticker": "A", "deal_usd": 1e9, "abnormal_value_usd": nan}
-        ),
-    }
-    matrix = pd.DataFrame(np.full((n, n), np.nan))
+    ar = pd.DataFrame(
+        {
+            "event_id": ["e"] * n,
+            "ticker": "A",
+            "role": "r",
+            "tau": [0] * n,
+            "ar": nan,
+            "car": nan,
+            "car_se": nan,
+        }
+    )
+    car = pd.DataFrame(
+        {
+            "event_id": ["e"] * n,
+            "ticker": "A",
+            "role": "r",
+            "group": "g",
+            "window": "[0,0]",
+            "tau_start": 0,
+            "tau_end": 0,
+            "day0": pd.NaT,
+            "n_est": 100,
+            "car": nan,
+            "car_se": nan,
+            "mcap_prev_usd": nan,
+            "deal_usd": 1e9,
+            "abnormal_value_usd": nan,
+        }
+    )
+    caar = pd.DataFrame(
+        {"group": ["g"] * n, "tau": range(n), "caar": nan, "lower": nan, "upper": nan, "n": 0}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pngs = [
-            figures.car_path_figure(frames["paths"], "title"),
-            figures.caar_figure(frames["caar"]),
-            figures.value_vs_deal_figure(frames["points"], "[-1,+1]"),
-            figures.heatmap_figure(matrix, matrix.notna()),
+            png_bytes(report_figures.car_figure(ar, car, "e")),
+            png_bytes(report_figures.caar_figure(caar)),
+            png_bytes(report_figures.value_per_deal_figure(car, "[0,0]")),
+            png_bytes(report_figures.heatmap_figure(ar)),
+            png_bytes(flows_figure(None)),
         ]
-    message = png_size(figures.message_figure("x"))
-    assert message == (720, 240)  # 7.2 x 2.4 inches at 100 dpi; no data figure has this size
-    assert [png_size(png) for png in pngs] == [message] * 4
+    message = png_size(png_bytes(report_figures.message_figure("x")))
+    assert message == (2160, 720)  # 7.2 x 2.4 inches at 300 dpi; no data figure has this size
+    assert [png_size(png) for png in pngs] == [message] * 5
 
 
 def test_value_figure_keeps_every_point_inside_its_axes() -> None:
-    points = pd.DataFrame(
+    car = pd.DataFrame(
         {
             "event_id": ["a", "b"],
             "ticker": ["A", "B"],
+            "role": "r",
+            "window": "[-1,+1]",
+            "n_est": 100,
+            "car": [-0.0001, 0.3],
+            "car_se": [0.02, 0.02],
+            "mcap_prev_usd": [2e9, 1e11],
             "deal_usd": [1e9, 2e9],
             "abnormal_value_usd": [-2e5, 3e10],
         }
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        png = figures.value_vs_deal_figure(points, "[-1,+1]")
-    assert png.startswith(b"\x89PNG")
-
-
-def test_caar_of_parties_without_abnormal_returns_is_empty() -> None:
-    ar = pd.DataFrame(
-        {"event_id": ["e"], "ticker": ["A"], "role": ["r"], "tau": [0], "car": [np.nan], "group": ["g"]}
-    )
-    assert caar_paths(ar).empty
+        figure = report_figures.value_per_deal_figure(car, "[-1,+1]")
+    axes = figure.axes[0]
+    low, high = axes.get_xlim()
+    assert low < -2e5 / 1e9 and high > 3e10 / 2e9  # both ratios inside, zero in the middle
+    assert low == pytest.approx(-high)
 
 
 # -- hostile text ----------------------------------------------------------------------------
@@ -400,9 +463,9 @@ def test_hostile_headlines_notes_and_roles_cannot_change_the_report(tmp_path) ->
     assert len(calendar) == 2 and all(markdown_cells(line) == 8 for line in calendar)
     assert "Deal \\| with pipe # heading \\<script>alert(1)\\</script>" in calendar[0]
     assert not any(line.startswith("## fake") for line in markdown.splitlines())
-    assert "- e1 AAA (ok): note \\| with newline \\<b>x\\</b>" in markdown
+    assert "Note on rows: note \\| with newline \\<b>x\\</b> (1 of 2 (event, party) pairs)" in markdown
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
-    assert "note | with newline &lt;b&gt;x&lt;/b&gt;" in html
+    assert "note | with newline &lt;b&gt;x&lt;/b&gt; (1 of 2" in html
     assert "g&lt;i&gt;2&lt;/i&gt;" in html and "<i>2</i>" not in html
 
 
@@ -484,7 +547,7 @@ def test_the_launch_report_keeps_its_shape(launch_cache) -> None:
     check_markdown(markdown)
     linked = set(re.findall(r"\]\((figures/[^)]+\.png)\)", markdown))
     page = check_html((out / "report.html").read_text(encoding="utf-8"), len(linked))
-    assert len(linked) == 18 and len(page.tables) >= 10
+    assert len(linked) == 17 and len(page.tables) >= 15
 
 
 def test_equity_figure_of_no_trade_says_so() -> None:

@@ -1,15 +1,19 @@
-"""The report's figures, drawn with matplotlib's Agg canvas into PNG bytes.
+"""The study's figures as matplotlib :class:`~matplotlib.figure.Figure` objects.
 
-Every function takes plain frames and returns the PNG file's bytes. Rendering is
-byte-for-byte reproducible on one matplotlib/FreeType build: the style starts from
-matplotlib's defaults (any user ``matplotlibrc`` is ignored), text uses DejaVu Sans (shipped
-with matplotlib), the size and DPI are fixed, and the PNG carries no ``Software`` or date
-metadata. No pyplot state is used, so drawing is safe in a library and in tests.
+Every function takes the exported tables as they are (``ar.parquet``, ``car.parquet``,
+``caar.parquet``, ``stats.parquet`` frames, or the rows of one event) and returns a Figure; the
+report turns each into PNG bytes with :func:`png_bytes`, and a notebook can show it, restyle it
+or save it in any format. No pyplot state is used, so drawing is safe in a library and in
+tests (``results.plot_*`` methods call these same functions).
 
-Every function accepts empty and all-missing inputs: instead of failing (a log axis without a
-positive value cannot be drawn) it draws a figure whose only content is one sentence saying
-what is missing (:func:`message_figure`). The report itself leaves such figures out and says
-why in its text.
+Rendering is byte-for-byte reproducible on one matplotlib/FreeType build: the style starts
+from matplotlib's defaults (any user ``matplotlibrc`` is ignored), text uses DejaVu Sans
+(shipped with matplotlib), sizes are fixed, PNGs are written at :data:`DPI` (print resolution)
+without ``Software`` or date metadata.
+
+Every function accepts empty and all-missing inputs: instead of failing it returns a figure
+whose only content is one sentence saying what is missing (:func:`message_figure`). The report
+leaves such figures out and says why in its text.
 """
 
 from __future__ import annotations
@@ -25,65 +29,74 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
+from scipy import stats as scipy_stats
 
 from eventstudy.report import fmt
-from eventstudy.report.flows import MoneyLoop
+from eventstudy.report.flags import FLAG, marks
+from eventstudy.report.paths import car_paths
 
-DPI = 100
+DPI = 300
+"""Resolution of the PNG files (print quality); the HTML page shows them at 100 px per inch."""
 STYLE: dict[str, object] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 9.0,
-    "axes.titlesize": 10.0,
+    "font.size": 8.0,
+    "axes.titlesize": 8.5,
     "axes.titleweight": "bold",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
+    "grid.linewidth": 0.5,
     "legend.frameon": False,
-    "legend.fontsize": 8.0,
-    "figure.dpi": DPI,
+    "legend.fontsize": 7.0,
+    "figure.dpi": 100,
     "savefig.dpi": DPI,
     "path.simplify": False,
     "text.parse_math": False,  # "$" is a dollar sign, never mathtext
     "svg.hashsalt": "eventstudy",
 }
-# Colour-blind-safe palette (Okabe & Ito 2008), cycled over parties.
+# Colour-blind-safe palette (Okabe & Ito 2008).
 PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 GAIN, LOSS = "#1a7f37", "#c0392b"
+CONFOUNDER_COLOUR = "#E69F00"
+DOMINANT_COLOUR = "#c0392b"
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def style() -> Iterator[None]:
+    """matplotlib's defaults plus :data:`STYLE`, whatever the user's rc settings."""
     with mpl.rc_context():
         mpl.rcdefaults()
         mpl.rcParams.update(STYLE)
         yield
 
 
-def _new(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), dpi=DPI)
+def new_figure(width: float, height: float) -> Figure:
+    """A Figure of ``width`` x ``height`` inches with an Agg canvas (no pyplot)."""
+    figure = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def png_bytes(figure: Figure, *, dpi: int = DPI) -> bytes:
+    """The PNG file of ``figure`` at ``dpi``: deterministic, no software or date metadata."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    with style():
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
 
-def message_figure(text: str, title: str = "", width: float = 7.2, height: float = 2.4) -> bytes:
+def message_figure(text: str, title: str = "", width: float = 7.2, height: float = 2.4) -> Figure:
     """A figure with no axes: ``title`` and one sentence ``text`` saying what is missing."""
-    with _style():
-        figure = _new(width, height)
+    with style():
+        figure = new_figure(width, height)
         if title:
             figure.text(0.02, 0.92, title, ha="left", va="top", fontsize=10, fontweight="bold")
         figure.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="#555555", wrap=True)
-        return _png(figure)
+        return figure
 
 
 def _finite(values: object) -> np.ndarray:
@@ -100,373 +113,423 @@ def _percent_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(_percent_tick))
 
 
-def car_path_figure(paths: pd.DataFrame, title: str) -> bytes:
-    """One event's CAR path per party with its 95% band.
+def _tau_ticks(axes, taus: np.ndarray, fontsize: float = 6.5) -> None:
+    step = max(1, math.ceil(len(taus) / 11))
+    shown = taus[::step]
+    axes.set_xticks(shown, [f"{t:+d}" if t else "0" for t in shown], fontsize=fontsize)
+
+
+def _grid(n: int, columns: int = 3) -> tuple[int, int]:
+    columns = min(columns, max(1, n))
+    return math.ceil(n / columns), columns
+
+
+# ---------------------------------------------------------------------------------------------
+# CAR paths of one event
+
+
+def car_figure(
+    ar: pd.DataFrame,
+    car: pd.DataFrame,
+    event_id: str,
+    *,
+    n_params: int = 2,
+    window: str | None = None,
+) -> Figure:
+    """One event's CAR path for each listed party, one panel per party (small multiples).
 
     Parameters
     ----------
-    paths
-        Rows of :func:`eventstudy.report.paths.car_paths` for one event.
-    title
-        Figure title (the event id and date).
+    ar
+        ``ar.parquet`` rows (any events; peers are left out): ``event_id``, ``ticker``, ``role``,
+        ``tau``, ``car``, ``car_se``.
+    car
+        ``car.parquet`` rows: ``n_est`` (for the band's degrees of freedom), ``day0``,
+        ``deal_usd``, ``tau_start``/``tau_end`` and, when present, the confounder columns.
+    event_id
+        The event drawn.
+    n_params
+        k, the model's estimated parameters (the band is ±t(0.975, M-k)·s.e.).
+    window
+        The window shaded in every panel (e.g. ``"[-1,+1]"``); its confounders are not needed:
+        those of the widest window are marked.
+
+    Notes
+    -----
+    Each panel: CAR from the span's first day to τ with its 95% band (Campbell, Lo & MacKinlay
+    1997 prediction-error s.e., :func:`eventstudy.report.paths.car_paths`); dashed orange lines
+    at the confounders of the widest window (``⚑`` with a short name); a red ring on the day
+    that carries a window's CAR (``dominant_tau``).
     """
+    rows = ar[(ar["event_id"] == event_id) & (ar["role"] != "peer")]
+    windows = car[(car["event_id"] == event_id) & (car["role"] != "peer")]
+    paths = car_paths(rows, windows, n_params)
+    title = _event_title(event_id, windows)
     if not _finite(paths["car"]).any():
         return message_figure("No party of this event has an estimated abnormal return.", title)
-    with _style():
-        figure = _new(7.2, 3.9)
-        axes = figure.add_subplot()
-        for i, (ticker, rows) in enumerate(paths.groupby("ticker", sort=False)):
-            colour = PALETTE[i % len(PALETTE)]
-            role = rows["role"].iloc[0]
-            axes.fill_between(
-                rows["tau"], rows["lower"], rows["upper"], color=colour, alpha=0.15, linewidth=0
+    tickers = list(dict.fromkeys(paths["ticker"]))
+    n_rows, n_cols = _grid(len(tickers))
+    with style():
+        figure = new_figure(7.2, 0.55 + 2.25 * n_rows)
+        axes_grid = figure.subplots(n_rows, n_cols, squeeze=False, sharey=True).ravel()
+        for axes, ticker, colour in zip(axes_grid, tickers, PALETTE * len(tickers), strict=False):
+            _car_panel(
+                axes, paths[paths["ticker"] == ticker], windows[windows["ticker"] == ticker], colour, window
             )
-            axes.plot(
-                rows["tau"], rows["car"], color=colour, marker="o", markersize=3, label=f"{ticker} ({role})"
-            )
-        axes.axhline(0, color="#555555", linewidth=0.8)
-        axes.axvline(0, color="#555555", linewidth=0.8, linestyle=":")
-        taus = np.sort(paths["tau"].unique())
-        axes.set_xticks(taus, [f"{t:+d}" if t else "0" for t in taus])
-        axes.set_xlabel("trading day relative to day 0 (τ)")
-        axes.set_ylabel(f"CAR from τ={taus[0]:+d}")
-        _percent_axis(axes.yaxis)
-        axes.set_title(title, loc="left")
-        axes.legend(loc="upper left", ncols=min(3, paths["ticker"].nunique()))
-        figure.text(
-            0.99,
-            0.01,
-            "bands: 95%, CLM prediction-error s.e.",
-            ha="right",
-            va="bottom",
-            fontsize=7,
-            color="#666666",
+        for axes in axes_grid[len(tickers) :]:
+            axes.set_visible(False)
+        for axes in axes_grid[::n_cols]:
+            axes.set_ylabel("CAR from the span's first day")
+        figure.suptitle(title, x=0.01, ha="left", fontsize=9, fontweight="bold")
+        legend = "band: 95%, CLM prediction-error s.e."
+        if window:
+            legend += f"; shaded: {window}"
+        legend += f"; {FLAG} dashed: other news in the window; ring: the day that carries a window's CAR"
+        figure.text(0.99, 0.005, legend, ha="right", va="bottom", fontsize=5.5, color="#666666")
+        top = 1 - 0.42 / (0.55 + 2.25 * n_rows)
+        figure.subplots_adjust(
+            left=0.1,
+            right=0.98,
+            top=top,
+            bottom=0.42 / (0.55 + 2.25 * n_rows) + 0.08 / n_rows,
+            wspace=0.08,
+            hspace=0.55,
         )
-        figure.subplots_adjust(left=0.1, right=0.98, top=0.91, bottom=0.14)
-        return _png(figure)
+        return figure
 
 
-def caar_figure(caar: pd.DataFrame) -> bytes:
-    """The CAAR path per group with its 95% cross-sectional band, one panel per group.
+def _event_title(event_id: str, windows: pd.DataFrame) -> str:
+    if windows.empty:
+        return str(event_id)
+    head = windows.iloc[0]
+    deal = head.get("deal_usd", np.nan)
+    deal_text = "undisclosed" if fmt.is_missing(deal) else fmt.money(deal, signed=False)
+    return f"{event_id}: day 0 {fmt.date(head.get('day0'))}, deal {deal_text}"
+
+
+def _car_panel(axes, path: pd.DataFrame, windows: pd.DataFrame, colour: str, window: str | None) -> None:
+    taus = path["tau"].to_numpy()
+    axes.fill_between(taus, path["lower"], path["upper"], color=colour, alpha=0.18, linewidth=0)
+    axes.plot(taus, path["car"], color=colour, marker="o", markersize=2.2, linewidth=1.1)
+    axes.axhline(0, color="#555555", linewidth=0.6)
+    axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
+    shaded = windows[windows["window"] == window] if window else windows.iloc[:0]
+    if len(shaded):
+        start, end = int(shaded["tau_start"].iloc[0]), int(shaded["tau_end"].iloc[0])
+        axes.axvspan(start - 0.5, end + 0.5, color="#000000", alpha=0.05, linewidth=0)
+    if len(windows):
+        widest = windows.assign(span=windows["tau_end"] - windows["tau_start"]).sort_values(
+            "span", ascending=False, kind="stable"
+        )
+        shown = set()
+        for mark in marks(widest["confounders"].iloc[0] if "confounders" in widest else ""):
+            if mark.tau in shown or not taus.min() <= mark.tau <= taus.max():
+                continue
+            shown.add(mark.tau)
+            axes.axvline(mark.tau, color=CONFOUNDER_COLOUR, linewidth=0.9, linestyle="--")
+            axes.text(
+                mark.tau,
+                0.98,
+                f"{FLAG} {mark.name}",
+                transform=axes.get_xaxis_transform(),
+                rotation=90,
+                ha="right",
+                va="top",
+                fontsize=5.5,
+                color="#8a5a00",
+            )
+        if "dominant_tau" in windows:
+            for tau in sorted({int(t) for t in windows["dominant_tau"].dropna()}):
+                at = path[path["tau"] == tau]
+                if len(at) and np.isfinite(float(at["car"].iloc[0])):
+                    axes.plot(
+                        [tau],
+                        [float(at["car"].iloc[0])],
+                        marker="o",
+                        markersize=7,
+                        markerfacecolor="none",
+                        markeredgecolor=DOMINANT_COLOUR,
+                        markeredgewidth=1.1,
+                        linestyle="none",
+                    )
+    role = path["role"].iloc[0] if len(path) else ""
+    axes.set_title(f"{path['ticker'].iloc[0]} ({role})", loc="left")
+    _tau_ticks(axes, np.sort(np.unique(taus)))
+    axes.set_xlabel("τ (trading days from day 0)", fontsize=6.5)
+    _percent_axis(axes.yaxis)
+    axes.tick_params(axis="y", labelsize=6.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# CAAR per group
+
+
+def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> Figure:
+    """The CAAR path of each group with its bootstrap band, one panel per group.
 
     Parameters
     ----------
     caar
-        :func:`eventstudy.report.paths.caar_paths`.
+        ``caar.parquet``: ``group``, ``tau``, ``caar``, ``lower``, ``upper``, ``n`` (and
+        ``level``): the mean CAR from the span's first day with the pointwise percentile band of
+        resampled events (Efron & Tibshirani 1993).
+    groups
+        The groups drawn, in order (default: every group of ``caar``).
     """
-    if not _finite(caar["caar"]).any():
+    known = caar[_finite(caar["caar"])] if len(caar) else caar
+    if groups is not None:
+        known = known[known["group"].isin(groups)]
+    order = [g for g in (groups or dict.fromkeys(caar["group"])) if g in set(known["group"])]
+    if not order:
         return message_figure("No group has an estimated CAR.", "CAAR by group")
-    caar = caar[_finite(caar["caar"])]
-    groups = list(dict.fromkeys(caar["group"]))
-    columns = min(3, max(1, len(groups)))
-    rows_n = math.ceil(len(groups) / columns)
-    with _style():
-        figure = _new(3.4 * columns, 2.9 * rows_n + 0.3)
-        axes_list = figure.subplots(rows_n, columns, squeeze=False, sharey=True).ravel()
-        for axes, group in zip(axes_list, groups, strict=False):
-            rows = caar[caar["group"] == group]
-            axes.fill_between(
-                rows["tau"], rows["lower"], rows["upper"], color=PALETTE[0], alpha=0.18, linewidth=0
-            )
-            axes.plot(rows["tau"], rows["caar"], color=PALETTE[0], marker="o", markersize=3)
-            axes.axhline(0, color="#555555", linewidth=0.8)
-            axes.axvline(0, color="#555555", linewidth=0.8, linestyle=":")
+    n_rows, n_cols = _grid(len(order))
+    level = float(caar["level"].iloc[0]) if "level" in caar and len(caar) else 0.95
+    with style():
+        figure = new_figure(7.2, 0.45 + 2.0 * n_rows)
+        axes_grid = figure.subplots(n_rows, n_cols, squeeze=False, sharey=True).ravel()
+        for axes, group in zip(axes_grid, order, strict=False):
+            rows = known[known["group"] == group]
+            taus = rows["tau"].to_numpy()
+            axes.fill_between(taus, rows["lower"], rows["upper"], color=PALETTE[0], alpha=0.18, linewidth=0)
+            axes.plot(taus, rows["caar"], color=PALETTE[0], marker="o", markersize=2.2, linewidth=1.1)
+            axes.axhline(0, color="#555555", linewidth=0.6)
+            axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
             n = int(rows["n"].max()) if len(rows) else 0
             axes.set_title(f"{group} (N={n})", loc="left")
-            taus = np.sort(rows["tau"].unique())
-            axes.set_xticks(taus, [f"{t:+d}" if t else "0" for t in taus], fontsize=7)
-            axes.set_xlabel("τ")
+            _tau_ticks(axes, np.sort(np.unique(taus)))
+            axes.set_xlabel("τ", fontsize=6.5)
             _percent_axis(axes.yaxis)
-        for axes in axes_list[len(groups) :]:
+            axes.tick_params(axis="y", labelsize=6.5)
+        for axes in axes_grid[len(order) :]:
             axes.set_visible(False)
-        axes_list[0].set_ylabel("CAAR")
+        for axes in axes_grid[::n_cols]:
+            axes.set_ylabel("CAAR")
         figure.text(
             0.99,
             0.005,
-            "bands: 95%, cross-sectional s.e. of the mean CAR",
+            f"band: {level:.0%} bootstrap percentile band, events resampled (caar.parquet)",
             ha="right",
             va="bottom",
-            fontsize=7,
+            fontsize=5.5,
             color="#666666",
         )
-        figure.subplots_adjust(left=0.08, right=0.99, top=0.9, bottom=0.16, wspace=0.08, hspace=0.45)
-        return _png(figure)
+        height = 0.45 + 2.0 * n_rows
+        figure.subplots_adjust(
+            left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6
+        )
+        return figure
 
 
-def value_vs_deal_figure(points: pd.DataFrame, window: str) -> bytes:
-    """Abnormal dollar value against deal size, log-log, one labelled point per (event, party).
+# ---------------------------------------------------------------------------------------------
+# Value per deal dollar
+
+
+def value_per_deal_rows(
+    car: pd.DataFrame, window: str, *, n_params: int = 2, level: float = 0.95
+) -> pd.DataFrame:
+    """The (event, party) rows of ``window`` with a disclosed deal and a dollar value, with a
+    ``level`` interval of their value per deal dollar.
+
+    The interval is value/deal ± t(½ + level/2, M−k) · s.e.(CAR) · MV₋₁ / deal: the CAR's
+    prediction-error s.e. (``car_se``) in dollars of the market value before the window
+    (``mcap_prev_usd``), the s.d. basis the dollar test uses without estimation-window market
+    values (``sigma_x_mcap_prev``). It ignores changes of the market value inside the window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with ``ratio``, ``lower``, ``upper`` and ``confounded``, largest ratio first.
+    """
+    rows = car[(car["window"] == window) & (car["role"] != "peer")]
+    deal = pd.to_numeric(rows["deal_usd"], errors="coerce").to_numpy(float)
+    value = pd.to_numeric(rows["abnormal_value_usd"], errors="coerce").to_numpy(float)
+    keep = _finite(deal) & (deal > 0) & _finite(value)
+    rows = rows[keep].copy()
+    deal, value = deal[keep], value[keep]
+    dof = (
+        pd.to_numeric(rows["n_est"], errors="coerce").to_numpy(float) - n_params
+        if "n_est" in rows
+        else np.nan
+    )
+    dof = np.where(np.asarray(dof, dtype=float) > 0, dof, np.nan)
+    critical = scipy_stats.t.ppf(0.5 + level / 2, dof) if len(rows) else np.array([])
+    spread = pd.to_numeric(rows["car_se"], errors="coerce").to_numpy(float) * pd.to_numeric(
+        rows["mcap_prev_usd"], errors="coerce"
+    ).to_numpy(float)
+    half = critical * spread / deal
+    rows["ratio"] = value / deal
+    rows["lower"] = rows["ratio"] - half
+    rows["upper"] = rows["ratio"] + half
+    rows["confounded"] = rows["confounded"].fillna(False).astype(bool) if "confounded" in rows else False
+    return rows.sort_values("ratio", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def value_per_deal_figure(
+    car: pd.DataFrame,
+    window: str,
+    *,
+    stats: pd.DataFrame | None = None,
+    n_params: int = 2,
+) -> Figure:
+    """Abnormal dollar value per deal dollar of every (event, party) with a disclosed deal.
 
     Parameters
     ----------
-    points
-        ``event_id``, ``ticker``, ``deal_usd``, ``abnormal_value_usd`` (finite, deal > 0).
+    car
+        ``car.parquet`` (peers and undisclosed deals are left out).
     window
-        The CAR window of the values (for the axis label). Points without a finite, non-zero
-        value or a positive deal cannot be placed on log scales and are left out.
+        The window of the values.
+    stats
+        ``stats.parquet``: each group's ``value_per_deal_dollar`` over ``window`` is drawn as
+        a diamond below the rows (without an interval: the ratio of totals has no p).
+    n_params
+        k of the model, for the interval's degrees of freedom.
+
+    Notes
+    -----
+    A dot-and-whisker chart on a linear axis, so the sign is read off directly: each row's
+    ratio with the 95% interval of :func:`value_per_deal_rows`; filled green gains, filled red
+    losses, hollow markers and ``⚑`` for windows with other news.
     """
-    deal_all = points["deal_usd"].to_numpy(dtype=float)
-    value_all = points["abnormal_value_usd"].to_numpy(dtype=float)
-    keep = _finite(deal_all) & (deal_all > 0) & _finite(value_all) & (value_all != 0)
-    title = f"Market value created vs deal size, {window}"
-    if not keep.any():
-        return message_figure(
-            "No (event, party) has both a disclosed deal size and a non-zero abnormal dollar value.", title
-        )
-    points = points[keep].reset_index(drop=True)
-    with _style():
-        figure = _new(7.6, 5.2)
+    rows = value_per_deal_rows(car, window, n_params=n_params)
+    title = f"Market value created per deal dollar, {window}"
+    totals = _group_totals(stats, window)
+    if rows.empty:
+        return message_figure("No (event, party) has both a disclosed deal size and a dollar value.", title)
+    n = len(rows) + len(totals)
+    height = 0.9 + 0.2 * n
+    with style():
+        figure = new_figure(7.2, height)
         axes = figure.add_subplot()
-        figure.subplots_adjust(left=0.11, right=0.98, top=0.93, bottom=0.1)  # before placing labels
-        deal = points["deal_usd"].to_numpy(dtype=float)
-        value = points["abnormal_value_usd"].to_numpy(dtype=float)
-        size = np.abs(value)
-        gain = value >= 0
-        axes.scatter(deal[gain], size[gain], color=GAIN, s=28, label="value created (gain)", zorder=3)
-        axes.scatter(
-            deal[~gain],
-            size[~gain],
-            facecolor="white",
-            edgecolor=LOSS,
-            s=28,
-            linewidth=1.4,
-            label="value destroyed (loss)",
-            zorder=3,
-        )
-        axes.set_xscale("log")
-        axes.set_yscale("log")
-        x_lim = (deal.min() / 2.5, deal.max() * 2.5)
-        y_lim = (size.min() / 3, max(size.max(), 1e6) * 3)  # every point inside the axes
-        axes.set_xlim(*x_lim)
-        axes.set_ylim(*y_lim)
-        line = np.array([min(x_lim[0], y_lim[0]) / 10, max(x_lim[1], y_lim[1]) * 10])
-        for multiple, style in ((1.0, "-"), (0.1, "--"), (10.0, "--")):
-            axes.plot(line, multiple * line, color="#999999", linewidth=0.8, linestyle=style, zorder=1)
-            # Label each reference line where it leaves the plot (top or right edge).
-            x_at = min(x_lim[1], y_lim[1] / multiple) / 1.15
-            axes.annotate(
-                f"value = {multiple:g}× deal",
-                (x_at, multiple * x_at),
-                fontsize=7,
-                color="#777777",
-                ha="right",
-                va="bottom",
-                rotation=0,
+        y = np.arange(len(rows))[::-1] + len(totals) + (0.8 if len(totals) else 0)
+        ratio = rows["ratio"].to_numpy(float)
+        lower, upper = rows["lower"].to_numpy(float), rows["upper"].to_numpy(float)
+        has_band = _finite(lower) & _finite(upper)
+        colours = np.where(ratio >= 0, GAIN, LOSS)
+        reach = _ratio_reach(ratio, totals["value"].to_numpy(float))
+        for i in range(len(rows)):
+            if has_band[i]:
+                low, high = max(lower[i], -reach), min(upper[i], reach)
+                axes.plot([low, high], [y[i], y[i]], color=colours[i], linewidth=1.0)
+                for end, cut, marker in ((lower[i], -reach, "<"), (upper[i], reach, ">")):
+                    if abs(end) > reach and np.sign(end) == np.sign(cut):
+                        axes.plot(
+                            [cut], [y[i]], marker=marker, markersize=3.2, color=colours[i], linestyle="none"
+                        )
+            hollow = bool(rows["confounded"].iloc[i])
+            axes.plot(
+                [ratio[i]],
+                [y[i]],
+                marker="o",
+                markersize=3.6,
+                linestyle="none",
+                color=colours[i],
+                markerfacecolor="white" if hollow else colours[i],
+                markeredgewidth=1.0,
             )
-        _label_points(
-            axes,
-            deal,
-            size,
-            [f"{t} · {e}" for t, e in zip(points["ticker"], points["event_id"], strict=True)],
+        labels = [
+            f"{r.ticker} · {r.event_id}" + (f" {FLAG}" if r.confounded else "")
+            for r in rows.itertuples(index=False)
+        ]
+        ticks, names = list(y), labels
+        for j, total in enumerate(totals.itertuples(index=False)):
+            position = len(totals) - 1 - j
+            marker_face = "white" if total.unconfounded else "#333333"
+            axes.plot(
+                [total.value],
+                [position],
+                marker="D",
+                markersize=4.2,
+                color="#333333",
+                markerfacecolor=marker_face,
+                linestyle="none",
+            )
+            ticks.append(position)
+            names.append(total.label)
+        if len(totals):
+            axes.axhline(len(totals) - 0.1 + 0.3, color="#999999", linewidth=0.5)
+        axes.axvline(0, color="#555555", linewidth=0.7)
+        axes.set_yticks(ticks, names, fontsize=6)
+        axes.set_ylim(-0.7, max(ticks) + 0.7)
+        axes.set_xlim(-reach * 1.04, reach * 1.04)
+        axes.grid(axis="y", visible=False)
+        axes.set_xlabel(f"abnormal dollar value over {window} per deal dollar (95% interval)", fontsize=7)
+        axes.xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: fmt.ratio(v, digits=1 if abs(v) >= 1 else 2))
         )
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money(v, signed=False)))
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money(v, signed=False)))
-        axes.set_xlabel("deal size (log scale)")
-        axes.set_ylabel(f"|abnormal dollar value| over {window} (log scale)")
         axes.set_title(title, loc="left")
-        axes.legend(loc="lower right")
-        return _png(figure)
+        note = "filled: gain (green) or loss (red); hollow and ⚑: other news in the window; ▶ interval cut"
+        if len(totals):
+            note += "; diamonds: each group's value_per_deal_dollar (stats.parquet), hollow: unconfounded"
+        figure.text(0.99, 0.005, note, ha="right", va="bottom", fontsize=5.5, color="#666666")
+        figure.subplots_adjust(left=0.36, right=0.98, top=1 - 0.3 / height, bottom=0.55 / height)
+        return figure
 
 
-MAX_POINT_LABELS = 40
+def _ratio_reach(ratios: np.ndarray, totals: np.ndarray) -> float:
+    """Half-width of the value-per-deal axis: 1.5 x the largest |ratio| (the points, not their
+    intervals, set the scale; an interval beyond it is cut and marked), at least 1."""
+    values = np.abs(np.concatenate([ratios, totals]))
+    values = values[np.isfinite(values)]
+    return float(max(1.0, 1.5 * values.max())) if values.size else 1.0
 
 
-def _label_points(axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str], fontsize: float = 6.5) -> None:
-    """Label the :data:`MAX_POINT_LABELS` largest points without overlapping an earlier label
-    (greedy, largest y first; a large study's other points stay unlabelled).
+def _group_totals(stats: pd.DataFrame | None, window: str) -> pd.DataFrame:
+    columns = ["label", "value", "unconfounded"]
+    if stats is None or stats.empty:
+        return pd.DataFrame(columns=columns)
+    from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX
 
-    Candidate places, in order: right of the point, left of it, then further above and below
-    on either side. Text extents are estimated from the character count (DejaVu Sans averages
-    about 0.6 em per character), in display units, so the layout is deterministic.
-    """
-    to_pixels = axes.transData.transform
-    box = axes.get_window_extent()
-    scale = axes.figure.dpi / 72.0
-    height = fontsize * 1.25 * scale
-    boxes: list[tuple[float, float, float, float]] = []
-    candidates = [(side, shift) for shift in (0, 1, -1, 2, -2, 3, -3) for side in (1, -1)]
-    for i in np.argsort(-y, kind="stable")[:MAX_POINT_LABELS]:
-        px, py = to_pixels((x[i], max(y[i], 1e-300)))
-        width = len(labels[i]) * fontsize * 0.6 * scale
-        chosen = candidates[0]
-        for side, shift in candidates:
-            x0 = px + 5 * scale if side > 0 else px - 5 * scale - width
-            y0 = py - height / 2 + shift * height
-            rect = (x0, y0, x0 + width, y0 + height)
-            inside = rect[0] >= box.x0 and rect[2] <= box.x1 and rect[1] >= box.y0 and rect[3] <= box.y1
-            clear = all(
-                rect[2] <= b[0] or rect[0] >= b[2] or rect[3] <= b[1] or rect[1] >= b[3] for b in boxes
-            )
-            if inside and clear:
-                chosen = (side, shift)
-                break
-        side, shift = chosen
-        x0 = px + 5 * scale if side > 0 else px - 5 * scale - width
-        y0 = py - height / 2 + shift * height
-        boxes.append((x0, y0, x0 + width, y0 + height))
-        axes.annotate(
-            labels[i],
-            (x[i], y[i]),
-            xytext=(5 * side, shift * fontsize * 1.25),
-            textcoords="offset points",
-            fontsize=fontsize,
-            color="#333333",
-            ha="left" if side > 0 else "right",
-            va="center",
-            arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "linewidth": 0.5} if shift else None,
+    rows = stats[(stats["window"] == window) & (stats["statistic"] == "value_per_deal_dollar")]
+    rows = rows[_finite(rows["value"])]
+    out = []
+    for r in rows.itertuples(index=False):
+        unconfounded = str(r.group).endswith(UNCONFOUNDED_SUFFIX)
+        out.append(
+            {
+                "label": f"total: {r.group} ({int(r.n)} events)",
+                "value": float(r.value),
+                "unconfounded": unconfounded,
+            }
         )
+    return pd.DataFrame(out, columns=columns)
 
 
-# Node positions of the money-loop diagram (axes fraction); unknown names go on a ring.
-_LOOP_LAYOUT: dict[str, tuple[float, float]] = {
-    "OpenAI": (0.42, 0.50),
-    "Oracle": (0.80, 0.80),
-    "Nvidia": (0.80, 0.20),
-    "AMD": (0.08, 0.88),
-    "Broadcom": (0.04, 0.62),
-    "CoreWeave": (0.04, 0.38),
-    "AWS": (0.08, 0.12),
-    "Azure": (0.42, 0.92),
-}
+# ---------------------------------------------------------------------------------------------
+# Day-0 heat map
 
 
-def _layout(names: Sequence[str]) -> dict[str, tuple[float, float]]:
-    out = {}
-    extra = [n for n in names if n not in _LOOP_LAYOUT]
-    for n in names:
-        if n in _LOOP_LAYOUT:
-            out[n] = _LOOP_LAYOUT[n]
-    for i, n in enumerate(extra):
-        angle = 2 * math.pi * (i + 0.5) / max(1, len(extra))
-        out[n] = (0.5 + 0.42 * math.cos(angle), 0.5 + 0.42 * math.sin(angle))
-    return out
-
-
-def money_loop_figure(loop: MoneyLoop) -> bytes:
-    """Who pays whom: each edge labelled with deal dollars and the parties' abnormal dollar value."""
-    if not loop.flows:
-        return message_figure("None of the loop's announcements is in this study.", "The money loop")
-    names = list(dict.fromkeys([n for f in loop.flows for n in (f.payer, f.payee)]))
-    where = _layout(names)
-    with _style():
-        figure = _new(9.0, 6.4)
-        axes = figure.add_axes((0.0, 0.12, 1.0, 0.82))
-        axes.set_axis_off()
-        axes.set_xlim(-0.08, 1.08)
-        axes.set_ylim(-0.02, 1.02)
-        for name, (x, y) in where.items():
-            axes.text(
-                x,
-                y,
-                name,
-                ha="center",
-                va="center",
-                fontsize=10,
-                fontweight="bold",
-                zorder=4,
-                bbox={"boxstyle": "round,pad=0.45", "facecolor": "#eef3fb", "edgecolor": "#0072B2"},
-            )
-        for flow in loop.flows:
-            start, end = where[flow.payer], where[flow.payee]
-            arrow = FancyArrowPatch(
-                start,
-                end,
-                arrowstyle="-|>",
-                mutation_scale=14,
-                linewidth=1.6,
-                color="#444444",
-                connectionstyle="arc3,rad=0.12",
-                shrinkA=26,
-                shrinkB=26,
-                zorder=2,
-            )
-            axes.add_patch(arrow)
-            deal = (
-                "deal undisclosed"
-                if fmt.is_missing(flow.deal_usd)
-                else f"deal {fmt.money(flow.deal_usd, signed=False)}"
-            )
-            values = "\n".join(f"{t} {fmt.money(v)}" for t, v in flow.values)
-            mid_x = (start[0] + end[0]) / 2 + 0.06 * (end[1] - start[1])
-            mid_y = (start[1] + end[1]) / 2 - 0.06 * (end[0] - start[0])
-            colour = GAIN if sum(v for _, v in flow.values if not fmt.is_missing(v)) >= 0 else LOSS
-            axes.text(
-                mid_x,
-                mid_y,
-                f"{deal}\n{values}",
-                ha="center",
-                va="center",
-                fontsize=7.5,
-                color=colour,
-                zorder=5,
-                bbox={
-                    "boxstyle": "round,pad=0.25",
-                    "facecolor": "white",
-                    "edgecolor": "#cccccc",
-                    "alpha": 0.92,
-                },
-            )
-        figure.suptitle(
-            f"The OpenAI compute money loop: who pays whom, and value created over {loop.window}",
-            fontsize=11,
-            fontweight="bold",
-        )
-        undisclosed = f" ({loop.undisclosed_deals} deal(s) undisclosed)" if loop.undisclosed_deals else ""
-        missing = f" ({loop.missing_values} value(s) unavailable)" if loop.missing_values else ""
-        figure.text(
-            0.5,
-            0.07,
-            f"Deal dollars in the loop: {fmt.money(loop.deal_usd, signed=False)}{undisclosed}    "
-            f"Market value created on the edges: {fmt.money(loop.value_usd)}{missing}",
-            ha="center",
-            va="center",
-            fontsize=9.5,
-            fontweight="bold",
-        )
-        figure.text(
-            0.5,
-            0.042,
-            "Other listed parties of these announcements (rivals, partners): "
-            f"{fmt.money(loop.other_value_usd)}",
-            ha="center",
-            va="center",
-            fontsize=8,
-        )
-        figure.text(
-            0.5,
-            0.018,
-            "Arrows point from payer to payee; labels: deal size, then each listed party's abnormal dollar "
-            "value.",
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            color="#666666",
-        )
-        return _png(figure)
-
-
-def heatmap_figure(matrix: pd.DataFrame, parties: pd.DataFrame, *, cap: float = 0.10) -> bytes:
-    """Day-0 abnormal returns, events × tickers; party cells are outlined.
+def heatmap_figure(ar: pd.DataFrame, *, order: Sequence[str] = (), cap: float = 0.10) -> Figure:
+    """Day-0 abnormal returns, events × tickers; the announcement's parties are outlined.
 
     Parameters
     ----------
-    matrix
-        Day-0 AR (fractions), index event ids, columns tickers; NaN where not estimated.
-    parties
-        Same shape, True where the ticker is a party (not a peer) of the event.
+    ar
+        ``ar.parquet`` (its τ = 0 rows are used): ``event_id``, ``ticker``, ``role``, ``ar``.
+    order
+        Tickers first in this order (e.g. the study's peers), then the others as they appear.
     cap
-        Colour scale limit (±); larger moves get the end colour and their value printed.
+        Colour scale limit (±); larger moves get the end colour.
     """
-    if matrix.size == 0 or not _finite(matrix.to_numpy(dtype=float)).any():
-        return message_figure(
-            "No (event, ticker) has an estimated day-0 abnormal return.", "Day-0 abnormal returns"
-        )
-    n_rows, n_cols = matrix.shape
-    with _style():
-        width, height = max(6.0, 0.62 * n_cols + 3.4), max(3.0, 0.36 * n_rows + 1.3)
-        figure = _new(width, height)
+    zero = ar[ar["tau"] == 0]
+    title = "Day-0 abnormal returns"
+    if zero.empty or not _finite(zero["ar"]).any():
+        return message_figure("No (event, ticker) has an estimated day-0 abnormal return.", title)
+    events = list(dict.fromkeys(zero["event_id"]))
+    present = list(dict.fromkeys(zero["ticker"]))
+    tickers = [t for t in order if t in present] + [t for t in present if t not in set(order)]
+    matrix = zero.pivot_table(index="event_id", columns="ticker", values="ar", aggfunc="first", dropna=False)
+    values = matrix.reindex(index=events, columns=tickers).to_numpy(dtype=float)
+    listed = zero.assign(party=zero["role"] != "peer").pivot_table(
+        index="event_id", columns="ticker", values="party", aggfunc="first"
+    )
+    parties = listed.reindex(index=events, columns=tickers).astype("boolean").fillna(False).to_numpy(bool)
+    n_rows, n_cols = values.shape
+    with style():
+        width, height = max(6.0, 0.52 * n_cols + 2.9), max(2.6, 0.3 * n_rows + 1.1)
+        figure = new_figure(width, height)
         axes = figure.add_subplot()
         axes.grid(False)
-        values = matrix.to_numpy(dtype=float)
         image = axes.imshow(
             np.ma.masked_invalid(values),
             cmap=mpl.colormaps["RdBu"].with_extremes(bad="#eeeeee"),
@@ -480,24 +543,24 @@ def heatmap_figure(matrix: pd.DataFrame, parties: pd.DataFrame, *, cap: float = 
                 text = "—" if not np.isfinite(v) else fmt.percent(v, digits=1)
                 dark = np.isfinite(v) and abs(v) > 0.6 * cap
                 axes.text(
-                    c, r, text, ha="center", va="center", fontsize=6.5, color="white" if dark else "#222222"
+                    c, r, text, ha="center", va="center", fontsize=5.5, color="white" if dark else "#222222"
                 )
-                if bool(parties.iat[r, c]):
+                if parties[r, c]:
                     axes.add_patch(
-                        Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.6)
+                        Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.3)
                     )
-        axes.set_xticks(range(n_cols), list(matrix.columns))
-        axes.set_yticks(range(n_rows), list(matrix.index))
+        axes.set_xticks(range(n_cols), tickers, fontsize=6.5)
+        axes.set_yticks(range(n_rows), events, fontsize=6.5)
         axes.tick_params(axis="x", labeltop=True, labelbottom=False, length=0)
         axes.tick_params(axis="y", length=0)
         for spine in axes.spines.values():
             spine.set_visible(False)
         bar = figure.colorbar(image, ax=axes, extend="both", fraction=0.035, pad=0.015)
         bar.ax.yaxis.set_major_formatter(FuncFormatter(_percent_tick))
-        bar.set_label("day-0 abnormal return")
-        axes.set_title("Day-0 abnormal returns: parties (outlined) and ecosystem peers", loc="left", pad=24)
-        # Fixed margins in inches: event ids on the left, the colour bar on the right.
+        bar.ax.tick_params(labelsize=6)
+        bar.set_label("day-0 abnormal return", fontsize=6.5)
+        axes.set_title("Day-0 abnormal returns: parties (outlined) and ecosystem peers", loc="left", pad=18)
         figure.subplots_adjust(
-            left=1.75 / width, right=1 - 1.0 / width, top=1 - 0.75 / height, bottom=0.1 / height
+            left=1.45 / width, right=1 - 0.85 / width, top=1 - 0.6 / height, bottom=0.1 / height
         )
-        return _png(figure)
+        return figure

@@ -1,33 +1,54 @@
-"""The "money loop": who pays whom in the OpenAI-compute deals, and the value each created.
+"""Deal flows: who pays whom in the study's deals, from edges declared in the study's config.
 
-A :class:`LoopEdge` says that in one announcement ``payer`` commits money to ``payee`` and which
-listed parties' abnormal dollar values annotate the edge. :func:`money_loop` joins the edges to
-the study's per-window results (``car.parquet``) and adds them up:
+A config lists its flows as ``[[flows]]`` tables::
 
-.. math::
+    [[flows]]
+    event_id = "oracle-openai-300b"   # the announcement (events.csv)
+    payer = "OpenAI"                  # who commits the money (any name; need not be listed)
+    payee = "Oracle"                  # who receives it
+    tickers = ["ORCL"]                # listed parties whose abnormal dollar value labels the edge
 
-    D = \\sum_{e \\in E,\\ \\text{deal disclosed}} \\text{deal}_e, \\qquad
-    V = \\sum_{e \\in E} \\sum_{i \\in \\text{parties}(e)} \\text{AV}_{ie}(w),
+:func:`deal_flows` joins the edges to the study's per-window results (``car.parquet``): each
+edge gets its event's disclosed deal size and, for each of its tickers, that party's abnormal
+dollar value over the window (``abnormal_value_usd``: Σ_τ AR_τ × MV_{τ−1}) and whether the
+window holds other news. Nothing is added up here: the group's total value created is the
+``dollar_abnormal_value`` row of ``stats.parquet`` (one definition of each total), which the
+report's caption quotes. :func:`flows_figure` draws the edges as a directed graph laid out by
+networkx (Kamada & Kawai 1989, deterministic), edge width by deal size.
 
-where :math:`\\text{AV}_{ie}(w) = \\sum_{\\tau \\in w} AR_{i\\tau} \\cdot MV_{i,\\tau-1}` is the
-abnormal dollar value of party *i* over window *w* (see :mod:`eventstudy.valuation`). Each event
-counts once in :math:`D`; missing values (undisclosed deals, rows without a market value) are
-left out of the sums and counted, never imputed; a sum with no known term is missing (NaN),
-not zero. The parties of a loop event that do not
-annotate an edge (a rival, a partner) are summed separately as ``other_value_usd``.
+References
+----------
+Kamada, T., & Kawai, S. (1989). An algorithm for drawing general undirected graphs.
+*Information Processing Letters*, 31(1), 7-15.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+
+from eventstudy.errors import InputError
+from eventstudy.report import fmt
+from eventstudy.report.flags import FLAG
+from eventstudy.symbols import symbol_problem
+
+FLOW_KEYS: tuple[str, ...] = ("event_id", "payer", "payee", "tickers")
+MAX_NAME = 40
+"""Longest payer or payee name (it is drawn in a box)."""
+MAX_FLOWS = 200
+_EVENT_ID = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 
 
 @dataclass(frozen=True)
-class LoopEdge:
-    """One payment commitment: ``payer`` -> ``payee`` in ``event_id``.
+class FlowEdge:
+    """One payment commitment: ``payer`` -> ``payee`` in the announcement ``event_id``.
 
     ``tickers`` are the listed parties whose abnormal dollar value annotates the edge.
     """
@@ -35,146 +56,355 @@ class LoopEdge:
     event_id: str
     payer: str
     payee: str
-    tickers: tuple[str, ...]
+    tickers: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "payer": self.payer,
+            "payee": self.payee,
+            "tickers": list(self.tickers),
+        }
 
 
-LAUNCH_LOOP: tuple[LoopEdge, ...] = (
-    LoopEdge("oracle-openai-300b", "OpenAI", "Oracle", ("ORCL",)),
-    LoopEdge("oracle-gb200-order", "Oracle", "Nvidia", ("NVDA", "ORCL")),
-    LoopEdge("nvidia-openai-100b", "Nvidia", "OpenAI", ("NVDA",)),
-    LoopEdge("amd-openai-6gw", "OpenAI", "AMD", ("AMD",)),
-    LoopEdge("broadcom-openai-10gw", "OpenAI", "Broadcom", ("AVGO",)),
-    LoopEdge("coreweave-openai-6.5b", "OpenAI", "CoreWeave", ("CRWV",)),
-    LoopEdge("amazon-openai-38b", "OpenAI", "AWS", ("AMZN",)),
-    LoopEdge("microsoft-openai-recap", "OpenAI", "Azure", ("MSFT",)),
-)
-"""The 2025 OpenAI compute loop of the launch study (``events.csv``): OpenAI pays Oracle, Oracle
-pays Nvidia, Nvidia invests in OpenAI, and OpenAI pays AMD, Broadcom, CoreWeave, AWS and Azure.
-The Stargate joint-venture pledge is not a payment between two parties and is not an edge."""
+def parse_flows(entries: object, where: str) -> tuple[FlowEdge, ...]:
+    """The ``[[flows]]`` tables of a config document, checked.
+
+    Raises
+    ------
+    InputError
+        Naming ``where`` and ``flows[i].<key>`` (i from 0): an unknown or missing key, an
+        event id that is not an identifier, a payer or payee that is not one line of 1 to
+        :data:`MAX_NAME` characters, a payer paying itself, a ticker that is not a symbol or is
+        listed twice, or more than :data:`MAX_FLOWS` edges.
+    """
+    if not isinstance(entries, list):
+        raise InputError(where, "must be [[flows]] tables of event_id, payer, payee, tickers", field="flows")
+    if len(entries) > MAX_FLOWS:
+        raise InputError(where, f"{len(entries)} flows; at most {MAX_FLOWS}", field="flows")
+    edges = []
+    for i, entry in enumerate(entries):
+        name = f"flows[{i}]"
+        if not isinstance(entry, dict):
+            raise InputError(where, "must be a table of event_id, payer, payee, tickers", field=name)
+        for key in entry:
+            if key not in FLOW_KEYS:
+                raise InputError(
+                    where, f"unknown key (expected {', '.join(FLOW_KEYS)})", field=f"{name}.{key}"
+                )
+        for key in FLOW_KEYS[:3]:
+            if key not in entry:
+                raise InputError(where, "is required", field=f"{name}.{key}")
+        event_id = entry["event_id"]
+        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+            raise InputError(
+                where, f"{event_id!r} is not an event id (letters, digits, . _ -)", field=f"{name}.event_id"
+            )
+        for key in ("payer", "payee"):
+            value = entry[key]
+            if (
+                not isinstance(value, str)
+                or not value.strip()
+                or len(value) > MAX_NAME
+                or fmt.plain(value) != value
+            ):
+                raise InputError(
+                    where,
+                    f"{value!r} is not a name: one line of 1 to {MAX_NAME} characters",
+                    field=f"{name}.{key}",
+                )
+        if entry["payer"] == entry["payee"]:
+            raise InputError(where, "payer and payee are the same", field=f"{name}.payee")
+        tickers = entry.get("tickers", [])
+        if not isinstance(tickers, list):
+            raise InputError(where, "must be a list of ticker symbols", field=f"{name}.tickers")
+        for ticker in tickers:
+            problem = symbol_problem(ticker)
+            if problem:
+                raise InputError(where, problem, field=f"{name}.tickers")
+        if len(set(tickers)) != len(tickers):
+            raise InputError(where, "a ticker is listed twice", field=f"{name}.tickers")
+        edges.append(FlowEdge(event_id, entry["payer"], entry["payee"], tuple(tickers)))
+    return tuple(edges)
+
+
+def edges_of(config: Mapping[str, Any]) -> tuple[FlowEdge, ...]:
+    """The flows recorded in a manifest's ``config`` (``flows``: a list of edge tables)."""
+    return tuple(
+        FlowEdge(str(e["event_id"]), str(e["payer"]), str(e["payee"]), tuple(map(str, e.get("tickers", ()))))
+        for e in config.get("flows") or ()
+    )
 
 
 @dataclass(frozen=True)
-class LoopFlow:
-    """One edge joined to the results: deal size and each annotating party's value."""
+class PartyValue:
+    """A listed party's abnormal dollar value on an edge, and whether its window is flagged."""
+
+    ticker: str
+    value_usd: float
+    confounded: bool
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One edge joined to the results."""
 
     event_id: str
     payer: str
     payee: str
+    group: str
     deal_usd: float
-    values: tuple[tuple[str, float], ...]
+    values: tuple[PartyValue, ...]
 
 
 @dataclass(frozen=True)
-class MoneyLoop:
-    """The loop's edges with their values, and the totals.
+class DealFlows:
+    """The flows of the study's events over one window.
 
     Attributes
     ----------
     window
-        The CAR window of the abnormal dollar values (e.g. ``"[-1,+1]"``).
+        The CAR window of the dollar values (``"[-1,+1]"``).
     flows
-        The edges whose event is in the study, in :data:`LAUNCH_LOOP` order.
-    deal_usd
-        D: disclosed deal dollars, each event once (NaN when every deal is undisclosed).
-    undisclosed_deals
-        Edges whose deal size is undisclosed (left out of D).
-    value_usd
-        V: abnormal dollar value of the annotating parties (NaN when none is known).
-    missing_values
-        Annotating (event, party) rows without a dollar value (left out of V).
-    other_value_usd
-        Abnormal dollar value of the loop events' other parties (rivals, partners); 0 when there
-        are none, NaN when none of theirs is known.
+        The edges whose event is in the study, in config order.
+    missing_events
+        Events of edges that are not in the study (left out).
     """
 
     window: str
-    flows: tuple[LoopFlow, ...]
-    deal_usd: float
-    undisclosed_deals: int
-    value_usd: float
-    missing_values: int
-    other_value_usd: float
+    flows: tuple[Flow, ...]
+    missing_events: tuple[str, ...] = ()
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The events files' groups of the flows' events, in order."""
+        return tuple(dict.fromkeys(f.group for f in self.flows))
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per (edge, annotating party)."""
-        return pd.DataFrame.from_records(
-            [
-                {
-                    "event_id": f.event_id,
-                    "payer": f.payer,
-                    "payee": f.payee,
-                    "deal_usd": f.deal_usd,
-                    "ticker": ticker,
-                    "abnormal_value_usd": value,
-                }
-                for f in self.flows
-                for ticker, value in f.values
-            ],
-            columns=["event_id", "payer", "payee", "deal_usd", "ticker", "abnormal_value_usd"],
-        )
+        """One row per (edge, annotating party); an edge without a listed party has one row."""
+        records = []
+        for f in self.flows:
+            parties = f.values or (PartyValue("", math.nan, False),)
+            for v in parties:
+                records.append(
+                    {
+                        "event_id": f.event_id,
+                        "payer": f.payer,
+                        "payee": f.payee,
+                        "group": f.group,
+                        "deal_usd": f.deal_usd,
+                        "ticker": v.ticker,
+                        "abnormal_value_usd": v.value_usd,
+                        "confounded": v.confounded,
+                    }
+                )
+        columns = [
+            "event_id",
+            "payer",
+            "payee",
+            "group",
+            "deal_usd",
+            "ticker",
+            "abnormal_value_usd",
+            "confounded",
+        ]
+        return pd.DataFrame.from_records(records, columns=columns)
 
 
-def money_loop(car: pd.DataFrame, window: str, edges: tuple[LoopEdge, ...] = LAUNCH_LOOP) -> MoneyLoop | None:
-    """Join ``edges`` to the per-window results and total the deal and market-value dollars.
-
-    Parameters
-    ----------
-    car
-        Per-window results (``car.parquet``): ``event_id``, ``ticker``, ``role``, ``window``,
-        ``deal_usd``, ``abnormal_value_usd``.
-    window
-        The window whose abnormal dollar values are used.
-    edges
-        The loop's edges.
+def deal_flows(car: pd.DataFrame, edges: Sequence[FlowEdge], window: str) -> DealFlows | None:
+    """Join ``edges`` to the per-window results (``car.parquet``).
 
     Returns
     -------
-    MoneyLoop or None
-        None when no edge's event is in ``car``.
+    DealFlows or None
+        None when there is no edge, or no edge's event is in ``car``.
     """
+    if not edges:
+        return None
     rows = car[(car["window"] == window) & (car["role"] != "peer")]
-    by_pair = rows.set_index(["event_id", "ticker"])
-    flows = []
+    by_pair = rows.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])
+    heads = rows.drop_duplicates("event_id").set_index("event_id")
+    flows, missing = [], []
     for edge in edges:
-        event = rows[rows["event_id"] == edge.event_id]
-        if event.empty:
+        if edge.event_id not in heads.index:
+            missing.append(edge.event_id)
             continue
-        values = tuple(
-            (t, float(by_pair.loc[(edge.event_id, t), "abnormal_value_usd"]))
-            for t in edge.tickers
-            if (edge.event_id, t) in by_pair.index
-        )
+        values = []
+        for ticker in edge.tickers:
+            if (edge.event_id, ticker) in by_pair.index:
+                row = by_pair.loc[(edge.event_id, ticker)]
+                flagged = (
+                    bool(row["confounded"])
+                    if "confounded" in row.index and not fmt.is_missing(row["confounded"])
+                    else False
+                )
+                values.append(PartyValue(ticker, float(row["abnormal_value_usd"]), flagged))
+        head = heads.loc[edge.event_id]
         flows.append(
-            LoopFlow(edge.event_id, edge.payer, edge.payee, float(event["deal_usd"].iloc[0]), values)
+            Flow(
+                edge.event_id,
+                edge.payer,
+                edge.payee,
+                str(head["group"]),
+                float(head["deal_usd"]),
+                tuple(values),
+            )
         )
     if not flows:
         return None
-    deals = np.array([f.deal_usd for f in flows])
-    values = np.array([v for f in flows for _, v in f.values], dtype=float)
-    annotated = {(f.event_id, t) for f in flows for t, _ in f.values}
-    in_loop = rows[rows["event_id"].isin({f.event_id for f in flows})]
-    others = np.array(
-        [
-            v
-            for e, t, v in zip(
-                in_loop["event_id"], in_loop["ticker"], in_loop["abnormal_value_usd"], strict=True
+    return DealFlows(window, tuple(flows), tuple(dict.fromkeys(missing)))
+
+
+def layout(names: Sequence[str], links: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Node positions in [0, 1]²: networkx's Kamada-Kawai layout (deterministic: it starts from
+    a circle), scaled to fill the square. Two nodes sit side by side; one node in the middle."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(names)
+    graph.add_edges_from(links)
+    if graph.number_of_nodes() <= 2:
+        spots = [np.array([0.15, 0.5]), np.array([0.85, 0.5])] if len(names) == 2 else [np.array([0.5, 0.5])]
+        return dict(zip(names, spots, strict=False))
+    raw = nx.kamada_kawai_layout(graph)
+    points = np.array([raw[n] for n in names], dtype=float)
+    low, span = points.min(axis=0), np.ptp(points, axis=0)
+    span[span == 0] = 1.0
+    scaled = (points - low) / span
+    return {n: scaled[i] for i, n in enumerate(names)}
+
+
+def _edge_label(flow: Flow) -> str:
+    deal = (
+        "deal undisclosed"
+        if fmt.is_missing(flow.deal_usd)
+        else f"deal {fmt.money(flow.deal_usd, signed=False)}"
+    )
+    values = [
+        f"{v.ticker} {fmt.money(v.value_usd)}" + (f" {FLAG}" if v.confounded else "") for v in flow.values
+    ]
+    return "\n".join([deal, *values])
+
+
+NODE_RADIUS = 6.0
+"""Radius of a node's disc, in points (arrows stop 2 points short of it, so every head shows)."""
+
+
+def flows_figure(flows: DealFlows | None) -> Figure:
+    """Who pays whom: a directed graph of the flows, edge width by deal size.
+
+    Each edge is labelled with its deal size and each listed party's abnormal dollar value over
+    the window (``⚑`` where the window holds other news); the colour of the label is the sign
+    of the parties' values. Undisclosed deals are thin dashed grey edges. Nodes are discs placed
+    by :func:`layout`, named outside the graph; each arrow stops short of its target disc by
+    the disc's radius, so every arrowhead is visible, and repeated or opposite edges between
+    two nodes bend apart.
+    """
+    from eventstudy.report.figures import GAIN, LOSS, message_figure, new_figure, style
+
+    if flows is None or not flows.flows:
+        return message_figure("None of the configured flows' announcements is in this study.", "Deal flows")
+    names = list(dict.fromkeys(n for f in flows.flows for n in (f.payer, f.payee)))
+    where = layout(names, [(f.payer, f.payee) for f in flows.flows])
+    deals = np.array([f.deal_usd for f in flows.flows], dtype=float)
+    largest = float(np.nanmax(deals)) if np.isfinite(deals).any() else 1.0
+    width_in, height_in = 7.2, 5.4
+    box = (0.15, 0.12, 0.7, 0.74)  # axes in figure fractions: room for names, title and footer
+    with style():
+        figure = new_figure(width_in, height_in)
+        axes = figure.add_axes(box)
+        axes.set_axis_off()
+        axes.set_xlim(0, 1)
+        axes.set_ylim(0, 1)
+        inches = np.array([box[2] * width_in, box[3] * height_in])  # one axes unit in inches
+        centre = np.mean(list(where.values()), axis=0)
+        for name, point in where.items():
+            axes.plot(
+                [point[0]],
+                [point[1]],
+                marker="o",
+                markersize=2 * NODE_RADIUS,
+                color="#0072B2",
+                zorder=3,
+                clip_on=False,
             )
-            if (e, t) not in annotated
-        ],
-        dtype=float,
-    )
-    return MoneyLoop(
-        window=window,
-        flows=tuple(flows),
-        deal_usd=_known_sum(deals),
-        undisclosed_deals=int(np.isnan(deals).sum()),
-        value_usd=_known_sum(values),
-        missing_values=int(np.isnan(values).sum()),
-        other_value_usd=_known_sum(others) if others.size else 0.0,
-    )
-
-
-def _known_sum(values: np.ndarray) -> float:
-    """The sum of the non-missing ``values``; NaN when there is none."""
-    known = values[~np.isnan(values)]
-    return float(known.sum()) if known.size else float("nan")
+            away = (point - centre) * inches
+            norm = float(np.hypot(*away))
+            direction = away / norm if norm > 0.3 else np.array([0.0, 1.0])
+            axes.annotate(
+                name,
+                point,
+                xytext=tuple(direction * (NODE_RADIUS + 4)),
+                textcoords="offset points",
+                ha="left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center",
+                va="bottom" if direction[1] > 0.35 else "top" if direction[1] < -0.35 else "center",
+                fontsize=8,
+                fontweight="bold",
+                zorder=5,
+                annotation_clip=False,
+            )
+        seen: dict[frozenset[str], int] = {}
+        for flow in flows.flows:
+            key = frozenset((flow.payer, flow.payee))
+            rad = 0.15 * (1 + seen.get(key, 0))
+            seen[key] = seen.get(key, 0) + 1
+            disclosed = not fmt.is_missing(flow.deal_usd)
+            width = 0.8 + 4.0 * math.sqrt(flow.deal_usd / largest) if disclosed else 0.8
+            start, end = where[flow.payer], where[flow.payee]
+            axes.annotate(
+                "",
+                xy=tuple(end),
+                xytext=tuple(start),
+                zorder=2,
+                annotation_clip=False,
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "mutation_scale": 8 + 1.8 * width,
+                    "linewidth": width,
+                    "color": "#444444" if disclosed else "#999999",
+                    "linestyle": "-" if disclosed else "--",
+                    "connectionstyle": f"arc3,rad={rad}",
+                    "shrinkA": NODE_RADIUS + 2,
+                    "shrinkB": NODE_RADIUS + 2,
+                },
+            )
+            # The arc's midpoint (quadratic Bezier of arc3), computed in inches, back in axes units.
+            a, b = start * inches, end * inches
+            middle = ((a + b) / 2 + 0.5 * rad * np.array([b[1] - a[1], a[0] - b[0]])) / inches
+            known = [v.value_usd for v in flow.values if not fmt.is_missing(v.value_usd)]
+            colour = "#444444" if not known else (GAIN if sum(known) >= 0 else LOSS)
+            axes.text(
+                middle[0],
+                middle[1],
+                _edge_label(flow),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color=colour,
+                zorder=4,
+                clip_on=False,
+                bbox={
+                    "boxstyle": "round,pad=0.2",
+                    "facecolor": "white",
+                    "edgecolor": "#cccccc",
+                    "linewidth": 0.5,
+                },
+            )
+        figure.suptitle(
+            f"Deal flows: who pays whom, and value created over {flows.window}",
+            x=0.02,
+            ha="left",
+            fontsize=9,
+            fontweight="bold",
+        )
+        figure.text(
+            0.02,
+            0.015,
+            "Arrows point from payer to payee; width grows with the deal size (dashed: undisclosed).\n"
+            f"Labels: deal, then each listed party's abnormal dollar value; {FLAG} other news in its window.",
+            ha="left",
+            va="bottom",
+            fontsize=6,
+            color="#666666",
+        )
+        return figure

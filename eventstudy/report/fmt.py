@@ -12,6 +12,7 @@ unit           function                     example
 ``t``          :func:`tstat`                ``+16.30``
 ``probability`` :func:`probability`         ``0.000``, ``0.042``
 ``ratio``      :func:`ratio`                ``+0.809``
+``t`` + p      :func:`starred`              ``+7.57***``
 ``date``       :func:`date`                 ``2025-09-10``
 =============  ===========================  ===============================
 
@@ -61,14 +62,6 @@ def money(value: Any, *, signed: bool = True) -> str:
     return _signed(f"${size:,.0f}", value, signed)
 
 
-def billions(value: Any, *, signed: bool = True, digits: int = 1) -> str:
-    """US dollars always in billions (``+$0.4B``), for columns that must share one scale."""
-    if is_missing(value):
-        return MISSING
-    value = float(value)
-    return _signed(f"${abs(value) / 1e9:,.{digits}f}B", value, signed)
-
-
 def percent(value: Any, *, digits: int = 2, signed: bool = True) -> str:
     """A fraction as a percentage: 0.3538 -> ``+35.38%``."""
     if is_missing(value):
@@ -99,6 +92,27 @@ def ratio(value: Any, *, digits: int = 3) -> str:
         return MISSING
     value = float(value)
     return _signed(f"{abs(value):.{digits}f}", value, True)
+
+
+STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
+"""Significance stars by two-sided p: *** below 1%, ** below 5%, * below 10%."""
+STARS_NOTE = "* p < 0.10, ** p < 0.05, *** p < 0.01 (two-sided)"
+
+
+def stars(p: Any) -> str:
+    """``***``, ``**``, ``*`` or ``""`` for a two-sided p-value (:data:`STAR_LEVELS`)."""
+    if is_missing(p):
+        return ""
+    for level, mark in STAR_LEVELS:
+        if float(p) < level:
+            return mark
+    return ""
+
+
+def starred(value: Any, p: Any) -> str:
+    """A t or z statistic with its stars: ``+2.45**`` (``—`` when missing)."""
+    text = tstat(value)
+    return text if text == MISSING else text + stars(p)
 
 
 def count(value: Any) -> str:

@@ -17,15 +17,13 @@ import base64
 import re
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from eventstudy.report import fmt
-
-if TYPE_CHECKING:
-    from eventstudy.report import FigureFile, Report, Table
+from eventstudy.report.document import Cell, FigureFile, Report, Table
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("eventstudy.report", "templates"),
@@ -61,6 +59,7 @@ class _TableView:
     rows: tuple[tuple[_CellView, ...], ...]
     caption: Markup
     collapsed: bool
+    footnote: Markup
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -77,7 +76,9 @@ def data_uri(png: bytes) -> str:
 
 
 def _figure(figure: FigureFile) -> _FigureView:
+    """The page shows a figure at 100 pixels per inch whatever the PNG's print resolution."""
     width, height = png_size(figure.png)
+    width, height = round(width * 100 / figure.dpi), round(height * 100 / figure.dpi)
     return _FigureView(
         figure.name, fmt.plain(figure.title), inline(figure.caption), data_uri(figure.png), width, height
     )
@@ -108,10 +109,10 @@ def inline(text: str) -> Markup:
 
 def _cell(text: str, sort: float | None, numeric: bool, align: str, *, markdown: bool) -> _CellView:
     cls = align
-    if numeric and sort is not None and sort != 0 and text[:1] in "+-" and " " not in text:
-        cls += " pos" if sort > 0 else " neg"
-    if not numeric and len(text) > 40:
-        cls += " wrap"  # long text wraps; everything else stays on one line
+    if numeric and sort is not None and sort != 0 and text[:1] in "+-" and " " not in text and "$" in text:
+        cls += " pos" if sort > 0 else " neg"  # dollars gained or lost; never a test statistic
+    if not numeric and len(text) > 24:
+        cls += " wrap"  # long text wraps; numbers and short labels stay on one line
     sort_attr = ("" if sort is None else repr(float(sort))) if numeric else None
     html = inline(text) if markdown else escape(fmt.plain(text))
     return _CellView(Markup(html), sort_attr, cls)
@@ -125,7 +126,9 @@ def _table(table: Table, *, markdown: bool = False) -> _TableView:
         for row in table.rows
     )
     columns = tuple(fmt.plain(c) for c in table.columns)
-    return _TableView(table.key, columns, table.align, rows, inline(table.caption), table.collapsed)
+    return _TableView(
+        table.key, columns, table.align, rows, inline(table.caption), table.collapsed, inline(table.footnote)
+    )
 
 
 _NUMBER = re.compile(r"^([+-]?)\$?(\d[\d,]*\.?\d*)\s*(%|[KMBT])?")
@@ -147,8 +150,6 @@ def markdown_blocks(markdown: str, figures: dict[str, _FigureView], key: str) ->
     Enough for the pre-rendered sections other modules write (the backtest's); images whose
     path is in ``figures`` are embedded, others are dropped (they could be broken references).
     """
-    from eventstudy.report import Cell, Table
-
     blocks: list[dict[str, Any]] = []
     lines = markdown.splitlines()
     i = 0

@@ -85,6 +85,13 @@ EARNINGS, EVENT, NEWS = 0, 1, 2
 """Item kinds, also their order among the items of one ticker and day."""
 MAX_HEADLINE = 80
 """Characters of a news headline quoted in a flag."""
+UNCONFOUNDED_SUFFIX = " (unconfounded)"
+"""Suffix of a group label whose statistics leave out its confounded rows (``stats.parquet``)."""
+
+
+def unconfounded_group(label: str) -> str:
+    """The ``stats.parquet`` group of ``label``'s rows without the confounded ones."""
+    return f"{label}{UNCONFOUNDED_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,8 @@ class WindowFlags:
     Attributes
     ----------
     text
-        (P, W) object: the confounders, ``"; "``-separated (``""`` for none).
+        (P, W) object: the confounders, ``"; "``-separated (``""`` for none), each ending
+        ``at τ<day>``.
     count
         (P, W) number of confounders (also those not named in ``text``).
     """
@@ -268,7 +276,7 @@ def screen_windows(
             return items.label[index.item[places]] + " at τ" + _signed(tau)
 
         count[rows, w] = run_counts(start, stop, own_place)
-        text[rows, w] = describe_runs(start, stop, label, own=own_place, max_listed=max_listed)
+        text[rows, w] = describe_runs(start, stop, label, own=own_place, max_listed=max_listed, sep="; ")
     return WindowFlags(text, count)
 
 

@@ -45,9 +45,7 @@ class DayIndex:
     width: int
 
     @classmethod
-    def build(
-        cls, codes: np.ndarray, positions: np.ndarray, rank: np.ndarray | None = None
-    ) -> DayIndex:
+    def build(cls, codes: np.ndarray, positions: np.ndarray, rank: np.ndarray | None = None) -> DayIndex:
         """Index the items with ``positions >= 0`` (the others have no trading day).
 
         Parameters
@@ -115,6 +113,7 @@ def describe_runs(
     *,
     own: np.ndarray | None = None,
     max_listed: int = MAX_LISTED,
+    sep: str = ", ",
 ) -> np.ndarray:
     """The text of each run: ``"a, b, c"``, or ``"a, ... e and 3 more (8 in all)"``.
 
@@ -130,6 +129,8 @@ def describe_runs(
         (Q,) sorted place of each query's own item, skipped (-1: none).
     max_listed
         Items named per run; the others are counted.
+    sep
+        Text between two labels.
 
     Returns
     -------
@@ -149,7 +150,7 @@ def describe_runs(
         places = start[queries] + slot
         places += inside[queries] & (places >= own[queries])  # skip the query's own item
         piece = label(places, queries)
-        text[queries] = (text[queries] + ", " + piece) if slot else piece
+        text[queries] = (text[queries] + sep + piece) if slot else piece
     more = np.flatnonzero(others > max_listed)
     if more.size:
         extra = (others[more] - max_listed).astype(str).astype(object)

@@ -1,0 +1,234 @@
+"""Where the numbers come from: the Data, Methods and Reproducibility sections.
+
+**Data** lists each input of the run (the events file, prices, share counts, earnings dates,
+factor files, a news file) with its source, the source files and their SHA-256, when it was
+imported or fetched (the provenance records of ``manifest.json``), the dates it covers in the
+study, and the share-count caveats, each counted once instead of once per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from eventstudy.config import window_label
+from eventstudy.report import fmt
+from eventstudy.report.document import Section, Table, cell
+from eventstudy.report.flags import note_counts
+from eventstudy.timeline.confounders import DOMINANT_SHARE, DOMINANT_T
+
+
+def _records(inputs: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    value = inputs.get(kind) or {}
+    return {str(k): v for k, v in value.items() if isinstance(v, Mapping)}
+
+
+def _summary(records: Mapping[str, Mapping[str, Any]]) -> tuple[str, str]:
+    """(sources, provenance) of a kind's cache files: distinct sources, source files and times."""
+    provenance = [dict(r.get("provenance") or {}) for r in records.values()]
+    sources = sorted({str(p.get("source", "?")) for p in provenance})
+    files = sorted(
+        {
+            f"{p['source_file']} (SHA-256 {str(p.get('source_sha256', '?'))[:12]}…)"
+            for p in provenance
+            if p.get("source_file")
+        }
+    )
+    times = sorted(
+        {
+            str(p.get("imported_at") or p.get("fetched_at"))
+            for p in provenance
+            if p.get("imported_at") or p.get("fetched_at")
+        }
+    )
+    methods = sorted({str(p["method"]) for p in provenance if p.get("method")})
+    parts = []
+    if files:
+        parts.append(
+            "from " + ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+        )
+    if methods:
+        parts.append("via " + ", ".join(methods))
+    if times:
+        parts.append(f"imported/fetched {times[0]}" + (f" to {times[-1]}" if times[-1] != times[0] else ""))
+    return ", ".join(sources) or "?", "; ".join(parts) or "no provenance recorded"
+
+
+def inputs_table(manifest: Mapping[str, Any], events: pd.DataFrame, ar: pd.DataFrame) -> Table:
+    """One row per input kind of the run."""
+    inputs = manifest.get("inputs", {})
+    rows = []
+    event_file = inputs.get("events", {})
+    announced = pd.to_datetime(events["announced"])
+    span = f"{fmt.date(announced.min())} to {fmt.date(announced.max())}" if len(events) else "—"
+    rows.append(
+        (
+            cell("events"),
+            cell(f"{events['event_id'].nunique()} announcements, {len(events)} rows"),
+            cell("the study's events file"),
+            cell(f"{event_file.get('path', '?')} (SHA-256 {str(event_file.get('sha256', '?'))[:12]}…)"),
+            cell(f"announced {span}"),
+        )
+    )
+    dates = (
+        pd.to_datetime(ar["date"]) if "date" in ar.columns and len(ar) else pd.Series(dtype="datetime64[ns]")
+    )
+    used = f"event windows {fmt.date(dates.min())} to {fmt.date(dates.max())}" if len(dates.dropna()) else "—"
+    for kind, what in (
+        ("prices", "daily prices"),
+        ("shares", "shares outstanding"),
+        ("earnings", "earnings dates"),
+        ("factors", "factor returns"),
+    ):
+        records = _records(inputs, kind)
+        if not records:
+            if kind == "earnings":
+                rows.append(
+                    (
+                        cell(kind),
+                        cell("none recorded"),
+                        cell("—"),
+                        cell("windows screened only against the events file and a news file"),
+                        cell("—"),
+                    )
+                )
+            continue
+        sources, provenance = _summary(records)
+        coverage = used if kind == "prices" else "—"
+        rows.append(
+            (
+                cell(kind),
+                cell(f"{what} of {len(records)} symbols: {', '.join(sorted(records))}"),
+                cell(sources),
+                cell(provenance),
+                cell(coverage),
+            )
+        )
+    news = manifest.get("config", {}).get("news_file")
+    if news:
+        record = inputs.get("news", {})
+        rows.append(
+            (
+                cell("news"),
+                cell("the user's news file"),
+                cell("news_file"),
+                cell(f"{news} (SHA-256 {str(record.get('sha256', '?'))[:12]}…)"),
+                cell("—"),
+            )
+        )
+    return Table(
+        "inputs",
+        ("input", "what", "source", "provenance", "dates"),
+        "lllll",
+        tuple(rows),
+        caption="Every input's content hash and full provenance record are in manifest.json (inputs).",
+    )
+
+
+def data_section(exports: Any) -> Section:
+    """Sources, dates and provenance of every input, and the share-count caveats."""
+    manifest, car = exports.manifest, exports.car
+    table = inputs_table(manifest, exports.events, exports.ar)
+    listed = car[car["role"] != "peer"]
+    first = listed.drop_duplicates(["event_id", "ticker"])
+    n_pairs = len(first)
+    market = fmt.md(manifest["config"].get("market", "?"))
+    bullets = [f"Market proxy and trading calendar: {market}; its sessions define trading days and day 0."]
+    filings = (
+        first["shares_filing"].dropna().astype(str) if "shares_filing" in first else pd.Series(dtype=str)
+    )
+    if len(filings):
+        vendor = int(filings.str.contains("NOT cover|vendor", case=False, regex=True).sum())
+        bullets.append(
+            f"Share counts behind the parties' market values: {vendor} of {len(filings)} are vendor figures, "
+            "not filing cover counts (each row's shares_filing in car.parquet says which)."
+        )
+    counted = note_counts(listed)
+    for note, count in counted:
+        bullets.append(f"Note on rows: {fmt.md(note)} ({count} of {n_pairs} (event, party) pairs).")
+    noted = " ".join(note for note, _ in counted)
+    for caveat in manifest["config"].get("share_caveats") or ():
+        if str(caveat.get("note")) not in noted:
+            bullets.append(
+                f"Share-count caveat (config) for {fmt.md(caveat.get('ticker'))} from "
+                f"{fmt.md(caveat.get('from'))}: {fmt.md(caveat.get('note'))} (no row of the study is "
+                "affected)."
+            )
+    issues = (manifest.get("validation") or {}).get("issues") or {}
+    for ticker, found in sorted(issues.items()):
+        for issue in found:
+            detail = fmt.md(issue.get("detail", issue.get("kind", "?")))
+            bullets.append(f"Price check, {fmt.md(ticker)}: {detail}.")
+    return Section("data", "Data", tables=(table,), bullets=tuple(bullets))
+
+
+def methods_section(manifest: Mapping[str, Any], day0: str | None, main: str) -> Section:
+    config = manifest["config"]
+    est = config["estimation_window"]
+    windows = ", ".join(window_label((int(a), int(b))) for a, b in config["event_windows"])
+    model = manifest.get("model", {}).get("description", config["model"])
+    day0_text = (
+        f"day-0 columns from the {day0} window"
+        if day0 is not None and day0 != main
+        else "no separate day-0 columns (no [0,0] window is configured)"
+        if day0 is None
+        else "[0,0] is the only window"
+    )
+    min_t = config.get("dominant_day_t", DOMINANT_T)
+    share = config.get("dominant_day_share", DOMINANT_SHARE)
+    bullets = (
+        "Returns: simple daily returns of Yahoo Adj Close between consecutive sessions of the market proxy's "
+        "calendar; a missing price gives a missing return, never a multi-day return.",
+        "Day 0: the announcement date when it is a trading day and timing is pre-market, intraday or "
+        "unknown; "
+        "otherwise (after the close, weekend, holiday) the next session (car.parquet day0_shift).",
+        f"Model: {fmt.md(model)}, estimated over τ ∈ [{est[0]}, {est[1]}] ({est[1] - est[0] + 1} trading "
+        "days); at "
+        f"least {config['min_estimation_obs']} valid returns, else outcome insufficient_estimation.",
+        f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.",
+        "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with M−k "
+        "degrees of freedom; cross-event tests: the battery of stats.parquet (README: formulas and "
+        "references).",
+        "Market value: Close on τ−1 × the latest share count dated on or before τ−1; abnormal dollar value = "
+        "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",
+        "Other news (⚑): an earnings release whose reaction session (same day for pre-market and intraday, "
+        "next "
+        "session after the close, by the day-0 rule) falls in the window, another event of the same firm "
+        "whose "
+        "day 0 falls in it, or a news-file line (McWilliams & Siegel 1997). A window is also flagged when "
+        "one "
+        f"day other than day 0 has |t| ≥ {min_t:g}, carries at least {share:.0%} of the CAR and moves more "
+        "than "
+        "day 0.",
+        "Ecosystem peers (role peer): estimated like parties; never in a value-per-deal table.",
+        "Software: " + fmt.md(", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items()))) + ".",
+    )
+    return Section("methods", "Methods", bullets=bullets)
+
+
+def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
+    command = manifest.get("command")
+    commit = manifest.get("git_commit")
+    dirty = manifest.get("git_dirty")
+    events = manifest["inputs"].get("events", {})
+    peers = manifest.get("peers", [])
+    bullets = [
+        "Command: " + fmt.md(" ".join(map(str, command)) if isinstance(command, list) else command),
+        "Project commit: "
+        + (
+            fmt.md(commit) + (" with uncommitted changes" if dirty else "")
+            if commit
+            else "not a git checkout"
+        ),
+        f"Events file: {fmt.md(events.get('path', '?'))} (SHA-256 {fmt.md(events.get('sha256', '?'))})",
+        f"Peers: {fmt.md(', '.join(map(str, peers))) or 'none'}",
+        "Re-run and compare: eventstudy verify DIR (DIR = this folder; exit 0 when identical)",
+    ]
+    return Section(
+        "reproducibility",
+        "Reproducibility",
+        paragraphs=("Every input's hash, the configuration and the package versions are in manifest.json.",),
+        bullets=tuple(bullets),
+    )

@@ -1,0 +1,125 @@
+"""The files of an output folder, read for the report (nothing is recomputed).
+
+:func:`read_exports` reads ``events.parquet``, ``ar.parquet``, ``car.parquet``,
+``manifest.json`` and every other ``*.parquet`` of the folder (``stats.parquet``,
+``caar.parquet``, the backtest's files), with each file's column units from its schema
+metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from eventstudy.errors import InputError
+from eventstudy.output.schema import STATS_SCHEMA, read_schema_units
+
+REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
+BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
+_REQUIRED_COLUMNS = (
+    ("events.parquet", ("event_id", "ticker", "role", "group", "announced", "deal_usd", "headline")),
+    ("ar.parquet", ("event_id", "ticker", "role", "tau", "ar", "car", "car_se")),
+    ("car.parquet", ("event_id", "ticker", "window", "car", "t", "abnormal_value_usd", "outcome")),
+)
+
+
+@dataclass
+class Exports:
+    """The files of one output folder.
+
+    Attributes
+    ----------
+    folder
+        The output folder.
+    events, ar, car
+        ``events.parquet``, ``ar.parquet``, ``car.parquet``.
+    manifest
+        ``manifest.json``.
+    extra
+        Every other ``*.parquet`` in the folder by file name (``stats.parquet``, ``caar.parquet``,
+        the backtest's).
+    units
+        Column units by file name, from each parquet file's ``eventstudy.output.schema`` metadata.
+    """
+
+    folder: Path
+    events: pd.DataFrame
+    ar: pd.DataFrame
+    car: pd.DataFrame
+    manifest: dict[str, Any]
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    units: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def stats(self) -> pd.DataFrame | None:
+        """``stats.parquet`` when it is the inference battery's table, else None."""
+        frame = self.extra.get("stats.parquet")
+        return frame if frame is not None and set(STATS_SCHEMA) <= set(frame.columns) else None
+
+    @property
+    def caar(self) -> pd.DataFrame | None:
+        """``caar.parquet`` (the CAAR paths with their bootstrap band), or None."""
+        frame = self.extra.get("caar.parquet")
+        needed = {"group", "tau", "caar", "lower", "upper", "n"}
+        return frame if frame is not None and needed <= set(frame.columns) else None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The study's configuration as recorded in the manifest."""
+        return dict(self.manifest.get("config", {}))
+
+    @property
+    def has_backtest(self) -> bool:
+        return all(name in self.extra for name in BACKTEST_FILES)
+
+
+def read_exports(folder: str | Path) -> Exports:
+    """Read an output folder of ``eventstudy run``.
+
+    Raises
+    ------
+    InputError
+        Naming the first required file or column that is missing, or a file that cannot be
+        read.
+    """
+    folder = Path(folder)
+    for name in REQUIRED_FILES:
+        if not (folder / name).is_file():
+            raise InputError(str(folder / name), "missing: not an output folder of `eventstudy run`")
+    frames, units = {}, {}
+    names = [
+        *REQUIRED_FILES[:3],
+        *sorted(p.name for p in folder.glob("*.parquet") if p.name not in REQUIRED_FILES),
+    ]
+    for name in names:
+        path = folder / name
+        try:
+            frames[name] = pd.read_parquet(path)
+            units[name] = read_schema_units(pq.read_schema(path).metadata)
+        except (OSError, ValueError) as exc:
+            raise InputError(str(path), f"not a readable parquet file ({exc})") from None
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(folder / "manifest.json"), f"not readable JSON ({exc})") from None
+    for name, columns in _REQUIRED_COLUMNS:
+        missing = [c for c in columns if c not in frames[name].columns]
+        if missing:
+            raise InputError(str(folder / name), "column is missing (re-run the study)", field=missing[0])
+    for key in ("config", "versions", "inputs"):
+        if key not in manifest:
+            raise InputError(str(folder / "manifest.json"), "key is missing", field=key)
+    return Exports(
+        folder=folder,
+        events=frames.pop("events.parquet"),
+        ar=frames.pop("ar.parquet"),
+        car=frames.pop("car.parquet"),
+        manifest=manifest,
+        extra=frames,
+        units=units,
+    )

@@ -1,0 +1,500 @@
+"""The report's first screen: what the study found, under which test, and what changes its reading.
+
+* **Headline sentences**: the (event, party) with the largest dollar move and the most
+  significant one, each group's CAAR under the recommended robust test, and what the group
+  totals and the value-per-deal ranking become without the windows that hold other news.
+* **Largest effects**: the parties with the largest dollar values and the largest |t| over the
+  main window, with stars, dollar value, value per deal dollar and their flags.
+* **Groups**: per group, CAAR and the Kolari-Pynnönen adjusted BMP t
+  (:data:`eventstudy.report.tables.ROBUST_TEST`: robust to event-induced variance and to the
+  cross-correlation of parties that share an announcement day), the value created and the
+  value per deal dollar; with, when the study keeps its confounded rows, the same numbers
+  without them.
+* **Caveats** that change the reading: confounded windows, windows one other day dominates,
+  rows without a market value, share-count caveats, undisclosed deals.
+
+Every total is one ``stats.parquet`` row, named in the table's caption: the value created by a
+group is ``dollar_abnormal_value`` (every row of the group with a dollar value; p from
+``dollar_z``), value per deal dollar is ``value_per_deal_dollar`` (events with a disclosed deal
+whose parties all have a dollar value, each deal once; n events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.report import fmt
+from eventstudy.report.document import Cell, Section, Table, cell
+from eventstudy.report.flags import (
+    FLAG,
+    VENDOR_NOTE,
+    confounded,
+    dominated,
+    flag_column,
+    note_counts,
+    screened,
+    tau_text,
+)
+from eventstudy.report.tables import ROBUST_TEST
+from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX, unconfounded_group
+
+MAX_EFFECTS = 6
+"""Rows of the largest-effects table."""
+TOP = 4
+"""Parties taken by |dollar value| and by |t| each."""
+RANKED = 3
+"""Places of the value-per-deal ranking quoted in the headline."""
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Look-ups in ``stats.parquet`` by (group, window, statistic)."""
+
+    frame: pd.DataFrame
+
+    def row(self, group: str, window: str, statistic: str) -> Any | None:
+        hit = self.frame[
+            (self.frame["group"] == group)
+            & (self.frame["window"] == window)
+            & (self.frame["statistic"] == statistic)
+        ]
+        return None if hit.empty else hit.iloc[0]
+
+    def value(self, group: str, window: str, statistic: str) -> float:
+        row = self.row(group, window, statistic)
+        return float("nan") if row is None else float(row["value"])
+
+    def groups(self, window: str) -> list[str]:
+        """Groups with a ``caar`` row over ``window`` (twins without confounded rows excluded)."""
+        rows = self.frame[(self.frame["window"] == window) & (self.frame["statistic"] == "caar")]
+        return [g for g in dict.fromkeys(rows["group"]) if not str(g).endswith(UNCONFOUNDED_SUFFIX)]
+
+    def has_twins(self) -> bool:
+        return bool(self.frame["group"].astype(str).str.endswith(UNCONFOUNDED_SUFFIX).any())
+
+
+def main_rows(car: pd.DataFrame, window: str) -> pd.DataFrame:
+    """The listed parties' rows of ``window``."""
+    return car[(car["window"] == window) & (car["role"] != "peer")]
+
+
+def largest_effects(parties: pd.DataFrame, zero: pd.DataFrame | None) -> pd.DataFrame:
+    """The parties with the :data:`TOP` largest |abnormal dollar value| and |t|, largest dollar
+    value first (at most :data:`MAX_EFFECTS`); ``zero`` adds their day-0 AR as ``car_0``."""
+    estimated = parties[(parties["outcome"] == "ok") & np.isfinite(parties["car"].to_numpy(float))]
+    if estimated.empty:
+        return estimated
+    size = estimated["abnormal_value_usd"].abs()
+    by_value = size.sort_values(ascending=False, na_position="last", kind="stable").index[:TOP]
+    by_t = estimated["t"].abs().sort_values(ascending=False, na_position="last", kind="stable").index[:TOP]
+    chosen = estimated.loc[list(dict.fromkeys([*by_value, *by_t]))]
+    chosen = chosen.assign(_size=chosen["abnormal_value_usd"].abs()).sort_values(
+        ["_size"], ascending=False, na_position="last", kind="stable"
+    )
+    chosen = chosen.drop(columns="_size").head(MAX_EFFECTS)
+    if zero is not None:
+        day0 = zero.set_index(["event_id", "ticker"])["car"].rename("car_0")
+        chosen = chosen.join(day0, on=["event_id", "ticker"])
+    return chosen
+
+
+def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
+    flags = flag_column(chosen)
+    columns = (
+        ["party", "event"]
+        + (["AR(0)"] if has_day0 else [])
+        + [f"CAR{main}", "t", f"value {main}", "per deal $"]
+    )
+    rows = []
+    for r, flagged in zip(chosen.itertuples(index=False), flags, strict=True):
+        row: list[Cell] = [cell(fmt.plain(r.ticker)), cell(fmt.plain(r.event_id))]
+        if has_day0:
+            row.append(cell(fmt.percent(r.car_0), r.car_0))
+        row += [
+            cell(fmt.percent(r.car), r.car),
+            cell(fmt.starred(r.t, r.p), r.t),
+            cell(fmt.money(r.abnormal_value_usd), r.abnormal_value_usd),
+            cell(fmt.ratio(r.value_to_deal), r.value_to_deal),
+        ]
+        rows.append((*row, cell(flagged)))
+    return Table(
+        "largest-effects",
+        (*columns, "flags"),
+        "ll" + "r" * (len(columns) - 2) + "l",
+        tuple(rows),
+        caption=f"**Largest effects** over {main}: the largest dollar moves and the largest |t|.",
+        footnote=f"t: per-party CAR t (M−k degrees of freedom), {fmt.md(fmt.STARS_NOTE)}. per deal $: "
+        "abnormal "
+        f"value ÷ disclosed deal. {FLAG}: other news in the window; τ±k carries the CAR: one other day "
+        "carries "
+        "most of it.",
+    )
+
+
+def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
+    """Per group: N, CAAR, the robust test, value created and value per deal dollar (and the same
+    without confounded rows when ``twins``)."""
+    columns = ["group", "N", "CAAR", "KP-BMP t", "value created", "per deal $"]
+    if twins:
+        columns += ["N unconf.", "CAAR unconf.", "KP-BMP t unconf.", "value unconf.", "per deal $ unconf."]
+    rows = []
+    for group in stats.groups(main):
+        names = [group, unconfounded_group(group)] if twins else [group]
+        row: list[Cell] = [cell(fmt.plain(group))]
+        for name in names:
+            caar = stats.row(name, main, "caar")
+            test = stats.row(name, main, ROBUST_TEST)
+            value = stats.row(name, main, "dollar_abnormal_value")
+            ratio = stats.row(name, main, "value_per_deal_dollar")
+            row += [
+                cell(
+                    fmt.count(caar["n"]) if caar is not None else fmt.MISSING,
+                    caar["n"] if caar is not None else None,
+                ),
+                _stat_cell(caar, fmt.percent),
+                cell(
+                    fmt.starred(test["value"], test["p"]) if test is not None else fmt.MISSING,
+                    test["value"] if test is not None else None,
+                ),
+                cell(
+                    fmt.money(value["value"]) + fmt.stars(value["p"]) if value is not None else fmt.MISSING,
+                    value["value"] if value is not None else None,
+                ),
+                cell(
+                    f"{fmt.ratio(ratio['value'])} ({fmt.count(ratio['n'])} ev.)"
+                    if ratio is not None
+                    else fmt.MISSING,
+                    ratio["value"] if ratio is not None else None,
+                ),
+            ]
+        rows.append(tuple(row))
+    caption = (
+        f"**Groups** over {main} under the recommended test, KP-BMP t: the Boehmer, Musumeci & Poulsen "
+        "(1991) t "
+        "adjusted for the cross-correlation of same-day parties (Kolari & Pynnönen 2010)."
+    )
+    footnote = (
+        "Each number is one stats.parquet row: N and CAAR `caar`; KP-BMP t `kp_adjusted_bmp_t`; value "
+        "created "
+        "`dollar_abnormal_value` (every row of the group with a dollar value; stars from `dollar_z`); per "
+        "deal $ "
+        "`value_per_deal_dollar` (events with a disclosed deal whose parties all have a dollar value, each "
+        "deal "
+        f"once; ev. = events). {fmt.md(fmt.STARS_NOTE)}."
+    )
+    if twins:
+        footnote += (
+            f" unconf.: the group `g{UNCONFOUNDED_SUFFIX}` of each group g, its rows without the windows "
+            "that hold other news."
+        )
+    return Table(
+        "groups",
+        tuple(columns),
+        "l" + "r" * (len(columns) - 1),
+        tuple(rows),
+        caption=caption,
+        footnote=footnote,
+    )
+
+
+def _stat_cell(row: Any | None, formatter) -> Cell:
+    if row is None:
+        return cell(fmt.MISSING, None)
+    return cell(formatter(row["value"]), row["value"])
+
+
+def headline(
+    parties: pd.DataFrame, stats: Stats | None, main: str, *, twins: bool, excluded: bool
+) -> list[str]:
+    """The first sentences of the report (markdown)."""
+    sentences = []
+    estimated = parties[(parties["outcome"] == "ok") & np.isfinite(parties["car"].to_numpy(float))]
+    if estimated.empty:
+        return [f"No (event, party) has an estimated CAR over {main} (see each row's outcome)."]
+    valued = estimated[np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))]
+    if len(valued):
+        top = valued.loc[valued["abnormal_value_usd"].abs().idxmax()]
+        sentences.append("Largest dollar move: " + _party_sentence(top, main))
+    strongest = estimated.loc[estimated["t"].abs().idxmax()]
+    if not len(valued) or strongest.name != top.name:
+        sentences.append("Most significant: " + _party_sentence(strongest, main))
+    if stats is not None:
+        sentences += _group_sentences(stats, main, twins=twins, excluded=excluded, parties=parties)
+    return sentences
+
+
+def _party_sentence(row: pd.Series, main: str) -> str:
+    text = (
+        f"**{fmt.md(row['ticker'])}** on {fmt.md(row['event_id'])}, CAR{main} {fmt.percent(row['car'])} "
+        f"(t = {fmt.md(fmt.starred(row['t'], row['p']))}), {fmt.money(row['abnormal_value_usd'])} of market "
+        "value"
+    )
+    if not fmt.is_missing(row.get("value_to_deal")):
+        text += f", {fmt.ratio(row['value_to_deal'])} per deal dollar"
+    flags = []
+    if bool(row.get("confounded", False)):
+        flags.append(f"its window also holds {fmt.md(row['confounders'])}")
+    if not fmt.is_missing(row.get("dominant_tau")):
+        flags.append(
+            f"{tau_text(int(row['dominant_tau']))} ({fmt.date(row['dominant_date'])}) carries most of its CAR"
+        )
+    if flags:
+        text += f" — {FLAG} " + "; ".join(flags)
+    return text + "."
+
+
+def _group_sentences(
+    stats: Stats, main: str, *, twins: bool, excluded: bool, parties: pd.DataFrame
+) -> list[str]:
+    significant, other = [], []
+    for group in stats.groups(main):
+        caar = stats.row(group, main, "caar")
+        test = stats.row(group, main, ROBUST_TEST)
+        if caar is None or test is None:
+            continue
+        t = fmt.md(fmt.starred(test["value"], test["p"]))
+        text = f"{fmt.md(group)} {fmt.percent(caar['value'])} (t = {t})"
+        (significant if not fmt.is_missing(test["p"]) and test["p"] < 0.05 else other).append(text)
+    sentences = []
+    if significant or other:
+        verdict = (
+            ("significant at 5% for " + ", ".join(significant)) if significant else "significant for no group"
+        )
+        sentences.append(
+            f"CAAR{main} under the Kolari–Pynnönen adjusted BMP test (the test to read when parties share "
+            f"announcement days) is {verdict}"
+            + (
+                f"; not for {', '.join(other)}"
+                if other and significant
+                else f": {', '.join(other)}"
+                if other
+                else ""
+            )
+            + "."
+        )
+    flagged = int(confounded(parties).sum())
+    if excluded and flagged:
+        sentences.append(
+            f"{flagged} of {len(parties)} (event, party) windows {main} hold other news ({FLAG}) and are "
+            "left out of "
+            "every statistic (exclude_confounded = true)."
+        )
+    elif twins and flagged:
+        changes = []
+        for group in stats.groups(main):
+            if group == "peers":
+                continue
+            twin = unconfounded_group(group)
+            value, free = (
+                stats.value(group, main, "dollar_abnormal_value"),
+                stats.value(twin, main, "dollar_abnormal_value"),
+            )
+            ratio, free_ratio = (
+                stats.value(group, main, "value_per_deal_dollar"),
+                stats.value(twin, main, "value_per_deal_dollar"),
+            )
+            if _differs(value, free) or _differs(ratio, free_ratio):
+                changes.append(
+                    f"{fmt.md(group)} created {fmt.money(free)} instead of {fmt.money(value)}, "
+                    f"{fmt.ratio(free_ratio)} instead of {fmt.ratio(ratio)} per deal dollar"
+                )
+        sentence = f"{flagged} of {len(parties)} (event, party) windows {main} hold other news ({FLAG})."
+        if changes:
+            sentence += " Without them, " + "; ".join(changes) + "."
+        sentences.append(sentence)
+        ranking = _ranking_sentence(parties)
+        if ranking:
+            sentences.append(ranking)
+    return sentences
+
+
+def _differs(a: float, b: float) -> bool:
+    return not (np.isnan(a) and np.isnan(b)) and not np.isclose(a, b, rtol=1e-12, atol=0.0, equal_nan=True)
+
+
+def _ranking_sentence(parties: pd.DataFrame) -> str:
+    ranked = value_per_deal_ranking(parties)
+    if ranked.empty:
+        return ""
+    kept = ranked[~ranked["confounded"]]
+
+    def names(frame: pd.DataFrame) -> str:
+        return ", ".join(
+            f"{fmt.md(r.ticker)} ({fmt.md(r.event_id)}) {fmt.ratio(r.value_to_deal)}"
+            for r in frame.head(RANKED).itertuples(index=False)
+        )
+
+    if len(kept) == len(ranked):
+        return ""
+    return f"Value per deal dollar, top {RANKED}: {names(ranked)}; without confounded windows: {names(kept)}."
+
+
+def value_per_deal_ranking(parties: pd.DataFrame) -> pd.DataFrame:
+    """The parties' rows with a value per deal dollar, largest first, with ``confounded``."""
+    ratio = pd.to_numeric(parties["value_to_deal"], errors="coerce")
+    rows = parties[np.isfinite(ratio.to_numpy(float))]
+    rows = rows.assign(confounded=confounded(rows).to_numpy())
+    return rows.sort_values("value_to_deal", ascending=False, kind="stable")
+
+
+def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded: bool) -> list[str]:
+    """The bullets that change the reading of the headline numbers (markdown)."""
+    parties = main_rows(car, main)
+    bullets = []
+    if not screened(car):
+        bullets.append(
+            "Windows were not screened for other news: car.parquet has no confounder columns (an output "
+            "folder "
+            "written before the screen; re-run the study)."
+        )
+    flagged = parties[confounded(parties)]
+    for r in flagged.itertuples(index=False):
+        what = "left out of every statistic" if excluded else "kept in the statistics"
+        bullets.append(
+            f"{FLAG} {fmt.md(r.ticker)} {fmt.md(r.event_id)} {main} ({what}): {fmt.md(r.confounders)}."
+        )
+    carried = parties[dominated(parties) & ~confounded(parties)]
+    for r in carried.itertuples(index=False):
+        bullets.append(
+            f"{fmt.md(r.ticker)} {fmt.md(r.event_id)} {main}: {tau_text(int(r.dominant_tau))} "
+            f"({fmt.date(r.dominant_date)}) carries most of the CAR and no calendar explains it: check the "
+            "announcement's date and timing."
+        )
+    estimated = parties[parties["outcome"] == "ok"]
+    no_value = estimated[~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))]
+    if len(no_value):
+        names = ", ".join(
+            f"{fmt.md(t)} {fmt.md(e)}" for t, e in zip(no_value.ticker, no_value.event_id, strict=True)
+        )
+        bullets.append(
+            f"{len(no_value)} of {len(estimated)} estimated parties have no dollar value over {main} (no "
+            "share "
+            f"count dated on or before the session before the window): {names}. They are in no dollar total."
+        )
+    for caveat in config.get("share_caveats") or ():
+        bullets.append(
+            f"Share count of {fmt.md(caveat.get('ticker'))} from {fmt.md(caveat.get('from'))}: "
+            f"{fmt.md(caveat.get('note'))}."
+        )
+    listed = car[car["role"] != "peer"]
+    n_pairs = len(listed.drop_duplicates(["event_id", "ticker"]))
+    vendor = dict(note_counts(listed)).get(VENDOR_NOTE, 0)
+    if vendor:
+        bullets.append(
+            f"Share counts of {vendor} of {n_pairs} (event, party) pairs are vendor or balance-sheet "
+            "figures, not "
+            "filing cover counts: their market values, and every dollar value, carry that error (see Data)."
+        )
+    undisclosed = parties.drop_duplicates("event_id")
+    missing = int(undisclosed["deal_usd"].isna().sum())
+    if missing:
+        bullets.append(
+            f"{missing} of {len(undisclosed)} announcements have no disclosed deal size: they are in no "
+            "value per "
+            "deal dollar."
+        )
+    return bullets
+
+
+def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any]) -> str:
+    """One sentence of the caveats, for the first screen (the bullets below give the detail)."""
+    parties = main_rows(car, main)
+    parts = []
+    flagged = parties[confounded(parties)]
+    if len(flagged):
+        named = ", ".join(
+            f"{fmt.md(t)} {fmt.md(e)}" for t, e in zip(flagged.ticker, flagged.event_id, strict=True)
+        )
+        parts.append(f"{FLAG} other news in {len(flagged)} window(s) ({named})")
+    carried = parties[dominated(parties) & ~confounded(parties)]
+    if len(carried):
+        named = ", ".join(
+            f"{fmt.md(t)} {fmt.md(e)} {tau_text(int(d))}"
+            for t, e, d in zip(carried.ticker, carried.event_id, carried.dominant_tau, strict=True)
+        )
+        parts.append(f"one day other than day 0 carries the CAR of {named}")
+    estimated = parties[parties["outcome"] == "ok"]
+    no_value = int((~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))).sum())
+    if no_value:
+        parts.append(f"{no_value} estimated parties have no market value")
+    listed = car[car["role"] != "peer"]
+    vendor = dict(note_counts(listed)).get(VENDOR_NOTE, 0)
+    if vendor:
+        n_pairs = len(listed.drop_duplicates(["event_id", "ticker"]))
+        parts.append(f"{vendor} of {n_pairs} share counts are vendor figures")
+    caveated = sorted({str(c.get("ticker")) for c in config.get("share_caveats") or ()})
+    if caveated:
+        parts.append("share-count caveats for " + ", ".join(fmt.md(t) for t in caveated))
+    if not screened(car):
+        parts.append("windows not screened for other news")
+    return ("**Read with care:** " + "; ".join(parts) + " (details below).") if parts else ""
+
+
+def findings_section(
+    car: pd.DataFrame,
+    stats: pd.DataFrame | None,
+    day0: str | None,
+    main: str,
+    config: Mapping[str, Any],
+) -> Section:
+    """The first section of the report (see the module docstring)."""
+    excluded = bool(config.get("exclude_confounded", False))
+    looked_up = Stats(stats) if stats is not None else None
+    twins = looked_up is not None and looked_up.has_twins() and not excluded
+    parties = main_rows(car, main)
+    has_day0 = day0 is not None and day0 != main
+    zero = main_rows(car, day0) if has_day0 else None
+    tables = []
+    chosen = largest_effects(parties, zero)
+    if len(chosen):
+        tables.append(effects_table(chosen, main, has_day0))
+    if looked_up is not None and looked_up.groups(main):
+        tables.append(group_table(looked_up, main, twins=twins))
+    paragraphs = headline(parties, looked_up, main, twins=twins, excluded=excluded)
+    summary = caveat_summary(car, main, config)
+    return Section(
+        "findings",
+        "Findings",
+        paragraphs=tuple([*paragraphs, summary] if summary else paragraphs),
+        tables=tuple(tables),
+        bullets=tuple(caveats(car, main, config, excluded=excluded)),
+    )
+
+
+def limitations_section(car: pd.DataFrame, stats: pd.DataFrame | None, main: str, model: str) -> Section:
+    """A few sentences on what the numbers cannot show."""
+    parties = main_rows(car, main)
+    n_events = parties["event_id"].nunique()
+    bullets = [
+        f"Small samples: {len(parties)} (event, party) pairs over {n_events} announcements; group tests rest "
+        "on few "
+        "events, and parties of one announcement share its day, so tests that assume independence "
+        "(cross-sectional "
+        "t, BMP, sign) overstate significance — read the Kolari–Pynnönen adjusted tests.",
+        f"Normal returns come from one model ({fmt.md(model)}) estimated before each event; a CAR is the "
+        "move "
+        "beyond it, not a causal effect of the deal alone.",
+        "Other news inside a window (⚑) is found only if it is in the events file, the earnings calendar or "
+        "the "
+        "news file; the dominant-day warning catches some of the rest but is a heuristic.",
+        "Dollar values multiply returns by market values from share counts that may lag filings; the value "
+        "per "
+        "deal dollar is a ratio of totals with no test of its own.",
+    ]
+    if stats is not None and (stats["statistic"] == "dollar_fallback_sd_rows").any():
+        fallback = stats[
+            (stats["statistic"] == "dollar_fallback_sd_rows")
+            & (stats["group"] == "all")
+            & (stats["window"] == main)
+        ]
+        if len(fallback) and int(fallback["value"].iloc[0]) > 0:
+            bullets.append(
+                f"The dollar test's s.d. uses σ × market value for {int(fallback['value'].iloc[0])} rows "
+                "(dollar_fallback_sd_rows): share counts do not cover their estimation windows."
+            )
+    return Section("limitations", "Limitations", bullets=tuple(bullets))

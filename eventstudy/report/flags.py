@@ -1,0 +1,111 @@
+"""The flags of ``car.parquet`` rows, as the report shows them next to the numbers.
+
+``car.parquet`` holds, per (event, ticker, window), the confounder screen
+(:mod:`eventstudy.timeline.confounders`: ``confounders``, ``confounded``, ``dominant_tau``,
+``dominant_date``) and the ``overlap`` of other same-ticker events. Output folders written
+before the screen existed lack these columns: :func:`screened` says so and every flag is empty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.report import fmt
+
+CONFOUNDER_COLUMNS: tuple[str, ...] = ("confounders", "confounded", "dominant_tau", "dominant_date")
+FLAG = "⚑"
+VENDOR_NOTE = "shares: vendor or balance-sheet figure, not a filing cover count"
+"""The ``note`` part of rows whose market value rests on a vendor share count (eventstudy.study)."""
+_ITEM = re.compile(r"(?:^|; )(earnings|event|news) (.*?) at τ([+-]?\d+)")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One confounder of a window: its kind, a short name and its day relative to day 0."""
+
+    kind: str
+    name: str
+    tau: int
+
+
+def screened(car: pd.DataFrame) -> bool:
+    """Whether ``car`` carries the confounder screen's columns."""
+    return all(c in car.columns for c in CONFOUNDER_COLUMNS)
+
+
+def confounded(car: pd.DataFrame) -> pd.Series:
+    """Boolean per row: the window holds another announcement (False when not screened)."""
+    if "confounded" not in car.columns:
+        return pd.Series(False, index=car.index)
+    return car["confounded"].fillna(False).astype(bool)
+
+
+def dominated(car: pd.DataFrame) -> pd.Series:
+    """Boolean per row: one day other than day 0 carries the window's CAR."""
+    if "dominant_tau" not in car.columns:
+        return pd.Series(False, index=car.index)
+    return car["dominant_tau"].notna()
+
+
+def marks(text: object) -> list[Mark]:
+    """The confounders named in a ``confounders`` text (the first five of a window)."""
+    if fmt.is_missing(text) or not str(text):
+        return []
+    out = []
+    for kind, rest, tau in _ITEM.findall(str(text)):
+        if kind == "event":
+            name = rest.split(",")[0]
+        elif kind == "earnings":
+            name = "earnings"
+        else:
+            name = "news"
+        out.append(Mark(kind, name, int(tau)))
+    return out
+
+
+def short_flags(row: object) -> str:
+    """One line for a table's ``flags`` column: the confounders by name and day, and the
+    dominant day (``⚑ earnings τ-1; τ-1 carries the CAR``); ``""`` when unflagged."""
+    parts = []
+    named = marks(getattr(row, "confounders", ""))
+    if named:
+        parts.append(FLAG + " " + ", ".join(f"{m.name} {_tau(m.tau)}" for m in named))
+    tau = getattr(row, "dominant_tau", None)
+    if not fmt.is_missing(tau):
+        parts.append(f"{_tau(int(tau))} carries the CAR ({fmt.date(getattr(row, 'dominant_date', None))})")
+    return "; ".join(parts)
+
+
+def flag_column(frame: pd.DataFrame) -> pd.Series:
+    """:func:`short_flags` of every row of ``frame``."""
+    if not len(frame):
+        return pd.Series([], dtype=object, index=frame.index)
+    return pd.Series([short_flags(r) for r in frame.itertuples(index=False)], index=frame.index, dtype=object)
+
+
+def _tau(value: int) -> str:
+    return "τ0" if value == 0 else f"τ{value:+d}"
+
+
+def tau_text(value: int) -> str:
+    """``τ-1``, ``τ0``, ``τ+4``."""
+    return _tau(int(value))
+
+
+def note_counts(car: pd.DataFrame) -> list[tuple[str, int]]:
+    """Each distinct ``; ``-separated part of the rows' ``note``, with the number of (event, ticker)
+    pairs it appears on in any window, most frequent first (ties by first appearance)."""
+    if "note" not in car.columns or car.empty:
+        return []
+    pairs = car.drop_duplicates(["event_id", "ticker", "note"])
+    parts = pairs.assign(part=pairs["note"].fillna("").str.split("; ")).explode("part")
+    parts = parts[parts["part"].fillna("") != ""]
+    if parts.empty:
+        return []
+    counted = parts.drop_duplicates(["event_id", "ticker", "part"]).groupby("part", sort=False).size()
+    order = np.argsort(-counted.to_numpy(), kind="stable")
+    return [(str(counted.index[i]), int(counted.iloc[i])) for i in order]

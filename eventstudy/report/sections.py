@@ -1,0 +1,413 @@
+"""The report's figure sections and statistics tables.
+
+Each function returns one :class:`~eventstudy.report.document.Section` built from the exported
+tables; where there is nothing to show it says in one sentence what is missing instead of
+drawing an empty figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.progress import progress
+from eventstudy.report import figures, fmt
+from eventstudy.report.document import FigureFile, Section, Table, cell
+from eventstudy.report.exports import BACKTEST_FILES, Exports
+from eventstudy.report.flows import DealFlows, flows_figure
+from eventstudy.report.parties import finite, spillover_table
+from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, cells, legend
+
+FIGURES_DIR = "figures"
+EXTRA_ROWS_SHOWN = 1000
+EXTRA_ROWS_OPEN = 30  # longer extra tables start collapsed
+
+
+def figure_file(name: str, title: str, caption: str, figure: Any) -> FigureFile:
+    """A report figure: the Figure rendered to PNG at print resolution, then released."""
+    png = figures.png_bytes(figure)
+    figure.clear()
+    return FigureFile(name, title, caption, png, dpi=figures.DPI)
+
+
+def _listing(names: Sequence[str], limit: int = 5) -> str:
+    """``a, b, c`` (at most ``limit`` names, then how many more)."""
+    shown = ", ".join(fmt.md(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
+
+
+def car_paths_section(
+    events: pd.DataFrame, ar: pd.DataFrame, car: pd.DataFrame, n_params: int, main: str
+) -> Section:
+    """One small-multiples figure per event: each party's CAR path, band, flags."""
+    listed = ar[ar["role"] != "peer"]
+    heads = events.drop_duplicates("event_id").set_index("event_id")
+    event_ids = list(dict.fromkeys(listed["event_id"]))
+    estimated = set(listed.loc[finite(listed["car"]), "event_id"])
+    without = [e for e in event_ids if e not in estimated]
+    shown = [e for e in event_ids if e in estimated]
+    parties = car[car["role"] != "peer"]
+    files = []
+    for event_id in progress(shown, desc="figures", unit="event"):
+        headline = heads.loc[event_id, "headline"] if event_id in heads.index else ""
+        figure = figures.car_figure(listed, parties, event_id, n_params=n_params, window=main)
+        files.append(figure_file(f"figures/car_{event_id}.png", str(event_id), fmt.md(headline), figure))
+    if len(ar):
+        span = (int(ar["tau"].min()), int(ar["tau"].max()))
+        paragraphs = [
+            f"Cumulative abnormal return from τ={span[0]:+d} to each day τ ≤ {span[1]:+d}, one panel per "
+            "party, "
+            "with a 95% band ±t(0.975, M-k)·s.e.(CAR), the prediction-error-corrected s.e. (ar.parquet "
+            f"car_se), k = {n_params}. Dashed orange lines mark other news in the widest window (⚑); a red "
+            "ring "
+            "marks a day that carries most of a window's CAR."
+        ]
+    else:
+        paragraphs = ["ar.parquet has no rows, so there are no CAR paths."]
+    if without:
+        paragraphs.append(
+            f"No CAR path for {len(without):,} event(s) ({_listing(without)}): none of their parties has an "
+            "estimated abnormal return (see each row's outcome)."
+        )
+    return Section("car-paths", "CAR paths by event", paragraphs=tuple(paragraphs), figures=tuple(files))
+
+
+def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
+    """The CAAR of every group with its bootstrap band (caar.parquet)."""
+    title = "Average CAR by group (CAAR)"
+    if caar is None:
+        return Section(
+            "caar",
+            title,
+            paragraphs=("This output folder has no caar.parquet (re-run the study for the CAAR paths).",),
+        )
+    listed_groups = list(dict.fromkeys(events.loc[events["role"] != "peer", "group"]))
+    estimated = caar[finite(caar["caar"])]
+    missing = [g for g in listed_groups if g not in set(estimated["group"])]
+    if estimated.empty:
+        return Section(
+            "caar",
+            title,
+            paragraphs=(
+                "No group has an estimated CAR on any day of the event span (see each row's outcome), so "
+                "there is no average CAR path.",
+            ),
+        )
+    rows = []
+    last = int(estimated["tau"].max())
+    for group, g in estimated.groupby("group", sort=False):
+        for tau in dict.fromkeys((0, last)):
+            r = g[g["tau"] == tau]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            rows.append(
+                (
+                    cell(str(group)),
+                    cell(f"{tau:+d}" if tau else "0", tau),
+                    cell(fmt.count(r.n), r.n),
+                    cell(fmt.percent(r.caar), r.caar),
+                    cell(f"{fmt.percent(r.lower)} to {fmt.percent(r.upper)}", r.lower),
+                )
+            )
+    level = float(caar["level"].iloc[0]) if "level" in caar and len(caar) else 0.95
+    start = int(estimated["tau"].min())
+    caption = (
+        f"CAAR from τ={start:+d}: the mean CAR of the group's pairs with a complete path (N); band: "
+        "pointwise "
+        f"{level:.0%} percentile band of {int(caar['draws'].iloc[0]) if 'draws' in caar else 999:,} "
+        "bootstrap "
+        "resamples of the events (Efron & Tibshirani 1993), caar.parquet."
+    )
+    if missing:
+        caption += (
+            f" No estimated CAR in group(s) {_listing(missing)} (see each row's outcome), so they have "
+            "no path."
+        )
+    table = Table("caar", ("group", "τ", "N", "CAAR", "band"), "llrrr", tuple(rows), caption=caption)
+    figure = figure_file(
+        "figures/caar_by_group.png",
+        "CAAR by group",
+        "Mean CAR of each group's pairs with the bootstrap band of caar.parquet, one panel per group.",
+        figures.caar_figure(caar),
+    )
+    return Section("caar", title, figures=(figure,), tables=(table,))
+
+
+def spillover_section(
+    ar: pd.DataFrame, car: pd.DataFrame, day0: str | None, main: str, order: Sequence[str]
+) -> Section:
+    """Day-0 heat map of parties and peers, and the peers' table."""
+    zero = ar[ar["tau"] == 0]
+    has_peers = bool((car["role"] == "peer").any())
+    files: tuple[FigureFile, ...] = ()
+    if zero.empty:
+        map_note = (
+            "The event windows do not include day 0 (τ = 0), so there are no day-0 abnormal returns to map."
+        )
+    elif not finite(zero["ar"]).any():
+        map_note = (
+            "No (event, ticker) has an estimated day-0 abnormal return (see each row's outcome), so there "
+            "is no heat map."
+        )
+    else:
+        map_note = ""
+        files = (
+            figure_file(
+                "figures/peers_day0_heatmap.png",
+                "Day-0 abnormal returns, events × tickers",
+                "Outlined cells are the announcement's parties; the others are ecosystem peers (role peer). "
+                "Colours are capped at ±10%; grey cells could not be estimated.",
+                figures.heatmap_figure(ar, order=order),
+            ),
+        )
+    table = spillover_table(car[car["role"] == "peer"], day0, main)
+    n_rows = len(table.rows) if table is not None else 0
+    paragraphs = [
+        (
+            f"Every announcement is also measured on the peers that are not its parties ({n_rows} (event, "
+            "peer) "
+            "rows). A peer's move is spillover: the market repricing the ecosystem, or news that reached it "
+            "the "
+            "same day."
+        )
+        if has_peers
+        else "No ecosystem peers in this study (run with --peers to add them); the map shows the parties."
+    ]
+    if map_note:
+        paragraphs.append(map_note)
+    return Section(
+        "spillover",
+        "Ecosystem spillover",
+        paragraphs=tuple(paragraphs),
+        figures=files,
+        tables=(table,) if table is not None else (),
+    )
+
+
+def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Section | None:
+    """The deal-flows diagram and its table (None when the config declares no flows)."""
+    if flows is None:
+        return None
+    rows = []
+    for row in flows.to_frame().itertuples(index=False):
+        deal = "undisclosed" if fmt.is_missing(row.deal_usd) else fmt.money(row.deal_usd, signed=False)
+        rows.append(
+            (
+                cell(f"{fmt.plain(row.payer)} → {fmt.plain(row.payee)}"),
+                cell(fmt.plain(row.event_id)),
+                cell(deal, row.deal_usd),
+                cell(fmt.plain(row.ticker)),
+                cell(fmt.money(row.abnormal_value_usd), row.abnormal_value_usd),
+                cell("⚑" if row.confounded else ""),
+            )
+        )
+    table = Table(
+        "deal-flows",
+        ("edge", "event", "deal", "listed party", f"value {flows.window}", "flag"),
+        "llrlrl",
+        tuple(rows),
+        caption="Each edge's deal and the abnormal dollar value of its listed parties (car.parquet rows).",
+    )
+    totals = []
+    for group in flows.groups:
+        if stats is None:
+            break
+        hit = stats[
+            (stats["group"] == group)
+            & (stats["window"] == flows.window)
+            & (stats["statistic"] == "dollar_abnormal_value")
+        ]
+        if len(hit):
+            r = hit.iloc[0]
+            totals.append(
+                f"{fmt.md(group)}: {fmt.money(r['value'])}{fmt.md(fmt.stars(r['p']))} over {int(r['n'])} "
+                "(event, "
+                "party) rows "
+                f"(stats.parquet: {fmt.md(group)}, {flows.window}, `dollar_abnormal_value`)"
+            )
+    caption = (
+        "Who pays whom in the study's deals, as declared in the config's [[flows]]; edge width grows with "
+        "the "
+        "deal size. Per-edge values are the listed parties' own rows; the total value created by each group "
+        "is "
+        "one stats.parquet row, not the sum of the edges: "
+        + ("; ".join(totals) if totals else "see Findings")
+        + "."
+    )
+    paragraphs = []
+    if flows.missing_events:
+        paragraphs.append(
+            f"Flows of events not in this study are left out: {_listing(list(flows.missing_events))}."
+        )
+    figure = figure_file("figures/deal_flows.png", "Deal flows", caption, flows_figure(flows))
+    return Section(
+        "deal-flows", "Deal flows", paragraphs=tuple(paragraphs), figures=(figure,), tables=(table,)
+    )
+
+
+def tests_section(tables: Sequence[PaperTable]) -> Section:
+    """The paper-style tables: one per group, one row per window."""
+    rendered = []
+    for i, table in enumerate(tables):
+        rows = tuple(
+            tuple(cell(text, _sort(text)) if j else cell(text) for j, text in enumerate(cells(r)))
+            for r in table.rows.itertuples(index=False)
+        )
+        rendered.append(
+            Table(
+                f"tests-{i + 1}",
+                COLUMNS,
+                "l" + "r" * (len(COLUMNS) - 1),
+                rows,
+                caption=f"**{fmt.md(table.group)}**",
+            )
+        )
+    paragraphs = (
+        "Which test to read: parties of one announcement share its day, so their abnormal returns are "
+        "correlated "
+        f"and the tests that assume independence (CS t, BMP t, generalized sign) overstate significance; "
+        f"`{ROBUST_TEST}` (KP-BMP t) corrects for that cross-correlation and for event-induced variance, "
+        "GRANK for "
+        'non-normal, skewed returns (see the README, "Which test to read"). The same tables are in tables.md '
+        "and "
+        "tables.tex.",
+        fmt.md(legend()),
+    )
+    if not rendered:
+        paragraphs = ("stats.parquet has no statistic per group and window, so there are no test tables.",)
+    return Section("tests", "Tests by group and window", paragraphs=paragraphs, tables=tuple(rendered))
+
+
+def _sort(text: str) -> float | None:
+    core = text.rstrip("*").rstrip("%").replace(",", "")
+    try:
+        return float(core)
+    except ValueError:
+        return None
+
+
+def _stat_text(statistic: str, value: Any) -> str:
+    """A statistic of ``stats.parquet`` in its unit."""
+    if statistic == "caar":
+        return fmt.percent(value)
+    if statistic.startswith(("dollar_abnormal", "total_")):
+        return fmt.money(value)
+    if statistic in ("value_per_deal_dollar", "kp_average_correlation"):
+        return fmt.ratio(value)
+    if statistic.endswith("_rows"):
+        return fmt.count(value)
+    return fmt.tstat(value)
+
+
+def statistics_section(stats: pd.DataFrame, day0: str | None, main: str) -> Section:
+    """Every statistic of stats.parquet over day 0 and the main window (collapsed)."""
+    title = "All statistics"
+    windows = [w for w in dict.fromkeys((day0, main)) if w is not None]
+    rows_of = stats[stats["window"].isin(windows)]
+    if rows_of.empty:
+        return Section(
+            "statistics",
+            title,
+            paragraphs=(
+                f"stats.parquet has no statistic over {' or '.join(windows)} (the battery needs at least one "
+                "(event, party) with an estimated abnormal return).",
+            ),
+        )
+    found: dict[tuple[str, str, str], Any] = {}
+    for row in rows_of.itertuples(index=False):
+        found.setdefault((str(row.group), str(row.statistic), str(row.window)), row)
+    keys = list(
+        dict.fromkeys((str(g), str(s)) for g, s in zip(rows_of["group"], rows_of["statistic"], strict=True))
+    )
+    rows = []
+    for group, statistic in keys:
+        cells_: list = [cell(group), cell(statistic)]
+        first = next(found[(group, statistic, w)] for w in windows if (group, statistic, w) in found)
+        for window in windows:
+            row = found.get((group, statistic, window))
+            value, p = (row.value, row.p) if row is not None else (np.nan, np.nan)
+            cells_ += [cell(_stat_text(statistic, value), value), cell(fmt.probability(p), p)]
+        cells_ += [cell(fmt.count(first.n), first.n), cell(fmt.plain(first.reference))]
+        rows.append(tuple(cells_))
+    columns = ["group", "statistic"]
+    for window in windows:
+        columns += [f"{window}", "p"]
+    table = Table(
+        "stats",
+        (*columns, f"n {windows[0]}", "reference"),
+        "ll" + "rr" * len(windows) + "rl",
+        tuple(rows),
+        caption="Every row of stats.parquet over these windows (the file has all windows); p two-sided; the "
+        "reference names the formula and, for totals and counts, the rows covered.",
+        collapsed=True,
+    )
+    return Section("statistics", title, tables=(table,))
+
+
+def extra_sections(exports: Exports) -> list[Section]:
+    """Other parquet files of the folder, shown as tables with their schema units."""
+    sections = []
+    shown_apart = set(BACKTEST_FILES)
+    if exports.stats is not None:
+        shown_apart.add("stats.parquet")
+    if exports.caar is not None:
+        shown_apart.add("caar.parquet")
+    for name in [n for n in exports.extra if n not in shown_apart]:
+        frame = exports.extra[name]
+        units = exports.units.get(name, {})
+        title = f"Table {name}"
+        if frame.empty:
+            sections.append(Section(f"extra-{name}", title, paragraphs=(f"{fmt.md(name)} has no rows.",)))
+            continue
+        shown = frame.head(EXTRA_ROWS_SHOWN)
+        numeric = [
+            pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+            for c in frame.columns
+        ]
+        rows = tuple(
+            tuple(
+                cell(fmt.by_unit(v, units.get(c, "")), v)
+                if is_number
+                else cell(fmt.by_unit(v, units.get(c, "")))
+                for c, v, is_number in zip(shown.columns, row, numeric, strict=True)
+            )
+            for row in shown.itertuples(index=False)
+        )
+        caption = f"{fmt.md(name)}, {len(frame)} rows" + (
+            f" (first {EXTRA_ROWS_SHOWN} shown)" if len(frame) > EXTRA_ROWS_SHOWN else ""
+        )
+        table = Table(
+            name.removesuffix(".parquet"),
+            tuple(str(c) for c in frame.columns),
+            "".join("r" if n else "l" for n in numeric),
+            rows,
+            caption=caption,
+            collapsed=len(frame) > EXTRA_ROWS_OPEN,
+        )
+        sections.append(Section(f"extra-{name}", title, tables=(table,)))
+    return sections
+
+
+def backtest_section(exports: Exports) -> Section | None:
+    """The backtest's pre-rendered section, with its equity curve (written by the backtest)."""
+    if not exports.has_backtest:
+        return None
+    from eventstudy.backtest.report import render_backtest_markdown
+
+    files = []
+    equity = exports.folder / FIGURES_DIR / "equity_curve.png"
+    if equity.is_file():
+        files.append(
+            FigureFile("figures/equity_curve.png", "Equity curves", "", equity.read_bytes(), owned=False)
+        )
+    block = render_backtest_markdown(exports.folder)
+    return Section("backtest", "Backtest", figures=tuple(files), markdown=block)
+
+
+def heat_order(manifest: Mapping[str, Any]) -> list[str]:
+    """The heat map's column order: the study's peers as listed in the manifest."""
+    return [str(t) for t in manifest.get("peers") or manifest.get("config", {}).get("peers") or []]
