@@ -20,6 +20,8 @@ from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
 from eventstudy.output.folder import Guard
+from eventstudy.report.figures import png_bytes
+from eventstudy.report.html import png_size
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,9 +187,10 @@ def test_cli_bad_backtest_key_exits_2_with_one_line_and_writes_nothing(
 
 
 def test_equity_figure_is_deterministic(launch) -> None:
-    first = plot_equity_curve(launch.curve, "SPY")
-    assert first == plot_equity_curve(launch.curve, "SPY")
+    first = png_bytes(plot_equity_curve(launch.curve, "SPY"))
+    assert first == png_bytes(plot_equity_curve(launch.curve, "SPY"))
     assert b"Software" not in first and first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png_size(first) == (2700, 1440)  # 9 x 4.8 inches at print resolution
 
 
 def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:

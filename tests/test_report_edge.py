@@ -562,5 +562,6 @@ def test_equity_figure_of_no_trade_says_so() -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        png = plot_equity_curve(empty)
-    assert png_size(png) == (900, 480) and png == plot_equity_curve(empty)
+        png = png_bytes(plot_equity_curve(empty))
+    assert png_size(png) == (2700, 1440) and png == png_bytes(plot_equity_curve(empty))
+    assert any("No trade was made" in t.get_text() for t in plot_equity_curve(empty).axes[0].texts)

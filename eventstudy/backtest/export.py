@@ -19,6 +19,8 @@ from eventstudy.backtest.engine import BacktestResults
 from eventstudy.backtest.report import FIGURE_NAME, METADATA_KEY, plot_equity_curve, render_backtest_section
 from eventstudy.output.export import write_files, write_json, write_parquet
 from eventstudy.output.folder import Guard, output_files, publish, read_manifest
+from eventstudy.report.figures import png_bytes
+from eventstudy.report.write import is_report_file
 
 OUTPUT_FILES: tuple[str, ...] = (
     "trades.parquet",
@@ -27,7 +29,6 @@ OUTPUT_FILES: tuple[str, ...] = (
     "backtest.md",
     FIGURE_NAME,
 )
-REPORT_FILES: tuple[str, ...] = ("report.md", "report.html")
 
 
 def backtest_writers(results: BacktestResults) -> dict[str, Callable[[Path], None]]:
@@ -35,7 +36,7 @@ def backtest_writers(results: BacktestResults) -> dict[str, Callable[[Path], Non
     metadata = {METADATA_KEY: json.dumps(results.metadata(), sort_keys=True)}
     markdown = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
     title = f"{results.study_name}: {results.config.describe()}"
-    png = plot_equity_curve(results.curve, results.market, title=_wrap(title))
+    png = png_bytes(plot_equity_curve(results.curve, results.market, title=_wrap(title)))
     return {
         "trades.parquet": lambda p: write_parquet(results.trades, p, metadata),
         "backtest.parquet": lambda p: write_parquet(results.curve, p, metadata),
@@ -59,8 +60,7 @@ def save_backtest(
     existing = output_files(out_dir)
     study = "car.parquet" in existing
     # The study's tables and manifest are kept; its report and figures are rendered anew.
-    replaced = {*OUTPUT_FILES, *REPORT_FILES}
-    keep = [n for n in existing if n not in replaced and not (study and n.startswith("figures/"))]
+    keep = [n for n in existing if n not in OUTPUT_FILES and not (study and is_report_file(n))]
     base = (read_manifest(out_dir) or {}) if study else dict(manifest)
 
     def build(staging: Path) -> None:

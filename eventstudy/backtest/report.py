@@ -1,4 +1,4 @@
-"""The backtest section of the report (markdown) and the equity-curve figure (PNG).
+"""The backtest section of the report (markdown) and the equity-curve figure (a matplotlib Figure).
 
 Both are rendered from the backtest's output frames alone (user text -- roles, groups, notes --
 escaped with :func:`eventstudy.report.fmt.md`; empty tables replaced by a sentence saying why), so
@@ -8,11 +8,10 @@ escaped with :func:`eventstudy.report.fmt.md`; empty tables replaced by a senten
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,64 +21,78 @@ from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.tables import summary_table
 from eventstudy.report import fmt
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 METADATA_KEY = "eventstudy.backtest"
 FIGURE_NAME = "figures/equity_curve.png"
 FIGURE_SIZE_INCHES = (9.0, 4.8)
-FIGURE_DPI = 100
 
 
-def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | None = None) -> bytes:
-    """The equity curves of every holding period and of the market, as PNG bytes.
+def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | None = None) -> Figure:
+    """The equity curves of every holding period and of the market.
 
-    Deterministic: the Agg backend, a fixed size (:data:`FIGURE_SIZE_INCHES` at
-    :data:`FIGURE_DPI` dpi) and no software/date metadata in the file, so the same curve gives
-    the same bytes. The market line is the one of the longest curve. Without any curve the
-    figure says so in one sentence.
+    Parameters
+    ----------
+    curve
+        ``backtest.parquet``: ``holding_days``, ``date``, ``strategy_equity``, ``market_equity``.
+    market
+        The benchmark's symbol (legend).
+    title
+        Figure title (default: "Announcement strategy vs the market").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :data:`FIGURE_SIZE_INCHES`, the report's style (:func:`eventstudy.report.figures.style`);
+        :func:`eventstudy.report.figures.png_bytes` turns it into the PNG file, byte for byte the
+        same for the same curve. The market line is the one of the longest curve. Without any
+        curve the figure says so in one sentence.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from eventstudy.report.figures import new_figure, style
 
-    figure = Figure(figsize=FIGURE_SIZE_INCHES, dpi=FIGURE_DPI)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot(1, 1, 1)
-    longest = None
-    for k, path in curve.groupby("holding_days", sort=True):
-        axes.step(
-            path["date"], path["strategy_equity"], where="post", linewidth=1.3, label=f"strategy, hold {k}d"
-        )
-        if longest is None or len(path) > len(longest):
-            longest = path
-    if longest is not None:
-        axes.plot(
-            longest["date"],
-            longest["market_equity"],
-            color="black",
-            linewidth=1.0,
-            linestyle="--",
-            label=f"{market} buy and hold",
-        )
-        axes.legend(loc="best", fontsize=8, frameon=False)
-    if longest is None or not np.isfinite(curve["strategy_equity"].to_numpy(dtype=float)).any():
-        axes.text(
-            0.5,
-            0.5,
-            "No trade was made (no planned trade had an entry and an exit price), so there is no equity "
-            "curve.",
-            ha="center",
-            va="center",
-            transform=axes.transAxes,
-            color="#555555",
-            wrap=True,
-        )
-    axes.axhline(1.0, color="grey", linewidth=0.6)
-    axes.set_ylabel("equity (start = 1)")
-    axes.set_title(title or "Announcement strategy vs the market", fontsize=10)
-    axes.grid(True, linewidth=0.3, alpha=0.6)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    with style():
+        figure = new_figure(*FIGURE_SIZE_INCHES)
+        axes = figure.add_subplot(1, 1, 1)
+        longest = None
+        for k, path in curve.groupby("holding_days", sort=True):
+            axes.step(
+                path["date"],
+                path["strategy_equity"],
+                where="post",
+                linewidth=1.1,
+                label=f"strategy, hold {k}d",
+            )
+            if longest is None or len(path) > len(longest):
+                longest = path
+        if longest is not None:
+            axes.plot(
+                longest["date"],
+                longest["market_equity"],
+                color="black",
+                linewidth=0.9,
+                linestyle="--",
+                label=f"{market} buy and hold",
+            )
+            axes.legend(loc="best", fontsize=7, frameon=False)
+        if longest is None or not np.isfinite(curve["strategy_equity"].to_numpy(dtype=float)).any():
+            axes.text(
+                0.5,
+                0.5,
+                "No trade was made (no planned trade had an entry and an exit price), so there is no equity "
+                "curve.",
+                ha="center",
+                va="center",
+                transform=axes.transAxes,
+                color="#555555",
+                wrap=True,
+            )
+        axes.axhline(1.0, color="grey", linewidth=0.6)
+        axes.set_ylabel("equity (start = 1)")
+        axes.set_title(title or "Announcement strategy vs the market", fontsize=9)
+        figure.autofmt_xdate()
+        figure.tight_layout()
+        return figure
 
 
 def render_backtest_markdown(out_dir: str | Path, *, link_figure: bool = True, heading_level: int = 2) -> str:
@@ -130,7 +143,6 @@ def render_backtest_section(
     market = str(metadata["market"])
     boot = metadata.get("bootstrap", {})
     h = "#" * heading_level
-    summary = summary_table(trades, curve, draws=int(boot.get("draws", 1000)), seed=int(boot.get("seed", 0)))
     lines = [
         f"{h} Backtest: could anyone have traded these announcements?",
         "",
@@ -138,7 +150,21 @@ def render_backtest_section(
         "Net abnormal return = side × BHAR − costs (both sides). Computed from `trades.parquet`, "
         "`backtest.parquet` and `drift.parquet`.",
         "",
+        *_summary_lines(trades, curve, market, boot),
     ]
+    if figure:
+        lines += ["", f"![Equity curves of the strategy and of {fmt.md(market)}]({figure})"]
+    lines += ["", f"{h}# Post-announcement drift", "", *_drift_lines(drift, market)]
+    lines += ["", f"{h}# Trades", "", *_trade_lines(trades)]
+    lines += ["", f"{h}# Backtest method", "", *_method(rule, market, boot)]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_lines(
+    trades: pd.DataFrame, curve: pd.DataFrame, market: str, boot: Mapping[str, Any]
+) -> list[str]:
+    """The summary table: one row per holding period (or why there is none)."""
+    summary = summary_table(trades, curve, draws=int(boot.get("draws", 1000)), seed=int(boot.get("seed", 0)))
     rows = [
         [
             str(r.holding_days),
@@ -157,41 +183,34 @@ def render_backtest_section(
         ]
         for r in summary.itertuples(index=False)
     ]
-    lines += (
-        [
+    lines = []
+    if not len(rows) or summary["n_trades"].sum() == 0:
+        lines += [
             "No trade could be made (no planned trade has an entry and an exit price; see the trades "
             "below), so there is no summary.",
             "",
         ]
-        if not len(rows) or summary["n_trades"].sum() == 0
-        else []
-    )
-    lines += _table(
-        [
-            "hold (days)",
-            "trades (long/short)",
-            "mean net return",
-            "mean net abnormal",
-            "t",
-            "t_sa",
-            "p (t_sa)",
-            "p (bootstrap)",
-            "hit rate",
-            f"Sharpe: strategy / {market}",
-            f"max drawdown: strategy / {market}",
-            f"total return: strategy / {market}",
-            "period",
-        ],
-        rows,
-        "rrrrrrrrrrrrl",
-    )
-    if figure:
-        lines += ["", f"![Equity curves of the strategy and of {fmt.md(market)}]({figure})"]
+    header = [
+        "hold (days)",
+        "trades (long/short)",
+        "mean net return",
+        "mean net abnormal",
+        "t",
+        "t_sa",
+        "p (t_sa)",
+        "p (bootstrap)",
+        "hit rate",
+        f"Sharpe: strategy / {market}",
+        f"max drawdown: strategy / {market}",
+        f"total return: strategy / {market}",
+        "period",
+    ]
+    return lines + _table(header, rows, "rrrrrrrrrrrrl")
 
-    lines += [
-        "",
-        f"{h}# Post-announcement drift",
-        "",
+
+def _drift_lines(drift: pd.DataFrame, market: str) -> list[str]:
+    """The post-announcement drift table (or why there is none)."""
+    lines = [
         "Mean buy-and-hold abnormal return over [+1,+k] of every (event, party), bought at the close "
         f"of day 0, against {market} over the same days, whatever the rule trades. Each (event, party) "
         "is one observation, also when the same ticker's windows overlap across events.",
@@ -219,13 +238,26 @@ def render_backtest_section(
             "days), so there is no drift to report.",
             "",
         ]
-    lines += _table(
-        ["group", "window", "n", "mean BHAR", "median", "t", "p", "t_sa", "p (t_sa)", "p (bootstrap)", "> 0"],
-        rows,
-        "llrrrrrrrrr",
-    )
+    header = [
+        "group",
+        "window",
+        "n",
+        "mean BHAR",
+        "median",
+        "t",
+        "p",
+        "t_sa",
+        "p (t_sa)",
+        "p (bootstrap)",
+        "> 0",
+    ]
+    return lines + _table(header, rows, "llrrrrrrrrr")
 
-    lines += ["", f"{h}# Trades", "", "Net return (side × raw return − costs) for each holding period.", ""]
+
+def _trade_lines(trades: pd.DataFrame) -> list[str]:
+    """Every (event, party) the rule trades with its net return per holding period, and the
+    trades that could not be made."""
+    lines = ["Net return (side × raw return − costs) for each holding period.", ""]
     ok = trades[trades["outcome"] == "ok"]
     holds = list(dict.fromkeys(trades["holding_days"]))
     keys = ["event_id", "ticker"]
@@ -260,9 +292,7 @@ def render_backtest_section(
             f"({fmt.md(r.note)})"
             for r in missing.itertuples(index=False)
         ]
-
-    lines += ["", f"{h}# Backtest method", "", *_method(rule, market, boot)]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any]) -> list[str]:
