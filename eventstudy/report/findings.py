@@ -492,9 +492,10 @@ def limitations_section(car: pd.DataFrame, stats: pd.DataFrame | None, main: str
             & (stats["group"] == "all")
             & (stats["window"] == main)
         ]
-        if len(fallback) and int(fallback["value"].iloc[0]) > 0:
+        count = int(fallback["n"].iloc[0]) if len(fallback) else 0
+        if count > 0:
             bullets.append(
-                f"The dollar test's s.d. uses σ × market value for {int(fallback['value'].iloc[0])} rows "
+                f"The dollar test's s.d. uses σ × market value for {count} rows "
                 "(dollar_fallback_sd_rows): share counts do not cover their estimation windows."
             )
     return Section("limitations", "Limitations", bullets=tuple(bullets))
