@@ -65,9 +65,9 @@ def fast_worker(args: argparse.Namespace) -> dict[str, object]:
     """Time the library's path; returns timings (seconds), peak RSS (MB) and sample CARs."""
     from eventstudy.aggregate import event_panel
     from eventstudy.config import StudyConfig
+    from eventstudy.estimate import estimate
     from eventstudy.inference import run_battery_windows
     from eventstudy.models import MarketModel
-    from eventstudy.study import estimate
 
     panel, events, shares = _data(args)
     config = StudyConfig(

@@ -31,19 +31,44 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS: dict[str, str] = {
     "PriceStore": "eventstudy.data.store",
     "StudyConfig": "eventstudy.config",
-    "StudyResults": "eventstudy.study",
+    "StudyResults": "eventstudy.results",
+    "load_study": "eventstudy.output.load",
+    "ExpectedReturnModel": "eventstudy.models",
+    "register_model": "eventstudy.models",
+    "register_statistic": "eventstudy.inference",
+    "save_study": "eventstudy.output.export",
+    "verify": "eventstudy.output.verify",
     "load_config": "eventstudy.config",
     "read_events": "eventstudy.data.events",
     "run_study": "eventstudy.study",
 }
 
-__all__ = ["PriceStore", "StudyConfig", "StudyResults", "load_config", "read_events", "run_study"]
+__all__ = [
+    "ExpectedReturnModel",
+    "PriceStore",
+    "StudyConfig",
+    "StudyResults",
+    "load_config",
+    "load_study",
+    "read_events",
+    "register_model",
+    "register_statistic",
+    "run_study",
+    "save_study",
+    "verify",
+]
 
 if TYPE_CHECKING:
     from eventstudy.config import StudyConfig, load_config
     from eventstudy.data.events import read_events
     from eventstudy.data.store import PriceStore
-    from eventstudy.study import StudyResults, run_study
+    from eventstudy.inference import register_statistic
+    from eventstudy.models import ExpectedReturnModel, register_model
+    from eventstudy.output.export import save_study
+    from eventstudy.output.load import load_study
+    from eventstudy.output.verify import verify
+    from eventstudy.results import StudyResults
+    from eventstudy.study import run_study
 
 
 def __getattr__(name: str) -> Any:

@@ -18,15 +18,14 @@ The totals of ``stats.parquet`` and what each covers (``reference`` says it on e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
+from eventstudy.estimate import PairEstimates, estimation_market_values
 from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
-from eventstudy.study import StudyResults, estimation_market_values
-from eventstudy.valuation import ShareCountTable
 
 STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
 
@@ -45,14 +44,12 @@ def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> EventPanel:
-    """The study's pairs as an :class:`EventPanel` (market values from ``shares``)."""
+def event_panel(results: PairEstimates) -> EventPanel:
+    """The study's pairs as an :class:`EventPanel` (market values from the share counts of
+    :func:`~eventstudy.estimate.estimate`)."""
     fit = results.fit
     panel = results.panel
-    calendar = panel.calendar.to_numpy("datetime64[ns]")
-    share_table = results.share_table  # the table ``estimate`` built, when ``shares`` is the same
-    if share_table is None or not share_table.built_from(shares, calendar):
-        share_table = ShareCountTable.build(shares, calendar)
+    share_table = results.share_table
     tickers = results.events["ticker"].to_numpy(object)
     market_value_estimation = estimation_market_values(panel, share_table, tickers, results.estimation_days)
     n_pairs = len(results.events)
@@ -74,24 +71,25 @@ def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> Ev
 
 
 def cross_event_statistics(
-    results: StudyResults,
+    results: PairEstimates,
     panel: EventPanel,
+    windows: Sequence[tuple[int, int]],
     *,
+    statistics: Sequence[str] | None = None,
     bootstrap_draws: int = 999,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Every statistic of the battery for every (group, window), as ``stats.parquet`` rows.
+    """The battery's statistics for every (group, window), as ``stats.parquet`` rows.
 
     ``panel`` is :func:`event_panel` of ``results`` (built once and shared with
-    :func:`caar_bands`). Per (group, window) the rows are the battery
-    (:data:`eventstudy.inference.STATISTICS`), the counts of the group's rows excluded before
+    :func:`caar_bands`). Per (group, window) the rows are the battery (the ``statistics`` of
+    :data:`eventstudy.inference.STATISTICS`, all by default), the counts of the group's rows excluded before
     any statistic (:data:`EXCLUSION_ROWS`) and, for the groups of listed parties (never
     ``peers``), the value-per-deal rows of :func:`value_per_deal_rows`.
 
     The bootstrap uses ``numpy.random.default_rng(seed)``, so the table is reproducible.
     """
     events = results.events
-    windows = results.config.event_windows
     car = results.car
     rows_of_pair = np.repeat(np.arange(len(events)), len(windows))
     if len(car) != rows_of_pair.size or not np.array_equal(
@@ -101,7 +99,9 @@ def cross_event_statistics(
     rows: list[dict[str, object]] = []
     for label, mask in groups(events):
         subset = panel.subset(np.flatnonzero(mask))
-        batteries = run_battery_windows(subset, windows, bootstrap_draws=bootstrap_draws, seed=seed)
+        batteries = run_battery_windows(
+            subset, windows, bootstrap_draws=bootstrap_draws, seed=seed, statistics=statistics
+        )
         group_car = car[mask[rows_of_pair]]
         for window, battery in zip(windows, batteries, strict=True):
             rows += results_to_rows(battery, group=label, window=window_label(window))
@@ -148,7 +148,7 @@ CAAR_COLUMNS: tuple[str, ...] = ("group", "tau", "caar", "lower", "upper", "n", 
 
 
 def caar_bands(
-    results: StudyResults,
+    results: PairEstimates,
     panel: EventPanel,
     *,
     draws: int = 999,

@@ -49,29 +49,18 @@ import datetime as dt
 import numbers
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eventstudy.data.events import FIRST_DATE, LAST_DATE
+from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown, symbol_problem
 
-MODELS: tuple[str, ...] = (
-    "market",
-    "constant_mean",
-    "market_adjusted",
-    "scholes_williams",
-    "dimson",
-    "ff3",
-    "carhart4",
-    "ff5",
-    "sector",
-    "user_factors",
-)
-"""Names of the expected-return models (see :mod:`eventstudy.models`)."""
-
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+"""The supported range of announcement and caveat dates."""
 MAX_DIMSON_LAGS = 10
 MAX_NAME_LENGTH = 64
 """Longest study name (it names the output folder ``reports/<name>/``)."""
@@ -108,9 +97,10 @@ class StudyConfig:
     market
         Market proxy symbol; its trading dates are the calendar.
     model
-        Expected-return model: one of :data:`MODELS` (``market``, ``constant_mean``,
-        ``market_adjusted``, ``scholes_williams``, ``dimson``, ``ff3``, ``carhart4``, ``ff5``,
-        ``sector``, ``user_factors``).
+        Expected-return model: a name of the registry :data:`eventstudy.models.MODELS`
+        (``market``, ``constant_mean``, ``market_adjusted``, ``sector``, ``dimson``,
+        ``scholes_williams``, ``ff3``, ``carhart4``, ``ff5``, ``user_factors``, and any model a
+        user registers with :func:`eventstudy.models.register_model`).
     estimation_window
         Relative days (inclusive) of the estimation window.
     min_estimation_obs
@@ -132,6 +122,11 @@ class StudyConfig:
     peers
         Ecosystem peers: every event is also measured on each of these tickers that is not one
         of its parties (role ``peer``). Empty by default; ``eventstudy run --peers`` overrides.
+    statistics
+        The cross-event statistics to compute (names of the registry
+        :data:`eventstudy.inference.STATISTICS`), or None for all of them.
+    backtest
+        The trading rule of the ``[backtest]`` table, or None for no backtest.
     """
 
     name: str = "study"
@@ -146,6 +141,8 @@ class StudyConfig:
     factors_file: str | None = None
     exclude_overlapping_windows: bool = False
     peers: tuple[str, ...] = ()
+    statistics: tuple[str, ...] | None = None
+    backtest: BacktestConfig | None = None
 
     def __post_init__(self) -> None:
         _check(self)
@@ -164,7 +161,45 @@ class StudyConfig:
         out["share_caveats"] = [
             {"ticker": c.ticker, "from": c.start.isoformat(), "note": c.note} for c in self.share_caveats
         ]
+        out["statistics"] = None if self.statistics is None else list(self.statistics)
+        out["backtest"] = None if self.backtest is None else self.backtest.to_dict()
         return out
+
+    @classmethod
+    def from_dict(cls, config: Mapping[str, Any], source: str = "manifest.json") -> StudyConfig:
+        """The configuration whose :meth:`to_dict` is ``config`` (e.g. a manifest's ``config``).
+
+        Raises
+        ------
+        InputError
+            Naming ``source`` and the key, when a key is not a field of this version's
+            configuration or a value is invalid.
+        """
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        try:
+            for key, value in config.items():
+                if key not in fields:
+                    unknown = "configuration key unknown to this version"
+                    raise InputError(source, unknown, field=f"config.{key}")
+                if key == "share_caveats":
+                    values[key] = tuple(
+                        ShareCaveat(c["ticker"], dt.date.fromisoformat(c["from"]), c["note"]) for c in value
+                    )
+                elif key == "backtest":
+                    values[key] = None if value is None else BacktestConfig.from_dict(value)
+                elif key == "statistics":
+                    values[key] = None if value is None else tuple(value)
+                else:
+                    values[key] = _tuples(value)
+            return cls(**values)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(source, f"invalid configuration ({exc})", field="config") from None
+
+
+def _tuples(value: Any) -> Any:
+    """Lists (of lists) as tuples, as the dataclass's sequences are."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def window_label(window: tuple[int, int]) -> str:
@@ -235,6 +270,8 @@ def _check(config: StudyConfig) -> None:
         problem = symbol_problem(getattr(config, key))
         if problem:
             fail(key, problem)
+    from eventstudy.models import MODELS  # the registry (models import nothing of config at run time)
+
     if not isinstance(config.model, str) or config.model not in MODELS:
         fail("model", f"{shown(config.model)} is not one of {', '.join(MODELS)}")
     problem = _window_problem(config.estimation_window)
@@ -288,6 +325,18 @@ def _check(config: StudyConfig) -> None:
         if ticker in first:
             fail("peers", f"{ticker} is listed twice (entries {first[ticker] + 1} and {position + 1})")
         first[ticker] = position
+    if config.statistics is not None:
+        from eventstudy.inference import STATISTICS
+
+        if isinstance(config.statistics, str) or not isinstance(config.statistics, Sequence):
+            fail("statistics", f"{shown(config.statistics)} is not a list of statistic names")
+        for name in config.statistics:
+            if name not in STATISTICS:
+                fail("statistics", f"{shown(name)} is not one of {', '.join(STATISTICS)}")
+        if len(set(config.statistics)) != len(config.statistics):
+            fail("statistics", "a statistic is listed twice")
+    if config.backtest is not None and not isinstance(config.backtest, BacktestConfig):
+        fail("backtest", f"{shown(config.backtest)} is not a BacktestConfig")
     if isinstance(config.share_caveats, str) or not isinstance(config.share_caveats, Sequence):
         fail("share_caveats", "must be a sequence of ShareCaveat")
     for caveat in config.share_caveats:
@@ -364,7 +413,6 @@ def load_config(path: str | Path) -> StudyConfig:
     path = Path(path)
     where = str(path)
     document = read_toml(path)
-    # [backtest] belongs to `eventstudy backtest` and is read by eventstudy.backtest.
     unknown = set(document) - {"study", "shares", "backtest"}
     if unknown:
         raise InputError(
@@ -373,7 +421,7 @@ def load_config(path: str | Path) -> StudyConfig:
     study = document.get("study", {})
     if not isinstance(study, dict):
         raise InputError(where, "must be a table: [study]", field="study")
-    known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats"}
+    known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats", "backtest"}
     for key in study:
         if key not in known:
             raise InputError(
@@ -383,8 +431,9 @@ def load_config(path: str | Path) -> StudyConfig:
             )
     values = {key: _from_toml(value) for key, value in study.items()}
     caveats = _load_caveats(document.get("shares", {}), where)
+    backtest = parse_backtest_table(document["backtest"], path) if "backtest" in document else None
     try:
-        return StudyConfig(**values, share_caveats=caveats)
+        return StudyConfig(**values, share_caveats=caveats, backtest=backtest)
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
         raise InputError(where, message, field=f"study.{key}") from None

@@ -53,7 +53,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.cli import main
-from eventstudy.config import MODELS
+from eventstudy.models import MODELS
 from eventstudy.output.folder import check_recorded_files
 from eventstudy.report import fmt
 
@@ -217,7 +217,7 @@ def event_rows(draw, source: Source) -> list[dict[str, str]]:
 @st.composite
 def studies(draw, source: Source) -> dict[str, object]:
     event_windows, estimation, min_obs = draw(windows())
-    model = draw(st.sampled_from(MODELS))
+    model = draw(st.sampled_from(tuple(MODELS)))
     study: dict[str, object] = {
         "name": "fuzz",
         "market": "SPY",
@@ -255,7 +255,7 @@ def studies(draw, source: Source) -> dict[str, object]:
     if draw(st.booleans()):
         options += ["--format", "csv"]
     if draw(st.integers(0, 4)) == 0:
-        options += ["--model", draw(st.sampled_from(MODELS))]
+        options += ["--model", draw(st.sampled_from(tuple(MODELS)))]
     return {
         "study": study,
         "backtest": backtest,

@@ -87,8 +87,8 @@ def test_peers_do_not_change_the_parties_results_and_match_statsmodels(launch_ca
     events = read_events(ROOT / "events.csv")
     config = load_config(ROOT / "launch.toml")
     store = PriceStore(launch_cache)
-    alone = run_study(events, store, config)
-    with_peers = run_study(add_peers(events, ["AVGO", "TSM"]), store, config)
+    alone = run_study(events, store, config, peers=())
+    with_peers = run_study(events, store, config, peers=["AVGO", "TSM"])
     parties = with_peers.car[with_peers.car.role != PEER_ROLE].reset_index(drop=True)
     pd.testing.assert_frame_equal(parties, alone.car)
 
@@ -103,9 +103,9 @@ def test_peers_do_not_change_the_parties_results_and_match_statsmodels(launch_ca
             (with_peers.events.event_id == "oracle-openai-300b") & (with_peers.events.ticker == "AVGO")
         )[0]
     )
-    panel = with_peers.panel
+    panel = with_peers.estimates.panel
     returns = pd.DataFrame(panel.returns, index=panel.calendar, columns=panel.symbols)
-    days = with_peers.estimation_days[i]
+    days = with_peers.estimates.estimation_days[i]
     frame = returns.iloc[days[days >= 0]][["AVGO", "SPY"]].dropna()
     ols = sm.OLS(frame["AVGO"], sm.add_constant(frame["SPY"])).fit()
     day0 = returns.index.get_loc(pd.Timestamp("2025-09-10"))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_KEY = "eventstudy.output.schema"
+SCHEMA_KEY = "eventstudy.schema"
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class Exports:
     extra
         Every other ``*.parquet`` in the folder by file name (``stats.parquet``, the backtest's).
     units
-        Column units by file name, from each parquet file's ``eventstudy.output.schema`` metadata.
+        Column units by file name, from each parquet file's ``eventstudy.schema`` metadata.
     """
 
     folder: Path
