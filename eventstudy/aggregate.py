@@ -13,22 +13,44 @@ The totals of ``stats.parquet`` and what each covers (``reference`` says it on e
 * ``total_abnormal_value_usd``, ``total_deal_usd``, ``value_per_deal_dollar`` — only events
   with a disclosed deal whose listed parties all have a dollar value, each deal counted once;
   n events; never for ``peers``;
-* ``degenerate_estimation_rows``, ``market_proxy_rows`` — rows excluded from every statistic.
+* ``degenerate_estimation_rows``, ``market_proxy_rows`` — rows excluded from every statistic;
+* ``confounded_rows`` — rows whose window holds other news (``car.parquet``'s ``confounded``:
+  an earnings release, another event of the ticker, a news-file line), left out of every
+  statistic with ``exclude_confounded = true``; ``dominant_day_rows`` — rows one day other than
+  day 0 dominates (a warning, never excluded).
+
+Without ``exclude_confounded``, a study with confounded rows also gets, for every group ``g``,
+the group ``g (unconfounded)``: the same statistics of :data:`UNCONFOUNDED_STATISTICS` and the
+value-per-deal rows, computed without the confounded rows of each window (an event whose
+listed parties include a confounded row leaves the value per deal dollar of that window), so
+a report can show its headline numbers with and without them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
+from eventstudy.estimate import PairEstimates, estimation_market_values
 from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
-from eventstudy.study import StudyResults, estimation_market_values
-from eventstudy.valuation import ShareCountTable
+from eventstudy.timeline.confounders import unconfounded_group
 
 STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
+UNCONFOUNDED_STATISTICS: tuple[str, ...] = (
+    "caar",
+    "cross_sectional_t",
+    "bmp_t",
+    "kp_adjusted_bmp_t",
+    "generalized_sign_z",
+    "grank_t",
+    "dollar_abnormal_value",
+    "dollar_z",
+)
+"""The statistics of a group's twin without its confounded rows: the report's headline test,
+its paper-table tests and the value created."""
 
 
 def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
@@ -45,14 +67,12 @@ def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> EventPanel:
-    """The study's pairs as an :class:`EventPanel` (market values from ``shares``)."""
+def event_panel(results: PairEstimates) -> EventPanel:
+    """The study's pairs as an :class:`EventPanel` (market values from the share counts of
+    :func:`~eventstudy.estimate.estimate`)."""
     fit = results.fit
     panel = results.panel
-    calendar = panel.calendar.to_numpy("datetime64[ns]")
-    share_table = results.share_table  # the table ``estimate`` built, when ``shares`` is the same
-    if share_table is None or not share_table.built_from(shares, calendar):
-        share_table = ShareCountTable.build(shares, calendar)
+    share_table = results.share_table
     tickers = results.events["ticker"].to_numpy(object)
     market_value_estimation = estimation_market_values(panel, share_table, tickers, results.estimation_days)
     n_pairs = len(results.events)
@@ -74,43 +94,150 @@ def event_panel(results: StudyResults, shares: Mapping[str, pd.DataFrame]) -> Ev
 
 
 def cross_event_statistics(
-    results: StudyResults,
+    results: PairEstimates,
     panel: EventPanel,
+    windows: Sequence[tuple[int, int]],
     *,
+    statistics: Sequence[str] | None = None,
     bootstrap_draws: int = 999,
     seed: int = 0,
+    exclude_confounded: bool = False,
 ) -> pd.DataFrame:
-    """Every statistic of the battery for every (group, window), as ``stats.parquet`` rows.
+    """The battery's statistics for every (group, window), as ``stats.parquet`` rows.
 
     ``panel`` is :func:`event_panel` of ``results`` (built once and shared with
-    :func:`caar_bands`). Per (group, window) the rows are the battery
-    (:data:`eventstudy.inference.STATISTICS`), the counts of the group's rows excluded before
-    any statistic (:data:`EXCLUSION_ROWS`) and, for the groups of listed parties (never
-    ``peers``), the value-per-deal rows of :func:`value_per_deal_rows`.
+    :func:`caar_bands`). Per (group, window) the rows are the battery (the ``statistics`` of
+    :data:`eventstudy.inference.STATISTICS`, all by default), the counts of the group's rows excluded before
+    any statistic (:data:`EXCLUSION_ROWS`), the confounder counts (:func:`confounder_rows`) and,
+    for the groups of listed parties (never ``peers``), the value-per-deal rows of
+    :func:`value_per_deal_rows`. ``exclude_confounded`` leaves every confounded (pair, window) out of
+    the statistics; otherwise, when some row is confounded, each group's twin without them
+    follows (see the module docstring).
 
     The bootstrap uses ``numpy.random.default_rng(seed)``, so the table is reproducible.
     """
     events = results.events
-    windows = results.config.event_windows
     car = results.car
     rows_of_pair = np.repeat(np.arange(len(events)), len(windows))
     if len(car) != rows_of_pair.size or not np.array_equal(
         car["event_id"].to_numpy(object), events["event_id"].to_numpy(object)[rows_of_pair]
     ):
         raise ValueError("results.car is not the study's per-window table (one row per pair and window)")
+    confounded = confounded_matrix(car, len(events), len(windows))
+    options = {"bootstrap_draws": bootstrap_draws, "seed": seed}
     rows: list[dict[str, object]] = []
+    twins: list[dict[str, object]] = []
     for label, mask in groups(events):
-        subset = panel.subset(np.flatnonzero(mask))
-        batteries = run_battery_windows(subset, windows, bootstrap_draws=bootstrap_draws, seed=seed)
         group_car = car[mask[rows_of_pair]]
-        for window, battery in zip(windows, batteries, strict=True):
-            rows += results_to_rows(battery, group=label, window=window_label(window))
+        drop = confounded if exclude_confounded else None
+        rows += _battery_rows(panel, mask, windows, drop, label, statistics, options)
         rows += exclusion_rows(group_car, label)
+        rows += confounder_rows(group_car, label, excluded=exclude_confounded)
         if label != "peers":
-            rows += value_per_deal_rows(group_car, label)
-    frame = pd.DataFrame(rows)
+            rows += value_per_deal_rows(
+                without_confounded(group_car) if exclude_confounded else group_car, label
+            )
+        if confounded.any() and not exclude_confounded:
+            twin = unconfounded_group(label)
+            chosen = [s for s in UNCONFOUNDED_STATISTICS if statistics is None or s in statistics]
+            twins += _battery_rows(panel, mask, windows, confounded, twin, chosen, options)
+            if label != "peers":
+                twins += value_per_deal_rows(without_confounded(group_car), twin)
+    frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
     return frame.loc[:, list(STATS_COLUMNS)]
+
+
+def confounded_matrix(car: pd.DataFrame, n_pairs: int, n_windows: int) -> np.ndarray:
+    """(P, W) ``car.parquet``'s ``confounded`` of each pair and window (False without the column)."""
+    if "confounded" not in car.columns:
+        return np.zeros((n_pairs, n_windows), dtype=bool)
+    return car["confounded"].fillna(False).to_numpy(bool).reshape(n_pairs, n_windows)
+
+
+def _battery_rows(
+    panel: EventPanel,
+    mask: np.ndarray,
+    windows: Sequence[tuple[int, int]],
+    drop: np.ndarray | None,
+    label: str,
+    statistics: Sequence[str] | None,
+    options: dict[str, int],
+) -> list[dict[str, object]]:
+    """The battery of the pairs ``mask`` for every window, leaving out the pairs ``drop[:, w]``
+    of each window w (None: none). Windows without a dropped pair share one run."""
+    results: dict[int, list] = {}
+    dropped = np.zeros((len(mask), len(windows)), dtype=bool) if drop is None else drop & mask[:, None]
+    clean = [w for w in range(len(windows)) if not dropped[:, w].any()]
+    if clean:
+        subset = panel.subset(np.flatnonzero(mask))
+        batteries = run_battery_windows(subset, [windows[w] for w in clean], statistics=statistics, **options)
+        results.update(zip(clean, batteries, strict=True))
+    for w in range(len(windows)):
+        if w not in results:
+            subset = panel.subset(np.flatnonzero(mask & ~dropped[:, w]))
+            results[w] = run_battery_windows(subset, [windows[w]], statistics=statistics, **options)[0]
+    rows: list[dict[str, object]] = []
+    for w, window in enumerate(windows):
+        rows += results_to_rows(results[w], group=label, window=window_label(window))
+    return rows
+
+
+def without_confounded(car: pd.DataFrame) -> pd.DataFrame:
+    """``car`` (one group's rows) without the (event, window) rows of any event that has a
+    confounded row in that window."""
+    if "confounded" not in car.columns:
+        return car
+    flagged = car["confounded"].fillna(False).astype(bool)
+    hit = car.loc[flagged, ["event_id", "window"]].drop_duplicates()
+    if hit.empty:
+        return car
+    keys = pd.MultiIndex.from_frame(car[["event_id", "window"]])
+    return car[~keys.isin(pd.MultiIndex.from_frame(hit))]
+
+
+CONFOUNDER_ROWS: dict[str, str] = {
+    "confounded_rows": (
+        "(event, party) rows whose window holds other news (car.parquet confounded: an earnings release, "
+        "another event of the ticker or a news-file line; McWilliams & Siegel 1997)"
+    ),
+    "dominant_day_rows": (
+        "(event, party) rows whose CAR one day other than day 0 carries (car.parquet dominant_tau); a "
+        "warning, never excluded"
+    ),
+}
+
+
+def confounder_rows(car: pd.DataFrame, group: str, *, excluded: bool) -> list[dict[str, object]]:
+    """Per window of ``car`` (one group's rows): the number of confounded rows and of rows one
+    other day dominates (value and n; p NaN); nothing when ``car`` was not screened."""
+    if "confounded" not in car.columns:
+        return []
+    fate = (
+        "; excluded from every statistic (exclude_confounded = true)"
+        if excluded
+        else f"; kept in the statistics, left out of the group {unconfounded_group(group)!r}"
+    )
+    rows: list[dict[str, object]] = []
+    for window, part in car.groupby("window", sort=False):
+        counts = {
+            "confounded_rows": int(part["confounded"].fillna(False).astype(bool).sum()),
+            "dominant_day_rows": int(part["dominant_tau"].notna().sum()),
+        }
+        for statistic, count in counts.items():
+            reference = CONFOUNDER_ROWS[statistic] + (fate if statistic == "confounded_rows" else "")
+            rows.append(
+                {
+                    "group": group,
+                    "window": window,
+                    "statistic": statistic,
+                    "value": float(count),
+                    "p": float("nan"),
+                    "n": count,
+                    "reference": reference,
+                }
+            )
+    return rows
 
 
 EXCLUSION_ROWS: dict[str, str] = {
@@ -148,12 +275,13 @@ CAAR_COLUMNS: tuple[str, ...] = ("group", "tau", "caar", "lower", "upper", "n", 
 
 
 def caar_bands(
-    results: StudyResults,
+    results: PairEstimates,
     panel: EventPanel,
     *,
     draws: int = 999,
     seed: int = 0,
     level: float = 0.95,
+    exclude_confounded: bool = False,
 ) -> pd.DataFrame:
     """The CAAR path of every group over the event span with its bootstrap band (``caar.parquet``).
 
@@ -161,12 +289,19 @@ def caar_bands(
     pointwise percentile band of resampled paths (events resampled with replacement, B = ``draws``,
     ``numpy.random.default_rng(seed)``; Efron & Tibshirani 1993, ch. 13), from
     :func:`eventstudy.inference.caar_band`. Pairs with a missing day in the span are left out
-    (``n`` counts the others). Deterministic given ``seed``.
+    (``n`` counts the others). With ``exclude_confounded`` a pair confounded in any window
+    leaves every path (the path crosses all the windows). Deterministic given ``seed``.
     """
     first, last = int(results.event_taus[0]), int(results.event_taus[-1])
+    n_pairs = len(results.events)
+    keep = np.ones(n_pairs, dtype=bool)
+    if exclude_confounded:
+        keep = ~confounded_matrix(results.car, n_pairs, len(results.car) // max(n_pairs, 1)).any(axis=1)
     frames = []
     for label, mask in groups(results.events):
-        band = caar_band(panel.subset(np.flatnonzero(mask)), first, last, draws=draws, seed=seed, level=level)
+        band = caar_band(
+            panel.subset(np.flatnonzero(mask & keep)), first, last, draws=draws, seed=seed, level=level
+        )
         frames.append(
             pd.DataFrame(
                 {

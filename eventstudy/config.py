@@ -17,10 +17,22 @@ a ticker from a date on (for example a share count known to lag an issuance)::
     sector = "SMH"                        # model = "sector"
     factors_file = "my_factors.parquet"   # model = "user_factors"
 
+    # other news inside the event windows (eventstudy.timeline.confounders):
+    news_file = "news.csv"                # ticker,date[,timing],headline of other dated news
+    exclude_confounded = false            # true: windows with other news leave the statistics
+    dominant_day_t = 3.0                  # a day other than day 0 with |t| >= this ...
+    dominant_day_share = 0.5              # ... carrying this share of the CAR is flagged
+
     [[shares.caveats]]
     ticker = "INTC"
     from = 2025-08-22
     note = "share count excludes the 433M shares issued to the U.S. government"
+
+    [[flows]]                             # the report's deal-flows diagram: who pays whom
+    event_id = "oracle-openai-300b"
+    payer = "OpenAI"
+    payee = "Oracle"
+    tickers = ["ORCL"]                    # listed parties whose dollar value labels the edge
 
 Every value is checked for its type and range, and an error names the file and the key
 (``study.min_estimation_obs``, ``shares.caveats[0].from``; caveats count from 0):
@@ -36,7 +48,12 @@ Every value is checked for its type and range, and an error names the file and t
 * ``min_estimation_obs`` and ``dimson_lags``: whole numbers (not 50.7, not ``"ten"``, not
   ``true``);
 * a caveat's ``from``: a TOML date or ``"YYYY-MM-DD"`` between 1900 and 2199; its ``note``:
-  one line of 1 to :data:`MAX_NOTE_LENGTH` characters.
+  one line of 1 to :data:`MAX_NOTE_LENGTH` characters;
+* ``news_file``: a file path; ``exclude_confounded``: true or false; ``dominant_day_t``: a
+  number above 0; ``dominant_day_share``: a number in (0, 1];
+* a flow's ``event_id``: an event identifier; ``payer`` and ``payee``: different names of one
+  line, at most :data:`MAX_FLOW_NAME` characters; ``tickers``: symbols, none twice (errors name
+  ``flows[i].<key>``, i from 0).
 
 A file larger than :data:`MAX_CONFIG_BYTES` (1 MiB), or nested too deeply for the TOML reader,
 is refused as a whole.
@@ -49,29 +66,18 @@ import datetime as dt
 import numbers
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eventstudy.data.events import FIRST_DATE, LAST_DATE
+from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown, symbol_problem
 
-MODELS: tuple[str, ...] = (
-    "market",
-    "constant_mean",
-    "market_adjusted",
-    "scholes_williams",
-    "dimson",
-    "ff3",
-    "carhart4",
-    "ff5",
-    "sector",
-    "user_factors",
-)
-"""Names of the expected-return models (see :mod:`eventstudy.models`)."""
-
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+"""The supported range of announcement and caveat dates."""
 MAX_DIMSON_LAGS = 10
 MAX_NAME_LENGTH = 64
 """Longest study name (it names the output folder ``reports/<name>/``)."""
@@ -85,6 +91,12 @@ MAX_CONFIG_BYTES = 1 << 20
 """Largest config file read (1 MiB; a study config is a few kilobytes)."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
 _CAVEAT_KEYS: tuple[str, ...] = ("ticker", "from", "note")
+FLOW_KEYS: tuple[str, ...] = ("event_id", "payer", "payee", "tickers")
+MAX_FLOW_NAME = 40
+"""Longest payer or payee name of a flow (it is drawn beside a node)."""
+MAX_FLOWS = 200
+"""Most ``[[flows]]`` entries of a config."""
+_EVENT_ID = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,27 @@ class ShareCaveat:
     ticker: str
     start: dt.date
     note: str
+
+
+@dataclass(frozen=True)
+class FlowEdge:
+    """One payment commitment of the deal-flows view: ``payer`` -> ``payee`` in ``event_id``.
+
+    ``tickers`` are the listed parties whose abnormal dollar value annotates the edge.
+    """
+
+    event_id: str
+    payer: str
+    payee: str
+    tickers: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "payer": self.payer,
+            "payee": self.payee,
+            "tickers": list(self.tickers),
+        }
 
 
 @dataclass(frozen=True)
@@ -108,9 +141,10 @@ class StudyConfig:
     market
         Market proxy symbol; its trading dates are the calendar.
     model
-        Expected-return model: one of :data:`MODELS` (``market``, ``constant_mean``,
-        ``market_adjusted``, ``scholes_williams``, ``dimson``, ``ff3``, ``carhart4``, ``ff5``,
-        ``sector``, ``user_factors``).
+        Expected-return model: a name of the registry :data:`eventstudy.models.MODELS`
+        (``market``, ``constant_mean``, ``market_adjusted``, ``sector``, ``dimson``,
+        ``scholes_williams``, ``ff3``, ``carhart4``, ``ff5``, ``user_factors``, and any model a
+        user registers with :func:`eventstudy.models.register_model`).
     estimation_window
         Relative days (inclusive) of the estimation window.
     min_estimation_obs
@@ -132,6 +166,26 @@ class StudyConfig:
     peers
         Ecosystem peers: every event is also measured on each of these tickers that is not one
         of its parties (role ``peer``). Empty by default; ``eventstudy run --peers`` overrides.
+    statistics
+        The cross-event statistics to compute (names of the registry
+        :data:`eventstudy.inference.STATISTICS`), or None for all of them.
+    backtest
+        The trading rule of the ``[backtest]`` table, or None for no backtest.
+    news_file
+        CSV of other dated news of the tickers (``ticker,date[,timing],headline``), screened as
+        confounders (:mod:`eventstudy.timeline.confounders`; a relative path is relative to the
+        working directory), or None.
+    exclude_confounded
+        When true, every (pair, window) whose window holds other news (an earnings release,
+        another event of the ticker, a news-file line) is left out of the cross-event
+        statistics and the CAAR bands; when false they stay in, and ``stats.parquet`` also
+        holds each group without them (``<group> (unconfounded)``).
+    dominant_day_t, dominant_day_share
+        The thresholds of the dominant-day warning: a day other than day 0 whose |t| is at
+        least ``dominant_day_t`` and which carries at least ``dominant_day_share`` of the
+        window's CAR (:func:`eventstudy.timeline.confounders.dominant_days`).
+    flows
+        The edges of the report's deal-flows diagram (``[[flows]]`` tables).
     """
 
     name: str = "study"
@@ -146,6 +200,13 @@ class StudyConfig:
     factors_file: str | None = None
     exclude_overlapping_windows: bool = False
     peers: tuple[str, ...] = ()
+    statistics: tuple[str, ...] | None = None
+    backtest: BacktestConfig | None = None
+    news_file: str | None = None
+    exclude_confounded: bool = False
+    dominant_day_t: float = 3.0
+    dominant_day_share: float = 0.5
+    flows: tuple[FlowEdge, ...] = ()
 
     def __post_init__(self) -> None:
         _check(self)
@@ -164,7 +225,48 @@ class StudyConfig:
         out["share_caveats"] = [
             {"ticker": c.ticker, "from": c.start.isoformat(), "note": c.note} for c in self.share_caveats
         ]
+        out["statistics"] = None if self.statistics is None else list(self.statistics)
+        out["backtest"] = None if self.backtest is None else self.backtest.to_dict()
+        out["flows"] = [edge.to_dict() for edge in self.flows]
         return out
+
+    @classmethod
+    def from_dict(cls, config: Mapping[str, Any], source: str = "manifest.json") -> StudyConfig:
+        """The configuration whose :meth:`to_dict` is ``config`` (e.g. a manifest's ``config``).
+
+        Raises
+        ------
+        InputError
+            Naming ``source`` and the key, when a key is not a field of this version's
+            configuration or a value is invalid.
+        """
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        try:
+            for key, value in config.items():
+                if key not in fields:
+                    unknown = "configuration key unknown to this version"
+                    raise InputError(source, unknown, field=f"config.{key}")
+                if key == "share_caveats":
+                    values[key] = tuple(
+                        ShareCaveat(c["ticker"], dt.date.fromisoformat(c["from"]), c["note"]) for c in value
+                    )
+                elif key == "backtest":
+                    values[key] = None if value is None else BacktestConfig.from_dict(value)
+                elif key == "statistics":
+                    values[key] = None if value is None else tuple(value)
+                elif key == "flows":
+                    values[key] = parse_flows(value, source, prefix="config.flows")
+                else:
+                    values[key] = _tuples(value)
+            return cls(**values)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(source, f"invalid configuration ({exc})", field="config") from None
+
+
+def _tuples(value: Any) -> Any:
+    """Lists (of lists) as tuples, as the dataclass's sequences are."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def window_label(window: tuple[int, int]) -> str:
@@ -196,6 +298,16 @@ def name_problem(name: object) -> str | None:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    """A finite real number (not a bool)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and value == value
+        and abs(value) != float("inf")
+    )
 
 
 def _window_problem(window: object) -> str | None:
@@ -235,6 +347,8 @@ def _check(config: StudyConfig) -> None:
         problem = symbol_problem(getattr(config, key))
         if problem:
             fail(key, problem)
+    from eventstudy.models import MODELS  # the registry (models import nothing of config at run time)
+
     if not isinstance(config.model, str) or config.model not in MODELS:
         fail("model", f"{shown(config.model)} is not one of {', '.join(MODELS)}")
     problem = _window_problem(config.estimation_window)
@@ -288,6 +402,33 @@ def _check(config: StudyConfig) -> None:
         if ticker in first:
             fail("peers", f"{ticker} is listed twice (entries {first[ticker] + 1} and {position + 1})")
         first[ticker] = position
+    if config.statistics is not None:
+        from eventstudy.inference import STATISTICS
+
+        if isinstance(config.statistics, str) or not isinstance(config.statistics, Sequence):
+            fail("statistics", f"{shown(config.statistics)} is not a list of statistic names")
+        for name in config.statistics:
+            if name not in STATISTICS:
+                fail("statistics", f"{shown(name)} is not one of {', '.join(STATISTICS)}")
+        if len(set(config.statistics)) != len(config.statistics):
+            fail("statistics", "a statistic is listed twice")
+    if config.backtest is not None and not isinstance(config.backtest, BacktestConfig):
+        fail("backtest", f"{shown(config.backtest)} is not a BacktestConfig")
+    if config.news_file is not None and (
+        not isinstance(config.news_file, str) or not config.news_file.strip() or "\0" in config.news_file
+    ):
+        fail("news_file", f"{shown(config.news_file)} is not a file path")
+    if not isinstance(config.exclude_confounded, bool):
+        fail("exclude_confounded", f"{shown(config.exclude_confounded)} is not true or false")
+    for key, low, high in (("dominant_day_t", 0.0, 1e3), ("dominant_day_share", 0.0, 1.0)):
+        value = getattr(config, key)
+        if not _is_number(value) or not low < float(value) <= high:
+            fail(key, f"{shown(value)} is not a number in ({low:g}, {high:g}]")
+    if isinstance(config.flows, str) or not isinstance(config.flows, Sequence):
+        fail("flows", "must be a sequence of FlowEdge")
+    for edge in config.flows:
+        if not isinstance(edge, FlowEdge):
+            fail("flows", f"{shown(edge)} is not a FlowEdge")
     if isinstance(config.share_caveats, str) or not isinstance(config.share_caveats, Sequence):
         fail("share_caveats", "must be a sequence of ShareCaveat")
     for caveat in config.share_caveats:
@@ -364,16 +505,15 @@ def load_config(path: str | Path) -> StudyConfig:
     path = Path(path)
     where = str(path)
     document = read_toml(path)
-    # [backtest] belongs to `eventstudy backtest` and is read by eventstudy.backtest.
-    unknown = set(document) - {"study", "shares", "backtest"}
+    unknown = set(document) - {"study", "shares", "backtest", "flows"}
     if unknown:
         raise InputError(
-            where, "unknown table (expected study, shares, backtest)", field=_short(sorted(unknown)[0])
+            where, "unknown table (expected study, shares, backtest, flows)", field=_short(sorted(unknown)[0])
         )
     study = document.get("study", {})
     if not isinstance(study, dict):
         raise InputError(where, "must be a table: [study]", field="study")
-    known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats"}
+    known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats", "backtest", "flows"}
     for key in study:
         if key not in known:
             raise InputError(
@@ -383,8 +523,10 @@ def load_config(path: str | Path) -> StudyConfig:
             )
     values = {key: _from_toml(value) for key, value in study.items()}
     caveats = _load_caveats(document.get("shares", {}), where)
+    backtest = parse_backtest_table(document["backtest"], path) if "backtest" in document else None
+    flows = parse_flows(document.get("flows", []), where)
     try:
-        return StudyConfig(**values, share_caveats=caveats)
+        return StudyConfig(**values, share_caveats=caveats, backtest=backtest, flows=flows)
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
         raise InputError(where, message, field=f"study.{key}") from None
@@ -456,6 +598,65 @@ def _load_caveats(shares: object, where: str) -> tuple[ShareCaveat, ...]:
             )
         caveats.append(ShareCaveat(entry["ticker"], start, note))
     return tuple(caveats)
+
+
+def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[FlowEdge, ...]:
+    """The ``[[flows]]`` tables of a config document, checked.
+
+    Raises
+    ------
+    InputError
+        Naming ``where`` and ``flows[i].<key>`` (i from 0): an unknown or missing key, an event
+        id that is not an identifier, a payer or payee that is not one line of 1 to
+        :data:`MAX_FLOW_NAME` characters, a payer paying itself, a ticker that is not a symbol or
+        is listed twice, or more than :data:`MAX_FLOWS` edges.
+    """
+    if not isinstance(entries, list):
+        raise InputError(where, "must be [[flows]] tables of event_id, payer, payee, tickers", field=prefix)
+    if len(entries) > MAX_FLOWS:
+        raise InputError(where, f"{len(entries)} flows; at most {MAX_FLOWS}", field=prefix)
+    edges = []
+    for i, entry in enumerate(entries):
+        name = f"{prefix}[{i}]"
+        if not isinstance(entry, dict):
+            raise InputError(where, "must be a table of event_id, payer, payee, tickers", field=name)
+        for key in entry:
+            if key not in FLOW_KEYS:
+                expected = ", ".join(FLOW_KEYS)
+                raise InputError(
+                    where, f"unknown key (expected {expected})", field=f"{name}.{_short(str(key))}"
+                )
+        for key in FLOW_KEYS[:3]:
+            if key not in entry:
+                raise InputError(where, "is required", field=f"{name}.{key}")
+        event_id = entry["event_id"]
+        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+            message = f"{shown(event_id)} is not an event id (letters, digits, . _ -)"
+            raise InputError(where, message, field=f"{name}.event_id")
+        for key in ("payer", "payee"):
+            value = entry[key]
+            if (
+                not isinstance(value, str)
+                or not value.strip()
+                or len(value) > MAX_FLOW_NAME
+                or value != value.strip()
+                or any(ord(c) < 32 or c == "\x7f" for c in value)
+            ):
+                message = f"{shown(value)} is not a name: one line of 1 to {MAX_FLOW_NAME} characters"
+                raise InputError(where, message, field=f"{name}.{key}")
+        if entry["payer"] == entry["payee"]:
+            raise InputError(where, "payer and payee are the same", field=f"{name}.payee")
+        tickers = entry.get("tickers", [])
+        if isinstance(tickers, str) or not isinstance(tickers, (list, tuple)):
+            raise InputError(where, "must be a list of ticker symbols", field=f"{name}.tickers")
+        for ticker in tickers:
+            problem = symbol_problem(ticker)
+            if problem:
+                raise InputError(where, problem, field=f"{name}.tickers")
+        if len(set(tickers)) != len(tickers):
+            raise InputError(where, "a ticker is listed twice", field=f"{name}.tickers")
+        edges.append(FlowEdge(event_id, entry["payer"], entry["payee"], tuple(tickers)))
+    return tuple(edges)
 
 
 def _as_date(value: object) -> dt.date | None:

@@ -1,4 +1,4 @@
-"""Ecosystem spillover: every event also measured on peers that are not its parties.
+"""Spillover to peers: every event also measured on peers that are not its parties.
 
 :func:`add_peers` appends to a validated events frame one row per (event, peer ticker not
 already a party of that event) with role ``peer`` and no deal size, copying the event's
@@ -9,32 +9,15 @@ heat map of day-0 abnormal returns and keeps them out of every value-per-deal ta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.store import PriceStore
-from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.errors import InputError
 from eventstudy.symbols import symbol_problem
 
 PEER_ROLE = "peer"
-
-AI_BASKET: tuple[str, ...] = (
-    "NVDA",
-    "AMD",
-    "AVGO",
-    "TSM",
-    "ORCL",
-    "MSFT",
-    "GOOGL",
-    "AMZN",
-    "META",
-    "CRWV",
-    "INTC",
-    "ASML",
-)
-"""The default peer basket: AI chips, foundry, cloud and hyperscalers."""
 
 
 def parse_peers(text: str, *, source: str = "--peers") -> tuple[str, ...]:
@@ -110,19 +93,3 @@ def add_peers(events: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
 def peer_tickers(events: pd.DataFrame) -> list[str]:
     """The tickers that appear as peers, in order of first appearance."""
     return list(dict.fromkeys(events.loc[events["role"] == PEER_ROLE, "ticker"]))
-
-
-def require_cached(store: PriceStore, peers: Iterable[str]) -> None:
-    """Raise a one-line error naming the first peer without cached prices.
-
-    Raises
-    ------
-    eventstudy.errors.DataUnavailableError
-        ``peer 'XYZ' (--peers): no cached prices ...`` with the import command.
-    """
-    for ticker in peers:
-        if not store.has_prices(ticker):
-            raise DataUnavailableError(
-                f"peer {ticker!r} (--peers): no cached prices in {store.root} "
-                f"(import them with: eventstudy cache import PATH --cache {store.root}, or use --no-peers)"
-            )

@@ -7,7 +7,7 @@ proxy, factors) and the trading calendar, plus, for the ``overlap`` notes and
 ``exclude_overlapping_windows``, the other events *of the same ticker*. So the pairs are
 partitioned **by ticker**: a chunk is a set of whole tickers holding at most ``chunk_size``
 pairs (a ticker with more pairs than that is a chunk of its own), and each chunk is one call of
-the very function an in-memory study uses, :func:`eventstudy.study.estimate`, on a panel of
+the very function an in-memory study uses, :func:`eventstudy.estimate.estimate`, on a panel of
 just the chunk's tickers and the model's symbols. The chunked results are therefore the
 in-memory results, value for value (``tests/test_scale.py`` checks it), and no step needs more
 than one chunk in memory.
@@ -53,9 +53,9 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.data.store import PriceStore
+from eventstudy.estimate import estimate
 from eventstudy.models import ExpectedReturnModel
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
-from eventstudy.study import estimate, model_symbols
 from eventstudy.timeline.returns import ReturnsPanel, build_panel
 
 PAIR_COLUMN = "pair_index"
@@ -219,7 +219,7 @@ def run_chunked(
     workers: int = 1,
     write_ar: bool = True,
 ) -> ChunkedRun:
-    """Run :func:`eventstudy.study.estimate` over ``events`` chunk by chunk; write parquet parts.
+    """Run :func:`eventstudy.estimate.estimate` over ``events`` chunk by chunk; write parquet parts.
 
     Parameters
     ----------
@@ -328,7 +328,7 @@ def run_chunk(
     part = events.iloc[rows].reset_index(drop=True)
     tickers = list(dict.fromkeys(part["ticker"]))
     t0 = time.perf_counter()
-    panel = source.panel(list(dict.fromkeys([*model_symbols(config), *tickers])))
+    panel = source.panel(list(dict.fromkeys([config.market, *model.symbols, *tickers])))
     t1 = time.perf_counter()
     results = estimate(part, panel, model, config, shares={t: shares[t] for t in tickers if t in shares})
     t2 = time.perf_counter()

@@ -96,8 +96,6 @@ class ShareCountTable:
         ticker code -1 (a ticker without figures) find nothing.
     calendar
         (T,) the calendar the table was built on.
-    sources
-        ``(ticker, frame)`` of the observations it was built from (see :meth:`built_from`).
 
     Notes
     -----
@@ -113,7 +111,6 @@ class ShareCountTable:
     calendar: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
     )
-    sources: tuple[tuple[str, pd.DataFrame], ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def build(cls, observations: Mapping[str, pd.DataFrame], calendar: np.ndarray) -> ShareCountTable:
@@ -150,17 +147,7 @@ class ShareCountTable:
         # gives the figure in effect on every later day.
         np.maximum.at(in_effect, (code[on_calendar], first_day[on_calendar]), np.flatnonzero(on_calendar))
         np.maximum.accumulate(in_effect[:, :n_days], axis=1, out=in_effect[:, :n_days])
-        sources = tuple(observations.items())
-        return cls(tuple(names), shares, as_of, filing, in_effect, calendar, sources)
-
-    def built_from(self, observations: Mapping[str, pd.DataFrame], calendar: np.ndarray) -> bool:
-        """True when :meth:`build` got exactly these frames (the same objects, by ticker) and
-        this calendar, so the table can be reused instead of built again."""
-        if len(observations) != len(self.sources):
-            return False
-        if any(observations.get(ticker) is not frame for ticker, frame in self.sources):
-            return False
-        return np.array_equal(np.asarray(calendar, dtype="datetime64[ns]"), self.calendar)
+        return cls(tuple(names), shares, as_of, filing, in_effect, calendar)
 
     def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -13,24 +14,27 @@ from eventstudy.aggregate import cross_event_statistics, event_panel, groups
 from eventstudy.config import StudyConfig, load_config, window_label
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
+from eventstudy.estimate import PairEstimates, estimate
 from eventstudy.models import MarketModel
 from eventstudy.peers import add_peers
-from eventstudy.study import StudyResults, estimate, run_study
+from eventstudy.study import run_study
 from eventstudy.timeline.returns import ReturnsPanel, simple_returns
 
 ROOT = Path(__file__).resolve().parents[1]
+WINDOWS = StudyConfig().event_windows  # launch.toml's windows are the defaults
 
 
 @pytest.fixture(scope="module")
 def launch(launch_cache: Path):
     store = PriceStore(launch_cache)
     events = read_events(ROOT / "events.csv")
-    results = run_study(events, store, load_config(ROOT / "launch.toml"))
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None)
+    results = run_study(events, store, config, peers=()).estimates
     shares = {t: store.read_shares(t) for t in events["ticker"].unique()}
     return (
         results,
         shares,
-        cross_event_statistics(results, event_panel(results, shares), bootstrap_draws=199, seed=3),
+        cross_event_statistics(results, event_panel(results), WINDOWS, bootstrap_draws=199, seed=3),
     )
 
 
@@ -39,8 +43,8 @@ def stat(table: pd.DataFrame, group: str, window: str, name: str) -> pd.Series:
 
 
 def test_panel_matches_the_study(launch) -> None:
-    results, shares, _ = launch
-    panel = event_panel(results, shares)
+    results, _shares, _ = launch
+    panel = event_panel(results)
     assert panel.n_pairs == 25
     np.testing.assert_allclose(
         panel.car(-1, 1), results.car[results.car.window == "[-1,+1]"]["car"], rtol=1e-12
@@ -82,8 +86,8 @@ def test_value_per_deal_dollar_counts_each_deal_once(launch) -> None:
 
 
 def test_statistics_are_reproducible(launch) -> None:
-    results, shares, table = launch
-    again = cross_event_statistics(results, event_panel(results, shares), bootstrap_draws=199, seed=3)
+    results, _shares, table = launch
+    again = cross_event_statistics(results, event_panel(results), WINDOWS, bootstrap_draws=199, seed=3)
     pd.testing.assert_frame_equal(table, again)
     assert list(table.columns) == ["group", "window", "statistic", "value", "p", "n", "reference"]
     assert table["reference"].str.len().min() > 5
@@ -92,8 +96,8 @@ def test_statistics_are_reproducible(launch) -> None:
 def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     from eventstudy.aggregate import caar_bands
 
-    results, shares, _ = launch
-    bands = caar_bands(results, event_panel(results, shares), draws=199, seed=5)
+    results, _shares, _ = launch
+    bands = caar_bands(results, event_panel(results), draws=199, seed=5)
     shock = bands[bands.group == "shock"].set_index("tau")
     car = results.ar[results.ar.event_id == "deepseek-r1"].pivot(index="tau", columns="ticker", values="car")
     np.testing.assert_allclose(shock["caar"], car.mean(axis=1), rtol=1e-12)
@@ -101,7 +105,7 @@ def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     assert ((shock["lower"] <= shock["caar"]) & (shock["caar"] <= shock["upper"])).all()
     # The five DeepSeek CARs at tau=0 range from -13.9% to -10.9%: resampled means stay inside.
     assert car.loc[0].min() <= shock.loc[0, "lower"] and shock.loc[0, "upper"] <= car.loc[0].max()
-    pd.testing.assert_frame_equal(bands, caar_bands(results, event_panel(results, shares), draws=199, seed=5))
+    pd.testing.assert_frame_equal(bands, caar_bands(results, event_panel(results), draws=199, seed=5))
     assert set(bands.group) == {"openai-compute", "shock", "other", "all"}
 
 
@@ -170,15 +174,15 @@ def simulated_study(seed: int, n_events: int = 30):
     return results, shares
 
 
-def _check_dollar_totals(results: StudyResults, table: pd.DataFrame, panel) -> int:
+def _check_dollar_totals(results: PairEstimates, windows, table: pd.DataFrame, panel) -> int:
     """For every group and window: the stats total is the sum of car.parquet's
     abnormal_value_usd over the group's rows, n counts those rows, the fallback count matches
     dollar_sd_basis, and Z is the hand-computed ΣD / √ΣVar(D). Returns the rows checked."""
     car = results.car
     checked = 0
-    rows_of_pair = np.repeat(np.arange(len(results.events)), len(results.config.event_windows))
+    rows_of_pair = np.repeat(np.arange(len(results.events)), len(windows))
     for label, mask in groups(results.events):
-        for window in results.config.event_windows:
+        for window in windows:
             name = window_label(window)
             part = car[mask[rows_of_pair] & (car.window == name).to_numpy()]
             valued = part[part.abnormal_value_usd.notna()]
@@ -215,10 +219,10 @@ def _check_dollar_totals(results: StudyResults, table: pd.DataFrame, panel) -> i
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_dollar_totals_reconcile_with_car_on_simulated_studies(seed: int) -> None:
-    results, shares = simulated_study(seed)
-    panel = event_panel(results, shares)
-    table = cross_event_statistics(results, panel, bootstrap_draws=19, seed=1)
-    assert _check_dollar_totals(results, table, panel) > 0
+    results, _shares = simulated_study(seed)
+    panel = event_panel(results)
+    table = cross_event_statistics(results, panel, SIM_CONFIG.event_windows, bootstrap_draws=19, seed=1)
+    assert _check_dollar_totals(results, SIM_CONFIG.event_windows, table, panel) > 0
     basis = results.car.dollar_sd_basis
     assert (basis == "sigma_x_mcap_prev").any() and (basis == "estimation_dollar_residuals").any()
     # Peers never enter deal-value statistics.
@@ -230,10 +234,10 @@ def test_dollar_totals_reconcile_with_car_on_simulated_studies(seed: int) -> Non
 def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
     """The issue's case: all at [0,0] was +$114.9B from 19 rows while the rows sum to -$254.3B;
     shock was NVDA alone. Every row with a dollar value now counts."""
-    results, shares, table = launch
-    panel = event_panel(results, shares)
+    results, _shares, table = launch
+    panel = event_panel(results)
     valued = int(results.car.abnormal_value_usd.notna().sum())  # the launch has no peers here
-    assert _check_dollar_totals(results, table, panel) == 2 * valued  # the groups, then "all"
+    assert _check_dollar_totals(results, WINDOWS, table, panel) == 2 * valued  # groups, then "all"
     assert stat(table, "all", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-254.26e9, rel=1e-4)
     assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").n == 5
     assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-825.42e9, rel=1e-4)
@@ -242,7 +246,7 @@ def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
 
 
 def test_degenerate_fits_and_the_market_proxy_are_excluded_everywhere() -> None:
-    results, shares = simulated_study(4)
+    results, _shares = simulated_study(4)
     car, ar = results.car, results.ar
     outcome = car.groupby("ticker").outcome.agg(set)
     assert outcome["FLAT"] == {"degenerate_estimation"} and outcome["CLONE"] == {"degenerate_estimation"}
@@ -254,8 +258,8 @@ def test_degenerate_fits_and_the_market_proxy_are_excluded_everywhere() -> None:
     assert car.loc[car.ticker == "CLONE", "sigma"].max() < 1e-12
     tests = ar.loc[ar.ticker.isin(["FLAT", "CLONE", "MKT"]), ["ar_t", "ar_p", "ar_se", "car_se"]]
     assert tests.isna().all().all()
-    panel = event_panel(results, shares)
-    table = cross_event_statistics(results, panel, bootstrap_draws=19, seed=1)
+    panel = event_panel(results)
+    table = cross_event_statistics(results, panel, SIM_CONFIG.event_windows, bootstrap_draws=19, seed=1)
     excluded = results.pair_outcome != "ok"
     assert np.isnan(panel.sigma[excluded]).all()
     parties = results.events.role != "peer"

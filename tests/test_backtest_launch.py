@@ -10,16 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.backtest.engine import run_backtest
-from eventstudy.backtest.export import OUTPUT_FILES, save_backtest
+from eventstudy.backtest.engine import backtest
+from eventstudy.backtest.export import OUTPUT_FILES, backtest_writers
 from eventstudy.backtest.report import plot_equity_curve, render_backtest_markdown
 from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
 from eventstudy.cli import main
 from eventstudy.config import load_config
 from eventstudy.data.events import read_events
+from eventstudy.data.inputs import Needs, load_inputs
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.output.folder import Guard
+from eventstudy.output.export import write_files
 from eventstudy.report.figures import png_bytes
 from eventstudy.report.html import png_size
 
@@ -34,7 +35,8 @@ def yahoo_csv(shared_data: Path, symbol: str) -> pd.DataFrame:
 def launch(launch_cache: Path):
     events = read_events(ROOT / "events.csv")
     config = BacktestConfig(holding_days=(1, 5, 20), cost_bps=10)
-    return run_backtest(events, PriceStore(launch_cache), config, load_config(ROOT / "launch.toml"))
+    inputs = load_inputs(PriceStore(launch_cache), events, Needs("SPY"))  # as run_study reads them
+    return backtest(events, inputs.prices, config, market="SPY", shares=inputs.shares, study_name="launch")
 
 
 def test_orcl_openai_close_entry_matches_the_yahoo_file(launch, shared_data: Path) -> None:
@@ -156,7 +158,9 @@ def test_cli_writes_beside_the_study_outputs_reproducibly(launch_cache: Path, tm
     printed = capsys.readouterr().out
     assert "short rival" in printed and "wrote trades.parquet" in printed
     first = snapshot(out)
-    assert sorted(first) == sorted([*OUTPUT_FILES, "manifest.json"])
+    assert {*OUTPUT_FILES, "car.parquet", "report.md", "manifest.json"} <= set(first)  # one whole run
+    recorded = json.loads((out / "manifest.json").read_text())["files"]
+    assert sorted(recorded) == sorted(set(first) - {"manifest.json"})
     assert not list(out.parent.glob(".*"))  # no staging folder left
     assert main(["backtest", *common]) == 0
     assert snapshot(out) == first  # byte-identical, the figure included
@@ -194,10 +198,10 @@ def test_equity_figure_is_deterministic(launch) -> None:
 
 
 def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
-    out = save_backtest(launch, tmp_path / "only-backtest", guard=Guard(cwd=tmp_path), manifest={})
+    out = tmp_path / "only-backtest"
+    write_files(out, backtest_writers(launch))
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert files == sorted([*OUTPUT_FILES, "manifest.json"])
-    assert sorted(json.loads((out / "manifest.json").read_text())["files"]) == sorted(OUTPUT_FILES)
+    assert files == sorted(OUTPUT_FILES)
     text = render_backtest_markdown(tmp_path / "only-backtest")
     assert text.startswith("## Backtest")
     summary = launch.summary_table.set_index("holding_days")

@@ -27,14 +27,8 @@ import pytest
 import eventstudy.data.store as store_module
 from eventstudy.cli import main
 from eventstudy.data.importer import import_paths
-from eventstudy.data.store import (
-    CacheCorruptError,
-    CacheWriteError,
-    PriceStore,
-    content_sha256,
-    file_sha256,
-    read_cache_frame,
-)
+from eventstudy.data.store import CacheCorruptError, CacheWriteError, PriceStore, read_cache_frame
+from eventstudy.hashing import content_sha256, file_sha256
 
 
 def synthetic_prices(n: int = 300, scale: float = 1.0) -> pd.DataFrame:

@@ -53,7 +53,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.cli import main
-from eventstudy.config import MODELS
+from eventstudy.models import MODELS
 from eventstudy.output.folder import check_recorded_files
 from eventstudy.report import fmt
 
@@ -217,7 +217,7 @@ def event_rows(draw, source: Source) -> list[dict[str, str]]:
 @st.composite
 def studies(draw, source: Source) -> dict[str, object]:
     event_windows, estimation, min_obs = draw(windows())
-    model = draw(st.sampled_from(MODELS))
+    model = draw(st.sampled_from(tuple(MODELS)))
     study: dict[str, object] = {
         "name": "fuzz",
         "market": "SPY",
@@ -255,7 +255,7 @@ def studies(draw, source: Source) -> dict[str, object]:
     if draw(st.booleans()):
         options += ["--format", "csv"]
     if draw(st.integers(0, 4)) == 0:
-        options += ["--model", draw(st.sampled_from(MODELS))]
+        options += ["--model", draw(st.sampled_from(tuple(MODELS)))]
     return {
         "study": study,
         "backtest": backtest,
@@ -411,12 +411,13 @@ def test_without_the_three_day_window_the_report_shows_numbers_not_dashes(launch
     assert status == 0 and not caught, err
     car = pd.read_parquet(out / "car.parquet").set_index("window")
     markdown = (out / "report.md").read_text(encoding="utf-8")
-    row = next(line for line in markdown.splitlines() if line.startswith("| a | ORCL | supplier |"))
+    parties = markdown.split("## Returns and dollar value by party")[1].split("\n## ")[0]
+    row = next(line for line in parties.splitlines() if line.startswith("| a | ORCL (supplier) |"))
     cells = [c.strip() for c in row.strip("|").split(" | ")]
-    assert cells[3] == fmt.percent(car.loc["[0,0]", "car"]) and cells[5] == fmt.percent(
+    assert cells[2] == fmt.percent(car.loc["[0,0]", "car"]) and cells[4] == fmt.percent(
         car.loc["[0,+1]", "car"]
     )
-    assert cells[9] == fmt.money(car.loc["[0,0]", "abnormal_value_usd"])
-    assert cells[10] == fmt.money(car.loc["[0,+1]", "abnormal_value_usd"])
-    per_deal = markdown.split("## Value created per deal dollar")[1].split("\n## ")[0]
-    assert sum(line.startswith("| a | ORCL |") for line in per_deal.splitlines()) == 1
+    assert cells[7] == fmt.money(car.loc["[0,0]", "abnormal_value_usd"])
+    assert cells[8] == fmt.money(car.loc["[0,+1]", "abnormal_value_usd"])
+    per_deal = markdown.split("## Value per deal dollar")[1].split("\n## ")[0]
+    assert sum(line.startswith("| a | ORCL (supplier) |") for line in per_deal.splitlines()) == 1

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.importer import import_paths, parse_yahoo_csv
-from eventstudy.data.store import PriceStore, content_sha256
+from eventstudy.data.store import PriceStore
+from eventstudy.hashing import content_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
 from eventstudy.cli import main
-from eventstudy.config import MAX_CONFIG_BYTES, StudyConfig, load_config
+from eventstudy.config import MAX_CONFIG_BYTES, FlowEdge, StudyConfig, load_config
 from eventstudy.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +89,15 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
         ("dimson_lags = 2.0", "study.dimson_lags", "is not an integer"),
         ('model = ["market"]', "study.model", "is not one of market"),
         ("exclude_overlapping_windows = 1", "study.exclude_overlapping_windows", "is not true or false"),
+        ('exclude_confounded = "yes"', "study.exclude_confounded", "is not true or false"),
+        ("news_file = 5", "study.news_file", "is not a file path"),
+        ('news_file = " "', "study.news_file", "is not a file path"),
+        ("dominant_day_t = 0", "study.dominant_day_t", "is not a number in (0, 1000]"),
+        ("dominant_day_t = nan", "study.dominant_day_t", "is not a number"),
+        ("dominant_day_t = true", "study.dominant_day_t", "is not a number"),
+        ("dominant_day_share = 1.5", "study.dominant_day_share", "is not a number in (0, 1]"),
+        ('dominant_day_share = "half"', "study.dominant_day_share", "is not a number"),
+        ("flows = 1", "study.flows", "unknown key"),
         ("nmae = 1", "study.nmae", "unknown key"),
     ],
 )
@@ -213,6 +222,57 @@ def test_unreadable_and_non_utf8_configs(tmp_path: Path) -> None:
         load_config(config)
 
 
+@pytest.mark.parametrize(
+    ("flow", "field", "words"),
+    [
+        ('event_id = "a"\npayer = "X"\npayee = "X"', "flows[1].payee", "payer and payee are the same"),
+        ('event_id = "a b"\npayer = "X"\npayee = "Y"', "flows[1].event_id", "is not an event id"),
+        ('event_id = "a"\npayer = "X\\nY"\npayee = "Z"', "flows[1].payer", "one line"),
+        ('event_id = "a"\npayer = ""\npayee = "Z"', "flows[1].payer", "is not a name"),
+        ('event_id = "a"\npayer = "' + "x" * 41 + '"\npayee = "Z"', "flows[1].payer", "1 to 40 characters"),
+        ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["orcl"]', "flows[1].tickers", "upper case"),
+        ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = "ORCL"', "flows[1].tickers", "a list"),
+        ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["A", "A"]', "flows[1].tickers", "twice"),
+        ('event_id = "a"\npayer = "X"\npayee = "Y"\namount = 5', "flows[1].amount", "unknown key"),
+        ('payer = "X"\npayee = "Y"', "flows[1].event_id", "is required"),
+    ],
+)
+def test_bad_flows_name_the_entry_and_key(tmp_path: Path, capsys, flow: str, field: str, words: str) -> None:
+    first = '[[flows]]\nevent_id = "ok"\npayer = "P"\npayee = "Q"\ntickers = ["NVDA"]\n'
+    config, err = run_config(tmp_path, f"{first}\n[[flows]]\n{flow}\n", capsys)
+    assert err.startswith(f"{config}, field {field!r}: "), err
+    assert words in err
+
+
+def test_confounder_keys_and_flows_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "study.toml"
+    path.write_text(
+        '[study]\nnews_file = "news.csv"\nexclude_confounded = true\ndominant_day_t = 2.5\n'
+        'dominant_day_share = 0.6\n\n[[flows]]\nevent_id = "e1"\npayer = "A Co"\npayee = "B Co"\n'
+        'tickers = ["AAA", "BBB"]\n\n[[flows]]\nevent_id = "e2"\npayer = "B Co"\npayee = "A Co"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert (config.news_file, config.exclude_confounded) == ("news.csv", True)
+    assert (config.dominant_day_t, config.dominant_day_share) == (2.5, 0.6)
+    assert config.flows == (
+        FlowEdge("e1", "A Co", "B Co", ("AAA", "BBB")),
+        FlowEdge("e2", "B Co", "A Co", ()),
+    )
+    # The manifest's record of the config reads back to the same configuration.
+    record = config.to_dict()
+    assert record["flows"][0] == {
+        "event_id": "e1",
+        "payer": "A Co",
+        "payee": "B Co",
+        "tickers": ["AAA", "BBB"],
+    }
+    assert StudyConfig.from_dict(record) == config
+    defaults = StudyConfig()
+    assert (defaults.exclude_confounded, defaults.news_file, defaults.flows) == (False, None, ())
+    assert (defaults.dominant_day_t, defaults.dominant_day_share) == (3.0, 0.5)
+
+
 def test_the_launch_config_still_loads() -> None:
     config = load_config(ROOT / "launch.toml")
     assert config.name == "ai-deal-wave-2025" and config.min_estimation_obs == 100
@@ -221,6 +281,8 @@ def test_the_launch_config_still_loads() -> None:
     rule = load_backtest_config(ROOT / "launch.toml")
     assert rule.holding_days == (1, 5, 10, 20) and rule.side_of("rival") == "short"
     assert BacktestConfig.from_dict(rule.to_dict()) == rule
+    assert len(config.flows) == 8 and not config.exclude_confounded  # the deal-flows edges, in the config
+    assert config.flows[0] == FlowEdge("oracle-openai-300b", "OpenAI", "Oracle", ("ORCL",))
 
 
 # -- property: any TOML value for any key ----------------------------------------------------------
@@ -239,9 +301,7 @@ def toml_value(value: object) -> str:
             else repr(value)
         )
     if isinstance(value, str):
-        escaped = "".join(
-            c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in value
-        )
+        escaped = "".join(c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in value)
         return f'"{escaped}"'
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -270,6 +330,10 @@ values = st.recursive(
 )
 KEYS = [
     "name",
+    "news_file",
+    "exclude_confounded",
+    "dominant_day_t",
+    "dominant_day_share",
     "market",
     "model",
     "estimation_window",

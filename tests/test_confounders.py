@@ -24,6 +24,7 @@ from eventstudy.timeline.confounders import (
     event_items,
     news_items,
     screen_windows,
+    unconfounded_group,
 )
 
 # Sessions of 2025-05: Friday 05-23, (weekend, Memorial Day Monday 05-26), Tuesday 05-27, ...
@@ -220,12 +221,20 @@ def test_dominant_day_rule_in_closed_form() -> None:
 
 @pytest.fixture(scope="module")
 def launch_flags(launch_cache) -> pd.DataFrame:
-    out = launch_output(str(launch_cache))
-    car, ar = pd.read_parquet(out / "car.parquet"), pd.read_parquet(out / "ar.parquet")
+    """car.parquet of the launch study, whose run screened every window."""
+    return pd.read_parquet(launch_output(str(launch_cache)) / "car.parquet")
+
+
+def test_the_run_screens_with_the_cached_earnings(launch_cache, launch_flags) -> None:
+    """The run's columns equal the screen recomputed from the exported tables and the cache."""
+    car = launch_flags
+    ar = pd.read_parquet(launch_output(str(launch_cache)) / "ar.parquet")
     store = PriceStore(Path(launch_cache))
     calendar = pd.DatetimeIndex(store.read_prices("SPY")["date"])
     earnings = pd.concat([store.read_earnings(t) for t in car["ticker"].unique()], ignore_index=True)
-    return pd.concat([car, confounder_columns(car, ar, calendar, earnings=earnings)], axis=1)
+    again = confounder_columns(car, ar, calendar, earnings=earnings)
+    pd.testing.assert_frame_equal(again, car[list(again.columns)])
+    assert list(car.columns[-4:]) == ["confounders", "confounded", "dominant_tau", "dominant_date"]
 
 
 def flag(frame: pd.DataFrame, event_id: str, ticker: str, window: str) -> pd.Series:
@@ -278,3 +287,88 @@ def test_oracle_contract_was_disclosed_in_its_earnings_release(launch_flags) -> 
             ("anthropic-msft-nvda", "NVDA"),  # NVDA earnings 2025-11-19 after the close: τ+2
         ]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The statistics with and without the confounded windows
+
+
+def stat(table: pd.DataFrame, group: str, window: str, name: str) -> pd.Series:
+    return table[(table.group == group) & (table.window == window) & (table.statistic == name)].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def launch_stats(launch_cache) -> pd.DataFrame:
+    return pd.read_parquet(launch_output(str(launch_cache)) / "stats.parquet")
+
+
+def test_counts_and_the_unconfounded_twin_come_from_the_flagged_rows(launch_flags, launch_stats) -> None:
+    window = "[-1,+1]"
+    rows = launch_flags[(launch_flags.group == "openai-compute") & (launch_flags.window == window)]
+    rows = rows[rows.role != "peer"]
+    assert stat(launch_stats, "openai-compute", window, "confounded_rows").n == 2  # AMZN and ORCL
+    wide = launch_flags.query("group == 'openai-compute' and window == '[-5,+5]' and role != 'peer'")
+    # Stargate x3 (DeepSeek at τ+4), ORCL (its earnings), NVDA (Nvidia-Intel), CRWV (CoreWeave-Meta),
+    # MSFT (its earnings), AMZN (its earnings).
+    assert stat(launch_stats, "openai-compute", "[-5,+5]", "confounded_rows").n == wide.confounded.sum() == 8
+    twin = unconfounded_group("openai-compute")
+    clean = rows[~rows.confounded]
+    assert stat(launch_stats, twin, window, "caar").value == pytest.approx(clean.car.mean(), rel=1e-12)
+    assert stat(launch_stats, twin, window, "caar").n == len(clean) == 10
+    value = stat(launch_stats, twin, window, "dollar_abnormal_value")
+    assert value.value == pytest.approx(clean.abnormal_value_usd.sum(), rel=1e-12)
+    assert (
+        fmt_b(value.value) == "+$324.1B"
+        and fmt_b(stat(launch_stats, "openai-compute", window, "dollar_abnormal_value").value) == "+$810.4B"
+    )
+    # Value per deal dollar without the confounded windows: events none of whose parties is
+    # confounded (Stargate, Nvidia-OpenAI, CoreWeave-OpenAI, Microsoft-OpenAI), each deal once.
+    deals = stat(launch_stats, twin, window, "total_deal_usd")
+    assert (deals.value, deals.n) == (pytest.approx((500 + 100 + 6.5 + 250) * 1e9), 4)
+    events = clean[
+        clean.event_id.isin(
+            ["stargate-launch", "nvidia-openai-100b", "coreweave-openai-6.5b", "microsoft-openai-recap"]
+        )
+    ]
+    ratio = stat(launch_stats, twin, window, "value_per_deal_dollar").value
+    assert ratio == pytest.approx(events.abnormal_value_usd.sum() / deals.value, rel=1e-12)
+    # The twin has only the headline statistics; groups without a confounded row equal their own.
+    assert set(launch_stats.loc[launch_stats.group == twin, "statistic"]) == {
+        "caar", "cross_sectional_t", "bmp_t", "kp_adjusted_bmp_t", "generalized_sign_z", "grank_t",
+        "dollar_abnormal_value", "dollar_z", "total_abnormal_value_usd", "total_deal_usd",
+        "value_per_deal_dollar",
+    }  # fmt: skip
+    shock = stat(launch_stats, "shock", window, "kp_adjusted_bmp_t")
+    assert stat(launch_stats, unconfounded_group("shock"), window, "kp_adjusted_bmp_t").value == shock.value
+
+
+def test_exclude_confounded_drops_them_from_every_statistic(launch_cache, launch_stats) -> None:
+    import dataclasses
+
+    from eventstudy.config import load_config
+    from eventstudy.study import run_study
+
+    root = Path(__file__).resolve().parents[1]
+    config = dataclasses.replace(load_config(root / "launch.toml"), exclude_confounded=True, backtest=None)
+    results = run_study(root / "events.csv", launch_cache, config)
+    stats = results.stats
+    assert not stats.group.str.endswith("(unconfounded)").any()
+    for window in ("[-1,+1]", "[-5,+5]"):
+        for name in ("caar", "kp_adjusted_bmp_t", "dollar_abnormal_value", "value_per_deal_dollar"):
+            excluded = stat(stats, "openai-compute", window, name)
+            twin = stat(launch_stats, unconfounded_group("openai-compute"), window, name)
+            assert (excluded.value, excluded.n) == (pytest.approx(twin.value, rel=1e-12, nan_ok=True), twin.n)
+    counted = stat(stats, "openai-compute", "[-1,+1]", "confounded_rows")
+    assert counted.n == 2 and "excluded from every statistic" in counted.reference
+    # The CAAR bands leave out every pair confounded in any window (the path crosses them all).
+    flagged = results.car.groupby(["event_id", "ticker"], sort=False)["confounded"].any()
+    compute = results.events[(results.events.group == "openai-compute") & (results.events.role != "peer")]
+    kept = sum(not flagged[(e, t)] for e, t in zip(compute.event_id, compute.ticker, strict=True))
+    band = results.caar[results.caar.group == "openai-compute"]
+    assert int(band.n.max()) == kept < 12
+
+
+def fmt_b(value: float) -> str:
+    from eventstudy.report import fmt
+
+    return fmt.money(value)

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.abnormal import abnormal_returns, car_t_test, car_variance
+from eventstudy.abnormal import abnormal_returns, car_variance, prediction_error_t
 from eventstudy.config import StudyConfig
+from eventstudy.estimate import estimate
 from eventstudy.models import MarketModel
 from eventstudy.models.ols import degenerate_fits, fit_ols_batch
-from eventstudy.study import estimate
 from eventstudy.timeline.returns import ReturnsPanel
 
 
@@ -145,7 +145,7 @@ def test_car_test_pieces_agree() -> None:
         np.array([[0.05, 0.0, 0.01]]), np.zeros((1, 3)), regressors, np.array([[0.001, 1.0]])
     )
     np.testing.assert_allclose(abnormal, [[0.05 - 0.011, 0.0 + 0.019, 0.01 - 0.031]], atol=1e-15)
-    t, p = car_t_test(np.array([0.05]), np.array([0.0004]), np.array([248]))
+    t, p = prediction_error_t(np.array([0.05]), np.array([0.0004]), np.array([248]))
     assert t[0] == pytest.approx(2.5)
     # Student-t with 248 df (tables: 0.01307); the normal would give 0.01242, so df matter.
     assert p[0] == pytest.approx(0.01307, abs=1e-5)
@@ -167,21 +167,3 @@ def test_degenerate_fits_use_a_relative_tolerance() -> None:
     assert degenerate_fits(y[2:3], fit.residuals[2:3], rtol=0.02)[0]
     # A pair that could not be estimated (all NaN residuals) is not degenerate.
     assert not degenerate_fits(np.zeros((1, 5)), np.full((1, 5), np.nan))[0]
-
-
-def test_summary_resolves_every_spelling_of_a_window_and_rejects_unknown_ones() -> None:
-    panel = simulated_panel(alpha=0.001, beta=0.8, noise=0.02)
-    results = estimate(events_on(panel.calendar[320]), panel, MarketModel("MKT"), StudyConfig(market="MKT"))
-    table = results.summary("[-1,+1]")
-    assert "CAR over [-1,+1]" in table and "e1" in table.splitlines()[-1]
-    for spelling in ("[-1,1]", "-1,1", " [ -1 , +1 ] ", "(-1, 1)", (-1, 1), [-1, 1]):
-        assert results.summary(spelling) == table, spelling
-    assert results.summary() == table  # the default: [-1,+1] when configured
-    assert "CAR over [0,0]" in results.summary("[0,0]")
-    unknown = r"\[-2,\+2\] is not one of the study's windows: \[0,0\], \[-1,\+1\]"
-    with pytest.raises(ValueError, match=unknown):
-        results.summary("[-2,2]")
-    with pytest.raises(ValueError, match="not two relative days"):
-        results.summary("day zero")
-    with pytest.raises(ValueError, match="not two relative days"):
-        results.summary((1, 2, 3))

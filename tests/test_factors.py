@@ -11,22 +11,22 @@ import pandas as pd
 import pytest
 
 from eventstudy.cli import main
+from eventstudy.config import StudyConfig
 from eventstudy.data.factors import (
-    FF3_FILE,
-    FF5_FILE,
     FRENCH_URL,
-    MOMENTUM_FILE,
     fetch_french,
     fetch_missing_french,
-    french_files_for,
     is_french_file,
     parse_french_csv,
     parse_french_text,
     read_user_factors,
 )
 from eventstudy.data.importer import import_paths
-from eventstudy.data.store import PriceStore, file_sha256
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.hashing import file_sha256
+from eventstudy.models import MODELS, DataNeeds
+from eventstudy.models.factor import FF3_FILE, FF5_FILE, MOMENTUM_FILE, Carhart4Model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,10 +101,11 @@ def test_factor_days_are_the_spy_trading_days(ff3, shared_data) -> None:
 
 
 def test_french_files_of_each_model() -> None:
-    assert french_files_for("ff3") == (FF3_FILE,)
-    assert french_files_for("carhart4") == (FF3_FILE, MOMENTUM_FILE)
-    assert french_files_for("ff5") == (FF5_FILE,)
-    assert french_files_for("market") == ()
+    config = StudyConfig()
+    assert MODELS["ff3"].needs(config) == DataNeeds(french=(FF3_FILE,))
+    assert MODELS["carhart4"].needs(config) == DataNeeds(french=(FF3_FILE, MOMENTUM_FILE))
+    assert MODELS["ff5"].needs(config) == DataNeeds(french=(FF5_FILE,))
+    assert MODELS["market"].needs(config) == DataNeeds(symbols=("SPY",))
 
 
 # -- bad files ------------------------------------------------------------------------------------
@@ -255,7 +256,7 @@ def test_fetch_missing_french_caches_only_what_is_missing(factors_dir, tmp_path)
     served = {
         FRENCH_URL.format(name=MOMENTUM_FILE): zipped(factors_dir / f"{MOMENTUM_FILE}.csv", "m.CSV"),
     }
-    fetched = fetch_missing_french(store, french_files_for("carhart4"), download=served.__getitem__)
+    fetched = fetch_missing_french(store, Carhart4Model.files, download=served.__getitem__)
     assert fetched == [MOMENTUM_FILE]
     assert store.read_factors(MOMENTUM_FILE)["Mom"].iloc[0] == pytest.approx(0.0054, abs=1e-15)
     assert store.provenance(store.factors_path(MOMENTUM_FILE))["source"] == "ken-french-data-library"

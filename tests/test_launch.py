@@ -8,20 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from _panels import panel_returns
 
 from eventstudy.config import load_config
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
-from eventstudy.study import StudyResults, run_study
+from eventstudy.results import StudyResults
+from eventstudy.study import run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def results(launch_cache: Path) -> StudyResults:
-    return run_study(
-        read_events(ROOT / "events.csv"), PriceStore(launch_cache), load_config(ROOT / "launch.toml")
-    )
+    config = load_config(ROOT / "launch.toml")
+    return run_study(read_events(ROOT / "events.csv"), PriceStore(launch_cache), config, peers=())
 
 
 def yahoo_csv(shared_data: Path, symbol: str) -> pd.DataFrame:
@@ -65,9 +66,9 @@ def test_market_return_is_spy(results) -> None:
 
 
 def test_every_pair_matches_statsmodels(results) -> None:
-    returns = pd.DataFrame(results.panel.returns, index=results.panel.calendar, columns=results.panel.symbols)
+    returns = panel_returns(results.estimates.panel)
     for i, row in enumerate(results.events.itertuples(index=False)):
-        days = results.estimation_days[i]
+        days = results.estimates.estimation_days[i]
         frame = returns.iloc[days[days >= 0]][[row.ticker, "SPY"]].dropna()
         ols = sm.OLS(frame[row.ticker], sm.add_constant(frame["SPY"])).fit()
         fitted = car_row(results, row.event_id, row.ticker, "[0,0]")
@@ -159,11 +160,11 @@ def test_insufficient_estimation_is_reported_not_dropped(launch_cache, tmp_path)
 def test_daily_ar_tests_match_statsmodels_prediction_errors(results) -> None:
     from scipy import stats
 
-    returns = pd.DataFrame(results.panel.returns, index=results.panel.calendar, columns=results.panel.symbols)
+    returns = panel_returns(results.estimates.panel)
     i = int(
         np.flatnonzero((results.events.event_id == "nvidia-intel-5b") & (results.events.ticker == "INTC"))[0]
     )
-    days = results.estimation_days[i]
+    days = results.estimates.estimation_days[i]
     frame = returns.iloc[days[days >= 0]][["INTC", "SPY"]].dropna()
     ols = sm.OLS(frame["INTC"], sm.add_constant(frame["SPY"])).fit()
     for tau in (-3, 0, 2):

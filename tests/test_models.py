@@ -13,22 +13,27 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.cli import main
-from eventstudy.config import MODELS, StudyConfig, load_config
+from eventstudy.config import StudyConfig, load_config
 from eventstudy.data.events import read_events
-from eventstudy.data.factors import FF3_FILE, FactorTable
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
+from eventstudy.estimate import PairEstimates, estimate
+from eventstudy.factors import FactorTable
 from eventstudy.models import (
+    MODELS,
     DimsonModel,
+    FamaFrench3Model,
     ScholesWilliamsModel,
     SectorModel,
     fit_scholes_williams_batch,
-    french_factor_model,
 )
+from eventstudy.models.factor import FF3_FILE
 from eventstudy.models.ols import fit_ols_batch
 from eventstudy.output import export
-from eventstudy.study import StudyResults, estimate, run_study
+from eventstudy.output.manifest import build_manifest
+from eventstudy.results import StudyResults
+from eventstudy.study import run_study
 from eventstudy.timeline.returns import ReturnsPanel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,16 +51,17 @@ def cache(launch_cache: Path, shared_data: Path, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="module")
 def launch(cache: Path):
-    runs: dict[tuple, StudyResults] = {}
+    runs: dict[tuple, PairEstimates] = {}
     events = read_events(ROOT / "events.csv")
-    config = load_config(ROOT / "launch.toml")
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None)
 
-    def run(model: str, **options) -> StudyResults:
+    def run(model: str, **options) -> PairEstimates:
         key = (model, *sorted(options.items()))
         if key not in runs:
-            runs[key] = run_study(
-                events, PriceStore(cache), dataclasses.replace(config, model=model, **options)
-            )
+            study = dataclasses.replace(config, model=model, **options)
+            estimates = run_study(events, PriceStore(cache), study, peers=()).estimates
+            assert estimates is not None
+            runs[key] = estimates
         return runs[key]
 
     return run
@@ -73,7 +79,7 @@ def french_csv(shared_data: Path, name: str) -> pd.DataFrame:
     return frame.set_index("date") / 100.0
 
 
-def regression_data(results: StudyResults, shared_data: Path, model: str, **options) -> pd.DataFrame:
+def regression_data(results: PairEstimates, shared_data: Path, model: str, **options) -> pd.DataFrame:
     """Calendar-indexed frame: column ``off`` (offset) and the regressors of ``model``, built here."""
     calendar = results.panel.calendar
     returns = pd.DataFrame(results.panel.returns, index=calendar, columns=results.panel.symbols)
@@ -230,7 +236,7 @@ def inject(panel: ReturnsPanel, shocks: dict[int, float] = SHOCKS) -> None:
         panel.returns[DAY0 + tau, 2] += shock
 
 
-def check_injected(results: StudyResults) -> pd.DataFrame:
+def check_injected(results: PairEstimates) -> pd.DataFrame:
     """Noise-free returns: the model reproduces the estimation window exactly, so the row is a
     degenerate fit (outcome ``degenerate_estimation``, no CAR test, see
     :func:`eventstudy.models.ols.degenerate_fits`); the injected abnormal returns are exact in
@@ -251,7 +257,7 @@ def test_noise_free_three_factor_model_recovers_loadings_and_injected_ar() -> No
     f = table.frame
     panel.returns[:, 2] = f["RF"] + 0.0003 + 1.2 * f["Mkt-RF"] - 0.4 * f["SMB"] + 0.7 * f["HML"]
     inject(panel)
-    model = french_factor_model("ff3", (table,))
+    model = FamaFrench3Model.on((table,))
     car = check_injected(estimate(events_at(panel.calendar), panel, model, StudyConfig(model="ff3")))
     params = json.loads(car.loc["[0,0]", "params"])
     assert list(params) == ["alpha", "Mkt-RF", "SMB", "HML"]
@@ -294,7 +300,7 @@ def test_noisy_factor_model_recovers_loadings_and_abnormal_return() -> None:
     panel.returns[:, 2] = f["RF"] + f[["Mkt-RF", "SMB", "HML"]].to_numpy() @ loadings
     panel.returns[:, 2] += rng.normal(0.0, 0.01, N_DAYS)
     inject(panel, {0: 0.08})
-    model = french_factor_model("ff3", (table,))
+    model = FamaFrench3Model.on((table,))
     car = estimate(events_at(panel.calendar), panel, model, StudyConfig(model="ff3")).car.set_index("window")
     params = json.loads(car.loc["[0,0]", "params"])
     se = 0.01 / (np.array([0.010, 0.006, 0.007]) * np.sqrt(250))  # rough s.e. of each loading
@@ -309,7 +315,7 @@ def test_missing_factor_days_drop_rows_and_are_never_filled() -> None:
     panel.returns[:, 2] = f["RF"] + 0.9 * f["Mkt-RF"] + rng.normal(0.0, 0.01, N_DAYS)
     gaps = [DAY0 - 100, DAY0 - 50, DAY0 - 49]  # estimation days without factors
     frame = f.drop(index=[*gaps, DAY0 + 1]).reset_index(drop=True)  # and event day +1
-    model = french_factor_model("ff3", (FactorTable("gappy", frame),))
+    model = FamaFrench3Model.on((FactorTable("gappy", frame),))
     car = estimate(events_at(panel.calendar), panel, model, StudyConfig(model="ff3")).car.set_index("window")
     assert car.loc["[0,0]", "n_est"] == 250 - len(gaps)
     assert car.loc["[0,0]", "outcome"] == "ok"
@@ -337,7 +343,7 @@ def plain_scholes_williams(y: np.ndarray, m: np.ndarray, m_lag: np.ndarray, m_le
     return {"alpha": alpha, "beta": beta, **slopes, "rho_m": rho}
 
 
-def sw_sample(results: StudyResults, i: int, ticker: str) -> pd.DataFrame:
+def sw_sample(results: PairEstimates, i: int, ticker: str) -> pd.DataFrame:
     calendar = results.panel.calendar
     spy = pd.Series(results.panel.returns_of("SPY"), index=calendar)
     frame = pd.DataFrame(
@@ -489,10 +495,10 @@ def test_cli_model_option_overrides_the_config(cache, monkeypatch, tmp_path) -> 
     assert main([*args, "--cache", str(cache), "--out", str(tmp_path / "o"), "--model", "carhart4"]) == 0
     (results,) = saved
     car = results.car
-    assert list(car.columns[-3:]) == ["model", "params", "overlap"]
+    assert {"model", "params", "overlap"} <= set(car.columns)
     assert (car["model"] == "carhart4").all()
     assert json.loads(car["params"].iloc[0]).keys() == {"alpha", "Mkt-RF", "SMB", "HML", "Mom"}
-    manifest = export.build_manifest(results, PriceStore(cache), ROOT / "events.csv")
+    manifest = build_manifest(results)
     assert manifest["config"]["model"] == "carhart4"
     entry = manifest["model"]
     assert (entry["name"], entry["estimator"]) == ("carhart4", "OLS")
@@ -504,12 +510,12 @@ def test_cli_model_option_overrides_the_config(cache, monkeypatch, tmp_path) -> 
         "c6c87de77162c620dc4b36fc3eca9debe2ccf5bf1562d4ad1a02d1985635842c"
     )
     assert data[FF3_FILE]["provenance"]["crsp_vintage"] == "202604"
-    assert data[FF3_FILE]["content_sha256"] == results.model.tables[0].content_sha256()
+    assert data[FF3_FILE]["content_sha256"] == results.model_object.tables[0].content_sha256()
     json.dumps(manifest)  # JSON-ready
 
 
 def test_manifest_records_the_scholes_williams_estimator(launch, cache) -> None:
-    entry = export.build_manifest(launch("scholes_williams"), PriceStore(cache), ROOT / "events.csv")["model"]
+    entry = launch("scholes_williams").model.to_dict()
     assert entry["estimator"] == "Scholes-Williams (1977)"
     assert entry["reported"] == ["alpha", "beta", "beta_lag", "beta_0", "beta_lead", "rho_m"]
     assert "not OLS" in entry["description"]
@@ -524,8 +530,10 @@ def test_cli_user_factors_without_a_file_is_one_line(cache, tmp_path, capsys) ->
     ]
 
 
-def test_cli_rejects_an_unknown_model(capsys) -> None:
-    with pytest.raises(SystemExit) as caught:
-        main(["run", "--model", "capm"])
-    assert caught.value.code == 2
-    assert "invalid choice: 'capm'" in capsys.readouterr().err
+def test_cli_rejects_an_unknown_model(tmp_path, capsys) -> None:
+    assert main(["run", "--model", "capm", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "eventstudy: error: --model, field 'study.model': 'capm' is not one of " + ", ".join(MODELS)
+    ]
+    assert not (tmp_path / "o").exists()

@@ -30,9 +30,10 @@ from eventstudy.data.acquire import (
     is_transient,
 )
 from eventstudy.data.events import read_events
-from eventstudy.data.store import PriceStore, content_sha256, file_sha256
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataUnavailableError
-from eventstudy.output.export import build_manifest
+from eventstudy.hashing import content_sha256, file_sha256
+from eventstudy.output.manifest import build_manifest
 from eventstudy.study import run_study
 
 START, END = dt.date(2024, 1, 2), dt.date(2025, 3, 31)
@@ -301,7 +302,7 @@ def test_restatement_reaches_the_manifest(launch_cache: Path, tmp_path: Path, sl
         "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-01-27,pre,NVDA,shocked,,g,h\n"
     )
     results = run_study(read_events(events_path), store, StudyConfig(), events_path=events_path)
-    manifest = json.loads(json.dumps(build_manifest(results, store, events_path), default=str))
+    manifest = json.loads(json.dumps(build_manifest(results), default=str))
     [record] = manifest["inputs"]["prices"]["NVDA"]["provenance"]["restatements"]
     assert record["dates"] == ["2023-01-03", "2025-03-11"]
     assert record["new_content_sha256"] == manifest["inputs"]["prices"]["NVDA"]["content_sha256"]

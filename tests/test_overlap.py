@@ -10,13 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from _panels import panel_returns
 
 from eventstudy.config import load_config
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
-from eventstudy.output.export import build_manifest
+from eventstudy.output.manifest import build_manifest
 from eventstudy.peers import add_peers
-from eventstudy.study import StudyResults, run_study
+from eventstudy.results import StudyResults
+from eventstudy.study import run_study
 from eventstudy.timeline.overlap import other_event_days, overlap_notes, span_cover
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +119,7 @@ def test_pairs_without_other_events_in_their_estimation_window_are_unchanged(run
 
 def test_excluded_fit_matches_statsmodels_on_the_remaining_days(runs, calendar) -> None:
     results = runs[True]
-    returns = pd.DataFrame(results.panel.returns, index=results.panel.calendar, columns=results.panel.symbols)
+    returns = panel_returns(results.estimates.panel)
     position = calendar.get_loc(pd.Timestamp(NVDA_DAY0["nvidia-openai-100b"]))
     spans = set()
     for other, date in NVDA_DAY0.items():
@@ -134,7 +136,7 @@ def test_excluded_fit_matches_statsmodels_on_the_remaining_days(runs, calendar) 
 
 
 def test_manifest_records_the_option(runs, launch_cache) -> None:
-    manifest = build_manifest(runs[True], PriceStore(launch_cache), ROOT / "events.csv")
+    manifest = build_manifest(runs[True])
     assert manifest["model"]["exclude_overlapping_windows"] is True
     assert manifest["config"]["exclude_overlapping_windows"] is True
 

@@ -16,7 +16,7 @@ from eventstudy.config import load_config
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.peers import AI_BASKET, PEER_ROLE, add_peers, parse_peers, peer_tickers
+from eventstudy.peers import PEER_ROLE, add_peers, parse_peers, peer_tickers
 from eventstudy.study import run_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,15 +80,14 @@ def test_parse_peers_rejects_bad_lists(text, message) -> None:
 
 def test_parse_peers_keeps_order() -> None:
     assert parse_peers("TSM, NVDA,^GSPC") == ("TSM", "NVDA", "^GSPC")
-    assert len(AI_BASKET) == 12 and len(set(AI_BASKET)) == 12
 
 
 def test_peers_do_not_change_the_parties_results_and_match_statsmodels(launch_cache) -> None:
     events = read_events(ROOT / "events.csv")
     config = load_config(ROOT / "launch.toml")
     store = PriceStore(launch_cache)
-    alone = run_study(events, store, config)
-    with_peers = run_study(add_peers(events, ["AVGO", "TSM"]), store, config)
+    alone = run_study(events, store, config, peers=())
+    with_peers = run_study(events, store, config, peers=["AVGO", "TSM"])
     parties = with_peers.car[with_peers.car.role != PEER_ROLE].reset_index(drop=True)
     pd.testing.assert_frame_equal(parties, alone.car)
 
@@ -103,9 +102,9 @@ def test_peers_do_not_change_the_parties_results_and_match_statsmodels(launch_ca
             (with_peers.events.event_id == "oracle-openai-300b") & (with_peers.events.ticker == "AVGO")
         )[0]
     )
-    panel = with_peers.panel
+    panel = with_peers.estimates.panel
     returns = pd.DataFrame(panel.returns, index=panel.calendar, columns=panel.symbols)
-    days = with_peers.estimation_days[i]
+    days = with_peers.estimates.estimation_days[i]
     frame = returns.iloc[days[days >= 0]][["AVGO", "SPY"]].dropna()
     ols = sm.OLS(frame["AVGO"], sm.add_constant(frame["SPY"])).fit()
     day0 = returns.index.get_loc(pd.Timestamp("2025-09-10"))
@@ -116,10 +115,12 @@ def test_peers_do_not_change_the_parties_results_and_match_statsmodels(launch_ca
 
 
 def test_launch_config_peers_are_the_ai_basket(launch_cache) -> None:
+    basket = load_config(ROOT / "launch.toml").peers  # the launch study's own list; the library has none
+    assert len(basket) == 12 and len(set(basket)) == 12
     out = launch_output(str(launch_cache))
     events = pd.read_parquet(out / "events.parquet")
     parties = events[events.role != PEER_ROLE]
-    expected = sum(len(set(AI_BASKET) - set(g.ticker)) for _, g in parties.groupby("event_id"))
+    expected = sum(len(set(basket) - set(g.ticker)) for _, g in parties.groupby("event_id"))
     assert (events.role == PEER_ROLE).sum() == expected == 131
     car = pd.read_parquet(out / "car.parquet")
     assert len(car) == (25 + 131) * 4
@@ -127,7 +128,7 @@ def test_launch_config_peers_are_the_ai_basket(launch_cache) -> None:
     crwv = car[(car.ticker == "CRWV") & (car.event_id == "deepseek-r1")]
     assert set(crwv.outcome) == {"insufficient_estimation"}
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["peers"] == list(AI_BASKET)
+    assert manifest["peers"] == list(basket)
 
 
 def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:

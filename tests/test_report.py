@@ -252,9 +252,9 @@ def test_synthetic_report_shows_numbers_with_units(tmp_path) -> None:
         assert text in markdown, text
         assert text in html, text
     # The peer is shown in the spillover table but never in the value-per-deal table.
-    per_deal = markdown.split("## Value created per deal dollar")[1].split("## ")[0]
+    per_deal = markdown.split("## Value per deal dollar")[1].split("## ")[0]
     assert "TSM" not in per_deal and "AMD" not in per_deal and "ORCL (supplier)" in per_deal
-    assert "| beta-shock | TSM |" in markdown.split("## Ecosystem spillover")[1]
+    assert "| beta-shock | TSM |" in markdown.split("## Spillover to peers")[1]
     # Extra parquet files are rendered with their schema units; HTML escapes the headline.
     assert "| patell | +2.50 | 0.012 |" in markdown
     assert "&lt;headline&gt; &amp; more" in html and "<headline>" not in html
@@ -395,13 +395,13 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     assert largest in findings
     assert "Most significant: **ORCL** on alpha-deal, CAR[-1,+1] +10.00% (t = +3.33\\*\\*)" in findings
     assert f"+0.333 per deal dollar — ⚑ its window also holds {fmt.md(CONFOUNDER)}" in findings
-    assert (
-        "is significant at 5% for g1 +7.00% (t = +2.60\\*\\*\\*); not for g2 -5.00% (t = -0.50)" in findings
-    )
+    assert "CAAR[-1,+1] is significant at 5% for g1 (+7.00%, t = +2.60\\*\\*\\*); not for g2." in findings
     # Both samples: the group totals with and without the confounded row, from stats rows.
     assert (
-        "Without them, g1 created +$4.0B instead of +$5.0B, — instead of +1.667 per deal dollar" in findings
+        "⚑ 1 of 3 windows [-1,+1] hold other news. Without them, g1 created +$4.0B (not +$5.0B)" in findings
     )
+    assert "— (not +1.667) per deal dollar" in findings
+    assert "the value-per-deal ranking starts NVDA +1.333 (the same leader as with them)" in findings
     groups = next(t for t in report.section("findings").tables if t.key == "groups")
     g1 = [c.text for c in groups.rows[0]]
     assert g1 == [
@@ -421,8 +421,9 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
 
 
 def test_deal_flows_from_the_config(tmp_path) -> None:
+    from eventstudy.config import FlowEdge, parse_flows
     from eventstudy.errors import InputError
-    from eventstudy.report.flows import FlowEdge, deal_flows, parse_flows
+    from eventstudy.report.flows import deal_flows
 
     exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
     edges = parse_flows(exports.config["flows"], "study.toml")
@@ -481,12 +482,12 @@ def test_launch_report_has_every_figure(launch) -> None:
     events = pd.read_parquet(launch / "events.parquet")
     expected = sorted(
         [f"car_{e}.png" for e in events.event_id.unique()]
-        + ["caar_by_group.png", "peers_day0_heatmap.png", "value_per_deal.png"]
+        + ["caar_by_group.png", "deal_flows.png", "peers_day0_heatmap.png", "value_per_deal.png"]
         + ["equity_curve.png"]  # launch.toml has a [backtest] table, so `run` runs the backtest
     )
-    assert names == expected and len(names) == 17
+    assert names == expected and len(names) == 18
     html = (launch / "report.html").read_text()
-    assert html.count('<img src="data:image/png;base64,') == 17
+    assert html.count('<img src="data:image/png;base64,') == 18
     assert 'src="figures/' not in html and "<link" not in html and "http" not in html.split("<body>")[1]
     markdown = (launch / "report.md").read_text()
     for name in names:
@@ -498,7 +499,8 @@ def test_launch_paper_tables_use_the_rows_of_the_statistics(launch) -> None:
     car = pd.read_parquet(launch / "car.parquet")
     windows = ["[0,0]", "[-1,+1]", "[0,+1]", "[-5,+5]"]
     tables = paper_tables(stats_table, car, windows)
-    assert [t.group for t in tables] == ["openai-compute", "shock", "other", "all", "peers"]
+    groups = ["openai-compute", "shock", "other", "all", "peers"]
+    assert [t.group for t in tables] == [*groups, *(unconfounded_group(g) for g in groups)]
     for table in tables:
         for row in table.rows.itertuples(index=False):
             assert row.n == row.n_car  # the median and % positive use exactly the CAAR's rows
@@ -514,7 +516,7 @@ def test_launch_paper_tables_use_the_rows_of_the_statistics(launch) -> None:
     assert (compute.kp_adjusted_bmp_t, compute.kp_adjusted_bmp_t_p) == (kp.value, kp.p)
     markdown = (launch / "tables.md").read_text()
     assert f"| [-1,+1] | {fmt.percent(compute.caar)} |" in markdown
-    assert (launch / "tables.tex").read_text().count(r"\begin{tabular}") == 5
+    assert (launch / "tables.tex").read_text().count(r"\begin{tabular}") == 10
 
 
 def test_launch_ar_car_se_matches_the_window_s_e(launch) -> None:

@@ -82,7 +82,7 @@ def test_every_figure_loads_and_nothing_is_referenced(chromium, report) -> None:
     dom = browse(chromium, report, "--virtual-time-budget=10000", "--dump-dom").stdout
     attributes = root_attributes(dom)
     expected = int(re.search(r'<meta name="eventstudy-figures" content="(\d+)">', dom).group(1))
-    assert expected == 17  # 13 CAR paths, CAAR, value per deal, heat map, equity curve
+    assert expected == 18  # 13 CAR paths, CAAR, value per deal, deal flows, heat map, equity curve
     assert attributes["data-images"] == str(expected)
     assert attributes["data-images-ok"] == str(expected)  # every <img> has naturalWidth > 0
     assert attributes["data-images-broken"] == ""
@@ -96,6 +96,7 @@ def test_every_figure_loads_and_nothing_is_referenced(chromium, report) -> None:
         "data",
         "by-party",
         "value-per-deal",
+        "deal-flows",
         "car-paths",
         "caar",
     ):

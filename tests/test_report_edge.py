@@ -23,7 +23,7 @@ from _report_checks import check_html, check_markdown, markdown_cells
 
 from eventstudy.backtest.report import render_backtest_section
 from eventstudy.backtest.rules import BacktestConfig
-from eventstudy.config import window_label
+from eventstudy.config import FlowEdge, window_label
 from eventstudy.output.export import write_parquet
 from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA
 from eventstudy.report import (
@@ -36,7 +36,7 @@ from eventstudy.report import (
 )
 from eventstudy.report import figures as report_figures
 from eventstudy.report.figures import png_bytes
-from eventstudy.report.flows import DealFlows, Flow, FlowEdge, PartyValue, deal_flows, flows_figure
+from eventstudy.report.flows import DealFlows, Flow, PartyValue, deal_flows, flows_figure
 from eventstudy.report.html import inline, png_size
 
 HOSTILE = (
@@ -196,17 +196,17 @@ def test_report_windows_needs_a_window() -> None:
 def test_without_the_three_day_window_the_day0_columns_hold_numbers_and_nothing_doubles(tmp_path) -> None:
     pairs = [pair("e1", "AAA", (0.05, -0.02)), pair("e1", "BBB", (-0.03, 0.01))]
     _, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (0, 1)])
-    header = table_header(markdown, "Abnormal returns and dollar value, by party")
+    header = table_header(markdown, "Returns and dollar value by party")
     assert header == [
         "event", "party", "AR(0)", "t", "CAR[0,+1]", "t",
         "market value τ=-1", "value [0,0]", "value [0,+1]", "flags",
     ]  # fmt: skip
-    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA (supplier) |")
+    row = row_of(markdown, "Returns and dollar value by party", "| e1 | AAA (supplier) |")
     assert row[2:5] == ["+5.00%", "+5.00", "+3.00%"]  # AR(0) = 5%, t = 0.05/0.01, CAR[0,+1] = 3%
     assert row[7:9] == ["+$500.0M", "+$300.0M"]
-    per_deal = section(markdown, "Value created per deal dollar")
+    per_deal = section(markdown, "Value per deal dollar")
     assert sum(line.startswith("| e1 |") for line in per_deal.splitlines()) == 2  # one row per pair
-    assert table_header(markdown, "Value created per deal dollar") == [
+    assert table_header(markdown, "Value per deal dollar") == [
         "event", "party", "deal", "value [0,0]", "per deal $ [0,0]",
         "value [0,+1]", "per deal $ [0,+1]", "flags",
     ]  # fmt: skip
@@ -215,24 +215,24 @@ def test_without_the_three_day_window_the_day0_columns_hold_numbers_and_nothing_
 
 def test_without_a_day0_window_the_report_says_so(tmp_path) -> None:
     _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", THREE)], [(-1, 1)])
-    header = table_header(markdown, "Abnormal returns and dollar value, by party")
+    header = table_header(markdown, "Returns and dollar value by party")
     assert "AR(0)" not in header and header.count("value [-1,+1]") == 1
     assert "No [0,0] window is configured, so there are no day-0 columns" in markdown
-    row = row_of(markdown, "Abnormal returns and dollar value, by party", "| e1 | AAA (supplier) |")
+    row = row_of(markdown, "Returns and dollar value by party", "| e1 | AAA (supplier) |")
     assert row[2] == "+4.00%"
 
 
 def test_a_study_with_only_the_day0_window_shows_it_once(tmp_path) -> None:
     _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", (0.05,))], [(0, 0)])
-    header = table_header(markdown, "Abnormal returns and dollar value, by party")
+    header = table_header(markdown, "Returns and dollar value by party")
     assert header.count("value [0,0]") == 1 and "AR(0)" not in header and "CAR[0,0]" in header
-    assert table_header(markdown, "Value created per deal dollar").count("value [0,0]") == 1
+    assert table_header(markdown, "Value per deal dollar").count("value [0,0]") == 1
 
 
 def test_windows_without_day0_have_no_heat_map_and_say_why(tmp_path) -> None:
     report, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", (0.01, 0.02, 0.03, 0.04))], [(2, 5)])
     assert "figures/peers_day0_heatmap.png" not in report.figures()
-    assert "The event windows do not include day 0" in section(markdown, "Ecosystem spillover")
+    assert "The event windows do not include day 0" in section(markdown, "Spillover to peers")
     assert "No [0,0] window is configured" in markdown
     assert "figures/car_e1.png" in report.figures() and "figures/value_per_deal.png" in report.figures()
 
@@ -242,7 +242,7 @@ def test_no_deal_sizes_gives_a_sentence_instead_of_the_figure(tmp_path) -> None:
     pairs = [pair("e1", "AAA", THREE, deal=np.nan), pair("e2", "BBB", THREE, deal=np.nan)]
     report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
     assert "figures/value_per_deal.png" not in report.figures()
-    text = section(markdown, "Value created per deal dollar")
+    text = section(markdown, "Value per deal dollar")
     assert "No (event, party) has a disclosed deal size" in text and "|" not in text
 
 
@@ -250,7 +250,7 @@ def test_no_market_values_gives_a_sentence_instead_of_the_figure(tmp_path) -> No
     pairs = [pair("e1", "AAA", THREE, mcap=np.nan), pair("e2", "BBB", THREE, mcap=np.nan)]
     report, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
     assert "figures/value_per_deal.png" not in report.figures()
-    text = section(markdown, "Value created per deal dollar")
+    text = section(markdown, "Value per deal dollar")
     assert "None of the 2 (event, party) rows with a disclosed deal has an abnormal dollar value" in text
     assert "share count" in text and len(re.findall(r"^\| e\d \|", text, flags=re.M)) == 2  # deals listed
     assert "2 of 2 estimated parties have no dollar value over [-1,+1]" in section(markdown, "Findings")
@@ -266,10 +266,10 @@ def test_all_negative_and_single_row_studies_draw_every_figure(tmp_path) -> None
         "figures/car_e1.png",
         "figures/peers_day0_heatmap.png",
     }
-    assert row_of(markdown, "Value created per deal dollar", "| e1 | AAA (supplier) |")[3:7] == [
+    assert row_of(markdown, "Value per deal dollar", "| e1 | AAA (supplier) |")[3:7] == [
         "-$500.0M", "-0.500", "-$800.0M", "-0.800",
     ]  # fmt: skip
-    assert "has no caar.parquet" in section(markdown, "Average CAR by group (CAAR)")
+    assert "has no caar.parquet" in section(markdown, "CAAR by group")
 
 
 def test_parties_without_abnormal_returns_have_no_paths_and_the_report_says_why(tmp_path) -> None:
@@ -302,12 +302,12 @@ def test_stats_rows_missing_for_a_window_show_dashes_and_no_rows_show_a_sentence
     assert list(stats.columns) == list(STATS_SCHEMA)
     _, markdown, _ = build(tmp_path / "s", [pair("e1", "AAA", THREE)], [(0, 0), (-1, 1)], stats)
     assert "| all | patell_z | +2.00 | 0.040 | — | — | 1 | r2 |" in markdown
-    tests = section(markdown, "Tests by group and window")
+    tests = section(markdown, "Tests by group")
     assert "| [0,0] | +5.00% | +5.00% | 100% | 1 | — | — | — | — | — |" in tests  # no test rows: dashes
     assert "| [-1,+1] | — | +4.00% | 100% | 1 | — |" in tests  # no caar row over [-1,+1]
     _, markdown, _ = build(tmp_path / "e", [pair("e1", "AAA", THREE)], [(0, 0), (-1, 1)], stats.head(0))
     assert "stats.parquet has no statistic over [0,0] or [-1,+1]" in markdown
-    assert "no test tables" in section(markdown, "Tests by group and window")
+    assert "no test tables" in section(markdown, "Tests by group")
 
 
 def test_deal_flows_without_known_values_are_missing_not_zero() -> None:
@@ -547,7 +547,7 @@ def test_the_launch_report_keeps_its_shape(launch_cache) -> None:
     check_markdown(markdown)
     linked = set(re.findall(r"\]\((figures/[^)]+\.png)\)", markdown))
     page = check_html((out / "report.html").read_text(encoding="utf-8"), len(linked))
-    assert len(linked) == 17 and len(page.tables) >= 15
+    assert len(linked) == 18 and len(page.tables) >= 15
 
 
 def test_equity_figure_of_no_trade_says_so() -> None:

@@ -17,10 +17,11 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.config import StudyConfig
+from eventstudy.data.inputs import Needs, load_inputs
 from eventstudy.data.store import PRICE_COLUMNS, PriceStore
+from eventstudy.estimate import estimate
 from eventstudy.models import MarketModel
 from eventstudy.scale import CacheSource, PanelSource, plan_chunks, read_chunked, run_chunked
-from eventstudy.study import estimate, load_prices
 from eventstudy.timeline.returns import ReturnsPanel, build_panel, simple_returns
 
 N_TICKERS = 9
@@ -168,7 +169,8 @@ def test_cache_source_reads_only_the_chunk_and_equals_run_study_panel(data, tmp_
         frame["volume"] = 1e6
         store.write_prices(symbol, frame, {"source": "test", "symbol": symbol})
     subset = events[events["ticker"].isin(TICKERS[:4])].reset_index(drop=True)
-    whole = build_panel(load_prices(store, subset, "events.csv", "MKT"), "MKT")  # as run_study does
+    inputs = load_inputs(store, subset, Needs("MKT"))  # as run_study reads them
+    whole = build_panel(inputs.prices, "MKT")
     want = estimate(subset, whole, MarketModel("MKT"), CONFIG, shares=shares)
     run = run_chunked(
         subset,

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from eventstudy.data.importer import import_paths
-from eventstudy.data.store import PriceStore, content_sha256, file_sha256
+from eventstudy.data.store import PriceStore
+from eventstudy.hashing import content_sha256, file_sha256
 
 
 def test_import_keeps_values_and_records_provenance(shared_data: Path, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from eventstudy.data.screening import (
 )
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.output.export import build_manifest
+from eventstudy.output.manifest import build_manifest
 from eventstudy.study import run_study
 from eventstudy.timeline.returns import build_panel
 
@@ -284,7 +284,7 @@ def test_study_applies_the_policy_and_records_it(
     )
     assert np.isnan(car.loc[("stargate", "[-5,+5]"), "abnormal_value_usd"])
 
-    manifest = build_manifest(results, damaged_cache, events_path)
+    manifest = build_manifest(results)
     issues = manifest["validation"]["issues"]
     assert [(i["kind"], i["dates"], i["action"]) for i in issues["NVDA"]] == [
         ("missing_value", ["2025-01-28"], "mask")

@@ -2,7 +2,7 @@
 
 * :mod:`~eventstudy.backtest.rules` -- the ``[backtest]`` table: :class:`BacktestConfig`;
 * :mod:`~eventstudy.backtest.engine` -- trades and daily equity curves: :func:`backtest`,
-  :func:`run_backtest`, :class:`BacktestResults`;
+  :class:`BacktestResults`;
 * :mod:`~eventstudy.backtest.statistics` -- BHAR, Lyon-Barber-Tsai skewness-adjusted t,
   hit rate, Sharpe ratio, drawdown;
 * :mod:`~eventstudy.backtest.tables` -- summary per holding period and the drift table;
@@ -10,9 +10,19 @@
 * :mod:`~eventstudy.backtest.export` -- writing the files beside the study's outputs.
 """
 
-from eventstudy.backtest.engine import BacktestResults, backtest, run_backtest
-from eventstudy.backtest.report import plot_equity_curve, render_backtest_markdown
-from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "BacktestConfig": "eventstudy.backtest.rules",
+    "BacktestResults": "eventstudy.backtest.engine",
+    "backtest": "eventstudy.backtest.engine",
+    "load_backtest_config": "eventstudy.backtest.rules",
+    "plot_equity_curve": "eventstudy.backtest.report",
+    "render_backtest_markdown": "eventstudy.backtest.report",
+}
 
 __all__ = [
     "BacktestConfig",
@@ -21,5 +31,11 @@ __all__ = [
     "load_backtest_config",
     "plot_equity_curve",
     "render_backtest_markdown",
-    "run_backtest",
 ]
+
+
+def __getattr__(name: str) -> Any:  # the names load their modules on first use (PEP 562)
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'eventstudy.backtest' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

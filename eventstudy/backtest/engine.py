@@ -46,7 +46,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,8 +53,6 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import drawdown
-from eventstudy.config import StudyConfig
-from eventstudy.data.store import PriceStore
 from eventstudy.timeline.calendar import align_day_zero
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import shares_on
@@ -571,22 +568,6 @@ def backtest(
         drift_observations=observations,
         summary_table=summary_table(trades_frame, curve_frame, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
     )
-
-
-def run_backtest(
-    events: pd.DataFrame,
-    store: PriceStore,
-    config: BacktestConfig,
-    study: StudyConfig,
-    *,
-    events_path: str | Path = "events.csv",
-) -> BacktestResults:
-    """Read the prices and share counts from the cache and run :func:`backtest`."""
-    from eventstudy.study import load_prices
-
-    prices = load_prices(store, events, events_path, study.market)
-    shares = {t: store.read_shares(t) for t in events["ticker"].unique()}
-    return backtest(events, prices, config, market=study.market, shares=shares, study_name=study.name)
 
 
 def _pad(values: np.ndarray) -> np.ndarray:

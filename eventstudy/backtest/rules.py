@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eventstudy.config import read_toml
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown
 
@@ -240,7 +239,9 @@ def load_backtest_config(path: str | Path) -> BacktestConfig:
         On an unreadable file, invalid TOML, an unknown key or a bad value.
     """
     path = Path(path)
-    return parse_backtest_table(read_toml(path).get("backtest", {}), path)
+    from eventstudy.config import read_toml  # config reads its [backtest] table with this module
+
+    return parse_backtest_table(read_toml(Path(path)).get("backtest", {}), path)
 
 
 def _is_int(value: object) -> bool:

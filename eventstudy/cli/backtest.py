@@ -38,7 +38,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "backtest",
         help="backtest a rule that trades on the announcements; post-announcement drift",
         description="Trade every announcement by the rule in the config's [backtest] table, with costs "
-        "and no look-ahead, and test the drift after the announcements.",
+        "and no look-ahead, and test the drift after the announcements. The study runs too: the "
+        "output folder holds one complete run (the study's files and the backtest's).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -57,37 +58,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eventstudy.backtest.engine import run_backtest
-    from eventstudy.backtest.export import OUTPUT_FILES, save_backtest
-    from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
-    from eventstudy.config import StudyConfig, load_config
-    from eventstudy.data.events import read_events
-    from eventstudy.data.store import PriceStore
-    from eventstudy.output.export import input_hashes
-    from eventstudy.output.folder import Guard, check_replaceable, check_target
+    import dataclasses
 
-    study = load_config(args.config) if args.config else StudyConfig()
-    rule = load_backtest_config(args.config) if args.config else BacktestConfig()
-    out = args.out or Path("reports") / study.name
-    guard = Guard.for_cache(args.cache)
-    check_replaceable(check_target(out, guard))  # refuse a bad --out before computing anything
-    events = read_events(args.events)
-    store = PriceStore(args.cache)
-    if not args.offline:
-        from eventstudy.data.acquire import fetch_missing
-        from eventstudy.pipeline import backtest_after_days, fetch_range
+    from eventstudy.backtest.export import OUTPUT_FILES
+    from eventstudy.backtest.rules import BacktestConfig
+    from eventstudy.cli.run import compute, outcome_line, prepare
+    from eventstudy.output.export import save_study
 
-        tickers = list(events["ticker"].unique())
-        first, last = fetch_range(events, after_days=backtest_after_days(rule))
-        fetch_missing(store, [study.market, *tickers], first, last, tickers_with_shares=tickers)
-    results = run_backtest(events, store, rule, study, events_path=args.events)
-    manifest = {
-        "study": study.name,
-        "config": study.to_dict(),
-        "inputs": input_hashes(store, args.events, [study.market, *events["ticker"].unique()], []),
-        "cache": str(store.root),
-    }
-    save_backtest(results, out, guard=guard, manifest=manifest)
-    print(results.summary())
-    print(f"wrote {', '.join(OUTPUT_FILES)} to {out}/")
+    config, guard, out = prepare(args)
+    if config.backtest is None:  # no [backtest] table: the default rule
+        config = dataclasses.replace(config, backtest=BacktestConfig())
+    results = compute(args, config)
+    save_study(results, out, guard=guard)
+    if results.backtest is not None:
+        print(results.backtest.summary())
+    print(f"wrote {', '.join(OUTPUT_FILES)} to {out}/ beside the study's files")
+    print(outcome_line(results, out))
     return 0

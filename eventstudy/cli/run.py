@@ -4,27 +4,38 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventstudy.cli.options import add_cache_option, add_format_option
-from eventstudy.config import MODELS
+
+if TYPE_CHECKING:
+    from eventstudy.config import StudyConfig
+    from eventstudy.output.folder import Guard
+    from eventstudy.results import StudyResults
 
 EPILOG = """\
 outputs (in --out, default reports/<study name>/; written all or nothing):
   ar.parquet      one row per (event_id, ticker, tau)
   car.parquet     one row per (event_id, ticker, window)
   events.parquet  the validated calendar, plus one `peer` row per (event, peer)
-  manifest.json   configuration, peers, versions, input hashes, git commit, command line
+  stats.parquet   cross-event statistics per (group, window, statistic)
+  caar.parquet    CAAR path per group with its bootstrap band
+  manifest.json   configuration, peers, versions, input hashes, git commit, command line,
+                  and the SHA-256 of every other file written
   report.md       readable summary and methods      (see: eventstudy report --help)
   report.html     the same, self-contained, with sortable tables
   figures/*.png   CAR paths, CAAR per group, value vs deal, money loop, peer heat map
   ar.csv car.csv  with --format csv
-Each parquet file documents its columns (type, unit) in its metadata (eventstudy.output.schema).
+Each parquet file documents its columns (type, unit) in its metadata (eventstudy.schema).
 
 ecosystem peers: every event is also measured on each peer ticker that is not one of its
 parties (role `peer`; no deal, never in a value-per-deal table), shown as a heat map of
 day-0 abnormal returns. The peers come from `peers = [...]` in the config's [study] table
-(launch.toml lists the AI basket); `--peers` alone uses the AI basket (%(basket)s),
-`--peers T1,T2` a list of your own, `--no-peers` none. Offline, every peer must be cached.
+(launch.toml lists its AI basket); `--peers T1,T2` gives a list of your own, `--no-peers`
+none. Offline, every peer must be cached.
+
+with a [backtest] table in the config, the backtest's files join the outputs (see
+`eventstudy backtest --help`).
 
 examples:
   eventstudy run --config launch.toml --offline
@@ -35,13 +46,11 @@ examples:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from eventstudy.peers import AI_BASKET
-
     parser = commands.add_parser(
         "run",
         help="run a study and write its tables, manifest, report and figures",
         description="Run the study described by an events file (and optionally a TOML config).",
-        epilog=EPILOG.replace("%(basket)s", ",".join(AI_BASKET)),
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -50,9 +59,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", type=Path, help="TOML study configuration (default: built-in defaults)")
     parser.add_argument(
         "--model",
-        choices=MODELS,
         metavar="NAME",
-        help=f"expected-return model, overriding the config ({', '.join(MODELS)})",
+        help="expected-return model, overriding the config: market, constant_mean, market_adjusted, "
+        "sector, dimson, scholes_williams, ff3, carhart4, ff5, user_factors, or a registered model",
     )
     parser.add_argument(
         "--offline", action="store_true", help="never use the network; every ticker must be cached"
@@ -61,11 +70,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, help="output folder (default: reports/<study name>)")
     peers = parser.add_mutually_exclusive_group()
     peers.add_argument(
-        "--peers",
-        nargs="?",
-        const=",".join(AI_BASKET),
-        metavar="TICKERS",
-        help="comma-separated peer tickers; alone: the AI basket (default: the config's peers)",
+        "--peers", metavar="TICKERS", help="comma-separated peer tickers (default: the config's peers)"
     )
     peers.add_argument("--no-peers", action="store_true", help="measure the events' parties only")
     add_format_option(parser)
@@ -73,35 +78,47 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eventstudy.backtest.rules import load_backtest_config
-    from eventstudy.config import StudyConfig, load_config, read_toml, with_overrides
-    from eventstudy.data.store import PriceStore
     from eventstudy.output.export import save_study
+
+    config, guard, out = prepare(args)
+    results = compute(args, config)
+    save_study(results, out, formats=args.formats, guard=guard)
+    print(outcome_line(results, out))
+    return 0
+
+
+def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
+    """The configuration with the command line's overrides, and the checked output folder
+    (a bad ``--out`` is refused before anything is computed)."""
+    from eventstudy.config import StudyConfig, load_config, with_overrides
     from eventstudy.output.folder import Guard, check_replaceable, check_target
-    from eventstudy.peers import PEER_ROLE, parse_peers
-    from eventstudy.pipeline import run_pipeline
 
     config = load_config(args.config) if args.config else StudyConfig()
-    if args.model:
+    if getattr(args, "model", None):
         config = with_overrides(config, "--model", model=args.model)
-    rule = load_backtest_config(args.config) if args.config and "backtest" in read_toml(args.config) else None
-    peers = () if args.no_peers else (parse_peers(args.peers) if args.peers is not None else config.peers)
     out = args.out or Path("reports") / config.name
     guard = Guard.for_cache(args.cache)
-    check_replaceable(check_target(out, guard))  # refuse a bad --out before computing anything
-    store = PriceStore(args.cache)
-    done = run_pipeline(args.events, store, config, peers=peers, backtest=rule, offline=args.offline)
-    results = done.results
-    save_study(
-        results,
-        out,
-        store=store,
-        events_path=args.events,
-        peers=peers,
-        formats=args.formats,
-        backtest=done.backtest,
-        guard=guard,
-    )
+    check_replaceable(check_target(out, guard))
+    return config, guard, out
+
+
+def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
+    """:func:`eventstudy.study.run_study` with the command line's events, cache and peers."""
+    from eventstudy.peers import parse_peers
+    from eventstudy.study import run_study
+
+    peers = None
+    if getattr(args, "no_peers", False):
+        peers = ()
+    elif getattr(args, "peers", None) is not None:
+        peers = parse_peers(args.peers)
+    return run_study(args.events, args.cache, config, peers=peers, fetch=not args.offline)
+
+
+def outcome_line(results: StudyResults, out: Path) -> str:
+    """``wrote DIR/ (N event-party rows; window outcomes: ok 100; ...)``."""
+    from eventstudy.peers import PEER_ROLE
+
     is_peer = results.car["role"] == PEER_ROLE
     counts = results.car.loc[~is_peer, "outcome"].value_counts().to_dict()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
@@ -111,5 +128,4 @@ def run(args: argparse.Namespace) -> int:
         peer_counts = results.car.loc[is_peer, "outcome"].value_counts().to_dict()
         peer_summary = ", ".join(f"{k} {v}" for k, v in sorted(peer_counts.items()))
         line += f"; {int(len(results.events) - n_parties)} event-peer rows: {peer_summary}"
-    print(line + ")")
-    return 0
+    return line + ")"

@@ -65,8 +65,9 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data import yahoo
-from eventstudy.data.store import PRICE_COLUMNS, CacheCorruptError, PriceStore, content_sha256
+from eventstudy.data.store import PRICE_COLUMNS, CacheCorruptError, PriceStore
 from eventstudy.errors import DataUnavailableError
+from eventstudy.hashing import content_sha256
 
 PriceFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
 SharesFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]

@@ -51,6 +51,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.errors import InputError
 from eventstudy.symbols import is_symbol, shown, symbol_problem
 
@@ -65,8 +66,6 @@ COLUMNS: tuple[str, ...] = (
     "headline",
 )
 TIMINGS: tuple[str, ...] = ("pre", "intraday", "post", "unknown")
-FIRST_DATE = dt.date(1900, 1, 1)
-LAST_DATE = dt.date(2199, 12, 31)
 """Announcement dates outside this range are errors (pandas' nanosecond timestamps end in 2262)."""
 
 MIN_DEAL_USD = 1.0

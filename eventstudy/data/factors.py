@@ -29,84 +29,27 @@ import io
 import re
 import urllib.request
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.store import PriceStore, content_sha256, file_sha256
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.factors import FactorTable
+from eventstudy.hashing import file_sha256
 
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
 FRENCH_PREAMBLE = "This file was created by using the"
 FRENCH_MISSING_CODES: tuple[float, ...] = (-99.99, -999.0)
 
-FF3_FILE = "F-F_Research_Data_Factors_daily"
-MOMENTUM_FILE = "F-F_Momentum_Factor_daily"
-FF5_FILE = "F-F_Research_Data_5_Factors_2x3_daily"
-
-FRENCH_FILES: dict[str, tuple[str, ...]] = {
-    "ff3": (FF3_FILE,),
-    "carhart4": (FF3_FILE, MOMENTUM_FILE),
-    "ff5": (FF5_FILE,),
-}
-"""The Ken French daily files each factor model reads (Carhart's Mom comes from its own file)."""
 
 USER_RF_COLUMN = "RF"
 _RESERVED_NAMES = frozenset({"alpha", "date"})
 _DATE8 = re.compile(r"\d{8}")
 _VINTAGE = re.compile(r"created by using the (\d{6}) CRSP database")
-
-
-@dataclass(frozen=True, eq=False)
-class FactorTable:
-    """Daily factor returns in decimal units.
-
-    Attributes
-    ----------
-    name
-        The table's name: the Ken French file name without extension
-        (``F-F_Research_Data_Factors_daily``) or the user file's name.
-    frame
-        ``date`` (sorted, unique, datetime64) and one float column per factor, decimal units.
-    provenance
-        Where the values came from (source, file, SHA-256, CRSP vintage, ...).
-    """
-
-    name: str
-    frame: pd.DataFrame
-    provenance: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The factor columns (everything but ``date``)."""
-        return tuple(c for c in self.frame.columns if c != "date")
-
-    def content_sha256(self) -> str:
-        """SHA-256 of the values (see :func:`eventstudy.data.store.content_sha256`)."""
-        return content_sha256(self.frame)
-
-    def on_calendar(self, calendar: pd.DatetimeIndex, columns: Sequence[str]) -> np.ndarray:
-        """(T, len(columns)) values on the trading ``calendar``; NaN on dates the table lacks."""
-        frame = self.frame.set_index("date").loc[:, list(columns)]
-        return frame.reindex(pd.DatetimeIndex(calendar)).to_numpy(dtype=float)
-
-    def describe(self) -> dict[str, Any]:
-        """A JSON-ready record for ``manifest.json``: range, rows, hash and provenance."""
-        dates = self.frame["date"]
-        return {
-            "columns": list(self.columns),
-            "rows": len(self.frame),
-            "first": pd.Timestamp(dates.iloc[0]).date().isoformat() if len(dates) else None,
-            "last": pd.Timestamp(dates.iloc[-1]).date().isoformat() if len(dates) else None,
-            "units": "decimal per day",
-            "content_sha256": self.content_sha256(),
-            "provenance": dict(self.provenance),
-        }
 
 
 # -- Ken French files -----------------------------------------------------------------------------
@@ -292,11 +235,6 @@ def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -
     return FactorTable(name, frame, provenance)
 
 
-def french_files_for(model: str) -> tuple[str, ...]:
-    """The Ken French files a model reads (empty for models without French factors)."""
-    return FRENCH_FILES.get(model, ())
-
-
 def read_cached_french(store: PriceStore, names: Sequence[str]) -> tuple[FactorTable, ...]:
     """The cached French tables ``names`` (decimal units), with their provenance.
 
@@ -421,22 +359,3 @@ def read_user_factors(path: str | Path) -> FactorTable:
         "units": "decimal per day, as given",
     }
     return FactorTable(path.name, out, provenance)
-
-
-def load_model_factors(store: PriceStore, model: str, factors_file: str | None) -> tuple[FactorTable, ...]:
-    """The factor tables a model needs: cached French files, the user's file, or none.
-
-    Raises
-    ------
-    DataUnavailableError
-        When a French file the model needs is not cached.
-    InputError
-        When the user's factor file is bad.
-    """
-    if model in FRENCH_FILES:
-        return read_cached_french(store, FRENCH_FILES[model])
-    if model == "user_factors":
-        if factors_file is None:
-            raise ValueError("model 'user_factors' needs factors_file")
-        return (read_user_factors(factors_file),)
-    return ()

@@ -37,8 +37,9 @@ import pandas as pd
 from eventstudy.data.csvfile import first_bad_symbol, header_of, parse_dates, parse_numbers, read_text_table
 from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
-from eventstudy.data.store import SHARES_COLUMNS, PriceStore, file_sha256, table_name_problem
+from eventstudy.data.store import SHARES_COLUMNS, PriceStore, table_name_problem
 from eventstudy.errors import InputError
+from eventstudy.hashing import file_sha256
 from eventstudy.symbols import symbol_problem
 
 YAHOO_HEADER: tuple[str, ...] = ("Date", "Open", "High", "Low", "Close", "Adj Close", "Volume")

@@ -583,15 +583,23 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
 
 
 def validation_report(store: PriceStore, symbols: Iterable[str], market: str) -> dict[str, Any]:
-    """The ``validation`` entry of ``manifest.json``: the rules' thresholds, the policy, and
-    every finding by symbol (symbols with none are listed under ``clean``)."""
+    """:func:`validation_record` of the cached prices of ``symbols`` (read and checked here)."""
     found = validate_store(store, symbols, market)
+    return validation_record(found, found, market)
+
+
+def validation_record(
+    found: Mapping[str, Iterable[PriceIssue]], symbols: Iterable[str], market: str
+) -> dict[str, Any]:
+    """The ``validation`` entry of ``manifest.json``: the rules' thresholds, the policy, and
+    every finding by symbol of ``symbols`` (those with none are listed under ``clean``)."""
+    issues = {symbol: list(found.get(symbol, ())) for symbol in dict.fromkeys([market, *symbols])}
     return {
         "calendar": market,
         "thresholds": {"jump": JUMP, "adj_tolerance": ADJ_TOLERANCE, "split_tolerance": SPLIT_TOLERANCE},
         "policy": {kind: {"action": action, "effect": text} for kind, (action, text) in POLICY.items()},
-        "issues": {s: [i.to_dict() for i in issues] for s, issues in found.items() if issues},
-        "clean": sorted(s for s, issues in found.items() if not issues),
+        "issues": {s: [i.to_dict() for i in items] for s, items in issues.items() if items},
+        "clean": sorted(s for s, items in issues.items() if not items),
     }
 
 

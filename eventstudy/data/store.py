@@ -44,6 +44,7 @@ Guarantees
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -61,6 +62,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.hashing import content_sha256
 from eventstudy.symbols import is_symbol, shown, symbol_problem
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
@@ -233,7 +235,11 @@ class PriceStore:
 
     # -- prices ----------------------------------------------------------------------------
     def read_prices(self, symbol: str) -> pd.DataFrame:
-        """The cached daily prices of ``symbol``.
+        """The cached daily prices of ``symbol`` (:meth:`read_price_table`'s values)."""
+        return self.read_price_table(symbol).frame
+
+    def read_price_table(self, symbol: str) -> CachedTable:
+        """The cached daily prices of ``symbol`` with their provenance and content hash.
 
         Raises
         ------
@@ -248,7 +254,8 @@ class PriceStore:
                 f"no cached prices for {symbol!r} in {self.root} "
                 f"(import them with: eventstudy cache import PATH --cache {self.root})"
             )
-        return read_cache_frame(path, "prices").loc[:, list(PRICE_COLUMNS)]
+        table = read_cache_table(path, "prices")
+        return dataclasses.replace(table, frame=table.frame.loc[:, list(PRICE_COLUMNS)])
 
     def write_prices(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the price file of ``symbol`` (under its writer lock)."""
@@ -258,11 +265,19 @@ class PriceStore:
     # -- shares ----------------------------------------------------------------------------
     def read_shares(self, ticker: str) -> pd.DataFrame:
         """Shares-outstanding observations of ``ticker`` sorted by ``as_of`` (empty if none)."""
+        table = self.read_shares_table(ticker)
+        if table is None:
+            return pd.DataFrame({name: pd.Series(dtype=_SHARES_DTYPES[name]) for name in SHARES_COLUMNS})
+        return table.frame
+
+    def read_shares_table(self, ticker: str) -> CachedTable | None:
+        """:meth:`read_shares` with provenance and content hash; None when none are cached."""
         path = self.shares_path(ticker)
         if not path.is_file():
-            return pd.DataFrame({name: pd.Series(dtype=_SHARES_DTYPES[name]) for name in SHARES_COLUMNS})
-        frame = read_cache_frame(path, "shares")
-        return frame.loc[:, list(SHARES_COLUMNS)].sort_values("as_of", kind="stable")
+            return None
+        table = read_cache_table(path, "shares")
+        frame = table.frame.loc[:, list(SHARES_COLUMNS)].sort_values("as_of", kind="stable")
+        return dataclasses.replace(table, frame=frame)
 
     def write_shares(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the shares file of ``ticker`` (under its writer lock)."""
@@ -276,11 +291,17 @@ class PriceStore:
 
     def read_earnings(self, ticker: str) -> pd.DataFrame:
         """Earnings releases of ``ticker`` sorted by ``announced`` (empty if none are cached)."""
+        table = self.read_earnings_table(ticker)
+        return empty_earnings() if table is None else table.frame
+
+    def read_earnings_table(self, ticker: str) -> CachedTable | None:
+        """:meth:`read_earnings` with provenance and content hash; None when none are cached."""
         path = self.earnings_path(ticker)
         if not path.is_file():
-            return pd.DataFrame({name: pd.Series(dtype=_EARNINGS_DTYPES[name]) for name in EARNINGS_COLUMNS})
-        frame = read_cache_frame(path, "earnings")
-        return frame.loc[:, list(EARNINGS_COLUMNS)].sort_values("announced", kind="stable")
+            return None
+        table = read_cache_table(path, "earnings")
+        frame = table.frame.loc[:, list(EARNINGS_COLUMNS)].sort_values("announced", kind="stable")
+        return dataclasses.replace(table, frame=frame)
 
     def write_earnings(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the earnings file of ``ticker`` (under its writer lock)."""
@@ -289,6 +310,10 @@ class PriceStore:
 
     # -- factors ---------------------------------------------------------------------------
     def read_factors(self, name: str) -> pd.DataFrame:
+        """The cached daily factor table ``name`` (:meth:`read_factors_table`'s values)."""
+        return self.read_factors_table(name).frame
+
+    def read_factors_table(self, name: str) -> CachedTable:
         """The cached daily factor table ``name`` (``date`` + factor columns, decimal units).
 
         Raises
@@ -302,7 +327,7 @@ class PriceStore:
                 f"no cached factor file {name!r} in {self.root} (import Ken French's daily CSV with: "
                 f"eventstudy cache import PATH --cache {self.root}, or run without --offline)"
             )
-        return read_cache_frame(path, "factors")
+        return read_cache_table(path, "factors")
 
     def write_factors(self, name: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the factor table ``name``."""
@@ -407,26 +432,31 @@ _EARNINGS_DTYPES = {
 }
 
 
-def content_sha256(frame: pd.DataFrame) -> str:
-    """SHA-256 of a frame's values, independent of the file's metadata (e.g. import time).
+def empty_earnings() -> pd.DataFrame:
+    """An earnings frame without rows (the columns and dtypes of :data:`EARNINGS_COLUMNS`)."""
+    return pd.DataFrame({name: pd.Series(dtype=_EARNINGS_DTYPES[name]) for name in EARNINGS_COLUMNS})
 
-    The frame is rendered as CSV with 17 significant digits, so equal doubles give equal hashes
-    across pandas and pyarrow versions.
+
+@dataclass(frozen=True)
+class CachedTable:
+    """One cache file as read: its values, provenance record and the SHA-256 of its values.
+
+    ``content_sha256`` is computed once, when the file is read and checked against the hash
+    recorded at write time (:func:`eventstudy.hashing.content_sha256`), so a run hashes each
+    input once.
     """
-    text = frame.to_csv(index=False, float_format="%.17g", date_format="%Y-%m-%d", lineterminator="\n")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    frame: pd.DataFrame
+    provenance: dict[str, Any]
+    content_sha256: str
 
 
 def read_cache_frame(path: Path, kind: str) -> pd.DataFrame:
+    """Read one cache file with every integrity check (:func:`read_cache_table`); the values only."""
+    return read_cache_table(path, kind).frame
+
+
+def read_cache_table(path: Path, kind: str) -> CachedTable:
     """Read one cache file with every integrity check, as a frame in file column order.
 
     Checks, in order: the parquet file and its page checksums decode; the columns and their
@@ -435,6 +465,11 @@ def read_cache_frame(path: Path, kind: str) -> pd.DataFrame:
     name; the provenance and the values hash to the ``eventstudy.provenance_sha256`` and
     ``eventstudy.content_sha256`` recorded at write time (files written before those keys
     existed skip these checks).
+
+    Returns
+    -------
+    CachedTable
+        The values, the provenance record and the values' SHA-256.
 
     Raises
     ------
@@ -464,12 +499,13 @@ def read_cache_frame(path: Path, kind: str) -> pd.DataFrame:
         other = frame.loc[frame["ticker"] != name, "ticker"].iloc[0]
         what = "share counts" if kind == "shares" else "earnings dates"
         raise CacheCorruptError(path, "misnamed", f"holds {what} of {other!r}, not of {name!r}")
+    computed = content_sha256(frame)
     expected = metadata.get(CONTENT_KEY)
-    if expected is not None and content_sha256(frame) != expected.decode("ascii", "replace"):
+    if expected is not None and computed != expected.decode("ascii", "replace"):
         raise CacheCorruptError(
             path, "content_mismatch", "values differ from the content hash recorded when it was written"
         )
-    return frame
+    return CachedTable(frame, provenance, computed)
 
 
 def _schema_problem(schema: pa.Schema, kind: str) -> str:

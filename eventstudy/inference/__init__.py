@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from .battery import (
     STATISTICS,
+    PanelParts,
+    Statistic,
+    WindowSample,
     caar_band,
     event_ar_tests,
     event_car_tests,
+    register_statistic,
     results_to_rows,
     run_battery,
     run_battery_windows,
     run_daily_battery,
+    statistic_names,
     usable_pairs,
 )
 from .bootstrap import CaarBand, bootstrap_caar_band, bootstrap_t_test
@@ -50,7 +55,10 @@ __all__ = [
     "CaarBand",
     "EventPanel",
     "EventTStatistics",
+    "PanelParts",
+    "Statistic",
     "TestResult",
+    "WindowSample",
     "average_cross_correlation",
     "bmp_t",
     "bootstrap_caar_band",
@@ -71,11 +79,13 @@ __all__ = [
     "lamb_z",
     "patell_z",
     "portfolio_t",
+    "register_statistic",
     "results_to_rows",
     "run_battery",
     "run_battery_windows",
     "run_daily_battery",
     "sign_test",
+    "statistic_names",
     "usable_pairs",
     "wilcoxon_signed_rank_test",
 ]

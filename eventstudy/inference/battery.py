@@ -1,6 +1,7 @@
 """The whole battery of cross-event statistics for one window of an :class:`EventPanel`.
 
-:func:`run_battery` computes, for the window :math:`[\\tau_1, \\tau_2]`, every statistic of
+:func:`run_battery` computes, for the window :math:`[\\tau_1, \\tau_2]`, the statistics of the
+registry :data:`STATISTICS` (all of them, or the ``statistics`` asked for) from
 :mod:`~eventstudy.inference.parametric`, :mod:`~eventstudy.inference.nonparametric`,
 :mod:`~eventstudy.inference.bootstrap` and :mod:`~eventstudy.inference.dollar` with their
 textbook conventions. A one-day window gives the daily statistics (:func:`run_daily_battery`).
@@ -25,6 +26,16 @@ panels). Each window then costs
 O(N·L + N log L1 + P·L1): weighted column sums over the usable pairs, no re-sorting; the
 bootstrap costs O(B·N) for the draws plus O(B·N·V) for V windows.
 
+**The registry.** Each statistic is one small function of a :class:`WindowSample` (the window's
+usable pairs, their CARs and the lazily computed parts shared by several statistics) registered
+under its name with :func:`register_statistic`; :data:`STATISTICS` lists the names in the order
+of ``stats.parquet``. A part nobody asked for (the rank sort, the bootstrap, :math:`\\bar r`) is
+never computed. Adding a statistic::
+
+    @register_statistic("my_t")
+    def _my_t(sample: WindowSample) -> TestResult:
+        return my_t(sample.car, alternative=sample.alternative)
+
 Complexity of every row, N pairs, L1 estimation days, L2 event days, L = L1 + L2, W window days,
 B bootstrap draws, D calendar days spanned (all time; memory is O(N·L) throughout):
 
@@ -46,8 +57,10 @@ dollar_abnormal_value, dollar_z, ...   O(N·L1)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -90,31 +103,6 @@ REF_RBAR = (
     "estimation days) x the share of event-window days on the same calendar days (descriptive)"
 )
 
-STATISTICS: tuple[str, ...] = (
-    "caar",
-    "cross_sectional_t",
-    "portfolio_t",
-    "crude_dependence_t",
-    "lamb_z",
-    "patell_z",
-    "kp_adjusted_patell_z",
-    "bmp_t",
-    "kp_adjusted_bmp_t",
-    "kp_average_correlation",
-    "sign_z",
-    "generalized_sign_z",
-    "corrado_rank_z",
-    "corrado_zivney_sign_z",
-    "grank_t",
-    "wilcoxon_w",
-    "bootstrap_t",
-    "dollar_abnormal_value",
-    "dollar_z",
-    "dollar_fallback_sd_rows",
-)
-"""Names of the rows of :func:`run_battery`, in order."""
-
-_BOOTSTRAP_ROW = STATISTICS.index("bootstrap_t")
 _BACKGROUND_DRAWS = 1_000_000
 """From this many bootstrap draws x pairs on, the bootstrap runs on a second thread while the
 other statistics are computed (below it, a thread is not worth its start-up)."""
@@ -128,151 +116,84 @@ def usable_pairs(panel: EventPanel, tau_start: int, tau_end: int) -> np.ndarray:
         return np.isfinite(car) & np.isfinite(sigma) & (sigma > 0) & (panel.dof > 0)
 
 
-def run_battery(
-    panel: EventPanel,
-    tau_start: int,
-    tau_end: int,
-    *,
-    alternative: Alternative = "two-sided",
-    bootstrap_draws: int = 999,
-    seed: int | None = 0,
-) -> list[TestResult]:
-    """Every cross-event statistic for the window ``[tau_start, tau_end]``.
+class PanelParts:
+    """The parts of the battery that depend on the pairs but not on the window (all N pairs).
 
-    Rows (``TestResult.statistic``, in :data:`STATISTICS` order):
-
-    * ``caar``: :math:`N^{-1}\\sum_i CAR_i` (descriptive; p of the cross-sectional t);
-    * ``cross_sectional_t``; ``portfolio_t`` (CLM :math:`J_1` with the exact CAR variance);
-      ``crude_dependence_t`` (Brown & Warner); ``lamb_z`` with :math:`c_\\tau` the mean over
-      pairs of :math:`C_{i\\tau}`;
-    * ``patell_z``, ``bmp_t`` on the exact-variance SCARs, and their Kolari-Pynnönen (2010)
-      adjustments with the window's :math:`\\bar r`, the average correlation of the SCARs:
-      Pearson correlation of two pairs' estimation residuals over their common days times the
-      share of their window days on the same calendar days
-      (:func:`~eventstudy.inference.correlation.average_cross_correlation`;
-      ``kp_average_correlation`` reports :math:`\\bar r`, p = NaN);
-    * ``sign_z``, ``generalized_sign_z`` (Cowan's firm-average :math:`\\hat p`),
-      ``corrado_rank_z`` (uniform scores; ranks over estimation window + whole event window;
-      Cowan cumulation), ``corrado_zivney_sign_z``, ``grank_t``, ``wilcoxon_w``;
-    * ``bootstrap_t`` (events resampled, ``bootstrap_draws`` draws, ``seed``; every pair of
-      the panel is resampled and the statistic uses the drawn pairs usable for the window, see
-      :func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`);
-    * ``dollar_abnormal_value`` (the sum of every usable pair's dollar value for the window)
-      and ``dollar_z`` (Saha & Ferrell's variance, or :math:`\\hat\\sigma_i MV_{i,\\tau-1}` per day
-      where the estimation window lacks market values), and ``dollar_fallback_sd_rows``, the
-      number of pairs with that fallback (all NaN, n = 0 without market values; see
-      :mod:`~eventstudy.inference.dollar`).
-
-    Parameters
-    ----------
-    panel
-        The abnormal returns.
-    tau_start, tau_end
-        Window ends, relative days present in ``panel.event_tau``.
-    alternative
-        ``"two-sided"`` (default), ``"greater"`` or ``"less"`` for every p-value.
-    bootstrap_draws
-        B, resamples of the bootstrap-t test.
-    seed
-        Seed of ``numpy.random.default_rng`` for the bootstrap (deterministic results).
-
-    Returns
-    -------
-    list[TestResult]
-        One result per name in :data:`STATISTICS`.
-
-    Notes
-    -----
-    Cost O(N·(L1 + L2)·log(L1 + L2) + B·N); see the module docstring for each row and each
-    function for its formula and reference. For several windows of one panel,
-    :func:`run_battery_windows` gives the same results and sorts only once.
+    Each part is computed on first use (:func:`functools.cached_property`) and then shared by
+    every window and statistic that needs it: the row sort of the combined sample and the
+    rank, sign and GRANK scores from it (O(N·L log L)), the calendar-day residuals behind
+    :math:`\\bar r`, the estimation sign counts and sums, the prediction-variance factors and
+    the dollar-residual variances.
     """
-    return run_battery_windows(
-        panel, [(tau_start, tau_end)], alternative=alternative, bootstrap_draws=bootstrap_draws, seed=seed
-    )[0]
-
-
-def run_battery_windows(
-    panel: EventPanel,
-    windows: Sequence[tuple[int, int]],
-    *,
-    alternative: Alternative = "two-sided",
-    bootstrap_draws: int = 999,
-    seed: int | None = 0,
-) -> list[list[TestResult]]:
-    """:func:`run_battery` for each window of ``windows``, sharing the window-independent work.
-
-    Returns one list of results per window, each exactly what :func:`run_battery` returns for
-    that window. The ranks, signs, the residuals behind :math:`\\bar r` and per-pair sums that do not
-    depend on the window are computed once (O(N·L log L)); each window then costs O(N·L + B·N).
-    The bootstrap resamples of the pairs are drawn once for all windows
-    (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`): a window's ``bootstrap_t``
-    depends only on the panel, the window and the seed, never on the other windows. From
-    ``_BACKGROUND_DRAWS`` pairs x draws on, the bootstrap runs on a second thread meanwhile
-    (same numbers: it only reads the CARs; on one core it simply takes its turn).
-    """
-    check_alternative(alternative)
-    for tau_start, tau_end in windows:
-        panel.window_mask(tau_start, tau_end)  # every window is valid before any work
-    cars = np.empty((panel.n_pairs, len(windows)))
-    usable = np.empty((panel.n_pairs, len(windows)), dtype=bool)
-    for k, (a, b) in enumerate(windows):
-        cars[:, k] = panel.car(int(a), int(b))
-        usable[:, k] = usable_pairs(panel, int(a), int(b))
-
-    def bootstrap() -> list[TestResult]:
-        return bootstrap_t_tests(cars, usable, draws=bootstrap_draws, seed=seed, alternative=alternative)
-
-    def windows_with(shared: _WindowIndependent) -> list[list[TestResult]]:
-        return [
-            _window_battery(panel, shared, int(a), int(b), alternative, cars[:, k], usable[:, k])
-            for k, (a, b) in enumerate(windows)
-        ]
-
-    if panel.n_pairs * bootstrap_draws < _BACKGROUND_DRAWS:
-        boot = bootstrap()
-        out = windows_with(_WindowIndependent(panel))
-    else:
-        # The bootstrap needs only the CARs: it runs on a second thread (numpy releases the GIL
-        # in its loops) while this one builds the shared parts and the windows' statistics.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(bootstrap)
-            out = windows_with(_WindowIndependent(panel))
-            boot = pending.result()
-    for k, rows in enumerate(out):
-        rows[_BOOTSTRAP_ROW] = boot[k]  # n = 0 and NaN when the window has no usable pair
-    return out
-
-
-class _WindowIndependent:
-    """The parts of the battery that depend on the pairs but not on the window (all N pairs)."""
 
     def __init__(self, panel: EventPanel) -> None:
-        est = panel.ar_estimation
-        combined = np.concatenate([est, panel.ar_event], axis=1)
+        self.panel = panel
+
+    @cached_property
+    def _scores(self) -> tuple[DayScores, DayScores, GrankSample]:
+        panel = self.panel
+        combined = np.concatenate([panel.ar_estimation, panel.ar_event], axis=1)
         ranked = sort_rows(combined)
-        self.signs: DayScores = sign_scores(combined, ranked, overwrite=True)
-        self.ranks: DayScores = rank_scores(combined, "uniform", ranked, overwrite=True)
+        signs = sign_scores(combined, ranked, overwrite=True)
+        ranks = rank_scores(combined, "uniform", ranked, overwrite=True)
         del combined
         sar = panel.standardized_residuals()
-        self.grank = GrankSample(sar, _sar_ranks(ranked, sar, panel.sigma))
-        del ranked
-        self.correlation = CalendarResiduals(est, panel.estimation_day)
-        self.positive, self.est_count = estimation_signs(est)
+        return signs, ranks, GrankSample(sar, _sar_ranks(ranked, sar, panel.sigma))
+
+    @property
+    def signs(self) -> DayScores:
+        """Corrado-Zivney sign scores of the combined sample."""
+        return self._scores[0]
+
+    @property
+    def ranks(self) -> DayScores:
+        """Corrado rank scores (uniform) of the combined sample."""
+        return self._scores[1]
+
+    @property
+    def grank(self) -> GrankSample:
+        """The GRANK sample (ranked standardized residuals)."""
+        return self._scores[2]
+
+    @cached_property
+    def correlation(self) -> CalendarResiduals:
+        """The calendar-day residuals behind Kolari-Pynnönen's :math:`\\bar r`."""
+        return CalendarResiduals(self.panel.ar_estimation, self.panel.estimation_day)
+
+    @cached_property
+    def estimation_signs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(N,) positive estimation residuals and their count (generalized sign test)."""
+        return estimation_signs(self.panel.ar_estimation)
+
+    @cached_property
+    def _estimation_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        est = self.panel.ar_estimation
         valid = np.isfinite(est)
-        self.est_values = np.where(valid, est, 0.0)
-        self.est_valid = valid
-        self.est_day_count = valid.sum(axis=0)
-        self.factor = panel.prediction_variance_factor()
-        residuals = panel.dollar_residuals()
-        self.dollar = None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
+        return np.where(valid, est, 0.0), valid, valid.sum(axis=0)
+
+    @property
+    def est_valid(self) -> np.ndarray:
+        """(N, L1) valid estimation residuals."""
+        return self._estimation_sums[1]
 
     def aar_estimation(self, rows: np.ndarray) -> np.ndarray:
         """(L1,) ``EventPanel.aar_estimation`` of the pairs ``rows`` (NaN on days without data)."""
+        values, valid, day_count = self._estimation_sums
         weight = rows.astype(float)
-        days = (self.est_day_count - self.est_valid[~rows].sum(axis=0)).astype(float)  # exact counts
+        days = (day_count - valid[~rows].sum(axis=0)).astype(float)  # exact counts
         with np.errstate(invalid="ignore", divide="ignore"):
-            return column_sums(weight, self.est_values) / days
+            return column_sums(weight, values) / days
+
+    @cached_property
+    def factor(self) -> np.ndarray:
+        """(N, L2) prediction variance factors :math:`C_{i\\tau}`."""
+        return self.panel.prediction_variance_factor()
+
+    @cached_property
+    def dollar(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The dollar-residual variances and day counts, or None without market values."""
+        residuals = self.panel.dollar_residuals()
+        return None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
 
 
 def _sar_ranks(combined: RowOrder, sar: np.ndarray, sigma: np.ndarray) -> RowOrder:
@@ -295,74 +216,401 @@ def _sar_ranks(combined: RowOrder, sar: np.ndarray, sigma: np.ndarray) -> RowOrd
     return ranked
 
 
-def _window_battery(
+@dataclass
+class WindowSample:
+    """One window of a panel, as the statistics see it.
+
+    Attributes
+    ----------
+    panel
+        The event panel (all N pairs).
+    parts
+        The window-independent parts, shared by the windows of one panel.
+    tau_start, tau_end
+        The window.
+    alternative
+        The alternative of every p-value.
+    all_cars
+        (N,) the window's CAR of every pair (NaN where incomplete).
+    ok
+        (N,) the usable pairs (:func:`usable_pairs`).
+    bootstrap
+        The window's ``bootstrap_t`` (drawn once for all windows), or None.
+    """
+
+    panel: EventPanel
+    parts: PanelParts
+    tau_start: int
+    tau_end: int
+    alternative: Alternative
+    all_cars: np.ndarray
+    ok: np.ndarray
+    bootstrap: TestResult | None = field(default=None)
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """(L2,) the window's event columns."""
+        return self.panel.window_mask(self.tau_start, self.tau_end)
+
+    @cached_property
+    def length(self) -> int:
+        """Days in the window."""
+        return int(self.mask.sum())
+
+    @cached_property
+    def n_pairs(self) -> int:
+        """Usable pairs."""
+        return int(self.ok.sum())
+
+    @cached_property
+    def car(self) -> np.ndarray:
+        """CARs of the usable pairs."""
+        return self.all_cars[self.ok]
+
+    @cached_property
+    def variance(self) -> np.ndarray:
+        """Exact CLM CAR variances of the usable pairs."""
+        return self.panel.car_variance(self.tau_start, self.tau_end)[self.ok]
+
+    @cached_property
+    def scar(self) -> np.ndarray:
+        """Standardized CARs of the usable pairs."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.car / np.sqrt(self.variance)
+
+    @cached_property
+    def dof(self) -> np.ndarray:
+        """:math:`M_i - k_i` of the usable pairs."""
+        return self.panel.dof[self.ok]
+
+    @cached_property
+    def rbar(self) -> float:
+        """Kolari-Pynnönen's :math:`\\bar r` of the usable pairs over this window."""
+        return float(self.parts.correlation.rbar(self.ok, self.panel.event_day[:, self.mask]))
+
+    @cached_property
+    def aar_estimation(self) -> np.ndarray:
+        """(L1,) estimation-window AAR of the usable pairs."""
+        return self.parts.aar_estimation(self.ok)
+
+    @cached_property
+    def cross_sectional(self) -> TestResult:
+        """The cross-sectional t (shared by ``caar`` and ``cross_sectional_t``)."""
+        return cross_sectional_t(self.car, alternative=self.alternative)
+
+    @cached_property
+    def dollars(self) -> tuple[TestResult, TestResult, TestResult]:
+        """``dollar_abnormal_value``, ``dollar_z`` and ``dollar_fallback_sd_rows``."""
+        panel, ok, mask = self.panel, self.ok, self.mask
+        if self.parts.dollar is None or panel.market_value_event is None:
+            return _no_dollars()
+        variance_d, days_d = self.parts.dollar
+        dollar_car = panel.dollar_car(self.tau_start, self.tau_end)[ok]
+        fallback = fallback_dollar_variance(panel.sigma[ok], panel.market_value_event[ok][:, mask])
+        residual_days = self.parts.est_valid.sum(axis=1)[ok]
+        return _dollar_test(
+            dollar_car, variance_d[ok], days_d[ok], residual_days, fallback, self.length,
+            alternative=self.alternative,
+        )
+
+    def event_columns(self) -> np.ndarray:
+        """(L1 + L2,) the window's columns of the combined estimation + event sample."""
+        return np.concatenate([np.zeros(self.panel.ar_estimation.shape[1], bool), self.mask])
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A registered statistic: its name, its function, and whether it needs usable pairs.
+
+    ``needs_pairs`` statistics are NaN with n = 0 when the window has no usable pair; the
+    dollar rows decide for themselves (rows without a market value do not count).
+    """
+
+    name: str
+    compute: Callable[[WindowSample], TestResult]
+    needs_pairs: bool = True
+
+
+STATISTICS: dict[str, Statistic] = {}
+"""The registry: name -> :class:`Statistic`, in the row order of ``stats.parquet``."""
+
+
+def register_statistic(
+    name: str, *, needs_pairs: bool = True
+) -> Callable[[Callable[[WindowSample], TestResult]], Callable[[WindowSample], TestResult]]:
+    """Decorator registering ``function(sample) -> TestResult`` as the statistic ``name``.
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is already registered.
+    """
+
+    def add(function: Callable[[WindowSample], TestResult]) -> Callable[[WindowSample], TestResult]:
+        if name in STATISTICS:
+            raise ValueError(f"statistic {name!r} is already registered")
+        STATISTICS[name] = Statistic(name, function, needs_pairs)
+        return function
+
+    return add
+
+
+@register_statistic("caar")
+def _caar(s: WindowSample) -> TestResult:
+    value = float(s.car.mean()) if s.car.size else float("nan")
+    return TestResult("caar", value, s.cross_sectional.p, s.cross_sectional.n, REF_CAAR)
+
+
+@register_statistic("cross_sectional_t")
+def _cross_sectional(s: WindowSample) -> TestResult:
+    return s.cross_sectional
+
+
+@register_statistic("portfolio_t")
+def _portfolio(s: WindowSample) -> TestResult:
+    return portfolio_t(s.car, s.variance, s.dof, alternative=s.alternative)
+
+
+@register_statistic("crude_dependence_t")
+def _crude(s: WindowSample) -> TestResult:
+    return crude_dependence_t(s.car, s.aar_estimation, s.length, alternative=s.alternative)
+
+
+@register_statistic("lamb_z")
+def _lamb(s: WindowSample) -> TestResult:
+    factor = _nanmean(s.parts.factor[s.ok][:, s.mask], axis=0)
+    return lamb_z(s.panel.ar_event[s.ok][:, s.mask], s.aar_estimation, factor, alternative=s.alternative)
+
+
+@register_statistic("patell_z")
+def _patell(s: WindowSample) -> TestResult:
+    return patell_z(s.scar, s.dof, alternative=s.alternative)
+
+
+@register_statistic("kp_adjusted_patell_z")
+def _kp_patell(s: WindowSample) -> TestResult:
+    return kp_adjusted_patell_z(s.scar, s.dof, s.rbar, alternative=s.alternative)
+
+
+@register_statistic("bmp_t")
+def _bmp(s: WindowSample) -> TestResult:
+    return bmp_t(s.scar, alternative=s.alternative)
+
+
+@register_statistic("kp_adjusted_bmp_t")
+def _kp_bmp(s: WindowSample) -> TestResult:
+    return kp_adjusted_bmp_t(s.scar, s.rbar, alternative=s.alternative)
+
+
+@register_statistic("kp_average_correlation")
+def _rbar(s: WindowSample) -> TestResult:
+    return TestResult("kp_average_correlation", s.rbar, float("nan"), s.n_pairs, REF_RBAR)
+
+
+@register_statistic("sign_z")
+def _sign(s: WindowSample) -> TestResult:
+    return sign_test(s.car, alternative=s.alternative)
+
+
+@register_statistic("generalized_sign_z")
+def _generalized(s: WindowSample) -> TestResult:
+    positive, count = s.parts.estimation_signs
+    return _generalized_sign(s.car, positive[s.ok], count[s.ok], alternative=s.alternative)
+
+
+@register_statistic("corrado_rank_z")
+def _rank(s: WindowSample) -> TestResult:
+    z, n = s.parts.ranks.z(s.ok, s.event_columns())
+    return result("corrado_rank_z", z, p_normal(z, s.alternative), n, REF_MRANK)
+
+
+@register_statistic("corrado_zivney_sign_z")
+def _rank_sign(s: WindowSample) -> TestResult:
+    z, n = s.parts.signs.z(s.ok, s.event_columns())
+    return result("corrado_zivney_sign_z", z, p_normal(z, s.alternative), n, REF_CSIGN)
+
+
+@register_statistic("grank_t")
+def _grank(s: WindowSample) -> TestResult:
+    scar_all = np.full(s.panel.n_pairs, np.nan)
+    scar_all[s.ok] = s.scar
+    return s.parts.grank.test(s.ok, scar_all, alternative=s.alternative)
+
+
+@register_statistic("wilcoxon_w")
+def _wilcoxon(s: WindowSample) -> TestResult:
+    return wilcoxon_signed_rank_test(s.car, alternative=s.alternative)
+
+
+@register_statistic("bootstrap_t")
+def _bootstrap(s: WindowSample) -> TestResult:
+    # Drawn once for every window of the panel by run_battery_windows (n = 0 without pairs).
+    return s.bootstrap if s.bootstrap is not None else empty_result("bootstrap_t", REF_BOOTSTRAP)
+
+
+@register_statistic("dollar_abnormal_value", needs_pairs=False)
+def _dollar_value(s: WindowSample) -> TestResult:
+    return s.dollars[0]
+
+
+@register_statistic("dollar_z", needs_pairs=False)
+def _dollar_z(s: WindowSample) -> TestResult:
+    return s.dollars[1]
+
+
+@register_statistic("dollar_fallback_sd_rows", needs_pairs=False)
+def _dollar_fallback(s: WindowSample) -> TestResult:
+    return s.dollars[2]
+
+
+def statistic_names(statistics: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The registered names asked for, in registry order (all of them for None).
+
+    Raises
+    ------
+    ValueError
+        Naming an unknown statistic and the registered ones.
+    """
+    if statistics is None:
+        return tuple(STATISTICS)
+    unknown = [name for name in statistics if name not in STATISTICS]
+    if unknown:
+        raise ValueError(f"unknown statistic {unknown[0]!r}; registered: {', '.join(STATISTICS)}")
+    wanted = set(statistics)
+    return tuple(name for name in STATISTICS if name in wanted)
+
+
+def run_battery(
     panel: EventPanel,
-    shared: _WindowIndependent,
     tau_start: int,
     tau_end: int,
-    alternative: Alternative,
-    all_cars: np.ndarray,
-    ok: np.ndarray,
+    *,
+    alternative: Alternative = "two-sided",
+    bootstrap_draws: int = 999,
+    seed: int | None = 0,
+    statistics: Sequence[str] | None = None,
 ) -> list[TestResult]:
-    """The battery of one window; ``all_cars`` (N,) is ``panel.car`` of the window and ``ok``
-    its :func:`usable_pairs`. The ``bootstrap_t`` row is a placeholder that
-    :func:`run_battery_windows` replaces (the bootstrap of every window is drawn at once)."""
-    mask = panel.window_mask(tau_start, tau_end)
-    length = int(mask.sum())
-    n_pairs = int(ok.sum())
-    car = all_cars[ok]
-    variance = panel.car_variance(tau_start, tau_end)[ok]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scar = car / np.sqrt(variance)
-    dof = panel.dof[ok]
-    rbar = shared.correlation.rbar(ok, panel.event_day[:, mask])
-    aar_est = shared.aar_estimation(ok)
-    factor = _nanmean(shared.factor[ok][:, mask], axis=0)
-    columns = np.concatenate([np.zeros(panel.ar_estimation.shape[1], bool), mask])
-    rank_z, rank_n = shared.ranks.z(ok, columns)
-    sign_z, sign_n = shared.signs.z(ok, columns)
-    scar_all = np.full(panel.n_pairs, np.nan)
-    scar_all[ok] = scar
+    """The statistics of the registry for the window ``[tau_start, tau_end]``.
 
-    xs_t = cross_sectional_t(car, alternative=alternative)
-    caar_value = float(car.mean()) if car.size else float("nan")
-    out = [
-        TestResult("caar", caar_value, xs_t.p, xs_t.n, REF_CAAR),
-        xs_t,
-        portfolio_t(car, variance, dof, alternative=alternative),
-        crude_dependence_t(car, aar_est, length, alternative=alternative),
-        lamb_z(panel.ar_event[ok][:, mask], aar_est, factor, alternative=alternative),
-        patell_z(scar, dof, alternative=alternative),
-        kp_adjusted_patell_z(scar, dof, rbar, alternative=alternative),
-        bmp_t(scar, alternative=alternative),
-        kp_adjusted_bmp_t(scar, rbar, alternative=alternative),
-        TestResult("kp_average_correlation", float(rbar), float("nan"), n_pairs, REF_RBAR),
-        sign_test(car, alternative=alternative),
-        _generalized_sign(car, shared.positive[ok], shared.est_count[ok], alternative=alternative),
-        result("corrado_rank_z", rank_z, p_normal(rank_z, alternative), rank_n, REF_MRANK),
-        result("corrado_zivney_sign_z", sign_z, p_normal(sign_z, alternative), sign_n, REF_CSIGN),
-        shared.grank.test(ok, scar_all, alternative=alternative),
-        wilcoxon_signed_rank_test(car, alternative=alternative),
-        empty_result("bootstrap_t", REF_BOOTSTRAP),  # placeholder, see the docstring
+    Rows (``TestResult.statistic``, in :data:`STATISTICS` order; only those of ``statistics``
+    when given):
+
+    * ``caar``: :math:`N^{-1}\\sum_i CAR_i` (descriptive; p of the cross-sectional t);
+    * ``cross_sectional_t``; ``portfolio_t`` (CLM :math:`J_1` with the exact CAR variance);
+      ``crude_dependence_t`` (Brown & Warner); ``lamb_z`` with :math:`c_\\tau` the mean over
+      pairs of :math:`C_{i\\tau}`;
+    * ``patell_z``, ``bmp_t`` on the exact-variance SCARs, and their Kolari-Pynnönen (2010)
+      adjustments with :math:`\\bar r` the average correlation of the test's summands
+      (:mod:`~eventstudy.inference.correlation`; ``kp_average_correlation`` reports it, p = NaN);
+    * ``sign_z``, ``generalized_sign_z`` (Cowan's firm-average :math:`\\hat p`),
+      ``corrado_rank_z`` (uniform scores; ranks over estimation window + whole event window;
+      Cowan cumulation), ``corrado_zivney_sign_z``, ``grank_t``, ``wilcoxon_w``;
+    * ``bootstrap_t`` (events resampled, ``bootstrap_draws`` draws, ``seed``; every pair of
+      the panel is resampled and the statistic uses the drawn pairs usable for the window, see
+      :func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`);
+    * ``dollar_abnormal_value``, ``dollar_z`` and ``dollar_fallback_sd_rows`` (NaN, n = 0
+      without market values).
+
+    Parameters
+    ----------
+    panel
+        The abnormal returns.
+    tau_start, tau_end
+        Window ends, relative days present in ``panel.event_tau``.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"`` for every p-value.
+    bootstrap_draws
+        B, resamples of the bootstrap-t test.
+    seed
+        Seed of ``numpy.random.default_rng`` for the bootstrap (deterministic results).
+    statistics
+        Names of the registry to compute (default: all).
+
+    Returns
+    -------
+    list[TestResult]
+        One result per statistic computed.
+
+    Notes
+    -----
+    Cost O(N·(L1 + L2)·log(L1 + L2) + B·N) for the whole battery; see the module docstring for
+    each row and each function for its formula and reference. For several windows of one panel,
+    :func:`run_battery_windows` gives the same results and sorts only once.
+    """
+    return run_battery_windows(
+        panel,
+        [(tau_start, tau_end)],
+        alternative=alternative,
+        bootstrap_draws=bootstrap_draws,
+        seed=seed,
+        statistics=statistics,
+    )[0]
+
+
+def run_battery_windows(
+    panel: EventPanel,
+    windows: Sequence[tuple[int, int]],
+    *,
+    alternative: Alternative = "two-sided",
+    bootstrap_draws: int = 999,
+    seed: int | None = 0,
+    statistics: Sequence[str] | None = None,
+) -> list[list[TestResult]]:
+    """:func:`run_battery` for each window of ``windows``, sharing the window-independent work.
+
+    Returns one list of results per window, each exactly what :func:`run_battery` returns for
+    that window. The ranks, signs, the residuals behind :math:`\\bar r` and per-pair sums that
+    do not depend on the window are computed once, and only when a statistic asked for needs
+    them (:class:`PanelParts`). The bootstrap resamples of the pairs are drawn once for all
+    windows (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`): a window's
+    ``bootstrap_t`` depends only on the panel, the window and the seed, never on the other
+    windows. From ``_BACKGROUND_DRAWS`` pairs x draws on, the bootstrap runs on a second thread
+    meanwhile (same numbers: it only reads the CARs; on one core it simply takes its turn).
+    """
+    check_alternative(alternative)
+    names = statistic_names(statistics)
+    for tau_start, tau_end in windows:
+        panel.window_mask(tau_start, tau_end)  # every window is valid before any work
+    cars = np.empty((panel.n_pairs, len(windows)))
+    usable = np.empty((panel.n_pairs, len(windows)), dtype=bool)
+    for k, (a, b) in enumerate(windows):
+        cars[:, k] = panel.car(int(a), int(b))
+        usable[:, k] = usable_pairs(panel, int(a), int(b))
+    parts = PanelParts(panel)
+    samples = [
+        WindowSample(panel, parts, int(a), int(b), alternative, cars[:, k], usable[:, k])
+        for k, (a, b) in enumerate(windows)
     ]
-    if n_pairs == 0:
-        out = [_no_pairs(item) for item in out]
-    if shared.dollar is None or panel.market_value_event is None:
-        out.extend(_no_dollars())
-    else:
-        variance_d, days_d = shared.dollar
-        dollar_car = panel.dollar_car(tau_start, tau_end)[ok]
-        fallback = fallback_dollar_variance(panel.sigma[ok], panel.market_value_event[ok][:, mask])
-        residual_days = shared.est_valid.sum(axis=1)[ok]
-        dollars = _dollar_test(
-            dollar_car, variance_d[ok], days_d[ok], residual_days, fallback, length, alternative=alternative
-        )
-        out.extend(dollars)
+
+    def bootstrap() -> list[TestResult]:
+        return bootstrap_t_tests(cars, usable, draws=bootstrap_draws, seed=seed, alternative=alternative)
+
+    def compute() -> list[list[TestResult]]:
+        return [[_compute(STATISTICS[name], sample) for name in names] for sample in samples]
+
+    if "bootstrap_t" not in names:
+        return compute()
+    if panel.n_pairs * bootstrap_draws < _BACKGROUND_DRAWS:
+        for sample, drawn in zip(samples, bootstrap(), strict=True):
+            sample.bootstrap = drawn
+        return compute()
+    # The bootstrap needs only the CARs: it runs on a second thread (numpy releases the GIL in
+    # its loops) while this one computes the other statistics; its rows are filled in after.
+    position = names.index("bootstrap_t")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(bootstrap)
+        out = compute()
+        for rows, drawn in zip(out, pending.result(), strict=True):
+            rows[position] = drawn
     return out
 
 
-def _no_pairs(item: TestResult) -> TestResult:
-    return TestResult(item.statistic, float("nan"), float("nan"), 0, item.reference)
+def _compute(statistic: Statistic, sample: WindowSample) -> TestResult:
+    """The statistic of one window; NaN with n = 0 (its reference kept) without usable pairs."""
+    item = statistic.compute(sample)
+    if statistic.needs_pairs and sample.n_pairs == 0:
+        return TestResult(item.statistic, float("nan"), float("nan"), 0, item.reference)
+    return item
 
 
 def run_daily_battery(

@@ -7,92 +7,29 @@ the previous complete output or the new one, never a mix, and a folder holding a
 tool did not write is refused, never replaced. Parquet files carry no timestamps and the figures no
 software or date metadata, so the same inputs give byte-identical files. Each parquet file
 documents its columns (type, unit, meaning) in its schema metadata under
-``eventstudy.output.schema`` (:mod:`eventstudy.output.schema`); ``--format csv`` adds ``ar.csv`` and
+``eventstudy.schema`` (:mod:`eventstudy.output.schema`); ``--format csv`` adds ``ar.csv`` and
 ``car.csv`` (:func:`write_csv`).
 """
 
 from __future__ import annotations
 
 import json
-import platform
-import subprocess
-import sys
 from collections.abc import Callable, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
-from eventstudy.data.store import PriceStore, content_sha256, file_sha256
-from eventstudy.models import model_manifest
 from eventstudy.output.folder import Guard, checkpoint, publish
+from eventstudy.output.manifest import build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
-from eventstudy.peers import peer_tickers
-from eventstudy.study import StudyResults
-
-if TYPE_CHECKING:
-    from eventstudy.backtest.engine import BacktestResults
+from eventstudy.results import StudyResults
 
 FORMATS: tuple[str, ...] = ("csv",)
 """Extra export formats besides parquet (``--format``)."""
 CSV_TABLES: tuple[str, ...] = ("ar", "car")
-
-PACKAGES: tuple[str, ...] = (
-    "eventstudy-backtester",
-    "jinja2",
-    "matplotlib",
-    "numpy",
-    "pandas",
-    "pyarrow",
-    "scipy",
-    "statsmodels",
-    "yfinance",
-)
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages the results depend on."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def input_hashes(
-    store: PriceStore, events_path: Path, symbols: list[str], tickers: list[str]
-) -> dict[str, Any]:
-    """SHA-256 of the events file and of the values of every cached input, with provenance.
-
-    Cached files are hashed by content (their values), not bytes, so re-importing the same
-    data gives the same hash; each file's provenance record is listed beside it.
-    """
-    prices = {}
-    for symbol in sorted(symbols):
-        path = store.price_path(symbol)
-        prices[symbol] = {
-            "content_sha256": content_sha256(store.read_prices(symbol)),
-            "provenance": store.provenance(path),
-        }
-    shares = {}
-    for ticker in sorted(tickers):
-        path = store.shares_path(ticker)
-        if path.is_file():
-            shares[ticker] = {
-                "content_sha256": content_sha256(store.read_shares(ticker)),
-                "provenance": store.provenance(path),
-            }
-    return {
-        "events": {"path": str(events_path), "sha256": file_sha256(events_path)},
-        "prices": prices,
-        "shares": shares,
-    }
 
 
 def write_parquet(
@@ -104,7 +41,7 @@ def write_parquet(
     """Write a frame without the index, adding string ``metadata`` to the schema.
 
     With ``docs`` (column -> :class:`~eventstudy.output.schema.ColumnDoc`) the file also carries the
-    documented schema (each column's type, unit and meaning) under ``eventstudy.output.schema``.
+    documented schema (each column's type, unit and meaning) under ``eventstudy.schema``.
     """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     merged = dict(table.schema.metadata or {})
@@ -154,156 +91,72 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     )
 
 
-def git_state(folder: Path | None = None) -> dict[str, Any]:
-    """The project's git commit and whether its checkout has uncommitted changes.
-
-    ``folder`` defaults to the folder holding the ``eventstudy`` package. Outside a git
-    checkout (an installed wheel) both are None.
-    """
-    folder = folder or Path(__file__).resolve().parents[1]
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=folder, capture_output=True, text=True, timeout=20, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
-        return {"git_commit": None, "git_dirty": None}
-    status = git("status", "--porcelain")
-    return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None}
-
-
 def write_json(payload: Mapping[str, Any], path: Path) -> None:
     """Pretty, key-sorted JSON with a trailing newline."""
     path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-
-
-def command_line() -> list[str]:
-    """The command that produced the outputs (program name without its folder)."""
-    return [Path(sys.argv[0]).name, *sys.argv[1:]]
-
-
-def build_manifest(
-    results: StudyResults,
-    store: PriceStore,
-    events_path: Path,
-    *,
-    peers: Sequence[str] | None = None,
-    formats: Sequence[str] = (),
-) -> dict[str, Any]:
-    """Configuration, model, versions, input hashes, git commit and command line of a run.
-
-    ``peers`` is the peer list the events were extended with (:func:`eventstudy.peers.add_peers`);
-    None reads it from the rows with role ``peer``.
-    """
-    symbols = list(results.panel.symbols)
-    tickers = sorted(results.events["ticker"].unique())
-    peers = list(peer_tickers(results.events) if peers is None else peers)
-    from eventstudy.data.screening import validation_report  # price checks and the policy applied
-
-    return {
-        "study": results.config.name,
-        "config": results.config.to_dict(),
-        "model": {
-            **model_manifest(results.model),
-            "exclude_overlapping_windows": results.config.exclude_overlapping_windows,
-        },
-        "estimation": {"n_params": int(results.fit.n_params)},
-        "peers": peers,
-        "formats": sorted(formats),
-        "versions": package_versions(),
-        "inputs": input_hashes(store, Path(events_path), symbols, tickers),
-        "validation": validation_report(store, tickers, results.config.market),
-        "cache": str(store.root),
-        "command": command_line(),
-        **git_state(),
-    }
 
 
 def save_study(
     results: StudyResults,
     out_dir: str | Path,
     *,
-    store: PriceStore,
-    events_path: Path,
-    peers: Sequence[str] | None = None,
     formats: Sequence[str] = (),
-    backtest: BacktestResults | None = None,
     report: bool = True,
     guard: Guard | None = None,
     presentation: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write every output of a run to ``out_dir``, all or nothing (:func:`eventstudy.output.folder.publish`).
+    """Write every output of ``results`` to ``out_dir``, all or nothing (nothing is computed here).
 
     Parameters
     ----------
     results
-        The study's results.
+        The study's complete results (:func:`eventstudy.study.run_study`).
     out_dir
         Output folder: created, or replaced when it is empty or an unchanged earlier output
         of this tool; anything else is refused (:class:`~eventstudy.output.folder.OutputFolderError`).
-    store, events_path
-        The cache and events file the study ran on (hashed into the manifest).
-    peers
-        The peer list (recorded in the manifest for ``eventstudy verify``).
     formats
         Extra formats from :data:`FORMATS` (``"csv"`` writes ``ar.csv`` and ``car.csv``).
-    backtest
-        The backtest of the run (its files and rule join the folder), or None.
     report
         Render ``report.md``, ``report.html`` and ``figures/`` from the written files.
     guard
         Folders the output must keep away from; default: the cache, the project checkout and
         the working directory (:meth:`eventstudy.output.folder.Guard.for_cache`).
     presentation
-        Manifest values that describe how a run was invoked rather than what it computed
-        (``command``, ``git_commit``, ``versions``, ``cache``, and ``events_path`` for the
-        events file's recorded path), replacing this process's: ``eventstudy verify`` renders
-        its re-run as the original run was rendered, so only computed differences show.
+        See :func:`eventstudy.output.manifest.build_manifest` (``eventstudy verify``).
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
-    manifest = build_manifest(results, store, events_path, peers=peers, formats=formats)
-    if backtest is not None:
-        manifest["backtest"] = backtest.config.to_dict()
-    shown = dict(presentation or {})
-    if "events_path" in shown:
-        manifest["inputs"]["events"]["path"] = shown.pop("events_path")
-    manifest.update(shown)
-    schema_note = {"eventstudy.study": results.config.name, "eventstudy.model": results.model.name}
-    events = results.events.drop(columns=["source_row"])
-    shares = {ticker: store.read_shares(ticker) for ticker in results.events["ticker"].unique()}
-    panel = event_panel(results, shares)
-    stats = cross_event_statistics(results, panel)
-    caar = caar_bands(results, panel)
-    writers: dict[str, Callable[[Path], None]] = {
-        "ar.parquet": lambda p: write_parquet(results.ar, p, schema_note, SCHEMAS["ar.parquet"]),
-        "car.parquet": lambda p: write_parquet(results.car, p, schema_note, SCHEMAS["car.parquet"]),
-        "events.parquet": lambda p: write_parquet(events, p, schema_note, SCHEMAS["events.parquet"]),
-        "stats.parquet": lambda p: write_parquet(stats, p, schema_note, SCHEMAS["stats.parquet"]),
-        "caar.parquet": lambda p: write_parquet(caar, p, schema_note, SCHEMAS["caar.parquet"]),
-        "manifest.json": lambda p: write_json(manifest, p),
+    manifest = build_manifest(results, formats=formats, presentation=presentation)
+    note = {"eventstudy.study": results.config.name, "eventstudy.model": str(results.model.get("name"))}
+    events = results.events.drop(columns=["source_row"], errors="ignore")
+    tables = {
+        "ar.parquet": results.ar,
+        "car.parquet": results.car,
+        "events.parquet": events,
+        "stats.parquet": results.stats,
+        "caar.parquet": results.caar,
     }
+    writers: dict[str, Callable[[Path], None]] = {
+        name: (lambda p, frame=frame, name=name: write_parquet(frame, p, note, SCHEMAS[name]))
+        for name, frame in tables.items()
+    }
+    writers["manifest.json"] = lambda p: write_json(manifest, p)
     if "csv" in formats:
         writers["ar.csv"] = lambda p: write_csv(results.ar, p)
         writers["car.csv"] = lambda p: write_csv(results.car, p)
-    if backtest is not None:
+    if results.backtest is not None:
         from eventstudy.backtest.export import backtest_writers
 
-        writers.update(backtest_writers(backtest))
+        writers.update(backtest_writers(results.backtest))
 
     def build(staging: Path) -> None:
         write_files(staging, writers)
         if report:
             _render_report(staging)
 
-    return publish(out_dir, build, guard=guard or Guard.for_cache(store.root))
+    cache = results.provenance.get("cache")
+    return publish(out_dir, build, guard=guard or Guard.for_cache(cache))
 
 
 def write_files(folder: Path, writers: Mapping[str, Callable[[Path], None]]) -> None:

@@ -1,8 +1,7 @@
 """The documented schema of the exported tables: each column's type, unit and meaning.
 
 The same description is stored in every exported parquet file's schema metadata under the key
-:data:`SCHEMA_KEY` (JSON, see :func:`schema_json`) and printed in the README
-(:func:`markdown_table`). Units:
+:data:`SCHEMA_KEY` (JSON, see :func:`schema_json`) and printed in the README. Units:
 
 ===============  ==============================================================
 ``text``         free text or an identifier
@@ -18,6 +17,7 @@ The same description is stored in every exported parquet file's schema metadata 
 ``usd/usd``      US dollars per US dollar
 ``shares``       a number of shares
 ``json``         a JSON object as text
+``bool``         true or false
 ===============  ==============================================================
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_KEY = "eventstudy.output.schema"
+SCHEMA_KEY = "eventstudy.schema"
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,20 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
     "overlap": ColumnDoc(
         "text", "other events of the same ticker inside the estimation window or overlapping the event window"
     ),
+    "confounders": ColumnDoc(
+        "text",
+        "other news inside the window, '; '-separated, each with its day relative to day 0: earnings "
+        "releases "
+        "whose reaction session falls in it, other events of the ticker whose day 0 does, news-file lines "
+        "(at most 5 named, then a count); empty when none",
+    ),
+    "confounded": ColumnDoc("bool", "the window holds other news (confounders is not empty)"),
+    "dominant_tau": ColumnDoc(
+        "days",
+        "a day other than day 0 that carries the window's CAR (|AR t| >= dominant_day_t, AR/CAR >= "
+        "dominant_day_share, |AR| > |AR(0)|); missing when none",
+    ),
+    "dominant_date": ColumnDoc("date", "the trading day of dominant_tau; missing when none"),
 }
 
 EVENTS_SCHEMA: dict[str, ColumnDoc] = {
@@ -119,7 +133,11 @@ EVENTS_SCHEMA: dict[str, ColumnDoc] = {
 }
 
 STATS_SCHEMA: dict[str, ColumnDoc] = {
-    "group": ColumnDoc("text", "group label of the events file, `all` (every listed party) or `peers`"),
+    "group": ColumnDoc(
+        "text",
+        "group label of the events file, `all` (every listed party) or `peers`; `<group> (unconfounded)`: "
+        "the same rows without the windows that hold other news",
+    ),
     "window": CAR_SCHEMA["window"],
     "statistic": ColumnDoc("text", "statistic name (see eventstudy.inference.STATISTICS)"),
     "value": ColumnDoc("varies", "the statistic: fraction for caar, usd for dollar values, else unitless"),
@@ -186,17 +204,3 @@ def read_schema_units(metadata: Mapping[bytes, bytes] | None) -> dict[str, str]:
     if not raw:
         return {}
     return {c["name"]: c["unit"] for c in json.loads(raw)["columns"]}
-
-
-def markdown_table(name: str, table: pa.Table | None = None) -> str:
-    """The README table of one export: column, type, unit, meaning.
-
-    With ``table`` the types are the file's; without, they are left out.
-    """
-    docs = SCHEMAS[name]
-    types = {f.name: str(f.type) for f in table.schema} if table is not None else {}
-    lines = ["| column | type | unit | meaning |", "|---|---|---|---|"]
-    for column, doc in docs.items():
-        meaning = doc.description.replace("|", "\\|")
-        lines.append(f"| `{column}` | {types.get(column, '')} | {doc.unit} | {meaning} |")
-    return "\n".join(lines)

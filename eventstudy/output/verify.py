@@ -4,7 +4,7 @@
 manifest records is there with the SHA-256 it had when written, and nothing else is (a file
 from another run, or one edited since, is named). It then rebuilds the configuration (and the
 backtest rule) from the manifest, re-runs the same pipeline as ``eventstudy run``
-(:func:`eventstudy.pipeline.run_pipeline`, offline, on the same cache) into a temporary folder,
+(:func:`eventstudy.study.run_study`, offline, on the same cache) into a temporary folder,
 and compares every file: parquet tables by value (same columns, types, shape and values,
 NaN equal to NaN), the report's text exactly, figures byte for byte. It also compares every
 input hash in the manifest (events file, cached prices and shares). Differences in package
@@ -14,7 +14,6 @@ are not one.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import tempfile
@@ -26,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.config import ShareCaveat, StudyConfig
+from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
@@ -100,32 +99,8 @@ class VerifyResult:
 
 
 def config_from_manifest(config: Mapping[str, Any], source: str = "manifest.json") -> StudyConfig:
-    """The :class:`StudyConfig` whose ``to_dict()`` is ``config``.
-
-    Raises
-    ------
-    InputError
-        When a key is not a field of this version's configuration, or a value is invalid.
-    """
-    fields = {f.name for f in dataclasses.fields(StudyConfig)}
-    values: dict[str, Any] = {}
-    for key, value in config.items():
-        if key not in fields:
-            raise InputError(source, "configuration key unknown to this version", field=f"config.{key}")
-        if key == "share_caveats":
-            values[key] = tuple(
-                ShareCaveat(c["ticker"], pd.Timestamp(c["from"]).date(), c["note"]) for c in value
-            )
-        else:
-            values[key] = _tuples(value)
-    try:
-        return StudyConfig(**values)
-    except (TypeError, ValueError) as exc:
-        raise InputError(source, f"invalid configuration ({exc})", field="config") from None
-
-
-def _tuples(value: Any) -> Any:
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+    """The :class:`StudyConfig` a manifest records (:meth:`StudyConfig.from_dict`)."""
+    return StudyConfig.from_dict(config, source)
 
 
 def _hashes(tree: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -213,33 +188,17 @@ def verify(
         Events file; default: the path recorded in the manifest (relative to the working
         directory, as given on the original command line).
     """
-    from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.data.store import PriceStore
-    from eventstudy.output.export import git_state, package_versions
-    from eventstudy.output.folder import check_recorded_files, output_files
+    from eventstudy.output.export import save_study
+    from eventstudy.output.folder import Guard, check_recorded_files, output_files
+    from eventstudy.output.manifest import git_state, package_versions
+    from eventstudy.study import run_study
 
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(manifest_path), f"cannot read the manifest ({exc.strerror})") from None
-    except ValueError as exc:
-        raise InputError(str(manifest_path), f"not valid JSON ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise InputError(str(manifest_path), "not a manifest (a JSON object is expected)")
-    for key in ("config", "inputs"):
-        if key not in manifest:
-            raise InputError(str(manifest_path), "key is missing", field=key)
-    config = config_from_manifest(manifest["config"], str(manifest_path))
-    rule = None
-    if "backtest" in manifest:
-        try:
-            rule = BacktestConfig.from_dict(manifest["backtest"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(str(manifest_path), f"invalid backtest rule ({exc})", field="backtest") from None
+    manifest = read_manifest_file(folder / "manifest.json")
+    config = config_from_manifest(_with_backtest(manifest), str(folder / "manifest.json"))
     events_path = Path(events or manifest["inputs"]["events"]["path"])
-    store = PriceStore(cache or manifest.get("cache", "cache"))
+    store = PriceStore(cache or manifest.get("cache") or "cache")
     peers = list(manifest.get("peers", []))
 
     result = VerifyResult(folder)
@@ -247,7 +206,15 @@ def verify(
     recorded = output_files(folder)
     scratch = Path(tempfile.mkdtemp(prefix="eventstudy-verify."))
     try:
-        out = _rerun(manifest, config, rule, events_path, store, peers, "car.parquet" in recorded, scratch)
+        rerun = run_study(events_path, store, config, peers=peers)
+        shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
+        out = save_study(
+            rerun,
+            scratch / "out",
+            formats=manifest.get("formats", []),
+            guard=Guard(cwd=scratch),
+            presentation={**shown, "events_path": manifest["inputs"]["events"].get("path")},
+        )
         fresh = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         result.inputs = compare_inputs(manifest["inputs"], fresh["inputs"])
         names = sorted(set(recorded) | set(output_files(out)))
@@ -269,45 +236,31 @@ def verify(
     return result
 
 
-def _rerun(
-    manifest: Mapping[str, Any],
-    config: StudyConfig,
-    rule: Any,
-    events_path: Path,
-    store: Any,
-    peers: list[str],
-    study: bool,
-    scratch: Path,
-) -> Path:
-    """Re-run the folder's study (or its backtest alone) into ``scratch/out``; returns that folder."""
-    from eventstudy.output.folder import Guard
+def read_manifest_file(path: Path) -> dict[str, Any]:
+    """A study's ``manifest.json``, checked for the keys :func:`verify` needs.
 
-    guard = Guard(cwd=scratch)
-    out = scratch / "out"
-    if study:
-        from eventstudy.output.export import save_study
-        from eventstudy.pipeline import run_pipeline
+    Raises
+    ------
+    InputError
+        When it cannot be read, is not JSON, or lacks ``config`` or ``inputs``.
+    """
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the manifest ({exc.strerror})") from None
+    except ValueError as exc:
+        raise InputError(str(path), f"not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise InputError(str(path), "not a manifest (a JSON object is expected)")
+    for key in ("config", "inputs"):
+        if key not in manifest:
+            raise InputError(str(path), "key is missing", field=key)
+    return manifest
 
-        done = run_pipeline(events_path, store, config, peers=peers, backtest=rule, offline=True)
-        shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
-        save_study(
-            done.results,
-            out,
-            store=store,
-            events_path=events_path,
-            peers=peers,
-            formats=manifest.get("formats", []),
-            backtest=done.backtest,
-            guard=guard,
-            presentation={**shown, "events_path": manifest["inputs"]["events"].get("path")},
-        )
-        return out
-    from eventstudy.backtest.engine import run_backtest
-    from eventstudy.backtest.export import save_backtest
-    from eventstudy.data.events import read_events
 
-    if rule is None:
-        raise InputError(str(events_path), "the folder holds neither a study nor a backtest rule")
-    tested = run_backtest(read_events(events_path), store, rule, config, events_path=events_path)
-    save_backtest(tested, out, guard=guard, manifest={k: v for k, v in manifest.items() if k != "files"})
-    return out
+def _with_backtest(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's config, with the backtest rule that older manifests kept beside it."""
+    config = dict(manifest["config"])
+    if config.get("backtest") is None and isinstance(manifest.get("backtest"), Mapping):
+        config["backtest"] = dict(manifest["backtest"])
+    return config

@@ -110,12 +110,12 @@ def table_files(tables, title: str) -> tuple[tuple[str, bytes], ...]:
 def _summary(events: pd.DataFrame, manifest, main: str, n_shown: int) -> list[str]:
     is_peer = events["role"] == "peer"
     n_peers = int(events.loc[is_peer, "ticker"].nunique())
-    model = manifest.get("model", {}).get("description", manifest["config"].get("model", "?"))
+    model = manifest.get("model", {}).get("name", manifest["config"].get("model", "?"))
+    market = manifest["config"].get("market", "?")
     sentence = (
-        f"{events['event_id'].nunique()} announcements, {int((~is_peer).sum())} (event, party) rows"
-        + (f" and {int(is_peer.sum())} (event, peer) rows over {n_peers} peers" if n_peers else "")
-        + f"; expected returns: {fmt.md(model)}; main window {main}. Dollars are US dollars, returns simple "
-        "returns."
+        f"{events['event_id'].nunique()} announcements: {int((~is_peer).sum())} (event, party) rows"
+        + (f", {int(is_peer.sum())} (event, peer) rows over {n_peers} peers" if n_peers else "")
+        + f"; {fmt.md(model)} model on {fmt.md(market)}; main window {main}; US dollars, simple returns."
     )
     out = [sentence]
     if n_shown < events["event_id"].nunique():

@@ -128,11 +128,8 @@ def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
         "ll" + "r" * (len(columns) - 2) + "l",
         tuple(rows),
         caption=f"**Largest effects** over {main}: the largest dollar moves and the largest |t|.",
-        footnote=f"t: per-party CAR t (M−k degrees of freedom), {fmt.md(fmt.STARS_NOTE)}. per deal $: "
-        "abnormal "
-        f"value ÷ disclosed deal. {FLAG}: other news in the window; τ±k carries the CAR: one other day "
-        "carries "
-        "most of it.",
+        footnote=f"t: per-party CAR t (M−k df), {fmt.md(fmt.STARS_NOTE)}; per deal $: value ÷ deal; "
+        f"{FLAG}: other news in the window; τ±k: one other day carries most of the CAR.",
     )
 
 
@@ -174,18 +171,14 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
             ]
         rows.append(tuple(row))
     caption = (
-        f"**Groups** over {main} under the recommended test, KP-BMP t: the Boehmer, Musumeci & Poulsen "
-        "(1991) t "
-        "adjusted for the cross-correlation of same-day parties (Kolari & Pynnönen 2010)."
+        f"**Groups** over {main} under the recommended test, KP-BMP t (the BMP t adjusted for the "
+        "cross-correlation of same-day parties, Kolari & Pynnönen 2010)."
     )
     footnote = (
-        "Each number is one stats.parquet row: N and CAAR `caar`; KP-BMP t `kp_adjusted_bmp_t`; value "
-        "created "
-        "`dollar_abnormal_value` (every row of the group with a dollar value; stars from `dollar_z`); per "
-        "deal $ "
-        "`value_per_deal_dollar` (events with a disclosed deal whose parties all have a dollar value, each "
-        "deal "
-        f"once; ev. = events). {fmt.md(fmt.STARS_NOTE)}."
+        "Each number is one stats.parquet row: `caar` (N, CAAR), `kp_adjusted_bmp_t`, "
+        "`dollar_abnormal_value` (every row of the group with a dollar value; stars from `dollar_z`), "
+        "`value_per_deal_dollar` (events with a disclosed deal and a dollar value for all their parties, "
+        f"each deal once; ev.). {fmt.md(fmt.STARS_NOTE)}."
     )
     if twins:
         footnote += (
@@ -258,80 +251,75 @@ def _group_sentences(
         if caar is None or test is None:
             continue
         t = fmt.md(fmt.starred(test["value"], test["p"]))
-        text = f"{fmt.md(group)} {fmt.percent(caar['value'])} (t = {t})"
-        (significant if not fmt.is_missing(test["p"]) and test["p"] < 0.05 else other).append(text)
+        if not fmt.is_missing(test["p"]) and test["p"] < 0.05:
+            significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t})")
+        else:
+            other.append(fmt.md(group))
     sentences = []
     if significant or other:
         verdict = (
             ("significant at 5% for " + ", ".join(significant)) if significant else "significant for no group"
         )
         sentences.append(
-            f"CAAR{main} under the Kolari–Pynnönen adjusted BMP test (the test to read when parties share "
-            f"announcement days) is {verdict}"
-            + (
-                f"; not for {', '.join(other)}"
-                if other and significant
-                else f": {', '.join(other)}"
-                if other
-                else ""
-            )
+            "Under the Kolari–Pynnönen adjusted BMP test, the one to read when parties share announcement "
+            "days, "
+            f"CAAR{main} is {verdict}"
+            + (f"; not for {', '.join(other)}" if other and significant else "")
             + "."
         )
     flagged = int(confounded(parties).sum())
     if excluded and flagged:
         sentences.append(
             f"{flagged} of {len(parties)} (event, party) windows {main} hold other news ({FLAG}) and are "
-            "left out of "
-            "every statistic (exclude_confounded = true)."
+            "left out "
+            "of every statistic (exclude_confounded = true)."
         )
     elif twins and flagged:
-        changes = []
-        for group in stats.groups(main):
-            if group == "peers":
-                continue
-            twin = unconfounded_group(group)
-            value, free = (
-                stats.value(group, main, "dollar_abnormal_value"),
-                stats.value(twin, main, "dollar_abnormal_value"),
-            )
-            ratio, free_ratio = (
-                stats.value(group, main, "value_per_deal_dollar"),
-                stats.value(twin, main, "value_per_deal_dollar"),
-            )
-            if _differs(value, free) or _differs(ratio, free_ratio):
-                changes.append(
-                    f"{fmt.md(group)} created {fmt.money(free)} instead of {fmt.money(value)}, "
-                    f"{fmt.ratio(free_ratio)} instead of {fmt.ratio(ratio)} per deal dollar"
-                )
-        sentence = f"{flagged} of {len(parties)} (event, party) windows {main} hold other news ({FLAG})."
-        if changes:
-            sentence += " Without them, " + "; ".join(changes) + "."
-        sentences.append(sentence)
-        ranking = _ranking_sentence(parties)
-        if ranking:
-            sentences.append(ranking)
+        sentences.append(_without_sentence(stats, main, parties, flagged))
     return sentences
+
+
+def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, flagged: int) -> str:
+    """What the group totals and the value-per-deal ranking become without the confounded rows."""
+    changes = []
+    for group in stats.groups(main):
+        if group == "peers":
+            continue
+        twin = unconfounded_group(group)
+        value, free = (
+            stats.value(group, main, "dollar_abnormal_value"),
+            stats.value(twin, main, "dollar_abnormal_value"),
+        )
+        ratio = stats.value(group, main, "value_per_deal_dollar")
+        free_ratio = stats.value(twin, main, "value_per_deal_dollar")
+        if _differs(value, free) or _differs(ratio, free_ratio):
+            changes.append(
+                f"{fmt.md(group)} created {fmt.money(free)} (not {fmt.money(value)}), "
+                f"{fmt.ratio(free_ratio)} "
+                f"(not {fmt.ratio(ratio)}) per deal dollar"
+            )
+    sentence = f"{FLAG} {flagged} of {len(parties)} windows {main} hold other news. Without them, "
+    sentence += "; ".join(changes) if changes else "no group total changes"
+    ranked = value_per_deal_ranking(parties)
+    kept = ranked[~ranked["confounded"]]
+    if len(kept) < len(ranked) and len(kept):
+        leaders = ", ".join(
+            f"{fmt.md(r.ticker)} {fmt.ratio(r.value_to_deal)}"
+            for r in kept.head(RANKED).itertuples(index=False)
+        )
+        before = ranked.iloc[0]
+        same = (before["event_id"], before["ticker"]) == (kept.iloc[0]["event_id"], kept.iloc[0]["ticker"])
+        was = (
+            "the same leader as with them"
+            if same
+            else (f"with them: {fmt.md(before['ticker'])} {fmt.ratio(before['value_to_deal'])} first")
+        )
+        sentence += f"; the value-per-deal ranking starts {leaders} ({was})"
+    return sentence + "."
 
 
 def _differs(a: float, b: float) -> bool:
     return not (np.isnan(a) and np.isnan(b)) and not np.isclose(a, b, rtol=1e-12, atol=0.0, equal_nan=True)
-
-
-def _ranking_sentence(parties: pd.DataFrame) -> str:
-    ranked = value_per_deal_ranking(parties)
-    if ranked.empty:
-        return ""
-    kept = ranked[~ranked["confounded"]]
-
-    def names(frame: pd.DataFrame) -> str:
-        return ", ".join(
-            f"{fmt.md(r.ticker)} ({fmt.md(r.event_id)}) {fmt.ratio(r.value_to_deal)}"
-            for r in frame.head(RANKED).itertuples(index=False)
-        )
-
-    if len(kept) == len(ranked):
-        return ""
-    return f"Value per deal dollar, top {RANKED}: {names(ranked)}; without confounded windows: {names(kept)}."
 
 
 def value_per_deal_ranking(parties: pd.DataFrame) -> pd.DataFrame:
@@ -401,23 +389,24 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
     return bullets
 
 
-def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any]) -> str:
-    """One sentence of the caveats, for the first screen (the bullets below give the detail)."""
+def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, named: bool = True) -> str:
+    """One sentence of the caveats, for the first screen (the bullets below give the detail);
+    ``named`` False when a headline sentence already names the confounded windows."""
     parties = main_rows(car, main)
     parts = []
     flagged = parties[confounded(parties)]
-    if len(flagged):
+    if len(flagged) and named:
         named = ", ".join(
             f"{fmt.md(t)} {fmt.md(e)}" for t, e in zip(flagged.ticker, flagged.event_id, strict=True)
         )
         parts.append(f"{FLAG} other news in {len(flagged)} window(s) ({named})")
     carried = parties[dominated(parties) & ~confounded(parties)]
     if len(carried):
-        named = ", ".join(
+        days = ", ".join(
             f"{fmt.md(t)} {fmt.md(e)} {tau_text(int(d))}"
             for t, e, d in zip(carried.ticker, carried.event_id, carried.dominant_tau, strict=True)
         )
-        parts.append(f"one day other than day 0 carries the CAR of {named}")
+        parts.append(f"one day other than day 0 carries the CAR of {days}")
     estimated = parties[parties["outcome"] == "ok"]
     no_value = int((~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))).sum())
     if no_value:
@@ -456,7 +445,7 @@ def findings_section(
     if looked_up is not None and looked_up.groups(main):
         tables.append(group_table(looked_up, main, twins=twins))
     paragraphs = headline(parties, looked_up, main, twins=twins, excluded=excluded)
-    summary = caveat_summary(car, main, config)
+    summary = caveat_summary(car, main, config, named=not twins)
     return Section(
         "findings",
         "Findings",

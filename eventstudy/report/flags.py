@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.report import fmt
+from eventstudy.timeline.confounders import COLUMNS
 
-CONFOUNDER_COLUMNS: tuple[str, ...] = ("confounders", "confounded", "dominant_tau", "dominant_date")
+CONFOUNDER_COLUMNS: tuple[str, ...] = COLUMNS
 FLAG = "⚑"
 VENDOR_NOTE = "shares: vendor or balance-sheet figure, not a filing cover count"
 """The ``note`` part of rows whose market value rests on a vendor share count (eventstudy.study)."""

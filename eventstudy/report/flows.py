@@ -25,7 +25,6 @@ Kamada, T., & Kawai, S. (1989). An algorithm for drawing general undirected grap
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,106 +33,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from eventstudy.errors import InputError
+from eventstudy.config import FlowEdge, parse_flows
 from eventstudy.report import fmt
 from eventstudy.report.flags import FLAG
-from eventstudy.symbols import symbol_problem
-
-FLOW_KEYS: tuple[str, ...] = ("event_id", "payer", "payee", "tickers")
-MAX_NAME = 40
-"""Longest payer or payee name (it is drawn in a box)."""
-MAX_FLOWS = 200
-_EVENT_ID = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
-
-
-@dataclass(frozen=True)
-class FlowEdge:
-    """One payment commitment: ``payer`` -> ``payee`` in the announcement ``event_id``.
-
-    ``tickers`` are the listed parties whose abnormal dollar value annotates the edge.
-    """
-
-    event_id: str
-    payer: str
-    payee: str
-    tickers: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "payer": self.payer,
-            "payee": self.payee,
-            "tickers": list(self.tickers),
-        }
-
-
-def parse_flows(entries: object, where: str) -> tuple[FlowEdge, ...]:
-    """The ``[[flows]]`` tables of a config document, checked.
-
-    Raises
-    ------
-    InputError
-        Naming ``where`` and ``flows[i].<key>`` (i from 0): an unknown or missing key, an
-        event id that is not an identifier, a payer or payee that is not one line of 1 to
-        :data:`MAX_NAME` characters, a payer paying itself, a ticker that is not a symbol or is
-        listed twice, or more than :data:`MAX_FLOWS` edges.
-    """
-    if not isinstance(entries, list):
-        raise InputError(where, "must be [[flows]] tables of event_id, payer, payee, tickers", field="flows")
-    if len(entries) > MAX_FLOWS:
-        raise InputError(where, f"{len(entries)} flows; at most {MAX_FLOWS}", field="flows")
-    edges = []
-    for i, entry in enumerate(entries):
-        name = f"flows[{i}]"
-        if not isinstance(entry, dict):
-            raise InputError(where, "must be a table of event_id, payer, payee, tickers", field=name)
-        for key in entry:
-            if key not in FLOW_KEYS:
-                raise InputError(
-                    where, f"unknown key (expected {', '.join(FLOW_KEYS)})", field=f"{name}.{key}"
-                )
-        for key in FLOW_KEYS[:3]:
-            if key not in entry:
-                raise InputError(where, "is required", field=f"{name}.{key}")
-        event_id = entry["event_id"]
-        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
-            raise InputError(
-                where, f"{event_id!r} is not an event id (letters, digits, . _ -)", field=f"{name}.event_id"
-            )
-        for key in ("payer", "payee"):
-            value = entry[key]
-            if (
-                not isinstance(value, str)
-                or not value.strip()
-                or len(value) > MAX_NAME
-                or fmt.plain(value) != value
-            ):
-                raise InputError(
-                    where,
-                    f"{value!r} is not a name: one line of 1 to {MAX_NAME} characters",
-                    field=f"{name}.{key}",
-                )
-        if entry["payer"] == entry["payee"]:
-            raise InputError(where, "payer and payee are the same", field=f"{name}.payee")
-        tickers = entry.get("tickers", [])
-        if not isinstance(tickers, list):
-            raise InputError(where, "must be a list of ticker symbols", field=f"{name}.tickers")
-        for ticker in tickers:
-            problem = symbol_problem(ticker)
-            if problem:
-                raise InputError(where, problem, field=f"{name}.tickers")
-        if len(set(tickers)) != len(tickers):
-            raise InputError(where, "a ticker is listed twice", field=f"{name}.tickers")
-        edges.append(FlowEdge(event_id, entry["payer"], entry["payee"], tuple(tickers)))
-    return tuple(edges)
 
 
 def edges_of(config: Mapping[str, Any]) -> tuple[FlowEdge, ...]:
-    """The flows recorded in a manifest's ``config`` (``flows``: a list of edge tables)."""
-    return tuple(
-        FlowEdge(str(e["event_id"]), str(e["payer"]), str(e["payee"]), tuple(map(str, e.get("tickers", ()))))
-        for e in config.get("flows") or ()
-    )
+    """The flows recorded in a manifest's ``config`` (``flows``: a list of edge tables), checked
+    as a config file's ``[[flows]]`` (:func:`eventstudy.config.parse_flows`)."""
+    return parse_flows(list(config.get("flows") or ()), "manifest.json", prefix="config.flows")
 
 
 @dataclass(frozen=True)

@@ -149,14 +149,14 @@ def by_party_section(parties: pd.DataFrame, day0: str | None, main: str) -> Sect
         + missing_note(joined, "abnormal_value_usd", f"an abnormal dollar value over {main}")
     )
     table = pair_table("by-party", joined, columns, caption=caption)
-    return Section("by-party", "Abnormal returns and dollar value, by party", tables=(table,))
+    return Section("by-party", "Returns and dollar value by party", tables=(table,))
 
 
 def value_section(
     parties: pd.DataFrame, day0: str | None, main: str, figure: Callable[[], Any] | None
 ) -> Section:
     """Value per deal dollar of each party with a disclosed deal; ``figure`` draws the chart."""
-    title = "Value created per deal dollar"
+    title = "Value per deal dollar"
     joined = pair_frame(parties, day0, main)
     with_deal = joined[finite(joined["deal_usd"]) & (joined["deal_usd"] > 0)].sort_values(
         "value_to_deal", ascending=False, na_position="last", kind="stable"

@@ -77,7 +77,7 @@ def car_paths_section(
 
 def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
     """The CAAR of every group with its bootstrap band (caar.parquet)."""
-    title = "Average CAR by group (CAAR)"
+    title = "CAAR by group"
     if caar is None:
         return Section(
             "caar",
@@ -181,7 +181,7 @@ def spillover_section(
         paragraphs.append(map_note)
     return Section(
         "spillover",
-        "Ecosystem spillover",
+        "Spillover to peers",
         paragraphs=tuple(paragraphs),
         figures=files,
         tables=(table,) if table is not None else (),
@@ -279,7 +279,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
     )
     if not rendered:
         paragraphs = ("stats.parquet has no statistic per group and window, so there are no test tables.",)
-    return Section("tests", "Tests by group and window", paragraphs=paragraphs, tables=tuple(rendered))
+    return Section("tests", "Tests by group", paragraphs=paragraphs, tables=tuple(rendered))
 
 
 def _sort(text: str) -> float | None:

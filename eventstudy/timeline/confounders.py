@@ -71,6 +71,8 @@ import pandas as pd
 from eventstudy.timeline.calendar import align_days_zero
 from eventstudy.timeline.ranges import MAX_LISTED, DayIndex, describe_runs, run_counts
 
+COLUMNS: tuple[str, ...] = ("confounders", "confounded", "dominant_tau", "dominant_date")
+"""The screen's columns of ``car.parquet`` (:func:`confounder_columns`)."""
 DOMINANT_T = 3.0
 """Smallest |t| of the day that dominates a window (see the module docstring)."""
 DOMINANT_SHARE = 0.5

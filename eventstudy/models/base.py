@@ -1,0 +1,233 @@
+"""The expected-return model interface and its registry.
+
+Every model has the form
+
+.. math:: R_{it} - o_t = x_t' b_i + e_{it}, \\qquad e_{it} \\sim (0, \\sigma_i^2)\\ \\text{i.i.d.}
+
+where :math:`o_t` is a known offset (0, the market return, or the risk-free rate) and
+:math:`x_t` a row of regressors that depend on the date only. The expected return is
+:math:`o_t + x_t' \\hat b_i`. A model describes itself as a :class:`Design` over the trading
+calendar; the estimation code gathers the rows it needs for each (event, firm) pair and calls
+the model's :meth:`ExpectedReturnModel.fit` (OLS unless the model overrides it), which returns
+a :class:`ModelFit`.
+
+Adding a model is one subclass plus :func:`register_model`::
+
+    @register_model
+    class MyModel(ExpectedReturnModel):
+        name = "mine"
+        ...
+
+after which ``model = "mine"`` works in a config (through :meth:`ExpectedReturnModel.from_config`)
+and ``run_study(..., model=MyModel(...))`` works from Python, without editing the library.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import numpy as np
+
+from eventstudy.models.ols import BatchFit, fit_ols_batch
+
+if TYPE_CHECKING:
+    from eventstudy.config import StudyConfig
+    from eventstudy.models.factor import FactorTable
+    from eventstudy.timeline.returns import ReturnsPanel
+
+
+@dataclass(frozen=True)
+class Design:
+    """A model's regression design over the trading calendar.
+
+    Attributes
+    ----------
+    offset
+        (T,) known part of the expected return, subtracted before the regression.
+    regressors
+        (T, k) regressors; may contain NaN where unavailable.
+    names
+        The k parameter names, in column order.
+    auxiliary
+        (T, a) further dated series that the model's estimator uses on the estimation rows only
+        (Scholes-Williams: the market return of the previous and the next day), or None.
+    """
+
+    offset: np.ndarray
+    regressors: np.ndarray
+    names: tuple[str, ...]
+    auxiliary: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """A model fitted to P (event, firm) pairs.
+
+    Attributes
+    ----------
+    batch
+        Coefficients (in the order of ``Design.names``), the matrix :math:`A` with
+        :math:`\\operatorname{Var}(\\hat b \\mid X) = \\sigma^2 A` (``xtx_inv``; :math:`(X'X)^{-1}`
+        for OLS), :math:`\\hat\\sigma`, M, residuals and estimability.
+    params
+        The parameters to report, by name, (P,) each (the ``params`` column of ``car.parquet``).
+    alpha, beta
+        (P,) the intercept and the market beta where the model has them (NaN otherwise).
+    """
+
+    batch: BatchFit
+    params: Mapping[str, np.ndarray]
+    alpha: np.ndarray
+    beta: np.ndarray
+
+
+@dataclass(frozen=True)
+class DataNeeds:
+    """What a model named in a config needs from the data layer before it can be built.
+
+    Attributes
+    ----------
+    symbols
+        Price series besides the firms (the market proxy, a sector proxy).
+    french
+        Ken French daily files (by name) the model reads.
+    factors_file
+        A user factor file (CSV or parquet), or None.
+    """
+
+    symbols: tuple[str, ...] = ()
+    french: tuple[str, ...] = ()
+    factors_file: str | None = None
+
+
+class ExpectedReturnModel(ABC):
+    """An expected-return model: a design on the calendar and an estimator (OLS by default).
+
+    Subclasses set :attr:`name` (the registry key, the ``model`` of a config), implement
+    :attr:`parameter_names`, :meth:`design` and :meth:`describe`, and may override :meth:`fit`
+    (a non-OLS estimator), :attr:`symbols` (price series the design reads), :meth:`settings`
+    (recorded in ``manifest.json``) and, to be named in a config, :meth:`needs` and
+    :meth:`from_config`.
+    """
+
+    name: ClassVar[str] = ""
+    estimator: ClassVar[str] = "OLS"
+    beta_name: ClassVar[str | None] = "beta"
+    """The parameter reported in ``car.parquet``'s ``beta`` column (None: no market beta)."""
+
+    @property
+    @abstractmethod
+    def parameter_names(self) -> tuple[str, ...]:
+        """The k regression parameters, in the column order of :meth:`design`."""
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """Price symbols the design reads besides the firms (default: none)."""
+        return ()
+
+    @abstractmethod
+    def design(self, panel: ReturnsPanel) -> Design:
+        """The offset, regressors and auxiliary series on ``panel``'s calendar."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line saying what the model is, for reports and the manifest."""
+
+    def settings(self) -> dict[str, Any]:
+        """The model's options, for ``manifest.json``."""
+        return {}
+
+    def fit(self, y: np.ndarray, x: np.ndarray, auxiliary: np.ndarray, *, min_obs: int) -> ModelFit:
+        """Fit every pair; OLS of ``y`` on ``x`` (:func:`ols_model_fit`) unless overridden.
+
+        Parameters
+        ----------
+        y
+            (P, L) dependent variable :math:`R - o` on the estimation rows, NaN where missing.
+        x
+            (P, L, k) regressors on the estimation rows.
+        auxiliary
+            (P, L, a) the design's auxiliary series on the estimation rows.
+        min_obs
+            Fewest valid rows for a pair to be estimated.
+        """
+        return ols_model_fit(self.parameter_names, y, x, min_obs=min_obs, beta_name=self.beta_name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model's record for ``manifest.json``."""
+        return {
+            "name": self.name,
+            "description": self.describe(),
+            "estimator": self.estimator,
+            "parameters": list(self.parameter_names),
+            "settings": self.settings(),
+        }
+
+    @classmethod
+    def needs(cls, config: StudyConfig) -> DataNeeds:
+        """The data :meth:`from_config` needs (default: the market proxy's prices)."""
+        return DataNeeds(symbols=(config.market,))
+
+    @classmethod
+    def from_config(cls, config: StudyConfig, factors: Mapping[str, FactorTable]) -> ExpectedReturnModel:
+        """The model a study configuration names, given the factor tables of :meth:`needs`."""
+        raise NotImplementedError(f"model {cls.name!r} cannot be built from a configuration")
+
+
+M = TypeVar("M", bound=type[ExpectedReturnModel])
+
+MODELS: dict[str, type[ExpectedReturnModel]] = {}
+"""The registry: model name -> class, in registration order."""
+
+
+def register_model(cls: M) -> M:
+    """Class decorator adding ``cls`` to :data:`MODELS` under ``cls.name``.
+
+    Raises
+    ------
+    ValueError
+        When the name is empty or already registered to another class.
+    """
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    if MODELS.get(cls.name, cls) is not cls:
+        raise ValueError(f"model name {cls.name!r} is already registered to {MODELS[cls.name].__name__}")
+    MODELS[cls.name] = cls
+    return cls
+
+
+def ols_model_fit(
+    names: tuple[str, ...], y: np.ndarray, x: np.ndarray, *, min_obs: int, beta_name: str | None = "beta"
+) -> ModelFit:
+    """OLS of ``y`` on ``x`` for every pair (:func:`~eventstudy.models.ols.fit_ols_batch`).
+
+    The reported parameters are the coefficients by name; ``alpha`` is the coefficient named
+    ``alpha`` (or ``mean``), ``beta`` the one named ``beta_name``.
+    """
+    batch = fit_ols_batch(y, x, min_obs=min_obs)
+    params = {name: batch.coef[:, j] for j, name in enumerate(names)}
+    return ModelFit(
+        batch, params, _pick(params, ("alpha", "mean"), len(y)), _pick(params, (beta_name,), len(y))
+    )
+
+
+def _pick(params: Mapping[str, np.ndarray], wanted: tuple[str | None, ...], n: int) -> np.ndarray:
+    for name in wanted:
+        if name is not None and name in params:
+            return params[name]
+    return np.full(n, np.nan)
+
+
+def shifted(series: np.ndarray, lag: int) -> np.ndarray:
+    """``out[t] = series[t - lag]`` (lag > 0: the past; lag < 0: the future); NaN off the ends."""
+    out = np.full(series.shape, np.nan)
+    if lag > 0:
+        out[lag:] = series[:-lag]
+    elif lag < 0:
+        out[:lag] = series[-lag:]
+    else:
+        out[:] = series
+    return out

@@ -1,0 +1,91 @@
+"""Load an output folder back as :class:`~eventstudy.results.StudyResults` (the inverse of saving)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from eventstudy.config import StudyConfig
+from eventstudy.errors import InputError
+from eventstudy.results import StudyResults
+
+if TYPE_CHECKING:
+    from eventstudy.backtest.engine import BacktestResults
+
+
+TABLE_FILES: dict[str, str] = {
+    "events": "events.parquet",
+    "ar": "ar.parquet",
+    "car": "car.parquet",
+    "stats": "stats.parquet",
+    "caar": "caar.parquet",
+}
+"""The :class:`StudyResults` tables and the files that hold them."""
+
+
+def load_study(folder: str | Path) -> StudyResults:
+    """Rebuild the results of an output folder of ``eventstudy run`` from its files alone.
+
+    The tables are the folder's parquet files as they are; the configuration, model record,
+    peers and input record come from ``manifest.json``; the backtest (when the folder has one)
+    from ``trades``, ``backtest`` and ``drift.parquet``. The estimation arrays are not saved,
+    so ``estimates`` is None.
+
+    Raises
+    ------
+    InputError
+        Naming the first missing or unreadable file.
+    """
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(manifest_path), f"cannot read the manifest ({exc.strerror})") from None
+    except ValueError as exc:
+        raise InputError(str(manifest_path), f"not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or "config" not in manifest:
+        raise InputError(str(manifest_path), "not the manifest of a study (no config)", field="config")
+    config = StudyConfig.from_dict(manifest["config"], str(manifest_path))
+    tables = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
+    backtest = _load_backtest(folder, config, manifest)
+    return StudyResults(
+        config=config,
+        model=dict(manifest.get("model", {"name": config.model})),
+        backtest=backtest,
+        peers=tuple(manifest.get("peers", ())),
+        provenance={key: manifest[key] for key in ("inputs", "validation") if key in manifest},
+        **tables,
+    )
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except FileNotFoundError:
+        raise InputError(str(path), "missing: not a complete output folder of `eventstudy run`") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), f"not a readable parquet file ({exc})") from None
+
+
+def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) -> BacktestResults | None:
+    if config.backtest is None or not (folder / "trades.parquet").is_file():
+        return None
+    from eventstudy.backtest.engine import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED, BacktestResults
+    from eventstudy.backtest.tables import summary_table
+
+    trades = _read_table(folder / "trades.parquet")
+    curve = _read_table(folder / "backtest.parquet")
+    return BacktestResults(
+        config=config.backtest,
+        market=config.market,
+        study_name=config.name,
+        trades=trades,
+        curve=curve,
+        drift=_read_table(folder / "drift.parquet"),
+        drift_observations=pd.DataFrame(),
+        summary_table=summary_table(trades, curve, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
+    )

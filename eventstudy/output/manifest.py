@@ -1,0 +1,112 @@
+"""``manifest.json``: what a run was, so that ``eventstudy verify`` can run it again.
+
+The manifest records the configuration, the model, the peers, the package versions, the
+project's git commit, the command line, and the provenance of every input (the events file's
+SHA-256, every cached input's content hash and provenance, the price checks' findings) as
+:func:`eventstudy.study.run_study` recorded them when it read each file. The output folder's
+file record (``files``) is added when the folder is published (:mod:`eventstudy.output.folder`).
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from eventstudy.results import StudyResults
+
+PACKAGES: tuple[str, ...] = (
+    "eventstudy-backtester",
+    "jinja2",
+    "matplotlib",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "statsmodels",
+    "yfinance",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages the results depend on."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_state(folder: Path | None = None) -> dict[str, Any]:
+    """The project's git commit and whether its checkout has uncommitted changes.
+
+    ``folder`` defaults to the folder holding the ``eventstudy`` package. Outside a git
+    checkout (an installed wheel) both are None.
+    """
+    folder = folder or Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=folder, capture_output=True, text=True, timeout=20, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {"git_commit": None, "git_dirty": None}
+    status = git("status", "--porcelain")
+    return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None}
+
+
+def command_line() -> list[str]:
+    """The command that produced the outputs (program name without its folder)."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]
+
+
+def build_manifest(
+    results: StudyResults, *, formats: Sequence[str] = (), presentation: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Configuration, model, peers, versions, input provenance, git commit and command line.
+
+    Parameters
+    ----------
+    results
+        The study's results (their ``provenance`` holds the inputs' record).
+    formats
+        The extra export formats written (``csv``).
+    presentation
+        Values that describe how a run was invoked rather than what it computed (``command``,
+        ``git_commit``, ``git_dirty``, ``versions``, ``cache``, and ``events_path`` for the events
+        file's recorded path), replacing this process's: ``eventstudy verify`` renders its
+        re-run as the original run was rendered, so only computed differences show.
+    """
+    provenance = results.provenance
+    manifest: dict[str, Any] = {
+        "study": results.config.name,
+        "config": results.config.to_dict(),
+        "model": {**results.model, "exclude_overlapping_windows": results.config.exclude_overlapping_windows},
+        "estimation": {"n_params": len(results.model.get("parameters", ()))},
+        "peers": list(results.peers),
+        "formats": sorted(formats),
+        "versions": package_versions(),
+        "inputs": dict(provenance.get("inputs", {})),
+        "validation": provenance.get("validation", {}),
+        "cache": provenance.get("cache"),
+        "command": command_line(),
+        **git_state(),
+    }
+    shown = dict(presentation or {})
+    if "events_path" in shown:
+        recorded = manifest["inputs"].get("events", {})
+        manifest["inputs"]["events"] = {**recorded, "path": shown.pop("events_path")}
+    manifest.update(shown)
+    return manifest

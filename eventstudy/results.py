@@ -1,0 +1,217 @@
+"""The results of a study, complete: per-pair tables, statistics, CAAR bands, backtest.
+
+:class:`StudyResults` is what :func:`eventstudy.study.run_study` returns and what
+:func:`eventstudy.output.load.load_study` rebuilds from an output folder. Its tables are exactly
+the exported files:
+
+==============  ==========================  =================================================
+attribute       file                        one row per
+==============  ==========================  =================================================
+``events``      ``events.parquet``          (event, party or peer)
+``ar``          ``ar.parquet``              (event, ticker, relative day)
+``car``         ``car.parquet``             (event, ticker, window)
+``stats``       ``stats.parquet``           (group, window, statistic)
+``caar``        ``caar.parquet``            (group, relative day)
+``backtest``    ``trades``/``backtest``/    see :class:`eventstudy.backtest.BacktestResults`
+                ``drift.parquet``
+==============  ==========================  =================================================
+
+``summary()`` returns a :class:`~eventstudy.summary.Summary` (``as_text()``, ``as_html()``,
+``as_latex()``; a notebook shows its HTML), ``to_frame()`` the per-window table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.config import StudyConfig, window_label
+from eventstudy.peers import PEER_ROLE
+from eventstudy.summary import Summary
+
+if TYPE_CHECKING:
+    from eventstudy.backtest.engine import BacktestResults
+    from eventstudy.estimate import PairEstimates
+    from eventstudy.models import ExpectedReturnModel
+
+@dataclass(repr=False)
+class StudyResults:
+    """The complete results of one study.
+
+    Attributes
+    ----------
+    config
+        The configuration (its ``backtest`` is the rule of :attr:`backtest`).
+    model
+        The expected-return model's record (``name``, ``description``, ``estimator``,
+        ``parameters``, ``settings``; what ``manifest.json`` holds under ``model``).
+    events, ar, car, stats, caar
+        The exported tables (see the module docstring).
+    backtest
+        The backtest of the listed parties, or None without a ``[backtest]`` rule.
+    peers
+        The peer tickers the events were extended with.
+    provenance
+        ``inputs`` (the events file's and every cached input's SHA-256 and provenance) and
+        ``validation`` (the price checks' findings), as ``manifest.json`` records them.
+    estimates
+        The per-pair arrays of the estimation (the returns panel, the fit, the abnormal
+        returns), or None for results loaded from a folder.
+    """
+
+    config: StudyConfig
+    model: dict[str, Any]
+    events: pd.DataFrame
+    ar: pd.DataFrame
+    car: pd.DataFrame
+    stats: pd.DataFrame
+    caar: pd.DataFrame
+    backtest: BacktestResults | None = None
+    peers: tuple[str, ...] = ()
+    provenance: dict[str, Any] = field(default_factory=dict)
+    estimates: PairEstimates | None = None
+    model_object: ExpectedReturnModel | None = None
+
+    def __repr__(self) -> str:
+        parties = int((self.events["role"] != PEER_ROLE).sum())
+        peers = len(self.events) - parties
+        windows = ", ".join(window_label(w) for w in self.config.event_windows)
+        extra = f" + {peers} peer rows" if peers else ""
+        backtest = ", with backtest" if self.backtest is not None else ""
+        events = self.events["event_id"].nunique()
+        return (
+            f"<StudyResults {self.config.name!r}: {self.model.get('name', '?')} model, {events} events, "
+            f"{parties} party rows{extra}, windows {windows}{backtest}>"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-window results (``car.parquet``), a copy."""
+        return self.car.copy()
+
+    def summary(self, window: str | Sequence[int] | None = None) -> Summary:
+        """The study at a glance for one window: the cross-event tests per group and every
+        (event, party) row, largest dollar value first.
+
+        ``window`` is any spelling of a configured event window (:func:`resolve_window`):
+        ``"[-1,+1]"``, the TOML spelling ``"[-1,1]"``, ``"-1,1"`` or ``(-1, 1)``; by default
+        ``[-1,+1]`` when configured, else the first window.
+
+        Raises
+        ------
+        ValueError
+            If ``window`` is not one of the study's windows (the message names them).
+        """
+        windows = self.config.event_windows
+        if window is None:
+            window = (-1, 1) if (-1, 1) in windows else windows[0]
+        label = resolve_window(window, windows)
+        info = (
+            ("Model", str(self.model.get("description", self.model.get("name", "?")))),
+            ("Estimation window", window_label(self.config.estimation_window)),
+            ("Event window", label),
+            ("Rows", f"{int((self.events['role'] != PEER_ROLE).sum())} (event, party), "
+                     f"{int((self.events['role'] == PEER_ROLE).sum())} (event, peer)"),
+        )
+        tables = (
+            (f"Cross-event tests over {label} (two-sided p in parentheses)", self._group_table(label)),
+            (f"CAR over {label} by (event, party), largest dollar value first", self._pair_table(label)),
+        )
+        counts = self.car.loc[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE), "outcome"]
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(counts.value_counts().items()))
+        notes = (
+            f"Outcomes of the (event, party) rows: {outcomes}.",
+            "t: Student-t with M-k degrees of freedom (CLM 1997); BMP: Boehmer, Musumeci & Poulsen "
+            "(1991); KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation.",
+        )
+        return Summary(f"Event study: {self.config.name}", info, tables, notes)
+
+    def _group_table(self, label: str) -> pd.DataFrame:
+        stats = self.stats[self.stats["window"] == label]
+        wanted = {
+            "caar": "CAAR",
+            "cross_sectional_t": "t (cross-section)",
+            "bmp_t": "BMP t",
+            "kp_adjusted_bmp_t": "KP-BMP t",
+            "dollar_abnormal_value": "value $B",
+        }
+        rows = []
+        for group, part in stats.groupby("group", sort=False):
+            by_name = part.set_index("statistic")
+            row: dict[str, str] = {"group": str(group)}
+            n = by_name["n"].get("caar", np.nan)
+            row["n"] = "" if pd.isna(n) else str(int(n))
+            for name, title in wanted.items():
+                if name not in by_name.index:
+                    continue
+                value, p = by_name.at[name, "value"], by_name.at[name, "p"]
+                if name == "caar":
+                    row[title] = _cell(value, "{:+.2%}")
+                elif name == "dollar_abnormal_value":
+                    row[title] = _cell(value / 1e9, "{:+,.1f}") + _p(p)
+                else:
+                    row[title] = _cell(value, "{:+.2f}") + _p(p)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _pair_table(self, label: str) -> pd.DataFrame:
+        rows = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)].sort_values(
+            "abnormal_value_usd", ascending=False, na_position="last", kind="stable"
+        )
+        return pd.DataFrame(
+            {
+                "event": rows["event_id"].astype(str).to_numpy(),
+                "ticker": rows["ticker"].astype(str).to_numpy(),
+                "CAR": [_cell(v, "{:+.2%}") for v in rows["car"]],
+                "t": [_cell(v, "{:+.2f}") for v in rows["t"]],
+                "p": [_cell(v, "{:.3f}") for v in rows["p"]],
+                "value $B": [_cell(v / 1e9, "{:+,.1f}") for v in rows["abnormal_value_usd"]],
+                "per deal $": [_cell(v, "{:+.3f}") for v in rows["value_to_deal"]],
+                "outcome": rows["outcome"].astype(str).to_numpy(),
+            }
+        )
+
+
+def _cell(value: Any, pattern: str) -> str:
+    return "" if value is None or pd.isna(value) else pattern.format(value)
+
+
+def _p(p: Any) -> str:
+    return "" if p is None or pd.isna(p) else f" ({p:.3f})"
+
+
+_WINDOW_TEXT = re.compile(r"\s*[\[(]?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*[\])]?\s*")
+
+
+def resolve_window(window: str | Sequence[int], available: Sequence[tuple[int, int]]) -> str:
+    """The ``car.parquet`` label (``"[-1,+1]"``) of ``window`` written in any spelling.
+
+    Accepts the label itself, the TOML spelling ``"[-1,1]"``, ``"-1,1"``, ``"(-1, +1)"`` with
+    any spaces, or a pair of integers ``(-1, 1)``.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` cannot be read as two relative days, or is not one of ``available``; the
+        message names the available windows.
+    """
+    labels = ", ".join(window_label(w) for w in available)
+    if isinstance(window, str):
+        match = _WINDOW_TEXT.fullmatch(window)
+        if match is None:
+            raise ValueError(f"window {window!r} is not two relative days like '[-1,+1]'; windows: {labels}")
+        days = (int(match.group(1)), int(match.group(2)))
+    else:
+        try:
+            days = (int(window[0]), int(window[1]))
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}") from None
+        if len(window) != 2:
+            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}")
+    if days not in {tuple(w) for w in available}:
+        raise ValueError(f"window {window_label(days)} is not one of the study's windows: {labels}")
+    return window_label(days)

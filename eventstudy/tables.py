@@ -1,0 +1,437 @@
+"""The per-pair tables: ``ar.parquet`` (one row per pair and day) and ``car.parquet`` (per window).
+
+:func:`ar_table` and :func:`car_table` turn the arrays of :func:`eventstudy.estimate.estimate`
+into the exported frames: CARs, their CLM standard errors and t tests, dollar values, and the
+``outcome`` and ``note`` of every row (why a value is empty; caveats on the share counts).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.api.extensions import ExtensionArray
+
+from eventstudy.abnormal import (
+    car_variance,
+    prediction_error_t,
+    prediction_variance_factor,
+    running_car_variance,
+)
+from eventstudy.config import StudyConfig, window_label
+from eventstudy.models import ExpectedReturnModel, ModelFit
+from eventstudy.models.ols import BatchFit
+from eventstudy.timeline.calendar import DayZeros
+from eventstudy.timeline.returns import ReturnsPanel
+from eventstudy.valuation import ShareCountTable, SharesLookup, dollar_abnormal_value
+
+AR_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "role",
+    "date",
+    "tau",
+    "ret",
+    "market_ret",
+    "expected_ret",
+    "ar",
+    "car",
+    "car_se",
+    "ar_se",
+    "ar_t",
+    "ar_p",
+)
+CAR_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "role",
+    "group",
+    "window",
+    "tau_start",
+    "tau_end",
+    "day0",
+    "day0_shift",
+    "n_est",
+    "alpha",
+    "beta",
+    "sigma",
+    "car",
+    "car_se",
+    "t",
+    "p",
+    "mcap_prev_usd",
+    "shares_as_of",
+    "abnormal_value_usd",
+    "deal_usd",
+    "value_to_deal",
+    "outcome",
+    "note",
+    "shares_outstanding",
+    "shares_filing",
+    "dollar_sd_basis",
+    "model",
+    "params",
+    "overlap",
+)
+"""Columns of ``car.parquet``. ``alpha``/``beta`` are the model's intercept and market beta
+where it has them (constant mean: ``alpha`` is the mean; Dimson: ``beta`` is the sum of the
+slopes; Scholes-Williams: the SW beta; factor models: the ``Mkt-RF`` loading; sector model: the
+market loading given the sector return). ``model`` is the model name, ``params`` a JSON object
+of every fitted parameter by name (``null`` where not estimable), ``overlap`` the other events
+of the same ticker inside the estimation window or overlapping the event window (see
+:mod:`eventstudy.timeline.overlap`), ``dollar_sd_basis`` how the dollar test measures the s.d. of the
+row's ``abnormal_value_usd`` (:func:`dollar_sd_basis`; empty where there is no dollar value)."""
+
+
+@dataclass(frozen=True)
+class ShareFigures:
+    """The share figures used on the previous session of each event day, (P, L) each."""
+
+    shares: np.ndarray
+    as_of: np.ndarray
+    filing_text: np.ndarray
+    not_cover: np.ndarray
+    stale: np.ndarray
+
+    @classmethod
+    def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
+        text = np.array([str(f) for f in table.filing] + [""], dtype=object)
+        rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
+        not_cover = np.array(["NOT cover" in f for f in text], dtype=bool)
+        stale = np.array(["STALE" in f for f in text], dtype=bool)
+        return cls(lookup.shares, lookup.as_of, text[rows], not_cover[rows], stale[rows])
+
+
+def ar_table(
+    events: pd.DataFrame,
+    taus: np.ndarray,
+    dates: np.ndarray,
+    returns: np.ndarray,
+    market: np.ndarray,
+    expected: np.ndarray,
+    abnormal: np.ndarray,
+    fit: BatchFit,
+    x_event: np.ndarray,
+    pair_text: Mapping[str, ExtensionArray],
+    excluded: np.ndarray,
+) -> pd.DataFrame:
+    n_pairs, n_taus = abnormal.shape
+    # Pairs excluded before the window stage (no day 0, not estimable, degenerate, the market
+    # proxy) carry no standard error or test: their sigma is NaN here.
+    sigma = np.where(excluded, np.nan, fit.sigma)
+    # s.e. of the CAR cumulated from the first event-span day to each tau (CLM 1997 variance).
+    car_se = np.sqrt(running_car_variance(sigma, fit.xtx_inv, x_event))
+    # Each day's AR alone: Var(AR_tau) = sigma^2 (1 + x_tau'(X'X)^-1 x_tau), the diagonal of V.
+    ar_variance = sigma[:, None] ** 2 * prediction_variance_factor(x_event, fit.xtx_inv)
+    ar_t, ar_p = prediction_error_t(abnormal, ar_variance, (fit.n_obs - fit.n_params)[:, None])
+    frame = pd.DataFrame(
+        {
+            "event_id": text_column(pair_text["event_id"], n_taus),
+            "ticker": text_column(pair_text["ticker"], n_taus),
+            "role": text_column(pair_text["role"], n_taus),
+            "date": dates.ravel(),
+            "tau": np.tile(taus, n_pairs).astype("int64"),
+            "ret": returns.ravel(),
+            "market_ret": market.ravel(),
+            "expected_ret": expected.ravel(),
+            "ar": abnormal.ravel(),
+            "car": np.cumsum(abnormal, axis=1).ravel(),
+            "car_se": car_se.ravel(),
+            "ar_se": np.sqrt(ar_variance).ravel(),
+            "ar_t": ar_t.ravel(),
+            "ar_p": ar_p.ravel(),
+        }
+    )
+    return frame.loc[:, list(AR_COLUMNS)]
+
+
+def car_table(
+    events: pd.DataFrame,
+    config: StudyConfig,
+    model: ExpectedReturnModel,
+    model_fit: ModelFit,
+    pair_outcomes: tuple[np.ndarray, np.ndarray],
+    overlaps: list[str],
+    panel: ReturnsPanel,
+    day_zero: DayZeros,
+    taus: np.ndarray,
+    abnormal: np.ndarray,
+    x_event: np.ndarray,
+    market_value_prev: np.ndarray,
+    figures: ShareFigures,
+    basis: np.ndarray,
+    prev_dates: np.ndarray,
+    event_days: np.ndarray,
+    event_dates: np.ndarray,
+    event_returns: np.ndarray,
+    pair_text: Mapping[str, ExtensionArray],
+) -> pd.DataFrame:
+    fit = model_fit.batch
+    n_pairs = len(events)
+    params = params_json(model_fit.params, n_pairs)
+    dof = fit.n_obs - fit.n_params
+    deal = events["deal_usd"].to_numpy(float)
+    tickers = events["ticker"].to_numpy(object)
+    # Calendar dates as text, once: position -1 (outside the calendar) is "NaT".
+    day_text = np.append(panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
+    prev_days = np.asarray(prev_dates, dtype="datetime64[D]")
+    last_date = panel.calendar[-1].date()
+    pair_outcome, pair_note = pair_outcomes
+    windows = config.event_windows
+    per_window: dict[str, list[np.ndarray]] = {name: [] for name in _CAR_WINDOW_COLUMNS}
+    for window in windows:
+        in_window = (taus >= window[0]) & (taus <= window[1])
+        first = int(np.flatnonzero(in_window)[0])
+        car = abnormal[:, in_window].sum(axis=1)
+        variance = car_variance(fit.sigma, fit.xtx_inv, x_event, in_window)
+        t, p = prediction_error_t(car, variance, dof)
+        value = dollar_abnormal_value(abnormal[:, in_window], market_value_prev[:, in_window])
+        outcomes, notes = _window_outcomes(
+            pair_outcome,
+            pair_note,
+            in_window,
+            taus,
+            abnormal,
+            event_days,
+            event_dates,
+            event_returns,
+            day_text,
+            last_date,
+        )
+        ok = outcomes == "ok"
+        _value_notes(
+            notes, ok, tickers, deal, figures, first, in_window, market_value_prev, prev_days, config
+        )
+        columns = {
+            "car": np.where(ok, car, np.nan),
+            "car_se": np.where(ok, np.sqrt(variance), np.nan),
+            "t": np.where(ok, t, np.nan),
+            "p": np.where(ok, p, np.nan),
+            "mcap_prev_usd": np.where(ok, market_value_prev[:, first], np.nan),
+            "shares_as_of": figures.as_of[:, first].astype("datetime64[ns]"),
+            "abnormal_value_usd": np.where(ok, value, np.nan),
+            "dollar_sd_basis": np.where(ok & np.isfinite(value), basis, ""),
+            "value_to_deal": np.where(ok, value / deal, np.nan),
+            "outcome": outcomes,
+            "note": notes,
+            "shares_outstanding": figures.shares[:, first].astype(float),
+            "shares_filing": figures.filing_text[:, first],
+        }
+        for name, column in columns.items():
+            per_window[name].append(column)
+    # One row per (pair, window): the windows of a pair together, in configuration order.
+    n_windows = len(windows)
+
+    def across(name: str) -> np.ndarray:
+        return np.stack(per_window[name], axis=1).reshape(-1)
+
+    def repeated(values: np.ndarray) -> np.ndarray:
+        return np.repeat(values, n_windows)
+
+    labels = np.array([window_label(w) for w in windows], dtype=object)
+    frame = {
+        "event_id": text_column(pair_text["event_id"], n_windows),
+        "ticker": text_column(pair_text["ticker"], n_windows),
+        "role": text_column(pair_text["role"], n_windows),
+        "group": text_column(events["group"].to_numpy(object), n_windows),
+        "window": text_column(labels, tile=n_pairs),
+        "tau_start": np.tile(np.array([w[0] for w in windows], dtype=np.int64), n_pairs),
+        "tau_end": np.tile(np.array([w[1] for w in windows], dtype=np.int64), n_pairs),
+        "day0": repeated(day_zero.date),
+        "day0_shift": text_column(day_zero.shift, n_windows),
+        "n_est": repeated(fit.n_obs.astype("int64")),
+        "alpha": repeated(model_fit.alpha),
+        "beta": repeated(model_fit.beta),
+        "sigma": repeated(fit.sigma),
+        "car": across("car"),
+        "car_se": across("car_se"),
+        "t": across("t"),
+        "p": across("p"),
+        "mcap_prev_usd": across("mcap_prev_usd"),
+        "shares_as_of": across("shares_as_of"),
+        "abnormal_value_usd": across("abnormal_value_usd"),
+        "dollar_sd_basis": text_column(across("dollar_sd_basis")),
+        "deal_usd": repeated(deal),
+        "value_to_deal": across("value_to_deal"),
+        "outcome": text_column(across("outcome")),
+        "note": text_column(across("note")),
+        "shares_outstanding": across("shares_outstanding"),
+        "shares_filing": text_column(across("shares_filing")),
+        "model": text_column(np.array([model.name], dtype=object), tile=n_pairs * n_windows),
+        "params": text_column(np.array(params, dtype=object), n_windows),
+        "overlap": text_column(np.array(overlaps, dtype=object), n_windows),
+    }
+    return pd.DataFrame(frame).loc[:, list(CAR_COLUMNS)]
+
+
+_CAR_WINDOW_COLUMNS: tuple[str, ...] = (
+    "car",
+    "car_se",
+    "t",
+    "p",
+    "mcap_prev_usd",
+    "shares_as_of",
+    "abnormal_value_usd",
+    "dollar_sd_basis",
+    "value_to_deal",
+    "outcome",
+    "note",
+    "shares_outstanding",
+    "shares_filing",
+)
+
+
+def text_column(
+    values: np.ndarray | ExtensionArray, repeat: int = 1, *, tile: int = 1
+) -> ExtensionArray | np.ndarray:
+    """A text column: pandas infers the values' type once, then the column is gathered.
+
+    ``repeat`` repeats each value (one per pair -> one per (pair, day) or (pair, window)),
+    ``tile`` repeats the whole sequence. The result is what ``pd.DataFrame`` would make of the
+    repeated object array, built from the distinct positions only. ``values`` may be such a
+    column already (a pandas array is used as it is).
+    """
+    array = pd.Series(values).array
+    if repeat == 1 and tile == 1:
+        return array
+    positions = np.tile(np.repeat(np.arange(len(values)), repeat), tile)
+    return array.take(positions)
+
+
+def params_json(params: Mapping[str, np.ndarray], n_pairs: int) -> list[str]:
+    """One JSON object per pair of the fitted parameters by name (``null`` where NaN).
+
+    Values are written with full double precision (``repr``), e.g.
+    ``{"alpha": 0.00012, "beta": 1.73}``; a model without parameters gives ``{}``. The text is
+    exactly ``json.dumps({name: value or None, ...}, allow_nan=False)``, assembled column-wise
+    (one ``repr`` per value, no per-pair dictionary).
+    """
+    names = list(params)
+    if not names:
+        return ["{}"] * n_pairs
+    # "{"key": %s, "key2": %s}" filled with each pair's value texts (a "%" in a key is escaped).
+    template = "{" + ", ".join(json.dumps(n).replace("%", "%%") + ": %s" for n in names) + "}"
+    texts = []
+    for name in names:
+        column = np.asarray(params[name], dtype=float)
+        text = list(map(float.__repr__, column.tolist()))
+        for i in np.flatnonzero(~np.isfinite(column)).tolist():
+            text[i] = "null"
+        texts.append(text)
+    return [template % values for values in zip(*texts, strict=True)]
+
+
+def _window_outcomes(
+    pair_outcome: np.ndarray,
+    pair_note: np.ndarray,
+    in_window: np.ndarray,
+    taus: np.ndarray,
+    abnormal: np.ndarray,
+    event_days: np.ndarray,
+    event_dates: np.ndarray,
+    event_returns: np.ndarray,
+    day_text: np.ndarray,
+    last_date,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome and note of every pair in one window (see the module docstring)."""
+    outcome = pair_outcome.copy()
+    note = pair_note.copy()
+    undecided = outcome == ""
+    missing = in_window & ~np.isfinite(abnormal)
+    incomplete = undecided & missing.any(axis=1)
+    beyond = incomplete & (missing & np.isnat(event_dates)).any(axis=1)
+    outcome[incomplete] = "incomplete_event_window"
+    note[beyond] = f"window runs past the last trading day in the data ({last_date})"
+    no_return_all = missing & ~np.isfinite(event_returns)
+    for i in np.flatnonzero(incomplete & ~beyond).tolist():
+        no_return = no_return_all[i]
+        no_input = missing[i] & ~no_return
+        parts = []
+        for what, mask in (("no return", no_return), ("no model input (market or factor value)", no_input)):
+            if mask.any():
+                days = ", ".join(
+                    f"tau={tau:+d} ({day_text[d]})"
+                    for tau, d in zip(taus[mask].tolist(), event_days[i][mask].tolist(), strict=True)
+                )
+                parts.append(f"{what} for {days}")
+        note[i] = "; ".join(parts)
+    outcome[outcome == ""] = "ok"
+    return outcome, note
+
+
+def _append_note(
+    notes: np.ndarray, mask: np.ndarray, part: str | np.ndarray | Callable[[np.ndarray], np.ndarray]
+) -> None:
+    """Append ``part`` to ``notes`` where ``mask`` ("; " between notes), in place.
+
+    ``part`` is one text, an array of texts (one per pair) or a function of the row positions
+    that builds the texts of those rows only.
+    """
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return
+    if isinstance(part, str):
+        text: str | np.ndarray = part
+    elif callable(part):
+        text = part(rows)
+    else:
+        text = part[rows]
+    current = notes[rows]
+    notes[rows] = np.where(current == "", text, current + "; " + text)
+
+
+def _value_notes(
+    notes: np.ndarray,
+    ok: np.ndarray,
+    tickers: np.ndarray,
+    deal: np.ndarray,
+    figures: ShareFigures,
+    first: int,
+    in_window: np.ndarray,
+    market_value: np.ndarray,
+    prev_dates: np.ndarray,
+    config: StudyConfig,
+) -> None:
+    """Append the market-value and deal notes of the ``ok`` pairs to ``notes``, in place."""
+    complete = np.isfinite(market_value[:, in_window]).all(axis=1)
+    no_value = ok & ~complete
+    no_shares = no_value & np.isnan(figures.shares[:, in_window]).any(axis=1)
+    _append_note(
+        notes,
+        no_shares,
+        lambda rows: (
+            "no shares-outstanding figure for "
+            + tickers[rows]
+            + " dated on or before "
+            + prev_dates[rows, first].astype(str).astype(object)
+        ),
+    )
+    _append_note(
+        notes,
+        no_value & ~no_shares,
+        lambda rows: "no close for " + tickers[rows] + " on a day before the window",
+    )
+    valued = ok & complete
+    _append_note(
+        notes,
+        valued & figures.not_cover[:, in_window].any(axis=1),
+        "shares: vendor or balance-sheet figure, not a filing cover count",
+    )
+    _append_note(
+        notes,
+        valued & figures.stale[:, in_window].any(axis=1),
+        "shares: the figure is flagged STALE in the shares file",
+    )
+    as_of = figures.as_of[:, in_window].view(np.int64)
+    _append_note(
+        notes,
+        valued & (as_of.max(axis=1) != as_of.min(axis=1)),
+        "shares: the figure changes inside the window",
+    )
+    for caveat in config.share_caveats:
+        applies = valued & (tickers == caveat.ticker) & (prev_dates[:, first] >= np.datetime64(caveat.start))
+        _append_note(notes, applies, f"shares caveat: {caveat.note}")
+    _append_note(notes, ok & np.isnan(deal), "deal size undisclosed")

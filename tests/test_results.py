@@ -1,0 +1,222 @@
+"""The Python API: complete results, summaries, loading a folder back, models and statistics
+defined outside the package (registries), chosen statistics."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from _small_study import make_cache, make_study
+
+import eventstudy
+from eventstudy import (
+    ExpectedReturnModel,
+    StudyConfig,
+    load_config,
+    load_study,
+    register_model,
+    register_statistic,
+    run_study,
+    save_study,
+)
+from eventstudy.inference import STATISTICS, TestResult, WindowSample
+from eventstudy.models import MODELS, Design
+from eventstudy.output.folder import Guard
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    root = tmp_path_factory.mktemp("api")
+    make_cache(root / "cache")
+    events, config = make_study(root)
+    return events, config, root / "cache"
+
+
+@pytest.fixture(scope="module")
+def results(small):
+    events, config, cache = small
+    return run_study(events, cache, load_config(config))
+
+
+def test_run_study_returns_every_table_and_the_backtest(results) -> None:
+    assert len(results.car) == 3 * 3 and len(results.ar) == 3 * 7  # 3 pairs, 3 windows, span [-3,+3]
+    assert set(results.stats["window"]) == {"[0,0]", "[-1,+1]", "[-3,+3]"}
+    assert set(results.stats["group"]) == {"deals", "shock", "all"}
+    assert set(results.stats["statistic"]) >= set(STATISTICS)
+    assert list(results.caar["tau"].unique()) == list(range(-3, 4))
+    assert results.backtest is not None and len(results.backtest.trades) == 3 * 2  # 3 parties, 2 holds
+    # The stats row is the mean of the per-pair CARs (each table computed once, in one place).
+    caar = results.stats.query("group == 'all' and window == '[-1,+1]' and statistic == 'caar'")
+    mean = results.car.query("window == '[-1,+1]'")["car"].mean()
+    assert caar["value"].iloc[0] == pytest.approx(mean, rel=1e-12)
+
+
+def test_repr_is_one_short_line(results) -> None:
+    text = repr(results)
+    assert text.startswith("<StudyResults 'small': market model, 2 events, 3 party rows")
+    assert "\n" not in text and len(text) < 200
+
+
+def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
+    summary = results.summary("[-1,+1]")
+    text = summary.as_text()
+    assert "CAR over [-1,+1]" in text and "alpha" in text and "KP-BMP t" in text
+    for spelling in ("[-1,1]", "-1,1", " [ -1 , +1 ] ", "(-1, 1)", (-1, 1), [-1, 1]):
+        assert results.summary(spelling).as_text() == text, spelling
+    assert results.summary().as_text() == text  # the default: [-1,+1] when configured
+    assert "CAR over [0,0]" in results.summary("[0,0]").as_text()
+    with pytest.raises(ValueError, match=r"\[-2,\+2\] is not one of the study's windows"):
+        results.summary("[-2,2]")
+    with pytest.raises(ValueError, match="not two relative days"):
+        results.summary("day zero")
+    html = summary._repr_html_()
+    assert "<table" in html and "KP-BMP t" in html and html == summary.as_html()
+    latex = summary.as_latex()
+    assert "\\begin{tabular}" in latex and "\\toprule" in latex
+    row = results.car.query("window == '[-1,+1]' and ticker == 'AAA'").iloc[0]
+    assert f"{row.car:+.2%}".replace("%", "\\%") in latex  # % escaped for LaTeX
+
+
+def test_summary_escapes_user_text_in_html_and_latex() -> None:
+    from eventstudy.summary import Summary
+
+    table = pd.DataFrame({"event": ["<script>x</script>", "a_b & c%"]})
+    summary = Summary("t", (("k", "v"),), (("cap", table),), ("n",))
+    assert "<script>" not in summary.as_html() and "&lt;script&gt;" in summary.as_html()
+    assert r"a\_b \& c\%" in summary.as_latex()
+
+
+def test_load_study_rebuilds_the_results_from_the_folder(results, tmp_path: Path) -> None:
+    out = save_study(results, tmp_path / "out", guard=Guard(cwd=tmp_path))
+    loaded = load_study(out)
+    for name in ("events", "ar", "car", "stats", "caar"):
+        written = pd.read_parquet(out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(getattr(loaded, name), written, check_exact=True)
+        expected = getattr(results, name).drop(columns=["source_row"], errors="ignore")
+        pd.testing.assert_frame_equal(written, expected.reset_index(drop=True), check_exact=True)
+    assert loaded.config == results.config and loaded.model == results.model | loaded.model
+    assert loaded.estimates is None and repr(loaded) == repr(results)
+    pd.testing.assert_frame_equal(loaded.backtest.trades, results.backtest.trades, check_exact=True)
+    pd.testing.assert_frame_equal(loaded.backtest.summary_table, results.backtest.summary_table)
+    assert loaded.summary().as_text() == results.summary().as_text()
+
+
+@dataclass(frozen=True)
+class HalfBetaModel(ExpectedReturnModel):
+    """A model defined outside the package: R = alpha + 0.5 R_m + e (one parameter, OLS on R - 0.5 R_m)."""
+
+    market: str = "SPY"
+    name = "half_beta_test"
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return ("alpha",)
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return (self.market,)
+
+    def design(self, panel) -> Design:
+        market = panel.returns_of(self.market)
+        return Design(0.5 * market, np.ones((len(market), 1)), self.parameter_names)
+
+    def describe(self) -> str:
+        return "alpha + 0.5 x market"
+
+
+def test_a_model_object_defined_outside_the_package_runs_without_editing_the_library(small) -> None:
+    events, config, cache = small
+    study = dataclasses.replace(load_config(config), backtest=None)
+    results = run_study(events, cache, study, model=HalfBetaModel())
+    assert results.model["name"] == "half_beta_test" and results.model["parameters"] == ["alpha"]
+    est = results.estimates
+    # Oracle: statsmodels OLS of R - 0.5 R_m on a constant over the same estimation days.
+    returns = pd.DataFrame(est.panel.returns, index=est.panel.calendar, columns=est.panel.symbols)
+    days = est.estimation_days[0]
+    y = (returns["AAA"] - 0.5 * returns["SPY"]).iloc[days[days >= 0]].dropna()
+    fit = sm.OLS(y, np.ones(len(y))).fit()
+    row = results.car.query("ticker == 'AAA' and window == '[0,0]'").iloc[0]
+    assert row["alpha"] == pytest.approx(fit.params.iloc[0], rel=1e-10)
+    assert row["sigma"] == pytest.approx(np.sqrt(fit.scale), rel=1e-10)
+    assert row["n_est"] == fit.nobs
+
+
+def test_a_registered_model_is_named_in_a_config(small) -> None:
+    events, config, cache = small
+
+    @register_model
+    @dataclass(frozen=True)
+    class QuarterBetaModel(HalfBetaModel):
+        name = "quarter_beta_test"
+
+        def design(self, panel) -> Design:
+            market = panel.returns_of(self.market)
+            return Design(0.25 * market, np.ones((len(market), 1)), self.parameter_names)
+
+        @classmethod
+        def from_config(cls, config, factors):
+            return cls(config.market)
+
+    try:
+        study = dataclasses.replace(load_config(config), model="quarter_beta_test", backtest=None)
+        results = run_study(events, cache, study, peers=())
+        assert results.model["name"] == "quarter_beta_test"
+        assert (results.car["model"] == "quarter_beta_test").all()
+
+        class Clash(HalfBetaModel):
+            name = "market"
+
+        with pytest.raises(ValueError, match="already registered"):
+            register_model(Clash)
+    finally:
+        MODELS.pop("quarter_beta_test", None)
+
+
+def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
+    events, config, cache = small
+    chosen = dataclasses.replace(load_config(config), statistics=("caar", "bmp_t"), backtest=None)
+    results = run_study(events, cache, chosen)
+    battery = set(results.stats["statistic"]) - {
+        "degenerate_estimation_rows",
+        "market_proxy_rows",
+        "confounded_rows",
+        "dominant_day_rows",
+        "total_abnormal_value_usd",
+        "total_deal_usd",
+        "value_per_deal_dollar",
+    }
+    assert battery == {"caar", "bmp_t"}
+
+    @register_statistic("median_car_test")
+    def _median(sample: WindowSample) -> TestResult:
+        median = float(np.median(sample.car))
+        return TestResult("median_car_test", median, float("nan"), sample.n_pairs, "test")
+
+    try:
+        with_median = dataclasses.replace(chosen, statistics=("caar", "median_car_test"))
+        results = run_study(events, cache, with_median)
+        rows = results.stats.query("statistic == 'median_car_test' and group == 'all'").set_index("window")
+        parties = results.car.query("role != 'peer'")
+        cars = parties.pivot(index=["event_id", "ticker"], columns="window", values="car")
+        assert rows.loc["[-1,+1]", "value"] == pytest.approx(cars["[-1,+1]"].median(), rel=1e-12)
+        with pytest.raises(ValueError, match="statistics"):
+            StudyConfig(statistics=("no_such_statistic",))
+    finally:
+        STATISTICS.pop("median_car_test", None)
+
+
+def test_import_eventstudy_is_light_and_lists_the_api() -> None:
+    import subprocess
+    import sys
+
+    heavy = "('pandas', 'scipy', 'matplotlib')"
+    code = f"import sys, eventstudy; print(sorted(m for m in {heavy} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    api = {"run_study", "load_study", "save_study", "register_model", "register_statistic"}
+    assert api <= set(eventstudy.__all__)
