@@ -114,7 +114,7 @@ def check_units(units: object, source: str) -> float:
     if units is None:
         raise InputError(
             source,
-            "the units of its returns are not declared: give --units decimal (0.01 = 1%) or "
+            "the units of its values are not declared: give --units decimal (0.01 = 1%) or "
             "--units percent (1 = 1%); they are never guessed",
             field="units",
         )

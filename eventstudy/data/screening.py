@@ -671,9 +671,10 @@ def screen_prices(
 
 
 def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> dict[str, list[PriceIssue]]:
-    """Validate the cached prices of ``symbols`` (and ``market``) on the market's calendar.
+    """Validate the cached series of ``symbols`` (and ``market``) on the market's calendar:
+    prices with :func:`validate_prices`, returns series with :func:`validate_returns`.
 
-    Returns every symbol asked for, with an empty list where its prices are clean.
+    Returns every symbol asked for, with an empty list where its series is clean.
 
     Raises
     ------
@@ -681,12 +682,13 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
         If a symbol is not cached; :class:`~eventstudy.data.store.CacheCorruptError` if its file is
         damaged.
     """
-    market_frame = store.read_prices(market)
-    calendar = market_calendar(market_frame)
+    market_kind, market_table = store.read_series_table(market)
+    calendar = market_calendar(market_table.frame)
     out: dict[str, list[PriceIssue]] = {}
     for symbol in dict.fromkeys([market, *symbols]):
-        frame = market_frame if symbol == market else store.read_prices(symbol)
-        out[symbol] = validate_prices(frame, calendar, ticker=symbol)
+        kind, table = (market_kind, market_table) if symbol == market else store.read_series_table(symbol)
+        check = validate_prices if kind == "prices" else validate_returns
+        out[symbol] = check(table.frame, calendar, ticker=symbol)
     return out
 
 
