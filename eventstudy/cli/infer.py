@@ -28,7 +28,7 @@ supply is listed as not computable with what it needs.
 --out FILE writes the table (.parquet or .csv) to a new file; an existing file is never replaced.
 
 examples:
-  eventstudy infer --ar ar.csv --units percent --window 0,0 --window -1,1
+  eventstudy infer --ar ar.csv --units percent --window [0,0] --window [-1,+1]
   eventstudy infer --ar ar.csv --units decimal --estimation residuals.csv --n-params 2
   eventstudy infer --ar reports/ai-deal-wave-2025/ar.parquet --units decimal --out /tmp/stats.csv
 """
@@ -51,8 +51,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--window",
         action="append",
         type=_window,
-        metavar="START,END",
-        help="an event window in the panel's tau, e.g. -1,1 (repeatable; default: the whole panel)",
+        metavar="[START,END]",
+        help="an event window in the panel's tau, e.g. [-1,+1] or --window=-1,1 (repeatable; default: "
+        "the whole panel)",
     )
     parser.add_argument(
         "--estimation", type=Path, metavar="FILE", help="estimation-window residuals of the same pairs"
@@ -92,9 +93,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _window(text: str) -> tuple[int, int]:
-    parts = text.split(",")
+    """``START,END`` or ``[START,END]`` (the labels of stats.parquet, e.g. ``[-1,+1]``)."""
+    parts = text.strip().removeprefix("[").removesuffix("]").split(",")
     try:
         start, end = (int(part) for part in parts)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not START,END (two whole numbers)") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not START,END or [START,END] (two whole numbers)"
+        ) from None
     return start, end

@@ -139,6 +139,8 @@ def import_paths(
             **parsed.provenance,
         }
         parts = [(series.symbol, series.frame) for series in parsed.series]
+        if parsed.layout == "crsp":
+            provenance["missing_codes"] = {s.symbol: s.missing_codes for s in parsed.series}
         staged.append(
             (ImportedFile("returns", path, tuple(p for p, _ in parts), parsed.rows), parts, provenance)
         )
@@ -152,6 +154,9 @@ def import_paths(
             elif summary.kind == "shares":
                 store.write_shares(symbol, frame, record)
             elif summary.kind == "returns":
+                codes = record.get("missing_codes")
+                if isinstance(codes, dict):  # a CRSP file: this series' count of missing-return codes
+                    record["missing_codes"] = codes[symbol]
                 store.write_returns(symbol, frame, record)
             else:
                 store.write_prices(symbol, frame, record)

@@ -77,10 +77,12 @@ _LONG_VALUES = ("ret", "market_cap", "shrout", "prc")
 
 @dataclass(frozen=True)
 class ReturnSeries:
-    """One id's returns as imported: ``date, ret, market_cap`` (decimal returns, dates ascending)."""
+    """One id's returns as imported: ``date, ret, market_cap`` (decimal returns, dates ascending),
+    and how many of its returns were CRSP missing-return codes."""
 
     symbol: str
     frame: pd.DataFrame
+    missing_codes: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def _long(
     ids = _ids(table, table.column(id_column), id_name, permno=layout == "crsp")
     dates = parse_dates(table, table.column("date"), table.header[table.position("date")])
     ret_name = table.header[table.position("ret")]
-    returns, n_codes = _returns(
+    returns, codes = _returns(
         table, table.column("ret"), ret_name, divisor, definition, crsp=layout == "crsp"
     )
     value_note: str | None = None
@@ -212,17 +214,13 @@ def _long(
     frame = pd.DataFrame(
         {"id": ids, "date": dates, "ret": returns, "market_cap": market_cap, "row": np.arange(len(ids))}
     )
+    frame["code"] = codes
     _check_duplicates(table, frame, id_name, table.header[table.position("date")])
     series = []
     for symbol, part in frame.groupby("id", sort=False):
         part = part.sort_values("date", kind="stable")
-        series.append(ReturnSeries(str(symbol), _series_frame(part)))
-    provenance = {
-        "id_column": id_name,
-        "market_value": value_note,
-        "missing_codes": n_codes,
-        "ignored_columns": ignored,
-    }
+        series.append(ReturnSeries(str(symbol), _series_frame(part), int(part["code"].sum())))
+    provenance = {"id_column": id_name, "market_value": value_note, "ignored_columns": ignored}
     return series, provenance
 
 
@@ -257,7 +255,7 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
         returns, _ = _returns(table, table.cells[:, position], name, divisor, definition, crsp=False)
         frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan})
         series.append(ReturnSeries(name, frame.take(order).reset_index(drop=True)))
-    return series, {"id_column": None, "market_value": None, "missing_codes": 0, "ignored_columns": []}
+    return series, {"id_column": None, "market_value": None, "ignored_columns": []}
 
 
 def _ids(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np.ndarray:
@@ -304,15 +302,14 @@ def _check_collisions(table: TextTable, names: list[str], *, row_of, field_of) -
 
 def _returns(
     table: TextTable, cells: np.ndarray, field: str, divisor: float, definition: str, *, crsp: bool
-) -> tuple[np.ndarray, int]:
-    """Decimal returns of a column (NaN where missing) and the number of CRSP missing codes."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decimal returns of a column (NaN where missing) and (R,) where CRSP missing codes were."""
     missing = MISSING_TEXT | CRSP_MISSING_LETTERS if crsp else MISSING_TEXT
     values = parse_numbers(table, cells, field, missing=missing)
-    n_codes = 0
+    codes = np.zeros(len(values), dtype=bool)
     if crsp:
         text = pd.Series(cells, dtype=object).astype(str)
         codes = np.isin(values, list(CRSP_MISSING_CODES)) | text.isin(CRSP_MISSING_LETTERS).to_numpy()
-        n_codes = int(codes.sum())
         values = np.where(codes, np.nan, values)
     if definition == "simple":
         below = np.flatnonzero(values < -divisor)
@@ -324,7 +321,7 @@ def _returns(
                 index=int(below[0]),
                 field=field,
             )
-    return (values / divisor if divisor != 1.0 else values), n_codes
+    return (values / divisor if divisor != 1.0 else values), codes
 
 
 def _nonnegative(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from eventstudy.data.events import locate_byte
 from eventstudy.errors import InputError
+from eventstudy.symbols import collision_message
 
 MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "."})
 """Cells read as a missing value: blank, R's ``NA``, pandas' ``NaN``, SQL's ``NULL``, SAS's ``.``."""
@@ -109,9 +110,13 @@ def read_text_table(path: Path) -> TextTable:
             raise InputError(str(path), f"column {position + 1} has no name", row=1)
         folded = name.lower()
         if folded in seen:
-            raise InputError(
-                str(path), "column appears twice (names are compared ignoring case)", row=1, field=name
+            earlier = table.header[seen[folded]]
+            message = (
+                "column appears twice"
+                if earlier == name
+                else f"{collision_message(earlier, name)} (column names are compared ignoring case)"
             )
+            raise InputError(str(path), message, row=1, field=name)
         seen[folded] = position
     if len(table.cells) == 0:
         raise InputError(str(path), "the file has a header but no rows")
