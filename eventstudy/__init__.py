@@ -12,6 +12,7 @@ Typical use from a notebook::
     results.summary()                 # text, HTML in a notebook, .as_latex()
     results.stats, results.caar       # the cross-event statistics and CAAR bands
     save_study(results, "reports/mine")
+    infer("ar.csv", units="percent")  # the statistics of abnormal returns computed elsewhere
 
 Importing the package is cheap: each name below is imported from its module on first use
 (PEP 562), so ``import eventstudy`` and the command line's ``--help`` load no pandas, scipy
@@ -36,13 +37,17 @@ _EXPORTS: dict[str, str] = {
     "load_config": "eventstudy.config",
     "read_events": "eventstudy.data.events",
     "run_study": "eventstudy.study",
+    "infer": "eventstudy.infer_ar",
+    "InferenceResults": "eventstudy.infer_ar",
 }
 
 __all__ = [
     "ExpectedReturnModel",
+    "InferenceResults",
     "PriceStore",
     "StudyConfig",
     "StudyResults",
+    "infer",
     "load_config",
     "load_study",
     "read_events",
@@ -57,6 +62,7 @@ if TYPE_CHECKING:
     from eventstudy.config import StudyConfig, load_config
     from eventstudy.data.events import read_events
     from eventstudy.data.store import PriceStore
+    from eventstudy.infer_ar import InferenceResults, infer
     from eventstudy.inference import register_statistic
     from eventstudy.models import ExpectedReturnModel, register_model
     from eventstudy.output.export import save_study

@@ -12,6 +12,10 @@ a ticker from a date on (for example a share count known to lag an issuance)::
     min_estimation_obs = 100
     event_windows = [[0, 0], [-1, 1], [0, 1], [-5, 5]]
     exclude_overlapping_windows = false   # drop other same-ticker events' windows from estimation
+    returns = "simple"                    # or "log": ln(P_t / P_t-1)
+    day0_rule = "next"                    # a date that is no session: next | previous | error | skip
+    day0_max_shift = 5                    # calendar days day 0 may lie from the date (default: none)
+    missing_returns = "window"            # or "drop_event": a missing return drops the row everywhere
     # model options (read only by the model that uses them):
     dimson_lags = 1                       # model = "dimson"
     sector = "SMH"                        # model = "sector"
@@ -44,7 +48,13 @@ Every value is checked for its type and range, and an error names the file and t
   (:mod:`eventstudy.symbols`); ``peers`` may not list a ticker twice;
 * windows: ``[start, end]`` of whole numbers with ``start <= end`` and ``|day| <=``
   :data:`MAX_RELATIVE_DAY` (2520, ten years of sessions); at most :data:`MAX_EVENT_WINDOWS`
-  event windows, none twice; the estimation window ends before the first event-window day;
+  event windows, none twice; the estimation window ends before the first event-window day.
+  The estimation window may start at ``"all"`` (``["all", -11]``: every session of the data up
+  to τ = -11), or be ``"all"`` alone: every session up to the one ``estimation_gap`` (default 0)
+  sessions before the first event-window day;
+* ``returns``: ``simple`` or ``log``; ``day0_rule``: ``next``, ``previous``, ``error`` or
+  ``skip``; ``day0_max_shift``: a whole number of calendar days from 0 to 366;
+  ``missing_returns``: ``window`` or ``drop_event`` (see :class:`StudyConfig`);
 * ``min_estimation_obs`` and ``dimson_lags``: whole numbers (not 50.7, not ``"ten"``, not
   ``true``);
 * a caveat's ``from``: a TOML date or ``"YYYY-MM-DD"`` between 1900 and 2199; its ``note``:
@@ -89,6 +99,13 @@ MAX_NOTE_LENGTH = 500
 """Longest share-caveat note, in characters."""
 MAX_CONFIG_BYTES = 1 << 20
 """Largest config file read (1 MiB; a study config is a few kilobytes)."""
+ALL_DATA = "all"
+"""The start of an estimation window over every session of the data before its end."""
+RETURN_DEFINITIONS: tuple[str, ...] = ("simple", "log")
+DAY0_RULES: tuple[str, ...] = ("next", "previous", "error", "skip")
+MISSING_RETURN_POLICIES: tuple[str, ...] = ("window", "drop_event")
+MAX_DAY0_SHIFT = 366
+"""Largest ``day0_max_shift`` in calendar days."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
 _CAVEAT_KEYS: tuple[str, ...] = ("ticker", "from", "note")
 FLOW_KEYS: tuple[str, ...] = ("event_id", "payer", "payee", "tickers")
@@ -146,7 +163,10 @@ class StudyConfig:
         ``scholes_williams``, ``ff3``, ``carhart4``, ``ff5``, ``user_factors``, and any model a
         user registers with :func:`eventstudy.models.register_model`).
     estimation_window
-        Relative days (inclusive) of the estimation window.
+        Relative days (inclusive) of the estimation window, ``(start, end)``. ``start`` may be
+        ``"all"``: every session of the data up to ``end``; the whole window may be ``"all"``:
+        every session up to the one ``estimation_gap`` sessions before the first event-window
+        day (see :meth:`estimation_bounds`).
     min_estimation_obs
         Fewest valid estimation returns for a pair to be estimated.
     event_windows
@@ -186,6 +206,26 @@ class StudyConfig:
         window's CAR (:func:`eventstudy.timeline.confounders.dominant_days`).
     flows
         The edges of the report's deal-flows diagram (``[[flows]]`` tables).
+    estimation_gap
+        With ``estimation_window = "all"``: sessions left out between the estimation window and
+        the first event-window day (default 0).
+    returns
+        ``simple`` (default) or ``log`` returns (:mod:`eventstudy.timeline.returns`).
+    day0_rule
+        Where day 0 lands when the announcement date is not a session (a weekend, a holiday):
+        ``next`` (default) the next session; ``previous`` the last session on or before the
+        date (the R package eventstudies' rule); ``error`` stop, naming the events row; ``skip``
+        the row gets the outcome ``day0_not_a_session``. A post-close announcement on a session
+        moves to the next session under every rule (its news reaches prices then).
+    day0_max_shift
+        The most calendar days day 0 may lie from the announcement date; a row beyond it gets
+        the outcome ``day0_shift_too_large`` (an error under ``day0_rule = "error"``). None
+        (default): no bound.
+    missing_returns
+        ``window`` (default): a window with a missing return is ``incomplete_event_window``, the
+        row's other windows are used; ``drop_event``: a missing return anywhere in the event
+        span drops the row from every window and day (so every τ of a CAAR path uses the same
+        events, as eventstudies does).
     """
 
     name: str = "study"
@@ -207,6 +247,11 @@ class StudyConfig:
     dominant_day_t: float = 3.0
     dominant_day_share: float = 0.5
     flows: tuple[FlowEdge, ...] = ()
+    estimation_gap: int | None = None
+    returns: str = "simple"
+    day0_rule: str = "next"
+    day0_max_shift: int | None = None
+    missing_returns: str = "window"
 
     def __post_init__(self) -> None:
         _check(self)
@@ -216,10 +261,33 @@ class StudyConfig:
         """The smallest interval of relative days covering every event window."""
         return (min(w[0] for w in self.event_windows), max(w[1] for w in self.event_windows))
 
+    def estimation_bounds(self) -> tuple[int | None, int]:
+        """``(start, end)`` of the estimation window in relative days; ``start`` None: all data.
+
+        ``"all"`` alone ends ``estimation_gap`` (default 0) sessions before the first
+        event-window day: ``end = span_start - gap - 1``.
+        """
+        window = self.estimation_window
+        if window == ALL_DATA:
+            return None, self.event_span[0] - (self.estimation_gap or 0) - 1
+        start, end = window  # type: ignore[misc]
+        return (None if start == ALL_DATA else int(start)), int(end)
+
+    def estimation_label(self) -> str:
+        """The estimation window as text: ``[-260,-11]``, or ``[all,-11]`` for all data."""
+        start, end = self.estimation_bounds()
+        if start is None:
+            return window_label((0, end)).replace("[0,", "[all,", 1)
+        return window_label((start, end))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used in ``manifest.json``)."""
         out = dataclasses.asdict(self)
-        out["estimation_window"] = list(self.estimation_window)
+        window = self.estimation_window
+        out["estimation_window"] = window if isinstance(window, str) else list(window)
+        for key in ("estimation_gap", "returns", "day0_rule", "day0_max_shift", "missing_returns"):
+            if getattr(self, key) == _NEW_DEFAULTS[key]:
+                out.pop(key)  # a default of these newer keys is not recorded: older manifests stay valid
         out["event_windows"] = [list(w) for w in self.event_windows]
         out["peers"] = list(self.peers)
         out["share_caveats"] = [
@@ -262,6 +330,16 @@ class StudyConfig:
             return cls(**values)
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(source, f"invalid configuration ({exc})", field="config") from None
+
+
+_NEW_DEFAULTS: dict[str, Any] = {
+    "estimation_gap": None,
+    "returns": "simple",
+    "day0_rule": "next",
+    "day0_max_shift": None,
+    "missing_returns": "window",
+}
+"""Keys added by issue 14 and their defaults (recorded in a manifest only when set otherwise)."""
 
 
 def _tuples(value: Any) -> Any:
@@ -327,6 +405,26 @@ def _window_problem(window: object) -> str | None:
     return None
 
 
+def _estimation_problem(window: object) -> str | None:
+    """What is wrong with an estimation window: ``[start, end]``, ``["all", end]`` or ``"all"``."""
+    if window == ALL_DATA:
+        return None
+    if (
+        not isinstance(window, str)
+        and isinstance(window, Sequence)
+        and len(window) == 2
+        and window[0] == ALL_DATA
+    ):
+        end = window[1]
+        if not _is_int(end) or abs(int(end)) > MAX_RELATIVE_DAY:
+            return f"{shown(_plain(window))}: the end must be a whole number of trading days"
+        return None
+    problem = _window_problem(window)
+    if problem:
+        return problem + ' (or ["all", end], or "all")'
+    return None
+
+
 def _plain(value: object) -> object:
     """Tuples as lists, so that messages show values as they are written in TOML."""
     if isinstance(value, tuple):
@@ -351,7 +449,7 @@ def _check(config: StudyConfig) -> None:
 
     if not isinstance(config.model, str) or config.model not in MODELS:
         fail("model", f"{shown(config.model)} is not one of {', '.join(MODELS)}")
-    problem = _window_problem(config.estimation_window)
+    problem = _estimation_problem(config.estimation_window)
     if problem:
         fail("estimation_window", problem)
     windows = config.event_windows
@@ -368,8 +466,26 @@ def _check(config: StudyConfig) -> None:
         if key in seen:
             fail("event_windows", f"{list(key)} is listed twice")
         seen.add(key)
-    if int(config.estimation_window[1]) >= config.event_span[0]:
+    if config.estimation_gap is not None:
+        if not _is_int(config.estimation_gap) or not 0 <= config.estimation_gap <= MAX_RELATIVE_DAY:
+            fail("estimation_gap", f"{shown(config.estimation_gap)} is not a whole number of sessions >= 0")
+        if config.estimation_window != ALL_DATA:
+            fail(
+                "estimation_gap",
+                'applies to estimation_window = "all" (a window [start, end] sets its own end)',
+            )
+    if config.estimation_bounds()[1] >= config.event_span[0]:
         fail("estimation_window", "must end before the first event-window day")
+    for key, allowed in (
+        ("returns", RETURN_DEFINITIONS),
+        ("day0_rule", DAY0_RULES),
+        ("missing_returns", MISSING_RETURN_POLICIES),
+    ):
+        if getattr(config, key) not in allowed:
+            fail(key, f"{shown(getattr(config, key))} is not one of {', '.join(allowed)}")
+    shift = config.day0_max_shift
+    if shift is not None and (not _is_int(shift) or not 0 <= shift <= MAX_DAY0_SHIFT):
+        fail("day0_max_shift", f"{shown(shift)} is not a number of calendar days, 0 to {MAX_DAY0_SHIFT}")
     if not _is_int(config.min_estimation_obs):
         fail("min_estimation_obs", f"{shown(config.min_estimation_obs)} is not a whole number")
     if config.min_estimation_obs < 3:

@@ -3,6 +3,12 @@
 :func:`estimate` is pure (no I/O): it takes the validated events, a
 :class:`~eventstudy.timeline.returns.ReturnsPanel`, an expected-return model, the configuration
 and the share counts, and returns the per-pair arrays and tables (:class:`PairEstimates`).
+
+**Per-event benchmarks.** When the events have a ``market`` column (eventstudy2's ``idmarket``),
+each pair's design is gathered from its own benchmark: the pairs are grouped by benchmark, each
+group's regressors come from :meth:`ExpectedReturnModel.with_market` of the model, and one
+batched fit covers every pair (:class:`PairDesign`). A blank ``market`` is the model's own
+benchmark; without the column the single-benchmark path runs exactly as before.
 """
 
 from __future__ import annotations
@@ -19,7 +25,13 @@ from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
 from eventstudy.tables import ShareFigures, ar_table, car_table, text_column
-from eventstudy.timeline.calendar import DayZeros, align_days_zero, relative_day_index
+from eventstudy.timeline.calendar import (
+    NOT_A_SESSION,
+    SHIFT_TOO_LARGE,
+    DayZeros,
+    align_days_zero,
+    relative_day_index,
+)
 from eventstudy.timeline.overlap import other_event_days, overlap_notes
 from eventstudy.timeline.returns import ReturnsPanel
 from eventstudy.valuation import ShareCountTable
@@ -58,6 +70,11 @@ class PairEstimates:
         ``singular_estimation``, ``degenerate_estimation``.
     share_table
         The share counts indexed on the panel's calendar.
+    estimation_window
+        The estimation window in relative days, ``"all"`` resolved to the earliest day any pair
+        reaches (:meth:`~eventstudy.config.StudyConfig.estimation_bounds`).
+    benchmarks
+        (P,) each pair's market benchmark, or None when every pair uses the model's own.
     """
 
     events: pd.DataFrame
@@ -74,6 +91,8 @@ class PairEstimates:
     market_value_prev: np.ndarray
     pair_outcome: np.ndarray
     share_table: ShareCountTable = field(repr=False, compare=False)
+    estimation_window: tuple[int, int] = (0, 0)
+    benchmarks: np.ndarray | None = None
 
     @property
     def fit(self) -> BatchFit:
@@ -110,28 +129,31 @@ def estimate(
     n_days = len(panel.calendar)
     tickers = events["ticker"].to_numpy(object)
     columns = _columns(panel, tickers)
-    day_zero = align_days_zero(panel.calendar, events["announced"], events["timing"])
+    day_zero = align_days_zero(
+        panel.calendar,
+        events["announced"],
+        events["timing"],
+        rule=config.day0_rule,
+        max_shift=config.day0_max_shift,
+    )
     day0_index = day_zero.index
 
-    est_taus = np.arange(config.estimation_window[0], config.estimation_window[1] + 1)
+    estimation_window = resolved_estimation_window(config, day0_index)
+    est_taus = np.arange(estimation_window[0], estimation_window[1] + 1)
     span = config.event_span
     evt_taus = np.arange(span[0], span[1] + 1)
     est_days = relative_day_index(day0_index, est_taus, n_days)
     evt_days = relative_day_index(day0_index, evt_taus, n_days)
     prev_days = relative_day_index(day0_index, evt_taus - 1, n_days)
 
-    design = model.design(panel)
     returns = _pad(panel.returns)
-    offset = _pad(design.offset)
-    regressors = _pad(design.regressors)
-    auxiliary = _pad(design.auxiliary if design.auxiliary is not None else np.empty((n_days, 0)))
-    market = _pad(panel.returns_of(config.market))
     close = _pad(panel.close)
-
     returns_by_column = _by_column(returns)
     y_est = _gather_pairs(returns_by_column, est_days, columns)
-    if design.offset.any() or np.signbit(design.offset).any():  # y - (+0.0) is y: skip a zero offset
-        y_est -= offset[est_days]
+    benchmarks = pair_benchmarks(events, model)
+    design = PairDesign.gather(panel, model, benchmarks, est_days, evt_days, config.market, tickers)
+    if design.offset_estimation is not None:
+        y_est -= design.offset_estimation
     codes = np.unique(tickers.astype(str), return_inverse=True)[1].reshape(-1)
     is_event = events["role"].to_numpy(object) != PEER_ROLE  # a peer row is not the ticker's event
     excluded = None
@@ -139,30 +161,33 @@ def estimate(
         inside = other_event_days(codes, day0_index, est_days, span, n_days, is_event)
         excluded = (inside & np.isfinite(y_est)).sum(axis=1)
         y_est = np.where(inside, np.nan, y_est)
-    model_fit = model.fit(
-        y_est,
-        _gather_rows(regressors, est_days),
-        _gather_rows(auxiliary, est_days),
-        min_obs=config.min_estimation_obs,
-    )
+    model_fit = model.fit(y_est, design.x_estimation, design.auxiliary, min_obs=config.min_estimation_obs)
     fit = model_fit.batch
+    x_event = design.x_event
+    event_returns = _gather_pairs(returns_by_column, evt_days, columns)
+    del returns_by_column
+    expected, abnormal = abnormal_returns(event_returns, design.offset_event, x_event, fit.coef)
+    gaps = missing_in_span(abnormal) if config.missing_returns == "drop_event" else None
     pair_outcome, pair_note = _pair_outcomes(
-        day_zero, fit, config, degenerate_fits(y_est, fit.residuals), market_proxies(tickers, model)
+        day_zero,
+        fit,
+        config,
+        degenerate_fits(y_est, fit.residuals),
+        design.proxy,
+        estimation_window,
+        gaps,
+        evt_taus,
     )
     overlaps = overlap_notes(
         events["event_id"].to_numpy(object).tolist(),  # list(series) iterates slowly on arrow strings
         tickers.tolist(),
         day0_index,
         day_zero.date,
-        config.estimation_window,
+        estimation_window,
         span,
         excluded,
         is_event,
     )
-    x_event = regressors[evt_days]
-    event_returns = _gather_pairs(returns_by_column, evt_days, columns)
-    del returns_by_column
-    expected, abnormal = abnormal_returns(event_returns, offset[evt_days], x_event, fit.coef)
 
     calendar = np.append(panel.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
     event_dates = calendar[evt_days]
@@ -171,6 +196,9 @@ def estimate(
     share_rows = share_table.rows(tickers, prev_days)
     lookup = share_table.at(share_rows)
     market_value_prev = close[prev_days, columns[:, None]] * lookup.shares
+    if panel.market_cap is not None:  # returns series: the market values of their files
+        given = _pad(panel.market_cap)[prev_days, columns[:, None]]
+        market_value_prev = np.where(panel.returns_only_columns()[columns][:, None], given, market_value_prev)
     basis = dollar_sd_basis(fit.residuals, estimation_market_values(panel, share_table, tickers, est_days))
 
     # The per-pair text columns shared by both tables, converted to pandas text once.
@@ -180,7 +208,7 @@ def estimate(
         evt_taus,
         event_dates,
         event_returns,
-        market[evt_days],
+        design.market_event,
         expected,
         abnormal,
         fit,
@@ -224,15 +252,165 @@ def estimate(
         market_value_prev=market_value_prev,
         pair_outcome=np.where(pair_outcome == "", "ok", pair_outcome).astype(object),
         share_table=share_table,
+        estimation_window=estimation_window,
+        benchmarks=benchmarks,
     )
+
+
+def resolved_estimation_window(config: StudyConfig, day0_index: np.ndarray) -> tuple[int, int]:
+    """The estimation window in relative days; ``"all"`` starts at the earliest relative day any
+    pair reaches (-(largest day-0 position)), so every pair's window covers its data from the
+    first session on (days before the calendar are missing for the others)."""
+    start, end = config.estimation_bounds()
+    if start is None:
+        latest = int(day0_index.max()) if day0_index.size and (day0_index >= 0).any() else 0
+        start = min(-latest, end)
+    return int(start), int(end)
+
+
+def missing_in_span(abnormal: np.ndarray) -> np.ndarray:
+    """(P, L2) True on the event-span days whose abnormal return is missing."""
+    return ~np.isfinite(abnormal)
+
+
+def pair_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel) -> np.ndarray | None:
+    """(P,) each pair's market benchmark (a blank ``market`` cell: the model's own), or None when
+    the events have no ``market`` column or every pair uses the model's own benchmark.
+
+    Raises
+    ------
+    ValueError
+        When a pair names a benchmark and the model has none (:meth:`ExpectedReturnModel.with_market`).
+    """
+    if "market" not in events.columns:
+        return None
+    own = model.benchmark
+    given = events["market"].fillna("").to_numpy(object)
+    if own is None:
+        if (given != "").any():
+            raise ValueError(f"model {model.name!r} has no market benchmark for the events' market column")
+        return None
+    chosen = np.where(given == "", own, given).astype(object)
+    return None if (chosen == own).all() else chosen
+
+
+@dataclass(frozen=True)
+class PairDesign:
+    """Each pair's expected-return inputs, gathered from its own benchmark's design.
+
+    Attributes
+    ----------
+    offset_estimation
+        (P, L1) offset on the estimation days, or None when it is zero for every pair.
+    x_estimation, auxiliary
+        (P, L1, k) regressors and (P, L1, a) auxiliary series on the estimation days.
+    offset_event, x_event
+        (P, L2) offset and (P, L2, k) regressors on the event days.
+    market_event
+        (P, L2) the benchmark's returns on the event days (``market_ret``).
+    proxy
+        (P,) True where the ticker is a proxy series of its own pair's model.
+    """
+
+    offset_estimation: np.ndarray | None
+    x_estimation: np.ndarray
+    auxiliary: np.ndarray
+    offset_event: np.ndarray
+    x_event: np.ndarray
+    market_event: np.ndarray
+    proxy: np.ndarray
+
+    @classmethod
+    def gather(
+        cls,
+        panel: ReturnsPanel,
+        model: ExpectedReturnModel,
+        benchmarks: np.ndarray | None,
+        est_days: np.ndarray,
+        evt_days: np.ndarray,
+        market: str,
+        tickers: np.ndarray,
+    ) -> PairDesign:
+        """The design of every pair: one benchmark (``benchmarks`` None) or one group per benchmark.
+
+        With one benchmark the model's design is gathered for all pairs at once; with several,
+        each group's rows are filled from its own model (:meth:`ExpectedReturnModel.with_market`),
+        so a pair's numbers are those it would get in a study of its benchmark alone.
+        ``market`` is the calendar's market proxy, whose returns are ``market_ret`` on the
+        single-benchmark path.
+        """
+        if benchmarks is None:
+            return cls._one(panel, model, est_days, evt_days, _pad(panel.returns_of(market)), tickers)
+        n_pairs = len(benchmarks)
+        parts = {}
+        for benchmark in dict.fromkeys(benchmarks.tolist()):
+            rows = np.flatnonzero(benchmarks == benchmark)
+            own = model if benchmark == model.benchmark else model.with_market(benchmark)
+            market_returns = _pad(panel.returns_of(benchmark))
+            part = cls._one(panel, own, est_days[rows], evt_days[rows], market_returns, tickers[rows])
+            parts[benchmark] = (rows, part)
+        first = next(iter(parts.values()))[1]
+
+        def combined(name: str) -> np.ndarray:
+            sample = getattr(first, name)
+            out = np.zeros((n_pairs, *sample.shape[1:]), dtype=sample.dtype)
+            for rows, part in parts.values():
+                value = getattr(part, name)
+                out[rows] = value if value is not None else 0.0
+            return out
+
+        any_offset = any(part.offset_estimation is not None for _, part in parts.values())
+        offset_estimation = None
+        if any_offset:
+            offset_estimation = np.zeros(est_days.shape)
+            for rows, part in parts.values():
+                if part.offset_estimation is not None:
+                    offset_estimation[rows] = part.offset_estimation
+        return cls(
+            offset_estimation,
+            combined("x_estimation"),
+            combined("auxiliary"),
+            combined("offset_event"),
+            combined("x_event"),
+            combined("market_event"),
+            combined("proxy"),
+        )
+
+    @classmethod
+    def _one(
+        cls,
+        panel: ReturnsPanel,
+        model: ExpectedReturnModel,
+        est_days: np.ndarray,
+        evt_days: np.ndarray,
+        market_returns: np.ndarray,
+        tickers: np.ndarray,
+    ) -> PairDesign:
+        design = model.design(panel)
+        n_days = len(panel.calendar)
+        offset = _pad(design.offset)
+        regressors = _pad(design.regressors)
+        auxiliary = _pad(design.auxiliary if design.auxiliary is not None else np.empty((n_days, 0)))
+        offset_estimation = None
+        if design.offset.any() or np.signbit(design.offset).any():  # y - (+0.0) is y: skip a zero offset
+            offset_estimation = offset[est_days]
+        return cls(
+            offset_estimation,
+            _gather_rows(regressors, est_days),
+            _gather_rows(auxiliary, est_days),
+            offset[evt_days],
+            regressors[evt_days],
+            market_returns[evt_days],
+            market_proxies(tickers, model),
+        )
 
 
 def estimation_market_values(
     panel: ReturnsPanel, share_table: ShareCountTable, tickers: np.ndarray, estimation_days: np.ndarray
 ) -> np.ndarray:
     """(P, L1) market value on the session before each estimation day: close x the share count
-    in force (the as-of rule of :class:`~eventstudy.valuation.ShareCountTable`), NaN where either is
-    unknown or the day is outside the calendar (position -1).
+    in force (the as-of rule of :class:`~eventstudy.valuation.ShareCountTable`), or a returns
+    series' own market value, NaN where unknown or the day is outside the calendar (position -1).
 
     Tabulated once per symbol and calendar day with an all-NaN day on either side, then one
     gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e (e = 0
@@ -242,6 +420,9 @@ def estimation_market_values(
     n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
     value_by_day = np.full((n_symbols, n_days + 2), np.nan)
     np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
+    if panel.market_cap is not None:  # returns series: the market values of their files
+        only = panel.returns_only_columns()
+        value_by_day[only, 1:-1] = panel.market_cap.T[only]
     positions = columns[:, None] * (n_days + 2) + estimation_days
     return value_by_day.reshape(-1).take(positions)
 
@@ -323,10 +504,16 @@ def _pair_outcomes(
     config: StudyConfig,
     degenerate: np.ndarray,
     proxy: np.ndarray,
+    estimation_window: tuple[int, int],
+    gaps: np.ndarray | None = None,
+    taus: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Outcome and note of the failures that do not depend on the window ("" where none), in
     order of precedence: no day 0, the market proxy, too few estimation returns, collinear
-    regressors, vanishing residuals (``degenerate``, :func:`eventstudy.models.ols.degenerate_fits`)."""
+    regressors, vanishing residuals (``degenerate``, :func:`eventstudy.models.ols.degenerate_fits`)
+    and, with ``missing_returns = "drop_event"``, a missing abnormal return anywhere in the event
+    span (``gaps``, (P, L2) over the relative days ``taus``): ``incomplete_event_window`` in
+    every window."""
     n_pairs = len(day_zero.index)
     outcome = np.full(n_pairs, "", dtype=object)
     note = np.full(n_pairs, "", dtype=object)
@@ -334,7 +521,13 @@ def _pair_outcomes(
     outcome[no_day0] = day_zero.outcome[no_day0]
     before = no_day0 & (day_zero.outcome == "announced_before_data")
     note[before] = "announcement falls before the first trading day in the data"
-    note[no_day0 & ~before] = "announcement falls after the last trading day in the data"
+    note[no_day0 & (day_zero.outcome == "announced_after_data")] = (
+        "announcement falls after the last trading day in the data"
+    )
+    not_session = no_day0 & (day_zero.outcome == NOT_A_SESSION)
+    note[not_session] = day_zero.shift[not_session] + ": the announcement date is not a session"
+    too_far = no_day0 & (day_zero.outcome == SHIFT_TOO_LARGE)
+    note[too_far] = day_zero.shift[too_far]
     is_proxy = ~no_day0 & proxy
     outcome[is_proxy] = "market_proxy"
     note[is_proxy] = (
@@ -342,7 +535,7 @@ def _pair_outcomes(
         "an abnormal return of its own: excluded from every statistic"
     )
     decided = no_day0 | is_proxy
-    est = window_label(config.estimation_window)
+    est = config.estimation_label()
     not_estimable = ~decided & ~fit.estimable
     short = not_estimable & (fit.n_obs < config.min_estimation_obs)
     outcome[short] = "insufficient_estimation"
@@ -361,6 +554,16 @@ def _pair_outcomes(
         "exactly; excluded from every statistic"
         for sigma in fit.sigma[vanishing].tolist()
     ]
+    if gaps is not None and taus is not None:
+        dropped = (outcome == "") & gaps.any(axis=1)
+        outcome[dropped] = "incomplete_event_window"
+        span = window_label((int(taus[0]), int(taus[-1])))
+        note[dropped] = [
+            f"no abnormal return on tau={', '.join(f'{int(t):+d}' for t in taus[row][:5])}"
+            f"{' and more' if row.sum() > 5 else ''} of the event span {span}; missing_returns = drop_event "
+            "leaves the row out of every window"
+            for row in gaps[dropped]
+        ]
     return outcome, note
 
 

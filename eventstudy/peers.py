@@ -58,8 +58,9 @@ def add_peers(events: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
     pandas.DataFrame
         The input rows unchanged and in order, followed by the peer rows grouped by event in
         order of first appearance, peers in the order given (a peer listed twice counts once).
-        Peer rows have ``role`` ``"peer"``, ``deal_usd`` NaN and ``source_row`` 0 (they come
-        from no line of the file).
+        Peer rows have ``role`` ``"peer"``, ``deal_usd`` NaN, a blank ``market`` (the study's
+        market, when the events have that column) and ``source_row`` 0 (they come from no line
+        of the file).
     """
     peers = list(dict.fromkeys(peers))
     if not peers:
@@ -81,6 +82,7 @@ def add_peers(events: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
                     "deal_usd": np.nan,
                     "group": head["group"],
                     "headline": head["headline"],
+                    **({"market": ""} if "market" in events.columns else {}),  # the study's market
                     "source_row": 0,
                 }
             )

@@ -12,7 +12,7 @@ The steps, each in its own module::
     peers.add_peers                 one row per (event, peer that is not a party)
     data.acquire.fetch_missing      only with fetch=True: Yahoo through yfinance
     data.inputs.load_inputs         every cache file read and hashed once; the price policy
-    timeline.returns.build_panel    returns on the market's trading calendar
+    timeline.returns.build_panel    returns (from prices or returns series) on the market's calendar
     estimate.estimate               day 0, the model fit, AR, CAR, market values, outcomes
     timeline.confounders            other news in each window (earnings, other events, news file)
     aggregate                       stats.parquet and caar.parquet, per group and window
@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
@@ -38,6 +39,7 @@ from eventstudy.results import StudyResults
 if TYPE_CHECKING:
     from eventstudy.backtest.engine import BacktestResults
     from eventstudy.backtest.rules import BacktestConfig
+    from eventstudy.data.inputs import StudyInputs
     from eventstudy.data.store import PriceStore
     from eventstudy.estimate import PairEstimates
     from eventstudy.models import DataNeeds, ExpectedReturnModel
@@ -97,7 +99,7 @@ def run_study(
     from eventstudy.data.store import PriceStore
     from eventstudy.estimate import estimate
     from eventstudy.peers import add_peers
-    from eventstudy.timeline.returns import build_panel
+    from eventstudy.timeline.returns import ReturnSeries, build_panel
 
     config = config or StudyConfig()
     store = store if isinstance(store, PriceStore) else PriceStore(store)
@@ -118,11 +120,19 @@ def run_study(
         events_path=events_path,
     )
     model = model or _model_from_config(config, inputs.factors)
-    panel = build_panel(inputs.prices, config.market)
+    where = str(events_path or "events")
+    _check_benchmarks(events, model, where)
+    if config.backtest is not None:
+        _require_prices_for_backtest(events, inputs, config, where)
+    series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
+    panel = build_panel(inputs.prices, config.market, returns=series, definition=config.returns)
+    if config.day0_rule == "error":
+        _require_sessions(events, panel.calendar, config, where)
     estimates = estimate(events, panel, model, config, shares=inputs.shares)
     withheld = withheld_return_days(inputs.findings)
     if withheld:
-        estimates.car = annotate_withheld(estimates.car, panel.calendar, withheld, config.estimation_window)
+        window = estimates.estimation_window
+        estimates.car = annotate_withheld(estimates.car, panel.calendar, withheld, window)
     estimates.car = screen_confounders(estimates, inputs.earnings, inputs.news, config)
     pairs = event_panel(estimates)
     stats = cross_event_statistics(
@@ -191,20 +201,91 @@ def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnMode
 def _require_parties_then_peers(
     store: PriceStore, events: pd.DataFrame, peers: Sequence[str], events_path: str | Path | None
 ) -> None:
-    """Offline, a party without cached prices is named (file, row) before a peer without them."""
+    """Offline, a party without a cached series is named (file, row) before a peer without one."""
     for row in events.itertuples(index=False):
-        if not store.has_prices(row.ticker):
-            message = (
-                f"no cached prices for {row.ticker!r} in {store.root} "
-                f"(import them with: eventstudy cache import PATH --cache {store.root})"
-            )
+        if not store.has_series(row.ticker):
+            message = store.not_cached(row.ticker, "prices or returns")
             raise InputError(str(events_path or "events"), message, row=row.source_row, field="ticker")
     for ticker in peers:
-        if not store.has_prices(ticker):
+        if not store.has_series(ticker):
             raise DataUnavailableError(
-                f"peer {ticker!r} (--peers): no cached prices in {store.root} "
+                f"peer {ticker!r} (--peers): no cached prices or returns in {store.root} "
                 f"(import them with: eventstudy cache import PATH --cache {store.root}, or use --no-peers)"
             )
+
+
+def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: str) -> None:
+    """A per-event ``market`` needs a model with a market benchmark (naming the first such row)."""
+    if "market" not in events.columns or model.benchmark is not None:
+        return
+    given = events["market"].fillna("") != ""
+    if given.any():
+        row = events.loc[given].iloc[0]
+        raise InputError(
+            where,
+            f"model {model.name!r} has no market benchmark, so a per-event market cannot apply "
+            "(choose a market-based model: market, market_adjusted, sector, dimson, scholes_williams)",
+            row=int(row["source_row"]),
+            field="market",
+        )
+
+
+def _require_prices_for_backtest(
+    events: pd.DataFrame, inputs: StudyInputs, config: StudyConfig, where: str
+) -> None:
+    """The backtest trades at prices (a close or an open): every listed party and its market
+    need prices, not only returns; the first that lacks them is named in one line."""
+    from eventstudy.peers import PEER_ROLE
+
+    advice = "import its prices, or run without a [backtest] table"
+    if config.market in inputs.returns:
+        raise InputError(
+            where,
+            f"the backtest ([backtest] in the config) trades at prices, and the market proxy {config.market} "
+            f"has returns but no prices in the cache; {advice}",
+            field="study.market",
+        )
+    has_market = "market" in events.columns
+    for row in events.itertuples(index=False):
+        if row.role == PEER_ROLE:
+            continue
+        for field_name in ("ticker", "market") if has_market else ("ticker",):
+            symbol = getattr(row, field_name)
+            if symbol and symbol in inputs.returns:
+                raise InputError(
+                    where,
+                    f"the backtest ([backtest] in the config) trades at prices, and {symbol} has returns but "
+                    f"no prices in the cache; {advice}",
+                    row=row.source_row,
+                    field=field_name,
+                )
+
+
+def _require_sessions(
+    events: pd.DataFrame, calendar: pd.DatetimeIndex, config: StudyConfig, where: str
+) -> None:
+    """``day0_rule = "error"``: the first row whose date is not a session (or whose day 0 lies
+    beyond ``day0_max_shift``) is an error naming its row."""
+    from eventstudy.timeline.calendar import NOT_A_SESSION, SHIFT_TOO_LARGE, align_days_zero
+
+    zeros = align_days_zero(
+        calendar, events["announced"], events["timing"], rule="error", max_shift=config.day0_max_shift
+    )
+    bad = np.flatnonzero(np.isin(zeros.outcome, [NOT_A_SESSION, SHIFT_TOO_LARGE]))
+    if bad.size:
+        i = int(bad[0])
+        day = events["announced"].iloc[i].date()
+        reason = (
+            f"{day} is not a session of the calendar ({config.market})"
+            if zeros.outcome[i] == NOT_A_SESSION
+            else f"day 0 lies more than day0_max_shift = {config.day0_max_shift} calendar days from {day}"
+        )
+        raise InputError(
+            where,
+            f"{reason}, and day0_rule = \"error\" (use next, previous or skip to place or drop such rows)",
+            row=int(events["source_row"].iloc[i]),
+            field="announced",
+        )
 
 
 def _backtest(
@@ -221,7 +302,14 @@ def _backtest(
 
     parties = events[events["role"] != PEER_ROLE]
     return backtest(
-        parties, prices, config.backtest, market=config.market, shares=shares, study_name=config.name
+        parties,
+        prices,
+        config.backtest,
+        market=config.market,
+        shares=shares,
+        study_name=config.name,
+        day0_rule=config.day0_rule,
+        day0_max_shift=config.day0_max_shift,
     )
 
 
@@ -251,7 +339,8 @@ def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, n
 
     tickers = list(dict.fromkeys(events["ticker"].tolist()))
     first, last = fetch_range(events, after_days=backtest_after_days(config.backtest))
-    symbols = list(dict.fromkeys([config.market, *needs.symbols, *tickers]))
+    markets = [m for m in events["market"].tolist() if m] if "market" in events.columns else []
+    symbols = list(dict.fromkeys([config.market, *needs.symbols, *markets, *tickers]))
     for symbol in progress(symbols, desc="fetching"):
         fetch_missing(store, [symbol], first, last, tickers_with_shares=[symbol] if symbol in tickers else [])
     fetch_missing_earnings(store, tickers, first, last)

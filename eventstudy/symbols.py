@@ -1,58 +1,85 @@
-"""Ticker symbols: the one grammar that every input and every cache file name follows.
+"""Identifiers: the one grammar that every input and every cache file name follows.
 
-A symbol is the instrument's Yahoo Finance symbol, in upper case ASCII::
+An identifier names one series (a stock, an index, a fund): a Yahoo symbol, an exchange code, a
+CRSP PERMNO, or whatever label a data set uses::
 
-    symbol = ["^"] first {rest}          at most MAX_SYMBOL_LENGTH (32) characters in all
-    first  = "A".."Z" | "0".."9"
-    rest   = "A".."Z" | "0".."9" | "." | "=" | "-"
+    identifier = ["^"] first {rest}        1 to MAX_SYMBOL_LENGTH (32) characters in all
+    first      = "A".."Z" | "a".."z" | "0".."9"
+    rest       = first | "." | "_" | "&" | "=" | "-"
 
-that is, the regular expression :data:`SYMBOL_PATTERN` ``\\^?[A-Z0-9][A-Z0-9.=-]*`` with a
-length of 1 to 32. Examples: ``NVDA``, ``BRK-B``, ``^GSPC``, ``7203.T``, ``0700.HK``,
-``EURUSD=X``, ``GC=F``. Not symbols: lower case (``nvda``), spaces, letters outside ASCII
-(``ÄÖ``), path separators, a leading dot (``..``), the empty string, anything longer than 32
-characters.
+that is, the regular expression :data:`SYMBOL_PATTERN` ``\\^?[A-Za-z0-9][A-Za-z0-9._&=-]*`` of
+ASCII characters. Examples: ``NVDA``, ``BRK-B``, ``^GSPC``, ``^NSEI``, ``RELIANCE.NS``,
+``M&M.NS``, ``HDFC.Bank`` (the R package eventstudies' column names), ``7203.T``,
+``EURUSD=X``, ``10107`` (a CRSP PERMNO), ``nifty``. Not identifiers: spaces, letters outside
+ASCII (``ÄÖ``), path separators, a leading dot, dash or underscore, the empty string, anything
+longer than 32 characters.
 
-The same rule is applied to ``ticker`` in ``events.csv``, to ``market``, ``sector``,
-``peers`` and the share caveats' ``ticker`` in a study config, to ``--peers``, to the file
-name of an imported price CSV (``NVDA.csv``) and the ``ticker`` column of a shares file, to
-the symbols given to ``eventstudy fetch`` and ``eventstudy validate``, and to the cache's file
-names (``prices/<SYMBOL>.parquet``). So whatever one accepts, all accept, and every symbol is
-a safe file name: no separator, no leading dot, and short enough that the cache's temporary
-and lock files (``.<SYMBOL>.parquet.<random>.tmp``, ``<SYMBOL>.parquet.lock``) stay far below
-the 255-byte file-name limit of common file systems.
+**Case.** Identifiers are case-sensitive (``HDFC.Bank`` is written back as ``HDFC.Bank``), but
+two identifiers that differ only in case (``HDFC.Bank`` and ``HDFC.BANK``) may never be used
+side by side: on a case-insensitive file system (macOS, Windows) they would share one cache
+file. :func:`identity_key` is the folded form they are compared by, and every place that brings
+several identifiers together refuses a pair that collides once folded -- a returns panel's ids,
+an import batch, the cache (an import or fetch of ``HDFC.BANK`` while ``HDFC.Bank`` is cached),
+one study's events, markets and peers -- naming both (:func:`first_collision`).
+
+**File names.** The cache stores one file per identifier, ``<STEM>.parquet`` with
+``STEM = cache_stem(identifier)``: the identifier itself, except that a name Windows reserves
+for a device (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-``COM9``, ``LPT1``-``LPT9``, in any
+case, alone or before a dot, such as ``CON`` or ``nul.NS``) gets a leading ``_``, which no
+identifier starts with (:func:`symbol_of_stem` undoes it). So every identifier is a safe file
+name: no separator, not hidden, not a device, and short enough that the cache's temporary and
+lock files (``.<STEM>.parquet.<random>.tmp``, ``<STEM>.parquet.lock``) stay far below the
+255-byte limit of common file systems.
+
+The same rule is applied to ``ticker`` and ``market`` in ``events.csv``, to ``market``,
+``sector``, ``peers`` and the share caveats' ``ticker`` in a study config, to ``--peers``, to
+the file name of an imported price CSV (``NVDA.csv``), the ``ticker`` column of a shares file
+and the ids of a returns file, to the symbols given to ``eventstudy fetch`` and ``eventstudy
+validate``, and to the cache's file names. So whatever one accepts, all accept.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from eventstudy.errors import InputError
 
 __all__ = [
     "MAX_SYMBOL_LENGTH",
     "SYMBOL_PATTERN",
+    "cache_stem",
     "check_symbol",
+    "collision_message",
+    "first_collision",
+    "identity_key",
     "is_symbol",
     "shown",
+    "symbol_of_stem",
     "symbol_problem",
 ]
 
-SYMBOL_PATTERN = r"\^?[A-Z0-9][A-Z0-9.=-]*"
-"""Regular expression of a symbol (matched in full, ASCII only)."""
+SYMBOL_PATTERN = r"\^?[A-Za-z0-9][A-Za-z0-9._&=-]*"
+"""Regular expression of an identifier (matched in full, ASCII only)."""
 MAX_SYMBOL_LENGTH = 32
-"""Longest symbol, ``^`` included. Yahoo's longest symbols (option contracts) have 21."""
+"""Longest identifier, ``^`` included. Yahoo's longest symbols (option contracts) have 21."""
+RESERVED_DEVICE_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+)
+"""Names Windows reserves for devices, alone or before an extension (compared in upper case)."""
 
 _SYMBOL = re.compile(SYMBOL_PATTERN, re.ASCII)
 _SHOWN = 40
+_RULE = "letters A-Z a-z, digits and . _ & = -, starting with a letter or digit after an optional ^"
 
 
 def is_symbol(text: object) -> bool:
-    """Whether ``text`` is a symbol (see the module docstring)."""
+    """Whether ``text`` is an identifier (see the module docstring)."""
     return isinstance(text, str) and len(text) <= MAX_SYMBOL_LENGTH and _SYMBOL.fullmatch(text) is not None
 
 
 def symbol_problem(text: object) -> str | None:
-    """What is wrong with ``text`` as a symbol, in a few words; ``None`` when it is one.
+    """What is wrong with ``text`` as an identifier, in a few words; ``None`` when it is one.
 
     The text is quoted (shortened when long), so the message is always one line.
     """
@@ -62,21 +89,18 @@ def symbol_problem(text: object) -> str | None:
         return f'{shown(text)} is not a ticker symbol (expected text such as "NVDA")'
     if len(text) > MAX_SYMBOL_LENGTH:
         return f"{shown(text)} is not a ticker symbol: longer than {MAX_SYMBOL_LENGTH} characters"
-    upper = text.upper()
-    hint = f" (did you mean {upper!r}?)" if upper != text and is_symbol(upper) else ""
-    return (
-        f"{shown(text)} is not a ticker symbol in upper case: letters A-Z, digits and . = -, "
-        f"optionally after a leading ^{hint}"
-    )
+    stripped = text.strip()
+    hint = f" (surrounding blanks? {stripped!r} is one)" if stripped != text and is_symbol(stripped) else ""
+    return f"{shown(text)} is not a ticker symbol: {_RULE}{hint}"
 
 
 def check_symbol(text: object, source: str, *, row: int | None = None, field: str | None = None) -> str:
-    """``text`` if it is a symbol, else an :class:`~eventstudy.errors.InputError`.
+    """``text`` if it is an identifier, else an :class:`~eventstudy.errors.InputError`.
 
     Parameters
     ----------
     text
-        The candidate symbol.
+        The candidate identifier.
     source, row, field
         Where it comes from, named in the error (file or option, line, column or key).
     """
@@ -84,6 +108,51 @@ def check_symbol(text: object, source: str, *, row: int | None = None, field: st
     if problem is not None:
         raise InputError(source, problem, row=row, field=field)
     return text  # type: ignore[return-value]
+
+
+def identity_key(symbol: str) -> str:
+    """The folded form two identifiers are compared by: ``HDFC.Bank`` and ``HDFC.BANK`` collide.
+
+    ASCII upper case (identifiers are ASCII, so this is the case folding of every common
+    case-insensitive file system).
+    """
+    return symbol.upper()
+
+
+def first_collision(symbols: Iterable[str]) -> tuple[str, str] | None:
+    """The first two distinct identifiers of ``symbols`` that collide once folded, or None.
+
+    Returns ``(earlier, later)`` in iteration order; repeats of one identifier do not collide.
+    """
+    seen: dict[str, str] = {}
+    for symbol in symbols:
+        key = identity_key(symbol)
+        earlier = seen.setdefault(key, symbol)
+        if earlier != symbol:
+            return earlier, symbol
+    return None
+
+
+def collision_message(earlier: str, later: str) -> str:
+    """One line saying that two identifiers differ only in case."""
+    return (
+        f"{later!r} and {earlier!r} differ only in case: identifiers must stay distinct once "
+        "case is folded (they would share one cache file on a case-insensitive file system)"
+    )
+
+
+def cache_stem(symbol: str) -> str:
+    """The cache file stem of an identifier: itself, or ``_`` + it for a Windows device name."""
+    device = symbol.split(".", 1)[0].upper()
+    return f"_{symbol}" if device in RESERVED_DEVICE_NAMES else symbol
+
+
+def symbol_of_stem(stem: str) -> str | None:
+    """The identifier whose cache file stem is ``stem``, or None when no identifier has it."""
+    symbol = stem[1:] if stem.startswith("_") else stem
+    if is_symbol(symbol) and cache_stem(symbol) == stem:
+        return symbol
+    return None
 
 
 def shown(value: object) -> str:

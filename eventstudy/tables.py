@@ -179,6 +179,7 @@ def car_table(
     day_text = np.append(panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
     prev_days = np.asarray(prev_dates, dtype="datetime64[D]")
     last_date = panel.calendar[-1].date()
+    from_returns = np.isin(tickers, list(panel.returns_only)) if panel.returns_only else None
     pair_outcome, pair_note = pair_outcomes
     windows = config.event_windows
     per_window: dict[str, list[np.ndarray]] = {name: [] for name in _CAR_WINDOW_COLUMNS}
@@ -203,7 +204,8 @@ def car_table(
         )
         ok = outcomes == "ok"
         _value_notes(
-            notes, ok, tickers, deal, figures, first, in_window, market_value_prev, prev_days, config
+            notes, ok, tickers, deal, figures, first, in_window, market_value_prev, prev_days, config,
+            from_returns,
         )
         columns = {
             "car": np.where(ok, car, np.nan),
@@ -394,10 +396,28 @@ def _value_notes(
     market_value: np.ndarray,
     prev_dates: np.ndarray,
     config: StudyConfig,
+    from_returns: np.ndarray | None = None,
 ) -> None:
-    """Append the market-value and deal notes of the ``ok`` pairs to ``notes``, in place."""
+    """Append the market-value and deal notes of the ``ok`` pairs to ``notes``, in place.
+
+    ``from_returns`` (P,) marks the pairs whose ticker is a returns series: their market values
+    come from the returns file (``market_cap``, or CRSP's ``shrout`` and ``prc``), not from a
+    close and a share count."""
     complete = np.isfinite(market_value[:, in_window]).all(axis=1)
     no_value = ok & ~complete
+    if from_returns is not None:
+        _append_note(
+            notes,
+            no_value & from_returns,
+            lambda rows: (
+                "no market value for "
+                + tickers[rows]
+                + " in its returns file on a day before the window (from "
+                + prev_dates[rows, first].astype(str).astype(object)
+                + "): the file gives no market_cap (or shrout and prc) there"
+            ),
+        )
+        no_value = no_value & ~from_returns
     no_shares = no_value & np.isnan(figures.shares[:, in_window]).any(axis=1)
     _append_note(
         notes,

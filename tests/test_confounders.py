@@ -135,7 +135,7 @@ def test_news_file(tmp_path) -> None:
     # 2025-06-01 is a Sunday with unknown timing: the next session, Monday 06-02, is τ-6.
     assert flags.count[0].tolist() == [1, 1, 1, 1]
     for text, row, field in (
-        ("ticker,date,headline\namzn,2025-06-09,x\n", 2, "ticker"),
+        ("ticker,date,headline\n../amzn,2025-06-09,x\n", 2, "ticker"),
         ("ticker,date,headline,timming\nAMZN,2025-06-09,x,pre\n", 1, "timming"),
         ("ticker,date,timing,headline\nAMZN,2025-06-09,later,x\n", 2, "timing"),
         ("ticker,date,headline\nAMZN,2025-13-09,x\n", 2, "date"),

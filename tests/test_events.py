@@ -50,7 +50,7 @@ def test_launch_calendar() -> None:
         ((HEADER, GOOD.replace("300e9", "-5e9")), 2, "deal_usd", "must be positive"),
         ((HEADER, GOOD.replace("300e9", "lots")), 2, "deal_usd", "not a number"),
         ((HEADER, GOOD.replace("300e9", "inf")), 2, "deal_usd", "not a number of US dollars"),
-        ((HEADER, GOOD.replace(",ORCL,", ",orcl,")), 2, "ticker", "did you mean 'ORCL'"),
+        ((HEADER, GOOD.replace(",ORCL,", ",OR CL,")), 2, "ticker", "'OR CL' is not a ticker symbol"),
         ((HEADER, GOOD.replace(",ORCL,", "," + "A" * 300 + ",")), 2, "ticker", "longer than 32 characters"),
         ((HEADER, GOOD.replace("300e9", '"1,5"')), 2, "deal_usd", "'1,5' is not a number of US dollars"),
         ((HEADER, GOOD.replace("300e9", "1e-300")), 2, "deal_usd", "outside the accepted deal sizes, 1 to"),

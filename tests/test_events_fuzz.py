@@ -215,7 +215,7 @@ BAD_VALUES: dict[str, list[str]] = {
         "2025-01-02T10:00",
     ],
     "timing": ["", "Pre", "PRE", "after-close", "before"],
-    "ticker": ["", "nvda", "Nvda", "NV DA", "N/A", "$NVDA", "ÄB", "NVDA!", "..", "A" * 33, "A" * 300],
+    "ticker": ["", "nvda!", "_Nvda", "NV DA", "N/A", "$NVDA", "ÄB", "NVDA!", "..", "A" * 33, "A" * 300],
     "role": ["", "two words", "a/b", "näive"],
     "group": ["", "two words", "a/b"],
     "deal_usd": [

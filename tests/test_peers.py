@@ -70,7 +70,7 @@ def test_no_peers_leaves_events_unchanged(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("nvda", "'nvda' is not a ticker"), ("NVDA,AMD,NVDA", "NVDA is listed twice"), (" , ", "no tickers")],
+    [("nv da", "'nv da' is not a ticker"), ("NVDA,AMD,NVDA", "NVDA is listed twice"), (" , ", "no tickers")],
 )
 def test_parse_peers_rejects_bad_lists(text, message) -> None:
     with pytest.raises(InputError, match=message) as caught:
@@ -141,7 +141,7 @@ def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:
     assert "event-peer" not in capsys.readouterr().out
 
     for peers, expected in (
-        ("nvda", "--peers, field 'nvda': 'nvda' is not a ticker"),
+        ("nv!da", "--peers, field 'nv!da': 'nv!da' is not a ticker"),
         ("NVDA,ZZZZ", "peer 'ZZZZ'"),
     ):
         target = tmp_path / f"bad-{len(peers)}"

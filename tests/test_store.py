@@ -71,7 +71,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     ("make_bad", "words"),
     [
         (lambda folder, good: folder / "..csv", "a price file is named <SYMBOL>.csv"),
-        (lambda folder, good: folder / "lower.csv", "'lower' is not a ticker symbol in upper case"),
+        (lambda folder, good: folder / "_lower.csv", "'_lower' is not a ticker symbol"),
         (lambda folder, good: folder / "A B.csv", "'A B' is not a ticker symbol"),
         (lambda folder, good: folder / "ÄÖ.csv", "'ÄÖ' is not a ticker symbol"),
     ],
@@ -159,7 +159,7 @@ def test_store_paths_refuse_non_symbols_and_verify_lists_legacy_names(tmp_path: 
 
     store = PriceStore(tmp_path / "cache")
     import_paths(store, [shared_data / "prices" / "SPY.csv"])
-    for name in ("..", "../x", "lower", "A" * 300, ""):
+    for name in ("..", "../x", "_lower", "A" * 300, ""):
         with pytest.raises(InputError, match="no cache file can be named after it"):
             store.price_path(name)
         with pytest.raises(InputError, match="no cache file can be named after it"):
@@ -170,7 +170,7 @@ def test_store_paths_refuse_non_symbols_and_verify_lists_legacy_names(tmp_path: 
         store.factors_path("F-F_Research_Data_Factors_daily").name
         == "F-F_Research_Data_Factors_daily.parquet"
     )
-    legacy = store.root / "prices" / "lower.parquet"  # imported by an older version
+    legacy = store.root / "prices" / "-lower.parquet"  # not named after an identifier
     legacy.write_bytes(store.price_path("SPY").read_bytes())
     assert store.price_symbols() == ["SPY"]
     [problem] = store.verify()

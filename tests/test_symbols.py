@@ -1,8 +1,9 @@
 """One symbol grammar: every place that takes a symbol accepts exactly the same ones.
 
 The grammar (:mod:`eventstudy.symbols`) is checked against its regular expression and length
-bound, then each entry point -- events.csv, the study config, ``--peers``, a price file's name,
-a shares file's ticker column, the cache's paths, ``validate`` and ``fetch`` -- is driven with
+bound, then each entry point -- events.csv (ticker and market), the study config, ``--peers``, a
+price file's name, a shares file's ticker column, a returns file's ids, the cache's paths,
+``validate`` and ``fetch`` -- is driven with
 random text: it accepts the text exactly when the grammar does, and otherwise raises an
 ``InputError`` (never another exception). Names longer than the file system allows go through
 the command line: one line, exit 2, nothing written.
@@ -10,10 +11,12 @@ the command line: one line, exit 2, nothing written.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,10 +26,21 @@ from eventstudy.cli import main
 from eventstudy.config import StudyConfig, load_config
 from eventstudy.data.events import COLUMNS, read_events
 from eventstudy.data.importer import _price_symbol, import_paths, parse_shares_csv
+from eventstudy.data.returns_import import parse_returns_file
 from eventstudy.data.store import PriceStore
-from eventstudy.errors import InputError
+from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.peers import parse_peers
-from eventstudy.symbols import MAX_SYMBOL_LENGTH, SYMBOL_PATTERN, check_symbol, is_symbol, symbol_problem
+from eventstudy.symbols import (
+    MAX_SYMBOL_LENGTH,
+    SYMBOL_PATTERN,
+    cache_stem,
+    check_symbol,
+    first_collision,
+    identity_key,
+    is_symbol,
+    symbol_of_stem,
+    symbol_problem,
+)
 
 EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -35,7 +49,7 @@ near = st.text(alphabet="ABCXYZ019.=-^_ /\\abcÄÖé\t", min_size=0, max_size=40
 anything = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=40
 )
-texts = st.one_of(st.from_regex(r"\^?[A-Z0-9][A-Z0-9.=-]{0,40}", fullmatch=True), near, anything)
+texts = st.one_of(st.from_regex(r"\^?[A-Za-z0-9][A-Za-z0-9._&=-]{0,40}", fullmatch=True), near, anything)
 
 
 @pytest.mark.parametrize(
@@ -49,9 +63,11 @@ def test_yahoo_symbols_are_symbols(symbol: str) -> None:
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("nvda", "did you mean 'NVDA'?"),
-        ("A B", "not a ticker symbol in upper case"),
-        ("ÄÖ", "not a ticker symbol in upper case"),
+        (" NVDA", "(surrounding blanks? 'NVDA' is one)"),
+        ("A B", "not a ticker symbol: letters A-Z a-z, digits and . _ & = -"),
+        ("ÄÖ", "not a ticker symbol: letters A-Z a-z"),
+        ("_CON", "not a ticker symbol"),
+        ("-X", "not a ticker symbol"),
         ("..", "not a ticker symbol"),
         (".NVDA", "not a ticker symbol"),
         ("", "not a ticker symbol"),
@@ -92,10 +108,23 @@ def accepts(call) -> bool:
     return True
 
 
-def events_file(folder: Path, ticker: str) -> Path:
+def quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def events_file(folder: Path, ticker: str, market: str | None = None) -> Path:
     path = folder / "events.csv"
-    quoted = '"' + ticker.replace('"', '""') + '"'
-    path.write_text(",".join(COLUMNS) + f"\ne1,2025-01-21,pre,{quoted},supplier,1e9,g,h\n", encoding="utf-8")
+    header = ",".join(COLUMNS) + ("" if market is None else ",market")
+    row = f"e1,2025-01-21,pre,{quoted(ticker)},supplier,1e9,g,h" + (
+        "" if market is None else f",{quoted(market)}"
+    )
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    return path
+
+
+def returns_file(folder: Path, ident: str) -> Path:
+    path = folder / "returns.csv"
+    path.write_text(f"id,date,ret\n{quoted(ident)},2025-01-21,0.01\n", encoding="utf-8")
     return path
 
 
@@ -133,6 +162,9 @@ def test_every_entry_point_accepts_exactly_the_grammar(text: str) -> None:
         if text and "," not in text:
             assert accepts(lambda: parse_peers(text)) == expected
         assert accepts(lambda: parse_shares_csv(shares_file(folder, text))) == expected
+        if text:  # a blank market is the study's market
+            assert accepts(lambda: read_events(events_file(folder, "NVDA", market=text))) == expected
+        assert accepts(lambda: parse_returns_file(returns_file(folder, text), units="decimal")) == expected
         if text and "/" not in text and "\\" not in text and text not in (".", ".."):
             assert accepts(lambda: _price_symbol(Path(f"{text}.csv"))) == expected
         store = PriceStore(folder / "cache")
@@ -170,15 +202,15 @@ def test_long_symbol_in_validate_and_fetch(tmp_path: Path, capsys, monkeypatch) 
     cache = tmp_path / "cache"
     assert main(["validate", LONG, "--cache", str(cache)]) == 2
     assert "SYMBOL: 'AAAA" in one_line(capsys)
-    assert main(["validate", "--market", "spy", "--cache", str(cache)]) == 2
-    assert "--market: 'spy' is not a ticker symbol in upper case" in one_line(capsys)
+    assert main(["validate", "--market", "S&P 500", "--cache", str(cache)]) == 2
+    assert "--market: 'S&P 500' is not a ticker symbol: letters" in one_line(capsys)
     monkeypatch.setattr(acquire, "fetch_symbols", lambda *a, **k: pytest.fail("fetched"))
     assert main(["fetch", "NVDA", LONG, "--cache", str(cache)]) == 2
     assert "longer than 32 characters" in one_line(capsys)
     assert not cache.exists()
 
 
-@pytest.mark.parametrize("name", ["A" * 250, "lower", "A B", "ÄÖ", ".", "-X", "^"])
+@pytest.mark.parametrize("name", ["A" * 250, "_lower", "A B", "ÄÖ", ".", "-X", "^"])
 def test_cache_import_refuses_names_events_csv_refuses(
     shared_data: Path, tmp_path: Path, capsys, name: str
 ) -> None:
@@ -200,3 +232,97 @@ def test_shares_file_with_a_long_ticker(tmp_path: Path, capsys) -> None:
     with pytest.raises(InputError):
         import_paths(PriceStore(cache), [path])
     assert not cache.exists()
+
+
+# -- case: identifiers are case-sensitive, and unique once case is folded ------------------------
+symbols = st.from_regex(r"\^?[A-Za-z0-9][A-Za-z0-9._&=-]{0,31}", fullmatch=True).filter(is_symbol)
+
+
+@pytest.mark.parametrize("symbol", ["HDFC.Bank", "RELIANCE.NS", "^NSEI", "M&M.NS", "10107", "nifty", "BRK_B"])
+def test_data_sets_identifiers_are_identifiers(symbol: str) -> None:
+    assert is_symbol(symbol) and symbol_of_stem(cache_stem(symbol)) == symbol
+
+
+@EXAMPLES
+@given(symbols)
+def test_every_identifier_has_one_safe_cache_file_name(symbol: str) -> None:
+    stem = cache_stem(symbol)
+    assert symbol_of_stem(stem) == symbol  # the listing maps the file back
+    assert "/" not in stem and "\\" not in stem and not stem.startswith(".")
+    device = stem.split(".", 1)[0].upper()
+    assert device not in {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{i}" for i in range(1, 10)),
+        *(f"LPT{i}" for i in range(1, 10)),
+    }
+    # Two identifiers share a file name on a case-insensitive file system exactly when they collide.
+    other = symbol.swapcase()
+    if is_symbol(other):
+        same_file = cache_stem(symbol).upper() == cache_stem(other).upper()
+        assert same_file == (identity_key(symbol) == identity_key(other))
+        assert first_collision([symbol, other]) == (None if other == symbol else (symbol, other))
+
+
+def test_device_names_are_escaped_and_listed_back(tmp_path: Path) -> None:
+    store = PriceStore(tmp_path / "cache")
+    frame = pd.DataFrame(
+        {"date": pd.to_datetime(["2024-01-02"]), "ret": [0.01], "market_cap": [float("nan")]}
+    )
+    for name in ("CON", "nul.NS", "COM1", "CONX"):
+        store.write_returns(name, frame, {"source": "test", "symbol": name})
+    files = sorted(p.name for p in (tmp_path / "cache" / "returns").glob("*.parquet"))
+    assert files == ["CONX.parquet", "_COM1.parquet", "_CON.parquet", "_nul.NS.parquet"]
+    assert store.symbols("returns") == ["COM1", "CON", "CONX", "nul.NS"]
+    assert store.read_returns_table("nul.NS").provenance["symbol"] == "nul.NS"
+    assert store.verify() == []
+
+
+def test_a_case_twin_is_named_in_the_not_cached_message(tmp_path: Path) -> None:
+    store = PriceStore(tmp_path / "cache")
+    frame = pd.DataFrame(
+        {"date": pd.to_datetime(["2024-01-02"]), "ret": [0.01], "market_cap": [float("nan")]}
+    )
+    store.write_returns("HDFC.Bank", frame, {"source": "test", "symbol": "HDFC.Bank"})
+    with pytest.raises(
+        DataUnavailableError, match=r"the cache holds 'HDFC.Bank' \(returns\), which differs only in case"
+    ):
+        store.read_series_table("HDFC.BANK")
+
+
+def test_a_case_insensitive_file_system_finding_the_twin_is_a_clear_error(tmp_path: Path) -> None:
+    """On macOS or Windows, returns/HDFC.BANK.parquet opens HDFC.Bank's file: the read says so."""
+    store = PriceStore(tmp_path / "cache")
+    frame = pd.DataFrame(
+        {"date": pd.to_datetime(["2024-01-02"]), "ret": [0.01], "market_cap": [float("nan")]}
+    )
+    store.write_returns("HDFC.Bank", frame, {"source": "test", "symbol": "HDFC.Bank"})
+    folder = tmp_path / "cache" / "returns"
+    (folder / "HDFC.BANK.parquet").write_bytes(
+        (folder / "HDFC.Bank.parquet").read_bytes()
+    )  # what such a FS shows
+    with pytest.raises(
+        DataUnavailableError,
+        match=r"no cached returns for 'HDFC.BANK'.*holds 'HDFC.Bank'.*differs only in case",
+    ):
+        store.read_returns_table("HDFC.BANK")
+
+
+def test_fetch_never_writes_a_case_twin_or_over_returns(tmp_path: Path) -> None:
+    store = PriceStore(tmp_path / "cache")
+    frame = pd.DataFrame(
+        {"date": pd.to_datetime(["2024-01-02"]), "ret": [0.01], "market_cap": [float("nan")]}
+    )
+    store.write_returns("nifty", frame, {"source": "test", "symbol": "nifty"})
+
+    def fetch_prices(*args):
+        pytest.fail("no request may be made")
+
+    report = acquire.fetch_symbols(
+        store, ["NIFTY", "nifty"], dt.date(2024, 1, 1), dt.date(2024, 2, 1), fetch_prices=fetch_prices
+    )
+    assert "differs only in case from the cached 'nifty'" in report.failures["NIFTY"]
+    assert "is cached as a returns series" in report.failures["nifty"]
+    assert store.symbols("prices") == []

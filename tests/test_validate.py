@@ -157,8 +157,11 @@ def test_policy_table_covers_every_kind_with_an_action() -> None:
         "suspected_unadjusted_split",
         "absurd_price",
         "absurd_return",
+        "missing_return",  # returns series (cache import --returns)
+        "return_gap",
+        "off_calendar_return",
     }
-    assert {action for action, _ in POLICY.values()} == {"refuse", "mask", "ignore", "report"}
+    assert {action for action, _ in POLICY.values()} == {"refuse", "mask", "ignore", "report", "compound"}
 
 
 # -- absurd prices ---------------------------------------------------------------------------------

@@ -159,12 +159,18 @@ class TradePlan:
         (P,) grid column of each ticker.
     signs
         (P,) +1 long, -1 short.
+    market_columns
+        (P,) grid column of each trade's benchmark (the events' ``market``, else the proxy).
+    markets
+        (P,) those benchmarks' symbols.
     """
 
     frame: pd.DataFrame
     day0_index: np.ndarray
     columns: np.ndarray
     signs: np.ndarray
+    market_columns: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    markets: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
     @property
     def ok(self) -> np.ndarray:
@@ -176,11 +182,17 @@ def plan_trades(
     grid: PriceGrid,
     config: BacktestConfig,
     shares: Mapping[str, pd.DataFrame] | None = None,
+    *,
+    market: str = "SPY",
+    day0_rule: str = "next",
+    day0_max_shift: int | None = None,
 ) -> TradePlan:
     """Decide the trades: which parties, which side, entry date and price, weight basis.
 
     Uses only the calendar, the events, the entry price itself, the close before the entry
-    session and share counts dated on or before that close.
+    session and share counts dated on or before that close. Day 0 follows the study's
+    ``day0_rule`` and ``day0_max_shift``; a trade's benchmark is its row's ``market`` (the
+    events' per-event benchmark) or ``market``.
     """
     shares = shares or {}
     signs_all = np.array([config.sign_of(role) for role in events["role"]], dtype=int)
@@ -188,9 +200,11 @@ def plan_trades(
     signs = signs_all[signs_all != 0]
     n_days = len(grid.calendar)
     day_zero = [
-        align_day_zero(grid.calendar, a, t)
+        align_day_zero(grid.calendar, a, t, rule=day0_rule, max_shift=day0_max_shift)
         for a, t in zip(traded["announced"], traded["timing"], strict=True)
     ]
+    markets = row_markets(traded, market)
+    market_columns = np.array([grid.column(m) for m in markets], dtype=int)
     day0_index = np.array([d.index for d in day_zero], dtype=int)
     columns = np.array([grid.column(t) for t in traded["ticker"]], dtype=int)
     open_entry = config.entry == "open_day1"
@@ -217,7 +231,7 @@ def plan_trades(
     for i, d0 in enumerate(day_zero):
         outcome, note = "ok", ""
         if d0.outcome != "ok":
-            outcome, note = d0.outcome, "day 0 falls outside the trading calendar"
+            outcome, note = d0.outcome, d0.shift or "day 0 falls outside the trading calendar"
         elif entry_index[i] < 0:
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
@@ -244,7 +258,15 @@ def plan_trades(
             "note": notes,
         }
     )
-    return TradePlan(frame, day0_index, columns, signs)
+    return TradePlan(frame, day0_index, columns, signs, market_columns, markets)
+
+
+def row_markets(events: pd.DataFrame, market: str) -> np.ndarray:
+    """(P,) each row's benchmark: its ``market`` cell, or ``market`` where blank or absent."""
+    if "market" not in events.columns:
+        return np.full(len(events), market, dtype=object)
+    given = events["market"].fillna("").to_numpy(object)
+    return np.where(given == "", market, given).astype(object)
 
 
 def holding_paths(
@@ -280,9 +302,8 @@ def execute_trades(
 ) -> pd.DataFrame:
     """Exits and returns of the planned trades for a holding period of ``k`` days."""
     n_days = len(grid.calendar)
-    market_columns = np.full_like(plan.columns, grid.column(market))
     _, returns = holding_paths(grid, plan.columns, plan.day0_index, k, config.entry)
-    _, market_returns = holding_paths(grid, market_columns, plan.day0_index, k, config.entry)
+    _, market_returns = holding_paths(grid, plan.market_columns, plan.day0_index, k, config.entry)
     exit_index = np.where(plan.day0_index >= 0, plan.day0_index + k, -1)
     exit_index = np.where(exit_index < n_days, exit_index, -1)
     exit_price = _gather(grid.close, exit_index, plan.columns)
@@ -301,7 +322,10 @@ def execute_trades(
         elif np.isnan(returns[i]).any():
             outcomes[i], notes[i] = "price_gap", "a price is missing during the holding period"
         elif np.isnan(market_returns[i]).any():
-            outcomes[i], notes[i] = "no_market_price", f"{market} has a missing price in the holding period"
+            outcomes[i], notes[i] = (
+                "no_market_price",
+                f"{plan.markets[i]} has a missing price in the holding period",
+            )
     ok = outcomes == "ok"
     calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
 
@@ -417,22 +441,29 @@ _CURVE_DTYPES = {
 
 
 def post_announcement_bhar(
-    events: pd.DataFrame, grid: PriceGrid, market: str, horizons: tuple[int, ...]
+    events: pd.DataFrame,
+    grid: PriceGrid,
+    market: str,
+    horizons: tuple[int, ...],
+    *,
+    day0_rule: str = "next",
+    day0_max_shift: int | None = None,
 ) -> pd.DataFrame:
     """BHAR over [+1,+k] of every (event, party), bought at the close of day 0.
 
     One row per (event, party, k): event_id, ticker, role, group, k, ret, market_ret, bhar
-    (NaN where a price in the window is missing or the window runs past the data).
+    (NaN where a price in the window is missing or the window runs past the data). The
+    benchmark is the row's ``market`` (per-event benchmark) or ``market``.
     """
     day0 = np.array(
         [
-            align_day_zero(grid.calendar, a, t).index
+            align_day_zero(grid.calendar, a, t, rule=day0_rule, max_shift=day0_max_shift).index
             for a, t in zip(events["announced"], events["timing"], strict=True)
         ],
         dtype=int,
     )
     columns = np.array([grid.column(t) for t in events["ticker"]], dtype=int)
-    market_columns = np.full_like(columns, grid.column(market))
+    market_columns = np.array([grid.column(m) for m in row_markets(events, market)], dtype=int)
     frames = []
     for k in horizons:
         _, returns = holding_paths(grid, columns, day0, k, "close_day0")
@@ -528,6 +559,8 @@ def backtest(
     market: str = "SPY",
     shares: Mapping[str, pd.DataFrame] | None = None,
     study_name: str = "study",
+    day0_rule: str = "next",
+    day0_max_shift: int | None = None,
 ) -> BacktestResults:
     """Run the rule on price frames (cache schema) already in memory (no I/O).
 
@@ -545,11 +578,15 @@ def backtest(
         Shares-outstanding observations by ticker (needed for value weights).
     study_name
         Recorded in the outputs.
+    day0_rule, day0_max_shift
+        The study's day-0 rule (:func:`eventstudy.timeline.calendar.align_days_zero`).
     """
     from eventstudy.backtest.tables import drift_table, summary_table
 
     grid = price_grid(prices, market)
-    plan = plan_trades(events, grid, config, shares)
+    plan = plan_trades(
+        events, grid, config, shares, market=market, day0_rule=day0_rule, day0_max_shift=day0_max_shift
+    )
     trades, curves = [], []
     for k in config.holding_days:
         executed = execute_trades(plan, grid, market, k, config)
@@ -557,7 +594,9 @@ def backtest(
         curves.append(equity_curve(executed, plan, grid, market, k, config))
     trades_frame = pd.concat(trades, ignore_index=True)
     curve_frame = pd.concat(curves, ignore_index=True)
-    observations = post_announcement_bhar(events, grid, market, config.drift_days)
+    observations = post_announcement_bhar(
+        events, grid, market, config.drift_days, day0_rule=day0_rule, day0_max_shift=day0_max_shift
+    )
     return BacktestResults(
         config=config,
         market=market,

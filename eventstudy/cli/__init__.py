@@ -34,6 +34,8 @@ a first study, offline:
 more:
   eventstudy run --events my_events.csv --out reports/mine --no-peers --format csv
   eventstudy report reports/mine                         # re-render from the files alone
+  eventstudy cache import --returns returns.csv --units percent   # your own return panel
+  eventstudy infer --ar ar.csv --units decimal           # statistics of your own abnormal returns
 
 Bad input prints one line naming the file, row and field and exits with status 2.
 """
@@ -47,6 +49,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eventstudy.cli.fetch",
     "eventstudy.cli.validate",
     "eventstudy.cli.backtest",
+    "eventstudy.cli.infer",
 )
 
 

@@ -13,14 +13,44 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
     importer = actions.add_parser(
         "import",
-        help="import Yahoo-format CSVs and shares_outstanding.csv",
-        description="Import Yahoo daily price CSVs (Date,Open,High,Low,Close,Adj Close,Volume; the file "
-        "name is the symbol) and shares_outstanding.csv, given as files or folders. Every file is "
-        "checked before anything is written.\n\n"
-        "example:\n  eventstudy cache import ../shared/data/prices ../shared/data/shares",
+        help="import Yahoo-format CSVs, shares_outstanding.csv, French factor files and returns panels",
+        description="Import Yahoo daily price CSVs (Date,Open,High,Low,Close,Adj Close,Volume; the file\n"
+        "name is the symbol), shares_outstanding.csv and Ken French daily factor files, given as\n"
+        "files or folders, and returns panels given with --returns. Every file is checked before\n"
+        "anything is written: one bad file imports nothing.\n\n"
+        "returns panels (CSV or parquet; layout chosen by the header):\n"
+        "  long   id,date,ret[,market_cap]          one row per (id, date)\n"
+        "  crsp   permno,date,ret[,shrout,prc]      CRSP's daily file; market value = |prc| x shrout x 1000\n"
+        "  wide   date,<id>,<id>,...                one column per id\n"
+        "Their units are declared, never guessed: --units decimal (0.01 = 1%) or --units percent.\n"
+        "A missing return removes that day only. Ids follow the grammar of events.csv (HDFC.Bank,\n"
+        "RELIANCE.NS, ^NSEI, 10107); two ids that differ only in case are refused, and an id has\n"
+        "prices or returns, never both.\n\n"
+        "examples:\n  eventstudy cache import ../shared/data/prices ../shared/data/shares\n"
+        "  eventstudy cache import --returns returns.csv --units percent\n"
+        "  eventstudy cache import --returns crsp_dsf.parquet --units decimal",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    importer.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    importer.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    importer.add_argument(
+        "--returns",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a returns panel (CSV or parquet); may be given several times",
+    )
+    importer.add_argument(
+        "--units",
+        choices=["decimal", "percent"],
+        help="units of the --returns files (required with --returns): decimal (0.01 = 1%%) or percent",
+    )
+    importer.add_argument(
+        "--definition",
+        choices=["simple", "log"],
+        default="simple",
+        help="what the --returns numbers are: simple returns (default) or log returns",
+    )
     add_cache_option(importer)
     importer.set_defaults(handler=import_files)
     listing = actions.add_parser("list", help="list cached symbols with their date range and source")
@@ -50,15 +80,29 @@ def register(commands: argparse._SubParsersAction) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from eventstudy.data.importer import import_paths
     from eventstudy.data.store import PriceStore
+    from eventstudy.errors import InputError
 
-    imported = import_paths(PriceStore(args.cache), list(args.paths))
+    if not args.paths and not args.returns:
+        raise InputError("cache import", "give files or folders to import (PATH ...) or --returns FILE")
+    imported = import_paths(
+        PriceStore(args.cache),
+        list(args.paths),
+        returns=list(args.returns),
+        units=args.units,
+        definition=args.definition,
+    )
     prices = [f for f in imported if f.kind == "prices"]
     shares = [f for f in imported if f.kind == "shares"]
+    returns = [f for f in imported if f.kind == "returns"]
     n_tickers = sum(len(f.symbols) for f in shares)
-    print(
+    line = (
         f"imported {len(prices)} price files ({sum(f.rows for f in prices)} rows) and "
-        f"{sum(f.rows for f in shares)} share counts for {n_tickers} tickers into {args.cache}/"
+        f"{sum(f.rows for f in shares)} share counts for {n_tickers} tickers"
     )
+    if returns:
+        n_series = sum(len(f.symbols) for f in returns)
+        line += f", {n_series} return series ({sum(f.rows for f in returns)} returns)"
+    print(f"{line} into {args.cache}/")
     return 0
 
 
@@ -66,10 +110,12 @@ def list_cache(args: argparse.Namespace) -> int:
     from eventstudy.data.store import CacheCorruptError, PriceStore
 
     store = PriceStore(args.cache)
-    for symbol in store.price_symbols():
+    rows = sorted((symbol, kind) for kind in ("prices", "returns") for symbol in store.symbols(kind))
+    for symbol, kind in rows:
         try:
-            frame = store.read_prices(symbol)
-            source = store.provenance(store.price_path(symbol)).get("source", "?")
+            table = store.read_price_table(symbol) if kind == "prices" else store.read_returns_table(symbol)
+            frame = table.frame
+            source = store.provenance(store.path(symbol, kind)).get("source", "?")
         except CacheCorruptError as exc:
             print(f"{symbol:<8} DAMAGED ({exc.kind}); see: eventstudy cache verify --cache {args.cache}")
             continue
@@ -79,7 +125,7 @@ def list_cache(args: argparse.Namespace) -> int:
 
 
 def verify_cache(args: argparse.Namespace) -> int:
-    from eventstudy.data.store import PriceStore
+    from eventstudy.data.store import KINDS, PriceStore
 
     store = PriceStore(args.cache)
     if args.clean:
@@ -88,8 +134,6 @@ def verify_cache(args: argparse.Namespace) -> int:
     problems = store.verify()
     for problem in problems:
         print(problem)
-    n_files = sum(
-        1 for kind in ("prices", "shares", "factors") for _ in (store.root / kind).glob("*.parquet")
-    )
+    n_files = sum(1 for kind in KINDS for _ in (store.root / kind).glob("*.parquet"))
     print(f"{len(problems)} problem(s) in {args.cache}/ ({n_files} cache files checked)")
     return 1 if problems else 0

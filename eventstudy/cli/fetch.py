@@ -18,8 +18,9 @@ upstream restated any close or adj_close (a new split or dividend), the file is 
 the restatement is recorded in its provenance (and so in every manifest.json that uses it).
 The cache keeps what it had whenever a fetch fails.
 
-Symbols follow the grammar of events.csv (upper case: NVDA, BRK-B, ^GSPC, 7203.T, EURUSD=X; at
-most 32 characters); any other is refused before the first request.
+Symbols follow the grammar of events.csv (NVDA, BRK-B, ^GSPC, 7203.T, EURUSD=X; at most 32
+characters); any other is refused before the first request. A symbol cached as a returns series
+(cache import --returns), or differing only in case from a cached one, is not fetched.
 
 exit status: 0 every symbol fetched or already cached, 2 a symbol could not be fetched.
 

@@ -19,8 +19,10 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
   absurd_return                      close or adj_close moves beyond x100 or /100 in a day
                                      (that day's price withheld); a study window that loses
                                      returns to either gets the outcome absurd_price
+returns series (cache import --returns) are checked for blank returns, sessions without a
+return (that day only), and returns dated off the calendar (compounded into the next session).
 Every run records the same findings in manifest.json under "validation". Symbols follow the
-grammar of events.csv (upper case, at most 32 characters).
+grammar of events.csv (HDFC.Bank, ^NSEI, 10107; at most 32 characters).
 
 exit status: 0 no findings, 1 findings listed, 2 a symbol is not cached or its file is damaged.
 
@@ -33,7 +35,7 @@ examples:
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "validate",
-        help="check cached prices (dates, gaps, missing values, split jumps) per ticker",
+        help="check cached prices and returns (dates, gaps, missing values, split jumps) per ticker",
         description="Check cached daily prices against the market proxy's trading days.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -55,7 +57,7 @@ def validate(args: argparse.Namespace) -> int:
     for symbol in args.symbols:
         check_symbol(symbol, "SYMBOL")
     store = PriceStore(args.cache)
-    symbols = args.symbols or store.price_symbols()
+    symbols = args.symbols or sorted({*store.symbols("prices"), *store.symbols("returns")})
     found = validate_store(store, symbols, args.market)
     n_issues = 0
     for symbol, issues in found.items():

@@ -346,11 +346,24 @@ def fetch_symbol(
     Raises
     ------
     DataUnavailableError
-        When no usable history came back; the cache file is unchanged.
+        When no usable history came back, or the symbol is cached as a returns series or differs
+        only in case from a cached identifier (nothing is fetched); the cache file is unchanged.
     CacheWriteError
         When the file cannot be written; the previous file is unchanged.
     """
     path = store.price_path(symbol)
+    if store.has_returns(symbol):
+        raise DataUnavailableError(
+            f"{symbol!r} is cached as a returns series ({store.returns_path(symbol)}); an identifier has one "
+            "series, so no prices are fetched for it"
+        )
+    if not path.is_file():
+        variant = store.case_variant(symbol)
+        if variant is not None:
+            raise DataUnavailableError(
+                f"{symbol!r} differs only in case from the cached {variant[0]!r} ({variant[1]}); identifiers "
+                "must stay distinct once case is folded, so nothing is fetched"
+            )
     with store.locked(path):
         old: pd.DataFrame | None = None
         old_provenance: dict[str, Any] = {}
@@ -500,7 +513,8 @@ def fetch_missing(
     retry: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[str]:
-    """Fetch every symbol without a cached price file, and share counts where none are cached.
+    """Fetch every symbol without a cached price file (or returns series), and share counts
+    where none are cached.
 
     Returns
     -------
@@ -514,7 +528,7 @@ def fetch_missing(
     """
     fetched = []
     for symbol in symbols:
-        if store.has_prices(symbol):
+        if store.has_series(symbol):
             continue
         outcome = fetch_symbol(store, symbol, start, end, fetch_prices=fetch_prices, retry=retry, sleep=sleep)
         if outcome.status != "cached":

@@ -1,18 +1,21 @@
 """The announcement calendar: reading and validating ``events.csv``.
 
-One row per (event, listed party). Columns, all required, no others:
+One row per (event, listed party). Columns, all required except ``market``, no others:
 
 ============  =================================================================
 event_id      identifier of the announcement, ``[A-Za-z0-9._-]+``
 announced     announcement date ``YYYY-MM-DD`` (US/Eastern calendar date, 1900..2199)
 timing        ``pre`` | ``intraday`` | ``post`` | ``unknown`` (relative to the session)
-ticker        listed party's symbol, upper case as the price source spells it
-              (the grammar of :mod:`eventstudy.symbols`: ``NVDA``, ``BRK-B``, ``^GSPC``)
+ticker        listed party's identifier as its data spell it (the grammar of
+              :mod:`eventstudy.symbols`: ``NVDA``, ``BRK-B``, ``^GSPC``, ``HDFC.Bank``,
+              ``10107``)
 role          the party's role in the deal (``supplier``, ``investor``, ...)
 deal_usd      deal size in US dollars (:data:`MIN_DEAL_USD` to :data:`MAX_DEAL_USD`),
               blank where undisclosed
 group         label used to aggregate events (``openai-compute``, ``shock``, ...)
 headline      free text
+market        optional: this row's market benchmark (an identifier; blank: the study's
+              market), as eventstudy2's ``idmarket``
 ============  =================================================================
 
 Every problem is raised as :class:`~eventstudy.errors.InputError` naming the file, the row
@@ -65,6 +68,8 @@ COLUMNS: tuple[str, ...] = (
     "group",
     "headline",
 )
+OPTIONAL_COLUMNS: tuple[str, ...] = ("market",)
+"""Columns an events file may have besides :data:`COLUMNS`."""
 TIMINGS: tuple[str, ...] = ("pre", "intraday", "post", "unknown")
 """Announcement dates outside this range are errors (pandas' nanosecond timestamps end in 2262)."""
 
@@ -102,8 +107,8 @@ def read_events(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per (event, party) in file order, with ``announced`` as ``datetime64[ns]``,
-        ``deal_usd`` as float (NaN where undisclosed) and ``source_row``, the line number of
-        the row in the file.
+        ``deal_usd`` as float (NaN where undisclosed), ``market`` ("" where blank) when the
+        file has that column, and ``source_row``, the line number of the row in the file.
 
     Raises
     ------
@@ -148,7 +153,8 @@ def read_events(path: str | Path) -> pd.DataFrame:
     if not records:
         raise InputError(str(path), "no events: the file has a header but no rows")
     _check_consistency(path, records)
-    frame = pd.DataFrame.from_records(records, columns=[*COLUMNS, "source_row"])
+    optional = [name for name in OPTIONAL_COLUMNS if name in (h.strip() for h in header)]
+    frame = pd.DataFrame.from_records(records, columns=[*COLUMNS, *optional, "source_row"])
     frame["announced"] = pd.to_datetime(frame["announced"]).astype("datetime64[ns]")
     frame["deal_usd"] = frame["deal_usd"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("int64")
@@ -171,10 +177,13 @@ def locate_byte(raw: bytes, offset: int) -> tuple[int, str | None]:
 
 
 def _check_header(path: Path, header: list[str]) -> None:
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [name for name in header if name not in COLUMNS and name not in OPTIONAL_COLUMNS]
     if unknown:
         raise InputError(
-            str(path), f"unknown column (expected {', '.join(COLUMNS)})", row=1, field=unknown[0]
+            str(path),
+            f"unknown column (expected {', '.join(COLUMNS)}, optionally {', '.join(OPTIONAL_COLUMNS)})",
+            row=1,
+            field=unknown[0],
         )
     missing = [name for name in COLUMNS if name not in header]
     if missing:
@@ -219,6 +228,12 @@ def _parse_row(path: Path, line: int, header: list[str], fields: list[str]) -> d
             raise fail(field, f"{values[field]!r} must be a non-empty label (letters, digits, . _ -)")
 
     deal_usd = _parse_deal(values["deal_usd"], fail)
+    optional = {}
+    if "market" in values:
+        market = values["market"]
+        if market and not is_symbol(market):
+            raise fail("market", symbol_problem(market) or "")
+        optional["market"] = market
     return {
         "event_id": event_id,
         "announced": announced,
@@ -228,6 +243,7 @@ def _parse_row(path: Path, line: int, header: list[str], fields: list[str]) -> d
         "deal_usd": deal_usd,
         "group": values["group"],
         "headline": values["headline"],
+        **optional,
         "source_row": line,
     }
 

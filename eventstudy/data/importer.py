@@ -10,6 +10,9 @@ in decimal units (see :mod:`eventstudy.data.factors`). A CSV whose header starts
 ``ticker,announced,timing`` is an earnings calendar, stored per ticker in
 ``earnings/<TICKER>.parquet`` (see :mod:`eventstudy.data.earnings`).
 
+Returns panels (``--returns FILE``, :mod:`eventstudy.data.returns_import`) go to
+``returns/<ID>.parquet``, one file per id.
+
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
 it was: one bad file in a batch means nothing of the batch is imported. Values are kept exactly
 as given: no sorting, filling or dropping. Rows out of date order, duplicate dates and
@@ -17,11 +20,13 @@ non-numeric prices are errors naming file, row and field.
 
 Names follow :mod:`eventstudy.symbols`, the grammar ``events.csv`` applies to its tickers: a
 price file's name (without ``.csv``) and every ``ticker`` of a shares file must be a symbol, so
-the cache takes exactly the symbols a study can ask for (``nvda.csv``, ``A B.csv`` or
-``ÄÖ.csv`` are refused, not imported under a name no events file can use). A symbol imported
-from two files of one batch is an error too. Files must be UTF-8 (a byte-order mark is
-accepted): a Latin-1 or Windows-1252 file is an error naming the row of its first non-UTF-8
-byte.
+the cache takes exactly the symbols a study can ask for (``A B.csv`` or ``ÄÖ.csv`` are
+refused, not imported under a name no events file can use). A symbol imported from two files of
+one batch is an error too, and so is a series whose identifier differs only in case from another
+one of the batch or of the cache (``HDFC.Bank`` beside ``HDFC.BANK``), or that would give an
+identifier both prices and returns (one series per identifier: remove the other file first).
+Files must be UTF-8 (a byte-order mark is accepted): a Latin-1 or Windows-1252 file is an error
+naming the row of its first non-UTF-8 byte.
 """
 
 from __future__ import annotations
@@ -37,10 +42,11 @@ import pandas as pd
 from eventstudy.data.csvfile import first_bad_symbol, header_of, parse_dates, parse_numbers, read_text_table
 from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
-from eventstudy.data.store import SHARES_COLUMNS, PriceStore, table_name_problem
+from eventstudy.data.returns_import import parse_returns_file
+from eventstudy.data.store import SERIES_KINDS, SHARES_COLUMNS, PriceStore, table_name_problem
 from eventstudy.errors import InputError
 from eventstudy.hashing import file_sha256
-from eventstudy.symbols import symbol_problem
+from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
 YAHOO_HEADER: tuple[str, ...] = ("Date", "Open", "High", "Low", "Close", "Adj Close", "Volume")
 _RENAME = dict(
@@ -52,22 +58,43 @@ _RENAME = dict(
 class ImportedFile:
     """One file brought into the cache."""
 
-    kind: str  # "prices", "shares", "factors" or "earnings"
+    kind: str  # "prices", "shares", "factors", "earnings" or "returns"
     source: Path
     symbols: tuple[str, ...]
     rows: int
     ignored_columns: tuple[str, ...] = ()
 
 
-def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
-    """Parse every CSV under ``paths``, then write them all to ``store``.
+def import_paths(
+    store: PriceStore,
+    paths: list[Path],
+    *,
+    returns: list[Path] | tuple[Path, ...] = (),
+    units: str | None = None,
+    definition: str = "simple",
+) -> list[ImportedFile]:
+    """Parse every CSV under ``paths`` and every returns file of ``returns``, then write them all.
+
+    Parameters
+    ----------
+    store
+        The cache.
+    paths
+        Price, shares and French files, or folders of them.
+    returns
+        Returns panels (:mod:`eventstudy.data.returns_import`).
+    units, definition
+        The declared units (``decimal`` or ``percent``, required with ``returns``) and return
+        definition (``simple`` or ``log``) of the returns files.
 
     Raises
     ------
     InputError
         For the first bad file, row or field; nothing is written in that case.
     """
-    files = _collect(paths)
+    if units is not None and not returns:
+        raise InputError("--units", "declares the units of --returns files, and none is given")
+    files = _collect(paths) if paths else []
     for path in files:  # names first: a misnamed file is reported before any file is parsed
         if not is_french_file(path) and not _is_shares_file(path) and not is_earnings_file(path):
             _price_symbol(path)
@@ -112,7 +139,25 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
             parts = [(symbol, prices)]
             summary = ImportedFile("prices", path, (symbol,), len(prices))
         staged.append((summary, parts, provenance))
+    for path in returns:
+        path = Path(path)
+        parsed = parse_returns_file(path, units=units, definition=definition)
+        provenance = {
+            "source": "returns-import",
+            "source_file": str(path.resolve()),
+            "source_sha256": file_sha256(path),
+            "imported_at": imported_at,
+            "library": f"eventstudy {version('eventstudy-backtester')}",
+            **parsed.provenance,
+        }
+        parts = [(series.symbol, series.frame) for series in parsed.series]
+        if parsed.layout == "crsp":
+            provenance["missing_codes"] = {s.symbol: s.missing_codes for s in parsed.series}
+        staged.append(
+            (ImportedFile("returns", path, tuple(p for p, _ in parts), parsed.rows), parts, provenance)
+        )
     _check_unique(staged)
+    _check_cache(store, staged)
     for summary, parts, provenance in staged:
         for symbol, frame in parts:
             record = {**provenance, "symbol": symbol}
@@ -122,6 +167,11 @@ def import_paths(store: PriceStore, paths: list[Path]) -> list[ImportedFile]:
                 store.write_shares(symbol, frame, record)
             elif summary.kind == "earnings":
                 store.write_earnings(symbol, frame, record)
+            elif summary.kind == "returns":
+                codes = record.get("missing_codes")
+                if isinstance(codes, dict):  # a CRSP file: this series' count of missing-return codes
+                    record["missing_codes"] = codes[symbol]
+                store.write_returns(symbol, frame, record)
             else:
                 store.write_prices(symbol, frame, record)
     return [summary for summary, _, _ in staged]
@@ -131,26 +181,62 @@ def _price_symbol(path: Path) -> str:
     """The symbol a price file is named after (``NVDA.csv`` -> ``NVDA``), or an InputError."""
     problem = symbol_problem(path.stem)
     if problem:
-        raise InputError(
-            str(path), f"a price file is named <SYMBOL>.csv, and {problem}", field="file name"
-        )
+        raise InputError(str(path), f"a price file is named <SYMBOL>.csv, and {problem}", field="file name")
     return path.stem
 
 
 def _check_unique(
     staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]],
 ) -> None:
-    """Refuse a batch that brings one symbol (or factor table) from two files."""
-    first: dict[tuple[str, str], Path] = {}
+    """Refuse a batch that brings one symbol (or factor table) from two files, gives one
+    identifier prices and returns, or brings two identifiers that differ only in case."""
+    first: dict[tuple[str, str], tuple[str, str, Path]] = {}
     for summary, parts, _ in staged:
         for symbol, _ in parts:
-            key = (summary.kind, symbol)
+            kind = "series" if summary.kind in SERIES_KINDS else summary.kind
+            key = (kind, symbol if kind == "factors" else identity_key(symbol))
             if key in first:
-                raise InputError(
-                    str(summary.source),
-                    f"{summary.kind} of {symbol} also come from {first[key]}; import one file per symbol",
-                )
-            first[key] = summary.source
+                earlier, earlier_kind, source = first[key]
+                if earlier != symbol:
+                    message = f"{collision_message(earlier, symbol)}; the other comes from {source}"
+                elif earlier_kind != summary.kind:
+                    message = (
+                        f"{earlier_kind} of {symbol} come from {source}; an identifier has one series "
+                        "(prices or returns): import one file per identifier"
+                    )
+                else:
+                    message = f"{summary.kind} of {symbol} also come from {source}; "
+                    message += "import one file per symbol"
+                raise InputError(str(summary.source), message)
+            first[key] = (symbol, summary.kind, summary.source)
+
+
+def _check_cache(
+    store: PriceStore,
+    staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]],
+) -> None:
+    """Refuse series that would give a cached identifier a second series, or a case twin.
+
+    One listing of each series folder for the whole batch.
+    """
+    cached = {kind: {identity_key(s): s for s in store.symbols(kind)} for kind in (*SERIES_KINDS, "shares")}
+    for summary, parts, _ in staged:
+        if summary.kind not in (*SERIES_KINDS, "shares"):
+            continue
+        kinds = SERIES_KINDS if summary.kind in SERIES_KINDS else ("shares",)
+        for symbol, _ in parts:
+            for kind in kinds:
+                other = cached[kind].get(identity_key(symbol))
+                if other is None or (other == symbol and kind == summary.kind):
+                    continue  # new, or a re-import of the same series (replaced)
+                if other != symbol:
+                    message = f"{collision_message(other, symbol)}; {other} is already in the cache ({kind})"
+                else:
+                    message = (
+                        f"{symbol} already has {kind} in the cache ({store.path(symbol, kind)}); an "
+                        f"identifier has one series: remove that file to import its {summary.kind} instead"
+                    )
+                raise InputError(str(summary.source), message)
 
 
 def _collect(paths: list[Path]) -> list[Path]:

@@ -1,11 +1,15 @@
-"""Everything a study reads, read once: prices (screened), share counts, factor tables, earnings
-dates, the news file, hashes.
+"""Everything a study reads, read once: prices (screened), returns series, share counts, factor
+tables, earnings dates, the news file, hashes.
 
 :func:`load_inputs` reads each cache file once (each read checks the file's integrity and
 hashes its values once, :meth:`~eventstudy.data.store.PriceStore.read_price_table`), applies
 the price policy of :mod:`eventstudy.data.screening`, and keeps what ``manifest.json``
 records: the events file's SHA-256, each input's content hash and provenance, and the price
 checks' findings. The computation then runs on these frames without touching the cache again.
+
+Each series is read where it is cached: ``prices/`` or, for an identifier imported as a
+returns series, ``returns/`` (:meth:`~eventstudy.data.store.PriceStore.read_series_table`).
+The market proxy's dates are the calendar either way.
 """
 
 from __future__ import annotations
@@ -18,8 +22,14 @@ import pandas as pd
 
 from eventstudy.data.factors import read_cached_french, read_user_factors
 from eventstudy.data.news import read_news
-from eventstudy.data.screening import PriceIssue, screen_prices, validation_record
-from eventstudy.data.store import PriceStore, empty_earnings
+from eventstudy.data.screening import (
+    PriceIssue,
+    market_calendar,
+    screen_prices,
+    screen_returns,
+    validation_record,
+)
+from eventstudy.data.store import CachedTable, PriceStore, empty_earnings
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
@@ -34,7 +44,7 @@ class Needs:
     market
         The market proxy (its dates are the calendar).
     symbols
-        Further price series (the model's proxies), in order.
+        Further series (the model's proxies), in order.
     french
         Ken French daily files by name.
     factors_file
@@ -58,7 +68,11 @@ class StudyInputs:
     ----------
     prices
         Price frames by symbol after the price policy (market first, then the tickers in events
-        order, then the model's other symbols).
+        order, the events' own markets, then the model's other symbols).
+    returns
+        Returns series by symbol (``date, ret, market_cap``), for identifiers cached as returns.
+    definitions
+        The return definition (``simple``, ``log``) of each returns series.
     shares
         Shares-outstanding observations by ticker (empty frames where none are cached).
     factors
@@ -85,6 +99,8 @@ class StudyInputs:
     record: dict[str, Any]
     market: str
     screened_symbols: tuple[str, ...] = field(default=())
+    returns: dict[str, pd.DataFrame] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=dict)
     earnings: pd.DataFrame | None = None
     news: pd.DataFrame | None = None
 
@@ -116,26 +132,41 @@ def load_inputs(
     Raises
     ------
     InputError
-        Naming the events row of a ticker with no cached prices, or the cache file and date of
-        prices the policy refuses (duplicate or unsorted dates); a bad user factor file.
+        Naming the events row of a ticker (or of a per-event ``market``) with no cached series,
+        or the cache file and date of prices the policy refuses (duplicate or unsorted dates); a
+        bad user factor file.
     DataUnavailableError
         When the market proxy, a model symbol or a factor file is not cached.
     """
     where = str(events_path) if events_path is not None else "events"
-    tables = {needs.market: store.read_price_table(needs.market)}
+    tables: dict[str, CachedTable] = {}
+    kinds: dict[str, str] = {}
+
+    def read(symbol: str) -> None:
+        kinds[symbol], tables[symbol] = store.read_series_table(symbol)
+
+    read(needs.market)
+    has_market = "market" in events.columns
     for row in events.itertuples(index=False):
-        if row.ticker in tables:
-            continue
-        try:
-            tables[row.ticker] = store.read_price_table(row.ticker)
-        except DataUnavailableError as exc:
-            raise InputError(where, str(exc), row=row.source_row, field="ticker") from None
+        for field_name in ("ticker", "market") if has_market else ("ticker",):
+            symbol = getattr(row, field_name)
+            if not symbol or symbol in tables:
+                continue
+            try:
+                read(symbol)
+            except DataUnavailableError as exc:
+                raise InputError(where, str(exc), row=row.source_row, field=field_name) from None
     screened_symbols = tuple(tables)
     for symbol in needs.symbols:
         if symbol not in tables:
-            tables[symbol] = store.read_price_table(symbol)
-    paths = {symbol: store.price_path(symbol) for symbol in tables}
-    prices, findings = screen_prices({s: t.frame for s, t in tables.items()}, needs.market, paths)
+            read(symbol)
+    paths = {symbol: store.path(symbol, kinds[symbol]) for symbol in tables}
+    price_frames = {s: t.frame for s, t in tables.items() if kinds[s] == "prices"}
+    returns = {s: t.frame for s, t in tables.items() if kinds[s] == "returns"}
+    calendar = market_calendar(tables[needs.market].frame)
+    prices, findings = screen_prices(price_frames, needs.market, paths, calendar=calendar)
+    findings.update(screen_returns(returns, calendar, paths))
+    definitions = {s: str(tables[s].provenance.get("definition", "simple")) for s in returns}
 
     tickers = list(dict.fromkeys(events["ticker"].tolist()))
     shares: dict[str, pd.DataFrame] = {}
@@ -162,15 +193,21 @@ def load_inputs(
     hashed = {}
     if events_path is not None:
         hashed = {"path": str(events_path), "sha256": file_sha256(Path(events_path))}
-    record = {
-        "events": hashed,
-        "prices": {
+    def recorded(kind: str) -> dict[str, Any]:
+        return {
             symbol: {"content_sha256": tables[symbol].content_sha256, "provenance": tables[symbol].provenance}
             for symbol in sorted(tables)
-        },
+            if kinds[symbol] == kind
+        }
+
+    record = {
+        "events": hashed,
+        "prices": recorded("prices"),
         "shares": {ticker: share_record[ticker] for ticker in sorted(share_record)},
         "earnings": earnings_record,
     }
+    if returns:
+        record["returns"] = recorded("returns")
     if news is not None:
         record["news"] = news_record
     return StudyInputs(
@@ -181,6 +218,8 @@ def load_inputs(
         record,
         needs.market,
         screened_symbols,
+        returns,
+        definitions,
         earnings=earnings,
         news=news,
     )

@@ -80,6 +80,21 @@ absurd_return                the day concerned, so it never reaches an estimate,
                              others, with a note saying which days were left out.
 ===========================  =================================================================
 
+Returns series (imported with ``--returns``) have their own checks (:func:`validate_returns`):
+
+===========================  =================================================================
+missing_return               a blank return: that day's return is missing, the next day's is
+                             the file's own (a missing return removes that day only)
+return_gap                   a calendar session inside the series' first..last date has no
+                             row: that day's return is missing, that day only
+off_calendar_return          a row dated on a day that is not a session: its return is
+                             compounded into the next session's, as that day's price would
+partial_history              as for prices
+===========================  =================================================================
+
+Duplicate dates cannot reach the cache (the import refuses them); no split or absurd-price
+rule applies (there are no prices), and the import refuses simple returns below -100%.
+
 Every finding is listed in ``manifest.json`` under ``validation`` (see
 :func:`validation_report`) and by ``eventstudy validate``.
 """
@@ -144,8 +159,14 @@ POLICY: dict[str, tuple[str, str]] = {
         "price of the day withheld as a data error: no return of the day and the next, no market "
         f"value; windows needing them get outcome {ABSURD_OUTCOME}",
     ),
+    "missing_return": ("mask", "that day's return is missing; the next day's is not affected"),
+    "return_gap": ("mask", "a session without a return: that day's return is missing, that day only"),
+    "off_calendar_return": (
+        "compound",
+        "return compounded into the next session's return (as the prices of those days would give)",
+    ),
 }
-"""kind -> (action, what the study does). Actions: refuse, mask, ignore, report."""
+"""kind -> (action, what the study does). Actions: refuse, mask, ignore, report, compound."""
 
 
 @dataclass(frozen=True)
@@ -508,6 +529,60 @@ def annotate_withheld(
     return out
 
 
+def validate_returns(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: str) -> list[PriceIssue]:
+    """Check one returns series (cache schema ``date, ret, market_cap``) against the calendar.
+
+    The kinds of the module docstring's second table, plus ``duplicate_date`` and ``unsorted``
+    (refused) should a cache file hold them.
+    """
+    issues: list[PriceIssue] = []
+
+    def add(kind: str, dates: Iterable[Any], detail: str, fields: tuple[str, ...] = ()) -> None:
+        issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in dates), detail, fields))
+
+    dates = pd.DatetimeIndex(frame["date"])
+    repeated = dates[dates.duplicated()].unique()
+    if len(repeated):
+        add(
+            "duplicate_date",
+            repeated,
+            f"{len(repeated)} date(s) on more than one row, first {_iso(repeated[0])}",
+        )
+    backwards = np.flatnonzero(dates[1:] < dates[:-1]) + 1
+    if backwards.size:
+        add("unsorted", dates[backwards], f"{backwards.size} row(s) dated before the row above")
+    missing = ~np.isfinite(frame["ret"].to_numpy(dtype=float))
+    if missing.any():
+        add(
+            "missing_return",
+            dates[missing],
+            f"{int(missing.sum())} blank return(s), first {_iso(dates[missing][0])}",
+            ("ret",),
+        )
+    on = dates.isin(calendar)
+    if (~on).any():
+        off = dates[~on]
+        add(
+            "off_calendar_return",
+            off,
+            f"{len(off)} return(s) dated on days that are not sessions, first {_iso(off[0])}",
+        )
+    if on.any() and len(calendar):
+        first, last = dates[on].min(), dates[on].max()
+        inside = calendar[(calendar >= first) & (calendar <= last)]
+        gaps = inside[~inside.isin(dates)]
+        if len(gaps):
+            add("return_gap", gaps, f"{len(gaps)} session(s) without a return, first {_iso(gaps[0])}")
+        if first > calendar[0] or last < calendar[-1]:
+            add(
+                "partial_history",
+                (first, last),
+                f"rows cover {_iso(first)}..{_iso(last)} of the calendar's "
+                f"{_iso(calendar[0])}..{_iso(calendar[-1])}",
+            )
+    return issues
+
+
 def first_refusal(issues: Iterable[PriceIssue]) -> PriceIssue | None:
     """The first issue whose action is ``refuse``, if any."""
     return next((issue for issue in issues if issue.action == "refuse"), None)
@@ -518,8 +593,39 @@ def market_calendar(market_frame: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(market_frame["date"]).unique().sort_values()
 
 
+def screen_returns(
+    returns: Mapping[str, pd.DataFrame], calendar: pd.DatetimeIndex, paths: Mapping[str, Path]
+) -> dict[str, list[PriceIssue]]:
+    """:func:`validate_returns` of every returns series: the findings by symbol (clean ones left
+    out). The series are used as they are (the findings describe what the panel does with them).
+
+    Raises
+    ------
+    InputError
+        For a ``refuse`` finding, naming the cache file, the field ``date`` and the date.
+    """
+    found: dict[str, list[PriceIssue]] = {}
+    for symbol, frame in returns.items():
+        issues = validate_returns(frame, calendar, ticker=symbol)
+        refusal = first_refusal(issues)
+        if refusal is not None:
+            raise InputError(
+                str(paths[symbol]),
+                f"{refusal.detail} in the cached returns of {symbol}; the study refuses them "
+                f"(re-import {symbol})",
+                field="date",
+            )
+        if issues:
+            found[symbol] = issues
+    return found
+
+
 def screen_prices(
-    prices: Mapping[str, pd.DataFrame], market: str, paths: Mapping[str, Path]
+    prices: Mapping[str, pd.DataFrame],
+    market: str,
+    paths: Mapping[str, Path],
+    *,
+    calendar: pd.DatetimeIndex | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, list[PriceIssue]]]:
     """Validate every price frame against the market's calendar and apply :data:`POLICY`.
 
@@ -531,6 +637,8 @@ def screen_prices(
         The market proxy, whose dates are the calendar.
     paths
         The cache file of each symbol, named in errors.
+    calendar
+        The trading calendar, when the market proxy is not among ``prices`` (a returns series).
 
     Returns
     -------
@@ -543,7 +651,7 @@ def screen_prices(
     InputError
         For the first ``refuse`` finding, naming the cache file, the field ``date`` and the date.
     """
-    calendar = market_calendar(prices[market])
+    calendar = market_calendar(prices[market]) if calendar is None else calendar
     screened: dict[str, pd.DataFrame] = {}
     found: dict[str, list[PriceIssue]] = {}
     for symbol, frame in prices.items():
@@ -563,9 +671,10 @@ def screen_prices(
 
 
 def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> dict[str, list[PriceIssue]]:
-    """Validate the cached prices of ``symbols`` (and ``market``) on the market's calendar.
+    """Validate the cached series of ``symbols`` (and ``market``) on the market's calendar:
+    prices with :func:`validate_prices`, returns series with :func:`validate_returns`.
 
-    Returns every symbol asked for, with an empty list where its prices are clean.
+    Returns every symbol asked for, with an empty list where its series is clean.
 
     Raises
     ------
@@ -573,12 +682,13 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
         If a symbol is not cached; :class:`~eventstudy.data.store.CacheCorruptError` if its file is
         damaged.
     """
-    market_frame = store.read_prices(market)
-    calendar = market_calendar(market_frame)
+    market_kind, market_table = store.read_series_table(market)
+    calendar = market_calendar(market_table.frame)
     out: dict[str, list[PriceIssue]] = {}
     for symbol in dict.fromkeys([market, *symbols]):
-        frame = market_frame if symbol == market else store.read_prices(symbol)
-        out[symbol] = validate_prices(frame, calendar, ticker=symbol)
+        kind, table = (market_kind, market_table) if symbol == market else store.read_series_table(symbol)
+        check = validate_prices if kind == "prices" else validate_returns
+        out[symbol] = check(table.frame, calendar, ticker=symbol)
     return out
 
 

@@ -3,13 +3,21 @@
 Layout under the cache root::
 
     prices/<SYMBOL>.parquet   date, open, high, low, close, adj_close, volume
+    returns/<SYMBOL>.parquet  date, ret, market_cap (a returns series imported as such)
     shares/<TICKER>.parquet   ticker, as_of, shares_outstanding, filing, source
     earnings/<TICKER>.parquet ticker, announced, timing, fiscal_period, source
     factors/<NAME>.parquet    date, one column per factor (decimal daily returns)
     .locks/<kind>/<file>.lock per-file writer locks (filelock; safe to leave in place)
 
-``<SYMBOL>`` and ``<TICKER>`` follow the symbol grammar of :mod:`eventstudy.symbols` (at most
-32 characters of ``A-Z 0-9 . = -`` after an optional ``^``); a factor table's ``<NAME>`` is
+``<SYMBOL>`` and ``<TICKER>`` are identifiers of :mod:`eventstudy.symbols` (at most 32
+characters of ``A-Z a-z 0-9 . _ & = -`` after an optional ``^``), written as
+:func:`~eventstudy.symbols.cache_stem` spells them (a Windows device name such as ``CON`` gets a
+leading ``_``). An identifier has either prices or returns, never both, and no two cached
+identifiers differ only in case (:func:`~eventstudy.symbols.identity_key`): the importer and
+the fetcher refuse to write one that would. A returns file holds the returns as imported (in
+decimal units, simple or log as its provenance's ``definition`` says) and, where the source had
+them, market values; :mod:`eventstudy.data.returns_import` describes the formats. A factor
+table's ``<NAME>`` is
 letters, digits and ``. _ -``, starting with a letter or digit, at most
 :data:`MAX_TABLE_NAME_LENGTH` characters. Asking for any other name is an
 :class:`~eventstudy.errors.InputError`, so no cache path is ever built from a separator, a
@@ -63,16 +71,19 @@ from filelock import FileLock, Timeout
 
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.hashing import content_sha256
-from eventstudy.symbols import is_symbol, shown, symbol_problem
+from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, symbol_problem
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
+RETURNS_COLUMNS: tuple[str, ...] = ("date", "ret", "market_cap")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")
 EARNINGS_COLUMNS: tuple[str, ...] = ("ticker", "announced", "timing", "fiscal_period", "source")
 """Columns of an earnings file: release dates and their timing (see :mod:`eventstudy.data.earnings`)."""
 PROVENANCE_KEY = b"eventstudy.provenance"
 CONTENT_KEY = b"eventstudy.content_sha256"
 PROVENANCE_SHA_KEY = b"eventstudy.provenance_sha256"
-KINDS: tuple[str, ...] = ("prices", "shares", "factors", "earnings")
+KINDS: tuple[str, ...] = ("prices", "shares", "factors", "earnings", "returns")
+SERIES_KINDS: tuple[str, ...] = ("prices", "returns")
+"""The kinds that hold a series of an identifier: each identifier has one of them at most."""
 MAX_TABLE_NAME_LENGTH = 100
 """Longest factor table name (the cache file is ``factors/<NAME>.parquet``)."""
 _TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
@@ -101,6 +112,7 @@ _SCHEMAS: dict[str, dict[str, str] | None] = {
         "fiscal_period": "string",
         "source": "string",
     },
+    "returns": {"date": "timestamp", "ret": "number", "market_cap": "number"},
 }
 _TICKER_KINDS = ("shares", "earnings")
 """Kinds whose files hold a ``ticker`` column that must name the file's ticker."""
@@ -186,15 +198,23 @@ class PriceStore:
     # -- paths -----------------------------------------------------------------------------
     def price_path(self, symbol: str) -> Path:
         """``prices/<symbol>.parquet``; an :class:`InputError` unless ``symbol`` is a symbol."""
-        return self.root / "prices" / f"{self._symbol(symbol, 'prices')}.parquet"
+        return self.path(symbol, "prices")
+
+    def returns_path(self, symbol: str) -> Path:
+        """``returns/<symbol>.parquet``; an :class:`InputError` unless ``symbol`` is a symbol."""
+        return self.path(symbol, "returns")
 
     def shares_path(self, ticker: str) -> Path:
         """``shares/<ticker>.parquet``; an :class:`InputError` unless ``ticker`` is a symbol."""
-        return self.root / "shares" / f"{self._symbol(ticker, 'shares')}.parquet"
+        return self.path(ticker, "shares")
+
+    def path(self, symbol: str, kind: str) -> Path:
+        """The cache file of ``symbol`` in the folder ``kind`` (prices, returns, shares, earnings)."""
+        return self.root / kind / f"{cache_stem(self._symbol(symbol, kind))}.parquet"
 
     def earnings_path(self, ticker: str) -> Path:
         """``earnings/<ticker>.parquet``; an :class:`InputError` unless ``ticker`` is a symbol."""
-        return self.root / "earnings" / f"{self._symbol(ticker, 'earnings')}.parquet"
+        return self.path(ticker, "earnings")
 
     def factors_path(self, name: str) -> Path:
         """``factors/<name>.parquet``; an :class:`InputError` unless ``name`` is a table name."""
@@ -212,13 +232,56 @@ class PriceStore:
     def price_symbols(self) -> list[str]:
         """Symbols with a price file, sorted (files not named after a symbol are left out;
         :meth:`verify` lists them as stray files)."""
-        folder = self.root / "prices"
+        return self.symbols("prices")
+
+    def symbols(self, kind: str) -> list[str]:
+        """Identifiers with a file in the folder ``kind``, sorted."""
+        folder = self.root / kind
         if not folder.is_dir():
             return []
-        return sorted(p.stem for p in folder.glob("*.parquet") if is_symbol(p.stem))
+        found = (symbol_of_stem(p.stem) for p in folder.glob("*.parquet") if not _is_temp_file(p))
+        return sorted(s for s in found if s is not None)
 
     def has_prices(self, symbol: str) -> bool:
         return self.price_path(symbol).is_file()
+
+    def has_returns(self, symbol: str) -> bool:
+        return self.returns_path(symbol).is_file()
+
+    def has_series(self, symbol: str) -> bool:
+        """Whether ``symbol`` has prices or returns in the cache."""
+        return self.has_prices(symbol) or self.has_returns(symbol)
+
+    def series_kind(self, symbol: str) -> str | None:
+        """``"prices"`` or ``"returns"``: where the series of ``symbol`` is cached (None: nowhere)."""
+        return next((kind for kind in SERIES_KINDS if self.path(symbol, kind).is_file()), None)
+
+    def case_variant(self, symbol: str, kinds: tuple[str, ...] = SERIES_KINDS) -> tuple[str, str] | None:
+        """A cached identifier that differs from ``symbol`` only in case, with its kind, or None.
+
+        Lists the folders of ``kinds`` (one directory read each): for the import and fetch
+        checks and for error messages, never per row of a study.
+        """
+        key = identity_key(symbol)
+        for kind in kinds:
+            for other in self.symbols(kind):
+                if other != symbol and identity_key(other) == key:
+                    return other, kind
+        return None
+
+    def not_cached(self, symbol: str, what: str = "prices") -> str:
+        """The message for a series that is not cached, naming a case variant if there is one."""
+        variant = self.case_variant(symbol)
+        hint = (
+            f"; the cache holds {variant[0]!r} ({variant[1]}), which differs only in case (identifiers "
+            "are case-sensitive)"
+            if variant
+            else ""
+        )
+        return (
+            f"no cached {what} for {symbol!r} in {self.root}{hint} "
+            f"(import them with: eventstudy cache import PATH --cache {self.root})"
+        )
 
     # -- locking ---------------------------------------------------------------------------
     def locked(self, path: Path, *, timeout: float = LOCK_TIMEOUT) -> contextlib.AbstractContextManager[None]:
@@ -250,10 +313,7 @@ class PriceStore:
         """
         path = self.price_path(symbol)
         if not path.is_file():
-            raise DataUnavailableError(
-                f"no cached prices for {symbol!r} in {self.root} "
-                f"(import them with: eventstudy cache import PATH --cache {self.root})"
-            )
+            raise DataUnavailableError(self.not_cached(symbol))
         table = read_cache_table(path, "prices")
         return dataclasses.replace(table, frame=table.frame.loc[:, list(PRICE_COLUMNS)])
 
@@ -261,6 +321,48 @@ class PriceStore:
         """Atomically replace the price file of ``symbol`` (under its writer lock)."""
         frame = frame.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)
         return _write_atomic(self.price_path(symbol), frame, provenance)
+
+    # -- returns ---------------------------------------------------------------------------
+    def read_returns_table(self, symbol: str) -> CachedTable:
+        """The cached returns of ``symbol`` (``date, ret, market_cap``) with provenance and hash.
+
+        Raises
+        ------
+        DataUnavailableError
+            When the cache has no returns file for the symbol.
+        CacheCorruptError
+            When the file is damaged (see the module docstring).
+        """
+        path = self.returns_path(symbol)
+        if not path.is_file():
+            raise DataUnavailableError(self.not_cached(symbol, "returns"))
+        table = read_cache_table(path, "returns")
+        return dataclasses.replace(table, frame=table.frame.loc[:, list(RETURNS_COLUMNS)])
+
+    def read_series_table(self, symbol: str) -> tuple[str, CachedTable]:
+        """``("prices" | "returns", table)``: the series of ``symbol``, wherever it is cached.
+
+        Raises
+        ------
+        DataUnavailableError
+            When neither prices nor returns are cached (naming a case variant if one is), or
+            when both are (an identifier has one series).
+        """
+        kinds = [kind for kind in SERIES_KINDS if self.path(symbol, kind).is_file()]
+        if not kinds:
+            raise DataUnavailableError(self.not_cached(symbol, "prices or returns"))
+        if len(kinds) > 1:
+            raise DataUnavailableError(
+                f"{symbol!r} has both prices ({self.price_path(symbol)}) and returns "
+                f"({self.returns_path(symbol)}) in the cache: an identifier has one series; remove one"
+            )
+        kind = kinds[0]
+        return kind, (self.read_price_table(symbol) if kind == "prices" else self.read_returns_table(symbol))
+
+    def write_returns(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
+        """Atomically replace the returns file of ``symbol`` (under its writer lock)."""
+        frame = frame.loc[:, list(RETURNS_COLUMNS)].reset_index(drop=True)
+        return _write_atomic(self.returns_path(symbol), frame, provenance)
 
     # -- shares ----------------------------------------------------------------------------
     def read_shares(self, ticker: str) -> pd.DataFrame:
@@ -490,11 +592,16 @@ def read_cache_table(path: Path, kind: str) -> CachedTable:
         raise CacheCorruptError(path, "foreign_schema", problem)
     metadata = table.schema.metadata or {}
     provenance = _parse_provenance(path, metadata)
-    name = path.stem
-    if kind != "factors" and str(provenance.get("symbol", name)) != name:
-        raise CacheCorruptError(
-            path, "misnamed", f"holds data of {provenance['symbol']!r}, not of {name!r} (renamed file?)"
-        )
+    name = (symbol_of_stem(path.stem) or path.stem) if kind != "factors" else path.stem
+    held = str(provenance.get("symbol", name))
+    if kind != "factors" and held != name:
+        if identity_key(held) == identity_key(name):  # a case-insensitive file system found the other
+            raise DataUnavailableError(
+                f"no cached {kind} for {name!r} in {path.parent.parent}: the cache holds {held!r} "
+                f"({path.parent.name}/{cache_stem(held)}.parquet), which differs only in case "
+                "(identifiers are case-sensitive; this file system does not tell them apart)"
+            )
+        raise CacheCorruptError(path, "misnamed", f"holds data of {held!r}, not of {name!r} (renamed file?)")
     if kind in _TICKER_KINDS and len(frame) and (frame["ticker"] != name).any():
         other = frame.loc[frame["ticker"] != name, "ticker"].iloc[0]
         what = "share counts" if kind == "shares" else "earnings dates"
@@ -564,7 +671,7 @@ def table_name_problem(name: object) -> str | None:
 
 def _named_as(kind: str, stem: str) -> bool:
     """Whether a cache file's name is one a writer of ``kind`` can produce."""
-    return table_name_problem(stem) is None if kind == "factors" else is_symbol(stem)
+    return table_name_problem(stem) is None if kind == "factors" else symbol_of_stem(stem) is not None
 
 
 def _name_rule(kind: str) -> str:

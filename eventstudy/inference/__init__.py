@@ -47,7 +47,7 @@ from .parametric import (
     patell_z,
     portfolio_t,
 )
-from .result import Alternative, TestResult
+from .result import Alternative, NotComputableError, TestResult
 
 __all__ = [
     "STATISTICS",
@@ -55,6 +55,7 @@ __all__ = [
     "CaarBand",
     "EventPanel",
     "EventTStatistics",
+    "NotComputableError",
     "PanelParts",
     "Statistic",
     "TestResult",

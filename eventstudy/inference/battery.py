@@ -95,9 +95,19 @@ from .parametric import (
     patell_z,
     portfolio_t,
 )
-from .result import Alternative, TestResult, check_alternative, empty_result, p_normal, result
+from .result import (
+    Alternative,
+    NotComputableError,
+    TestResult,
+    check_alternative,
+    empty_result,
+    p_normal,
+    result,
+)
 
 REF_CAAR = "Campbell, Lo & MacKinlay (1997); p of the cross-sectional t"
+NOT_COMPUTABLE = "not computable from this panel"
+"""The start of the reference of a statistic whose panel lacks a part it needs."""
 REF_RBAR = (
     "Kolari & Pynnönen (2010); mean over pairs of the residual correlation (Pearson, common "
     "estimation days) x the share of event-window days on the same calendar days (descriptive)"
@@ -109,8 +119,11 @@ other statistics are computed (below it, a thread is not worth its start-up)."""
 
 
 def usable_pairs(panel: EventPanel, tau_start: int, tau_end: int) -> np.ndarray:
-    """(N,) bool: complete CAR over the window, :math:`\\hat\\sigma_i > 0` and :math:`M_i > k_i`."""
+    """(N,) bool: complete CAR over the window, :math:`\\hat\\sigma_i > 0` and :math:`M_i > k_i`
+    (a panel without estimation residuals: a complete CAR)."""
     car = panel.car(tau_start, tau_end)
+    if "estimation" in panel.missing_inputs:
+        return np.isfinite(car)
     sigma = panel.sigma
     with np.errstate(invalid="ignore"):
         return np.isfinite(car) & np.isfinite(sigma) & (sigma > 0) & (panel.dof > 0)
@@ -132,6 +145,7 @@ class PanelParts:
     @cached_property
     def _scores(self) -> tuple[DayScores, DayScores, GrankSample]:
         panel = self.panel
+        panel.require("estimation")
         combined = np.concatenate([panel.ar_estimation, panel.ar_event], axis=1)
         ranked = sort_rows(combined)
         signs = sign_scores(combined, ranked, overwrite=True)
@@ -158,15 +172,18 @@ class PanelParts:
     @cached_property
     def correlation(self) -> CalendarResiduals:
         """The calendar-day residuals behind Kolari-Pynnönen's :math:`\\bar r`."""
+        self.panel.require("estimation", "calendar")
         return CalendarResiduals(self.panel.ar_estimation, self.panel.estimation_day)
 
     @cached_property
     def estimation_signs(self) -> tuple[np.ndarray, np.ndarray]:
         """(N,) positive estimation residuals and their count (generalized sign test)."""
+        self.panel.require("estimation")
         return estimation_signs(self.panel.ar_estimation)
 
     @cached_property
     def _estimation_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self.panel.require("estimation")
         est = self.panel.ar_estimation
         valid = np.isfinite(est)
         return np.where(valid, est, 0.0), valid, valid.sum(axis=0)
@@ -192,6 +209,7 @@ class PanelParts:
     @cached_property
     def dollar(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The dollar-residual variances and day counts, or None without market values."""
+        self.panel.require("market_values")
         residuals = self.panel.dollar_residuals()
         return None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
 
@@ -270,6 +288,7 @@ class WindowSample:
     @cached_property
     def variance(self) -> np.ndarray:
         """Exact CLM CAR variances of the usable pairs."""
+        self.panel.require("estimation")
         return self.panel.car_variance(self.tau_start, self.tau_end)[self.ok]
 
     @cached_property
@@ -281,6 +300,7 @@ class WindowSample:
     @cached_property
     def dof(self) -> np.ndarray:
         """:math:`M_i - k_i` of the usable pairs."""
+        self.panel.require("estimation")
         return self.panel.dof[self.ok]
 
     @cached_property
@@ -301,6 +321,7 @@ class WindowSample:
     @cached_property
     def dollars(self) -> tuple[TestResult, TestResult, TestResult]:
         """``dollar_abnormal_value``, ``dollar_z`` and ``dollar_fallback_sd_rows``."""
+        self.panel.require("market_values")
         panel, ok, mask = self.panel, self.ok, self.mask
         if self.parts.dollar is None or panel.market_value_event is None:
             return _no_dollars()
@@ -606,8 +627,12 @@ def run_battery_windows(
 
 
 def _compute(statistic: Statistic, sample: WindowSample) -> TestResult:
-    """The statistic of one window; NaN with n = 0 (its reference kept) without usable pairs."""
-    item = statistic.compute(sample)
+    """The statistic of one window; NaN with n = 0 (its reference kept) without usable pairs,
+    and NaN with n = 0 and the reason as reference when the panel lacks a part it needs."""
+    try:
+        item = statistic.compute(sample)
+    except NotComputableError as exc:
+        return TestResult(statistic.name, float("nan"), float("nan"), 0, f"{NOT_COMPUTABLE}: {exc}")
     if statistic.needs_pairs and sample.n_pairs == 0:
         return TestResult(item.statistic, float("nan"), float("nan"), 0, item.reference)
     return item

@@ -40,7 +40,16 @@ import numpy as np
 
 from eventstudy.abnormal import car_variance, prediction_variance_factor
 
+from .result import NotComputableError
+
 _FLOAT_FIELDS = ("ar_estimation", "ar_event", "sigma", "n_estimation", "n_params", "xtx_inv")
+PANEL_INPUTS: dict[str, str] = {
+    "estimation": "estimation-window residuals (sigma, ranks and signs of the estimation window)",
+    "regressors": "the model's regressors (the prediction-error correction)",
+    "calendar": "calendar dates of the estimation and event days (cross-correlation in calendar time)",
+    "market_values": "market values (dollar abnormal values)",
+}
+"""What a panel may lack (``EventPanel.missing_inputs``) and what each provides."""
 
 
 def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
@@ -86,6 +95,14 @@ class EventPanel:
         (N, L1) previous-day market value (USD) of each estimation column, or None.
     market_value_event
         (N, L2) previous-day market value (USD) of each event column, or None.
+    missing_inputs
+        What the panel lacks, among the keys of :data:`PANEL_INPUTS`: a study's panel lacks
+        nothing; a pre-computed AR panel lacks the regressors and market values, and the
+        estimation residuals and calendar dates unless they are supplied. A part of a
+        :class:`~eventstudy.inference.WindowSample` built on a missing input raises
+        :class:`~eventstudy.inference.result.NotComputableError` (:meth:`require`), so every statistic
+        that needs it is reported as not computable; with ``estimation`` missing, a pair is
+        usable when its CAR is complete (no :math:`\\hat\\sigma_i` is asked for).
 
     Raises
     ------
@@ -107,6 +124,7 @@ class EventPanel:
     firm: np.ndarray
     market_value_estimation: np.ndarray | None = None
     market_value_event: np.ndarray | None = None
+    missing_inputs: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -160,6 +178,9 @@ class EventPanel:
             raise ValueError(f"n_params exceeds the width k={k} of xtx_inv")
         if np.any(self.n_params < 0) or np.any(self.n_estimation < 0):
             raise ValueError("n_params and n_estimation must be non-negative")
+        unknown = set(self.missing_inputs) - set(PANEL_INPUTS)
+        if unknown:
+            raise ValueError(f"unknown missing_inputs {sorted(unknown)}; known: {', '.join(PANEL_INPUTS)}")
         mv_est, mv_evt = self.market_value_estimation, self.market_value_event
         if (mv_est is None) != (mv_evt is None):
             raise ValueError("give both market_value_estimation and market_value_event, or neither")
@@ -172,6 +193,12 @@ class EventPanel:
     def n_pairs(self) -> int:
         """N, the number of (event, firm) pairs (rows), valid or not."""
         return int(self.ar_event.shape[0])
+
+    def require(self, *inputs: str) -> None:
+        """Raise :class:`NotComputableError` naming the first of ``inputs`` the panel lacks."""
+        for name in inputs:
+            if name in self.missing_inputs:
+                raise NotComputableError(f"needs {PANEL_INPUTS[name]}, which this panel does not have")
 
     @property
     def dof(self) -> np.ndarray:
@@ -188,7 +215,7 @@ class EventPanel:
         changes: dict[str, object] = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            if item.name == "event_tau" or value is None:
+            if item.name in ("event_tau", "missing_inputs") or value is None:
                 continue
             changes[item.name] = value[index]
         return replace(self, **changes)

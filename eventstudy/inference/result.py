@@ -48,6 +48,12 @@ class TestResult:
         return asdict(self)
 
 
+class NotComputableError(Exception):
+    """Raised by a part of a sample that its panel cannot supply (e.g. estimation-window
+    residuals of a pre-computed AR panel); the battery reports the statistic as not computable,
+    with the reason, instead of a number (:meth:`eventstudy.inference.EventPanel.require`)."""
+
+
 def check_alternative(alternative: str) -> None:
     """Raise ``ValueError`` unless ``alternative`` is one of two-sided, greater, less."""
     if alternative not in ALTERNATIVES:

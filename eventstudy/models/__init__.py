@@ -7,6 +7,7 @@ name                regression                                                  
 ==================  =============================================================  ======
 constant_mean       :math:`R = \\mu + e`                                              1
 market_adjusted     :math:`R - R_m = e`                                              0
+raw                 :math:`R = e` (no benchmark)                                     0
 market              :math:`R = \\alpha + \\beta R_m + e` (OLS)                          2
 scholes_williams    market model, Scholes & Williams (1977) estimator                2
 dimson              :math:`R = \\alpha + \\sum_{j=-l}^{l} \\beta_j R_{m,t+j} + e` (OLS)       2l+2
@@ -36,7 +37,13 @@ from eventstudy.models.base import (
     register_model,
     shifted,
 )
-from eventstudy.models.market import ConstantMeanModel, MarketAdjustedModel, MarketModel, SectorModel
+from eventstudy.models.market import (
+    ConstantMeanModel,
+    MarketAdjustedModel,
+    MarketModel,
+    RawReturnsModel,
+    SectorModel,
+)
 from eventstudy.models.thin_trading import DimsonModel, ScholesWilliamsModel, fit_scholes_williams_batch
 from eventstudy.models.factor import (
     Carhart4Model,
@@ -62,6 +69,7 @@ __all__ = [
     "MarketAdjustedModel",
     "MarketModel",
     "ModelFit",
+    "RawReturnsModel",
     "ScholesWilliamsModel",
     "SectorModel",
     "UserFactorModel",

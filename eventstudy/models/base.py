@@ -24,6 +24,7 @@ and ``run_study(..., model=MyModel(...))`` works from Python, without editing th
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -117,6 +118,26 @@ class ExpectedReturnModel(ABC):
     estimator: ClassVar[str] = "OLS"
     beta_name: ClassVar[str | None] = "beta"
     """The parameter reported in ``car.parquet``'s ``beta`` column (None: no market beta)."""
+    benchmark_field: ClassVar[str | None] = None
+    """The dataclass field holding the model's market benchmark (``"market"``), or None for a
+    model without one; :meth:`with_market` replaces it for per-event benchmarks."""
+
+    @property
+    def benchmark(self) -> str | None:
+        """The market benchmark the design reads (None: the model has none)."""
+        return None if self.benchmark_field is None else str(getattr(self, self.benchmark_field))
+
+    def with_market(self, market: str) -> ExpectedReturnModel:
+        """This model on another market benchmark: a pair's own ``market`` of the events file.
+
+        Raises
+        ------
+        ValueError
+            When the model has no market benchmark (constant mean, raw returns, factor models).
+        """
+        if self.benchmark_field is None:
+            raise ValueError(f"model {self.name!r} has no market benchmark to replace")
+        return dataclasses.replace(self, **{self.benchmark_field: market})  # type: ignore[type-var]
 
     @property
     @abstractmethod

@@ -6,6 +6,7 @@ name               regression                                                   
 market             :math:`R = \\alpha + \\beta R_m + e` (OLS)                            2
 constant_mean      :math:`R = \\mu + e`                                                1
 market_adjusted    :math:`R - R_m = e`                                                 0
+raw                :math:`R = e` (no benchmark)                                        0
 sector             :math:`R = \\alpha + \\beta R_m + \\gamma R_s + e` (OLS)               3
 =================  ================================================================  ===
 """
@@ -37,6 +38,7 @@ class MarketModel(ExpectedReturnModel):
     """
 
     market: str = "SPY"
+    benchmark_field = "market"
     name = "market"
 
     @property
@@ -102,6 +104,7 @@ class MarketAdjustedModel(ExpectedReturnModel):
     """
 
     market: str = "SPY"
+    benchmark_field = "market"
     name = "market_adjusted"
     estimator = "none (alpha = 0, beta = 1 imposed)"
     beta_name = None
@@ -131,6 +134,44 @@ class MarketAdjustedModel(ExpectedReturnModel):
 
 @register_model
 @dataclass(frozen=True)
+class RawReturnsModel(ExpectedReturnModel):
+    """Raw returns: no benchmark, :math:`AR_{it} = R_{it}` (expected return 0).
+
+    The R package eventstudies' ``type = "None"``: the abnormal return is the return itself, for
+    studies whose returns are already net of a benchmark (excess or market-adjusted returns
+    brought as a returns panel) or that want the raw reaction. No parameters are estimated
+    (k = 0); :math:`\\hat\\sigma_i^2 = SSR/M` is the mean squared estimation-window return, so
+    the per-pair CAR test is :math:`CAR_i / (\\hat\\sigma_i\\sqrt{L})` with M degrees of freedom
+    (Brown & Warner 1980 on the test with no expected-return model). The market proxy still
+    defines the trading calendar and fills ``market_ret``, but enters no expected return.
+    """
+
+    name = "raw"
+    estimator = "none (expected return 0)"
+    beta_name = None
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return ()
+
+    def design(self, panel: ReturnsPanel) -> Design:
+        n_days = len(panel.calendar)
+        return Design(np.zeros(n_days), np.empty((n_days, 0)), ())
+
+    def describe(self) -> str:
+        return "raw returns, no benchmark (abnormal return = return)"
+
+    @classmethod
+    def needs(cls, config: StudyConfig) -> DataNeeds:
+        return DataNeeds()
+
+    @classmethod
+    def from_config(cls, config: StudyConfig, factors: Mapping[str, FactorTable]) -> RawReturnsModel:
+        return cls()
+
+
+@register_model
+@dataclass(frozen=True)
 class SectorModel(ExpectedReturnModel):
     """Two-factor market + sector model.
 
@@ -146,6 +187,7 @@ class SectorModel(ExpectedReturnModel):
     """
 
     market: str = "SPY"
+    benchmark_field = "market"
     sector: str = "SMH"
     name = "sector"
 

@@ -46,6 +46,7 @@ class DimsonModel(ExpectedReturnModel):
     """
 
     market: str = "SPY"
+    benchmark_field = "market"
     lags: int = 1
     name = "dimson"
 
@@ -151,6 +152,7 @@ class ScholesWilliamsModel(ExpectedReturnModel):
     """
 
     market: str = "SPY"
+    benchmark_field = "market"
     name = "scholes_williams"
     estimator = "Scholes-Williams (1977)"
 

@@ -13,7 +13,10 @@ documents its columns (type, unit, meaning) in its schema metadata under
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from eventstudy.errors import InputError
 from eventstudy.output.folder import Guard, checkpoint, publish
 from eventstudy.output.manifest import build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
@@ -89,6 +93,56 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     neutralise_formulas(frame).to_csv(
         path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator="\r\n"
     )
+
+
+NEW_FILE_SUFFIXES: tuple[str, ...] = (".parquet", ".pq", ".csv")
+
+
+def check_new_file(path: Path) -> None:
+    """Refuse a table file that exists (nothing is ever replaced), an unknown suffix, or a missing
+    folder -- before anything is computed.
+
+    Raises
+    ------
+    InputError
+        Naming the path.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in NEW_FILE_SUFFIXES:
+        kinds = ", ".join(NEW_FILE_SUFFIXES)
+        raise InputError(str(path), f"the table is written as {kinds}; name the file so")
+    if path.exists() or path.is_symlink():
+        raise InputError(str(path), "exists; give a new file name (an existing file is never replaced)")
+    if not path.parent.is_dir():
+        raise InputError(str(path), "its folder does not exist")
+
+
+def write_new_file(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to the new file ``path`` (parquet, or CSV as :func:`write_csv`), all or nothing.
+
+    The table is written to a temporary file beside it and then hard-linked to ``path``, which
+    fails if ``path`` appeared meanwhile: an existing file is never replaced, and a failure
+    leaves nothing behind.
+    """
+    path = Path(path)
+    check_new_file(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(descriptor)
+    try:
+        if path.suffix.lower() == ".csv":
+            write_csv(frame, Path(temporary))
+        else:
+            write_parquet(frame, Path(temporary))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            message = "appeared while the table was written; nothing was replaced"
+            raise InputError(str(path), message) from None
+        except OSError as exc:
+            raise InputError(str(path), f"cannot write it ({exc.strerror or exc})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def write_json(payload: Mapping[str, Any], path: Path) -> None:

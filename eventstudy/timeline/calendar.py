@@ -4,11 +4,18 @@ Rule (recorded per row in the outputs):
 
 * day 0 is the announcement date when that date is a trading session and the timing is
   ``pre``, ``intraday`` or ``unknown``;
-* otherwise -- timing ``post`` (after the close), a weekend or a market holiday -- day 0 is
-  the next trading session, and ``day0_shift`` says why it moved.
+* timing ``post`` (after the close) on a session: the next trading session, whatever the rule
+  below (the news reaches prices then);
+* a date that is not a session (a weekend, a market holiday), by the study's ``day0_rule``:
+  ``next`` (default) the next session; ``previous`` the last session on or before the date (the
+  R package eventstudies' rule); ``skip`` no day 0 (outcome ``day0_not_a_session``); ``error``
+  the same outcome, which the study turns into an error naming the events row;
+* with ``day0_max_shift`` = k, a day 0 more than k calendar days from the announcement date is
+  not used (outcome ``day0_shift_too_large``).
 
-The trading calendar is the set of dates on which the market proxy has a price (SPY trades on
-every NYSE session), so a weekday missing from it is a market holiday.
+``day0_shift`` says why day 0 moved. The trading calendar is the set of dates on which the market
+proxy has a price (SPY trades on every NYSE session), so a weekday missing from it is a market
+holiday.
 """
 
 from __future__ import annotations
@@ -19,6 +26,10 @@ import numpy as np
 import pandas as pd
 
 SAME_DAY_TIMINGS = frozenset({"pre", "intraday", "unknown"})
+NOT_A_SESSION = "day0_not_a_session"
+"""Outcome of a row whose date is not a session under ``day0_rule = "skip"`` (or ``"error"``)."""
+SHIFT_TOO_LARGE = "day0_shift_too_large"
+"""Outcome of a row whose day 0 lies more than ``day0_max_shift`` calendar days from its date."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class DayZero:
         Why day 0 is not the announcement date (empty when it is).
     outcome
         ``"ok"`` or, when day 0 falls outside the calendar, ``"announced_before_data"`` /
-        ``"announced_after_data"``.
+        ``"announced_after_data"``, or :data:`NOT_A_SESSION` / :data:`SHIFT_TOO_LARGE`.
     """
 
     index: int
@@ -44,7 +55,14 @@ class DayZero:
     outcome: str
 
 
-def align_day_zero(calendar: pd.DatetimeIndex, announced: pd.Timestamp, timing: str) -> DayZero:
+def align_day_zero(
+    calendar: pd.DatetimeIndex,
+    announced: pd.Timestamp,
+    timing: str,
+    *,
+    rule: str = "next",
+    max_shift: int | None = None,
+) -> DayZero:
     """Apply the day-0 rule to one announcement (:func:`align_days_zero` of one row).
 
     Parameters
@@ -55,8 +73,12 @@ def align_day_zero(calendar: pd.DatetimeIndex, announced: pd.Timestamp, timing: 
         Announcement date (calendar date, US/Eastern).
     timing
         ``pre``, ``intraday``, ``post`` or ``unknown``.
+    rule, max_shift
+        ``day0_rule`` and ``day0_max_shift`` of the study (see the module docstring).
     """
-    one = align_days_zero(calendar, pd.Series([pd.Timestamp(announced)]), pd.Series([timing]))
+    one = align_days_zero(
+        calendar, pd.Series([pd.Timestamp(announced)]), pd.Series([timing]), rule=rule, max_shift=max_shift
+    )
     return DayZero(int(one.index[0]), pd.Timestamp(one.date[0]), str(one.shift[0]), str(one.outcome[0]))
 
 
@@ -82,7 +104,14 @@ class DayZeros:
     outcome: np.ndarray
 
 
-def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd.Series) -> DayZeros:
+def align_days_zero(
+    calendar: pd.DatetimeIndex,
+    announced: pd.Series,
+    timing: pd.Series,
+    *,
+    rule: str = "next",
+    max_shift: int | None = None,
+) -> DayZeros:
     """The day-0 rule of the module docstring for every announcement at once.
 
     Parameters
@@ -93,6 +122,11 @@ def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd
         (P,) announcement dates.
     timing
         (P,) timings.
+    rule
+        Where a date that is not a session lands: ``next``, ``previous``, ``skip`` or ``error``
+        (both give :data:`NOT_A_SESSION`).
+    max_shift
+        The most calendar days between the date and day 0 (None: no bound).
 
     Raises
     ------
@@ -121,17 +155,35 @@ def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd
         post = is_session & ~same_day
         weekend = ~is_session & (days.day_of_week >= 5)
         holiday = ~is_session & ~weekend & (values <= sessions[-1])
+        where = {"next": "next session", "previous": "previous session"}.get(rule, f"no day 0 ({rule})")
         shift[post] = "post-close announcement: next session"
         if weekend.any():
-            shift[weekend] = "announced on a " + days[weekend].day_name().to_numpy(object) + ": next session"
-        shift[holiday] = "market holiday: next session"
+            shift[weekend] = "announced on a " + days[weekend].day_name().to_numpy(object) + ": " + where
+        shift[holiday] = "market holiday: " + where
         position = position + post
-        found = ~before & (position < n_days)
+        moved = (weekend | holiday) & ~before & (values <= sessions[-1])
+        if rule == "previous":
+            position = position - moved  # the last session before the date (on it: not moved)
+        found = ~before & (position < n_days) & (position >= 0)
+        if rule in ("skip", "error"):
+            found &= ~moved
         index[found] = position[found]
         outcome[~before] = np.where(found[~before], "ok", "announced_after_data")
+        if rule in ("skip", "error"):
+            outcome[moved] = NOT_A_SESSION
+        if rule != "next":
+            shift[outcome == "announced_after_data"] = ""
         shift[before] = ""
     date = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[ns]")
     date[index >= 0] = calendar.to_numpy("datetime64[ns]")[index[index >= 0]]
+    if max_shift is not None and n_pairs:
+        distance = np.abs((date - days.to_numpy("datetime64[ns]")).astype("timedelta64[D]").astype(np.int64))
+        too_far = (index >= 0) & (distance > max_shift)
+        if too_far.any():
+            outcome[too_far] = SHIFT_TOO_LARGE
+            shift[too_far] = shift[too_far] + f" (more than day0_max_shift = {max_shift} calendar day(s))"
+            index[too_far] = -1
+            date[too_far] = np.datetime64("NaT")
     return DayZeros(index, date, shift, outcome)
 
 

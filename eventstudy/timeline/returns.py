@@ -1,8 +1,23 @@
-"""The returns panel: daily simple returns of every symbol on the market's trading calendar.
+"""The returns panel: daily returns of every series on the market's trading calendar.
 
-``R_t = AdjClose_t / AdjClose_{t-1} - 1`` between consecutive sessions of the calendar. A
-missing price on either day gives a missing return: a gap is never bridged by a multi-day
-return, and nothing is filled.
+From prices, ``R_t = AdjClose_t / AdjClose_{t-1} - 1`` between consecutive sessions of the
+calendar (``log(AdjClose_t / AdjClose_{t-1})`` for log returns). A missing price on either day
+gives a missing return: a gap is never bridged by a multi-day return, and nothing is filled.
+
+From a returns series (imported with ``eventstudy cache import --returns``, see
+:mod:`eventstudy.data.returns_import`), each return is placed on its date. A missing return
+(a blank, or a session without a row) removes that day only -- the next day's return is the
+file's own. A return dated on a day that is not a session of the calendar is compounded into
+the return of the next session, :math:`(1 + R_{off})(1 + R_{next}) - 1` (summed for log
+returns): exactly what the prices of those days would give, since a price row off the calendar
+is ignored and the next session's return then spans both days. Returns dated before the first
+or after the last session are not used. Simple returns are converted to log returns, or back,
+when the study's definition differs from the series' (:func:`convert`).
+
+Either way the panel holds the same columns: returns, and market values -- ``close`` (times a
+share count, :mod:`eventstudy.valuation`) for a price series, the file's own ``market_cap`` for
+a returns series -- so everything downstream uses a returns series exactly like returns computed
+from prices.
 """
 
 from __future__ import annotations
@@ -13,10 +28,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+DEFINITIONS: tuple[str, ...] = ("simple", "log")
+"""Return definitions: simple :math:`P_t/P_{t-1} - 1` or log :math:`\\ln(P_t/P_{t-1})`."""
+
 
 @dataclass(frozen=True)
 class ReturnsPanel:
-    """Returns and closes of several symbols on one trading calendar.
+    """Returns and market values of several series on one trading calendar.
 
     Attributes
     ----------
@@ -25,11 +43,21 @@ class ReturnsPanel:
     symbols
         Column labels of ``returns`` and ``close``.
     returns
-        (T, S) simple returns from ``adj_close``; NaN where unavailable.
+        (T, S) returns (simple unless the study asks for log returns); NaN where unavailable.
     close
-        (T, S) closing prices (split-adjusted, not dividend-adjusted), for market values.
+        (T, S) closing prices (split-adjusted, not dividend-adjusted), for market values; NaN
+        for a returns series.
     off_calendar
-        Per symbol, the number of its price rows on dates outside the calendar (not used).
+        Per symbol, the number of its rows on dates outside the calendar (prices: not used;
+        returns: compounded into the next session).
+    market_cap
+        (T, S) market values given by returns series (NaN for price series), or None when the
+        panel has no returns series.
+    returns_only
+        The symbols whose series is a returns series (no prices): their market value is
+        ``market_cap``, never close x shares.
+    definition
+        ``simple`` or ``log``.
     """
 
     calendar: pd.DatetimeIndex
@@ -37,6 +65,9 @@ class ReturnsPanel:
     returns: np.ndarray
     close: np.ndarray
     off_calendar: Mapping[str, int] = field(default_factory=dict)
+    market_cap: np.ndarray | None = None
+    returns_only: frozenset[str] = frozenset()
+    definition: str = "simple"
 
     def column(self, symbol: str) -> int:
         """Column position of ``symbol``."""
@@ -44,6 +75,29 @@ class ReturnsPanel:
 
     def returns_of(self, symbol: str) -> np.ndarray:
         return self.returns[:, self.column(symbol)]
+
+    def market_values(self, shares_by_day: np.ndarray) -> np.ndarray:
+        """(T, S) market value on each session: ``close x shares_by_day`` for a price series,
+        the given ``market_cap`` for a returns series (NaN where unknown).
+
+        ``shares_by_day`` is (T, S) the share count in force on each day (NaN where none).
+        """
+        values = self.close * shares_by_day
+        if self.market_cap is not None:
+            values = np.where(self.returns_only_columns()[None, :], self.market_cap, values)
+        return values
+
+    def returns_only_columns(self) -> np.ndarray:
+        """(S,) True for the columns of returns series."""
+        return np.array([symbol in self.returns_only for symbol in self.symbols], dtype=bool)
+
+
+@dataclass(frozen=True)
+class ReturnSeries:
+    """A returns series as cached: ``date, ret, market_cap`` (decimal returns) and its definition."""
+
+    frame: pd.DataFrame
+    definition: str = "simple"
 
 
 def simple_returns(adj_close: np.ndarray) -> np.ndarray:
@@ -57,22 +111,96 @@ def simple_returns(adj_close: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_panel(prices: Mapping[str, pd.DataFrame], market: str) -> ReturnsPanel:
-    """Align cached price frames on the market proxy's calendar and compute returns.
+def log_returns(adj_close: np.ndarray) -> np.ndarray:
+    """Log returns ``ln(P_t / P_{t-1})`` along axis 0; the first row is NaN (as :func:`simple_returns`)."""
+    prices = np.where(adj_close > 0, adj_close, np.nan)
+    out = np.full(prices.shape, np.nan)
+    out[1:] = np.log(prices[1:] / prices[:-1])
+    return out
+
+
+def convert(values: np.ndarray, source: str, target: str) -> np.ndarray:
+    """Returns of definition ``source`` as ``target``: ``log1p(R)`` or ``expm1(r)``.
+
+    A simple return of exactly -100% has no log return (:math:`-\\infty`): it becomes missing.
+    """
+    if source == target:
+        return values
+    if target == "log":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.log1p(values)
+        return np.where(np.isfinite(out), out, np.nan)
+    return np.expm1(values)
+
+
+def returns_on_calendar(
+    series: ReturnSeries, calendar: pd.DatetimeIndex, definition: str
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(T,) returns and market values of a returns series on ``calendar``, and its off-calendar rows.
+
+    Rules of the module docstring: each return on its session; a return dated between two
+    sessions compounded into the next session's (NaN when that session has none); rows before
+    the first or after the last session dropped; market values on their own sessions only.
+    """
+    frame = series.frame
+    n_days = len(calendar)
+    dates = pd.DatetimeIndex(frame["date"]).to_numpy("datetime64[ns]")
+    values = convert(frame["ret"].to_numpy(float), series.definition, definition)
+    caps = frame["market_cap"].to_numpy(float)
+    out = np.full(n_days, np.nan)
+    cap_out = np.full(n_days, np.nan)
+    if n_days == 0:
+        return out, cap_out, len(dates)
+    sessions = calendar.to_numpy("datetime64[ns]")
+    position = np.searchsorted(sessions, dates, side="left")
+    exact = (position < n_days) & (sessions[np.minimum(position, n_days - 1)] == dates)
+    out[position[exact]] = values[exact]
+    cap_out[position[exact]] = caps[exact]
+    between = ~exact & (position > 0) & (position < n_days)
+    if between.any():
+        targets = position[between]
+        if definition == "log":
+            extra = np.zeros(n_days)
+            np.add.at(extra, targets, values[between])
+            out[targets] = out[targets] + extra[targets]
+        else:
+            gross = np.ones(n_days)
+            np.multiply.at(gross, targets, 1.0 + values[between])
+            out[targets] = (1.0 + out[targets]) * gross[targets] - 1.0
+    return out, cap_out, int((~exact).sum())
+
+
+def build_panel(
+    prices: Mapping[str, pd.DataFrame],
+    market: str,
+    *,
+    returns: Mapping[str, ReturnSeries] | None = None,
+    definition: str = "simple",
+) -> ReturnsPanel:
+    """Align cached price frames and returns series on the market proxy's calendar.
 
     Parameters
     ----------
     prices
-        Price frames (cache schema) by symbol; must include ``market``.
+        Price frames (cache schema) by symbol.
     market
-        Symbol whose trading dates define the calendar.
+        Symbol whose dates define the calendar; in ``prices`` or ``returns``.
+    returns
+        Returns series by symbol (symbols without prices).
+    definition
+        ``simple`` (default) or ``log`` returns.
     """
-    calendar = pd.DatetimeIndex(prices[market]["date"]).rename("date")
-    symbols = tuple(prices)
-    adj_close = np.full((len(calendar), len(symbols)), np.nan)
-    close = np.full_like(adj_close, np.nan)
+    returns = returns or {}
+    if definition not in DEFINITIONS:
+        raise ValueError(f"definition must be one of {DEFINITIONS}, got {definition!r}")
+    source = prices[market] if market in prices else returns[market].frame
+    calendar = pd.DatetimeIndex(source["date"]).rename("date")
+    symbols = (*prices, *(s for s in returns if s not in prices))
+    n_days = len(calendar)
+    adj_close = np.full((n_days, len(prices)), np.nan)
+    close = np.full((n_days, len(symbols)), np.nan)
     off_calendar: dict[str, int] = {}
-    for column, symbol in enumerate(symbols):
+    for column, symbol in enumerate(prices):
         frame = prices[symbol]
         dates = pd.DatetimeIndex(frame["date"])
         position = calendar.get_indexer(dates)
@@ -80,4 +208,17 @@ def build_panel(prices: Mapping[str, pd.DataFrame], market: str) -> ReturnsPanel
         off_calendar[symbol] = int((~on).sum())
         adj_close[position[on], column] = frame["adj_close"].to_numpy(dtype=float)[on]
         close[position[on], column] = frame["close"].to_numpy(dtype=float)[on]
-    return ReturnsPanel(calendar, symbols, simple_returns(adj_close), close, off_calendar)
+    from_prices = log_returns(adj_close) if definition == "log" else simple_returns(adj_close)
+    if len(symbols) == len(prices):
+        return ReturnsPanel(calendar, symbols, from_prices, close, off_calendar, definition=definition)
+    panel_returns = np.full((n_days, len(symbols)), np.nan)
+    panel_returns[:, : len(prices)] = from_prices
+    market_cap = np.full((n_days, len(symbols)), np.nan)
+    for column in range(len(prices), len(symbols)):
+        symbol = symbols[column]
+        values, caps, off = returns_on_calendar(returns[symbol], calendar, definition)
+        panel_returns[:, column] = values
+        market_cap[:, column] = caps
+        off_calendar[symbol] = off
+    only = frozenset(symbols[len(prices) :])
+    return ReturnsPanel(calendar, symbols, panel_returns, close, off_calendar, market_cap, only, definition)

@@ -1,0 +1,104 @@
+"""``eventstudy infer``: the cross-event statistics of abnormal returns computed elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EPILOG = """\
+panels (CSV or parquet; the layout is chosen by the header):
+  id,tau,ar[,event_id,date,group]      one abnormal return per (pair, tau), daily or monthly
+                                       (ticker or permno may name the id column; a run's
+                                       ar.parquet is such a file)
+  tau,<pair>,<pair>,...                wide: one column per pair (the eventstudies layout)
+  id,car[,event_id,group,window]       one CAR per (pair, window): statistics of CARs only
+--units is declared, never guessed. --estimation gives the pairs' estimation-window residuals
+(same layouts) with --n-params, the parameters of the model behind them.
+
+what is computable:
+  ARs or CARs only               caar, cross_sectional_t, sign_z, wilcoxon_w, bootstrap_t
+  + --estimation                 + portfolio_t, crude_dependence_t, lamb_z, patell_z, bmp_t,
+                                   generalized_sign_z, corrado_rank_z, corrado_zivney_sign_z,
+                                   grank_t (sigma from the residuals; no regressors: C = 1)
+  + a date column in both        + kp_adjusted_patell_z, kp_adjusted_bmp_t, kp_average_correlation
+  never (no market values)       dollar_abnormal_value, dollar_z, dollar_fallback_sd_rows
+Every statistic registered with eventstudy.register_statistic runs; one the panel cannot
+supply is listed as not computable with what it needs.
+
+--out FILE writes the table (.parquet or .csv) to a new file; an existing file is never replaced.
+
+examples:
+  eventstudy infer --ar ar.csv --units percent --window [0,0] --window [-1,+1]
+  eventstudy infer --ar ar.csv --units decimal --estimation residuals.csv --n-params 2
+  eventstudy infer --ar reports/ai-deal-wave-2025/ar.parquet --units decimal --out /tmp/stats.csv
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "infer",
+        help="run the cross-event statistics on a pre-computed abnormal-return (or CAR) panel",
+        description="Run the cross-event statistics (the test battery, the bootstrap, and every "
+        "registered statistic) on abnormal returns computed elsewhere.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--ar", type=Path, required=True, metavar="FILE", help="the AR or CAR panel")
+    parser.add_argument(
+        "--units", choices=["decimal", "percent"], help="units of the panels (required): decimal or percent"
+    )
+    parser.add_argument(
+        "--window",
+        action="append",
+        type=_window,
+        metavar="[START,END]",
+        help="an event window in the panel's tau, e.g. [-1,+1] or --window=-1,1 (repeatable; default: "
+        "the whole panel)",
+    )
+    parser.add_argument(
+        "--estimation", type=Path, metavar="FILE", help="estimation-window residuals of the same pairs"
+    )
+    parser.add_argument(
+        "--n-params", type=int, metavar="K", help="parameters of the model behind the residuals (e.g. 2)"
+    )
+    parser.add_argument(
+        "--statistic", action="append", metavar="NAME", help="compute only these statistics (repeatable)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="write the table to a new .parquet or .csv file"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from eventstudy.infer_ar import infer
+    from eventstudy.output.export import check_new_file, write_new_file
+
+    if args.out is not None:
+        check_new_file(args.out)
+    results = infer(
+        args.ar,
+        units=args.units,
+        windows=args.window,
+        estimation=args.estimation,
+        n_params=args.n_params,
+        statistics=args.statistic,
+    )
+    if args.out is not None:
+        write_new_file(results.stats, args.out)
+    print(results.summary())
+    if args.out is not None:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _window(text: str) -> tuple[int, int]:
+    """``START,END`` or ``[START,END]`` (the labels of stats.parquet, e.g. ``[-1,+1]``)."""
+    parts = text.strip().removeprefix("[").removesuffix("]").split(",")
+    try:
+        start, end = (int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not START,END or [START,END] (two whole numbers)"
+        ) from None
+    return start, end

@@ -1,0 +1,377 @@
+"""Pre-computed abnormal returns: reading a user's AR (or CAR) panel and its estimation residuals.
+
+``eventstudy infer --ar FILE --units decimal|percent`` (and :func:`eventstudy.infer`) run the
+cross-event statistics on abnormal returns computed elsewhere -- by another package, another
+model, or this one (``ar.parquet`` of a run is such a file). The file is CSV or parquet
+(:mod:`eventstudy.data.tabular`); its layout is chosen by its header (names compared ignoring
+case), never by its values:
+
+============  ==========================================================================
+layout        header
+============  ==========================================================================
+``ar``        ``id, tau, ar`` and optionally ``event_id``, ``date``, ``group``: one row per
+              (pair, τ), daily or monthly (τ counts the panel's periods). ``ticker`` or
+              ``permno`` may name the id column. A pair is (event_id, id), or id alone.
+``wide``      ``tau`` and one column per pair (the R package eventstudies' output: rows are
+              event time, columns firms)
+``car``       ``id, car`` (no ``ar``) and optionally ``event_id``, ``group``, and ``window``
+              or ``tau_start, tau_end``: one CAR per (pair, window)
+============  ==========================================================================
+
+An estimation panel (``--estimation FILE``: the pairs' estimation-window residuals, layouts
+``ar`` or ``wide``) may come with an AR panel; with it, the statistics that need
+:math:`\\hat\\sigma_i` or estimation-window ranks and signs can be computed, given the number
+of parameters k of the model that produced the residuals (``--n-params``,
+:math:`\\hat\\sigma_i^2 = SSR_i/(M_i - k)`). Its pairs must be the AR panel's.
+
+Units are declared (``decimal`` or ``percent``), never guessed. Refused, with one line naming
+file, row and field: undeclared units; an id that is not an identifier
+(:mod:`eventstudy.symbols`), or two that differ only in case; a repeated (pair, τ); a τ that is
+not a whole number; a value that is not a finite number; a date that is not one, or one pair
+whose τ and dates disagree in order; a CAR panel given an estimation panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.config import window_label
+from eventstudy.data.returns_import import check_units
+from eventstudy.data.tabular import TextTable, parse_dates, parse_numbers, read_text_table
+from eventstudy.errors import InputError
+from eventstudy.symbols import collision_message, identity_key, symbol_problem
+
+ID_COLUMNS: tuple[str, ...] = ("id", "ticker", "permno")
+"""Names of the id column of a long panel, in order of preference."""
+_EVENT_ID_CHARS = r"[A-Za-z0-9._-]+"
+
+
+@dataclass(frozen=True)
+class AbnormalPanelFile:
+    """A panel file as read: one row per (pair, τ) or (pair, window), values in decimal units.
+
+    Attributes
+    ----------
+    path
+        The file (or ``"frame"`` for a frame handed in).
+    layout
+        ``ar``, ``wide`` or ``car``.
+    frame
+        ``event_id, id, group, tau, date, value`` (AR layouts: one row per pair and τ) or
+        ``event_id, id, group, window, tau_start, tau_end, value`` (CAR layout).
+    ignored
+        Columns not read.
+    """
+
+    path: str
+    layout: str
+    frame: pd.DataFrame
+    ignored: tuple[str, ...] = field(default=())
+
+    @property
+    def has_dates(self) -> bool:
+        return "date" in self.frame and bool(self.frame["date"].notna().any())
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "layout": self.layout,
+            "rows": len(self.frame),
+            "ignored": list(self.ignored),
+        }
+
+
+def read_abnormal_panel(
+    source: str | Path | pd.DataFrame, *, units: str | None, estimation: bool = False
+) -> AbnormalPanelFile:
+    """Read and check an AR or CAR panel (or, with ``estimation``, an estimation panel).
+
+    Parameters
+    ----------
+    source
+        A CSV or parquet file, or a frame with the same columns.
+    units
+        ``decimal`` or ``percent`` (required).
+    estimation
+        Read an estimation panel (layouts ``ar`` and ``wide`` only).
+
+    Raises
+    ------
+    InputError
+        For the first problem, naming file, row and field.
+    """
+    where = "frame" if isinstance(source, pd.DataFrame) else str(source)
+    divisor = check_units(units, where)
+    table = _frame_table(source) if isinstance(source, pd.DataFrame) else read_text_table(Path(source))
+    if table.has("ar"):
+        return _long_ar(table, where, divisor)
+    if table.has("car"):
+        if estimation:
+            raise InputError(
+                where, "an estimation panel holds residuals (an ar column), not CARs", row=1, field="car"
+            )
+        return _long_car(table, where, divisor)
+    if table.has("tau"):
+        return _wide(table, where, divisor)
+    raise InputError(
+        where,
+        "not an abnormal-return panel: expected columns id, tau, ar (long), tau and one column per pair "
+        "(wide), or id, car (CARs)",
+        row=1,
+    )
+
+
+def _frame_table(frame: pd.DataFrame) -> TextTable:
+    """A frame handed to the API as text cells, as if read from a file (row 2 = first row)."""
+    cells = np.empty((len(frame), frame.shape[1]), dtype=object)
+    for position, name in enumerate(frame.columns):
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            text = pd.DatetimeIndex(column).strftime("%Y-%m-%d").to_numpy(object)
+            text[pd.isna(column).to_numpy()] = ""
+        elif pd.api.types.is_float_dtype(column):
+            text = np.array(
+                [repr(float(v)) if np.isfinite(v) else "" for v in column.to_numpy(float)], dtype=object
+            )
+        else:
+            text = column.astype(str).where(column.notna(), "").str.strip().to_numpy(object)
+        cells[:, position] = text
+    header = tuple(str(name).strip() for name in frame.columns)
+    return TextTable(Path("frame"), header, cells)
+
+
+def _id_column(table: TextTable, where: str) -> str:
+    present = [name for name in ID_COLUMNS if table.has(name)]
+    if not present:
+        raise InputError(
+            where, f"a long panel needs an id column ({', '.join(ID_COLUMNS)})", row=1, field="id"
+        )
+    return present[0]
+
+
+def _ids(table: TextTable, column: str) -> np.ndarray:
+    field_name = table.header[table.position(column)]
+    text = pd.Series(table.column(column), dtype=object).astype(str)
+    if column == "permno":
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(numbers) | (numbers <= 0) | (numbers != np.floor(numbers)))
+        if bad.size:
+            raise table.fail(
+                f"{text.iloc[bad[0]]!r} is not a PERMNO (a positive whole number)",
+                index=int(bad[0]),
+                field=field_name,
+            )
+        return numbers.astype(np.int64).astype(str).astype(object)
+    distinct, first = np.unique(text.to_numpy(object).astype(str), return_index=True)
+    for name, index in zip(distinct.tolist(), first.tolist(), strict=True):
+        problem = symbol_problem(name)
+        if problem:
+            raise table.fail(problem, index=int(index), field=field_name)
+    seen: dict[str, str] = {}
+    for index, name in sorted(zip(first.tolist(), distinct.tolist(), strict=True)):
+        key = identity_key(name)
+        if key in seen:
+            raise table.fail(collision_message(seen[key], name), index=int(index), field=field_name)
+        seen[key] = name
+    return text.to_numpy(object)
+
+
+def _labels(table: TextTable, column: str) -> np.ndarray:
+    """``event_id`` or ``group`` labels (``[A-Za-z0-9._-]+``), "" where the column is absent."""
+    if not table.has(column):
+        return np.full(len(table.cells), "", dtype=object)
+    field_name = table.header[table.position(column)]
+    text = pd.Series(table.column(column), dtype=object).astype(str)
+    bad = np.flatnonzero(~text.str.fullmatch(_EVENT_ID_CHARS).to_numpy())
+    if bad.size:
+        raise table.fail(
+            f"{text.iloc[bad[0]]!r} is not a label (letters, digits, . _ -)",
+            index=int(bad[0]),
+            field=field_name,
+        )
+    return text.to_numpy(object)
+
+
+def _taus(table: TextTable, cells: np.ndarray, field_name: str) -> np.ndarray:
+    values = parse_numbers(table, cells, field_name, missing=frozenset())
+    bad = np.flatnonzero((values != np.round(values)) | (np.abs(values) > 100_000))
+    if bad.size:
+        raise table.fail(
+            f"{cells[bad[0]]!r} is not a whole number of periods", index=int(bad[0]), field=field_name
+        )
+    return values.astype(np.int64)
+
+
+def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
+    id_column = _id_column(table, where)
+    ids = _ids(table, id_column)
+    tau_name = _field(table, "tau", where)
+    taus = _taus(table, table.column("tau"), tau_name)
+    ar_name = table.header[table.position("ar")]
+    values = parse_numbers(table, table.column("ar"), ar_name) / divisor
+    dates = (
+        parse_dates(table, table.column("date"), table.header[table.position("date")])
+        if table.has("date")
+        else np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    )
+    frame = pd.DataFrame(
+        {
+            "event_id": _labels(table, "event_id"),
+            "id": ids,
+            "group": _labels(table, "group"),
+            "tau": taus,
+            "date": dates,
+            "value": values,
+            "row": np.arange(len(ids)),
+        }
+    )
+    _check_unique(table, frame, ["event_id", "id", "tau"], tau_name)
+    _check_dates(table, frame)
+    _check_group(table, frame)
+    used = {id_column, "tau", "ar", "date", "event_id", "group"}
+    ignored = tuple(name for name in table.header if name.lower() not in used)
+    return AbnormalPanelFile(where, "ar", frame.drop(columns="row"), ignored)
+
+
+def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
+    id_column = _id_column(table, where)
+    ids = _ids(table, id_column)
+    car_name = table.header[table.position("car")]
+    values = parse_numbers(table, table.column("car"), car_name) / divisor
+    if table.has("tau_start") and table.has("tau_end"):
+        start = _taus(table, table.column("tau_start"), table.header[table.position("tau_start")])
+        end = _taus(table, table.column("tau_end"), table.header[table.position("tau_end")])
+        pairs = zip(start.tolist(), end.tolist(), strict=True)
+        windows = np.array([window_label((a, b)) for a, b in pairs], dtype=object)
+    elif table.has("window"):
+        windows = pd.Series(table.column("window"), dtype=object).astype(str).to_numpy(object)
+        start = end = np.zeros(len(ids), dtype=np.int64)
+        blank = np.flatnonzero(windows == "")
+        if blank.size:
+            raise table.fail(
+                "a window label is blank", index=int(blank[0]), field=table.header[table.position("window")]
+            )
+    else:
+        windows = np.full(len(ids), "car", dtype=object)
+        start = end = np.zeros(len(ids), dtype=np.int64)
+    frame = pd.DataFrame(
+        {
+            "event_id": _labels(table, "event_id"),
+            "id": ids,
+            "group": _labels(table, "group"),
+            "window": windows,
+            "tau_start": start,
+            "tau_end": end,
+            "value": values,
+            "row": np.arange(len(ids)),
+        }
+    )
+    _check_unique(table, frame, ["event_id", "id", "window"], car_name)
+    _check_group(table, frame)
+    used = {id_column, "car", "event_id", "group", "window", "tau_start", "tau_end"}
+    ignored = tuple(name for name in table.header if name.lower() not in used)
+    return AbnormalPanelFile(where, "car", frame.drop(columns="row"), ignored)
+
+
+def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
+    tau_at = table.position("tau")
+    tau_name = table.header[tau_at]
+    taus = _taus(table, table.cells[:, tau_at], tau_name)
+    order = np.argsort(taus, kind="stable")
+    repeated = np.flatnonzero(taus[order][1:] == taus[order][:-1])
+    if repeated.size:
+        later = int(max(order[repeated[0]], order[repeated[0] + 1]))
+        raise table.fail(f"tau {taus[later]} appears twice", index=later, field=tau_name)
+    names = [name for position, name in enumerate(table.header) if position != tau_at]
+    seen: dict[str, str] = {}
+    for name in names:
+        problem = symbol_problem(name)
+        if problem:
+            raise InputError(where, f"a wide panel has one column per pair, and {problem}", row=1, field=name)
+        key = identity_key(name)
+        if key in seen:
+            raise InputError(where, collision_message(seen[key], name), row=1, field=name)
+        seen[key] = name
+    parts = []
+    for position, name in enumerate(table.header):
+        if position == tau_at:
+            continue
+        values = parse_numbers(table, table.cells[:, position], name) / divisor
+        parts.append(
+            pd.DataFrame(
+                {
+                    "event_id": "",
+                    "id": name,
+                    "group": "",
+                    "tau": taus,
+                    "date": np.datetime64("NaT", "ns"),
+                    "value": values,
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    frame["date"] = frame["date"].astype("datetime64[ns]")
+    return AbnormalPanelFile(where, "wide", frame, ())
+
+
+def _field(table: TextTable, name: str, where: str) -> str:
+    if not table.has(name):
+        raise InputError(where, f"a long panel needs a {name} column", row=1, field=name)
+    return table.header[table.position(name)]
+
+
+def _check_unique(table: TextTable, frame: pd.DataFrame, keys: list[str], field_name: str) -> None:
+    repeated = frame.duplicated(keys, keep="first").to_numpy()
+    if not repeated.any():
+        return
+    second = frame.iloc[int(np.flatnonzero(repeated)[0])]
+    match = np.ones(len(frame), dtype=bool)
+    for key in keys:
+        match &= (frame[key] == second[key]).to_numpy()
+    first = frame.iloc[int(np.flatnonzero(match)[0])]
+    what = ", ".join(str(second[key]) for key in keys if str(second[key]) != "")
+    raise table.fail(
+        f"duplicate ({', '.join(keys)}) ({what}), first on row {table.row_of(int(first['row']))}",
+        index=int(second["row"]),
+        field=field_name,
+    )
+
+
+def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
+    """Within a pair, dates (where given) must increase with τ, and be given on every row or none."""
+    if frame["date"].isna().all():
+        return
+    missing = np.flatnonzero(frame["date"].isna().to_numpy())
+    if missing.size:
+        raise table.fail(
+            "a date is missing (give a date on every row, or none)",
+            index=int(frame["row"].iloc[missing[0]]),
+            field="date",
+        )
+    ordered = frame.sort_values(["event_id", "id", "tau"], kind="stable")
+    same = (ordered["event_id"].to_numpy() == np.roll(ordered["event_id"].to_numpy(), 1)) & (
+        ordered["id"].to_numpy() == np.roll(ordered["id"].to_numpy(), 1)
+    )
+    same[0] = False
+    dates = ordered["date"].to_numpy("datetime64[ns]")
+    bad = np.flatnonzero(same & (dates <= np.roll(dates, 1)))
+    if bad.size:
+        row = int(ordered["row"].iloc[bad[0]])
+        raise table.fail("dates must increase with tau within a pair", index=row, field="date")
+
+
+def _check_group(table: TextTable, frame: pd.DataFrame) -> None:
+    """A pair has one group."""
+    groups = frame.groupby(["event_id", "id"], sort=False)["group"].nunique()
+    if (groups > 1).any():
+        event_id, ident = groups[groups > 1].index[0]
+        rows = frame[(frame["event_id"] == event_id) & (frame["id"] == ident)]
+        second = rows[rows["group"] != rows["group"].iloc[0]].iloc[0]
+        raise table.fail(
+            "a pair has one group; this row names another", index=int(second["row"]), field="group"
+        )

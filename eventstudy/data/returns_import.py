@@ -1,0 +1,358 @@
+"""Returns panels: a user's return series, imported into the cache as such.
+
+``eventstudy cache import --returns FILE --units decimal|percent [--definition simple|log]``
+reads a CSV or parquet file (:mod:`eventstudy.data.tabular`) in one of three layouts, chosen by
+its header (column names compared ignoring case), never by its values:
+
+============  ==========================================================================
+layout        header
+============  ==========================================================================
+``long``      ``id, date, ret`` and optionally ``market_cap``; one row per (id, date)
+``crsp``      CRSP's daily stock file: ``permno, date, ret`` and optionally ``shrout``
+              and ``prc`` (a WRDS export: ``PERMNO,date,RET,SHROUT,PRC``)
+``wide``      ``date`` and one column per id (the R package eventstudies' layout, e.g.
+              ``date,HDFC.Bank,RELIANCE.NS,nifty``); no ``ret`` column
+============  ==========================================================================
+
+Other columns of a long or CRSP file (a WRDS export's ``TICKER``, ``SHRCD``, ...) are not
+read; they are listed in the provenance. Dates are ``YYYY-MM-DD`` or ``YYYYMMDD``.
+
+**Units are declared, never guessed.** ``--units decimal`` (0.01 = 1%, as CRSP's ``RET``) or
+``--units percent`` (1 = 1%, as the eventstudies package's ``StockPriceReturns``); a percent
+value is divided by 100 once, so a file in percent and the same returns in decimal, written as
+that quotient, import to the same numbers. ``--definition simple`` (default; CRSP, Yahoo) or
+``log`` (continuously compounded, as estudy2's ``rates``) says what the numbers are; the study
+converts them when its ``returns`` setting differs (``log(1 + R)`` or ``exp(r) - 1``).
+
+**Identifiers** follow :mod:`eventstudy.symbols` (``HDFC.Bank``, ``RELIANCE.NS``, ``^NSEI``,
+``BRK-B``). A PERMNO is a whole number written in any way a CSV export writes one (``10107``,
+``10107.0``) and is stored as its decimal digits (``10107``). Two ids that differ only in case
+are an error (they would share a cache file on a case-insensitive file system).
+
+**Market values.** ``market_cap`` is taken as given, in the currency of the returns; CRSP's
+market value is :math:`|PRC| \\times SHROUT \\times 1000` (``PRC`` is negative when it is a
+bid/ask average, ``SHROUT`` is in thousands; a zero ``PRC`` means no price). Where present
+they are the market values of the dollar columns (``mcap_prev_usd``, ``abnormal_value_usd``);
+without them those columns are empty, with a note.
+
+**Missing returns.** A blank cell (or ``NA``, ``NaN``, ``null``, ``.``) is a missing return,
+and so are CRSP's missing-return codes in a CRSP file: the numbers -44, -55, -66, -77, -88, -99
+and the letters A, B, C, D, E of WRDS exports (counted in the provenance). A missing return
+removes that day only -- unlike a missing price, which also removes the next day's return
+(:mod:`eventstudy.timeline.returns`).
+
+**Refused** (one line naming file, row and field; nothing is imported): undeclared units; an id
+that is not an identifier, or two that collide once normalised (case, PERMNO spelling); a
+repeated (id, date); a date that is not one; a return that is not a finite number; a simple
+return below -100% (-1 in decimal, -100 in percent), which no asset can lose; a negative market
+value; ``market_cap`` together with ``shrout``/``prc``.
+
+Stored as ``returns/<ID>.parquet`` (``date, ret, market_cap``, dates ascending, returns in
+decimal units) with the provenance: source file and SHA-256, layout, declared units and the
+scale applied, definition, the id column and how market values were obtained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.data.tabular import MISSING_TEXT, TextTable, parse_dates, parse_numbers, read_text_table
+from eventstudy.errors import InputError
+from eventstudy.symbols import collision_message, identity_key, symbol_problem
+
+UNITS: dict[str, float] = {"decimal": 1.0, "percent": 100.0}
+"""Declared units -> the divisor that makes decimals."""
+DEFINITIONS: tuple[str, ...] = ("simple", "log")
+CRSP_MISSING_CODES = frozenset({-44.0, -55.0, -66.0, -77.0, -88.0, -99.0})
+"""CRSP's numeric missing-return codes (RET = -66.0: more than 10 trading days since the last price, ...)."""
+CRSP_MISSING_LETTERS = frozenset({"A", "B", "C", "D", "E"})
+"""Letter codes of missing returns in WRDS text exports of CRSP files."""
+_LONG_VALUES = ("ret", "market_cap", "shrout", "prc")
+
+
+@dataclass(frozen=True)
+class ReturnSeries:
+    """One id's returns as imported: ``date, ret, market_cap`` (decimal returns, dates ascending),
+    and how many of its returns were CRSP missing-return codes."""
+
+    symbol: str
+    frame: pd.DataFrame
+    missing_codes: int = 0
+
+
+@dataclass(frozen=True)
+class ParsedReturns:
+    """A returns file, parsed and checked.
+
+    Attributes
+    ----------
+    path
+        The file.
+    layout
+        ``long``, ``crsp`` or ``wide``.
+    series
+        One :class:`ReturnSeries` per id, in order of first appearance.
+    provenance
+        What every series' provenance records besides its own symbol.
+    rows
+        Returns read (one per id and date).
+    """
+
+    path: Path
+    layout: str
+    series: tuple[ReturnSeries, ...]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    rows: int = 0
+
+
+def check_units(units: object, source: str) -> float:
+    """The divisor of declared ``units``; an :class:`InputError` naming ``source`` when they are
+    missing or unknown (units are declared, never guessed)."""
+    if units is None:
+        raise InputError(
+            source,
+            "the units of its values are not declared: give --units decimal (0.01 = 1%) or "
+            "--units percent (1 = 1%); they are never guessed",
+            field="units",
+        )
+    if units not in UNITS:
+        raise InputError(source, f"{units!r} is not a unit: decimal or percent", field="units")
+    return UNITS[str(units)]
+
+
+def check_definition(definition: object, source: str) -> str:
+    if definition not in DEFINITIONS:
+        raise InputError(
+            source, f"{definition!r} is not a return definition: simple or log", field="definition"
+        )
+    return str(definition)
+
+
+def parse_returns_file(path: Path, *, units: str | None, definition: str = "simple") -> ParsedReturns:
+    """Read and check one returns file (see the module docstring); nothing is written.
+
+    Raises
+    ------
+    InputError
+        For the first problem, naming the file, the row and the field.
+    """
+    divisor = check_units(units, str(path))
+    definition = check_definition(definition, str(path))
+    table = read_text_table(path)
+    if not table.has("date"):
+        raise InputError(
+            str(path), "a returns file needs a date column (long: id, date, ret; wide: date, ids...)", row=1
+        )
+    if table.has("ret"):
+        layout = "crsp" if table.has("permno") else "long"
+        parsed = _long(table, layout, divisor, definition)
+    else:
+        if table.has("id") or table.has("permno"):
+            raise InputError(str(path), "a long returns file needs a ret column", row=1, field="ret")
+        layout = "wide"
+        parsed = _wide(table, divisor, definition)
+    series, provenance = parsed
+    provenance = {
+        "layout": layout,
+        "units": units,
+        "divisor": divisor,
+        "definition": definition,
+        **provenance,
+    }
+    rows = sum(len(s.frame) for s in series)
+    return ParsedReturns(Path(path), layout, tuple(series), provenance, rows)
+
+
+def _long(
+    table: TextTable, layout: str, divisor: float, definition: str
+) -> tuple[list[ReturnSeries], dict[str, Any]]:
+    id_column = "permno" if layout == "crsp" else "id"
+    if not table.has(id_column):
+        raise InputError(
+            str(table.path), "a long returns file needs an id column (or CRSP's permno)", row=1, field="id"
+        )
+    has_cap = table.has("market_cap")
+    has_crsp_value = table.has("shrout") or table.has("prc")
+    if has_cap and has_crsp_value:
+        raise InputError(
+            str(table.path),
+            "give market values once: market_cap, or CRSP's shrout and prc",
+            row=1,
+            field="market_cap",
+        )
+    if has_crsp_value and not (table.has("shrout") and table.has("prc")):
+        missing = "prc" if table.has("shrout") else "shrout"
+        raise InputError(str(table.path), "CRSP market values need both shrout and prc", row=1, field=missing)
+    id_name = table.header[table.position(id_column)]
+    ids = _ids(table, table.column(id_column), id_name, permno=layout == "crsp")
+    dates = parse_dates(table, table.column("date"), table.header[table.position("date")])
+    ret_name = table.header[table.position("ret")]
+    returns, codes = _returns(
+        table, table.column("ret"), ret_name, divisor, definition, crsp=layout == "crsp"
+    )
+    value_note: str | None = None
+    market_cap = np.full(len(ids), np.nan)
+    if has_cap:
+        name = table.header[table.position("market_cap")]
+        market_cap = _nonnegative(table, table.column("market_cap"), name)
+        value_note = f"the {name} column, as given"
+    elif has_crsp_value:
+        shrout = _nonnegative(table, table.column("shrout"), table.header[table.position("shrout")])
+        prc = parse_numbers(table, table.column("prc"), table.header[table.position("prc")])
+        market_cap = np.abs(prc) * shrout * 1000.0
+        value_note = (
+            "CRSP: |prc| x shrout x 1000 (prc < 0 is a bid/ask average, 0 no price; shrout in thousands)"
+        )
+    market_cap = np.where(market_cap > 0, market_cap, np.nan)
+    used = {id_column, "date", *(c for c in _LONG_VALUES if table.has(c))}
+    ignored = [name for name in table.header if name.lower() not in used]
+    frame = pd.DataFrame(
+        {"id": ids, "date": dates, "ret": returns, "market_cap": market_cap, "row": np.arange(len(ids))}
+    )
+    frame["code"] = codes
+    _check_duplicates(table, frame, id_name, table.header[table.position("date")])
+    series = []
+    for symbol, part in frame.groupby("id", sort=False):
+        part = part.sort_values("date", kind="stable")
+        series.append(ReturnSeries(str(symbol), _series_frame(part), int(part["code"].sum())))
+    provenance = {"id_column": id_name, "market_value": value_note, "ignored_columns": ignored}
+    return series, provenance
+
+
+def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[ReturnSeries], dict[str, Any]]:
+    date_at = table.position("date")
+    dates = parse_dates(table, table.cells[:, date_at], table.header[date_at])
+    order = np.argsort(dates, kind="stable")
+    repeated = np.flatnonzero(dates[order][1:] == dates[order][:-1])
+    if repeated.size:
+        later = int(max(order[repeated[0]], order[repeated[0] + 1]))
+        first = int(min(order[repeated[0]], order[repeated[0] + 1]))
+        raise table.fail(
+            f"duplicate date {pd.Timestamp(dates[later]).date()} (first on row {table.row_of(first)})",
+            index=later,
+            field=table.header[date_at],
+        )
+    names = [name for position, name in enumerate(table.header) if position != date_at]
+    for name in names:
+        problem = symbol_problem(name)
+        if problem:
+            raise InputError(
+                str(table.path),
+                f"a wide returns file has one column per id, and {problem}",
+                row=1,
+                field=name,
+            )
+    _check_collisions(table, names, row_of=lambda _name: 1, field_of=lambda name: name)
+    series = []
+    for position, name in enumerate(table.header):
+        if position == date_at:
+            continue
+        returns, _ = _returns(table, table.cells[:, position], name, divisor, definition, crsp=False)
+        frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan})
+        series.append(ReturnSeries(name, frame.take(order).reset_index(drop=True)))
+    return series, {"id_column": None, "market_value": None, "ignored_columns": []}
+
+
+def _ids(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np.ndarray:
+    """Identifiers of a long file (PERMNOs as their digits), checked and collision-free."""
+    text = pd.Series(cells, dtype=object).astype(str)
+    if permno:
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(
+            ~np.isfinite(numbers) | (numbers <= 0) | (numbers != np.floor(numbers)) | (numbers >= 1e15)
+        )
+        if bad.size:
+            raise table.fail(
+                f"{text.iloc[bad[0]]!r} is not a PERMNO (a positive whole number)",
+                index=int(bad[0]),
+                field=field,
+            )
+        return numbers.astype(np.int64).astype(str).astype(object)
+    distinct, first = np.unique(text.to_numpy(object).astype(str), return_index=True)
+    for name, index in zip(distinct.tolist(), first.tolist(), strict=True):
+        problem = symbol_problem(name)
+        if problem:
+            raise table.fail(problem, index=int(index), field=field)
+    ordered = sorted(zip(first.tolist(), distinct.tolist(), strict=True))
+    where = {name: index for index, name in ordered}
+    _check_collisions(
+        table,
+        [name for _, name in ordered],
+        row_of=lambda name: table.row_of(where[name]),
+        field_of=lambda _n: field,
+    )
+    return text.to_numpy(object)
+
+
+def _check_collisions(table: TextTable, names: list[str], *, row_of, field_of) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        key = identity_key(name)
+        if key in seen and seen[key] != name:
+            raise InputError(
+                str(table.path), collision_message(seen[key], name), row=row_of(name), field=field_of(name)
+            )
+        seen.setdefault(key, name)
+
+
+def _returns(
+    table: TextTable, cells: np.ndarray, field: str, divisor: float, definition: str, *, crsp: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decimal returns of a column (NaN where missing) and (R,) where CRSP missing codes were."""
+    missing = MISSING_TEXT | CRSP_MISSING_LETTERS if crsp else MISSING_TEXT
+    values = parse_numbers(table, cells, field, missing=missing)
+    codes = np.zeros(len(values), dtype=bool)
+    if crsp:
+        text = pd.Series(cells, dtype=object).astype(str)
+        codes = np.isin(values, list(CRSP_MISSING_CODES)) | text.isin(CRSP_MISSING_LETTERS).to_numpy()
+        values = np.where(codes, np.nan, values)
+    if definition == "simple":
+        below = np.flatnonzero(values < -divisor)
+        if below.size:
+            unit = "-100 in percent" if divisor != 1.0 else "-1 in decimal"
+            raise table.fail(
+                f"{cells[below[0]]!r} is a simple return below -100% ({unit}): no asset loses more than "
+                "it is worth (are the units right?)",
+                index=int(below[0]),
+                field=field,
+            )
+    return (values / divisor if divisor != 1.0 else values), codes
+
+
+def _nonnegative(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
+    values = parse_numbers(table, cells, field)
+    negative = np.flatnonzero(values < 0)
+    if negative.size:
+        raise table.fail(f"{cells[negative[0]]!r} is negative", index=int(negative[0]), field=field)
+    return values
+
+
+def _check_duplicates(table: TextTable, frame: pd.DataFrame, id_field: str, date_field: str) -> None:
+    repeated = frame.duplicated(["id", "date"], keep=False).to_numpy()
+    if not repeated.any():
+        return
+    rows = np.flatnonzero(repeated)
+    part = frame.iloc[rows]
+    second = part[part.duplicated(["id", "date"], keep="first")].iloc[0]
+    first = part[(part["id"] == second["id"]) & (part["date"] == second["date"])].iloc[0]
+    raise table.fail(
+        f"duplicate ({id_field}, {date_field}) ({second['id']}, {pd.Timestamp(second['date']).date()}), "
+        f"first on row {table.row_of(int(first['row']))}",
+        index=int(second["row"]),
+        field=date_field,
+    )
+
+
+def _series_frame(part: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": part["date"].to_numpy("datetime64[ns]"),
+            "ret": part["ret"].to_numpy(float),
+            "market_cap": part["market_cap"].to_numpy(float),
+        }
+    )

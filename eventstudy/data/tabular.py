@@ -1,0 +1,266 @@
+"""Reading a user's panel file (CSV or parquet) as text cells, with errors naming file, row, field.
+
+Returns panels (:mod:`eventstudy.data.returns_import`) and abnormal-return panels
+(:mod:`eventstudy.data.abnormal_panel`) are read the same way: every cell as text (so nothing is
+converted before it is checked), column names as written (duplicates kept, so a column given
+twice is an error rather than a silent ``.1`` suffix), and a row number for every record:
+
+* CSV: UTF-8 (a byte-order mark is accepted), the first line is the header; a record's row is
+  its line number in the file (header = row 1), as in ``events.csv`` errors;
+* parquet (``.parquet`` or ``.pq``): the column names are the header; a record's row is its
+  position counted from 2, so that row numbers mean the same as in the CSV written from it
+  (header = row 1). Date and timestamp columns are written as ``YYYY-MM-DD`` (a time of day
+  other than midnight, or a time zone, is an error); numbers as their shortest ``repr``.
+
+Parsers for the cells (:func:`parse_dates`, :func:`parse_numbers`) report the first bad cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.data.events import locate_byte
+from eventstudy.errors import InputError
+from eventstudy.symbols import collision_message
+
+MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "."})
+"""Cells read as a missing value: blank, R's ``NA``, pandas' ``NaN``, SQL's ``NULL``, SAS's ``.``."""
+PARQUET_SUFFIXES = (".parquet", ".pq")
+MAX_FILE_BYTES = 4 << 30
+"""Largest panel file read (4 GiB)."""
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A panel file as text cells.
+
+    Attributes
+    ----------
+    path
+        The file, named in errors.
+    header
+        The column names as written (stripped of surrounding blanks), duplicates kept.
+    cells
+        (R, C) object array of stripped text cells.
+    first_row
+        The row number of ``cells[0]`` (2: the header is row 1).
+    lines
+        The row number of every record, where they are not consecutive (a CSV file with blank
+        lines or quoted line breaks), else None.
+    """
+
+    path: Path
+    header: tuple[str, ...]
+    cells: np.ndarray
+    first_row: int = 2
+    lines: np.ndarray | None = None
+
+    def row_of(self, index: int) -> int:
+        """The row number of record ``index`` (0-based)."""
+        if self.lines is not None:
+            return int(self.lines[int(index)])
+        return self.first_row + int(index)
+
+    def column(self, name: str) -> np.ndarray:
+        """The cells of the (only) column called ``name`` (case-insensitive)."""
+        return self.cells[:, self.position(name)]
+
+    def position(self, name: str) -> int:
+        folded = [h.lower() for h in self.header]
+        return folded.index(name.lower())
+
+    def has(self, name: str) -> bool:
+        return name.lower() in (h.lower() for h in self.header)
+
+    def fail(self, message: str, *, index: int | None = None, field: str | None = None) -> InputError:
+        """An :class:`InputError` naming this file, the record ``index`` and ``field``."""
+        return InputError(
+            str(self.path), message, row=None if index is None else self.row_of(index), field=field
+        )
+
+
+def read_text_table(path: Path) -> TextTable:
+    """Read ``path`` (CSV, or parquet by its suffix) as text cells.
+
+    Raises
+    ------
+    InputError
+        Unreadable, not UTF-8, not CSV or parquet, empty, a header without rows, a ragged row, a
+        blank or repeated column name.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    if not path.is_file():
+        raise InputError(str(path), "not a file")
+    if size > MAX_FILE_BYTES:
+        raise InputError(str(path), f"larger than {MAX_FILE_BYTES >> 30} GiB: split the panel")
+    table = _read_parquet(path) if path.suffix.lower() in PARQUET_SUFFIXES else _read_csv(path)
+    seen: dict[str, int] = {}
+    for position, name in enumerate(table.header):
+        if not name:
+            raise InputError(str(path), f"column {position + 1} has no name", row=1)
+        folded = name.lower()
+        if folded in seen:
+            earlier = table.header[seen[folded]]
+            message = (
+                "column appears twice"
+                if earlier == name
+                else f"{collision_message(earlier, name)} (column names are compared ignoring case)"
+            )
+            raise InputError(str(path), message, row=1, field=name)
+        seen[folded] = position
+    if len(table.cells) == 0:
+        raise InputError(str(path), "the file has a header but no rows")
+    return table
+
+
+def _read_csv(path: Path) -> TextTable:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row, field = locate_byte(raw, exc.start)
+        raise InputError(
+            str(path),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}: Latin-1 or Windows-1252?); "
+            "re-save the file as UTF-8",
+            row=row,
+            field=field,
+        ) from None
+    if "\x00" in text:
+        raise InputError(
+            str(path),
+            "contains a NUL byte; is this a CSV file?",
+            row=text[: text.index("\x00")].count("\n") + 1,
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError(str(path), "the file is empty; expected a header line")
+        header = [name.strip() for name in header]
+        for fields in reader:
+            if not fields or all(not value.strip() for value in fields):
+                continue
+            if len(fields) != len(header):
+                raise InputError(
+                    str(path), f"expected {len(header)} fields, found {len(fields)}", row=reader.line_num
+                )
+            rows.append(fields)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
+    cells = np.array(rows, dtype=object).reshape(len(rows), len(header))
+    if cells.size:
+        cells = np.char.strip(cells.astype(str)).astype(object)
+    if lines and lines[-1] != len(lines) + 1:  # blank or multi-line records: keep the true line numbers
+        return TextTable(path, tuple(header), cells, 2, np.asarray(lines))
+    return TextTable(path, tuple(header), cells)
+
+
+def _read_parquet(path: Path) -> TextTable:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises many kinds on a file that is not parquet
+        raise InputError(str(path), f"not a readable parquet file ({type(exc).__name__})") from None
+    header = tuple(str(name).strip() for name in table.column_names)
+    columns = []
+    for index, column in enumerate(table.columns):
+        kind = column.type
+        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            values = pd.Series(column.to_pandas())
+            if pa.types.is_timestamp(kind) and kind.tz is not None:
+                raise InputError(
+                    str(path), "dates must be calendar dates, not times in a time zone", field=header[index]
+                )
+            stamps = pd.DatetimeIndex(pd.to_datetime(values))
+            timed = np.flatnonzero(~stamps.isna() & (stamps != stamps.normalize()))
+            if timed.size:
+                raise InputError(
+                    str(path),
+                    f"{stamps[timed[0]]} is not a calendar date (it has a time of day)",
+                    row=int(timed[0]) + 2,
+                    field=header[index],
+                )
+            text = np.where(stamps.isna(), "", stamps.strftime("%Y-%m-%d").to_numpy(object))
+        elif (
+            pa.types.is_floating(kind)
+            or pa.types.is_integer(kind)
+            or pa.types.is_string(kind)
+            or (pa.types.is_large_string(kind) or pa.types.is_null(kind))
+        ):
+            # Arrow writes floats in their shortest round-trip form ("0.30000000000000004").
+            text = pc.cast(column, pa.string()).to_numpy(zero_copy_only=False).astype(object)
+            text[pd.isna(text)] = ""
+            text[text == "nan"] = ""
+            if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+                text = np.char.strip(text.astype(str)).astype(object) if len(text) else text
+        else:
+            raise InputError(
+                str(path), f"column type {kind} is not a date, number or text", field=header[index]
+            )
+        columns.append(np.asarray(text, dtype=object))
+    cells = np.column_stack(columns) if columns else np.empty((0, 0), dtype=object)
+    return TextTable(path, header, cells.astype(object))
+
+
+def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
+    """``datetime64[ns]`` of ``YYYY-MM-DD`` or ``YYYYMMDD`` cells (CRSP's integer dates).
+
+    Raises
+    ------
+    InputError
+        Naming the row of the first cell that is neither (a blank date included).
+    """
+    text = pd.Series(cells, dtype=object).astype(str)
+    compact = text.str.fullmatch(r"\d{8}")
+    dashed = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if compact.any():
+        dates[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
+    if dashed.any():
+        dates[dashed] = pd.to_datetime(text[dashed], format="%Y-%m-%d", errors="coerce")
+    bad = np.flatnonzero(dates.isna().to_numpy())
+    if bad.size:
+        shown = text.iloc[bad[0]]
+        raise table.fail(f"{shown!r} is not a date YYYY-MM-DD (or YYYYMMDD)", index=int(bad[0]), field=field)
+    out = dates.to_numpy("datetime64[ns]")
+    years = out.astype("datetime64[Y]").astype(int) + 1970
+    outside = np.flatnonzero((years < 1900) | (years > 2199))
+    if outside.size:
+        raise table.fail(
+            f"{text.iloc[outside[0]]!r} is outside 1900..2199", index=int(outside[0]), field=field
+        )
+    return out
+
+
+def parse_numbers(
+    table: TextTable, cells: np.ndarray, field: str, *, missing: frozenset[str] = MISSING_TEXT
+) -> np.ndarray:
+    """float64 of the cells; the texts of ``missing`` give NaN, anything else not a number is an
+    error naming its row. Infinite values are errors too (``inf``, ``1e400``)."""
+    text = pd.Series(cells, dtype=object).astype(str)
+    is_missing = text.isin(missing).to_numpy()
+    numbers = pd.to_numeric(text.where(~is_missing), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero((np.isnan(numbers) & ~is_missing) | np.isinf(numbers))
+    if bad.size:
+        raise table.fail(f"{text.iloc[bad[0]]!r} is not a finite number", index=int(bad[0]), field=field)
+    return numbers

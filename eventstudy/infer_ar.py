@@ -1,0 +1,235 @@
+"""Inference on pre-computed abnormal returns: :func:`infer` (``eventstudy.infer``, ``eventstudy infer``).
+
+Reads an AR (or CAR) panel and, optionally, the estimation residuals of its pairs
+(:mod:`eventstudy.data.abnormal_panel`), builds the :class:`~eventstudy.inference.EventPanel`
+they make (:mod:`eventstudy.precomputed`) and runs every statistic of the registry
+:data:`eventstudy.inference.STATISTICS` on it -- the statistics registered later (a user's, or
+a new release's) included -- reporting those the panel cannot supply as not computable, with
+what they need. Daily or monthly: τ counts the panel's own periods.
+
+Example::
+
+    from eventstudy import infer
+
+    results = infer("ar.csv", units="percent", windows=[(0, 0), (-1, 1)])
+    results.stats                     # group, window, statistic, value, p, n, reference
+    results = infer("ar.csv", units="decimal", estimation="residuals.csv", n_params=2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import InputError
+
+__all__ = ["InferenceResults", "infer"]
+
+
+@dataclass
+class InferenceResults:
+    """The cross-event statistics of a pre-computed abnormal-return panel.
+
+    Attributes
+    ----------
+    stats
+        One row per (group, window, statistic): ``group, window, statistic, value, p, n,
+        reference`` (the layout of a study's ``stats.parquet``). A statistic the panel cannot
+        supply has NaN value and p, n = 0 and a reference saying what it needs.
+    pairs
+        The panel's (event, id) pairs: ``event_id, id, group``.
+    layout
+        ``ar``, ``wide`` or ``car``.
+    sources
+        What was read: the panels' paths, layouts, rows and ignored columns, the units, k.
+    notes
+        Sentences a reader needs (what the panel lacks, the variance used).
+    """
+
+    stats: pd.DataFrame
+    pairs: pd.DataFrame
+    layout: str
+    sources: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def computable(self) -> list[str]:
+        """The statistics computed (not reported as not computable), in registry order."""
+        from eventstudy.inference.battery import NOT_COMPUTABLE
+
+        rows = self.stats[~self.stats["reference"].str.startswith(NOT_COMPUTABLE)]
+        return list(dict.fromkeys(rows["statistic"]))
+
+    def summary(self) -> str:
+        """A plain-text table of the statistics (value, p, n) per group and window, and the notes."""
+        lines = [f"{len(self.pairs)} pairs ({self.layout} panel)"]
+        shown = self.stats.copy()
+        for (group, window), part in shown.groupby(["group", "window"], sort=False):
+            lines.append(f"\n{group} {window}")
+            for row in part.itertuples(index=False):
+                if np.isnan(row.value) and row.n == 0 and row.reference.startswith("not computable"):
+                    lines.append(f"  {row.statistic:<26} not computable: {row.reference.split(': ', 1)[-1]}")
+                    continue
+                p = "" if np.isnan(row.p) else f"p = {row.p:.4g}"
+                lines.append(f"  {row.statistic:<26} {row.value:>14.6g}  {p:<14} n = {row.n}")
+        lines += [f"\nnote: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<InferenceResults: {len(self.pairs)} pairs, {self.layout} panel, "
+            f"{len(self.computable)} statistics computable>"
+        )
+
+
+def infer(
+    ar: str | Path | pd.DataFrame,
+    *,
+    units: str | None,
+    windows: Sequence[tuple[int, int]] | None = None,
+    estimation: str | Path | pd.DataFrame | None = None,
+    n_params: int | None = None,
+    statistics: Sequence[str] | None = None,
+    bootstrap_draws: int = 999,
+    seed: int = 0,
+) -> InferenceResults:
+    """Run the cross-event statistics on a pre-computed AR (or CAR) panel.
+
+    Parameters
+    ----------
+    ar
+        The panel: a CSV or parquet file, or a frame with the same columns
+        (:mod:`eventstudy.data.abnormal_panel`; a study's ``ar.parquet`` is one).
+    units
+        ``decimal`` or ``percent``, for every panel given (required: never guessed).
+    windows
+        Event windows ``(start, end)`` in the panel's τ (AR layouts; default: the whole span of
+        τ). A CAR panel's windows are its own.
+    estimation
+        The estimation-window residuals of the same pairs (AR layouts only), or None.
+    n_params
+        k of the model behind the residuals (required with ``estimation``).
+    statistics
+        Names of :data:`eventstudy.inference.STATISTICS` to compute (default: all).
+    bootstrap_draws, seed
+        The bootstrap's resamples and ``numpy.random.default_rng`` seed.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and field of bad input, or the option at fault.
+    """
+    from eventstudy.data.abnormal_panel import read_abnormal_panel
+    from eventstudy.precomputed import (
+        annotate_sigma_rows,
+        ar_event_panel,
+        car_event_panels,
+        needs_estimation,
+        panel_statistics,
+    )
+
+    _check_statistics(statistics)
+    where = "frame" if isinstance(ar, pd.DataFrame) else str(ar)
+    panel_file = read_abnormal_panel(ar, units=units)
+    sources: dict[str, Any] = {"ar": panel_file.describe(), "units": units}
+    if panel_file.layout == "car":
+        if estimation is not None:
+            raise InputError(
+                where, "a CAR panel has no event days to match estimation residuals to", field="estimation"
+            )
+        if windows is not None:
+            raise InputError(
+                where, "a CAR panel's windows are its own (--window applies to AR panels)", field="window"
+            )
+        frames = []
+        pairs_all = []
+        for label, panel, pairs in car_event_panels(panel_file.frame):
+            frames.append(
+                panel_statistics(
+                    panel,
+                    pairs,
+                    [(0, 0)],
+                    labels=[label],
+                    statistics=statistics,
+                    bootstrap_draws=bootstrap_draws,
+                    seed=seed,
+                )
+            )
+            pairs_all.append(pairs.frame())
+        pairs_frame = pd.concat(pairs_all, ignore_index=True).drop_duplicates(ignore_index=True)
+        notes = (
+            "a CAR panel holds one number per pair and window: only the statistics of the CARs alone apply",
+        )
+        return InferenceResults(pd.concat(frames, ignore_index=True), pairs_frame, "car", sources, notes)
+
+    estimation_file = None
+    if estimation is not None:
+        if n_params is None:
+            raise InputError(
+                "--n-params",
+                "give the number of parameters of the model behind the estimation residuals "
+                "(2 for the market model, 1 for constant mean, 0 for market-adjusted or raw returns)",
+            )
+        if (
+            isinstance(n_params, bool)
+            or not isinstance(n_params, int | np.integer)
+            or not 0 <= n_params <= 20
+        ):
+            raise InputError("--n-params", f"{n_params!r} is not a whole number of parameters from 0 to 20")
+        estimation_file = read_abnormal_panel(estimation, units=units, estimation=True)
+        sources["estimation"] = {**estimation_file.describe(), "n_params": int(n_params)}
+    elif n_params is not None:
+        raise InputError(
+            "--n-params", "applies to estimation residuals (--estimation FILE), and none is given"
+        )
+    try:
+        panel, pairs = ar_event_panel(
+            panel_file.frame,
+            None if estimation_file is None else estimation_file.frame,
+            n_params=n_params,
+        )
+    except ValueError as exc:
+        source = where if estimation_file is None else estimation_file.path
+        raise InputError(source, str(exc)) from None
+    taus = panel.event_tau
+    windows = [(int(taus[0]), int(taus[-1]))] if windows is None else [tuple(map(int, w)) for w in windows]
+    for window in windows:
+        start, end = window
+        if start > end or start not in set(taus.tolist()) or end not in set(taus.tolist()):
+            raise InputError(
+                "--window",
+                f"[{start}, {end}] is not a window of the panel's tau {int(taus[0])}..{int(taus[-1])}",
+            )
+    stats = panel_statistics(
+        panel, pairs, windows, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
+    )
+    notes = [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
+    if estimation_file is not None:
+        from eventstudy.precomputed import SIGMA_NOTE
+
+        stats = annotate_sigma_rows(
+            stats, needs_estimation(panel, windows[0], statistics=statistics), int(n_params)
+        )
+        notes.append(SIGMA_NOTE.format(k=int(n_params)))
+    return InferenceResults(stats, pairs.frame(), panel_file.layout, sources, tuple(notes))
+
+
+def _lacking(missing: frozenset[str]) -> list[str]:
+    from eventstudy.inference.panel import PANEL_INPUTS
+
+    return [PANEL_INPUTS[name] for name in PANEL_INPUTS if name in missing]
+
+
+def _check_statistics(statistics: Sequence[str] | None) -> None:
+    if statistics is None:
+        return
+    from eventstudy.inference import STATISTICS
+
+    for name in statistics:
+        if name not in STATISTICS:
+            raise InputError("--statistic", f"{name!r} is not one of {', '.join(STATISTICS)}")

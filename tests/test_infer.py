@@ -1,0 +1,324 @@
+"""Pre-computed abnormal returns (issue 14): ``eventstudy infer`` and :func:`eventstudy.infer`.
+
+Known answers: the launch study's own ARs give its statistics back -- exactly for those of the
+ARs alone, to rounding with its estimation residuals (those using the prediction-error
+correction against the battery run with C = 1); a wide panel equals its long twin; a CAR panel
+its AR panel's CARs; a monthly panel matches scipy's one-sample t; estudy2's COVID abnormal
+returns give estudy2's t-test, sign, Wilcoxon and Brown-Warner (1985) statistics. A statistic
+registered later runs on AR panels with no change here. Bad input: one line, exit 2, nothing
+written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from eventstudy import infer, load_config, run_study
+from eventstudy.aggregate import event_panel
+from eventstudy.cli import main
+from eventstudy.inference import STATISTICS, TestResult, register_statistic, run_battery_windows
+from eventstudy.inference.battery import NOT_COMPUTABLE
+
+ROOT = Path(__file__).resolve().parents[1]
+WINDOWS = [(0, 0), (-1, 1), (0, 1), (-5, 5)]
+AR_ONLY = ["caar", "cross_sectional_t", "sign_z", "wilcoxon_w", "bootstrap_t"]
+NO_CORRECTION = ["crude_dependence_t", "generalized_sign_z", "corrado_rank_z", "corrado_zivney_sign_z"]
+COVID = ROOT.parent / "shared" / "data" / "reference" / "estudy2_covid"
+
+
+def one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def launch(launch_cache):
+    """The launch study (parties only), its AR panel and its estimation residuals as long frames."""
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, peers=())
+    results = run_study(ROOT / "events.csv", launch_cache, config)
+    ar = results.ar.rename(columns={"ticker": "id"})[["event_id", "id", "date", "tau", "ar"]]
+    estimates = results.estimates
+    calendar = estimates.panel.calendar
+    taus = np.arange(config.estimation_window[0], config.estimation_window[1] + 1)
+    days = estimates.estimation_days
+    residuals = estimates.fit.residuals
+    rows = np.repeat(np.arange(len(results.events)), len(taus))
+    estimation = pd.DataFrame(
+        {
+            "event_id": results.events["event_id"].to_numpy(object)[rows],
+            "id": results.events["ticker"].to_numpy(object)[rows],
+            "tau": np.tile(taus, len(results.events)),
+            "date": calendar[days.ravel()],
+            "ar": residuals.ravel(),
+        }
+    )
+    return results, ar, estimation
+
+
+def rows_of(stats: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    part = stats[(stats["group"] == "all") & stats["statistic"].isin(names)]
+    return part.sort_values(["window", "statistic"]).reset_index(drop=True)
+
+
+def test_ars_alone_give_the_studys_statistics_exactly(launch) -> None:
+    results, ar, _ = launch
+    inferred = infer(ar.drop(columns="date"), units="decimal", windows=WINDOWS)
+    assert inferred.computable == AR_ONLY
+    ours, theirs = rows_of(inferred.stats, AR_ONLY), rows_of(results.stats, AR_ONLY)
+    pd.testing.assert_frame_equal(
+        ours[["window", "statistic", "value", "p", "n"]], theirs[["window", "statistic", "value", "p", "n"]]
+    )
+    lacking = inferred.stats[inferred.stats["statistic"] == "patell_z"]
+    assert (lacking["n"] == 0).all() and lacking["value"].isna().all()
+    assert lacking["reference"].str.startswith(f"{NOT_COMPUTABLE}: needs estimation-window residuals").all()
+    dollars = inferred.stats[inferred.stats["statistic"] == "dollar_z"]
+    assert dollars["reference"].str.contains("needs market values").all()
+
+
+def test_estimation_residuals_add_the_sigma_and_rank_statistics(launch) -> None:
+    results, ar, estimation = launch
+    inferred = infer(ar, units="decimal", windows=WINDOWS, estimation=estimation, n_params=2)
+    computed = set(inferred.computable)
+    assert computed == set(STATISTICS) - {"dollar_abnormal_value", "dollar_z", "dollar_fallback_sd_rows"}
+    # Statistics that never use the regressors: the study's numbers, to rounding.
+    same = ["kp_average_correlation", *NO_CORRECTION]
+    ours, theirs = rows_of(inferred.stats, same), rows_of(results.stats, same)
+    np.testing.assert_allclose(ours["value"], theirs["value"], rtol=1e-10)
+    np.testing.assert_array_equal(ours["n"], theirs["n"])
+    # The others: the battery on the study's own panel with C = 1 (no regressors), to rounding.
+    study_panel = event_panel(results.estimates)
+    k = study_panel.xtx_inv.shape[1]
+    oracle_panel = dataclasses.replace(
+        study_panel,
+        x_event=np.zeros_like(study_panel.x_event),
+        xtx_inv=np.zeros((study_panel.n_pairs, k, k)),
+        market_value_estimation=None,
+        market_value_event=None,
+    )
+    oracle = run_battery_windows(oracle_panel, WINDOWS)
+    corrected = [
+        "portfolio_t",
+        "lamb_z",
+        "patell_z",
+        "bmp_t",
+        "kp_adjusted_patell_z",
+        "kp_adjusted_bmp_t",
+        "grank_t",
+    ]
+    for window, battery in zip(WINDOWS, oracle, strict=True):
+        label = f"[{window[0]:+d},{window[1]:+d}]".replace("+0", "0")
+        for item in battery:
+            if item.statistic not in corrected:
+                continue
+            row = inferred.stats[
+                (inferred.stats["window"] == label) & (inferred.stats["statistic"] == item.statistic)
+            ]
+            np.testing.assert_allclose(row["value"].item(), item.value, rtol=1e-10, err_msg=item.statistic)
+            assert "C = 1 and Var(CAR) = sigma^2 L" in row["reference"].item()
+    # and they differ from the study's exact-variance numbers only by the L/M correction
+    patell = rows_of(inferred.stats, ["patell_z"])["value"]
+    np.testing.assert_allclose(patell, rows_of(results.stats, ["patell_z"])["value"], rtol=0.05)
+
+
+def test_a_wide_panel_equals_its_long_twin(launch, tmp_path) -> None:
+    _, ar, _ = launch
+    long = ar.drop(columns="date").assign(id=lambda f: f["event_id"] + "." + f["id"]).assign(event_id="")
+    wide = long.pivot(index="tau", columns="id", values="ar").reset_index()
+    wide.to_csv(tmp_path / "wide.csv", index=False, float_format="%.17g")
+    a = infer(tmp_path / "wide.csv", units="decimal", windows=WINDOWS).stats
+    ordered = long.drop(columns="event_id").sort_values(["id", "tau"], kind="stable")  # the columns' order
+    b = infer(ordered, units="decimal", windows=WINDOWS).stats
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_car_panel_gives_the_cross_sectional_statistics(launch, tmp_path) -> None:
+    results, _, _ = launch
+    car = results.car[["event_id", "ticker", "window", "car", "group"]].rename(columns={"ticker": "id"})
+    path = tmp_path / "car.parquet"
+    car.to_parquet(path)
+    inferred = infer(path, units="decimal")
+    assert inferred.layout == "car" and inferred.computable == AR_ONLY
+    ours, theirs = rows_of(inferred.stats, AR_ONLY), rows_of(results.stats, AR_ONLY)
+    pd.testing.assert_frame_equal(
+        ours[["window", "statistic", "value", "p", "n"]], theirs[["window", "statistic", "value", "p", "n"]]
+    )
+    groups = inferred.stats.loc[inferred.stats["statistic"] == "caar"].set_index(["group", "window"])["value"]
+    study = results.stats.loc[results.stats["statistic"] == "caar"].set_index(["group", "window"])["value"]
+    pd.testing.assert_series_equal(groups.sort_index(), study.loc[groups.index].sort_index())
+
+
+def test_a_monthly_panel_in_percent(tmp_path) -> None:
+    """Buyback-style monthly ARs (tau in months): the cross-sectional t is scipy's one-sample t."""
+    rng = np.random.default_rng(3)
+    n, months = 40, np.arange(-12, 37)
+    ar = rng.normal(0.4, 3.0, (n, len(months)))  # percent per month
+    rows = [
+        {
+            "id": f"F{i:02d}",
+            "tau": int(t),
+            "ar": repr(float(ar[i, j])),
+            "date": (pd.Timestamp("2010-01-31") + pd.offsets.MonthEnd(int(t) + 24 + i)).date(),
+        }
+        for i in range(n)
+        for j, t in enumerate(months)
+    ]
+    path = tmp_path / "monthly.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    inferred = infer(path, units="percent", windows=[(0, 0), (1, 36)])
+    row = inferred.stats.set_index(["window", "statistic"])
+    car = ar[:, (months >= 1) & (months <= 36)].sum(axis=1) / 100.0
+    expected = stats.ttest_1samp(car, 0.0)
+    assert row.loc[("[+1,+36]", "cross_sectional_t"), "value"] == pytest.approx(expected.statistic, rel=1e-12)
+    assert row.loc[("[+1,+36]", "cross_sectional_t"), "p"] == pytest.approx(expected.pvalue, rel=1e-9)
+    assert row.loc[("[+1,+36]", "caar"), "value"] == pytest.approx(car.mean(), rel=1e-12)
+    assert row.loc[("[0,0]", "sign_z"), "n"] == n
+
+
+def test_a_statistic_registered_later_runs_on_ar_panels(launch) -> None:
+    _, ar, _ = launch
+
+    @register_statistic("median_car_test14")
+    def _median(sample) -> TestResult:
+        return TestResult(
+            "median_car_test14", float(np.median(sample.car)), float("nan"), sample.n_pairs, "median"
+        )
+
+    @register_statistic("sigma_weighted_test14")
+    def _weighted(sample) -> TestResult:
+        return TestResult(
+            "sigma_weighted_test14", float(np.mean(sample.scar)), float("nan"), sample.n_pairs, "w"
+        )
+
+    try:
+        inferred = infer(ar, units="decimal", windows=[(0, 0)])
+        row = inferred.stats.set_index("statistic")
+        cars = ar[ar["tau"] == 0].groupby(["event_id", "id"])["ar"].sum()
+        assert row.loc["median_car_test14", "value"] == pytest.approx(float(np.median(cars)), rel=1e-15)
+        assert row.loc["sigma_weighted_test14", "reference"].startswith(NOT_COMPUTABLE)
+    finally:
+        STATISTICS.pop("median_car_test14", None)
+        STATISTICS.pop("sigma_weighted_test14", None)
+
+
+def test_estudy2_covid_abnormal_returns(tmp_path) -> None:
+    if not COVID.is_dir():
+        pytest.skip("estudy2 reference data not found")
+    long = pd.read_csv(COVID / "market_model_returns_long.csv", parse_dates=["date"])
+    dates = pd.DatetimeIndex(sorted(long["date"].unique()))
+    start = dates.get_loc(pd.Timestamp("2020-03-16"))
+    long["tau"] = dates.get_indexer(long["date"]) - start
+    long = long.rename(columns={"security": "id", "abnormal": "ar"})[["id", "tau", "date", "ar"]]
+    event = long[(long["tau"] >= 0) & (long["tau"] <= 4)]
+    estimation = long[long["date"] <= pd.Timestamp("2020-03-13")].dropna(subset=["ar"])
+    inferred = infer(
+        event, units="decimal", windows=[(t, t) for t in range(5)], estimation=estimation, n_params=2
+    ).stats.set_index(["window", "statistic"])
+    parametric = pd.read_csv(COVID / "parametric_tests.csv")
+    nonparametric = pd.read_csv(COVID / "nonparametric_tests.csv")
+    for t in range(5):
+        label = f"[{t:+d},{t:+d}]".replace("+0", "0")
+        assert inferred.loc[(label, "cross_sectional_t"), "value"] == pytest.approx(
+            parametric["t_test_stat"][t], rel=1e-12
+        )
+        assert inferred.loc[(label, "crude_dependence_t"), "value"] == pytest.approx(
+            parametric["bw_1985_stat"][t], rel=1e-12
+        )
+        assert inferred.loc[(label, "sign_z"), "value"] == pytest.approx(
+            nonparametric["sign_stat"][t], rel=1e-12
+        )
+        assert inferred.loc[(label, "wilcoxon_w"), "value"] == nonparametric["wlcx_stat"][t]
+
+
+# -- the command line -----------------------------------------------------------------------------------
+def test_the_command_writes_a_new_table_and_never_replaces_one(launch, tmp_path, capsys) -> None:
+    _, ar, _ = launch
+    panel = tmp_path / "ar.csv"
+    ar.to_csv(panel, index=False)
+    out = tmp_path / "stats.parquet"
+    assert (
+        main(
+            [
+                "infer",
+                "--ar",
+                str(panel),
+                "--units",
+                "decimal",
+                "--window",
+                "[-1,+1]",
+                "--window=0,0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "all [-1,+1]" in printed and "not computable" in printed and f"wrote {out}" in printed
+    table = pd.read_parquet(out)
+    assert list(table.columns) == ["group", "window", "statistic", "value", "p", "n", "reference"]
+    before = out.read_bytes()
+    assert main(["infer", "--ar", str(panel), "--units", "decimal", "--out", str(out)]) == 2
+    assert f"{out}: exists" in one_line(capsys) and out.read_bytes() == before
+
+
+BAD_PANELS = [
+    ("id,tau,ar\nA,0,1\n", None, None, "field 'units': the units of its values are not declared"),
+    ("id,tau,ar\nA,0,1\nB,0,2\nA,0,3\n", "percent", (4, "tau"), "duplicate (event_id, id, tau)"),
+    ("id,tau,ar\nA,0.5,1\n", "percent", (2, "tau"), "is not a whole number of periods"),
+    ("id,tau,ar\nA,0,x\n", "percent", (2, "ar"), "is not a finite number"),
+    ("id,tau,ar\nHDFC.Bank,0,1\nHDFC.BANK,0,1\n", "percent", (3, "id"), "differ only in case"),
+    ("tau,A,A\n0,1,2\n", "percent", (1, "A"), "column appears twice"),
+    (
+        "id,tau,ar,date\nA,0,1,2024-01-03\nA,1,1,2024-01-02\n",
+        "percent",
+        (3, "date"),
+        "dates must increase with tau",
+    ),
+    ("x,y\n1,2\n", "percent", (1, None), "not an abnormal-return panel"),
+]
+
+
+@pytest.mark.parametrize(("body", "units", "where", "words"), BAD_PANELS)
+def test_bad_panels_exit_2_with_one_line(tmp_path, capsys, body, units, where, words) -> None:
+    path = tmp_path / "ar.csv"
+    path.write_text(body)
+    out = tmp_path / "stats.csv"
+    args = ["infer", "--ar", str(path), "--out", str(out), *(["--units", units] if units else [])]
+    assert main(args) == 2
+    err = one_line(capsys)
+    if where is None:
+        assert f"{path}, field 'units'" in err and words in err, err
+    else:
+        row, field = where
+        place = f"{path}, row {row}" + (f", field '{field}'" if field else "")
+        assert place in err and words in err, err
+    assert not out.exists()
+
+
+def test_bad_estimation_panels_and_options(tmp_path, capsys) -> None:
+    ar = tmp_path / "ar.csv"
+    ar.write_text("id,tau,ar\nA,0,1\nB,0,2\n")
+    estimation = tmp_path / "est.csv"
+    estimation.write_text("id,tau,ar\nA,-2,1\nA,-1,2\n")
+    base = ["infer", "--ar", str(ar), "--units", "percent"]
+    assert main([*base, "--estimation", str(estimation)]) == 2
+    assert "--n-params: give the number of parameters" in one_line(capsys)
+    assert main([*base, "--estimation", str(estimation), "--n-params", "2"]) == 2
+    assert f"{estimation}: pair B has no rows in the estimation panel" in one_line(capsys)
+    assert main([*base, "--n-params", "2"]) == 2
+    assert "--n-params: applies to estimation residuals" in one_line(capsys)
+    assert main([*base, "--window", "0,3"]) == 2
+    assert "--window: [0, 3] is not a window of the panel's tau 0..0" in one_line(capsys)
+    assert main([*base, "--statistic", "nope"]) == 2
+    assert "--statistic: 'nope' is not one of caar" in one_line(capsys)
+    late = tmp_path / "late.csv"
+    late.write_text("id,tau,ar\nA,0,1\nB,-1,2\n")
+    assert main([*base, "--estimation", str(late), "--n-params", "0"]) == 2
+    assert "not before the event panel's first tau 0" in one_line(capsys)

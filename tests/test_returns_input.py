@@ -1,0 +1,500 @@
+"""Bring your own returns (issue 14): returns panels in the cache, used exactly like prices.
+
+Known answers: the launch study imported as a returns panel gives the price path's ARs, CARs,
+statistics and dollar values to the last bit; a percent file and its decimal twin import to the
+same numbers; a PERMNO-keyed CRSP file gives CRSP's market values and drops only the days of its
+missing-return codes; an international index is the market of its own calendar (OLS oracle).
+Bad input is one line naming file, row and field, exit 2, nothing written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from _returns_panels import launch_series, text, write_long
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eventstudy import load_config, run_study
+from eventstudy.cli import main
+from eventstudy.data.importer import import_paths
+from eventstudy.data.returns_import import parse_returns_file
+from eventstudy.data.store import PriceStore
+from eventstudy.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARE_COLUMNS = ("shares_as_of", "shares_outstanding", "shares_filing", "note")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def launch_config():
+    return dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None)
+
+
+# -- the launch study as a returns panel ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def launch_as_returns(launch_cache: Path, shared_data: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """A cache holding the launch data as one long returns file (percent), imported by the CLI,
+    and the same earnings calendar (the confounder screen reads it)."""
+    folder = tmp_path_factory.mktemp("launch-returns")
+    calendar, series = launch_series(launch_cache)
+    path = write_long(folder / "returns.csv", calendar, series)
+    cache = folder / "cache"
+    assert main(["cache", "import", "--returns", str(path), "--units", "decimal", "--cache", str(cache)]) == 0
+    assert main(["cache", "import", str(shared_data / "earnings"), "--cache", str(cache)]) == 0
+    return cache, path
+
+
+def test_launch_study_as_a_returns_panel_gives_identical_results(launch_cache, launch_as_returns) -> None:
+    cache, _ = launch_as_returns
+    config = launch_config()
+    prices = run_study(ROOT / "events.csv", launch_cache, config)
+    returns = run_study(ROOT / "events.csv", cache, config)
+    pd.testing.assert_frame_equal(returns.ar, prices.ar)  # every AR, CAR, s.e. and t, bit for bit
+    pd.testing.assert_frame_equal(returns.stats, prices.stats)
+    pd.testing.assert_frame_equal(returns.caar, prices.caar)
+    same = [c for c in prices.car.columns if c not in SHARE_COLUMNS]
+    pd.testing.assert_frame_equal(returns.car[same], prices.car[same])
+    assert returns.car["mcap_prev_usd"].notna().sum() > 500  # the file's market values were used
+    # Share figures belong to the price path; a returns row says where its value came from.
+    assert returns.car["shares_outstanding"].isna().all()
+    missing = returns.car[returns.car["mcap_prev_usd"].isna() & (returns.car["outcome"] == "ok")]
+    assert missing["note"].str.contains("in its returns file").all() and len(missing) > 0
+    assert set(returns.provenance["inputs"]["returns"]) >= {"SPY", "NVDA"}
+    assert returns.provenance["inputs"]["prices"] == {}
+
+
+def test_returns_are_listed_verified_and_validated(launch_as_returns, capsys) -> None:
+    cache, _ = launch_as_returns
+    assert main(["cache", "list", "--cache", str(cache)]) == 0
+    listing = capsys.readouterr().out
+    assert "NVDA" in listing and "returns-import" in listing
+    assert main(["cache", "verify", "--cache", str(cache)]) == 0
+    assert main(["validate", "NVDA", "CRWV", "--cache", str(cache)]) == 1
+    out = capsys.readouterr().out
+    # The first session has no return (as from prices).
+    assert "NVDA: missing_return: 1 blank return(s), first 2023-01-03" in out
+    assert "CRWV: missing_return" in out  # blank before its IPO on 2025-03-28
+
+
+def test_the_backtest_needs_prices_one_line_not_a_crash(launch_as_returns, tmp_path, capsys) -> None:
+    cache, _ = launch_as_returns
+    out = tmp_path / "out"
+    args = ["run", "--config", str(ROOT / "launch.toml"), "--events", str(ROOT / "events.csv"), "--offline"]
+    assert main([*args, "--cache", str(cache), "--out", str(out)]) == 2
+    err = one_line(capsys)
+    assert "field 'study.market': the backtest ([backtest] in the config) trades at prices" in err
+    assert "SPY has returns but no prices" in err and not out.exists()
+
+
+def test_a_returns_only_party_in_a_backtest_is_named_by_row(launch_cache, tmp_path, capsys) -> None:
+    calendar, series = launch_series(launch_cache)
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [ROOT.parent / "shared" / "data" / "prices" / "SPY.csv"])
+    path = write_long(tmp_path / "orcl.csv", calendar, {"ORCL": series["ORCL"]})
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "e1,2025-09-09,post,ORCL,supplier,300e9,g,h\n"
+    )
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "x"\nestimation_window = [-250, -11]\n[backtest]\n')
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--config", str(config), "--offline", "--cache", str(cache)]
+    assert main([*args, "--out", str(out)]) == 2
+    assert f"{events}, row 2, field 'ticker': the backtest" in one_line(capsys)
+    assert not out.exists()
+    config.write_text('[study]\nname = "x"\nestimation_window = [-250, -11]\n')
+    assert main([*args, "--out", str(out)]) == 0  # without a backtest the study runs
+
+
+# -- units: declared, and percent agrees with decimal ---------------------------------------------
+def test_percent_and_decimal_files_import_to_the_same_numbers(launch_cache, tmp_path) -> None:
+    calendar, series = launch_series(launch_cache)
+    chosen = {s: series[s] for s in ("SPY", "NVDA", "ORCL")}
+    percent = tmp_path / "percent.csv"
+    frames = []
+    for symbol, (returns, _) in chosen.items():
+        in_percent = returns * 100.0
+        frames.append(
+            pd.DataFrame({"id": symbol, "date": calendar.strftime("%Y-%m-%d"), "ret": text(in_percent)})
+        )
+    pd.concat(frames).to_csv(percent, index=False)
+    # The decimal twin holds exactly the quotient the import computes, written in full.
+    decimal = tmp_path / "decimal.csv"
+    twin = pd.read_csv(percent, dtype=str, keep_default_na=False)
+    twin["ret"] = [repr(float(v) / 100.0) if v else "" for v in twin["ret"]]
+    twin.to_csv(decimal, index=False)
+    a = parse_returns_file(percent, units="percent")
+    b = parse_returns_file(decimal, units="decimal")
+    for x, y in zip(a.series, b.series, strict=True):
+        pd.testing.assert_frame_equal(x.frame, y.frame)
+    # and they are the price path's returns to within one rounding of the x100 / 100 trip
+    for series_ in a.series:
+        np.testing.assert_allclose(series_.frame["ret"], chosen[series_.symbol][0], rtol=1e-15, atol=0)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.floats(min_value=-99.99, max_value=1e4, allow_nan=False), min_size=1, max_size=30))
+def test_a_percent_value_is_divided_by_100_once(tmp_path_factory, values: list[float]) -> None:
+    folder = tmp_path_factory.mktemp("units")
+    dates = pd.bdate_range("2024-01-01", periods=len(values)).strftime("%Y-%m-%d")
+    path = folder / "p.csv"
+    pd.DataFrame({"id": "A", "date": dates, "ret": [repr(v) for v in values]}).to_csv(path, index=False)
+    parsed = parse_returns_file(path, units="percent")
+    np.testing.assert_array_equal(parsed.series[0].frame["ret"].to_numpy(), np.array(values) / 100.0)
+
+
+# -- CRSP: PERMNO-keyed, CRSP column names, market value |PRC| x SHROUT x 1000 ----------------------
+PERMNOS = {"SPY": "84398", "NVDA": "86580", "ORCL": "10104", "MSFT": "10107"}
+
+
+def crsp_file(cache: Path, path: Path, *, missing_code_day: str) -> Path:
+    """A WRDS-style CRSP daily file of four launch symbols keyed by PERMNO (dates YYYYMMDD)."""
+    store = PriceStore(cache)
+    calendar, series = launch_series(cache)
+    frames = []
+    for symbol, permno in PERMNOS.items():
+        returns, _ = series[symbol]
+        close = store.read_prices(symbol).set_index("date")["close"].reindex(calendar).to_numpy()
+        shares = np.full(len(calendar), 2_000_000.0 + int(permno))  # thousands, as CRSP
+        ret = text(returns)
+        ret[0] = "C"  # WRDS letter code: no return on the first day
+        if symbol == "ORCL":
+            ret[list(calendar.strftime("%Y-%m-%d")).index(missing_code_day)] = "-99"
+        prc = np.where(np.arange(len(calendar)) % 3 == 0, -close, close)  # bid/ask averages are < 0
+        frames.append(
+            pd.DataFrame(
+                {
+                    "PERMNO": f"{permno}.0" if symbol == "MSFT" else permno,  # a float-formatted export
+                    "date": calendar.strftime("%Y%m%d"),
+                    "RET": ret,
+                    "SHROUT": text(shares),
+                    "PRC": text(prc),
+                    "TICKER": symbol,
+                }
+            )
+        )
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def test_a_crsp_panel_keyed_by_permno(launch_cache, tmp_path) -> None:
+    day = "2025-06-02"  # in ORCL's estimation window for the 2025-09-09 event
+    path = crsp_file(launch_cache, tmp_path / "dsf.csv", missing_code_day=day)
+    cache = tmp_path / "cache"
+    [imported] = import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    assert imported.symbols == ("84398", "86580", "10104", "10107")
+    table = PriceStore(cache).read_returns_table("10104")
+    assert table.provenance["layout"] == "crsp" and table.provenance["missing_codes"] == 2  # C and -99
+    assert table.provenance["ignored_columns"] == ["TICKER"]
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "oracle,2025-09-09,post,10104,supplier,300e9,g,h\n"
+        "nvda-intel,2025-09-18,pre,86580,investor,5e9,g,h\n"
+        "msft,2025-01-21,intraday,10107,partner,500e9,g,h\n"
+    )
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, peers=(), market="84398")
+    crsp = run_study(events, cache, config)
+    tickers = events.read_text().replace("10104", "ORCL").replace("86580", "NVDA").replace("10107", "MSFT")
+    priced = tmp_path / "priced.csv"
+    priced.write_text(tickers)
+    reference = run_study(priced, launch_cache, dataclasses.replace(config, market="SPY"))
+    # ORCL lost exactly one estimation return (the -99 code), not two as a missing price would.
+    n_est = crsp.car.groupby("ticker", sort=False)["n_est"].first()
+    n_ref = reference.car.groupby("ticker", sort=False)["n_est"].first()
+    assert n_est["10104"] == n_ref["ORCL"] - 1
+    assert n_est["86580"] == n_ref["NVDA"] and n_est["10107"] == n_ref["MSFT"]
+    same = crsp.car["ticker"] != "10104"
+    np.testing.assert_array_equal(crsp.car.loc[same, "car"], reference.car.loc[same, "car"])
+    # Market value on the session before each window: |PRC| x SHROUT x 1000 of that day.
+    dsf = pd.read_csv(path, dtype=str)
+    dsf["date"] = pd.to_datetime(dsf["date"], format="%Y%m%d")
+    dsf["PERMNO"] = dsf["PERMNO"].str.replace(".0", "", regex=False)
+    value = dsf.assign(mv=dsf["PRC"].astype(float).abs() * dsf["SHROUT"].astype(float) * 1000.0)
+    calendar = pd.DatetimeIndex(sorted(dsf["date"].unique()))
+    for row in crsp.car.itertuples():
+        previous = calendar[calendar.get_loc(row.day0) + row.tau_start - 1]
+        expected = value.loc[(value["PERMNO"] == row.ticker) & (value["date"] == previous), "mv"].item()
+        assert row.mcap_prev_usd == expected
+
+
+# -- an international index as the market -----------------------------------------------------------
+def indian_panel(path: Path, *, seed: int = 7) -> tuple[pd.DatetimeIndex, pd.DataFrame]:
+    """A wide percent panel (eventstudies' layout) of two NSE stocks and NIFTY on an Indian calendar
+    (weekdays less three holidays that are US sessions), with a +5% abnormal return on 2024-10-01."""
+    rng = np.random.default_rng(seed)
+    days = pd.bdate_range("2023-06-01", "2024-12-31")
+    holidays = pd.to_datetime(["2024-01-26", "2024-08-15", "2024-10-02"])  # Republic, Independence, Gandhi
+    calendar = days[~days.isin(holidays)]
+    market = rng.normal(0.04, 0.9, len(calendar))
+    frame = pd.DataFrame({"date": calendar.strftime("%Y-%m-%d"), "^NSEI": market})
+    for name, beta in (("HDFC.Bank", 1.1), ("RELIANCE.NS", 0.8)):
+        returns = 0.02 + beta * market + rng.normal(0, 1.2, len(calendar))
+        frame[name] = returns
+    frame.loc[calendar == pd.Timestamp("2024-10-01"), "HDFC.Bank"] += 5.0
+    frame.to_csv(path, index=False, float_format="%.17g")
+    return calendar, frame
+
+
+def test_an_international_index_is_the_market(tmp_path) -> None:
+    calendar, frame = indian_panel(tmp_path / "nse.csv")
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[tmp_path / "nse.csv"], units="percent")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline,market\n"
+        "split,2024-10-01,pre,HDFC.Bank,splitter,,splits,h,^NSEI\n"
+        # announced on Gandhi Jayanti (no NSE session): the previous session, as eventstudies does
+        "split2,2024-10-02,pre,RELIANCE.NS,splitter,,splits,h,\n"
+    )
+    config = dataclasses.replace(
+        launch_config(), market="^NSEI", peers=(), estimation_window=(-200, -11), day0_rule="previous"
+    )
+    results = run_study(events, cache, config)
+    car = results.car.set_index(["ticker", "window"])
+    assert car.loc[("RELIANCE.NS", "[0,0]"), "day0"] == pd.Timestamp("2024-10-01")
+    assert car.loc[("RELIANCE.NS", "[0,0]"), "day0_shift"] == "market holiday: previous session"
+    # Oracle: OLS of the stock's decimal returns on NIFTY's over tau in [-200, -11].
+    day0 = calendar.get_loc(pd.Timestamp("2024-10-01"))
+    for name in ("HDFC.Bank", "RELIANCE.NS"):
+        y = frame[name].to_numpy() / 100.0
+        x = frame["^NSEI"].to_numpy() / 100.0
+        est = slice(day0 - 200, day0 - 10)
+        fit = sm.OLS(y[est], sm.add_constant(x[est])).fit()
+        row = car.loc[(name, "[0,0]")]
+        np.testing.assert_allclose([row.alpha, row.beta], fit.params, rtol=1e-10)
+        np.testing.assert_allclose(row.sigma, np.sqrt(fit.scale), rtol=1e-10)
+        expected = y[day0] - fit.params[0] - fit.params[1] * x[day0]
+        np.testing.assert_allclose(row.car, expected, rtol=1e-10)
+    assert car.loc[("HDFC.Bank", "[0,0]"), "car"] > 0.04  # the +5% shows
+
+
+def test_per_event_benchmarks_each_pair_its_own_market(launch_cache, tmp_path) -> None:
+    """A mixed sample: each pair's fit is the OLS on its own benchmark; grouped, one batched fit."""
+    events = tmp_path / "events.csv"
+    lines = ROOT.joinpath("events.csv").read_text().splitlines()
+    benchmarks = ["QQQ", "", "SMH", "^GSPC"]
+    body = [f"{line},{benchmarks[i % 4]}" for i, line in enumerate(lines[1:])]
+    events.write_text("\n".join([lines[0] + ",market", *body]) + "\n")
+    config = dataclasses.replace(launch_config(), peers=())
+    mixed = run_study(events, launch_cache, config)
+    from eventstudy.models import MarketModel
+
+    for k, benchmark in enumerate(("QQQ", "SPY", "SMH", "^GSPC")):
+        alone = run_study(ROOT / "events.csv", launch_cache, config, model=MarketModel(benchmark))
+        rows = np.repeat(np.arange(len(body)) % 4 == k, len(config.event_windows))
+        for column in ("car", "car_se", "t", "alpha", "beta", "sigma", "abnormal_value_usd"):
+            np.testing.assert_array_equal(mixed.car.loc[rows, column], alone.car.loc[rows, column], column)
+        ar_rows = np.repeat(np.arange(len(body)) % 4 == k, 11)
+        np.testing.assert_array_equal(
+            mixed.ar.loc[ar_rows, "market_ret"],
+            alone.estimates.panel.returns_of(benchmark)[
+                mixed.estimates.event_days[np.arange(len(body)) % 4 == k]
+            ].ravel(),
+        )
+    assert mixed.events["market"].tolist()[:4] == benchmarks
+
+
+def test_a_per_event_market_needs_a_market_model(launch_cache, tmp_path, capsys) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline,market\n"
+        "a,2025-09-09,post,ORCL,supplier,,g,h,\n"
+        "b,2025-09-18,pre,NVDA,investor,,g,h,QQQ\n"
+    )
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--offline", "--cache", str(launch_cache), "--no-peers"]
+    assert main([*args, "--model", "constant_mean", "--out", str(out)]) == 2
+    assert f"{events}, row 3, field 'market': model 'constant_mean' has no market benchmark" in one_line(
+        capsys
+    )
+    assert not out.exists()
+
+
+# -- a missing return removes that day only; an off-calendar return is compounded ------------------
+def test_a_missing_return_removes_one_day_a_missing_price_two(launch_cache, tmp_path) -> None:
+    calendar, series = launch_series(launch_cache)
+    day = list(calendar).index(pd.Timestamp("2025-09-08"))  # tau = -2 of ORCL's 2025-09-09 (post) event
+    returns = series["ORCL"][0].copy()
+    returns[day] = np.nan
+    path = write_long(
+        tmp_path / "r.csv", calendar, {"SPY": series["SPY"], "ORCL": (returns, series["ORCL"][1])}
+    )
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-09,post,ORCL,s,,g,h\n"
+    )
+    config = dataclasses.replace(launch_config(), peers=(), event_windows=((-3, -3), (-2, -2), (-1, -1)))
+    result = run_study(events, cache, config).car.set_index("window")
+    assert result.loc["[-2,-2]", "outcome"] == "incomplete_event_window"
+    assert result.loc["[-3,-3]", "outcome"] == "ok" and result.loc["[-1,-1]", "outcome"] == "ok"
+    assert "no return for tau=-2 (2025-09-08)" in result.loc["[-2,-2]", "note"]
+    # The same day's price missing in the price path: tau -2 and tau -1 lose their returns.
+    store = PriceStore(tmp_path / "prices")
+    for symbol in ("SPY", "ORCL"):
+        frame = PriceStore(launch_cache).read_prices(symbol)
+        if symbol == "ORCL":
+            frame.loc[frame["date"] == pd.Timestamp("2025-09-08"), ["close", "adj_close"]] = np.nan
+        store.write_prices(symbol, frame, {"source": "test", "symbol": symbol})
+    priced = run_study(events, store, config).car.set_index("window")
+    assert priced.loc["[-1,-1]", "outcome"] == "incomplete_event_window"
+
+
+def test_an_off_calendar_return_is_compounded_as_its_price_would_be(launch_cache, tmp_path) -> None:
+    store = PriceStore(launch_cache)
+    spy = store.read_prices("SPY")
+    nvda = store.read_prices("NVDA")
+    saturday = pd.Timestamp("2025-06-07")
+    extra = nvda[nvda["date"] == pd.Timestamp("2025-06-06")].assign(date=saturday)
+    extra[["close", "adj_close"]] *= 1.03
+    moved = pd.concat([nvda, extra]).sort_values("date", ignore_index=True)
+    prices = PriceStore(tmp_path / "prices")
+    prices.write_prices("SPY", spy, {"source": "test", "symbol": "SPY"})
+    prices.write_prices("NVDA", moved, {"source": "test", "symbol": "NVDA"})
+    # The returns of the same prices, one per row (the Saturday included), in a returns file.
+    adj = moved["adj_close"].to_numpy()
+    returns = np.append(np.nan, adj[1:] / adj[:-1] - 1.0)
+    path = tmp_path / "nvda.csv"
+    pd.DataFrame({"id": "NVDA", "date": moved["date"].dt.strftime("%Y-%m-%d"), "ret": text(returns)}).to_csv(
+        path, index=False
+    )
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    PriceStore(cache).write_prices("SPY", spy, {"source": "test", "symbol": "SPY"})
+    from eventstudy.timeline.returns import ReturnSeries, build_panel
+
+    by_price = build_panel({"SPY": spy, "NVDA": moved}, "SPY").returns_of("NVDA")
+    frame = PriceStore(cache).read_returns_table("NVDA").frame
+    by_return = build_panel({"SPY": spy}, "SPY", returns={"NVDA": ReturnSeries(frame)}).returns_of("NVDA")
+    monday = list(pd.DatetimeIndex(spy["date"])).index(pd.Timestamp("2025-06-09"))
+    np.testing.assert_allclose(by_return[monday], by_price[monday], rtol=1e-14)
+    assert abs(by_return[monday] - (returns[moved["date"] == pd.Timestamp("2025-06-09")][0])) > 0.01
+    np.testing.assert_allclose(by_return[1:], by_price[1:], rtol=1e-13)
+
+
+# -- bad input: one line naming file, row and field; exit 2; nothing written ------------------------
+BAD_RETURNS = [
+    (
+        "id,date,ret\nA,2024-01-02,1.5\n",
+        None,
+        None,
+        "field 'units': the units of its values are not declared",
+    ),
+    (
+        "id,date,ret\nHDFC.Bank,2024-01-02,1\nHDFC.BANK,2024-01-03,1\n",
+        "percent",
+        (3, "id"),
+        "'HDFC.BANK' and 'HDFC.Bank' differ only in case",
+    ),
+    (
+        "id,date,ret\nA,2024-01-02,1\nB,2024-01-02,2\nA,2024-01-02,3\n",
+        "percent",
+        (4, "date"),
+        "duplicate (id, date)",
+    ),
+    (
+        "permno,date,ret\n10107,20240102,0.01\n10107.0,20240102,0.02\n",
+        "decimal",
+        (3, "date"),
+        "duplicate (permno, date)",
+    ),
+    ("id,date,ret\nA,2024-01-02,-1.2\n", "decimal", (2, "ret"), "simple return below -100%"),
+    ("id,date,ret\nA,2024-01-02,-100.5\n", "percent", (2, "ret"), "simple return below -100%"),
+    ("date,HDFC.Bank,HDFC.BANK\n2024-01-02,1,2\n", "percent", (1, "HDFC.BANK"), "differ only in case"),
+    ("date,A\n2024-01-02,1\n2024-01-02,2\n", "percent", (3, "date"), "duplicate date 2024-01-02"),
+    ("id,date,ret\nA,2024-13-02,1\n", "percent", (2, "date"), "is not a date"),
+    ("id,date,ret\nA B,2024-01-02,1\n", "percent", (2, "id"), "'A B' is not a ticker symbol"),
+    ("id,date,ret\nA,2024-01-02,inf\n", "percent", (2, "ret"), "is not a finite number"),
+    ("id,date,ret,market_cap\nA,2024-01-02,1,-5\n", "percent", (2, "market_cap"), "is negative"),
+    ("permno,date,ret,shrout,prc,market_cap\n1,20240102,0.1,1,1,1\n", "decimal", (1, "market_cap"), "once"),
+]
+
+
+@pytest.mark.parametrize(("body", "units", "where", "words"), BAD_RETURNS)
+def test_bad_returns_files_exit_2_with_one_line(tmp_path, capsys, body, units, where, words) -> None:
+    path = tmp_path / "returns.csv"
+    path.write_text(body)
+    cache = tmp_path / "cache"
+    good = tmp_path / "good.csv"
+    good.write_text("id,date,ret\nGOOD,2024-01-02,1\n")
+    args = ["cache", "import", "--returns", str(good), "--returns", str(path), "--cache", str(cache)]
+    assert main([*args, *(["--units", units] if units else [])]) == 2
+    err = one_line(capsys)
+    if where is None:
+        assert err.startswith(f"eventstudy: error: {good}") and words in err, err
+    else:
+        row, field = where
+        assert f"{path}, row {row}, field '{field}': " in err and words in err, err
+    assert not cache.exists()  # nothing imported, not even the good file given first
+
+
+def test_ids_that_collide_with_the_cache_or_the_other_kind_are_refused(tmp_path, capsys) -> None:
+    cache = tmp_path / "cache"
+    first = tmp_path / "a.csv"
+    first.write_text("id,date,ret\nHDFC.Bank,2024-01-02,1\n")
+    assert (
+        main(["cache", "import", "--returns", str(first), "--units", "percent", "--cache", str(cache)]) == 0
+    )
+    before = snapshot(cache)
+    twin = tmp_path / "b.csv"
+    twin.write_text("date,HDFC.BANK\n2024-01-02,1\n")
+    assert main(["cache", "import", "--returns", str(twin), "--units", "percent", "--cache", str(cache)]) == 2
+    assert "differ only in case" in one_line(capsys) and snapshot(cache) == before
+    prices = tmp_path / "HDFC.Bank.csv"
+    prices.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1,1,1,1,1\n")
+    assert main(["cache", "import", str(prices), "--cache", str(cache)]) == 2
+    assert "already has returns in the cache" in one_line(capsys) and snapshot(cache) == before
+    # re-importing the same id's returns replaces them
+    assert (
+        main(["cache", "import", "--returns", str(first), "--units", "percent", "--cache", str(cache)]) == 0
+    )
+
+
+def test_a_per_event_market_not_in_the_cache_is_named_by_row(launch_cache, tmp_path, capsys) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline,market\n"
+        "a,2025-09-09,post,ORCL,supplier,,g,h,\n"
+        "b,2025-09-18,pre,NVDA,investor,,g,h,^NSEI\n"
+    )
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--offline", "--cache", str(launch_cache), "--no-peers"]
+    assert main([*args, "--out", str(out)]) == 2
+    err = one_line(capsys)
+    assert f"{events}, row 3, field 'market': no cached prices or returns for '^NSEI'" in err
+    assert not out.exists()
+
+
+def test_a_bad_per_event_market_is_an_events_error(tmp_path) -> None:
+    from eventstudy.data.events import read_events
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline,market\n"
+        "a,2025-09-09,post,ORCL,supplier,,g,h,S&P 500\n"
+    )
+    with pytest.raises(InputError, match=r"row 2, field 'market': 'S&P 500' is not a ticker symbol"):
+        read_events(events)
+    events.write_text(events.read_text().replace("S&P 500", ""))
+    assert read_events(events)["market"].tolist() == [""]
