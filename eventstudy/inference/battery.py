@@ -51,6 +51,7 @@ generalized_sign_z                     O(N·L1)
 corrado_rank_z, corrado_zivney_sign_z  O(N·L log L) once (one sort per pair), then O(N·L) per window
 grank_t                                O(N·L1) once (from the same sort), then O(N·L1) per window
 bootstrap_t                            O(B·N) draws once, plus O(B·N) per window
+cluster_firm_t, cluster_date_t, ...    O(N·W·log(N·W)) (cluster labels of the N·W pair-days)
 dollar_abnormal_value, dollar_z, ...   O(N·L1)
 =====================================  =============================================================
 """
@@ -65,6 +66,7 @@ from functools import cached_property
 import numpy as np
 
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
+from .cluster import window_cluster_test
 from .correlation import CalendarResiduals
 from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallback_dollar_variance
 from .nonparametric import (
@@ -446,6 +448,29 @@ def _wilcoxon(s: WindowSample) -> TestResult:
 def _bootstrap(s: WindowSample) -> TestResult:
     # Drawn once for every window of the panel by run_battery_windows (n = 0 without pairs).
     return s.bootstrap if s.bootstrap is not None else empty_result("bootstrap_t", REF_BOOTSTRAP)
+
+
+def _cluster(s: WindowSample, clustering: str) -> TestResult:
+    ok = s.ok
+    return window_cluster_test(
+        s.panel.ar_event[ok], s.panel.firm[ok], s.panel.event_day[ok], s.mask, clustering,
+        alternative=s.alternative,
+    )
+
+
+@register_statistic("cluster_firm_t")
+def _cluster_firm(s: WindowSample) -> TestResult:
+    return _cluster(s, "firm")
+
+
+@register_statistic("cluster_date_t")
+def _cluster_date(s: WindowSample) -> TestResult:
+    return _cluster(s, "date")
+
+
+@register_statistic("cluster_two_way_t")
+def _cluster_two_way(s: WindowSample) -> TestResult:
+    return _cluster(s, "two_way")
 
 
 @register_statistic("dollar_abnormal_value", needs_pairs=False)
