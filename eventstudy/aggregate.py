@@ -14,6 +14,9 @@ The totals of ``stats.parquet`` and what each covers (``reference`` says it on e
   with a disclosed deal whose listed parties all have a dollar value, each deal counted once;
   n events; never for ``peers``;
 * ``degenerate_estimation_rows``, ``market_proxy_rows`` — rows excluded from every statistic.
+
+``p_bh`` and ``p_holm`` adjust every p-value of a group for the group's family of tests over all
+windows and statistics (:mod:`eventstudy.multiple_testing`).
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ import pandas as pd
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates, estimation_market_values
 from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
+from eventstudy.multiple_testing import adjusted_p_values
 
-STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
+STATS_COLUMNS: tuple[str, ...] = (
+    "group", "window", "statistic", "value", "p", "n", "reference", "p_bh", "p_holm"
+)
 
 
 def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
@@ -110,7 +116,7 @@ def cross_event_statistics(
             rows += value_per_deal_rows(group_car, label)
     frame = pd.DataFrame(rows)
     frame["n"] = frame["n"].astype("int64")
-    return frame.loc[:, list(STATS_COLUMNS)]
+    return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]
 
 
 EXCLUSION_ROWS: dict[str, str] = {

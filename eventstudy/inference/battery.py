@@ -325,12 +325,16 @@ class Statistic:
     """A registered statistic: its name, its function, and whether it needs usable pairs.
 
     ``needs_pairs`` statistics are NaN with n = 0 when the window has no usable pair; the
-    dollar rows decide for themselves (rows without a market value do not count).
+    dollar rows decide for themselves (rows without a market value do not count). ``p_from``
+    names the statistic whose p-value the row repeats (``caar`` reports the cross-sectional t's
+    p): such a row is not a test of its own, and a multiple-testing family counts the test once
+    (:mod:`eventstudy.multiple_testing`).
     """
 
     name: str
     compute: Callable[[WindowSample], TestResult]
     needs_pairs: bool = True
+    p_from: str | None = None
 
 
 STATISTICS: dict[str, Statistic] = {}
@@ -338,9 +342,11 @@ STATISTICS: dict[str, Statistic] = {}
 
 
 def register_statistic(
-    name: str, *, needs_pairs: bool = True
+    name: str, *, needs_pairs: bool = True, p_from: str | None = None
 ) -> Callable[[Callable[[WindowSample], TestResult]], Callable[[WindowSample], TestResult]]:
     """Decorator registering ``function(sample) -> TestResult`` as the statistic ``name``.
+
+    ``p_from``: the registered statistic whose p-value this row repeats (see :class:`Statistic`).
 
     Raises
     ------
@@ -351,13 +357,13 @@ def register_statistic(
     def add(function: Callable[[WindowSample], TestResult]) -> Callable[[WindowSample], TestResult]:
         if name in STATISTICS:
             raise ValueError(f"statistic {name!r} is already registered")
-        STATISTICS[name] = Statistic(name, function, needs_pairs)
+        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from)
         return function
 
     return add
 
 
-@register_statistic("caar")
+@register_statistic("caar", p_from="cross_sectional_t")
 def _caar(s: WindowSample) -> TestResult:
     value = float(s.car.mean()) if s.car.size else float("nan")
     return TestResult("caar", value, s.cross_sectional.p, s.cross_sectional.n, REF_CAAR)
@@ -473,7 +479,7 @@ def _cluster_two_way(s: WindowSample) -> TestResult:
     return _cluster(s, "two_way")
 
 
-@register_statistic("dollar_abnormal_value", needs_pairs=False)
+@register_statistic("dollar_abnormal_value", needs_pairs=False, p_from="dollar_z")
 def _dollar_value(s: WindowSample) -> TestResult:
     return s.dollars[0]
 

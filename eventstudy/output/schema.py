@@ -133,6 +133,16 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
         "text",
         "the published formula the statistic implements and, for totals and counts, the rows it covers",
     ),
+    "p_bh": ColumnDoc(
+        "probability",
+        "p adjusted by Benjamini & Hochberg (1995) over the group's family: every test of the group in "
+        "the table (all windows and statistics, each test once: caar and dollar_abnormal_value repeat "
+        "cross_sectional_t's and dollar_z's p and take their adjusted p); NaN for descriptive rows",
+    ),
+    "p_holm": ColumnDoc(
+        "probability",
+        "p adjusted by Holm (1979) over the same family (family-wise error rate under any dependence)",
+    ),
 }
 
 CAAR_SCHEMA: dict[str, ColumnDoc] = {
