@@ -28,7 +28,7 @@ import pandas as pd
 
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates, estimation_market_values
-from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
+from eventstudy.inference import EventPanel, caar_band, path_bands, results_to_rows, run_battery_windows
 from eventstudy.multiple_testing import adjusted_p_values
 
 STATS_COLUMNS: tuple[str, ...] = (
@@ -150,7 +150,10 @@ def exclusion_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
     return rows
 
 
-CAAR_COLUMNS: tuple[str, ...] = ("group", "tau", "caar", "lower", "upper", "n", "draws", "level")
+CAAR_COLUMNS: tuple[str, ...] = (
+    "group", "tau", "caar", "lower", "upper", "n", "draws", "level",
+    "classic_lower", "classic_upper", "median", "wilcoxon_lower", "wilcoxon_upper",
+)
 
 
 def caar_bands(
@@ -167,12 +170,17 @@ def caar_bands(
     pointwise percentile band of resampled paths (events resampled with replacement, B = ``draws``,
     ``numpy.random.default_rng(seed)``; Efron & Tibshirani 1993, ch. 13), from
     :func:`eventstudy.inference.caar_band`. Pairs with a missing day in the span are left out
-    (``n`` counts the others). Deterministic given ``seed``.
+    (``n`` counts the others). Deterministic given ``seed``. The same paths also get the classic
+    t band of the mean and the sample median with its Wilcoxon (Walsh-average) band at ``level``
+    (:func:`eventstudy.inference.path_bands`; R eventstudies' ``inference.classic`` and
+    ``inference.wilcox``).
     """
     first, last = int(results.event_taus[0]), int(results.event_taus[-1])
     frames = []
     for label, mask in groups(results.events):
-        band = caar_band(panel.subset(np.flatnonzero(mask)), first, last, draws=draws, seed=seed, level=level)
+        group = panel.subset(np.flatnonzero(mask))
+        band = caar_band(group, first, last, draws=draws, seed=seed, level=level)
+        classic, wilcoxon = path_bands(group, first, last, level=level)
         frames.append(
             pd.DataFrame(
                 {
@@ -184,6 +192,11 @@ def caar_bands(
                     "n": np.int64(band.n),
                     "draws": np.int64(band.draws),
                     "level": band.level,
+                    "classic_lower": classic.lower,
+                    "classic_upper": classic.upper,
+                    "median": wilcoxon.centre,
+                    "wilcoxon_lower": wilcoxon.lower,
+                    "wilcoxon_upper": wilcoxon.upper,
                 }
             )
         )

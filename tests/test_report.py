@@ -312,7 +312,9 @@ def test_launch_money_loop_totals_are_the_sums_of_the_inputs(launch) -> None:
 def test_launch_ar_car_se_matches_the_window_s_e(launch) -> None:
     ar = pd.read_parquet(launch / "ar.parquet")
     car = pd.read_parquet(launch / "car.parquet")
-    assert list(ar.columns[-4:]) == ["car_se", "ar_se", "ar_t", "ar_p"]
+    assert list(ar.columns[-8:]) == [
+        "car_se", "ar_se", "ar_t", "ar_p", "ar_lower", "ar_upper", "car_lower", "car_upper"
+    ]
     last = ar[ar.tau == 5].set_index(["event_id", "ticker"])
     full = car[car.window == "[-5,+5]"].set_index(["event_id", "ticker"])
     ok = full.outcome == "ok"

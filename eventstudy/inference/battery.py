@@ -65,6 +65,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .cluster import window_cluster_test
 from .correlation import CalendarResiduals
@@ -682,6 +683,15 @@ def caar_band(
     part = panel.subset(usable_pairs(panel, tau_start, tau_end))
     path = part.car_path(tau_start, tau_end)
     return bootstrap_caar_band(path, draws=draws, seed=seed, level=level)
+
+
+def path_bands(panel: EventPanel, tau_start: int, tau_end: int, *, level: float = 0.95) -> tuple[Band, Band]:
+    """The classic (t) and Wilcoxon bands of the CAR path over ``[tau_start, tau_end]`` of the
+    pairs usable for the whole window (the pairs of :func:`caar_band`); see
+    :mod:`~eventstudy.inference.bands`."""
+    part = panel.subset(usable_pairs(panel, tau_start, tau_end))
+    path = part.car_path(tau_start, tau_end)
+    return classic_band(path, level=level), wilcoxon_band(path, level=level)
 
 
 def event_car_tests(

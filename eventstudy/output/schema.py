@@ -66,6 +66,10 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "ar_t": ColumnDoc("t", "ar / ar_se, Student-t with M-k degrees of freedom"),
     "ar_p": ColumnDoc("probability", "two-sided p-value of ar_t"),
+    "ar_lower": ColumnDoc("fraction", "lower bound of the 95% interval of ar: ar - t(0.975, M-k) ar_se"),
+    "ar_upper": ColumnDoc("fraction", "upper bound of the 95% interval of ar: ar + t(0.975, M-k) ar_se"),
+    "car_lower": ColumnDoc("fraction", "lower bound of the 95% interval of car: car - t(0.975, M-k) car_se"),
+    "car_upper": ColumnDoc("fraction", "upper bound of the 95% interval of car: car + t(0.975, M-k) car_se"),
 }
 
 CAR_SCHEMA: dict[str, ColumnDoc] = {
@@ -155,7 +159,23 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
     "upper": ColumnDoc("fraction", "upper bound of that band"),
     "n": ColumnDoc("count", "pairs with a complete path over the span"),
     "draws": ColumnDoc("count", "bootstrap resamples B (numpy default_rng, seed 0)"),
-    "level": ColumnDoc("probability", "coverage of the band"),
+    "level": ColumnDoc("probability", "coverage of every band of the row"),
+    "classic_lower": ColumnDoc(
+        "fraction",
+        "lower bound of the t interval of the mean CAR: caar - t(1-(1-level)/2, n-1) s/sqrt(n) over the same "
+        "paths (R eventstudies' inference.classic); NaN with n < 2 or s = 0",
+    ),
+    "classic_upper": ColumnDoc("fraction", "upper bound of that t interval"),
+    "median": ColumnDoc(
+        "fraction", "median over the group's pairs of the CAR from the span's first day to tau"
+    ),
+    "wilcoxon_lower": ColumnDoc(
+        "fraction",
+        "lower bound of the Wilcoxon signed-rank (Walsh-average) interval of the centre at coverage >= level "
+        "(R eventstudies' inference.wilcox uses coverage >= 0.975 under 2.5%/97.5% labels); the range of "
+        "the values when too few pairs reach the level",
+    ),
+    "wilcoxon_upper": ColumnDoc("fraction", "upper bound of that Wilcoxon interval"),
 }
 
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
