@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
+from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown, symbol_problem
 
@@ -70,6 +71,10 @@ MAX_EVENT_WINDOWS = 50
 """Most event windows a study may report."""
 MAX_NOTE_LENGTH = 500
 """Longest share-caveat note, in characters."""
+VARIANCES: tuple[str, ...] = ("constant", "garch", "gjr", "egarch")
+"""Variance models of the abnormal returns (``variance``): constant, or GARCH via ``arch``."""
+VOLUMES: tuple[str, ...] = ("log_volume", "log_turnover")
+"""Measures of the abnormal trading volume study (``volume``)."""
 MAX_CONFIG_BYTES = 1 << 20
 """Largest config file read (1 MiB; a study config is a few kilobytes)."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
@@ -127,6 +132,18 @@ class StudyConfig:
         :data:`eventstudy.inference.STATISTICS`), or None for all of them.
     backtest
         The trading rule of the ``[backtest]`` table, or None for no backtest.
+    variance
+        The variance model of the abnormal returns: ``"constant"`` (default; σ_i from the
+        estimation window) or a GARCH model of the expected-return residuals, ``"garch"``,
+        ``"gjr"`` or ``"egarch"`` (:mod:`eventstudy.models.garch`), which adds the
+        conditional-variance statistics and ``garch.parquet``.
+    volume
+        ``None`` (default), or the abnormal trading volume study's measure: ``"log_volume"``
+        (log shares traded) or ``"log_turnover"`` (Campbell & Wasley 1996, needs share counts);
+        adds ``volume.parquet`` and ``volume_stats.parquet`` (:mod:`eventstudy.volume`).
+    crosssection
+        The cross-sectional regressions of the ``[[crosssection]]`` tables
+        (:class:`~eventstudy.crosssection.CrossSectionSpec`), written to ``crosssection.parquet``.
     """
 
     name: str = "study"
@@ -143,6 +160,9 @@ class StudyConfig:
     peers: tuple[str, ...] = ()
     statistics: tuple[str, ...] | None = None
     backtest: BacktestConfig | None = None
+    variance: str = "constant"
+    volume: str | None = None
+    crosssection: tuple[CrossSectionSpec, ...] = field(default=())
 
     def __post_init__(self) -> None:
         _check(self)
@@ -163,6 +183,7 @@ class StudyConfig:
         ]
         out["statistics"] = None if self.statistics is None else list(self.statistics)
         out["backtest"] = None if self.backtest is None else self.backtest.to_dict()
+        out["crosssection"] = [spec.to_dict() for spec in self.crosssection]
         return out
 
     @classmethod
@@ -190,6 +211,8 @@ class StudyConfig:
                     values[key] = None if value is None else BacktestConfig.from_dict(value)
                 elif key == "statistics":
                     values[key] = None if value is None else tuple(value)
+                elif key == "crosssection":
+                    values[key] = tuple(CrossSectionSpec.from_dict(spec) for spec in value)
                 else:
                     values[key] = _tuples(value)
             return cls(**values)
@@ -337,6 +360,20 @@ def _check(config: StudyConfig) -> None:
             fail("statistics", "a statistic is listed twice")
     if config.backtest is not None and not isinstance(config.backtest, BacktestConfig):
         fail("backtest", f"{shown(config.backtest)} is not a BacktestConfig")
+    if not isinstance(config.variance, str) or config.variance not in VARIANCES:
+        fail("variance", f"{shown(config.variance)} is not one of {', '.join(VARIANCES)}")
+    if config.volume is not None and (not isinstance(config.volume, str) or config.volume not in VOLUMES):
+        fail("volume", f"{shown(config.volume)} is not one of {', '.join(VOLUMES)}")
+    if isinstance(config.crosssection, str) or not isinstance(config.crosssection, Sequence):
+        fail("crosssection", "must be a sequence of CrossSectionSpec")
+    for i, spec in enumerate(config.crosssection):
+        if not isinstance(spec, CrossSectionSpec):
+            fail("crosssection", f"{shown(spec)} is not a CrossSectionSpec")
+        if tuple(spec.window) not in {tuple(w) for w in windows}:
+            fail(
+                f"crosssection[{i}].window",
+                f"{list(spec.window)} is not one of the study's event_windows",
+            )
     if isinstance(config.share_caveats, str) or not isinstance(config.share_caveats, Sequence):
         fail("share_caveats", "must be a sequence of ShareCaveat")
     for caveat in config.share_caveats:
@@ -413,15 +450,17 @@ def load_config(path: str | Path) -> StudyConfig:
     path = Path(path)
     where = str(path)
     document = read_toml(path)
-    unknown = set(document) - {"study", "shares", "backtest"}
+    unknown = set(document) - {"study", "shares", "backtest", "crosssection"}
     if unknown:
         raise InputError(
-            where, "unknown table (expected study, shares, backtest)", field=_short(sorted(unknown)[0])
+            where,
+            "unknown table (expected study, shares, backtest, crosssection)",
+            field=_short(sorted(unknown)[0]),
         )
     study = document.get("study", {})
     if not isinstance(study, dict):
         raise InputError(where, "must be a table: [study]", field="study")
-    known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats", "backtest"}
+    known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats", "backtest", "crosssection"}
     for key in study:
         if key not in known:
             raise InputError(
@@ -432,10 +471,13 @@ def load_config(path: str | Path) -> StudyConfig:
     values = {key: _from_toml(value) for key, value in study.items()}
     caveats = _load_caveats(document.get("shares", {}), where)
     backtest = parse_backtest_table(document["backtest"], path) if "backtest" in document else None
+    regressions = parse_crosssection_tables(document.get("crosssection", []), path)
     try:
-        return StudyConfig(**values, share_caveats=caveats, backtest=backtest)
+        return StudyConfig(**values, share_caveats=caveats, backtest=backtest, crosssection=regressions)
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
+        if key.startswith("crosssection["):
+            raise InputError(where, message, field=key) from None
         raise InputError(where, message, field=f"study.{key}") from None
 
 

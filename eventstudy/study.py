@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from eventstudy.backtest.engine import BacktestResults
     from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.data.store import PriceStore
+    from eventstudy.estimate import PairEstimates
     from eventstudy.models import DataNeeds, ExpectedReturnModel
 
 HISTORY_DAYS = 2 * 366
@@ -124,6 +125,7 @@ def run_study(
     pairs = event_panel(estimates)
     stats = cross_event_statistics(estimates, pairs, config.event_windows, statistics=config.statistics)
     caar = caar_bands(estimates, pairs)
+    methods = optional_methods(config, estimates, events)
     return StudyResults(
         config=config,
         model=model.to_dict(),
@@ -137,7 +139,22 @@ def run_study(
         provenance={"inputs": inputs.record, "validation": inputs.validation(), "cache": str(store.root)},
         estimates=estimates,
         model_object=model,
+        **methods,
     )
+
+
+def optional_methods(
+    config: StudyConfig, estimates: PairEstimates, events: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The tables of the optional methods the config asks for
+    (:data:`eventstudy.results.OPTIONAL_TABLES`): the cross-sectional regressions of its
+    ``[[crosssection]]`` tables."""
+    out: dict[str, pd.DataFrame] = {}
+    if config.crosssection:
+        from eventstudy.crosssection.regression import cross_sectional_regressions
+
+        out["crosssection"] = cross_sectional_regressions(estimates.car, events, config.crosssection)
+    return out
 
 
 def model_needs(config: StudyConfig, model: ExpectedReturnModel | None = None) -> DataNeeds:

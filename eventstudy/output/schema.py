@@ -178,12 +178,45 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
     "wilcoxon_upper": ColumnDoc("fraction", "upper bound of that Wilcoxon interval"),
 }
 
+CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
+    "regression": ColumnDoc("text", "name of the [[crosssection]] table"),
+    "formula": ColumnDoc("text", "the patsy formula, dependent ~ regressors, over car.parquet's columns"),
+    "window": CAR_SCHEMA["window"],
+    "sample": ColumnDoc("text", "parties (listed parties), peers, or all rows"),
+    "weights": ColumnDoc(
+        "text",
+        "none (OLS) or patell (WLS, weight 1/se^2 of the dependent variable: car_se, car_se x "
+        "mcap_prev_usd, or that / deal_usd)",
+    ),
+    "term": ColumnDoc(
+        "text", "regressor (patsy's column name, e.g. Intercept, np.log(deal_usd), C(role)[T.x])"
+    ),
+    "cov_type": ColumnDoc(
+        "text",
+        "standard error: nonrobust, HC1 (White 1980, n/(n-k)), HC3 (MacKinnon & White 1985), or cluster "
+        "(CRV1 by the table's cluster column, G/(G-1)(n-1)/(n-k))",
+    ),
+    "coef": ColumnDoc(
+        "varies", "estimated coefficient, in units of the dependent variable per regressor unit"
+    ),
+    "se": ColumnDoc("varies", "standard error of coef under cov_type"),
+    "t": ColumnDoc("t", "coef / se"),
+    "p": ColumnDoc("probability", "two-sided p-value, Student-t with df degrees of freedom"),
+    "df": ColumnDoc("count", "degrees of freedom: n - k, or clusters - 1 for cov_type cluster"),
+    "n": ColumnDoc("count", "rows used (outcome ok, every variable present)"),
+    "n_dropped": ColumnDoc("count", "rows of the window and sample left out for a missing variable or s.e."),
+    "clusters": ColumnDoc("count", "clusters of cov_type cluster (0 for the other rows)"),
+    "r_squared": ColumnDoc("ratio", "R-squared of the (weighted) regression"),
+    "note": ColumnDoc("text", "why a regression or standard error could not be estimated (empty if it was)"),
+}
+
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "ar.parquet": AR_SCHEMA,
     "car.parquet": CAR_SCHEMA,
     "events.parquet": EVENTS_SCHEMA,
     "stats.parquet": STATS_SCHEMA,
     "caar.parquet": CAAR_SCHEMA,
+    "crosssection.parquet": CROSSSECTION_SCHEMA,
 }
 
 
