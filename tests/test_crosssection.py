@@ -26,7 +26,7 @@ TOL = 1e-10
 
 
 def test_formula_columns_are_car_parquet_and_timing() -> None:
-    assert FORMULA_COLUMNS == (*CAR_COLUMNS, "timing")
+    assert (*CAR_COLUMNS, "timing") == FORMULA_COLUMNS
 
 
 def car_rows(seed: int = 0, n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
