@@ -91,8 +91,9 @@ def test_every_covariance_type_matches_statsmodels_formula_api(formula: str, wei
         kwargs = {"groups": groups} if cov_type == "cluster" else None
         fit = model.fit(cov_type=cov_type, cov_kwds=kwargs, use_t=True)
         part = out[out["cov_type"] == cov_type].set_index("term")
+        oracle = (("coef", fit.params), ("se", fit.bse), ("t", fit.tvalues), ("p", fit.pvalues))
         for term in fit.params.index:
-            for ours, theirs in (("coef", fit.params), ("se", fit.bse), ("t", fit.tvalues), ("p", fit.pvalues)):
+            for ours, theirs in oracle:
                 assert abs(part.at[term, ours] - theirs[term]) <= TOL * max(1.0, abs(theirs[term])), (
                     cov_type, term, ours,
                 )  # fmt: skip
