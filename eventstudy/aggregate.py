@@ -50,9 +50,10 @@ def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def event_panel(results: PairEstimates) -> EventPanel:
+def event_panel(results: PairEstimates, conditional_variance: np.ndarray | None = None) -> EventPanel:
     """The study's pairs as an :class:`EventPanel` (market values from the share counts of
-    :func:`~eventstudy.estimate.estimate`)."""
+    :func:`~eventstudy.estimate.estimate`; the GARCH event-window variances of
+    :mod:`eventstudy.variance` when the study has a variance model)."""
     fit = results.fit
     panel = results.panel
     share_table = results.share_table
@@ -73,6 +74,7 @@ def event_panel(results: PairEstimates) -> EventPanel:
         firm=results.events["ticker"].to_numpy(object),
         market_value_estimation=market_value_estimation,
         market_value_event=results.market_value_prev,
+        conditional_variance=conditional_variance,
     )
 
 

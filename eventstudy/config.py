@@ -358,6 +358,9 @@ def _check(config: StudyConfig) -> None:
                 fail("statistics", f"{shown(name)} is not one of {', '.join(STATISTICS)}")
         if len(set(config.statistics)) != len(config.statistics):
             fail("statistics", "a statistic is listed twice")
+        needs_variance = [n for n in config.statistics if STATISTICS[n].requires == "conditional_variance"]
+        if needs_variance and config.variance == "constant":
+            fail("statistics", f"{needs_variance[0]} needs a GARCH variance model (variance = \"garch\")")
     if config.backtest is not None and not isinstance(config.backtest, BacktestConfig):
         fail("backtest", f"{shown(config.backtest)} is not a BacktestConfig")
     if not isinstance(config.variance, str) or config.variance not in VARIANCES:

@@ -122,10 +122,18 @@ def run_study(
     withheld = withheld_return_days(inputs.findings)
     if withheld:
         estimates.car = annotate_withheld(estimates.car, panel.calendar, withheld, config.estimation_window)
-    pairs = event_panel(estimates)
+    methods: dict[str, pd.DataFrame] = {}
+    variance = None
+    if config.variance != "constant":
+        from eventstudy.variance import garch_table, garch_variances
+
+        garch = garch_variances(estimates, config.variance, config.estimation_window)
+        variance = garch.event
+        methods["garch"] = garch_table(estimates, garch)
+    pairs = event_panel(estimates, variance)
     stats = cross_event_statistics(estimates, pairs, config.event_windows, statistics=config.statistics)
     caar = caar_bands(estimates, pairs)
-    methods = optional_methods(config, estimates, events)
+    methods.update(optional_methods(config, estimates, events))
     return StudyResults(
         config=config,
         model=model.to_dict(),

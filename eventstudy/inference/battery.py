@@ -52,6 +52,7 @@ corrado_rank_z, corrado_zivney_sign_z  O(N·L log L) once (one sort per pair), t
 grank_t                                O(N·L1) once (from the same sort), then O(N·L1) per window
 bootstrap_t                            O(B·N) draws once, plus O(B·N) per window
 cluster_firm_t, cluster_date_t, ...    O(N·W·log(N·W)) (cluster labels of the N·W pair-days)
+garch_patell_z, garch_bmp_t            O(N·W) (the conditional variances are fitted beforehand)
 dollar_abnormal_value, dollar_z, ...   O(N·L1)
 =====================================  =============================================================
 """
@@ -70,6 +71,7 @@ from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t
 from .cluster import window_cluster_test
 from .correlation import CalendarResiduals
 from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallback_dollar_variance
+from .garch import garch_bmp_t, garch_patell_z, garch_standardized_car
 from .nonparametric import (
     REF_CSIGN,
     REF_MRANK,
@@ -329,13 +331,20 @@ class Statistic:
     dollar rows decide for themselves (rows without a market value do not count). ``p_from``
     names the statistic whose p-value the row repeats (``caar`` reports the cross-sectional t's
     p): such a row is not a test of its own, and a multiple-testing family counts the test once
-    (:mod:`eventstudy.multiple_testing`).
+    (:mod:`eventstudy.multiple_testing`). ``requires`` names an optional
+    :class:`~eventstudy.inference.EventPanel` field the statistic needs (e.g.
+    ``conditional_variance``): without it the statistic is left out of the default battery.
     """
 
     name: str
     compute: Callable[[WindowSample], TestResult]
     needs_pairs: bool = True
     p_from: str | None = None
+    requires: str | None = None
+
+    def available(self, panel: EventPanel) -> bool:
+        """True when ``panel`` has what the statistic needs."""
+        return self.requires is None or getattr(panel, self.requires) is not None
 
 
 STATISTICS: dict[str, Statistic] = {}
@@ -343,11 +352,12 @@ STATISTICS: dict[str, Statistic] = {}
 
 
 def register_statistic(
-    name: str, *, needs_pairs: bool = True, p_from: str | None = None
+    name: str, *, needs_pairs: bool = True, p_from: str | None = None, requires: str | None = None
 ) -> Callable[[Callable[[WindowSample], TestResult]], Callable[[WindowSample], TestResult]]:
     """Decorator registering ``function(sample) -> TestResult`` as the statistic ``name``.
 
-    ``p_from``: the registered statistic whose p-value this row repeats (see :class:`Statistic`).
+    ``p_from``: the registered statistic whose p-value this row repeats; ``requires``: the
+    optional panel field it needs (see :class:`Statistic`).
 
     Raises
     ------
@@ -358,7 +368,7 @@ def register_statistic(
     def add(function: Callable[[WindowSample], TestResult]) -> Callable[[WindowSample], TestResult]:
         if name in STATISTICS:
             raise ValueError(f"statistic {name!r} is already registered")
-        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from)
+        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from, requires)
         return function
 
     return add
@@ -478,6 +488,23 @@ def _cluster_date(s: WindowSample) -> TestResult:
 @register_statistic("cluster_two_way_t")
 def _cluster_two_way(s: WindowSample) -> TestResult:
     return _cluster(s, "two_way")
+
+
+def _garch_scar(s: WindowSample) -> np.ndarray:
+    variance = s.panel.conditional_variance
+    if variance is None:
+        return np.full(s.n_pairs, np.nan)
+    return garch_standardized_car(s.car, variance[s.ok][:, s.mask])
+
+
+@register_statistic("garch_patell_z", requires="conditional_variance")
+def _garch_patell(s: WindowSample) -> TestResult:
+    return garch_patell_z(_garch_scar(s), alternative=s.alternative)
+
+
+@register_statistic("garch_bmp_t", requires="conditional_variance")
+def _garch_bmp(s: WindowSample) -> TestResult:
+    return garch_bmp_t(_garch_scar(s), alternative=s.alternative)
 
 
 @register_statistic("dollar_abnormal_value", needs_pairs=False, p_from="dollar_z")
@@ -601,6 +628,8 @@ def run_battery_windows(
     """
     check_alternative(alternative)
     names = statistic_names(statistics)
+    if statistics is None:  # the default battery leaves out what the panel cannot support
+        names = tuple(name for name in names if STATISTICS[name].available(panel))
     for tau_start, tau_end in windows:
         panel.window_mask(tau_start, tau_end)  # every window is valid before any work
     cars = np.empty((panel.n_pairs, len(windows)))

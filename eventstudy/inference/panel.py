@@ -86,6 +86,11 @@ class EventPanel:
         (N, L1) previous-day market value (USD) of each estimation column, or None.
     market_value_event
         (N, L2) previous-day market value (USD) of each event column, or None.
+    conditional_variance
+        (N, L2) conditional variance :math:`h_{i\tau}` of each event-window abnormal return
+        from a GARCH model of the residuals (:mod:`eventstudy.models.garch`), NaN where the pair
+        has no fit; None without a variance model (the statistics that need it are then not
+        computed).
 
     Raises
     ------
@@ -107,6 +112,7 @@ class EventPanel:
     firm: np.ndarray
     market_value_estimation: np.ndarray | None = None
     market_value_event: np.ndarray | None = None
+    conditional_variance: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -120,7 +126,7 @@ class EventPanel:
                 raise ValueError(f"{name} must hold integers")
             set_(self, name, raw.astype(np.int64, copy=False))
         set_(self, "firm", np.asarray(self.firm, dtype=object))
-        for name in ("market_value_estimation", "market_value_event"):
+        for name in ("market_value_estimation", "market_value_event", "conditional_variance"):
             value = getattr(self, name)
             if value is not None:
                 set_(self, name, np.asarray(value, dtype=float))
@@ -166,6 +172,8 @@ class EventPanel:
         if mv_est is not None:
             need("market_value_estimation", 2, (n, l1))
             need("market_value_event", 2, (n, l2))
+        if self.conditional_variance is not None:
+            need("conditional_variance", 2, (n, l2))
 
     # ------------------------------------------------------------------ basic properties
     @property

@@ -210,6 +210,34 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     "note": ColumnDoc("text", "why a regression or standard error could not be estimated (empty if it was)"),
 }
 
+GARCH_SCHEMA: dict[str, ColumnDoc] = {
+    **_IDS,
+    "tau": AR_SCHEMA["tau"],
+    "date": AR_SCHEMA["date"],
+    "ar": AR_SCHEMA["ar"],
+    "cond_sd": ColumnDoc(
+        "fraction/day",
+        "conditional s.d. sqrt(h) of the day's abnormal return: the variance model fitted to the estimation "
+        "residuals, filtered through the residuals up to the day before (Savickas 2003)",
+    ),
+    "sar": ColumnDoc("ratio", "ar / cond_sd, the GARCH-standardised abnormal return"),
+    "variance_model": ColumnDoc(
+        "text",
+        "garch (Bollerslev 1986), gjr (Glosten, Jagannathan & Runkle 1993) or egarch (Nelson 1991), "
+        "fitted with arch",
+    ),
+    "omega": ColumnDoc(
+        "varies", "constant of the variance equation (percent returns squared; log for egarch)"
+    ),
+    "alpha": ColumnDoc("ratio", "ARCH coefficient (egarch: on |z| - sqrt(2/pi))"),
+    "gamma": ColumnDoc(
+        "ratio", "asymmetry coefficient (gjr: on negative shocks; egarch: on z); NaN for garch"
+    ),
+    "beta": ColumnDoc("ratio", "GARCH coefficient (egarch: on log h)"),
+    "persistence": ColumnDoc("ratio", "alpha + beta (garch), alpha + gamma/2 + beta (gjr), beta (egarch)"),
+    "note": ColumnDoc("text", "why the pair has no GARCH fit (empty when it has one)"),
+}
+
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "ar.parquet": AR_SCHEMA,
     "car.parquet": CAR_SCHEMA,
@@ -217,6 +245,7 @@ SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "stats.parquet": STATS_SCHEMA,
     "caar.parquet": CAAR_SCHEMA,
     "crosssection.parquet": CROSSSECTION_SCHEMA,
+    "garch.parquet": GARCH_SCHEMA,
 }
 
 
