@@ -79,7 +79,7 @@ def fast_worker(args: argparse.Namespace) -> dict[str, object]:
         t0 = time.perf_counter()
         results = estimate(events, panel, model, config, shares=shares)
         t1 = time.perf_counter()
-        cross = event_panel(results, shares)
+        cross = event_panel(results)
         t2 = time.perf_counter()
         rows = run_battery_windows(cross, WINDOWS, bootstrap_draws=args.draws, seed=0)
         t3 = time.perf_counter()

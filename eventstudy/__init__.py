@@ -1,22 +1,17 @@
 """eventstudy: announcement event studies with abnormal dollar values per deal dollar.
 
-The data flow reads top to bottom::
-
-    read_events -> align_day_zero -> PriceStore -> build_panel -> fit_ols_batch
-        -> abnormal_returns / car_variance -> dollar_abnormal_value -> save_study
+The packages follow the data flow: ``data`` (the only one touching disk or network) ->
+``timeline`` (trading calendar, day 0, returns) -> ``models`` -> ``abnormal`` / ``estimate`` ->
+``inference`` -> ``valuation`` -> ``study`` (orchestration) -> ``results`` -> ``output`` and
+``report`` -> ``cli``.
 
 Typical use from a notebook::
 
-    from eventstudy import PriceStore
-
-    from eventstudy import StudyConfig
-
-    from eventstudy import read_events
-
-    from eventstudy import run_study
-    results = run_study(read_events("events.csv"), PriceStore("cache"), StudyConfig())
-    print(results.summary())
-    results.to_frame()
+    from eventstudy import load_config, run_study, save_study
+    results = run_study("events.csv", "cache", load_config("launch.toml"))
+    results.summary()                 # text, HTML in a notebook, .as_latex()
+    results.stats, results.caar       # the cross-event statistics and CAAR bands
+    save_study(results, "reports/mine")
 
 Importing the package is cheap: each name below is imported from its module on first use
 (PEP 562), so ``import eventstudy`` and the command line's ``--help`` load no pandas, scipy

@@ -117,11 +117,65 @@ def running_car_variance(sigma: np.ndarray, xtx_inv: np.ndarray, regressors: np.
     return sigma[:, None] ** 2 * (np.arange(1, regressors.shape[1] + 1) + quadratic)
 
 
-def car_t_test(car: np.ndarray, variance: np.ndarray, dof: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """t statistic and two-sided p-value of each CAR, Student-t with ``dof`` degrees of freedom."""
+def prediction_variance_factor(regressors: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
+    """:math:`C_{i\\tau} = 1 + x_{i\\tau}'(X_i'X_i)^{-1}x_{i\\tau}`: one day's prediction-error
+    variance over :math:`\\sigma_i^2` (the diagonal of :math:`V_i / \\sigma_i^2`; Patell 1976;
+    Campbell, Lo & MacKinlay 1997, eq. 4.4.8).
+
+    Parameters
+    ----------
+    regressors
+        (P, L, k) regressors on the event days.
+    xtx_inv
+        (P, k, k) inverse moment matrices.
+    """
+    return 1.0 + quadratic_forms(regressors, xtx_inv)
+
+
+def prediction_error_t(
+    abnormal: np.ndarray, variance: np.ndarray, dof: np.ndarray, *, alternative: str = "two-sided"
+) -> tuple[np.ndarray, np.ndarray]:
+    """t statistic and p-value of each AR or CAR with its exact prediction-error variance.
+
+    .. math:: t_i = \\frac{CAR_i}{\\sqrt{\\hat\\sigma_i^2\\left(L + s_i'(X_i'X_i)^{-1}s_i\\right)}}
+
+    Student-t with :math:`M_i - k_i` degrees of freedom under normal i.i.d. disturbances
+    (Campbell, Lo & MacKinlay 1997, ch. 4); for one day the variance is
+    :math:`\\hat\\sigma_i^2 C_{i\\tau}`.
+
+    Parameters
+    ----------
+    abnormal
+        (P,) CARs or (P, L) daily ARs.
+    variance
+        Same shape: their variances (:func:`car_variance`, :func:`running_car_variance` or
+        ``sigma**2 * prediction_variance_factor(...)``).
+    dof
+        (P,) or broadcastable to ``abnormal``: :math:`M_i - k_i`.
+    alternative
+        ``"two-sided"``, ``"greater"`` or ``"less"``.
+
+    Returns
+    -------
+    t, p
+        Same shape as ``abnormal``; NaN where the variance is not positive or the degrees of
+        freedom are not.
+    """
+    a = np.asarray(abnormal, dtype=float)
+    d = np.asarray(dof, dtype=float)
+    d = np.broadcast_to(d.reshape(d.shape + (1,) * (a.ndim - d.ndim)), a.shape)
+    v = np.asarray(variance, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = car / np.sqrt(variance)
-    dof = np.where(dof > 0, dof, np.nan)
-    # stats.t.sf(x, dof) is special.stdtr(dof, -x) (NaN for a NaN dof or x), without the
+        t = a / np.sqrt(np.where(v > 0, v, np.nan))
+    d = np.where(d > 0, d, np.nan)
+    # scipy.stats.t.sf(x, d) is special.stdtr(d, -x) (NaN for a NaN d or x), without the
     # per-call argument checks of scipy.stats.
-    return t, 2.0 * special.stdtr(dof, -np.abs(t))
+    if alternative == "two-sided":
+        p = 2.0 * special.stdtr(d, -np.abs(t))
+    elif alternative == "greater":
+        p = special.stdtr(d, -t)
+    elif alternative == "less":
+        p = special.stdtr(d, t)
+    else:
+        raise ValueError(f"alternative must be two-sided, greater or less, not {alternative!r}")
+    return t, p

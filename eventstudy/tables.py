@@ -16,7 +16,12 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 from scipy import special
 
-from eventstudy.abnormal import car_t_test, car_variance, quadratic_forms, running_car_variance
+from eventstudy.abnormal import (
+    car_variance,
+    prediction_error_t,
+    prediction_variance_factor,
+    running_car_variance,
+)
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.models.ols import BatchFit
@@ -127,9 +132,9 @@ def ar_table(
     # s.e. of the CAR cumulated from the first event-span day to each tau (CLM 1997 variance).
     car_se = np.sqrt(running_car_variance(sigma, fit.xtx_inv, x_event))
     # Each day's AR alone: Var(AR_tau) = sigma^2 (1 + x_tau'(X'X)^-1 x_tau), the diagonal of V.
-    ar_variance = sigma[:, None] ** 2 * (1.0 + quadratic_forms(x_event, fit.xtx_inv))
+    ar_variance = sigma[:, None] ** 2 * prediction_variance_factor(x_event, fit.xtx_inv)
     dof = (fit.n_obs - fit.n_params)[:, None]
-    ar_t, ar_p = car_t_test(abnormal, ar_variance, dof)
+    ar_t, ar_p = prediction_error_t(abnormal, ar_variance, dof)
     # Per-row 95% intervals, Student-t with M - k d.o.f. (no interval without d.o.f.).
     quantile = special.stdtrit(np.where(dof > 0, dof, np.nan), 0.5 + AR_BAND_LEVEL / 2.0)
     ar_half = quantile * np.sqrt(ar_variance)
@@ -199,7 +204,7 @@ def car_table(
         first = int(np.flatnonzero(in_window)[0])
         car = abnormal[:, in_window].sum(axis=1)
         variance = car_variance(fit.sigma, fit.xtx_inv, x_event, in_window)
-        t, p = car_t_test(car, variance, dof)
+        t, p = prediction_error_t(car, variance, dof)
         value = dollar_abnormal_value(abnormal[:, in_window], market_value_prev[:, in_window])
         outcomes, notes = _window_outcomes(
             pair_outcome,

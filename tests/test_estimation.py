@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.abnormal import abnormal_returns, car_t_test, car_variance
+from eventstudy.abnormal import abnormal_returns, car_variance, prediction_error_t
 from eventstudy.config import StudyConfig
 from eventstudy.estimate import estimate
 from eventstudy.models import MarketModel
@@ -145,7 +145,7 @@ def test_car_test_pieces_agree() -> None:
         np.array([[0.05, 0.0, 0.01]]), np.zeros((1, 3)), regressors, np.array([[0.001, 1.0]])
     )
     np.testing.assert_allclose(abnormal, [[0.05 - 0.011, 0.0 + 0.019, 0.01 - 0.031]], atol=1e-15)
-    t, p = car_t_test(np.array([0.05]), np.array([0.0004]), np.array([248]))
+    t, p = prediction_error_t(np.array([0.05]), np.array([0.0004]), np.array([248]))
     assert t[0] == pytest.approx(2.5)
     # Student-t with 248 df (tables: 0.01307); the normal would give 0.01242, so df matter.
     assert p[0] == pytest.approx(0.01307, abs=1e-5)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from eventstudy.abnormal import car_t_test, quadratic_forms
+from eventstudy.abnormal import prediction_error_t, quadratic_forms
 from eventstudy.estimate import _gather_pairs
 from eventstudy.inference.battery import _sar_ranks
 from eventstudy.inference.bootstrap import bootstrap_t_test, bootstrap_t_tests
@@ -150,16 +150,22 @@ def test_quadratic_forms_equal_einsum_bit_for_bit(k: int) -> None:
     np.testing.assert_array_equal(quadratic_forms(s, m), np.einsum("pk,pkj,pj->p", s, m, s))
 
 
-def test_car_t_test_equals_scipy_t_sf() -> None:
+def test_prediction_error_t_equals_scipy_t_sf_for_every_alternative() -> None:
     car = np.array([0.01, -0.02, np.nan, 0.0, 0.03, 0.05])
     variance = np.array([1e-4, 4e-4, 1e-4, 1e-4, 0.0, 1e-4])
     dof = np.array([248, 100, 248, 0, 248, -1])
-    t, p = car_t_test(car, variance, dof)
     with np.errstate(divide="ignore", invalid="ignore"):
-        want_t = car / np.sqrt(variance)
-    want_p = 2.0 * stats.t.sf(np.abs(want_t), np.where(dof > 0, dof, np.nan))
-    np.testing.assert_array_equal(t, want_t)
-    np.testing.assert_array_equal(p, want_p)
+        want_t = car / np.sqrt(np.where(variance > 0, variance, np.nan))  # no variance: no t
+    df = np.where(dof > 0, dof, np.nan)
+    wants = {
+        "two-sided": 2.0 * stats.t.sf(np.abs(want_t), df),
+        "greater": stats.t.sf(want_t, df),
+        "less": stats.t.cdf(want_t, df),
+    }
+    for alternative, want_p in wants.items():
+        t, p = prediction_error_t(car, variance, dof, alternative=alternative)
+        np.testing.assert_array_equal(t, want_t)
+        np.testing.assert_allclose(p, want_p, rtol=1e-14, atol=0)
 
 
 def test_bootstrap_of_complete_columns_equals_the_one_column_test() -> None:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from eventstudy.abnormal import quadratic_forms
+from eventstudy.abnormal import car_variance, prediction_variance_factor
 
 _FLOAT_FIELDS = ("ar_estimation", "ar_event", "sigma", "n_estimation", "n_params", "xtx_inv")
 
@@ -186,11 +186,6 @@ class EventPanel:
         """(N,) residual degrees of freedom :math:`M_i - k_i`."""
         return self.n_estimation - self.n_params
 
-    @property
-    def has_market_values(self) -> bool:
-        """True when both market-value arrays are present."""
-        return self.market_value_event is not None
-
     def subset(self, rows: Sequence[int] | np.ndarray) -> EventPanel:
         """A panel of the selected rows (integer positions or a boolean mask), e.g. a group."""
         index = np.asarray(rows)
@@ -225,10 +220,6 @@ class EventPanel:
                 )
         return (self.event_tau >= tau_start) & (self.event_tau <= tau_end)
 
-    def window_length(self, tau_start: int, tau_end: int) -> int:
-        """L, the number of event columns in the window."""
-        return int(self.window_mask(tau_start, tau_end).sum())
-
     # ------------------------------------------------------------------ variances
     def prediction_variance_factor(self) -> np.ndarray:
         """(N, L2) :math:`C_{i\\tau} = 1 + x_{i\\tau}'(X_i'X_i)^{-1}x_{i\\tau}`.
@@ -236,8 +227,7 @@ class EventPanel:
         The variance of the prediction error :math:`A_{i\\tau}` is :math:`\\sigma_i^2 C_{i\\tau}`
         (Patell 1976; Campbell, Lo & MacKinlay 1997, eq. 4.4.8). Cost O(N·L2·k²).
         """
-        quad = quadratic_forms(self.x_event, self.xtx_inv)  # einsum("nlk,nkj,nlj->nl"), faster
-        return 1.0 + quad
+        return prediction_variance_factor(self.x_event, self.xtx_inv)
 
     def car(self, tau_start: int, tau_end: int) -> np.ndarray:
         """(N,) :math:`CAR_i = \\sum_{\\tau_1}^{\\tau_2} A_{i\\tau}`; NaN if any day is missing."""
@@ -256,11 +246,7 @@ class EventPanel:
         X^*(X'X)^{-1}X^{*\\prime})` (Campbell, Lo & MacKinlay 1997, ch. 4).
         Cost O(N·L·k + N·k²).
         """
-        mask = self.window_mask(tau_start, tau_end)
-        length = int(mask.sum())
-        summed = self.x_event[:, mask, :].sum(axis=1)
-        quad = quadratic_forms(summed, self.xtx_inv)  # einsum("nk,nkj,nj->n"), faster
-        return self.sigma**2 * (length + quad)
+        return car_variance(self.sigma, self.xtx_inv, self.x_event, self.window_mask(tau_start, tau_end))
 
     # ------------------------------------------------------------------ standardisation
     def standardized_ar(self) -> np.ndarray:

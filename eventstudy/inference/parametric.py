@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from eventstudy.abnormal import prediction_error_t
 
 from .result import (
     Alternative,
@@ -62,7 +63,8 @@ def event_t(
 ) -> EventTStatistics:
     """t statistic of each AR or CAR with its exact prediction-error variance.
 
-    Formula: :math:`t_i = CAR_i / \\sqrt{\\hat\\sigma_i^2(L + s_i'(X_i'X_i)^{-1}s_i)}`, i.e.
+    :func:`eventstudy.abnormal.prediction_error_t` (the one implementation) with the results
+    as a record. Formula: :math:`t_i = CAR_i / \\sqrt{\\hat\\sigma_i^2(L + s_i'(X_i'X_i)^{-1}s_i)}`, i.e.
     :math:`\\gamma'V_i\\gamma` with :math:`V_i = \\hat\\sigma_i^2(I + X^*(X'X)^{-1}X^{*\\prime})`
     (for one day :math:`\\hat\\sigma_i^2 C_{i\\tau}`), Student-t with :math:`M_i - k_i` d.o.f.
 
@@ -82,20 +84,10 @@ def event_t(
         (N,) :math:`M_i - k_i`.
     """
     check_alternative(alternative)
-    a = np.asarray(abnormal, dtype=float)
-    v = np.asarray(variance, dtype=float)
+    t, p = prediction_error_t(abnormal, variance, dof, alternative=alternative)
     d = np.asarray(dof, dtype=float)
-    d = np.broadcast_to(d.reshape(d.shape + (1,) * (a.ndim - d.ndim)), a.shape)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = a / np.sqrt(np.where(v > 0, v, np.nan))
-    d_ok = np.where(d > 0, d, np.nan)
-    if alternative == "two-sided":
-        p = 2.0 * stats.t.sf(np.abs(t), d_ok)
-    elif alternative == "greater":
-        p = stats.t.sf(t, d_ok)
-    else:
-        p = stats.t.cdf(t, d_ok)
-    return EventTStatistics(value=t, p=np.asarray(p, dtype=float), dof=np.asarray(d))
+    d = np.broadcast_to(d.reshape(d.shape + (1,) * (t.ndim - d.ndim)), t.shape)
+    return EventTStatistics(value=t, p=p, dof=np.asarray(d))
 
 
 def _finite(*arrays: np.ndarray) -> np.ndarray:

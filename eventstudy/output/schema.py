@@ -1,8 +1,7 @@
 """The documented schema of the exported tables: each column's type, unit and meaning.
 
 The same description is stored in every exported parquet file's schema metadata under the key
-:data:`SCHEMA_KEY` (JSON, see :func:`schema_json`) and printed in the README
-(:func:`markdown_table`). Units:
+:data:`SCHEMA_KEY` (JSON, see :func:`schema_json`) and printed in the README. Units:
 
 ===============  ==============================================================
 ``text``         free text or an identifier
@@ -278,17 +277,3 @@ def read_schema_units(metadata: Mapping[bytes, bytes] | None) -> dict[str, str]:
     if not raw:
         return {}
     return {c["name"]: c["unit"] for c in json.loads(raw)["columns"]}
-
-
-def markdown_table(name: str, table: pa.Table | None = None) -> str:
-    """The README table of one export: column, type, unit, meaning.
-
-    With ``table`` the types are the file's; without, they are left out.
-    """
-    docs = SCHEMAS[name]
-    types = {f.name: str(f.type) for f in table.schema} if table is not None else {}
-    lines = ["| column | type | unit | meaning |", "|---|---|---|---|"]
-    for column, doc in docs.items():
-        meaning = doc.description.replace("|", "\\|")
-        lines.append(f"| `{column}` | {types.get(column, '')} | {doc.unit} | {meaning} |")
-    return "\n".join(lines)

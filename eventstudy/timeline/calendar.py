@@ -45,7 +45,7 @@ class DayZero:
 
 
 def align_day_zero(calendar: pd.DatetimeIndex, announced: pd.Timestamp, timing: str) -> DayZero:
-    """Apply the day-0 rule to one announcement.
+    """Apply the day-0 rule to one announcement (:func:`align_days_zero` of one row).
 
     Parameters
     ----------
@@ -56,25 +56,8 @@ def align_day_zero(calendar: pd.DatetimeIndex, announced: pd.Timestamp, timing: 
     timing
         ``pre``, ``intraday``, ``post`` or ``unknown``.
     """
-    announced = pd.Timestamp(announced).normalize()
-    if len(calendar) == 0 or announced < calendar[0]:
-        return DayZero(-1, pd.NaT, "", "announced_before_data")
-    position = int(calendar.searchsorted(announced, side="left"))
-    is_session = position < len(calendar) and calendar[position] == announced
-    if is_session and timing in SAME_DAY_TIMINGS:
-        return DayZero(position, calendar[position], "", "ok")
-    if is_session:
-        reason = "post-close announcement: next session"
-        position += 1
-    elif announced.day_of_week >= 5:
-        reason = f"announced on a {announced.day_name()}: next session"
-    elif announced > calendar[-1]:
-        reason = ""
-    else:
-        reason = "market holiday: next session"
-    if position >= len(calendar):
-        return DayZero(-1, pd.NaT, reason, "announced_after_data")
-    return DayZero(position, calendar[position], reason, "ok")
+    one = align_days_zero(calendar, pd.Series([pd.Timestamp(announced)]), pd.Series([timing]))
+    return DayZero(int(one.index[0]), pd.Timestamp(one.date[0]), str(one.shift[0]), str(one.outcome[0]))
 
 
 @dataclass(frozen=True)
@@ -100,7 +83,7 @@ class DayZeros:
 
 
 def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd.Series) -> DayZeros:
-    """:func:`align_day_zero` of every announcement at once (the same rule, vectorised).
+    """The day-0 rule of the module docstring for every announcement at once.
 
     Parameters
     ----------
@@ -111,10 +94,14 @@ def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd
     timing
         (P,) timings.
 
+    Raises
+    ------
+    ValueError
+        When an announcement date is missing (validated events never have one).
+
     Notes
     -----
-    One ``searchsorted`` for all announcements: O(P log T). A missing announcement date (NaT)
-    goes through :func:`align_day_zero` itself.
+    One ``searchsorted`` for all announcements: O(P log T).
     """
     days = pd.DatetimeIndex(announced).normalize()
     timing = np.asarray(timing, dtype=object)
@@ -122,7 +109,8 @@ def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd
     index = np.full(n_pairs, -1, dtype=np.int64)
     shift = np.full(n_pairs, "", dtype=object)
     outcome = np.full(n_pairs, "announced_before_data", dtype=object)
-    known = ~days.isna()
+    if days.isna().any():
+        raise ValueError("an announcement date is missing")
     if n_days:
         sessions = calendar.to_numpy("datetime64[ns]")
         values = days.to_numpy("datetime64[ns]")
@@ -144,10 +132,6 @@ def align_days_zero(calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd
         shift[before] = ""
     date = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[ns]")
     date[index >= 0] = calendar.to_numpy("datetime64[ns]")[index[index >= 0]]
-    for i in np.flatnonzero(~known).tolist():
-        one = align_day_zero(calendar, announced.iloc[i], timing[i])
-        index[i], shift[i], outcome[i] = one.index, one.shift, one.outcome
-        date[i] = np.datetime64(one.date, "ns")
     return DayZeros(index, date, shift, outcome)
 
 
