@@ -134,6 +134,18 @@ def run_study(
     stats = cross_event_statistics(estimates, pairs, config.event_windows, statistics=config.statistics)
     caar = caar_bands(estimates, pairs)
     methods.update(optional_methods(config, estimates, events))
+    if config.volume is not None:
+        from eventstudy.volume import abnormal_volume
+
+        volume = abnormal_volume(
+            estimates,
+            inputs.prices,
+            config.market,
+            config.volume,
+            config.event_windows,
+            min_obs=config.min_estimation_obs,
+        )
+        methods["volume"], methods["volume_stats"] = volume.table, volume.stats
     return StudyResults(
         config=config,
         model=model.to_dict(),

@@ -53,6 +53,7 @@ grank_t                                O(N·L1) once (from the same sort), then 
 bootstrap_t                            O(B·N) draws once, plus O(B·N) per window
 cluster_firm_t, cluster_date_t, ...    O(N·W·log(N·W)) (cluster labels of the N·W pair-days)
 garch_patell_z, garch_bmp_t            O(N·W) (the conditional variances are fitted beforehand)
+abnormal_volatility, volatility_t      O(N·L·k²) once (the prediction variance factors), O(N·W)
 dollar_abnormal_value, dollar_z, ...   O(N·L1)
 =====================================  =============================================================
 """
@@ -101,6 +102,7 @@ from .parametric import (
     portfolio_t,
 )
 from .result import Alternative, TestResult, check_alternative, empty_result, p_normal, result
+from .volatility import abnormal_volatility, variance_ratios, volatility_t
 
 REF_CAAR = "Campbell, Lo & MacKinlay (1997); p of the cross-sectional t"
 REF_RBAR = (
@@ -193,6 +195,12 @@ class PanelParts:
     def factor(self) -> np.ndarray:
         """(N, L2) prediction variance factors :math:`C_{i\\tau}`."""
         return self.panel.prediction_variance_factor()
+
+    @cached_property
+    def standardized_ar(self) -> np.ndarray:
+        """(N, L2) :math:`A_{i\\tau} / (\\hat\\sigma_i \\sqrt{C_{i\\tau}})` (from :attr:`factor`)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.panel.ar_event / (self.panel.sigma[:, None] * np.sqrt(self.factor))
 
     @cached_property
     def dollar(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -297,6 +305,16 @@ class WindowSample:
     def aar_estimation(self) -> np.ndarray:
         """(L1,) estimation-window AAR of the usable pairs."""
         return self.parts.aar_estimation(self.ok)
+
+    @cached_property
+    def variance_ratios(self) -> np.ndarray:
+        """(N,) the usable pairs' variance ratios of the window (abnormal volatility)."""
+        return variance_ratios(self.parts.standardized_ar[self.ok][:, self.mask], self.dof)
+
+    @cached_property
+    def volatility(self) -> TestResult:
+        """``volatility_t`` (shared by ``abnormal_volatility``)."""
+        return volatility_t(self.variance_ratios, alternative=self.alternative)
 
     @cached_property
     def cross_sectional(self) -> TestResult:
@@ -495,6 +513,16 @@ def _garch_scar(s: WindowSample) -> np.ndarray:
     if variance is None:
         return np.full(s.n_pairs, np.nan)
     return garch_standardized_car(s.car, variance[s.ok][:, s.mask])
+
+
+@register_statistic("abnormal_volatility", p_from="volatility_t")
+def _abnormal_volatility(s: WindowSample) -> TestResult:
+    return abnormal_volatility(s.variance_ratios, s.volatility.p)
+
+
+@register_statistic("volatility_t")
+def _volatility_t(s: WindowSample) -> TestResult:
+    return s.volatility
 
 
 @register_statistic("garch_patell_z", requires="conditional_variance")

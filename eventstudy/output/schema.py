@@ -17,6 +17,7 @@ The same description is stored in every exported parquet file's schema metadata 
 ``usd/usd``      US dollars per US dollar
 ``shares``       a number of shares
 ``json``         a JSON object as text
+``log``          a natural logarithm (of shares traded or of percent turnover)
 ===============  ==============================================================
 """
 
@@ -237,6 +238,43 @@ GARCH_SCHEMA: dict[str, ColumnDoc] = {
     "note": ColumnDoc("text", "why the pair has no GARCH fit (empty when it has one)"),
 }
 
+VOLUME_SCHEMA: dict[str, ColumnDoc] = {
+    **_IDS,
+    "group": CAR_SCHEMA["group"],
+    "tau": AR_SCHEMA["tau"],
+    "date": AR_SCHEMA["date"],
+    "volume": ColumnDoc("shares", "shares traded that day (Yahoo's Volume)"),
+    "log_volume": ColumnDoc(
+        "log",
+        "the volume measure V: ln(1 + volume) (volume = \"log_volume\") or ln(100 volume / shares "
+        "outstanding + 0.000255) (\"log_turnover\", Campbell & Wasley 1996)",
+    ),
+    "market_log_volume": ColumnDoc("log", "ln(1 + the market proxy's volume), the volume model's regressor"),
+    "expected_log_volume": ColumnDoc(
+        "log", "alpha + beta x market_log_volume, OLS over the estimation window"
+    ),
+    "abnormal_volume": ColumnDoc("log", "log_volume - expected_log_volume (Campbell & Wasley 1996)"),
+    "cumulative_abnormal_volume": ColumnDoc("log", "sum of abnormal_volume from the span's first day to tau"),
+    "abnormal_volume_se": ColumnDoc(
+        "log", "prediction-error s.e. of abnormal_volume: sigma sqrt(1 + x'(X'X)^-1 x) of the volume model"
+    ),
+    "outcome": ColumnDoc(
+        "text",
+        "ok, the return study's day-0 or market-proxy outcome, or the volume model's own "
+        "insufficient_estimation, singular_estimation or degenerate_estimation (e.g. a constant volume)",
+    ),
+}
+
+VOLUME_STATS_SCHEMA: dict[str, ColumnDoc] = {
+    **STATS_SCHEMA,
+    "statistic": ColumnDoc(
+        "text",
+        "a statistic of the battery computed on the abnormal log volumes (caar: mean cumulative abnormal "
+        "log volume; see eventstudy.volume.VOLUME_STATISTICS), or a count of excluded rows",
+    ),
+    "value": ColumnDoc("varies", "the statistic: log volume for caar, else unitless"),
+}
+
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "ar.parquet": AR_SCHEMA,
     "car.parquet": CAR_SCHEMA,
@@ -245,6 +283,8 @@ SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "caar.parquet": CAAR_SCHEMA,
     "crosssection.parquet": CROSSSECTION_SCHEMA,
     "garch.parquet": GARCH_SCHEMA,
+    "volume.parquet": VOLUME_SCHEMA,
+    "volume_stats.parquet": VOLUME_STATS_SCHEMA,
 }
 
 
