@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.data.store import PriceStore
     from eventstudy.estimate import PairEstimates
+    from eventstudy.factors import FactorTable
     from eventstudy.models import DataNeeds, ExpectedReturnModel
 
 HISTORY_DAYS = 2 * 366
@@ -154,7 +155,7 @@ def run_study(
         car=estimates.car,
         stats=stats,
         caar=caar,
-        backtest=_backtest(events, inputs.prices, inputs.shares, config),
+        backtest=_backtest(events, inputs.prices, inputs.shares, config, inputs.factors),
         peers=peers,
         provenance={"inputs": inputs.record, "validation": inputs.validation(), "cache": str(store.root)},
         estimates=estimates,
@@ -178,13 +179,23 @@ def optional_methods(
 
 
 def model_needs(config: StudyConfig, model: ExpectedReturnModel | None = None) -> DataNeeds:
-    """What the study's model needs from the cache: the model object's symbols, or what the
-    registry's model named in the config asks for (:meth:`ExpectedReturnModel.needs`)."""
+    """What the study needs from the cache: the model object's symbols, or what the registry's
+    model named in the config asks for (:meth:`ExpectedReturnModel.needs`), plus the Ken French
+    files of the backtest's calendar-time regressions."""
+    import dataclasses
+
     from eventstudy.models import MODELS, DataNeeds
 
     if model is not None:
-        return DataNeeds(symbols=tuple(model.symbols))
-    return MODELS[config.model].needs(config)
+        needs = DataNeeds(symbols=tuple(model.symbols))
+    else:
+        needs = MODELS[config.model].needs(config)
+    if config.backtest is not None and config.backtest.calendar_time:
+        from eventstudy.backtest.calendar_time import MODEL_FILES
+
+        files = [f for m in config.backtest.calendar_time for f in MODEL_FILES[m]]
+        needs = dataclasses.replace(needs, french=tuple(dict.fromkeys([*needs.french, *files])))
+    return needs
 
 
 def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnModel:
@@ -220,8 +231,10 @@ def _backtest(
     prices: dict[str, pd.DataFrame],
     shares: dict[str, pd.DataFrame],
     config: StudyConfig,
+    factors: dict[str, FactorTable] | None = None,
 ) -> BacktestResults | None:
-    """The config's backtest on the listed parties (never the peers), or None without a rule."""
+    """The config's backtest on the listed parties (never the peers), or None without a rule
+    (``factors``: Ken French's tables of its calendar-time regressions)."""
     if config.backtest is None:
         return None
     from eventstudy.backtest.engine import backtest
@@ -229,7 +242,13 @@ def _backtest(
 
     parties = events[events["role"] != PEER_ROLE]
     return backtest(
-        parties, prices, config.backtest, market=config.market, shares=shares, study_name=config.name
+        parties,
+        prices,
+        config.backtest,
+        market=config.market,
+        shares=shares,
+        study_name=config.name,
+        factors=factors,
     )
 
 

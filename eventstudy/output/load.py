@@ -81,6 +81,7 @@ def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) 
     from eventstudy.backtest.tables import summary_table
 
     trades = _read_table(folder / "trades.parquet")
+    calendar_time = folder / "calendar_time.parquet"
     curve = _read_table(folder / "backtest.parquet")
     return BacktestResults(
         config=config.backtest,
@@ -91,4 +92,5 @@ def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) 
         drift=_read_table(folder / "drift.parquet"),
         drift_observations=pd.DataFrame(),
         summary_table=summary_table(trades, curve, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
+        calendar_time=_read_table(calendar_time) if calendar_time.is_file() else None,
     )

@@ -275,6 +275,30 @@ VOLUME_STATS_SCHEMA: dict[str, ColumnDoc] = {
     "value": ColumnDoc("varies", "the statistic: log volume for caar, else unitless"),
 }
 
+CALENDAR_TIME_SCHEMA: dict[str, ColumnDoc] = {
+    "holding_days": ColumnDoc(
+        "days", "holding period k of the backtest: each trade held on sessions d+1..d+k"
+    ),
+    "frequency": ColumnDoc("text", "daily, or monthly (days with a position compounded per calendar month)"),
+    "model": ColumnDoc(
+        "text", "capm (Mkt-RF), ff3 (+ SMB, HML; Fama & French 1993) or carhart4 (+ Mom; Carhart 1997)"
+    ),
+    "term": ColumnDoc("text", "alpha (the calendar-time abnormal return per period) or a factor loading"),
+    "cov_type": ColumnDoc("text", "nonrobust (OLS) or HC1 (White 1980, n/(n-k))"),
+    "coef": ColumnDoc(
+        "varies",
+        "estimate: alpha in fraction per day (per month), loadings as ratios; portfolio excess return = "
+        "weighted sum of side x (R - RF) of the open positions, gross of costs (Jaffe 1974; Mandelker "
+        "1974; Fama 1998; Mitchell & Stafford 2000)",
+    ),
+    "se": ColumnDoc("varies", "standard error of coef under cov_type"),
+    "t": ColumnDoc("t", "coef / se, Student-t with n_periods - k d.o.f."),
+    "p": ColumnDoc("probability", "two-sided p-value of t"),
+    "n_periods": ColumnDoc("count", "days (months) with a position and every factor value"),
+    "mean_positions": ColumnDoc("count", "mean number of open positions over the days used"),
+    "r_squared": ColumnDoc("ratio", "R-squared of the regression"),
+}
+
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "ar.parquet": AR_SCHEMA,
     "car.parquet": CAR_SCHEMA,
