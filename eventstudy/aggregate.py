@@ -24,6 +24,9 @@ the group ``g (unconfounded)``: the same statistics of :data:`UNCONFOUNDED_STATI
 value-per-deal rows, computed without the confounded rows of each window (an event whose
 listed parties include a confounded row leaves the value per deal dollar of that window), so
 a report can show its headline numbers with and without them.
+
+``p_bh`` and ``p_holm`` adjust every p-value of a group for the group's family of tests over all
+windows and statistics (:mod:`eventstudy.multiple_testing`).
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ import pandas as pd
 
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates, estimation_market_values
-from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
+from eventstudy.inference import EventPanel, caar_band, path_bands, results_to_rows, run_battery_windows
+from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.timeline.confounders import unconfounded_group
 
-STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
+STATS_COLUMNS: tuple[str, ...] = (
+    "group", "window", "statistic", "value", "p", "n", "reference", "p_bh", "p_holm"
+)
 UNCONFOUNDED_STATISTICS: tuple[str, ...] = (
     "caar",
     "cross_sectional_t",
@@ -67,9 +73,10 @@ def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def event_panel(results: PairEstimates) -> EventPanel:
+def event_panel(results: PairEstimates, conditional_variance: np.ndarray | None = None) -> EventPanel:
     """The study's pairs as an :class:`EventPanel` (market values from the share counts of
-    :func:`~eventstudy.estimate.estimate`)."""
+    :func:`~eventstudy.estimate.estimate`; the GARCH event-window variances of
+    :mod:`eventstudy.variance` when the study has a variance model)."""
     fit = results.fit
     panel = results.panel
     share_table = results.share_table
@@ -90,6 +97,7 @@ def event_panel(results: PairEstimates) -> EventPanel:
         firm=results.events["ticker"].to_numpy(object),
         market_value_estimation=market_value_estimation,
         market_value_event=results.market_value_prev,
+        conditional_variance=conditional_variance,
     )
 
 
@@ -145,7 +153,7 @@ def cross_event_statistics(
                 twins += value_per_deal_rows(without_confounded(group_car), twin)
     frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
-    return frame.loc[:, list(STATS_COLUMNS)]
+    return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]
 
 
 def confounded_matrix(car: pd.DataFrame, n_pairs: int, n_windows: int) -> np.ndarray:
@@ -271,7 +279,10 @@ def exclusion_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
     return rows
 
 
-CAAR_COLUMNS: tuple[str, ...] = ("group", "tau", "caar", "lower", "upper", "n", "draws", "level")
+CAAR_COLUMNS: tuple[str, ...] = (
+    "group", "tau", "caar", "lower", "upper", "n", "draws", "level",
+    "classic_lower", "classic_upper", "median", "wilcoxon_lower", "wilcoxon_upper",
+)
 
 
 def caar_bands(
@@ -290,7 +301,10 @@ def caar_bands(
     ``numpy.random.default_rng(seed)``; Efron & Tibshirani 1993, ch. 13), from
     :func:`eventstudy.inference.caar_band`. Pairs with a missing day in the span are left out
     (``n`` counts the others). With ``exclude_confounded`` a pair confounded in any window
-    leaves every path (the path crosses all the windows). Deterministic given ``seed``.
+    leaves every path (the path crosses all the windows). Deterministic given ``seed``. The same
+    paths also get the classic t band of the mean and the sample median with its Wilcoxon
+    (Walsh-average) band at ``level`` (:func:`eventstudy.inference.path_bands`; R eventstudies'
+    ``inference.classic`` and ``inference.wilcox``).
     """
     first, last = int(results.event_taus[0]), int(results.event_taus[-1])
     n_pairs = len(results.events)
@@ -299,9 +313,9 @@ def caar_bands(
         keep = ~confounded_matrix(results.car, n_pairs, len(results.car) // max(n_pairs, 1)).any(axis=1)
     frames = []
     for label, mask in groups(results.events):
-        band = caar_band(
-            panel.subset(np.flatnonzero(mask & keep)), first, last, draws=draws, seed=seed, level=level
-        )
+        group = panel.subset(np.flatnonzero(mask & keep))
+        band = caar_band(group, first, last, draws=draws, seed=seed, level=level)
+        classic, wilcoxon = path_bands(group, first, last, level=level)
         frames.append(
             pd.DataFrame(
                 {
@@ -313,6 +327,11 @@ def caar_bands(
                     "n": np.int64(band.n),
                     "draws": np.int64(band.draws),
                     "level": band.level,
+                    "classic_lower": classic.lower,
+                    "classic_upper": classic.upper,
+                    "median": wilcoxon.centre,
+                    "wilcoxon_lower": wilcoxon.lower,
+                    "wilcoxon_upper": wilcoxon.upper,
                 }
             )
         )

@@ -82,6 +82,7 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
+from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown, symbol_problem
 
@@ -97,6 +98,10 @@ MAX_EVENT_WINDOWS = 50
 """Most event windows a study may report."""
 MAX_NOTE_LENGTH = 500
 """Longest share-caveat note, in characters."""
+VARIANCES: tuple[str, ...] = ("constant", "garch", "gjr", "egarch")
+"""Variance models of the abnormal returns (``variance``): constant, or GARCH via ``arch``."""
+VOLUMES: tuple[str, ...] = ("log_volume", "log_turnover")
+"""Measures of the abnormal trading volume study (``volume``)."""
 MAX_CONFIG_BYTES = 1 << 20
 """Largest config file read (1 MiB; a study config is a few kilobytes)."""
 ALL_DATA = "all"
@@ -226,6 +231,18 @@ class StudyConfig:
         row's other windows are used; ``drop_event``: a missing return anywhere in the event
         span drops the row from every window and day (so every τ of a CAAR path uses the same
         events, as eventstudies does).
+    variance
+        The variance model of the abnormal returns: ``"constant"`` (default; σ_i from the
+        estimation window) or a GARCH model of the expected-return residuals, ``"garch"``,
+        ``"gjr"`` or ``"egarch"`` (:mod:`eventstudy.models.garch`), which adds the
+        conditional-variance statistics and ``garch.parquet``.
+    volume
+        ``None`` (default), or the abnormal trading volume study's measure: ``"log_volume"``
+        (log shares traded) or ``"log_turnover"`` (Campbell & Wasley 1996, needs share counts);
+        adds ``volume.parquet`` and ``volume_stats.parquet`` (:mod:`eventstudy.volume`).
+    crosssection
+        The cross-sectional regressions of the ``[[crosssection]]`` tables
+        (:class:`~eventstudy.crosssection.CrossSectionSpec`), written to ``crosssection.parquet``.
     """
 
     name: str = "study"
@@ -252,6 +269,9 @@ class StudyConfig:
     day0_rule: str = "next"
     day0_max_shift: int | None = None
     missing_returns: str = "window"
+    variance: str = "constant"
+    volume: str | None = None
+    crosssection: tuple[CrossSectionSpec, ...] = field(default=())
 
     def __post_init__(self) -> None:
         _check(self)
@@ -296,6 +316,7 @@ class StudyConfig:
         out["statistics"] = None if self.statistics is None else list(self.statistics)
         out["backtest"] = None if self.backtest is None else self.backtest.to_dict()
         out["flows"] = [edge.to_dict() for edge in self.flows]
+        out["crosssection"] = [spec.to_dict() for spec in self.crosssection]
         return out
 
     @classmethod
@@ -325,6 +346,8 @@ class StudyConfig:
                     values[key] = None if value is None else tuple(value)
                 elif key == "flows":
                     values[key] = parse_flows(value, source, prefix="config.flows")
+                elif key == "crosssection":
+                    values[key] = tuple(CrossSectionSpec.from_dict(spec) for spec in value)
                 else:
                     values[key] = _tuples(value)
             return cls(**values)
@@ -528,6 +551,9 @@ def _check(config: StudyConfig) -> None:
                 fail("statistics", f"{shown(name)} is not one of {', '.join(STATISTICS)}")
         if len(set(config.statistics)) != len(config.statistics):
             fail("statistics", "a statistic is listed twice")
+        needs_variance = [n for n in config.statistics if STATISTICS[n].requires == "conditional_variance"]
+        if needs_variance and config.variance == "constant":
+            fail("statistics", f"{needs_variance[0]} needs a GARCH variance model (variance = \"garch\")")
     if config.backtest is not None and not isinstance(config.backtest, BacktestConfig):
         fail("backtest", f"{shown(config.backtest)} is not a BacktestConfig")
     if config.news_file is not None and (
@@ -545,6 +571,20 @@ def _check(config: StudyConfig) -> None:
     for edge in config.flows:
         if not isinstance(edge, FlowEdge):
             fail("flows", f"{shown(edge)} is not a FlowEdge")
+    if not isinstance(config.variance, str) or config.variance not in VARIANCES:
+        fail("variance", f"{shown(config.variance)} is not one of {', '.join(VARIANCES)}")
+    if config.volume is not None and (not isinstance(config.volume, str) or config.volume not in VOLUMES):
+        fail("volume", f"{shown(config.volume)} is not one of {', '.join(VOLUMES)}")
+    if isinstance(config.crosssection, str) or not isinstance(config.crosssection, Sequence):
+        fail("crosssection", "must be a sequence of CrossSectionSpec")
+    for i, spec in enumerate(config.crosssection):
+        if not isinstance(spec, CrossSectionSpec):
+            fail("crosssection", f"{shown(spec)} is not a CrossSectionSpec")
+        if tuple(spec.window) not in {tuple(w) for w in windows}:
+            fail(
+                f"crosssection[{i}].window",
+                f"{list(spec.window)} is not one of the study's event_windows",
+            )
     if isinstance(config.share_caveats, str) or not isinstance(config.share_caveats, Sequence):
         fail("share_caveats", "must be a sequence of ShareCaveat")
     for caveat in config.share_caveats:
@@ -621,15 +661,22 @@ def load_config(path: str | Path) -> StudyConfig:
     path = Path(path)
     where = str(path)
     document = read_toml(path)
-    unknown = set(document) - {"study", "shares", "backtest", "flows"}
+    unknown = set(document) - {"study", "shares", "backtest", "flows", "crosssection"}
     if unknown:
         raise InputError(
-            where, "unknown table (expected study, shares, backtest, flows)", field=_short(sorted(unknown)[0])
+            where,
+            "unknown table (expected study, shares, backtest, flows, crosssection)",
+            field=_short(sorted(unknown)[0]),
         )
     study = document.get("study", {})
     if not isinstance(study, dict):
         raise InputError(where, "must be a table: [study]", field="study")
-    known = {f.name for f in dataclasses.fields(StudyConfig)} - {"share_caveats", "backtest", "flows"}
+    known = {f.name for f in dataclasses.fields(StudyConfig)} - {
+        "share_caveats",
+        "backtest",
+        "flows",
+        "crosssection",
+    }
     for key in study:
         if key not in known:
             raise InputError(
@@ -641,10 +688,15 @@ def load_config(path: str | Path) -> StudyConfig:
     caveats = _load_caveats(document.get("shares", {}), where)
     backtest = parse_backtest_table(document["backtest"], path) if "backtest" in document else None
     flows = parse_flows(document.get("flows", []), where)
+    regressions = parse_crosssection_tables(document.get("crosssection", []), path)
     try:
-        return StudyConfig(**values, share_caveats=caveats, backtest=backtest, flows=flows)
+        return StudyConfig(
+            **values, share_caveats=caveats, backtest=backtest, flows=flows, crosssection=regressions
+        )
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
+        if key.startswith("crosssection["):
+            raise InputError(where, message, field=key) from None
         raise InputError(where, message, field=f"study.{key}") from None
 
 

@@ -16,6 +16,17 @@ attribute       file                        one row per
                 ``drift.parquet``
 ==============  ==========================  =================================================
 
+Tables of the optional methods, None unless the config asks for them (:data:`OPTIONAL_TABLES`):
+
+================  ==========================  ================================================
+attribute         file                        one row per
+================  ==========================  ================================================
+``crosssection``  ``crosssection.parquet``    (regression, term, covariance type)
+``garch``         ``garch.parquet``           (event, ticker, relative day), ``variance`` set
+``volume``        ``volume.parquet``          (event, ticker, relative day), ``volume`` set
+``volume_stats``  ``volume_stats.parquet``    (group, window, statistic) of abnormal volume
+================  ==========================  ================================================
+
 ``summary()`` returns a :class:`~eventstudy.summary.Summary` (``as_text()``, ``as_html()``,
 ``as_latex()``; a notebook shows its HTML), ``to_frame()`` the per-window table.
 """
@@ -38,6 +49,15 @@ if TYPE_CHECKING:
     from eventstudy.backtest.engine import BacktestResults
     from eventstudy.estimate import PairEstimates
     from eventstudy.models import ExpectedReturnModel
+
+OPTIONAL_TABLES: dict[str, str] = {
+    "crosssection": "crosssection.parquet",
+    "garch": "garch.parquet",
+    "volume": "volume.parquet",
+    "volume_stats": "volume_stats.parquet",
+}
+"""Attribute of :class:`StudyResults` -> file of each optional method's table."""
+
 
 @dataclass(repr=False)
 class StudyResults:
@@ -62,6 +82,8 @@ class StudyResults:
     estimates
         The per-pair arrays of the estimation (the returns panel, the fit, the abnormal
         returns), or None for results loaded from a folder.
+    crosssection, garch, volume, volume_stats
+        The optional methods' tables (see the module docstring), or None.
     """
 
     config: StudyConfig
@@ -76,6 +98,19 @@ class StudyResults:
     provenance: dict[str, Any] = field(default_factory=dict)
     estimates: PairEstimates | None = None
     model_object: ExpectedReturnModel | None = None
+    crosssection: pd.DataFrame | None = None
+    garch: pd.DataFrame | None = None
+    volume: pd.DataFrame | None = None
+    volume_stats: pd.DataFrame | None = None
+
+    def optional_tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table of every optional method that ran (:data:`OPTIONAL_TABLES`)."""
+        out = {}
+        for attribute, file in OPTIONAL_TABLES.items():
+            table = getattr(self, attribute)
+            if table is not None:
+                out[file] = table
+        return out
 
     def __repr__(self) -> str:
         parties = int((self.events["role"] != PEER_ROLE).sum())

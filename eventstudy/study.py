@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from eventstudy.data.inputs import StudyInputs
     from eventstudy.data.store import PriceStore
     from eventstudy.estimate import PairEstimates
+    from eventstudy.factors import FactorTable
     from eventstudy.models import DataNeeds, ExpectedReturnModel
 
 HISTORY_DAYS = 2 * 366
@@ -134,7 +135,15 @@ def run_study(
         window = estimates.estimation_window
         estimates.car = annotate_withheld(estimates.car, panel.calendar, withheld, window)
     estimates.car = screen_confounders(estimates, inputs.earnings, inputs.news, config)
-    pairs = event_panel(estimates)
+    methods: dict[str, pd.DataFrame] = {}
+    variance = None
+    if config.variance != "constant":
+        from eventstudy.variance import garch_table, garch_variances
+
+        garch = garch_variances(estimates, config.variance, estimates.estimation_window)
+        variance = garch.event
+        methods["garch"] = garch_table(estimates, garch)
+    pairs = event_panel(estimates, variance)
     stats = cross_event_statistics(
         estimates,
         pairs,
@@ -143,6 +152,19 @@ def run_study(
         exclude_confounded=config.exclude_confounded,
     )
     caar = caar_bands(estimates, pairs, exclude_confounded=config.exclude_confounded)
+    methods.update(optional_methods(config, estimates, events))
+    if config.volume is not None:
+        from eventstudy.volume import abnormal_volume
+
+        volume = abnormal_volume(
+            estimates,
+            inputs.prices,
+            config.market,
+            config.volume,
+            config.event_windows,
+            min_obs=config.min_estimation_obs,
+        )
+        methods["volume"], methods["volume_stats"] = volume.table, volume.stats
     return StudyResults(
         config=config,
         model=model.to_dict(),
@@ -151,11 +173,12 @@ def run_study(
         car=estimates.car,
         stats=stats,
         caar=caar,
-        backtest=_backtest(events, inputs.prices, inputs.shares, config),
+        backtest=_backtest(events, inputs.prices, inputs.shares, config, inputs.factors),
         peers=peers,
         provenance={"inputs": inputs.record, "validation": inputs.validation(), "cache": str(store.root)},
         estimates=estimates,
         model_object=model,
+        **methods,
     )
 
 
@@ -179,14 +202,38 @@ def screen_confounders(
     return pd.concat([estimates.car, flags], axis=1)
 
 
+def optional_methods(
+    config: StudyConfig, estimates: PairEstimates, events: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The tables of the optional methods the config asks for
+    (:data:`eventstudy.results.OPTIONAL_TABLES`): the cross-sectional regressions of its
+    ``[[crosssection]]`` tables."""
+    out: dict[str, pd.DataFrame] = {}
+    if config.crosssection:
+        from eventstudy.crosssection.regression import cross_sectional_regressions
+
+        out["crosssection"] = cross_sectional_regressions(estimates.car, events, config.crosssection)
+    return out
+
+
 def model_needs(config: StudyConfig, model: ExpectedReturnModel | None = None) -> DataNeeds:
-    """What the study's model needs from the cache: the model object's symbols, or what the
-    registry's model named in the config asks for (:meth:`ExpectedReturnModel.needs`)."""
+    """What the study needs from the cache: the model object's symbols, or what the registry's
+    model named in the config asks for (:meth:`ExpectedReturnModel.needs`), plus the Ken French
+    files of the backtest's calendar-time regressions."""
+    import dataclasses
+
     from eventstudy.models import MODELS, DataNeeds
 
     if model is not None:
-        return DataNeeds(symbols=tuple(model.symbols))
-    return MODELS[config.model].needs(config)
+        needs = DataNeeds(symbols=tuple(model.symbols))
+    else:
+        needs = MODELS[config.model].needs(config)
+    if config.backtest is not None and config.backtest.calendar_time:
+        from eventstudy.backtest.calendar_time import MODEL_FILES
+
+        files = [f for m in config.backtest.calendar_time for f in MODEL_FILES[m]]
+        needs = dataclasses.replace(needs, french=tuple(dict.fromkeys([*needs.french, *files])))
+    return needs
 
 
 def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnModel:
@@ -293,8 +340,10 @@ def _backtest(
     prices: dict[str, pd.DataFrame],
     shares: dict[str, pd.DataFrame],
     config: StudyConfig,
+    factors: dict[str, FactorTable] | None = None,
 ) -> BacktestResults | None:
-    """The config's backtest on the listed parties (never the peers), or None without a rule."""
+    """The config's backtest on the listed parties (never the peers), or None without a rule
+    (``factors``: Ken French's tables of its calendar-time regressions)."""
     if config.backtest is None:
         return None
     from eventstudy.backtest.engine import backtest
@@ -310,6 +359,7 @@ def _backtest(
         study_name=config.name,
         day0_rule=config.day0_rule,
         day0_max_shift=config.day0_max_shift,
+        factors=factors,
     )
 
 

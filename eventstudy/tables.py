@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
+from scipy import special
 
 from eventstudy.abnormal import (
     car_variance,
@@ -43,7 +44,13 @@ AR_COLUMNS: tuple[str, ...] = (
     "ar_se",
     "ar_t",
     "ar_p",
+    "ar_lower",
+    "ar_upper",
+    "car_lower",
+    "car_upper",
 )
+AR_BAND_LEVEL = 0.95
+"""Coverage of the per-row intervals of ``ar.parquet`` (``ar_lower`` .. ``car_upper``)."""
 CAR_COLUMNS: tuple[str, ...] = (
     "event_id",
     "ticker",
@@ -126,7 +133,13 @@ def ar_table(
     car_se = np.sqrt(running_car_variance(sigma, fit.xtx_inv, x_event))
     # Each day's AR alone: Var(AR_tau) = sigma^2 (1 + x_tau'(X'X)^-1 x_tau), the diagonal of V.
     ar_variance = sigma[:, None] ** 2 * prediction_variance_factor(x_event, fit.xtx_inv)
-    ar_t, ar_p = prediction_error_t(abnormal, ar_variance, (fit.n_obs - fit.n_params)[:, None])
+    dof = (fit.n_obs - fit.n_params)[:, None]
+    ar_t, ar_p = prediction_error_t(abnormal, ar_variance, dof)
+    # Per-row 95% intervals, Student-t with M - k d.o.f. (no interval without d.o.f.).
+    quantile = special.stdtrit(np.where(dof > 0, dof, np.nan), 0.5 + AR_BAND_LEVEL / 2.0)
+    ar_half = quantile * np.sqrt(ar_variance)
+    car = np.cumsum(abnormal, axis=1)
+    car_half = quantile * car_se
     frame = pd.DataFrame(
         {
             "event_id": text_column(pair_text["event_id"], n_taus),
@@ -138,11 +151,15 @@ def ar_table(
             "market_ret": market.ravel(),
             "expected_ret": expected.ravel(),
             "ar": abnormal.ravel(),
-            "car": np.cumsum(abnormal, axis=1).ravel(),
+            "car": car.ravel(),
             "car_se": car_se.ravel(),
             "ar_se": np.sqrt(ar_variance).ravel(),
             "ar_t": ar_t.ravel(),
             "ar_p": ar_p.ravel(),
+            "ar_lower": (abnormal - ar_half).ravel(),
+            "ar_upper": (abnormal + ar_half).ravel(),
+            "car_lower": (car - car_half).ravel(),
+            "car_upper": (car + car_half).ravel(),
         }
     )
     return frame.loc[:, list(AR_COLUMNS)]

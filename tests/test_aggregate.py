@@ -89,7 +89,9 @@ def test_statistics_are_reproducible(launch) -> None:
     results, _shares, table = launch
     again = cross_event_statistics(results, event_panel(results), WINDOWS, bootstrap_draws=199, seed=3)
     pd.testing.assert_frame_equal(table, again)
-    assert list(table.columns) == ["group", "window", "statistic", "value", "p", "n", "reference"]
+    assert list(table.columns) == [
+        "group", "window", "statistic", "value", "p", "n", "reference", "p_bh", "p_holm"
+    ]
     assert table["reference"].str.len().min() > 5
 
 

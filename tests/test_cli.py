@@ -166,7 +166,7 @@ def test_missing_ticker_offline_says_how_to_import(launch_cache, tmp_path, capsy
 
 def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
     assert run("run", "--events", str(ROOT / "events.csv"), "--offline", "--cache", str(tmp_path / "c")) == 2
-    assert "no cached prices for 'SPY'" in capsys.readouterr().err
+    assert "no cached prices or returns for 'SPY'" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
 
 

@@ -230,7 +230,7 @@ def test_unreadable_and_non_utf8_configs(tmp_path: Path) -> None:
         ('event_id = "a"\npayer = "X\\nY"\npayee = "Z"', "flows[1].payer", "one line"),
         ('event_id = "a"\npayer = ""\npayee = "Z"', "flows[1].payer", "is not a name"),
         ('event_id = "a"\npayer = "' + "x" * 41 + '"\npayee = "Z"', "flows[1].payer", "1 to 40 characters"),
-        ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["../x"]', "flows[1].tickers", "is not a ticker symbol"),
+        ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["../x"]', "flows[1].tickers", "not a ticker"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = "ORCL"', "flows[1].tickers", "a list"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["A", "A"]', "flows[1].tickers", "twice"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\namount = 5', "flows[1].amount", "unknown key"),

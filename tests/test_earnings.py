@@ -52,7 +52,7 @@ def _write(path: Path, body: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "row", "field", "words"),
     [
-        ("AMZN,2025-10-30,post,Q3,x,1\nam/zn,2025-07-31,post,Q2,x,1\n", 3, "ticker", "is not a ticker symbol"),
+        ("AMZN,2025-10-30,post,Q3,x,1\nam/zn,2025-07-31,post,Q2,x,1\n", 3, "ticker", "not a ticker"),
         ("AMZN,2025-10-30,after,Q3,x,1\n", 2, "timing", "'after' is not one of pre, intraday"),
         ("AMZN,30/10/2025,post,Q3,x,1\n", 2, "announced", "not a date YYYY-MM-DD"),
         ("AMZN,1850-10-30,post,Q3,x,1\n", 2, "announced", "outside 1900-01-01..2199-12-31"),

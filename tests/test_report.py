@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from eventstudy.cli import main
+from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.output.export import write_parquet
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
 from eventstudy.report import build_report, fmt, read_exports, render_markdown, render_report
@@ -189,7 +190,8 @@ def battery_stats() -> pd.DataFrame:
         for (g, w), found in BATTERY.items()
         for s, (v, p, n) in found.items()
     ]
-    return pd.DataFrame(rows).astype({"n": "int64"})
+    # The adjusted p-values of a real stats.parquet (each group's family of tests).
+    return adjusted_p_values(pd.DataFrame(rows).astype({"n": "int64"}))
 
 
 def caar_table() -> pd.DataFrame:
@@ -442,7 +444,7 @@ def test_deal_flows_from_the_config(tmp_path) -> None:
         ([{"event_id": "a", "payer": "X", "payee": "X"}], "flows[0].payee"),
         ([{"event_id": "a b", "payer": "X", "payee": "Y"}], "flows[0].event_id"),
         ([{"event_id": "a", "payer": "X\nY", "payee": "Z"}], "flows[0].payer"),
-        ([{"event_id": "a", "payer": "X", "payee": "Y", "tickers": ["orcl"]}], "flows[0].tickers"),
+        ([{"event_id": "a", "payer": "X", "payee": "Y", "tickers": ["../x"]}], "flows[0].tickers"),
         ([{"event_id": "a", "payer": "X", "payee": "Y", "amount": 1}], "flows[0].amount"),
         ([{"payer": "X", "payee": "Y"}], "flows[0].event_id"),
     ):
@@ -522,7 +524,9 @@ def test_launch_paper_tables_use_the_rows_of_the_statistics(launch) -> None:
 def test_launch_ar_car_se_matches_the_window_s_e(launch) -> None:
     ar = pd.read_parquet(launch / "ar.parquet")
     car = pd.read_parquet(launch / "car.parquet")
-    assert list(ar.columns[-4:]) == ["car_se", "ar_se", "ar_t", "ar_p"]
+    assert list(ar.columns[-8:]) == [
+        "car_se", "ar_se", "ar_t", "ar_p", "ar_lower", "ar_upper", "car_lower", "car_upper"
+    ]
     last = ar[ar.tau == 5].set_index(["event_id", "ticker"])
     full = car[car.window == "[-5,+5]"].set_index(["event_id", "ticker"])
     ok = full.outcome == "ok"

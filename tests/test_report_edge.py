@@ -297,6 +297,8 @@ def test_stats_rows_missing_for_a_window_show_dashes_and_no_rows_show_a_sentence
             "p": [0.01, 0.04],
             "n": [1, 1],
             "reference": ["r1", "r2"],
+            "p_bh": [0.02, 0.04],
+            "p_holm": [0.02, 0.04],
         }
     ).astype({"n": "int64"})
     assert list(stats.columns) == list(STATS_SCHEMA)

@@ -345,7 +345,9 @@ def test_a_missing_return_removes_one_day_a_missing_price_two(launch_cache, tmp_
     events.write_text(
         "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-09,post,ORCL,s,,g,h\n"
     )
-    config = dataclasses.replace(launch_config(), peers=(), event_windows=((-3, -3), (-2, -2), (-1, -1)))
+    config = dataclasses.replace(
+        launch_config(), peers=(), crosssection=(), event_windows=((-3, -3), (-2, -2), (-1, -1))
+    )
     result = run_study(events, cache, config).car.set_index("window")
     assert result.loc["[-2,-2]", "outcome"] == "incomplete_event_window"
     assert result.loc["[-3,-3]", "outcome"] == "ok" and result.loc["[-1,-1]", "outcome"] == "ok"

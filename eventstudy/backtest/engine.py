@@ -53,6 +53,7 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import drawdown
+from eventstudy.factors import FactorTable
 from eventstudy.timeline.calendar import align_day_zero
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import shares_on
@@ -507,6 +508,10 @@ class BacktestResults:
         The BHAR[+1,+k] of every (event, party) behind ``drift``.
     summary_table
         One row per holding period (see :func:`eventstudy.backtest.tables.summary_table`).
+    calendar_time
+        The calendar-time portfolio regressions of each holding period and model
+        (``calendar_time.parquet``, :mod:`eventstudy.backtest.calendar_time`), or None when the
+        rule asks for none.
     """
 
     config: BacktestConfig
@@ -517,6 +522,7 @@ class BacktestResults:
     drift: pd.DataFrame
     drift_observations: pd.DataFrame
     summary_table: pd.DataFrame = field(repr=False)
+    calendar_time: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The trades (``trades.parquet``)."""
@@ -561,6 +567,7 @@ def backtest(
     study_name: str = "study",
     day0_rule: str = "next",
     day0_max_shift: int | None = None,
+    factors: Mapping[str, FactorTable] | None = None,
 ) -> BacktestResults:
     """Run the rule on price frames (cache schema) already in memory (no I/O).
 
@@ -580,6 +587,13 @@ def backtest(
         Recorded in the outputs.
     day0_rule, day0_max_shift
         The study's day-0 rule (:func:`eventstudy.timeline.calendar.align_days_zero`).
+    factors
+        Ken French's daily tables by name, for the rule's ``calendar_time`` regressions.
+
+    Raises
+    ------
+    ValueError
+        When the rule asks for calendar-time regressions and ``factors`` lacks a file they need.
     """
     from eventstudy.backtest.tables import drift_table, summary_table
 
@@ -597,6 +611,9 @@ def backtest(
     observations = post_announcement_bhar(
         events, grid, market, config.drift_days, day0_rule=day0_rule, day0_max_shift=day0_max_shift
     )
+    calendar_time = None
+    if config.calendar_time:
+        calendar_time = calendar_time_table(trades, plan, grid, config, factors or {})
     return BacktestResults(
         config=config,
         market=market,
@@ -606,7 +623,48 @@ def backtest(
         drift=drift_table(observations, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
         drift_observations=observations,
         summary_table=summary_table(trades_frame, curve_frame, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
+        calendar_time=calendar_time,
     )
+
+
+def calendar_time_table(
+    trades: list[pd.DataFrame],
+    plan: TradePlan,
+    grid: PriceGrid,
+    config: BacktestConfig,
+    factors: Mapping[str, FactorTable],
+) -> pd.DataFrame:
+    """The calendar-time regressions of every holding period (one executed trades frame each)
+    and model of ``config.calendar_time`` (:mod:`eventstudy.backtest.calendar_time`).
+
+    The portfolio of holding period k holds the trades with outcome ``ok`` on their sessions
+    d+1..d+k with the rule's sides and weights, gross of costs.
+    """
+    from eventstudy.backtest.calendar_time import (
+        MODEL_FILES,
+        calendar_time_rows,
+        empty_table,
+        portfolio_series,
+    )
+
+    missing = sorted({f for m in config.calendar_time for f in MODEL_FILES[m]} - set(factors))
+    if missing:
+        raise ValueError(f"calendar_time needs the Ken French file {missing[0]}")
+    rf_table = factors[MODEL_FILES["capm"][0]]
+    rf = rf_table.on_calendar(grid.calendar, ["RF"])[:, 0]
+    n_days = len(grid.calendar)
+    frames = []
+    for k, executed in zip(config.holding_days, trades, strict=True):
+        ok = (executed["outcome"] == "ok").to_numpy()
+        if not ok.any():
+            continue
+        day0 = plan.day0_index[ok]
+        days, returns = holding_paths(grid, plan.columns[ok], day0, k, config.entry)
+        weights, held = daily_weights(day0, executed["weight_basis"].to_numpy(float)[ok], k, n_days)
+        series = portfolio_series(grid.calendar, days, returns, plan.signs[ok], weights, held, rf)
+        for model in config.calendar_time:
+            frames.append(calendar_time_rows(series, factors, model, config.calendar_time_frequency, k))
+    return pd.concat(frames, ignore_index=True) if frames else empty_table()
 
 
 def _pad(values: np.ndarray) -> np.ndarray:

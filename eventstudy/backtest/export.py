@@ -1,7 +1,8 @@
 """A backtest's output files, written beside the study's files in one output folder.
 
 :func:`backtest_writers` gives the writers of ``trades.parquet``, ``backtest.parquet``,
-``drift.parquet``, ``backtest.md`` and ``figures/equity_curve.png``;
+``drift.parquet``, ``backtest.md`` and ``figures/equity_curve.png`` (and ``calendar_time.parquet``
+when the rule has ``calendar_time`` models);
 :func:`eventstudy.output.export.save_study` adds them to the study's own, and the whole folder
 is replaced in one atomic exchange (:func:`eventstudy.output.folder.publish`).
 """
@@ -15,7 +16,11 @@ from pathlib import Path
 from eventstudy.backtest.engine import BacktestResults
 from eventstudy.backtest.report import FIGURE_NAME, METADATA_KEY, plot_equity_curve, render_backtest_section
 from eventstudy.output.export import write_parquet
+from eventstudy.output.schema import CALENDAR_TIME_SCHEMA
 from eventstudy.report.figures import png_bytes
+
+CALENDAR_TIME_FILE = "calendar_time.parquet"
+"""The calendar-time portfolio regressions, when the rule asks for them."""
 
 OUTPUT_FILES: tuple[str, ...] = (
     "trades.parquet",
@@ -32,13 +37,17 @@ def backtest_writers(results: BacktestResults) -> dict[str, Callable[[Path], Non
     markdown = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
     title = f"{results.study_name}: {results.config.describe()}"
     png = png_bytes(plot_equity_curve(results.curve, results.market, title=_wrap(title)))
-    return {
+    writers = {
         "trades.parquet": lambda p: write_parquet(results.trades, p, metadata),
         "backtest.parquet": lambda p: write_parquet(results.curve, p, metadata),
         "drift.parquet": lambda p: write_parquet(results.drift, p, metadata),
         "backtest.md": lambda p: p.write_bytes(markdown.encode("utf-8")),
         FIGURE_NAME: lambda p: p.write_bytes(png),
     }
+    table = results.calendar_time
+    if table is not None:
+        writers[CALENDAR_TIME_FILE] = lambda p: write_parquet(table, p, metadata, CALENDAR_TIME_SCHEMA)
+    return writers
 
 
 def _wrap(text: str, width: int = 110) -> str:

@@ -8,6 +8,8 @@
     weighting = "equal"         # or "value"
     cost_bps = 10               # per side
     drift_days = [1, 5, 10, 20] # horizons k of the post-announcement drift table, BHAR[+1,+k]
+    calendar_time = ["capm", "ff3", "carhart4"]  # calendar-time portfolio alphas (French factors)
+    calendar_time_frequency = "daily"            # or "monthly"
     [backtest.positions]        # role -> "long" | "short" | "none"; roles not listed are not traded
     supplier = "long"
     rival = "short"
@@ -39,7 +41,19 @@ from eventstudy.symbols import shown
 ENTRIES: tuple[str, ...] = ("close_day0", "open_day1")
 WEIGHTINGS: tuple[str, ...] = ("equal", "value")
 SIDES: dict[str, int] = {"long": 1, "short": -1, "none": 0}
-_KEYS: tuple[str, ...] = ("entry", "holding_days", "weighting", "cost_bps", "drift_days", "positions")
+_KEYS: tuple[str, ...] = (
+    "entry",
+    "holding_days",
+    "weighting",
+    "cost_bps",
+    "drift_days",
+    "positions",
+    "calendar_time",
+    "calendar_time_frequency",
+)
+CALENDAR_TIME_MODELS: tuple[str, ...] = ("capm", "ff3", "carhart4")
+"""Factor models of the calendar-time portfolio regressions (:mod:`eventstudy.backtest.calendar_time`)."""
+CALENDAR_TIME_FREQUENCIES: tuple[str, ...] = ("daily", "monthly")
 MAX_DAYS = 2520
 """Longest holding period or drift horizon, in trading days (ten years of sessions)."""
 MAX_HORIZONS = 50
@@ -72,6 +86,12 @@ class BacktestConfig:
         Side of any role not in ``positions``.
     drift_days
         Horizons k of the post-announcement drift table (mean BHAR over [+1,+k]).
+    calendar_time
+        Factor models (``capm``, ``ff3``, ``carhart4``) of the calendar-time portfolio alpha of
+        each holding period (``calendar_time.parquet``; needs Ken French's daily files); empty
+        for none.
+    calendar_time_frequency
+        ``"daily"`` or ``"monthly"`` portfolio returns for those regressions.
     """
 
     entry: str = "close_day0"
@@ -81,6 +101,8 @@ class BacktestConfig:
     positions: tuple[tuple[str, str], ...] = field(default=())
     default_side: str = "long"
     drift_days: tuple[int, ...] = (1, 5, 10, 20)
+    calendar_time: tuple[str, ...] = ()
+    calendar_time_frequency: str = "daily"
 
     def __post_init__(self) -> None:
         if not isinstance(self.entry, str) or self.entry not in ENTRIES:
@@ -113,6 +135,22 @@ class BacktestConfig:
         if not isinstance(self.default_side, str) or self.default_side not in SIDES:
             raise ValueError(
                 f"positions.default: {shown(self.default_side)} is not one of {', '.join(SIDES)}"
+            )
+        models = self.calendar_time
+        if isinstance(models, str | bytes) or not isinstance(models, tuple | list):
+            raise ValueError(f"calendar_time: {shown(models)} is not a list of model names")
+        for model in models:
+            if not isinstance(model, str) or model not in CALENDAR_TIME_MODELS:
+                raise ValueError(
+                    f"calendar_time: {shown(model)} is not one of {', '.join(CALENDAR_TIME_MODELS)}"
+                )
+        if len(set(models)) != len(models):
+            raise ValueError(f"calendar_time: {list(models)} lists a model twice")
+        frequency = self.calendar_time_frequency
+        if not isinstance(frequency, str) or frequency not in CALENDAR_TIME_FREQUENCIES:
+            raise ValueError(
+                f"calendar_time_frequency: {shown(frequency)} is not one of "
+                f"{', '.join(CALENDAR_TIME_FREQUENCIES)}"
             )
         for role, side in self.positions:
             if not isinstance(role, str) or not _ROLE.fullmatch(role):
@@ -157,6 +195,8 @@ class BacktestConfig:
             "positions": dict(self.positions),
             "default_side": self.default_side,
             "drift_days": list(self.drift_days),
+            "calendar_time": list(self.calendar_time),
+            "calendar_time_frequency": self.calendar_time_frequency,
         }
 
     @classmethod
@@ -170,6 +210,8 @@ class BacktestConfig:
             positions=tuple((str(r), str(s)) for r, s in dict(data["positions"]).items()),
             default_side=str(data["default_side"]),
             drift_days=tuple(int(k) for k in data["drift_days"]),
+            calendar_time=tuple(str(m) for m in data.get("calendar_time", ())),
+            calendar_time_frequency=str(data.get("calendar_time_frequency", "daily")),
         )
 
 
@@ -190,9 +232,18 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
                 path, f"unknown key (expected one of {', '.join(_KEYS)})", field=f"backtest.{_short(key)}"
             )
     values: dict[str, Any] = {}
-    for key in ("entry", "weighting"):
+    for key in ("entry", "weighting", "calendar_time_frequency"):
         if key in table:
             values[key] = _string(table[key], path, f"backtest.{key}")
+    if "calendar_time" in table:
+        models = table["calendar_time"]
+        if isinstance(models, str):
+            models = [models]
+        if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+            raise InputError(
+                path, f"{shown(models)} must be a list of model names", field="backtest.calendar_time"
+            )
+        values["calendar_time"] = tuple(models)
     for key in ("holding_days", "drift_days"):
         if key in table:
             values[key] = _days(table[key], path, f"backtest.{key}")

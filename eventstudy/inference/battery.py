@@ -51,6 +51,9 @@ generalized_sign_z                     O(N·L1)
 corrado_rank_z, corrado_zivney_sign_z  O(N·L log L) once (one sort per pair), then O(N·L) per window
 grank_t                                O(N·L1) once (from the same sort), then O(N·L1) per window
 bootstrap_t                            O(B·N) draws once, plus O(B·N) per window
+cluster_firm_t, cluster_date_t, ...    O(N·W·log(N·W)) (cluster labels of the N·W pair-days)
+garch_patell_z, garch_bmp_t            O(N·W) (the conditional variances are fitted beforehand)
+abnormal_volatility, volatility_t      O(N·L·k²) once (the prediction variance factors), O(N·W)
 dollar_abnormal_value, dollar_z, ...   O(N·L1)
 =====================================  =============================================================
 """
@@ -64,9 +67,12 @@ from functools import cached_property
 
 import numpy as np
 
+from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
+from .cluster import window_cluster_test
 from .correlation import CalendarResiduals
 from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallback_dollar_variance
+from .garch import garch_bmp_t, garch_patell_z, garch_standardized_car
 from .nonparametric import (
     REF_CSIGN,
     REF_MRANK,
@@ -104,6 +110,7 @@ from .result import (
     p_normal,
     result,
 )
+from .volatility import abnormal_volatility, variance_ratios, volatility_t
 
 REF_CAAR = "Campbell, Lo & MacKinlay (1997); p of the cross-sectional t"
 NOT_COMPUTABLE = "not computable from this panel"
@@ -205,6 +212,12 @@ class PanelParts:
     def factor(self) -> np.ndarray:
         """(N, L2) prediction variance factors :math:`C_{i\\tau}`."""
         return self.panel.prediction_variance_factor()
+
+    @cached_property
+    def standardized_ar(self) -> np.ndarray:
+        """(N, L2) :math:`A_{i\\tau} / (\\hat\\sigma_i \\sqrt{C_{i\\tau}})` (from :attr:`factor`)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.panel.ar_event / (self.panel.sigma[:, None] * np.sqrt(self.factor))
 
     @cached_property
     def dollar(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -314,6 +327,16 @@ class WindowSample:
         return self.parts.aar_estimation(self.ok)
 
     @cached_property
+    def variance_ratios(self) -> np.ndarray:
+        """(N,) the usable pairs' variance ratios of the window (abnormal volatility)."""
+        return variance_ratios(self.parts.standardized_ar[self.ok][:, self.mask], self.dof)
+
+    @cached_property
+    def volatility(self) -> TestResult:
+        """``volatility_t`` (shared by ``abnormal_volatility``)."""
+        return volatility_t(self.variance_ratios, alternative=self.alternative)
+
+    @cached_property
     def cross_sectional(self) -> TestResult:
         """The cross-sectional t (shared by ``caar`` and ``cross_sectional_t``)."""
         return cross_sectional_t(self.car, alternative=self.alternative)
@@ -344,12 +367,23 @@ class Statistic:
     """A registered statistic: its name, its function, and whether it needs usable pairs.
 
     ``needs_pairs`` statistics are NaN with n = 0 when the window has no usable pair; the
-    dollar rows decide for themselves (rows without a market value do not count).
+    dollar rows decide for themselves (rows without a market value do not count). ``p_from``
+    names the statistic whose p-value the row repeats (``caar`` reports the cross-sectional t's
+    p): such a row is not a test of its own, and a multiple-testing family counts the test once
+    (:mod:`eventstudy.multiple_testing`). ``requires`` names an optional
+    :class:`~eventstudy.inference.EventPanel` field the statistic needs (e.g.
+    ``conditional_variance``): without it the statistic is left out of the default battery.
     """
 
     name: str
     compute: Callable[[WindowSample], TestResult]
     needs_pairs: bool = True
+    p_from: str | None = None
+    requires: str | None = None
+
+    def available(self, panel: EventPanel) -> bool:
+        """True when ``panel`` has what the statistic needs."""
+        return self.requires is None or getattr(panel, self.requires) is not None
 
 
 STATISTICS: dict[str, Statistic] = {}
@@ -357,9 +391,12 @@ STATISTICS: dict[str, Statistic] = {}
 
 
 def register_statistic(
-    name: str, *, needs_pairs: bool = True
+    name: str, *, needs_pairs: bool = True, p_from: str | None = None, requires: str | None = None
 ) -> Callable[[Callable[[WindowSample], TestResult]], Callable[[WindowSample], TestResult]]:
     """Decorator registering ``function(sample) -> TestResult`` as the statistic ``name``.
+
+    ``p_from``: the registered statistic whose p-value this row repeats; ``requires``: the
+    optional panel field it needs (see :class:`Statistic`).
 
     Raises
     ------
@@ -370,13 +407,13 @@ def register_statistic(
     def add(function: Callable[[WindowSample], TestResult]) -> Callable[[WindowSample], TestResult]:
         if name in STATISTICS:
             raise ValueError(f"statistic {name!r} is already registered")
-        STATISTICS[name] = Statistic(name, function, needs_pairs)
+        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from, requires)
         return function
 
     return add
 
 
-@register_statistic("caar")
+@register_statistic("caar", p_from="cross_sectional_t")
 def _caar(s: WindowSample) -> TestResult:
     value = float(s.car.mean()) if s.car.size else float("nan")
     return TestResult("caar", value, s.cross_sectional.p, s.cross_sectional.n, REF_CAAR)
@@ -469,7 +506,59 @@ def _bootstrap(s: WindowSample) -> TestResult:
     return s.bootstrap if s.bootstrap is not None else empty_result("bootstrap_t", REF_BOOTSTRAP)
 
 
-@register_statistic("dollar_abnormal_value", needs_pairs=False)
+def _cluster(s: WindowSample, clustering: str) -> TestResult:
+    if clustering != "firm":
+        s.panel.require("calendar")  # dates are the clusters
+    ok = s.ok
+    return window_cluster_test(
+        s.panel.ar_event[ok], s.panel.firm[ok], s.panel.event_day[ok], s.mask, clustering,
+        alternative=s.alternative,
+    )
+
+
+@register_statistic("cluster_firm_t")
+def _cluster_firm(s: WindowSample) -> TestResult:
+    return _cluster(s, "firm")
+
+
+@register_statistic("cluster_date_t")
+def _cluster_date(s: WindowSample) -> TestResult:
+    return _cluster(s, "date")
+
+
+@register_statistic("cluster_two_way_t")
+def _cluster_two_way(s: WindowSample) -> TestResult:
+    return _cluster(s, "two_way")
+
+
+def _garch_scar(s: WindowSample) -> np.ndarray:
+    variance = s.panel.conditional_variance
+    if variance is None:
+        return np.full(s.n_pairs, np.nan)
+    return garch_standardized_car(s.car, variance[s.ok][:, s.mask])
+
+
+@register_statistic("abnormal_volatility", p_from="volatility_t")
+def _abnormal_volatility(s: WindowSample) -> TestResult:
+    return abnormal_volatility(s.variance_ratios, s.volatility.p)
+
+
+@register_statistic("volatility_t")
+def _volatility_t(s: WindowSample) -> TestResult:
+    return s.volatility
+
+
+@register_statistic("garch_patell_z", requires="conditional_variance")
+def _garch_patell(s: WindowSample) -> TestResult:
+    return garch_patell_z(_garch_scar(s), alternative=s.alternative)
+
+
+@register_statistic("garch_bmp_t", requires="conditional_variance")
+def _garch_bmp(s: WindowSample) -> TestResult:
+    return garch_bmp_t(_garch_scar(s), alternative=s.alternative)
+
+
+@register_statistic("dollar_abnormal_value", needs_pairs=False, p_from="dollar_z")
 def _dollar_value(s: WindowSample) -> TestResult:
     return s.dollars[0]
 
@@ -590,6 +679,8 @@ def run_battery_windows(
     """
     check_alternative(alternative)
     names = statistic_names(statistics)
+    if statistics is None:  # the default battery leaves out what the panel cannot support
+        names = tuple(name for name in names if STATISTICS[name].available(panel))
     for tau_start, tau_end in windows:
         panel.window_mask(tau_start, tau_end)  # every window is valid before any work
     cars = np.empty((panel.n_pairs, len(windows)))
@@ -676,6 +767,15 @@ def caar_band(
     part = panel.subset(usable_pairs(panel, tau_start, tau_end))
     path = part.car_path(tau_start, tau_end)
     return bootstrap_caar_band(path, draws=draws, seed=seed, level=level)
+
+
+def path_bands(panel: EventPanel, tau_start: int, tau_end: int, *, level: float = 0.95) -> tuple[Band, Band]:
+    """The classic (t) and Wilcoxon bands of the CAR path over ``[tau_start, tau_end]`` of the
+    pairs usable for the whole window (the pairs of :func:`caar_band`); see
+    :mod:`~eventstudy.inference.bands`."""
+    part = panel.subset(usable_pairs(panel, tau_start, tau_end))
+    path = part.car_path(tau_start, tau_end)
+    return classic_band(path, level=level), wilcoxon_band(path, level=level)
 
 
 def event_car_tests(

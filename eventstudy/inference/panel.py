@@ -103,6 +103,11 @@ class EventPanel:
         :class:`~eventstudy.inference.result.NotComputableError` (:meth:`require`), so every statistic
         that needs it is reported as not computable; with ``estimation`` missing, a pair is
         usable when its CAR is complete (no :math:`\\hat\\sigma_i` is asked for).
+    conditional_variance
+        (N, L2) conditional variance :math:`h_{i\tau}` of each event-window abnormal return
+        from a GARCH model of the residuals (:mod:`eventstudy.models.garch`), NaN where the pair
+        has no fit; None without a variance model (the statistics that need it are then not
+        computed).
 
     Raises
     ------
@@ -125,6 +130,7 @@ class EventPanel:
     market_value_estimation: np.ndarray | None = None
     market_value_event: np.ndarray | None = None
     missing_inputs: frozenset[str] = frozenset()
+    conditional_variance: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -138,7 +144,7 @@ class EventPanel:
                 raise ValueError(f"{name} must hold integers")
             set_(self, name, raw.astype(np.int64, copy=False))
         set_(self, "firm", np.asarray(self.firm, dtype=object))
-        for name in ("market_value_estimation", "market_value_event"):
+        for name in ("market_value_estimation", "market_value_event", "conditional_variance"):
             value = getattr(self, name)
             if value is not None:
                 set_(self, name, np.asarray(value, dtype=float))
@@ -187,6 +193,8 @@ class EventPanel:
         if mv_est is not None:
             need("market_value_estimation", 2, (n, l1))
             need("market_value_event", 2, (n, l2))
+        if self.conditional_variance is not None:
+            need("conditional_variance", 2, (n, l2))
 
     # ------------------------------------------------------------------ basic properties
     @property

@@ -190,6 +190,7 @@ def save_study(
         "events.parquet": events,
         "stats.parquet": results.stats,
         "caar.parquet": results.caar,
+        **results.optional_tables(),
     }
     writers: dict[str, Callable[[Path], None]] = {
         name: (lambda p, frame=frame, name=name: write_parquet(frame, p, note, SCHEMAS[name]))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
-from eventstudy.results import StudyResults
+from eventstudy.results import OPTIONAL_TABLES, StudyResults
 
 if TYPE_CHECKING:
     from eventstudy.backtest.engine import BacktestResults
@@ -51,6 +51,9 @@ def load_study(folder: str | Path) -> StudyResults:
         raise InputError(str(manifest_path), "not the manifest of a study (no config)", field="config")
     config = StudyConfig.from_dict(manifest["config"], str(manifest_path))
     tables = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
+    for name, file in OPTIONAL_TABLES.items():  # the optional methods' tables, where they ran
+        if (folder / file).is_file():
+            tables[name] = _read_table(folder / file)
     backtest = _load_backtest(folder, config, manifest)
     return StudyResults(
         config=config,
@@ -78,6 +81,7 @@ def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) 
     from eventstudy.backtest.tables import summary_table
 
     trades = _read_table(folder / "trades.parquet")
+    calendar_time = folder / "calendar_time.parquet"
     curve = _read_table(folder / "backtest.parquet")
     return BacktestResults(
         config=config.backtest,
@@ -88,4 +92,5 @@ def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) 
         drift=_read_table(folder / "drift.parquet"),
         drift_observations=pd.DataFrame(),
         summary_table=summary_table(trades, curve, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
+        calendar_time=_read_table(calendar_time) if calendar_time.is_file() else None,
     )

@@ -18,6 +18,7 @@ The same description is stored in every exported parquet file's schema metadata 
 ``shares``       a number of shares
 ``json``         a JSON object as text
 ``bool``         true or false
+``log``          a natural logarithm (of shares traded or of percent turnover)
 ===============  ==============================================================
 """
 
@@ -66,6 +67,10 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "ar_t": ColumnDoc("t", "ar / ar_se, Student-t with M-k degrees of freedom"),
     "ar_p": ColumnDoc("probability", "two-sided p-value of ar_t"),
+    "ar_lower": ColumnDoc("fraction", "lower bound of the 95% interval of ar: ar - t(0.975, M-k) ar_se"),
+    "ar_upper": ColumnDoc("fraction", "upper bound of the 95% interval of ar: ar + t(0.975, M-k) ar_se"),
+    "car_lower": ColumnDoc("fraction", "lower bound of the 95% interval of car: car - t(0.975, M-k) car_se"),
+    "car_upper": ColumnDoc("fraction", "upper bound of the 95% interval of car: car + t(0.975, M-k) car_se"),
 }
 
 CAR_SCHEMA: dict[str, ColumnDoc] = {
@@ -151,6 +156,16 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
         "text",
         "the published formula the statistic implements and, for totals and counts, the rows it covers",
     ),
+    "p_bh": ColumnDoc(
+        "probability",
+        "p adjusted by Benjamini & Hochberg (1995) over the group's family: every test of the group in "
+        "the table (all windows and statistics, each test once: caar and dollar_abnormal_value repeat "
+        "cross_sectional_t's and dollar_z's p and take their adjusted p); NaN for descriptive rows",
+    ),
+    "p_holm": ColumnDoc(
+        "probability",
+        "p adjusted by Holm (1979) over the same family (family-wise error rate under any dependence)",
+    ),
 }
 
 CAAR_SCHEMA: dict[str, ColumnDoc] = {
@@ -163,7 +178,145 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
     "upper": ColumnDoc("fraction", "upper bound of that band"),
     "n": ColumnDoc("count", "pairs with a complete path over the span"),
     "draws": ColumnDoc("count", "bootstrap resamples B (numpy default_rng, seed 0)"),
-    "level": ColumnDoc("probability", "coverage of the band"),
+    "level": ColumnDoc("probability", "coverage of every band of the row"),
+    "classic_lower": ColumnDoc(
+        "fraction",
+        "lower bound of the t interval of the mean CAR: caar - t(1-(1-level)/2, n-1) s/sqrt(n) over the same "
+        "paths (R eventstudies' inference.classic); NaN with n < 2 or s = 0",
+    ),
+    "classic_upper": ColumnDoc("fraction", "upper bound of that t interval"),
+    "median": ColumnDoc(
+        "fraction", "median over the group's pairs of the CAR from the span's first day to tau"
+    ),
+    "wilcoxon_lower": ColumnDoc(
+        "fraction",
+        "lower bound of the Wilcoxon signed-rank (Walsh-average) interval of the centre at coverage >= level "
+        "(R eventstudies' inference.wilcox uses coverage >= 0.975 under 2.5%/97.5% labels); the range of "
+        "the values when too few pairs reach the level",
+    ),
+    "wilcoxon_upper": ColumnDoc("fraction", "upper bound of that Wilcoxon interval"),
+}
+
+CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
+    "regression": ColumnDoc("text", "name of the [[crosssection]] table"),
+    "formula": ColumnDoc("text", "the patsy formula, dependent ~ regressors, over car.parquet's columns"),
+    "window": CAR_SCHEMA["window"],
+    "sample": ColumnDoc("text", "parties (listed parties), peers, or all rows"),
+    "weights": ColumnDoc(
+        "text",
+        "none (OLS) or patell (WLS, weight 1/se^2 of the dependent variable: car_se, car_se x "
+        "mcap_prev_usd, or that / deal_usd)",
+    ),
+    "term": ColumnDoc(
+        "text", "regressor (patsy's column name, e.g. Intercept, np.log(deal_usd), C(role)[T.x])"
+    ),
+    "cov_type": ColumnDoc(
+        "text",
+        "standard error: nonrobust, HC1 (White 1980, n/(n-k)), HC3 (MacKinnon & White 1985), or cluster "
+        "(CRV1 by the table's cluster column, G/(G-1)(n-1)/(n-k))",
+    ),
+    "coef": ColumnDoc(
+        "varies", "estimated coefficient, in units of the dependent variable per regressor unit"
+    ),
+    "se": ColumnDoc("varies", "standard error of coef under cov_type"),
+    "t": ColumnDoc("t", "coef / se"),
+    "p": ColumnDoc("probability", "two-sided p-value, Student-t with df degrees of freedom"),
+    "df": ColumnDoc("count", "degrees of freedom: n - k, or clusters - 1 for cov_type cluster"),
+    "n": ColumnDoc("count", "rows used (outcome ok, every variable present)"),
+    "n_dropped": ColumnDoc("count", "rows of the window and sample left out for a missing variable or s.e."),
+    "clusters": ColumnDoc("count", "clusters of cov_type cluster (0 for the other rows)"),
+    "r_squared": ColumnDoc("ratio", "R-squared of the (weighted) regression"),
+    "note": ColumnDoc("text", "why a regression or standard error could not be estimated (empty if it was)"),
+}
+
+GARCH_SCHEMA: dict[str, ColumnDoc] = {
+    **_IDS,
+    "tau": AR_SCHEMA["tau"],
+    "date": AR_SCHEMA["date"],
+    "ar": AR_SCHEMA["ar"],
+    "cond_sd": ColumnDoc(
+        "fraction/day",
+        "conditional s.d. sqrt(h) of the day's abnormal return: the variance model fitted to the estimation "
+        "residuals, filtered through the residuals up to the day before (Savickas 2003)",
+    ),
+    "sar": ColumnDoc("ratio", "ar / cond_sd, the GARCH-standardised abnormal return"),
+    "variance_model": ColumnDoc(
+        "text",
+        "garch (Bollerslev 1986), gjr (Glosten, Jagannathan & Runkle 1993) or egarch (Nelson 1991), "
+        "fitted with arch",
+    ),
+    "omega": ColumnDoc(
+        "varies", "constant of the variance equation (percent returns squared; log for egarch)"
+    ),
+    "alpha": ColumnDoc("ratio", "ARCH coefficient (egarch: on |z| - sqrt(2/pi))"),
+    "gamma": ColumnDoc(
+        "ratio", "asymmetry coefficient (gjr: on negative shocks; egarch: on z); NaN for garch"
+    ),
+    "beta": ColumnDoc("ratio", "GARCH coefficient (egarch: on log h)"),
+    "persistence": ColumnDoc("ratio", "alpha + beta (garch), alpha + gamma/2 + beta (gjr), beta (egarch)"),
+    "note": ColumnDoc("text", "why the pair has no GARCH fit (empty when it has one)"),
+}
+
+VOLUME_SCHEMA: dict[str, ColumnDoc] = {
+    **_IDS,
+    "group": CAR_SCHEMA["group"],
+    "tau": AR_SCHEMA["tau"],
+    "date": AR_SCHEMA["date"],
+    "volume": ColumnDoc("shares", "shares traded that day (Yahoo's Volume)"),
+    "log_volume": ColumnDoc(
+        "log",
+        "the volume measure V: ln(1 + volume) (volume = \"log_volume\") or ln(100 volume / shares "
+        "outstanding + 0.000255) (\"log_turnover\", Campbell & Wasley 1996)",
+    ),
+    "market_log_volume": ColumnDoc("log", "ln(1 + the market proxy's volume), the volume model's regressor"),
+    "expected_log_volume": ColumnDoc(
+        "log", "alpha + beta x market_log_volume, OLS over the estimation window"
+    ),
+    "abnormal_volume": ColumnDoc("log", "log_volume - expected_log_volume (Campbell & Wasley 1996)"),
+    "cumulative_abnormal_volume": ColumnDoc("log", "sum of abnormal_volume from the span's first day to tau"),
+    "abnormal_volume_se": ColumnDoc(
+        "log", "prediction-error s.e. of abnormal_volume: sigma sqrt(1 + x'(X'X)^-1 x) of the volume model"
+    ),
+    "outcome": ColumnDoc(
+        "text",
+        "ok, the return study's day-0 or market-proxy outcome, no_volume (the ticker or the market is a "
+        "returns series without volume), or the volume model's own insufficient_estimation, "
+        "singular_estimation or degenerate_estimation (e.g. a constant volume)",
+    ),
+}
+
+VOLUME_STATS_SCHEMA: dict[str, ColumnDoc] = {
+    **STATS_SCHEMA,
+    "statistic": ColumnDoc(
+        "text",
+        "a statistic of the battery computed on the abnormal log volumes (caar: mean cumulative abnormal "
+        "log volume; see eventstudy.volume.VOLUME_STATISTICS), or a count of excluded rows",
+    ),
+    "value": ColumnDoc("varies", "the statistic: log volume for caar, else unitless"),
+}
+
+CALENDAR_TIME_SCHEMA: dict[str, ColumnDoc] = {
+    "holding_days": ColumnDoc(
+        "days", "holding period k of the backtest: each trade held on sessions d+1..d+k"
+    ),
+    "frequency": ColumnDoc("text", "daily, or monthly (days with a position compounded per calendar month)"),
+    "model": ColumnDoc(
+        "text", "capm (Mkt-RF), ff3 (+ SMB, HML; Fama & French 1993) or carhart4 (+ Mom; Carhart 1997)"
+    ),
+    "term": ColumnDoc("text", "alpha (the calendar-time abnormal return per period) or a factor loading"),
+    "cov_type": ColumnDoc("text", "nonrobust (OLS) or HC1 (White 1980, n/(n-k))"),
+    "coef": ColumnDoc(
+        "varies",
+        "estimate: alpha in fraction per day (per month), loadings as ratios; portfolio excess return = "
+        "weighted sum of side x (R - RF) of the open positions, gross of costs (Jaffe 1974; Mandelker "
+        "1974; Fama 1998; Mitchell & Stafford 2000)",
+    ),
+    "se": ColumnDoc("varies", "standard error of coef under cov_type"),
+    "t": ColumnDoc("t", "coef / se, Student-t with n_periods - k d.o.f."),
+    "p": ColumnDoc("probability", "two-sided p-value of t"),
+    "n_periods": ColumnDoc("count", "days (months) with a position and every factor value"),
+    "mean_positions": ColumnDoc("count", "mean number of open positions over the days used"),
+    "r_squared": ColumnDoc("ratio", "R-squared of the regression"),
 }
 
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
@@ -172,6 +325,10 @@ SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "events.parquet": EVENTS_SCHEMA,
     "stats.parquet": STATS_SCHEMA,
     "caar.parquet": CAAR_SCHEMA,
+    "crosssection.parquet": CROSSSECTION_SCHEMA,
+    "garch.parquet": GARCH_SCHEMA,
+    "volume.parquet": VOLUME_SCHEMA,
+    "volume_stats.parquet": VOLUME_STATS_SCHEMA,
 }
 
 

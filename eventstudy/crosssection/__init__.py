@@ -1,0 +1,14 @@
+"""Cross-sectional regressions of event outcomes on event and party characteristics.
+
+* :mod:`~eventstudy.crosssection.rules` -- the ``[[crosssection]]`` tables of a study's TOML
+  file: :class:`CrossSectionSpec` (a formula, a window, a sample, weights, clusters);
+* :mod:`~eventstudy.crosssection.regression` -- the regressions on ``car.parquet``'s rows with
+  classical, HC1, HC3 and clustered standard errors, OLS or WLS with Patell-type weights:
+  :func:`cross_sectional_regressions`, :func:`fit_cross_section`.
+"""
+
+from __future__ import annotations
+
+from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables
+
+__all__ = ["CrossSectionSpec", "parse_crosssection_tables"]

@@ -1,0 +1,267 @@
+"""Cross-sectional regressions of CARs, dollar values or value per deal dollar on characteristics.
+
+For the rows i of one window (one row per (event, party), outcome ``ok``) and a formula
+:math:`y_i = x_i'b + u_i` built by patsy from ``car.parquet``'s columns, :func:`fit_cross_section`
+estimates b by OLS, or by WLS with Patell-type weights :math:`w_i = 1/se_i^2` where
+:math:`se_i` is the estimation-window standard error of :math:`y_i` (``car_se`` for the CAR;
+``car_se`` × market value for the dollar value; that over the deal size for the value per deal
+dollar), as Eventus offers ("weighted by the inverse of the variance of the abnormal return",
+the weighting behind the Patell test; Patell 1976). Rows with a missing variable are dropped
+(``n_dropped`` counts them). The coefficients' standard errors, each a row of the output:
+
+* ``nonrobust``: :math:`\\hat\\sigma^2 (X'WX)^{-1}`, t(n - k);
+* ``HC1``: White's (1980) sandwich with the n/(n - k) correction (MacKinnon & White 1985), t(n - k);
+* ``HC3``: the jackknife-like :math:`\\hat u_i^2/(1 - h_{ii})^2` sandwich, better in small
+  samples (MacKinnon & White 1985; Long & Ervin 2000), t(n - k); undefined with a leverage of 1;
+* ``cluster``: CRV1 by the spec's ``cluster`` column (default ``event_id``: the parties of one
+  announcement share its news), correction G/(G - 1)·(n - 1)/(n - k), t(G - 1) (Cameron,
+  Gelbach & Miller 2008; Cameron & Miller 2015).
+
+Each is statsmodels' ``OLS``/``WLS(...).fit(cov_type=..., use_t=True)``; the rows are exactly
+its numbers (``tests/test_crosssection.py`` re-fits them). Assumptions: the regressors are
+exogenous characteristics (deal size, role) fixed before the announcement; the cross-sectional
+errors are independent across clusters (``nonrobust``, ``HC*``: across rows); a CAR's
+estimation error is part of :math:`u_i` (so ``nonrobust`` assumes it equal across rows; the WLS
+weights model it).
+
+References
+----------
+Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for
+inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414-427.
+Long, J. S., & Ervin, L. H. (2000). Using heteroscedasticity consistent standard errors in the
+linear regression model. *The American Statistician*, 54(3), 217-224.
+MacKinnon, J. G., & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
+estimators with improved finite sample properties. *Journal of Econometrics*, 29(3), 305-325.
+Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price behavior.
+*Journal of Accounting Research*, 14(2), 246-276.
+White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a direct test
+for heteroskedasticity. *Econometrica*, 48(4), 817-838.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.crosssection.rules import CrossSectionSpec
+from eventstudy.inference.cluster import cluster_codes
+
+COV_TYPES: tuple[str, ...] = ("nonrobust", "HC1", "HC3", "cluster")
+CROSSSECTION_COLUMNS: tuple[str, ...] = (
+    "regression",
+    "formula",
+    "window",
+    "sample",
+    "weights",
+    "term",
+    "cov_type",
+    "coef",
+    "se",
+    "t",
+    "p",
+    "df",
+    "n",
+    "n_dropped",
+    "clusters",
+    "r_squared",
+    "note",
+)
+PEER_ROLE = "peer"
+
+
+def _window_label(window: tuple[int, int]) -> str:
+    def signed(day: int) -> str:
+        return f"{day:+d}" if day else "0"
+
+    return f"[{signed(window[0])},{signed(window[1])}]"
+
+
+def regression_rows(car: pd.DataFrame, events: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
+    """The rows of ``car.parquet`` a regression uses: its window, its sample, outcome ``ok``,
+    with the event's ``timing`` joined (by event, ticker and role)."""
+    rows = car[(car["window"] == _window_label(spec.window)) & (car["outcome"] == "ok")]
+    is_peer = rows["role"] == PEER_ROLE
+    if spec.sample == "parties":
+        rows = rows[~is_peer]
+    elif spec.sample == "peers":
+        rows = rows[is_peer]
+    if "timing" in events.columns:
+        timing = events.loc[:, ["event_id", "ticker", "role", "timing"]].drop_duplicates(
+            ["event_id", "ticker", "role"]
+        )
+        rows = rows.merge(timing, on=["event_id", "ticker", "role"], how="left")
+    return rows.reset_index(drop=True)
+
+
+def _dependent_se(rows: pd.DataFrame, dependent: str) -> np.ndarray:
+    """(n,) the estimation-window s.e. of the dependent variable (Patell-type weights)."""
+    se = rows["car_se"].to_numpy(float)
+    if dependent == "abnormal_value_usd":
+        return se * rows["mcap_prev_usd"].to_numpy(float)
+    if dependent == "value_to_deal":
+        return se * rows["mcap_prev_usd"].to_numpy(float) / rows["deal_usd"].to_numpy(float)
+    return se
+
+
+def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """patsy's (y, X) of ``formula`` on ``data`` with only numpy in scope; rows with a missing
+    value dropped."""
+    import patsy
+
+    scope = patsy.EvalEnvironment([{"np": np}])
+
+    def design(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return patsy.dmatrices(formula, rows, eval_env=scope, NA_action="drop", return_type="dataframe")
+
+    y, _ = design(data)
+    # Again on the complete rows only, so that a category whose rows all lack a variable has no
+    # (all-zero) dummy column.
+    return design(data.loc[y.index])
+
+
+def _empty(spec: CrossSectionSpec, n: int, dropped: int, note: str) -> pd.DataFrame:
+    row = {
+        "regression": spec.name,
+        "formula": spec.formula,
+        "window": _window_label(spec.window),
+        "sample": spec.sample,
+        "weights": spec.weights,
+        "term": "",
+        "cov_type": "",
+        "coef": np.nan,
+        "se": np.nan,
+        "t": np.nan,
+        "p": np.nan,
+        "df": np.nan,
+        "n": n,
+        "n_dropped": dropped,
+        "clusters": 0,
+        "r_squared": np.nan,
+        "note": note,
+    }
+    return _typed(pd.DataFrame([row]))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.loc[:, list(CROSSSECTION_COLUMNS)]
+    return frame.astype({"n": "int64", "n_dropped": "int64", "clusters": "int64"})
+
+
+def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
+    """One regression: a row per (term, covariance type) (:data:`CROSSSECTION_COLUMNS`).
+
+    Parameters
+    ----------
+    rows
+        The regression's rows (:func:`regression_rows`).
+    spec
+        The regression.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``coef``, ``se``, ``t``, ``p`` and ``df`` of every term under ``nonrobust``, ``HC1``,
+        ``HC3`` and ``cluster`` standard errors; ``n`` rows used and ``n_dropped`` rows of the
+        sample with a missing variable (or, for WLS, no standard error); ``clusters`` the number
+        of clusters. A regression that cannot be estimated (too few rows, collinear regressors,
+        a formula naming a missing level) is one row with a ``note`` saying why.
+
+    Notes
+    -----
+    OLS :math:`\\hat b = (X'X)^{-1}X'y`; WLS :math:`\\hat b = (X'WX)^{-1}X'Wy`,
+    :math:`W = \\mathrm{diag}(1/se_i^2)`. Covariances as in the module docstring.
+    """
+    import patsy
+    import statsmodels.api as sm
+
+    total = len(rows)
+    data = rows.copy()
+    if spec.weights == "patell":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            data["_se"] = _dependent_se(data, spec.dependent)
+        data = data[np.isfinite(data["_se"]) & (data["_se"] > 0)]
+    try:
+        y, x = _design(spec.formula, data)
+    except (patsy.PatsyError, ValueError, TypeError, KeyError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return _empty(spec, 0, total, f"formula could not be evaluated: {message}")
+    used = data.loc[y.index]
+    n, k = x.shape
+    dropped = total - n
+    if n <= k:
+        return _empty(spec, n, dropped, f"not estimable: {n} rows for {k} parameters")
+    if np.linalg.matrix_rank(x.to_numpy(float)) < k:
+        return _empty(spec, n, dropped, f"not estimable: collinear regressors (rank < {k} parameters)")
+    weights = 1.0 / used["_se"].to_numpy(float) ** 2 if spec.weights == "patell" else np.ones(n)
+    groups = cluster_codes(used[spec.cluster].astype(str).to_numpy(object))
+    n_clusters = int(np.unique(groups).size)
+    model = sm.WLS(y.iloc[:, 0].to_numpy(float), x.to_numpy(float), weights=weights)
+    frames = []
+    for cov_type in COV_TYPES:
+        note = ""
+        if cov_type == "cluster" and n_clusters < 2:
+            se = t = p = np.full(k, np.nan)
+            params = model.fit().params
+            df = np.nan
+            note = f"fewer than two clusters of {spec.cluster}"
+            r2 = np.nan
+        else:
+            kwargs = {"groups": groups} if cov_type == "cluster" else None
+            with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+                warnings.simplefilter("always")
+                fit = model.fit(cov_type=cov_type, cov_kwds=kwargs, use_t=True)
+                params, se, t, p = fit.params, fit.bse, fit.tvalues, fit.pvalues
+                df = float(fit.df_resid_inference if cov_type == "cluster" else fit.df_resid)
+                r2 = float(fit.rsquared)
+            if caught or not np.all(np.isfinite(se)):
+                bad = ~np.isfinite(se)
+                se, t, p = (np.where(bad, np.nan, v) for v in (se, t, p))
+                if bad.any():
+                    note = f"{cov_type} undefined for {int(bad.sum())} term(s) (e.g. a row with leverage 1)"
+        frames.append(
+            pd.DataFrame(
+                {
+                    "regression": spec.name,
+                    "formula": spec.formula,
+                    "window": _window_label(spec.window),
+                    "sample": spec.sample,
+                    "weights": spec.weights,
+                    "term": list(x.columns),
+                    "cov_type": cov_type,
+                    "coef": params,
+                    "se": se,
+                    "t": t,
+                    "p": p,
+                    "df": df,
+                    "n": n,
+                    "n_dropped": dropped,
+                    "clusters": n_clusters if cov_type == "cluster" else 0,
+                    "r_squared": r2,
+                    "note": note,
+                }
+            )
+        )
+    return _typed(pd.concat(frames, ignore_index=True))
+
+
+def cross_sectional_regressions(
+    car: pd.DataFrame, events: pd.DataFrame, specs: Sequence[CrossSectionSpec]
+) -> pd.DataFrame:
+    """Every regression of ``specs`` on the study's ``car.parquet`` rows (``crosssection.parquet``).
+
+    Empty (with the columns) without regressions.
+    """
+    frames = [fit_cross_section(regression_rows(car, events, spec), spec) for spec in specs]
+    if not frames:
+        columns = {name: pd.Series(dtype=_EMPTY_DTYPES.get(name, "str")) for name in CROSSSECTION_COLUMNS}
+        return pd.DataFrame(columns)
+    return pd.concat(frames, ignore_index=True)
+
+
+_EMPTY_DTYPES: dict[str, str] = {
+    **dict.fromkeys(("coef", "se", "t", "p", "df", "r_squared"), "float64"),
+    **dict.fromkeys(("n", "n_dropped", "clusters"), "int64"),
+}

@@ -1,0 +1,251 @@
+"""The ``[[crosssection]]`` tables of a study's TOML file: regressions to run on the results.
+
+::
+
+    [[crosssection]]
+    name = "value_per_deal"                            # names the rows of crosssection.parquet
+    formula = "value_to_deal ~ np.log(deal_usd) + C(role)"
+    window = [-1, 1]                                   # one of the study's event windows
+    sample = "parties"                                 # "parties" (default), "peers" or "all"
+    weights = "none"                                   # or "patell": WLS, 1 / Var(dependent)
+    cluster = "event_id"                               # clusters of the cluster-robust s.e.
+
+The formula is a patsy formula over the columns of ``car.parquet`` (:data:`FORMULA_COLUMNS`:
+``car``, ``abnormal_value_usd``, ``value_to_deal``, ``deal_usd``, ``mcap_prev_usd``, ``role``,
+``group``, ``ticker``, ``beta``, ``sigma``, ...) and the event's ``timing``. Only these names,
+numbers, the operators of the formula language and the functions ``np.log``, ``np.log1p``,
+``np.sqrt``, ``np.abs``, ``np.exp``, ``C(...)``, ``I(...)``, ``Treatment(...)``, ``Sum(...)``,
+``center``, ``standardize`` may appear, so a formula cannot run other code. Every key but
+``name`` and ``formula`` is optional; errors name the file and ``crosssection[i].<key>``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import token
+import tokenize
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eventstudy.errors import InputError
+from eventstudy.symbols import shown
+
+SAMPLES: tuple[str, ...] = ("parties", "peers", "all")
+WEIGHTS: tuple[str, ...] = ("none", "patell")
+MAX_REGRESSIONS = 20
+MAX_FORMULA_LENGTH = 500
+_KEYS: tuple[str, ...] = ("name", "formula", "window", "sample", "weights", "cluster")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+
+FORMULA_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "role",
+    "group",
+    "window",
+    "tau_start",
+    "tau_end",
+    "day0",
+    "day0_shift",
+    "n_est",
+    "alpha",
+    "beta",
+    "sigma",
+    "car",
+    "car_se",
+    "t",
+    "p",
+    "mcap_prev_usd",
+    "shares_as_of",
+    "abnormal_value_usd",
+    "deal_usd",
+    "value_to_deal",
+    "outcome",
+    "note",
+    "shares_outstanding",
+    "shares_filing",
+    "dollar_sd_basis",
+    "model",
+    "params",
+    "overlap",
+    "timing",
+)
+"""Variables a formula may use: the columns of ``car.parquet`` (tests check the list against
+:data:`eventstudy.tables.CAR_COLUMNS`) and the event's ``timing``."""
+
+CLUSTER_COLUMNS: tuple[str, ...] = ("event_id", "ticker", "group", "role", "day0")
+"""Columns that may define the clusters of the cluster-robust standard errors."""
+
+WEIGHTED_DEPENDENTS: dict[str, str] = {
+    "car": "car_se",
+    "abnormal_value_usd": "car_se x mcap_prev_usd",
+    "value_to_deal": "car_se x mcap_prev_usd / deal_usd",
+}
+"""Dependent variables with a standard error for Patell-type weights, and that standard error."""
+
+_FUNCTIONS = {"C", "I", "Treatment", "Sum", "center", "standardize", "reference", "np"}
+_NUMPY = {"log", "log1p", "sqrt", "abs", "exp"}
+_OPERATORS = {"~", "+", "-", "*", "/", ":", "(", ")", ",", "=", ".", "**", "%"}
+
+
+@dataclass(frozen=True)
+class CrossSectionSpec:
+    """One cross-sectional regression of a study.
+
+    Attributes
+    ----------
+    name
+        Identifier of the regression (letters, digits, ``. _ -``; at most 64 characters).
+    formula
+        patsy formula, ``dependent ~ regressors`` (see the module docstring for what it may use).
+    window
+        The event window whose rows are regressed (one of the study's ``event_windows``).
+    sample
+        ``"parties"`` (listed parties, default), ``"peers"`` or ``"all"``.
+    weights
+        ``"none"`` (OLS) or ``"patell"``: WLS with weight :math:`1/se_i^2`, the inverse of the
+        estimation-window variance of the dependent variable (:data:`WEIGHTED_DEPENDENTS`).
+    cluster
+        Column whose values define the clusters of the cluster-robust standard errors
+        (:data:`CLUSTER_COLUMNS`; default ``event_id``: the parties of one announcement).
+    """
+
+    name: str
+    formula: str
+    window: tuple[int, int]
+    sample: str = "parties"
+    weights: str = "none"
+    cluster: str = "event_id"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            raise ValueError(f"name: {shown(self.name)} is not an identifier (letters, digits, . _ -)")
+        problem = formula_problem(self.formula)
+        if problem:
+            raise ValueError(f"formula: {problem}")
+        window = self.window
+        if (
+            isinstance(window, str)
+            or not isinstance(window, Sequence)
+            or len(window) != 2
+            or not all(isinstance(d, int) and not isinstance(d, bool) for d in window)
+        ):
+            raise ValueError(f"window: {shown(window)} is not [start, end]")
+        for key, allowed in (("sample", SAMPLES), ("weights", WEIGHTS), ("cluster", CLUSTER_COLUMNS)):
+            value = getattr(self, key)
+            if not isinstance(value, str) or value not in allowed:
+                raise ValueError(f"{key}: {shown(value)} is not one of {', '.join(allowed)}")
+        if self.weights == "patell" and self.dependent not in WEIGHTED_DEPENDENTS:
+            raise ValueError(
+                f"weights: patell weights need a dependent variable with a standard error "
+                f"({', '.join(WEIGHTED_DEPENDENTS)}), not {shown(self.dependent)}"
+            )
+
+    @property
+    def dependent(self) -> str:
+        """The left-hand side of the formula, as written."""
+        return self.formula.split("~", 1)[0].strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "formula": self.formula,
+            "window": list(self.window),
+            "sample": self.sample,
+            "weights": self.weights,
+            "cluster": self.cluster,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CrossSectionSpec:
+        values = dict(data)
+        if "window" in values and isinstance(values["window"], list):
+            values["window"] = tuple(values["window"])
+        return cls(**values)
+
+
+def formula_problem(formula: object) -> str | None:
+    """What is wrong with ``formula`` as a regression formula here; None when nothing.
+
+    A formula is ``dependent ~ regressors``: one line of at most :data:`MAX_FORMULA_LENGTH`
+    characters whose names are :data:`FORMULA_COLUMNS`, the allowed functions and ``np.`` +
+    one of log, log1p, sqrt, abs, exp; no brackets, no attribute other than those, no names
+    with double underscores.
+    """
+    if not isinstance(formula, str):
+        return f"{shown(formula)} is not a formula (text like 'car ~ np.log(deal_usd)')"
+    if not formula.strip() or len(formula) > MAX_FORMULA_LENGTH or "\n" in formula or "\r" in formula:
+        return f"a formula is one line of 1 to {MAX_FORMULA_LENGTH} characters"
+    if formula.count("~") != 1:
+        return f"{shown(formula)} needs exactly one '~' (dependent ~ regressors)"
+    left = formula.split("~", 1)[0].strip()
+    if not left:
+        return "the formula has no dependent variable before '~'"
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return f"{shown(formula)} is not a formula (unbalanced brackets or quotes)"
+    previous = None
+    for item in tokens:
+        kind, text = item.type, item.string
+        if kind in (token.NEWLINE, token.NL, token.ENDMARKER, token.INDENT, token.DEDENT):
+            continue
+        if kind == token.NAME:
+            if previous is not None and previous.string == ".":
+                if text not in _NUMPY:
+                    return f"np.{text} is not allowed (use np.{', np.'.join(sorted(_NUMPY))})"
+            elif text not in FORMULA_COLUMNS and text not in _FUNCTIONS:
+                return f"{text!r} is not a column of car.parquet or an allowed function"
+        elif kind == token.OP:
+            if text not in _OPERATORS:
+                return f"{text!r} is not allowed in a formula"
+            if text == "." and (previous is None or previous.string != "np"):
+                return "only np.<function> may use '.'"
+        elif kind == token.STRING:
+            if "__" in text or len(text) > 60:
+                return f"{text} is not a level name"
+        elif kind != token.NUMBER:
+            return f"{text!r} is not allowed in a formula"
+        previous = item
+    return None
+
+
+def parse_crosssection_tables(entries: object, path: str | Path) -> tuple[CrossSectionSpec, ...]:
+    """The ``[[crosssection]]`` tables of ``path``, checked.
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and ``crosssection[i].<key>`` (i from 0): an unknown or missing key, a
+        bad value, a name used twice, more than :data:`MAX_REGRESSIONS` tables.
+    """
+    where = str(path)
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise InputError(where, "must be [[crosssection]] tables", field="crosssection")
+    if len(entries) > MAX_REGRESSIONS:
+        message = f"{len(entries)} regressions; at most {MAX_REGRESSIONS}"
+        raise InputError(where, message, field="crosssection")
+    specs: list[CrossSectionSpec] = []
+    for i, entry in enumerate(entries):
+        name = f"crosssection[{i}]"
+        for key in entry:
+            if key not in _KEYS:
+                short = key if len(key) <= 40 else key[:37] + "..."
+                expected = f"unknown key (expected one of {', '.join(_KEYS)})"
+                raise InputError(where, expected, field=f"{name}.{short}")
+        for key in ("name", "formula", "window"):
+            if key not in entry:
+                raise InputError(where, "is required", field=f"{name}.{key}")
+        values = {key: (tuple(v) if isinstance(v, list) else v) for key, v in entry.items()}
+        try:
+            spec = CrossSectionSpec(**values)
+        except ValueError as exc:
+            key, _, message = str(exc).partition(": ")
+            raise InputError(where, message or key, field=f"{name}.{key}") from None
+        if any(s.name == spec.name for s in specs):
+            raise InputError(where, f"{spec.name!r} is used twice", field=f"{name}.name")
+        specs.append(spec)
+    return tuple(specs)

@@ -1,0 +1,73 @@
+"""Adjusted p-values of a statistics table: Benjamini-Hochberg and Holm per group.
+
+The family of a group is every test of the group's rows in the table, over all windows and
+statistics: each row with a finite p-value, once per test. A row that repeats another row's
+p-value (``caar`` repeats ``cross_sectional_t``'s, ``dollar_abnormal_value`` ``dollar_z``'s;
+:attr:`eventstudy.inference.Statistic.p_from`) is not a second test: it gets the adjusted p of
+the row it repeats. Descriptive rows (p NaN) stay NaN. The formulas are in
+:mod:`eventstudy.inference.multiple`.
+
+Why per group: a group is one research question (the parties of one kind of deal, the
+peers); a reader who tests several windows and statistics of it should control the error rate
+over them. Across groups the questions differ, and the table says which group a row belongs to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.inference import STATISTICS
+from eventstudy.inference.multiple import benjamini_hochberg, holm
+
+ADJUSTED_COLUMNS: tuple[str, ...] = ("p_bh", "p_holm")
+
+
+def repeated_p(names: pd.Series) -> pd.Series:
+    """Per row: the statistic whose p-value the row repeats, or the row's own name."""
+    sources = {name: s.p_from for name, s in STATISTICS.items() if s.p_from is not None}
+    return names.map(lambda name: sources.get(name, name))
+
+
+def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
+    """``stats`` with ``p_bh`` and ``p_holm`` appended: per group, over windows and statistics.
+
+    Parameters
+    ----------
+    stats
+        Rows with ``group``, ``window``, ``statistic`` and ``p`` (``stats.parquet``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the two columns (NaN where ``p`` is NaN).
+
+    Notes
+    -----
+    Family of group g: the rows of g with a finite p whose statistic repeats no other row's p;
+    m is their number. Holm (1979) controls the family-wise error rate under any dependence;
+    Benjamini & Hochberg (1995) the false discovery rate under positive dependence.
+    """
+    out = stats.copy()
+    bh = np.full(len(out), np.nan)
+    holm_p = np.full(len(out), np.nan)
+    if len(out):
+        names = out["statistic"].astype(str).to_numpy(object)
+        source = repeated_p(out["statistic"].astype(str)).to_numpy(object)
+        p = out["p"].to_numpy(float)
+        groups = out["group"].astype(str).to_numpy(object)
+        windows = out["window"].astype(str).to_numpy(object)
+        is_test = (source == names) & np.isfinite(p)
+        for group in pd.unique(groups):
+            tests = np.flatnonzero((groups == group) & is_test)
+            bh[tests] = benjamini_hochberg(p[tests])
+            holm_p[tests] = holm(p[tests])
+        # A repeating row takes the adjusted p of the row it repeats (same group and window).
+        position = {key: i for i, key in enumerate(zip(groups, windows, names, strict=True)) if is_test[i]}
+        for i in np.flatnonzero((source != names) & np.isfinite(p)):
+            j = position.get((groups[i], windows[i], source[i]))
+            if j is not None:
+                bh[i], holm_p[i] = bh[j], holm_p[j]
+    out["p_bh"] = bh
+    out["p_holm"] = holm_p
+    return out

@@ -1,0 +1,301 @@
+"""Abnormal trading volume: the log-volume market model of Campbell & Wasley (1996).
+
+For pair i on day t with :math:`n_{it}` shares traded, the volume measure is
+
+* ``log_turnover`` (Campbell & Wasley 1996; EventStudyTools' AVC):
+  :math:`V_{it} = \\ln(100\\,n_{it}/S_{it} + 0.000255)`, the log of the percentage of the
+  :math:`S_{it}` shares outstanding traded (the share count in force that day, as for market
+  values), the constant keeping zero-volume days finite;
+* ``log_volume``: :math:`V_{it} = \\ln(1 + n_{it})`. For a constant share count S this is the
+  log turnover up to the constant :math:`\\ln(100/S)`, which the intercept of the volume market
+  model absorbs (the 0.000255 aside, which matters only on days with almost no trading); it
+  needs no share counts, which the cache often lacks over the estimation window.
+
+The market's measure :math:`V_{mt}` is the market proxy's :math:`\\ln(1 + n_{mt})` (Campbell &
+Wasley average the log turnover of all NYSE/AMEX stocks; the proxy's own volume is the
+market-wide trading activity available here, and its scale is absorbed by the intercept). The
+volume market model :math:`V_{it} = \\alpha_i + \\beta_i V_{mt} + u_{it}` is fitted by OLS over the
+estimation window, and the abnormal volume is :math:`AV_{i\\tau} = V_{i\\tau} - \\hat\\alpha_i -
+\\hat\\beta_i V_{m\\tau}`, cumulated over a window as :math:`CAV_i`.
+
+The abnormal volumes form an :class:`~eventstudy.inference.EventPanel` of their own (the same
+estimation and event days as the returns), so the battery's statistics apply unchanged:
+:data:`VOLUME_STATISTICS` (Campbell & Wasley found the parametric tests well specified on log
+volume, and the rank test robust) with the same groups and windows as ``stats.parquet``, in
+``volume_stats.parquet``, and the per-day values in ``volume.parquet``. Every assumption of a
+statistic carries over with "log volume" for "return" (e.g. the t tests assume independent
+events and normal disturbances of the log-volume model).
+
+Differences from EventStudyTools' AVC: its page prints :math:`\\ln((n + 0.000255)/S \\cdot
+100)` (the constant inside the ratio); this follows Campbell & Wasley's paper (constant added to
+the percentage). Its market volume is an index's mean log turnover, here the proxy's log volume.
+
+References
+----------
+Ajinkya, B. B., & Jain, P. C. (1989). The behavior of daily stock market trading volume.
+*Journal of Accounting and Economics*, 11(4), 331-359.
+Campbell, C. J., & Wasley, C. E. (1996). Measuring abnormal daily trading volume for samples of
+NYSE/ASE and NASDAQ securities using parametric and nonparametric test statistics. *Review of
+Quantitative Finance and Accounting*, 6(3), 309-326.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.aggregate import exclusion_rows, groups
+from eventstudy.config import window_label
+from eventstudy.estimate import PairEstimates
+from eventstudy.inference import EventPanel, results_to_rows, run_battery_windows
+from eventstudy.models.ols import BatchFit, degenerate_fits, fit_ols_batch
+from eventstudy.multiple_testing import adjusted_p_values
+from eventstudy.timeline.volume import volume_panel
+
+TURNOVER_CONSTANT = 0.000255
+"""Campbell & Wasley's constant added to the percentage turnover before the log."""
+VOLUME_STATISTICS: tuple[str, ...] = (
+    "caar",
+    "cross_sectional_t",
+    "portfolio_t",
+    "crude_dependence_t",
+    "patell_z",
+    "bmp_t",
+    "kp_adjusted_bmp_t",
+    "kp_average_correlation",
+    "sign_z",
+    "generalized_sign_z",
+    "corrado_rank_z",
+    "wilcoxon_w",
+    "cluster_firm_t",
+    "cluster_date_t",
+    "cluster_two_way_t",
+)
+"""The battery's statistics run on the abnormal log volumes (``caar`` is the mean CAV)."""
+VOLUME_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "role",
+    "group",
+    "tau",
+    "date",
+    "volume",
+    "log_volume",
+    "market_log_volume",
+    "expected_log_volume",
+    "abnormal_volume",
+    "cumulative_abnormal_volume",
+    "abnormal_volume_se",
+    "outcome",
+)
+STATS_COLUMNS: tuple[str, ...] = (
+    "group", "window", "statistic", "value", "p", "n", "reference", "p_bh", "p_holm"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VolumeStudy:
+    """The abnormal volume of a study's pairs.
+
+    Attributes
+    ----------
+    table
+        ``volume.parquet`` (:data:`VOLUME_COLUMNS`).
+    stats
+        ``volume_stats.parquet``: the statistics of :data:`VOLUME_STATISTICS` per group and
+        window, with the adjusted p-values.
+    panel
+        The abnormal log volumes as an :class:`EventPanel`.
+    """
+
+    table: pd.DataFrame
+    stats: pd.DataFrame
+    panel: EventPanel
+
+
+def log_volume(volume: np.ndarray) -> np.ndarray:
+    """:math:`\\ln(1 + n)` (NaN where the volume is missing)."""
+    return np.log1p(volume)
+
+
+def log_turnover(volume: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """:math:`\\ln(100\\,n/S + 0.000255)` (Campbell & Wasley 1996); NaN without a share count."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        turnover = 100.0 * volume / np.where(shares > 0, shares, np.nan)
+        return np.log(turnover + TURNOVER_CONSTANT)
+
+
+def _pad(values: np.ndarray) -> np.ndarray:
+    return np.concatenate([values, np.full((1, *values.shape[1:]), np.nan)], axis=0)
+
+
+def _outcomes(
+    estimates: PairEstimates, fit: BatchFit, degenerate: np.ndarray, min_obs: int, no_volume: np.ndarray
+) -> np.ndarray:
+    """(P,) ``ok`` or why the pair has no abnormal volume: the return study's day-0 and
+    market-proxy outcomes, ``no_volume`` where the ticker or the market has no volume at all (a
+    returns series), then the volume model's own estimation."""
+    inherited = np.isin(
+        estimates.pair_outcome, ["announced_before_data", "announced_after_data", "market_proxy"]
+    )
+    outcome = np.where(inherited, estimates.pair_outcome, "ok").astype(object)
+    outcome[(outcome == "ok") & no_volume] = "no_volume"
+    short = (outcome == "ok") & ~fit.estimable & (fit.n_obs < min_obs)
+    outcome[short] = "insufficient_estimation"
+    outcome[(outcome == "ok") & ~fit.estimable] = "singular_estimation"
+    outcome[(outcome == "ok") & degenerate] = "degenerate_estimation"
+    return outcome
+
+
+def abnormal_volume(
+    estimates: PairEstimates,
+    prices: Mapping[str, pd.DataFrame],
+    market: str,
+    measure: str,
+    windows: Sequence[tuple[int, int]],
+    *,
+    min_obs: int,
+) -> VolumeStudy:
+    """The abnormal volume study on the estimation and event days of the return study.
+
+    Parameters
+    ----------
+    estimates
+        The return study (its pairs, calendar days, groups and share counts).
+    prices
+        Price frames with ``volume`` by symbol (every ticker and the market proxy).
+    market
+        The market proxy (its volume is the market's measure).
+    measure
+        ``"log_volume"`` or ``"log_turnover"``.
+    windows
+        The event windows of the statistics.
+    min_obs
+        Fewest valid estimation days of a pair's volume model.
+
+    Returns
+    -------
+    VolumeStudy
+        The per-day table, the statistics and the panel.
+
+    Notes
+    -----
+    OLS of :math:`V_{it}` on :math:`(1, V_{mt})` per pair
+    (:func:`~eventstudy.models.ols.fit_ols_batch`), abnormal volume :math:`AV = V -
+    \\hat\\alpha - \\hat\\beta V_m`, its s.e. the prediction-error s.e.
+    :math:`\\hat\\sigma\\sqrt{1 + x'(X'X)^{-1}x}`. A pair whose volume model vanishes (a constant
+    volume series) is ``degenerate_estimation``.
+    """
+    panel = estimates.panel
+    events = estimates.events
+    tickers = events["ticker"].to_numpy(object)
+    symbols = list(panel.symbols)
+    volume = volume_panel(prices, panel.calendar, symbols)
+    firm_measure = log_volume(volume)
+    if measure == "log_turnover":
+        counts = estimates.share_table.counts_by_day(np.array(symbols, dtype=object)).T
+        firm_measure = log_turnover(volume, counts)
+    elif measure != "log_volume":
+        raise ValueError(f"volume measure must be log_volume or log_turnover, got {measure!r}")
+    market_measure = log_volume(volume[:, panel.column(market)])
+    columns = pd.Index(symbols, dtype=object).get_indexer(tickers)
+    firm_padded, market_padded, raw = _pad(firm_measure), _pad(market_measure), _pad(volume)
+    est, evt = estimates.estimation_days, estimates.event_days
+    y_est = firm_padded[est, columns[:, None]]
+    y_evt = firm_padded[evt, columns[:, None]]
+    x_est = np.stack([np.ones_like(y_est), market_padded[est]], axis=-1)
+    x_evt = np.stack([np.ones_like(y_evt), market_padded[evt]], axis=-1)
+    fit = fit_ols_batch(y_est, x_est, min_obs=min_obs)
+    traded = np.isfinite(volume).any(axis=0)
+    no_volume = ~traded[columns] | ~traded[panel.column(market)]
+    outcome = _outcomes(estimates, fit, degenerate_fits(y_est, fit.residuals), min_obs, no_volume)
+    ok = outcome == "ok"
+    expected = np.einsum("plk,pk->pl", x_evt, fit.coef)
+    abnormal = np.where(ok[:, None], y_evt - expected, np.nan)
+    sigma = np.where(ok, fit.sigma, np.nan)
+    volume_panel_ = EventPanel(
+        ar_estimation=np.where(ok[:, None], fit.residuals, np.nan),
+        ar_event=abnormal,
+        event_tau=estimates.event_taus,
+        estimation_day=est,
+        event_day=evt,
+        sigma=sigma,
+        n_estimation=fit.n_obs,
+        n_params=np.full(len(events), 2),
+        xtx_inv=np.where(ok[:, None, None], fit.xtx_inv, np.nan),
+        x_event=x_evt,
+        firm=tickers,
+    )
+    factor = volume_panel_.prediction_variance_factor()
+    se = sigma[:, None] * np.sqrt(factor)
+    table = _table(
+        estimates, raw[evt, columns[:, None]], y_evt, market_padded[evt], expected, abnormal, se, outcome
+    )
+    stats = _statistics(estimates, volume_panel_, windows, outcome)
+    return VolumeStudy(table, stats, volume_panel_)
+
+
+def _table(
+    estimates: PairEstimates,
+    volume: np.ndarray,
+    measure: np.ndarray,
+    market: np.ndarray,
+    expected: np.ndarray,
+    abnormal: np.ndarray,
+    se: np.ndarray,
+    outcome: np.ndarray,
+) -> pd.DataFrame:
+    n_pairs, n_taus = abnormal.shape
+    events = estimates.events
+    calendar = np.append(estimates.panel.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
+    ok = (outcome == "ok")[:, None]
+
+    def per_pair(values: np.ndarray) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=object), n_taus).astype(str)
+
+    frame = pd.DataFrame(
+        {
+            "event_id": per_pair(events["event_id"].to_numpy(object)),
+            "ticker": per_pair(events["ticker"].to_numpy(object)),
+            "role": per_pair(events["role"].to_numpy(object)),
+            "group": per_pair(events["group"].to_numpy(object)),
+            "tau": np.tile(estimates.event_taus, n_pairs).astype("int64"),
+            "date": calendar[estimates.event_days].ravel(),
+            "volume": volume.ravel(),
+            "log_volume": measure.ravel(),
+            "market_log_volume": market.ravel(),
+            "expected_log_volume": np.where(ok, expected, np.nan).ravel(),
+            "abnormal_volume": abnormal.ravel(),
+            "cumulative_abnormal_volume": np.cumsum(abnormal, axis=1).ravel(),
+            "abnormal_volume_se": np.where(ok, se, np.nan).ravel(),
+            "outcome": per_pair(outcome),
+        }
+    )
+    return frame.loc[:, list(VOLUME_COLUMNS)]
+
+
+def _statistics(
+    estimates: PairEstimates, panel: EventPanel, windows: Sequence[tuple[int, int]], outcome: np.ndarray
+) -> pd.DataFrame:
+    """The statistics of :data:`VOLUME_STATISTICS` per group and window, with the counts of
+    the pairs excluded before any statistic and the adjusted p-values."""
+    rows: list[dict[str, object]] = []
+    labels = [window_label(w) for w in windows]
+    for label, mask in groups(estimates.events):
+        subset = panel.subset(np.flatnonzero(mask))
+        batteries = run_battery_windows(subset, windows, statistics=VOLUME_STATISTICS, bootstrap_draws=0)
+        for window, battery in zip(labels, batteries, strict=True):
+            rows += results_to_rows(battery, group=label, window=window)
+        excluded = pd.DataFrame(
+            {
+                "window": np.repeat(labels, int(mask.sum())),
+                "outcome": np.tile(outcome[mask], len(labels)),
+            }
+        )
+        rows += exclusion_rows(excluded, label)
+    frame = pd.DataFrame(rows)
+    frame["n"] = frame["n"].astype("int64")
+    return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]

@@ -1,0 +1,208 @@
+"""Cross-sectional regressions: statsmodels' formula OLS/WLS as the oracle (1e-10) for every
+covariance type, Patell-type weights, the config's [[crosssection]] tables and formulas that
+must not run code."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from eventstudy.config import StudyConfig, load_config
+from eventstudy.crosssection.regression import (
+    COV_TYPES,
+    cross_sectional_regressions,
+    fit_cross_section,
+    regression_rows,
+)
+from eventstudy.crosssection.rules import FORMULA_COLUMNS, CrossSectionSpec, formula_problem
+from eventstudy.errors import InputError
+from eventstudy.tables import CAR_COLUMNS
+
+TOL = 1e-10
+
+
+def test_formula_columns_are_car_parquet_and_timing() -> None:
+    assert (*CAR_COLUMNS, "timing") == FORMULA_COLUMNS
+
+
+def car_rows(seed: int = 0, n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A car.parquet-like table (one window) with known relations, and its events."""
+    rng = np.random.default_rng(seed)
+    deal = np.exp(rng.uniform(20, 27, n))
+    deal[rng.random(n) < 0.15] = np.nan
+    role = rng.choice(["supplier", "buyer", "investor"], n)
+    mcap = np.exp(rng.uniform(24, 29, n))
+    car_se = rng.uniform(0.01, 0.05, n)
+    car = 0.002 * np.log(np.nan_to_num(deal, nan=1e10)) + np.where(role == "buyer", -0.01, 0.0)
+    car = car + car_se * rng.normal(size=n)
+    event = [f"e{i // 3}" for i in range(n)]
+    frame = pd.DataFrame(
+        {
+            "event_id": event,
+            "ticker": [f"T{i % 7}" for i in range(n)],
+            "role": role,
+            "group": "g",
+            "window": "[-1,+1]",
+            "outcome": ["ok"] * (n - 2) + ["incomplete_event_window"] * 2,
+            "car": car,
+            "car_se": car_se,
+            "mcap_prev_usd": mcap,
+            "abnormal_value_usd": car * mcap,
+            "deal_usd": deal,
+            "value_to_deal": car * mcap / deal,
+        }
+    )
+    events = frame.loc[:, ["event_id", "ticker", "role"]].assign(timing=rng.choice(["pre", "post"], n))
+    return frame, events
+
+
+@pytest.mark.parametrize(
+    ("formula", "weights"),
+    [
+        ("car ~ np.log(deal_usd) + C(role)", "none"),
+        ("value_to_deal ~ np.log(deal_usd)", "patell"),
+        ("car ~ C(role) + C(timing)", "patell"),
+        ("abnormal_value_usd ~ np.log(mcap_prev_usd)", "none"),
+    ],
+)
+def test_every_covariance_type_matches_statsmodels_formula_api(formula: str, weights: str) -> None:
+    car, events = car_rows()
+    spec = CrossSectionSpec("r", formula, (-1, 1), weights=weights)
+    rows = regression_rows(car, events, spec)
+    assert len(rows) == 58  # outcome ok only
+    out = fit_cross_section(rows, spec)
+    assert set(out["cov_type"]) == set(COV_TYPES) and (out["note"] == "").all()
+    data = rows.copy()
+    dependent = formula.split("~")[0].strip()
+    se = data["car_se"].to_numpy()
+    if dependent == "abnormal_value_usd":
+        se = se * data["mcap_prev_usd"].to_numpy()
+    elif dependent == "value_to_deal":
+        se = se * data["mcap_prev_usd"].to_numpy() / data["deal_usd"].to_numpy()
+    data["w"] = 1.0 / se**2 if weights == "patell" else 1.0
+    model = smf.wls(formula, data, weights=data["w"])
+    used = model.data.row_labels
+    groups = pd.factorize(data.loc[used, "event_id"])[0]
+    for cov_type in COV_TYPES:
+        kwargs = {"groups": groups} if cov_type == "cluster" else None
+        fit = model.fit(cov_type=cov_type, cov_kwds=kwargs, use_t=True)
+        part = out[out["cov_type"] == cov_type].set_index("term")
+        oracle = (("coef", fit.params), ("se", fit.bse), ("t", fit.tvalues), ("p", fit.pvalues))
+        for term in fit.params.index:
+            for ours, theirs in oracle:
+                assert abs(part.at[term, ours] - theirs[term]) <= TOL * max(1.0, abs(theirs[term])), (
+                    cov_type, term, ours,
+                )  # fmt: skip
+        assert part["n"].iloc[0] == fit.nobs
+        assert part["n_dropped"].iloc[0] == 58 - fit.nobs
+        expected_df = fit.df_resid_inference if cov_type == "cluster" else fit.df_resid
+        assert part["df"].iloc[0] == expected_df
+
+
+def test_rows_follow_sample_and_window() -> None:
+    car, events = car_rows()
+    car.loc[:5, "role"] = "peer"
+    peers = regression_rows(car, events, CrossSectionSpec("p", "car ~ 1", (-1, 1), sample="peers"))
+    assert len(peers) == 6 and set(peers["role"]) == {"peer"}
+    everything = regression_rows(car, events, CrossSectionSpec("a", "car ~ 1", (-1, 1), sample="all"))
+    assert len(everything) == 58
+    other = regression_rows(car, events, CrossSectionSpec("w", "car ~ 1", (0, 0)))
+    assert other.empty
+    out = fit_cross_section(other, CrossSectionSpec("w", "car ~ 1", (0, 0)))
+    assert len(out) == 1 and "not estimable" in out["note"].iloc[0]
+
+
+def test_unestimable_regressions_say_why() -> None:
+    car, events = car_rows(n=12)
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ C(ticker)", (-1, 1)))
+    out = fit_cross_section(rows, CrossSectionSpec("r", "car ~ C(ticker) + C(event_id)", (-1, 1)))
+    assert len(out) == 1 and out["note"].iloc[0].startswith("not estimable")
+    one = fit_cross_section(rows, CrossSectionSpec("r", "car ~ 1", (-1, 1), cluster="group"))
+    clustered = one[one["cov_type"] == "cluster"]
+    assert clustered["se"].isna().all() and "fewer than two clusters" in clustered["note"].iloc[0]
+    empty = cross_sectional_regressions(car, events, ())
+    assert empty.empty and empty["coef"].dtype == "float64"
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "car ~ __import__('os').system('echo x')",
+        "car ~ open('x')",
+        "car ~ np.load('x')",
+        "car ~ deal_usd.__class__",
+        "car ~ [deal_usd]",
+        "car deal_usd",
+        "car ~ deal_usd ~ role",
+        "~ deal_usd",
+        "car ~ lambda_",
+        "car ~ C(role, Treatment('__x'))",
+        "car ~ (deal_usd",
+        "car ~ x" + " + x" * 200,
+    ],
+)
+def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str) -> None:
+    assert formula_problem(formula) is not None
+    with pytest.raises(ValueError, match="formula"):
+        CrossSectionSpec("r", formula, (-1, 1))
+
+
+def test_allowed_formulas() -> None:
+    for formula in (
+        "value_to_deal ~ np.log(deal_usd) + C(role)",
+        "car ~ C(role, Treatment(reference='supplier')) * np.sqrt(mcap_prev_usd)",
+        "car ~ I(deal_usd / 1e9) - 1",
+        "car ~ center(beta) + standardize(sigma)",
+    ):
+        assert formula_problem(formula) is None, formula
+
+
+def write_config(path, body: str):
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def test_config_tables_round_trip_and_errors_name_the_key(tmp_path) -> None:
+    base = """
+    [study]
+    event_windows = [[0, 0], [-1, 1]]
+
+    [[crosssection]]
+    name = "vpd"
+    formula = "value_to_deal ~ np.log(deal_usd) + C(role)"
+    window = [-1, 1]
+    weights = "patell"
+    """
+    config = load_config(write_config(tmp_path / "ok.toml", base))
+    assert config.crosssection == (
+        CrossSectionSpec("vpd", "value_to_deal ~ np.log(deal_usd) + C(role)", (-1, 1), weights="patell"),
+    )
+    assert StudyConfig.from_dict(config.to_dict()) == config
+    cases = {
+        "window = [-1, 1]": ("window = [-5, 5]", "crosssection[0].window"),
+        'weights = "patell"': ('weights = "huber"', "crosssection[0].weights"),
+        'name = "vpd"': ('name = "a b"', "crosssection[0].name"),
+        'formula = "value_to_deal ~ np.log(deal_usd) + C(role)"': (
+            'formula = "car ~ os.system(1)"', "crosssection[0].formula",
+        ),
+    }  # fmt: skip
+    for old, (new, field) in cases.items():
+        path = write_config(tmp_path / "bad.toml", base.replace(old, new))
+        with pytest.raises(InputError) as error:
+            load_config(path)
+        assert error.value.field == field, (new, str(error.value))
+    extra = write_config(tmp_path / "extra.toml", base + '    colour = "red"\n')
+    with pytest.raises(InputError) as error:
+        load_config(extra)
+    assert error.value.field == "crosssection[0].colour"
+    twice = write_config(tmp_path / "twice.toml", base + base.split("\n", 4)[4].replace("[[", "\n    [[", 1))
+    with pytest.raises(InputError, match="twice"):
+        load_config(twice)
+    unweighted = write_config(tmp_path / "w.toml", base.replace("value_to_deal ~", "np.log(car) ~"))
+    with pytest.raises(InputError) as error:
+        load_config(unweighted)
+    assert error.value.field == "crosssection[0].weights"

@@ -1,0 +1,174 @@
+"""GARCH variance models: arch as the oracle, the recursion in closed form, known parameters
+recovered from simulated data, the GARCH-standardised tests, and a whole study with variance =
+"garch"."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from arch import arch_model
+
+from eventstudy.config import StudyConfig
+from eventstudy.inference import STATISTICS, EventPanel, run_battery
+from eventstudy.inference.garch import garch_bmp_t, garch_patell_z, garch_standardized_car
+from eventstudy.models.garch import MIN_GARCH_OBS, fit_conditional_variance
+
+
+def simulate_garch(rng: np.random.Generator, n: int, omega: float, alpha: float, beta: float) -> np.ndarray:
+    """GARCH(1,1) disturbances in decimal units (h_0 the unconditional variance)."""
+    e = np.empty(n)
+    h = omega / (1 - alpha - beta)
+    for t in range(n):
+        if t:
+            h = omega + alpha * e[t - 1] ** 2 + beta * h
+        e[t] = np.sqrt(h) * rng.standard_normal()
+    return e
+
+
+def test_matches_arch_and_filters_later_days_with_the_recursion() -> None:
+    """The fit is arch's on the estimation residuals (in percent); every later day's variance is
+    omega + alpha e_{t-1}^2 + beta h_{t-1} with the fitted parameters: the event-day variance
+    uses the residuals up to the day before only."""
+    rng = np.random.default_rng(1)
+    e = simulate_garch(rng, 300, 2e-6, 0.08, 0.9)
+    fits = fit_conditional_variance(e[None, :], 250, "garch")
+    assert fits.fitted[0]
+    model = arch_model(e * 100, mean="Zero", vol="GARCH", p=1, q=1, rescale=False)
+    oracle = model.fit(last_obs=250, disp="off")
+    omega, alpha, beta = (oracle.params[k] for k in ("omega", "alpha[1]", "beta[1]"))
+    ours = [fits.params["omega"][0], fits.params["alpha"][0], fits.params["beta"][0]]
+    np.testing.assert_allclose(ours, [omega, alpha, beta], rtol=1e-6)
+    in_sample = np.asarray(oracle.conditional_volatility)[:250]
+    np.testing.assert_allclose(fits.variance[0, :250], in_sample**2 / 1e4, rtol=1e-6)
+    h = fits.variance[0]
+    x = e * 100
+    for t in range(250, 300):
+        recursion = (omega + alpha * x[t - 1] ** 2 + beta * h[t - 1] * 1e4) / 1e4
+        assert h[t] == pytest.approx(recursion, rel=1e-6)
+    changed = e.copy()
+    changed[280] *= 10  # a large shock on day 280 changes days 281.. only
+    again = fit_conditional_variance(changed[None, :], 250, "garch").variance[0]
+    np.testing.assert_allclose(again[:281], h[:281], rtol=1e-12)
+    assert again[281] > 5 * h[281]
+    assert fits.persistence[0] == pytest.approx(alpha + beta)
+
+
+def test_recovers_known_parameters_from_a_long_simulation() -> None:
+    rng = np.random.default_rng(2)
+    e = simulate_garch(rng, 4000, 4e-6, 0.10, 0.85)
+    fits = fit_conditional_variance(e[None, :], 4000, "garch")
+    assert fits.params["alpha"][0] == pytest.approx(0.10, abs=0.03)
+    assert fits.params["beta"][0] == pytest.approx(0.85, abs=0.04)
+    assert fits.params["omega"][0] / 1e4 == pytest.approx(4e-6, rel=0.5)
+
+
+@pytest.mark.parametrize("kind", ["gjr", "egarch"])
+def test_other_models_match_arch(kind: str) -> None:
+    rng = np.random.default_rng(3)
+    e = simulate_garch(rng, 280, 2e-6, 0.06, 0.92)
+    fits = fit_conditional_variance(e[None, :], 260, kind)
+    vol = "GARCH" if kind == "gjr" else "EGARCH"
+    model = arch_model(e * 100, mean="Zero", vol=vol, p=1, o=1, q=1, rescale=False)
+    oracle = model.fit(last_obs=260, disp="off", options={"maxiter": 1000})
+    assert fits.fitted[0]
+    assert fits.params["gamma"][0] == pytest.approx(oracle.params["gamma[1]"], rel=1e-4, abs=1e-6)
+    fixed = model.fix(oracle.params)
+    np.testing.assert_allclose(fits.variance[0], fixed.conditional_volatility**2 / 1e4, rtol=1e-4)
+
+
+def test_missing_days_are_skipped_and_short_or_excluded_pairs_are_not_fitted() -> None:
+    rng = np.random.default_rng(4)
+    e = simulate_garch(rng, 300, 2e-6, 0.08, 0.9)
+    gaps = e.copy()
+    gaps[[10, 100, 270]] = np.nan
+    short = np.full(300, np.nan)
+    short[:MIN_GARCH_OBS - 1] = e[: MIN_GARCH_OBS - 1]
+    short[260:] = e[260:]
+    rows = np.array([1, 1, 0], bool)
+    fits = fit_conditional_variance(np.vstack([gaps, short, e]), 250, "garch", fit_rows=rows)
+    assert fits.fitted.tolist() == [True, False, False]
+    assert np.isnan(fits.variance[0, [10, 100, 270]]).all() and np.isfinite(fits.variance[0, 271])
+    compressed = fit_conditional_variance(gaps[np.isfinite(gaps)][None, :], 248, "garch").variance[0]
+    np.testing.assert_allclose(fits.variance[0, np.isfinite(gaps)], compressed, rtol=1e-12)
+    assert "needs 100" in fits.note[1] and "not estimated" in fits.note[2]
+    assert np.isnan(fits.params["beta"][1:]).all()
+    with pytest.raises(ValueError, match="variance model"):
+        fit_conditional_variance(e[None, :], 250, "figarch")
+
+
+def test_garch_statistics_in_closed_form() -> None:
+    car = np.array([0.02, -0.01, 0.03, np.nan])
+    h = np.array([[1e-4, 3e-4], [4e-4, 0.0], [2e-4, 2e-4], [1e-4, 1e-4]])
+    scar = garch_standardized_car(car, h)
+    np.testing.assert_allclose(scar[:3], [1.0, -0.5, 0.03 / np.sqrt(4e-4)], rtol=1e-14)
+    z = garch_patell_z(scar)
+    assert z.n == 3 and z.value == pytest.approx(scar[:3].sum() / np.sqrt(3))
+    t = garch_bmp_t(scar)
+    assert t.value == pytest.approx(scar[:3].mean() * np.sqrt(3) / scar[:3].std(ddof=1))
+    assert np.isnan(garch_bmp_t(scar[:1]).value)
+    assert np.isnan(garch_standardized_car(np.array([0.01]), np.array([[0.0, 0.0]]))[0])
+
+
+def test_default_battery_leaves_out_garch_rows_without_variances() -> None:
+    rng = np.random.default_rng(5)
+    n, taus = 20, np.arange(-1, 2)
+    base = {
+        "ar_estimation": rng.normal(0, 0.02, (n, 120)),
+        "ar_event": rng.normal(0, 0.02, (n, 3)),
+        "event_tau": taus,
+        "estimation_day": np.tile(np.arange(120), (n, 1)),
+        "event_day": np.tile(np.arange(130, 133), (n, 1)),
+        "sigma": np.full(n, 0.02),
+        "n_estimation": np.full(n, 120),
+        "n_params": np.ones(n),
+        "xtx_inv": np.full((n, 1, 1), 1 / 120),
+        "x_event": np.ones((n, 3, 1)),
+        "firm": np.array([f"F{i}" for i in range(n)], dtype=object),
+    }
+    names = {r.statistic for r in run_battery(EventPanel(**base), -1, 1)}
+    assert "garch_bmp_t" not in names and "cluster_firm_t" in names
+    variance = np.full((n, 3), 4e-4)
+    rows = {r.statistic: r for r in run_battery(EventPanel(**base, conditional_variance=variance), -1, 1)}
+    expected = EventPanel(**base).car(-1, 1) / np.sqrt(3 * 4e-4)
+    assert rows["garch_patell_z"].value == pytest.approx(expected.sum() / np.sqrt(n))
+    assert STATISTICS["garch_bmp_t"].requires == "conditional_variance"
+
+
+def test_config_refuses_garch_statistics_without_a_variance_model() -> None:
+    with pytest.raises(ValueError, match="needs a GARCH variance model"):
+        StudyConfig(statistics=("caar", "garch_bmp_t"))
+    with pytest.raises(ValueError, match="variance"):
+        StudyConfig(variance="figarch")
+    assert StudyConfig(variance="gjr", statistics=("garch_bmp_t",)).variance == "gjr"
+
+
+def test_study_with_garch_variance(tmp_path) -> None:
+    from _small_study import make_cache, make_study
+
+    from eventstudy import load_config, run_study
+
+    make_cache(tmp_path / "cache")
+    events, config_path = make_study(tmp_path)
+    config = dataclasses.replace(load_config(config_path), variance="garch")
+    results = run_study(events, tmp_path / "cache", config)
+    garch = results.garch
+    assert garch is not None and len(garch) == len(results.ar)
+    np.testing.assert_allclose(garch["ar"], results.ar["ar"], rtol=0, atol=0)
+    fitted = garch["note"] == ""
+    assert fitted.any()
+    expected = garch.loc[fitted, "ar"] / garch.loc[fitted, "cond_sd"]
+    np.testing.assert_allclose(garch.loc[fitted, "sar"], expected)
+    stats = results.stats.set_index(["group", "window", "statistic"])
+    assert np.isfinite(stats.loc[("all", "[-1,+1]", "garch_bmp_t"), "value"])
+    # Written as garch.parquet (documented columns) and read back by load_study.
+    from eventstudy import load_study, save_study
+    from eventstudy.output.folder import Guard
+    from eventstudy.output.schema import GARCH_SCHEMA
+
+    out = save_study(results, tmp_path / "out", guard=Guard(cwd=tmp_path), report=False)
+    loaded = load_study(out)
+    assert loaded.garch is not None and list(loaded.garch.columns) == list(GARCH_SCHEMA)
+    np.testing.assert_array_equal(loaded.garch["cond_sd"].to_numpy(), garch["cond_sd"].to_numpy())
+    assert loaded.crosssection is None and loaded.volume is None

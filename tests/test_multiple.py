@@ -1,0 +1,64 @@
+"""Benjamini-Hochberg and Holm adjusted p-values against statsmodels' multipletests, and the
+families of stats.parquet (per group, every window and statistic, each test once)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.multitest import multipletests
+
+from eventstudy.inference.multiple import adjust, benjamini_hochberg, holm
+from eventstudy.multiple_testing import adjusted_p_values
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=40))
+def test_adjustments_match_statsmodels(p: list[float]) -> None:
+    values = np.array(p)
+    np.testing.assert_allclose(holm(values), multipletests(values, method="holm")[1], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        benjamini_hochberg(values), multipletests(values, method="fdr_bh")[1], rtol=1e-12, atol=1e-15
+    )
+
+
+def test_closed_form_and_nan_entries() -> None:
+    """p = (0.01, 0.04, 0.03, NaN): m = 3; Holm 0.03, 0.06, 0.06; BH 0.03, 0.04, 0.04."""
+    p = np.array([0.01, 0.04, 0.03, np.nan])
+    np.testing.assert_allclose(holm(p)[:3], [0.03, 0.06, 0.06], rtol=1e-15)
+    np.testing.assert_allclose(benjamini_hochberg(p)[:3], [0.03, 0.04, 0.04], rtol=1e-15)
+    assert np.isnan(holm(p)[3]) and np.isnan(benjamini_hochberg(p)[3])
+    assert np.isnan(holm(np.array([np.nan]))).all()
+    with pytest.raises(ValueError, match="method"):
+        adjust(p, "bonferroni-ish")
+
+
+def test_stats_families_are_per_group_and_count_each_test_once() -> None:
+    rows = []
+    for group, ps in (("a", [0.01, 0.02, 0.20]), ("b", [0.04, 0.5, 0.001])):
+        for window, p in zip(("[0,0]", "[-1,+1]"), (ps[:2], ps[1:]), strict=True):
+            rows += [
+                {"group": group, "window": window, "statistic": "caar", "p": p[0]},
+                {"group": group, "window": window, "statistic": "cross_sectional_t", "p": p[0]},
+                {"group": group, "window": window, "statistic": "patell_z", "p": p[1]},
+                {"group": group, "window": window, "statistic": "kp_average_correlation", "p": np.nan},
+            ]
+    frame = pd.DataFrame(rows)
+    out = adjusted_p_values(frame)
+    for group in ("a", "b"):
+        part = out[out["group"] == group]
+        tests = part[part["statistic"].isin(["cross_sectional_t", "patell_z"])]
+        assert len(tests) == 4  # caar repeats cross_sectional_t: not a fifth test
+        expected_holm = multipletests(tests["p"].to_numpy(), method="holm")[1]
+        expected_bh = multipletests(tests["p"].to_numpy(), method="fdr_bh")[1]
+        np.testing.assert_allclose(tests["p_holm"].to_numpy(), expected_holm, rtol=1e-12)
+        np.testing.assert_allclose(tests["p_bh"].to_numpy(), expected_bh, rtol=1e-12)
+        for window in ("[0,0]", "[-1,+1]"):
+            row = part[part["window"] == window].set_index("statistic")
+            assert row.at["caar", "p_holm"] == row.at["cross_sectional_t", "p_holm"]
+            assert row.at["caar", "p_bh"] == row.at["cross_sectional_t", "p_bh"]
+            assert np.isnan(row.at["kp_average_correlation", "p_bh"])
+    assert list(out.columns[:4]) == list(frame.columns)
+    assert len(adjusted_p_values(frame.iloc[:0])) == 0

@@ -1,0 +1,199 @@
+"""Abnormal trading volume (Campbell & Wasley 1996) and abnormal volatility: closed forms,
+statsmodels OLS of the log-volume market model on the real data (1e-10), a simulated volume
+spike found, a constant volume handled, and the variance-ratio test."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from _small_study import MARKET, TICKERS, make_cache, make_study
+from scipy import stats
+
+from eventstudy import load_config, run_study
+from eventstudy.data.store import PriceStore
+from eventstudy.inference import EventPanel, run_battery
+from eventstudy.inference.volatility import variance_ratios, volatility_t
+from eventstudy.output.schema import SCHEMAS
+from eventstudy.volume import VOLUME_COLUMNS, log_turnover, log_volume
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_measures_in_closed_form() -> None:
+    volume = np.array([0.0, 1e6, np.nan, 5e7])
+    shares = np.array([1e9, 1e9, 1e9, np.nan])
+    np.testing.assert_allclose(log_volume(volume)[[0, 1, 3]], [0.0, np.log(1e6 + 1), np.log(5e7 + 1)])
+    turnover = log_turnover(volume, shares)
+    assert turnover[0] == pytest.approx(np.log(0.000255))
+    assert turnover[1] == pytest.approx(np.log(100 * 1e6 / 1e9 + 0.000255))
+    assert np.isnan(turnover[2]) and np.isnan(turnover[3])
+
+
+@pytest.fixture(scope="module")
+def launch_volume(launch_cache: Path):
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), volume="log_volume", crosssection=())
+    return run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
+
+
+def test_volume_model_is_statsmodels_ols_on_the_real_data(launch_volume, shared_data: Path) -> None:
+    """ORCL on oracle-openai-300b: OLS of ln(1 + volume) on ln(1 + SPY volume) over the 250
+    estimation sessions; the event-window abnormal log volume is the prediction error."""
+    table = launch_volume.volume
+    assert list(table.columns) == list(VOLUME_COLUMNS) == list(SCHEMAS["volume.parquet"])
+    rows = table[(table.event_id == "oracle-openai-300b") & (table.ticker == "ORCL")].set_index("tau")
+    orcl = pd.read_csv(shared_data / "prices" / "ORCL.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
+    spy = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
+    day0 = rows.at[0, "date"]
+    position = spy.index.get_loc(day0)
+    window = spy.index[position - 260 : position - 10]  # relative days -260..-11
+    y = np.log1p(orcl.reindex(window).to_numpy(float))
+    x = sm.add_constant(np.log1p(spy.reindex(window).to_numpy(float)))
+    fit = sm.OLS(y, x).fit()
+    for tau in (-1, 0, 1):
+        date = rows.at[tau, "date"]
+        v, vm = np.log1p(orcl[date]), np.log1p(spy[date])
+        assert rows.at[tau, "log_volume"] == pytest.approx(v, rel=1e-12)
+        expected = fit.params[0] + fit.params[1] * vm
+        assert rows.at[tau, "abnormal_volume"] == pytest.approx(v - expected, abs=1e-10)
+        se = fit.get_prediction(np.array([[1.0, vm]])).se_obs[0]
+        assert rows.at[tau, "abnormal_volume_se"] == pytest.approx(se, rel=1e-10)
+    assert rows.at[0, "abnormal_volume"] > 1.0  # the $300B contract day traded ~4x normal volume
+
+
+def test_volume_statistics_are_the_battery_on_the_volume_panel(launch_volume) -> None:
+    stats = launch_volume.volume_stats
+    assert list(stats.columns) == list(SCHEMAS["volume_stats.parquet"])
+    all_day0 = stats[(stats.group == "all") & (stats.window == "[0,0]")].set_index("statistic")
+    cav = launch_volume.volume[(launch_volume.volume.tau == 0) & (launch_volume.volume.outcome == "ok")]
+    assert all_day0.at["caar", "value"] == pytest.approx(cav["abnormal_volume"].mean(), rel=1e-12)
+    t = stats_t = cav["abnormal_volume"].mean() / cav["abnormal_volume"].std(ddof=1) * np.sqrt(len(cav))
+    assert all_day0.at["cross_sectional_t", "value"] == pytest.approx(stats_t, rel=1e-10)
+    assert t > 3 and all_day0.at["cross_sectional_t", "p_holm"] < 0.05
+    assert "bootstrap_t" not in set(stats.statistic)
+
+
+def volume_cache(root: Path, spike: float) -> PriceStore:
+    """The small study's cache with log-normal volumes following a volume market model, and
+    ``spike`` added to the log volume of each party on its day 0 (2025-01-15 and 2025-02-20
+    sessions)."""
+    store = make_cache(root)
+    rng = np.random.default_rng(0)
+    market = store.read_prices(MARKET)
+    log_market = 17 + rng.normal(0, 0.3, len(market))
+    market["volume"] = np.exp(log_market)
+    store.write_prices(MARKET, market, {"source": "synthetic", "symbol": MARKET})
+    for ticker in TICKERS:
+        frame = store.read_prices(ticker)
+        log_v = 2.0 + 0.8 * log_market + rng.normal(0, 0.25, len(frame))
+        for day in ("2025-01-15", "2025-02-21"):  # day 0 of alpha (pre) and beta (post)
+            log_v[(frame["date"] == pd.Timestamp(day)).to_numpy()] += spike
+        frame["volume"] = np.exp(log_v)
+        store.write_prices(ticker, frame, {"source": "synthetic", "symbol": ticker})
+    return store
+
+
+def test_a_simulated_volume_spike_is_found_and_none_is_not(tmp_path: Path) -> None:
+    events, config_path = make_study(tmp_path)
+    config = dataclasses.replace(load_config(config_path), volume="log_volume")
+    for spike, found in ((1.5, True), (0.0, False)):
+        volume_cache(tmp_path / f"cache{spike}", spike)
+        results = run_study(events, tmp_path / f"cache{spike}", config)
+        day0 = results.volume[results.volume.tau == 0]
+        assert (day0.outcome == "ok").all()
+        assert day0["abnormal_volume"].mean() == pytest.approx(spike, abs=0.45)
+        row = results.volume_stats.query("group == 'all' and window == '[0,0]' and statistic == 'patell_z'")
+        assert bool(row["p"].iloc[0] < 0.01) == found
+
+
+def test_constant_volumes_have_no_volume_model(tmp_path: Path) -> None:
+    """The small study's volumes are a constant 1e6 shares, the market's too: the regressor is
+    collinear with the intercept (singular_estimation). With a varying market and one firm's
+    constant volume, that firm's model vanishes (degenerate_estimation), counted in the stats.
+    No statistic, no warning (the tests fail on warnings); the outcome says why."""
+    make_cache(tmp_path / "cache")
+    events, config_path = make_study(tmp_path)
+    config = dataclasses.replace(load_config(config_path), volume="log_volume")
+    results = run_study(events, tmp_path / "cache", config)
+    assert set(results.volume["outcome"]) == {"singular_estimation"}
+    assert results.volume["abnormal_volume"].isna().all()
+    stats = results.volume_stats.set_index(["group", "window", "statistic"])
+    assert np.isnan(stats.loc[("all", "[0,0]", "cross_sectional_t"), "value"])
+    store = volume_cache(tmp_path / "varying", 0.0)
+    frame = store.read_prices("CCC")
+    frame["volume"] = 3e6
+    store.write_prices("CCC", frame, {"source": "synthetic", "symbol": "CCC"})
+    results = run_study(events, tmp_path / "varying", config)
+    outcome = results.volume.drop_duplicates(["event_id", "ticker"]).set_index("ticker")["outcome"]
+    assert outcome.to_dict() == {"AAA": "ok", "BBB": "ok", "CCC": "degenerate_estimation"}
+    stats = results.volume_stats.set_index(["group", "window", "statistic"])
+    assert stats.loc[("all", "[0,0]", "degenerate_estimation_rows"), "value"] == 1
+    assert stats.loc[("all", "[0,0]", "cross_sectional_t"), "n"] == 2
+
+
+def test_turnover_needs_share_counts_over_the_estimation_window(tmp_path: Path) -> None:
+    """The small study's share counts start 2024-01-31, before every estimation window: turnover
+    is defined and equals log volume minus log(shares) up to the 0.000255 (same abnormal volume
+    to ~1e-3 with the constant share count and ~0.6% daily turnover)."""
+    store = volume_cache(tmp_path / "cache", 1.0)
+    del store
+    events, config_path = make_study(tmp_path)
+    base = load_config(config_path)
+    turnover = run_study(events, tmp_path / "cache", dataclasses.replace(base, volume="log_turnover")).volume
+    plain = run_study(events, tmp_path / "cache", dataclasses.replace(base, volume="log_volume")).volume
+    assert (turnover["outcome"] == "ok").all()
+    np.testing.assert_allclose(turnover["abnormal_volume"], plain["abnormal_volume"], atol=2e-3)
+
+
+# -- abnormal volatility ---------------------------------------------------------------------
+
+
+def test_variance_ratio_in_closed_form() -> None:
+    sar = np.array([[1.0, 2.0], [0.5, 0.5], [np.nan, 1.0]])
+    dof = np.array([10, 4, 20])
+    ratios = variance_ratios(sar, dof)
+    np.testing.assert_allclose(ratios[:2], [2.5 / (10 / 8), 0.25 / 2.0])
+    assert np.isnan(ratios[2]) and np.isnan(variance_ratios(sar[:1], np.array([2]))[0])
+    r = np.array([2.0, 1.5, 0.5, np.nan])
+    t = volatility_t(r)
+    finite = r[:3]
+    assert t.value == pytest.approx((finite.mean() - 1) * np.sqrt(3) / finite.std(ddof=1))
+    assert t.p == pytest.approx(2 * stats.t.sf(abs(t.value), 2))
+
+
+def _panel(rng: np.random.Generator, scale: float, n: int = 400) -> EventPanel:
+    """Constant-mean panels with unit-variance residuals; the event day's disturbance s.d. times
+    ``scale``."""
+    taus = np.arange(-1, 2)
+    est = rng.normal(0, 0.02, (n, 200))
+    sigma = est.std(axis=1, ddof=1)
+    event = rng.normal(0, 0.02, (n, 3))
+    event[:, 1] *= scale
+    return EventPanel(
+        ar_estimation=est - est.mean(axis=1, keepdims=True),
+        ar_event=event,
+        event_tau=taus,
+        estimation_day=np.tile(np.arange(200), (n, 1)),
+        event_day=np.tile(np.arange(300, 303), (n, 1)),
+        sigma=sigma,
+        n_estimation=np.full(n, 200),
+        n_params=np.ones(n),
+        xtx_inv=np.full((n, 1, 1), 1 / 200),
+        x_event=np.ones((n, 3, 1)),
+        firm=np.array([f"F{i}" for i in range(n)], dtype=object),
+    )
+
+
+def test_doubled_event_day_variance_is_found() -> None:
+    rng = np.random.default_rng(12)
+    rows = {r.statistic: r for r in run_battery(_panel(rng, np.sqrt(2.0)), 0, 0, statistics=[
+        "abnormal_volatility", "volatility_t"])}  # fmt: skip
+    assert rows["abnormal_volatility"].value == pytest.approx(2.0 * (199 / 200) / (1 + 1 / 200), rel=0.15)
+    assert rows["volatility_t"].p < 1e-6
+    assert rows["abnormal_volatility"].p == rows["volatility_t"].p
+    quiet = {r.statistic: r for r in run_battery(_panel(rng, 1.0), -1, 1, statistics=["volatility_t"])}
+    assert quiet["volatility_t"].p > 0.001
