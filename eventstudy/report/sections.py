@@ -24,6 +24,30 @@ from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, cells, le
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
 EXTRA_ROWS_OPEN = 30  # longer extra tables start collapsed
+METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "crosssection.parquet": (
+        "Cross-sectional regressions",
+        ("regression", "window", "term", "cov_type", "coef", "se", "t", "p", "n", "clusters", "r_squared"),
+    ),
+    "volume_stats.parquet": (
+        "Abnormal trading volume",
+        ("group", "window", "statistic", "value", "p", "p_bh", "n"),
+    ),
+    "volume.parquet": (
+        "Abnormal volume by day",
+        ("event_id", "ticker", "tau", "date", "abnormal_volume", "cumulative_abnormal_volume", "outcome"),
+    ),
+    "garch.parquet": (
+        "GARCH variance of the abnormal returns",
+        ("event_id", "ticker", "tau", "ar", "cond_sd", "sar", "variance_model", "persistence"),
+    ),
+    "calendar_time.parquet": (
+        "Calendar-time portfolios",
+        ("holding_days", "frequency", "model", "term", "cov_type", "coef", "se", "t", "p", "n_periods"),
+    ),
+}
+"""The optional methods' tables: the report's title and the columns it shows (the parquet file
+has them all, e.g. each statistic's reference); other parquet files are shown whole."""
 
 
 def figure_file(name: str, title: str, caption: str, figure: Any) -> FigureFile:
@@ -359,7 +383,8 @@ def extra_sections(exports: Exports) -> list[Section]:
     for name in [n for n in exports.extra if n not in shown_apart]:
         frame = exports.extra[name]
         units = exports.units.get(name, {})
-        title = f"Table {name}"
+        title, wanted = METHOD_TABLES.get(name, (f"Table {name}", tuple(frame.columns)))
+        frame = frame.loc[:, [c for c in wanted if c in frame.columns]]
         if frame.empty:
             sections.append(Section(f"extra-{name}", title, paragraphs=(f"{fmt.md(name)} has no rows.",)))
             continue
@@ -378,6 +403,8 @@ def extra_sections(exports: Exports) -> list[Section]:
             for row in shown.itertuples(index=False)
         )
         caption = f"{fmt.md(name)}, {len(frame)} rows" + (
+            ", selected columns" if name in METHOD_TABLES else ""
+        ) + (
             f" (first {EXTRA_ROWS_SHOWN} shown)" if len(frame) > EXTRA_ROWS_SHOWN else ""
         )
         table = Table(
