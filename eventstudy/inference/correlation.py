@@ -413,9 +413,12 @@ def _run_overlaps(
 
 
 class _Tiles:
-    """The usable rows cut into tiles of ``_TILE`` consecutive rows (in a given order), each
-    tile's rows dense on the tile's calendar frame (first to last valid day of its rows), with
-    each row's prefix sums of :math:`\\tilde u` and :math:`\\tilde u^2` and its holes.
+    """The usable rows cut into tiles of ``_TILE`` consecutive rows (in a given order). A tile's
+    rows are laid out dense on the tile's calendar frame (first to last valid day of its rows)
+    with each row's prefix sums of :math:`\\tilde u` and :math:`\\tilde u^2` and its holes; those
+    frames are built when a batch of tile pairs needs them (:meth:`load`) in a store of slots
+    that are reused once no later tile pair needs their tile, so memory stays O(band of tiles)
+    rather than O(N·F).
 
     For rows i, j with hulls :math:`I_i = [f_i, l_i]` (first and last valid day) and holes
     :math:`H_i = I_i \\setminus V_i` (missing days between), the common days are
@@ -424,13 +427,14 @@ class _Tiles:
     .. math::
 
         |C| = |I_i \\cap I_j| - |H_i \\cap I_j| - |H_j \\cap I_i| + |H_i \\cap H_j|, \\qquad
-        \\textstyle\\sum_C u_i = \\sum_{d \\in I_j}\\tilde u_{id} - \\sum_{h \\in H_j}\\tilde u_{ih},
+        \\textstyle\\sum_C u_i = \\sum_{d \\in I_i \\cap I_j}\\tilde u_{id}
+        - \\sum_{h \\in H_j}\\tilde u_{ih},
 
     the same for :math:`u_i^2`, and with i and j swapped for :math:`u_j`, :math:`u_j^2`; a sum
-    over :math:`I_j` is a difference of prefix sums, and :math:`\\sum_C u_iu_j` is one small
-    matrix product per pair of tiles over their common frame. :meth:`correlations` forms every
-    row pair of a batch of tile pairs at once ((K, T, T) arrays). Building costs O(N·F), F the
-    frame width (typically L1 plus the spread of a tile's day 0s)."""
+    over :math:`I_i \\cap I_j` is a difference of prefix sums, and :math:`\\sum_C u_iu_j` is one
+    small matrix product per pair of tiles over their common frame. :meth:`correlations` forms
+    every row pair of a batch of tile pairs at once ((K, T, T) arrays). Building the frames
+    costs O(N·F), F the frame width (typically L1 plus the spread of a tile's day 0s)."""
 
     def __init__(self, parts: CalendarResiduals, rows: np.ndarray) -> None:
         size = _TILE
@@ -441,87 +445,104 @@ class _Tiles:
         first = np.full(slots, _FAR, dtype=np.int64)
         last = np.full(slots, -_FAR, dtype=np.int64)
         first[: rows.size], last[: rows.size] = parts.first[rows], parts.last[rows]
-        tile = np.arange(slots) // size
-        slot = np.arange(slots) % size
+        self.first, self.last = first, last
         self.start = np.minimum.reduceat(first, np.arange(0, slots, size))
         self.start = np.where(self.start == _FAR, 0, self.start)
         self.width = np.maximum(np.maximum.reduceat(last, np.arange(0, slots, size)) - self.start + 1, 0)
-        # One row pitch for every tile (one cumulative sum) unless that wastes much memory.
-        widest = int(self.width.max())
-        uniform = self.count * widest <= 2 * int(self.width.sum()) + 4096
-        self.pitch = np.full(self.count, widest) if uniform else self.width.copy()
-        cells = size * self.pitch
-        self.offset = np.concatenate([[0], np.cumsum(cells)])[:-1]
-        cum_offset = np.concatenate([[0], np.cumsum(cells + size)])[:-1]
-        self.row_base = self.offset[tile] + slot * self.pitch[tile] - self.start[tile]  # + day
-        self.cum_base = cum_offset[tile] + slot * (self.pitch[tile] + 1) - self.start[tile]
-        self.first, self.last = first, last
-        # Each valid residual to its cell (in the panel's row order, no copy of the rows); the
-        # others to one spare cell past the end.
-        spare = int(cells.sum())
-        base = np.zeros(parts.valid.shape[0], dtype=np.int64)
-        base[rows] = self.row_base[: rows.size]
-        index = parts.days + base[:, None]
-        np.copyto(index, spare, where=~parts.valid)
-        values = np.zeros(spare + 1)
-        values[index] = parts.values
-        values = values[:spare]
-        del index
+        self.pitch = max(int(self.width.max()), 1)
         hole_count = np.diff(parts.hole_pointer)[rows]
         hole_position = np.repeat(np.arange(rows.size), hole_count)
-        hole_day = parts.hole_day[_expand(parts.hole_pointer[rows], hole_count)]
-        self.hole_flag = np.zeros(values.size, dtype=np.uint8)
-        self.hole_flag[self.row_base[hole_position] + hole_day] = 1
         # The holes of each tile (positions are in tile order, so they are grouped by tile).
         self.hole_slot = hole_position % size
-        self.hole_day = hole_day
+        self.hole_day = parts.hole_day[_expand(parts.hole_pointer[rows], hole_count)]
         self.hole_pointer = np.searchsorted(hole_position // size, np.arange(self.count + 1))
+        self.slot_of = np.full(self.count, -1, dtype=np.int64)  # tile -> slot of the store
+        self.values = np.zeros((0, size, self.pitch))
+        self.cum = np.zeros((0, size, self.pitch + 1), dtype=complex)
+        self.hole_flag = np.zeros((0, size, self.pitch), dtype=np.uint8)
+
+    def load(self, tiles: np.ndarray) -> None:
+        """Build the frames of ``tiles`` that are not in the store, reusing the slots of the
+        tiles before the first of ``tiles`` (the tile pairs are visited in order, so no later
+        pair needs them)."""
+        resident = np.flatnonzero(self.slot_of >= 0)
+        done = resident[resident < tiles.min()]
+        free = self.slot_of[done]
+        self.slot_of[done] = -1
+        need = np.unique(tiles[self.slot_of[tiles] < 0])
+        if need.size == 0:
+            return
+        in_use = np.zeros(self.values.shape[0], dtype=bool)
+        in_use[self.slot_of[self.slot_of >= 0]] = True
+        free = np.flatnonzero(~in_use)
+        if free.size < need.size:  # grow the store (at least double it)
+            grow = max(need.size - free.size, self.values.shape[0])
+            self.values = np.concatenate([self.values, np.zeros((grow, *self.values.shape[1:]))])
+            self.cum = np.concatenate([self.cum, np.zeros((grow, *self.cum.shape[1:]), dtype=complex)])
+            self.hole_flag = np.concatenate(
+                [self.hole_flag, np.zeros((grow, *self.hole_flag.shape[1:]), np.uint8)]
+            )
+            free = np.concatenate([free, np.arange(self.values.shape[0] - grow, self.values.shape[0])])
+        slot = free[: need.size]
+        self.slot_of[need] = slot
+        size, parts = _TILE, self.parts
+        position = (need[:, None] * size + np.arange(size)).reshape(-1)
+        real = position < self.rows.size
+        rows = self.rows[position[real]]
+        # Each valid residual to its cell of the frame, the others to a spare cell at the end.
+        cells = need.size * size * self.pitch
+        index = parts.days[rows]
+        index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
+        np.copyto(index, cells, where=~parts.valid[rows])
+        frame = np.zeros(cells + 1)
+        frame[index] = parts.values[rows]
+        frame = frame[:cells].reshape(need.size * size, self.pitch)
+        self.values[slot] = frame.reshape(need.size, size, self.pitch)
+        flags = np.zeros((need.size, size, self.pitch), dtype=np.uint8)
+        count = np.diff(self.hole_pointer)[need]
+        hole = _expand(self.hole_pointer[need], count)
+        block = np.repeat(np.arange(need.size), count)
+        flags[block, self.hole_slot[hole], self.hole_day[hole] - self.start[need][block]] = 1
+        self.hole_flag[slot] = flags
         # Prefix sums of u (real part) and u² (imaginary part): one gather fetches both, and a
         # complex sum adds the two parts separately (the same numbers as two real sums).
-        both = np.empty(values.size, dtype=complex)
-        both.real = values
-        np.square(values, out=both.imag)
-        cum = np.zeros(int((cells + size).sum()), dtype=complex)
-        if uniform:
-            target = cum.reshape(-1, widest + 1)[:, 1:]
-            np.cumsum(both.reshape(self.count * size, widest), axis=1, out=target)
-        else:
-            for t in range(self.count):
-                piece = cum[cum_offset[t] : cum_offset[t] + cells[t] + size].reshape(size, -1)
-                np.cumsum(
-                    both[self.offset[t] : self.offset[t] + cells[t]].reshape(size, -1),
-                    axis=1,
-                    out=piece[:, 1:],
-                )
-        del both
-        self.values, self.cum = values, cum
+        cum = np.zeros((need.size * size, self.pitch + 1), dtype=complex)
+        np.cumsum(frame, axis=1, out=cum.real[:, 1:])
+        np.cumsum(np.square(frame), axis=1, out=cum.imag[:, 1:])
+        self.cum[slot] = cum.reshape(need.size, size, self.pitch + 1)
 
-    def _dense(self, tile: int) -> np.ndarray:
-        """(``_TILE``, pitch) the values of the rows of ``tile`` on its frame (a view)."""
-        start = self.offset[tile]
-        return self.values[start : start + _TILE * self.pitch[tile]].reshape(_TILE, self.pitch[tile])
+    def _bases(self, tile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(K, T) flat positions in the store of day 0 of each row of ``tile`` (loaded): in
+        ``values``/``hole_flag`` and in ``cum``."""
+        slot = self.slot_of[tile][:, None]
+        start = self.start[tile][:, None]
+        row = np.arange(_TILE)
+        pitch = self.pitch
+        return (slot * _TILE + row) * pitch - start, (slot * _TILE + row) * (pitch + 1) - start
 
     def _cross(self, tile_a: np.ndarray, tile_b: np.ndarray) -> np.ndarray:
         """(K, T, T) :math:`\\sum_d \\tilde u_{id}\\tilde u_{jd}` of every row i of tile
         ``tile_a[k]`` and j of tile ``tile_b[k]``: one matrix product per tile pair."""
         products = np.zeros((tile_a.size, _TILE, _TILE))
+        slot_a, slot_b = self.slot_of[tile_a].tolist(), self.slot_of[tile_b].tolist()
         for k, (ta, tb) in enumerate(zip(tile_a.tolist(), tile_b.tolist(), strict=True)):
             lo = max(self.start[ta], self.start[tb])
             hi = min(self.start[ta] + self.width[ta], self.start[tb] + self.width[tb])
             if hi > lo:
-                left = self._dense(ta)[:, lo - self.start[ta] : hi - self.start[ta]]
-                right = self._dense(tb)[:, lo - self.start[tb] : hi - self.start[tb]]
+                left = self.values[slot_a[k], :, lo - self.start[ta] : hi - self.start[ta]]
+                right = self.values[slot_b[k], :, lo - self.start[tb] : hi - self.start[tb]]
                 np.matmul(left, right.T, out=products[k])
         return products
 
-    def _sums(self, tile: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    def _sums(self, base: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
         """(K, T, T) complex: :math:`\\sum_{d=low}^{high}` of :math:`\\tilde u` (real part) and
-        :math:`\\tilde u^2` (imaginary part) of the rows of ``tile`` ((K,) tiles; row i on axis
-        1) over (K, T, T) intervals of days inside the row's hull (other intervals, those of
-        pairs without common days, give numbers to be ignored)."""
-        base = self.cum_base[tile[:, None] * _TILE + np.arange(_TILE)][:, :, None]
-        upper = np.take(self.cum, base + high + 1, mode="clip")
-        upper -= np.take(self.cum, base + low, mode="clip")
+        :math:`\\tilde u^2` (imaginary part) of the rows whose ``cum`` bases are ``base`` ((K, T),
+        row i on axis 1) over (K, T, T) intervals of days inside the row's hull (other
+        intervals, those of pairs without common days, give numbers to be ignored)."""
+        cum = self.cum.reshape(-1)
+        base = base[:, :, None]
+        upper = np.take(cum, base + high + 1, mode="clip")
+        upper -= np.take(cum, base + low, mode="clip")
         return upper
 
     def _subtract_holes(
@@ -529,9 +550,10 @@ class _Tiles:
     ) -> None:
         """Over the holes h of each row j of tile ``tile_b[k]``, for each row i of tile
         ``tile_a[k]``: take :math:`\\sum_h \\tilde u_{ih}` and :math:`\\sum_h \\tilde u_{ih}^2` off
-        ``sums`` (complex, as :meth:`_sums`) at [k, i, j], and :math:`|H_j \\cap I_i|` off and
-        :math:`|H_i \\cap H_j|` (only when ``flip`` is False: once) onto ``counts`` at [k, i, j]
-        ([k, j, i] when ``flip``), in place. O(T·holes of the tiles b)."""
+        ``sums`` (complex, as :meth:`_sums`), and :math:`|H_j \\cap I_i|` off and
+        :math:`|H_i \\cap H_j|` (only when ``flip`` is False: once) onto ``counts``, in place, at
+        [k, i, j] (at [k, j, i] when ``flip``: the arrays are then indexed by the rows of
+        ``tile_b`` on axis 1). O(T·holes of the tiles b)."""
         count = np.diff(self.hole_pointer)[tile_b]
         if not count.any():
             return
@@ -541,40 +563,35 @@ class _Tiles:
         rows_a = tile_a[block][:, None] * _TILE + np.arange(_TILE)  # (E, T) positions of rows i
         start = self.start[tile_a[block]][:, None]
         inside = (day >= start) & (day < start + self.width[tile_a[block]][:, None])
-        index = np.where(inside, self.row_base[rows_a] + day, 0)
-        value = np.where(inside, self.values[index], 0.0)
-        i, j = np.broadcast_arrays(np.arange(_TILE), self.hole_slot[hole][:, None])
-        target = ((block[:, None] * _TILE + i) * _TILE + j).reshape(-1)
-        size = sums.size
-        sums.real -= np.bincount(target, weights=value.reshape(-1), minlength=size).reshape(sums.shape)
-        sums.imag -= np.bincount(target, weights=np.square(value).reshape(-1), minlength=size).reshape(
-            sums.shape
-        )
-        if flip:
-            target = ((block[:, None] * _TILE + j) * _TILE + i).reshape(-1)
+        index = np.where(inside, self._bases(tile_a[block])[0] + day, 0)
+        value = np.where(inside, self.values.reshape(-1)[index], 0.0)
+        # The holes of one row j of one tile pair are consecutive entries: sum each group.
+        group = np.flatnonzero(np.diff(block * _TILE + self.hole_slot[hole], prepend=-1))
+        k, j = block[group], self.hole_slot[hole][group]
         in_hull = (day >= self.first[rows_a]) & (day <= self.last[rows_a])
-        if not flip:  # |H_i ∩ H_j| is counted once
-            in_hull = in_hull.astype(np.int64) - np.where(inside, self.hole_flag[index], 0)
-        counts -= (
-            np.bincount(target, weights=in_hull.reshape(-1), minlength=size)
-            .reshape(counts.shape)
-            .astype(np.int64)
-        )
+        if flip:
+            sums[k, j, :] -= np.add.reduceat(value + 1j * np.square(value), group, axis=0)
+            counts[k, j, :] -= np.add.reduceat(in_hull, group, axis=0, dtype=np.int64)
+        else:  # |H_i ∩ H_j| is counted once
+            sums[k, :, j] -= np.add.reduceat(value + 1j * np.square(value), group, axis=0)
+            flag = np.where(inside, self.hole_flag.reshape(-1)[index], 0)
+            counts[k, :, j] -= np.add.reduceat(in_hull.astype(np.int64) - flag, group, axis=0)
 
     def correlations(self, tile_a: np.ndarray, tile_b: np.ndarray, min_obs: int) -> np.ndarray:
         """(K, T, T) Pearson :math:`r_{ij}` of row i of tile ``tile_a[k]`` and row j of tile
         ``tile_b[k]`` over their common valid days (0 where fewer than ``min_obs`` or a constant
         series there, and for the padding rows of the last tile)."""
+        self.load(np.concatenate([tile_a, tile_b]))
         rows_a = tile_a[:, None] * _TILE + np.arange(_TILE)
         rows_b = tile_b[:, None] * _TILE + np.arange(_TILE)
         low = np.maximum(self.first[rows_a][:, :, None], self.first[rows_b][:, None, :])
         high = np.minimum(self.last[rows_a][:, :, None], self.last[rows_b][:, None, :])
         n = np.maximum(high - low + 1, 0)  # |I_i ∩ I_j|, less the holes below
-        x = self._sums(tile_a, low, high)
-        y = self._sums(tile_b, low.transpose(0, 2, 1), high.transpose(0, 2, 1))  # [k, j, i]
+        x = self._sums(self._bases(tile_a)[1], low, high)
+        y = self._sums(self._bases(tile_b)[1], low.transpose(0, 2, 1), high.transpose(0, 2, 1))
+        y = y.transpose(0, 2, 1)  # [k, i, j] like x
         self._subtract_holes(tile_a, tile_b, x, n, flip=False)
         self._subtract_holes(tile_b, tile_a, y, n, flip=True)
-        y = y.transpose(0, 2, 1)
         sx, sxx, sy, syy = x.real, x.imag, y.real, y.imag
         safe = np.maximum(n, 1)
         var_x = sxx - sx * sx / safe
