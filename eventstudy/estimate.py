@@ -121,15 +121,17 @@ def estimate(
     prev_days = relative_day_index(day0_index, evt_taus - 1, n_days)
 
     design = model.design(panel)
-    returns = _pad(panel.returns)
     offset = _pad(design.offset)
     regressors = _pad(design.regressors)
     auxiliary = _pad(design.auxiliary if design.auxiliary is not None else np.empty((n_days, 0)))
     market = _pad(panel.returns_of(config.market))
-    close = _pad(panel.close)
 
-    returns_by_column = _by_column(returns)
-    y_est = _gather_pairs(returns_by_column, est_days, columns)
+    # Only the panel columns of the events' tickers are read (a wide panel with few events costs
+    # O(events), not O(tickers x days)); ``local`` is each pair's position among them.
+    used, local = np.unique(columns, return_inverse=True)
+    local = local.reshape(-1)
+    returns_by_column = _by_column(panel.returns, used)
+    y_est = _gather_pairs(returns_by_column, est_days, local)
     if design.offset.any() or np.signbit(design.offset).any():  # y - (+0.0) is y: skip a zero offset
         y_est -= offset[est_days]
     codes = np.unique(tickers.astype(str), return_inverse=True)[1].reshape(-1)
@@ -160,17 +162,18 @@ def estimate(
         is_event,
     )
     x_event = regressors[evt_days]
-    event_returns = _gather_pairs(returns_by_column, evt_days, columns)
+    event_returns = _gather_pairs(returns_by_column, evt_days, local)
     del returns_by_column
     expected, abnormal = abnormal_returns(event_returns, offset[evt_days], x_event, fit.coef)
 
     calendar = np.append(panel.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
     event_dates = calendar[evt_days]
     prev_dates = calendar[prev_days]
-    share_table = ShareCountTable.build(shares, calendar[:-1])
+    listed = dict.fromkeys(tickers.tolist())  # the events' tickers, in order of appearance
+    share_table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
     share_rows = share_table.rows(tickers, prev_days)
     lookup = share_table.at(share_rows)
-    market_value_prev = close[prev_days, columns[:, None]] * lookup.shares
+    market_value_prev = _gather_pairs(_by_column(panel.close, used), prev_days, local) * lookup.shares
     basis = dollar_sd_basis(fit.residuals, estimation_market_values(panel, share_table, tickers, est_days))
 
     # The per-pair text columns shared by both tables, converted to pandas text once.
@@ -234,15 +237,17 @@ def estimation_market_values(
     in force (the as-of rule of :class:`~eventstudy.valuation.ShareCountTable`), NaN where either is
     unknown or the day is outside the calendar (position -1).
 
-    Tabulated once per symbol and calendar day with an all-NaN day on either side, then one
-    gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e (e = 0
-    reads the NaN before the calendar, e = -1 the NaN after the previous symbol's days).
+    Tabulated once per symbol of ``tickers`` (not every symbol of the panel) and calendar day
+    with an all-NaN day on either side, then one gather: column 1 + d holds day d, so
+    estimation day e reads day e - 1 at position e (e = 0 reads the NaN before the calendar,
+    e = -1 the NaN after the previous symbol's days).
     """
-    columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
-    n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
-    value_by_day = np.full((n_symbols, n_days + 2), np.nan)
-    np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
-    positions = columns[:, None] * (n_days + 2) + estimation_days
+    used, local = np.unique(pd.Index(panel.symbols, dtype=object).get_indexer(tickers), return_inverse=True)
+    n_days = panel.close.shape[0]
+    value_by_day = np.full((used.size, n_days + 2), np.nan)
+    symbols = np.array(panel.symbols, dtype=object)[used]
+    np.multiply(panel.close[:, used].T, share_table.counts_by_day(symbols), out=value_by_day[:, 1:-1])
+    positions = local.reshape(-1)[:, None] * (n_days + 2) + estimation_days
     return value_by_day.reshape(-1).take(positions)
 
 
@@ -281,21 +286,24 @@ def _columns(panel: ReturnsPanel, tickers: np.ndarray) -> np.ndarray:
     return found.astype(int)
 
 
-def _by_column(values: np.ndarray) -> np.ndarray:
-    """(S, T) C-contiguous copy of a (T, S) panel array: each symbol's days are consecutive."""
-    return np.ascontiguousarray(values.T)
+def _by_column(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """(U, T + 1) C-contiguous copy of the ``columns`` of a (T, S) panel array, each symbol's
+    days consecutive and followed by one NaN (for calendar position -1, see :func:`_gather_pairs`)."""
+    out = np.empty((columns.size, values.shape[0] + 1))
+    out[:, -1] = np.nan
+    np.take(values, columns, axis=1, out=out[:, :-1].T)
+    return out
 
 
 def _gather_pairs(by_column: np.ndarray, days: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """``values[days, columns[:, None]]`` for the (T, S) ``values`` whose :func:`_by_column` copy
-    is ``by_column``: (P, L) at calendar positions ``days`` (-1: the last row) of column
-    ``columns[p]``.
+    """``values[days, used[columns][:, None]]`` for the (T, S) ``values`` whose
+    :func:`_by_column` copy of the columns ``used`` is ``by_column``: (P, L) at calendar
+    positions ``days`` (-1: no day, NaN) of column ``columns[p]`` of the copy.
 
-    One ``take`` on the flattened (S, T) copy, so each pair reads consecutive memory instead of
-    one cache line per day (several times faster than fancy indexing the (T, S) array). A
-    position -1 lands on the last row of the previous column (of the last column for column 0),
-    which is the same all-NaN padding row as ``values[-1]``: the arrays passed here are
-    :func:`_pad`-ded.
+    One ``take`` on the flattened (U, T + 1) copy, so each pair reads consecutive memory instead
+    of one cache line per day (several times faster than fancy indexing the (T, S) array). A
+    position -1 lands on the last element of the previous column (of the last column for column
+    0), the NaN after its days.
     """
     n_days = by_column.shape[1]
     return by_column.reshape(-1).take(columns[:, None] * n_days + days)
