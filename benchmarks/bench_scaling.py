@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after PYTHONPATH: another tree of the package can be measured
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import synthetic  # noqa: E402
