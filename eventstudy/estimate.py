@@ -242,7 +242,8 @@ def estimation_market_values(
     estimation day e reads day e - 1 at position e (e = 0 reads the NaN before the calendar,
     e = -1 the NaN after the previous symbol's days).
     """
-    used, local = np.unique(pd.Index(panel.symbols, dtype=object).get_indexer(tickers), return_inverse=True)
+    columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
+    used, local = np.unique(columns, return_inverse=True)
     n_days = panel.close.shape[0]
     value_by_day = np.full((used.size, n_days + 2), np.nan)
     symbols = np.array(panel.symbols, dtype=object)[used]

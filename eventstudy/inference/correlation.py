@@ -494,9 +494,9 @@ class _Tiles:
         index = parts.days[rows]
         index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
         np.copyto(index, cells, where=~parts.valid[rows])
-        frame = np.zeros(cells + 1)
-        frame[index] = parts.values[rows]
-        frame = frame[:cells].reshape(need.size * size, self.pitch)
+        cell_values = np.zeros(cells + 1)
+        cell_values[index] = parts.values[rows]
+        frame = cell_values[:cells].reshape(need.size * size, self.pitch)
         self.values[slot] = frame.reshape(need.size, size, self.pitch)
         flags = np.zeros((need.size, size, self.pitch), dtype=np.uint8)
         count = np.diff(self.hole_pointer)[need]
