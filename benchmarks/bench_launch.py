@@ -1,18 +1,35 @@
-"""The launch study end to end: ``eventstudy run`` on the cached real data, report included.
+"""The launch study end to end: ``eventstudy run`` on the cached real data, report included,
+optionally against an older commit in the same run.
 
-Setup (not timed): ``eventstudy cache import ../shared/data/prices ../shared/data/shares`` into
-a temporary cache. Timed: the wall time (``time.perf_counter`` around the subprocess) of
+Setup (not timed): each side imports ``../shared/data/prices`` and ``../shared/data/shares``
+into a temporary cache of its own with its own code (``eventstudy cache import``). Timed: the
+wall time (``time.perf_counter`` around the subprocess) of
 
-    eventstudy run --config launch.toml --offline --cache <tmp cache> --out <tmp out>
+    python -m eventstudy run --config launch.toml --offline --cache <its cache> --out <new folder>
 
-i.e. interpreter start, imports, reading and checking the cache, the study, the cross-event
-statistics, every output file, the report and its figures. Best of ``--repeats`` runs, each
-into a new output folder. One more run under ``cProfile`` gives the breakdown by stage (its
-times include the profiler's overhead; the table shows them as shares of that run).
+run in the side's source tree (its ``launch.toml`` and ``events.csv``): interpreter start,
+imports, reading and checking the cache, the study, the cross-event statistics, every output
+file, the report and its figures.
+
+With ``--baseline COMMIT`` (e.g. ``d8d368a``) the commit is checked out into a temporary
+``git worktree`` and run with ``PYTHONPATH`` pointing at it (the project's venv supplies the
+libraries), interleaved with the current tree: each round runs both sides once, in an order
+that alternates, so a busy machine slows both alike. The script prints the min and median of
+each side over ``--rounds`` rounds and the ratio current / baseline measured in this run (the
+ratio of the minima and the median of the per-round ratios).
+
+The stage breakdown comes from one more run of each side per round, in process: the functions
+of each stage (``run_study``, ``load_inputs``, cache reads, content hashing,
+``cross_event_statistics``, ``save_study``, ``render_report``, the report's figure functions,
+matplotlib's ``savefig``) are wrapped with timers that record the stage path (the stages
+active when it was entered), so a sub-stage is always measured inside its parent's time; the
+table shows each stage's median seconds, its share of its parent and its number of calls.
+Imports are what the run imports before the command starts.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_launch.py [--repeats 3]
+    .venv/bin/python benchmarks/bench_launch.py                           # current tree, 5 rounds
+    .venv/bin/python benchmarks/bench_launch.py --baseline d8d368a        # against that commit
 
 Output: a markdown table on stdout.
 """
@@ -20,9 +37,10 @@ Output: a markdown table on stdout.
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import pstats
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,109 +49,201 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-TARGET_SECONDS = 5.0
+TARGET_RATIO = 0.40
 
-STAGES: tuple[tuple[str, str], ...] = (
-    ("read cache, run the study (`run_study`)", "run_study"),
-    ("cross-event statistics", "cross_event_statistics"),
-    ("write outputs (`save_study`)", "save_study"),
-    ("  of which the report (`render_report`)", "render_report"),
-    ("  of which figures (matplotlib `savefig`)", "savefig"),
-)
+# The in-process stage driver (run with the side's tree first on sys.path). Stages are found
+# by function name in whichever modules the side has; a name a side lacks is simply absent.
+DRIVER = r"""
+import importlib, json, sys, time
+started = time.perf_counter()
+for name in ("eventstudy.cli", "eventstudy.cli.run", "eventstudy.commands.run", "eventstudy.study",
+             "eventstudy.aggregate", "eventstudy.output.export", "eventstudy.export", "eventstudy.report",
+             "eventstudy.report.figures", "eventstudy.figures", "eventstudy.data.inputs", "eventstudy.store",
+             "eventstudy.data.store", "eventstudy.hashing", "eventstudy.backtest.export",
+             "eventstudy.backtest.report"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+imports = time.perf_counter() - started
+STAGES = {"run_study": "run_study", "load_inputs": "load_inputs", "read_cache_table": "cache reads",
+          "read_cache_frame": "cache reads", "content_sha256": "content hashing",
+          "values_sha256": "content hashing", "cross_event_statistics": "cross_event_statistics",
+          "caar_bands": "caar_bands", "save_study": "save_study", "render_report": "render_report",
+          "backtest_writers": "backtest outputs"}
+FIGURE_MODULES = ("eventstudy.report.figures", "eventstudy.figures", "eventstudy.backtest.report")
+totals, calls, stack = {}, {}, []
+
+def timed(label, function):
+    def wrapper(*args, **kwargs):
+        if stack and stack[-1] == label:  # recursion or a stage calling itself: counted once
+            return function(*args, **kwargs)
+        path = tuple(stack) + (label,)
+        stack.append(label)
+        begun = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            stack.pop()
+            totals[path] = totals.get(path, 0.0) + time.perf_counter() - begun
+            calls[path] = calls.get(path, 0) + 1
+    wrapper.__wrapped__ = function
+    return wrapper
+
+originals = {}
+for name, module in list(sys.modules.items()):
+    if not name.startswith("eventstudy") or module is None:
+        continue
+    for attribute, value in list(vars(module).items()):
+        if not callable(value) or getattr(value, "__module__", None) != name:
+            continue
+        if attribute in STAGES:
+            originals[value] = STAGES[attribute]
+        elif name in FIGURE_MODULES and not attribute.startswith("_") and isinstance(value, type(timed)):
+            originals[value] = "figures"
+wrappers = {function: timed(label, function) for function, label in originals.items()}
+for name, module in list(sys.modules.items()):
+    if name.startswith("eventstudy") and module is not None:
+        for attribute, value in list(vars(module).items()):
+            if callable(value) and value in wrappers:
+                setattr(module, attribute, wrappers[value])
+import matplotlib.figure
+matplotlib.figure.Figure.savefig = timed("savefig", matplotlib.figure.Figure.savefig)
+from eventstudy.cli import main
+begun = time.perf_counter()
+status = main(sys.argv[1:])
+total = time.perf_counter() - begun
+rows = [{"path": list(path), "seconds": seconds, "calls": calls[path]} for path, seconds in totals.items()]
+print(json.dumps({"status": status, "imports": imports, "command": total, "stages": rows}))
+"""
 
 
-def _eventstudy() -> str:
-    return str(Path(sys.executable).with_name("eventstudy"))
+def _run(tree: Path, env: dict[str, str], args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "eventstudy", *args], check=True, capture_output=True, cwd=tree, env=env
+    )
+    return time.perf_counter() - started
 
 
-IMPORTS = (
-    "import eventstudy.cli, eventstudy.cli.run, eventstudy.study, eventstudy.output.export, "
-    "eventstudy.aggregate, eventstudy.report, eventstudy.report.figures"
-)
-
-
-def _cumulative(stats: pstats.Stats, name: str) -> float:
-    """Largest cumulative time of a function called ``name`` (0 if never called)."""
-    rows = [row[3] for (_, _, function), row in stats.stats.items() if function == name]  # type: ignore[attr-defined]
-    return max(rows, default=0.0)
-
-
-def _import_seconds(repeats: int) -> float:
-    """Best wall time of a fresh interpreter importing what ``eventstudy run`` imports."""
-    walls = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", IMPORTS], check=True, cwd=ROOT)
-        walls.append(time.perf_counter() - started)
-    return min(walls)
+def _stages(tree: Path, env: dict[str, str], args: list[str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", DRIVER, *args], check=True, capture_output=True, text=True, cwd=tree, env=env
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--baseline", metavar="COMMIT", help="also run this commit, interleaved")
+    parser.add_argument("--no-stages", action="store_true", help="skip the in-process stage runs")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="eventstudy-launch-"))
+    sides: dict[str, Path] = {"current": ROOT}
     try:
-        cache = work / "cache"
-        subprocess.run(
-            [
-                _eventstudy(),
-                "cache",
-                "import",
-                str(SHARED / "prices"),
-                str(SHARED / "shares"),
-                "--cache",
-                str(cache),
-            ],
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )
-        command = [_eventstudy(), "run", "--config", "launch.toml", "--offline", "--cache", str(cache)]
-        walls = []
-        for i in range(args.repeats):
-            started = time.perf_counter()
+        if args.baseline:
+            tree = work / "baseline"
             subprocess.run(
-                [*command, "--out", str(work / f"out{i}")], check=True, capture_output=True, cwd=ROOT
+                ["git", "worktree", "add", "--detach", str(tree), args.baseline],
+                check=True,
+                capture_output=True,
+                cwd=ROOT,
             )
-            walls.append(time.perf_counter() - started)
-        profile = work / "run.prof"
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "eventstudy", *command[1:], "--out",
-             str(work / "out-profiled")],
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )  # fmt: skip
-        profiled_wall = time.perf_counter() - started
-        imports = _import_seconds(args.repeats)
-        stats = pstats.Stats(str(profile))
-        total = max(row[3] for row in stats.stats.values())  # type: ignore[attr-defined]
-        outputs = sorted(
-            p.relative_to(work / "out0").as_posix() for p in (work / "out0").rglob("*") if p.is_file()
-        )
+            sides["baseline"] = tree
+        envs = {name: {**os.environ, "PYTHONPATH": str(tree)} for name, tree in sides.items()}
+        for name, tree in sides.items():
+            cache = work / f"cache-{name}"
+            _run(tree, envs[name], ["cache", "import", str(SHARED / "prices"), str(SHARED / "shares"),
+                                    "--cache", str(cache)])  # fmt: skip
+        walls: dict[str, list[float]] = {name: [] for name in sides}
+        stages: dict[str, list[dict]] = {name: [] for name in sides}
+        names = list(sides)
+        for k in range(args.rounds):
+            for name in names[k % len(names) :] + names[: k % len(names)]:
+                out = work / f"out-{name}"
+                command = [
+                    "run",
+                    "--config",
+                    "launch.toml",
+                    "--offline",
+                    "--cache",
+                    str(work / f"cache-{name}"),
+                ]
+                walls[name].append(_run(sides[name], envs[name], [*command, "--out", str(out)]))
+                shutil.rmtree(out)
+                if not args.no_stages:
+                    stages[name].append(_stages(sides[name], envs[name], [*command, "--out", str(out)]))
+                    shutil.rmtree(out)
     finally:
+        if "baseline" in sides:
+            subprocess.run(["git", "worktree", "remove", "--force", str(sides["baseline"])], cwd=ROOT)
         shutil.rmtree(work, ignore_errors=True)
 
-    best = min(walls)
-    load = os.getloadavg()[0]
+    def line(label: str, values: list[float], unit: str = "s", target: str = "") -> str:
+        return f"| {label} | {min(values):.2f} | {statistics.median(values):.2f} | {unit} | {target} |"
+
     title = "Launch study end to end (`eventstudy run --config launch.toml --offline`)"
-    print(f"## {title}, load average {load:.1f}\n")
-    print("| measure | value | target |")
-    print("|---|---:|---|")
-    print(
-        f"| **wall time**, best of {args.repeats} ({', '.join(f'{w:.2f}' for w in walls)} s) | "
-        f"**{best:.2f} s** | "
-        f"<= {TARGET_SECONDS:.0f} s: {'met' if best <= TARGET_SECONDS else '**not met**'} |"
-    )
-    print(f"| interpreter start + imports alone (best of {args.repeats}) | {imports:.2f} s | |")
-    print(f"| profiled run (cProfile overhead included) | {profiled_wall:.2f} s | |")
-    for label, name in STAGES:
-        seconds = _cumulative(stats, name)
-        print(f"| {label} | {seconds / total:.0%} of the profiled run | |")
-    print(f"\noutputs ({len(outputs)} files): {', '.join(outputs)}")
+    print(f"## {title}, {args.rounds} rounds, load average {os.getloadavg()[0]:.1f}\n")
+    print("| measure | min | median | unit | target |")
+    print("|---|---:|---:|---|---|")
+    for name in names:
+        print(
+            line(
+                f"wall time, {name} ({sides[name].name if name == 'baseline' else 'this tree'})", walls[name]
+            )
+        )
+    if "baseline" in sides:
+        ratios = [c / b for c, b in zip(walls["current"], walls["baseline"], strict=True)]
+        met = "met" if statistics.median(ratios) <= TARGET_RATIO else "**not met**"
+        print(
+            line(
+                f"**current / {args.baseline}** (per round)",
+                ratios,
+                "x",
+                f"<= {TARGET_RATIO}: {met} (median)",
+            )
+        )
+        print(f"\nper-round ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
+    if not args.no_stages:
+        for name in names:
+            _print_stages(name, stages[name])
     return 0
+
+
+def _print_stages(name: str, runs: list[dict]) -> None:
+    """The median of each stage path over the runs, as a tree with shares of the parent."""
+    seconds: dict[tuple[str, ...], list[float]] = {}
+    calls: dict[tuple[str, ...], int] = {}
+    for run in runs:
+        for row in run["stages"]:
+            path = tuple(row["path"])
+            seconds.setdefault(path, []).append(row["seconds"])
+            calls[path] = max(calls.get(path, 0), row["calls"])
+    command = statistics.median(run["command"] for run in runs)
+    imports = statistics.median(run["imports"] for run in runs)
+    print(f"\n### Stages, {name} (median of {len(runs)} in-process runs)\n")
+    print("| stage | seconds | share of parent | calls |")
+    print("|---|---:|---:|---:|")
+    print(f"| imports before the command | {imports:.2f} | | |")
+    print(f"| the command (`main`) | {command:.2f} | | |")
+    median = {
+        path: statistics.median(values + [0.0] * (len(runs) - len(values)))
+        for path, values in seconds.items()
+    }
+    for path in sorted(median, key=lambda p: [_first(runs, p[: i + 1]) for i in range(len(p))]):
+        parent = median.get(path[:-1], command) if len(path) > 1 else command
+        share = median[path] / parent if parent > 0 else float("nan")
+        indent = "&nbsp;&nbsp;" * (len(path) - 1)
+        print(f"| {indent}{path[-1]} | {median[path]:.2f} | {share:.0%} | {calls[path]} |")
+
+
+def _first(runs: list[dict], path: tuple[str, ...]) -> int:
+    """Position of ``path`` among the first run's stages (their order of completion)."""
+    for k, row in enumerate(runs[0]["stages"]):
+        if tuple(row["path"]) == path:
+            return k
+    return 10**6
 
 
 if __name__ == "__main__":

@@ -29,11 +29,15 @@ class FactorTable:
         ``date`` (sorted, unique, datetime64) and one float column per factor, decimal units.
     provenance
         Where the values came from (source, file, SHA-256, CRSP vintage, ...).
+    recorded_sha256
+        The content hash checked when the table was read from the cache (the file's recorded
+        hash, see :class:`eventstudy.data.store.CachedTable`), or None to hash the values.
     """
 
     name: str
     frame: pd.DataFrame
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    recorded_sha256: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -41,8 +45,9 @@ class FactorTable:
         return tuple(c for c in self.frame.columns if c != "date")
 
     def content_sha256(self) -> str:
-        """SHA-256 of the values (see :func:`eventstudy.data.store.content_sha256`)."""
-        return content_sha256(self.frame)
+        """SHA-256 of the values (:func:`eventstudy.hashing.content_sha256`), or the hash
+        recorded in the cache file it was read from (``recorded_sha256``)."""
+        return self.recorded_sha256 if self.recorded_sha256 is not None else content_sha256(self.frame)
 
     def on_calendar(self, calendar: pd.DatetimeIndex, columns: Sequence[str]) -> np.ndarray:
         """(T, len(columns)) values on the trading ``calendar``; NaN on dates the table lacks."""

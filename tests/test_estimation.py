@@ -167,3 +167,52 @@ def test_degenerate_fits_use_a_relative_tolerance() -> None:
     assert degenerate_fits(y[2:3], fit.residuals[2:3], rtol=0.02)[0]
     # A pair that could not be estimated (all NaN residuals) is not degenerate.
     assert not degenerate_fits(np.zeros((1, 5)), np.full((1, 5), np.nan))[0]
+
+
+def test_tickers_without_events_do_not_change_any_number() -> None:
+    """estimate reads only the panel columns and share counts of the events' tickers (issue 16):
+    the same study on a panel with extra tickers (placed before, between and after, with their
+    own share counts) gives the same AR and CAR tables, market values and dollar values."""
+    rng = np.random.default_rng(3)
+    n_days = 400
+    calendar = pd.bdate_range("2024-01-02", periods=n_days)
+    market = rng.normal(0.0004, 0.01, n_days)
+    firms = {name: 0.001 + 1.1 * market + rng.normal(0, 0.02, n_days) for name in ("AAA", "XYZ")}
+    firms["AAA"][[270, 275]] = np.nan  # missing returns inside the windows
+    shares = {
+        name: pd.DataFrame(
+            {
+                "as_of": pd.to_datetime(["2024-01-02", "2024-12-02"]),
+                "shares_outstanding": [1e9 + k, 1.1e9 + k],
+                "filing": ["10-K cover", "10-Q cover"],
+            }
+        )
+        for k, name in enumerate(("AAA", "XYZ", "IDLE0", "IDLE1"))
+    }
+    events = pd.concat([events_on(calendar[d]).assign(event_id=f"e{d}") for d in (280, 300, 330)])
+    events = pd.concat(
+        [events, events_on(calendar[272]).assign(event_id="a", ticker="AAA")], ignore_index=True
+    )
+    config = StudyConfig(market="MKT")
+
+    def run(names: tuple[str, ...]) -> object:
+        idle = {n: rng.normal(0, 0.03, n_days) for n in names if n.startswith("IDLE")}
+        returns = np.column_stack([{"MKT": market, **firms, **idle}[n] for n in names])
+        close = np.column_stack([{"AAA": 80.0, "XYZ": 120.0}.get(n, 50.0) + np.arange(n_days) for n in names])
+        panel = ReturnsPanel(calendar, names, returns, close)
+        return estimate(events, panel, MarketModel("MKT"), config, shares=shares)
+
+    lean = run(("MKT", "AAA", "XYZ"))
+    wide = run(("IDLE0", "MKT", "AAA", "IDLE1", "XYZ"))
+    pd.testing.assert_frame_equal(lean.car, wide.car)
+    pd.testing.assert_frame_equal(lean.ar, wide.ar)
+    assert lean.car["abnormal_value_usd"].notna().sum() > 0
+    np.testing.assert_array_equal(lean.market_value_prev, wide.market_value_prev)
+    # Each market value is the ticker's own close on the previous session x its share count
+    # (the later figure, 2024-12-02, is in force in every window).
+    close = {"AAA": 80.0, "XYZ": 120.0}
+    count = {"AAA": 1.1e9, "XYZ": 1.1e9 + 1}
+    for row, ticker in enumerate(events["ticker"]):
+        previous = wide.event_days[row] - 1
+        expected = (close[ticker] + previous) * count[ticker]
+        np.testing.assert_allclose(wide.market_value_prev[row], expected, rtol=1e-15)

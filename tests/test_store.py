@@ -176,3 +176,98 @@ def test_store_paths_refuse_non_symbols_and_verify_lists_legacy_names(tmp_path: 
     [problem] = store.verify()
     assert (problem.path, problem.kind) == (legacy, "stray_file")
     assert "its name is not a ticker symbol" in problem.detail
+
+
+def _legacy_copy(store: PriceStore, symbol: str) -> Path:
+    """Rewrite ``symbol``'s file as a version before 2 wrote it: the CSV hash under the old key."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from eventstudy.data.store import CONTENT_KEY, VALUES_KEY
+    from eventstudy.hashing import csv_sha256
+
+    path = store.price_path(symbol)
+    table = pq.read_table(path)
+    metadata = dict(table.schema.metadata)
+    del metadata[VALUES_KEY]
+    metadata[CONTENT_KEY] = csv_sha256(table.to_pandas(ignore_metadata=True)).encode("ascii")
+    pq.write_table(pa.Table.from_arrays(table.columns, schema=table.schema.with_metadata(metadata)), path)
+    return path
+
+
+def test_new_files_carry_the_values_hash_and_files_of_earlier_versions_still_verify(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Issue 16: the content hash is version 2 (the values, not their CSV text) under a new key;
+    a file written before it carries only the CSV hash under the old key, which is still checked
+    and still recorded (so manifests made from it stay comparable)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from eventstudy.data.store import CONTENT_KEY, VALUES_KEY, CacheCorruptError, read_cache_table
+    from eventstudy.hashing import csv_sha256
+
+    store = PriceStore(tmp_path)
+    import_paths(store, [shared_data / "prices" / "SPY.csv"])
+    path = store.price_path("SPY")
+    metadata = pq.read_schema(path).metadata
+    assert CONTENT_KEY not in metadata
+    frame = store.read_prices("SPY")
+    recorded = store.read_price_table("SPY").content_sha256
+    assert metadata[VALUES_KEY].decode() == content_sha256(frame) == recorded
+
+    _legacy_copy(store, "SPY")
+    legacy = store.read_price_table("SPY")
+    pd.testing.assert_frame_equal(legacy.frame, frame)
+    assert legacy.content_sha256 == csv_sha256(frame) != content_sha256(frame)
+    for key in (CONTENT_KEY, VALUES_KEY):  # either key catches altered values
+        import_paths(store, [shared_data / "prices" / "SPY.csv"])  # a fresh version-2 file
+        if key == CONTENT_KEY:
+            _legacy_copy(store, "SPY")
+        table = pq.read_table(path)
+        altered = table.to_pandas(ignore_metadata=True)
+        altered.loc[100, "close"] *= 1 + 1e-15
+        pq.write_table(pa.Table.from_pandas(altered, preserve_index=False).replace_schema_metadata(
+            table.schema.metadata), path)  # fmt: skip
+        with pytest.raises(CacheCorruptError) as caught:
+            read_cache_table(path, "prices")
+        assert caught.value.kind == "content_mismatch"
+
+
+def test_values_hash_depends_on_the_values_not_on_their_storage() -> None:
+    """content_sha256 (version 2) is a function of the names, order and values: integer widths,
+    float32 vs float64 of the same numbers, NaN payloads, object vs string text and pyarrow's
+    round trip give the same hash; a changed value, name, order, row or missing marker does not."""
+    import numpy as np
+    import pyarrow as pa
+
+    base = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-01-02", "2025-01-03", None]),
+            "close": [1.5, np.nan, -0.0],
+            "volume": np.array([1, 2, 3], dtype=np.int64),
+            "filing": ["10-K", None, "ß ünïcode"],
+            "flag": [True, False, True],
+        }
+    )
+    reference = content_sha256(base)
+    other_nan = np.array([0x7FF8_0000_0000_0001], dtype=np.int64).view(np.float64)[0]  # another payload
+    assert np.isnan(other_nan)
+    assert content_sha256(base.assign(close=[1.5, other_nan, -0.0])) == reference
+    same = base.assign(
+        volume=base["volume"].astype(np.int32),
+        close=base["close"].astype(np.float32),
+        filing=base["filing"].astype("string"),
+    )
+    assert content_sha256(same) == reference
+    assert content_sha256(pa.Table.from_pandas(base, preserve_index=False).to_pandas()) == reference
+    for other in (
+        base.assign(close=[1.5, np.nan, 0.0]),  # -0.0 and 0.0 are different values
+        base.assign(filing=["10-K", "", "ß ünïcode"]),  # empty text is not missing
+        base.rename(columns={"close": "adj_close"}),
+        base[["close", "date", "volume", "filing", "flag"]],
+        base.iloc[:2],
+        base.assign(volume=base["volume"].astype(float)),  # a type change is a change
+        base.set_axis([5, 6, 7]),
+    ):
+        assert content_sha256(other) != reference

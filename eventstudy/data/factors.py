@@ -243,9 +243,10 @@ def read_cached_french(store: PriceStore, names: Sequence[str]) -> tuple[FactorT
     DataUnavailableError
         When a table is not cached, saying how to import it.
     """
+    tables = [store.read_factors_table(name) for name in names]  # each file read (and hashed) once
     return tuple(
-        FactorTable(name, store.read_factors(name), store.provenance(store.factors_path(name)))
-        for name in names
+        FactorTable(name, table.frame, table.provenance, table.content_sha256)
+        for name, table in zip(names, tables, strict=True)
     )
 
 

@@ -26,8 +26,11 @@ leading dot or a name too long for the file system.
 Each file carries a JSON provenance record (source, when it was fetched or imported, the
 adjustment mode, the library and version, and for imports the source file and its SHA-256)
 under the schema metadata key ``eventstudy.provenance``, the SHA-256 of its values
-(:func:`content_sha256`) under ``eventstudy.content_sha256`` and the SHA-256 of the provenance
-JSON under ``eventstudy.provenance_sha256``.
+(:func:`~eventstudy.hashing.content_sha256`, version 2) under ``eventstudy.content_sha256.v2``
+and the SHA-256 of the provenance JSON under ``eventstudy.provenance_sha256``. Files written
+before version 2 carry the hash of their values rendered as CSV text
+(:func:`~eventstudy.hashing.csv_sha256`) under ``eventstudy.content_sha256`` instead; a read
+checks whichever key the file has (version 2 when both are present).
 
 Guarantees
 ----------
@@ -70,7 +73,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from eventstudy.errors import DataUnavailableError, InputError
-from eventstudy.hashing import content_sha256
+from eventstudy.hashing import content_sha256, csv_sha256
 from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, symbol_problem
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
@@ -80,6 +83,11 @@ EARNINGS_COLUMNS: tuple[str, ...] = ("ticker", "announced", "timing", "fiscal_pe
 """Columns of an earnings file: release dates and their timing (see :mod:`eventstudy.data.earnings`)."""
 PROVENANCE_KEY = b"eventstudy.provenance"
 CONTENT_KEY = b"eventstudy.content_sha256"
+"""The hash of the values rendered as CSV (:func:`~eventstudy.hashing.csv_sha256`): files written
+before version 2 of the content hash; still checked when it is a file's only content key."""
+VALUES_KEY = b"eventstudy.content_sha256.v2"
+"""The hash of the values themselves (:func:`~eventstudy.hashing.content_sha256`), written since
+version 2."""
 PROVENANCE_SHA_KEY = b"eventstudy.provenance_sha256"
 KINDS: tuple[str, ...] = ("prices", "shares", "factors", "earnings", "returns")
 SERIES_KINDS: tuple[str, ...] = ("prices", "returns")
@@ -544,8 +552,10 @@ class CachedTable:
     """One cache file as read: its values, provenance record and the SHA-256 of its values.
 
     ``content_sha256`` is computed once, when the file is read and checked against the hash
-    recorded at write time (:func:`eventstudy.hashing.content_sha256`), so a run hashes each
-    input once.
+    recorded at write time, so a run hashes each input once: the version-2 hash of the values
+    (:func:`eventstudy.hashing.content_sha256`), or for a file written before version 2 its
+    CSV hash (:func:`eventstudy.hashing.csv_sha256`), so that records made from that file
+    before (``manifest.json``'s inputs) stay comparable.
     """
 
     frame: pd.DataFrame
@@ -565,8 +575,9 @@ def read_cache_table(path: Path, kind: str) -> CachedTable:
     types are those of ``kind`` (:data:`KINDS`); the provenance record is present and is a
     JSON object; a ``symbol`` in it, and the ``ticker`` column of a shares file, match the file
     name; the provenance and the values hash to the ``eventstudy.provenance_sha256`` and
-    ``eventstudy.content_sha256`` recorded at write time (files written before those keys
-    existed skip these checks).
+    ``eventstudy.content_sha256.v2`` recorded at write time (or, for a file written before
+    version 2, to its ``eventstudy.content_sha256``; files written before those keys existed
+    skip these checks).
 
     Returns
     -------
@@ -606,8 +617,10 @@ def read_cache_table(path: Path, kind: str) -> CachedTable:
         other = frame.loc[frame["ticker"] != name, "ticker"].iloc[0]
         what = "share counts" if kind == "shares" else "earnings dates"
         raise CacheCorruptError(path, "misnamed", f"holds {what} of {other!r}, not of {name!r}")
-    computed = content_sha256(frame)
-    expected = metadata.get(CONTENT_KEY)
+    if VALUES_KEY in metadata or CONTENT_KEY not in metadata:
+        computed, expected = content_sha256(frame), metadata.get(VALUES_KEY)
+    else:  # written before version 2: its CSV hash is checked (and recorded)
+        computed, expected = csv_sha256(frame), metadata[CONTENT_KEY]
     if expected is not None and computed != expected.decode("ascii", "replace"):
         raise CacheCorruptError(
             path, "content_mismatch", "values differ from the content hash recorded when it was written"
@@ -740,7 +753,8 @@ def _write_atomic(path: Path, frame: pd.DataFrame, provenance: Mapping[str, Any]
     metadata[PROVENANCE_KEY] = record
     metadata[PROVENANCE_SHA_KEY] = hashlib.sha256(record).hexdigest().encode("ascii")
     # Hash what a reader will get back (the arrow round trip), not the frame handed in.
-    metadata[CONTENT_KEY] = content_sha256(table.to_pandas(ignore_metadata=True)).encode("ascii")
+    metadata.pop(CONTENT_KEY, None)
+    metadata[VALUES_KEY] = content_sha256(table.to_pandas(ignore_metadata=True)).encode("ascii")
     table = table.replace_schema_metadata(metadata)
     with _locked(path, LOCK_TIMEOUT):
         temporary: str | None = None

@@ -19,12 +19,14 @@ N×N object is built.
 work once: the ranks and median signs of each pair's combined sample (one row sort,
 :func:`~eventstudy.inference.nonparametric.sort_rows`), the ranked estimation SARs of GRANK
 (taken from that same sort: dividing a row by :math:`\\hat\\sigma_i > 0` keeps its order), the
-standardized residuals, hulls and classes behind Kolari-Pynnönen's :math:`\\bar r`, the
-estimation sign counts and the dollar-residual variances; and it draws the bootstrap resamples
-once for all windows (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`, on a second thread for large
-panels). Each window then costs
-O(N·L + N log L1 + P·L1): weighted column sums over the usable pairs, no re-sorting; the
-bootstrap costs O(B·N) for the draws plus O(B·N·V) for V windows.
+standardized residuals, hulls and classes behind Kolari-Pynnönen's :math:`\\bar r` and the
+pairs' residual correlations themselves (each formed once for every window, O(P·L1) for the P
+pairs whose widest windows overlap), the estimation sign counts and the dollar-residual
+variances; and it draws the bootstrap resamples once for all windows
+(:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`, on a second thread for large
+panels). Each window then costs O(N·L + N log L1 + P): weighted column sums over the usable
+pairs, no re-sorting, the window's weights of the pairs' correlations; the bootstrap costs
+O(B·N) for the draws plus O(B·N·V) for V windows.
 
 **The registry.** Each statistic is one small function of a :class:`WindowSample` (the window's
 usable pairs, their CARs and the lazily computed parts shared by several statistics) registered
@@ -146,8 +148,9 @@ class PanelParts:
     the dollar-residual variances.
     """
 
-    def __init__(self, panel: EventPanel) -> None:
+    def __init__(self, panel: EventPanel, windows: Sequence[tuple[np.ndarray, np.ndarray]] = ()) -> None:
         self.panel = panel
+        self.windows = list(windows)  # (usable pairs, event columns) of each window, for r̄
 
     @cached_property
     def _scores(self) -> tuple[DayScores, DayScores, GrankSample]:
@@ -181,6 +184,16 @@ class PanelParts:
         """The calendar-day residuals behind Kolari-Pynnönen's :math:`\\bar r`."""
         self.panel.require("estimation", "calendar")
         return CalendarResiduals(self.panel.ar_estimation, self.panel.estimation_day)
+
+    @cached_property
+    def rbars(self) -> list[float]:
+        """Kolari-Pynnönen's :math:`\\bar r` of the usable pairs of each window of ``windows``,
+        all at once: each correlation :math:`r_{ij}` is formed once for every window
+        (:meth:`~eventstudy.inference.correlation.CalendarResiduals.rbars`)."""
+        event_day = self.panel.event_day
+        return self.correlation.rbars(
+            [ok for ok, _ in self.windows], [event_day[:, mask] for _, mask in self.windows]
+        )
 
     @cached_property
     def estimation_signs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -265,6 +278,8 @@ class WindowSample:
         (N,) the window's CAR of every pair (NaN where incomplete).
     ok
         (N,) the usable pairs (:func:`usable_pairs`).
+    index
+        The window's position in ``parts.windows`` (its :math:`\\bar r` is ``parts.rbars[index]``).
     bootstrap
         The window's ``bootstrap_t`` (drawn once for all windows), or None.
     """
@@ -276,6 +291,7 @@ class WindowSample:
     alternative: Alternative
     all_cars: np.ndarray
     ok: np.ndarray
+    index: int
     bootstrap: TestResult | None = field(default=None)
 
     @cached_property
@@ -319,7 +335,7 @@ class WindowSample:
     @cached_property
     def rbar(self) -> float:
         """Kolari-Pynnönen's :math:`\\bar r` of the usable pairs over this window."""
-        return float(self.parts.correlation.rbar(self.ok, self.panel.event_day[:, self.mask]))
+        return self.parts.rbars[self.index]
 
     @cached_property
     def aar_estimation(self) -> np.ndarray:
@@ -688,9 +704,10 @@ def run_battery_windows(
     for k, (a, b) in enumerate(windows):
         cars[:, k] = panel.car(int(a), int(b))
         usable[:, k] = usable_pairs(panel, int(a), int(b))
-    parts = PanelParts(panel)
+    masks = [panel.window_mask(int(a), int(b)) for a, b in windows]
+    parts = PanelParts(panel, [(usable[:, k], mask) for k, mask in enumerate(masks)])
     samples = [
-        WindowSample(panel, parts, int(a), int(b), alternative, cars[:, k], usable[:, k])
+        WindowSample(panel, parts, int(a), int(b), alternative, cars[:, k], usable[:, k], k)
         for k, (a, b) in enumerate(windows)
     ]
 

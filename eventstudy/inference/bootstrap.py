@@ -5,7 +5,8 @@ Events ((event, firm) pairs) are resampled with replacement, B times, from
 indices drawn uniformly from 0..N-1 (``Generator.integers``, 64-bit, so the stream does not
 depend on how the draws are chunked), and a resampled mean is the mean of the drawn values:
 O(B·N) time (O(B·N·L) for a path of L days), with memory bounded by processing the draws in
-chunks of about ``_CHUNK_CELLS`` numbers (``_COUNT_CELLS`` for :func:`bootstrap_t_tests`).
+chunks of about ``_CHUNK_CELLS`` numbers (``_COUNT_CELLS``, at least ``_COUNT_DRAWS`` draws, for
+:func:`bootstrap_t_tests`).
 
 :func:`bootstrap_t_tests` tests several columns (the CARs of several windows) from one set of
 resamples: the draws, the most expensive part, are made once, and each resample's sums for
@@ -24,6 +25,10 @@ from .result import Alternative, TestResult, check_alternative, empty_result, re
 REF_BOOTSTRAP = "Efron & Tibshirani (1993); Hall (1992) bootstrap-t"
 _CHUNK_CELLS = 1 << 18  # numbers per chunk of draws: 2 MB of indices, cache-resident
 _COUNT_CELLS = 1 << 16  # draws per chunk of bootstrap_t_tests: its count matrix stays in L2
+_COUNT_DRAWS = 16
+"""Fewest draws per chunk of :func:`bootstrap_t_tests`: one or two count rows per chunk would
+read the whole design for each draw, so from 4,096 pairs on the count matrix outgrows L2
+instead (16 draws x 200,000 pairs is 25 MB)."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,8 @@ def bootstrap_t_tests(
     Implementation: per chunk of resamples, the draw counts :math:`c_{bj}` (one ``bincount``)
     times the (N, 3W) matrix of :math:`u x`, :math:`u x^2` and :math:`u` (one matrix product
     for every column; the counts :math:`n^*_{bw}` are exact integers), so the cost is that of
-    drawing the indices plus O(B·N·W) multiply-adds in a BLAS product instead of W gathers of
-    B·N values.
+    drawing the indices plus O(B·N·W) multiply-adds (single-threaded ``einsum`` dot products,
+    whose speed does not depend on how busy the machine is) instead of W gathers of B·N values.
 
     Reference: Efron & Tibshirani (1993), *An Introduction to the Bootstrap*; Hall (1992),
     *The Bootstrap and Edgeworth Expansion*.
@@ -168,19 +173,22 @@ def bootstrap_t_tests(
     # Columns of the design: u·x, u·x² and u of every tested column (u = usable, 0 or 1).
     use = ok[:, [w for w, *_ in tested]].astype(float)
     ux = np.where(use > 0, x[:, [w for w, *_ in tested]], 0.0)
-    design = np.concatenate([ux, ux * ux, use], axis=1)
+    design = np.ascontiguousarray(np.concatenate([ux, ux * ux, use], axis=1).T)  # (3k, N)
     k = len(tested)
     means = np.array([mean for _, _, mean, _ in tested])
     t_obs = np.array([t for *_, t in tested])
     extreme = np.zeros(k, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    row_start = np.arange(max(1, min(draws, _COUNT_CELLS // max(n_all, 1))), dtype=np.int64)[:, None] * n_all
+    cells = max(_COUNT_CELLS, _COUNT_DRAWS * n_all)
+    row_start = np.arange(max(1, min(draws, cells // max(n_all, 1))), dtype=np.int64)[:, None] * n_all
     with np.errstate(invalid="ignore", divide="ignore"):
-        for index in _resample_indices(rng, n_all, draws, _COUNT_CELLS):
+        for index in _resample_indices(rng, n_all, draws, cells):
             chunk = index.shape[0]
             index += row_start[:chunk]  # flat position of each draw in the (chunk, N) count matrix
             counts = np.bincount(index.reshape(-1), minlength=chunk * n_all).reshape(chunk, n_all)
-            sums = counts.astype(float) @ design  # (chunk, 3k): sum, sum of squares, count
+            # (chunk, 3k): sum, sum of squares, count. einsum, not a BLAS product: BLAS threads
+            # of these skinny products slow a busy machine many times over.
+            sums = np.einsum("bn,cn->bc", counts.astype(float), design)
             count = sums[:, 2 * k :]
             m1 = sums[:, :k] / count
             m2 = sums[:, k : 2 * k] / count

@@ -35,38 +35,44 @@ A pair whose common estimation days are fewer than ``min_obs``, or over which ei
 series is constant, has no estimable correlation and contributes 0 (it still counts in
 N(N-1)).
 
-Cost. Only pairs whose event windows share a calendar day contribute, so rows are grouped:
-a *class* is a set of rows with the same event-window days and the same valid estimation days
-(e.g. the parties of one announcement with complete data). Classes are ordered by their first
-window day and the overlap counts :math:`|W_A \\cap W_B|` of all classes come from one sparse
-(classes × calendar days) incidence product, whose non-zeros are exactly the overlapping class
-pairs. Then
+Cost. Only pairs whose event windows share a calendar day contribute, and a pair's
+correlation :math:`r_{ij}` does not depend on the window, so :meth:`CalendarResiduals.rbars`
+forms each correlation once for all the windows of a study (only :math:`\\omega_{ij}` and the
+pairs used differ). A *class* is a set of rows with the same event-window days and the same
+valid estimation days (e.g. the parties of one announcement with complete data). Then
 
 * a class A with at least ``_LARGE_CLASS`` rows is handled with its K_A overlapping classes
   at once: within a class pair every row pair has the same common days, so the sum of their
   Pearson correlations factors into per-row sums over those days and one dot product per
   partner row, O((n_A·K_A + n_B)·L1) for n_A rows of A and n_B partner rows. N events on one
-  day with complete data are one class: O(N·L1);
-* the row pairs of smaller classes whose windows overlap are listed exactly (from the class
-  overlaps) and grouped into tiles of ``_TILE`` consecutive rows: the cross products
-  :math:`\\sum_C u_iu_j` of a tile pair are one small matrix product over the two tiles'
-  common calendar, and the other sums over the common days come from prefix sums over each
-  row's first-to-last valid day less its holes (missing days), O(1 + holes) per row pair.
+  day with complete data are one class: O(N·L1). The overlaps :math:`|W_A \\cap W_B|` of the
+  classes come from one sparse (classes × days) incidence product;
+* the rows of smaller classes are cut into tiles of ``_TILE`` rows in the order of their first
+  valid estimation day, and every pair of tiles holding rows whose windows meet (from each
+  tile's first and last window day) is formed as a block: the cross products
+  :math:`\\sum_C u_iu_j` of the block are one small matrix product over the two tiles' common
+  calendar, the other sums over the common days come from prefix sums over each row's
+  first-to-last valid day less its holes (missing days), and the block's T x T correlations
+  are weighted by each window's :math:`\\omega_{ij}` (zero for pairs whose windows share no
+  day), all with array operations over a batch of blocks.
 
-Time is therefore O(N·L1 + P·L1) with P the number of row pairs whose event windows overlap
-and that are not in one large class; memory O(N·L1) plus one chunk of pairs. Staggered
-events give P ≈ N·m/2, m the number of events whose window overlaps a given one's (for day 0
-alone, the events on the same day). The worst case is O(N²·L1): every window overlapping
-every other while the rows fall into many classes (different day 0s or different missing
-days), e.g. N events on consecutive days with a window longer than their spread. No N×N
-matrix is formed: only pairs whose windows overlap are listed (and the tiles' products hold
-at most ``_TILE``² pairs each).
+Time is therefore O(N·L1 + B·T²·L1) for B blocks, about O(N·L1 + P·L1) with P the number of
+row pairs whose event windows overlap and that are not in one large class (a block also holds
+the pairs at the edge of the band of overlapping windows); memory O(N·L1) plus one batch of
+blocks. Staggered events give P ≈ N·m/2, m the number of events whose window overlaps a given
+one's (for day 0 alone, the events on the same day). The worst case is O(N²·L1): every window
+overlapping every other while the rows fall into many classes (different day 0s or different
+missing days), e.g. N events on consecutive days with a window longer than their spread. No
+N×N matrix is formed.
 
 Reference: Kolari & Pynnönen (2010), "Event Study Testing with Cross-sectional Correlation of
 Abnormal Returns", *Review of Financial Studies* 23(11), 3996-4025, section 2 and eq. (8)-(10).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -77,7 +83,7 @@ _LARGE_CLASS = 16
 _TILE = 32
 """Rows per tile of the small-class cross products (small enough for one BLAS thread)."""
 
-_CHUNK_PAIRS = 262_144
+_CHUNK_PAIRS = 32_768
 """Row pairs whose sums are formed at once (bounds the work arrays)."""
 
 _FAR = np.int64(2**60)
@@ -179,31 +185,49 @@ class CalendarResiduals:
         self.count = count
         self.min_obs = int(min_obs)
         self.first, self.last, self.hole_pointer, self.hole_day = _hulls(self.days, self.valid)
-        self.estimation_class = _row_classes(np.where(self.valid, self.days, -1))
+        self.estimation_class = _day_set_classes(self.first, self.last, self.hole_pointer, self.hole_day)
         self._tiles: tuple[_Tiles, np.ndarray] | None = None
 
     def rbar(self, rows: np.ndarray, window_day: np.ndarray) -> float:
         """:math:`\\bar r` of the pairs ``rows`` ((N,) bool) for the event window whose
         calendar days are ``window_day`` ((N, L) int); NaN with fewer than two usable pairs."""
-        window_day = np.asarray(window_day)
-        if window_day.ndim != 2 or window_day.shape[0] != self.values.shape[0]:
-            n_rows = self.values.shape[0]
-            raise ValueError(f"window_day must be (N, L) with N={n_rows}, got {window_day.shape}")
-        use = np.flatnonzero(np.asarray(rows, dtype=bool) & self.usable)
-        n = use.size
-        if n < 2:
-            return float("nan")
-        classes = _Classes(self, use, window_day[use].astype(np.int64, copy=False))
-        total = classes.large_class_sums() + classes.small_class_sums()
-        return float(total / (n * (n - 1.0)))
+        return self.rbars([rows], [window_day])[0]
+
+    def rbars(self, rows: Sequence[np.ndarray], window_days: Sequence[np.ndarray]) -> list[float]:
+        """:meth:`rbar` of several windows (and subsets of pairs): ``rows[w]`` and
+        ``window_days[w]`` are those of window w. Each correlation :math:`r_{ij}` that a window
+        needs is formed once for all windows (only the weights :math:`\\omega_{ij}` differ)."""
+        n_rows = self.values.shape[0]
+        windows = []
+        for used, window_day in zip(rows, window_days, strict=True):
+            window_day = np.asarray(window_day)
+            if window_day.ndim != 2 or window_day.shape[0] != n_rows:
+                raise ValueError(f"window_day must be (N, L) with N={n_rows}, got {window_day.shape}")
+            use = np.flatnonzero(np.asarray(used, dtype=bool) & self.usable)
+            windows.append(_Window(self, use, window_day[use].astype(np.int64, copy=False)))
+        small = [window for window in windows if window.small_rows.size >= 2]
+        small_sums = dict(zip(map(id, small), _small_class_sums(self, small), strict=True)) if small else {}
+        out = []
+        for window in windows:
+            if window.n < 2:
+                out.append(float("nan"))
+                continue
+            total = window.large_sum + 2.0 * small_sums.get(id(window), 0.0)
+            out.append(float(total / (window.n * (window.n - 1.0))))
+        return out
 
     def tiles(self) -> tuple[_Tiles, np.ndarray]:
         """:class:`_Tiles` of every usable pair, ordered by first valid estimation day (so that
-        pairs close in calendar time share tiles), built once for all windows and subsets; and
-        (N,) each pair's position in that order (-1 if not usable)."""
+        pairs close in calendar time share tiles; on one day, the rows of classes of at least
+        ``_LARGE_CLASS`` rows with the same valid days after the others, so that those
+        classes, whose pairs :meth:`_Classes.large_class_sums` handles, fill tiles of their
+        own), built once for all windows and subsets; and (N,) each pair's position in that
+        order (-1 if not usable)."""
         if self._tiles is None:
             usable = np.flatnonzero(self.usable)
-            rows = usable[np.argsort(self.first[usable], kind="stable")]
+            estimation_class = self.estimation_class[usable]
+            large = np.bincount(estimation_class)[estimation_class] >= _LARGE_CLASS
+            rows = usable[np.lexsort((estimation_class, large, self.first[usable]))]
             position = np.full(self.usable.size, -1, dtype=np.int64)
             position[rows] = np.arange(rows.size)
             self._tiles = (_Tiles(self, rows), position)
@@ -231,15 +255,17 @@ def _row_classes(keys: np.ndarray) -> np.ndarray:
 
 class _Classes:
     """The rows ``use`` of a :class:`CalendarResiduals` grouped into classes for one window:
-    rows with the same valid estimation days and the same window days, ordered by their first
-    window day (so that classes whose windows overlap are close)."""
+    rows with the same ``key`` (the same valid estimation days and the same window days),
+    ordered by their first window day (so that classes whose windows overlap are close).
+    ``window`` holds each row's window days in ascending order."""
 
-    def __init__(self, parts: CalendarResiduals, use: np.ndarray, window: np.ndarray) -> None:
+    def __init__(
+        self, parts: CalendarResiduals, use: np.ndarray, key: np.ndarray, window: np.ndarray
+    ) -> None:
         self.parts = parts
-        key = np.concatenate([parts.estimation_class[use][:, None], np.sort(window, axis=1)], axis=1)
         raw_class = _row_classes(key)
         first_row = np.unique(raw_class, return_index=True)[1]  # ids are 0..K-1
-        order = np.lexsort((first_row, window.min(axis=1)[first_row]))
+        order = np.lexsort((first_row, window[first_row, 0]))
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
         cls = rank[raw_class]
@@ -248,20 +274,25 @@ class _Classes:
         self.cls = cls[row_order]
         self.size = np.bincount(self.cls, minlength=order.size)
         self.start = np.concatenate([[0], np.cumsum(self.size)])
-        self.overlap, self.length = _overlaps(window[row_order][self.start[:-1]])
         self.large = self.size >= _LARGE_CLASS
+        self.large_row = self.large[cls]  # (n,) in the order of ``use``
+        self._class_window = window[row_order][self.start[:-1]]
+
+    @cached_property
+    def _overlaps(self) -> tuple[sparse.csr_array, np.ndarray]:
+        return _overlaps(self._class_window)
 
     # ---------------------------------------------------------------- large classes
     def large_class_sums(self) -> float:
         """Σ over ordered row pairs (i ≠ j), i or j in a large class, of ω_ij r_ij."""
         total = 0.0
-        overlap = self.overlap
+        overlap, length = self._overlaps
         for a in np.flatnonzero(self.large).tolist():
             partners = overlap.indices[overlap.indptr[a] : overlap.indptr[a + 1]]
             shared = overlap.data[overlap.indptr[a] : overlap.indptr[a + 1]]
             keep = ~self.large[partners] | (partners >= a)  # two large classes: once
             partners, shared = partners[keep], shared[keep]
-            weight = shared / np.sqrt(self.length[a] * self.length[partners])
+            weight = shared / np.sqrt(length[a] * length[partners])
             factor = np.where(partners == a, 1.0, 2.0)  # ordered pairs (A, B) and (B, A)
             total += float(np.sum(factor * weight * self._class_pair_sums(a, partners)))
         return total
@@ -304,56 +335,90 @@ class _Classes:
             sums[own] -= float(np.count_nonzero(inv_a[:, own]))
         return sums
 
-    # ---------------------------------------------------------------- small classes
-    def small_class_sums(self) -> float:
-        """Σ over ordered row pairs (i ≠ j), both in small classes, of ω_ij r_ij.
 
-        The pairs are listed from the class pairs A <= B (class order) whose windows overlap;
-        with the rows of the small classes in class order, i comes before j. They are sorted
-        by the tiles of i and j (``_TILE`` consecutive rows each) and their correlations are
-        formed by :meth:`_Tiles.correlations`, a chunk of pairs at a time."""
-        small_rows = ~self.large[self.cls]
-        if np.count_nonzero(small_rows) < 2:
-            return 0.0
-        small = np.flatnonzero(~self.large)
-        position = np.full(self.size.size, -1, dtype=np.int64)  # first small-row position
-        position[small] = np.concatenate([[0], np.cumsum(self.size[small])[:-1]])
-        upper = sparse.triu(self.overlap[small][:, small], format="coo")
-        class_a, class_b = small[upper.row], small[upper.col]
-        weight = upper.data / np.sqrt(self.length[class_a] * self.length[class_b])
-        size_a, size_b = self.size[class_a], self.size[class_b]
-        count = size_a * size_b
-        pair = np.repeat(np.arange(count.size), count)
-        k = np.arange(pair.size) - np.repeat(np.cumsum(count) - count, count)
-        i = position[class_a][pair] + k // size_b[pair]
-        j = position[class_b][pair] + k % size_b[pair]
-        keep = j > i  # a class with itself: each pair once, no diagonal
-        i, j, w = i[keep], j[keep], weight[pair[keep]]
-        if i.size == 0:
-            return 0.0
-        tiles, position = self.parts.tiles()
-        rows = self.rows[small_rows]
-        i, j = position[rows[i]], position[rows[j]]  # positions in the tiles' row order
-        i, j = np.minimum(i, j), np.maximum(i, j)
-        tile_pair = (i // _TILE) * tiles.count + j // _TILE
-        order = np.argsort(tile_pair)  # any order within a tile pair
-        i, j, w, tile_pair = i[order], j[order], w[order], tile_pair[order]
-        total = 0.0
-        lo = 0
-        while lo < i.size:
-            hi = min(lo + _CHUNK_PAIRS, i.size)
-            if hi < i.size:  # end the chunk at a tile-pair boundary when there is one
-                boundary = int(np.searchsorted(tile_pair, tile_pair[hi - 1], side="left"))
-                hi = boundary if boundary > lo else hi
-            r = tiles.correlations(i[lo:hi], j[lo:hi], tile_pair[lo:hi], self.parts.min_obs)
-            total += float(np.dot(w[lo:hi], r))
-            lo = hi
-        return 2.0 * total
+class _Window:
+    """One window's rows of a :class:`CalendarResiduals` for :meth:`CalendarResiduals.rbars`:
+    the pairs used, the sum over the row pairs that involve a large class
+    (:meth:`_Classes.large_class_sums`), and, for the pairs of small classes, each row's window
+    as runs of consecutive days (:func:`_runs`).
+
+    When some row's window has gaps in the numbering of its days (e.g. calendar days with
+    weekends), the days are renumbered by their rank among the distinct window days of the rows
+    used (the overlaps :math:`|W_i \\cap W_j|` do not change), so that a window of consecutive
+    trading days is one run; a row with real gaps in its window has several runs.
+    """
+
+    def __init__(self, parts: CalendarResiduals, use: np.ndarray, window: np.ndarray) -> None:
+        self.n = use.size
+        self.large_sum = 0.0
+        self.small_rows = use[:0]
+        if self.n < 2:
+            return
+        ordered = np.sort(window, axis=1)
+        start, end, length = _runs(ordered)
+        if start.shape[1] > 1:
+            ordered = np.searchsorted(np.unique(ordered), ordered)
+            start, end, length = _runs(ordered)
+        small = slice(None)
+        if self.n >= _LARGE_CLASS:
+            # Rows of one class: the same valid estimation days and the same window days (its runs).
+            key = np.concatenate([parts.estimation_class[use][:, None], start, end], axis=1)
+            classes = _Classes(parts, use, key, ordered)
+            if classes.large.any():
+                self.large_sum = classes.large_class_sums()
+                small = ~classes.large_row
+        self.small_rows = use[small]
+        self.run_start, self.run_end, self.length = start[small], end[small], length[small]
+
+
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n, R) first and last day of each run of consecutive distinct days of every row of the
+    row-sorted int array ``ordered`` (R the most runs of a row; missing runs are [1, 0], which
+    overlap nothing), and (n,) float distinct days of each row."""
+    n_rows, n_cols = ordered.shape
+    if n_rows == 0 or n_cols == 0:
+        empty = np.zeros((n_rows, 1), dtype=np.int64)
+        return empty + 1, empty, np.zeros(n_rows)
+    distinct = np.ones(ordered.shape, dtype=bool)
+    distinct[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    begins = distinct.copy()
+    begins[:, 1:] &= ordered[:, 1:] != ordered[:, :-1] + 1
+    n_runs = begins.sum(axis=1)
+    width = int(n_runs.max())
+    start = np.ones((n_rows, width), dtype=np.int64)
+    end = np.zeros((n_rows, width), dtype=np.int64)
+    row, column = np.nonzero(begins)
+    slot = np.arange(row.size) - np.repeat(np.cumsum(n_runs) - n_runs, n_runs)
+    start[row, slot] = ordered[row, column]
+    ends = np.ones(ordered.shape, dtype=bool)  # the last copy of the last day of each run
+    ends[:, :-1] = begins[:, 1:]
+    end[np.nonzero(ends)[0], slot] = ordered[ends]
+    return start, end, distinct.sum(axis=1).astype(float)
+
+
+def _run_overlaps(
+    start_i: np.ndarray, end_i: np.ndarray, start_j: np.ndarray, end_j: np.ndarray
+) -> np.ndarray:
+    """:math:`|W_i \\cap W_j|` of windows given as runs (:func:`_runs`): the arrays
+    (..., R) and (..., R') broadcast against each other over the leading axes, the overlaps of
+    every pair of runs summed. O(R·R') passes (one for windows of consecutive days)."""
+    total = np.zeros(np.broadcast_shapes(start_i.shape[:-1], start_j.shape[:-1]), dtype=np.int64)
+    for a in range(start_i.shape[-1]):
+        for b in range(start_j.shape[-1]):
+            shared = (
+                np.minimum(end_i[..., a], end_j[..., b]) - np.maximum(start_i[..., a], start_j[..., b]) + 1
+            )
+            total += np.maximum(shared, 0)
+    return total
 
 
 class _Tiles:
-    """Rows cut into tiles of ``_TILE`` (in a given order), each tile's rows dense on the
-    tile's calendar frame (first to last valid day of its rows), with row prefix sums.
+    """The usable rows cut into tiles of ``_TILE`` consecutive rows (in a given order). A tile's
+    rows are laid out dense on the tile's calendar frame (first to last valid day of its rows)
+    with each row's prefix sums of :math:`\\tilde u` and :math:`\\tilde u^2` and its holes; those
+    frames are built when a batch of tile pairs needs them (:meth:`load`) in a store of slots
+    that are reused once no later tile pair needs their tile, so memory stays O(band of tiles)
+    rather than O(N·F).
 
     For rows i, j with hulls :math:`I_i = [f_i, l_i]` (first and last valid day) and holes
     :math:`H_i = I_i \\setminus V_i` (missing days between), the common days are
@@ -362,124 +427,255 @@ class _Tiles:
     .. math::
 
         |C| = |I_i \\cap I_j| - |H_i \\cap I_j| - |H_j \\cap I_i| + |H_i \\cap H_j|, \\qquad
-        \\textstyle\\sum_C u_i = \\sum_{d \\in I_j}\\tilde u_{id} - \\sum_{h \\in H_j}\\tilde u_{ih},
+        \\textstyle\\sum_C u_i = \\sum_{d \\in I_i \\cap I_j}\\tilde u_{id}
+        - \\sum_{h \\in H_j}\\tilde u_{ih},
 
     the same for :math:`u_i^2`, and with i and j swapped for :math:`u_j`, :math:`u_j^2`; a sum
-    over :math:`I_j` is a difference of prefix sums. Building costs O(N·F), F the frame width
-    (typically L1 plus the spread of a tile's day 0s)."""
+    over :math:`I_i \\cap I_j` is a difference of prefix sums, and :math:`\\sum_C u_iu_j` is one
+    small matrix product per pair of tiles over their common frame. :meth:`correlations` forms
+    every row pair of a batch of tile pairs at once ((K, T, T) arrays). Building the frames
+    costs O(N·F), F the frame width (typically L1 plus the spread of a tile's day 0s)."""
 
     def __init__(self, parts: CalendarResiduals, rows: np.ndarray) -> None:
+        size = _TILE
         self.parts = parts
         self.rows = rows
-        self.count = -(-rows.size // _TILE)
-        tile = np.arange(rows.size) // _TILE
-        slot = np.arange(rows.size) % _TILE
-        first, last = parts.first[rows], parts.last[rows]
-        self.start = np.minimum.reduceat(first, np.arange(0, rows.size, _TILE))
-        self.width = np.maximum.reduceat(last, np.arange(0, rows.size, _TILE)) - self.start + 1
-        # One row pitch for every tile (one cumulative sum) unless that wastes much memory.
-        widest = int(self.width.max())
-        uniform = self.count * widest <= 2 * int(self.width.sum()) + 4096
-        self.pitch = np.full(self.count, widest) if uniform else self.width.copy()
-        cells = _TILE * self.pitch
-        self.offset = np.concatenate([[0], np.cumsum(cells)])[:-1]
-        self.cum_offset = np.concatenate([[0], np.cumsum(cells + _TILE)])[:-1]
-        self.row_base = self.offset[tile] + slot * self.pitch[tile] - self.start[tile]  # + day
-        self.cum_base = self.cum_offset[tile] + slot * (self.pitch[tile] + 1) - self.start[tile]
-        self.row_width = self.width[tile]
-        self.row_start = self.start[tile]
-        self.row_first, self.row_last = first, last
-        valid = parts.valid[rows]
-        values = np.zeros(int(cells.sum()))
-        values[(self.row_base[:, None] + parts.days[rows])[valid]] = parts.values[rows][valid]
-        holes = np.repeat(np.arange(rows.size), np.diff(parts.hole_pointer)[rows])
-        hole_days = parts.hole_day[_expand(parts.hole_pointer[rows], np.diff(parts.hole_pointer)[rows])]
-        self.hole_flag = np.zeros(values.size, dtype=np.uint8)
-        self.hole_flag[self.row_base[holes] + hole_days] = 1
-        cum = np.zeros(int((cells + _TILE).sum()))
-        cum_sq = np.zeros_like(cum)
-        if uniform:
-            shape = (self.count * _TILE, widest)
-            np.cumsum(values.reshape(shape), axis=1, out=cum.reshape(-1, widest + 1)[:, 1:])
-            np.cumsum(np.square(values).reshape(shape), axis=1, out=cum_sq.reshape(-1, widest + 1)[:, 1:])
-        else:
-            for t in range(self.count):
-                piece = slice(self.cum_offset[t], self.cum_offset[t] + cells[t] + _TILE)
-                block = slice(self.offset[t], self.offset[t] + cells[t])
-                for power, target in ((1, cum), (2, cum_sq)):
-                    out = target[piece].reshape(_TILE, -1)[:, 1:]
-                    np.cumsum(values[block].reshape(_TILE, -1) ** power, axis=1, out=out)
-        self.values, self.cum, self.cum_sq = values, cum, cum_sq
+        self.count = max(1, -(-rows.size // size))
+        slots = self.count * size  # positions, the last tile padded with rows without days
+        first = np.full(slots, _FAR, dtype=np.int64)
+        last = np.full(slots, -_FAR, dtype=np.int64)
+        first[: rows.size], last[: rows.size] = parts.first[rows], parts.last[rows]
+        self.first, self.last = first, last
+        self.start = np.minimum.reduceat(first, np.arange(0, slots, size))
+        self.start = np.where(self.start == _FAR, 0, self.start)
+        self.width = np.maximum(np.maximum.reduceat(last, np.arange(0, slots, size)) - self.start + 1, 0)
+        self.pitch = max(int(self.width.max()), 1)
+        hole_count = np.diff(parts.hole_pointer)[rows]
+        hole_position = np.repeat(np.arange(rows.size), hole_count)
+        # The holes of each tile (positions are in tile order, so they are grouped by tile).
+        self.hole_slot = hole_position % size
+        self.hole_day = parts.hole_day[_expand(parts.hole_pointer[rows], hole_count)]
+        self.hole_pointer = np.searchsorted(hole_position // size, np.arange(self.count + 1))
+        self.slot_of = np.full(self.count, -1, dtype=np.int64)  # tile -> slot of the store
+        self.values = np.zeros((0, size, self.pitch))
+        self.cum = np.zeros((0, size, self.pitch + 1), dtype=complex)
+        self.hole_flag = np.zeros((0, size, self.pitch), dtype=np.uint8)
 
-    def _dense(self, tile: int) -> np.ndarray:
-        """(``_TILE``, pitch) the values of the rows of ``tile`` on its frame (a view)."""
-        start = self.offset[tile]
-        return self.values[start : start + _TILE * self.pitch[tile]].reshape(_TILE, self.pitch[tile])
+    def load(self, tiles: np.ndarray) -> None:
+        """Build the frames of ``tiles`` that are not in the store, reusing the slots of the
+        tiles before the first of ``tiles`` (the tile pairs are visited in order, so no later
+        pair needs them)."""
+        resident = np.flatnonzero(self.slot_of >= 0)
+        done = resident[resident < tiles.min()]
+        free = self.slot_of[done]
+        self.slot_of[done] = -1
+        need = np.unique(tiles[self.slot_of[tiles] < 0])
+        if need.size == 0:
+            return
+        in_use = np.zeros(self.values.shape[0], dtype=bool)
+        in_use[self.slot_of[self.slot_of >= 0]] = True
+        free = np.flatnonzero(~in_use)
+        if free.size < need.size:  # grow the store (at least double it)
+            grow = max(need.size - free.size, self.values.shape[0])
+            self.values = np.concatenate([self.values, np.zeros((grow, *self.values.shape[1:]))])
+            self.cum = np.concatenate([self.cum, np.zeros((grow, *self.cum.shape[1:]), dtype=complex)])
+            self.hole_flag = np.concatenate(
+                [self.hole_flag, np.zeros((grow, *self.hole_flag.shape[1:]), np.uint8)]
+            )
+            free = np.concatenate([free, np.arange(self.values.shape[0] - grow, self.values.shape[0])])
+        slot = free[: need.size]
+        self.slot_of[need] = slot
+        size, parts = _TILE, self.parts
+        position = (need[:, None] * size + np.arange(size)).reshape(-1)
+        real = position < self.rows.size
+        rows = self.rows[position[real]]
+        # Each valid residual to its cell of the frame, the others to a spare cell at the end.
+        cells = need.size * size * self.pitch
+        index = parts.days[rows]
+        index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
+        np.copyto(index, cells, where=~parts.valid[rows])
+        cell_values = np.zeros(cells + 1)
+        cell_values[index] = parts.values[rows]
+        frame = cell_values[:cells].reshape(need.size * size, self.pitch)
+        self.values[slot] = frame.reshape(need.size, size, self.pitch)
+        flags = np.zeros((need.size, size, self.pitch), dtype=np.uint8)
+        count = np.diff(self.hole_pointer)[need]
+        hole = _expand(self.hole_pointer[need], count)
+        block = np.repeat(np.arange(need.size), count)
+        flags[block, self.hole_slot[hole], self.hole_day[hole] - self.start[need][block]] = 1
+        self.hole_flag[slot] = flags
+        # Prefix sums of u (real part) and u² (imaginary part): one gather fetches both, and a
+        # complex sum adds the two parts separately (the same numbers as two real sums).
+        cum = np.zeros((need.size * size, self.pitch + 1), dtype=complex)
+        np.cumsum(frame, axis=1, out=cum.real[:, 1:])
+        np.cumsum(np.square(frame), axis=1, out=cum.imag[:, 1:])
+        self.cum[slot] = cum.reshape(need.size, size, self.pitch + 1)
 
-    def _cross(self, i: np.ndarray, j: np.ndarray, tile_pair: np.ndarray) -> np.ndarray:
-        """(P,) :math:`\\sum_d \\tilde u_{id}\\tilde u_{jd}`: one matrix product per tile pair."""
-        distinct, first = np.unique(tile_pair, return_index=True)
-        products = np.zeros((distinct.size, _TILE, _TILE))
-        tiles_a, tiles_b = (i[first] // _TILE).tolist(), (j[first] // _TILE).tolist()
-        for k, (ta, tb) in enumerate(zip(tiles_a, tiles_b, strict=True)):
+    def _bases(self, tile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(K, T) flat positions in the store of day 0 of each row of ``tile`` (loaded): in
+        ``values``/``hole_flag`` and in ``cum``."""
+        slot = self.slot_of[tile][:, None]
+        start = self.start[tile][:, None]
+        row = np.arange(_TILE)
+        pitch = self.pitch
+        return (slot * _TILE + row) * pitch - start, (slot * _TILE + row) * (pitch + 1) - start
+
+    def _cross(self, tile_a: np.ndarray, tile_b: np.ndarray) -> np.ndarray:
+        """(K, T, T) :math:`\\sum_d \\tilde u_{id}\\tilde u_{jd}` of every row i of tile
+        ``tile_a[k]`` and j of tile ``tile_b[k]``: one matrix product per tile pair."""
+        products = np.zeros((tile_a.size, _TILE, _TILE))
+        slot_a, slot_b = self.slot_of[tile_a].tolist(), self.slot_of[tile_b].tolist()
+        for k, (ta, tb) in enumerate(zip(tile_a.tolist(), tile_b.tolist(), strict=True)):
             lo = max(self.start[ta], self.start[tb])
             hi = min(self.start[ta] + self.width[ta], self.start[tb] + self.width[tb])
             if hi > lo:
-                left = self._dense(ta)[:, lo - self.start[ta] : hi - self.start[ta]]
-                right = self._dense(tb)[:, lo - self.start[tb] : hi - self.start[tb]]
-                np.matmul(left, right.T, out=products[k])
-        which = np.searchsorted(distinct, tile_pair)
-        return products[which, i % _TILE, j % _TILE]
+                left = self.values[slot_a[k], :, lo - self.start[ta] : hi - self.start[ta]]
+                right = self.values[slot_b[k], :, lo - self.start[tb] : hi - self.start[tb]]
+                _small_product(left, right, products[k])
+        return products
 
-    def _interval(self, cum: np.ndarray, i: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-        """(P,) :math:`\\sum_{d=low}^{high}` of row i's values (a prefix-sum difference)."""
-        start, width = self.row_start[i], self.row_width[i]
-        lo = np.clip(low, start, start + width)
-        hi = np.maximum(np.clip(high + 1, start, start + width), lo)
-        base = self.cum_base[i]
-        return cum[base + hi] - cum[base + lo]
+    def _sums(self, base: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        """(K, T, T) complex: :math:`\\sum_{d=low}^{high}` of :math:`\\tilde u` (real part) and
+        :math:`\\tilde u^2` (imaginary part) of the rows whose ``cum`` bases are ``base`` ((K, T),
+        row i on axis 1) over (K, T, T) intervals of days inside the row's hull (other
+        intervals, those of pairs without common days, give numbers to be ignored)."""
+        cum = self.cum.reshape(-1)
+        base = base[:, :, None]
+        upper = np.take(cum, base + high + 1, mode="clip")
+        upper -= np.take(cum, base + low, mode="clip")
+        return upper
 
-    def _at_holes(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, ...]:
-        """(P,) each: over the holes h of row j, :math:`\\sum_h \\tilde u_{ih}`,
-        :math:`\\sum_h \\tilde u_{ih}^2`, :math:`|H_i \\cap H_j|` and :math:`|H_j \\cap I_i|`.
-        O(P + holes of the rows j)."""
-        parts = self.parts
-        row_j = self.rows[j]
-        count = np.diff(parts.hole_pointer)[row_j]
+    def _subtract_holes(
+        self, tile_a: np.ndarray, tile_b: np.ndarray, sums: np.ndarray, counts: np.ndarray, flip: bool
+    ) -> None:
+        """Over the holes h of each row j of tile ``tile_b[k]``, for each row i of tile
+        ``tile_a[k]``: take :math:`\\sum_h \\tilde u_{ih}` and :math:`\\sum_h \\tilde u_{ih}^2` off
+        ``sums`` (complex, as :meth:`_sums`), and :math:`|H_j \\cap I_i|` off and
+        :math:`|H_i \\cap H_j|` (only when ``flip`` is False: once) onto ``counts``, in place, at
+        [k, i, j] (at [k, j, i] when ``flip``: the arrays are then indexed by the rows of
+        ``tile_b`` on axis 1). O(T·holes of the tiles b)."""
+        count = np.diff(self.hole_pointer)[tile_b]
         if not count.any():
-            zero = np.zeros(i.size)
-            return zero, zero, zero, zero
-        pair = np.repeat(np.arange(i.size), count)
-        day = parts.hole_day[_expand(parts.hole_pointer[row_j], count)]
-        at = i[pair]  # positions of the rows i, one per hole of j
-        start, width = self.row_start[at], self.row_width[at]
-        inside = (day >= start) & (day < start + width)
-        index = np.where(inside, self.row_base[at] + day, 0)
-        in_hull = (day >= self.row_first[at]) & (day <= self.row_last[at])
-        value = np.where(inside, self.values[index], 0.0)
-        flag = np.where(inside, self.hole_flag[index], 0).astype(float)
-        return tuple(
-            np.bincount(pair, weights=weights, minlength=i.size)
-            for weights in (value, value**2, flag, in_hull.astype(float))
-        )
+            return
+        block = np.repeat(np.arange(tile_a.size), count)  # one entry per (tile pair, hole of b)
+        hole = _expand(self.hole_pointer[tile_b], count)
+        day = self.hole_day[hole][:, None]
+        rows_a = tile_a[block][:, None] * _TILE + np.arange(_TILE)  # (E, T) positions of rows i
+        start = self.start[tile_a[block]][:, None]
+        inside = (day >= start) & (day < start + self.width[tile_a[block]][:, None])
+        index = np.where(inside, self._bases(tile_a[block])[0] + day, 0)
+        value = np.where(inside, self.values.reshape(-1)[index], 0.0)
+        # The holes of one row j of one tile pair are consecutive entries: sum each group.
+        group = np.flatnonzero(np.diff(block * _TILE + self.hole_slot[hole], prepend=-1))
+        k, j = block[group], self.hole_slot[hole][group]
+        in_hull = (day >= self.first[rows_a]) & (day <= self.last[rows_a])
+        if flip:
+            sums[k, j, :] -= np.add.reduceat(value + 1j * np.square(value), group, axis=0)
+            counts[k, j, :] -= np.add.reduceat(in_hull, group, axis=0, dtype=np.int64)
+        else:  # |H_i ∩ H_j| is counted once
+            sums[k, :, j] -= np.add.reduceat(value + 1j * np.square(value), group, axis=0)
+            flag = np.where(inside, self.hole_flag.reshape(-1)[index], 0)
+            counts[k, :, j] -= np.add.reduceat(in_hull.astype(np.int64) - flag, group, axis=0)
 
-    def correlations(self, i: np.ndarray, j: np.ndarray, tile_pair: np.ndarray, min_obs: int) -> np.ndarray:
-        """(P,) Pearson :math:`r_{ij}` of the rows at positions i and j over their common valid
-        days (0 where fewer than ``min_obs`` or a constant series there); sorted by tile pair."""
-        fi, li, fj, lj = self.row_first[i], self.row_last[i], self.row_first[j], self.row_last[j]
-        hull = np.maximum(np.minimum(li, lj) - np.maximum(fi, fj) + 1, 0)
-        x_holes_j, xx_holes_j, both, j_in_i = self._at_holes(i, j)
-        y_holes_i, yy_holes_i, _, i_in_j = self._at_holes(j, i)
-        n = hull - i_in_j - j_in_i + both
-        sx = self._interval(self.cum, i, fj, lj) - x_holes_j
-        sxx = self._interval(self.cum_sq, i, fj, lj) - xx_holes_j
-        sy = self._interval(self.cum, j, fi, li) - y_holes_i
-        syy = self._interval(self.cum_sq, j, fi, li) - yy_holes_i
-        sxy = self._cross(i, j, tile_pair)
-        estimable = n >= min_obs
-        safe = np.where(estimable, n, 1.0)
-        inverse = _inverse_sd(sxx - sx**2 / safe, sxx) * _inverse_sd(syy - sy**2 / safe, syy)
-        return np.where(estimable, (sxy - sx * sy / safe) * inverse, 0.0)
+    def correlations(self, tile_a: np.ndarray, tile_b: np.ndarray, min_obs: int) -> np.ndarray:
+        """(K, T, T) Pearson :math:`r_{ij}` of row i of tile ``tile_a[k]`` and row j of tile
+        ``tile_b[k]`` over their common valid days (0 where fewer than ``min_obs`` or a constant
+        series there, and for the padding rows of the last tile)."""
+        self.load(np.concatenate([tile_a, tile_b]))
+        rows_a = tile_a[:, None] * _TILE + np.arange(_TILE)
+        rows_b = tile_b[:, None] * _TILE + np.arange(_TILE)
+        low = np.maximum(self.first[rows_a][:, :, None], self.first[rows_b][:, None, :])
+        high = np.minimum(self.last[rows_a][:, :, None], self.last[rows_b][:, None, :])
+        n = np.maximum(high - low + 1, 0)  # |I_i ∩ I_j|, less the holes below
+        x = self._sums(self._bases(tile_a)[1], low, high)
+        y = self._sums(self._bases(tile_b)[1], low.transpose(0, 2, 1), high.transpose(0, 2, 1))
+        y = y.transpose(0, 2, 1)  # [k, i, j] like x
+        self._subtract_holes(tile_a, tile_b, x, n, flip=False)
+        self._subtract_holes(tile_b, tile_a, y, n, flip=True)
+        sx, sxx, sy, syy = x.real, x.imag, y.real, y.imag
+        safe = np.maximum(n, 1)
+        var_x = sxx - sx * sx / safe
+        var_y = syy - sy * sy / safe
+        ok = (n >= min_obs) & (var_x > _ZERO_VARIANCE * sxx) & (var_y > _ZERO_VARIANCE * syy)
+        covariance = self._cross(tile_a, tile_b)
+        covariance -= sx * sy / safe
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(ok, covariance / np.sqrt(var_x * var_y), 0.0)
+
+
+_SINGLE_THREAD_MNK = 1 << 17
+"""Largest m·n·k of one matrix product in :func:`_small_product`. OpenBLAS runs products above
+about 2**18 multiply-adds on several threads; for these small ones that costs more than it
+gains, and on a machine whose cores are busy the threads wait for each other (a 32 x 547 x 32
+product took 7.6x as long as on one thread)."""
+
+
+def _small_product(left: np.ndarray, right: np.ndarray, out: np.ndarray) -> None:
+    """``out = left @ right.T`` for small (m, d) and (n, d) arrays, summed over chunks of the
+    d columns small enough for OpenBLAS to use one thread (``_SINGLE_THREAD_MNK``)."""
+    step = max(1, _SINGLE_THREAD_MNK // max(left.shape[0] * right.shape[0], 1))
+    np.matmul(left[:, :step], right[:, :step].T, out=out)
+    for begin in range(step, left.shape[1], step):
+        out += left[:, begin : begin + step] @ right[:, begin : begin + step].T
+
+
+def _small_class_sums(parts: CalendarResiduals, windows: list[_Window]) -> np.ndarray:
+    """(W,) :math:`\\sum_{i<j}\\omega_{ij}r_{ij}` over the row pairs of small classes of each
+    window (both rows in ``window.small_rows``), every correlation formed once for all windows.
+
+    The pairs are visited a tile pair at a time (tiles of :meth:`CalendarResiduals.tiles`): a
+    pair of tiles is formed when, in some window, the two tiles hold rows of small classes whose
+    windows' days overlap (from each tile's first and last window day); its T x T correlations
+    (:meth:`_Tiles.correlations`) are then weighted by each window's
+    :math:`\\omega_{ij} = |W_i \\cap W_j|/\\sqrt{L_iL_j}`, zero for the rows that window does
+    not use (their window is empty here), the rows of its large classes and pairs whose windows
+    share no day."""
+    tiles, position = parts.tiles()
+    size = _TILE
+    slots = tiles.count * size
+    per_window = []
+    codes = []
+    for window in windows:
+        where = position[window.small_rows]
+        start = np.ones((slots, window.run_start.shape[1]), dtype=np.int64)  # empty runs
+        end = np.zeros_like(start)
+        start[where], end[where] = window.run_start, window.run_end
+        scale = np.zeros(slots)
+        scale[where] = 1.0 / np.sqrt(window.length)
+        per_window.append((start, end, scale))
+        # The tiles' hulls of window days (rows of small classes) and the pairs that meet.
+        first = np.full(slots, _FAR)
+        first[where] = window.run_start[:, 0]
+        last = np.full(slots, -_FAR)
+        last[where] = window.run_end.max(axis=1)
+        lo = np.minimum.reduceat(first, np.arange(0, slots, size))
+        hi = np.maximum.reduceat(last, np.arange(0, slots, size))
+        has = np.flatnonzero(lo <= hi)
+        order = has[np.argsort(lo[has], kind="stable")]
+        reach = np.searchsorted(lo[order], hi[order], side="right")  # tiles starting inside
+        count = reach - np.arange(order.size)
+        a = np.repeat(order, count)
+        b = order[_expand(np.arange(order.size), count)]
+        codes.append(np.minimum(a, b) * tiles.count + np.maximum(a, b))
+    code = np.unique(np.concatenate(codes))
+    totals = np.zeros(len(windows))
+    batch = max(1, _CHUNK_PAIRS // (size * size))
+    lower = np.arange(size)[:, None] >= np.arange(size)[None, :]
+    for begin in range(0, code.size, batch):
+        tile_a, tile_b = np.divmod(code[begin : begin + batch], tiles.count)
+        r = tiles.correlations(tile_a, tile_b, parts.min_obs)
+        r[tile_a == tile_b] *= ~lower  # a tile with itself: the pairs i < j
+        rows_a = tile_a[:, None] * size + np.arange(size)
+        rows_b = tile_b[:, None] * size + np.arange(size)
+        for k, (start, end, scale) in enumerate(per_window):
+            shared = _run_overlaps(
+                start[rows_a][:, :, None, :], end[rows_a][:, :, None, :],
+                start[rows_b][:, None, :, :], end[rows_b][:, None, :, :],
+            )  # fmt: skip
+            weighted = r * scale[rows_a][:, :, None]
+            weighted *= scale[rows_b][:, None, :]
+            totals[k] += float(np.einsum("kij,kij->", shared, weighted))  # not vdot: BLAS threads
+    return totals
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -510,17 +706,20 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _compressed_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """The calendar days renumbered from 0 (the values where not valid are left as they are);
-    when they span far more days than there are valid residuals, by rank among the distinct
-    valid days."""
-    if not valid.any():
+    """The calendar days renumbered from 0 (the order and differences of the valid days kept;
+    the values where not valid are of no use); when the valid days span far more days than there
+    are valid residuals, by rank among the distinct valid days."""
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid == 0:
         return np.zeros_like(days)
-    first = int(np.where(valid, days, _FAR).min())
-    span = int(np.where(valid, days, -_FAR).max()) - first + 1
-    if span <= 4 * int(np.count_nonzero(valid)) + 1_000_000:
-        return days - first
-    distinct = np.unique(days[valid])
-    return np.searchsorted(distinct, days)
+    first, last = int(days.min()), int(days.max())  # no temporary: every day, valid or not
+    if last - first + 1 > 4 * n_valid + 1_000_000:
+        first = int(np.where(valid, days, _FAR).min())
+        span = int(np.where(valid, days, -_FAR).max()) - first + 1
+        if span > 4 * n_valid + 1_000_000:
+            distinct = np.unique(days[valid])
+            return np.searchsorted(distinct, days)
+    return days - first
 
 
 def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -538,16 +737,32 @@ def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     n_rows, n_cols = days.shape
     count = valid.sum(axis=1)
     has = count > 0
+    if n_cols == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.full(n_rows, _FAR), np.full(n_rows, -_FAR), np.zeros(n_rows + 1, dtype=np.int64), empty
     column = np.arange(n_cols)
-    first_column = np.argmax(valid, axis=1) if n_cols else np.zeros(n_rows, dtype=np.int64)
-    last_column = n_cols - 1 - np.argmax(valid[:, ::-1], axis=1) if n_cols else first_column
+    first_column = np.argmax(valid, axis=1)
+    last_column = n_cols - 1 - np.argmax(valid[:, ::-1], axis=1)
     rows = np.arange(n_rows)
-    base = days[rows, first_column] - first_column if n_cols else np.zeros(n_rows, dtype=np.int64)
-    aligned = ~has | np.all(~valid | (days - column == base[:, None]), axis=1)
+    base = days[rows, first_column] - first_column
+    # A row is aligned when its valid days step by one from column to column. Most rows step
+    # by one at every column, valid or not (one comparison); the others are checked on their
+    # valid columns only.
+    step = days - column
+    aligned = ~has | (step == step[:, :1]).all(axis=1)
+    check = np.flatnonzero(~aligned)
+    if check.size:
+        aligned[check] = np.all(~valid[check] | (step[check] == base[check, None]), axis=1)
+    del step
     first = np.where(has, base + first_column, _FAR)
     last = np.where(has, base + last_column, -_FAR)
-    inner = ~valid & (column > first_column[:, None]) & (column < last_column[:, None]) & aligned[:, None]
-    hole_row, hole_column = np.nonzero(inner)
+    missing_row, missing_column = np.nonzero(~valid)
+    inner = (
+        aligned[missing_row]
+        & (missing_column > first_column[missing_row])
+        & (missing_column < last_column[missing_row])
+    )
+    hole_row, hole_column = missing_row[inner], missing_column[inner]
     hole_count = np.bincount(hole_row, minlength=n_rows)
     hole_days = [base[hole_row] + hole_column]
     other = np.flatnonzero(~aligned)
@@ -570,6 +785,19 @@ def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     hole_day = hole_day[np.argsort(hole_row, kind="stable")]
     pointer = np.concatenate([[0], np.cumsum(hole_count)]).astype(np.int64)
     return first, last, pointer, hole_day
+
+
+def _day_set_classes(
+    first: np.ndarray, last: np.ndarray, hole_pointer: np.ndarray, hole_day: np.ndarray
+) -> np.ndarray:
+    """(N,) class id of each row's set of valid days, given by its hull [first, last] and its
+    holes (:func:`_hulls`): equal sets, equal ids. O(N·H), H the most holes of a row."""
+    hole_count = np.diff(hole_pointer)
+    key = np.full((first.size, 2 + int(hole_count.max(initial=0))), -1, dtype=np.int64)
+    key[:, 0], key[:, 1] = first, last
+    hole_row = np.repeat(np.arange(first.size), hole_count)
+    key[hole_row, 2 + np.arange(hole_day.size) - hole_pointer[hole_row]] = hole_day
+    return _row_classes(key)
 
 
 def _inverse_sd(centred: np.ndarray, raw: np.ndarray) -> np.ndarray:
