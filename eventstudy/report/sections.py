@@ -19,7 +19,7 @@ from eventstudy.report.document import FigureFile, Section, Table, cell
 from eventstudy.report.exports import BACKTEST_FILES, Exports
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
-from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, cells, legend
+from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, adjusted, cells, legend
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -287,7 +287,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
                 COLUMNS,
                 "l" + "r" * (len(COLUMNS) - 1),
                 rows,
-                caption=f"**{fmt.md(table.group)}**",
+                caption=f"**{fmt.md(table.group)}**" + (f" ({table.family_note})" if table.family else ""),
             )
         )
     paragraphs = (
@@ -299,7 +299,17 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
         'non-normal, skewed returns (see the README, "Which test to read"). The same tables are in tables.md '
         "and "
         "tables.tex.",
-        fmt.md(legend()),
+        *(
+            (
+                "Multiple testing: each group is tested over many windows and statistics, so some stars "
+                "appear by chance. Stars are each test's own p; a dagger (†) marks a test still significant "
+                "at 5% after the Benjamini–Hochberg adjustment over the group's family (its size is in each "
+                "caption; stats.parquet's p_bh). A star without a dagger is weaker evidence.",
+            )
+            if adjusted(tables)
+            else ()
+        ),
+        fmt.md(legend(adjusted=adjusted(tables))),
     )
     if not rendered:
         paragraphs = ("stats.parquet has no statistic per group and window, so there are no test tables.",)
@@ -307,7 +317,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
 
 
 def _sort(text: str) -> float | None:
-    core = text.rstrip("*").rstrip("%").replace(",", "")
+    core = text.rstrip("*" + fmt.BH_MARK).rstrip("%").replace(",", "")
     try:
         return float(core)
     except ValueError:
