@@ -487,10 +487,11 @@ def test_launch_report_has_every_figure(launch) -> None:
         [f"car_{e}.png" for e in events.event_id.unique()]
         + ["caar_by_group.png", "deal_flows.png", "peers_day0_heatmap.png", "value_per_deal.png"]
         + ["equity_curve.png"]  # launch.toml has a [backtest] table, so `run` runs the backtest
+        + ["volume_by_group.png"]  # and volume = "log_volume": the abnormal volume study
     )
-    assert names == expected and len(names) == 18
+    assert names == expected and len(names) == 19
     html = (launch / "report.html").read_text()
-    assert html.count('<img src="data:image/png;base64,') == 18
+    assert html.count('<img src="data:image/png;base64,') == 19
     assert 'src="figures/' not in html and "<link" not in html and "http" not in html.split("<body>")[1]
     markdown = (launch / "report.md").read_text()
     for name in names:

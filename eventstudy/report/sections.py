@@ -7,7 +7,7 @@ drawing an empty figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,29 @@ METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 """The optional methods' tables: the report's title and the columns it shows (the parquet file
 has them all, e.g. each statistic's reference); other parquet files are shown whole."""
+
+
+def volume_figure_file(exports: Exports) -> FigureFile | None:
+    """The abnormal volume study's figure (``figures/volume_by_group.png``), from
+    ``volume.parquet``; None without it."""
+    volume = exports.extra.get("volume.parquet")
+    if volume is None:
+        return None
+    return figure_file(
+        "figures/volume_by_group.png",
+        "Abnormal trading volume by group",
+        "Mean cumulative abnormal log volume (Campbell & Wasley 1996 log-volume market model, "
+        "volume.parquet) of each group's pairs with a complete path, from the event span's first day, "
+        "with a pointwise 95% t band of the mean; one panel per group. The tests of the abnormal volume "
+        "are the rows of volume_stats.parquet in the table below.",
+        figures.volume_figure(volume),
+    )
+
+
+METHOD_FIGURES: dict[str, Callable[[Exports], FigureFile | None]] = {
+    "volume_stats.parquet": volume_figure_file,
+}
+"""The optional methods' figures, shown in the section of the file they belong to."""
 
 
 def figure_file(name: str, title: str, caption: str, figure: Any) -> FigureFile:
@@ -395,8 +418,11 @@ def extra_sections(exports: Exports) -> list[Section]:
         units = exports.units.get(name, {})
         title, wanted = METHOD_TABLES.get(name, (f"Table {name}", tuple(frame.columns)))
         frame = frame.loc[:, [c for c in wanted if c in frame.columns]]
+        drawn = METHOD_FIGURES[name](exports) if name in METHOD_FIGURES else None
+        files = (drawn,) if drawn is not None else ()
         if frame.empty:
-            sections.append(Section(f"extra-{name}", title, paragraphs=(f"{fmt.md(name)} has no rows.",)))
+            empty = (f"{fmt.md(name)} has no rows.",)
+            sections.append(Section(f"extra-{name}", title, paragraphs=empty, figures=files))
             continue
         shown = frame.head(EXTRA_ROWS_SHOWN)
         numeric = [
@@ -425,7 +451,7 @@ def extra_sections(exports: Exports) -> list[Section]:
             caption=caption,
             collapsed=len(frame) > EXTRA_ROWS_OPEN,
         )
-        sections.append(Section(f"extra-{name}", title, tables=(table,)))
+        sections.append(Section(f"extra-{name}", title, figures=files, tables=(table,)))
     return sections
 
 
