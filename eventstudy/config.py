@@ -37,6 +37,7 @@ a ticker from a date on (for example a share count known to lag an issuance)::
     payer = "OpenAI"
     payee = "Oracle"
     tickers = ["ORCL"]                    # listed parties whose dollar value labels the edge
+    payee_ticker = "ORCL"                 # the payee's listed ticker (flow_side; payer_ticker too)
 
 Every value is checked for its type and range, and an error names the file and the key
 (``study.min_estimation_obs``, ``shares.caveats[0].from``; caveats count from 0):
@@ -62,8 +63,12 @@ Every value is checked for its type and range, and an error names the file and t
 * ``news_file``: a file path; ``exclude_confounded``: true or false; ``dominant_day_t``: a
   number above 0; ``dominant_day_share``: a number in (0, 1];
 * a flow's ``event_id``: an event identifier; ``payer`` and ``payee``: different names of one
-  line, at most :data:`MAX_FLOW_NAME` characters; ``tickers``: symbols, none twice (errors name
-  ``flows[i].<key>``, i from 0).
+  line, at most :data:`MAX_FLOW_NAME` characters; ``tickers``: symbols, none twice;
+  ``payer_ticker`` and ``payee_ticker`` (optional): two different symbols among ``tickers``
+  (without ``tickers`` they are the edge's tickers) -- the listed party on each side of the
+  payment, from which ``flow_side`` (:mod:`eventstudy.crosssection.flows`) is derived (errors
+  name ``flows[i].<key>``, i from 0). A ``[[crosssection]]`` formula may use ``flow_side`` only
+  when some flow names a side's ticker.
 
 A file larger than :data:`MAX_CONFIG_BYTES` (1 MiB), or nested too deeply for the TOML reader,
 is refused as a whole.
@@ -82,7 +87,7 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
-from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables
+from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown, symbol_problem
 
@@ -113,7 +118,7 @@ MAX_DAY0_SHIFT = 366
 """Largest ``day0_max_shift`` in calendar days."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
 _CAVEAT_KEYS: tuple[str, ...] = ("ticker", "from", "note")
-FLOW_KEYS: tuple[str, ...] = ("event_id", "payer", "payee", "tickers")
+FLOW_KEYS: tuple[str, ...] = ("event_id", "payer", "payee", "tickers", "payer_ticker", "payee_ticker")
 MAX_FLOW_NAME = 40
 """Longest payer or payee name of a flow (it is drawn beside a node)."""
 MAX_FLOWS = 200
@@ -134,21 +139,38 @@ class ShareCaveat:
 class FlowEdge:
     """One payment commitment of the deal-flows view: ``payer`` -> ``payee`` in ``event_id``.
 
-    ``tickers`` are the listed parties whose abnormal dollar value annotates the edge.
+    ``tickers`` are the listed parties whose abnormal dollar value annotates the edge;
+    ``payer_ticker`` and ``payee_ticker`` (None when the side is not listed or not said) the
+    listed ticker of each side, which places a party on the payer's or the payee's side of the
+    flow (:func:`eventstudy.crosssection.flows.flow_sides`).
     """
 
     event_id: str
     payer: str
     payee: str
     tickers: tuple[str, ...] = ()
+    payer_ticker: str | None = None
+    payee_ticker: str | None = None
+
+    def side_of(self, ticker: str) -> str | None:
+        """``"payer"``, ``"payee"`` or None: the side of the payment ``ticker`` is on."""
+        if ticker == self.payer_ticker:
+            return "payer"
+        if ticker == self.payee_ticker:
+            return "payee"
+        return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "event_id": self.event_id,
             "payer": self.payer,
             "payee": self.payee,
             "tickers": list(self.tickers),
         }
+        for key in ("payer_ticker", "payee_ticker"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
 
 
 @dataclass(frozen=True)
@@ -577,9 +599,17 @@ def _check(config: StudyConfig) -> None:
         fail("volume", f"{shown(config.volume)} is not one of {', '.join(VOLUMES)}")
     if isinstance(config.crosssection, str) or not isinstance(config.crosssection, Sequence):
         fail("crosssection", "must be a sequence of CrossSectionSpec")
+    has_sides = any(
+        isinstance(edge, FlowEdge) and (edge.payer_ticker or edge.payee_ticker) for edge in config.flows
+    )
     for i, spec in enumerate(config.crosssection):
         if not isinstance(spec, CrossSectionSpec):
             fail("crosssection", f"{shown(spec)} is not a CrossSectionSpec")
+        if not has_sides and uses_column(spec.formula, "flow_side"):
+            fail(
+                f"crosssection[{i}].formula",
+                "flow_side needs [[flows]] edges that name a payer_ticker or payee_ticker",
+            )
         if tuple(spec.window) not in {tuple(w) for w in windows}:
             fail(
                 f"crosssection[{i}].window",
@@ -814,7 +844,18 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
                 raise InputError(where, message, field=f"{name}.{key}")
         if entry["payer"] == entry["payee"]:
             raise InputError(where, "payer and payee are the same", field=f"{name}.payee")
-        tickers = entry.get("tickers", [])
+        sides: dict[str, str] = {}
+        for key in ("payer_ticker", "payee_ticker"):
+            if key in entry:
+                problem = symbol_problem(entry[key])
+                if problem:
+                    raise InputError(where, problem, field=f"{name}.{key}")
+                sides[key] = entry[key]
+        if len(sides) == 2 and sides["payer_ticker"] == sides["payee_ticker"]:
+            raise InputError(
+                where, "payer_ticker and payee_ticker are the same", field=f"{name}.payee_ticker"
+            )
+        tickers = entry.get("tickers", list(sides.values()))
         if isinstance(tickers, str) or not isinstance(tickers, (list, tuple)):
             raise InputError(where, "must be a list of ticker symbols", field=f"{name}.tickers")
         for ticker in tickers:
@@ -823,7 +864,11 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
                 raise InputError(where, problem, field=f"{name}.tickers")
         if len(set(tickers)) != len(tickers):
             raise InputError(where, "a ticker is listed twice", field=f"{name}.tickers")
-        edges.append(FlowEdge(event_id, entry["payer"], entry["payee"], tuple(tickers)))
+        for key, ticker in sides.items():
+            if ticker not in tickers:
+                message = f"{ticker} is not one of the edge's tickers ({', '.join(tickers) or 'none'})"
+                raise InputError(where, message, field=f"{name}.{key}")
+        edges.append(FlowEdge(event_id, entry["payer"], entry["payee"], tuple(tickers), **sides))
     return tuple(edges)
 
 

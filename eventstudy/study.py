@@ -212,7 +212,9 @@ def optional_methods(
     if config.crosssection:
         from eventstudy.crosssection.regression import cross_sectional_regressions
 
-        out["crosssection"] = cross_sectional_regressions(estimates.car, events, config.crosssection)
+        out["crosssection"] = cross_sectional_regressions(
+            estimates.car, events, config.crosssection, config.flows
+        )
     return out
 
 

@@ -235,6 +235,26 @@ def test_unreadable_and_non_utf8_configs(tmp_path: Path) -> None:
         ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["A", "A"]', "flows[1].tickers", "twice"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\namount = 5', "flows[1].amount", "unknown key"),
         ('payer = "X"\npayee = "Y"', "flows[1].event_id", "is required"),
+        (
+            'event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["A"]\npayer_ticker = "B"',
+            "flows[1].payer_ticker",
+            "B is not one of the edge's tickers (A)",
+        ),
+        (
+            'event_id = "a"\npayer = "X"\npayee = "Y"\npayer_ticker = "A"\npayee_ticker = "A"',
+            "flows[1].payee_ticker",
+            "payer_ticker and payee_ticker are the same",
+        ),
+        (
+            'event_id = "a"\npayer = "X"\npayee = "Y"\npayee_ticker = "../x"',
+            "flows[1].payee_ticker",
+            "not a ticker",
+        ),
+        (
+            'event_id = "a"\npayer = "X"\npayee = "Y"\npayer_ticker = 5',
+            "flows[1].payer_ticker",
+            "not a ticker",
+        ),
     ],
 )
 def test_bad_flows_name_the_entry_and_key(tmp_path: Path, capsys, flow: str, field: str, words: str) -> None:
@@ -281,8 +301,9 @@ def test_the_launch_config_still_loads() -> None:
     rule = load_backtest_config(ROOT / "launch.toml")
     assert rule.holding_days == (1, 5, 10, 20) and rule.side_of("rival") == "short"
     assert BacktestConfig.from_dict(rule.to_dict()) == rule
-    assert len(config.flows) == 8 and not config.exclude_confounded  # the deal-flows edges, in the config
-    assert config.flows[0] == FlowEdge("oracle-openai-300b", "OpenAI", "Oracle", ("ORCL",))
+    assert len(config.flows) == 11 and not config.exclude_confounded  # the deal-flows edges, in the config
+    first = FlowEdge("oracle-openai-300b", "OpenAI", "Oracle", ("ORCL",), payee_ticker="ORCL")
+    assert config.flows[0] == first
 
 
 # -- property: any TOML value for any key ----------------------------------------------------------

@@ -4,6 +4,7 @@ must not run code."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -11,7 +12,8 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from eventstudy.config import StudyConfig, load_config
+from eventstudy.config import FlowEdge, StudyConfig, load_config
+from eventstudy.crosssection.flows import flow_sides
 from eventstudy.crosssection.regression import (
     COV_TYPES,
     cross_sectional_regressions,
@@ -25,8 +27,8 @@ from eventstudy.tables import CAR_COLUMNS
 TOL = 1e-10
 
 
-def test_formula_columns_are_car_parquet_and_timing() -> None:
-    assert (*CAR_COLUMNS, "timing") == FORMULA_COLUMNS
+def test_formula_columns_are_car_parquet_timing_and_flow_side() -> None:
+    assert (*CAR_COLUMNS, "timing", "flow_side") == FORMULA_COLUMNS
 
 
 def car_rows(seed: int = 0, n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -206,3 +208,117 @@ def test_config_tables_round_trip_and_errors_name_the_key(tmp_path) -> None:
     with pytest.raises(InputError) as error:
         load_config(unweighted)
     assert error.value.field == "crosssection[0].weights"
+
+
+# -- flow_side: the side of the deal flow, derived from the config's [[flows]] ---------------------
+FLOWS_CONFIG = """
+[study]
+event_windows = [[0, 0], [-1, 1]]
+
+[[flows]]                # e1: A pays B
+event_id = "e1"
+payer = "A Co"
+payee = "B Co"
+tickers = ["AAA", "BBB"]
+payer_ticker = "AAA"
+payee_ticker = "BBB"
+
+[[flows]]                # e2: C invests in D, D commits to C: C is on both sides
+event_id = "e2"
+payer = "C Co"
+payee = "D Co"
+payer_ticker = "CCC"
+
+[[flows]]
+event_id = "e2"
+payer = "D Co"
+payee = "C Co"
+tickers = ["CCC"]
+payee_ticker = "CCC"
+
+[[flows]]                # e3: E is on the edge, but on which side is not said
+event_id = "e3"
+payer = "E Co"
+payee = "F Co"
+tickers = ["EEE"]
+
+[[crosssection]]
+name = "side"
+formula = "car ~ np.log(deal_usd) + C(flow_side, Treatment('none'))"
+window = [-1, 1]
+"""
+
+
+def flow_rows() -> pd.DataFrame:
+    """car.parquet-like rows of four events: every flow side, a party outside the payment, an
+    event without flows, a party listed on an edge without a side, and a peer."""
+    keys = [
+        ("e1", "AAA", "buyer"),  # payer
+        ("e1", "BBB", "supplier"),  # payee
+        ("e1", "ZZZ", "rival"),  # a party outside the payment
+        ("e2", "CCC", "partner"),  # both
+        ("e2", "DDD", "partner"),  # named on no side
+        ("e3", "EEE", "supplier"),  # listed on the edge, side not said: missing
+        ("e4", "AAA", "partner"),  # an event without flows
+        ("e1", "CCC", "peer"),  # a peer is never a party of the deal
+    ]
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(keys, columns=["event_id", "ticker", "role"])
+    n = len(frame)
+    return frame.assign(
+        group="g", window="[-1,+1]", outcome="ok", car=rng.normal(0, 0.03, n), car_se=0.02,
+        mcap_prev_usd=1e11, abnormal_value_usd=np.nan, deal_usd=np.exp(rng.uniform(20, 25, n)),
+        value_to_deal=np.nan,
+    )  # fmt: skip
+
+
+def test_flow_side_of_every_kind_of_party_from_a_small_config(tmp_path) -> None:
+    config = load_config(write_config(tmp_path / "flows.toml", FLOWS_CONFIG))
+    assert config.flows[0] == FlowEdge("e1", "A Co", "B Co", ("AAA", "BBB"), "AAA", "BBB")
+    assert config.flows[1].tickers == ("CCC",)  # without tickers, the side's ticker labels the edge
+    sides = flow_sides(flow_rows(), config.flows)
+    assert sides.tolist() == ["payer", "payee", "none", "both", "none", None, "none", "none"]
+    # The manifest's record of the config reads back to the same edges (sides included).
+    assert StudyConfig.from_dict(config.to_dict()) == config
+    assert config.to_dict()["flows"][3] == {
+        "event_id": "e3", "payer": "E Co", "payee": "F Co", "tickers": ["EEE"],
+    }  # fmt: skip
+
+
+def test_flow_side_regression_is_statsmodels_on_the_sides_written_by_hand(tmp_path) -> None:
+    config = load_config(write_config(tmp_path / "flows.toml", FLOWS_CONFIG))
+    spec = config.crosssection[0]
+    base = flow_rows()
+    # Enough rows to estimate: the eight rows four times over, with their own CARs.
+    car = pd.concat([base.assign(car=base["car"] + 0.01 * k) for k in range(4)], ignore_index=True)
+    car["car"] += np.random.default_rng(9).normal(0, 0.01, len(car))
+    events = car.loc[:, ["event_id", "ticker", "role"]].drop_duplicates()
+    rows = regression_rows(car, events, spec, config.flows)
+    assert len(rows) == 28  # the peer rows are not in the parties' sample
+    out = cross_sectional_regressions(car, events, config.crosssection, config.flows)
+    by_hand = {"AAA": "payer", "BBB": "payee", "ZZZ": "none", "CCC": "both", "DDD": "none"}
+    data = car[car["role"] != "peer"].copy()
+    data["side"] = [
+        "none" if e == "e4" else by_hand.get(t) for e, t in zip(data["event_id"], data["ticker"], strict=True)
+    ]
+    data = data[data["side"].notna()]  # EEE's side is not said: the row is left out
+    fit = smf.ols("car ~ np.log(deal_usd) + C(side, Treatment('none'))", data).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["event_id"])[0]}, use_t=True
+    )
+    clustered = out[out["cov_type"] == "cluster"].reset_index(drop=True)
+    assert clustered["n"].iloc[0] == fit.nobs == 24 and clustered["n_dropped"].iloc[0] == 4
+    assert len(clustered) == len(fit.params) == 5  # intercept, log deal, both, payee, payer
+    for ours, theirs in (("coef", fit.params), ("se", fit.bse), ("p", fit.pvalues)):
+        np.testing.assert_allclose(clustered[ours].to_numpy(), theirs.to_numpy(), rtol=TOL, atol=TOL)
+    assert [t.rsplit("[T.", 1)[-1].rstrip("]") for t in clustered["term"][1:4]] == ["both", "payee", "payer"]
+    # Without the flows every row is "none": no side term can be estimated.
+    alone = cross_sectional_regressions(car, events, config.crosssection)
+    assert not alone["term"].str.contains("payer").any()
+
+
+def test_flow_side_needs_sides_in_the_config(tmp_path) -> None:
+    no_sides = re.sub(r"(?m)^pay(er|ee)_ticker = .*\n", "", FLOWS_CONFIG)
+    assert "_ticker" not in no_sides
+    with pytest.raises(InputError) as error:
+        load_config(write_config(tmp_path / "no_sides.toml", no_sides))
+    assert error.value.field == "crosssection[0].formula" and "payer_ticker" in str(error.value)

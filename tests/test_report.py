@@ -397,7 +397,8 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     assert largest in findings
     assert "Most significant: **ORCL** on alpha-deal, CAR[-1,+1] +10.00% (t = +3.33\\*\\*)" in findings
     assert f"+0.333 per deal dollar — ⚑ its window also holds {fmt.md(CONFOUNDER)}" in findings
-    assert "CAAR[-1,+1] is significant at 5% for g1 (+7.00%, t = +2.60\\*\\*\\*); not for g2." in findings
+    # p = 0.009 but its BH-adjusted p over g1's tests is 0.054: stars, no dagger, the q quoted.
+    assert "for g1 (+7.00%, t = +2.60\\*\\*\\*, BH q = 0.054); not for g2." in findings
     # Both samples: the group totals with and without the confounded row, from stats rows.
     assert (
         "⚑ 1 of 3 windows [-1,+1] hold other news. Without them, g1 created +$4.0B (not +$5.0B)" in findings
@@ -486,10 +487,11 @@ def test_launch_report_has_every_figure(launch) -> None:
         [f"car_{e}.png" for e in events.event_id.unique()]
         + ["caar_by_group.png", "deal_flows.png", "peers_day0_heatmap.png", "value_per_deal.png"]
         + ["equity_curve.png"]  # launch.toml has a [backtest] table, so `run` runs the backtest
+        + ["volume_by_group.png"]  # and volume = "log_volume": the abnormal volume study
     )
-    assert names == expected and len(names) == 18
+    assert names == expected and len(names) == 19
     html = (launch / "report.html").read_text()
-    assert html.count('<img src="data:image/png;base64,') == 18
+    assert html.count('<img src="data:image/png;base64,') == 19
     assert 'src="figures/' not in html and "<link" not in html and "http" not in html.split("<body>")[1]
     markdown = (launch / "report.md").read_text()
     for name in names:

@@ -82,7 +82,8 @@ def test_every_figure_loads_and_nothing_is_referenced(chromium, report) -> None:
     dom = browse(chromium, report, "--virtual-time-budget=10000", "--dump-dom").stdout
     attributes = root_attributes(dom)
     expected = int(re.search(r'<meta name="eventstudy-figures" content="(\d+)">', dom).group(1))
-    assert expected == 18  # 13 CAR paths, CAAR, value per deal, deal flows, heat map, equity curve
+    # 13 CAR paths, CAAR, value per deal, deal flows, heat map, equity curve, abnormal volume
+    assert expected == 19
     assert attributes["data-images"] == str(expected)
     assert attributes["data-images-ok"] == str(expected)  # every <img> has naturalWidth > 0
     assert attributes["data-images-broken"] == ""

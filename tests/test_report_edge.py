@@ -403,6 +403,9 @@ def test_every_figure_draws_a_sentence_for_empty_or_missing_input(kind) -> None:
     caar = pd.DataFrame(
         {"group": ["g"] * n, "tau": range(n), "caar": nan, "lower": nan, "upper": nan, "n": 0}
     )
+    volume = car.loc[:, ["event_id", "ticker", "role", "group"]].assign(
+        tau=range(n), cumulative_abnormal_volume=nan, outcome="ok"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pngs = [
@@ -411,10 +414,11 @@ def test_every_figure_draws_a_sentence_for_empty_or_missing_input(kind) -> None:
             png_bytes(report_figures.value_per_deal_figure(car, "[0,0]")),
             png_bytes(report_figures.heatmap_figure(ar)),
             png_bytes(flows_figure(None)),
+            png_bytes(report_figures.volume_figure(volume)),
         ]
     message = png_size(png_bytes(report_figures.message_figure("x")))
     assert message == (2160, 720)  # 7.2 x 2.4 inches at 300 dpi; no data figure has this size
-    assert [png_size(png) for png in pngs] == [message] * 5
+    assert [png_size(png) for png in pngs] == [message] * 6
 
 
 def test_value_figure_keeps_every_point_inside_its_axes() -> None:
@@ -549,7 +553,7 @@ def test_the_launch_report_keeps_its_shape(launch_cache) -> None:
     check_markdown(markdown)
     linked = set(re.findall(r"\]\((figures/[^)]+\.png)\)", markdown))
     page = check_html((out / "report.html").read_text(encoding="utf-8"), len(linked))
-    assert len(linked) == 18 and len(page.tables) >= 15
+    assert len(linked) == 19 and len(page.tables) >= 15  # 13 events' CAR paths and 6 other figures
 
 
 def test_equity_figure_of_no_trade_says_so() -> None:

@@ -197,3 +197,98 @@ def test_doubled_event_day_variance_is_found() -> None:
     assert rows["abnormal_volatility"].p == rows["volatility_t"].p
     quiet = {r.statistic: r for r in run_battery(_panel(rng, 1.0), -1, 1, statistics=["volatility_t"])}
     assert quiet["volatility_t"].p > 0.001
+
+
+# -- the volume figure -----------------------------------------------------------------------
+
+
+def volume_rows() -> pd.DataFrame:
+    """volume.parquet-like rows over τ = -1..1: group g1 with three complete pairs, one with a
+    missing day and one not estimated; g2 with one pair; two peers."""
+    rng = np.random.default_rng(5)
+    pairs = [
+        ("e1", "AAA", "supplier", "g1", "ok"),
+        ("e1", "BBB", "buyer", "g1", "ok"),
+        ("e2", "AAA", "supplier", "g1", "ok"),
+        ("e2", "CCC", "buyer", "g1", "ok"),  # misses τ = 0: not a complete path
+        ("e3", "DDD", "buyer", "g1", "insufficient_estimation"),
+        ("e4", "EEE", "investor", "g2", "ok"),
+        ("e1", "PPP", "peer", "g1", "ok"),
+        ("e2", "QQQ", "peer", "g1", "ok"),
+    ]
+    rows = []
+    for event, ticker, role, group, outcome in pairs:
+        abnormal = rng.normal(0.3, 0.5, 3)
+        if ticker == "CCC":
+            abnormal[1] = np.nan
+        if outcome != "ok":
+            abnormal[:] = np.nan
+        for tau, cav in zip((-1, 0, 1), np.cumsum(abnormal), strict=True):
+            rows.append((event, ticker, role, group, tau, cav, outcome))
+    columns = ["event_id", "ticker", "role", "group", "tau", "cumulative_abnormal_volume", "outcome"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_volume_paths_are_the_mean_cav_with_a_t_band_of_complete_pairs() -> None:
+    from eventstudy.report.paths import volume_paths
+
+    volume = volume_rows()
+    paths = volume_paths(volume)
+    assert list(dict.fromkeys(paths["group"])) == ["g1", "g2", "all", "peers"]
+    cav = volume.set_index(["event_id", "ticker", "tau"])["cumulative_abnormal_volume"].unstack("tau")
+    for group, keys in {
+        "g1": [("e1", "AAA"), ("e1", "BBB"), ("e2", "AAA")],
+        "g2": [("e4", "EEE")],
+        "all": [("e1", "AAA"), ("e1", "BBB"), ("e2", "AAA"), ("e4", "EEE")],
+        "peers": [("e1", "PPP"), ("e2", "QQQ")],
+    }.items():
+        values = cav.loc[keys].to_numpy()
+        rows = paths[paths["group"] == group]
+        n = len(keys)
+        assert rows["tau"].tolist() == [-1, 0, 1] and (rows["n"] == n).all()
+        np.testing.assert_allclose(rows["mean"], values.mean(axis=0), rtol=1e-13)
+        if n == 1:
+            assert rows["lower"].isna().all() and rows["upper"].isna().all()
+            continue
+        half = stats.t.ppf(0.975, n - 1) * values.std(axis=0, ddof=1) / np.sqrt(n)
+        np.testing.assert_allclose(rows["upper"] - rows["mean"], half, rtol=1e-12)
+        np.testing.assert_allclose(rows["mean"] - rows["lower"], half, rtol=1e-12)
+
+
+def test_volume_figure_is_small_multiples_at_print_resolution_and_byte_identical() -> None:
+    from eventstudy.report.figures import png_bytes, volume_figure
+
+    figure = volume_figure(volume_rows())
+    shown = [axes for axes in figure.axes if axes.get_visible()]
+    titles = ["g1 (N=3)", "g2 (N=1)", "all (N=4)", "peers (N=2)"]
+    assert [axes.get_title(loc="left") for axes in shown] == titles
+    first, second = png_bytes(figure), png_bytes(volume_figure(volume_rows()))
+    assert first == second and b"Software" not in first
+    chunk = first.index(b"pHYs")  # 300 dots per inch = 11,811 per metre
+    assert first[chunk + 4 : chunk + 13] == (11811).to_bytes(4, "big") * 2 + b"\x01"
+
+
+def test_the_report_shows_the_volume_figure_of_the_study(tmp_path: Path) -> None:
+    """A simulated +1.5 log-volume spike on day 0: the report's volume section draws each group's
+    mean CAV, whose day-0 step is the mean day-0 abnormal volume of volume.parquet, and a second
+    rendering writes the same PNG."""
+    from eventstudy import save_study
+    from eventstudy.report import build_report, read_exports
+    from eventstudy.report.paths import volume_paths
+
+    events, config_path = make_study(tmp_path)
+    volume_cache(tmp_path / "cache", 1.5)
+    config = dataclasses.replace(load_config(config_path), volume="log_volume")
+    folder = save_study(run_study(events, tmp_path / "cache", config), tmp_path / "out")
+    report = build_report(read_exports(folder))
+    (section,) = [s for s in report.sections if s.title == "Abnormal trading volume"]
+    assert [f.name for f in section.figures] == ["figures/volume_by_group.png"]
+    assert "volume_stats.parquet" in section.figures[0].caption
+    written = (folder / "figures" / "volume_by_group.png").read_bytes()
+    assert written == section.figures[0].png == report.figures()["figures/volume_by_group.png"]
+    assert "figures/volume_by_group.png" in (folder / "report.md").read_text(encoding="utf-8")
+    volume = pd.read_parquet(folder / "volume.parquet")
+    paths = volume_paths(volume).set_index(["group", "tau"])["mean"]
+    day0 = volume[(volume["tau"] == 0) & (volume["role"] != "peer")]["abnormal_volume"].mean()
+    assert paths[("all", 0)] - paths[("all", -1)] == pytest.approx(day0, rel=1e-12)
+    assert day0 == pytest.approx(1.5, abs=0.45)

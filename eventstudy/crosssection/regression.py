@@ -42,12 +42,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from eventstudy.crosssection.flows import flow_sides
 from eventstudy.crosssection.rules import CrossSectionSpec
 from eventstudy.inference.cluster import cluster_codes
+
+if TYPE_CHECKING:
+    from eventstudy.config import FlowEdge
 
 COV_TYPES: tuple[str, ...] = ("nonrobust", "HC1", "HC3", "cluster")
 CROSSSECTION_COLUMNS: tuple[str, ...] = (
@@ -79,9 +84,13 @@ def _window_label(window: tuple[int, int]) -> str:
     return f"[{signed(window[0])},{signed(window[1])}]"
 
 
-def regression_rows(car: pd.DataFrame, events: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
+def regression_rows(
+    car: pd.DataFrame, events: pd.DataFrame, spec: CrossSectionSpec, flows: Sequence[FlowEdge] = ()
+) -> pd.DataFrame:
     """The rows of ``car.parquet`` a regression uses: its window, its sample, outcome ``ok``,
-    with the event's ``timing`` joined (by event, ticker and role)."""
+    with the event's ``timing`` joined (by event, ticker and role) and the party's
+    ``flow_side`` derived from the study's ``[[flows]]`` edges ``flows``
+    (:func:`eventstudy.crosssection.flows.flow_sides`)."""
     rows = car[(car["window"] == _window_label(spec.window)) & (car["outcome"] == "ok")]
     is_peer = rows["role"] == PEER_ROLE
     if spec.sample == "parties":
@@ -93,7 +102,9 @@ def regression_rows(car: pd.DataFrame, events: pd.DataFrame, spec: CrossSectionS
             ["event_id", "ticker", "role"]
         )
         rows = rows.merge(timing, on=["event_id", "ticker", "role"], how="left")
-    return rows.reset_index(drop=True)
+    rows = rows.reset_index(drop=True)
+    rows["flow_side"] = flow_sides(rows, flows)
+    return rows
 
 
 def _dependent_se(rows: pd.DataFrame, dependent: str) -> np.ndarray:
@@ -248,13 +259,17 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
 
 
 def cross_sectional_regressions(
-    car: pd.DataFrame, events: pd.DataFrame, specs: Sequence[CrossSectionSpec]
+    car: pd.DataFrame,
+    events: pd.DataFrame,
+    specs: Sequence[CrossSectionSpec],
+    flows: Sequence[FlowEdge] = (),
 ) -> pd.DataFrame:
-    """Every regression of ``specs`` on the study's ``car.parquet`` rows (``crosssection.parquet``).
+    """Every regression of ``specs`` on the study's ``car.parquet`` rows (``crosssection.parquet``),
+    ``flow_side`` derived from the study's ``[[flows]]`` edges ``flows``.
 
     Empty (with the columns) without regressions.
     """
-    frames = [fit_cross_section(regression_rows(car, events, spec), spec) for spec in specs]
+    frames = [fit_cross_section(regression_rows(car, events, spec, flows), spec) for spec in specs]
     if not frames:
         columns = {name: pd.Series(dtype=_EMPTY_DTYPES.get(name, "str")) for name in CROSSSECTION_COLUMNS}
         return pd.DataFrame(columns)

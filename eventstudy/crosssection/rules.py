@@ -12,7 +12,9 @@
 
 The formula is a patsy formula over the columns of ``car.parquet`` (:data:`FORMULA_COLUMNS`:
 ``car``, ``abnormal_value_usd``, ``value_to_deal``, ``deal_usd``, ``mcap_prev_usd``, ``role``,
-``group``, ``ticker``, ``beta``, ``sigma``, ...) and the event's ``timing``. Only these names,
+``group``, ``ticker``, ``beta``, ``sigma``, ...), the event's ``timing`` and the party's
+``flow_side`` (``payer``, ``payee``, ``both`` or ``none``, from the config's ``[[flows]]``:
+:mod:`eventstudy.crosssection.flows`). Only these names,
 numbers, the operators of the formula language and the functions ``np.log``, ``np.log1p``,
 ``np.sqrt``, ``np.abs``, ``np.exp``, ``C(...)``, ``I(...)``, ``Treatment(...)``, ``Sum(...)``,
 ``center``, ``standardize`` may appear, so a formula cannot run other code. Every key but
@@ -72,9 +74,10 @@ FORMULA_COLUMNS: tuple[str, ...] = (
     "params",
     "overlap",
     "timing",
+    "flow_side",
 )
 """Variables a formula may use: the columns of ``car.parquet`` (tests check the list against
-:data:`eventstudy.tables.CAR_COLUMNS`) and the event's ``timing``."""
+:data:`eventstudy.tables.CAR_COLUMNS`), the event's ``timing`` and the party's ``flow_side``."""
 
 CLUSTER_COLUMNS: tuple[str, ...] = ("event_id", "ticker", "group", "role", "day0")
 """Columns that may define the clusters of the cluster-robust standard errors."""
@@ -211,6 +214,15 @@ def formula_problem(formula: object) -> str | None:
             return f"{text!r} is not allowed in a formula"
         previous = item
     return None
+
+
+def uses_column(formula: str, column: str) -> bool:
+    """True when the (checked) ``formula`` names the variable ``column``."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return False
+    return any(item.type == token.NAME and item.string == column for item in tokens)
 
 
 def parse_crosssection_tables(entries: object, path: str | Path) -> tuple[CrossSectionSpec, ...]:

@@ -35,7 +35,7 @@ from scipy import stats as scipy_stats
 
 from eventstudy.report import fmt
 from eventstudy.report.flags import FLAG, marks
-from eventstudy.report.paths import car_paths
+from eventstudy.report.paths import car_paths, volume_paths
 
 DPI = 300
 """Resolution of the PNG files (print quality); the HTML page shows them at 100 px per inch."""
@@ -314,6 +314,73 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> F
             color="#666666",
         )
         height = 0.45 + 2.0 * n_rows
+        figure.subplots_adjust(
+            left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6
+        )
+        return figure
+
+
+# ---------------------------------------------------------------------------------------------
+# Abnormal trading volume per group
+
+
+def volume_figure(volume: pd.DataFrame, *, level: float = 0.95) -> Figure:
+    """The mean cumulative abnormal log volume of each group over τ with its band, one panel per
+    group (small multiples, as :func:`caar_figure`).
+
+    Parameters
+    ----------
+    volume
+        ``volume.parquet``: ``event_id``, ``ticker``, ``role``, ``group``, ``tau``,
+        ``cumulative_abnormal_volume`` and ``outcome``.
+    level
+        Coverage of the band.
+
+    Notes
+    -----
+    Per group (the events file's groups of listed parties, ``all``, ``peers``: the groups of
+    ``volume_stats.parquet``), the mean over its N pairs with a complete path of
+    :math:`CAV_i(\\tau_0, \\tau)`, the abnormal log volume of Campbell & Wasley's (1996)
+    log-volume market model cumulated from the span's first day, with the pointwise t band
+    :math:`\\pm t_{N-1} s/\\sqrt N` (:func:`eventstudy.report.paths.volume_paths`: it assumes
+    independent pairs). The y axis is in log points: a CAV of 0.69 is one day's normal volume
+    traded in excess (:math:`e^{0.69} = 2`).
+    """
+    paths = volume_paths(volume, level=level)
+    order = list(dict.fromkeys(paths["group"]))
+    title = "Abnormal trading volume by group"
+    if not order:
+        return message_figure("No pair has an estimated abnormal volume over the whole event span.", title)
+    n_rows, n_cols = _grid(len(order))
+    with style():
+        height = 0.45 + 2.0 * n_rows
+        figure = new_figure(7.2, height)
+        axes_grid = figure.subplots(n_rows, n_cols, squeeze=False, sharey=True).ravel()
+        for axes, group in zip(axes_grid, order, strict=False):
+            rows = paths[paths["group"] == group]
+            taus = rows["tau"].to_numpy()
+            axes.fill_between(taus, rows["lower"], rows["upper"], color=PALETTE[1], alpha=0.18, linewidth=0)
+            axes.plot(taus, rows["mean"], color=PALETTE[1], marker="o", markersize=2.2, linewidth=1.1)
+            axes.axhline(0, color="#555555", linewidth=0.6)
+            axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
+            axes.set_title(f"{group} (N={int(rows['n'].iloc[0])})", loc="left")
+            _tau_ticks(axes, np.sort(np.unique(taus)))
+            axes.set_xlabel("τ", fontsize=6.5)
+            axes.tick_params(axis="y", labelsize=6.5)
+        for axes in axes_grid[len(order) :]:
+            axes.set_visible(False)
+        for axes in axes_grid[::n_cols]:
+            axes.set_ylabel("mean CAV (log points)")
+        figure.text(
+            0.99,
+            0.005,
+            f"CAV: cumulative abnormal log volume from τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
+            f"1996, volume.parquet); band: pointwise {level:.0%} t interval of the mean over pairs",
+            ha="right",
+            va="bottom",
+            fontsize=5.5,
+            color="#666666",
+        )
         figure.subplots_adjust(
             left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6
         )

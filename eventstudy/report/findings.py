@@ -9,7 +9,10 @@
   (:data:`eventstudy.report.tables.ROBUST_TEST`: robust to event-induced variance and to the
   cross-correlation of parties that share an announcement day), the value created and the
   value per deal dollar; with, when the study keeps its confounded rows, the same numbers
-  without them.
+  without them. Stars come from each test's own p; a dagger marks a test that stays
+  significant at 5% after the Benjamini-Hochberg adjustment over the group's every window and
+  test (``stats.parquet``'s ``p_bh``), and the headline quotes that adjusted p (BH q) of each
+  group it calls significant.
 * **Caveats** that change the reading: confounded windows, windows one other day dominates,
   rows without a market value, share-count caveats, undisclosed deals.
 
@@ -155,11 +158,15 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
                 ),
                 _stat_cell(caar, fmt.percent),
                 cell(
-                    fmt.starred(test["value"], test["p"]) if test is not None else fmt.MISSING,
+                    fmt.starred(test["value"], test["p"], test.get("p_bh"))
+                    if test is not None
+                    else fmt.MISSING,
                     test["value"] if test is not None else None,
                 ),
                 cell(
-                    fmt.money(value["value"]) + fmt.stars(value["p"]) if value is not None else fmt.MISSING,
+                    fmt.money(value["value"]) + fmt.stars(value["p"]) + fmt.bh_mark(value.get("p_bh"))
+                    if value is not None
+                    else fmt.MISSING,
                     value["value"] if value is not None else None,
                 ),
                 cell(
@@ -178,7 +185,8 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
         "Each number is one stats.parquet row: `caar` (N, CAAR), `kp_adjusted_bmp_t`, "
         "`dollar_abnormal_value` (every row of the group with a dollar value; stars from `dollar_z`), "
         "`value_per_deal_dollar` (events with a disclosed deal and a dollar value for all their parties, "
-        f"each deal once; ev.). {fmt.md(fmt.STARS_NOTE)}."
+        f"each deal once; ev.). {fmt.md(fmt.STARS_NOTE)}"
+        + (f"; {fmt.md(fmt.BH_NOTE)}." if "p_bh" in stats.frame.columns else ".")
     )
     if twins:
         footnote += (
@@ -250,9 +258,11 @@ def _group_sentences(
         test = stats.row(group, main, ROBUST_TEST)
         if caar is None or test is None:
             continue
-        t = fmt.md(fmt.starred(test["value"], test["p"]))
+        t = fmt.md(fmt.starred(test["value"], test["p"], test.get("p_bh")))
         if not fmt.is_missing(test["p"]) and test["p"] < 0.05:
-            significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t})")
+            q = test.get("p_bh")
+            adjusted = "" if fmt.is_missing(q) else f", BH q = {fmt.probability(q)}"
+            significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted})")
         else:
             other.append(fmt.md(group))
     sentences = []

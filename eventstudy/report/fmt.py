@@ -12,7 +12,7 @@ unit           function                     example
 ``t``          :func:`tstat`                ``+16.30``
 ``probability`` :func:`probability`         ``0.000``, ``0.042``
 ``ratio``      :func:`ratio`                ``+0.809``
-``t`` + p      :func:`starred`              ``+7.57***``
+``t`` + p      :func:`starred`              ``+7.57***``, ``+7.57***†`` (BH q < 5%)
 ``date``       :func:`date`                 ``2025-09-10``
 =============  ===========================  ===============================
 
@@ -109,10 +109,26 @@ def stars(p: Any) -> str:
     return ""
 
 
-def starred(value: Any, p: Any) -> str:
-    """A t or z statistic with its stars: ``+2.45**`` (``—`` when missing)."""
+BH_MARK = "†"
+BH_LEVEL = 0.05
+BH_NOTE = (
+    "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment for multiple testing "
+    "(q = stats.parquet's p_bh < 0.05), whose family is every window and test of the group in "
+    "stats.parquet"
+)
+
+
+def bh_mark(q: Any) -> str:
+    """``†`` for a Benjamini-Hochberg adjusted p-value (q) below :data:`BH_LEVEL`, else ``""``."""
+    return BH_MARK if not is_missing(q) and float(q) < BH_LEVEL else ""
+
+
+def starred(value: Any, p: Any, q: Any = None) -> str:
+    """A t or z statistic with its stars from the raw p, and ``†`` when its
+    Benjamini-Hochberg adjusted p ``q`` is below 5%: ``+2.45**``, ``+3.90***†`` (``—`` when
+    missing)."""
     text = tstat(value)
-    return text if text == MISSING else text + stars(p)
+    return text if text == MISSING else text + stars(p) + bh_mark(q)
 
 
 def count(value: Any) -> str:

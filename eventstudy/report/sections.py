@@ -7,7 +7,7 @@ drawing an empty figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from eventstudy.report.document import FigureFile, Section, Table, cell
 from eventstudy.report.exports import BACKTEST_FILES, Exports
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
-from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, cells, legend
+from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, adjusted, cells, legend
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -48,6 +48,29 @@ METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 """The optional methods' tables: the report's title and the columns it shows (the parquet file
 has them all, e.g. each statistic's reference); other parquet files are shown whole."""
+
+
+def volume_figure_file(exports: Exports) -> FigureFile | None:
+    """The abnormal volume study's figure (``figures/volume_by_group.png``), from
+    ``volume.parquet``; None without it."""
+    volume = exports.extra.get("volume.parquet")
+    if volume is None:
+        return None
+    return figure_file(
+        "figures/volume_by_group.png",
+        "Abnormal trading volume by group",
+        "Mean cumulative abnormal log volume (Campbell & Wasley 1996 log-volume market model, "
+        "volume.parquet) of each group's pairs with a complete path, from the event span's first day, "
+        "with a pointwise 95% t band of the mean; one panel per group. The tests of the abnormal volume "
+        "are the rows of volume_stats.parquet in the table below.",
+        figures.volume_figure(volume),
+    )
+
+
+METHOD_FIGURES: dict[str, Callable[[Exports], FigureFile | None]] = {
+    "volume_stats.parquet": volume_figure_file,
+}
+"""The optional methods' figures, shown in the section of the file they belong to."""
 
 
 def figure_file(name: str, title: str, caption: str, figure: Any) -> FigureFile:
@@ -287,7 +310,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
                 COLUMNS,
                 "l" + "r" * (len(COLUMNS) - 1),
                 rows,
-                caption=f"**{fmt.md(table.group)}**",
+                caption=f"**{fmt.md(table.group)}**" + (f" ({table.family_note})" if table.family else ""),
             )
         )
     paragraphs = (
@@ -299,7 +322,17 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
         'non-normal, skewed returns (see the README, "Which test to read"). The same tables are in tables.md '
         "and "
         "tables.tex.",
-        fmt.md(legend()),
+        *(
+            (
+                "Multiple testing: each group is tested over many windows and statistics, so some stars "
+                "appear by chance. Stars are each test's own p; a dagger (†) marks a test still significant "
+                "at 5% after the Benjamini–Hochberg adjustment over the group's family (its size is in each "
+                "caption; stats.parquet's p_bh). A star without a dagger is weaker evidence.",
+            )
+            if adjusted(tables)
+            else ()
+        ),
+        fmt.md(legend(adjusted=adjusted(tables))),
     )
     if not rendered:
         paragraphs = ("stats.parquet has no statistic per group and window, so there are no test tables.",)
@@ -307,7 +340,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
 
 
 def _sort(text: str) -> float | None:
-    core = text.rstrip("*").rstrip("%").replace(",", "")
+    core = text.rstrip("*" + fmt.BH_MARK).rstrip("%").replace(",", "")
     try:
         return float(core)
     except ValueError:
@@ -385,8 +418,11 @@ def extra_sections(exports: Exports) -> list[Section]:
         units = exports.units.get(name, {})
         title, wanted = METHOD_TABLES.get(name, (f"Table {name}", tuple(frame.columns)))
         frame = frame.loc[:, [c for c in wanted if c in frame.columns]]
+        drawn = METHOD_FIGURES[name](exports) if name in METHOD_FIGURES else None
+        files = (drawn,) if drawn is not None else ()
         if frame.empty:
-            sections.append(Section(f"extra-{name}", title, paragraphs=(f"{fmt.md(name)} has no rows.",)))
+            empty = (f"{fmt.md(name)} has no rows.",)
+            sections.append(Section(f"extra-{name}", title, paragraphs=empty, figures=files))
             continue
         shown = frame.head(EXTRA_ROWS_SHOWN)
         numeric = [
@@ -415,7 +451,7 @@ def extra_sections(exports: Exports) -> list[Section]:
             caption=caption,
             collapsed=len(frame) > EXTRA_ROWS_OPEN,
         )
-        sections.append(Section(f"extra-{name}", title, tables=(table,)))
+        sections.append(Section(f"extra-{name}", title, figures=files, tables=(table,)))
     return sections
 
 

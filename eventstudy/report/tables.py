@@ -1,7 +1,10 @@
 """Paper-style tables: one per group, one row per event window, the tests a referee asks for.
 
 Each row holds the window's CAAR, the median CAR, the share of positive CARs and N, then five
-test statistics with significance stars (:data:`eventstudy.report.fmt.STARS_NOTE`):
+test statistics with significance stars from their own p-values
+(:data:`eventstudy.report.fmt.STARS_NOTE`) and a dagger where the test stays significant at 5%
+after the Benjamini-Hochberg adjustment for multiple testing
+(:data:`eventstudy.report.fmt.BH_NOTE`):
 
 ============  ===================================================  ==============================
 column        statistic (``stats.parquet``)                        reference
@@ -12,6 +15,15 @@ KP-BMP t      ``kp_adjusted_bmp_t``                                Kolari & Pynn
 Gen. sign z   ``generalized_sign_z``                               Cowan (1992)
 GRANK t       ``grank_t``                                          Kolari & Pynnönen (2011)
 ============  ===================================================  ==============================
+
+**Stars and daggers.** A group's table reports five tests over several windows, and
+``stats.parquet`` holds some twenty tests per window: read one at a time, a few are significant
+by chance. The stars keep the convention a reader compares with other papers (the test's own p);
+the dagger marks the cells whose Benjamini-Hochberg adjusted p-value (``p_bh``, Benjamini &
+Hochberg 1995: the false discovery rate over the group's family of tests, every window and
+statistic of the group in ``stats.parquet``, :mod:`eventstudy.multiple_testing`) is below 5%.
+Each table says how many tests its family holds. Folders written before ``p_bh`` existed get no
+daggers and no dagger note.
 
 CAAR, N and the tests are ``stats.parquet`` rows (nothing is recomputed). The median and the
 share of positive CARs, which the battery does not hold, are taken from ``car.parquet`` over
@@ -29,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from eventstudy.multiple_testing import repeated_p
 from eventstudy.report import fmt
 from eventstudy.report.flags import confounded
 from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX
@@ -46,21 +59,40 @@ ROBUST_TEST = "kp_adjusted_bmp_t"
 """The test the report leads with (see the README: which test to read when)."""
 
 
-def legend() -> str:
-    """The footnote under every paper table."""
+def legend(*, adjusted: bool = True) -> str:
+    """The footnote under every paper table (``adjusted``: the tables carry BH daggers)."""
     tests = "; ".join(f"{header}: {what}" for _, header, what in TESTS)
-    return (
+    text = (
         "CAAR: mean CAR; Median and % positive: of the same CARs (car.parquet); N: (event, firm) pairs. "
-        f"{tests}. {fmt.STARS_NOTE}."
+        f"{tests}. {fmt.STARS_NOTE}"
     )
+    return text + (f"; {fmt.BH_NOTE}." if adjusted else ".")
 
 
 @dataclass(frozen=True)
 class PaperTable:
-    """One group's table: ``rows`` has one row per window (see :func:`paper_rows`)."""
+    """One group's table: ``rows`` has one row per window (see :func:`paper_rows`); ``family``
+    the number of tests over which the group's ``p_bh`` is adjusted (0 without ``p_bh``)."""
 
     group: str
     rows: pd.DataFrame
+    family: int = 0
+
+    @property
+    def family_note(self) -> str:
+        """``BH family: m tests`` (empty without adjusted p-values)."""
+        return f"BH family: {self.family:,} tests" if self.family else ""
+
+
+def bh_family(stats: pd.DataFrame, group: str) -> int:
+    """The number of tests in ``group``'s Benjamini-Hochberg family: its rows of
+    ``stats.parquet`` with an adjusted p (``p_bh``) that do not repeat another row's p
+    (:func:`eventstudy.multiple_testing.repeated_p`); 0 without ``p_bh``."""
+    if "p_bh" not in stats.columns:
+        return 0
+    rows = stats[(stats["group"] == group) & np.isfinite(pd.to_numeric(stats["p_bh"], errors="coerce"))]
+    own = repeated_p(rows["statistic"].astype(str)) == rows["statistic"].astype(str)
+    return int(own.sum())
 
 
 def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False) -> pd.DataFrame:
@@ -94,7 +126,8 @@ def paper_rows(
     drop_confounded: bool = False,
 ) -> pd.DataFrame:
     """One row per window of ``group``: ``window, caar, median, positive, n`` and, per test of
-    :data:`TESTS`, ``<statistic>`` and ``<statistic>_p`` (NaN where stats.parquet has none)."""
+    :data:`TESTS`, ``<statistic>``, ``<statistic>_p`` and its BH-adjusted ``<statistic>_q``
+    (NaN where stats.parquet has none)."""
     rows = []
     part = stats[stats["group"] == group]
     found = {(r.window, r.statistic): r for r in part.itertuples(index=False)}
@@ -114,6 +147,7 @@ def paper_rows(
             hit = found.get((window, statistic))
             row[statistic] = hit.value if hit is not None else np.nan
             row[f"{statistic}_p"] = hit.p if hit is not None else np.nan
+            row[f"{statistic}_q"] = getattr(hit, "p_bh", np.nan) if hit is not None else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -124,8 +158,16 @@ def paper_tables(
     """Every group of ``stats.parquet`` that has a ``caar`` row, in the table's order."""
     groups = list(dict.fromkeys(stats.loc[stats["statistic"] == "caar", "group"]))
     return [
-        PaperTable(g, paper_rows(stats, car, g, windows, drop_confounded=drop_confounded)) for g in groups
+        PaperTable(
+            g, paper_rows(stats, car, g, windows, drop_confounded=drop_confounded), bh_family(stats, g)
+        )
+        for g in groups
     ]
+
+
+def adjusted(tables: Sequence[PaperTable]) -> bool:
+    """True when the tables carry Benjamini-Hochberg daggers (their stats have ``p_bh``)."""
+    return any(table.family for table in tables)
 
 
 def cells(row: pd.Series | object) -> list[str]:
@@ -138,7 +180,7 @@ def cells(row: pd.Series | object) -> list[str]:
         fmt.percent(get("positive"), digits=0, signed=False),
         fmt.count(get("n")),
     ]
-    out += [fmt.starred(get(s), get(f"{s}_p")) for s, _, _ in TESTS]
+    out += [fmt.starred(get(s), get(f"{s}_p"), get(f"{s}_q")) for s, _, _ in TESTS]
     return out
 
 
@@ -152,7 +194,9 @@ def to_markdown(tables: Sequence[PaperTable], title: str) -> str:
         for row in table.rows.itertuples(index=False):
             lines.append("| " + " | ".join(fmt.md(c) for c in cells(row)) + " |")
         lines.append("")
-    lines += [fmt.md(legend()), ""]
+        if table.family:
+            lines += [f"{table.family_note}.", ""]
+    lines += [fmt.md(legend(adjusted=adjusted(tables))), ""]
     return "\n".join(lines)
 
 
@@ -169,6 +213,8 @@ _LATEX = {
     "~": r"\textasciitilde{}",
     "τ": r"$\tau$",
     "—": "---",
+    "–": "--",
+    "†": r"$^{\dagger}$",
     "ö": r"\"{o}",
 }
 
@@ -179,9 +225,9 @@ def latex_escape(text: object) -> str:
 
 
 def _latex_cell(text: str) -> str:
-    """A numeric cell: stars as a superscript, the sign kept in text mode."""
-    core = text.rstrip("*")
-    marks = text[len(core) :]
+    """A numeric cell: stars and the BH dagger as a superscript, the sign kept in text mode."""
+    core = text.rstrip("*" + fmt.BH_MARK)
+    marks = text[len(core) :].replace(fmt.BH_MARK, r"\dagger")
     core = latex_escape(core)
     return f"{core}$^{{{marks}}}$" if marks else core
 
@@ -211,10 +257,13 @@ def to_latex(tables: Sequence[PaperTable], title: str) -> str:
             lines.append(
                 " & ".join([latex_escape(values[0]), *(_latex_cell(v) for v in values[1:])]) + r" \\"
             )
+        note = latex_escape(legend(adjusted=adjusted(tables)))
+        if table.family:
+            note += f" {latex_escape(table.family_note)}."
         lines += [
             r"\bottomrule",
             r"\end{tabular}",
-            rf"\par\smallskip\footnotesize {latex_escape(legend())}",
+            rf"\par\smallskip\footnotesize {note}",
             r"\end{table}",
             "",
         ]

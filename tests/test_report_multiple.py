@@ -1,0 +1,118 @@
+"""Multiple testing in the report's stars: the paper tables and the findings mark a test that stays
+significant after the Benjamini-Hochberg adjustment (stats.parquet's p_bh) with a dagger, next to
+the conventional stars of its own p; on a synthetic stats frame where the two disagree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from eventstudy.multiple_testing import adjusted_p_values
+from eventstudy.report import fmt, sections
+from eventstudy.report.findings import Stats, group_table, headline
+from eventstudy.report.tables import TESTS, bh_family, cells, legend, paper_tables, to_latex, to_markdown
+
+WINDOWS = ["[0,0]", "[-1,+1]"]
+# (window, statistic) -> (value, raw p). Family of group g: the five paper-table tests and dollar_z
+# in both windows (12 tests); caar repeats cross_sectional_t's p, dollar_abnormal_value dollar_z's.
+RAW = {
+    ("[0,0]", "kp_adjusted_bmp_t"): (3.30, 0.001),  # *** and stays significant: ***†
+    ("[-1,+1]", "kp_adjusted_bmp_t"): (2.17, 0.03),  # ** but not after the adjustment
+    ("[0,0]", "cross_sectional_t"): (2.95, 0.004),  # *** and stays: ***†
+    ("[-1,+1]", "cross_sectional_t"): (1.10, 0.28),
+    ("[0,0]", "dollar_z"): (2.60, 0.009),
+    ("[-1,+1]", "dollar_z"): (1.80, 0.07),  # * only
+}
+
+
+def synthetic_stats() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for window in WINDOWS:
+        for statistic, _, _ in TESTS:
+            value, p = RAW.get((window, statistic), (float(rng.normal()), float(rng.uniform(0.3, 0.9))))
+            rows.append((window, statistic, value, p))
+        cs_p = RAW[(window, "cross_sectional_t")][1]
+        rows.append((window, "caar", 0.012 if window == "[0,0]" else 0.004, cs_p))
+        z, p = RAW[(window, "dollar_z")]
+        rows += [(window, "dollar_z", z, p), (window, "dollar_abnormal_value", 5e9, p)]
+        rows.append((window, "kp_average_correlation", 0.05, np.nan))  # descriptive: no test
+    frame = pd.DataFrame(rows, columns=["window", "statistic", "value", "p"])
+    frame.insert(0, "group", "g")
+    return frame.assign(n=8, reference="synthetic")
+
+
+def synthetic_car() -> pd.DataFrame:
+    cars = [0.02, -0.01, 0.015, 0.03, 0.005, 0.01, -0.002, 0.012]
+    return pd.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(8)] * 2,
+            "ticker": [f"T{i}" for i in range(8)] * 2,
+            "role": "supplier",
+            "group": "g",
+            "window": np.repeat(WINDOWS, 8),
+            "outcome": "ok",
+            "car": cars + [c * 2 for c in cars],
+        }
+    )
+
+
+def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
+    stats = adjusted_p_values(synthetic_stats())
+    family = stats[stats["p"].notna() & ~stats["statistic"].isin(["caar", "dollar_abnormal_value"])]
+    assert bh_family(stats, "g") == len(family) == 12
+    oracle = multipletests(family["p"].to_numpy(), method="fdr_bh")[1]
+    np.testing.assert_allclose(family["p_bh"].to_numpy(), oracle, rtol=1e-12)
+    q = stats.set_index(["window", "statistic"])["p_bh"]
+    assert q[("[-1,+1]", "kp_adjusted_bmp_t")] > 0.05 > RAW[("[-1,+1]", "kp_adjusted_bmp_t")][1]
+    assert q[("[0,0]", "kp_adjusted_bmp_t")] < 0.05 and q[("[0,0]", "cross_sectional_t")] < 0.05
+
+    (table,) = paper_tables(stats, synthetic_car(), WINDOWS)
+    assert table.family == 12 and table.family_note == "BH family: 12 tests"
+    columns = {header: i + 5 for i, (_, header, _) in enumerate(TESTS)}
+    day0, three = (cells(row) for row in table.rows.itertuples(index=False))
+    assert day0[columns["KP-BMP t"]] == "+3.30***†"
+    assert three[columns["KP-BMP t"]] == "+2.17**"  # raw stars, no dagger: not significant after BH
+    assert day0[columns["CS t"]] == "+2.95***†" and three[columns["CS t"]] == "+1.10"
+    assert not any(fmt.BH_MARK in c for c in three)
+
+    text = legend()
+    assert "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment" in text
+    assert "every window and test of the group" in text and fmt.STARS_NOTE in text
+    markdown = to_markdown([table], "t")
+    assert f" {fmt.md('+3.30***†')} | " in markdown and f" {fmt.md('+2.17**')} | " in markdown
+    assert "BH family: 12 tests." in markdown and "Benjamini–Hochberg" in markdown
+    latex = to_latex([table], "t")
+    assert r"+3.30$^{***\dagger}$" in latex and r"+2.17$^{**}$" in latex
+    assert r"$^{\dagger}$ significant at 5\% also after the Benjamini--Hochberg" in latex
+    section = sections.tests_section([table])
+    assert section.tables[0].caption == "**g** (BH family: 12 tests)"
+    assert any("A star without a dagger is weaker evidence" in p for p in section.paragraphs)
+
+
+def test_findings_mark_the_adjusted_significance_and_quote_bh_q() -> None:
+    stats = Stats(adjusted_p_values(synthetic_stats()))
+    q = stats.row("g", "[-1,+1]", "kp_adjusted_bmp_t")["p_bh"]
+    for window, robust, value in (("[0,0]", "+3.30***†", "+$5.0B***†"), ("[-1,+1]", "+2.17**", "+$5.0B*")):
+        row = group_table(stats, window, twins=False).rows[0]
+        assert [c.text for c in row[3:5]] == [robust, value], window
+    assert "Benjamini–Hochberg" in group_table(stats, "[0,0]", twins=False).footnote
+    parties = synthetic_car().assign(
+        abnormal_value_usd=1e9, t=2.0, p=0.05, value_to_deal=np.nan, deal_usd=np.nan
+    )
+    main = parties[parties["window"] == "[-1,+1]"]
+    sentences = headline(main, stats, "[-1,+1]", twins=False, excluded=False)
+    verdict = next(s for s in sentences if s.startswith("Under the Kolari"))
+    assert f"g (+0.40%, t = {fmt.md('+2.17**')}, BH q = {fmt.probability(q)})" in verdict
+    assert fmt.probability(q) == f"{q:.3f}" and q > 0.05
+
+
+def test_folders_without_adjusted_p_values_get_no_daggers() -> None:
+    stats = synthetic_stats()  # written before p_bh existed
+    (table,) = paper_tables(stats, synthetic_car(), WINDOWS)
+    assert table.family == 0 and bh_family(stats, "g") == 0
+    assert not any(fmt.BH_MARK in c for row in table.rows.itertuples(index=False) for c in cells(row))
+    assert "Benjamini" not in to_markdown([table], "t") and "dagger" not in to_latex([table], "t")
+    assert legend(adjusted=False).endswith("(two-sided).")
+    assert "Benjamini" not in group_table(Stats(stats), "[0,0]", twins=False).footnote
