@@ -371,3 +371,32 @@ def test_a_per_event_market_not_in_the_cache_touches_neither_cache_nor_output(tm
         "panel.csv",
         "study.toml",
     ]
+
+
+# -- eventstudy infer: values that would overflow, a panel without pairs ---------------------------------
+BAD_PANELS = [
+    ("id,tau,ar\nA,0,0.01\nB,0,1e308\n", "decimal", (3, "ar"), "'1e308' is beyond ±10,000% (100 in decimal)"),
+    ("id,tau,ar\nA,0,20000\n", "percent", (2, "ar"), "'20000' is beyond ±10,000% (10000 in percent)"),
+    ("tau,A,B\n0,1e200,0.1\n", "decimal", (2, "A"), "'1e200' is beyond ±10,000%"),
+    ("id,car\nA,1e308\nB,0.1\n", "decimal", (2, "car"), "'1e308' is beyond ±10,000%"),
+    (
+        "tau\n0\n1\n",
+        "decimal",
+        (1, None),
+        "no abnormal returns: a wide panel has tau and one column per pair",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "units", "where", "message"), BAD_PANELS)
+def test_infer_refuses_overflowing_values_and_empty_panels(
+    tmp_path, capsys, body, units, where, message
+) -> None:
+    panel = tmp_path / "ar.csv"
+    panel.write_text(body)
+    out = tmp_path / "stats.csv"
+    assert main(["infer", "--ar", str(panel), "--units", units, "--out", str(out)]) == 2
+    row, field = where
+    place = f"{panel}, row {row}" + ("" if field is None else f", field {field!r}")
+    assert one_line(capsys).startswith(f"eventstudy: error: {place}: {message}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv"]
