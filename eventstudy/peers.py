@@ -26,8 +26,8 @@ def parse_peers(text: str, *, source: str = "--peers") -> tuple[str, ...]:
     Raises
     ------
     InputError
-        Naming ``source`` and the offending entry: empty, lower-case or repeated tickers are
-        errors, not corrections.
+        Naming ``source`` and the offending entry: empty tickers, tickers outside the identifier
+        grammar and repeated tickers are errors, not corrections.
     """
     names = [name.strip() for name in text.split(",")]
     if not any(names):

@@ -147,7 +147,7 @@ class StudyResults:
         label = resolve_window(window, windows)
         info = (
             ("Model", str(self.model.get("description", self.model.get("name", "?")))),
-            ("Estimation window", window_label(self.config.estimation_window)),
+            ("Estimation window", self.config.estimation_label()),
             ("Event window", label),
             ("Rows", f"{int((self.events['role'] != PEER_ROLE).sum())} (event, party), "
                      f"{int((self.events['role'] == PEER_ROLE).sum())} (event, peer)"),

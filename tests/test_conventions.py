@@ -17,7 +17,7 @@ from _returns_panels import launch_series, write_long
 from _small_study import make_cache
 from scipy import stats
 
-from eventstudy import load_config, run_study
+from eventstudy import load_config, load_study, run_study
 from eventstudy.cli import main
 from eventstudy.config import StudyConfig
 from eventstudy.data.importer import import_paths
@@ -259,3 +259,44 @@ def test_the_raw_returns_model(small, tmp_path) -> None:
     t = car / (sigma * np.sqrt(3))
     np.testing.assert_allclose([row.t, row.p], [t, 2 * stats.t.sf(abs(t), row.n_est)], rtol=1e-10)
     assert results.model["name"] == "raw" and np.isnan(row.alpha) and np.isnan(row.beta)
+
+
+@pytest.mark.parametrize(
+    ("window", "label"),
+    [
+        ('["all", -11]', "[all,-11]"),
+        ('"all"\nestimation_gap = 7', "[all,-11]"),
+        ("[-150, -11]", "[-150,-11]"),
+    ],
+)
+def test_a_run_states_its_conventions_in_the_report(small, tmp_path, window, label) -> None:
+    """Through the command line (report included): an estimation window over all data used to crash
+    the report's methods and the summary; the methods state the rules the run used."""
+    events = tmp_path / "events.csv"
+    events.write_text(HEADER + "a,2025-01-20,pre,AAA,s,,g,h\nb,2025-01-15,pre,BBB,s,,g,h\n")
+    toml = tmp_path / "study.toml"
+    toml.write_text(
+        f'[study]\nname = "conv"\nestimation_window = {window}\nmin_estimation_obs = 60\n'
+        "event_windows = [[0, 0], [-1, 1], [-3, 3]]\n"
+        'returns = "log"\nday0_rule = "previous"\nday0_max_shift = 3\nmissing_returns = "drop_event"\n'
+    )
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--config", str(toml), "--offline", "--cache", str(small)]
+    assert main([*args, "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    assert "- Returns: log daily returns of Yahoo Adj Close between consecutive sessions" in report
+    assert (
+        "after the close, the next session; on a weekend or holiday, the last session before the date "
+        "(day0_rule = previous); a day 0 more than 3 calendar day(s) away is not used" in report
+    )
+    over = (
+        "τ ∈ [-150, -11] (140 trading days)"
+        if label == "[-150,-11]"
+        else "every session of the data up to τ = -11"
+    )
+    assert f"estimated over {over}" in report
+    assert "leaves the row out of every window and τ (missing_returns = drop_event)." in report
+    loaded = load_study(out)
+    assert f"Estimation window: {label}" in loaded.summary("[0,0]").as_text().replace("  ", " ")
+    car = loaded.car.set_index(["event_id", "window"])
+    assert car.loc[("a", "[0,0]"), "day0"] == pd.Timestamp("2025-01-17")  # the holiday's previous session

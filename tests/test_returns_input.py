@@ -152,7 +152,7 @@ def test_percent_and_decimal_files_import_to_the_same_numbers(launch_cache, tmp_
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.floats(min_value=-99.99, max_value=1e4, allow_nan=False), min_size=1, max_size=30))
+@given(st.lists(st.floats(min_value=-99.99, max_value=9_900.0, allow_nan=False), min_size=1, max_size=30))
 def test_a_percent_value_is_divided_by_100_once(tmp_path_factory, values: list[float]) -> None:
     folder = tmp_path_factory.mktemp("units")
     dates = pd.bdate_range("2024-01-01", periods=len(values)).strftime("%Y-%m-%d")

@@ -27,8 +27,10 @@ of parameters k of the model that produced the residuals (``--n-params``,
 Units are declared (``decimal`` or ``percent``), never guessed. Refused, with one line naming
 file, row and field: undeclared units; an id that is not an identifier
 (:mod:`eventstudy.symbols`), or two that differ only in case; a repeated (pair, τ); a τ that is
-not a whole number; a value that is not a finite number; a date that is not one, or one pair
-whose τ and dates disagree in order; a CAR panel given an estimation panel.
+not a whole number; a value that is not a finite number, or one beyond ±:data:`MAX_ABNORMAL`
+(±10,000%: no abnormal return or CAR is that large, while ``1e308`` would overflow every sum
+of squares); a date that is not one, or one pair whose τ and dates disagree in order; a CAR
+panel given an estimation panel; a wide panel with no pair column.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ from eventstudy.symbols import collision_message, identity_key, symbol_problem
 ID_COLUMNS: tuple[str, ...] = ("id", "ticker", "permno")
 """Names of the id column of a long panel, in order of preference."""
 _EVENT_ID_CHARS = r"[A-Za-z0-9._-]+"
+MAX_ABNORMAL = 100.0
+"""Largest |AR|, |CAR| or residual accepted, in decimal units (±10,000%). A daily return above
++9,900% is absurd (the price checks' bound), so is an abnormal return of that size; a larger
+value is a data or unit error."""
 
 
 @dataclass(frozen=True)
@@ -207,13 +213,28 @@ def _taus(table: TextTable, cells: np.ndarray, field_name: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
+def _values(table: TextTable, cells: np.ndarray, field_name: str, divisor: float) -> np.ndarray:
+    """Decimal values of a column (NaN where missing); one beyond ±MAX_ABNORMAL is refused."""
+    values = parse_numbers(table, cells, field_name) / divisor
+    absurd = np.flatnonzero(np.abs(values) > MAX_ABNORMAL)
+    if absurd.size:
+        unit = "10000 in percent" if divisor != 1.0 else "100 in decimal"
+        raise table.fail(
+            f"{cells[absurd[0]]!r} is beyond ±10,000% ({unit}): no abnormal return is that large, a data "
+            "or unit error (are the units right?)",
+            index=int(absurd[0]),
+            field=field_name,
+        )
+    return values
+
+
 def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     id_column = _id_column(table, where)
     ids = _ids(table, id_column)
     tau_name = _field(table, "tau", where)
     taus = _taus(table, table.column("tau"), tau_name)
     ar_name = table.header[table.position("ar")]
-    values = parse_numbers(table, table.column("ar"), ar_name) / divisor
+    values = _values(table, table.column("ar"), ar_name, divisor)
     dates = (
         parse_dates(table, table.column("date"), table.header[table.position("date")])
         if table.has("date")
@@ -242,7 +263,7 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
     id_column = _id_column(table, where)
     ids = _ids(table, id_column)
     car_name = table.header[table.position("car")]
-    values = parse_numbers(table, table.column("car"), car_name) / divisor
+    values = _values(table, table.column("car"), car_name, divisor)
     if table.has("tau_start") and table.has("tau_end"):
         start = _taus(table, table.column("tau_start"), table.header[table.position("tau_start")])
         end = _taus(table, table.column("tau_end"), table.header[table.position("tau_end")])
@@ -288,6 +309,8 @@ def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
         later = int(max(order[repeated[0]], order[repeated[0] + 1]))
         raise table.fail(f"tau {taus[later]} appears twice", index=later, field=tau_name)
     names = [name for position, name in enumerate(table.header) if position != tau_at]
+    if not names:
+        raise InputError(where, "no abnormal returns: a wide panel has tau and one column per pair", row=1)
     seen: dict[str, str] = {}
     for name in names:
         problem = symbol_problem(name)
@@ -301,7 +324,7 @@ def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     for position, name in enumerate(table.header):
         if position == tau_at:
             continue
-        values = parse_numbers(table, table.cells[:, position], name) / divisor
+        values = _values(table, table.cells[:, position], name, divisor)
         parts.append(
             pd.DataFrame(
                 {

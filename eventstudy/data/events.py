@@ -20,9 +20,10 @@ market        optional: this row's market benchmark (an identifier; blank: the s
 
 Every problem is raised as :class:`~eventstudy.errors.InputError` naming the file, the row
 (the line number in the file; the header is line 1) and the field. Nothing is coerced silently:
-lower-case tickers, zero or negative deal sizes and rows of one event that disagree on its date
-or timing are errors, not corrections. The file must be UTF-8 (a byte-order mark is accepted);
-a Latin-1 or Windows-1252 file is an error naming the row and field of the first non-UTF-8 byte.
+tickers outside the identifier grammar (``NV DA``, ``../x``), zero or negative deal
+sizes and rows of one event that disagree on its date or timing are errors, not corrections.
+The file must be UTF-8 (a byte-order mark is accepted); a Latin-1 or Windows-1252 file is an
+error naming the row and field of the first non-UTF-8 byte.
 
 ``deal_usd`` is a plain decimal number (``500e9``, ``1.5e9``, ``2000000000``) or one whose
 integer digits are grouped by three with commas or underscores, one kind per number

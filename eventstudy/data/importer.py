@@ -32,6 +32,7 @@ naming the row of its first non-UTF-8 byte.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -100,6 +101,7 @@ def import_paths(
             _price_symbol(path)
     imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]] = []
+    places: dict[tuple[Path, str], tuple[int | None, str | None]] = {}  # where a file names a series
     for path in files:
         provenance = {
             "source": "yahoo-csv-import",
@@ -137,6 +139,7 @@ def import_paths(
             )
             symbol = _price_symbol(path)
             parts = [(symbol, prices)]
+            places[(path, symbol)] = (None, "file name")
             summary = ImportedFile("prices", path, (symbol,), len(prices))
         staged.append((summary, parts, provenance))
     for path in returns:
@@ -151,13 +154,14 @@ def import_paths(
             **parsed.provenance,
         }
         parts = [(series.symbol, series.frame) for series in parsed.series]
+        places.update({(path, series.symbol): (series.row, series.field) for series in parsed.series})
         if parsed.layout == "crsp":
             provenance["missing_codes"] = {s.symbol: s.missing_codes for s in parsed.series}
         staged.append(
             (ImportedFile("returns", path, tuple(p for p, _ in parts), parsed.rows), parts, provenance)
         )
-    _check_unique(staged)
-    _check_cache(store, staged)
+    _check_unique(staged, places)
+    _check_cache(store, staged, places)
     for summary, parts, provenance in staged:
         for symbol, frame in parts:
             record = {**provenance, "symbol": symbol}
@@ -187,9 +191,13 @@ def _price_symbol(path: Path) -> str:
 
 def _check_unique(
     staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]],
+    places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
 ) -> None:
     """Refuse a batch that brings one symbol (or factor table) from two files, gives one
-    identifier prices and returns, or brings two identifiers that differ only in case."""
+    identifier prices and returns, or brings two identifiers that differ only in case.
+
+    ``places`` holds the row and field where a file names a series (a returns file's first row
+    of the id, a price file's name), for the error."""
     first: dict[tuple[str, str], tuple[str, str, Path]] = {}
     for summary, parts, _ in staged:
         for symbol, _ in parts:
@@ -207,17 +215,20 @@ def _check_unique(
                 else:
                     message = f"{summary.kind} of {symbol} also come from {source}; "
                     message += "import one file per symbol"
-                raise InputError(str(summary.source), message)
+                row, field = places.get((summary.source, symbol), (None, None))
+                raise InputError(str(summary.source), message, row=row, field=field)
             first[key] = (symbol, summary.kind, summary.source)
 
 
 def _check_cache(
     store: PriceStore,
     staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]],
+    places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
 ) -> None:
     """Refuse series that would give a cached identifier a second series, or a case twin.
 
-    One listing of each series folder for the whole batch.
+    One listing of each series folder for the whole batch; errors name the row and field where
+    a file names the series (``places``).
     """
     cached = {kind: {identity_key(s): s for s in store.symbols(kind)} for kind in (*SERIES_KINDS, "shares")}
     for summary, parts, _ in staged:
@@ -236,7 +247,8 @@ def _check_cache(
                         f"{symbol} already has {kind} in the cache ({store.path(symbol, kind)}); an "
                         f"identifier has one series: remove that file to import its {summary.kind} instead"
                     )
-                raise InputError(str(summary.source), message)
+                row, field = places.get((summary.source, symbol), (None, None))
+                raise InputError(str(summary.source), message, row=row, field=field)
 
 
 def _collect(paths: list[Path]) -> list[Path]:

@@ -44,8 +44,14 @@ removes that day only -- unlike a missing price, which also removes the next day
 **Refused** (one line naming file, row and field; nothing is imported): undeclared units; an id
 that is not an identifier, or two that collide once normalised (case, PERMNO spelling); a
 repeated (id, date); a date that is not one; a return that is not a finite number; a simple
-return below -100% (-1 in decimal, -100 in percent), which no asset can lose; a negative market
-value; ``market_cap`` together with ``shrout``/``prc``.
+return below -100% (-1 in decimal, -100 in percent), which no asset can lose; an absurd return:
+a gross return :math:`1 + R` (or :math:`e^r`) above :data:`~eventstudy.data.screening.ABSURD_RATIO`
+(100, a gain above +9,900% in a day: the bound of the price checks' ``absurd_return``, orders of
+magnitude beyond any real daily move), or a log return so negative that :math:`e^r` is 0 in
+double precision (below about -745: no finite log return of a loss short of -100%); a negative
+market value, or one above :data:`MAX_MARKET_VALUE`; ``market_cap`` together with
+``shrout``/``prc``; a wide file with no id column. Such values (``1e308``) would otherwise
+overflow every sum of squares computed on them.
 
 Stored as ``returns/<ID>.parquet`` (``date, ret, market_cap``, dates ascending, returns in
 decimal units) with the provenance: source file and SHA-256, layout, declared units and the
@@ -61,6 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.screening import ABSURD_RATIO, MAX_PRICE
 from eventstudy.data.tabular import MISSING_TEXT, TextTable, parse_dates, parse_numbers, read_text_table
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
@@ -73,16 +80,24 @@ CRSP_MISSING_CODES = frozenset({-44.0, -55.0, -66.0, -77.0, -88.0, -99.0})
 CRSP_MISSING_LETTERS = frozenset({"A", "B", "C", "D", "E"})
 """Letter codes of missing returns in WRDS text exports of CRSP files."""
 _LONG_VALUES = ("ret", "market_cap", "shrout", "prc")
+MAX_MARKET_VALUE = MAX_PRICE * 1e12
+"""Largest market value accepted (1e21 in the returns' currency): the price checks' absurd price
+(1e9) times a trillion shares. The largest listed companies are worth about 5e12 US dollars; a
+larger figure is a data or unit error (``1e308``) that would overflow the dollar statistics."""
+_MAX_VALUE_TEXT = f"{MAX_MARKET_VALUE:.0e}".replace("e+", "e")
 
 
 @dataclass(frozen=True)
 class ReturnSeries:
     """One id's returns as imported: ``date, ret, market_cap`` (decimal returns, dates ascending),
-    and how many of its returns were CRSP missing-return codes."""
+    how many of its returns were CRSP missing-return codes, and where the file first names the
+    id (``row``, ``field``: for errors about the id as a whole, such as a case twin in the cache)."""
 
     symbol: str
     frame: pd.DataFrame
     missing_codes: int = 0
+    row: int | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,11 +215,22 @@ def _long(
     if has_cap:
         name = table.header[table.position("market_cap")]
         market_cap = _nonnegative(table, table.column("market_cap"), name)
+        _check_market_values(table, market_cap, name, lambda i: repr(table.column("market_cap")[i]))
         value_note = f"the {name} column, as given"
     elif has_crsp_value:
-        shrout = _nonnegative(table, table.column("shrout"), table.header[table.position("shrout")])
-        prc = parse_numbers(table, table.column("prc"), table.header[table.position("prc")])
-        market_cap = np.abs(prc) * shrout * 1000.0
+        shrout_name = table.header[table.position("shrout")]
+        shrout = _nonnegative(table, table.column("shrout"), shrout_name)
+        prc_name = table.header[table.position("prc")]
+        prc = parse_numbers(table, table.column("prc"), prc_name)
+        with np.errstate(over="ignore"):
+            market_cap = np.abs(prc) * shrout * 1000.0
+        _check_market_values(
+            table,
+            market_cap,
+            prc_name,
+            lambda i: f"|{prc_name}| x {shrout_name} x 1000 = |{table.column('prc')[i]}| x "
+            f"{table.column('shrout')[i]} x 1000",
+        )
         value_note = (
             "CRSP: |prc| x shrout x 1000 (prc < 0 is a bid/ask average, 0 no price; shrout in thousands)"
         )
@@ -218,8 +244,10 @@ def _long(
     _check_duplicates(table, frame, id_name, table.header[table.position("date")])
     series = []
     for symbol, part in frame.groupby("id", sort=False):
+        first = table.row_of(int(part["row"].iloc[0]))
         part = part.sort_values("date", kind="stable")
-        series.append(ReturnSeries(str(symbol), _series_frame(part), int(part["code"].sum())))
+        codes_used = int(part["code"].sum())
+        series.append(ReturnSeries(str(symbol), _series_frame(part), codes_used, first, id_name))
     provenance = {"id_column": id_name, "market_value": value_note, "ignored_columns": ignored}
     return series, provenance
 
@@ -238,6 +266,13 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
             field=table.header[date_at],
         )
     names = [name for position, name in enumerate(table.header) if position != date_at]
+    if not names:
+        raise InputError(
+            str(table.path),
+            "no returns: a wide returns file has a date column and one column per id "
+            "(a long one: id, date, ret)",
+            row=1,
+        )
     for name in names:
         problem = symbol_problem(name)
         if problem:
@@ -254,7 +289,7 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
             continue
         returns, _ = _returns(table, table.cells[:, position], name, divisor, definition, crsp=False)
         frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan})
-        series.append(ReturnSeries(name, frame.take(order).reset_index(drop=True)))
+        series.append(ReturnSeries(name, frame.take(order).reset_index(drop=True), row=1, field=name))
     return series, {"id_column": None, "market_value": None, "ignored_columns": []}
 
 
@@ -321,7 +356,28 @@ def _returns(
                 index=int(below[0]),
                 field=field,
             )
-    return (values / divisor if divisor != 1.0 else values), codes
+    decimal = values / divisor if divisor != 1.0 else values
+    with np.errstate(over="ignore", under="ignore"):
+        gross = 1.0 + decimal if definition == "simple" else np.exp(decimal)
+    absurd = np.flatnonzero(gross > ABSURD_RATIO)
+    if absurd.size:
+        raise table.fail(
+            f"{cells[absurd[0]]!r} is an absurd {definition} return: a gain above +9,900% in one day "
+            f"(gross return above {ABSURD_RATIO:g}, the price checks' absurd_return bound) is a data "
+            "error (are the units right? leave the cell blank if the day has no usable return)",
+            index=int(absurd[0]),
+            field=field,
+        )
+    if definition == "log":
+        lost = np.flatnonzero(gross == 0.0)
+        if lost.size:
+            raise table.fail(
+                f"{cells[lost[0]]!r} is no log return: exp(r) is 0 in double precision, a loss of 100% "
+                "(are the units right?)",
+                index=int(lost[0]),
+                field=field,
+            )
+    return decimal, codes
 
 
 def _nonnegative(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
@@ -330,6 +386,19 @@ def _nonnegative(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
     if negative.size:
         raise table.fail(f"{cells[negative[0]]!r} is negative", index=int(negative[0]), field=field)
     return values
+
+
+def _check_market_values(table: TextTable, values: np.ndarray, field: str, shown) -> None:
+    """Refuse a market value above :data:`MAX_MARKET_VALUE` (or one that overflowed to inf)."""
+    absurd = np.flatnonzero(values > MAX_MARKET_VALUE)
+    if absurd.size:
+        index = int(absurd[0])
+        raise table.fail(
+            f"market value {shown(index)} is above {_MAX_VALUE_TEXT}, more than any listed company "
+            "is worth in any currency: a data or unit error",
+            index=index,
+            field=field,
+        )
 
 
 def _check_duplicates(table: TextTable, frame: pd.DataFrame, id_field: str, date_field: str) -> None:

@@ -93,7 +93,8 @@ partial_history              as for prices
 ===========================  =================================================================
 
 Duplicate dates cannot reach the cache (the import refuses them); no split or absurd-price
-rule applies (there are no prices), and the import refuses simple returns below -100%.
+rule applies (there are no prices), and the import refuses simple returns below -100% and
+absurd ones (a gross return above :data:`ABSURD_RATIO`, the bound of ``absurd_return``).
 
 Every finding is listed in ``manifest.json`` under ``validation`` (see
 :func:`validation_report`) and by ``eventstudy validate``.

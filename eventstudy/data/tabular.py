@@ -153,6 +153,8 @@ def _read_csv(path: Path) -> TextTable:
         if header is None:
             raise InputError(str(path), "the file is empty; expected a header line")
         header = [name.strip() for name in header]
+        if not any(header):
+            raise InputError(str(path), "the header (the first line) has no column names", row=1)
         for fields in reader:
             if not fields or all(not value.strip() for value in fields):
                 continue

@@ -164,9 +164,57 @@ def data_section(exports: Any) -> Section:
     return Section("data", "Data", tables=(table,), bullets=tuple(bullets))
 
 
-def methods_section(manifest: Mapping[str, Any], day0: str | None, main: str) -> Section:
+def estimation_text(config: Mapping[str, Any]) -> str:
+    """The estimation window of a manifest's config in words: ``τ ∈ [-260, -11] (250 trading
+    days)``, or every session of the data up to a τ (``["all", end]``, or ``"all"`` with its gap)."""
+    window = config["estimation_window"]
+    if window == "all":
+        first = min(int(w[0]) for w in config["event_windows"])
+        end = first - int(config.get("estimation_gap") or 0) - 1
+        return f'every session of the data up to τ = {end} (estimation_window = "all")'
+    start, end = window
+    if start == "all":
+        return f"every session of the data up to τ = {int(end)}"
+    return f"τ ∈ [{int(start)}, {int(end)}] ({int(end) - int(start) + 1} trading days)"
+
+
+DAY0_RULE_TEXT = {
+    "next": "the next session",
+    "previous": "the last session before the date (day0_rule = previous)",
+    "skip": "no day 0: the row's outcome is day0_not_a_session (day0_rule = skip)",
+    "error": "an error naming the events row (day0_rule = error)",
+}
+"""What ``day0_rule`` does with an announcement date that is not a session, for the methods."""
+
+
+def returns_text(manifest: Mapping[str, Any]) -> str:
+    """How the study's returns were obtained: from prices, from imported returns series, or both."""
     config = manifest["config"]
-    est = config["estimation_window"]
+    inputs = manifest.get("inputs", {})
+    definition = config.get("returns", "simple")
+    kind = "log" if definition == "log" else "simple"
+    parts = []
+    if inputs.get("prices") or not inputs.get("returns"):
+        parts.append(
+            f"{kind} daily returns of Yahoo Adj Close between consecutive sessions of the market proxy's "
+            "calendar; a missing price gives a missing return, never a multi-day return"
+        )
+    if inputs.get("returns"):
+        names = ", ".join(sorted(map(str, inputs["returns"])))
+        parts.append(
+            f"{kind} returns of the imported returns series ({names}), placed on the market proxy's "
+            "calendar: a missing return removes that day only, a return dated on another day is compounded "
+            "into the next session's, and a series of the other definition is converted"
+        )
+    return "Returns: " + "; ".join(parts) + "."
+
+
+def methods_section(
+    manifest: Mapping[str, Any], day0: str | None, main: str, benchmarks: tuple[str, ...] = ()
+) -> Section:
+    """The methods as run: returns, day-0 rule, model and estimation window, windows, missing
+    returns, and (``benchmarks``) the per-event markets of the events file's ``market`` column."""
+    config = manifest["config"]
     windows = ", ".join(window_label((int(a), int(b))) for a, b in config["event_windows"])
     model = manifest.get("model", {}).get("description", config["model"])
     day0_text = (
@@ -178,16 +226,34 @@ def methods_section(manifest: Mapping[str, Any], day0: str | None, main: str) ->
     )
     min_t = config.get("dominant_day_t", DOMINANT_T)
     share = config.get("dominant_day_share", DOMINANT_SHARE)
+    rule = DAY0_RULE_TEXT.get(str(config.get("day0_rule", "next")), str(config.get("day0_rule")))
+    shift = config.get("day0_max_shift")
+    bound = "" if shift is None else f"; a day 0 more than {int(shift)} calendar day(s) away is not used"
+    missing = (
+        " Missing returns: a missing abnormal return anywhere in the event span leaves the row out of every "
+        "window and τ (missing_returns = drop_event)."
+        if config.get("missing_returns") == "drop_event"
+        else ""
+    )
+    day0_rule = (
+        "otherwise (after the close, weekend, holiday) the next session"
+        if rule == DAY0_RULE_TEXT["next"] and not bound
+        else f"after the close, the next session; on a weekend or holiday, {rule}{bound}"
+    )
     bullets = (
-        "Returns: simple daily returns of Yahoo Adj Close between consecutive sessions of the market proxy's "
-        "calendar; a missing price gives a missing return, never a multi-day return.",
+        fmt.md(returns_text(manifest)),
         "Day 0: the announcement date when it is a trading day and timing is pre-market, intraday or "
-        "unknown; "
-        "otherwise (after the close, weekend, holiday) the next session (car.parquet day0_shift).",
-        f"Model: {fmt.md(model)}, estimated over τ ∈ [{est[0]}, {est[1]}] ({est[1] - est[0] + 1} trading "
-        "days); at "
+        f"unknown; {day0_rule} (car.parquet day0_shift).",
+        f"Model: {fmt.md(model)}"
+        + (
+            " (rows with a market in events.csv use their own benchmark instead: "
+            f"{fmt.md(', '.join(benchmarks))})"
+            if benchmarks
+            else ""
+        )
+        + f", estimated over {estimation_text(config)}; at "
         f"least {config['min_estimation_obs']} valid returns, else outcome insufficient_estimation.",
-        f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.",
+        f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.{missing}",
         "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with M−k "
         "degrees of freedom; cross-event tests: the battery of stats.parquet (README: formulas and "
         "references).",

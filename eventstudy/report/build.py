@@ -43,6 +43,13 @@ MAX_TABLE_ROWS = 1000  # rows of any one report table
 TABLE_FILES: tuple[str, ...] = ("tables.md", "tables.tex")
 
 
+def per_event_benchmarks(events: pd.DataFrame) -> tuple[str, ...]:
+    """The benchmarks named in the events file's optional ``market`` column (sorted, blanks out)."""
+    if "market" not in events:
+        return ()
+    return tuple(sorted({str(m) for m in events["market"].fillna("") if m}))
+
+
 def build_report(exports: Exports) -> Report:
     """The report of one output folder (nothing is recomputed: see the module docstring)."""
     events, ar, car, manifest = exports.events, exports.ar, exports.car, exports.manifest
@@ -90,7 +97,7 @@ def build_report(exports: Exports) -> Report:
         statistics_section(stats, day0, main) if stats is not None else None,
         *extra_sections(exports),
         every_window_section(parties),
-        methods_section(manifest, day0, main),
+        methods_section(manifest, day0, main, benchmarks=per_event_benchmarks(events)),
         reproducibility_section(manifest),
     ]
     title = f"Event study: {fmt.plain(config.get('name', '?'))}"

@@ -1,0 +1,402 @@
+"""Bad input when bringing your own data (issue 14), through the command line.
+
+The promise: one line ``eventstudy: error: FILE, row R, field 'F': ...``, exit status 2, no
+traceback, and nothing written -- a cache that already holds series, and an output folder that
+already holds a run, keep every file byte for byte with its mode and modification time. The
+issue's five kinds (undeclared units, ids that collide once case is folded, a duplicate
+(id, date), a return below -100%, a per-event market that is not in the cache) and adversarial
+variants: empty, header-only and blank-header files, a byte-order mark with CRLF line ends,
+returns and market values that would overflow (1e308, an overflowing CRSP product), ``inf``
+text, impossible dates, path-like ids. What is accepted is checked to the number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.cli import main
+from eventstudy.data.store import PriceStore
+
+GOOD = "id,date,ret\nGOOD,2024-01-02,1\nHDFC.Bank,2024-01-02,2\n"
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file under ``folder``: contents, mode and modification time (ns)."""
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mode, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.rstrip("\n")
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    """A cache holding two return series imported by the command line."""
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD)
+    root = tmp_path / "cache"
+    assert main(["cache", "import", "--returns", str(good), "--units", "percent", "--cache", str(root)]) == 0
+    return root
+
+
+# (name, file bytes, extra arguments, (row, field) or None, the message after "FILE[, row R][, field 'F']: ")
+BAD_RETURNS = [
+    (
+        "undeclared units",
+        b"id,date,ret\nA,2024-01-02,1.5\n",
+        [],
+        (None, "units"),
+        "the units of its values are not declared",
+    ),
+    (
+        "case twins in a long file",
+        b"id,date,ret\nHDFC.Bank,2024-01-02,1\nhdfc.bank,2024-01-03,1\n",
+        ["--units", "percent"],
+        (3, "id"),
+        "'hdfc.bank' and 'HDFC.Bank' differ only in case",
+    ),
+    (
+        "case twin of a cached id",
+        b"date,HDFC.BANK\n2024-01-02,1\n",
+        ["--units", "percent"],
+        (1, "HDFC.BANK"),
+        "'HDFC.BANK' and 'HDFC.Bank' differ only in case: identifiers must stay distinct once case is folded "
+        "(they would share one cache file on a case-insensitive file system); HDFC.Bank is already in the "
+        "cache (returns)",
+    ),
+    (
+        "duplicate (id, date)",
+        b"id,date,ret\nA,2024-01-02,1\nB,2024-01-02,2\nA,2024-01-02,3\n",
+        ["--units", "percent"],
+        (4, "date"),
+        "duplicate (id, date) (A, 2024-01-02), first on row 2",
+    ),
+    (
+        "a PERMNO spelled twice on one date",
+        b"PERMNO,date,RET\n10107,20240102,0.01\n10107.0,20240102,0.02\n",
+        ["--units", "decimal"],
+        (3, "date"),
+        "duplicate (PERMNO, date) (10107, 2024-01-02), first on row 2",
+    ),
+    (
+        "below -100% in decimal",
+        b"id,date,ret\nA,2024-01-02,-1.0000001\n",
+        ["--units", "decimal"],
+        (2, "ret"),
+        "'-1.0000001' is a simple return below -100% (-1 in decimal)",
+    ),
+    (
+        "below -100% in percent",
+        b"id,date,ret\nA,2024-01-02,-100.5\n",
+        ["--units", "percent"],
+        (2, "ret"),
+        "'-100.5' is a simple return below -100% (-100 in percent)",
+    ),
+    ("empty file", b"", ["--units", "percent"], None, "the file is empty; expected a header line"),
+    ("header only", b"id,date,ret\r\n", ["--units", "percent"], None, "the file has a header but no rows"),
+    (
+        "blank header line",
+        b"\n\nid,date,ret\nA,2024-01-02,1\n",
+        ["--units", "percent"],
+        (1, None),
+        "the header (the first line) has no column names",
+    ),
+    (
+        "a wide file with no id column",
+        b"date\n2024-01-02\n",
+        ["--units", "percent"],
+        (1, None),
+        "no returns: a wide returns file has a date column and one column per id",
+    ),
+    (
+        "BOM and CRLF keep the row numbers",
+        b"\xef\xbb\xbfid,date,ret\r\nA,2024-01-02,1\r\nA,2024-01-02,2\r\n",
+        ["--units", "percent"],
+        (3, "date"),
+        "duplicate (id, date) (A, 2024-01-02), first on row 2",
+    ),
+    (
+        "1e308 in percent",
+        b"id,date,ret\nA,2024-01-02,0.5\nA,2024-01-03,1e308\n",
+        ["--units", "percent"],
+        (3, "ret"),
+        "'1e308' is an absurd simple return: a gain above +9,900% in one day",
+    ),
+    (
+        "just above +9,900%",
+        b"id,date,ret\nA,2024-01-02,9900.001\n",
+        ["--units", "percent"],
+        (2, "ret"),
+        "'9900.001' is an absurd simple return",
+    ),
+    (
+        "1e308 as a log return",
+        b"date,A\n2024-01-02,1e308\n",
+        ["--units", "decimal", "--definition", "log"],
+        (2, "A"),
+        "'1e308' is an absurd log return",
+    ),
+    (
+        "a log return whose exp is 0",
+        b"date,A\n2024-01-02,-1000\n",
+        ["--units", "decimal", "--definition", "log"],
+        (2, "A"),
+        "'-1000' is no log return: exp(r) is 0 in double precision",
+    ),
+    (
+        "a market value of 1e308",
+        b"id,date,ret,market_cap\nA,2024-01-02,0.5,1e308\n",
+        ["--units", "percent"],
+        (2, "market_cap"),
+        "market value '1e308' is above 1e21",
+    ),
+    (
+        "a CRSP market value that overflows",
+        b"permno,date,ret,shrout,prc\n10107,20240102,0.01,1e300,-1e300\n",
+        ["--units", "decimal"],
+        (2, "prc"),
+        "market value |prc| x shrout x 1000 = |-1e300| x 1e300 x 1000 is above 1e21",
+    ),
+    (
+        "inf",
+        b"id,date,ret\nA,2024-01-02,inf\n",
+        ["--units", "percent"],
+        (2, "ret"),
+        "'inf' is not a finite number",
+    ),
+    (
+        "-Infinity",
+        b"date,A\n2024-01-02,-Infinity\n",
+        ["--units", "percent"],
+        (2, "A"),
+        "'-Infinity' is not a finite number",
+    ),
+    (
+        "1e400",
+        b"id,date,ret\nA,2024-01-02,1e400\n",
+        ["--units", "percent"],
+        (2, "ret"),
+        "'1e400' is not a finite number",
+    ),
+    (
+        "2025-02-30",
+        b"id,date,ret\nA,2025-02-28,1\nA,2025-02-30,1\n",
+        ["--units", "percent"],
+        (3, "date"),
+        "'2025-02-30' is not a date YYYY-MM-DD (or YYYYMMDD)",
+    ),
+    (
+        "20250230 in a CRSP file",
+        b"permno,date,ret\n10107,20250230,0.01\n",
+        ["--units", "decimal"],
+        (2, "date"),
+        "'20250230' is not a date",
+    ),
+    (
+        "a path-like id",
+        b"id,date,ret\n../x,2024-01-02,1\n",
+        ["--units", "percent"],
+        (2, "id"),
+        "'../x' is not a ticker symbol",
+    ),
+    (
+        "a path-like wide column",
+        b"date,../../etc/passwd\n2024-01-02,1\n",
+        ["--units", "percent"],
+        (1, "../../etc/passwd"),
+        "a wide returns file has one column per id, and '../../etc/passwd' is not a ticker symbol",
+    ),
+    (
+        "a NUL byte",
+        b"id,date,ret\nA,2024-01-02,1\x00\n",
+        ["--units", "percent"],
+        (2, None),
+        "contains a NUL byte",
+    ),
+    (
+        "Latin-1 text",
+        b"id,date,ret\n\xc4,2024-01-02,1\n",
+        ["--units", "percent"],
+        (2, "id"),
+        "not UTF-8 text (byte 0xc4",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "where", "message"),
+    [case[1:] for case in BAD_RETURNS],
+    ids=[case[0] for case in BAD_RETURNS],
+)
+def test_a_bad_returns_file_is_one_line_and_leaves_the_cache_untouched(
+    cache, tmp_path, capsys, body, extra, where, message
+) -> None:
+    before = snapshot(cache)
+    path = tmp_path / "returns.csv"
+    path.write_bytes(body)
+    assert main(["cache", "import", "--returns", str(path), "--cache", str(cache), *extra]) == 2
+    place = str(path)
+    if where is not None:
+        row, field = where
+        place += "" if row is None else f", row {row}"
+        place += "" if field is None else f", field {field!r}"
+    assert one_line(capsys).startswith(f"eventstudy: error: {place}: {message}")
+    assert snapshot(cache) == before
+
+
+def test_a_bad_file_in_a_batch_imports_nothing_of_the_batch(cache, tmp_path, capsys) -> None:
+    before = snapshot(cache)
+    fine = tmp_path / "fine.csv"
+    fine.write_text("id,date,ret\nNEW,2024-01-02,1\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,date,ret\nOTHER,2024-01-02,-101\n")
+    args = ["cache", "import", "--returns", str(fine), "--returns", str(bad), "--units", "percent"]
+    assert main([*args, "--cache", str(cache)]) == 2
+    assert one_line(capsys).startswith(f"eventstudy: error: {bad}, row 2, field 'ret': '-101' is a simple")
+    assert snapshot(cache) == before and "NEW" not in PriceStore(cache).symbols("returns")
+
+
+def test_ids_colliding_across_files_or_kinds_name_the_row_and_field(cache, tmp_path, capsys) -> None:
+    before = snapshot(cache)
+    first = tmp_path / "first.csv"
+    first.write_text("id,date,ret\nY,2024-01-02,1\n")
+    second = tmp_path / "second.csv"
+    second.write_text("date,Z,Y\n2024-01-02,1,2\n")
+    args = ["cache", "import", "--returns", str(first), "--returns", str(second), "--units", "percent"]
+    assert main([*args, "--cache", str(cache)]) == 2
+    assert one_line(capsys) == (
+        f"eventstudy: error: {second}, row 1, field 'Y': returns of Y also come from {first}; "
+        "import one file per symbol"
+    )
+    prices = tmp_path / "GOOD.csv"  # GOOD has returns in the cache: no prices beside them
+    prices.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1,1,1,1,1\n")
+    assert main(["cache", "import", str(prices), "--cache", str(cache)]) == 2
+    assert one_line(capsys).startswith(
+        f"eventstudy: error: {prices}, field 'file name': GOOD already has returns"
+    )
+    assert snapshot(cache) == before
+
+
+def test_what_the_adversarial_variants_accept_is_stored_exactly(tmp_path, capsys) -> None:
+    """A BOM, CRLF, padded cells and the missing-value spellings read as written; a gain of exactly
+    +9,900% is at the bound, not beyond it; a device name is a safe file name."""
+    path = tmp_path / "returns.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfid,date,ret,market_cap\r\n"
+        b"CON,2024-01-02, 1.5 ,1e12\r\n"
+        b"CON,2024-01-03,nan,\r\n"
+        b"CON,2024-01-04,NA,2e12\r\n"
+        b"CON,2024-01-05,,\r\n"
+        b"CON,2024-01-08,9900,1e21\r\n"
+        b"CON,2024-01-09,-100,0\r\n"
+    )
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", "--returns", str(path), "--units", "percent", "--cache", str(cache)]) == 0
+    assert "1 return series (6 returns)" in capsys.readouterr().out
+    assert sorted(p.name for p in (cache / "returns").iterdir()) == ["_CON.parquet"]
+    frame = PriceStore(cache).read_returns_table("CON").frame
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+        "2024-01-05",
+        "2024-01-08",
+        "2024-01-09",
+    ]
+    np.testing.assert_array_equal(frame["ret"], [0.015, np.nan, np.nan, np.nan, 99.0, -1.0])
+    # a zero market value is no market value (CRSP's PRC = 0 means no price)
+    np.testing.assert_array_equal(frame["market_cap"], [1e12, np.nan, 2e12, np.nan, 1e21, np.nan])
+    assert main(["cache", "list", "--cache", str(cache)]) == 0
+    assert capsys.readouterr().out.startswith("CON ")
+
+
+# -- a per-event market that is not in the cache ---------------------------------------------------------
+def returns_study(root: Path) -> tuple[Path, Path, Path]:
+    """A returns-only cache (market MKT, stocks AAA and BBB; percent, wide), a config and an events file."""
+    rng = np.random.default_rng(14)
+    days = pd.bdate_range("2024-01-01", "2024-12-31")
+    market = rng.normal(0.05, 1.0, len(days))
+    frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "MKT": market})
+    frame["AAA"] = 0.02 + 1.2 * market + rng.normal(0, 1.0, len(days))
+    frame["BBB"] = 0.8 * market + rng.normal(0, 1.5, len(days))
+    panel = root / "panel.csv"
+    frame.to_csv(panel, index=False, float_format="%.17g")
+    cache = root / "cache"
+    assert (
+        main(["cache", "import", "--returns", str(panel), "--units", "percent", "--cache", str(cache)]) == 0
+    )
+    config = root / "study.toml"
+    config.write_text('[study]\nname = "byod"\nmarket = "MKT"\nestimation_window = [-150, -11]\n')
+    events = root / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline,market\n"
+        "a,2024-10-01,pre,AAA,buyer,,g,h,\n"
+        "b,2024-10-08,pre,BBB,seller,,g,h,MKT\n"
+    )
+    return cache, config, events
+
+
+def test_a_per_event_market_not_in_the_cache_touches_neither_cache_nor_output(tmp_path, capsys) -> None:
+    cache, config, events = returns_study(tmp_path)
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--config", str(config), "--offline", "--cache", str(cache)]
+    assert main([*args, "--out", str(out)]) == 0
+    car = pd.read_parquet(out / "car.parquet")
+    assert (car["outcome"] == "ok").all() and len(car) == 8  # the good run: 2 pairs x 4 windows
+    capsys.readouterr()
+    cache_before, out_before = snapshot(cache), snapshot(out)
+    events.write_text(events.read_text().replace(",MKT\n", ",^NSEI\n"))
+    assert main([*args, "--out", str(out)]) == 2
+    assert one_line(capsys) == (
+        f"eventstudy: error: {events}, row 3, field 'market': no cached prices or returns for '^NSEI' in "
+        f"{cache} (import them with: eventstudy cache import PATH --cache {cache})"
+    )
+    assert snapshot(cache) == cache_before and snapshot(out) == out_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cache",
+        "events.csv",
+        "out",
+        "panel.csv",
+        "study.toml",
+    ]
+
+
+# -- eventstudy infer: values that would overflow, a panel without pairs ---------------------------------
+BAD_PANELS = [
+    ("id,tau,ar\nA,0,0.01\nB,0,1e308\n", "decimal", (3, "ar"), "'1e308' is beyond ±10,000% (100 in decimal)"),
+    ("id,tau,ar\nA,0,20000\n", "percent", (2, "ar"), "'20000' is beyond ±10,000% (10000 in percent)"),
+    ("tau,A,B\n0,1e200,0.1\n", "decimal", (2, "A"), "'1e200' is beyond ±10,000%"),
+    ("id,car\nA,1e308\nB,0.1\n", "decimal", (2, "car"), "'1e308' is beyond ±10,000%"),
+    (
+        "tau\n0\n1\n",
+        "decimal",
+        (1, None),
+        "no abnormal returns: a wide panel has tau and one column per pair",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "units", "where", "message"), BAD_PANELS)
+def test_infer_refuses_overflowing_values_and_empty_panels(
+    tmp_path, capsys, body, units, where, message
+) -> None:
+    panel = tmp_path / "ar.csv"
+    panel.write_text(body)
+    out = tmp_path / "stats.csv"
+    assert main(["infer", "--ar", str(panel), "--units", units, "--out", str(out)]) == 2
+    row, field = where
+    place = f"{panel}, row {row}" + ("" if field is None else f", field {field!r}")
+    assert one_line(capsys).startswith(f"eventstudy: error: {place}: {message}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv"]
