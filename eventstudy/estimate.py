@@ -24,7 +24,16 @@ from eventstudy.inference.dollar import SAHA_FERRELL, SIGMA_X_MARKET_VALUE, saha
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
-from eventstudy.tables import ShareFigures, ar_table, car_table, text_column
+from eventstudy.tables import (
+    EventReturns,
+    EventSpan,
+    PairArrays,
+    PairOutcomes,
+    PairValues,
+    ShareFigures,
+    ar_table,
+    car_table,
+)
 from eventstudy.timeline.calendar import (
     NOT_A_SESSION,
     SHIFT_TOO_LARGE,
@@ -201,42 +210,18 @@ def estimate(
         market_value_prev = np.where(panel.returns_only_columns()[columns][:, None], given, market_value_prev)
     basis = dollar_sd_basis(fit.residuals, estimation_market_values(panel, share_table, tickers, est_days))
 
-    # The per-pair text columns shared by both tables, converted to pandas text once.
-    pair_text = {name: text_column(events[name].to_numpy(object)) for name in ("event_id", "ticker", "role")}
-    ar_frame = ar_table(
+    pairs = PairArrays(
         events,
-        evt_taus,
-        event_dates,
-        event_returns,
-        design.market_event,
-        expected,
-        abnormal,
-        fit,
-        x_event,
-        pair_text,
-        pair_outcome != "",
-    )
-    car_frame = car_table(
-        events,
-        config,
         model,
         model_fit,
-        (pair_outcome, pair_note),
-        overlaps,
         panel,
-        day_zero,
-        evt_taus,
-        abnormal,
-        x_event,
-        market_value_prev,
-        ShareFigures.of(share_table, share_rows, lookup),
-        basis,
-        prev_dates,
-        evt_days,
-        event_dates,
-        event_returns,
-        pair_text,
+        EventSpan(day_zero, evt_taus, evt_days, event_dates, prev_dates),
+        EventReturns(event_returns, design.market_event, expected, abnormal, x_event),
+        PairValues(market_value_prev, ShareFigures.of(share_table, share_rows, lookup), basis),
+        PairOutcomes(pair_outcome, pair_note, overlaps),
     )
+    ar_frame = ar_table(pairs)
+    car_frame = car_table(pairs, config)
     return PairEstimates(
         events=events,
         ar=ar_frame,
