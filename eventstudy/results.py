@@ -149,7 +149,7 @@ class StudyResults:
         label = self._window_label(window)
         info = (
             ("Model", str(self.model.get("description", self.model.get("name", "?")))),
-            ("Estimation window", window_label(self.config.estimation_window)),
+            ("Estimation window", self.config.estimation_label()),
             ("Event window", label),
             ("Rows", f"{int((self.events['role'] != PEER_ROLE).sum())} (event, party), "
                      f"{int((self.events['role'] == PEER_ROLE).sum())} (event, peer)"),
@@ -283,14 +283,15 @@ class StudyResults:
         }
         rows = []
         for group, part in stats.groupby("group", sort=False):
-            by_name = part.set_index("statistic")
+            columns = part[["value", "p", "n"]].to_numpy(dtype=float, na_value=np.nan)
+            numbers = dict(zip(part["statistic"], columns, strict=True))  # statistic -> (value, p, n)
             row: dict[str, str] = {"group": str(group)}
-            n = by_name["n"].get("caar", np.nan)
-            row["n"] = "" if pd.isna(n) else str(int(n))
+            n = numbers["caar"][2] if "caar" in numbers else np.nan
+            row["n"] = "" if np.isnan(n) else str(int(n))
             for name, title in wanted.items():
-                if name not in by_name.index:
+                if name not in numbers:
                     continue
-                value, p = by_name.at[name, "value"], by_name.at[name, "p"]
+                value, p = numbers[name][0], numbers[name][1]
                 if name == "caar":
                     row[title] = _cell(value, "{:+.2%}")
                 elif name == "dollar_abnormal_value":

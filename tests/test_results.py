@@ -82,6 +82,15 @@ def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(r
     assert f"{row.car:+.2%}".replace("%", "\\%") in latex  # % escaped for LaTeX
 
 
+def test_summary_names_an_all_data_estimation_window(results) -> None:
+    # window_label cannot print "all": the summary crashed on these valid configs (found by mypy).
+    for window, label in ((("all", -11), "[all,-11]"), ("all", "[all,-4]")):
+        config = dataclasses.replace(results.config, estimation_window=window)
+        text = dataclasses.replace(results, config=config).summary().as_text()
+        assert f"Estimation window: {label}" in text
+    assert "Estimation window: [-150,-11]" in results.summary().as_text()
+
+
 def test_summary_escapes_user_text_in_html_and_latex() -> None:
     from eventstudy.summary import Summary
 
