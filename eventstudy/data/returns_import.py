@@ -54,6 +54,7 @@ scale applied, definition, the id column and how market values were obtained.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -289,7 +290,13 @@ def _ids(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np
     return text.to_numpy(object)
 
 
-def _check_collisions(table: TextTable, names: list[str], *, row_of, field_of) -> None:
+def _check_collisions(
+    table: TextTable,
+    names: list[str],
+    *,
+    row_of: Callable[[str], int],
+    field_of: Callable[[str], str],
+) -> None:
     seen: dict[str, str] = {}
     for name in names:
         key = identity_key(name)
