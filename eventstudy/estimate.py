@@ -523,7 +523,7 @@ def estimation_market_values(
     gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e (e = 0
     reads the NaN before the calendar, e = -1 the NaN after the previous symbol's days).
     """
-    columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
+    columns = pd.Index(panel.symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
     n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
     value_by_day = np.full((n_symbols, n_days + 2), np.nan)
     np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
@@ -563,7 +563,7 @@ def market_proxies(tickers: np.ndarray, model: ExpectedReturnModel) -> np.ndarra
 
 def _columns(panel: ReturnsPanel, tickers: np.ndarray) -> np.ndarray:
     """(P,) panel column of each ticker (``ValueError`` from ``panel.column`` if one is absent)."""
-    found = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
+    found = pd.Index(panel.symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
     if (found < 0).any():
         panel.column(tickers[int(np.flatnonzero(found < 0)[0])])  # raises, naming the ticker
     return found.astype(int)
