@@ -170,7 +170,8 @@ def test_run_and_list_on_a_damaged_cache_exit_cleanly(launch_cache: Path, tmp_pa
     assert main(["cache", "verify", "--cache", str(root)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{nvda}: unreadable: ")
-    assert lines[-1] == f"1 problem(s) in {root}/ (44 cache files checked)"  # 21 prices, 11 shares, 12 earnings
+    # 21 price files, 11 share-count files, 12 earnings calendars
+    assert lines[-1] == f"1 problem(s) in {root}/ (44 cache files checked)"
 
 
 # -- failed writes --------------------------------------------------------------------------
