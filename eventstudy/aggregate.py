@@ -32,6 +32,7 @@ windows and statistics (:mod:`eventstudy.multiple_testing`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -132,7 +133,7 @@ def cross_event_statistics(
     ):
         raise ValueError("results.car is not the study's per-window table (one row per pair and window)")
     confounded = confounded_matrix(car, len(events), len(windows))
-    options = {"bootstrap_draws": bootstrap_draws, "seed": seed}
+    options: _BootstrapOptions = {"bootstrap_draws": bootstrap_draws, "seed": seed}
     rows: list[dict[str, object]] = []
     twins: list[dict[str, object]] = []
     for label, mask in groups(events):
@@ -163,6 +164,11 @@ def confounded_matrix(car: pd.DataFrame, n_pairs: int, n_windows: int) -> np.nda
     return car["confounded"].fillna(False).to_numpy(bool).reshape(n_pairs, n_windows)
 
 
+class _BootstrapOptions(TypedDict):
+    bootstrap_draws: int
+    seed: int
+
+
 def _battery_rows(
     panel: EventPanel,
     mask: np.ndarray,
@@ -170,7 +176,7 @@ def _battery_rows(
     drop: np.ndarray | None,
     label: str,
     statistics: Sequence[str] | None,
-    options: dict[str, int],
+    options: _BootstrapOptions,
 ) -> list[dict[str, object]]:
     """The battery of the pairs ``mask`` for every window, leaving out the pairs ``drop[:, w]``
     of each window w (None: none). Windows without a dropped pair share one run."""
@@ -310,7 +316,7 @@ def caar_bands(
     n_pairs = len(results.events)
     keep = np.ones(n_pairs, dtype=bool)
     if exclude_confounded:
-        keep = ~confounded_matrix(results.car, n_pairs, len(results.car) // max(n_pairs, 1)).any(axis=1)
+        keep &= ~confounded_matrix(results.car, n_pairs, len(results.car) // max(n_pairs, 1)).any(axis=1)
     frames = []
     for label, mask in groups(results.events):
         group = panel.subset(np.flatnonzero(mask & keep))

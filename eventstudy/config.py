@@ -84,7 +84,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
@@ -270,7 +270,7 @@ class StudyConfig:
     name: str = "study"
     market: str = "SPY"
     model: str = "market"
-    estimation_window: tuple[int, int] = (-260, -11)
+    estimation_window: tuple[int | str, int] | str = (-260, -11)
     min_estimation_obs: int = 100
     event_windows: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (0, 1), (-5, 5))
     share_caveats: tuple[ShareCaveat, ...] = field(default=())
@@ -310,9 +310,9 @@ class StudyConfig:
         event-window day: ``end = span_start - gap - 1``.
         """
         window = self.estimation_window
-        if window == ALL_DATA:
+        if isinstance(window, str):  # "all" (the only text a checked config holds)
             return None, self.event_span[0] - (self.estimation_gap or 0) - 1
-        start, end = window  # type: ignore[misc]
+        start, end = window
         return (None if start == ALL_DATA else int(start)), int(end)
 
     def estimation_label(self) -> str:
@@ -480,7 +480,7 @@ def _plain(value: object) -> object:
 def _check(config: StudyConfig) -> None:
     """Check every field's type and value; raise ``ValueError("<field>: <what is wrong>")``."""
 
-    def fail(name: str, message: str) -> None:
+    def fail(name: str, message: str) -> NoReturn:
         raise ValueError(f"{name}: {message}")
 
     problem = name_problem(config.name)
@@ -507,10 +507,10 @@ def _check(config: StudyConfig) -> None:
         problem = _window_problem(window)
         if problem:
             fail("event_windows", problem)
-        key = (int(window[0]), int(window[1]))
-        if key in seen:
-            fail("event_windows", f"{list(key)} is listed twice")
-        seen.add(key)
+        days = (int(window[0]), int(window[1]))
+        if days in seen:
+            fail("event_windows", f"{list(days)} is listed twice")
+        seen.add(days)
     if config.estimation_gap is not None:
         if not _is_int(config.estimation_gap) or not 0 <= config.estimation_gap <= MAX_RELATIVE_DAY:
             fail("estimation_gap", f"{shown(config.estimation_gap)} is not a whole number of sessions >= 0")
@@ -714,7 +714,7 @@ def load_config(path: str | Path) -> StudyConfig:
                 f"unknown key (expected one of {', '.join(sorted(known))})",
                 field=f"study.{_short(key)}",
             )
-    values = {key: _from_toml(value) for key, value in study.items()}
+    values: dict[str, Any] = {key: _from_toml(value) for key, value in study.items()}
     caveats = _load_caveats(document.get("shares", {}), where)
     backtest = parse_backtest_table(document["backtest"], path) if "backtest" in document else None
     flows = parse_flows(document.get("flows", []), where)

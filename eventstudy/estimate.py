@@ -24,7 +24,16 @@ from eventstudy.inference.dollar import SAHA_FERRELL, SIGMA_X_MARKET_VALUE, saha
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
-from eventstudy.tables import ShareFigures, ar_table, car_table, text_column
+from eventstudy.tables import (
+    EventReturns,
+    EventSpan,
+    PairArrays,
+    PairOutcomes,
+    PairValues,
+    ShareFigures,
+    ar_table,
+    car_table,
+)
 from eventstudy.timeline.calendar import (
     NOT_A_SESSION,
     SHIFT_TOO_LARGE,
@@ -110,6 +119,12 @@ def estimate(
 ) -> PairEstimates:
     """The study's computation on an already built returns panel (no I/O).
 
+    The steps, each a function of this module: day 0 and the windows on the calendar
+    (:func:`study_days`), the fit on the estimation window (:func:`fit_pairs`), abnormal returns
+    on the event span (:func:`event_returns`), market values (:func:`pair_values`), the outcomes
+    that exclude a pair from every window (:func:`pair_outcomes`), then the tables
+    (:func:`~eventstudy.tables.ar_table`, :func:`~eventstudy.tables.car_table`).
+
     Parameters
     ----------
     events
@@ -125,10 +140,69 @@ def estimate(
     shares
         Shares-outstanding observations by ticker (missing tickers get no market value).
     """
-    shares = shares or {}
-    n_days = len(panel.calendar)
     tickers = events["ticker"].to_numpy(object)
     columns = _columns(panel, tickers)
+    days = study_days(events, panel, config)
+    benchmarks = pair_benchmarks(events, model)
+    design = PairDesign.gather(
+        panel, model, benchmarks, days.estimation_days, days.span.days, config.market, tickers
+    )
+    returns_by_column = _by_column(_pad(panel.returns))
+    fitted = fit_pairs(events, days, design, returns_by_column, columns, model, config)
+    returns = event_returns(returns_by_column, days.span, columns, design, fitted.model_fit.batch)
+    del returns_by_column
+    values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {})
+    outcomes = pair_outcomes(events, days, fitted, design, returns, config)
+    pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
+    return PairEstimates(
+        events=events,
+        ar=ar_table(pairs),
+        car=car_table(pairs, config),
+        model=model,
+        model_fit=fitted.model_fit,
+        panel=panel,
+        estimation_days=days.estimation_days,
+        event_days=days.span.days,
+        event_taus=days.span.taus,
+        abnormal=returns.abnormal,
+        x_event=returns.x_event,
+        market_value_prev=values.arrays.market_value_prev,
+        pair_outcome=np.where(outcomes.outcome == "", "ok", outcomes.outcome).astype(object),
+        share_table=values.share_table,
+        estimation_window=days.estimation_window,
+        benchmarks=benchmarks,
+    )
+
+
+@dataclass(frozen=True)
+class StudyDays:
+    """Step 1, day 0 and the windows: each pair's estimation and event days on the calendar.
+
+    Attributes
+    ----------
+    span
+        Day 0 and the event span (relative days, calendar positions and dates).
+    estimation_window
+        The estimation window in relative days (:func:`resolved_estimation_window`).
+    estimation_days
+        (P, L1) calendar positions of the estimation window (-1 outside the calendar).
+    prev_days
+        (P, L2) calendar positions of the session before each event-span day.
+    n_days
+        Sessions in the calendar.
+    """
+
+    span: EventSpan
+    estimation_window: tuple[int, int]
+    estimation_days: np.ndarray
+    prev_days: np.ndarray
+    n_days: int
+
+
+def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -> StudyDays:
+    """Day 0 of every pair by the config's rule (:func:`~eventstudy.timeline.calendar.align_days_zero`)
+    and the positions and dates of its estimation window and event span."""
+    n_days = len(panel.calendar)
     day_zero = align_days_zero(
         panel.calendar,
         events["announced"],
@@ -137,7 +211,6 @@ def estimate(
         max_shift=config.day0_max_shift,
     )
     day0_index = day_zero.index
-
     estimation_window = resolved_estimation_window(config, day0_index)
     est_taus = np.arange(estimation_window[0], estimation_window[1] + 1)
     span = config.event_span
@@ -145,116 +218,150 @@ def estimate(
     est_days = relative_day_index(day0_index, est_taus, n_days)
     evt_days = relative_day_index(day0_index, evt_taus, n_days)
     prev_days = relative_day_index(day0_index, evt_taus - 1, n_days)
+    calendar = _calendar_dates(panel)
+    event_span = EventSpan(day_zero, evt_taus, evt_days, calendar[evt_days], calendar[prev_days])
+    return StudyDays(event_span, estimation_window, est_days, prev_days, n_days)
 
-    returns = _pad(panel.returns)
-    close = _pad(panel.close)
-    returns_by_column = _by_column(returns)
-    y_est = _gather_pairs(returns_by_column, est_days, columns)
-    benchmarks = pair_benchmarks(events, model)
-    design = PairDesign.gather(panel, model, benchmarks, est_days, evt_days, config.market, tickers)
+
+@dataclass(frozen=True)
+class PairFits:
+    """Step 2, the fit: the model fitted to every pair's estimation window.
+
+    Attributes
+    ----------
+    model_fit
+        The batched fit (:meth:`ExpectedReturnModel.fit`).
+    degenerate
+        (P,) True where the residuals vanish (:func:`~eventstudy.models.ols.degenerate_fits`).
+    overlap_excluded
+        (P,) estimation returns set missing because another same-ticker event's span covers
+        them (``exclude_overlapping_windows``), or None when the option is off.
+    """
+
+    model_fit: ModelFit
+    degenerate: np.ndarray
+    overlap_excluded: np.ndarray | None
+
+
+def fit_pairs(
+    events: pd.DataFrame,
+    days: StudyDays,
+    design: PairDesign,
+    returns_by_column: np.ndarray,
+    columns: np.ndarray,
+    model: ExpectedReturnModel,
+    config: StudyConfig,
+) -> PairFits:
+    """Fit ``model`` to each pair's estimation returns (less the design's offset), without the
+    days of other same-ticker events' spans when ``config.exclude_overlapping_windows``."""
+    y_est = _gather_pairs(returns_by_column, days.estimation_days, columns)
     if design.offset_estimation is not None:
         y_est -= design.offset_estimation
-    codes = np.unique(tickers.astype(str), return_inverse=True)[1].reshape(-1)
-    is_event = events["role"].to_numpy(object) != PEER_ROLE  # a peer row is not the ticker's event
     excluded = None
     if config.exclude_overlapping_windows:
-        inside = other_event_days(codes, day0_index, est_days, span, n_days, is_event)
+        tickers = events["ticker"].to_numpy(object)
+        codes = np.unique(tickers.astype(str), return_inverse=True)[1].reshape(-1)
+        inside = other_event_days(
+            codes,
+            days.span.day_zero.index,
+            days.estimation_days,
+            config.event_span,
+            days.n_days,
+            _is_event(events),
+        )
         excluded = (inside & np.isfinite(y_est)).sum(axis=1)
         y_est = np.where(inside, np.nan, y_est)
     model_fit = model.fit(y_est, design.x_estimation, design.auxiliary, min_obs=config.min_estimation_obs)
-    fit = model_fit.batch
-    x_event = design.x_event
-    event_returns = _gather_pairs(returns_by_column, evt_days, columns)
-    del returns_by_column
-    expected, abnormal = abnormal_returns(event_returns, design.offset_event, x_event, fit.coef)
-    gaps = missing_in_span(abnormal) if config.missing_returns == "drop_event" else None
-    pair_outcome, pair_note = _pair_outcomes(
-        day_zero,
-        fit,
+    return PairFits(model_fit, degenerate_fits(y_est, model_fit.batch.residuals), excluded)
+
+
+def event_returns(
+    returns_by_column: np.ndarray, span: EventSpan, columns: np.ndarray, design: PairDesign, fit: BatchFit
+) -> EventReturns:
+    """Step 3, AR/CAR: each pair's returns on its event span, the model's expected returns and
+    the abnormal returns (:func:`eventstudy.abnormal.abnormal_returns`)."""
+    returns = _gather_pairs(returns_by_column, span.days, columns)
+    expected, abnormal = abnormal_returns(returns, design.offset_event, design.x_event, fit.coef)
+    return EventReturns(returns, design.market_event, expected, abnormal, design.x_event)
+
+
+@dataclass(frozen=True)
+class PairValuation:
+    """Step 4, values: the market values of the tables and the share counts they come from."""
+
+    arrays: PairValues
+    share_table: ShareCountTable
+
+
+def pair_values(
+    panel: ReturnsPanel,
+    tickers: np.ndarray,
+    columns: np.ndarray,
+    days: StudyDays,
+    fit: BatchFit,
+    shares: dict[str, pd.DataFrame],
+) -> PairValuation:
+    """Market value on the session before each event-span day (close x the share count in
+    force, or a returns series' own market value), the share figures used, and how the dollar
+    test measures each pair's s.d. (:func:`dollar_sd_basis`)."""
+    calendar = _calendar_dates(panel)
+    share_table = ShareCountTable.build(shares, calendar[:-1])
+    share_rows = share_table.rows(tickers, days.prev_days)
+    lookup = share_table.at(share_rows)
+    market_value_prev = _pad(panel.close)[days.prev_days, columns[:, None]] * lookup.shares
+    if panel.market_cap is not None:  # returns series: the market values of their files
+        given = _pad(panel.market_cap)[days.prev_days, columns[:, None]]
+        market_value_prev = np.where(panel.returns_only_columns()[columns][:, None], given, market_value_prev)
+    basis = dollar_sd_basis(
+        fit.residuals, estimation_market_values(panel, share_table, tickers, days.estimation_days)
+    )
+    figures = ShareFigures.of(share_table, share_rows, lookup)
+    return PairValuation(PairValues(market_value_prev, figures, basis), share_table)
+
+
+def pair_outcomes(
+    events: pd.DataFrame,
+    days: StudyDays,
+    fitted: PairFits,
+    design: PairDesign,
+    returns: EventReturns,
+    config: StudyConfig,
+) -> PairOutcomes:
+    """Step 5, outcomes: what excludes a pair from every window (:func:`_pair_outcomes`) and the
+    other same-ticker events near it (:func:`~eventstudy.timeline.overlap.overlap_notes`)."""
+    span = days.span
+    gaps = missing_in_span(returns.abnormal) if config.missing_returns == "drop_event" else None
+    outcome, note = _pair_outcomes(
+        span.day_zero,
+        fitted.model_fit.batch,
         config,
-        degenerate_fits(y_est, fit.residuals),
+        fitted.degenerate,
         design.proxy,
-        estimation_window,
+        days.estimation_window,
         gaps,
-        evt_taus,
+        span.taus,
     )
     overlaps = overlap_notes(
         events["event_id"].to_numpy(object).tolist(),  # list(series) iterates slowly on arrow strings
-        tickers.tolist(),
-        day0_index,
-        day_zero.date,
-        estimation_window,
-        span,
-        excluded,
-        is_event,
+        events["ticker"].to_numpy(object).tolist(),
+        span.day_zero.index,
+        span.day_zero.date,
+        days.estimation_window,
+        config.event_span,
+        fitted.overlap_excluded,
+        _is_event(events),
     )
+    return PairOutcomes(outcome, note, overlaps)
 
-    calendar = np.append(panel.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
-    event_dates = calendar[evt_days]
-    prev_dates = calendar[prev_days]
-    share_table = ShareCountTable.build(shares, calendar[:-1])
-    share_rows = share_table.rows(tickers, prev_days)
-    lookup = share_table.at(share_rows)
-    market_value_prev = close[prev_days, columns[:, None]] * lookup.shares
-    if panel.market_cap is not None:  # returns series: the market values of their files
-        given = _pad(panel.market_cap)[prev_days, columns[:, None]]
-        market_value_prev = np.where(panel.returns_only_columns()[columns][:, None], given, market_value_prev)
-    basis = dollar_sd_basis(fit.residuals, estimation_market_values(panel, share_table, tickers, est_days))
 
-    # The per-pair text columns shared by both tables, converted to pandas text once.
-    pair_text = {name: text_column(events[name].to_numpy(object)) for name in ("event_id", "ticker", "role")}
-    ar_frame = ar_table(
-        events,
-        evt_taus,
-        event_dates,
-        event_returns,
-        design.market_event,
-        expected,
-        abnormal,
-        fit,
-        x_event,
-        pair_text,
-        pair_outcome != "",
-    )
-    car_frame = car_table(
-        events,
-        config,
-        model,
-        model_fit,
-        (pair_outcome, pair_note),
-        overlaps,
-        panel,
-        day_zero,
-        evt_taus,
-        abnormal,
-        x_event,
-        market_value_prev,
-        ShareFigures.of(share_table, share_rows, lookup),
-        basis,
-        prev_dates,
-        evt_days,
-        event_dates,
-        event_returns,
-        pair_text,
-    )
-    return PairEstimates(
-        events=events,
-        ar=ar_frame,
-        car=car_frame,
-        model=model,
-        model_fit=model_fit,
-        panel=panel,
-        estimation_days=est_days,
-        event_days=evt_days,
-        event_taus=evt_taus,
-        abnormal=abnormal,
-        x_event=x_event,
-        market_value_prev=market_value_prev,
-        pair_outcome=np.where(pair_outcome == "", "ok", pair_outcome).astype(object),
-        share_table=share_table,
-        estimation_window=estimation_window,
-        benchmarks=benchmarks,
-    )
+def _is_event(events: pd.DataFrame) -> np.ndarray:
+    """(P,) False on peer rows: a peer row is not its ticker's event."""
+    return events["role"].to_numpy(object) != PEER_ROLE
+
+
+def _calendar_dates(panel: ReturnsPanel) -> np.ndarray:
+    """The calendar's dates with NaT appended, so that position -1 gathers NaT."""
+    return np.append(panel.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
 
 
 def resolved_estimation_window(config: StudyConfig, day0_index: np.ndarray) -> tuple[int, int]:
@@ -416,7 +523,7 @@ def estimation_market_values(
     gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e (e = 0
     reads the NaN before the calendar, e = -1 the NaN after the previous symbol's days).
     """
-    columns = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
+    columns = pd.Index(panel.symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
     n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
     value_by_day = np.full((n_symbols, n_days + 2), np.nan)
     np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
@@ -456,7 +563,7 @@ def market_proxies(tickers: np.ndarray, model: ExpectedReturnModel) -> np.ndarra
 
 def _columns(panel: ReturnsPanel, tickers: np.ndarray) -> np.ndarray:
     """(P,) panel column of each ticker (``ValueError`` from ``panel.column`` if one is absent)."""
-    found = pd.Index(panel.symbols, dtype=object).get_indexer(tickers)
+    found = pd.Index(panel.symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
     if (found < 0).any():
         panel.column(tickers[int(np.flatnonzero(found < 0)[0])])  # raises, naming the ticker
     return found.astype(int)

@@ -71,12 +71,13 @@ class InferenceResults:
         shown = self.stats.copy()
         for (group, window), part in shown.groupby(["group", "window"], sort=False):
             lines.append(f"\n{group} {window}")
-            for row in part.itertuples(index=False):
-                if np.isnan(row.value) and row.n == 0 and row.reference.startswith("not computable"):
-                    lines.append(f"  {row.statistic:<26} not computable: {row.reference.split(': ', 1)[-1]}")
+            columns = part[["statistic", "value", "p", "n", "reference"]]
+            for statistic, value, p_value, n, reference in columns.itertuples(index=False, name=None):
+                if np.isnan(value) and n == 0 and reference.startswith("not computable"):
+                    lines.append(f"  {statistic:<26} not computable: {reference.split(': ', 1)[-1]}")
                     continue
-                p = "" if np.isnan(row.p) else f"p = {row.p:.4g}"
-                lines.append(f"  {row.statistic:<26} {row.value:>14.6g}  {p:<14} n = {row.n}")
+                p = "" if np.isnan(p_value) else f"p = {p_value:.4g}"
+                lines.append(f"  {statistic:<26} {value:>14.6g}  {p:<14} n = {n}")
         lines += [f"\nnote: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -162,10 +163,10 @@ def infer(
             )
             pairs_all.append(pairs.frame())
         pairs_frame = pd.concat(pairs_all, ignore_index=True).drop_duplicates(ignore_index=True)
-        notes = (
+        car_notes = (
             "a CAR panel holds one number per pair and window: only the statistics of the CARs alone apply",
         )
-        return InferenceResults(pd.concat(frames, ignore_index=True), pairs_frame, "car", sources, notes)
+        return InferenceResults(pd.concat(frames, ignore_index=True), pairs_frame, "car", sources, car_notes)
 
     estimation_file = None
     if estimation is not None:
@@ -197,26 +198,30 @@ def infer(
         source = where if estimation_file is None else estimation_file.path
         raise InputError(source, str(exc)) from None
     taus = panel.event_tau
-    windows = [(int(taus[0]), int(taus[-1]))] if windows is None else [tuple(map(int, w)) for w in windows]
-    for window in windows:
-        start, end = window
+    chosen = [(int(taus[0]), int(taus[-1]))] if windows is None else [_two_days(w) for w in windows]
+    for start, end in chosen:
         if start > end or start not in set(taus.tolist()) or end not in set(taus.tolist()):
             raise InputError(
                 "--window",
                 f"[{start}, {end}] is not a window of the panel's tau {int(taus[0])}..{int(taus[-1])}",
             )
     stats = panel_statistics(
-        panel, pairs, windows, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
+        panel, pairs, chosen, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
     )
     notes = [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
-    if estimation_file is not None:
+    if estimation_file is not None and n_params is not None:  # n_params is given with the residuals
         from eventstudy.precomputed import SIGMA_NOTE
 
         stats = annotate_sigma_rows(
-            stats, needs_estimation(panel, windows[0], statistics=statistics), int(n_params)
+            stats, needs_estimation(panel, chosen[0], statistics=statistics), int(n_params)
         )
         notes.append(SIGMA_NOTE.format(k=int(n_params)))
     return InferenceResults(stats, pairs.frame(), panel_file.layout, sources, tuple(notes))
+
+
+def _two_days(window: Sequence[int]) -> tuple[int, int]:
+    start, end = (int(day) for day in window)
+    return start, end
 
 
 def _lacking(missing: frozenset[str]) -> list[str]:

@@ -36,8 +36,9 @@ statistics of the CARs alone are computable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -224,7 +225,7 @@ def _codes_of(estimation: pd.DataFrame, pairs: PanelPairs) -> np.ndarray:
     return codes
 
 
-def _pair_text(pair: tuple[str, str]) -> str:
+def _pair_text(pair: tuple[Hashable, ...]) -> str:
     event_id, ident = pair
     return f"{event_id}/{ident}" if event_id else str(ident)
 
@@ -279,7 +280,7 @@ def annotate_sigma_rows(stats: pd.DataFrame, names: set[str], n_params: int) -> 
     return out
 
 
-def _fields(panel: EventPanel) -> dict[str, object]:
+def _fields(panel: EventPanel) -> dict[str, Any]:
     return {name: getattr(panel, name) for name in panel.__dataclass_fields__}
 
 

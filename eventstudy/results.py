@@ -28,7 +28,10 @@ attribute         file                        one row per
 ================  ==========================  ================================================
 
 ``summary()`` returns a :class:`~eventstudy.summary.Summary` (``as_text()``, ``as_html()``,
-``as_latex()``; a notebook shows its HTML), ``to_frame()`` the per-window table.
+``as_latex()``; a notebook shows its HTML), ``to_frame()`` the per-window table. The ``plot_*``
+methods return matplotlib :class:`~matplotlib.figure.Figure` objects drawn by the report's own
+figure functions (:mod:`eventstudy.report.figures`, :mod:`eventstudy.report.flows`), imported
+when a method is called: importing this module loads no matplotlib.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from eventstudy.backtest.engine import BacktestResults
     from eventstudy.estimate import PairEstimates
     from eventstudy.models import ExpectedReturnModel
@@ -141,10 +146,7 @@ class StudyResults:
         ValueError
             If ``window`` is not one of the study's windows (the message names them).
         """
-        windows = self.config.event_windows
-        if window is None:
-            window = (-1, 1) if (-1, 1) in windows else windows[0]
-        label = resolve_window(window, windows)
+        label = self._window_label(window)
         info = (
             ("Model", str(self.model.get("description", self.model.get("name", "?")))),
             ("Estimation window", self.config.estimation_label()),
@@ -165,6 +167,111 @@ class StudyResults:
         )
         return Summary(f"Event study: {self.config.name}", info, tables, notes)
 
+    def _window_label(self, window: str | Sequence[int] | None) -> str:
+        """The ``car.parquet`` label of ``window``; by default ``[-1,+1]`` when configured, else
+        the first configured window."""
+        windows = self.config.event_windows
+        if window is None:
+            window = (-1, 1) if (-1, 1) in windows else windows[0]
+        return resolve_window(window, windows)
+
+    @property
+    def n_params(self) -> int:
+        """k, the number of estimated parameters of the expected-return model (the bands' and
+        intervals' degrees of freedom are M - k)."""
+        return len(self.model.get("parameters", ()))
+
+    def plot_car(self, event_id: str | None = None, window: str | Sequence[int] | None = None) -> Figure:
+        """One event's CAR path of each listed party with its 95% band, one panel per party.
+
+        Parameters
+        ----------
+        event_id
+            The event drawn; may be left out when the study has a single event.
+        window
+            The event window shaded in every panel, in any spelling :meth:`summary` accepts
+            (default as there).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            :func:`eventstudy.report.figures.car_figure` of :attr:`ar` and :attr:`car` (the
+            report's per-event figure).
+
+        Raises
+        ------
+        ValueError
+            If ``event_id`` is not an event of the study, or is left out when there are several
+            (the message names them).
+        """
+        from eventstudy.report.figures import car_figure
+
+        events = list(dict.fromkeys(self.events["event_id"].astype(str)))
+        if event_id is None and len(events) == 1:
+            event_id = events[0]
+        if event_id not in events:
+            named = "no event_id given" if event_id is None else f"event {event_id!r} is not in the study"
+            raise ValueError(f"{named}; events: {_listing(events)}")
+        return car_figure(
+            self.ar, self.car, event_id, n_params=self.n_params, window=self._window_label(window)
+        )
+
+    def plot_caar(self, group: str | Sequence[str] | None = None) -> Figure:
+        """The CAAR path of each group with its bootstrap band (:attr:`caar`), one panel per group.
+
+        Parameters
+        ----------
+        group
+            A group, or several in the order drawn (default: every group of :attr:`caar`).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            :func:`eventstudy.report.figures.caar_figure` of :attr:`caar`.
+
+        Raises
+        ------
+        ValueError
+            If a group is not in :attr:`caar` (the message names the groups).
+        """
+        from eventstudy.report.figures import caar_figure
+
+        if group is None:
+            return caar_figure(self.caar)
+        chosen = [group] if isinstance(group, str) else list(group)
+        known = list(dict.fromkeys(self.caar["group"].astype(str)))
+        unknown = [g for g in chosen if g not in known]
+        if unknown:
+            raise ValueError(f"group {unknown[0]!r} is not in the study's CAAR; groups: {_listing(known)}")
+        return caar_figure(self.caar, groups=chosen)
+
+    def plot_value_vs_deal(self, window: str | Sequence[int] | None = None) -> Figure:
+        """Each (event, party)'s abnormal dollar value per deal dollar with its 95% interval, and
+        each group's ``value_per_deal_dollar`` (:attr:`stats`).
+
+        ``window`` is any spelling :meth:`summary` accepts (default as there). Returns
+        :func:`eventstudy.report.figures.value_per_deal_figure` of :attr:`car` and
+        :attr:`stats`, the report's figure. Raises ValueError for a window not in the study.
+        """
+        from eventstudy.report.figures import value_per_deal_figure
+
+        label = self._window_label(window)
+        return value_per_deal_figure(self.car, label, stats=self.stats, n_params=self.n_params)
+
+    def plot_flows(self, window: str | Sequence[int] | None = None) -> Figure:
+        """Who pays whom: the config's ``[[flows]]`` edges as a directed graph, each labelled with
+        its deal and its parties' abnormal dollar values over ``window``.
+
+        ``window`` is any spelling :meth:`summary` accepts (default as there). Returns
+        :func:`eventstudy.report.flows.flows_figure` of
+        :func:`~eventstudy.report.flows.deal_flows`; without edges (or none of whose events is
+        in the study) the figure says so. Raises ValueError for a window not in the study.
+        """
+        from eventstudy.report.flows import deal_flows, flows_figure
+
+        label = self._window_label(window)
+        return flows_figure(deal_flows(self.car, self.config.flows, label))
+
     def _group_table(self, label: str) -> pd.DataFrame:
         stats = self.stats[self.stats["window"] == label]
         wanted = {
@@ -176,14 +283,15 @@ class StudyResults:
         }
         rows = []
         for group, part in stats.groupby("group", sort=False):
-            by_name = part.set_index("statistic")
+            columns = part[["value", "p", "n"]].to_numpy(dtype=float, na_value=np.nan)
+            numbers = dict(zip(part["statistic"], columns, strict=True))  # statistic -> (value, p, n)
             row: dict[str, str] = {"group": str(group)}
-            n = by_name["n"].get("caar", np.nan)
-            row["n"] = "" if pd.isna(n) else str(int(n))
+            n = numbers["caar"][2] if "caar" in numbers else np.nan
+            row["n"] = "" if np.isnan(n) else str(int(n))
             for name, title in wanted.items():
-                if name not in by_name.index:
+                if name not in numbers:
                     continue
-                value, p = by_name.at[name, "value"], by_name.at[name, "p"]
+                value, p = numbers[name][0], numbers[name][1]
                 if name == "caar":
                     row[title] = _cell(value, "{:+.2%}")
                 elif name == "dollar_abnormal_value":
@@ -209,6 +317,11 @@ class StudyResults:
                 "outcome": rows["outcome"].astype(str).to_numpy(),
             }
         )
+
+
+def _listing(names: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _cell(value: Any, pattern: str) -> str:

@@ -77,7 +77,8 @@ class PanelSource:
     source: ReturnsPanel
 
     def panel(self, symbols: Sequence[str]) -> ReturnsPanel:
-        columns = pd.Index(self.source.symbols, dtype=object).get_indexer(list(symbols))
+        wanted = pd.Index(list(symbols), dtype=object)
+        columns = pd.Index(self.source.symbols, dtype=object).get_indexer(wanted)
         if (columns < 0).any():
             missing = [s for s, c in zip(symbols, columns, strict=True) if c < 0]
             raise KeyError(f"symbols not in the panel: {', '.join(missing[:5])}")
@@ -178,7 +179,7 @@ class ChunkedRun:
         return float(sum(per_process.values()))
 
 
-def plan_chunks(tickers: Sequence[str], chunk_size: int) -> list[np.ndarray]:
+def plan_chunks(tickers: np.ndarray | list[str], chunk_size: int) -> list[np.ndarray]:
     """Pair positions of each chunk: whole tickers, in sorted ticker order, <= ``chunk_size`` pairs.
 
     A ticker with more than ``chunk_size`` pairs forms a chunk of its own. Within a chunk the

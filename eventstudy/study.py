@@ -251,10 +251,10 @@ def _require_parties_then_peers(
     store: PriceStore, events: pd.DataFrame, peers: Sequence[str], events_path: str | Path | None
 ) -> None:
     """Offline, a party without a cached series is named (file, row) before a peer without one."""
-    for row in events.itertuples(index=False):
-        if not store.has_series(row.ticker):
-            message = store.not_cached(row.ticker, "prices or returns")
-            raise InputError(str(events_path or "events"), message, row=row.source_row, field="ticker")
+    for ticker, source_row in zip(events["ticker"].tolist(), events["source_row"].tolist(), strict=True):
+        if not store.has_series(ticker):
+            message = store.not_cached(ticker, "prices or returns")
+            raise InputError(str(events_path or "events"), message, row=source_row, field="ticker")
     for ticker in peers:
         if not store.has_series(ticker):
             raise DataUnavailableError(
@@ -294,18 +294,19 @@ def _require_prices_for_backtest(
             f"has returns but no prices in the cache; {advice}",
             field="study.market",
         )
-    has_market = "market" in events.columns
-    for row in events.itertuples(index=False):
-        if row.role == PEER_ROLE:
+    fields = ("ticker", "market") if "market" in events.columns else ("ticker",)
+    columns, roles = [events[name].tolist() for name in fields], events["role"].tolist()
+    for position, source_row in enumerate(events["source_row"].tolist()):
+        if roles[position] == PEER_ROLE:
             continue
-        for field_name in ("ticker", "market") if has_market else ("ticker",):
-            symbol = getattr(row, field_name)
+        for field_name, column in zip(fields, columns, strict=True):
+            symbol = column[position]
             if symbol and symbol in inputs.returns:
                 raise InputError(
                     where,
                     f"the backtest ([backtest] in the config) trades at prices, and {symbol} has returns but "
                     f"no prices in the cache; {advice}",
-                    row=row.source_row,
+                    row=source_row,
                     field=field_name,
                 )
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeGuard
 
 from eventstudy.errors import InputError
 
@@ -73,7 +74,7 @@ _SHOWN = 40
 _RULE = "letters A-Z a-z, digits and . _ & = -, starting with a letter or digit after an optional ^"
 
 
-def is_symbol(text: object) -> bool:
+def is_symbol(text: object) -> TypeGuard[str]:
     """Whether ``text`` is an identifier (see the module docstring)."""
     return isinstance(text, str) and len(text) <= MAX_SYMBOL_LENGTH and _SYMBOL.fullmatch(text) is not None
 
@@ -104,10 +105,9 @@ def check_symbol(text: object, source: str, *, row: int | None = None, field: st
     source, row, field
         Where it comes from, named in the error (file or option, line, column or key).
     """
-    problem = symbol_problem(text)
-    if problem is not None:
-        raise InputError(source, problem, row=row, field=field)
-    return text  # type: ignore[return-value]
+    if not is_symbol(text):
+        raise InputError(source, str(symbol_problem(text)), row=row, field=field)
+    return text
 
 
 def identity_key(symbol: str) -> str:

@@ -1,8 +1,9 @@
 """The per-pair tables: ``ar.parquet`` (one row per pair and day) and ``car.parquet`` (per window).
 
 :func:`ar_table` and :func:`car_table` turn the arrays of :func:`eventstudy.estimate.estimate`
-into the exported frames: CARs, their CLM standard errors and t tests, dollar values, and the
-``outcome`` and ``note`` of every row (why a value is empty; caveats on the share counts).
+(:class:`PairArrays`, one small record per step of it) into the exported frames: CARs, their CLM
+standard errors and t tests, dollar values, and the ``outcome`` and ``note`` of every row (why a
+value is empty; caveats on the share counts).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -24,7 +26,6 @@ from eventstudy.abnormal import (
 )
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.models import ExpectedReturnModel, ModelFit
-from eventstudy.models.ols import BatchFit
 from eventstudy.timeline.calendar import DayZeros
 from eventstudy.timeline.returns import ReturnsPanel
 from eventstudy.valuation import ShareCountTable, SharesLookup, dollar_abnormal_value
@@ -112,19 +113,106 @@ class ShareFigures:
         return cls(lookup.shares, lookup.as_of, text[rows], not_cover[rows], stale[rows])
 
 
-def ar_table(
-    events: pd.DataFrame,
-    taus: np.ndarray,
-    dates: np.ndarray,
-    returns: np.ndarray,
-    market: np.ndarray,
-    expected: np.ndarray,
-    abnormal: np.ndarray,
-    fit: BatchFit,
-    x_event: np.ndarray,
-    pair_text: Mapping[str, ExtensionArray],
-    excluded: np.ndarray,
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class EventSpan:
+    """Day 0 and the event span of every pair on the calendar.
+
+    Attributes
+    ----------
+    day_zero
+        Each pair's day 0 (position, date, shift, outcome).
+    taus
+        (L,) the relative days of the event span.
+    days
+        (P, L) calendar positions of the span's days (-1 outside the calendar).
+    dates, prev_dates
+        (P, L) the dates of those days and of the session before each (NaT outside).
+    """
+
+    day_zero: DayZeros
+    taus: np.ndarray
+    days: np.ndarray
+    dates: np.ndarray
+    prev_dates: np.ndarray
+
+
+@dataclass(frozen=True)
+class EventReturns:
+    """(P, L) returns over the event span: the pair's, its benchmark's (``market_ret``), the
+    model's expected return and the abnormal return; ``x_event`` (P, L, k) the regressors."""
+
+    returns: np.ndarray
+    market: np.ndarray
+    expected: np.ndarray
+    abnormal: np.ndarray
+    x_event: np.ndarray
+
+
+@dataclass(frozen=True)
+class PairValues:
+    """Market values: (P, L) ``market_value_prev`` on the session before each span day, the
+    share figures behind them, and (P,) each pair's ``dollar_sd_basis``."""
+
+    market_value_prev: np.ndarray
+    shares: ShareFigures
+    dollar_sd_basis: np.ndarray
+
+
+@dataclass(frozen=True)
+class PairOutcomes:
+    """The outcome and note of what excludes a pair from every window ("" where nothing does),
+    (P,) each, and the ``overlap`` text of each pair (other same-ticker events)."""
+
+    outcome: np.ndarray
+    note: np.ndarray
+    overlap: list[str]
+
+
+@dataclass(frozen=True)
+class PairArrays:
+    """Everything the per-pair tables are made of, one record per step of
+    :func:`eventstudy.estimate.estimate` (P pairs in events order, L days of the event span)."""
+
+    events: pd.DataFrame
+    model: ExpectedReturnModel
+    model_fit: ModelFit
+    panel: ReturnsPanel
+    span: EventSpan
+    returns: EventReturns
+    values: PairValues
+    outcomes: PairOutcomes
+
+    # Derived once for both tables and every window.
+    @cached_property
+    def pair_text(self) -> dict[str, ExtensionArray | np.ndarray]:
+        """The per-pair text columns of both tables, converted to pandas text once."""
+        names = ("event_id", "ticker", "role")
+        return {name: text_column(self.events[name].to_numpy(object)) for name in names}
+
+    @cached_property
+    def tickers(self) -> np.ndarray:
+        """(P,) each pair's ticker."""
+        return self.events["ticker"].to_numpy(object)
+
+    @cached_property
+    def from_returns(self) -> np.ndarray | None:
+        """(P,) True where the ticker is a returns series (its market values come from its
+        file), or None when the panel has no returns series."""
+        returns_only = self.panel.returns_only
+        return np.isin(self.tickers, list(returns_only)) if returns_only else None
+
+    @cached_property
+    def day_text(self) -> np.ndarray:
+        """The calendar's dates as text, position -1 (outside the calendar) ``"NaT"``."""
+        return np.append(self.panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
+
+
+def ar_table(pairs: PairArrays) -> pd.DataFrame:
+    """The ``ar.parquet`` table (:data:`AR_COLUMNS`): one row per pair and event-span day."""
+    span, returns, fit = pairs.span, pairs.returns, pairs.model_fit.batch
+    taus, abnormal, x_event = span.taus, returns.abnormal, returns.x_event
+    pair_text = pairs.pair_text
+    excluded = pairs.outcomes.outcome != ""
     n_pairs, n_taus = abnormal.shape
     # Pairs excluded before the window stage (no day 0, not estimable, degenerate, the market
     # proxy) carry no standard error or test: their sigma is NaN here.
@@ -145,11 +233,11 @@ def ar_table(
             "event_id": text_column(pair_text["event_id"], n_taus),
             "ticker": text_column(pair_text["ticker"], n_taus),
             "role": text_column(pair_text["role"], n_taus),
-            "date": dates.ravel(),
+            "date": span.dates.ravel(),
             "tau": np.tile(taus, n_pairs).astype("int64"),
-            "ret": returns.ravel(),
-            "market_ret": market.ravel(),
-            "expected_ret": expected.ravel(),
+            "ret": returns.returns.ravel(),
+            "market_ret": returns.market.ravel(),
+            "expected_ret": returns.expected.ravel(),
             "ar": abnormal.ravel(),
             "car": car.ravel(),
             "car_se": car_se.ravel(),
@@ -165,92 +253,26 @@ def ar_table(
     return frame.loc[:, list(AR_COLUMNS)]
 
 
-def car_table(
-    events: pd.DataFrame,
-    config: StudyConfig,
-    model: ExpectedReturnModel,
-    model_fit: ModelFit,
-    pair_outcomes: tuple[np.ndarray, np.ndarray],
-    overlaps: list[str],
-    panel: ReturnsPanel,
-    day_zero: DayZeros,
-    taus: np.ndarray,
-    abnormal: np.ndarray,
-    x_event: np.ndarray,
-    market_value_prev: np.ndarray,
-    figures: ShareFigures,
-    basis: np.ndarray,
-    prev_dates: np.ndarray,
-    event_days: np.ndarray,
-    event_dates: np.ndarray,
-    event_returns: np.ndarray,
-    pair_text: Mapping[str, ExtensionArray],
-) -> pd.DataFrame:
+def car_table(pairs: PairArrays, config: StudyConfig) -> pd.DataFrame:
+    """The ``car.parquet`` table (:data:`CAR_COLUMNS`): one row per pair and configured window
+    (:func:`_window_columns`), the windows of a pair together in configuration order."""
+    events, model_fit, span = pairs.events, pairs.model_fit, pairs.span
     fit = model_fit.batch
     n_pairs = len(events)
-    params = params_json(model_fit.params, n_pairs)
-    dof = fit.n_obs - fit.n_params
     deal = events["deal_usd"].to_numpy(float)
-    tickers = events["ticker"].to_numpy(object)
-    # Calendar dates as text, once: position -1 (outside the calendar) is "NaT".
-    day_text = np.append(panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
-    prev_days = np.asarray(prev_dates, dtype="datetime64[D]")
-    last_date = panel.calendar[-1].date()
-    from_returns = np.isin(tickers, list(panel.returns_only)) if panel.returns_only else None
-    pair_outcome, pair_note = pair_outcomes
     windows = config.event_windows
-    per_window: dict[str, list[np.ndarray]] = {name: [] for name in _CAR_WINDOW_COLUMNS}
-    for window in windows:
-        in_window = (taus >= window[0]) & (taus <= window[1])
-        first = int(np.flatnonzero(in_window)[0])
-        car = abnormal[:, in_window].sum(axis=1)
-        variance = car_variance(fit.sigma, fit.xtx_inv, x_event, in_window)
-        t, p = prediction_error_t(car, variance, dof)
-        value = dollar_abnormal_value(abnormal[:, in_window], market_value_prev[:, in_window])
-        outcomes, notes = _window_outcomes(
-            pair_outcome,
-            pair_note,
-            in_window,
-            taus,
-            abnormal,
-            event_days,
-            event_dates,
-            event_returns,
-            day_text,
-            last_date,
-        )
-        ok = outcomes == "ok"
-        _value_notes(
-            notes, ok, tickers, deal, figures, first, in_window, market_value_prev, prev_days, config,
-            from_returns,
-        )
-        columns = {
-            "car": np.where(ok, car, np.nan),
-            "car_se": np.where(ok, np.sqrt(variance), np.nan),
-            "t": np.where(ok, t, np.nan),
-            "p": np.where(ok, p, np.nan),
-            "mcap_prev_usd": np.where(ok, market_value_prev[:, first], np.nan),
-            "shares_as_of": figures.as_of[:, first].astype("datetime64[ns]"),
-            "abnormal_value_usd": np.where(ok, value, np.nan),
-            "dollar_sd_basis": np.where(ok & np.isfinite(value), basis, ""),
-            "value_to_deal": np.where(ok, value / deal, np.nan),
-            "outcome": outcomes,
-            "note": notes,
-            "shares_outstanding": figures.shares[:, first].astype(float),
-            "shares_filing": figures.filing_text[:, first],
-        }
-        for name, column in columns.items():
-            per_window[name].append(column)
-    # One row per (pair, window): the windows of a pair together, in configuration order.
+    per_window = [_window_columns(pairs, config, window, deal) for window in windows]
     n_windows = len(windows)
 
     def across(name: str) -> np.ndarray:
-        return np.stack(per_window[name], axis=1).reshape(-1)
+        return np.stack([columns[name] for columns in per_window], axis=1).reshape(-1)
 
     def repeated(values: np.ndarray) -> np.ndarray:
         return np.repeat(values, n_windows)
 
+    pair_text = pairs.pair_text
     labels = np.array([window_label(w) for w in windows], dtype=object)
+    params = params_json(model_fit.params, n_pairs)
     frame = {
         "event_id": text_column(pair_text["event_id"], n_windows),
         "ticker": text_column(pair_text["ticker"], n_windows),
@@ -259,8 +281,8 @@ def car_table(
         "window": text_column(labels, tile=n_pairs),
         "tau_start": np.tile(np.array([w[0] for w in windows], dtype=np.int64), n_pairs),
         "tau_end": np.tile(np.array([w[1] for w in windows], dtype=np.int64), n_pairs),
-        "day0": repeated(day_zero.date),
-        "day0_shift": text_column(day_zero.shift, n_windows),
+        "day0": repeated(span.day_zero.date),
+        "day0_shift": text_column(span.day_zero.shift, n_windows),
         "n_est": repeated(fit.n_obs.astype("int64")),
         "alpha": repeated(model_fit.alpha),
         "beta": repeated(model_fit.beta),
@@ -279,11 +301,44 @@ def car_table(
         "note": text_column(across("note")),
         "shares_outstanding": across("shares_outstanding"),
         "shares_filing": text_column(across("shares_filing")),
-        "model": text_column(np.array([model.name], dtype=object), tile=n_pairs * n_windows),
+        "model": text_column(np.array([pairs.model.name], dtype=object), tile=n_pairs * n_windows),
         "params": text_column(np.array(params, dtype=object), n_windows),
-        "overlap": text_column(np.array(overlaps, dtype=object), n_windows),
+        "overlap": text_column(np.array(pairs.outcomes.overlap, dtype=object), n_windows),
     }
     return pd.DataFrame(frame).loc[:, list(CAR_COLUMNS)]
+
+
+def _window_columns(
+    pairs: PairArrays, config: StudyConfig, window: tuple[int, int], deal: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The per-window columns of ``car.parquet`` (:data:`_CAR_WINDOW_COLUMNS`), (P,) each, for
+    one window: CAR, its CLM s.e. and t test, the dollar value, the outcome and the notes."""
+    span, fit, values = pairs.span, pairs.model_fit.batch, pairs.values
+    abnormal, figures, market_value_prev = pairs.returns.abnormal, values.shares, values.market_value_prev
+    in_window = (span.taus >= window[0]) & (span.taus <= window[1])
+    first = int(np.flatnonzero(in_window)[0])
+    car = abnormal[:, in_window].sum(axis=1)
+    variance = car_variance(fit.sigma, fit.xtx_inv, pairs.returns.x_event, in_window)
+    t, p = prediction_error_t(car, variance, fit.n_obs - fit.n_params)
+    value = dollar_abnormal_value(abnormal[:, in_window], market_value_prev[:, in_window])
+    outcomes, notes = _window_outcomes(pairs, in_window)
+    ok = outcomes == "ok"
+    _value_notes(pairs, config, notes, ok, deal, first, in_window)
+    return {
+        "car": np.where(ok, car, np.nan),
+        "car_se": np.where(ok, np.sqrt(variance), np.nan),
+        "t": np.where(ok, t, np.nan),
+        "p": np.where(ok, p, np.nan),
+        "mcap_prev_usd": np.where(ok, market_value_prev[:, first], np.nan),
+        "shares_as_of": figures.as_of[:, first].astype("datetime64[ns]"),
+        "abnormal_value_usd": np.where(ok, value, np.nan),
+        "dollar_sd_basis": np.where(ok & np.isfinite(value), values.dollar_sd_basis, ""),
+        "value_to_deal": np.where(ok, value / deal, np.nan),
+        "outcome": outcomes,
+        "note": notes,
+        "shares_outstanding": figures.shares[:, first].astype(float),
+        "shares_filing": figures.filing_text[:, first],
+    }
 
 
 _CAR_WINDOW_COLUMNS: tuple[str, ...] = (
@@ -343,21 +398,13 @@ def params_json(params: Mapping[str, np.ndarray], n_pairs: int) -> list[str]:
     return [template % values for values in zip(*texts, strict=True)]
 
 
-def _window_outcomes(
-    pair_outcome: np.ndarray,
-    pair_note: np.ndarray,
-    in_window: np.ndarray,
-    taus: np.ndarray,
-    abnormal: np.ndarray,
-    event_days: np.ndarray,
-    event_dates: np.ndarray,
-    event_returns: np.ndarray,
-    day_text: np.ndarray,
-    last_date,
-) -> tuple[np.ndarray, np.ndarray]:
+def _window_outcomes(pairs: PairArrays, in_window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Outcome and note of every pair in one window (see the module docstring)."""
-    outcome = pair_outcome.copy()
-    note = pair_note.copy()
+    span, abnormal, event_returns = pairs.span, pairs.returns.abnormal, pairs.returns.returns
+    taus, event_days, event_dates = span.taus, span.days, span.dates
+    day_text, last_date = pairs.day_text, pairs.panel.calendar[-1].date()
+    outcome = pairs.outcomes.outcome.copy()
+    note = pairs.outcomes.note.copy()
     undecided = outcome == ""
     missing = in_window & ~np.isfinite(abnormal)
     incomplete = undecided & missing.any(axis=1)
@@ -403,24 +450,23 @@ def _append_note(
 
 
 def _value_notes(
+    pairs: PairArrays,
+    config: StudyConfig,
     notes: np.ndarray,
     ok: np.ndarray,
-    tickers: np.ndarray,
     deal: np.ndarray,
-    figures: ShareFigures,
     first: int,
     in_window: np.ndarray,
-    market_value: np.ndarray,
-    prev_dates: np.ndarray,
-    config: StudyConfig,
-    from_returns: np.ndarray | None = None,
 ) -> None:
-    """Append the market-value and deal notes of the ``ok`` pairs to ``notes``, in place.
+    """Append the market-value and deal notes of the ``ok`` pairs of one window (``in_window``
+    of the span, ``first`` its first day) to ``notes``, in place.
 
-    ``from_returns`` (P,) marks the pairs whose ticker is a returns series: their market values
-    come from the returns file (``market_cap``, or CRSP's ``shrout`` and ``prc``), not from a
-    close and a share count."""
-    complete = np.isfinite(market_value[:, in_window]).all(axis=1)
+    The market values of a returns series come from its file (``market_cap``, or CRSP's
+    ``shrout`` and ``prc``, :attr:`PairArrays.from_returns`), not from a close and a share
+    count."""
+    tickers, from_returns, figures = pairs.tickers, pairs.from_returns, pairs.values.shares
+    prev_dates = np.asarray(pairs.span.prev_dates, dtype="datetime64[D]")
+    complete = np.isfinite(pairs.values.market_value_prev[:, in_window]).all(axis=1)
     no_value = ok & ~complete
     if from_returns is not None:
         _append_note(

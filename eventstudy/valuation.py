@@ -14,7 +14,7 @@ the day would distort the value; none of the launch tickers split in 2025.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,17 +154,17 @@ class ShareCountTable:
 
         ``tickers`` is (P,); ``days`` (P, L) calendar positions, -1 for no day. -1 where none.
         """
-        code = pd.Index(self.tickers, dtype=object).get_indexer(np.asarray(tickers, dtype=object))
+        code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
         code[code < 0] = len(self.tickers)  # a ticker without figures: the last row, all -1
         # Flat positions: day -1 lands on the previous row's last column (for row 0, on the last
         # element), which holds -1 like ``in_effect[code, -1]``: one take instead of fancy indexing.
         width = self.in_effect.shape[1]
         return self.in_effect.reshape(-1).take(code[:, None] * width + np.asarray(days))
 
-    def counts_by_day(self, tickers: np.ndarray) -> np.ndarray:
+    def counts_by_day(self, tickers: np.ndarray | Sequence[str]) -> np.ndarray:
         """(len(tickers), T) the share count in effect for each ticker on every calendar day
         (NaN where none): :meth:`counts` of every day at once, O(len(tickers)·T)."""
-        code = pd.Index(self.tickers, dtype=object).get_indexer(np.asarray(tickers, dtype=object))
+        code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
         n_days = self.in_effect.shape[1] - 1
         rows = self.in_effect[code, :n_days]  # code -1: the last row, all -1
         return np.append(self.shares, np.nan).take(rows)

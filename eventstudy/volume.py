@@ -201,7 +201,7 @@ def abnormal_volume(
     elif measure != "log_volume":
         raise ValueError(f"volume measure must be log_volume or log_turnover, got {measure!r}")
     market_measure = log_volume(volume[:, panel.column(market)])
-    columns = pd.Index(symbols, dtype=object).get_indexer(tickers)
+    columns = pd.Index(symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
     firm_padded, market_padded, raw = _pad(firm_measure), _pad(market_measure), _pad(volume)
     est, evt = estimates.estimation_days, estimates.event_days
     y_est = firm_padded[est, columns[:, None]]

@@ -56,3 +56,9 @@ def test_command_modules_import_only_the_standard_library_at_module_level() -> N
                 top = name.split(".")[0]
                 inside = name.startswith(("eventstudy.cli", "eventstudy.errors"))
                 assert top in allowed or inside, f"{path.name} imports {name} at module level"
+
+
+def test_the_results_module_loads_no_matplotlib_until_a_plot_is_drawn() -> None:
+    code = "import sys, eventstudy.results\nprint('matplotlib' in sys.modules)\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

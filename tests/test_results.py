@@ -82,6 +82,15 @@ def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(r
     assert f"{row.car:+.2%}".replace("%", "\\%") in latex  # % escaped for LaTeX
 
 
+def test_summary_names_an_all_data_estimation_window(results) -> None:
+    # window_label cannot print "all": the summary crashed on these valid configs (found by mypy).
+    for window, label in ((("all", -11), "[all,-11]"), ("all", "[all,-4]")):
+        config = dataclasses.replace(results.config, estimation_window=window)
+        text = dataclasses.replace(results, config=config).summary().as_text()
+        assert f"Estimation window: {label}" in text
+    assert "Estimation window: [-150,-11]" in results.summary().as_text()
+
+
 def test_summary_escapes_user_text_in_html_and_latex() -> None:
     from eventstudy.summary import Summary
 
@@ -220,3 +229,106 @@ def test_import_eventstudy_is_light_and_lists_the_api() -> None:
     assert done.stdout.strip() == "[]"
     api = {"run_study", "load_study", "save_study", "register_model", "register_statistic"}
     assert api <= set(eventstudy.__all__)
+
+
+def _panels(figure) -> list:
+    return [axes for axes in figure.axes if axes.get_visible()]
+
+
+def test_plot_car_draws_one_panel_per_party_from_the_ar_table(results) -> None:
+    from matplotlib.figure import Figure
+    from scipy import stats as scipy_stats
+
+    figure = results.plot_car("alpha")
+    assert isinstance(figure, Figure)
+    panels = _panels(figure)
+    assert [axes.get_title(loc="left") for axes in panels] == ["AAA (supplier)", "BBB (buyer)"]
+    for axes in panels:
+        ticker = axes.get_title(loc="left").split()[0]
+        rows = results.ar[(results.ar["event_id"] == "alpha") & (results.ar["ticker"] == ticker)]
+        rows = rows.sort_values("tau")
+        line = axes.lines[0]
+        np.testing.assert_array_equal(line.get_xdata(), rows["tau"].to_numpy())
+        np.testing.assert_allclose(line.get_ydata(), rows["car"].to_numpy(), rtol=0, atol=1e-12)
+    # The band's degrees of freedom are M - k of the results' model: with k = 1, not the default 2.
+    one_parameter = dataclasses.replace(results, model={**results.model, "parameters": ["alpha"]})
+    band = _panels(one_parameter.plot_car("alpha"))[0].collections[0].get_paths()[0].vertices[:, 1]
+    rows = results.ar.query("event_id == 'alpha' and ticker == 'AAA'")
+    n_est = results.car.query("event_id == 'alpha' and ticker == 'AAA'")["n_est"].iloc[0]
+    upper = rows["car"] + scipy_stats.t.ppf(0.975, n_est - 1) * rows["car_se"]
+    assert band.max() == pytest.approx(upper.max(), abs=1e-12)
+    # The shaded window is the chosen one: [-3,+3] spans days -3.5 .. 3.5.
+    shaded = _panels(results.plot_car("alpha", window="[-3,3]"))[0].patches
+    assert any(np.isclose(p.get_x(), -3.5) and np.isclose(p.get_width(), 7.0) for p in shaded)
+
+
+def test_plot_car_names_the_events_when_the_event_is_missing_or_unknown(results) -> None:
+    with pytest.raises(ValueError, match=r"no event_id given; events: alpha, beta"):
+        results.plot_car()
+    with pytest.raises(ValueError, match=r"event 'gamma' is not in the study; events: alpha, beta"):
+        results.plot_car("gamma")
+    with pytest.raises(ValueError, match="not one of the study's windows"):
+        results.plot_car("alpha", window="[-2,2]")
+
+
+def test_plot_caar_draws_each_groups_caar_line(results) -> None:
+    figure = results.plot_caar()
+    panels = _panels(figure)
+    assert len(panels) == results.caar["group"].nunique() == 3
+    for axes in panels:
+        group = axes.get_title(loc="left").split(" (N=")[0]
+        rows = results.caar[results.caar["group"] == group].sort_values("tau")
+        np.testing.assert_allclose(axes.lines[0].get_ydata(), rows["caar"].to_numpy(), rtol=0, atol=1e-12)
+    (shock,) = _panels(results.plot_caar("shock"))
+    assert shock.get_title(loc="left") == "shock (N=1)"
+    expected = results.caar.query("group == 'shock'").sort_values("tau")["caar"].to_numpy()
+    np.testing.assert_allclose(shock.lines[0].get_ydata(), expected, rtol=0, atol=1e-12)
+    chosen = _panels(results.plot_caar(["all", "deals"]))
+    assert [a.get_title(loc="left").split(" (")[0] for a in chosen] == ["all", "deals"]
+    with pytest.raises(ValueError, match=r"'nope' is not in the study's CAAR; groups: deals, shock, all"):
+        results.plot_caar("nope")
+
+
+def test_plot_value_vs_deal_draws_each_partys_value_per_deal_dollar(results) -> None:
+    for spelling, label in ((None, "[-1,+1]"), ("[0,0]", "[0,0]")):
+        (axes,) = _panels(results.plot_value_vs_deal(spelling))
+        rows = results.car.query("window == @label and role != 'peer' and deal_usd > 0")
+        assert len(rows) == 2  # alpha's two parties; beta's deal is undisclosed
+        points = {
+            tick.get_text(): line.get_xdata()[0]
+            for line in axes.lines
+            if line.get_marker() == "o"
+            for tick, y in zip(axes.get_yticklabels(), axes.get_yticks(), strict=True)
+            if y == line.get_ydata()[0]
+        }
+        expected = {f"{r.ticker} · {r.event_id}": r.value_to_deal for r in rows.itertuples()}
+        assert points.keys() == expected.keys()
+        for name, value in expected.items():
+            assert points[name] == pytest.approx(value, abs=1e-12), (label, name)
+        # Each group's total per deal dollar is a diamond, the stats row's value.
+        diamonds = sorted(line.get_xdata()[0] for line in axes.lines if line.get_marker() == "D")
+        totals = results.stats.query("window == @label and statistic == 'value_per_deal_dollar'")
+        assert diamonds == pytest.approx(sorted(totals["value"].dropna()), abs=1e-12)
+        assert axes.get_title(loc="left") == f"Market value created per deal dollar, {label}"
+
+
+def test_plot_flows_labels_the_configured_edges_with_the_results_values(results) -> None:
+    from eventstudy.config import FlowEdge
+    from eventstudy.report import fmt
+
+    edges = (
+        FlowEdge("alpha", "BBB Corp", "AAA Corp", ("AAA",)),
+        FlowEdge("not-in-study", "X", "Y"),
+    )
+    with_flows = dataclasses.replace(results, config=dataclasses.replace(results.config, flows=edges))
+    for spelling, label in ((None, "[-1,+1]"), ((-3, 3), "[-3,+3]")):
+        figure = with_flows.plot_flows(spelling)
+        (axes,) = figure.axes
+        texts = [t.get_text() for t in axes.texts]
+        row = results.car.query("event_id == 'alpha' and ticker == 'AAA' and window == @label").iloc[0]
+        expected = f"deal {fmt.money(2e9, signed=False)}\nAAA {fmt.money(row['abnormal_value_usd'])}"
+        assert expected in texts and {"BBB Corp", "AAA Corp"} <= set(texts)
+        assert label in figure._suptitle.get_text()
+    without = results.plot_flows()  # no [[flows]] in the config: the figure says so
+    assert not without.axes
+    assert "None of the configured flows" in " ".join(t.get_text() for t in without.texts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -265,11 +265,13 @@ def _trade_lines(trades: pd.DataFrame) -> list[str]:
     net = ok.pivot_table(index=keys, columns="holding_days", values="net_ret", sort=False)
     rows = []
     for key, r in first.iterrows():
-        cells = [_pct(net.loc[key, k]) if key in net.index and k in net.columns else "—" for k in holds]
+        event_id, ticker = cast(tuple[str, str], key)  # pandas-stubs: a row key is any Hashable
+        traded = key in net.index
+        cells = [_pct(net.loc[(event_id, ticker), k]) if traded and k in net.columns else "—" for k in holds]
         rows.append(
             [
-                f"`{fmt.plain(key[0])}`",
-                fmt.md(key[1]),
+                f"`{fmt.plain(event_id)}`",
+                fmt.md(ticker),
                 fmt.md(r.role),
                 fmt.md(r.side),
                 _date(r.entry_date),
@@ -335,15 +337,15 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any]) -> list[
     ]
 
 
-def _pct(value: float, pattern: str = "{:+.2%}") -> str:
+def _pct(value: Any, pattern: str = "{:+.2%}") -> str:
     return "—" if value is None or pd.isna(value) else pattern.format(value)
 
 
-def _num(value: float, pattern: str = "{:+.2f}") -> str:
+def _num(value: Any, pattern: str = "{:+.2f}") -> str:
     return "—" if value is None or pd.isna(value) else pattern.format(value)
 
 
-def _date(value: object) -> str:
+def _date(value: Any) -> str:
     return "—" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 

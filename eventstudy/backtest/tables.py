@@ -10,6 +10,8 @@ Both only aggregate; the formulas are in :mod:`eventstudy.backtest.statistics`.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -97,7 +99,7 @@ def summary_table(
         market_equity = path["market_equity"].to_numpy(float)
         rows.append(
             {
-                "holding_days": np.int64(k),
+                "holding_days": np.int64(cast(int, k)),  # pandas-stubs: a group key is any scalar
                 "n_trades": np.int64(len(ok)),
                 "n_long": np.int64((ok["side"] == "long").sum()),
                 "n_short": np.int64((ok["side"] == "short").sum()),
@@ -173,5 +175,5 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
 
 
 def _mean(values: pd.Series) -> float:
-    values = values.to_numpy(float)
-    return float(values.mean()) if values.size else float("nan")
+    array = values.to_numpy(float)
+    return float(array.mean()) if array.size else float("nan")

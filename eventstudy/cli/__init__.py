@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("eventstudy: error: not enough memory for this study (split the events file)", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
-        sys.stdout = None  # type: ignore[assignment]
+        sys.stdout = None
         return 0
 
 

@@ -107,7 +107,7 @@ def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
     from eventstudy.peers import parse_peers
     from eventstudy.study import run_study
 
-    peers = None
+    peers: tuple[str, ...] | None = None
     if getattr(args, "no_peers", False):
         peers = ()
     elif getattr(args, "peers", None) is not None:

@@ -251,7 +251,7 @@ def parse_crosssection_tables(entries: object, path: str | Path) -> tuple[CrossS
         for key in ("name", "formula", "window"):
             if key not in entry:
                 raise InputError(where, "is required", field=f"{name}.{key}")
-        values = {key: (tuple(v) if isinstance(v, list) else v) for key, v in entry.items()}
+        values: dict[str, Any] = {key: (tuple(v) if isinstance(v, list) else v) for key, v in entry.items()}
         try:
             spec = CrossSectionSpec(**values)
         except ValueError as exc:

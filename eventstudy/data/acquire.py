@@ -59,6 +59,7 @@ import errno
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -535,12 +536,13 @@ def fetch_missing(
             fetched.append(symbol)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     for ticker in tickers_with_shares if fetch_shares else ():
+        assert fetch_shares is not None  # the loop runs only with a fetcher
         path = store.shares_path(ticker)
         if path.is_file():
             continue
         try:
             shares, _ = call_with_retries(
-                lambda t=ticker: fetch_shares(t, start, end),
+                partial(fetch_shares, ticker, start, end),
                 f"share counts of {ticker!r}",
                 retry=retry,
                 sleep=sleep,
@@ -606,7 +608,7 @@ def fetch_missing_earnings(
         }
         try:
             frame, _ = call_with_retries(
-                lambda t=ticker: fetch_earnings(t, start, end),
+                partial(fetch_earnings, ticker, start, end),
                 f"earnings dates of {ticker!r}",
                 retry=retry,
                 sleep=sleep,

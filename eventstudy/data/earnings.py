@@ -213,7 +213,7 @@ def normalise_earnings(
     if not isinstance(raw.index, pd.DatetimeIndex):
         kind = type(raw.index).__name__
         raise DataUnavailableError(f"Yahoo earnings dates for {where} are not indexed by time (index {kind})")
-    keep = ~raw.index.isna()
+    keep = pd.notna(raw.index)
     if "Event Type" in raw.columns:
         keep &= (raw["Event Type"].astype(str) == "Earnings").to_numpy()
     stamps = raw.index[keep]

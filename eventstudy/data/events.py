@@ -51,6 +51,7 @@ import io
 import math
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -249,7 +250,7 @@ def _parse_row(path: Path, line: int, header: list[str], fields: list[str]) -> d
     }
 
 
-def _parse_deal(text: str, fail) -> float:
+def _parse_deal(text: str, fail: Callable[[str, str], InputError]) -> float:
     """``deal_usd`` as float dollars (NaN when undisclosed); see the module docstring."""
     if text in ("", "—", "-"):
         return math.nan
@@ -347,15 +348,17 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
     seen_pairs: dict[tuple[object, object], int] = {}
     first_of_event: dict[object, dict[str, object]] = {}
     for record in records:
+        row = record["source_row"]
+        assert isinstance(row, int)  # the line number (_parse_row)
         key = (record["event_id"], record["ticker"])
         if key in seen_pairs:
             raise InputError(
                 str(path),
                 f"duplicate (event_id, ticker) {key[0]!s}/{key[1]!s}, first on row {seen_pairs[key]}",
-                row=int(record["source_row"]),  # type: ignore[arg-type]
+                row=row,
                 field="ticker",
             )
-        seen_pairs[key] = int(record["source_row"])  # type: ignore[arg-type]
+        seen_pairs[key] = row
         first = first_of_event.setdefault(record["event_id"], record)
         for field in _EVENT_FIELDS:
             if record[field] != first[field]:
@@ -363,6 +366,6 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
                     str(path),
                     f"event {record['event_id']!s} has {field} {record[field]!r} here but "
                     f"{first[field]!r} on row {first['source_row']}",
-                    row=int(record["source_row"]),  # type: ignore[arg-type]
+                    row=row,
                     field=field,
                 )

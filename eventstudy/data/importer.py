@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,10 @@ class ImportedFile:
     symbols: tuple[str, ...]
     rows: int
     ignored_columns: tuple[str, ...] = ()
+
+
+Staged = tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, Any]]
+"""One parsed file before it is written: its summary, (series name, frame) parts and provenance."""
 
 
 def import_paths(
@@ -100,10 +105,10 @@ def import_paths(
         if not is_french_file(path) and not _is_shares_file(path) and not is_earnings_file(path):
             _price_symbol(path)
     imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]] = []
+    staged: list[Staged] = []
     places: dict[tuple[Path, str], tuple[int | None, str | None]] = {}  # where a file names a series
     for path in files:
-        provenance = {
+        provenance: dict[str, Any] = {
             "source": "yahoo-csv-import",
             "source_file": str(path.resolve()),
             "source_sha256": file_sha256(path),
@@ -121,7 +126,7 @@ def import_paths(
         elif is_earnings_file(path):
             parsed = parse_earnings_csv(path)
             earnings = parsed.frame
-            parts = [(ticker, part) for ticker, part in earnings.groupby("ticker", sort=True)]
+            parts = [(str(ticker), part) for ticker, part in earnings.groupby("ticker", sort=True)]
             provenance["source"] = "earnings-csv-import"
             provenance["timing"] = "as given in the file (pre, intraday, post, unknown)"
             summary = ImportedFile(
@@ -129,7 +134,7 @@ def import_paths(
             )
         elif _is_shares_file(path):
             shares = parse_shares_csv(path)
-            parts = [(ticker, part) for ticker, part in shares.groupby("ticker", sort=True)]
+            parts = [(str(ticker), part) for ticker, part in shares.groupby("ticker", sort=True)]
             provenance["adjustment"] = "none: shares outstanding as reported"
             summary = ImportedFile("shares", path, tuple(t for t, _ in parts), len(shares))
         else:
@@ -144,21 +149,21 @@ def import_paths(
         staged.append((summary, parts, provenance))
     for path in returns:
         path = Path(path)
-        parsed = parse_returns_file(path, units=units, definition=definition)
+        returns_file = parse_returns_file(path, units=units, definition=definition)
         provenance = {
             "source": "returns-import",
             "source_file": str(path.resolve()),
             "source_sha256": file_sha256(path),
             "imported_at": imported_at,
             "library": f"eventstudy {version('eventstudy-backtester')}",
-            **parsed.provenance,
+            **returns_file.provenance,
         }
-        parts = [(series.symbol, series.frame) for series in parsed.series]
-        places.update({(path, series.symbol): (series.row, series.field) for series in parsed.series})
-        if parsed.layout == "crsp":
-            provenance["missing_codes"] = {s.symbol: s.missing_codes for s in parsed.series}
+        parts = [(series.symbol, series.frame) for series in returns_file.series]
+        places.update({(path, series.symbol): (series.row, series.field) for series in returns_file.series})
+        if returns_file.layout == "crsp":
+            provenance["missing_codes"] = {s.symbol: s.missing_codes for s in returns_file.series}
         staged.append(
-            (ImportedFile("returns", path, tuple(p for p, _ in parts), parsed.rows), parts, provenance)
+            (ImportedFile("returns", path, tuple(p for p, _ in parts), returns_file.rows), parts, provenance)
         )
     _check_unique(staged, places)
     _check_cache(store, staged, places)
@@ -190,7 +195,7 @@ def _price_symbol(path: Path) -> str:
 
 
 def _check_unique(
-    staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]],
+    staged: list[Staged],
     places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
 ) -> None:
     """Refuse a batch that brings one symbol (or factor table) from two files, gives one
@@ -222,7 +227,7 @@ def _check_unique(
 
 def _check_cache(
     store: PriceStore,
-    staged: list[tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, str]]],
+    staged: list[Staged],
     places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
 ) -> None:
     """Refuse series that would give a cached identifier a second series, or a case twin.

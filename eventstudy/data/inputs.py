@@ -147,15 +147,17 @@ def load_inputs(
 
     read(needs.market)
     has_market = "market" in events.columns
-    for row in events.itertuples(index=False):
-        for field_name in ("ticker", "market") if has_market else ("ticker",):
-            symbol = getattr(row, field_name)
+    fields = ("ticker", "market") if has_market else ("ticker",)
+    columns = [events[name].tolist() for name in fields]
+    for position, source_row in enumerate(events["source_row"].tolist()):
+        for field_name, column in zip(fields, columns, strict=True):
+            symbol = column[position]
             if not symbol or symbol in tables:
                 continue
             try:
                 read(symbol)
             except DataUnavailableError as exc:
-                raise InputError(where, str(exc), row=row.source_row, field=field_name) from None
+                raise InputError(where, str(exc), row=source_row, field=field_name) from None
     screened_symbols = tuple(tables)
     for symbol in needs.symbols:
         if symbol not in tables:
@@ -187,8 +189,8 @@ def load_inputs(
 
     factors = {table.name: table for table in read_cached_french(store, needs.french)}
     if needs.factors_file is not None:
-        table = read_user_factors(needs.factors_file)
-        factors[table.name] = table
+        user_factors = read_user_factors(needs.factors_file)
+        factors[user_factors.name] = user_factors
 
     hashed = {}
     if events_path is not None:

@@ -60,6 +60,7 @@ scale applied, definition, the id column and how market values were obtained.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -324,7 +325,13 @@ def _ids(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np
     return text.to_numpy(object)
 
 
-def _check_collisions(table: TextTable, names: list[str], *, row_of, field_of) -> None:
+def _check_collisions(
+    table: TextTable,
+    names: list[str],
+    *,
+    row_of: Callable[[str], int],
+    field_of: Callable[[str], str],
+) -> None:
     seen: dict[str, str] = {}
     for name in names:
         key = identity_key(name)
@@ -388,7 +395,9 @@ def _nonnegative(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
     return values
 
 
-def _check_market_values(table: TextTable, values: np.ndarray, field: str, shown) -> None:
+def _check_market_values(
+    table: TextTable, values: np.ndarray, field: str, shown: Callable[[int], str]
+) -> None:
     """Refuse a market value above :data:`MAX_MARKET_VALUE` (or one that overflowed to inf)."""
     absurd = np.flatnonzero(values > MAX_MARKET_VALUE)
     if absurd.size:

@@ -102,7 +102,7 @@ Every finding is listed in ``manifest.json`` under ``validation`` (see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -376,7 +376,12 @@ def absurd_masks(
 
 
 def _value_issue(
-    add, kind: str, dates: pd.DatetimeIndex, columns: Mapping[str, np.ndarray], test, words: str
+    add: Callable[[str, Iterable[Any], str, tuple[str, ...]], None],
+    kind: str,
+    dates: pd.DatetimeIndex,
+    columns: Mapping[str, np.ndarray],
+    test: Callable[[np.ndarray], np.ndarray],
+    words: str,
 ) -> None:
     bad = {name: test(values) for name, values in columns.items()}
     flagged = np.logical_or.reduce(list(bad.values()))
@@ -496,6 +501,7 @@ def annotate_withheld(
     outcome = out["outcome"].to_numpy(object).copy()
     note = out["note"].to_numpy(object).copy()
     day0 = calendar.get_indexer(pd.DatetimeIndex(out["day0"]))
+    tau_start, tau_end = out["tau_start"].to_numpy(np.int64), out["tau_end"].to_numpy(np.int64)
     for ticker, days in withheld.items():
         positions = calendar.get_indexer(days)
         positions = np.sort(positions[positions >= 0])
@@ -503,7 +509,7 @@ def annotate_withheld(
             continue
         for row in np.flatnonzero(hit & (tickers == ticker) & (day0 >= 0)).tolist():
             p0 = int(day0[row])
-            first, last = p0 + int(out["tau_start"].iat[row]), p0 + int(out["tau_end"].iat[row])
+            first, last = p0 + int(tau_start[row]), p0 + int(tau_end[row])
             # withheld on day w: no return on w and w + 1
             inside = positions[(positions >= first - 1) & (positions <= last)]
             if inside.size and outcome[row] == "incomplete_event_window":
@@ -525,8 +531,8 @@ def annotate_withheld(
                     f"of {named}{' and more' if lost.size > 3 else ''} (see eventstudy validate)"
                 )
                 note[row] = text if not note[row] else f"{note[row]}; {text}"
-    out["outcome"] = pd.array(outcome, dtype=car["outcome"].dtype)
-    out["note"] = pd.array(note, dtype=car["note"].dtype)
+    out["outcome"] = pd.Series(outcome, index=out.index, dtype=car["outcome"].dtype)
+    out["note"] = pd.Series(note, index=out.index, dtype=car["note"].dtype)
     return out
 
 

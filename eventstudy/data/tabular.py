@@ -194,7 +194,7 @@ def _read_parquet(path: Path) -> TextTable:
                     str(path), "dates must be calendar dates, not times in a time zone", field=header[index]
                 )
             stamps = pd.DatetimeIndex(pd.to_datetime(values))
-            timed = np.flatnonzero(~stamps.isna() & (stamps != stamps.normalize()))
+            timed = np.flatnonzero(pd.notna(stamps) & (stamps != stamps.normalize()))
             if timed.size:
                 raise InputError(
                     str(path),

@@ -24,6 +24,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterator
 from importlib import metadata
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -83,7 +84,7 @@ def quiet_yfinance() -> Iterator[None]:
             logger.disabled = disabled
 
 
-def _yfinance():  # pragma: no cover - imports the real library
+def _yfinance() -> ModuleType:  # pragma: no cover - imports the real library
     """``import yfinance`` with its import-time warnings silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -254,7 +255,7 @@ def fetch_shares(
     counts = pd.Series(pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64"), stamps)
     counts = counts.sort_index(kind="stable")
     counts = counts[counts.notna() & (counts > 0)]
-    dates = counts.index.normalize()
+    dates = pd.DatetimeIndex(counts.index).normalize()
     keep = ~dates.duplicated(keep="last")
     keep &= (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
     if not keep.any():
@@ -429,7 +430,9 @@ def _one_ticker(raw: pd.DataFrame, symbol: str, where: str) -> pd.DataFrame:
         raise DataUnavailableError(
             f"Yahoo frame for {where} holds tickers {tickers}, not {symbol!r}"
         )
-    return raw.xs(matches[0], axis=1, level=ticker_level)
+    frame = raw.xs(matches[0], axis=1, level=ticker_level)
+    assert isinstance(frame, pd.DataFrame)  # a cross-section of two column levels is a frame
+    return frame
 
 
 def _check_range(start: dt.date, end: dt.date) -> None:

@@ -362,14 +362,15 @@ class WindowSample:
         """``dollar_abnormal_value``, ``dollar_z`` and ``dollar_fallback_sd_rows``."""
         self.panel.require("market_values")
         panel, ok, mask = self.panel, self.ok, self.mask
-        if self.parts.dollar is None or panel.market_value_event is None:
+        dollar, market_value = self.parts.dollar, panel.market_value_event
+        dollar_car = panel.dollar_car(self.tau_start, self.tau_end)  # None without market values
+        if dollar is None or dollar_car is None or market_value is None:
             return _no_dollars()
-        variance_d, days_d = self.parts.dollar
-        dollar_car = panel.dollar_car(self.tau_start, self.tau_end)[ok]
-        fallback = fallback_dollar_variance(panel.sigma[ok], panel.market_value_event[ok][:, mask])
+        variance_d, days_d = dollar
+        fallback = fallback_dollar_variance(panel.sigma[ok], market_value[ok][:, mask])
         residual_days = self.parts.est_valid.sum(axis=1)[ok]
         return _dollar_test(
-            dollar_car, variance_d[ok], days_d[ok], residual_days, fallback, self.length,
+            dollar_car[ok], variance_d[ok], days_d[ok], residual_days, fallback, self.length,
             alternative=self.alternative,
         )
 

@@ -457,7 +457,7 @@ def rank_scores(
     ``overwrite=True`` turns its ``ranks`` into the centred scores in place (see
     :class:`DayScores`). Cost O(N·T log T)."""
     own = ranked is None
-    ranks = (sort_rows(combined) if own else ranked).ranks
+    ranks = (sort_rows(combined) if ranked is None else ranked).ranks
     t_i = np.isfinite(combined).sum(axis=1).astype(float)
     in_place = overwrite or own
     if scores == "uniform":

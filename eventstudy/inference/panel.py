@@ -35,6 +35,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -220,7 +221,7 @@ class EventPanel:
             if index.shape != (self.n_pairs,):
                 raise ValueError(f"boolean row mask must have shape ({self.n_pairs},)")
             index = np.flatnonzero(index)
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}
         for item in fields(self):
             value = getattr(self, item.name)
             if item.name in ("event_tau", "missing_inputs") or value is None:

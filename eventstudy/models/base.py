@@ -137,6 +137,7 @@ class ExpectedReturnModel(ABC):
         """
         if self.benchmark_field is None:
             raise ValueError(f"model {self.name!r} has no market benchmark to replace")
+        # Models are dataclasses (the registry's contract), though the abstract base is not one.
         return dataclasses.replace(self, **{self.benchmark_field: market})  # type: ignore[type-var]
 
     @property

@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +194,7 @@ def save_study(
         **results.optional_tables(),
     }
     writers: dict[str, Callable[[Path], None]] = {
-        name: (lambda p, frame=frame, name=name: write_parquet(frame, p, note, SCHEMAS[name]))
+        name: partial(write_parquet, frame, metadata=note, docs=SCHEMAS[name])
         for name, frame in tables.items()
     }
     writers["manifest.json"] = lambda p: write_json(manifest, p)
@@ -231,7 +232,8 @@ def _render_report(folder: Path) -> None:
 
 def csv_writers(folder: Path) -> dict[str, Callable[[Path], None]]:
     """Writers of ``ar.csv`` and ``car.csv`` from ``folder``'s parquet files."""
-    return {
-        f"{name}.csv": lambda p, name=name: write_csv(pd.read_parquet(Path(folder) / f"{name}.parquet"), p)
-        for name in CSV_TABLES
-    }
+    return {f"{name}.csv": partial(_csv_of_parquet, Path(folder) / f"{name}.parquet") for name in CSV_TABLES}
+
+
+def _csv_of_parquet(source: Path, path: Path) -> None:
+    write_csv(pd.read_parquet(source), path)

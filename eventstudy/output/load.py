@@ -50,7 +50,7 @@ def load_study(folder: str | Path) -> StudyResults:
     if not isinstance(manifest, dict) or "config" not in manifest:
         raise InputError(str(manifest_path), "not the manifest of a study (no config)", field="config")
     config = StudyConfig.from_dict(manifest["config"], str(manifest_path))
-    tables = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
+    tables: dict[str, Any] = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
     for name, file in OPTIONAL_TABLES.items():  # the optional methods' tables, where they ran
         if (folder / file).is_file():
             tables[name] = _read_table(folder / file)

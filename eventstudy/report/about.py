@@ -20,7 +20,7 @@ from eventstudy.report.flags import note_counts
 from eventstudy.timeline.confounders import DOMINANT_SHARE, DOMINANT_T
 
 
-def _records(inputs: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+def _records(inputs: Mapping[str, Any], kind: str) -> dict[str, Mapping[str, Any]]:
     value = inputs.get(kind) or {}
     return {str(k): v for k, v in value.items() if isinstance(v, Mapping)}
 

@@ -12,6 +12,8 @@ at most :data:`MAX_TABLE_ROWS` rows; the parquet exports hold everything.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -35,7 +37,7 @@ from eventstudy.report.sections import (
     statistics_section,
     tests_section,
 )
-from eventstudy.report.tables import paper_tables, to_latex, to_markdown
+from eventstudy.report.tables import PaperTable, paper_tables, to_latex, to_markdown
 from eventstudy.report.windows import n_params, study_windows, window_order
 
 MAX_EVENTS_SHOWN = 40  # per-event figures, calendar rows and heat-map rows of a large study
@@ -106,7 +108,7 @@ def build_report(exports: Exports) -> Report:
     return Report(title, tuple(summary), tuple(_cut(s) for s in sections if s is not None), files)
 
 
-def table_files(tables, title: str) -> tuple[tuple[str, bytes], ...]:
+def table_files(tables: Sequence[PaperTable], title: str) -> tuple[tuple[str, bytes], ...]:
     """``tables.md`` and ``tables.tex`` of the paper tables."""
     return (
         ("tables.md", to_markdown(tables, title).encode("utf-8")),
@@ -114,7 +116,7 @@ def table_files(tables, title: str) -> tuple[tuple[str, bytes], ...]:
     )
 
 
-def _summary(events: pd.DataFrame, manifest, main: str, n_shown: int) -> list[str]:
+def _summary(events: pd.DataFrame, manifest: Mapping[str, Any], main: str, n_shown: int) -> list[str]:
     is_peer = events["role"] == "peer"
     n_peers = int(events.loc[is_peer, "ticker"].nunique())
     model = manifest.get("model", {}).get("name", manifest["config"].get("model", "?"))

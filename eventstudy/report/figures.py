@@ -22,6 +22,7 @@ import io
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
@@ -37,9 +38,14 @@ from eventstudy.report import fmt
 from eventstudy.report.flags import FLAG, marks
 from eventstudy.report.paths import car_paths, volume_paths
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.typing import RcKeyType
+
 DPI = 300
 """Resolution of the PNG files (print quality); the HTML page shows them at 100 px per inch."""
-STYLE: dict[str, object] = {
+STYLE: dict[RcKeyType, object] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
     "font.size": 8.0,
@@ -109,11 +115,11 @@ def _percent_tick(value: float, _position: object = None) -> str:
     return fmt.percent(value, digits=0 if whole else 1)
 
 
-def _percent_axis(axis) -> None:
+def _percent_axis(axis: Axis) -> None:
     axis.set_major_formatter(FuncFormatter(_percent_tick))
 
 
-def _tau_ticks(axes, taus: np.ndarray, fontsize: float = 6.5) -> None:
+def _tau_ticks(axes: Axes, taus: np.ndarray, fontsize: float = 6.5) -> None:
     step = max(1, math.ceil(len(taus) / 11))
     shown = taus[::step]
     axes.set_xticks(shown, [f"{t:+d}" if t else "0" for t in shown], fontsize=fontsize)
@@ -207,7 +213,9 @@ def _event_title(event_id: str, windows: pd.DataFrame) -> str:
     return f"{event_id}: day 0 {fmt.date(head.get('day0'))}, deal {deal_text}"
 
 
-def _car_panel(axes, path: pd.DataFrame, windows: pd.DataFrame, colour: str, window: str | None) -> None:
+def _car_panel(
+    axes: Axes, path: pd.DataFrame, windows: pd.DataFrame, colour: str, window: str | None
+) -> None:
     taus = path["tau"].to_numpy()
     axes.fill_between(taus, path["lower"], path["upper"], color=colour, alpha=0.18, linewidth=0)
     axes.plot(taus, path["car"], color=colour, marker="o", markersize=2.2, linewidth=1.1)
@@ -499,6 +507,7 @@ def value_per_deal_figure(
             for r in rows.itertuples(index=False)
         ]
         ticks, names = list(y), labels
+        total: Any  # a row of the totals (pandas-stubs types its fields as any scalar)
         for j, total in enumerate(totals.itertuples(index=False)):
             position = len(totals) - 1 - j
             marker_face = "white" if total.unconfounded else "#333333"
@@ -550,6 +559,7 @@ def _group_totals(stats: pd.DataFrame | None, window: str) -> pd.DataFrame:
     rows = stats[(stats["window"] == window) & (stats["statistic"] == "value_per_deal_dollar")]
     rows = rows[_finite(rows["value"])]
     out = []
+    r: Any  # a stats.parquet row
     for r in rows.itertuples(index=False):
         unconfounded = str(r.group).endswith(UNCONFOUNDED_SUFFIX)
         out.append(

@@ -24,7 +24,7 @@ whose parties all have a dollar value, each deal once; n events).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,7 +203,7 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
     )
 
 
-def _stat_cell(row: Any | None, formatter) -> Cell:
+def _stat_cell(row: Any | None, formatter: Callable[[Any], str]) -> Cell:
     if row is None:
         return cell(fmt.MISSING, None)
     return cell(formatter(row["value"]), row["value"])
@@ -351,6 +351,7 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
             "written before the screen; re-run the study)."
         )
     flagged = parties[confounded(parties)]
+    r: Any  # a car.parquet row
     for r in flagged.itertuples(index=False):
         what = "left out of every statistic" if excluded else "kept in the statistics"
         bullets.append(
@@ -406,10 +407,10 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
     parts = []
     flagged = parties[confounded(parties)]
     if len(flagged) and named:
-        named = ", ".join(
+        names = ", ".join(
             f"{fmt.md(t)} {fmt.md(e)}" for t, e in zip(flagged.ticker, flagged.event_id, strict=True)
         )
-        parts.append(f"{FLAG} other news in {len(flagged)} window(s) ({named})")
+        parts.append(f"{FLAG} other news in {len(flagged)} window(s) ({names})")
     carried = parties[dominated(parties) & ~confounded(parties)]
     if len(carried):
         days = ", ".join(
@@ -447,7 +448,7 @@ def findings_section(
     twins = looked_up is not None and looked_up.has_twins() and not excluded
     parties = main_rows(car, main)
     has_day0 = day0 is not None and day0 != main
-    zero = main_rows(car, day0) if has_day0 else None
+    zero = main_rows(car, day0) if has_day0 and day0 is not None else None
     tables = []
     chosen = largest_effects(parties, zero)
     if len(chosen):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ def short_flags(row: object) -> str:
     named = marks(getattr(row, "confounders", ""))
     if named:
         parts.append(FLAG + " " + ", ".join(f"{m.name} {_tau(m.tau)}" for m in named))
-    tau = getattr(row, "dominant_tau", None)
+    tau: Any = getattr(row, "dominant_tau", None)
     if not fmt.is_missing(tau):
         parts.append(f"{_tau(int(tau))} carries the CAR ({fmt.date(getattr(row, 'dominant_date', None))})")
     return "; ".join(parts)

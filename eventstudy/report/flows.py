@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -140,14 +140,14 @@ def deal_flows(car: pd.DataFrame, edges: Sequence[FlowEdge], window: str) -> Dea
         values = []
         for ticker in edge.tickers:
             if (edge.event_id, ticker) in by_pair.index:
-                row = by_pair.loc[(edge.event_id, ticker)]
+                row: Any = by_pair.loc[(edge.event_id, ticker)]  # the pair's car.parquet row
                 flagged = (
                     bool(row["confounded"])
                     if "confounded" in row.index and not fmt.is_missing(row["confounded"])
                     else False
                 )
                 values.append(PartyValue(ticker, float(row["abnormal_value_usd"]), flagged))
-        head = heads.loc[edge.event_id]
+        head: Any = heads.loc[edge.event_id]  # the event's first car.parquet row
         flows.append(
             Flow(
                 edge.event_id,
@@ -241,7 +241,7 @@ def flows_figure(flows: DealFlows | None) -> Figure:
             direction = away / norm if norm > 0.3 else np.array([0.0, 1.0])
             axes.annotate(
                 name,
-                point,
+                cast("tuple[float, float]", point),  # matplotlib's stubs: xy is any pair, an array too
                 xytext=tuple(direction * (NODE_RADIUS + 4)),
                 textcoords="offset points",
                 ha="left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center",

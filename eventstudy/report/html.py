@@ -195,11 +195,11 @@ def markdown_blocks(markdown: str, figures: dict[str, _FigureView], key: str) ->
                 i += 1
             blocks.append({"kind": "list", "entries": items})
         else:
-            text = []
+            paragraph = []
             while i < len(lines) and lines[i].strip() and not re.match(r"^(#|\||!\[|\s*[-*]\s)", lines[i]):
-                text.append(lines[i].strip())
+                paragraph.append(lines[i].strip())
                 i += 1
-            blocks.append({"kind": "paragraph", "html": inline(" ".join(text))})
+            blocks.append({"kind": "paragraph", "html": inline(" ".join(paragraph))})
     return blocks
 
 

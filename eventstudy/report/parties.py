@@ -208,7 +208,7 @@ def calendar_section(events: pd.DataFrame, car: pd.DataFrame) -> Section:
         listed = group[group["role"] != "peer"]
         head = group.iloc[0]
         key = (event_id, head["ticker"])
-        d0 = first.loc[key, "day0"] if key in first.index else pd.NaT
+        d0: Any = first.loc[key, "day0"] if key in first.index else pd.NaT
         shift = first.loc[key, "day0_shift"] if key in first.index else ""
         day0 = fmt.date(d0) + (f" ({shift})" if isinstance(shift, str) and shift else "")
         parties = ", ".join(f"{r.ticker} ({r.role})" for r in listed.itertuples())

@@ -145,6 +145,7 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
         )
     rows = []
     last = int(estimated["tau"].max())
+    r: Any  # the group's rows, then the row of one tau
     for group, g in estimated.groupby("group", sort=False):
         for tau in dict.fromkeys((0, last)):
             r = g[g["tau"] == tau]
@@ -313,7 +314,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
                 caption=f"**{fmt.md(table.group)}**" + (f" ({table.family_note})" if table.family else ""),
             )
         )
-    paragraphs = (
+    paragraphs: tuple[str, ...] = (
         "Which test to read: parties of one announcement share its day, so their abnormal returns are "
         "correlated "
         f"and the tests that assume independence (CS t, BMP t, generalized sign) overstate significance; "
@@ -375,6 +376,7 @@ def statistics_section(stats: pd.DataFrame, day0: str | None, main: str) -> Sect
             ),
         )
     found: dict[tuple[str, str, str], Any] = {}
+    row: Any  # a stats.parquet row
     for row in rows_of.itertuples(index=False):
         found.setdefault((str(row.group), str(row.statistic), str(row.window)), row)
     keys = list(

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,9 @@ def paper_rows(
     (NaN where stats.parquet has none)."""
     rows = []
     part = stats[stats["group"] == group]
-    found = {(r.window, r.statistic): r for r in part.itertuples(index=False)}
+    found: dict[tuple[object, object], Any] = {
+        (r.window, r.statistic): r for r in part.itertuples(index=False)
+    }
     sample = sample_rows(car, group, drop_confounded=drop_confounded)
     for window in windows:
         cars = pd.to_numeric(sample.loc[sample["window"] == window, "car"], errors="coerce").to_numpy(float)

@@ -107,7 +107,7 @@ class DayZeros:
 def align_days_zero(
     calendar: pd.DatetimeIndex,
     announced: pd.Series,
-    timing: pd.Series,
+    timing: pd.Series | np.ndarray,
     *,
     rule: str = "next",
     max_shift: int | None = None,

@@ -137,7 +137,7 @@ class DatedItems:
         )
 
 
-def _dates(values: np.ndarray) -> np.ndarray:
+def _dates(values: np.ndarray | pd.Series) -> np.ndarray:
     return pd.DatetimeIndex(values).strftime("%Y-%m-%d").to_numpy(object)
 
 
@@ -151,7 +151,7 @@ def _reaction(
     return zero.index.astype(np.int64), dates.astype(object)
 
 
-def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame) -> DatedItems:
+def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame | None) -> DatedItems:
     """Earnings releases (``ticker, announced, timing[, fiscal_period]``) at their reaction session."""
     if earnings is None or earnings.empty:
         return DatedItems.empty()
@@ -172,10 +172,10 @@ def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame) -> DatedI
 
 
 def event_items(
-    event_ids: Sequence[str],
-    tickers: Sequence[str],
+    event_ids: Sequence[str] | pd.Series,
+    tickers: Sequence[str] | pd.Series,
     day0_index: np.ndarray,
-    day0_dates: Sequence,
+    day0_dates: Sequence[object] | np.ndarray,
     is_event: np.ndarray,
 ) -> DatedItems:
     """The events of the events file (pairs with ``is_event``) at their day 0."""
@@ -186,7 +186,7 @@ def event_items(
     return DatedItems(np.asarray(tickers, dtype=object), day0, label.astype(object), kind)
 
 
-def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame) -> DatedItems:
+def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame | None) -> DatedItems:
     """Lines of a news file (``ticker, date, timing, headline``) at their reaction session."""
     if news is None or news.empty:
         return DatedItems.empty()
@@ -230,7 +230,7 @@ def _signed(values: np.ndarray) -> np.ndarray:
 
 
 def screen_windows(
-    tickers: Sequence[str],
+    tickers: Sequence[str] | pd.Series,
     day0_index: np.ndarray,
     windows: Sequence[tuple[int, int]],
     items: DatedItems,

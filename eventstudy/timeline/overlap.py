@@ -104,7 +104,7 @@ def overlap_notes(
     event_ids: Sequence[str],
     tickers: Sequence[str],
     day0_index: np.ndarray,
-    day0_dates: Sequence[pd.Timestamp],
+    day0_dates: np.ndarray | pd.DatetimeIndex | list[pd.Timestamp],
     estimation_window: tuple[int, int],
     span: tuple[int, int],
     excluded_days: np.ndarray | None = None,
