@@ -24,6 +24,7 @@ from eventstudy.abnormal import (
     prediction_variance_factor,
     running_car_variance,
 )
+from eventstudy.columns import CAR_COLUMNS
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.timeline.calendar import DayZeros
@@ -52,46 +53,6 @@ AR_COLUMNS: tuple[str, ...] = (
 )
 AR_BAND_LEVEL = 0.95
 """Coverage of the per-row intervals of ``ar.parquet`` (``ar_lower`` .. ``car_upper``)."""
-CAR_COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "ticker",
-    "role",
-    "group",
-    "window",
-    "tau_start",
-    "tau_end",
-    "day0",
-    "day0_shift",
-    "n_est",
-    "alpha",
-    "beta",
-    "sigma",
-    "car",
-    "car_se",
-    "t",
-    "p",
-    "mcap_prev_usd",
-    "shares_as_of",
-    "abnormal_value_usd",
-    "deal_usd",
-    "value_to_deal",
-    "outcome",
-    "note",
-    "shares_outstanding",
-    "shares_filing",
-    "dollar_sd_basis",
-    "model",
-    "params",
-    "overlap",
-)
-"""Columns of ``car.parquet``. ``alpha``/``beta`` are the model's intercept and market beta
-where it has them (constant mean: ``alpha`` is the mean; Dimson: ``beta`` is the sum of the
-slopes; Scholes-Williams: the SW beta; factor models: the ``Mkt-RF`` loading; sector model: the
-market loading given the sector return). ``model`` is the model name, ``params`` a JSON object
-of every fitted parameter by name (``null`` where not estimable), ``overlap`` the other events
-of the same ticker inside the estimation window or overlapping the event window (see
-:mod:`eventstudy.timeline.overlap`), ``dollar_sd_basis`` how the dollar test measures the s.d. of the
-row's ``abnormal_value_usd`` (:func:`dollar_sd_basis`; empty where there is no dollar value)."""
 
 
 @dataclass(frozen=True)

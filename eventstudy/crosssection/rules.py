@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eventstudy.columns import CAR_COLUMNS
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown
 
@@ -42,42 +43,9 @@ MAX_FORMULA_LENGTH = 500
 _KEYS: tuple[str, ...] = ("name", "formula", "window", "sample", "weights", "cluster")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 
-FORMULA_COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "ticker",
-    "role",
-    "group",
-    "window",
-    "tau_start",
-    "tau_end",
-    "day0",
-    "day0_shift",
-    "n_est",
-    "alpha",
-    "beta",
-    "sigma",
-    "car",
-    "car_se",
-    "t",
-    "p",
-    "mcap_prev_usd",
-    "shares_as_of",
-    "abnormal_value_usd",
-    "deal_usd",
-    "value_to_deal",
-    "outcome",
-    "note",
-    "shares_outstanding",
-    "shares_filing",
-    "dollar_sd_basis",
-    "model",
-    "params",
-    "overlap",
-    "timing",
-    "flow_side",
-)
-"""Variables a formula may use: the columns of ``car.parquet`` (tests check the list against
-:data:`eventstudy.tables.CAR_COLUMNS`), the event's ``timing`` and the party's ``flow_side``."""
+FORMULA_COLUMNS: tuple[str, ...] = (*CAR_COLUMNS, "timing", "flow_side")
+"""Variables a formula may use: the columns of ``car.parquet``
+(:data:`eventstudy.columns.CAR_COLUMNS`), the event's ``timing`` and the party's ``flow_side``."""
 
 CLUSTER_COLUMNS: tuple[str, ...] = ("event_id", "ticker", "group", "role", "day0")
 """Columns that may define the clusters of the cluster-robust standard errors."""

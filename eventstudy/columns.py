@@ -1,0 +1,49 @@
+"""The columns of ``car.parquet``, in one dependency-free place.
+
+:mod:`eventstudy.tables` builds the table with them and :mod:`eventstudy.crosssection.rules`
+(imported by the config) lets a formula use them, without importing numpy or pandas.
+"""
+
+from __future__ import annotations
+
+CAR_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "role",
+    "group",
+    "window",
+    "tau_start",
+    "tau_end",
+    "day0",
+    "day0_shift",
+    "n_est",
+    "alpha",
+    "beta",
+    "sigma",
+    "car",
+    "car_se",
+    "t",
+    "p",
+    "mcap_prev_usd",
+    "shares_as_of",
+    "abnormal_value_usd",
+    "deal_usd",
+    "value_to_deal",
+    "outcome",
+    "note",
+    "shares_outstanding",
+    "shares_filing",
+    "dollar_sd_basis",
+    "model",
+    "params",
+    "overlap",
+)
+"""Columns of ``car.parquet``. ``alpha``/``beta`` are the model's intercept and market beta
+where it has them (constant mean: ``alpha`` is the mean; Dimson: ``beta`` is the sum of the
+slopes; Scholes-Williams: the SW beta; factor models: the ``Mkt-RF`` loading; sector model: the
+market loading given the sector return). ``model`` is the model name, ``params`` a JSON object
+of every fitted parameter by name (``null`` where not estimable), ``overlap`` the other events
+of the same ticker inside the estimation window or overlapping the event window (see
+:mod:`eventstudy.timeline.overlap`), ``dollar_sd_basis`` how the dollar test measures the s.d.
+of the row's ``abnormal_value_usd`` (:func:`eventstudy.tables.dollar_sd_basis`; empty where
+there is no dollar value)."""
