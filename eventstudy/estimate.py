@@ -147,9 +147,12 @@ def estimate(
     design = PairDesign.gather(
         panel, model, benchmarks, days.estimation_days, days.span.days, config.market, tickers
     )
-    returns_by_column = _by_column(_pad(panel.returns))
-    fitted = fit_pairs(events, days, design, returns_by_column, columns, model, config)
-    returns = event_returns(returns_by_column, days.span, columns, design, fitted.model_fit.batch)
+    # Only the panel columns of the events' tickers are read: a wide panel with few events costs
+    # O(events), not O(tickers x days). ``local`` is each pair's position among those columns.
+    used, local = _used_columns(columns)
+    returns_by_column = _by_column(panel.returns, used)
+    fitted = fit_pairs(events, days, design, returns_by_column, local, model, config)
+    returns = event_returns(returns_by_column, days.span, local, design, fitted.model_fit.batch)
     del returns_by_column
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {})
     outcomes = pair_outcomes(events, days, fitted, design, returns, config)
@@ -253,7 +256,9 @@ def fit_pairs(
     config: StudyConfig,
 ) -> PairFits:
     """Fit ``model`` to each pair's estimation returns (less the design's offset), without the
-    days of other same-ticker events' spans when ``config.exclude_overlapping_windows``."""
+    days of other same-ticker events' spans when ``config.exclude_overlapping_windows``.
+    ``returns_by_column`` is the :func:`_by_column` copy of the events' columns and ``columns``
+    each pair's position in it."""
     y_est = _gather_pairs(returns_by_column, days.estimation_days, columns)
     if design.offset_estimation is not None:
         y_est -= design.offset_estimation
@@ -305,12 +310,14 @@ def pair_values(
     force, or a returns series' own market value), the share figures used, and how the dollar
     test measures each pair's s.d. (:func:`dollar_sd_basis`)."""
     calendar = _calendar_dates(panel)
-    share_table = ShareCountTable.build(shares, calendar[:-1])
+    listed = dict.fromkeys(tickers.tolist())  # the events' tickers: the only share counts read
+    share_table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
     share_rows = share_table.rows(tickers, days.prev_days)
     lookup = share_table.at(share_rows)
-    market_value_prev = _pad(panel.close)[days.prev_days, columns[:, None]] * lookup.shares
+    used, local = _used_columns(columns)
+    market_value_prev = _gather_pairs(_by_column(panel.close, used), days.prev_days, local) * lookup.shares
     if panel.market_cap is not None:  # returns series: the market values of their files
-        given = _pad(panel.market_cap)[days.prev_days, columns[:, None]]
+        given = _gather_pairs(_by_column(panel.market_cap, used), days.prev_days, local)
         market_value_prev = np.where(panel.returns_only_columns()[columns][:, None], given, market_value_prev)
     basis = dollar_sd_basis(
         fit.residuals, estimation_market_values(panel, share_table, tickers, days.estimation_days)
@@ -519,18 +526,21 @@ def estimation_market_values(
     in force (the as-of rule of :class:`~eventstudy.valuation.ShareCountTable`), or a returns
     series' own market value, NaN where unknown or the day is outside the calendar (position -1).
 
-    Tabulated once per symbol and calendar day with an all-NaN day on either side, then one
-    gather: column 1 + d holds day d, so estimation day e reads day e - 1 at position e (e = 0
-    reads the NaN before the calendar, e = -1 the NaN after the previous symbol's days).
+    Tabulated once per symbol of ``tickers`` (not every symbol of the panel) and calendar day
+    with an all-NaN day on either side, then one gather: column 1 + d holds day d, so
+    estimation day e reads day e - 1 at position e (e = 0 reads the NaN before the calendar,
+    e = -1 the NaN after the previous symbol's days).
     """
-    columns = pd.Index(panel.symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
-    n_symbols, n_days = panel.close.shape[1], panel.close.shape[0]
-    value_by_day = np.full((n_symbols, n_days + 2), np.nan)
-    np.multiply(panel.close.T, share_table.counts_by_day(panel.symbols), out=value_by_day[:, 1:-1])
+    used, local = _used_columns(_columns(panel, tickers))
+    n_days = panel.close.shape[0]
+    value_by_day = np.full((used.size, n_days + 2), np.nan)
+    symbols = [panel.symbols[column] for column in used.tolist()]
+    close = np.take(panel.close, used, axis=1).T
+    np.multiply(close, share_table.counts_by_day(symbols), out=value_by_day[:, 1:-1])
     if panel.market_cap is not None:  # returns series: the market values of their files
-        only = panel.returns_only_columns()
-        value_by_day[only, 1:-1] = panel.market_cap.T[only]
-    positions = columns[:, None] * (n_days + 2) + estimation_days
+        only = panel.returns_only_columns()[used]
+        value_by_day[only, 1:-1] = np.take(panel.market_cap, used[only], axis=1).T
+    positions = local[:, None] * (n_days + 2) + estimation_days
     return value_by_day.reshape(-1).take(positions)
 
 
@@ -569,21 +579,31 @@ def _columns(panel: ReturnsPanel, tickers: np.ndarray) -> np.ndarray:
     return found.astype(int)
 
 
-def _by_column(values: np.ndarray) -> np.ndarray:
-    """(S, T) C-contiguous copy of a (T, S) panel array: each symbol's days are consecutive."""
-    return np.ascontiguousarray(values.T)
+def _used_columns(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct panel columns the pairs read (sorted) and each pair's position among them."""
+    used, local = np.unique(columns, return_inverse=True)
+    return used, local.reshape(-1)
+
+
+def _by_column(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """(U, T + 1) C-contiguous copy of the ``columns`` of a (T, S) panel array, each symbol's
+    days consecutive and followed by one NaN (for calendar position -1, see :func:`_gather_pairs`).
+    """
+    out = np.empty((columns.size, values.shape[0] + 1))
+    out[:, -1] = np.nan
+    np.take(values, columns, axis=1, out=out[:, :-1].T)
+    return out
 
 
 def _gather_pairs(by_column: np.ndarray, days: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """``values[days, columns[:, None]]`` for the (T, S) ``values`` whose :func:`_by_column` copy
-    is ``by_column``: (P, L) at calendar positions ``days`` (-1: the last row) of column
-    ``columns[p]``.
+    """``values[days, used[columns][:, None]]`` for the (T, S) ``values`` whose
+    :func:`_by_column` copy of the columns ``used`` is ``by_column``: (P, L) at calendar
+    positions ``days`` (-1: no day, NaN) of column ``columns[p]`` of the copy.
 
-    One ``take`` on the flattened (S, T) copy, so each pair reads consecutive memory instead of
-    one cache line per day (several times faster than fancy indexing the (T, S) array). A
-    position -1 lands on the last row of the previous column (of the last column for column 0),
-    which is the same all-NaN padding row as ``values[-1]``: the arrays passed here are
-    :func:`_pad`-ded.
+    One ``take`` on the flattened (U, T + 1) copy, so each pair reads consecutive memory instead
+    of one cache line per day (several times faster than fancy indexing the (T, S) array). A
+    position -1 lands on the last element of the previous column (of the last column for column
+    0), the NaN after its days.
     """
     n_days = by_column.shape[1]
     return by_column.reshape(-1).take(columns[:, None] * n_days + days)

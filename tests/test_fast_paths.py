@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 from eventstudy.abnormal import prediction_error_t, quadratic_forms
-from eventstudy.estimate import _gather_pairs
+from eventstudy.estimate import _by_column, _gather_pairs, _used_columns
 from eventstudy.inference.battery import _sar_ranks
 from eventstudy.inference.bootstrap import bootstrap_t_test, bootstrap_t_tests
 from eventstudy.inference.dollar import dollar_residual_variance
@@ -216,14 +216,20 @@ def test_dollar_variance_in_place_equals_the_copy() -> None:
 
 
 def test_gather_pairs_equals_fancy_indexing() -> None:
+    """_by_column copies only the columns the pairs use (each followed by a NaN day) and
+    _gather_pairs reads them as fancy indexing of the NaN-padded panel does."""
     rng = np.random.default_rng(10)
-    values = np.vstack([rng.normal(size=(30, 6)), np.full((1, 6), np.nan)])  # padded, as in estimate
+    values = rng.normal(size=(30, 6))
+    padded = np.vstack([values, np.full((1, 6), np.nan)])
     days = rng.integers(-1, 30, size=(12, 5))
-    columns = rng.integers(0, 6, size=12)
+    columns = rng.choice([0, 2, 5], size=12)
     columns[0] = 0
     days[0, 0] = -1  # column 0, no day: wraps to the very last (NaN) element
-    by_column = np.ascontiguousarray(values.T)
-    np.testing.assert_array_equal(_gather_pairs(by_column, days, columns), values[days, columns[:, None]])
+    used, local = _used_columns(columns)
+    np.testing.assert_array_equal(used, [0, 2, 5])
+    by_column = _by_column(values, used)
+    assert by_column.shape == (3, 31) and by_column.flags.c_contiguous
+    np.testing.assert_array_equal(_gather_pairs(by_column, days, local), padded[days, columns[:, None]])
 
 
 def test_params_json_is_json_dumps() -> None:
