@@ -186,7 +186,8 @@ def test_bad_price_file_is_not_imported(shared_data, tmp_path, capsys) -> None:
     (folder / "ORCL.csv").write_text("\n".join(good) + "\n")
     cache = tmp_path / "cache"
     assert run("cache", "import", str(folder), "--cache", str(cache)) == 2
-    assert f"{folder / 'ORCL.csv'}, row 6, field 'Close': 'n/a' is not a number" in capsys.readouterr().err
+    message = f"{folder / 'ORCL.csv'}, row 6, field 'Close': 'n/a' is not a finite number"
+    assert message in capsys.readouterr().err
     assert not any(cache.rglob("*.parquet"))  # SPY was valid, but nothing is written
 
 

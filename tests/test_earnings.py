@@ -55,7 +55,9 @@ def _write(path: Path, body: str) -> Path:
         ("AMZN,2025-10-30,post,Q3,x,1\nam/zn,2025-07-31,post,Q2,x,1\n", 3, "ticker", "not a ticker"),
         ("AMZN,2025-10-30,after,Q3,x,1\n", 2, "timing", "'after' is not one of pre, intraday"),
         ("AMZN,30/10/2025,post,Q3,x,1\n", 2, "announced", "not a date YYYY-MM-DD"),
-        ("AMZN,1850-10-30,post,Q3,x,1\n", 2, "announced", "outside 1900-01-01..2199-12-31"),
+        ("AMZN,1850-10-30,post,Q3,x,1\n", 2, "announced", "outside 1900..2199"),
+        # A blank line still counts: the row is the line number in the file.
+        ("AMZN,2025-10-30,post,Q3,x,1\n\nAMZN,2025-07-31,after,Q2,x,1\n", 4, "timing", "not one of pre"),
         ("AMZN,2025-10-30,post,Q3,x,1\nAMZN,2025-10-30,pre,Q3,y,1\n", 3, "announced", "second release"),
     ],
 )

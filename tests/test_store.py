@@ -109,8 +109,31 @@ def test_a_bad_row_in_the_last_file_imports_nothing(shared_data: Path, tmp_path:
         ["cache", "import", str(shared_data / "prices" / "NVDA.csv"), str(bad), "--cache", str(cache)]
     )
     err = capsys.readouterr().err
-    assert status == 2 and f"{bad}, row 701, field 'Open': 'x' is not a number" in err, err
+    assert status == 2 and f"{bad}, row 701, field 'Open': 'x' is not a finite number" in err, err
     assert not cache.exists()
+
+
+@pytest.mark.parametrize("kind", ["prices", "shares"])
+def test_rows_are_line_numbers_across_blank_lines(shared_data: Path, tmp_path: Path, kind: str) -> None:
+    """A blank line in a price or share file still counts: the error names the bad record's line
+    in the file (pandas' reader skips blank lines, so counting records named the line above)."""
+    from eventstudy.data.importer import parse_shares_csv, parse_yahoo_csv
+    from eventstudy.errors import InputError
+
+    if kind == "prices":
+        lines = (shared_data / "prices" / "SPY.csv").read_text().splitlines()[:6]
+        lines[5] = lines[5].split(",")[0] + ",x,1,1,1,1,1"
+        field, parse = "Open", parse_yahoo_csv
+    else:
+        lines = ["ticker,as_of,shares_outstanding,filing,source", "NVDA,2025-01-02,2.4e10,10-Q,sec"]
+        lines += ["NVDA,2025-04-02,2.4e10,10-Q,sec", "NVDA,2025-07-02,-5,10-Q,sec"]
+        field, parse = "shares_outstanding", parse_shares_csv
+    lines[3:3] = ["", "   "]  # two blank lines before the last records
+    path = tmp_path / f"{kind}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as caught:
+        parse(path)
+    assert (caught.value.row, caught.value.field) == (len(lines), field), str(caught.value)
 
 
 def test_a_latin1_price_file_names_its_row_and_column(shared_data: Path, tmp_path: Path) -> None:

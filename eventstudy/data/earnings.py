@@ -66,16 +66,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.csvfile import (
-    check_unique_header,
-    first_bad_symbol,
+from eventstudy.data.events import TIMINGS
+from eventstudy.data.store import EARNINGS_COLUMNS
+from eventstudy.data.tabular import (
+    TextTable,
+    check_symbols,
     header_of,
     parse_dates,
     read_text_table,
+    require_columns,
 )
-from eventstudy.data.events import FIRST_DATE, LAST_DATE, TIMINGS
-from eventstudy.data.store import EARNINGS_COLUMNS
-from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.errors import DataUnavailableError
 
 EARNINGS_HEADER: tuple[str, ...] = ("ticker", "announced", "timing")
 """The first three columns of an earnings file (how ``cache import`` recognises one)."""
@@ -121,49 +122,35 @@ def parse_earnings_csv(path: Path) -> EarningsFile:
         date that is not ``YYYY-MM-DD`` or lies outside 1900..2199, a timing that is not one of
         :data:`~eventstudy.data.events.TIMINGS`, or a (ticker, announced) given twice.
     """
-    check_unique_header(path, header_of(path))
-    frame = read_text_table(path, EARNINGS_HEADER)
-    tickers = frame["ticker"].str.strip()
-    first_bad_symbol(path, tickers)
-    announced = parse_dates(path, frame["announced"], "announced")
-    low, high = pd.Timestamp(FIRST_DATE), pd.Timestamp(LAST_DATE)
-    outside = np.flatnonzero(((announced < low) | (announced > high)).to_numpy())
-    if outside.size:
-        raise InputError(
-            str(path),
-            f"{frame['announced'].iloc[outside[0]]!r} is outside {FIRST_DATE}..{LAST_DATE}",
-            row=int(outside[0]) + 2,
-            field="announced",
-        )
-    timing = frame["timing"].str.strip()
-    bad = np.flatnonzero(~timing.isin(TIMINGS).to_numpy())
-    if bad.size:
-        raise InputError(
-            str(path),
-            f"{timing.iloc[bad[0]]!r} is not one of {', '.join(TIMINGS)}",
-            row=int(bad[0]) + 2,
-            field="timing",
-        )
-    out = pd.DataFrame(
-        {
-            "ticker": tickers.to_numpy(object),
-            "announced": announced.to_numpy("datetime64[ns]"),
-            "timing": timing.to_numpy(object),
-        }
-    )
+    table = read_text_table(path)
+    require_columns(table, EARNINGS_HEADER)
+    tickers = table.column("ticker")
+    check_symbols(table, tickers, "ticker")
+    announced = parse_dates(table, table.column("announced"), "announced")  # 1900..2199 checked
+    timing = check_timings(table, TIMINGS, "")
+    out = pd.DataFrame({"ticker": tickers, "announced": announced, "timing": timing})
     for name in OPTIONAL_COLUMNS:
-        out[name] = frame[name].str.strip().to_numpy(object) if name in frame.columns else ""
+        out[name] = table.column(name) if table.has(name) else ""
     repeated = np.flatnonzero(out.duplicated(["ticker", "announced"]).to_numpy())
     if repeated.size:
         row = int(repeated[0])
-        raise InputError(
-            str(path),
-            f"{out['ticker'].iloc[row]} has a second release on {frame['announced'].iloc[row].strip()}",
-            row=row + 2,
-            field="announced",
-        )
-    ignored = tuple(c for c in frame.columns if c not in EARNINGS_COLUMNS)
+        shown = table.column("announced")[row]
+        raise table.fail(f"{tickers[row]} has a second release on {shown}", index=row, field="announced")
+    ignored = tuple(c for c in table.header if c not in EARNINGS_COLUMNS)
     return EarningsFile(out.loc[:, list(EARNINGS_COLUMNS)], ignored)
+
+
+def check_timings(table: TextTable, allowed: tuple[str, ...], blank: str) -> np.ndarray:
+    """The ``timing`` cells of ``table`` (``blank`` for an empty cell, or for every record
+    when the column is absent); the first one not in ``allowed`` is an error naming its row."""
+    timing = table.column("timing") if table.has("timing") else np.full(len(table.cells), "", dtype=object)
+    if blank:
+        timing = np.where(timing == "", blank, timing).astype(object)
+    bad = np.flatnonzero(~np.isin(timing, allowed))
+    if bad.size:
+        shown = f"{timing[bad[0]]!r} is not one of {', '.join(allowed)}" + (" (or blank)" if blank else "")
+        raise table.fail(shown, index=int(bad[0]), field="timing")
+    return timing
 
 
 def timing_of(stamps: pd.DatetimeIndex) -> np.ndarray:

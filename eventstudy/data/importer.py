@@ -41,11 +41,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.csvfile import first_bad_symbol, header_of, parse_dates, parse_numbers, read_text_table
 from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.returns_import import parse_returns_file
 from eventstudy.data.store import SERIES_KINDS, SHARES_COLUMNS, PriceStore, table_name_problem
+from eventstudy.data.tabular import (
+    check_symbols,
+    header_of,
+    parse_dates,
+    parse_numbers,
+    read_text_table,
+    require_columns,
+)
 from eventstudy.errors import InputError
 from eventstudy.hashing import file_sha256
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
@@ -283,43 +290,42 @@ def _is_shares_file(path: Path) -> bool:
 def parse_yahoo_csv(path: Path) -> pd.DataFrame:
     """Parse one Yahoo daily price CSV into the cache's price frame.
 
-    Missing values written as empty, ``null`` or ``NaN`` become NaN (and are reported by the
-    study wherever they are used); anything else that is not a number is an error.
+    Missing values (empty, ``null``, ``NaN`` and the other texts of
+    :data:`~eventstudy.data.tabular.MISSING_TEXT`) become NaN (and are reported by the study
+    wherever they are used); anything else that is not a finite number is an error.
     """
-    frame = read_text_table(path, YAHOO_HEADER)
-    out = pd.DataFrame({"date": parse_dates(path, frame["Date"], "Date")})
+    table = read_text_table(path)
+    require_columns(table, YAHOO_HEADER)
+    out = pd.DataFrame({"date": parse_dates(table, table.column("Date"), "Date")})
     for name in YAHOO_HEADER[1:]:
-        out[_RENAME[name]] = parse_numbers(path, frame[name], name, allow_missing=True)
+        out[_RENAME[name]] = parse_numbers(table, table.column(name), name)
     dates = out["date"].to_numpy()
     order = np.flatnonzero(dates[1:] <= dates[:-1])
     if order.size:
-        row = int(order[0]) + 3
         kind = "duplicate date" if dates[order[0] + 1] == dates[order[0]] else "date out of order"
-        raise InputError(str(path), f"{kind} {frame['Date'].iloc[order[0] + 1]}", row=row, field="Date")
+        shown = table.column("Date")[order[0] + 1]
+        raise table.fail(f"{kind} {shown}", index=int(order[0]) + 1, field="Date")
     return out
 
 
 def parse_shares_csv(path: Path) -> pd.DataFrame:
     """Parse a shares-outstanding CSV (``ticker,as_of,shares_outstanding,filing,source``)."""
-    frame = read_text_table(path, SHARES_COLUMNS)
-    tickers = frame["ticker"].str.strip()
-    first_bad_symbol(path, tickers)
-    shares = parse_numbers(path, frame["shares_outstanding"], "shares_outstanding", allow_missing=False)
-    nonpositive = np.flatnonzero((shares <= 0).to_numpy())
+    table = read_text_table(path)
+    require_columns(table, SHARES_COLUMNS)
+    tickers = table.column("ticker")
+    check_symbols(table, tickers, "ticker")
+    counts = table.column("shares_outstanding")
+    shares = parse_numbers(table, counts, "shares_outstanding", missing=frozenset())
+    nonpositive = np.flatnonzero(shares <= 0)
     if nonpositive.size:
         row = int(nonpositive[0])
-        raise InputError(
-            str(path),
-            f"{frame['shares_outstanding'].iloc[row]!r} must be positive",
-            row=row + 2,
-            field="shares_outstanding",
-        )
+        raise table.fail(f"{counts[row]!r} must be positive", index=row, field="shares_outstanding")
     return pd.DataFrame(
         {
             "ticker": tickers,
-            "as_of": parse_dates(path, frame["as_of"], "as_of"),
+            "as_of": parse_dates(table, table.column("as_of"), "as_of"),
             "shares_outstanding": shares,
-            "filing": frame["filing"],
-            "source": frame["source"],
+            "filing": table.column("filing"),
+            "source": table.column("source"),
         }
     )

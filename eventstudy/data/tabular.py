@@ -1,9 +1,12 @@
 """Reading a user's panel file (CSV or parquet) as text cells, with errors naming file, row, field.
 
-Returns panels (:mod:`eventstudy.data.returns_import`) and abnormal-return panels
-(:mod:`eventstudy.data.abnormal_panel`) are read the same way: every cell as text (so nothing is
-converted before it is checked), column names as written (duplicates kept, so a column given
-twice is an error rather than a silent ``.1`` suffix), and a row number for every record:
+Every user table is read the same way — returns panels (:mod:`eventstudy.data.returns_import`),
+abnormal-return panels (:mod:`eventstudy.data.abnormal_panel`), and the CSV files of ``eventstudy
+cache import`` and of the config (Yahoo prices and share counts, :mod:`eventstudy.data.importer`;
+earnings calendars, :mod:`eventstudy.data.earnings`; news, :mod:`eventstudy.data.news`): every
+cell as text (so nothing is converted before it is checked), column names as written
+(duplicates kept, so a column given twice is an error rather than a silent ``.1`` suffix), and
+a row number for every record:
 
 * CSV: UTF-8 (a byte-order mark is accepted), the first line is the header; a record's row is
   its line number in the file (header = row 1), as in ``events.csv`` errors;
@@ -12,7 +15,8 @@ twice is an error rather than a silent ``.1`` suffix), and a row number for ever
   (header = row 1). Date and timestamp columns are written as ``YYYY-MM-DD`` (a time of day
   other than midnight, or a time zone, is an error); numbers as their shortest ``repr``.
 
-Parsers for the cells (:func:`parse_dates`, :func:`parse_numbers`) report the first bad cell.
+Parsers for the cells (:func:`parse_dates`, :func:`parse_numbers`, :func:`check_symbols`) report
+the first bad cell.
 """
 
 from __future__ import annotations
@@ -83,6 +87,24 @@ class TextTable:
         return InputError(
             str(self.path), message, row=None if index is None else self.row_of(index), field=field
         )
+
+
+def header_of(path: Path) -> tuple[str, ...]:
+    """The column names of a CSV file's first line (stripped; empty for an empty file), read
+    without the rest of the file (how ``cache import`` recognises a file's kind)."""
+    try:
+        with Path(path).open("r", encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline(4096).strip()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    return tuple(name.strip() for name in first.split(",")) if first else ()
+
+
+def require_columns(table: TextTable, required: tuple[str, ...]) -> None:
+    """Raise naming (row 1) the first column of ``required`` that the header lacks."""
+    for name in required:
+        if not table.has(name):
+            raise InputError(str(table.path), f"expected the header {','.join(required)}", row=1, field=name)
 
 
 def read_text_table(path: Path) -> TextTable:
@@ -266,3 +288,14 @@ def parse_numbers(
     if bad.size:
         raise table.fail(f"{text.iloc[bad[0]]!r} is not a finite number", index=int(bad[0]), field=field)
     return numbers
+
+
+def check_symbols(table: TextTable, cells: np.ndarray, field: str) -> None:
+    """Raise for the first record whose ``field`` is not a symbol (:mod:`eventstudy.symbols`);
+    one check per distinct value."""
+    from eventstudy.symbols import symbol_problem
+
+    for value in dict.fromkeys(cells.tolist()):
+        problem = symbol_problem(value)
+        if problem:
+            raise table.fail(problem, index=int(np.flatnonzero(cells == value)[0]), field=field)
