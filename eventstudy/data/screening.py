@@ -280,27 +280,13 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
         "zero or negative",
     )
 
-    on = dates.isin(calendar)
-    if (~on).any():
-        off = dates[~on]
-        add(
-            "off_calendar_date",
-            off,
-            f"{len(off)} row(s) dated on days that are not market sessions, first {_iso(off[0])}",
-        )
-    if on.any() and len(calendar):
-        first, last = dates[on].min(), dates[on].max()
-        inside = calendar[(calendar >= first) & (calendar <= last)]
-        missing = inside[~inside.isin(dates)]
-        if len(missing):
-            add("gap", missing, f"{len(missing)} market session(s) without a row, first {_iso(missing[0])}")
-        if first > calendar[0] or last < calendar[-1]:
-            add(
-                "partial_history",
-                (first, last),
-                f"rows cover {_iso(first)}..{_iso(last)} of the calendar's "
-                f"{_iso(calendar[0])}..{_iso(calendar[-1])}",
-            )
+    on = _calendar_issues(
+        add,
+        dates,
+        calendar,
+        ("off_calendar_date", "{n} row(s) dated on days that are not market sessions, first {first}"),
+        ("gap", "{n} market session(s) without a row, first {first}"),
+    )
 
     if not len(repeated) and not backwards.size and not ticker.startswith("^"):
         issues.extend(_split_issues(ticker, dates, close, adj))
@@ -566,20 +552,37 @@ def validate_returns(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker:
             f"{int(missing.sum())} blank return(s), first {_iso(dates[missing][0])}",
             ("ret",),
         )
-    on = dates.isin(calendar)
+    _calendar_issues(
+        add,
+        dates,
+        calendar,
+        ("off_calendar_return", "{n} return(s) dated on days that are not sessions, first {first}"),
+        ("return_gap", "{n} session(s) without a return, first {first}"),
+    )
+    return issues
+
+
+def _calendar_issues(
+    add: Callable[[str, Iterable[Any], str], None],
+    dates: pd.DatetimeIndex,
+    calendar: pd.DatetimeIndex,
+    off: tuple[str, str],
+    gap: tuple[str, str],
+) -> np.ndarray:
+    """Report a series' dates against the market calendar: rows dated off it (kind and text
+    ``off``), sessions between its first and last row without one (``gap``), and a history that
+    starts after or ends before the calendar's (``partial_history``). The texts are formats of
+    ``n`` and ``first``. Returns (R,) bool, the rows dated on a session."""
+    on = np.asarray(dates.isin(calendar))
     if (~on).any():
-        off = dates[~on]
-        add(
-            "off_calendar_return",
-            off,
-            f"{len(off)} return(s) dated on days that are not sessions, first {_iso(off[0])}",
-        )
+        outside = dates[~on]
+        add(off[0], outside, off[1].format(n=len(outside), first=_iso(outside[0])))
     if on.any() and len(calendar):
         first, last = dates[on].min(), dates[on].max()
         inside = calendar[(calendar >= first) & (calendar <= last)]
-        gaps = inside[~inside.isin(dates)]
-        if len(gaps):
-            add("return_gap", gaps, f"{len(gaps)} session(s) without a return, first {_iso(gaps[0])}")
+        missing = inside[~inside.isin(dates)]
+        if len(missing):
+            add(gap[0], missing, gap[1].format(n=len(missing), first=_iso(missing[0])))
         if first > calendar[0] or last < calendar[-1]:
             add(
                 "partial_history",
@@ -587,7 +590,7 @@ def validate_returns(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker:
                 f"rows cover {_iso(first)}..{_iso(last)} of the calendar's "
                 f"{_iso(calendar[0])}..{_iso(calendar[-1])}",
             )
-    return issues
+    return on
 
 
 def first_refusal(issues: Iterable[PriceIssue]) -> PriceIssue | None:
