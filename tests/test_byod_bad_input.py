@@ -256,6 +256,52 @@ def test_a_bad_returns_file_is_one_line_and_leaves_the_cache_untouched(
     assert snapshot(cache) == before
 
 
+@pytest.mark.parametrize(
+    ("columns", "where", "message"),
+    [
+        (
+            {
+                "id": ["A", "A", "A"],
+                "date": ["2024-01-02", "2024-01-03", "2024-01-04"],
+                "ret": [None, True, False],
+            },
+            (3, "ret"),
+            "column type bool is not a date, number or text",
+        ),
+        (
+            {
+                "id": ["A", "A"],
+                "date": pd.to_datetime(["2024-01-02", "2024-01-03"]).tz_localize("America/New_York"),
+                "ret": [0.1, 0.2],
+            },
+            (2, "date"),
+            "dates must be calendar dates, not times in a time zone (America/New_York)",
+        ),
+        (
+            {
+                "id": ["A", "A"],
+                "date": pd.to_datetime(["2024-01-02 00:00", "2024-01-03 10:30"], format="ISO8601"),
+                "ret": [0.1, 0.2],
+            },
+            (3, "date"),
+            "2024-01-03 10:30:00 is not a calendar date (it has a time of day)",
+        ),
+    ],
+    ids=["boolean returns", "zoned dates", "a time of day"],
+)
+def test_a_wrongly_typed_parquet_column_names_file_row_and_field(
+    cache, tmp_path, capsys, columns, where, message
+) -> None:
+    """A parquet column of the wrong type is named with its first value's row (header = row 1)."""
+    before = snapshot(cache)
+    path = tmp_path / "returns.parquet"
+    pd.DataFrame(columns).to_parquet(path)
+    assert main(["cache", "import", "--returns", str(path), "--cache", str(cache), "--units", "percent"]) == 2
+    row, field = where
+    assert one_line(capsys).startswith(f"eventstudy: error: {path}, row {row}, field {field!r}: {message}")
+    assert snapshot(cache) == before
+
+
 def test_a_bad_file_in_a_batch_imports_nothing_of_the_batch(cache, tmp_path, capsys) -> None:
     before = snapshot(cache)
     fine = tmp_path / "fine.csv"

@@ -25,6 +25,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -213,7 +214,10 @@ def _read_parquet(path: Path) -> TextTable:
             values = pd.Series(column.to_pandas())
             if pa.types.is_timestamp(kind) and kind.tz is not None:
                 raise InputError(
-                    str(path), "dates must be calendar dates, not times in a time zone", field=header[index]
+                    str(path),
+                    f"dates must be calendar dates, not times in a time zone ({kind.tz})",
+                    row=_first_value_row(column),
+                    field=header[index],
                 )
             stamps = pd.DatetimeIndex(pd.to_datetime(values))
             timed = np.flatnonzero(pd.notna(stamps) & (stamps != stamps.normalize()))
@@ -237,13 +241,24 @@ def _read_parquet(path: Path) -> TextTable:
             text[text == "nan"] = ""
             if pa.types.is_string(kind) or pa.types.is_large_string(kind):
                 text = np.char.strip(text.astype(str)).astype(object) if len(text) else text
-        else:
+        else:  # a whole column of the wrong type: named at its first value
             raise InputError(
-                str(path), f"column type {kind} is not a date, number or text", field=header[index]
+                str(path),
+                f"column type {kind} is not a date, number or text",
+                row=_first_value_row(column),
+                field=header[index],
             )
         columns.append(np.asarray(text, dtype=object))
     cells = np.column_stack(columns) if columns else np.empty((0, 0), dtype=object)
     return TextTable(path, header, cells.astype(object))
+
+
+def _first_value_row(column: Any) -> int:
+    """The row number (header = 1) of a parquet column's first non-null value (2 if none)."""
+    import pyarrow.compute as pc
+
+    valid = np.flatnonzero(pc.is_valid(column).to_numpy(zero_copy_only=False))
+    return int(valid[0]) + 2 if valid.size else 2
 
 
 def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
