@@ -401,6 +401,24 @@ def window_label(window: tuple[int, int]) -> str:
     return f"[{signed(window[0])},{signed(window[1])}]"
 
 
+DAY0_WINDOW = "[0,0]"
+MAIN_WINDOW = "[-1,+1]"
+
+
+def main_window(labels: Sequence[str]) -> str:
+    """The window a study leads with, from its window labels in configuration order: ``[-1,+1]``
+    (the conventional three-day announcement window) when configured, else the first configured
+    window other than ``[0,0]``, else ``[0,0]``. The report's findings and
+    :meth:`~eventstudy.results.StudyResults.summary` both follow this rule."""
+    labels = list(dict.fromkeys(labels))
+    if not labels:
+        raise ValueError("a study has at least one event window")
+    if MAIN_WINDOW in labels:
+        return MAIN_WINDOW
+    others = [label for label in labels if label != DAY0_WINDOW]
+    return others[0] if others else DAY0_WINDOW
+
+
 def name_problem(name: object) -> str | None:
     """What is wrong with ``name`` as a study name; ``None`` when it is one.
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.config import StudyConfig, window_label
+from eventstudy.config import StudyConfig, main_window, window_label
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
 
@@ -139,7 +139,7 @@ class StudyResults:
 
         ``window`` is any spelling of a configured event window (:func:`resolve_window`):
         ``"[-1,+1]"``, the TOML spelling ``"[-1,1]"``, ``"-1,1"`` or ``(-1, 1)``; by default
-        ``[-1,+1]`` when configured, else the first window.
+        the window the report leads with (:func:`~eventstudy.config.main_window`).
 
         Raises
         ------
@@ -168,11 +168,11 @@ class StudyResults:
         return Summary(f"Event study: {self.config.name}", info, tables, notes)
 
     def _window_label(self, window: str | Sequence[int] | None) -> str:
-        """The ``car.parquet`` label of ``window``; by default ``[-1,+1]`` when configured, else
-        the first configured window."""
+        """The ``car.parquet`` label of ``window``; by default the report's main window
+        (:func:`~eventstudy.config.main_window`)."""
         windows = self.config.event_windows
         if window is None:
-            window = (-1, 1) if (-1, 1) in windows else windows[0]
+            return main_window([window_label(w) for w in windows])
         return resolve_window(window, windows)
 
     @property

@@ -91,6 +91,27 @@ def test_summary_names_an_all_data_estimation_window(results) -> None:
     assert "Estimation window: [-150,-11]" in results.summary().as_text()
 
 
+@pytest.mark.parametrize(
+    ("windows", "main"),
+    [
+        (((0, 0), (-3, 3), (-1, 1)), "[-1,+1]"),
+        (((0, 0), (-3, 3)), "[-3,+3]"),  # the first window other than [0,0], as the report leads
+        (((0, 0),), "[0,0]"),
+    ],
+)
+def test_summary_and_report_lead_with_the_same_window(results, windows, main) -> None:
+    """summary() and the plots default to the window the report leads with (one rule, in
+    eventstudy.config.main_window): before, a study configured [0,0] first got a [0,0] summary
+    under a report that led with its [-3,+3] window."""
+    from eventstudy.report import report_windows
+
+    config = dataclasses.replace(results.config, event_windows=windows)
+    chosen = dataclasses.replace(results, config=config)._window_label(None)
+    labels = [eventstudy.config.window_label(w) for w in windows]
+    assert chosen == main == report_windows(labels)[1]
+    assert f"CAR over {main}" in dataclasses.replace(results, config=config).summary().as_text()
+
+
 def test_summary_escapes_user_text_in_html_and_latex() -> None:
     from eventstudy.summary import Summary
 

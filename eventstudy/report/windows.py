@@ -1,8 +1,9 @@
 """Which of the study's event windows the report leads with.
 
-The *main* window is ``[-1,+1]`` (the conventional three-day announcement window) when it is
-configured, else the first configured window other than ``[0,0]``, else ``[0,0]``; the *day-0*
-columns come from a configured ``[0,0]`` window and are left out without one.
+The *main* window is :func:`eventstudy.config.main_window` (``[-1,+1]`` when configured, else
+the first configured window other than ``[0,0]``, else ``[0,0]``), the same rule as
+:meth:`~eventstudy.results.StudyResults.summary`; the *day-0* columns come from a configured
+``[0,0]`` window and are left out without one.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from eventstudy.config import window_label
+from eventstudy.config import DAY0_WINDOW, main_window, window_label
 from eventstudy.errors import InputError
 
-DAY0_WINDOW = "[0,0]"
-MAIN_WINDOW = "[-1,+1]"
 # Number of estimated parameters of the built-in models, for manifests that do not record it.
 _MODEL_PARAMS = {"market": 2, "constant_mean": 1, "market_adjusted": 0}
 
@@ -36,14 +35,8 @@ def report_windows(labels: Sequence[str]) -> tuple[str | None, str]:
         needs the window). ``main`` follows the rule of the module docstring; when both are
         ``[0,0]`` the report shows that window once.
     """
-    labels = list(dict.fromkeys(labels))
-    if not labels:
-        raise ValueError("a study has at least one event window")
-    day0 = DAY0_WINDOW if DAY0_WINDOW in labels else None
-    if MAIN_WINDOW in labels:
-        return day0, MAIN_WINDOW
-    others = [label for label in labels if label != DAY0_WINDOW]
-    return day0, (others[0] if others else DAY0_WINDOW)
+    main = main_window(labels)
+    return (DAY0_WINDOW if DAY0_WINDOW in labels else None), main
 
 
 def window_order(car: pd.DataFrame, manifest: Mapping[str, Any]) -> list[str]:
