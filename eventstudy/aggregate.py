@@ -374,12 +374,8 @@ def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]
     rows: list[dict[str, object]] = []
     for window, part in car.groupby("window", sort=False):
         part = part[part["role"] != "peer"]
-        complete = part.groupby("event_id", sort=False).agg(
-            value=("abnormal_value_usd", lambda v: v.sum(min_count=len(v))),
-            deal=("deal_usd", "first"),
-        )
-        complete = complete.dropna()
-        total_value, total_deal = float(complete["value"].sum()), float(complete["deal"].sum())
+        event_values, event_deals = _complete_deals(part)
+        total_value, total_deal = float(event_values.sum()), float(event_deals.sum())
         ratio = total_value / total_deal if total_deal > 0 else float("nan")
         for statistic, value in (
             ("total_abnormal_value_usd", total_value),
@@ -393,8 +389,33 @@ def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]
                     "statistic": statistic,
                     "value": value,
                     "p": float("nan"),
-                    "n": len(complete),
+                    "n": len(event_values),
                     "reference": VALUE_PER_DEAL_REFERENCES[statistic],
                 }
             )
     return rows
+
+
+def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each event's summed abnormal value and its deal size (events in order of their first row),
+    for the events whose parties all have a value and whose deal size is known.
+
+    An event's value is the sum of its parties' values in row order, NaN when one is NaN; its deal
+    the first non-missing ``deal_usd``. This is ``groupby("event_id").agg(value=sum with
+    min_count=len, deal="first").dropna()`` to the bit, without pandas' per-group aggregation
+    machinery (a third of a launch study's statistics time).
+    """
+    codes, _ = pd.factorize(part["event_id"], sort=False)
+    keep = codes >= 0  # a missing event_id is no event (groupby drops it)
+    if not keep.any():
+        return np.empty(0), np.empty(0)
+    order = np.argsort(codes[keep], kind="stable")  # rows grouped by event, row order kept in each
+    sorted_codes = codes[keep][order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    values = np.split(part["abnormal_value_usd"].to_numpy(dtype=float)[keep][order], starts[1:])
+    deals = np.split(part["deal_usd"].to_numpy(dtype=float)[keep][order], starts[1:])
+    value = np.array([chunk.sum() for chunk in values])  # NaN when one party's value is NaN
+    known = [chunk[~np.isnan(chunk)] for chunk in deals]
+    deal = np.array([chunk[0] if len(chunk) else np.nan for chunk in known])
+    complete = ~np.isnan(value) & ~np.isnan(deal)
+    return value[complete], deal[complete]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from eventstudy.aggregate import cross_event_statistics, event_panel, groups
+from eventstudy.aggregate import cross_event_statistics, event_panel, groups, value_per_deal_rows
 from eventstudy.config import StudyConfig, load_config, window_label
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
@@ -83,6 +83,55 @@ def test_value_per_deal_dollar_counts_each_deal_once(launch) -> None:
     assert stat(table, "openai-compute", "[0,0]", "value_per_deal_dollar").value == pytest.approx(expected)
     assert stat(table, "openai-compute", "[0,0]", "total_deal_usd").value == pytest.approx(1194.5e9)
     assert np.isnan(stat(table, "shock", "[0,0]", "value_per_deal_dollar").value)
+
+
+def test_value_per_deal_counts_complete_deals_once_and_drops_peers() -> None:
+    car = pd.DataFrame(
+        {
+            "window": "[0,0]",
+            "event_id": ["a", "a", "b", "b", "c", "d", "a"],
+            "role": ["x", "y", "x", "y", "x", "x", "peer"],
+            "abnormal_value_usd": [1e9, 2e9, 4e9, np.nan, 8e9, 16e9, 32e9],
+            "deal_usd": [np.nan, 10e9, 20e9, 20e9, np.nan, 40e9, 99e9],
+        }
+    )
+    # a: 3e9 on its 10e9 deal (the first size given); b: a party without a value; c: no deal
+    # size; d: 16e9 on 40e9; the peer's 32e9 is no party's value.
+    rows = {row["statistic"]: row for row in value_per_deal_rows(car, "g")}
+    assert rows["total_abnormal_value_usd"]["value"] == 19e9 and rows["total_deal_usd"]["value"] == 50e9
+    assert rows["value_per_deal_dollar"]["value"] == 19e9 / 50e9 and rows["value_per_deal_dollar"]["n"] == 2
+
+
+def test_value_per_deal_equals_the_pandas_groupby_to_the_bit() -> None:
+    """The oracle is the groupby the function replaced: sum with min_count (NaN when a party has
+    no value), the first non-missing deal size, complete events only, totals in event order."""
+    rng = np.random.default_rng(16)
+    for _ in range(25):  # the pandas oracle is slow (its cost is why the function has its own code)
+        n = int(rng.integers(0, 30))
+        car = pd.DataFrame(
+            {
+                "window": rng.choice(["[0,0]", "[-1,+1]"], n),
+                "event_id": rng.choice(["e1", "e2", "e3", "e4", "e5"], n),
+                "role": rng.choice(["peer", "supplier", "buyer"], n),
+                "abnormal_value_usd": np.where(rng.random(n) < 0.1, np.nan, rng.normal(0.0, 1e9, n)),
+                "deal_usd": np.where(rng.random(n) < 0.4, np.nan, rng.choice([1e9, 2.5e9, 3.3e9], n)),
+            }
+        )
+        rows = value_per_deal_rows(car, "g")
+        for window, part in car.groupby("window", sort=False):
+            part = part[part["role"] != "peer"]
+            complete = (
+                part.groupby("event_id", sort=False)
+                .agg(
+                    value=("abnormal_value_usd", lambda v: v.sum(min_count=len(v))),
+                    deal=("deal_usd", "first"),
+                )
+                .dropna()
+            )
+            mine = {r["statistic"]: r for r in rows if r["window"] == window}
+            assert mine["total_abnormal_value_usd"]["value"] == float(complete["value"].sum())
+            assert mine["total_deal_usd"]["value"] == float(complete["deal"].sum())
+            assert mine["total_deal_usd"]["n"] == len(complete)
 
 
 def test_statistics_are_reproducible(launch) -> None:

@@ -532,30 +532,36 @@ def test_cli_random_bytes_exit_2_with_one_line(data) -> None:
     assert not out_exists
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-01-21,pre,ORCL,x,1e9,g,café\n".encode(
-            "latin-1"
-        ),
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-        b"",
-    ],
-    ids=["latin1", "png", "empty"],
-)
-def test_console_script_prints_one_line_without_traceback(tmp_path: Path, content: bytes) -> None:
+HEADER = "event_id,announced,timing,ticker,role,deal_usd,group,headline"
+BAD_FILES = {
+    "latin1": f"{HEADER}\ne,2025-01-21,pre,ORCL,x,1e9,g,café\n".encode("latin-1"),
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "empty": b"",
+}
+
+
+def run_command(tmp_path: Path, content: bytes) -> tuple[list[str], Path, Path]:
+    """``eventstudy run`` arguments on an events file holding ``content``; (args, events, out)."""
     events, out = tmp_path / "events.csv", tmp_path / "out"
     events.write_bytes(content)
-    command = [
-        "run",
-        "--events",
-        str(events),
-        "--offline",
-        "--cache",
-        str(tmp_path / "cache"),
-        "--out",
-        str(out),
-    ]
+    command = ["run", "--events", str(events), "--offline", "--cache", str(tmp_path / "cache")]
+    command += ["--out", str(out)]
+    return command, events, out
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_bad_files_print_one_line_without_traceback(tmp_path: Path, capsys, name: str) -> None:
+    command, events, out = run_command(tmp_path, BAD_FILES[name])
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert str(events) in err and not out.exists()
+
+
+def test_console_script_prints_one_line_without_traceback(tmp_path: Path) -> None:
+    """The same through ``python -m eventstudy`` in a process of its own: what only a process
+    shows (the exit status the shell sees, the whole of stderr, warnings kept off it)."""
+    command, events, out = run_command(tmp_path, BAD_FILES["latin1"])
     done = subprocess.run(
         [sys.executable, "-m", "eventstudy", *command],
         capture_output=True,

@@ -296,10 +296,11 @@ def test_cli_refuses_a_users_folder_with_one_line_and_exit_2(small, tmp_path: Pa
         assert status == 2 and err.count("\n") == 1, err
 
 
-def test_a_run_with_a_backtest_writes_one_complete_verifiable_folder(small, tmp_path: Path, capsys) -> None:
+def test_a_run_with_a_backtest_writes_one_complete_verifiable_folder(
+    small, verified: Path, tmp_path: Path, capsys
+) -> None:
     events, config, cache = small
-    out = tmp_path / "out"
-    assert run_cli(run_args(events, config, cache, out), capsys)[0] == 0
+    out = tampered(verified, tmp_path)  # a copy of the module's run of the small study
     recorded = json.loads((out / "manifest.json").read_text())["files"]
     for name in ("stats.parquet", "caar.parquet", "trades.parquet", "backtest.parquet", "drift.parquet",
                  "backtest.md", "report.md", "report.html", "figures/equity_curve.png"):
