@@ -185,6 +185,14 @@ class CalendarResiduals:
     def rbar(self, rows: np.ndarray, window_day: np.ndarray) -> float:
         """:math:`\\bar r` of the pairs ``rows`` ((N,) bool) for the event window whose
         calendar days are ``window_day`` ((N, L) int); NaN with fewer than two usable pairs."""
+        total, n = self.pair_sum(rows, window_day)
+        return rbar_from_sum(total, n)
+
+    def pair_sum(self, rows: np.ndarray, window_day: np.ndarray) -> tuple[float, int]:
+        """:math:`\\sum_{i \\ne j}\\omega_{ij}r_{ij}` over the ordered pairs of the usable
+        pairs among ``rows`` ((N,) bool), and their number n (:meth:`rbar` is the sum over
+        :math:`n(n-1)`, :func:`rbar_from_sum`). A sum over the pairs of a union of row sets is
+        the sums over each set plus the cross terms, so pairs can be split by calendar time."""
         window_day = np.asarray(window_day)
         if window_day.ndim != 2 or window_day.shape[0] != self.values.shape[0]:
             n_rows = self.values.shape[0]
@@ -192,10 +200,9 @@ class CalendarResiduals:
         use = np.flatnonzero(np.asarray(rows, dtype=bool) & self.usable)
         n = use.size
         if n < 2:
-            return float("nan")
+            return 0.0, n
         classes = _Classes(self, use, window_day[use].astype(np.int64, copy=False))
-        total = classes.large_class_sums() + classes.small_class_sums()
-        return float(total / (n * (n - 1.0)))
+        return float(classes.large_class_sums() + classes.small_class_sums()), n
 
     def tiles(self) -> tuple[_Tiles, np.ndarray]:
         """:class:`_Tiles` of every usable pair, ordered by first valid estimation day (so that
@@ -208,6 +215,14 @@ class CalendarResiduals:
             position[rows] = np.arange(rows.size)
             self._tiles = (_Tiles(self, rows), position)
         return self._tiles
+
+
+def rbar_from_sum(total: float, n: int) -> float:
+    """:math:`\\bar r = \\sum_{i \\ne j}\\omega_{ij}r_{ij} / (n(n-1))` from
+    :meth:`CalendarResiduals.pair_sum`; NaN with fewer than two pairs."""
+    if n < 2:
+        return float("nan")
+    return float(total / (n * (n - 1.0)))
 
 
 def _row_classes(keys: np.ndarray) -> np.ndarray:
