@@ -18,14 +18,14 @@ The totals of ``stats.parquet`` and what each covers (``reference`` says it on e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates, estimation_market_values
-from eventstudy.inference import EventPanel, caar_band, results_to_rows, run_battery_windows
+from eventstudy.inference import EventPanel, PanelParts, caar_band, results_to_rows, run_battery_windows
 
 STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", "n", "reference")
 
@@ -33,14 +33,30 @@ STATS_COLUMNS: tuple[str, ...] = ("group", "window", "statistic", "value", "p", 
 def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """(label, (P,) bool rows) of every group: the events file's groups of listed parties in file
     order, ``all`` listed parties, and ``peers`` when there are peer rows."""
+    return group_rows(events, group_labels(events))
+
+
+def group_labels(events: pd.DataFrame) -> list[str]:
+    """The labels of :func:`groups`, in their order."""
     is_peer = (events["role"] == "peer").to_numpy()
-    out = [
-        (str(label), (events["group"] == label).to_numpy() & ~is_peer)
-        for label in pd.unique(events.loc[~is_peer, "group"])
-    ]
-    out.append(("all", ~is_peer))
-    if is_peer.any():
-        out.append(("peers", is_peer))
+    labels = [str(label) for label in pd.unique(events.loc[~is_peer, "group"])]
+    return [*labels, "all", *(["peers"] if is_peer.any() else [])]
+
+
+def group_rows(events: pd.DataFrame, labels: Sequence[str]) -> list[tuple[str, np.ndarray]]:
+    """(label, (P,) bool rows) of the groups ``labels`` (of :func:`group_labels`) in ``events``,
+    which may be any subset of a study's rows (a partition's)."""
+    is_peer = (events["role"] == "peer").to_numpy()
+    group = events["group"].astype(str).to_numpy(object)
+    out = []
+    for label in labels:
+        if label == "all":
+            rows = ~is_peer
+        elif label == "peers":
+            rows = is_peer
+        else:
+            rows = (group == label) & ~is_peer
+        out.append((label, rows))
     return out
 
 
@@ -96,11 +112,41 @@ def cross_event_statistics(
         car["event_id"].to_numpy(object), events["event_id"].to_numpy(object)[rows_of_pair]
     ):
         raise ValueError("results.car is not the study's per-window table (one row per pair and window)")
+    return statistics_table(
+        events, car, panel, windows, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
+    )
+
+
+def statistics_table(
+    events: pd.DataFrame,
+    car: pd.DataFrame,
+    panel: EventPanel,
+    windows: Sequence[tuple[int, int]],
+    *,
+    statistics: Sequence[str] | None = None,
+    bootstrap_draws: int = 999,
+    seed: int = 0,
+    parts: Callable[[str, EventPanel], PanelParts] | None = None,
+) -> pd.DataFrame:
+    """The rows of :func:`cross_event_statistics` from the events, the per-window rows of their
+    pairs (``car``: one row per pair and window, in pair order, with at least ``event_id``,
+    ``role``, ``window``, ``outcome``, ``abnormal_value_usd`` and ``deal_usd``) and ``panel``.
+
+    ``parts(label, group_panel)`` gives the battery's window-independent parts of a group (a
+    partitioned study's merged sums, :class:`~eventstudy.inference.partial.MergedParts`);
+    default: computed from ``panel``.
+    """
+    rows_of_pair = np.repeat(np.arange(len(events)), len(windows))
     rows: list[dict[str, object]] = []
     for label, mask in groups(events):
         subset = panel.subset(np.flatnonzero(mask))
         batteries = run_battery_windows(
-            subset, windows, bootstrap_draws=bootstrap_draws, seed=seed, statistics=statistics
+            subset,
+            windows,
+            bootstrap_draws=bootstrap_draws,
+            seed=seed,
+            statistics=statistics,
+            parts=None if parts is None else parts(label, subset),
         )
         group_car = car[mask[rows_of_pair]]
         for window, battery in zip(windows, batteries, strict=True):
@@ -163,9 +209,17 @@ def caar_bands(
     :func:`eventstudy.inference.caar_band`. Pairs with a missing day in the span are left out
     (``n`` counts the others). Deterministic given ``seed``.
     """
-    first, last = int(results.event_taus[0]), int(results.event_taus[-1])
+    return caar_table(results.events, panel, draws=draws, seed=seed, level=level)
+
+
+def caar_table(
+    events: pd.DataFrame, panel: EventPanel, *, draws: int = 999, seed: int = 0, level: float = 0.95
+) -> pd.DataFrame:
+    """:func:`caar_bands` from the events and their :class:`EventPanel` (only its event-window
+    ARs are read: the thin panel of a partitioned study will do)."""
+    first, last = int(panel.event_tau[0]), int(panel.event_tau[-1])
     frames = []
-    for label, mask in groups(results.events):
+    for label, mask in groups(events):
         band = caar_band(panel.subset(np.flatnonzero(mask)), first, last, draws=draws, seed=seed, level=level)
         frames.append(
             pd.DataFrame(

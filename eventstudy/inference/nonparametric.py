@@ -786,14 +786,10 @@ class GrankSample:
     ) -> TestResult:
         """GRANK t of the pairs ``rows`` ((N,) bool) with standardized CARs ``scar`` (N,):
         :meth:`GrankSums.test` of :meth:`sums` with the pairs' cross-sectional SD of SCAR."""
-        ok = rows & np.isfinite(scar)
-        n = int(ok.sum())
-        if n < 2:
-            return empty_result("grank_t", REF_GRANK, n)
-        spread = scar[ok].std(ddof=1)
-        if not spread > 0:
-            return empty_result("grank_t", REF_GRANK, n)
-        return self.sums(ok, scar, float(spread)).test(alternative=alternative)
+        ok, spread = grank_spread(rows, scar)
+        if spread is None:
+            return empty_result("grank_t", REF_GRANK, int(ok.sum()))
+        return self.sums(ok, scar, spread).test(alternative=alternative)
 
     def sums(self, rows: np.ndarray, scar: np.ndarray, spread: float) -> GrankSums:
         """The day sums of :meth:`test` over the pairs ``rows`` ((N,) bool, finite ``scar``),
@@ -814,6 +810,16 @@ class GrankSample:
             u_sum += 0.5 * column_sums(scaled, tied.astype(float))
         u_event = (below + 1.0 + n_tied / 2.0) * self.scale - 0.5
         return GrankSums(u_sum, n_t, float(u_event[ok].sum()), int(ok.sum()))
+
+
+def grank_spread(rows: np.ndarray, scar: np.ndarray) -> tuple[np.ndarray, float | None]:
+    """The pairs GRANK tests (``rows`` with a finite SCAR) and the cross-sectional SD (divisor
+    n - 1) of their SCARs, or None where the test is empty (fewer than two pairs, SD not > 0)."""
+    ok = rows & np.isfinite(scar)
+    if int(ok.sum()) < 2:
+        return ok, None
+    spread = scar[ok].std(ddof=1)
+    return ok, (float(spread) if spread > 0 else None)
 
 
 @dataclass(frozen=True)

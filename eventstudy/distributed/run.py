@@ -1,0 +1,443 @@
+"""The driver of a partitioned study: plan, submit, gather small parts, merge, finish.
+
+See :mod:`eventstudy.distributed` for the design. :func:`run_distributed` returns the
+:class:`~eventstudy.results.StudyResults` an in-memory :func:`~eventstudy.study.run_study`
+returns (to 1e-12; the per-pair tables exactly); :func:`compute_distributed` also says where
+the time and memory went (:class:`DistributedRun`), and can leave the per-pair tables on the
+workers for studies too large to hold them in one place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import resource
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.config import StudyConfig
+from eventstudy.distributed.cluster import ClusterError, connect, n_workers
+from eventstudy.distributed.plan import block_of, block_width, default_rows_per_partition, plan_partitions
+from eventstudy.distributed.tasks import (
+    Block,
+    PartitionSummary,
+    TaskCost,
+    backtest_task,
+    block_task,
+    bucket_task,
+    grank_task,
+    partition_task,
+    summary_of,
+)
+from eventstudy.errors import EventStudyError, InputError
+from eventstudy.results import StudyResults
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+    from eventstudy.data.remote import RemoteCache
+    from eventstudy.data.store import PriceStore
+    from eventstudy.inference import PanelParts
+    from eventstudy.inference.panel import EventPanel
+    from eventstudy.inference.partial import EstimationRows, Key, Window, WindowSums
+    from eventstudy.models import ExpectedReturnModel
+
+ENGINE = "dask.distributed"
+"""``manifest.json``'s ``engine.name`` of a partitioned run (``eventstudy verify`` re-runs it so)."""
+
+KP_STATISTICS = frozenset({"kp_adjusted_patell_z", "kp_adjusted_bmp_t", "kp_average_correlation"})
+"""The statistics that read Kolari-Pynnönen's r̄ (its calendar blocks run only for them)."""
+
+
+@dataclass
+class DistributedRun:
+    """A partitioned study and what it cost.
+
+    Attributes
+    ----------
+    results
+        The study's results (None when the per-pair tables were left on the workers).
+    stats, caar
+        ``stats.parquet`` and ``caar.parquet``.
+    rows_per_partition, n_partitions, n_blocks
+        The split: partitions by ticker, calendar blocks of the r̄ sums.
+    seconds
+        Wall time of each phase on the driver (``plan``, ``partitions``, ``grank``, ``rbar``,
+        ``statistics``, ``tables``, ``total``).
+    worker_seconds
+        Time summed over the tasks by stage (``read``, ``estimate``, ``sums``, ``grank``, ``rbar``).
+    worker_peak_mb
+        Peak resident memory of each worker process (``ru_maxrss``) as its tasks reported it.
+    driver_peak_mb
+        Peak resident memory of this process.
+    """
+
+    results: StudyResults | None
+    stats: pd.DataFrame
+    caar: pd.DataFrame
+    rows_per_partition: int
+    n_partitions: int
+    n_blocks: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    worker_seconds: dict[str, float] = field(default_factory=dict)
+    worker_peak_mb: dict[str, float] = field(default_factory=dict)
+    driver_peak_mb: float = 0.0
+
+    def add(self, cost: TaskCost | None) -> None:
+        """Count one task's cost."""
+        if cost is None:
+            return
+        for stage, seconds in cost.seconds.items():
+            self.worker_seconds[stage] = self.worker_seconds.get(stage, 0.0) + seconds
+        self.worker_peak_mb[cost.worker] = max(self.worker_peak_mb.get(cost.worker, 0.0), cost.peak_rss_mb)
+
+
+def run_distributed(
+    events: pd.DataFrame | str | Path,
+    store: PriceStore | RemoteCache | str | Path,
+    config: StudyConfig | None = None,
+    *,
+    scheduler: str | Client = "local",
+    model: ExpectedReturnModel | None = None,
+    peers: Sequence[str] | None = None,
+    fetch: bool = False,
+    events_path: str | Path | None = None,
+    rows_per_partition: int | None = None,
+) -> StudyResults:
+    """:func:`eventstudy.study.run_study` as a Dask computation over the parquet cache.
+
+    Parameters
+    ----------
+    events, config, model, peers, events_path
+        As for :func:`~eventstudy.study.run_study`.
+    store
+        The cache: a folder every worker can read at the same path, or an fsspec URL
+        (``s3://bucket/cache``; :mod:`eventstudy.data.remote`).
+    scheduler
+        ``"local"`` (a local cluster, one worker per core), ``"local:N"``, a scheduler address
+        (``tcp://host:8786``, a scheduler file ``*.json``) or a :class:`distributed.Client`.
+    fetch
+        Fetch what a local cache lacks first, on this machine (as ``run_study`` does).
+    rows_per_partition
+        Most pairs per partition (whole tickers); default about four partitions per worker, at
+        most :data:`~eventstudy.distributed.plan.MAX_ROWS_PER_PARTITION`. The results depend on
+        it only in the last bits of the summed statistics; it is recorded in the manifest.
+
+    Raises
+    ------
+    InputError, DataUnavailableError
+        As ``run_study`` does (the same error an in-memory run meets first), and for a
+        scheduler that cannot be reached or Dask not installed.
+    """
+    run = compute_distributed(
+        events,
+        store,
+        config,
+        scheduler=scheduler,
+        model=model,
+        peers=peers,
+        fetch=fetch,
+        events_path=events_path,
+        rows_per_partition=rows_per_partition,
+    )
+    assert run.results is not None
+    return run.results
+
+
+def compute_distributed(
+    events: pd.DataFrame | str | Path,
+    store: PriceStore | RemoteCache | str | Path,
+    config: StudyConfig | None = None,
+    *,
+    scheduler: str | Client = "local",
+    model: ExpectedReturnModel | None = None,
+    peers: Sequence[str] | None = None,
+    fetch: bool = False,
+    events_path: str | Path | None = None,
+    rows_per_partition: int | None = None,
+    gather_tables: bool = True,
+) -> DistributedRun:
+    """:func:`run_distributed` with its costs; ``gather_tables=False`` leaves the per-pair
+    ``ar`` and ``car`` tables on the workers (only the stats and CAAR come back, and no
+    :class:`StudyResults`)."""
+    with connect(scheduler) as client:
+        try:
+            return _compute(
+                client, events, store, config or StudyConfig(), model, peers, fetch, events_path,
+                rows_per_partition, gather_tables,
+            )
+        except EventStudyError:
+            raise
+        except Exception as exc:  # a worker killed, the scheduler gone: one line, not a traceback
+            if type(exc).__module__.startswith("distributed"):
+                raise ClusterError(f"the Dask cluster failed: {type(exc).__name__}: {exc}") from exc
+            raise
+
+
+def _compute(
+    client: Client,
+    events: pd.DataFrame | str | Path,
+    store: PriceStore | RemoteCache | str | Path,
+    config: StudyConfig,
+    model: ExpectedReturnModel | None,
+    peers: Sequence[str] | None,
+    fetch: bool,
+    events_path: str | Path | None,
+    rows_per_partition: int | None,
+    gather_tables: bool,
+) -> DistributedRun:
+    from eventstudy.aggregate import group_labels, group_rows
+    from eventstudy.data.events import read_events
+    from eventstudy.data.factors import read_cached_french, read_user_factors
+    from eventstudy.data.inputs import Needs
+    from eventstudy.data.remote import open_cache
+    from eventstudy.data.store import PriceStore
+    from eventstudy.hashing import file_sha256
+    from eventstudy.peers import PEER_ROLE, add_peers
+    from eventstudy.study import _model_from_config, _require_parties_then_peers, fetch_inputs, model_needs
+
+    clock = {"start": time.perf_counter()}
+    cache = open_cache(store)
+    if not isinstance(events, pd.DataFrame):
+        events_path = Path(events)
+        events = read_events(events_path)
+    peers = tuple(config.peers if peers is None else peers)
+    needs = model_needs(config, model)
+    if not fetch and peers:
+        _require_parties_then_peers(cache, events, peers, events_path)  # type: ignore[arg-type]
+    events = add_peers(events, peers)
+    if fetch:
+        if not isinstance(cache, PriceStore):
+            raise InputError(
+                str(cache.root),
+                "cannot fetch into a cache at a URL: fill a local cache (eventstudy fetch) and copy it, "
+                "or run with --offline",
+            )
+        fetch_inputs(cache, events, config, needs)
+    if model is None:
+        factors = {table.name: table for table in read_cached_french(cache, needs.french)}  # type: ignore[arg-type]
+        if needs.factors_file is not None:
+            table = read_user_factors(needs.factors_file)
+            factors[table.name] = table
+        model = _model_from_config(config, factors)
+    events_hash = {}
+    if events_path is not None:
+        events_hash = {"path": str(events_path), "sha256": file_sha256(Path(events_path))}
+
+    rows = rows_per_partition or default_rows_per_partition(len(events), n_workers(client))
+    partitions = plan_partitions(events["ticker"].to_numpy(object), rows)
+    labels = group_labels(events)
+    windows: list[Window] = [(int(a), int(b)) for a, b in config.event_windows]
+    partition_needs = Needs(config.market, tuple(model.symbols))
+    clock["plan"] = time.perf_counter()
+
+    backtest = None
+    if config.backtest is not None:
+        parties = events[events["role"] != PEER_ROLE]
+        backtest = client.submit(backtest_task, cache, parties, config, config.market, pure=False)
+    results = [
+        client.submit(
+            partition_task,
+            index,
+            positions,
+            events.iloc[positions],
+            cache,
+            partition_needs,
+            model,
+            config,
+            labels,
+            gather_tables,
+            pure=False,
+        )
+        for index, positions in enumerate(partitions)
+    ]
+    summaries = [client.submit(summary_of, result, pure=False) for result in results]
+    run = DistributedRun(None, pd.DataFrame(), pd.DataFrame(), rows, len(partitions), 0)
+    gathered: list[PartitionSummary] = []
+    for future in summaries:  # one at a time, in partition order: the merge order is fixed
+        summary = future.result()
+        run.add(summary.cost)
+        gathered.append(summary)
+    del summaries
+    _raise_first_error(gathered)
+    clock["partitions"] = time.perf_counter()
+
+    order = np.argsort(np.concatenate([s.positions for s in gathered]), kind="stable")
+    thin = _concat_thin([s.thin for s in gathered], order)  # type: ignore[misc]
+    estimation_rows = _concat_rows([s.rows for s in gathered], order)  # type: ignore[misc]
+    sums = _merge_sums([s.sums for s in gathered])
+    members = dict(group_rows(events, labels))
+    names = _statistic_names(config)
+
+    grank: dict[Key, Any] = {}
+    if "grank_t" in names:
+        from eventstudy.inference.partial import grank_spreads
+
+        spreads = grank_spreads(thin, members, windows)
+        for future in [client.submit(grank_task, r, windows, spreads, pure=False) for r in results]:
+            part, cost = future.result()
+            run.add(cost)
+            grank = _merge(grank, part)
+    clock["grank"] = time.perf_counter()
+
+    rbar: dict[Key, tuple[float, int]] = {}
+    if names & KP_STATISTICS:
+        rbar, run.n_blocks = _rbar_sums(client, results, gathered, config, windows, rows, run)
+    clock["rbar"] = time.perf_counter()
+    del results  # the workers may now free the partitions' residuals
+
+    from eventstudy.aggregate import caar_table, statistics_table
+    from eventstudy.inference.partial import MergedParts
+
+    car = _concat_tables([s.car for s in gathered], [s.positions for s in gathered], len(windows))
+
+    def parts(label: str, panel: EventPanel) -> PanelParts:
+        mask = members[label]
+        return MergedParts(
+            panel,
+            estimation_rows.take(mask),
+            {w: sums[(label, w)] for w in windows},
+            {w: grank[(label, w)] for w in windows if (label, w) in grank},
+            {w: rbar.get((label, w), (0.0, 0)) for w in windows},
+        )
+
+    run.stats = statistics_table(events, car, thin, windows, statistics=config.statistics, parts=parts)
+    run.caar = caar_table(events, thin)
+    clock["statistics"] = time.perf_counter()
+
+    if gather_tables:
+        from eventstudy.data.screening import validation_record
+
+        ar = _concat_tables([s.ar for s in gathered], [s.positions for s in gathered], thin.event_tau.size)
+        findings = {k: v for s in gathered for k, v in s.findings.items()}
+        screened = [config.market, *dict.fromkeys(events["ticker"].tolist())]
+        prices = {k: v for s in gathered for k, v in s.prices.items()}
+        shares = {k: v for s in gathered for k, v in s.shares.items()}
+        record = {
+            "events": events_hash,
+            "prices": {symbol: prices[symbol] for symbol in sorted(prices)},
+            "shares": {ticker: shares[ticker] for ticker in sorted(shares)},
+        }
+        run.results = StudyResults(
+            config=config,
+            model=model.to_dict(),
+            events=events,
+            ar=ar,
+            car=car,
+            stats=run.stats,
+            caar=run.caar,
+            backtest=None if backtest is None else backtest.result(),
+            peers=peers,
+            provenance={
+                "inputs": record,
+                "validation": validation_record(findings, screened, config.market),
+                "cache": str(cache.root),
+                "engine": {"name": ENGINE, "rows_per_partition": rows},
+            },
+            estimates=None,
+            model_object=model,
+        )
+    clock["tables"] = time.perf_counter()
+    steps = ["start", "plan", "partitions", "grank", "rbar", "statistics", "tables"]
+    run.seconds = {b: clock[b] - clock[a] for a, b in itertools.pairwise(steps)}
+    run.seconds["total"] = clock["tables"] - clock["start"]
+    run.driver_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return run
+
+
+def _raise_first_error(summaries: Sequence[PartitionSummary]) -> None:
+    """Raise the partitions' refusal that an in-memory run meets first, if any."""
+    errors = [s.error for s in summaries if s.error is not None]
+    if errors:
+        raise min(errors, key=lambda item: item[0])[1]
+
+
+def _statistic_names(config: StudyConfig) -> set[str]:
+    from eventstudy.inference import statistic_names
+
+    return set(statistic_names(config.statistics))
+
+
+def _concat_thin(panels: Sequence[EventPanel], order: np.ndarray) -> EventPanel:
+    from eventstudy.inference.partial import concat_panels
+
+    return concat_panels(panels, order)
+
+
+def _concat_rows(rows: Sequence[EstimationRows], order: np.ndarray) -> EstimationRows:
+    from eventstudy.inference.partial import EstimationRows
+
+    return EstimationRows.concat(rows, order)
+
+
+def _merge(total: dict[Any, Any], part: Mapping[Any, Any]) -> dict[Any, Any]:
+    for key, value in part.items():
+        total[key] = value if key not in total else total[key].merge(value)
+    return total
+
+
+def _merge_sums(parts: Sequence[Mapping[Key, WindowSums]]) -> dict[Key, WindowSums]:
+    total: dict[Key, WindowSums] = {}
+    for part in parts:
+        total = _merge(total, part)
+    return total
+
+
+def _concat_tables(
+    frames: Sequence[pd.DataFrame | None], positions: Sequence[np.ndarray], per_pair: int
+) -> pd.DataFrame:
+    """Partition tables with ``per_pair`` rows per pair, back in the events' pair order."""
+    frame = pd.concat(frames, ignore_index=True)
+    pair = np.concatenate([np.repeat(p, per_pair) for p in positions])
+    return frame.take(np.argsort(pair, kind="stable")).reset_index(drop=True)
+
+
+def _rbar_sums(
+    client: Client,
+    results: Sequence[Future],
+    summaries: Sequence[PartitionSummary],
+    config: StudyConfig,
+    windows: Sequence[Window],
+    rows_per_block: int,
+    run: DistributedRun,
+) -> tuple[dict[Key, tuple[float, int]], int]:
+    """Kolari-Pynnönen pair sums over calendar blocks (see
+    :func:`eventstudy.inference.partial.bucket_pair_sums`), added in block order."""
+    span_days = config.event_span[1] - config.event_span[0] + 1
+    starts = np.concatenate([s.starts for s in summaries if s.starts is not None])
+    n_days = max(s.n_days for s in summaries)
+    width = block_width(span_days, starts, rows_per_block)
+    blocks_of = {}
+    for result, summary in zip(results, summaries, strict=True):
+        assert summary.starts is not None
+        touched = np.unique(
+            np.concatenate([block_of(summary.starts, width), block_of(summary.starts + span_days - 1, width)])
+        )
+        blocks_of[summary.index] = (result, touched.tolist())
+    all_blocks = sorted({b for _, touched in blocks_of.values() for b in touched})
+    futures = []
+    for block in all_blocks:
+        pieces = [
+            client.submit(block_task, result, block, width, span_days, windows, pure=False)
+            for result, touched in blocks_of.values()
+            if block in touched
+        ]
+        futures.append(
+            client.submit(bucket_task, pieces, n_days, config.estimation_window, windows, pure=False)
+        )
+    total: dict[Key, tuple[float, int]] = {}
+    for future in futures:  # in block order
+        part, cost = future.result()
+        run.add(cost)
+        for key, (value, n) in part.items():
+            before = total.get(key, (0.0, 0))
+            total[key] = (before[0] + value, before[1] + n)
+    return total, len(all_blocks)
+
+
+__all__ = ["ENGINE", "Block", "DistributedRun", "compute_distributed", "run_distributed"]
