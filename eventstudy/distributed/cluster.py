@@ -92,9 +92,23 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
             client = Client(scheduler_file=address, timeout="30s")
         else:
             client = Client(address, timeout="30s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise InputError("--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
     with client:
+        yield client
+
+
+@contextmanager
+def in_process() -> Iterator[Client]:
+    """A one-worker, one-thread cluster inside this process (``eventstudy verify``'s re-run:
+    a partitioned study's numbers do not depend on the cluster)."""
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 

@@ -169,7 +169,7 @@ def compute_distributed(
         try:
             return _compute(
                 client, events, store, config or StudyConfig(), model, peers, fetch, events_path,
-                rows_per_partition, gather_tables,
+                rows_per_partition, gather_tables, scheduler if isinstance(scheduler, str) else "client",
             )
         except EventStudyError:
             raise
@@ -190,6 +190,7 @@ def _compute(
     events_path: str | Path | None,
     rows_per_partition: int | None,
     gather_tables: bool,
+    scheduler: str,
 ) -> DistributedRun:
     from eventstudy.aggregate import group_labels, group_rows
     from eventstudy.data.events import read_events
@@ -337,7 +338,7 @@ def _compute(
                 "inputs": record,
                 "validation": validation_record(findings, screened, config.market),
                 "cache": str(cache.root),
-                "engine": {"name": ENGINE, "rows_per_partition": rows},
+                "engine": {"name": ENGINE, "rows_per_partition": rows, "scheduler": scheduler},
             },
             estimates=None,
             model_object=model,
