@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from distributed import Client
 
 INSTALL = "pip install 'eventstudy-backtester[dask]'"
+CONNECT_TIMEOUT = "30s"
+"""How long to wait for a scheduler address (a batch job's scheduler may still be starting)."""
 _LOCAL = re.compile(r"local(?::(\d+))?")
 
 
@@ -81,7 +83,7 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
             "n_workers": workers,
             "threads_per_worker": 1,
             "processes": True,
-            "dashboard_address": None,
+            "dashboard_address": ":0",  # any free port: two studies at once must not collide
         }
         with LocalCluster(**cluster_args) as cluster, Client(cluster) as client:
             yield client
@@ -89,9 +91,9 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
     address = scheduler.strip()
     try:
         if address.endswith(".json"):
-            client = Client(scheduler_file=address, timeout="30s")
+            client = Client(scheduler_file=address, timeout=CONNECT_TIMEOUT)
         else:
-            client = Client(address, timeout="30s")
+            client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError("--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
     with client:
@@ -106,7 +108,7 @@ def in_process() -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         yield client

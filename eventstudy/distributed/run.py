@@ -50,6 +50,11 @@ if TYPE_CHECKING:
 ENGINE = "dask.distributed"
 """``manifest.json``'s ``engine.name`` of a partitioned run (``eventstudy verify`` re-runs it so)."""
 
+DRIVER_MEMORY_PER_ROW = 16_000
+"""Bytes per events row the driver needs when it gathers the per-pair tables (the thin panel,
+the ``ar`` and ``car`` rows, the statistics' work arrays; measured by ``benchmarks/bench_w3.py``
+``--gather``), for the size check of :func:`~eventstudy.data.events.read_events`."""
+
 KP_STATISTICS = frozenset({"kp_adjusted_patell_z", "kp_adjusted_bmp_t", "kp_average_correlation"})
 """The statistics that read Kolari-Pynnönen's r̄ (its calendar blocks run only for them)."""
 
@@ -206,7 +211,7 @@ def _compute(
     cache = open_cache(store)
     if not isinstance(events, pd.DataFrame):
         events_path = Path(events)
-        events = read_events(events_path)
+        events = read_events(events_path, memory_per_row=DRIVER_MEMORY_PER_ROW)
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:
