@@ -13,10 +13,11 @@ Timed, in a fresh process: :func:`eventstudy.distributed.compute_distributed` on
 estimation window [-260, -11], event windows [0,0], [-1,+1], [-5,+5], [-10,+10], groups g0-g3,
 the whole battery (999 bootstrap draws) and the CAAR bands. The per-pair ``ar`` and ``car``
 tables are built on the workers but not gathered (only the stats and CAAR come back), which is
-how a study of this size runs. Reported: wall time per phase on the driver, time summed over the
-workers' tasks by stage (reading the cache = I/O, estimation, per-partition sums, GRANK and r̄
-passes), the driver's statistics, peak memory (``ru_maxrss``) of every worker process and of the
-driver.
+how a study of this size runs; ``--gather`` brings them to the driver as ``eventstudy run
+--scheduler`` does (its driver memory per events row is ``DRIVER_MEMORY_PER_ROW``). Reported:
+wall time per phase on the driver, time summed over the workers' tasks by stage (reading the
+cache = I/O, estimation, per-partition sums, GRANK and r̄ passes), the driver's statistics, peak
+memory (``ru_maxrss``) of every worker process and of the driver.
 
 Kolari-Pynnönen's r̄ costs O(P·L1) for P pairs of rows whose windows overlap in calendar time;
 at W3's density (about 2,000 events a day at full scale) P grows with the square of the pairs,
@@ -116,7 +117,7 @@ def timed(args: argparse.Namespace) -> dict[str, object]:
             config,
             scheduler=client,
             rows_per_partition=args.rows_per_partition,
-            gather_tables=False,
+            gather_tables=args.gather,
         )
         wall = time.perf_counter() - started
     return {
@@ -125,6 +126,7 @@ def timed(args: argparse.Namespace) -> dict[str, object]:
         "worker_seconds": run.worker_seconds,
         "worker_peak_mb": run.worker_peak_mb,
         "driver_peak_mb": run.driver_peak_mb,
+        "driver_peak_by_phase": run.driver_peak_by_phase,
         "n_partitions": run.n_partitions,
         "n_blocks": run.n_blocks,
         "rows_per_partition": run.rows_per_partition,
@@ -147,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="compute the three KP r-bar rows (default: up to --scale 0.02)",
+    )
+    parser.add_argument(
+        "--gather", action="store_true", help="gather the ar and car tables to the driver (StudyResults)"
     )
     parser.add_argument("--data", help="folder for the generated data (default: a temporary folder)")
     parser.add_argument("--timed", action="store_true", help=argparse.SUPPRESS)
@@ -173,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             f"--memory-limit={args.memory_limit}",
             *([f"--rows-per-partition={args.rows_per_partition}"] if args.rows_per_partition else []),
             "--kp" if args.kp else "--no-kp",
+            *(["--gather"] if args.gather else []),
         ]
         runs = []
         for _ in range(args.rounds):
@@ -202,7 +208,8 @@ def report(
         f"{n_days:,} days from a per-ticker parquet cache; LocalCluster of {args.workers} worker processes "
         f"x 1 thread, memory limit {args.memory_limit} each; {middle['n_partitions']} partitions of <= "
         f"{middle['rows_per_partition']:,} pairs; "
-        f"{'every statistic' if middle['kp'] else 'every statistic but the three KP rows'}\n"
+        f"{'every statistic' if middle['kp'] else 'every statistic but the three KP rows'}"
+        f"{'; ar and car gathered to the driver' if args.gather else ''}\n"
     )
     print("| measure | value |")
     print("|---|---:|")
@@ -232,7 +239,9 @@ def report(
         print(f"| {what}, CPU-side seconds | {value:.1f} s ({100 * value / total:.0f}%) |")
     for worker, peak in sorted(middle["worker_peak_mb"].items()):
         print(f"| peak RSS, worker {worker} | {peak:,.0f} MB |")
+    phases = ", ".join(f"{k} {v:,.0f}" for k, v in middle["driver_peak_by_phase"].items())
     print(f"| peak RSS, driver (client, merge, battery) | {middle['driver_peak_mb']:,.0f} MB |")
+    print(f"| driver peak RSS by the end of each phase | {phases} MB |")
     print(f"\nthroughput: {n_pairs / walls[0]:,.0f} pairs/s wall (best round)")
 
 

@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "load_config": "eventstudy.config",
     "read_events": "eventstudy.data.events",
     "run_study": "eventstudy.study",
+    "run_distributed": "eventstudy.distributed",
 }
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "read_events",
     "register_model",
     "register_statistic",
+    "run_distributed",
     "run_study",
     "save_study",
     "verify",
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from eventstudy.config import StudyConfig, load_config
     from eventstudy.data.events import read_events
     from eventstudy.data.store import PriceStore
+    from eventstudy.distributed import run_distributed
     from eventstudy.inference import register_statistic
     from eventstudy.models import ExpectedReturnModel, register_model
     from eventstudy.output.export import save_study

@@ -256,6 +256,26 @@ def test_calendar_blocks_add_up_to_the_pair_sum_of_all_rows() -> None:
     assert block_width(span, starts, n) == spread and block_width(span, starts, 1) == span
 
 
+def test_merged_parts_refuse_what_the_driver_does_not_hold() -> None:
+    """A statistic that reaches for the residuals' scores on a partitioned study's driver is
+    told why, rather than computing on an empty estimation window."""
+    from eventstudy.inference import EventPanel
+    from eventstudy.inference.partial import EstimationRows, MergedParts
+
+    panel = EventPanel(
+        ar_estimation=np.empty((2, 0)), ar_event=np.zeros((2, 3)), event_tau=np.arange(-1, 2),
+        estimation_day=np.empty((2, 0), dtype=np.int64), event_day=np.tile(np.arange(3), (2, 1)),
+        sigma=np.ones(2), n_estimation=np.full(2, 100), n_params=np.full(2, 1),
+        xtx_inv=np.full((2, 1, 1), 0.01), x_event=np.ones((2, 3, 1)), firm=np.array(["A", "B"]),
+    )  # fmt: skip
+    rows = EstimationRows(np.ones(2), np.full(2, 100), np.full(2, 100), None, None)
+    parts = MergedParts(panel, rows, {}, {}, {})
+    for name in ("ranks", "signs", "grank", "correlation"):
+        with pytest.raises(RuntimeError, match="estimation residuals, which a partitioned study keeps"):
+            getattr(parts, name)
+    assert parts.dollar is None and parts.factor.shape == (2, 3)
+
+
 def test_partitions_keep_tickers_whole() -> None:
     tickers = ["B", "A", "B", "C", "A", "A", "D", "B", "C"]
     partitions = plan_partitions(tickers, 4)
@@ -291,6 +311,18 @@ def test_cli_on_local_workers_writes_what_verify_accepts(local_folder, launch_ca
     assert "Engine: dask.distributed" in (local_folder / "report.md").read_text(encoding="utf-8")
     assert main(["verify", str(local_folder), "--cache", str(launch_cache)]) == 0
     assert "identical (" in capsys.readouterr().out
+
+
+def test_verifying_a_dask_folder_without_dask_is_one_line_and_exit_2(
+    local_folder, launch_cache, capsys, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main(["verify", str(local_folder), "--cache", str(launch_cache)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"eventstudy: error: {local_folder / 'manifest.json'}, field 'engine': the study ran on Dask: "
+        "verifying it needs the dask extra\n"
+    )
 
 
 def test_cli_on_a_scheduler_address(launch_cache, cluster, local_folder, tmp_path: Path) -> None:

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from eventstudy.data.factors import read_cached_french, read_user_factors
 from eventstudy.data.screening import PriceIssue, screen_prices, validation_record
-from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
+
+if TYPE_CHECKING:
+    from eventstudy.data.remote import CacheReader
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class StudyInputs:
 
 
 def load_inputs(
-    store: PriceStore,
+    store: CacheReader,
     events: pd.DataFrame,
     needs: Needs,
     *,

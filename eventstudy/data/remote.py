@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -37,6 +37,29 @@ from eventstudy.data.store import (
 )
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.symbols import symbol_problem
+
+
+class CacheReader(Protocol):
+    """What a study reads from a cache (:class:`PriceStore` and :class:`RemoteCache` both)."""
+
+    @property
+    def root(self) -> Any: ...
+
+    def price_path(self, symbol: str) -> Any: ...
+
+    def factors_path(self, name: str) -> Any: ...
+
+    def has_prices(self, symbol: str) -> bool: ...
+
+    def read_price_table(self, symbol: str) -> CachedTable: ...
+
+    def read_shares_table(self, ticker: str) -> CachedTable | None: ...
+
+    def read_shares(self, ticker: str) -> pd.DataFrame: ...
+
+    def read_factors(self, name: str) -> pd.DataFrame: ...
+
+    def provenance(self, path: Any) -> dict[str, Any]: ...
 
 
 def is_url(location: str | Path) -> bool:
@@ -157,10 +180,10 @@ class RemoteCache:
     def read_factors(self, name: str) -> pd.DataFrame:
         return self.read_factors_table(name).frame
 
-    def provenance(self, url: str) -> dict[str, Any]:
+    def provenance(self, url: str | Path) -> dict[str, Any]:
         """As :meth:`PriceStore.provenance`, for one of this cache's URLs."""
         try:
-            metadata = pq.read_schema(self._native(url), filesystem=self.fs).metadata or {}
+            metadata = pq.read_schema(self._native(str(url)), filesystem=self.fs).metadata or {}
         except FileNotFoundError:
             raise
         except Exception as exc:

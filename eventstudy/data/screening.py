@@ -519,7 +519,7 @@ def market_calendar(market_frame: pd.DataFrame) -> pd.DatetimeIndex:
 
 
 def screen_prices(
-    prices: Mapping[str, pd.DataFrame], market: str, paths: Mapping[str, Path]
+    prices: Mapping[str, pd.DataFrame], market: str, paths: Mapping[str, Path | str]
 ) -> tuple[dict[str, pd.DataFrame], dict[str, list[PriceIssue]]]:
     """Validate every price frame against the market's calendar and apply :data:`POLICY`.
 

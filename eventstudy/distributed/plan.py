@@ -27,7 +27,7 @@ def default_rows_per_partition(n_pairs: int, n_workers: int) -> int:
     return int(min(MAX_ROWS_PER_PARTITION, max(1, wanted)))
 
 
-def plan_partitions(tickers: Sequence[str], rows_per_partition: int) -> list[np.ndarray]:
+def plan_partitions(tickers: Sequence[str] | np.ndarray, rows_per_partition: int) -> list[np.ndarray]:
     """Pair positions of each partition: whole tickers, in sorted ticker order, at most
     ``rows_per_partition`` pairs (a ticker with more pairs than that is a partition of its own).
 

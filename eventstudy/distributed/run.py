@@ -13,7 +13,7 @@ import itertools
 import resource
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,10 +50,11 @@ if TYPE_CHECKING:
 ENGINE = "dask.distributed"
 """``manifest.json``'s ``engine.name`` of a partitioned run (``eventstudy verify`` re-runs it so)."""
 
-DRIVER_MEMORY_PER_ROW = 16_000
+DRIVER_MEMORY_PER_ROW = 20_000
 """Bytes per events row the driver needs when it gathers the per-pair tables (the thin panel,
-the ``ar`` and ``car`` rows, the statistics' work arrays; measured by ``benchmarks/bench_w3.py``
-``--gather``), for the size check of :func:`~eventstudy.data.events.read_events`."""
+the ``ar`` and ``car`` rows, the statistics' work arrays: 15 KB measured by
+``benchmarks/bench_w3.py --gather`` between 20,000 and 50,000 pairs, plus a margin), for the
+size check of :func:`~eventstudy.data.events.read_events`."""
 
 KP_STATISTICS = frozenset({"kp_adjusted_patell_z", "kp_adjusted_bmp_t", "kp_average_correlation"})
 """The statistics that read Kolari-Pynnönen's r̄ (its calendar blocks run only for them)."""
@@ -79,7 +80,7 @@ class DistributedRun:
     worker_peak_mb
         Peak resident memory of each worker process (``ru_maxrss``) as its tasks reported it.
     driver_peak_mb
-        Peak resident memory of this process.
+        Peak resident memory of this process, in all and by the end of each phase.
     """
 
     results: StudyResults | None
@@ -92,6 +93,7 @@ class DistributedRun:
     worker_seconds: dict[str, float] = field(default_factory=dict)
     worker_peak_mb: dict[str, float] = field(default_factory=dict)
     driver_peak_mb: float = 0.0
+    driver_peak_by_phase: dict[str, float] = field(default_factory=dict)
 
     def add(self, cost: TaskCost | None) -> None:
         """Count one task's cost."""
@@ -208,6 +210,11 @@ def _compute(
     from eventstudy.study import _model_from_config, _require_parties_then_peers, fetch_inputs, model_needs
 
     clock = {"start": time.perf_counter()}
+    peaks: dict[str, float] = {}
+
+    def tick(phase: str) -> None:
+        clock[phase] = time.perf_counter()
+        peaks[phase] = _peak_mb()
     cache = open_cache(store)
     if not isinstance(events, pd.DataFrame):
         events_path = Path(events)
@@ -215,7 +222,7 @@ def _compute(
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:
-        _require_parties_then_peers(cache, events, peers, events_path)  # type: ignore[arg-type]
+        _require_parties_then_peers(cache, events, peers, events_path)  # type: ignore[arg-type]  # reads like a store
     events = add_peers(events, peers)
     if fetch:
         if not isinstance(cache, PriceStore):
@@ -226,7 +233,7 @@ def _compute(
             )
         fetch_inputs(cache, events, config, needs)
     if model is None:
-        factors = {table.name: table for table in read_cached_french(cache, needs.french)}  # type: ignore[arg-type]
+        factors = {table.name: table for table in read_cached_french(cache, needs.french)}
         if needs.factors_file is not None:
             table = read_user_factors(needs.factors_file)
             factors[table.name] = table
@@ -240,7 +247,7 @@ def _compute(
     labels = group_labels(events)
     windows: list[Window] = [(int(a), int(b)) for a, b in config.event_windows]
     partition_needs = Needs(config.market, tuple(model.symbols))
-    clock["plan"] = time.perf_counter()
+    tick("plan")
 
     backtest = None
     if config.backtest is not None:
@@ -271,12 +278,16 @@ def _compute(
         gathered.append(summary)
     del summaries
     _raise_first_error(gathered)
-    clock["partitions"] = time.perf_counter()
+    tick("partitions")
 
     order = np.argsort(np.concatenate([s.positions for s in gathered]), kind="stable")
     thin = _concat_thin([s.thin for s in gathered], order)  # type: ignore[misc]
     estimation_rows = _concat_rows([s.rows for s in gathered], order)  # type: ignore[misc]
     sums = _merge_sums([s.sums for s in gathered])
+    car = _concat_tables([s.car for s in gathered], [s.positions for s in gathered], len(windows))
+    # Drop the driver's copies of the partitions' parts (new records: an in-process worker may
+    # hold the very objects gathered, which must stay as they are).
+    gathered = [replace(s, thin=None, rows=None, sums={}, car=None) for s in gathered]
     members = dict(group_rows(events, labels))
     names = _statistic_names(config)
 
@@ -285,22 +296,20 @@ def _compute(
         from eventstudy.inference.partial import grank_spreads
 
         spreads = grank_spreads(thin, members, windows)
-        for future in [client.submit(grank_task, r, windows, spreads, pure=False) for r in results]:
-            part, cost = future.result()
+        for pending in [client.submit(grank_task, r, windows, spreads, pure=False) for r in results]:
+            part, cost = pending.result()
             run.add(cost)
             grank = _merge(grank, part)
-    clock["grank"] = time.perf_counter()
+    tick("grank")
 
     rbar: dict[Key, tuple[float, int]] = {}
     if names & KP_STATISTICS:
         rbar, run.n_blocks = _rbar_sums(client, results, gathered, config, windows, rows, run)
-    clock["rbar"] = time.perf_counter()
+    tick("rbar")
     del results  # the workers may now free the partitions' residuals
 
     from eventstudy.aggregate import caar_table, statistics_table
     from eventstudy.inference.partial import MergedParts
-
-    car = _concat_tables([s.car for s in gathered], [s.positions for s in gathered], len(windows))
 
     def parts(label: str, panel: EventPanel) -> PanelParts:
         mask = members[label]
@@ -309,17 +318,18 @@ def _compute(
             estimation_rows.take(mask),
             {w: sums[(label, w)] for w in windows},
             {w: grank[(label, w)] for w in windows if (label, w) in grank},
-            {w: rbar.get((label, w), (0.0, 0)) for w in windows},
+            {w: rbar.get((label, w), (0.0, 0)) for w in windows} if names & KP_STATISTICS else {},
         )
 
     run.stats = statistics_table(events, car, thin, windows, statistics=config.statistics, parts=parts)
     run.caar = caar_table(events, thin)
-    clock["statistics"] = time.perf_counter()
+    tick("statistics")
 
     if gather_tables:
         from eventstudy.data.screening import validation_record
 
         ar = _concat_tables([s.ar for s in gathered], [s.positions for s in gathered], thin.event_tau.size)
+        gathered = [replace(s, ar=None) for s in gathered]
         findings = {k: v for s in gathered for k, v in s.findings.items()}
         screened = [config.market, *dict.fromkeys(events["ticker"].tolist())]
         prices = {k: v for s in gathered for k, v in s.prices.items()}
@@ -348,12 +358,18 @@ def _compute(
             estimates=None,
             model_object=model,
         )
-    clock["tables"] = time.perf_counter()
+    tick("tables")
     steps = ["start", "plan", "partitions", "grank", "rbar", "statistics", "tables"]
     run.seconds = {b: clock[b] - clock[a] for a, b in itertools.pairwise(steps)}
+    run.driver_peak_by_phase = peaks
     run.seconds["total"] = clock["tables"] - clock["start"]
-    run.driver_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    run.driver_peak_mb = _peak_mb()
     return run
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far (``ru_maxrss``), MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _raise_first_error(summaries: Sequence[PartitionSummary]) -> None:

@@ -16,6 +16,7 @@ import resource
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,9 @@ from eventstudy.timeline.calendar import align_days_zero, relative_day_index
 from eventstudy.timeline.returns import build_panel
 
 Cache = PriceStore | RemoteCache
+
+if TYPE_CHECKING:
+    from eventstudy.backtest.engine import BacktestResults
 
 COMPACT_CAR_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -330,7 +334,7 @@ def bucket_task(
 
 def backtest_task(
     cache: Cache, events: pd.DataFrame, config: StudyConfig, market: str
-) -> object:
+) -> BacktestResults | None:
     """The config's backtest of the listed parties (one task: the rule trades across tickers
     in calendar time, so it holds the parties' prices together)."""
     from eventstudy.study import _backtest

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def thin_panel(panel: EventPanel) -> EventPanel:
 def concat_panels(panels: Sequence[EventPanel], order: np.ndarray) -> EventPanel:
     """The rows of ``panels`` stacked, then taken in ``order`` (e.g. back to events order)."""
     first = panels[0]
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for item in fields(first):
         if item.name == "event_tau" or getattr(first, item.name) is None:
             continue
@@ -321,15 +322,21 @@ class MergedParts(PanelParts):
         ok, spread = grank_spread(sample.ok, scar)
         if spread is None:
             return empty_result("grank_t", REF_GRANK, int(ok.sum()))
-        return self.grank_sums[self._window(sample)].test(alternative=sample.alternative)
+        window = self._window(sample)
+        if window not in self.grank_sums:
+            self._absent("GRANK (not among the study's statistics, so its pass did not run)")
+        return self.grank_sums[window].test(alternative=sample.alternative)
 
     def window_rbar(self, sample: WindowSample) -> float:
-        return rbar_from_sum(*self.rbar_sums[self._window(sample)])
+        window = self._window(sample)
+        if window not in self.rbar_sums:
+            self._absent("r-bar (no Kolari-Pynnönen statistic was asked for, so its pass did not run)")
+        return rbar_from_sum(*self.rbar_sums[window])
 
-    def _absent(self, what: str) -> None:
+    def _absent(self, what: str) -> NoReturn:
         raise RuntimeError(
-            f"{what} needs each pair's estimation residuals, which a partitioned study keeps on its "
-            "workers; a statistic of a WindowSample must use the sample's window methods"
+            f"{what}: it needs each pair's estimation residuals, which a partitioned study keeps on "
+            "its workers; a statistic of a WindowSample must use the sample's window methods"
         )
 
     @property

@@ -208,7 +208,7 @@ def verify(
     recorded = output_files(folder)
     scratch = Path(tempfile.mkdtemp(prefix="eventstudy-verify."))
     try:
-        rerun = _rerun(manifest.get("engine"), events_path, store, config, peers)
+        rerun = _rerun(folder / "manifest.json", manifest.get("engine"), events_path, store, config, peers)
         shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
         out = save_study(
             rerun,
@@ -239,7 +239,7 @@ def verify(
 
 
 def _rerun(
-    engine: Any, events_path: Path, store: Any, config: StudyConfig, peers: list[str]
+    where: Path, engine: Any, events_path: Path, store: Any, config: StudyConfig, peers: list[str]
 ) -> StudyResults:
     """The study again, in memory, or partitioned as recorded by ``engine``."""
     if not isinstance(engine, Mapping):
@@ -252,13 +252,13 @@ def _rerun(
         require_dask()
     except InputError:
         raise InputError(
-            "manifest.json", "the study ran on Dask: verifying it needs the dask extra", field="engine"
+            str(where), "the study ran on Dask: verifying it needs the dask extra", field="engine"
         ) from None
     from eventstudy.distributed import ENGINE, run_distributed
 
     rows = engine.get("rows_per_partition")
     if engine.get("name") != ENGINE or not isinstance(rows, int) or rows < 1:
-        raise InputError("manifest.json", f"unknown engine record {dict(engine)!r}", field="engine")
+        raise InputError(str(where), f"unknown engine record {dict(engine)!r}", field="engine")
     with in_process() as client:
         return run_distributed(
             events_path, store, config, scheduler=client, peers=peers, rows_per_partition=rows
