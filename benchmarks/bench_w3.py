@@ -17,7 +17,9 @@ how a study of this size runs; ``--gather`` brings them to the driver as ``event
 --scheduler`` does (its driver memory per events row is ``DRIVER_MEMORY_PER_ROW``). Reported:
 wall time per phase on the driver, time summed over the workers' tasks by stage (reading the
 cache = I/O, estimation, per-partition sums, GRANK and r̄ passes), the driver's statistics, peak
-memory (``ru_maxrss``) of every worker process and of the driver.
+memory (``ru_maxrss``) of every worker process and of the driver. ``--compare`` also runs the
+study in memory (:func:`eventstudy.study.run_study`, one process), alternating the two sides
+round by round, and prints the ratio of their times (at a scale where one process holds it).
 
 Kolari-Pynnönen's r̄ costs O(P·L1) for P pairs of rows whose windows overlap in calendar time;
 at W3's density (about 2,000 events a day at full scale) P grows with the square of the pairs,
@@ -27,7 +29,7 @@ about 2·10^11 at full scale: ``--no-kp`` leaves the three KP rows out (the defa
 Usage::
 
     .venv/bin/python benchmarks/bench_w3.py --scale 0.01            # 100,000 pairs, 500 tickers
-    .venv/bin/python benchmarks/bench_w3.py --scale 0.01 --rounds 3 # min and median of 3 runs
+    .venv/bin/python benchmarks/bench_w3.py --scale 0.002 --rounds 2 --compare  # vs run_study
     .venv/bin/python benchmarks/bench_w3.py                         # the full W3 (hours; see README)
     .venv/bin/python benchmarks/bench_w3.py --data /tmp/w3          # keep the generated data
 
@@ -45,8 +47,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from eventstudy.config import StudyConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -81,25 +87,44 @@ def prepare(data: Path, n_tickers: int, n_days: int, n_pairs: int) -> dict[str, 
     return setup
 
 
-def timed(args: argparse.Namespace) -> dict[str, object]:
-    """One timed run (in a fresh process)."""
-    import distributed
-
+def study_config(kp: bool) -> StudyConfig:
+    """W3's configuration (the statistics without the KP rows unless ``kp``)."""
     from eventstudy.config import StudyConfig
-    from eventstudy.distributed import compute_distributed
     from eventstudy.inference import STATISTICS
 
-    data = Path(args.data)
-    events = pd.read_parquet(data / "events.parquet")
-    names = [name for name in STATISTICS if args.kp or name not in KP]
-    config = StudyConfig(
+    return StudyConfig(
         market=synthetic.MARKET,
         estimation_window=ESTIMATION,
         event_windows=WINDOWS,
         min_estimation_obs=100,
         peers=(),
-        statistics=tuple(names),
+        statistics=tuple(name for name in STATISTICS if kp or name not in KP),
     )
+
+
+def timed_in_memory(args: argparse.Namespace) -> dict[str, object]:
+    """The same study with :func:`eventstudy.study.run_study` (in a fresh process)."""
+    import resource
+
+    from eventstudy.study import run_study
+
+    data = Path(args.data)
+    events = pd.read_parquet(data / "events.parquet")
+    started = time.perf_counter()
+    run_study(events, data / "cache", study_config(args.kp))
+    wall = time.perf_counter() - started
+    return {"wall": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+
+
+def timed(args: argparse.Namespace) -> dict[str, object]:
+    """One timed run on the LocalCluster (in a fresh process)."""
+    import distributed
+
+    from eventstudy.distributed import compute_distributed
+
+    data = Path(args.data)
+    events = pd.read_parquet(data / "events.parquet")
+    config = study_config(args.kp)
     with (
         distributed.LocalCluster(
             n_workers=args.workers,
@@ -154,12 +179,18 @@ def main(argv: list[str] | None = None) -> int:
         "--gather", action="store_true", help="gather the ar and car tables to the driver (StudyResults)"
     )
     parser.add_argument("--data", help="folder for the generated data (default: a temporary folder)")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run the study in memory (run_study), alternating with the Dask run each round",
+    )
     parser.add_argument("--timed", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--timed-in-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.kp is None:
         args.kp = args.scale <= 0.02
-    if args.timed:
-        print(json.dumps(timed(args)))
+    if args.timed or args.timed_in_memory:
+        print(json.dumps(timed(args) if args.timed else timed_in_memory(args)))
         return 0
 
     n_tickers = max(1, round(FULL["tickers"] * args.scale))
@@ -180,14 +211,25 @@ def main(argv: list[str] | None = None) -> int:
             "--kp" if args.kp else "--no-kp",
             *(["--gather"] if args.gather else []),
         ]
-        runs = []
-        for _ in range(args.rounds):
-            done = subprocess.run(command, check=True, capture_output=True, text=True)
-            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        in_memory = [*command[:2], "--timed-in-memory", *command[3:]]
+        runs, memory_runs = [], []
+        for round_ in range(args.rounds):  # the two sides alternate, each in a fresh process
+            sides = [(command, runs), (in_memory, memory_runs)] if args.compare else [(command, runs)]
+            for side, out in sides if round_ % 2 == 0 else sides[::-1]:
+                done = subprocess.run(side, check=True, capture_output=True, text=True)
+                out.append(json.loads(done.stdout.strip().splitlines()[-1]))
     finally:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
     report(runs, setup, n_tickers, n_days, n_pairs, args)
+    if memory_runs:
+        dask, memory = sorted(r["wall"] for r in runs), sorted(r["wall"] for r in memory_runs)
+        print(
+            f"\nin memory (run_study, one process): min {memory[0]:.1f} s, median "
+            f"{statistics.median(memory):.1f} s, peak RSS {max(r['peak_mb'] for r in memory_runs):,.0f} MB; "
+            f"Dask / in memory: {dask[0] / memory[0]:.2f} (min), "
+            f"{statistics.median(dask) / statistics.median(memory):.2f} (median)"
+        )
     return 0
 
 

@@ -28,6 +28,8 @@ values, regressors and :math:`(X'X)^{-1}`, σ, M, k) and five estimation-window 
 0.8 KB per pair for a [-10, +10] span and the market model, independent of the estimation
 window's length — plus the per-pair tables ``ar`` (L2 rows per pair) and ``car`` (one row per
 window) when the results are gathered; per partition, the sums (a few KB per group and window).
+Measured with the battery's own work arrays (``benchmarks/bench_w3.py``): about 6 KB a pair on
+the driver, 15 KB with the tables gathered (:data:`~eventstudy.distributed.run.DRIVER_MEMORY_PER_ROW`).
 The driver adds the sums in partition and block order (so a run is reproducible bit for bit
 on any number of workers), then runs the registered statistics on the thin panel with the
 merged parts: the statistics that need the N CARs (cross-sectional t, sign, Wilcoxon, the
