@@ -196,6 +196,8 @@ def test_a_cache_at_a_url_is_read_through_fsspec(synthetic_cache, synthetic_even
         got = run_distributed(events, "memory://dist-cache", config, scheduler=cluster, rows_per_partition=30)
         assert_same_results(want, got)
         assert got.provenance["cache"] == "memory://dist-cache"
+        with pytest.raises(InputError, match="cannot fetch into a cache at a URL"):
+            run_distributed(events, "memory://dist-cache", config, scheduler=cluster, fetch=True)
         memory_fs.pipe(f"/dist-cache/prices/{events['ticker'].iloc[3]}.parquet", b"not parquet")
         with pytest.raises(InputError, match=r"memory://.*/prices/T\d+\.parquet: damaged cache file"):
             run_distributed(events, "memory://dist-cache", config, scheduler=cluster, rows_per_partition=30)
