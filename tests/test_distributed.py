@@ -11,8 +11,8 @@ Two studies, each run in memory (:func:`eventstudy.study.run_study`) and on a
 
 The per-pair tables, the CAAR bands and the backtest must be identical, and every statistic of
 the battery equal to 1e-12 (its sums are added in another order). The command line is run
-on a cluster's address and on a scheduler file (the path a SLURM, PBS or Kubernetes scheduler
-takes) and on ``local:2``, and ``eventstudy verify`` accepts the folder it writes.
+on a cluster's ``tcp://`` address (the path a SLURM, PBS or Kubernetes scheduler takes) and on
+``local:2``, and ``eventstudy verify`` accepts the folder it writes; a scheduler file connects.
 """
 
 from __future__ import annotations
