@@ -372,6 +372,20 @@ def test_a_bad_scheduler_is_one_line_and_exit_2(
     assert not out.exists()
 
 
+def test_a_scheduler_without_workers_is_one_line_and_exit_2(
+    launch_cache, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr("eventstudy.distributed.cluster.WORKER_TIMEOUT", 0.5)
+    out = tmp_path / "out"
+    with distributed.LocalCluster(**IN_PROCESS, n_workers=0, protocol="tcp://") as empty:
+        address = empty.scheduler.address
+        assert main([*launch_args(launch_cache, out), "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    words = f"--scheduler: no Dask worker joined the scheduler at {address} in 0.5 s"
+    assert err == f"eventstudy: error: {words}\n", err
+    assert not out.exists()
+
+
 def test_without_dask_the_scheduler_option_is_one_line_and_exit_2(
     launch_cache, tmp_path: Path, capsys, monkeypatch
 ) -> None:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 INSTALL = "pip install 'eventstudy-backtester[dask]'"
 CONNECT_TIMEOUT = "30s"
 """How long to wait for a scheduler address (a batch job's scheduler may still be starting)."""
+WORKER_TIMEOUT = 300.0
+"""Seconds to wait for a first worker to join a scheduler reached by address."""
 _LOCAL = re.compile(r"local(?::(\d+))?")
 
 
@@ -97,6 +99,12 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError("--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
     with client:
+        try:  # the partitions are planned for the workers there: wait for one to join
+            client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+        except TimeoutError:
+            raise InputError(
+                "--scheduler", f"no Dask worker joined the scheduler at {address} in {WORKER_TIMEOUT:g} s"
+            ) from None
         yield client
 
 
