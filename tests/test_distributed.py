@@ -537,6 +537,25 @@ def test_a_scheduler_without_workers_is_one_line_and_exit_2(
     assert not out.exists()
 
 
+def test_an_estimation_window_over_all_data_is_refused_in_one_line(
+    launch_cache, tmp_path: Path, capsys, cluster
+) -> None:
+    """``estimation_window = "all"`` starts at the earliest day any pair reaches, which one
+    partition cannot know: refused (exit 2, one line naming the feature), never a different
+    answer."""
+    config = tmp_path / "all.toml"
+    text = (ROOT / "launch.toml").read_text(encoding="utf-8")
+    config.write_text(text.replace("estimation_window = [-260, -11]", 'estimation_window = "all"'), "utf-8")
+    out = tmp_path / "out"
+    address = cluster.scheduler.address
+    assert main([*launch_args(launch_cache, out), "--config", str(config), "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    words = "eventstudy: error: --scheduler: not supported on Dask: an estimation window over all data"
+    assert err.startswith(words), err
+    assert not out.exists()
+
+
 def test_without_dask_the_scheduler_option_is_one_line_and_exit_2(
     launch_cache, tmp_path: Path, capsys, monkeypatch
 ) -> None:
