@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "run_study": "eventstudy.study",
     "infer": "eventstudy.infer_ar",
     "InferenceResults": "eventstudy.infer_ar",
+    "run_distributed": "eventstudy.distributed",
 }
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "read_events",
     "register_model",
     "register_statistic",
+    "run_distributed",
     "run_study",
     "save_study",
     "verify",
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
     from eventstudy.config import StudyConfig, load_config
     from eventstudy.data.events import read_events
     from eventstudy.data.store import PriceStore
+    from eventstudy.distributed import run_distributed
     from eventstudy.infer_ar import InferenceResults, infer
     from eventstudy.inference import register_statistic
     from eventstudy.models import ExpectedReturnModel, register_model

@@ -31,15 +31,22 @@ windows and statistics (:mod:`eventstudy.multiple_testing`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypedDict
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates, estimation_market_values
-from eventstudy.inference import EventPanel, caar_band, path_bands, results_to_rows, run_battery_windows
+from eventstudy.inference import (
+    EventPanel,
+    PanelParts,
+    caar_band,
+    path_bands,
+    results_to_rows,
+    run_battery_windows,
+)
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.timeline.confounders import unconfounded_group
 
@@ -60,17 +67,54 @@ UNCONFOUNDED_STATISTICS: tuple[str, ...] = (
 its paper-table tests and the value created."""
 
 
+class PairTables(Protocol):
+    """What the stats and CAAR tables read of a study's pairs besides their
+    :class:`EventPanel`: :class:`~eventstudy.estimate.PairEstimates` in memory, the gathered
+    tables of a partitioned study (:mod:`eventstudy.distributed`)."""
+
+    @property
+    def events(self) -> pd.DataFrame: ...
+
+    @property
+    def car(self) -> pd.DataFrame: ...
+
+    @property
+    def event_taus(self) -> np.ndarray: ...
+
+
+PartsOf = Callable[[str, tuple[tuple[int, int], ...], EventPanel, np.ndarray], PanelParts]
+"""``parts(label, windows, panel, rows)``: the battery's window-independent parts of the pairs
+``rows`` ((P,) bool of the study's pairs; ``panel`` is their subset) of the group ``label`` for
+``windows`` (a partitioned study's merged sums, :class:`~eventstudy.inference.partial.MergedParts`)."""
+
+
 def groups(events: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """(label, (P,) bool rows) of every group: the events file's groups of listed parties in file
     order, ``all`` listed parties, and ``peers`` when there are peer rows."""
+    return group_rows(events, group_labels(events))
+
+
+def group_labels(events: pd.DataFrame) -> list[str]:
+    """The labels of :func:`groups`, in their order."""
     is_peer = (events["role"] == "peer").to_numpy()
-    out = [
-        (str(label), (events["group"] == label).to_numpy() & ~is_peer)
-        for label in pd.unique(events.loc[~is_peer, "group"])
-    ]
-    out.append(("all", ~is_peer))
-    if is_peer.any():
-        out.append(("peers", is_peer))
+    labels = [str(label) for label in pd.unique(events.loc[~is_peer, "group"])]
+    return [*labels, "all", *(["peers"] if is_peer.any() else [])]
+
+
+def group_rows(events: pd.DataFrame, labels: Sequence[str]) -> list[tuple[str, np.ndarray]]:
+    """(label, (P,) bool rows) of the groups ``labels`` (of :func:`group_labels`) in ``events``,
+    which may be any subset of a study's rows (a partition's)."""
+    is_peer = (events["role"] == "peer").to_numpy()
+    group = events["group"].astype(str).to_numpy(object)
+    out = []
+    for label in labels:
+        if label == "all":
+            rows = ~is_peer
+        elif label == "peers":
+            rows = is_peer
+        else:
+            rows = (group == label) & ~is_peer
+        out.append((label, rows))
     return out
 
 
@@ -103,7 +147,7 @@ def event_panel(results: PairEstimates, conditional_variance: np.ndarray | None 
 
 
 def cross_event_statistics(
-    results: PairEstimates,
+    results: PairTables,
     panel: EventPanel,
     windows: Sequence[tuple[int, int]],
     *,
@@ -111,6 +155,7 @@ def cross_event_statistics(
     bootstrap_draws: int = 999,
     seed: int = 0,
     exclude_confounded: bool = False,
+    parts: PartsOf | None = None,
 ) -> pd.DataFrame:
     """The battery's statistics for every (group, window), as ``stats.parquet`` rows.
 
@@ -124,6 +169,8 @@ def cross_event_statistics(
     follows (see the module docstring).
 
     The bootstrap uses ``numpy.random.default_rng(seed)``, so the table is reproducible.
+    ``parts`` gives the battery's window-independent parts of each run (:data:`PartsOf`;
+    default: computed from ``panel``).
     """
     events = results.events
     car = results.car
@@ -139,7 +186,7 @@ def cross_event_statistics(
     for label, mask in groups(events):
         group_car = car[mask[rows_of_pair]]
         drop = confounded if exclude_confounded else None
-        rows += _battery_rows(panel, mask, windows, drop, label, statistics, options)
+        rows += _battery_rows(panel, mask, windows, drop, label, statistics, options, parts)
         rows += exclusion_rows(group_car, label)
         rows += confounder_rows(group_car, label, excluded=exclude_confounded)
         if label != "peers":
@@ -149,12 +196,38 @@ def cross_event_statistics(
         if confounded.any() and not exclude_confounded:
             twin = unconfounded_group(label)
             chosen = [s for s in UNCONFOUNDED_STATISTICS if statistics is None or s in statistics]
-            twins += _battery_rows(panel, mask, windows, confounded, twin, chosen, options)
+            twins += _battery_rows(panel, mask, windows, confounded, twin, chosen, options, parts)
             if label != "peers":
                 twins += value_per_deal_rows(without_confounded(group_car), twin)
     frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
     return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]
+
+
+def battery_members(
+    events: pd.DataFrame,
+    car: pd.DataFrame,
+    labels: Sequence[str],
+    windows: Sequence[tuple[int, int]],
+    *,
+    exclude_confounded: bool = False,
+) -> dict[tuple[str, tuple[int, int]], np.ndarray]:
+    """Per (group, window), the (P,) bool pairs of ``events`` that :func:`cross_event_statistics`
+    runs the battery on: the group's rows, less the window's confounded rows with
+    ``exclude_confounded``; and, for a screened ``car`` without it, each group's twin
+    (:func:`~eventstudy.timeline.confounders.unconfounded_group`) without them. ``events`` may be
+    any subset of a study's rows (a partition's) with its ``car`` rows; ``labels`` are the
+    study's (:func:`group_labels`)."""
+    confounded = confounded_matrix(car, len(events), len(windows))
+    twins = "confounded" in car.columns and not exclude_confounded
+    out: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
+    for label, mask in group_rows(events, labels):
+        for w, window in enumerate(windows):
+            clean = mask & ~confounded[:, w]
+            out[(label, window)] = clean if exclude_confounded else mask
+            if twins:
+                out[(unconfounded_group(label), window)] = clean
+    return out
 
 
 def confounded_matrix(car: pd.DataFrame, n_pairs: int, n_windows: int) -> np.ndarray:
@@ -177,20 +250,26 @@ def _battery_rows(
     label: str,
     statistics: Sequence[str] | None,
     options: _BootstrapOptions,
+    parts: PartsOf | None = None,
 ) -> list[dict[str, object]]:
     """The battery of the pairs ``mask`` for every window, leaving out the pairs ``drop[:, w]``
-    of each window w (None: none). Windows without a dropped pair share one run."""
+    of each window w (None: none). Windows without a dropped pair share one run; ``parts``
+    gives each run's window-independent parts (:data:`PartsOf`; default: from ``panel``)."""
     results: dict[int, list] = {}
     dropped = np.zeros((len(mask), len(windows)), dtype=bool) if drop is None else drop & mask[:, None]
     clean = [w for w in range(len(windows)) if not dropped[:, w].any()]
+
+    def run(rows: np.ndarray, chosen: list[int]) -> list[list]:
+        subset = panel.subset(np.flatnonzero(rows))
+        run_windows = tuple(windows[w] for w in chosen)
+        given = None if parts is None else parts(label, run_windows, subset, rows)
+        return run_battery_windows(subset, list(run_windows), statistics=statistics, parts=given, **options)
+
     if clean:
-        subset = panel.subset(np.flatnonzero(mask))
-        batteries = run_battery_windows(subset, [windows[w] for w in clean], statistics=statistics, **options)
-        results.update(zip(clean, batteries, strict=True))
+        results.update(zip(clean, run(mask, clean), strict=True))
     for w in range(len(windows)):
         if w not in results:
-            subset = panel.subset(np.flatnonzero(mask & ~dropped[:, w]))
-            results[w] = run_battery_windows(subset, [windows[w]], statistics=statistics, **options)[0]
+            results[w] = run(mask & ~dropped[:, w], [w])[0]
     rows: list[dict[str, object]] = []
     for w, window in enumerate(windows):
         rows += results_to_rows(results[w], group=label, window=window_label(window))
@@ -292,7 +371,7 @@ CAAR_COLUMNS: tuple[str, ...] = (
 
 
 def caar_bands(
-    results: PairEstimates,
+    results: PairTables,
     panel: EventPanel,
     *,
     draws: int = 999,

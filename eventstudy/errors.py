@@ -6,9 +6,25 @@ notebooks get the exception with its attributes.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EventStudyError(Exception):
-    """Base class for errors the command line reports without a traceback."""
+    """Base class for errors the command line reports without a traceback.
+
+    Picklable whatever a subclass's ``__init__`` takes (the instance's attributes are restored
+    as they were), so an error raised in a worker process reaches the caller unchanged.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[EventStudyError], args: tuple[Any, ...], state: dict[str, Any]) -> EventStudyError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(EventStudyError):

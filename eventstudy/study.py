@@ -37,6 +37,7 @@ from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.results import StudyResults
 
 if TYPE_CHECKING:
+    from eventstudy.aggregate import PairTables
     from eventstudy.backtest.engine import BacktestResults
     from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.data.inputs import StudyInputs
@@ -203,7 +204,7 @@ def screen_confounders(
 
 
 def optional_methods(
-    config: StudyConfig, estimates: PairEstimates, events: pd.DataFrame
+    config: StudyConfig, estimates: PairTables, events: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
     """The tables of the optional methods the config asks for
     (:data:`eventstudy.results.OPTIONAL_TABLES`): the cross-sectional regressions of its

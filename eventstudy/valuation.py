@@ -72,8 +72,11 @@ def shares_on(observations: pd.DataFrame, days: np.ndarray) -> SharesLookup:
 
 
 def dollar_abnormal_value(abnormal: np.ndarray, market_value_prev: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_\\tau AR_\\tau \\cdot MV_{\\tau-1}` along the last axis (NaN if any term is)."""
-    return (abnormal * market_value_prev).sum(axis=-1)
+    """:math:`\\sum_\\tau AR_\\tau \\cdot MV_{\\tau-1}` along the last axis (NaN if any term is).
+
+    The products are laid out in C order whatever the inputs' layout, so each row is summed in
+    the same order however many pairs are passed (a partition's or the whole study's)."""
+    return np.multiply(abnormal, market_value_prev, order="C").sum(axis=-1)
 
 
 @dataclass(frozen=True)

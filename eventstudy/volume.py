@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eventstudy.aggregate import exclusion_rows, groups
+from eventstudy.aggregate import PairTables, PartsOf, exclusion_rows, groups
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates
 from eventstudy.inference import EventPanel, results_to_rows, run_battery_windows
@@ -116,6 +116,25 @@ class VolumeStudy:
     panel: EventPanel
 
 
+@dataclass(frozen=True)
+class VolumePairs:
+    """The per-pair part of the abnormal volume study (:func:`volume_pairs`).
+
+    Attributes
+    ----------
+    table
+        ``volume.parquet`` (:data:`VOLUME_COLUMNS`).
+    panel
+        The abnormal log volumes as an :class:`EventPanel`.
+    outcome
+        (P,) ``ok`` or why the pair has no abnormal volume.
+    """
+
+    table: pd.DataFrame
+    panel: EventPanel
+    outcome: np.ndarray
+
+
 def log_volume(volume: np.ndarray) -> np.ndarray:
     """:math:`\\ln(1 + n)` (NaN where the volume is missing)."""
     return np.log1p(volume)
@@ -179,7 +198,8 @@ def abnormal_volume(
     Returns
     -------
     VolumeStudy
-        The per-day table, the statistics and the panel.
+        The per-day table, the statistics and the panel: :func:`volume_pairs`, then
+        :func:`volume_statistics`.
 
     Notes
     -----
@@ -189,6 +209,22 @@ def abnormal_volume(
     :math:`\\hat\\sigma\\sqrt{1 + x'(X'X)^{-1}x}`. A pair whose volume model vanishes (a constant
     volume series) is ``degenerate_estimation``.
     """
+    pairs = volume_pairs(estimates, prices, market, measure, min_obs=min_obs)
+    stats = volume_statistics(estimates, pairs.panel, windows, pairs.outcome)
+    return VolumeStudy(pairs.table, stats, pairs.panel)
+
+
+def volume_pairs(
+    estimates: PairEstimates,
+    prices: Mapping[str, pd.DataFrame],
+    market: str,
+    measure: str,
+    *,
+    min_obs: int,
+) -> VolumePairs:
+    """The abnormal volume of every pair (:func:`abnormal_volume` without the statistics: each
+    pair's model, abnormal volumes and outcome depend on its own ticker and the market only,
+    so a study partitioned by ticker computes them per partition)."""
     panel = estimates.panel
     events = estimates.events
     tickers = events["ticker"].to_numpy(object)
@@ -234,8 +270,7 @@ def abnormal_volume(
     table = _table(
         estimates, raw[evt, columns[:, None]], y_evt, market_padded[evt], expected, abnormal, se, outcome
     )
-    stats = _statistics(estimates, volume_panel_, windows, outcome)
-    return VolumeStudy(table, stats, volume_panel_)
+    return VolumePairs(table, volume_panel_, outcome)
 
 
 def _table(
@@ -277,16 +312,30 @@ def _table(
     return frame.loc[:, list(VOLUME_COLUMNS)]
 
 
-def _statistics(
-    estimates: PairEstimates, panel: EventPanel, windows: Sequence[tuple[int, int]], outcome: np.ndarray
+def volume_statistics(
+    estimates: PairTables,
+    panel: EventPanel,
+    windows: Sequence[tuple[int, int]],
+    outcome: np.ndarray,
+    *,
+    parts: PartsOf | None = None,
 ) -> pd.DataFrame:
-    """The statistics of :data:`VOLUME_STATISTICS` per group and window, with the counts of
-    the pairs excluded before any statistic and the adjusted p-values."""
+    """``volume_stats.parquet``: the statistics of :data:`VOLUME_STATISTICS` per group and
+    window, with the counts of the pairs excluded before any statistic and the adjusted
+    p-values (Benjamini-Hochberg and Holm, :func:`~eventstudy.multiple_testing.adjusted_p_values`).
+
+    ``panel`` is :attr:`VolumePairs.panel` of the study's pairs; ``parts`` gives each group's
+    window-independent parts (:data:`~eventstudy.aggregate.PartsOf`; default: from ``panel``).
+    """
     rows: list[dict[str, object]] = []
     labels = [window_label(w) for w in windows]
+    run_windows = tuple((int(a), int(b)) for a, b in windows)
     for label, mask in groups(estimates.events):
         subset = panel.subset(np.flatnonzero(mask))
-        batteries = run_battery_windows(subset, windows, statistics=VOLUME_STATISTICS, bootstrap_draws=0)
+        given = None if parts is None else parts(label, run_windows, subset, mask)
+        batteries = run_battery_windows(
+            subset, windows, statistics=VOLUME_STATISTICS, bootstrap_draws=0, parts=given
+        )
         for window, battery in zip(labels, batteries, strict=True):
             rows += results_to_rows(battery, group=label, window=window)
         excluded = pd.DataFrame(

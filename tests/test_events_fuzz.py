@@ -473,7 +473,7 @@ def test_a_calendar_too_large_for_memory_is_refused_up_front(
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1, err
     assert err.startswith(f"eventstudy: error: {events}: ") and words in err, err
-    assert "split the calendar, or stream it with eventstudy.scale.run_chunked" in err
+    assert "split the calendar, or run it on a Dask cluster (eventstudy run --scheduler)" in err
     assert not out.exists()
 
 

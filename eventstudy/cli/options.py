@@ -6,10 +6,14 @@ import argparse
 from pathlib import Path
 
 
-def add_cache_option(parser: argparse.ArgumentParser) -> None:
-    """The ``--cache DIR`` option shared by every command that reads or writes the cache."""
+def add_cache_option(parser: argparse.ArgumentParser, *, urls: bool = False) -> None:
+    """The ``--cache DIR`` option shared by every command that reads or writes the cache
+    (``urls``: a command that may also read one at an fsspec URL)."""
+    help_text = "price cache folder (default: ./cache)"
+    if urls:
+        help_text = "price cache: a folder (default: ./cache) or, with --scheduler, an fsspec URL (s3://...)"
     parser.add_argument(
-        "--cache", type=Path, default=Path("cache"), help="price cache folder (default: ./cache)"
+        "--cache", type=cache_location if urls else Path, default=Path("cache"), help=help_text
     )
 
 
@@ -22,4 +26,20 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
         choices=["csv"],
         default=[],
         help="also write ar.csv and car.csv (UTF-8 with a byte-order mark, for Excel)",
+    )
+
+
+def cache_location(text: str) -> Path | str:
+    """A ``--cache`` value: a folder, or an fsspec URL (``s3://bucket/cache``) kept as text."""
+    return text if "://" in text and not text.startswith("file://") else Path(text.removeprefix("file://"))
+
+
+def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler local[:N]|ADDRESS``: run the study on a Dask cluster."""
+    parser.add_argument(
+        "--scheduler",
+        metavar="SPEC",
+        help="run on Dask (the dask extra): local (one worker process per core), local:N, or a "
+        "scheduler address such as tcp://10.0.0.5:8786 (a SLURM/PBS or Kubernetes cluster); the cache "
+        "must be readable by every worker: a shared folder or a URL (--cache s3://bucket/cache)",
     )

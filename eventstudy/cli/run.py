@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventstudy.cli.options import add_cache_option, add_format_option
+from eventstudy.cli.options import add_cache_option, add_format_option, add_scheduler_option
 
 if TYPE_CHECKING:
     from eventstudy.config import StudyConfig
@@ -42,6 +42,10 @@ examples:
   eventstudy run --events my_events.csv --cache /tmp/cache --out /tmp/study --no-peers
   eventstudy run --config launch.toml --offline --peers NVDA,AMD,TSM --format csv
   eventstudy verify reports/ai-deal-wave-2025
+
+on a Dask cluster (pip install 'eventstudy-backtester[dask]'; same outputs, see README):
+  eventstudy run --config launch.toml --offline --scheduler local:2
+  eventstudy run --events big.csv --cache s3://bucket/cache --offline --scheduler tcp://10.0.0.5:8786
 """
 
 
@@ -66,7 +70,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--offline", action="store_true", help="never use the network; every ticker must be cached"
     )
-    add_cache_option(parser)
+    add_cache_option(parser, urls=True)
     parser.add_argument("--out", type=Path, help="output folder (default: reports/<study name>)")
     peers = parser.add_mutually_exclusive_group()
     peers.add_argument(
@@ -74,12 +78,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     peers.add_argument("--no-peers", action="store_true", help="measure the events' parties only")
     add_format_option(parser)
+    add_scheduler_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from eventstudy.output.export import save_study
 
+    if getattr(args, "scheduler", None):
+        from eventstudy.distributed.cluster import parse_scheduler, require_dask
+
+        require_dask()
+        parse_scheduler(args.scheduler)
     config, guard, out = prepare(args)
     results = compute(args, config)
     save_study(results, out, formats=args.formats, guard=guard)
@@ -105,13 +115,21 @@ def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
 def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
     """:func:`eventstudy.study.run_study` with the command line's events, cache and peers."""
     from eventstudy.peers import parse_peers
-    from eventstudy.study import run_study
 
     peers: tuple[str, ...] | None = None
     if getattr(args, "no_peers", False):
         peers = ()
     elif getattr(args, "peers", None) is not None:
         peers = parse_peers(args.peers)
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler:
+        from eventstudy.distributed import run_distributed
+
+        return run_distributed(
+            args.events, args.cache, config, scheduler=scheduler, peers=peers, fetch=not args.offline
+        )
+    from eventstudy.study import run_study
+
     return run_study(args.events, args.cache, config, peers=peers, fetch=not args.offline)
 
 

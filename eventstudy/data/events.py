@@ -39,8 +39,9 @@ calendar peaks at 1.8 GB, a 100,000-row one at 4.3 GB). Before anything is parse
 are counted (reading the file in blocks, stopping at the limit) and a calendar whose estimate
 exceeds the memory available (``MemAvailable`` of ``/proc/meminfo``, or the cgroup limit if
 lower) is refused with one line giving both figures, instead of failing minutes later in a
-numpy allocation. Larger calendars can be split, or streamed with
-:func:`eventstudy.scale.run_chunked`.
+numpy allocation. Larger calendars can be split, or run on Dask (``eventstudy run --scheduler``,
+:mod:`eventstudy.distributed`), whose driver keeps far less per row (its caller passes its own
+``memory_per_row``).
 """
 
 from __future__ import annotations
@@ -97,13 +98,16 @@ _LABEL = re.compile(r"[A-Za-z0-9._-]+")
 _EVENT_FIELDS: tuple[str, ...] = ("announced", "timing", "group", "headline")
 
 
-def read_events(path: str | Path) -> pd.DataFrame:
+def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd.DataFrame:
     """Read and validate an announcement calendar.
 
     Parameters
     ----------
     path
         CSV file with the columns in :data:`COLUMNS` (UTF-8, a byte-order mark is accepted).
+    memory_per_row
+        Bytes per row the study run on the calendar needs in this process (the size check of
+        the module docstring); default: an in-memory study's.
 
     Returns
     -------
@@ -118,7 +122,7 @@ def read_events(path: str | Path) -> pd.DataFrame:
         For the first problem found, naming file, row and field.
     """
     path = Path(path)
-    _check_size(path)
+    _check_size(path, memory_per_row)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -273,22 +277,23 @@ def _parse_deal(text: str, fail: Callable[[str, str], InputError]) -> float:
     return value
 
 
-def _check_size(path: Path) -> None:
-    """Refuse a calendar whose in-memory study would not fit in the memory available."""
+def _check_size(path: Path, memory_per_row: int = MEMORY_PER_ROW) -> None:
+    """Refuse a calendar whose study would not fit in the memory available."""
     available = available_memory()
     if available is None:
         return
-    limit = max((available - MEMORY_BASE) // MEMORY_PER_ROW, 0)
+    limit = max((available - MEMORY_BASE) // memory_per_row, 0)
     lines, exact = _count_lines(path, stop_after=limit + 2)
     rows = lines - 1  # the header is not a row
     if rows > limit:
-        needed = MEMORY_BASE + rows * MEMORY_PER_ROW
+        needed = MEMORY_BASE + rows * memory_per_row
         counted = f"{rows:,} rows" if exact else f"about {rows:,} rows (estimated from the file's size)"
+        study = "an in-memory study" if memory_per_row == MEMORY_PER_ROW else "this study's driver"
         raise InputError(
             str(path),
-            f"{counted} would need about {needed / 1e9:.1f} GB of memory for an in-memory study "
-            f"({MEMORY_PER_ROW // 1000} KB per row), but {available / 1e9:.1f} GB is available; "
-            "split the calendar, or stream it with eventstudy.scale.run_chunked",
+            f"{counted} would need about {needed / 1e9:.1f} GB of memory for {study} "
+            f"({memory_per_row // 1000} KB per row), but {available / 1e9:.1f} GB is available; "
+            "split the calendar, or run it on a Dask cluster (eventstudy run --scheduler)",
         )
 
 

@@ -32,6 +32,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,9 @@ from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
+
+if TYPE_CHECKING:
+    from eventstudy.data.remote import CacheReader
 
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{name}_CSV.zip"
 FRENCH_PREAMBLE = "This file was created by using the"
@@ -235,7 +239,7 @@ def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -
     return FactorTable(name, frame, provenance)
 
 
-def read_cached_french(store: PriceStore, names: Sequence[str]) -> tuple[FactorTable, ...]:
+def read_cached_french(store: CacheReader, names: Sequence[str]) -> tuple[FactorTable, ...]:
     """The cached French tables ``names`` (decimal units), with their provenance.
 
     Raises

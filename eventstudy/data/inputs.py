@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,10 +29,13 @@ from eventstudy.data.screening import (
     screen_returns,
     validation_record,
 )
-from eventstudy.data.store import CachedTable, PriceStore, empty_earnings
+from eventstudy.data.store import CachedTable, empty_earnings
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
+
+if TYPE_CHECKING:
+    from eventstudy.data.remote import CacheReader
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class StudyInputs:
 
 
 def load_inputs(
-    store: PriceStore,
+    store: CacheReader,
     events: pd.DataFrame,
     needs: Needs,
     *,
@@ -227,7 +230,7 @@ def load_inputs(
     )
 
 
-def _earnings(store: PriceStore, tickers: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _earnings(store: CacheReader, tickers: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every ticker's cached earnings releases in one frame, and their record for the manifest."""
     frames, record = [], {}
     for ticker in tickers:

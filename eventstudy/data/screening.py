@@ -633,7 +633,7 @@ def screen_returns(
 def screen_prices(
     prices: Mapping[str, pd.DataFrame],
     market: str,
-    paths: Mapping[str, Path],
+    paths: Mapping[str, Path | str],
     *,
     calendar: pd.DatetimeIndex | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, list[PriceIssue]]]:

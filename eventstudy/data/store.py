@@ -64,7 +64,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -144,9 +144,11 @@ class CacheCorruptError(DataUnavailableError):
         self.path = Path(path)
         self.kind = kind
         self.reason = reason
-        root = self.path.parent.parent
+        text = str(path)  # a URL (s3://...) is named as given: Path would fold its "//"
+        url = "://" in text
+        shown, root = (text, text.rsplit("/", 2)[0]) if url else (self.path, self.path.parent.parent)
         super().__init__(
-            f"{self.path}: damaged cache file ({kind}: {reason}); re-import or re-fetch it "
+            f"{shown}: damaged cache file ({kind}: {reason}); re-import or re-fetch it "
             f"(list every damaged file with: eventstudy cache verify --cache {root})"
         )
 
@@ -568,8 +570,11 @@ def read_cache_frame(path: Path, kind: str) -> pd.DataFrame:
     return read_cache_table(path, kind).frame
 
 
-def read_cache_table(path: Path, kind: str) -> CachedTable:
+def read_cache_table(path: str | Path, kind: str, *, filesystem: Any = None) -> CachedTable:
     """Read one cache file with every integrity check, as a frame in file column order.
+
+    ``filesystem`` is the fsspec (or pyarrow) file system holding ``path`` (default: the local
+    one), for a cache on object storage (:mod:`eventstudy.data.remote`).
 
     Checks, in order: the parquet file and its page checksums decode; the columns and their
     types are those of ``kind`` (:data:`KINDS`); the provenance record is present and is a
@@ -589,41 +594,43 @@ def read_cache_table(path: Path, kind: str) -> CachedTable:
     CacheCorruptError
         Naming the file and the first failed check.
     """
+    named = path if filesystem is None else filesystem.unstrip_protocol(str(path))
     try:
-        table = pq.read_table(path, page_checksum_verification=True)
+        table = pq.read_table(path, page_checksum_verification=True, filesystem=filesystem)
         # Types come from the arrow schema checked below, not from the pandas metadata: a
         # damaged pandas record must not change dtypes or column names unnoticed.
         frame = table.to_pandas(ignore_metadata=True)
     except FileNotFoundError:
         raise
     except Exception as exc:  # pyarrow raises OSError, ArrowInvalid, ArrowTypeError, ... on damage
-        raise CacheCorruptError(path, "unreadable", _one_line(exc)) from exc
+        raise CacheCorruptError(named, "unreadable", _one_line(exc)) from exc
     problem = _schema_problem(table.schema, kind)
     if problem:
-        raise CacheCorruptError(path, "foreign_schema", problem)
+        raise CacheCorruptError(named, "foreign_schema", problem)
     metadata = table.schema.metadata or {}
-    provenance = _parse_provenance(path, metadata)
-    name = (symbol_of_stem(path.stem) or path.stem) if kind != "factors" else path.stem
+    provenance = _parse_provenance(named, metadata)
+    posix = PurePosixPath(str(path))  # a local path or a URL's path (eventstudy.data.remote)
+    name = (symbol_of_stem(posix.stem) or posix.stem) if kind != "factors" else posix.stem
     held = str(provenance.get("symbol", name))
     if kind != "factors" and held != name:
         if identity_key(held) == identity_key(name):  # a case-insensitive file system found the other
             raise DataUnavailableError(
-                f"no cached {kind} for {name!r} in {path.parent.parent}: the cache holds {held!r} "
-                f"({path.parent.name}/{cache_stem(held)}.parquet), which differs only in case "
+                f"no cached {kind} for {name!r} in {posix.parent.parent}: the cache holds {held!r} "
+                f"({posix.parent.name}/{cache_stem(held)}.parquet), which differs only in case "
                 "(identifiers are case-sensitive; this file system does not tell them apart)"
             )
-        raise CacheCorruptError(path, "misnamed", f"holds data of {held!r}, not of {name!r} (renamed file?)")
+        raise CacheCorruptError(named, "misnamed", f"holds data of {held!r}, not of {name!r} (renamed file?)")
     if kind in _TICKER_KINDS and len(frame) and (frame["ticker"] != name).any():
         other = frame.loc[frame["ticker"] != name, "ticker"].iloc[0]
         what = "share counts" if kind == "shares" else "earnings dates"
-        raise CacheCorruptError(path, "misnamed", f"holds {what} of {other!r}, not of {name!r}")
+        raise CacheCorruptError(named, "misnamed", f"holds {what} of {other!r}, not of {name!r}")
     if VALUES_KEY in metadata or CONTENT_KEY not in metadata:
         computed, expected = content_sha256(frame), metadata.get(VALUES_KEY)
     else:  # written before version 2: its CSV hash is checked (and recorded)
         computed, expected = csv_sha256(frame), metadata[CONTENT_KEY]
     if expected is not None and computed != expected.decode("ascii", "replace"):
         raise CacheCorruptError(
-            path, "content_mismatch", "values differ from the content hash recorded when it was written"
+            named, "content_mismatch", "values differ from the content hash recorded when it was written"
         )
     return CachedTable(frame, provenance, computed)
 
@@ -649,7 +656,7 @@ _TYPE_CHECKS = {
 }
 
 
-def _parse_provenance(path: Path, metadata: Mapping[bytes, bytes]) -> dict[str, Any]:
+def _parse_provenance(path: str | Path, metadata: Mapping[bytes, bytes]) -> dict[str, Any]:
     raw = metadata.get(PROVENANCE_KEY)
     if raw is None:  # every writer records provenance: its absence means a damaged footer
         raise CacheCorruptError(path, "bad_provenance", "the file has no provenance record")

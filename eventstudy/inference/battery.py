@@ -239,6 +239,33 @@ class PanelParts:
         residuals = self.panel.dollar_residuals()
         return None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
 
+    @cached_property
+    def residual_days(self) -> np.ndarray:
+        """(N,) valid estimation residuals of each pair."""
+        return self.est_valid.sum(axis=1)
+
+    # What a window's statistics ask of the estimation-window data. A panel without it (a
+    # partitioned study's, whose estimation data stay on the workers) answers these from
+    # sums over the partitions instead (:class:`eventstudy.inference.partial.MergedParts`).
+    def window_aar_estimation(self, sample: WindowSample) -> np.ndarray:
+        """(L1,) estimation-window AAR of the window's usable pairs."""
+        return self.aar_estimation(sample.ok)
+
+    def window_day_z(self, kind: str, sample: WindowSample) -> tuple[float, int]:
+        """Z and n of the Corrado rank (``kind="ranks"``) or Corrado-Zivney sign (``"signs"``)
+        test of the window's usable pairs over the window's days."""
+        scores = self.ranks if kind == "ranks" else self.signs
+        return scores.z(sample.ok, sample.event_columns())
+
+    def window_grank(self, sample: WindowSample, scar: np.ndarray) -> TestResult:
+        """GRANK t of the window's usable pairs with standardized CARs ``scar`` ((N,))."""
+        return self.grank.test(sample.ok, scar, alternative=sample.alternative)
+
+    def window_rbar(self, sample: WindowSample) -> float:
+        """Kolari-Pynnönen's :math:`\\bar r` of the window's usable pairs over its days
+        (:attr:`rbars`, all windows at once)."""
+        return self.rbars[sample.index]
+
 
 def _sar_ranks(combined: RowOrder, sar: np.ndarray, sigma: np.ndarray) -> RowOrder:
     """:func:`sort_rows` of the standardized residuals :math:`e_{is}/\\hat\\sigma_i` from the
@@ -335,12 +362,12 @@ class WindowSample:
     @cached_property
     def rbar(self) -> float:
         """Kolari-Pynnönen's :math:`\\bar r` of the usable pairs over this window."""
-        return self.parts.rbars[self.index]
+        return self.parts.window_rbar(self)
 
     @cached_property
     def aar_estimation(self) -> np.ndarray:
         """(L1,) estimation-window AAR of the usable pairs."""
-        return self.parts.aar_estimation(self.ok)
+        return self.parts.window_aar_estimation(self)
 
     @cached_property
     def variance_ratios(self) -> np.ndarray:
@@ -368,7 +395,7 @@ class WindowSample:
             return _no_dollars()
         variance_d, days_d = dollar
         fallback = fallback_dollar_variance(panel.sigma[ok], market_value[ok][:, mask])
-        residual_days = self.parts.est_valid.sum(axis=1)[ok]
+        residual_days = self.parts.residual_days[ok]
         return _dollar_test(
             dollar_car[ok], variance_d[ok], days_d[ok], residual_days, fallback, self.length,
             alternative=self.alternative,
@@ -495,13 +522,13 @@ def _generalized(s: WindowSample) -> TestResult:
 
 @register_statistic("corrado_rank_z")
 def _rank(s: WindowSample) -> TestResult:
-    z, n = s.parts.ranks.z(s.ok, s.event_columns())
+    z, n = s.parts.window_day_z("ranks", s)
     return result("corrado_rank_z", z, p_normal(z, s.alternative), n, REF_MRANK)
 
 
 @register_statistic("corrado_zivney_sign_z")
 def _rank_sign(s: WindowSample) -> TestResult:
-    z, n = s.parts.signs.z(s.ok, s.event_columns())
+    z, n = s.parts.window_day_z("signs", s)
     return result("corrado_zivney_sign_z", z, p_normal(z, s.alternative), n, REF_CSIGN)
 
 
@@ -509,7 +536,7 @@ def _rank_sign(s: WindowSample) -> TestResult:
 def _grank(s: WindowSample) -> TestResult:
     scar_all = np.full(s.panel.n_pairs, np.nan)
     scar_all[s.ok] = s.scar
-    return s.parts.grank.test(s.ok, scar_all, alternative=s.alternative)
+    return s.parts.window_grank(s, scar_all)
 
 
 @register_statistic("wilcoxon_w")
@@ -682,6 +709,7 @@ def run_battery_windows(
     bootstrap_draws: int = 999,
     seed: int | None = 0,
     statistics: Sequence[str] | None = None,
+    parts: PanelParts | None = None,
 ) -> list[list[TestResult]]:
     """:func:`run_battery` for each window of ``windows``, sharing the window-independent work.
 
@@ -693,6 +721,8 @@ def run_battery_windows(
     ``bootstrap_t`` depends only on the panel, the window and the seed, never on the other
     windows. From ``_BACKGROUND_DRAWS`` pairs x draws on, the bootstrap runs on a second thread
     meanwhile (same numbers: it only reads the CARs; on one core it simply takes its turn).
+    ``parts`` are the panel's window-independent parts (default: :class:`PanelParts` of
+    ``panel``); a partitioned study passes parts merged from its partitions' sums.
     """
     check_alternative(alternative)
     names = statistic_names(statistics)
@@ -705,8 +735,9 @@ def run_battery_windows(
     for k, (a, b) in enumerate(windows):
         cars[:, k] = panel.car(int(a), int(b))
         usable[:, k] = usable_pairs(panel, int(a), int(b))
-    masks = [panel.window_mask(int(a), int(b)) for a, b in windows]
-    parts = PanelParts(panel, [(usable[:, k], mask) for k, mask in enumerate(masks)])
+    if parts is None:
+        masks = [panel.window_mask(int(a), int(b)) for a, b in windows]
+        parts = PanelParts(panel, [(usable[:, k], mask) for k, mask in enumerate(masks)])
     samples = [
         WindowSample(panel, parts, int(a), int(b), alternative, cars[:, k], usable[:, k], k)
         for k, (a, b) in enumerate(windows)

@@ -197,6 +197,20 @@ class CalendarResiduals:
         """:meth:`rbar` of several windows (and subsets of pairs): ``rows[w]`` and
         ``window_days[w]`` are those of window w. Each correlation :math:`r_{ij}` that a window
         needs is formed once for all windows (only the weights :math:`\\omega_{ij}` differ)."""
+        return [rbar_from_sum(total, n) for total, n in self.pair_sums(rows, window_days)]
+
+    def pair_sum(self, rows: np.ndarray, window_day: np.ndarray) -> tuple[float, int]:
+        """:math:`\\sum_{i \\ne j}\\omega_{ij}r_{ij}` over the ordered pairs of the usable
+        pairs among ``rows`` ((N,) bool), and their number n (:meth:`rbar` is the sum over
+        :math:`n(n-1)`, :func:`rbar_from_sum`). A sum over the pairs of a union of row sets is
+        the sums over each set plus the cross terms, so pairs can be split by calendar time."""
+        return self.pair_sums([rows], [window_day])[0]
+
+    def pair_sums(
+        self, rows: Sequence[np.ndarray], window_days: Sequence[np.ndarray]
+    ) -> list[tuple[float, int]]:
+        """:meth:`pair_sum` of several windows at once (as :meth:`rbars`); a window with fewer
+        than two usable pairs has the sum 0."""
         n_rows = self.values.shape[0]
         windows = []
         for used, window_day in zip(rows, window_days, strict=True):
@@ -207,13 +221,13 @@ class CalendarResiduals:
             windows.append(_Window(self, use, window_day[use].astype(np.int64, copy=False)))
         small = [window for window in windows if window.small_rows.size >= 2]
         small_sums = dict(zip(map(id, small), _small_class_sums(self, small), strict=True)) if small else {}
-        out = []
+        out: list[tuple[float, int]] = []
         for window in windows:
             if window.n < 2:
-                out.append(float("nan"))
+                out.append((0.0, int(window.n)))
                 continue
             total = window.large_sum + 2.0 * small_sums.get(id(window), 0.0)
-            out.append(float(total / (window.n * (window.n - 1.0))))
+            out.append((float(total), int(window.n)))
         return out
 
     def tiles(self) -> tuple[_Tiles, np.ndarray]:
@@ -232,6 +246,14 @@ class CalendarResiduals:
             position[rows] = np.arange(rows.size)
             self._tiles = (_Tiles(self, rows), position)
         return self._tiles
+
+
+def rbar_from_sum(total: float, n: int) -> float:
+    """:math:`\\bar r = \\sum_{i \\ne j}\\omega_{ij}r_{ij} / (n(n-1))` from
+    :meth:`CalendarResiduals.pair_sum`; NaN with fewer than two pairs."""
+    if n < 2:
+        return float("nan")
+    return float(total / (n * (n - 1.0)))
 
 
 def _row_classes(keys: np.ndarray) -> np.ndarray:

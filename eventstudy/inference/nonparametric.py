@@ -28,6 +28,7 @@ For a window of L days the day statistics are cumulated as in Cowan (1992):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -416,27 +417,101 @@ class DayScores:
     ) -> tuple[float, int]:
         """Cowan/Corrado Z of the pairs ``rows`` ((N,) bool) over ``window_columns`` ((T,) bool).
 
-        See the module docstring for the conventions. Returns (Z, pairs with data in the window).
+        See the module docstring for the conventions. Returns (Z, pairs with data in the window):
+        :meth:`DaySums.z` of :meth:`sums`.
         """
+        return self.sums(rows, window_columns, centering=centering).z(
+            window_columns, day_scaling=day_scaling, variance_divisor=variance_divisor, missing=missing
+        )
+
+    def sums(self, rows: np.ndarray, window_columns: np.ndarray, *, centering: Centering = "firm") -> DaySums:
+        """The pair sums behind :meth:`z` for the pairs ``rows`` ((N,) bool): per day the score
+        sum and :math:`n_t`, and the pair counts. Sums of disjoint sets of pairs add up
+        (:meth:`DaySums.merge`), so a partition of the pairs can compute its own. O(N·T)."""
         use = rows & (self.count > 0)
         weight = use.astype(float)
-        n_rows = float(weight.sum())
-        n_t = self.day_counts(use)
         n_window = int((use & self.valid[:, window_columns].any(axis=1)).sum())
+        if centering == "firm":
+            score_sum = column_sums(weight, self.centred)
+            center_sum = None
+        else:
+            if self.scores is None:
+                raise ValueError("pooled centering needs the raw scores (DayScores(overwrite=False))")
+            score_sum = column_sums(weight, np.where(self.valid, self.scores, 0.0))
+            center_sum = float(weight @ self.center)
+        return DaySums(
+            n_rows=float(weight.sum()),
+            n_t=self.day_counts(use),
+            n_window=n_window,
+            observations=float(weight @ self.count),
+            score_sum=score_sum,
+            center_sum=center_sum,
+        )
+
+
+@dataclass(frozen=True)
+class DaySums:
+    """Sums over a set of pairs behind the Corrado rank and Corrado-Zivney sign Z
+    (:meth:`DayScores.sums`); the sums of disjoint sets of pairs add (:meth:`merge`).
+
+    Attributes
+    ----------
+    n_rows
+        Pairs with at least one score.
+    n_t
+        (T,) float, pairs with a score on each day of the combined sample.
+    n_window
+        Pairs with a score on a day of the window.
+    observations
+        :math:`\\sum_i T_i`, the scores of those pairs.
+    score_sum
+        (T,) per day, the sum of the pairs' centred scores (``centering="firm"``) or of their
+        raw scores (``"pooled"``).
+    center_sum
+        ``"pooled"``: the sum of the pairs' expected scores; None for ``"firm"``.
+    """
+
+    n_rows: float
+    n_t: np.ndarray
+    n_window: int
+    observations: float
+    score_sum: np.ndarray
+    center_sum: float | None = None
+
+    def merge(self, other: DaySums) -> DaySums:
+        """The sums of the union of two disjoint sets of pairs."""
+        centers = None if self.center_sum is None else self.center_sum + (other.center_sum or 0.0)
+        return DaySums(
+            self.n_rows + other.n_rows,
+            self.n_t + other.n_t,
+            self.n_window + other.n_window,
+            self.observations + other.observations,
+            self.score_sum + other.score_sum,
+            centers,
+        )
+
+    def z(
+        self,
+        window_columns: np.ndarray,
+        *,
+        day_scaling: DayScaling = "sqrt",
+        variance_divisor: Divisor = "days",
+        missing: Missing = "sum",
+    ) -> tuple[float, int]:
+        """Cowan/Corrado Z over ``window_columns`` ((T,) bool) and the pairs with data in the
+        window (see the module docstring for the conventions; :meth:`DayScores.z`)."""
+        n_t, n_rows, n_window = self.n_t, self.n_rows, self.n_window
         if n_window < 1 or np.any(n_t[window_columns] == 0):
             return float("nan"), n_window
         with np.errstate(invalid="ignore", divide="ignore"):
-            if centering == "firm":
-                day_mean = column_sums(weight, self.centred) / n_t
+            if self.center_sum is None:
+                day_mean = self.score_sum / n_t
             else:
-                if self.scores is None:
-                    raise ValueError("pooled centering needs the raw scores (DayScores(overwrite=False))")
-                scores = np.where(self.valid, self.scores, 0.0)
-                day_mean = column_sums(weight, scores) / n_t - (weight @ self.center) / n_rows
+                day_mean = self.score_sum / n_t - self.center_sum / n_rows
             day_sum = day_mean * (n_t if missing == "sum" else n_rows)
             day_stat = day_sum / (n_t if day_scaling == "mean" else np.sqrt(n_t))
         has = n_t > 0
-        divisor = float(has.sum()) if variance_divisor == "days" else float(weight @ self.count) / n_rows
+        divisor = float(has.sum()) if variance_divisor == "days" else self.observations / n_rows
         s = np.sqrt(np.sum(day_stat[has] ** 2) / divisor)
         length = int(np.count_nonzero(window_columns))
         if not s > 0:
@@ -709,14 +784,19 @@ class GrankSample:
     def test(
         self, rows: np.ndarray, scar: np.ndarray, *, alternative: Alternative = "two-sided"
     ) -> TestResult:
-        """GRANK t of the pairs ``rows`` ((N,) bool) with standardized CARs ``scar`` (N,)."""
+        """GRANK t of the pairs ``rows`` ((N,) bool) with standardized CARs ``scar`` (N,):
+        :meth:`GrankSums.test` of :meth:`sums` with the pairs' cross-sectional SD of SCAR."""
+        ok, spread = grank_spread(rows, scar)
+        if spread is None:
+            return empty_result("grank_t", REF_GRANK, int(ok.sum()))
+        return self.sums(ok, scar, spread).test(alternative=alternative)
+
+    def sums(self, rows: np.ndarray, scar: np.ndarray, spread: float) -> GrankSums:
+        """The day sums of :meth:`test` over the pairs ``rows`` ((N,) bool, finite ``scar``),
+        with :math:`SCAR^*_i = SCAR_i/` ``spread``, the cross-sectional SD of SCAR of *all* the
+        pairs tested: given ``spread``, the sums of disjoint sets of pairs add
+        (:meth:`GrankSums.merge`), so a partition of the pairs can compute its own. O(N·L1)."""
         ok = rows & np.isfinite(scar)
-        n = int(ok.sum())
-        if n < 2:
-            return empty_result("grank_t", REF_GRANK, n)
-        spread = scar[ok].std(ddof=1)
-        if not spread > 0:
-            return empty_result("grank_t", REF_GRANK, n)
         star = np.where(ok, scar / spread, np.nan)
         weight = ok.astype(float)
         above = self.sar > star[:, None]  # False where either is NaN
@@ -728,10 +808,58 @@ class GrankSample:
         if n_tied.any():
             tied = self.sar == star[:, None]
             u_sum += 0.5 * column_sums(scaled, tied.astype(float))
-        u_sum -= 0.5 * n_t
         u_event = (below + 1.0 + n_tied / 2.0) * self.scale - 0.5
-        n_t = np.append(n_t, n)
-        u_sum = np.append(u_sum, u_event[ok].sum())
+        return GrankSums(u_sum, n_t, float(u_event[ok].sum()), int(ok.sum()))
+
+
+def grank_spread(rows: np.ndarray, scar: np.ndarray) -> tuple[np.ndarray, float | None]:
+    """The pairs GRANK tests (``rows`` with a finite SCAR) and the cross-sectional SD (divisor
+    n - 1) of their SCARs, or None where the test is empty (fewer than two pairs, SD not > 0)."""
+    ok = rows & np.isfinite(scar)
+    if int(ok.sum()) < 2:
+        return ok, None
+    spread = scar[ok].std(ddof=1)
+    return ok, (float(spread) if spread > 0 else None)
+
+
+@dataclass(frozen=True)
+class GrankSums:
+    """Sums over a set of pairs behind the GRANK t (:meth:`GrankSample.sums`).
+
+    Attributes
+    ----------
+    rank_sum
+        (L1,) per estimation day, :math:`\\sum_i K_{it}/(T_i + 1)` over the pairs present.
+    n_t
+        (L1,) float, the pairs present on each estimation day.
+    event_sum
+        :math:`\\sum_i U_{i0}`, the centred scores of the cumulative event day.
+    n
+        Pairs (each has the event day).
+    """
+
+    rank_sum: np.ndarray
+    n_t: np.ndarray
+    event_sum: float
+    n: int
+
+    def merge(self, other: GrankSums) -> GrankSums:
+        """The sums of the union of two disjoint sets of pairs (the same ``spread``)."""
+        return GrankSums(
+            self.rank_sum + other.rank_sum,
+            self.n_t + other.n_t,
+            self.event_sum + other.event_sum,
+            self.n + other.n,
+        )
+
+    def test(self, *, alternative: Alternative = "two-sided") -> TestResult:
+        """GRANK t from the sums (formula in :func:`grank_test`)."""
+        n = self.n
+        if n < 2:
+            return empty_result("grank_t", REF_GRANK, n)
+        u_sum = self.rank_sum - 0.5 * self.n_t
+        n_t = np.append(self.n_t, n)
+        u_sum = np.append(u_sum, self.event_sum)
         has = n_t > 0
         u_bar = u_sum[has] / n_t[has]
         days = int(has.sum())

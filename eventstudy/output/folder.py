@@ -128,7 +128,7 @@ class Guard:
         # A source checkout (not an installed wheel) is protected as a whole.
         protected = [project] if (project / "pyproject.toml").is_file() else []
         sealed: list[Path] = []
-        if cache is not None:
+        if cache is not None and "://" not in str(cache):  # a cache at a URL is not a folder here
             protected.append(Path(cache))
             sealed = [Path(cache) / kind for kind in ("prices", "shares", "factors")]
         return cls(tuple(protected), tuple(sealed), Path.cwd())

@@ -3,8 +3,10 @@
 The manifest records the configuration, the model, the peers, the package versions, the
 project's git commit, the command line, and the provenance of every input (the events file's
 SHA-256, every cached input's content hash and provenance, the price checks' findings) as
-:func:`eventstudy.study.run_study` recorded them when it read each file. The output folder's
-file record (``files``) is added when the folder is published (:mod:`eventstudy.output.folder`).
+:func:`eventstudy.study.run_study` recorded them when it read each file, and for a study run
+on Dask its ``engine`` (:mod:`eventstudy.distributed`: the partition size, the scheduler). The
+output folder's file record (``files``) is added when the folder is published
+(:mod:`eventstudy.output.folder`).
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ PACKAGES: tuple[str, ...] = (
 )
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages the results depend on."""
+ENGINE_PACKAGES: tuple[str, ...] = ("dask", "distributed")
+"""Packages recorded besides :data:`PACKAGES` for a study run on Dask."""
+
+
+def package_versions(extra: Sequence[str] = ()) -> dict[str, str]:
+    """Versions of Python and of the packages the results depend on (and of ``extra``)."""
     out = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in (*PACKAGES, *extra):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -97,13 +103,15 @@ def build_manifest(
         "estimation": {"n_params": len(results.model.get("parameters", ()))},
         "peers": list(results.peers),
         "formats": sorted(formats),
-        "versions": package_versions(),
+        "versions": package_versions(ENGINE_PACKAGES if "engine" in provenance else ()),
         "inputs": dict(provenance.get("inputs", {})),
         "validation": provenance.get("validation", {}),
         "cache": provenance.get("cache"),
         "command": command_line(),
         **git_state(),
     }
+    if "engine" in provenance:  # how the study was split; eventstudy verify re-runs it the same way
+        manifest["engine"] = dict(provenance["engine"])
     shown = dict(presentation or {})
     if "events_path" in shown:
         recorded = manifest["inputs"].get("events", {})

@@ -5,6 +5,8 @@ manifest records is there with the SHA-256 it had when written, and nothing else
 from another run, or one edited since, is named). It then rebuilds the configuration (and the
 backtest rule) from the manifest, re-runs the same pipeline as ``eventstudy run``
 (:func:`eventstudy.study.run_study`, offline, on the same cache) into a temporary folder,
+(a study run on Dask, whose manifest records its ``engine``, is re-run partitioned the same way,
+on a one-worker cluster in this process: :func:`eventstudy.distributed.run_distributed`)
 and compares every file: parquet tables by value (same columns, types, shape and values,
 NaN equal to NaN), the report's text exactly, figures byte for byte. It also compares every
 input hash in the manifest (events file, cached prices and shares). Differences in package
@@ -27,6 +29,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
+from eventstudy.results import StudyResults
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
 """Manifest keys that describe how a run was invoked, not what it computed: the re-run's
@@ -188,17 +191,16 @@ def verify(
         Events file; default: the path recorded in the manifest (relative to the working
         directory, as given on the original command line).
     """
-    from eventstudy.data.store import PriceStore
+    from eventstudy.data.remote import open_cache
     from eventstudy.output.export import save_study
     from eventstudy.output.folder import Guard, check_recorded_files, output_files
-    from eventstudy.output.manifest import git_state, package_versions
-    from eventstudy.study import run_study
+    from eventstudy.output.manifest import ENGINE_PACKAGES, git_state, package_versions
 
     folder = Path(folder)
     manifest = read_manifest_file(folder / "manifest.json")
     config = config_from_manifest(_with_backtest(manifest), str(folder / "manifest.json"))
     events_path = Path(events or manifest["inputs"]["events"]["path"])
-    store = PriceStore(cache or manifest.get("cache") or "cache")
+    store = open_cache(cache or manifest.get("cache") or "cache")
     peers = list(manifest.get("peers", []))
 
     result = VerifyResult(folder)
@@ -206,7 +208,7 @@ def verify(
     recorded = output_files(folder)
     scratch = Path(tempfile.mkdtemp(prefix="eventstudy-verify."))
     try:
-        rerun = run_study(events_path, store, config, peers=peers)
+        rerun = _rerun(folder / "manifest.json", manifest.get("engine"), events_path, store, config, peers)
         shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
         out = save_study(
             rerun,
@@ -225,7 +227,7 @@ def verify(
         result.compared = len(names)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    current = package_versions()
+    current = package_versions(ENGINE_PACKAGES if "engine" in manifest else ())
     for key in sorted(set(manifest.get("versions", {})) | set(current)):
         a, b = manifest.get("versions", {}).get(key), current.get(key)
         if a != b:
@@ -234,6 +236,33 @@ def verify(
     if manifest.get("git_commit") != commit:
         result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
     return result
+
+
+def _rerun(
+    where: Path, engine: Any, events_path: Path, store: Any, config: StudyConfig, peers: list[str]
+) -> StudyResults:
+    """The study again, in memory, or partitioned as recorded by ``engine``."""
+    if not isinstance(engine, Mapping):
+        from eventstudy.study import run_study
+
+        return run_study(events_path, store, config, peers=peers)
+    from eventstudy.distributed.cluster import in_process, require_dask
+
+    try:
+        require_dask()
+    except InputError:
+        raise InputError(
+            str(where), "the study ran on Dask: verifying it needs the dask extra", field="engine"
+        ) from None
+    from eventstudy.distributed import ENGINE, run_distributed
+
+    rows = engine.get("rows_per_partition")
+    if engine.get("name") != ENGINE or not isinstance(rows, int) or rows < 1:
+        raise InputError(str(where), f"unknown engine record {dict(engine)!r}", field="engine")
+    with in_process() as client:
+        return run_distributed(
+            events_path, store, config, scheduler=client, peers=peers, rows_per_partition=rows
+        )
 
 
 def read_manifest_file(path: Path) -> dict[str, Any]:

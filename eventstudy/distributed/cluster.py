@@ -1,0 +1,127 @@
+"""The Dask cluster a study runs on: ``local[:N]``, a scheduler address, or a client given.
+
+``local`` starts a :class:`distributed.LocalCluster` of this machine (one single-threaded
+worker process per core; ``local:N`` for N of them) for the run and stops it after;
+an address (``tcp://10.0.0.5:8786``, ``tls://...``, or a scheduler file's path ending in
+``.json``) connects to a running cluster — a SLURM or PBS job started with dask-jobqueue, a
+Kubernetes deployment — and leaves it running. Dask is the optional extra ``dask``
+(``pip install 'eventstudy-backtester[dask]'``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from eventstudy.errors import EventStudyError, InputError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+INSTALL = "pip install 'eventstudy-backtester[dask]'"
+CONNECT_TIMEOUT = "30s"
+"""How long to wait for a scheduler address (a batch job's scheduler may still be starting)."""
+WORKER_TIMEOUT = 300.0
+"""Seconds to wait for a first worker to join a scheduler reached by address."""
+_LOCAL = re.compile(r"local(?::(\d+))?")
+
+
+class ClusterError(EventStudyError):
+    """The Dask cluster failed during the run (a worker died, the scheduler went away)."""
+
+
+def require_dask() -> None:
+    """Raise a one-line :class:`InputError` naming the extra to install when Dask is missing."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError("--scheduler", f"running on Dask needs the dask extra: {INSTALL}") from None
+
+
+def parse_scheduler(spec: str) -> tuple[str, int | None]:
+    """``("local", N)`` for ``local`` (N None: one worker per core) or ``local:N``, else
+    ``("address", None)``.
+
+    Raises
+    ------
+    InputError
+        For ``local:0``, ``local:x`` or an empty spec.
+    """
+    text = spec.strip()
+    if not text:
+        raise InputError("--scheduler", "give local, local:N or a scheduler address such as tcp://host:8786")
+    if text.startswith("local"):
+        match = _LOCAL.fullmatch(text)
+        if match is None or (match.group(1) is not None and int(match.group(1)) < 1):
+            raise InputError("--scheduler", f"{spec!r}: write local, or local:N with N >= 1 worker processes")
+        return "local", int(match.group(1)) if match.group(1) else None
+    return "address", None
+
+
+@contextmanager
+def connect(scheduler: str | Client) -> Iterator[Client]:
+    """A :class:`distributed.Client` for ``scheduler`` (see the module docstring), closed (and
+    its local cluster stopped) on exit; a client given is used as it is and left open.
+
+    Raises
+    ------
+    InputError
+        When Dask is not installed, the spec is malformed or the scheduler cannot be reached.
+    """
+    if not isinstance(scheduler, str):
+        yield scheduler
+        return
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    kind, n_workers = parse_scheduler(scheduler)
+    if kind == "local":
+        workers = n_workers or os.cpu_count() or 1
+        cluster_args: dict[str, Any] = {
+            "n_workers": workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": ":0",  # any free port: two studies at once must not collide
+        }
+        with LocalCluster(**cluster_args) as cluster, Client(cluster) as client:
+            yield client
+        return
+    address = scheduler.strip()
+    try:
+        if address.endswith(".json"):
+            client = Client(scheduler_file=address, timeout=CONNECT_TIMEOUT)
+        else:
+            client = Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError("--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    with client:
+        try:  # the partitions are planned for the workers there: wait for one to join
+            client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+        except TimeoutError:
+            raise InputError(
+                "--scheduler", f"no Dask worker joined the scheduler at {address} in {WORKER_TIMEOUT:g} s"
+            ) from None
+        yield client
+
+
+@contextmanager
+def in_process() -> Iterator[Client]:
+    """A one-worker, one-thread cluster inside this process (``eventstudy verify``'s re-run:
+    a partitioned study's numbers do not depend on the cluster)."""
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def n_workers(client: Client) -> int:
+    """Workers connected now (at least 1)."""
+    return max(1, len(client.scheduler_info().get("workers", {})))

@@ -1,0 +1,610 @@
+"""A study on a Dask cluster equals the same study in memory (eventstudy.distributed).
+
+Studies run in memory (:func:`eventstudy.study.run_study`) and on a ``distributed.LocalCluster``
+of two single-threaded in-process workers shared by the module, split into many partitions by
+ticker:
+
+* a medium synthetic study (benchmarks/synthetic.py: market-model prices with known
+  parameters and missing days, ~30 staggered events per ticker so same-ticker windows overlap,
+  four groups, peers on every event, share counts for half the tickers, events before and
+  after the data) with an earnings calendar for a third of the tickers, so the confounder
+  screen flags rows and every group gets its ``(unconfounded)`` twin; the default battery
+  includes the firm-, date- and two-way clustered t's (calendar dates of every pair);
+* the same study leaving the confounded rows out (``exclude_confounded``), and with a GARCH(1,1)
+  variance model (``garch.parquet`` and the GARCH-standardised tests);
+* the launch study on the real data in ../shared/data: its config's backtest, abnormal volume
+  (``volume.parquet``, ``volume_stats.parquet``), the cross-sectional regressions and the
+  earnings confounder screen.
+
+Every table must be identical, and every statistic (value, p, p_bh, p_holm) equal to 1e-12
+(the battery's sums are added in another order). The command line is run on the cluster's
+``tcp://`` address (the path a SLURM, PBS or Kubernetes scheduler takes) and on ``local:2``
+(two worker processes), and ``eventstudy verify`` accepts the folder it writes; a scheduler
+file connects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+distributed = pytest.importorskip("distributed")  # the dask extra (CI installs it with dev)
+
+from eventstudy.cli import main  # noqa: E402
+from eventstudy.config import StudyConfig, load_config  # noqa: E402
+from eventstudy.data.events import read_events  # noqa: E402
+from eventstudy.data.importer import import_paths  # noqa: E402
+from eventstudy.data.store import CacheCorruptError, PriceStore  # noqa: E402
+from eventstudy.distributed import compute_distributed, run_distributed  # noqa: E402
+from eventstudy.distributed.plan import block_width, plan_partitions  # noqa: E402
+from eventstudy.errors import InputError  # noqa: E402
+from eventstudy.inference import STATISTICS, TestResult, register_statistic  # noqa: E402
+from eventstudy.inference.correlation import CalendarResiduals  # noqa: E402
+from eventstudy.inference.partial import bucket_pair_sums  # noqa: E402
+from eventstudy.results import StudyResults  # noqa: E402
+from eventstudy.study import run_study  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synthetic  # noqa: E402
+
+N_TICKERS, N_DAYS, N_EVENTS = 20, 600, 450
+PEERS = ("T0001", "T0002")
+CONFIG = StudyConfig(
+    market=synthetic.MARKET,
+    estimation_window=(-250, -11),
+    event_windows=((0, 0), (-1, 1), (-5, 5), (-10, 10)),
+    min_estimation_obs=120,
+    peers=(),
+)
+TABLES = ("events", "ar", "car", "caar")
+STAT_VALUES = ("value", "p", "p_bh", "p_holm")
+IN_PROCESS = {"threads_per_worker": 1, "processes": False, "dashboard_address": ":0"}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[distributed.Client]:
+    """Two single-threaded workers in this process (no process start-up: quick on 2 cores),
+    listening on TCP like a cluster's scheduler; shared by the module's tests."""
+    with (
+        distributed.LocalCluster(**IN_PROCESS, n_workers=2, protocol="tcp://") as local,
+        distributed.Client(local) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def synthetic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Prices of every ticker, share counts of half of them, and an earnings calendar (a
+    release every ~63 sessions, the first at a ticker-specific offset) for every third one."""
+    root = tmp_path_factory.mktemp("synthetic-cache")
+    synthetic.write_price_cache(root, N_TICKERS, N_DAYS, seed=1, workers=1)
+    names = synthetic.tickers(N_TICKERS)
+    synthetic.write_shares_cache(root, synthetic.make_shares(names[::2], N_DAYS, seed=3))
+    days = synthetic.calendar(N_DAYS)
+    rows = [
+        (ticker, days[day].date().isoformat(), "post" if day % 2 else "pre")
+        for k, ticker in enumerate(names[::3])
+        for day in range(7 * k % 63, N_DAYS, 63)
+    ]
+    csv = root.parent / "earnings.csv"
+    pd.DataFrame(rows, columns=["ticker", "announced", "timing"]).to_csv(csv, index=False)
+    import_paths(PriceStore(root), [csv])
+    return root
+
+
+@pytest.fixture(scope="module")
+def synthetic_events() -> pd.DataFrame:
+    events = synthetic.make_events(N_EVENTS, N_TICKERS, N_DAYS, before=150, after=3, seed=5)
+    days = synthetic.calendar(N_DAYS)
+    # Day 0 before the data, after it, and windows running past the last day.
+    events.loc[0, "announced"] = days[0] - pd.Timedelta(days=30)
+    events.loc[1, "announced"] = days[-1] + pd.Timedelta(days=30)
+    events.loc[2, "announced"] = days[-2]
+    return events
+
+
+@pytest.fixture(scope="module")
+def synthetic_pair(synthetic_cache, synthetic_events, cluster) -> tuple[StudyResults, StudyResults]:
+    memory = run_study(synthetic_events, synthetic_cache, CONFIG, peers=PEERS)
+    dask = run_distributed(
+        synthetic_events, synthetic_cache, CONFIG, scheduler=cluster, peers=PEERS, rows_per_partition=90
+    )
+    return memory, dask
+
+
+def assert_same_statistics(memory: pd.DataFrame, dask: pd.DataFrame) -> None:
+    """The same rows; values and p-values to 1e-12 (sums added in another order)."""
+    values = list(STAT_VALUES)
+    pd.testing.assert_frame_equal(memory.drop(columns=values), dask.drop(columns=values))
+    for column in STAT_VALUES:
+        np.testing.assert_allclose(dask[column], memory[column], rtol=1e-12, atol=1e-14, equal_nan=True)
+
+
+def assert_same_results(memory: StudyResults, dask: StudyResults) -> None:
+    """Every table: the per-pair tables, the CAAR, the optional methods' tables and the
+    backtest identical; the statistics equal to 1e-12; the same inputs and validation."""
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(memory, name), getattr(dask, name), check_exact=True)
+    assert_same_statistics(memory.stats, dask.stats)
+    assert set(memory.optional_tables()) == set(dask.optional_tables())
+    for name, table in memory.optional_tables().items():
+        if name == "volume_stats.parquet":
+            assert_same_statistics(table, dask.optional_tables()[name])
+        else:
+            pd.testing.assert_frame_equal(table, dask.optional_tables()[name], check_exact=True)
+    assert (memory.backtest is None) == (dask.backtest is None)
+    if memory.backtest is not None and dask.backtest is not None:
+        for name in ("trades", "curve", "drift", "drift_observations", "summary_table"):
+            pd.testing.assert_frame_equal(
+                getattr(memory.backtest, name), getattr(dask.backtest, name), check_exact=True
+            )
+    assert memory.provenance["inputs"] == dask.provenance["inputs"]
+    assert memory.provenance["validation"] == dask.provenance["validation"]
+    assert memory.model == dask.model
+
+
+def test_synthetic_study_on_a_cluster_equals_the_in_memory_study(synthetic_pair) -> None:
+    memory, dask = synthetic_pair
+    assert_same_results(memory, dask)
+    # The study exercises what it claims to: every statistic of the default battery (the
+    # clustered t's by firm, date and both), the unconfounded twins, peers, many outcomes.
+    stats = memory.stats
+    default = {name for name, statistic in STATISTICS.items() if statistic.requires is None}
+    assert {"cluster_firm_t", "cluster_date_t", "cluster_two_way_t"} <= default <= set(stats["statistic"])
+    assert {"all", "peers", "g0", "g0 (unconfounded)", "all (unconfounded)"} <= set(stats["group"])
+    assert stats["value"].notna().sum() > 0.9 * len(stats) and stats["p_bh"].notna().any()
+    assert memory.car["confounded"].mean() > 0.05 and memory.car["confounders"].str.contains("earnings").any()
+    assert {"ok", "announced_before_data", "announced_after_data", "incomplete_event_window"} <= set(
+        memory.car["outcome"]
+    )
+    assert (memory.car["overlap"] != "").any()  # same-ticker windows overlap: tickers stay whole
+    kp = stats[stats["statistic"] == "kp_average_correlation"]["value"]
+    assert (kp.abs() > 0).all()  # r-bar sums over pairs from several calendar blocks
+    assert dask.provenance["engine"]["rows_per_partition"] == 90
+
+
+def test_leaving_confounded_rows_out_on_a_cluster(synthetic_cache, synthetic_events, cluster) -> None:
+    """``exclude_confounded``: each window's battery drops that window's confounded pairs; the
+    partitions sum exactly those pairs."""
+    config = dataclasses.replace(CONFIG, exclude_confounded=True)
+    events = synthetic_events.iloc[:220]
+    memory = run_study(events, synthetic_cache, config)
+    dask = run_distributed(events, synthetic_cache, config, scheduler=cluster, rows_per_partition=40)
+    assert_same_results(memory, dask)
+    counts = memory.stats[memory.stats["statistic"] == "confounded_rows"]["value"]
+    assert counts.max() > 0 and not memory.stats["group"].str.endswith("(unconfounded)").any()
+
+
+def test_a_garch_variance_model_on_a_cluster(synthetic_cache, synthetic_events, cluster) -> None:
+    """GARCH(1,1) is fitted per pair where its ticker's partition is: garch.parquet and the
+    GARCH-standardised Patell and BMP tests equal the in-memory ones."""
+    config = dataclasses.replace(CONFIG, variance="garch", event_windows=((0, 0), (-1, 1)))
+    events = synthetic_events.iloc[:80]
+    memory = run_study(events, synthetic_cache, config)
+    dask = run_distributed(events, synthetic_cache, config, scheduler=cluster, rows_per_partition=20)
+    assert_same_results(memory, dask)
+    assert memory.garch is not None and memory.garch["omega"].notna().any()
+    garch = memory.stats[memory.stats["statistic"] == "garch_bmp_t"]["value"]
+    assert garch.notna().any()
+
+
+def test_the_cluster_changes_nothing(synthetic_pair, synthetic_cache, synthetic_events) -> None:
+    """The same split on one worker: bit for bit (the merge order is the partitions', not the
+    workers'), which is what lets eventstudy verify compare a Dask run exactly."""
+    dask = synthetic_pair[1]
+    with (
+        distributed.LocalCluster(**IN_PROCESS, n_workers=1) as one,
+        distributed.Client(one) as client,
+    ):
+        again = compute_distributed(
+            synthetic_events, synthetic_cache, CONFIG, scheduler=client, peers=PEERS,
+            rows_per_partition=90, gather_tables=False,
+        )
+    assert again.results is None and again.n_partitions == len(
+        plan_partitions(dask.events["ticker"].tolist(), 90)
+    )
+    pd.testing.assert_frame_equal(again.stats, dask.stats, check_exact=True)
+    pd.testing.assert_frame_equal(again.caar, dask.caar, check_exact=True)
+    assert again.n_blocks > 1 and set(again.worker_seconds) == {"read", "estimate", "sums", "grank", "rbar"}
+
+
+def test_a_registered_statistic_runs_on_the_cluster(synthetic_cache, synthetic_events, cluster) -> None:
+    @register_statistic("median_car_test")
+    def median_car(sample) -> TestResult:  # the README's example: reads the window's CARs only
+        value = float(np.median(sample.car)) if sample.car.size else float("nan")
+        return TestResult("median_car_test", value, float("nan"), sample.n_pairs, "median CAR")
+
+    try:
+        config = dataclasses.replace(CONFIG, statistics=("caar", "median_car_test", "grank_t"))
+        memory = run_study(synthetic_events, synthetic_cache, config)
+        dask = run_distributed(
+            synthetic_events, synthetic_cache, config, scheduler=cluster, rows_per_partition=200
+        )
+    finally:
+        STATISTICS.pop("median_car_test")
+    assert_same_results(memory, dask)
+    medians = dask.stats[dask.stats["statistic"] == "median_car_test"]
+    assert len(medians) == 5 * 4 and medians["value"].notna().all()  # 4 groups + all, 4 windows
+    assert (dask.stats["statistic"] == "grank_t").sum() == 10 * 4  # and the unconfounded twins
+
+
+def test_a_returns_panel_with_per_event_markets_on_a_cluster(
+    launch_cache, shared_data, cluster, tmp_path: Path
+) -> None:
+    """Bring-your-own returns (``cache import --returns``) and a per-event ``market`` column:
+    each partition reads the returns series and its rows' benchmarks, as in memory."""
+    from _returns_panels import launch_series, write_long
+
+    calendar, series = launch_series(launch_cache)
+    cache = tmp_path / "cache"
+    path = write_long(tmp_path / "returns.csv", calendar, series)
+    assert main(["cache", "import", "--returns", str(path), "--units", "decimal", "--cache", str(cache)]) == 0
+    assert main(["cache", "import", str(shared_data / "earnings"), "--cache", str(cache)]) == 0
+    events = tmp_path / "events.csv"
+    lines = ROOT.joinpath("events.csv").read_text().splitlines()
+    benchmarks = ["QQQ", "", "SMH", "^GSPC"]
+    body = [f"{line},{benchmarks[i % 4]}" for i, line in enumerate(lines[1:])]
+    events.write_text("\n".join([lines[0] + ",market", *body]) + "\n")
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, peers=("AMD", "INTC"))
+    memory = run_study(events, cache, config)
+    dask = run_distributed(events, cache, config, scheduler=cluster, rows_per_partition=6)
+    assert_same_results(memory, dask)
+    assert set(memory.provenance["inputs"]["returns"]) >= {"SPY", "QQQ", "SMH", "NVDA"}
+    assert memory.volume is not None and (memory.volume["outcome"] == "no_volume").all()
+
+
+def test_a_cache_at_a_url_is_read_through_fsspec(synthetic_cache, synthetic_events, cluster) -> None:
+    import fsspec
+
+    memory_fs = fsspec.filesystem("memory")
+    memory_fs.put(str(synthetic_cache), "/dist-cache", recursive=True)
+    try:
+        events = synthetic_events.iloc[:150]
+        config = dataclasses.replace(CONFIG, statistics=("caar", "kp_adjusted_bmp_t", "corrado_rank_z"))
+        want = run_study(events, synthetic_cache, config)
+        got = run_distributed(events, "memory://dist-cache", config, scheduler=cluster, rows_per_partition=30)
+        assert_same_results(want, got)
+        assert got.provenance["cache"] == "memory://dist-cache"
+        with pytest.raises(InputError, match="cannot fetch into a cache at a URL"):
+            run_distributed(events, "memory://dist-cache", config, scheduler=cluster, fetch=True)
+        memory_fs.pipe(f"/dist-cache/prices/{events['ticker'].iloc[3]}.parquet", b"not parquet")
+        with pytest.raises(InputError, match=r"memory://.*/prices/T\d+\.parquet: damaged cache file"):
+            run_distributed(events, "memory://dist-cache", config, scheduler=cluster, rows_per_partition=30)
+    finally:
+        memory_fs.rm("/dist-cache", recursive=True)
+
+
+def test_missing_and_refused_inputs_raise_the_in_memory_error(
+    synthetic_cache, synthetic_events, cluster, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(synthetic_cache, cache)
+    events = synthetic_events.iloc[:200].copy()
+    for ticker in ("T0005", "T0017"):  # in different partitions of 20 rows
+        (cache / "prices" / f"{ticker}.parquet").unlink()
+    with pytest.raises(InputError) as memory:
+        run_study(events, cache, CONFIG)
+    with pytest.raises(InputError) as dask:
+        run_distributed(events, cache, CONFIG, scheduler=cluster, rows_per_partition=20)
+    assert str(dask.value) == str(memory.value) and "no cached prices or returns for 'T00" in str(dask.value)
+    assert (dask.value.row, dask.value.field) == (memory.value.row, "ticker")
+    (cache / "prices" / f"{synthetic.MARKET}.parquet").write_bytes(b"PAR1")  # the market's file
+    with pytest.raises(CacheCorruptError, match="damaged cache file"):
+        run_distributed(events, cache, CONFIG, scheduler=cluster, rows_per_partition=20)
+
+
+def test_calendar_blocks_add_up_to_the_pair_sum_of_all_rows() -> None:
+    """r-bar's sum over blocks of calendar days equals the sum over all pairs at once, for
+    staggered, clustered and ragged rows and any block width >= the span."""
+    rng = np.random.default_rng(7)
+    n, l1, span = 160, 40, 7
+    day0 = np.concatenate([rng.integers(50, 120, n - 40), np.full(40, 90)])  # a same-day cluster
+    residuals = rng.normal(size=(n, l1)) + 0.3 * rng.normal(size=(1, l1))
+    residuals[rng.random((n, l1)) < 0.05] = np.nan
+    estimation_day = day0[:, None] + np.arange(-l1 - 5, -5)
+    windows = {(0, 0): day0[:, None] + 0, (-3, 3): day0[:, None] + np.arange(-3, 4)}
+    usable = {w: rng.random(n) < 0.9 for w in windows}
+    groups = {"a": rng.random(n) < 0.6, "all": np.ones(n, bool)}
+    members = {(g, w): groups[g] & usable[w] for g in groups for w in windows}
+    full = CalendarResiduals(residuals, estimation_day)
+    starts = day0 - 3
+    for width in (span, 11, 40, 500):
+        total = {key: [0.0, 0] for key in members}
+        for block in np.unique(np.floor_divide(starts, width)):
+            rows = (starts >= block * width - (span - 1)) & (starts < (block + 1) * width)
+            sums = bucket_pair_sums(
+                residuals[rows], estimation_day[rows], {w: d[rows] for w, d in windows.items()},
+                {key: m[rows] for key, m in members.items()}, starts[rows] < block * width,
+            )
+            for key, (value, count) in sums.items():
+                total[key][0] += value
+                total[key][1] += count
+        for (group, window), (value, count) in total.items():
+            want, n_want = full.pair_sum(members[(group, window)], windows[window])
+            assert count == n_want
+            assert value == pytest.approx(want, rel=1e-12, abs=1e-12)
+    spread = int(starts.max() - starts.min()) + 1
+    assert block_width(span, starts, n) == spread and block_width(span, starts, 1) == span
+
+
+def test_merged_parts_refuse_what_the_driver_does_not_hold() -> None:
+    """A statistic that reaches for the residuals' scores on a partitioned study's driver is
+    told why, rather than computing on an empty estimation window."""
+    from eventstudy.inference import EventPanel
+    from eventstudy.inference.partial import EstimationRows, MergedParts
+
+    panel = EventPanel(
+        ar_estimation=np.empty((2, 0)), ar_event=np.zeros((2, 3)), event_tau=np.arange(-1, 2),
+        estimation_day=np.empty((2, 0), dtype=np.int64), event_day=np.tile(np.arange(3), (2, 1)),
+        sigma=np.ones(2), n_estimation=np.full(2, 100), n_params=np.full(2, 1),
+        xtx_inv=np.full((2, 1, 1), 0.01), x_event=np.ones((2, 3, 1)), firm=np.array(["A", "B"]),
+    )  # fmt: skip
+    rows = EstimationRows(np.ones(2), np.full(2, 100), np.full(2, 100), None, None)
+    parts = MergedParts(panel, rows, {}, {}, {})
+    for name in ("ranks", "signs", "grank", "correlation"):
+        with pytest.raises(RuntimeError, match="estimation residuals, which a partitioned study keeps"):
+            getattr(parts, name)
+    assert parts.dollar is None and parts.factor.shape == (2, 3)
+
+
+def test_dollar_values_do_not_depend_on_the_layout_of_their_inputs() -> None:
+    """A partition's arrays may be laid out otherwise than the whole study's (a few pairs'
+    arrays can come out in Fortran order or strided): each pair's abnormal dollar value is the
+    same sum, bit for bit (numpy sums an F-ordered product in another order)."""
+    from eventstudy.valuation import dollar_abnormal_value
+
+    rng = np.random.default_rng(3)
+    abnormal, values = rng.normal(0, 0.02, (40, 11)), rng.uniform(1e9, 3e12, (40, 11))
+    want = dollar_abnormal_value(abnormal, values)
+    assert ((np.asfortranarray(abnormal) * np.asfortranarray(values)).sum(axis=-1) != want).any()
+    for a, b in [
+        (np.asfortranarray(abnormal), np.asfortranarray(values)),
+        (abnormal, np.asfortranarray(np.repeat(values, 2, axis=0))[::2]),
+        (abnormal[:3], values[:3]),
+    ]:
+        np.testing.assert_array_equal(dollar_abnormal_value(a, b), want[: len(a)])
+
+
+def test_partitions_keep_tickers_whole() -> None:
+    tickers = ["B", "A", "B", "C", "A", "A", "D", "B", "C"]
+    partitions = plan_partitions(tickers, 4)
+    assert [sorted(tickers[i] for i in p) for p in partitions] == [
+        ["A", "A", "A"],
+        ["B", "B", "B"],
+        ["C", "C", "D"],
+    ]
+    assert sorted(np.concatenate(partitions).tolist()) == list(range(len(tickers)))
+    assert [len(p) for p in plan_partitions(tickers, 1)] == [3, 3, 2, 1]  # a big ticker stays whole
+    with pytest.raises(ValueError, match="positive"):
+        plan_partitions(tickers, 0)
+
+
+# ----------------------------------------------------------------------------- command line
+def launch_args(cache: Path, out: Path) -> list[str]:
+    return [
+        "run", "--config", str(ROOT / "launch.toml"), "--events", str(ROOT / "events.csv"),
+        "--offline", "--cache", str(cache), "--out", str(out),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def local_folder(launch_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``eventstudy run --scheduler local:2`` of the launch study (two worker processes here)."""
+    out = tmp_path_factory.mktemp("dask-run") / "local"
+    assert main([*launch_args(launch_cache, out), "--scheduler", "local:2"]) == 0
+    return out
+
+
+def test_cli_on_local_workers_writes_what_verify_accepts(local_folder, launch_cache, capsys) -> None:
+    assert (local_folder / "report.html").is_file()
+    assert "Engine: dask.distributed" in (local_folder / "report.md").read_text(encoding="utf-8")
+    assert main(["verify", str(local_folder), "--cache", str(launch_cache)]) == 0
+    assert "identical (" in capsys.readouterr().out
+
+
+def test_cli_on_local_workers_writes_the_in_memory_folder(local_folder, launch_cache) -> None:
+    """``eventstudy run --scheduler local:2`` of the launch study against ``eventstudy run`` in
+    memory: every parquet file identical (the statistics to 1e-12), the report, its paper tables
+    and every figure identical but for the command line and the engine's line."""
+    from _launch_run import launch_output
+
+    memory = launch_output(str(launch_cache))
+    names = sorted(str(p.relative_to(memory)) for p in memory.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(local_folder)) for p in local_folder.rglob("*") if p.is_file())
+    assert {"volume_stats.parquet", "crosssection.parquet", "trades.parquet", "report.html"} <= set(names)
+    for name in names:
+        a, b = memory / name, local_folder / name
+        if name.endswith(".parquet"):
+            want, got = pd.read_parquet(a), pd.read_parquet(b)
+            if name in ("stats.parquet", "volume_stats.parquet"):
+                assert_same_statistics(want, got)
+            else:
+                pd.testing.assert_frame_equal(want, got, check_exact=True, obj=name)
+        elif name.endswith((".md", ".html", ".tex")):
+            assert _without_run_lines(a.read_text("utf-8")) == _without_run_lines(b.read_text("utf-8")), name
+        elif name.endswith(".png"):
+            assert a.read_bytes() == b.read_bytes(), name
+    manifest = [json.loads((f / "manifest.json").read_text("utf-8")) for f in (memory, local_folder)]
+    for key in ("config", "model", "inputs", "validation", "peers"):
+        assert manifest[0][key] == manifest[1][key], key
+    assert "engine" not in manifest[0] and manifest[1]["engine"]["name"] == "dask.distributed"
+
+
+def _without_run_lines(text: str) -> str:
+    """A report's text without the lines that name how it was run (command, engine, the
+    software: a Dask run also records dask's version), its tables' sort keys (full-precision
+    values, equal to 1e-12) to 12 significant digits."""
+    run_lines = ("Command:", "Engine:", "Software:")
+    kept = "\n".join(line for line in text.splitlines() if not any(word in line for word in run_lines))
+    return re.sub(r'data-sort="([^"]+)"', lambda m: f'data-sort="{_rounded(m.group(1))}"', kept)
+
+
+def _rounded(text: str) -> str:
+    try:
+        return f"{float(text):.12g}"
+    except ValueError:
+        return text
+
+
+def test_verifying_a_dask_folder_without_dask_is_one_line_and_exit_2(
+    local_folder, launch_cache, capsys, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main(["verify", str(local_folder), "--cache", str(launch_cache)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"eventstudy: error: {local_folder / 'manifest.json'}, field 'engine': the study ran on Dask: "
+        "verifying it needs the dask extra\n"
+    )
+
+
+def test_cli_on_a_scheduler_address(launch_cache, cluster, tmp_path: Path) -> None:
+    """``--scheduler tcp://...``: the address a SLURM, PBS or Kubernetes Dask cluster gives (the
+    module's two workers). The launch study's parties (``--no-peers``, to keep it short) give the
+    in-memory study's tables."""
+    address = cluster.scheduler.address
+    assert address.startswith("tcp://")
+    out = tmp_path / "address"
+    assert main([*launch_args(launch_cache, out), "--no-peers", "--scheduler", address]) == 0
+    from eventstudy.output.export import save_study
+
+    memory = tmp_path / "memory"
+    config = load_config(ROOT / "launch.toml")
+    save_study(run_study(ROOT / "events.csv", launch_cache, config, peers=()), memory)
+    names = sorted(p.name for p in memory.glob("*.parquet"))
+    assert names == sorted(p.name for p in out.glob("*.parquet")) and "volume_stats.parquet" in names
+    for name in names:
+        want, got = pd.read_parquet(memory / name), pd.read_parquet(out / name)
+        if name in ("stats.parquet", "volume_stats.parquet"):
+            assert_same_statistics(want, got)
+        else:
+            pd.testing.assert_frame_equal(want, got, check_exact=True, obj=name)
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["engine"]["scheduler"] == address
+
+
+def test_a_scheduler_file_connects_to_its_cluster(cluster, tmp_path: Path) -> None:
+    """``--scheduler FILE.json``: what ``dask scheduler --scheduler-file`` writes under srun."""
+    from eventstudy.distributed import connect
+
+    scheduler_file = tmp_path / "scheduler.json"
+    cluster.write_scheduler_file(str(scheduler_file))
+    with connect(str(scheduler_file)) as client:
+        assert client.scheduler.address == cluster.scheduler.address
+        assert client.submit(sum, [1, 2]).result() == 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("local:0", "write local, or local:N with N >= 1"),
+        ("local:two", "write local, or local:N with N >= 1"),
+        ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+    ],
+)
+def test_a_bad_scheduler_is_one_line_and_exit_2(
+    launch_cache, tmp_path: Path, capsys, monkeypatch, spec: str, words: str
+) -> None:
+    monkeypatch.setattr("eventstudy.distributed.cluster.CONNECT_TIMEOUT", "1s")
+    out = tmp_path / "out"
+    assert main([*launch_args(launch_cache, out), "--scheduler", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("eventstudy: error: --scheduler: ") and words in err, err
+    assert not out.exists()
+
+
+def test_a_scheduler_without_workers_is_one_line_and_exit_2(
+    launch_cache, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr("eventstudy.distributed.cluster.WORKER_TIMEOUT", 0.5)
+    out = tmp_path / "out"
+    with distributed.LocalCluster(**IN_PROCESS, n_workers=0, protocol="tcp://") as empty:
+        address = empty.scheduler.address
+        assert main([*launch_args(launch_cache, out), "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    words = f"--scheduler: no Dask worker joined the scheduler at {address} in 0.5 s"
+    assert err == f"eventstudy: error: {words}\n", err
+    assert not out.exists()
+
+
+def test_an_estimation_window_over_all_data_is_refused_in_one_line(
+    launch_cache, tmp_path: Path, capsys, cluster
+) -> None:
+    """``estimation_window = "all"`` starts at the earliest day any pair reaches, which one
+    partition cannot know: refused (exit 2, one line naming the feature), never a different
+    answer."""
+    config = tmp_path / "all.toml"
+    text = (ROOT / "launch.toml").read_text(encoding="utf-8")
+    config.write_text(text.replace("estimation_window = [-260, -11]", 'estimation_window = "all"'), "utf-8")
+    out = tmp_path / "out"
+    address = cluster.scheduler.address
+    assert main([*launch_args(launch_cache, out), "--config", str(config), "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    words = "eventstudy: error: --scheduler: not supported on Dask: an estimation window over all data"
+    assert err.startswith(words), err
+    assert not out.exists()
+
+
+def test_without_dask_the_scheduler_option_is_one_line_and_exit_2(
+    launch_cache, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    out = tmp_path / "out"
+    assert main([*launch_args(launch_cache, out), "--scheduler", "local"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "eventstudy: error: --scheduler: running on Dask needs the dask extra: "
+        "pip install 'eventstudy-backtester[dask]'\n"
+    )
+    assert not out.exists()
+
+
+# ----------------------------------------------------------------------------- README recipes
+def readme_block(title: str) -> str:
+    """The fenced code block under the README heading ``title``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(title) :]
+    match = re.search(r"```(?:python|sh)\n(.*?)```", section, re.S)
+    assert match is not None, title
+    return match.group(1)
+
+
+def test_the_readme_slurm_snippet_runs_with_a_local_cluster(
+    launch_cache, tmp_path: Path, monkeypatch
+) -> None:
+    """The README's Python recipe, with distributed.LocalCluster in place of SLURMCluster (the
+    one line dask-jobqueue needs a batch system for); the rest runs as printed."""
+    snippet = readme_block("#### From Python on SLURM or PBS")
+    assert "from dask_jobqueue import SLURMCluster" in snippet and "cluster = SLURMCluster(" in snippet
+    code = snippet.replace("from dask_jobqueue import SLURMCluster", "from distributed import LocalCluster")
+    code = re.sub(
+        r"cluster = SLURMCluster\(.*?\)\n",
+        "cluster = LocalCluster(n_workers=0, processes=False, dashboard_address=':0')\n",
+        code,
+        flags=re.S,
+    )
+    monkeypatch.chdir(tmp_path)
+    lines = (ROOT / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "events.csv").write_text("".join(lines[:7]), encoding="utf-8")  # six rows: quick
+    shutil.copy(ROOT / "launch.toml", tmp_path / "launch.toml")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "cache").symlink_to(launch_cache, target_is_directory=True)
+    code = code.replace("/shared/cache", str(tmp_path / "shared" / "cache"))
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    results = namespace["results"]
+    assert isinstance(results, StudyResults) and results.provenance["engine"]["name"] == "dask.distributed"
+    written = tmp_path / "reports" / "ai-deal-wave-2025"
+    assert (written / "stats.parquet").is_file() and (written / "manifest.json").is_file()
+    assert len(read_events(tmp_path / "events.csv")) == int((results.events["role"] != "peer").sum()) == 6
