@@ -1,9 +1,10 @@
 """The launch study end to end: ``eventstudy run`` on the cached real data, report included,
 optionally against an older commit in the same run.
 
-Setup (not timed): each side imports ``../shared/data/prices`` and ``../shared/data/shares``
-into a temporary cache of its own with its own code (``eventstudy cache import``). Timed: the
-wall time (``time.perf_counter`` around the subprocess) of
+Setup (not timed): each side imports ``../shared/data/prices``, ``../shared/data/shares`` and,
+when its ``eventstudy cache import`` reads them (the README's first command; d8d368a does not),
+``../shared/data/earnings`` into a temporary cache of its own with its own code. Timed: the wall
+time (``time.perf_counter`` around the subprocess) of
 
     python -m eventstudy run --config launch.toml --offline --cache <its cache> --out <new folder>
 
@@ -24,7 +25,9 @@ of each stage (``run_study``, ``load_inputs``, cache reads, content hashing,
 matplotlib's ``savefig``) are wrapped with timers that record the stage path (the stages
 active when it was entered), so a sub-stage is always measured inside its parent's time; the
 table shows each stage's median seconds, its share of its parent and its number of calls.
-Imports are what the run imports before the command starts.
+Imports are what the run imports before the command starts. Where the report draws its figures
+in worker processes (``render_figures``), that stage is timed as a whole: the figure functions
+run in the workers, out of the driver's sight.
 
 Usage::
 
@@ -70,8 +73,12 @@ STAGES = {"run_study": "run_study", "load_inputs": "load_inputs", "read_cache_ta
           "read_cache_frame": "cache reads", "content_sha256": "content hashing",
           "values_sha256": "content hashing", "cross_event_statistics": "cross_event_statistics",
           "caar_bands": "caar_bands", "save_study": "save_study", "render_report": "render_report",
-          "backtest_writers": "backtest outputs"}
-FIGURE_MODULES = ("eventstudy.report.figures", "eventstudy.figures", "eventstudy.backtest.report")
+          "backtest_writers": "backtest outputs", "render_figures": "render_figures"}
+try:  # figures drawn in worker processes: time render_figures, not the functions (unpicklable wrappers)
+    importlib.import_module("eventstudy.report.render")
+    FIGURE_WRAPPED = ("eventstudy.figures", "eventstudy.backtest.report")
+except ImportError:
+    FIGURE_WRAPPED = ("eventstudy.report.figures", "eventstudy.figures", "eventstudy.backtest.report")
 totals, calls, stack = {}, {}, []
 
 def timed(label, function):
@@ -99,7 +106,7 @@ for name, module in list(sys.modules.items()):
             continue
         if attribute in STAGES:
             originals[value] = STAGES[attribute]
-        elif name in FIGURE_MODULES and not attribute.startswith("_") and isinstance(value, type(timed)):
+        elif name in FIGURE_WRAPPED and not attribute.startswith("_") and isinstance(value, type(timed)):
             originals[value] = "figures"
 wrappers = {function: timed(label, function) for function, label in originals.items()}
 for name, module in list(sys.modules.items()):
@@ -152,10 +159,16 @@ def main(argv: list[str] | None = None) -> int:
             )
             sides["baseline"] = tree
         envs = {name: {**os.environ, "PYTHONPATH": str(tree)} for name, tree in sides.items()}
+        data: dict[str, str] = {}
         for name, tree in sides.items():
             cache = work / f"cache-{name}"
             _run(tree, envs[name], ["cache", "import", str(SHARED / "prices"), str(SHARED / "shares"),
                                     "--cache", str(cache)])  # fmt: skip
+            try:
+                _run(tree, envs[name], ["cache", "import", str(SHARED / "earnings"), "--cache", str(cache)])
+                data[name] = "prices, shares, earnings"
+            except subprocess.CalledProcessError:  # a tree that cannot import the earnings dates
+                data[name] = "prices, shares"
         walls: dict[str, list[float]] = {name: [] for name in sides}
         stages: dict[str, list[dict]] = {name: [] for name in sides}
         names = list(sides)
@@ -184,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         return f"| {label} | {min(values):.2f} | {statistics.median(values):.2f} | {unit} | {target} |"
 
     title = "Launch study end to end (`eventstudy run --config launch.toml --offline`)"
-    print(f"## {title}, {args.rounds} rounds, load average {os.getloadavg()[0]:.1f}\n")
+    loads = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"## {title}, {args.rounds} rounds, load averages {loads} (1, 5, 15 min) at the end\n")
+    print("Cache of each side: " + "; ".join(f"{name}: {data[name]}" for name in names) + "\n")
     print("| measure | min | median | unit | target |")
     print("|---|---:|---:|---|---|")
     for name in names:
