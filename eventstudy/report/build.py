@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -26,7 +25,6 @@ from eventstudy.report.figures import value_per_deal_figure
 from eventstudy.report.findings import findings_section, limitations_section
 from eventstudy.report.flows import deal_flows, edges_of
 from eventstudy.report.parties import by_party_section, calendar_section, every_window_section, value_section
-from eventstudy.report.render import render_figures
 from eventstudy.report.sections import (
     backtest_section,
     caar_section,
@@ -54,11 +52,8 @@ def per_event_benchmarks(events: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted({str(m) for m in events["market"].fillna("") if m}))
 
 
-def build_report(exports: Exports, *, workers: int | None = None) -> Report:
-    """The report of one output folder (nothing is recomputed: see the module docstring).
-
-    ``workers`` processes draw the figures (default and 0: see
-    :func:`eventstudy.report.render.render_figures`); the report is the same for any number."""
+def build_report(exports: Exports) -> Report:
+    """The report of one output folder (nothing is recomputed: see the module docstring)."""
     events, ar, car, manifest = exports.events, exports.ar, exports.car, exports.manifest
     config = exports.config
     day0, main = study_windows(car, manifest)
@@ -92,7 +87,7 @@ def build_report(exports: Exports, *, workers: int | None = None) -> Report:
                 "degrees of "
                 "freedom × s.e.(CAR) × market value before the window ÷ deal); diamonds: each group's "
                 "value_per_deal_dollar row of stats.parquet.",
-                partial(value_per_deal_figure, car, main, stats=stats, n_params=k),
+                value_per_deal_figure(car, main, stats=stats, n_params=k),
             ),
         ),
         flows_section(deal_flows(car, edges_of(config), main), stats),
@@ -110,8 +105,7 @@ def build_report(exports: Exports, *, workers: int | None = None) -> Report:
     title = f"Event study: {fmt.plain(config.get('name', '?'))}"
     files = table_files(tables, title) if stats is not None else ()
     summary = _summary(events, manifest, main, len(shown))
-    cut = [_cut(s) for s in sections if s is not None]
-    return Report(title, tuple(summary), render_figures(cut, workers=workers), files)
+    return Report(title, tuple(summary), tuple(_cut(s) for s in sections if s is not None), files)
 
 
 def table_files(tables: Sequence[PaperTable], title: str) -> tuple[tuple[str, bytes], ...]:

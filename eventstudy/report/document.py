@@ -10,14 +10,10 @@ subset (```code```, ``**bold**``, backslash escapes) into which user text enters
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from eventstudy.report import fmt
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -63,10 +59,7 @@ class FigureFile:
 
     ``owned`` is False for a figure another command wrote (the backtest's equity curve): the
     report embeds it but never rewrites it. ``dpi`` is the PNG's resolution: the page shows it
-    at 100 pixels per inch of the figure, whatever its print resolution. While ``draw`` is set
-    the figure is pending: ``png`` is empty until :func:`eventstudy.report.render.render_figures`
-    renders the Figure ``draw()`` returns (a :class:`~eventstudy.report.document.Report` from
-    :func:`~eventstudy.report.build.build_report` has none pending).
+    at 100 pixels per inch of the figure, whatever its print resolution.
     """
 
     name: str
@@ -75,7 +68,6 @@ class FigureFile:
     png: bytes
     owned: bool = True
     dpi: int = 100
-    draw: Callable[[], Figure] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,18 @@ drawing an empty figure.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
 from eventstudy.report.document import FigureFile, Section, Table, cell
 from eventstudy.report.exports import BACKTEST_FILES, Exports
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
 from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, adjusted, cells, legend
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -66,7 +63,7 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
         "volume.parquet) of each group's pairs with a complete path, from the event span's first day, "
         "with a pointwise 95% t band of the mean; one panel per group. The tests of the abnormal volume "
         "are the rows of volume_stats.parquet in the table below.",
-        partial(figures.volume_figure, volume),
+        figures.volume_figure(volume),
     )
 
 
@@ -76,12 +73,11 @@ METHOD_FIGURES: dict[str, Callable[[Exports], FigureFile | None]] = {
 """The optional methods' figures, shown in the section of the file they belong to."""
 
 
-def figure_file(name: str, title: str, caption: str, draw: Callable[[], Figure]) -> FigureFile:
-    """A report figure at print resolution, pending: ``draw`` (a picklable callable, e.g. a
-    :func:`functools.partial` of a :mod:`~eventstudy.report.figures` function, so that a worker
-    process can draw it) returns the matplotlib Figure that
-    :func:`~eventstudy.report.render.render_figures` renders."""
-    return FigureFile(name, title, caption, b"", dpi=figures.DPI, draw=draw)
+def figure_file(name: str, title: str, caption: str, figure: Any) -> FigureFile:
+    """A report figure: the Figure rendered to PNG at print resolution, then released."""
+    png = figures.png_bytes(figure)
+    figure.clear()
+    return FigureFile(name, title, caption, png, dpi=figures.DPI)
 
 
 def _listing(names: Sequence[str], limit: int = 5) -> str:
@@ -102,11 +98,10 @@ def car_paths_section(
     shown = [e for e in event_ids if e in estimated]
     parties = car[car["role"] != "peer"]
     files = []
-    for event_id in shown:
+    for event_id in progress(shown, desc="figures", unit="event"):
         headline = heads.loc[event_id, "headline"] if event_id in heads.index else ""
-        ar_rows, car_rows = (frame[frame["event_id"] == event_id] for frame in (listed, parties))
-        draw = partial(figures.car_figure, ar_rows, car_rows, event_id, n_params=n_params, window=main)
-        files.append(figure_file(f"figures/car_{event_id}.png", str(event_id), fmt.md(headline), draw))
+        figure = figures.car_figure(listed, parties, event_id, n_params=n_params, window=main)
+        files.append(figure_file(f"figures/car_{event_id}.png", str(event_id), fmt.md(headline), figure))
     if len(ar):
         span = (int(ar["tau"].min()), int(ar["tau"].max()))
         paragraphs = [
@@ -185,7 +180,7 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
         "figures/caar_by_group.png",
         "CAAR by group",
         "Mean CAR of each group's pairs with the bootstrap band of caar.parquet, one panel per group.",
-        partial(figures.caar_figure, caar),
+        figures.caar_figure(caar),
     )
     return Section("caar", title, figures=(figure,), tables=(table,))
 
@@ -214,7 +209,7 @@ def spillover_section(
                 "Day-0 abnormal returns, events × tickers",
                 "Outlined cells are the announcement's parties; the others are ecosystem peers (role peer). "
                 "Colours are capped at ±10%; grey cells could not be estimated.",
-                partial(figures.heatmap_figure, ar, order=order),
+                figures.heatmap_figure(ar, order=order),
             ),
         )
     table = spillover_table(car[car["role"] == "peer"], day0, main)
@@ -296,7 +291,7 @@ def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Sectio
         paragraphs.append(
             f"Flows of events not in this study are left out: {_listing(list(flows.missing_events))}."
         )
-    figure = figure_file("figures/deal_flows.png", "Deal flows", caption, partial(flows_figure, flows))
+    figure = figure_file("figures/deal_flows.png", "Deal flows", caption, flows_figure(flows))
     return Section(
         "deal-flows", "Deal flows", paragraphs=tuple(paragraphs), figures=(figure,), tables=(table,)
     )
