@@ -25,9 +25,7 @@ of each stage (``run_study``, ``load_inputs``, cache reads, content hashing,
 matplotlib's ``savefig``) are wrapped with timers that record the stage path (the stages
 active when it was entered), so a sub-stage is always measured inside its parent's time; the
 table shows each stage's median seconds, its share of its parent and its number of calls.
-Imports are what the run imports before the command starts. Where the report draws its figures
-in worker processes (``render_figures``), that stage is timed as a whole: the figure functions
-run in the workers, out of the driver's sight.
+Imports are what the run imports before the command starts.
 
 Usage::
 
@@ -73,12 +71,8 @@ STAGES = {"run_study": "run_study", "load_inputs": "load_inputs", "read_cache_ta
           "read_cache_frame": "cache reads", "content_sha256": "content hashing",
           "values_sha256": "content hashing", "cross_event_statistics": "cross_event_statistics",
           "caar_bands": "caar_bands", "save_study": "save_study", "render_report": "render_report",
-          "backtest_writers": "backtest outputs", "render_figures": "render_figures"}
-try:  # figures drawn in worker processes: time render_figures, not the functions (unpicklable wrappers)
-    importlib.import_module("eventstudy.report.render")
-    FIGURE_WRAPPED = ("eventstudy.figures", "eventstudy.backtest.report")
-except ImportError:
-    FIGURE_WRAPPED = ("eventstudy.report.figures", "eventstudy.figures", "eventstudy.backtest.report")
+          "backtest_writers": "backtest outputs"}
+FIGURE_MODULES = ("eventstudy.report.figures", "eventstudy.figures", "eventstudy.backtest.report")
 totals, calls, stack = {}, {}, []
 
 def timed(label, function):
@@ -106,7 +100,7 @@ for name, module in list(sys.modules.items()):
             continue
         if attribute in STAGES:
             originals[value] = STAGES[attribute]
-        elif name in FIGURE_WRAPPED and not attribute.startswith("_") and isinstance(value, type(timed)):
+        elif name in FIGURE_MODULES and not attribute.startswith("_") and isinstance(value, type(timed)):
             originals[value] = "figures"
 wrappers = {function: timed(label, function) for function, label in originals.items()}
 for name, module in list(sys.modules.items()):
