@@ -1,9 +1,10 @@
 """The launch study end to end: ``eventstudy run`` on the cached real data, report included,
 optionally against an older commit in the same run.
 
-Setup (not timed): each side imports ``../shared/data/prices`` and ``../shared/data/shares``
-into a temporary cache of its own with its own code (``eventstudy cache import``). Timed: the
-wall time (``time.perf_counter`` around the subprocess) of
+Setup (not timed): each side imports ``../shared/data/prices``, ``../shared/data/shares`` and,
+when its ``eventstudy cache import`` reads them (the README's first command; d8d368a does not),
+``../shared/data/earnings`` into a temporary cache of its own with its own code. Timed: the wall
+time (``time.perf_counter`` around the subprocess) of
 
     python -m eventstudy run --config launch.toml --offline --cache <its cache> --out <new folder>
 
@@ -152,10 +153,16 @@ def main(argv: list[str] | None = None) -> int:
             )
             sides["baseline"] = tree
         envs = {name: {**os.environ, "PYTHONPATH": str(tree)} for name, tree in sides.items()}
+        data: dict[str, str] = {}
         for name, tree in sides.items():
             cache = work / f"cache-{name}"
             _run(tree, envs[name], ["cache", "import", str(SHARED / "prices"), str(SHARED / "shares"),
                                     "--cache", str(cache)])  # fmt: skip
+            try:
+                _run(tree, envs[name], ["cache", "import", str(SHARED / "earnings"), "--cache", str(cache)])
+                data[name] = "prices, shares, earnings"
+            except subprocess.CalledProcessError:  # a tree that cannot import the earnings dates
+                data[name] = "prices, shares"
         walls: dict[str, list[float]] = {name: [] for name in sides}
         stages: dict[str, list[dict]] = {name: [] for name in sides}
         names = list(sides)
@@ -184,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         return f"| {label} | {min(values):.2f} | {statistics.median(values):.2f} | {unit} | {target} |"
 
     title = "Launch study end to end (`eventstudy run --config launch.toml --offline`)"
-    print(f"## {title}, {args.rounds} rounds, load average {os.getloadavg()[0]:.1f}\n")
+    loads = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"## {title}, {args.rounds} rounds, load averages {loads} (1, 5, 15 min) at the end\n")
+    print("Cache of each side: " + "; ".join(f"{name}: {data[name]}" for name in names) + "\n")
     print("| measure | min | median | unit | target |")
     print("|---|---:|---:|---|---|")
     for name in names:

@@ -69,6 +69,9 @@ PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00
 GAIN, LOSS = "#1a7f37", "#c0392b"
 CONFOUNDER_COLOUR = "#E69F00"
 DOMINANT_COLOUR = "#c0392b"
+TITLE_Y = 1.0
+"""Height of an axes title whose axes has no tick labels on top: given, so matplotlib does not
+measure every tick label at each draw to see whether the title must move up (where it would not)."""
 
 
 @contextmanager
@@ -261,7 +264,7 @@ def _car_panel(
                         linestyle="none",
                     )
     role = path["role"].iloc[0] if len(path) else ""
-    axes.set_title(f"{path['ticker'].iloc[0]} ({role})", loc="left")
+    axes.set_title(f"{path['ticker'].iloc[0]} ({role})", loc="left", y=TITLE_Y)
     _tau_ticks(axes, np.sort(np.unique(taus)))
     axes.set_xlabel("τ (trading days from day 0)", fontsize=6.5)
     _percent_axis(axes.yaxis)
@@ -303,7 +306,7 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> F
             axes.axhline(0, color="#555555", linewidth=0.6)
             axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
             n = int(rows["n"].max()) if len(rows) else 0
-            axes.set_title(f"{group} (N={n})", loc="left")
+            axes.set_title(f"{group} (N={n})", loc="left", y=TITLE_Y)
             _tau_ticks(axes, np.sort(np.unique(taus)))
             axes.set_xlabel("τ", fontsize=6.5)
             _percent_axis(axes.yaxis)
@@ -371,7 +374,7 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95) -> Figure:
             axes.plot(taus, rows["mean"], color=PALETTE[1], marker="o", markersize=2.2, linewidth=1.1)
             axes.axhline(0, color="#555555", linewidth=0.6)
             axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
-            axes.set_title(f"{group} (N={int(rows['n'].iloc[0])})", loc="left")
+            axes.set_title(f"{group} (N={int(rows['n'].iloc[0])})", loc="left", y=TITLE_Y)
             _tau_ticks(axes, np.sort(np.unique(taus)))
             axes.set_xlabel("τ", fontsize=6.5)
             axes.tick_params(axis="y", labelsize=6.5)
@@ -533,7 +536,7 @@ def value_per_deal_figure(
         axes.xaxis.set_major_formatter(
             FuncFormatter(lambda v, _: fmt.ratio(v, digits=1 if abs(v) >= 1 else 2))
         )
-        axes.set_title(title, loc="left")
+        axes.set_title(title, loc="left", y=TITLE_Y)
         note = "filled: gain (green) or loss (red); hollow and ⚑: other news in the window; ▶ interval cut"
         if len(totals):
             note += "; diamonds: each group's value_per_deal_dollar (stats.parquet), hollow: unconfounded"
