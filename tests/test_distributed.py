@@ -509,13 +509,19 @@ def test_a_scheduler_file_connects_to_its_cluster(cluster, tmp_path: Path) -> No
     [
         ("local:0", "write local, or local:N with N >= 1"),
         ("local:two", "write local, or local:N with N >= 1"),
+        ("", "give local, local:N or a scheduler address"),  # not a silent in-memory run
+        # Not a fork bomb: 999,999 worker processes were started until the machine gave out.
+        ("local:999999", "local:N starts N worker processes on this machine, at most 4 per core"),
         ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+        # Dask waits for a scheduler file forever; the run waits FILE_TIMEOUT (0 here).
+        ("nowhere/scheduler.json", "no scheduler file at nowhere/scheduler.json after 0 s"),
     ],
 )
 def test_a_bad_scheduler_is_one_line_and_exit_2(
     launch_cache, tmp_path: Path, capsys, monkeypatch, spec: str, words: str
 ) -> None:
     monkeypatch.setattr("eventstudy.distributed.cluster.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("eventstudy.distributed.cluster.FILE_TIMEOUT", 0.0)
     out = tmp_path / "out"
     assert main([*launch_args(launch_cache, out), "--scheduler", spec]) == 2
     err = capsys.readouterr().err

@@ -39,7 +39,8 @@ def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler",
         metavar="SPEC",
-        help="run on Dask (the dask extra): local (one worker process per core), local:N, or a "
-        "scheduler address such as tcp://10.0.0.5:8786 (a SLURM/PBS or Kubernetes cluster); the cache "
+        help="run on Dask (the dask extra): local (one worker process per core), local:N (at most 4 "
+        "per core), or a scheduler address such as tcp://10.0.0.5:8786 or a scheduler file *.json (a "
+        "SLURM/PBS or Kubernetes cluster); the cache "
         "must be readable by every worker: a shared folder or a URL (--cache s3://bucket/cache)",
     )

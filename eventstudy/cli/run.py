@@ -85,7 +85,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from eventstudy.output.export import save_study
 
-    if getattr(args, "scheduler", None):
+    if getattr(args, "scheduler", None) is not None:  # "" too: parse_scheduler refuses it
         from eventstudy.distributed.cluster import parse_scheduler, require_dask
 
         require_dask()
@@ -122,7 +122,7 @@ def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
     elif getattr(args, "peers", None) is not None:
         peers = parse_peers(args.peers)
     scheduler = getattr(args, "scheduler", None)
-    if scheduler:
+    if scheduler is not None:
         from eventstudy.distributed import run_distributed
 
         return run_distributed(

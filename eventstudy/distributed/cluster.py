@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventstudy.errors import EventStudyError, InputError
@@ -24,8 +26,14 @@ if TYPE_CHECKING:
 INSTALL = "pip install 'eventstudy-backtester[dask]'"
 CONNECT_TIMEOUT = "30s"
 """How long to wait for a scheduler address (a batch job's scheduler may still be starting)."""
+FILE_TIMEOUT = 30.0
+"""Seconds to wait for a scheduler file to appear (a batch job's scheduler may still be starting);
+Dask itself would wait for it forever."""
 WORKER_TIMEOUT = 300.0
 """Seconds to wait for a first worker to join a scheduler reached by address."""
+WORKERS_PER_CORE = 4
+"""``local:N`` starts at most this many single-threaded worker processes per core of this
+machine (a cluster of more workers is reached by its address)."""
 _LOCAL = re.compile(r"local(?::(\d+))?")
 
 
@@ -49,7 +57,8 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
     Raises
     ------
     InputError
-        For ``local:0``, ``local:x`` or an empty spec.
+        For ``local:0``, ``local:x``, more local workers than :data:`WORKERS_PER_CORE` per core
+        of this machine, or an empty spec.
     """
     text = spec.strip()
     if not text:
@@ -58,7 +67,16 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
         match = _LOCAL.fullmatch(text)
         if match is None or (match.group(1) is not None and int(match.group(1)) < 1):
             raise InputError("--scheduler", f"{spec!r}: write local, or local:N with N >= 1 worker processes")
-        return "local", int(match.group(1)) if match.group(1) else None
+        workers = int(match.group(1)) if match.group(1) else None
+        cores = os.cpu_count() or 1
+        if workers is not None and workers > WORKERS_PER_CORE * cores:
+            raise InputError(
+                "--scheduler",
+                f"{spec!r}: local:N starts N worker processes on this machine, at most "
+                f"{WORKERS_PER_CORE} per core ({WORKERS_PER_CORE * cores} for its {cores}); "
+                "give a cluster's address for more",
+            )
+        return "local", workers
     return "address", None
 
 
@@ -93,6 +111,7 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
     address = scheduler.strip()
     try:
         if address.endswith(".json"):
+            _wait_for_file(Path(address))
             client = Client(scheduler_file=address, timeout=CONNECT_TIMEOUT)
         else:
             client = Client(address, timeout=CONNECT_TIMEOUT)
@@ -106,6 +125,15 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
                 "--scheduler", f"no Dask worker joined the scheduler at {address} in {WORKER_TIMEOUT:g} s"
             ) from None
         yield client
+
+
+def _wait_for_file(path: Path) -> None:
+    """Wait up to :data:`FILE_TIMEOUT` seconds for a scheduler file to appear, then raise."""
+    deadline = time.monotonic() + FILE_TIMEOUT
+    while not path.is_file():
+        if time.monotonic() >= deadline:
+            raise InputError("--scheduler", f"no scheduler file at {path} after {FILE_TIMEOUT:g} s")
+        time.sleep(0.1)
 
 
 @contextmanager
