@@ -529,6 +529,27 @@ def test_a_bad_scheduler_is_one_line_and_exit_2(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("cache", "scheduler", "words"),
+    [
+        ("foo://bucket/cache", ["--scheduler", "local:1"], "not a cache location fsspec can read"),
+        # In memory a URL used to be read as the folder "foo:/bucket/cache".
+        ("memory://cache", [], "a cache at a URL is read on Dask (--scheduler); give a folder"),
+    ],
+)
+def test_a_cache_url_fsspec_cannot_read_is_one_line_and_exit_2(
+    tmp_path: Path, capsys, cache: str, scheduler: list[str], words: str
+) -> None:
+    out = tmp_path / "out"
+    args = [*launch_args(tmp_path / "unused", out), *scheduler]
+    args[args.index("--cache") + 1] = cache
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"eventstudy: error: --cache: {cache}: ") and err.count("\n") == 1, err
+    assert words in err, err
+    assert not out.exists()
+
+
 def test_a_scheduler_without_workers_is_one_line_and_exit_2(
     launch_cache, tmp_path: Path, capsys, monkeypatch
 ) -> None:

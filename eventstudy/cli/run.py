@@ -85,6 +85,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from eventstudy.output.export import save_study
 
+    if isinstance(args.cache, str) and getattr(args, "scheduler", None) is None:  # a URL (options.py)
+        from eventstudy.errors import InputError
+
+        message = "a cache at a URL is read on Dask (--scheduler); give a folder"
+        raise InputError("--cache", f"{args.cache}: {message}")
     if getattr(args, "scheduler", None) is not None:  # "" too: parse_scheduler refuses it
         from eventstudy.distributed.cluster import parse_scheduler, require_dask
 

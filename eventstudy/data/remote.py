@@ -111,7 +111,12 @@ class RemoteCache:
             ) from None
         self.url = url.rstrip("/")
         self.storage_options = dict(storage_options or {})
-        self.fs, self._root = fsspec.core.url_to_fs(self.url, **self.storage_options)
+        try:
+            self.fs, self._root = fsspec.core.url_to_fs(self.url, **self.storage_options)
+        except ImportError as exc:  # the protocol's package (s3fs, gcsfs, ...) is not installed
+            raise InputError("--cache", f"{self.url}: {exc} (on the driver and every worker)") from None
+        except ValueError as exc:  # "Protocol not known: foo"
+            raise InputError("--cache", f"{self.url}: not a cache location fsspec can read ({exc})") from None
 
     def __reduce__(self) -> tuple[Any, ...]:  # sent to workers as its URL, reconnected there
         return (RemoteCache, (self.url, self.storage_options))
