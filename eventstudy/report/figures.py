@@ -293,38 +293,49 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> F
     order = [g for g in (groups or dict.fromkeys(caar["group"])) if g in set(known["group"])]
     if not order:
         return message_figure("No group has an estimated CAR.", "CAAR by group")
-    n_rows, n_cols = _grid(len(order))
     level = float(caar["level"].iloc[0]) if "level" in caar and len(caar) else 0.95
+    panels = {group: known[known["group"] == group] for group in order}
+    counts = {group: int(rows["n"].max()) if len(rows) else 0 for group, rows in panels.items()}
+    footnote = f"band: {level:.0%} bootstrap percentile band, events resampled (caar.parquet)"
+    return _band_multiples(panels, counts, "caar", PALETTE[0], "CAAR", footnote, percent=True)
+
+
+def _band_multiples(
+    panels: dict[str, pd.DataFrame],
+    counts: dict[str, int],
+    centre: str,
+    colour: str,
+    ylabel: str,
+    footnote: str,
+    *,
+    percent: bool,
+) -> Figure:
+    """Small multiples of a path with its band, one panel per group (``panels``: its rows with
+    ``tau``, ``centre``, ``lower`` and ``upper``; ``counts``: the N in its title), sharing the
+    y axis; ``percent`` formats it in percent. The layout of :func:`caar_figure` and
+    :func:`volume_figure`."""
+    n_rows, n_cols = _grid(len(panels))
     with style():
-        figure = new_figure(7.2, 0.45 + 2.0 * n_rows)
+        height = 0.45 + 2.0 * n_rows
+        figure = new_figure(7.2, height)
         axes_grid = figure.subplots(n_rows, n_cols, squeeze=False, sharey=True).ravel()
-        for axes, group in zip(axes_grid, order, strict=False):
-            rows = known[known["group"] == group]
+        for axes, (group, rows) in zip(axes_grid, panels.items(), strict=False):
             taus = rows["tau"].to_numpy()
-            axes.fill_between(taus, rows["lower"], rows["upper"], color=PALETTE[0], alpha=0.18, linewidth=0)
-            axes.plot(taus, rows["caar"], color=PALETTE[0], marker="o", markersize=2.2, linewidth=1.1)
+            axes.fill_between(taus, rows["lower"], rows["upper"], color=colour, alpha=0.18, linewidth=0)
+            axes.plot(taus, rows[centre], color=colour, marker="o", markersize=2.2, linewidth=1.1)
             axes.axhline(0, color="#555555", linewidth=0.6)
             axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
-            n = int(rows["n"].max()) if len(rows) else 0
-            axes.set_title(f"{group} (N={n})", loc="left", y=TITLE_Y)
+            axes.set_title(f"{group} (N={counts[group]})", loc="left", y=TITLE_Y)
             _tau_ticks(axes, np.sort(np.unique(taus)))
             axes.set_xlabel("τ", fontsize=6.5)
-            _percent_axis(axes.yaxis)
+            if percent:
+                _percent_axis(axes.yaxis)
             axes.tick_params(axis="y", labelsize=6.5)
-        for axes in axes_grid[len(order) :]:
+        for axes in axes_grid[len(panels) :]:
             axes.set_visible(False)
         for axes in axes_grid[::n_cols]:
-            axes.set_ylabel("CAAR")
-        figure.text(
-            0.99,
-            0.005,
-            f"band: {level:.0%} bootstrap percentile band, events resampled (caar.parquet)",
-            ha="right",
-            va="bottom",
-            fontsize=5.5,
-            color="#666666",
-        )
-        height = 0.45 + 2.0 * n_rows
+            axes.set_ylabel(ylabel)
+        figure.text(0.99, 0.005, footnote, ha="right", va="bottom", fontsize=5.5, color="#666666")
         figure.subplots_adjust(
             left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6
         )
@@ -362,40 +373,14 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95) -> Figure:
     title = "Abnormal trading volume by group"
     if not order:
         return message_figure("No pair has an estimated abnormal volume over the whole event span.", title)
-    n_rows, n_cols = _grid(len(order))
-    with style():
-        height = 0.45 + 2.0 * n_rows
-        figure = new_figure(7.2, height)
-        axes_grid = figure.subplots(n_rows, n_cols, squeeze=False, sharey=True).ravel()
-        for axes, group in zip(axes_grid, order, strict=False):
-            rows = paths[paths["group"] == group]
-            taus = rows["tau"].to_numpy()
-            axes.fill_between(taus, rows["lower"], rows["upper"], color=PALETTE[1], alpha=0.18, linewidth=0)
-            axes.plot(taus, rows["mean"], color=PALETTE[1], marker="o", markersize=2.2, linewidth=1.1)
-            axes.axhline(0, color="#555555", linewidth=0.6)
-            axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
-            axes.set_title(f"{group} (N={int(rows['n'].iloc[0])})", loc="left", y=TITLE_Y)
-            _tau_ticks(axes, np.sort(np.unique(taus)))
-            axes.set_xlabel("τ", fontsize=6.5)
-            axes.tick_params(axis="y", labelsize=6.5)
-        for axes in axes_grid[len(order) :]:
-            axes.set_visible(False)
-        for axes in axes_grid[::n_cols]:
-            axes.set_ylabel("mean CAV (log points)")
-        figure.text(
-            0.99,
-            0.005,
-            f"CAV: cumulative abnormal log volume from τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
-            f"1996, volume.parquet); band: pointwise {level:.0%} t interval of the mean over pairs",
-            ha="right",
-            va="bottom",
-            fontsize=5.5,
-            color="#666666",
-        )
-        figure.subplots_adjust(
-            left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6
-        )
-        return figure
+    panels = {group: paths[paths["group"] == group] for group in order}
+    counts = {group: int(rows["n"].iloc[0]) for group, rows in panels.items()}
+    footnote = (
+        f"CAV: cumulative abnormal log volume from τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
+        f"1996, volume.parquet); band: pointwise {level:.0%} t interval of the mean over pairs"
+    )
+    ylabel = "mean CAV (log points)"
+    return _band_multiples(panels, counts, "mean", PALETTE[1], ylabel, footnote, percent=False)
 
 
 # ---------------------------------------------------------------------------------------------
