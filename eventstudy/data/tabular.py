@@ -32,7 +32,7 @@ import pandas as pd
 
 from eventstudy.data.events import locate_byte
 from eventstudy.errors import InputError
-from eventstudy.symbols import collision_message
+from eventstudy.symbols import collision_message, symbol_problem
 
 MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "."})
 """Cells read as a missing value: blank, R's ``NA``, pandas' ``NaN``, SQL's ``NULL``, SAS's ``.``."""
@@ -308,8 +308,6 @@ def parse_numbers(
 def check_symbols(table: TextTable, cells: np.ndarray, field: str) -> None:
     """Raise for the first record whose ``field`` is not a symbol (:mod:`eventstudy.symbols`);
     one check per distinct value."""
-    from eventstudy.symbols import symbol_problem
-
     for value in dict.fromkeys(cells.tolist()):
         problem = symbol_problem(value)
         if problem:
