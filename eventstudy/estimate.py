@@ -315,13 +315,9 @@ def pair_values(
     share_rows = share_table.rows(tickers, days.prev_days)
     lookup = share_table.at(share_rows)
     used, local = _used_columns(columns)
-    market_value_prev = _gather_pairs(_by_column(panel.close, used), days.prev_days, local) * lookup.shares
-    if panel.market_cap is not None:  # returns series: the market values of their files
-        given = _gather_pairs(_by_column(panel.market_cap, used), days.prev_days, local)
-        market_value_prev = np.where(panel.returns_only_columns()[columns][:, None], given, market_value_prev)
-    basis = dollar_sd_basis(
-        fit.residuals, estimation_market_values(panel, share_table, tickers, days.estimation_days)
-    )
+    by_day = _market_values_by_day(panel, share_table, used)
+    market_value_prev = _market_values_on(by_day, local, days.prev_days + 1)
+    basis = dollar_sd_basis(fit.residuals, _market_values_on(by_day, local, days.estimation_days))
     figures = ShareFigures.of(share_table, share_rows, lookup)
     return PairValuation(PairValues(market_value_prev, figures, basis), share_table)
 
@@ -527,11 +523,16 @@ def estimation_market_values(
     series' own market value, NaN where unknown or the day is outside the calendar (position -1).
 
     Tabulated once per symbol of ``tickers`` (not every symbol of the panel) and calendar day
-    with an all-NaN day on either side, then one gather: column 1 + d holds day d, so
-    estimation day e reads day e - 1 at position e (e = 0 reads the NaN before the calendar,
-    e = -1 the NaN after the previous symbol's days).
+    (:func:`_market_values_by_day`), then one gather: estimation day e reads day e - 1.
     """
     used, local = _used_columns(_columns(panel, tickers))
+    return _market_values_on(_market_values_by_day(panel, share_table, used), local, estimation_days)
+
+
+def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, used: np.ndarray) -> np.ndarray:
+    """(U, T + 2) market value of the panel columns ``used`` on every calendar day (close x the
+    share count in force, or a returns series' own market value), with an all-NaN day on either
+    side: column 1 + d holds day d."""
     n_days = panel.close.shape[0]
     value_by_day = np.full((used.size, n_days + 2), np.nan)
     symbols = [panel.symbols[column] for column in used.tolist()]
@@ -540,8 +541,14 @@ def estimation_market_values(
     if panel.market_cap is not None:  # returns series: the market values of their files
         only = panel.returns_only_columns()[used]
         value_by_day[only, 1:-1] = np.take(panel.market_cap, used[only], axis=1).T
-    positions = local[:, None] * (n_days + 2) + estimation_days
-    return value_by_day.reshape(-1).take(positions)
+    return value_by_day
+
+
+def _market_values_on(by_day: np.ndarray, local: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """(P, L) of a :func:`_market_values_by_day` table: pair p's value in column ``positions``
+    (day d at position d + 1; 0 is the NaN before the calendar, and -1 lands on the NaN after the
+    previous column's days, as position 0 does)."""
+    return by_day.reshape(-1).take(local[:, None] * by_day.shape[1] + positions)
 
 
 def dollar_sd_basis(residuals: np.ndarray, market_value_estimation: np.ndarray) -> np.ndarray:
