@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _launch_run import copy_output
+from _small_study import make_cache, make_study, run_args
 
 from eventstudy.cli import main
 from eventstudy.config import load_config
@@ -93,6 +94,33 @@ def test_verify_names_a_changed_input(folder, launch_cache, tmp_path, capsys) ->
     assert "input  prices.AMD.content_sha256" in out
     # The last AMD price is after every event window: every file is unchanged.
     assert "file " not in out and "folder " not in out
+
+
+def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(tmp_path, capsys) -> None:
+    # A fresh clone imports the same files at another time and from another path: the values
+    # are the same, only the provenance records differ, and the report prints them.
+    events, config = make_study(tmp_path / "study")
+    original = make_cache(tmp_path / "cache")
+    out = tmp_path / "out"
+    assert main(run_args(events, config, original.root, out)) == 0
+    assert "synthetic" in (out / "report.md").read_text(encoding="utf-8")
+    again = PriceStore(tmp_path / "again")
+    for symbol in original.price_symbols():
+        again.write_prices(symbol, original.read_prices(symbol), {"source": "re-imported", "symbol": symbol})
+    for symbol in original.symbols("shares"):
+        again.write_shares(symbol, original.read_shares(symbol), {"source": "re-imported", "symbol": symbol})
+    capsys.readouterr()
+    assert main(["verify", str(out), "--cache", str(again.root)]) == 0
+    text = capsys.readouterr().out
+    assert "identical" in text and "DIFFERENT" not in text
+    assert "note   inputs: the same content as recorded, other provenance" in text
+    # The same cache with one value changed is still a changed input.
+    prices = again.read_prices("AAA")
+    prices.loc[prices.index[-1], "adj_close"] *= 1.01
+    again.write_prices("AAA", prices, {"source": "re-imported", "symbol": "AAA"})
+    assert main(["verify", str(out), "--cache", str(again.root)]) == 1
+    text = capsys.readouterr().out
+    assert "input  prices.AAA.content_sha256" in text and "other provenance" not in text
 
 
 def test_verify_bad_folder_exits_2(tmp_path, capsys) -> None:

@@ -11,7 +11,9 @@ and compares every file: parquet tables by value (same columns, types, shape and
 NaN equal to NaN), the report's text exactly, figures byte for byte. It also compares every
 input hash in the manifest (events file, cached prices and shares). Differences in package
 versions or the project's git commit are reported as notes: they explain a difference but
-are not one.
+are not one. So is a cache with the same content imported or fetched at another time or from
+another path: its provenance is not a computed value, and the re-run is rendered with the
+recorded one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +211,8 @@ def verify(
     scratch = Path(tempfile.mkdtemp(prefix="eventstudy-verify."))
     try:
         rerun = _rerun(folder / "manifest.json", manifest.get("engine"), events_path, store, config, peers)
+        rerun, provenance_note = _with_recorded_provenance(rerun, manifest["inputs"])
+        result.notes += provenance_note
         shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
         out = save_study(
             rerun,
@@ -236,6 +240,33 @@ def verify(
     if manifest.get("git_commit") != commit:
         result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
     return result
+
+
+def _with_recorded_provenance(
+    rerun: StudyResults, recorded: Mapping[str, Any]
+) -> tuple[StudyResults, list[str]]:
+    """``rerun`` with the manifest's ``inputs`` record when every input hash is the same.
+
+    The provenance of an input (when and from which file it was imported or fetched, the
+    events file's path) describes how the cache was filled, not what the study computed: a
+    fresh clone that imports the same files gets other times and paths and must still verify
+    as identical. With the same content, the re-run is therefore rendered with the recorded
+    provenance, and a note says that the cache's provenance differs. With any other hash the
+    re-run keeps its own record (the difference is reported as an input difference)."""
+    current = json.loads(json.dumps(rerun.provenance.get("inputs", {}), sort_keys=True, default=str))
+    if compare_inputs(recorded, current):
+        return rerun, []
+    if _without_events_path(current) == _without_events_path(recorded):
+        return rerun, []
+    kept = {**rerun.provenance, "inputs": json.loads(json.dumps(recorded))}
+    note = "inputs: the same content as recorded, other provenance (import or fetch times, source paths)"
+    return replace(rerun, provenance=kept), [note]
+
+
+def _without_events_path(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """``inputs`` without the events file's path (a presentation value of its own)."""
+    events = {k: v for k, v in dict(inputs.get("events", {})).items() if k != "path"}
+    return {**inputs, "events": events}
 
 
 def _rerun(
