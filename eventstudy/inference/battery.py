@@ -71,7 +71,7 @@ import numpy as np
 
 from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
-from .cluster import window_cluster_test
+from .cluster import cluster_codes, window_cluster_test
 from .correlation import CalendarResiduals
 from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallback_dollar_variance
 from .garch import garch_bmp_t, garch_patell_z, garch_standardized_car
@@ -238,6 +238,12 @@ class PanelParts:
         self.panel.require("market_values")
         residuals = self.panel.dollar_residuals()
         return None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
+
+    @cached_property
+    def firm_codes(self) -> np.ndarray:
+        """(N,) :func:`~eventstudy.inference.cluster.cluster_codes` of the pairs' firms (the
+        labels are sorted once per panel, not once per window and clustering)."""
+        return cluster_codes(self.panel.firm)
 
     @cached_property
     def residual_days(self) -> np.ndarray:
@@ -555,7 +561,7 @@ def _cluster(s: WindowSample, clustering: str) -> TestResult:
         s.panel.require("calendar")  # dates are the clusters
     ok = s.ok
     return window_cluster_test(
-        s.panel.ar_event[ok], s.panel.firm[ok], s.panel.event_day[ok], s.mask, clustering,
+        s.panel.ar_event[ok], s.parts.firm_codes[ok], s.panel.event_day[ok], s.mask, clustering,
         alternative=s.alternative,
     )
 

@@ -120,8 +120,22 @@ def cluster_codes(labels: np.ndarray) -> np.ndarray:
     return np.unique(labels, return_inverse=True)[1].reshape(-1).astype(np.intp)
 
 
+def _bin_codes(labels: np.ndarray) -> np.ndarray:
+    """Non-negative integer codes of ``labels`` in the labels' order, for :func:`_crv1`: integer
+    labels spanning at most a few bins per label are shifted to start at 0 (gaps are bins that
+    stay empty), others are :func:`cluster_codes`. Either gives :func:`_crv1` the same sums in
+    the same order, so the same numbers; the shift costs O(n) instead of a sort."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "iu" and labels.size:
+        low, high = int(labels.min()), int(labels.max())
+        if high - low <= 4 * labels.size + 1024:
+            return (labels - low).astype(np.intp)
+    return cluster_codes(labels)
+
+
 def _crv1(residuals: np.ndarray, codes: np.ndarray) -> tuple[float, int]:
-    """:math:`c_G n^{-2} \\sum_g (\\sum_{i \\in g} e_i)^2` and G for one clustering (k = 1)."""
+    """:math:`c_G n^{-2} \\sum_g (\\sum_{i \\in g} e_i)^2` and G for one clustering (k = 1); ``codes``
+    are non-negative integers, one bin per cluster (empty bins are not clusters)."""
     n = residuals.size
     sums = np.bincount(codes, weights=residuals)
     used = np.bincount(codes) > 0
@@ -133,9 +147,9 @@ def _crv1(residuals: np.ndarray, codes: np.ndarray) -> tuple[float, int]:
 
 
 def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Codes of the clusters formed by observations sharing both labels."""
+    """Codes of the clusters formed by observations sharing both labels (non-negative codes)."""
     pairs = first.astype(np.int64) * (int(second.max()) + 1) + second
-    return np.unique(pairs, return_inverse=True)[1].reshape(-1).astype(np.intp)
+    return _bin_codes(pairs)
 
 
 def cluster_robust_mean(
@@ -190,7 +204,7 @@ def cluster_robust_mean(
     mean = float(y.mean())
     residuals = y - mean
     if two_way:
-        first, second = cluster_codes(labels[:, 0]), cluster_codes(labels[:, 1])
+        first, second = _bin_codes(labels[:, 0]), _bin_codes(labels[:, 1])
         v_first, g_first = _crv1(residuals, first)
         v_second, g_second = _crv1(residuals, second)
         v_both, _ = _crv1(residuals, _intersection(first, second))
@@ -198,7 +212,7 @@ def cluster_robust_mean(
         groups: tuple[int, ...] = (g_first, g_second)
         df = float(min(g_first, g_second) - 1)
     else:
-        variance, g = _crv1(residuals, cluster_codes(labels))
+        variance, g = _crv1(residuals, _bin_codes(labels))
         groups = (g,)
         df = float(g - 1)
     se = float(np.sqrt(variance)) if variance > 0 else float("nan")
@@ -218,7 +232,8 @@ def panel_observations(
     ar_event
         (N, L2) event-window ARs of the pairs to use (complete over the window).
     firm
-        (N,) firm labels.
+        (N,) firm labels (or integer codes of them, e.g. :func:`cluster_codes` of a larger set
+        of pairs: any labels in the same order give the same statistics).
     day
         (N, L2) calendar-day positions of the event columns.
     mask
@@ -226,7 +241,7 @@ def panel_observations(
     """
     length = int(mask.sum())
     y = (length * ar_event[:, mask]).reshape(-1)
-    firms = np.repeat(cluster_codes(firm), length)
+    firms = np.repeat(_bin_codes(firm), length)
     days = np.asarray(day)[:, mask].reshape(-1)
     return y, np.column_stack([firms, days])
 
