@@ -69,10 +69,24 @@ def test_verify_untouched_folder_is_identical(folder, capsys) -> None:
     assert "identical" in out and "DIFFERENT" not in out
 
 
-def test_verify_names_a_changed_value(folder, capsys) -> None:
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PriceStore]:
+    """The small synthetic study's output folder and its cache (read-only for the tests)."""
+    root = tmp_path_factory.mktemp("small-run")
+    events, config = make_study(root / "study")
+    cache = make_cache(root / "cache")
+    out = root / "out"
+    assert main(run_args(events, config, cache.root, out)) == 0
+    return out, cache
+
+
+def test_verify_names_a_changed_value(small_run, tmp_path, capsys) -> None:
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
     car = pd.read_parquet(folder / "car.parquet")
     car.loc[5, "car"] += 0.001
     write_parquet(car, folder / "car.parquet", docs=SCHEMAS["car.parquet"])
+    capsys.readouterr()
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
     assert "DIFFERENT" in out
@@ -82,27 +96,12 @@ def test_verify_names_a_changed_value(folder, capsys) -> None:
     assert "ar.parquet" not in out.replace("car.parquet", "")
 
 
-def test_verify_names_a_changed_input(folder, launch_cache, tmp_path, capsys) -> None:
-    cache = tmp_path / "cache"
-    shutil.copytree(launch_cache, cache)
-    store = PriceStore(cache)
-    prices = store.read_prices("AMD")
-    prices.loc[prices.index[-1], "adj_close"] *= 1.01
-    store.write_prices("AMD", prices, store.provenance(store.price_path("AMD")))
-    assert main(["verify", str(folder), "--cache", str(cache)]) == 1
-    out = capsys.readouterr().out
-    assert "input  prices.AMD.content_sha256" in out
-    # The last AMD price is after every event window: every file is unchanged.
-    assert "file " not in out and "folder " not in out
-
-
-def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(tmp_path, capsys) -> None:
+def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(
+    small_run, tmp_path, capsys
+) -> None:
     # A fresh clone imports the same files at another time and from another path: the values
     # are the same, only the provenance records differ, and the report prints them.
-    events, config = make_study(tmp_path / "study")
-    original = make_cache(tmp_path / "cache")
-    out = tmp_path / "out"
-    assert main(run_args(events, config, original.root, out)) == 0
+    out, original = small_run
     assert "synthetic" in (out / "report.md").read_text(encoding="utf-8")
     again = PriceStore(tmp_path / "again")
     for symbol in original.price_symbols():
@@ -114,13 +113,20 @@ def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(t
     text = capsys.readouterr().out
     assert "identical" in text and "DIFFERENT" not in text
     assert "note   inputs: the same content as recorded, other provenance" in text
-    # The same cache with one value changed is still a changed input.
+    # A changed value is a changed input. This one is the last price, after every event window
+    # and holding period: it changes no table, and the other inputs keep their recorded
+    # provenance; the changed file's own provenance is the cache's, so the report shows it.
     prices = again.read_prices("AAA")
     prices.loc[prices.index[-1], "adj_close"] *= 1.01
+    again.write_prices("AAA", prices, original.provenance(original.price_path("AAA")))
+    assert main(["verify", str(out), "--cache", str(again.root)]) == 1
+    text = capsys.readouterr().out
+    assert "input  prices.AAA.content_sha256" in text and "other provenance" in text
+    assert "file " not in text and "folder " not in text
     again.write_prices("AAA", prices, {"source": "re-imported", "symbol": "AAA"})
     assert main(["verify", str(out), "--cache", str(again.root)]) == 1
     text = capsys.readouterr().out
-    assert "input  prices.AAA.content_sha256" in text and "other provenance" not in text
+    assert "input  prices.AAA.content_sha256" in text and "file   report.md: text differs" in text
 
 
 def test_verify_bad_folder_exits_2(tmp_path, capsys) -> None:

@@ -245,22 +245,30 @@ def verify(
 def _with_recorded_provenance(
     rerun: StudyResults, recorded: Mapping[str, Any]
 ) -> tuple[StudyResults, list[str]]:
-    """``rerun`` with the manifest's ``inputs`` record when every input hash is the same.
+    """``rerun`` with the manifest's record of every input whose hashes are the same.
 
     The provenance of an input (when and from which file it was imported or fetched, the
     events file's path) describes how the cache was filled, not what the study computed: a
     fresh clone that imports the same files gets other times and paths and must still verify
-    as identical. With the same content, the re-run is therefore rendered with the recorded
-    provenance, and a note says that the cache's provenance differs. With any other hash the
-    re-run keeps its own record (the difference is reported as an input difference)."""
+    as identical. Each input with the recorded content is therefore rendered with its recorded
+    provenance (a note says when that differs from the cache's); an input with another hash
+    keeps the cache's record, and its hash is reported as an input difference."""
     current = json.loads(json.dumps(rerun.provenance.get("inputs", {}), sort_keys=True, default=str))
-    if compare_inputs(recorded, current):
+    merged = _recorded_where_same(current, recorded)
+    if _without_events_path(merged) == _without_events_path(current):
         return rerun, []
-    if _without_events_path(current) == _without_events_path(recorded):
-        return rerun, []
-    kept = {**rerun.provenance, "inputs": json.loads(json.dumps(recorded))}
     note = "inputs: the same content as recorded, other provenance (import or fetch times, source paths)"
-    return replace(rerun, provenance=kept), [note]
+    return replace(rerun, provenance={**rerun.provenance, "inputs": merged}), [note]
+
+
+def _recorded_where_same(current: Any, recorded: Any) -> Any:
+    """``current`` with each input record (a mapping holding ``*sha256`` values) replaced by the
+    ``recorded`` one when their hashes are the same."""
+    if not isinstance(current, Mapping) or not isinstance(recorded, Mapping):
+        return current
+    if any(str(key).endswith("sha256") for key in current):  # one input's record
+        return json.loads(json.dumps(recorded)) if not compare_inputs(recorded, current) else current
+    return {key: _recorded_where_same(value, recorded.get(key)) for key, value in current.items()}
 
 
 def _without_events_path(inputs: Mapping[str, Any]) -> dict[str, Any]:
