@@ -480,7 +480,7 @@ def test_cli_on_a_scheduler_address(launch_cache, cluster, tmp_path: Path) -> No
 
     memory = tmp_path / "memory"
     config = load_config(ROOT / "launch.toml")
-    save_study(run_study(ROOT / "events.csv", launch_cache, config, peers=()), memory)
+    save_study(run_study(ROOT / "events.csv", launch_cache, config, peers=()), memory, report=False)
     names = sorted(p.name for p in memory.glob("*.parquet"))
     assert names == sorted(p.name for p in out.glob("*.parquet")) and "volume_stats.parquet" in names
     for name in names:
