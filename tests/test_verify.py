@@ -129,6 +129,33 @@ def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(
     assert "input  prices.AAA.content_sha256" in text and "file   report.md: text differs" in text
 
 
+def test_relative_paths_of_a_run_are_named_when_verify_runs_elsewhere(tmp_path, monkeypatch, capsys) -> None:
+    # The manifest records paths as the run was given them: relative ones hold only there.
+    make_study(tmp_path / "study")
+    make_cache(tmp_path / "cache")
+    monkeypatch.chdir(tmp_path)
+    relative = run_args(Path("study/events.csv"), Path("study/small.toml"), Path("cache"), Path("out"))
+    assert main(relative) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["verify", "../out"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "eventstudy: error: ../out/manifest.json, field 'inputs.events.path': the events file "
+        f"'study/events.csv' of the run is not found from {elsewhere} (a relative path holds where "
+        "the study ran): run verify there, or give --events\n"
+    )
+    assert main(["verify", "../out", "--events", "../study/events.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "field 'cache': the cache 'cache' of the run is not found" in err and "give --cache" in err
+    assert err.count("\n") == 1
+    assert main(["verify", "../out", "--events", "../study/events.csv", "--cache", "../cache"]) == 0
+    assert "identical" in capsys.readouterr().out
+    assert sorted(p.name for p in elsewhere.iterdir()) == []  # nothing written where it ran
+
+
 def test_verify_bad_folder_exits_2(tmp_path, capsys) -> None:
     assert main(["verify", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

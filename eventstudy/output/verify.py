@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -193,7 +193,7 @@ def verify(
         Events file; default: the path recorded in the manifest (relative to the working
         directory, as given on the original command line).
     """
-    from eventstudy.data.remote import open_cache
+    from eventstudy.data.remote import is_url, open_cache
     from eventstudy.output.export import save_study
     from eventstudy.output.folder import Guard, check_recorded_files, output_files
     from eventstudy.output.manifest import ENGINE_PACKAGES, git_state, package_versions
@@ -202,7 +202,13 @@ def verify(
     manifest = read_manifest_file(folder / "manifest.json")
     config = config_from_manifest(_with_backtest(manifest), str(folder / "manifest.json"))
     events_path = Path(events or manifest["inputs"]["events"]["path"])
-    store = open_cache(cache or manifest.get("cache") or "cache")
+    location = str(cache or manifest.get("cache") or "cache")
+    # Paths are recorded as the run was given them, so a relative one holds only where it ran.
+    if events is None and not events_path.is_file():
+        _not_found(folder, "inputs.events.path", f"the events file '{events_path}'", "--events")
+    if cache is None and not is_url(location) and not Path(location.removeprefix("file://")).is_dir():
+        _not_found(folder, "cache", f"the cache '{location}'", "--cache")
+    store = open_cache(location)
     peers = list(manifest.get("peers", []))
 
     result = VerifyResult(folder)
@@ -240,6 +246,16 @@ def verify(
     if manifest.get("git_commit") != commit:
         result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
     return result
+
+
+def _not_found(folder: Path, field: str, what: str, option: str) -> NoReturn:
+    """Stop: a path the manifest records does not exist from this working directory."""
+    raise InputError(
+        str(folder / "manifest.json"),
+        f"{what} of the run is not found from {Path.cwd()} (a relative path holds where the study "
+        f"ran): run verify there, or give {option}",
+        field=field,
+    )
 
 
 def _with_recorded_provenance(
