@@ -468,24 +468,29 @@ def test_verifying_a_dask_folder_without_dask_is_one_line_and_exit_2(
     )
 
 
-def test_cli_on_a_scheduler_address(launch_cache, cluster, tmp_path: Path) -> None:
+def test_cli_on_a_scheduler_address(cluster, tmp_path: Path) -> None:
     """``--scheduler tcp://...``: the address a SLURM, PBS or Kubernetes Dask cluster gives (the
-    module's two workers). The launch study's parties (``--no-peers``, to keep it short) give the
-    in-memory study's tables."""
-    address = cluster.scheduler.address
-    assert address.startswith("tcp://")
-    out = tmp_path / "address"
-    assert main([*launch_args(launch_cache, out), "--no-peers", "--scheduler", address]) == 0
+    module's two workers; every task and result crosses TCP, serialized). The small synthetic
+    study with a backtest gives the in-memory study's tables (the launch study runs on worker
+    processes in ``test_cli_on_local_workers_writes_the_in_memory_folder``)."""
+    from _small_study import make_cache, make_study, run_args
+
     from eventstudy.output.export import save_study
 
+    address = cluster.scheduler.address
+    assert address.startswith("tcp://")
+    events, config_path = make_study(tmp_path / "study")
+    cache = make_cache(tmp_path / "cache").root
+    out = tmp_path / "address"
+    assert main([*run_args(events, config_path, cache, out), "--scheduler", address]) == 0
     memory = tmp_path / "memory"
-    config = load_config(ROOT / "launch.toml")
-    save_study(run_study(ROOT / "events.csv", launch_cache, config, peers=()), memory, report=False)
+    save_study(run_study(events, cache, load_config(config_path)), memory, report=False)
     names = sorted(p.name for p in memory.glob("*.parquet"))
-    assert names == sorted(p.name for p in out.glob("*.parquet")) and "volume_stats.parquet" in names
+    assert names == sorted(p.name for p in out.glob("*.parquet"))
+    assert {"stats.parquet", "caar.parquet", "trades.parquet"} <= set(names)
     for name in names:
         want, got = pd.read_parquet(memory / name), pd.read_parquet(out / name)
-        if name in ("stats.parquet", "volume_stats.parquet"):
+        if name == "stats.parquet":
             assert_same_statistics(want, got)
         else:
             pd.testing.assert_frame_equal(want, got, check_exact=True, obj=name)
