@@ -66,6 +66,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -122,6 +123,11 @@ REF_RBAR = (
     "estimation days) x the share of event-window days on the same calendar days (descriptive)"
 )
 
+_SCORE_BLOCK_VALUES = 1 << 18
+"""Values (pairs x combined-sample days) whose ranks and signs are formed at once: the sort's
+work arrays (keys, positions, the combined sample) then take a few MB at a time, not several
+copies of the panel's residuals (W1: 967 pairs of 271 days a block)."""
+
 _BACKGROUND_DRAWS = 1_000_000
 """From this many bootstrap draws x pairs on, the bootstrap runs on a second thread while the
 other statistics are computed (below it, a thread is not worth its start-up)."""
@@ -148,21 +154,44 @@ class PanelParts:
     the dollar-residual variances.
     """
 
+    RELEASABLE: ClassVar[dict[str, tuple[str, ...]]] = {
+        "scores": ("_scores",),
+        "correlation": ("correlation",),
+    }
+    """Parts a statistic may declare it reads (:attr:`Statistic.parts`) -> the cached
+    attributes that hold them: :func:`run_battery_windows` frees each after the last statistic
+    that declares it (each is about one copy of the estimation residuals, or three)."""
+
     def __init__(self, panel: EventPanel, windows: Sequence[tuple[np.ndarray, np.ndarray]] = ()) -> None:
         self.panel = panel
         self.windows = list(windows)  # (usable pairs, event columns) of each window, for r̄
 
+    def release(self, part: str) -> None:
+        """Free the part ``part`` of :attr:`RELEASABLE` (computed again if asked for again)."""
+        for name in self.RELEASABLE[part]:
+            self.__dict__.pop(name, None)
+
     @cached_property
     def _scores(self) -> tuple[DayScores, DayScores, GrankSample]:
+        """The sign, rank and GRANK parts, from one sort of each pair's combined sample, built
+        for :data:`_SCORE_BLOCK_VALUES` values of pairs at a time (each pair's scores depend
+        on its own row only: the blocks give exactly the whole panel's numbers, and the sort's
+        work arrays stay the size of one block)."""
         panel = self.panel
         panel.require("estimation")
-        combined = np.concatenate([panel.ar_estimation, panel.ar_event], axis=1)
-        ranked = sort_rows(combined)
-        signs = sign_scores(combined, ranked, overwrite=True)
-        ranks = rank_scores(combined, "uniform", ranked, overwrite=True)
-        del combined
-        sar = panel.standardized_residuals()
-        return signs, ranks, GrankSample(sar, _sar_ranks(ranked, sar, panel.sigma))
+        estimation, event, sigma = panel.ar_estimation, panel.ar_event, panel.sigma
+        n_pairs = estimation.shape[0]
+        step = max(1, _SCORE_BLOCK_VALUES // max(estimation.shape[1] + event.shape[1], 1))
+        if n_pairs <= step:
+            return _block_scores(estimation, event, sigma)
+        whole: tuple[Any, ...] = ()
+        for start in range(0, n_pairs, step):
+            rows = slice(start, min(start + step, n_pairs))
+            block = _block_scores(estimation[rows], event[rows], sigma[rows])
+            whole = whole or tuple(part.allocated(n_pairs) for part in block)
+            for target, part in zip(whole, block, strict=True):
+                target.fill(rows, part)
+        return whole[0], whole[1], whole[2]
 
     @property
     def signs(self) -> DayScores:
@@ -271,6 +300,21 @@ class PanelParts:
         """Kolari-Pynnönen's :math:`\\bar r` of the window's usable pairs over its days
         (:attr:`rbars`, all windows at once)."""
         return self.rbars[sample.index]
+
+
+def _block_scores(
+    estimation: np.ndarray, event: np.ndarray, sigma: np.ndarray
+) -> tuple[DayScores, DayScores, GrankSample]:
+    """Corrado-Zivney sign scores, Corrado rank scores (uniform) and the GRANK sample of some
+    pairs: one :func:`sort_rows` of their combined samples (estimation then event columns)."""
+    combined = np.concatenate([estimation, event], axis=1)
+    ranked = sort_rows(combined)
+    signs = sign_scores(combined, ranked, overwrite=True)
+    ranks = rank_scores(combined, "uniform", ranked, overwrite=True)
+    del combined
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar = estimation / sigma[:, None]  # EventPanel.standardized_residuals of these pairs
+    return signs, ranks, GrankSample(sar, _sar_ranks(ranked, sar, sigma))
 
 
 def _sar_ranks(combined: RowOrder, sar: np.ndarray, sigma: np.ndarray) -> RowOrder:
@@ -423,6 +467,9 @@ class Statistic:
     (:mod:`eventstudy.multiple_testing`). ``requires`` names an optional
     :class:`~eventstudy.inference.EventPanel` field the statistic needs (e.g.
     ``conditional_variance``): without it the statistic is left out of the default battery.
+    ``parts`` names the parts of :attr:`PanelParts.RELEASABLE` it reads: the battery keeps each
+    until the last statistic that declares it has run for every window, then frees it (an
+    undeclared read after that computes the part again: the same numbers, more time).
     """
 
     name: str
@@ -430,6 +477,7 @@ class Statistic:
     needs_pairs: bool = True
     p_from: str | None = None
     requires: str | None = None
+    parts: tuple[str, ...] = ()
 
     def available(self, panel: EventPanel) -> bool:
         """True when ``panel`` has what the statistic needs."""
@@ -441,12 +489,18 @@ STATISTICS: dict[str, Statistic] = {}
 
 
 def register_statistic(
-    name: str, *, needs_pairs: bool = True, p_from: str | None = None, requires: str | None = None
+    name: str,
+    *,
+    needs_pairs: bool = True,
+    p_from: str | None = None,
+    requires: str | None = None,
+    parts: tuple[str, ...] = (),
 ) -> Callable[[Callable[[WindowSample], TestResult]], Callable[[WindowSample], TestResult]]:
     """Decorator registering ``function(sample) -> TestResult`` as the statistic ``name``.
 
     ``p_from``: the registered statistic whose p-value this row repeats; ``requires``: the
-    optional panel field it needs (see :class:`Statistic`).
+    optional panel field it needs; ``parts``: the parts of :attr:`PanelParts.RELEASABLE` it
+    reads (see :class:`Statistic`).
 
     Raises
     ------
@@ -457,7 +511,11 @@ def register_statistic(
     def add(function: Callable[[WindowSample], TestResult]) -> Callable[[WindowSample], TestResult]:
         if name in STATISTICS:
             raise ValueError(f"statistic {name!r} is already registered")
-        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from, requires)
+        unknown = [part for part in parts if part not in PanelParts.RELEASABLE]
+        if unknown:
+            known = ", ".join(PanelParts.RELEASABLE)
+            raise ValueError(f"statistic {name!r}: unknown part {unknown[0]!r} (known: {known})")
+        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from, requires, parts)
         return function
 
     return add
@@ -495,7 +553,7 @@ def _patell(s: WindowSample) -> TestResult:
     return patell_z(s.scar, s.dof, alternative=s.alternative)
 
 
-@register_statistic("kp_adjusted_patell_z")
+@register_statistic("kp_adjusted_patell_z", parts=("correlation",))
 def _kp_patell(s: WindowSample) -> TestResult:
     return kp_adjusted_patell_z(s.scar, s.dof, s.rbar, alternative=s.alternative)
 
@@ -505,12 +563,12 @@ def _bmp(s: WindowSample) -> TestResult:
     return bmp_t(s.scar, alternative=s.alternative)
 
 
-@register_statistic("kp_adjusted_bmp_t")
+@register_statistic("kp_adjusted_bmp_t", parts=("correlation",))
 def _kp_bmp(s: WindowSample) -> TestResult:
     return kp_adjusted_bmp_t(s.scar, s.rbar, alternative=s.alternative)
 
 
-@register_statistic("kp_average_correlation")
+@register_statistic("kp_average_correlation", parts=("correlation",))
 def _rbar(s: WindowSample) -> TestResult:
     return TestResult("kp_average_correlation", s.rbar, float("nan"), s.n_pairs, REF_RBAR)
 
@@ -526,19 +584,19 @@ def _generalized(s: WindowSample) -> TestResult:
     return _generalized_sign(s.car, positive[s.ok], count[s.ok], alternative=s.alternative)
 
 
-@register_statistic("corrado_rank_z")
+@register_statistic("corrado_rank_z", parts=("scores",))
 def _rank(s: WindowSample) -> TestResult:
     z, n = s.parts.window_day_z("ranks", s)
     return result("corrado_rank_z", z, p_normal(z, s.alternative), n, REF_MRANK)
 
 
-@register_statistic("corrado_zivney_sign_z")
+@register_statistic("corrado_zivney_sign_z", parts=("scores",))
 def _rank_sign(s: WindowSample) -> TestResult:
     z, n = s.parts.window_day_z("signs", s)
     return result("corrado_zivney_sign_z", z, p_normal(z, s.alternative), n, REF_CSIGN)
 
 
-@register_statistic("grank_t")
+@register_statistic("grank_t", parts=("scores",))
 def _grank(s: WindowSample) -> TestResult:
     scar_all = np.full(s.panel.n_pairs, np.nan)
     scar_all[s.ok] = s.scar
@@ -741,6 +799,7 @@ def run_battery_windows(
     for k, (a, b) in enumerate(windows):
         cars[:, k] = panel.car(int(a), int(b))
         usable[:, k] = usable_pairs(panel, int(a), int(b))
+    own_parts = parts is None
     if parts is None:
         masks = [panel.window_mask(int(a), int(b)) for a, b in windows]
         parts = PanelParts(panel, [(usable[:, k], mask) for k, mask in enumerate(masks)])
@@ -752,8 +811,19 @@ def run_battery_windows(
     def bootstrap() -> list[TestResult]:
         return bootstrap_t_tests(cars, usable, draws=bootstrap_draws, seed=seed, alternative=alternative)
 
+    # The last statistic reading each declared part: the parts built here are freed after it.
+    last_reader = {part: j for j, name in enumerate(names) for part in STATISTICS[name].parts}
+
     def compute() -> list[list[TestResult]]:
-        return [[_compute(STATISTICS[name], sample) for name in names] for sample in samples]
+        # One statistic at a time over every window (the numbers do not depend on the order),
+        # so that a part is freed once its statistics are done with it.
+        out: list[list[TestResult]] = [[] for _ in samples]
+        for j, name in enumerate(names):
+            for rows, sample in zip(out, samples, strict=True):
+                rows.append(_compute(STATISTICS[name], sample))
+            for part in (p for p, last in last_reader.items() if last == j and own_parts):
+                parts.release(part)
+        return out
 
     if "bootstrap_t" not in names:
         return compute()

@@ -71,6 +71,7 @@ Abnormal Returns", *Review of Financial Studies* 23(11), 3996-4025, section 2 an
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -460,7 +461,10 @@ class _Tiles:
 
     def __init__(self, parts: CalendarResiduals, rows: np.ndarray) -> None:
         size = _TILE
-        self.parts = parts
+        # A weak reference: ``parts`` holds this object, and a cycle would keep both (a copy
+        # of the residuals and the frame store) alive after the battery frees them, until the
+        # cyclic garbage collector happens to run.
+        self.parts = weakref.proxy(parts)
         self.rows = rows
         self.count = max(1, -(-rows.size // size))
         slots = self.count * size  # positions, the last tile padded with rows without days

@@ -365,7 +365,38 @@ def column_sums(weight: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.einsum("i,it->t", weight, values)
 
 
-class DayScores:
+class RowBlocks:
+    """Objects made of per-pair rows (``ROW_FIELDS``: arrays with one row per pair, or None) and
+    of sums over the pairs (``COLUMN_FIELDS``), assembled from blocks of pairs: each pair's row
+    depends on that pair alone, so the rows of the blocks, placed in order, and the sums of the
+    blocks' sums are exactly what the whole panel would give (integer counts here). Building
+    the parts of a large panel block by block keeps its work arrays (sorts, keys) to one block."""
+
+    ROW_FIELDS: tuple[str, ...] = ()
+    COLUMN_FIELDS: tuple[str, ...] = ()
+
+    def allocated(self, n_rows: int) -> RowBlocks:
+        """An object of this one's type and shapes with ``n_rows`` rows, to :meth:`fill`."""
+        whole = object.__new__(type(self))
+        for name in self.ROW_FIELDS:
+            value = getattr(self, name)
+            shape = (n_rows, *np.shape(value)[1:])
+            setattr(whole, name, None if value is None else np.empty(shape, dtype=value.dtype))
+        for name in self.COLUMN_FIELDS:
+            setattr(whole, name, np.zeros_like(getattr(self, name)))
+        return whole
+
+    def fill(self, rows: slice, block: RowBlocks) -> None:
+        """Place the rows of ``block`` (the pairs ``rows``) and add its sums."""
+        for name in self.ROW_FIELDS:
+            target = getattr(self, name)
+            if target is not None:
+                target[rows] = getattr(block, name)
+        for name in self.COLUMN_FIELDS:
+            getattr(self, name).__iadd__(getattr(block, name))
+
+
+class DayScores(RowBlocks):
     """Scores of N pairs on the days of their combined samples, for the day statistics.
 
     Holds the window-independent part of :func:`corrado_rank_test` and
@@ -382,6 +413,9 @@ class DayScores:
         Centre the scores in place in ``scores`` (a float C array the caller no longer needs);
         the raw scores are then not kept, and only ``centering="firm"`` is available.
     """
+
+    ROW_FIELDS = ("center", "valid", "count", "scores", "centred")
+    COLUMN_FIELDS = ("column_count",)
 
     def __init__(self, scores: np.ndarray, center: np.ndarray, *, overwrite: bool = False) -> None:
         self.center = np.asarray(center, dtype=float)
@@ -721,7 +755,7 @@ def grank_test(
     return parts.test(np.ones(s.shape, dtype=bool), s, alternative=alternative)
 
 
-class GrankSample:
+class GrankSample(RowBlocks):
     """The window-independent part of :func:`grank_test`: each pair's ranked estimation SARs.
 
     :meth:`test` then ranks a window's :math:`SCAR^*_i` into each pair's sorted estimation
@@ -738,6 +772,9 @@ class GrankSample:
         :func:`sort_rows` of ``sar_estimation`` if already known (e.g. from
         :meth:`RowOrder.leading_ranks`); its ``ranks`` array is overwritten (work space).
     """
+
+    ROW_FIELDS = ("sar", "sorted", "valid", "count", "scale", "rank_part")
+    COLUMN_FIELDS = ("column_count",)
 
     def __init__(self, sar_estimation: np.ndarray, ranked: RowOrder | None = None) -> None:
         self.sar = np.ascontiguousarray(sar_estimation, dtype=float)
