@@ -361,7 +361,8 @@ def row_medians(ordered: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 def column_sums(weight: np.ndarray, values: np.ndarray) -> np.ndarray:
     """:math:`\\sum_i w_i v_{it}` for each column t of the (N, T) ``values`` (single-threaded,
-    unlike a BLAS product, so a busy machine does not slow it down)."""
+    unlike a BLAS product, so a busy machine does not slow it down). Boolean or small-integer
+    ``values`` are cast to float a buffer at a time, never copied whole."""
     return np.einsum("i,it->t", weight, values)
 
 
@@ -585,7 +586,12 @@ def sign_scores(
     :class:`DayScores`). Cost O(N·T log T)."""
     median = (sort_rows(combined) if ranked is None else ranked).medians(combined)
     signs = np.sign(combined - median[:, None])
-    return DayScores(signs, np.zeros(combined.shape[0]), overwrite=overwrite)
+    scores = DayScores(signs, np.zeros(combined.shape[0]), overwrite=overwrite)
+    if overwrite:
+        # The centred signs are -1, 0 and +1: one byte each holds them exactly, and their
+        # column sums with 0/1 weights are integers, the same in any order or type.
+        scores.centred = scores.centred.astype(np.int8)
+    return scores
 
 
 def _combine(
@@ -841,10 +847,10 @@ class GrankSample(RowBlocks):
         below = self.count - n_above - n_tied
         scaled = weight * self.scale
         n_t = (self.column_count - self.valid[~ok].sum(axis=0)).astype(float)  # exact counts
-        u_sum = column_sums(weight, self.rank_part) + column_sums(scaled, above.astype(float))
+        u_sum = column_sums(weight, self.rank_part) + column_sums(scaled, above)
         if n_tied.any():
             tied = self.sar == star[:, None]
-            u_sum += 0.5 * column_sums(scaled, tied.astype(float))
+            u_sum += 0.5 * column_sums(scaled, tied)
         u_event = (below + 1.0 + n_tied / 2.0) * self.scale - 0.5
         return GrankSums(u_sum, n_t, float(u_event[ok].sum()), int(ok.sum()))
 
