@@ -1,10 +1,12 @@
 """The battery's window-independent parts cost a few copies of the residuals, not a dozen (#16).
 
 Each pair's sign, rank and GRANK scores depend on its own row, so ``PanelParts`` builds them a
-block of pairs at a time; the battery runs one statistic over every window at a time and frees
-each part after the last statistic that declares it. These tests check that the blocks give
-exactly the whole panel's arrays, that the parts are freed (no reference cycle keeps them), and
-the allocated peak (``tracemalloc``: a deterministic count of numpy's buffers, not a time).
+block of pairs at a time, and the battery sums every window's rank, sign and GRANK statistics
+block by block without keeping the scores; it runs one statistic over every window at a time
+and frees each part after the last statistic that declares it. These tests check that blocks
+give the whole panel's arrays exactly and its statistics to the last bits of a sum, that the
+parts are freed (no reference cycle keeps them), and the allocated peak (``tracemalloc``: a
+deterministic count of numpy's buffers, not a time).
 """
 
 from __future__ import annotations
@@ -76,6 +78,27 @@ def test_scores_built_in_blocks_are_the_whole_panels(
     assert signs.centred.dtype == np.int8 and set(np.unique(signs.centred)) <= {-1, 0, 1}
 
 
+def test_statistics_summed_block_by_block_are_the_whole_panels(
+    awkward_panel: EventPanel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = run_battery_windows(awkward_panel, WINDOWS, bootstrap_draws=49, seed=3)  # one block
+    days = awkward_panel.ar_estimation.shape[1] + awkward_panel.ar_event.shape[1]
+    monkeypatch.setattr(battery, "_SCORE_BLOCK_VALUES", 7 * days)  # 86 blocks
+    blocked = run_battery_windows(awkward_panel, WINDOWS, bootstrap_draws=49, seed=3)
+    summed = {"corrado_rank_z", "grank_t"}  # sums of non-integers, added in another order
+    checked = set()
+    for rows, other_rows in zip(whole, blocked, strict=True):
+        for one, other in zip(rows, other_rows, strict=True):
+            assert (one.statistic, one.n, one.reference) == (other.statistic, other.n, other.reference)
+            if one.statistic in summed:
+                np.testing.assert_allclose(other.value, one.value, rtol=1e-12)
+                np.testing.assert_allclose(other.p, one.p, rtol=1e-11)
+                checked.add(one.statistic)
+            else:  # the sign test's sums are integers: the same in any order
+                np.testing.assert_array_equal([other.value, other.p], [one.value, one.p])  # NaN = NaN
+    assert checked == summed
+
+
 def test_one_byte_signs_give_the_float_signs_sums() -> None:
     rng = np.random.default_rng(8)
     combined = rng.normal(0.0, 0.02, (300, 271))
@@ -128,7 +151,7 @@ def test_the_battery_peaks_at_a_few_copies_of_the_residuals() -> None:
         peak = tracemalloc.get_traced_memory()[1] - start
     finally:
         tracemalloc.stop()
-    # 5.4 copies here: the scores kept for the rank, sign and GRANK tests (4.1), one block's
-    # sort and the small parts. Before the blocks and the releases: 11.7 (every part at once,
-    # the whole combined sample sorted at once, the r̄ residuals kept by a reference cycle).
-    assert peak < 8 * combined, peak / combined
+    # 3.3 copies here: the r̄ residuals and their tiles at the peak. With the scores kept for
+    # every window: 5.4; before the blocks and the releases: 11.7 (every part at once, the
+    # whole combined sample sorted at once, the r̄ residuals kept by a reference cycle).
+    assert peak < 5 * combined, peak / combined

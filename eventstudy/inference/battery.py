@@ -62,6 +62,7 @@ dollar_abnormal_value, dollar_z, ...   O(N·L1)
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -78,13 +79,17 @@ from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallbac
 from .garch import garch_bmp_t, garch_patell_z, garch_standardized_car
 from .nonparametric import (
     REF_CSIGN,
+    REF_GRANK,
     REF_MRANK,
     DayScores,
+    DaySums,
     GrankSample,
+    GrankSums,
     RowOrder,
     _generalized_sign,
     column_sums,
     estimation_signs,
+    grank_spread,
     rank_scores,
     sign_scores,
     sign_test,
@@ -156,7 +161,7 @@ class PanelParts:
     """
 
     RELEASABLE: ClassVar[dict[str, tuple[str, ...]]] = {
-        "scores": ("_scores",),
+        "scores": ("_scores", "_window_scores"),
         "correlation": ("correlation",),
         "estimation_sums": ("_estimation_sums",),
     }
@@ -167,6 +172,13 @@ class PanelParts:
     def __init__(self, panel: EventPanel, windows: Sequence[tuple[np.ndarray, np.ndarray]] = ()) -> None:
         self.panel = panel
         self.windows = list(windows)  # (usable pairs, event columns) of each window, for r̄
+        self._samples: list[weakref.ref[WindowSample]] | None = None
+
+    def attach(self, samples: Sequence[WindowSample]) -> None:
+        """The windows' samples, in the order of their ``index``: their rank, sign and GRANK
+        statistics are then summed in one pass over blocks of pairs (:attr:`_window_scores`)
+        instead of from the whole panel's scores (held weakly: the samples hold these parts)."""
+        self._samples = [weakref.ref(sample) for sample in samples]
 
     def release(self, part: str) -> None:
         """Free the part ``part`` of :attr:`RELEASABLE` (computed again if asked for again)."""
@@ -194,6 +206,46 @@ class PanelParts:
             for target, part in zip(whole, block, strict=True):
                 target.fill(rows, part)
         return whole[0], whole[1], whole[2]
+
+    @cached_property
+    def _window_scores(self) -> list[_ScoreSums]:
+        """Per attached window, the day sums of the Corrado rank and Corrado-Zivney sign scores
+        and the GRANK sums of its usable pairs, from one pass over blocks of
+        :data:`_SCORE_BLOCK_VALUES` values: each block's scores are summed for every window and
+        dropped, so no (pairs x days) score array outlives its block. Sums of blocks of pairs
+        add (:meth:`DaySums.merge`, :meth:`GrankSums.merge`, in block order): with one block
+        (up to 483 pairs of 271 days) they are the whole panel's sums exactly, with more they
+        differ from them in the last bits (another order of the same additions)."""
+        samples = [ref() for ref in self._samples or []]
+        if any(sample is None for sample in samples):
+            raise RuntimeError("a window sample of these parts is gone")
+        panel = self.panel
+        panel.require("estimation")
+        estimation, event, sigma = panel.ar_estimation, panel.ar_event, panel.sigma
+        n_pairs = estimation.shape[0]
+        windows = []
+        for sample in samples:
+            assert sample is not None
+            scar = np.full(n_pairs, np.nan)
+            scar[sample.ok] = sample.scar
+            tested, spread = grank_spread(sample.ok, scar)
+            windows.append((sample.ok, sample.event_columns(), tested, scar, spread))
+        step = max(1, _SCORE_BLOCK_VALUES // max(estimation.shape[1] + event.shape[1], 1))
+        totals: list[_ScoreSums] = []
+        for start in range(0, max(n_pairs, 1), step):  # an empty panel: one empty block
+            rows = slice(start, min(start + step, n_pairs))
+            signs, ranks, grank = _block_scores(estimation[rows], event[rows], sigma[rows])
+            block = [
+                _ScoreSums(
+                    ranks.sums(ok[rows], columns),
+                    signs.sums(ok[rows], columns),
+                    None if spread is None else grank.sums(tested[rows], scar[rows], spread),
+                    int(tested.sum()),
+                )
+                for ok, columns, tested, scar, spread in windows
+            ]
+            totals = [total.merge(one) for total, one in zip(totals, block, strict=True)] if totals else block
+        return totals
 
     @property
     def signs(self) -> DayScores:
@@ -287,17 +339,41 @@ class PanelParts:
     def window_day_z(self, kind: str, sample: WindowSample) -> tuple[float, int]:
         """Z and n of the Corrado rank (``kind="ranks"``) or Corrado-Zivney sign (``"signs"``)
         test of the window's usable pairs over the window's days."""
+        if self._samples is not None:
+            sums = self._window_scores[sample.index]
+            return (sums.ranks if kind == "ranks" else sums.signs).z(sample.event_columns())
         scores = self.ranks if kind == "ranks" else self.signs
         return scores.z(sample.ok, sample.event_columns())
 
     def window_grank(self, sample: WindowSample, scar: np.ndarray) -> TestResult:
-        """GRANK t of the window's usable pairs with standardized CARs ``scar`` ((N,))."""
+        """GRANK t of the window's usable pairs with standardized CARs ``scar`` ((N,); an
+        attached window's own, :attr:`WindowSample.scar`, is summed ahead)."""
+        if self._samples is not None:
+            sums = self._window_scores[sample.index]
+            if sums.grank is None:
+                return empty_result("grank_t", REF_GRANK, sums.grank_n)
+            return sums.grank.test(alternative=sample.alternative)
         return self.grank.test(sample.ok, scar, alternative=sample.alternative)
 
     def window_rbar(self, sample: WindowSample) -> float:
         """Kolari-Pynnönen's :math:`\\bar r` of the window's usable pairs over its days
         (:attr:`rbars`, all windows at once)."""
         return self.rbars[sample.index]
+
+
+@dataclass(frozen=True)
+class _ScoreSums:
+    """One window's sums of the rank, sign and GRANK tests over a set of pairs."""
+
+    ranks: DaySums
+    signs: DaySums
+    grank: GrankSums | None  # None: the GRANK test is empty (fewer than two pairs, no spread)
+    grank_n: int
+
+    def merge(self, other: _ScoreSums) -> _ScoreSums:
+        """The sums of the union of two disjoint sets of pairs."""
+        grank = None if self.grank is None or other.grank is None else self.grank.merge(other.grank)
+        return _ScoreSums(self.ranks.merge(other.ranks), self.signs.merge(other.signs), grank, self.grank_n)
 
 
 def _block_scores(
@@ -805,6 +881,8 @@ def run_battery_windows(
         WindowSample(panel, parts, int(a), int(b), alternative, cars[:, k], usable[:, k], k)
         for k, (a, b) in enumerate(windows)
     ]
+    if own_parts:
+        parts.attach(samples)
 
     def bootstrap() -> list[TestResult]:
         return bootstrap_t_tests(cars, usable, draws=bootstrap_draws, seed=seed, alternative=alternative)
