@@ -63,7 +63,7 @@ dollar_abnormal_value, dollar_z, ...   O(N·L1)
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -191,17 +191,11 @@ class PanelParts:
         for :data:`_SCORE_BLOCK_VALUES` values of pairs at a time (each pair's scores depend
         on its own row only: the blocks give exactly the whole panel's numbers, and the sort's
         work arrays stay the size of one block)."""
-        panel = self.panel
-        panel.require("estimation")
-        estimation, event, sigma = panel.ar_estimation, panel.ar_event, panel.sigma
-        n_pairs = estimation.shape[0]
-        step = max(1, _SCORE_BLOCK_VALUES // max(estimation.shape[1] + event.shape[1], 1))
-        if n_pairs <= step:
-            return _block_scores(estimation, event, sigma)
+        n_pairs = self.panel.n_pairs
         whole: tuple[Any, ...] = ()
-        for start in range(0, n_pairs, step):
-            rows = slice(start, min(start + step, n_pairs))
-            block = _block_scores(estimation[rows], event[rows], sigma[rows])
+        for rows, block in _score_blocks(self.panel):
+            if rows == slice(0, n_pairs):  # one block: the whole panel's parts themselves
+                return block
             whole = whole or tuple(part.allocated(n_pairs) for part in block)
             for target, part in zip(whole, block, strict=True):
                 target.fill(rows, part)
@@ -219,10 +213,8 @@ class PanelParts:
         samples = [ref() for ref in self._samples or []]
         if any(sample is None for sample in samples):
             raise RuntimeError("a window sample of these parts is gone")
-        panel = self.panel
-        panel.require("estimation")
-        estimation, event, sigma = panel.ar_estimation, panel.ar_event, panel.sigma
-        n_pairs = estimation.shape[0]
+        self.panel.require("estimation")
+        n_pairs = self.panel.n_pairs
         windows = []
         for sample in samples:
             assert sample is not None
@@ -230,11 +222,8 @@ class PanelParts:
             scar[sample.ok] = sample.scar
             tested, spread = grank_spread(sample.ok, scar)
             windows.append((sample.ok, sample.event_columns(), tested, scar, spread))
-        step = max(1, _SCORE_BLOCK_VALUES // max(estimation.shape[1] + event.shape[1], 1))
         totals: list[_ScoreSums] = []
-        for start in range(0, max(n_pairs, 1), step):  # an empty panel: one empty block
-            rows = slice(start, min(start + step, n_pairs))
-            signs, ranks, grank = _block_scores(estimation[rows], event[rows], sigma[rows])
+        for rows, (signs, ranks, grank) in _score_blocks(self.panel):
             block = [
                 _ScoreSums(
                     ranks.sums(ok[rows], columns),
@@ -374,6 +363,18 @@ class _ScoreSums:
         """The sums of the union of two disjoint sets of pairs."""
         grank = None if self.grank is None or other.grank is None else self.grank.merge(other.grank)
         return _ScoreSums(self.ranks.merge(other.ranks), self.signs.merge(other.signs), grank, self.grank_n)
+
+
+def _score_blocks(panel: EventPanel) -> Iterator[tuple[slice, tuple[DayScores, DayScores, GrankSample]]]:
+    """:func:`_block_scores` of consecutive blocks of pairs, :data:`_SCORE_BLOCK_VALUES` values
+    each (an empty panel: one empty block)."""
+    panel.require("estimation")
+    estimation, event, sigma = panel.ar_estimation, panel.ar_event, panel.sigma
+    n_pairs = estimation.shape[0]
+    step = max(1, _SCORE_BLOCK_VALUES // max(estimation.shape[1] + event.shape[1], 1))
+    for start in range(0, max(n_pairs, 1), step):
+        rows = slice(start, min(start + step, n_pairs))
+        yield rows, _block_scores(estimation[rows], event[rows], sigma[rows])
 
 
 def _block_scores(
