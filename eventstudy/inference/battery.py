@@ -157,7 +157,10 @@ class PanelParts:
     every window and statistic that needs it: the row sort of the combined sample and the
     rank, sign and GRANK scores from it (O(N·L log L)), the calendar-day residuals behind
     :math:`\\bar r`, the estimation sign counts and sums, the prediction-variance factors and
-    the dollar-residual variances.
+    the dollar-residual variances. When :func:`run_battery_windows` builds the parts it
+    attaches its windows (:meth:`attach`): the rank, sign and GRANK statistics of every window
+    are then summed block by block without keeping the scores (:attr:`_window_scores`), and each
+    part is freed after the last statistic that reads it (:attr:`RELEASABLE`).
     """
 
     RELEASABLE: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -210,14 +213,14 @@ class PanelParts:
         add (:meth:`DaySums.merge`, :meth:`GrankSums.merge`, in block order): with one block
         (up to 483 pairs of 271 days) they are the whole panel's sums exactly, with more they
         differ from them in the last bits (another order of the same additions)."""
-        samples = [ref() for ref in self._samples or []]
-        if any(sample is None for sample in samples):
+        alive = [ref() for ref in self._samples or []]
+        samples = [sample for sample in alive if sample is not None]
+        if len(samples) != len(alive):
             raise RuntimeError("a window sample of these parts is gone")
         self.panel.require("estimation")
         n_pairs = self.panel.n_pairs
         windows = []
         for sample in samples:
-            assert sample is not None
             scar = np.full(n_pairs, np.nan)
             scar[sample.ok] = sample.scar
             tested, spread = grank_spread(sample.ok, scar)
