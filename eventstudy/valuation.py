@@ -94,7 +94,8 @@ class ShareCountTable:
     shares, as_of, filing
         (R,) the observations of every ticker, sorted by (ticker, as_of, file row).
     in_effect
-        (C + 1, T + 1) row of the figure in effect for each ticker and calendar day (-1: none);
+        (C + 1, T + 1) row of the figure in effect for each ticker and calendar day (-1: none;
+        int32 while the rows fit, half the memory of this tickers x days table);
         the last column and the last row are all -1, so calendar position -1 (no day) and
         ticker code -1 (a ticker without figures) find nothing.
     calendar
@@ -143,12 +144,15 @@ class ShareCountTable:
         order = order[known[order]]
         code, as_of, shares, filing = code[order], as_of[order], shares[order], filing[order]
         first_day = np.searchsorted(calendar, as_of, side="left")  # as_of <= calendar[d] iff d >= it
-        in_effect = np.full((len(names) + 1, n_days + 1), -1, dtype=np.int64)
+        # Row numbers of the figures: 4 bytes each while they fit (the table is tickers x days).
+        row_type = np.int32 if len(code) < np.iinfo(np.int32).max else np.int64
+        in_effect = np.full((len(names) + 1, n_days + 1), -1, dtype=row_type)
         on_calendar = first_day < n_days
         # Rows are sorted by as_of within a ticker, so the largest row starting on a day is the
         # latest figure (the later file row among equal dates); carrying the maximum forward
         # gives the figure in effect on every later day.
-        np.maximum.at(in_effect, (code[on_calendar], first_day[on_calendar]), np.flatnonzero(on_calendar))
+        figure_rows = np.flatnonzero(on_calendar).astype(row_type)
+        np.maximum.at(in_effect, (code[on_calendar], first_day[on_calendar]), figure_rows)
         np.maximum.accumulate(in_effect[:, :n_days], axis=1, out=in_effect[:, :n_days])
         return cls(tuple(names), shares, as_of, filing, in_effect, calendar)
 
