@@ -96,7 +96,7 @@ from .nonparametric import (
     sort_rows,
     wilcoxon_signed_rank_test,
 )
-from .panel import EventPanel, _nanmean
+from .panel import EventPanel, _nanmean, standardized
 from .parametric import (
     EventTStatistics,
     bmp_t,
@@ -390,8 +390,7 @@ def _block_scores(
     signs = sign_scores(combined, ranked, overwrite=True)
     ranks = rank_scores(combined, "uniform", ranked, overwrite=True)
     del combined
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sar = estimation / sigma[:, None]  # EventPanel.standardized_residuals of these pairs
+    sar = standardized(estimation, sigma)  # EventPanel.standardized_residuals of these pairs
     return signs, ranks, GrankSample(sar, _sar_ranks(ranked, sar, sigma))
 
 

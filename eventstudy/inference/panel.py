@@ -53,6 +53,14 @@ PANEL_INPUTS: dict[str, str] = {
 """What a panel may lack (``EventPanel.missing_inputs``) and what each provides."""
 
 
+def standardized(ar_estimation: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """(N, L1) :math:`e_{is} / \\hat\\sigma_i` of the rows ``ar_estimation`` with their ``sigma``,
+    as IEEE division gives it: NaN where a residual or :math:`\\hat\\sigma_i` is NaN, infinite
+    where :math:`\\hat\\sigma_i = 0`, without warnings."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ar_estimation / sigma[:, None]
+
+
 def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
     """``np.nanmean`` without the all-NaN RuntimeWarning (all-NaN slices give NaN)."""
     with warnings.catch_warnings():
@@ -295,8 +303,7 @@ class EventPanel:
 
     def standardized_residuals(self) -> np.ndarray:
         """(N, L1) :math:`e_{is} / \\hat\\sigma_i` (used by GRANK, Kolari & Pynnönen 2011)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return self.ar_estimation / self.sigma[:, None]
+        return standardized(self.ar_estimation, self.sigma)
 
     # ------------------------------------------------------------------ aggregates
     def aar_estimation(self) -> np.ndarray:
