@@ -890,17 +890,19 @@ def run_battery_windows(
     def bootstrap() -> list[TestResult]:
         return bootstrap_t_tests(cars, usable, draws=bootstrap_draws, seed=seed, alternative=alternative)
 
-    # The last statistic reading each declared part: the parts built here are freed after it.
-    last_reader = {part: j for j, name in enumerate(names) for part in STATISTICS[name].parts}
+    # The parts built here are freed after the last statistic that declares them (a caller's
+    # parts are the caller's to keep).
+    last_reader = {part: name for name in names for part in STATISTICS[name].parts}
+    freed_after = {name: [p for p, last in last_reader.items() if last == name] for name in names}
 
     def compute() -> list[list[TestResult]]:
         # One statistic at a time over every window (the numbers do not depend on the order),
         # so that a part is freed once its statistics are done with it.
         out: list[list[TestResult]] = [[] for _ in samples]
-        for j, name in enumerate(names):
+        for name in names:
             for rows, sample in zip(out, samples, strict=True):
                 rows.append(_compute(STATISTICS[name], sample))
-            for part in (p for p, last in last_reader.items() if last == j and own_parts):
+            for part in freed_after[name] if own_parts else ():
                 parts.release(part)
         return out
 

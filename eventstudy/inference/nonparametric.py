@@ -394,7 +394,8 @@ class RowBlocks:
             if target is not None:
                 target[rows] = getattr(block, name)
         for name in self.COLUMN_FIELDS:
-            getattr(self, name).__iadd__(getattr(block, name))
+            total = getattr(self, name)
+            np.add(total, getattr(block, name), out=total)
 
 
 class DayScores(RowBlocks):
