@@ -193,7 +193,8 @@ def verify(
         Events file; default: the path recorded in the manifest (relative to the working
         directory, as given on the original command line).
     """
-    from eventstudy.data.remote import is_url, open_cache
+    from eventstudy.data.remote import open_cache
+    from eventstudy.data.store import PriceStore
     from eventstudy.output.export import save_study
     from eventstudy.output.folder import Guard, check_recorded_files, output_files
     from eventstudy.output.manifest import ENGINE_PACKAGES, git_state, package_versions
@@ -202,13 +203,13 @@ def verify(
     manifest = read_manifest_file(folder / "manifest.json")
     config = config_from_manifest(_with_backtest(manifest), str(folder / "manifest.json"))
     events_path = Path(events or manifest["inputs"]["events"]["path"])
-    location = str(cache or manifest.get("cache") or "cache")
     # Paths are recorded as the run was given them, so a relative one holds only where it ran.
     if events is None and not events_path.is_file():
         _not_found(folder, "inputs.events.path", f"the events file '{events_path}'", "--events")
-    if cache is None and not is_url(location) and not Path(location.removeprefix("file://")).is_dir():
-        _not_found(folder, "cache", f"the cache '{location}'", "--cache")
+    location = str(cache or manifest.get("cache") or "cache")
     store = open_cache(location)
+    if cache is None and isinstance(store, PriceStore) and not store.root.is_dir():
+        _not_found(folder, "cache", f"the cache '{location}'", "--cache")
     peers = list(manifest.get("peers", []))
 
     result = VerifyResult(folder)
