@@ -322,3 +322,56 @@ def test_flow_side_needs_sides_in_the_config(tmp_path) -> None:
     with pytest.raises(InputError) as error:
         load_config(write_config(tmp_path / "no_sides.toml", no_sides))
     assert error.value.field == "crosssection[0].formula" and "payer_ticker" in str(error.value)
+
+
+def test_hc3_beside_a_category_of_one_row_is_hc3_without_that_row() -> None:
+    """The only row of a category has leverage 1: its dummy's HC3 is undefined (NaN, noted),
+    and every other term's HC3 is statsmodels' HC3 of the regression without that row, where
+    statsmodels itself divides by rounding noise."""
+    car, events = car_rows(seed=4)
+    car.loc[7, "role"] = "partner"
+    spec = CrossSectionSpec("r", "car ~ np.log(deal_usd) + C(role)", (-1, 1))
+    rows = regression_rows(car, events, spec)
+    out = fit_cross_section(rows, spec).set_index(["cov_type", "term"])
+    single = "C(role)[T.partner]"
+    assert np.isnan(out.loc[("HC3", single), ["se", "t", "p"]].astype(float)).all()
+    assert out.at[("HC3", single), "note"] == "HC3 undefined: 1 row(s) of leverage 1 determine this term"
+    for cov_type in ("HC1", "cluster"):
+        assert "leverage 1" in out.at[(cov_type, single), "note"]
+    assert out.at[("nonrobust", single), "note"] == ""
+    others = out.drop(index=single, level="term")
+    assert (others["note"] == "").all() and np.isfinite(others["se"]).all()
+    without = smf.ols(spec.formula, rows[rows["role"] != "partner"]).fit(cov_type="HC3", use_t=True)
+    hc3 = out.loc["HC3"]
+    for term in without.params.index:
+        for ours, theirs in (("coef", without.params), ("se", without.bse), ("p", without.pvalues)):
+            assert abs(hc3.at[term, ours] - theirs[term]) <= TOL * max(1.0, abs(theirs[term])), (term, ours)
+    assert hc3.at["Intercept", "df"] == without.df_resid
+
+
+def test_hc3_leaves_out_exactly_the_terms_that_rows_of_leverage_one_determine() -> None:
+    """Timing follows the role except on one row, which alone separates them (as NVDA's Azure
+    deal does in the launch study): the terms whose coefficients move with that row's outcome
+    have no HC3 s.e.; the others' HC3 depends neither on that outcome nor on the row order."""
+    car, events = car_rows(seed=5)
+    events["timing"] = np.where(events["role"] == "buyer", "pre", "post")
+    lone = int(np.flatnonzero(events["role"] == "supplier")[0])
+    events.loc[lone, "timing"] = "pre"
+    spec = CrossSectionSpec("r", "car ~ np.log(deal_usd) + C(role) + C(timing)", (-1, 1))
+    rows = regression_rows(car, events, spec)
+    out = fit_cross_section(rows, spec)
+    hc3 = out[out["cov_type"] == "HC3"].set_index("term")
+    undefined = set(hc3.index[hc3["se"].isna()])
+    moved = rows.copy()
+    row = moved["ticker"].eq(car.at[lone, "ticker"]) & moved["event_id"].eq(car.at[lone, "event_id"])
+    moved.loc[row, "car"] += 1.0
+    refit = fit_cross_section(moved, spec)
+    hc3_moved = refit[refit["cov_type"] == "HC3"].set_index("term")
+    changed = set(hc3.index[~np.isclose(hc3["coef"], hc3_moved["coef"], rtol=1e-9, atol=1e-12)])
+    assert undefined == changed and 0 < len(undefined) < len(hc3)
+    defined = sorted(set(hc3.index) - undefined)
+    np.testing.assert_allclose(hc3_moved.loc[defined, "se"], hc3.loc[defined, "se"], rtol=1e-9)
+    shuffled = fit_cross_section(rows.sample(frac=1.0, random_state=1).reset_index(drop=True), spec)
+    hc3_shuffled = shuffled[shuffled["cov_type"] == "HC3"].set_index("term")
+    np.testing.assert_allclose(hc3_shuffled.loc[defined, "se"], hc3.loc[defined, "se"], rtol=1e-9)
+    assert hc3_shuffled.loc[sorted(undefined), "se"].isna().all()

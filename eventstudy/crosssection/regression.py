@@ -12,17 +12,26 @@ the weighting behind the Patell test; Patell 1976). Rows with a missing variable
 * ``nonrobust``: :math:`\\hat\\sigma^2 (X'WX)^{-1}`, t(n - k);
 * ``HC1``: White's (1980) sandwich with the n/(n - k) correction (MacKinnon & White 1985), t(n - k);
 * ``HC3``: the jackknife-like :math:`\\hat u_i^2/(1 - h_{ii})^2` sandwich, better in small
-  samples (MacKinnon & White 1985; Long & Ervin 2000), t(n - k); undefined with a leverage of 1;
+  samples (MacKinnon & White 1985; Long & Ervin 2000), t(n - k). A row with leverage
+  :math:`h_{ii} = 1` (e.g. the only row of a category) is fitted exactly: its residual is 0 and
+  its term :math:`0/0` is undefined. Its influence :math:`(X'WX)^{-1}x_i w_i` is zero on the terms
+  it does not determine, whose HC3 variance therefore does not contain it (:func:`hc3_covariance`);
+  the terms it determines have no HC3 standard error (NaN, with a note). In floating point
+  :math:`1 - h_{ii}` of such a row is rounding noise (any value below :data:`LEVERAGE_ONE` is
+  read as 0), by which the plain formula would divide: every term's HC3 would be noise that
+  depends on the machine;
 * ``cluster``: CRV1 by the spec's ``cluster`` column (default ``event_id``: the parties of one
   announcement share its news), correction G/(G - 1)·(n - 1)/(n - k), t(G - 1) (Cameron,
   Gelbach & Miller 2008; Cameron & Miller 2015).
 
 Each is statsmodels' ``OLS``/``WLS(...).fit(cov_type=..., use_t=True)``; the rows are exactly
-its numbers (``tests/test_crosssection.py`` re-fits them). Assumptions: the regressors are
-exogenous characteristics (deal size, role) fixed before the announcement; the cross-sectional
-errors are independent across clusters (``nonrobust``, ``HC*``: across rows); a CAR's
-estimation error is part of :math:`u_i` (so ``nonrobust`` assumes it equal across rows; the WLS
-weights model it).
+its numbers (``tests/test_crosssection.py`` re-fits them), except HC3 with a leverage of 1
+(statsmodels divides by the noise). A term that a leverage-1 row determines carries a note under
+``HC1`` and ``cluster`` too: the row's residual is 0, so its own error is not in that s.e.
+Assumptions: the regressors are exogenous characteristics (deal size, role) fixed before the
+announcement; the cross-sectional errors are independent across clusters (``nonrobust``,
+``HC*``: across rows); a CAR's estimation error is part of :math:`u_i` (so ``nonrobust`` assumes
+it equal across rows; the WLS weights model it).
 
 References
 ----------
@@ -55,6 +64,10 @@ if TYPE_CHECKING:
     from eventstudy.config import FlowEdge
 
 COV_TYPES: tuple[str, ...] = ("nonrobust", "HC1", "HC3", "cluster")
+LEVERAGE_ONE = 1e-8
+"""A row whose :math:`1 - h_{ii}` is below this has a leverage of 1 (exact arithmetic gives 0;
+rounding leaves about :math:`10^{-15}`); an influence below this fraction of a term's largest is
+zero."""
 CROSSSECTION_COLUMNS: tuple[str, ...] = (
     "regression",
     "formula",
@@ -161,6 +174,94 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"n": "int64", "n_dropped": "int64", "clusters": "int64"})
 
 
+def leverage_one(
+    wexog: np.ndarray, pinv_wexog: np.ndarray, normalized_cov: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The leverages, the rows with a leverage of 1 and the terms those rows determine.
+
+    Parameters
+    ----------
+    wexog
+        (n, k) the whitened design :math:`W^{1/2}X`.
+    pinv_wexog
+        (k, n) its pseudo-inverse :math:`(X'WX)^{-1}X'W^{1/2}`: column i is row i's influence on
+        the coefficients.
+    normalized_cov
+        (k, k) :math:`(X'WX)^{-1}`.
+
+    Returns
+    -------
+    leverage, rows, terms
+        (n,) :math:`h_{ii} = w_i x_i'(X'WX)^{-1}x_i`; (n,) bool, :math:`1 - h_{ii}` below
+        :data:`LEVERAGE_ONE`; (k,) bool, the terms on which such a row's influence is not zero
+        (above :data:`LEVERAGE_ONE` times the term's largest influence).
+
+    Notes
+    -----
+    :math:`h_{ii} = 1` exactly when the design without row i has lost a dimension: row i alone
+    identifies the direction :math:`c_i = (X'WX)^{-1}x_i w_i^{1/2}` of the coefficients, and
+    only the terms with :math:`c_{ij} \\neq 0` depend on :math:`y_i` (Belsley, Kuh & Welsch 1980,
+    ch. 2). ``wexog`` is statsmodels' ``model.wexog``; the leverage is computed as in its
+    ``cov_HC3``.
+    """
+    leverage = np.einsum("ij,ik,kj->i", wexog, wexog, normalized_cov)
+    rows = 1.0 - leverage < LEVERAGE_ONE
+    influence = np.abs(pinv_wexog)
+    largest = influence.max(axis=1, keepdims=True)
+    terms = (influence[:, rows] > LEVERAGE_ONE * largest).any(axis=1)
+    return leverage, rows, terms
+
+
+def hc3_covariance(
+    pinv_wexog: np.ndarray, wresid: np.ndarray, leverage: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """MacKinnon & White's (1985) HC3 covariance, without the rows of leverage 1.
+
+    .. math::
+
+        V = (X'WX)^{-1} X'W^{1/2}\\,\\mathrm{diag}\\big(\\hat e_i^2/(1 - h_{ii})^2\\big)\\,
+        W^{1/2}X (X'WX)^{-1}
+
+    with :math:`\\hat e_i` the whitened residual and the term of each row in ``rows`` (leverage 1,
+    :func:`leverage_one`) set to 0.
+
+    Parameters
+    ----------
+    pinv_wexog
+        (k, n) :math:`(X'WX)^{-1}X'W^{1/2}`.
+    wresid
+        (n,) the whitened residuals.
+    leverage
+        (n,) :math:`h_{ii}`.
+    rows
+        (n,) bool, the rows with a leverage of 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        (k, k) the covariance. It is statsmodels' ``cov_HC3`` (same operations) without rows of
+        leverage 1. With them, the entries of the terms those rows determine are not defined
+        (their true term is 0/0) and the caller discards them; every other entry is exact,
+        because those rows' influence on it is 0.
+
+    References
+    ----------
+    MacKinnon, J. G., & White, H. (1985). *Journal of Econometrics*, 29(3), 305-325.
+    Long, J. S., & Ervin, L. H. (2000). *The American Statistician*, 54(3), 217-224.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = (wresid / (1 - leverage)) ** 2
+    scale[rows] = 0.0
+    return np.dot(pinv_wexog, scale[:, None] * pinv_wexog.T)
+
+
+def _leverage_note(cov_type: str, rows: int) -> str:
+    determine = f"{rows} row(s) of leverage 1 determine this term"
+    if cov_type == "HC3":
+        return f"HC3 undefined: {determine}"
+    return f"{determine}; their own errors are not in this s.e."
+
+
 def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
     """One regression: a row per (term, covariance type) (:data:`CROSSSECTION_COLUMNS`).
 
@@ -186,6 +287,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     :math:`W = \\mathrm{diag}(1/se_i^2)`. Covariances as in the module docstring.
     """
     import patsy
+    import scipy.stats
     import statsmodels.api as sm
 
     total = len(rows)
@@ -210,14 +312,16 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     groups = cluster_codes(used[spec.cluster].astype(str).to_numpy(object))
     n_clusters = int(np.unique(groups).size)
     model = sm.WLS(y.iloc[:, 0].to_numpy(float), x.to_numpy(float), weights=weights)
+    base = model.fit()
+    leverage, one_rows, determined = leverage_one(model.wexog, model.pinv_wexog, base.normalized_cov_params)
     frames = []
     for cov_type in COV_TYPES:
-        note = ""
+        note = np.full(k, "", dtype=object)
         if cov_type == "cluster" and n_clusters < 2:
             se = t = p = np.full(k, np.nan)
-            params = model.fit().params
+            params = base.params
             df = np.nan
-            note = f"fewer than two clusters of {spec.cluster}"
+            note[:] = f"fewer than two clusters of {spec.cluster}"
             r2 = np.nan
         else:
             kwargs = {"groups": groups} if cov_type == "cluster" else None
@@ -227,11 +331,17 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 params, se, t, p = fit.params, fit.bse, fit.tvalues, fit.pvalues
                 df = float(fit.df_resid_inference if cov_type == "cluster" else fit.df_resid)
                 r2 = float(fit.rsquared)
+                if cov_type == "HC3" and one_rows.any():
+                    covariance = hc3_covariance(model.pinv_wexog, base.wresid, leverage, one_rows)
+                    se = np.where(determined, np.nan, np.sqrt(np.diag(covariance)))
+                    t = params / se
+                    p = 2.0 * scipy.stats.t.sf(np.abs(t), df)
             if caught or not np.all(np.isfinite(se)):
                 bad = ~np.isfinite(se)
                 se, t, p = (np.where(bad, np.nan, v) for v in (se, t, p))
-                if bad.any():
-                    note = f"{cov_type} undefined for {int(bad.sum())} term(s) (e.g. a row with leverage 1)"
+                note[bad] = f"{cov_type} undefined: its variance is not finite"
+            if one_rows.any() and cov_type != "nonrobust":
+                note[determined] = _leverage_note(cov_type, int(one_rows.sum()))
         frames.append(
             pd.DataFrame(
                 {

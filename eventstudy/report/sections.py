@@ -27,7 +27,20 @@ EXTRA_ROWS_OPEN = 30  # longer extra tables start collapsed
 METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "crosssection.parquet": (
         "Cross-sectional regressions",
-        ("regression", "window", "term", "cov_type", "coef", "se", "t", "p", "n", "clusters", "r_squared"),
+        (
+            "regression",
+            "window",
+            "term",
+            "cov_type",
+            "coef",
+            "se",
+            "t",
+            "p",
+            "n",
+            "clusters",
+            "r_squared",
+            "note",
+        ),
     ),
     "volume_stats.parquet": (
         "Abnormal trading volume",
@@ -440,10 +453,10 @@ def extra_sections(exports: Exports) -> list[Section]:
             )
             for row in shown.itertuples(index=False)
         )
-        caption = f"{fmt.md(name)}, {len(frame)} rows" + (
-            ", selected columns" if name in METHOD_TABLES else ""
-        ) + (
-            f" (first {EXTRA_ROWS_SHOWN} shown)" if len(frame) > EXTRA_ROWS_SHOWN else ""
+        caption = (
+            f"{fmt.md(name)}, {len(frame)} rows"
+            + (", selected columns" if name in METHOD_TABLES else "")
+            + (f" (first {EXTRA_ROWS_SHOWN} shown)" if len(frame) > EXTRA_ROWS_SHOWN else "")
         )
         table = Table(
             name.removesuffix(".parquet"),
