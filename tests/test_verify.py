@@ -18,7 +18,7 @@ from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
 from eventstudy.output.export import write_parquet
 from eventstudy.output.schema import SCHEMAS
-from eventstudy.output.verify import compare_inputs, compare_tables, config_from_manifest
+from eventstudy.output.verify import ROUNDED, compare_inputs, compare_tables, config_from_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,6 +43,25 @@ def test_compare_tables_names_columns_and_largest_difference() -> None:
     assert "a (max abs diff 0.5)" in difference.describe()
     assert np.isinf(compare_tables("t", old, old.assign(a=[1.0, 2.0, 3.0])).columns["a"])
     assert "columns differ" in compare_tables("t", old, old.drop(columns="c")).problem
+
+
+def test_values_equal_to_rounding_are_a_note_and_anything_larger_a_difference() -> None:
+    """Another CPU rounds the same computation differently (the launch study's statistics moved
+    by up to 4e-16 between two machines): the same to rounding is not a difference, and a
+    change a millionth of the value is."""
+    old = pd.DataFrame({"t": [2.5, -1.25, 3.0], "near_zero": [1e-17, 0.4, -0.2], "n": [3, 4, 5]})
+    ulps = old.assign(t=np.nextafter(old["t"], np.inf), near_zero=[-3e-17, 0.4, -0.2])
+    rounded = compare_tables("t", old, ulps)
+    assert rounded is not None and rounded.problem == ROUNDED
+    assert rounded.columns == {"t": pytest.approx(4.5e-16), "near_zero": pytest.approx(4e-17)}
+    for changed in (
+        old.assign(t=old["t"] * (1 + 1e-6)),
+        old.assign(near_zero=[1e-9, 0.4, -0.2]),  # 2.5e-9 of the column's largest value
+        old.assign(n=[3, 4, 6]),
+        old.assign(t=[2.5, np.nan, 3.0]),
+    ):
+        difference = compare_tables("t", old, changed)
+        assert difference is not None and difference.problem == "values differ", changed
 
 
 def test_compare_inputs_ignores_provenance() -> None:

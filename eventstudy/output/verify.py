@@ -8,7 +8,8 @@ backtest rule) from the manifest, re-runs the same pipeline as ``eventstudy run`
 (a study run on Dask, whose manifest records its ``engine``, is re-run partitioned the same way,
 on a one-worker cluster in this process: :func:`eventstudy.distributed.run_distributed`)
 and compares every file: parquet tables by value (same columns, types, shape and values,
-NaN equal to NaN), the report's text exactly, figures byte for byte. It also compares every
+NaN equal to NaN; numbers to floating-point rounding, :data:`ROUNDING`), the report's text
+exactly, figures byte for byte. It also compares every
 input hash in the manifest (events file, cached prices and shares). Differences in package
 versions or the project's git commit are reported as notes: they explain a difference but
 are not one. So is a cache with the same content imported or fetched at another time or from
@@ -38,12 +39,24 @@ PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "ver
 report is rendered with the original's values so that only computed differences show."""
 
 
+ROUNDING = 1e-9
+"""Two numbers of a table are the same value when they differ by at most this fraction of the
+larger, or by 1/1000 of it times the column's largest magnitude (a sum that cancels to near 0
+keeps the rounding error of its terms). Another CPU, BLAS or library version rounds the same
+computation differently, by about 1e-16 of the values (1e-13 after a few thousand operations);
+a change of method or data is far larger. Such differences are reported as a note, not as a
+difference."""
+ROUNDED = "values equal to floating-point rounding"
+
+
 @dataclass
 class TableDifference:
     """How one table differs: missing, other columns/shape, or the columns whose values differ.
 
-    ``max_abs_diff`` maps each differing numeric column to the largest absolute difference
-    (NaN against a number counts as infinite); other differing columns map to NaN.
+    ``columns`` maps each differing numeric column to the largest absolute difference
+    (NaN against a number counts as infinite); other differing columns map to NaN. With
+    ``problem`` :data:`ROUNDED`, the values are the same to :data:`ROUNDING` and ``columns``
+    holds the columns that are not bit for bit the same.
     """
 
     table: str
@@ -75,7 +88,8 @@ class VerifyResult:
     inputs
         Input hashes that differ, as ``"prices.NVDA.content_sha256: <old> -> <new>"``.
     notes
-        Version and commit differences, and tables that are identical in values but not bytes.
+        Version and commit differences, the inputs' provenance, and tables whose values are the
+        same only to floating-point rounding (:data:`ROUNDING`).
     """
 
     folder: Path
@@ -131,7 +145,8 @@ def compare_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDifference | None:
-    """Exact comparison of two frames (NaN equals NaN); None when identical."""
+    """Comparison of two frames by value (NaN equals NaN; numbers to :data:`ROUNDING`); None when
+    bit for bit identical, problem :data:`ROUNDED` when the same to rounding."""
     if list(old.columns) != list(new.columns):
         gone = [c for c in old.columns if c not in new.columns]
         added = [c for c in new.columns if c not in old.columns]
@@ -139,6 +154,7 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     if old.shape != new.shape:
         return TableDifference(name, f"shape {old.shape} -> {new.shape}")
     differing: dict[str, float] = {}
+    rounded: dict[str, float] = {}
     for column in old.columns:
         a, b = old[column], new[column]
         if str(a.dtype) != str(b.dtype):
@@ -147,13 +163,22 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
         if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
             x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
             same = (x == y) | (np.isnan(x) & np.isnan(y))
-            if not same.all():
-                gap = np.abs(x - y)[~same]
-                differing[column] = float(np.inf if np.isnan(gap).any() else gap.max())
+            if same.all():
+                continue
+            with np.errstate(invalid="ignore"):
+                gap = np.abs(x - y)
+                magnitude = np.fmax(np.abs(x), np.abs(y))
+                finite = np.abs(x[np.isfinite(x)])
+                scale = float(finite.max()) if finite.size else 0.0
+                close = same | (gap <= ROUNDING * (magnitude + 1e-3 * scale))
+            largest = float(np.inf if np.isnan(gap[~same]).any() else gap[~same].max())
+            (rounded if close.all() else differing)[column] = largest
         elif not a.equals(b):
             differing[column] = float("nan")
     if differing:
         return TableDifference(name, "values differ", differing)
+    if rounded:
+        return TableDifference(name, ROUNDED, rounded)
     return None
 
 
@@ -233,7 +258,9 @@ def verify(
         names = sorted(set(recorded) | set(output_files(out)))
         for name in names:
             difference = compare_files(name, folder / name, out / name)
-            if difference is not None:
+            if difference is not None and difference.problem == ROUNDED:
+                result.notes.append(f"{difference.describe()} (another CPU, BLAS or library version)")
+            elif difference is not None:
                 result.tables.append(difference)
         result.compared = len(names)
     finally:
