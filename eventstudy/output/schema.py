@@ -218,7 +218,11 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     "coef": ColumnDoc(
         "varies", "estimated coefficient, in units of the dependent variable per regressor unit"
     ),
-    "se": ColumnDoc("varies", "standard error of coef under cov_type"),
+    "se": ColumnDoc(
+        "varies",
+        "standard error of coef under cov_type (NaN where it is not defined: HC3 of a term that "
+        "rows of leverage 1 determine; the note says why)",
+    ),
     "t": ColumnDoc("t", "coef / se"),
     "p": ColumnDoc("probability", "two-sided p-value, Student-t with df degrees of freedom"),
     "df": ColumnDoc("count", "degrees of freedom: n - k, or clusters - 1 for cov_type cluster"),
@@ -226,7 +230,11 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     "n_dropped": ColumnDoc("count", "rows of the window and sample left out for a missing variable or s.e."),
     "clusters": ColumnDoc("count", "clusters of cov_type cluster (0 for the other rows)"),
     "r_squared": ColumnDoc("ratio", "R-squared of the (weighted) regression"),
-    "note": ColumnDoc("text", "why a regression or standard error could not be estimated (empty if it was)"),
+    "note": ColumnDoc(
+        "text",
+        "why a regression or standard error could not be estimated, or that rows of leverage 1 determine "
+        "the term (their own errors are not in its s.e.); empty otherwise",
+    ),
 }
 
 GARCH_SCHEMA: dict[str, ColumnDoc] = {
@@ -265,8 +273,8 @@ VOLUME_SCHEMA: dict[str, ColumnDoc] = {
     "volume": ColumnDoc("shares", "shares traded that day (Yahoo's Volume)"),
     "log_volume": ColumnDoc(
         "log",
-        "the volume measure V: ln(1 + volume) (volume = \"log_volume\") or ln(100 volume / shares "
-        "outstanding + 0.000255) (\"log_turnover\", Campbell & Wasley 1996)",
+        'the volume measure V: ln(1 + volume) (volume = "log_volume") or ln(100 volume / shares '
+        'outstanding + 0.000255) ("log_turnover", Campbell & Wasley 1996)',
     ),
     "market_log_volume": ColumnDoc("log", "ln(1 + the market proxy's volume), the volume model's regressor"),
     "expected_log_volume": ColumnDoc(
