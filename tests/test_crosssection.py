@@ -324,13 +324,14 @@ def test_flow_side_needs_sides_in_the_config(tmp_path) -> None:
     assert error.value.field == "crosssection[0].formula" and "payer_ticker" in str(error.value)
 
 
-def test_hc3_beside_a_category_of_one_row_is_hc3_without_that_row() -> None:
+@pytest.mark.parametrize("weights", ["none", "patell"])
+def test_hc3_beside_a_category_of_one_row_is_hc3_without_that_row(weights: str) -> None:
     """The only row of a category has leverage 1: its dummy's HC3 is undefined (NaN, noted),
     and every other term's HC3 is statsmodels' HC3 of the regression without that row, where
     statsmodels itself divides by rounding noise."""
     car, events = car_rows(seed=4)
     car.loc[7, "role"] = "partner"
-    spec = CrossSectionSpec("r", "car ~ np.log(deal_usd) + C(role)", (-1, 1))
+    spec = CrossSectionSpec("r", "car ~ np.log(deal_usd) + C(role)", (-1, 1), weights=weights)
     rows = regression_rows(car, events, spec)
     out = fit_cross_section(rows, spec).set_index(["cov_type", "term"])
     single = "C(role)[T.partner]"
@@ -341,7 +342,9 @@ def test_hc3_beside_a_category_of_one_row_is_hc3_without_that_row() -> None:
     assert out.at[("nonrobust", single), "note"] == ""
     others = out.drop(index=single, level="term")
     assert (others["note"] == "").all() and np.isfinite(others["se"]).all()
-    without = smf.ols(spec.formula, rows[rows["role"] != "partner"]).fit(cov_type="HC3", use_t=True)
+    kept = rows[rows["role"] != "partner"]
+    weight = 1.0 / kept["car_se"] ** 2 if weights == "patell" else np.ones(len(kept))
+    without = smf.wls(spec.formula, kept, weights=weight).fit(cov_type="HC3", use_t=True)
     hc3 = out.loc["HC3"]
     for term in without.params.index:
         for ours, theirs in (("coef", without.params), ("se", without.bse), ("p", without.pvalues)):
