@@ -221,6 +221,18 @@ def test_formatting_helpers_carry_units() -> None:
     assert fmt.money(np.nan) == fmt.percent(None) == "—"
 
 
+@pytest.mark.parametrize("noise", [1e-18, -1e-18, 4e-5, -4e-5])
+def test_a_value_that_rounds_to_zero_has_no_sign(noise: float) -> None:
+    """A sum that is 0 in exact arithmetic lands on either side of 0 by rounding, which differs
+    between machines: its text is the same on every one."""
+    assert fmt.percent(noise) == "0.00%"
+    assert fmt.tstat(noise) == "0.00" and fmt.ratio(noise) == "0.000"
+    assert fmt.money(noise * 1e3) == "$0"
+    sign = "-" if noise < -1e-9 else ("+" if noise > 1e-9 else "0")
+    assert fmt.percent(noise * 1e4, digits=1).startswith(sign)  # 0.4%: a sign again
+    assert fmt.unsigned_zero(f"{noise:+.2%}") == "0.00%"
+
+
 @pytest.mark.parametrize(
     ("p", "marks"),
     [(0.0099, "***"), (0.01, "**"), (0.0499, "**"), (0.05, "*"), (0.0999, "*"), (0.1, ""), (np.nan, "")],

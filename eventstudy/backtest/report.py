@@ -338,11 +338,11 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any]) -> list[
 
 
 def _pct(value: Any, pattern: str = "{:+.2%}") -> str:
-    return "—" if value is None or pd.isna(value) else pattern.format(value)
+    return "—" if value is None or pd.isna(value) else fmt.unsigned_zero(pattern.format(value))
 
 
 def _num(value: Any, pattern: str = "{:+.2f}") -> str:
-    return "—" if value is None or pd.isna(value) else pattern.format(value)
+    return "—" if value is None or pd.isna(value) else fmt.unsigned_zero(pattern.format(value))
 
 
 def _date(value: Any) -> str:

@@ -2,7 +2,9 @@
 
 One function per unit; each returns ``"—"`` for a missing value (NaN, None, NaT). Signed
 quantities always carry their sign (``+`` or an ASCII ``-``, so text can be searched and pasted
-into a spreadsheet).
+into a spreadsheet), except a value that rounds to zero: ``0.00%``, not ``-0.00%`` (a sign
+there would report the rounding noise of a value that is 0 in exact arithmetic, which differs
+between machines).
 
 =============  ===========================  ===============================
 unit           function                     example
@@ -44,10 +46,18 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+def unsigned_zero(text: str) -> str:
+    """``text`` without its leading ``+`` or ``-`` when it shows no digit but 0 (``-0.00%`` ->
+    ``0.00%``): a value that rounds to zero has no sign to show."""
+    if text.startswith(("+", MINUS)) and not any(digit in text for digit in "123456789"):
+        return text[1:]
+    return text
+
+
 def _signed(text: str, value: float, signed: bool) -> str:
     if value < 0:
-        return MINUS + text
-    return ("+" + text) if signed and value > 0 else text
+        return unsigned_zero(MINUS + text)
+    return unsigned_zero("+" + text) if signed and value > 0 else text
 
 
 def money(value: Any, *, signed: bool = True) -> str:
