@@ -6,11 +6,16 @@ import argparse
 from pathlib import Path
 
 EPILOG = """\
-Reads DIR/manifest.json (configuration, peers, events file, cache, input hashes), re-runs the
-study into a temporary folder and compares:
-  ar.parquet, car.parquet, events.parquet   exactly (columns, types, every value; NaN = NaN)
-  input hashes                              events file, every cached price and share file
-Differences in package versions or the project's git commit are printed as notes.
+Reads DIR/manifest.json (configuration, peers, events file, cache, input hashes), checks that
+DIR holds exactly the files the run wrote (their SHA-256, nothing added), re-runs the study
+into a temporary folder and compares every file:
+  parquet tables      by value: columns, types, every value (NaN = NaN); values that differ
+                      only by floating-point rounding (at most 1e-9 of the larger, e.g. on
+                      another CPU) are printed as a note, not a difference
+  report, tables      text exactly; figures byte for byte
+  input hashes        events file, every cached price and share file
+Differences in package versions, the project's git commit or the inputs' provenance (import
+times, source paths) are printed as notes.
 
 exit status: 0 identical, 1 different (each differing table, column and the largest
 absolute difference is listed), 2 bad input or missing data.
