@@ -87,6 +87,9 @@ _TILE = 32
 _CHUNK_PAIRS = 32_768
 """Row pairs whose sums are formed at once (bounds the work arrays)."""
 
+_BLOCK_VALUES = 1 << 17
+"""Values squared at once when summing the squares of the pairs' rows (a 1 MB temporary)."""
+
 _FAR = np.int64(2**60)
 """A day after every calendar day (the first day of a row without valid days)."""
 
@@ -171,11 +174,11 @@ class CalendarResiduals:
         count = valid.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             u = np.where(valid, e, 0.0)
-            raw = np.square(u).sum(axis=1)
+            raw = _row_square_sums(u)
             mean = u.sum(axis=1) / count
             u -= mean[:, None]
             u[~valid] = 0.0
-            ss = np.square(u).sum(axis=1)
+            ss = _row_square_sums(u)
             self.usable = (count >= min_obs) & (ss > _ZERO_VARIANCE * raw)
             scale = np.where(self.usable, np.sqrt(ss / np.maximum(count, 1)), 1.0)
         u /= scale[:, None]
@@ -517,7 +520,7 @@ class _Tiles:
         rows = self.rows[position[real]]
         # Each valid residual to its cell of the frame, the others to a spare cell at the end.
         cells = need.size * size * self.pitch
-        index = parts.days[rows]
+        index = parts.days[rows].astype(np.int64)  # cell numbers may pass int32's range
         index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
         np.copyto(index, cells, where=~parts.valid[rows])
         cell_values = np.zeros(cells + 1)
@@ -731,14 +734,30 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return values, mask
 
 
+def _row_square_sums(u: np.ndarray) -> np.ndarray:
+    """(N,) the sum of squares of each row of ``u`` (N, L), squared in blocks of rows, so that
+    no (N, L) temporary is made; each row's sum is the one of ``np.square(u).sum(axis=1)`` (a
+    row is reduced alone)."""
+    out = np.empty(u.shape[0])
+    step = max(1, _BLOCK_VALUES // max(u.shape[1], 1))
+    for start in range(0, u.shape[0], step):
+        np.square(u[start : start + step]).sum(axis=1, out=out[start : start + step])
+    return out
+
+
 def _compressed_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """The calendar days renumbered from 0 (the order and differences of the valid days kept;
     the values where not valid are of no use); when the valid days span far more days than there
-    are valid residuals, by rank among the distinct valid days."""
+    are valid residuals, by rank among the distinct valid days. int32 when every day fits (half
+    the memory of the pairs' day matrix, which lives as long as the r̄ part)."""
     n_valid = int(np.count_nonzero(valid))
     if n_valid == 0:
         return np.zeros_like(days)
     first, last = int(days.min()), int(days.max())  # no temporary: every day, valid or not
+    if last - first < np.iinfo(np.int32).max and last - first + 1 <= 4 * n_valid + 1_000_000:
+        # Subtracted in int64, each result cast into int32 (in range: exact) by numpy's buffered
+        # loop, so no int64 (N, L1) temporary is made.
+        return np.subtract(days, np.int64(first), out=np.empty(days.shape, np.int32), casting="unsafe")
     if last - first + 1 > 4 * n_valid + 1_000_000:
         first = int(np.where(valid, days, _FAR).min())
         span = int(np.where(valid, days, -_FAR).max()) - first + 1
@@ -766,7 +785,7 @@ def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     if n_cols == 0:
         empty = np.zeros(0, dtype=np.int64)
         return np.full(n_rows, _FAR), np.full(n_rows, -_FAR), np.zeros(n_rows + 1, dtype=np.int64), empty
-    column = np.arange(n_cols)
+    column = np.arange(n_cols, dtype=days.dtype)  # step below in the days' type (int32: half)
     first_column = np.argmax(valid, axis=1)
     last_column = n_cols - 1 - np.argmax(valid[:, ::-1], axis=1)
     rows = np.arange(n_rows)
