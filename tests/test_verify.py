@@ -58,10 +58,14 @@ def test_values_equal_to_rounding_are_a_note_and_anything_larger_a_difference() 
         old.assign(t=old["t"] * (1 + 1e-6)),
         old.assign(near_zero=[1e-9, 0.4, -0.2]),  # 2.5e-9 of the column's largest value
         old.assign(n=[3, 4, 6]),
+
         old.assign(t=[2.5, np.nan, 3.0]),
     ):
         difference = compare_tables("t", old, changed)
         assert difference is not None and difference.problem == "values differ", changed
+    big = old.assign(n=[3_000_000_000_000, 4, 5])  # a count differs by 1 in 3e12: not rounding
+    one_more = compare_tables("t", big, big.assign(n=[3_000_000_000_001, 4, 5]))
+    assert one_more is not None and one_more.problem == "values differ"
 
 
 def test_compare_inputs_ignores_provenance() -> None:

@@ -172,7 +172,9 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
                 scale = float(finite.max()) if finite.size else 0.0
                 close = same | (gap <= ROUNDING * (magnitude + 1e-3 * scale))
             largest = float(np.inf if np.isnan(gap[~same]).any() else gap[~same].max())
-            (rounded if close.all() else differing)[column] = largest
+            # Counts are integers: only floating-point numbers can round differently.
+            rounds = pd.api.types.is_float_dtype(a) and bool(close.all())
+            (rounded if rounds else differing)[column] = largest
         elif not a.equals(b):
             differing[column] = float("nan")
     if differing:
