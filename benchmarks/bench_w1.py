@@ -33,7 +33,8 @@ Peak memory of each side is measured once, outside the timed rounds, in a fresh 
 this script (``--memory SIDE``) that builds the data and runs the side once: the growth of its
 resident-set high-water mark (``VmHWM`` of ``/proc/self/status``, reset through
 ``/proc/self/clear_refs`` just before the side) over its resident set before the side (the
-interpreter, the libraries and the data).
+interpreter, the libraries and the data); then, in the same process, the side once more under
+``tracemalloc``: its allocated peak a pair.
 
 The script also checks that the numpy bound's and the library's CARs agree (and the
 statsmodels CARs on the sampled pairs with ``--statsmodels``).
@@ -143,6 +144,24 @@ def peak_growth_mb(run: Callable[[], object]) -> float:
     return (peak - before) / 1024.0
 
 
+def allocated_peak_kb(run: Callable[[], object]) -> float:
+    """KB of numpy's and Python's allocations at their peak while ``run()`` ran, over those
+    before (``tracemalloc``: a count of the buffers, unlike the resident set not moved by the
+    allocator's free lists)."""
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        out = run()
+        peak = tracemalloc.get_traced_memory()[1]
+        del out
+    finally:
+        tracemalloc.stop()
+    return (peak - before) / 1000.0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=10_000)
@@ -207,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.statsmodels:
         sides["statsmodels"] = run_statsmodels
     if args.memory:
-        print(json.dumps({"mb": peak_growth_mb(sides[args.memory])}))
+        mb = peak_growth_mb(sides[args.memory])
+        print(json.dumps({"mb": mb, "kb_per_pair": allocated_peak_kb(sides[args.memory]) / args.pairs}))
         return 0
     if args.profile:
         import cProfile
@@ -298,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"| max abs CAR difference, library vs numpy bound | {bound_diff:.1e} | | | |")
     for name, label in (("bound", "numpy bound"), ("estimate", "`estimate`"), ("full", "full battery")):
-        print(f"| peak memory growth, {label} (VmHWM - VmRSS before) | {memory[name]:.0f} | | MB | |")
+        print(f"| peak memory growth, {label} (VmHWM - VmRSS before) | {memory[name][0]:.0f} | | MB | |")
+    for name, label in (("bound", "numpy bound"), ("estimate", "`estimate`"), ("full", "full battery")):
+        print(f"| allocated peak, {label} (tracemalloc), a pair | {memory[name][1]:.1f} | | KB | |")
     print(
         f"\nper-round full/bound: {', '.join(f'{r:.2f}' for r in full_ratio)}; "
         f"battery/estimation: {', '.join(f'{r:.2f}' for r in battery_ratio)}"
@@ -306,12 +328,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _memory_of(side: str, shape: list[str]) -> float:
-    """MB of :func:`peak_growth_mb` of ``side`` in a fresh process of this script."""
+def _memory_of(side: str, shape: list[str]) -> tuple[float, float]:
+    """MB of :func:`peak_growth_mb` and KB a pair of :func:`allocated_peak_kb` of ``side``, in a
+    fresh process of this script (the second after the first, in the same process)."""
     out = subprocess.run(
         [sys.executable, __file__, "--memory", side, *shape], check=True, capture_output=True, text=True
     )
-    return float(json.loads(out.stdout.strip().splitlines()[-1])["mb"])
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(measured["mb"]), float(measured["kb_per_pair"])
 
 
 def _statsmodels_cars(panel, sample: pd.DataFrame) -> list[float]:
