@@ -209,7 +209,8 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
             "ar_upper": (abnormal + ar_half).ravel(),
             "car_lower": (car - car_half).ravel(),
             "car_upper": (car + car_half).ravel(),
-        }
+        },
+        copy=False,
     )
     return frame.loc[:, list(AR_COLUMNS)]
 
@@ -266,7 +267,7 @@ def car_table(pairs: PairArrays, config: StudyConfig) -> pd.DataFrame:
         "params": text_column(np.array(params, dtype=object), n_windows),
         "overlap": text_column(np.array(pairs.outcomes.overlap, dtype=object), n_windows),
     }
-    return pd.DataFrame(frame).loc[:, list(CAR_COLUMNS)]
+    return pd.DataFrame(frame, copy=False).loc[:, list(CAR_COLUMNS)]
 
 
 def _window_columns(
