@@ -199,7 +199,7 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
             "ret": returns.returns.ravel(),
             "market_ret": returns.market.ravel(),
             "expected_ret": returns.expected.ravel(),
-            "ar": abnormal.ravel(),
+            "ar": abnormal.ravel().copy(),  # the frame keeps its columns (copy=False): not a view
             "car": car.ravel(),
             "car_se": car_se.ravel(),
             "ar_se": np.sqrt(ar_variance).ravel(),
@@ -210,7 +210,7 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
             "car_lower": (car - car_half).ravel(),
             "car_upper": (car + car_half).ravel(),
         },
-        copy=False,
+        copy=False,  # each column as it is: no copy of every float column into one 2-D block
     )
     return frame.loc[:, list(AR_COLUMNS)]
 

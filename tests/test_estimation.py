@@ -216,3 +216,19 @@ def test_tickers_without_events_do_not_change_any_number() -> None:
         previous = wide.event_days[row] - 1
         expected = (close[ticker] + previous) * count[ticker]
         np.testing.assert_allclose(wide.market_value_prev[row], expected, rtol=1e-15)
+
+
+def test_the_tables_share_no_memory_with_the_results_arrays_or_the_panel() -> None:
+    """The ar and car frames keep their columns as built (no copy into 2-D blocks): none may be
+    a view of an array the results or the panel hold, which a later in-place change would then
+    rewrite in the table too."""
+    panel = simulated_panel(0.001, 1.2, 0.01)
+    results = estimate(events_on(panel.calendar[300]), panel, MarketModel("MKT"), StudyConfig(market="MKT"))
+    held = [v for v in vars(results).values() if isinstance(v, np.ndarray)]
+    held += [panel.returns, panel.close]
+    assert len(results.ar) == 11 and results.ar["ar"].notna().all()  # the span -5..+5
+    for table in (results.ar, results.car):
+        for column in table.columns:
+            values = table[column].to_numpy()
+            if values.dtype != object:
+                assert not any(np.shares_memory(values, array) for array in held), column
