@@ -63,7 +63,8 @@ class PairEstimates:
     panel
         The returns panel the study ran on.
     estimation_days, event_days
-        (P, L1) and (P, L2) calendar positions of the estimation and event columns (-1 outside).
+        (P, L1) int32 and (P, L2) int64 calendar positions of the estimation and event columns
+        (-1 outside).
     event_taus
         (L2,) relative days of the event columns.
     abnormal
@@ -218,7 +219,9 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
     est_taus = np.arange(estimation_window[0], estimation_window[1] + 1)
     span = config.event_span
     evt_taus = np.arange(span[0], span[1] + 1)
-    est_days = relative_day_index(day0_index, est_taus, n_days)
+    # int32: (pairs x estimation days) positions live as long as the results (the r̄ part reads
+    # them); a calendar of 2^31 sessions is 8 million years.
+    est_days = relative_day_index(day0_index, est_taus, n_days).astype(np.int32)
     evt_days = relative_day_index(day0_index, evt_taus, n_days)
     prev_days = relative_day_index(day0_index, evt_taus - 1, n_days)
     calendar = _calendar_dates(panel)

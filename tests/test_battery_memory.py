@@ -169,8 +169,9 @@ def test_rbar_squares_summed_by_blocks_of_rows_are_the_whole_sums(monkeypatch, b
 def test_rbar_calendar_days_are_int32_and_give_the_same_correlations() -> None:
     panel = synthetic_panel(400)
     parts = correlation.CalendarResiduals(panel.ar_estimation, panel.estimation_day)
-    assert parts.days.dtype == np.int32 and panel.estimation_day.dtype == np.int64
-    shifted = correlation.CalendarResiduals(panel.ar_estimation, panel.estimation_day + 2**40)
+    assert parts.days.dtype == np.int32 and panel.estimation_day.dtype == np.int32  # a study's
+    far = panel.estimation_day.astype(np.int64) + 2**40  # int64 days that do not fit int32
+    shifted = correlation.CalendarResiduals(panel.ar_estimation, far)
     rows = [np.ones(400, dtype=bool)]
     assert parts.rbars(rows, [panel.event_day]) == shifted.rbars(rows, [panel.event_day + 2**40])
     np.testing.assert_array_equal(parts.days, shifted.days)

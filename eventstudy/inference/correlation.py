@@ -185,7 +185,9 @@ class CalendarResiduals:
         u[~self.usable] = 0.0
         self.values = u  # (N, L1), zero where missing
         self.valid = valid & self.usable[:, None]
-        self.days = _compressed_days(days.astype(np.int64, copy=False), self.valid)
+        if not np.issubdtype(days.dtype, np.integer):
+            days = days.astype(np.int64)
+        self.days = _compressed_days(days, self.valid)  # int32 days are read as they are
         self.count = count
         self.min_obs = int(min_obs)
         self.first, self.last, self.hole_pointer, self.hole_day = _hulls(self.days, self.valid)

@@ -83,7 +83,8 @@ class EventPanel:
         (L2,) int, strictly increasing relative days of the event columns, e.g. -5..+5.
     estimation_day
         (N, L1) int calendar-day index (position in the trading calendar) of each estimation
-        column. Used to measure cross-correlation in calendar time (Kolari & Pynnönen 2010).
+        column (kept in its integer type, e.g. a study's int32; other types become int64). Used
+        to measure cross-correlation in calendar time (Kolari & Pynnönen 2010).
         Within a row the days of the valid columns must be distinct.
     event_day
         (N, L2) int calendar-day index of each event column.
@@ -151,7 +152,10 @@ class EventPanel:
             fractional = raw.size and not np.issubdtype(raw.dtype, np.integer)
             if fractional and (not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw))):
                 raise ValueError(f"{name} must hold integers")
-            set_(self, name, raw.astype(np.int64, copy=False))
+            # The estimation days, (pairs x estimation days), keep an integer type they come in
+            # (a study's are int32: half the memory); r̄ reads them (CalendarResiduals).
+            keep = name == "estimation_day" and np.issubdtype(raw.dtype, np.integer)
+            set_(self, name, raw if keep else raw.astype(np.int64, copy=False))
         set_(self, "firm", np.asarray(self.firm, dtype=object))
         for name in ("market_value_estimation", "market_value_event", "conditional_variance"):
             value = getattr(self, name)
