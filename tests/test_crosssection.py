@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventstudy.config import FlowEdge, StudyConfig, load_config
 from eventstudy.crosssection.flows import flow_sides
@@ -378,3 +380,37 @@ def test_hc3_leaves_out_exactly_the_terms_that_rows_of_leverage_one_determine() 
     hc3_shuffled = shuffled[shuffled["cov_type"] == "HC3"].set_index("term")
     np.testing.assert_allclose(hc3_shuffled.loc[defined, "se"], hc3.loc[defined, "se"], rtol=1e-9)
     assert hc3_shuffled.loc[sorted(undefined), "se"].isna().all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
+    seed=st.integers(0, 2**16),
+    weights=st.sampled_from(["none", "patell"]),
+)
+def test_hc3_of_random_small_designs_is_noted_or_free_of_the_leverage_one_rows(
+    sizes: list[int], seed: int, weights: str
+) -> None:
+    """Categories of one to four rows: every s.e. is finite or NaN with a note, and a finite HC3
+    does not move when the outcomes of the rows of leverage 1 do (they are not in it)."""
+    rng = np.random.default_rng(seed)
+    n = sum(sizes) + 3
+    car, events = car_rows(seed=seed % 97, n=n + 2)
+    car = car.iloc[:n].assign(outcome="ok")
+    car["role"] = [f"r{k}" for k, size in enumerate(sizes) for _ in range(size)] + ["r0"] * 3
+    car["deal_usd"] = np.exp(rng.uniform(20, 27, n))
+    spec = CrossSectionSpec("r", "car ~ np.log(deal_usd) + C(role)", (-1, 1), weights=weights)
+    rows = regression_rows(car, events.iloc[:n], spec)
+    out = fit_cross_section(rows, spec)
+    if out["note"].str.startswith(("not estimable", "formula")).any():
+        return
+    assert (np.isfinite(out["se"]) | (out["note"] != "")).all()
+    lone = rows["role"].map(rows["role"].value_counts()) == 1  # alone in its category: leverage 1
+    moved = rows.assign(car=rows["car"] + np.where(lone, 0.5, 0.0))
+    again = fit_cross_section(moved, spec)
+    hc3, hc3_again = (frame[frame["cov_type"] == "HC3"].reset_index(drop=True) for frame in (out, again))
+    finite = np.isfinite(hc3["se"])
+    np.testing.assert_allclose(hc3_again["se"][finite], hc3["se"][finite], rtol=1e-7)
+    assert hc3_again["se"][~finite].isna().all()
+    assert (hc3["note"][~finite].str.startswith("HC3 undefined")).all()
+    assert finite.sum() < len(hc3) or not lone.any()
