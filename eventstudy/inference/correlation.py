@@ -522,7 +522,7 @@ class _Tiles:
         rows = self.rows[position[real]]
         # Each valid residual to its cell of the frame, the others to a spare cell at the end.
         cells = need.size * size * self.pitch
-        index = parts.days[rows].astype(np.int64)  # cell numbers may pass int32's range
+        index = parts.days[rows].astype(np.int64, copy=False)  # cell numbers may pass int32's range
         index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
         np.copyto(index, cells, where=~parts.valid[rows])
         cell_values = np.zeros(cells + 1)
@@ -755,18 +755,20 @@ def _compressed_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
     n_valid = int(np.count_nonzero(valid))
     if n_valid == 0:
         return np.zeros_like(days)
-    first, last = int(days.min()), int(days.max())  # no temporary: every day, valid or not
-    if last - first < np.iinfo(np.int32).max and last - first + 1 <= 4 * n_valid + 1_000_000:
-        # Subtracted in int64, each result cast into int32 (in range: exact) by numpy's buffered
-        # loop, so no int64 (N, L1) temporary is made.
-        return np.subtract(days, np.int64(first), out=np.empty(days.shape, np.int32), casting="unsafe")
+    lowest, last = int(days.min()), int(days.max())  # no temporary: every day, valid or not
+    first = lowest
     if last - first + 1 > 4 * n_valid + 1_000_000:
         first = int(np.where(valid, days, _FAR).min())
         span = int(np.where(valid, days, -_FAR).max()) - first + 1
         if span > 4 * n_valid + 1_000_000:
             distinct = np.unique(days[valid])
             return np.searchsorted(distinct, days)
-    return days - first
+    # Subtracted in int64, each result cast by numpy's buffered loop into int32 when every day
+    # fits (exact), so no int64 (N, L1) temporary is made.
+    limits = np.iinfo(np.int32)
+    fits = limits.min <= lowest - first and last - first <= limits.max
+    out = np.empty(days.shape, np.int32 if fits else np.int64)
+    return np.subtract(days, np.int64(first), out=out, casting="unsafe")
 
 
 def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
