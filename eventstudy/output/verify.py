@@ -167,13 +167,9 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
                 continue
             with np.errstate(invalid="ignore"):
                 gap = np.abs(x - y)
-                magnitude = np.fmax(np.abs(x), np.abs(y))
-                finite = np.abs(x[np.isfinite(x)])
-                scale = float(finite.max()) if finite.size else 0.0
-                close = same | (gap <= ROUNDING * (magnitude + 1e-3 * scale))
             largest = float(np.inf if np.isnan(gap[~same]).any() else gap[~same].max())
             # Counts are integers: only floating-point numbers can round differently.
-            rounds = pd.api.types.is_float_dtype(a) and bool(close.all())
+            rounds = pd.api.types.is_float_dtype(a) and _within_rounding(x, y, gap, same)
             (rounded if rounds else differing)[column] = largest
         elif not a.equals(b):
             differing[column] = float("nan")
@@ -182,6 +178,15 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     if rounded:
         return TableDifference(name, ROUNDED, rounded)
     return None
+
+
+def _within_rounding(x: np.ndarray, y: np.ndarray, gap: np.ndarray, same: np.ndarray) -> bool:
+    """Whether every value of ``x`` and ``y`` that is not ``same`` differs by at most
+    :data:`ROUNDING` of the larger, or near 0 of a thousandth of the column's largest."""
+    finite = np.abs(x[np.isfinite(x)])
+    scale = float(finite.max()) if finite.size else 0.0
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(same | (gap <= ROUNDING * (np.fmax(np.abs(x), np.abs(y)) + 1e-3 * scale))))
 
 
 def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
