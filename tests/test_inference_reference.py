@@ -369,7 +369,7 @@ def _window(covid: Covid, row: pd.Series) -> tuple[int, int]:
     return int(taus[0]), int(taus[-1])
 
 
-def test_car_tables_cover_every_row() -> None:
+def test_car_tables_cover_every_row(covid: Covid) -> None:  # covid: skips without the reference data
     table = _car_tables()
     assert len(table) == 15
     assert set(table["name"]) == {"car_lamb", "car_brown_warner_1985", "car_rank_test"}
