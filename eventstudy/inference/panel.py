@@ -114,7 +114,7 @@ class EventPanel:
         that needs it is reported as not computable; with ``estimation`` missing, a pair is
         usable when its CAR is complete (no :math:`\\hat\\sigma_i` is asked for).
     conditional_variance
-        (N, L2) conditional variance :math:`h_{i\tau}` of each event-window abnormal return
+        (N, L2) conditional variance :math:`h_{i\\tau}` of each event-window abnormal return
         from a GARCH model of the residuals (:mod:`eventstudy.models.garch`), NaN where the pair
         has no fit; None without a variance model (the statistics that need it are then not
         computed).

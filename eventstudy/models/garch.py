@@ -7,11 +7,11 @@ variance is constant over the estimation and event windows. With ``variance = "g
 ``"gjr"`` or ``"egarch"`` a zero-mean GARCH model is fitted to each pair's estimation
 residuals by maximum likelihood (normal quasi-likelihood, ``arch.arch_model(mean="Zero")``):
 
-* ``garch``: :math:`h_t = \\omega + \alpha e_{t-1}^2 + \beta h_{t-1}` (Bollerslev 1986);
-* ``gjr``: :math:`h_t = \\omega + (\alpha + \\gamma\\,[e_{t-1} < 0]) e_{t-1}^2 + \beta h_{t-1}`
+* ``garch``: :math:`h_t = \\omega + \\alpha e_{t-1}^2 + \\beta h_{t-1}` (Bollerslev 1986);
+* ``gjr``: :math:`h_t = \\omega + (\\alpha + \\gamma\\,[e_{t-1} < 0]) e_{t-1}^2 + \\beta h_{t-1}`
   (Glosten, Jagannathan & Runkle 1993);
-* ``egarch``: :math:`\\ln h_t = \\omega + \alpha(|z_{t-1}| - \\sqrt{2/\\pi}) + \\gamma z_{t-1} +
-  \beta \\ln h_{t-1}`, :math:`z_t = e_t/\\sqrt{h_t}` (Nelson 1991);
+* ``egarch``: :math:`\\ln h_t = \\omega + \\alpha(|z_{t-1}| - \\sqrt{2/\\pi}) + \\gamma z_{t-1} +
+  \\beta \\ln h_{t-1}`, :math:`z_t = e_t/\\sqrt{h_t}` (Nelson 1991);
 
 and, with the estimated parameters fixed, filtered through the residuals of every later day up
 to the end of the event window (the residuals of the mean model with its estimation-window
@@ -21,7 +21,18 @@ day's own abnormal return does not enter it. Missing days are skipped (the recur
 the observed days). Residuals are scaled to percent for the optimiser and the variances scaled
 back. A fit that does not converge, or a pair with fewer than :data:`MIN_GARCH_OBS` estimation
 residuals, has no conditional variance and leaves the GARCH statistics (the pair is not
-counted) but no other.
+counted) but no other. So does a fit whose log-likelihood is below that of the constant-variance
+model it nests (:math:`\\alpha = \\gamma = \\beta = 0`): the optimiser reported convergence at a
+point that is not a maximum (seen with EGARCH, down to :math:`-10^8` against :math:`-340`).
+
+The fits run with one BLAS thread. arch's optimiser (scipy's SLSQP) calls BLAS, whose rounding
+depends on its thread count, and EGARCH's likelihood over a few hundred days has several local
+maxima: with the machine's two threads and with one (as on every Dask worker, whose nanny sets
+``OPENBLAS_NUM_THREADS=1``), 13 of 80 simulated 260-day EGARCH fits ended at other maxima, one
+with a conditional variance 300,000 times larger. With one thread everywhere, a study's fits are
+the same in memory and on a cluster, whatever the environment sets. They remain local maxima from
+arch's starting values (a grid search): EGARCH parameters of short windows should be read as
+such (GARCH and GJR fits moved only within the optimiser's tolerance, 2e-4 in beta).
 
 This is a two-step estimator (mean by OLS, then the variance model on its residuals): the
 GARCH parameters are consistent but not efficient, and the mean model's prediction-error
@@ -44,6 +55,8 @@ Sheppard, K. et al. arch: ARCH models in Python (https://github.com/bashtage/arc
 
 from __future__ import annotations
 
+import math
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -127,9 +140,44 @@ def fit_conditional_variance(
     Per row: the observed residuals in order, :math:`x = 100 e`; ``arch_model(x, mean="Zero",
     **GARCH_MODELS[kind]).fit(last_obs=m)`` on the m estimation residuals; then
     ``fix(params)`` filters all of x; :math:`h = \\sigma_t^2 / 100^2`. The fit's warnings are
-    caught (a non-converged fit is recorded in ``note``). Cost: one numerical optimisation per
-    pair (about 30 ms for 250 days).
+    caught (a non-converged fit is recorded in ``note``, as is one whose log-likelihood is below
+    :func:`constant_variance_loglik` of the same residuals). BLAS runs on one thread meanwhile
+    (see the module notes). Cost: one numerical optimisation per pair (about 30 ms for 250
+    days).
     """
+    from threadpoolctl import threadpool_limits
+
+    with _ONE_THREAD_AT_A_TIME, threadpool_limits(limits=1, user_api="blas"):
+        return _fit_rows(residuals, n_estimation, kind, fit_rows)
+
+
+_ONE_THREAD_AT_A_TIME = threading.Lock()
+"""Fits of two threads of a process (a threaded Dask worker) run one after the other: BLAS's
+thread count is process-wide, and threadpoolctl lets only one thread at a time set it (another
+thread's limit is silently ignored while the first holds it)."""
+
+
+def constant_variance_loglik(x: np.ndarray) -> float:
+    """Gaussian log-likelihood of zero-mean ``x`` at its maximum with a constant variance.
+
+    Notes
+    -----
+    :math:`\\ell_0 = -\\tfrac{m}{2}\\left(\\ln(2\\pi\\hat\\sigma^2) + 1\\right)`,
+    :math:`\\hat\\sigma^2 = \\tfrac{1}{m}\\sum x_t^2`. GARCH, GJR and EGARCH nest the constant
+    variance (:math:`\\alpha = \\gamma = \\beta = 0`), so their maximum likelihood is at least
+    :math:`\\ell_0`.
+    """
+    m = len(x)
+    return -0.5 * m * (math.log(2.0 * math.pi * float(np.mean(x * x))) + 1.0)
+
+
+LOGLIK_TOLERANCE = 1e-6
+"""Relative shortfall below :func:`constant_variance_loglik` taken as rounding, not a failed fit."""
+
+
+def _fit_rows(
+    residuals: np.ndarray, n_estimation: int, kind: str, fit_rows: np.ndarray | None
+) -> ConditionalVariance:
     from arch import arch_model
 
     if kind not in GARCH_MODELS:
@@ -158,6 +206,13 @@ def fit_conditional_variance(
                 continue
             if fit.convergence_flag != 0:
                 note[i] = f"GARCH fit did not converge (optimizer flag {fit.convergence_flag})"
+                continue
+            floor = constant_variance_loglik(x[:m])
+            if fit.loglikelihood < floor - LOGLIK_TOLERANCE * abs(floor):
+                note[i] = (
+                    f"GARCH fit stopped below the constant-variance likelihood "
+                    f"({fit.loglikelihood:.6g} < {floor:.6g}): not a maximum"
+                )
                 continue
             filtered = model.fix(fit.params).conditional_volatility
         h = np.asarray(filtered, dtype=float) ** 2 / SCALE**2
