@@ -13,7 +13,7 @@ benchmark; without the column the single-benchmark path runs exactly as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -261,11 +261,13 @@ def fit_pairs(
     """Fit ``model`` to each pair's estimation returns (less the design's offset), without the
     days of other same-ticker events' spans when ``config.exclude_overlapping_windows``.
     ``returns_by_column`` is the :func:`_by_column` copy of the events' columns and ``columns``
-    each pair's position in it."""
-    y_est = _gather_pairs(returns_by_column, days.estimation_days, columns)
-    if design.offset_estimation is not None:
-        y_est -= design.offset_estimation
-    excluded = None
+    each pair's position in it.
+
+    Pairs are gathered and fitted a block at a time (:func:`_pair_blocks`): a pair's fit
+    depends on its own rows only (the contract of :meth:`ExpectedReturnModel.fit`), so the
+    blocks give the whole batch's numbers exactly, and no (pairs x estimation days x
+    regressors) array is made for the whole study."""
+    inside = None
     if config.exclude_overlapping_windows:
         tickers = events["ticker"].to_numpy(object)
         codes = np.unique(tickers.astype(str), return_inverse=True)[1].reshape(-1)
@@ -277,10 +279,61 @@ def fit_pairs(
             days.n_days,
             _is_event(events),
         )
-        excluded = (inside & np.isfinite(y_est)).sum(axis=1)
-        y_est = np.where(inside, np.nan, y_est)
-    model_fit = model.fit(y_est, design.x_estimation, design.auxiliary, min_obs=config.min_estimation_obs)
-    return PairFits(model_fit, degenerate_fits(y_est, model_fit.batch.residuals), excluded)
+    n_pairs, n_estimation = days.estimation_days.shape
+    excluded = None if inside is None else np.zeros(n_pairs, dtype=np.intp)
+    degenerate = np.zeros(n_pairs, dtype=bool)
+    whole: ModelFit | None = None
+    for rows in _pair_blocks(n_pairs, n_estimation):
+        y_est = _gather_pairs(returns_by_column, days.estimation_days[rows], columns[rows])
+        offset, x_est, auxiliary = design.estimation(rows)
+        if offset is not None:
+            y_est -= offset
+        if inside is not None and excluded is not None:
+            excluded[rows] = (inside[rows] & np.isfinite(y_est)).sum(axis=1)
+            y_est = np.where(inside[rows], np.nan, y_est)
+        part = model.fit(y_est, x_est, auxiliary, min_obs=config.min_estimation_obs)
+        degenerate[rows] = degenerate_fits(y_est, part.batch.residuals)
+        if rows == slice(0, n_pairs):  # one block: the fit itself
+            whole = part
+            break
+        whole = whole or _allocated_fit(part, n_pairs)
+        _fill_fit(whole, rows, part)
+    assert whole is not None
+    return PairFits(whole, degenerate, excluded)
+
+
+_BLOCK_VALUES = 2**18
+"""Estimation values (pairs x days) that :func:`fit_pairs` and :func:`pair_values` gather at a
+time (2 MB of float64: the block's work arrays stay in the CPU caches)."""
+
+
+def _pair_blocks(n_pairs: int, n_days: int) -> list[slice]:
+    """Consecutive blocks of pairs (or symbols) of about :data:`_BLOCK_VALUES` (pairs x
+    ``n_days``) values (one block, possibly empty, when they all fit)."""
+    step = max(1, _BLOCK_VALUES // max(n_days, 1))
+    return [slice(start, min(start + step, n_pairs)) for start in range(0, max(n_pairs, 1), step)]
+
+
+def _allocated_fit(part: ModelFit, n_pairs: int) -> ModelFit:
+    """An empty :class:`ModelFit` of ``n_pairs`` pairs shaped and typed like ``part``'s arrays
+    (each of which has one row per pair)."""
+
+    def like(values: np.ndarray) -> np.ndarray:
+        return np.empty((n_pairs, *values.shape[1:]), dtype=values.dtype)
+
+    batch = BatchFit(**{f.name: like(getattr(part.batch, f.name)) for f in fields(BatchFit)})
+    params = {name: like(values) for name, values in part.params.items()}
+    return ModelFit(batch, params, like(part.alpha), like(part.beta))
+
+
+def _fill_fit(whole: ModelFit, rows: slice, part: ModelFit) -> None:
+    """Write the block fit ``part`` into the rows ``rows`` of ``whole``."""
+    for f in fields(BatchFit):
+        getattr(whole.batch, f.name)[rows] = getattr(part.batch, f.name)
+    for name, values in part.params.items():
+        whole.params[name][rows] = values
+    whole.alpha[rows] = part.alpha
+    whole.beta[rows] = part.beta
 
 
 def event_returns(
@@ -320,7 +373,10 @@ def pair_values(
     used, local = _used_columns(columns)
     by_day = _market_values_by_day(panel, share_table, used)
     market_value_prev = _market_values_on(by_day, local, days.prev_days + 1)
-    basis = dollar_sd_basis(fit.residuals, _market_values_on(by_day, local, days.estimation_days))
+    basis = np.empty(len(tickers), dtype=object)
+    for rows in _pair_blocks(*days.estimation_days.shape):  # no (pairs x days) market values
+        estimation_values = _market_values_on(by_day, local[rows], days.estimation_days[rows])
+        basis[rows] = dollar_sd_basis(fit.residuals[rows], estimation_values)
     figures = ShareFigures.of(share_table, share_rows, lookup)
     return PairValuation(PairValues(market_value_prev, figures, basis), share_table)
 
@@ -408,15 +464,50 @@ def pair_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel) -> np.ndar
 
 
 @dataclass(frozen=True)
-class PairDesign:
-    """Each pair's expected-return inputs, gathered from its own benchmark's design.
+class BenchmarkDesign:
+    """One benchmark's model design on the whole calendar, padded with one all-NaN row (so that
+    calendar position -1 gathers NaN): what :class:`PairDesign` gathers pairs' rows from.
 
     Attributes
     ----------
-    offset_estimation
-        (P, L1) offset on the estimation days, or None when it is zero for every pair.
-    x_estimation, auxiliary
-        (P, L1, k) regressors and (P, L1, a) auxiliary series on the estimation days.
+    offset
+        (T + 1,) offset :math:`o_t`.
+    regressors, auxiliary
+        (T + 1, k) regressors and (T + 1, a) auxiliary series.
+    zero_offset
+        True when the offset is +0.0 on every day (``y - (+0.0)`` is ``y``: not subtracted).
+    """
+
+    offset: np.ndarray
+    regressors: np.ndarray
+    auxiliary: np.ndarray
+    zero_offset: bool
+
+    @classmethod
+    def of(cls, panel: ReturnsPanel, model: ExpectedReturnModel) -> BenchmarkDesign:
+        design = model.design(panel)
+        n_days = len(panel.calendar)
+        auxiliary = design.auxiliary if design.auxiliary is not None else np.empty((n_days, 0))
+        zero = not (design.offset.any() or np.signbit(design.offset).any())
+        return cls(_pad(design.offset), _pad(design.regressors), _pad(auxiliary), zero)
+
+
+@dataclass(frozen=True)
+class PairDesign:
+    """Each pair's expected-return inputs, gathered from its own benchmark's design.
+
+    The event-day inputs are gathered for every pair at once; the estimation-day inputs, (P,
+    L1, k) and more, only for a block of pairs at a time (:meth:`estimation`), when it is
+    fitted.
+
+    Attributes
+    ----------
+    estimation_days
+        (P, L1) calendar positions of the estimation windows (-1 outside the calendar).
+    benchmarks
+        The designs of the benchmarks (:class:`BenchmarkDesign`), one per distinct benchmark.
+    benchmark
+        (P,) each pair's position in ``benchmarks``, or None when there is one.
     offset_event, x_event
         (P, L2) offset and (P, L2, k) regressors on the event days.
     market_event
@@ -425,9 +516,9 @@ class PairDesign:
         (P,) True where the ticker is a proxy series of its own pair's model.
     """
 
-    offset_estimation: np.ndarray | None
-    x_estimation: np.ndarray
-    auxiliary: np.ndarray
+    estimation_days: np.ndarray
+    benchmarks: tuple[BenchmarkDesign, ...]
+    benchmark: np.ndarray | None
     offset_event: np.ndarray
     x_event: np.ndarray
     market_event: np.ndarray
@@ -453,69 +544,60 @@ class PairDesign:
         single-benchmark path.
         """
         if benchmarks is None:
-            return cls._one(panel, model, est_days, evt_days, _pad(panel.returns_of(market)), tickers)
+            design = BenchmarkDesign.of(panel, model)
+            market_returns = _pad(panel.returns_of(market))
+            return cls(
+                est_days,
+                (design,),
+                None,
+                design.offset[evt_days],
+                design.regressors[evt_days],
+                market_returns[evt_days],
+                market_proxies(tickers, model),
+            )
+        names, code = np.unique(np.asarray(benchmarks, dtype=str), return_inverse=True)
+        code = code.reshape(-1)
+        designs, event_parts = [], []
+        for i, name in enumerate(names.tolist()):
+            own = model if name == model.benchmark else model.with_market(name)
+            design = BenchmarkDesign.of(panel, own)
+            rows = np.flatnonzero(code == i)
+            days = evt_days[rows]
+            market_event = _pad(panel.returns_of(name))[days]
+            proxy = market_proxies(tickers[rows], own)
+            event_parts.append((rows, (design.offset[days], design.regressors[days], market_event, proxy)))
+            designs.append(design)
         n_pairs = len(benchmarks)
-        parts = {}
-        for benchmark in dict.fromkeys(benchmarks.tolist()):
-            rows = np.flatnonzero(benchmarks == benchmark)
-            own = model if benchmark == model.benchmark else model.with_market(benchmark)
-            market_returns = _pad(panel.returns_of(benchmark))
-            part = cls._one(panel, own, est_days[rows], evt_days[rows], market_returns, tickers[rows])
-            parts[benchmark] = (rows, part)
-        first = next(iter(parts.values()))[1]
+        combined = [np.zeros((n_pairs, *part.shape[1:]), dtype=part.dtype) for part in event_parts[0][1]]
+        for rows, parts in event_parts:
+            for out, part in zip(combined, parts, strict=True):
+                out[rows] = part
+        return cls(est_days, tuple(designs), code, *combined)
 
-        def combined(name: str) -> np.ndarray:
-            sample = getattr(first, name)
-            out = np.zeros((n_pairs, *sample.shape[1:]), dtype=sample.dtype)
-            for rows, part in parts.values():
-                value = getattr(part, name)
-                out[rows] = value if value is not None else 0.0
-            return out
-
-        any_offset = any(part.offset_estimation is not None for _, part in parts.values())
-        offset_estimation = None
-        if any_offset:
-            offset_estimation = np.zeros(est_days.shape)
-            for rows, part in parts.values():
-                if part.offset_estimation is not None:
-                    offset_estimation[rows] = part.offset_estimation
-        return cls(
-            offset_estimation,
-            combined("x_estimation"),
-            combined("auxiliary"),
-            combined("offset_event"),
-            combined("x_event"),
-            combined("market_event"),
-            combined("proxy"),
-        )
-
-    @classmethod
-    def _one(
-        cls,
-        panel: ReturnsPanel,
-        model: ExpectedReturnModel,
-        est_days: np.ndarray,
-        evt_days: np.ndarray,
-        market_returns: np.ndarray,
-        tickers: np.ndarray,
-    ) -> PairDesign:
-        design = model.design(panel)
-        n_days = len(panel.calendar)
-        offset = _pad(design.offset)
-        regressors = _pad(design.regressors)
-        auxiliary = _pad(design.auxiliary if design.auxiliary is not None else np.empty((n_days, 0)))
-        offset_estimation = None
-        if design.offset.any() or np.signbit(design.offset).any():  # y - (+0.0) is y: skip a zero offset
-            offset_estimation = offset[est_days]
-        return cls(
-            offset_estimation,
-            _gather_rows(regressors, est_days),
-            _gather_rows(auxiliary, est_days),
-            offset[evt_days],
-            regressors[evt_days],
-            market_returns[evt_days],
-            market_proxies(tickers, model),
-        )
+    def estimation(self, rows: slice) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """The offset ((n, L1), or None when it is zero for every pair), regressors (n, L1, k)
+        and auxiliary series (n, L1, a) of the pairs ``rows`` on their estimation days."""
+        days = self.estimation_days[rows]
+        if self.benchmark is None:
+            own = self.benchmarks[0]
+            offset = None if own.zero_offset else own.offset[days]
+            return offset, _gather_rows(own.regressors, days), _gather_rows(own.auxiliary, days)
+        first = self.benchmarks[0]
+        x = np.zeros((*days.shape, first.regressors.shape[1]))
+        auxiliary = np.zeros((*days.shape, first.auxiliary.shape[1]))
+        any_offset = not all(design.zero_offset for design in self.benchmarks)
+        offset = np.zeros(days.shape) if any_offset else None
+        benchmark = self.benchmark[rows]
+        for code, design in enumerate(self.benchmarks):
+            mine = np.flatnonzero(benchmark == code)
+            if mine.size == 0:
+                continue
+            own_days = days[mine]
+            x[mine] = _gather_rows(design.regressors, own_days)
+            auxiliary[mine] = _gather_rows(design.auxiliary, own_days)
+            if offset is not None and not design.zero_offset:
+                offset[mine] = design.offset[own_days]
+        return offset, x, auxiliary
 
 
 def estimation_market_values(
@@ -539,8 +621,9 @@ def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, use
     n_days = panel.close.shape[0]
     value_by_day = np.full((used.size, n_days + 2), np.nan)
     symbols = [panel.symbols[column] for column in used.tolist()]
-    close = np.take(panel.close, used, axis=1).T
-    np.multiply(close, share_table.counts_by_day(symbols), out=value_by_day[:, 1:-1])
+    for part in _pair_blocks(used.size, n_days):  # blocks of symbols: no (U, T) temporaries
+        close = np.take(panel.close, used[part], axis=1).T
+        np.multiply(close, share_table.counts_by_day(symbols[part]), out=value_by_day[part, 1:-1])
     if panel.market_cap is not None:  # returns series: the market values of their files
         only = panel.returns_only_columns()[used]
         value_by_day[only, 1:-1] = np.take(panel.market_cap, used[only], axis=1).T

@@ -537,3 +537,34 @@ def test_cli_rejects_an_unknown_model(tmp_path, capsys) -> None:
         "eventstudy: error: --model, field 'study.model': 'capm' is not one of " + ", ".join(MODELS)
     ]
     assert not (tmp_path / "o").exists()
+
+
+# -- fits in blocks of pairs ----------------------------------------------------------------------
+@pytest.mark.parametrize("model", [name for name in MODELS if name != "user_factors"])
+def test_every_model_fitted_a_pair_at_a_time_equals_the_whole_batch(cache, model, monkeypatch) -> None:
+    """``fit_pairs`` gathers and fits blocks of pairs (no (pairs x days x regressors) array for
+    the whole study): with one pair per block every table and fitted array is bit for bit the
+    one-block study's, so no model's fit of a pair depends on the other pairs. With
+    ``exclude_overlapping_windows`` on (its counts are filled block by block) and, for the
+    market model, each pair's own benchmark (its design gathered per benchmark within a block)."""
+    import eventstudy.estimate as estimate_module
+
+    events = read_events(ROOT / "events.csv")
+    if model == "market":
+        events = events.assign(market=np.resize(["QQQ", "", "SMH", "SPY"], len(events)))
+    study = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), backtest=None, model=model, exclude_overlapping_windows=True
+    )
+    whole = run_study(events, PriceStore(cache), study, peers=()).estimates
+    n_estimation = whole.estimation_days.shape[1]
+    monkeypatch.setattr(estimate_module, "_BLOCK_VALUES", n_estimation)
+    blocks = run_study(events, PriceStore(cache), study, peers=()).estimates
+    assert whole is not None and blocks is not None and len(whole.events) > 20
+    pd.testing.assert_frame_equal(blocks.ar, whole.ar, check_exact=True)
+    pd.testing.assert_frame_equal(blocks.car, whole.car, check_exact=True)
+    for name in ("coef", "xtx_inv", "sigma", "n_obs", "residuals", "estimable"):
+        np.testing.assert_array_equal(getattr(blocks.fit, name), getattr(whole.fit, name), name)
+    assert blocks.model_fit.params.keys() == whole.model_fit.params.keys()
+    for name, values in whole.model_fit.params.items():
+        np.testing.assert_array_equal(blocks.model_fit.params[name], values, name)
+    assert np.isfinite(whole.fit.sigma).sum() > 20
