@@ -736,14 +736,19 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return values, mask
 
 
+def _row_blocks(n_rows: int, n_cols: int) -> list[slice]:
+    """Consecutive blocks of rows of about :data:`_BLOCK_VALUES` values each."""
+    step = max(1, _BLOCK_VALUES // max(n_cols, 1))
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
 def _row_square_sums(u: np.ndarray) -> np.ndarray:
     """(N,) the sum of squares of each row of ``u`` (N, L), squared in blocks of rows, so that
     no (N, L) temporary is made; each row's sum is the one of ``np.square(u).sum(axis=1)`` (a
     row is reduced alone)."""
     out = np.empty(u.shape[0])
-    step = max(1, _BLOCK_VALUES // max(u.shape[1], 1))
-    for start in range(0, u.shape[0], step):
-        np.square(u[start : start + step]).sum(axis=1, out=out[start : start + step])
+    for rows in _row_blocks(*u.shape):
+        np.square(u[rows]).sum(axis=1, out=out[rows])
     return out
 
 
@@ -751,7 +756,11 @@ def _compressed_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """The calendar days renumbered from 0 (the order and differences of the valid days kept;
     the values where not valid are of no use); when the valid days span far more days than there
     are valid residuals, by rank among the distinct valid days. int32 when every day fits (half
-    the memory of the pairs' day matrix, which lives as long as the r̄ part)."""
+    the memory of the pairs' day matrix, which lives as long as the r̄ part).
+
+    The renumbering is kept for int32 days too (not the days shared as they are): the order of
+    the classes of equal day sets, and so the order of r̄'s additions, follows the day numbers,
+    so days shifted by a constant give r̄ to the last bit only."""
     n_valid = int(np.count_nonzero(valid))
     if n_valid == 0:
         return np.zeros_like(days)
@@ -797,12 +806,14 @@ def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     # A row is aligned when its valid days step by one from column to column. Most rows step
     # by one at every column, valid or not (one comparison); the others are checked on their
     # valid columns only.
-    step = days - column
-    aligned = ~has | (step == step[:, :1]).all(axis=1)
-    check = np.flatnonzero(~aligned)
-    if check.size:
-        aligned[check] = np.all(~valid[check] | (step[check] == base[check, None]), axis=1)
-    del step
+    aligned = np.empty(n_rows, dtype=bool)
+    for part in _row_blocks(n_rows, n_cols):  # no (N, L1) temporaries
+        step = days[part] - column
+        block = ~has[part] | (step == step[:, :1]).all(axis=1)
+        check = np.flatnonzero(~block)
+        if check.size:
+            block[check] = np.all(~valid[part][check] | (step[check] == base[part][check, None]), axis=1)
+        aligned[part] = block
     first = np.where(has, base + first_column, _FAR)
     last = np.where(has, base + last_column, -_FAR)
     missing_row, missing_column = np.nonzero(~valid)
