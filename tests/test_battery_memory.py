@@ -151,19 +151,42 @@ def test_the_battery_peaks_at_a_few_copies_of_the_residuals() -> None:
         peak = tracemalloc.get_traced_memory()[1] - start
     finally:
         tracemalloc.stop()
-    # 2.6 copies here: the r̄ residuals and their tiles at the peak (3.3 with the r̄ part's
-    # calendar days in int64 and its squares summed in one temporary). With the scores kept
-    # for every window: 5.4; before the blocks and the releases: 11.7 (every part at once, the
-    # whole combined sample sorted at once, the r̄ residuals kept by a reference cycle).
-    assert peak < 3.5 * combined, peak / combined
+    # 1.7 copies here: the r̄ part's days and tiles at the peak (2.6 with its own standardised
+    # copy of the residuals, 3.3 also with its calendar days in int64 and its squares summed in
+    # one temporary). With the scores kept for every window: 5.4; before the blocks and the
+    # releases: 11.7 (every part at once, the whole combined sample sorted at once, the r̄
+    # residuals kept by a reference cycle).
+    assert peak < 2.2 * combined, peak / combined
 
 
 @pytest.mark.parametrize("block_values", [1, 7, 250, 1 << 17])
-def test_rbar_squares_summed_by_blocks_of_rows_are_the_whole_sums(monkeypatch, block_values: int) -> None:
+def test_rbar_part_by_blocks_of_rows_equals_the_whole_array_formula(monkeypatch, block_values: int) -> None:
+    """The r̄ part sums each row by blocks of rows and computes the standardised residuals when
+    a tile asks (no (N, L1) copy): bit for bit the whole-array computation written out here,
+    with missing days, a constant row and a row with too few days."""
     rng = np.random.default_rng(5)
-    u = rng.normal(size=(300, 257)) * rng.uniform(0.001, 10.0, (300, 1))
+    e = rng.normal(size=(300, 257)) * rng.uniform(0.001, 10.0, (300, 1))
+    e[rng.random(e.shape) < 0.1] = np.nan
+    e[3] = 0.25  # constant: not usable
+    e[4, 2:] = np.nan  # two residuals: not usable
+    days = np.arange(257)[None, :] + rng.integers(0, 40, (300, 1))
     monkeypatch.setattr(correlation, "_BLOCK_VALUES", block_values)
-    np.testing.assert_array_equal(correlation._row_square_sums(u), np.square(u).sum(axis=1))
+    parts = correlation.CalendarResiduals(e, days)
+    valid = np.isfinite(e)
+    count = valid.sum(axis=1)
+    u = np.where(valid, e, 0.0)
+    raw = np.square(u).sum(axis=1)
+    u -= (u.sum(axis=1) / count)[:, None]
+    u[~valid] = 0.0
+    ss = np.square(u).sum(axis=1)
+    usable = (count >= 3) & (ss > correlation._ZERO_VARIANCE * raw)
+    u /= np.where(usable, np.sqrt(ss / count), 1.0)[:, None]
+    u[~usable] = 0.0
+    np.testing.assert_array_equal(parts.usable, usable)
+    assert not usable[[3, 4]].any() and usable.sum() == 298
+    rows = np.array([5, 0, 299, 3, 5])
+    np.testing.assert_array_equal(parts.values_of(rows), u[rows])
+    assert not np.shares_memory(parts.values_of(rows), e)
 
 
 def test_rbar_calendar_days_are_int32_and_give_the_same_correlations() -> None:

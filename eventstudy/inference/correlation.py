@@ -157,12 +157,17 @@ class CalendarResiduals:
     of the pairs for any event window.
 
     Building costs O(N·L1) time and memory (plus a sort of the days if they span far more
-    calendar days than there are residuals).
+    calendar days than there are residuals): the days (int32 where they fit) and validity of
+    every residual, and per pair its mean and scale. The residuals are kept by reference, not
+    copied, and standardised a block of rows at a time when a tile needs them
+    (:meth:`values_of`).
 
     Parameters
     ----------
     residuals, calendar_day, min_obs
-        As in :func:`average_cross_correlation`.
+        As in :func:`average_cross_correlation`. ``residuals`` is read again whenever tiles
+        are built, so it must not be changed while the part is used (the battery's parts read
+        the results' arrays, which nothing writes).
     """
 
     def __init__(self, residuals: np.ndarray, calendar_day: np.ndarray, *, min_obs: int = 3) -> None:
@@ -172,19 +177,20 @@ class CalendarResiduals:
             raise ValueError(f"residuals {e.shape} and calendar_day {days.shape} must be equal 2-D")
         valid = np.isfinite(e)
         count = valid.sum(axis=1)
+        n_rows = e.shape[0]
+        raw, mean, ss = np.empty(n_rows), np.empty(n_rows), np.empty(n_rows)
         with np.errstate(invalid="ignore", divide="ignore"):
-            u = np.where(valid, e, 0.0)
-            raw = _row_square_sums(u)
-            mean = u.sum(axis=1) / count
-            u -= mean[:, None]
-            u[~valid] = 0.0
-            ss = _row_square_sums(u)
+            for rows in _row_blocks(*e.shape):  # each row alone: the whole array's sums
+                u = np.where(valid[rows], e[rows], 0.0)
+                np.square(u).sum(axis=1, out=raw[rows])
+                mean[rows] = u.sum(axis=1) / count[rows]
+                u -= mean[rows, None]
+                u[~valid[rows]] = 0.0
+                np.square(u).sum(axis=1, out=ss[rows])
             self.usable = (count >= min_obs) & (ss > _ZERO_VARIANCE * raw)
             scale = np.where(self.usable, np.sqrt(ss / np.maximum(count, 1)), 1.0)
-        u /= scale[:, None]
-        u[~self.usable] = 0.0
-        self.values = u  # (N, L1), zero where missing
         self.valid = valid & self.usable[:, None]
+        self._residuals, self._mean, self._scale = e, mean, scale
         if not np.issubdtype(days.dtype, np.integer):
             days = days.astype(np.int64)
         self.days = _compressed_days(days, self.valid)  # int32 days are read as they are
@@ -193,6 +199,15 @@ class CalendarResiduals:
         self.first, self.last, self.hole_pointer, self.hole_day = _hulls(self.days, self.valid)
         self.estimation_class = _day_set_classes(self.first, self.last, self.hole_pointer, self.hole_day)
         self._tiles: tuple[_Tiles, np.ndarray] | None = None
+
+    def values_of(self, rows: np.ndarray) -> np.ndarray:
+        """(R, L1) residuals of ``rows``, centred and scaled by their own mean and standard
+        deviation, zero where missing or the pair is not usable. Computed when asked, from the
+        residuals given (not copied), so the part holds no (N, L1) array of floats of its own;
+        each value is the one a whole-array computation gives (the same operations)."""
+        centred = self._residuals[rows] - self._mean[rows, None]
+        centred /= self._scale[rows, None]
+        return np.where(self.valid[rows], centred, 0.0)
 
     def rbar(self, rows: np.ndarray, window_day: np.ndarray) -> float:
         """:math:`\\bar r` of the pairs ``rows`` ((N,) bool) for the event window whose
@@ -217,7 +232,7 @@ class CalendarResiduals:
     ) -> list[tuple[float, int]]:
         """:meth:`pair_sum` of several windows at once (as :meth:`rbars`); a window with fewer
         than two usable pairs has the sum 0."""
-        n_rows = self.values.shape[0]
+        n_rows = self.valid.shape[0]
         windows = []
         for used, window_day in zip(rows, window_days, strict=True):
             window_day = np.asarray(window_day)
@@ -526,7 +541,7 @@ class _Tiles:
         index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
         np.copyto(index, cells, where=~parts.valid[rows])
         cell_values = np.zeros(cells + 1)
-        cell_values[index] = parts.values[rows]
+        cell_values[index] = parts.values_of(rows)
         frame = cell_values[:cells].reshape(need.size * size, self.pitch)
         self.values[slot] = frame.reshape(need.size, size, self.pitch)
         flags = np.zeros((need.size, size, self.pitch), dtype=np.uint8)
@@ -731,7 +746,7 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     row = np.broadcast_to(np.arange(rows.size)[:, None], days.shape)[valid]
     values = np.zeros((rows.size, width))
     mask = np.zeros((rows.size, width))
-    values[row, local[valid]] = parts.values[rows][valid]
+    values[row, local[valid]] = parts.values_of(rows)[valid]
     mask[row, local[valid]] = 1.0
     return values, mask
 
@@ -740,16 +755,6 @@ def _row_blocks(n_rows: int, n_cols: int) -> list[slice]:
     """Consecutive blocks of rows of about :data:`_BLOCK_VALUES` values each."""
     step = max(1, _BLOCK_VALUES // max(n_cols, 1))
     return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
-
-
-def _row_square_sums(u: np.ndarray) -> np.ndarray:
-    """(N,) the sum of squares of each row of ``u`` (N, L), squared in blocks of rows, so that
-    no (N, L) temporary is made; each row's sum is the one of ``np.square(u).sum(axis=1)`` (a
-    row is reduced alone)."""
-    out = np.empty(u.shape[0])
-    for rows in _row_blocks(*u.shape):
-        np.square(u[rows]).sum(axis=1, out=out[rows])
-    return out
 
 
 def _compressed_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
