@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
-from eventstudy.estimate import PairEstimates, estimation_market_values
+from eventstudy.estimate import PairEstimates, estimation_dollar_summary
 from eventstudy.inference import (
     EventPanel,
     PanelParts,
@@ -126,7 +126,9 @@ def event_panel(results: PairEstimates, conditional_variance: np.ndarray | None 
     panel = results.panel
     share_table = results.share_table
     tickers = results.events["ticker"].to_numpy(object)
-    market_value_estimation = estimation_market_values(panel, share_table, tickers, results.estimation_days)
+    dollar_variance, dollar_days = estimation_dollar_summary(
+        panel, share_table, tickers, results.estimation_days, fit.residuals
+    )
     n_pairs = len(results.events)
     return EventPanel(
         ar_estimation=fit.residuals,
@@ -140,9 +142,10 @@ def event_panel(results: PairEstimates, conditional_variance: np.ndarray | None 
         xtx_inv=fit.xtx_inv,
         x_event=results.x_event,
         firm=results.events["ticker"].to_numpy(object),
-        market_value_estimation=market_value_estimation,
         market_value_event=results.market_value_prev,
         conditional_variance=conditional_variance,
+        dollar_variance=dollar_variance,
+        dollar_days=dollar_days,
     )
 
 

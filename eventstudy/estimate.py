@@ -20,7 +20,12 @@ import pandas as pd
 
 from eventstudy.abnormal import abnormal_returns
 from eventstudy.config import StudyConfig, window_label
-from eventstudy.inference.dollar import SAHA_FERRELL, SIGMA_X_MARKET_VALUE, saha_ferrell_rows
+from eventstudy.inference.dollar import (
+    SAHA_FERRELL,
+    SIGMA_X_MARKET_VALUE,
+    dollar_residual_variance,
+    saha_ferrell_rows,
+)
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
@@ -600,18 +605,28 @@ class PairDesign:
         return offset, x, auxiliary
 
 
-def estimation_market_values(
-    panel: ReturnsPanel, share_table: ShareCountTable, tickers: np.ndarray, estimation_days: np.ndarray
-) -> np.ndarray:
-    """(P, L1) market value on the session before each estimation day: close x the share count
-    in force (the as-of rule of :class:`~eventstudy.valuation.ShareCountTable`), or a returns
-    series' own market value, NaN where unknown or the day is outside the calendar (position -1).
-
-    Tabulated once per symbol of ``tickers`` (not every symbol of the panel) and calendar day
-    (:func:`_market_values_by_day`), then one gather: estimation day e reads day e - 1.
-    """
+def estimation_dollar_summary(
+    panel: ReturnsPanel,
+    share_table: ShareCountTable,
+    tickers: np.ndarray,
+    estimation_days: np.ndarray,
+    residuals: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P,) :math:`s_{D,i}^2` and :math:`m_i` of each pair's dollar residuals
+    :math:`e_{is} MV_{i,s-1}` (``residuals`` times the market value on the session before each
+    estimation day: close x the share count in force, or a returns series' own market value,
+    NaN where unknown or the day is outside the calendar), by
+    :func:`~eventstudy.inference.dollar.dollar_residual_variance`, a block of pairs at a time
+    (:func:`_pair_blocks`): each pair's numbers are those of the whole (P, L1) computation,
+    and no (P, L1) array is made."""
     used, local = _used_columns(_columns(panel, tickers))
-    return _market_values_on(_market_values_by_day(panel, share_table, used), local, estimation_days)
+    by_day = _market_values_by_day(panel, share_table, used)
+    variance = np.empty(len(tickers))
+    days = np.empty(len(tickers), dtype=np.int64)
+    for rows in _pair_blocks(*estimation_days.shape):
+        dollars = residuals[rows] * _market_values_on(by_day, local[rows], estimation_days[rows])
+        variance[rows], days[rows] = dollar_residual_variance(dollars, overwrite=True)
+    return variance, days
 
 
 def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, used: np.ndarray) -> np.ndarray:

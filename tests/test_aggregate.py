@@ -225,6 +225,17 @@ def simulated_study(seed: int, n_events: int = 30):
     return results, shares
 
 
+def _estimation_market_values(results: PairEstimates) -> np.ndarray:
+    """(P, L1) close of the session before each estimation day x the share count in force then,
+    by hand (the panel keeps only the dollar residuals' variance and count)."""
+    tickers = results.events["ticker"].to_numpy(object)
+    panel = results.panel
+    before = np.where(results.estimation_days >= 1, results.estimation_days - 1, -1)
+    close = np.vstack([panel.close, np.full((1, panel.close.shape[1]), np.nan)])
+    columns = np.array([panel.column(t) for t in tickers])
+    return close[before, columns[:, None]] * results.share_table.counts(tickers, before)
+
+
 def _check_dollar_totals(results: PairEstimates, windows, table: pd.DataFrame, panel) -> int:
     """For every group and window: the stats total is the sum of car.parquet's
     abnormal_value_usd over the group's rows, n counts those rows, the fallback count matches
@@ -232,6 +243,7 @@ def _check_dollar_totals(results: PairEstimates, windows, table: pd.DataFrame, p
     car = results.car
     checked = 0
     rows_of_pair = np.repeat(np.arange(len(results.events)), len(windows))
+    market_value_estimation = _estimation_market_values(results)
     for label, mask in groups(results.events):
         for window in windows:
             name = window_label(window)
@@ -255,7 +267,7 @@ def _check_dollar_totals(results: PairEstimates, windows, table: pd.DataFrame, p
             in_window = panel.window_mask(*window)
             variance = []
             for i in pairs:
-                dollars = panel.ar_estimation[i] * panel.market_value_estimation[i]
+                dollars = panel.ar_estimation[i] * market_value_estimation[i]
                 residual_days = np.isfinite(panel.ar_estimation[i]).sum()
                 if np.isfinite(dollars).sum() == residual_days >= 2:
                     variance.append(length * np.var(dollars[np.isfinite(dollars)], ddof=1))
@@ -280,6 +292,33 @@ def test_dollar_totals_reconcile_with_car_on_simulated_studies(seed: int) -> Non
     assert not table[(table.group == "peers") & table.statistic.str.startswith(("total_", "value_per"))].size
     for label in ("a", "b", "all"):
         assert stat(table, label, "[0,0]", "total_deal_usd").reference.startswith("sum of deal_usd")
+
+
+def test_a_study_panel_keeps_the_dollar_summary_and_tests_as_with_the_market_values() -> None:
+    """event_panel keeps per pair the dollar residuals' variance and count instead of (pairs x
+    estimation days) market values: the battery's rows are exactly those of the same panel
+    given the market values (by hand), and the panel refuses inconsistent inputs."""
+    results, _shares = simulated_study(2)
+    summary = event_panel(results)
+    assert summary.market_value_estimation is None and summary.dollar_variance is not None
+    market_values = _estimation_market_values(results)
+    given = dataclasses.replace(
+        summary, market_value_estimation=market_values, dollar_variance=None, dollar_days=None
+    )
+    windows = SIM_CONFIG.event_windows
+    ours = cross_event_statistics(results, summary, windows, bootstrap_draws=19, seed=1)
+    theirs = cross_event_statistics(results, given, windows, bootstrap_draws=19, seed=1)
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+    dollar = ours[ours.statistic == "dollar_z"]
+    assert dollar["value"].notna().sum() >= 3
+    with pytest.raises(ValueError, match="not both"):
+        dataclasses.replace(summary, market_value_estimation=given.market_value_estimation)
+    with pytest.raises(ValueError, match="or neither"):
+        dataclasses.replace(summary, dollar_days=None)
+    with pytest.raises(ValueError, match="or none of them"):
+        dataclasses.replace(summary, market_value_event=None)
+    with pytest.raises(ValueError, match="dollar_variance has shape"):
+        dataclasses.replace(summary, dollar_variance=summary.dollar_variance[:-1])
 
 
 def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:

@@ -330,8 +330,13 @@ def test_event_panel_market_values_equal_close_times_shares_on() -> None:
     columns = np.array([panel.column(t) for t in events["ticker"]])
     table = ShareCountTable.build(shares, calendar.to_numpy("datetime64[ns]"))
     want = padded[prev, columns[:, None]] * table.counts(events["ticker"].to_numpy(object), prev)
-    np.testing.assert_array_equal(cross.market_value_estimation, want)
-    assert np.isfinite(want).any() and np.isnan(want).any()
+    # The panel carries the dollar residuals' variance and count per pair, computed by blocks
+    # of pairs from these market values: exactly the whole-array computation.
+    variance, days = dollar_residual_variance(results.fit.residuals * want)
+    np.testing.assert_array_equal(cross.dollar_variance, variance)
+    np.testing.assert_array_equal(cross.dollar_days, days)
+    assert cross.market_value_estimation is None
+    assert np.isfinite(want).any() and np.isnan(want).any() and np.isfinite(variance).any()
 
 
 def test_battery_bootstrap_on_a_second_thread_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:

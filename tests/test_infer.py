@@ -102,8 +102,9 @@ def test_estimation_residuals_add_the_sigma_and_rank_statistics(launch) -> None:
         study_panel,
         x_event=np.zeros_like(study_panel.x_event),
         xtx_inv=np.zeros((study_panel.n_pairs, k, k)),
-        market_value_estimation=None,
         market_value_event=None,
+        dollar_variance=None,
+        dollar_days=None,
     )
     oracle = run_battery_windows(oracle_panel, WINDOWS)
     corrected = [

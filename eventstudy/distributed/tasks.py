@@ -345,6 +345,8 @@ def grank_task(
         estimation_day=np.zeros(result.residuals.shape, dtype=np.int64),  # not read by GRANK
         market_value_estimation=None,
         market_value_event=None,
+        dollar_variance=None,
+        dollar_days=None,
     )
     sums = grank_sums(panel, result.members, spreads)
     return sums, _cost({"grank": time.perf_counter() - started})

@@ -75,7 +75,7 @@ from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .cluster import cluster_codes, window_cluster_test
 from .correlation import CalendarResiduals
-from .dollar import _dollar_test, _no_dollars, dollar_residual_variance, fallback_dollar_variance
+from .dollar import _dollar_test, _no_dollars, fallback_dollar_variance
 from .garch import garch_bmp_t, garch_patell_z, garch_standardized_car
 from .nonparametric import (
     REF_CSIGN,
@@ -306,8 +306,7 @@ class PanelParts:
     def dollar(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The dollar-residual variances and day counts, or None without market values."""
         self.panel.require("market_values")
-        residuals = self.panel.dollar_residuals()
-        return None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
+        return self.panel.dollar_residual_summary()
 
     @cached_property
     def firm_codes(self) -> np.ndarray:

@@ -41,6 +41,7 @@ import numpy as np
 
 from eventstudy.abnormal import car_variance, prediction_variance_factor
 
+from .dollar import dollar_residual_variance
 from .result import NotComputableError
 
 _FLOAT_FIELDS = ("ar_estimation", "ar_event", "sigma", "n_estimation", "n_params", "xtx_inv")
@@ -66,6 +67,14 @@ def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
         return np.nanmean(values, axis=axis)
+
+
+_OPTIONAL_FLOAT_FIELDS = (
+    "market_value_estimation",
+    "market_value_event",
+    "conditional_variance",
+    "dollar_variance",
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,13 @@ class EventPanel:
         (N, L1) previous-day market value (USD) of each estimation column, or None.
     market_value_event
         (N, L2) previous-day market value (USD) of each event column, or None.
+    dollar_variance, dollar_days
+        (N,) :math:`s_{D,i}^2` and :math:`m_i` of each pair's estimation-window dollar
+        residuals :math:`e_{is} MV_{i,s-1}`
+        (:func:`~eventstudy.inference.dollar.dollar_residual_variance`), all the dollar test
+        reads of the estimation window: given instead of ``market_value_estimation`` (with
+        ``market_value_event``), the panel holds no (N, L1) market values (a study's panel,
+        :func:`eventstudy.aggregate.event_panel`). None otherwise.
     missing_inputs
         What the panel lacks, among the keys of :data:`PANEL_INPUTS`: a study's panel lacks
         nothing; a pre-computed AR panel lacks the regressors and market values, and the
@@ -141,6 +157,8 @@ class EventPanel:
     market_value_event: np.ndarray | None = None
     missing_inputs: frozenset[str] = frozenset()
     conditional_variance: np.ndarray | None = None
+    dollar_variance: np.ndarray | None = None
+    dollar_days: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -157,10 +175,12 @@ class EventPanel:
             keep = name == "estimation_day" and np.issubdtype(raw.dtype, np.integer)
             set_(self, name, raw if keep else raw.astype(np.int64, copy=False))
         set_(self, "firm", np.asarray(self.firm, dtype=object))
-        for name in ("market_value_estimation", "market_value_event", "conditional_variance"):
+        for name in _OPTIONAL_FLOAT_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 set_(self, name, np.asarray(value, dtype=float))
+        if self.dollar_days is not None:
+            set_(self, "dollar_days", np.asarray(self.dollar_days, dtype=np.int64))
         self._validate()
 
     def _validate(self) -> None:
@@ -201,11 +221,23 @@ class EventPanel:
         if unknown:
             raise ValueError(f"unknown missing_inputs {sorted(unknown)}; known: {', '.join(PANEL_INPUTS)}")
         mv_est, mv_evt = self.market_value_estimation, self.market_value_event
-        if (mv_est is None) != (mv_evt is None):
-            raise ValueError("give both market_value_estimation and market_value_event, or neither")
+        summary = (self.dollar_variance, self.dollar_days)
+        if (summary[0] is None) != (summary[1] is None):
+            raise ValueError("give both dollar_variance and dollar_days, or neither")
+        if mv_est is not None and summary[0] is not None:
+            raise ValueError("give market_value_estimation or dollar_variance and dollar_days, not both")
+        if (mv_est is None and summary[0] is None) != (mv_evt is None):
+            raise ValueError(
+                "give market_value_event with market_value_estimation (or dollar_variance and "
+                "dollar_days), or none of them"
+            )
         if mv_est is not None:
             need("market_value_estimation", 2, (n, l1))
+        if mv_evt is not None:
             need("market_value_event", 2, (n, l2))
+        if summary[0] is not None:
+            need("dollar_variance", 1, (n,))
+            need("dollar_days", 1, (n,))
         if self.conditional_variance is not None:
             need("conditional_variance", 2, (n, l2))
 
@@ -331,7 +363,16 @@ class EventPanel:
         return (self.ar_event[:, mask] * self.market_value_event[:, mask]).sum(axis=1)
 
     def dollar_residuals(self) -> np.ndarray | None:
-        """(N, L1) :math:`e_{is} MV_{i,s-1}` in USD, or None without market values."""
+        """(N, L1) :math:`e_{is} MV_{i,s-1}` in USD, or None without estimation-window market
+        values (also when the panel carries only their summary, :attr:`dollar_variance`)."""
         if self.market_value_estimation is None:
             return None
         return self.ar_estimation * self.market_value_estimation
+
+    def dollar_residual_summary(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(N,) :attr:`dollar_variance` and :attr:`dollar_days`, given or computed from
+        :meth:`dollar_residuals`; None without market values."""
+        if self.dollar_variance is not None and self.dollar_days is not None:
+            return self.dollar_variance, self.dollar_days
+        residuals = self.dollar_residuals()
+        return None if residuals is None else dollar_residual_variance(residuals, overwrite=True)
