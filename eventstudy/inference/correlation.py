@@ -193,12 +193,35 @@ class CalendarResiduals:
         self._residuals, self._mean, self._scale = e, mean, scale
         if not np.issubdtype(days.dtype, np.integer):
             days = days.astype(np.int64)
-        self.days = _compressed_days(days, self.valid)  # int32 days are read as they are
+        self._calendar_day = days
+        self._day_offset, self._day_type, self._ranked_days = _day_numbering(days, self.valid)
         self.count = count
         self.min_obs = int(min_obs)
-        self.first, self.last, self.hole_pointer, self.hole_day = _hulls(self.days, self.valid)
+        ranked = self._ranked_days
+        first, last, self.hole_pointer, hole_day = _hulls(days if ranked is None else ranked, self.valid)
+        if ranked is None and self._day_offset:  # the hulls of the renumbered days, exactly
+            has = first != _FAR
+            first = np.where(has, first - self._day_offset, first)
+            last = np.where(has, last - self._day_offset, last)
+            hole_day = hole_day - self._day_offset
+        self.first, self.last, self.hole_day = first, last, hole_day
         self.estimation_class = _day_set_classes(self.first, self.last, self.hole_pointer, self.hole_day)
         self._tiles: tuple[_Tiles, np.ndarray] | None = None
+
+    def days_of(self, rows: np.ndarray | slice) -> np.ndarray:
+        """(R, L1) calendar days of ``rows`` as :func:`_day_numbering` numbers them (from 0, or
+        by rank when they are far apart), computed when asked from the days given (not
+        copied): the part holds no (N, L1) array of days of its own unless they are ranked."""
+        if self._ranked_days is not None:
+            return self._ranked_days[rows]
+        days = self._calendar_day[rows]
+        out: np.ndarray = np.empty(days.shape, self._day_type)
+        return np.subtract(days, np.int64(self._day_offset), out=out, casting="unsafe")
+
+    @property
+    def days(self) -> np.ndarray:
+        """(N, L1) :meth:`days_of` every row."""
+        return self.days_of(slice(None))
 
     def values_of(self, rows: np.ndarray) -> np.ndarray:
         """(R, L1) residuals of ``rows``, centred and scaled by their own mean and standard
@@ -537,7 +560,7 @@ class _Tiles:
         rows = self.rows[position[real]]
         # Each valid residual to its cell of the frame, the others to a spare cell at the end.
         cells = need.size * size * self.pitch
-        index = parts.days[rows].astype(np.int64, copy=False)  # cell numbers may pass int32's range
+        index = parts.days_of(rows).astype(np.int64, copy=False)  # cell numbers may pass int32's range
         index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
         np.copyto(index, cells, where=~parts.valid[rows])
         cell_values = np.zeros(cells + 1)
@@ -733,7 +756,7 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(R, D) values (0 where missing) and 0/1 validity of ``rows`` on their common calendar
     (their first to last valid day, or their distinct days if those are far apart)."""
-    days = parts.days[rows]
+    days = parts.days_of(rows)
     valid = parts.valid[rows]
     flat = days[valid]
     first = int(flat.min())
@@ -757,18 +780,17 @@ def _row_blocks(n_rows: int, n_cols: int) -> list[slice]:
     return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
 
 
-def _compressed_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """The calendar days renumbered from 0 (the order and differences of the valid days kept;
-    the values where not valid are of no use); when the valid days span far more days than there
-    are valid residuals, by rank among the distinct valid days. int32 when every day fits (half
-    the memory of the pairs' day matrix, which lives as long as the r̄ part).
-
-    The renumbering is kept for int32 days too (not the days shared as they are): the order of
-    the classes of equal day sets, and so the order of r̄'s additions, follows the day numbers,
-    so days shifted by a constant give r̄ to the last bit only."""
+def _day_numbering(days: np.ndarray, valid: np.ndarray) -> tuple[int, np.dtype, np.ndarray | None]:
+    """How the calendar days are renumbered for r̄: from 0, the order and differences of the valid
+    days kept (the values where not valid are of no use), as ``days - offset`` in int32 when
+    every day fits (else int64), given as (offset, type, None); or, when the valid days span far
+    more days than there are valid residuals, by rank among the distinct valid days, given as
+    (0, type, ranked days). Days renumbered from 0 rather than used as they are: the classes of
+    equal day sets are ordered by the day numbers, and so r̄'s additions, so days shifted by a
+    constant would give r̄ to the last bit only."""
     n_valid = int(np.count_nonzero(valid))
     if n_valid == 0:
-        return np.zeros_like(days)
+        return 0, days.dtype, np.zeros_like(days)
     lowest, last = int(days.min()), int(days.max())  # no temporary: every day, valid or not
     first = lowest
     if last - first + 1 > 4 * n_valid + 1_000_000:
@@ -776,13 +798,13 @@ def _compressed_days(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
         span = int(np.where(valid, days, -_FAR).max()) - first + 1
         if span > 4 * n_valid + 1_000_000:
             distinct = np.unique(days[valid])
-            return np.searchsorted(distinct, days)
+            ranked = np.searchsorted(distinct, days)
+            return 0, ranked.dtype, ranked
     # Subtracted in int64, each result cast by numpy's buffered loop into int32 when every day
     # fits (exact), so no int64 (N, L1) temporary is made.
     limits = np.iinfo(np.int32)
     fits = limits.min <= lowest - first and last - first <= limits.max
-    out = np.empty(days.shape, np.int32 if fits else np.int64)
-    return np.subtract(days, np.int64(first), out=out, casting="unsafe")
+    return first, np.dtype(np.int32 if fits else np.int64), None
 
 
 def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
