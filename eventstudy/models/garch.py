@@ -55,7 +55,6 @@ Sheppard, K. et al. arch: ARCH models in Python (https://github.com/bashtage/arc
 
 from __future__ import annotations
 
-import math
 import threading
 import warnings
 from dataclasses import dataclass
@@ -168,7 +167,8 @@ def constant_variance_loglik(x: np.ndarray) -> float:
     :math:`\\ell_0`.
     """
     m = len(x)
-    return -0.5 * m * (math.log(2.0 * math.pi * float(np.mean(x * x))) + 1.0)
+    with np.errstate(divide="ignore"):  # an all-zero series: +inf, which no fit reaches
+        return float(-0.5 * m * (np.log(2.0 * np.pi * np.mean(x * x)) + 1.0))
 
 
 LOGLIK_TOLERANCE = 1e-6
