@@ -166,7 +166,6 @@ class PanelParts:
     RELEASABLE: ClassVar[dict[str, tuple[str, ...]]] = {
         "scores": ("_scores", "_window_scores"),
         "correlation": ("correlation",),
-        "estimation_sums": ("_estimation_sums",),
     }
     """Parts a statistic may declare it reads (:attr:`Statistic.parts`) -> the cached
     attributes that hold them: :func:`run_battery_windows` frees each after the last statistic
@@ -276,20 +275,34 @@ class PanelParts:
         self.panel.require("estimation")
         return estimation_signs(self.panel.ar_estimation)
 
-    @cached_property
-    def _estimation_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def estimation_column_sums(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(L1,) :math:`\\sum_{i \\in rows} e_{is}` (missing residuals as 0) and (L1,) the
+        number of ``rows`` ((N,) bool) with a residual on each estimation day.
+
+        A block of :data:`_SCORE_BLOCK_VALUES` values at a time, so no (N, L1) zero-filled copy
+        of the residuals is made. :func:`column_sums` (one einsum) adds the rows in order, and
+        each block's einsum starts from the sums of the blocks before it (a first row of weight
+        1), so the sums are exactly those of one einsum over every row."""
         self.panel.require("estimation")
         est = self.panel.ar_estimation
-        valid = np.isfinite(est)
-        return np.where(valid, est, 0.0), valid, valid.sum(axis=0)
+        n_pairs, n_days = est.shape
+        weight = np.asarray(rows, dtype=float)
+        sums = np.zeros(n_days)
+        counts = np.zeros(n_days, dtype=np.int64)
+        step = max(1, _SCORE_BLOCK_VALUES // max(n_days, 1))
+        for start in range(0, n_pairs, step):
+            block = slice(start, start + step)
+            valid = np.isfinite(est[block])
+            values = np.vstack([sums[None, :], np.where(valid, est[block], 0.0)])
+            sums = column_sums(np.concatenate([[1.0], weight[block]]), values)
+            counts += valid[np.asarray(rows[block], dtype=bool)].sum(axis=0)
+        return sums, counts
 
     def aar_estimation(self, rows: np.ndarray) -> np.ndarray:
         """(L1,) ``EventPanel.aar_estimation`` of the pairs ``rows`` (NaN on days without data)."""
-        values, valid, day_count = self._estimation_sums
-        weight = rows.astype(float)
-        days = (day_count - valid[~rows].sum(axis=0)).astype(float)  # exact counts
+        sums, counts = self.estimation_column_sums(rows)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return column_sums(weight, values) / days
+            return sums / counts.astype(float)
 
     @cached_property
     def factor(self) -> np.ndarray:
@@ -613,12 +626,12 @@ def _portfolio(s: WindowSample) -> TestResult:
     return portfolio_t(s.car, s.variance, s.dof, alternative=s.alternative)
 
 
-@register_statistic("crude_dependence_t", parts=("estimation_sums",))
+@register_statistic("crude_dependence_t")
 def _crude(s: WindowSample) -> TestResult:
     return crude_dependence_t(s.car, s.aar_estimation, s.length, alternative=s.alternative)
 
 
-@register_statistic("lamb_z", parts=("estimation_sums",))
+@register_statistic("lamb_z")
 def _lamb(s: WindowSample) -> TestResult:
     factor = _nanmean(s.parts.factor[s.ok][:, s.mask], axis=0)
     return lamb_z(s.panel.ar_event[s.ok][:, s.mask], s.aar_estimation, factor, alternative=s.alternative)

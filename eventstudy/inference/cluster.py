@@ -129,7 +129,7 @@ def _bin_codes(labels: np.ndarray) -> np.ndarray:
     if labels.dtype.kind in "iu" and labels.size:
         low, high = int(labels.min()), int(labels.max())
         if high - low <= 4 * labels.size + 1024:
-            return (labels - low).astype(np.intp)
+            return (labels - low).astype(np.intp, copy=False)
     return cluster_codes(labels)
 
 
@@ -196,8 +196,9 @@ def cluster_robust_mean(
     if labels.shape[0] != y.size or (two_way and labels.shape[1] != 2) or labels.ndim > 2:
         raise ValueError(f"clusters must be (n,) or (n, 2) with n = {y.size}, got shape {labels.shape}")
     keep = np.isfinite(y)
-    y = y[keep]
-    labels = labels[keep]
+    if not keep.all():  # a window's pairs are complete: usually nothing to drop, nothing copied
+        y = y[keep]
+        labels = labels[keep]
     n = y.size
     if n == 0:
         return ClusterMean(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, ())

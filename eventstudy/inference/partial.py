@@ -43,7 +43,7 @@ import numpy as np
 
 from .battery import PanelParts, WindowSample, usable_pairs
 from .correlation import CalendarResiduals, rbar_from_sum
-from .nonparametric import REF_GRANK, DaySums, GrankSample, GrankSums, column_sums, grank_spread
+from .nonparametric import REF_GRANK, DaySums, GrankSample, GrankSums, grank_spread
 from .panel import EventPanel
 from .result import TestResult, empty_result
 
@@ -161,7 +161,6 @@ def window_sums(
     scores, then O(N·L) per group and window.
     """
     parts = PanelParts(panel) if parts is None else parts
-    values, valid, _ = parts._estimation_sums
     n_est = panel.ar_estimation.shape[1]
     out: dict[Key, WindowSums] = {}
     for (label, (a, b)), member in members.items():
@@ -170,8 +169,7 @@ def window_sums(
         out[(label, (a, b))] = WindowSums(
             parts.ranks.sums(rows, columns),
             parts.signs.sums(rows, columns),
-            column_sums(rows.astype(float), values),
-            valid[rows].sum(axis=0),
+            *parts.estimation_column_sums(rows),
         )
     return out
 
