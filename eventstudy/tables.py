@@ -333,7 +333,9 @@ def text_column(
     array = pd.Series(values).array
     if repeat == 1 and tile == 1:
         return array
-    positions = np.tile(np.repeat(np.arange(len(values)), repeat), tile)
+    positions = np.repeat(np.arange(len(values)), repeat)
+    if tile > 1:  # np.tile(..., 1) would copy the (rows,) positions once more
+        positions = np.tile(positions, tile)
     return array.take(positions)
 
 

@@ -135,8 +135,13 @@ def test_day_scores_overwrite_gives_the_same_centred_scores() -> None:
         reused.z(rows, window, centering="pooled")
 
 
+@pytest.mark.parametrize("block", [1, 40, 1 << 15])
 @pytest.mark.parametrize("k", [0, 1, 2, 3, 5, 8])
-def test_quadratic_forms_equal_einsum_bit_for_bit(k: int) -> None:
+def test_quadratic_forms_equal_einsum_bit_for_bit(k: int, block: int, monkeypatch) -> None:
+    """Whatever the block of result values computed at a time (one, parts of a pair, pairs)."""
+    import eventstudy.abnormal as abnormal
+
+    monkeypatch.setattr(abnormal, "_QUADRATIC_BLOCK", block)
     rng = np.random.default_rng(k)
     v = rng.normal(size=(50, 21, k)).cumsum(axis=1)
     m = rng.normal(size=(50, k, k))
