@@ -9,11 +9,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import warnings
 
 import numpy as np
 import pytest
 from arch import arch_model
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from eventstudy.config import StudyConfig
 from eventstudy.inference import STATISTICS, EventPanel, run_battery
@@ -135,6 +137,37 @@ def test_fits_do_not_depend_on_the_blas_threads_of_the_environment() -> None:
             outputs.append(np.load(path))
     assert np.isfinite(outputs[0]).any()
     np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+def test_a_blas_limit_held_by_another_thread_is_warned_about() -> None:
+    """threadpoolctl lets one thread at a time set OpenBLAS's process-wide thread count and
+    silently ignores the others: while a thread outside eventstudy holds a limit of two, the
+    fits cannot run on one thread, and say so instead of fitting quietly on two."""
+    blas = [info for info in threadpool_info() if info.get("user_api") == "blas"]
+    if not blas or any(info.get("threading_layer") == "openmp" for info in blas):
+        pytest.skip("per-thread (OpenMP) BLAS limits: another thread's limit does not block ours")
+    if min(info["num_threads"] for info in blas) < 2:
+        pytest.skip("one CPU: BLAS runs on one thread whatever the limits")
+    e = simulate_garch(np.random.default_rng(1), 300, 2e-6, 0.08, 0.9)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with threadpool_limits(limits=2, user_api="blas"):
+            holding.set()
+            release.wait()
+
+    other = threading.Thread(target=hold)
+    other.start()
+    holding.wait()
+    try:
+        with pytest.warns(RuntimeWarning, match="could not be limited to one thread"):
+            fit_conditional_variance(e[None, :], 250, "garch")
+    finally:
+        release.set()
+        other.join()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the other thread gone: no warning
+        assert fit_conditional_variance(e[None, :], 250, "garch").fitted[0]
 
 
 def test_missing_days_are_skipped_and_short_or_excluded_pairs_are_not_fitted() -> None:

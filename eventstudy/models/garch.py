@@ -144,16 +144,25 @@ def fit_conditional_variance(
     (see the module notes). Cost: one numerical optimisation per pair (about 30 ms for 250
     days).
     """
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     with _ONE_THREAD_AT_A_TIME, threadpool_limits(limits=1, user_api="blas"):
+        if any(info.get("num_threads") != 1 for info in threadpool_info() if info.get("user_api") == "blas"):
+            warnings.warn(
+                "BLAS could not be limited to one thread for the GARCH fits (another thread of this "
+                "process holds threadpoolctl's control of it): the fits may differ from the same "
+                "study run elsewhere (EGARCH: other local maxima)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return _fit_rows(residuals, n_estimation, kind, fit_rows)
 
 
 _ONE_THREAD_AT_A_TIME = threading.Lock()
 """Fits of two threads of a process (a threaded Dask worker) run one after the other: BLAS's
 thread count is process-wide, and threadpoolctl lets only one thread at a time set it (another
-thread's limit is silently ignored while the first holds it)."""
+thread's limit is silently ignored while the first holds it; a thread outside eventstudy that
+holds it makes :func:`fit_conditional_variance` warn)."""
 
 
 def constant_variance_loglik(x: np.ndarray) -> float:
