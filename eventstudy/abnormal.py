@@ -24,8 +24,12 @@ with :math:`L = \\tau_2 - \\tau_1 + 1`. Under normal i.i.d. disturbances
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
+
+from eventstudy.blocks import row_blocks
 
 
 def abnormal_returns(
@@ -74,10 +78,7 @@ def quadratic_forms(vectors: np.ndarray, matrices: np.ndarray) -> np.ndarray:
         in the CPU caches; each value is computed alike, so the blocks change no bit).
     """
     out = np.empty(vectors.shape[:-1])
-    per_pair = max(1, int(np.prod(vectors.shape[1:-1], dtype=np.int64)))
-    step = max(1, _QUADRATIC_BLOCK // per_pair)
-    for start in range(0, vectors.shape[0], step):
-        rows = slice(start, start + step)
+    for rows in row_blocks(vectors.shape[0], math.prod(vectors.shape[1:-1]), _QUADRATIC_BLOCK):
         out[rows] = _quadratic_block(vectors[rows], matrices[rows])
     return out
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.abnormal import abnormal_returns
+from eventstudy.blocks import row_blocks
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.inference.dollar import (
     SAHA_FERRELL,
@@ -268,7 +269,8 @@ def fit_pairs(
     ``returns_by_column`` is the :func:`_by_column` copy of the events' columns and ``columns``
     each pair's position in it.
 
-    Pairs are gathered and fitted a block at a time (:func:`_pair_blocks`): a pair's fit
+    Pairs are gathered and fitted a block of :data:`_BLOCK_VALUES` estimation values at a time
+    (:func:`~eventstudy.blocks.row_blocks`): a pair's fit
     depends on its own rows only (the contract of :meth:`ExpectedReturnModel.fit`), so the
     blocks give the whole batch's numbers exactly, and no (pairs x estimation days x
     regressors) array is made for the whole study."""
@@ -288,7 +290,7 @@ def fit_pairs(
     excluded = None if inside is None else np.zeros(n_pairs, dtype=np.intp)
     degenerate = np.zeros(n_pairs, dtype=bool)
     whole: ModelFit | None = None
-    for rows in _pair_blocks(n_pairs, n_estimation):
+    for rows in row_blocks(n_pairs, n_estimation, _BLOCK_VALUES):
         y_est = _gather_pairs(returns_by_column, days.estimation_days[rows], columns[rows])
         offset, x_est, auxiliary = design.estimation(rows)
         if offset is not None:
@@ -308,15 +310,9 @@ def fit_pairs(
 
 
 _BLOCK_VALUES = 2**18
-"""Estimation values (pairs x days) that :func:`fit_pairs` and :func:`pair_values` gather at a
-time (2 MB of float64: the block's work arrays stay in the CPU caches)."""
-
-
-def _pair_blocks(n_pairs: int, n_days: int) -> list[slice]:
-    """Consecutive blocks of pairs (or symbols) of about :data:`_BLOCK_VALUES` (pairs x
-    ``n_days``) values (one block, possibly empty, when they all fit)."""
-    step = max(1, _BLOCK_VALUES // max(n_days, 1))
-    return [slice(start, min(start + step, n_pairs)) for start in range(0, max(n_pairs, 1), step)]
+"""Values (pairs, or symbols, x days) that :func:`fit_pairs`, :func:`pair_values` and the
+market-value tables gather at a time (2 MB of float64: the block's work arrays stay in the CPU
+caches)."""
 
 
 def _allocated_fit(part: ModelFit, n_pairs: int) -> ModelFit:
@@ -379,7 +375,8 @@ def pair_values(
     by_day = _market_values_by_day(panel, share_table, used)
     market_value_prev = _market_values_on(by_day, local, days.prev_days + 1)
     basis = np.empty(len(tickers), dtype=object)
-    for rows in _pair_blocks(*days.estimation_days.shape):  # no (pairs x days) market values
+    n_pairs, n_estimation = days.estimation_days.shape
+    for rows in row_blocks(n_pairs, n_estimation, _BLOCK_VALUES):  # no (pairs x days) market values
         estimation_values = _market_values_on(by_day, local[rows], days.estimation_days[rows])
         basis[rows] = dollar_sd_basis(fit.residuals[rows], estimation_values)
     figures = ShareFigures.of(share_table, share_rows, lookup)
@@ -617,13 +614,14 @@ def estimation_dollar_summary(
     estimation day: close x the share count in force, or a returns series' own market value,
     NaN where unknown or the day is outside the calendar), by
     :func:`~eventstudy.inference.dollar.dollar_residual_variance`, a block of pairs at a time
-    (:func:`_pair_blocks`): each pair's numbers are those of the whole (P, L1) computation,
+    (:data:`_BLOCK_VALUES` values): each pair's numbers are those of the whole (P, L1) computation,
     and no (P, L1) array is made."""
     used, local = _used_columns(_columns(panel, tickers))
     by_day = _market_values_by_day(panel, share_table, used)
     variance = np.empty(len(tickers))
     days = np.empty(len(tickers), dtype=np.int64)
-    for rows in _pair_blocks(*estimation_days.shape):
+    n_pairs, n_estimation = estimation_days.shape
+    for rows in row_blocks(n_pairs, n_estimation, _BLOCK_VALUES):
         dollars = residuals[rows] * _market_values_on(by_day, local[rows], estimation_days[rows])
         variance[rows], days[rows] = dollar_residual_variance(dollars, overwrite=True)
     return variance, days
@@ -636,7 +634,7 @@ def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, use
     n_days = panel.close.shape[0]
     value_by_day = np.full((used.size, n_days + 2), np.nan)
     symbols = [panel.symbols[column] for column in used.tolist()]
-    for part in _pair_blocks(used.size, n_days):  # blocks of symbols: no (U, T) temporaries
+    for part in row_blocks(used.size, n_days, _BLOCK_VALUES):  # blocks of symbols: no (U, T) temporaries
         close = np.take(panel.close, used[part], axis=1).T
         np.multiply(close, share_table.counts_by_day(symbols[part]), out=value_by_day[part, 1:-1])
     if panel.market_cap is not None:  # returns series: the market values of their files

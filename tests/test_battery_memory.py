@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from eventstudy.aggregate import event_panel
+from eventstudy.blocks import row_blocks
 from eventstudy.config import StudyConfig
 from eventstudy.estimate import estimate
 from eventstudy.inference import battery, correlation, register_statistic, run_battery_windows
@@ -221,3 +222,11 @@ def test_estimation_sums_by_blocks_equal_one_einsum_over_every_row(monkeypatch, 
     np.testing.assert_array_equal(sums, np.einsum("i,it->t", rows.astype(float), np.where(valid, est, 0.0)))
     np.testing.assert_array_equal(counts, valid[rows].sum(axis=0))
     assert counts.min() < rows.sum()  # some days miss residuals of some chosen rows
+
+
+def test_row_blocks_cover_every_row_once_within_the_budget() -> None:
+    """The blocks every bounded-memory loop walks: consecutive, covering, at least one row each."""
+    assert row_blocks(10, 3, 7) == [slice(0, 2), slice(2, 4), slice(4, 6), slice(6, 8), slice(8, 10)]
+    assert row_blocks(5, 1000, 7) == [slice(i, i + 1) for i in range(5)]  # a row over the budget
+    assert row_blocks(4, 0, 100) == [slice(0, 4)]
+    assert row_blocks(0, 250, 1 << 17) == [slice(0, 0)]  # no rows: one empty block

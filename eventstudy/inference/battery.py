@@ -71,6 +71,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from eventstudy.blocks import row_blocks
+
 from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .cluster import cluster_codes, window_cluster_test
@@ -289,9 +291,7 @@ class PanelParts:
         weight = np.asarray(rows, dtype=float)
         sums = np.zeros(n_days)
         counts = np.zeros(n_days, dtype=np.int64)
-        step = max(1, _SCORE_BLOCK_VALUES // max(n_days, 1))
-        for start in range(0, n_pairs, step):
-            block = slice(start, start + step)
+        for block in row_blocks(n_pairs, n_days, _SCORE_BLOCK_VALUES):
             valid = np.isfinite(est[block])
             values = np.vstack([sums[None, :], np.where(valid, est[block], 0.0)])
             sums = column_sums(np.concatenate([[1.0], weight[block]]), values)
@@ -385,10 +385,8 @@ def _score_blocks(panel: EventPanel) -> Iterator[tuple[slice, tuple[DayScores, D
     each (an empty panel: one empty block)."""
     panel.require("estimation")
     estimation, event, sigma = panel.ar_estimation, panel.ar_event, panel.sigma
-    n_pairs = estimation.shape[0]
-    step = max(1, _SCORE_BLOCK_VALUES // max(estimation.shape[1] + event.shape[1], 1))
-    for start in range(0, max(n_pairs, 1), step):
-        rows = slice(start, min(start + step, n_pairs))
+    n_values = estimation.shape[1] + event.shape[1]
+    for rows in row_blocks(estimation.shape[0], n_values, _SCORE_BLOCK_VALUES):
         yield rows, _block_scores(estimation[rows], event[rows], sigma[rows])
 
 

@@ -78,6 +78,8 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
+from eventstudy.blocks import row_blocks
+
 _LARGE_CLASS = 16
 """Classes with at least this many rows use the factored class-pair sums."""
 
@@ -88,7 +90,8 @@ _CHUNK_PAIRS = 32_768
 """Row pairs whose sums are formed at once (bounds the work arrays)."""
 
 _BLOCK_VALUES = 1 << 17
-"""Values squared at once when summing the squares of the pairs' rows (a 1 MB temporary)."""
+"""Values of the pairs' (rows x estimation days) arrays worked on at once when the r̄ part is
+built: its sums of squares and alignment checks (a 1 MB temporary)."""
 
 _FAR = np.int64(2**60)
 """A day after every calendar day (the first day of a row without valid days)."""
@@ -177,10 +180,10 @@ class CalendarResiduals:
             raise ValueError(f"residuals {e.shape} and calendar_day {days.shape} must be equal 2-D")
         valid = np.isfinite(e)
         count = valid.sum(axis=1)
-        n_rows = e.shape[0]
+        n_rows, n_cols = e.shape
         raw, mean, ss = np.empty(n_rows), np.empty(n_rows), np.empty(n_rows)
         with np.errstate(invalid="ignore", divide="ignore"):
-            for rows in _row_blocks(*e.shape):  # each row alone: the whole array's sums
+            for rows in row_blocks(n_rows, n_cols, _BLOCK_VALUES):  # each row alone: the whole array's sums
                 u = np.where(valid[rows], e[rows], 0.0)
                 np.square(u).sum(axis=1, out=raw[rows])
                 mean[rows] = u.sum(axis=1) / count[rows]
@@ -774,12 +777,6 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return values, mask
 
 
-def _row_blocks(n_rows: int, n_cols: int) -> list[slice]:
-    """Consecutive blocks of rows of about :data:`_BLOCK_VALUES` values each."""
-    step = max(1, _BLOCK_VALUES // max(n_cols, 1))
-    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
-
-
 def _day_numbering(days: np.ndarray, valid: np.ndarray) -> tuple[int, np.dtype, np.ndarray | None]:
     """How the calendar days are renumbered for r̄: from 0, the order and differences of the valid
     days kept (the values where not valid are of no use), as ``days - offset`` in int32 when
@@ -834,7 +831,7 @@ def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     # by one at every column, valid or not (one comparison); the others are checked on their
     # valid columns only.
     aligned = np.empty(n_rows, dtype=bool)
-    for part in _row_blocks(n_rows, n_cols):  # no (N, L1) temporaries
+    for part in row_blocks(n_rows, n_cols, _BLOCK_VALUES):  # no (N, L1) temporaries
         step = days[part] - column
         block = ~has[part] | (step == step[:, :1]).all(axis=1)
         check = np.flatnonzero(~block)
