@@ -10,6 +10,7 @@ subset (```code```, ``**bold**``, backslash escapes) into which user text enters
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,17 +58,24 @@ class Table:
 class FigureFile:
     """A figure: ``name`` is its path relative to the output folder (``figures/x.png``).
 
-    ``owned`` is False for a figure another command wrote (the backtest's equity curve): the
-    report embeds it but never rewrites it. ``dpi`` is the PNG's resolution: the page shows it
-    at 100 pixels per inch of the figure, whatever its print resolution.
+    ``encoded`` is the PNG file, or the Future of one being compressed in the background
+    (:func:`eventstudy.report.figures.png_future`); :attr:`png` waits for it. ``owned`` is False
+    for a figure another command wrote (the backtest's equity curve): the report embeds it but
+    never rewrites it. ``dpi`` is the PNG's resolution: the page shows it at 100 pixels per inch
+    of the figure, whatever its print resolution.
     """
 
     name: str
     title: str
     caption: str
-    png: bytes
+    encoded: bytes | Future[bytes]
     owned: bool = True
     dpi: int = 100
+
+    @property
+    def png(self) -> bytes:
+        """The PNG file's bytes."""
+        return self.encoded if isinstance(self.encoded, bytes) else self.encoded.result()
 
 
 @dataclass(frozen=True)

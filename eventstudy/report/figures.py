@@ -2,7 +2,8 @@
 
 Every function takes the exported tables as they are (``ar.parquet``, ``car.parquet``,
 ``caar.parquet``, ``stats.parquet`` frames, or the rows of one event) and returns a Figure; the
-report turns each into PNG bytes with :func:`png_bytes`, and a notebook can show it, restyle it
+report turns each into PNG bytes with :func:`png_bytes` (or :func:`png_future`, which compresses
+in a background thread while the next figure is drawn), and a notebook can show it, restyle it
 or save it in any format. No pyplot state is used, so drawing is safe in a library and in
 tests (``results.plot_*`` methods call these same functions).
 
@@ -20,7 +21,10 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +36,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
+from PIL import Image, PngImagePlugin
 from scipy import stats as scipy_stats
 
 from eventstudy.report import fmt
@@ -92,10 +97,68 @@ def new_figure(width: float, height: float) -> Figure:
 
 def png_bytes(figure: Figure, *, dpi: int = DPI) -> bytes:
     """The PNG file of ``figure`` at ``dpi``: deterministic, no software or date metadata."""
+    return png_future(figure, dpi=dpi).result()
+
+
+PNG_PENDING = 2
+"""Figures drawn and waiting to be compressed, at most: each holds its RGBA pixels (about
+12 MB at 300 dpi), so a large report's memory does not grow with its figures."""
+_encoder: tuple[int, ThreadPoolExecutor, threading.BoundedSemaphore] | None = None
+_encoder_lock = threading.Lock()
+
+
+def _png_encoder() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+    """This process's PNG thread and its bound (a forked child starts its own: the parent's
+    thread does not exist there)."""
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None or _encoder[0] != os.getpid():
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventstudy-png")
+            _encoder = (os.getpid(), executor, threading.BoundedSemaphore(PNG_PENDING))
+        return _encoder[1], _encoder[2]
+
+
+def png_future(figure: Figure, *, dpi: int = DPI) -> Future[bytes]:
+    """Draw ``figure`` at ``dpi`` now; its PNG file (as :func:`png_bytes`) when the Future is done.
+
+    Drawing is matplotlib's Python and holds the GIL; compressing is Pillow's deflate, which
+    releases it. So the pixels are compressed in one background thread while the caller draws
+    the next figure: the report's figures take about a quarter less time on two cores. The
+    bytes are those of ``figure.savefig(format="png", metadata={"Software": None})``: the same
+    pixels, written by Pillow as matplotlib writes them (RGBA, a ``pHYs`` chunk of ``dpi`` and
+    no text chunk). The figure may be changed or cleared once this returns.
+    """
     buffer = io.BytesIO()
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):  # e.g. a notebook's figure on another backend
+        with style():
+            figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        done: Future[bytes] = Future()
+        done.set_result(buffer.getvalue())
+        return done
     with style():
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
+        figure.savefig(buffer, format="rgba", dpi=dpi)
+    size = (int(canvas.renderer.width), int(canvas.renderer.height))  # savefig drew at dpi
+    pixels = buffer.getvalue()
+    if len(pixels) != 4 * size[0] * size[1]:
+        raise RuntimeError(f"matplotlib drew {len(pixels)} bytes for a {size[0]}x{size[1]} RGBA image")
+    executor, pending = _png_encoder()
+    pending.acquire()
+    try:
+        future = executor.submit(_encode_png, pixels, size, dpi)
+    except BaseException:
+        pending.release()
+        raise
+    future.add_done_callback(lambda _: pending.release())
+    return future
+
+
+def _encode_png(pixels: bytes, size: tuple[int, int], dpi: int) -> bytes:
+    """RGBA ``pixels`` of ``size`` as a PNG file, as :func:`matplotlib.image.imsave` writes them."""
+    out = io.BytesIO()
+    image = Image.frombuffer("RGBA", size, pixels, "raw", "RGBA", 0, 1)
+    image.save(out, format="png", pnginfo=PngImagePlugin.PngInfo(), dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def message_figure(text: str, title: str = "", width: float = 7.2, height: float = 2.4) -> Figure:

@@ -87,8 +87,9 @@ METHOD_FIGURES: dict[str, Callable[[Exports], FigureFile | None]] = {
 
 
 def figure_file(name: str, title: str, caption: str, figure: Any) -> FigureFile:
-    """A report figure: the Figure rendered to PNG at print resolution, then released."""
-    png = figures.png_bytes(figure)
+    """A report figure: the Figure drawn at print resolution, then released; its PNG is
+    compressed in the background (:func:`~eventstudy.report.figures.png_future`)."""
+    png = figures.png_future(figure)
     figure.clear()
     return FigureFile(name, title, caption, png, dpi=figures.DPI)
 

@@ -1,0 +1,115 @@
+"""PNG files of the report's figures, compressed in a background thread.
+
+The oracle is matplotlib's own PNG writer: ``figure.savefig(format="png")`` with the
+``Software`` text left out. The background thread must give exactly its bytes, keep at most
+:data:`~eventstudy.report.figures.PNG_PENDING` figures' pixels waiting, pass an encoding error
+to the reader, and work in a forked child (where the parent's thread does not exist).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import threading
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from eventstudy.report import figures
+from eventstudy.report.document import FigureFile
+from eventstudy.report.html import png_size
+
+
+def _drawn(width: float = 3.0, height: float = 2.0, *, seed: int = 0, agg: bool = True) -> Figure:
+    """A figure with lines, a band, text and a transparent patch (so alpha is not all 255)."""
+    rng = np.random.default_rng(seed)
+    with figures.style():
+        figure = figures.new_figure(width, height) if agg else Figure(figsize=(width, height))
+        axes = figure.subplots()
+        x = np.arange(40)
+        y = rng.normal(size=40).cumsum()
+        axes.fill_between(x, y - 1, y + 1, alpha=0.2)
+        axes.plot(x, y, marker="o", markersize=2)
+        axes.set_title(f"seed {seed}: τ, ⚑ and $")
+        figure.patch.set_alpha(0.5)
+    return figure
+
+
+def _matplotlib_png(figure: Figure, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    with figures.style():
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("agg", [True, False], ids=["agg canvas", "base canvas"])
+@pytest.mark.parametrize("dpi", [72, 150, 300])
+def test_png_bytes_are_matplotlibs_png(agg: bool, dpi: int) -> None:
+    figure = _drawn(2.9, 1.7, seed=dpi, agg=agg)  # sizes whose pixels are not round numbers
+    expected = _matplotlib_png(figure, dpi)
+    png = figures.png_bytes(figure, dpi=dpi)
+    assert png == expected
+    assert png_size(png) == (int(2.9 * dpi), int(1.7 * dpi))
+    assert b"Software" not in png
+
+
+def test_many_figures_in_flight_keep_their_own_bytes() -> None:
+    drawn = [_drawn(seed=k) for k in range(7)]
+    expected = [_matplotlib_png(f, 100) for f in drawn]
+    pending = [figures.png_future(f, dpi=100) for f in drawn]
+    for f in drawn:
+        f.clear()  # the pixels were taken when png_future returned
+    assert [p.result() for p in pending] == expected
+    assert len(set(expected)) == 7
+
+
+def test_at_most_png_pending_figures_wait_to_be_compressed(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    encode = figures._encode_png
+
+    def held(*args):
+        release.wait()
+        return encode(*args)
+
+    monkeypatch.setattr(figures, "_encode_png", held)
+    _, bound = figures._png_encoder()
+    waiting = [figures.png_future(_drawn(seed=k), dpi=50) for k in range(figures.PNG_PENDING)]
+    assert not bound.acquire(blocking=False)  # one more figure would wait for a slot
+    release.set()
+    assert all(p.result().startswith(b"\x89PNG") for p in waiting)
+    # Every slot is free again once the Futures are done (the callbacks run before result returns).
+    for _ in range(figures.PNG_PENDING):
+        assert bound.acquire(timeout=60)
+    for _ in range(figures.PNG_PENDING):
+        bound.release()
+
+
+def test_an_encoding_error_reaches_the_reader_and_frees_its_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_):
+        raise MemoryError("no room for the PNG")
+
+    monkeypatch.setattr(figures, "_encode_png", full)
+    for _ in range(figures.PNG_PENDING + 2):  # would block for ever if a failed slot were kept
+        file = FigureFile("figures/x.png", "x", "", figures.png_future(_drawn(), dpi=50))
+        with pytest.raises(MemoryError, match="no room"):
+            _ = file.png
+
+
+def _png_in_child(queue) -> None:
+    figure = _drawn(seed=3)
+    queue.put(figures.png_bytes(figure, dpi=80) == _matplotlib_png(figure, 80))
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+def test_a_forked_child_compresses_in_its_own_thread() -> None:
+    figures.png_bytes(_drawn(), dpi=50)  # the parent's thread exists before the fork
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_png_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=120)  # a guard against a hang, not a synchronisation
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child waited for the parent's PNG thread")
+    assert child.exitcode == 0 and queue.get(timeout=10) is True
