@@ -25,6 +25,9 @@ of each stage (``run_study``, ``load_inputs``, cache reads, content hashing,
 matplotlib's ``savefig``) are wrapped with timers that record the stage path (the stages
 active when it was entered), so a sub-stage is always measured inside its parent's time; the
 table shows each stage's median seconds, its share of its parent and its number of calls.
+The report's PNG files are compressed in a background thread while the next figure is drawn
+(``eventstudy.report.figures.png_future``): ``savefig`` there is the drawing, and only the
+time spent waiting for a compressed file falls inside a stage.
 Imports are what the run imports before the command starts.
 
 Usage::
