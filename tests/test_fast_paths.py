@@ -184,10 +184,13 @@ def test_bootstrap_of_complete_columns_equals_the_one_column_test() -> None:
         assert bootstrap_t_tests(x[:, [w]], everyone[:, [w]], draws=499, seed=11)[0] == together[w]
 
 
-def test_bootstrap_of_partial_columns_follows_its_formula() -> None:
+@pytest.mark.parametrize(
+    ("n", "mean"), [(40, 0.002), (5000, 0.0003)]  # one chunk of draws; 16 a chunk and a last 12
+)
+def test_bootstrap_of_partial_columns_follows_its_formula(n: int, mean: float) -> None:
     rng = np.random.default_rng(8)
-    n, draws, seed = 40, 60, 3
-    x = rng.normal(0.002, 0.02, (n, 2))
+    draws, seed = 60, 3
+    x = rng.normal(mean, 0.02, (n, 2))  # |t| about 1 at n = 5000: many draws on either side
     usable = np.ones((n, 2), dtype=bool)
     usable[rng.random(n) < 0.3, 1] = False
     x[~usable[:, 1] & (rng.random(n) < 0.5), 1] = np.nan  # unusable values may be anything

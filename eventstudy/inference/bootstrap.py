@@ -127,7 +127,7 @@ def bootstrap_t_tests(
     :math:`n^*_{bw} = N` and it is exactly the resampling of :func:`bootstrap_t_test`. A
     column's result does not depend on the other columns. Deterministic given ``seed``.
 
-    Implementation: per chunk of resamples, the draw counts :math:`c_{bj}` (one ``bincount``)
+    Implementation: per chunk of resamples, the draw counts :math:`c_{bj}` (a ``bincount`` a draw)
     times the (N, 3W) matrix of :math:`u x`, :math:`u x^2` and :math:`u` (one matrix product
     for every column; the counts :math:`n^*_{bw}` are exact integers), so the cost is that of
     drawing the indices plus O(B·N·W) multiply-adds (single-threaded ``einsum`` dot products,
@@ -180,15 +180,18 @@ def bootstrap_t_tests(
     extreme = np.zeros(k, dtype=np.int64)
     rng = np.random.default_rng(seed)
     cells = max(_COUNT_CELLS, _COUNT_DRAWS * n_all)
-    row_start = np.arange(max(1, min(draws, cells // max(n_all, 1))), dtype=np.int64)[:, None] * n_all
+    counts = np.empty((max(1, min(draws, cells // max(n_all, 1))), n_all))
     with np.errstate(invalid="ignore", divide="ignore"):
         for index in _resample_indices(rng, n_all, draws, cells):
             chunk = index.shape[0]
-            index += row_start[:chunk]  # flat position of each draw in the (chunk, N) count matrix
-            counts = np.bincount(index.reshape(-1), minlength=chunk * n_all).reshape(chunk, n_all)
+            # One bincount a draw: it scatters into N counts, which stay in the CPU cache; one
+            # bincount of the chunk's (chunk x N) matrix scattered over all of it (1.8 times
+            # the time at 200,000 pairs, growing with N). The same integers, as floats.
+            for b in range(chunk):
+                counts[b] = np.bincount(index[b], minlength=n_all)
             # (chunk, 3k): sum, sum of squares, count. einsum, not a BLAS product: BLAS threads
             # of these skinny products slow a busy machine many times over.
-            sums = np.einsum("bn,cn->bc", counts.astype(float), design)
+            sums = np.einsum("bn,cn->bc", counts[:chunk], design)
             count = sums[:, 2 * k :]
             m1 = sums[:, :k] / count
             m2 = sums[:, k : 2 * k] / count
