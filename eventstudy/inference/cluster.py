@@ -195,17 +195,27 @@ def cluster_robust_mean(
     two_way = labels.ndim == 2
     if labels.shape[0] != y.size or (two_way and labels.shape[1] != 2) or labels.ndim > 2:
         raise ValueError(f"clusters must be (n,) or (n, 2) with n = {y.size}, got shape {labels.shape}")
+    if two_way:
+        return _clustered_mean(y, labels[:, 0], labels[:, 1], alternative)
+    return _clustered_mean(y, labels, None, alternative)
+
+
+def _clustered_mean(
+    y: np.ndarray, labels: np.ndarray, second_labels: np.ndarray | None, alternative: Alternative
+) -> ClusterMean:
+    """:func:`cluster_robust_mean` of (n,) ``y`` with one (n,) clustering, or two."""
     keep = np.isfinite(y)
     if not keep.all():  # a window's pairs are complete: usually nothing to drop, nothing copied
         y = y[keep]
         labels = labels[keep]
+        second_labels = None if second_labels is None else second_labels[keep]
     n = y.size
     if n == 0:
         return ClusterMean(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, ())
     mean = float(y.mean())
     residuals = y - mean
-    if two_way:
-        first, second = _bin_codes(labels[:, 0]), _bin_codes(labels[:, 1])
+    if second_labels is not None:
+        first, second = _bin_codes(labels), _bin_codes(second_labels)
         v_first, g_first = _crv1(residuals, first)
         v_second, g_second = _crv1(residuals, second)
         v_both, _ = _crv1(residuals, _intersection(first, second))
@@ -240,11 +250,22 @@ def panel_observations(
     mask
         (L2,) the window's columns.
     """
+    y, length = _window_sums(ar_event, mask)
+    return y, np.column_stack([_firm_labels(firm, length), _day_labels(day, mask)])
+
+
+def _window_sums(ar_event: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """The window's (pair, day) observations L·AR (N·L,), and L."""
     length = int(mask.sum())
-    y = (length * ar_event[:, mask]).reshape(-1)
-    firms = np.repeat(_bin_codes(firm), length)
-    days = np.asarray(day)[:, mask].reshape(-1)
-    return y, np.column_stack([firms, days])
+    return (length * ar_event[:, mask]).reshape(-1), length
+
+
+def _firm_labels(firm: np.ndarray, length: int) -> np.ndarray:
+    return np.repeat(_bin_codes(firm), length)
+
+
+def _day_labels(day: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.asarray(day)[:, mask].reshape(-1)
 
 
 def window_cluster_test(
@@ -299,10 +320,16 @@ def window_cluster_test(
     if clustering not in names:
         raise ValueError(f"clustering must be one of {', '.join(names)}, got {clustering!r}")
     name, reference = names[clustering]
+    check_alternative(alternative)
     n_pairs = int(ar_event.shape[0])
-    y, labels = panel_observations(ar_event, firm, day, mask)
-    columns = {"firm": labels[:, 0], "date": labels[:, 1], "two_way": labels}[clustering]
-    test = cluster_robust_mean(y, columns, alternative=alternative)
+    y, length = _window_sums(ar_event, mask)
+    # Only the labels of the clustering asked for, each (N·L,): no (N·L, 2) array of both.
+    labels = {
+        "firm": lambda: (_firm_labels(firm, length), None),
+        "date": lambda: (_day_labels(day, mask), None),
+        "two_way": lambda: (_firm_labels(firm, length), _day_labels(day, mask)),
+    }[clustering]()
+    test = _clustered_mean(y, *labels, alternative)
     return result(name, test.t, test.p, n_pairs, reference)
 
 
