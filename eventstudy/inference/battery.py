@@ -478,6 +478,11 @@ class WindowSample:
         """CARs of the usable pairs."""
         return self.all_cars[self.ok]
 
+    def usable_rows(self, values: np.ndarray) -> np.ndarray:
+        """The usable pairs' rows of (N, ...) ``values``, for reading only: ``values`` itself when
+        every pair is usable (a copy of (pairs x days) arrays for nothing, otherwise)."""
+        return values if self.n_pairs == self.ok.size else values[self.ok]
+
     @cached_property
     def variance(self) -> np.ndarray:
         """Exact CLM CAR variances of the usable pairs."""
@@ -509,7 +514,7 @@ class WindowSample:
     @cached_property
     def variance_ratios(self) -> np.ndarray:
         """(N,) the usable pairs' variance ratios of the window (abnormal volatility)."""
-        return variance_ratios(self.parts.standardized_ar[self.ok][:, self.mask], self.dof)
+        return variance_ratios(self.usable_rows(self.parts.standardized_ar)[:, self.mask], self.dof)
 
     @cached_property
     def volatility(self) -> TestResult:
@@ -531,7 +536,7 @@ class WindowSample:
         if dollar is None or dollar_car is None or market_value is None:
             return _no_dollars()
         variance_d, days_d = dollar
-        fallback = fallback_dollar_variance(panel.sigma[ok], market_value[ok][:, mask])
+        fallback = fallback_dollar_variance(panel.sigma[ok], self.usable_rows(market_value)[:, mask])
         residual_days = self.parts.residual_days[ok]
         return _dollar_test(
             dollar_car[ok], variance_d[ok], days_d[ok], residual_days, fallback, self.length,
@@ -631,8 +636,9 @@ def _crude(s: WindowSample) -> TestResult:
 
 @register_statistic("lamb_z")
 def _lamb(s: WindowSample) -> TestResult:
-    factor = _nanmean(s.parts.factor[s.ok][:, s.mask], axis=0)
-    return lamb_z(s.panel.ar_event[s.ok][:, s.mask], s.aar_estimation, factor, alternative=s.alternative)
+    factor = _nanmean(s.usable_rows(s.parts.factor)[:, s.mask], axis=0)
+    ar = s.usable_rows(s.panel.ar_event)[:, s.mask]
+    return lamb_z(ar, s.aar_estimation, factor, alternative=s.alternative)
 
 
 @register_statistic("patell_z")
@@ -704,9 +710,12 @@ def _bootstrap(s: WindowSample) -> TestResult:
 def _cluster(s: WindowSample, clustering: str) -> TestResult:
     if clustering != "firm":
         s.panel.require("calendar")  # dates are the clusters
-    ok = s.ok
     return window_cluster_test(
-        s.panel.ar_event[ok], s.parts.firm_codes[ok], s.panel.event_day[ok], s.mask, clustering,
+        s.usable_rows(s.panel.ar_event),
+        s.usable_rows(s.parts.firm_codes),
+        s.usable_rows(s.panel.event_day),
+        s.mask,
+        clustering,
         alternative=s.alternative,
     )
 
@@ -730,7 +739,7 @@ def _garch_scar(s: WindowSample) -> np.ndarray:
     variance = s.panel.conditional_variance
     if variance is None:
         return np.full(s.n_pairs, np.nan)
-    return garch_standardized_car(s.car, variance[s.ok][:, s.mask])
+    return garch_standardized_car(s.car, s.usable_rows(variance)[:, s.mask])
 
 
 @register_statistic("abnormal_volatility", p_from="volatility_t")
