@@ -498,15 +498,24 @@ def test_cli_on_a_scheduler_address(cluster, tmp_path: Path) -> None:
     assert manifest["engine"]["scheduler"] == address
 
 
-def test_a_scheduler_file_connects_to_its_cluster(cluster, tmp_path: Path) -> None:
-    """``--scheduler FILE.json``: what ``dask scheduler --scheduler-file`` writes under srun."""
+def test_a_scheduler_file_connects_to_its_cluster(tmp_path: Path) -> None:
+    """``--scheduler FILE.json``: what ``dask scheduler --scheduler-file`` writes under srun.
+
+    A cluster of its own: the scheduler writes its file when it starts, while dask's
+    ``write_scheduler_file`` on the module's shared cluster failed after some other tests had run
+    there (``TypeError``: tuple keys in the scheduler's information), so this test passed or
+    failed with the order of the tests."""
     from eventstudy.distributed import connect
 
     scheduler_file = tmp_path / "scheduler.json"
-    cluster.write_scheduler_file(str(scheduler_file))
-    with connect(str(scheduler_file)) as client:
-        assert client.scheduler.address == cluster.scheduler.address
-        assert client.submit(sum, [1, 2]).result() == 3
+    with (
+        distributed.LocalCluster(**IN_PROCESS, n_workers=1, protocol="tcp://") as local,
+        distributed.Client(local) as cluster,
+    ):
+        cluster.write_scheduler_file(str(scheduler_file))
+        with connect(str(scheduler_file)) as client:
+            assert client.scheduler.address == cluster.scheduler.address
+            assert client.submit(sum, [1, 2]).result() == 3
 
 
 @pytest.mark.parametrize(
