@@ -185,7 +185,8 @@ def test_bootstrap_of_complete_columns_equals_the_one_column_test() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n", "mean"), [(40, 0.002), (5000, 0.0003)]  # one chunk of draws; 16 a chunk and a last 12
+    # one chunk of draws; 16 a chunk and a last 12; few pairs, where a count off by one shows
+    ("n", "mean"), [(40, 0.002), (5000, 0.0003), (12, 0.004)]
 )
 def test_bootstrap_of_partial_columns_follows_its_formula(n: int, mean: float) -> None:
     rng = np.random.default_rng(8)
