@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
-from eventstudy.estimate import PairEstimates, estimation_dollar_summary
+from eventstudy.estimate import PairEstimates
 from eventstudy.inference import (
     EventPanel,
     PanelParts,
@@ -123,12 +123,6 @@ def event_panel(results: PairEstimates, conditional_variance: np.ndarray | None 
     :func:`~eventstudy.estimate.estimate`; the GARCH event-window variances of
     :mod:`eventstudy.variance` when the study has a variance model)."""
     fit = results.fit
-    panel = results.panel
-    share_table = results.share_table
-    tickers = results.events["ticker"].to_numpy(object)
-    dollar_variance, dollar_days = estimation_dollar_summary(
-        panel, share_table, tickers, results.estimation_days, fit.residuals
-    )
     n_pairs = len(results.events)
     return EventPanel(
         ar_estimation=fit.residuals,
@@ -144,8 +138,8 @@ def event_panel(results: PairEstimates, conditional_variance: np.ndarray | None 
         firm=results.events["ticker"].to_numpy(object),
         market_value_event=results.market_value_prev,
         conditional_variance=conditional_variance,
-        dollar_variance=dollar_variance,
-        dollar_days=dollar_days,
+        dollar_variance=results.dollar_variance,
+        dollar_days=results.dollar_days,
     )
 
 

@@ -79,6 +79,9 @@ class PairEstimates:
         (P, L2, k) model regressors on the event days.
     market_value_prev
         (P, L2) market value on the session before each event day (NaN where unknown).
+    dollar_variance, dollar_days
+        (P,) :math:`s_{D,i}^2` and :math:`m_i` of each pair's estimation-window dollar residuals
+        (:func:`pair_values`), what the dollar test reads of the estimation window.
     pair_outcome
         (P,) ``"ok"``, or the outcome that excludes the pair from every window and statistic
         before its window is looked at: no day 0 (``announced_before_data``,
@@ -105,6 +108,8 @@ class PairEstimates:
     abnormal: np.ndarray
     x_event: np.ndarray
     market_value_prev: np.ndarray
+    dollar_variance: np.ndarray
+    dollar_days: np.ndarray
     pair_outcome: np.ndarray
     share_table: ShareCountTable = field(repr=False, compare=False)
     estimation_window: tuple[int, int] = (0, 0)
@@ -177,6 +182,8 @@ def estimate(
         abnormal=returns.abnormal,
         x_event=returns.x_event,
         market_value_prev=values.arrays.market_value_prev,
+        dollar_variance=values.dollar_variance,
+        dollar_days=values.dollar_days,
         pair_outcome=np.where(outcomes.outcome == "", "ok", outcomes.outcome).astype(object),
         share_table=values.share_table,
         estimation_window=days.estimation_window,
@@ -349,10 +356,13 @@ def event_returns(
 
 @dataclass(frozen=True)
 class PairValuation:
-    """Step 4, values: the market values of the tables and the share counts they come from."""
+    """Step 4, values: the market values of the tables, the share counts they come from, and
+    (P,) :math:`s_{D,i}^2` and :math:`m_i` of each pair's estimation-window dollar residuals."""
 
     arrays: PairValues
     share_table: ShareCountTable
+    dollar_variance: np.ndarray
+    dollar_days: np.ndarray
 
 
 def pair_values(
@@ -364,8 +374,13 @@ def pair_values(
     shares: dict[str, pd.DataFrame],
 ) -> PairValuation:
     """Market value on the session before each event-span day (close x the share count in
-    force, or a returns series' own market value), the share figures used, and how the dollar
-    test measures each pair's s.d. (:func:`dollar_sd_basis`)."""
+    force, or a returns series' own market value), the share figures used, how the dollar test
+    measures each pair's s.d. (:func:`dollar_sd_basis`), and the summary of each pair's dollar
+    residuals :math:`e_{is} MV_{i,s-1}` on the estimation days that the test reads
+    (:func:`~eventstudy.inference.dollar.dollar_residual_variance`; NaN market values where
+    unknown or the day is outside the calendar). A block of :data:`_BLOCK_VALUES` estimation
+    values at a time: each pair's numbers are those of the whole (P, L1) computation, and no
+    (P, L1) market values are made."""
     calendar = _calendar_dates(panel)
     listed = dict.fromkeys(tickers.tolist())  # the events' tickers: the only share counts read
     share_table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
@@ -375,12 +390,16 @@ def pair_values(
     by_day = _market_values_by_day(panel, share_table, used)
     market_value_prev = _market_values_on(by_day, local, days.prev_days + 1)
     basis = np.empty(len(tickers), dtype=object)
+    variance = np.empty(len(tickers))
+    dollar_days = np.empty(len(tickers), dtype=np.int64)
     n_pairs, n_estimation = days.estimation_days.shape
-    for rows in row_blocks(n_pairs, n_estimation, _BLOCK_VALUES):  # no (pairs x days) market values
+    for rows in row_blocks(n_pairs, n_estimation, _BLOCK_VALUES):
         estimation_values = _market_values_on(by_day, local[rows], days.estimation_days[rows])
         basis[rows] = dollar_sd_basis(fit.residuals[rows], estimation_values)
+        dollars = fit.residuals[rows] * estimation_values
+        variance[rows], dollar_days[rows] = dollar_residual_variance(dollars, overwrite=True)
     figures = ShareFigures.of(share_table, share_rows, lookup)
-    return PairValuation(PairValues(market_value_prev, figures, basis), share_table)
+    return PairValuation(PairValues(market_value_prev, figures, basis), share_table, variance, dollar_days)
 
 
 def pair_outcomes(
@@ -600,31 +619,6 @@ class PairDesign:
             if offset is not None and not design.zero_offset:
                 offset[mine] = design.offset[own_days]
         return offset, x, auxiliary
-
-
-def estimation_dollar_summary(
-    panel: ReturnsPanel,
-    share_table: ShareCountTable,
-    tickers: np.ndarray,
-    estimation_days: np.ndarray,
-    residuals: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(P,) :math:`s_{D,i}^2` and :math:`m_i` of each pair's dollar residuals
-    :math:`e_{is} MV_{i,s-1}` (``residuals`` times the market value on the session before each
-    estimation day: close x the share count in force, or a returns series' own market value,
-    NaN where unknown or the day is outside the calendar), by
-    :func:`~eventstudy.inference.dollar.dollar_residual_variance`, a block of pairs at a time
-    (:data:`_BLOCK_VALUES` values): each pair's numbers are those of the whole (P, L1) computation,
-    and no (P, L1) array is made."""
-    used, local = _used_columns(_columns(panel, tickers))
-    by_day = _market_values_by_day(panel, share_table, used)
-    variance = np.empty(len(tickers))
-    days = np.empty(len(tickers), dtype=np.int64)
-    n_pairs, n_estimation = estimation_days.shape
-    for rows in row_blocks(n_pairs, n_estimation, _BLOCK_VALUES):
-        dollars = residuals[rows] * _market_values_on(by_day, local[rows], estimation_days[rows])
-        variance[rows], days[rows] = dollar_residual_variance(dollars, overwrite=True)
-    return variance, days
 
 
 def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, used: np.ndarray) -> np.ndarray:
