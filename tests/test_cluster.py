@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventstudy.inference import EventPanel, run_battery
 from eventstudy.inference.cluster import (
+    _firm_day_keys,
     cluster_codes,
     cluster_robust_mean,
     long_horizon_cluster_test,
@@ -208,3 +211,43 @@ def test_long_horizon_refuses_bad_shapes() -> None:
         long_horizon_cluster_test(np.zeros((2, 3)), np.zeros((2, 2)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="standardization"):
         long_horizon_cluster_test(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 3)), standardization="x")
+
+
+@st.composite
+def _pairs_of_days(draw):
+    """Pairs' firms and (N, L) days: overlapping windows of one firm, days clipped to a short
+    calendar (repeated days in a row), or any integers."""
+    n = draw(st.integers(1, 60))
+    length = draw(st.integers(1, 12))
+    firm = np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)))
+    kind = draw(st.sampled_from(["windows", "clipped", "any"]))
+    starts = np.array(draw(st.lists(st.integers(-20, 80), min_size=n, max_size=n)))
+    day = starts[:, None] + np.arange(length)
+    if kind == "clipped":
+        day = np.clip(day, 0, 30)
+    elif kind == "any":
+        day = np.array(draw(st.lists(st.integers(-40, 40), min_size=n * length, max_size=n * length)))
+        day = day.reshape(n, length)
+    return firm, day
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pairs_of_days(), st.integers(0, 2**32 - 1))
+def test_two_way_keys_from_the_pairs_are_the_firm_day_intersection(pairs, seed) -> None:
+    """The (firm, day) keys built from the pairs are equal exactly when firm and day are, ordered
+    as (firm, day) are, and span no more values than the pairs' day ranges; the two-way test on
+    them is bit for bit the generic two-way mean, which sorts the observations."""
+    firm, day = pairs
+    keys = _firm_day_keys(firm, day)
+    lexical = np.repeat(firm, day.shape[1]) * 1000 + day.reshape(-1)  # days within ±100
+    assert np.array_equal(cluster_codes(keys), cluster_codes(lexical))
+    assert keys.min() == 0
+    assert keys.max() < (day.max(axis=1) - day.min(axis=1) + 1).sum()
+    rng = np.random.default_rng(seed)
+    ar = rng.standard_normal(day.shape)
+    mask = np.ones(day.shape[1], dtype=bool)
+    row = window_cluster_test(ar, firm, day, mask, "two_way")
+    y, labels = panel_observations(ar, firm, day, mask)
+    generic = cluster_robust_mean(y, labels)
+    assert (row.value == generic.t) or (np.isnan(row.value) and np.isnan(generic.t))
+    assert (row.p == generic.p) or (np.isnan(row.p) and np.isnan(generic.p))

@@ -129,6 +129,8 @@ def _bin_codes(labels: np.ndarray) -> np.ndarray:
     if labels.dtype.kind in "iu" and labels.size:
         low, high = int(labels.min()), int(labels.max())
         if high - low <= 4 * labels.size + 1024:
+            if low == 0 and labels.dtype == np.intp:
+                return labels  # already codes: no copy
             return (labels - low).astype(np.intp, copy=False)
     return cluster_codes(labels)
 
@@ -137,12 +139,12 @@ def _crv1(residuals: np.ndarray, codes: np.ndarray) -> tuple[float, int]:
     """:math:`c_G n^{-2} \\sum_g (\\sum_{i \\in g} e_i)^2` and G for one clustering (k = 1); ``codes``
     are non-negative integers, one bin per cluster (empty bins are not clusters)."""
     n = residuals.size
-    sums = np.bincount(codes, weights=residuals)
-    used = np.bincount(codes) > 0
+    used = np.bincount(codes) > 0  # the counts go before the sums are made: one bin array at a time
     groups = int(used.sum())
     if groups < 2:
         return float("nan"), groups
-    meat = float(np.dot(sums[used], sums[used]))
+    sums = np.bincount(codes, weights=residuals, minlength=used.size)[used]
+    meat = float(np.dot(sums, sums))
     return groups / (groups - 1.0) * meat / float(n) ** 2, groups
 
 
@@ -150,6 +152,39 @@ def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Codes of the clusters formed by observations sharing both labels (non-negative codes)."""
     pairs = first.astype(np.int64) * (int(second.max()) + 1) + second
     return _bin_codes(pairs)
+
+
+def _firm_day_keys(firm: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """(N·L,) integer keys of the (firm, day) intersection of N pairs' L days each, in the order
+    of ``day.reshape(-1)``: equal exactly when firm and day are, and ordered as (firm, day) are.
+
+    ``firm`` holds the N pairs' firm codes, ``day`` the (N, L) integer days. Pairs of one firm
+    whose day ranges overlap, directly or through others, form a run; runs are disjoint in
+    days, so each run gets its own stretch of keys, as long as its days: the keys span at most
+    N·L values. :func:`_intersection` of the (N·L,) labels gives codes in the same order (so
+    :func:`_crv1` adds the same numbers in the same order), through a sort of the N·L
+    observations; this sorts the N pairs.
+    """
+    day = np.asarray(day)
+    if day.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    low, high = day.min(axis=1).astype(np.int64), day.max(axis=1).astype(np.int64)
+    firm = np.asarray(firm, dtype=np.int64)
+    order = np.lexsort((low, firm))
+    low, high, firm = low[order], high[order], firm[order]
+    # The furthest day reached so far by the firm's pairs (firms ascend, so the shift by firm
+    # restarts the running maximum at each firm).
+    shift = int(high.max()) - int(low.min()) + 1
+    reach = np.maximum.accumulate(firm * shift + high) - firm * shift
+    starts = np.ones(order.size, dtype=bool)
+    starts[1:] = (firm[1:] != firm[:-1]) | (low[1:] > reach[:-1])
+    run = np.cumsum(starts) - 1
+    first_day = low[starts]
+    length = np.maximum.reduceat(reach, np.flatnonzero(starts)) - first_day + 1
+    offset = np.cumsum(length) - length
+    base = np.empty(order.size, dtype=np.int64)
+    base[order] = (offset - first_day)[run]
+    return (base[:, None] + day).reshape(-1).astype(np.intp, copy=False)
 
 
 def cluster_robust_mean(
@@ -201,14 +236,21 @@ def cluster_robust_mean(
 
 
 def _clustered_mean(
-    y: np.ndarray, labels: np.ndarray, second_labels: np.ndarray | None, alternative: Alternative
+    y: np.ndarray,
+    labels: np.ndarray,
+    second_labels: np.ndarray | None,
+    alternative: Alternative,
+    both_labels: np.ndarray | None = None,
 ) -> ClusterMean:
-    """:func:`cluster_robust_mean` of (n,) ``y`` with one (n,) clustering, or two."""
+    """:func:`cluster_robust_mean` of (n,) ``y`` with one (n,) clustering, or two; integer
+    ``both_labels`` of the intersection, ordered as (``labels``, ``second_labels``) are, may be
+    given (e.g. :func:`_firm_day_keys`), else they are found from the two."""
     keep = np.isfinite(y)
     if not keep.all():  # a window's pairs are complete: usually nothing to drop, nothing copied
         y = y[keep]
         labels = labels[keep]
         second_labels = None if second_labels is None else second_labels[keep]
+        both_labels = None if both_labels is None else both_labels[keep]
     n = y.size
     if n == 0:
         return ClusterMean(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, ())
@@ -218,7 +260,8 @@ def _clustered_mean(
         first, second = _bin_codes(labels), _bin_codes(second_labels)
         v_first, g_first = _crv1(residuals, first)
         v_second, g_second = _crv1(residuals, second)
-        v_both, _ = _crv1(residuals, _intersection(first, second))
+        both = _intersection(first, second) if both_labels is None else _bin_codes(both_labels)
+        v_both, _ = _crv1(residuals, both)
         variance = v_first + v_second - v_both
         groups: tuple[int, ...] = (g_first, g_second)
         df = float(min(g_first, g_second) - 1)
@@ -323,13 +366,15 @@ def window_cluster_test(
     check_alternative(alternative)
     n_pairs = int(ar_event.shape[0])
     y, length = _window_sums(ar_event, mask)
-    # Only the labels of the clustering asked for, each (N·L,): no (N·L, 2) array of both.
-    labels = {
-        "firm": lambda: (_firm_labels(firm, length), None),
-        "date": lambda: (_day_labels(day, mask), None),
-        "two_way": lambda: (_firm_labels(firm, length), _day_labels(day, mask)),
-    }[clustering]()
-    test = _clustered_mean(y, *labels, alternative)
+    # Only the labels of the clustering asked for, each (N·L,): no (N·L, 2) array of both, and
+    # the (firm, day) intersection from the pairs (no sort of the N·L observations).
+    if clustering == "two_way":
+        days = np.asarray(day)[:, mask]
+        both = _firm_day_keys(_bin_codes(firm), days)
+        test = _clustered_mean(y, _firm_labels(firm, length), days.reshape(-1), alternative, both)
+    else:
+        labels = _firm_labels(firm, length) if clustering == "firm" else _day_labels(day, mask)
+        test = _clustered_mean(y, labels, None, alternative)
     return result(name, test.t, test.p, n_pairs, reference)
 
 
