@@ -267,8 +267,8 @@ class PanelParts:
         all at once: each correlation :math:`r_{ij}` is formed once for every window
         (:meth:`~eventstudy.inference.correlation.CalendarResiduals.rbars`)."""
         event_day = self.panel.event_day
-        return self.correlation.rbars(
-            [ok for ok, _ in self.windows], [event_day[:, mask] for _, mask in self.windows]
+        return self.correlation.rbars(  # each window's days made when its turn comes
+            [ok for ok, _ in self.windows], (event_day[:, mask] for _, mask in self.windows)
         )
 
     @cached_property

@@ -72,7 +72,7 @@ Abnormal Returns", *Review of Financial Studies* 23(11), 3996-4025, section 2 an
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -240,10 +240,11 @@ class CalendarResiduals:
         calendar days are ``window_day`` ((N, L) int); NaN with fewer than two usable pairs."""
         return self.rbars([rows], [window_day])[0]
 
-    def rbars(self, rows: Sequence[np.ndarray], window_days: Sequence[np.ndarray]) -> list[float]:
+    def rbars(self, rows: Sequence[np.ndarray], window_days: Iterable[np.ndarray]) -> list[float]:
         """:meth:`rbar` of several windows (and subsets of pairs): ``rows[w]`` and
-        ``window_days[w]`` are those of window w. Each correlation :math:`r_{ij}` that a window
-        needs is formed once for all windows (only the weights :math:`\\omega_{ij}` differ)."""
+        ``window_days[w]`` are those of window w (an iterator is read once, a window at a
+        time). Each correlation :math:`r_{ij}` that a window needs is formed once for all
+        windows (only the weights :math:`\\omega_{ij}` differ)."""
         return [rbar_from_sum(total, n) for total, n in self.pair_sums(rows, window_days)]
 
     def pair_sum(self, rows: np.ndarray, window_day: np.ndarray) -> tuple[float, int]:
@@ -254,7 +255,7 @@ class CalendarResiduals:
         return self.pair_sums([rows], [window_day])[0]
 
     def pair_sums(
-        self, rows: Sequence[np.ndarray], window_days: Sequence[np.ndarray]
+        self, rows: Sequence[np.ndarray], window_days: Iterable[np.ndarray]
     ) -> list[tuple[float, int]]:
         """:meth:`pair_sum` of several windows at once (as :meth:`rbars`); a window with fewer
         than two usable pairs has the sum 0."""
@@ -345,7 +346,7 @@ class _Classes:
         self.start = np.concatenate([[0], np.cumsum(self.size)])
         self.large = self.size >= _LARGE_CLASS
         self.large_row = self.large[cls]  # (n,) in the order of ``use``
-        self._class_window = window[row_order][self.start[:-1]]
+        self._class_window = window[row_order[self.start[:-1]]]  # each class's first row
 
     @cached_property
     def _overlaps(self) -> tuple[sparse.csr_array, np.ndarray]:
