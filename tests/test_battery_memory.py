@@ -224,6 +224,33 @@ def test_estimation_sums_by_blocks_equal_one_einsum_over_every_row(monkeypatch, 
     assert counts.min() < rows.sum()  # some days miss residuals of some chosen rows
 
 
+@pytest.mark.parametrize("block_values", [250, 1 << 17])
+def test_each_windows_estimation_aar_is_its_own_from_one_pass(monkeypatch, block_values: int) -> None:
+    """The windows' estimation-window AARs are made in one pass over the residuals; each is
+    still bit for bit one einsum over its own rows (windows with other, equal or no rows, and a
+    row set that is no window's), and a later change to a caller's rows changes nothing."""
+    panel = synthetic_panel(700)
+    rng = np.random.default_rng(10)
+    est = panel.ar_estimation.copy()
+    est[rng.random(est.shape) < 0.05] = np.nan
+    panel = dataclasses.replace(panel, ar_estimation=est)
+    monkeypatch.setattr(battery, "_SCORE_BLOCK_VALUES", block_values)
+    sets = [rng.random(700) < share for share in (0.9, 0.5, 0.0)]
+    sets.insert(2, sets[0].copy())
+    mask = np.ones(panel.ar_event.shape[1], dtype=bool)
+    parts = PanelParts(panel, [(rows, mask) for rows in sets])
+    other = rng.random(700) < 0.3
+    valid = np.isfinite(est)
+    for rows in [*sets, other, ~other, sets[1]]:
+        asked = rows.copy()
+        aar = parts.aar_estimation(asked)
+        asked[:] = ~asked  # the caller's array changes afterwards
+        sums = np.einsum("i,it->t", rows.astype(float), np.where(valid, est, 0.0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.testing.assert_array_equal(aar, sums / valid[rows].sum(axis=0))
+    assert not parts.aar_estimation(sets[1]).flags.writeable
+
+
 def test_row_blocks_cover_every_row_once_within_the_budget() -> None:
     """The blocks every bounded-memory loop walks: consecutive, covering, at least one row each."""
     assert row_blocks(10, 3, 7) == [slice(0, 2), slice(2, 4), slice(4, 6), slice(6, 8), slice(8, 10)]

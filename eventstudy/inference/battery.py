@@ -177,6 +177,7 @@ class PanelParts:
         self.panel = panel
         self.windows = list(windows)  # (usable pairs, event columns) of each window, for r̄
         self._samples: list[weakref.ref[WindowSample]] | None = None
+        self._aar_estimation: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, AAR) made so far
 
     def attach(self, samples: Sequence[WindowSample]) -> None:
         """The windows' samples, in the order of their ``index``: their rank, sign and GRANK
@@ -279,7 +280,11 @@ class PanelParts:
 
     def estimation_column_sums(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(L1,) :math:`\\sum_{i \\in rows} e_{is}` (missing residuals as 0) and (L1,) the
-        number of ``rows`` ((N,) bool) with a residual on each estimation day.
+        number of ``rows`` ((N,) bool) with a residual on each estimation day."""
+        return self._estimation_column_sums([rows])[0]
+
+    def _estimation_column_sums(self, row_sets: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`estimation_column_sums` of each of ``row_sets``, in one pass over the residuals.
 
         A block of :data:`_SCORE_BLOCK_VALUES` values at a time, so no (N, L1) zero-filled copy
         of the residuals is made. :func:`column_sums` (one einsum) adds the rows in order, and
@@ -288,21 +293,39 @@ class PanelParts:
         self.panel.require("estimation")
         est = self.panel.ar_estimation
         n_pairs, n_days = est.shape
-        weight = np.asarray(rows, dtype=float)
-        sums = np.zeros(n_days)
-        counts = np.zeros(n_days, dtype=np.int64)
-        for block in row_blocks(n_pairs, n_days, _SCORE_BLOCK_VALUES):
+        picks = [np.asarray(rows, dtype=bool) for rows in row_sets]
+        weights = [pick.astype(float) for pick in picks]
+        sums = [np.zeros(n_days) for _ in picks]
+        counts = [np.zeros(n_days, dtype=np.int64) for _ in picks]
+        blocks = row_blocks(n_pairs, n_days, _SCORE_BLOCK_VALUES)
+        values = np.empty((blocks[0].stop - blocks[0].start + 1, n_days))  # row 0: the sums so far
+        for block in blocks:
             valid = np.isfinite(est[block])
-            values = np.vstack([sums[None, :], np.where(valid, est[block], 0.0)])
-            sums = column_sums(np.concatenate([[1.0], weight[block]]), values)
-            counts += valid[np.asarray(rows[block], dtype=bool)].sum(axis=0)
-        return sums, counts
+            rows_of_block = values[: block.stop - block.start + 1]
+            rows_of_block[1:] = np.where(valid, est[block], 0.0)
+            for k, (pick, weight) in enumerate(zip(picks, weights, strict=True)):
+                rows_of_block[0] = sums[k]
+                sums[k] = column_sums(np.concatenate([[1.0], weight[block]]), rows_of_block)
+                counts[k] += valid[pick[block]].sum(axis=0)
+        return list(zip(sums, counts, strict=True))
 
     def aar_estimation(self, rows: np.ndarray) -> np.ndarray:
-        """(L1,) ``EventPanel.aar_estimation`` of the pairs ``rows`` (NaN on days without data)."""
-        sums, counts = self.estimation_column_sums(rows)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return sums / counts.astype(float)
+        """(L1,) ``EventPanel.aar_estimation`` of the pairs ``rows`` (NaN on days without data),
+        read-only. Asked for the usable pairs of one of the windows :func:`run_battery_windows`
+        gave, it is made with every window's in one pass over the residuals."""
+        rows = np.asarray(rows, dtype=bool)
+        for seen, aar in self._aar_estimation:
+            if np.array_equal(seen, rows):
+                return aar
+        row_sets = [usable for usable, _ in self.windows]
+        if not any(np.array_equal(usable, rows) for usable in row_sets):
+            row_sets = [rows.copy()]
+        for usable, (sums, counts) in zip(row_sets, self._estimation_column_sums(row_sets), strict=True):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                aar = sums / counts.astype(float)
+            aar.flags.writeable = False
+            self._aar_estimation.append((usable, aar))
+        return self.aar_estimation(rows)
 
     @cached_property
     def factor(self) -> np.ndarray:
