@@ -239,6 +239,7 @@ def test_two_way_keys_from_the_pairs_are_the_firm_day_intersection(pairs, seed) 
     them is bit for bit the generic two-way mean, which sorts the observations."""
     firm, day = pairs
     keys = _firm_day_keys(firm, day)
+    assert keys is not None
     lexical = np.repeat(firm, day.shape[1]) * 1000 + day.reshape(-1)  # days within ±100
     assert np.array_equal(cluster_codes(keys), cluster_codes(lexical))
     assert keys.min() == 0
@@ -251,3 +252,18 @@ def test_two_way_keys_from_the_pairs_are_the_firm_day_intersection(pairs, seed) 
     generic = cluster_robust_mean(y, labels)
     assert (row.value == generic.t) or (np.isnan(row.value) and np.isnan(generic.t))
     assert (row.p == generic.p) or (np.isnan(row.p) and np.isnan(generic.p))
+
+
+def test_two_way_days_too_far_apart_for_int64_keys_use_the_sort() -> None:
+    """Days whose spread times the firms would overflow int64 keys: the observations are sorted
+    instead, with the same numbers as the (n, 2) labels' two-way mean."""
+    rng = np.random.default_rng(11)
+    firm = np.array([0, 1, 1, 2, 0, 2])
+    day = np.array([[0, 1], [5, 6], [6, 7], [2**61, 2**61 + 1], [1, 2], [3, 4]])
+    assert _firm_day_keys(firm, day) is None
+    ar = rng.standard_normal(day.shape)
+    mask = np.ones(2, dtype=bool)
+    row = window_cluster_test(ar, firm, day, mask, "two_way")
+    y, labels = panel_observations(ar, firm, day, mask)
+    generic = cluster_robust_mean(y, labels)
+    assert np.isfinite(row.value) and (row.value, row.p) == (generic.t, generic.p)

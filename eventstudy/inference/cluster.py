@@ -154,27 +154,30 @@ def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return _bin_codes(pairs)
 
 
-def _firm_day_keys(firm: np.ndarray, day: np.ndarray) -> np.ndarray:
+def _firm_day_keys(firm: np.ndarray, day: np.ndarray) -> np.ndarray | None:
     """(N·L,) integer keys of the (firm, day) intersection of N pairs' L days each, in the order
     of ``day.reshape(-1)``: equal exactly when firm and day are, and ordered as (firm, day) are.
 
-    ``firm`` holds the N pairs' firm codes, ``day`` the (N, L) integer days. Pairs of one firm
-    whose day ranges overlap, directly or through others, form a run; runs are disjoint in
-    days, so each run gets its own stretch of keys, as long as its days: the keys span at most
-    N·L values. :func:`_intersection` of the (N·L,) labels gives codes in the same order (so
-    :func:`_crv1` adds the same numbers in the same order), through a sort of the N·L
-    observations; this sorts the N pairs.
+    ``firm`` holds the N pairs' non-negative firm codes, ``day`` the (N, L) integer days. Pairs
+    of one firm whose day ranges overlap, directly or through others, form a run; runs are
+    disjoint in days, so each run gets its own stretch of keys, as long as its days: the keys
+    span at most the sum of the pairs' day ranges (N·L for windows of consecutive days).
+    :func:`_intersection` of the (N·L,) labels gives codes in the same order (so :func:`_crv1`
+    adds the same numbers in the same order), through a sort of the N·L observations; this
+    sorts the N pairs. None when the days are too far apart for int64 keys.
     """
     day = np.asarray(day)
     if day.size == 0:
         return np.zeros(0, dtype=np.intp)
     low, high = day.min(axis=1).astype(np.int64), day.max(axis=1).astype(np.int64)
     firm = np.asarray(firm, dtype=np.int64)
+    # The furthest day reached so far by the firm's pairs: a running maximum of the days shifted
+    # by firm (firms ascend in the pairs' order below, so the shift restarts it at each firm).
+    shift = int(high.max()) - int(low.min()) + 1
+    if (int(firm.max()) + 1) * shift + abs(int(high.max())) >= 2**62:
+        return None
     order = np.lexsort((low, firm))
     low, high, firm = low[order], high[order], firm[order]
-    # The furthest day reached so far by the firm's pairs (firms ascend, so the shift by firm
-    # restarts the running maximum at each firm).
-    shift = int(high.max()) - int(low.min()) + 1
     reach = np.maximum.accumulate(firm * shift + high) - firm * shift
     starts = np.ones(order.size, dtype=bool)
     starts[1:] = (firm[1:] != firm[:-1]) | (low[1:] > reach[:-1])
@@ -370,7 +373,7 @@ def window_cluster_test(
     # the (firm, day) intersection from the pairs (no sort of the N·L observations).
     if clustering == "two_way":
         days = np.asarray(day)[:, mask]
-        both = _firm_day_keys(_bin_codes(firm), days)
+        both = _firm_day_keys(_bin_codes(firm), days)  # None: found from the labels
         test = _clustered_mean(y, _firm_labels(firm, length), days.reshape(-1), alternative, both)
     else:
         labels = _firm_labels(firm, length) if clustering == "firm" else _day_labels(day, mask)
