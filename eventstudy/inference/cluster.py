@@ -372,9 +372,9 @@ def window_cluster_test(
     # Only the labels of the clustering asked for, each (N·L,): no (N·L, 2) array of both, and
     # the (firm, day) intersection from the pairs (no sort of the N·L observations).
     if clustering == "two_way":
-        days = np.asarray(day)[:, mask]
-        both = _firm_day_keys(_bin_codes(firm), days)  # None: found from the labels
-        test = _clustered_mean(y, _firm_labels(firm, length), days.reshape(-1), alternative, both)
+        codes, days = _bin_codes(firm), np.asarray(day)[:, mask]
+        both = _firm_day_keys(codes, days)  # None: found from the labels
+        test = _clustered_mean(y, np.repeat(codes, length), days.reshape(-1), alternative, both)
     else:
         labels = _firm_labels(firm, length) if clustering == "firm" else _day_labels(day, mask)
         test = _clustered_mean(y, labels, None, alternative)
