@@ -317,7 +317,10 @@ class PanelParts:
         for seen, aar in self._aar_estimation:
             if np.array_equal(seen, rows):
                 return aar
-        row_sets = [usable for usable, _ in self.windows]
+        row_sets: list[np.ndarray] = []  # the windows' distinct row sets
+        for usable, _ in self.windows:
+            if not any(np.array_equal(usable, seen) for seen in row_sets):
+                row_sets.append(usable)
         if not any(np.array_equal(usable, rows) for usable in row_sets):
             row_sets = [rows.copy()]
         for usable, (sums, counts) in zip(row_sets, self._estimation_column_sums(row_sets), strict=True):
