@@ -267,3 +267,48 @@ def test_two_way_days_too_far_apart_for_int64_keys_use_the_sort() -> None:
     y, labels = panel_observations(ar, firm, day, mask)
     generic = cluster_robust_mean(y, labels)
     assert np.isfinite(row.value) and (row.value, row.p) == (generic.t, generic.p)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _pairs_of_days(),
+    st.sampled_from(["firm", "date", "two_way"]),
+    st.integers(1, 40),
+    st.sampled_from(["int", "wide", "dates"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_window_test_by_blocks_of_usable_pairs_is_the_generic_mean(
+    pairs, clustering, block, labels, seed
+) -> None:
+    """The window test reads only the usable pairs, a block at a time (here blocks of ``block``
+    observations, down to one pair), and gives bit for bit :func:`cluster_robust_mean` of the
+    usable pairs' (pair, day) observations with their labels: with missing ARs in the window,
+    columns outside it, days spread too wide for bins (``wide``) or given as dates, and pairs
+    left out."""
+    from unittest import mock
+
+    from eventstudy.inference import cluster
+
+    firm, day = pairs
+    rng = np.random.default_rng(seed)
+    n, width = day.shape
+    mask = rng.random(width) < 0.7
+    usable = rng.random(n) < 0.8
+    ar = rng.standard_normal(day.shape)
+    ar[rng.random(day.shape) < 0.05] = np.nan
+    labelled = day  # the dates of ``dates`` are in the order of these days: the same clusters
+    if labels == "wide":
+        day = labelled = day * 2**40
+    elif labels == "dates":
+        labelled = np.datetime64("2025-01-01") + day.astype("timedelta64[D]")
+    with mock.patch.object(cluster, "_BLOCK_OBSERVATIONS", block):
+        row = window_cluster_test(ar, firm, labelled, mask, clustering, usable=usable)
+    y, both = panel_observations(ar[usable], firm[usable], day[usable], mask)
+    if clustering == "firm":
+        both = both[:, 0]
+    elif clustering == "date":
+        both = both[:, 1]
+    generic = cluster_robust_mean(y, both)
+    assert row.n == usable.sum()
+    assert (row.value == generic.t) or (np.isnan(row.value) and np.isnan(generic.t))
+    assert (row.p == generic.p) or (np.isnan(row.p) and np.isnan(generic.p))

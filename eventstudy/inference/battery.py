@@ -737,12 +737,13 @@ def _cluster(s: WindowSample, clustering: str) -> TestResult:
     if clustering != "firm":
         s.panel.require("calendar")  # dates are the clusters
     return window_cluster_test(
-        s.usable_rows(s.panel.ar_event),
-        s.usable_rows(s.parts.firm_codes),
-        s.usable_rows(s.panel.event_day),
+        s.panel.ar_event,
+        s.parts.firm_codes,
+        s.panel.event_day,
         s.mask,
         clustering,
         alternative=s.alternative,
+        usable=None if s.n_pairs == s.ok.size else s.ok,  # read in blocks: no copy of their rows
     )
 
 

@@ -138,14 +138,33 @@ def _bin_codes(labels: np.ndarray) -> np.ndarray:
 def _crv1(residuals: np.ndarray, codes: np.ndarray) -> tuple[float, int]:
     """:math:`c_G n^{-2} \\sum_g (\\sum_{i \\in g} e_i)^2` and G for one clustering (k = 1); ``codes``
     are non-negative integers, one bin per cluster (empty bins are not clusters)."""
-    n = residuals.size
-    used = np.bincount(codes) > 0  # the counts go before the sums are made: one bin array at a time
-    groups = int(used.sum())
-    if groups < 2:
-        return float("nan"), groups
-    sums = np.bincount(codes, weights=residuals, minlength=used.size)[used]
-    meat = float(np.dot(sums, sums))
-    return groups / (groups - 1.0) * meat / float(n) ** 2, groups
+    bins = _ClusterSums(int(codes.max()) + 1)
+    bins.add(codes, residuals)
+    return bins.crv1(residuals.size)
+
+
+class _ClusterSums:
+    """The running :math:`\\sum_{i \\in g} e_i` of one clustering's bins, observations added in
+    order a block at a time; :meth:`crv1` is :func:`_crv1` of all of them.
+
+    Each bin's sum is its values added one by one in the observations' order (as
+    ``numpy.bincount`` adds them), so blocks give the numbers of one (n,) array bit for bit.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.used = np.zeros(size, dtype=bool)
+        self.sums = np.zeros(size)
+
+    def add(self, codes: np.ndarray, residuals: np.ndarray) -> None:
+        self.used[codes] = True
+        np.add.at(self.sums, codes, residuals)
+
+    def crv1(self, n: int) -> tuple[float, int]:
+        groups = int(np.count_nonzero(self.used))
+        if groups < 2:
+            return float("nan"), groups
+        sums = self.sums[self.used]
+        return groups / (groups - 1.0) * float(np.dot(sums, sums)) / float(n) ** 2, groups
 
 
 def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -156,20 +175,31 @@ def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 def _firm_day_keys(firm: np.ndarray, day: np.ndarray) -> np.ndarray | None:
     """(N·L,) integer keys of the (firm, day) intersection of N pairs' L days each, in the order
-    of ``day.reshape(-1)``: equal exactly when firm and day are, and ordered as (firm, day) are.
-
-    ``firm`` holds the N pairs' non-negative firm codes, ``day`` the (N, L) integer days. Pairs
-    of one firm whose day ranges overlap, directly or through others, form a run; runs are
-    disjoint in days, so each run gets its own stretch of keys, as long as its days: the keys
-    span at most the sum of the pairs' day ranges (N·L for windows of consecutive days).
-    :func:`_intersection` of the (N·L,) labels gives codes in the same order (so :func:`_crv1`
-    adds the same numbers in the same order), through a sort of the N·L observations; this
-    sorts the N pairs. None when the days are too far apart for int64 keys.
+    of ``day.reshape(-1)``: equal exactly when firm and day are, and ordered as (firm, day) are
+    (:func:`_firm_day_bases` plus the day). None when the days are too far apart for int64 keys.
     """
     day = np.asarray(day)
     if day.size == 0:
         return np.zeros(0, dtype=np.intp)
-    low, high = day.min(axis=1).astype(np.int64), day.max(axis=1).astype(np.int64)
+    base = _firm_day_bases(firm, day.min(axis=1), day.max(axis=1))
+    if base is None:
+        return None
+    return (base[:, None] + day).reshape(-1).astype(np.intp, copy=False)
+
+
+def _firm_day_bases(firm: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray | None:
+    """(N,) int64 ``base`` such that ``base[p] + d`` is the (firm, day) intersection key of pair p's
+    day d, for N pairs of non-negative firm codes ``firm`` whose days lie in [``low``, ``high``].
+
+    Pairs of one firm whose day ranges overlap, directly or through others, form a run; runs are
+    disjoint in days, so each run gets its own stretch of keys, as long as its days: the keys
+    run from 0 to at most the sum of the pairs' day ranges (N·L for windows of L consecutive
+    days), ordered as (firm, day) are. :func:`_intersection` of the (N·L,) labels gives codes in
+    the same order (so :func:`_crv1` adds the same numbers in the same order), through a sort of
+    the N·L observations; this sorts the N pairs. None when the days are too far apart for int64
+    keys.
+    """
+    low, high = np.asarray(low, dtype=np.int64), np.asarray(high, dtype=np.int64)
     firm = np.asarray(firm, dtype=np.int64)
     # The furthest day reached so far by the firm's pairs: a running maximum of the days shifted
     # by firm (firms ascend in the pairs' order below, so the shift restarts it at each firm).
@@ -187,7 +217,7 @@ def _firm_day_keys(firm: np.ndarray, day: np.ndarray) -> np.ndarray | None:
     offset = np.cumsum(length) - length
     base = np.empty(order.size, dtype=np.int64)
     base[order] = (offset - first_day)[run]
-    return (base[:, None] + day).reshape(-1).astype(np.intp, copy=False)
+    return base
 
 
 def cluster_robust_mean(
@@ -272,6 +302,13 @@ def _clustered_mean(
         variance, g = _crv1(residuals, _bin_codes(labels))
         groups = (g,)
         df = float(g - 1)
+    return _mean_test(mean, variance, df, n, groups, alternative)
+
+
+def _mean_test(
+    mean: float, variance: float, df: float, n: int, groups: tuple[int, ...], alternative: Alternative
+) -> ClusterMean:
+    """The :class:`ClusterMean` of ``mean`` with the clustered ``variance`` and t(``df``)."""
     se = float(np.sqrt(variance)) if variance > 0 else float("nan")
     t = mean / se if np.isfinite(se) else float("nan")
     p = p_student(t, df, alternative) if np.isfinite(t) else float("nan")
@@ -296,22 +333,9 @@ def panel_observations(
     mask
         (L2,) the window's columns.
     """
-    y, length = _window_sums(ar_event, mask)
-    return y, np.column_stack([_firm_labels(firm, length), _day_labels(day, mask)])
-
-
-def _window_sums(ar_event: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """The window's (pair, day) observations L·AR (N·L,), and L."""
     length = int(mask.sum())
-    return (length * ar_event[:, mask]).reshape(-1), length
-
-
-def _firm_labels(firm: np.ndarray, length: int) -> np.ndarray:
-    return np.repeat(_bin_codes(firm), length)
-
-
-def _day_labels(day: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.asarray(day)[:, mask].reshape(-1)
+    y = (length * ar_event[:, mask]).reshape(-1)
+    return y, np.column_stack([np.repeat(_bin_codes(firm), length), np.asarray(day)[:, mask].reshape(-1)])
 
 
 def window_cluster_test(
@@ -322,13 +346,15 @@ def window_cluster_test(
     clustering: str,
     *,
     alternative: Alternative = "two-sided",
+    usable: np.ndarray | None = None,
 ) -> TestResult:
     """Cluster-robust t of the mean CAR over a window from the pairs' daily ARs.
 
     Parameters
     ----------
     ar_event
-        (N, L2) event-window ARs of the usable pairs (complete over the window).
+        (N, L2) event-window ARs of the pairs (complete over the window; missing observations
+        are left out).
     firm
         (N,) firm (ticker) of each pair.
     day
@@ -339,6 +365,9 @@ def window_cluster_test(
         ``"firm"``, ``"date"`` or ``"two_way"``.
     alternative
         Alternative of the p-value.
+    usable
+        (N,) bool, the pairs to test (default: all). Only their rows are read, a block at a
+        time: the other rows are never copied.
 
     Returns
     -------
@@ -367,18 +396,97 @@ def window_cluster_test(
         raise ValueError(f"clustering must be one of {', '.join(names)}, got {clustering!r}")
     name, reference = names[clustering]
     check_alternative(alternative)
-    n_pairs = int(ar_event.shape[0])
-    y, length = _window_sums(ar_event, mask)
-    # Only the labels of the clustering asked for, each (N·L,): no (N·L, 2) array of both, and
-    # the (firm, day) intersection from the pairs (no sort of the N·L observations).
+    rows = np.arange(ar_event.shape[0]) if usable is None else np.flatnonzero(usable)
+    test = _window_clustered_mean(ar_event, firm, np.asarray(day), mask, rows, clustering, alternative)
+    return result(name, test.t, test.p, int(rows.size), reference)
+
+
+_BLOCK_OBSERVATIONS = 2**16
+"""(pair, day) observations :func:`window_cluster_test` labels at a time: besides the window's
+N·L observations and the (firm, day) intersection's bins, its arrays are a block's."""
+
+
+def _window_clustered_mean(
+    ar_event: np.ndarray,
+    firm: np.ndarray,
+    day: np.ndarray,
+    mask: np.ndarray,
+    rows: np.ndarray,
+    clustering: str,
+    alternative: Alternative,
+) -> ClusterMean:
+    """:func:`cluster_robust_mean` of the window's observations :math:`L \\cdot AR_{i\\tau}` of
+    the pairs ``rows`` (:func:`panel_observations`) with the labels of ``clustering``, made and
+    added a block of pairs at a time.
+
+    The numbers are those of :func:`cluster_robust_mean` on the (N·L,) observations and their
+    labels bit for bit: the mean is taken over the same (N·L,) array, every label is coded in
+    the labels' order (:func:`_bin_codes`; the intersection by :func:`_firm_day_bases`), and
+    each cluster's sum adds its residuals in the observations' order (:class:`_ClusterSums`).
+    """
+    length = int(np.count_nonzero(mask))
+    nothing = ClusterMean(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, ())
+    if rows.size == 0 or length == 0:
+        return nothing
+    step = max(1, _BLOCK_OBSERVATIONS // length)
+    blocks = [slice(start, min(start + step, rows.size)) for start in range(0, rows.size, step)]
+    day_low = 0
+    if clustering != "firm" and day.size:
+        if day.dtype.kind not in "iu" or int(day.max()) - int(day.min()) > 4 * day.size + 1024:
+            day = cluster_codes(day.reshape(-1)).reshape(day.shape)  # any labels, in their order
+        day_low = int(day.min())
+    firm_codes = _bin_codes(np.asarray(firm)[rows])
+
+    def observed(block: slice) -> tuple[np.ndarray, np.ndarray]:
+        take = rows[block]
+        return length * ar_event[take][:, mask], day[take][:, mask]
+
+    y = np.empty(rows.size * length)
+    first = np.empty(rows.size, dtype=np.int64)
+    last = np.empty(rows.size, dtype=np.int64)
+    for block in blocks:
+        values, days = observed(block)
+        y[block.start * length : block.stop * length] = values.reshape(-1)
+        if clustering == "two_way":
+            first[block], last[block] = days.min(axis=1), days.max(axis=1)
+    finite = np.isfinite(y)
+    complete = bool(finite.all())
+    n = y.size if complete else int(np.count_nonzero(finite))
+    if n == 0:
+        return nothing
+    mean = float(y.mean() if complete else y[finite].mean())
+    sums: dict[str, _ClusterSums] = {}
+    if clustering in ("firm", "two_way"):
+        sums["firm"] = _ClusterSums(int(firm_codes.max()) + 1)
+    if clustering in ("date", "two_way"):
+        sums["date"] = _ClusterSums(int(day.max()) - day_low + 1)
+    base = None
     if clustering == "two_way":
-        codes, days = _bin_codes(firm), np.asarray(day)[:, mask]
-        both = _firm_day_keys(codes, days)  # None: found from the labels
-        test = _clustered_mean(y, np.repeat(codes, length), days.reshape(-1), alternative, both)
-    else:
-        labels = _firm_labels(firm, length) if clustering == "firm" else _day_labels(day, mask)
-        test = _clustered_mean(y, labels, None, alternative)
-    return result(name, test.t, test.p, n_pairs, reference)
+        base = _firm_day_bases(firm_codes, first, last)
+        if base is None:  # days are codes below N·L here: only for about 10^8 pairs
+            raise ValueError("too many pairs for int64 (firm, day) cluster keys")
+        sums["both"] = _ClusterSums(int((base + last).max()) + 1)
+    for block in blocks:
+        values, days = observed(block)
+        keep = slice(None) if complete else finite[block.start * length : block.stop * length]
+        residuals = (y[block.start * length : block.stop * length] - mean)[keep]
+        for key, bins in sums.items():
+            if key == "firm":
+                codes = np.repeat(firm_codes[block], length)
+            elif key == "date":
+                codes = (days - day_low).reshape(-1)
+            else:
+                codes = (base[block, None] + days).reshape(-1)  # type: ignore[index]
+            bins.add(codes[keep], residuals)
+    if clustering == "two_way":
+        v_firm, g_firm = sums["firm"].crv1(n)
+        v_date, g_date = sums["date"].crv1(n)
+        v_both, _ = sums["both"].crv1(n)
+        return _mean_test(
+            mean, v_firm + v_date - v_both, float(min(g_firm, g_date) - 1), n, (g_firm, g_date), alternative
+        )
+    variance, groups = sums[clustering].crv1(n)
+    return _mean_test(mean, variance, float(groups - 1), n, (groups,), alternative)
 
 
 # -- long-horizon monthly panels: Dutta, Knif, Kolari & Pynnönen (2018) ----------------------------
