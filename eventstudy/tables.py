@@ -178,17 +178,26 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
     # Pairs excluded before the window stage (no day 0, not estimable, degenerate, the market
     # proxy) carry no standard error or test: their sigma is NaN here.
     sigma = np.where(excluded, np.nan, fit.sigma)
+    # Each (P, L) column is made once, in place where a temporary would be its last use: the
+    # table's own columns are most of the study's memory at this point.
     # s.e. of the CAR cumulated from the first event-span day to each tau (CLM 1997 variance).
-    car_se = np.sqrt(running_car_variance(sigma, fit.xtx_inv, x_event))
+    car_se = running_car_variance(sigma, fit.xtx_inv, x_event)
+    np.sqrt(car_se, out=car_se)
     # Each day's AR alone: Var(AR_tau) = sigma^2 (1 + x_tau'(X'X)^-1 x_tau), the diagonal of V.
-    ar_variance = sigma[:, None] ** 2 * prediction_variance_factor(x_event, fit.xtx_inv)
+    factor = prediction_variance_factor(x_event, fit.xtx_inv)
+    ar_variance = np.multiply(sigma[:, None] ** 2, factor, out=factor)
     dof = (fit.n_obs - fit.n_params)[:, None]
     ar_t, ar_p = prediction_error_t(abnormal, ar_variance, dof)
+    ar_se = np.sqrt(ar_variance, out=ar_variance)
     # Per-row 95% intervals, Student-t with M - k d.o.f. (no interval without d.o.f.).
     quantile = special.stdtrit(np.where(dof > 0, dof, np.nan), 0.5 + AR_BAND_LEVEL / 2.0)
-    ar_half = quantile * np.sqrt(ar_variance)
+    ar_half = quantile * ar_se
+    ar_lower = abnormal - ar_half
+    ar_upper = np.add(abnormal, ar_half, out=ar_half)
     car = np.cumsum(abnormal, axis=1)
     car_half = quantile * car_se
+    car_lower = car - car_half
+    car_upper = np.add(car, car_half, out=car_half)
     frame = pd.DataFrame(
         {
             "event_id": text_column(pair_text["event_id"], n_taus),
@@ -202,13 +211,13 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
             "ar": abnormal.ravel().copy(),  # the frame keeps its columns (copy=False): not a view
             "car": car.ravel(),
             "car_se": car_se.ravel(),
-            "ar_se": np.sqrt(ar_variance).ravel(),
+            "ar_se": ar_se.ravel(),
             "ar_t": ar_t.ravel(),
             "ar_p": ar_p.ravel(),
-            "ar_lower": (abnormal - ar_half).ravel(),
-            "ar_upper": (abnormal + ar_half).ravel(),
-            "car_lower": (car - car_half).ravel(),
-            "car_upper": (car + car_half).ravel(),
+            "ar_lower": ar_lower.ravel(),
+            "ar_upper": ar_upper.ravel(),
+            "car_lower": car_lower.ravel(),
+            "car_upper": car_upper.ravel(),
         },
         copy=False,  # each column as it is: no copy of every float column into one 2-D block
     )
