@@ -84,8 +84,9 @@ class ShareCountTable:
     """Share counts of many tickers, indexed for as-of lookups on a trading calendar.
 
     The same rule as :func:`shares_on` (latest figure with ``as_of <= day``; of two figures
-    with the same as-of date, the later row of the shares file), precomputed once per ticker
-    and calendar day so that looking up P pairs x L days is one gather instead of P calls.
+    with the same as-of date, the later row of the shares file), with each figure's first
+    calendar day found once, so that looking up P pairs x L days is one sorted search instead of
+    P calls.
 
     Attributes
     ----------
@@ -93,25 +94,23 @@ class ShareCountTable:
         The tickers that have observations, in table order.
     shares, as_of, filing
         (R,) the observations of every ticker, sorted by (ticker, as_of, file row).
-    in_effect
-        (C + 1, T + 1) row of the figure in effect for each ticker and calendar day (-1: none;
-        int32 while the rows fit, half the memory of this tickers x days table);
-        the last column and the last row are all -1, so calendar position -1 (no day) and
-        ticker code -1 (a ticker without figures) find nothing.
+    keys
+        (R,) ascending :math:`c (T + 1) + d`: the figure's ticker code c and the calendar
+        position d of the first day it is in effect (T: after the calendar).
     calendar
         (T,) the calendar the table was built on.
 
     Notes
     -----
-    Building costs O(R log R + C·T) time and memory, a lookup O(P·L) (one ``take`` on the
-    flattened table).
+    Building costs O(R log R) time and O(R) memory, whatever the calendar's length; a lookup
+    O(P·L log R), and :meth:`counts_by_day` O(R + C·T) for C tickers.
     """
 
     tickers: tuple[str, ...]
     shares: np.ndarray
     as_of: np.ndarray
     filing: np.ndarray
-    in_effect: np.ndarray
+    keys: np.ndarray
     calendar: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
     )
@@ -128,7 +127,6 @@ class ShareCountTable:
             (T,) sorted, unique ``datetime64[ns]`` trading days.
         """
         calendar = np.asarray(calendar, dtype="datetime64[ns]")
-        n_days = len(calendar)
         names = [t for t, frame in observations.items() if len(frame)]
         frames = [observations[t] for t in names]
         code = np.repeat(np.arange(len(names)), [len(f) for f in frames])
@@ -143,18 +141,10 @@ class ShareCountTable:
         order = np.lexsort((np.arange(len(code)), as_of.view(np.int64), code))
         order = order[known[order]]
         code, as_of, shares, filing = code[order], as_of[order], shares[order], filing[order]
-        first_day = np.searchsorted(calendar, as_of, side="left")  # as_of <= calendar[d] iff d >= it
-        # Row numbers of the figures: 4 bytes each while they fit (the table is tickers x days).
-        row_type = np.int32 if len(code) < np.iinfo(np.int32).max else np.int64
-        in_effect = np.full((len(names) + 1, n_days + 1), -1, dtype=row_type)
-        on_calendar = first_day < n_days
-        # Rows are sorted by as_of within a ticker, so the largest row starting on a day is the
-        # latest figure (the later file row among equal dates); carrying the maximum forward
-        # gives the figure in effect on every later day.
-        figure_rows = np.flatnonzero(on_calendar).astype(row_type)
-        np.maximum.at(in_effect, (code[on_calendar], first_day[on_calendar]), figure_rows)
-        np.maximum.accumulate(in_effect[:, :n_days], axis=1, out=in_effect[:, :n_days])
-        return cls(tuple(names), shares, as_of, filing, in_effect, calendar)
+        # as_of <= calendar[d] iff d >= first_day: ascending within a ticker, as the rows are.
+        first_day = np.searchsorted(calendar, as_of, side="left")
+        keys = code.astype(np.int64) * (len(calendar) + 1) + first_day
+        return cls(tuple(names), shares, as_of, filing, keys, calendar)
 
     def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.
@@ -162,19 +152,42 @@ class ShareCountTable:
         ``tickers`` is (P,); ``days`` (P, L) calendar positions, -1 for no day. -1 where none.
         """
         code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
-        code[code < 0] = len(self.tickers)  # a ticker without figures: the last row, all -1
-        # Flat positions: day -1 lands on the previous row's last column (for row 0, on the last
-        # element), which holds -1 like ``in_effect[code, -1]``: one take instead of fancy indexing.
-        width = self.in_effect.shape[1]
-        return self.in_effect.reshape(-1).take(code[:, None] * width + np.asarray(days))
+        days = np.asarray(days)
+        base = code.astype(np.int64)[:, None] * (len(self.calendar) + 1)
+        # The last figure of any ticker whose key is at most the query's; it is the pair's if it
+        # is keyed at or after the start of the pair's ticker (day -1, and every day of a ticker
+        # without figures, code -1, query below it).
+        row = np.searchsorted(self.keys, base + days, side="right") - 1
+        found = row >= 0
+        if self.keys.size:
+            found &= self.keys.take(np.maximum(row, 0)) >= base
+        return np.where(found, row, -1).astype(self._row_type, copy=False)
 
     def counts_by_day(self, tickers: np.ndarray | Sequence[str]) -> np.ndarray:
         """(len(tickers), T) the share count in effect for each ticker on every calendar day
-        (NaN where none): :meth:`counts` of every day at once, O(len(tickers)·T)."""
+        (NaN where none): :meth:`counts` of every day at once, O(R + len(tickers)·T)."""
         code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
-        n_days = self.in_effect.shape[1] - 1
-        rows = self.in_effect[code, :n_days]  # code -1: the last row, all -1
+        width = len(self.calendar) + 1
+        row_type = self._row_type
+        rows = np.full((len(code), width - 1), -1, dtype=row_type)
+        # Each requested ticker's figures on the calendar start on their first day; carrying the
+        # largest row forward gives the figure in effect on every later day.
+        first = np.searchsorted(self.keys, code.astype(np.int64) * width, side="left")
+        last = np.searchsorted(self.keys, (code.astype(np.int64) + 1) * width, side="left")
+        count = np.where(code >= 0, last - first, 0)
+        figure = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+        figure = figure.astype(row_type, copy=False)
+        owner = np.repeat(np.arange(len(code)), count)
+        day = self.keys[figure] % width
+        on_calendar = day < width - 1
+        np.maximum.at(rows, (owner[on_calendar], day[on_calendar]), figure[on_calendar])
+        np.maximum.accumulate(rows, axis=1, out=rows)
         return np.append(self.shares, np.nan).take(rows)
+
+    @property
+    def _row_type(self) -> type[np.signedinteger]:
+        """Row numbers in 4 bytes while they fit (lookups are pairs x days)."""
+        return np.int32 if self.keys.size < np.iinfo(np.int32).max else np.int64
 
     def lookup(self, tickers: np.ndarray, days: np.ndarray) -> SharesLookup:
         """:func:`shares_on` for every pair and day at once: arrays shaped like ``days``."""

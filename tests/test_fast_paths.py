@@ -12,6 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from eventstudy.abnormal import prediction_error_t, quadratic_forms
@@ -384,3 +386,53 @@ def test_battery_bootstrap_on_a_second_thread_gives_the_same_rows(monkeypatch: p
     pd.testing.assert_frame_equal(pd.DataFrame(threaded), pd.DataFrame(serial))
     boots = [r for r in threaded if r["statistic"] == "bootstrap_t"]
     assert boots[-1]["n"] < n  # the widest window leaves pairs out
+
+
+@st.composite
+def _share_files(draw):
+    """Share-count files of a few tickers: as-of dates before, inside and after an 8-session
+    calendar, on weekends between sessions, repeated, and missing; some tickers without rows."""
+    start = np.datetime64("2024-01-01")
+    files = {}
+    for ticker in ("AAA", "BBB", "CCC"):
+        n = draw(st.integers(0, 6))
+        offsets = draw(st.lists(st.integers(-5, 20), min_size=n, max_size=n))
+        dates = [start + np.timedelta64(o, "D") for o in offsets]
+        if n and draw(st.booleans()):
+            dates[draw(st.integers(0, n - 1))] = np.datetime64("NaT")
+        files[ticker] = pd.DataFrame(
+            {
+                "as_of": pd.to_datetime(np.array(dates, dtype="datetime64[ns]")),
+                "shares_outstanding": np.arange(1.0, n + 1.0) * 1e8,
+                "filing": [f"{ticker}-{i}" for i in range(n)],
+            }
+        )
+    return files
+
+
+@settings(max_examples=200, deadline=None)
+@given(_share_files(), st.integers(0, 2**32 - 1))
+def test_share_table_is_shares_on_for_any_files(files, seed) -> None:
+    """Every lookup of the share table, by pair and day and by ticker and day, is what
+    ``shares_on`` gives from the ticker's file: the latest figure dated on or before the day, the
+    later file row of equal dates, none before the first figure, on day -1 or for a ticker
+    without a file."""
+    calendar = pd.bdate_range("2024-01-02", periods=8).to_numpy("datetime64[ns]")
+    table = ShareCountTable.build(files, calendar)
+    rng = np.random.default_rng(seed)
+    tickers = rng.choice(np.array(["AAA", "BBB", "CCC", "ZZZ"], dtype=object), size=6)
+    days = rng.integers(-1, len(calendar), size=(6, 5))
+    lookup = table.lookup(tickers, days)
+    empty = files["AAA"].iloc[:0]
+    for p, ticker in enumerate(tickers):
+        dates = np.where(days[p] >= 0, calendar[np.maximum(days[p], 0)], np.datetime64("NaT"))
+        want = shares_on(files.get(ticker, empty), dates)
+        np.testing.assert_array_equal(lookup.shares[p], want.shares)
+        np.testing.assert_array_equal(lookup.as_of[p], want.as_of)
+        np.testing.assert_array_equal(lookup.filing[p], want.filing)
+    by_day = table.counts_by_day(tickers)
+    every_day = np.tile(np.arange(len(calendar)), (len(tickers), 1))
+    for p, ticker in enumerate(tickers):
+        want = shares_on(files.get(ticker, empty), calendar)
+        np.testing.assert_array_equal(by_day[p], want.shares)
+    np.testing.assert_array_equal(by_day, table.counts(tickers, every_day))
