@@ -437,17 +437,18 @@ def _window_clustered_mean(
         day_low = int(day.min())
     firm_codes = _bin_codes(np.asarray(firm)[rows])
 
-    def observed(block: slice) -> tuple[np.ndarray, np.ndarray]:
-        take = rows[block]
-        return length * ar_event[take][:, mask], day[take][:, mask]
+    def observations(block: slice) -> slice:
+        return slice(block.start * length, block.stop * length)
+
+    def days_of(block: slice) -> np.ndarray:
+        return day[rows[block]][:, mask]
 
     y = np.empty(rows.size * length)
-    first = np.empty(rows.size, dtype=np.int64)
-    last = np.empty(rows.size, dtype=np.int64)
+    first, last = np.empty(rows.size, dtype=np.int64), np.empty(rows.size, dtype=np.int64)
     for block in blocks:
-        values, days = observed(block)
-        y[block.start * length : block.stop * length] = values.reshape(-1)
+        y[observations(block)] = (length * ar_event[rows[block]][:, mask]).reshape(-1)
         if clustering == "two_way":
+            days = days_of(block)
             first[block], last[block] = days.min(axis=1), days.max(axis=1)
     finite = np.isfinite(y)
     complete = bool(finite.all())
@@ -460,23 +461,24 @@ def _window_clustered_mean(
         sums["firm"] = _ClusterSums(int(firm_codes.max()) + 1)
     if clustering in ("date", "two_way"):
         sums["date"] = _ClusterSums(int(day.max()) - day_low + 1)
-    base = None
+    base = np.zeros(rows.size, dtype=np.int64)
     if clustering == "two_way":
-        base = _firm_day_bases(firm_codes, first, last)
-        if base is None:  # days are codes below N·L here: only for about 10^8 pairs
+        found = _firm_day_bases(firm_codes, first, last)
+        if found is None:  # days are codes below N·L here: only for about 10^8 pairs
             raise ValueError("too many pairs for int64 (firm, day) cluster keys")
+        base = found
         sums["both"] = _ClusterSums(int((base + last).max()) + 1)
     for block in blocks:
-        values, days = observed(block)
-        keep = slice(None) if complete else finite[block.start * length : block.stop * length]
-        residuals = (y[block.start * length : block.stop * length] - mean)[keep]
+        keep = slice(None) if complete else finite[observations(block)]
+        residuals = (y[observations(block)] - mean)[keep]
+        days = days_of(block) if clustering != "firm" else day[:0]
         for key, bins in sums.items():
             if key == "firm":
                 codes = np.repeat(firm_codes[block], length)
             elif key == "date":
                 codes = (days - day_low).reshape(-1)
             else:
-                codes = (base[block, None] + days).reshape(-1)  # type: ignore[index]
+                codes = (base[block, None] + days).reshape(-1)
             bins.add(codes[keep], residuals)
     if clustering == "two_way":
         v_firm, g_firm = sums["firm"].crv1(n)
