@@ -436,3 +436,18 @@ def test_share_table_is_shares_on_for_any_files(files, seed) -> None:
         want = shares_on(files.get(ticker, empty), calendar)
         np.testing.assert_array_equal(by_day[p], want.shares)
     np.testing.assert_array_equal(by_day, table.counts(tickers, every_day))
+
+
+def test_bootstrap_draw_counts_equal_bincount_even_past_255() -> None:
+    """A resample's one-byte counters are bincount's counts; an item drawn 256 times or more
+    (the counter wraps) is caught by the total and counted again."""
+    from eventstudy.inference.bootstrap import _draw_counts
+
+    rng = np.random.default_rng(12)
+    for index in (
+        rng.integers(0, 1000, 1000),
+        np.zeros(300, dtype=np.int64),  # one item 300 times: wraps to 44
+        np.r_[np.zeros(256, dtype=np.int64), np.arange(1, 44)],  # exactly 256: wraps to 0
+    ):
+        tally = np.empty(index.size, dtype=np.uint8)
+        np.testing.assert_array_equal(_draw_counts(index, tally), np.bincount(index, minlength=index.size))

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eventstudy.blocks import single_thread_product
+
 from .result import Alternative, TestResult, check_alternative, empty_result, result
 
 REF_BOOTSTRAP = "Efron & Tibshirani (1993); Hall (1992) bootstrap-t"
@@ -65,6 +67,19 @@ def _resample_indices(rng: np.random.Generator, n: int, draws: int, cells: int) 
         size = min(chunk, draws - done)
         yield rng.integers(0, n, size=(size, n), dtype=np.int64)
         done += size
+
+
+def _draw_counts(index: np.ndarray, tally: np.ndarray) -> np.ndarray:
+    """How many times each of the N items is drawn in one resample ``index`` (N draws), counted
+    in ``tally``, N one-byte counters: an N-counter array that stays in the CPU cache where
+    ``numpy.bincount``'s eight-byte ones no longer do. A count above 255 (possible only for
+    N > 255, and then with a probability far below 1e-300) wraps, and the counts no longer sum to
+    N: those draws are counted again with ``bincount``."""
+    tally[:] = 0
+    np.add.at(tally, index, np.uint8(1))
+    if int(tally.sum(dtype=np.int64)) != index.size:
+        return np.bincount(index, minlength=tally.size)
+    return tally
 
 
 def bootstrap_t_test(
@@ -127,11 +142,11 @@ def bootstrap_t_tests(
     :math:`n^*_{bw} = N` and it is exactly the resampling of :func:`bootstrap_t_test`. A
     column's result does not depend on the other columns. Deterministic given ``seed``.
 
-    Implementation: per chunk of resamples, the draw counts :math:`c_{bj}` (a ``bincount`` a draw)
-    times the (N, 3W) matrix of :math:`u x`, :math:`u x^2` and :math:`u` (one matrix product
-    for every column; the counts :math:`n^*_{bw}` are exact integers), so the cost is that of
-    drawing the indices plus O(B·N·W) multiply-adds (single-threaded ``einsum`` dot products,
-    whose speed does not depend on how busy the machine is) instead of W gathers of B·N values.
+    Implementation: per chunk of resamples, the draw counts :math:`c_{bj}` (one-byte counters a
+    draw) times the (N, 3W) matrix of :math:`u x`, :math:`u x^2` and :math:`u` (one matrix
+    product for every column, by blocks of columns on one thread; the counts :math:`n^*_{bw}` are
+    exact integers), so the cost is that of drawing the indices plus O(B·N·W) multiply-adds,
+    linear in N and independent of how busy the machine is, instead of W gathers of B·N values.
 
     Reference: Efron & Tibshirani (1993), *An Introduction to the Bootstrap*; Hall (1992),
     *The Bootstrap and Edgeworth Expansion*.
@@ -184,17 +199,20 @@ def bootstrap_t_tests(
     rng = np.random.default_rng(seed)
     cells = max(_COUNT_CELLS, _COUNT_DRAWS * n_all)
     counts = np.empty((max(1, min(draws, cells // max(n_all, 1))), n_all))
+    tally = np.empty(n_all, dtype=np.uint8)
     with np.errstate(invalid="ignore", divide="ignore"):
         for index in _resample_indices(rng, n_all, draws, cells):
             chunk = index.shape[0]
-            # One bincount a draw: it scatters into N counts, which stay in the CPU cache; one
+            # One count a draw: it scatters into N counters, which stay in the CPU cache; one
             # bincount of the chunk's (chunk x N) matrix scattered over all of it (1.8 times
             # the time at 200,000 pairs, growing with N). The same integers, as floats.
             for b in range(chunk):
-                counts[b] = np.bincount(index[b], minlength=n_all)
-            # (chunk, 2k + p): sum, sum of squares, count. einsum, not a BLAS product: BLAS threads
-            # of these skinny products slow a busy machine many times over.
-            sums = np.einsum("bn,cn->bc", counts[:chunk], design)
+                counts[b] = _draw_counts(index[b], tally)
+            # (chunk, 2k + p): sum, sum of squares, count. A block of columns at a time: one
+            # product over all N columns rereads them from memory for every sum once they outgrow
+            # the CPU cache, and BLAS threads of these skinny products slow a busy machine.
+            sums = np.empty((chunk, design.shape[0]))
+            single_thread_product(counts[:chunk], design, sums)
             count = np.full((chunk, k), float(n_all))
             count[:, partial] = sums[:, 2 * k :]
             m1 = sums[:, :k] / count

@@ -78,7 +78,7 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
-from eventstudy.blocks import row_blocks
+from eventstudy.blocks import row_blocks, single_thread_product
 
 _LARGE_CLASS = 16
 """Classes with at least this many rows use the factored class-pair sums."""
@@ -604,7 +604,7 @@ class _Tiles:
             if hi > lo:
                 left = self.values[slot_a[k], :, lo - self.start[ta] : hi - self.start[ta]]
                 right = self.values[slot_b[k], :, lo - self.start[tb] : hi - self.start[tb]]
-                _small_product(left, right, products[k])
+                single_thread_product(left, right, products[k])
         return products
 
     def _sums(self, base: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -674,22 +674,6 @@ class _Tiles:
         covariance -= sx * sy / safe
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(ok, covariance / np.sqrt(var_x * var_y), 0.0)
-
-
-_SINGLE_THREAD_MNK = 1 << 17
-"""Largest m·n·k of one matrix product in :func:`_small_product`. OpenBLAS runs products above
-about 2**18 multiply-adds on several threads; for these small ones that costs more than it
-gains, and on a machine whose cores are busy the threads wait for each other (a 32 x 547 x 32
-product took 7.6x as long as on one thread)."""
-
-
-def _small_product(left: np.ndarray, right: np.ndarray, out: np.ndarray) -> None:
-    """``out = left @ right.T`` for small (m, d) and (n, d) arrays, summed over chunks of the
-    d columns small enough for OpenBLAS to use one thread (``_SINGLE_THREAD_MNK``)."""
-    step = max(1, _SINGLE_THREAD_MNK // max(left.shape[0] * right.shape[0], 1))
-    np.matmul(left[:, :step], right[:, :step].T, out=out)
-    for begin in range(step, left.shape[1], step):
-        out += left[:, begin : begin + step] @ right[:, begin : begin + step].T
 
 
 def _small_class_sums(parts: CalendarResiduals, windows: list[_Window]) -> np.ndarray:
