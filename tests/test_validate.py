@@ -221,6 +221,20 @@ def test_absurd_daily_moves_are_withheld(multipliers: dict[int, float], flagged:
 
 
 
+def test_two_absurd_moves_whose_product_overflows_are_both_withheld() -> None:
+    """Price ratios of 2e223 and 1e109 on consecutive days: their product (which would undo a
+    one-day spike) overflows to inf, outside the bounds, so the second day stays flagged, with no
+    overflow warning (found by the property test below)."""
+    adj = np.full(30, 100.0)
+    adj[12:15] = [5e-324, 1e-100, MAX_PRICE]
+    adj[15:] = MAX_PRICE
+    frame = prices(close=adj, adj=adj)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = absurd(frame)
+    assert list(found[("absurd_return", "adj_close")]) == [day(12), day(13), day(14)]
+
+
 def test_real_launch_data_findings_are_pinned(launch_cache: Path) -> None:
     store = PriceStore(launch_cache)
     found = validate_store(store, store.price_symbols(), "SPY")

@@ -353,8 +353,10 @@ def absurd_masks(
                 ratio = values[rows[1:]] / values[rows[:-1]]
             out = (ratio > ABSURD_RATIO) | (ratio < 1.0 / ABSURD_RATIO)
             for i in np.flatnonzero(out[1:] & out[:-1]).tolist():  # i + 1 follows a flagged day i
-                product = ratio[i] * ratio[i + 1]
-                if out[i] and 1.0 / ABSURD_RATIO <= product <= ABSURD_RATIO:
+                # Two ratios may overflow each other's product (inf: outside the bounds).
+                with np.errstate(over="ignore"):
+                    undone = out[i] and 1.0 / ABSURD_RATIO <= ratio[i] * ratio[i + 1] <= ABSURD_RATIO
+                if undone:
                     out[i + 1] = False  # the spike's day i is the outlier; the day after is not
             flagged[rows[1:][out]] = True
         jumps[name] = flagged
