@@ -288,7 +288,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     """
     import patsy
     import scipy.stats
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import WLS  # not statsmodels.api: 0.2 s of imports less
 
     total = len(rows)
     data = rows.copy()
@@ -311,7 +311,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     weights = 1.0 / used["_se"].to_numpy(float) ** 2 if spec.weights == "patell" else np.ones(n)
     groups = cluster_codes(used[spec.cluster].astype(str).to_numpy(object))
     n_clusters = int(np.unique(groups).size)
-    model = sm.WLS(y.iloc[:, 0].to_numpy(float), x.to_numpy(float), weights=weights)
+    model = WLS(y.iloc[:, 0].to_numpy(float), x.to_numpy(float), weights=weights)
     base = model.fit()
     leverage, one_rows, determined = leverage_one(model.wexog, model.pinv_wexog, base.normalized_cov_params)
     frames = []
