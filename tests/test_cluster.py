@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from eventstudy.inference import EventPanel, run_battery
 from eventstudy.inference.cluster import (
-    _firm_day_keys,
+    _firm_day_bases,
     cluster_codes,
     cluster_robust_mean,
     long_horizon_cluster_test,
@@ -238,8 +238,9 @@ def test_two_way_keys_from_the_pairs_are_the_firm_day_intersection(pairs, seed) 
     as (firm, day) are, and span no more values than the pairs' day ranges; the two-way test on
     them is bit for bit the generic two-way mean, which sorts the observations."""
     firm, day = pairs
-    keys = _firm_day_keys(firm, day)
-    assert keys is not None
+    bases = _firm_day_bases(firm, day.min(axis=1), day.max(axis=1))
+    assert bases is not None
+    keys = (bases[:, None] + day).reshape(-1)
     lexical = np.repeat(firm, day.shape[1]) * 1000 + day.reshape(-1)  # days within ±100
     assert np.array_equal(cluster_codes(keys), cluster_codes(lexical))
     assert keys.min() == 0
@@ -260,7 +261,7 @@ def test_two_way_days_too_far_apart_for_int64_keys_use_the_sort() -> None:
     rng = np.random.default_rng(11)
     firm = np.array([0, 1, 1, 2, 0, 2])
     day = np.array([[0, 1], [5, 6], [6, 7], [2**61, 2**61 + 1], [1, 2], [3, 4]])
-    assert _firm_day_keys(firm, day) is None
+    assert _firm_day_bases(firm, day.min(axis=1), day.max(axis=1)) is None
     ar = rng.standard_normal(day.shape)
     mask = np.ones(2, dtype=bool)
     row = window_cluster_test(ar, firm, day, mask, "two_way")

@@ -743,7 +743,7 @@ def _cluster(s: WindowSample, clustering: str) -> TestResult:
         s.mask,
         clustering,
         alternative=s.alternative,
-        usable=None if s.n_pairs == s.ok.size else s.ok,  # read in blocks: no copy of their rows
+        usable=s.ok,  # read in blocks: no copy of their rows
     )
 
 

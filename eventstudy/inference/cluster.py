@@ -173,20 +173,6 @@ def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return _bin_codes(pairs)
 
 
-def _firm_day_keys(firm: np.ndarray, day: np.ndarray) -> np.ndarray | None:
-    """(N·L,) integer keys of the (firm, day) intersection of N pairs' L days each, in the order
-    of ``day.reshape(-1)``: equal exactly when firm and day are, and ordered as (firm, day) are
-    (:func:`_firm_day_bases` plus the day). None when the days are too far apart for int64 keys.
-    """
-    day = np.asarray(day)
-    if day.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    base = _firm_day_bases(firm, day.min(axis=1), day.max(axis=1))
-    if base is None:
-        return None
-    return (base[:, None] + day).reshape(-1).astype(np.intp, copy=False)
-
-
 def _firm_day_bases(firm: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray | None:
     """(N,) int64 ``base`` such that ``base[p] + d`` is the (firm, day) intersection key of pair p's
     day d, for N pairs of non-negative firm codes ``firm`` whose days lie in [``low``, ``high``].
@@ -273,17 +259,13 @@ def _clustered_mean(
     labels: np.ndarray,
     second_labels: np.ndarray | None,
     alternative: Alternative,
-    both_labels: np.ndarray | None = None,
 ) -> ClusterMean:
-    """:func:`cluster_robust_mean` of (n,) ``y`` with one (n,) clustering, or two; integer
-    ``both_labels`` of the intersection, ordered as (``labels``, ``second_labels``) are, may be
-    given (e.g. :func:`_firm_day_keys`), else they are found from the two."""
+    """:func:`cluster_robust_mean` of (n,) ``y`` with one (n,) clustering, or two."""
     keep = np.isfinite(y)
     if not keep.all():  # a window's pairs are complete: usually nothing to drop, nothing copied
         y = y[keep]
         labels = labels[keep]
         second_labels = None if second_labels is None else second_labels[keep]
-        both_labels = None if both_labels is None else both_labels[keep]
     n = y.size
     if n == 0:
         return ClusterMean(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, ())
@@ -293,8 +275,7 @@ def _clustered_mean(
         first, second = _bin_codes(labels), _bin_codes(second_labels)
         v_first, g_first = _crv1(residuals, first)
         v_second, g_second = _crv1(residuals, second)
-        both = _intersection(first, second) if both_labels is None else _bin_codes(both_labels)
-        v_both, _ = _crv1(residuals, both)
+        v_both, _ = _crv1(residuals, _intersection(first, second))
         variance = v_first + v_second - v_both
         groups: tuple[int, ...] = (g_first, g_second)
         df = float(min(g_first, g_second) - 1)
