@@ -21,6 +21,7 @@ import pandas as pd
 from eventstudy.abnormal import abnormal_returns
 from eventstudy.blocks import row_blocks
 from eventstudy.config import StudyConfig, window_label
+from eventstudy.daygrid import DayGrid, relative_day_index
 from eventstudy.inference.dollar import (
     SAHA_FERRELL,
     SIGMA_X_MARKET_VALUE,
@@ -45,7 +46,6 @@ from eventstudy.timeline.calendar import (
     SHIFT_TOO_LARGE,
     DayZeros,
     align_days_zero,
-    relative_day_index,
 )
 from eventstudy.timeline.overlap import other_event_days, overlap_notes
 from eventstudy.timeline.returns import ReturnsPanel
@@ -68,9 +68,12 @@ class PairEstimates:
         Its fit (coefficients, reported parameters).
     panel
         The returns panel the study ran on.
-    estimation_days, event_days
-        (P, L1) int32 and (P, L2) int64 calendar positions of the estimation and event columns
-        (-1 outside).
+    estimation_days
+        (P, L1) int32 calendar positions of the estimation columns (-1 outside), a
+        :class:`~eventstudy.daygrid.DayGrid`: made when asked, a block of rows at a time
+        (``numpy.asarray`` gives the whole array).
+    event_days
+        (P, L2) int64 calendar positions of the event columns (-1 outside).
     event_taus
         (L2,) relative days of the event columns.
     abnormal
@@ -102,7 +105,7 @@ class PairEstimates:
     model: ExpectedReturnModel
     model_fit: ModelFit
     panel: ReturnsPanel
-    estimation_days: np.ndarray
+    estimation_days: DayGrid
     event_days: np.ndarray
     event_taus: np.ndarray
     abnormal: np.ndarray
@@ -202,7 +205,8 @@ class StudyDays:
     estimation_window
         The estimation window in relative days (:func:`resolved_estimation_window`).
     estimation_days
-        (P, L1) calendar positions of the estimation window (-1 outside the calendar).
+        (P, L1) calendar positions of the estimation window (-1 outside the calendar), made a
+        block of rows at a time when asked.
     prev_days
         (P, L2) calendar positions of the session before each event-span day.
     n_days
@@ -211,7 +215,7 @@ class StudyDays:
 
     span: EventSpan
     estimation_window: tuple[int, int]
-    estimation_days: np.ndarray
+    estimation_days: DayGrid
     prev_days: np.ndarray
     n_days: int
 
@@ -232,9 +236,10 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
     est_taus = np.arange(estimation_window[0], estimation_window[1] + 1)
     span = config.event_span
     evt_taus = np.arange(span[0], span[1] + 1)
-    # int32: (pairs x estimation days) positions live as long as the results (the r̄ part reads
-    # them); a calendar of 2^31 sessions is 8 million years.
-    est_days = relative_day_index(day0_index, est_taus, n_days).astype(np.int32)
+    # The (pairs x estimation days) positions are made a block of rows at a time when a step
+    # reads them (the fit, the market values, the r̄ part), in int32: a calendar of 2^31
+    # sessions is 8 million years.
+    est_days = DayGrid(day0_index, est_taus, n_days, np.int32)
     evt_days = relative_day_index(day0_index, evt_taus, n_days)
     prev_days = relative_day_index(day0_index, evt_taus - 1, n_days)
     calendar = _calendar_dates(panel)
@@ -537,7 +542,7 @@ class PairDesign:
         (P,) True where the ticker is a proxy series of its own pair's model.
     """
 
-    estimation_days: np.ndarray
+    estimation_days: DayGrid
     benchmarks: tuple[BenchmarkDesign, ...]
     benchmark: np.ndarray | None
     offset_event: np.ndarray
@@ -551,7 +556,7 @@ class PairDesign:
         panel: ReturnsPanel,
         model: ExpectedReturnModel,
         benchmarks: np.ndarray | None,
-        est_days: np.ndarray,
+        est_days: DayGrid,
         evt_days: np.ndarray,
         market: str,
         tickers: np.ndarray,

@@ -239,7 +239,7 @@ def volume_pairs(
     market_measure = log_volume(volume[:, panel.column(market)])
     columns = pd.Index(symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
     firm_padded, market_padded, raw = _pad(firm_measure), _pad(market_measure), _pad(volume)
-    est, evt = estimates.estimation_days, estimates.event_days
+    est, evt = np.asarray(estimates.estimation_days), estimates.event_days
     y_est = firm_padded[est, columns[:, None]]
     y_evt = firm_padded[evt, columns[:, None]]
     x_est = np.stack([np.ones_like(y_est), market_padded[est]], axis=-1)
@@ -256,7 +256,7 @@ def volume_pairs(
         ar_estimation=np.where(ok[:, None], fit.residuals, np.nan),
         ar_event=abnormal,
         event_tau=estimates.event_taus,
-        estimation_day=est,
+        estimation_day=estimates.estimation_days,
         event_day=evt,
         sigma=sigma,
         n_estimation=fit.n_obs,

@@ -27,6 +27,7 @@ from eventstudy.data.inputs import Needs, load_inputs
 from eventstudy.data.remote import RemoteCache, open_cache
 from eventstudy.data.screening import PriceIssue, annotate_withheld, withheld_return_days
 from eventstudy.data.store import PriceStore
+from eventstudy.daygrid import DayGrid
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.estimate import estimate
 from eventstudy.inference import PanelParts
@@ -163,10 +164,10 @@ class PartitionResult:
 
     summary: PartitionSummary
     residuals: np.ndarray | None = None
-    estimation_day: np.ndarray | None = None
+    estimation_day: np.ndarray | DayGrid | None = None
     members: dict[Key, np.ndarray] = field(default_factory=dict)
     volume_residuals: np.ndarray | None = None
-    volume_estimation_day: np.ndarray | None = None
+    volume_estimation_day: np.ndarray | DayGrid | None = None
     volume_members: dict[Key, np.ndarray] = field(default_factory=dict)
 
 

@@ -79,6 +79,7 @@ import numpy as np
 from scipy import sparse
 
 from eventstudy.blocks import row_blocks, single_thread_product
+from eventstudy.daygrid import DayGrid
 
 _LARGE_CLASS = 16
 """Classes with at least this many rows use the factored class-pair sums."""
@@ -160,10 +161,11 @@ class CalendarResiduals:
     of the pairs for any event window.
 
     Building costs O(N·L1) time and memory (plus a sort of the days if they span far more
-    calendar days than there are residuals): the days (int32 where they fit) and validity of
-    every residual, and per pair its mean and scale. The residuals are kept by reference, not
-    copied, and standardised a block of rows at a time when a tile needs them
-    (:meth:`values_of`).
+    calendar days than there are residuals): the validity of every residual, and per pair its
+    mean and scale. The residuals and the days are kept by reference, not copied, and
+    standardised and renumbered a block of rows at a time when a tile needs them
+    (:meth:`values_of`, :meth:`days_of`); days given as a :class:`~eventstudy.daygrid.DayGrid`
+    are only ever made a block of rows at a time.
 
     Parameters
     ----------
@@ -173,9 +175,12 @@ class CalendarResiduals:
         the results' arrays, which nothing writes).
     """
 
-    def __init__(self, residuals: np.ndarray, calendar_day: np.ndarray, *, min_obs: int = 3) -> None:
+    def __init__(
+        self, residuals: np.ndarray, calendar_day: np.ndarray | DayGrid, *, min_obs: int = 3
+    ) -> None:
         e = np.asarray(residuals, dtype=float)
-        days = np.asarray(calendar_day)
+        # A study's days (a DayGrid) are read a block of rows at a time, never made whole.
+        days = calendar_day if isinstance(calendar_day, DayGrid) else np.asarray(calendar_day)
         if e.shape != days.shape or e.ndim != 2:
             raise ValueError(f"residuals {e.shape} and calendar_day {days.shape} must be equal 2-D")
         valid = np.isfinite(e)
@@ -192,10 +197,11 @@ class CalendarResiduals:
                 np.square(u).sum(axis=1, out=ss[rows])
             self.usable = (count >= min_obs) & (ss > _ZERO_VARIANCE * raw)
             scale = np.where(self.usable, np.sqrt(ss / np.maximum(count, 1)), 1.0)
-        self.valid = valid & self.usable[:, None]
+        valid &= self.usable[:, None]  # in place: one (N, L1) mask
+        self.valid = valid
         self._residuals, self._mean, self._scale = e, mean, scale
         if not np.issubdtype(days.dtype, np.integer):
-            days = days.astype(np.int64)
+            days = np.asarray(days).astype(np.int64)
         self._calendar_day = days
         self._day_offset, self._day_type, self._ranked_days = _day_numbering(days, self.valid)
         self.count = count
@@ -762,7 +768,7 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return values, mask
 
 
-def _day_numbering(days: np.ndarray, valid: np.ndarray) -> tuple[int, np.dtype, np.ndarray | None]:
+def _day_numbering(days: np.ndarray | DayGrid, valid: np.ndarray) -> tuple[int, np.dtype, np.ndarray | None]:
     """How the calendar days are renumbered for r̄: from 0, the order and differences of the valid
     days kept (the values where not valid are of no use), as ``days - offset`` in int32 when
     every day fits (else int64), given as (offset, type, None); or, when the valid days span far
@@ -772,10 +778,11 @@ def _day_numbering(days: np.ndarray, valid: np.ndarray) -> tuple[int, np.dtype, 
     constant would give r̄ to the last bit only."""
     n_valid = int(np.count_nonzero(valid))
     if n_valid == 0:
-        return 0, days.dtype, np.zeros_like(days)
+        return 0, days.dtype, np.zeros(days.shape, dtype=days.dtype)
     lowest, last = int(days.min()), int(days.max())  # no temporary: every day, valid or not
     first = lowest
     if last - first + 1 > 4 * n_valid + 1_000_000:
+        days = np.asarray(days)  # far apart: not a study's days (those are at most 2 x L1 apart)
         first = int(np.where(valid, days, _FAR).min())
         span = int(np.where(valid, days, -_FAR).max()) - first + 1
         if span > 4 * n_valid + 1_000_000:
@@ -789,7 +796,9 @@ def _day_numbering(days: np.ndarray, valid: np.ndarray) -> tuple[int, np.dtype, 
     return first, np.dtype(np.int32 if fits else np.int64), None
 
 
-def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _hulls(
+    days: np.ndarray | DayGrid, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(N,) first and last valid day of each row, and its holes (the days between them that are
     not valid days of the row) as (N + 1,) pointers into the hole days.
 
@@ -810,28 +819,31 @@ def _hulls(days: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     column = np.arange(n_cols, dtype=days.dtype)  # step below in the days' type (int32: half)
     first_column = np.argmax(valid, axis=1)
     last_column = n_cols - 1 - np.argmax(valid[:, ::-1], axis=1)
-    rows = np.arange(n_rows)
-    base = days[rows, first_column] - first_column
+    base = np.empty(n_rows, dtype=np.int64)
     # A row is aligned when its valid days step by one from column to column. Most rows step
     # by one at every column, valid or not (one comparison); the others are checked on their
     # valid columns only.
     aligned = np.empty(n_rows, dtype=bool)
+    hole_rows, hole_columns = [], []
     for part in row_blocks(n_rows, n_cols, _BLOCK_VALUES):  # no (N, L1) temporaries
         step = days[part] - column
+        base[part] = step[np.arange(step.shape[0]), first_column[part]]
         block = ~has[part] | (step == step[:, :1]).all(axis=1)
         check = np.flatnonzero(~block)
         if check.size:
             block[check] = np.all(~valid[part][check] | (step[check] == base[part][check, None]), axis=1)
         aligned[part] = block
+        # The holes of an aligned row: its missing columns strictly inside its valid hull.
+        inner = ~valid[part]
+        inner &= block[:, None]
+        inner &= column > first_column[part, None]
+        inner &= column < last_column[part, None]
+        block_row, block_column = np.nonzero(inner)
+        hole_rows.append(block_row + part.start)
+        hole_columns.append(block_column)
     first = np.where(has, base + first_column, _FAR)
     last = np.where(has, base + last_column, -_FAR)
-    missing_row, missing_column = np.nonzero(~valid)
-    inner = (
-        aligned[missing_row]
-        & (missing_column > first_column[missing_row])
-        & (missing_column < last_column[missing_row])
-    )
-    hole_row, hole_column = missing_row[inner], missing_column[inner]
+    hole_row, hole_column = np.concatenate(hole_rows), np.concatenate(hole_columns)
     hole_count = np.bincount(hole_row, minlength=n_rows)
     hole_days = [base[hole_row] + hole_column]
     other = np.flatnonzero(~aligned)

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from eventstudy.abnormal import car_variance, prediction_variance_factor
+from eventstudy.daygrid import DayGrid
 
 from .dollar import dollar_residual_variance
 from .result import NotComputableError
@@ -92,9 +93,10 @@ class EventPanel:
         (L2,) int, strictly increasing relative days of the event columns, e.g. -5..+5.
     estimation_day
         (N, L1) int calendar-day index (position in the trading calendar) of each estimation
-        column (kept in its integer type, e.g. a study's int32; other types become int64). Used
-        to measure cross-correlation in calendar time (Kolari & Pynnönen 2010).
-        Within a row the days of the valid columns must be distinct.
+        column (kept in its integer type, e.g. a study's int32; other types become int64), or
+        a :class:`~eventstudy.daygrid.DayGrid` (a study's: the positions made a block of rows at
+        a time when read, kept as it is). Used to measure cross-correlation in calendar time
+        (Kolari & Pynnönen 2010). Within a row the days of the valid columns must be distinct.
     event_day
         (N, L2) int calendar-day index of each event column.
     sigma
@@ -145,7 +147,7 @@ class EventPanel:
     ar_estimation: np.ndarray
     ar_event: np.ndarray
     event_tau: np.ndarray
-    estimation_day: np.ndarray
+    estimation_day: np.ndarray | DayGrid
     event_day: np.ndarray
     sigma: np.ndarray
     n_estimation: np.ndarray
@@ -166,6 +168,8 @@ class EventPanel:
             set_(self, name, np.asarray(getattr(self, name), dtype=float))
         set_(self, "x_event", np.asarray(self.x_event, dtype=float))
         for name in ("event_tau", "estimation_day", "event_day"):
+            if isinstance(getattr(self, name), DayGrid):
+                continue  # integer positions, made when read
             raw = np.asarray(getattr(self, name))
             fractional = raw.size and not np.issubdtype(raw.dtype, np.integer)
             if fractional and (not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw))):
@@ -270,7 +274,7 @@ class EventPanel:
             value = getattr(self, item.name)
             if item.name in ("event_tau", "missing_inputs") or value is None:
                 continue
-            changes[item.name] = value[index]
+            changes[item.name] = value.rows(index) if isinstance(value, DayGrid) else value[index]
         return replace(self, **changes)
 
     # ------------------------------------------------------------------ windows

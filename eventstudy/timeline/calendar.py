@@ -185,34 +185,3 @@ def align_days_zero(
             index[too_far] = -1
             date[too_far] = np.datetime64("NaT")
     return DayZeros(index, date, shift, outcome)
-
-
-def relative_day_index(day_zero_index: np.ndarray, taus: np.ndarray, n_days: int) -> np.ndarray:
-    """Calendar positions ``day0 + tau`` for every pair and tau, ``-1`` where outside the calendar.
-
-    Parameters
-    ----------
-    day_zero_index
-        (P,) positions of day 0 (``-1`` for pairs without a day 0).
-    taus
-        (L,) relative days.
-    n_days
-        Length of the calendar.
-
-    Returns
-    -------
-    numpy.ndarray
-        (P, L) integer positions.
-    """
-    positions = day_zero_index[:, None] + taus[None, :]
-    if positions.size == 0:
-        return positions
-    # Only rows whose span reaches past either end (or without a day 0) need the mask.
-    first, last = day_zero_index + taus.min(), day_zero_index + taus.max()
-    near_end = (day_zero_index < 0) | (first < 0) | (last >= n_days)
-    rows = np.flatnonzero(near_end)
-    if rows.size:
-        part = positions[rows]
-        outside = (part < 0) | (part >= n_days) | (day_zero_index[rows, None] < 0)
-        positions[rows] = np.where(outside, -1, part)
-    return positions

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from eventstudy.daygrid import DayGrid
 from eventstudy.timeline.ranges import DayIndex, describe_runs, join_parts
 
 
@@ -76,7 +77,7 @@ def span_cover(
 def other_event_days(
     codes: np.ndarray,
     day0_index: np.ndarray,
-    estimation_days: np.ndarray,
+    estimation_days: np.ndarray | DayGrid,
     span: tuple[int, int],
     n_days: int,
     is_event: np.ndarray | None = None,
@@ -97,7 +98,7 @@ def other_event_days(
     cover = span_cover(codes, day0_index, span, n_days, is_event)
     if cover.size == 0:
         return np.zeros(estimation_days.shape, dtype=bool)
-    return cover[codes[:, None], estimation_days] > 0
+    return cover[codes[:, None], np.asarray(estimation_days)] > 0
 
 
 def overlap_notes(
