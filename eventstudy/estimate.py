@@ -168,9 +168,10 @@ def estimate(
     returns_by_column = _by_column(panel.returns, used)
     fitted = fit_pairs(events, days, design, returns_by_column, local, model, config)
     returns = event_returns(returns_by_column, days.span, local, design, fitted.model_fit.batch)
-    del returns_by_column
+    proxy = design.proxy
+    del returns_by_column, design  # the event-day offsets: the tables read the returns
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {})
-    outcomes = pair_outcomes(events, days, fitted, design, returns, config)
+    outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
     return PairEstimates(
         events=events,
@@ -208,7 +209,7 @@ class StudyDays:
         (P, L1) calendar positions of the estimation window (-1 outside the calendar), made a
         block of rows at a time when asked.
     prev_days
-        (P, L2) calendar positions of the session before each event-span day.
+        (P, L2) calendar positions of the session before each event-span day, made when asked.
     n_days
         Sessions in the calendar.
     """
@@ -216,7 +217,7 @@ class StudyDays:
     span: EventSpan
     estimation_window: tuple[int, int]
     estimation_days: DayGrid
-    prev_days: np.ndarray
+    prev_days: DayGrid
     n_days: int
 
 
@@ -241,9 +242,9 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
     # sessions is 8 million years.
     est_days = DayGrid(day0_index, est_taus, n_days, np.int32)
     evt_days = relative_day_index(day0_index, evt_taus, n_days)
-    prev_days = relative_day_index(day0_index, evt_taus - 1, n_days)
+    prev_days = DayGrid(day0_index, evt_taus - 1, n_days)  # read once, by the market values
     calendar = _calendar_dates(panel)
-    event_span = EventSpan(day_zero, evt_taus, evt_days, calendar[evt_days], calendar[prev_days])
+    event_span = EventSpan(day_zero, evt_taus, evt_days, calendar[evt_days], calendar[np.asarray(prev_days)])
     return StudyDays(event_span, estimation_window, est_days, prev_days, n_days)
 
 
@@ -389,11 +390,13 @@ def pair_values(
     calendar = _calendar_dates(panel)
     listed = dict.fromkeys(tickers.tolist())  # the events' tickers: the only share counts read
     share_table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
-    share_rows = share_table.rows(tickers, days.prev_days)
+    prev_days = np.asarray(days.prev_days)
+    share_rows = share_table.rows(tickers, prev_days)
     lookup = share_table.at(share_rows)
     used, local = _used_columns(columns)
     by_day = _market_values_by_day(panel, share_table, used)
-    market_value_prev = _market_values_on(by_day, local, days.prev_days + 1)
+    market_value_prev = _market_values_on(by_day, local, prev_days + 1)
+    del prev_days
     basis = np.empty(len(tickers), dtype=object)
     variance = np.empty(len(tickers))
     dollar_days = np.empty(len(tickers), dtype=np.int64)
@@ -411,12 +414,13 @@ def pair_outcomes(
     events: pd.DataFrame,
     days: StudyDays,
     fitted: PairFits,
-    design: PairDesign,
+    proxy: np.ndarray,
     returns: EventReturns,
     config: StudyConfig,
 ) -> PairOutcomes:
     """Step 5, outcomes: what excludes a pair from every window (:func:`_pair_outcomes`) and the
-    other same-ticker events near it (:func:`~eventstudy.timeline.overlap.overlap_notes`)."""
+    other same-ticker events near it (:func:`~eventstudy.timeline.overlap.overlap_notes`).
+    ``proxy`` is :attr:`PairDesign.proxy`."""
     span = days.span
     gaps = missing_in_span(returns.abnormal) if config.missing_returns == "drop_event" else None
     outcome, note = _pair_outcomes(
@@ -424,7 +428,7 @@ def pair_outcomes(
         fitted.model_fit.batch,
         config,
         fitted.degenerate,
-        design.proxy,
+        proxy,
         days.estimation_window,
         gaps,
         span.taus,

@@ -235,8 +235,8 @@ def car_table(pairs: PairArrays, config: StudyConfig) -> pd.DataFrame:
     per_window = [_window_columns(pairs, config, window, deal) for window in windows]
     n_windows = len(windows)
 
-    def across(name: str) -> np.ndarray:
-        return np.stack([columns[name] for columns in per_window], axis=1).reshape(-1)
+    def across(name: str) -> np.ndarray:  # each window's column is dropped once stacked
+        return np.stack([columns.pop(name) for columns in per_window], axis=1).reshape(-1)
 
     def repeated(values: np.ndarray) -> np.ndarray:
         return np.repeat(values, n_windows)

@@ -272,7 +272,7 @@ class CalendarResiduals:
             if window_day.ndim != 2 or window_day.shape[0] != n_rows:
                 raise ValueError(f"window_day must be (N, L) with N={n_rows}, got {window_day.shape}")
             use = np.flatnonzero(np.asarray(used, dtype=bool) & self.usable)
-            windows.append(_Window(self, use, window_day[use].astype(np.int64, copy=False)))
+            windows.append(_Window(self, use, window_day[use].astype(np.int64, copy=False)))  # a copy
         small = [window for window in windows if window.small_rows.size >= 2]
         small_sums = dict(zip(map(id, small), _small_class_sums(self, small), strict=True)) if small else {}
         out: list[tuple[float, int]] = []
@@ -425,12 +425,14 @@ class _Window:
     """
 
     def __init__(self, parts: CalendarResiduals, use: np.ndarray, window: np.ndarray) -> None:
+        """``window`` ((n, L) int days of the rows ``use``) is the window's own: it is sorted in place."""
         self.n = use.size
         self.large_sum = 0.0
         self.small_rows = use[:0]
         if self.n < 2:
             return
-        ordered = np.sort(window, axis=1)
+        window.sort(axis=1)
+        ordered = window
         start, end, length = _runs(ordered)
         if start.shape[1] > 1:
             ordered = np.searchsorted(np.unique(ordered), ordered)
@@ -458,7 +460,8 @@ def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     distinct = np.ones(ordered.shape, dtype=bool)
     distinct[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
     begins = distinct.copy()
-    begins[:, 1:] &= ordered[:, 1:] != ordered[:, :-1] + 1
+    for part in row_blocks(n_rows, n_cols, _BLOCK_VALUES):  # no (n, L) int temporary
+        begins[part, 1:] &= ordered[part, 1:] != ordered[part, :-1] + 1
     n_runs = begins.sum(axis=1)
     width = int(n_runs.max())
     start = np.ones((n_rows, width), dtype=np.int64)
