@@ -72,7 +72,7 @@ Abnormal Returns", *Review of Financial Studies* 23(11), 3996-4025, section 2 an
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -183,31 +183,31 @@ class CalendarResiduals:
         days = calendar_day if isinstance(calendar_day, DayGrid) else np.asarray(calendar_day)
         if e.shape != days.shape or e.ndim != 2:
             raise ValueError(f"residuals {e.shape} and calendar_day {days.shape} must be equal 2-D")
-        valid = np.isfinite(e)
-        count = valid.sum(axis=1)
         n_rows, n_cols = e.shape
+        count = np.empty(n_rows, dtype=np.intp)
         raw, mean, ss = np.empty(n_rows), np.empty(n_rows), np.empty(n_rows)
         with np.errstate(invalid="ignore", divide="ignore"):
             for rows in row_blocks(n_rows, n_cols, _BLOCK_VALUES):  # each row alone: the whole array's sums
-                u = np.where(valid[rows], e[rows], 0.0)
+                valid = np.isfinite(e[rows])
+                count[rows] = valid.sum(axis=1)
+                u = np.where(valid, e[rows], 0.0)
                 np.square(u).sum(axis=1, out=raw[rows])
                 mean[rows] = u.sum(axis=1) / count[rows]
                 u -= mean[rows, None]
-                u[~valid[rows]] = 0.0
+                u[~valid] = 0.0
                 np.square(u).sum(axis=1, out=ss[rows])
             self.usable = (count >= min_obs) & (ss > _ZERO_VARIANCE * raw)
             scale = np.where(self.usable, np.sqrt(ss / np.maximum(count, 1)), 1.0)
-        valid &= self.usable[:, None]  # in place: one (N, L1) mask
-        self.valid = valid
         self._residuals, self._mean, self._scale = e, mean, scale
         if not np.issubdtype(days.dtype, np.integer):
             days = np.asarray(days).astype(np.int64)
         self._calendar_day = days
-        self._day_offset, self._day_type, self._ranked_days = _day_numbering(days, self.valid)
+        n_valid = int(count[self.usable].sum())
+        self._day_offset, self._day_type, self._ranked_days = _day_numbering(days, self.valid_of, n_valid)
         self.count = count
         self.min_obs = int(min_obs)
         ranked = self._ranked_days
-        first, last, self.hole_pointer, hole_day = _hulls(days if ranked is None else ranked, self.valid)
+        first, last, self.hole_pointer, hole_day = _hulls(days if ranked is None else ranked, self.valid_of)
         if ranked is None and self._day_offset:  # the hulls of the renumbered days, exactly
             has = first != _FAR
             first = np.where(has, first - self._day_offset, first)
@@ -216,6 +216,16 @@ class CalendarResiduals:
         self.first, self.last, self.hole_day = first, last, hole_day
         self.estimation_class = _day_set_classes(self.first, self.last, self.hole_pointer, self.hole_day)
         self._tiles: tuple[_Tiles, np.ndarray] | None = None
+
+    def valid_of(self, rows: np.ndarray | slice) -> np.ndarray:
+        """(R, L1) True where a residual of ``rows`` is valid (finite) and its pair usable,
+        computed when asked: the part holds no (N, L1) mask."""
+        return np.isfinite(self._residuals[rows]) & self.usable[rows, None]
+
+    @property
+    def valid(self) -> np.ndarray:
+        """(N, L1) :meth:`valid_of` every row."""
+        return self.valid_of(slice(None))
 
     def days_of(self, rows: np.ndarray | slice) -> np.ndarray:
         """(R, L1) calendar days of ``rows`` as :func:`_day_numbering` numbers them (from 0, or
@@ -239,7 +249,7 @@ class CalendarResiduals:
         each value is the one a whole-array computation gives (the same operations)."""
         centred = self._residuals[rows] - self._mean[rows, None]
         centred /= self._scale[rows, None]
-        return np.where(self.valid[rows], centred, 0.0)
+        return np.where(self.valid_of(rows), centred, 0.0)
 
     def rbar(self, rows: np.ndarray, window_day: np.ndarray) -> float:
         """:math:`\\bar r` of the pairs ``rows`` ((N,) bool) for the event window whose
@@ -265,7 +275,7 @@ class CalendarResiduals:
     ) -> list[tuple[float, int]]:
         """:meth:`pair_sum` of several windows at once (as :meth:`rbars`); a window with fewer
         than two usable pairs has the sum 0."""
-        n_rows = self.valid.shape[0]
+        n_rows = self.usable.shape[0]
         windows = []
         for used, window_day in zip(rows, window_days, strict=True):
             window_day = np.asarray(window_day)
@@ -575,7 +585,7 @@ class _Tiles:
         cells = need.size * size * self.pitch
         index = parts.days_of(rows).astype(np.int64, copy=False)  # cell numbers may pass int32's range
         index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
-        np.copyto(index, cells, where=~parts.valid[rows])
+        np.copyto(index, cells, where=~parts.valid_of(rows))
         cell_values = np.zeros(cells + 1)
         cell_values[index] = parts.values_of(rows)
         frame = cell_values[:cells].reshape(need.size * size, self.pitch)
@@ -754,7 +764,7 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     """(R, D) values (0 where missing) and 0/1 validity of ``rows`` on their common calendar
     (their first to last valid day, or their distinct days if those are far apart)."""
     days = parts.days_of(rows)
-    valid = parts.valid[rows]
+    valid = parts.valid_of(rows)
     flat = days[valid]
     first = int(flat.min())
     span = int(flat.max()) - first + 1
@@ -771,21 +781,24 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return values, mask
 
 
-def _day_numbering(days: np.ndarray | DayGrid, valid: np.ndarray) -> tuple[int, np.dtype, np.ndarray | None]:
+def _day_numbering(
+    days: np.ndarray | DayGrid, valid_of: Callable[[slice], np.ndarray], n_valid: int
+) -> tuple[int, np.dtype, np.ndarray | None]:
     """How the calendar days are renumbered for r̄: from 0, the order and differences of the valid
     days kept (the values where not valid are of no use), as ``days - offset`` in int32 when
     every day fits (else int64), given as (offset, type, None); or, when the valid days span far
     more days than there are valid residuals, by rank among the distinct valid days, given as
     (0, type, ranked days). Days renumbered from 0 rather than used as they are: the classes of
     equal day sets are ordered by the day numbers, and so r̄'s additions, so days shifted by a
-    constant would give r̄ to the last bit only."""
-    n_valid = int(np.count_nonzero(valid))
+    constant would give r̄ to the last bit only. ``valid_of(rows)`` is the validity of
+    ``rows``, ``n_valid`` the number of valid days."""
     if n_valid == 0:
         return 0, days.dtype, np.zeros(days.shape, dtype=days.dtype)
     lowest, last = int(days.min()), int(days.max())  # no temporary: every day, valid or not
     first = lowest
     if last - first + 1 > 4 * n_valid + 1_000_000:
         days = np.asarray(days)  # far apart: not a study's days (those are at most 2 x L1 apart)
+        valid = valid_of(slice(None))
         first = int(np.where(valid, days, _FAR).min())
         span = int(np.where(valid, days, -_FAR).max()) - first + 1
         if span > 4 * n_valid + 1_000_000:
@@ -800,10 +813,11 @@ def _day_numbering(days: np.ndarray | DayGrid, valid: np.ndarray) -> tuple[int, 
 
 
 def _hulls(
-    days: np.ndarray | DayGrid, valid: np.ndarray
+    days: np.ndarray | DayGrid, valid_of: Callable[[np.ndarray | slice], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(N,) first and last valid day of each row, and its holes (the days between them that are
-    not valid days of the row) as (N + 1,) pointers into the hole days.
+    not valid days of the row) as (N + 1,) pointers into the hole days; ``valid_of(rows)`` is
+    the (R, L1) validity of ``rows``, read a block of rows at a time.
 
     O(N·L1 + holes) for rows whose days step by one from column to column (an event panel on a
     trading calendar: the holes are the missing columns); the other rows are sorted.
@@ -814,14 +828,11 @@ def _hulls(
         If a row has the same valid day twice.
     """
     n_rows, n_cols = days.shape
-    count = valid.sum(axis=1)
-    has = count > 0
     if n_cols == 0:
         empty = np.zeros(0, dtype=np.int64)
         return np.full(n_rows, _FAR), np.full(n_rows, -_FAR), np.zeros(n_rows + 1, dtype=np.int64), empty
     column = np.arange(n_cols, dtype=days.dtype)  # step below in the days' type (int32: half)
-    first_column = np.argmax(valid, axis=1)
-    last_column = n_cols - 1 - np.argmax(valid[:, ::-1], axis=1)
+    count, first_column, last_column = (np.empty(n_rows, dtype=np.intp) for _ in range(3))
     base = np.empty(n_rows, dtype=np.int64)
     # A row is aligned when its valid days step by one from column to column. Most rows step
     # by one at every column, valid or not (one comparison); the others are checked on their
@@ -829,21 +840,26 @@ def _hulls(
     aligned = np.empty(n_rows, dtype=bool)
     hole_rows, hole_columns = [], []
     for part in row_blocks(n_rows, n_cols, _BLOCK_VALUES):  # no (N, L1) temporaries
+        valid = valid_of(part)
+        count[part] = valid.sum(axis=1)
+        first_column[part] = np.argmax(valid, axis=1)
+        last_column[part] = n_cols - 1 - np.argmax(valid[:, ::-1], axis=1)
         step = days[part] - column
         base[part] = step[np.arange(step.shape[0]), first_column[part]]
-        block = ~has[part] | (step == step[:, :1]).all(axis=1)
+        block = (count[part] == 0) | (step == step[:, :1]).all(axis=1)
         check = np.flatnonzero(~block)
         if check.size:
-            block[check] = np.all(~valid[part][check] | (step[check] == base[part][check, None]), axis=1)
+            block[check] = np.all(~valid[check] | (step[check] == base[part][check, None]), axis=1)
         aligned[part] = block
         # The holes of an aligned row: its missing columns strictly inside its valid hull.
-        inner = ~valid[part]
+        inner = ~valid
         inner &= block[:, None]
         inner &= column > first_column[part, None]
         inner &= column < last_column[part, None]
         block_row, block_column = np.nonzero(inner)
         hole_rows.append(block_row + part.start)
         hole_columns.append(block_column)
+    has = count > 0
     first = np.where(has, base + first_column, _FAR)
     last = np.where(has, base + last_column, -_FAR)
     hole_row, hole_column = np.concatenate(hole_rows), np.concatenate(hole_columns)
@@ -851,7 +867,7 @@ def _hulls(
     hole_days = [base[hole_row] + hole_column]
     other = np.flatnonzero(~aligned)
     if other.size:
-        ordered = np.sort(np.where(valid[other], days[other], _FAR), axis=1)
+        ordered = np.sort(np.where(valid_of(other), days[other], _FAR), axis=1)
         inside = column[None, 1:] < count[other][:, None]
         gap = np.where(inside, ordered[:, 1:] - ordered[:, :-1] - 1, 0)
         if np.any(gap < 0):
