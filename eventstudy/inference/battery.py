@@ -268,8 +268,8 @@ class PanelParts:
         all at once: each correlation :math:`r_{ij}` is formed once for every window
         (:meth:`~eventstudy.inference.correlation.CalendarResiduals.rbars`)."""
         event_day = self.panel.event_day
-        return self.correlation.rbars(  # each window's days made when its turn comes
-            [ok for ok, _ in self.windows], (event_day[:, mask] for _, mask in self.windows)
+        return self.correlation.rbars(  # each window's days: a view of its columns (a tau range)
+            [ok for ok, _ in self.windows], (event_day[:, _as_slice(mask)] for _, mask in self.windows)
         )
 
     @cached_property
@@ -391,6 +391,15 @@ class PanelParts:
         return self.rbars[sample.index]
 
 
+def _as_slice(mask: np.ndarray) -> slice | np.ndarray:
+    """The columns of ``mask`` as a slice when they are consecutive (a window's: indexing by it
+    gives a view, not a copy), else the mask."""
+    columns = np.flatnonzero(mask)
+    if columns.size and columns[-1] - columns[0] + 1 == columns.size:
+        return slice(int(columns[0]), int(columns[-1]) + 1)
+    return mask
+
+
 @dataclass(frozen=True)
 class _ScoreSums:
     """One window's sums of the rank, sign and GRANK tests over a set of pairs."""
@@ -504,10 +513,17 @@ class WindowSample:
         """CARs of the usable pairs."""
         return self.all_cars[self.ok]
 
-    def usable_rows(self, values: np.ndarray) -> np.ndarray:
-        """The usable pairs' rows of (N, ...) ``values``, for reading only: ``values`` itself when
-        every pair is usable (a copy of (pairs x days) arrays for nothing, otherwise)."""
-        return values if self.n_pairs == self.ok.size else values[self.ok]
+    def window_rows(self, values: np.ndarray) -> np.ndarray:
+        """The usable pairs' rows of the window's columns of (N, L2) ``values``: one copy of those
+        values only, each column contiguous (Fortran order, the layout numpy's boolean indexing
+        gave them): the statistics' sums over the pairs then add each column pairwise."""
+        window = values[:, _as_slice(self.mask)]
+        out = np.empty((self.n_pairs, window.shape[1]), dtype=window.dtype, order="F")
+        if self.n_pairs == self.ok.size:
+            out[...] = window
+        else:
+            np.compress(self.ok, window, axis=0, out=out)
+        return out
 
     @cached_property
     def variance(self) -> np.ndarray:
@@ -540,7 +556,7 @@ class WindowSample:
     @cached_property
     def variance_ratios(self) -> np.ndarray:
         """(N,) the usable pairs' variance ratios of the window (abnormal volatility)."""
-        return variance_ratios(self.usable_rows(self.parts.standardized_ar)[:, self.mask], self.dof)
+        return variance_ratios(self.window_rows(self.parts.standardized_ar), self.dof)
 
     @cached_property
     def volatility(self) -> TestResult:
@@ -556,13 +572,13 @@ class WindowSample:
     def dollars(self) -> tuple[TestResult, TestResult, TestResult]:
         """``dollar_abnormal_value``, ``dollar_z`` and ``dollar_fallback_sd_rows``."""
         self.panel.require("market_values")
-        panel, ok, mask = self.panel, self.ok, self.mask
+        panel, ok = self.panel, self.ok
         dollar, market_value = self.parts.dollar, panel.market_value_event
         dollar_car = panel.dollar_car(self.tau_start, self.tau_end)  # None without market values
         if dollar is None or dollar_car is None or market_value is None:
             return _no_dollars()
         variance_d, days_d = dollar
-        fallback = fallback_dollar_variance(panel.sigma[ok], self.usable_rows(market_value)[:, mask])
+        fallback = fallback_dollar_variance(panel.sigma[ok], self.window_rows(market_value))
         residual_days = self.parts.residual_days[ok]
         return _dollar_test(
             dollar_car[ok], variance_d[ok], days_d[ok], residual_days, fallback, self.length,
@@ -662,8 +678,8 @@ def _crude(s: WindowSample) -> TestResult:
 
 @register_statistic("lamb_z")
 def _lamb(s: WindowSample) -> TestResult:
-    factor = _nanmean(s.usable_rows(s.parts.factor)[:, s.mask], axis=0)
-    ar = s.usable_rows(s.panel.ar_event)[:, s.mask]
+    factor = _nanmean(s.window_rows(s.parts.factor), axis=0)
+    ar = s.window_rows(s.panel.ar_event)
     return lamb_z(ar, s.aar_estimation, factor, alternative=s.alternative)
 
 
@@ -766,7 +782,7 @@ def _garch_scar(s: WindowSample) -> np.ndarray:
     variance = s.panel.conditional_variance
     if variance is None:
         return np.full(s.n_pairs, np.nan)
-    return garch_standardized_car(s.car, s.usable_rows(variance)[:, s.mask])
+    return garch_standardized_car(s.car, s.window_rows(variance))
 
 
 @register_statistic("abnormal_volatility", p_from="volatility_t")
