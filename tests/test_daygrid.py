@@ -154,3 +154,37 @@ def test_a_grid_reads_like_its_array_where_a_notebook_would() -> None:
     assert "3 pairs x 4 days" in repr(grid)
     with pytest.raises(AttributeError):
         grid.no_such_attribute  # noqa: B018
+
+
+def test_a_study_and_its_rbar_part_hold_no_pairs_by_days_array_of_their_own() -> None:
+    """The estimation days stay a grid from ``estimate`` to the r̄ part, and the part keeps no
+    (pairs x estimation days) array beyond the residuals it was given."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synthetic
+
+    from eventstudy.aggregate import event_panel
+    from eventstudy.config import StudyConfig
+    from eventstudy.estimate import estimate
+    from eventstudy.models import MarketModel
+
+    panel = synthetic.make_panel(40, 700, seed=1)
+    events = synthetic.make_events(300, 40, 700, seed=2)
+    config = StudyConfig(market=synthetic.MARKET, estimation_window=(-260, -11), min_estimation_obs=100)
+    results = estimate(events, panel, MarketModel(synthetic.MARKET), config)
+    grid = results.estimation_days
+    assert isinstance(grid, DayGrid) and grid.shape == results.fit.residuals.shape
+    # Day 0 from the event days (an array of their own), then each estimation tau from it.
+    day0 = results.event_days[:, results.event_taus == 0][:, 0]
+    expected = day0[:, None] + grid.taus[None, :]
+    expected[(day0[:, None] < 0) | (expected < 0) | (expected >= len(panel.calendar))] = -1
+    assert (day0 >= 0).all()  # (the property test above covers windows off the calendar)
+    np.testing.assert_array_equal(np.asarray(grid), expected)
+    study_panel = event_panel(results)
+    assert study_panel.estimation_day is grid
+    parts = correlation.CalendarResiduals(study_panel.ar_estimation, study_panel.estimation_day)
+    held = [v for v in vars(parts).values() if isinstance(v, np.ndarray) and v.shape == grid.shape]
+    assert [id(v) for v in held] == [id(study_panel.ar_estimation)], [v.dtype for v in held]
+    assert [k for k, v in vars(results).items() if isinstance(v, np.ndarray) and v.shape == grid.shape] == []
