@@ -117,7 +117,11 @@ def car_variance(
         (L,) boolean, the event days summed into the CAR.
     """
     length = int(np.count_nonzero(in_window))
-    summed = regressors[:, in_window, :].sum(axis=1)
+    columns = np.flatnonzero(in_window)
+    if length and columns[-1] - columns[0] + 1 == length:  # a range of days: a view, no copy
+        summed = regressors[:, columns[0] : columns[-1] + 1, :].sum(axis=1)
+    else:
+        summed = regressors[:, in_window, :].sum(axis=1)
     quadratic = quadratic_forms(summed, xtx_inv)
     return sigma**2 * (length + quadratic)
 
@@ -178,21 +182,27 @@ def prediction_error_t(
         Same shape as ``abnormal``; NaN where the variance is not positive or the degrees of
         freedom are not.
     """
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError(f"alternative must be two-sided, greater or less, not {alternative!r}")
     a = np.asarray(abnormal, dtype=float)
     d = np.asarray(dof, dtype=float)
-    d = np.broadcast_to(d.reshape(d.shape + (1,) * (a.ndim - d.ndim)), a.shape)
-    v = np.asarray(variance, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = a / np.sqrt(np.where(v > 0, v, np.nan))
+    d = d.reshape(d.shape + (1,) * (a.ndim - d.ndim))  # broadcast by the ufuncs below
     d = np.where(d > 0, d, np.nan)
+    v = np.asarray(variance, dtype=float)
+    # Each (P, L) result is made once and the steps run in place on it (the ar table's (pairs x
+    # days) columns are most of a study's memory when they are built).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(v > 0, v, np.nan)
+        np.sqrt(t, out=t)
+        t = np.divide(a, t, out=t if t.shape == np.broadcast_shapes(a.shape, t.shape) else None)
     # scipy.stats.t.sf(x, d) is special.stdtr(d, -x) (NaN for a NaN d or x), without the
     # per-call argument checks of scipy.stats.
     if alternative == "two-sided":
-        p = 2.0 * special.stdtr(d, -np.abs(t))
-    elif alternative == "greater":
-        p = special.stdtr(d, -t)
-    elif alternative == "less":
-        p = special.stdtr(d, t)
+        p = np.abs(t)
+        np.negative(p, out=p)
+        special.stdtr(d, p, out=p)
+        p *= 2.0
     else:
-        raise ValueError(f"alternative must be two-sided, greater or less, not {alternative!r}")
+        p = np.negative(t) if alternative == "greater" else t.copy()
+        special.stdtr(d, p, out=p)
     return t, p

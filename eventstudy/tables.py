@@ -204,7 +204,7 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
             "ticker": text_column(pair_text["ticker"], n_taus),
             "role": text_column(pair_text["role"], n_taus),
             "date": span.dates.ravel(),
-            "tau": np.tile(taus, n_pairs).astype("int64"),
+            "tau": np.tile(taus, n_pairs).astype("int64", copy=False),
             "ret": returns.returns.ravel(),
             "market_ret": returns.market.ravel(),
             "expected_ret": returns.expected.ravel(),

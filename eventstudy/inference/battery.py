@@ -339,7 +339,9 @@ class PanelParts:
     def standardized_ar(self) -> np.ndarray:
         """(N, L2) :math:`A_{i\\tau} / (\\hat\\sigma_i \\sqrt{C_{i\\tau}})` (from :attr:`factor`)."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            return self.panel.ar_event / (self.panel.sigma[:, None] * np.sqrt(self.factor))
+            scale = np.sqrt(self.factor)  # sigma x sqrt(C), in place (the product commutes)
+            scale *= self.panel.sigma[:, None]
+            return np.divide(self.panel.ar_event, scale, out=scale)
 
     @cached_property
     def dollar(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -357,7 +359,7 @@ class PanelParts:
     def residual_days(self) -> np.ndarray:
         """(N,) valid estimation residuals of each pair."""
         self.panel.require("estimation")
-        return np.isfinite(self.panel.ar_estimation).sum(axis=1)
+        return estimation_signs(self.panel.ar_estimation)[1]
 
     # What a window's statistics ask of the estimation-window data. A panel without it (a
     # partitioned study's, whose estimation data stay on the workers) answers these from

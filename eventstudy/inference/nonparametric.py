@@ -34,6 +34,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from eventstudy.blocks import row_blocks
+
 from .result import (
     Alternative,
     TestResult,
@@ -129,10 +131,20 @@ def generalized_sign_test(
 
 
 def estimation_signs(ar_estimation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N,) number of positive and of valid estimation residuals of each pair. Cost O(N·L1)."""
-    valid = np.isfinite(ar_estimation)
-    positive = np.count_nonzero(valid & (ar_estimation > 0), axis=1)  # +inf is not a valid residual
-    return positive, np.count_nonzero(valid, axis=1)
+    """(N,) number of positive and of valid estimation residuals of each pair. Cost O(N·L1),
+    a block of rows at a time (no (N, L1) masks)."""
+    n_rows, n_cols = ar_estimation.shape
+    positive, valid_count = np.empty(n_rows, dtype=np.intp), np.empty(n_rows, dtype=np.intp)
+    for rows in row_blocks(n_rows, n_cols, _SIGN_BLOCK_VALUES):
+        valid = np.isfinite(ar_estimation[rows])
+        valid_count[rows] = np.count_nonzero(valid, axis=1)
+        valid &= ar_estimation[rows] > 0  # +inf is not a valid residual
+        positive[rows] = np.count_nonzero(valid, axis=1)
+    return positive, valid_count
+
+
+_SIGN_BLOCK_VALUES = 1 << 18
+"""Residuals :func:`estimation_signs` reads at a time."""
 
 
 def _generalized_sign(
