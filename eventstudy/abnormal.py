@@ -134,8 +134,11 @@ def running_car_variance(sigma: np.ndarray, xtx_inv: np.ndarray, regressors: np.
     mask of columns 0..j, in one O(P·L·k²) pass instead of L.
     """
     summed = np.cumsum(regressors, axis=1)
-    quadratic = quadratic_forms(summed, xtx_inv)
-    return sigma[:, None] ** 2 * (np.arange(1, regressors.shape[1] + 1) + quadratic)
+    variance = quadratic_forms(summed, xtx_inv)
+    del summed
+    variance += np.arange(1, regressors.shape[1] + 1)  # in place: the sum and product commute
+    variance *= sigma[:, None] ** 2
+    return variance
 
 
 def prediction_variance_factor(regressors: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:

@@ -700,7 +700,10 @@ def _by_column(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """
     out = np.empty((columns.size, values.shape[0] + 1))
     out[:, -1] = np.nan
-    np.take(values, columns, axis=1, out=out[:, :-1].T)
+    # A block of columns at a time: numpy.take into the transposed view of ``out`` would make
+    # a whole (T, U) buffer first.
+    for rows in row_blocks(columns.size, values.shape[0], _BLOCK_VALUES):
+        out[rows, :-1] = values[:, columns[rows]].T
     return out
 
 

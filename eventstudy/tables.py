@@ -438,8 +438,10 @@ def _value_notes(
     ``shrout`` and ``prc``, :attr:`PairArrays.from_returns`), not from a close and a share
     count."""
     tickers, from_returns, figures = pairs.tickers, pairs.from_returns, pairs.values.shares
-    prev_dates = np.asarray(pairs.span.prev_dates, dtype="datetime64[D]")
-    complete = np.isfinite(pairs.values.market_value_prev[:, in_window]).all(axis=1)
+    prev_date = np.asarray(pairs.span.prev_dates[:, first], dtype="datetime64[D]")
+    columns = np.flatnonzero(in_window)
+    window = slice(int(columns[0]), int(columns[-1]) + 1)  # a tau range: views, no copies
+    complete = np.isfinite(pairs.values.market_value_prev[:, window]).all(axis=1)
     no_value = ok & ~complete
     if from_returns is not None:
         _append_note(
@@ -449,12 +451,12 @@ def _value_notes(
                 "no market value for "
                 + tickers[rows]
                 + " in its returns file on a day before the window (from "
-                + prev_dates[rows, first].astype(str).astype(object)
+                + prev_date[rows].astype(str).astype(object)
                 + "): the file gives no market_cap (or shrout and prc) there"
             ),
         )
         no_value = no_value & ~from_returns
-    no_shares = no_value & np.isnan(figures.shares[:, in_window]).any(axis=1)
+    no_shares = no_value & np.isnan(figures.shares[:, window]).any(axis=1)
     _append_note(
         notes,
         no_shares,
@@ -462,7 +464,7 @@ def _value_notes(
             "no shares-outstanding figure for "
             + tickers[rows]
             + " dated on or before "
-            + prev_dates[rows, first].astype(str).astype(object)
+            + prev_date[rows].astype(str).astype(object)
         ),
     )
     _append_note(
@@ -473,21 +475,21 @@ def _value_notes(
     valued = ok & complete
     _append_note(
         notes,
-        valued & figures.not_cover[:, in_window].any(axis=1),
+        valued & figures.not_cover[:, window].any(axis=1),
         "shares: vendor or balance-sheet figure, not a filing cover count",
     )
     _append_note(
         notes,
-        valued & figures.stale[:, in_window].any(axis=1),
+        valued & figures.stale[:, window].any(axis=1),
         "shares: the figure is flagged STALE in the shares file",
     )
-    as_of = figures.as_of[:, in_window].view(np.int64)
+    as_of = figures.as_of[:, window].view(np.int64)
     _append_note(
         notes,
         valued & (as_of.max(axis=1) != as_of.min(axis=1)),
         "shares: the figure changes inside the window",
     )
     for caveat in config.share_caveats:
-        applies = valued & (tickers == caveat.ticker) & (prev_dates[:, first] >= np.datetime64(caveat.start))
+        applies = valued & (tickers == caveat.ticker) & (prev_date >= np.datetime64(caveat.start))
         _append_note(notes, applies, f"shares caveat: {caveat.note}")
     _append_note(notes, ok & np.isnan(deal), "deal size undisclosed")

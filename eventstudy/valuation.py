@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from eventstudy.blocks import row_blocks
+
 
 @dataclass(frozen=True)
 class SharesLookup:
@@ -77,6 +79,10 @@ def dollar_abnormal_value(abnormal: np.ndarray, market_value_prev: np.ndarray) -
     The products are laid out in C order whatever the inputs' layout, so each row is summed in
     the same order however many pairs are passed (a partition's or the whole study's)."""
     return np.multiply(abnormal, market_value_prev, order="C").sum(axis=-1)
+
+
+_ROWS_BLOCK_VALUES = 1 << 18
+"""Pair-days :meth:`ShareCountTable.rows` looks up at a time (its work arrays stay small)."""
 
 
 @dataclass(frozen=True)
@@ -154,14 +160,17 @@ class ShareCountTable:
         code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
         days = np.asarray(days)
         base = code.astype(np.int64)[:, None] * (len(self.calendar) + 1)
+        out = np.empty(days.shape, dtype=self._row_type)
         # The last figure of any ticker whose key is at most the query's; it is the pair's if it
         # is keyed at or after the start of the pair's ticker (day -1, and every day of a ticker
-        # without figures, code -1, query below it).
-        row = np.searchsorted(self.keys, base + days, side="right") - 1
-        found = row >= 0
-        if self.keys.size:
-            found &= self.keys.take(np.maximum(row, 0)) >= base
-        return np.where(found, row, -1).astype(self._row_type, copy=False)
+        # without figures, code -1, query below it). A block of pairs at a time.
+        for part in row_blocks(days.shape[0], int(np.prod(days.shape[1:])), _ROWS_BLOCK_VALUES):
+            row = np.searchsorted(self.keys, base[part] + days[part], side="right") - 1
+            found = row >= 0
+            if self.keys.size:
+                found &= self.keys.take(np.maximum(row, 0)) >= base[part]
+            out[part] = np.where(found, row, -1)
+        return out
 
     def counts_by_day(self, tickers: np.ndarray | Sequence[str]) -> np.ndarray:
         """(len(tickers), T) the share count in effect for each ticker on every calendar day

@@ -411,18 +411,26 @@ def _share_files(draw):
 
 
 @settings(max_examples=200, deadline=None)
-@given(_share_files(), st.integers(0, 2**32 - 1))
-def test_share_table_is_shares_on_for_any_files(files, seed) -> None:
+@given(_share_files(), st.integers(0, 2**32 - 1), st.integers(1, 40))
+def test_share_table_is_shares_on_for_any_files(files, seed, block_values) -> None:
     """Every lookup of the share table, by pair and day and by ticker and day, is what
     ``shares_on`` gives from the ticker's file: the latest figure dated on or before the day, the
     later file row of equal dates, none before the first figure, on day -1 or for a ticker
-    without a file."""
+    without a file; pairs looked up a block at a time (down to one pair) or all at once."""
+    from eventstudy import valuation
+
     calendar = pd.bdate_range("2024-01-02", periods=8).to_numpy("datetime64[ns]")
     table = ShareCountTable.build(files, calendar)
     rng = np.random.default_rng(seed)
     tickers = rng.choice(np.array(["AAA", "BBB", "CCC", "ZZZ"], dtype=object), size=6)
     days = rng.integers(-1, len(calendar), size=(6, 5))
-    lookup = table.lookup(tickers, days)
+    whole = table.rows(tickers, days)
+    saved, valuation._ROWS_BLOCK_VALUES = valuation._ROWS_BLOCK_VALUES, block_values
+    try:
+        lookup = table.lookup(tickers, days)
+        np.testing.assert_array_equal(table.rows(tickers, days), whole)
+    finally:
+        valuation._ROWS_BLOCK_VALUES = saved
     empty = files["AAA"].iloc[:0]
     for p, ticker in enumerate(tickers):
         dates = np.where(days[p] >= 0, calendar[np.maximum(days[p], 0)], np.datetime64("NaT"))
@@ -451,3 +459,20 @@ def test_bootstrap_draw_counts_equal_bincount_even_past_255() -> None:
     ):
         tally = np.empty(index.size, dtype=np.uint8)
         np.testing.assert_array_equal(_draw_counts(index, tally), np.bincount(index, minlength=index.size))
+
+
+@pytest.mark.parametrize("block_values", [1, 7, 1 << 18])
+def test_panel_columns_copied_by_blocks_are_the_columns(monkeypatch, block_values: int) -> None:
+    """``_by_column`` copies the events' panel columns a few at a time: each symbol's days
+    consecutive, then the NaN that calendar position -1 reads, whatever the block."""
+    from eventstudy import estimate as estimate_module
+
+    rng = np.random.default_rng(5)
+    values = rng.standard_normal((9, 13))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    columns = np.array([12, 0, 4, 5, 11])
+    monkeypatch.setattr(estimate_module, "_BLOCK_VALUES", block_values)
+    out = estimate_module._by_column(values, columns)
+    assert out.flags.c_contiguous and out.shape == (5, 10)
+    np.testing.assert_array_equal(out[:, :-1], values[:, columns].T)
+    assert np.isnan(out[:, -1]).all()
