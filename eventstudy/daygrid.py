@@ -124,9 +124,23 @@ class DayGrid(NDArrayOperatorsMixin):
     def __getitem__(self, key: Any) -> Any:
         if _is_row_index(key, len(self)):
             day_zero = self.day_zero_index[key]
-            positions = relative_day_index(np.atleast_1d(day_zero), self.taus, self.n_days).astype(self.dtype)
+            positions = self._positions(np.atleast_1d(day_zero))
             return positions[0] if np.ndim(day_zero) == 0 else positions
         return np.asarray(self)[key]
+
+    def _positions(self, day_zero: np.ndarray) -> np.ndarray:
+        """:func:`relative_day_index` of ``day_zero`` in :attr:`dtype`, made in it: the rows
+        whose window lies inside the calendar are ``day0 + tau`` (exact in ``dtype``, whose range
+        holds the calendar); the others are masked in int64 as :func:`relative_day_index` does."""
+        out = np.empty((day_zero.size, self.taus.size), dtype=self.dtype)
+        if out.size == 0:
+            return out
+        np.add(day_zero[:, None], self.taus, out=out, casting="unsafe")
+        first, last = day_zero + self.taus.min(), day_zero + self.taus.max()
+        rows = np.flatnonzero((day_zero < 0) | (first < 0) | (last >= self.n_days))
+        if rows.size:
+            out[rows] = relative_day_index(day_zero[rows], self.taus, self.n_days)
+        return out
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if copy is False:

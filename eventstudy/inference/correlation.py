@@ -242,14 +242,15 @@ class CalendarResiduals:
         """(N, L1) :meth:`days_of` every row."""
         return self.days_of(slice(None))
 
-    def values_of(self, rows: np.ndarray) -> np.ndarray:
+    def values_of(self, rows: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
         """(R, L1) residuals of ``rows``, centred and scaled by their own mean and standard
-        deviation, zero where missing or the pair is not usable. Computed when asked, from the
-        residuals given (not copied), so the part holds no (N, L1) array of floats of its own;
-        each value is the one a whole-array computation gives (the same operations)."""
+        deviation, zero where missing or the pair is not usable (``valid``, the rows'
+        :meth:`valid_of` when the caller has it). Computed when asked, from the residuals given
+        (not copied), so the part holds no (N, L1) array of floats of its own; each value is the
+        one a whole-array computation gives (the same operations)."""
         centred = self._residuals[rows] - self._mean[rows, None]
         centred /= self._scale[rows, None]
-        return np.where(self.valid_of(rows), centred, 0.0)
+        return np.where(self.valid_of(rows) if valid is None else valid, centred, 0.0)
 
     def rbar(self, rows: np.ndarray, window_day: np.ndarray) -> float:
         """:math:`\\bar r` of the pairs ``rows`` ((N,) bool) for the event window whose
@@ -585,9 +586,10 @@ class _Tiles:
         cells = need.size * size * self.pitch
         index = parts.days_of(rows).astype(np.int64, copy=False)  # cell numbers may pass int32's range
         index += (np.flatnonzero(real) * self.pitch - np.repeat(self.start[need], size)[real])[:, None]
-        np.copyto(index, cells, where=~parts.valid_of(rows))
+        valid = parts.valid_of(rows)
+        np.copyto(index, cells, where=~valid)
         cell_values = np.zeros(cells + 1)
-        cell_values[index] = parts.values_of(rows)
+        cell_values[index] = parts.values_of(rows, valid)
         frame = cell_values[:cells].reshape(need.size * size, self.pitch)
         self.values[slot] = frame.reshape(need.size, size, self.pitch)
         flags = np.zeros((need.size, size, self.pitch), dtype=np.uint8)
@@ -776,7 +778,7 @@ def _dense(parts: CalendarResiduals, rows: np.ndarray) -> tuple[np.ndarray, np.n
     row = np.broadcast_to(np.arange(rows.size)[:, None], days.shape)[valid]
     values = np.zeros((rows.size, width))
     mask = np.zeros((rows.size, width))
-    values[row, local[valid]] = parts.values_of(rows)[valid]
+    values[row, local[valid]] = parts.values_of(rows, valid)[valid]
     mask[row, local[valid]] = 1.0
     return values, mask
 
