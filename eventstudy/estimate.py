@@ -242,7 +242,7 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
     # sessions is 8 million years.
     est_days = DayGrid(day0_index, est_taus, n_days, np.int32)
     evt_days = relative_day_index(day0_index, evt_taus, n_days)
-    prev_days = DayGrid(day0_index, evt_taus - 1, n_days)  # read once, by the market values
+    prev_days = DayGrid(day0_index, evt_taus - 1, n_days)  # kept as a grid: read here and by pair_values
     calendar = _calendar_dates(panel)
     event_span = EventSpan(day_zero, evt_taus, evt_days, calendar[evt_days], calendar[np.asarray(prev_days)])
     return StudyDays(event_span, estimation_window, est_days, prev_days, n_days)
