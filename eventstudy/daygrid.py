@@ -135,7 +135,8 @@ class DayGrid(NDArrayOperatorsMixin):
         out = np.empty((day_zero.size, self.taus.size), dtype=self.dtype)
         if out.size == 0:
             return out
-        np.add(day_zero[:, None], self.taus, out=out, casting="unsafe")
+        # day 0 and tau fit the grid's type (its range holds the calendar): add them in it.
+        np.add(day_zero.astype(self.dtype)[:, None], self.taus.astype(self.dtype), out=out)
         first, last = day_zero + self.taus.min(), day_zero + self.taus.max()
         rows = np.flatnonzero((day_zero < 0) | (first < 0) | (last >= self.n_days))
         if rows.size:
