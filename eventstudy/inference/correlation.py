@@ -161,11 +161,11 @@ class CalendarResiduals:
     of the pairs for any event window.
 
     Building costs O(N·L1) time and memory (plus a sort of the days if they span far more
-    calendar days than there are residuals): the validity of every residual, and per pair its
-    mean and scale. The residuals and the days are kept by reference, not copied, and
-    standardised and renumbered a block of rows at a time when a tile needs them
-    (:meth:`values_of`, :meth:`days_of`); days given as a :class:`~eventstudy.daygrid.DayGrid`
-    are only ever made a block of rows at a time.
+    calendar days than there are residuals): per pair its mean, scale and valid count, hull and
+    holes. The residuals and the days are kept by reference, not copied; their validity,
+    standardised values and renumbered days are made a block of rows at a time when a tile
+    needs them (:meth:`valid_of`, :meth:`values_of`, :meth:`days_of`); days given as a
+    :class:`~eventstudy.daygrid.DayGrid` are only ever made a block of rows at a time.
 
     Parameters
     ----------
