@@ -29,7 +29,7 @@ import math
 import numpy as np
 from scipy import special
 
-from eventstudy.blocks import row_blocks
+from eventstudy.blocks import mask_as_slice, row_blocks
 
 
 def abnormal_returns(
@@ -117,11 +117,7 @@ def car_variance(
         (L,) boolean, the event days summed into the CAR.
     """
     length = int(np.count_nonzero(in_window))
-    columns = np.flatnonzero(in_window)
-    if length and columns[-1] - columns[0] + 1 == length:  # a range of days: a view, no copy
-        summed = regressors[:, columns[0] : columns[-1] + 1, :].sum(axis=1)
-    else:
-        summed = regressors[:, in_window, :].sum(axis=1)
+    summed = regressors[:, mask_as_slice(in_window), :].sum(axis=1)
     quadratic = quadratic_forms(summed, xtx_inv)
     return sigma**2 * (length + quadratic)
 

@@ -1,5 +1,5 @@
-"""Consecutive blocks of rows of a bounded number of values, and small matrix products by blocks
-of columns.
+"""Consecutive blocks of rows of a bounded number of values, small matrix products by blocks of
+columns, and a window's columns as a slice.
 
 A computation over a (rows x columns) array whose rows are independent (a pair's fit, a pair's
 standardised residuals, a value's quadratic form) runs a block of rows at a time, so its work
@@ -10,6 +10,19 @@ of two wide, short arrays (:func:`single_thread_product`) runs a block of column
 from __future__ import annotations
 
 import numpy as np
+
+
+def mask_as_slice(mask: np.ndarray) -> slice | np.ndarray:
+    """The columns a (L,) boolean ``mask`` selects, as a slice when they are consecutive (a tau
+    range's: indexing by it gives a view, not a copy), else ``mask`` itself.
+
+    Both select the same columns in the same order, so a result computed through either is the
+    same bit for bit; only the copy differs.
+    """
+    columns = np.flatnonzero(mask)
+    if columns.size and columns[-1] - columns[0] + 1 == columns.size:
+        return slice(int(columns[0]), int(columns[-1]) + 1)
+    return mask
 
 
 def row_blocks(n_rows: int, row_values: int, block_values: int) -> list[slice]:

@@ -24,6 +24,7 @@ from eventstudy.abnormal import (
     prediction_variance_factor,
     running_car_variance,
 )
+from eventstudy.blocks import mask_as_slice
 from eventstudy.columns import CAR_COLUMNS
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.models import ExpectedReturnModel, ModelFit
@@ -439,8 +440,7 @@ def _value_notes(
     count."""
     tickers, from_returns, figures = pairs.tickers, pairs.from_returns, pairs.values.shares
     prev_date = np.asarray(pairs.span.prev_dates[:, first], dtype="datetime64[D]")
-    columns = np.flatnonzero(in_window)
-    window = slice(int(columns[0]), int(columns[-1]) + 1)  # a tau range: views, no copies
+    window = mask_as_slice(in_window)  # a tau range: views, no copies
     complete = np.isfinite(pairs.values.market_value_prev[:, window]).all(axis=1)
     no_value = ok & ~complete
     if from_returns is not None:

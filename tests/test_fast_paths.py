@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from eventstudy.abnormal import prediction_error_t, quadratic_forms
+from eventstudy.blocks import mask_as_slice
 from eventstudy.estimate import _by_column, _gather_pairs, _used_columns
 from eventstudy.inference.battery import _sar_ranks
 from eventstudy.inference.bootstrap import bootstrap_t_test, bootstrap_t_tests
@@ -476,3 +477,16 @@ def test_panel_columns_copied_by_blocks_are_the_columns(monkeypatch, block_value
     assert out.flags.c_contiguous and out.shape == (5, 10)
     np.testing.assert_array_equal(out[:, :-1], values[:, columns].T)
     assert np.isnan(out[:, -1]).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.booleans(), max_size=30))
+def test_mask_as_slice_selects_the_masks_columns_as_a_view_when_consecutive(bits: list[bool]) -> None:
+    mask = np.array(bits, dtype=bool)
+    values = np.arange(3 * mask.size, dtype=float).reshape(3, mask.size)
+    index = mask_as_slice(mask)
+    np.testing.assert_array_equal(values[:, index], values[:, mask])
+    columns = np.flatnonzero(mask)
+    consecutive = columns.size > 0 and columns[-1] - columns[0] + 1 == columns.size
+    assert isinstance(index, slice) == consecutive
+    assert np.shares_memory(values[:, index], values) == consecutive

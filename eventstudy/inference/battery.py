@@ -71,7 +71,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from eventstudy.blocks import row_blocks
+from eventstudy.blocks import mask_as_slice, row_blocks
 
 from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
@@ -269,7 +269,7 @@ class PanelParts:
         (:meth:`~eventstudy.inference.correlation.CalendarResiduals.rbars`)."""
         event_day = self.panel.event_day
         return self.correlation.rbars(  # each window's days: a view of its columns (a tau range)
-            [ok for ok, _ in self.windows], (event_day[:, _as_slice(mask)] for _, mask in self.windows)
+            [ok for ok, _ in self.windows], (event_day[:, mask_as_slice(mask)] for _, mask in self.windows)
         )
 
     @cached_property
@@ -393,15 +393,6 @@ class PanelParts:
         return self.rbars[sample.index]
 
 
-def _as_slice(mask: np.ndarray) -> slice | np.ndarray:
-    """The columns of ``mask`` as a slice when they are consecutive (a window's: indexing by it
-    gives a view, not a copy), else the mask."""
-    columns = np.flatnonzero(mask)
-    if columns.size and columns[-1] - columns[0] + 1 == columns.size:
-        return slice(int(columns[0]), int(columns[-1]) + 1)
-    return mask
-
-
 @dataclass(frozen=True)
 class _ScoreSums:
     """One window's sums of the rank, sign and GRANK tests over a set of pairs."""
@@ -519,7 +510,7 @@ class WindowSample:
         """The usable pairs' rows of the window's columns of (N, L2) ``values``: one copy of those
         values only, each column contiguous (Fortran order, the layout numpy's boolean indexing
         gave them): the statistics' sums over the pairs then add each column pairwise."""
-        window = values[:, _as_slice(self.mask)]
+        window = values[:, mask_as_slice(self.mask)]
         out = np.empty((self.n_pairs, window.shape[1]), dtype=window.dtype, order="F")
         if self.n_pairs == self.ok.size:
             out[...] = window

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from eventstudy.abnormal import car_variance, prediction_variance_factor
+from eventstudy.blocks import mask_as_slice
 from eventstudy.daygrid import DayGrid
 
 from .dollar import dollar_residual_variance
@@ -363,10 +364,10 @@ class EventPanel:
         """(N,) :math:`\\sum_\\tau A_{i\\tau} MV_{i,\\tau-1}` in USD; None without market values."""
         if self.market_value_event is None:
             return None
-        columns = np.flatnonzero(self.window_mask(tau_start, tau_end))
-        window = slice(int(columns[0]), int(columns[-1]) + 1)  # a tau range: views, no copies
+        mask = self.window_mask(tau_start, tau_end)
+        window = mask_as_slice(mask)  # a tau range: views, no copies
         # The products in Fortran order, as boolean indexing gave them: the same sums bit for bit.
-        product = np.empty((self.n_pairs, columns.size), order="F")
+        product = np.empty((self.n_pairs, int(np.count_nonzero(mask))), order="F")
         np.multiply(self.ar_event[:, window], self.market_value_event[:, window], out=product)
         return product.sum(axis=1)
 
