@@ -23,7 +23,9 @@ _BLOCK_VALUES = 2**18
 of int32)."""
 
 
-def relative_day_index(day_zero_index: np.ndarray, taus: np.ndarray, n_days: int) -> np.ndarray:
+def relative_day_index(
+    day_zero_index: np.ndarray, taus: np.ndarray, n_days: int, dtype: Any = None
+) -> np.ndarray:
     """Calendar positions ``day0 + tau`` for every pair and tau, ``-1`` where outside the calendar.
 
     Parameters
@@ -34,21 +36,26 @@ def relative_day_index(day_zero_index: np.ndarray, taus: np.ndarray, n_days: int
         (L,) relative days.
     n_days
         Length of the calendar.
+    dtype
+        Integer type of the positions (default: that of ``day_zero_index + taus``). The rows
+        whose window lies inside the calendar are added in it (exact: its range must hold the
+        calendar); the others are masked in the inputs' own type, then stored.
 
     Returns
     -------
     numpy.ndarray
         (P, L) integer positions.
     """
-    positions = day_zero_index[:, None] + taus[None, :]
+    dtype = np.result_type(day_zero_index, taus) if dtype is None else np.dtype(dtype)
+    positions = np.empty((day_zero_index.size, taus.size), dtype=dtype)
     if positions.size == 0:
         return positions
+    np.add(day_zero_index.astype(dtype, copy=False)[:, None], taus.astype(dtype, copy=False), out=positions)
     # Only rows whose span reaches past either end (or without a day 0) need the mask.
     first, last = day_zero_index + taus.min(), day_zero_index + taus.max()
-    near_end = (day_zero_index < 0) | (first < 0) | (last >= n_days)
-    rows = np.flatnonzero(near_end)
+    rows = np.flatnonzero((day_zero_index < 0) | (first < 0) | (last >= n_days))
     if rows.size:
-        part = positions[rows]
+        part = day_zero_index[rows, None] + taus
         outside = (part < 0) | (part >= n_days) | (day_zero_index[rows, None] < 0)
         positions[rows] = np.where(outside, -1, part)
     return positions
@@ -56,7 +63,7 @@ def relative_day_index(day_zero_index: np.ndarray, taus: np.ndarray, n_days: int
 
 class DayGrid(NDArrayOperatorsMixin):
     """(P, L) calendar positions ``day0_p + tau_l`` (-1 outside the calendar, or for a pair
-    without a day 0), as :func:`relative_day_index` gives them cast to ``dtype``, made when asked.
+    without a day 0), as :func:`relative_day_index` gives them in ``dtype``, made when asked.
 
     Indexing by rows (an integer, a slice, an integer array or a (P,) boolean mask) makes the
     positions of those rows only, as do :meth:`min` and :meth:`max` a block at a time; any
@@ -124,24 +131,9 @@ class DayGrid(NDArrayOperatorsMixin):
     def __getitem__(self, key: Any) -> Any:
         if _is_row_index(key, len(self)):
             day_zero = self.day_zero_index[key]
-            positions = self._positions(np.atleast_1d(day_zero))
+            positions = relative_day_index(np.atleast_1d(day_zero), self.taus, self.n_days, self.dtype)
             return positions[0] if np.ndim(day_zero) == 0 else positions
         return np.asarray(self)[key]
-
-    def _positions(self, day_zero: np.ndarray) -> np.ndarray:
-        """:func:`relative_day_index` of ``day_zero`` in :attr:`dtype`, made in it: the rows
-        whose window lies inside the calendar are ``day0 + tau`` (exact in ``dtype``, whose range
-        holds the calendar); the others are masked in int64 as :func:`relative_day_index` does."""
-        out = np.empty((day_zero.size, self.taus.size), dtype=self.dtype)
-        if out.size == 0:
-            return out
-        # day 0 and tau fit the grid's type (its range holds the calendar): add them in it.
-        np.add(day_zero.astype(self.dtype)[:, None], self.taus.astype(self.dtype), out=out)
-        first, last = day_zero + self.taus.min(), day_zero + self.taus.max()
-        rows = np.flatnonzero((day_zero < 0) | (first < 0) | (last >= self.n_days))
-        if rows.size:
-            out[rows] = relative_day_index(day_zero[rows], self.taus, self.n_days)
-        return out
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if copy is False:

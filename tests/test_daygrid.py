@@ -17,6 +17,12 @@ from eventstudy.inference import correlation
 from eventstudy.inference.panel import EventPanel
 
 
+def _positions_by_definition(day0: np.ndarray, taus: np.ndarray, n_days: int) -> np.ndarray:
+    """``day0 + tau`` in int64, -1 off the calendar or without a day 0: the definition, elementwise."""
+    positions = day0[:, None].astype(np.int64) + taus[None, :].astype(np.int64)
+    return np.where((positions < 0) | (positions >= n_days) | (day0[:, None] < 0), -1, positions)
+
+
 @st.composite
 def grids(draw: st.DrawFn) -> tuple[DayGrid, np.ndarray]:
     """A grid with days 0 anywhere on (and off) a short calendar, and its array."""
@@ -26,7 +32,7 @@ def grids(draw: st.DrawFn) -> tuple[DayGrid, np.ndarray]:
     taus = np.arange(first, first + draw(st.integers(0, 12)))
     dtype = draw(st.sampled_from([np.int32, np.int64]))
     day0_index = np.array(day0, dtype=np.int64)
-    expected = relative_day_index(day0_index, taus, n_days).astype(dtype)
+    expected = _positions_by_definition(day0_index, taus, n_days).astype(dtype)
     return DayGrid(day0_index, taus, n_days, dtype), expected
 
 
@@ -43,6 +49,8 @@ def test_every_read_of_a_grid_is_the_arrays(
         np.testing.assert_array_equal(got, want)
 
     assert grid.shape == expected.shape and grid.dtype == expected.dtype and grid.size == expected.size
+    same(relative_day_index(grid.day_zero_index, grid.taus, grid.n_days, grid.dtype), expected)
+    same(relative_day_index(grid.day_zero_index, grid.taus, grid.n_days), expected.astype(np.int64))
     same(np.asarray(grid), expected)
     same(grid.astype(np.int64), expected.astype(np.int64))
     same(grid.ravel(), expected.ravel())
@@ -147,7 +155,7 @@ def test_a_panel_keeps_a_grid_through_its_subsets() -> None:
 
 def test_a_grid_reads_like_its_array_where_a_notebook_would() -> None:
     grid = DayGrid(np.array([4, -1, 9]), np.arange(-2, 2), 10, np.int32)
-    expected = relative_day_index(np.array([4, -1, 9]), np.arange(-2, 2), 10).astype(np.int32)
+    expected = _positions_by_definition(np.array([4, -1, 9]), np.arange(-2, 2), 10).astype(np.int32)
     np.testing.assert_array_equal(grid.ravel(), expected.ravel())
     assert grid.tolist() == expected.tolist() and grid.T.shape == (4, 3)
     assert grid.astype(np.int64).dtype == np.int64
