@@ -123,25 +123,7 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     """
     path = Path(path)
     _check_size(path, memory_per_row)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read the events file ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line, field = locate_byte(raw, exc.start)
-        raise InputError(
-            str(path),
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}: Latin-1 or Windows-1252?); "
-            "re-save the file as UTF-8",
-            row=line,
-            field=field,
-        ) from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(str(path), "contains a NUL byte; is this a CSV file?", row=line)
-
+    text = read_csv_text(path, "cannot read the events file")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -165,6 +147,36 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     frame["deal_usd"] = frame["deal_usd"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("int64")
     return frame
+
+
+def read_csv_text(path: Path, unreadable: str) -> str:
+    """The text of the CSV file ``path``: UTF-8, a byte-order mark dropped, no NUL byte.
+
+    Raises
+    ------
+    InputError
+        ``unreadable`` and the system's reason when the file cannot be read; the row and the
+        column of the first byte that is not UTF-8 (:func:`locate_byte`); the row of a NUL byte.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"{unreadable} ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row, field = locate_byte(raw, exc.start)
+        raise InputError(
+            str(path),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}: Latin-1 or Windows-1252?); "
+            "re-save the file as UTF-8",
+            row=row,
+            field=field,
+        ) from None
+    if "\x00" in text:
+        row = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(str(path), "contains a NUL byte; is this a CSV file?", row=row)
+    return text
 
 
 def locate_byte(raw: bytes, offset: int) -> tuple[int, str | None]:

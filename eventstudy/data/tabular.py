@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.events import locate_byte
+from eventstudy.data.events import read_csv_text
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, symbol_problem
 
@@ -147,27 +147,7 @@ def read_text_table(path: Path) -> TextTable:
 
 
 def _read_csv(path: Path) -> TextTable:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        row, field = locate_byte(raw, exc.start)
-        raise InputError(
-            str(path),
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}: Latin-1 or Windows-1252?); "
-            "re-save the file as UTF-8",
-            row=row,
-            field=field,
-        ) from None
-    if "\x00" in text:
-        raise InputError(
-            str(path),
-            "contains a NUL byte; is this a CSV file?",
-            row=text[: text.index("\x00")].count("\n") + 1,
-        )
+    text = read_csv_text(path, "cannot read it")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
