@@ -431,6 +431,21 @@ BAD_PANELS = [
         (1, None),
         "no abnormal returns: a wide panel has tau and one column per pair",
     ),
+    # Two PERMNOs past int64 were once both cast to -2**63: one pair, named by a number not in
+    # the file; past 2**53 two PERMNOs are one float. The returns import refused them already.
+    (
+        "permno,tau,ar\n10107,0,0.01\n100000000000000000000,0,0.02\n200000000000000000000,0,0.03\n",
+        "decimal",
+        (3, "permno"),
+        "'100000000000000000000' is not a PERMNO (a positive whole number below 10**15)",
+    ),
+    (
+        "PERMNO,car\n9007199254740993,0.01\n9007199254740992,0.02\n",
+        "decimal",
+        (2, "PERMNO"),
+        "'9007199254740993' is not a PERMNO",
+    ),
+    ("permno,tau,ar\n-5,0,0.01\n", "decimal", (2, "permno"), "'-5' is not a PERMNO"),
 ]
 
 
@@ -446,3 +461,17 @@ def test_infer_refuses_overflowing_values_and_empty_panels(
     place = f"{panel}, row {row}" + ("" if field is None else f", field {field!r}")
     assert one_line(capsys).startswith(f"eventstudy: error: {place}: {message}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv"]
+
+
+def test_infer_reads_a_permno_as_its_digits_as_the_returns_import_does(tmp_path) -> None:
+    """"10107" and "10107.0" are one PERMNO in an abnormal-returns panel too: one pair, whose
+    CAR over [0,+1] is the sum of its two days."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("permno,tau,ar\n10107,0,0.01\n10107.0,1,0.02\n84398,0,0.03\n84398,1,-0.01\n")
+    out = tmp_path / "stats.csv"
+    args = ["infer", "--ar", str(panel), "--units", "decimal", "--window", "[0,1]", "--out", str(out)]
+    assert main(args) == 0
+    stats = pd.read_csv(out, encoding="utf-8-sig")
+    caar = stats[(stats["statistic"] == "caar") & (stats["group"] == "all")]
+    assert caar["n"].tolist() == [2]
+    assert caar["value"].item() == pytest.approx((0.01 + 0.02 + 0.03 - 0.01) / 2, abs=1e-15)

@@ -26,7 +26,9 @@ of parameters k of the model that produced the residuals (``--n-params``,
 
 Units are declared (``decimal`` or ``percent``), never guessed. Refused, with one line naming
 file, row and field: undeclared units; an id that is not an identifier
-(:mod:`eventstudy.symbols`), or two that differ only in case; a repeated (pair, τ); a τ that is
+(:mod:`eventstudy.symbols`), or two that differ only in case, or a ``permno`` that is not a
+positive whole number below 10**15 (PERMNOs are read as their digits, as the returns import
+reads them: ``10107.0`` is ``10107``); a repeated (pair, τ); a τ that is
 not a whole number; a value that is not a finite number, or one beyond ±:data:`MAX_ABNORMAL`
 (±10,000%: no abnormal return or CAR is that large, while ``1e308`` would overflow every sum
 of squares); a date that is not one, or one pair whose τ and dates disagree in order; a CAR
@@ -43,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_label
-from eventstudy.data.returns_import import check_units
+from eventstudy.data.returns_import import check_units, identifiers
 from eventstudy.data.tabular import TextTable, parse_dates, parse_numbers, read_text_table
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
@@ -162,29 +164,7 @@ def _id_column(table: TextTable, where: str) -> str:
 
 def _ids(table: TextTable, column: str) -> np.ndarray:
     field_name = table.header[table.position(column)]
-    text = pd.Series(table.column(column), dtype=object).astype(str)
-    if column == "permno":
-        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-        bad = np.flatnonzero(~np.isfinite(numbers) | (numbers <= 0) | (numbers != np.floor(numbers)))
-        if bad.size:
-            raise table.fail(
-                f"{text.iloc[bad[0]]!r} is not a PERMNO (a positive whole number)",
-                index=int(bad[0]),
-                field=field_name,
-            )
-        return numbers.astype(np.int64).astype(str).astype(object)
-    distinct, first = np.unique(text.to_numpy(object).astype(str), return_index=True)
-    for name, index in zip(distinct.tolist(), first.tolist(), strict=True):
-        problem = symbol_problem(name)
-        if problem:
-            raise table.fail(problem, index=int(index), field=field_name)
-    seen: dict[str, str] = {}
-    for index, name in sorted(zip(first.tolist(), distinct.tolist(), strict=True)):
-        key = identity_key(name)
-        if key in seen:
-            raise table.fail(collision_message(seen[key], name), index=int(index), field=field_name)
-        seen[key] = name
-    return text.to_numpy(object)
+    return identifiers(table, table.column(column), field_name, permno=column == "permno")
 
 
 def _labels(table: TextTable, column: str) -> np.ndarray:

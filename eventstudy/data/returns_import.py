@@ -205,7 +205,7 @@ def _long(
         missing = "prc" if table.has("shrout") else "shrout"
         raise InputError(str(table.path), "CRSP market values need both shrout and prc", row=1, field=missing)
     id_name = table.header[table.position(id_column)]
-    ids = _ids(table, table.column(id_column), id_name, permno=layout == "crsp")
+    ids = identifiers(table, table.column(id_column), id_name, permno=layout == "crsp")
     dates = parse_dates(table, table.column("date"), table.header[table.position("date")])
     ret_name = table.header[table.position("ret")]
     returns, codes = _returns(
@@ -294,8 +294,17 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
     return series, {"id_column": None, "market_value": None, "ignored_columns": []}
 
 
-def _ids(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np.ndarray:
-    """Identifiers of a long file (PERMNOs as their digits), checked and collision-free."""
+def identifiers(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np.ndarray:
+    """The identifiers ``cells`` of a long file's column ``field``, checked: each a symbol
+    (:func:`~eventstudy.symbols.symbol_problem`) and no two differing only in case, or with
+    ``permno`` each a PERMNO, a positive whole number below 10**15 (so exact as a float, and
+    two PERMNOs never one id), given as its digits.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the row and ``field`` of the first identifier refused.
+    """
     text = pd.Series(cells, dtype=object).astype(str)
     if permno:
         numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
@@ -304,7 +313,7 @@ def _ids(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np
         )
         if bad.size:
             raise table.fail(
-                f"{text.iloc[bad[0]]!r} is not a PERMNO (a positive whole number)",
+                f"{text.iloc[bad[0]]!r} is not a PERMNO (a positive whole number below 10**15)",
                 index=int(bad[0]),
                 field=field,
             )
