@@ -1,0 +1,268 @@
+"""``eventstudy infer`` on random and hostile panels, as whole command-line runs (hypothesis).
+
+Each example writes an abnormal-return panel (long AR, wide or CAR layout; CSV or parquet),
+optionally an estimation panel, and runs ``eventstudy infer`` in-process. The promise for any
+input: exit 0 with a complete table, or exit 2 with one line ``eventstudy: error: ...`` that
+names a file or an option; never a traceback, never a warning escaping to the user, and on exit
+2 nothing written. The cells are drawn from what a hurried or hostile user gives: blanks,
+``NaN`` text, huge and tiny numbers, ids that differ only in case, PERMNOs past any integer
+type, path-like names, duplicated rows and columns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from eventstudy.cli import main
+
+EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "200" if os.environ.get("CI") else "100"))
+COLUMNS = ["group", "window", "statistic", "value", "p", "n", "reference"]
+
+IDS = st.sampled_from(
+    [
+        *("A", "a", "B", "NVDA", "HDFC.Bank", "HDFC.BANK", "^GSPC", "BRK-B", "../x", "a/b", "", " ", "é"),
+        *("A B", "10107", "10107.0", "84398", "-5", "1e20", "100000000000000000000", "2e20", "0", "nan"),
+        *("9007199254740993", "9007199254740992", "1.5", "10107.5"),
+    ]
+)
+NUMBERS = st.sampled_from(
+    [
+        *("0.01", "-0.02", "0", "1", "-1", "", "NaN", "nan", "inf", "-inf", "1e308", "1e-320", "x", "1,5"),
+        *("99.99", "-100", "10000", "100", "3", " 0.5 ", "0x10", "+1", "1e3"),
+    ]
+)
+TAUS = st.sampled_from(["-2", "-1", "0", "1", "2", "0.5", "", "x", "1e9", "-0", "100001", "3"])
+DATES = st.sampled_from(["2024-01-02", "2024-01-03", "2024-01-04", "2024-02-30", "", "20240105", "x"])
+LABELS = st.sampled_from(["", "e1", "e2", "E1", "g", "a b", "../g", "[0,0]", "[-1,+1]"])
+
+
+CLEAN_IDS = ["A", "B", "NVDA", "HDFC.Bank", "^GSPC", "BRK-B", "10107", "84398", "E.1"]
+CLEAN_PERMNOS = ["10107", "84398", "14593", "10104", "86580"]
+
+
+def _clean_value(draw: st.DrawFn) -> str:
+    return repr(draw(st.floats(-0.2, 0.2, allow_nan=False)))
+
+
+@st.composite
+def long_ar(draw: st.DrawFn) -> pd.DataFrame:
+    """A valid long panel (pairs x a tau range, some cells missing), then up to 3 hostile edits."""
+    id_column = draw(st.sampled_from(["id", "ticker", "permno", "PERMNO", "Id"]))
+    ids = st.sampled_from(CLEAN_IDS)
+    if id_column.lower() == "permno":  # PERMNOs, now and then one past any integer type
+        ids = st.sampled_from(CLEAN_PERMNOS) | st.sampled_from(["1e20", "2e20", "9007199254740993"])
+    pairs = draw(st.lists(ids, min_size=1, max_size=5, unique=True))
+    first = draw(st.integers(-12, 0))
+    taus = range(first, first + draw(st.integers(1, 12)))
+    events = draw(st.booleans())
+    rows = []
+    for k, pair in enumerate(pairs):
+        for day, tau in enumerate(taus):
+            row = {id_column: pair, "tau": str(tau), "ar": _clean_value(draw)}
+            if events:
+                row["event_id"] = f"e{k % 2}"
+                row["date"] = str(np.datetime64("2024-01-02") + 20 * k + day)
+                row["group"] = "g" if k % 3 else "h"
+            if draw(st.integers(0, 9)) == 0:
+                row["ar"] = ""
+            rows.append(row)
+    return _corrupt(draw, pd.DataFrame(rows, dtype=object))
+
+
+@st.composite
+def wide(draw: st.DrawFn) -> pd.DataFrame:
+    """A valid wide panel (tau and one column per pair), then up to 3 hostile edits."""
+    pairs = draw(st.lists(st.sampled_from(CLEAN_IDS), min_size=1, max_size=5, unique=True))
+    first = draw(st.integers(-12, 0))
+    taus = range(first, first + draw(st.integers(1, 12)))
+    frame = pd.DataFrame({"tau": [str(t) for t in taus]}, dtype=object)
+    for pair in pairs:
+        frame[pair] = [_clean_value(draw) for _ in taus]
+    return _corrupt(draw, frame)
+
+
+@st.composite
+def long_car(draw: st.DrawFn) -> pd.DataFrame:
+    """A valid CAR panel (one CAR per pair and window), then up to 3 hostile edits."""
+    pairs = draw(st.lists(st.sampled_from(CLEAN_IDS), min_size=1, max_size=8, unique=True))
+    windows = draw(st.sampled_from([None, "window", "taus"]))
+    rows = []
+    for pair in pairs:
+        for start, end in [(0, 0), (-1, 1)] if windows else [(0, 0)]:
+            row = {"id": pair, "car": _clean_value(draw)}
+            if windows == "window":
+                row["window"] = f"[{start},{end:+d}]" if end else "[0,0]"
+            elif windows == "taus":
+                row["tau_start"], row["tau_end"] = str(start), str(end)
+            rows.append(row)
+    return _corrupt(draw, pd.DataFrame(rows, dtype=object))
+
+
+def _hostile_cells(column: str) -> st.SearchStrategy[str]:
+    if column.startswith("tau"):
+        return TAUS
+    if column.lower() in ("id", "ticker", "permno"):
+        return IDS
+    if column == "date":
+        return DATES
+    return LABELS if column in ("event_id", "group", "window") else NUMBERS
+
+
+def _residuals_of(panel: pd.DataFrame, draw: st.DrawFn) -> pd.DataFrame:
+    """Estimation residuals of the panel's pairs (long: its id column, event_id and date kept;
+    wide: its pair columns), at taus before the panel's, with a few cells missing."""
+    taus = range(-60, -20)
+    if "tau" in panel.columns and not any(c in panel.columns for c in ("ar", "car")):  # wide
+        frame = pd.DataFrame({"tau": [str(t) for t in taus]}, dtype=object)
+        for pair in panel.columns[1:]:
+            frame.insert(len(frame.columns), pair, [_clean_value(draw) for _ in taus], True)
+        return frame
+    keys = [c for c in dict.fromkeys(panel.columns) if c.lower() in ("id", "ticker", "permno", "event_id")]
+    if not panel.columns.is_unique:  # the run refuses the panel; any residuals will do
+        keys = []
+    rows = []
+    for key, part in panel.groupby(keys, sort=False) if keys else []:
+        key = key if isinstance(key, tuple) else (key,)
+        for day, tau in enumerate(taus):
+            row = dict(zip(keys, key, strict=True))
+            row["tau"], row["ar"] = str(tau), "" if draw(st.integers(0, 19)) == 0 else _clean_value(draw)
+            if "date" in part.columns:
+                row["date"] = str(np.datetime64("2023-06-01") + day)
+            rows.append(row)
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _corrupt(draw: st.DrawFn, frame: pd.DataFrame) -> pd.DataFrame:
+    """0-3 edits a hurried or hostile user makes: a hostile cell, a duplicated or dropped row,
+    a renamed or duplicated column, or all rows gone."""
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2, 3]))):
+        edit = draw(st.sampled_from(["cell", "cell", "duplicate", "drop", "rename", "twice", "empty"]))
+        if frame.empty or len(frame.columns) == 0:
+            break
+        row = draw(st.integers(0, len(frame) - 1))
+        column = draw(st.integers(0, len(frame.columns) - 1))
+        name = str(frame.columns[column])
+        if edit == "cell":
+            frame.iloc[row, column] = draw(_hostile_cells(name))
+        elif edit == "duplicate":
+            frame = pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
+        elif edit == "drop":
+            frame = frame.drop(index=frame.index[row]).reset_index(drop=True)
+        elif edit == "rename":
+            frame = frame.rename(columns={frame.columns[column]: draw(IDS)})
+        elif edit == "twice":
+            frame.insert(len(frame.columns), frame.columns[column], frame.iloc[:, column], True)
+        else:
+            frame = frame.iloc[:0]
+    return frame
+
+
+def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    if fmt == "parquet" and frame.columns.is_unique:
+        path = path.with_suffix(".parquet")
+        frame.astype(str).to_parquet(path, index=False)
+    else:
+        path = path.with_suffix(".csv")
+        frame.to_csv(path, index=False)
+    return path
+
+
+def _cli(args: list[str]) -> tuple[int, str, str, list[str]]:
+    """``eventstudy ARGS`` in-process: (status, stdout, stderr, warnings); an exception escaping
+    ``main`` is a crash the user would see as a traceback."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        warnings.simplefilter("always")
+        try:
+            status = main(args)
+        except SystemExit as exc:  # argparse
+            status = exc.code if isinstance(exc.code, int) else 2
+        except BaseException:
+            pytest.fail(f"eventstudy {' '.join(args)} crashed:\n{traceback.format_exc()}")
+    messages = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught]
+    return int(status), out.getvalue(), err.getvalue(), messages
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    panel=st.one_of(long_ar(), wide(), long_car()),
+    estimation_kind=st.sampled_from([None, "of the pairs", "of the pairs", "other"]),
+    other=st.one_of(long_ar(), wide()),
+    data=st.data(),
+    fmt=st.sampled_from(["csv", "parquet"]),
+    units=st.sampled_from(["decimal", "decimal", "percent", "percent", "decimal", None]),
+    windows=st.one_of(
+        st.just([]),
+        st.just([]),
+        st.lists(st.sampled_from(["[0,0]", "[-1,+1]", "0,2", "[2,1]", "[x]", "[-5,5]"]), max_size=2),
+    ),
+    n_params=st.sampled_from([None, "0", "1", "2", "2", "2", "-1", "300"]),
+    out_suffix=st.sampled_from([".csv", ".parquet", ".csv", ".parquet", ".csv", ".txt"]),
+)
+def test_infer_on_any_panel_exits_0_with_a_table_or_2_with_one_line(
+    tmp_path_factory: pytest.TempPathFactory,
+    panel: pd.DataFrame,
+    estimation_kind: str | None,
+    other: pd.DataFrame,
+    data: st.DataObject,
+    fmt: str,
+    units: str | None,
+    windows: list[str],
+    n_params: str | None,
+    out_suffix: str,
+) -> None:
+    folder = tmp_path_factory.mktemp("infer")
+    ar = _write(panel, folder / "ar", fmt)
+    args = ["infer", "--ar", str(ar)]
+    if units:
+        args += ["--units", units]
+    if estimation_kind is not None:
+        estimation = other if estimation_kind == "other" else _residuals_of(panel, data.draw)
+        args += ["--estimation", str(_write(estimation, folder / "est", fmt))]
+    if n_params is not None:
+        args += ["--n-params", n_params]
+    args += [f"--window={window}" for window in windows]
+    out = folder / f"stats{out_suffix}"
+    args += ["--out", str(out)]
+    inputs = sorted(p.name for p in folder.iterdir())
+    status, stdout, stderr, caught = _cli(args)
+    context = f"eventstudy {' '.join(args)}\n{ar.name}:\n{panel.to_csv(index=False)}"
+    event(f"exit {status}" + (f", residuals {estimation_kind}" if estimation_kind else ""))
+    assert not caught, f"{caught}\n{context}"
+    assert "Traceback" not in stderr + stdout, context
+    assert status in (0, 2), f"status {status}: {stderr}\n{context}"
+    if status == 2:
+        lines = stderr.splitlines()
+        # An option argparse refuses: its usage, then one line.
+        if lines and lines[0].startswith("usage: eventstudy"):
+            assert lines[-1].startswith("eventstudy infer: error: argument "), f"{stderr}\n{context}"
+            assert not any("error" in line for line in lines[:-1]), f"{stderr}\n{context}"
+        else:
+            assert len(lines) == 1 and lines[0].startswith("eventstudy: error: "), f"{stderr}\n{context}"
+        assert sorted(p.name for p in folder.iterdir()) == inputs, context  # nothing written
+        return
+    table = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table.columns) == COLUMNS, context
+    assert len(table) > 0, context
+    finite = np.isfinite(table["p"].to_numpy(dtype=float))
+    assert ((table["p"][finite] >= 0) & (table["p"][finite] <= 1)).all(), context
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*inputs, out.name]), context
