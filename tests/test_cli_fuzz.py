@@ -34,27 +34,23 @@ shows how many examples exited 0 and 2.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
-import io
 import json
 import os
 import re
 import tempfile
-import traceback
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _hostile import run_cli
 from _report_checks import check_html, check_markdown
 from _synthetic_study import CALENDAR, TICKERS, write_inputs
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from eventstudy.cli import main
 from eventstudy.models import MODELS
 from eventstudy.output.folder import check_recorded_files
 from eventstudy.report import fmt
@@ -107,35 +103,12 @@ class Source:
     inputs: Path = field(default=Path())
 
 
-def _cli(args: list[str]) -> tuple[int, str, str, list[str]]:
-    """Run ``eventstudy ARGS`` in-process: (status, stdout, stderr, warnings).
-
-    An exception escaping ``main`` is a crash the user would see as a traceback: it fails the
-    example with that traceback.
-    """
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        warnings.simplefilter("always")
-        try:
-            status = main(args)
-        except SystemExit as exc:  # argparse
-            status = exc.code if isinstance(exc.code, int) else 2
-        except BaseException:
-            pytest.fail(f"eventstudy {' '.join(args)} crashed:\n{traceback.format_exc()}")
-    messages = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught]
-    return int(status), out.getvalue(), err.getvalue(), messages
-
-
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Source:
     root = tmp_path_factory.mktemp("synthetic")
     inputs = write_inputs(root / "inputs")
     cache = root / "cache"
-    status, _, err, _ = _cli(
+    status, _, err, _ = run_cli(
         ["cache", "import", *(str(inputs[k]) for k in ("prices", "shares", "factors")), "--cache", str(cache)]
     )
     assert status == 0, err
@@ -150,7 +123,7 @@ def launch(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Sourc
     root = tmp_path_factory.mktemp("launch")
     cache = root / "cache"
     paths = [str(shared_data / k) for k in ("prices", "shares", "factors")]
-    status, _, err, _ = _cli(["cache", "import", *paths, "--cache", str(cache)])
+    status, _, err, _ = run_cli(["cache", "import", *paths, "--cache", str(cache)])
     assert status == 0, err
     spy = pd.read_csv(shared_data / "prices" / "SPY.csv")
     returns = spy["Adj Close"].pct_change().fillna(0.0)
@@ -327,7 +300,7 @@ def run_case(source: Source, case: dict[str, object], keep: Path | None = None) 
         out = Path(scratch) / "out" / "study"
         args = ["run", "--events", str(events), "--config", str(config), "--offline"]
         args += ["--cache", str(source.cache), "--out", str(out), *case["options"]]  # type: ignore[misc]
-        status, stdout, stderr, caught = _cli(args)
+        status, stdout, stderr, caught = run_cli(args)
         context = f"eventstudy {' '.join(args)}\n{config.read_text()}\n{events.read_text()}"
         assert not caught, f"{caught}\n{context}"
         assert "Traceback" not in stderr, context
@@ -338,7 +311,7 @@ def run_case(source: Source, case: dict[str, object], keep: Path | None = None) 
             assert not out.exists(), context
             return status
         check_output(out, backtest=case["backtest"] is not None)
-        status, stdout, stderr, caught = _cli(["verify", str(out), "--cache", str(source.cache)])
+        status, stdout, stderr, caught = run_cli(["verify", str(out), "--cache", str(source.cache)])
         assert not caught, f"{caught}\n{context}"
         assert status == 0, f"verify: {stdout}{stderr}\n{context}"
         return 0
@@ -418,7 +391,7 @@ def test_a_cache_without_share_counts_or_factors(synthetic: Source, tmp_path: Pa
     """No share counts at all: a complete output. A factor model without its factor files, or a
     --model that needs a factor file the config lacks: exit 2 with one line, no folder."""
     cache = tmp_path / "cache"
-    status, _, err, _ = _cli(["cache", "import", str(synthetic.inputs / "prices"), "--cache", str(cache)])
+    status, _, err, _ = run_cli(["cache", "import", str(synthetic.inputs / "prices"), "--cache", str(cache)])
     assert status == 0, err
     source = Source(cache, synthetic.tickers, synthetic.first, synthetic.last, synthetic.user_factors)
     case = _case([("a", "2021-11-02", "AAA", "1e9"), ("b", "2021-12-01", "EEE", "2e9")])

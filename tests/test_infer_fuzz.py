@@ -11,20 +11,15 @@ type, path-like names, duplicated rows and columns.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import traceback
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _hostile import assert_one_line_refusal, corrupt, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-
-from eventstudy.cli import main
 
 EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "200" if os.environ.get("CI") else "100"))
 COLUMNS = ["group", "window", "statistic", "value", "p", "n", "reference"]
@@ -77,7 +72,7 @@ def long_ar(draw: st.DrawFn) -> pd.DataFrame:
             if draw(st.integers(0, 9)) == 0:
                 row["ar"] = ""
             rows.append(row)
-    return _corrupt(draw, pd.DataFrame(rows, dtype=object))
+    return corrupt(draw, pd.DataFrame(rows, dtype=object), _hostile_cells, IDS)
 
 
 @st.composite
@@ -89,7 +84,7 @@ def wide(draw: st.DrawFn) -> pd.DataFrame:
     frame = pd.DataFrame({"tau": [str(t) for t in taus]}, dtype=object)
     for pair in pairs:
         frame[pair] = [_clean_value(draw) for _ in taus]
-    return _corrupt(draw, frame)
+    return corrupt(draw, frame, _hostile_cells, IDS)
 
 
 @st.composite
@@ -106,7 +101,7 @@ def long_car(draw: st.DrawFn) -> pd.DataFrame:
             elif windows == "taus":
                 row["tau_start"], row["tau_end"] = str(start), str(end)
             rows.append(row)
-    return _corrupt(draw, pd.DataFrame(rows, dtype=object))
+    return corrupt(draw, pd.DataFrame(rows, dtype=object), _hostile_cells, IDS)
 
 
 def _hostile_cells(column: str) -> st.SearchStrategy[str]:
@@ -143,31 +138,6 @@ def _residuals_of(panel: pd.DataFrame, draw: st.DrawFn) -> pd.DataFrame:
     return pd.DataFrame(rows, dtype=object)
 
 
-def _corrupt(draw: st.DrawFn, frame: pd.DataFrame) -> pd.DataFrame:
-    """0-3 edits a hurried or hostile user makes: a hostile cell, a duplicated or dropped row,
-    a renamed or duplicated column, or all rows gone."""
-    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2, 3]))):
-        edit = draw(st.sampled_from(["cell", "cell", "duplicate", "drop", "rename", "twice", "empty"]))
-        if frame.empty or len(frame.columns) == 0:
-            break
-        row = draw(st.integers(0, len(frame) - 1))
-        column = draw(st.integers(0, len(frame.columns) - 1))
-        name = str(frame.columns[column])
-        if edit == "cell":
-            frame.iloc[row, column] = draw(_hostile_cells(name))
-        elif edit == "duplicate":
-            frame = pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
-        elif edit == "drop":
-            frame = frame.drop(index=frame.index[row]).reset_index(drop=True)
-        elif edit == "rename":
-            frame = frame.rename(columns={frame.columns[column]: draw(IDS)})
-        elif edit == "twice":
-            frame.insert(len(frame.columns), frame.columns[column], frame.iloc[:, column], True)
-        else:
-            frame = frame.iloc[:0]
-    return frame
-
-
 def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     if fmt == "parquet" and frame.columns.is_unique:
         path = path.with_suffix(".parquet")
@@ -176,26 +146,6 @@ def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
         path = path.with_suffix(".csv")
         frame.to_csv(path, index=False)
     return path
-
-
-def _cli(args: list[str]) -> tuple[int, str, str, list[str]]:
-    """``eventstudy ARGS`` in-process: (status, stdout, stderr, warnings); an exception escaping
-    ``main`` is a crash the user would see as a traceback."""
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        warnings.simplefilter("always")
-        try:
-            status = main(args)
-        except SystemExit as exc:  # argparse
-            status = exc.code if isinstance(exc.code, int) else 2
-        except BaseException:
-            pytest.fail(f"eventstudy {' '.join(args)} crashed:\n{traceback.format_exc()}")
-    messages = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught]
-    return int(status), out.getvalue(), err.getvalue(), messages
 
 
 @settings(
@@ -244,20 +194,14 @@ def test_infer_on_any_panel_exits_0_with_a_table_or_2_with_one_line(
     out = folder / f"stats{out_suffix}"
     args += ["--out", str(out)]
     inputs = sorted(p.name for p in folder.iterdir())
-    status, stdout, stderr, caught = _cli(args)
+    status, stdout, stderr, caught = run_cli(args)
     context = f"eventstudy {' '.join(args)}\n{ar.name}:\n{panel.to_csv(index=False)}"
     event(f"exit {status}" + (f", residuals {estimation_kind}" if estimation_kind else ""))
     assert not caught, f"{caught}\n{context}"
     assert "Traceback" not in stderr + stdout, context
     assert status in (0, 2), f"status {status}: {stderr}\n{context}"
     if status == 2:
-        lines = stderr.splitlines()
-        # An option argparse refuses: its usage, then one line.
-        if lines and lines[0].startswith("usage: eventstudy"):
-            assert lines[-1].startswith("eventstudy infer: error: argument "), f"{stderr}\n{context}"
-            assert not any("error" in line for line in lines[:-1]), f"{stderr}\n{context}"
-        else:
-            assert len(lines) == 1 and lines[0].startswith("eventstudy: error: "), f"{stderr}\n{context}"
+        assert_one_line_refusal(stderr, "infer", context)
         assert sorted(p.name for p in folder.iterdir()) == inputs, context  # nothing written
         return
     table = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out, encoding="utf-8-sig")

@@ -1,0 +1,81 @@
+"""What the property tests over whole command-line runs share: running ``eventstudy`` in-process
+the way a user meets it, the refusal the promise allows, and the edits a hurried or hostile user
+makes to a table."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import traceback
+import warnings
+from collections.abc import Callable
+
+import pandas as pd
+import pytest
+from hypothesis import strategies as st
+
+from eventstudy.cli import main
+
+
+def run_cli(args: list[str]) -> tuple[int, str, str, list[str]]:
+    """Run ``eventstudy ARGS`` in-process: (status, stdout, stderr, warnings).
+
+    An exception escaping ``main`` is a crash the user would see as a traceback: it fails the
+    example with that traceback.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        warnings.simplefilter("always")
+        try:
+            status = main(args)
+        except SystemExit as exc:  # argparse
+            status = exc.code if isinstance(exc.code, int) else 2
+        except BaseException:
+            pytest.fail(f"eventstudy {' '.join(args)} crashed:\n{traceback.format_exc()}")
+    messages = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught]
+    return int(status), out.getvalue(), err.getvalue(), messages
+
+
+def assert_one_line_refusal(stderr: str, command: str, context: str) -> None:
+    """Exit 2's stderr: one line ``eventstudy: error: ...``, or for an option argparse refuses,
+    its usage and then one line ``eventstudy COMMAND: error: argument ...``."""
+    lines = stderr.splitlines()
+    if lines and lines[0].startswith("usage: eventstudy"):
+        assert lines[-1].startswith(f"eventstudy {command}: error: argument "), f"{stderr}\n{context}"
+        assert not any("error" in line for line in lines[:-1]), f"{stderr}\n{context}"
+    else:
+        assert len(lines) == 1 and lines[0].startswith("eventstudy: error: "), f"{stderr}\n{context}"
+
+
+def corrupt(
+    draw: st.DrawFn,
+    frame: pd.DataFrame,
+    cells: Callable[[str], st.SearchStrategy[str]],
+    names: st.SearchStrategy[str],
+) -> pd.DataFrame:
+    """0-3 edits (none half of the time) a hurried or hostile user makes to a table: a cell of
+    column c replaced by one of ``cells(c)``, a row duplicated or dropped, a column renamed to
+    one of ``names`` or duplicated, or every row gone."""
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2, 3]))):
+        if frame.empty or len(frame.columns) == 0:
+            break
+        edit = draw(st.sampled_from(["cell", "cell", "duplicate", "drop", "rename", "twice", "empty"]))
+        row = draw(st.integers(0, len(frame) - 1))
+        column = draw(st.integers(0, len(frame.columns) - 1))
+        if edit == "cell":
+            frame.iloc[row, column] = draw(cells(str(frame.columns[column])))
+        elif edit == "duplicate":
+            frame = pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
+        elif edit == "drop":
+            frame = frame.drop(index=frame.index[row]).reset_index(drop=True)
+        elif edit == "rename":
+            frame = frame.rename(columns={frame.columns[column]: draw(names)})
+        elif edit == "twice":
+            frame.insert(len(frame.columns), frame.columns[column], frame.iloc[:, column], True)
+        else:
+            frame = frame.iloc[:0]
+    return frame
