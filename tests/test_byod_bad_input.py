@@ -475,3 +475,43 @@ def test_infer_reads_a_permno_as_its_digits_as_the_returns_import_does(tmp_path)
     caar = stats[(stats["statistic"] == "caar") & (stats["group"] == "all")]
     assert caar["n"].tolist() == [2]
     assert caar["value"].item() == pytest.approx((0.01 + 0.02 + 0.03 - 0.01) / 2, abs=1e-15)
+
+
+# -- a year past a nanosecond timestamp's range (1677..2262) -----------------------------------------------
+PRICE_HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"
+FAR_DATES = [
+    # (file name, text with the far date on row 3, field, extra arguments)
+    ("returns.csv", "id,date,ret\nA,2024-01-02,1\nA,{date},2\n", "date", ["--returns", "--units", "percent"]),
+    ("ZZZ.csv", PRICE_HEADER + "2024-01-02,1,1,1,1,1,100\n{date},1,1,1,1,1,100\n", "Date", []),
+    (
+        "shares_outstanding.csv",
+        "ticker,as_of,shares_outstanding,filing,source\nNVDA,2024-01-02,100,10-Q,x\nNVDA,{date},100,10-Q,x\n",
+        "as_of",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "99991231", "0001-01-01", "2263-01-01"])
+@pytest.mark.parametrize(("name", "body", "field", "flags"), FAR_DATES)
+def test_a_date_in_a_year_no_timestamp_holds_is_one_line_not_a_crash(
+    tmp_path, capsys, cache, date, name, body, field, flags
+) -> None:
+    """Such a date once escaped as pandas' OutOfBoundsDatetime traceback from every table with
+    dates (returns, Yahoo prices, share counts, abnormal-return panels)."""
+    path = tmp_path / name
+    path.write_text(body.format(date=date))
+    before = snapshot(cache)
+    args = ["cache", "import", *flags[:1], str(path), *flags[1:], "--cache", str(cache)]
+    assert main(args) == 2
+    place = f"{path}, row 3, field {field!r}"
+    assert one_line(capsys) == f"eventstudy: error: {place}: {date!r} is outside 1900..2199"
+    assert snapshot(cache) == before
+
+
+def test_a_far_date_in_an_abnormal_return_panel_is_one_line(tmp_path, capsys) -> None:
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar,date\nA,0,1,2024-01-02\nA,1,2,99991231\n")
+    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
+    place = f"{panel}, row 3, field 'date'"
+    assert one_line(capsys) == f"eventstudy: error: {place}: '99991231' is outside 1900..2199"

@@ -242,33 +242,34 @@ def _first_value_row(column: Any) -> int:
 
 
 def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
-    """``datetime64[ns]`` of ``YYYY-MM-DD`` or ``YYYYMMDD`` cells (CRSP's integer dates).
+    """``datetime64[ns]`` of ``YYYY-MM-DD`` or ``YYYYMMDD`` cells (CRSP's integer dates) of the
+    years 1900..2199.
 
     Raises
     ------
     InputError
-        Naming the row of the first cell that is neither (a blank date included).
+        Naming the row of the first cell that is neither (a blank date and a day that does not
+        exist, such as 2024-02-30, included), or whose year is outside 1900..2199. A year is
+        checked from the text before the date is made, so that no year (9999 included) passes
+        the range of a nanosecond timestamp (1677..2262).
     """
     text = pd.Series(cells, dtype=object).astype(str)
-    compact = text.str.fullmatch(r"\d{8}")
-    dashed = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    compact = text.str.fullmatch(r"\d{8}").to_numpy()
+    dashed = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy()
+    year = pd.to_numeric(text.str[:4].where(compact | dashed), errors="coerce").to_numpy()
+    outside = (compact | dashed) & ((year < 1900) | (year > 2199))
     dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    if compact.any():
-        dates[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
-    if dashed.any():
-        dates[dashed] = pd.to_datetime(text[dashed], format="%Y-%m-%d", errors="coerce")
+    for shape, form in ((compact & ~outside, "%Y%m%d"), (dashed & ~outside, "%Y-%m-%d")):
+        if shape.any():
+            dates[shape] = pd.to_datetime(text[shape], format=form, errors="coerce")
     bad = np.flatnonzero(dates.isna().to_numpy())
     if bad.size:
-        shown = text.iloc[bad[0]]
-        raise table.fail(f"{shown!r} is not a date YYYY-MM-DD (or YYYYMMDD)", index=int(bad[0]), field=field)
-    out = dates.to_numpy("datetime64[ns]")
-    years = out.astype("datetime64[Y]").astype(int) + 1970
-    outside = np.flatnonzero((years < 1900) | (years > 2199))
-    if outside.size:
-        raise table.fail(
-            f"{text.iloc[outside[0]]!r} is outside 1900..2199", index=int(outside[0]), field=field
-        )
-    return out
+        first = int(bad[0])
+        shown = text.iloc[first]
+        if outside[first]:
+            raise table.fail(f"{shown!r} is outside 1900..2199", index=first, field=field)
+        raise table.fail(f"{shown!r} is not a date YYYY-MM-DD (or YYYYMMDD)", index=first, field=field)
+    return dates.to_numpy("datetime64[ns]")
 
 
 def parse_numbers(
