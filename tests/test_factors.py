@@ -125,6 +125,8 @@ def header_line(lines: list[str]) -> int:
         (lambda f: [f[0], f[1], f[2], "  n/a", f[4]], "HML", "'n/a' is not a number"),
         (lambda f: ["192607", *f[1:]], "date", "'192607' is not a daily date YYYYMMDD"),
         (lambda f: ["19261345", *f[1:]], "date", "'19261345' is not a daily date YYYYMMDD"),
+        (lambda f: ["99991231", *f[1:]], "date", "'99991231' is outside 1900..2199"),  # once a wrapped date
+        (lambda f: ["18991231", *f[1:]], "date", "'18991231' is outside 1900..2199"),
     ],
 )
 def test_bad_value_names_file_row_and_field(factors_dir, tmp_path, change, field, message) -> None:
@@ -307,6 +309,8 @@ def test_user_csv_and_parquet_tables(tmp_path) -> None:
         (lambda f: f.assign(AI=[0.3, 1.64, 0.2]), 3, "AI", "decimal (0.0164 = 1.64%), not percent"),
         (lambda f: f.assign(date=["2025-01-02", "2025-01-06", "2025-01-03"]), 4, "date", "date out of order"),
         (lambda f: f.assign(date=["2025-01-02", "20250103", "2025-01-06"]), 3, "date", "is not a date"),
+        # 584 years of nanoseconds later: once wrapped round to 2024-01-02 00:25:26 and kept
+        (lambda f: f.assign(date=["2025-01-02", "2025-01-03", "2608-07-23"]), 4, "date", "is outside 1900"),
         (lambda f: f.rename(columns={"date": "Date"}), 1, "date", "no 'date' column"),
         (lambda f: f.rename(columns={"AI": "alpha"}), 1, "alpha", "reserved"),
     ],
@@ -318,3 +322,19 @@ def test_bad_user_table_names_file_row_and_field(tmp_path, edit, row, field, mes
         read_user_factors(path)
     assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), row, field)
     assert message in caught.value.message
+
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        np.array(["2025-01-02", "2025-01-03", "9999-12-31"], dtype="datetime64[us]"),
+        ["2025-01-02", "2025-01-03", "2608-07-23"],
+    ],
+)
+def test_a_parquet_date_past_a_timestamp_is_refused_not_wrapped(tmp_path, dates) -> None:
+    path = tmp_path / "f.parquet"
+    user_frame().assign(date=dates, MKT=[0.01, -0.02, np.nan]).to_parquet(path)
+    with pytest.raises(InputError, match=r"is outside 1900\.\.2199") as caught:
+        read_user_factors(path)
+    assert (caught.value.row, caught.value.field) == (4, "date")

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.store import PriceStore
+from eventstudy.data.tabular import FIRST_YEAR, LAST_YEAR, date_cells
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
@@ -52,7 +53,6 @@ FRENCH_MISSING_CODES: tuple[float, ...] = (-99.99, -999.0)
 
 USER_RF_COLUMN = "RF"
 _RESERVED_NAMES = frozenset({"alpha", "date"})
-_DATE8 = re.compile(r"\d{8}")
 _VINTAGE = re.compile(r"created by using the (\d{6}) CRSP database")
 
 
@@ -124,16 +124,13 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
                 row=first_row + offset,
             )
     table = pd.DataFrame([[c.strip() for c in fields] for fields in cells], columns=["date", *columns])
-    dates = pd.to_datetime(table["date"], format="%Y%m%d", errors="coerce")
-    bad = np.flatnonzero(~table["date"].str.fullmatch(_DATE8).to_numpy(bool) | dates.isna().to_numpy())
+    stamps, outside = date_cells(table["date"], ["YYYYMMDD"])
+    bad = np.flatnonzero(np.isnat(stamps))
     if bad.size:
-        raise InputError(
-            source,
-            f"{table['date'].iloc[bad[0]]!r} is not a daily date YYYYMMDD",
-            row=first_row + int(bad[0]),
-            field="date",
-        )
-    stamps = dates.to_numpy(dtype="datetime64[ns]")
+        shown = table["date"].iloc[bad[0]]
+        far = f"is outside {FIRST_YEAR}..{LAST_YEAR}"
+        problem = far if outside[bad[0]] else "is not a daily date YYYYMMDD"
+        raise InputError(source, f"{shown!r} {problem}", row=first_row + int(bad[0]), field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"
@@ -318,16 +315,17 @@ def read_user_factors(path: str | Path) -> FactorTable:
         raise InputError(source, "the file has a header but no rows")
     if suffix == ".csv":
         text = raw["date"].str.strip()
-        dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    else:
+        stamps, outside = date_cells(text, ["YYYY-MM-DD"])
+    else:  # a date, timestamp or text column; its years checked before nanoseconds are made
         text = raw["date"].astype(str)
         dates = pd.to_datetime(raw["date"], errors="coerce")
-    bad = np.flatnonzero(dates.isna().to_numpy())
+        year = dates.dt.year.to_numpy(dtype=float)
+        outside = (year < FIRST_YEAR) | (year > LAST_YEAR)
+        stamps = dates.where(~outside).to_numpy(dtype="datetime64[ns]")
+    bad = np.flatnonzero(np.isnat(stamps))
     if bad.size:
-        raise InputError(
-            source, f"{text.iloc[bad[0]]!r} is not a date YYYY-MM-DD", row=int(bad[0]) + 2, field="date"
-        )
-    stamps = dates.to_numpy(dtype="datetime64[ns]")
+        problem = f"is outside {FIRST_YEAR}..{LAST_YEAR}" if outside[bad[0]] else "is not a date YYYY-MM-DD"
+        raise InputError(source, f"{text.iloc[bad[0]]!r} {problem}", row=int(bad[0]) + 2, field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,35 +242,55 @@ def _first_value_row(column: Any) -> int:
     return int(valid[0]) + 2 if valid.size else 2
 
 
+DATE_FORMS: dict[str, tuple[str, str]] = {
+    "YYYY-MM-DD": (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
+    "YYYYMMDD": (r"\d{8}", "%Y%m%d"),
+}
+"""Date spellings of the input tables: pattern and ``strptime`` format."""
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Years of the dates the tables may hold (inside a nanosecond timestamp's 1677..2262)."""
+
+
+def date_cells(text: pd.Series, forms: Sequence[str] = tuple(DATE_FORMS)) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) ``datetime64[ns]`` of the cells ``text`` written in one of ``forms`` (keys of
+    :data:`DATE_FORMS`), NaT for the others, and (N,) bool: the cells of a form whose year is
+    outside :data:`FIRST_YEAR`..:data:`LAST_YEAR` (NaT too). The year is read from the text
+    before a timestamp is made: a nanosecond timestamp cannot hold 9999-12-31, and pandas then
+    raises or, converting a coarser unit, wraps it round to another date."""
+    text = text.astype(str).reset_index(drop=True)
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    outside = np.zeros(len(text), dtype=bool)
+    for form in forms:
+        pattern, strptime = DATE_FORMS[form]
+        shaped = text.str.fullmatch(pattern).to_numpy(dtype=bool)
+        year = pd.to_numeric(text.str[:4].where(shaped), errors="coerce").to_numpy()
+        far = shaped & ((year < FIRST_YEAR) | (year > LAST_YEAR))
+        outside |= far
+        if (shaped & ~far).any():
+            keep = shaped & ~far
+            dates[keep] = pd.to_datetime(text[keep], format=strptime, errors="coerce")
+    return dates.to_numpy("datetime64[ns]"), outside
+
+
 def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
     """``datetime64[ns]`` of ``YYYY-MM-DD`` or ``YYYYMMDD`` cells (CRSP's integer dates) of the
-    years 1900..2199.
+    years 1900..2199 (:func:`date_cells`).
 
     Raises
     ------
     InputError
         Naming the row of the first cell that is neither (a blank date and a day that does not
-        exist, such as 2024-02-30, included), or whose year is outside 1900..2199. A year is
-        checked from the text before the date is made, so that no year (9999 included) passes
-        the range of a nanosecond timestamp (1677..2262).
+        exist, such as 2024-02-30, included), or whose year is outside 1900..2199.
     """
-    text = pd.Series(cells, dtype=object).astype(str)
-    compact = text.str.fullmatch(r"\d{8}").to_numpy()
-    dashed = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy()
-    year = pd.to_numeric(text.str[:4].where(compact | dashed), errors="coerce").to_numpy()
-    outside = (compact | dashed) & ((year < 1900) | (year > 2199))
-    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for shape, form in ((compact & ~outside, "%Y%m%d"), (dashed & ~outside, "%Y-%m-%d")):
-        if shape.any():
-            dates[shape] = pd.to_datetime(text[shape], format=form, errors="coerce")
-    bad = np.flatnonzero(dates.isna().to_numpy())
+    dates, outside = date_cells(pd.Series(cells, dtype=object))
+    bad = np.flatnonzero(np.isnat(dates))
     if bad.size:
         first = int(bad[0])
-        shown = text.iloc[first]
+        shown = str(cells[first])
         if outside[first]:
-            raise table.fail(f"{shown!r} is outside 1900..2199", index=first, field=field)
+            raise table.fail(f"{shown!r} is outside {FIRST_YEAR}..{LAST_YEAR}", index=first, field=field)
         raise table.fail(f"{shown!r} is not a date YYYY-MM-DD (or YYYYMMDD)", index=first, field=field)
-    return dates.to_numpy("datetime64[ns]")
+    return dates
 
 
 def parse_numbers(
