@@ -9,6 +9,7 @@ import io
 import traceback
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -40,15 +41,23 @@ def run_cli(args: list[str]) -> tuple[int, str, str, list[str]]:
     return int(status), out.getvalue(), err.getvalue(), messages
 
 
-def assert_one_line_refusal(stderr: str, command: str, context: str) -> None:
-    """Exit 2's stderr: one line ``eventstudy: error: ...``, or for an option argparse refuses,
-    its usage and then one line ``eventstudy COMMAND: error: argument ...``."""
+def succeeded(status: int, stderr: str, caught: list[str], command: str, context: str) -> bool:
+    """Whether a run of ``eventstudy COMMAND`` exited 0, once the promise of every run is
+    checked: no warning, no traceback, exit 0 or 2, and exit 2's stderr one line
+    ``eventstudy: error: ...`` (for an option argparse refuses, its usage and then one line
+    ``eventstudy COMMAND: error: argument ...``). ``context`` is shown when a check fails."""
+    assert not caught, f"{caught}\n{context}"
+    assert "Traceback" not in stderr, context
+    assert status in (0, 2), f"status {status}: {stderr}\n{context}"
+    if status == 0:
+        return True
     lines = stderr.splitlines()
     if lines and lines[0].startswith("usage: eventstudy"):
         assert lines[-1].startswith(f"eventstudy {command}: error: argument "), f"{stderr}\n{context}"
         assert not any("error" in line for line in lines[:-1]), f"{stderr}\n{context}"
     else:
         assert len(lines) == 1 and lines[0].startswith("eventstudy: error: "), f"{stderr}\n{context}"
+    return False
 
 
 def corrupt(
@@ -79,3 +88,13 @@ def corrupt(
         else:
             frame = frame.iloc[:0]
     return frame
+
+
+def number_text(draw: st.DrawFn, low: float, high: float) -> str:
+    """A finite number in [low, high] as ``repr`` writes it (every bit kept)."""
+    return repr(draw(st.floats(low, high, allow_nan=False)))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` and its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
