@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,33 @@ def car_rows(seed: int = 0, n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     events = frame.loc[:, ["event_id", "ticker", "role"]].assign(timing=rng.choice(["pre", "post"], n))
     return frame, events
+
+
+def test_a_formula_without_regressors_is_a_note_not_a_crash() -> None:
+    car, events = car_rows(n=12)
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    for formula in ("car ~ 0", "car ~ -1"):  # once statsmodels' ValueError through the command line
+        out = fit_cross_section(rows, CrossSectionSpec("r", formula, (-1, 1)))
+        assert len(out) == 1 and out["note"].iloc[0].startswith("not estimable: the formula has no regressor")
+
+
+def test_rows_a_function_gives_no_finite_number_are_dropped_without_a_warning() -> None:
+    """np.log of a CAR <= 0 and np.exp past the largest double leave those rows out (counted as
+    dropped), as a missing value does; neither warns (both once leaked a RuntimeWarning, and an
+    infinite regressor reached the fit)."""
+    car, events = car_rows(seed=3, n=40)
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    positive = rows["car"].to_numpy() > 0
+    assert 5 < positive.sum() < len(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = fit_cross_section(rows, CrossSectionSpec("r", "np.log(car) ~ 1", (-1, 1)))
+        huge = rows.assign(mcap_prev_usd=1e300)
+        far = fit_cross_section(huge, CrossSectionSpec("r", "car ~ np.exp(mcap_prev_usd)", (-1, 1)))
+    mean = out[(out["cov_type"] == "nonrobust") & (out["term"] == "Intercept")]
+    assert mean["coef"].item() == pytest.approx(np.log(rows["car"].to_numpy()[positive]).mean(), rel=1e-12)
+    assert (mean["n"].item(), mean["n_dropped"].item()) == (positive.sum(), len(rows) - positive.sum())
+    assert len(far) == 1 and far["note"].item() == "not estimable: 0 rows for 2 parameters"
 
 
 @pytest.mark.parametrize(

@@ -132,13 +132,18 @@ def _dependent_se(rows: pd.DataFrame, dependent: str) -> np.ndarray:
 
 def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """patsy's (y, X) of ``formula`` on ``data`` with only numpy in scope; rows with a missing
-    value dropped."""
+    value dropped, and so rows where the formula's functions give no finite number (``np.log``
+    of 0 or of a negative number, ``np.exp`` beyond the largest double): counted as dropped,
+    never regressed on, and no floating-point warning raised."""
     import patsy
 
     scope = patsy.EvalEnvironment([{"np": np}])
 
     def design(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return patsy.dmatrices(formula, rows, eval_env=scope, NA_action="drop", return_type="dataframe")
+        with np.errstate(all="ignore"):
+            y, x = patsy.dmatrices(formula, rows, eval_env=scope, NA_action="drop", return_type="dataframe")
+        finite = np.isfinite(y.to_numpy(float)).all(axis=1) & np.isfinite(x.to_numpy(float)).all(axis=1)
+        return y[finite], x[finite]
 
     y, _ = design(data)
     # Again on the complete rows only, so that a category whose rows all lack a variable has no
@@ -304,6 +309,8 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     used = data.loc[y.index]
     n, k = x.shape
     dropped = total - n
+    if k == 0:
+        return _empty(spec, n, dropped, "not estimable: the formula has no regressor (~ 1 is the mean alone)")
     if n <= k:
         return _empty(spec, n, dropped, f"not estimable: {n} rows for {k} parameters")
     if np.linalg.matrix_rank(x.to_numpy(float)) < k:
