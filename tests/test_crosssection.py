@@ -4,6 +4,7 @@ must not run code."""
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 import warnings
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.config import FlowEdge, StudyConfig, load_config
@@ -442,3 +443,44 @@ def test_hc3_of_random_small_designs_is_noted_or_free_of_the_leverage_one_rows(
     assert hc3_again["se"][~finite].isna().all()
     assert (hc3["note"][~finite].str.startswith("HC3 undefined")).all()
     assert finite.sum() < len(hc3) or not lone.any()
+
+
+NUMERIC = ["car", "car_se", "deal_usd", "mcap_prev_usd", "abnormal_value_usd", "value_to_deal"]
+TERMS = st.sampled_from(
+    [
+        *NUMERIC,
+        *(f"np.{f}({c})" for f in ("log", "log1p", "sqrt", "exp", "abs") for c in NUMERIC),
+        *("C(role)", "C(ticker)", "C(event_id)", "C(timing)", "C(role, Treatment('buyer'))"),
+        *("C(role, Treatment('none'))", "I(car ** 2)", "I(car / deal_usd)", "I(1 / car)", "0", "1", "-1"),
+        *("car:C(role)", "center(car)", "standardize(deal_usd)", "C(group)"),
+    ]
+)
+
+
+@settings(max_examples=int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "150")), deadline=None)
+@given(
+    dependent=st.sampled_from([*NUMERIC, "np.log(car)", "np.exp(deal_usd)", "I(car * 100)"]),
+    terms=st.lists(TERMS, max_size=4),
+    weights=st.sampled_from(["none", "patell"]),
+    seed=st.integers(0, 50),
+    n=st.integers(0, 30),
+)
+def test_any_formula_the_grammar_accepts_gives_a_table_or_a_note(dependent, terms, weights, seed, n) -> None:
+    """Whatever a config's formula does within the grammar (functions of 0 or of huge numbers,
+    no regressor, categories of one row, more parameters than rows): a table whose every
+    coefficient row is finite or noted, never an exception, never a warning."""
+    formula = f"{dependent} ~ {' + '.join(terms) or '1'}"
+    assert formula_problem(formula) is None, formula
+    car, events = car_rows(seed=seed, n=max(n, 3))
+    car = car.iloc[:n]
+    try:
+        spec = CrossSectionSpec("r", formula, (-1, 1), weights=weights)
+    except ValueError:  # a config error (patell weights of a dependent without s.e.), one line
+        assume(False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = fit_cross_section(regression_rows(car, events, spec), spec)
+    used = out["n"] + out["n_dropped"]
+    assert len(out) >= 1 and (used == used.iloc[0]).all()
+    estimated = out["note"].fillna("") == ""
+    assert np.isfinite(out.loc[estimated, "coef"]).all(), formula

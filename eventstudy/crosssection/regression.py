@@ -313,9 +313,11 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         return _empty(spec, n, dropped, "not estimable: the formula has no regressor (~ 1 is the mean alone)")
     if n <= k:
         return _empty(spec, n, dropped, f"not estimable: {n} rows for {k} parameters")
-    if np.linalg.matrix_rank(x.to_numpy(float)) < k:
-        return _empty(spec, n, dropped, f"not estimable: collinear regressors (rank < {k} parameters)")
     weights = 1.0 / used["_se"].to_numpy(float) ** 2 if spec.weights == "patell" else np.ones(n)
+    # The rank of the weighted design statsmodels fits (its tolerance is a k x k matrix's, so a
+    # design of full rank here is of full rank there: no SingularMatrixWarning, no arbitrary b).
+    if np.linalg.matrix_rank(np.sqrt(weights)[:, None] * x.to_numpy(float)) < k:
+        return _empty(spec, n, dropped, f"not estimable: collinear regressors (rank < {k} parameters)")
     groups = cluster_codes(used[spec.cluster].astype(str).to_numpy(object))
     n_clusters = int(np.unique(groups).size)
     model = WLS(y.iloc[:, 0].to_numpy(float), x.to_numpy(float), weights=weights)
