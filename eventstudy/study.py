@@ -68,7 +68,7 @@ def run_study(
     ----------
     events
         The events file (read with :func:`~eventstudy.data.events.read_events`) or an events
-        frame already read.
+        frame, checked as its file would be (:func:`~eventstudy.data.events.events_from_frame`).
     store
         The price cache (a :class:`~eventstudy.data.store.PriceStore` or its folder).
     config
@@ -95,7 +95,7 @@ def run_study(
         the peers').
     """
     from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
-    from eventstudy.data.events import read_events
+    from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.inputs import Needs, load_inputs
     from eventstudy.data.screening import annotate_withheld, withheld_return_days
     from eventstudy.data.store import PriceStore
@@ -108,6 +108,8 @@ def run_study(
     if not isinstance(events, pd.DataFrame):
         events_path = Path(events)
         events = read_events(events_path)
+    else:
+        events = events_from_frame(events, events_path or "events")
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:

@@ -6,11 +6,19 @@ import math
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventstudy.data.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, _parse_deal, read_events
+from eventstudy.data.events import (
+    COLUMNS,
+    MAX_DEAL_USD,
+    MIN_DEAL_USD,
+    _parse_deal,
+    events_from_frame,
+    read_events,
+)
 from eventstudy.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,3 +158,55 @@ def test_bad_deals_through_the_cli(tmp_path: Path, capsys, deal: str) -> None:
     assert status == 2 and err.count("\n") == 1, err
     assert err.startswith(f"eventstudy: error: {events}, row 2, field 'deal_usd': ")
     assert not out.exists()
+
+
+# -- an events frame built in a notebook is checked as its file would be --------------------------------
+def test_a_frame_read_from_a_file_passes_unchanged() -> None:
+    read = read_events(ROOT / "events.csv")
+    pd.testing.assert_frame_equal(events_from_frame(read, ROOT / "events.csv"), read)
+
+
+@pytest.mark.parametrize(
+    ("edit", "row", "field", "words"),
+    [
+        (lambda f: f.drop(columns="role"), 1, "role", "required column is missing"),
+        (lambda f: f.iloc[:0], None, None, "no events"),
+        (lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True), 27, "ticker", "duplicate (event_id"),
+        (lambda f: f.assign(ticker=[None, *f["ticker"].iloc[1:]]), 2, "ticker", "is not a ticker symbol"),
+        (lambda f: f.assign(deal_usd=-5.0), 2, "deal_usd", "must be positive"),
+        (lambda f: f.assign(announced=pd.Timestamp("2200-01-02")), 2, "announced", "outside the supported"),
+        (lambda f: f.assign(timing="later"), 2, "timing", "is not one of pre"),
+    ],
+)
+def test_a_bad_frame_is_refused_as_its_file_would_be(edit, row, field, words) -> None:
+    """run_study once took a frame as it was: a duplicated row was a second pair in every
+    statistic, a frame without source_row a KeyError, an empty frame a pandas ValueError."""
+    frame = edit(read_events(ROOT / "events.csv").drop(columns="source_row"))
+    with pytest.raises(InputError) as caught:
+        events_from_frame(frame)
+    assert (caught.value.path, caught.value.row, caught.value.field) == ("events", row, field)
+    assert words in caught.value.message
+
+
+def test_a_notebooks_frame_reads_like_the_file() -> None:
+    """Dates as text or with a time zone, deal sizes as text, a categorical column and a column
+    of the notebook's own give the file's events."""
+    read = read_events(ROOT / "events.csv")
+    frame = read.drop(columns="source_row").assign(
+        announced=read["announced"].dt.tz_localize("America/New_York"),
+        deal_usd=read["deal_usd"].astype(str),
+        ticker=read["ticker"].astype("category"),
+        my_note="x",
+    )
+    pd.testing.assert_frame_equal(events_from_frame(frame), read)
+    as_text = read.drop(columns="source_row").assign(announced=read["announced"].dt.strftime("%Y-%m-%d"))
+    pd.testing.assert_frame_equal(events_from_frame(as_text), read)
+
+
+def test_run_study_checks_a_frame_before_anything_is_computed(launch_cache) -> None:
+    from eventstudy.study import run_study
+
+    read = read_events(ROOT / "events.csv")
+    twice = pd.concat([read, read.iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError, match=r"events, row 27, field 'ticker': duplicate \(event_id, ticker\)"):
+        run_study(twice, launch_cache)

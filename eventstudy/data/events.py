@@ -123,7 +123,48 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     """
     path = Path(path)
     _check_size(path, memory_per_row)
-    text = read_csv_text(path, "cannot read the events file")
+    return _parse_events(read_csv_text(path, "cannot read the events file"), path)
+
+
+def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.DataFrame:
+    """Check an events frame built in Python exactly as :func:`read_events` checks a file.
+
+    The frame's columns of :data:`COLUMNS` and :data:`OPTIONAL_COLUMNS` are written as the CSV
+    file ``frame.to_csv(index=False)`` would hold them (``announced`` as ``YYYY-MM-DD``, numbers
+    as their shortest exact text, missing values blank) and read back by the file's parser, so a
+    frame passes or fails as that file would; other columns (``source_row`` of a frame
+    :func:`read_events` returned, a notebook's own) are not read.
+
+    Parameters
+    ----------
+    frame
+        One row per (event, party).
+    name
+        How errors name the frame (a file it came from, or ``"events"``); their rows are those
+        of the CSV file above (the header is row 1, the frame's first row row 2).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_events` returns, ``source_row`` being those CSV rows.
+
+    Raises
+    ------
+    InputError
+        For the first problem found, naming ``name``, row and field.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(str(name), f"events must be a file or a DataFrame, not {type(frame).__name__}")
+    missing = [column for column in COLUMNS if column not in frame.columns]
+    if missing:
+        raise InputError(str(name), "required column is missing", row=1, field=missing[0])
+    columns = [*COLUMNS, *(column for column in OPTIONAL_COLUMNS if column in frame.columns)]
+    text = frame.loc[:, columns].to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    return _parse_events(text, Path(name))
+
+
+def _parse_events(text: str, path: Path) -> pd.DataFrame:
+    """The events of the CSV text of the events file ``path`` (:func:`read_events`)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -139,7 +180,7 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
 
     if not records:
-        raise InputError(str(path), "no events: the file has a header but no rows")
+        raise InputError(str(path), "no events: a header but no rows")
     _check_consistency(path, records)
     optional = [name for name in OPTIONAL_COLUMNS if name in (h.strip() for h in header)]
     frame = pd.DataFrame.from_records(records, columns=[*COLUMNS, *optional, "source_row"])

@@ -201,7 +201,7 @@ def _compute(
     scheduler: str,
 ) -> DistributedRun:
     from eventstudy.aggregate import battery_members, group_labels, group_rows
-    from eventstudy.data.events import read_events
+    from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.factors import read_cached_french, read_user_factors
     from eventstudy.data.inputs import Needs
     from eventstudy.data.remote import open_cache
@@ -228,6 +228,8 @@ def _compute(
     if not isinstance(events, pd.DataFrame):
         events_path = Path(events)
         events = read_events(events_path, memory_per_row=DRIVER_MEMORY_PER_ROW)
+    else:
+        events = events_from_frame(events, events_path or "events")
     where = str(events_path or "events")
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
