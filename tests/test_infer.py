@@ -22,6 +22,7 @@ from scipy import stats
 from eventstudy import infer, load_config, run_study
 from eventstudy.aggregate import event_panel
 from eventstudy.cli import main
+from eventstudy.errors import InputError
 from eventstudy.inference import STATISTICS, TestResult, register_statistic, run_battery_windows
 from eventstudy.inference.battery import NOT_COMPUTABLE
 
@@ -326,3 +327,19 @@ def test_bad_estimation_panels_and_options(tmp_path, capsys) -> None:
     late.write_text("id,tau,ar\nA,0,1\nB,-1,2\n")
     assert main([*base, "--estimation", str(late), "--n-params", "0"]) == 2
     assert "not before the event panel's first tau 0" in one_line(capsys)
+
+
+def test_a_frame_is_refused_where_its_file_would_be() -> None:
+    """An infinite AR in a frame was taken as a missing one (a file's ``inf`` is refused), and
+    an empty frame raised IndexError."""
+    frame = pd.DataFrame({"id": ["A", "A", "B", "B"], "tau": [0, 1, 0, 1], "ar": [0.01, 0.02, 0.03, -0.01]})
+    for value in (np.inf, -np.inf):
+        with pytest.raises(InputError) as caught:
+            infer(frame.assign(ar=[0.01, value, 0.03, -0.01]), units="decimal")
+        assert (caught.value.path, caught.value.row, caught.value.field) == ("frame", 3, "ar")
+        assert "is not a finite number" in caught.value.message
+    with pytest.raises(InputError, match="frame: no rows"):
+        infer(frame.iloc[:0], units="decimal")
+    missing = infer(frame.assign(ar=[0.01, np.nan, 0.03, -0.01]), units="decimal", windows=[(0, 1)]).stats
+    caar = missing[(missing["statistic"] == "caar") & (missing["group"] == "all")]
+    assert caar["n"].item() == 1 and caar["value"].item() == pytest.approx(0.02, abs=1e-15)  # B alone

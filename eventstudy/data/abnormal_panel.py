@@ -37,6 +37,7 @@ panel given an estimation panel; a wide panel with no pair column.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,11 @@ def read_abnormal_panel(
 
 
 def _frame_table(frame: pd.DataFrame) -> TextTable:
-    """A frame handed to the API as text cells, as if read from a file (row 2 = first row)."""
+    """A frame handed to the API as text cells, as if read from a file (row 2 = first row):
+    a missing value is a blank cell, any other number its shortest exact text (``inf``
+    included, refused as a file's ``inf`` is)."""
+    if frame.empty:
+        raise InputError("frame", "no rows" if len(frame.columns) else "no columns")
     cells = np.empty((len(frame), frame.shape[1]), dtype=object)
     for position, name in enumerate(frame.columns):
         column = frame[name]
@@ -143,9 +148,8 @@ def _frame_table(frame: pd.DataFrame) -> TextTable:
             text = pd.DatetimeIndex(column).strftime("%Y-%m-%d").to_numpy(object)
             text[pd.isna(column).to_numpy()] = ""
         elif pd.api.types.is_float_dtype(column):
-            text = np.array(
-                [repr(float(v)) if np.isfinite(v) else "" for v in column.to_numpy(float)], dtype=object
-            )
+            values = column.to_numpy(float).tolist()  # Python floats: repr is the shortest exact text
+            text = np.array(["" if math.isnan(v) else repr(v) for v in values], dtype=object)
         else:
             text = column.astype(str).where(column.notna(), "").str.strip().to_numpy(object)
         cells[:, position] = text
