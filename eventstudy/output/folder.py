@@ -149,7 +149,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     if folder.is_symlink():
         raise OutputFolderError(folder, "is a symbolic link; name a real folder (links are never followed)")
     if folder.exists() and not folder.is_dir():
-        raise OutputFolderError(folder, "exists and is not a folder; choose another --out")
+        raise OutputFolderError(folder, "exists and is not a folder; write to another folder (run --out)")
     real = _resolved(folder)
     cwd = _resolved(guard.cwd)
     if real == cwd or real in cwd.parents:
@@ -261,19 +261,23 @@ def output_files(folder: Path) -> list[str]:
     return sorted(set(names) - {MANIFEST})
 
 
+_MOVE_IT = "move it away or write to another folder (run --out)"
+"""The way out of a folder holding what eventstudy did not write (said by run, report, backtest)."""
+
+
 def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]) -> None:
     for name in sorted(entries):
         if name != MANIFEST and name not in recorded:
             raise OutputFolderError(
                 folder,
-                f"holds {name!r}, which eventstudy did not write there; move it away or choose another --out",
+                f"holds {name!r}, which eventstudy did not write there; {_MOVE_IT}",
             )
     for name in sorted(entries - {MANIFEST}):
         path = folder / name
         if not stat.S_ISREG(path.lstat().st_mode) or _sha256(path) != recorded[name]:
             raise OutputFolderError(
                 folder,
-                f"{name!r} was changed since eventstudy wrote it; move it away or choose another --out",
+                f"{name!r} was changed since eventstudy wrote it; {_MOVE_IT}",
             )
 
 
@@ -290,7 +294,7 @@ def _check_legacy(folder: Path, entries: set[str], manifest: Mapping[str, Any]) 
         if not known or not stat.S_ISREG(path.lstat().st_mode):
             raise OutputFolderError(
                 folder,
-                f"holds {name!r}, which eventstudy did not write there; move it away or choose another --out",
+                f"holds {name!r}, which eventstudy did not write there; {_MOVE_IT}",
             )
 
 
