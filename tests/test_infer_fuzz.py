@@ -21,6 +21,9 @@ from _hostile import corrupt, number_text, run_cli, succeeded
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from eventstudy import infer
+from eventstudy.errors import InputError
+
 EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "200" if os.environ.get("CI") else "100"))
 COLUMNS = ["group", "window", "statistic", "value", "p", "n", "reference"]
 
@@ -204,3 +207,38 @@ def test_infer_on_any_panel_exits_0_with_a_table_or_2_with_one_line(
     finite = np.isfinite(table["p"].to_numpy(dtype=float))
     assert ((table["p"][finite] >= 0) & (table["p"][finite] <= 1)).all(), context
     assert sorted(p.name for p in folder.iterdir()) == sorted([*inputs, out.name]), context
+
+
+@settings(max_examples=max(10, EXAMPLES // 4), deadline=None)
+@given(
+    values=st.lists(st.floats() | st.floats(-0.3, 0.3), min_size=4, max_size=24),  # NaN, inf too
+    pairs=st.integers(1, 4),
+    units=st.sampled_from(["decimal", "percent"]),
+)
+def test_a_frame_gives_what_its_csv_file_gives(
+    tmp_path_factory: pytest.TempPathFactory, values: list[float], pairs: int, units: str
+) -> None:
+    """infer(frame) and infer(the frame's CSV file) agree: the same statistics to the bit, or the
+    same refusal (an inf once passed as missing in a frame, refused in a file)."""
+    n = len(values) // pairs * pairs
+    frame = pd.DataFrame(
+        {
+            "id": np.repeat([f"P{k}" for k in range(pairs)], n // pairs),
+            "tau": np.tile(np.arange(n // pairs) - 1, pairs),
+            "ar": np.array(values[:n], dtype=float),
+        }
+    )
+    path = tmp_path_factory.mktemp("frame") / "ar.csv"
+    frame.to_csv(path, index=False)  # floats as Python's shortest exact text, NaN blank
+
+    def outcome(source: object) -> object:
+        try:
+            return infer(source, units=units).stats
+        except InputError as exc:
+            return (exc.row, exc.field, exc.message)
+
+    from_frame, from_file = outcome(frame), outcome(path)
+    if isinstance(from_frame, pd.DataFrame) and isinstance(from_file, pd.DataFrame):
+        pd.testing.assert_frame_equal(from_frame, from_file)
+    else:
+        assert from_frame == from_file, (from_frame, from_file)
