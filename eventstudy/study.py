@@ -95,6 +95,7 @@ def run_study(
         the peers').
     """
     from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
+    from eventstudy.crosssection.flows import check_flow_parties
     from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.inputs import Needs, load_inputs
     from eventstudy.data.screening import annotate_withheld, withheld_return_days
@@ -110,6 +111,7 @@ def run_study(
         events = read_events(events_path)
     else:
         events = events_from_frame(events, events_path or "events")
+    check_flow_parties(events, config.flows, str(events_path or "events"))
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:

@@ -4,10 +4,12 @@ must not run code."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.config import FlowEdge, StudyConfig, load_config
-from eventstudy.crosssection.flows import flow_sides
+from eventstudy.crosssection.flows import check_flow_parties, flow_sides
 from eventstudy.crosssection.regression import (
     COV_TYPES,
     cross_sectional_regressions,
@@ -484,3 +486,30 @@ def test_any_formula_the_grammar_accepts_gives_a_table_or_a_note(dependent, term
     assert len(out) >= 1 and (used == used.iloc[0]).all()
     estimated = out["note"].fillna("") == ""
     assert np.isfinite(out.loc[estimated, "coef"]).all(), formula
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_an_edge_listing_a_ticker_that_is_not_a_party_of_its_event_is_refused() -> None:
+    """A misspelt ticker in [[flows]] once left its party on no side of the flow (flow_side
+    'none') and out of the edge's values, with no word in the report."""
+    events = pd.DataFrame({"event_id": ["e1", "e1", "e2"], "ticker": ["ORCL", "NVDA", "AMD"]})
+    fine = (FlowEdge("e1", "OpenAI", "Oracle", ("ORCL",), None, "ORCL"), FlowEdge("e9", "A", "B", ("XYZ",)))
+    check_flow_parties(events, fine, "events.csv")  # e9 is not in this study: allowed (the report lists it)
+    typo = (*fine, FlowEdge("e2", "AMD", "OpenAI", ("AMDD",), "AMDD"))
+    with pytest.raises(InputError) as caught:
+        check_flow_parties(events, typo, "events.csv")
+    assert (caught.value.path, caught.value.field) == ("events.csv", "flows[2].tickers")
+    assert "'AMDD' for event 'e2', which is not one of its parties (AMD)" in caught.value.message
+
+
+def test_run_study_refuses_a_flow_ticker_outside_its_event(launch_cache) -> None:
+    from eventstudy.study import run_study
+
+    config = load_config(ROOT / "launch.toml")
+    first = config.flows[0]
+    misspelt = dataclasses.replace(first, tickers=("ORLC",), payee_ticker="ORLC", payer_ticker=None)
+    config = dataclasses.replace(config, flows=(misspelt, *config.flows[1:]), backtest=None, peers=())
+    with pytest.raises(InputError, match=r"flows\[0\]\.tickers"):
+        run_study(ROOT / "events.csv", launch_cache, config)

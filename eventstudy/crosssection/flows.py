@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eventstudy.errors import InputError
+
 if TYPE_CHECKING:
     from eventstudy.config import FlowEdge
 
@@ -71,3 +73,31 @@ def flow_sides(rows: pd.DataFrame, edges: Sequence[FlowEdge]) -> pd.Series:
 
     keys = zip(rows["event_id"].astype(str), rows["ticker"].astype(str), strict=True)
     return pd.Series([side(key) for key in keys], index=rows.index, dtype=object, name="flow_side")
+
+
+def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: str) -> None:
+    """Every ticker an edge lists for an event of ``events`` must be a party of that event: a
+    misspelt ticker would otherwise put the party on no side of the flow (``flow_side``
+    ``none``) and out of the edge's values, silently. Edges of events not in ``events`` are
+    allowed (a config used for part of its events; the report lists them).
+
+    Raises
+    ------
+    InputError
+        Naming ``where`` (the events file) and ``flows[i].tickers``.
+    """
+    parties: dict[str, list[str]] = {}
+    for event_id, ticker in zip(events["event_id"].astype(str), events["ticker"].astype(str), strict=True):
+        parties.setdefault(event_id, []).append(ticker)
+    for i, edge in enumerate(edges):
+        listed = parties.get(edge.event_id)
+        if listed is None:
+            continue
+        for ticker in edge.tickers:
+            if ticker not in listed:
+                raise InputError(
+                    where,
+                    f"the config's [[flows]] edge {i} lists {ticker!r} for event {edge.event_id!r}, which "
+                    f"is not one of its parties ({', '.join(listed)}); correct the config or the events",
+                    field=f"flows[{i}].tickers",
+                )

@@ -201,6 +201,7 @@ def _compute(
     scheduler: str,
 ) -> DistributedRun:
     from eventstudy.aggregate import battery_members, group_labels, group_rows
+    from eventstudy.crosssection.flows import check_flow_parties
     from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.factors import read_cached_french, read_user_factors
     from eventstudy.data.inputs import Needs
@@ -231,6 +232,7 @@ def _compute(
     else:
         events = events_from_frame(events, events_path or "events")
     where = str(events_path or "events")
+    check_flow_parties(events, config.flows, where)
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:
