@@ -95,6 +95,7 @@ def run_study(
         the peers').
     """
     from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
+    from eventstudy.backtest.rules import check_position_roles
     from eventstudy.crosssection.flows import check_flow_parties
     from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.inputs import Needs, load_inputs
@@ -112,6 +113,8 @@ def run_study(
     else:
         events = events_from_frame(events, events_path or "events")
     check_flow_parties(events, config.flows, str(events_path or "events"))
+    if config.backtest is not None:
+        check_position_roles(events["role"].astype(str), config.backtest, str(events_path or "events"))
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:

@@ -14,7 +14,7 @@ from _launch_run import launch_output
 from eventstudy.backtest.engine import backtest
 from eventstudy.backtest.export import OUTPUT_FILES, backtest_writers
 from eventstudy.backtest.report import plot_equity_curve, render_backtest_markdown
-from eventstudy.backtest.rules import BacktestConfig, load_backtest_config
+from eventstudy.backtest.rules import BacktestConfig, check_position_roles, load_backtest_config
 from eventstudy.cli import main
 from eventstudy.config import load_config
 from eventstudy.data.events import read_events
@@ -213,3 +213,40 @@ def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
     assert np.isclose(
         curve.groupby("holding_days").strategy_equity.last().loc[1], 1 + summary.loc[1, "total_return"]
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "refused"),
+    [
+        ("rivall", "rival"),
+        ("Rival", "rival"),
+        ("suplier", "supplier"),
+        ("lender", None),
+        ("investors", "investor"),
+    ],
+)
+def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(role: str, refused: str | None) -> None:
+    """`rivall = "short"` once left every rival to the default side (long): the short leg of the
+    launch's rule silently became a long one. A role far from all of the events' (a config used
+    for part of its events) is allowed."""
+    rule = BacktestConfig(positions=((role, "short"),))
+    roles = read_events(ROOT / "events.csv")["role"]
+    if refused is None:
+        check_position_roles(roles, rule, "events.csv")
+        return
+    with pytest.raises(InputError) as caught:
+        check_position_roles(roles, rule, "events.csv")
+    assert (caught.value.path, caught.value.field) == ("events.csv", f"backtest.positions.{role}")
+    assert f"the events have {refused!r} (a misspelling?)" in caught.value.message
+
+
+def test_the_backtest_command_stops_on_a_misspelt_role(tmp_path, capsys) -> None:
+    text = (ROOT / "launch.toml").read_text(encoding="utf-8").replace('rival = "short"', 'rivall = "short"')
+    config = tmp_path / "study.toml"
+    config.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["backtest", "--events", str(ROOT / "events.csv"), "--config", str(config), "--offline"]
+    # The roles are checked before any data is read: an empty cache is enough.
+    assert main([*args, "--out", str(out), "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "field 'backtest.positions.rivall'" in err and not out.exists()

@@ -27,10 +27,11 @@ trading days from 1 to :data:`MAX_DAYS`, at most :data:`MAX_HORIZONS` of them, n
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,3 +317,31 @@ def _days(value: object, path: str, name: str) -> tuple[int, ...]:
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         raise InputError(path, f"{shown(value)} must be a list of whole numbers of trading days", field=name)
     return tuple(value)
+
+
+def check_position_roles(roles: Iterable[str], rule: BacktestConfig, where: str) -> None:
+    """A role of ``[backtest.positions]`` that no event has, but that is a misspelling of one
+    that an event has (the same letters in another case, or a :func:`difflib.get_close_matches`
+    ratio of at least 0.8: ``rivall`` for ``rival``), is refused: the misspelt role would leave
+    the real one to the default side, turning a short into a long without a word. A role far
+    from every role of the events is allowed (a config used for part of its events, e.g. the
+    first rows of a file).
+
+    Raises
+    ------
+    InputError
+        Naming ``where`` (the events file) and ``backtest.positions.<role>``.
+    """
+    present = sorted(set(roles))
+    for role, _ in rule.positions:
+        if role in present:
+            continue
+        near = [other for other in present if other.casefold() == role.casefold()]
+        near = near or difflib.get_close_matches(role, present, n=1, cutoff=0.8)
+        if near:
+            raise InputError(
+                where,
+                f"the config's [backtest.positions] names the role {role!r}, which no event has; the "
+                f"events have {near[0]!r} (a misspelling?): correct the config or the events",
+                field=f"backtest.positions.{role}",
+            )

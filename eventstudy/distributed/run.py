@@ -201,6 +201,7 @@ def _compute(
     scheduler: str,
 ) -> DistributedRun:
     from eventstudy.aggregate import battery_members, group_labels, group_rows
+    from eventstudy.backtest.rules import check_position_roles
     from eventstudy.crosssection.flows import check_flow_parties
     from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.factors import read_cached_french, read_user_factors
@@ -233,6 +234,8 @@ def _compute(
         events = events_from_frame(events, events_path or "events")
     where = str(events_path or "events")
     check_flow_parties(events, config.flows, where)
+    if config.backtest is not None:
+        check_position_roles(events["role"].astype(str), config.backtest, where)
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:
