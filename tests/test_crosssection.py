@@ -497,6 +497,10 @@ def test_an_edge_listing_a_ticker_that_is_not_a_party_of_its_event_is_refused() 
     events = pd.DataFrame({"event_id": ["e1", "e1", "e2"], "ticker": ["ORCL", "NVDA", "AMD"]})
     fine = (FlowEdge("e1", "OpenAI", "Oracle", ("ORCL",), None, "ORCL"), FlowEdge("e9", "A", "B", ("XYZ",)))
     check_flow_parties(events, fine, "events.csv")  # e9 is not in this study: allowed (the report lists it)
+    near = (FlowEdge("oracle-openai-30b", "OpenAI", "Oracle"),)
+    with pytest.raises(InputError, match="they have 'oracle-openai-300b' \\(a misspelling\\?\\)") as caught:
+        check_flow_parties(events.assign(event_id="oracle-openai-300b"), near, "events.csv")
+    assert caught.value.field == "flows[0].event_id"
     typo = (*fine, FlowEdge("e2", "AMD", "OpenAI", ("AMDD",), "AMDD"))
     with pytest.raises(InputError) as caught:
         check_flow_parties(events, typo, "events.csv")

@@ -25,6 +25,7 @@ payee's, e.g.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -78,13 +79,15 @@ def flow_sides(rows: pd.DataFrame, edges: Sequence[FlowEdge]) -> pd.Series:
 def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: str) -> None:
     """Every ticker an edge lists for an event of ``events`` must be a party of that event: a
     misspelt ticker would otherwise put the party on no side of the flow (``flow_side``
-    ``none``) and out of the edge's values, silently. Edges of events not in ``events`` are
-    allowed (a config used for part of its events; the report lists them).
+    ``none``) and out of the edge's values, silently. So must its event, when the event id is a
+    near spelling (:func:`difflib.get_close_matches`, ratio 0.9) of one the events have; an
+    edge of another event is allowed (a config used for part of its events; the report lists
+    it).
 
     Raises
     ------
     InputError
-        Naming ``where`` (the events file) and ``flows[i].tickers``.
+        Naming ``where`` (the events file) and ``flows[i].tickers`` or ``flows[i].event_id``.
     """
     parties: dict[str, list[str]] = {}
     for event_id, ticker in zip(events["event_id"].astype(str), events["ticker"].astype(str), strict=True):
@@ -92,6 +95,14 @@ def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: s
     for i, edge in enumerate(edges):
         listed = parties.get(edge.event_id)
         if listed is None:
+            near = difflib.get_close_matches(edge.event_id, list(parties), n=1, cutoff=0.9)
+            if near:
+                raise InputError(
+                    where,
+                    f"the config's [[flows]] edge {i} is of event {edge.event_id!r}, which the events do not "
+                    f"have; they have {near[0]!r} (a misspelling?): correct the config or the events",
+                    field=f"flows[{i}].event_id",
+                )
             continue
         for ticker in edge.tickers:
             if ticker not in listed:
