@@ -19,6 +19,7 @@ from eventstudy.data.store import PriceStore
 from eventstudy.inference import EventPanel, run_battery
 from eventstudy.inference.volatility import variance_ratios, volatility_t
 from eventstudy.output.schema import SCHEMAS
+from eventstudy.timeline.volume import traded_volume, volume_panel
 from eventstudy.volume import VOLUME_COLUMNS, log_turnover, log_volume
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,3 +293,31 @@ def test_the_report_shows_the_volume_figure_of_the_study(tmp_path: Path) -> None
     day0 = volume[(volume["tau"] == 0) & (volume["role"] != "peer")]["abnormal_volume"].mean()
     assert paths[("all", 0)] - paths[("all", -1)] == pytest.approx(day0, rel=1e-12)
     assert day0 == pytest.approx(1.5, abs=0.45)
+
+
+def test_a_zero_volume_on_a_day_the_price_moved_is_missing_and_an_unchanged_day_keeps_its_zero() -> None:
+    """Yahoo's 0 on a day whose close moved is a gap (no price moves without a trade): ln(1 + 0)
+    there once entered the volume model as a real day. Four months of such zeros in Oracle's
+    estimation window gave an abnormal log volume of 9.8 on an ordinary day (x18,000)."""
+    frame = pd.DataFrame(
+        {
+            "date": pd.bdate_range("2025-01-02", periods=7),
+            "close": [10.0, 10.5, 10.5, 10.2, np.nan, 10.2, 10.3],
+            "volume": [1e6, 0.0, 0.0, -5.0, 0.0, 0.0, np.nan],
+        }
+    )
+    # moved: 0 is missing | unchanged: 0 kept | negative | no close: kept | after a NaN close: kept | missing
+    np.testing.assert_array_equal(traded_volume(frame), [1e6, np.nan, 0.0, np.nan, 0.0, 0.0, np.nan])
+    calendar = pd.DatetimeIndex(frame["date"])
+    panel = volume_panel({"X": frame, "R": frame.drop(columns="volume")}, calendar, ["X", "R", "absent"])
+    np.testing.assert_array_equal(panel[:, 0], traded_volume(frame))
+    assert np.isnan(panel[:, 1:]).all()  # a returns series and an absent symbol have no volume
+
+
+def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path) -> None:
+    vix = pd.read_csv(shared_data / "prices" / "^VIX.csv")
+    frame = pd.DataFrame({"close": vix["Close"], "volume": vix["Volume"]})
+    assert (frame["volume"] == 0).all()
+    kept = traded_volume(frame)
+    moved = np.r_[False, np.diff(frame["close"].to_numpy()) != 0]
+    assert np.isnan(kept[moved]).all() and (kept[~moved] == 0).all() and moved.mean() > 0.95

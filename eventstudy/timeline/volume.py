@@ -2,8 +2,11 @@
 
 The price cache keeps Yahoo's ``Volume`` (shares traded; for an ETF, units) beside the prices;
 :func:`volume_panel` puts it on the calendar of :func:`eventstudy.timeline.returns.build_panel`.
-A missing or negative volume is missing (NaN); a day outside the calendar is not used. Nothing
-is filled.
+A missing or negative volume is missing (NaN), and so is a volume of 0 on a day whose close
+differs from the previous row's: a price does not move without a trade, so such a 0 is a gap in
+Yahoo's data, not a day without trading (an index, whose volume Yahoo reports as 0 every day,
+has none). A 0 with an unchanged close is kept: a day without trades. A day outside the
+calendar is not used. Nothing is filled.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import pandas as pd
 def volume_panel(
     prices: Mapping[str, pd.DataFrame], calendar: pd.DatetimeIndex, symbols: Sequence[str]
 ) -> np.ndarray:
-    """(T, S) shares traded of ``symbols`` on ``calendar`` (NaN where none, or negative).
+    """(T, S) shares traded of ``symbols`` on ``calendar`` (NaN where none, negative, or 0 on a
+    day the close moved: the module docstring).
 
     Parameters
     ----------
@@ -36,6 +40,17 @@ def volume_panel(
             continue
         position = calendar.get_indexer(pd.DatetimeIndex(frame["date"]))
         on = position >= 0
-        values = frame["volume"].to_numpy(dtype=float)[on]
-        out[position[on], column] = np.where(values >= 0, values, np.nan)
+        out[position[on], column] = traded_volume(frame)[on]
     return out
+
+
+def traded_volume(frame: pd.DataFrame) -> np.ndarray:
+    """The ``volume`` of a price frame (rows in date order), NaN where it is negative or missing,
+    or 0 while the ``close`` moved from the previous row's (a gap in the data, not a day without
+    trades)."""
+    volume = frame["volume"].to_numpy(dtype=float)
+    close = frame["close"].to_numpy(dtype=float) if "close" in frame.columns else np.full(len(volume), np.nan)
+    moved = np.zeros(len(volume), dtype=bool)
+    moved[1:] = close[1:] != close[:-1]  # NaN closes compare unequal: no price, no evidence of a trade
+    moved[1:] &= np.isfinite(close[1:]) & np.isfinite(close[:-1])
+    return np.where((volume > 0) | ((volume == 0) & ~moved), volume, np.nan)
