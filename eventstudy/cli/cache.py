@@ -102,6 +102,13 @@ def import_files(args: argparse.Namespace) -> int:
     if returns:
         n_series = sum(len(f.symbols) for f in returns)
         line += f", {n_series} return series ({sum(f.rows for f in returns)} returns)"
+    earnings = [f for f in imported if f.kind == "earnings"]
+    if earnings:
+        n_dated = sum(len(f.symbols) for f in earnings)
+        line += f", {sum(f.rows for f in earnings)} earnings dates for {n_dated} tickers"
+    factors = sorted(symbol for f in imported if f.kind == "factors" for symbol in f.symbols)
+    if factors:
+        line += f", factor files {', '.join(factors)}"
     print(f"{line} into {args.cache}/")
     return 0
 
