@@ -515,3 +515,41 @@ def test_a_far_date_in_an_abnormal_return_panel_is_one_line(tmp_path, capsys) ->
     assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
     place = f"{panel}, row 3, field 'date'"
     assert one_line(capsys) == f"eventstudy: error: {place}: '99991231' is outside 1900..2199"
+
+
+SHARES_HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
+
+
+@pytest.mark.parametrize(
+    ("later", "refused"),
+    [
+        (2_841_000_000_000, "1,000 times"),
+        (2_841_000, "1,000 times"),
+        (142_050_000_000, None),
+        (28_410_000_000, None),
+    ],
+)
+def test_a_share_count_that_jumps_past_any_split_is_refused(tmp_path, capsys, cache, later, refused) -> None:
+    """A count in thousands read as units (x1,000) once went in and made ORCL's market value
+    $2.8 quadrillion, a -$34.6T headline. A split's ratio passes: 50-for-1 (Berkshire B, 2010)
+    and 10-for-1 (NVDA, 2024)."""
+    path = tmp_path / "shares_outstanding.csv"
+    rows = [
+        "MSFT,2025-01-14,7435000000,10-Q,x",
+        "ORCL,2025-08-31,2841000000,10-Q,x",
+        f"ORCL,2025-09-22,{later},10-Q,x",
+    ]
+    path.write_text(SHARES_HEADER + "\n".join(rows) + "\n")
+    before = snapshot(cache)
+    status = main(["cache", "import", str(path), "--cache", str(cache)])
+    if refused is None:
+        assert status == 0
+        capsys.readouterr()
+        stored = PriceStore(cache).read_shares("ORCL")["shares_outstanding"].tolist()
+        assert stored == [2_841_000_000.0, float(later)]
+        return
+    assert status == 2
+    line = one_line(capsys)
+    assert line.startswith(f"eventstudy: error: {path}, row 4, field 'shares_outstanding': ")
+    assert refused in line and "ORCL's count as of 2025-08-31" in line
+    assert snapshot(cache) == before
