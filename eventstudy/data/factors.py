@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.store import PriceStore
-from eventstudy.data.tabular import FIRST_YEAR, LAST_YEAR, date_cells
+from eventstudy.data.tabular import FIRST_YEAR, LAST_YEAR, date_cells, date_problem
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
@@ -127,9 +127,8 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
     stamps, outside = date_cells(table["date"], ["YYYYMMDD"])
     bad = np.flatnonzero(np.isnat(stamps))
     if bad.size:
+        problem = date_problem(outside[bad[0]], "daily date YYYYMMDD")
         shown = table["date"].iloc[bad[0]]
-        far = f"is outside {FIRST_YEAR}..{LAST_YEAR}"
-        problem = far if outside[bad[0]] else "is not a daily date YYYYMMDD"
         raise InputError(source, f"{shown!r} {problem}", row=first_row + int(bad[0]), field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
@@ -324,7 +323,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
         stamps = dates.where(~outside).to_numpy(dtype="datetime64[ns]")
     bad = np.flatnonzero(np.isnat(stamps))
     if bad.size:
-        problem = f"is outside {FIRST_YEAR}..{LAST_YEAR}" if outside[bad[0]] else "is not a date YYYY-MM-DD"
+        problem = date_problem(outside[bad[0]], "date YYYY-MM-DD")
         raise InputError(source, f"{text.iloc[bad[0]]!r} {problem}", row=int(bad[0]) + 2, field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data.events import read_csv_text
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, symbol_problem
@@ -247,8 +248,9 @@ DATE_FORMS: dict[str, tuple[str, str]] = {
     "YYYYMMDD": (r"\d{8}", "%Y%m%d"),
 }
 """Date spellings of the input tables: pattern and ``strptime`` format."""
-FIRST_YEAR, LAST_YEAR = 1900, 2199
-"""Years of the dates the tables may hold (inside a nanosecond timestamp's 1677..2262)."""
+FIRST_YEAR, LAST_YEAR = FIRST_DATE.year, LAST_DATE.year
+"""Years of the dates the tables may hold: the supported range of :mod:`eventstudy.config`
+(inside a nanosecond timestamp's 1677..2262)."""
 
 
 def date_cells(text: pd.Series, forms: Sequence[str] = tuple(DATE_FORMS)) -> tuple[np.ndarray, np.ndarray]:
@@ -272,6 +274,12 @@ def date_cells(text: pd.Series, forms: Sequence[str] = tuple(DATE_FORMS)) -> tup
     return dates.to_numpy("datetime64[ns]"), outside
 
 
+def date_problem(outside: bool, expected: str) -> str:
+    """What is wrong with a cell :func:`date_cells` gave no date: its year is outside the range,
+    or it is not a date written as ``expected`` (e.g. ``"date YYYY-MM-DD"``)."""
+    return f"is outside {FIRST_YEAR}..{LAST_YEAR}" if outside else f"is not a {expected}"
+
+
 def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
     """``datetime64[ns]`` of ``YYYY-MM-DD`` or ``YYYYMMDD`` cells (CRSP's integer dates) of the
     years 1900..2199 (:func:`date_cells`).
@@ -286,10 +294,8 @@ def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
     bad = np.flatnonzero(np.isnat(dates))
     if bad.size:
         first = int(bad[0])
-        shown = str(cells[first])
-        if outside[first]:
-            raise table.fail(f"{shown!r} is outside {FIRST_YEAR}..{LAST_YEAR}", index=first, field=field)
-        raise table.fail(f"{shown!r} is not a date YYYY-MM-DD (or YYYYMMDD)", index=first, field=field)
+        problem = date_problem(outside[first], "date YYYY-MM-DD (or YYYYMMDD)")
+        raise table.fail(f"{str(cells[first])!r} {problem}", index=first, field=field)
     return dates
 
 
