@@ -95,9 +95,6 @@ def run_study(
         the peers').
     """
     from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
-    from eventstudy.backtest.rules import check_position_roles
-    from eventstudy.crosssection.flows import check_flow_parties
-    from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.inputs import Needs, load_inputs
     from eventstudy.data.screening import annotate_withheld, withheld_return_days
     from eventstudy.data.store import PriceStore
@@ -107,14 +104,7 @@ def run_study(
 
     config = config or StudyConfig()
     store = store if isinstance(store, PriceStore) else PriceStore(store)
-    if not isinstance(events, pd.DataFrame):
-        events_path = Path(events)
-        events = read_events(events_path)
-    else:
-        events = events_from_frame(events, events_path or "events")
-    check_flow_parties(events, config.flows, str(events_path or "events"))
-    if config.backtest is not None:
-        check_position_roles(events["role"].astype(str), config.backtest, str(events_path or "events"))
+    events, events_path, where = study_events(events, events_path, config)
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:
@@ -129,7 +119,6 @@ def run_study(
         events_path=events_path,
     )
     model = model or _model_from_config(config, inputs.factors)
-    where = str(events_path or "events")
     _check_benchmarks(events, model, where)
     if config.backtest is not None:
         _require_prices_for_backtest(events, inputs, config, where)
@@ -269,6 +258,35 @@ def _require_parties_then_peers(
                 f"peer {ticker!r} (--peers): no cached prices or returns in {store.root} "
                 f"(import them with: eventstudy cache import PATH --cache {store.root}, or use --no-peers)"
             )
+
+
+def study_events(
+    events: pd.DataFrame | str | Path,
+    events_path: str | Path | None,
+    config: StudyConfig,
+    *,
+    memory_per_row: int | None = None,
+) -> tuple[pd.DataFrame, Path | None, str]:
+    """The study's events, read from their file or checked as a frame built in Python
+    (:func:`~eventstudy.data.events.events_from_frame`), and checked against the config's
+    ``[[flows]]`` and ``[backtest.positions]``: (events, their file or None, the name errors
+    give them). ``memory_per_row`` is the file's size check (default :func:`read_events`')."""
+    from eventstudy.backtest.rules import check_position_roles
+    from eventstudy.crosssection.flows import check_flow_parties
+    from eventstudy.data.events import events_from_frame, read_events
+
+    if isinstance(events, pd.DataFrame):
+        path = Path(events_path) if events_path is not None else None
+        frame = events_from_frame(events, path or "events")
+    else:
+        path = Path(events)
+        size_check = {} if memory_per_row is None else {"memory_per_row": memory_per_row}
+        frame = read_events(path, **size_check)
+    where = str(path or "events")
+    check_flow_parties(frame, config.flows, where)
+    if config.backtest is not None:
+        check_position_roles(frame["role"].astype(str), config.backtest, where)
+    return frame, path, where
 
 
 def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: str) -> None:

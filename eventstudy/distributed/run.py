@@ -201,9 +201,6 @@ def _compute(
     scheduler: str,
 ) -> DistributedRun:
     from eventstudy.aggregate import battery_members, group_labels, group_rows
-    from eventstudy.backtest.rules import check_position_roles
-    from eventstudy.crosssection.flows import check_flow_parties
-    from eventstudy.data.events import events_from_frame, read_events
     from eventstudy.data.factors import read_cached_french, read_user_factors
     from eventstudy.data.inputs import Needs
     from eventstudy.data.remote import open_cache
@@ -216,6 +213,7 @@ def _compute(
         _require_parties_then_peers,
         fetch_inputs,
         model_needs,
+        study_events,
     )
 
     clock = {"start": time.perf_counter()}
@@ -227,15 +225,9 @@ def _compute(
 
     refuse_unpartitioned(config)
     cache = open_cache(store)
-    if not isinstance(events, pd.DataFrame):
-        events_path = Path(events)
-        events = read_events(events_path, memory_per_row=DRIVER_MEMORY_PER_ROW)
-    else:
-        events = events_from_frame(events, events_path or "events")
-    where = str(events_path or "events")
-    check_flow_parties(events, config.flows, where)
-    if config.backtest is not None:
-        check_position_roles(events["role"].astype(str), config.backtest, where)
+    events, events_path, where = study_events(
+        events, events_path, config, memory_per_row=DRIVER_MEMORY_PER_ROW
+    )
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch and peers:
