@@ -60,3 +60,9 @@ class InputError(EventStudyError):
 
 class DataUnavailableError(EventStudyError):
     """Prices or shares that a study needs are not in the cache (offline) or not at the source."""
+
+
+class ImplausibleDataError(DataUnavailableError):
+    """Data a source returned that cannot be right, such as a share count 1,000 times its
+    ticker's previous one: nothing of it is stored, and the command stops (exit 2) rather than
+    compute dollar figures from it."""

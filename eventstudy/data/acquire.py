@@ -66,8 +66,9 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data import yahoo
-from eventstudy.data.store import PRICE_COLUMNS, CacheCorruptError, PriceStore
-from eventstudy.errors import DataUnavailableError
+from eventstudy.data.shares import share_count_jump
+from eventstudy.data.store import PRICE_COLUMNS, SHARES_COLUMNS, CacheCorruptError, PriceStore
+from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 from eventstudy.hashing import content_sha256
 
 PriceFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
@@ -526,6 +527,11 @@ def fetch_missing(
     ------
     DataUnavailableError
         When the source has no usable prices for a symbol (the cache keeps what it had).
+    ImplausibleDataError
+        When one of a ticker's share counts from the source is more than
+        :data:`~eventstudy.data.shares.MAX_SHARE_COUNT_RATIO` times (or less than its inverse) the
+        previous one (a unit slip): none of them is stored, as
+        :func:`~eventstudy.data.importer.import_paths` refuses such a file.
     """
     fetched = []
     for symbol in symbols:
@@ -551,6 +557,13 @@ def fetch_missing(
             raise
         except DataUnavailableError:
             continue  # market values stay empty, with a note saying no figure was found
+        jump = share_count_jump(shares)
+        if jump is not None:
+            raise ImplausibleDataError(
+                f"Yahoo's share counts of {ticker!r} ({start}..{end}), as of {jump.as_of:%Y-%m-%d}: "
+                f"{jump.describe()}; none of them was stored: import counts you trust with: eventstudy "
+                f"cache import FILE.csv (columns {','.join(SHARES_COLUMNS)})"
+            )
         with store.locked(path):
             if not path.is_file():
                 store.write_shares(

@@ -44,9 +44,9 @@ import pandas as pd
 from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.returns_import import parse_returns_file
+from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import SERIES_KINDS, SHARES_COLUMNS, PriceStore, table_name_problem
 from eventstudy.data.tabular import (
-    TextTable,
     check_symbols,
     header_of,
     parse_dates,
@@ -330,36 +330,7 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
             "source": table.column("source"),
         }
     )
-    _check_share_jumps(table, frame)
+    jump = share_count_jump(frame)
+    if jump is not None:
+        raise table.fail(jump.describe(), index=jump.position, field="shares_outstanding")
     return frame
-
-
-MAX_SHARE_COUNT_RATIO = 100.0
-"""Largest factor between a ticker's consecutive share counts: a split changes the count by its
-ratio (NVDA's 10-for-1 in 2024, Berkshire B's 50-for-1 in 2010), while a count in thousands or
-millions read as units is 1,000 or 1,000,000 times too large."""
-
-
-def _check_share_jumps(table: TextTable, frame: pd.DataFrame) -> None:
-    """Refuse a share count more than :data:`MAX_SHARE_COUNT_RATIO` times (or less than its
-    inverse) the ticker's previous count in date order, naming its row: such a count makes
-    every market value, and so every dollar value, that many times wrong."""
-    ordered = frame.assign(position=np.arange(len(frame))).sort_values(["ticker", "as_of"], kind="stable")
-    same = ordered["ticker"].to_numpy() == np.roll(ordered["ticker"].to_numpy(), 1)
-    same[0] = False
-    counts = ordered["shares_outstanding"].to_numpy(float)
-    previous = np.roll(counts, 1)
-    factor = np.maximum(counts / previous, previous / counts)
-    jumps = np.flatnonzero(same & (factor > MAX_SHARE_COUNT_RATIO))
-    if jumps.size:
-        at = jumps[np.argmin(ordered["position"].to_numpy()[jumps])]  # the first in the file
-        row = int(ordered["position"].iloc[at])
-        before = ordered.iloc[at - 1]
-        raise table.fail(
-            f"{counts[at]:,.0f} shares is {factor[at]:,.0f} times {before['ticker']}'s count as of "
-            f"{before['as_of']:%Y-%m-%d} ({before['shares_outstanding']:,.0f}): a count in thousands or "
-            f"millions read as units? (a split changes the count by its ratio; more than "
-            f"{MAX_SHARE_COUNT_RATIO:,.0f} times is refused)",
-            index=row,
-            field="shares_outstanding",
-        )

@@ -1,0 +1,146 @@
+"""The share-count plausibility check, on imported files and on Yahoo's counts alike.
+
+A count in thousands or millions read as units makes every dollar figure of its ticker 1,000 or
+1,000,000 times wrong; a split moves the count by its ratio. The import path is tested in
+``test_byod_bad_input.py``; here the check itself (against a loop written from its definition)
+and the fetch path, which once stored such counts unchecked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventstudy.cli import main
+from eventstudy.data.acquire import fetch_missing
+from eventstudy.data.shares import MAX_SHARE_COUNT_RATIO, share_count_jump
+from eventstudy.data.store import SHARES_COLUMNS, PriceStore
+from eventstudy.data.yahoo import fetch_shares
+from eventstudy.errors import ImplausibleDataError
+
+START, END = dt.date(2025, 1, 2), dt.date(2025, 10, 31)
+
+
+def _first_jump(rows: list[tuple[str, int, float]]) -> int | None:
+    """The definition: for each ticker, its counts in date order (ties in row order); a count
+    whose ratio to the one before exceeds the bound is a jump; the answer is the jump that comes
+    first in the rows."""
+    jumps = []
+    for ticker in {t for t, _, _ in rows}:
+        mine = sorted((day, i) for i, (t, day, _) in enumerate(rows) if t == ticker)
+        for (_, before), (_, i) in itertools.pairwise(mine):
+            a, b = rows[before][2], rows[i][2]
+            if max(a / b, b / a) > MAX_SHARE_COUNT_RATIO:
+                jumps.append(i)
+    return min(jumps, default=None)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ORCL", "NVDA", "A"]),
+            st.integers(0, 6),
+            st.sampled_from([1e6, 2.84e9, 2.84e9 * 99.9, 2.84e9 * 100.1, 2.84e12, 7.4e9, 24.3e9, 1.0]),
+        ),
+        max_size=12,
+    )
+)
+def test_the_first_jump_is_the_one_the_definition_names(rows) -> None:
+    frame = pd.DataFrame(
+        {
+            "ticker": [t for t, _, _ in rows],
+            "as_of": pd.to_datetime([f"2025-01-{day + 1:02d}" for _, day, _ in rows]),
+            "shares_outstanding": np.array([c for _, _, c in rows], dtype=float),
+        }
+    )
+    jump = share_count_jump(frame)
+    expected = _first_jump(rows)
+    assert (None if jump is None else jump.position) == expected
+    if jump is not None:
+        assert jump.count == rows[expected][2] and jump.ticker == rows[expected][0]
+        ratio = max(jump.count / jump.previous_count, jump.previous_count / jump.count)
+        assert jump.factor == ratio > MAX_SHARE_COUNT_RATIO
+
+
+def _history(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    dates = pd.bdate_range(start, end).astype("datetime64[ns]")
+    close = 100.0 + np.arange(len(dates)) * 0.1
+    columns = {"open": close, "high": close, "low": close, "close": close, "adj_close": close}
+    return pd.DataFrame({"date": dates, **columns, "volume": np.full(len(dates), 1e6)})
+
+
+def _yahoo_counts(*counts: float):
+    """``get_shares_full`` as yfinance returns it: counts on a tz-aware index of Yahoo timestamps."""
+    stamps = pd.DatetimeIndex(["2025-03-03 16:00", "2025-06-02 16:00", "2025-09-02 16:00"][: len(counts)])
+    series = pd.Series(np.array(counts, dtype="int64"), index=stamps.tz_localize("America/New_York"))
+    return lambda symbol, start, end: fetch_shares(symbol, start, end, get_shares_full=lambda **_: series)
+
+
+@pytest.mark.parametrize(
+    ("counts", "refused"),
+    [
+        ((2_807_000_000, 2_841_000_000, 2_841_000_000_000), "1,000 times"),  # thousands read as units
+        ((2_807_000_000, 2_807_000, 2_841_000_000), "1,000 times"),  # a count in thousands
+        ((2_449_000_000, 24_490_000_000, 24_400_000_000), None),  # NVDA's 10-for-1 split
+        ((2_807_000_000, 2_841_000_000, 2_873_000_000), None),
+    ],
+)
+def test_yahoo_counts_that_jump_past_any_split_are_refused_and_not_stored(
+    tmp_path: Path, counts, refused
+) -> None:
+    """Yahoo's counts once bypassed the import's check: a x1,000 count was stored and every
+    market value of the ticker followed it."""
+    store = PriceStore(tmp_path)
+    run = lambda: fetch_missing(  # noqa: E731
+        store, ["ORCL"], START, END, fetch_prices=_history, fetch_shares=_yahoo_counts(*counts),
+        tickers_with_shares=["ORCL"], sleep=pytest.fail,
+    )
+    if refused is None:
+        assert run() == ["ORCL"]
+        assert store.read_shares("ORCL")["shares_outstanding"].tolist() == [float(c) for c in counts]
+        return
+    with pytest.raises(ImplausibleDataError) as info:
+        run()
+    message = str(info.value)
+    assert refused in message and "'ORCL'" in message and "none of them was stored" in message
+    assert "eventstudy cache import" in message and ",".join(SHARES_COLUMNS) in message
+    assert not store.shares_path("ORCL").exists()
+    assert store.has_series("ORCL")  # the prices fetched before are kept: the cache is the tool's
+
+
+def test_a_run_on_yahoo_counts_with_a_unit_slip_stops_in_one_line(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import eventstudy.data.acquire as acquire
+
+    def counts_of(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        return _yahoo_counts(2_841_000_000, 2_841_000_000_000)(symbol, start, end)
+
+    monkeypatch.setattr(acquire, "fetch_missing", _with_fetchers(acquire.fetch_missing, _history, counts_of))
+    events, out, cache = tmp_path / "events.csv", tmp_path / "out", tmp_path / "cache"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "openai-300b,2025-09-10,pre,ORCL,partner,300e9,g,h\n",
+        encoding="utf-8",
+    )
+    status = main(["run", "--events", str(events), "--no-peers", "--out", str(out), "--cache", str(cache)])
+    captured = capsys.readouterr()
+    assert status == 2 and captured.err.count("\n") == 1 and captured.out == "", captured.err
+    assert captured.err.startswith("eventstudy: error: Yahoo's share counts of 'ORCL'")
+    assert "as of 2025-06-02" in captured.err and "1,000 times" in captured.err
+    assert not out.exists() and not PriceStore(cache).shares_path("ORCL").exists()
+
+
+def _with_fetchers(function, prices, shares):
+    def call(*args, **kwargs):
+        return function(*args, **{**kwargs, "fetch_prices": prices, "fetch_shares": shares})
+
+    return call
