@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.cli import main
+from eventstudy.data import importer
 from eventstudy.data.store import PriceStore
 
 GOOD = "id,date,ret\nGOOD,2024-01-02,1\nHDFC.Bank,2024-01-02,2\n"
@@ -553,3 +554,27 @@ def test_a_share_count_that_jumps_past_any_split_is_refused(tmp_path, capsys, ca
     assert line.startswith(f"eventstudy: error: {path}, row 4, field 'shares_outstanding': ")
     assert refused in line and "ORCL's count as of 2025-08-31" in line
     assert snapshot(cache) == before
+
+
+PRICES = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1,1,1,1,10\n"
+
+
+@pytest.mark.parametrize("name", ["ORCL.csv.bak", "ORCL", "launch.toml", "ORCL.txt", "ORCL.csv~"])
+def test_a_file_named_by_itself_must_be_a_csv_as_in_a_folder(tmp_path, capsys, cache, name) -> None:
+    """A folder's listing takes only ``*.csv``, but a file named on the command line was taken
+    whatever its name: ``ORCL.csv.bak`` (a backup in ``data/*``) became a series ``ORCL.csv``,
+    and ``launch.toml`` was parsed as prices ("row 7: expected 1 fields, found 2")."""
+    path = tmp_path / name
+    path.write_text(PRICES)
+    before = snapshot(cache)
+    assert main(["cache", "import", str(path), "--cache", str(cache)]) == 2
+    assert one_line(capsys) == f"eventstudy: error: {path}: {importer.NOT_CSV}"
+    assert snapshot(cache) == before
+
+
+def test_a_csv_suffix_in_capitals_is_a_csv(tmp_path, capsys, cache) -> None:
+    path = tmp_path / "ORCL.CSV"
+    path.write_text(PRICES)
+    assert main(["cache", "import", str(path), "--cache", str(cache)]) == 0
+    capsys.readouterr()
+    assert PriceStore(cache).read_prices("ORCL")["volume"].tolist() == [10.0]

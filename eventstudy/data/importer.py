@@ -1,6 +1,6 @@
 """Offline import of Yahoo-format CSV files into the cache.
 
-``eventstudy cache import PATH`` accepts files or folders. A file named
+``eventstudy cache import PATH`` accepts .csv files or folders (their .csv files). A file named
 ``shares_outstanding.csv`` (or any CSV whose header is ``ticker,as_of,shares_outstanding,
 filing,source``) is a shares file; any other ``<SYMBOL>.csv`` is a Yahoo daily price file with
 the header ``Date,Open,High,Low,Close,Adj Close,Volume`` and the file name as the symbol
@@ -264,8 +264,15 @@ def _check_cache(
                 raise InputError(str(summary.source), message, row=row, field=field)
 
 
+NOT_CSV = (
+    "not a .csv file: cache import takes CSV files (Yahoo daily prices named <SYMBOL>.csv, share "
+    "counts, earnings dates, Ken French factors) and returns panels with --returns"
+)
+
+
 def _collect(paths: list[Path]) -> list[Path]:
-    """The CSV files named by ``paths`` (folders: their ``*.csv``), each file once."""
+    """The CSV files named by ``paths`` (folders: their ``*.csv``), each file once; a file named
+    by itself must be a ``.csv`` too (any case), or it would become the series of its stem."""
     files: dict[Path, Path] = {}
     for path in paths:
         try:
@@ -274,6 +281,8 @@ def _collect(paths: list[Path]) -> list[Path]:
                 if not found:
                     raise InputError(str(path), "folder holds no .csv files to import")
             elif path.is_file():
+                if path.suffix.lower() != ".csv":  # as a folder's listing: ORCL.csv.bak is not ORCL.csv
+                    raise InputError(str(path), NOT_CSV)
                 found = [path]
             else:
                 raise InputError(str(path), "no such file or folder")
