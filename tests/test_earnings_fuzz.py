@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from eventstudy.data.store import PriceStore
 
-EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "100" if os.environ.get("CI") else "50"))
+EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "60" if os.environ.get("CI") else "30"))
 
 HEADER = ["ticker", "announced", "timing", "fiscal_period", "source"]
 SYMBOLS = st.sampled_from(["AAA", "BBB", "BRK-B", "KEEP", "keep", "aaa", "HDFC.Bank"])
