@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -211,8 +212,16 @@ def test_the_import_summary_counts_every_kind_it_imported(shared_data, tmp_path,
     assert capsys.readouterr().out.strip() == expected
 
 
-def test_module_entry_point_help() -> None:
+def test_module_entry_point_help(capsys) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "eventstudy", "--help"], capture_output=True, text=True, check=True
     )
     assert "eventstudy run --config launch.toml --offline" in result.stdout
+    # The help's first study imports what the README's first command imports: without the
+    # earnings calendar, its `verify reports/ai-deal-wave-2025` once said DIFFERENT.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    imports = re.findall(r"eventstudy cache import ((?:\.\./shared/data/\w+ ?)+)", readme)
+    assert imports and f"eventstudy cache import {imports[0].strip()}\n" in result.stdout
+    with pytest.raises(SystemExit):
+        main(["cache", "import", "--help"])
+    assert f"eventstudy cache import {imports[0].strip()}\n" in capsys.readouterr().out

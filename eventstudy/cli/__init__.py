@@ -26,7 +26,7 @@ headline; one row per listed party) and cached daily prices go in; out come parq
 subcommand has its own manual: eventstudy COMMAND --help.
 
 a first study, offline:
-  eventstudy cache import ../shared/data/prices ../shared/data/shares
+  eventstudy cache import ../shared/data/prices ../shared/data/shares ../shared/data/earnings
   eventstudy run --config launch.toml --offline          # writes reports/ai-deal-wave-2025/
   # then open reports/ai-deal-wave-2025/report.html in a browser
   eventstudy verify reports/ai-deal-wave-2025             # re-run and compare, exit 0 if identical

@@ -26,7 +26,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "A missing return removes that day only. Ids follow the grammar of events.csv (HDFC.Bank,\n"
         "RELIANCE.NS, ^NSEI, 10107); two ids that differ only in case are refused, and an id has\n"
         "prices or returns, never both.\n\n"
-        "examples:\n  eventstudy cache import ../shared/data/prices ../shared/data/shares\n"
+        "examples:\n"
+        "  eventstudy cache import ../shared/data/prices ../shared/data/shares ../shared/data/earnings\n"
         "  eventstudy cache import --returns returns.csv --units percent\n"
         "  eventstudy cache import --returns crsp_dsf.parquet --units decimal",
         formatter_class=argparse.RawDescriptionHelpFormatter,
