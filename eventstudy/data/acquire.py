@@ -308,7 +308,7 @@ def call_with_retries(
             if is_unreachable(exc):
                 raise NetworkUnreachableError(
                     f"fetching {what}: the network is unreachable ({_one_line(_root_cause(exc), 160)}); "
-                    "work offline with --offline, on prices imported with: eventstudy cache import PATH"
+                    "import prices with: eventstudy cache import PATH, and work offline (run --offline)"
                 ) from exc
             if is_not_found(exc):
                 raise SymbolNotFoundError(
