@@ -92,6 +92,55 @@ def test_empty_and_binary_files(tmp_path: Path, content: bytes, text: str) -> No
         read_events(path)
 
 
+@pytest.mark.parametrize(
+    ("fill", "text"),
+    [
+        (lambda n: bytes(n), "row 1: contains a NUL byte"),  # /dev/zero
+        (lambda n: bytes(range(256)) * (n // 256), "row 2: not UTF-8 text (byte 0x80"),  # /dev/urandom
+        (lambda n: (HEADER + "\n" + GOOD + "\n").encode() + bytes(n), "row 3: contains a NUL byte"),
+    ],
+)
+def test_a_file_that_is_not_text_is_refused_at_its_first_megabyte(tmp_path: Path, monkeypatch, fill, text):
+    """``--events /dev/zero`` once hung: the size check counted line breaks until it had seen as
+    many as the memory allows (a stream of NULs has none), and the reader then read the whole
+    file before decoding it. Each now stops at the first MiB that is not text."""
+    path = tmp_path / "events.csv"
+    path.write_bytes(fill(8 << 20))
+    read = []
+    real_open = Path.open
+
+    def counted_open(self, mode="r", *args, **kwargs):
+        handle = real_open(self, mode, *args, **kwargs)
+        if self == path:
+            real_read = handle.read
+            handle = _Counted(handle, real_read, read)
+        return handle
+
+    monkeypatch.setattr(Path, "open", counted_open)
+    with pytest.raises(InputError) as caught:
+        read_events(path)
+    assert str(caught.value).startswith(f"{path}, {text}"), caught.value
+    assert 0 < sum(read) <= 2 * (1 << 20)  # one MiB for the size check, one for the reader
+
+
+class _Counted:
+    """A binary file whose reads add their byte counts to ``read``."""
+
+    def __init__(self, handle, real_read, read: list[int]) -> None:
+        self.handle, self.real_read, self.read_counts = handle, real_read, read
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.real_read(size)
+        self.read_counts.append(len(block))
+        return block
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.close()
+
+
 def test_blank_deal_is_missing_not_zero(tmp_path: Path) -> None:
     events = read_events(write(tmp_path, HEADER, GOOD.replace("300e9", "")))
     assert math.isnan(events["deal_usd"].iloc[0])

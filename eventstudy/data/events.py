@@ -46,6 +46,7 @@ numpy allocation. Larger calendars can be split, or run on Dask (``eventstudy ru
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -190,8 +191,17 @@ def _parse_events(text: str, path: Path) -> pd.DataFrame:
     return frame
 
 
+_READ_CHUNK = 1 << 20
+"""Bytes read at a time, each checked before the next is read (a device or a binary file
+given by mistake fails at its first chunk instead of being read to the end, or forever)."""
+
+
 def read_csv_text(path: Path, unreadable: str) -> str:
     """The text of the CSV file ``path``: UTF-8, a byte-order mark dropped, no NUL byte.
+
+    The file is read in chunks of :data:`_READ_CHUNK` bytes, each decoded and checked before
+    the next is read: ``/dev/zero`` or ``/dev/urandom`` given as an events file is refused at
+    its first chunk.
 
     Raises
     ------
@@ -199,12 +209,32 @@ def read_csv_text(path: Path, unreadable: str) -> str:
         ``unreadable`` and the system's reason when the file cannot be read; the row and the
         column of the first byte that is not UTF-8 (:func:`locate_byte`); the row of a NUL byte.
     """
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    raw: list[bytes] = []
+    parts: list[str] = []
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            while True:
+                chunk = handle.read(_READ_CHUNK)
+                raw.append(chunk)
+                try:
+                    parts.append(decoder.decode(chunk, final=not chunk))
+                except UnicodeDecodeError:
+                    _not_utf8(path, b"".join(raw))
+                if "\x00" in parts[-1]:
+                    text = "".join(parts)
+                    row = text[: text.index("\x00")].count("\n") + 1
+                    raise InputError(str(path), "contains a NUL byte; is this a CSV file?", row=row)
+                if not chunk:
+                    return "".join(parts)
     except OSError as exc:
         raise InputError(str(path), f"{unreadable} ({exc.strerror or exc})") from None
+
+
+def _not_utf8(path: Path, raw: bytes) -> None:
+    """Raise the InputError naming the first byte of ``raw`` (the file so far) that is not UTF-8."""
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row, field = locate_byte(raw, exc.start)
         raise InputError(
@@ -214,10 +244,7 @@ def read_csv_text(path: Path, unreadable: str) -> str:
             row=row,
             field=field,
         ) from None
-    if "\x00" in text:
-        row = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(str(path), "contains a NUL byte; is this a CSV file?", row=row)
-    return text
+    raise AssertionError("the incremental decoder refused bytes that decode")  # pragma: no cover
 
 
 def locate_byte(raw: bytes, offset: int) -> tuple[int, str | None]:
@@ -354,7 +381,8 @@ def _count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
     """Lines of the file, and whether that is a count (True) or an estimate (False).
 
     The file is read in 1 MiB blocks until ``stop_after`` line breaks are seen; a larger file
-    is not read further, and its line count is extrapolated from its size.
+    is not read further, and its line count is extrapolated from its size. A block with a NUL
+    byte ends the count (0 lines): the file is not text, which reading it then reports.
     """
     count = read = 0
     last = b"\n"
@@ -365,6 +393,8 @@ def _count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
                 block = handle.read(1 << 20)
                 if not block:
                     return count + (last != b"\n"), True
+                if b"\0" in block:  # not text (/dev/zero, a binary file): read_events reports it
+                    return 0, True
                 count += block.count(b"\n")
                 read += len(block)
                 last = block[-1:]
