@@ -261,11 +261,17 @@ class PairFits:
     overlap_excluded
         (P,) estimation returns set missing because another same-ticker event's span covers
         them (``exclude_overlapping_windows``), or None when the option is off.
+    zero_returns, valid_returns
+        (P,) estimation returns that are exactly 0, and that are not missing (the pair's own
+        returns, before any offset of the model), for the thin-trading note
+        (:data:`THIN_TRADING_SHARE`).
     """
 
     model_fit: ModelFit
     degenerate: np.ndarray
     overlap_excluded: np.ndarray | None
+    zero_returns: np.ndarray
+    valid_returns: np.ndarray
 
 
 def fit_pairs(
@@ -302,9 +308,14 @@ def fit_pairs(
     n_pairs, n_estimation = days.estimation_days.shape
     excluded = None if inside is None else np.zeros(n_pairs, dtype=np.intp)
     degenerate = np.zeros(n_pairs, dtype=bool)
+    zero_returns = np.zeros(n_pairs, dtype=np.int32)
+    valid_returns = np.zeros(n_pairs, dtype=np.int32)
     whole: ModelFit | None = None
     for rows in row_blocks(n_pairs, n_estimation, _BLOCK_VALUES):
         y_est = _gather_pairs(returns_by_column, days.estimation_days[rows], columns[rows])
+        used = np.isfinite(y_est) if inside is None else np.isfinite(y_est) & ~inside[rows]
+        valid_returns[rows] = used.sum(axis=1)
+        zero_returns[rows] = (used & (y_est == 0.0)).sum(axis=1)
         offset, x_est, auxiliary = design.estimation(rows)
         if offset is not None:
             y_est -= offset
@@ -319,8 +330,20 @@ def fit_pairs(
         whole = whole or _allocated_fit(part, n_pairs)
         _fill_fit(whole, rows, part)
     assert whole is not None
-    return PairFits(whole, degenerate, excluded)
+    return PairFits(whole, degenerate, excluded, zero_returns, valid_returns)
 
+
+THIN_TRADING_SHARE = 0.2
+"""Share of a pair's estimation returns that are exactly 0 from which its rows carry a
+thin-trading note (the pair stays in every statistic). A day without a trade repeats the last
+price, so its return is 0 and the next traded day's return holds the move of both: sigma,
+estimated on mostly zeros, understates the variance of a traded day, and the OLS beta is
+biased towards 0 (Maynes & Rumsey 1993, "Conducting event studies with thinly traded stocks",
+*Journal of Banking & Finance* 17(1); Bartholdy, Olson & Peare 2007, "Conducting event studies
+on a small stock exchange", *European Journal of Finance* 13(3), who advise reporting thinly
+traded stocks apart). Actively traded large caps have almost none (the 20 symbols of
+``../shared/data/prices``, 2023-2025: at most 0.5% of their daily returns are 0); the 20% line
+is a convention of this package, not a published threshold."""
 
 _BLOCK_VALUES = 2**18
 """Values (pairs, or symbols, x days) that :func:`fit_pairs`, :func:`pair_values` and the
@@ -433,6 +456,14 @@ def pair_outcomes(
         gaps,
         span.taus,
     )
+    zeros, valid = fitted.zero_returns, fitted.valid_returns
+    thin = (outcome == "") & (valid > 0) & (zeros >= THIN_TRADING_SHARE * valid)
+    note[thin] = [
+        f"thin trading: {n_zero} of the {n_valid} estimation returns in {config.estimation_label()} are "
+        f"exactly 0 (at least {THIN_TRADING_SHARE:.0%}): sigma and the tests understate the risk of a "
+        "traded day (Maynes & Rumsey 1993 and Bartholdy, Olson & Peare 2007)"
+        for n_zero, n_valid in zip(zeros[thin].tolist(), valid[thin].tolist(), strict=True)
+    ]
     overlaps = overlap_notes(
         events["event_id"].to_numpy(object).tolist(),  # list(series) iterates slowly on arrow strings
         events["ticker"].to_numpy(object).tolist(),

@@ -384,7 +384,7 @@ def _window_outcomes(pairs: PairArrays, in_window: np.ndarray) -> tuple[np.ndarr
     incomplete = undecided & missing.any(axis=1)
     beyond = incomplete & (missing & np.isnat(event_dates)).any(axis=1)
     outcome[incomplete] = "incomplete_event_window"
-    note[beyond] = f"window runs past the last trading day in the data ({last_date})"
+    _append_note(note, beyond, f"window runs past the last trading day in the data ({last_date})")
     no_return_all = missing & ~np.isfinite(event_returns)
     for i in np.flatnonzero(incomplete & ~beyond).tolist():
         no_return = no_return_all[i]
@@ -397,7 +397,7 @@ def _window_outcomes(pairs: PairArrays, in_window: np.ndarray) -> tuple[np.ndarr
                     for tau, d in zip(taus[mask].tolist(), event_days[i][mask].tolist(), strict=True)
                 )
                 parts.append(f"{what} for {days}")
-        note[i] = "; ".join(parts)
+        note[i] = "; ".join([note[i], *parts] if note[i] else parts)  # after a pair's own note
     outcome[outcome == ""] = "ok"
     return outcome, note
 
