@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import event
 from hypothesis import strategies as st
 
 from eventstudy.cli import main
@@ -98,3 +99,18 @@ def number_text(draw: st.DrawFn, low: float, high: float) -> str:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` and its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def import_files(paths: list[Path], cache: Path) -> tuple[bool, str]:
+    """``eventstudy cache import PATHS --cache CACHE`` under the promise: (True, context) when it
+    imported; otherwise the refusal was one line and the cache is byte for byte as it was, and
+    (False, context). ``context``, the command and the files, is shown when a check fails."""
+    before = snapshot(cache)
+    args = ["cache", "import", *map(str, paths), "--cache", str(cache)]
+    status, _, stderr, caught = run_cli(args)
+    context = f"eventstudy {' '.join(args)}\n" + "\n".join(f"{p.name}:\n{p.read_text()}" for p in paths)
+    event(f"exit {status}")
+    if succeeded(status, stderr, caught, "cache", context):
+        return True, context
+    assert snapshot(cache) == before, context
+    return False, context
