@@ -17,9 +17,9 @@ from eventstudy.cli import main
 from eventstudy.config import StudyConfig
 from eventstudy.data.events import read_events
 from eventstudy.data.screening import (
-    ABSURD_RATIO,
     MAX_PRICE,
     POLICY,
+    PRICE_RATIO_BOUND,
     apply_policy,
     screen_prices,
     validate_prices,
@@ -198,8 +198,14 @@ def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
         ({12: 1000.0, 14: 1000.0}, [12, 14]),  # two spikes: each day once
         # a two-day plateau: the days it starts and ends (both of its days' returns are missing)
         ({12: 1000.0, 13: 1000.0}, [12, 14]),
-        ({12: 99.0}, []),  # +9,800% is within the bound (a data error, but not provably absurd)
-        ({12: 1 / 99}, []),
+        # Yahoo's cents/pence mixup on a day the price itself fell 3% (a ratio of 97, not 100):
+        # once let through, as +9,600% and then -99%
+        ({12: 100 * 0.97}, [12]),
+        ({12: 0.01 * 0.97}, [12]),
+        (dict.fromkeys(range(12, 30), 100 * 1.03), [12]),  # a switch to cents that stays
+        ({12: 50.5}, [12]),  # just beyond the bound
+        ({12: 49.5}, []),  # +4,850% is within it (a data error, but not provably absurd)
+        ({12: 1 / 49.5}, []),
     ],
 )
 def test_absurd_daily_moves_are_withheld(multipliers: dict[int, float], flagged: list[int]) -> None:
@@ -217,7 +223,7 @@ def test_absurd_daily_moves_are_withheld(multipliers: dict[int, float], flagged:
     missing = sorted({d for f in flagged for d in (f, f + 1) if d < 30} | {0})
     assert np.flatnonzero(np.isnan(returns)).tolist() == missing
     finite = returns[np.isfinite(returns)]
-    assert ((1 + finite <= ABSURD_RATIO) & (1 + finite >= 1 / ABSURD_RATIO)).all()
+    assert ((1 + finite <= PRICE_RATIO_BOUND) & (1 + finite >= 1 / PRICE_RATIO_BOUND)).all()
 
 
 
@@ -412,7 +418,8 @@ def test_any_frame_is_validated_and_screened_into_sane_returns(rows, sort) -> No
     finite = np.isfinite(returns)
     assert (np.isnan(returns) | finite).all()
     gross = 1.0 + returns[finite]
-    assert ((gross >= 1.0 / ABSURD_RATIO * (1 - 1e-12)) & (gross <= ABSURD_RATIO * (1 + 1e-12))).all()
+    bound = PRICE_RATIO_BOUND
+    assert ((gross >= 1.0 / bound * (1 - 1e-12)) & (gross <= bound * (1 + 1e-12))).all()
 
 
 # -- absurd prices inside a study and on the command line ------------------------------------------
@@ -472,7 +479,7 @@ def test_validate_command_flags_absurd_prices(absurd_cache: PriceStore, capsys) 
     out = capsys.readouterr().out.splitlines()
     assert "ORCL: absurd_price: close above 1e9: 2024-11-01 1e+308 -> price withheld as a data" in out[1]
     assert "ORCL: absurd_price: adj_close above 1e9: 2024-11-01 1e+308" in out[2]
-    assert out[3].startswith("NVDA: absurd_return: adj_close a daily move beyond x100 or /100: 2025-01-28 ")
+    assert out[3].startswith("NVDA: absurd_return: adj_close a daily move beyond x50 or /50: 2025-01-28 ")
     assert out[-1] == "3 finding(s) in 2 of 3 symbol(s) (calendar: SPY)"
 
 

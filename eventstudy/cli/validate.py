@@ -16,7 +16,7 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
   suspected_split                    close jumps >40% but adj_close does not (close withheld)
   suspected_unadjusted_split         adj_close moves by a split ratio (adj_close withheld)
   absurd_price                       open, close or adj_close above 1e9 (withheld)
-  absurd_return                      close or adj_close moves beyond x100 or /100 in a day
+  absurd_return                      close or adj_close moves beyond x50 or /50 in a day
                                      (that day's price withheld); a study window that loses
                                      returns to either gets the outcome absurd_price
 returns series (cache import --returns) are checked for blank returns, sessions without a

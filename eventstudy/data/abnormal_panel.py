@@ -56,7 +56,7 @@ ID_COLUMNS: tuple[str, ...] = ("id", "ticker", "permno")
 _EVENT_ID_CHARS = r"[A-Za-z0-9._-]+"
 MAX_ABNORMAL = 100.0
 """Largest |AR|, |CAR| or residual accepted, in decimal units (±10,000%). A daily return above
-+9,900% is absurd (the price checks' bound), so is an abnormal return of that size; a larger
++9,900% is absurd (the bound of imported returns), so is an abnormal return of that size; a larger
 value is a data or unit error."""
 
 

@@ -34,12 +34,15 @@ absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE`
                              Hathaway A is under 1e6 USD, Argentina's Merval ~3e6 points); such
                              values (1e308) are data errors that overflow every computation
                              on them
-absurd_return                ``C_t/C_{t-1}`` or ``A_t/A_{t-1}`` is above :data:`ABSURD_RATIO`
-                             (100) or below its inverse: a daily return above +9,900% or below
-                             -99%. Prices that are missing, non-positive or absurd are not used
-                             as ``t-1``. When day ``t``'s ratio is absurd and day ``t+1``'s
-                             ratio undoes it (their product is within the bounds), the price
-                             of day ``t`` alone is the outlier and only day ``t`` is reported
+absurd_return                ``C_t/C_{t-1}`` or ``A_t/A_{t-1}`` is above
+                             :data:`PRICE_RATIO_BOUND` (50) or below its inverse: a daily
+                             return above +4,900% or below -98%, which catches Yahoo's
+                             cents/pence mixups (prices 100 times too large or too small) even
+                             on a day the price itself moves. Prices that are missing,
+                             non-positive or absurd are not used as ``t-1``. When day
+                             ``t``'s ratio is absurd and day ``t+1``'s ratio undoes it (their
+                             product is within the bounds), the price of day ``t`` alone is
+                             the outlier and only day ``t`` is reported
 ===========================  =================================================================
 
 The 0.40 threshold is above every daily move of an index constituent in the launch data; the
@@ -94,7 +97,7 @@ partial_history              as for prices
 
 Duplicate dates cannot reach the cache (the import refuses them); no split or absurd-price
 rule applies (there are no prices), and the import refuses simple returns below -100% and
-absurd ones (a gross return above :data:`ABSURD_RATIO`, the bound of ``absurd_return``).
+absurd ones (a gross return above :data:`ABSURD_RATIO`, 100: returns have no cents/pence mixup).
 
 Every finding is listed in ``manifest.json`` under ``validation`` (see
 :func:`validation_report`) and by ``eventstudy validate``.
@@ -122,7 +125,16 @@ SPLIT_TOLERANCE = 0.02
 MAX_PRICE = 1e9
 """Prices above this (in any currency) are absurd: withheld as data errors."""
 ABSURD_RATIO = 100.0
-"""A day's price ratio above this, or below its inverse, is an absurd return: withheld."""
+"""A gross return above this is absurd (+9,900% in a day): the bound of imported returns."""
+PRICE_RATIO_BOUND = 50.0
+"""A day's price ratio above this, or below its inverse, is an absurd return: withheld. Prices
+have a failure that returns do not: Yahoo sometimes quotes some days in cents or pence instead
+of dollars or pounds (yfinance's price repair, ``_fix_unit_switch``: "Sometimes Yahoo returns
+few prices in cents/pence instead of $/£", random days or a sudden switch, fixed by Yahoo
+within weeks), a ratio of 100 times the day's own move: 97 on a day the stock fell 3%, which a
+bound of 100 let through as a +9,600% return. Half of 100 catches a mixup on any day the price
+moves by less than 50%, and is still beyond any real daily move of a listed share (+4,900%,
+-98%)."""
 ABSURD_OUTCOME = "absurd_price"
 """Outcome of a window whose returns are missing because an absurd price was withheld."""
 _ABSURD_KINDS = ("absurd_price", "absurd_return")
@@ -304,7 +316,7 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
                 rule = (
                     f"above {MAX_PRICE:.0e}".replace("e+0", "e")
                     if kind == "absurd_price"
-                    else f"a daily move beyond x{ABSURD_RATIO:g} or /{ABSURD_RATIO:g}"
+                    else f"a daily move beyond x{PRICE_RATIO_BOUND:g} or /{PRICE_RATIO_BOUND:g}"
                 )
                 detail = f"{name} {rule}: {values}{more}"
                 issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (name,)))
@@ -333,7 +345,7 @@ def absurd_masks(
     (dict, dict)
         Boolean masks by column: prices above :data:`MAX_PRICE`; and rows ``t`` whose ratio
         to the last usable price before them (finite, positive, not above :data:`MAX_PRICE`)
-        is above :data:`ABSURD_RATIO` or below its inverse (``close`` and ``adj_close`` only),
+        is above :data:`PRICE_RATIO_BOUND` or below its inverse (``close`` and ``adj_close`` only),
         except the day after a one-day spike (a flagged day whose ratio undoes the flagged
         day before it, within the bounds).
     """
@@ -351,11 +363,12 @@ def absurd_masks(
         if rows.size > 1:
             with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
                 ratio = values[rows[1:]] / values[rows[:-1]]
-            out = (ratio > ABSURD_RATIO) | (ratio < 1.0 / ABSURD_RATIO)
+            out = (ratio > PRICE_RATIO_BOUND) | (ratio < 1.0 / PRICE_RATIO_BOUND)
             for i in np.flatnonzero(out[1:] & out[:-1]).tolist():  # i + 1 follows a flagged day i
                 # Two ratios may overflow each other's product (inf: outside the bounds).
                 with np.errstate(over="ignore"):
-                    undone = out[i] and 1.0 / ABSURD_RATIO <= ratio[i] * ratio[i + 1] <= ABSURD_RATIO
+                    bound = PRICE_RATIO_BOUND
+                    undone = out[i] and 1.0 / bound <= ratio[i] * ratio[i + 1] <= bound
                 if undone:
                     out[i + 1] = False  # the spike's day i is the outlier; the day after is not
             flagged[rows[1:][out]] = True
