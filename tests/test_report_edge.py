@@ -27,6 +27,7 @@ from eventstudy.config import FlowEdge, window_label
 from eventstudy.output.export import write_parquet
 from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA
 from eventstudy.report import (
+    about,
     build_report,
     fmt,
     read_exports,
@@ -473,6 +474,23 @@ def test_hostile_headlines_notes_and_roles_cannot_change_the_report(tmp_path) ->
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "note | with newline &lt;b&gt;x&lt;/b&gt; (1 of 2" in html
     assert "g&lt;i&gt;2&lt;/i&gt;" in html and "<i>2</i>" not in html
+
+
+def test_the_data_section_lists_the_twenty_most_frequent_row_notes(tmp_path) -> None:
+    """A study of 600 synthetic pairs once listed a thousand "Note on rows" bullets (one per
+    ticker and date without a share count). Now the 20 most frequent, then one line for the rest."""
+    shared = [pair(f"s{k}", f"S{k:02d}", THREE, note="deal size undisclosed") for k in range(3)]
+    own = [pair(f"e{k}", f"T{k:02d}", THREE, note=f"own note {k:02d}") for k in range(25)]
+    _, markdown, _ = build(tmp_path / "s", shared + own, [(0, 0), (-1, 1)])
+    bullets = [line for line in section(markdown, "Data").splitlines() if "Note on rows" in line]
+    assert len(bullets) == about.MAX_NOTE_BULLETS + 1 == 21
+    assert bullets[0] == "- Note on rows: deal size undisclosed (3 of 28 (event, party) pairs)."
+    listed = [b.split(": ")[1].split(" (")[0] for b in bullets[1:20]]
+    assert listed == [f"own note {k:02d}" for k in range(19)]  # ties in order of first appearance
+    assert bullets[-1] == (
+        "- Note on rows: 6 other notes, each on fewer pairs (the note column of car.parquet holds every "
+        "row's notes)."
+    )
 
 
 def test_backtest_section_escapes_text_and_explains_empty_tables() -> None:

@@ -127,6 +127,11 @@ def inputs_table(manifest: Mapping[str, Any], events: pd.DataFrame, ar: pd.DataF
     )
 
 
+MAX_NOTE_BULLETS = 20
+"""Row notes the Data section lists, most frequent first: many are about one pair (a ticker
+without a share count before a date), and a study of 600 pairs had a thousand of them."""
+
+
 def data_section(exports: Any) -> Section:
     """Sources, dates and provenance of every input, and the share-count caveats."""
     manifest, car = exports.manifest, exports.car
@@ -146,8 +151,14 @@ def data_section(exports: Any) -> Section:
             "not filing cover counts (each row's shares_filing in car.parquet says which)."
         )
     counted = note_counts(listed)
-    for note, count in counted:
+    for note, count in counted[:MAX_NOTE_BULLETS]:
         bullets.append(f"Note on rows: {fmt.md(note)} ({count} of {n_pairs} (event, party) pairs).")
+    if len(counted) > MAX_NOTE_BULLETS:
+        rest = len(counted) - MAX_NOTE_BULLETS
+        bullets.append(
+            f"Note on rows: {rest:,} other notes, each on fewer pairs (the note column of car.parquet "
+            "holds every row's notes)."
+        )
     noted = " ".join(note for note, _ in counted)
     for caveat in manifest["config"].get("share_caveats") or ():
         if str(caveat.get("note")) not in noted:
