@@ -126,6 +126,13 @@ def test_gap_off_calendar_and_partial_history() -> None:
         (0.58, 0.58 * 0.99, set()),  # -42% with a 1% dividend: columns agree within 5%
         (1.3, 1.0, set()),  # +30%: below the 40% jump threshold
         (2.0, 2.0, {"suspected_unadjusted_split"}),
+        # A 1:25 to 1:50 reverse split missing from the returns, on a day the price moved: once
+        # passed as a +2,300% to +4,700% return (near no n <= 20 within 2%, under the absurd bound).
+        (25 * 0.97, 25 * 0.97, {"suspected_unadjusted_split"}),
+        (1 / (30 * 1.04), 1 / (30 * 1.04), {"suspected_unadjusted_split"}),
+        (48.0, 48.0, {"suspected_unadjusted_split"}),
+        (20.5, 20.5, {"suspected_unadjusted_split"}),
+        (1 / 17.4, 1 / 17.4, set()),  # about -94% (Lehman Brothers on 2008-09-15): a crash
     ],
 )
 def test_split_rules(close_ratio: float, adj_ratio: float, expected: set[str]) -> None:

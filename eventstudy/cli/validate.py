@@ -14,7 +14,8 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
   off_calendar_date                  a row on a day the market was closed (ignored)
   partial_history                    history shorter than the market's (reported)
   suspected_split                    close jumps >40% but adj_close does not (close withheld)
-  suspected_unadjusted_split         adj_close moves by a split ratio (adj_close withheld)
+  suspected_unadjusted_split         adj_close moves by a split ratio, or beyond x20 or /20
+                                     (adj_close withheld)
   absurd_price                       open, close or adj_close above 1e9 (withheld)
   absurd_return                      close or adj_close moves beyond x50 or /50 in a day
                                      (that day's price withheld); a study window that loses

@@ -25,9 +25,10 @@ suspected_split              ``|C_t/C_{t-1} - 1| > 0.40`` and
                              ``|(A_t/A_{t-1}) / (C_t/C_{t-1}) - 1| > 0.05``: ``close`` jumps but
                              ``adj_close`` does not follow (one column not split-adjusted)
 suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is within 2% of
-                             ``n`` or ``1/n`` for an integer ``n`` in 2..20: a split (or
-                             reverse split) missing from ``adj_close``, hence from the
-                             returns. Not applied to index symbols (``^...``), which do not
+                             ``n`` or ``1/n`` for an integer ``n`` in 2..20, or is beyond
+                             ``x20`` or ``/20`` (:data:`LARGE_SPLIT`; up to the absurd bound):
+                             a split (or reverse split) missing from ``adj_close``, hence from
+                             the returns. Not applied to index symbols (``^...``), which do not
                              split (``^VIX`` rose 51% on 2025-04-04)
 absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE` (1e9): no
                              listed share or index trades there in any currency (Berkshire
@@ -142,6 +143,13 @@ SPLIT_FACTORS: tuple[float, ...] = tuple(
     sorted({*(float(n) for n in range(2, 21)), *(1.0 / n for n in range(2, 21))})
 )
 """Price ratios of splits and reverse splits (1:n and n:1 for n = 2..20)."""
+LARGE_SPLIT = 20.0
+"""An ``adj_close`` ratio beyond this (``x20`` or ``/20``), up to :data:`PRICE_RATIO_BOUND`,
+is a suspected unadjusted split whatever its distance to a whole number. Reverse splits of 1:25
+to 1:50 are common among penny stocks, where Yahoo's adjustments lag, and the day's own move
+makes their ratio any number near n, so the 2% tolerance around n would miss most of them. No
+real daily move of a listed share gains 1,900% or loses 95% (Lehman Brothers' fall of about 94%
+on 2008-09-15, a ratio near 1/17, stays outside both rules)."""
 
 POLICY: dict[str, tuple[str, str]] = {
     "duplicate_date": ("refuse", "the study stops: re-import or re-fetch the ticker"),
@@ -300,12 +308,14 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
         ("gap", "{n} market session(s) without a row, first {first}"),
     )
 
-    if not len(repeated) and not backwards.size and not ticker.startswith("^"):
-        issues.extend(_split_issues(ticker, dates, close, adj))
     columns = {name: frame[name].to_numpy(dtype=float) for name in _ABSURD_COLUMNS if name in frame}
     ordered = not len(repeated) and not backwards.size
     ratio_rows = np.asarray(on) if ordered else np.zeros(len(frame), dtype=bool)
-    for kind, masks in zip(_ABSURD_KINDS, absurd_masks(columns, ratio_rows=ratio_rows), strict=True):
+    absurd = absurd_masks(columns, ratio_rows=ratio_rows)
+    if ordered and not ticker.startswith("^"):
+        withheld = absurd[0]["adj_close"] | absurd[1]["adj_close"]
+        issues.extend(_split_issues(ticker, dates, close, adj, withheld))
+    for kind, masks in zip(_ABSURD_KINDS, absurd, strict=True):
         for name, mask in masks.items():
             if mask.any():
                 days = dates[mask]
@@ -393,9 +403,11 @@ def _value_issue(
 
 
 def _split_issues(
-    ticker: str, dates: pd.DatetimeIndex, close: np.ndarray, adj: np.ndarray
+    ticker: str, dates: pd.DatetimeIndex, close: np.ndarray, adj: np.ndarray, withheld: np.ndarray
 ) -> list[PriceIssue]:
-    """The two split rules of the module docstring, on consecutive rows (sorted, unique dates)."""
+    """The two split rules of the module docstring, on consecutive rows (sorted, unique dates).
+    ``withheld`` marks the absurd ``adj_close`` prices: a ratio to or from one is theirs (the day
+    after a x50.5 spike comes back by /50.5, which is not a split)."""
     usable_close = np.isfinite(close) & (close > 0)  # missing or non-positive: other rules
     usable_adj = np.isfinite(adj) & (adj > 0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -404,8 +416,13 @@ def _split_issues(
         disagreement = np.abs(adj_ratio / close_ratio - 1.0)
         factors = np.asarray(SPLIT_FACTORS)  # a ratio of 1e308 over 1/20 overflows to inf: no factor
         near_factor = (np.abs(adj_ratio[:, None] / factors[None, :] - 1.0) <= SPLIT_TOLERANCE).any(axis=1)
+        bound = PRICE_RATIO_BOUND  # beyond it the ratio is absurd_return's
+        large = ((adj_ratio > LARGE_SPLIT) & (adj_ratio <= bound)) | (
+            (adj_ratio < 1.0 / LARGE_SPLIT) & (adj_ratio >= 1.0 / bound)
+        )
+        large &= ~withheld[:-1] & ~withheld[1:]
     close_only = (np.abs(close_ratio - 1.0) > JUMP) & (disagreement > ADJ_TOLERANCE)
-    in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & near_factor
+    in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & (near_factor | large)
     issues = []
     for kind, mask, ratio, column in (
         ("suspected_split", close_only, close_ratio, "close"),
