@@ -324,3 +324,34 @@ def test_quiet_yfinance_raises_silences_and_restores(capsys):
     assert capsys.readouterr().err == ""
     assert logger.level == level and not logger.disabled
     assert yfinance.config.debug.hide_exceptions == hidden
+
+
+@pytest.mark.parametrize(
+    ("now", "tz", "kept"),
+    [
+        ("2025-09-10 15:00", "America/New_York", DATES[:2]),  # 11:00 in New York: 09-10 is live
+        ("2025-09-10 21:30", "America/New_York", DATES[:2]),  # 17:30: over, fetched tomorrow
+        ("2025-09-11 04:30", "America/New_York", DATES),  # 00:30 on 09-11 there: 09-10 is stored
+        ("2025-09-10 03:00", "Asia/Tokyo", DATES[:2]),  # 12:00 in Tokyo on 09-10
+        ("2025-09-09 14:00", "Asia/Tokyo", DATES[:1]),  # 23:00 on 09-09 in Tokyo: 09-09 waits a day
+        ("2025-09-10 15:00", None, DATES[:2]),  # tz-naive (yf.download): the UTC date
+        ("2025-09-11 00:30", None, DATES),
+    ],
+)
+def test_the_exchanges_current_day_is_never_stored_as_a_close(now, tz, kept) -> None:
+    """During the session Yahoo sends the live price as the day's bar; stored, an 11:00 price
+    became the day's close for good (a later run does not fetch a cached symbol again)."""
+    frame = _history_frame(tz="America/New_York" if tz is None else tz)
+    if tz is None:
+        frame.index = frame.index.tz_localize(None)
+    clock = pd.Timestamp(now, tz="UTC").to_pydatetime()
+    prices = fetch_prices("ORCL", START, END, history=_serve(frame), now=clock)
+    assert prices["date"].dt.strftime("%Y-%m-%d").tolist() == list(kept)
+    assert prices["close"].tolist() == ORCL["Close"][: len(kept)]
+
+
+def test_a_history_of_only_the_current_day_is_an_empty_answer() -> None:
+    frame = _history_frame().iloc[[2]]
+    clock = dt.datetime(2025, 9, 10, 15, tzinfo=dt.UTC)
+    with pytest.raises(DataUnavailableError, match=r"only the exchange's current day \(2025-09-10\)"):
+        fetch_prices("ORCL", START, END, history=_serve(frame), now=clock)

@@ -113,6 +113,7 @@ def fetch_prices(
     end: dt.date,
     *,
     history: Callable[..., pd.DataFrame] | None = None,
+    now: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Daily prices of one symbol from Yahoo, normalised for the price cache.
 
@@ -127,6 +128,9 @@ def fetch_prices(
         strings, ``end`` exclusive), ``interval="1d"``, ``auto_adjust=False`` and
         ``actions=False`` and returns the frame yfinance returns. ``None`` (default) uses
         ``yfinance.Ticker(symbol).history``, importing yfinance only when called.
+    now
+        The time of the request (tz-aware; default: the clock). A row dated on or after its
+        date in the exchange's time zone is dropped (see Notes).
 
     Returns
     -------
@@ -159,6 +163,14 @@ def fetch_prices(
     ``end`` is exclusive (``PriceHistory.history`` reference), so ``end + 1 day`` is
     passed.
 
+    The row of the exchange's current day is dropped: during the session Yahoo sends the live
+    price as that day's bar (yfinance merges its separate live row into the day,
+    ``fix_Yahoo_returning_live_separate``), and a price from 11:00 stored as the day's close
+    would stay in the cache as one. The exchange's date comes from the index's time zone
+    (``Ticker.history`` gives the exchange's); a tz-naive index is compared with the UTC date,
+    which is on or after every American and European exchange's date while it trades. The day
+    is fetched once it is over (the next calendar day there).
+
     Rows are kept as returned, without filling; a row whose five price fields are all NaN
     is dropped. yfinance itself already drops rows whose fields are all NaN or zero (its
     default ``keepna=False``) and repeated timestamps (keeping the first); rows with some
@@ -180,7 +192,7 @@ def fetch_prices(
             raw = history(**kwargs)
     except Exception as exc:
         raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
-    return _normalise_prices(raw, symbol, where)
+    return _normalise_prices(raw, symbol, where, now or dt.datetime.now(dt.UTC))
 
 
 def fetch_shares(
@@ -375,8 +387,9 @@ def price_provenance(symbol: str) -> dict[str, str]:
     }
 
 
-def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str) -> pd.DataFrame:
-    """Turn a yfinance price frame into the cache's price frame (see fetch_prices)."""
+def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt.datetime) -> pd.DataFrame:
+    """Turn a yfinance price frame into the cache's price frame (see fetch_prices), without the
+    rows dated on or after ``now``'s date at the exchange."""
     if raw is None or raw.empty:
         raise EmptyAnswerError(f"Yahoo returned no rows for {where}")
     frame = _one_ticker(raw, symbol, where)
@@ -394,6 +407,14 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str) -> pd.D
     # A tz-aware index is midnight in the exchange's zone: its wall-clock date is the
     # trading date. Converting to UTC first would shift Asian listings to the day before.
     dates = frame.index.tz_localize(None) if frame.index.tz is not None else frame.index
+    today = pd.Timestamp(now).tz_convert(frame.index.tz or "UTC").tz_localize(None).normalize()
+    live = np.asarray(dates.normalize() >= today)
+    if live.all():
+        raise EmptyAnswerError(
+            f"Yahoo returned only the exchange's current day ({today:%Y-%m-%d}) for {where}; it is "
+            "fetched once the day is over"
+        )
+    frame, dates = frame.loc[~live], dates[~live]
     try:
         values = {
             ours: frame[yahoo].astype("float64").to_numpy()
