@@ -578,3 +578,23 @@ def test_a_csv_suffix_in_capitals_is_a_csv(tmp_path, capsys, cache) -> None:
     assert main(["cache", "import", str(path), "--cache", str(cache)]) == 0
     capsys.readouterr()
     assert PriceStore(cache).read_prices("ORCL")["volume"].tolist() == [10.0]
+
+
+@pytest.mark.parametrize("second", ["2841000000", "2807000000"])
+def test_two_share_counts_of_one_ticker_and_day_are_refused(tmp_path, capsys, cache, second) -> None:
+    """Two counts as of one day were both stored, and the market value took whichever the
+    lookup met last: a choice the user never saw. Equal or not, the second is refused."""
+    path = tmp_path / "shares_outstanding.csv"
+    rows = [
+        "ORCL,2025-05-31,2807000000,10-K,x",
+        "NVDA,2025-05-31,24400000000,10-Q,x",
+        f"ORCL,2025-05-31,{second},10-Q,y",
+    ]
+    path.write_text(SHARES_HEADER + "\n".join(rows) + "\n")
+    before = snapshot(cache)
+    assert main(["cache", "import", str(path), "--cache", str(cache)]) == 2
+    assert one_line(capsys) == (
+        f"eventstudy: error: {path}, row 4, field 'as_of': ORCL has a second share count as of 2025-05-31 "
+        "(the first is on row 2): keep one"
+    )
+    assert snapshot(cache) == before

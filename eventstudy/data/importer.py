@@ -339,6 +339,17 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
             "source": table.column("source"),
         }
     )
+    repeated = np.flatnonzero(frame.duplicated(["ticker", "as_of"]).to_numpy())
+    if repeated.size:  # two counts of one day: which one a market value uses is the user's call
+        row = int(repeated[0])
+        same = (frame["ticker"] == frame["ticker"].iloc[row]) & (frame["as_of"] == frame["as_of"].iloc[row])
+        first = int(np.flatnonzero(same.to_numpy())[0])
+        raise table.fail(
+            f"{tickers[row]} has a second share count as of {table.column('as_of')[row]} (the first is on "
+            f"row {table.row_of(first)}): keep one",
+            index=row,
+            field="as_of",
+        )
     jump = share_count_jump(frame)
     if jump is not None:
         raise table.fail(jump.describe(), index=jump.position, field="shares_outstanding")
