@@ -521,6 +521,14 @@ def test_a_far_date_in_an_abnormal_return_panel_is_one_line(tmp_path, capsys) ->
 SHARES_HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
 
 
+def import_shares(tmp_path: Path, cache: Path, rows: list[str]) -> tuple[Path, dict, int]:
+    """``cache import`` of a shares file of ``rows``: (its path, the cache before, the status)."""
+    path = tmp_path / "shares_outstanding.csv"
+    path.write_text(SHARES_HEADER + "\n".join(rows) + "\n")
+    before = snapshot(cache)
+    return path, before, main(["cache", "import", str(path), "--cache", str(cache)])
+
+
 @pytest.mark.parametrize(
     ("later", "refused"),
     [
@@ -534,15 +542,8 @@ def test_a_share_count_that_jumps_past_any_split_is_refused(tmp_path, capsys, ca
     """A count in thousands read as units (x1,000) once went in and made ORCL's market value
     $2.8 quadrillion, a -$34.6T headline. A split's ratio passes: 50-for-1 (Berkshire B, 2010)
     and 10-for-1 (NVDA, 2024)."""
-    path = tmp_path / "shares_outstanding.csv"
-    rows = [
-        "MSFT,2025-01-14,7435000000,10-Q,x",
-        "ORCL,2025-08-31,2841000000,10-Q,x",
-        f"ORCL,2025-09-22,{later},10-Q,x",
-    ]
-    path.write_text(SHARES_HEADER + "\n".join(rows) + "\n")
-    before = snapshot(cache)
-    status = main(["cache", "import", str(path), "--cache", str(cache)])
+    rows = ["MSFT,2025-01-14,7435000000,10-Q,x", "ORCL,2025-08-31,2841000000,10-Q,x"]
+    path, before, status = import_shares(tmp_path, cache, [*rows, f"ORCL,2025-09-22,{later},10-Q,x"])
     if refused is None:
         assert status == 0
         capsys.readouterr()
@@ -584,15 +585,9 @@ def test_a_csv_suffix_in_capitals_is_a_csv(tmp_path, capsys, cache) -> None:
 def test_two_share_counts_of_one_ticker_and_day_are_refused(tmp_path, capsys, cache, second) -> None:
     """Two counts as of one day were both stored, and the market value took whichever the
     lookup met last: a choice the user never saw. Equal or not, the second is refused."""
-    path = tmp_path / "shares_outstanding.csv"
-    rows = [
-        "ORCL,2025-05-31,2807000000,10-K,x",
-        "NVDA,2025-05-31,24400000000,10-Q,x",
-        f"ORCL,2025-05-31,{second},10-Q,y",
-    ]
-    path.write_text(SHARES_HEADER + "\n".join(rows) + "\n")
-    before = snapshot(cache)
-    assert main(["cache", "import", str(path), "--cache", str(cache)]) == 2
+    rows = ["ORCL,2025-05-31,2807000000,10-K,x", "NVDA,2025-05-31,24400000000,10-Q,x"]
+    path, before, status = import_shares(tmp_path, cache, [*rows, f"ORCL,2025-05-31,{second},10-Q,y"])
+    assert status == 2
     assert one_line(capsys) == (
         f"eventstudy: error: {path}, row 4, field 'as_of': ORCL has a second share count as of 2025-05-31 "
         "(the first is on row 2): keep one"
