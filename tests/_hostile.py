@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import traceback
 import warnings
 from collections.abc import Callable
@@ -13,10 +14,27 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import event
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
 from eventstudy.cli import main
+
+
+def fuzz_examples(ci: int, local: int) -> int:
+    """Examples per run of a property test: ``EVENTSTUDY_FUZZ_EXAMPLES`` when set, else ``ci``
+    in CI (``CI`` set) and ``local`` otherwise."""
+    return int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", ci if os.environ.get("CI") else local))
+
+
+def whole_runs(examples: int) -> settings:
+    """Settings of a property test whose examples are whole command-line runs: ``examples`` of
+    them, no deadline, slow examples allowed, and a function-scoped fixture (the test's
+    ``tmp_path_factory``) shared by its examples."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
 
 
 def run_cli(args: list[str]) -> tuple[int, str, str, list[str]]:

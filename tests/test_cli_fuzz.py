@@ -45,25 +45,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _hostile import run_cli
+from _hostile import fuzz_examples, run_cli, whole_runs
 from _report_checks import check_html, check_markdown
 from _synthetic_study import CALENDAR, TICKERS, write_inputs
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.models import MODELS
 from eventstudy.output.folder import check_recorded_files
 from eventstudy.report import fmt
 
-EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "8" if os.environ.get("CI") else "3"))
+EXAMPLES = fuzz_examples(ci=8, local=3)
 # Shrinking re-runs whole studies; EVENTSTUDY_FUZZ_SHRINK=0 skips it while hunting bugs.
 PHASES = tuple(Phase) if os.environ.get("EVENTSTUDY_FUZZ_SHRINK", "1") != "0" else (Phase.generate,)
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    phases=PHASES,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = settings(whole_runs(EXAMPLES), phases=PHASES)
 LAUNCH_TICKERS: tuple[str, ...] = ("NVDA", "ORCL", "AMD", "INTC", "CRWV", "MSFT", "QQQ", "SPY", "SMH")
 LAUNCH_FIRST, LAUNCH_LAST = dt.date(2023, 1, 3), dt.date(2025, 12, 31)
 ROLES = ("supplier", "buyer", "rival", "partner", "shocked", "in_vestor")

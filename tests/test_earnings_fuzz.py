@@ -11,17 +11,15 @@ warning.
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
-from _hostile import corrupt, import_files, run_cli
-from hypothesis import HealthCheck, given, settings
+from _hostile import corrupt, fuzz_examples, import_files, run_cli, whole_runs
+from hypothesis import given
 from hypothesis import strategies as st
 
 from eventstudy.data.store import PriceStore
 
-EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "60" if os.environ.get("CI") else "30"))
+EXAMPLES = fuzz_examples(ci=60, local=30)
 
 HEADER = ["ticker", "announced", "timing", "fiscal_period", "source"]
 SYMBOLS = st.sampled_from(["AAA", "BBB", "BRK-B", "KEEP", "keep", "aaa", "HDFC.Bank"])
@@ -57,11 +55,7 @@ def earnings_files(draw: st.DrawFn) -> pd.DataFrame:
     return corrupt(draw, frame, lambda _: HOSTILE, HOSTILE)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@whole_runs(EXAMPLES)
 @given(files=st.lists(earnings_files(), min_size=1, max_size=2))
 def test_an_earnings_import_stores_every_row_as_written_or_refuses_in_one_line(
     tmp_path_factory: pytest.TempPathFactory, files: list[pd.DataFrame]

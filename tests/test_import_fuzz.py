@@ -12,17 +12,16 @@ nothing of the batch imported. Never a traceback, never a warning.
 from __future__ import annotations
 
 import math
-import os
 
 import pandas as pd
 import pytest
-from _hostile import corrupt, import_files, number_text, run_cli
-from hypothesis import HealthCheck, given, settings
+from _hostile import corrupt, fuzz_examples, import_files, number_text, run_cli, whole_runs
+from hypothesis import given
 from hypothesis import strategies as st
 
 from eventstudy.data.store import PriceStore
 
-EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "150" if os.environ.get("CI") else "60"))
+EXAMPLES = fuzz_examples(ci=150, local=60)
 
 PRICE_HEADER = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
 SHARES_HEADER = ["ticker", "as_of", "shares_outstanding", "filing", "source"]
@@ -100,11 +99,7 @@ def _same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == b
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@whole_runs(EXAMPLES)
 @given(prices=st.lists(price_files(), min_size=1, max_size=2), shares=st.none() | shares_files())
 def test_an_import_stores_every_cell_as_written_or_refuses_in_one_line(
     tmp_path_factory: pytest.TempPathFactory,

@@ -11,20 +11,19 @@ type, path-like names, duplicated rows and columns.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from _hostile import corrupt, number_text, run_cli, succeeded
-from hypothesis import HealthCheck, event, given, settings
+from _hostile import corrupt, fuzz_examples, number_text, run_cli, succeeded, whole_runs
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from eventstudy import infer
 from eventstudy.errors import InputError
 
-EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "200" if os.environ.get("CI") else "100"))
+EXAMPLES = fuzz_examples(ci=200, local=100)
 COLUMNS = ["group", "window", "statistic", "value", "p", "n", "reference"]
 
 IDS = st.sampled_from(
@@ -148,11 +147,7 @@ def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     return path
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@whole_runs(EXAMPLES)
 @given(
     panel=st.one_of(long_ar(), wide(), long_car()),
     estimation_kind=st.sampled_from([None, "of the pairs", "of the pairs", "other"]),

@@ -11,17 +11,16 @@ never a warning.
 from __future__ import annotations
 
 import math
-import os
 
 import pandas as pd
 import pytest
-from _hostile import corrupt, number_text, run_cli, snapshot, succeeded
-from hypothesis import HealthCheck, event, given, settings
+from _hostile import corrupt, fuzz_examples, number_text, run_cli, snapshot, succeeded, whole_runs
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from eventstudy.data.store import PriceStore
 
-EXAMPLES = int(os.environ.get("EVENTSTUDY_FUZZ_EXAMPLES", "150" if os.environ.get("CI") else "60"))
+EXAMPLES = fuzz_examples(ci=150, local=60)
 
 CLEAN_IDS = ["AAA", "HDFC.Bank", "RELIANCE.NS", "^NSEI", "BRK-B", "E.1"]
 CLEAN_PERMNOS = ["10107", "84398", "14593"]
@@ -119,11 +118,7 @@ def _expected(layout: str, frame: pd.DataFrame, divisor: float) -> dict[str, dic
     return out
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@whole_runs(EXAMPLES)
 @given(
     table=panels(),
     fmt=st.sampled_from(["csv", "csv", "parquet"]),
