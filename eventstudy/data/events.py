@@ -380,9 +380,10 @@ def _check_size(path: Path, memory_per_row: int = MEMORY_PER_ROW) -> None:
 def _count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
     """Lines of the file, and whether that is a count (True) or an estimate (False).
 
-    The file is read in 1 MiB blocks until ``stop_after`` line breaks are seen; a larger file
-    is not read further, and its line count is extrapolated from its size. A block with a NUL
-    byte ends the count (0 lines): the file is not text, which reading it then reports.
+    The file is read in blocks of :data:`_READ_CHUNK` (1 MiB) until ``stop_after`` line breaks
+    are seen; a larger file is not read further, and its line count is extrapolated from its
+    size. A block with a NUL byte ends the count (0 lines): the file is not text, which reading
+    it then reports.
     """
     count = read = 0
     last = b"\n"
@@ -390,7 +391,7 @@ def _count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
         size = path.stat().st_size
         with path.open("rb") as handle:
             while count < stop_after:
-                block = handle.read(1 << 20)
+                block = handle.read(_READ_CHUNK)
                 if not block:
                     return count + (last != b"\n"), True
                 if b"\0" in block:  # not text (/dev/zero, a binary file): read_events reports it
