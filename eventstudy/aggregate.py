@@ -16,14 +16,18 @@ The totals of ``stats.parquet`` and what each covers (``reference`` says it on e
 * ``degenerate_estimation_rows``, ``market_proxy_rows`` — rows excluded from every statistic;
 * ``confounded_rows`` — rows whose window holds other news (``car.parquet``'s ``confounded``:
   an earnings release, another event of the ticker, a news-file line), left out of every
-  statistic with ``exclude_confounded = true``; ``dominant_day_rows`` — rows one day other than
+  statistic with ``exclude_confounded = true``; ``unscreened_rows`` — rows whose window holds
+  no other news the study knows of but lies outside the ticker's earnings calendar
+  (``confounded`` missing, :func:`~eventstudy.timeline.confounders.earnings_screened`), left
+  out alike: they are not known to be clean; ``dominant_day_rows`` — rows one day other than
   day 0 dominates (a warning, never excluded).
 
-Without ``exclude_confounded``, a study with confounded rows also gets, for every group ``g``,
-the group ``g (unconfounded)``: the same statistics of :data:`UNCONFOUNDED_STATISTICS` and the
-value-per-deal rows, computed without the confounded rows of each window (an event whose
-listed parties include a confounded row leaves the value per deal dollar of that window), so
-a report can show its headline numbers with and without them.
+Without ``exclude_confounded``, a study with confounded or unscreened rows also gets, for every
+group ``g``, the group ``g (unconfounded)``: the same statistics of
+:data:`UNCONFOUNDED_STATISTICS` and the value-per-deal rows, computed without the confounded and
+unscreened rows of each window (an event whose listed parties include such a row leaves the
+value per deal dollar of that window), so a report can show its headline numbers with and
+without them.
 
 ``p_bh`` and ``p_holm`` adjust every p-value of a group for the group's family of tests over all
 windows and statistics (:mod:`eventstudy.multiple_testing`).
@@ -48,7 +52,7 @@ from eventstudy.inference import (
     run_battery_windows,
 )
 from eventstudy.multiple_testing import adjusted_p_values
-from eventstudy.timeline.confounders import unconfounded_group
+from eventstudy.timeline.confounders import not_known_clean, unconfounded_group
 
 STATS_COLUMNS: tuple[str, ...] = (
     "group", "window", "statistic", "value", "p", "n", "reference", "p_bh", "p_holm"
@@ -228,10 +232,11 @@ def battery_members(
 
 
 def confounded_matrix(car: pd.DataFrame, n_pairs: int, n_windows: int) -> np.ndarray:
-    """(P, W) ``car.parquet``'s ``confounded`` of each pair and window (False without the column)."""
+    """(P, W) the windows a clean sample leaves out: ``car.parquet``'s ``confounded`` True (other
+    news) or missing (not screened for earnings); False without the column."""
     if "confounded" not in car.columns:
         return np.zeros((n_pairs, n_windows), dtype=bool)
-    return car["confounded"].fillna(False).to_numpy(bool).reshape(n_pairs, n_windows)
+    return not_known_clean(car["confounded"]).reshape(n_pairs, n_windows)
 
 
 class _BootstrapOptions(TypedDict):
@@ -275,10 +280,10 @@ def _battery_rows(
 
 def without_confounded(car: pd.DataFrame) -> pd.DataFrame:
     """``car`` (one group's rows) without the (event, window) rows of any event that has a
-    confounded row in that window."""
+    confounded (or unscreened) row in that window."""
     if "confounded" not in car.columns:
         return car
-    flagged = car["confounded"].fillna(False).astype(bool)
+    flagged = not_known_clean(car["confounded"])
     hit = car.loc[flagged, ["event_id", "window"]].drop_duplicates()
     if hit.empty:
         return car
@@ -290,6 +295,11 @@ CONFOUNDER_ROWS: dict[str, str] = {
     "confounded_rows": (
         "(event, party) rows whose window holds other news (car.parquet confounded: an earnings release, "
         "another event of the ticker or a news-file line; McWilliams & Siegel 1997)"
+    ),
+    "unscreened_rows": (
+        "(event, party) rows whose window holds no other news the study knows of but lies outside the "
+        "ticker's earnings calendar (car.parquet confounded missing: a date of the window more than 60 days "
+        "from every listed release, or no calendar)"
     ),
     "dominant_day_rows": (
         "(event, party) rows whose CAR one day other than day 0 carries (car.parquet dominant_tau); a "
@@ -312,10 +322,11 @@ def confounder_rows(car: pd.DataFrame, group: str, *, excluded: bool) -> list[di
     for window, part in car.groupby("window", sort=False):
         counts = {
             "confounded_rows": int(part["confounded"].fillna(False).astype(bool).sum()),
+            "unscreened_rows": int(part["confounded"].isna().sum()),
             "dominant_day_rows": int(part["dominant_tau"].notna().sum()),
         }
         for statistic, count in counts.items():
-            reference = CONFOUNDER_ROWS[statistic] + (fate if statistic == "confounded_rows" else "")
+            reference = CONFOUNDER_ROWS[statistic] + (fate if statistic != "dominant_day_rows" else "")
             rows.append(
                 {
                     "group": group,

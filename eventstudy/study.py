@@ -131,7 +131,10 @@ def run_study(
     if withheld:
         window = estimates.estimation_window
         estimates.car = annotate_withheld(estimates.car, panel.calendar, withheld, window)
-    estimates.car = screen_confounders(estimates, inputs.earnings, inputs.news, config)
+    screen = bool(inputs.record.get("earnings"))  # a ticker of the study has a calendar
+    estimates.car = screen_confounders(
+        estimates, inputs.earnings, inputs.news, config, screen_earnings=screen
+    )
     methods: dict[str, pd.DataFrame] = {}
     variance = None
     if config.variance != "constant":
@@ -180,11 +183,17 @@ def run_study(
 
 
 def screen_confounders(
-    estimates: PairEstimates, earnings: pd.DataFrame | None, news: pd.DataFrame | None, config: StudyConfig
+    estimates: PairEstimates,
+    earnings: pd.DataFrame | None,
+    news: pd.DataFrame | None,
+    config: StudyConfig,
+    *,
+    screen_earnings: bool,
 ) -> pd.DataFrame:
     """``estimates.car`` with the confounder screen's columns appended
     (:func:`eventstudy.timeline.confounders.confounder_columns`: ``confounders``, ``confounded``,
-    ``dominant_tau``, ``dominant_date``)."""
+    ``dominant_tau``, ``dominant_date``). ``screen_earnings``: some ticker of the whole study has
+    an earnings calendar, so every window is screened for earnings or marked as not screened."""
     from eventstudy.timeline.confounders import confounder_columns
 
     flags = confounder_columns(
@@ -193,6 +202,7 @@ def screen_confounders(
         estimates.panel.calendar,
         earnings=earnings,
         news=news,
+        screen_earnings=screen_earnings,
         min_t=config.dominant_day_t,
         min_share=config.dominant_day_share,
     )

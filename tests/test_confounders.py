@@ -235,6 +235,14 @@ def test_the_run_screens_with_the_cached_earnings(launch_cache, launch_flags) ->
     again = confounder_columns(car, ar, calendar, earnings=earnings)
     pd.testing.assert_frame_equal(again, car[list(again.columns)])
     assert list(car.columns[-4:]) == ["confounders", "confounded", "dominant_tau", "dominant_date"]
+    # Every calendar reaches every launch window but CRWV's before its first release (2025-05-14):
+    # its peer rows of the January events, which have no prices (the README says so).
+    unscreened = car[car["confounded"].isna()]
+    assert set(zip(unscreened.event_id, unscreened.ticker, unscreened.role, strict=True)) == {
+        ("stargate-launch", "CRWV", "peer"),
+        ("deepseek-r1", "CRWV", "peer"),
+    }
+    assert unscreened["car"].isna().all()
 
 
 def flag(frame: pd.DataFrame, event_id: str, ticker: str, window: str) -> pd.Series:

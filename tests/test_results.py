@@ -215,6 +215,7 @@ def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
         "degenerate_estimation_rows",
         "market_proxy_rows",
         "confounded_rows",
+        "unscreened_rows",
         "dominant_day_rows",
         "total_abnormal_value_usd",
         "total_deal_usd",

@@ -257,6 +257,8 @@ def _compute(
     labels = group_labels(events)
     windows: list[Window] = [(int(a), int(b)) for a, b in config.event_windows]
     partition_needs = Needs(config.market, tuple(model.symbols), news_file=config.news_file)
+    tickers = dict.fromkeys(events["ticker"].tolist())
+    screen_earnings = any(cache.read_earnings_table(t) is not None for t in tickers)  # as load_inputs' record
     tick("plan")
 
     backtest = None
@@ -277,6 +279,7 @@ def _compute(
             labels,
             gather_tables,
             where,
+            screen_earnings,
             pure=False,
         )
         for index, positions in enumerate(partitions)

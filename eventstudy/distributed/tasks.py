@@ -182,6 +182,7 @@ def partition_task(
     labels: Sequence[str],
     gather_tables: bool,
     where: str = "events",
+    screen_earnings: bool = False,
 ) -> PartitionResult:
     """The per-pair study of one partition (whole tickers) and its partial sums.
 
@@ -212,6 +213,9 @@ def partition_task(
         Keep the ``ar`` table in the summary.
     where
         The events file as errors name it.
+    screen_earnings
+        Some ticker of the whole study has an earnings calendar
+        (:func:`eventstudy.study.screen_confounders`).
     """
     from eventstudy.study import _require_sessions, screen_confounders
 
@@ -235,7 +239,9 @@ def partition_task(
     withheld = withheld_return_days(inputs.findings)
     if withheld:
         estimates.car = annotate_withheld(estimates.car, panel.calendar, withheld, window)
-    estimates.car = screen_confounders(estimates, inputs.earnings, inputs.news, config)
+    estimates.car = screen_confounders(
+        estimates, inputs.earnings, inputs.news, config, screen_earnings=screen_earnings
+    )
     variance, garch = None, None
     if config.variance != "constant":
         from eventstudy.variance import garch_table, garch_variances

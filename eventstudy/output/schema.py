@@ -119,7 +119,12 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
         "whose reaction session falls in it, other events of the ticker whose day 0 does, news-file lines "
         "(at most 5 named, then a count); empty when none",
     ),
-    "confounded": ColumnDoc("bool", "the window holds other news (confounders is not empty)"),
+    "confounded": ColumnDoc(
+        "bool",
+        "the window holds other news (confounders is not empty); null when it holds none the study knows of "
+        "but a date of it is more than 60 days from every release in the ticker's earnings calendar (or the "
+        "ticker has none, in a study with earnings dates): not screened for earnings",
+    ),
     "dominant_tau": ColumnDoc(
         "days",
         "a day other than day 0 that carries the window's CAR (|AR t| >= dominant_day_t, AR/CAR >= "

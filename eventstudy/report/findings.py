@@ -39,12 +39,14 @@ from eventstudy.report.flags import (
     confounded,
     dominated,
     flag_column,
+    known_clean,
     note_counts,
     screened,
     tau_text,
+    unscreened,
 )
 from eventstudy.report.tables import ROBUST_TEST
-from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX, unconfounded_group
+from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
 
 MAX_EFFECTS = 6
 """Rows of the largest-effects table."""
@@ -238,7 +240,9 @@ def _party_sentence(row: pd.Series, main: str) -> str:
     if not fmt.is_missing(row.get("value_to_deal")):
         text += f", {fmt.ratio(row['value_to_deal'])} per deal dollar"
     flags = []
-    if bool(row.get("confounded", False)):
+    if "confounded" in row.index and fmt.is_missing(row["confounded"]):
+        text += " — its window was not screened for earnings (outside the ticker's earnings calendar)"
+    elif bool(row.get("confounded", False)):
         flags.append(f"its window also holds {fmt.md(row['confounders'])}")
     if not fmt.is_missing(row.get("dominant_tau")):
         flags.append(
@@ -278,19 +282,30 @@ def _group_sentences(
             + "."
         )
     flagged = int(confounded(parties).sum())
-    if excluded and flagged:
+    unknown = int(unscreened(parties).sum())
+    if excluded and (flagged or unknown):
         sentences.append(
-            f"{flagged} of {len(parties)} (event, party) windows {main} hold other news ({FLAG}) and are "
-            "left out "
-            "of every statistic (exclude_confounded = true)."
+            f"{_left_out(flagged, unknown, len(parties), main)}; they are left out of every statistic "
+            "(exclude_confounded = true)."
         )
-    elif twins and flagged:
-        sentences.append(_without_sentence(stats, main, parties, flagged))
+    elif twins and (flagged or unknown):
+        left_out = _left_out(flagged, unknown, len(parties), main)
+        sentences.append(_without_sentence(stats, main, parties, left_out))
     return sentences
 
 
-def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, flagged: int) -> str:
-    """What the group totals and the value-per-deal ranking become without the confounded rows."""
+def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:
+    """"⚑ k of n windows [...] hold other news and u were not screened for earnings"."""
+    unscreened_text = "were not screened for earnings (outside the ticker's earnings calendar)"
+    if not flagged:
+        return f"{unknown} of {n} windows {main} {unscreened_text}"
+    text = f"{FLAG} {flagged} of {n} windows {main} hold other news"
+    return text + (f" and {unknown} {unscreened_text}" if unknown else "")
+
+
+def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: str) -> str:
+    """What the group totals and the value-per-deal ranking become without the confounded (and
+    unscreened) rows."""
     changes = []
     for group in stats.groups(main):
         if group == "peers":
@@ -308,10 +323,10 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, flagged: i
                 f"{fmt.ratio(free_ratio)} "
                 f"(not {fmt.ratio(ratio)}) per deal dollar"
             )
-    sentence = f"{FLAG} {flagged} of {len(parties)} windows {main} hold other news. Without them, "
+    sentence = f"{left_out}. Without them, "
     sentence += "; ".join(changes) if changes else "no group total changes"
     ranked = value_per_deal_ranking(parties)
-    kept = ranked[~ranked["confounded"]]
+    kept = ranked[ranked["clean"]]
     if len(kept) < len(ranked) and len(kept):
         leaders = ", ".join(
             f"{fmt.md(r.ticker)} {fmt.ratio(r.value_to_deal)}"
@@ -333,10 +348,11 @@ def _differs(a: float, b: float) -> bool:
 
 
 def value_per_deal_ranking(parties: pd.DataFrame) -> pd.DataFrame:
-    """The parties' rows with a value per deal dollar, largest first, with ``confounded``."""
+    """The parties' rows with a value per deal dollar, largest first, with ``confounded`` (other
+    news) and ``clean`` (screened, no other news)."""
     ratio = pd.to_numeric(parties["value_to_deal"], errors="coerce")
     rows = parties[np.isfinite(ratio.to_numpy(float))]
-    rows = rows.assign(confounded=confounded(rows).to_numpy())
+    rows = rows.assign(confounded=confounded(rows).to_numpy(), clean=known_clean(rows).to_numpy())
     return rows.sort_values("value_to_deal", ascending=False, kind="stable")
 
 
@@ -356,6 +372,18 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
         what = "left out of every statistic" if excluded else "kept in the statistics"
         bullets.append(
             f"{FLAG} {fmt.md(r.ticker)} {fmt.md(r.event_id)} {main} ({what}): {fmt.md(r.confounders)}."
+        )
+    unknown = parties[unscreened(parties)]
+    if len(unknown):
+        pairs = zip(unknown.ticker, unknown.event_id, strict=True)
+        names = ", ".join(f"{fmt.md(t)} {fmt.md(e)}" for t, e in pairs)
+        fate = "left out of every statistic" if excluded else "left out of the (unconfounded) groups"
+        bullets.append(
+            f"{len(unknown)} (event, party) windows {main} were not screened for earnings ({fate}): a "
+            f"date of the window is more than {EARNINGS_REACH_DAYS} days from every release in the "
+            f"ticker's earnings calendar, or the ticker has none, so a release there would be missed: "
+            f"{names}. Import the releases around these dates (car.parquet's confounded is missing for "
+            "them)."
         )
     carried = parties[dominated(parties) & ~confounded(parties)]
     for r in carried.itertuples(index=False):
@@ -411,6 +439,9 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
             f"{fmt.md(t)} {fmt.md(e)}" for t, e in zip(flagged.ticker, flagged.event_id, strict=True)
         )
         parts.append(f"{FLAG} other news in {len(flagged)} window(s) ({names})")
+    unknown = int(unscreened(parties).sum())
+    if unknown and named:
+        parts.append(f"{unknown} window(s) not screened for earnings")
     carried = parties[dominated(parties) & ~confounded(parties)]
     if len(carried):
         days = ", ".join(

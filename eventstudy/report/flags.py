@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.report import fmt
-from eventstudy.timeline.confounders import COLUMNS
+from eventstudy.timeline.confounders import COLUMNS, not_known_clean
 
 CONFOUNDER_COLUMNS: tuple[str, ...] = COLUMNS
 FLAG = "⚑"
@@ -44,6 +44,22 @@ def confounded(car: pd.DataFrame) -> pd.Series:
     if "confounded" not in car.columns:
         return pd.Series(False, index=car.index)
     return car["confounded"].fillna(False).astype(bool)
+
+
+def unscreened(car: pd.DataFrame) -> pd.Series:
+    """Boolean per row: ``confounded`` is missing, the window holds no other news the study knows of
+    but lies outside its ticker's earnings calendar
+    (:func:`~eventstudy.timeline.confounders.earnings_screened`)."""
+    if "confounded" not in car.columns:
+        return pd.Series(False, index=car.index)
+    return car["confounded"].isna()
+
+
+def known_clean(car: pd.DataFrame) -> pd.Series:
+    """Boolean per row: the window was screened and holds no other news (False when not screened)."""
+    if "confounded" not in car.columns:
+        return pd.Series(True, index=car.index)
+    return pd.Series(~not_known_clean(car["confounded"]), index=car.index)
 
 
 def dominated(car: pd.DataFrame) -> pd.Series:

@@ -44,7 +44,7 @@ import pandas as pd
 
 from eventstudy.multiple_testing import repeated_p
 from eventstudy.report import fmt
-from eventstudy.report.flags import confounded
+from eventstudy.report.flags import known_clean
 from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX
 
 TESTS: tuple[tuple[str, str, str], ...] = (
@@ -114,7 +114,7 @@ def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False)
     known = np.isfinite(pd.to_numeric(car["car"], errors="coerce").to_numpy(float))
     keep = member & (car["outcome"] == "ok") & known
     if drop:
-        keep &= ~confounded(car)
+        keep &= known_clean(car)
     return car[keep]
 
 

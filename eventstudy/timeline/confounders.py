@@ -30,6 +30,25 @@ after the close (FY2025 Q3), reaction 2025-10-31 at τ-1``; at most five per win
 (:mod:`eventstudy.timeline.ranges`). The screen is a range query per (pair, window):
 O(P W log N + N log N) for P pairs, W windows and N items, plus the length of the text.
 
+What a calendar covers (:func:`earnings_screened`)
+--------------------------------------------------
+An earnings calendar lists releases; it cannot say that a window holds none unless the window
+lies where the list is complete. Quarterly releases of one firm are about 13 weeks apart (77 to
+106 days between consecutive releases of the twelve launch tickers, 2023-2025), so a calendar is
+taken to be complete within :data:`EARNINGS_REACH_DAYS` = 60 calendar days of each release it
+lists: an unlisted quarterly release would be at least 77 days from every listed one. A window
+is *screened* for earnings when each of its calendar dates, from the session before its first
+(a release after that close reacts in the window) to its last session, is within 60 days of a
+listed release of the pair's ticker. When a
+study has earnings dates at all, a window that is not screened and holds no other news gets
+``confounded`` missing (not False): before the calendar's first release or after its last one
+(an imported file covering 2025 and an event in 2024, a cached calendar older than the event),
+across a gap of a skipped quarter or a half-yearly reporter's unlisted quarter, or for a ticker
+without a calendar. Such rows leave the ``(unconfounded)`` groups and, with
+``exclude_confounded``, the statistics, as confounded rows do: they are not known to be clean.
+Without any earnings dates every window is screened against the events file and the news file
+only, and the report says so.
+
 Returns (:func:`dominant_days`)
 -------------------------------
 Without any calendar, a window is flagged when one day other than day 0 carries it: for the
@@ -91,9 +110,85 @@ UNCONFOUNDED_SUFFIX = " (unconfounded)"
 """Suffix of a group label whose statistics leave out its confounded rows (``stats.parquet``)."""
 
 
+EARNINGS_REACH_DAYS = 60
+"""Calendar days either side of a listed earnings release within which a calendar is taken to
+list every release (module docstring: quarterly releases are at least 77 days apart)."""
+
+
 def unconfounded_group(label: str) -> str:
-    """The ``stats.parquet`` group of ``label``'s rows without the confounded ones."""
+    """The ``stats.parquet`` group of ``label``'s rows without the confounded (or unscreened) ones."""
     return f"{label}{UNCONFOUNDED_SUFFIX}"
+
+
+def not_known_clean(confounded: pd.Series) -> np.ndarray:
+    """(N,) bool: the windows a clean sample leaves out, those of ``car.parquet``'s
+    ``confounded`` that hold other news (True) or were not screened for earnings (missing)."""
+    return confounded.astype("boolean").fillna(True).to_numpy(bool)
+
+
+def earnings_screened(
+    tickers: np.ndarray,
+    first_day: np.ndarray,
+    last_day: np.ndarray,
+    earnings: pd.DataFrame,
+    *,
+    reach_days: int = EARNINGS_REACH_DAYS,
+) -> np.ndarray:
+    """Whether each span of calendar dates lies where its ticker's earnings calendar is complete.
+
+    Parameters
+    ----------
+    tickers
+        (N,) the ticker of each span.
+    first_day, last_day
+        (N,) datetime64 first and last calendar date of each span, inclusive.
+    earnings
+        The releases (``ticker``, ``announced``) of every ticker with a calendar.
+    reach_days
+        A calendar lists every release within this many calendar days of one it lists.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N,) bool: every date of the span is within ``reach_days`` of a listed release of its
+        ticker (False for a ticker without releases).
+
+    Notes
+    -----
+    The dates within ``reach_days`` of a ticker's releases form intervals
+    :math:`[r_a - h, r_b + h]` over each run of releases at most :math:`2h + 1` days apart (the
+    intervals of dates then meet); a span is screened when one interval holds it.
+    O((N + R) log R) for R releases.
+    """
+    day = np.timedelta64(1, "D")
+    released = earnings.loc[:, ["ticker", "announced"]].dropna()
+    names = np.asarray(released["ticker"], dtype=str)
+    dates = released["announced"].to_numpy("datetime64[D]")
+    if not len(dates):
+        return np.zeros(len(tickers), dtype=bool)
+    order = np.lexsort((dates, names))
+    names, dates = names[order], dates[order]
+    reach = reach_days * day
+    starts = np.ones(len(dates), dtype=bool)
+    starts[1:] = (names[1:] != names[:-1]) | (dates[1:] - dates[:-1] > 2 * reach + day)  # dates, not instants
+    ends = np.append(starts[1:], True)
+    lows, highs, owners = dates[starts] - reach, dates[ends] + reach, names[starts]
+    tickers = np.asarray(tickers, dtype=str)
+    first = np.asarray(first_day).astype("datetime64[D]")
+    last = np.asarray(last_day).astype("datetime64[D]")
+    # intervals of one ticker are sorted and disjoint: the one that could hold a span starts
+    # at or before the span's first date, and is the last such of that ticker
+    where = np.lexsort((lows, owners))
+    lows, highs, owners = lows[where], highs[where], owners[where]
+    place = np.zeros(len(tickers), dtype=np.int64)
+    for name in np.unique(tickers):
+        rows = np.flatnonzero(tickers == name)
+        left, right = np.searchsorted(owners, name, "left"), np.searchsorted(owners, name, "right")
+        place[rows] = left + np.searchsorted(lows[left:right], first[rows], "right") - 1
+        place[rows[place[rows] < left]] = -1
+    found = place >= 0
+    safe = np.clip(place, 0, None)
+    return found & (highs[safe] >= last)
 
 
 @dataclass(frozen=True)
@@ -363,6 +458,7 @@ def confounder_columns(
     *,
     earnings: pd.DataFrame | None = None,
     news: pd.DataFrame | None = None,
+    screen_earnings: bool | None = None,
     min_t: float = DOMINANT_T,
     min_share: float = DOMINANT_SHARE,
 ) -> pd.DataFrame:
@@ -381,14 +477,21 @@ def confounder_columns(
         Earnings releases of the tickers (``ticker, announced, timing[, fiscal_period]``).
     news
         The user's news lines (``ticker, date, timing, headline``).
+    screen_earnings
+        Whether the study screens for earnings: then a window of a ticker without releases in
+        ``earnings``, or outside its calendar (:func:`earnings_screened`), is not screened
+        (``confounded`` missing where it holds no other news). Default: whether ``earnings``
+        has rows. A partition of a study passes the study's answer.
     min_t, min_share
         Thresholds of :func:`dominant_days`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``car``: ``confounders`` (text), ``confounded`` (bool), ``dominant_tau``
-        (Int64, missing where not flagged) and ``dominant_date`` (datetime64[ns], NaT).
+        Indexed like ``car``: ``confounders`` (text), ``confounded`` (boolean: missing where the
+        window holds no other news but was not screened for earnings, :func:`earnings_screened`),
+        ``dominant_tau`` (Int64, missing where not flagged) and ``dominant_date`` (datetime64[ns],
+        NaT).
     """
     keys = ["event_id", "ticker"]
     pairs = car.drop_duplicates(keys)[[*keys, "role", "day0"]].reset_index(drop=True)
@@ -406,6 +509,19 @@ def confounder_columns(
     items = DatedItems.concat(events, earnings_items(calendar, earnings), news_items(calendar, news))
     own = np.where(is_event, np.arange(len(pairs)), -1)  # the event items come first in ``items``
     flags = screen_windows(pairs["ticker"], day0, bounds, items, own=own)
+    unscreened = np.zeros(flags.count.shape, dtype=bool)
+    if screen_earnings is None:
+        screen_earnings = earnings is not None and not earnings.empty
+    if screen_earnings and len(calendar):
+        releases = earnings if earnings is not None else pd.DataFrame({"ticker": [], "announced": []})
+        sessions = calendar.to_numpy("datetime64[D]")
+        located = np.flatnonzero(day0 >= 0)
+        top = len(sessions) - 1
+        for w, (start_day, end_day) in enumerate(bounds):
+            first = sessions[np.clip(day0[located] + start_day - 1, 0, top)]
+            last = sessions[np.clip(day0[located] + end_day, 0, top)]
+            screened = earnings_screened(pairs["ticker"].to_numpy()[located], first, last, releases)
+            unscreened[located, w] = ~screened & (flags.count[located, w] == 0)
 
     taus = np.sort(ar["tau"].unique()) if len(ar) else np.array([0])
     matrix = {name: np.full((len(pairs), len(taus)), np.nan) for name in ("ar", "ar_t")}
@@ -423,10 +539,12 @@ def confounder_columns(
     tau = pd.array(np.where(flagged, taus[np.clip(column, 0, None)], 0), dtype="Int64")
     tau[~flagged] = pd.NA
     date = np.where(flagged, dates[row_pair, np.clip(column, 0, None)], np.datetime64("NaT"))
+    confounded = pd.array(flags.confounded[row_pair, row_window], dtype="boolean")
+    confounded[unscreened[row_pair, row_window]] = pd.NA
     return pd.DataFrame(
         {
             "confounders": flags.text[row_pair, row_window],
-            "confounded": flags.confounded[row_pair, row_window],
+            "confounded": confounded,
             "dominant_tau": tau,
             "dominant_date": date.astype("datetime64[ns]"),
         },
