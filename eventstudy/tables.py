@@ -58,13 +58,16 @@ AR_BAND_LEVEL = 0.95
 
 @dataclass(frozen=True)
 class ShareFigures:
-    """The share figures used on the previous session of each event day, (P, L) each."""
+    """The share figures used on the previous session of each event day, (P, L) each;
+    ``later_split`` is the figure's :attr:`~eventstudy.valuation.ShareCountTable.later_split`
+    (1 where none)."""
 
     shares: np.ndarray
     as_of: np.ndarray
     filing_text: np.ndarray
     not_cover: np.ndarray
     stale: np.ndarray
+    later_split: np.ndarray
 
     @classmethod
     def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
@@ -72,7 +75,8 @@ class ShareFigures:
         rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
         not_cover = np.array(["NOT cover" in f for f in text], dtype=bool)
         stale = np.array(["STALE" in f for f in text], dtype=bool)
-        return cls(lookup.shares, lookup.as_of, text[rows], not_cover[rows], stale[rows])
+        split = np.append(table.later_split, 1.0)[rows]
+        return cls(lookup.shares, lookup.as_of, text[rows], not_cover[rows], stale[rows], split)
 
 
 @dataclass(frozen=True)
@@ -423,6 +427,31 @@ def _append_note(
     notes[rows] = np.where(current == "", text, current + "; " + text)
 
 
+def _split_notes(
+    tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
+) -> np.ndarray:
+    """The note of pairs whose window needs a share count dated before a split."""
+    split = figures.later_split[rows][:, window]
+    first = np.argmax(split != 1.0, axis=1)
+    factor = split[np.arange(len(rows)), first]
+    as_of = figures.as_of[rows][:, window][np.arange(len(rows)), first].astype("datetime64[D]").astype(str)
+    ratio = np.where(factor >= 1, np.char.mod("%g-for-1", factor), np.char.mod("1-for-%g", 1 / factor))
+    times = np.char.mod("%g", np.where(factor >= 1, factor, 1 / factor))
+    return (
+        "shares: the count of "
+        + tickers
+        + " as of "
+        + as_of.astype(object)
+        + " precedes a change of its later counts by a split ratio ("
+        + ratio.astype(object)
+        + "); the closes are split-adjusted, so close x that count is not the market value and none is "
+        "computed: import split-adjusted counts (each count before the split "
+        + np.where(factor >= 1, "times ", "divided by ").astype(object)
+        + times.astype(object)
+        + ")"
+    )
+
+
 def _value_notes(
     pairs: PairArrays,
     config: StudyConfig,
@@ -456,6 +485,10 @@ def _value_notes(
             ),
         )
         no_value = no_value & ~from_returns
+    split = figures.later_split[:, window]
+    before_split = no_value & (split != 1.0).any(axis=1)
+    _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
+    no_value &= ~before_split
     no_shares = no_value & np.isnan(figures.shares[:, window]).any(axis=1)
     _append_note(
         notes,

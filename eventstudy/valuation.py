@@ -8,14 +8,29 @@
 where :math:`N_i(d)` is the latest shares-outstanding figure with ``as_of <= d`` (no figure
 from after the day is used). This is the dollar abnormal return of Malatesta (1983) and
 Saha & Ferrell (2016), summed over the window. ``value_to_deal`` divides it by the deal size.
-Closes are Yahoo's split-adjusted closes, so a split between the share count's as-of date and
-the day would distort the value; none of the launch tickers split in 2025.
+
+Splits. Yahoo's closes (and volumes) are adjusted for every split up to the day they were
+fetched, while a share count is as reported on its date: a count dated before a split times an
+adjusted close is the market value divided by the split ratio (NVDA's 2.46 billion shares of
+2024-05-17 times its adjusted close of $95 on 2024-05-22 gives $234B, a tenth of its $2.3T). A
+split shows in the counts as a change by its ratio, so where a later count of the ticker differs
+from the one before it by a factor within :data:`SPLIT_TOLERANCE` of an integer n >= 2 or of 1/n
+(:func:`split_ratios`), every earlier count is taken to be on the pre-split basis: no market
+value is computed from it (:attr:`ShareCountTable.later_split`), and the study says so on each
+row that needs one. The backtest's value weights (leaving the trade out would choose trades by
+a later split) and turnover (one basis across a log regression's windows) use the count times
+the ratio instead. A split and a later
+reverse split of the same ratio cancel. A split after the ticker's last count does not show and
+cannot be caught here; nor can a share issue that changes the count by a factor near an integer
+be told from a split (its values are withheld as one). Imported split-adjusted counts (each
+count before the split times its ratio) have no such change and are used as given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -81,6 +96,47 @@ def dollar_abnormal_value(abnormal: np.ndarray, market_value_prev: np.ndarray) -
     return np.multiply(abnormal, market_value_prev, order="C").sum(axis=-1)
 
 
+SPLIT_TOLERANCE = 0.03
+"""Largest relative distance of a change between consecutive share counts from a split ratio
+n or 1/n (n >= 2 an integer) for it to be taken as the split: the counts of a split are
+usually months apart, and buybacks or issues in between move them by a few percent (NVDA's
+2,464 million of May 2024 to 24,530 million of August 2024 is 9.955, 0.45% from 10)."""
+
+LARGEST_SPLIT = 100
+"""Largest split ratio n considered (Berkshire B's and Chipotle's 50-for-1 are the largest of
+US large caps): a larger change is no split, and the cache refuses one beyond 100 as a unit slip
+(:data:`eventstudy.data.shares.MAX_SHARE_COUNT_RATIO`)."""
+
+
+def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
+    """The split ratio each share count's change from the one before it looks like.
+
+    Parameters
+    ----------
+    counts
+        (R,) share counts, each ticker's in as-of order.
+    same_ticker
+        (R,) bool: the count is of the same ticker as the one before it (False for the first).
+
+    Returns
+    -------
+    numpy.ndarray
+        (R,) n where :math:`r = N_k / N_{k-1}` is within :data:`SPLIT_TOLERANCE` of an integer
+        2 <= n <= :data:`LARGEST_SPLIT` (an n-for-1 split), 1/n where 1/r is (a 1-for-n reverse
+        split), else 1.
+    """
+    counts = np.asarray(counts, dtype=float)
+    ratio = np.ones(len(counts))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio[1:] = counts[1:] / counts[:-1]
+    ratio = np.where(np.asarray(same_ticker, dtype=bool) & np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
+    up = ratio >= 1
+    factor = np.where(up, ratio, 1 / ratio)
+    n = np.rint(factor)
+    split = (n >= 2) & (n <= LARGEST_SPLIT) & (np.abs(factor / np.maximum(n, 1) - 1) <= SPLIT_TOLERANCE)
+    return np.where(split, np.where(up, n, 1 / n), 1.0)
+
+
 _ROWS_BLOCK_VALUES = 1 << 18
 """Pair-days :meth:`ShareCountTable.rows` looks up at a time (its work arrays stay small)."""
 
@@ -103,6 +159,10 @@ class ShareCountTable:
     keys
         (R,) ascending :math:`c (T + 1) + d`: the figure's ticker code c and the calendar
         position d of the first day it is in effect (T: after the calendar).
+    later_split
+        (R,) the product of the split ratios (:func:`split_ratios`) of the ticker's later
+        counts: 1 where the figure is on the basis of the adjusted closes, else the factor by
+        which close x figure misses the market value (10 for a count before a 10-for-1 split).
     calendar
         (T,) the calendar the table was built on.
 
@@ -117,6 +177,7 @@ class ShareCountTable:
     as_of: np.ndarray
     filing: np.ndarray
     keys: np.ndarray
+    later_split: np.ndarray
     calendar: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
     )
@@ -150,7 +211,14 @@ class ShareCountTable:
         # as_of <= calendar[d] iff d >= first_day: ascending within a ticker, as the rows are.
         first_day = np.searchsorted(calendar, as_of, side="left")
         keys = code.astype(np.int64) * (len(calendar) + 1) + first_day
-        return cls(tuple(names), shares, as_of, filing, keys, calendar)
+        same = np.zeros(len(code), dtype=bool)
+        same[1:] = code[1:] == code[:-1]
+        logs = np.log(split_ratios(shares, same))
+        total = np.cumsum(logs)
+        last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
+        later = np.exp(total[last] - total) if len(code) else np.empty(0)
+        later = np.where(np.isclose(later, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(later, 9))
+        return cls(tuple(names), shares, as_of, filing, keys, later, calendar)
 
     def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.
@@ -172,9 +240,17 @@ class ShareCountTable:
             out[part] = np.where(found, row, -1)
         return out
 
-    def counts_by_day(self, tickers: np.ndarray | Sequence[str]) -> np.ndarray:
-        """(len(tickers), T) the share count in effect for each ticker on every calendar day
-        (NaN where none): :meth:`counts` of every day at once, O(R + len(tickers)·T)."""
+    def counts_by_day(
+        self, tickers: np.ndarray | Sequence[str], *, before_split: Literal["withhold", "scale"] = "withhold"
+    ) -> np.ndarray:
+        """(len(tickers), T) the share count in effect for each ticker on every calendar day,
+        on the basis of split-adjusted prices and volumes (NaN where there is none):
+        :meth:`counts` of every day at once, O(R + len(tickers)·T).
+
+        A figure dated before a split (:attr:`later_split`) is NaN with ``"withhold"`` (a
+        market value: no number rather than one resting on an inferred split) and the figure
+        times the split ratio with ``"scale"`` (turnover, whose log regression needs one basis
+        across the estimation and event windows)."""
         code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
         width = len(self.calendar) + 1
         row_type = self._row_type
@@ -191,7 +267,11 @@ class ShareCountTable:
         on_calendar = day < width - 1
         np.maximum.at(rows, (owner[on_calendar], day[on_calendar]), figure[on_calendar])
         np.maximum.accumulate(rows, axis=1, out=rows)
-        return np.append(self.shares, np.nan).take(rows)
+        if before_split == "scale":
+            adjusted = self.shares * self.later_split
+        else:
+            adjusted = np.where(self.later_split == 1.0, self.shares, np.nan)
+        return np.append(adjusted, np.nan).take(rows)
 
     @property
     def _row_type(self) -> type[np.signedinteger]:

@@ -232,7 +232,7 @@ def volume_pairs(
     volume = volume_panel(prices, panel.calendar, symbols)
     firm_measure = log_volume(volume)
     if measure == "log_turnover":
-        counts = estimates.share_table.counts_by_day(np.array(symbols, dtype=object)).T
+        counts = estimates.share_table.counts_by_day(np.array(symbols, dtype=object), before_split="scale").T
         firm_measure = log_turnover(volume, counts)
     elif measure != "log_volume":
         raise ValueError(f"volume measure must be log_volume or log_turnover, got {measure!r}")

@@ -392,9 +392,12 @@ def test_battery_bootstrap_on_a_second_thread_gives_the_same_rows(monkeypatch: p
 @st.composite
 def _share_files(draw):
     """Share-count files of a few tickers: as-of dates before, inside and after an 8-session
-    calendar, on weekends between sessions, repeated, and missing; some tickers without rows."""
+    calendar, on weekends between sessions, repeated, and missing; some tickers without rows;
+    counts whose changes are split ratios (x2, x10, /20), near them (x1.97, x10.4) or not
+    (x1.02, x1.5)."""
     start = np.datetime64("2024-01-01")
     files = {}
+    counts = st.sampled_from([1e8, 2e8, 1.02e8, 1.5e8, 1.97e8, 1e9, 1.04e9, 5e6])
     for ticker in ("AAA", "BBB", "CCC"):
         n = draw(st.integers(0, 6))
         offsets = draw(st.lists(st.integers(-5, 20), min_size=n, max_size=n))
@@ -404,7 +407,7 @@ def _share_files(draw):
         files[ticker] = pd.DataFrame(
             {
                 "as_of": pd.to_datetime(np.array(dates, dtype="datetime64[ns]")),
-                "shares_outstanding": np.arange(1.0, n + 1.0) * 1e8,
+                "shares_outstanding": np.array(draw(st.lists(counts, min_size=n, max_size=n)), dtype=float),
                 "filing": [f"{ticker}-{i}" for i in range(n)],
             }
         )
@@ -442,9 +445,32 @@ def test_share_table_is_shares_on_for_any_files(files, seed, block_values) -> No
     by_day = table.counts_by_day(tickers)
     every_day = np.tile(np.arange(len(calendar)), (len(tickers), 1))
     for p, ticker in enumerate(tickers):
-        want = shares_on(files.get(ticker, empty), calendar)
-        np.testing.assert_array_equal(by_day[p], want.shares)
-    np.testing.assert_array_equal(by_day, table.counts(tickers, every_day))
+        frame = files.get(ticker, empty)
+        want = shares_on(frame, calendar)
+        # a figure followed by a change of the ticker's counts by a split ratio gives no count
+        pre_split = [_before_split(frame, a, f) for a, f in zip(want.as_of, want.filing, strict=True)]
+        np.testing.assert_array_equal(by_day[p], np.where(pre_split, np.nan, want.shares))
+    counts = table.counts(tickers, every_day)
+    np.testing.assert_array_equal(by_day, np.where(np.isnan(by_day), np.nan, counts))
+
+
+def _before_split(frame: pd.DataFrame, as_of: np.datetime64, filing: str) -> bool:
+    """Whether the figure (as_of, filing) of ``frame`` is followed, in as-of order, by changes of
+    the counts whose split ratios (n or 1/n within 3%, n <= 100) do not cancel: a loop from the definition."""
+    if np.isnat(as_of):
+        return False
+    ordered = frame.dropna(subset=["as_of"]).sort_values("as_of", kind="stable").reset_index(drop=True)
+    same = (ordered["as_of"].to_numpy("datetime64[ns]") == as_of) & (ordered["filing"] == filing)
+    start = int(np.flatnonzero(same)[-1])
+    factor = 1.0
+    counts = ordered["shares_outstanding"].tolist()
+    for previous, current in zip(counts[start:], counts[start + 1 :], strict=False):
+        ratio = current / previous
+        size = max(ratio, 1 / ratio)
+        n = round(size)
+        if 2 <= n <= 100 and abs(size / n - 1) <= 0.03:
+            factor *= n if ratio >= 1 else 1 / n
+    return not np.isclose(factor, 1.0)
 
 
 def test_bootstrap_draw_counts_equal_bincount_even_past_255() -> None:

@@ -56,7 +56,7 @@ from eventstudy.backtest.statistics import drawdown
 from eventstudy.factors import FactorTable
 from eventstudy.timeline.calendar import align_day_zero
 from eventstudy.timeline.returns import build_panel
-from eventstudy.valuation import shares_on
+from eventstudy.valuation import ShareCountTable
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
@@ -217,15 +217,14 @@ def plan_trades(
     entry_price = _gather(entry_prices, entry_index, columns)
     prev_close = _gather(grid.close, prev_index, columns)
     calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
-    prev_dates = calendar[prev_index]
-    n_shares = np.array(
-        [
-            shares_on(shares[t], prev_dates[i : i + 1]).shares[0] if t in shares else np.nan
-            for i, t in enumerate(traded["ticker"])
-        ],
-        dtype=float,
-    )
-    mcap_prev = prev_close * n_shares
+    tickers = traded["ticker"].to_numpy(object)
+    listed = list(dict.fromkeys(tickers.tolist()))
+    table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
+    figure = table.rows(tickers, prev_index[:, None])[:, 0] if len(tickers) else np.empty(0, dtype=int)
+    # A count dated before a later split, times the split-adjusted close, misses the market value
+    # the trader saw by the split ratio; the count on the closes' basis is the count times it.
+    split = np.append(table.later_split, 1.0)[figure]
+    mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split
     weight_basis = mcap_prev if config.weighting == "value" else np.ones(len(traded))
 
     outcomes, notes = [], []
@@ -239,6 +238,11 @@ def plan_trades(
             outcome, note = "no_entry_price", f"no {'Open' if open_entry else 'Close'} on the entry day"
         elif config.weighting == "value" and not weight_basis[i] > 0:
             outcome, note = "no_market_value", "no close or share count before the entry for value weights"
+        elif config.weighting == "value" and split[i] != 1.0:
+            note = (
+                f"value weight: the share count times {split[i]:g}, a later change of the counts by a split "
+                "ratio (the closes are split-adjusted)"
+            )
         outcomes.append(outcome)
         notes.append(note)
 

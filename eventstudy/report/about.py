@@ -268,7 +268,8 @@ def methods_section(
         "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with M−k "
         "degrees of freedom; cross-event tests: the battery of stats.parquet (README: formulas and "
         "references).",
-        "Market value: Close on τ−1 × the latest share count dated on or before τ−1; abnormal dollar value = "
+        "Market value: Close on τ−1 × the latest share count dated on or before τ−1 (none from a count "
+        "dated before a split, the closes being split-adjusted); abnormal dollar value = "
         "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",
         "Other news (⚑): an earnings release whose reaction session (same day for pre-market and intraday, "
         "next "

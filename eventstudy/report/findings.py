@@ -400,8 +400,8 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
         )
         bullets.append(
             f"{len(no_value)} of {len(estimated)} estimated parties have no dollar value over {main} (no "
-            "share "
-            f"count dated on or before the session before the window): {names}. They are in no dollar total."
+            "share count dated on or before the session before the window, or only one dated before a "
+            f"split; car.parquet's note says which): {names}. They are in no dollar total."
         )
     for caveat in config.get("share_caveats") or ():
         bullets.append(

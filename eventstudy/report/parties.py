@@ -20,8 +20,8 @@ from eventstudy.report.flags import flag_column
 from eventstudy.report.windows import DAY0_WINDOW
 
 NO_VALUE_REASON = (
-    "a market value needs a share count dated on or before the session before the window and an "
-    "estimated abnormal return (see each row's outcome and note)."
+    "a market value needs a share count dated on or before the session before the window (and not "
+    "before a split) and an estimated abnormal return (see each row's outcome and note)."
 )
 
 
