@@ -153,13 +153,21 @@ def test_a_window_before_the_calendar_is_not_called_clean(short_calendar_cache, 
 def test_the_report_says_which_windows_were_not_screened(short_calendar_cache, tmp_path) -> None:
     from eventstudy import save_study
 
-    results = study(short_calendar_cache, tmp_path, ["nvda-2024,2024-05-23,pre,NVDA,announcer,,g,x"])
+    results = study(short_calendar_cache, tmp_path, ["nvda-may22,2024-05-22,pre,NVDA,announcer,,g,y"])
     out = tmp_path / "out"
     save_study(results, out)
     report = (out / "report.md").read_text()
+    assert "1 of 1 windows [-1,+1] were not screened for earnings" in report
     assert "were not screened for earnings (left out of the (unconfounded) groups)" in report
-    assert "NVDA nvda-2024" in report
+    assert "would be missed: NVDA nvda-may22." in report
+    # The day after day 0 is the earnings reaction: the dominant-day warning must not say that no
+    # calendar explains it, since no calendar covered it.
+    assert (
+        "NVDA nvda-may22 [-1,+1]: τ+1 (2024-05-23) carries most of the CAR and the window was not "
+        "screened for earnings: check the ticker's earnings dates."
+    ) in report
     again = pd.read_parquet(out / "car.parquet")
+    assert len(again) == 4
     assert again["confounded"].isna().all() and str(again["confounded"].dtype) == "boolean"
 
 

@@ -386,11 +386,15 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
             "them)."
         )
     carried = parties[dominated(parties) & ~confounded(parties)]
-    for r in carried.itertuples(index=False):
+    for r, blind in zip(carried.itertuples(index=False), unscreened(carried), strict=True):
+        why = (
+            "the window was not screened for earnings: check the ticker's earnings dates"
+            if blind
+            else "no calendar explains it: check the announcement's date and timing"
+        )
         bullets.append(
             f"{fmt.md(r.ticker)} {fmt.md(r.event_id)} {main}: {tau_text(int(r.dominant_tau))} "
-            f"({fmt.date(r.dominant_date)}) carries most of the CAR and no calendar explains it: check the "
-            "announcement's date and timing."
+            f"({fmt.date(r.dominant_date)}) carries most of the CAR and {why}."
         )
     estimated = parties[parties["outcome"] == "ok"]
     no_value = estimated[~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))]
