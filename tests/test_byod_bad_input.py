@@ -518,6 +518,32 @@ def test_a_far_date_in_an_abnormal_return_panel_is_one_line(tmp_path, capsys) ->
     assert one_line(capsys) == f"eventstudy: error: {place}: '99991231' is outside 1900..2199"
 
 
+@pytest.mark.parametrize("date", ["2150-01-02", "21500102"])
+@pytest.mark.parametrize(("name", "body", "field", "flags"), FAR_DATES)
+def test_an_observation_dated_in_the_future_is_refused(
+    tmp_path, capsys, cache, date, name, body, field, flags
+) -> None:
+    """A price, share count or return dated after today cannot have been observed (2052 for
+    2025): imported, it became a day of the series that a study joins to its calendar."""
+    path = tmp_path / name
+    path.write_text(body.format(date=date))
+    before = snapshot(cache)
+    args = ["cache", "import", *flags[:1], str(path), *flags[1:], "--cache", str(cache)]
+    assert main(args) == 2
+    place = f"{path}, row 3, field {field!r}"
+    message = f"{date!r} is after today: an observation cannot be dated in the future"
+    assert one_line(capsys) == f"eventstudy: error: {place}: {message}"
+    assert snapshot(cache) == before
+
+
+def test_an_abnormal_return_dated_in_the_future_is_refused(tmp_path, capsys) -> None:
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar,date\nA,0,1,2024-01-02\nA,1,2,2150-01-05\n")
+    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
+    message = "'2150-01-05' is after today: an observation cannot be dated in the future"
+    assert one_line(capsys) == f"eventstudy: error: {panel}, row 3, field 'date': {message}"
+
+
 SHARES_HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
 
 

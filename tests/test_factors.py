@@ -127,6 +127,7 @@ def header_line(lines: list[str]) -> int:
         (lambda f: ["19261345", *f[1:]], "date", "'19261345' is not a daily date YYYYMMDD"),
         (lambda f: ["99991231", *f[1:]], "date", "'99991231' is outside 1900..2199"),  # once a wrapped date
         (lambda f: ["18991231", *f[1:]], "date", "'18991231' is outside 1900..2199"),
+        (lambda f: ["21500102", *f[1:]], "date", "'21500102' is after today"),
     ],
 )
 def test_bad_value_names_file_row_and_field(factors_dir, tmp_path, change, field, message) -> None:
@@ -311,6 +312,7 @@ def test_user_csv_and_parquet_tables(tmp_path) -> None:
         (lambda f: f.assign(date=["2025-01-02", "20250103", "2025-01-06"]), 3, "date", "is not a date"),
         # 584 years of nanoseconds later: once wrapped round to 2024-01-02 00:25:26 and kept
         (lambda f: f.assign(date=["2025-01-02", "2025-01-03", "2608-07-23"]), 4, "date", "is outside 1900"),
+        (lambda f: f.assign(date=["2025-01-02", "2025-01-03", "2150-07-23"]), 4, "date", "is after today"),
         (lambda f: f.rename(columns={"date": "Date"}), 1, "date", "no 'date' column"),
         (lambda f: f.rename(columns={"AI": "alpha"}), 1, "alpha", "reserved"),
     ],

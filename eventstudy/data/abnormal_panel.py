@@ -220,7 +220,7 @@ def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     ar_name = table.header[table.position("ar")]
     values = _values(table, table.column("ar"), ar_name, divisor)
     dates = (
-        parse_dates(table, table.column("date"), table.header[table.position("date")])
+        parse_dates(table, table.column("date"), table.header[table.position("date")], observed=True)
         if table.has("date")
         else np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
     )

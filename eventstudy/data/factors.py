@@ -38,7 +38,14 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.store import PriceStore
-from eventstudy.data.tabular import FIRST_YEAR, LAST_YEAR, date_cells, date_problem
+from eventstudy.data.tabular import (
+    FIRST_YEAR,
+    FUTURE_PROBLEM,
+    LAST_YEAR,
+    date_cells,
+    date_problem,
+    first_future,
+)
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
@@ -130,6 +137,10 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
         problem = date_problem(outside[bad[0]], "daily date YYYYMMDD")
         shown = table["date"].iloc[bad[0]]
         raise InputError(source, f"{shown!r} {problem}", row=first_row + int(bad[0]), field="date")
+    late = first_future(stamps)
+    if late is not None:
+        shown = table["date"].iloc[late]
+        raise InputError(source, f"{shown!r} {FUTURE_PROBLEM}", row=first_row + late, field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"
@@ -325,6 +336,9 @@ def read_user_factors(path: str | Path) -> FactorTable:
     if bad.size:
         problem = date_problem(outside[bad[0]], "date YYYY-MM-DD")
         raise InputError(source, f"{text.iloc[bad[0]]!r} {problem}", row=int(bad[0]) + 2, field="date")
+    late = first_future(stamps)
+    if late is not None:
+        raise InputError(source, f"{text.iloc[late]!r} {FUTURE_PROBLEM}", row=late + 2, field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"

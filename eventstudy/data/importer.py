@@ -306,7 +306,7 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
     """
     table = read_text_table(path)
     require_columns(table, YAHOO_HEADER)
-    out = pd.DataFrame({"date": parse_dates(table, table.column("Date"), "Date")})
+    out = pd.DataFrame({"date": parse_dates(table, table.column("Date"), "Date", observed=True)})
     for name in YAHOO_HEADER[1:]:
         out[_RENAME[name]] = parse_numbers(table, table.column(name), name)
     dates = out["date"].to_numpy()
@@ -333,7 +333,7 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "ticker": tickers,
-            "as_of": parse_dates(table, table.column("as_of"), "as_of"),
+            "as_of": parse_dates(table, table.column("as_of"), "as_of", observed=True),
             "shares_outstanding": shares,
             "filing": table.column("filing"),
             "source": table.column("source"),

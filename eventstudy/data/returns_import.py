@@ -207,7 +207,7 @@ def _long(
         raise InputError(str(table.path), "CRSP market values need both shrout and prc", row=1, field=missing)
     id_name = table.header[table.position(id_column)]
     ids = identifiers(table, table.column(id_column), id_name, permno=layout == "crsp")
-    dates = parse_dates(table, table.column("date"), table.header[table.position("date")])
+    dates = parse_dates(table, table.column("date"), table.header[table.position("date")], observed=True)
     ret_name = table.header[table.position("ret")]
     returns, codes = _returns(
         table, table.column("ret"), ret_name, divisor, definition, crsp=layout == "crsp"
@@ -256,7 +256,7 @@ def _long(
 
 def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[ReturnSeries], dict[str, Any]]:
     date_at = table.position("date")
-    dates = parse_dates(table, table.cells[:, date_at], table.header[date_at])
+    dates = parse_dates(table, table.cells[:, date_at], table.header[date_at], observed=True)
     order = np.argsort(dates, kind="stable")
     repeated = np.flatnonzero(dates[order][1:] == dates[order][:-1])
     if repeated.size:

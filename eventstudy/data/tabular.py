@@ -22,6 +22,7 @@ the first bad cell.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -280,15 +281,30 @@ def date_problem(outside: bool, expected: str) -> str:
     return f"is outside {FIRST_YEAR}..{LAST_YEAR}" if outside else f"is not a {expected}"
 
 
-def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
+def first_future(dates: np.ndarray) -> int | None:
+    """Position of the first date after today, or None. Today is the UTC date plus one day: the
+    exchanges east of UTC are a day ahead of it in their evening. A price, a share count or a
+    return dated later cannot have been observed (a typo such as 2052 for 2025)."""
+    last = np.datetime64(dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1), "ns")
+    late = np.flatnonzero(np.asarray(dates, dtype="datetime64[ns]") > last)
+    return int(late[0]) if late.size else None
+
+
+FUTURE_PROBLEM = "is after today: an observation cannot be dated in the future"
+"""What is wrong with a date :func:`first_future` finds."""
+
+
+def parse_dates(table: TextTable, cells: np.ndarray, field: str, *, observed: bool = False) -> np.ndarray:
     """``datetime64[ns]`` of ``YYYY-MM-DD`` or ``YYYYMMDD`` cells (CRSP's integer dates) of the
-    years 1900..2199 (:func:`date_cells`).
+    years 1900..2199 (:func:`date_cells`); with ``observed`` (prices, share counts, returns), none
+    after today (:func:`first_future`).
 
     Raises
     ------
     InputError
         Naming the row of the first cell that is neither (a blank date and a day that does not
-        exist, such as 2024-02-30, included), or whose year is outside 1900..2199.
+        exist, such as 2024-02-30, included), whose year is outside 1900..2199, or, with
+        ``observed``, that is after today.
     """
     dates, outside = date_cells(pd.Series(cells, dtype=object))
     bad = np.flatnonzero(np.isnat(dates))
@@ -296,6 +312,9 @@ def parse_dates(table: TextTable, cells: np.ndarray, field: str) -> np.ndarray:
         first = int(bad[0])
         problem = date_problem(outside[first], "date YYYY-MM-DD (or YYYYMMDD)")
         raise table.fail(f"{str(cells[first])!r} {problem}", index=first, field=field)
+    late = first_future(dates) if observed else None
+    if late is not None:
+        raise table.fail(f"{str(cells[late])!r} {FUTURE_PROBLEM}", index=late, field=field)
     return dates
 
 
