@@ -173,22 +173,21 @@ def earnings_screened(
     starts[1:] = (names[1:] != names[:-1]) | (dates[1:] - dates[:-1] > 2 * reach + day)  # dates, not instants
     ends = np.append(starts[1:], True)
     lows, highs, owners = dates[starts] - reach, dates[ends] + reach, names[starts]
-    tickers = np.asarray(tickers, dtype=str)
-    first = np.asarray(first_day).astype("datetime64[D]")
-    last = np.asarray(last_day).astype("datetime64[D]")
-    # intervals of one ticker are sorted and disjoint: the one that could hold a span starts
-    # at or before the span's first date, and is the last such of that ticker
-    where = np.lexsort((lows, owners))
-    lows, highs, owners = lows[where], highs[where], owners[where]
-    place = np.zeros(len(tickers), dtype=np.int64)
-    for name in np.unique(tickers):
-        rows = np.flatnonzero(tickers == name)
-        left, right = np.searchsorted(owners, name, "left"), np.searchsorted(owners, name, "right")
-        place[rows] = left + np.searchsorted(lows[left:right], first[rows], "right") - 1
-        place[rows[place[rows] < left]] = -1
-    found = place >= 0
+    first = np.asarray(first_day).astype("datetime64[D]").astype(np.int64)
+    last = np.asarray(last_day).astype("datetime64[D]").astype(np.int64)
+    known = np.unique(owners)
+    owner_code = np.searchsorted(known, owners).astype(np.int64)
+    query_code = pd.Index(known, dtype=object).get_indexer(pd.Index(tickers, dtype=object)).astype(np.int64)
+    # One key per (ticker, date): the intervals of one ticker are sorted and disjoint, so the one
+    # that could hold a span is the last of its ticker starting on or before the span's first date.
+    width = np.int64(1 << 20)  # days: 1900..2199 and the reach fit in 2**19 either side of 1970
+    low_days = lows.astype(np.int64)
+    keys = owner_code * width + low_days + (width >> 1)
+    order = np.argsort(keys, kind="stable")
+    keys, owner_code, high_days = keys[order], owner_code[order], highs.astype(np.int64)[order]
+    place = np.searchsorted(keys, query_code * width + first + (width >> 1), side="right") - 1
     safe = np.clip(place, 0, None)
-    return found & (highs[safe] >= last)
+    return (query_code >= 0) & (place >= 0) & (owner_code[safe] == query_code) & (high_days[safe] >= last)
 
 
 @dataclass(frozen=True)
