@@ -27,6 +27,7 @@ from eventstudy.abnormal import (
 from eventstudy.blocks import mask_as_slice
 from eventstudy.columns import CAR_COLUMNS
 from eventstudy.config import StudyConfig, window_label
+from eventstudy.exchanges import quote_currency
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.timeline.calendar import DayZeros
 from eventstudy.timeline.returns import ReturnsPanel
@@ -444,7 +445,7 @@ def _split_notes(
         + as_of.astype(object)
         + " precedes a change of its later counts by a split ratio ("
         + ratio.astype(object)
-        + "); the closes are split-adjusted, so close x that count is not the market value and none is "
+        + "), and the closes are split-adjusted, so close x that count is not the market value and none is "
         "computed: import split-adjusted counts (each count before the split "
         + np.where(factor >= 1, "times ", "divided by ").astype(object)
         + times.astype(object)
@@ -485,6 +486,22 @@ def _value_notes(
             ),
         )
         no_value = no_value & ~from_returns
+    codes, names = pd.factorize(pd.Index(tickers, dtype=object))
+    quoted = [quote_currency(str(name)) for name in names]  # one per ticker, not per pair
+    text = np.array(
+        [
+            ""
+            if q is None
+            else f"no market value in US dollars: {name} is quoted in {q[0]} (Yahoo's suffix "
+            f".{str(name).rsplit('.', 1)[1]}, {q[1]}), so close x shares is not a dollar figure (import "
+            "the series under a name without the suffix if its prices are in US dollars)"
+            for name, q in zip(names, quoted, strict=True)
+        ],
+        dtype=object,
+    )
+    foreign = no_value & (text != "")[codes]
+    _append_note(notes, foreign, lambda rows: text[codes[rows]])
+    no_value &= ~foreign
     split = figures.later_split[:, window]
     before_split = no_value & (split != 1.0).any(axis=1)
     _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))

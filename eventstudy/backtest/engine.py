@@ -53,6 +53,7 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import drawdown
+from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.timeline.calendar import align_day_zero
 from eventstudy.timeline.returns import build_panel
@@ -225,6 +226,7 @@ def plan_trades(
     # the trader saw by the split ratio; the count on the closes' basis is the count times it.
     split = np.append(table.later_split, 1.0)[figure]
     mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split
+    mcap_prev[np.array([quote_currency(str(t)) is not None for t in tickers], dtype=bool)] = np.nan  # not USD
     weight_basis = mcap_prev if config.weighting == "value" else np.ones(len(traded))
 
     outcomes, notes = [], []
@@ -237,7 +239,10 @@ def plan_trades(
         elif not entry_price[i] > 0:
             outcome, note = "no_entry_price", f"no {'Open' if open_entry else 'Close'} on the entry day"
         elif config.weighting == "value" and not weight_basis[i] > 0:
-            outcome, note = "no_market_value", "no close or share count before the entry for value weights"
+            outcome, note = "no_market_value", (
+                "no close or share count before the entry for value weights, or prices not in US dollars "
+                "(a Yahoo exchange suffix)"
+            )
         elif config.weighting == "value" and split[i] != 1.0:
             note = (
                 f"value weight: the share count times {split[i]:g}, a later change of the counts by a split "

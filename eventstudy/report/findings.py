@@ -404,8 +404,9 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
         )
         bullets.append(
             f"{len(no_value)} of {len(estimated)} estimated parties have no dollar value over {main} (no "
-            "share count dated on or before the session before the window, or only one dated before a "
-            f"split; car.parquet's note says which): {names}. They are in no dollar total."
+            "share count dated on or before the session before the window, only one dated before a split, "
+            f"or prices not in US dollars; car.parquet's note says which): {names}. They are in no dollar "
+            "total."
         )
     for caveat in config.get("share_caveats") or ():
         bullets.append(

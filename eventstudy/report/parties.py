@@ -21,7 +21,8 @@ from eventstudy.report.windows import DAY0_WINDOW
 
 NO_VALUE_REASON = (
     "a market value needs a share count dated on or before the session before the window (and not "
-    "before a split) and an estimated abnormal return (see each row's outcome and note)."
+    "before a split), prices in US dollars and an estimated abnormal return (see each row's outcome "
+    "and note)."
 )
 
 

@@ -1,0 +1,103 @@
+"""Yahoo's exchange suffixes, and the currencies their prices are quoted in.
+
+A Yahoo symbol of a listing outside the US ends in its exchange's suffix: ``7203.T`` (Tokyo),
+``RELIANCE.NS`` (the National Stock Exchange of India), ``ASML.AS`` (Euronext Amsterdam),
+``2330.TW`` (Taiwan). Its prices are in the exchange's currency -- yen, rupees, euros, Taiwan
+dollars -- and some in a currency's hundredth (London in pence, Johannesburg in cents, Tel Aviv
+in agorot). A close times a share count is then a market value in that unit, not in US dollars:
+7203.T's is about 150 times its dollar value, 2330.TW's about 30 times. The study's dollar
+columns (``mcap_prev_usd``, ``abnormal_value_usd``, ``value_to_deal``, the dollar tests and
+totals, the backtest's value weights) are therefore not computed from such prices
+(:func:`quote_currency`); abnormal returns, being ratios, are.
+
+The table lists the suffixes of Yahoo's exchange list ("Exchanges and data providers on Yahoo
+Finance") with the currency of most of their listings; a suffix not in it (``HDFC.Bank``, a label
+of the R package eventstudies' data) is taken as a US listing. A few listings quote in another
+currency than their exchange's (London's US-dollar lines): their dollar values are withheld too,
+the safe side. Import such a series under a name without the suffix to have it taken as US
+dollars. Returns series carry their own market values (``market_cap`` in the file's currency, as
+the user gives them) and are not affected.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SUFFIX_CURRENCY", "quote_currency"]
+
+SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
+    "AS": ("EUR", "Euronext Amsterdam"),
+    "AT": ("EUR", "Athens"),
+    "AX": ("AUD", "ASX"),
+    "BA": ("ARS", "Buenos Aires"),
+    "BD": ("HUF", "Budapest"),
+    "BE": ("EUR", "Berlin"),
+    "BK": ("THB", "Stock Exchange of Thailand"),
+    "BO": ("INR", "BSE India"),
+    "BR": ("EUR", "Euronext Brussels"),
+    "CA": ("EGP", "Egyptian Exchange"),
+    "CN": ("CAD", "Canadian Securities Exchange"),
+    "CO": ("DKK", "Nasdaq Copenhagen"),
+    "DE": ("EUR", "XETRA"),
+    "DU": ("EUR", "Düsseldorf"),
+    "F": ("EUR", "Frankfurt"),
+    "HE": ("EUR", "Nasdaq Helsinki"),
+    "HK": ("HKD", "Hong Kong"),
+    "HM": ("EUR", "Hamburg"),
+    "IC": ("ISK", "Nasdaq Iceland"),
+    "IR": ("EUR", "Euronext Dublin"),
+    "IS": ("TRY", "Borsa Istanbul"),
+    "JK": ("IDR", "Indonesia"),
+    "JO": ("ZAc", "Johannesburg, in cents"),
+    "KL": ("MYR", "Bursa Malaysia"),
+    "KQ": ("KRW", "KOSDAQ"),
+    "KS": ("KRW", "Korea Exchange"),
+    "KW": ("KWF", "Kuwait, in fils"),
+    "L": ("GBp", "London, in pence"),
+    "LS": ("EUR", "Euronext Lisbon"),
+    "MC": ("EUR", "Madrid"),
+    "MI": ("EUR", "Milan"),
+    "MU": ("EUR", "Munich"),
+    "MX": ("MXN", "Mexico"),
+    "NE": ("CAD", "Cboe Canada"),
+    "NS": ("INR", "National Stock Exchange of India"),
+    "NZ": ("NZD", "NZX"),
+    "OL": ("NOK", "Oslo"),
+    "PA": ("EUR", "Euronext Paris"),
+    "PR": ("CZK", "Prague"),
+    "QA": ("QAR", "Qatar"),
+    "RG": ("EUR", "Nasdaq Riga"),
+    "SA": ("BRL", "B3 São Paulo"),
+    "SAU": ("SAR", "Saudi Exchange"),
+    "SG": ("EUR", "Stuttgart"),
+    "SI": ("SGD", "Singapore"),
+    "SN": ("CLP", "Santiago"),
+    "SS": ("CNY", "Shanghai"),
+    "ST": ("SEK", "Nasdaq Stockholm"),
+    "SW": ("CHF", "SIX Swiss Exchange"),
+    "SZ": ("CNY", "Shenzhen"),
+    "T": ("JPY", "Tokyo"),
+    "TA": ("ILA", "Tel Aviv, in agorot"),
+    "TL": ("EUR", "Nasdaq Tallinn"),
+    "TO": ("CAD", "Toronto"),
+    "TW": ("TWD", "Taiwan"),
+    "TWO": ("TWD", "Taipei Exchange"),
+    "V": ("CAD", "TSX Venture"),
+    "VI": ("EUR", "Vienna"),
+    "VS": ("EUR", "Nasdaq Vilnius"),
+    "WA": ("PLN", "Warsaw"),
+}
+"""Yahoo exchange suffix (after the symbol's last dot) -> (currency of its prices, exchange)."""
+
+
+def quote_currency(symbol: str) -> tuple[str, str] | None:
+    """The currency and exchange of a Yahoo symbol listed outside the US, or None.
+
+    Examples
+    --------
+    >>> quote_currency("7203.T")
+    ('JPY', 'Tokyo')
+    >>> quote_currency("NVDA") is None, quote_currency("HDFC.Bank") is None, quote_currency("^N225")
+    (True, True, None)
+    """
+    if symbol.startswith("^") or "." not in symbol:
+        return None  # an index's level has no currency of market value; no suffix: a US listing
+    return SUFFIX_CURRENCY.get(symbol.rsplit(".", 1)[1])

@@ -1,0 +1,118 @@
+"""Prices quoted outside the US give no dollar values: a close in yen times a share count is not
+a market value in US dollars (7203.T's would be about 150 times too large)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.backtest.rules import BacktestConfig
+from eventstudy.config import load_config
+from eventstudy.data.importer import import_paths
+from eventstudy.data.store import PriceStore
+from eventstudy.exchanges import quote_currency
+from eventstudy.study import run_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("symbol", "expected"),
+    [
+        ("7203.T", ("JPY", "Tokyo")),
+        ("RELIANCE.NS", ("INR", "National Stock Exchange of India")),
+        ("M&M.NS", ("INR", "National Stock Exchange of India")),
+        ("ASML.AS", ("EUR", "Euronext Amsterdam")),
+        ("VOD.L", ("GBp", "London, in pence")),
+        ("2330.TW", ("TWD", "Taiwan")),
+        ("NVDA", None),
+        ("BRK-B", None),
+        ("HDFC.Bank", None),  # a label of the R package eventstudies' data, not an exchange suffix
+        ("^N225", None),  # an index level is no market value
+        ("7203.t", None),  # Yahoo's suffixes are capitals
+        ("EURUSD=X", None),
+    ],
+)
+def test_quote_currency_of_yahoo_suffixes(symbol, expected) -> None:
+    assert quote_currency(symbol) == expected
+
+
+@pytest.fixture(scope="module")
+def cache(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """AMD's prices twice, as 7203.T (a Tokyo listing) and as TOYO (no suffix), with one count."""
+    folder = tmp_path_factory.mktemp("prices")
+    for name, source in (("7203.T", "AMD"), ("TOYO", "AMD"), ("SPY", "SPY")):
+        shutil.copy(shared_data / "prices" / f"{source}.csv", folder / f"{name}.csv")
+    (folder / "shares_outstanding.csv").write_text(
+        "ticker,as_of,shares_outstanding,filing,source\n"
+        "7203.T,2024-01-02,1600000000,x,t\n"
+        "TOYO,2024-01-02,1600000000,x,t\n"
+    )
+    root = tmp_path_factory.mktemp("cache")
+    import_paths(PriceStore(root), [folder])
+    return root
+
+
+def study(cache: Path, tmp_path: Path, weighting: str = "equal"):
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "tokyo,2025-03-10,pre,7203.T,announcer,1e9,g,x\n"
+        "plain,2025-03-10,pre,TOYO,announcer,1e9,h,x\n"
+    )
+    rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting=weighting)
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=rule, volume=None
+    )
+    return run_study(events, cache, config)
+
+
+def test_a_tokyo_listing_has_returns_but_no_dollar_values(cache, tmp_path) -> None:
+    results = study(cache, tmp_path, weighting="value")
+    car = results.car.set_index(["event_id", "window"])
+    tokyo, plain = car.loc["tokyo"], car.loc["plain"]
+    # The same prices: the same abnormal returns and tests.
+    for column in ("car", "car_se", "t", "p"):
+        np.testing.assert_array_equal(tokyo[column].to_numpy(), plain[column].to_numpy())
+    assert plain["mcap_prev_usd"].notna().all() and plain["abnormal_value_usd"].notna().all()
+    for column in ("mcap_prev_usd", "abnormal_value_usd", "value_to_deal"):
+        assert tokyo[column].isna().all(), column
+    assert tokyo["note"].str.startswith("no market value in US dollars: 7203.T is quoted in JPY").all()
+    stats = results.stats
+    dollars = stats[(stats.statistic == "dollar_abnormal_value") & (stats.window == "[-1,+1]")]
+    dollars = dollars.set_index("group")
+    assert dollars.loc["g", "n"] == 0 and dollars.loc["h", "n"] == 1
+    trades = results.backtest.trades.set_index("event_id")
+    assert trades.loc["tokyo", "outcome"] == "no_market_value"
+    assert "not in US dollars" in trades.loc["tokyo", "note"]
+    assert trades.loc["plain", "outcome"] == "ok"
+
+
+def test_a_returns_series_keeps_the_market_values_of_its_file(cache, tmp_path) -> None:
+    """A returns panel gives its own market values (in its own currency, as the user states): the
+    suffix rule is for Yahoo prices only."""
+    from eventstudy.cli import main
+
+    panel = tmp_path / "returns.csv"
+    panel.write_text(
+        "id,date,ret,market_cap\n"
+        + "".join(f"INFY.NS,{d:%Y-%m-%d},0.1,5e12\n" for d in pd.bdate_range("2024-01-02", "2025-06-30"))
+    )
+    root = tmp_path / "cache"
+    shutil.copytree(cache, root)
+    assert main(["cache", "import", "--returns", str(panel), "--units", "percent", "--cache", str(root)]) == 0
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "infy,2025-03-10,pre,INFY.NS,announcer,,g,x\n"
+    )
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
+    )
+    car = run_study(events, root, config).car
+    assert (car["mcap_prev_usd"] == 5e12).all()
