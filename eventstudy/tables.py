@@ -55,6 +55,10 @@ AR_COLUMNS: tuple[str, ...] = (
 )
 AR_BAND_LEVEL = 0.95
 """Coverage of the per-row intervals of ``ar.parquet`` (``ar_lower`` .. ``car_upper``)."""
+OLD_SHARE_COUNT_DAYS = 200
+"""Age in calendar days beyond which the share count of a market value is noted as old: filings
+report a count every quarter (about 91 days), so an older one has missed two, and a split or
+share issue since then would not show in the market value (:mod:`eventstudy.valuation`)."""
 
 
 @dataclass(frozen=True)
@@ -538,6 +542,19 @@ def _value_notes(
         notes,
         valued & (as_of.max(axis=1) != as_of.min(axis=1)),
         "shares: the figure changes inside the window",
+    )
+    used = figures.as_of[:, first].astype("datetime64[D]")
+    age = (prev_date - used).astype(np.int64)
+    _append_note(
+        notes,
+        valued & (age > OLD_SHARE_COUNT_DAYS),
+        lambda rows: (
+            "shares: the count is "
+            + age[rows].astype(str).astype(object)
+            + " days older than the window (as of "
+            + used[rows].astype(str).astype(object)
+            + "), so a split or share issue since would not show"
+        ),
     )
     for caveat in config.share_caveats:
         applies = valued & (tickers == caveat.ticker) & (prev_date >= np.datetime64(caveat.start))

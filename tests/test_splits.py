@@ -157,3 +157,26 @@ def test_turnover_puts_a_count_before_a_split_on_the_volumes_basis(caches, tmp_p
     assert (covers["outcome"] == "ok").all()
     assert np.isfinite(covers["abnormal_volume"]).all()
     pd.testing.assert_frame_equal(covers, adjusted)
+
+
+def test_an_old_count_is_noted_as_blind_to_later_splits(caches, tmp_path) -> None:
+    """A split after a ticker's last count cannot be seen in the counts; a count more than 200
+    days older than the window (two missed quarterly filings) says so on the row."""
+    from eventstudy.tables import OLD_SHARE_COUNT_DAYS
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "recent,2024-09-05,pre,NVDA,announcer,,g,x\n"
+        "old,2025-11-03,pre,NVDA,announcer,,g,y\n"
+    )
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
+    )
+    car = run_study(events, caches["covers"], config).car.set_index(["event_id", "window"])
+    assert OLD_SHARE_COUNT_DAYS == 200
+    # [0,0] of 2025-11-03: the session before is 2025-10-31, 434 days after the 2024-08-23 count.
+    old = car.loc[("old", "[0,0]")]
+    assert "shares: the count is 434 days older than the window (as of 2024-08-23)" in old["note"]
+    assert old["mcap_prev_usd"] > 0  # noted, still computed
+    assert "days older" not in car.loc[("recent", "[0,0]")]["note"]
