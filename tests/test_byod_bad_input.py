@@ -493,55 +493,40 @@ FAR_DATES = [
 ]
 
 
-@pytest.mark.parametrize("date", ["9999-12-31", "99991231", "0001-01-01", "2263-01-01"])
+OUTSIDE = "is outside 1900..2199"
+FUTURE = "is after today: an observation cannot be dated in the future"
+BAD_DATES = [
+    # Far dates once escaped as pandas' OutOfBoundsDatetime traceback from every table with dates
+    # (returns, Yahoo prices, share counts, abnormal-return panels); a date after today cannot
+    # have been observed (2052 for 2025): imported, it became a day of the series.
+    *((date, OUTSIDE) for date in ("9999-12-31", "99991231", "0001-01-01", "2263-01-01")),
+    *((date, FUTURE) for date in ("2150-01-02", "21500102")),
+]
+
+
+@pytest.mark.parametrize(("date", "problem"), BAD_DATES)
 @pytest.mark.parametrize(("name", "body", "field", "flags"), FAR_DATES)
-def test_a_date_in_a_year_no_timestamp_holds_is_one_line_not_a_crash(
-    tmp_path, capsys, cache, date, name, body, field, flags
+def test_a_far_or_future_date_is_one_line_not_a_crash(
+    tmp_path, capsys, cache, date, problem, name, body, field, flags
 ) -> None:
-    """Such a date once escaped as pandas' OutOfBoundsDatetime traceback from every table with
-    dates (returns, Yahoo prices, share counts, abnormal-return panels)."""
     path = tmp_path / name
     path.write_text(body.format(date=date))
     before = snapshot(cache)
     args = ["cache", "import", *flags[:1], str(path), *flags[1:], "--cache", str(cache)]
     assert main(args) == 2
     place = f"{path}, row 3, field {field!r}"
-    assert one_line(capsys) == f"eventstudy: error: {place}: {date!r} is outside 1900..2199"
+    assert one_line(capsys) == f"eventstudy: error: {place}: {date!r} {problem}"
     assert snapshot(cache) == before
 
 
-def test_a_far_date_in_an_abnormal_return_panel_is_one_line(tmp_path, capsys) -> None:
-    panel = tmp_path / "ar.csv"
-    panel.write_text("id,tau,ar,date\nA,0,1,2024-01-02\nA,1,2,99991231\n")
-    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
-    place = f"{panel}, row 3, field 'date'"
-    assert one_line(capsys) == f"eventstudy: error: {place}: '99991231' is outside 1900..2199"
-
-
-@pytest.mark.parametrize("date", ["2150-01-02", "21500102"])
-@pytest.mark.parametrize(("name", "body", "field", "flags"), FAR_DATES)
-def test_an_observation_dated_in_the_future_is_refused(
-    tmp_path, capsys, cache, date, name, body, field, flags
+@pytest.mark.parametrize(("date", "problem"), [("99991231", OUTSIDE), ("2150-01-05", FUTURE)])
+def test_a_far_or_future_date_in_an_abnormal_return_panel_is_one_line(
+    tmp_path, capsys, date, problem
 ) -> None:
-    """A price, share count or return dated after today cannot have been observed (2052 for
-    2025): imported, it became a day of the series that a study joins to its calendar."""
-    path = tmp_path / name
-    path.write_text(body.format(date=date))
-    before = snapshot(cache)
-    args = ["cache", "import", *flags[:1], str(path), *flags[1:], "--cache", str(cache)]
-    assert main(args) == 2
-    place = f"{path}, row 3, field {field!r}"
-    message = f"{date!r} is after today: an observation cannot be dated in the future"
-    assert one_line(capsys) == f"eventstudy: error: {place}: {message}"
-    assert snapshot(cache) == before
-
-
-def test_an_abnormal_return_dated_in_the_future_is_refused(tmp_path, capsys) -> None:
     panel = tmp_path / "ar.csv"
-    panel.write_text("id,tau,ar,date\nA,0,1,2024-01-02\nA,1,2,2150-01-05\n")
+    panel.write_text(f"id,tau,ar,date\nA,0,1,2024-01-02\nA,1,2,{date}\n")
     assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
-    message = "'2150-01-05' is after today: an observation cannot be dated in the future"
-    assert one_line(capsys) == f"eventstudy: error: {panel}, row 3, field 'date': {message}"
+    assert one_line(capsys) == f"eventstudy: error: {panel}, row 3, field 'date': {date!r} {problem}"
 
 
 SHARES_HEADER = "ticker,as_of,shares_outstanding,filing,source\n"

@@ -4,23 +4,18 @@ results inside a window of a study whose calendar starts in 2025)."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _studies import run_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventstudy.config import load_config
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
-from eventstudy.study import run_study
 from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, earnings_screened, unconfounded_group
-
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS_HEADER = "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
 
 
 def screened(releases: dict[str, list[str]], spans: list[tuple[str, str, str]]) -> list[bool]:
@@ -98,15 +93,6 @@ def short_calendar_cache(shared_data: Path, tmp_path_factory: pytest.TempPathFac
     return root
 
 
-def study(cache: Path, tmp_path: Path, rows: list[str], **changes: object):
-    events = tmp_path / "events.csv"
-    events.write_text(EVENTS_HEADER + "".join(f"{row}\n" for row in rows))
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), peers=(), backtest=None, flows=(), crosssection=(), **changes
-    )
-    return run_study(events, cache, config)
-
-
 def stat(stats: pd.DataFrame, group: str, window: str, name: str) -> pd.Series:
     return stats[(stats.group == group) & (stats.window == window) & (stats.statistic == name)].iloc[0]
 
@@ -116,7 +102,7 @@ def test_a_window_before_the_calendar_is_not_called_clean(short_calendar_cache, 
     the window of an NVDA event on 2024-05-23 (its +11% day) is not screened: ``confounded`` is
     missing, and the row leaves the unconfounded group; the 2025 event's window holds the
     2025-05-28 release the calendar lists."""
-    results = study(
+    results = run_rows(
         short_calendar_cache,
         tmp_path,
         [
@@ -137,7 +123,7 @@ def test_a_window_before_the_calendar_is_not_called_clean(short_calendar_cache, 
     assert stat(results.stats, "g", window, "caar").n == 3
     assert stat(results.stats, unconfounded_group("g"), window, "caar").n == 0
 
-    excluded = study(
+    excluded = run_rows(
         short_calendar_cache,
         tmp_path,
         ["nvda-2024,2024-05-23,pre,NVDA,announcer,,g,x", "nvda-2025b,2025-06-20,pre,NVDA,announcer,,g,y"],
@@ -153,7 +139,7 @@ def test_a_window_before_the_calendar_is_not_called_clean(short_calendar_cache, 
 def test_the_report_says_which_windows_were_not_screened(short_calendar_cache, tmp_path) -> None:
     from eventstudy import save_study
 
-    results = study(short_calendar_cache, tmp_path, ["nvda-may22,2024-05-22,pre,NVDA,announcer,,g,y"])
+    results = run_rows(short_calendar_cache, tmp_path, ["nvda-may22,2024-05-22,pre,NVDA,announcer,,g,y"])
     out = tmp_path / "out"
     save_study(results, out)
     report = (out / "report.md").read_text()
@@ -174,6 +160,6 @@ def test_the_report_says_which_windows_were_not_screened(short_calendar_cache, t
 def test_without_any_calendar_the_screen_is_the_events_and_news_only(shared_data, tmp_path) -> None:
     root = tmp_path / "cache"
     import_paths(PriceStore(root), [shared_data / "prices", shared_data / "shares"])
-    results = study(root, tmp_path, ["nvda-2024,2024-05-23,pre,NVDA,announcer,,g,x"])
+    results = run_rows(root, tmp_path, ["nvda-2024,2024-05-23,pre,NVDA,announcer,,g,x"])
     assert results.car["confounded"].notna().all() and not results.car["confounded"].any()
     assert not results.stats.group.str.endswith("(unconfounded)").any()

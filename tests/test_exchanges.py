@@ -3,22 +3,18 @@ a market value in US dollars (7203.T's would be about 150 times too large)."""
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _studies import run_rows
 
 from eventstudy.backtest.rules import BacktestConfig
-from eventstudy.config import load_config
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
 from eventstudy.exchanges import quote_currency
-from eventstudy.study import run_study
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -58,22 +54,10 @@ def cache(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def study(cache: Path, tmp_path: Path, weighting: str = "equal"):
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
-        "tokyo,2025-03-10,pre,7203.T,announcer,1e9,g,x\n"
-        "plain,2025-03-10,pre,TOYO,announcer,1e9,h,x\n"
-    )
-    rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting=weighting)
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=rule, volume=None
-    )
-    return run_study(events, cache, config)
-
-
 def test_a_tokyo_listing_has_returns_but_no_dollar_values(cache, tmp_path) -> None:
-    results = study(cache, tmp_path, weighting="value")
+    rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting="value")
+    rows = ["tokyo,2025-03-10,pre,7203.T,announcer,1e9,g,x", "plain,2025-03-10,pre,TOYO,announcer,1e9,h,x"]
+    results = run_rows(cache, tmp_path, rows, backtest=rule, volume=None)
     car = results.car.set_index(["event_id", "window"])
     tokyo, plain = car.loc["tokyo"], car.loc["plain"]
     # The same prices: the same abnormal returns and tests.
@@ -106,13 +90,5 @@ def test_a_returns_series_keeps_the_market_values_of_its_file(cache, tmp_path) -
     root = tmp_path / "cache"
     shutil.copytree(cache, root)
     assert main(["cache", "import", "--returns", str(panel), "--units", "percent", "--cache", str(root)]) == 0
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
-        "infy,2025-03-10,pre,INFY.NS,announcer,,g,x\n"
-    )
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
-    )
-    car = run_study(events, root, config).car
+    car = run_rows(root, tmp_path, ["infy,2025-03-10,pre,INFY.NS,announcer,,g,x"]).car
     assert (car["mcap_prev_usd"] == 5e12).all()

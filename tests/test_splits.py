@@ -6,21 +6,19 @@ times the May close (about $95) would be a market value of $234B, a tenth of the
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _studies import run_rows
 
 from eventstudy.backtest.rules import BacktestConfig
-from eventstudy.config import load_config
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
-from eventstudy.study import run_study
+from eventstudy.results import StudyResults
 from eventstudy.valuation import SPLIT_TOLERANCE, ShareCountTable, split_ratios
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARES_HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
 NVDA_COVERS = (
     "NVDA,2023-05-19,2470000000,10-Q cover,t\n"
@@ -88,18 +86,13 @@ def caches(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     return out
 
 
-def run(cache: Path, tmp_path: Path, weighting: str = "equal"):
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
-        "nvda-may24,2024-05-23,pre,NVDA,announcer,1e9,g,x\n"
-        "nvda-sep24,2024-09-05,pre,NVDA,announcer,1e9,g,y\n"
-    )
+def run(cache: Path, tmp_path: Path, weighting: str = "equal") -> StudyResults:
+    rows = [
+        "nvda-may24,2024-05-23,pre,NVDA,announcer,1e9,g,x",
+        "nvda-sep24,2024-09-05,pre,NVDA,announcer,1e9,g,y",
+    ]
     rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting=weighting)
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=rule
-    )
-    return run_study(events, cache, config)
+    return run_rows(cache, tmp_path, rows, backtest=rule)
 
 
 def test_a_study_across_nvidias_split(caches, tmp_path) -> None:
@@ -141,19 +134,8 @@ def test_turnover_puts_a_count_before_a_split_on_the_volumes_basis(caches, tmp_p
     """Split-adjusted volume over the May count would be ten times the turnover until the counts
     change in August; scaled by the split ratio, the covers give the split-adjusted file's
     abnormal turnover exactly (2.464e9 x 10 = 24.64e9)."""
-    tables = []
-    for name in ("covers", "adjusted"):
-        events = tmp_path / "events.csv"
-        events.write_text(
-            "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
-            "nvda-may24,2024-05-23,pre,NVDA,announcer,,g,x\n"
-        )
-        config = dataclasses.replace(
-            load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None,
-            volume="log_turnover",
-        )  # fmt: skip
-        tables.append(run_study(events, caches[name], config).volume)
-    covers, adjusted = tables
+    rows = ["nvda-may24,2024-05-23,pre,NVDA,announcer,,g,x"]
+    covers, adjusted = (run_rows(caches[n], tmp_path, rows, volume="log_turnover").volume for n in caches)
     assert (covers["outcome"] == "ok").all()
     assert np.isfinite(covers["abnormal_volume"]).all()
     pd.testing.assert_frame_equal(covers, adjusted)
@@ -164,16 +146,8 @@ def test_an_old_count_is_noted_as_blind_to_later_splits(caches, tmp_path) -> Non
     days older than the window (two missed quarterly filings) says so on the row."""
     from eventstudy.tables import OLD_SHARE_COUNT_DAYS
 
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
-        "recent,2024-09-05,pre,NVDA,announcer,,g,x\n"
-        "old,2025-11-03,pre,NVDA,announcer,,g,y\n"
-    )
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
-    )
-    car = run_study(events, caches["covers"], config).car.set_index(["event_id", "window"])
+    rows = ["recent,2024-09-05,pre,NVDA,announcer,,g,x", "old,2025-11-03,pre,NVDA,announcer,,g,y"]
+    car = run_rows(caches["covers"], tmp_path, rows).car.set_index(["event_id", "window"])
     assert OLD_SHARE_COUNT_DAYS == 200
     # [0,0] of 2025-11-03: the session before is 2025-10-31, 434 days after the 2024-08-23 count.
     old = car.loc[("old", "[0,0]")]
