@@ -47,9 +47,11 @@ if TYPE_CHECKING:
     from eventstudy.models import DataNeeds, ExpectedReturnModel
 
 HISTORY_DAYS = 2 * 366
-"""Calendar days of history fetched before the first announcement (covers the estimation window)."""
+"""Least calendar days of history fetched before the first announcement (the default estimation
+window's 260 sessions and more; a longer window fetches more, :func:`fetch_range`)."""
 AFTER_DAYS = 45
-"""Calendar days fetched after the last announcement (covers the event windows)."""
+"""Least calendar days fetched after the last announcement (the default event windows and more; a
+longer window or backtest horizon fetches more)."""
 
 
 def run_study(
@@ -402,11 +404,24 @@ def _backtest(
     )
 
 
-def fetch_range(events: pd.DataFrame, *, after_days: int = AFTER_DAYS) -> tuple[dt.date, dt.date]:
-    """The dates to fetch for ``events``: two years before the first announcement to
-    ``after_days`` after the last (never after today)."""
-    first = events["announced"].min().date() - dt.timedelta(days=HISTORY_DAYS)
-    last = min(events["announced"].max().date() + dt.timedelta(days=after_days), dt.date.today())
+def calendar_days(sessions: int) -> int:
+    """Calendar days that surely hold ``sessions`` trading sessions: 7/5 of them (weekends) and
+    three weeks for holidays."""
+    return max(sessions, 0) * 7 // 5 + 21
+
+
+def fetch_range(events: pd.DataFrame, config: StudyConfig) -> tuple[dt.date, dt.date]:
+    """The dates to fetch for ``events``: from :data:`HISTORY_DAYS` before the first announcement,
+    or the calendar days of the config's estimation window and event span if longer, to
+    :data:`AFTER_DAYS` after the last, or the days of the longest event window or backtest
+    horizon if longer (never after today). A cached symbol is not fetched again, so a range too
+    short for the config would leave every later run short of history."""
+    start, _ = config.estimation_bounds()
+    span_start, span_end = config.event_span
+    before = calendar_days(max(-span_start, 0 if start is None else -start))
+    after = max(calendar_days(span_end), backtest_after_days(config.backtest))
+    first = events["announced"].min().date() - dt.timedelta(days=max(HISTORY_DAYS, before))
+    last = min(events["announced"].max().date() + dt.timedelta(days=after), dt.date.today())
     return first, last
 
 
@@ -416,7 +431,7 @@ def backtest_after_days(rule: BacktestConfig | None) -> int:
     if rule is None:
         return AFTER_DAYS
     longest = max(*rule.holding_days, *rule.drift_days)
-    return max(AFTER_DAYS, longest * 7 // 5 + 21)
+    return max(AFTER_DAYS, calendar_days(longest))
 
 
 def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, needs: DataNeeds) -> None:
@@ -427,7 +442,7 @@ def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, n
     from eventstudy.progress import progress
 
     tickers = list(dict.fromkeys(events["ticker"].tolist()))
-    first, last = fetch_range(events, after_days=backtest_after_days(config.backtest))
+    first, last = fetch_range(events, config)
     markets = [m for m in events["market"].tolist() if m] if "market" in events.columns else []
     symbols = list(dict.fromkeys([config.market, *needs.symbols, *markets, *tickers]))
     for symbol in progress(symbols, desc="fetching"):
