@@ -664,20 +664,23 @@ class PairDesign:
 
 def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, used: np.ndarray) -> np.ndarray:
     """(U, T + 2) market value in US dollars of the panel columns ``used`` on every calendar day
-    (close x the share count in force, or a returns series' own market value; none from prices
-    quoted in another currency, :func:`~eventstudy.exchanges.quote_currency`), with an all-NaN
-    day on either side: column 1 + d holds day d."""
+    (close x the share count in force, or a returns series' own market value; none for a symbol
+    quoted in another currency, :func:`~eventstudy.exchanges.quote_currency`, and none at all in a
+    log-returns study, whose abnormal returns times a market value are no dollar change), with an
+    all-NaN day on either side: column 1 + d holds day d."""
     n_days = panel.close.shape[0]
     value_by_day = np.full((used.size, n_days + 2), np.nan)
     symbols = [panel.symbols[column] for column in used.tolist()]
     for part in row_blocks(used.size, n_days, _BLOCK_VALUES):  # blocks of symbols: no (U, T) temporaries
         close = np.take(panel.close, used[part], axis=1).T
         np.multiply(close, share_table.counts_by_day(symbols[part]), out=value_by_day[part, 1:-1])
-    foreign = np.array([quote_currency(s) is not None for s in symbols], dtype=bool)
-    value_by_day[foreign] = np.nan
     if panel.market_cap is not None:  # returns series: the market values of their files
         only = panel.returns_only_columns()[used]
         value_by_day[only, 1:-1] = np.take(panel.market_cap, used[only], axis=1).T
+    foreign = np.array([quote_currency(s) is not None for s in symbols], dtype=bool)
+    value_by_day[foreign] = np.nan
+    if panel.definition == "log":  # AR x MV is a dollar change only for simple returns
+        value_by_day[:] = np.nan
     return value_by_day
 
 

@@ -55,6 +55,11 @@ AR_COLUMNS: tuple[str, ...] = (
 )
 AR_BAND_LEVEL = 0.95
 """Coverage of the per-row intervals of ``ar.parquet`` (``ar_lower`` .. ``car_upper``)."""
+LOG_RETURNS_NOTE = (
+    "no dollar value with log returns (returns = \"log\"): a log abnormal return times a market value "
+    "is not a change in dollars (use returns = \"simple\" for dollar values)"
+)
+"""The note of every row with an abnormal return but no dollar value in a log-returns study."""
 OLD_SHARE_COUNT_DAYS = 200
 """Age in calendar days beyond which the share count of a market value is noted as old: filings
 report a count every quarter (about 91 days), so an older one has missed two, and a split or
@@ -477,6 +482,26 @@ def _value_notes(
     window = mask_as_slice(in_window)  # a tau range: views, no copies
     complete = np.isfinite(pairs.values.market_value_prev[:, window]).all(axis=1)
     no_value = ok & ~complete
+    if pairs.panel.definition == "log":
+        _append_note(notes, no_value, LOG_RETURNS_NOTE)
+        no_value = np.zeros_like(no_value)
+    codes, names = pd.factorize(pd.Index(tickers, dtype=object))
+    quoted = [quote_currency(str(name)) for name in names]  # one per ticker, not per pair
+    text = np.array(
+        [
+            ""
+            if q is None
+            else f"no market value in US dollars: {name} is quoted in {q[0]} (Yahoo's suffix "
+            f".{str(name).rsplit('.', 1)[1]}, {q[1]}), so close x shares (or a file's market_cap) is not "
+            "a dollar figure (import the series under a name without the suffix if its prices are in US "
+            "dollars)"
+            for name, q in zip(names, quoted, strict=True)
+        ],
+        dtype=object,
+    )
+    foreign = no_value & (text != "")[codes]
+    _append_note(notes, foreign, lambda rows: text[codes[rows]])
+    no_value &= ~foreign
     if from_returns is not None:
         _append_note(
             notes,
@@ -490,22 +515,6 @@ def _value_notes(
             ),
         )
         no_value = no_value & ~from_returns
-    codes, names = pd.factorize(pd.Index(tickers, dtype=object))
-    quoted = [quote_currency(str(name)) for name in names]  # one per ticker, not per pair
-    text = np.array(
-        [
-            ""
-            if q is None
-            else f"no market value in US dollars: {name} is quoted in {q[0]} (Yahoo's suffix "
-            f".{str(name).rsplit('.', 1)[1]}, {q[1]}), so close x shares is not a dollar figure (import "
-            "the series under a name without the suffix if its prices are in US dollars)"
-            for name, q in zip(names, quoted, strict=True)
-        ],
-        dtype=object,
-    )
-    foreign = no_value & (text != "")[codes]
-    _append_note(notes, foreign, lambda rows: text[codes[rows]])
-    no_value &= ~foreign
     split = figures.later_split[:, window]
     before_split = no_value & (split != 1.0).any(axis=1)
     _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))

@@ -77,18 +77,35 @@ def test_a_tokyo_listing_has_returns_but_no_dollar_values(cache, tmp_path) -> No
     assert trades.loc["plain", "outcome"] == "ok"
 
 
-def test_a_returns_series_keeps_the_market_values_of_its_file(cache, tmp_path) -> None:
-    """A returns panel gives its own market values (in its own currency, as the user states): the
-    suffix rule is for Yahoo prices only."""
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("INFY", 5e12), ("INFY.NS", None)],  # a US label: the file's dollars; .NS: rupees, so none
+)
+def test_a_returns_series_brings_its_market_values_unless_its_id_is_quoted_abroad(
+    cache, tmp_path, name, expected
+) -> None:
     from eventstudy.cli import main
 
     panel = tmp_path / "returns.csv"
-    panel.write_text(
-        "id,date,ret,market_cap\n"
-        + "".join(f"INFY.NS,{d:%Y-%m-%d},0.1,5e12\n" for d in pd.bdate_range("2024-01-02", "2025-06-30"))
-    )
+    days = pd.bdate_range("2024-01-02", "2025-06-30")
+    panel.write_text("id,date,ret,market_cap\n" + "".join(f"{name},{d:%Y-%m-%d},0.1,5e12\n" for d in days))
     root = tmp_path / "cache"
     shutil.copytree(cache, root)
     assert main(["cache", "import", "--returns", str(panel), "--units", "percent", "--cache", str(root)]) == 0
-    car = run_rows(root, tmp_path, ["infy,2025-03-10,pre,INFY.NS,announcer,,g,x"]).car
-    assert (car["mcap_prev_usd"] == 5e12).all()
+    car = run_rows(root, tmp_path, [f"e,2025-03-10,pre,{name},announcer,1e9,g,x"]).car
+    if expected is None:
+        assert car["mcap_prev_usd"].isna().all() and car["value_to_deal"].isna().all()
+        assert car["note"].str.startswith(f"no market value in US dollars: {name} is quoted in INR").all()
+    else:
+        assert (car["mcap_prev_usd"] == expected).all()
+
+
+def test_log_returns_give_no_dollar_values(cache, tmp_path) -> None:
+    """Sum AR_log x MV is no dollar change: ORCL's +$243B of 2025-09-10 would read +$207B."""
+    rows = ["plain,2025-03-10,pre,TOYO,announcer,1e9,h,x"]
+    simple = run_rows(cache, tmp_path, rows).car
+    log = run_rows(cache, tmp_path, rows, returns="log").car
+    assert simple["abnormal_value_usd"].notna().all()
+    assert log["car"].notna().all() and log["abnormal_value_usd"].isna().all()
+    assert log["mcap_prev_usd"].isna().all()
+    assert log["note"].str.startswith('no dollar value with log returns (returns = "log")').all()

@@ -29,7 +29,8 @@ converts them when its ``returns`` setting differs (``log(1 + R)`` or ``exp(r) -
 ``10107.0``) and is stored as its decimal digits (``10107``). Two ids that differ only in case
 are an error (they would share a cache file on a case-insensitive file system).
 
-**Market values.** ``market_cap`` is taken as given, in the currency of the returns; CRSP's
+**Market values.** ``market_cap`` is taken as given, in US dollars (an id with a non-US exchange
+suffix gets no dollar value, :mod:`eventstudy.exchanges`); CRSP's
 market value is :math:`|PRC| \\times SHROUT \\times 1000` (``PRC`` is negative when it is a
 bid/ask average, ``SHROUT`` is in thousands; a zero ``PRC`` means no price). Where present
 they are the market values of the dollar columns (``mcap_prev_usd``, ``abnormal_value_usd``);

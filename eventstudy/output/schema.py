@@ -51,8 +51,11 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
     **_IDS,
     "date": ColumnDoc("date", "trading day of relative day tau (missing past the data)"),
     "tau": ColumnDoc("days", "trading days relative to day 0"),
-    "ret": ColumnDoc("fraction", "simple return of the ticker from the previous session (Adj Close)"),
-    "market_ret": ColumnDoc("fraction", "simple return of the market proxy"),
+    "ret": ColumnDoc(
+        "fraction",
+        "return of the ticker from the previous session (Adj Close): simple, or log with returns = log",
+    ),
+    "market_ret": ColumnDoc("fraction", "return of the market proxy: simple, or log with returns = log"),
     "expected_ret": ColumnDoc("fraction", "expected return from the estimated model"),
     "ar": ColumnDoc("fraction", "abnormal return: ret - expected_ret"),
     "car": ColumnDoc("fraction", "cumulative abnormal return from the first day of the event span to tau"),
