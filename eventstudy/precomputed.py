@@ -105,8 +105,11 @@ def ar_event_panel(
     """
     pairs, codes = _pairs(ar)
     n = len(pairs.id)
-    event_tau = np.unique(ar["tau"].to_numpy(np.int64))
-    column = np.searchsorted(event_tau, ar["tau"].to_numpy(np.int64))
+    given = ar["tau"].to_numpy(np.int64)
+    # Every tau from the first to the last: a tau that no pair has is a missing day of every pair
+    # (a window across it is incomplete), not a day the window skips.
+    event_tau = np.arange(given.min(), given.max() + 1) if given.size else np.empty(0, dtype=np.int64)
+    column = np.searchsorted(event_tau, given)
     ar_event = np.full((n, len(event_tau)), np.nan)
     ar_event[codes, column] = ar["value"].to_numpy(float)
     missing = {"regressors", "market_values"}

@@ -209,6 +209,10 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
     ar_half = quantile * ar_se
     ar_lower = abnormal - ar_half
     ar_upper = np.add(abnormal, ar_half, out=ar_half)
+    # The market proxy listed as a party has abnormal returns of 0 by construction (its return
+    # less itself): blank, as its car.parquet rows are, or a reader of ar.parquet (``eventstudy
+    # infer``) would pool them with the parties'. A degenerate fit keeps its exact ARs.
+    abnormal = np.where((pairs.outcomes.outcome == "market_proxy")[:, None], np.nan, abnormal)
     car = np.cumsum(abnormal, axis=1)
     car_half = quantile * car_se
     car_lower = car - car_half
@@ -223,7 +227,7 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
             "ret": returns.returns.ravel(),
             "market_ret": returns.market.ravel(),
             "expected_ret": returns.expected.ravel(),
-            "ar": abnormal.ravel().copy(),  # the frame keeps its columns (copy=False): not a view
+            "ar": abnormal.ravel(),  # a new array (np.where above), not a view of the results' ARs
             "car": car.ravel(),
             "car_se": car_se.ravel(),
             "ar_se": ar_se.ravel(),

@@ -57,7 +57,11 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "market_ret": ColumnDoc("fraction", "return of the market proxy: simple, or log with returns = log"),
     "expected_ret": ColumnDoc("fraction", "expected return from the estimated model"),
-    "ar": ColumnDoc("fraction", "abnormal return: ret - expected_ret"),
+    "ar": ColumnDoc(
+        "fraction",
+        "abnormal return: ret - expected_ret; missing for the market proxy listed as a party "
+        "(outcome market_proxy, 0 by construction)",
+    ),
     "car": ColumnDoc("fraction", "cumulative abnormal return from the first day of the event span to tau"),
     "car_se": ColumnDoc(
         "fraction",

@@ -1,0 +1,51 @@
+"""``infer`` on what a run writes, and on panels with a gap in τ (found by an independent
+re-derivation: a τ missing for every pair shrank the window without a word, and a run's
+``ar.parquet`` carried the abnormal returns of pairs the run leaves out of every statistic)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _studies import run_rows
+
+from eventstudy import infer
+
+
+def stat(stats: pd.DataFrame, group: str, window: str, name: str) -> pd.Series:
+    return stats[(stats.group == group) & (stats.window == window) & (stats.statistic == name)].iloc[0]
+
+
+def test_a_tau_no_pair_has_is_a_missing_day_not_a_shorter_window() -> None:
+    rng = np.random.default_rng(7)
+    rows = [
+        {"id": f"P{i}", "tau": tau, "ar": rng.normal(0, 1)} for i in range(6) for tau in (-2, -1, 1, 2)
+    ]
+    panel = pd.DataFrame(rows)
+    stats = infer(panel, units="percent", windows=[(-1, 1), (1, 2)], statistics=["caar"]).stats
+    across = stat(stats, "all", "[-1,+1]", "caar")
+    assert across["n"] == 0 and np.isnan(across["value"])  # day 0 is missing for every pair
+    after = stat(stats, "all", "[+1,+2]", "caar")
+    expected = panel[panel.tau > 0].groupby("id")["ar"].sum().mean() / 100
+    assert after["n"] == 6 and after["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_infer_on_a_runs_ar_table_gives_the_runs_statistics(launch_cache, tmp_path) -> None:
+    """SPY listed as a party is the market proxy (outcome market_proxy): the run leaves it out of
+    every statistic, and its ar.parquet rows are blank, so infer on the parties' rows gives the
+    run's CAAR of 'all'."""
+    rows = [
+        "oracle,2025-09-09,post,ORCL,partner,300e9,g,x",
+        "oracle,2025-09-09,post,SPY,partner,300e9,g,x",
+        "amd,2025-10-06,pre,AMD,supplier,,g,y",
+    ]
+    results = run_rows(launch_cache, tmp_path, rows, peers=("NVDA",))
+    ar = results.ar
+    proxy = ar[ar.ticker == "SPY"]
+    assert proxy["ar"].isna().all() and proxy["car"].isna().all() and proxy["ret"].notna().all()
+    parties = ar[ar.role != "peer"]
+    got = infer(parties, units="decimal", windows=[(0, 0), (-1, 1)], statistics=["caar"]).stats
+    for window in ("[0,0]", "[-1,+1]"):
+        run, inferred = stat(results.stats, "all", window, "caar"), stat(got, "all", window, "caar")
+        assert inferred["n"] == run["n"] == 2
+        assert inferred["value"] == pytest.approx(run["value"], rel=1e-12)
