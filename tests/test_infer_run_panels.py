@@ -49,3 +49,4 @@ def test_infer_on_a_runs_ar_table_gives_the_runs_statistics(launch_cache, tmp_pa
         run, inferred = stat(results.stats, "all", window, "caar"), stat(got, "all", window, "caar")
         assert inferred["n"] == run["n"] == 2
         assert inferred["value"] == pytest.approx(run["value"], rel=1e-12)
+

@@ -500,3 +500,22 @@ def test_a_bad_per_event_market_is_an_events_error(tmp_path) -> None:
         read_events(events)
     events.write_text(events.read_text().replace("S&P 500", ""))
     assert read_events(events)["market"].tolist() == [""]
+
+
+@pytest.mark.parametrize(
+    ("units", "cells", "expected"),
+    [
+        ("decimal", ["-44", "-0.445"], [np.nan, -0.445]),  # -44 in decimal (-4400%): CRSP's code
+        ("percent", ["-44", "-44.5"], [-0.44, -0.445]),  # -44%: a return, not a code
+        ("percent", ["-4400", "-44.5"], [np.nan, -0.445]),  # the code, in percent
+    ],
+)
+def test_crsp_missing_codes_are_decimal_returns_whatever_the_units(tmp_path, units, cells, expected) -> None:
+    """A real -44% return of a percent file was read as CRSP's code -44 (found by an independent
+    re-derivation): the codes are decimal returns of -4400% and less."""
+    path = tmp_path / "crsp.csv"
+    path.write_text("PERMNO,date,RET\n" + "".join(f"10107,2024010{3 + i},{c}\n" for i, c in enumerate(cells)))
+    root = tmp_path / "cache"
+    assert main(["cache", "import", "--returns", str(path), "--units", units, "--cache", str(root)]) == 0
+    stored = PriceStore(root).read_returns_table("10107").frame
+    np.testing.assert_allclose(stored["ret"].to_numpy(float), expected, rtol=1e-15)

@@ -38,6 +38,7 @@ without them those columns are empty, with a note.
 
 **Missing returns.** A blank cell (or ``NA``, ``NaN``, ``null``, ``.``) is a missing return,
 and so are CRSP's missing-return codes in a CRSP file: the numbers -44, -55, -66, -77, -88, -99
+(decimal returns, so -4400 ... -9900 in a file of percent returns, where -44 is a return of -44%)
 and the letters A, B, C, D, E of WRDS exports (counted in the provenance). A missing return
 removes that day only -- unlike a missing price, which also removes the next day's return
 (:mod:`eventstudy.timeline.returns`).
@@ -362,7 +363,10 @@ def _returns(
     codes = np.zeros(len(values), dtype=bool)
     if crsp:
         text = pd.Series(cells, dtype=object).astype(str)
-        codes = np.isin(values, list(CRSP_MISSING_CODES)) | text.isin(CRSP_MISSING_LETTERS).to_numpy()
+        # CRSP's codes are decimal returns of -4400% and less: a percent file holds them as -4400 ...,
+        # and its -44 is a return of -44%, not a code.
+        codes = np.isin(values / divisor, list(CRSP_MISSING_CODES))
+        codes |= text.isin(CRSP_MISSING_LETTERS).to_numpy()
         values = np.where(codes, np.nan, values)
     if definition == "simple":
         below = np.flatnonzero(values < -divisor)
