@@ -11,7 +11,8 @@ For pair i on day t with :math:`n_{it}` shares traded, the volume measure is
   model absorbs (the 0.000255 aside, which matters only on days with almost no trading); it
   needs no share counts, which the cache often lacks over the estimation window.
 
-The market's measure :math:`V_{mt}` is the market proxy's :math:`\\ln(1 + n_{mt})` (Campbell &
+The market's measure :math:`V_{mt}` is the pair's benchmark's (the market proxy, or the event's
+own ``market``) :math:`\\ln(1 + n_{mt})` (Campbell &
 Wasley average the log turnover of all NYSE/AMEX stocks; the proxy's own volume is the
 market-wide trading activity available here, and its scale is absorbed by the intercept). The
 volume market model :math:`V_{it} = \\alpha_i + \\beta_i V_{mt} + u_{it}` is fitted by OLS over the
@@ -236,17 +237,25 @@ def volume_pairs(
         firm_measure = log_turnover(volume, counts)
     elif measure != "log_volume":
         raise ValueError(f"volume measure must be log_volume or log_turnover, got {measure!r}")
-    market_measure = log_volume(volume[:, panel.column(market)])
-    columns = pd.Index(symbols, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
+    index = pd.Index(symbols, dtype=object)
+    columns = index.get_indexer(pd.Index(tickers, dtype=object))
+    # Each pair's market volume is its own benchmark's (the events' market column), as its returns'.
+    benchmarks = estimates.benchmarks
+    if benchmarks is None:
+        benchmarks = np.full(len(tickers), market, dtype=object)
+    market_columns = index.get_indexer(pd.Index(benchmarks, dtype=object))
+    used = np.unique(market_columns)
+    market_measure = log_volume(volume[:, used])
+    market_local = np.searchsorted(used, market_columns)
     firm_padded, market_padded, raw = _pad(firm_measure), _pad(market_measure), _pad(volume)
     est, evt = np.asarray(estimates.estimation_days), estimates.event_days
     y_est = firm_padded[est, columns[:, None]]
     y_evt = firm_padded[evt, columns[:, None]]
-    x_est = np.stack([np.ones_like(y_est), market_padded[est]], axis=-1)
-    x_evt = np.stack([np.ones_like(y_evt), market_padded[evt]], axis=-1)
+    x_est = np.stack([np.ones_like(y_est), market_padded[est, market_local[:, None]]], axis=-1)
+    x_evt = np.stack([np.ones_like(y_evt), market_padded[evt, market_local[:, None]]], axis=-1)
     fit = fit_ols_batch(y_est, x_est, min_obs=min_obs)
     traded = np.isfinite(volume).any(axis=0)
-    no_volume = ~traded[columns] | ~traded[panel.column(market)]
+    no_volume = ~traded[columns] | ~traded[market_columns]
     outcome = _outcomes(estimates, fit, degenerate_fits(y_est, fit.residuals), min_obs, no_volume)
     ok = outcome == "ok"
     expected = np.einsum("plk,pk->pl", x_evt, fit.coef)
@@ -268,7 +277,14 @@ def volume_pairs(
     factor = volume_panel_.prediction_variance_factor()
     se = sigma[:, None] * np.sqrt(factor)
     table = _table(
-        estimates, raw[evt, columns[:, None]], y_evt, market_padded[evt], expected, abnormal, se, outcome
+        estimates,
+        raw[evt, columns[:, None]],
+        y_evt,
+        market_padded[evt, market_local[:, None]],
+        expected,
+        abnormal,
+        se,
+        outcome,
     )
     return VolumePairs(table, volume_panel_, outcome)
 

@@ -321,3 +321,29 @@ def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path)
     kept = traded_volume(frame)
     moved = np.r_[False, np.diff(frame["close"].to_numpy()) != 0]
     assert np.isnan(kept[moved]).all() and (kept[~moved] == 0).all() and moved.mean() > 0.95
+
+
+def test_a_pair_with_its_own_benchmark_has_that_benchmarks_volume(launch_cache, tmp_path) -> None:
+    """The events' market column names each pair's benchmark for its returns and for its volume
+    (Campbell & Wasley's V_mt is the benchmark's log volume): NVDA against SMH regresses on SMH's
+    volume, not SPY's (found by an independent re-derivation; the volume model used SPY's for all)."""
+    from _studies import EVENTS_HEADER
+
+    from eventstudy.data.store import PriceStore
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        EVENTS_HEADER.replace("headline", "headline,market")
+        + "a,2025-09-22,pre,NVDA,investor,,g,x,SMH\nb,2025-09-22,pre,ORCL,partner,,g,x,\n"
+    )
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
+    )
+    volume = run_study(events, launch_cache, config).volume
+    store = PriceStore(launch_cache)
+    for ticker, benchmark in (("NVDA", "SMH"), ("ORCL", "SPY")):
+        rows = volume[(volume.ticker == ticker) & (volume.tau == 0)]
+        day = rows["date"].iloc[0]
+        prices = store.read_prices(benchmark).set_index("date")
+        expected = np.log1p(prices.loc[day, "volume"])
+        assert rows["market_log_volume"].iloc[0] == pytest.approx(expected, rel=1e-15)
