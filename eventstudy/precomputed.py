@@ -150,20 +150,24 @@ def ar_event_panel(
         dates.append(
             estimation["date"] if "date" in estimation else pd.Series(pd.NaT, index=estimation.index)
         )
-    has_dates = (
-        bool(dates) and all(d.notna().all() for d in dates) and len(dates) == (1 if estimation is None else 2)
-    )
+    # Event dates alone give the date clusters; the estimation days' dates too give r-bar's
+    # calendar time (an estimation panel without dates leaves the event dates their clusters).
+    dated = [d for d in dates if d.notna().all()]
+    event_dated = "date" in ar and ar["date"].notna().all()
+    all_dated = event_dated and len(dated) == (1 if estimation is None else 2)
     event_day = np.full(ar_event.shape, -1, dtype=np.int64)
     estimation_day = np.full(ar_estimation.shape, -1, dtype=np.int64)
-    if has_dates:
-        calendar = np.unique(np.concatenate([d.to_numpy("datetime64[ns]") for d in dates]))
+    if event_dated:
+        calendar = np.unique(np.concatenate([d.to_numpy("datetime64[ns]") for d in dated]))
         event_day[codes, column] = np.searchsorted(calendar, ar["date"].to_numpy("datetime64[ns]"))
-        if estimation is not None:
+        if all_dated and estimation is not None:
             rows, cols, _ = est_positions
             estimation_day[rows, cols] = np.searchsorted(
                 calendar, estimation["date"].to_numpy("datetime64[ns]")
             )
     else:
+        missing |= {"event_dates"}
+    if not all_dated:
         missing |= {"calendar"}
     panel = EventPanel(
         ar_estimation=ar_estimation,
@@ -204,7 +208,9 @@ def car_event_panels(car: pd.DataFrame) -> list[tuple[str, EventPanel, PanelPair
             xtx_inv=np.zeros((n, 0, 0)),
             x_event=np.zeros((n, 1, 0)),
             firm=pairs.id,
-            missing_inputs=frozenset({"estimation", "regressors", "calendar", "market_values"}),
+            missing_inputs=frozenset(
+                {"estimation", "regressors", "event_dates", "calendar", "market_values"}
+            ),
         )
         out.append((str(label), panel, pairs))
     return out

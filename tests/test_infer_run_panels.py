@@ -50,3 +50,30 @@ def test_infer_on_a_runs_ar_table_gives_the_runs_statistics(launch_cache, tmp_pa
         assert inferred["n"] == run["n"] == 2
         assert inferred["value"] == pytest.approx(run["value"], rel=1e-12)
 
+
+
+def test_estimation_residuals_without_dates_keep_the_date_clusters_of_a_dated_panel() -> None:
+    """More input once took results away: an estimation panel without dates made the date- and
+    two-way-clustered t's "not computable", though they need the event days' dates only (found by
+    an independent re-derivation). Kolari-Pynnönen's r-bar needs both panels' dates."""
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2024-03-01", periods=12)
+    ar = pd.DataFrame(
+        [
+            {"id": f"P{i}", "tau": tau, "ar": rng.normal(0, 1), "date": days[(i % 6) * 2 + tau]}
+            for i in range(12)
+            for tau in (0, 1)
+        ]
+    )
+    estimation = pd.DataFrame(
+        [{"id": f"P{i}", "tau": tau, "ar": rng.normal(0, 1)} for i in range(12) for tau in range(-30, -5)]
+    )
+    names = ["cluster_date_t", "cluster_two_way_t", "kp_adjusted_bmp_t"]
+    alone = infer(ar, units="percent", windows=[(0, 1)], statistics=names).stats
+    given = {"estimation": estimation, "n_params": 0, "statistics": names}
+    both = infer(ar, units="percent", windows=[(0, 1)], **given).stats
+    for name in ("cluster_date_t", "cluster_two_way_t"):
+        got, without = stat(both, "all", "[0,+1]", name), stat(alone, "all", "[0,+1]", name)
+        assert got["n"] == 12 and np.isfinite(got["value"]) and got["value"] == without["value"]
+    kp = stat(both, "all", "[0,+1]", "kp_adjusted_bmp_t")
+    assert kp["n"] == 0 and "calendar dates of the estimation and event days" in kp["reference"]

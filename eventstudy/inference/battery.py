@@ -744,7 +744,7 @@ def _bootstrap(s: WindowSample) -> TestResult:
 
 def _cluster(s: WindowSample, clustering: str) -> TestResult:
     if clustering != "firm":
-        s.panel.require("calendar")  # dates are the clusters
+        s.panel.require("event_dates")  # dates are the clusters
     return window_cluster_test(
         s.panel.ar_event,
         s.parts.firm_codes,

@@ -50,6 +50,7 @@ _FLOAT_FIELDS = ("ar_estimation", "ar_event", "sigma", "n_estimation", "n_params
 PANEL_INPUTS: dict[str, str] = {
     "estimation": "estimation-window residuals (sigma, ranks and signs of the estimation window)",
     "regressors": "the model's regressors (the prediction-error correction)",
+    "event_dates": "calendar dates of the event days (the date and two-way clusters)",
     "calendar": "calendar dates of the estimation and event days (cross-correlation in calendar time)",
     "market_values": "market values (dollar abnormal values)",
 }
