@@ -670,6 +670,8 @@ def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, use
     all-NaN day on either side: column 1 + d holds day d."""
     n_days = panel.close.shape[0]
     value_by_day = np.full((used.size, n_days + 2), np.nan)
+    if panel.definition == "log":  # AR x MV is a dollar change only for simple returns
+        return value_by_day
     symbols = [panel.symbols[column] for column in used.tolist()]
     for part in row_blocks(used.size, n_days, _BLOCK_VALUES):  # blocks of symbols: no (U, T) temporaries
         close = np.take(panel.close, used[part], axis=1).T
@@ -679,8 +681,6 @@ def _market_values_by_day(panel: ReturnsPanel, share_table: ShareCountTable, use
         value_by_day[only, 1:-1] = np.take(panel.market_cap, used[only], axis=1).T
     foreign = np.array([quote_currency(s) is not None for s in symbols], dtype=bool)
     value_by_day[foreign] = np.nan
-    if panel.definition == "log":  # AR x MV is a dollar change only for simple returns
-        value_by_day[:] = np.nan
     return value_by_day
 
 

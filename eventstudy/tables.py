@@ -178,6 +178,22 @@ class PairArrays:
         return np.isin(self.tickers, list(returns_only)) if returns_only else None
 
     @cached_property
+    def currency_notes(self) -> np.ndarray:
+        """(P,) the note of a pair whose ticker is quoted outside the US
+        (:func:`~eventstudy.exchanges.quote_currency`), ``""`` for the others; once per ticker."""
+        codes, names = pd.factorize(pd.Index(self.tickers, dtype=object))
+        text = [
+            ""
+            if q is None
+            else f"no market value in US dollars: {name} is quoted in {q[0]} (Yahoo's suffix "
+            f".{str(name).rsplit('.', 1)[1]}, {q[1]}), so close x shares (or a file's market_cap) is not "
+            "a dollar figure (import the series under a name without the suffix if its prices are in US "
+            "dollars)"
+            for name, q in ((name, quote_currency(str(name))) for name in names)
+        ]
+        return np.array(text, dtype=object)[codes]
+
+    @cached_property
     def day_text(self) -> np.ndarray:
         """The calendar's dates as text, position -1 (outside the calendar) ``"NaT"``."""
         return np.append(self.panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
@@ -489,22 +505,9 @@ def _value_notes(
     if pairs.panel.definition == "log":
         _append_note(notes, no_value, LOG_RETURNS_NOTE)
         no_value = np.zeros_like(no_value)
-    codes, names = pd.factorize(pd.Index(tickers, dtype=object))
-    quoted = [quote_currency(str(name)) for name in names]  # one per ticker, not per pair
-    text = np.array(
-        [
-            ""
-            if q is None
-            else f"no market value in US dollars: {name} is quoted in {q[0]} (Yahoo's suffix "
-            f".{str(name).rsplit('.', 1)[1]}, {q[1]}), so close x shares (or a file's market_cap) is not "
-            "a dollar figure (import the series under a name without the suffix if its prices are in US "
-            "dollars)"
-            for name, q in zip(names, quoted, strict=True)
-        ],
-        dtype=object,
-    )
-    foreign = no_value & (text != "")[codes]
-    _append_note(notes, foreign, lambda rows: text[codes[rows]])
+    currency = pairs.currency_notes
+    foreign = no_value & (currency != "")
+    _append_note(notes, foreign, currency)
     no_value &= ~foreign
     if from_returns is not None:
         _append_note(

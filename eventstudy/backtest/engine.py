@@ -226,7 +226,8 @@ def plan_trades(
     # the trader saw by the split ratio; the count on the closes' basis is the count times it.
     split = np.append(table.later_split, 1.0)[figure]
     mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split
-    mcap_prev[np.array([quote_currency(str(t)) is not None for t in tickers], dtype=bool)] = np.nan  # not USD
+    abroad = np.array([quote_currency(str(t)) is not None for t in listed], dtype=bool)  # not in USD
+    mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
     weight_basis = mcap_prev if config.weighting == "value" else np.ones(len(traded))
 
     outcomes, notes = [], []

@@ -516,11 +516,13 @@ def confounder_columns(
         sessions = calendar.to_numpy("datetime64[D]")
         located = np.flatnonzero(day0 >= 0)
         top = len(sessions) - 1
-        for w, (start_day, end_day) in enumerate(bounds):
-            first = sessions[np.clip(day0[located] + start_day - 1, 0, top)]
-            last = sessions[np.clip(day0[located] + end_day, 0, top)]
-            screened = earnings_screened(pairs["ticker"].to_numpy()[located], first, last, releases)
-            unscreened[located, w] = ~screened & (flags.count[located, w] == 0)
+        # Every (pair, window) span at once: the calendar's intervals are built once.
+        bounds_array = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
+        first = sessions[np.clip(day0[located, None] + bounds_array[:, 0] - 1, 0, top)]
+        last = sessions[np.clip(day0[located, None] + bounds_array[:, 1], 0, top)]
+        tickers = np.repeat(pairs["ticker"].to_numpy(object)[located], len(bounds))
+        screened = earnings_screened(tickers, first.ravel(), last.ravel(), releases)
+        unscreened[located] = ~screened.reshape(len(located), len(bounds)) & (flags.count[located] == 0)
 
     taus = np.sort(ar["tau"].unique()) if len(ar) else np.array([0])
     matrix = {name: np.full((len(pairs), len(taus)), np.nan) for name in ("ar", "ar_t")}
