@@ -199,6 +199,9 @@ def test_bootstrap_of_partial_columns_follows_its_formula(n: int, mean: float) -
     usable[rng.random(n) < 0.3, 1] = False
     x[~usable[:, 1] & (rng.random(n) < 0.5), 1] = np.nan  # unusable values may be anything
     got = bootstrap_t_tests(x, usable, draws=draws, seed=seed)
+    # The draws are positions into each column's pairs sorted by their usable values.
+    order = np.argsort(np.where(usable & np.isfinite(x), x, np.nan), axis=0, kind="stable")
+    x, usable = np.take_along_axis(x, order, axis=0), np.take_along_axis(usable, order, axis=0)
     index = np.random.default_rng(seed).integers(0, n, size=(draws, n), dtype=np.int64)
     for w, result in enumerate(got):
         values = x[usable[:, w], w]

@@ -126,8 +126,11 @@ def bootstrap_skewness_adjusted_p(
     ``t_sa`` is NaN) it is NaN. The resample size is never raised above
     :math:`\\lfloor n/4 \\rfloor` to reach 3: resamples of 3 out of 5 values are not LBT's
     bootstrap, and their few distinct values make a p-value of little meaning.
+
+    Resamples draw positions into ``x`` sorted, so the order of the observations (of the
+    trades, of the rows of ``events.csv``) does not change the p-value.
     """
-    x = np.asarray(x, dtype=float)
+    x = np.sort(np.asarray(x, dtype=float))
     n = x.size
     n_b = bootstrap_resample_size(n, fraction)
     if n_b == 0 or not np.isfinite(t_sa):

@@ -3,7 +3,9 @@
 Events ((event, firm) pairs) are resampled with replacement, B times, from
 ``numpy.random.default_rng(seed)``; the same seed gives the same numbers. A resample is N
 indices drawn uniformly from 0..N-1 (``Generator.integers``, 64-bit, so the stream does not
-depend on how the draws are chunked), and a resampled mean is the mean of the drawn values:
+depend on how the draws are chunked) into the pairs sorted by their values (:func:`value_order`),
+so the same pairs in another order (the rows of ``events.csv`` shuffled) give the same
+resamples, and a resampled mean is the mean of the drawn values:
 O(B·N) time (O(B·N·L) for a path of L days), with memory bounded by processing the draws in
 chunks of about ``_CHUNK_CELLS`` numbers (``_COUNT_CELLS``, at least ``_COUNT_DRAWS`` draws, for
 :func:`bootstrap_t_tests`).
@@ -59,6 +61,21 @@ class CaarBand:
     n: int
 
 
+def value_order(values: np.ndarray) -> np.ndarray:
+    """The order of the rows of (N, K) ``values`` sorted by their values, the first column first.
+
+    A resample draws positions into the pairs in this order, so the bootstrap depends on the
+    set of pairs only, not on the order they came in (the rows of ``events.csv``, the
+    partitions of a cluster). Rows that tie in every column are interchangeable: any order of
+    them gives the same resampled statistics. NaN sorts last (``numpy.lexsort``). O(N log N)
+    per column.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim == 1:
+        return np.argsort(v, kind="stable")
+    return np.lexsort(v.T[::-1])
+
+
 def _resample_indices(rng: np.random.Generator, n: int, draws: int, cells: int) -> Iterator[np.ndarray]:
     """Yield (chunk, n) resampled indices, ``draws`` rows in total, about ``cells`` per chunk."""
     chunk = max(1, min(draws, cells // max(n, 1)))
@@ -96,7 +113,7 @@ def bootstrap_t_test(
     p-value compares t with the bootstrap distribution of :math:`t^*` (which imposes the null by
     centring): two-sided :math:`(1 + \\#\\{|t^*_b| \\ge |t|\\})/(B + 1)`, one-sided with the
     matching tail. The value reported is t. Missing CARs (NaN) are dropped first; each resample
-    draws N of the remaining CARs.
+    draws N of the remaining CARs, sorted, so their order does not matter.
 
     Reference: Efron & Tibshirani (1993), *An Introduction to the Bootstrap*; Hall (1992),
     *The Bootstrap and Edgeworth Expansion*.
@@ -126,9 +143,10 @@ def bootstrap_t_tests(
     windows), all from one set of resamples of the pairs.
 
     Formula: resample b draws N of the N pairs with replacement (``Generator.integers(0, N)``,
-    the stream of ``numpy.random.default_rng(seed)``), the same draws for every column; pair j
-    is drawn :math:`c_{bj}` times. Column w uses the drawn pairs usable for it
-    (:math:`u_{jw} = 1`): :math:`n^*_{bw} = \\sum_j c_{bj}u_{jw}`,
+    the stream of ``numpy.random.default_rng(seed)``), the same draws for every column, each
+    into its own pairs sorted by their usable values (the unusable last); position j is drawn
+    :math:`c_{bj}` times. Column w uses the drawn pairs usable for it (:math:`u_{jw} = 1`):
+    :math:`n^*_{bw} = \\sum_j c_{bj}u_{jw}`,
     :math:`\\bar x^*_{bw} = \\sum_j c_{bj}u_{jw}x_{jw}/n^*_{bw}`, :math:`s^{*2}_{bw}` their (n-1)
     variance from :math:`\\sum_j c_{bj}u_{jw}x_{jw}^2`, and
     :math:`t^*_{bw} = (\\bar x^*_{bw} - \\bar x_w)\\sqrt{n^*_{bw}}/s^*_{bw}`, compared with
@@ -140,7 +158,8 @@ def bootstrap_t_tests(
     computed on resamples of the same N pairs, the textbook event resampling with the
     missingness resampled with the pairs; when every pair is usable for a column,
     :math:`n^*_{bw} = N` and it is exactly the resampling of :func:`bootstrap_t_test`. A
-    column's result does not depend on the other columns. Deterministic given ``seed``.
+    column's result depends on its own values only: neither on the other columns nor on the
+    order of the pairs (the rows of ``events.csv``). Deterministic given ``seed``.
 
     Implementation: per chunk of resamples, the draw counts :math:`c_{bj}` (one-byte counters a
     draw) times the (N, 3W) matrix of :math:`u x`, :math:`u x^2` and :math:`u` (one matrix
@@ -172,6 +191,10 @@ def bootstrap_t_tests(
         raise ValueError("draws must be positive")
     x = np.atleast_2d(np.asarray(values, dtype=float))
     ok = np.asarray(usable, dtype=bool) & np.isfinite(x)
+    # Each column's pairs in the order of its usable values (unusable last), so a column's test
+    # depends on its own values only: neither on the order of the pairs nor on the other columns.
+    order = np.argsort(np.where(ok, x, np.nan), axis=0, kind="stable")
+    x, ok = np.take_along_axis(x, order, axis=0), np.take_along_axis(ok, order, axis=0)
     n_all, n_columns = x.shape
     results: list[TestResult] = [empty_result("bootstrap_t", REF_BOOTSTRAP, 0)] * n_columns
     tested: list[tuple[int, int, float, float]] = []
@@ -243,7 +266,8 @@ def bootstrap_caar_band(
     Reference: Efron & Tibshirani (1993), ch. 13 (percentile intervals).
 
     Assumptions: i.i.d. pairs; pairs with a missing day in the path are left out.
-    Deterministic given ``seed``. Cost O(B·N·L).
+    Deterministic given ``seed`` and the set of paths (resamples draw from the paths in
+    :func:`value_order`). Cost O(B·N·L).
 
     Parameters
     ----------
@@ -256,6 +280,7 @@ def bootstrap_caar_band(
         raise ValueError("level must be in (0, 1)")
     path = np.atleast_2d(np.asarray(car_path, dtype=float))
     path = path[np.isfinite(path).all(axis=1)]
+    path = path[value_order(path)]
     n, length = path.shape
     if n < 1:
         nan = np.full(length, np.nan)
