@@ -294,3 +294,64 @@ def test_summary_and_text(events: pd.DataFrame) -> None:
     assert row.total_return == pytest.approx(0.013, abs=1e-14)
     assert row.market_total_return == pytest.approx(0.001, abs=1e-14)
     assert "short rival" in results.summary() and "sim" in results.summary()
+
+
+def test_a_row_with_its_own_market_is_measured_and_labelled_against_it(tmp_path: Path) -> None:
+    """events.csv's `market` is the row's benchmark in the trades and the drift, and the text
+    names it (it used to say SPY for every trade)."""
+    from eventstudy.backtest.report import render_backtest_section
+
+    path = tmp_path / "events.csv"
+    path.write_text(
+        f"{HEADER},market\ne1,2024-01-15,pre,AAA,supplier,1e9,g1,deal,CCC\ne1,2024-01-15,pre,BBB,rival,1e9,g1,deal,\n"
+    )
+    results = backtest(read_events(path), simulated_prices(), BacktestConfig(holding_days=(1,)))
+    trades = results.trades.set_index("ticker")
+    assert trades.benchmark.to_dict() == {"AAA": "CCC", "BBB": "SPY"}
+    assert trades.loc["AAA", "bhar"] == pytest.approx(0.01, abs=1e-14)  # CCC is flat
+    assert trades.loc["BBB", "bhar"] == pytest.approx(-0.021, abs=1e-14)
+    drift = results.drift.set_index(["group", "k"])
+    assert drift.loc[("all", 1), "mean_bhar"] == pytest.approx((0.01 - 0.021) / 2, abs=1e-14)
+    text = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
+    assert "Benchmark: SPY, or the row's own `market` in the events file (CCC for 1 row)" in text
+    assert "R_m the return of the benchmark, SPY, or the row's own `market`" in text
+
+
+def test_the_market_proxy_as_a_party_is_neither_traded_nor_in_the_drift(tmp_path: Path) -> None:
+    """Its BHAR against itself is 0 by construction: the study leaves it out of every statistic,
+    and so do the trades' summary and the drift (n was 3 here, with a mean pulled toward 0)."""
+    events = write_events(tmp_path, [*EVENT_ROWS[:2], "e1,2024-01-15,pre,SPY,supplier,1e9,g1,deal"])
+    results = backtest(events, simulated_prices(), BacktestConfig(holding_days=(1,)))
+    spy = results.trades[results.trades.ticker == "SPY"].iloc[0]
+    assert spy.outcome == "market_proxy" and np.isnan(spy.net_ret) and "its own benchmark" in spy.note
+    assert results.summary_table.iloc[0].n_trades == 2
+    drift = results.drift.set_index(["group", "k"])
+    assert drift.loc[("all", 1), "n"] == 2
+    assert drift.loc[("all", 1), "mean_bhar"] == pytest.approx((0.009 - 0.021) / 2, abs=1e-14)
+
+
+def test_compound_stops_at_ruin() -> None:
+    from eventstudy.backtest.statistics import compound
+
+    equity, earned = compound(np.array([np.nan, 0.1, -1.5, -2.0, np.nan, 0.3]))
+    np.testing.assert_array_equal(equity, [1.0, 1.1, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(earned, [np.nan, 0.1, -1.5, 0.0, np.nan, 0.0])
+    equity, earned = compound(np.array([np.nan, 0.1, -0.5]))
+    np.testing.assert_allclose(equity, [1.0, 1.1, 0.55], rtol=1e-15)
+
+
+def test_costs_beyond_the_capital_ruin_the_curve_once_and_for_all(events: pd.DataFrame) -> None:
+    """10,000 bps a side takes a day's return below -100%: the bare product went negative, then
+    positive again after the next losing day (a loss reported as a gain)."""
+    from eventstudy.backtest.report import render_backtest_section
+
+    config = BacktestConfig(holding_days=(1, 3), cost_bps=10_000, default_side="long")
+    results = backtest(events, simulated_prices(), config)
+    for k, path in results.curve.groupby("holding_days"):
+        equity = path.strategy_equity.to_numpy()
+        assert (equity >= 0).all()
+        assert (equity[np.argmax(equity == 0) :] == 0).all() and equity[-1] == 0, k
+    summary = results.summary_table.set_index("holding_days")
+    assert (summary.total_return == -1.0).all() and (summary.max_drawdown == -1.0).all()
+    text = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
+    assert "Holding 3 days, the strategy lost all its capital on 2024-01-16" in text

@@ -172,3 +172,31 @@ def test_truncating_the_future_leaves_earlier_decisions_unchanged(events: pd.Dat
     )
     # Entered at the last close in the data: no exit yet.
     assert short.loc[full.entry_date == entry_date, "outcome"].tolist() == ["exit_after_data"]
+
+
+@pytest.mark.parametrize("entry", ["close_day0", "open_day1"])
+@pytest.mark.parametrize("rule", ["next", "previous"])
+def test_no_trade_enters_before_its_announcement_whatever_the_day0_rule(
+    events: pd.DataFrame, entry: str, rule: str
+) -> None:
+    """Under day0_rule = previous the study's day 0 of a weekend announcement is the Friday
+    before it; a trade there would be bought before the news with its reaction in the return.
+    Trades and the drift take the next session, with a note."""
+    config = BacktestConfig(entry=entry, holding_days=(1, 5))
+    prices = random_prices(4)
+    result = backtest(events, prices, config, day0_rule=rule)
+    trades = result.trades
+    assert (trades.outcome == "ok").all()
+    announced = events.set_index(["event_id", "ticker"])
+    for t in trades.itertuples(index=False):
+        row = announced.loc[(t.event_id, t.ticker)]
+        # The close of the entry day (or its open, the morning after) comes after the news.
+        assert t.entry_date >= row.announced + pd.Timedelta(days=1 if row.timing == "post" else 0)
+    weekend = trades[trades.event_id == "c"]  # Saturday 2024-03-23: Monday 03-25 under both rules
+    assert (weekend.day0 == pd.Timestamp("2024-03-25")).all()
+    assert weekend.note.str.contains("day0_rule = previous").all() == (rule == "previous")
+    assert not trades[trades.event_id != "c"].note.str.contains("previous").any()
+    same = backtest(events, prices, config, day0_rule="next")
+    pd.testing.assert_frame_equal(trades.drop(columns="note"), same.trades.drop(columns="note"))
+    pd.testing.assert_frame_equal(result.drift, same.drift)
+    pd.testing.assert_frame_equal(result.curve, same.curve)

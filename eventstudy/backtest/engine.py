@@ -1,7 +1,8 @@
 """Trades and the daily equity curve of a rule that trades on announcements.
 
 Timeline of one trade (``d`` = event day 0 by the study's rule,
-:func:`eventstudy.timeline.calendar.align_day_zero`, on the market proxy's calendar):
+:func:`eventstudy.timeline.calendar.align_day_zero`, on the market proxy's calendar, except that
+a weekend or holiday announcement never trades on the session before it: :func:`trade_day0_rule`):
 
 * **decision** -- side from the party's role; weight basis 1 (equal) or the party's market
   value at the close before the entry session (``Close`` x the latest share count dated on or
@@ -30,8 +31,9 @@ overnight. Portfolio return :math:`r_t = \\sum_p w_{pt}\\,(s_p r_{pt} - c\\,[t =
 c\\,[t = d_p+k])`, where :math:`r_{pt}` is the position's return of day t (from the entry price
 on its first day). Long and short positions both take positive weight (gross exposure 1).
 Rebalancing continuing positions to the new weights is not charged. With no position open the
-strategy holds cash earning 0. The market curve is the market proxy bought and held from the
-close of the first trade's day 0.
+strategy holds cash earning 0. A day's return of -100% or worse (shorts, or costs) ruins it:
+its equity is 0 from that day on (:func:`~eventstudy.backtest.statistics.compound`). The market
+curve is the market proxy bought and held from the close of the first trade's day 0.
 
 No look-ahead: :func:`plan_trades` decides every trade (entry date, entry price, side, weight
 basis) from the calendar, the events, prices up to the entry, and share counts dated no later
@@ -52,7 +54,7 @@ import pandas as pd
 
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
-from eventstudy.backtest.statistics import drawdown
+from eventstudy.backtest.statistics import compound, drawdown
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.timeline.calendar import align_day_zero
@@ -77,6 +79,7 @@ TRADE_COLUMNS: tuple[str, ...] = (
     "exit_price",
     "ret",
     "market_ret",
+    "benchmark",
     "bhar",
     "cost",
     "net_ret",
@@ -193,7 +196,8 @@ def plan_trades(
 
     Uses only the calendar, the events, the entry price itself, the close before the entry
     session and share counts dated on or before that close. Day 0 follows the study's
-    ``day0_rule`` and ``day0_max_shift``; a trade's benchmark is its row's ``market`` (the
+    ``day0_rule`` and ``day0_max_shift``, except that a trade never enters before its
+    announcement (:func:`trade_day0_rule`); a trade's benchmark is its row's ``market`` (the
     events' per-event benchmark) or ``market``.
     """
     shares = shares or {}
@@ -201,10 +205,18 @@ def plan_trades(
     traded = events.loc[signs_all != 0].reset_index(drop=True)
     signs = signs_all[signs_all != 0]
     n_days = len(grid.calendar)
+    rule = trade_day0_rule(day0_rule)
     day_zero = [
-        align_day_zero(grid.calendar, a, t, rule=day0_rule, max_shift=day0_max_shift)
+        align_day_zero(grid.calendar, a, t, rule=rule, max_shift=day0_max_shift)
         for a, t in zip(traded["announced"], traded["timing"], strict=True)
     ]
+    moved = np.zeros(len(traded), dtype=bool)
+    if rule != day0_rule:
+        study_zero = [
+            align_day_zero(grid.calendar, a, t, rule=day0_rule, max_shift=day0_max_shift).index
+            for a, t in zip(traded["announced"], traded["timing"], strict=True)
+        ]
+        moved = np.array([d.index for d in day_zero], dtype=int) != np.array(study_zero, dtype=int)
     markets = row_markets(traded, market)
     market_columns = np.array([grid.column(m) for m in markets], dtype=int)
     day0_index = np.array([d.index for d in day_zero], dtype=int)
@@ -230,11 +242,14 @@ def plan_trades(
     mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
     weight_basis = mcap_prev if config.weighting == "value" else np.ones(len(traded))
 
+    own_benchmark = tickers == markets
     outcomes, notes = [], []
     for i, d0 in enumerate(day_zero):
         outcome, note = "ok", ""
         if d0.outcome != "ok":
             outcome, note = d0.outcome, d0.shift or "day 0 falls outside the trading calendar"
+        elif own_benchmark[i]:
+            outcome, note = "market_proxy", MARKET_PROXY_NOTE
         elif entry_index[i] < 0:
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
@@ -249,6 +264,8 @@ def plan_trades(
                 f"value weight: the share count times {split[i]:g}, a later change of the counts by a split "
                 "ratio (the closes are split-adjusted)"
             )
+        if outcome == "ok" and moved[i]:
+            note = "; ".join(filter(None, [note, PREVIOUS_SESSION_NOTE]))
         outcomes.append(outcome)
         notes.append(note)
 
@@ -270,6 +287,29 @@ def plan_trades(
         }
     )
     return TradePlan(frame, day0_index, columns, signs, market_columns, markets)
+
+
+MARKET_PROXY_NOTE = (
+    "the ticker is its own benchmark, so its BHAR is 0 by construction: not traded (in the study it "
+    "enters no statistic either)"
+)
+PREVIOUS_SESSION_NOTE = (
+    "day 0 is the next session: the study's (day0_rule = previous) is the session before the "
+    "announcement, when no trade could act on it"
+)
+
+
+def trade_day0_rule(day0_rule: str) -> str:
+    """The day-0 rule of the trades and the drift table: the study's, except ``previous``.
+
+    Under ``day0_rule = "previous"`` a weekend or holiday announcement has the session before it
+    as day 0, which is right for an abnormal return that may start before the news is dated
+    (R eventstudies' rule) but is look-ahead for a trade: its entry, at that session's close,
+    would come before the announcement and its return would hold the reaction. Trades (and the
+    post-announcement drift, bought at the close of day 0) take the next session instead, as
+    under ``next``; ``skip``, ``error`` and ``day0_max_shift`` apply unchanged.
+    """
+    return "next" if day0_rule == "previous" else day0_rule
 
 
 def row_markets(events: pd.DataFrame, market: str) -> np.ndarray:
@@ -349,6 +389,7 @@ def execute_trades(
     frame["exit_price"] = when_ok(exit_price)
     frame["ret"] = when_ok(ret)
     frame["market_ret"] = when_ok(market_ret)
+    frame["benchmark"] = plan.markets
     frame["bhar"] = when_ok(abnormal)
     frame["cost"] = when_ok(np.full(len(frame), cost))
     frame["net_ret"] = when_ok(plan.signs * ret - cost)
@@ -422,7 +463,7 @@ def equity_curve(
     span = slice(base, last + 1)
     strategy_ret = strategy[span].copy()
     strategy_ret[0] = np.nan
-    strategy_equity = np.cumprod(np.where(np.isnan(strategy_ret), 0.0, strategy_ret) + 1.0)
+    strategy_equity, strategy_ret = compound(strategy_ret)
     market_adj = grid.adj_close[span, grid.column(market)]
     market_equity = market_adj / market_adj[0]
     market_ret = np.full(len(market_adj), np.nan)
@@ -460,21 +501,27 @@ def post_announcement_bhar(
     day0_rule: str = "next",
     day0_max_shift: int | None = None,
 ) -> pd.DataFrame:
-    """BHAR over [+1,+k] of every (event, party), bought at the close of day 0.
+    """BHAR over [+1,+k] of every (event, party), bought at the close of day 0
+    (:func:`trade_day0_rule`: never before the announcement).
 
-    One row per (event, party, k): event_id, ticker, role, group, k, ret, market_ret, bhar
-    (NaN where a price in the window is missing or the window runs past the data). The
-    benchmark is the row's ``market`` (per-event benchmark) or ``market``.
+    One row per (event, party, k): event_id, ticker, role, group, k, benchmark, ret,
+    market_ret, bhar (NaN where a price in the window is missing or the window runs past the
+    data). The benchmark is the row's ``market`` (per-event benchmark) or ``market``; a party
+    that is its own benchmark (BHAR 0 by construction) has no row.
     """
+    benchmarks = row_markets(events, market)
+    keep = events["ticker"].to_numpy(object) != benchmarks
+    events, benchmarks = events.loc[keep], benchmarks[keep]
+    rule = trade_day0_rule(day0_rule)
     day0 = np.array(
         [
-            align_day_zero(grid.calendar, a, t, rule=day0_rule, max_shift=day0_max_shift).index
+            align_day_zero(grid.calendar, a, t, rule=rule, max_shift=day0_max_shift).index
             for a, t in zip(events["announced"], events["timing"], strict=True)
         ],
         dtype=int,
     )
     columns = np.array([grid.column(t) for t in events["ticker"]], dtype=int)
-    market_columns = np.array([grid.column(m) for m in row_markets(events, market)], dtype=int)
+    market_columns = np.array([grid.column(m) for m in benchmarks], dtype=int)
     frames = []
     for k in horizons:
         _, returns = holding_paths(grid, columns, day0, k, "close_day0")
@@ -487,6 +534,7 @@ def post_announcement_bhar(
                     "role": events["role"].to_numpy(object),
                     "group": events["group"].to_numpy(object),
                     "k": np.int64(k),
+                    "benchmark": benchmarks,
                     "ret": np.prod(1.0 + returns, axis=1) - 1.0,
                     "market_ret": np.prod(1.0 + market_returns, axis=1) - 1.0,
                     "bhar": buy_and_hold_abnormal(returns, market_returns),

@@ -146,7 +146,8 @@ def render_backtest_section(
     lines = [
         f"{h} Backtest: could anyone have traded these announcements?",
         "",
-        f"Rule: {rule.describe()}. Benchmark: {market} bought and held over the same days. "
+        f"Rule: {rule.describe()}. Benchmark: {_benchmarks(trades, market)} bought and held over the "
+        "same days. "
         "Net abnormal return = side × BHAR − costs (both sides). Computed from `trades.parquet`, "
         "`backtest.parquet` and `drift.parquet`.",
         "",
@@ -154,10 +155,23 @@ def render_backtest_section(
     ]
     if figure:
         lines += ["", f"![Equity curves of the strategy and of {fmt.md(market)}]({figure})"]
-    lines += ["", f"{h}# Post-announcement drift", "", *_drift_lines(drift, market)]
+    lines += ["", f"{h}# Post-announcement drift", "", *_drift_lines(drift, _benchmarks(trades, market))]
     lines += ["", f"{h}# Trades", "", *_trade_lines(trades)]
-    lines += ["", f"{h}# Backtest method", "", *_method(rule, market, boot)]
+    lines += ["", f"{h}# Backtest method", "", *_method(rule, market, boot, _benchmarks(trades, market))]
     return "\n".join(lines) + "\n"
+
+
+def _benchmarks(trades: pd.DataFrame, market: str) -> str:
+    """The trades' benchmark: ``market``, and the others that rows of events.csv name in their
+    ``market`` column, with how many (event, party) rows each."""
+    if "benchmark" not in trades.columns:  # trades.parquet of an older version
+        return fmt.md(market)
+    rows = trades.drop_duplicates(["event_id", "ticker"])
+    others = rows.loc[rows["benchmark"] != market, "benchmark"].value_counts(sort=False)
+    if others.empty:
+        return fmt.md(market)
+    listed = ", ".join(f"{fmt.md(b)} for {n} {'row' if n == 1 else 'rows'}" for b, n in others.items())
+    return f"{fmt.md(market)}, or the row's own `market` in the events file ({listed})"
 
 
 def _summary_lines(
@@ -184,6 +198,15 @@ def _summary_lines(
         for r in summary.itertuples(index=False)
     ]
     lines = []
+    for k, path in curve.groupby("holding_days", sort=True):
+        ruined = path.loc[path["strategy_equity"] <= 0.0]
+        if len(ruined):
+            first = ruined.iloc[0]
+            lines += [
+                f"Holding {k} days, the strategy lost all its capital on {_date(first['date'])} (a day's "
+                f"return of {_pct(first['strategy_ret'], '{:+.1%}')}): its equity stays at 0 after that day.",
+                "",
+            ]
     if not len(rows) or summary["n_trades"].sum() == 0:
         lines += [
             "No trade could be made (no planned trade has an entry and an exit price; see the trades "
@@ -208,11 +231,11 @@ def _summary_lines(
     return lines + _table(header, rows, "rrrrrrrrrrrrl")
 
 
-def _drift_lines(drift: pd.DataFrame, market: str) -> list[str]:
+def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
     """The post-announcement drift table (or why there is none)."""
     lines = [
         "Mean buy-and-hold abnormal return over [+1,+k] of every (event, party), bought at the close "
-        f"of day 0, against {market} over the same days, whatever the rule trades. Each (event, party) "
+        f"of day 0, against {benchmark} over the same days, whatever the rule trades. Each (event, party) "
         "is one observation, also when the same ticker's windows overlap across events.",
         "",
     ]
@@ -297,7 +320,7 @@ def _trade_lines(trades: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any]) -> list[str]:
+def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmark: str) -> list[str]:
     entry = (
         "at the close of day 0 (`Close`)"
         if rule.entry == "close_day0"
@@ -310,10 +333,12 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any]) -> list[
         "(`Close` × the latest share count dated on or before that close, as in the study)"
     )
     return [
-        f"- **Entry and exit**: day 0 as in the study (market proxy's calendar; after-close, weekend and "
-        f"holiday announcements move to the next session). Enter {entry}; exit at the close of day +k.",
+        "- **Entry and exit**: day 0 as in the study (market proxy's calendar; after-close, weekend and "
+        "holiday announcements move to the next session, also under `day0_rule = \"previous\"`: no trade "
+        f"enters before its announcement). Enter {entry}; exit at the close of day +k.",
         "- **Returns**: total returns from `Adj Close`; raw return R = Π(1 + r) over the held days; "
-        f"BHAR = Π(1 + R_i) − Π(1 + R_{market}) over exactly the same interval (Barber & Lyon 1997). "
+        "BHAR = Π(1 + R_i) − Π(1 + R_m) over exactly the same interval (Barber & Lyon 1997), R_m the "
+        f"return of the benchmark, {benchmark}; a party that is its own benchmark is not traded. "
         "Shorts earn −R.",
         f"- **Costs**: {rule.cost_bps:g} bps per side on the entry notional, so each trade loses "
         f"{2 * rule.cost_bps:g} bps; in the equity curve {rule.cost_bps:g} bps of the position's weight "

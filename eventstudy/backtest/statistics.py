@@ -252,6 +252,33 @@ def annualised_sharpe(daily_returns: np.ndarray, periods_per_year: int = TRADING
     return float(np.sqrt(periods_per_year) * r.mean() / sd)
 
 
+def compound(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equity of a strategy that starts with 1 and earns ``returns`` (NaN: 0), stopped at ruin.
+
+    Formula: :math:`E_t = \\prod_{s \\le t} (1 + r_s)` until the first day with
+    :math:`r_s \\le -1`, and :math:`E_t = 0` from that day on. A loss of all the capital in one day
+    (possible with short positions or costs) ruins the strategy: it has nothing left to trade,
+    so its later returns are 0, where the bare product would compound a negative wealth into a
+    positive one on the next losing day.
+
+    Returns
+    -------
+    equity
+        (T,) :math:`E_t`, in :math:`[0, \\infty)`.
+    returns
+        (T,) the returns earned: ``returns`` up to the day of ruin, 0 after it (NaN kept).
+    """
+    earned = np.array(returns, dtype=float)
+    growth = 1.0 + np.where(np.isnan(earned), 0.0, earned)
+    equity = np.cumprod(growth)
+    ruin = np.flatnonzero(growth <= 0.0)
+    if ruin.size:
+        equity[ruin[0] :] = 0.0
+        later = earned[ruin[0] + 1 :]
+        later[~np.isnan(later)] = 0.0
+    return equity, earned
+
+
 def drawdown(equity: np.ndarray) -> np.ndarray:
     """Drawdown path :math:`E_t / \\max_{s \\le t} E_s - 1` (zero at each new high, else negative)."""
     equity = np.asarray(equity, dtype=float)
