@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,22 @@ def test_formatting_helpers_carry_units() -> None:
     assert fmt.tstat(16.3) == "+16.30"
     assert fmt.probability(0.0001) == "<0.001"
     assert fmt.money(np.nan) == fmt.percent(None) == "—"
+
+
+def test_halves_round_up_as_a_reader_rounds_the_exported_value() -> None:
+    """5 of 8 CARs positive is 62.5%: the report printed 62% (Python's ties to even) where a
+    reader of car.parquet writes 63%."""
+    assert fmt.percent(5 / 8, digits=0, signed=False) == "63%"
+    assert fmt.percent(3 / 8, digits=0) == "+38%" and fmt.percent(-5 / 8, digits=0) == "-63%"
+    assert fmt.tstat(-2.345) == "-2.35" and fmt.tstat(2.005) == "+2.01"  # 2.345 is 2.34499... in binary
+    assert fmt.probability(0.0125) == "0.013" and fmt.ratio(0.0625) == "+0.063"
+    assert fmt.money(1.25e9) == "+$1.3B" and fmt.money(2.5e6, signed=False) == "$2.5M"
+    assert fmt.money(512.5) == "+$513" and fmt.money(1_234_567.5e9) == "+$1,234.6T"
+    assert all(
+        fmt.percent(k / n, digits=0, signed=False) == f"{int(Fraction(100 * k, n) + Fraction(1, 2))}%"
+        for n in range(1, 201)
+        for k in range(n + 1)
+    )
 
 
 @pytest.mark.parametrize("noise", [1e-18, -1e-18, 4e-5, -4e-5])
@@ -490,6 +507,22 @@ def test_launch_report_numbers_come_from_the_exports(launch) -> None:
     assert "+35.38%" in row and fmt.money(orcl.abnormal_value_usd) in row and "+$242.8B" in row
     assert "+35.38%" in html and "+$242.8B" in html
     assert "Campbell, Lo & MacKinlay" in markdown
+
+
+def test_launch_report_gives_one_count_of_vendor_share_counts(launch) -> None:
+    """The findings said 25 of 25 share counts are vendor figures, the Data section 22 of 25 (it
+    read one window per pair): both now count the pairs with a vendor figure in any window."""
+    car = pd.read_parquet(launch / "car.parquet")
+    parties = car[car.role != "peer"]
+    vendor = parties.loc[parties.note.str.contains("vendor or balance-sheet figure"), ["event_id", "ticker"]]
+    expected = (len(vendor.drop_duplicates()), len(parties.drop_duplicates(["event_id", "ticker"])))
+    assert expected == (25, 25)
+    markdown = (launch / "report.md").read_text()
+    counts = re.findall(
+        r"(?:[Ss]hare counts of|market values: those of) (\d+) of (\d+) (?:\(event, party\) pairs|parties)",
+        markdown,
+    )
+    assert len(counts) >= 3 and {(int(a), int(b)) for a, b in counts} == {expected}
 
 
 def test_launch_report_has_every_figure(launch) -> None:

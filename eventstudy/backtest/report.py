@@ -189,10 +189,10 @@ def _summary_lines(
             _num(r.t_sa),
             _num(r.p_sa, "{:.3f}"),
             _num(r.p_boot, "{:.3f}"),
-            _pct(r.hit_rate, "{:.0%}"),
+            _pct(r.hit_rate, 0, signed=False),
             f"{_num(r.sharpe)} / {_num(r.market_sharpe)}",
-            f"{_pct(r.max_drawdown, '{:.1%}')} / {_pct(r.market_max_drawdown, '{:.1%}')}",
-            f"{_pct(r.total_return, '{:+.1%}')} / {_pct(r.market_total_return, '{:+.1%}')}",
+            f"{_pct(r.max_drawdown, 1, signed=False)} / {_pct(r.market_max_drawdown, 1, signed=False)}",
+            f"{_pct(r.total_return, 1)} / {_pct(r.market_total_return, 1)}",
             f"{_date(r.start)} – {_date(r.end)}",
         ]
         for r in summary.itertuples(index=False)
@@ -204,7 +204,7 @@ def _summary_lines(
             first = ruined.iloc[0]
             lines += [
                 f"Holding {k} days, the strategy lost all its capital on {_date(first['date'])} (a day's "
-                f"return of {_pct(first['strategy_ret'], '{:+.1%}')}): its equity stays at 0 after that day.",
+                f"return of {_pct(first['strategy_ret'], 1)}): its equity stays at 0 after that day.",
                 "",
             ]
     if not len(rows) or summary["n_trades"].sum() == 0:
@@ -251,7 +251,7 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
             _num(r.t_sa),
             _num(r.p_sa, "{:.3f}"),
             _num(r.p_boot, "{:.3f}"),
-            _pct(r.share_positive, "{:.0%}"),
+            _pct(r.share_positive, 0, signed=False),
         ]
         for r in drift.itertuples(index=False)
     ]
@@ -362,8 +362,8 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
     ]
 
 
-def _pct(value: Any, pattern: str = "{:+.2%}") -> str:
-    return "—" if value is None or pd.isna(value) else fmt.unsigned_zero(pattern.format(value))
+def _pct(value: Any, digits: int = 2, *, signed: bool = True) -> str:
+    return fmt.percent(value, digits=digits, signed=signed)
 
 
 def _num(value: Any, pattern: str = "{:+.2f}") -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from eventstudy.config import window_label
 from eventstudy.report import fmt
 from eventstudy.report.document import Section, Table, cell
-from eventstudy.report.flags import note_counts
+from eventstudy.report.flags import note_counts, vendor_share_pairs
 from eventstudy.timeline.confounders import DOMINANT_SHARE, DOMINANT_T
 
 
@@ -141,14 +141,12 @@ def data_section(exports: Any) -> Section:
     n_pairs = len(first)
     market = fmt.md(manifest["config"].get("market", "?"))
     bullets = [f"Market proxy and trading calendar: {market}; its sessions define trading days and day 0."]
-    filings = (
-        first["shares_filing"].dropna().astype(str) if "shares_filing" in first else pd.Series(dtype=str)
-    )
-    if len(filings):
-        vendor = int(filings.str.contains("NOT cover|vendor", case=False, regex=True).sum())
+    vendor, _ = vendor_share_pairs(car)
+    if vendor:
         bullets.append(
-            f"Share counts behind the parties' market values: {vendor} of {len(filings)} are vendor figures, "
-            "not filing cover counts (each row's shares_filing in car.parquet says which)."
+            f"Share counts behind the parties' market values: those of {vendor} of {n_pairs} (event, party) "
+            "pairs are vendor figures, not filing cover counts, in at least one window (each row's "
+            "shares_filing in car.parquet says which)."
         )
     counted = note_counts(listed)
     for note, count in counted[:MAX_NOTE_BULLETS]:

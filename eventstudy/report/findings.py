@@ -35,15 +35,14 @@ from eventstudy.report import fmt
 from eventstudy.report.document import Cell, Section, Table, cell
 from eventstudy.report.flags import (
     FLAG,
-    VENDOR_NOTE,
     confounded,
     dominated,
     flag_column,
     known_clean,
-    note_counts,
     screened,
     tau_text,
     unscreened,
+    vendor_share_pairs,
 )
 from eventstudy.report.tables import ROBUST_TEST
 from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
@@ -413,14 +412,12 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
             f"Share count of {fmt.md(caveat.get('ticker'))} from {fmt.md(caveat.get('from'))}: "
             f"{fmt.md(caveat.get('note'))}."
         )
-    listed = car[car["role"] != "peer"]
-    n_pairs = len(listed.drop_duplicates(["event_id", "ticker"]))
-    vendor = dict(note_counts(listed)).get(VENDOR_NOTE, 0)
+    vendor, n_pairs = vendor_share_pairs(car)
     if vendor:
         bullets.append(
             f"Share counts of {vendor} of {n_pairs} (event, party) pairs are vendor or balance-sheet "
-            "figures, not "
-            "filing cover counts: their market values, and every dollar value, carry that error (see Data)."
+            "figures, not filing cover counts, in at least one window: their market values, and every "
+            "dollar value, carry that error (see Data)."
         )
     undisclosed = parties.drop_duplicates("event_id")
     missing = int(undisclosed["deal_usd"].isna().sum())
@@ -458,11 +455,9 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
     no_value = int((~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))).sum())
     if no_value:
         parts.append(f"{no_value} estimated parties have no market value")
-    listed = car[car["role"] != "peer"]
-    vendor = dict(note_counts(listed)).get(VENDOR_NOTE, 0)
+    vendor, n_pairs = vendor_share_pairs(car)
     if vendor:
-        n_pairs = len(listed.drop_duplicates(["event_id", "ticker"]))
-        parts.append(f"{vendor} of {n_pairs} share counts are vendor figures")
+        parts.append(f"the share counts of {vendor} of {n_pairs} parties are vendor figures")
     caveated = sorted({str(c.get("ticker")) for c in config.get("share_caveats") or ()})
     if caveated:
         parts.append("share-count caveats for " + ", ".join(fmt.md(t) for t in caveated))

@@ -127,3 +127,10 @@ def note_counts(car: pd.DataFrame) -> list[tuple[str, int]]:
     counted = parts.drop_duplicates(["event_id", "ticker", "part"]).groupby("part", sort=False).size()
     order = np.argsort(-counted.to_numpy(), kind="stable")
     return [(str(counted.index[i]), int(counted.iloc[i])) for i in order]
+
+
+def vendor_share_pairs(car: pd.DataFrame) -> tuple[int, int]:
+    """(pairs whose market value rests on a vendor share count in at least one window, pairs) of
+    the listed parties (not the peers) of ``car``: one count for every sentence that gives it."""
+    listed = car[car["role"] != "peer"]
+    return dict(note_counts(listed)).get(VENDOR_NOTE, 0), len(listed.drop_duplicates(["event_id", "ticker"]))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -54,6 +55,22 @@ def unsigned_zero(text: str) -> str:
     return text
 
 
+def fixed(value: float, digits: int, *, shift: int = 0, grouped: bool = False) -> str:
+    """``|value| × 10**shift`` with ``digits`` decimals, a half rounded up (away from zero).
+
+    The value's shortest decimal form (``repr``, what a reader of the exported table sees) is
+    rounded, so 5/8 = 0.625 as a percentage with no decimals is 63%, as by hand; Python's
+    ``format`` gives 62% (ties to even, on the binary value). ``grouped`` adds thousands
+    separators. Not finite: ``inf`` or ``nan``.
+    """
+    size = abs(float(value))
+    if not math.isfinite(size):
+        return f"{size:.{digits}f}"
+    exact = Decimal(repr(size)).scaleb(shift)
+    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{rounded:,f}" if grouped else f"{rounded:f}"
+
+
 def _signed(text: str, value: float, signed: bool) -> str:
     if value < 0:
         return unsigned_zero(MINUS + text)
@@ -66,10 +83,10 @@ def money(value: Any, *, signed: bool = True) -> str:
         return MISSING
     value = float(value)
     size = abs(value)
-    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if size >= scale:
-            return _signed(f"${size / scale:,.1f}{unit}", value, signed)
-    return _signed(f"${size:,.0f}", value, signed)
+    for power, unit in ((12, "T"), (9, "B"), (6, "M")):
+        if size >= 10.0**power:
+            return _signed(f"${fixed(size, 1, shift=-power, grouped=True)}{unit}", value, signed)
+    return _signed(f"${fixed(size, 0, grouped=True)}", value, signed)
 
 
 def percent(value: Any, *, digits: int = 2, signed: bool = True) -> str:
@@ -77,7 +94,7 @@ def percent(value: Any, *, digits: int = 2, signed: bool = True) -> str:
     if is_missing(value):
         return MISSING
     value = float(value)
-    return _signed(f"{abs(value) * 100:.{digits}f}%", value, signed)
+    return _signed(f"{fixed(value, digits, shift=2)}%", value, signed)
 
 
 def tstat(value: Any) -> str:
@@ -85,7 +102,7 @@ def tstat(value: Any) -> str:
     if is_missing(value):
         return MISSING
     value = float(value)
-    return _signed(f"{abs(value):.2f}", value, True)
+    return _signed(fixed(value, 2), value, True)
 
 
 def probability(value: Any) -> str:
@@ -93,7 +110,7 @@ def probability(value: Any) -> str:
     if is_missing(value):
         return MISSING
     value = float(value)
-    return "<0.001" if value < 0.0005 else f"{value:.3f}"
+    return "<0.001" if value < 0.0005 else fixed(value, 3)
 
 
 def ratio(value: Any, *, digits: int = 3) -> str:
@@ -101,7 +118,7 @@ def ratio(value: Any, *, digits: int = 3) -> str:
     if is_missing(value):
         return MISSING
     value = float(value)
-    return _signed(f"{abs(value):.{digits}f}", value, True)
+    return _signed(fixed(value, digits), value, True)
 
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
