@@ -401,6 +401,7 @@ def _backtest(
         day0_rule=config.day0_rule,
         day0_max_shift=config.day0_max_shift,
         factors=factors,
+        share_caveats=config.share_caveats,
     )
 
 

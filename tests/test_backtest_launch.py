@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -24,6 +25,7 @@ from eventstudy.errors import InputError
 from eventstudy.output.export import write_files
 from eventstudy.report.figures import png_bytes
 from eventstudy.report.html import png_size
+from eventstudy.study import run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -250,3 +252,23 @@ def test_the_backtest_command_stops_on_a_misspelt_role(tmp_path, capsys) -> None
     assert main([*args, "--out", str(out), "--cache", str(tmp_path / "cache")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "field 'backtest.positions.rivall'" in err and not out.exists()
+
+
+def test_value_weights_carry_the_notes_of_their_share_counts(launch_cache: Path) -> None:
+    """car.parquet notes INTC's understated count (the launch's [[shares.caveats]]) and the vendor
+    figures; a value-weighted trade built on the same count said nothing."""
+    study = load_config(ROOT / "launch.toml")
+    rule = dataclasses.replace(study.backtest, weighting="value", holding_days=(1,))
+    config = dataclasses.replace(study, peers=(), backtest=rule)
+    results = run_study(ROOT / "events.csv", launch_cache, config)
+    trades = results.backtest.trades.set_index(["event_id", "ticker"])
+    car = results.car[results.car.window == "[0,0]"].set_index(["event_id", "ticker"])
+    intc = trades.loc[("nvidia-intel-5b", "INTC"), "note"]
+    assert "value weight: shares caveat: count excludes ~433M shares" in intc
+    for key, note in trades["note"].items():
+        # the same count as the study's [0,0] market value (both on the session before day 0)
+        vendor = "vendor or balance-sheet figure" in car.loc[key, "note"]
+        assert ("value weight: shares vendor or balance-sheet figure" in note) == vendor, key
+    assert trades["note"].str.contains("value weight: shares vendor").sum() >= 20
+    equal = run_study(ROOT / "events.csv", launch_cache, dataclasses.replace(study, peers=()))
+    assert not equal.backtest.trades["note"].str.contains("value weight").any()

@@ -46,7 +46,7 @@ survivors if it happened; on the launch data it does not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +55,7 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import compound, drawdown
+from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.timeline.calendar import align_day_zero
@@ -191,6 +192,7 @@ def plan_trades(
     market: str = "SPY",
     day0_rule: str = "next",
     day0_max_shift: int | None = None,
+    share_caveats: Sequence[ShareCaveat] = (),
 ) -> TradePlan:
     """Decide the trades: which parties, which side, entry date and price, weight basis.
 
@@ -241,6 +243,11 @@ def plan_trades(
     abroad = np.array([quote_currency(str(t)) is not None for t in listed], dtype=bool)  # not in USD
     mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
     weight_basis = mcap_prev if config.weighting == "value" else np.ones(len(traded))
+    share_notes = (
+        _share_count_notes(table, figure, tickers, calendar[prev_index], share_caveats)
+        if config.weighting == "value"
+        else [""] * len(traded)
+    )
 
     own_benchmark = tickers == markets
     outcomes, notes = [], []
@@ -264,8 +271,8 @@ def plan_trades(
                 f"value weight: the share count times {split[i]:g}, a later change of the counts by a split "
                 "ratio (the closes are split-adjusted)"
             )
-        if outcome == "ok" and moved[i]:
-            note = "; ".join(filter(None, [note, PREVIOUS_SESSION_NOTE]))
+        if outcome == "ok":
+            note = "; ".join(filter(None, [note, share_notes[i], PREVIOUS_SESSION_NOTE if moved[i] else ""]))
         outcomes.append(outcome)
         notes.append(note)
 
@@ -297,6 +304,35 @@ PREVIOUS_SESSION_NOTE = (
     "day 0 is the next session: the study's (day0_rule = previous) is the session before the "
     "announcement, when no trade could act on it"
 )
+
+
+def _share_count_notes(
+    table: ShareCountTable,
+    figure: np.ndarray,
+    tickers: np.ndarray,
+    prev_dates: np.ndarray,
+    caveats: Sequence[ShareCaveat],
+) -> list[str]:
+    """The study's notes on the share count behind each value weight (a vendor or STALE figure
+    in the shares file, the config's ``[[shares.caveats]]`` from their date on), as
+    ``car.parquet`` notes the market values built on it."""
+    filing = [str(f) for f in table.filing] + [""]
+    notes = []
+    for ticker, row, day in zip(tickers, figure, prev_dates, strict=True):
+        text = filing[row] if row >= 0 else ""
+        parts = [
+            "value weight: shares vendor or balance-sheet figure, not a filing cover count"
+            if "NOT cover" in text
+            else "",
+            "value weight: shares figure flagged STALE in the shares file" if "STALE" in text else "",
+            *(
+                f"value weight: shares caveat: {c.note}"
+                for c in caveats
+                if c.ticker == ticker and not np.isnat(day) and day >= np.datetime64(c.start)
+            ),
+        ]
+        notes.append("; ".join(p for p in parts if p))
+    return notes
 
 
 def trade_day0_rule(day0_rule: str) -> str:
@@ -626,6 +662,7 @@ def backtest(
     day0_rule: str = "next",
     day0_max_shift: int | None = None,
     factors: Mapping[str, FactorTable] | None = None,
+    share_caveats: Sequence[ShareCaveat] = (),
 ) -> BacktestResults:
     """Run the rule on price frames (cache schema) already in memory (no I/O).
 
@@ -647,6 +684,8 @@ def backtest(
         The study's day-0 rule (:func:`eventstudy.timeline.calendar.align_days_zero`).
     factors
         Ken French's daily tables by name, for the rule's ``calendar_time`` regressions.
+    share_caveats
+        The study's ``[[shares.caveats]]``, noted on the value-weighted trades they concern.
 
     Raises
     ------
@@ -657,7 +696,14 @@ def backtest(
 
     grid = price_grid(prices, market)
     plan = plan_trades(
-        events, grid, config, shares, market=market, day0_rule=day0_rule, day0_max_shift=day0_max_shift
+        events,
+        grid,
+        config,
+        shares,
+        market=market,
+        day0_rule=day0_rule,
+        day0_max_shift=day0_max_shift,
+        share_caveats=share_caveats,
     )
     trades, curves = [], []
     for k in config.holding_days:
