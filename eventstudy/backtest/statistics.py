@@ -76,6 +76,13 @@ def skewness_adjusted_t(x: np.ndarray, mu: float = 0.0) -> float:
     deviation (``n - 1``). It corrects the conventional :math:`t = \\sqrt{n} S` for the
     positive skewness of long-horizon abnormal returns (Johnson 1978's transformation).
     Assumes independent observations. NaN when ``n < 2`` or the sample is constant.
+
+    The transformation is a quadratic in S, increasing only while
+    :math:`1 + \\tfrac{2}{3}\\hat\\gamma S > 0`: beyond that (a large standardized mean against a
+    skew of the opposite sign, :math:`\\hat\\gamma S < -1.5`) a larger mean gives a smaller
+    :math:`t_{sa}`, which may take the opposite sign of the mean (Hall 1992 gives a monotone
+    cubic instead). Read it beside the conventional t there; the launch study's values are all
+    inside (:math:`|\\hat\\gamma S| \\le 1.05`).
     """
     x = np.asarray(x, dtype=float)
     n, s = x.size, _sample_sd(x)
