@@ -176,15 +176,44 @@ def test_a_utc_index_is_read_in_new_york_time() -> None:
     assert out["timing"].tolist() == ["post", "post"]
 
 
-def test_missing_times_other_event_types_and_repeated_dates() -> None:
+def test_other_event_types_and_repeated_dates() -> None:
     index = pd.DatetimeIndex(
-        ["2025-10-30 16:00", "NaT", "2025-10-30 17:00", "2025-09-01 10:00"], tz="America/New_York"
+        ["2025-10-30 16:00", "2025-10-30 17:00", "2025-09-01 10:00", "2025-07-31 00:00", "2025-07-31 16:05"],
+        tz="America/New_York",
     )
-    raw = pd.DataFrame({"Event Type": ["Earnings", "Earnings", "Earnings", "Meeting"]}, index=index)
+    kinds = ["Earnings", "Earnings", "Meeting", "Earnings", "Earnings"]
+    raw = pd.DataFrame({"Event Type": kinds}, index=index)
     out = normalise_earnings(raw, "AMZN", dt.date(2025, 1, 1), dt.date(2025, 12, 31), source="t")
-    assert len(out) == 1 and out["timing"].iloc[0] == "post"  # NaT dropped, the meeting too, one per date
+    # the meeting left out, one release a day: the earliest time, and a time over none (00:00)
+    got = dict(zip(out["announced"].dt.strftime("%Y-%m-%d"), out["timing"], strict=True))
+    assert got == {"2025-07-31": "post", "2025-10-30": "post"}
     with pytest.raises(DataUnavailableError, match="no earnings date"):
         normalise_earnings(raw, "AMZN", dt.date(2019, 1, 1), dt.date(2019, 12, 31), source="t")
+
+
+def test_a_row_without_a_date_stores_nothing_and_is_asked_again(tmp_path) -> None:
+    """yfinance drops a calendar row whose date is "-" and assigns the other dates by position:
+    the rows after it get the next row's date and one release is lost. Storing the rest would
+    screen windows around the lost release as clean."""
+    rows = (PAGE_ROWS[0], ("-", "1.2", "1.3", "+5.0"), *PAGE_ROWS[1:4])
+    frame = yfinance_frame(rows)
+    assert frame.index.isna().any()  # the installed yfinance's misalignment
+    span = dt.date(2024, 1, 1), dt.date(2026, 3, 31)
+    with pytest.raises(DataUnavailableError, match="row without a date") as raised:
+        fetch_earnings("AMZN", *span, get_earnings_dates=lambda **k: frame)
+    assert "no earnings date" not in str(raised.value)  # not taken for a ticker without dates
+    from eventstudy.data.acquire import RetryPolicy, fetch_missing_earnings
+
+    store = PriceStore(tmp_path / "cache")
+    written = fetch_missing_earnings(
+        store,
+        ["AMZN"],
+        *span,
+        fetch_earnings=lambda t, a, b: fetch_earnings(t, a, b, get_earnings_dates=lambda **k: frame),
+        retry=RetryPolicy(attempts=1),
+        sleep=lambda seconds: None,
+    )
+    assert written == {} and not store.has_earnings("AMZN")
 
 
 def test_timing_boundaries() -> None:

@@ -43,9 +43,13 @@ EDT``; ``EDT``/``EST`` are localised to ``America/New_York``), with columns ``EP
   (a tz-naive index is taken as New York time already);
 * ``timing`` follows from the New York time of day: before 09:30 ``pre``, from 16:00 ``post``,
   in between ``intraday``; exactly 00:00 is ``unknown`` (a date without a time of day);
-* rows with a missing timestamp (yfinance's index assignment can leave ``NaT``) are dropped,
-  and with an ``Event Type`` column only ``Earnings`` rows are kept;
-* only dates within ``[start, end]`` are kept; two rows on one date keep the first.
+* a row with a missing timestamp makes the whole answer malformed, and nothing is stored (the
+  next run asks again): yfinance drops a row whose date cell is ``-`` and then assigns the
+  remaining dates by position, so every later row gets the next row's date and one real
+  release is lost (``base.py``, ``get_earnings_dates``);
+* with an ``Event Type`` column only ``Earnings`` rows are kept;
+* only dates within ``[start, end]`` are kept; two rows on one date keep the one with a time of
+  day over one at 00:00, then the earliest.
 
 Yahoo's historical earnings times are vendor data and have been wrong by a day (yfinance
 issues #1932, #2365, #2371); the provenance record says so, and the README recommends
@@ -200,12 +204,20 @@ def normalise_earnings(
     if not isinstance(raw.index, pd.DatetimeIndex):
         kind = type(raw.index).__name__
         raise DataUnavailableError(f"Yahoo earnings dates for {where} are not indexed by time (index {kind})")
-    keep = pd.notna(raw.index)
+    if pd.isna(raw.index).any():
+        raise DataUnavailableError(
+            f"Yahoo earnings dates for {where} have a row without a date: yfinance then pairs the rows "
+            "after it with the next row's date and loses one (its index assignment), so none is stored"
+        )
+    keep = np.ones(len(raw), dtype=bool)
     if "Event Type" in raw.columns:
         keep &= (raw["Event Type"].astype(str) == "Earnings").to_numpy()
     stamps = raw.index[keep]
     local = stamps.tz_convert(MARKET_ZONE).tz_localize(None) if stamps.tz is not None else stamps
-    order = np.argsort(local.to_numpy(), kind="stable")
+    # One release a day: a row with a time of day before one at exactly 00:00 (no time), then
+    # the earliest time.
+    untimed = np.asarray(local == local.normalize())
+    order = np.lexsort((local.to_numpy(), untimed, local.normalize().to_numpy()))
     local = local[order]
     days = local.normalize()
     inside = (days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))
