@@ -21,7 +21,7 @@ the user gives them) and are not affected.
 
 from __future__ import annotations
 
-__all__ = ["SUFFIX_CURRENCY", "quote_currency"]
+__all__ = ["NEW_YORK_HOURS", "SUFFIX_CURRENCY", "quote_currency", "trades_on_new_york_hours"]
 
 SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "AS": ("EUR", "Euronext Amsterdam"),
@@ -101,3 +101,25 @@ def quote_currency(symbol: str) -> tuple[str, str] | None:
     if symbol.startswith("^") or "." not in symbol:
         return None  # an index's level has no currency of market value; no suffix: a US listing
     return SUFFIX_CURRENCY.get(symbol.rsplit(".", 1)[1])
+
+
+NEW_YORK_HOURS = frozenset({"CN", "NE", "TO", "V"})
+"""Suffixes of exchanges in New York's time zone with its regular session, 09:30-16:00 (the
+Canadian exchanges): a New York time of day says when their listings' news came."""
+
+
+def trades_on_new_york_hours(symbol: str) -> bool:
+    """Whether a New York time of day places ``symbol``'s news before, during or after its own
+    session: a US listing (no known suffix) or one of :data:`NEW_YORK_HOURS`.
+
+    Yahoo gives earnings times in New York time, to the hour: 7203.T's 15:30 Tokyo release after
+    Tokyo's close reads 1 AM, before New York's open. Such a time says nothing of the listing's
+    own session (:func:`eventstudy.data.earnings.normalise_earnings` takes it as unknown).
+
+    Examples
+    --------
+    >>> [trades_on_new_york_hours(s) for s in ("AMZN", "SHOP.TO", "7203.T")]
+    [True, True, False]
+    """
+    listed = quote_currency(symbol)
+    return listed is None or symbol.rsplit(".", 1)[1] in NEW_YORK_HOURS

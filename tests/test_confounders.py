@@ -79,6 +79,23 @@ def test_windows_that_just_miss() -> None:
     assert screen("2025-06-10", [("2025-06-03", "pre")])["count"].tolist() == [0, 0, 0, 1]
 
 
+def test_a_release_of_unknown_time_confounds_its_session_and_the_next() -> None:
+    """Released on Tuesday 06-03 at an unknown time: before the open it moves 06-03, after the
+    close 06-04. Taking 06-03 alone (as before) screened the [0,0] window of a Wednesday event
+    clean, where the release may have been its only news."""
+    wednesday = screen("2025-06-04", [("2025-06-03", "unknown")])
+    assert wednesday["count"].tolist() == [1, 1, 1, 1]
+    assert wednesday["text"].iloc[0] == (
+        "earnings 2025-06-03 time of day unknown (Q), reaction 2025-06-03 or 2025-06-04 at τ-1 or τ0"
+    )
+    assert screen("2025-06-05", [("2025-06-03", "unknown")])["count"].tolist() == [0, 1, 0, 1]
+    assert screen("2025-06-02", [("2025-06-03", "unknown")])["count"].tolist() == [0, 1, 1, 1]
+    assert screen("2025-05-30", [("2025-06-03", "unknown")])["count"].tolist() == [0, 0, 0, 1]
+    # Known times keep their one session; an unknown time on a Sunday reacts on Monday only.
+    assert screen("2025-06-04", [("2025-06-03", "pre")])["count"].tolist() == [0, 1, 0, 1]
+    assert screen("2025-06-03", [("2025-06-01", "unknown")])["count"].tolist() == [0, 1, 0, 1]
+
+
 def test_holidays_and_weekends_move_the_reaction_to_the_next_session() -> None:
     # After the close on Friday 05-23 before Memorial Day: the reaction is Tuesday 05-27.
     out = screen("2025-05-27", [("2025-05-23", "post")])
@@ -149,7 +166,7 @@ def test_news_file(tmp_path) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     pairs=st.lists(st.tuples(st.integers(0, 2), st.integers(-3, 45), st.booleans()), min_size=1, max_size=12),
-    releases=st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 45)), max_size=15),
+    releases=st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 45), st.booleans()), max_size=15),
     windows=st.lists(st.tuples(st.integers(-6, 2), st.integers(0, 6)), min_size=1, max_size=4),
 )
 def test_screen_equals_a_brute_force_loop(pairs, releases, windows) -> None:
@@ -165,6 +182,7 @@ def test_screen_equals_a_brute_force_loop(pairs, releases, windows) -> None:
         np.array([r[1] if 0 <= r[1] < 40 else -1 for r in releases], dtype=np.int64),
         np.array([f"r{i}" for i in range(len(releases))], dtype=object),
         np.full(len(releases), EARNINGS, dtype=np.int64),
+        np.array([r[2] for r in releases], dtype=bool),  # unknown time: that session or the next
     )
     items = DatedItems.concat(events, earnings)
     own = np.where(is_event, np.arange(len(pairs)), -1)
@@ -174,7 +192,8 @@ def test_screen_equals_a_brute_force_loop(pairs, releases, windows) -> None:
             expected = set()
             if day0[i] >= 0:
                 for j in range(len(items)):
-                    inside = items.position[j] >= 0 and day0[i] + a <= items.position[j] <= day0[i] + b
+                    days = [items.position[j], items.position[j] + items.spans_next[j]]
+                    inside = items.position[j] >= 0 and any(day0[i] + a <= d <= day0[i] + b for d in days)
                     if inside and items.ticker[j] == pair_ticker[i] and j != own[i]:
                         expected.add(items.label[j].split(",")[0])
             parts = flags.text[i, w].split("; ")

@@ -284,3 +284,17 @@ def test_fetch_missing_earnings_writes_each_ticker_once(tmp_path) -> None:
     with pytest.raises(NetworkUnreachableError):
         fetch_missing_earnings(store, ["MSFT"], *span, fetch_earnings=offline)
     assert store.verify() == []
+
+
+def test_a_listing_abroad_has_no_session_timing_from_a_new_york_hour() -> None:
+    """Toyota released after Tokyo's 15:30 close on 2025-02-05, which Yahoo gives as 1 AM EST:
+    `pre` put the reaction on 02-05, a session early. Abroad the time is unknown (the screen then
+    takes the date's session or the next); Toronto keeps New York's hours."""
+    index = pd.DatetimeIndex(["2025-02-05 01:00", "2025-08-06 02:00"], tz="America/New_York")
+    raw = pd.DataFrame({"EPS Estimate": [1.0, 1.0]}, index=index)
+    span = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    tokyo = normalise_earnings(raw, "7203.T", *span, source="t")
+    assert tokyo["timing"].tolist() == ["unknown", "unknown"]
+    assert tokyo["announced"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-05", "2025-08-06"]
+    assert normalise_earnings(raw, "SHOP.TO", *span, source="t")["timing"].tolist() == ["pre", "pre"]
+    assert normalise_earnings(raw, "AMZN", *span, source="t")["timing"].tolist() == ["pre", "pre"]

@@ -42,7 +42,11 @@ EDT``; ``EDT``/``EST`` are localised to ``America/New_York``), with columns ``EP
 * the timestamp is converted to ``America/New_York``; its wall-clock date is ``announced``
   (a tz-naive index is taken as New York time already);
 * ``timing`` follows from the New York time of day: before 09:30 ``pre``, from 16:00 ``post``,
-  in between ``intraday``; exactly 00:00 is ``unknown`` (a date without a time of day);
+  in between ``intraday``; exactly 00:00 is ``unknown`` (a date without a time of day). For a
+  listing abroad (an exchange suffix other than Canada's, :mod:`eventstudy.exchanges`) it is
+  always ``unknown``: a New York hour says nothing of that exchange's session (Toyota's 15:30
+  release after Tokyo's close reads 1 AM, ``pre``, a session early), and the confounder screen
+  takes an unknown time as its date's session or the next;
 * a row with a missing timestamp makes the whole answer malformed, and nothing is stored (the
   next run asks again): yfinance drops a row whose date cell is ``-`` and then assigns the
   remaining dates by position, so every later row gets the next row's date and one real
@@ -81,6 +85,7 @@ from eventstudy.data.tabular import (
     require_columns,
 )
 from eventstudy.errors import DataUnavailableError
+from eventstudy.exchanges import trades_on_new_york_hours
 
 EARNINGS_HEADER: tuple[str, ...] = ("ticker", "announced", "timing")
 """The first three columns of an earnings file (how ``cache import`` recognises one)."""
@@ -226,11 +231,14 @@ def normalise_earnings(
     if not chosen.any():
         raise DataUnavailableError(f"Yahoo returned no earnings date for {where}")
     n = int(chosen.sum())
+    timing = timing_of(local[chosen])
+    if not trades_on_new_york_hours(symbol):
+        timing[:] = "unknown"
     return pd.DataFrame(
         {
             "ticker": np.full(n, symbol, dtype=object),
             "announced": days[chosen].to_numpy("datetime64[ns]"),
-            "timing": timing_of(local[chosen]),
+            "timing": timing,
             "fiscal_period": np.full(n, "", dtype=object),
             "source": np.full(n, source, dtype=object),
         }

@@ -16,8 +16,12 @@ The items and their day *r*:
 
 * **earnings releases** (:func:`earnings_items`): the *reaction session*, found with the day-0
   rule of :mod:`eventstudy.timeline.calendar` (:func:`~eventstudy.timeline.calendar.align_days_zero`):
-  the release date for ``pre``, ``intraday`` and ``unknown`` when it is a session, else -- a
-  ``post`` release, a weekend, a holiday -- the next session. Amazon's Q3 2025 results,
+  the release date for ``pre`` and ``intraday`` when it is a session, else -- a ``post``
+  release, a weekend, a holiday -- the next session. A release of ``unknown`` time on a session
+  may react that day or, released after the close, the next: it confounds a window holding
+  either (flagged ``reaction <date> or <next date> at τa or τb``), the screen's side of the
+  doubt; Yahoo's times of listings abroad are all ``unknown``
+  (:func:`eventstudy.data.earnings.normalise_earnings`). Amazon's Q3 2025 results,
   released after the close on Thursday 2025-10-30, react on Friday 2025-10-31, which is τ = -1
   of the AWS-OpenAI agreement announced before the open on Monday 2025-11-03;
 * **other events of the same ticker** in the events file (:func:`event_items`): their day 0.
@@ -210,11 +214,19 @@ class DatedItems:
     position: np.ndarray
     label: np.ndarray
     kind: np.ndarray
+    or_next: np.ndarray | None = None
+    """(N,) bool: the item may move prices on its session or on the next one (a release of
+    unknown time of day on a session); None: no item may."""
 
     @classmethod
     def empty(cls) -> DatedItems:
         none = np.array([], dtype=object)
         return cls(none, np.array([], dtype=np.int64), none, np.array([], dtype=np.int64))
+
+    @property
+    def spans_next(self) -> np.ndarray:
+        """(N,) :attr:`or_next`, all False where it is None."""
+        return np.zeros(len(self.ticker), dtype=bool) if self.or_next is None else self.or_next
 
     def __len__(self) -> int:
         return len(self.ticker)
@@ -228,6 +240,7 @@ class DatedItems:
             np.concatenate([p.position for p in parts]).astype(np.int64),
             np.concatenate([p.label for p in parts]).astype(object),
             np.concatenate([p.kind for p in parts]).astype(np.int64),
+            np.concatenate([p.spans_next for p in parts]).astype(bool),
         )
 
 
@@ -237,19 +250,27 @@ def _dates(values: np.ndarray | pd.Series) -> np.ndarray:
 
 def _reaction(
     calendar: pd.DatetimeIndex, announced: pd.Series, timing: pd.Series
-) -> tuple[np.ndarray, np.ndarray]:
-    """Calendar position and date text of each release's reaction session (the day-0 rule)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calendar position and date text of each release's reaction session (the day-0 rule), and
+    whether it may be the next session instead (``unknown`` time on a session: ``or_next``)."""
     announced = pd.Series(announced).reset_index(drop=True)
-    zero = align_days_zero(calendar, announced, pd.Series(timing).reset_index(drop=True))
-    dates = np.where(zero.index >= 0, _dates(zero.date), "")
-    return zero.index.astype(np.int64), dates.astype(object)
+    timing = pd.Series(timing).reset_index(drop=True).astype(str)
+    zero = align_days_zero(calendar, announced, timing)
+    position = zero.index.astype(np.int64)
+    dates = np.where(position >= 0, _dates(zero.date), "").astype(object)
+    or_next = (timing.to_numpy(object) == "unknown") & (position >= 0) & (zero.shift == "")
+    later = np.flatnonzero(or_next & (position + 1 < len(calendar)))
+    if later.size:
+        following = _dates(calendar.to_numpy("datetime64[ns]")[position[later] + 1])
+        dates[later] = dates[later] + " or " + following
+    return position, dates, or_next
 
 
 def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame | None) -> DatedItems:
     """Earnings releases (``ticker, announced, timing[, fiscal_period]``) at their reaction session."""
     if earnings is None or earnings.empty:
         return DatedItems.empty()
-    position, reaction = _reaction(calendar, earnings["announced"], earnings["timing"])
+    position, reaction, or_next = _reaction(calendar, earnings["announced"], earnings["timing"])
     timing = earnings["timing"].astype(str).to_numpy(object)
     words = np.array([TIMING_WORDS.get(t, t) for t in timing], dtype=object)
     period = np.full(len(earnings), "", dtype=object)
@@ -262,6 +283,7 @@ def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame | None) ->
         position,
         label.astype(object),
         np.full(len(earnings), EARNINGS, dtype=np.int64),
+        or_next,
     )
 
 
@@ -284,7 +306,7 @@ def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame | None) -> DatedIt
     """Lines of a news file (``ticker, date, timing, headline``) at their reaction session."""
     if news is None or news.empty:
         return DatedItems.empty()
-    position, reaction = _reaction(calendar, news["date"], news["timing"])
+    position, reaction, or_next = _reaction(calendar, news["date"], news["timing"])
     headline = news["headline"].fillna("").astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
     headline = headline.str.replace(";", ",", regex=False)
     cut = headline.str.len() > MAX_HEADLINE
@@ -293,7 +315,8 @@ def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame | None) -> DatedIt
     quoted = 'news "' + headline.to_numpy(object) + '" '
     label = quoted + _dates(news["date"]) + " " + words + ", reaction " + reaction
     tickers = news["ticker"].astype(str).to_numpy(object)
-    return DatedItems(tickers, position, label.astype(object), np.full(len(news), NEWS, dtype=np.int64))
+    kind = np.full(len(news), NEWS, dtype=np.int64)
+    return DatedItems(tickers, position, label.astype(object), kind, or_next)
 
 
 @dataclass(frozen=True)
@@ -359,17 +382,25 @@ def screen_windows(
     )
     codes = codes.reshape(-1)
     pair_codes, item_codes = codes[:n_pairs], codes[n_pairs:]
-    index = DayIndex.build(item_codes, items.position, rank=items.kind)
+    # Half-day keys: an item on session p at 2p, one that may react on p or p + 1 at 2p + 1, so
+    # the window [lo, hi] is the key range [2 lo - 1, 2 hi + 1]: it holds 2p for p in [lo, hi]
+    # and 2p + 1 for p in [lo - 1, hi] (p or p + 1 inside).
+    or_next = items.spans_next
+    halves = np.where(items.position >= 0, 2 * items.position + or_next, -1)
+    index = DayIndex.build(item_codes, halves, rank=items.kind)
     day0 = np.asarray(day0_index, dtype=np.int64)
     rows = np.flatnonzero(day0 >= 0)
     own_place = index.place_of(np.full(n_pairs, -1) if own is None else np.asarray(own))[rows]
     bounds = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
     for w, (start_day, end_day) in enumerate(bounds):
-        start, stop = index.runs(pair_codes[rows], day0[rows] + start_day, day0[rows] + end_day)
+        low, high = 2 * (day0[rows] + start_day) - 1, 2 * (day0[rows] + end_day) + 1
+        start, stop = index.runs(pair_codes[rows], low, high)
 
         def label(places: np.ndarray, queries: np.ndarray) -> np.ndarray:
-            tau = index.position[places] - day0[rows[queries]]
-            return items.label[index.item[places]] + " at τ" + _signed(tau)
+            item = index.item[places]
+            tau = items.position[item] - day0[rows[queries]]
+            at = " at τ" + _signed(tau)
+            return items.label[item] + np.where(or_next[item], at + " or τ" + _signed(tau + 1), at)
 
         count[rows, w] = run_counts(start, stop, own_place)
         text[rows, w] = describe_runs(start, stop, label, own=own_place, max_listed=max_listed, sep="; ")
