@@ -129,8 +129,13 @@ def test_missing_returns_window_or_drop_event(launch_cache, tmp_path) -> None:
     events = tmp_path / "events.csv"
     events.write_text(HEADER + "a,2025-09-22,intraday,NVDA,s,,g,h\n")
     base = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, peers=())
-    kept = run_study(events, cache, base).car.set_index("window")["outcome"].to_dict()
+    run = run_study(events, cache, base)
+    kept = run.car.set_index("window")["outcome"].to_dict()
     assert kept == {"[0,0]": "ok", "[-1,+1]": "ok", "[0,+1]": "ok", "[-5,+5]": "incomplete_event_window"}
+    # ar.parquet's running CAR from tau = -5 is missing from tau = +2 on, and so is its s.e.
+    daily = run.ar.set_index("tau")
+    assert daily.loc[2:, "car"].isna().all() and daily.loc[2:, "car_se"].isna().all()
+    assert daily.loc[:1, "car_se"].notna().all() and daily.loc[3:, "ar_se"].notna().all()
     dropped = run_study(events, cache, dataclasses.replace(base, missing_returns="drop_event"))
     assert set(dropped.car["outcome"]) == {"incomplete_event_window"}
     assert "no abnormal return on tau=+2 of the event span [-5,+5]" in dropped.car["note"].iloc[0]

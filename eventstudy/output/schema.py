@@ -66,7 +66,7 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
     "car_se": ColumnDoc(
         "fraction",
         "standard error of car: sqrt(sigma^2 (L + s'(X'X)^-1 s)) over [span start, tau] "
-        "(Campbell, Lo & MacKinlay 1997)",
+        "(Campbell, Lo & MacKinlay 1997); blank where car is",
     ),
     "ar_se": ColumnDoc(
         "fraction",
