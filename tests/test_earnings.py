@@ -298,3 +298,30 @@ def test_a_listing_abroad_has_no_session_timing_from_a_new_york_hour() -> None:
     assert tokyo["announced"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-05", "2025-08-06"]
     assert normalise_earnings(raw, "SHOP.TO", *span, source="t")["timing"].tolist() == ["pre", "pre"]
     assert normalise_earnings(raw, "AMZN", *span, source="t")["timing"].tolist() == ["pre", "pre"]
+
+
+def test_a_record_of_no_dates_is_asked_again_after_a_month(tmp_path) -> None:
+    """yfinance answers None both for an ETF and for an error page of Yahoo's: a company whose
+    calendar came back empty once was recorded as having none, for good."""
+    from eventstudy.data.acquire import NO_DATES_RETRY_DAYS, fetch_missing_earnings
+
+    store = PriceStore(tmp_path / "cache")
+    empty = store.read_earnings("AMZN").iloc[:0]
+    now = dt.datetime.now(dt.UTC)
+    for ticker, days in (("AMZN", NO_DATES_RETRY_DAYS + 1), ("SPY", NO_DATES_RETRY_DAYS - 1)):
+        fetched = (now - dt.timedelta(days=days)).replace(microsecond=0).isoformat()
+        store.write_earnings(ticker, empty, {"fetched_at": fetched, "no_dates": "Yahoo returned none"})
+    old = {"source": "earnings-csv-import", "fetched_at": "2020-01-01T00:00:00+00:00"}
+    store.write_earnings("META", empty, old)  # imported: never asked again
+    asked: list[str] = []
+
+    def fetch(ticker, start, end):
+        asked.append(ticker)
+        return fetch_earnings(ticker, start, end, get_earnings_dates=lambda **k: yfinance_frame())
+
+    span = (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+    written = fetch_missing_earnings(store, ["AMZN", "SPY", "META"], *span, fetch_earnings=fetch)
+    assert asked == ["AMZN"] and written == {"AMZN": 5}
+    assert len(store.read_earnings("AMZN")) == 5
+    assert "no_dates" not in store.provenance(store.earnings_path("AMZN"))
+    assert store.read_earnings("SPY").empty and store.provenance(store.earnings_path("META")) == old

@@ -60,6 +60,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -594,9 +595,11 @@ def fetch_missing_earnings(
     """Fetch the earnings dates of every ticker without a cached earnings file.
 
     A ticker the source has no earnings dates for (an ETF, an index, or Yahoo's empty answer)
-    gets a file with no rows whose provenance says so (``no_dates``), so the next run does not
-    ask again and the confounder screen can say the ticker was not screened. A transient
-    failure after the retries leaves the ticker without a file (asked again next run).
+    gets a file with no rows whose provenance says so (``no_dates``), so the runs of the next
+    :data:`NO_DATES_RETRY_DAYS` days do not ask again and the confounder screen can say the
+    ticker was not screened; after that it is asked again (an empty answer can be an error page).
+    A transient failure after the retries leaves the ticker without a file (asked again next
+    run), and an expired record as it was.
 
     Returns
     -------
@@ -611,7 +614,7 @@ def fetch_missing_earnings(
     written: dict[str, int] = {}
     for ticker in dict.fromkeys(tickers):
         path = store.earnings_path(ticker)
-        if path.is_file():
+        if path.is_file() and not _no_dates_expired(store, path):
             continue
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         provenance: dict[str, Any] = {
@@ -637,10 +640,32 @@ def fetch_missing_earnings(
             frame = store.read_earnings(ticker).iloc[:0]
             provenance["no_dates"] = _one_line(exc, 200)
         with store.locked(path):
-            if not path.is_file():
+            if not path.is_file() or _no_dates_expired(store, path):
                 store.write_earnings(ticker, frame, provenance)
                 written[ticker] = len(frame)
     return written
+
+
+NO_DATES_RETRY_DAYS = 30
+"""Age after which a record of "no earnings dates" is asked for again. yfinance returns the same
+None for an ETF's page, which has no calendar, and for an error page of Yahoo's (it raises only
+on HTTP 429): a company's calendar lost to one bad answer comes back within a month, and an ETF
+costs one request a month."""
+
+
+def _no_dates_expired(store: PriceStore, path: Path) -> bool:
+    """Whether the cached earnings file at ``path`` records no dates (``no_dates``) and was
+    fetched more than :data:`NO_DATES_RETRY_DAYS` ago (an imported file never expires)."""
+    try:
+        record = store.provenance(path)
+        fetched = dt.datetime.fromisoformat(str(record["fetched_at"]))
+    except (FileNotFoundError, KeyError, ValueError, CacheCorruptError):
+        return False
+    if "no_dates" not in record:
+        return False
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC) - fetched > dt.timedelta(days=NO_DATES_RETRY_DAYS)
 
 
 def _checked_history(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
