@@ -525,6 +525,21 @@ def test_launch_report_gives_one_count_of_vendor_share_counts(launch) -> None:
     assert len(counts) >= 3 and {(int(a), int(b)) for a, b in counts} == {expected}
 
 
+def test_launch_first_screen_names_the_dominant_days_no_news_explains(launch) -> None:
+    """stats.parquet counts three dominant-day windows of openai-compute [-1,+1]; the first screen
+    names the two that no flagged news explains (AMZN's is its earnings release) and says so."""
+    stats_table = pd.read_parquet(launch / "stats.parquet")
+    row = stats_table[(stats_table.group == "openai-compute") & (stats_table.window == "[-1,+1]")]
+    assert row.loc[row.statistic == "dominant_day_rows", "value"].iloc[0] == 3
+    markdown = (launch / "report.md").read_text()
+    line = next(t for t in markdown.splitlines() if t.startswith("**Read with care:**"))
+    assert (
+        "with no flagged news to explain it, a day other than day 0 carries the CAR of "
+        "ORCL stargate-launch τ+1, MSFT stargate-launch τ+1;" in line
+    )
+    assert "AMZN amazon-openai-38b τ-1" not in line
+
+
 def test_launch_report_has_every_figure(launch) -> None:
     names = sorted(p.name for p in (launch / "figures").iterdir())
     events = pd.read_parquet(launch / "events.parquet")

@@ -450,7 +450,7 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
             f"{fmt.md(t)} {fmt.md(e)} {tau_text(int(d))}"
             for t, e, d in zip(carried.ticker, carried.event_id, carried.dominant_tau, strict=True)
         )
-        parts.append(f"one day other than day 0 carries the CAR of {days}")
+        parts.append(f"with no flagged news to explain it, a day other than day 0 carries the CAR of {days}")
     estimated = parties[parties["outcome"] == "ok"]
     no_value = int((~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))).sum())
     if no_value:
