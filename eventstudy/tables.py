@@ -230,8 +230,10 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
     # infer``) would pool them with the parties'. A degenerate fit keeps its exact ARs.
     abnormal = np.where((pairs.outcomes.outcome == "market_proxy")[:, None], np.nan, abnormal)
     car = np.cumsum(abnormal, axis=1)
-    # A CAR past a missing day is missing: so is its standard error (a variance of nothing).
+    # A CAR past a missing day is missing: so is its standard error (a variance of nothing), as
+    # is the s.e. of a missing AR.
     car_se[np.isnan(car)] = np.nan
+    ar_se[np.isnan(abnormal)] = np.nan
     car_half = quantile * car_se
     car_lower = car - car_half
     car_upper = np.add(car, car_half, out=car_half)

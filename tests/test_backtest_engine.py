@@ -355,3 +355,40 @@ def test_costs_beyond_the_capital_ruin_the_curve_once_and_for_all(events: pd.Dat
     assert (summary.total_return == -1.0).all() and (summary.max_drawdown == -1.0).all()
     text = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
     assert "Holding 3 days, the strategy lost all its capital on 2024-01-16" in text
+
+
+def test_the_drift_names_the_benchmarks_of_parties_the_rule_does_not_trade(tmp_path: Path) -> None:
+    """The drift covers every party; its text took the benchmarks from the trades alone."""
+    from eventstudy.backtest.report import render_backtest_section
+
+    path = tmp_path / "events.csv"
+    path.write_text(
+        f"{HEADER},market\ne1,2024-01-15,pre,AAA,supplier,1e9,g1,deal,\n"
+        "e1,2024-01-15,pre,CCC,partner,1e9,g1,deal,BBB\n"
+    )
+    rule = BacktestConfig(holding_days=(1,), positions=(("supplier", "long"),), default_side="none")
+    results = backtest(read_events(path), simulated_prices(), rule)
+    assert results.trades.ticker.tolist() == ["AAA"]
+    drift = results.drift_observations
+    one = drift[drift.k == 1].set_index("ticker")
+    assert one.loc["CCC", "benchmark"] == "BBB" and one.loc["CCC", "bhar"] == pytest.approx(0.02, abs=1e-14)
+    text = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
+    assert "Benchmark: SPY bought and held" in text  # the one trade's
+    assert "of day 0, against SPY, or the row's own `market` in the events file (BBB for 1 row)" in text
+
+
+def test_previous_rule_with_a_bound_trades_what_the_study_keeps(tmp_path: Path) -> None:
+    """Under day0_rule = previous and day0_max_shift = 1, Sunday 01-14 has no day 0 in the study
+    (Friday is two days away): it used to be traded on Monday with a note about the study's day
+    0. Saturday 01-13 has Friday in the study and trades on Monday, two days on."""
+    events = write_events(
+        tmp_path, ["sun,2024-01-14,pre,AAA,supplier,,g,x", "sat,2024-01-13,pre,BBB,supplier,,g,x"]
+    )
+    rule = BacktestConfig(holding_days=(1,))
+    results = backtest(events, simulated_prices(), rule, day0_rule="previous", day0_max_shift=1)
+    trades = results.trades.set_index("event_id")
+    assert trades.loc["sun", "outcome"] == "day0_shift_too_large"
+    assert "day0_rule = previous" not in trades.loc["sun", "note"]
+    assert trades.loc["sat", "outcome"] == "ok"
+    assert trades.loc["sat", "day0"] == pd.Timestamp("2024-01-15")
+    assert "day0_rule = previous" in trades.loc["sat", "note"]

@@ -91,6 +91,9 @@ def test_a_release_of_unknown_time_confounds_its_session_and_the_next() -> None:
     assert screen("2025-06-05", [("2025-06-03", "unknown")])["count"].tolist() == [0, 1, 0, 1]
     assert screen("2025-06-02", [("2025-06-03", "unknown")])["count"].tolist() == [0, 1, 1, 1]
     assert screen("2025-05-30", [("2025-06-03", "unknown")])["count"].tolist() == [0, 0, 0, 1]
+    # On the calendar's last session there is no next one to name.
+    last = screen("2025-06-30", [("2025-06-30", "unknown")])
+    assert last["text"].iloc[0] == "earnings 2025-06-30 time of day unknown (Q), reaction 2025-06-30 at τ0"
     # Known times keep their one session; an unknown time on a Sunday reacts on Monday only.
     assert screen("2025-06-04", [("2025-06-03", "pre")])["count"].tolist() == [0, 1, 0, 1]
     assert screen("2025-06-03", [("2025-06-01", "unknown")])["count"].tolist() == [0, 1, 0, 1]

@@ -222,6 +222,20 @@ def test_formatting_helpers_carry_units() -> None:
     assert fmt.money(np.nan) == fmt.percent(None) == "—"
 
 
+def test_a_confounder_of_unknown_time_shows_both_its_days() -> None:
+    from eventstudy.report.flags import marks, short_flags
+
+    text = "earnings 2025-01-09 time of day unknown (Q), reaction 2025-01-09 or 2025-01-10 at τ-2 or τ-1"
+    row = pd.Series({"confounders": text + "; event x, day 0 2025-01-13 at τ+1", "dominant_tau": np.nan})
+    assert short_flags(row) == "⚑ earnings τ-2/τ-1, x τ+1"
+    assert [m.taus for m in marks(text)] == [(-2, -1)]
+
+
+def test_large_values_keep_every_digit() -> None:
+    assert fmt.tstat(1e26) == "+1" + "0" * 26 + ".00"  # the decimal a reader of the table sees
+    assert fmt.percent(1e25, digits=0).startswith("+1000000000000000") and fmt.money(1e40).endswith("T")
+
+
 def test_halves_round_up_as_a_reader_rounds_the_exported_value() -> None:
     """5 of 8 CARs positive is 62.5%: the report printed 62% (Python's ties to even) where a
     reader of car.parquet writes 63%."""

@@ -79,6 +79,11 @@ def test_lbt_bootstrap_p_depends_on_the_set_of_returns_only(n: int, seed: int) -
     assert bootstrap_skewness_adjusted_p(x[rng.permutation(n)], t_sa, draws=200, seed=1) == p
 
 
+def test_a_band_of_paths_without_days_is_empty() -> None:
+    band = bootstrap_caar_band(np.zeros((3, 0)), draws=9)
+    assert band.caar.shape == (0,) and band.n == 3
+
+
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` in the order of its identifying columns (every column of text, integers,
     dates or flags), which must identify its rows."""

@@ -2,7 +2,7 @@
 
 Timeline of one trade (``d`` = event day 0 by the study's rule,
 :func:`eventstudy.timeline.calendar.align_day_zero`, on the market proxy's calendar, except that
-a weekend or holiday announcement never trades on the session before it: :func:`trade_day0_rule`):
+a weekend or holiday announcement never trades on the session before it: :func:`trade_days_zero`):
 
 * **decision** -- side from the party's role; weight basis 1 (equal) or the party's market
   value at the close before the entry session (``Close`` x the latest share count dated on or
@@ -58,7 +58,7 @@ from eventstudy.backtest.statistics import compound, drawdown
 from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
-from eventstudy.timeline.calendar import align_day_zero
+from eventstudy.timeline.calendar import DayZero, align_day_zero
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import ShareCountTable
 
@@ -199,7 +199,7 @@ def plan_trades(
     Uses only the calendar, the events, the entry price itself, the close before the entry
     session and share counts dated on or before that close. Day 0 follows the study's
     ``day0_rule`` and ``day0_max_shift``, except that a trade never enters before its
-    announcement (:func:`trade_day0_rule`); a trade's benchmark is its row's ``market`` (the
+    announcement (:func:`trade_days_zero`); a trade's benchmark is its row's ``market`` (the
     events' per-event benchmark) or ``market``.
     """
     shares = shares or {}
@@ -207,18 +207,7 @@ def plan_trades(
     traded = events.loc[signs_all != 0].reset_index(drop=True)
     signs = signs_all[signs_all != 0]
     n_days = len(grid.calendar)
-    rule = trade_day0_rule(day0_rule)
-    day_zero = [
-        align_day_zero(grid.calendar, a, t, rule=rule, max_shift=day0_max_shift)
-        for a, t in zip(traded["announced"], traded["timing"], strict=True)
-    ]
-    moved = np.zeros(len(traded), dtype=bool)
-    if rule != day0_rule:
-        study_zero = [
-            align_day_zero(grid.calendar, a, t, rule=day0_rule, max_shift=day0_max_shift).index
-            for a, t in zip(traded["announced"], traded["timing"], strict=True)
-        ]
-        moved = np.array([d.index for d in day_zero], dtype=int) != np.array(study_zero, dtype=int)
+    day_zero, moved = trade_days_zero(grid.calendar, traded, day0_rule, day0_max_shift)
     markets = row_markets(traded, market)
     market_columns = np.array([grid.column(m) for m in markets], dtype=int)
     day0_index = np.array([d.index for d in day_zero], dtype=int)
@@ -335,17 +324,42 @@ def _share_count_notes(
     return notes
 
 
-def trade_day0_rule(day0_rule: str) -> str:
-    """The day-0 rule of the trades and the drift table: the study's, except ``previous``.
+def trade_days_zero(
+    calendar: pd.DatetimeIndex, events: pd.DataFrame, day0_rule: str, day0_max_shift: int | None
+) -> tuple[list[DayZero], np.ndarray]:
+    """Day 0 of each row's trade (and drift), and whether it differs from the study's.
 
-    Under ``day0_rule = "previous"`` a weekend or holiday announcement has the session before it
-    as day 0, which is right for an abnormal return that may start before the news is dated
-    (R eventstudies' rule) but is look-ahead for a trade: its entry, at that session's close,
-    would come before the announcement and its return would hold the reaction. Trades (and the
-    post-announcement drift, bought at the close of day 0) take the next session instead, as
-    under ``next``; ``skip``, ``error`` and ``day0_max_shift`` apply unchanged.
+    The study's day 0 (``day0_rule``, ``day0_max_shift``), except under ``day0_rule =
+    "previous"``: a weekend or holiday announcement then has the session before it as day 0,
+    right for an abnormal return that may start before the news is dated (R eventstudies' rule)
+    but look-ahead for a trade, whose entry at that close would come before the announcement and
+    whose return would hold the reaction. Such a trade takes the next session instead. A row the
+    study gives no day 0 (``day0_shift_too_large``, before or after the data) is not traded.
     """
-    return "next" if day0_rule == "previous" else day0_rule
+    study = [
+        align_day_zero(calendar, a, t, rule=day0_rule, max_shift=day0_max_shift)
+        for a, t in zip(events["announced"], events["timing"], strict=True)
+    ]
+    if day0_rule != "previous":
+        return study, np.zeros(len(study), dtype=bool)
+    after = [
+        align_day_zero(calendar, a, t, rule="next") if zero.outcome == "ok" else zero
+        for zero, a, t in zip(study, events["announced"], events["timing"], strict=True)
+    ]
+    return after, np.array([a.index != z.index for a, z in zip(after, study, strict=True)], dtype=bool)
+
+
+def other_benchmarks(rows: pd.DataFrame, market: str) -> dict[str, int]:
+    """The benchmarks of ``rows`` (trades or drift observations) other than ``market`` -- rows
+    of events.csv that name their own ``market`` -- with the number of (event, party) pairs each;
+    a pair that is its own benchmark (not traded) is not counted."""
+    if "benchmark" not in rows.columns:  # a trades.parquet of an older version
+        return {}
+    if "outcome" in rows.columns:
+        rows = rows[rows["outcome"] != "market_proxy"]
+    pairs = rows.drop_duplicates(["event_id", "ticker"])
+    others = pairs.loc[pairs["benchmark"] != market, "benchmark"].value_counts(sort=False)
+    return {str(b): int(n) for b, n in others.items()}
 
 
 def row_markets(events: pd.DataFrame, market: str) -> np.ndarray:
@@ -538,7 +552,7 @@ def post_announcement_bhar(
     day0_max_shift: int | None = None,
 ) -> pd.DataFrame:
     """BHAR over [+1,+k] of every (event, party), bought at the close of day 0
-    (:func:`trade_day0_rule`: never before the announcement).
+    (:func:`trade_days_zero`: never before the announcement).
 
     One row per (event, party, k): event_id, ticker, role, group, k, benchmark, ret,
     market_ret, bhar (NaN where a price in the window is missing or the window runs past the
@@ -548,14 +562,8 @@ def post_announcement_bhar(
     benchmarks = row_markets(events, market)
     keep = events["ticker"].to_numpy(object) != benchmarks
     events, benchmarks = events.loc[keep], benchmarks[keep]
-    rule = trade_day0_rule(day0_rule)
-    day0 = np.array(
-        [
-            align_day_zero(grid.calendar, a, t, rule=rule, max_shift=day0_max_shift).index
-            for a, t in zip(events["announced"], events["timing"], strict=True)
-        ],
-        dtype=int,
-    )
+    zeros, _ = trade_days_zero(grid.calendar, events, day0_rule, day0_max_shift)
+    day0 = np.array([d.index for d in zeros], dtype=int)
     columns = np.array([grid.column(t) for t in events["ticker"]], dtype=int)
     market_columns = np.array([grid.column(m) for m in benchmarks], dtype=int)
     frames = []
@@ -629,7 +637,12 @@ class BacktestResults:
             "market": self.market,
             "rule": self.config.to_dict(),
             "bootstrap": {"draws": BOOTSTRAP_DRAWS, "seed": BOOTSTRAP_SEED, "fraction": 0.25},
+            "drift_benchmarks": self.drift_benchmarks(),
         }
+
+    def drift_benchmarks(self) -> dict[str, int]:
+        """The drift's benchmarks other than the market proxy (:func:`other_benchmarks`)."""
+        return other_benchmarks(self.drift_observations, self.market)
 
     def summary(self) -> str:
         """A plain-text table: one line per holding period."""

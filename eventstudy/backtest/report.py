@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from eventstudy.backtest.engine import other_benchmarks
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.tables import summary_table
 from eventstudy.report import fmt
@@ -143,11 +144,11 @@ def render_backtest_section(
     market = str(metadata["market"])
     boot = metadata.get("bootstrap", {})
     h = "#" * heading_level
+    traded = _benchmarks(market, other_benchmarks(trades, market))
     lines = [
         f"{h} Backtest: could anyone have traded these announcements?",
         "",
-        f"Rule: {rule.describe()}. Benchmark: {_benchmarks(trades, market)} bought and held over the "
-        "same days. "
+        f"Rule: {rule.describe()}. Benchmark: {traded} bought and held over the same days. "
         "Net abnormal return = side × BHAR − costs (both sides). Computed from `trades.parquet`, "
         "`backtest.parquet` and `drift.parquet`.",
         "",
@@ -155,23 +156,22 @@ def render_backtest_section(
     ]
     if figure:
         lines += ["", f"![Equity curves of the strategy and of {fmt.md(market)}]({figure})"]
-    lines += ["", f"{h}# Post-announcement drift", "", *_drift_lines(drift, _benchmarks(trades, market))]
+    drifted = _benchmarks(market, metadata.get("drift_benchmarks", other_benchmarks(trades, market)))
+    lines += ["", f"{h}# Post-announcement drift", "", *_drift_lines(drift, drifted)]
     lines += ["", f"{h}# Trades", "", *_trade_lines(trades)]
-    lines += ["", f"{h}# Backtest method", "", *_method(rule, market, boot, _benchmarks(trades, market))]
+    lines += ["", f"{h}# Backtest method", "", *_method(rule, market, boot, traded)]
     return "\n".join(lines) + "\n"
 
 
-def _benchmarks(trades: pd.DataFrame, market: str) -> str:
-    """The trades' benchmark: ``market``, and the others that rows of events.csv name in their
-    ``market`` column, with how many (event, party) rows each."""
-    if "benchmark" not in trades.columns:  # trades.parquet of an older version
-        return fmt.md(market)
-    rows = trades.drop_duplicates(["event_id", "ticker"])
-    others = rows.loc[rows["benchmark"] != market, "benchmark"].value_counts(sort=False)
-    if others.empty:
+def _benchmarks(market: str, others: Mapping[str, int]) -> str:
+    """``market``, and the other benchmarks that rows of events.csv name in their ``market``
+    column, with how many (event, party) rows each (``others``)."""
+    if not others:
         return fmt.md(market)
     listed = ", ".join(f"{fmt.md(b)} for {n} {'row' if n == 1 else 'rows'}" for b, n in others.items())
     return f"{fmt.md(market)}, or the row's own `market` in the events file ({listed})"
+
+
 
 
 def _summary_lines(
@@ -187,8 +187,8 @@ def _summary_lines(
             _pct(r.mean_net_abnormal_ret),
             _num(r.t),
             _num(r.t_sa),
-            _num(r.p_sa, "{:.3f}"),
-            _num(r.p_boot, "{:.3f}"),
+            fmt.probability(r.p_sa),
+            fmt.probability(r.p_boot),
             _pct(r.hit_rate, 0, signed=False),
             f"{_num(r.sharpe)} / {_num(r.market_sharpe)}",
             f"{_pct(r.max_drawdown, 1, signed=False)} / {_pct(r.market_max_drawdown, 1, signed=False)}",
@@ -247,10 +247,10 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
             _pct(r.mean_bhar),
             _pct(r.median_bhar),
             _num(r.t),
-            _num(r.p, "{:.3f}"),
+            fmt.probability(r.p),
             _num(r.t_sa),
-            _num(r.p_sa, "{:.3f}"),
-            _num(r.p_boot, "{:.3f}"),
+            fmt.probability(r.p_sa),
+            fmt.probability(r.p_boot),
             _pct(r.share_positive, 0, signed=False),
         ]
         for r in drift.itertuples(index=False)
@@ -298,7 +298,7 @@ def _trade_lines(trades: pd.DataFrame) -> list[str]:
                 fmt.md(r.role),
                 fmt.md(r.side),
                 _date(r.entry_date),
-                _num(r.entry_price, "{:.2f}"),
+                fmt.fixed(r.entry_price, 2) if not fmt.is_missing(r.entry_price) else fmt.MISSING,
                 *cells,
             ]
         )
@@ -366,8 +366,9 @@ def _pct(value: Any, digits: int = 2, *, signed: bool = True) -> str:
     return fmt.percent(value, digits=digits, signed=signed)
 
 
-def _num(value: Any, pattern: str = "{:+.2f}") -> str:
-    return "—" if value is None or pd.isna(value) else fmt.unsigned_zero(pattern.format(value))
+def _num(value: Any) -> str:
+    """A t statistic or a Sharpe ratio: signed, two decimals (:func:`fmt.tstat`)."""
+    return fmt.tstat(value)
 
 
 def _date(value: Any) -> str:

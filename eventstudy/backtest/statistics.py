@@ -203,7 +203,7 @@ def mean_inference(x: np.ndarray, *, draws: int = 1000, seed: int = 0) -> MeanIn
     optimistic when they overlap.
     """
     x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
+    x = np.sort(x[~np.isnan(x)])  # sums in one order, whatever the order of the observations
     n = x.size
     nan = float("nan")
     if n == 0:

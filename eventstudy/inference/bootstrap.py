@@ -73,6 +73,8 @@ def value_order(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     if v.ndim == 1:
         return np.argsort(v, kind="stable")
+    if v.shape[1] == 0:  # rows without values: all alike
+        return np.arange(v.shape[0])
     return np.lexsort(v.T[::-1])
 
 

@@ -70,7 +70,8 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "ar_se": ColumnDoc(
         "fraction",
-        "standard error of ar alone: sqrt(sigma^2 (1 + x'(X'X)^-1 x)) (Campbell, Lo & MacKinlay 1997)",
+        "standard error of ar alone: sqrt(sigma^2 (1 + x'(X'X)^-1 x)) (Campbell, Lo & MacKinlay 1997); "
+        "blank where ar is",
     ),
     "ar_t": ColumnDoc("t", "ar / ar_se, Student-t with M-k degrees of freedom"),
     "ar_p": ColumnDoc("probability", "two-sided p-value of ar_t"),

@@ -297,12 +297,15 @@ def _car_panel(
         )
         shown = set()
         for mark in marks(widest["confounders"].iloc[0] if "confounders" in widest else ""):
-            if mark.tau in shown or not taus.min() <= mark.tau <= taus.max():
+            # an item of unknown time (two days): marked on its first day that the path shows
+            inside = [t for t in mark.taus if taus.min() <= t <= taus.max()]
+            if not inside or inside[0] in shown:
                 continue
-            shown.add(mark.tau)
-            axes.axvline(mark.tau, color=CONFOUNDER_COLOUR, linewidth=0.9, linestyle="--")
+            day = inside[0]
+            shown.add(day)
+            axes.axvline(day, color=CONFOUNDER_COLOUR, linewidth=0.9, linestyle="--")
             axes.text(
-                mark.tau,
+                day,
                 0.98,
                 f"{FLAG} {mark.name}",
                 transform=axes.get_xaxis_transform(),

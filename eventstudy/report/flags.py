@@ -22,16 +22,28 @@ CONFOUNDER_COLUMNS: tuple[str, ...] = COLUMNS
 FLAG = "⚑"
 VENDOR_NOTE = "shares: vendor or balance-sheet figure, not a filing cover count"
 """The ``note`` part of rows whose market value rests on a vendor share count (eventstudy.study)."""
-_ITEM = re.compile(r"(?:^|; )(earnings|event|news) (.*?) at τ([+-]?\d+)")
+_ITEM = re.compile(r"(?:^|; )(earnings|event|news) (.*?) at τ([+-]?\d+)(?: or τ([+-]?\d+))?")
 
 
 @dataclass(frozen=True)
 class Mark:
-    """One confounder of a window: its kind, a short name and its day relative to day 0."""
+    """One confounder of a window: its kind, a short name and its day relative to day 0
+    (``or_tau``: the next session, where an item of unknown time may react instead)."""
 
     kind: str
     name: str
     tau: int
+    or_tau: int | None = None
+
+    @property
+    def taus(self) -> tuple[int, ...]:
+        """The day or days the item may move prices on."""
+        return (self.tau,) if self.or_tau is None else (self.tau, self.or_tau)
+
+    @property
+    def day_text(self) -> str:
+        """``τ-1``, or ``τ-1/τ0`` for an item of unknown time."""
+        return "/".join(_tau(t) for t in self.taus)
 
 
 def screened(car: pd.DataFrame) -> bool:
@@ -74,14 +86,14 @@ def marks(text: object) -> list[Mark]:
     if fmt.is_missing(text) or not str(text):
         return []
     out = []
-    for kind, rest, tau in _ITEM.findall(str(text)):
+    for kind, rest, tau, or_tau in _ITEM.findall(str(text)):
         if kind == "event":
             name = rest.split(",")[0]
         elif kind == "earnings":
             name = "earnings"
         else:
             name = "news"
-        out.append(Mark(kind, name, int(tau)))
+        out.append(Mark(kind, name, int(tau), int(or_tau) if or_tau else None))
     return out
 
 
@@ -91,7 +103,7 @@ def short_flags(row: object) -> str:
     parts = []
     named = marks(getattr(row, "confounders", ""))
     if named:
-        parts.append(FLAG + " " + ", ".join(f"{m.name} {_tau(m.tau)}" for m in named))
+        parts.append(FLAG + " " + ", ".join(f"{m.name} {m.day_text}" for m in named))
     tau: Any = getattr(row, "dominant_tau", None)
     if not fmt.is_missing(tau):
         parts.append(f"{_tau(int(tau))} carries the CAR ({fmt.date(getattr(row, 'dominant_date', None))})")

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import pandas as pd
@@ -67,7 +67,9 @@ def fixed(value: float, digits: int, *, shift: int = 0, grouped: bool = False) -
     if not math.isfinite(size):
         return f"{size:.{digits}f}"
     exact = Decimal(repr(size)).scaleb(shift)
-    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    with localcontext() as context:  # every digit of a large value (the default keeps 28)
+        context.prec = max(context.prec, exact.adjusted() + digits + 2)
+        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return f"{rounded:,f}" if grouped else f"{rounded:f}"
 
 

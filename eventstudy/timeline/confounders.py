@@ -258,8 +258,10 @@ def _reaction(
     zero = align_days_zero(calendar, announced, timing)
     position = zero.index.astype(np.int64)
     dates = np.where(position >= 0, _dates(zero.date), "").astype(object)
+    # (on the calendar's last session there is no next one to react on)
     or_next = (timing.to_numpy(object) == "unknown") & (position >= 0) & (zero.shift == "")
-    later = np.flatnonzero(or_next & (position + 1 < len(calendar)))
+    or_next &= position + 1 < len(calendar)
+    later = np.flatnonzero(or_next)
     if later.size:
         following = _dates(calendar.to_numpy("datetime64[ns]")[position[later] + 1])
         dates[later] = dates[later] + " or " + following
