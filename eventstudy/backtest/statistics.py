@@ -17,6 +17,8 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
+from eventstudy.inference.result import spread
+
 TRADING_DAYS_PER_YEAR = 252
 REF_BHAR = "Barber & Lyon (1997)"
 REF_LBT = "Lyon, Barber & Tsai (1999)"
@@ -57,11 +59,10 @@ def lbt_skewness(x: np.ndarray) -> float:
 
 
 def _sample_sd(x: np.ndarray) -> float:
-    """Sample standard deviation (``n - 1``); NaN when ``n < 2`` or the sample is constant."""
-    if x.size < 2:
-        return float("nan")
-    s = float(x.std(ddof=1))
-    return float("nan") if s == 0 else s
+    """Sample standard deviation (``n - 1``); NaN when ``n < 2`` or the sample is constant (to
+    rounding: :func:`eventstudy.inference.result.spread`)."""
+    s = spread(x)
+    return s if s > 0 else float("nan")
 
 
 def skewness_adjusted_t(x: np.ndarray, mu: float = 0.0) -> float:
@@ -210,7 +211,7 @@ def mean_inference(x: np.ndarray, *, draws: int = 1000, seed: int = 0) -> MeanIn
         return MeanInference(0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan)
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if n > 1 else nan
-    t = mean / (sd / np.sqrt(n)) if n > 1 and sd > 0 else nan
+    t = mean / (_sample_sd(x) / np.sqrt(n))
     t_sa = skewness_adjusted_t(x)
     return MeanInference(
         n=n,
@@ -253,9 +254,7 @@ def annualised_sharpe(daily_returns: np.ndarray, periods_per_year: int = TRADING
     r = r[~np.isnan(r)]
     if r.size < 2:
         return float("nan")
-    sd = r.std(ddof=1)
-    if sd == 0:
-        return float("nan")
+    sd = _sample_sd(r)
     return float(np.sqrt(periods_per_year) * r.mean() / sd)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from eventstudy.blocks import single_thread_product
 
-from .result import Alternative, TestResult, check_alternative, empty_result, result
+from .result import Alternative, TestResult, check_alternative, empty_result, result, spread
 
 REF_BOOTSTRAP = "Efron & Tibshirani (1993); Hall (1992) bootstrap-t"
 _CHUNK_CELLS = 1 << 18  # numbers per chunk of draws: 2 MB of indices, cache-resident
@@ -204,10 +204,11 @@ def bootstrap_t_tests(
         column = x[ok[:, w], w]
         n = column.size
         results[w] = empty_result("bootstrap_t", REF_BOOTSTRAP, n)
-        if n < 2 or column.std(ddof=1) == 0:
+        sd = spread(column)
+        if n < 2 or sd == 0:
             continue
         mean = column.mean()
-        tested.append((w, n, mean, mean * np.sqrt(n) / column.std(ddof=1)))
+        tested.append((w, n, mean, mean * np.sqrt(n) / sd))
     if not tested:
         return results
     # Columns of the design: u·x and u·x² of every tested column, and u of those where some

@@ -64,7 +64,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .result import Alternative, TestResult, check_alternative, p_student, result
+from .result import (
+    Alternative,
+    TestResult,
+    check_alternative,
+    p_student,
+    result,
+    spread,
+    standard_error_is_noise,
+)
 
 REF_CLUSTER_FIRM = (
     "Liang & Zeger (1986); Cameron, Gelbach & Miller (2011): mean CAR, CRV1 s.e. clustered by firm, "
@@ -291,7 +299,7 @@ def _mean_test(
 ) -> ClusterMean:
     """The :class:`ClusterMean` of ``mean`` with the clustered ``variance`` and t(``df``)."""
     se = float(np.sqrt(variance)) if variance > 0 else float("nan")
-    t = mean / se if np.isfinite(se) else float("nan")
+    t = float("nan") if standard_error_is_noise(se, mean) else mean / se
     p = p_student(t, df, alternative) if np.isfinite(t) else float("nan")
     return ClusterMean(mean, se, t, df, p, n, groups)
 
@@ -631,7 +639,7 @@ def _iid(y: np.ndarray, alternative: Alternative) -> ClusterMean:
     if n == 0:
         return ClusterMean(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, ())
     mean = float(y.mean())
-    se = float(y.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-    t = mean / se if np.isfinite(se) and se > 0 else float("nan")
+    se = float(spread(y) / np.sqrt(n)) if n > 1 else float("nan")
+    t = float("nan") if standard_error_is_noise(se, mean) else mean / se
     p = p_student(t, n - 1, alternative) if np.isfinite(t) else float("nan")
     return ClusterMean(mean, se, t, float(n - 1), p, n, (n,))

@@ -37,7 +37,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .result import Alternative, TestResult, check_alternative, empty_result, p_normal, p_student, result
+from .result import (
+    Alternative,
+    TestResult,
+    check_alternative,
+    empty_result,
+    p_normal,
+    p_student,
+    result,
+    spread,
+)
 
 REF_GARCH_PATELL = (
     "Patell (1976) with GARCH conditional variances (Bollerslev 1986): sum of CAR / sqrt(sum h) over "
@@ -108,7 +117,8 @@ def garch_bmp_t(scar: np.ndarray, *, alternative: Alternative = "two-sided") -> 
     s = np.asarray(scar, dtype=float)
     s = s[np.isfinite(s)]
     n = s.size
-    if n < 2 or s.std(ddof=1) == 0:
+    sd = spread(s)
+    if n < 2 or sd == 0:
         return empty_result("garch_bmp_t", REF_GARCH_BMP, n)
-    t = s.mean() * np.sqrt(n) / s.std(ddof=1)
+    t = s.mean() * np.sqrt(n) / sd
     return result("garch_bmp_t", t, p_student(t, n - 1, alternative), n, REF_GARCH_BMP)

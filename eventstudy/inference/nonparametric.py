@@ -44,6 +44,7 @@ from .result import (
     p_normal,
     p_student,
     result,
+    spread,
 )
 
 Scores = Literal["uniform", "raw"]
@@ -874,8 +875,8 @@ def grank_spread(rows: np.ndarray, scar: np.ndarray) -> tuple[np.ndarray, float 
     ok = rows & np.isfinite(scar)
     if int(ok.sum()) < 2:
         return ok, None
-    spread = scar[ok].std(ddof=1)
-    return ok, (float(spread) if spread > 0 else None)
+    sd = spread(scar[ok])
+    return ok, (sd if sd > 0 else None)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .result import (
     p_normal,
     p_student,
     result,
+    spread,
 )
 
 REF_CROSS_SECTIONAL = "Brown & Warner (1985); Campbell, Lo & MacKinlay (1997)"
@@ -117,7 +118,7 @@ def cross_sectional_t(
     n = x.size
     if n < 2:
         return empty_result("cross_sectional_t", REF_CROSS_SECTIONAL, n)
-    sd = x.std(ddof=1)
+    sd = spread(x)
     if sd == 0:
         return empty_result("cross_sectional_t", REF_CROSS_SECTIONAL, n)
     t = x.mean() * np.sqrt(n) / sd
@@ -312,9 +313,10 @@ def bmp_t(scar: np.ndarray, *, alternative: Alternative = "two-sided") -> TestRe
     s = np.asarray(scar, dtype=float)
     s = s[np.isfinite(s)]
     n = s.size
-    if n < 2 or s.std(ddof=1) == 0:
+    sd = spread(s)
+    if n < 2 or sd == 0:
         return empty_result("bmp_t", REF_BMP, n)
-    t = s.mean() * np.sqrt(n) / s.std(ddof=1)
+    t = s.mean() * np.sqrt(n) / sd
     return result("bmp_t", t, p_student(t, n - 1, alternative), n, REF_BMP)
 
 
@@ -343,7 +345,7 @@ def kp_adjusted_patell_z(
     """
     check_alternative(alternative)
     base = patell_z(scar, dof, alternative=alternative)
-    inflation = 1.0 + (base.n - 1) * float(rbar)
+    inflation = 1.0 if base.n == 1 else 1.0 + (base.n - 1) * float(rbar)  # one pair: no r̄ to apply
     if not (np.isfinite(base.value) and np.isfinite(inflation) and inflation > 0):
         return empty_result("kp_adjusted_patell_z", REF_KP_PATELL, base.n)
     z = base.value / np.sqrt(inflation)

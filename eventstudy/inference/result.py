@@ -60,6 +60,34 @@ def check_alternative(alternative: str) -> None:
         raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
 
 
+SPREAD_TOLERANCE = 1e-12
+"""A spread below this fraction of the values' size is rounding noise of a zero spread."""
+
+
+def spread(values: np.ndarray) -> float:
+    """The sample standard deviation (divisor n - 1) of ``values``, 0 where it is rounding noise.
+
+    Identical values have a spread of 0, but floating-point means and squares leave a computed
+    SD of about 1e-17 of their size (three equal CARs of 0.0581 give 8.5e-18), which made a
+    t of 1e16 and a "significant" test out of one number seen three times. A spread of at most
+    :data:`SPREAD_TOLERANCE` times the largest ``|value|`` is taken as 0, so a test that divides
+    by it is not computed, as for exactly equal values. NaN with fewer than two values.
+    """
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        return float("nan")
+    sd = float(x.std(ddof=1))
+    return 0.0 if sd <= SPREAD_TOLERANCE * float(np.max(np.abs(x))) else sd
+
+
+def standard_error_is_noise(se: float, estimate: float) -> bool:
+    """Whether a standard error is rounding noise of a zero spread: not positive, or at most
+    :data:`SPREAD_TOLERANCE` of the estimate it divides (a t beyond 1e12, which no sample of
+    distinct values gives; clustered and pooled variances come from sums of squared residuals,
+    where identical values leave about 1e-17 of their size)."""
+    return not (se > SPREAD_TOLERANCE * abs(estimate))
+
+
 def empty_result(statistic: str, reference: str, n: int = 0) -> TestResult:
     """A result with NaN value and p-value (too few observations, missing inputs)."""
     return TestResult(statistic, float("nan"), float("nan"), int(n), reference)

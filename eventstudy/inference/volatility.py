@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .result import Alternative, TestResult, check_alternative, empty_result, p_student, result
+from .result import Alternative, TestResult, check_alternative, empty_result, p_student, result, spread
 
 REF_VOLATILITY_RATIO = (
     "Beaver (1968) U = SAR^2; mean over pairs of the window's mean U / (d/(d-2)), 1 = no abnormal "
@@ -92,7 +92,8 @@ def volatility_t(ratios: np.ndarray, *, alternative: Alternative = "two-sided") 
     r = np.asarray(ratios, dtype=float)
     r = r[np.isfinite(r)]
     n = r.size
-    if n < 2 or r.std(ddof=1) == 0:
+    sd = spread(r)
+    if n < 2 or sd == 0:
         return empty_result("volatility_t", REF_VOLATILITY_T, n)
-    t = (r.mean() - 1.0) * np.sqrt(n) / r.std(ddof=1)
+    t = (r.mean() - 1.0) * np.sqrt(n) / sd
     return result("volatility_t", t, p_student(t, n - 1, alternative), n, REF_VOLATILITY_T)
