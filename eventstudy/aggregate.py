@@ -180,26 +180,26 @@ def cross_event_statistics(
         car["event_id"].to_numpy(object), events["event_id"].to_numpy(object)[rows_of_pair]
     ):
         raise ValueError("results.car is not the study's per-window table (one row per pair and window)")
-    confounded = confounded_matrix(car, len(events), len(windows))
     options: _BootstrapOptions = {"bootstrap_draws": bootstrap_draws, "seed": seed}
+    batteries = group_batteries(
+        events, car, panel, windows, statistics, options, exclude_confounded=exclude_confounded, parts=parts
+    )
     rows: list[dict[str, object]] = []
     twins: list[dict[str, object]] = []
     for label, mask in groups(events):
         group_car = car[mask[rows_of_pair]]
-        drop = confounded if exclude_confounded else None
-        rows += _battery_rows(panel, mask, windows, drop, label, statistics, options, parts)
+        battery, twin_battery = batteries[label]
+        rows += battery
         rows += exclusion_rows(group_car, label)
         rows += confounder_rows(group_car, label, excluded=exclude_confounded)
         if label != "peers":
             rows += value_per_deal_rows(
                 without_confounded(group_car) if exclude_confounded else group_car, label
             )
-        if confounded.any() and not exclude_confounded:
-            twin = unconfounded_group(label)
-            chosen = [s for s in UNCONFOUNDED_STATISTICS if statistics is None or s in statistics]
-            twins += _battery_rows(panel, mask, windows, confounded, twin, chosen, options, parts)
+        if twin_battery:
+            twins += twin_battery
             if label != "peers":
-                twins += value_per_deal_rows(without_confounded(group_car), twin)
+                twins += value_per_deal_rows(without_confounded(group_car), unconfounded_group(label))
     frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
     return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]
@@ -242,6 +242,41 @@ def confounded_matrix(car: pd.DataFrame, n_pairs: int, n_windows: int) -> np.nda
 class _BootstrapOptions(TypedDict):
     bootstrap_draws: int
     seed: int
+
+
+Rows = list[dict[str, object]]
+
+
+def group_batteries(
+    events: pd.DataFrame,
+    car: pd.DataFrame,
+    panel: EventPanel,
+    windows: Sequence[tuple[int, int]],
+    statistics: Sequence[str] | None,
+    options: _BootstrapOptions,
+    *,
+    exclude_confounded: bool = False,
+    parts: PartsOf | None = None,
+) -> dict[str, tuple[Rows, Rows]]:
+    """Per group of ``events``, the battery's rows for every window and those of its twin without
+    the confounded (or unscreened) rows of ``car`` (empty unless some row is, and not
+    ``exclude_confounded``; the twin runs the :data:`UNCONFOUNDED_STATISTICS` among
+    ``statistics``). ``exclude_confounded`` leaves those rows out of the group's own battery.
+    The returns' statistics and the abnormal volume's (:mod:`eventstudy.volume`) both run on
+    these samples, with ``panel`` the returns' or the volume's panel of the same pairs."""
+    confounded = confounded_matrix(car, len(events), len(windows))
+    with_twins = bool(confounded.any()) and not exclude_confounded
+    chosen = [s for s in UNCONFOUNDED_STATISTICS if statistics is None or s in statistics]
+    drop = confounded if exclude_confounded else None
+    out: dict[str, tuple[Rows, Rows]] = {}
+    for label, mask in groups(events):
+        rows = _battery_rows(panel, mask, windows, drop, label, statistics, options, parts)
+        twins: Rows = []
+        if with_twins:
+            twin = unconfounded_group(label)
+            twins = _battery_rows(panel, mask, windows, confounded, twin, chosen, options, parts)
+        out[label] = (rows, twins)
+    return out
 
 
 def _battery_rows(

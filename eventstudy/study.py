@@ -165,6 +165,7 @@ def run_study(
             config.volume,
             config.event_windows,
             min_obs=config.min_estimation_obs,
+            exclude_confounded=config.exclude_confounded,
         )
         methods["volume"], methods["volume_stats"] = volume.table, volume.stats
     return StudyResults(

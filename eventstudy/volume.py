@@ -48,10 +48,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eventstudy.aggregate import PairTables, PartsOf, exclusion_rows, groups
+from eventstudy.aggregate import PairTables, PartsOf, exclusion_rows, group_batteries, groups
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates
-from eventstudy.inference import EventPanel, results_to_rows, run_battery_windows
+from eventstudy.inference import EventPanel
 from eventstudy.models.ols import BatchFit, degenerate_fits, fit_ols_batch
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.timeline.volume import volume_panel
@@ -178,6 +178,7 @@ def abnormal_volume(
     windows: Sequence[tuple[int, int]],
     *,
     min_obs: int,
+    exclude_confounded: bool = False,
 ) -> VolumeStudy:
     """The abnormal volume study on the estimation and event days of the return study.
 
@@ -195,6 +196,9 @@ def abnormal_volume(
         The event windows of the statistics.
     min_obs
         Fewest valid estimation days of a pair's volume model.
+    exclude_confounded
+        Leave each window's confounded or unscreened pairs out of the statistics (else each
+        group's ``(unconfounded)`` twin follows), as ``stats.parquet`` does.
 
     Returns
     -------
@@ -211,7 +215,9 @@ def abnormal_volume(
     volume series) is ``degenerate_estimation``.
     """
     pairs = volume_pairs(estimates, prices, market, measure, min_obs=min_obs)
-    stats = volume_statistics(estimates, pairs.panel, windows, pairs.outcome)
+    stats = volume_statistics(
+        estimates, pairs.panel, windows, pairs.outcome, exclude_confounded=exclude_confounded
+    )
     return VolumeStudy(pairs.table, stats, pairs.panel)
 
 
@@ -334,26 +340,37 @@ def volume_statistics(
     windows: Sequence[tuple[int, int]],
     outcome: np.ndarray,
     *,
+    exclude_confounded: bool = False,
     parts: PartsOf | None = None,
 ) -> pd.DataFrame:
     """``volume_stats.parquet``: the statistics of :data:`VOLUME_STATISTICS` per group and
     window, with the counts of the pairs excluded before any statistic and the adjusted
     p-values (Benjamini-Hochberg and Holm, :func:`~eventstudy.multiple_testing.adjusted_p_values`).
+    The samples are ``stats.parquet``'s (:func:`~eventstudy.aggregate.group_batteries`): with
+    ``exclude_confounded`` a window's confounded or unscreened pairs (``car.parquet``) leave it;
+    otherwise, when some pair is, each group has its ``(unconfounded)`` twin.
 
     ``panel`` is :attr:`VolumePairs.panel` of the study's pairs; ``parts`` gives each group's
     window-independent parts (:data:`~eventstudy.aggregate.PartsOf`; default: from ``panel``).
     """
     rows: list[dict[str, object]] = []
+    twins: list[dict[str, object]] = []
     labels = [window_label(w) for w in windows]
-    run_windows = tuple((int(a), int(b)) for a, b in windows)
+    run_windows = [(int(a), int(b)) for a, b in windows]
+    batteries = group_batteries(
+        estimates.events,
+        estimates.car,
+        panel,
+        run_windows,
+        VOLUME_STATISTICS,
+        {"bootstrap_draws": 0, "seed": 0},
+        exclude_confounded=exclude_confounded,
+        parts=parts,
+    )
     for label, mask in groups(estimates.events):
-        subset = panel.subset(np.flatnonzero(mask))
-        given = None if parts is None else parts(label, run_windows, subset, mask)
-        batteries = run_battery_windows(
-            subset, windows, statistics=VOLUME_STATISTICS, bootstrap_draws=0, parts=given
-        )
-        for window, battery in zip(labels, batteries, strict=True):
-            rows += results_to_rows(battery, group=label, window=window)
+        battery, twin_battery = batteries[label]
+        rows += battery
+        twins += twin_battery
         excluded = pd.DataFrame(
             {
                 "window": np.repeat(labels, int(mask.sum())),
@@ -361,6 +378,6 @@ def volume_statistics(
             }
         )
         rows += exclusion_rows(excluded, label)
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
     return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]

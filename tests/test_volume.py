@@ -347,3 +347,29 @@ def test_a_pair_with_its_own_benchmark_has_that_benchmarks_volume(launch_cache, 
         prices = store.read_prices(benchmark).set_index("date")
         expected = np.log1p(prices.loc[day, "volume"])
         assert rows["market_log_volume"].iloc[0] == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("exclude", [False, True])
+def test_volume_tests_leave_out_the_confounded_windows_as_returns_do(launch_cache, exclude: bool) -> None:
+    """With exclude_confounded, Amazon's and Oracle's earnings volume stayed in the volume tests
+    (openai-compute [-1,+1]: n 12 and KP-BMP 2.48, p 0.031, against 10 and 1.70 without those
+    windows), and the default had no (unconfounded) twins in volume_stats.parquet."""
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), backtest=None, exclude_confounded=exclude
+    )
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config)
+    car = results.car[results.car.window == "[-1,+1]"]
+    clean = car[car["confounded"].eq(False) & (car.group == "openai-compute")]
+    volume = results.volume[(results.volume.tau == 1) & (results.volume.outcome == "ok")]
+    cav = volume.set_index(["event_id", "ticker"])["cumulative_abnormal_volume"]
+    # CAV over [-1,+1] = cumulative from tau = -5 at +1 less at -2
+    before = results.volume[results.volume.tau == -2].set_index(["event_id", "ticker"])
+    before = before["cumulative_abnormal_volume"]
+    window_cav = (cav - before).loc[list(zip(clean.event_id, clean.ticker, strict=True))]
+    stats = results.volume_stats.set_index(["group", "window", "statistic"])
+    group = "openai-compute" if exclude else "openai-compute (unconfounded)"
+    assert stats.loc[(group, "[-1,+1]", "caar"), "n"] == len(window_cav) == 10
+    assert stats.loc[(group, "[-1,+1]", "caar"), "value"] == pytest.approx(window_cav.mean(), rel=1e-12)
+    assert ("openai-compute (unconfounded)" in set(results.volume_stats.group)) == (not exclude)
+    if not exclude:
+        assert stats.loc[("openai-compute", "[-1,+1]", "caar"), "n"] == 12

@@ -200,7 +200,7 @@ def _compute(
     gather_tables: bool,
     scheduler: str,
 ) -> DistributedRun:
-    from eventstudy.aggregate import battery_members, group_labels, group_rows
+    from eventstudy.aggregate import battery_members, group_labels
     from eventstudy.data.factors import read_cached_french, read_user_factors
     from eventstudy.data.inputs import Needs
     from eventstudy.data.remote import open_cache
@@ -353,9 +353,15 @@ def _compute(
     if volume is not None:
         from eventstudy.volume import volume_statistics
 
-        groups_of = {(label, w): mask for label, mask in group_rows(events, labels) for w in windows}
-        volume_parts = _merged_parts_of(groups_of, volume.rows, volume.sums, {}, volume_rbar, True)
-        volume_stats = volume_statistics(pairs, volume.thin, windows, volume.outcome, parts=volume_parts)
+        volume_parts = _merged_parts_of(members, volume.rows, volume.sums, {}, volume_rbar, True)
+        volume_stats = volume_statistics(
+            pairs,
+            volume.thin,
+            windows,
+            volume.outcome,
+            exclude_confounded=config.exclude_confounded,
+            parts=volume_parts,
+        )
     tick("statistics")
 
     if gather_tables:

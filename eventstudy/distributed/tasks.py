@@ -259,13 +259,12 @@ def partition_task(
     rows = EstimationRows.of(parts)
     volume, volume_summary, volume_members = None, None, {}
     if config.volume is not None:
-        from eventstudy.aggregate import group_rows
         from eventstudy.volume import volume_pairs
 
         volume = volume_pairs(
             estimates, inputs.prices, config.market, config.volume, min_obs=config.min_estimation_obs
         )
-        volume_members = {(label, w): mask for label, mask in group_rows(events, labels) for w in windows}
+        volume_members = members  # the returns' samples, confounded windows and twins included
         volume_parts = PanelParts(volume.panel)
         volume_summary = VolumeSummary(
             thin_panel(volume.panel),
