@@ -181,6 +181,7 @@ def cross_event_statistics(
     ):
         raise ValueError("results.car is not the study's per-window table (one row per pair and window)")
     options: _BootstrapOptions = {"bootstrap_draws": bootstrap_draws, "seed": seed}
+    window_labels = [window_label(w) for w in windows]
     batteries = group_batteries(
         events, car, panel, windows, statistics, options, exclude_confounded=exclude_confounded, parts=parts
     )
@@ -194,12 +195,13 @@ def cross_event_statistics(
         rows += confounder_rows(group_car, label, excluded=exclude_confounded)
         if label != "peers":
             rows += value_per_deal_rows(
-                without_confounded(group_car) if exclude_confounded else group_car, label
+                without_confounded(group_car) if exclude_confounded else group_car, label, window_labels
             )
         if twin_battery:
             twins += twin_battery
             if label != "peers":
-                twins += value_per_deal_rows(without_confounded(group_car), unconfounded_group(label))
+                twin_car = without_confounded(group_car)
+                twins += value_per_deal_rows(twin_car, unconfounded_group(label), window_labels)
     frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
     return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]
@@ -480,7 +482,9 @@ VALUE_PER_DEAL_REFERENCES: dict[str, str] = {
 }
 
 
-def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
+def value_per_deal_rows(
+    car: pd.DataFrame, group: str, windows: Sequence[str] | None = None
+) -> list[dict[str, object]]:
     """Aggregate dollar value per deal dollar of a group's listed parties, per window.
 
     .. math:: \\text{value per deal dollar} = \\frac{\\sum_e \\sum_{i \\in e} \\Delta V_{i}}{\\sum_e D_e}
@@ -491,10 +495,15 @@ def value_per_deal_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]
     such rows from :func:`cross_event_statistics`, and peer rows are dropped here. ``p`` is NaN:
     these are descriptive (the battery's ``dollar_abnormal_value`` tests the value of every row
     with a dollar value, deal or not). Each row's ``reference`` says what it covers
-    (:data:`VALUE_PER_DEAL_REFERENCES`).
+    (:data:`VALUE_PER_DEAL_REFERENCES`). ``windows`` (default: those of ``car``) each get their
+    rows, with n = 0 and a NaN ratio where no event qualifies (every row of the window left out
+    as confounded, say).
     """
     rows: list[dict[str, object]] = []
-    for window, part in car.groupby("window", sort=False):
+    labels = list(dict.fromkeys(car["window"])) if windows is None else list(windows)
+    by_window = dict(tuple(car.groupby("window", sort=False)))
+    for window in labels:
+        part = by_window.get(window, car.iloc[:0])
         part = part[part["role"] != "peer"]
         event_values, event_deals = _complete_deals(part)
         total_value, total_deal = float(event_values.sum()), float(event_deals.sum())

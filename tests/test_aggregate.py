@@ -102,6 +102,26 @@ def test_value_per_deal_counts_complete_deals_once_and_drops_peers() -> None:
     assert rows["value_per_deal_dollar"]["value"] == 19e9 / 50e9 and rows["value_per_deal_dollar"]["n"] == 2
 
 
+def test_every_window_gets_its_value_per_deal_rows_even_without_events() -> None:
+    """A window all of whose rows left as confounded had no value-per-deal rows at all, while a
+    window with no qualifying event had NaN rows with n = 0: one schema for both."""
+    car = pd.DataFrame(
+        {
+            "window": ["[0,0]"],
+            "event_id": ["a"],
+            "role": ["supplier"],
+            "abnormal_value_usd": [3e9],
+            "deal_usd": [1e10],
+        }
+    )
+    rows = value_per_deal_rows(car, "g", ["[0,0]", "[-1,+1]"])
+    by = {(r["window"], r["statistic"]): r for r in rows}
+    assert by[("[0,0]", "value_per_deal_dollar")]["value"] == 0.3
+    empty = by[("[-1,+1]", "value_per_deal_dollar")]
+    assert empty["n"] == 0 and np.isnan(empty["value"]) and by[("[-1,+1]", "total_deal_usd")]["value"] == 0.0
+    assert len(value_per_deal_rows(car, "g")) == 3  # the windows of car by default
+
+
 def test_value_per_deal_equals_the_pandas_groupby_to_the_bit() -> None:
     """The oracle is the groupby the function replaced: sum with min_count (NaN when a party has
     no value), the first non-missing deal size, complete events only, totals in event order."""
