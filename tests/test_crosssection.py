@@ -341,9 +341,15 @@ def test_flow_side_regression_is_statsmodels_on_the_sides_written_by_hand(tmp_pa
     clustered = out[out["cov_type"] == "cluster"].reset_index(drop=True)
     assert clustered["n"].iloc[0] == fit.nobs == 24 and clustered["n_dropped"].iloc[0] == 4
     assert len(clustered) == len(fit.params) == 5  # intercept, log deal, both, payee, payer
-    for ours, theirs in (("coef", fit.params), ("se", fit.bse), ("p", fit.pvalues)):
-        np.testing.assert_allclose(clustered[ours].to_numpy(), theirs.to_numpy(), rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(clustered["coef"].to_numpy(), fit.params.to_numpy(), rtol=TOL, atol=TOL)
     assert [t.rsplit("[T.", 1)[-1].rstrip("]") for t in clustered["term"][1:4]] == ["both", "payee", "payer"]
+    # Each side is one event's (its four copies): one cluster alone determines its dummy, whose
+    # residuals then carry none of its error, so it has no cluster s.e. (statsmodels gives one).
+    assert clustered["se"][1:4].isna().all() and clustered["note"][1:4].str.contains("alone determines").all()
+    kept = [0, 4]  # the intercept and the deal size: statsmodels' numbers
+    for ours, theirs in (("se", fit.bse), ("p", fit.pvalues)):
+        ours_kept, theirs_kept = clustered[ours].to_numpy()[kept], theirs.to_numpy()[kept]
+        np.testing.assert_allclose(ours_kept, theirs_kept, rtol=TOL, atol=TOL)
     # Without the flows every row is "none": no side term can be estimated.
     alone = cross_sectional_regressions(car, events, config.crosssection)
     assert not alone["term"].str.contains("payer").any()
@@ -369,9 +375,13 @@ def test_hc3_beside_a_category_of_one_row_is_hc3_without_that_row(weights: str) 
     out = fit_cross_section(rows, spec).set_index(["cov_type", "term"])
     single = "C(role)[T.partner]"
     assert np.isnan(out.loc[("HC3", single), ["se", "t", "p"]].astype(float)).all()
-    assert out.at[("HC3", single), "note"] == "HC3 undefined: 1 row(s) of leverage 1 determine this term"
-    for cov_type in ("HC1", "cluster"):
-        assert "leverage 1" in out.at[(cov_type, single), "note"]
+    assert out.at[("HC3", single), "note"] == (
+        "HC3 undefined: 1 row(s) of leverage 1 determine this term (their residual is 0)"
+    )
+    # HC1 and the cluster s.e. of that term hold no error of it either (its residual is 0)
+    assert "leverage 1" in out.at[("HC1", single), "note"] and np.isnan(out.at[("HC1", single), "se"])
+    assert "alone determines" in out.at[("cluster", single), "note"]
+    assert np.isnan(out.at[("cluster", single), "se"])
     assert out.at[("nonrobust", single), "note"] == ""
     others = out.drop(index=single, level="term")
     assert (others["note"] == "").all() and np.isfinite(others["se"]).all()
@@ -517,3 +527,75 @@ def test_run_study_refuses_a_flow_ticker_outside_its_event(launch_cache) -> None
     config = dataclasses.replace(config, flows=(misspelt, *config.flows[1:]), backtest=None, peers=())
     with pytest.raises(InputError, match=r"flows\[0\]\.tickers"):
         run_study(ROOT / "events.csv", launch_cache, config)
+
+
+def _fit(car: pd.DataFrame, events: pd.DataFrame, formula: str, **options: str) -> pd.DataFrame:
+    spec = CrossSectionSpec("r", formula, (-1, 1), **options)  # type: ignore[arg-type]
+    return fit_cross_section(regression_rows(car, events, spec), spec)
+
+
+def test_a_term_one_cluster_determines_has_no_cluster_se() -> None:
+    """A dummy of one announcement (the launch's shock group is the DeepSeek sell-off alone) is
+    fitted exactly by that cluster's rows: its CRV1 s.e. held none of its error (1e-17 without an
+    intercept, t -5.7e15), and a null simulation rejected 49% at 5%."""
+    car, events = car_rows(seed=11, n=30)
+    car["group"] = np.where(car["event_id"] == "e3", "shock", "deal")
+    out = _fit(car, events, "car ~ C(group) - 1").set_index(["cov_type", "term"])
+    shock = out.loc[("cluster", "C(group)[shock]")]
+    assert np.isnan(shock["se"]) and np.isnan(shock["p"]) and "one event_id alone determines" in shock["note"]
+    assert np.isfinite(out.loc[("cluster", "C(group)[deal]"), "se"])
+    assert np.isfinite(out.loc[("HC1", "C(group)[shock]"), "se"])  # three rows: no leverage 1
+    fewer = _fit(car[car["event_id"].isin(["e0", "e1"])], events, "car ~ np.log(mcap_prev_usd) + car_se")
+    notes = fewer.loc[fewer["cov_type"] == "cluster", "note"]
+    expected = "2 clusters for 3 parameters: the cluster covariance has rank at most 1"
+    assert notes.str.startswith(expected).all()
+
+
+def test_hc3_leverages_come_from_a_qr_and_are_right_with_extreme_weights() -> None:
+    """A Patell weight a million times the others puts a row near leverage 1 (1 - h = 2e-8):
+    statsmodels' x'(X'WX)^-1 x gave 7.6e-6 and an HC3 t of 3.66 for an exact 1.52. A near-copy
+    of a regressor (log d and log(d + 1), condition number 1e12) is refused as collinear."""
+    car, events = car_rows(seed=12, n=40)
+    car.loc[3, "car_se"] = 1e-6
+    out = _fit(car, events, "car ~ np.log(mcap_prev_usd)", weights="patell").set_index(["cov_type", "term"])
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    w = 1.0 / rows["car_se"].to_numpy() ** 2
+    x = np.sqrt(w)[:, None] * np.column_stack([np.ones(len(rows)), np.log(rows["mcap_prev_usd"])])
+    y = np.sqrt(w) * rows["car"].to_numpy()
+    q, r = np.linalg.qr(x)  # the weighted design's projection, with no inverse of X'WX formed
+    e = y - q @ (q.T @ y)
+    h = (q**2).sum(axis=1)
+    bread = np.linalg.solve(r, q.T)
+    cov = bread @ np.diag((e / (1 - h)) ** 2) @ bread.T
+    assert 1e-8 < 1 - h.max() < 1e-6
+    np.testing.assert_allclose(out.loc["HC3", "se"].to_numpy(), np.sqrt(np.diag(cov)), rtol=1e-5)
+    near = _fit(car[car["deal_usd"].notna()], events, "car ~ np.log(deal_usd) + np.log(I(deal_usd + 1))")
+    assert len(near) == 1 and near["note"].iloc[0].startswith("not estimable: collinear regressors")
+
+
+def test_units_do_not_make_a_design_collinear() -> None:
+    """deal_usd in dollars and its square were refused as collinear (the rank tolerance was set
+    by the largest column); in billions the same model fitted. Both fit now, with the same t."""
+    car, events = car_rows(seed=13, n=40)
+    dollars = _fit(car, events, "car ~ deal_usd + I(deal_usd**2)").set_index(["cov_type", "term"])
+    billions = _fit(car.assign(deal_usd=car["deal_usd"] / 1e9), events, "car ~ deal_usd + I(deal_usd**2)")
+    billions = billions.set_index(["cov_type", "term"])
+    assert (dollars["note"] == "").all()
+    np.testing.assert_allclose(dollars["t"], billions["t"], rtol=1e-8)
+    slope = ("nonrobust", "deal_usd")
+    np.testing.assert_allclose(dollars.loc[slope, "coef"] * 1e9, billions.loc[slope, "coef"], rtol=1e-8)
+
+
+def test_what_cannot_be_estimated_is_said() -> None:
+    car, events = car_rows(seed=14, n=30)
+    one_role = _fit(car.assign(role="buyer"), events, "car ~ C(role) + np.log(mcap_prev_usd)")
+    lost = one_role[one_role["term"] == "C(role)"]
+    assert len(lost) == 4
+    assert lost["note"].str.contains("C(role) has one level in the sample", regex=False).all()
+    flat = _fit(car.assign(car=0.05), events, "car ~ np.log(mcap_prev_usd)")
+    assert len(flat) == 1 and flat["note"].iloc[0] == "not estimable: car takes one value in the sample"
+    exact = _fit(car.assign(car=0.01 * np.log(car["mcap_prev_usd"])), events, "car ~ np.log(mcap_prev_usd)")
+    assert exact["se"].isna().all() and exact["note"].str.contains("rounding noise").all()
+    doubled = pd.concat([car, car])  # repeated index labels: a frame of concatenated tables
+    formula = "car ~ np.log(mcap_prev_usd)"
+    assert (_fit(doubled, events, formula)["n"] == 2 * _fit(car, events, formula)["n"]).all()

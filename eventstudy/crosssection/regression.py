@@ -22,12 +22,22 @@ the weighting behind the Patell test; Patell 1976). Rows with a missing variable
   depends on the machine;
 * ``cluster``: CRV1 by the spec's ``cluster`` column (default ``event_id``: the parties of one
   announcement share its news), correction G/(G - 1)·(n - 1)/(n - k), t(G - 1) (Cameron,
-  Gelbach & Miller 2008; Cameron & Miller 2015).
+  Gelbach & Miller 2008; Cameron & Miller 2015). A term that one cluster alone determines (a
+  dummy of one announcement: :func:`single_cluster_terms`) is fitted exactly by that cluster, whose
+  residuals then carry none of its error: no cluster s.e. (NaN, noted). With fewer clusters
+  than parameters the covariance has rank at most G - 1, which a note says.
 
-Each is statsmodels' ``OLS``/``WLS(...).fit(cov_type=..., use_t=True)``; the rows are exactly
-its numbers (``tests/test_crosssection.py`` re-fits them), except HC3 with a leverage of 1
-(statsmodels divides by the noise). A term that a leverage-1 row determines carries a note under
-``HC1`` and ``cluster`` too: the row's residual is 0, so its own error is not in that s.e.
+Each is statsmodels' ``OLS``/``WLS(...).fit(cov_type=..., use_t=True)`` on the design's columns
+scaled to a largest value of 1 (coefficients and s.e. scaled back; t and p do not depend on
+units); the rows are its numbers (``tests/test_crosssection.py`` re-fits them), except: HC3,
+whose leverages come from a QR of the weighted design (statsmodels' :math:`x_i'(X'WX)^{-1}x_i`
+loses every digit when that matrix is ill-conditioned) and which drops rows of leverage 1; a
+term that a leverage-1 row determines, which has no HC1 s.e. either (the row's residual is 0, so
+its own error is not in it); a cluster-determined term (above); and an exact fit, whose
+residuals are rounding noise: no s.e. at all. A regression is refused (one row with a note) when
+the dependent variable takes one value, or when the design, columns scaled to unit norm, has a
+singular value below :data:`RANK_TOLERANCE` of the largest (collinear regressors, whatever their
+units); a term with no column in the sample (a category of one level) gets rows saying so.
 Assumptions: the regressors are exogenous characteristics (deal size, role) fixed before the
 announcement; the cross-sectional errors are independent across clusters (``nonrobust``,
 ``HC*``: across rows); a CAR's estimation error is part of :math:`u_i` (so ``nonrobust`` assumes
@@ -59,11 +69,15 @@ import pandas as pd
 from eventstudy.crosssection.flows import flow_sides
 from eventstudy.crosssection.rules import CrossSectionSpec
 from eventstudy.inference.cluster import cluster_codes
+from eventstudy.inference.result import SPREAD_TOLERANCE, spread, standard_error_is_noise
 
 if TYPE_CHECKING:
     from eventstudy.config import FlowEdge
 
 COV_TYPES: tuple[str, ...] = ("nonrobust", "HC1", "HC3", "cluster")
+RANK_TOLERANCE = 1e-10
+"""A singular value below this fraction of the largest, of a design with unit-norm columns, is a
+lost dimension (the rank tests: collinear regressors, a term one cluster determines)."""
 LEVERAGE_ONE = 1e-8
 """A row whose :math:`1 - h_{ii}` is below this has a leverage of 1 (exact arithmetic gives 0;
 rounding leaves about :math:`10^{-15}`); an influence below this fraction of a term's largest is
@@ -130,22 +144,25 @@ def _dependent_se(rows: pd.DataFrame, dependent: str) -> np.ndarray:
     return se
 
 
-def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """patsy's (y, X) of ``formula`` on ``data`` with only numpy in scope; rows with a missing
     value dropped, and so rows where the formula's functions give no finite number (``np.log``
     of 0 or of a negative number, ``np.exp`` beyond the largest double): counted as dropped,
-    never regressed on, and no floating-point warning raised."""
+    never regressed on, and no floating-point warning raised. Also the formula's terms that have
+    no column on those rows (a category of one level there)."""
     import patsy
 
     scope = patsy.EvalEnvironment([{"np": np}])
 
-    def design(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def design(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         with np.errstate(all="ignore"):
             y, x = patsy.dmatrices(formula, rows, eval_env=scope, NA_action="drop", return_type="dataframe")
         finite = np.isfinite(y.to_numpy(float)).all(axis=1) & np.isfinite(x.to_numpy(float)).all(axis=1)
-        return y[finite], x[finite]
+        slices = x.design_info.term_name_slices
+        absent = [name for name, part in slices.items() if part.start == part.stop and name != "Intercept"]
+        return y[finite], x[finite], absent
 
-    y, _ = design(data)
+    y, _, _ = design(data)
     # Again on the complete rows only, so that a category whose rows all lack a variable has no
     # (all-zero) dummy column.
     return design(data.loc[y.index])
@@ -206,15 +223,71 @@ def leverage_one(
     :math:`h_{ii} = 1` exactly when the design without row i has lost a dimension: row i alone
     identifies the direction :math:`c_i = (X'WX)^{-1}x_i w_i^{1/2}` of the coefficients, and
     only the terms with :math:`c_{ij} \\neq 0` depend on :math:`y_i` (Belsley, Kuh & Welsch 1980,
-    ch. 2). ``wexog`` is statsmodels' ``model.wexog``; the leverage is computed as in its
-    ``cov_HC3``.
+    ch. 2). ``wexog`` is statsmodels' ``model.wexog``; ``normalized_cov`` is not used (kept for
+    the callers' signature).
     """
-    leverage = np.einsum("ij,ik,kj->i", wexog, wexog, normalized_cov)
+    # h_ii = the squared norm of row i of Q (W^(1/2)X = QR): accurate however ill-conditioned X'WX
+    # is (statsmodels' cov_HC3 forms x_i'(X'WX)^-1 x_i, which a condition number of 1e12 turns
+    # into leverages of -1e7, or 1 - h = 7.6e-6 for a true 2.1e-8).
+    q = np.linalg.qr(wexog, mode="reduced")[0]
+    leverage = np.einsum("ij,ij->i", q, q)
     rows = 1.0 - leverage < LEVERAGE_ONE
     influence = np.abs(pinv_wexog)
     largest = influence.max(axis=1, keepdims=True)
     terms = (influence[:, rows] > LEVERAGE_ONE * largest).any(axis=1)
     return leverage, rows, terms
+
+
+def single_cluster_terms(wexog: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
+    r"""The terms that one cluster alone determines, and how many clusters determine one.
+
+    Parameters
+    ----------
+    wexog
+        (n, k) the whitened design.
+    codes
+        (n,) the cluster of each row.
+
+    Returns
+    -------
+    terms, clusters
+        (k,) bool, the coefficients no longer identified without some cluster's rows (the
+        design's other rows span no direction that moves them); the number of such clusters.
+
+    Notes
+    -----
+    CRV1 sums each cluster's score :math:`X_g'\hat u_g`. A term that only cluster g identifies
+    (a dummy of one announcement, the ``shock`` group of the DeepSeek sell-off) is fitted
+    exactly by that cluster's rows, so the cluster's residuals sum to zero in its direction and
+    its CRV1 variance holds no error of it: 1e-17 in floating point (a t of -5.7e15), or the
+    intercept's. Such a term has no cluster standard error, as a leverage-1 row's term has no
+    HC3 one. One SVD of the design without each cluster, columns scaled to unit norm:
+    O(G n k²).
+    """
+    k = wexog.shape[1]
+    norms = np.linalg.norm(wexog, axis=0)
+    x = wexog / np.where(norms > 0, norms, 1.0)
+    terms = np.zeros(k, dtype=bool)
+    clusters = 0
+    for code in np.unique(codes):
+        rest = x[codes != code]
+        if rest.shape[0] == 0:
+            continue
+        _, singular, vt = np.linalg.svd(rest, full_matrices=True)
+        rank = _rank(singular)
+        if rank < k:
+            hit = (np.abs(vt[rank:]) > LEVERAGE_ONE).any(axis=0)
+            if hit.any():
+                terms |= hit
+                clusters += 1
+    return terms, clusters
+
+
+def _rank(singular: np.ndarray) -> int:
+    """The rank of a design with unit-norm columns from its singular values (largest first)."""
+    if not singular.size or not singular[0] > 0:
+        return 0
+    return int((singular > RANK_TOLERANCE * singular[0]).sum())
 
 
 def hc3_covariance(
@@ -261,10 +334,20 @@ def hc3_covariance(
 
 
 def _leverage_note(cov_type: str, rows: int) -> str:
-    determine = f"{rows} row(s) of leverage 1 determine this term"
-    if cov_type == "HC3":
-        return f"HC3 undefined: {determine}"
-    return f"{determine}; their own errors are not in this s.e."
+    return f"{cov_type} undefined: {rows} row(s) of leverage 1 determine this term (their residual is 0)"
+
+
+def _absent_terms(spec: CrossSectionSpec, missing: list[str], n: int, dropped: int) -> pd.DataFrame:
+    """A row for each term of the formula that has no column in the sample (a category with one
+    level there, ``C(role)`` of the peers alone): asked for, not estimable, and said so."""
+    frames = [
+        _empty(spec, n, dropped, f"not estimable: {name} has one level in the sample (no contrast)").assign(
+            term=name, cov_type=cov_type
+        )
+        for name in missing
+        for cov_type in COV_TYPES
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else _empty(spec, n, dropped, "").iloc[:0]
 
 
 def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
@@ -296,13 +379,13 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     from statsmodels.regression.linear_model import WLS  # not statsmodels.api: 0.2 s of imports less
 
     total = len(rows)
-    data = rows.copy()
+    data = rows.reset_index(drop=True)  # its own index: a frame of concatenated tables repeats labels
     if spec.weights == "patell":
         with np.errstate(invalid="ignore", divide="ignore"):
             data["_se"] = _dependent_se(data, spec.dependent)
         data = data[np.isfinite(data["_se"]) & (data["_se"] > 0)]
     try:
-        y, x = _design(spec.formula, data)
+        y, x, absent = _design(spec.formula, data)
     except (patsy.PatsyError, ValueError, TypeError, KeyError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _empty(spec, 0, total, f"formula could not be evaluated: {message}")
@@ -314,21 +397,36 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     if n <= k:
         return _empty(spec, n, dropped, f"not estimable: {n} rows for {k} parameters")
     weights = 1.0 / used["_se"].to_numpy(float) ** 2 if spec.weights == "patell" else np.ones(n)
-    # The rank of the weighted design statsmodels fits (its tolerance is a k x k matrix's, so a
-    # design of full rank here is of full rank there: no SingularMatrixWarning, no arbitrary b).
-    if np.linalg.matrix_rank(np.sqrt(weights)[:, None] * x.to_numpy(float)) < k:
+    if spread(y.iloc[:, 0].to_numpy(float)) == 0:
+        return _empty(spec, n, dropped, f"not estimable: {spec.dependent} takes one value in the sample")
+    # The rank of the weighted design statsmodels fits, its columns scaled to unit norm (a deal
+    # size in dollars and its square are not collinear: the raw matrix_rank tolerance, set by the
+    # largest column, said so), so a design of full rank here is of full rank there: no
+    # SingularMatrixWarning, no arbitrary b.
+    scale = np.abs(x.to_numpy(float)).max(axis=0)  # the largest |value| of each column: no overflow
+    if not (scale > 0).all():
+        return _empty(spec, n, dropped, f"not estimable: collinear regressors (rank < {k} parameters)")
+    weighted = np.sqrt(weights)[:, None] * (x.to_numpy(float) / scale)
+    unit = weighted / np.linalg.norm(weighted, axis=0)
+    if _rank(np.linalg.svd(unit, compute_uv=False)) < k:
         return _empty(spec, n, dropped, f"not estimable: collinear regressors (rank < {k} parameters)")
     groups = cluster_codes(used[spec.cluster].astype(str).to_numpy(object))
     n_clusters = int(np.unique(groups).size)
-    model = WLS(y.iloc[:, 0].to_numpy(float), x.to_numpy(float), weights=weights)
+    # Fitted on columns scaled to a largest |value| of 1 (statsmodels' own rank test then agrees
+    # with the one above; t and p do not depend on the columns' units), coefficients and s.e.
+    # scaled back.
+    model = WLS(y.iloc[:, 0].to_numpy(float), x.to_numpy(float) / scale, weights=weights)
     base = model.fit()
     leverage, one_rows, determined = leverage_one(model.wexog, model.pinv_wexog, base.normalized_cov_params)
-    frames = []
+    by_one_cluster, n_determining = single_cluster_terms(model.wexog, groups)
+    # residuals that are rounding noise of the dependent variable: every s.e. would be noise too
+    exact_fit = bool(np.sum(base.wresid**2) <= SPREAD_TOLERANCE**2 * np.sum(model.wendog**2))
+    frames = [_absent_terms(spec, absent, n, dropped)]
     for cov_type in COV_TYPES:
         note = np.full(k, "", dtype=object)
         if cov_type == "cluster" and n_clusters < 2:
             se = t = p = np.full(k, np.nan)
-            params = base.params
+            params = base.params / scale
             df = np.nan
             note[:] = f"fewer than two clusters of {spec.cluster}"
             r2 = np.nan
@@ -340,17 +438,38 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 params, se, t, p = fit.params, fit.bse, fit.tvalues, fit.pvalues
                 df = float(fit.df_resid_inference if cov_type == "cluster" else fit.df_resid)
                 r2 = float(fit.rsquared)
-                if cov_type == "HC3" and one_rows.any():
+                if cov_type == "HC3":  # with the leverages of a QR, not statsmodels' (see leverage_one)
                     covariance = hc3_covariance(model.pinv_wexog, base.wresid, leverage, one_rows)
-                    se = np.where(determined, np.nan, np.sqrt(np.diag(covariance)))
-                    t = params / se
-                    p = 2.0 * scipy.stats.t.sf(np.abs(t), df)
-            if caught or not np.all(np.isfinite(se)):
-                bad = ~np.isfinite(se)
-                se, t, p = (np.where(bad, np.nan, v) for v in (se, t, p))
-                note[bad] = f"{cov_type} undefined: its variance is not finite"
-            if one_rows.any() and cov_type != "nonrobust":
+                    se = np.sqrt(np.diag(covariance))
+            params, se = np.asarray(params) / scale, np.asarray(se) / scale
+            undefined = np.zeros(k, dtype=bool)
+            if one_rows.any() and cov_type in ("HC1", "HC3"):
+                undefined |= determined
                 note[determined] = _leverage_note(cov_type, int(one_rows.sum()))
+            if cov_type == "cluster":
+                undefined |= by_one_cluster
+                note[by_one_cluster] = (
+                    f"cluster undefined: one {spec.cluster} alone determines this term "
+                    f"({n_determining} such cluster(s)): its residuals carry no error of it"
+                )
+                if n_clusters < k:
+                    note[~by_one_cluster] = (
+                        f"{n_clusters} clusters for {k} parameters: the cluster covariance has rank "
+                        f"at most {n_clusters - 1}"
+                    )
+            pairs = zip(np.asarray(se).tolist(), np.asarray(params).tolist(), strict=True)
+            noise = np.array([standard_error_is_noise(e, c) for e, c in pairs], dtype=bool)
+            exact = (noise | exact_fit) & np.isfinite(se) & ~undefined
+            note[exact] = f"{cov_type} undefined: the s.e. is rounding noise (an exact fit)"
+            if caught or not np.all(np.isfinite(se)):
+                bad = ~np.isfinite(se) & ~undefined
+                note[bad] = f"{cov_type} undefined: its variance is not finite"
+                undefined |= bad
+            undefined |= exact
+            se = np.where(undefined, np.nan, se)
+            with np.errstate(all="ignore"):
+                t = params / se
+                p = 2.0 * scipy.stats.t.sf(np.abs(t), df)
         frames.append(
             pd.DataFrame(
                 {
