@@ -261,8 +261,8 @@ def single_cluster_terms(wexog: np.ndarray, codes: np.ndarray) -> tuple[np.ndarr
     exactly by that cluster's rows, so the cluster's residuals sum to zero in its direction and
     its CRV1 variance holds no error of it: 1e-17 in floating point (a t of -5.7e15), or the
     intercept's. Such a term has no cluster standard error, as a leverage-1 row's term has no
-    HC3 one. One SVD of the design without each cluster, columns scaled to unit norm:
-    O(G n k²).
+    HC3 one. One QR of the design without each cluster, columns scaled to unit norm, and the SVD
+    of its (k x k) R: O(G n k²) time, O(n k) memory.
     """
     k = wexog.shape[1]
     norms = np.linalg.norm(wexog, axis=0)
@@ -273,7 +273,9 @@ def single_cluster_terms(wexog: np.ndarray, codes: np.ndarray) -> tuple[np.ndarr
         rest = x[codes != code]
         if rest.shape[0] == 0:
             continue
-        _, singular, vt = np.linalg.svd(rest, full_matrices=True)
+        # the null space of the other rows from the (k x k) R of their QR: no (n x n) U
+        r = np.linalg.qr(rest, mode="r")
+        _, singular, vt = np.linalg.svd(r, full_matrices=True)
         rank = _rank(singular)
         if rank < k:
             hit = (np.abs(vt[rank:]) > LEVERAGE_ONE).any(axis=0)
