@@ -197,7 +197,7 @@ def cross_event_statistics(
             rows += value_per_deal_rows(
                 without_confounded(group_car) if exclude_confounded else group_car, label, window_labels
             )
-        if twin_battery:
+        if twin_battery is not None:
             twins += twin_battery
             if label != "peers":
                 twin_car = without_confounded(group_car)
@@ -259,21 +259,21 @@ def group_batteries(
     *,
     exclude_confounded: bool = False,
     parts: PartsOf | None = None,
-) -> dict[str, tuple[Rows, Rows]]:
+) -> dict[str, tuple[Rows, Rows | None]]:
     """Per group of ``events``, the battery's rows for every window and those of its twin without
-    the confounded (or unscreened) rows of ``car`` (empty unless some row is, and not
+    the confounded (or unscreened) rows of ``car`` (None unless some row is, and not
     ``exclude_confounded``; the twin runs the :data:`UNCONFOUNDED_STATISTICS` among
-    ``statistics``). ``exclude_confounded`` leaves those rows out of the group's own battery.
+    ``statistics``, possibly none). ``exclude_confounded`` leaves those rows out of the group's own battery.
     The returns' statistics and the abnormal volume's (:mod:`eventstudy.volume`) both run on
     these samples, with ``panel`` the returns' or the volume's panel of the same pairs."""
     confounded = confounded_matrix(car, len(events), len(windows))
     with_twins = bool(confounded.any()) and not exclude_confounded
     chosen = [s for s in UNCONFOUNDED_STATISTICS if statistics is None or s in statistics]
     drop = confounded if exclude_confounded else None
-    out: dict[str, tuple[Rows, Rows]] = {}
+    out: dict[str, tuple[Rows, Rows | None]] = {}
     for label, mask in groups(events):
         rows = _battery_rows(panel, mask, windows, drop, label, statistics, options, parts)
-        twins: Rows = []
+        twins: Rows | None = None
         if with_twins:
             twin = unconfounded_group(label)
             twins = _battery_rows(panel, mask, windows, confounded, twin, chosen, options, parts)

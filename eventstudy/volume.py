@@ -370,7 +370,7 @@ def volume_statistics(
     for label, mask in groups(estimates.events):
         battery, twin_battery = batteries[label]
         rows += battery
-        twins += twin_battery
+        twins += twin_battery or []
         excluded = pd.DataFrame(
             {
                 "window": np.repeat(labels, int(mask.sum())),

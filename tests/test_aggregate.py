@@ -164,6 +164,17 @@ def test_statistics_are_reproducible(launch) -> None:
     assert table["reference"].str.len().min() > 5
 
 
+def test_twins_keep_their_value_per_deal_rows_whatever_statistics_are_chosen(launch) -> None:
+    """With statistics = ["patell_z"] (none of the twins' paper-table tests) the twin groups lost
+    their value-per-deal rows too."""
+    results, _, _ = launch
+    panel = event_panel(results)
+    table = cross_event_statistics(results, panel, WINDOWS, statistics=["patell_z"], bootstrap_draws=9)
+    twins = table[table["group"].str.endswith("(unconfounded)")]
+    assert set(twins["statistic"]) == {"value_per_deal_dollar", "total_abnormal_value_usd", "total_deal_usd"}
+    assert set(twins["group"]) >= {"openai-compute (unconfounded)", "all (unconfounded)"}
+
+
 def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     from eventstudy.aggregate import caar_bands
 

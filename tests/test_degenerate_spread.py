@@ -70,3 +70,21 @@ def test_a_party_named_in_three_announcements_of_one_day_is_not_significant(
     for window in ("[0,0]", "[-1,+1]"):
         for name in ("cross_sectional_t", "bmp_t", "kp_adjusted_bmp_t", "bootstrap_t", "cluster_firm_t"):
             assert np.isnan(stats.loc[(window, name), "value"]), (window, name)
+
+
+def test_clusters_whose_residuals_cancel_have_no_t() -> None:
+    """Each firm holds v and -v: every cluster's residual sum is 0, the CRV1 variance is 0 and
+    the mean 0, both to rounding; the t was noise over noise (here -3.65)."""
+    rng = np.random.default_rng(2)
+    v = rng.normal(0, 0.02, 6)
+    y = np.concatenate([v, -v])
+    firms = np.concatenate([np.arange(6), np.arange(6)])
+    assert np.isnan(cluster_robust_mean(y, firms).t)
+    assert np.isfinite(cluster_robust_mean(y + rng.normal(0, 0.01, 12), firms).t)
+
+
+def test_equal_paths_have_no_classic_band() -> None:
+    from eventstudy.inference.bands import classic_band
+
+    band = classic_band(np.full((3, 4), NOISY))
+    assert np.isnan(band.lower).all() and np.isnan(band.upper).all() and band.centre == pytest.approx(NOISY)

@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from eventstudy.inference.result import spread
+from eventstudy.inference.result import SPREAD_TOLERANCE, spread
 
 TRADING_DAYS_PER_YEAR = 252
 REF_BHAR = "Barber & Lyon (1997)"
@@ -147,7 +147,7 @@ def bootstrap_skewness_adjusted_p(
     sample = x[rng.integers(0, n, size=(draws, n_b))]
     mean_b = sample.mean(axis=1)
     sd_b = sample.std(axis=1, ddof=1)
-    usable = sd_b > 0
+    usable = sd_b > SPREAD_TOLERANCE * np.abs(sample).max(axis=1)  # a spread, not rounding noise
     sample, mean_b, sd_b = sample[usable], mean_b[usable], sd_b[usable]
     if sample.shape[0] == 0:
         return float("nan")

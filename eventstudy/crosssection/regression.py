@@ -423,6 +423,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     by_one_cluster, n_determining = single_cluster_terms(model.wexog, groups)
     # residuals that are rounding noise of the dependent variable: every s.e. would be noise too
     exact_fit = bool(np.sum(base.wresid**2) <= SPREAD_TOLERANCE**2 * np.sum(model.wendog**2))
+    y_size = float(np.abs(model.wendog).max())
     frames = [_absent_terms(spec, absent, n, dropped)]
     for cov_type in COV_TYPES:
         note = np.full(k, "", dtype=object)
@@ -443,6 +444,10 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 if cov_type == "HC3":  # with the leverages of a QR, not statsmodels' (see leverage_one)
                     covariance = hc3_covariance(model.pinv_wexog, base.wresid, leverage, one_rows)
                     se = np.sqrt(np.diag(covariance))
+            # rounding noise, judged where the columns' largest values are 1: against the
+            # coefficient or the dependent variable's size
+            pairs = zip(np.asarray(se).tolist(), np.asarray(params).tolist(), strict=True)
+            noise = np.array([standard_error_is_noise(e, c, y_size) for e, c in pairs], dtype=bool)
             params, se = np.asarray(params) / scale, np.asarray(se) / scale
             undefined = np.zeros(k, dtype=bool)
             if one_rows.any() and cov_type in ("HC1", "HC3"):
@@ -459,8 +464,6 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                         f"{n_clusters} clusters for {k} parameters: the cluster covariance has rank "
                         f"at most {n_clusters - 1}"
                     )
-            pairs = zip(np.asarray(se).tolist(), np.asarray(params).tolist(), strict=True)
-            noise = np.array([standard_error_is_noise(e, c) for e, c in pairs], dtype=bool)
             exact = (noise | exact_fit) & np.isfinite(se) & ~undefined
             note[exact] = f"{cov_type} undefined: the s.e. is rounding noise (an exact fit)"
             if caught or not np.all(np.isfinite(se)):

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from .result import SPREAD_TOLERANCE
+
 EXACT_LIMIT = 1000
 """Largest N whose signed-rank null distribution is computed exactly (O(N³) work); above it
 the normal approximation with continuity correction gives d."""
@@ -119,7 +121,8 @@ def classic_band(paths: np.ndarray, *, level: float = 0.95) -> Band:
         squares = np.where(finite, (paths - mean) ** 2, 0.0).sum(axis=0)
         sd = np.sqrt(squares / (n - 1))
         half = stats.t.ppf(0.5 + level / 2.0, np.where(n > 1, n - 1, np.nan)) * sd / np.sqrt(n)
-    defined = (n > 1) & (sd > 0)
+    size = np.where(finite, np.abs(paths), 0.0).max(axis=0) if paths.size else np.zeros(paths.shape[1:])
+    defined = (n > 1) & (sd > SPREAD_TOLERANCE * size)  # equal paths: no band (not one of 4e-17)
     return Band(
         np.where(n > 0, mean, np.nan),
         np.where(defined, mean - half, np.nan),

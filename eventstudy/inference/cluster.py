@@ -291,15 +291,22 @@ def _clustered_mean(
         variance, g = _crv1(residuals, _bin_codes(labels))
         groups = (g,)
         df = float(g - 1)
-    return _mean_test(mean, variance, df, n, groups, alternative)
+    return _mean_test(mean, variance, df, n, groups, alternative, float(np.abs(y).max()))
 
 
 def _mean_test(
-    mean: float, variance: float, df: float, n: int, groups: tuple[int, ...], alternative: Alternative
+    mean: float,
+    variance: float,
+    df: float,
+    n: int,
+    groups: tuple[int, ...],
+    alternative: Alternative,
+    scale: float,
 ) -> ClusterMean:
-    """The :class:`ClusterMean` of ``mean`` with the clustered ``variance`` and t(``df``)."""
+    """The :class:`ClusterMean` of ``mean`` with the clustered ``variance`` and t(``df``)
+    (none where the s.e. is rounding noise of data of size ``scale``)."""
     se = float(np.sqrt(variance)) if variance > 0 else float("nan")
-    t = float("nan") if standard_error_is_noise(se, mean) else mean / se
+    t = float("nan") if standard_error_is_noise(se, mean, scale) else mean / se
     p = p_student(t, df, alternative) if np.isfinite(t) else float("nan")
     return ClusterMean(mean, se, t, df, p, n, groups)
 
@@ -445,6 +452,7 @@ def _window_clustered_mean(
     if n == 0:
         return nothing
     mean = float(y.mean() if complete else y[finite].mean())
+    scale = float(np.abs(y).max() if complete else np.abs(y[finite]).max())
     sums: dict[str, _ClusterSums] = {}
     if clustering in ("firm", "two_way"):
         sums["firm"] = _ClusterSums(int(firm_codes.max()) + 1)
@@ -473,11 +481,10 @@ def _window_clustered_mean(
         v_firm, g_firm = sums["firm"].crv1(n)
         v_date, g_date = sums["date"].crv1(n)
         v_both, _ = sums["both"].crv1(n)
-        return _mean_test(
-            mean, v_firm + v_date - v_both, float(min(g_firm, g_date) - 1), n, (g_firm, g_date), alternative
-        )
+        variance, df, groups_of = v_firm + v_date - v_both, float(min(g_firm, g_date) - 1), (g_firm, g_date)
+        return _mean_test(mean, variance, df, n, groups_of, alternative, scale)
     variance, groups = sums[clustering].crv1(n)
-    return _mean_test(mean, variance, float(groups - 1), n, (groups,), alternative)
+    return _mean_test(mean, variance, float(groups - 1), n, (groups,), alternative, scale)
 
 
 # -- long-horizon monthly panels: Dutta, Knif, Kolari & Pynnönen (2018) ----------------------------
@@ -640,6 +647,6 @@ def _iid(y: np.ndarray, alternative: Alternative) -> ClusterMean:
         return ClusterMean(float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), 0, ())
     mean = float(y.mean())
     se = float(spread(y) / np.sqrt(n)) if n > 1 else float("nan")
-    t = float("nan") if standard_error_is_noise(se, mean) else mean / se
+    t = float("nan") if standard_error_is_noise(se, mean, float(np.abs(y).max())) else mean / se
     p = p_student(t, n - 1, alternative) if np.isfinite(t) else float("nan")
     return ClusterMean(mean, se, t, float(n - 1), p, n, (n,))

@@ -80,12 +80,14 @@ def spread(values: np.ndarray) -> float:
     return 0.0 if sd <= SPREAD_TOLERANCE * float(np.max(np.abs(x))) else sd
 
 
-def standard_error_is_noise(se: float, estimate: float) -> bool:
+def standard_error_is_noise(se: float, estimate: float, scale: float = 0.0) -> bool:
     """Whether a standard error is rounding noise of a zero spread: not positive, or at most
-    :data:`SPREAD_TOLERANCE` of the estimate it divides (a t beyond 1e12, which no sample of
-    distinct values gives; clustered and pooled variances come from sums of squared residuals,
-    where identical values leave about 1e-17 of their size)."""
-    return not (se > SPREAD_TOLERANCE * abs(estimate))
+    :data:`SPREAD_TOLERANCE` of the larger of the estimate it divides and ``scale``, the size of
+    the data (their largest ``|value|``): a t beyond 1e12, which no sample of distinct values
+    gives. Clustered and pooled variances come from sums of squared residuals, where identical
+    values, or clusters whose residuals cancel exactly, leave about 1e-17 of the data's size;
+    with an estimate of about 0 as well (values v and -v) only the data's size tells."""
+    return not (se > SPREAD_TOLERANCE * max(abs(estimate), scale))
 
 
 def empty_result(statistic: str, reference: str, n: int = 0) -> TestResult:
