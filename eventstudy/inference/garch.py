@@ -42,10 +42,9 @@ from .result import (
     TestResult,
     check_alternative,
     empty_result,
+    one_sample_t,
     p_normal,
-    p_student,
     result,
-    spread,
 )
 
 REF_GARCH_PATELL = (
@@ -113,12 +112,4 @@ def garch_bmp_t(scar: np.ndarray, *, alternative: Alternative = "two-sided") -> 
     Assumes independent pairs; robust to event-induced variance (the cross-sectional s.d.
     replaces the unit variance) and to time-varying variance through the GARCH model.
     """
-    check_alternative(alternative)
-    s = np.asarray(scar, dtype=float)
-    s = s[np.isfinite(s)]
-    n = s.size
-    sd = spread(s)
-    if n < 2 or sd == 0:
-        return empty_result("garch_bmp_t", REF_GARCH_BMP, n)
-    t = s.mean() * np.sqrt(n) / sd
-    return result("garch_bmp_t", t, p_student(t, n - 1, alternative), n, REF_GARCH_BMP)
+    return one_sample_t(scar, "garch_bmp_t", REF_GARCH_BMP, alternative=alternative)

@@ -19,10 +19,10 @@ from .result import (
     TestResult,
     check_alternative,
     empty_result,
+    one_sample_t,
     p_normal,
     p_student,
     result,
-    spread,
 )
 
 REF_CROSS_SECTIONAL = "Brown & Warner (1985); Campbell, Lo & MacKinlay (1997)"
@@ -112,17 +112,7 @@ def cross_sectional_t(
     Assumptions: CARs independent across pairs, identically distributed (robust to
     event-induced variance, not to cross-correlation). Cost O(N).
     """
-    check_alternative(alternative)
-    x = np.asarray(car, dtype=float)
-    x = x[np.isfinite(x)]
-    n = x.size
-    if n < 2:
-        return empty_result("cross_sectional_t", REF_CROSS_SECTIONAL, n)
-    sd = spread(x)
-    if sd == 0:
-        return empty_result("cross_sectional_t", REF_CROSS_SECTIONAL, n)
-    t = x.mean() * np.sqrt(n) / sd
-    return result("cross_sectional_t", t, p_student(t, n - 1, alternative), n, REF_CROSS_SECTIONAL)
+    return one_sample_t(car, "cross_sectional_t", REF_CROSS_SECTIONAL, alternative=alternative)
 
 
 def portfolio_t(
@@ -309,15 +299,7 @@ def bmp_t(scar: np.ndarray, *, alternative: Alternative = "two-sided") -> TestRe
     Assumptions: independent pairs; robust to event-induced variance proportional to the
     estimation variance. Cost O(N).
     """
-    check_alternative(alternative)
-    s = np.asarray(scar, dtype=float)
-    s = s[np.isfinite(s)]
-    n = s.size
-    sd = spread(s)
-    if n < 2 or sd == 0:
-        return empty_result("bmp_t", REF_BMP, n)
-    t = s.mean() * np.sqrt(n) / sd
-    return result("bmp_t", t, p_student(t, n - 1, alternative), n, REF_BMP)
+    return one_sample_t(scar, "bmp_t", REF_BMP, alternative=alternative)
 
 
 def kp_adjusted_patell_z(

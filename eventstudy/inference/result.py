@@ -119,6 +119,32 @@ def p_student(t: float, df: float, alternative: Alternative = "two-sided") -> fl
     return float(stats.t.cdf(t, df))
 
 
+def one_sample_t(
+    values: np.ndarray,
+    statistic: str,
+    reference: str,
+    *,
+    null: float = 0.0,
+    alternative: Alternative = "two-sided",
+) -> TestResult:
+    """The one-sample t of the finite ``values`` against the mean ``null``.
+
+    Formula: :math:`t = (\bar x - \\mu_0)\\sqrt{N}/s`, s the (N - 1) standard deviation
+    (:func:`spread`), Student-t with N - 1 d.o.f.; n the finite values. No value (NaN) with
+    fewer than two of them or no spread. The cross-sectional, BMP, GARCH-BMP and volatility t's
+    are this statistic of their own values (Student 1908).
+    """
+    check_alternative(alternative)
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = x.size
+    sd = spread(x)
+    if n < 2 or sd == 0:
+        return empty_result(statistic, reference, n)
+    t = (x.mean() - null) * np.sqrt(n) / sd
+    return result(statistic, t, p_student(t, n - 1, alternative), n, reference)
+
+
 def result(
     statistic: str, value: float, p: float, n: int, reference: str
 ) -> TestResult:

@@ -39,7 +39,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .result import Alternative, TestResult, check_alternative, empty_result, p_student, result, spread
+from .result import (
+    Alternative,
+    TestResult,
+    empty_result,
+    one_sample_t,
+    result,
+)
 
 REF_VOLATILITY_RATIO = (
     "Beaver (1968) U = SAR^2; mean over pairs of the window's mean U / (d/(d-2)), 1 = no abnormal "
@@ -88,12 +94,4 @@ def volatility_t(ratios: np.ndarray, *, alternative: Alternative = "two-sided") 
     Assumes independent pairs and normal disturbances with a constant variance over the
     estimation window; robust to the ratio varying across pairs.
     """
-    check_alternative(alternative)
-    r = np.asarray(ratios, dtype=float)
-    r = r[np.isfinite(r)]
-    n = r.size
-    sd = spread(r)
-    if n < 2 or sd == 0:
-        return empty_result("volatility_t", REF_VOLATILITY_T, n)
-    t = (r.mean() - 1.0) * np.sqrt(n) / sd
-    return result("volatility_t", t, p_student(t, n - 1, alternative), n, REF_VOLATILITY_T)
+    return one_sample_t(ratios, "volatility_t", REF_VOLATILITY_T, null=1.0, alternative=alternative)
