@@ -83,10 +83,8 @@ class ShareFigures:
     def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
         text = np.array([str(f) for f in table.filing] + [""], dtype=object)
         rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
-        not_cover = np.array(["NOT cover" in f for f in text], dtype=bool)
-        stale = np.array(["STALE" in f for f in text], dtype=bool)
         split = np.append(table.later_split, 1.0)[rows]
-        return cls(lookup.shares, lookup.as_of, text[rows], not_cover[rows], stale[rows], split)
+        return cls(lookup.shares, lookup.as_of, text[rows], table.not_cover[rows], table.stale[rows], split)
 
 
 @dataclass(frozen=True)

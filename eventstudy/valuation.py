@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -272,6 +273,17 @@ class ShareCountTable:
         else:
             adjusted = np.where(self.later_split == 1.0, self.shares, np.nan)
         return np.append(adjusted, np.nan).take(rows)
+
+    @cached_property
+    def not_cover(self) -> np.ndarray:
+        """(R + 1,) bool: the figure is a vendor or balance-sheet count, not a filing's cover count
+        (its ``filing`` says ``NOT cover``); the last entry, False, is that of row -1 (no figure)."""
+        return np.array(["NOT cover" in str(f) for f in self.filing] + [False], dtype=bool)
+
+    @cached_property
+    def stale(self) -> np.ndarray:
+        """(R + 1,) bool: the shares file flags the figure ``STALE``; False for row -1."""
+        return np.array(["STALE" in str(f) for f in self.filing] + [False], dtype=bool)
 
     @property
     def _row_type(self) -> type[np.signedinteger]:

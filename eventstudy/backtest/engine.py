@@ -305,15 +305,13 @@ def _share_count_notes(
     """The study's notes on the share count behind each value weight (a vendor or STALE figure
     in the shares file, the config's ``[[shares.caveats]]`` from their date on), as
     ``car.parquet`` notes the market values built on it."""
-    filing = [str(f) for f in table.filing] + [""]
     notes = []
     for ticker, row, day in zip(tickers, figure, prev_dates, strict=True):
-        text = filing[row] if row >= 0 else ""
         parts = [
             "value weight: shares vendor or balance-sheet figure, not a filing cover count"
-            if "NOT cover" in text
+            if table.not_cover[row]
             else "",
-            "value weight: shares figure flagged STALE in the shares file" if "STALE" in text else "",
+            "value weight: shares figure flagged STALE in the shares file" if table.stale[row] else "",
             *(
                 f"value weight: shares caveat: {c.note}"
                 for c in caveats
