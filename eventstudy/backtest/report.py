@@ -172,8 +172,6 @@ def _benchmarks(market: str, others: Mapping[str, int]) -> str:
     return f"{fmt.md(market)}, or the row's own `market` in the events file ({listed})"
 
 
-
-
 def _summary_lines(
     trades: pd.DataFrame, curve: pd.DataFrame, market: str, boot: Mapping[str, Any]
 ) -> list[str]:

@@ -68,11 +68,9 @@ def value_order(values: np.ndarray) -> np.ndarray:
     set of pairs only, not on the order they came in (the rows of ``events.csv``, the
     partitions of a cluster). Rows that tie in every column are interchangeable: any order of
     them gives the same resampled statistics. NaN sorts last (``numpy.lexsort``). O(N log N)
-    per column.
+    per column. (:func:`bootstrap_t_tests` sorts each column on its own instead.)
     """
     v = np.asarray(values, dtype=float)
-    if v.ndim == 1:
-        return np.argsort(v, kind="stable")
     if v.shape[1] == 0:  # rows without values: all alike
         return np.arange(v.shape[0])
     return np.lexsort(v.T[::-1])
