@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.hashing import content_sha256
+from eventstudy.sessions import onto_sessions
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,9 +51,22 @@ class FactorTable:
         return self.recorded_sha256 if self.recorded_sha256 is not None else content_sha256(self.frame)
 
     def on_calendar(self, calendar: pd.DatetimeIndex, columns: Sequence[str]) -> np.ndarray:
-        """(T, len(columns)) values on the trading ``calendar``; NaN on dates the table lacks."""
-        frame = self.frame.set_index("date").loc[:, list(columns)]
-        return frame.reindex(pd.DatetimeIndex(calendar)).to_numpy(dtype=float)
+        """(T, len(columns)) values on the trading ``calendar``, each over the days since the
+        previous session.
+
+        A factor dated on a session is that session's value. The days of the table between two
+        sessions (a session the market proxy's file misses: the firm's return of the next
+        session then spans both days) are compounded into the next session's value,
+        :math:`\\prod (1 + f_d) - 1` (:func:`eventstudy.sessions.onto_sessions`), so the
+        regressors span the days the regressand does. For an excess return such as Mkt-RF this
+        is the compounded excess return, not the excess of the compounded market return: they
+        differ by the cross products :math:`x_1 RF_2 + x_2 RF_1`, about 1e-6 for a two-day
+        span. NaN on a session the table lacks, or when a day compounded into it is NaN.
+        """
+        dates = self.frame["date"].to_numpy("datetime64[ns]")
+        values = self.frame.loc[:, list(columns)].to_numpy(dtype=float)
+        sessions = pd.DatetimeIndex(calendar).to_numpy("datetime64[ns]")
+        return onto_sessions(sessions, dates, values)[0]
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready record for ``manifest.json``: range, rows, hash and provenance."""

@@ -34,7 +34,7 @@ from eventstudy.output import export
 from eventstudy.output.manifest import build_manifest
 from eventstudy.results import StudyResults
 from eventstudy.study import run_study
-from eventstudy.timeline.returns import ReturnsPanel
+from eventstudy.timeline.returns import ReturnsPanel, build_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -578,3 +578,35 @@ def test_every_model_fitted_a_pair_at_a_time_equals_the_whole_batch(cache, model
     for name, values in whole.model_fit.params.items():
         np.testing.assert_array_equal(blocks.model_fit.params[name], values, name)
     assert np.isfinite(whole.fit.sigma).sum() > 20
+
+
+def test_a_session_the_market_misses_compounds_the_factors_as_the_firm_return_spans_it() -> None:
+    # SPY's file lacks one estimation session: the calendar skips it, the firm's next return spans
+    # both days (its price of the skipped day is not used), and so must RF and the factors.
+    panel, table, rng = simulated(seed=7)
+    f = table.frame
+    firm = f["RF"] + 0.0003 + f[["Mkt-RF", "SMB", "HML"]].to_numpy() @ [1.2, -0.4, 0.7]
+    firm = firm + rng.normal(0.0, 0.01, N_DAYS)
+    skipped = DAY0 - 100
+    dates = panel.calendar
+
+    def prices(returns: np.ndarray, drop: list[int]) -> pd.DataFrame:
+        close = 100.0 * np.cumprod(1.0 + returns)
+        frame = pd.DataFrame({"date": dates, "close": close, "adj_close": close})
+        return frame.drop(index=drop).reset_index(drop=True)
+
+    built = build_panel({"SPY": prices(f["Mkt-RF"] + f["RF"], [skipped]), "XYZ": prices(firm, [])}, "SPY")
+    assert len(built.calendar) == N_DAYS - 1
+    model = FamaFrench3Model.on((table,))
+    car = estimate(events_at(built.calendar, DAY0 - 1), built, model, StudyConfig(model="ff3"))
+    params = json.loads(car.car.set_index("window").loc["[0,0]", "params"])
+
+    # The oracle: statsmodels on each session's span of days, compounded by pandas.
+    span = pd.Series(np.searchsorted(built.calendar, dates), index=dates)
+    gross = (1.0 + f.set_index("date")[["Mkt-RF", "SMB", "HML", "RF"]]).groupby(span.to_numpy()).prod() - 1.0
+    firm_span = (1.0 + pd.Series(np.asarray(firm), index=dates)).groupby(span.to_numpy()).prod() - 1.0
+    rows = np.arange(DAY0 - 1 - 260, DAY0 - 1 - 10)
+    assert gross.loc[skipped, "SMB"] != f.loc[skipped + 1, "SMB"]  # the session spanning two days
+    x = sm.add_constant(gross.loc[rows, ["Mkt-RF", "SMB", "HML"]].to_numpy())
+    ols = sm.OLS(firm_span.loc[rows].to_numpy() - gross.loc[rows, "RF"].to_numpy(), x).fit()
+    assert list(params.values()) == pytest.approx(list(ols.params), rel=1e-10)

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from eventstudy.sessions import onto_sessions
+
 DEFINITIONS: tuple[str, ...] = ("simple", "log")
 """Return definitions: simple :math:`P_t/P_{t-1} - 1` or log :math:`\\ln(P_t/P_{t-1})`."""
 
@@ -143,30 +145,12 @@ def returns_on_calendar(
     the first or after the last session dropped; market values on their own sessions only.
     """
     frame = series.frame
-    n_days = len(calendar)
     dates = pd.DatetimeIndex(frame["date"]).to_numpy("datetime64[ns]")
     values = convert(frame["ret"].to_numpy(float), series.definition, definition)
-    caps = frame["market_cap"].to_numpy(float)
-    out = np.full(n_days, np.nan)
-    cap_out = np.full(n_days, np.nan)
-    if n_days == 0:
-        return out, cap_out, len(dates)
     sessions = calendar.to_numpy("datetime64[ns]")
-    position = np.searchsorted(sessions, dates, side="left")
-    exact = (position < n_days) & (sessions[np.minimum(position, n_days - 1)] == dates)
-    out[position[exact]] = values[exact]
-    cap_out[position[exact]] = caps[exact]
-    between = ~exact & (position > 0) & (position < n_days)
-    if between.any():
-        targets = position[between]
-        if definition == "log":
-            extra = np.zeros(n_days)
-            np.add.at(extra, targets, values[between])
-            out[targets] = out[targets] + extra[targets]
-        else:
-            gross = np.ones(n_days)
-            np.multiply.at(gross, targets, 1.0 + values[between])
-            out[targets] = (1.0 + out[targets]) * gross[targets] - 1.0
+    out, position, exact = onto_sessions(sessions, dates, values, log=definition == "log")
+    cap_out = np.full(len(calendar), np.nan)
+    cap_out[position[exact]] = frame["market_cap"].to_numpy(float)[exact]
     return out, cap_out, int((~exact).sum())
 
 
