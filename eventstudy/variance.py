@@ -83,6 +83,7 @@ def garch_variances(
         estimates.events["ticker"].to_numpy(object),
         day0,
         path_taus,
+        estimates.benchmarks,
     )
     # The estimation columns are the fit's own residuals (days it left out stay out).
     paths[:, :n_estimation] = estimates.fit.residuals

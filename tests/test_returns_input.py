@@ -314,6 +314,28 @@ def test_per_event_benchmarks_each_pair_its_own_market(launch_cache, tmp_path) -
     assert mixed.events["market"].tolist()[:4] == benchmarks
 
 
+def test_per_event_benchmarks_give_each_pair_the_garch_variances_of_its_own_market(
+    launch_cache, tmp_path
+) -> None:
+    """The residuals a GARCH model filters between the estimation window and the event span are
+    against the pair's own benchmark too (they were against the study's market)."""
+    events = tmp_path / "events.csv"
+    lines = ROOT.joinpath("events.csv").read_text().splitlines()
+    body = [f"{line},{'QQQ' if i % 2 == 0 else ''}" for i, line in enumerate(lines[1:])]
+    events.write_text("\n".join([lines[0] + ",market", *body]) + "\n")
+    config = dataclasses.replace(launch_config(), peers=(), variance="garch")
+    mixed = run_study(events, launch_cache, config).garch
+    from eventstudy.models import MarketModel
+
+    for k, benchmark in enumerate(("QQQ", "SPY")):
+        alone = run_study(ROOT / "events.csv", launch_cache, config, model=MarketModel(benchmark)).garch
+        assert mixed is not None and alone is not None
+        rows = np.repeat(np.arange(len(body)) % 2 == k, 11)
+        assert (mixed.loc[rows, "note"] == "").sum() > 100  # fitted pairs are compared
+        for column in ("ar", "cond_sd", "sar", "omega", "alpha", "beta"):
+            np.testing.assert_array_equal(mixed.loc[rows, column], alone.loc[rows, column], column)
+
+
 def test_a_per_event_market_needs_a_market_model(launch_cache, tmp_path, capsys) -> None:
     events = tmp_path / "events.csv"
     events.write_text(

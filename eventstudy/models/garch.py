@@ -251,20 +251,34 @@ def residual_paths(
     tickers: np.ndarray,
     day0: np.ndarray,
     taus: np.ndarray,
+    benchmarks: np.ndarray | None = None,
 ) -> np.ndarray:
     """(P, L) residuals :math:`R_{it} - o_t - x_t'\\hat b_i` of each pair on the relative days
     ``taus`` (day 0 at calendar position ``day0[p]``, -1 for none), NaN where missing.
 
     The mean model's design on the panel's calendar, evaluated with each pair's
     estimation-window coefficients ``coef``: on the estimation days these are the fit's
-    residuals, on later days its abnormal returns.
+    residuals, on later days its abnormal returns. ``benchmarks`` ((P,) each pair's market
+    benchmark, :func:`eventstudy.estimate.pair_benchmarks`; None: the model's own for every
+    pair) gives each pair the design of its own benchmark, as its fit had.
     """
-    design = model.design(panel)
     n_days = len(panel.calendar)
     columns = np.array([panel.column(t) for t in tickers.tolist()], dtype=np.intp)
     days = day0[:, None] + np.asarray(taus)[None, :]
     inside = (day0[:, None] >= 0) & (days >= 0) & (days < n_days)
     days = np.where(inside, days, 0)
     returns = panel.returns[days, columns[:, None]]
-    expected = design.offset[days] + np.einsum("plk,pk->pl", design.regressors[days], coef)
+    if benchmarks is None:
+        groups = [(model, np.arange(len(tickers)))]
+    else:
+        names, code = np.unique(np.asarray(benchmarks, dtype=str), return_inverse=True)
+        groups = [
+            (model if name == model.benchmark else model.with_market(name), np.flatnonzero(code.ravel() == i))
+            for i, name in enumerate(names.tolist())
+        ]
+    expected = np.empty(days.shape)
+    for own, rows in groups:
+        design = own.design(panel)
+        mine = days[rows]
+        expected[rows] = design.offset[mine] + np.einsum("plk,pk->pl", design.regressors[mine], coef[rows])
     return np.where(inside, returns - expected, np.nan)
