@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +22,8 @@ from eventstudy.config import StudyConfig
 from eventstudy.inference import STATISTICS, EventPanel, run_battery
 from eventstudy.inference.garch import garch_bmp_t, garch_patell_z, garch_standardized_car
 from eventstudy.models.garch import MIN_GARCH_OBS, constant_variance_loglik, fit_conditional_variance
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def simulate_garch(rng: np.random.Generator, n: int, omega: float, alpha: float, beta: float) -> np.ndarray:
@@ -264,3 +267,29 @@ def test_study_with_garch_variance(tmp_path) -> None:
     assert loaded.garch is not None and list(loaded.garch.columns) == list(GARCH_SCHEMA)
     np.testing.assert_array_equal(loaded.garch["cond_sd"].to_numpy(), garch["cond_sd"].to_numpy())
     assert loaded.crosssection is None and loaded.volume is None
+
+
+def test_an_egarch_variance_that_collapses_in_the_event_window_is_left_out(launch_cache, tmp_path) -> None:
+    """AMD's EGARCH fit before 2025-10-13 has alpha = -0.21: filtered through its own +23% deal
+    day (tau = -5), its conditional s.d. fell from 2% to 0.006% by day 0 (SAR of day +2: 1,541)."""
+    from eventstudy import load_config, run_study
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "b,2025-10-13,pre,AMD,supplier,,g,h\n"
+        "b,2025-10-13,pre,NVDA,supplier,,g,h\n"
+    )
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), backtest=None, volume=None, variance="egarch"
+    )
+    garch = run_study(events, launch_cache, config).garch
+    assert garch is not None
+    amd, nvda = garch[garch.ticker == "AMD"], garch[garch.ticker == "NVDA"]
+    assert amd["note"].str.startswith(
+        "GARCH conditional variance collapsed after the estimation window: below 1/100 of its smallest"
+    ).all()
+    assert amd["note"].str.endswith("(s.d. 5.5e-05 against 0.013)").all()
+    assert amd["cond_sd"].isna().all() and amd["alpha"].isna().all()
+    assert (nvda["note"] == "").all() and (nvda["alpha"] > 0).all()  # a fit with alpha > 0 is kept
+    assert nvda["sar"].abs().max() < 10
