@@ -8,6 +8,7 @@ of a small synthetic study with a backtest (``tests/_small_study.py``).
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import random
@@ -75,7 +76,7 @@ def test_a_folder_of_the_users_is_refused_and_untouched(tmp_path: Path, make) ->
     make(folder)
     before, mode = snapshot(folder), stat.S_IMODE(folder.stat().st_mode)
     with pytest.raises(OutputFolderError, match=str(folder)):
-        publish(folder, write_some(["a.txt"], "new"), guard=Guard(cwd=tmp_path))
+        publish(folder, write_some(["a.md"], "new"), guard=Guard(cwd=tmp_path))
     assert snapshot(folder) == before and stat.S_IMODE(folder.stat().st_mode) == mode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
 
@@ -83,30 +84,50 @@ def test_a_folder_of_the_users_is_refused_and_untouched(tmp_path: Path, make) ->
 def test_an_earlier_output_is_replaced_but_not_once_the_user_added_or_edited_a_file(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     guard = Guard(cwd=tmp_path)
-    publish(folder, write_some(["a.txt", "figures/b.png"], "one"), guard=guard)
-    publish(folder, write_some(["a.txt", "c.txt"], "two"), guard=guard)
-    assert (folder / "a.txt").read_text() == "two" and not (folder / "figures").exists()
+    publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=guard)
+    publish(folder, write_some(["a.md", "c.md"], "two"), guard=guard)
+    assert (folder / "a.md").read_text() == "two" and not (folder / "figures").exists()
     assert check_recorded_files(folder) == []
     (folder / "notes.txt").write_text("mine")
     with pytest.raises(OutputFolderError, match=r"notes\.txt"):
-        publish(folder, write_some(["a.txt"], "three"), guard=guard)
+        publish(folder, write_some(["a.md"], "three"), guard=guard)
     (folder / "notes.txt").unlink()
-    (folder / "a.txt").write_text("edited by hand")
-    with pytest.raises(OutputFolderError, match=r"a\.txt.*changed"):
-        publish(folder, write_some(["a.txt"], "three"), guard=guard)
-    assert (folder / "a.txt").read_text() == "edited by hand"
+    (folder / "a.md").write_text("edited by hand")
+    with pytest.raises(OutputFolderError, match=r"a\.md.*changed"):
+        publish(folder, write_some(["a.md"], "three"), guard=guard)
+    assert (folder / "a.md").read_text() == "edited by hand"
 
 
-def test_an_older_versions_output_is_recognised_by_its_manifest_and_file_names(tmp_path: Path) -> None:
+def test_an_older_versions_output_without_file_hashes_is_never_replaced(tmp_path: Path) -> None:
+    """A folder of a version that recorded no hashes: its report.md may be the user's edit, which
+    a run or a re-rendered report used to overwrite (any known name was taken for an output)."""
     folder = tmp_path / "legacy"
     (folder / "figures").mkdir(parents=True)
     (folder / "manifest.json").write_text(json.dumps({"study": "x", "config": {}, "inputs": {}}))
     for name in ("car.parquet", "report.md", "figures/car_x.png"):
         (folder / name).write_text("old")
-    check_replaceable(folder)  # recognised
-    (folder / "figures" / "holiday.jpg").write_text("mine")
-    with pytest.raises(OutputFolderError, match=r"holiday\.jpg"):
+    (folder / "report.md").write_text("my edited conclusions")
+    with pytest.raises(OutputFolderError, match="without a record of its files' hashes"):
         check_replaceable(folder)
+    assert (folder / "report.md").read_text() == "my edited conclusions"
+
+
+def test_a_recorded_name_the_tool_never_writes_is_not_an_output(tmp_path: Path) -> None:
+    """A manifest (written by hand) recording the user's thesis.txt with its right hash: the
+    folder is not replaceable, so the thesis is not deleted."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("years of work")
+    (folder / "car.parquet").write_text("x")
+    record = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        for name in ("thesis.txt", "car.parquet")}
+    (folder / "manifest.json").write_text(json.dumps({"files": record}))
+    with pytest.raises(OutputFolderError, match=r"thesis\.txt"):
+        check_replaceable(folder)
+    del record["thesis.txt"]
+    (folder / "thesis.txt").unlink()
+    (folder / "manifest.json").write_text(json.dumps({"files": record}))
+    check_replaceable(folder)  # the tool's own names are still recognised
 
 
 def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
@@ -114,7 +135,7 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
     (project / "reports").mkdir(parents=True)
     cache.mkdir()
     monkeypatch.chdir(project)
-    guard = Guard(protected=(project, cache), sealed=(cache / "prices",), cwd=project)
+    guard = Guard.for_cache(cache)
     (tmp_path / "file").write_text("x")
     os.symlink(tmp_path / "elsewhere", tmp_path / "link")
     for target, reason in [
@@ -126,34 +147,37 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
         (tmp_path / "x" / "..", "working directory"),
         (cache / "prices", "cache folder"),
         (cache / "prices" / "deep", "cache folder"),
+        (cache / "returns", "cache folder"),  # every store, made or not yet: a run there damaged it
+        (cache / "earnings" / "x", "cache folder"),
+        (cache / "study", "cache folder"),  # and any folder a later store would fill
         (tmp_path / "file", "not a folder"),
         (tmp_path / "link", "symbolic link"),
     ]:
         with pytest.raises(OutputFolderError, match=reason):
             outdir.check_target(target, guard)
     assert outdir.check_target(project / "reports" / "study", guard)  # inside the project is fine
-    assert outdir.check_target(cache / "study", guard)  # beside the cache's own folders too
+    assert outdir.check_target(tmp_path / "study", guard)  # beside the cache too
     assert not (tmp_path / "elsewhere").exists()
 
 
 def test_the_new_folder_gets_the_usual_mode_and_keeps_an_earlier_ones(tmp_path: Path) -> None:
     folder = tmp_path / "out"
-    publish(folder, write_some(["a.txt"], "one"), guard=Guard(cwd=tmp_path))
+    publish(folder, write_some(["a.md"], "one"), guard=Guard(cwd=tmp_path))
     assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~outdir._umask()
     folder.chmod(0o750)
-    publish(folder, write_some(["a.txt"], "two"), guard=Guard(cwd=tmp_path))
+    publish(folder, write_some(["a.md"], "two"), guard=Guard(cwd=tmp_path))
     assert stat.S_IMODE(folder.stat().st_mode) == 0o750
 
 
 def test_a_failed_build_or_full_disk_leaves_the_previous_output(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     guard = Guard(cwd=tmp_path)
-    publish(folder, write_some(["a.txt"], "one"), guard=guard)
+    publish(folder, write_some(["a.md"], "one"), guard=guard)
     before = snapshot(folder)
 
     def full(staging: Path) -> None:
-        (staging / "a.txt").write_text("half")
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging / "b.txt"))
+        (staging / "a.md").write_text("half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging / "b.md"))
 
     with pytest.raises(OutputFolderError, match="No space left on device"):
         publish(folder, full, guard=guard)
@@ -177,7 +201,8 @@ CHILD = textwrap.dedent(
     def build(staging):
         (staging / "figures").mkdir()
         for k in range(n):
-            (staging / ("figures" if k % 2 else ".") / f"f{k}.bin").write_bytes(text.encode() * 20000)
+            name = f"figures/f{k}.png" if k % 2 else f"f{k}.md"  # names the tool writes
+            (staging / name).write_bytes(text.encode() * 20000)
         (staging / "manifest.json").write_text('{"run": "%s"}' % text)
     if len(sys.argv) > 4:  # no atomic exchange: the fallback of two renames
         import eventstudy.output.folder as o
@@ -197,7 +222,7 @@ def complete_run(folder: Path) -> str:
     """The run a folder holds, asserting it is exactly that run's complete output."""
     assert check_recorded_files(folder) == []
     run = json.loads((folder / "manifest.json").read_text())["run"]
-    files = sorted(p for p in folder.rglob("*.bin"))
+    files = sorted(p for p in folder.rglob("f[0-9]*.*"))
     assert len(files) == 12 and all(p.read_bytes() == run.encode() * 20000 for p in files)
     return run
 
@@ -263,7 +288,7 @@ def test_concurrent_writers_are_serialised_and_the_result_is_one_complete_run(tm
 def complete_run_n(folder: Path, n: int) -> str:
     assert check_recorded_files(folder) == []
     run = json.loads((folder / "manifest.json").read_text())["run"]
-    files = sorted(folder.rglob("*.bin"))
+    files = sorted(folder.rglob("f[0-9]*.*"))
     assert len(files) == n and all(p.read_bytes() == run.encode() * 20000 for p in files)
     return run
 
@@ -293,9 +318,11 @@ def test_cli_refuses_a_users_folder_with_one_line_and_exit_2(small, tmp_path: Pa
     status, _, err = run_cli(run_args(events, config, cache, folder), capsys)
     assert status == 2 and err.count("\n") == 1 and "thesis" in err and "Traceback" not in err
     assert [p.name for p in folder.iterdir()] == ["draft.docx"]
-    for out in (cache, cache / "prices", Path(".")):
+    before = sorted(str(p) for p in cache.rglob("*"))
+    for out in (cache, cache / "prices", cache / "returns", cache / "earnings", Path(".")):
         status, _, err = run_cli(run_args(events, config, cache, out), capsys)
         assert status == 2 and err.count("\n") == 1, err
+    assert sorted(str(p) for p in cache.rglob("*")) == before  # no store made, damaged or filled
 
 
 def test_a_run_with_a_backtest_writes_one_complete_verifiable_folder(

@@ -28,6 +28,7 @@ from scipy import stats
 from eventstudy.cli import main
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.output.export import write_parquet
+from eventstudy.output.folder import record_files
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
 from eventstudy.report import build_report, fmt, read_exports, render_markdown, render_report
 from eventstudy.report import figures as report_figures
@@ -158,6 +159,7 @@ def write_synthetic(folder: Path, extra: bool = False, battery: bool = False) ->
     if battery:
         write_parquet(battery_stats(), folder / "stats.parquet", docs=SCHEMAS["stats.parquet"])
         write_parquet(caar_table(), folder / "caar.parquet", docs=SCHEMAS["caar.parquet"])
+    record_files(folder)  # as a run does: the report may then replace its own files
     return folder
 
 

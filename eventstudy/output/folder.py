@@ -55,27 +55,11 @@ SHA-256 of its bytes)."""
 LOCK_TIMEOUT = 600.0
 """Seconds a writer waits for another writer of the same parent folder before giving up."""
 
-LEGACY_FILES = frozenset(
-    {
-        "ar.parquet",
-        "car.parquet",
-        "events.parquet",
-        "stats.parquet",
-        "caar.parquet",
-        "manifest.json",
-        "report.md",
-        "report.html",
-        "ar.csv",
-        "car.csv",
-        "trades.parquet",
-        "backtest.parquet",
-        "drift.parquet",
-        "backtest.md",
-    }
+OUTPUT_NAME = re.compile(
+    r"[a-z][a-z0-9_]*\.(?:parquet|csv|md|html|tex)|figures/[A-Za-z0-9][A-Za-z0-9_.-]*\.png"
 )
-"""Files an output folder of versions without a ``files`` record could hold (plus
-``figures/*.png``): such a folder is recognised by its manifest's keys and these names."""
-_LEGACY_KEYS = ("study", "config", "inputs")
+"""The names eventstudy writes in an output folder (besides the manifest): a recorded file of
+another name (``thesis.txt`` in a manifest written by hand) is never taken for an output."""
 
 _SUFFIXES = ("partial", "old")
 _TOKEN = re.compile(r"[a-z0-9]{12}")
@@ -108,7 +92,7 @@ class Guard:
         Folders the output may neither be nor contain (the cache; the project's own checkout,
         whose ``reports/`` sub-folders are fine).
     sealed
-        Folders the output may neither be, contain nor lie inside (the cache's own folders).
+        Folders the output may neither be, contain nor lie inside (the cache).
     cwd
         The working directory: the output may not be it or one of its ancestors.
     """
@@ -121,8 +105,9 @@ class Guard:
     def for_cache(cls, cache: str | Path | None) -> Guard:
         """The guard of a run on ``cache``: the cache, the project checkout, the working directory.
 
-        The output may not be or contain the cache or the project checkout, nor lie inside one of
-        the cache's own folders (``prices/``, ``shares/``, ``factors/``).
+        The output may not be or contain the cache or the project checkout, nor lie anywhere
+        inside the cache (its stores -- ``prices/``, ``returns/``, ``earnings/``, ... -- and any
+        folder a later store or import would fill).
         """
         project = Path(__file__).resolve().parents[1]
         # A source checkout (not an installed wheel) is protected as a whole.
@@ -130,7 +115,7 @@ class Guard:
         sealed: list[Path] = []
         if cache is not None and "://" not in str(cache):  # a cache at a URL is not a folder here
             protected.append(Path(cache))
-            sealed = [Path(cache) / kind for kind in ("prices", "shares", "factors")]
+            sealed = [Path(cache)]
         return cls(tuple(protected), tuple(sealed), Path.cwd())
 
 
@@ -190,10 +175,13 @@ def check_replaceable(folder: Path) -> None:
             "choose an empty or new folder",
         )
     recorded = manifest.get(FILES_KEY)
-    if isinstance(recorded, Mapping):
-        _check_recorded(folder, entries, recorded)
-    else:
-        _check_legacy(folder, entries, manifest)
+    if not isinstance(recorded, Mapping):
+        raise OutputFolderError(
+            folder,
+            f"has a {MANIFEST} without a record of its files' hashes (an older version of eventstudy, "
+            f"or not eventstudy): an edited file could not be told from an output; {_MOVE_IT}",
+        )
+    _check_recorded(folder, entries, recorded)
 
 
 def check_recorded_files(folder: Path) -> list[str]:
@@ -250,7 +238,7 @@ def output_files(folder: Path) -> list[str]:
     """The files (besides the manifest) of an output folder of this tool, sorted.
 
     From the manifest's :data:`FILES_KEY` record, or for an older folder without one, from
-    what the folder holds (:func:`check_replaceable` accepts only known names there). Empty when
+    what the folder holds (:func:`check_replaceable` never replaces such a folder). Empty when
     the folder does not exist.
     """
     if not folder.is_dir():
@@ -267,7 +255,7 @@ _MOVE_IT = "move it away or write to another folder (run --out)"
 
 def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]) -> None:
     for name in sorted(entries):
-        if name != MANIFEST and name not in recorded:
+        if name != MANIFEST and (name not in recorded or not OUTPUT_NAME.fullmatch(name)):
             raise OutputFolderError(
                 folder,
                 f"holds {name!r}, which eventstudy did not write there; {_MOVE_IT}",
@@ -278,23 +266,6 @@ def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]
             raise OutputFolderError(
                 folder,
                 f"{name!r} was changed since eventstudy wrote it; {_MOVE_IT}",
-            )
-
-
-def _check_legacy(folder: Path, entries: set[str], manifest: Mapping[str, Any]) -> None:
-    if not all(key in manifest for key in _LEGACY_KEYS):
-        raise OutputFolderError(
-            folder, f"has a {MANIFEST} that eventstudy did not write; choose an empty or new folder"
-        )
-    for name in sorted(entries):
-        path = folder / name
-        known = name in LEGACY_FILES or (
-            name.startswith("figures/") and name.count("/") == 1 and name.endswith(".png")
-        )
-        if not known or not stat.S_ISREG(path.lstat().st_mode):
-            raise OutputFolderError(
-                folder,
-                f"holds {name!r}, which eventstudy did not write there; {_MOVE_IT}",
             )
 
 
