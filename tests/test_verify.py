@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -117,6 +118,42 @@ def test_verify_names_a_changed_value(small_run, tmp_path, capsys) -> None:
     line = next(x for x in out.splitlines() if x.startswith("  file   car.parquet"))
     assert "values differ: car (max abs diff 0.001)" in line
     assert "ar.parquet" not in out.replace("car.parquet", "")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "fifo", "dev-zero", "link-to-a-copy"])
+def test_a_damaged_or_replaced_file_is_named_never_hangs_or_crashes(
+    small_run, tmp_path, capsys, damage
+) -> None:
+    """A truncated parquet file (an interrupted copy) crashed verify with pyarrow's traceback; a
+    pipe or a link to /dev/zero in a recorded file's place hung it forever; a link to an outside
+    copy of the same bytes verified identical, though run and report refuse such a folder."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    name = "car.parquet" if damage in ("truncated", "link-to-a-copy") else "tables.md"
+    target = folder / name
+    if damage == "truncated":
+        target.write_bytes(target.read_bytes()[:1000])
+    else:
+        copy = tmp_path / "elsewhere"
+        shutil.copy(target, copy)
+        target.unlink()
+        if damage == "fifo":
+            os.mkfifo(target)
+        else:
+            target.symlink_to("/dev/zero" if damage == "dev-zero" else copy)
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert "DIFFERENT" in out and "Traceback" not in err
+    expected = {
+        "truncated": "car.parquet: changed since the run of manifest.json wrote it",
+        "fifo": "tables.md: a link, pipe or device, not the file the run wrote",
+        "dev-zero": "tables.md: a link, pipe or device, not the file the run wrote",
+        "link-to-a-copy": "car.parquet: a link, pipe or device, not the file the run wrote",
+    }[damage]
+    assert expected in out
+    if damage == "truncated":
+        assert "car.parquet: not a readable parquet file (damaged or truncated)" in out
 
 
 def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(

@@ -203,6 +203,8 @@ def check_recorded_files(folder: Path) -> list[str]:
         path = folder / name
         if name not in entries:
             problems.append(f"{name}: missing")
+        elif not stat.S_ISREG(path.lstat().st_mode):  # never read: a pipe or /dev/zero never ends
+            problems.append(f"{name}: a link, pipe or device, not the file the run wrote")
         elif _sha256(path) != digest:
             problems.append(f"{name}: changed since the run of {MANIFEST} wrote it")
     return problems

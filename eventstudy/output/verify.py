@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
@@ -191,12 +192,16 @@ def _within_rounding(x: np.ndarray, y: np.ndarray, gap: np.ndarray, same: np.nda
 
 def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
     """Compare one output file of two runs: tables by value, text exactly, other files by bytes."""
-    if not old.is_file():
-        return TableDifference(name, "missing in the folder")
+    if old.is_symlink() or not old.is_file():  # a link's target is not what the run wrote
+        return TableDifference(name, "missing in the folder" if not old.exists() else "not a file")
     if not new.is_file():
         return TableDifference(name, "not written by the re-run")
     if name.endswith(".parquet"):
-        return compare_tables(name, pd.read_parquet(old), pd.read_parquet(new))
+        try:
+            before_table = pd.read_parquet(old)
+        except (OSError, ValueError, pa.ArrowException):
+            return TableDifference(name, "not a readable parquet file (damaged or truncated)")
+        return compare_tables(name, before_table, pd.read_parquet(new))
     before, after = old.read_bytes(), new.read_bytes()
     if before == after:
         return None
