@@ -63,6 +63,11 @@ def test_launch_calendar() -> None:
         ((HEADER, GOOD.replace("300e9", '"1,5"')), 2, "deal_usd", "'1,5' is not a number of US dollars"),
         ((HEADER, GOOD.replace("300e9", "1e-300")), 2, "deal_usd", "outside the accepted deal sizes, 1 to"),
         ((HEADER, GOOD.replace("300e9", "2e14")), 2, "deal_usd", "not thousands or millions"),
+        # The study's own labels: a group 'peers' or 'all' merged the listed parties silently into
+        # the built-in groups (a shock group named 'peers' lost its five parties under --no-peers).
+        ((HEADER, GOOD.replace(",openai-compute,", ",peers,")), 2, "group", "'peers' is the group of the"),
+        ((HEADER, GOOD.replace(",openai-compute,", ",all,")), 2, "group", "'all' is the group of every"),
+        ((HEADER, GOOD.replace(",supplier,", ",peer,")), 2, "role", "'peer' is the role of the ecosystem"),
         (
             (HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace("2025-09-09", "2025-09-10")),
             3,

@@ -149,14 +149,14 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
         (cache / "prices" / "deep", "cache folder"),
         (cache / "returns", "cache folder"),  # every store, made or not yet: a run there damaged it
         (cache / "earnings" / "x", "cache folder"),
-        (cache / "study", "cache folder"),  # and any folder a later store would fill
+        (cache / ".locks" / "x", "cache folder"),
         (tmp_path / "file", "not a folder"),
         (tmp_path / "link", "symbolic link"),
     ]:
         with pytest.raises(OutputFolderError, match=reason):
             outdir.check_target(target, guard)
     assert outdir.check_target(project / "reports" / "study", guard)  # inside the project is fine
-    assert outdir.check_target(tmp_path / "study", guard)  # beside the cache too
+    assert outdir.check_target(cache / "study", guard)  # beside the cache's own folders
     assert not (tmp_path / "elsewhere").exists()
 
 

@@ -96,6 +96,20 @@ _DEAL = re.compile(
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LABEL = re.compile(r"[A-Za-z0-9._-]+")
 # Same-event fields: every row of one event_id must agree on these.
+RESERVED_LABELS: dict[str, dict[str, str]] = {
+    "group": {
+        "all": "'all' is the group of every listed party, which the study adds; name the group otherwise",
+        "peers": "'peers' is the group of the ecosystem peers, which the study adds; "
+        "name the group otherwise",
+    },
+    "role": {
+        "peer": "'peer' is the role of the ecosystem peers the study adds ([study] peers or --peers); "
+        "give a listed party its role in the deal",
+    },
+}
+"""Labels the study gives its own rows and groups: in events.csv they would merge a listed
+party's rows into the built-in ``all`` or ``peers`` group (or make a party a peer) silently."""
+
 _EVENT_FIELDS: tuple[str, ...] = ("announced", "timing", "group", "headline")
 
 
@@ -312,6 +326,8 @@ def _parse_row(path: Path, line: int, header: list[str], fields: list[str]) -> d
     for field in ("role", "group"):
         if not _LABEL.fullmatch(values[field]):
             raise fail(field, f"{values[field]!r} must be a non-empty label (letters, digits, . _ -)")
+        if values[field] in RESERVED_LABELS[field]:
+            raise fail(field, RESERVED_LABELS[field][values[field]])
 
     deal_usd = _parse_deal(values["deal_usd"], fail)
     optional = {}

@@ -91,6 +91,8 @@ version 2."""
 PROVENANCE_SHA_KEY = b"eventstudy.provenance_sha256"
 KINDS: tuple[str, ...] = ("prices", "shares", "factors", "earnings", "returns")
 SERIES_KINDS: tuple[str, ...] = ("prices", "returns")
+LOCKS = ".locks"
+"""The cache's folder of per-file writer locks."""
 """The kinds that hold a series of an identifier: each identifier has one of them at most."""
 MAX_TABLE_NAME_LENGTH = 100
 """Longest factor table name (the cache file is ``factors/<NAME>.parquet``)."""
@@ -721,7 +723,7 @@ def _temp_in_use(path: Path) -> bool:
 
 
 def _lock_path(path: Path) -> Path:
-    return path.parent.parent / ".locks" / path.parent.name / f"{path.name}.lock"
+    return path.parent.parent / LOCKS / path.parent.name / f"{path.name}.lock"
 
 
 @contextlib.contextmanager

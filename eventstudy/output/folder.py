@@ -92,7 +92,7 @@ class Guard:
         Folders the output may neither be nor contain (the cache; the project's own checkout,
         whose ``reports/`` sub-folders are fine).
     sealed
-        Folders the output may neither be, contain nor lie inside (the cache).
+        Folders the output may neither be, contain nor lie inside (the cache's own folders).
     cwd
         The working directory: the output may not be it or one of its ancestors.
     """
@@ -105,17 +105,18 @@ class Guard:
     def for_cache(cls, cache: str | Path | None) -> Guard:
         """The guard of a run on ``cache``: the cache, the project checkout, the working directory.
 
-        The output may not be or contain the cache or the project checkout, nor lie anywhere
-        inside the cache (its stores -- ``prices/``, ``returns/``, ``earnings/``, ... -- and any
-        folder a later store or import would fill).
+        The output may not be or contain the cache or the project checkout, nor lie inside one of
+        the cache's stores (:data:`eventstudy.data.store.KINDS`: ``prices/``, ``returns/``,
+        ``earnings/``, ..., whether made yet or not) or its lock folder.
         """
+        from eventstudy.data.store import KINDS, LOCKS
         project = Path(__file__).resolve().parents[1]
         # A source checkout (not an installed wheel) is protected as a whole.
         protected = [project] if (project / "pyproject.toml").is_file() else []
         sealed: list[Path] = []
         if cache is not None and "://" not in str(cache):  # a cache at a URL is not a folder here
             protected.append(Path(cache))
-            sealed = [Path(cache)]
+            sealed = [Path(cache) / kind for kind in (*KINDS, LOCKS)]
         return cls(tuple(protected), tuple(sealed), Path.cwd())
 
 
