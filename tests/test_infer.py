@@ -12,6 +12,8 @@ written.
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 from pathlib import Path
 
 import numpy as np
@@ -271,6 +273,28 @@ def test_the_command_writes_a_new_table_and_never_replaces_one(launch, tmp_path,
     before = out.read_bytes()
     assert main(["infer", "--ar", str(panel), "--units", "decimal", "--out", str(out)]) == 2
     assert f"{out}: exists" in one_line(capsys) and out.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["proc", "disk full"])
+def test_a_table_that_cannot_be_written_is_one_line_and_leaves_nothing(
+    tmp_path, capsys, monkeypatch, where
+) -> None:
+    """--out /proc/x.csv (a folder that refuses new files) and a full disk raised tracebacks."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nA,0,1\nB,0,2\nC,0,-1\n")
+    out = Path("/proc/stats.csv") if where == "proc" else tmp_path / "out" / "stats.csv"
+    if where == "disk full":
+        out.parent.mkdir()
+
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr("eventstudy.output.export.write_csv", full)
+    assert main(["infer", "--ar", str(panel), "--units", "percent", "--out", str(out)]) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"eventstudy: error: {out}: ") and "Traceback" not in line
+    if where == "disk full":
+        assert "No space left on device" in line and list(out.parent.iterdir()) == []
 
 
 BAD_PANELS = [

@@ -116,6 +116,8 @@ def check_new_file(path: Path) -> None:
         raise InputError(str(path), "exists; give a new file name (an existing file is never replaced)")
     if not path.parent.is_dir():
         raise InputError(str(path), "its folder does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InputError(str(path), "its folder is not writable")
 
 
 def write_new_file(frame: pd.DataFrame, path: Path) -> None:
@@ -127,20 +129,22 @@ def write_new_file(frame: pd.DataFrame, path: Path) -> None:
     """
     path = Path(path)
     check_new_file(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot write it ({exc.strerror or exc})") from None
     os.close(descriptor)
     try:
         if path.suffix.lower() == ".csv":
             write_csv(frame, Path(temporary))
         else:
             write_parquet(frame, Path(temporary))
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            message = "appeared while the table was written; nothing was replaced"
-            raise InputError(str(path), message) from None
-        except OSError as exc:
-            raise InputError(str(path), f"cannot write it ({exc.strerror or exc})") from None
+        os.link(temporary, path)
+    except FileExistsError:
+        message = "appeared while the table was written; nothing was replaced"
+        raise InputError(str(path), message) from None
+    except OSError as exc:  # a full disk, a folder that refuses links
+        raise InputError(str(path), f"cannot write it ({exc.strerror or exc})") from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
