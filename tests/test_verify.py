@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from _launch_run import copy_output
 from _small_study import make_cache, make_study, run_args
@@ -154,6 +156,38 @@ def test_a_damaged_or_replaced_file_is_named_never_hangs_or_crashes(
     assert expected in out
     if damage == "truncated":
         assert "car.parquet: not a readable parquet file (damaged or truncated)" in out
+
+
+@pytest.mark.parametrize("edit", ["model", "validation", "units"])
+def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_path, capsys, edit) -> None:
+    """A manifest claiming another model, or cleared validation issues, and a car.parquet whose
+    schema said percent instead of fraction (its hash updated) all verified identical."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if edit == "model":
+        manifest["model"]["name"] = "ff3"
+    elif edit == "validation":
+        manifest["validation"] = {}
+    else:
+        path = folder / "car.parquet"
+        table = pq.read_table(path)
+        metadata = dict(table.schema.metadata)
+        schema = metadata[b"eventstudy.schema"].decode()
+        assert '"unit": "fraction"' in schema
+        metadata[b"eventstudy.schema"] = schema.replace('"unit": "fraction"', '"unit": "percent"').encode()
+        pq.write_table(table.replace_schema_metadata(metadata), path)
+        manifest["files"]["car.parquet"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    expected = {
+        "model": "manifest.json: records 'model' other than the re-run's",
+        "validation": "manifest.json: records 'validation' other than the re-run's",
+        "units": "car.parquet: schema metadata differs: eventstudy.schema",
+    }[edit]
+    assert "DIFFERENT" in out and expected in out, out
 
 
 def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(

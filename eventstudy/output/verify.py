@@ -30,9 +30,11 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
+from eventstudy.output.folder import FILES_KEY, MANIFEST
 from eventstudy.results import StudyResults
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
@@ -134,6 +136,28 @@ def _hashes(tree: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
                 yield from _hashes(tree[key], path)
 
 
+def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[TableDifference]:
+    """What two manifests record of the study itself (model, estimation, validation, config,
+    ...) that differs: every key but the invocation (:data:`PRESENTATION_KEYS` and the Dask
+    ``engine`` it ran on), the inputs (:func:`compare_inputs`) and the file record (compared
+    file by file)."""
+    skipped = {*PRESENTATION_KEYS, "engine", "inputs", FILES_KEY}
+    return [
+        TableDifference(MANIFEST, f"records {key!r} other than the re-run's")
+        for key in sorted((set(old) | set(new)) - skipped)
+        if old.get(key) != new.get(key)
+    ]
+
+
+def compare_parquet_metadata(name: str, old: Path, new: Path) -> TableDifference | None:
+    """The tool's own schema metadata of two parquet files (``eventstudy.*`` keys: columns'
+    units and descriptions, study, model), which a by-value comparison does not see."""
+    before, after = pq.read_schema(old).metadata or {}, pq.read_schema(new).metadata or {}
+    keys = {key for key in (*before, *after) if key.startswith(b"eventstudy.")}
+    changed = sorted(key.decode() for key in keys if before.get(key) != after.get(key))
+    return TableDifference(name, f"schema metadata differs: {', '.join(changed)}") if changed else None
+
+
 def compare_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """Input hashes that differ between two manifests' ``inputs`` (provenance is not compared)."""
     before, after = dict(_hashes(old)), dict(_hashes(new))
@@ -201,7 +225,10 @@ def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
             before_table = pd.read_parquet(old)
         except (OSError, ValueError, pa.ArrowException):
             return TableDifference(name, "not a readable parquet file (damaged or truncated)")
-        return compare_tables(name, before_table, pd.read_parquet(new))
+        values = compare_tables(name, before_table, pd.read_parquet(new))
+        if values is not None and values.problem != ROUNDED:
+            return values
+        return compare_parquet_metadata(name, old, new) or values
     before, after = old.read_bytes(), new.read_bytes()
     if before == after:
         return None
@@ -267,6 +294,7 @@ def verify(
         )
         fresh = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         result.inputs = compare_inputs(manifest["inputs"], fresh["inputs"])
+        result.tables += compare_records(manifest, fresh)
         names = sorted(set(recorded) | set(output_files(out)))
         for name in names:
             difference = compare_files(name, folder / name, out / name)
