@@ -190,6 +190,52 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
     assert "DIFFERENT" in out and expected in out, out
 
 
+@pytest.mark.parametrize(
+    ("edit", "field", "words"),
+    [
+        (lambda m: m["inputs"].update(events={}), "inputs.events.path", "has no events file path"),
+        (lambda m: m.update(inputs=[]), "inputs", "is not a record of the inputs"),
+        (lambda m: m.update(config=None), "config", "is not a table of settings"),
+        (lambda m: m.update(formats="csv"), "formats", "is not a list of format names"),
+        (lambda m: m.update(formats=["xlsx"]), "formats", "names an unknown format 'xlsx'"),
+        (lambda m: m.update(peers=5), "peers", "is not a list of symbols"),
+        (lambda m: m.update(versions=[1]), "versions", "is not a table of versions"),
+        (lambda m: m.update(cache="memory://x"), "cache", "is a URL, which only a run on Dask reads"),
+    ],
+)
+def test_a_hand_edited_manifest_is_one_line_and_exit_2(
+    small_run, tmp_path, capsys, edit, field, words
+) -> None:
+    """Each of these raised a KeyError, TypeError, ValueError or AttributeError traceback."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    edit(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    capsys.readouterr()
+    args = ["verify", str(folder)] + ([] if field == "cache" else ["--cache", str(small_run[1].root)])
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"manifest.json, field {field!r}: " in err and words in err, err
+
+
+def test_a_recorded_name_outside_the_folder_is_never_opened(small_run, tmp_path, capsys) -> None:
+    """A files record naming /elsewhere/x.parquet (or ../x.parquet) made verify parse that file."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    outside = tmp_path / "outside.parquet"
+    outside.write_text("not parquet")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][str(outside)] = "0" * 64
+    manifest["files"]["../outside.parquet"] = "0" * 64
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{outside}: not a name eventstudy writes" in out and "Traceback" not in err
+    assert "../outside.parquet: not a name eventstudy writes" in out
+
+
 def test_a_cache_with_the_same_content_and_other_provenance_verifies_identical(
     small_run, tmp_path, capsys
 ) -> None:

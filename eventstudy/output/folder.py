@@ -202,7 +202,9 @@ def check_recorded_files(folder: Path) -> list[str]:
     problems = [f"{name}: not written by the run of {MANIFEST}" for name in extra]
     for name, digest in sorted(recorded.items()):
         path = folder / name
-        if name not in entries:
+        if not OUTPUT_NAME.fullmatch(name):  # '/etc/x', '../x': never opened
+            problems.append(f"{name}: not a name eventstudy writes (was {MANIFEST} edited?)")
+        elif name not in entries:
             problems.append(f"{name}: missing")
         elif not stat.S_ISREG(path.lstat().st_mode):  # never read: a pipe or /dev/zero never ends
             problems.append(f"{name}: a link, pipe or device, not the file the run wrote")

@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
-from eventstudy.output.folder import FILES_KEY, MANIFEST
+from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME
 from eventstudy.results import StudyResults
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
@@ -274,6 +274,9 @@ def verify(
     store = open_cache(location)
     if cache is None and isinstance(store, PriceStore) and not store.root.is_dir():
         _not_found(folder, "cache", f"the cache '{location}'", "--cache")
+    if not isinstance(store, PriceStore) and manifest.get("engine") is None:
+        problem = f"the cache {location} is a URL, which only a run on Dask reads; give --cache a folder"
+        raise InputError(str(folder / "manifest.json"), problem, field="cache")
     peers = list(manifest.get("peers", []))
 
     result = VerifyResult(folder)
@@ -295,7 +298,9 @@ def verify(
         fresh = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         result.inputs = compare_inputs(manifest["inputs"], fresh["inputs"])
         result.tables += compare_records(manifest, fresh)
-        names = sorted(set(recorded) | set(output_files(out)))
+        # A recorded name the tool never writes (an absolute path, a '..') is never opened: it is
+        # a problem of check_recorded_files.
+        names = sorted(name for name in set(recorded) | set(output_files(out)) if OUTPUT_NAME.fullmatch(name))
         for name in names:
             difference = compare_files(name, folder / name, out / name)
             if difference is not None and difference.problem == ROUNDED:
@@ -407,7 +412,37 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
     for key in ("config", "inputs"):
         if key not in manifest:
             raise InputError(str(path), "key is missing", field=key)
+    for key, (kinds, what) in _SHAPES.items():
+        value = manifest.get(key)
+        if key in manifest and not isinstance(value, kinds):
+            raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=key)
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=key)
+    events = manifest["inputs"].get("events")
+    if not isinstance(events, dict) or not isinstance(events.get("path"), str):
+        problem = "has no events file path (was the manifest edited?)"
+        raise InputError(str(path), problem, field="inputs.events.path")
+    from eventstudy.output.export import FORMATS
+
+    unknown = sorted(set(manifest.get("formats", [])) - set(FORMATS))
+    if unknown:
+        raise InputError(str(path), f"names an unknown format {unknown[0]!r}", field="formats")
     return manifest
+
+
+_SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "config": (dict, "a table of settings"),
+    "inputs": (dict, "a record of the inputs"),
+    "formats": (list, "a list of format names"),
+    "peers": (list, "a list of symbols"),
+    "command": (list, "a list of arguments"),
+    "versions": (dict, "a table of versions"),
+    "cache": (str, "a path"),
+    "engine": (dict, "an engine record"),
+    "git_commit": ((str, type(None)), "a commit or null"),
+    "git_dirty": ((bool, type(None)), "true, false or null"),
+}
+"""The type of each manifest key :func:`verify` reads (beyond ``config`` and ``inputs``)."""
 
 
 def _with_backtest(manifest: Mapping[str, Any]) -> dict[str, Any]:
