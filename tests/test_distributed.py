@@ -303,6 +303,35 @@ def test_missing_and_refused_inputs_raise_the_in_memory_error(
         run_distributed(events, cache, CONFIG, scheduler=cluster, rows_per_partition=20)
 
 
+def test_the_first_bad_row_in_events_order_is_the_error_on_a_cluster_too(
+    synthetic_cache, synthetic_events, cluster
+) -> None:
+    """Two rows naming uncached markets, the earlier row's ticker in a later partition (they are
+    sorted by ticker): the cluster reported the later row, the first partition's."""
+    events = synthetic_events.iloc[:200].copy().reset_index(drop=True)
+    early = int(np.flatnonzero(events["ticker"] > "T0010")[0])
+    late = int(np.flatnonzero((events["ticker"] < events.loc[early, "ticker"]) & (events.index > early))[0])
+    events["market"] = ""
+    events.loc[early, "market"], events.loc[late, "market"] = "NOPE1", "NOPE2"
+    with pytest.raises(InputError) as memory:
+        run_study(events, synthetic_cache, CONFIG)
+    with pytest.raises(InputError) as dask:
+        run_distributed(events, synthetic_cache, CONFIG, scheduler=cluster, rows_per_partition=20)
+    assert (memory.value.row, memory.value.field) == (events.loc[early, "source_row"], "market")
+    assert str(dask.value) == str(memory.value)
+    # The same with day0_rule = "error" and two announcements on a Saturday.
+    events = events.drop(columns="market")
+    saturday = pd.Timestamp(events.loc[early, "announced"]) + pd.offsets.Week(weekday=5)
+    events.loc[[early, late], "announced"] = saturday
+    config = dataclasses.replace(CONFIG, day0_rule="error")
+    with pytest.raises(InputError) as memory:
+        run_study(events, synthetic_cache, config)
+    with pytest.raises(InputError) as dask:
+        run_distributed(events, synthetic_cache, config, scheduler=cluster, rows_per_partition=20)
+    assert (memory.value.row, memory.value.field) == (events.loc[early, "source_row"], "announced")
+    assert str(dask.value) == str(memory.value)
+
+
 def test_calendar_blocks_add_up_to_the_pair_sum_of_all_rows() -> None:
     """r-bar's sum over blocks of calendar days equals the sum over all pairs at once, for
     staggered, clustered and ragged rows and any block width >= the span."""

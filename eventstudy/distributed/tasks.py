@@ -320,21 +320,23 @@ def _error_key(
     error: Exception, store: Cache, events: pd.DataFrame, needs: Needs
 ) -> tuple[float, float]:
     """Where an in-memory run would meet ``error`` (smaller first): a missing market (its
-    reading comes first), a ticker's unreadable prices (by events row), a model series, a
-    refused price file (by symbol: market, tickers in events order, model series)."""
+    reading comes first), a ticker's unreadable prices, a model series, a refused price file
+    (by symbol: market, tickers in events order, model series), then any other refusal of an
+    events row. Rows are ranked by their row in the events file (``source_row``), never by
+    their place in the partition: partitions are sorted by ticker, not by row."""
+    row = float(error.row) if isinstance(error, InputError) and error.row is not None else 0.0
     if isinstance(error, InputError) and error.field == "ticker":
-        rows = np.flatnonzero(events["source_row"].to_numpy() == error.row)
-        return (1.0, float(rows[0]) if rows.size else 0.0)
+        return (1.0, row)
     if not isinstance(error, InputError):  # the market's or a model series' prices
         return (2.0, 0.0)
     if error.field == "date":
         symbols = list(dict.fromkeys([needs.market, *events["ticker"].tolist(), *needs.symbols]))
         for rank, symbol in enumerate(symbols):
             if str(store.price_path(symbol)) == error.path:
-                first = np.flatnonzero(events["ticker"].to_numpy(object) == symbol)
-                position = float(first[0]) if first.size else float(len(events) + rank)
+                rows = events["source_row"].to_numpy()[events["ticker"].to_numpy(object) == symbol]
+                position = float(rows.min()) if rows.size else float(np.iinfo(np.int64).max) + rank
                 return (3.0, -1.0 if symbol == needs.market else position)
-    return (4.0, 0.0)
+    return (4.0, row)
 
 
 def grank_task(
