@@ -527,6 +527,26 @@ def test_cli_on_a_scheduler_address(cluster, tmp_path: Path) -> None:
     assert manifest["engine"]["scheduler"] == address
 
 
+def test_the_backtest_task_returns_a_refused_input_for_the_driver_to_raise(tmp_path: Path) -> None:
+    """The backtest task met the same uncached market as the partitions and raised it on the
+    worker, which logged its traceback ("Compute Failed") on the user's terminal before the
+    driver's one line, naming the file "events"."""
+    from _small_study import make_cache, make_study
+
+    from eventstudy.data.inputs import Needs
+    from eventstudy.distributed.tasks import backtest_task
+
+    events_path, config_path = make_study(tmp_path / "study")
+    config = load_config(config_path)
+    assert config.backtest is not None
+    cache = make_cache(tmp_path / "cache").root
+    parties = read_events(events_path).assign(market="")
+    parties.loc[parties.index[0], "market"] = "NOPE"
+    refused = backtest_task(str(cache), parties, config, Needs(config.market), str(events_path))
+    assert isinstance(refused, InputError) and (refused.path, refused.field) == (str(events_path), "market")
+    assert "no cached prices or returns for 'NOPE'" in str(refused)
+
+
 def test_a_scheduler_file_connects_to_its_cluster(tmp_path: Path) -> None:
     """``--scheduler FILE.json``: what ``dask scheduler --scheduler-file`` writes under srun.
 

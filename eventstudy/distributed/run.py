@@ -34,13 +34,14 @@ from eventstudy.distributed.tasks import (
     partition_task,
     summary_of,
 )
-from eventstudy.errors import EventStudyError, InputError
+from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
 from eventstudy.results import StudyResults
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
     from eventstudy.aggregate import PartsOf
+    from eventstudy.backtest.engine import BacktestResults
     from eventstudy.data.remote import RemoteCache
     from eventstudy.data.store import PriceStore
     from eventstudy.inference import PanelParts
@@ -390,7 +391,7 @@ def _compute(
             car=car,
             stats=run.stats,
             caar=run.caar,
-            backtest=None if backtest is None else backtest.result(),
+            backtest=None if backtest is None else _raised(backtest.result()),
             peers=peers,
             provenance={
                 "inputs": record,
@@ -507,6 +508,15 @@ def screened_symbols(events: pd.DataFrame, market: str) -> list[str]:
 def _peak_mb() -> float:
     """Peak resident memory of this process so far (``ru_maxrss``), MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _raised(
+    backtest: BacktestResults | InputError | DataUnavailableError | None,
+) -> BacktestResults | None:
+    """The backtest task's results, or its refusal raised (:func:`backtest_task` returns it)."""
+    if isinstance(backtest, (InputError, DataUnavailableError)):
+        raise backtest
+    return backtest
 
 
 def _raise_first_error(summaries: Sequence[PartitionSummary]) -> None:

@@ -228,9 +228,7 @@ def partition_task(
         if config.day0_rule == "error":
             _require_sessions(events, panel.calendar, config, where)
     except (InputError, DataUnavailableError) as exc:
-        error: InputError | DataUnavailableError = exc
-        if isinstance(exc, InputError) and exc.path == "events":  # load_inputs names no file
-            error = InputError(where, exc.message, row=exc.row, field=exc.field)
+        error = _in_events_file(exc, where)
         summary = PartitionSummary(index, positions, error=(_error_key(error, store, events, needs), error))
         return PartitionResult(summary)
     read = time.perf_counter()
@@ -314,6 +312,15 @@ def _day_zero(event_days: np.ndarray, event_taus: np.ndarray) -> np.ndarray:
 def summary_of(result: PartitionResult) -> PartitionSummary:
     """The part of a partition's result the driver gathers."""
     return result.summary
+
+
+def _in_events_file(
+    error: InputError | DataUnavailableError, where: str
+) -> InputError | DataUnavailableError:
+    """``error`` naming the events file ``where`` (load_inputs names it ``events``)."""
+    if isinstance(error, InputError) and error.path == "events":
+        return InputError(where, error.message, row=error.row, field=error.field)
+    return error
 
 
 def _error_key(
@@ -428,13 +435,19 @@ def bucket_task(
 
 def backtest_task(
     cache: Cache, parties: pd.DataFrame, config: StudyConfig, needs: Needs, where: str
-) -> BacktestResults | None:
+) -> BacktestResults | InputError | DataUnavailableError | None:
     """The config's backtest of the listed parties (one task: the rule trades across tickers
     in calendar time, so it holds the parties' prices together), after the check of
-    :func:`eventstudy.study.run_study` that every party and the market have prices."""
+    :func:`eventstudy.study.run_study` that every party and the market have prices.
+
+    A refused input is returned, not raised: a worker logs a raised exception with its
+    traceback on the user's terminal, and the driver raises the partitions' refusal first."""
     from eventstudy.study import _backtest, _require_prices_for_backtest
 
     store = open_cache(cache)
-    inputs = load_inputs(store, parties, needs)
-    _require_prices_for_backtest(parties, inputs, config, where)
+    try:
+        inputs = load_inputs(store, parties, needs)
+        _require_prices_for_backtest(parties, inputs, config, where)
+    except (InputError, DataUnavailableError) as exc:
+        return _in_events_file(exc, where)
     return _backtest(parties, inputs.prices, inputs.shares, config, inputs.factors)
