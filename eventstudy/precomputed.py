@@ -82,6 +82,26 @@ def _pairs(frame: pd.DataFrame) -> tuple[PanelPairs, np.ndarray]:
     return PanelPairs(event_ids, ids, groups), codes
 
 
+SPARSE_CELLS = 2**22
+"""Cells (pairs x periods) any panel may have (32 MB an array); beyond them, at most
+:data:`CELLS_PER_ROW` times its rows."""
+CELLS_PER_ROW = 16
+"""A panel is built dense, (pairs x periods from the first τ to the last): one whose cells
+outnumber its rows this many times is mostly missing days and is refused before it is
+allocated (τ = -100000 and +100000 for 200 pairs, a 7 KB file, took 2 GB)."""
+
+
+def _check_cells(n_pairs: int, taus: np.ndarray, n_rows: int, what: str) -> None:
+    """Refuse a (pairs x periods) panel far larger than its rows (:data:`CELLS_PER_ROW`)."""
+    cells = n_pairs * len(taus)
+    if cells > max(SPARSE_CELLS, CELLS_PER_ROW * n_rows):
+        raise ValueError(
+            f"the {what}panel's tau {int(taus[0])}..{int(taus[-1])} give {n_pairs:,} pairs "
+            f"{len(taus):,} periods each, {cells:,} cells for {n_rows:,} rows: almost every period "
+            "would be missing; are the tau right?"
+        )
+
+
 def ar_event_panel(
     ar: pd.DataFrame, estimation: pd.DataFrame | None = None, *, n_params: int | None = None
 ) -> tuple[EventPanel, PanelPairs]:
@@ -109,6 +129,7 @@ def ar_event_panel(
     # Every tau from the first to the last: a tau that no pair has is a missing day of every pair
     # (a window across it is incomplete), not a day the window skips.
     event_tau = np.arange(given.min(), given.max() + 1) if given.size else np.empty(0, dtype=np.int64)
+    _check_cells(n, event_tau, len(ar), "")
     column = np.searchsorted(event_tau, given)
     ar_event = np.full((n, len(event_tau)), np.nan)
     ar_event[codes, column] = ar["value"].to_numpy(float)
@@ -136,6 +157,7 @@ def ar_event_panel(
                 f"the estimation panel reaches tau {int(estimation_tau.max())}, not before the event panel's "
                 f"first tau {int(event_tau.min())}"
             )
+        _check_cells(n, estimation_tau, len(estimation), "estimation ")
         est_column = np.searchsorted(estimation_tau, estimation["tau"].to_numpy(np.int64))
         ar_estimation = np.full((n, len(estimation_tau)), np.nan)
         ar_estimation[est_codes, est_column] = estimation["value"].to_numpy(float)

@@ -297,6 +297,24 @@ def test_a_table_that_cannot_be_written_is_one_line_and_leaves_nothing(
         assert "No space left on device" in line and list(out.parent.iterdir()) == []
 
 
+def test_a_panel_whose_tau_leave_almost_every_period_missing_is_refused_before_allocating(
+    tmp_path, capsys
+) -> None:
+    """200 pairs at tau -100000 and +100000 (a 7 KB file) took 2 GB: the panel is dense from the
+    first tau to the last. A panel with one far tau among dense ones is still read."""
+    sparse = tmp_path / "sparse.csv"
+    rows = [f"P{i},{t},0.1" for i in range(200) for t in (-100000, 100000)]
+    sparse.write_text("id,tau,ar\n" + "\n".join(rows) + "\n")
+    assert main(["infer", "--ar", str(sparse), "--units", "percent"]) == 2
+    line = one_line(capsys)
+    assert f"{sparse}: the panel's tau -100000..100000 give 200 pairs 200,001 periods each" in line
+    assert "40,000,200 cells for 400 rows" in line
+    dense = tmp_path / "dense.csv"
+    rows = [f"P{i},{t},0.1" for i in range(300) for t in range(-5, 6)] + ["P0,2000,0.1"]
+    dense.write_text("id,tau,ar\n" + "\n".join(rows) + "\n")
+    assert main(["infer", "--ar", str(dense), "--units", "percent", "--window", "[-1,+1]"]) == 0
+
+
 BAD_PANELS = [
     ("id,tau,ar\nA,0,1\n", None, None, "field 'units': the units of its values are not declared"),
     ("id,tau,ar\nA,0,1\nB,0,2\nA,0,3\n", "percent", (4, "tau"), "duplicate (event_id, id, tau)"),

@@ -53,7 +53,7 @@ import io
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -138,7 +138,7 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     """
     path = Path(path)
     _check_size(path, memory_per_row)
-    return _parse_events(read_csv_text(path, "cannot read the events file"), path)
+    return _parse_events(read_csv_text(path, "cannot read the events file"), path, RESERVED_LABELS)
 
 
 def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.DataFrame:
@@ -175,10 +175,11 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
         raise InputError(str(name), "required column is missing", row=1, field=missing[0])
     columns = [*COLUMNS, *(column for column in OPTIONAL_COLUMNS if column in frame.columns)]
     text = frame.loc[:, columns].to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
-    return _parse_events(text, Path(name))
+    # A frame may hold the peer rows of eventstudy.peers.add_peers (role 'peer'); a file may not.
+    return _parse_events(text, Path(name), {**RESERVED_LABELS, "role": {}})
 
 
-def _parse_events(text: str, path: Path) -> pd.DataFrame:
+def _parse_events(text: str, path: Path, reserved: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
     """The events of the CSV text of the events file ``path`` (:func:`read_events`)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -190,7 +191,7 @@ def _parse_events(text: str, path: Path) -> pd.DataFrame:
         for fields in reader:
             if not fields or all(not value.strip() for value in fields):
                 continue
-            records.append(_parse_row(path, reader.line_num, header, fields))
+            records.append(_parse_row(path, reader.line_num, header, fields, reserved))
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
 
@@ -293,7 +294,9 @@ def _check_header(path: Path, header: list[str]) -> None:
         raise InputError(str(path), "column appears twice", row=1, field=duplicated[0])
 
 
-def _parse_row(path: Path, line: int, header: list[str], fields: list[str]) -> dict[str, object]:
+def _parse_row(
+    path: Path, line: int, header: list[str], fields: list[str], reserved: Mapping[str, Mapping[str, str]]
+) -> dict[str, object]:
     if len(fields) != len(header):
         raise InputError(str(path), f"expected {len(header)} fields, found {len(fields)}", row=line)
     values = {name.strip(): value.strip() for name, value in zip(header, fields, strict=True)}
@@ -326,8 +329,8 @@ def _parse_row(path: Path, line: int, header: list[str], fields: list[str]) -> d
     for field in ("role", "group"):
         if not _LABEL.fullmatch(values[field]):
             raise fail(field, f"{values[field]!r} must be a non-empty label (letters, digits, . _ -)")
-        if values[field] in RESERVED_LABELS[field]:
-            raise fail(field, RESERVED_LABELS[field][values[field]])
+        if values[field] in reserved[field]:
+            raise fail(field, reserved[field][values[field]])
 
     deal_usd = _parse_deal(values["deal_usd"], fail)
     optional = {}
