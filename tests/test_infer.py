@@ -315,6 +315,36 @@ def test_a_panel_whose_tau_leave_almost_every_period_missing_is_refused_before_a
     assert main(["infer", "--ar", str(dense), "--units", "percent", "--window", "[-1,+1]"]) == 0
 
 
+def test_a_runs_own_tables_are_read_in_the_units_they_record(tmp_path, capsys) -> None:
+    """car.parquet was refused for its bool column 'confounded', which infer does not read; a
+    run's ar.parquet given --units percent was divided by 100 (CAAR 1.3e-6 for 1.3e-4)."""
+    report = ROOT / "reports" / "ai-deal-wave-2025"
+    for name, column in (("ar.parquet", "ar"), ("car.parquet", "car")):
+        assert main(["infer", "--ar", str(report / name), "--units", "percent"]) == 2
+        assert one_line(capsys) == (
+            f"eventstudy: error: {report / name}, field 'units': its schema records {column!r} in the unit "
+            "'fraction': give --units decimal, not percent\n"
+        )
+    out = tmp_path / "stats.csv"
+    assert main(["infer", "--ar", str(report / "car.parquet"), "--units", "decimal", "--out", str(out)]) == 0
+    stats = pd.read_csv(out).set_index(["group", "window", "statistic"])
+    car = pd.read_parquet(report / "car.parquet").query("window == '[0,0]'")
+    expected = car.loc[car["group"] == "shock", "car"].dropna()
+    assert stats.loc[("shock", "[0,0]", "caar"), "value"] == pytest.approx(expected.mean(), rel=1e-12)
+    assert stats.loc[("shock", "[0,0]", "caar"), "n"] == len(expected)
+
+
+def test_a_parquet_text_nan_is_the_text_a_csv_file_gives(tmp_path, capsys) -> None:
+    """The text 'nan' of a parquet string column became a blank cell ('' is not a ticker
+    symbol), while the same CSV cell is the id 'nan'."""
+    frame = pd.DataFrame({"id": ["nan", "B", "C"], "tau": [0, 0, 0], "ar": [1.0, 2.0, -1.0]})
+    frame.to_parquet(tmp_path / "ar.parquet")
+    frame.to_csv(tmp_path / "ar.csv", index=False)
+    for name in ("ar.parquet", "ar.csv"):
+        assert main(["infer", "--ar", str(tmp_path / name), "--units", "percent"]) == 0
+        assert "3 pairs (ar panel)" in capsys.readouterr().out
+
+
 BAD_PANELS = [
     ("id,tau,ar\nA,0,1\n", None, None, "field 'units': the units of its values are not declared"),
     ("id,tau,ar\nA,0,1\nB,0,2\nA,0,3\n", "percent", (4, "tau"), "duplicate (event_id, id, tau)"),

@@ -37,6 +37,7 @@ panel given an estimation panel; a wide panel with no pair column.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from eventstudy.config import window_label
 from eventstudy.data.returns_import import check_units, identifiers
@@ -117,6 +120,8 @@ def read_abnormal_panel(
     where = "frame" if isinstance(source, pd.DataFrame) else str(source)
     divisor = check_units(units, where)
     table = _frame_table(source) if isinstance(source, pd.DataFrame) else read_text_table(Path(source))
+    if not isinstance(source, pd.DataFrame):
+        _check_recorded_units(Path(source), str(units), table)
     if table.has("ar"):
         return _long_ar(table, where, divisor)
     if table.has("car"):
@@ -133,6 +138,33 @@ def read_abnormal_panel(
         "(wide), or id, car (CARs)",
         row=1,
     )
+
+
+RECORDED_UNITS: dict[str, str] = {"fraction": "decimal", "percent": "percent"}
+"""The ``--units`` of each unit an eventstudy parquet file records for its columns (the
+``eventstudy.schema`` metadata of :mod:`eventstudy.output.schema`)."""
+
+
+def _check_recorded_units(path: Path, units: str, table: TextTable) -> None:
+    """Refuse ``units`` that contradict the unit a parquet file of eventstudy records for its
+    ``ar`` or ``car`` column: a run's own ar.parquet read as percent was divided by 100."""
+    if path.suffix.lower() != ".parquet":
+        return
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        schema = json.loads(metadata.get(b"eventstudy.schema", b"{}"))
+    except (OSError, ValueError, pa.ArrowException):
+        return  # read_text_table read the file; a schema of another writer is no record
+    recorded = {c.get("name"): c.get("unit") for c in schema.get("columns", []) if isinstance(c, dict)}
+    column = "ar" if table.has("ar") else "car"
+    expected = RECORDED_UNITS.get(str(recorded.get(column)))
+    if expected is not None and expected != units:
+        raise InputError(
+            str(path),
+            f"its schema records {column!r} in the unit {recorded[column]!r}: "
+            f"give --units {expected}, not {units}",
+            field="units",
+        )
 
 
 def _frame_table(frame: pd.DataFrame) -> TextTable:

@@ -215,13 +215,15 @@ def _read_parquet(path: Path) -> TextTable:
         elif (
             pa.types.is_floating(kind)
             or pa.types.is_integer(kind)
+            or pa.types.is_boolean(kind)  # "true"/"false": a flag column (car.parquet's confounded)
             or pa.types.is_string(kind)
             or (pa.types.is_large_string(kind) or pa.types.is_null(kind))
         ):
             # Arrow writes floats in their shortest round-trip form ("0.30000000000000004").
             text = pc.cast(column, pa.string()).to_numpy(zero_copy_only=False).astype(object)
             text[pd.isna(text)] = ""
-            text[text == "nan"] = ""
+            if pa.types.is_floating(kind):  # a NaN; the text "nan" of a string column stays
+                text[text == "nan"] = ""
             if pa.types.is_string(kind) or pa.types.is_large_string(kind):
                 text = np.char.strip(text.astype(str)).astype(object) if len(text) else text
         else:  # a whole column of the wrong type: named at its first value
