@@ -359,6 +359,8 @@ BAD_PANELS = [
         "dates must increase with tau",
     ),
     ("x,y\n1,2\n", "percent", (1, None), "not an abnormal-return panel"),
+    ("id,car,tau_start\nA,1,0\n", "percent", (1, "tau_end"), "tau_start is given, tau_end is not"),
+    ("id,car,tau_end\nA,1,0\n", "percent", (1, "tau_start"), "tau_end is given, tau_start is not"),
 ]
 
 

@@ -280,6 +280,10 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
     ids = _ids(table, id_column)
     car_name = table.header[table.position("car")]
     values = _values(table, table.column("car"), car_name, divisor)
+    if table.has("tau_start") != table.has("tau_end"):  # one bound alone was ignored silently
+        given, absent = ("tau_start", "tau_end") if table.has("tau_start") else ("tau_end", "tau_start")
+        problem = f"a window needs both bounds: {given} is given, {absent} is not"
+        raise InputError(where, problem, row=1, field=absent)
     if table.has("tau_start") and table.has("tau_end"):
         start = _taus(table, table.column("tau_start"), table.header[table.position("tau_start")])
         end = _taus(table, table.column("tau_end"), table.header[table.position("tau_end")])
