@@ -767,3 +767,17 @@ def test_large_study_shows_the_largest_events_and_cuts_long_tables() -> None:
     cut = _cut(Section("s", "S", tables=(Table("t", ("x",), "l", rows, caption="All."),)))
     assert len(cut.tables[0].rows) == MAX_TABLE_ROWS == 1000
     assert cut.tables[0].caption == "All. First 1,000 of 1,500 rows; the parquet exports hold all."
+
+
+def test_peers_that_are_all_parties_are_not_called_absent(tmp_path) -> None:
+    """A study whose every peer is a party of every announcement has no peer rows; the report
+    said "No ecosystem peers in this study (run with --peers to add them)"."""
+    from eventstudy.report.sections import spillover_section
+
+    exports = read_exports(write_synthetic(tmp_path / "s"))
+    ar, car = exports.ar[exports.ar["role"] != "peer"], exports.car[exports.car["role"] != "peer"]
+    text = " ".join(spillover_section(ar, car, None, "[0,0]", ["ORCL", "NVDA"]).paragraphs)
+    assert "Every peer of this study (ORCL, NVDA) is a party of every announcement" in text
+    assert "run with --peers" not in text
+    text = " ".join(spillover_section(ar, car, None, "[0,0]", []).paragraphs)
+    assert "No ecosystem peers in this study (run with --peers to add them)" in text

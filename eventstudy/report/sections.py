@@ -237,6 +237,11 @@ def spillover_section(
             "same day."
         )
         if has_peers
+        else (
+            f"Every peer of this study ({', '.join(order)}) is a party of every announcement, so no "
+            "(event, peer) row measures a spillover; the map shows the parties."
+        )
+        if order
         else "No ecosystem peers in this study (run with --peers to add them); the map shows the parties."
     ]
     if map_note:
