@@ -311,25 +311,22 @@ def test_the_first_bad_row_in_events_order_is_the_error_on_a_cluster_too(
     events = synthetic_events.iloc[:200].copy().reset_index(drop=True)
     early = int(np.flatnonzero(events["ticker"] > "T0010")[0])
     late = int(np.flatnonzero((events["ticker"] < events.loc[early, "ticker"]) & (events.index > early))[0])
-    events["market"] = ""
-    events.loc[early, "market"], events.loc[late, "market"] = "NOPE1", "NOPE2"
-    with pytest.raises(InputError) as memory:
-        run_study(events, synthetic_cache, CONFIG)
-    with pytest.raises(InputError) as dask:
-        run_distributed(events, synthetic_cache, CONFIG, scheduler=cluster, rows_per_partition=20)
-    assert (memory.value.row, memory.value.field) == (events.loc[early, "source_row"], "market")
-    assert str(dask.value) == str(memory.value)
-    # The same with day0_rule = "error" and two announcements on a Saturday.
-    events = events.drop(columns="market")
-    saturday = pd.Timestamp(events.loc[early, "announced"]) + pd.offsets.Week(weekday=5)
-    events.loc[[early, late], "announced"] = saturday
-    config = dataclasses.replace(CONFIG, day0_rule="error")
-    with pytest.raises(InputError) as memory:
-        run_study(events, synthetic_cache, config)
-    with pytest.raises(InputError) as dask:
-        run_distributed(events, synthetic_cache, config, scheduler=cluster, rows_per_partition=20)
-    assert (memory.value.row, memory.value.field) == (events.loc[early, "source_row"], "announced")
-    assert str(dask.value) == str(memory.value)
+    markets = events.assign(market="")
+    markets.loc[early, "market"], markets.loc[late, "market"] = "NOPE1", "NOPE2"
+    weekend = events.copy()  # day0_rule = "error" and two announcements on a Saturday
+    weekend.loc[[early, late], "announced"] = pd.Timestamp(events.loc[early, "announced"]) + pd.offsets.Week(
+        weekday=5
+    )
+    for bad, config, field in (
+        (markets, CONFIG, "market"),
+        (weekend, dataclasses.replace(CONFIG, day0_rule="error"), "announced"),
+    ):
+        with pytest.raises(InputError) as memory:
+            run_study(bad, synthetic_cache, config)
+        with pytest.raises(InputError) as dask:
+            run_distributed(bad, synthetic_cache, config, scheduler=cluster, rows_per_partition=20)
+        assert (memory.value.row, memory.value.field) == (events.loc[early, "source_row"], field)
+        assert str(dask.value) == str(memory.value)
 
 
 def test_calendar_blocks_add_up_to_the_pair_sum_of_all_rows() -> None:
