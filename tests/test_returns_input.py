@@ -336,6 +336,28 @@ def test_per_event_benchmarks_give_each_pair_the_garch_variances_of_its_own_mark
             np.testing.assert_array_equal(mixed.loc[rows, column], alone.loc[rows, column], column)
 
 
+def test_the_backtests_refusal_comes_before_a_weekend_day_0_on_a_cluster_too(launch_as_returns) -> None:
+    """run_study refuses a backtest on a returns-only market before it checks day 0 under
+    day0_rule = "error"; a cluster raised the partitions' weekend day 0 instead."""
+    distributed = pytest.importorskip("distributed")
+    from eventstudy.data.events import read_events
+    from eventstudy.distributed import run_distributed
+
+    cache, _ = launch_as_returns
+    events = read_events(ROOT / "events.csv")
+    last = events["event_id"] == events["event_id"].iloc[-1]
+    events.loc[last, "announced"] = pd.Timestamp("2025-06-14")  # a Saturday
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), day0_rule="error", peers=())
+    assert config.backtest is not None
+    with pytest.raises(InputError) as memory:
+        run_study(events, cache, config)
+    assert memory.value.field == "study.market"
+    options = {"n_workers": 1, "threads_per_worker": 1, "processes": False, "dashboard_address": ":0"}
+    with distributed.LocalCluster(**options) as local, pytest.raises(InputError) as dask:
+        run_distributed(events, cache, config, scheduler=local.scheduler_address, rows_per_partition=10)
+    assert str(dask.value) == str(memory.value)
+
+
 def test_a_per_event_market_needs_a_market_model(launch_cache, tmp_path, capsys) -> None:
     events = tmp_path / "events.csv"
     events.write_text(

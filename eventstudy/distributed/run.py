@@ -24,6 +24,7 @@ from eventstudy.config import StudyConfig
 from eventstudy.distributed.cluster import ClusterError, connect, n_workers
 from eventstudy.distributed.plan import block_of, block_width, default_rows_per_partition, plan_partitions
 from eventstudy.distributed.tasks import (
+    BACKTEST_ERROR,
     Block,
     PartitionSummary,
     TaskCost,
@@ -293,7 +294,7 @@ def _compute(
         run.add(summary.cost)
         gathered.append(summary)
     del summaries
-    _raise_first_error(gathered)
+    _raise_first_error(gathered, backtest)
     tick("partitions")
 
     positions = [s.positions for s in gathered]
@@ -519,9 +520,15 @@ def _raised(
     return backtest
 
 
-def _raise_first_error(summaries: Sequence[PartitionSummary]) -> None:
-    """Raise the partitions' refusal that an in-memory run meets first, if any."""
+def _raise_first_error(summaries: Sequence[PartitionSummary], backtest: Future | None) -> None:
+    """Raise the refusal that an in-memory run meets first, if any: the partitions' and, when
+    there is one, the backtest task's (ranked :data:`~eventstudy.distributed.tasks.BACKTEST_ERROR`,
+    between the inputs' refusals and a day 0 off the calendar)."""
     errors = [s.error for s in summaries if s.error is not None]
+    if errors and backtest is not None:
+        refused = backtest.result()
+        if isinstance(refused, (InputError, DataUnavailableError)):
+            errors.append(((BACKTEST_ERROR, float(getattr(refused, "row", None) or 0)), refused))
     if errors:
         raise min(errors, key=lambda item: item[0])[1]
 

@@ -225,12 +225,16 @@ def partition_task(
         inputs = load_inputs(store, events, needs)
         series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
         panel = build_panel(inputs.prices, needs.market, returns=series, definition=config.returns)
-        if config.day0_rule == "error":
-            _require_sessions(events, panel.calendar, config, where)
     except (InputError, DataUnavailableError) as exc:
         error = _in_events_file(exc, where)
         summary = PartitionSummary(index, positions, error=(_error_key(error, store, events, needs), error))
         return PartitionResult(summary)
+    if config.day0_rule == "error":
+        try:
+            _require_sessions(events, panel.calendar, config, where)
+        except InputError as exc:  # after the backtest's check of prices, as in run_study
+            key = (SESSIONS_ERROR, float(exc.row or 0))
+            return PartitionResult(PartitionSummary(index, positions, error=(key, exc)))
     read = time.perf_counter()
     estimates = estimate(events, panel, model, config, shares=inputs.shares)
     window = estimates.estimation_window
@@ -314,6 +318,13 @@ def summary_of(result: PartitionResult) -> PartitionSummary:
     return result.summary
 
 
+BACKTEST_ERROR = 5.0
+"""The rank (:func:`_error_key`) of the backtest task's refusal: run_study checks the backtest's
+prices after loading the inputs and before the day-0 sessions."""
+SESSIONS_ERROR = 6.0
+"""The rank of a day 0 off the calendar under ``day0_rule = "error"``."""
+
+
 def _in_events_file(
     error: InputError | DataUnavailableError, where: str
 ) -> InputError | DataUnavailableError:
@@ -341,7 +352,7 @@ def _error_key(
         for rank, symbol in enumerate(symbols):
             if str(store.price_path(symbol)) == error.path:
                 rows = events["source_row"].to_numpy()[events["ticker"].to_numpy(object) == symbol]
-                position = float(rows.min()) if rows.size else float(np.iinfo(np.int64).max) + rank
+                position = float(rows.min()) if rows.size else float(2**40 + rank)  # after every row
                 return (3.0, -1.0 if symbol == needs.market else position)
     return (4.0, row)
 
