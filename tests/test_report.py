@@ -776,8 +776,9 @@ def test_peers_that_are_all_parties_are_not_called_absent(tmp_path) -> None:
 
     exports = read_exports(write_synthetic(tmp_path / "s"))
     ar, car = exports.ar[exports.ar["role"] != "peer"], exports.car[exports.car["role"] != "peer"]
-    text = " ".join(spillover_section(ar, car, None, "[0,0]", ["ORCL", "NVDA"]).paragraphs)
+    text = " ".join(spillover_section(ar, car, None, "[0,0]", ["ORCL", "NVDA"], ["ORCL", "NVDA"]).paragraphs)
     assert "Every peer of this study (ORCL, NVDA) is a party of every announcement" in text
     assert "run with --peers" not in text
-    text = " ".join(spillover_section(ar, car, None, "[0,0]", []).paragraphs)
+    # --no-peers: the manifest's peers are none, though the config's still order the map.
+    text = " ".join(spillover_section(ar, car, None, "[0,0]", ["ORCL", "NVDA"], []).paragraphs)
     assert "No ecosystem peers in this study (run with --peers to add them)" in text

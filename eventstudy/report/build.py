@@ -93,7 +93,7 @@ def build_report(exports: Exports) -> Report:
         flows_section(deal_flows(car, edges_of(config), main), stats),
         car_paths_section(events_in, ar_in, car_in, k, main),
         caar_section(exports.caar, events),
-        spillover_section(ar_in, car_in, day0, main, heat_order(manifest)),
+        spillover_section(ar_in, car_in, day0, main, heat_order(manifest), manifest.get("peers") or ()),
         calendar_section(events_in, car_in),
         backtest_section(exports),
         statistics_section(stats, day0, main) if stats is not None else None,

@@ -200,9 +200,16 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
 
 
 def spillover_section(
-    ar: pd.DataFrame, car: pd.DataFrame, day0: str | None, main: str, order: Sequence[str]
+    ar: pd.DataFrame,
+    car: pd.DataFrame,
+    day0: str | None,
+    main: str,
+    order: Sequence[str],
+    peers: Sequence[str] = (),
 ) -> Section:
-    """Day-0 heat map of parties and peers, and the peers' table."""
+    """Day-0 heat map of parties and peers, and the peers' table; ``order`` the map's column
+    order, ``peers`` the peers the run measured (the manifest's ``peers``: none under
+    ``--no-peers``, whatever the config lists)."""
     zero = ar[ar["tau"] == 0]
     has_peers = bool((car["role"] == "peer").any())
     files: tuple[FigureFile, ...] = ()
@@ -238,10 +245,10 @@ def spillover_section(
         )
         if has_peers
         else (
-            f"Every peer of this study ({', '.join(order)}) is a party of every announcement, so no "
+            f"Every peer of this study ({', '.join(peers)}) is a party of every announcement, so no "
             "(event, peer) row measures a spillover; the map shows the parties."
         )
-        if order
+        if peers
         else "No ecosystem peers in this study (run with --peers to add them); the map shows the parties."
     ]
     if map_note:
