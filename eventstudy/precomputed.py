@@ -82,23 +82,25 @@ def _pairs(frame: pd.DataFrame) -> tuple[PanelPairs, np.ndarray]:
     return PanelPairs(event_ids, ids, groups), codes
 
 
-SPARSE_CELLS = 2**22
-"""Cells (pairs x periods) any panel may have (32 MB an array); beyond them, at most
-:data:`CELLS_PER_ROW` times its rows."""
-CELLS_PER_ROW = 16
-"""A panel is built dense, (pairs x periods from the first τ to the last): one whose cells
-outnumber its rows this many times is mostly missing days and is refused before it is
-allocated (τ = -100000 and +100000 for 200 pairs, a 7 KB file, took 2 GB)."""
+MAX_CELLS = 2**25
+"""Cells (pairs x periods) a panel may have beyond :data:`CELLS_PER_ROW` times its rows (256 MB
+an array): a panel is built dense, from the first τ to the last, so one whose τ span is far
+wider than its rows fill (τ = -100000 and +100000 for 200 pairs, a 7 KB file, took 2 GB) is
+refused before it is allocated, while an unbalanced panel (2,100 pairs at τ -1..1 and one at
+-1000..1000: 4.2 million cells for 8,301 rows) is read."""
+CELLS_PER_ROW = 4
+"""A dense panel has about one cell a row; a large one may have this many before it is refused."""
 
 
 def _check_cells(n_pairs: int, taus: np.ndarray, n_rows: int, what: str) -> None:
-    """Refuse a (pairs x periods) panel far larger than its rows (:data:`CELLS_PER_ROW`)."""
+    """Refuse a (pairs x periods) panel of more than :data:`MAX_CELLS` cells and
+    :data:`CELLS_PER_ROW` times its rows."""
     cells = n_pairs * len(taus)
-    if cells > max(SPARSE_CELLS, CELLS_PER_ROW * n_rows):
+    if cells > max(MAX_CELLS, CELLS_PER_ROW * n_rows):
         raise ValueError(
             f"the {what}panel's tau {int(taus[0])}..{int(taus[-1])} give {n_pairs:,} pairs "
             f"{len(taus):,} periods each, {cells:,} cells for {n_rows:,} rows: almost every period "
-            "would be missing; are the tau right?"
+            "would be missing; are the tau right? (else split the pairs)"
         )
 
 

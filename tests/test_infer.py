@@ -309,10 +309,13 @@ def test_a_panel_whose_tau_leave_almost_every_period_missing_is_refused_before_a
     line = one_line(capsys)
     assert f"{sparse}: the panel's tau -100000..100000 give 200 pairs 200,001 periods each" in line
     assert "40,000,200 cells for 400 rows" in line
+    # Unbalanced but full: 2,100 pairs at tau -1..1 and one at -1000..1000 (4.2 million cells).
     dense = tmp_path / "dense.csv"
-    rows = [f"P{i},{t},0.1" for i in range(300) for t in range(-5, 6)] + ["P0,2000,0.1"]
+    rows = [f"P{i},{t},0.1" for i in range(2100) for t in (-1, 0, 1)]
+    rows += [f"LONG,{t},0.1" for t in range(-1000, 1001)]
     dense.write_text("id,tau,ar\n" + "\n".join(rows) + "\n")
     assert main(["infer", "--ar", str(dense), "--units", "percent", "--window", "[-1,+1]"]) == 0
+    assert capsys.readouterr().out.startswith("2101 pairs (ar panel)")
 
 
 def test_a_runs_own_tables_are_read_in_the_units_they_record(tmp_path, capsys) -> None:
