@@ -324,9 +324,9 @@ def test_a_runs_own_tables_are_read_in_the_units_they_record(tmp_path, capsys) -
     report = ROOT / "reports" / "ai-deal-wave-2025"
     for name, column in (("ar.parquet", "ar"), ("car.parquet", "car")):
         assert main(["infer", "--ar", str(report / name), "--units", "percent"]) == 2
-        assert one_line(capsys) == (
-            f"eventstudy: error: {report / name}, field 'units': its schema records {column!r} in the unit "
-            "'fraction': give --units decimal, not percent\n"
+        assert one_line(capsys).startswith(
+            f"eventstudy: error: {report / name}, field 'units': its eventstudy schema records {column!r} "
+            "in the unit 'fraction' (--units decimal), not percent: if the values were converted since"
         )
     out = tmp_path / "stats.csv"
     assert main(["infer", "--ar", str(report / "car.parquet"), "--units", "decimal", "--out", str(out)]) == 0
@@ -363,6 +363,7 @@ BAD_PANELS = [
     ),
     ("x,y\n1,2\n", "percent", (1, None), "not an abnormal-return panel"),
     ("id,car,tau_start\nA,1,0\n", "percent", (1, "tau_end"), "tau_start is given, tau_end is not"),
+    ("id,tau,ar,group\nA,0,1,g\nB,0,2,all\n", "percent", (3, "group"), "'all' is the group of every pair"),
     ("id,car,tau_end\nA,1,0\n", "percent", (1, "tau_start"), "tau_end is given, tau_start is not"),
 ]
 

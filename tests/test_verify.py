@@ -158,6 +158,21 @@ def test_a_damaged_or_replaced_file_is_named_never_hangs_or_crashes(
         assert "car.parquet: not a readable parquet file (damaged or truncated)" in out
 
 
+def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_verifies(
+    small_run, tmp_path, capsys
+) -> None:
+    """Manifests of 3982b89..8d91b4c kept the backtest rule at the top level (config.backtest
+    null); the record comparison called them DIFFERENT."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["config"]["backtest"] is not None
+    manifest["backtest"], manifest["config"]["backtest"] = manifest["config"]["backtest"], None
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 0, capsys.readouterr().out
+
+
 @pytest.mark.parametrize("edit", ["model", "validation", "units"])
 def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_path, capsys, edit) -> None:
     """A manifest claiming another model, or cleared validation issues, and a car.parquet whose

@@ -161,8 +161,9 @@ def _check_recorded_units(path: Path, units: str, table: TextTable) -> None:
     if expected is not None and expected != units:
         raise InputError(
             str(path),
-            f"its schema records {column!r} in the unit {recorded[column]!r}: "
-            f"give --units {expected}, not {units}",
+            f"its eventstudy schema records {column!r} in the unit {recorded[column]!r} "
+            f"(--units {expected}), not {units}: if the values were converted since, write the file "
+            "without that metadata (pandas' to_parquet drops it)",
             field="units",
         )
 
@@ -216,6 +217,11 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
             index=int(bad[0]),
             field=field_name,
         )
+    if column == "group":  # the statistics add the group of every pair under this label
+        everyone = np.flatnonzero(text.to_numpy(object) == "all")
+        if everyone.size:
+            message = "'all' is the group of every pair, which the statistics add; name the group otherwise"
+            raise table.fail(message, index=int(everyone[0]), field=field_name)
     return text.to_numpy(object)
 
 

@@ -141,7 +141,9 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
     ...) that differs: every key but the invocation (:data:`PRESENTATION_KEYS` and the Dask
     ``engine`` it ran on), the inputs (:func:`compare_inputs`) and the file record (compared
     file by file)."""
-    skipped = {*PRESENTATION_KEYS, "engine", "inputs", FILES_KEY}
+    skipped = {*PRESENTATION_KEYS, "engine", "inputs", FILES_KEY, "backtest"}
+    # An older layout kept the backtest rule beside the config (config.backtest null).
+    old, new = ({**m, "config": _with_backtest(m)} for m in (old, new))
     return [
         TableDifference(MANIFEST, f"records {key!r} other than the re-run's")
         for key in sorted((set(old) | set(new)) - skipped)
