@@ -267,7 +267,7 @@ def test_a_bad_returns_file_is_one_line_and_leaves_the_cache_untouched(
                 "ret": [None, True, False],
             },
             (3, "ret"),
-            "column type bool is not a date, number or text",
+            "'true' is not a finite number",  # a flag column is text, which no number column takes
         ),
         (
             {
