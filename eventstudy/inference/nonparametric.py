@@ -60,6 +60,11 @@ REF_RANK = "Corrado (1989); Cowan (1992) for multi-day windows"
 REF_MRANK = "Corrado & Zivney (1992); Cowan (1992) for multi-day windows"
 REF_CSIGN = "Corrado & Zivney (1992)"
 REF_GRANK = "Kolari & Pynnönen (2011)"
+GRANK_FEW_PAIRS = 25
+"""Below this many pairs ``grank_t``'s reference says that it over-rejects: re-standardizing the
+N CARs by their cross-sectional s.d. puts them at the ends of the ranking (two pairs always give
+±1/√2), so under the null it rejects 27% at N = 2, 10% at N = 5 and 7% at N = 12 at a nominal 5%
+(``benchmarks/small_n_size.py``; Corrado's rank test and BMP stay at 4-5%)."""
 REF_WILCOXON = "Wilcoxon (1945)"
 REF_WILCOXON_EXACT = "Wilcoxon (1945); p from the exact null distribution (no ties, n <= 50)"
 REF_WILCOXON_NORMAL = (
@@ -760,7 +765,9 @@ def grank_test(
 
     Assumptions: exchangeable GSARs within a pair under the null; robust to event-induced
     volatility, serial correlation of ARs within the CAR window and (largely) to event-day
-    clustering. Pairs with a missing SCAR are left out. Cost O(N·L1 log L1).
+    clustering. Pairs with a missing SCAR are left out. Few pairs: the re-standardization makes
+    the test over-reject (:data:`GRANK_FEW_PAIRS`; the result's reference says so below it).
+    Cost O(N·L1 log L1).
 
     Parameters
     ----------
@@ -925,7 +932,10 @@ class GrankSums:
         if days <= 2 or z * z >= days - 1:
             return empty_result("grank_t", REF_GRANK, n)
         t = z * np.sqrt((days - 2.0) / (days - 1.0 - z * z))
-        return result("grank_t", t, p_student(t, days - 2, alternative), n, REF_GRANK)
+        reference = REF_GRANK
+        if n < GRANK_FEW_PAIRS:
+            reference += f"; over-rejects with few pairs ({n} < {GRANK_FEW_PAIRS}: size 10% at N = 5)"
+        return result("grank_t", t, p_student(t, days - 2, alternative), n, reference)
 
 
 WILCOXON_EXACT_MAX_N = 50
