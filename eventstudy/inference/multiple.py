@@ -11,9 +11,11 @@ whole family: reject where the adjusted p is at most the level.
   .. math:: \\tilde p_{(j)} = \\max_{i \\le j}\\ \\min\\{1, (m - i + 1)\\,p_{(i)}\\} .
 
 * **Benjamini & Hochberg (1995)**, the false discovery rate (the expected share of false
-  rejections among the rejections), valid for independent or positively dependent tests
-  (Benjamini & Yekutieli 2001), which the statistics of one group and window are (they test
-  one mean on the same abnormal returns):
+  rejections among the rejections), proved for independent tests and for positively
+  regression-dependent ones (Benjamini & Yekutieli 2001). The tests of one group mostly test
+  one mean on the same abnormal returns and are positively dependent, but the condition is
+  shown for one-sided statistics, and the family also holds ``volatility_t`` (a variance
+  ratio): read the adjusted p as approximate; Holm's needs no assumption:
 
   .. math:: \\tilde p_{(j)} = \\min_{i \\ge j}\\ \\min\\{1, \\tfrac{m}{i}\\,p_{(i)}\\} .
 
