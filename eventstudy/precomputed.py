@@ -83,13 +83,15 @@ def _pairs(frame: pd.DataFrame) -> tuple[PanelPairs, np.ndarray]:
 
 
 MAX_CELLS = 2**25
-"""Cells (pairs x periods) a panel may have beyond :data:`CELLS_PER_ROW` times its rows (256 MB
-an array): a panel is built dense, from the first τ to the last, so one whose τ span is far
-wider than its rows fill (τ = -100000 and +100000 for 200 pairs, a 7 KB file, took 2 GB) is
-refused before it is allocated, while an unbalanced panel (2,100 pairs at τ -1..1 and one at
--1000..1000: 4.2 million cells for 8,301 rows) is read."""
-CELLS_PER_ROW = 4
-"""A dense panel has about one cell a row; a large one may have this many before it is refused."""
+"""Cells (pairs x periods) a panel may have whatever its rows (256 MB an array); beyond them, at
+most :data:`CELLS_PER_ROW` times its rows. A panel is built dense, from the first τ to the
+last, so one whose τ span is far wider than its rows fill (τ = -100000 and +100000 for 200
+pairs, a 7 KB file, took 2 GB) is refused before it is allocated, while an unbalanced panel (2,100
+pairs at τ -1..1 and one at -1000..1000: 4.2 million cells for 8,301 rows; 270,000 pairs at τ
+-5..5 and 30,000 at -60..60: 36 million cells for 6.6 million rows) is read."""
+CELLS_PER_ROW = 16
+"""How many cells a row a panel beyond :data:`MAX_CELLS` may have (memory in proportion to the
+file)."""
 
 
 def _check_cells(n_pairs: int, taus: np.ndarray, n_rows: int, what: str) -> None:
@@ -99,8 +101,8 @@ def _check_cells(n_pairs: int, taus: np.ndarray, n_rows: int, what: str) -> None
     if cells > max(MAX_CELLS, CELLS_PER_ROW * n_rows):
         raise ValueError(
             f"the {what}panel's tau {int(taus[0])}..{int(taus[-1])} give {n_pairs:,} pairs "
-            f"{len(taus):,} periods each, {cells:,} cells for {n_rows:,} rows: almost every period "
-            "would be missing; are the tau right? (else split the pairs)"
+            f"{len(taus):,} periods each, {cells:,} cells for {n_rows:,} rows: "
+            f"{1 - n_rows / cells:.3%} of them would be missing; are the tau right? (else split the pairs)"
         )
 
 

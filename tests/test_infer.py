@@ -308,7 +308,7 @@ def test_a_panel_whose_tau_leave_almost_every_period_missing_is_refused_before_a
     assert main(["infer", "--ar", str(sparse), "--units", "percent"]) == 2
     line = one_line(capsys)
     assert f"{sparse}: the panel's tau -100000..100000 give 200 pairs 200,001 periods each" in line
-    assert "40,000,200 cells for 400 rows" in line
+    assert "40,000,200 cells for 400 rows: 99.999% of them would be missing" in line
     # Unbalanced but full: 2,100 pairs at tau -1..1 and one at -1000..1000 (4.2 million cells).
     dense = tmp_path / "dense.csv"
     rows = [f"P{i},{t},0.1" for i in range(2100) for t in (-1, 0, 1)]
@@ -421,3 +421,14 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     missing = infer(frame.assign(ar=[0.01, np.nan, 0.03, -0.01]), units="decimal", windows=[(0, 1)]).stats
     caar = missing[(missing["statistic"] == "caar") & (missing["group"] == "all")]
     assert caar["n"].item() == 1 and caar["value"].item() == pytest.approx(0.02, abs=1e-15)  # B alone
+
+
+def test_a_large_unbalanced_panel_is_not_taken_for_a_sparse_one() -> None:
+    """270,000 pairs at tau -5..5 and 30,000 at -60..60 (6.6 million rows, 36 million cells, 18%
+    filled) were refused by a guard of 4 cells a row; the panel takes 3.3 GB and was computed
+    before it."""
+    from eventstudy.precomputed import _check_cells
+
+    _check_cells(300_000, np.arange(-60, 61), 6_600_000, "")
+    with pytest.raises(ValueError, match=r"99\.999% of them would be missing"):
+        _check_cells(200, np.arange(-100_000, 100_001), 400, "")
