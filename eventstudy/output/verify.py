@@ -142,13 +142,23 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
     ``engine`` it ran on), the inputs (:func:`compare_inputs`) and the file record (compared
     file by file)."""
     skipped = {*PRESENTATION_KEYS, "engine", "inputs", FILES_KEY, "backtest"}
-    # An older layout kept the backtest rule beside the config (config.backtest null).
+    # An older layout kept the backtest rule beside the config (config.backtest null); an older
+    # version's config lacks the settings added since, which the re-run took at their defaults.
     old, new = ({**m, "config": _with_backtest(m)} for m in (old, new))
+    new = {**new, "config": _recorded_part(new["config"], old["config"])}
     return [
         TableDifference(MANIFEST, f"records {key!r} other than the re-run's")
         for key in sorted((set(old) | set(new)) - skipped)
         if old.get(key) != new.get(key)
     ]
+
+
+def _recorded_part(value: Any, recorded: Any) -> Any:
+    """``value`` (the re-run's config) cut to the keys of ``recorded`` (the manifest's), at every
+    depth: a setting the manifest does not record was read as its default."""
+    if isinstance(value, Mapping) and isinstance(recorded, Mapping):
+        return {key: _recorded_part(value[key], recorded[key]) for key in recorded if key in value}
+    return value
 
 
 def compare_parquet_metadata(name: str, old: Path, new: Path) -> TableDifference | None:
