@@ -4,8 +4,9 @@ Under the null (i.i.d. standard normal standardized residuals: 250 estimation da
 one standardized CAR), each sample of N pairs is tested at a nominal 5%; the share of rejections
 over ``--draws`` samples is the test's size (Monte-Carlo s.e. about sqrt(0.05 * 0.95 / draws)).
 GRANK (Kolari & Pynnönen 2011) re-standardizes the N CARs by their cross-sectional s.d. before
-ranking them among the estimation days: with few pairs those ratios sit at the ends of the
-ranking (two pairs always give +-1/sqrt(2)), and the test over-rejects.
+ranking them among the estimation days: the s.d. of a few CARs is often small beside their
+level, so those ratios fall at the ends of the ranking, and the test over-rejects. The README's
+"Small samples" and ``eventstudy.inference.nonparametric.GRANK_NULL_SIZE`` record this run.
 
 Usage::
 

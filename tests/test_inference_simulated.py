@@ -853,17 +853,22 @@ def test_kp_rbar_of_all_windows_at_once_equals_the_previous_implementation(seed:
         assert all(value > 0 for value in got)  # correlated residuals, overlapping windows
 
 
-def test_grank_says_below_25_pairs_that_it_over_rejects() -> None:
+def test_grank_says_below_50_pairs_that_it_over_rejects() -> None:
     """Under the null GRANK rejected 27% of samples of 2 pairs and 10% of 5 at a nominal 5%
-    (benchmarks/small_n_size.py); its stars were read as 5% tests in the launch's groups of 2-12."""
+    (benchmarks/small_n_size.py); its stars were read as 5% tests in the launch's groups of 2-25."""
     rng = np.random.default_rng(3)
-    few = grank_test(rng.standard_normal((5, 250)), rng.standard_normal(5))
-    many = grank_test(rng.standard_normal((25, 250)), rng.standard_normal(25))
-    expected = "Kolari & Pynnönen (2011); over-rejects with few pairs (5 < 25: size 10% at N = 5)"
-    assert few.reference == expected
-    assert many.reference == "Kolari & Pynnönen (2011)" and np.isfinite(many.value) and np.isfinite(few.value)
-    # The over-rejection itself, on 400 null samples of 2 pairs: +-1/sqrt(2) always (27% at 4,000).
+    results = {n: grank_test(rng.standard_normal((n, 250)), rng.standard_normal(n)) for n in (2, 7, 49, 50)}
+    prefix = "Kolari & Pynnönen (2011); over-rejects with few pairs"
+    assert results[2].reference == (
+        f"{prefix} (2 < 50): a nominal 5% test rejects 26.9% of null samples of 2 pairs"
+    )
+    assert results[7].reference == (
+        f"{prefix} (7 < 50): a nominal 5% test rejects 10.5% of null samples of 5 pairs"
+    )
+    assert results[49].reference.endswith("rejects 5.9% of null samples of 25 pairs")
+    assert results[50].reference == "Kolari & Pynnönen (2011)"
+    # The over-rejection itself, on 400 null samples of 2 pairs (26.9% at 4,000).
     rejected = np.mean(
         [grank_test(rng.standard_normal((2, 250)), rng.standard_normal(2)).p < 0.05 for _ in range(400)]
     )
-    assert rejected > 0.15  # 5% +- 3.3 s.e. would be at most 8.6%
+    assert rejected > 0.15  # 5% + 3.3 s.e. would be at most 8.6%

@@ -6,6 +6,7 @@ launch study (run once per test process, see ``_launch_run.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -782,3 +783,19 @@ def test_peers_that_are_all_parties_are_not_called_absent(tmp_path) -> None:
     # --no-peers: the manifest's peers are none, though the config's still order the map.
     text = " ".join(spillover_section(ar, car, None, "[0,0]", ["ORCL", "NVDA"], []).paragraphs)
     assert "No ecosystem peers in this study (run with --peers to add them)" in text
+
+
+def test_paper_tables_say_where_grank_has_too_few_pairs(tmp_path) -> None:
+    """GRANK's stars in a group of a few pairs read as 5% tests (a nominal 5% GRANK rejects 27% of
+    null samples of 2 pairs): each such table now says so under it, in every rendering."""
+    from eventstudy.report.tables import paper_tables, to_latex, to_markdown
+
+    exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
+    tables = paper_tables(exports.stats, exports.car, ["[0,0]", "[-1,+1]"])
+    small = [t for t in tables if (t.rows["n"] < 50).any() and t.rows["grank_t"].notna().any()]
+    assert small, "the synthetic battery has a group of fewer than 50 pairs with a GRANK t"
+    note = "GRANK over-rejects with fewer than 50 pairs: under the null a nominal 5% test rejects 26.9% of 2"
+    assert all(note in t.note for t in small)
+    assert note in to_markdown(tables, "t") and note.replace("%", r"\%") in to_latex(tables, "t")
+    big = dataclasses.replace(small[0], rows=small[0].rows.assign(n=50))
+    assert big.grank_note == ""

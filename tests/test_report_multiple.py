@@ -82,12 +82,13 @@ def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
     assert "every window and test of the group" in text and fmt.STARS_NOTE in text
     markdown = to_markdown([table], "t")
     assert f" {fmt.md('+3.30***†')} | " in markdown and f" {fmt.md('+2.17**')} | " in markdown
-    assert "BH family: 12 tests." in markdown and "Benjamini–Hochberg" in markdown
+    assert "BH family: 12 tests; GRANK over-rejects with fewer than 50 pairs" in markdown  # N < 50 here
+    assert "Benjamini–Hochberg" in markdown
     latex = to_latex([table], "t")
     assert r"+3.30$^{***\dagger}$" in latex and r"+2.17$^{**}$" in latex
     assert r"$^{\dagger}$ significant at 5\% also after the Benjamini--Hochberg" in latex
     section = sections.tests_section([table])
-    assert section.tables[0].caption == "**g** (BH family: 12 tests)"
+    assert section.tables[0].caption.startswith("**g** (BH family: 12 tests; GRANK over-rejects")
     assert any("A star without a dagger is weaker evidence" in p for p in section.paragraphs)
 
 

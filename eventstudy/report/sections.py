@@ -337,7 +337,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
                 COLUMNS,
                 "l" + "r" * (len(COLUMNS) - 1),
                 rows,
-                caption=f"**{fmt.md(table.group)}**" + (f" ({table.family_note})" if table.family else ""),
+                caption=f"**{fmt.md(table.group)}**" + (f" ({fmt.md(table.note)})" if table.note else ""),
             )
         )
     paragraphs: tuple[str, ...] = (
@@ -346,7 +346,8 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
         f"and the tests that assume independence (CS t, BMP t, generalized sign) overstate significance; "
         f"`{ROBUST_TEST}` (KP-BMP t) corrects for that cross-correlation and for event-induced variance, "
         "GRANK for "
-        'non-normal, skewed returns (see the README, "Which test to read"). The same tables are in tables.md '
+        "non-normal, skewed returns with 50 pairs or more (with fewer it over-rejects) "
+        '(see the README, "Which test to read"). The same tables are in tables.md '
         "and "
         "tables.tex.",
         *(

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
 from eventstudy.multiple_testing import repeated_p
 from eventstudy.report import fmt
 from eventstudy.report.flags import known_clean
@@ -83,6 +84,24 @@ class PaperTable:
     def family_note(self) -> str:
         """``BH family: m tests`` (empty without adjusted p-values)."""
         return f"BH family: {self.family:,} tests" if self.family else ""
+
+    @property
+    def grank_note(self) -> str:
+        """That GRANK over-rejects, when a row with a GRANK t has fewer pairs than
+        :data:`~eventstudy.inference.nonparametric.GRANK_FEW_PAIRS`."""
+        shown = self.rows[np.isfinite(pd.to_numeric(self.rows["grank_t"], errors="coerce"))]
+        if not (shown["n"] < GRANK_FEW_PAIRS).any():
+            return ""
+        sizes = ", ".join(f"{share:.1%} of {pairs}" for pairs, share in GRANK_NULL_SIZE[::2])
+        return (
+            f"GRANK over-rejects with fewer than {GRANK_FEW_PAIRS} pairs: under the null a nominal 5% "
+            f"test rejects {sizes} pairs, so its stars here overstate"
+        )
+
+    @property
+    def note(self) -> str:
+        """The notes under this table (BH family, GRANK's small sample), "" for none."""
+        return "; ".join(n for n in (self.family_note, self.grank_note) if n)
 
 
 def bh_family(stats: pd.DataFrame, group: str) -> int:
@@ -197,8 +216,8 @@ def to_markdown(tables: Sequence[PaperTable], title: str) -> str:
         for row in table.rows.itertuples(index=False):
             lines.append("| " + " | ".join(fmt.md(c) for c in cells(row)) + " |")
         lines.append("")
-        if table.family:
-            lines += [f"{table.family_note}.", ""]
+        if table.note:
+            lines += [f"{fmt.md(table.note)}.", ""]
     lines += [fmt.md(legend(adjusted=adjusted(tables))), ""]
     return "\n".join(lines)
 
@@ -261,8 +280,8 @@ def to_latex(tables: Sequence[PaperTable], title: str) -> str:
                 " & ".join([latex_escape(values[0]), *(_latex_cell(v) for v in values[1:])]) + r" \\"
             )
         note = latex_escape(legend(adjusted=adjusted(tables)))
-        if table.family:
-            note += f" {latex_escape(table.family_note)}."
+        if table.note:
+            note += f" {latex_escape(table.note)}."
         lines += [
             r"\bottomrule",
             r"\end{tabular}",
