@@ -114,6 +114,19 @@ def test_gap_off_calendar_and_partial_history() -> None:
     assert np.isfinite(returns[14]) and panel.off_calendar["X"] == 1
 
 
+def test_an_off_calendar_row_is_ignored_by_the_split_rules_too() -> None:
+    """A Saturday row at twice the price made Monday a split and withheld Monday's price, which
+    cost that session's and the next one's returns; a row off the calendar is ignored."""
+    friday = 100.0 * 1.01**9  # 2025-01-17
+    saturday = prices(dates=[pd.Timestamp("2025-01-18")], close=np.array([2 * friday]))
+    frame = pd.concat([prices(), saturday], ignore_index=True).sort_values("date", ignore_index=True)
+    issues = validate_prices(frame, CALENDAR, ticker="X")
+    assert kinds(issues) == {"off_calendar_date": ("2025-01-18",)}
+    screened = apply_policy(frame, issues)
+    panel = build_panel({"SPY": prices(), "X": screened}, "SPY")
+    assert np.isfinite(panel.returns_of("X")[1:]).all() and panel.off_calendar["X"] == 1
+
+
 @pytest.mark.parametrize(
     ("close_ratio", "adj_ratio", "expected"),
     [

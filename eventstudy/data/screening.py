@@ -314,7 +314,10 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
     absurd = absurd_masks(columns, ratio_rows=ratio_rows)
     if ordered and not ticker.startswith("^"):
         withheld = absurd[0]["adj_close"] | absurd[1]["adj_close"]
-        issues.extend(_split_issues(ticker, dates, close, adj, withheld))
+        # Session rows only: an off-calendar row is ignored, so a weekend row at twice the price
+        # must not make the next session a split and withhold its price.
+        session = np.asarray(on)
+        issues.extend(_split_issues(ticker, dates[session], close[session], adj[session], withheld[session]))
     for kind, masks in zip(_ABSURD_KINDS, absurd, strict=True):
         for name, mask in masks.items():
             if mask.any():
