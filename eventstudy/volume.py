@@ -54,6 +54,7 @@ from eventstudy.estimate import PairEstimates
 from eventstudy.inference import EventPanel
 from eventstudy.models.ols import BatchFit, degenerate_fits, fit_ols_batch
 from eventstudy.multiple_testing import adjusted_p_values
+from eventstudy.timeline.calendar import NOT_A_SESSION, SHIFT_TOO_LARGE
 from eventstudy.timeline.volume import volume_panel
 
 TURNOVER_CONSTANT = 0.000255
@@ -152,15 +153,25 @@ def _pad(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values, np.full((1, *values.shape[1:]), np.nan)], axis=0)
 
 
+INHERITED_OUTCOMES: tuple[str, ...] = (
+    "announced_before_data",
+    "announced_after_data",
+    NOT_A_SESSION,
+    SHIFT_TOO_LARGE,
+    "market_proxy",
+)
+"""The return study's outcomes a pair's abnormal volume takes over: it has no day 0 (a date off
+the calendar under ``day0_rule = "skip"``, beyond ``day0_max_shift``, outside the data) or is
+the market proxy."""
+
+
 def _outcomes(
     estimates: PairEstimates, fit: BatchFit, degenerate: np.ndarray, min_obs: int, no_volume: np.ndarray
 ) -> np.ndarray:
     """(P,) ``ok`` or why the pair has no abnormal volume: the return study's day-0 and
     market-proxy outcomes, ``no_volume`` where the ticker or the market has no volume at all (a
     returns series), then the volume model's own estimation."""
-    inherited = np.isin(
-        estimates.pair_outcome, ["announced_before_data", "announced_after_data", "market_proxy"]
-    )
+    inherited = np.isin(estimates.pair_outcome, INHERITED_OUTCOMES)
     outcome = np.where(inherited, estimates.pair_outcome, "ok").astype(object)
     outcome[(outcome == "ok") & no_volume] = "no_volume"
     short = (outcome == "ok") & ~fit.estimable & (fit.n_obs < min_obs)

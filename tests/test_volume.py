@@ -373,3 +373,28 @@ def test_volume_tests_leave_out_the_confounded_windows_as_returns_do(launch_cach
     assert ("openai-compute (unconfounded)" in set(results.volume_stats.group)) == (not exclude)
     if not exclude:
         assert stats.loc[("openai-compute", "[-1,+1]", "caar"), "n"] == 12
+
+
+def test_a_pair_without_a_day_0_has_the_return_studys_outcome_in_volume(launch_cache, tmp_path) -> None:
+    """A Saturday under day0_rule = "skip" and a holiday beyond day0_max_shift: car.parquet said
+    day0_not_a_session and day0_shift_too_large, volume.parquet insufficient_estimation."""
+    from _studies import EVENTS_HEADER
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        EVENTS_HEADER
+        + "a,2025-06-14,pre,NVDA,investor,,g,x\n"  # a Saturday
+        + "b,2025-06-20,post,ORCL,partner,,g,x\n"  # Friday after the close: Monday, 3 days on
+        + "c,2025-09-22,pre,AMD,partner,,g,x\n"
+    )
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
+    )
+    for rule, shift, expected in (("skip", None, "day0_not_a_session"), ("next", 2, "day0_shift_too_large")):
+        rules = dataclasses.replace(config, day0_rule=rule, day0_max_shift=shift)
+        results = run_study(events, launch_cache, rules)
+        car = results.car.groupby("event_id")["outcome"].first()
+        volume = results.volume.groupby("event_id")["outcome"].first()
+        row = "a" if rule == "skip" else "b"
+        assert car[row] == volume[row] == expected
+        assert car["c"] == volume["c"] == "ok"
