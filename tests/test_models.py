@@ -521,6 +521,28 @@ def test_manifest_records_the_scholes_williams_estimator(launch, cache) -> None:
     assert "not OLS" in entry["description"]
 
 
+def test_user_factors_with_calendar_time_alphas_fit_the_users_table(cache, shared_data, tmp_path) -> None:
+    """With [backtest] calendar_time the study also reads French's files, and the user factor
+    model took the first table it was given: French's three factors, silently (verify agreed)."""
+    french = french_csv(shared_data, FF3_FILE).loc["2022-01-01":].reset_index()
+    renamed = french.rename(columns={"Mkt-RF": "MKT", "SMB": "SIZE", "HML": "VALUE"})
+    path = tmp_path / "mine.csv"
+    dated = renamed.assign(date=renamed["date"].dt.strftime("%Y-%m-%d"))
+    dated.to_csv(path, index=False, float_format="%.17g")
+    config = load_config(ROOT / "launch.toml")
+    assert config.backtest is not None
+    config = dataclasses.replace(
+        config,
+        model="user_factors",
+        factors_file=str(path),
+        backtest=dataclasses.replace(config.backtest, calendar_time=("capm",)),
+    )
+    results = run_study(read_events(ROOT / "events.csv"), PriceStore(cache), config, peers=())
+    assert json.loads(results.car["params"].iloc[0]).keys() == {"alpha", "MKT", "SIZE", "VALUE"}
+    assert results.backtest is not None and results.backtest.calendar_time is not None
+    assert len(results.backtest.calendar_time) > 0
+
+
 def test_cli_user_factors_without_a_file_is_one_line(cache, tmp_path, capsys) -> None:
     args = ["run", "--events", str(ROOT / "events.csv"), "--offline", "--cache", str(cache)]
     assert main([*args, "--model", "user_factors", "--out", str(tmp_path / "o")]) == 2

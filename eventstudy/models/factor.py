@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -164,4 +165,8 @@ class UserFactorModel(FactorModel):
 
     @classmethod
     def from_config(cls, config: StudyConfig, factors: Mapping[str, FactorTable]) -> UserFactorModel:
-        return cls.on(next(iter(factors.values())))
+        # The user's table by its name (the file's name): ``factors`` also holds the French
+        # files of the backtest's calendar-time regressions.
+        if config.factors_file is None:
+            raise ValueError("model 'user_factors' needs a factors_file")
+        return cls.on(factors[Path(config.factors_file).name])
