@@ -587,7 +587,7 @@ def _check(config: StudyConfig) -> None:
         if isinstance(config.statistics, str) or not isinstance(config.statistics, Sequence):
             fail("statistics", f"{shown(config.statistics)} is not a list of statistic names")
         for name in config.statistics:
-            if name not in STATISTICS:
+            if not isinstance(name, str) or name not in STATISTICS:
                 fail("statistics", f"{shown(name)} is not one of {', '.join(STATISTICS)}")
         if len(set(config.statistics)) != len(config.statistics):
             fail("statistics", "a statistic is listed twice")
@@ -675,6 +675,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         For an unreadable file, one larger than :data:`MAX_CONFIG_BYTES`, text that is not
         UTF-8, invalid TOML, or TOML nested too deeply to parse.
     """
+    if Path(path).is_fifo():  # open() would wait for a writer forever
+        raise InputError(str(path), "is a named pipe, not a config file")
     try:
         with Path(path).open("rb") as handle:
             raw = handle.read(MAX_CONFIG_BYTES + 1)
@@ -691,6 +693,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(str(path), f"not UTF-8 text (line {line}); re-save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), f"not valid TOML ({exc})") from None
+    except ValueError as exc:  # an integer of over 4,300 digits (Python's conversion limit)
+        raise InputError(str(path), f"not a study config: {str(exc)[:120]}") from None
     except RecursionError:
         raise InputError(str(path), "not a study config: values nested too deeply to read") from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -208,6 +209,27 @@ def test_a_million_peers_is_refused_at_once(tmp_path: Path, capsys) -> None:
         err
         == f"{config}: larger than {MAX_CONFIG_BYTES // 1024} KiB: not a study config (they are a few KB)\n"
     )
+
+
+def test_a_table_for_a_statistic_and_an_integer_of_5000_digits_are_one_line(tmp_path: Path, capsys) -> None:
+    """Both raised tracebacks: TypeError (a dict is unhashable) and ValueError (Python's limit
+    on converting long digit strings to int), neither of them TOML's own error."""
+    config, err = run_config(tmp_path, "[study]\nstatistics = [{a = 1}]\n", capsys)
+    assert err.startswith(f"{config}, field 'study.statistics': ") and "is not one of" in err
+    config, err = run_config(tmp_path, "[study]\nmin_estimation_obs = " + "9" * 5000 + "\n", capsys)
+    assert err.startswith(f"{config}: not a study config: ") and err.count("\n") == 1
+
+
+def test_a_named_pipe_as_config_or_events_is_refused_not_waited_on(tmp_path: Path, capsys) -> None:
+    """open() of a FIFO waits for a writer: the run hung forever."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert main(["run", "--config", str(pipe), "--offline", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == f"eventstudy: error: {pipe}: is a named pipe, not a config file\n"
+    argv = ["run", "--config", str(ROOT / "launch.toml"), "--events", str(pipe), "--offline"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == f"eventstudy: error: {pipe}: is a named pipe, not an events file\n"
+    assert not (tmp_path / "o").exists()
 
 
 def test_unreadable_and_non_utf8_configs(tmp_path: Path) -> None:

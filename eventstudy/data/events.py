@@ -137,6 +137,8 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
         For the first problem found, naming file, row and field.
     """
     path = Path(path)
+    if path.is_fifo():  # open() would wait for a writer forever
+        raise InputError(str(path), "is a named pipe, not an events file")
     _check_size(path, memory_per_row)
     return _parse_events(read_csv_text(path, "cannot read the events file"), path, RESERVED_LABELS)
 
