@@ -326,6 +326,33 @@ def test_bad_user_table_names_file_row_and_field(tmp_path, edit, row, field, mes
     assert message in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "field", "message"),
+    [
+        ("twin.csv", "date,MKT,MKT\n2025-01-02,0.01,0.02\n", "MKT", "the column name 'MKT' appears twice"),
+        ("blank.csv", "date,MKT,\n2025-01-02,0.01,0.02\n", None, "a column has no name"),
+        ("ints.parquet", pd.DataFrame({"date": [20250102], "MKT": [0.01]}), "date", "a number, not a date"),
+        (
+            "zoned.parquet",
+            pd.DataFrame({"date": pd.to_datetime(["2025-01-02"]).tz_localize("UTC"), "MKT": [0.01]}),
+            "date",
+            "not times in a time zone",
+        ),
+    ],
+)
+def test_a_user_factor_file_pandas_would_misread_is_refused(tmp_path, name, content, field, message) -> None:
+    """pandas renamed a twin column 'MKT.1' and a blank one 'Unnamed: 2' (both fitted as factors,
+    every fit singular), and read an integer date 20250102 as nanoseconds after 1970."""
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content)
+    else:
+        content.to_parquet(path)
+    with pytest.raises(InputError) as caught:
+        read_user_factors(path)
+    assert (caught.value.row, caught.value.field) == (2 if path.suffix == ".parquet" else 1, field)
+    assert message in str(caught.value)
+
 
 @pytest.mark.parametrize(
     "dates",

@@ -23,6 +23,7 @@ regression (the pair's M drops) and an event day without one has no abnormal ret
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -300,9 +301,15 @@ def read_user_factors(path: str | Path) -> FactorTable:
     if suffix == ".csv":
         try:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            with path.open(encoding="utf-8-sig", newline="") as handle:  # pandas renames a twin
+                header = [name.strip() for name in next(csv.reader(handle), [])]  # 'MKT.1', a blank
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
             raise InputError(source, f"not a readable CSV file ({type(exc).__name__})") from None
-        raw.columns = [str(c).strip() for c in raw.columns]
+        if len(set(header)) != len(header) or "" in header:
+            twin = next((n for i, n in enumerate(header) if n in header[:i] or not n), "")
+            problem = f"the column name {twin!r} appears twice" if twin else "a column has no name"
+            raise InputError(source, problem, row=1, field=twin or None)
+        raw.columns = header
     elif suffix in (".parquet", ".pq"):
         try:
             raw = pd.read_parquet(path)
@@ -327,6 +334,12 @@ def read_user_factors(path: str | Path) -> FactorTable:
         text = raw["date"].str.strip()
         stamps, outside = date_cells(text, ["YYYY-MM-DD"])
     else:  # a date, timestamp or text column; its years checked before nanoseconds are made
+        if pd.api.types.is_numeric_dtype(raw["date"]) or pd.api.types.is_bool_dtype(raw["date"]):
+            shown = raw["date"].iloc[0]  # 20250102 would be read as nanoseconds after 1970
+            raise InputError(source, f"{shown!r} is a number, not a date", row=2, field="date")
+        if isinstance(raw["date"].dtype, pd.DatetimeTZDtype):
+            problem = "dates must be calendar dates, not times in a time zone"
+            raise InputError(source, problem, row=2, field="date")
         text = raw["date"].astype(str)
         dates = pd.to_datetime(raw["date"], errors="coerce")
         year = dates.dt.year.to_numpy(dtype=float)
