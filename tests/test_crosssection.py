@@ -178,6 +178,9 @@ def test_unestimable_regressions_say_why() -> None:
         "car ~ C(role, Treatment('__x'))",
         "car ~ (deal_usd",
         "car ~ x" + " + x" * 200,
+        "car ~ I(9**9**9)",  # patsy computed the integer and the run hung
+        "car ~ I(deal_usd**11)",
+        "car ~ I(deal_usd**beta)",
     ],
 )
 def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str) -> None:
@@ -192,6 +195,7 @@ def test_allowed_formulas() -> None:
         "car ~ C(role, Treatment(reference='supplier')) * np.sqrt(mcap_prev_usd)",
         "car ~ I(deal_usd / 1e9) - 1",
         "car ~ center(beta) + standardize(sigma)",
+        "car ~ I(deal_usd**2) + I(sigma**0.5) + (C(role) + beta)**2",
     ):
         assert formula_problem(formula) is None, formula
 

@@ -138,6 +138,19 @@ class CrossSectionSpec:
         return cls(**values)
 
 
+MAX_POWER = 10
+"""The largest exponent of ``**`` in a formula (a patsy interaction degree or, inside ``I()``, a
+power): ``I(9**9**9)`` made patsy compute an integer of 370 million digits."""
+
+
+def _number(text: str) -> float:
+    """The value of a NUMBER token (NaN for a hexadecimal, octal, binary or imaginary one)."""
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
 def formula_problem(formula: object) -> str | None:
     """What is wrong with ``formula`` as a regression formula here; None when nothing.
 
@@ -159,6 +172,18 @@ def formula_problem(formula: object) -> str | None:
         tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return f"{shown(formula)} is not a formula (unbalanced brackets or quotes)"
+    significant = [t for t in tokens if t.type not in (token.NEWLINE, token.NL, token.ENDMARKER)]
+    for position, item in enumerate(significant):  # I(9**9**9) hung patsy's eval of a huge integer
+        if item.string == "**":
+            following = significant[position + 1 : position + 3]
+            exponent = following[0] if following else None
+            if (
+                exponent is None
+                or exponent.type != token.NUMBER
+                or not 0 <= _number(exponent.string) <= MAX_POWER
+                or (len(following) > 1 and following[1].string == "**")
+            ):
+                return f"a power is a number from 0 to {MAX_POWER} (x**2), and powers are not chained"
     previous = None
     for item in tokens:
         kind, text = item.type, item.string
