@@ -89,7 +89,7 @@ from typing import Any, NoReturn
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
 from eventstudy.errors import InputError
-from eventstudy.symbols import shown, symbol_problem
+from eventstudy.symbols import identity_key, shown, symbol_problem
 
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2199, 12, 31)
@@ -573,14 +573,17 @@ def _check(config: StudyConfig) -> None:
         )
     if isinstance(config.peers, str) or not isinstance(config.peers, Sequence):
         fail("peers", f"{shown(config.peers)} is not a list of ticker symbols")
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, str]] = {}
     for position, ticker in enumerate(config.peers):
         problem = symbol_problem(ticker)
         if problem:
             fail("peers", problem)
-        if ticker in first:
-            fail("peers", f"{ticker} is listed twice (entries {first[ticker] + 1} and {position + 1})")
-        first[ticker] = position
+        key = identity_key(ticker)  # NVDA and nvda: one cache file on a case-insensitive disk
+        if key in first:
+            earlier, name = first[key]
+            twice = "is listed twice" if name == ticker else f"and {name} differ only in case"
+            fail("peers", f"{ticker} {twice} (entries {earlier + 1} and {position + 1})")
+        first[key] = (position, ticker)
     if config.statistics is not None:
         from eventstudy.inference import STATISTICS
 
@@ -687,7 +690,7 @@ def read_toml(path: Path) -> dict[str, Any]:
             str(path), f"larger than {MAX_CONFIG_BYTES // 1024} KiB: not a study config (they are a few KB)"
         )
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8-sig"))  # a byte-order mark (Notepad's) dropped
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(str(path), f"not UTF-8 text (line {line}); re-save the file as UTF-8") from None

@@ -232,6 +232,19 @@ def test_a_named_pipe_as_config_or_events_is_refused_not_waited_on(tmp_path: Pat
     assert not (tmp_path / "o").exists()
 
 
+def test_peers_differing_only_in_case_are_refused_and_a_byte_order_mark_is_read(
+    tmp_path: Path, capsys
+) -> None:
+    """peers = ["NVDA", "nvda"] reached the cache as a second peer (one file on a case-insensitive
+    disk); a config saved with Notepad's byte-order mark was 'Invalid statement (line 1)'."""
+    config, err = run_config(tmp_path, '[study]\npeers = ["NVDA", "nvda"]\n', capsys)
+    expected = f"{config}, field 'study.peers': nvda and NVDA differ only in case (entries 1 and 2)"
+    assert err.startswith(expected)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + (ROOT / "launch.toml").read_bytes())
+    assert load_config(bom) == load_config(ROOT / "launch.toml")
+
+
 def test_unreadable_and_non_utf8_configs(tmp_path: Path) -> None:
     config = tmp_path / "study.toml"
     config.write_bytes('[study]\nname = "café"\n'.encode("latin-1"))
