@@ -617,15 +617,13 @@ class PairDesign:
                 market_returns[evt_days],
                 market_proxies(tickers, model),
             )
-        names, code = np.unique(np.asarray(benchmarks, dtype=str), return_inverse=True)
-        code = code.reshape(-1)
+        models, code = model.by_benchmark(benchmarks)
         designs, event_parts = [], []
-        for i, name in enumerate(names.tolist()):
-            own = model if name == model.benchmark else model.with_market(name)
+        for i, own in enumerate(models):
             design = BenchmarkDesign.of(panel, own)
             rows = np.flatnonzero(code == i)
             days = evt_days[rows]
-            market_event = _pad(panel.returns_of(name))[days]
+            market_event = _pad(panel.returns_of(str(own.benchmark)))[days]
             proxy = market_proxies(tickers[rows], own)
             event_parts.append((rows, (design.offset[days], design.regressors[days], market_event, proxy)))
             designs.append(design)

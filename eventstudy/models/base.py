@@ -140,6 +140,14 @@ class ExpectedReturnModel(ABC):
         # Models are dataclasses (the registry's contract), though the abstract base is not one.
         return dataclasses.replace(self, **{self.benchmark_field: market})  # type: ignore[type-var]
 
+    def by_benchmark(self, benchmarks: np.ndarray) -> tuple[list[ExpectedReturnModel], np.ndarray]:
+        """This model on each distinct benchmark of the pairs (sorted by name; itself for its own
+        benchmark, :meth:`with_market` for the others) and (P,) each pair's position in that
+        list: every pair's numbers are those of a study of its benchmark alone."""
+        names, code = np.unique(np.asarray(benchmarks, dtype=str), return_inverse=True)
+        models = [self if name == self.benchmark else self.with_market(name) for name in names.tolist()]
+        return models, code.reshape(-1)
+
     @property
     @abstractmethod
     def parameter_names(self) -> tuple[str, ...]:

@@ -297,16 +297,13 @@ def residual_paths(
     days = np.where(inside, days, 0)
     returns = panel.returns[days, columns[:, None]]
     if benchmarks is None:
-        groups = [(model, np.arange(len(tickers)))]
+        models, code = [model], np.zeros(len(tickers), dtype=np.intp)
     else:
-        names, code = np.unique(np.asarray(benchmarks, dtype=str), return_inverse=True)
-        groups = [
-            (model if name == model.benchmark else model.with_market(name), np.flatnonzero(code.ravel() == i))
-            for i, name in enumerate(names.tolist())
-        ]
+        models, code = model.by_benchmark(benchmarks)
     expected = np.empty(days.shape)
-    for own, rows in groups:
+    for i, own in enumerate(models):
         design = own.design(panel)
+        rows = np.flatnonzero(code == i)
         mine = days[rows]
         expected[rows] = design.offset[mine] + np.einsum("plk,pk->pl", design.regressors[mine], coef[rows])
     return np.where(inside, returns - expected, np.nan)

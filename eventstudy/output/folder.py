@@ -110,6 +110,7 @@ class Guard:
         ``earnings/``, ..., whether made yet or not) or its lock folder.
         """
         from eventstudy.data.store import KINDS, LOCKS
+
         project = Path(__file__).resolve().parents[1]
         # A source checkout (not an installed wheel) is protected as a whole.
         protected = [project] if (project / "pyproject.toml").is_file() else []
