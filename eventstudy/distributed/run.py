@@ -31,6 +31,7 @@ from eventstudy.distributed.tasks import (
     backtest_task,
     block_task,
     bucket_task,
+    error_row,
     grank_task,
     partition_task,
     summary_of,
@@ -528,7 +529,7 @@ def _raise_first_error(summaries: Sequence[PartitionSummary], backtest: Future |
     if errors and backtest is not None:
         refused = backtest.result()
         if isinstance(refused, (InputError, DataUnavailableError)):
-            errors.append(((BACKTEST_ERROR, float(getattr(refused, "row", None) or 0)), refused))
+            errors.append(((BACKTEST_ERROR, error_row(refused)), refused))
     if errors:
         raise min(errors, key=lambda item: item[0])[1]
 

@@ -233,7 +233,7 @@ def partition_task(
         try:
             _require_sessions(events, panel.calendar, config, where)
         except InputError as exc:  # after the backtest's check of prices, as in run_study
-            key = (SESSIONS_ERROR, float(exc.row or 0))
+            key = (SESSIONS_ERROR, error_row(exc))
             return PartitionResult(PartitionSummary(index, positions, error=(key, exc)))
     read = time.perf_counter()
     estimates = estimate(events, panel, model, config, shares=inputs.shares)
@@ -325,6 +325,12 @@ SESSIONS_ERROR = 6.0
 """The rank of a day 0 off the calendar under ``day0_rule = "error"``."""
 
 
+def error_row(error: Exception) -> float:
+    """The events file's row an input refusal names (0 for none): its rank among refusals of one
+    kind, as an in-memory run meets them in file order."""
+    return float(error.row) if isinstance(error, InputError) and error.row is not None else 0.0
+
+
 def _in_events_file(
     error: InputError | DataUnavailableError, where: str
 ) -> InputError | DataUnavailableError:
@@ -342,7 +348,7 @@ def _error_key(
     (by symbol: market, tickers in events order, model series), then any other refusal of an
     events row. Rows are ranked by their row in the events file (``source_row``), never by
     their place in the partition: partitions are sorted by ticker, not by row."""
-    row = float(error.row) if isinstance(error, InputError) and error.row is not None else 0.0
+    row = error_row(error)
     if isinstance(error, InputError) and error.field == "ticker":
         return (1.0, row)
     if not isinstance(error, InputError):  # the market's or a model series' prices
