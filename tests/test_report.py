@@ -526,6 +526,51 @@ def test_launch_report_numbers_come_from_the_exports(launch) -> None:
     assert "Campbell, Lo & MacKinlay" in markdown
 
 
+def test_the_page_does_not_carry_the_last_bits_of_the_arithmetic(launch) -> None:
+    """Another CPU, BLAS build or a Dask run computes the same tables to rounding (``verify``
+    notes differences of 1e-16 as such), but the page's sort keys carried every bit of each
+    value: the committed launch report.html did not verify on another machine."""
+    from eventstudy.report.html import _table
+
+    exports = read_exports(launch)
+
+    def nudged(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        for name in out.columns:
+            if out[name].dtype == np.float64:
+                # One unit in the last place, except for values every machine computes exactly:
+                # a count, or a share of counts such as 93/128 (0.7265625, a decimal tie).
+                values = out[name].to_numpy()
+                exact = ~np.isfinite(values) | (np.ldexp(values, 24) == np.round(np.ldexp(values, 24)))
+                out[name] = np.where(exact, values, np.nextafter(values, np.inf))
+        return out
+
+    other = dataclasses.replace(
+        exports,
+        ar=nudged(exports.ar),
+        car=nudged(exports.car),
+        extra={name: nudged(frame) for name, frame in exports.extra.items()},
+    )
+    reports = build_report(exports), build_report(other)
+
+    def sort_keys(report) -> list[str | None]:
+        return [
+            cell.sort
+            for section in report.sections
+            for table in section.tables
+            for row in _table(table).rows
+            for cell in row
+        ]
+
+    mine, theirs = (sort_keys(report) for report in reports)
+    assert sum(key not in (None, "") for key in mine) > 1000
+    assert mine == theirs
+    assert render_markdown(reports[0]) == render_markdown(reports[1])
+    assert reports[0].files == reports[1].files  # tables.md, tables.tex
+    # The keys still order the cells as finely as they are shown (six significant digits).
+    assert {"0.353799", "242752000000.0"} <= set(mine)  # ORCL's day 0: +35.38%, +$242.8B
+
+
 def test_launch_report_gives_one_count_of_vendor_share_counts(launch) -> None:
     """The findings said 25 of 25 share counts are vendor figures, the Data section 22 of 25 (it
     read one window per pair): both now count the pairs with a vendor figure in any window."""

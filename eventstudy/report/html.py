@@ -107,13 +107,32 @@ def inline(text: str) -> Markup:
     return Markup(_HELD.sub(lambda m: str(escape(held[int(m.group(1))])), escaped))
 
 
+SORT_DIGITS = 6
+"""Significant digits of a table cell's sort key (``data-sort``).
+
+The cells show at most four or five; six order them as finely as a reader sees them (and every
+count below a million exactly). A full-precision key would carry the last bits of the
+arithmetic, which differ between CPUs, BLAS builds and a Dask run, so the same study's page
+would differ from machine to machine while its tables agree to rounding; six digits change only
+for a value within about 1e-15 of a rounding boundary, which a few thousand cells almost never
+meet.
+"""
+
+
+def sort_key(value: float) -> str:
+    """A cell's sort key: ``value`` to :data:`SORT_DIGITS` significant digits, as Python writes
+    that float (``0.1234``, ``1234000000.0``, ``1.23457e-05``), which JavaScript's
+    ``parseFloat`` reads."""
+    return repr(float(f"{float(value):.{SORT_DIGITS}g}"))
+
+
 def _cell(text: str, sort: float | None, numeric: bool, align: str, *, markdown: bool) -> _CellView:
     cls = align
     if numeric and sort is not None and sort != 0 and text[:1] in "+-" and " " not in text and "$" in text:
         cls += " pos" if sort > 0 else " neg"  # dollars gained or lost; never a test statistic
     if not numeric and len(text) > 24:
         cls += " wrap"  # long text wraps; numbers and short labels stay on one line
-    sort_attr = ("" if sort is None else repr(float(sort))) if numeric else None
+    sort_attr = ("" if sort is None else sort_key(sort)) if numeric else None
     html = inline(text) if markdown else escape(fmt.plain(text))
     return _CellView(Markup(html), sort_attr, cls)
 
