@@ -24,8 +24,9 @@ residuals, has no conditional variance and leaves the GARCH statistics (the pair
 counted) but no other. So does a fit whose log-likelihood is below that of the constant-variance
 model it nests (:math:`\\alpha = \\gamma = \\beta = 0`): the optimiser reported convergence at a
 point that is not a maximum (seen with EGARCH, down to :math:`-10^8` against :math:`-340`).
-So does a fit whose filtered variance collapses after the estimation window
-(:data:`COLLAPSE_RATIO`: an EGARCH fit with :math:`\\alpha < 0` after an announcement's shock).
+So does a fit whose filtered variance collapses far below the estimation residuals' mean square
+(:data:`COLLAPSE_RATIO`: an EGARCH fit with :math:`\\alpha < 0`, after an announcement's shock
+or within the estimation window).
 
 The days after the event day are filtered with the event window's own abnormal returns: an
 event-day shock raises the conditional variance of the window's later days, as it would for
@@ -41,7 +42,10 @@ maxima: with the machine's two threads and with one (as on every Dask worker, wh
 with a conditional variance 300,000 times larger. With one thread everywhere, a study's fits are
 the same in memory and on a cluster, whatever the environment sets. They remain local maxima from
 arch's starting values (a grid search): EGARCH parameters of short windows should be read as
-such (GARCH and GJR fits moved only within the optimiser's tolerance, 2e-4 in beta).
+such (GARCH and GJR fits moved only within the optimiser's tolerance, 2e-4 in beta). One thread
+does not make them the same on another CPU, whose arithmetic differs in the last bits: the launch
+study's 153 EGARCH fits with peers left 2 pairs out on one machine and 16 on another (README,
+"EGARCH fits depend on the CPU").
 
 This is a two-step estimator (mean by OLS, then the variance model on its residuals): the
 GARCH parameters are consistent but not efficient, and the mean model's prediction-error
@@ -190,15 +194,45 @@ def constant_variance_loglik(x: np.ndarray) -> float:
 
 
 COLLAPSE_RATIO = 100.0
-"""A fit whose variance filtered after the estimation window falls below 1/COLLAPSE_RATIO of
-the smallest variance it gives in the estimation window (a s.d. 10 times smaller) is refused.
+"""A fit whose conditional variance, on any day it is filtered through (the estimation window's
+or a later one), falls below 1/COLLAPSE_RATIO of the estimation residuals' mean square
+:math:`\\hat\\sigma^2` (the constant variance the fit nests: a s.d. 10 times smaller) is refused.
 
-GARCH and GJR (:math:`\\alpha \\ge 0`) decay no lower than :math:`\\omega/(1 - \\beta)`. An
-EGARCH fit with :math:`\\alpha < 0` lowers the variance after a large :math:`|z|`, which makes
-the next ordinary residual a larger :math:`|z|`: a shock far beyond the estimation window's
-(an announcement's) can drive it toward 0 within days (the launch's AMD before 2025-10-13,
-alpha -0.21: its +23% deal day took the s.d. from 2% to 0.006%, and a standardised AR to
-1,541)."""
+GARCH and GJR (:math:`\\alpha \\ge 0`) decay no lower than :math:`\\omega/(1 - \\beta)`; on the
+launch data their smallest variance is 0.09 :math:`\\hat\\sigma^2`. An EGARCH fit with
+:math:`\\alpha < 0` lowers the variance after a large :math:`|z|`, which makes the next ordinary
+residual a larger :math:`|z|`: a shock far beyond the estimation window's (an announcement's)
+can drive it toward 0 within days (the launch's AMD before 2025-10-13, alpha -0.21: its +23%
+deal day took the s.d. from 2% to 0.006%, and a standardised AR to 1,541), and a fit can spiral
+down inside the estimation window itself (AMD again, on another CPU: alpha -0.26, a s.d. of
+0.002% on days of the window, with a likelihood above the constant variance's)."""
+
+def collapsed(variance: np.ndarray, estimation_residuals: np.ndarray) -> str:
+    """Why a fit's filtered ``variance`` is refused (:data:`COLLAPSE_RATIO`), or ``""``.
+
+    Parameters
+    ----------
+    variance
+        The conditional variances of every observed day, the estimation window's first.
+    estimation_residuals
+        The residuals the fit was estimated on (same units as ``variance``'s square root).
+
+    Notes
+    -----
+    Refused when :math:`\\min_t h_t < \\hat\\sigma^2 / C`, :math:`\\hat\\sigma^2 = \\tfrac{1}{m}
+    \\sum_{t \\le m} e_t^2`, :math:`C` = :data:`COLLAPSE_RATIO`.
+    """
+    floor = float(np.mean(np.square(estimation_residuals))) / COLLAPSE_RATIO
+    lowest = int(np.argmin(variance))
+    if not variance[lowest] < floor:
+        return ""
+    where = "in" if lowest < len(estimation_residuals) else "after"
+    return (
+        f"GARCH conditional variance collapsed {where} the estimation window: below 1/"
+        f"{COLLAPSE_RATIO:g} of the estimation residuals' mean square (s.d. "
+        f"{np.sqrt(variance[lowest]):.2g} against {np.sqrt(floor * COLLAPSE_RATIO):.2g})"
+    )
+
 
 LOGLIK_TOLERANCE = 1e-6
 """Relative shortfall below :func:`constant_variance_loglik` taken as rounding, not a failed fit."""
@@ -248,13 +282,9 @@ def _fit_rows(
         if not np.all(np.isfinite(h)) or not np.all(h > 0):
             note[i] = "GARCH conditional variance is not finite and positive"
             continue
-        smallest = h[:m].min()
-        if (h[m:] < smallest / COLLAPSE_RATIO).any():
-            note[i] = (
-                f"GARCH conditional variance collapsed after the estimation window: below 1/"
-                f"{COLLAPSE_RATIO:g} of its smallest in-sample value (s.d. "
-                f"{np.sqrt(h[m:].min()):.2g} against {np.sqrt(smallest):.2g})"
-            )
+        collapse = collapsed(h, x[:m] / SCALE)
+        if collapse:
+            note[i] = collapse
             continue
         variance[i, valid] = h
         values = dict(zip(fit.params.index, fit.params.to_numpy(float), strict=True))
