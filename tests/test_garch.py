@@ -325,6 +325,6 @@ def test_a_collapse_is_measured_against_the_estimation_residuals_mean_square() -
     h = np.full(271, 4.0)
     h[100] = 4.0 / COLLAPSE_RATIO * 0.99
     assert collapsed(h, np.full(250, 2.0)).startswith("GARCH conditional variance collapsed in the")
-    h[100] = 4.0 / COLLAPSE_RATIO * 1.01
-    h[260] = 4.0 / COLLAPSE_RATIO * 1.01  # above the bound though far below the path's in-sample minimum
+    h = np.full(271, 9.0)  # in the window above the mean square 4: the bound stays 4/100
+    h[260] = 4.0 / COLLAPSE_RATIO * 1.01  # though below 1/100 of the path's own in-sample minimum
     assert collapsed(h, np.full(250, 2.0)) == ""
