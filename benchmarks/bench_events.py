@@ -52,7 +52,8 @@ def calendar(rows: int, last_ticker: str | None = None, bad_last_id: bool = Fals
         ticker = last_ticker if last_ticker and i == rows - 1 else tickers[i % 10]
         event = f"ev {i // 10}" if bad_last_id and i == rows - 1 else f"ev{i // 10}"
         day = dt.date(2024, 1, 1) + dt.timedelta(days=(i // 10) % 700)
-        lines.append(f"{event},{day},pre,{ticker},supplier,{1e9 + i},g{(i // 10) % 7},headline {i // 10}")
+        deal = 1e9 + i // 10  # one deal size per event
+        lines.append(f"{event},{day},pre,{ticker},supplier,{deal},g{(i // 10) % 7},headline {i // 10}")
     return "\n".join(lines) + "\n"
 
 

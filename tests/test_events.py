@@ -74,6 +74,16 @@ def test_launch_calendar() -> None:
             "announced",
             "has announced",
         ),
+        # One deal per event: two sizes made the group's value per deal dollar depend on the rows'
+        # order (7.08 against 10.12), and a blank beside a size counted its party's value anyway.
+        (
+            (HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace("300e9", "30e9")),
+            3,
+            "deal_usd",
+            "has deal_usd 30000000000 here but 300000000000 on row 2 (one deal size per event",
+        ),
+        ((HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace("300e9", "")), 3, "deal_usd", "blank here"),
+        ((HEADER, GOOD.replace("300e9", ""), GOOD.replace(",ORCL,", ",NVDA,")), 3, "deal_usd", "blank on"),
     ],
 )
 def test_bad_events_name_file_row_and_field(tmp_path: Path, lines, row, field, text) -> None:
@@ -230,6 +240,12 @@ def test_a_frame_read_from_a_file_passes_unchanged() -> None:
         (lambda f: f.assign(deal_usd=-5.0), 2, "deal_usd", "must be positive"),
         (lambda f: f.assign(announced=pd.Timestamp("2200-01-02")), 2, "announced", "outside the supported"),
         (lambda f: f.assign(timing="later"), 2, "timing", "is not one of pre"),
+        (
+            lambda f: f.assign(deal_usd=[*f["deal_usd"].iloc[:-1], 1e9]),
+            26,
+            "deal_usd",
+            "1000000000 here but 30000000000 on row 25",
+        ),
     ],
 )
 def test_a_bad_frame_is_refused_as_its_file_would_be(edit, row, field, words) -> None:
@@ -240,6 +256,17 @@ def test_a_bad_frame_is_refused_as_its_file_would_be(edit, row, field, words) ->
         events_from_frame(frame)
     assert (caught.value.path, caught.value.row, caught.value.field) == ("events", row, field)
     assert words in caught.value.message
+
+
+def test_peer_rows_of_a_frame_carry_no_deal() -> None:
+    """add_peers gives its rows no deal_usd; an event's deal is its listed parties'."""
+    from eventstudy.peers import add_peers
+
+    events = read_events(ROOT / "events.csv")
+    with_peers = add_peers(events, ("AMD",))
+    assert with_peers["deal_usd"].isna().sum() > events["deal_usd"].isna().sum()
+    checked = events_from_frame(with_peers.drop(columns="source_row"))
+    assert checked["deal_usd"].equals(with_peers["deal_usd"].reset_index(drop=True))
 
 
 def test_a_notebooks_frame_reads_like_the_file() -> None:

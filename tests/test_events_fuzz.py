@@ -60,9 +60,10 @@ def calendars(draw, max_events: int = 6) -> list[dict[str, object]]:
             "timing": draw(st.sampled_from(TIMINGS)),
             "group": draw(labels),
             "headline": draw(headlines),
+            "deal_usd": draw(deals),  # one deal per event
         }
         for ticker in draw(st.lists(tickers, min_size=1, max_size=3, unique=True)):
-            rows.append({**shared, "ticker": ticker, "role": draw(labels), "deal_usd": draw(deals)})
+            rows.append({**shared, "ticker": ticker, "role": draw(labels)})
     return draw(st.permutations(rows))
 
 
@@ -414,7 +415,8 @@ def big_calendar(n_rows: int, last_ticker: str | None = None) -> str:
     for i in range(n_rows):
         ticker = last_ticker if last_ticker and i == n_rows - 1 else tickers[i % 10]
         day = dt.date(2024, 1, 1) + dt.timedelta(days=(i // 10) % 700)
-        lines.append(f"ev{i // 10},{day},pre,{ticker},supplier,{1e9 + i},g{(i // 10) % 7},headline {i // 10}")
+        deal = 1e9 + i // 10  # one deal size per event
+        lines.append(f"ev{i // 10},{day},pre,{ticker},supplier,{deal},g{(i // 10) % 7},headline {i // 10}")
     return "\n".join(lines) + "\n"
 
 
@@ -430,7 +432,7 @@ def test_100k_rows_read_and_the_last_row_named(tmp_path: Path, ample_memory) -> 
     path.write_text(big_calendar(100_000), encoding="utf-8")
     frame = read_events(path)
     assert len(frame) == 100_000 and frame["source_row"].iloc[-1] == 100_001
-    assert frame["deal_usd"].iloc[-1] == 1e9 + 99_999
+    assert frame["deal_usd"].iloc[-1] == 1e9 + 9_999
     text = big_calendar(100_000)
     last = text.rindex("\nev9999,") + 1
     path.write_text(f"{text[:last]}ev 9999,{text[last + len('ev9999,') :]}", encoding="utf-8")

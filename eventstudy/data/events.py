@@ -457,6 +457,7 @@ def available_memory() -> int | None:
 def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
     seen_pairs: dict[tuple[object, object], int] = {}
     first_of_event: dict[object, dict[str, object]] = {}
+    first_deal: dict[object, dict[str, object]] = {}  # an event's first row of a listed party
     for record in records:
         row = record["source_row"]
         assert isinstance(row, int)  # the line number (_parse_row)
@@ -479,3 +480,30 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
                     row=row,
                     field=field,
                 )
+        if record["role"] != "peer":  # peer rows (a frame from eventstudy.peers.add_peers) have none
+            _check_deal(path, record, first_deal.setdefault(record["event_id"], record), row)
+
+
+def _check_deal(path: Path, record: dict[str, object], first: dict[str, object], row: int) -> None:
+    """An event's ``deal_usd`` is one figure, the same on every row of a listed party (blank on
+    each where undisclosed): the group's value per deal dollar counts each event's deal once, so
+    rows giving two sizes would make it depend on the rows' order."""
+    deal, other = record["deal_usd"], first["deal_usd"]
+    assert isinstance(deal, float) and isinstance(other, float)  # _parse_deal
+    if deal == other or (math.isnan(deal) and math.isnan(other)):
+        return
+
+    def text(value: float) -> str:
+        if math.isnan(value):
+            return "blank"
+        short = f"{value:.15g}"
+        return short if float(short) == value else repr(value)
+
+    raise InputError(
+        str(path),
+        f"event {record['event_id']!s} has deal_usd {text(deal)} here but {text(other)} on row "
+        f"{first['source_row']} (one deal size per event, on each of its rows; blank on each where "
+        "undisclosed)",
+        row=row,
+        field="deal_usd",
+    )
