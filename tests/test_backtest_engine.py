@@ -392,3 +392,26 @@ def test_previous_rule_with_a_bound_trades_what_the_study_keeps(tmp_path: Path) 
     assert trades.loc["sat", "outcome"] == "ok"
     assert trades.loc["sat", "day0"] == pd.Timestamp("2024-01-15")
     assert "day0_rule = previous" in trades.loc["sat", "note"]
+
+
+@pytest.mark.parametrize("entry", ["close_day0", "open_day1"])
+def test_a_trade_of_unknown_timing_enters_after_the_announcement_day(tmp_path: Path, entry: str) -> None:
+    """The study's day 0 of an unknown timing on a session is that session (its AR holds the
+    reaction whenever the news came); the trade bought at its close, before news that came after
+    the close, and held the reaction (an audit: +35.75% against -6.43% as post). It now trades
+    as a post announcement would, with a note; a pre one keeps the announcement day."""
+    events = write_events(
+        tmp_path, ["u,2024-01-15,unknown,AAA,supplier,,g,x", "p,2024-01-15,pre,BBB,supplier,,g,x"]
+    )
+    rule = BacktestConfig(holding_days=(1,), entry=entry)
+    trades = backtest(events, simulated_prices(), rule).trades.set_index("event_id")
+    assert trades.loc["u", "day0"] == pd.Timestamp("2024-01-16")  # the session after Monday 01-15
+    assert trades.loc["p", "day0"] == pd.Timestamp("2024-01-15")
+    assert trades.loc["u", "outcome"] == "ok"
+    assert "its timing is unknown, so the news may have come after" in trades.loc["u", "note"]
+    assert "unknown" not in trades.loc["p", "note"]
+    # AAA closes 50 * 1.01**(t - 10); bought at the close of day 11 (or the open of day 12, the
+    # close of day 11) and sold at the close of day 12: +1%.
+    assert trades.loc["u", "ret"] == pytest.approx(0.01, abs=1e-12)
+    entry_date = "2024-01-16" if entry == "close_day0" else "2024-01-17"
+    assert trades.loc["u", "entry_date"] == pd.Timestamp(entry_date)

@@ -2,7 +2,8 @@
 
 Timeline of one trade (``d`` = event day 0 by the study's rule,
 :func:`eventstudy.timeline.calendar.align_day_zero`, on the market proxy's calendar, except that
-a weekend or holiday announcement never trades on the session before it: :func:`trade_days_zero`):
+a weekend or holiday announcement never trades on the session before it, nor one of unknown
+timing at the close of its own day: :func:`trade_days_zero`):
 
 * **decision** -- side from the party's role; weight basis 1 (equal) or the party's market
   value at the close before the entry session (``Close`` x the latest share count dated on or
@@ -261,7 +262,7 @@ def plan_trades(
                 "ratio (the closes are split-adjusted)"
             )
         if outcome == "ok":
-            note = "; ".join(filter(None, [note, share_notes[i], PREVIOUS_SESSION_NOTE if moved[i] else ""]))
+            note = "; ".join(filter(None, [note, share_notes[i], moved[i]]))
         outcomes.append(outcome)
         notes.append(note)
 
@@ -292,6 +293,10 @@ MARKET_PROXY_NOTE = (
 PREVIOUS_SESSION_NOTE = (
     "day 0 is the next session: the study's (day0_rule = previous) is the session before the "
     "announcement, when no trade could act on it"
+)
+UNKNOWN_TIMING_NOTE = (
+    "day 0 is the session after the announcement: its timing is unknown, so the news may have come "
+    "after the study's day 0's close"
 )
 
 
@@ -324,27 +329,36 @@ def _share_count_notes(
 
 def trade_days_zero(
     calendar: pd.DatetimeIndex, events: pd.DataFrame, day0_rule: str, day0_max_shift: int | None
-) -> tuple[list[DayZero], np.ndarray]:
-    """Day 0 of each row's trade (and drift), and whether it differs from the study's.
+) -> tuple[list[DayZero], list[str]]:
+    """Day 0 of each row's trade (and drift), and a note where it differs from the study's.
 
-    The study's day 0 (``day0_rule``, ``day0_max_shift``), except under ``day0_rule =
-    "previous"``: a weekend or holiday announcement then has the session before it as day 0,
-    right for an abnormal return that may start before the news is dated (R eventstudies' rule)
-    but look-ahead for a trade, whose entry at that close would come before the announcement and
-    whose return would hold the reaction. Such a trade takes the next session instead. A row the
-    study gives no day 0 (``day0_shift_too_large``, before or after the data) is not traded.
+    The study's day 0 (``day0_rule``, ``day0_max_shift``), except where that session's close
+    could come before the news, when the trade takes the session after the announcement
+    instead (a row the study keeps is traded however far that session is):
+
+    * under ``day0_rule = "previous"``, a weekend or holiday announcement has the session before
+      it as the study's day 0, right for an abnormal return that may start before the news is
+      dated (R eventstudies' rule) but look-ahead for a trade, whose entry at that close would
+      come before the announcement and whose return would hold the reaction;
+    * timing ``unknown`` on a session: the study's day 0 is that session, whose abnormal return
+      holds the reaction whenever the news came; a trade at its close would hold it too when the
+      news came after the close.
+
+    A row the study gives no day 0 (``day0_shift_too_large``, before or after the data) is not
+    traded.
     """
-    study = [
-        align_day_zero(calendar, a, t, rule=day0_rule, max_shift=day0_max_shift)
-        for a, t in zip(events["announced"], events["timing"], strict=True)
-    ]
-    if day0_rule != "previous":
-        return study, np.zeros(len(study), dtype=bool)
-    after = [
-        align_day_zero(calendar, a, t, rule="next") if zero.outcome == "ok" else zero
-        for zero, a, t in zip(study, events["announced"], events["timing"], strict=True)
-    ]
-    return after, np.array([a.index != z.index for a, z in zip(after, study, strict=True)], dtype=bool)
+    zeros, notes = [], []
+    for a, t in zip(events["announced"], events["timing"], strict=True):
+        zero = align_day_zero(calendar, a, t, rule=day0_rule, max_shift=day0_max_shift)
+        after = zero
+        if zero.outcome == "ok" and (t == "unknown" or day0_rule == "previous"):
+            after = align_day_zero(calendar, a, "post" if t == "unknown" else t, rule="next")
+        zeros.append(after)
+        if after.index == zero.index and after.outcome == zero.outcome:
+            notes.append("")
+        else:
+            notes.append(UNKNOWN_TIMING_NOTE if t == "unknown" else PREVIOUS_SESSION_NOTE)
+    return zeros, notes
 
 
 def other_benchmarks(rows: pd.DataFrame, market: str) -> dict[str, int]:
