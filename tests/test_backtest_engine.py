@@ -415,3 +415,14 @@ def test_a_trade_of_unknown_timing_enters_after_the_announcement_day(tmp_path: P
     assert trades.loc["u", "ret"] == pytest.approx(0.01, abs=1e-12)
     entry_date = "2024-01-16" if entry == "close_day0" else "2024-01-17"
     assert trades.loc["u", "entry_date"] == pd.Timestamp(entry_date)
+
+
+def test_the_console_summary_shows_a_dash_where_there_is_no_number(tmp_path: Path) -> None:
+    """One trade has no t, no skewness-adjusted t and no Sharpe of a one-day curve: the console
+    printed them as +nan (backtest.md shows a dash)."""
+    events = write_events(tmp_path, ["e1,2024-01-15,pre,AAA,supplier,1e9,g1,deal"])
+    summary = backtest(events, simulated_prices(), BacktestConfig(holding_days=(1,))).summary()
+    row = summary.splitlines()[-1].split()
+    assert "nan" not in summary.lower()
+    assert row[:2] == ["1", "1"] and row[4:8] == ["—", "—", "—", "100%"]
+    assert float(row[2].rstrip("%")) == pytest.approx(100 * (0.01 - 0.002), abs=0.005)  # +1% less 20 bps

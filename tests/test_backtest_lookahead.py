@@ -175,6 +175,70 @@ def test_truncating_the_future_leaves_earlier_decisions_unchanged(events: pd.Dat
 
 
 @pytest.mark.parametrize("entry", ["close_day0", "open_day1"])
+@pytest.mark.parametrize("weighting", ["equal", "value"])
+def test_the_curve_of_a_day_is_the_same_whatever_prices_come_after_it(
+    events: pd.DataFrame, entry: str, weighting: str
+) -> None:
+    """A trade without an exit price (past the end of the data, a delisting) was left out of the
+    whole equity curve, so a day's return depended on whether prices existed after it: cutting
+    the data after 2024-03-25 changed the curve of 03-13. Positions are now held up to their
+    last price, and every cut leaves the days before it as they were."""
+    config = BacktestConfig(
+        entry=entry,
+        holding_days=(1, 5, 10),
+        weighting=weighting,
+        positions=(("rival", "short"),),
+        default_side="long",
+    )
+    prices = random_prices(5)
+    full = backtest(events, prices, config, shares=shares())
+    cuts = [DATES[i] for i in range(9, 50, 3)]
+    changed = 0
+    for cut in cuts:
+        short = backtest(events, {s: f[f.date <= cut] for s, f in prices.items()}, config, shares=shares())
+        changed += int((short.trades.outcome == "exit_after_data").any())
+        for k in config.holding_days:
+            again = short.curve[short.curve.holding_days == k]  # to the last day a position is held
+            before = full.curve[(full.curve.holding_days == k) & full.curve.date.isin(again.date)]
+            assert len(again) > 1 and again.date.max() <= cut
+            pd.testing.assert_frame_equal(before.reset_index(drop=True), again.reset_index(drop=True))
+            idle = full.curve[(full.curve.holding_days == k) & full.curve.date.between(again.date.max(), cut)]
+            assert (idle.n_open.iloc[1:] == 0).all()  # the full curve holds nothing more until the cut
+    assert changed >= 10  # most cuts leave a position open at the end of their data
+
+
+def test_a_position_whose_prices_end_is_held_to_its_last_price(events: pd.DataFrame) -> None:
+    """AAA's prices stop three sessions after event a's entry (a delisting): the trade has no
+    5-day return, so it leaves the statistics, but the curve held it: it earns its returns up
+    to its last price and 0 on the day with none (closed at the price before, where the exit
+    cost falls), and is held no more after it."""
+    config = BacktestConfig(holding_days=(5,), positions=(("rival", "short"),), default_side="long")
+    prices = random_prices(6)
+    last = DATES.get_loc(pd.Timestamp("2024-03-14"))  # entry 03-11 (day 0), held 03-12..03-18
+    gone = {**prices, "AAA": prices["AAA"].iloc[: last + 1]}
+    result = backtest(events, gone, config, shares=shares())
+    trades = result.trades.set_index(["event_id", "ticker"])
+    assert trades.loc[("a", "AAA"), "outcome"] == "no_exit_price"
+    assert "held in the equity curve and the calendar-time portfolio up to its last price" in trades.loc[
+        ("a", "AAA"), "note"
+    ]
+    assert np.isnan(trades.loc[("a", "AAA"), "net_ret"])
+    curve = result.curve.set_index("date")
+    adj = prices["AAA"].set_index("date")["adj_close"]
+    bbb = prices["BBB"].set_index("date")["adj_close"]
+    cost = config.cost
+    day = pd.Timestamp("2024-03-13")  # AAA long and BBB short, half each
+    expected = 0.5 * (adj[day] / adj[pd.Timestamp("2024-03-12")] - 1) - 0.5 * (
+        bbb[day] / bbb[pd.Timestamp("2024-03-12")] - 1
+    )
+    assert curve.loc[day, "strategy_ret"] == pytest.approx(expected, abs=1e-14)
+    missing = pd.Timestamp("2024-03-15")  # AAA's first day without a price: 0, and its exit cost
+    expected = 0.5 * (0.0 - cost) - 0.5 * (bbb[missing] / bbb[pd.Timestamp("2024-03-14")] - 1)
+    assert curve.loc[missing, "strategy_ret"] == pytest.approx(expected, abs=1e-14)
+    assert curve.loc[missing, "n_open"] == 2 and curve.loc[pd.Timestamp("2024-03-18"), "n_open"] == 1
+
+
+@pytest.mark.parametrize("entry", ["close_day0", "open_day1"])
 @pytest.mark.parametrize("rule", ["next", "previous"])
 def test_no_trade_enters_before_its_announcement_whatever_the_day0_rule(
     events: pd.DataFrame, entry: str, rule: str

@@ -7,7 +7,10 @@ timing at the close of its own day: :func:`trade_days_zero`):
 
 * **decision** -- side from the party's role; weight basis 1 (equal) or the party's market
   value at the close before the entry session (``Close`` x the latest share count dated on or
-  before that day, as in the study). Nothing later is used: see "No look-ahead" below.
+  before that day, as in the study). Nothing later is used (see "No look-ahead" below), except
+  a later change of the counts by a split ratio, which scales the count: Yahoo's closes are
+  adjusted for every split after them, so close x count misses by that ratio the market value
+  a trader saw (a share issue by such a factor is taken for a split; the trade's note says so).
 * **entry** -- ``close_day0``: at ``Close`` of day ``d``; ``open_day1``: at ``Open`` of day
   ``d+1``.
 * **exit** -- at ``Close`` of day ``d+k`` for a holding period of k trading days.
@@ -39,16 +42,19 @@ curve is the market proxy bought and held from the close of the first trade's da
 No look-ahead: :func:`plan_trades` decides every trade (entry date, entry price, side, weight
 basis) from the calendar, the events, prices up to the entry, and share counts dated no later
 than the close before the entry session; it never looks at a price after the entry.
-``tests/test_backtest_lookahead.py`` proves it by perturbing every later price. One caveat: a
-trade whose exit price is missing (the holding period runs past the data, or a price gap) is
-listed with its outcome but left out of the statistics and the curve, which would favour
-survivors if it happened; on the launch data it does not.
+``tests/test_backtest_lookahead.py`` proves it by perturbing every later price, and by cutting
+the data after each day: the curve of the days before the cut stays the same. A trade whose
+exit price is missing (the holding period runs past the data, a delisting, a price gap) has no
+k-day return: it is listed with its outcome and left out of the trade statistics, which then
+count survivors only (on the launch data there is none), but the curve holds it up to its last
+price (:func:`held_positions`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -429,15 +435,15 @@ def execute_trades(
     notes = plan.frame["note"].to_numpy(object).copy()
     for i in np.flatnonzero(outcomes == "ok"):
         if exit_index[i] < 0:
-            outcomes[i], notes[i] = "exit_after_data", f"day +{k} is after the last trading day"
+            outcomes[i], notes[i] = "exit_after_data", f"day +{k} is after the last trading day; {HELD_NOTE}"
         elif not exit_price[i] > 0:
-            outcomes[i], notes[i] = "no_exit_price", f"no Close on day +{k}"
+            outcomes[i], notes[i] = "no_exit_price", f"no Close on day +{k}; {HELD_NOTE}"
         elif np.isnan(returns[i]).any():
-            outcomes[i], notes[i] = "price_gap", "a price is missing during the holding period"
+            outcomes[i], notes[i] = "price_gap", f"a price is missing during the holding period; {HELD_NOTE}"
         elif np.isnan(market_returns[i]).any():
             outcomes[i], notes[i] = (
                 "no_market_price",
-                f"{plan.markets[i]} has a missing price in the holding period",
+                f"{plan.markets[i]} has a missing price in the holding period; {HELD_NOTE}",
             )
     ok = outcomes == "ok"
     calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
@@ -463,7 +469,11 @@ def execute_trades(
 
 
 def daily_weights(
-    day0_index: np.ndarray, weight_basis: np.ndarray, k: int, n_days: int
+    day0_index: np.ndarray,
+    weight_basis: np.ndarray,
+    k: int,
+    n_days: int,
+    lengths: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Portfolio weights of every position on every day, set at the previous close.
 
@@ -477,6 +487,9 @@ def daily_weights(
         Holding period: position p is held on days d_p+1..d_p+k.
     n_days
         Length of the calendar.
+    lengths
+        (P,) days each position is held, at most ``k`` (:func:`held_positions`: fewer for a
+        position whose prices end); default ``k``.
 
     Returns
     -------
@@ -489,6 +502,8 @@ def daily_weights(
     days = day0_index[:, None] + np.arange(1, k + 1)[None, :]
     positions = np.broadcast_to(np.arange(len(day0_index))[:, None], days.shape)
     inside = days < n_days
+    if lengths is not None:
+        inside &= np.arange(k)[None, :] < np.asarray(lengths)[:, None]
     held[days[inside], positions[inside]] = True
     basis = np.where(held, weight_basis[None, :], 0.0)
     total = basis.sum(axis=1, keepdims=True)
@@ -496,29 +511,99 @@ def daily_weights(
     return weights, held
 
 
+HELD_NOTE = (
+    "held in the equity curve and the calendar-time portfolio up to its last price (a missing price "
+    "closes it at the price before), out of the trade statistics"
+)
+ENTERED = ("ok", "exit_after_data", "no_exit_price", "price_gap", "no_market_price")
+"""Outcomes of a trade that was entered: the last four have no k-day return for the statistics,
+but the portfolio held them (:func:`held_positions`)."""
+
+
+@dataclass(frozen=True)
+class HeldPositions:
+    """The entered trades of one holding period as a portfolio holds them, day by day.
+
+    Attributes
+    ----------
+    rows
+        (P,) the trades' rows in :func:`execute_trades`' table (outcome in :data:`ENTERED`).
+    day0
+        (P,) calendar position of each position's day 0.
+    days
+        (P, k) calendar positions d+1..d+k of the days each is held, -1 from the day after it is
+        closed (or outside the calendar).
+    returns
+        (P, k) each held day's return; 0 on the day a missing price closes the position; NaN
+        where not held.
+    lengths
+        (P,) days held.
+    exit_day
+        (P,) column of ``days`` on which it is sold (the exit cost), -1 for a position still open
+        at the end of the data.
+    """
+
+    rows: np.ndarray
+    day0: np.ndarray
+    days: np.ndarray
+    returns: np.ndarray
+    lengths: np.ndarray
+    exit_day: np.ndarray
+
+
+def held_positions(
+    executed: pd.DataFrame, plan: TradePlan, grid: PriceGrid, k: int, entry: str
+) -> HeldPositions:
+    """Every entered trade (:data:`ENTERED`) as the portfolio holds it.
+
+    A position is held from d+1 to d+k. On the first day its price is missing (a delisting, a
+    gap in the data) it is closed at the last price, so it earns 0 that day and leaves the next;
+    a position whose holding period runs past the data is held to the data's end, unsold. Whether
+    a position is held on day t thus depends only on prices up to t-1, as its weight does: the
+    statistics leave such trades out (they have no k-day return), but a portfolio that dropped
+    them from every day, as it once did, would have let a missing price after t choose the
+    positions of day t (and favoured survivors).
+    """
+    rows = np.flatnonzero(np.isin(executed["outcome"].to_numpy(object), ENTERED))
+    day0 = plan.day0_index[rows]
+    days, returns = holding_paths(grid, plan.columns[rows], day0, k, entry)
+    finite = np.isfinite(returns)
+    gap = np.where(finite.all(axis=1), k, finite.argmin(axis=1))  # the first day without a return
+    on_calendar = days[np.arange(len(rows)), np.minimum(gap, k - 1)] >= 0
+    closed = (gap < k) & on_calendar  # a missing price on a day of the calendar closes it
+    lengths = np.where(closed, gap + 1, gap)
+    held = np.arange(k)[None, :] < lengths[:, None]
+    returns = np.where(held, np.where(finite, returns, 0.0), np.nan)
+    days = np.where(held, days, -1)
+    exit_day = np.where(gap == k, k - 1, np.where(closed, gap, -1))
+    return HeldPositions(rows, day0, days, returns, lengths, exit_day)
+
+
 def equity_curve(
     trades: pd.DataFrame, plan: TradePlan, grid: PriceGrid, market: str, k: int, config: BacktestConfig
 ) -> pd.DataFrame:
     """The daily equity curve of the strategy holding ``k`` days, and of the market.
 
-    ``trades`` is :func:`execute_trades` for the same ``k`` (rows aligned with ``plan``); only
-    trades with outcome ``ok`` are held. The curve runs from the close of the first day 0 to
-    the last exit; its first row is the base (equity 1, return NaN).
+    ``trades`` is :func:`execute_trades` for the same ``k`` (rows aligned with ``plan``); every
+    entered trade is held (:func:`held_positions`). The curve runs from the close of the first
+    day 0 to the last day a position is held; its first row is the base (equity 1, return NaN).
     """
-    ok = (trades["outcome"] == "ok").to_numpy()
-    if not ok.any():
+    held_trades = held_positions(trades, plan, grid, k, config.entry)
+    if not len(held_trades.rows) or held_trades.lengths.max() == 0:
         return pd.DataFrame({name: pd.Series(dtype=_CURVE_DTYPES[name]) for name in CURVE_COLUMNS})
     n_days = len(grid.calendar)
-    day0 = plan.day0_index[ok]
-    signs = plan.signs[ok]
-    basis = trades["weight_basis"].to_numpy(float)[ok]
-    days, returns = holding_paths(grid, plan.columns[ok], day0, k, config.entry)
-    contribution = signs[:, None] * returns
+    day0, days = held_trades.day0, held_trades.days
+    signs = plan.signs[held_trades.rows]
+    basis = trades["weight_basis"].to_numpy(float)[held_trades.rows]
+    positions = np.arange(len(day0))
+    contribution = signs[:, None] * held_trades.returns
     contribution[:, 0] -= config.cost
-    contribution[:, -1] -= config.cost
-    weights, held = daily_weights(day0, basis, k, n_days)
+    sold = held_trades.exit_day >= 0
+    contribution[positions[sold], held_trades.exit_day[sold]] -= config.cost
+    weights, held = daily_weights(day0, basis, k, n_days, held_trades.lengths)
     by_day = np.zeros((n_days, len(day0)))
-    by_day[days, np.arange(len(day0))[:, None]] = contribution
+    inside = days >= 0
+    by_day[days[inside], np.broadcast_to(positions[:, None], days.shape)[inside]] = contribution[inside]
     strategy = (weights * by_day).sum(axis=1)
 
     base, last = int(day0.min()), int(days.max())
@@ -657,22 +742,35 @@ class BacktestResults:
         return other_benchmarks(self.drift_observations, self.market)
 
     def summary(self) -> str:
-        """A plain-text table: one line per holding period."""
+        """A plain-text table: one line per holding period (``—`` for a figure there is none of,
+        as in ``backtest.md``: a t of one trade, a Sharpe of a curve that never moved)."""
+        market = self.market[:7]
         lines = [
             f"Backtest of {self.study_name!r}: {self.config.describe()}",
             f"market proxy {self.market}; net abnormal return = side x BHAR - costs",
             "",
             f"{'k':>3} {'trades':>6} {'mean net':>9} {'mean abn':>9} {'t':>6} {'t_sa':>6} {'p_sa':>6} "
-            f"{'hit':>5} {'Sharpe':>7} {'SPY Sh':>7} {'maxDD':>7} {'total':>8} {'SPY':>8}",
+            f"{'hit':>5} {'Sharpe':>7} {market + ' Sh':>10} {'maxDD':>7} {'total':>8} {market:>8}",
         ]
         for r in self.summary_table.itertuples(index=False):
-            lines.append(
-                f"{r.holding_days:>3} {r.n_trades:>6} {r.mean_net_ret:>+9.2%} "
-                f"{r.mean_net_abnormal_ret:>+9.2%} "
-                f"{r.t:>+6.2f} {r.t_sa:>+6.2f} {r.p_sa:>6.3f} {r.hit_rate:>5.0%} {r.sharpe:>+7.2f} "
-                f"{r.market_sharpe:>+7.2f} {r.max_drawdown:>+7.1%} {r.total_return:>+8.1%} "
-                f"{r.market_total_return:>+8.1%}"
+            cells = [
+                (r.mean_net_ret, "+.2%", 9),
+                (r.mean_net_abnormal_ret, "+.2%", 9),
+                (r.t, "+.2f", 6),
+                (r.t_sa, "+.2f", 6),
+                (r.p_sa, ".3f", 6),
+                (r.hit_rate, ".0%", 5),
+                (r.sharpe, "+.2f", 7),
+                (r.market_sharpe, "+.2f", 10),
+                (r.max_drawdown, "+.1%", 7),
+                (r.total_return, "+.1%", 8),
+                (r.market_total_return, "+.1%", 8),
+            ]
+            shown = " ".join(
+                (f"{value:{spec}}" if np.isfinite(float(cast(float, value))) else "—").rjust(width)
+                for value, spec, width in cells
             )
+            lines.append(f"{r.holding_days:>3} {r.n_trades:>6} {shown}")
         return "\n".join(lines)
 
 
@@ -784,13 +882,13 @@ def calendar_time_table(
     n_days = len(grid.calendar)
     frames = []
     for k, executed in zip(config.holding_days, trades, strict=True):
-        ok = (executed["outcome"] == "ok").to_numpy()
-        if not ok.any():
+        positions = held_positions(executed, plan, grid, k, config.entry)
+        if not positions.lengths.sum():
             continue
-        day0 = plan.day0_index[ok]
-        days, returns = holding_paths(grid, plan.columns[ok], day0, k, config.entry)
-        weights, held = daily_weights(day0, executed["weight_basis"].to_numpy(float)[ok], k, n_days)
-        series = portfolio_series(grid.calendar, days, returns, plan.signs[ok], weights, held, rf)
+        basis = executed["weight_basis"].to_numpy(float)[positions.rows]
+        weights, held = daily_weights(positions.day0, basis, k, n_days, positions.lengths)
+        signs = plan.signs[positions.rows]
+        series = portfolio_series(grid.calendar, positions.days, positions.returns, signs, weights, held, rf)
         for model in config.calendar_time:
             frames.append(calendar_time_rows(series, factors, model, config.calendar_time_frequency, k))
     return pd.concat(frames, ignore_index=True) if frames else empty_table()

@@ -309,7 +309,7 @@ def _trade_lines(trades: pd.DataFrame) -> list[str]:
     )
     missing = trades.loc[trades["outcome"] != "ok", ["holding_days", "event_id", "ticker", "outcome", "note"]]
     if not missing.empty:
-        lines += ["", "Trades not made:", ""]
+        lines += ["", "Trades left out of the statistics (not made, or without a k-day return):", ""]
         lines += [
             f"- hold {r.holding_days}d, `{fmt.plain(r.event_id)}` {fmt.md(r.ticker)}: {fmt.md(r.outcome)} "
             f"({fmt.md(r.note)})"
@@ -346,17 +346,20 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         f"on days with no open position. {market} is bought and held from the close of the first day 0.",
         "- **Statistics**: t = mean/(s/√n); skewness-adjusted t_sa = √n(S + γ̂S²/3 + γ̂/(6n)), S = mean/s, "
         "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999); both against Student's t with n − 1 degrees of "
-        f"freedom; bootstrap p: {boot.get('draws', 1000)} resamples of n/4 (at least 3), centred at the "
-        f"sample mean, seed {boot.get('seed', 0)} (Lyon, Barber & Tsai 1999). Hit rate = share of trades "
-        "with a positive net return. Sharpe = √252 × mean/sd of daily returns, zero risk-free rate, over "
-        "the curve's whole span including idle days. Max drawdown = min over t of equity / running peak − 1.",
+        f"freedom; bootstrap p: {boot.get('draws', 1000)} resamples of ⌊n/4⌋ trades (none below n = 12), "
+        f"centred at the sample mean, seed {boot.get('seed', 0)} (Lyon, Barber & Tsai 1999). Hit rate = "
+        "share of trades with a positive net return. Sharpe = √252 × mean/sd of daily returns, zero "
+        "risk-free rate, over the curve's whole span including idle days. Max drawdown = min over t of "
+        "equity / running peak − 1.",
         "- **Independence**: each trade and each (event, party) is one observation; same-day parties of "
         "one announcement and overlapping holds of the same ticker are not independent, so the p-values "
         "are optimistic.",
         "- **No look-ahead**: entry date, entry price, side and weight use nothing after the entry; "
-        "a test perturbs every later price and checks the trade decisions do not change. Trades without "
-        "an exit price (past the end of the data, or a gap) are listed below but left out of the "
-        "statistics and the curve.",
+        "a test perturbs every later price and checks the trade decisions do not change. A trade entered "
+        "without an exit price (past the end of the data, a delisting, a gap) has no k-day return: it is "
+        "listed below and left out of the trade statistics, which therefore count survivors only, but "
+        "the equity curve and the calendar-time portfolio hold it up to its last price (a missing price "
+        "closes it at the one before), so no day of the curve depends on a later price.",
     ]
 
 
