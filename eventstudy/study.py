@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from eventstudy.backtest.engine import BacktestResults
     from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.data.inputs import StudyInputs
+    from eventstudy.data.remote import CacheReader
     from eventstudy.data.store import PriceStore
     from eventstudy.estimate import PairEstimates
     from eventstudy.factors import FactorTable
@@ -120,6 +121,7 @@ def run_study(
         Needs(config.market, needs.symbols, needs.french, needs.factors_file, config.news_file),
         events_path=events_path,
     )
+    check_share_counts(store, inputs)
     model = model or _model_from_config(config, inputs.factors)
     _check_benchmarks(events, model, where)
     if config.backtest is not None:
@@ -300,6 +302,19 @@ def study_events(
     if config.backtest is not None:
         check_position_roles(frame["role"].astype(str), config.backtest, where)
     return frame, path, where
+
+
+def check_share_counts(store: CacheReader, inputs: StudyInputs) -> None:
+    """Stop at a share count below its ticker's median daily volume
+    (:func:`~eventstudy.valuation.count_below_volume`: a count in thousands or millions read as
+    units), naming its cache file; a ticker without prices (a returns file) is not checked."""
+    from eventstudy.valuation import count_below_volume
+
+    for ticker, frame in inputs.shares.items():
+        prices = inputs.prices.get(ticker)
+        below = None if prices is None else count_below_volume(ticker, frame, prices)
+        if below is not None:
+            raise InputError(str(store.path(ticker, "shares")), below.describe(), field="shares_outstanding")
 
 
 def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: str) -> None:

@@ -307,3 +307,79 @@ class ShareCountTable:
             np.append(self.as_of, np.datetime64("NaT", "ns")).take(rows),
             np.append(self.filing, np.array([""], dtype=object)).take(rows),
         )
+
+
+TURNOVER_SESSIONS = 60
+"""Sessions up to a share count's date whose median volume it is compared with."""
+
+
+@dataclass(frozen=True)
+class CountBelowVolume:
+    """A share count smaller than its ticker's median daily volume around its date.
+
+    Attributes
+    ----------
+    ticker, as_of, count
+        The count and what it is of.
+    median_volume
+        The median daily volume of the ticker's last :data:`TURNOVER_SESSIONS` sessions with a
+        volume, up to ``as_of``.
+    split
+        The later split ratio the count was multiplied by to be compared with the volumes,
+        which Yahoo adjusts for every split (1 where none).
+    """
+
+    ticker: str
+    as_of: pd.Timestamp
+    count: float
+    median_volume: float
+    split: float
+
+    def describe(self) -> str:
+        """What is wrong with the count, in one sentence."""
+        basis = "" if self.split == 1.0 else f" (times {self.split:g}, a later split's ratio, as volumes are)"
+        return (
+            f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is less than {self.ticker}'s "
+            f"median daily volume over the {TURNOVER_SESSIONS} sessions before ({self.median_volume:,.0f} "
+            "shares): no stock trades more than all its shares on a median day, so is the count in "
+            "thousands or millions read as units? (import it in shares)"
+        )
+
+
+def count_below_volume(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -> CountBelowVolume | None:
+    """The first share count (in date order) below the median daily volume of ``ticker``.
+
+    Parameters
+    ----------
+    shares
+        ``as_of`` and ``shares_outstanding`` of one ticker, in date order.
+    prices
+        The ticker's cached prices: ``date`` and ``volume`` (Yahoo's, split-adjusted).
+
+    Notes
+    -----
+    A count is compared with the median of the positive volumes of the last
+    :data:`TURNOVER_SESSIONS` sessions up to its date, on the volumes' basis: times the ratio
+    of every later change of the counts that looks like a split (:func:`split_ratios`). On the
+    launch data the smallest count is 28 times that median (CRWV, months after its listing), a
+    count in thousands of a stock trading 3% of its shares a day 0.03 times. A count before the
+    first price has nothing to be compared with.
+    """
+    if shares.empty or "volume" not in prices.columns:
+        return None
+    counts = shares["shares_outstanding"].to_numpy(float)
+    ratios = split_ratios(counts, np.arange(len(counts)) > 0)
+    later = np.append(np.cumprod(ratios[::-1])[::-1][1:], 1.0)  # the product of the later ratios
+    volume = prices["volume"].to_numpy(float)
+    dates = prices["date"].to_numpy("datetime64[ns]")
+    traded = volume > 0
+    volume, dates = volume[traded], dates[traded]
+    ends = np.searchsorted(dates, shares["as_of"].to_numpy("datetime64[ns]"), side="right")
+    for i, end in enumerate(ends.tolist()):
+        if end == 0:
+            continue
+        median = float(np.median(volume[max(0, end - TURNOVER_SESSIONS) : end]))
+        if counts[i] * later[i] < median:
+            as_of = pd.Timestamp(shares["as_of"].iloc[i])
+            return CountBelowVolume(ticker, as_of, float(counts[i]), median, float(later[i]))
+    return None

@@ -144,3 +144,75 @@ def _with_fetchers(function, prices, shares):
         return function(*args, **{**kwargs, "fetch_prices": prices, "fetch_shares": shares})
 
     return call
+
+
+def _volumes(volume: float, days: int = 100) -> pd.DataFrame:
+    dates = pd.bdate_range("2025-01-02", periods=days)
+    return pd.DataFrame({"date": dates, "volume": np.full(days, volume)})
+
+
+def _counts(*rows: tuple[str, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"as_of": pd.to_datetime([d for d, _ in rows]), "shares_outstanding": [c for _, c in rows]}
+    )
+
+
+def test_a_count_below_the_median_daily_volume_is_named_on_the_volumes_basis() -> None:
+    """A ticker's only count has no earlier one to be compared with: ORCL's 2,841 million given
+    in thousands passed, and every dollar value was 1,000 times too small. No stock trades more
+    than its shares on a median day."""
+    from eventstudy.valuation import TURNOVER_SESSIONS, count_below_volume
+
+    prices = _volumes(10e6)
+    prices.loc[40:, "volume"] = 30e6  # the median of the 60 sessions before 2025-04-30 (day 84): 30M
+    below = count_below_volume("ORCK", _counts(("2025-04-30", 2_841_000.0)), prices)
+    assert below is not None and below.median_volume == 30e6 and below.split == 1.0
+    assert below.describe().startswith(
+        "2,841,000 shares as of 2025-04-30 is less than ORCK's median daily volume over the 60 sessions "
+        "before (30,000,000 shares)"
+    )
+    early = count_below_volume("ORCK", _counts(("2025-02-14", 25e6)), prices)  # days 0-32: 10M
+    assert TURNOVER_SESSIONS == 60 and early is None
+    assert count_below_volume("ORCK", _counts(("2025-04-30", 2_841e6)), prices) is None
+    assert count_below_volume("ORCK", _counts(("2024-12-31", 1.0)), prices) is None  # before any price
+    # Yahoo's volumes hold every later split: a count before a 10-for-1 is compared times 10.
+    split = _counts(("2025-02-14", 2e6), ("2025-04-30", 20e6))
+    assert count_below_volume("ORCK", split, _volumes(5e6)) is None
+    below = count_below_volume("ORCK", split, _volumes(50e6))
+    assert below is not None and below.split == 10.0 and below.count == 2e6
+    assert "(times 10, a later split's ratio, as volumes are)" in below.describe()
+    # Days without a trade are not the median's.
+    idle = _volumes(10e6)
+    idle.loc[::2, "volume"] = 0.0
+    assert count_below_volume("ORCK", _counts(("2025-04-30", 9e6)), idle) is not None
+
+
+def test_a_run_with_a_count_in_thousands_stops_in_one_line(shared_data: Path, tmp_path: Path, capsys) -> None:
+    """ORCL's prices as ORCK with one count of 2,841,000 (thousands): the run wrote a market
+    value of $686.1M for $686.1B, and a value per deal dollar of 0.0008 for 0.81."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for symbol, name in (("SPY", "SPY"), ("ORCL", "ORCK")):
+        (source / f"{name}.csv").write_text((shared_data / "prices" / f"{symbol}.csv").read_text())
+    (source / "shares.csv").write_text(
+        "ticker,as_of,shares_outstanding,filing,source\nORCK,2025-08-31,2841000,10-Q,x\n"
+    )
+    cache, out, events = tmp_path / "cache", tmp_path / "out", tmp_path / "events.csv"
+    prices = [str(source / "SPY.csv"), str(source / "ORCK.csv")]
+    assert main(["cache", "import", *prices, "--cache", str(cache)]) == 0
+    assert main(["cache", "import", str(source / "shares.csv"), "--cache", str(cache)]) == 0
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "openai-300b,2025-09-09,post,ORCK,supplier,300e9,g,h\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    run = ["run", "--events", str(events), "--no-peers", "--offline", "--out", str(out)]
+    status = main([*run, "--cache", str(cache)])
+    captured = capsys.readouterr()
+    assert status == 2 and captured.err.count("\n") == 1 and captured.out == "", captured.err
+    path = PriceStore(cache).shares_path("ORCK")
+    assert captured.err.startswith(f"eventstudy: error: {path}, field 'shares_outstanding': 2,841,000 shares")
+    assert "is less than ORCK's median daily volume" in captured.err
+    assert "thousands or millions" in captured.err
+    assert not out.exists()

@@ -7,6 +7,11 @@ ratio, at most a few dozen (NVDA's 10-for-1 in 2024, Berkshire B's 50-for-1 in 2
 count more than :data:`MAX_SHARE_COUNT_RATIO` times (or less than its inverse) the ticker's
 previous count in date order is refused, wherever it comes from: an imported file
 (:mod:`eventstudy.data.importer`) or Yahoo (:mod:`eventstudy.data.acquire`).
+
+A ticker's only count, or every count of one file, has no earlier one to be compared with, so a
+study also compares each count with the ticker's trading
+(:func:`eventstudy.valuation.count_below_volume`): no stock trades more than its shares
+outstanding on a median day.
 """
 
 from __future__ import annotations
@@ -85,3 +90,4 @@ def share_count_jump(frame: pd.DataFrame) -> ShareCountJump | None:
         previous_count=float(counts[at - 1]),
         factor=float(factor[at]),
     )
+

@@ -217,12 +217,13 @@ def partition_task(
         Some ticker of the whole study has an earnings calendar
         (:func:`eventstudy.study.screen_confounders`).
     """
-    from eventstudy.study import _require_sessions, screen_confounders
+    from eventstudy.study import _require_sessions, check_share_counts, screen_confounders
 
     started = time.perf_counter()
     store = open_cache(cache)
     try:
         inputs = load_inputs(store, events, needs)
+        check_share_counts(store, inputs)
         series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
         panel = build_panel(inputs.prices, needs.market, returns=series, definition=config.returns)
     except (InputError, DataUnavailableError) as exc:
