@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from eventstudy.estimate import PairEstimates
     from eventstudy.factors import FactorTable
     from eventstudy.models import DataNeeds, ExpectedReturnModel
+    from eventstudy.valuation import CountBelowVolume
 
 HISTORY_DAYS = 2 * 366
 """Least calendar days of history fetched before the first announcement (the default estimation
@@ -121,9 +122,9 @@ def run_study(
         Needs(config.market, needs.symbols, needs.french, needs.factors_file, config.news_file),
         events_path=events_path,
     )
-    check_share_counts(store, inputs)
     model = model or _model_from_config(config, inputs.factors)
     _check_benchmarks(events, model, where)
+    check_share_counts(store, inputs)
     if config.backtest is not None:
         _require_prices_for_backtest(events, inputs, config, where)
     series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
@@ -305,16 +306,30 @@ def study_events(
 
 
 def check_share_counts(store: CacheReader, inputs: StudyInputs) -> None:
-    """Stop at a share count below its ticker's median daily volume
-    (:func:`~eventstudy.valuation.count_below_volume`: a count in thousands or millions read as
-    units), naming its cache file; a ticker without prices (a returns file) is not checked."""
+    """Stop at the first ticker (in events order) with a share count below its median daily
+    volume (:func:`first_count_below_volume`), naming its cache file."""
+    found = first_count_below_volume(inputs)
+    if found is not None:
+        raise share_count_error(store, found)
+
+
+def first_count_below_volume(inputs: StudyInputs) -> CountBelowVolume | None:
+    """The first ticker's (in events order) share count below its median daily volume
+    (:func:`~eventstudy.valuation.count_below_volume`: a count in thousands or millions read
+    as units); a ticker without prices (a returns file) is not checked."""
     from eventstudy.valuation import count_below_volume
 
     for ticker, frame in inputs.shares.items():
         prices = inputs.prices.get(ticker)
         below = None if prices is None else count_below_volume(ticker, frame, prices)
         if below is not None:
-            raise InputError(str(store.path(ticker, "shares")), below.describe(), field="shares_outstanding")
+            return below
+    return None
+
+
+def share_count_error(store: CacheReader, found: CountBelowVolume) -> InputError:
+    """The one line naming the cache file of ``found``'s ticker."""
+    return InputError(str(store.path(found.ticker, "shares")), found.describe(), field="shares_outstanding")
 
 
 def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: str) -> None:

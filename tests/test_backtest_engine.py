@@ -398,23 +398,34 @@ def test_previous_rule_with_a_bound_trades_what_the_study_keeps(tmp_path: Path) 
 def test_a_trade_of_unknown_timing_enters_after_the_announcement_day(tmp_path: Path, entry: str) -> None:
     """The study's day 0 of an unknown timing on a session is that session (its AR holds the
     reaction whenever the news came); the trade bought at its close, before news that came after
-    the close, and held the reaction (an audit: +35.75% against -6.43% as post). It now trades
-    as a post announcement would, with a note; a pre one keeps the announcement day."""
+    the close, and held the reaction (an audit: +35.75% against -6.43% as post). A close entry
+    now trades as a post announcement would, with a note; an open entry, the morning after,
+    comes after the news anyway and keeps day 0; a pre announcement keeps it too."""
     events = write_events(
-        tmp_path, ["u,2024-01-15,unknown,AAA,supplier,,g,x", "p,2024-01-15,pre,BBB,supplier,,g,x"]
+        tmp_path,
+        [
+            "u,2024-01-15,unknown,AAA,supplier,,g,x",
+            "p,2024-01-15,pre,BBB,supplier,,g,x",
+            "last,2024-02-09,unknown,CCC,supplier,,g,x",  # the last session of the data
+        ],
     )
     rule = BacktestConfig(holding_days=(1,), entry=entry)
     trades = backtest(events, simulated_prices(), rule).trades.set_index("event_id")
-    assert trades.loc["u", "day0"] == pd.Timestamp("2024-01-16")  # the session after Monday 01-15
+    close = entry == "close_day0"
+    assert trades.loc["u", "day0"] == pd.Timestamp("2024-01-16" if close else "2024-01-15")
     assert trades.loc["p", "day0"] == pd.Timestamp("2024-01-15")
     assert trades.loc["u", "outcome"] == "ok"
-    assert "its timing is unknown, so the news may have come after" in trades.loc["u", "note"]
-    assert "unknown" not in trades.loc["p", "note"]
-    # AAA closes 50 * 1.01**(t - 10); bought at the close of day 11 (or the open of day 12, the
-    # close of day 11) and sold at the close of day 12: +1%.
-    assert trades.loc["u", "ret"] == pytest.approx(0.01, abs=1e-12)
-    entry_date = "2024-01-16" if entry == "close_day0" else "2024-01-17"
-    assert trades.loc["u", "entry_date"] == pd.Timestamp(entry_date)
+    moved = "its timing is unknown, so the news may have come after" in trades.loc["u", "note"]
+    assert moved == close and "unknown" not in trades.loc["p", "note"]
+    # AAA closes 50 * 1.01**(t - 10): bought at the close of day 11 (close entry) or at the open
+    # of day 11, 2% above day 10's close (open entry), sold at the close of the next day.
+    assert trades.loc["u", "ret"] == pytest.approx(0.01 if close else 50 * 1.01 / 51 - 1, abs=1e-12)
+    assert trades.loc["u", "entry_date"] == pd.Timestamp("2024-01-16")
+    # Unknown on the last session: no later session to buy at the close of; the next open is
+    # after the data either way.
+    assert trades.loc["last", "outcome"] == "entry_after_data"
+    if close:
+        assert trades.loc["last", "note"].startswith("the trade would enter at the session after the")
 
 
 def test_the_console_summary_shows_a_dash_where_there_is_no_number(tmp_path: Path) -> None:

@@ -244,8 +244,9 @@ def test_no_trade_enters_before_its_announcement_whatever_the_day0_rule(
     events: pd.DataFrame, entry: str, rule: str
 ) -> None:
     """Under day0_rule = previous the study's day 0 of a weekend announcement is the Friday
-    before it; a trade there would be bought before the news with its reaction in the return.
-    Trades and the drift take the next session, with a note."""
+    before it; a trade bought at that close would come before the news with its reaction in the
+    return. Close entries and the drift take the next session, with a note; an open entry,
+    Monday's open, comes after the news and keeps the study's Friday."""
     config = BacktestConfig(entry=entry, holding_days=(1, 5))
     prices = random_prices(4)
     result = backtest(events, prices, config, day0_rule=rule)
@@ -256,11 +257,16 @@ def test_no_trade_enters_before_its_announcement_whatever_the_day0_rule(
         row = announced.loc[(t.event_id, t.ticker)]
         # The close of the entry day (or its open, the morning after) comes after the news.
         assert t.entry_date >= row.announced + pd.Timedelta(days=1 if row.timing == "post" else 0)
-    weekend = trades[trades.event_id == "c"]  # Saturday 2024-03-23: Monday 03-25 under both rules
-    assert (weekend.day0 == pd.Timestamp("2024-03-25")).all()
-    assert weekend.note.str.contains("day0_rule = previous").all() == (rule == "previous")
+    weekend = trades[trades.event_id == "c"]  # Saturday 2024-03-23
+    study_day = rule == "previous" and entry == "open_day1"  # Friday 03-22, bought Monday's open
+    assert (weekend.day0 == pd.Timestamp("2024-03-22" if study_day else "2024-03-25")).all()
+    bought = "2024-03-25" if entry == "close_day0" or study_day else "2024-03-26"
+    assert (weekend.entry_date == pd.Timestamp(bought)).all()
+    moved = rule == "previous" and entry == "close_day0"
+    assert weekend.note.str.contains("day0_rule = previous").all() == moved
     assert not trades[trades.event_id != "c"].note.str.contains("previous").any()
     same = backtest(events, prices, config, day0_rule="next")
-    pd.testing.assert_frame_equal(trades.drop(columns="note"), same.trades.drop(columns="note"))
-    pd.testing.assert_frame_equal(result.drift, same.drift)
-    pd.testing.assert_frame_equal(result.curve, same.curve)
+    pd.testing.assert_frame_equal(result.drift, same.drift)  # bought at the close of day 0
+    if not study_day:
+        pd.testing.assert_frame_equal(trades.drop(columns="note"), same.trades.drop(columns="note"))
+        pd.testing.assert_frame_equal(result.curve, same.curve)

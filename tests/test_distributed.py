@@ -329,6 +329,27 @@ def test_the_first_bad_row_in_events_order_is_the_error_on_a_cluster_too(
         assert str(dask.value) == str(memory.value)
 
 
+def test_the_first_implausible_share_count_in_events_order_is_the_error_on_a_cluster_too(
+    synthetic_cache, synthetic_events, cluster, tmp_path: Path
+) -> None:
+    """Two tickers with a count below their median daily volume, the earlier one in events order
+    in a later partition (they are sorted by ticker): the cluster named the later one."""
+    cache = Path(shutil.copytree(synthetic_cache, tmp_path / "cache"))
+    events = synthetic_events.iloc[:200].copy().reset_index(drop=True)
+    store = PriceStore(cache)
+    counted = [t for t in dict.fromkeys(events["ticker"]) if len(store.read_shares(t))]  # events order
+    first = next(t for i, t in enumerate(counted) if any(u < t for u in counted[i + 1 :]))
+    later = next(u for u in counted[counted.index(first) + 1 :] if u < first)
+    for ticker in (first, later):
+        store.write_shares(ticker, store.read_shares(ticker).assign(shares_outstanding=1.0), {"source": "t"})
+    with pytest.raises(InputError) as memory:
+        run_study(events, cache, CONFIG)
+    with pytest.raises(InputError) as dask:
+        run_distributed(events, cache, CONFIG, scheduler=cluster, rows_per_partition=20)
+    assert memory.value.path == str(store.shares_path(first)) and memory.value.field == "shares_outstanding"
+    assert str(dask.value) == str(memory.value)
+
+
 def test_calendar_blocks_add_up_to_the_pair_sum_of_all_rows() -> None:
     """r-bar's sum over blocks of calendar days equals the sum over all pairs at once, for
     staggered, clustered and ragged rows and any block width >= the span."""

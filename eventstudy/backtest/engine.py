@@ -32,8 +32,10 @@ day t -- every trade with :math:`d+1 \\le t \\le d+k`, known by then because its
 passed -- as :math:`w_{pt} = b_p / \\sum_{q\\,\\text{open}} b_q` (:math:`b_p` = 1 or the market
 value at the decision). A position entered at the next open holds its slot in cash
 overnight. Portfolio return :math:`r_t = \\sum_p w_{pt}\\,(s_p r_{pt} - c\\,[t = d_p+1] -
-c\\,[t = d_p+k])`, where :math:`r_{pt}` is the position's return of day t (from the entry price
-on its first day). Long and short positions both take positive weight (gross exposure 1).
+c\\,[t = e_p])`, where :math:`r_{pt}` is the position's return of day t (from the entry price
+on its first day) and :math:`e_p` its exit: d+k, or the first day without a price (which closes
+the position at the price before, :math:`r_{pt} = 0`); a position still open at the end of the
+data is not sold. Long and short positions both take positive weight (gross exposure 1).
 Rebalancing continuing positions to the new weights is not charged. With no position open the
 strategy holds cash earning 0. A day's return of -100% or worse (shorts, or costs) ruins it:
 its equity is 0 from that day on (:func:`~eventstudy.backtest.statistics.compound`). The market
@@ -53,7 +55,7 @@ price (:func:`held_positions`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import numpy as np
@@ -214,7 +216,7 @@ def plan_trades(
     traded = events.loc[signs_all != 0].reset_index(drop=True)
     signs = signs_all[signs_all != 0]
     n_days = len(grid.calendar)
-    day_zero, moved = trade_days_zero(grid.calendar, traded, day0_rule, day0_max_shift)
+    day_zero, moved = trade_days_zero(grid.calendar, traded, day0_rule, day0_max_shift, entry=config.entry)
     markets = row_markets(traded, market)
     market_columns = np.array([grid.column(m) for m in markets], dtype=int)
     day0_index = np.array([d.index for d in day_zero], dtype=int)
@@ -300,6 +302,10 @@ PREVIOUS_SESSION_NOTE = (
     "day 0 is the next session: the study's (day0_rule = previous) is the session before the "
     "announcement, when no trade could act on it"
 )
+AFTER_DATA_NOTE = (
+    "the trade would enter at the session after the announcement (a close of day 0 could come before "
+    "the news), which is after the last trading day"
+)
 UNKNOWN_TIMING_NOTE = (
     "day 0 is the session after the announcement: its timing is unknown, so the news may have come "
     "after the study's day 0's close"
@@ -334,13 +340,19 @@ def _share_count_notes(
 
 
 def trade_days_zero(
-    calendar: pd.DatetimeIndex, events: pd.DataFrame, day0_rule: str, day0_max_shift: int | None
+    calendar: pd.DatetimeIndex,
+    events: pd.DataFrame,
+    day0_rule: str,
+    day0_max_shift: int | None,
+    *,
+    entry: str = "close_day0",
 ) -> tuple[list[DayZero], list[str]]:
     """Day 0 of each row's trade (and drift), and a note where it differs from the study's.
 
-    The study's day 0 (``day0_rule``, ``day0_max_shift``), except where that session's close
-    could come before the news, when the trade takes the session after the announcement
-    instead (a row the study keeps is traded however far that session is):
+    The study's day 0 (``day0_rule``, ``day0_max_shift``), except where a purchase at that
+    session's close (``entry = "close_day0"``, and the drift, bought there) could come before
+    the news, when the trade takes the session after the announcement instead (a row the study
+    keeps is traded however far that session is):
 
     * under ``day0_rule = "previous"``, a weekend or holiday announcement has the session before
       it as the study's day 0, right for an abnormal return that may start before the news is
@@ -350,15 +362,18 @@ def trade_days_zero(
       holds the reaction whenever the news came; a trade at its close would hold it too when the
       news came after the close.
 
-    A row the study gives no day 0 (``day0_shift_too_large``, before or after the data) is not
-    traded.
+    An entry at the next open (``open_day1``) comes after news of any time of the announcement
+    day, so it keeps the study's day 0. A row the study gives no day 0 (``day0_shift_too_large``,
+    before or after the data) is not traded; nor is one whose later session is after the data.
     """
     zeros, notes = [], []
     for a, t in zip(events["announced"], events["timing"], strict=True):
         zero = align_day_zero(calendar, a, t, rule=day0_rule, max_shift=day0_max_shift)
         after = zero
-        if zero.outcome == "ok" and (t == "unknown" or day0_rule == "previous"):
+        if entry == "close_day0" and zero.outcome == "ok" and (t == "unknown" or day0_rule == "previous"):
             after = align_day_zero(calendar, a, "post" if t == "unknown" else t, rule="next")
+            if after.outcome != "ok":
+                after = replace(after, outcome="entry_after_data", shift=AFTER_DATA_NOTE)
         zeros.append(after)
         if after.index == zero.index and after.outcome == zero.outcome:
             notes.append("")
@@ -864,8 +879,9 @@ def calendar_time_table(
     """The calendar-time regressions of every holding period (one executed trades frame each)
     and model of ``config.calendar_time`` (:mod:`eventstudy.backtest.calendar_time`).
 
-    The portfolio of holding period k holds the trades with outcome ``ok`` on their sessions
-    d+1..d+k with the rule's sides and weights, gross of costs.
+    The portfolio of holding period k holds every entered trade on its sessions d+1..d+k, or
+    up to its last price (:func:`held_positions`), with the rule's sides and weights, gross of
+    costs.
     """
     from eventstudy.backtest.calendar_time import (
         MODEL_FILES,

@@ -217,19 +217,28 @@ def partition_task(
         Some ticker of the whole study has an earnings calendar
         (:func:`eventstudy.study.screen_confounders`).
     """
-    from eventstudy.study import _require_sessions, check_share_counts, screen_confounders
+    from eventstudy.study import (
+        _require_sessions,
+        first_count_below_volume,
+        screen_confounders,
+        share_count_error,
+    )
 
     started = time.perf_counter()
     store = open_cache(cache)
     try:
         inputs = load_inputs(store, events, needs)
-        check_share_counts(store, inputs)
         series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
         panel = build_panel(inputs.prices, needs.market, returns=series, definition=config.returns)
     except (InputError, DataUnavailableError) as exc:
         error = _in_events_file(exc, where)
         summary = PartitionSummary(index, positions, error=(_error_key(error, store, events, needs), error))
         return PartitionResult(summary)
+    below = first_count_below_volume(inputs)
+    if below is not None:  # run_study checks the counts after the inputs, in events order
+        rows = events["source_row"].to_numpy()[events["ticker"].to_numpy(object) == below.ticker]
+        refusal = (SHARES_ERROR, float(rows.min())), share_count_error(store, below)
+        return PartitionResult(PartitionSummary(index, positions, error=refusal))
     if config.day0_rule == "error":
         try:
             _require_sessions(events, panel.calendar, config, where)
@@ -319,6 +328,10 @@ def summary_of(result: PartitionResult) -> PartitionSummary:
     return result.summary
 
 
+SHARES_ERROR = 4.5
+"""The rank of a share count below its ticker's median daily volume: run_study checks the counts
+after loading the inputs (and after the per-event benchmarks, which the driver checks before any
+partition), ticker by ticker in events order, before the backtest's prices."""
 BACKTEST_ERROR = 5.0
 """The rank (:func:`_error_key`) of the backtest task's refusal: run_study checks the backtest's
 prices after loading the inputs and before the day-0 sessions."""
