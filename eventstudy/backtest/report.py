@@ -332,8 +332,10 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
     )
     return [
         "- **Entry and exit**: day 0 as in the study (market proxy's calendar; after-close, weekend and "
-        "holiday announcements move to the next session, also under `day0_rule = \"previous\"`: no trade "
-        f"enters before its announcement). Enter {entry}; exit at the close of day +k.",
+        "holiday announcements move to the next session; a close entry also moves weekend and holiday "
+        "announcements under `day0_rule = \"previous\"` and announcements of unknown timing to the "
+        f"session after the announcement: no trade enters before its announcement). Enter {entry}; exit "
+        "at the close of day +k.",
         "- **Returns**: total returns from `Adj Close`; raw return R = Π(1 + r) over the held days; "
         "BHAR = Π(1 + R_i) − Π(1 + R_m) over exactly the same interval (Barber & Lyon 1997), R_m the "
         f"return of the benchmark, {benchmark}; a party that is its own benchmark is not traded. "
