@@ -342,7 +342,9 @@ class CountBelowVolume:
             f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is less than {self.ticker}'s "
             f"median daily volume over the {TURNOVER_SESSIONS} sessions before ({self.median_volume:,.0f} "
             "shares): no stock trades more than all its shares on a median day, so is the count in "
-            "thousands or millions read as units? (import it in shares)"
+            "thousands or millions read as units (import it in shares), or is there a split after "
+            f"{self.ticker}'s last count (Yahoo's volumes and closes are split-adjusted: import the "
+            "counts split-adjusted too)?"
         )
 
 

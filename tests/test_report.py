@@ -571,6 +571,16 @@ def test_the_page_does_not_carry_the_last_bits_of_the_arithmetic(launch) -> None
     assert {"0.353799", "242752000000.0"} <= set(mine)  # ORCL's day 0: +35.38%, +$242.8B
 
 
+def test_sort_keys_are_numbers_javascript_reads() -> None:
+    """``parseFloat("inf")`` is NaN, which sorts nowhere: an infinite t was such a key."""
+    from eventstudy.report.html import sort_key
+
+    assert (sort_key(float("inf")), sort_key(float("-inf"))) == ("Infinity", "-Infinity")
+    assert sort_key(0.31755202309353053) == "0.317552" and sort_key(242751728586.73) == "242752000000.0"
+    assert sort_key(1e-300) == "1e-300" and sort_key(-1.234567e-5) == "-1.23457e-05"
+    assert sort_key(999_999) == "999999.0" and sort_key(-0.0) == "-0.0"
+
+
 def test_launch_report_gives_one_count_of_vendor_share_counts(launch) -> None:
     """The findings said 25 of 25 share counts are vendor figures, the Data section 22 of 25 (it
     read one window per pair): both now count the pairs with a vendor figure in any window."""
