@@ -544,7 +544,7 @@ def import_shares(tmp_path: Path, cache: Path, rows: list[str]) -> tuple[Path, d
     ("later", "refused"),
     [
         (2_841_000_000_000, "1,000 times"),
-        (2_841_000, "1,000 times"),
+        (2_841_000, "is 1/1,000 of ORCL's count"),  # a fall: it said "1,000 times"
         (142_050_000_000, None),
         (28_410_000_000, None),
     ],

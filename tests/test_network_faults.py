@@ -516,3 +516,113 @@ def test_every_online_path_fails_in_one_line_without_yfinance_output(
         assert "fetching 'SPY'" in captured.err and "the symbol was not found" in captured.err
     assert not out.exists()
     assert yfinance.config.debug.hide_exceptions is True  # the user's yfinance settings restored
+
+
+class Ranged:
+    """A fake fetcher that serves the rows of ``frame`` inside the requested range, and records
+    each request."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame, self.requests = frame, []
+
+    def __call__(self, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        self.requests.append((start, end))
+        dates = self.frame["date"].dt.date
+        return self.frame.loc[(dates >= start) & (dates <= end)].reset_index(drop=True)
+
+
+def test_a_refresh_over_a_narrower_range_keeps_the_whole_cached_history(tmp_path: Path, sleeps) -> None:
+    """A restatement replaces the file; a refresh asked for the last quarter only replaced 15
+    months of history with that quarter (an audit: 2,738 rows became 783, exit 0)."""
+    store = PriceStore(tmp_path)
+    fetch(store, Script(history()), sleeps)
+    upstream = Ranged(restated(history(), "2025-02-14", dividend=0.75))
+    asked = {"fetch_prices": upstream, "refresh": True, "sleep": sleeps.append, "today": TODAY}
+    outcome = fetch_symbol(store, "AAA", dt.date(2025, 1, 2), END, **asked)
+    assert upstream.requests == [(START, END)]  # the cached span, not only the one asked for
+    assert outcome.status == "restated" and outcome.rows == len(history())
+    pd.testing.assert_frame_equal(store.read_prices("AAA"), upstream.frame)
+    assert "without" not in outcome.describe()
+
+
+def test_a_refresh_that_shares_no_day_with_the_cache_writes_nothing(tmp_path: Path, sleeps) -> None:
+    """Yahoo's history of 2024 beside a cached 2015: appended, it joined two adjustment bases
+    across a 2,924-day gap (+187% across the join)."""
+    store = PriceStore(tmp_path)
+    old = history(dt.date(2015, 12, 1), dt.date(2015, 12, 31), scale=0.95)
+    fetch(store, Script(old), sleeps)
+    before = file_sha256(store.price_path("AAA"))
+    with pytest.raises(DataUnavailableError) as caught:
+        fetch(store, Script(history()), sleeps, refresh=True)
+    assert "shares no day with the cached one (2015-12-01..2015-12-31)" in str(caught.value)
+    assert file_sha256(store.price_path("AAA")) == before
+
+
+def test_a_refresh_of_imported_prices_keeps_their_record(tmp_path: Path, sleeps) -> None:
+    """Yahoo's days added to imported ones made the file's provenance Yahoo's alone, and Yahoo's
+    prices replacing an import were called an upstream restatement."""
+    store = PriceStore(tmp_path)
+    record = {"source": "yahoo-csv-import", "source_file": "/data/AAA.csv", "source_sha256": "ab" * 32}
+    store.write_prices("AAA", history(end=dt.date(2024, 12, 31)), {**record, "imported_at": "2025-01-02"})
+    extended = fetch(store, Script(history()), sleeps, refresh=True)
+    assert extended.status == "extended"
+    provenance = store.provenance(store.price_path("AAA"))
+    assert provenance["source"] == "yahoo"
+    assert provenance["earlier_rows"] == {**record, "imported_at": "2025-01-02"}
+    upstream = Script(restated(history(), "2025-02-14", dividend=0.75))
+    restated_outcome = fetch(store, upstream, sleeps, refresh=True)
+    assert restated_outcome.status == "restated"
+    assert "Yahoo's prices differ from those imported from /data/AAA.csv on" in restated_outcome.describe()
+    provenance = store.provenance(store.price_path("AAA"))
+    assert "earlier_rows" not in provenance  # every row is Yahoo's now
+    assert provenance["restatements"][-1]["replaced_rows_from"]["source_file"] == "/data/AAA.csv"
+
+
+def test_an_error_page_and_a_leap_day_are_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    """yfinance re-raises the JSONDecodeError of an HTML 503 page; `fetch --end 2024-02-29`
+    asked for 29 February 2021 (ValueError, traceback, exit 1)."""
+    def error_page(**_):
+        raise json.JSONDecodeError("Expecting value", "<html>", 0)
+
+    with pytest.raises(DataUnavailableError) as caught:
+        yahoo.fetch_prices("AAA", START, END, history=error_page)
+    assert "Yahoo answered with a page that is not data" in str(caught.value)
+    asked = []
+
+    def fetch_symbols(store, symbols, start, end, refresh=False):
+        asked.append((start, end))
+        return acquire.FetchReport()
+
+    monkeypatch.setattr(acquire, "fetch_symbols", fetch_symbols)
+    assert main(["fetch", "AAA", "--end", "2024-02-29", "--cache", str(tmp_path)]) == 0
+    assert asked == [(dt.date(2021, 2, 28), dt.date(2024, 2, 29))]
+
+
+def test_building_a_ticker_logs_nothing_to_the_terminal(monkeypatch, capsys) -> None:
+    """yfinance's Ticker searches an ISIN-shaped symbol on construction and logs a failed cookie
+    fetch; it was built outside the silencing and printed a second line."""
+    import logging
+    import types
+
+    class Ticker:
+        def __init__(self, symbol: str) -> None:
+            logging.getLogger("yfinance").error("Cookie/crumb fetch failed (DNSError), continuing")
+
+        def history(self, **_):
+            raise ConnectionError("no network")
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    records: list[str] = []
+    handler = Collect()
+    logging.getLogger("yfinance").addHandler(handler)  # what a terminal's handler would see
+    monkeypatch.setattr(yahoo, "_yfinance", lambda: types.SimpleNamespace(Ticker=Ticker))
+    try:
+        with pytest.raises(DataUnavailableError):
+            yahoo.fetch_prices("US0378331005", START, END)
+    finally:
+        logging.getLogger("yfinance").removeHandler(handler)
+    assert records == []
+    assert capsys.readouterr().err == ""

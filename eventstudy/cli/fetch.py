@@ -59,7 +59,7 @@ def fetch(args: argparse.Namespace) -> int:
     for symbol in args.symbols:  # every symbol is checked before the first request
         check_symbol(symbol, "SYMBOL")
     end = args.end or dt.date.today()
-    start = args.start or end.replace(year=end.year - 3)
+    start = args.start or _years_before(end, 3)
     if start > end:
         raise InputError("--start", f"{start} is after --end {end}")
     report = fetch_symbols(PriceStore(args.cache), args.symbols, start, end, refresh=args.refresh)
@@ -78,3 +78,11 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier; 29 February gives the 28th in a year without it."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)

@@ -81,6 +81,11 @@ RESTATEMENT_TOLERANCE = 1e-9
 PARTIAL_SLACK_DAYS = 7
 """Calendar days a history may start after (or end before) the requested range without being
 called partial: weekends plus the longest run of US market holidays."""
+IMPORT_KEYS = ("source", "source_file", "source_sha256", "imported_at")
+"""The provenance of rows imported from a file (:mod:`eventstudy.data.importer`), kept as
+``earlier_rows`` when Yahoo's rows extend them, or in the restatement record when Yahoo's replace
+them."""
+
 TRANSIENT_ERRORS: frozenset[str] = frozenset(
     {
         "TimeoutError",
@@ -189,10 +194,16 @@ class FetchOutcome:
             text += f"; partial history: {self.partial}"
         if self.restatement:
             r = self.restatement
+            source = r.get("replaced_rows_from", {}).get("source_file")
+            what = "upstream restated"
+            if source:
+                what = f"Yahoo's prices differ from those imported from {source} on"
             text += (
-                f"; upstream restated {r['n_dates']} day(s) {r['dates'][0]}..{r['dates'][1]} "
+                f"; {what} {r['n_dates']} day(s) {r['dates'][0]}..{r['dates'][1]} "
                 f"(max relative change {r['max_relative_change']:.3g}): file replaced"
             )
+            if r.get("dropped_rows"):
+                text += f", without {r['dropped_rows']} cached day(s) the source no longer has"
         return text
 
 
@@ -379,6 +390,13 @@ def fetch_symbol(
                 replaced_damaged = f"{exc.kind}: {exc.reason}"
         if old is not None and not refresh:
             return FetchOutcome(symbol, "cached", len(old))
+        if old is not None and len(old):  # the whole cached span too: a restatement replaces the file
+            start = min(start, _as_date(old["date"].iloc[0]))
+            end = max(end, _as_date(old["date"].iloc[-1]))
+        # Rows imported from a file keep their record when Yahoo's rows join them.
+        imported = {k: v for k, v in old_provenance.items() if k in IMPORT_KEYS}
+        if old_provenance.get("source") == "yahoo":
+            imported = dict(old_provenance.get("earlier_rows", {}))
 
         def request() -> pd.DataFrame:
             frame = fetch_prices(symbol, start, end)
@@ -407,9 +425,17 @@ def fetch_symbol(
             store.write_prices(symbol, new, provenance)
             return FetchOutcome(symbol, "fetched", len(new), attempts, received, partial)
 
+        if not new["date"].isin(old["date"]).any():
+            raise DataUnavailableError(
+                f"Yahoo's history of {symbol!r} ({received[0]}..{received[1]}) shares no day with the cached "
+                f"one ({_iso(old['date'].iloc[0])}..{_iso(old['date'].iloc[-1])}), so their adjusted closes "
+                "cannot be compared or joined: nothing is written (move the cache file away to fetch afresh)"
+            )
         restatement = compare_histories(old, new)
         if restatement is not None:
             restatement["detected_at"] = now
+            if imported:
+                restatement["replaced_rows_from"] = imported
             provenance["restatements"] = [*old_provenance.get("restatements", []), restatement]
             store.write_prices(symbol, new, provenance)
             return FetchOutcome(symbol, "restated", len(new), attempts, received, partial, restatement)
@@ -420,6 +446,8 @@ def fetch_symbol(
         merged = pd.concat([old, extra], ignore_index=True).sort_values("date", kind="stable")
         first, last = _iso(merged["date"].iloc[0]), _iso(merged["date"].iloc[-1])
         provenance["received"] = f"{first}..{last} (merged with the cached rows)"
+        if imported:
+            provenance["earlier_rows"] = imported
         store.write_prices(symbol, merged.reset_index(drop=True), provenance)
         return FetchOutcome(symbol, "extended", len(merged), attempts, received, partial)
 
@@ -703,6 +731,10 @@ def _partial_note(frame: pd.DataFrame, start: dt.date, end: dt.date) -> str:
 
 def _iso(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _as_date(value: Any) -> dt.date:
+    return pd.Timestamp(value).date()
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:

@@ -51,10 +51,14 @@ class ShareCountJump:
     previous_count: float
     factor: float
 
+    def how_far(self) -> str:
+        """``1,000 times`` for a rise, ``1/1,000 of`` for a fall."""
+        return f"{self.factor:,.0f} times" if self.count > self.previous_count else f"1/{self.factor:,.0f} of"
+
     def describe(self) -> str:
         """What is wrong with the count, in one sentence (without saying where it came from)."""
         return (
-            f"{self.count:,.0f} shares is {self.factor:,.0f} times {self.ticker}'s count as of "
+            f"{self.count:,.0f} shares is {self.how_far()} {self.ticker}'s count as of "
             f"{self.previous_as_of:%Y-%m-%d} ({self.previous_count:,.0f}): a count in thousands or "
             f"millions read as units? (a split changes the count by its ratio; more than "
             f"{MAX_SHARE_COUNT_RATIO:,.0f} times is refused)"

@@ -186,9 +186,9 @@ def fetch_prices(
         "actions": False,
     }
     try:
-        if history is None:
-            history = _yfinance().Ticker(symbol).history
-        with quiet_yfinance():
+        with quiet_yfinance():  # building a Ticker may request (an ISIN is searched) and log
+            if history is None:
+                history = _yfinance().Ticker(symbol).history
             raw = history(**kwargs)
     except Exception as exc:
         raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
@@ -250,9 +250,9 @@ def fetch_shares(
     where = _where(symbol, start, end)
     kwargs = {"start": f"{start:%Y-%m-%d}", "end": f"{end + dt.timedelta(days=1):%Y-%m-%d}"}
     try:
-        if get_shares_full is None:
-            get_shares_full = _yfinance().Ticker(symbol).get_shares_full
-        with quiet_yfinance():
+        with quiet_yfinance():  # building a Ticker may request (an ISIN is searched) and log
+            if get_shares_full is None:
+                get_shares_full = _yfinance().Ticker(symbol).get_shares_full
             raw = get_shares_full(**kwargs)
     except Exception as exc:
         raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
@@ -339,9 +339,9 @@ def fetch_earnings(
     _check_range(start, end)
     where = _where(symbol, start, end)
     try:
-        if get_earnings_dates is None:
-            get_earnings_dates = _yfinance().Ticker(symbol).get_earnings_dates
-        with quiet_yfinance():
+        with quiet_yfinance():  # building a Ticker may request (an ISIN is searched) and log
+            if get_earnings_dates is None:
+                get_earnings_dates = _yfinance().Ticker(symbol).get_earnings_dates
             raw = get_earnings_dates(limit=earnings_limit(start))
     except Exception as exc:
         raise DataUnavailableError(f"Yahoo earnings request for {where} failed: {_one_line(exc)}") from exc
@@ -466,7 +466,13 @@ def _where(symbol: str, start: dt.date, end: dt.date) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if type(exc).__name__ == "JSONDecodeError":  # json's, or requests' subclass of it
+        return (
+            "Yahoo answered with a page that is not data (an error page: Yahoo may be down or refusing "
+            f"requests; try later) ({text})"
+        )
+    return text
 
 
 def yfinance_version() -> str:
