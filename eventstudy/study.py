@@ -300,6 +300,7 @@ def study_events(
         frame = read_events(path, **size_check)
     where = str(path or "events")
     check_flow_parties(frame, config.flows, where)
+    _check_caveat_tickers(frame, config, where)
     if config.backtest is not None:
         check_position_roles(frame["role"].astype(str), config.backtest, where)
     return frame, path, where
@@ -330,6 +331,24 @@ def first_count_below_volume(inputs: StudyInputs) -> CountBelowVolume | None:
 def share_count_error(store: CacheReader, found: CountBelowVolume) -> InputError:
     """The one line naming the cache file of ``found``'s ticker."""
     return InputError(str(store.path(found.ticker, "shares")), found.describe(), field="shares_outstanding")
+
+
+def _check_caveat_tickers(events: pd.DataFrame, config: StudyConfig, where: str) -> None:
+    """A ``[[shares.caveats]]`` ticker that differs from an events ticker only in case (``intc``
+    beside ``INTC``) would attach to no row, silently: symbols are case-sensitive."""
+    from eventstudy.symbols import identity_key
+
+    tickers = {identity_key(t): t for t in events["ticker"].astype(str)}
+    for i, caveat in enumerate(config.share_caveats):
+        twin = tickers.get(identity_key(caveat.ticker))
+        if twin is not None and twin != caveat.ticker:
+            raise InputError(
+                where,
+                f"the config's [[shares.caveats]] entry {i} names {caveat.ticker!r}, which differs from "
+                f"the events' ticker {twin!r} only in case: symbols are case-sensitive, so the caveat "
+                "would attach to no row; correct the config",
+                field=f"shares.caveats[{i}].ticker",
+            )
 
 
 def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: str) -> None:

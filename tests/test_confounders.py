@@ -164,6 +164,14 @@ def test_news_file(tmp_path) -> None:
         with pytest.raises(InputError) as caught:
             read_news(path)
         assert (caught.value.row, caught.value.field) == (row, field)
+    # A line for `amzn` in a study of AMZN screened no window, silently (symbols are
+    # case-sensitive); a line of a ticker the study does not have is kept.
+    path.write_text("ticker,date,headline\nMSFT,2025-06-09,x\n\namzn,2025-06-09,y\n", encoding="utf-8")
+    assert read_news(path, ["MSFT"])["ticker"].tolist() == ["MSFT", "amzn"]
+    with pytest.raises(InputError) as caught:
+        read_news(path, ["AMZN", "MSFT"])
+    assert (caught.value.row, caught.value.field) == (4, "ticker")  # after a blank line
+    assert "'amzn' differs from the study's ticker 'AMZN' only in case" in caught.value.message
 
 
 @settings(max_examples=60, deadline=None)

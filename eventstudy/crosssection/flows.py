@@ -80,7 +80,8 @@ def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: s
     """Every ticker an edge lists for an event of ``events`` must be a party of that event: a
     misspelt ticker would otherwise put the party on no side of the flow (``flow_side``
     ``none``) and out of the edge's values, silently. So must its event, when the event id is a
-    near spelling (:func:`difflib.get_close_matches`, ratio 0.9) of one the events have; an
+    near spelling (:func:`difflib.get_close_matches`, ratio 0.9) of one the events have, or
+    differs from one only in case; an
     edge of another event is allowed (a config used for part of its events; the report lists
     it).
 
@@ -95,7 +96,8 @@ def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: s
     for i, edge in enumerate(edges):
         listed = parties.get(edge.event_id)
         if listed is None:
-            near = difflib.get_close_matches(edge.event_id, list(parties), n=1, cutoff=0.9)
+            twin = [e for e in parties if e.casefold() == edge.event_id.casefold()]  # ids are case-sensitive
+            near = twin or difflib.get_close_matches(edge.event_id, list(parties), n=1, cutoff=0.9)
             if near:
                 raise InputError(
                     where,

@@ -187,7 +187,7 @@ def load_inputs(
     earnings, earnings_record = _earnings(store, tickers)
     news, news_record = None, {}
     if needs.news_file is not None:
-        news = read_news(needs.news_file)
+        news = read_news(needs.news_file, tickers)
         news_record = {"path": str(needs.news_file), "sha256": file_sha256(Path(needs.news_file))}
 
     factors = {table.name: table for table in read_cached_french(store, needs.french)}

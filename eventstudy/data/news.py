@@ -18,6 +18,7 @@ problem is an :class:`~eventstudy.errors.InputError` naming file, row and field.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -26,13 +27,19 @@ from eventstudy.data.earnings import check_timings
 from eventstudy.data.events import TIMINGS
 from eventstudy.data.tabular import check_symbols, parse_dates, read_text_table, require_columns
 from eventstudy.errors import InputError
+from eventstudy.symbols import identity_key
 
 NEWS_COLUMNS: tuple[str, ...] = ("ticker", "date", "timing", "headline")
 REQUIRED: tuple[str, ...] = ("ticker", "date", "headline")
 
 
-def read_news(path: str | Path) -> pd.DataFrame:
+def read_news(path: str | Path, tickers: Iterable[str] = ()) -> pd.DataFrame:
     """Read and check a news file.
+
+    ``tickers`` are the study's: a line whose ticker differs from one of them only in case
+    (``nvda`` beside ``NVDA``) is refused, since symbols are case-sensitive and the line would
+    screen no window, silently. Lines of other tickers are kept (a news file may serve several
+    studies).
 
     Returns
     -------
@@ -51,10 +58,20 @@ def read_news(path: str | Path) -> pd.DataFrame:
         expected = ", ".join(NEWS_COLUMNS)
         raise InputError(str(path), f"unknown column (expected {expected})", row=1, field=unknown[0])
     require_columns(table, REQUIRED)
-    tickers = table.column("ticker")
-    check_symbols(table, tickers, "ticker")
+    symbols = table.column("ticker")
+    check_symbols(table, symbols, "ticker")
+    study = {identity_key(t): t for t in tickers}
+    for index, symbol in enumerate(symbols.tolist()):
+        twin = study.get(identity_key(symbol))
+        if twin is not None and twin != symbol:
+            raise table.fail(
+                f"{symbol!r} differs from the study's ticker {twin!r} only in case: symbols are "
+                f"case-sensitive, so this line would screen no window (write {twin!r})",
+                index=index,
+                field="ticker",
+            )
     dates = parse_dates(table, table.column("date"), "date")  # 1900..2199 checked
     timing = check_timings(table, TIMINGS, "unknown")
     return pd.DataFrame(
-        {"ticker": tickers, "date": dates, "timing": timing, "headline": table.column("headline")}
+        {"ticker": symbols, "date": dates, "timing": timing, "headline": table.column("headline")}
     )
