@@ -552,11 +552,12 @@ def test_cli_user_factors_without_a_file_is_one_line(cache, tmp_path, capsys) ->
     ]
 
 
-def test_cli_rejects_an_unknown_model(tmp_path, capsys) -> None:
-    assert main(["run", "--model", "capm", "--out", str(tmp_path / "o")]) == 2
+@pytest.mark.parametrize("name", ["capm", ""])  # an empty --model was ignored: the config's ran
+def test_cli_rejects_an_unknown_model(tmp_path, capsys, name: str) -> None:
+    assert main(["run", "--model", name, "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        "eventstudy: error: --model, field 'study.model': 'capm' is not one of " + ", ".join(MODELS)
+        f"eventstudy: error: --model, field 'study.model': {name!r} is not one of " + ", ".join(MODELS)
     ]
     assert not (tmp_path / "o").exists()
 

@@ -109,7 +109,7 @@ def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
     from eventstudy.output.folder import Guard, check_replaceable, check_target
 
     config = load_config(args.config) if args.config else StudyConfig()
-    if getattr(args, "model", None):
+    if getattr(args, "model", None) is not None:  # `--model ""` is checked (and refused), not ignored
         config = with_overrides(config, "--model", model=args.model)
     out = args.out or Path("reports") / config.name
     guard = Guard.for_cache(args.cache)
