@@ -291,3 +291,16 @@ def test_run_study_checks_a_frame_before_anything_is_computed(launch_cache) -> N
     twice = pd.concat([read, read.iloc[[0]]], ignore_index=True)
     with pytest.raises(InputError, match=r"events, row 27, field 'ticker': duplicate \(event_id, ticker\)"):
         run_study(twice, launch_cache)
+
+
+@pytest.mark.parametrize("field", ["event_id", "announced", "timing", "role", "group", "headline"])
+def test_a_long_bad_value_is_cut_in_the_error_line(tmp_path: Path, field: str) -> None:
+    """A 5,000-character timing was echoed whole in the one error line."""
+    long = "p" * 4999 + "!"
+    row = dict(zip(COLUMNS, GOOD.split(","), strict=True))
+    other = {**row, "ticker": "NVDA", field: long}  # the headline errs as a second row's disagreement
+    lines = [HEADER, ",".join(row.values()), ",".join(other.values())]
+    with pytest.raises(InputError) as caught:
+        read_events(write(tmp_path, *lines))
+    assert caught.value.field == field and caught.value.row in (2, 3)
+    assert "(5000 characters)" in str(caught.value) and len(str(caught.value)) < 400

@@ -86,6 +86,7 @@ from eventstudy.data.tabular import (
 )
 from eventstudy.errors import DataUnavailableError
 from eventstudy.exchanges import trades_on_new_york_hours
+from eventstudy.symbols import shown
 
 EARNINGS_HEADER: tuple[str, ...] = ("ticker", "announced", "timing")
 """The first three columns of an earnings file (how ``cache import`` recognises one)."""
@@ -157,8 +158,9 @@ def check_timings(table: TextTable, allowed: tuple[str, ...], blank: str) -> np.
         timing = np.where(timing == "", blank, timing).astype(object)
     bad = np.flatnonzero(~np.isin(timing, allowed))
     if bad.size:
-        shown = f"{timing[bad[0]]!r} is not one of {', '.join(allowed)}" + (" (or blank)" if blank else "")
-        raise table.fail(shown, index=int(bad[0]), field="timing")
+        message = f"{shown(timing[bad[0]])} is not one of {', '.join(allowed)}"
+        message += " (or blank)" if blank else ""
+        raise table.fail(message, index=int(bad[0]), field="timing")
     return timing
 
 

@@ -308,21 +308,21 @@ def _parse_row(
 
     event_id = values["event_id"]
     if not _EVENT_ID.fullmatch(event_id):
-        raise fail("event_id", f"{event_id!r} is not an identifier (letters, digits, . _ -)")
+        raise fail("event_id", f"{shown(event_id)} is not an identifier (letters, digits, . _ -)")
 
     announced = values["announced"]
     if not _DATE.fullmatch(announced):
-        raise fail("announced", f"{announced!r} is not a date in the form YYYY-MM-DD")
+        raise fail("announced", f"{shown(announced)} is not a date in the form YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(announced)
     except ValueError:
-        raise fail("announced", f"{announced!r} is not a valid calendar date") from None
+        raise fail("announced", f"{shown(announced)} is not a valid calendar date") from None
     if not FIRST_DATE <= day <= LAST_DATE:
         raise fail("announced", f"{announced!r} is outside the supported range {FIRST_DATE}..{LAST_DATE}")
 
     timing = values["timing"]
     if timing not in TIMINGS:
-        raise fail("timing", f"{timing!r} is not one of {', '.join(TIMINGS)}")
+        raise fail("timing", f"{shown(timing)} is not one of {', '.join(TIMINGS)}")
 
     ticker = values["ticker"]
     if not is_symbol(ticker):
@@ -330,7 +330,7 @@ def _parse_row(
 
     for field in ("role", "group"):
         if not _LABEL.fullmatch(values[field]):
-            raise fail(field, f"{values[field]!r} must be a non-empty label (letters, digits, . _ -)")
+            raise fail(field, f"{shown(values[field])} must be a non-empty label (letters, digits, . _ -)")
         if values[field] in reserved[field]:
             raise fail(field, reserved[field][values[field]])
 
@@ -475,8 +475,8 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
             if record[field] != first[field]:
                 raise InputError(
                     str(path),
-                    f"event {record['event_id']!s} has {field} {record[field]!r} here but "
-                    f"{first[field]!r} on row {first['source_row']}",
+                    f"event {record['event_id']!s} has {field} {shown(record[field])} here but "
+                    f"{shown(first[field])} on row {first['source_row']}",
                     row=row,
                     field=field,
                 )
