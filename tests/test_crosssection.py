@@ -76,6 +76,24 @@ def test_a_formula_without_regressors_is_a_note_not_a_crash() -> None:
         assert len(out) == 1 and out["note"].iloc[0].startswith("not estimable: the formula has no regressor")
 
 
+def test_a_stateful_transform_is_taken_over_the_complete_rows() -> None:
+    """center(deal_usd) with a blank deal took its mean over a NaN: every row was NaN, and the
+    regression was a note of 0 rows. The mean is the complete rows' (statsmodels on the
+    centred column as the oracle)."""
+    car, events = car_rows(seed=4)
+    spec = CrossSectionSpec("r", "car ~ center(np.log(deal_usd)) + C(role)", (-1, 1))
+    rows = regression_rows(car, events, spec)
+    assert rows["deal_usd"].isna().any()
+    out = fit_cross_section(rows, spec).query("cov_type == 'HC1'").set_index("term")
+    complete = rows.dropna(subset=["deal_usd", "car"])
+    centred = "car ~ I(np.log(deal_usd) - np.log(deal_usd).mean()) + C(role)"
+    oracle = smf.ols(centred, complete).fit(cov_type="HC1")
+    assert out["n"].iloc[0] == len(complete) and out["note"].iloc[0] == ""
+    coef = out.loc["center(np.log(deal_usd))", "coef"]
+    np.testing.assert_allclose(coef, oracle.params.iloc[-1], rtol=1e-10)
+    np.testing.assert_allclose(out.loc["Intercept", "coef"], oracle.params["Intercept"], rtol=1e-10)
+
+
 def test_rows_a_function_gives_no_finite_number_are_dropped_without_a_warning() -> None:
     """np.log of a CAR <= 0 and np.exp past the largest double leave those rows out (counted as
     dropped), as a missing value does; neither warns (both once leaked a RuntimeWarning, and an

@@ -162,10 +162,29 @@ def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         absent = [name for name, part in slices.items() if part.start == part.stop and name != "Intercept"]
         return y[finite], x[finite], absent
 
-    y, _, _ = design(data)
+    # Rows missing a variable the formula names leave before patsy sees them: its stateful
+    # transforms (center, standardize) would otherwise take their mean over a NaN, and every row.
+    named = formula_variables(formula, data.columns)
+    y, _, _ = design(data.loc[data[named].notna().all(axis=1)] if named else data)
     # Again on the complete rows only, so that a category whose rows all lack a variable has no
     # (all-zero) dummy column.
     return design(data.loc[y.index])
+
+
+def formula_variables(formula: str, columns: pd.Index) -> list[str]:
+    """The columns of ``columns`` that ``formula``'s factors name (each factor's code parsed as a
+    Python expression: ``center(deal_usd)`` names ``deal_usd``, ``C(role)`` names ``role``)."""
+    import ast
+
+    import patsy
+
+    description = patsy.ModelDesc.from_formula(formula)
+    names: set[str] = set()
+    for term in [*description.lhs_termlist, *description.rhs_termlist]:
+        for factor in term.factors:
+            tree = ast.parse(factor.name(), mode="eval")
+            names.update(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+    return [column for column in columns if column in names]
 
 
 def _empty(spec: CrossSectionSpec, n: int, dropped: int, note: str) -> pd.DataFrame:
