@@ -483,3 +483,28 @@ def test_two_studies_run_at_once_into_one_folder_leave_one_complete_study(small,
         assert metadata.get(b"eventstudy.study", study.encode()) == study.encode(), table.name
     assert f"Event study: {study}" in (folder / "report.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.toml", "out"]
+
+
+def test_recording_the_project_commit_never_writes_into_the_checkout(tmp_path: Path) -> None:
+    """Each run asks git for the commit and whether the checkout is dirty; `git status` refreshed
+    the index when a file's stat information had changed, writing .git/index (and taking
+    index.lock, which a user's own git command then found taken)."""
+    import os
+    import subprocess
+
+    from eventstudy.output.manifest import git_state
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "a.txt").write_text("a\n")
+    git("add", "a.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "a")
+    stamp = (tmp_path / "a.txt").stat().st_mtime_ns + 5_000_000_000
+    os.utime(tmp_path / "a.txt", ns=(stamp, stamp))  # same content, new stat: git would refresh
+    index = tmp_path / ".git" / "index"
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    state = git_state(tmp_path)
+    assert state["git_dirty"] is False and len(state["git_commit"]) == 40
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before

@@ -11,6 +11,7 @@ output folder's file record (``files``) is added when the folder is published
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -57,10 +58,20 @@ def git_state(folder: Path | None = None) -> dict[str, Any]:
     """
     folder = folder or Path(__file__).resolve().parents[1]
 
+    # `git status` refreshes the index (taking index.lock) unless optional locks are off: a run
+    # must never write into the checkout's .git, nor collide with the user's own git command.
+    environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(
-                ["git", *args], cwd=folder, capture_output=True, text=True, timeout=20, check=False
+                ["git", *args],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
+                env=environment,
             )
         except (OSError, subprocess.SubprocessError):
             return None

@@ -262,12 +262,13 @@ def _group_sentences(
         if caar is None or test is None:
             continue
         t = fmt.md(fmt.starred(test["value"], test["p"], test.get("p_bh")))
-        if not fmt.is_missing(test["p"]) and test["p"] < 0.05:
+        twin = _twin_verdict(stats, group, main, test) if twins and not excluded else ""
+        if _significant(test):
             q = test.get("p_bh")
             adjusted = "" if fmt.is_missing(q) else f", BH q = {fmt.probability(q)}"
-            significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted})")
+            significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted}{twin})")
         else:
-            other.append(fmt.md(group))
+            other.append(fmt.md(group) + (f" ({twin.removeprefix('; ')})" if twin else ""))
     sentences = []
     if significant or other:
         verdict = (
@@ -291,6 +292,23 @@ def _group_sentences(
         left_out = _left_out(flagged, unknown, len(parties), main)
         sentences.append(_without_sentence(stats, main, parties, left_out))
     return sentences
+
+
+def _significant(test: Any) -> bool:
+    return not fmt.is_missing(test["p"]) and test["p"] < 0.05
+
+
+def _twin_verdict(stats: Stats, group: str, main: str, test: Any) -> str:
+    """``"; ⚑ without its k confounded or unscreened windows: t = +1.83, not significant"``
+    where leaving those windows out turns the group's verdict at 5%; else ``""``."""
+    twin = stats.row(unconfounded_group(group), main, ROBUST_TEST)
+    if twin is None or fmt.is_missing(twin["value"]) or _significant(twin) == _significant(test):
+        return ""
+    k = int(test["n"]) - int(twin["n"])
+    t = fmt.md(fmt.starred(twin["value"], twin["p"], twin.get("p_bh")))
+    verdict = "significant" if _significant(twin) else "not significant"
+    windows = "window" if k == 1 else "windows"
+    return f"; {FLAG} without its {k} confounded or unscreened {windows}: t = {t}, {verdict}"
 
 
 def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:

@@ -64,7 +64,8 @@ def unscreened(car: pd.DataFrame) -> pd.Series:
     (:func:`~eventstudy.timeline.confounders.earnings_screened`)."""
     if "confounded" not in car.columns:
         return pd.Series(False, index=car.index)
-    return car["confounded"].isna()
+    unknown = car["confounded"].isna()
+    return unknown & car["day0"].notna() if "day0" in car.columns else unknown  # no day 0: no window
 
 
 def known_clean(car: pd.DataFrame) -> pd.Series:
@@ -98,16 +99,26 @@ def marks(text: object) -> list[Mark]:
 
 
 def short_flags(row: object) -> str:
-    """One line for a table's ``flags`` column: the confounders by name and day, and the
-    dominant day (``⚑ earnings τ-1; τ-1 carries the CAR``); ``""`` when unflagged."""
+    """One line for a table's ``flags`` column: the confounders by name and day (or that the
+    window was not screened for earnings), and the dominant day (``⚑ earnings τ-1; τ-1 carries
+    the CAR``); ``""`` when unflagged."""
     parts = []
     named = marks(getattr(row, "confounders", ""))
     if named:
         parts.append(FLAG + " " + ", ".join(f"{m.name} {m.day_text}" for m in named))
+    elif unscreened_row(row):
+        parts.append("not screened for earnings")
     tau: Any = getattr(row, "dominant_tau", None)
     if not fmt.is_missing(tau):
         parts.append(f"{_tau(int(tau))} carries the CAR ({fmt.date(getattr(row, 'dominant_date', None))})")
     return "; ".join(parts)
+
+
+def unscreened_row(row: object) -> bool:
+    """:func:`unscreened` of one row (a named tuple or series)."""
+    if not hasattr(row, "confounded") or not fmt.is_missing(row.confounded):
+        return False
+    return not fmt.is_missing(getattr(row, "day0", 0))
 
 
 def flag_column(frame: pd.DataFrame) -> pd.Series:
