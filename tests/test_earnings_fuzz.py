@@ -4,9 +4,9 @@ runs.
 Each example writes one or two earnings files (valid, then edited the way a hurried or hostile
 user edits a table, :mod:`_hostile`) and imports them into a cache that already holds a
 calendar. The promise: exit 0 with every row stored as written (the date, the timing, the
-optional text; rows in file order, one cache file per ticker replacing the ticker's earlier
-one), or exit 2 with one line and the cache byte for byte as it was. Never a traceback, never a
-warning.
+optional text, each without surrounding blanks; rows in file order, one cache file per ticker
+replacing the ticker's earlier one), or exit 2 with one line and the cache byte for byte as it
+was. Never a traceback, never a warning.
 """
 
 from __future__ import annotations
@@ -76,7 +76,9 @@ def test_an_earnings_import_stores_every_row_as_written_or_refuses_in_one_line(
     store = PriceStore(cache)
     expected: dict[str, list[tuple[str, str, str, str]]] = {}
     for path in paths:  # a later file's ticker replaces an earlier one's
+        # Cells are read without their surrounding blanks, as every CSV the tool reads (README).
         written = pd.read_csv(path, dtype=str, keep_default_na=False)
+        written = written.apply(lambda column: column.str.strip())
         for ticker, part in written.groupby("ticker", sort=False):
             expected[ticker] = [
                 (
