@@ -359,7 +359,7 @@ def confounder_rows(car: pd.DataFrame, group: str, *, excluded: bool) -> list[di
     for window, part in car.groupby("window", sort=False):
         counts = {
             "confounded_rows": int(part["confounded"].fillna(False).astype(bool).sum()),
-            "unscreened_rows": int((part["confounded"].isna() & part["day0"].notna()).sum()),
+            "unscreened_rows": int(part["confounded"].isna().sum()),
             "dominant_day_rows": int(part["dominant_tau"].notna().sum()),
         }
         for statistic, count in counts.items():

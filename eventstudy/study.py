@@ -334,18 +334,19 @@ def share_count_error(store: CacheReader, found: CountBelowVolume) -> InputError
 
 
 def _check_caveat_tickers(events: pd.DataFrame, config: StudyConfig, where: str) -> None:
-    """A ``[[shares.caveats]]`` ticker that differs from an events ticker only in case (``intc``
-    beside ``INTC``) would attach to no row, silently: symbols are case-sensitive."""
+    """A ``[[shares.caveats]]`` ticker that differs from an events ticker or a configured peer
+    only in case (``intc`` beside ``INTC``) would attach to no row, silently: symbols are
+    case-sensitive."""
     from eventstudy.symbols import identity_key
 
-    tickers = {identity_key(t): t for t in events["ticker"].astype(str)}
+    tickers = {identity_key(t): t for t in [*config.peers, *events["ticker"].astype(str)]}
     for i, caveat in enumerate(config.share_caveats):
         twin = tickers.get(identity_key(caveat.ticker))
         if twin is not None and twin != caveat.ticker:
             raise InputError(
                 where,
                 f"the config's [[shares.caveats]] entry {i} names {caveat.ticker!r}, which differs from "
-                f"the events' ticker {twin!r} only in case: symbols are case-sensitive, so the caveat "
+                f"the study's ticker {twin!r} only in case: symbols are case-sensitive, so the caveat "
                 "would attach to no row; correct the config",
                 field=f"shares.caveats[{i}].ticker",
             )

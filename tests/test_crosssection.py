@@ -27,6 +27,7 @@ from eventstudy.crosssection.regression import (
     regression_rows,
 )
 from eventstudy.crosssection.rules import FORMULA_COLUMNS, CrossSectionSpec, formula_problem
+from eventstudy.data.events import read_events
 from eventstudy.errors import InputError
 from eventstudy.tables import CAR_COLUMNS
 
@@ -567,7 +568,12 @@ def test_a_share_caveat_of_a_ticker_in_another_case_is_refused(launch_cache) -> 
     with pytest.raises(InputError) as caught:
         run_study(ROOT / "events.csv", launch_cache, config)
     assert (caught.value.path, caught.value.field) == (str(ROOT / "events.csv"), "shares.caveats[0].ticker")
-    assert "names 'intc', which differs from the events' ticker 'INTC' only in case" in caught.value.message
+    assert "names 'intc', which differs from the study's ticker 'INTC' only in case" in caught.value.message
+    # A ticker that is only a peer: its peer rows lost the caveat the same way.
+    peers_only = dataclasses.replace(config, peers=("INTC",), flows=(), crosssection=())
+    events = read_events(ROOT / "events.csv")
+    with pytest.raises(InputError, match="'intc', which differs from the study's ticker 'INTC'"):
+        run_study(events[events["ticker"] != "INTC"], launch_cache, peers_only)
 
 
 def _fit(car: pd.DataFrame, events: pd.DataFrame, formula: str, **options: str) -> pd.DataFrame:

@@ -304,3 +304,12 @@ def test_a_long_bad_value_is_cut_in_the_error_line(tmp_path: Path, field: str) -
         read_events(write(tmp_path, *lines))
     assert caught.value.field == field and caught.value.row in (2, 3)
     assert "(5000 characters)" in str(caught.value) and len(str(caught.value)) < 400
+
+
+def test_a_long_valid_event_id_is_cut_in_the_error_line(tmp_path: Path) -> None:
+    """A 5,000-character event id, valid, was echoed whole in the disagreement and duplicate lines."""
+    row = GOOD.replace("oracle-openai-300b", "e" * 5000)
+    for second in (row.replace("2025-09-09", "2025-09-10").replace(",ORCL,", ",NVDA,"), row):
+        with pytest.raises(InputError) as caught:
+            read_events(write(tmp_path, HEADER, row, second))
+        assert "(5000 characters)" in str(caught.value) and len(str(caught.value)) < 300

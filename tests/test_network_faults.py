@@ -572,7 +572,9 @@ def test_a_refresh_of_imported_prices_keeps_their_record(tmp_path: Path, sleeps)
     upstream = Script(restated(history(), "2025-02-14", dividend=0.75))
     restated_outcome = fetch(store, upstream, sleeps, refresh=True)
     assert restated_outcome.status == "restated"
-    assert "Yahoo's prices differ from those imported from /data/AAA.csv on" in restated_outcome.describe()
+    assert "Yahoo's prices differ from the cached ones (with rows imported from /data/AAA.csv) on" in (
+        restated_outcome.describe()
+    )
     provenance = store.provenance(store.price_path("AAA"))
     assert "earlier_rows" not in provenance  # every row is Yahoo's now
     assert provenance["restatements"][-1]["replaced_rows_from"]["source_file"] == "/data/AAA.csv"
@@ -626,3 +628,22 @@ def test_building_a_ticker_logs_nothing_to_the_terminal(monkeypatch, capsys) -> 
         logging.getLogger("yfinance").removeHandler(handler)
     assert records == []
     assert capsys.readouterr().err == ""
+
+
+def test_a_refresh_over_an_empty_file_or_asked_for_less_says_only_what_is_true(tmp_path, sleeps) -> None:
+    """A 0-row cached file made the disjoint-history check read its first date (IndexError,
+    traceback). A refresh asked from 2025 but widened to the cached 2024 span called Yahoo's
+    history partial against a start the user never asked for."""
+    store = PriceStore(tmp_path)
+    store.write_prices("AAA", history().iloc[:0], {"source": "yahoo"})
+    assert fetch(store, Script(history()), sleeps, refresh=True).status == "extended"
+    pd.testing.assert_frame_equal(store.read_prices("AAA"), history())
+    other = PriceStore(tmp_path / "b")
+    record = {"source": "yahoo-csv-import", "source_file": "/data/AAA.csv", "source_sha256": "ab" * 32}
+    other.write_prices("AAA", history(), record)  # imported from 2024-01-02
+    full = history()
+    upstream = Ranged(full.loc[full["date"] >= "2024-07-01"].reset_index(drop=True))  # Yahoo's starts in July
+    asked = {"fetch_prices": upstream, "refresh": True, "sleep": sleeps.append, "today": TODAY}
+    outcome = fetch_symbol(other, "AAA", dt.date(2025, 1, 2), END, **asked)
+    assert upstream.requests == [(START, END)] and outcome.status == "unchanged"
+    assert outcome.partial == ""

@@ -35,7 +35,7 @@ from eventstudy.report import build_report, fmt, read_exports, render_markdown, 
 from eventstudy.report import figures as report_figures
 from eventstudy.report.html import png_size
 from eventstudy.report.paths import car_paths
-from eventstudy.report.tables import paper_tables, sample_rows
+from eventstudy.report.tables import ROBUST_TEST, paper_tables, sample_rows
 from eventstudy.timeline.confounders import unconfounded_group
 
 TAUS = (-1, 0, 1)
@@ -311,6 +311,22 @@ def test_synthetic_report_shows_numbers_with_units(tmp_path) -> None:
     assert re.search(r'<td class="r pos" data-sort="1234000000\.0">\+\$1\.2B</td>', html)
     assert re.search(r'<td class="r" data-sort="0\.1234">\+12\.34%</td>', html)
     assert not re.search(r'class="r (pos|neg)"[^>]*>[+-]\d+\.\d\d\**<', html)
+
+
+def test_a_verdict_that_turns_is_said_when_no_group_is_significant(tmp_path) -> None:
+    """The turned verdict was computed and dropped when no group was significant."""
+    exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
+    stats = exports.extra["stats.parquet"].copy()
+    kp = (stats["statistic"] == ROBUST_TEST) & (stats["window"] == "[-1,+1]")
+    stats.loc[kp & (stats["group"] == "g1"), "p"] = 0.2
+    stats.loc[kp & (stats["group"] == "g1 (unconfounded)"), ["value", "p"]] = [3.1, 0.004]
+    changed = dataclasses.replace(exports, extra={**exports.extra, "stats.parquet": stats})
+    findings = render_markdown(build_report(changed)).split("## Findings")[1].split("\n## ")[0]
+    sentence = next(line for line in findings.splitlines() if "CAAR[-1,+1] is significant" in line)
+    assert sentence.endswith(
+        "is significant for no group (g1 (⚑ without its 1 confounded or unscreened window: "
+        "t = +3.10\\*\\*\\*, significant))."
+    ), sentence
 
 
 def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkeypatch) -> None:

@@ -197,7 +197,7 @@ class FetchOutcome:
             source = r.get("replaced_rows_from", {}).get("source_file")
             what = "upstream restated"
             if source:
-                what = f"Yahoo's prices differ from those imported from {source} on"
+                what = f"Yahoo's prices differ from the cached ones (with rows imported from {source}) on"
             text += (
                 f"; {what} {r['n_dates']} day(s) {r['dates'][0]}..{r['dates'][1]} "
                 f"(max relative change {r['max_relative_change']:.3g}): file replaced"
@@ -390,6 +390,7 @@ def fetch_symbol(
                 replaced_damaged = f"{exc.kind}: {exc.reason}"
         if old is not None and not refresh:
             return FetchOutcome(symbol, "cached", len(old))
+        asked = start, end
         if old is not None and len(old):  # the whole cached span too: a restatement replaces the file
             start = min(start, _as_date(old["date"].iloc[0]))
             end = max(end, _as_date(old["date"].iloc[-1]))
@@ -407,7 +408,7 @@ def fetch_symbol(
         raw, attempts = call_with_retries(request, f"{symbol!r} {start}..{end}", retry=retry, sleep=sleep)
         new = _checked_history(raw, symbol)
         received = (_iso(new["date"].iloc[0]), _iso(new["date"].iloc[-1]))
-        partial = _partial_note(new, start, min(end, today or dt.date.today()))
+        partial = _partial_note(new, asked[0], min(asked[1], today or dt.date.today()))
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         provenance: dict[str, Any] = {
             **{k: v for k, v in old_provenance.items() if k == "restatements"},
@@ -425,7 +426,7 @@ def fetch_symbol(
             store.write_prices(symbol, new, provenance)
             return FetchOutcome(symbol, "fetched", len(new), attempts, received, partial)
 
-        if not new["date"].isin(old["date"]).any():
+        if len(old) and not new["date"].isin(old["date"]).any():
             raise DataUnavailableError(
                 f"Yahoo's history of {symbol!r} ({received[0]}..{received[1]}) shares no day with the cached "
                 f"one ({_iso(old['date'].iloc[0])}..{_iso(old['date'].iloc[-1])}), so their adjusted closes "

@@ -465,7 +465,7 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
         if key in seen_pairs:
             raise InputError(
                 str(path),
-                f"duplicate (event_id, ticker) {key[0]!s}/{key[1]!s}, first on row {seen_pairs[key]}",
+                f"duplicate (event_id, ticker) {_cut(key[0])}/{key[1]!s}, first on row {seen_pairs[key]}",
                 row=row,
                 field="ticker",
             )
@@ -475,7 +475,7 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
             if record[field] != first[field]:
                 raise InputError(
                     str(path),
-                    f"event {record['event_id']!s} has {field} {shown(record[field])} here but "
+                    f"event {_cut(record['event_id'])} has {field} {shown(record[field])} here but "
                     f"{shown(first[field])} on row {first['source_row']}",
                     row=row,
                     field=field,
@@ -501,9 +501,15 @@ def _check_deal(path: Path, record: dict[str, object], first: dict[str, object],
 
     raise InputError(
         str(path),
-        f"event {record['event_id']!s} has deal_usd {text(deal)} here but {text(other)} on row "
+        f"event {_cut(record['event_id'])} has deal_usd {text(deal)} here but {text(other)} on row "
         f"{first['source_row']} (one deal size per event, on each of its rows; blank on each where "
         "undisclosed)",
         row=row,
         field="deal_usd",
     )
+
+
+def _cut(event_id: object) -> str:
+    """An event id as errors name it: as written, or cut (:func:`~eventstudy.symbols.shown`) when long."""
+    text = str(event_id)
+    return text if len(text) <= 40 else shown(text)

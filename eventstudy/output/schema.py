@@ -131,7 +131,8 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
         "bool",
         "the window holds other news (confounders is not empty); null when it holds none the study knows of "
         "but a date of it is more than 60 days from every release in the ticker's earnings calendar (or the "
-        "ticker has none, in a study with earnings dates): not screened for earnings",
+        "ticker has none, in a study with earnings dates): not screened for earnings; False for a row "
+        "without a day 0 (no window, no CAR)",
     ),
     "dominant_tau": ColumnDoc(
         "days",

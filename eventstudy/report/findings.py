@@ -255,7 +255,7 @@ def _party_sentence(row: pd.Series, main: str) -> str:
 def _group_sentences(
     stats: Stats, main: str, *, twins: bool, excluded: bool, parties: pd.DataFrame
 ) -> list[str]:
-    significant, other = [], []
+    significant, other, turned = [], [], []  # turned: not significant, but without those windows
     for group in stats.groups(main):
         caar = stats.row(group, main, "caar")
         test = stats.row(group, main, ROBUST_TEST)
@@ -269,10 +269,14 @@ def _group_sentences(
             significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted}{twin})")
         else:
             other.append(fmt.md(group) + (f" ({twin.removeprefix('; ')})" if twin else ""))
+            if twin:
+                turned.append(other[-1])
     sentences = []
     if significant or other:
         verdict = (
-            ("significant at 5% for " + ", ".join(significant)) if significant else "significant for no group"
+            ("significant at 5% for " + ", ".join(significant))
+            if significant
+            else "significant for no group" + (f" ({'; '.join(turned)})" if turned else "")
         )
         sentences.append(
             "Under the Kolari–Pynnönen adjusted BMP test, the one to read when parties share announcement "
@@ -302,9 +306,11 @@ def _twin_verdict(stats: Stats, group: str, main: str, test: Any) -> str:
     """``"; ⚑ without its k confounded or unscreened windows: t = +1.83, not significant"``
     where leaving those windows out turns the group's verdict at 5%; else ``""``."""
     twin = stats.row(unconfounded_group(group), main, ROBUST_TEST)
-    if twin is None or fmt.is_missing(twin["value"]) or _significant(twin) == _significant(test):
+    if twin is None or any(fmt.is_missing(twin[key]) for key in ("value", "p", "n")):
         return ""
     k = int(test["n"]) - int(twin["n"])
+    if k <= 0 or _significant(twin) == _significant(test):
+        return ""
     t = fmt.md(fmt.starred(twin["value"], twin["p"], twin.get("p_bh")))
     verdict = "significant" if _significant(twin) else "not significant"
     windows = "window" if k == 1 else "windows"

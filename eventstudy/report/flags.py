@@ -64,8 +64,7 @@ def unscreened(car: pd.DataFrame) -> pd.Series:
     (:func:`~eventstudy.timeline.confounders.earnings_screened`)."""
     if "confounded" not in car.columns:
         return pd.Series(False, index=car.index)
-    unknown = car["confounded"].isna()
-    return unknown & car["day0"].notna() if "day0" in car.columns else unknown  # no day 0: no window
+    return car["confounded"].isna()
 
 
 def known_clean(car: pd.DataFrame) -> pd.Series:
@@ -116,9 +115,7 @@ def short_flags(row: object) -> str:
 
 def unscreened_row(row: object) -> bool:
     """:func:`unscreened` of one row (a named tuple or series)."""
-    if not hasattr(row, "confounded") or not fmt.is_missing(row.confounded):
-        return False
-    return not fmt.is_missing(getattr(row, "day0", 0))
+    return hasattr(row, "confounded") and fmt.is_missing(row.confounded)
 
 
 def flag_column(frame: pd.DataFrame) -> pd.Series:

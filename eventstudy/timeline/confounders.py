@@ -574,7 +574,7 @@ def confounder_columns(
     tau[~flagged] = pd.NA
     date = np.where(flagged, dates[row_pair, np.clip(column, 0, None)], np.datetime64("NaT"))
     confounded = pd.array(flags.confounded[row_pair, row_window], dtype="boolean")
-    confounded[unscreened[row_pair, row_window] | (day0[row_pair] < 0)] = pd.NA  # no day 0: no window
+    confounded[unscreened[row_pair, row_window]] = pd.NA  # a row without a day 0 has no window: False
     return pd.DataFrame(
         {
             "confounders": flags.text[row_pair, row_window],
