@@ -142,9 +142,7 @@ def bootstrap_t_tests(
     """:func:`bootstrap_t_test` of several columns of one set of pairs (e.g. the CARs of several
     windows), all from one set of resamples of the pairs.
 
-    Formula: resample b draws N of the N pairs usable for at least one column (a pair with no
-    value at all, such as one without a day 0, is none of them) with replacement
-    (``Generator.integers(0, N)``,
+    Formula: resample b draws N of the N pairs with replacement (``Generator.integers(0, N)``,
     the stream of ``numpy.random.default_rng(seed)``), the same draws for every column, each
     into its own pairs sorted by their usable values (the unusable last); position j is drawn
     :math:`c_{bj}` times. Column w uses the drawn pairs usable for it (:math:`u_{jw} = 1`):
@@ -193,9 +191,6 @@ def bootstrap_t_tests(
         raise ValueError("draws must be positive")
     x = np.atleast_2d(np.asarray(values, dtype=float))
     ok = np.asarray(usable, dtype=bool) & np.isfinite(x)
-    # A pair usable for no column (no CAR at all: no day 0, no estimate) is not one of the N.
-    any_usable = ok.any(axis=1)
-    x, ok = x[any_usable], ok[any_usable]
     # Each column's pairs in the order of its usable values (unusable last), so a column's test
     # depends on its own values only: neither on the order of the pairs nor on the other columns.
     order = np.argsort(np.where(ok, x, np.nan), axis=0, kind="stable")
