@@ -337,19 +337,19 @@ def _check_caveat_tickers(events: pd.DataFrame, config: StudyConfig, where: str)
     """A ``[[shares.caveats]]`` ticker that differs from an events ticker or a configured peer
     only in case (``intc`` beside ``INTC``) would attach to no row, silently: symbols are
     case-sensitive."""
-    from eventstudy.symbols import identity_key
+    from eventstudy.symbols import case_twins
 
-    tickers = {identity_key(t): t for t in [*config.peers, *events["ticker"].astype(str)]}
-    for i, caveat in enumerate(config.share_caveats):
-        twin = tickers.get(identity_key(caveat.ticker))
-        if twin is not None and twin != caveat.ticker:
-            raise InputError(
-                where,
-                f"the config's [[shares.caveats]] entry {i} names {caveat.ticker!r}, which differs from "
-                f"the study's ticker {twin!r} only in case: symbols are case-sensitive, so the caveat "
-                "would attach to no row; correct the config",
-                field=f"shares.caveats[{i}].ticker",
-            )
+    tickers = [*config.peers, *events["ticker"].astype(str)]
+    found = next(case_twins([c.ticker for c in config.share_caveats], tickers), None)
+    if found is not None:
+        i, ticker, twin = found
+        raise InputError(
+            where,
+            f"the config's [[shares.caveats]] entry {i} names {ticker!r}, which differs from "
+            f"the study's ticker {twin!r} only in case: symbols are case-sensitive, so the caveat "
+            "would attach to no row; correct the config",
+            field=f"shares.caveats[{i}].ticker",
+        )
 
 
 def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: str) -> None:

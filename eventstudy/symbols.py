@@ -41,7 +41,7 @@ validate``, and to the cache's file names. So whatever one accepts, all accept.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TypeGuard
 
 from eventstudy.errors import InputError
@@ -50,6 +50,7 @@ __all__ = [
     "MAX_SYMBOL_LENGTH",
     "SYMBOL_PATTERN",
     "cache_stem",
+    "case_twins",
     "check_symbol",
     "collision_message",
     "first_collision",
@@ -117,6 +118,17 @@ def identity_key(symbol: str) -> str:
     case-insensitive file system).
     """
     return symbol.upper()
+
+
+def case_twins(names: Iterable[str], known: Iterable[str]) -> Iterator[tuple[int, str, str]]:
+    """``(position, name, twin)`` of each of ``names`` that differs from one of ``known``, its
+    twin, only in case (:func:`identity_key`): a name that would match nothing, silently, since
+    identifiers are case-sensitive (a news line for ``nvda`` in a study of ``NVDA``)."""
+    folded = {identity_key(name): name for name in known}
+    for position, name in enumerate(names):
+        twin = folded.get(identity_key(name))
+        if twin is not None and twin != name:
+            yield position, name, twin
 
 
 def first_collision(symbols: Iterable[str]) -> tuple[str, str] | None:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from eventstudy.errors import InputError
+from eventstudy.symbols import case_twins
 
 if TYPE_CHECKING:
     from eventstudy.config import FlowEdge
@@ -96,7 +97,7 @@ def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: s
     for i, edge in enumerate(edges):
         listed = parties.get(edge.event_id)
         if listed is None:
-            twin = [e for e in parties if e.casefold() == edge.event_id.casefold()]  # ids are case-sensitive
+            twin = [twin for *_, twin in case_twins([edge.event_id], parties)]  # ids are case-sensitive
             near = twin or difflib.get_close_matches(edge.event_id, list(parties), n=1, cutoff=0.9)
             if near:
                 raise InputError(

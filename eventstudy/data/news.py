@@ -27,7 +27,7 @@ from eventstudy.data.earnings import check_timings
 from eventstudy.data.events import TIMINGS
 from eventstudy.data.tabular import check_symbols, parse_dates, read_text_table, require_columns
 from eventstudy.errors import InputError
-from eventstudy.symbols import identity_key
+from eventstudy.symbols import case_twins
 
 NEWS_COLUMNS: tuple[str, ...] = ("ticker", "date", "timing", "headline")
 REQUIRED: tuple[str, ...] = ("ticker", "date", "headline")
@@ -60,16 +60,15 @@ def read_news(path: str | Path, tickers: Iterable[str] = ()) -> pd.DataFrame:
     require_columns(table, REQUIRED)
     symbols = table.column("ticker")
     check_symbols(table, symbols, "ticker")
-    study = {identity_key(t): t for t in tickers}
-    for index, symbol in enumerate(symbols.tolist()):
-        twin = study.get(identity_key(symbol))
-        if twin is not None and twin != symbol:
-            raise table.fail(
-                f"{symbol!r} differs from the study's ticker {twin!r} only in case: symbols are "
-                f"case-sensitive, so this line would screen no window (write {twin!r})",
-                index=index,
-                field="ticker",
-            )
+    found = next(case_twins(symbols.tolist(), tickers), None)
+    if found is not None:
+        index, symbol, twin = found
+        raise table.fail(
+            f"{symbol!r} differs from the study's ticker {twin!r} only in case: symbols are "
+            f"case-sensitive, so this line would screen no window (write {twin!r})",
+            index=index,
+            field="ticker",
+        )
     dates = parse_dates(table, table.column("date"), "date")  # 1900..2199 checked
     timing = check_timings(table, TIMINGS, "unknown")
     return pd.DataFrame(
