@@ -354,34 +354,32 @@ def count_below_volume(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) 
     Parameters
     ----------
     shares
-        ``as_of`` and ``shares_outstanding`` of one ticker, in date order.
+        ``as_of``, ``shares_outstanding`` and ``filing`` of one ticker (as the cache holds them).
     prices
         The ticker's cached prices: ``date`` and ``volume`` (Yahoo's, split-adjusted).
 
     Notes
     -----
     A count is compared with the median of the positive volumes of the last
-    :data:`TURNOVER_SESSIONS` sessions up to its date, on the volumes' basis: times the ratio
-    of every later change of the counts that looks like a split (:func:`split_ratios`). On the
-    launch data the smallest count is 28 times that median (CRWV, months after its listing), a
-    count in thousands of a stock trading 3% of its shares a day 0.03 times. A count before the
-    first price has nothing to be compared with.
+    :data:`TURNOVER_SESSIONS` sessions up to its date, on the volumes' basis: times
+    :attr:`ShareCountTable.later_split`, the ratio of every later change of the counts that looks
+    like a split (the one market values use). On the launch data the smallest count is 28 times
+    that median (CRWV, months after its listing), a count in thousands of a stock trading 3% of
+    its shares a day 0.03 times. A count before the first price has nothing to be compared with.
     """
     if shares.empty or "volume" not in prices.columns:
         return None
-    counts = shares["shares_outstanding"].to_numpy(float)
-    ratios = split_ratios(counts, np.arange(len(counts)) > 0)
-    later = np.append(np.cumprod(ratios[::-1])[::-1][1:], 1.0)  # the product of the later ratios
-    volume = prices["volume"].to_numpy(float)
     dates = prices["date"].to_numpy("datetime64[ns]")
+    table = ShareCountTable.build({ticker: shares}, dates)  # in date order, with each figure's split
+    volume = prices["volume"].to_numpy(float)
     traded = volume > 0
     volume, dates = volume[traded], dates[traded]
-    ends = np.searchsorted(dates, shares["as_of"].to_numpy("datetime64[ns]"), side="right")
+    ends = np.searchsorted(dates, table.as_of, side="right")
     for i, end in enumerate(ends.tolist()):
         if end == 0:
             continue
         median = float(np.median(volume[max(0, end - TURNOVER_SESSIONS) : end]))
-        if counts[i] * later[i] < median:
-            as_of = pd.Timestamp(shares["as_of"].iloc[i])
-            return CountBelowVolume(ticker, as_of, float(counts[i]), median, float(later[i]))
+        count, split = float(table.shares[i]), float(table.later_split[i])
+        if count * split < median:
+            return CountBelowVolume(ticker, pd.Timestamp(table.as_of[i]), count, median, split)
     return None

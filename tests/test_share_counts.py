@@ -153,7 +153,11 @@ def _volumes(volume: float, days: int = 100) -> pd.DataFrame:
 
 def _counts(*rows: tuple[str, float]) -> pd.DataFrame:
     return pd.DataFrame(
-        {"as_of": pd.to_datetime([d for d, _ in rows]), "shares_outstanding": [c for _, c in rows]}
+        {
+            "as_of": pd.to_datetime([d for d, _ in rows]),
+            "shares_outstanding": [c for _, c in rows],
+            "filing": "10-Q",
+        }
     )
 
 

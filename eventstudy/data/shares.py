@@ -94,4 +94,3 @@ def share_count_jump(frame: pd.DataFrame) -> ShareCountJump | None:
         previous_count=float(counts[at - 1]),
         factor=float(factor[at]),
     )
-
