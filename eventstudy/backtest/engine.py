@@ -450,16 +450,18 @@ def execute_trades(
     notes = plan.frame["note"].to_numpy(object).copy()
     for i in np.flatnonzero(outcomes == "ok"):
         if exit_index[i] < 0:
-            outcomes[i], notes[i] = "exit_after_data", f"day +{k} is after the last trading day; {HELD_NOTE}"
+            outcomes[i], notes[i] = "exit_after_data", f"day +{k} is after the last trading day"
         elif not exit_price[i] > 0:
-            outcomes[i], notes[i] = "no_exit_price", f"no Close on day +{k}; {HELD_NOTE}"
+            outcomes[i], notes[i] = "no_exit_price", f"no Close on day +{k}"
         elif np.isnan(returns[i]).any():
-            outcomes[i], notes[i] = "price_gap", f"a price is missing during the holding period; {HELD_NOTE}"
+            outcomes[i], notes[i] = "price_gap", "a price is missing during the holding period"
         elif np.isnan(market_returns[i]).any():
             outcomes[i], notes[i] = (
                 "no_market_price",
-                f"{plan.markets[i]} has a missing price in the holding period; {HELD_NOTE}",
+                f"{plan.markets[i]} has a missing price in the holding period",
             )
+        if outcomes[i] != "ok":  # entered, with no k-day return: held_positions holds it
+            notes[i] += f"; {HELD_NOTE}"
     ok = outcomes == "ok"
     calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
 
@@ -530,9 +532,6 @@ HELD_NOTE = (
     "held in the equity curve and the calendar-time portfolio up to its last price (a missing price "
     "closes it at the price before), out of the trade statistics"
 )
-ENTERED = ("ok", "exit_after_data", "no_exit_price", "price_gap", "no_market_price")
-"""Outcomes of a trade that was entered: the last four have no k-day return for the statistics,
-but the portfolio held them (:func:`held_positions`)."""
 
 
 @dataclass(frozen=True)
@@ -542,7 +541,8 @@ class HeldPositions:
     Attributes
     ----------
     rows
-        (P,) the trades' rows in :func:`execute_trades`' table (outcome in :data:`ENTERED`).
+        (P,) the rows of the trades entered (the plan's ``ok`` rows; :func:`execute_trades` may
+        have given them an outcome of their exit).
     day0
         (P,) calendar position of each position's day 0.
     days
@@ -566,10 +566,8 @@ class HeldPositions:
     exit_day: np.ndarray
 
 
-def held_positions(
-    executed: pd.DataFrame, plan: TradePlan, grid: PriceGrid, k: int, entry: str
-) -> HeldPositions:
-    """Every entered trade (:data:`ENTERED`) as the portfolio holds it.
+def held_positions(plan: TradePlan, grid: PriceGrid, k: int, entry: str) -> HeldPositions:
+    """Every entered trade (:attr:`TradePlan.ok`) as the portfolio holds it for ``k`` days.
 
     A position is held from d+1 to d+k. On the first day its price is missing (a delisting, a
     gap in the data) it is closed at the last price, so it earns 0 that day and leaves the next;
@@ -579,7 +577,7 @@ def held_positions(
     them from every day, as it once did, would have let a missing price after t choose the
     positions of day t (and favoured survivors).
     """
-    rows = np.flatnonzero(np.isin(executed["outcome"].to_numpy(object), ENTERED))
+    rows = np.flatnonzero(plan.ok)
     day0 = plan.day0_index[rows]
     days, returns = holding_paths(grid, plan.columns[rows], day0, k, entry)
     finite = np.isfinite(returns)
@@ -603,7 +601,7 @@ def equity_curve(
     entered trade is held (:func:`held_positions`). The curve runs from the close of the first
     day 0 to the last day a position is held; its first row is the base (equity 1, return NaN).
     """
-    held_trades = held_positions(trades, plan, grid, k, config.entry)
+    held_trades = held_positions(plan, grid, k, config.entry)
     if not len(held_trades.rows) or held_trades.lengths.max() == 0:
         return pd.DataFrame({name: pd.Series(dtype=_CURVE_DTYPES[name]) for name in CURVE_COLUMNS})
     n_days = len(grid.calendar)
@@ -898,7 +896,7 @@ def calendar_time_table(
     n_days = len(grid.calendar)
     frames = []
     for k, executed in zip(config.holding_days, trades, strict=True):
-        positions = held_positions(executed, plan, grid, k, config.entry)
+        positions = held_positions(plan, grid, k, config.entry)
         if not positions.lengths.sum():
             continue
         basis = executed["weight_basis"].to_numpy(float)[positions.rows]
