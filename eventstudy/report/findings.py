@@ -266,9 +266,10 @@ def _group_sentences(
         if _significant(test):
             q = test.get("p_bh")
             adjusted = "" if fmt.is_missing(q) else f", BH q = {fmt.probability(q)}"
-            significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted}{twin})")
+            adjusted += f"; {twin}" if twin else ""
+            significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted})")
         else:
-            other.append(fmt.md(group) + (f" ({twin.removeprefix('; ')})" if twin else ""))
+            other.append(fmt.md(group) + (f" ({twin})" if twin else ""))
             if twin:
                 turned.append(other[-1])
     sentences = []
@@ -303,7 +304,7 @@ def _significant(test: Any) -> bool:
 
 
 def _twin_verdict(stats: Stats, group: str, main: str, test: Any) -> str:
-    """``"; ⚑ without its k confounded or unscreened windows: t = +1.83, not significant"``
+    """``"⚑ without its k confounded or unscreened windows: t = +1.83, not significant"``
     where leaving those windows out turns the group's verdict at 5%; else ``""``."""
     twin = stats.row(unconfounded_group(group), main, ROBUST_TEST)
     if twin is None or any(fmt.is_missing(twin[key]) for key in ("value", "p", "n")):
@@ -314,7 +315,7 @@ def _twin_verdict(stats: Stats, group: str, main: str, test: Any) -> str:
     t = fmt.md(fmt.starred(twin["value"], twin["p"], twin.get("p_bh")))
     verdict = "significant" if _significant(twin) else "not significant"
     windows = "window" if k == 1 else "windows"
-    return f"; {FLAG} without its {k} confounded or unscreened {windows}: t = {t}, {verdict}"
+    return f"{FLAG} without its {k} confounded or unscreened {windows}: t = {t}, {verdict}"
 
 
 def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:
