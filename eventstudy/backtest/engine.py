@@ -216,7 +216,9 @@ def plan_trades(
     traded = events.loc[signs_all != 0].reset_index(drop=True)
     signs = signs_all[signs_all != 0]
     n_days = len(grid.calendar)
-    day_zero, moved = trade_days_zero(grid.calendar, traded, day0_rule, day0_max_shift, entry=config.entry)
+    day_zero, day0_notes = trade_days_zero(
+        grid.calendar, traded, day0_rule, day0_max_shift, entry=config.entry
+    )
     markets = row_markets(traded, market)
     market_columns = np.array([grid.column(m) for m in markets], dtype=int)
     day0_index = np.array([d.index for d in day_zero], dtype=int)
@@ -270,7 +272,7 @@ def plan_trades(
                 "ratio (the closes are split-adjusted)"
             )
         if outcome == "ok":
-            note = "; ".join(filter(None, [note, share_notes[i], moved[i]]))
+            note = "; ".join(filter(None, [note, share_notes[i], day0_notes[i]]))
         outcomes.append(outcome)
         notes.append(note)
 
