@@ -24,7 +24,7 @@ import numpy as np
 
 from eventstudy.blocks import single_thread_product
 
-from .result import Alternative, TestResult, check_alternative, empty_result, result, spread
+from .result import SPREAD_TOLERANCE, Alternative, TestResult, check_alternative, empty_result, result, spread
 
 REF_BOOTSTRAP = "Efron & Tibshirani (1993); Hall (1992) bootstrap-t"
 _CHUNK_CELLS = 1 << 18  # numbers per chunk of draws: 2 MB of indices, cache-resident
@@ -152,7 +152,9 @@ def bootstrap_t_tests(
     :math:`t^*_{bw} = (\\bar x^*_{bw} - \\bar x_w)\\sqrt{n^*_{bw}}/s^*_{bw}`, compared with
     :math:`t_w = \\bar x_w\\sqrt{n_w}/s_w` of the :math:`n_w` usable pairs as in
     :func:`bootstrap_t_test`: two-sided :math:`p_w = (1 + \\#\\{|t^*_{bw}| \\ge |t_w|\\})/(B + 1)`
-    (a resample with fewer than two usable pairs counts as not extreme).
+    (a resample with fewer than two usable pairs counts as not extreme; a resample mean within
+    :data:`~eventstudy.inference.result.SPREAD_TOLERANCE` of the values' size from the sample's
+    is the sample's: t* = 0).
 
     Each column's test is the bootstrap-t of its own statistic (the t of its usable pairs)
     computed on resamples of the same N pairs, the textbook event resampling with the
@@ -242,7 +244,13 @@ def bootstrap_t_tests(
             m1 = sums[:, :k] / count
             m2 = sums[:, k : 2 * k] / count
             var = np.maximum(m2 - m1 * m1, 0.0) * count / (count - 1)
-            t_star = (m1 - means) * np.sqrt(count) / np.sqrt(var)
+            # A resample mean equal to the sample's is a t* of 0 (a tie with a t of 0), not the
+            # sign of its rounding, which depends on the product's summation order and so on the
+            # other columns tested with it: as spread() does, a difference within SPREAD_TOLERANCE
+            # of the values' size is none.
+            shift = m1 - means
+            shift[np.abs(shift) <= SPREAD_TOLERANCE * np.sqrt(m2)] = 0.0
+            t_star = shift * np.sqrt(count) / np.sqrt(var)
             if alternative == "two-sided":
                 extreme += np.count_nonzero(np.abs(t_star) >= np.abs(t_obs), axis=0)
             elif alternative == "greater":
