@@ -220,13 +220,17 @@ def optional_methods(
 ) -> dict[str, pd.DataFrame]:
     """The tables of the optional methods the config asks for
     (:data:`eventstudy.results.OPTIONAL_TABLES`): the cross-sectional regressions of its
-    ``[[crosssection]]`` tables."""
+    ``[[crosssection]]`` tables (without the confounded windows with ``exclude_confounded``)."""
     out: dict[str, pd.DataFrame] = {}
     if config.crosssection:
         from eventstudy.crosssection.regression import cross_sectional_regressions
 
         out["crosssection"] = cross_sectional_regressions(
-            estimates.car, events, config.crosssection, config.flows
+            estimates.car,
+            events,
+            config.crosssection,
+            config.flows,
+            exclude_confounded=config.exclude_confounded,
         )
     return out
 

@@ -404,6 +404,13 @@ def test_exclude_confounded_drops_them_from_every_statistic(launch_cache, launch
     kept = sum(not flagged[(e, t)] for e, t in zip(compute.event_id, compute.ticker, strict=True))
     band = results.caar[results.caar.group == "openai-compute"]
     assert int(band.n.max()) == kept < 12
+    # ... and the cross-sectional regressions (they kept every row): the launch's regressions of
+    # [-1,+1] lose the windows not known clean that have a deal size
+    window = results.car[(results.car.window == "[-1,+1]") & (results.car.role != "peer")]
+    window = window[(window.outcome == "ok") & window.deal_usd.notna()]
+    clean = int((window.confounded == False).sum())  # noqa: E712 (missing is not clean)
+    assert 0 < clean < len(window)
+    assert set(results.crosssection["n"]) == {clean}
 
 
 def fmt_b(value: float) -> str:

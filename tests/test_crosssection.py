@@ -35,7 +35,11 @@ TOL = 1e-10
 
 
 def test_formula_columns_are_car_parquet_timing_and_flow_side() -> None:
-    assert (*CAR_COLUMNS, "timing", "flow_side") == FORMULA_COLUMNS
+    assert (*CAR_COLUMNS, "confounded", "timing", "flow_side") == FORMULA_COLUMNS
+    # the screen's other columns are refused by name, not called missing from car.parquet
+    for column in ("confounders", "dominant_tau", "dominant_date"):
+        problem = formula_problem(f"car ~ {column}")
+        assert problem is not None and "use confounded" in problem and "not a column" not in problem
 
 
 def car_rows(seed: int = 0, n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -93,6 +97,71 @@ def test_a_stateful_transform_is_taken_over_the_complete_rows() -> None:
     coef = out.loc["center(np.log(deal_usd))", "coef"]
     np.testing.assert_allclose(coef, oracle.params.iloc[-1], rtol=1e-10)
     np.testing.assert_allclose(out.loc["Intercept", "coef"], oracle.params["Intercept"], rtol=1e-10)
+
+
+def test_a_stateful_transform_of_a_function_is_taken_over_the_rows_where_it_is_finite() -> None:
+    """center(np.log(value_to_deal)) with a negative value on some rows took patsy's mean over a
+    NaN: every row was NaN and the regression a note of 0 rows. The rows np.log leaves without a
+    number are dropped first (statsmodels on the centred column of the others as the oracle)."""
+    car, events = car_rows(seed=5)
+    spec = CrossSectionSpec("r", "car ~ center(np.log(value_to_deal))", (-1, 1))
+    rows = regression_rows(car, events, spec)
+    positive = rows[rows["value_to_deal"] > 0]
+    assert 10 < len(positive) < rows["value_to_deal"].notna().sum()
+    out = fit_cross_section(rows, spec).query("cov_type == 'nonrobust'").set_index("term")
+    oracle = smf.ols("car ~ I(np.log(value_to_deal) - np.log(value_to_deal).mean())", positive).fit()
+    assert (out["n"].iloc[0], out["n_dropped"].iloc[0]) == (len(positive), len(rows) - len(positive))
+    np.testing.assert_allclose(out["coef"].to_numpy(), oracle.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out["se"].to_numpy(), oracle.bse.to_numpy(), rtol=1e-10)
+    # standardize of a constant has no number on any row: said so, not "0 rows for 2 parameters"
+    constant_spec = CrossSectionSpec("r", "car ~ standardize(tau_start)", (-1, 1))
+    constant = fit_cross_section(rows.assign(tau_start=-1), constant_spec)
+    assert len(constant) == 1 and "standardize of a variable that takes one value" in constant["note"].item()
+
+
+def test_confounded_windows_leave_the_regressions_with_exclude_confounded() -> None:
+    """exclude_confounded = true left the confounded windows out of stats.parquet but not out of
+    the regressions; the windows not known clean (confounded, or missing: not screened) leave it
+    now, and ``confounded`` (1, 0) may be a regressor."""
+    car, events = car_rows(seed=6)
+    flags = np.resize(np.array([True, False, False, None], dtype=object), len(car))
+    car = car.assign(confounded=pd.array(flags, dtype="boolean"))
+    spec = CrossSectionSpec("r", "car ~ np.log(deal_usd)", (-1, 1))
+    kept = regression_rows(car, events, spec)
+    clean = regression_rows(car, events, spec, exclude_confounded=True)
+    ok = car[car["outcome"] == "ok"]
+    assert len(kept) == len(ok)
+    assert len(clean) == int((ok["confounded"] == False).sum())  # noqa: E712 (NA is not False)
+    assert (clean["confounded"] == 0.0).all()
+    out = fit_cross_section(clean, spec).query("cov_type == 'nonrobust'").set_index("term")
+    oracle = smf.ols("car ~ np.log(deal_usd)", clean.dropna(subset=["deal_usd"])).fit()
+    np.testing.assert_allclose(out["coef"].to_numpy(), oracle.params.to_numpy(), rtol=1e-10)
+    whole = cross_sectional_regressions(car, events, [spec], exclude_confounded=True)
+    assert whole.query("cov_type == 'nonrobust'")["n"].iloc[0] == oracle.nobs
+    # as a regressor: the unscreened rows (missing) are dropped, the others are 1 or 0
+    control = CrossSectionSpec("r", "car ~ np.log(deal_usd) + confounded", (-1, 1))
+    fitted = fit_cross_section(kept, control).query("cov_type == 'HC1'").set_index("term")
+    known = kept.dropna(subset=["deal_usd", "confounded"])
+    assert set(known["confounded"]) == {0.0, 1.0}
+    reference = smf.ols("car ~ np.log(deal_usd) + confounded", known).fit(cov_type="HC1")
+    np.testing.assert_allclose(fitted["coef"].to_numpy(), reference.params.to_numpy(), rtol=1e-10)
+    assert fitted["n"].iloc[0] == len(known)
+
+
+def test_weights_that_are_not_positive_finite_numbers_leave_the_sample() -> None:
+    """An s.e. of 1e-200 gave an infinite weight and numpy's LinAlgError; one of 1e200 a weight
+    of 0 counted in n and the degrees of freedom. Both leave the sample as an s.e. of 0 does."""
+    car, events = car_rows(seed=7, n=30)
+    spec = CrossSectionSpec("r", "car ~ np.log(mcap_prev_usd)", (-1, 1), weights="patell")
+    rows = regression_rows(car, events, spec)
+    bad = rows.copy()
+    bad.loc[[0, 1, 2], "car_se"] = [1e-200, 1e200, 0.0]
+    out = fit_cross_section(bad, spec).query("cov_type == 'nonrobust'").set_index("term")
+    rest = rows.iloc[3:]
+    oracle = smf.wls("car ~ np.log(mcap_prev_usd)", rest, weights=1.0 / rest["car_se"] ** 2).fit()
+    assert (out["n"].iloc[0], out["n_dropped"].iloc[0], out["df"].iloc[0]) == (len(rest), 3, len(rest) - 2)
+    np.testing.assert_allclose(out["coef"].to_numpy(), oracle.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out["se"].to_numpy(), oracle.bse.to_numpy(), rtol=1e-10)
 
 
 def test_rows_a_function_gives_no_finite_number_are_dropped_without_a_warning() -> None:

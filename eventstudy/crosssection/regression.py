@@ -70,6 +70,7 @@ from eventstudy.crosssection.flows import flow_sides
 from eventstudy.crosssection.rules import CrossSectionSpec
 from eventstudy.inference.cluster import cluster_codes
 from eventstudy.inference.result import SPREAD_TOLERANCE, spread, standard_error_is_noise
+from eventstudy.timeline.confounders import not_known_clean
 
 if TYPE_CHECKING:
     from eventstudy.config import FlowEdge
@@ -112,13 +113,28 @@ def _window_label(window: tuple[int, int]) -> str:
 
 
 def regression_rows(
-    car: pd.DataFrame, events: pd.DataFrame, spec: CrossSectionSpec, flows: Sequence[FlowEdge] = ()
+    car: pd.DataFrame,
+    events: pd.DataFrame,
+    spec: CrossSectionSpec,
+    flows: Sequence[FlowEdge] = (),
+    *,
+    exclude_confounded: bool = False,
 ) -> pd.DataFrame:
     """The rows of ``car.parquet`` a regression uses: its window, its sample, outcome ``ok``,
     with the event's ``timing`` joined (by event, ticker and role) and the party's
     ``flow_side`` derived from the study's ``[[flows]]`` edges ``flows``
-    (:func:`eventstudy.crosssection.flows.flow_sides`)."""
+    (:func:`eventstudy.crosssection.flows.flow_sides`). With ``exclude_confounded`` the windows
+    a clean sample leaves out (confounded or not screened:
+    :func:`eventstudy.timeline.confounders.not_known_clean`) are not in the sample, as they are not
+    in the study's statistics; ``confounded`` is a number (1, 0, missing where not screened), so a
+    formula may hold it."""
     rows = car[(car["window"] == _window_label(spec.window)) & (car["outcome"] == "ok")]
+    if "confounded" in rows.columns:
+        if exclude_confounded:
+            rows = rows[~not_known_clean(rows["confounded"])]
+        rows = rows.assign(
+            confounded=rows["confounded"].astype("Float64").to_numpy(float, na_value=np.nan)
+        )
     is_peer = rows["role"] == PEER_ROLE
     if spec.sample == "parties":
         rows = rows[~is_peer]
@@ -154,21 +170,37 @@ def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 
     scope = patsy.EvalEnvironment([{"np": np}])
 
-    def design(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    def design(
+        rows: pd.DataFrame, env: patsy.EvalEnvironment = scope
+    ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         with np.errstate(all="ignore"):
-            y, x = patsy.dmatrices(formula, rows, eval_env=scope, NA_action="drop", return_type="dataframe")
+            y, x = patsy.dmatrices(formula, rows, eval_env=env, NA_action="drop", return_type="dataframe")
         finite = np.isfinite(y.to_numpy(float)).all(axis=1) & np.isfinite(x.to_numpy(float)).all(axis=1)
         slices = x.design_info.term_name_slices
         absent = [name for name, part in slices.items() if part.start == part.stop and name != "Intercept"]
         return y[finite], x[finite], absent
 
-    # Rows missing a variable the formula names leave before patsy sees them: its stateful
-    # transforms (center, standardize) would otherwise take their mean over a NaN, and every row.
+    # The complete rows first, each judged on its own values: rows missing a variable the formula
+    # names leave before patsy sees them, and the stateful transforms (center, standardize) are
+    # the identity in this pass, since over a NaN of one row (a missing value, np.log of a
+    # negative number) their mean would be NaN on every row.
     named = formula_variables(formula, data.columns)
-    y, _, _ = design(data.loc[data[named].notna().all(axis=1)] if named else data)
-    # Again on the complete rows only, so that a category whose rows all lack a variable has no
-    # (all-zero) dummy column.
-    return design(data.loc[y.index])
+    rowwise = patsy.EvalEnvironment([{"np": np, "center": _identity, "standardize": _identity}])
+    y, _, _ = design(data.loc[data[named].notna().all(axis=1)] if named else data, rowwise)
+    # Then on the complete rows only, with the transforms taken over them (and so that a category
+    # whose rows all lack a variable has no (all-zero) dummy column).
+    complete = y.index
+    y, x, absent = design(data.loc[complete])
+    if len(y) < len(complete):  # a transform itself gave no number: standardize of a constant
+        raise ValueError(
+            f"center() or standardize() gave no finite value on {len(complete) - len(y)} of the "
+            f"{len(complete)} complete rows (standardize of a variable that takes one value?)"
+        )
+    return y, x, absent
+
+
+def _identity(values: object) -> object:
+    return values
 
 
 def formula_variables(formula: str, columns: pd.Index) -> list[str]:
@@ -402,9 +434,11 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     total = len(rows)
     data = rows.reset_index(drop=True)  # its own index: a frame of concatenated tables repeats labels
     if spec.weights == "patell":
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(all="ignore"):
             data["_se"] = _dependent_se(data, spec.dependent)
-        data = data[np.isfinite(data["_se"]) & (data["_se"] > 0)]
+            weight = 1.0 / data["_se"] ** 2
+        # a weight that is not a positive finite number (an s.e. of 0, 1e-200 or 1e200) cannot be fitted
+        data = data[np.isfinite(weight) & (weight > 0) & (data["_se"] > 0)]
     try:
         y, x, absent = _design(spec.formula, data)
     except (patsy.PatsyError, ValueError, TypeError, KeyError) as exc:
@@ -525,13 +559,21 @@ def cross_sectional_regressions(
     events: pd.DataFrame,
     specs: Sequence[CrossSectionSpec],
     flows: Sequence[FlowEdge] = (),
+    *,
+    exclude_confounded: bool = False,
 ) -> pd.DataFrame:
     """Every regression of ``specs`` on the study's ``car.parquet`` rows (``crosssection.parquet``),
-    ``flow_side`` derived from the study's ``[[flows]]`` edges ``flows``.
+    ``flow_side`` derived from the study's ``[[flows]]`` edges ``flows``; with
+    ``exclude_confounded``, without the confounded or unscreened windows (:func:`regression_rows`).
 
     Empty (with the columns) without regressions.
     """
-    frames = [fit_cross_section(regression_rows(car, events, spec, flows), spec) for spec in specs]
+    frames = [
+        fit_cross_section(
+            regression_rows(car, events, spec, flows, exclude_confounded=exclude_confounded), spec
+        )
+        for spec in specs
+    ]
     if not frames:
         columns = {name: pd.Series(dtype=_EMPTY_DTYPES.get(name, "str")) for name in CROSSSECTION_COLUMNS}
         return pd.DataFrame(columns)

@@ -12,7 +12,8 @@
 
 The formula is a patsy formula over the columns of ``car.parquet`` (:data:`FORMULA_COLUMNS`:
 ``car``, ``abnormal_value_usd``, ``value_to_deal``, ``deal_usd``, ``mcap_prev_usd``, ``role``,
-``group``, ``ticker``, ``beta``, ``sigma``, ...), the event's ``timing`` and the party's
+``group``, ``ticker``, ``beta``, ``sigma``, ..., and of the confounder screen's columns
+``confounded``: 1 or 0, missing where not screened), the event's ``timing`` and the party's
 ``flow_side`` (``payer``, ``payee``, ``both`` or ``none``, from the config's ``[[flows]]``:
 :mod:`eventstudy.crosssection.flows`). Only these names,
 numbers, the operators of the formula language and the functions ``np.log``, ``np.log1p``,
@@ -43,9 +44,13 @@ MAX_FORMULA_LENGTH = 500
 _KEYS: tuple[str, ...] = ("name", "formula", "window", "sample", "weights", "cluster")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 
-FORMULA_COLUMNS: tuple[str, ...] = (*CAR_COLUMNS, "timing", "flow_side")
+FORMULA_COLUMNS: tuple[str, ...] = (*CAR_COLUMNS, "confounded", "timing", "flow_side")
 """Variables a formula may use: the columns of ``car.parquet``
-(:data:`eventstudy.columns.CAR_COLUMNS`), the event's ``timing`` and the party's ``flow_side``."""
+(:data:`eventstudy.columns.CAR_COLUMNS` and the confounder screen's ``confounded``, 1 or 0, a
+window not screened for earnings missing), the event's ``timing`` and the party's ``flow_side``."""
+
+SCREEN_TEXT_COLUMNS: tuple[str, ...] = ("confounders", "dominant_tau", "dominant_date")
+"""Columns of ``car.parquet`` the confounder screen writes that a formula may not use."""
 
 CLUSTER_COLUMNS: tuple[str, ...] = ("event_id", "ticker", "group", "role", "day0")
 """Columns that may define the clusters of the cluster-robust standard errors."""
@@ -193,6 +198,8 @@ def formula_problem(formula: object) -> str | None:
             if previous is not None and previous.string == ".":
                 if text not in _NUMPY:
                     return f"np.{text} is not allowed (use np.{', np.'.join(sorted(_NUMPY))})"
+            elif text in SCREEN_TEXT_COLUMNS:
+                return f"{text!r} (the screen's text or days) is not a formula variable: use confounded"
             elif text not in FORMULA_COLUMNS and text not in _FUNCTIONS:
                 return f"{text!r} is not a column of car.parquet or an allowed function"
         elif kind == token.OP:

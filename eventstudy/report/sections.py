@@ -30,6 +30,7 @@ METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "regression",
             "window",
+            "weights",
             "term",
             "cov_type",
             "coef",
@@ -37,6 +38,7 @@ METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "t",
             "p",
             "n",
+            "n_dropped",
             "clusters",
             "r_squared",
             "note",
