@@ -19,6 +19,11 @@ volume market model :math:`V_{it} = \\alpha_i + \\beta_i V_{mt} + u_{it}` is fit
 estimation window, and the abnormal volume is :math:`AV_{i\\tau} = V_{i\\tau} - \\hat\\alpha_i -
 \\hat\\beta_i V_{m\\tau}`, cumulated over a window as :math:`CAV_i`.
 
+The volume model is fitted on the days the return model was (those with a return, less
+another event's span under ``exclude_overlapping_windows``; every estimation day with a volume
+for a pair whose returns were not estimated). A ticker or market whose volume is never above 0
+(an index) has none: ``no_volume``.
+
 The abnormal volumes form an :class:`~eventstudy.inference.EventPanel` of their own (the same
 estimation and event days as the returns), so the battery's statistics apply unchanged:
 :data:`VOLUME_STATISTICS` (Campbell & Wasley found the parametric tests well specified on log
@@ -166,14 +171,21 @@ the market proxy."""
 
 
 def _outcomes(
-    estimates: PairEstimates, fit: BatchFit, degenerate: np.ndarray, min_obs: int, no_volume: np.ndarray
+    estimates: PairEstimates,
+    fit: BatchFit,
+    degenerate: np.ndarray,
+    min_obs: int,
+    no_volume: np.ndarray,
+    no_counts: np.ndarray,
 ) -> np.ndarray:
     """(P,) ``ok`` or why the pair has no abnormal volume: the return study's day-0 and
     market-proxy outcomes, ``no_volume`` where the ticker or the market has no volume at all (a
-    returns series), then the volume model's own estimation."""
+    returns series, an index), ``no_share_counts`` where turnover lacks the share counts of
+    enough of the days with a volume (``no_counts``), then the volume model's own estimation."""
     inherited = np.isin(estimates.pair_outcome, INHERITED_OUTCOMES)
     outcome = np.where(inherited, estimates.pair_outcome, "ok").astype(object)
     outcome[(outcome == "ok") & no_volume] = "no_volume"
+    outcome[(outcome == "ok") & no_counts] = "no_share_counts"
     short = (outcome == "ok") & ~fit.estimable & (fit.n_obs < min_obs)
     outcome[short] = "insufficient_estimation"
     outcome[(outcome == "ok") & ~fit.estimable] = "singular_estimation"
@@ -267,13 +279,24 @@ def volume_pairs(
     firm_padded, market_padded, raw = _pad(firm_measure), _pad(market_measure), _pad(volume)
     est, evt = np.asarray(estimates.estimation_days), estimates.event_days
     y_est = firm_padded[est, columns[:, None]]
+    # The returns' estimation days: where their model had a residual (not a day without a return,
+    # such as a listing day, nor one of another event's span under exclude_overlapping_windows);
+    # a pair without any (its returns not estimated) keeps every day with a volume.
+    returns_used = np.isfinite(estimates.model_fit.batch.residuals)
+    days_used = returns_used | ~returns_used.any(axis=1, keepdims=True)
+    y_est = np.where(days_used, y_est, np.nan)
     y_evt = firm_padded[evt, columns[:, None]]
     x_est = np.stack([np.ones_like(y_est), market_padded[est, market_local[:, None]]], axis=-1)
     x_evt = np.stack([np.ones_like(y_evt), market_padded[evt, market_local[:, None]]], axis=-1)
     fit = fit_ols_batch(y_est, x_est, min_obs=min_obs)
-    traded = np.isfinite(volume).any(axis=0)
+    traded = np.any(volume > 0, axis=0, keepdims=True)[0]  # NaN is not > 0: an index's zeros are no volume
     no_volume = ~traded[columns] | ~traded[market_columns]
-    outcome = _outcomes(estimates, fit, degenerate_fits(y_est, fit.residuals), min_obs, no_volume)
+    no_counts = np.zeros(len(events), dtype=bool)
+    if measure == "log_turnover":  # enough days with a volume, too few of them with a share count
+        volume_days = (np.isfinite(raw[est, columns[:, None]]) & days_used).sum(axis=1)
+        no_counts = (volume_days >= min_obs) & (fit.n_obs < min_obs)
+    degenerate = degenerate_fits(y_est, fit.residuals)
+    outcome = _outcomes(estimates, fit, degenerate, min_obs, no_volume, no_counts)
     ok = outcome == "ok"
     expected = np.einsum("plk,pk->pl", x_evt, fit.coef)
     abnormal = np.where(ok[:, None], y_evt - expected, np.nan)

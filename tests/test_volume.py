@@ -66,6 +66,71 @@ def test_volume_model_is_statsmodels_ols_on_the_real_data(launch_volume, shared_
     assert rows.at[0, "abnormal_volume"] > 1.0  # the $300B contract day traded ~4x normal volume
 
 
+def test_the_volume_model_leaves_out_the_days_the_return_model_leaves_out(
+    launch_cache: Path, shared_data: Path
+) -> None:
+    """With exclude_overlapping_windows the return model drops the estimation days inside other
+    events' spans of the ticker; the volume model was fitted on them all (day-0 Patell z of all
+    parties 8.35 against 8.48; found by an independent re-derivation). NVDA on
+    nvidia-openai-100b: statsmodels OLS over the estimation days outside NVDA's other spans, and
+    the same number of days as the return model's n_est."""
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"),
+        volume="log_volume",
+        crosssection=(),
+        exclude_overlapping_windows=True,
+        backtest=None,
+    )
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
+    nvda = pd.read_csv(shared_data / "prices" / "NVDA.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
+    spy = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
+    car = results.car[(results.car.ticker == "NVDA") & (results.car.window == "[0,0]")]
+    start, end = config.event_span
+    spans = {
+        day
+        for day0 in car[car.event_id != "nvidia-openai-100b"]["day0"]
+        for day in spy.index[spy.index.get_loc(day0) + start : spy.index.get_loc(day0) + end + 1]
+    }
+    own = car.set_index("event_id").loc["nvidia-openai-100b"]
+    position = spy.index.get_loc(own["day0"])
+    window = [day for day in spy.index[position - 260 : position - 10] if day not in spans]
+    assert len(window) == own["n_est"] < 250  # 26 days of other events' spans left out
+    fit = sm.OLS(np.log1p(nvda.reindex(window).to_numpy(float)), sm.add_constant(np.log1p(spy[window]))).fit()
+    volume = results.volume
+    day0 = volume[(volume.event_id == "nvidia-openai-100b") & (volume.ticker == "NVDA") & (volume.tau == 0)]
+    vm = np.log1p(spy[own["day0"]])
+    expected = np.log1p(nvda[own["day0"]]) - fit.params.iloc[0] - fit.params.iloc[1] * vm
+    assert day0["abnormal_volume"].item() == pytest.approx(expected, abs=1e-10)
+    se = fit.get_prediction(np.array([[1.0, vm]])).se_obs[0]
+    assert day0["abnormal_volume_se"].item() == pytest.approx(se, rel=1e-10)
+
+
+def test_a_listing_day_with_a_volume_and_no_return_is_not_a_volume_estimation_day(
+    launch_cache: Path, shared_data: Path
+) -> None:
+    """CRWV listed on 2025-03-28: that day has a volume but no return, so the return model never
+    used it and the volume model did (its M one above the return model's n_est). CoreWeave's
+    OpenAI contract: statsmodels OLS over the estimation days with a return."""
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), volume="log_volume", crosssection=(), backtest=None
+    )
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
+    crwv = pd.read_csv(shared_data / "prices" / "CRWV.csv", parse_dates=["Date"]).set_index("Date")
+    spy = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
+    car = results.car[(results.car.ticker == "CRWV") & (results.car.window == "[0,0]")].iloc[0]
+    position = spy.index.get_loc(car["day0"])
+    listed = crwv.index[0]
+    window = [day for day in spy.index[position - 260 : position - 10] if day > listed]
+    assert len(window) == car["n_est"] and spy.index[position - 260] < listed
+    y = np.log1p(crwv["Volume"][window].to_numpy(float))
+    fit = sm.OLS(y, sm.add_constant(np.log1p(spy[window]))).fit()
+    volume = results.volume
+    day0 = volume[(volume.event_id == car["event_id"]) & (volume.ticker == "CRWV") & (volume.tau == 0)]
+    vm = np.log1p(spy[car["day0"]])
+    expected = np.log1p(crwv["Volume"][car["day0"]]) - fit.params.iloc[0] - fit.params.iloc[1] * vm
+    assert day0["abnormal_volume"].item() == pytest.approx(expected, abs=1e-10)
+
+
 def test_volume_statistics_are_the_battery_on_the_volume_panel(launch_volume) -> None:
     stats = launch_volume.volume_stats
     assert list(stats.columns) == list(SCHEMAS["volume_stats.parquet"])
@@ -148,6 +213,40 @@ def test_turnover_needs_share_counts_over_the_estimation_window(tmp_path: Path) 
     plain = run_study(events, tmp_path / "cache", dataclasses.replace(base, volume="log_volume")).volume
     assert (turnover["outcome"] == "ok").all()
     np.testing.assert_allclose(turnover["abnormal_volume"], plain["abnormal_volume"], atol=2e-3)
+
+
+def test_turnover_without_share_counts_says_so_and_the_report_names_turnover(
+    launch_cache: Path, shared_data: Path
+) -> None:
+    """Turnover of a pair whose estimation window has volumes but too few share counts was
+    insufficient_estimation, with nothing saying why (11 launch pairs: every shock row), and the
+    report called the turnover a log volume. On the launch data the pairs with fewer than 100
+    estimation days after their ticker's first share count (from the shares file) are
+    no_share_counts, the others ok; the figure's footnote names turnover."""
+    from eventstudy.report.figures import volume_figure
+
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), volume="log_turnover", crosssection=(), backtest=None
+    )
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
+    pairs = results.volume.drop_duplicates(["event_id", "ticker"])
+    outcome = pairs.set_index(["event_id", "ticker"])["outcome"]
+    shares = pd.read_csv(shared_data / "shares" / "shares_outstanding.csv", parse_dates=["as_of"])
+    first = shares.groupby("ticker")["as_of"].min()
+    calendar = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"])["Date"]
+    car = results.car[results.car.window == "[0,0]"].set_index(["event_id", "ticker"])
+    expected = {}
+    for (event, ticker), day0 in car["day0"].items():
+        position = int(calendar.searchsorted(day0))
+        window = calendar.iloc[position - 260 : position - 10]
+        counted = int((window >= first.get(ticker, pd.Timestamp.max)).sum())
+        expected[(event, ticker)] = "ok" if counted >= config.min_estimation_obs else "no_share_counts"
+    assert outcome.to_dict() == expected
+    assert (outcome == "no_share_counts").sum() == 11
+    assert set(outcome.xs("deepseek-r1", level="event_id")) == {"no_share_counts"}
+    figure = volume_figure(results.volume, measure="log_turnover")
+    footnotes = " ".join(text.get_text() for text in figure.texts)
+    assert "abnormal log turnover" in footnotes and "log volume" not in footnotes
 
 
 # -- abnormal volatility ---------------------------------------------------------------------
@@ -314,13 +413,30 @@ def test_a_zero_volume_on_a_day_the_price_moved_is_missing_and_an_unchanged_day_
     assert np.isnan(panel[:, 1:]).all()  # a returns series and an absent symbol have no volume
 
 
-def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path) -> None:
+def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path, launch_cache: Path) -> None:
+    """^VIX's volume is 0 every day: missing where its close moved, 0 on its three days with an
+    unchanged close, and missing on its first row (no previous close). A study of it was
+    insufficient_estimation, never no_volume: a ticker without a volume above 0 has none."""
     vix = pd.read_csv(shared_data / "prices" / "^VIX.csv")
     frame = pd.DataFrame({"close": vix["Close"], "volume": vix["Volume"]})
     assert (frame["volume"] == 0).all()
     kept = traded_volume(frame)
-    moved = np.r_[False, np.diff(frame["close"].to_numpy()) != 0]
-    assert np.isnan(kept[moved]).all() and (kept[~moved] == 0).all() and moved.mean() > 0.95
+    unchanged = np.r_[False, np.diff(frame["close"].to_numpy()) == 0]
+    assert (kept[unchanged] == 0).all() and np.isnan(kept[~unchanged]).all() and 0 < unchanged.sum() < 10
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), volume="log_volume", crosssection=(), backtest=None
+    )
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=("^VIX",))
+    outcome = results.volume.drop_duplicates(["event_id", "ticker"]).set_index("ticker")["outcome"]
+    assert set(outcome.loc["^VIX"]) == {"no_volume"} and (outcome.drop("^VIX") == "ok").any()
+
+
+def test_a_zero_on_the_first_row_is_missing() -> None:
+    """A series' first row has no previous close, so a 0 there is not known to be a day without
+    trades: it entered the volume model as ln(1 + 0), 17 log points below a normal day (an
+    abnormal-volume s.e. of 1.27 against 0.35 without it, in an independent re-derivation)."""
+    frame = pd.DataFrame({"close": [10.0, 10.0, 10.0], "volume": [0.0, 0.0, 5.0]})
+    np.testing.assert_array_equal(traded_volume(frame), [np.nan, 0.0, 5.0])
 
 
 def test_a_pair_with_its_own_benchmark_has_that_benchmarks_volume(launch_cache, tmp_path) -> None:

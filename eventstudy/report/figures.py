@@ -412,7 +412,11 @@ def _band_multiples(
 # Abnormal trading volume per group
 
 
-def volume_figure(volume: pd.DataFrame, *, level: float = 0.95) -> Figure:
+VOLUME_MEASURES: dict[str, str] = {"log_volume": "log volume", "log_turnover": "log turnover"}
+"""The words of each ``volume`` measure of a study's config in the report."""
+
+
+def volume_figure(volume: pd.DataFrame, *, level: float = 0.95, measure: str = "log_volume") -> Figure:
     """The mean cumulative abnormal log volume of each group over τ with its band, one panel per
     group (small multiples, as :func:`caar_figure`).
 
@@ -423,6 +427,8 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95) -> Figure:
         ``cumulative_abnormal_volume`` and ``outcome``.
     level
         Coverage of the band.
+    measure
+        The study's ``volume`` (:data:`VOLUME_MEASURES`), named in the footnote.
 
     Notes
     -----
@@ -442,7 +448,8 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95) -> Figure:
     panels = {group: paths[paths["group"] == group] for group in order}
     counts = {group: int(rows["n"].iloc[0]) for group, rows in panels.items()}
     footnote = (
-        f"CAV: cumulative abnormal log volume from τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
+        f"CAV: cumulative abnormal {VOLUME_MEASURES.get(measure, measure)} from "
+        f"τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
         f"1996, volume.parquet); band: pointwise {level:.0%} t interval of the mean over pairs"
     )
     ylabel = "mean CAV (log points)"

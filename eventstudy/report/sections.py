@@ -71,14 +71,17 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
     volume = exports.extra.get("volume.parquet")
     if volume is None:
         return None
+    measure = str(exports.config.get("volume") or "log_volume")
+    words = figures.VOLUME_MEASURES.get(measure, measure)
+    column = "" if measure == "log_volume" else ", its log_volume column"
     return figure_file(
         "figures/volume_by_group.png",
         "Abnormal trading volume by group",
-        "Mean cumulative abnormal log volume (Campbell & Wasley 1996 log-volume market model, "
-        "volume.parquet) of each group's pairs with a complete path, from the event span's first day, "
-        "with a pointwise 95% t band of the mean; one panel per group. The tests of the abnormal volume "
-        "are the rows of volume_stats.parquet in the table below.",
-        figures.volume_figure(volume),
+        f"Mean cumulative abnormal {words} (Campbell & Wasley 1996 {words.replace(' ', '-')} market model, "
+        f"volume.parquet{column}) of each group's pairs with a complete path, "
+        "from the event span's first day, with a pointwise 95% t band of the mean; one panel per group. "
+        "The tests of the abnormal volume are the rows of volume_stats.parquet in the table below.",
+        figures.volume_figure(volume, measure=measure),
     )
 
 

@@ -5,8 +5,9 @@ The price cache keeps Yahoo's ``Volume`` (shares traded; for an ETF, units) besi
 A missing or negative volume is missing (NaN), and so is a volume of 0 on a day whose close
 differs from the previous row's: a price does not move without a trade, so such a 0 is a gap in
 Yahoo's data, not a day without trading (an index, whose volume Yahoo reports as 0 every day,
-has none). A 0 with an unchanged close is kept: a day without trades. A day outside the
-calendar is not used. Nothing is filled.
+has none). A 0 with an unchanged close is kept: a day without trades. A 0 on a series' first
+row, whose close has no previous one to compare with, is missing too: nothing shows that no
+trade took place. A day outside the calendar is not used. Nothing is filled.
 """
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ def volume_panel(
 
 def traded_volume(frame: pd.DataFrame) -> np.ndarray:
     """The ``volume`` of a price frame (rows in date order), NaN where it is negative or missing,
-    or 0 while the ``close`` moved from the previous row's (a gap in the data, not a day without
-    trades)."""
+    or 0 unless the ``close`` is that of the previous row (a 0 while the close moved is a gap in
+    the data, not a day without trades; the first row has no previous close to compare with)."""
     volume = frame["volume"].to_numpy(dtype=float)
     close = frame["close"].to_numpy(dtype=float) if "close" in frame.columns else np.full(len(volume), np.nan)
-    moved = np.zeros(len(volume), dtype=bool)
-    moved[1:] = close[1:] != close[:-1]  # NaN closes compare unequal: no price, no evidence of a trade
-    moved[1:] &= np.isfinite(close[1:]) & np.isfinite(close[:-1])
-    return np.where((volume > 0) | ((volume == 0) & ~moved), volume, np.nan)
+    unchanged = np.zeros(len(volume), dtype=bool)
+    # NaN closes compare unequal: no price, no evidence of a trade either way, the 0 is kept
+    unchanged[1:] = ~(close[1:] != close[:-1]) | ~(np.isfinite(close[1:]) & np.isfinite(close[:-1]))
+    return np.where((volume > 0) | ((volume == 0) & unchanged), volume, np.nan)
