@@ -211,6 +211,7 @@ def screen_confounders(
         screen_earnings=screen_earnings,
         min_t=config.dominant_day_t,
         min_share=config.dominant_day_share,
+        events=estimates.events,
     )
     return pd.concat([estimates.car, flags], axis=1)
 

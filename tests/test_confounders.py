@@ -132,6 +132,41 @@ def test_other_tickers_peers_and_the_event_itself() -> None:
     assert flags.text[2, 3] == "event a, day 0 2025-06-10 at τ-1; event b, day 0 2025-06-12 at τ+1"
 
 
+def test_an_event_of_unknown_time_confounds_its_day_0_or_the_next(launch_cache, tmp_path: Path) -> None:
+    """An event of unknown time of day on a session may move prices that day or, announced after
+    the close, the next, as an earnings release of unknown time does; the screen counted its
+    day 0 only. AMZN's x (unknown, Tuesday 2025-06-10) is τ-2 or τ-1 of y (before the open on
+    Thursday 06-12): it confounds y's [-1,+1]; x's own [-1,+1] holds nothing at τ+2. A weekend
+    announcement of unknown time moves to Monday and reacts there only."""
+    import dataclasses
+
+    from eventstudy.config import load_config
+    from eventstudy.study import run_study
+
+    root = Path(__file__).resolve().parents[1]
+    rows = [
+        ("x", "2025-06-10", "unknown", "AMZN"),
+        ("y", "2025-06-12", "pre", "AMZN"),
+        ("w", "2025-06-14", "unknown", "MSFT"),  # Saturday: day 0 Monday 06-16
+        ("v", "2025-06-18", "pre", "MSFT"),  # 06-16 is τ-2 and no later
+    ]
+    lines = ["event_id,announced,timing,ticker,role,deal_usd,group,headline"]
+    lines += [f"{e},{d},{t},{k},buyer,,g,{e}" for e, d, t, k in rows]
+    (tmp_path / "events.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = dataclasses.replace(
+        load_config(root / "launch.toml"), backtest=None, crosssection=(), flows=(), volume=None
+    )
+    car = run_study(tmp_path / "events.csv", launch_cache, config, peers=()).car
+    flags = car.set_index(["event_id", "window"])
+    assert flags.at[("y", "[-1,+1]"), "confounders"].startswith("event x, day 0 2025-06-10 at τ-2 or τ-1")
+    assert flags.at[("y", "[0,0]"), "confounders"] == ""
+    assert "event y" not in flags.at[("x", "[-1,+1]"), "confounders"]
+    assert "event y, day 0 2025-06-12 at τ+2" in flags.at[("x", "[-5,+5]"), "confounders"]
+    assert "event w" not in flags.at[("v", "[-1,+1]"), "confounders"]
+    assert flags.at[("v", "[-5,+5]"), "confounders"].startswith("event w, day 0 2025-06-16 at τ-2")
+    assert "or τ" not in flags.at[("v", "[-5,+5]"), "confounders"]
+
+
 def test_at_most_five_are_named_and_all_are_counted() -> None:
     releases = [(str(d.date()), "pre") for d in CALENDAR[at("2025-06-03") : at("2025-06-17") + 1]]
     out = screen("2025-06-10", releases)

@@ -24,9 +24,10 @@ The items and their day *r*:
   (:func:`eventstudy.data.earnings.normalise_earnings`). Amazon's Q3 2025 results,
   released after the close on Thursday 2025-10-30, react on Friday 2025-10-31, which is τ = -1
   of the AWS-OpenAI agreement announced before the open on Monday 2025-11-03;
-* **other events of the same ticker** in the events file (:func:`event_items`): their day 0.
-  Only the ticker's own events count, never peer rows (a peer row measures someone else's
-  announcement), and a pair never confounds itself;
+* **other events of the same ticker** in the events file (:func:`event_items`): their day 0,
+  or, for an event of ``unknown`` time of day whose day 0 is its announcement date, that day or
+  the next, as an earnings release of unknown time. Only the ticker's own events count, never
+  peer rows (a peer row measures someone else's announcement), and a pair never confounds itself;
 * **lines of the user's news file** (:func:`news_items`): their reaction session, as earnings.
 
 Each flag names the item and its day relative to the pair's day 0, e.g. ``earnings 2025-10-30
@@ -295,13 +296,32 @@ def event_items(
     day0_index: np.ndarray,
     day0_dates: Sequence[object] | np.ndarray,
     is_event: np.ndarray,
+    or_next: np.ndarray | None = None,
 ) -> DatedItems:
-    """The events of the events file (pairs with ``is_event``) at their day 0."""
+    """The events of the events file (pairs with ``is_event``) at their day 0; ``or_next``:
+    (P,) bool, the event may move prices on its day 0 or on the next session (``unknown`` time
+    of day on its announcement date: :func:`may_react_next`)."""
     day0 = np.where(np.asarray(is_event, dtype=bool), np.asarray(day0_index, dtype=np.int64), -1)
     dates = _dates(np.asarray(day0_dates, dtype="datetime64[ns]"))
     label = "event " + np.asarray(event_ids, dtype=object) + ", day 0 " + np.where(day0 >= 0, dates, "")
     kind = np.full(len(day0), EVENT, dtype=np.int64)
-    return DatedItems(np.asarray(tickers, dtype=object), day0, label.astype(object), kind)
+    later = None if or_next is None else np.asarray(or_next, dtype=bool) & (day0 >= 0)
+    return DatedItems(np.asarray(tickers, dtype=object), day0, label.astype(object), kind, later)
+
+
+def may_react_next(
+    timing: np.ndarray, announced: np.ndarray | pd.Series, day0_index: np.ndarray, calendar: pd.DatetimeIndex
+) -> np.ndarray:
+    """(P,) bool: an event of ``unknown`` time of day whose day 0 is its announcement date (a
+    session) and that has a next session, so that it may move prices that day or, announced
+    after the close, the next (as :func:`earnings_items` reads a release of unknown time)."""
+    day0 = np.asarray(day0_index, dtype=np.int64)
+    on_calendar = (day0 >= 0) & (day0 + 1 < len(calendar))
+    sessions = calendar.to_numpy("datetime64[D]")
+    same_day = np.zeros(len(day0), dtype=bool)
+    dates = pd.DatetimeIndex(announced).to_numpy("datetime64[D]")
+    same_day[on_calendar] = sessions[day0[on_calendar]] == dates[on_calendar]
+    return (np.asarray(timing, dtype=object) == "unknown") & same_day & on_calendar
 
 
 def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame | None) -> DatedItems:
@@ -493,6 +513,7 @@ def confounder_columns(
     screen_earnings: bool | None = None,
     min_t: float = DOMINANT_T,
     min_share: float = DOMINANT_SHARE,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The confounder columns of ``car.parquet``, from the study's per-window and daily tables.
 
@@ -516,6 +537,10 @@ def confounder_columns(
         has rows. A partition of a study passes the study's answer.
     min_t, min_share
         Thresholds of :func:`dominant_days`.
+    events
+        The events file's rows (``event_id``, ``ticker``, ``announced``, ``timing``): an event
+        of ``unknown`` time may confound on its day 0 or the next (:func:`may_react_next`).
+        Without it, every event on its day 0 only.
 
     Returns
     -------
@@ -537,8 +562,14 @@ def confounder_columns(
     day0_dates = pairs["day0"].to_numpy("datetime64[ns]")
     day0 = calendar.get_indexer(pd.DatetimeIndex(day0_dates)).astype(np.int64)  # -1: not a session
     is_event = (pairs["role"] != "peer").to_numpy()
-    events = event_items(pairs["event_id"], pairs["ticker"], day0, day0_dates, is_event)
-    items = DatedItems.concat(events, earnings_items(calendar, earnings), news_items(calendar, news))
+    or_next = None
+    if events is not None:
+        timing = pairs[keys].merge(
+            events.drop_duplicates(keys)[[*keys, "announced", "timing"]], on=keys, how="left", validate="1:1"
+        )
+        or_next = may_react_next(timing["timing"].to_numpy(object), timing["announced"], day0, calendar)
+    own_events = event_items(pairs["event_id"], pairs["ticker"], day0, day0_dates, is_event, or_next)
+    items = DatedItems.concat(own_events, earnings_items(calendar, earnings), news_items(calendar, news))
     own = np.where(is_event, np.arange(len(pairs)), -1)  # the event items come first in ``items``
     flags = screen_windows(pairs["ticker"], day0, bounds, items, own=own)
     unscreened = np.zeros(flags.count.shape, dtype=bool)
