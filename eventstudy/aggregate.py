@@ -411,7 +411,7 @@ def exclusion_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
 
 CAAR_COLUMNS: tuple[str, ...] = (
     "group", "tau", "caar", "lower", "upper", "n", "draws", "level",
-    "classic_lower", "classic_upper", "median", "wilcoxon_lower", "wilcoxon_upper",
+    "classic_lower", "classic_upper", "median", "wilcoxon_lower", "wilcoxon_upper", "wilcoxon_coverage",
 )
 
 
@@ -462,6 +462,7 @@ def caar_bands(
                     "median": wilcoxon.centre,
                     "wilcoxon_lower": wilcoxon.lower,
                     "wilcoxon_upper": wilcoxon.upper,
+                    "wilcoxon_coverage": wilcoxon.coverage,
                 }
             )
         )

@@ -189,6 +189,11 @@ def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     assert car.loc[0].min() <= shock.loc[0, "lower"] and shock.loc[0, "upper"] <= car.loc[0].max()
     pd.testing.assert_frame_equal(bands, caar_bands(results, event_panel(results), draws=199, seed=5))
     assert set(bands.group) == {"openai-compute", "shock", "other", "all"}
+    # The shock group's Wilcoxon interval of 5 CARs is their range: 1 - 2/2^5 = 93.75%, not 95%.
+    assert (shock["wilcoxon_coverage"] == 0.9375).all() and (shock["level"] == 0.95).all()
+    assert (shock["wilcoxon_lower"] == car.min(axis=1)).all()
+    assert (shock["wilcoxon_upper"] == car.max(axis=1)).all()
+    assert (bands.loc[bands.group == "all", "wilcoxon_coverage"] >= 0.95).all()
 
 
 # --------------------------------------------------------------------------- simulated studies

@@ -19,6 +19,7 @@ from eventstudy.inference.bands import (
     signed_rank_cdf,
     walsh_order_statistics,
     wilcoxon_band,
+    wilcoxon_coverage,
     wilcoxon_depth,
 )
 
@@ -148,6 +149,24 @@ def test_walsh_order_statistics_by_brute_force_including_the_bisection_path() ->
     big = rng.normal(size=MATERIALISE_LIMIT + 1)
     lo, hi = walsh_order_statistics(big, (10, 4_000_000))
     assert lo < np.median(big) < hi
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 6, 9, 12])
+def test_the_wilcoxon_band_states_its_exact_coverage(n: int) -> None:
+    """With 5 or fewer events no interval reaches 95%: the band is the range of the values, which
+    covers 1 - 2^(1-n) (93.75% for 5, 50% for 2), and caar.parquet labelled it 0.95. The band
+    now carries its exact coverage, by enumeration of the 2^n sign patterns."""
+    x = np.random.default_rng(n).normal(size=(n, 1))
+    band = wilcoxon_band(x, level=0.95)
+    d = wilcoxon_depth(n, 0.95)
+    expected = 1 - 2 * _brute_cdf(n)[d]
+    assert band.coverage is not None and band.coverage[0] == pytest.approx(expected, abs=1e-15)
+    assert wilcoxon_coverage(n, d) == pytest.approx(expected, abs=1e-15)
+    if n <= 5:
+        assert d == 0 and expected == 1 - 2.0 ** (1 - n) < 0.95
+        assert (band.lower[0], band.upper[0]) == (x.min(), x.max())
+    else:
+        assert expected >= 0.95 > 1 - 2 * _brute_cdf(n)[d + 1]
 
 
 def test_wilcoxon_band_is_the_interval_inverting_the_signed_rank_test() -> None:

@@ -192,7 +192,10 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
     "upper": ColumnDoc("fraction", "upper bound of that band"),
     "n": ColumnDoc("count", "pairs with a complete path over the span"),
     "draws": ColumnDoc("count", "bootstrap resamples B (numpy default_rng, seed 0)"),
-    "level": ColumnDoc("probability", "coverage of every band of the row"),
+    "level": ColumnDoc(
+        "probability", "nominal coverage of every band of the row (the Wilcoxon interval's exact one: "
+        "wilcoxon_coverage)"
+    ),
     "classic_lower": ColumnDoc(
         "fraction",
         "lower bound of the t interval of the mean CAR: caar - t(1-(1-level)/2, n-1) s/sqrt(n) over the same "
@@ -206,9 +209,14 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
         "fraction",
         "lower bound of the Wilcoxon signed-rank (Walsh-average) interval of the centre at coverage >= level "
         "(R eventstudies' inference.wilcox uses coverage >= 0.975 under 2.5%/97.5% labels); the range of "
-        "the values when too few pairs reach the level",
+        "the values when too few pairs reach the level (its coverage: wilcoxon_coverage)",
     ),
     "wilcoxon_upper": ColumnDoc("fraction", "upper bound of that Wilcoxon interval"),
+    "wilcoxon_coverage": ColumnDoc(
+        "probability",
+        "exact coverage 1 - 2 P(W+ <= d) of that interval: at least level, except the range of 5 or "
+        "fewer pairs (1 - 2^(1-n): 0.9375 for 5, 0.5 for 2), which does not reach 0.95",
+    ),
 }
 
 CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
