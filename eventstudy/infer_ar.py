@@ -30,6 +30,11 @@ from eventstudy.errors import InputError
 
 __all__ = ["InferenceResults", "infer"]
 
+WIDE_FIRM_NOTE = (
+    "a wide panel's columns are pairs, not firms: the firm clusters (cluster_firm_t, "
+    "cluster_two_way_t) have one pair each; a long panel's id column names the firm"
+)
+
 
 @dataclass
 class InferenceResults:
@@ -125,7 +130,7 @@ def infer(
     InputError
         Naming the file, row and field of bad input, or the option at fault.
     """
-    from eventstudy.data.abnormal_panel import read_abnormal_panel
+    from eventstudy.data.abnormal_panel import check_same_units, read_abnormal_panel
     from eventstudy.precomputed import (
         annotate_sigma_rows,
         ar_event_panel,
@@ -183,6 +188,7 @@ def infer(
         ):
             raise InputError("--n-params", f"{n_params!r} is not a whole number of parameters from 0 to 20")
         estimation_file = read_abnormal_panel(estimation, units=units, estimation=True)
+        check_same_units(panel_file, estimation_file)
         sources["estimation"] = {**estimation_file.describe(), "n_params": int(n_params)}
     elif n_params is not None:
         raise InputError(
@@ -209,6 +215,8 @@ def infer(
         panel, pairs, chosen, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
     )
     notes = [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
+    if panel_file.layout == "wide":
+        notes.append(WIDE_FIRM_NOTE)
     if estimation_file is not None and n_params is not None:  # n_params is given with the residuals
         from eventstudy.precomputed import SIGMA_NOTE
 

@@ -26,9 +26,10 @@ estimation days, and :math:`M_i - k` degrees of freedom. An AR panel does not ca
 regressors, so the prediction-error correction of Campbell, Lo & MacKinlay (1997, eq. 4.4.8) is
 not available: :math:`C_{i\\tau} = 1` and :math:`\\operatorname{Var}(CAR_i) = \\hat\\sigma_i^2 L`,
 the variance of Brown & Warner (1980, 1985) and Patell's (1976) standardisation without its
-correction term. The difference is of order :math:`L/M_i` (under 1% of the variance for a
-250-day estimation window and a 3-day CAR); the rows computed from :math:`\\hat\\sigma_i` say so
-in their ``reference``.
+correction term. The difference is of order :math:`L/M_i` and more with a market term (1.2% of
+the variance from the intercept alone for a 250-day estimation window and a 3-day CAR; 1.2% to
+2.7% for the launch study's parties, 4% to 10% over [-5,+5]); the rows computed from
+:math:`\\hat\\sigma_i` say so in their ``reference``.
 
 A CAR panel holds one number per (pair, window): each window is a one-column panel and only the
 statistics of the CARs alone are computable.
@@ -54,21 +55,34 @@ SIGMA_NOTE = (
 )
 
 
+PEERS = "peers"
+"""The group of a panel's peer rows (``role`` ``peer``, as a run's ``ar.parquet`` marks them),
+as a study's ``stats.parquet`` names it."""
+
+
 @dataclass(frozen=True)
 class PanelPairs:
-    """The pairs of a panel: (N,) event ids ("" where the panel has none), ids and groups."""
+    """The pairs of a panel: (N,) event ids ("" where the panel has none), ids and groups, and
+    whether each is a peer row (``role`` ``peer``: None where the panel has no ``role``)."""
 
     event_id: np.ndarray
     id: np.ndarray
     group: np.ndarray
+    peer: np.ndarray | None = None
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({"event_id": self.event_id, "id": self.id, "group": self.group})
 
     def groups(self) -> list[tuple[str, np.ndarray]]:
-        """(label, (N,) rows) of each group of the panel in order of first appearance, then ``all``."""
-        out = [(str(g), self.group == g) for g in pd.unique(self.group) if g != ""]
-        out.append(("all", np.ones(len(self.id), dtype=bool)))
+        """(label, (N,) rows) of each group of the panel in order of first appearance, then ``all``
+        and, with peer rows, ``peers``: as a study's groups, ``all`` and the others hold no peer
+        row (:func:`eventstudy.aggregate.group_rows`)."""
+        peer = np.zeros(len(self.id), dtype=bool) if self.peer is None else self.peer
+        labels = pd.unique(self.group[~peer])
+        out = [(str(g), (self.group == g) & ~peer) for g in labels if g != ""]
+        out.append(("all", ~peer))
+        if peer.any():
+            out.append((PEERS, peer))
         return out
 
 
@@ -77,9 +91,10 @@ def _pairs(frame: pd.DataFrame) -> tuple[PanelPairs, np.ndarray]:
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame[["event_id", "id"]]), sort=False)
     first = np.unique(codes, return_index=True)[1]
     groups = frame["group"].to_numpy(object)[first] if "group" in frame else np.full(len(first), "", object)
+    peer = frame["peer"].to_numpy(bool)[first] if "peer" in frame else None
     event_ids = np.array([u[0] for u in uniques], dtype=object)
     ids = np.array([u[1] for u in uniques], dtype=object)
-    return PanelPairs(event_ids, ids, groups), codes
+    return PanelPairs(event_ids, ids, groups, peer), codes
 
 
 MAX_CELLS = 2**25

@@ -332,9 +332,93 @@ def test_a_runs_own_tables_are_read_in_the_units_they_record(tmp_path, capsys) -
     assert main(["infer", "--ar", str(report / "car.parquet"), "--units", "decimal", "--out", str(out)]) == 0
     stats = pd.read_csv(out).set_index(["group", "window", "statistic"])
     car = pd.read_parquet(report / "car.parquet").query("window == '[0,0]'")
-    expected = car.loc[car["group"] == "shock", "car"].dropna()
+    # the peer rows (role peer) are the group peers, as in the run: the shock group's parties alone
+    expected = car.loc[(car["group"] == "shock") & (car["role"] != "peer"), "car"].dropna()
     assert stats.loc[("shock", "[0,0]", "caar"), "value"] == pytest.approx(expected.mean(), rel=1e-12)
-    assert stats.loc[("shock", "[0,0]", "caar"), "n"] == len(expected)
+    assert stats.loc[("shock", "[0,0]", "caar"), "n"] == len(expected) == 5
+    run = pd.read_parquet(report / "stats.parquet").set_index(["group", "window", "statistic"])
+    for group in ("shock", "all", "peers"):
+        key = (group, "[0,0]", "cross_sectional_t")
+        assert stats.loc[key, "value"] == pytest.approx(run.loc[key, "value"], rel=1e-12)
+        assert stats.loc[key, "n"] == run.loc[key, "n"]
+
+
+def test_a_runs_peer_rows_are_its_peers_group_not_part_of_the_others(tmp_path, capsys) -> None:
+    """infer on a run's ar.parquet or car.parquet dropped its role column and put the 128 peer
+    rows into the events' groups and all: openai-compute [0,0] n = 95, t = 2.07 ('significant'),
+    against the run's 12 parties. Rows of role peer are the group peers, as in the run."""
+    report = ROOT / "reports" / "ai-deal-wave-2025"
+    run = pd.read_parquet(report / "stats.parquet").set_index(["group", "window", "statistic"])
+    results = infer(report / "ar.parquet", units="decimal", windows=[(-1, 1)]).stats
+    got = results.set_index(["group", "window", "statistic"])
+    for group in ("all", "peers"):
+        for name in ("caar", "cross_sectional_t", "sign_z", "wilcoxon_w"):
+            key = (group, "[-1,+1]", name)
+            assert got.loc[key, "value"] == pytest.approx(run.loc[key, "value"], rel=1e-12), key
+            assert got.loc[key, "n"] == run.loc[key, "n"], key
+    assert got.loc[("all", "[-1,+1]", "caar"), "n"] == 25
+    # a party row may not be named peers (it would join them)
+    frame = pd.DataFrame(
+        {"id": ["A", "B", "C"], "tau": 0, "ar": [0.01, 0.02, -0.01], "role": ["buyer", "peer", "buyer"]}
+    )
+    frame.assign(group=["g", "h", "peers"]).to_csv(tmp_path / "named.csv", index=False)
+    assert main(["infer", "--ar", str(tmp_path / "named.csv"), "--units", "decimal"]) == 2
+    assert "row 4, field 'group': 'peers' is the group of the rows of role peer" in one_line(capsys)
+
+
+def test_percent_read_as_decimal_and_files_in_two_units_are_refused(tmp_path, capsys) -> None:
+    """ARs in percent given --units decimal gave a CAAR of 639% and exit 0; residuals in percent
+    beside ARs in decimal gave a Patell z of 0.108 for 10.76. Both are refused in one line."""
+    rng = np.random.default_rng(3)
+    ids = [f"T{i}" for i in range(20)]
+    events = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 20)})
+    events["ar"] = rng.normal(0.002, 0.02, len(events))
+    residuals = pd.DataFrame({"id": np.repeat(ids, 120), "tau": np.tile(np.arange(-130, -10), 20)})
+    residuals["ar"] = rng.normal(0.0, 0.02, len(residuals))
+    events.assign(ar=events["ar"] * 100).to_csv(tmp_path / "percent.csv", index=False)
+    events.to_csv(tmp_path / "decimal.csv", index=False)
+    residuals.assign(ar=residuals["ar"] * 100).to_csv(tmp_path / "residuals_percent.csv", index=False)
+    residuals.to_csv(tmp_path / "residuals.csv", index=False)
+    assert main(["infer", "--ar", str(tmp_path / "percent.csv"), "--units", "decimal"]) == 2
+    line = one_line(capsys)
+    assert f"{tmp_path / 'percent.csv'}, field 'ar': the median |abnormal return| is" in line
+    assert "--units percent" in line
+    assert main(["infer", "--ar", str(tmp_path / "percent.csv"), "--units", "percent"]) == 0
+    capsys.readouterr()
+    assert main(["infer", "--ar", str(tmp_path / "decimal.csv"), "--units", "decimal", "--n-params", "2",
+                 "--estimation", str(tmp_path / "residuals_percent.csv")]) == 2  # fmt: skip
+    assert "residuals_percent.csv, field 'ar': the median |abnormal return|" in one_line(capsys)
+    # ARs in percent, residuals in decimal, --units percent: the residuals are 1/100 of their size
+    base = ["infer", "--ar", str(tmp_path / "percent.csv"), "--units", "percent", "--n-params", "2"]
+    assert main([*base, "--estimation", str(tmp_path / "residuals.csv")]) == 2
+    line = one_line(capsys)
+    assert "residuals.csv, field 'units': the median |residual|" in line and "are both files in the" in line
+    assert main([*base, "--estimation", str(tmp_path / "residuals_percent.csv")]) == 0
+
+
+def test_a_table_written_by_infer_has_the_usual_permissions(tmp_path, capsys) -> None:
+    """--out files were 0600 (tempfile.mkstemp's mode) where the run's own outputs are 0644."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nA,0,1\nB,0,2\nC,0,-1\n")
+    old = os.umask(0o022)
+    try:
+        for name in ("stats.csv", "stats.parquet"):
+            out = tmp_path / name
+            assert main(["infer", "--ar", str(panel), "--units", "percent", "--out", str(out)]) == 0
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+
+
+def test_a_wide_panel_says_its_columns_are_not_firms(tmp_path) -> None:
+    """A wide panel's columns are pairs: its firm-clustered t has one pair a cluster, which a note
+    says (the run clusters by ticker)."""
+    (tmp_path / "wide.csv").write_text("tau,A,B,C\n0,1,2,-1\n")
+    results = infer(tmp_path / "wide.csv", units="percent")
+    assert any("columns are pairs, not firms" in note for note in results.notes)
+    (tmp_path / "long.csv").write_text("id,tau,ar\nA,0,1\nB,0,2\nC,0,-1\n")
+    assert not any("not firms" in note for note in infer(tmp_path / "long.csv", units="percent").notes)
 
 
 def test_a_parquet_text_nan_is_the_text_a_csv_file_gives(tmp_path, capsys) -> None:

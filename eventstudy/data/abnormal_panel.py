@@ -9,13 +9,15 @@ case), never by its values:
 ============  ==========================================================================
 layout        header
 ============  ==========================================================================
-``ar``        ``id, tau, ar`` and optionally ``event_id``, ``date``, ``group``: one row per
-              (pair, τ), daily or monthly (τ counts the panel's periods). ``ticker`` or
-              ``permno`` may name the id column. A pair is (event_id, id), or id alone.
+``ar``        ``id, tau, ar`` and optionally ``event_id``, ``date``, ``group``, ``role``:
+              one row per (pair, τ), daily or monthly (τ counts the panel's periods).
+              ``ticker`` or ``permno`` may name the id column. A pair is (event_id, id), or
+              id alone. Rows of ``role`` ``peer`` (a run's ``ar.parquet`` marks its peers so)
+              form the group ``peers`` and stay out of the others and ``all``, as in a study.
 ``wide``      ``tau`` and one column per pair (the R package eventstudies' output: rows are
               event time, columns firms)
-``car``       ``id, car`` (no ``ar``) and optionally ``event_id``, ``group``, and ``window``
-              or ``tau_start, tau_end``: one CAR per (pair, window)
+``car``       ``id, car`` (no ``ar``) and optionally ``event_id``, ``group``, ``role``, and
+              ``window`` or ``tau_start, tau_end``: one CAR per (pair, window)
 ============  ==========================================================================
 
 An estimation panel (``--estimation FILE``: the pairs' estimation-window residuals, layouts
@@ -31,8 +33,11 @@ positive whole number below 10**15 (PERMNOs are read as their digits, as the ret
 reads them: ``10107.0`` is ``10107``); a repeated (pair, τ); a τ that is
 not a whole number; a value that is not a finite number, or one beyond ±:data:`MAX_ABNORMAL`
 (±10,000%: no abnormal return or CAR is that large, while ``1e308`` would overflow every sum
-of squares); a date that is not one, or one pair whose τ and dates disagree in order; a CAR
-panel given an estimation panel; a wide panel with no pair column.
+of squares); an AR or estimation panel whose median |value| passes :data:`PLAUSIBLE_MEDIAN`
+(25% a period: percent read as decimal), or an estimation panel whose median |value| is more than
+:data:`UNIT_RATIO` times or less than 1/:data:`UNIT_RATIO` of its AR panel's; a date that is
+not one, or one pair whose τ and dates disagree in order; a CAR panel given an estimation panel;
+a wide panel with no pair column.
 """
 
 from __future__ import annotations
@@ -123,7 +128,7 @@ def read_abnormal_panel(
     if not isinstance(source, pd.DataFrame):
         _check_recorded_units(Path(source), str(units), table)
     if table.has("ar"):
-        return _long_ar(table, where, divisor)
+        return _plausible(_long_ar(table, where, divisor), table.header[table.position("ar")])
     if table.has("car"):
         if estimation:
             raise InputError(
@@ -131,13 +136,54 @@ def read_abnormal_panel(
             )
         return _long_car(table, where, divisor)
     if table.has("tau"):
-        return _wide(table, where, divisor)
+        return _plausible(_wide(table, where, divisor), "the pair columns")
     raise InputError(
         where,
         "not an abnormal-return panel: expected columns id, tau, ar (long), tau and one column per pair "
         "(wide), or id, car (CARs)",
         row=1,
     )
+
+
+PLAUSIBLE_MEDIAN = 0.25
+"""Largest median |abnormal return| (decimal) of a panel's periods: no panel of daily or monthly
+abnormal returns has half of them beyond ±25%, while ARs in percent read as decimal (1.5 for
+1.5%) do. (CARs, which long windows make large, are not checked.)"""
+UNIT_RATIO = 10.0
+"""Largest ratio between the median |value| of an AR panel and of its estimation residuals: the
+two files in different units differ by 100."""
+
+
+def _median_size(panel: AbnormalPanelFile) -> float:
+    values = np.abs(panel.frame["value"].to_numpy(float))
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else float("nan")
+
+
+def _plausible(panel: AbnormalPanelFile, field_name: str) -> AbnormalPanelFile:
+    """``panel``, unless the median |value| of its periods passes :data:`PLAUSIBLE_MEDIAN`."""
+    median = _median_size(panel)
+    if median > PLAUSIBLE_MEDIAN:
+        raise InputError(
+            panel.path,
+            f"the median |abnormal return| is {median:.4g} in decimal units ({median:.0%} a period): no "
+            "panel is that large; are the units right (--units percent when 1.5 means 1.5%)?",
+            field=field_name,
+        )
+    return panel
+
+
+def check_same_units(panel: AbnormalPanelFile, estimation: AbnormalPanelFile) -> None:
+    """Refuse an AR panel and its estimation residuals whose median |values| differ by more than
+    :data:`UNIT_RATIO` (one file in percent, the other in decimal: ``--units`` covers both)."""
+    events, residuals = _median_size(panel), _median_size(estimation)
+    if events > 0 and residuals > 0 and not 1 / UNIT_RATIO <= events / residuals <= UNIT_RATIO:
+        raise InputError(
+            estimation.path,
+            f"the median |residual| ({residuals:.4g}) is {residuals / events:.3g} times the median "
+            f"|abnormal return| of {panel.path} ({events:.4g}): are both files in the units of --units?",
+            field="units",
+        )
 
 
 RECORDED_UNITS: dict[str, str] = {"fraction": "decimal", "percent": "percent"}
@@ -275,8 +321,9 @@ def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     )
     _check_unique(table, frame, ["event_id", "id", "tau"], tau_name)
     _check_dates(table, frame)
+    frame = _with_roles(table, frame)
     _check_group(table, frame)
-    used = {id_column, "tau", "ar", "date", "event_id", "group"}
+    used = {id_column, "tau", "ar", "date", "event_id", "group", "role"}
     ignored = tuple(name for name in table.header if name.lower() not in used)
     return AbnormalPanelFile(where, "ar", frame.drop(columns="row"), ignored)
 
@@ -319,8 +366,9 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
         }
     )
     _check_unique(table, frame, ["event_id", "id", "window"], car_name)
+    frame = _with_roles(table, frame)
     _check_group(table, frame)
-    used = {id_column, "car", "event_id", "group", "window", "tau_start", "tau_end"}
+    used = {id_column, "car", "event_id", "group", "role", "window", "tau_start", "tau_end"}
     ignored = tuple(name for name in table.header if name.lower() not in used)
     return AbnormalPanelFile(where, "car", frame.drop(columns="row"), ignored)
 
@@ -372,6 +420,23 @@ def _field(table: TextTable, name: str, where: str) -> str:
     if not table.has(name):
         raise InputError(where, f"a long panel needs a {name} column", row=1, field=name)
     return table.header[table.position(name)]
+
+
+PEER_ROLE = "peer"
+
+
+def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``peer`` column, True where ``role`` is ``peer`` (a run's peer rows), and
+    those rows in the group ``peers`` (unchanged without a ``role`` column); a row of another
+    role may not name that group (it would join the peers)."""
+    if not table.has("role"):
+        return frame
+    peer = pd.Series(table.column("role"), dtype=object).astype(str).to_numpy(object) == PEER_ROLE
+    named = np.flatnonzero(~peer & (frame["group"].to_numpy(object) == "peers"))
+    if named.size:
+        message = "'peers' is the group of the rows of role peer; name this row's group otherwise"
+        raise table.fail(message, index=int(named[0]), field=table.header[table.position("group")])
+    return frame.assign(group=np.where(peer, "peers", frame["group"].to_numpy(object)), peer=peer)
 
 
 def _check_unique(table: TextTable, frame: pd.DataFrame, keys: list[str], field_name: str) -> None:

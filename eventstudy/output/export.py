@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
-from eventstudy.output.folder import Guard, checkpoint, publish
+from eventstudy.output.folder import Guard, checkpoint, publish, usual_file_mode
 from eventstudy.output.manifest import build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.results import StudyResults
@@ -139,6 +139,7 @@ def write_new_file(frame: pd.DataFrame, path: Path) -> None:
             write_csv(frame, Path(temporary))
         else:
             write_parquet(frame, Path(temporary))
+        usual_file_mode(temporary)
         os.link(temporary, path)
     except FileExistsError:
         message = "appeared while the table was written; nothing was replaced"

@@ -384,6 +384,12 @@ def _umask() -> int:
     return mask
 
 
+def usual_file_mode(path: str | Path) -> None:
+    """Give ``path`` the mode ``open()`` would under the process's umask (``tempfile.mkstemp``
+    makes 0600: a published table or report would be hidden from the user's group)."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
 def publish(
     folder: str | Path,
     build: Callable[[Path], None],

@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from eventstudy.output.folder import usual_file_mode
 from eventstudy.report.build import TABLE_FILES, build_report
 from eventstudy.report.document import Report
 from eventstudy.report.exports import read_exports
@@ -36,17 +37,12 @@ def _write_bytes_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        usual_file_mode(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def write_report(folder: str | Path, report: Report) -> list[Path]:
