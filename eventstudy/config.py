@@ -186,7 +186,7 @@ class StudyConfig:
         Market proxy symbol; its trading dates are the calendar.
     model
         Expected-return model: a name of the registry :data:`eventstudy.models.MODELS`
-        (``market``, ``constant_mean``, ``market_adjusted``, ``sector``, ``dimson``,
+        (``market``, ``constant_mean``, ``market_adjusted``, ``raw``, ``sector``, ``dimson``,
         ``scholes_williams``, ``ff3``, ``carhart4``, ``ff5``, ``user_factors``, and any model a
         user registers with :func:`eventstudy.models.register_model`).
     estimation_window
@@ -531,7 +531,10 @@ def _check(config: StudyConfig) -> None:
         seen.add(days)
     if config.estimation_gap is not None:
         if not _is_int(config.estimation_gap) or not 0 <= config.estimation_gap <= MAX_RELATIVE_DAY:
-            fail("estimation_gap", f"{shown(config.estimation_gap)} is not a whole number of sessions >= 0")
+            fail(
+                "estimation_gap",
+                f"{shown(config.estimation_gap)} is not a whole number of sessions, 0 to {MAX_RELATIVE_DAY}",
+            )
         if config.estimation_window != ALL_DATA:
             fail(
                 "estimation_gap",
@@ -553,6 +556,13 @@ def _check(config: StudyConfig) -> None:
         fail("min_estimation_obs", f"{shown(config.min_estimation_obs)} is not a whole number")
     if config.min_estimation_obs < 3:
         fail("min_estimation_obs", "must be at least 3")
+    start, end = config.estimation_bounds()
+    if start is not None and config.min_estimation_obs > end - start + 1:
+        fail(
+            "min_estimation_obs",
+            f"{config.min_estimation_obs} is more than the {end - start + 1} sessions of estimation_window "
+            f"{config.estimation_label()}: no pair could be estimated",
+        )
     if not _is_int(config.dimson_lags):
         fail("dimson_lags", f"{shown(config.dimson_lags)} is not an integer")
     if not 1 <= config.dimson_lags <= MAX_DIMSON_LAGS:

@@ -271,8 +271,10 @@ def test_fetch_errors_are_data_unavailable() -> None:
 
     with pytest.raises(
         DataUnavailableError, match=r"cannot download .*F-F_Research_Data_Factors_daily_CSV\.zip"
-    ):
+    ) as caught:
         fetch_french(FF3_FILE, download=offline)
+    # the next step, as for prices: import the files and run offline
+    assert str(caught.value).endswith("eventstudy cache import PATH, and work offline (run --offline)")
     with pytest.raises(DataUnavailableError, match="is not a zip file"):
         fetch_french(FF3_FILE, download=lambda url: b"<html>moved</html>")
 
@@ -324,6 +326,16 @@ def test_bad_user_table_names_file_row_and_field(tmp_path, edit, row, field, mes
         read_user_factors(path)
     assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), row, field)
     assert message in caught.value.message
+
+
+def test_a_percent_factor_is_named_by_its_value_not_numpys_repr(tmp_path) -> None:
+    """A parquet factor of 1.64 was named np.float64(1.64) in the error."""
+    path = tmp_path / "f.parquet"
+    frame = user_frame().assign(date=lambda f: pd.to_datetime(f["date"]), MKT=[0.01, -0.02, np.nan])
+    frame.assign(AI=[0.3, 1.64, 0.2]).to_parquet(path)
+    with pytest.raises(InputError) as caught:
+        read_user_factors(path)
+    assert caught.value.message.startswith("'1.64' is a daily return of 100% or more")
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--model",
         metavar="NAME",
         help="expected-return model, overriding the config: market, constant_mean, market_adjusted, "
-        "sector, dimson, scholes_williams, ff3, carhart4, ff5, user_factors, or a registered model",
+        "raw, sector, dimson, scholes_williams, ff3, carhart4, ff5, user_factors, or a registered model",
     )
     parser.add_argument(
         "--offline", action="store_true", help="never use the network; every ticker must be cached"

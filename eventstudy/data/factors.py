@@ -224,7 +224,10 @@ def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -
     try:
         payload = fetch(url)
     except OSError as exc:
-        raise DataUnavailableError(f"cannot download {url} ({exc})") from None
+        raise DataUnavailableError(
+            f"cannot download {url} ({exc}); import Ken French's files with: eventstudy cache import PATH, "
+            "and work offline (run --offline)"
+        ) from None
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
             members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
@@ -373,10 +376,11 @@ def read_user_factors(path: str | Path) -> FactorTable:
             )
         large = np.flatnonzero(np.abs(np.nan_to_num(values)) >= 1.0)
         if large.size:
+            cell = str(column.iloc[large[0]]).strip()  # the file's text (a numpy scalar's repr is not)
             raise InputError(
                 source,
-                f"{values[large[0]]!r} is a daily return of 100% or more: factor values must be "
-                "decimal (0.0164 = 1.64%), not percent",
+                f"{cell!r} is a daily return of 100% or more: factor values must be decimal "
+                "(0.0164 = 1.64%), not percent",
                 row=int(large[0]) + 2,
                 field=name,
             )
