@@ -100,7 +100,9 @@ class MarketAdjustedModel(ExpectedReturnModel):
 
     No parameters are estimated (k = 0): :math:`\\alpha_i = 0, \\beta_i = 1` are imposed (the
     ``alpha``/``beta`` columns stay empty), and :math:`\\sigma_i^2` is the mean squared
-    estimation-window abnormal return, ``SSR / M``.
+    estimation-window abnormal return, ``SSR / M``, on M degrees of freedom: this package's
+    convention (with nothing estimated, the abnormal return's mean is 0 under the null), not
+    Brown & Warner's, whose tests centre the estimation-period abnormal returns (divisor M - 1).
     """
 
     market: str = "SPY"
@@ -142,7 +144,8 @@ class RawReturnsModel(ExpectedReturnModel):
     brought as a returns panel) or that want the raw reaction. No parameters are estimated
     (k = 0); :math:`\\hat\\sigma_i^2 = SSR/M` is the mean squared estimation-window return, so
     the per-pair CAR test is :math:`CAR_i / (\\hat\\sigma_i\\sqrt{L})` with M degrees of freedom
-    (Brown & Warner 1980 on the test with no expected-return model). The market proxy still
+    (the convention of :class:`MarketAdjustedModel`: with nothing estimated, the mean is 0 under
+    the null; Brown & Warner's tests centre instead, divisor M - 1). The market proxy still
     defines the trading calendar and fills ``market_ret``, but enters no expected return.
     """
 
