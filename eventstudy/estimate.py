@@ -170,9 +170,11 @@ def estimate(
     fitted = fit_pairs(events, days, design, returns_by_column, local, model, config)
     returns = event_returns(returns_by_column, days.span, local, design, fitted.model_fit.batch)
     proxy = design.proxy
+    first_return = _first_valid(returns_by_column)[local]
     del returns_by_column, design  # the event-day offsets: the tables read the returns
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {})
     outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
+    _name_late_starts(outcomes.note, outcomes.outcome, first_return, days, tickers, panel.calendar)
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
     return PairEstimates(
         events=events,
@@ -476,6 +478,33 @@ def pair_outcomes(
         _is_event(events),
     )
     return PairOutcomes(outcome, note, overlaps)
+
+
+def _first_valid(by_column: np.ndarray) -> np.ndarray:
+    """(U,) calendar position of each column's first valid value in a :func:`_by_column` copy
+    (-1 where it has none)."""
+    valid = np.isfinite(by_column[:, :-1])
+    return np.where(valid.any(axis=1), valid.argmax(axis=1), -1)
+
+
+def _name_late_starts(
+    note: np.ndarray,
+    outcome: np.ndarray,
+    first_return: np.ndarray,
+    days: StudyDays,
+    tickers: np.ndarray,
+    calendar: pd.DatetimeIndex,
+) -> None:
+    """Append to the note of each ``insufficient_estimation`` pair whose ticker's returns start
+    after its estimation window does (a listing inside it, CoreWeave's in March 2025) the date
+    they start: "0 valid estimation returns" alone does not say why."""
+    short = np.flatnonzero(outcome == "insufficient_estimation")
+    if not short.size:
+        return
+    window_start = np.maximum(np.asarray(days.estimation_days[short])[:, 0], 0)
+    late = first_return[short] > window_start
+    for row, position in zip(short[late].tolist(), first_return[short][late].tolist(), strict=True):
+        note[row] += f"; {tickers[row]}'s returns start {calendar[position]:%Y-%m-%d}"
 
 
 def _is_event(events: pd.DataFrame) -> np.ndarray:

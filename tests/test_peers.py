@@ -127,6 +127,13 @@ def test_launch_config_peers_are_the_ai_basket(launch_cache) -> None:
     # CoreWeave listed on 2025-03-28: as a peer of the January events it has no estimation window.
     crwv = car[(car.ticker == "CRWV") & (car.event_id == "deepseek-r1")]
     assert set(crwv.outcome) == {"insufficient_estimation"}
+    # its note says why (the returns start after the window does), not only "0 valid returns"
+    prices = pd.read_csv(ROOT.parent / "shared" / "data" / "prices" / "CRWV.csv", parse_dates=["Date"])
+    second = prices["Date"].iloc[1]  # the listing day has a price, its return is the next session's
+    assert set(crwv.note) == {
+        f"0 valid estimation returns in [-260,-11], 100 required; CRWV's returns start {second:%Y-%m-%d}"
+    }
+    assert not car.loc[(car.ticker == "NVDA") & (car.outcome == "ok"), "note"].str.contains("start").any()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["peers"] == list(basket)
 
