@@ -30,6 +30,8 @@ from eventstudy.errors import InputError
 
 __all__ = ["InferenceResults", "infer"]
 
+FIRM_CLUSTERED = ("cluster_firm_t", "cluster_two_way_t")
+"""The statistics that cluster by firm (a long panel's id)."""
 WIDE_FIRM_NOTE = (
     "a wide panel's columns are pairs, not firms: the firm clusters (cluster_firm_t, "
     "cluster_two_way_t) have one pair each; a long panel's id column names the firm"
@@ -130,7 +132,7 @@ def infer(
     InputError
         Naming the file, row and field of bad input, or the option at fault.
     """
-    from eventstudy.data.abnormal_panel import check_same_units, read_abnormal_panel
+    from eventstudy.data.abnormal_panel import read_abnormal_panel, unit_doubts
     from eventstudy.precomputed import (
         annotate_sigma_rows,
         ar_event_panel,
@@ -188,7 +190,6 @@ def infer(
         ):
             raise InputError("--n-params", f"{n_params!r} is not a whole number of parameters from 0 to 20")
         estimation_file = read_abnormal_panel(estimation, units=units, estimation=True)
-        check_same_units(panel_file, estimation_file)
         sources["estimation"] = {**estimation_file.describe(), "n_params": int(n_params)}
     elif n_params is not None:
         raise InputError(
@@ -214,8 +215,9 @@ def infer(
     stats = panel_statistics(
         panel, pairs, chosen, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
     )
-    notes = [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
-    if panel_file.layout == "wide":
+    notes = [*unit_doubts(panel_file, estimation_file)]
+    notes += [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
+    if panel_file.layout == "wide" and set(FIRM_CLUSTERED) & set(stats["statistic"]):
         notes.append(WIDE_FIRM_NOTE)
     if estimation_file is not None and n_params is not None:  # n_params is given with the residuals
         from eventstudy.precomputed import SIGMA_NOTE

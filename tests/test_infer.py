@@ -364,11 +364,19 @@ def test_a_runs_peer_rows_are_its_peers_group_not_part_of_the_others(tmp_path, c
     frame.assign(group=["g", "h", "peers"]).to_csv(tmp_path / "named.csv", index=False)
     assert main(["infer", "--ar", str(tmp_path / "named.csv"), "--units", "decimal"]) == 2
     assert "row 4, field 'group': 'peers' is the group of the rows of role peer" in one_line(capsys)
+    # a pair is a peer row on every tau or on none (it blamed the group column)
+    roles = ["peer", "buyer", "peer"]
+    mixed = pd.DataFrame({"id": ["A", "A", "B"], "tau": [0, 1, 0], "ar": 0.01, "role": roles})
+    mixed.to_csv(tmp_path / "mixed.csv", index=False)
+    assert main(["infer", "--ar", str(tmp_path / "mixed.csv"), "--units", "decimal"]) == 2
+    assert "row 3, field 'role': a pair's rows are all of role peer or none" in one_line(capsys)
 
 
-def test_percent_read_as_decimal_and_files_in_two_units_are_refused(tmp_path, capsys) -> None:
-    """ARs in percent given --units decimal gave a CAAR of 639% and exit 0; residuals in percent
-    beside ARs in decimal gave a Patell z of 0.108 for 10.76. Both are refused in one line."""
+def test_percent_read_as_decimal_and_files_in_two_units_are_questioned(tmp_path, capsys) -> None:
+    """ARs in percent given --units decimal gave a CAAR of 639% and exit 0 without a word;
+    residuals in another unit than the ARs a Patell z of 0.108 for 10.76. The summary now asks
+    whether the units are right. Not a refusal: a day-0 panel of takeover targets (premiums of
+    20-30%) looks the same and is real."""
     rng = np.random.default_rng(3)
     ids = [f"T{i}" for i in range(20)]
     events = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 20)})
@@ -379,21 +387,25 @@ def test_percent_read_as_decimal_and_files_in_two_units_are_refused(tmp_path, ca
     events.to_csv(tmp_path / "decimal.csv", index=False)
     residuals.assign(ar=residuals["ar"] * 100).to_csv(tmp_path / "residuals_percent.csv", index=False)
     residuals.to_csv(tmp_path / "residuals.csv", index=False)
-    assert main(["infer", "--ar", str(tmp_path / "percent.csv"), "--units", "decimal"]) == 2
-    line = one_line(capsys)
-    assert f"{tmp_path / 'percent.csv'}, field 'ar': the median |abnormal return| is" in line
-    assert "--units percent" in line
-    assert main(["infer", "--ar", str(tmp_path / "percent.csv"), "--units", "percent"]) == 0
-    capsys.readouterr()
-    assert main(["infer", "--ar", str(tmp_path / "decimal.csv"), "--units", "decimal", "--n-params", "2",
-                 "--estimation", str(tmp_path / "residuals_percent.csv")]) == 2  # fmt: skip
-    assert "residuals_percent.csv, field 'ar': the median |abnormal return|" in one_line(capsys)
+
+    def notes(*args: str) -> list[str]:
+        assert main(["infer", *args]) == 0
+        return [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: the median")]
+
+    asked = notes("--ar", str(tmp_path / "percent.csv"), "--units", "decimal")
+    assert len(asked) == 1 and "percent.csv is 1." in asked[0] and "are its units right" in asked[0]
+    assert notes("--ar", str(tmp_path / "percent.csv"), "--units", "percent") == []
     # ARs in percent, residuals in decimal, --units percent: the residuals are 1/100 of their size
-    base = ["infer", "--ar", str(tmp_path / "percent.csv"), "--units", "percent", "--n-params", "2"]
-    assert main([*base, "--estimation", str(tmp_path / "residuals.csv")]) == 2
-    line = one_line(capsys)
-    assert "residuals.csv, field 'units': the median |residual|" in line and "are both files in the" in line
-    assert main([*base, "--estimation", str(tmp_path / "residuals_percent.csv")]) == 0
+    base = ["--ar", str(tmp_path / "percent.csv"), "--units", "percent", "--n-params", "2"]
+    asked = notes(*base, "--estimation", str(tmp_path / "residuals.csv"))
+    assert len(asked) == 1 and "median |residual| of" in asked[0] and "declared units" in asked[0]
+    assert notes(*base, "--estimation", str(tmp_path / "residuals_percent.csv")) == []
+    # takeover targets' day 0: asked about, and computed
+    targets = pd.DataFrame({"id": ids, "tau": 0, "ar": rng.normal(0.3, 0.08, 20)})
+    results = infer(targets, units="decimal")
+    assert any("are its units right" in note for note in results.notes)
+    caar = results.stats.query("group == 'all' and statistic == 'caar'")["value"].item()
+    assert caar == pytest.approx(targets["ar"].mean(), rel=1e-12)
 
 
 def test_a_table_written_by_infer_has_the_usual_permissions(tmp_path, capsys) -> None:
@@ -417,6 +429,8 @@ def test_a_wide_panel_says_its_columns_are_not_firms(tmp_path) -> None:
     (tmp_path / "wide.csv").write_text("tau,A,B,C\n0,1,2,-1\n")
     results = infer(tmp_path / "wide.csv", units="percent")
     assert any("columns are pairs, not firms" in note for note in results.notes)
+    alone = infer(tmp_path / "wide.csv", units="percent", statistics=["caar"]).notes
+    assert not any("not firms" in note for note in alone)  # said only when a firm cluster is asked
     (tmp_path / "long.csv").write_text("id,tau,ar\nA,0,1\nB,0,2\nC,0,-1\n")
     assert not any("not firms" in note for note in infer(tmp_path / "long.csv", units="percent").notes)
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 EPILOG = """\
 panels (CSV or parquet; the layout is chosen by the header):
-  id,tau,ar[,event_id,date,group]      one abnormal return per (pair, tau), daily or monthly
+  id,tau,ar[,event_id,date,group,role]  one abnormal return per (pair, tau), daily or monthly
                                        (ticker or permno may name the id column; a run's
-                                       ar.parquet is such a file)
+                                       ar.parquet is such a file; rows of role peer are the
+                                       group peers, outside the other groups and all)
   tau,<pair>,<pair>,...                wide: one column per pair (the eventstudies layout)
-  id,car[,event_id,group,window]       one CAR per (pair, window): statistics of CARs only
+  id,car[,event_id,group,role,window]  one CAR per (pair, window): statistics of CARs only
 --units is declared, never guessed. --estimation gives the pairs' estimation-window residuals
 (same layouts) with --n-params, the parameters of the model behind them.
 

@@ -33,11 +33,11 @@ positive whole number below 10**15 (PERMNOs are read as their digits, as the ret
 reads them: ``10107.0`` is ``10107``); a repeated (pair, τ); a τ that is
 not a whole number; a value that is not a finite number, or one beyond ±:data:`MAX_ABNORMAL`
 (±10,000%: no abnormal return or CAR is that large, while ``1e308`` would overflow every sum
-of squares); an AR or estimation panel whose median |value| passes :data:`PLAUSIBLE_MEDIAN`
-(25% a period: percent read as decimal), or an estimation panel whose median |value| is more than
-:data:`UNIT_RATIO` times or less than 1/:data:`UNIT_RATIO` of its AR panel's; a date that is
-not one, or one pair whose τ and dates disagree in order; a CAR panel given an estimation panel;
-a wide panel with no pair column.
+of squares); a date that is not one, or one pair whose τ and dates disagree in order; a CAR
+panel given an estimation panel; a wide panel with no pair column. Values that suggest other
+units than those declared (:func:`unit_doubts`: a median |AR| above 25% a period, residuals 10
+times larger or smaller than the ARs) are not refused, since real panels can look so; the
+summary asks.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def read_abnormal_panel(
     if not isinstance(source, pd.DataFrame):
         _check_recorded_units(Path(source), str(units), table)
     if table.has("ar"):
-        return _plausible(_long_ar(table, where, divisor), table.header[table.position("ar")])
+        return _long_ar(table, where, divisor)
     if table.has("car"):
         if estimation:
             raise InputError(
@@ -136,7 +136,7 @@ def read_abnormal_panel(
             )
         return _long_car(table, where, divisor)
     if table.has("tau"):
-        return _plausible(_wide(table, where, divisor), "the pair columns")
+        return _wide(table, where, divisor)
     raise InputError(
         where,
         "not an abnormal-return panel: expected columns id, tau, ar (long), tau and one column per pair "
@@ -145,45 +145,46 @@ def read_abnormal_panel(
     )
 
 
-PLAUSIBLE_MEDIAN = 0.25
-"""Largest median |abnormal return| (decimal) of a panel's periods: no panel of daily or monthly
-abnormal returns has half of them beyond ±25%, while ARs in percent read as decimal (1.5 for
-1.5%) do. (CARs, which long windows make large, are not checked.)"""
+LARGE_MEDIAN = 0.25
+"""A median |abnormal return| (decimal) of a panel's nonzero values above which the summary asks
+whether the units are right: ARs in percent read as decimal (1.5 for 1.5%) give 1 and more,
+while only a panel of announcement days with large reactions (takeover targets' premiums) comes
+near 25%. A question, not a refusal: both panels exist."""
 UNIT_RATIO = 10.0
-"""Largest ratio between the median |value| of an AR panel and of its estimation residuals: the
-two files in different units differ by 100."""
+"""A ratio between the median |value| of an AR panel and of its estimation residuals above
+which (or below whose inverse) the summary asks whether both files are in the declared units:
+two files in different units differ by 100, while event-window ARs are rarely 10 times the
+estimation residuals (a day-0 panel of takeover targets can be)."""
 
 
-def _median_size(panel: AbnormalPanelFile) -> float:
+def median_size(panel: AbnormalPanelFile) -> float:
+    """The median |value| of ``panel``'s nonzero finite values (NaN without any)."""
     values = np.abs(panel.frame["value"].to_numpy(float))
-    values = values[np.isfinite(values)]
+    values = values[np.isfinite(values) & (values > 0)]
     return float(np.median(values)) if values.size else float("nan")
 
 
-def _plausible(panel: AbnormalPanelFile, field_name: str) -> AbnormalPanelFile:
-    """``panel``, unless the median |value| of its periods passes :data:`PLAUSIBLE_MEDIAN`."""
-    median = _median_size(panel)
-    if median > PLAUSIBLE_MEDIAN:
-        raise InputError(
-            panel.path,
-            f"the median |abnormal return| is {median:.4g} in decimal units ({median:.0%} a period): no "
-            "panel is that large; are the units right (--units percent when 1.5 means 1.5%)?",
-            field=field_name,
-        )
-    return panel
-
-
-def check_same_units(panel: AbnormalPanelFile, estimation: AbnormalPanelFile) -> None:
-    """Refuse an AR panel and its estimation residuals whose median |values| differ by more than
-    :data:`UNIT_RATIO` (one file in percent, the other in decimal: ``--units`` covers both)."""
-    events, residuals = _median_size(panel), _median_size(estimation)
-    if events > 0 and residuals > 0 and not 1 / UNIT_RATIO <= events / residuals <= UNIT_RATIO:
-        raise InputError(
-            estimation.path,
-            f"the median |residual| ({residuals:.4g}) is {residuals / events:.3g} times the median "
-            f"|abnormal return| of {panel.path} ({events:.4g}): are both files in the units of --units?",
-            field="units",
-        )
+def unit_doubts(panel: AbnormalPanelFile, estimation: AbnormalPanelFile | None = None) -> list[str]:
+    """Sentences asking whether the declared units are right: a median |abnormal return| above
+    :data:`LARGE_MEDIAN`, or estimation residuals whose median |value| is more than
+    :data:`UNIT_RATIO` times or less than 1/:data:`UNIT_RATIO` of the ARs'."""
+    files = [panel] if estimation is None else [panel, estimation]
+    medians = [median_size(file) for file in files]
+    doubts = [
+        f"the median |value| of {file.path} is {median:.4g} ({median:.0%} a period) in decimal "
+        "units: are its units right (--units percent when 1.5 means 1.5%)?"
+        for file, median in zip(files, medians, strict=True)
+        if median > LARGE_MEDIAN
+    ]
+    if estimation is not None:
+        events, residuals = medians
+        if events > 0 and residuals > 0 and not 1 / UNIT_RATIO <= events / residuals <= UNIT_RATIO:
+            doubts.append(
+                f"the median |residual| of {estimation.path} ({residuals:.4g}) is {residuals / events:.3g} "
+                f"times the median |abnormal return| of {panel.path} ({events:.4g}): are both files in "
+                "the declared units?"
+            )
+    return doubts
 
 
 RECORDED_UNITS: dict[str, str] = {"fraction": "decimal", "percent": "percent"}
@@ -426,12 +427,19 @@ PEER_ROLE = "peer"
 
 
 def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with a ``peer`` column, True where ``role`` is ``peer`` (a run's peer rows), and
-    those rows in the group ``peers`` (unchanged without a ``role`` column); a row of another
-    role may not name that group (it would join the peers)."""
+    """``frame`` with a ``peer`` column, True where ``role`` is ``peer`` (exactly, as a run writes
+    its peer rows), and those rows in the group ``peers`` (unchanged without a ``role`` column);
+    the rows of a pair are all peer rows or none, and a row of another role may not name that
+    group (it would join the peers)."""
     if not table.has("role"):
         return frame
+    role_field = table.header[table.position("role")]
     peer = pd.Series(table.column("role"), dtype=object).astype(str).to_numpy(object) == PEER_ROLE
+    first = frame.assign(peer=peer).groupby(["event_id", "id"], sort=False)["peer"].transform("first")
+    mixed = np.flatnonzero(first.to_numpy(bool) != peer)
+    if mixed.size:
+        message = f"a pair's rows are all of role {PEER_ROLE} or none; this row's is not its first's"
+        raise table.fail(message, index=int(mixed[0]), field=role_field)
     named = np.flatnonzero(~peer & (frame["group"].to_numpy(object) == "peers"))
     if named.size:
         message = "'peers' is the group of the rows of role peer; name this row's group otherwise"
