@@ -20,9 +20,9 @@ estimation window, and the abnormal volume is :math:`AV_{i\\tau} = V_{i\\tau} - 
 \\hat\\beta_i V_{m\\tau}`, cumulated over a window as :math:`CAV_i`.
 
 The volume model is fitted on the days the return model was (those with a return, less
-another event's span under ``exclude_overlapping_windows``; every estimation day with a volume
-for a pair whose returns were not estimated). A ticker or market whose volume is never above 0
-(an index) has none: ``no_volume``.
+another event's span under ``exclude_overlapping_windows``); a pair whose return model was not
+fitted takes its outcome (``insufficient_estimation``, ``singular_estimation``). A ticker or
+market whose volume is never above 0 (an index) has none: ``no_volume``.
 
 The abnormal volumes form an :class:`~eventstudy.inference.EventPanel` of their own (the same
 estimation and event days as the returns), so the battery's statistics apply unchanged:
@@ -164,10 +164,13 @@ INHERITED_OUTCOMES: tuple[str, ...] = (
     NOT_A_SESSION,
     SHIFT_TOO_LARGE,
     "market_proxy",
+    "insufficient_estimation",
+    "singular_estimation",
 )
 """The return study's outcomes a pair's abnormal volume takes over: it has no day 0 (a date off
-the calendar under ``day0_rule = "skip"``, beyond ``day0_max_shift``, outside the data) or is
-the market proxy."""
+the calendar under ``day0_rule = "skip"``, beyond ``day0_max_shift``, outside the data), is
+the market proxy, or its return model was not fitted, so that it has no estimation days for the
+volume model to share."""
 
 
 def _outcomes(
@@ -281,9 +284,8 @@ def volume_pairs(
     y_est = firm_padded[est, columns[:, None]]
     # The returns' estimation days: where their model had a residual (not a day without a return,
     # such as a listing day, nor one of another event's span under exclude_overlapping_windows);
-    # a pair without any (its returns not estimated) keeps every day with a volume.
-    returns_used = np.isfinite(estimates.model_fit.batch.residuals)
-    days_used = returns_used | ~returns_used.any(axis=1, keepdims=True)
+    # a pair whose return model was not fitted has none and takes its outcome (_outcomes).
+    days_used = np.isfinite(estimates.model_fit.batch.residuals)
     y_est = np.where(days_used, y_est, np.nan)
     y_evt = firm_padded[evt, columns[:, None]]
     x_est = np.stack([np.ones_like(y_est), market_padded[est, market_local[:, None]]], axis=-1)
@@ -292,9 +294,9 @@ def volume_pairs(
     traded = np.any(volume > 0, axis=0, keepdims=True)[0]  # NaN is not > 0: an index's zeros are no volume
     no_volume = ~traded[columns] | ~traded[market_columns]
     no_counts = np.zeros(len(events), dtype=bool)
-    if measure == "log_turnover":  # enough days with a volume, too few of them with a share count
-        volume_days = (np.isfinite(raw[est, columns[:, None]]) & days_used).sum(axis=1)
-        no_counts = (volume_days >= min_obs) & (fit.n_obs < min_obs)
+    if measure == "log_turnover":  # enough days with both volumes, too few of them with a share count
+        both = np.isfinite(raw[est, columns[:, None]]) & np.isfinite(x_est[:, :, 1])
+        no_counts = ((both & days_used).sum(axis=1) >= min_obs) & (fit.n_obs < min_obs)
     degenerate = degenerate_fits(y_est, fit.residuals)
     outcome = _outcomes(estimates, fit, degenerate, min_obs, no_volume, no_counts)
     ok = outcome == "ok"

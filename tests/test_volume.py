@@ -465,6 +465,48 @@ def test_a_pair_with_its_own_benchmark_has_that_benchmarks_volume(launch_cache, 
         assert rows["market_log_volume"].iloc[0] == pytest.approx(expected, rel=1e-15)
 
 
+def test_a_pair_whose_return_model_was_not_fitted_has_no_volume_model(launch_cache: Path) -> None:
+    """The volume model shares the return model's estimation days; a pair whose return model was
+    not fitted fell back to every day with a volume, so with exclude_overlapping_windows and
+    min_estimation_obs = 230 seven parties had no returns (224 days left) but an abnormal volume
+    on 250 days. They take the returns' outcome, and the volume tests count the same pairs."""
+    config = dataclasses.replace(
+        load_config(ROOT / "launch.toml"),
+        volume="log_volume",
+        crosssection=(),
+        backtest=None,
+        exclude_overlapping_windows=True,
+        min_estimation_obs=230,
+    )
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
+    returns = results.car.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])
+    volume = results.volume.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])
+    short = returns["outcome"] == "insufficient_estimation"
+    assert 0 < short.sum() < len(returns) and (returns.loc[short, "n_est"] < 230).all()
+    assert (volume.loc[short[short].index, "outcome"] == "insufficient_estimation").all()
+    assert (volume.loc[short[~short].index, "outcome"] == "ok").all()
+    day0 = results.volume_stats.query("group == 'all' and window == '[0,0]' and statistic == 'caar'")
+    assert day0["n"].item() == (~short).sum()
+
+
+def test_turnover_short_of_market_volume_is_not_short_of_share_counts(launch_cache: Path, tmp_path) -> None:
+    """NVDA against CRWV (listed 2025-03-28) on 2025-05-23 has share counts but too few days of
+    its benchmark's volume (and returns): insufficient_estimation, as under log_volume, not
+    no_share_counts, which counted the days with the firm's volume alone."""
+    from _studies import EVENTS_HEADER
+
+    events = tmp_path / "events.csv"
+    header = EVENTS_HEADER.replace("headline", "headline,market")
+    events.write_text(header + "a,2025-05-23,pre,NVDA,buyer,,g,x,CRWV\n")
+    base = dataclasses.replace(
+        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
+    )
+    for measure in ("log_turnover", "log_volume"):
+        config = dataclasses.replace(base, volume=measure)
+        volume = run_study(events, launch_cache, config).volume
+        assert set(volume["outcome"]) == {"insufficient_estimation"}, measure
+
+
 @pytest.mark.parametrize("exclude", [False, True])
 def test_volume_tests_leave_out_the_confounded_windows_as_returns_do(launch_cache, exclude: bool) -> None:
     """With exclude_confounded, Amazon's and Oracle's earnings volume stayed in the volume tests
