@@ -113,6 +113,13 @@ def test_a_stateful_transform_of_a_function_is_taken_over_the_rows_where_it_is_f
     assert (out["n"].iloc[0], out["n_dropped"].iloc[0]) == (len(positive), len(rows) - len(positive))
     np.testing.assert_allclose(out["coef"].to_numpy(), oracle.params.to_numpy(), rtol=1e-10)
     np.testing.assert_allclose(out["se"].to_numpy(), oracle.bse.to_numpy(), rtol=1e-10)
+    # a function of a transform drops the rows it leaves without a number; a transform's options pass
+    logged = fit_cross_section(rows, CrossSectionSpec("r", "car ~ np.log(center(mcap_prev_usd))", (-1, 1)))
+    with np.errstate(invalid="ignore"):
+        centred = np.log(rows["mcap_prev_usd"] - rows["mcap_prev_usd"].mean())
+    assert logged["n"].iloc[0] == np.isfinite(centred).sum() and logged["note"].iloc[0] == ""
+    options = CrossSectionSpec("r", "car ~ standardize(mcap_prev_usd, 0)", (-1, 1))  # center=0
+    assert fit_cross_section(rows, options)["n"].iloc[0] == len(rows)
     # standardize of a constant has no number on any row: said so, not "0 rows for 2 parameters"
     constant_spec = CrossSectionSpec("r", "car ~ standardize(tau_start)", (-1, 1))
     constant = fit_cross_section(rows.assign(tau_start=-1), constant_spec)
@@ -138,6 +145,10 @@ def test_confounded_windows_leave_the_regressions_with_exclude_confounded() -> N
     np.testing.assert_allclose(out["coef"].to_numpy(), oracle.params.to_numpy(), rtol=1e-10)
     whole = cross_sectional_regressions(car, events, [spec], exclude_confounded=True)
     assert whole.query("cov_type == 'nonrobust'")["n"].iloc[0] == oracle.nobs
+    left_out = len(kept) - len(clean)  # said on every row: a sample restriction, not n_dropped
+    said = f"{left_out} confounded or unscreened window(s) left out (exclude_confounded)"
+    assert (whole["note"] == said).all()
+    assert (cross_sectional_regressions(car, events, [spec])["note"] == "").all()
     # as a regressor: the unscreened rows (missing) are dropped, the others are 1 or 0
     control = CrossSectionSpec("r", "car ~ np.log(deal_usd) + confounded", (-1, 1))
     fitted = fit_cross_section(kept, control).query("cov_type == 'HC1'").set_index("term")
@@ -155,11 +166,13 @@ def test_weights_that_are_not_positive_finite_numbers_leave_the_sample() -> None
     spec = CrossSectionSpec("r", "car ~ np.log(mcap_prev_usd)", (-1, 1), weights="patell")
     rows = regression_rows(car, events, spec)
     bad = rows.copy()
-    bad.loc[[0, 1, 2], "car_se"] = [1e-200, 1e200, 0.0]
-    out = fit_cross_section(bad, spec).query("cov_type == 'nonrobust'").set_index("term")
-    rest = rows.iloc[3:]
+    bad.loc[[0, 1, 2, 3], "car_se"] = [1e-200, 1e200, 0.0, 1e-154]  # 1e-154: X'WX overflowed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = fit_cross_section(bad, spec).query("cov_type == 'nonrobust'").set_index("term")
+    rest = rows.iloc[4:]
     oracle = smf.wls("car ~ np.log(mcap_prev_usd)", rest, weights=1.0 / rest["car_se"] ** 2).fit()
-    assert (out["n"].iloc[0], out["n_dropped"].iloc[0], out["df"].iloc[0]) == (len(rest), 3, len(rest) - 2)
+    assert (out["n"].iloc[0], out["n_dropped"].iloc[0], out["df"].iloc[0]) == (len(rest), 4, len(rest) - 2)
     np.testing.assert_allclose(out["coef"].to_numpy(), oracle.params.to_numpy(), rtol=1e-10)
     np.testing.assert_allclose(out["se"].to_numpy(), oracle.bse.to_numpy(), rtol=1e-10)
 

@@ -103,6 +103,9 @@ CROSSSECTION_COLUMNS: tuple[str, ...] = (
     "note",
 )
 PEER_ROLE = "peer"
+WEIGHT_RANGE = 1e150
+"""Largest ratio of a Patell-type weight to the median weight, either way (an s.e. 1e75 times the
+median's or less): beyond it X'WX overflows or loses the other rows to rounding."""
 
 
 def _window_label(window: tuple[int, int]) -> str:
@@ -189,17 +192,19 @@ def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     y, _, _ = design(data.loc[data[named].notna().all(axis=1)] if named else data, rowwise)
     # Then on the complete rows only, with the transforms taken over them (and so that a category
     # whose rows all lack a variable has no (all-zero) dummy column).
+    # (A function of a transform, np.log(center(x)), may still leave rows without a number: dropped.)
     complete = y.index
     y, x, absent = design(data.loc[complete])
-    if len(y) < len(complete):  # a transform itself gave no number: standardize of a constant
+    if len(complete) and not len(y):  # the transform itself gave no number: standardize of a constant
         raise ValueError(
-            f"center() or standardize() gave no finite value on {len(complete) - len(y)} of the "
-            f"{len(complete)} complete rows (standardize of a variable that takes one value?)"
+            f"no row of the {len(complete)} complete rows has a finite value "
+            "(standardize of a variable that takes one value?)"
         )
     return y, x, absent
 
 
-def _identity(values: object) -> object:
+def _identity(values: object, *args: object, **kwargs: object) -> object:
+    """``center`` and ``standardize`` in the row-wise pass: the values (any option ignored)."""
     return values
 
 
@@ -436,9 +441,13 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     if spec.weights == "patell":
         with np.errstate(all="ignore"):
             data["_se"] = _dependent_se(data, spec.dependent)
-            weight = 1.0 / data["_se"] ** 2
-        # a weight that is not a positive finite number (an s.e. of 0, 1e-200 or 1e200) cannot be fitted
-        data = data[np.isfinite(weight) & (weight > 0) & (data["_se"] > 0)]
+        data = data[np.isfinite(data["_se"]) & (data["_se"] > 0)]
+        # WLS does not depend on the weights' scale: (median s.e. / s.e.)^2, and a row whose
+        # weight is beyond WEIGHT_RANGE of the median's (an s.e. 1e75 times off: 1 / 1e-154^2
+        # overflowed X'WX) leaves, as a missing s.e. does
+        with np.errstate(all="ignore"):
+            data["_weight"] = (data["_se"].median() / data["_se"]) ** 2 if len(data) else data["_se"]
+        data = data[(data["_weight"] >= 1 / WEIGHT_RANGE) & (data["_weight"] <= WEIGHT_RANGE)]
     try:
         y, x, absent = _design(spec.formula, data)
     except (patsy.PatsyError, ValueError, TypeError, KeyError) as exc:
@@ -451,7 +460,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         return _empty(spec, n, dropped, "not estimable: the formula has no regressor (~ 1 is the mean alone)")
     if n <= k:
         return _empty(spec, n, dropped, f"not estimable: {n} rows for {k} parameters")
-    weights = 1.0 / used["_se"].to_numpy(float) ** 2 if spec.weights == "patell" else np.ones(n)
+    weights = used["_weight"].to_numpy(float) if spec.weights == "patell" else np.ones(n)
     if spread(y.iloc[:, 0].to_numpy(float)) == 0:
         return _empty(spec, n, dropped, f"not estimable: {spec.dependent} takes one value in the sample")
     # The rank of the weighted design statsmodels fits, its columns scaled to unit norm (a deal
@@ -568,12 +577,15 @@ def cross_sectional_regressions(
 
     Empty (with the columns) without regressions.
     """
-    frames = [
-        fit_cross_section(
-            regression_rows(car, events, spec, flows, exclude_confounded=exclude_confounded), spec
-        )
-        for spec in specs
-    ]
+    frames = []
+    for spec in specs:
+        rows = regression_rows(car, events, spec, flows, exclude_confounded=exclude_confounded)
+        table = fit_cross_section(rows, spec)
+        left_out = len(regression_rows(car, events, spec, flows)) - len(rows) if exclude_confounded else 0
+        if left_out:  # a sample restriction, not n_dropped: said on every row of the regression
+            said = f"{left_out} confounded or unscreened window(s) left out (exclude_confounded)"
+            table["note"] = np.where(table["note"] == "", said, table["note"] + "; " + said)
+        frames.append(table)
     if not frames:
         columns = {name: pd.Series(dtype=_EMPTY_DTYPES.get(name, "str")) for name in CROSSSECTION_COLUMNS}
         return pd.DataFrame(columns)
