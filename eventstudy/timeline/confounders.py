@@ -312,16 +312,11 @@ def event_items(
 def may_react_next(
     timing: np.ndarray, announced: np.ndarray | pd.Series, day0_index: np.ndarray, calendar: pd.DatetimeIndex
 ) -> np.ndarray:
-    """(P,) bool: an event of ``unknown`` time of day whose day 0 is its announcement date (a
-    session) and that has a next session, so that it may move prices that day or, announced
-    after the close, the next (as :func:`earnings_items` reads a release of unknown time)."""
-    day0 = np.asarray(day0_index, dtype=np.int64)
-    on_calendar = (day0 >= 0) & (day0 + 1 < len(calendar))
-    sessions = calendar.to_numpy("datetime64[D]")
-    same_day = np.zeros(len(day0), dtype=bool)
-    dates = pd.DatetimeIndex(announced).to_numpy("datetime64[D]")
-    same_day[on_calendar] = sessions[day0[on_calendar]] == dates[on_calendar]
-    return (np.asarray(timing, dtype=object) == "unknown") & same_day & on_calendar
+    """(P,) bool: an event that may move prices on its day 0 or the next session, read as an
+    earnings release is (:func:`_reaction`: ``unknown`` time of day on a session that has a next
+    one) whose reaction session is its day 0."""
+    position, _, or_next = _reaction(calendar, pd.Series(announced), pd.Series(timing))
+    return or_next & (position == np.asarray(day0_index, dtype=np.int64))
 
 
 def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame | None) -> DatedItems:
