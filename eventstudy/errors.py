@@ -62,6 +62,21 @@ class DataUnavailableError(EventStudyError):
     """Prices or shares that a study needs are not in the cache (offline) or not at the source."""
 
 
+class PeerDataError(DataUnavailableError):
+    """A peer's series (a ticker of the study's ``peers``, on no line of the events file) is
+    missing or unreadable: named by the ticker, since no events row holds it.
+
+    Attributes
+    ----------
+    ticker
+        The peer.
+    """
+
+    def __init__(self, ticker: str, message: str) -> None:
+        super().__init__(f"peer {ticker!r} (--peers or [study] peers): {message}")
+        self.ticker = ticker
+
+
 class ImplausibleDataError(DataUnavailableError):
     """Data a source returned that cannot be right, such as a share count 1,000 times its
     ticker's previous one: nothing of it is stored, and the command stops (exit 2) rather than

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
-from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.errors import DataUnavailableError, InputError, PeerDataError
 from eventstudy.results import StudyResults
 
 if TYPE_CHECKING:
@@ -275,9 +275,10 @@ def _require_parties_then_peers(
             raise InputError(str(events_path or "events"), message, row=source_row, field="ticker")
     for ticker in peers:
         if not store.has_series(ticker):
-            raise DataUnavailableError(
-                f"peer {ticker!r} (--peers): no cached prices or returns in {store.root} "
-                f"(import them with: eventstudy cache import PATH --cache {store.root}, or use --no-peers)"
+            raise PeerDataError(
+                ticker,
+                f"no cached prices or returns in {store.root} "
+                f"(import them with: eventstudy cache import PATH --cache {store.root}, or use --no-peers)",
             )
 
 
@@ -409,13 +410,16 @@ def _require_sessions(
     events: pd.DataFrame, calendar: pd.DatetimeIndex, config: StudyConfig, where: str
 ) -> None:
     """``day0_rule = "error"``: the first row whose date is not a session (or whose day 0 lies
-    beyond ``day0_max_shift``) is an error naming its row."""
+    beyond ``day0_max_shift``) is an error naming its row. Peer rows, on no line of the file,
+    have their event's date, which its parties' rows carry."""
+    from eventstudy.peers import PEER_ROLE
     from eventstudy.timeline.calendar import NOT_A_SESSION, SHIFT_TOO_LARGE, align_days_zero
 
     zeros = align_days_zero(
         calendar, events["announced"], events["timing"], rule="error", max_shift=config.day0_max_shift
     )
-    bad = np.flatnonzero(np.isin(zeros.outcome, [NOT_A_SESSION, SHIFT_TOO_LARGE]))
+    party = events["role"].to_numpy(object) != PEER_ROLE
+    bad = np.flatnonzero(np.isin(zeros.outcome, [NOT_A_SESSION, SHIFT_TOO_LARGE]) & party)
     if bad.size:
         i = int(bad[0])
         day = events["announced"].iloc[i].date()

@@ -46,7 +46,7 @@ from eventstudy.data.importer import import_paths  # noqa: E402
 from eventstudy.data.store import CacheCorruptError, PriceStore  # noqa: E402
 from eventstudy.distributed import compute_distributed, run_distributed  # noqa: E402
 from eventstudy.distributed.plan import block_width, plan_partitions  # noqa: E402
-from eventstudy.errors import InputError  # noqa: E402
+from eventstudy.errors import DataUnavailableError, InputError  # noqa: E402
 from eventstudy.inference import STATISTICS, TestResult, register_statistic  # noqa: E402
 from eventstudy.inference.correlation import CalendarResiduals  # noqa: E402
 from eventstudy.inference.partial import bucket_pair_sums  # noqa: E402
@@ -327,6 +327,49 @@ def test_the_first_bad_row_in_events_order_is_the_error_on_a_cluster_too(
             run_distributed(bad, synthetic_cache, config, scheduler=cluster, rows_per_partition=20)
         assert (memory.value.row, memory.value.field) == (events.loc[early, "source_row"], field)
         assert str(dask.value) == str(memory.value)
+
+
+def test_a_peers_refusal_comes_after_every_rows_on_a_cluster_too(
+    synthetic_cache, synthetic_events, cluster, tmp_path: Path
+) -> None:
+    """Peer rows carry no line of the events file (source_row 0), which ranked a peer's refusal
+    before every row's on a cluster, which then named 'row 0' or the peer's file where an
+    in-memory run names the first party's row (found by an audit). A peer sorted before the
+    first row's ticker; each refusal of both: the cluster's error is the in-memory one."""
+    names = synthetic.tickers(N_TICKERS)
+    peer = names[0]  # has share counts (every other ticker does), sorted first
+    events = synthetic_events.iloc[3:80]
+    events = events[events["ticker"] != peer]
+    first = next(i for i, t in enumerate(events["ticker"]) if t in names[::2])
+    events = events.iloc[first:].reset_index(drop=True)  # the first row's ticker has share counts
+    party = events.loc[0, "ticker"]
+    config = dataclasses.replace(CONFIG, peers=(peer,))
+    store = PriceStore(Path(shutil.copytree(synthetic_cache, tmp_path / "cache")))
+
+    def same_error(bad: pd.DataFrame, config: StudyConfig, kind: type[Exception]) -> Exception:
+        with pytest.raises(kind) as memory:
+            run_study(bad, store.root, config)
+        with pytest.raises(kind) as dask:
+            run_distributed(bad, store.root, config, scheduler=cluster, rows_per_partition=20)
+        assert str(dask.value) == str(memory.value)
+        return memory.value
+
+    weekend = events.copy()
+    weekend.loc[weekend["event_id"] == weekend.loc[0, "event_id"], "announced"] = pd.Timestamp(
+        events.loc[0, "announced"]
+    ) + pd.offsets.Week(weekday=5)
+    error = same_error(weekend, dataclasses.replace(config, day0_rule="error"), InputError)
+    assert (error.row, error.field) == (2, "announced")  # a frame's rows are numbered as a file's
+    for ticker in (peer, party):
+        store.write_shares(ticker, store.read_shares(ticker).assign(shares_outstanding=1.0), {"source": "t"})
+    assert same_error(events, config, InputError).path == str(store.shares_path(party))
+    for ticker in (peer, party):
+        store.price_path(ticker).write_bytes(b"not a parquet file")
+    error = same_error(events, config, InputError)
+    assert (error.row, error.field) == (2, "ticker")
+    shutil.copy(synthetic_cache / store.price_path(party).relative_to(store.root), store.price_path(party))
+    error = same_error(events, config, DataUnavailableError)
+    assert str(error).startswith(f"peer {peer!r} (--peers or [study] peers): {store.price_path(peer)}")
 
 
 def test_the_first_implausible_share_count_in_events_order_is_the_error_on_a_cluster_too(

@@ -30,7 +30,7 @@ from eventstudy.data.screening import (
     validation_record,
 )
 from eventstudy.data.store import CachedTable, empty_earnings
-from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.errors import DataUnavailableError, InputError, PeerDataError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
 
@@ -160,6 +160,8 @@ def load_inputs(
             try:
                 read(symbol)
             except DataUnavailableError as exc:
+                if not source_row:  # a peer row (eventstudy.peers.add_peers): on no line of the file
+                    raise PeerDataError(symbol, str(exc)) from None
                 raise InputError(where, str(exc), row=source_row, field=field_name) from None
     screened_symbols = tuple(tables)
     for symbol in needs.symbols:

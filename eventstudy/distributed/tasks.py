@@ -28,7 +28,7 @@ from eventstudy.data.remote import RemoteCache, open_cache
 from eventstudy.data.screening import PriceIssue, annotate_withheld, withheld_return_days
 from eventstudy.data.store import PriceStore
 from eventstudy.daygrid import DayGrid
-from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.errors import DataUnavailableError, InputError, PeerDataError
 from eventstudy.estimate import estimate
 from eventstudy.inference import PanelParts
 from eventstudy.inference.nonparametric import GrankSums
@@ -232,12 +232,13 @@ def partition_task(
         panel = build_panel(inputs.prices, needs.market, returns=series, definition=config.returns)
     except (InputError, DataUnavailableError) as exc:
         error = _in_events_file(exc, where)
-        summary = PartitionSummary(index, positions, error=(_error_key(error, store, events, needs), error))
+        key = _error_key(error, store, events, positions, needs)
+        summary = PartitionSummary(index, positions, error=(key, error))
         return PartitionResult(summary)
     below = first_count_below_volume(inputs)
     if below is not None:  # run_study checks the counts after the inputs, in events order
-        rows = events["source_row"].to_numpy()[events["ticker"].to_numpy(object) == below.ticker]
-        refusal = (SHARES_ERROR, float(rows.min())), share_count_error(store, below)
+        key = (SHARES_ERROR, ticker_rank(events, positions, below.ticker))
+        refusal = key, share_count_error(store, below)
         return PartitionResult(PartitionSummary(index, positions, error=refusal))
     if config.day0_rule == "error":
         try:
@@ -354,26 +355,47 @@ def _in_events_file(
     return error
 
 
+AFTER_EVERY_ROW = float(2**40)
+"""A rank after every row of the events file: the peer rows (eventstudy.peers.add_peers), which
+an in-memory run meets after the file's rows, in the order of the study's events."""
+
+
+def ticker_rank(events: pd.DataFrame, positions: np.ndarray, ticker: str) -> float:
+    """The rank of ``ticker`` among the study's pairs as an in-memory run meets them: its first
+    row in the events file, or, for a peer alone, after every row by its first place in the
+    study's events (``positions``: the partition's rows there)."""
+    mine = events["ticker"].to_numpy(object) == ticker
+    rows = events["source_row"].to_numpy()[mine]
+    if (rows > 0).any():
+        return float(rows[rows > 0].min())
+    return AFTER_EVERY_ROW + float(np.asarray(positions)[mine].min(initial=2**40))
+
+
 def _error_key(
-    error: Exception, store: Cache, events: pd.DataFrame, needs: Needs
+    error: Exception, store: Cache, events: pd.DataFrame, positions: np.ndarray, needs: Needs
 ) -> tuple[float, float]:
     """Where an in-memory run would meet ``error`` (smaller first): a missing market (its
-    reading comes first), a ticker's unreadable prices, a model series, a refused price file
-    (by symbol: market, tickers in events order, model series), then any other refusal of an
-    events row. Rows are ranked by their row in the events file (``source_row``), never by
-    their place in the partition: partitions are sorted by ticker, not by row."""
+    reading comes first), a ticker's unreadable prices (a peer's after every row's), a model
+    series, a refused price file (by symbol: market, tickers in events order, model series),
+    then any other refusal of an events row. Rows are ranked by their row in the events file
+    (``source_row``), never by their place in the partition: partitions are sorted by ticker,
+    not by row."""
     row = error_row(error)
     if isinstance(error, InputError) and error.field == "ticker":
         return (1.0, row)
+    if isinstance(error, PeerDataError):
+        return (1.0, ticker_rank(events, positions, error.ticker))
     if not isinstance(error, InputError):  # the market's or a model series' prices
         return (2.0, 0.0)
     if error.field == "date":
         symbols = list(dict.fromkeys([needs.market, *events["ticker"].tolist(), *needs.symbols]))
         for rank, symbol in enumerate(symbols):
             if str(store.price_path(symbol)) == error.path:
-                rows = events["source_row"].to_numpy()[events["ticker"].to_numpy(object) == symbol]
-                position = float(rows.min()) if rows.size else float(2**40 + rank)  # after every row
-                return (3.0, -1.0 if symbol == needs.market else position)
+                if symbol == needs.market:
+                    return (3.0, -1.0)
+                if (events["ticker"].to_numpy(object) == symbol).any():
+                    return (3.0, ticker_rank(events, positions, symbol))
+                return (3.0, 4 * AFTER_EVERY_ROW + rank)  # a model series: after every pair
     return (4.0, row)
 
 
