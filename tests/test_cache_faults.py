@@ -501,7 +501,7 @@ def test_kill_9_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
 
 def test_verify_clean_removes_only_temp_leftovers(store: PriceStore, capsys) -> None:
     good = store.price_path("AAA")
-    leftover = good.with_name(".AAA.parquet.k2j4h.tmp")
+    leftover = good.with_name(".AAA.parquet.k2j4h_9q.tmp")  # mkstemp: 8 of [a-z0-9_]
     leftover.write_bytes(good.read_bytes()[:500])
     assert main(["cache", "verify", "--cache", str(store.root)]) == 1
     out = capsys.readouterr().out
@@ -511,8 +511,26 @@ def test_verify_clean_removes_only_temp_leftovers(store: PriceStore, capsys) -> 
     assert not leftover.exists() and good.is_file() and store.verify() == []
 
 
+def test_verify_clean_never_removes_a_users_file_named_like_a_temporary_one(
+    store: PriceStore, capsys
+) -> None:
+    """Any name starting with '.', ending in '.tmp' and holding '.parquet.' was a temporary file:
+    --clean removed a user's .report.parquet.final.tmp, and a plain verify made lock files for
+    them. Only a writer's own name (mkstemp's 8 characters) is one; the others are strays."""
+    folder = store.price_path("AAA").parent
+    names = (".report.parquet.final.tmp", ".AAA.parquet.v2.tmp", ".AAA.parquet.k2j4h_9q.tmp.bak")
+    theirs = [folder / name for name in names]
+    for path in theirs:
+        path.write_text("precious")
+    assert {(p.path, p.kind) for p in store.verify()} == {(path, "stray_file") for path in theirs}
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 1
+    assert "removed" not in capsys.readouterr().out
+    assert all(path.read_text() == "precious" for path in theirs)
+    assert not any((store.root / ".locks" / "prices").glob("report*"))
+
+
 def test_a_live_writers_temporary_file_is_neither_reported_nor_removed(store: PriceStore) -> None:
-    temporary = store.price_path("AAA").with_name(".AAA.parquet.live01.tmp")
+    temporary = store.price_path("AAA").with_name(".AAA.parquet.live01ab.tmp")
     temporary.write_bytes(b"PAR1 being written")
     lock_file = store.root / ".locks" / "prices" / "AAA.parquet.lock"
     with lock_file.open("a") as handle:  # the writer holds the lock while its temporary file exists

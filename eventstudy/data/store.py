@@ -702,8 +702,15 @@ def _name_rule(kind: str) -> str:
     return "its name is not a ticker symbol (see eventstudy.symbols)"
 
 
+_TEMP_NAME = re.compile(r"\.(?P<target>.+\.parquet)\.[a-z0-9_]{8}\.tmp", re.ASCII)
+"""The name of a writer's temporary file: ``tempfile.mkstemp`` with the prefix ``.<target>.`` and
+the suffix ``.tmp`` puts 8 characters of ``[a-z0-9_]`` between them (:func:`_write_atomic`).
+Nothing else is taken for one: ``.report.parquet.final.tmp`` is a user's file, never removed."""
+
+
 def _is_temp_file(path: Path) -> bool:
-    return path.name.startswith(".") and path.name.endswith(".tmp") and ".parquet." in path.name
+    match = _TEMP_NAME.fullmatch(path.name)
+    return match is not None and _named_as(path.parent.name, Path(match["target"]).stem)
 
 
 def _target_of_temp(path: Path) -> Path:
