@@ -539,3 +539,27 @@ def test_a_live_writers_temporary_file_is_neither_reported_nor_removed(store: Pr
         assert temporary.exists()
     [problem] = store.verify()  # the writer is gone: now it is a leftover
     assert (problem.path, problem.kind) == (temporary, "temp_leftover")
+
+
+def test_an_import_never_replaces_a_file_the_tool_did_not_write(
+    store: PriceStore, tmp_path: Path, capsys
+) -> None:
+    """A user's own parquet file in prices/ (no provenance record) was replaced by an import of
+    that symbol, exit 0. It is refused in one line naming it; nothing of the batch is written. A
+    damaged cache file (unreadable) is still replaced, as its error advises."""
+    frame = synthetic_prices().rename(columns={"date": "Date", "adj_close": "Adj Close"})
+    frame.columns = [c if c in ("Date", "Adj Close") else c.title() for c in frame.columns]
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for name in ("BBB", "CCC"):
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    theirs = store.price_path("CCC")
+    pq.write_table(pa.table({"mine": [1, 2, 3]}), theirs)
+    before = file_sha256(theirs)
+    assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{theirs} exists and was not written by eventstudy" in err
+    assert file_sha256(theirs) == before and not store.price_path("BBB").exists()
+    theirs.write_bytes(b"not a parquet file")  # damaged: replaced
+    assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 0
+    assert len(store.read_prices("CCC")) == len(frame) and len(store.read_prices("BBB")) == len(frame)

@@ -175,6 +175,7 @@ def import_paths(
         )
     _check_unique(staged, places)
     _check_cache(store, staged, places)
+    _check_not_foreign(store, staged, places)
     for summary, parts, provenance in staged:
         for symbol, frame in parts:
             record = {**provenance, "symbol": symbol}
@@ -261,6 +262,27 @@ def _check_cache(
                         f"identifier has one series: remove that file to import its {summary.kind} instead"
                     )
                 row, field = places.get((summary.source, symbol), (None, None))
+                raise InputError(str(summary.source), message, row=row, field=field)
+
+
+def _check_not_foreign(
+    store: PriceStore,
+    staged: list[Staged],
+    places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
+) -> None:
+    """Refuse to replace a file of the cache's folders that this package did not write (a
+    user's parquet file in ``prices/``: :meth:`PriceStore.foreign`): nothing it did not write is
+    touched."""
+    for summary, parts, _ in staged:
+        for symbol, _frame in parts:
+            factors = summary.kind == "factors"
+            target = store.factors_path(symbol) if factors else store.path(symbol, summary.kind)
+            if store.foreign(target):
+                row, field = places.get((summary.source, symbol), (None, None))
+                message = (
+                    f"{target} exists and was not written by eventstudy (no provenance record); "
+                    "nothing was imported: move that file away to import this one"
+                )
                 raise InputError(str(summary.source), message, row=row, field=field)
 
 

@@ -465,6 +465,17 @@ class PriceStore:
             raise CacheCorruptError(path, "unreadable", _one_line(exc)) from exc
         return _parse_provenance(path, metadata)
 
+    @staticmethod
+    def foreign(path: Path) -> bool:
+        """Whether ``path`` is a readable parquet file that no writer of this package made (it has
+        no provenance record): an import never replaces it. A file that cannot be read is a
+        damaged cache file, which a re-import replaces (as its error advises)."""
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except Exception:  # missing, or unreadable: pyarrow raises OSError, ArrowInvalid, ...
+            return False
+        return PROVENANCE_KEY not in metadata
+
     # -- integrity -------------------------------------------------------------------------
     def verify(self) -> list[CacheProblem]:
         """Check every file of the cache; an empty list means every file is good.
