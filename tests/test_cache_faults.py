@@ -563,3 +563,46 @@ def test_an_import_never_replaces_a_file_the_tool_did_not_write(
     theirs.write_bytes(b"not a parquet file")  # damaged: replaced
     assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 0
     assert len(store.read_prices("CCC")) == len(frame) and len(store.read_prices("BBB")) == len(frame)
+
+
+def test_an_import_checks_and_writes_under_the_cache_wide_lock(
+    store: PriceStore, tmp_path: Path, monkeypatch
+) -> None:
+    """Two imports at once each found NVDA and nvda new (the per-file locks differ) and wrote
+    both: the identifier check and the writes now hold one lock of the whole cache, which
+    another process (here another open file description) cannot take meanwhile."""
+    import eventstudy.data.importer as importer
+
+    lock_file = store.root / ".locks" / "catalog" / "identifiers.lock"
+    held = []
+
+    def probe(*args, **kwargs) -> None:
+        with lock_file.open("a") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held.append(True)
+            else:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                held.append(False)
+
+    real_check = importer._check_cache
+
+    def checked(*args, **kwargs) -> None:
+        probe()
+        real_check(*args, **kwargs)
+
+    def written(*args, **kwargs) -> None:
+        probe()
+        real_write(*args, **kwargs)
+
+    real_write = importer._write_staged
+    monkeypatch.setattr(importer, "_check_cache", checked)
+    monkeypatch.setattr(importer, "_write_staged", written)
+    frame = synthetic_prices().rename(columns={"date": "Date", "adj_close": "Adj Close"})
+    frame.columns = [c if c in ("Date", "Adj Close") else c.title() for c in frame.columns]
+    frame.to_csv(tmp_path / "NVDA.csv", index=False)
+    import_paths(store, [tmp_path / "NVDA.csv"])
+    assert held == [True, True] and len(store.read_prices("NVDA")) == len(frame)
+    probe()  # released afterwards
+    assert held[-1] is False

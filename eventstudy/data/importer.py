@@ -174,8 +174,15 @@ def import_paths(
             (ImportedFile("returns", path, tuple(p for p, _ in parts), returns_file.rows), parts, provenance)
         )
     _check_unique(staged, places)
-    _check_cache(store, staged, places)
-    _check_not_foreign(store, staged, places)
+    with store.catalog_lock():
+        _check_cache(store, staged, places)
+        _check_not_foreign(store, staged, places)
+        _write_staged(store, staged)
+    return [summary for summary, _, _ in staged]
+
+
+def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
+    """Write every series of the checked batch ``staged`` to the cache, one file at a time."""
     for summary, parts, provenance in staged:
         for symbol, frame in parts:
             record = {**provenance, "symbol": symbol}
@@ -192,7 +199,6 @@ def import_paths(
                 store.write_returns(symbol, frame, record)
             else:
                 store.write_prices(symbol, frame, record)
-    return [summary for summary, _, _ in staged]
 
 
 def _price_symbol(path: Path) -> str:

@@ -465,6 +465,15 @@ class PriceStore:
             raise CacheCorruptError(path, "unreadable", _one_line(exc)) from exc
         return _parse_provenance(path, metadata)
 
+    @contextlib.contextmanager
+    def catalog_lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+        """Held by an import from its check of the cache's identifiers (one series each, no two
+        differing only in case) to its last write, so that two imports at once cannot each find
+        ``NVDA`` and ``nvda`` new and write both (``.locks/catalog/identifiers.lock``; the
+        per-file locks of the writes differ for the two names)."""
+        with _locked(self.root / "catalog" / "identifiers", timeout):
+            yield
+
     @staticmethod
     def foreign(path: Path) -> bool:
         """Whether ``path`` is a readable parquet file that no writer of this package made (it has
