@@ -15,6 +15,7 @@ from _small_study import MARKET, TICKERS, make_cache, make_study
 from scipy import stats
 
 from eventstudy import load_config, run_study
+from eventstudy.config import StudyConfig
 from eventstudy.data.store import PriceStore
 from eventstudy.inference import EventPanel, run_battery
 from eventstudy.inference.volatility import variance_ratios, volatility_t
@@ -23,6 +24,11 @@ from eventstudy.timeline.volume import traded_volume, volume_panel
 from eventstudy.volume import VOLUME_COLUMNS, log_turnover, log_volume
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def launch_config(**changes: object) -> StudyConfig:
+    """launch.toml without its regressions and backtest, with ``changes``."""
+    return dataclasses.replace(load_config(ROOT / "launch.toml"), crosssection=(), backtest=None, **changes)
 
 
 def test_measures_in_closed_form() -> None:
@@ -74,13 +80,7 @@ def test_the_volume_model_leaves_out_the_days_the_return_model_leaves_out(
     parties 8.35 against 8.48; found by an independent re-derivation). NVDA on
     nvidia-openai-100b: statsmodels OLS over the estimation days outside NVDA's other spans, and
     the same number of days as the return model's n_est."""
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"),
-        volume="log_volume",
-        crosssection=(),
-        exclude_overlapping_windows=True,
-        backtest=None,
-    )
+    config = launch_config(volume="log_volume", exclude_overlapping_windows=True)
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
     nvda = pd.read_csv(shared_data / "prices" / "NVDA.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
     spy = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
@@ -111,9 +111,7 @@ def test_a_listing_day_with_a_volume_and_no_return_is_not_a_volume_estimation_da
     """CRWV listed on 2025-03-28: that day has a volume but no return, so the return model never
     used it and the volume model did (its M one above the return model's n_est). CoreWeave's
     OpenAI contract: statsmodels OLS over the estimation days with a return."""
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), volume="log_volume", crosssection=(), backtest=None
-    )
+    config = launch_config(volume="log_volume")
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
     crwv = pd.read_csv(shared_data / "prices" / "CRWV.csv", parse_dates=["Date"]).set_index("Date")
     spy = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"]).set_index("Date")["Volume"]
@@ -225,9 +223,7 @@ def test_turnover_without_share_counts_says_so_and_the_report_names_turnover(
     no_share_counts, the others ok; the figure's footnote names turnover."""
     from eventstudy.report.figures import volume_figure
 
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), volume="log_turnover", crosssection=(), backtest=None
-    )
+    config = launch_config(volume="log_turnover")
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
     pairs = results.volume.drop_duplicates(["event_id", "ticker"])
     outcome = pairs.set_index(["event_id", "ticker"])["outcome"]
@@ -423,9 +419,7 @@ def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path,
     kept = traded_volume(frame)
     unchanged = np.r_[False, np.diff(frame["close"].to_numpy()) == 0]
     assert (kept[unchanged] == 0).all() and np.isnan(kept[~unchanged]).all() and 0 < unchanged.sum() < 10
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), volume="log_volume", crosssection=(), backtest=None
-    )
+    config = launch_config(volume="log_volume")
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=("^VIX",))
     outcome = results.volume.drop_duplicates(["event_id", "ticker"]).set_index("ticker")["outcome"]
     assert set(outcome.loc["^VIX"]) == {"no_volume"} and (outcome.drop("^VIX") == "ok").any()
@@ -470,14 +464,7 @@ def test_a_pair_whose_return_model_was_not_fitted_has_no_volume_model(launch_cac
     not fitted fell back to every day with a volume, so with exclude_overlapping_windows and
     min_estimation_obs = 230 seven parties had no returns (224 days left) but an abnormal volume
     on 250 days. They take the returns' outcome, and the volume tests count the same pairs."""
-    config = dataclasses.replace(
-        load_config(ROOT / "launch.toml"),
-        volume="log_volume",
-        crosssection=(),
-        backtest=None,
-        exclude_overlapping_windows=True,
-        min_estimation_obs=230,
-    )
+    config = launch_config(volume="log_volume", exclude_overlapping_windows=True, min_estimation_obs=230)
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
     returns = results.car.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])
     volume = results.volume.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])
@@ -498,9 +485,7 @@ def test_turnover_short_of_market_volume_is_not_short_of_share_counts(launch_cac
     events = tmp_path / "events.csv"
     header = EVENTS_HEADER.replace("headline", "headline,market")
     events.write_text(header + "a,2025-05-23,pre,NVDA,buyer,,g,x,CRWV\n")
-    base = dataclasses.replace(
-        load_config(ROOT / "launch.toml"), peers=(), flows=(), crosssection=(), backtest=None
-    )
+    base = launch_config(peers=(), flows=())
     for measure in ("log_turnover", "log_volume"):
         config = dataclasses.replace(base, volume=measure)
         volume = run_study(events, launch_cache, config).volume
