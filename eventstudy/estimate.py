@@ -174,7 +174,10 @@ def estimate(
     del returns_by_column, design  # the event-day offsets: the tables read the returns
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {})
     outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
-    _name_late_starts(outcomes.note, outcomes.outcome, first_return, days, tickers, panel.calendar)
+    market_start = int(np.argmax(np.isfinite(panel.returns_of(config.market))))
+    _name_late_starts(
+        outcomes.note, outcomes.outcome, first_return, days, tickers, panel.calendar, market_start
+    )
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
     return PairEstimates(
         events=events,
@@ -494,14 +497,16 @@ def _name_late_starts(
     days: StudyDays,
     tickers: np.ndarray,
     calendar: pd.DatetimeIndex,
+    market_start: int,
 ) -> None:
     """Append to the note of each ``insufficient_estimation`` pair whose ticker's returns start
-    after its estimation window does (a listing inside it, CoreWeave's in March 2025) the date
-    they start: "0 valid estimation returns" alone does not say why."""
+    after its estimation window does and after the market's first return (``market_start``,
+    where the data start: a listing inside the window, CoreWeave's in March 2025) the date they
+    start: "0 valid estimation returns" alone does not say why."""
     short = np.flatnonzero(outcome == "insufficient_estimation")
     if not short.size:
         return
-    window_start = np.maximum(np.asarray(days.estimation_days[short])[:, 0], 0)
+    window_start = np.maximum(np.asarray(days.estimation_days[short])[:, 0], market_start)
     late = first_return[short] > window_start
     for row, position in zip(short[late].tolist(), first_return[short][late].tolist(), strict=True):
         note[row] += f"; {tickers[row]}'s returns start {calendar[position]:%Y-%m-%d}"

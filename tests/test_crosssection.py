@@ -166,15 +166,26 @@ def test_weights_that_are_not_positive_finite_numbers_leave_the_sample() -> None
     spec = CrossSectionSpec("r", "car ~ np.log(mcap_prev_usd)", (-1, 1), weights="patell")
     rows = regression_rows(car, events, spec)
     bad = rows.copy()
-    bad.loc[[0, 1, 2, 3], "car_se"] = [1e-200, 1e200, 0.0, 1e-154]  # 1e-154: X'WX overflowed
+    bad.loc[[0, 1, 2], "car_se"] = [1e200, 0.0, 1e80]  # a weight of 0, none, 1e-164 of the largest
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = fit_cross_section(bad, spec).query("cov_type == 'nonrobust'").set_index("term")
-    rest = rows.iloc[4:]
+    rest = rows.iloc[3:]
     oracle = smf.wls("car ~ np.log(mcap_prev_usd)", rest, weights=1.0 / rest["car_se"] ** 2).fit()
-    assert (out["n"].iloc[0], out["n_dropped"].iloc[0], out["df"].iloc[0]) == (len(rest), 4, len(rest) - 2)
+    assert (out["n"].iloc[0], out["n_dropped"].iloc[0], out["df"].iloc[0]) == (len(rest), 3, len(rest) - 2)
     np.testing.assert_allclose(out["coef"].to_numpy(), oracle.params.to_numpy(), rtol=1e-10)
     np.testing.assert_allclose(out["se"].to_numpy(), oracle.bse.to_numpy(), rtol=1e-10)
+    # the most precise rows decide a WLS: 18 with an s.e. 1e76 times smaller than the other 20's
+    # are the fit (1/se^2 with an s.e. of 1e-154 once overflowed X'WX), the 20 count for nothing
+    precise = rows.iloc[:18].index
+    tiny = rows.assign(car_se=rows["car_se"].where(~rows.index.isin(precise), rows["car_se"] * 1e-76))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted = fit_cross_section(tiny, spec).query("cov_type == 'nonrobust'").set_index("term")
+    part = rows.loc[precise]
+    alone = smf.wls("car ~ np.log(mcap_prev_usd)", part, weights=1 / part["car_se"] ** 2).fit()
+    np.testing.assert_allclose(fitted["coef"].to_numpy(), alone.params.to_numpy(), rtol=1e-10)
+    assert fitted["n"].iloc[0] == 18
 
 
 def test_rows_a_function_gives_no_finite_number_are_dropped_without_a_warning() -> None:

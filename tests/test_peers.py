@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +134,15 @@ def test_launch_config_peers_are_the_ai_basket(launch_cache) -> None:
     assert set(crwv.note) == {
         f"0 valid estimation returns in [-260,-11], 100 required; CRWV's returns start {second:%Y-%m-%d}"
     }
-    assert not car.loc[(car.ticker == "NVDA") & (car.outcome == "ok"), "note"].str.contains("start").any()
+    # a window reaching back before the data: every ticker is short, none listed late (ORCL's
+    # returns start with SPY's), CRWV still says when its returns start
+    launch = load_config(ROOT / "launch.toml")
+    config = replace(launch, estimation_window=(-700, -11), min_estimation_obs=650, backtest=None)
+    wide = run_study(ROOT / "events.csv", launch_cache, config).car
+    short = wide[wide.outcome == "insufficient_estimation"]
+    assert {"ORCL", "CRWV"} <= set(short.ticker)
+    assert not short.loc[short.ticker != "CRWV", "note"].str.contains("returns start").any()
+    assert short.loc[short.ticker == "CRWV", "note"].str.endswith(f"returns start {second:%Y-%m-%d}").all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["peers"] == list(basket)
 

@@ -477,19 +477,27 @@ def test_a_pair_whose_return_model_was_not_fitted_has_no_volume_model(launch_cac
 
 
 def test_turnover_short_of_market_volume_is_not_short_of_share_counts(launch_cache: Path, tmp_path) -> None:
-    """NVDA against CRWV (listed 2025-03-28) on 2025-05-23 has share counts but too few days of
-    its benchmark's volume (and returns): insufficient_estimation, as under log_volume, not
-    no_share_counts, which counted the days with the firm's volume alone."""
+    """NVDA on 2025-05-23 against SPYV, SPY's prices with no volume before February 2025: the
+    return model is fitted, the volume model lacks the benchmark's volume on most days. That is
+    insufficient_estimation, as under log_volume, not no_share_counts, which counted the days
+    with the firm's volume alone."""
+    import shutil
+
     from _studies import EVENTS_HEADER
 
+    cache = Path(shutil.copytree(launch_cache, tmp_path / "cache"))
+    store = PriceStore(cache)
+    spy = store.read_prices("SPY")
+    spy["volume"] = spy["volume"].where(spy["date"] >= pd.Timestamp("2025-02-01"))
+    store.write_prices("SPYV", spy, {"source": "test", "symbol": "SPYV"})
     events = tmp_path / "events.csv"
     header = EVENTS_HEADER.replace("headline", "headline,market")
-    events.write_text(header + "a,2025-05-23,pre,NVDA,buyer,,g,x,CRWV\n")
+    events.write_text(header + "a,2025-05-23,pre,NVDA,buyer,,g,x,SPYV\n")
     base = launch_config(peers=(), flows=())
     for measure in ("log_turnover", "log_volume"):
-        config = dataclasses.replace(base, volume=measure)
-        volume = run_study(events, launch_cache, config).volume
-        assert set(volume["outcome"]) == {"insufficient_estimation"}, measure
+        results = run_study(events, cache, dataclasses.replace(base, volume=measure))
+        assert set(results.car["outcome"]) == {"ok"}, measure  # the return model is fitted
+        assert set(results.volume["outcome"]) == {"insufficient_estimation"}, measure
 
 
 @pytest.mark.parametrize("exclude", [False, True])

@@ -104,8 +104,8 @@ CROSSSECTION_COLUMNS: tuple[str, ...] = (
 )
 PEER_ROLE = "peer"
 WEIGHT_RANGE = 1e150
-"""Largest ratio of a Patell-type weight to the median weight, either way (an s.e. 1e75 times the
-median's or less): beyond it X'WX overflows or loses the other rows to rounding."""
+"""Largest ratio of the largest Patell-type weight to a row's (an s.e. 1e75 times the smallest):
+beyond it the row counts for nothing in the fit (and its weight underflows)."""
 
 
 def _window_label(window: tuple[int, int]) -> str:
@@ -442,12 +442,12 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         with np.errstate(all="ignore"):
             data["_se"] = _dependent_se(data, spec.dependent)
         data = data[np.isfinite(data["_se"]) & (data["_se"] > 0)]
-        # WLS does not depend on the weights' scale: (median s.e. / s.e.)^2, and a row whose
-        # weight is beyond WEIGHT_RANGE of the median's (an s.e. 1e75 times off: 1 / 1e-154^2
-        # overflowed X'WX) leaves, as a missing s.e. does
+        # WLS does not depend on the weights' scale: (smallest s.e. / s.e.)^2 <= 1 cannot overflow
+        # (1 / 1e-154^2 did X'WX); a row whose weight is below 1/WEIGHT_RANGE of the largest (an
+        # s.e. 1e75 times the smallest) counts for nothing in the fit and leaves, as a missing s.e.
         with np.errstate(all="ignore"):
-            data["_weight"] = (data["_se"].median() / data["_se"]) ** 2 if len(data) else data["_se"]
-        data = data[(data["_weight"] >= 1 / WEIGHT_RANGE) & (data["_weight"] <= WEIGHT_RANGE)]
+            data["_weight"] = (data["_se"].min() / data["_se"]) ** 2 if len(data) else data["_se"]
+        data = data[data["_weight"] >= 1 / WEIGHT_RANGE]
     try:
         y, x, absent = _design(spec.formula, data)
     except (patsy.PatsyError, ValueError, TypeError, KeyError) as exc:

@@ -170,18 +170,22 @@ def unit_doubts(panel: AbnormalPanelFile, estimation: AbnormalPanelFile | None =
     :data:`UNIT_RATIO` times or less than 1/:data:`UNIT_RATIO` of the ARs'."""
     files = [panel] if estimation is None else [panel, estimation]
     medians = [median_size(file) for file in files]
+    names = [
+        file.path if file.path != "frame" else what
+        for file, what in zip(files, ("the AR panel", "the estimation panel"), strict=False)
+    ]
     doubts = [
-        f"the median |value| of {file.path} is {median:.4g} ({median:.0%} a period) in decimal "
+        f"the median |value| of {name} is {median:.4g} ({median:.0%} a period) in decimal "
         "units: are its units right (--units percent when 1.5 means 1.5%)?"
-        for file, median in zip(files, medians, strict=True)
+        for name, median in zip(names, medians, strict=True)
         if median > LARGE_MEDIAN
     ]
     if estimation is not None:
         events, residuals = medians
         if events > 0 and residuals > 0 and not 1 / UNIT_RATIO <= events / residuals <= UNIT_RATIO:
             doubts.append(
-                f"the median |residual| of {estimation.path} ({residuals:.4g}) is {residuals / events:.3g} "
-                f"times the median |abnormal return| of {panel.path} ({events:.4g}): are both files in "
+                f"the median |residual| of {names[1]} ({residuals:.4g}) is {residuals / events:.3g} "
+                f"times the median |abnormal return| of {names[0]} ({events:.4g}): are both files in "
                 "the declared units?"
             )
     return doubts
