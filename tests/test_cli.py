@@ -225,3 +225,41 @@ def test_module_entry_point_help(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["cache", "import", "--help"])
     assert f"eventstudy cache import {imports[0].strip()}\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["cache", "import", "prices.csv"], "memory for eventstudy cache (import the file in parts"),
+        (["run", "--offline"], "not enough memory for eventstudy run (split the events file)"),
+        (["validate"], "not enough memory for eventstudy validate\n"),
+    ],
+)
+def test_running_out_of_memory_names_the_command_and_what_to_do(
+    command: list[str], words: str, capsys, monkeypatch
+) -> None:
+    """Out of memory, every command said 'not enough memory for this study (split the events
+    file)', also cache import of a 121 MB CSV, which has no events file (found by an audit)."""
+    import eventstudy.cli as cli
+
+    def exhausted(args) -> int:
+        raise MemoryError
+
+    build = cli.build_parser
+
+    def parser_with_exhausted_handlers():
+        parser = build()
+        parse = parser.parse_args
+
+        def parse_args(argv=None):
+            args = parse(argv)
+            args.handler = exhausted
+            return args
+
+        parser.parse_args = parse_args
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", parser_with_exhausted_handlers)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("eventstudy: error: ") and words in err

@@ -53,6 +53,16 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+MEMORY_ADVICE: dict[str, str] = {
+    "run": " (split the events file)",
+    "backtest": " (split the events file)",
+    "verify": " (the study it re-runs needs as much as its run did)",
+    "cache": " (import the file in parts, or the folder's files a few at a time)",
+    "infer": " (split the panel by events)",
+}
+"""What to do when a command runs out of memory: said after its name (the file is its input)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``eventstudy`` argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
@@ -76,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"eventstudy: error: {exc}", file=sys.stderr)
         return 1
     except MemoryError:
-        print("eventstudy: error: not enough memory for this study (split the events file)", file=sys.stderr)
+        advice = MEMORY_ADVICE.get(args.command, "")
+        print(f"eventstudy: error: not enough memory for eventstudy {args.command}{advice}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
         sys.stdout = None
