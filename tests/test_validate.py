@@ -175,6 +175,7 @@ def test_policy_table_covers_every_kind_with_an_action() -> None:
         "suspected_unadjusted_split",
         "absurd_price",
         "absurd_return",
+        "calendar_gap",  # the market proxy's (validate_store)
         "missing_return",  # returns series (cache import --returns)
         "return_gap",
         "off_calendar_return",
@@ -383,6 +384,26 @@ def test_validate_command(damaged_cache: PriceStore, capsys) -> None:
     assert out.splitlines()[-1] == "5 finding(s) in 5 of 20 symbol(s) (calendar: SPY)"
     assert main(["validate", "--cache", root, "ZZZZ"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_session_missing_from_the_market_proxy_is_named_on_the_proxy(
+    launch_cache: Path, tmp_path, capsys
+) -> None:
+    """SPY without its 2024-07-03 row: validate said 'SPY: ok' and blamed every other symbol for
+    a row 'on a day that is not a market session' (found by an audit). The proxy now carries the
+    finding, with the dates most other symbols trade and it lacks."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    spy = store.read_prices("SPY")
+    store.write_prices("SPY", spy[spy["date"] != "2024-07-03"], store.provenance(store.price_path("SPY")))
+    assert main(["validate", "--cache", str(root)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    [finding] = [line for line in lines if line.startswith("SPY: calendar_gap")]
+    assert "1 date(s) on which at least half of the 19 other symbols trade" in finding
+    assert "first 2024-07-03" in finding
+    assert main(["validate", "--cache", str(launch_cache)]) == 1  # the real data's partial histories
+    assert not any("calendar_gap" in line for line in capsys.readouterr().out.splitlines())
 
 
 # -- property: any price frame is checked without error and screened into sane returns -----------

@@ -106,7 +106,7 @@ Every finding is listed in ``manifest.json`` under ``validation`` (see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,11 @@ POLICY: dict[str, tuple[str, str]] = {
     ),
     "gap": ("mask", "no row: returns of the session and the next are missing (never bridged)"),
     "off_calendar_date": ("ignore", "row ignored: returns live on the market's calendar"),
+    "calendar_gap": (
+        "report",
+        "not a session of the study: every symbol's row that day is ignored (re-import the market proxy "
+        "if it lacks the day)",
+    ),
     "partial_history": ("report", "no change: days outside the history have no returns"),
     "suspected_split": (
         "mask",
@@ -730,11 +735,38 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
     market_kind, market_table = store.read_series_table(market)
     calendar = market_calendar(market_table.frame)
     out: dict[str, list[PriceIssue]] = {}
+    dates: dict[str, pd.DatetimeIndex] = {}
     for symbol in dict.fromkeys([market, *symbols]):
         kind, table = (market_kind, market_table) if symbol == market else store.read_series_table(symbol)
         check = validate_prices if kind == "prices" else validate_returns
         out[symbol] = check(table.frame, calendar, ticker=symbol)
+        dates[symbol] = pd.DatetimeIndex(table.frame["date"])
+    gap = calendar_gaps(calendar, [days for symbol, days in dates.items() if symbol != market])
+    if gap is not None:
+        out[market] = [*out[market], PriceIssue(market, "calendar_gap", *gap)]
     return out
+
+
+def calendar_gaps(
+    calendar: pd.DatetimeIndex, others: Sequence[pd.DatetimeIndex]
+) -> tuple[tuple[str, ...], str] | None:
+    """The dates off the market's ``calendar`` on which at least two and at least half of the
+    ``others`` (each symbol's dates) have a row, within the calendar's span, and a sentence
+    about them; None when there are none. Such a day is most likely a session the proxy's data
+    lack (every other symbol's row on it is then ignored), or a day of another exchange."""
+    if len(others) < 2 or not len(calendar):
+        return None
+    counts = pd.Series(np.concatenate([days.unique().to_numpy() for days in others])).value_counts()
+    inside = (counts.index >= calendar[0]) & (counts.index <= calendar[-1]) & ~counts.index.isin(calendar)
+    dates = counts.index[inside & (counts.to_numpy() >= max(2, len(others) / 2))].sort_values()
+    if not len(dates):
+        return None
+    detail = (
+        f"{len(dates)} date(s) on which at least half of the {len(others)} other symbols trade are not "
+        f"in the market proxy's rows, first {_iso(dates[0])}: a gap in its data? those symbols' rows "
+        "are ignored as off the calendar"
+    )
+    return tuple(_iso(day) for day in dates), detail
 
 
 def validation_report(store: PriceStore, symbols: Iterable[str], market: str) -> dict[str, Any]:
