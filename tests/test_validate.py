@@ -146,6 +146,12 @@ def test_an_off_calendar_row_is_ignored_by_the_split_rules_too() -> None:
         (48.0, 48.0, {"suspected_unadjusted_split"}),
         (20.5, 20.5, {"suspected_unadjusted_split"}),
         (1 / 17.4, 1 / 17.4, set()),  # about -94% (Lehman Brothers on 2008-09-15): a crash
+        # adj_close jumping where close does not (an audit's edits of NVDA passed unseen): an
+        # unapplied 4:1 split on a day the stock fell 3.5%, a x1.7 and a x1.5 adj_close alone
+        (0.965, 0.241, {"suspected_unadjusted_split"}),
+        (1.0, 1.7, {"suspected_unadjusted_split"}),
+        (1.0, 1.5, {"suspected_unadjusted_split"}),
+        (1.0, 1.3, set()),  # +30% apart from close: below the 40% jump threshold
     ],
 )
 def test_split_rules(close_ratio: float, adj_ratio: float, expected: set[str]) -> None:

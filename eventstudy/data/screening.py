@@ -429,8 +429,11 @@ def _split_issues(
             (adj_ratio < 1.0 / LARGE_SPLIT) & (adj_ratio >= 1.0 / bound)
         )
         large &= ~withheld[:-1] & ~withheld[1:]
+        # adj_close jumping where close does not follow (an adjustment error), within the bound
+        apart = (disagreement > ADJ_TOLERANCE) & (adj_ratio <= bound) & (adj_ratio >= 1.0 / bound)
+        apart &= ~withheld[:-1] & ~withheld[1:]
     close_only = (np.abs(close_ratio - 1.0) > JUMP) & (disagreement > ADJ_TOLERANCE)
-    in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & (near_factor | large)
+    in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & (near_factor | large | apart)
     issues = []
     for kind, mask, ratio, column in (
         ("suspected_split", close_only, close_ratio, "close"),
@@ -444,7 +447,7 @@ def _split_issues(
             detail = (
                 f"{column} jumps {jumps}{more} while close and adj_close disagree"
                 if kind == "suspected_split"
-                else f"adj_close moves by a split ratio: {jumps}{more}"
+                else f"adj_close jumps by a split ratio or apart from close: {jumps}{more}"
             )
             issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (column,)))
     return issues
