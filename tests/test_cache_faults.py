@@ -606,3 +606,28 @@ def test_an_import_checks_and_writes_under_the_cache_wide_lock(
     assert held == [True, True] and len(store.read_prices("NVDA")) == len(frame)
     probe()  # released afterwards
     assert held[-1] is False
+
+
+def test_an_import_that_cannot_take_the_cache_lock_names_the_cache(
+    store: PriceStore, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The lock of the imports was named as a cache file that does not exist
+    ('<cache>/catalog/identifiers: cannot write the cache file ...')."""
+    real = store_module._locked
+
+    def busy(path, timeout):
+        if path.name == "identifiers":
+            raise store_module.CacheBusyError(path, "another process has held its lock for more than 120 s")
+        return real(path, timeout)
+
+    monkeypatch.setattr(store_module, "_locked", busy)
+    frame = synthetic_prices().rename(columns={"date": "Date", "adj_close": "Adj Close"})
+    frame.columns = [c if c in ("Date", "Adj Close") else c.title() for c in frame.columns]
+    frame.to_csv(tmp_path / "BBB.csv", index=False)
+    assert main(["cache", "import", str(tmp_path / "BBB.csv"), "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"eventstudy: error: {store.root}: cannot take the lock of the cache's imports (another process "
+        "has held its lock for more than 120 s); nothing was imported\n"
+    )
+    assert not store.price_path("BBB").exists()

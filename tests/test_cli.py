@@ -230,7 +230,7 @@ def test_module_entry_point_help(capsys) -> None:
 @pytest.mark.parametrize(
     ("command", "words"),
     [
-        (["cache", "import", "prices.csv"], "memory for eventstudy cache (import the file in parts"),
+        (["cache", "import", "prices.csv"], "memory for eventstudy cache (an import: the file in parts"),
         (["run", "--offline"], "not enough memory for eventstudy run (split the events file)"),
         (["validate"], "not enough memory for eventstudy validate\n"),
     ],

@@ -152,6 +152,7 @@ def test_an_off_calendar_row_is_ignored_by_the_split_rules_too() -> None:
         (1.0, 1.7, {"suspected_unadjusted_split"}),
         (1.0, 1.5, {"suspected_unadjusted_split"}),
         (1.0, 1.3, set()),  # +30% apart from close: below the 40% jump threshold
+        (0.5, 1.5, {"suspected_split"}),  # close and adj_close both jump: close's rule, the return kept
     ],
 )
 def test_split_rules(close_ratio: float, adj_ratio: float, expected: set[str]) -> None:
@@ -402,12 +403,25 @@ def test_a_session_missing_from_the_market_proxy_is_named_on_the_proxy(
     shutil.copytree(launch_cache, root)
     store = PriceStore(root)
     spy = store.read_prices("SPY")
-    store.write_prices("SPY", spy[spy["date"] != "2024-07-03"], store.provenance(store.price_path("SPY")))
+    kept = ~spy["date"].isin(pd.to_datetime(["2023-03-15", "2024-07-03"]))
+    store.write_prices("SPY", spy[kept], store.provenance(store.price_path("SPY")))
     assert main(["validate", "--cache", str(root)]) == 1
     lines = capsys.readouterr().out.splitlines()
     [finding] = [line for line in lines if line.startswith("SPY: calendar_gap")]
-    assert "1 date(s) on which at least half of the 19 other symbols trade" in finding
-    assert "first 2024-07-03" in finding
+    assert "2 date(s) on which at least half of the other symbols of its exchange" in finding
+    assert "first 2023-03-15" in finding
+    # symbols listed later do not dilute an early gap (2 of the 5 traded then); London's days
+    # that are US holidays are no gap of SPY's (made-up prices on every UK weekday)
+    for name in ("VOD.L", "BP.L"):
+        nvda = store.read_prices("NVDA")
+        days = pd.DataFrame({"date": pd.bdate_range(nvda["date"].iloc[0], nvda["date"].iloc[-1])})
+        london = days.merge(nvda, on="date", how="left").ffill()
+        store.write_prices(name, london, {"source": "test", "symbol": name})
+    symbols = ["NVDA", "AMD", "SMH", "SOXX", "CRWV", "VOD.L", "BP.L"]
+    assert main(["validate", "--cache", str(root), *symbols]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    [finding] = [line for line in lines if line.startswith("SPY: calendar_gap")]
+    assert "2 date(s)" in finding and "first 2023-03-15" in finding
     assert main(["validate", "--cache", str(launch_cache)]) == 1  # the real data's partial histories
     assert not any("calendar_gap" in line for line in capsys.readouterr().out.splitlines())
 

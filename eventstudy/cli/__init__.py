@@ -57,7 +57,7 @@ MEMORY_ADVICE: dict[str, str] = {
     "run": " (split the events file)",
     "backtest": " (split the events file)",
     "verify": " (the study it re-runs needs as much as its run did)",
-    "cache": " (import the file in parts, or the folder's files a few at a time)",
+    "cache": " (an import: the file in parts, or a folder's files a few at a time)",
     "infer": " (split the panel by events)",
 }
 """What to do when a command runs out of memory: said after its name (the file is its input)."""

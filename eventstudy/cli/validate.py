@@ -14,15 +14,17 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
   off_calendar_date                  a row on a day the market was closed (ignored)
   partial_history                    history shorter than the market's (reported)
   suspected_split                    close jumps >40% but adj_close does not (close withheld)
-  suspected_unadjusted_split         adj_close moves by a split ratio, or beyond x20 or /20
-                                     (adj_close withheld)
+  suspected_unadjusted_split         adj_close moves >40% by a split ratio, beyond x20 or /20,
+                                     or while close does not (adj_close withheld)
+  calendar_gap                       on the market proxy: a day most symbols of its exchange
+                                     trade that it lacks (validate only; re-import the proxy)
   absurd_price                       open, close or adj_close above 1e9 (withheld)
   absurd_return                      close or adj_close moves beyond x50 or /50 in a day
                                      (that day's price withheld); a study window that loses
                                      returns to either gets the outcome absurd_price
 returns series (cache import --returns) are checked for blank returns, sessions without a
 return (that day only), and returns dated off the calendar (compounded into the next session).
-Every run records the same findings in manifest.json under "validation". Symbols follow the
+Every run records the same findings (but calendar_gap) in manifest.json under "validation". Symbols follow the
 grammar of events.csv (HDFC.Bank, ^NSEI, 10107; at most 32 characters).
 
 exit status: 0 no findings, 1 findings listed, 2 a symbol is not cached or its file is damaged.

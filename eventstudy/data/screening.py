@@ -28,8 +28,14 @@ suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is
                              ``n`` or ``1/n`` for an integer ``n`` in 2..20, or is beyond
                              ``x20`` or ``/20`` (:data:`LARGE_SPLIT`; up to the absurd bound):
                              a split (or reverse split) missing from ``adj_close``, hence from
-                             the returns. Not applied to index symbols (``^...``), which do not
+                             the returns; or ``close`` moves at most 40% and the two ratios
+                             differ by more than 5% (``adj_close`` jumps alone: an adjustment
+                             error). Not applied to index symbols (``^...``), which do not
                              split (``^VIX`` rose 51% on 2025-04-04)
+calendar_gap                 (:func:`validate_store` only, on the market proxy) a day within the
+                             calendar's span that it lacks, on which at least two symbols of
+                             its exchange, and half of those whose history covers the day, have
+                             a value
 absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE` (1e9): no
                              listed share or index trades there in any currency (Berkshire
                              Hathaway A is under 1e6 USD, Argentina's Merval ~3e6 points); such
@@ -116,6 +122,7 @@ import pandas as pd
 
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
+from eventstudy.exchanges import quote_currency
 
 JUMP = 0.40
 """Absolute one-day price change above which a jump is examined as a possible split."""
@@ -163,8 +170,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "off_calendar_date": ("ignore", "row ignored: returns live on the market's calendar"),
     "calendar_gap": (
         "report",
-        "not a session of the study: every symbol's row that day is ignored (re-import the market proxy "
-        "if it lacks the day)",
+        "not a session of the study: the other symbols' rows that day are off the calendar (re-import "
+        "the market proxy if it lacks the day)",
     ),
     "partial_history": ("report", "no change: days outside the history have no returns"),
     "suspected_split": (
@@ -431,7 +438,7 @@ def _split_issues(
         large &= ~withheld[:-1] & ~withheld[1:]
         # adj_close jumping where close does not follow (an adjustment error), within the bound
         apart = (disagreement > ADJ_TOLERANCE) & (adj_ratio <= bound) & (adj_ratio >= 1.0 / bound)
-        apart &= ~withheld[:-1] & ~withheld[1:]
+        apart &= ~withheld[:-1] & ~withheld[1:] & ~(np.abs(close_ratio - 1.0) > JUMP)  # close stays
     close_only = (np.abs(close_ratio - 1.0) > JUMP) & (disagreement > ADJ_TOLERANCE)
     in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & (near_factor | large | apart)
     issues = []
@@ -738,13 +745,16 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
     market_kind, market_table = store.read_series_table(market)
     calendar = market_calendar(market_table.frame)
     out: dict[str, list[PriceIssue]] = {}
-    dates: dict[str, pd.DatetimeIndex] = {}
+    traded: list[pd.DatetimeIndex] = []  # the valid dates of the others on the market's exchange
     for symbol in dict.fromkeys([market, *symbols]):
         kind, table = (market_kind, market_table) if symbol == market else store.read_series_table(symbol)
         check = validate_prices if kind == "prices" else validate_returns
         out[symbol] = check(table.frame, calendar, ticker=symbol)
-        dates[symbol] = pd.DatetimeIndex(table.frame["date"])
-    gap = calendar_gaps(calendar, [days for symbol, days in dates.items() if symbol != market])
+        same_exchange = quote_currency(symbol) == quote_currency(market) and not symbol.startswith("^")
+        if symbol != market and same_exchange:
+            values = table.frame["adj_close" if kind == "prices" else "ret"].to_numpy(dtype=float)
+            traded.append(pd.DatetimeIndex(table.frame["date"])[np.isfinite(values)])
+    gap = calendar_gaps(calendar, traded)
     if gap is not None:
         out[market] = [*out[market], PriceIssue(market, "calendar_gap", *gap)]
     return out
@@ -753,23 +763,28 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
 def calendar_gaps(
     calendar: pd.DatetimeIndex, others: Sequence[pd.DatetimeIndex]
 ) -> tuple[tuple[str, ...], str] | None:
-    """The dates off the market's ``calendar`` on which at least two and at least half of the
-    ``others`` (each symbol's dates) have a row, within the calendar's span, and a sentence
-    about them; None when there are none. Such a day is most likely a session the proxy's data
-    lack (every other symbol's row on it is then ignored), or a day of another exchange."""
+    """The dates off the market's ``calendar``, within its span, on which at least two of the
+    ``others`` (each symbol's dates with a value, on the market's exchange) and at least half
+    of those whose history covers the date have one, and a sentence about them; None when there
+    are none. Such a day is most likely a session the proxy's data lack."""
     if len(others) < 2 or not len(calendar):
         return None
-    counts = pd.Series(np.concatenate([days.unique().to_numpy() for days in others])).value_counts()
-    inside = (counts.index >= calendar[0]) & (counts.index <= calendar[-1]) & ~counts.index.isin(calendar)
-    dates = counts.index[inside & (counts.to_numpy() >= max(2, len(others) / 2))].sort_values()
-    if not len(dates):
+    off = [days[~days.isin(calendar) & (days >= calendar[0]) & (days <= calendar[-1])] for days in others]
+    counts = pd.Series(np.concatenate([days.unique().to_numpy() for days in off])).value_counts()
+    if counts.empty:
+        return None
+    dates = pd.DatetimeIndex(counts.index)
+    spans = [(days.min(), days.max()) for days in others if len(days)]
+    covering = np.sum([(dates >= first) & (dates <= last) for first, last in spans], axis=0)
+    found = dates[(counts.to_numpy() >= 2) & (counts.to_numpy() >= covering / 2)].sort_values()
+    if not len(found):
         return None
     detail = (
-        f"{len(dates)} date(s) on which at least half of the {len(others)} other symbols trade are not "
-        f"in the market proxy's rows, first {_iso(dates[0])}: a gap in its data? those symbols' rows "
-        "are ignored as off the calendar"
+        f"{len(found)} date(s) on which at least half of the other symbols of its exchange with a history "
+        f"there have a value are not in the market proxy's rows, first {_iso(found[0])}: a gap in its "
+        "data? (the others' rows that day are off the calendar)"
     )
-    return tuple(_iso(day) for day in dates), detail
+    return tuple(_iso(day) for day in found), detail
 
 
 def validation_report(store: PriceStore, symbols: Iterable[str], market: str) -> dict[str, Any]:

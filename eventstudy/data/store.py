@@ -166,6 +166,7 @@ class CacheWriteError(InputError):
         super().__init__(
             str(path), f"cannot write the cache file ({reason}); the previous file, if any, is unchanged"
         )
+        self.reason = reason
 
 
 class CacheBusyError(CacheWriteError):
@@ -471,7 +472,12 @@ class PriceStore:
         differing only in case) to its last write, so that two imports at once cannot each find
         ``NVDA`` and ``nvda`` new and write both (``.locks/catalog/identifiers.lock``; the
         per-file locks of the writes differ for the two names)."""
-        with _locked(self.root / "catalog" / "identifiers", timeout):
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(_locked(self.root / "catalog" / "identifiers", timeout))
+            except CacheWriteError as exc:  # named for the cache, not for a file it does not hold
+                message = f"cannot take the lock of the cache's imports ({exc.reason}); nothing was imported"
+                raise InputError(str(self.root), message) from None
             yield
 
     @staticmethod
