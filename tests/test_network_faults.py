@@ -647,3 +647,25 @@ def test_a_refresh_over_an_empty_file_or_asked_for_less_says_only_what_is_true(t
     outcome = fetch_symbol(other, "AAA", dt.date(2025, 1, 2), END, **asked)
     assert upstream.requests == [(START, END)] and outcome.status == "unchanged"
     assert outcome.partial == ""
+
+
+def test_a_fetch_never_replaces_a_file_the_tool_did_not_write(tmp_path: Path, sleeps) -> None:
+    """A user's own parquet in prices/ was replaced by a fetch (an import refuses it): refused,
+    the file unchanged, the source never asked."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = PriceStore(tmp_path / "cache")
+    theirs = store.price_path("AAA")
+    theirs.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"mine": [1, 2, 3]}), theirs)
+    before = file_sha256(theirs)
+    asked: list[str] = []
+
+    def fetcher(symbol, start, end):
+        asked.append(symbol)
+        return history()
+
+    with pytest.raises(DataUnavailableError, match="exists and was not written by eventstudy"):
+        fetch(store, fetcher, sleeps, refresh=True)
+    assert file_sha256(theirs) == before and asked == []

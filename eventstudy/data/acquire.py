@@ -366,6 +366,11 @@ def fetch_symbol(
         When the file cannot be written; the previous file is unchanged.
     """
     path = store.price_path(symbol)
+    if store.foreign(path):
+        raise DataUnavailableError(
+            f"{path} exists and was not written by eventstudy (no provenance record); nothing is fetched: "
+            "move that file away to fetch the symbol"
+        )
     if store.has_returns(symbol):
         raise DataUnavailableError(
             f"{symbol!r} is cached as a returns series ({store.returns_path(symbol)}); an identifier has one "
