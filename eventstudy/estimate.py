@@ -170,14 +170,10 @@ def estimate(
     fitted = fit_pairs(events, days, design, returns_by_column, local, model, config)
     returns = event_returns(returns_by_column, days.span, local, design, fitted.model_fit.batch)
     proxy = design.proxy
-    first_return = _first_valid(returns_by_column)[local]
+    outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
+    _name_late_starts(outcomes, returns_by_column, local, days, tickers, panel, config.market)
     del returns_by_column, design  # the event-day offsets: the tables read the returns
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {})
-    outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
-    market_start = int(np.argmax(np.isfinite(panel.returns_of(config.market))))
-    _name_late_starts(
-        outcomes.note, outcomes.outcome, first_return, days, tickers, panel.calendar, market_start
-    )
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
     return PairEstimates(
         events=events,
@@ -483,33 +479,31 @@ def pair_outcomes(
     return PairOutcomes(outcome, note, overlaps)
 
 
-def _first_valid(by_column: np.ndarray) -> np.ndarray:
-    """(U,) calendar position of each column's first valid value in a :func:`_by_column` copy
-    (-1 where it has none)."""
-    valid = np.isfinite(by_column[:, :-1])
-    return np.where(valid.any(axis=1), valid.argmax(axis=1), -1)
-
-
 def _name_late_starts(
-    note: np.ndarray,
-    outcome: np.ndarray,
-    first_return: np.ndarray,
+    outcomes: PairOutcomes,
+    returns_by_column: np.ndarray,
+    columns: np.ndarray,
     days: StudyDays,
     tickers: np.ndarray,
-    calendar: pd.DatetimeIndex,
-    market_start: int,
+    panel: ReturnsPanel,
+    market: str,
 ) -> None:
     """Append to the note of each ``insufficient_estimation`` pair whose ticker's returns start
-    after its estimation window does and after the market's first return (``market_start``,
-    where the data start: a listing inside the window, CoreWeave's in March 2025) the date they
-    start: "0 valid estimation returns" alone does not say why."""
-    short = np.flatnonzero(outcome == "insufficient_estimation")
+    after its estimation window does and after the market's first return (where the data
+    start: a listing inside the window, CoreWeave's in March 2025) the date they start: "0
+    valid estimation returns" alone does not say why. ``returns_by_column`` is the
+    :func:`_by_column` copy and ``columns`` each pair's column in it; only the short pairs' are
+    read."""
+    short = np.flatnonzero(outcomes.outcome == "insufficient_estimation")
     if not short.size:
         return
+    valid = np.isfinite(returns_by_column[columns[short], :-1])
+    first = np.where(valid.any(axis=1), valid.argmax(axis=1), -1)  # -1: no return at all
+    market_start = int(np.argmax(np.isfinite(panel.returns_of(market))))
     window_start = np.maximum(np.asarray(days.estimation_days[short])[:, 0], market_start)
-    late = first_return[short] > window_start
-    for row, position in zip(short[late].tolist(), first_return[short][late].tolist(), strict=True):
-        note[row] += f"; {tickers[row]}'s returns start {calendar[position]:%Y-%m-%d}"
+    late = first > window_start
+    for row, position in zip(short[late].tolist(), first[late].tolist(), strict=True):
+        outcomes.note[row] += f"; {tickers[row]}'s returns start {panel.calendar[position]:%Y-%m-%d}"
 
 
 def _is_event(events: pd.DataFrame) -> np.ndarray:

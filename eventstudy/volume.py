@@ -291,7 +291,7 @@ def volume_pairs(
     x_est = np.stack([np.ones_like(y_est), market_padded[est, market_local[:, None]]], axis=-1)
     x_evt = np.stack([np.ones_like(y_evt), market_padded[evt, market_local[:, None]]], axis=-1)
     fit = fit_ols_batch(y_est, x_est, min_obs=min_obs)
-    traded = np.any(volume > 0, axis=0, keepdims=True)[0]  # NaN is not > 0: an index's zeros are no volume
+    traded = np.asarray((volume > 0).any(axis=0))  # NaN is not > 0: an index's zeros are no volume
     no_volume = ~traded[columns] | ~traded[market_columns]
     no_counts = np.zeros(len(events), dtype=bool)
     if measure == "log_turnover":  # enough days with both volumes, too few of them with a share count

@@ -24,8 +24,8 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
                                      returns to either gets the outcome absurd_price
 returns series (cache import --returns) are checked for blank returns, sessions without a
 return (that day only), and returns dated off the calendar (compounded into the next session).
-Every run records the same findings (but calendar_gap) in manifest.json under "validation". Symbols follow the
-grammar of events.csv (HDFC.Bank, ^NSEI, 10107; at most 32 characters).
+Every run records the same findings (but calendar_gap) in manifest.json under "validation".
+Symbols follow the grammar of events.csv (HDFC.Bank, ^NSEI, 10107; at most 32 characters).
 
 exit status: 0 no findings, 1 findings listed, 2 a symbol is not cached or its file is damaged.
 

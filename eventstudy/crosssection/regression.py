@@ -133,8 +133,6 @@ def regression_rows(
     formula may hold it."""
     rows = car[(car["window"] == _window_label(spec.window)) & (car["outcome"] == "ok")]
     if "confounded" in rows.columns:
-        if exclude_confounded:
-            rows = rows[~not_known_clean(rows["confounded"])]
         rows = rows.assign(
             confounded=rows["confounded"].astype("Float64").to_numpy(float, na_value=np.nan)
         )
@@ -150,7 +148,15 @@ def regression_rows(
         rows = rows.merge(timing, on=["event_id", "ticker", "role"], how="left")
     rows = rows.reset_index(drop=True)
     rows["flow_side"] = flow_sides(rows, flows)
-    return rows
+    return without_confounded(rows) if exclude_confounded else rows
+
+
+def without_confounded(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (of :func:`regression_rows`) without the windows a clean sample leaves out, those
+    confounded or not screened (:func:`eventstudy.timeline.confounders.not_known_clean`)."""
+    if "confounded" not in rows.columns:
+        return rows
+    return rows[~not_known_clean(rows["confounded"])].reset_index(drop=True)
 
 
 def _dependent_se(rows: pd.DataFrame, dependent: str) -> np.ndarray:
@@ -579,9 +585,10 @@ def cross_sectional_regressions(
     """
     frames = []
     for spec in specs:
-        rows = regression_rows(car, events, spec, flows, exclude_confounded=exclude_confounded)
+        sample = regression_rows(car, events, spec, flows)
+        rows = without_confounded(sample) if exclude_confounded else sample
         table = fit_cross_section(rows, spec)
-        left_out = len(regression_rows(car, events, spec, flows)) - len(rows) if exclude_confounded else 0
+        left_out = len(sample) - len(rows)
         if left_out:  # a sample restriction, not n_dropped: said on every row of the regression
             said = f"{left_out} confounded or unscreened window(s) left out (exclude_confounded)"
             table["note"] = np.where(table["note"] == "", said, table["note"] + "; " + said)

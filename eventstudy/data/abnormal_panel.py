@@ -57,6 +57,7 @@ from eventstudy.config import window_label
 from eventstudy.data.returns_import import check_units, identifiers
 from eventstudy.data.tabular import TextTable, parse_dates, parse_numbers, read_text_table
 from eventstudy.errors import InputError
+from eventstudy.peers import PEER_ROLE
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
 ID_COLUMNS: tuple[str, ...] = ("id", "ticker", "permno")
@@ -425,9 +426,6 @@ def _field(table: TextTable, name: str, where: str) -> str:
     if not table.has(name):
         raise InputError(where, f"a long panel needs a {name} column", row=1, field=name)
     return table.header[table.position(name)]
-
-
-PEER_ROLE = "peer"
 
 
 def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:

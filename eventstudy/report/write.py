@@ -44,7 +44,6 @@ def _write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-
 def write_report(folder: str | Path, report: Report) -> list[Path]:
     """Write the report's figures, ``report.md``, ``report.html`` and its other files into ``folder``.
 

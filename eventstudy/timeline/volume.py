@@ -52,6 +52,6 @@ def traded_volume(frame: pd.DataFrame) -> np.ndarray:
     volume = frame["volume"].to_numpy(dtype=float)
     close = frame["close"].to_numpy(dtype=float) if "close" in frame.columns else np.full(len(volume), np.nan)
     unchanged = np.zeros(len(volume), dtype=bool)
-    # NaN closes compare unequal: no price, no evidence of a trade either way, the 0 is kept
-    unchanged[1:] = ~(close[1:] != close[:-1]) | ~(np.isfinite(close[1:]) & np.isfinite(close[:-1]))
+    # a NaN close beside the 0 is no evidence of a trade either way: the 0 is kept
+    unchanged[1:] = (close[1:] == close[:-1]) | ~(np.isfinite(close[1:]) & np.isfinite(close[:-1]))
     return np.where((volume > 0) | ((volume == 0) & unchanged), volume, np.nan)
