@@ -631,3 +631,25 @@ def test_an_import_that_cannot_take_the_cache_lock_names_the_cache(
         "has held its lock for more than 120 s); nothing was imported\n"
     )
     assert not store.price_path("BBB").exists()
+
+
+@pytest.mark.parametrize("command", ["list", "verify"])
+def test_list_and_verify_of_a_mistyped_cache_say_so(command: str, tmp_path: Path, capsys) -> None:
+    """A mistyped ``--cache`` (a missing folder, or a file) is an error naming it, not an empty,
+    healthy cache; an existing empty cache is listed as empty."""
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    mistyped = ((tmp_path / "nosuch", "no such cache folder"), (afile, "is a file, not a cache folder"))
+    for path, problem in mistyped:
+        assert main(["cache", command, "--cache", str(path)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err == f"eventstudy: error: {path}: {problem}\n" and captured.out == ""
+    assert afile.read_text() == "mine\n" and not (tmp_path / "nosuch").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["cache", command, "--cache", str(empty)]) == 0
+    expected = {
+        "list": f"no price or returns series in {empty}/ (add some with: eventstudy cache import)\n",
+        "verify": f"0 problem(s) in {empty}/ (0 cache files checked)\n",
+    }
+    assert capsys.readouterr().out == expected[command]

@@ -64,7 +64,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "schema, provenance, file name, content hash) and list what is wrong, one line per file.\n"
         "Temporary files left by killed or failed writers are listed too (the files beside them\n"
         "are intact); --clean deletes them.\n\n"
-        "exit status: 0 every file is good, 1 problems listed.\n\n"
+        "exit status: 0 every file is good, 1 problems listed, 2 no such cache folder.\n\n"
         "examples:\n  eventstudy cache verify --cache /tmp/cache\n"
         "  eventstudy cache verify --clean     # also delete temporary files of killed writers",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -117,8 +117,10 @@ def import_files(args: argparse.Namespace) -> int:
 def list_cache(args: argparse.Namespace) -> int:
     from eventstudy.data.store import CacheCorruptError, PriceStore
 
-    store = PriceStore(args.cache)
+    store = PriceStore(existing_cache(args.cache))
     rows = sorted((symbol, kind) for kind in ("prices", "returns") for symbol in store.symbols(kind))
+    if not rows:
+        print(f"no price or returns series in {args.cache}/ (add some with: eventstudy cache import)")
     for symbol, kind in rows:
         try:
             table = store.read_price_table(symbol) if kind == "prices" else store.read_returns_table(symbol)
@@ -132,10 +134,21 @@ def list_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def existing_cache(path: Path) -> Path:
+    """``path`` when it is a folder; a missing path or a file is an error (``list`` and ``verify``
+    would otherwise report an empty, healthy cache for a mistyped ``--cache``)."""
+    from eventstudy.errors import InputError
+
+    if path.is_dir():
+        return path
+    problem = "is a file, not a cache folder" if path.exists() else "no such cache folder"
+    raise InputError(str(path), problem)
+
+
 def verify_cache(args: argparse.Namespace) -> int:
     from eventstudy.data.store import KINDS, PriceStore
 
-    store = PriceStore(args.cache)
+    store = PriceStore(existing_cache(args.cache))
     if args.clean:
         for path in store.remove_temp_leftovers():
             print(f"removed {path}")
