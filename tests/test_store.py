@@ -294,3 +294,26 @@ def test_values_hash_depends_on_the_values_not_on_their_storage() -> None:
         base.set_axis([5, 6, 7]),
     ):
         assert content_sha256(other) != reference
+
+
+@pytest.mark.parametrize("volume", ["-5", "-0.5", "-1e-300"])
+def test_a_negative_volume_is_refused_naming_its_row(
+    volume: str, shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """A negative volume would enter the volume model as the log of a negative number (NaN, or
+    -inf at -1): the import refuses it, naming file, row and field, and writes nothing."""
+    from eventstudy.cli import main
+
+    lines = (shared_data / "prices" / "SPY.csv").read_text().splitlines()
+    cells = lines[10].split(",")
+    lines[10] = ",".join([*cells[:-1], volume])
+    bad = tmp_path / "SPY.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(bad), "--cache", str(cache)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"eventstudy: error: {bad}, row 11, field 'Volume': {volume!r} is negative: a volume counts the "
+        "shares traded (the abnormal-volume model takes its log)\n"
+    )
+    assert not (cache / "prices").exists() or not any((cache / "prices").iterdir())

@@ -355,3 +355,16 @@ def test_a_history_of_only_the_current_day_is_an_empty_answer() -> None:
     clock = dt.datetime(2025, 9, 10, 15, tzinfo=dt.UTC)
     with pytest.raises(DataUnavailableError, match=r"only the exchange's current day \(2025-09-10\)"):
         fetch_prices("ORCL", START, END, history=_serve(frame), now=clock)
+
+
+def test_a_negative_volume_from_yahoo_is_refused_naming_the_day():
+    frame = _history_frame()
+    frame.loc[frame.index[1], "Volume"] = -5
+    with pytest.raises(DataUnavailableError) as caught:
+        fetch_prices("ORCL", START, END, history=_serve(frame))
+    assert str(caught.value) == (
+        "Yahoo frame for 'ORCL' between 2025-09-08 and 2025-09-10: the Volume -5 of 2025-09-09 is negative: "
+        "a volume counts the shares traded (the abnormal-volume model takes its log)"
+    )
+    frame.loc[frame.index[1], "Volume"] = 0  # a day without trades is a volume
+    assert fetch_prices("ORCL", START, END, history=_serve(frame))["volume"].tolist()[1] == 0.0

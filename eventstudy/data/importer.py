@@ -15,8 +15,8 @@ Returns panels (``--returns FILE``, :mod:`eventstudy.data.returns_import`) go to
 
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
 it was: one bad file in a batch means nothing of the batch is imported. Values are kept exactly
-as given: no sorting, filling or dropping. Rows out of date order, duplicate dates and
-non-numeric prices are errors naming file, row and field.
+as given: no sorting, filling or dropping. Rows out of date order, duplicate dates,
+non-numeric prices and negative volumes are errors naming file, row and field.
 
 Names follow :mod:`eventstudy.symbols`, the grammar ``events.csv`` applies to its tickers: a
 price file's name (without ``.csv``) and every ``ticker`` of a shares file must be a symbol, so
@@ -45,7 +45,13 @@ from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.returns_import import parse_returns_file
 from eventstudy.data.shares import share_count_jump
-from eventstudy.data.store import SERIES_KINDS, SHARES_COLUMNS, PriceStore, table_name_problem
+from eventstudy.data.store import (
+    NEGATIVE_VOLUME,
+    SERIES_KINDS,
+    SHARES_COLUMNS,
+    PriceStore,
+    table_name_problem,
+)
 from eventstudy.data.tabular import (
     check_symbols,
     header_of,
@@ -337,6 +343,10 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
     out = pd.DataFrame({"date": parse_dates(table, table.column("Date"), "Date", observed=True)})
     for name in YAHOO_HEADER[1:]:
         out[_RENAME[name]] = parse_numbers(table, table.column(name), name)
+    negative = np.flatnonzero(out["volume"].to_numpy() < 0)
+    if negative.size:
+        row = int(negative[0])
+        raise table.fail(f"{table.column('Volume')[row]!r} {NEGATIVE_VOLUME}", index=row, field="Volume")
     dates = out["date"].to_numpy()
     order = np.flatnonzero(dates[1:] <= dates[:-1])
     if order.size:

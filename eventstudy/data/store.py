@@ -77,6 +77,8 @@ from eventstudy.hashing import content_sha256, csv_sha256
 from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, symbol_problem
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
+NEGATIVE_VOLUME = "is negative: a volume counts the shares traded (the abnormal-volume model takes its log)"
+"""What is wrong with a volume below 0, refused by the import and the fetch."""
 RETURNS_COLUMNS: tuple[str, ...] = ("date", "ret", "market_cap")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")
 EARNINGS_COLUMNS: tuple[str, ...] = ("ticker", "announced", "timing", "fiscal_period", "source")

@@ -29,7 +29,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.store import PRICE_COLUMNS
+from eventstudy.data.store import NEGATIVE_VOLUME, PRICE_COLUMNS
 from eventstudy.errors import DataUnavailableError
 
 __all__ = [
@@ -425,6 +425,13 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
             f"Yahoo frame for {where} has non-numeric prices: {_one_line(exc)}"
         ) from exc
     out = pd.DataFrame({"date": dates.normalize().astype("datetime64[ns]"), **values})
+    negative = np.flatnonzero(out["volume"].to_numpy() < 0)
+    if negative.size:
+        row = int(negative[0])
+        raise DataUnavailableError(
+            f"Yahoo frame for {where}: the Volume {out['volume'].iloc[row]:g} of "
+            f"{out['date'].iloc[row]:%Y-%m-%d} {NEGATIVE_VOLUME}"
+        )
     blank = out[_PRICE_FIELDS].isna().all(axis=1)
     if blank.all():
         raise EmptyAnswerError(f"Yahoo returned only empty (all-NaN) rows for {where}")
