@@ -604,3 +604,20 @@ def test_two_share_counts_of_one_ticker_and_day_are_refused(tmp_path, capsys, ca
         "(the first is on row 2): keep one"
     )
     assert snapshot(cache) == before
+
+
+@pytest.mark.parametrize("odd", ["\n", "\r", "\u2028", "\x85", "\x1b[31m"])
+def test_a_line_break_or_control_character_in_a_file_name_stays_on_the_one_line(
+    odd: str, tmp_path, capsys
+) -> None:
+    """A file name holding a line break (or a terminal escape) is named escaped, as Python writes
+    it in a string: the refusal stays one line (``splitlines`` breaks at U+2028 and U+0085 too)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / f"A{odd}B.csv").write_text("Date,Open,High,Low,Close,Adj Close,Volume\n")
+    assert main(["cache", "import", str(folder), "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    escaped = odd.encode("unicode_escape").decode("ascii")
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    assert err.startswith(f"eventstudy: error: {folder}/A{escaped}B.csv, field 'file name': "), err
+    assert not (tmp_path / "cache" / "prices").exists()

@@ -74,16 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(message: str) -> str:
+    """``message`` with every character that is not printable escaped as Python writes it in a
+    string (a newline in a file name as ``\\n``, U+2028 as ``\\u2028``): an error is one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except (InputError, DataUnavailableError) as exc:
-        print(f"eventstudy: error: {exc}", file=sys.stderr)
+        print(f"eventstudy: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except EventStudyError as exc:
-        print(f"eventstudy: error: {exc}", file=sys.stderr)
+        print(f"eventstudy: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except MemoryError:
         advice = MEMORY_ADVICE.get(args.command, "")
