@@ -621,3 +621,17 @@ def test_a_line_break_or_control_character_in_a_file_name_stays_on_the_one_line(
     assert len(err.splitlines()) == 1 and err.endswith("\n"), err
     assert err.startswith(f"eventstudy: error: {folder}/A{escaped}B.csv, field 'file name': "), err
     assert not (tmp_path / "cache" / "prices").exists()
+
+
+@pytest.mark.parametrize(("name", "body", "field", "flags"), FAR_DATES)
+def test_a_future_date_before_a_far_one_is_the_row_named(
+    tmp_path, capsys, cache, name, body, field, flags
+) -> None:
+    """The first bad date in file order is named, whichever check finds it (the year check once
+    ran first and named a later row)."""
+    lines = body.format(date="2150-01-02").splitlines()
+    path = tmp_path / name
+    path.write_text("\n".join([*lines, lines[-1].replace("2150-01-02", "9999-12-31")]) + "\n")
+    args = ["cache", "import", *flags[:1], str(path), *flags[1:], "--cache", str(cache)]
+    assert main(args) == 2
+    assert one_line(capsys) == f"eventstudy: error: {path}, row 3, field {field!r}: '2150-01-02' {FUTURE}"

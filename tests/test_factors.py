@@ -134,6 +134,8 @@ def test_bad_value_names_file_row_and_field(factors_dir, tmp_path, change, field
     lines = french_lines(factors_dir)
     row = header_line(lines) + 5  # 0-based index of a data line
     lines[row] = ",".join(change(lines[row].split(",")))
+    if field == "date":  # a later far date: the first bad row in file order is named
+        lines[row + 2] = ",".join(["99991231", *lines[row + 2].split(",")[1:]])
     path = tmp_path / "F-F_bad.csv"
     path.write_text("\r\n".join(lines) + "\r\n")
     with pytest.raises(InputError) as caught:
@@ -315,6 +317,8 @@ def test_user_csv_and_parquet_tables(tmp_path) -> None:
         # 584 years of nanoseconds later: once wrapped round to 2024-01-02 00:25:26 and kept
         (lambda f: f.assign(date=["2025-01-02", "2025-01-03", "2608-07-23"]), 4, "date", "is outside 1900"),
         (lambda f: f.assign(date=["2025-01-02", "2025-01-03", "2150-07-23"]), 4, "date", "is after today"),
+        # the first bad row in file order, whichever check finds it (the year check once came first)
+        (lambda f: f.assign(date=["2025-01-02", "2150-07-23", "2608-07-23"]), 3, "date", "is after today"),
         (lambda f: f.rename(columns={"date": "Date"}), 1, "date", "no 'date' column"),
         (lambda f: f.rename(columns={"AI": "alpha"}), 1, "alpha", "reserved"),
     ],

@@ -41,11 +41,9 @@ import pandas as pd
 from eventstudy.data.store import PriceStore
 from eventstudy.data.tabular import (
     FIRST_YEAR,
-    FUTURE_PROBLEM,
     LAST_YEAR,
     date_cells,
-    date_problem,
-    first_future,
+    first_bad_date,
 )
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
@@ -133,15 +131,10 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
             )
     table = pd.DataFrame([[c.strip() for c in fields] for fields in cells], columns=["date", *columns])
     stamps, outside = date_cells(table["date"], ["YYYYMMDD"])
-    bad = np.flatnonzero(np.isnat(stamps))
-    if bad.size:
-        problem = date_problem(outside[bad[0]], "daily date YYYYMMDD")
-        shown = table["date"].iloc[bad[0]]
-        raise InputError(source, f"{shown!r} {problem}", row=first_row + int(bad[0]), field="date")
-    late = first_future(stamps)
-    if late is not None:
-        shown = table["date"].iloc[late]
-        raise InputError(source, f"{shown!r} {FUTURE_PROBLEM}", row=first_row + late, field="date")
+    bad_date = first_bad_date(stamps, outside, "daily date YYYYMMDD")
+    if bad_date is not None:
+        shown = table["date"].iloc[bad_date[0]]
+        raise InputError(source, f"{shown!r} {bad_date[1]}", row=first_row + bad_date[0], field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"
@@ -348,13 +341,10 @@ def read_user_factors(path: str | Path) -> FactorTable:
         year = dates.dt.year.to_numpy(dtype=float)
         outside = (year < FIRST_YEAR) | (year > LAST_YEAR)
         stamps = dates.where(~outside).to_numpy(dtype="datetime64[ns]")
-    bad = np.flatnonzero(np.isnat(stamps))
-    if bad.size:
-        problem = date_problem(outside[bad[0]], "date YYYY-MM-DD")
-        raise InputError(source, f"{text.iloc[bad[0]]!r} {problem}", row=int(bad[0]) + 2, field="date")
-    late = first_future(stamps)
-    if late is not None:
-        raise InputError(source, f"{text.iloc[late]!r} {FUTURE_PROBLEM}", row=late + 2, field="date")
+    bad_date = first_bad_date(stamps, outside, "date YYYY-MM-DD")
+    if bad_date is not None:
+        shown = text.iloc[bad_date[0]]
+        raise InputError(source, f"{shown!r} {bad_date[1]}", row=bad_date[0] + 2, field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"

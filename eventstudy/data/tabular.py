@@ -309,15 +309,23 @@ def parse_dates(table: TextTable, cells: np.ndarray, field: str, *, observed: bo
         ``observed``, that is after today.
     """
     dates, outside = date_cells(pd.Series(cells, dtype=object))
-    bad = np.flatnonzero(np.isnat(dates))
-    if bad.size:
-        first = int(bad[0])
-        problem = date_problem(outside[first], "date YYYY-MM-DD (or YYYYMMDD)")
-        raise table.fail(f"{str(cells[first])!r} {problem}", index=first, field=field)
-    late = first_future(dates) if observed else None
-    if late is not None:
-        raise table.fail(f"{str(cells[late])!r} {FUTURE_PROBLEM}", index=late, field=field)
+    bad = first_bad_date(dates, outside, "date YYYY-MM-DD (or YYYYMMDD)", observed=observed)
+    if bad is not None:
+        raise table.fail(f"{str(cells[bad[0]])!r} {bad[1]}", index=bad[0], field=field)
     return dates
+
+
+def first_bad_date(
+    dates: np.ndarray, outside: np.ndarray, expected: str, *, observed: bool = True
+) -> tuple[int, str] | None:
+    """Position and problem (:func:`date_problem`, :data:`FUTURE_PROBLEM`) of the first of
+    ``dates`` (of :func:`date_cells`) that is no date or, with ``observed``, after today; None
+    when all are good. The first in file order is named, whichever check finds it."""
+    bad = np.flatnonzero(np.isnat(dates))
+    late = first_future(dates) if observed else None
+    if bad.size and (late is None or bad[0] < late):
+        return int(bad[0]), date_problem(bool(outside[bad[0]]), expected)
+    return None if late is None else (late, FUTURE_PROBLEM)
 
 
 def parse_numbers(
