@@ -12,6 +12,7 @@ text, impossible dates, path-like ids. What is accepted is checked to the number
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -635,3 +636,32 @@ def test_a_future_date_before_a_far_one_is_the_row_named(
     args = ["cache", "import", *flags[:1], str(path), *flags[1:], "--cache", str(cache)]
     assert main(args) == 2
     assert one_line(capsys) == f"eventstudy: error: {path}, row 3, field {field!r}: '2150-01-02' {FUTURE}"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "broken link"])
+def test_a_csv_in_a_folder_that_is_not_a_file_is_named_not_skipped(
+    kind: str, tmp_path, capsys, cache
+) -> None:
+    """A folder import once skipped a FIFO, a folder or a broken link named .csv without a word,
+    so the user's series was silently missing; a link to a file is imported as the file."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (tmp_path / "SPY.csv").write_text(PRICE_HEADER + "2024-01-02,1,1,1,1,1,100\n")
+    (folder / "LINK.csv").symlink_to(tmp_path / "SPY.csv")
+    odd = folder / "ODD.csv"
+    make = {"fifo": os.mkfifo, "folder": Path.mkdir, "broken link": lambda p: p.symlink_to(tmp_path / "gone")}
+    make[kind](odd)
+    before = snapshot(cache)
+    assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 2
+    assert one_line(capsys) == (
+        f"eventstudy: error: {odd}: is not a regular file (nor a link to one); nothing imported"
+    )
+    assert snapshot(cache) == before
+    if kind == "fifo":  # named by itself too, not "no such file or folder"
+        assert main(["cache", "import", str(odd), "--cache", str(cache)]) == 2
+        assert one_line(capsys) == (
+            f"eventstudy: error: {odd}: is not a regular file (nor a link to one); nothing imported"
+        )
+        odd.unlink()
+        assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 0
+        assert PriceStore(cache).read_prices("LINK")["volume"].tolist() == [100.0]

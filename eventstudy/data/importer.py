@@ -304,6 +304,9 @@ NOT_CSV = (
 )
 
 
+NOT_A_FILE = "is not a regular file (nor a link to one); nothing imported"
+
+
 def _collect(paths: list[Path]) -> list[Path]:
     """The CSV files named by ``paths`` (folders: their ``*.csv``), each file once; a file named
     by itself must be a ``.csv`` too (any case), or it would become the series of its stem."""
@@ -311,15 +314,18 @@ def _collect(paths: list[Path]) -> list[Path]:
     for path in paths:
         try:
             if path.is_dir():
-                found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+                found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
                 if not found:
                     raise InputError(str(path), "folder holds no .csv files to import")
+                for file in found:  # a FIFO, a folder or a broken link named .csv: not skipped unsaid
+                    if not file.is_file():
+                        raise InputError(str(file), NOT_A_FILE)
             elif path.is_file():
                 if path.suffix.lower() != ".csv":  # as a folder's listing: ORCL.csv.bak is not ORCL.csv
                     raise InputError(str(path), NOT_CSV)
                 found = [path]
             else:
-                raise InputError(str(path), "no such file or folder")
+                raise InputError(str(path), NOT_A_FILE if path.exists() else "no such file or folder")
             for file in found:
                 files.setdefault(file.resolve(), file)
         except OSError as exc:
