@@ -207,9 +207,34 @@ def test_the_import_summary_counts_every_kind_it_imported(shared_data, tmp_path,
         f"imported 0 price files (0 rows) and {len(shares)} share counts for {shares['ticker'].nunique()} "
         f"tickers, {len(earnings)} earnings dates for {earnings['ticker'].nunique()} tickers, factor files "
         "F-F_Momentum_Factor_daily, F-F_Research_Data_5_Factors_2x3_daily, F-F_Research_Data_Factors_daily "
-        f"into {cache}/"
+        f"into {cache}/\n"
+        f"{shared_data / 'earnings' / 'earnings_dates.csv'}: not stored: column(s) 'volume_ratio'"
     )
     assert capsys.readouterr().out.strip() == expected
+
+
+def test_the_import_names_the_columns_it_does_not_store(shared_data, tmp_path, capsys) -> None:
+    """Columns beyond Yahoo's seven (a yfinance export's Dividends and Stock Splits) or the shares
+    file's five were dropped without a word; they are now named, and kept in the provenance."""
+    from eventstudy.data.store import PriceStore
+
+    lines = (shared_data / "prices" / "SPY.csv").read_text().splitlines()
+    prices = tmp_path / "SPY.csv"
+    rows = [lines[0] + ",Dividends,Stock Splits", *(f"{line},0,0" for line in lines[1:])]
+    prices.write_text("\n".join(rows) + "\n")
+    shares = tmp_path / "shares_outstanding.csv"
+    shares.write_text("ticker,as_of,shares_outstanding,filing,source,url\nSPY,2024-01-02,1e9,10-K,x,http://a\n")
+    cache = tmp_path / "cache"
+    assert run("cache", "import", str(prices), str(shares), "--cache", str(cache)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == [
+        f"{prices}: not stored: column(s) 'Dividends', 'Stock Splits'",
+        f"{shares}: not stored: column(s) 'url'",
+    ]
+    store = PriceStore(cache)
+    assert store.provenance(store.price_path("SPY"))["ignored_columns"] == ["Dividends", "Stock Splits"]
+    expected = pd.read_csv(shared_data / "prices" / "SPY.csv")["Adj Close"].to_numpy()
+    assert (store.read_prices("SPY")["adj_close"].to_numpy() == expected).all()
 
 
 def test_module_entry_point_help(capsys) -> None:

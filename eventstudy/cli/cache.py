@@ -111,6 +111,9 @@ def import_files(args: argparse.Namespace) -> int:
     if factors:
         line += f", factor files {', '.join(factors)}"
     print(f"{line} into {args.cache}/")
+    for file in imported:
+        if file.ignored_columns:
+            print(f"{file.source}: not stored: column(s) {', '.join(map(repr, file.ignored_columns))}")
     return 0
 
 

@@ -150,7 +150,8 @@ def import_paths(
             shares = parse_shares_csv(path)
             parts = [(str(ticker), part) for ticker, part in shares.groupby("ticker", sort=True)]
             provenance["adjustment"] = "none: shares outstanding as reported"
-            summary = ImportedFile("shares", path, tuple(t for t, _ in parts), len(shares))
+            ignored = _other_columns(path, SHARES_COLUMNS)
+            summary = ImportedFile("shares", path, tuple(t for t, _ in parts), len(shares), ignored)
         else:
             prices = parse_yahoo_csv(path)
             provenance["adjustment"] = (
@@ -159,7 +160,9 @@ def import_paths(
             symbol = _price_symbol(path)
             parts = [(symbol, prices)]
             places[(path, symbol)] = (None, "file name")
-            summary = ImportedFile("prices", path, (symbol,), len(prices))
+            summary = ImportedFile("prices", path, (symbol,), len(prices), _other_columns(path, YAHOO_HEADER))
+        if summary.ignored_columns:  # what the file held and the cache does not
+            provenance["ignored_columns"] = list(summary.ignored_columns)
         staged.append((summary, parts, provenance))
     for path in returns:
         path = Path(path)
@@ -331,6 +334,12 @@ def _collect(paths: list[Path]) -> list[Path]:
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
+
+
+def _other_columns(path: Path, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of the CSV ``path`` that are none of ``known`` (case-insensitive): not stored."""
+    folded = {name.lower() for name in known}
+    return tuple(name for name in header_of(path) if name.lower() not in folded)
 
 
 def _is_shares_file(path: Path) -> bool:
