@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from eventstudy.data.importer import import_paths, parse_yahoo_csv
 from eventstudy.data.store import PriceStore
@@ -103,3 +104,44 @@ def test_imports_run_and_fetches_on_one_cache_at_once(shared_data: Path, tmp_pat
         shares = store.read_shares(ticker)
         assert not shares.duplicated().any() and len(shares) > 0
     assert (tmp_path / "out" / "manifest.json").is_file()
+
+
+def test_a_case_twin_or_returns_imported_during_a_download_stop_the_fetch(tmp_path: Path) -> None:
+    """A fetch checked its new symbol before the download and wrote after it, outside the lock
+    an import holds over its check and writes: an import of ``NVDA`` (or of returns for
+    ``nvda``) finished during the download of ``nvda`` left both in the cache. The fetcher here
+    runs those imports while the download is in flight (as another process would)."""
+    from eventstudy.data.acquire import fetch_symbol
+    from eventstudy.errors import DataUnavailableError
+
+    start, end = dt.date(2024, 1, 1), dt.date(2025, 6, 30)
+    returns = tmp_path / "returns.csv"
+    returns.write_text("id,date,ret\nnvda,2024-01-02,0.5\n")
+    imports = {
+        "a case twin": lambda store: import_paths(store, [SHARED / "prices" / "NVDA.csv"]),
+        "returns": lambda store: import_paths(store, [], returns=[returns], units="percent"),
+        "the symbol": lambda store: import_paths(store, [tmp_path / "nvda.csv"]),
+    }
+    parse_yahoo_csv(SHARED / "prices" / "NVDA.csv").rename(
+        columns=dict(zip(["date", "open", "high", "low", "close", "adj_close", "volume"],
+                         ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"], strict=True))
+    ).to_csv(tmp_path / "nvda.csv", index=False)  # fmt: skip
+    for name, concurrent_import in imports.items():
+        store = PriceStore(tmp_path / name)
+
+        def download(symbol, first, last, store=store, run=concurrent_import):
+            run(store)  # another process's import, finished while the answer is on its way
+            return fake_history("NEWCO", first, last)
+
+        if name == "the symbol":  # the import's file stands; the fetch finds it cached
+            outcome = fetch_symbol(store, "nvda", start, end, fetch_prices=download, sleep=lambda _: None)
+            assert outcome.status == "cached" and outcome.rows == 752
+            assert content_sha256(store.read_prices("nvda")) == content_sha256(
+                parse_yahoo_csv(SHARED / "prices" / "NVDA.csv")
+            )
+            continue
+        with pytest.raises(DataUnavailableError) as caught:
+            fetch_symbol(store, "nvda", start, end, fetch_prices=download, sleep=lambda _: None)
+        assert "nothing is fetched" in str(caught.value) or "no prices are fetched" in str(caught.value)
+        assert store.price_symbols() == (["NVDA"] if name == "a case twin" else [])
+        assert store.verify() == []

@@ -49,11 +49,15 @@ Further guarantees:
   are appended to the cached rows (the file is not rewritten when there are none).
 
 Each read-modify-write of a symbol holds that symbol's cache lock, so concurrent fetches of
-one symbol run one after the other.
+one symbol run one after the other. The first file of a new symbol is checked again and written
+under the cache's identifier lock as well (:meth:`PriceStore.catalog_lock`, taken before the
+file's, as an import takes them): an import or fetch of a case twin (``nvda`` beside ``NVDA``)
+or of the symbol's returns that ran during the download is seen, and nothing is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import time
@@ -366,24 +370,9 @@ def fetch_symbol(
         When the file cannot be written; the previous file is unchanged.
     """
     path = store.price_path(symbol)
-    if store.foreign(path):
-        raise DataUnavailableError(
-            f"{path} exists and was not written by eventstudy (no provenance record); nothing is fetched: "
-            "move that file away to fetch the symbol"
-        )
-    if store.has_returns(symbol):
-        raise DataUnavailableError(
-            f"{symbol!r} is cached as a returns series ({store.returns_path(symbol)}); an identifier has one "
-            "series, so no prices are fetched for it"
-        )
-    if not path.is_file():
-        variant = store.case_variant(symbol)
-        if variant is not None:
-            raise DataUnavailableError(
-                f"{symbol!r} differs only in case from the cached {variant[0]!r} ({variant[1]}); identifiers "
-                "must stay distinct once case is folded, so nothing is fetched"
-            )
-    with store.locked(path):
+    _check_identifier(store, symbol, path)
+    with contextlib.ExitStack() as held:
+        held.enter_context(store.locked(path))
         old: pd.DataFrame | None = None
         old_provenance: dict[str, Any] = {}
         replaced_damaged = ""
@@ -427,9 +416,13 @@ def fetch_symbol(
         if replaced_damaged:
             provenance["replaced_damaged_file"] = replaced_damaged
 
-        if old is None:
+        outcome = FetchOutcome(symbol, "fetched", len(new), attempts, received, partial)
+        if old is None and not replaced_damaged:  # a new identifier
+            held.close()  # the file's lock is let go before the cache's identifier lock is taken
+            return _write_new(store, symbol, new, provenance, outcome)
+        if old is None:  # a damaged file replaced: the identifier is the cache's already
             store.write_prices(symbol, new, provenance)
-            return FetchOutcome(symbol, "fetched", len(new), attempts, received, partial)
+            return outcome
 
         if len(old) and not new["date"].isin(old["date"]).any():
             raise DataUnavailableError(
@@ -456,6 +449,44 @@ def fetch_symbol(
             provenance["earlier_rows"] = imported
         store.write_prices(symbol, merged.reset_index(drop=True), provenance)
         return FetchOutcome(symbol, "extended", len(merged), attempts, received, partial)
+
+
+def _write_new(
+    store: PriceStore, symbol: str, new: pd.DataFrame, provenance: dict[str, Any], outcome: FetchOutcome
+) -> FetchOutcome:
+    """Write the first price file of ``symbol``: checked again under the cache's identifier
+    lock, taken before the file's (as an import takes them), so that an import or a fetch of a
+    case twin or of the symbol's returns that ran since the first check is seen. A file of this
+    symbol that another writer made since then stands (``cached``)."""
+    path = store.price_path(symbol)
+    with store.catalog_lock(done="fetched"), store.locked(path):
+        _check_identifier(store, symbol, path)
+        if path.is_file():
+            return FetchOutcome(symbol, "cached", len(store.read_prices(symbol)))
+        store.write_prices(symbol, new, provenance)
+    return outcome
+
+
+def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:
+    """Refuse to fetch ``symbol`` into ``path`` (its price file) over a file the package did
+    not write, beside its returns series, or as a new case twin of a cached identifier."""
+    if store.foreign(path):
+        raise DataUnavailableError(
+            f"{path} exists and was not written by eventstudy (no provenance record); nothing is fetched: "
+            "move that file away to fetch the symbol"
+        )
+    if store.has_returns(symbol):
+        raise DataUnavailableError(
+            f"{symbol!r} is cached as a returns series ({store.returns_path(symbol)}); an identifier has one "
+            "series, so no prices are fetched for it"
+        )
+    if not path.is_file():
+        variant = store.case_variant(symbol)
+        if variant is not None:
+            raise DataUnavailableError(
+                f"{symbol!r} differs only in case from the cached {variant[0]!r} ({variant[1]}); identifiers "
+                "must stay distinct once case is folded, so nothing is fetched"
+            )
 
 
 def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | None:

@@ -469,16 +469,18 @@ class PriceStore:
         return _parse_provenance(path, metadata)
 
     @contextlib.contextmanager
-    def catalog_lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    def catalog_lock(self, timeout: float = LOCK_TIMEOUT, *, done: str = "imported") -> Iterator[None]:
         """Held by an import from its check of the cache's identifiers (one series each, no two
-        differing only in case) to its last write, so that two imports at once cannot each find
-        ``NVDA`` and ``nvda`` new and write both (``.locks/catalog/identifiers.lock``; the
-        per-file locks of the writes differ for the two names)."""
+        differing only in case) to its last write, and by a fetch around the check and first
+        write of a new symbol, so that two writers at once cannot each find ``NVDA`` and ``nvda``
+        new and write both (``.locks/catalog/identifiers.lock``; the per-file locks of the writes
+        differ for the two names). It is taken before any file's lock (one order: no deadlock).
+        ``done`` says what did not happen when it cannot be taken ("nothing was imported")."""
         with contextlib.ExitStack() as stack:
             try:
                 stack.enter_context(_locked(self.root / "catalog" / "identifiers", timeout))
             except CacheWriteError as exc:  # named for the cache, not for a file it does not hold
-                message = f"cannot take the lock of the cache's imports ({exc.reason}); nothing was imported"
+                message = f"cannot take the lock of the cache's imports ({exc.reason}); nothing was {done}"
                 raise InputError(str(self.root), message) from None
             yield
 
