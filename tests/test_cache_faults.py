@@ -211,9 +211,11 @@ def test_failed_write_keeps_the_old_file_and_says_why(store, monkeypatch, target
     assert store.read_prices("AAA")["adj_close"].equals(synthetic_prices()["adj_close"])
 
 
-def test_import_failing_midway_leaves_each_file_old_or_new(
+def test_import_failing_midway_imports_nothing_of_the_batch(
     shared_data: Path, tmp_path: Path, monkeypatch
 ) -> None:
+    """The third file of five hits a full disk: the two written before it were once left in
+    place (new beside old); the batch's files are now renamed only once all are written."""
     store = PriceStore(tmp_path / "cache")
     sources = sorted((shared_data / "prices").glob("*.csv"))[:5]
     for source in sources:  # old content: the same files with adj_close scaled
@@ -234,11 +236,48 @@ def test_import_failing_midway_leaves_each_file_old_or_new(
     monkeypatch.setattr(store_module.pq, "write_table", third_write_fails)
     status = main(["cache", "import", *map(str, sources), "--cache", str(store.root)])
     monkeypatch.undo()
-    assert status == 2
-    new = snapshot(store)
-    changed = [name for name in new if new[name] != old[name]]
-    assert len(changed) == 2 and set(new) == set(old)  # two written, the third failed, two untouched
+    assert status == 2 and calls["n"] == 3
+    assert snapshot(store) == old  # nothing of the batch
     assert store.verify() == [] and leftovers(store) == []
+    assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 0  # the disk freed
+    for source in sources:
+        expected = pd.read_csv(source)["Adj Close"].tolist()
+        assert store.read_prices(source.stem)["adj_close"].tolist() == expected
+
+
+KILLED_IMPORT = r"""
+import os, signal, sys
+import eventstudy.data.store as store_module
+from eventstudy.cli import main
+
+real_write, calls = store_module.pq.write_table, [0]
+
+def killed_at_the_third(table, where, **kwargs):
+    calls[0] += 1
+    if calls[0] == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_write(table, where, **kwargs)
+
+store_module.pq.write_table = killed_at_the_third
+main(["cache", "import", *sys.argv[2:], "--cache", sys.argv[1]])
+"""
+
+
+def test_an_import_killed_midway_imports_nothing_of_the_batch(shared_data: Path, tmp_path: Path) -> None:
+    """``kill -9`` while the third of five files is written: the two written before it and the
+    third stay temporary files (``cache verify`` lists them, ``--clean`` removes them), no cache
+    file changes (the two were once renamed into place as soon as written)."""
+    store = PriceStore(tmp_path / "cache")
+    sources = sorted((shared_data / "prices").glob("*.csv"))[:5]
+    import_paths(store, [sources[0]])
+    before = snapshot(store)
+    command = [sys.executable, "-c", KILLED_IMPORT, str(store.root), *map(str, sources)]
+    killed = subprocess.run(command, capture_output=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert snapshot(store) == before and len(leftovers(store)) == 3
+    assert [p.kind for p in store.verify()] == ["temp_leftover"] * 3
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
+    assert snapshot(store) == before and leftovers(store) == []
 
 
 def test_cli_write_failure_is_one_line_exit_2(shared_data: Path, tmp_path: Path, monkeypatch, capsys) -> None:
@@ -653,3 +692,20 @@ def test_list_and_verify_of_a_mistyped_cache_say_so(command: str, tmp_path: Path
         "verify": f"0 problem(s) in {empty}/ (0 cache files checked)\n",
     }
     assert capsys.readouterr().out == expected[command]
+
+
+def test_a_running_imports_temporary_files_are_neither_listed_nor_removed(store: PriceStore) -> None:
+    """While an import holds the cache's identifier lock, its batch's files are temporary until
+    its end: ``cache verify`` does not list them as a killed writer's, and ``--clean`` waits."""
+    temporary = store.root / "prices" / ".AAA.parquet.abcd1234.tmp"
+    temporary.write_bytes(b"a batch's file, written whole, waiting for its rename")
+    lock_file = store.root / ".locks" / "catalog" / "identifiers.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as handle:  # another process's import holds the lock
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        assert store.verify() == []
+        with pytest.raises(store_module.InputError, match="cannot take the lock of the cache's imports"):
+            store.remove_temp_leftovers(timeout=0.0)
+        assert temporary.exists()
+    assert [p.kind for p in store.verify()] == ["temp_leftover"]  # the import is gone: a leftover
+    assert store.remove_temp_leftovers() == [temporary] and not temporary.exists()

@@ -14,7 +14,10 @@ Returns panels (``--returns FILE``, :mod:`eventstudy.data.returns_import`) go to
 ``returns/<ID>.parquet``, one file per id.
 
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
-it was: one bad file in a batch means nothing of the batch is imported. Values are kept exactly
+it was: one bad file in a batch means nothing of the batch is imported. The batch's files are
+then written whole and renamed into place together at the end
+(:meth:`~eventstudy.data.store.PriceStore.staged_writes`): a full disk or a ``kill -9`` while
+they are written imports nothing of it either. Values are kept exactly
 as given: no sorting, filling or dropping. Rows out of date order, duplicate dates,
 non-numeric prices and negative volumes are errors naming file, row and field.
 
@@ -186,7 +189,8 @@ def import_paths(
     with store.catalog_lock():
         _check_cache(store, staged, places)
         _check_not_foreign(store, staged, places)
-        _write_staged(store, staged)
+        with store.staged_writes():  # all files renamed into place at the end, or none
+            _write_staged(store, staged)
     return [summary for summary, _, _ in staged]
 
 

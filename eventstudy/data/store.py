@@ -209,6 +209,7 @@ class PriceStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._staging: _Staging | None = None
 
     # -- paths -----------------------------------------------------------------------------
     def price_path(self, symbol: str) -> Path:
@@ -335,7 +336,7 @@ class PriceStore:
     def write_prices(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the price file of ``symbol`` (under its writer lock)."""
         frame = frame.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.price_path(symbol), frame, provenance)
+        return _write_atomic(self.price_path(symbol), frame, provenance, self._staging)
 
     # -- returns ---------------------------------------------------------------------------
     def read_returns_table(self, symbol: str) -> CachedTable:
@@ -377,7 +378,7 @@ class PriceStore:
     def write_returns(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the returns file of ``symbol`` (under its writer lock)."""
         frame = frame.loc[:, list(RETURNS_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.returns_path(symbol), frame, provenance)
+        return _write_atomic(self.returns_path(symbol), frame, provenance, self._staging)
 
     # -- shares ----------------------------------------------------------------------------
     def read_shares(self, ticker: str) -> pd.DataFrame:
@@ -399,7 +400,7 @@ class PriceStore:
     def write_shares(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the shares file of ``ticker`` (under its writer lock)."""
         frame = frame.loc[:, list(SHARES_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.shares_path(ticker), frame, provenance)
+        return _write_atomic(self.shares_path(ticker), frame, provenance, self._staging)
 
     # -- earnings --------------------------------------------------------------------------
     def has_earnings(self, ticker: str) -> bool:
@@ -423,7 +424,7 @@ class PriceStore:
     def write_earnings(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the earnings file of ``ticker`` (under its writer lock)."""
         frame = frame.loc[:, list(EARNINGS_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.earnings_path(ticker), frame, provenance)
+        return _write_atomic(self.earnings_path(ticker), frame, provenance, self._staging)
 
     # -- factors ---------------------------------------------------------------------------
     def read_factors(self, name: str) -> pd.DataFrame:
@@ -448,7 +449,7 @@ class PriceStore:
 
     def write_factors(self, name: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the factor table ``name``."""
-        return _write_atomic(self.factors_path(name), frame.reset_index(drop=True), provenance)
+        return _write_atomic(self.factors_path(name), frame.reset_index(drop=True), provenance, self._staging)
 
     # -- provenance ------------------------------------------------------------------------
     @staticmethod
@@ -478,11 +479,33 @@ class PriceStore:
         ``done`` says what did not happen when it cannot be taken ("nothing was imported")."""
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(_locked(self.root / "catalog" / "identifiers", timeout))
+                stack.enter_context(_locked(_identifiers(self.root), timeout))
             except CacheWriteError as exc:  # named for the cache, not for a file it does not hold
                 message = f"cannot take the lock of the cache's imports ({exc.reason}); nothing was {done}"
                 raise InputError(str(self.root), message) from None
             yield
+
+    @contextlib.contextmanager
+    def staged_writes(self) -> Iterator[None]:
+        """Write the files of a batch whole first and rename them into place together.
+
+        Inside the block, each ``write_*`` writes its temporary file completely (fsynced) and
+        holds back the rename; when the block ends without an error, the files are renamed one
+        after the other (each under its lock), which takes milliseconds. An error inside the
+        block (a full disk on the fifth file) or a ``kill -9`` before the renames leaves every
+        cache file as it was: the temporary files are removed, or, after a kill, left for
+        ``eventstudy cache verify --clean``. Hold :meth:`catalog_lock` around it (as an import
+        does), so that ``--clean`` does not take a batch's files for a killed writer's.
+        """
+        staging = _Staging()
+        self._staging = staging
+        try:
+            yield
+            self._staging = None
+            staging.commit()
+        finally:
+            self._staging = None
+            staging.discard()
 
     @staticmethod
     def foreign(path: Path) -> bool:
@@ -538,25 +561,28 @@ class PriceStore:
                     problems.append(CacheProblem(path, "stray_file", f"not a {kind} cache file"))
         return problems
 
-    def remove_temp_leftovers(self) -> list[Path]:
+    def remove_temp_leftovers(self, timeout: float = LOCK_TIMEOUT) -> list[Path]:
         """Delete temporary files of interrupted writes; returns the paths removed.
 
-        A temporary file whose target is being written right now (its lock is held) is kept.
+        A temporary file whose target is being written right now (its lock is held) is kept; an
+        import running (:meth:`staged_writes` under :meth:`catalog_lock`) is waited for, as
+        its batch's files are temporary until its end (up to ``timeout`` seconds).
         """
         removed = []
-        for kind in KINDS:
-            folder = self.root / kind
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.iterdir()):
-                if not _is_temp_file(path):
+        with self.catalog_lock(timeout, done="cleaned"):
+            for kind in KINDS:
+                folder = self.root / kind
+                if not folder.is_dir():
                     continue
-                try:
-                    with _locked(_target_of_temp(path), 0.0):
-                        path.unlink(missing_ok=True)
-                except CacheBusyError:
-                    continue  # a writer holds the lock: its temporary file is in use
-                removed.append(path)
+                for path in sorted(folder.iterdir()):
+                    if not _is_temp_file(path):
+                        continue
+                    try:
+                        with _locked(_target_of_temp(path), 0.0):
+                            path.unlink(missing_ok=True)
+                    except CacheBusyError:
+                        continue  # a writer holds the lock: its temporary file is in use
+                    removed.append(path)
         return removed
 
 
@@ -749,14 +775,20 @@ def _target_of_temp(path: Path) -> Path:
 
 
 def _temp_in_use(path: Path) -> bool:
-    """Whether the writer of a temporary file still holds its target's lock (is alive)."""
+    """Whether the writer of a temporary file may be alive: it holds its target's lock, or an
+    import holds the cache's identifier lock (its batch's files wait for their renames)."""
     try:
-        with _locked(_target_of_temp(path), 0.0):
+        with _locked(_target_of_temp(path), 0.0), _locked(_identifiers(path.parent.parent), 0.0):
             return False
     except CacheBusyError:
         return True
     except CacheWriteError:  # no lock can be taken (read-only cache): no writer can be active
         return False
+
+
+def _identifiers(root: Path) -> Path:
+    """The path whose lock is the cache's identifier lock (:meth:`PriceStore.catalog_lock`)."""
+    return root / "catalog" / "identifiers"
 
 
 def _lock_path(path: Path) -> Path:
@@ -784,8 +816,39 @@ def _locked(path: Path, timeout: float) -> Iterator[None]:
         lock.release()
 
 
-def _write_atomic(path: Path, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
-    """Write ``frame`` to ``path`` under its lock, via a temporary file and a rename.
+class _Staging:
+    """The temporary files of a batch (:meth:`PriceStore.staged_writes`), renamed at its end."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, Path]] = []  # (temporary file, target)
+
+    def commit(self) -> None:
+        """Rename every temporary file over its target, each under the target's lock."""
+        folders = {path.parent for _, path in self.pending}
+        while self.pending:
+            temporary, path = self.pending[0]
+            with _locked(path, LOCK_TIMEOUT):
+                try:
+                    os.replace(temporary, path)
+                except OSError as exc:
+                    raise CacheWriteError(path, _os_reason(exc)) from exc
+            self.pending.pop(0)
+        for folder in sorted(folders):
+            _fsync_directory(folder)
+
+    def discard(self) -> None:
+        """Remove the temporary files not renamed (the batch failed)."""
+        for temporary, _ in self.pending:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        self.pending.clear()
+
+
+def _write_atomic(
+    path: Path, frame: pd.DataFrame, provenance: Mapping[str, Any], staging: _Staging | None = None
+) -> Path:
+    """Write ``frame`` to ``path`` under its lock, via a temporary file and a rename (held back
+    in ``staging`` until the batch ends, when given).
 
     Raises
     ------
@@ -812,6 +875,10 @@ def _write_atomic(path: Path, frame: pd.DataFrame, provenance: Mapping[str, Any]
                 pq.write_table(table, handle, write_page_checksum=True)
                 handle.flush()
                 os.fsync(handle.fileno())
+            if staging is not None:  # renamed with the rest of the batch
+                staging.pending.append((temporary, path))
+                temporary = None
+                return path
             os.replace(temporary, path)
             temporary = None
             _fsync_directory(path.parent)
