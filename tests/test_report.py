@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import html
 import io
 import json
 import os
@@ -874,3 +875,24 @@ def test_paper_tables_say_where_grank_has_too_few_pairs(tmp_path) -> None:
     assert note in to_markdown(tables, "t") and note.replace("%", r"\%") in to_latex(tables, "t")
     big = dataclasses.replace(small[0], rows=small[0].rows.assign(n=50))
     assert big.grank_note == ""
+
+
+def test_launch_report_gives_each_regressions_formula(launch) -> None:
+    """The regression table named a regression only (value_per_deal_dollar): what was regressed on
+    what, on which rows and with which weights, was in crosssection.parquet alone."""
+    table = pd.read_parquet(launch / "crosssection.parquet")
+    regressions = table.drop_duplicates("regression")
+    assert regressions["regression"].tolist() == [
+        "value_per_deal_dollar",
+        "value_per_deal_dollar_by_flow_side",
+        "car_on_deal_size",
+    ]
+    markdown = (launch / "report.md").read_text()
+    before_table = markdown.split("Cross-sectional regressions", 1)[1].split("| regression |", 1)[0]
+    page = html.unescape((launch / "report.html").read_text()).rsplit("Cross-sectional regressions", 1)[1]
+    for row in regressions.itertuples():
+        text = f"Regression {row.regression}: {row.formula} (sample {row.sample}, weights {row.weights})."
+        assert fmt.md(text) in before_table, text  # markdown: the "~" escaped
+        assert text in page.split("<table", 1)[0], text
+    formula = "car ~ np.log(deal_usd) + C(role)"
+    assert f"<p>Regression car_on_deal_size: {formula} (sample parties, weights patell).</p>" in page

@@ -451,6 +451,7 @@ def extra_sections(exports: Exports) -> list[Section]:
         frame = exports.extra[name]
         units = exports.units.get(name, {})
         title, wanted = METHOD_TABLES.get(name, (f"Table {name}", tuple(frame.columns)))
+        formulas = regression_formulas(frame) if name == "crosssection.parquet" else ()
         frame = frame.loc[:, [c for c in wanted if c in frame.columns]]
         drawn = METHOD_FIGURES[name](exports) if name in METHOD_FIGURES else None
         files = (drawn,) if drawn is not None else ()
@@ -485,8 +486,20 @@ def extra_sections(exports: Exports) -> list[Section]:
             caption=caption,
             collapsed=len(frame) > EXTRA_ROWS_OPEN,
         )
-        sections.append(Section(f"extra-{name}", title, figures=files, tables=(table,)))
+        sections.append(Section(f"extra-{name}", title, formulas, figures=files, tables=(table,)))
     return sections
+
+
+def regression_formulas(frame: pd.DataFrame) -> tuple[str, ...]:
+    """One line per regression of ``crosssection.parquet``: its formula, sample and weights (the
+    table names a regression only; what was regressed on what is in its formula)."""
+    columns = ["regression", "formula", "sample", "weights"]
+    if not set(columns) <= set(frame.columns):
+        return ()
+    return tuple(
+        f"Regression {fmt.md(name)}: {fmt.md(formula)} (sample {fmt.md(sample)}, weights {fmt.md(weights)})."
+        for name, formula, sample, weights in frame.loc[:, columns].drop_duplicates().itertuples(index=False)
+    )
 
 
 def backtest_section(exports: Exports) -> Section | None:
