@@ -33,6 +33,7 @@ from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
 from eventstudy.tables import (
+    NEWER_DATA,
     EventReturns,
     EventSpan,
     PairArrays,
@@ -825,7 +826,7 @@ def _pair_outcomes(
     before = no_day0 & (day_zero.outcome == "announced_before_data")
     note[before] = "announcement falls before the first trading day in the data"
     note[no_day0 & (day_zero.outcome == "announced_after_data")] = (
-        "announcement falls after the last trading day in the data"
+        f"announcement falls after the last trading day in the data; {NEWER_DATA}"
     )
     not_session = no_day0 & (day_zero.outcome == NOT_A_SESSION)
     note[not_session] = day_zero.shift[not_session] + ": the announcement date is not a session"

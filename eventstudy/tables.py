@@ -197,6 +197,13 @@ class PairArrays:
         return np.append(self.panel.calendar.to_numpy("datetime64[D]").astype(str), "NaT").astype(object)
 
 
+NEWER_DATA = (
+    "a run fetches only the series the cache lacks: newer data of a cached one come from eventstudy fetch "
+    "--refresh SYMBOL or an import"
+)
+"""The next step for a window or an announcement after the cached data (a run does not extend them)."""
+
+
 def ar_table(pairs: PairArrays) -> pd.DataFrame:
     """The ``ar.parquet`` table (:data:`AR_COLUMNS`): one row per pair and event-span day."""
     span, returns, fit = pairs.span, pairs.returns, pairs.model_fit.batch
@@ -420,7 +427,8 @@ def _window_outcomes(pairs: PairArrays, in_window: np.ndarray) -> tuple[np.ndarr
     incomplete = undecided & missing.any(axis=1)
     beyond = incomplete & (missing & np.isnat(event_dates)).any(axis=1)
     outcome[incomplete] = "incomplete_event_window"
-    _append_note(note, beyond, f"window runs past the last trading day in the data ({last_date})")
+    past_the_data = f"window runs past the last trading day in the data ({last_date}); {NEWER_DATA}"
+    _append_note(note, beyond, past_the_data)
     no_return_all = missing & ~np.isfinite(event_returns)
     for i in np.flatnonzero(incomplete & ~beyond).tolist():
         no_return = no_return_all[i]

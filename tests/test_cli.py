@@ -122,6 +122,15 @@ def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -
     assert car.loc[("after", "[0,0]"), "outcome"] == "announced_after_data"
     assert car.loc[("before", "[0,0]"), "outcome"] == "announced_before_data"
     assert pd.isna(car.loc[("after", "[0,0]"), "car"])
+    # A run fetches only what the cache lacks: the notes say how newer prices come in.
+    advice = "a run fetches only the series the cache lacks: newer data of a cached one come from eventstudy "
+    advice += "fetch --refresh SYMBOL or an import"
+    assert car.loc[("after", "[0,0]"), "note"] == (
+        f"announcement falls after the last trading day in the data; {advice}"
+    )
+    assert car.loc[("at-the-end", "[-5,+5]"), "note"] == (
+        f"window runs past the last trading day in the data (2025-12-31); {advice}"
+    )
 
 
 BAD_EVENTS = {
