@@ -665,3 +665,13 @@ def test_a_csv_in_a_folder_that_is_not_a_file_is_named_not_skipped(
         odd.unlink()
         assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 0
         assert PriceStore(cache).read_prices("LINK")["volume"].tolist() == [100.0]
+
+
+def test_the_first_bad_id_in_file_order_is_named(tmp_path, capsys, cache) -> None:
+    """The ids were checked in sorted order, so a bad id sorting first (``A/B`` on row 4) was
+    named before the first bad row of the file (``z/z`` on row 3)."""
+    path = tmp_path / "returns.csv"
+    path.write_text("id,date,ret\nGOOD,2024-01-02,1\nz/z,2024-01-02,1\nA/B,2024-01-02,1\n")
+    args = ["cache", "import", "--returns", str(path), "--units", "percent", "--cache", str(cache)]
+    assert main(args) == 2
+    assert one_line(capsys).startswith(f"eventstudy: error: {path}, row 3, field 'id': ")

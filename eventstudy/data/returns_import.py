@@ -321,20 +321,23 @@ def identifiers(table: TextTable, cells: np.ndarray, field: str, *, permno: bool
                 field=field,
             )
         return numbers.astype(np.int64).astype(str).astype(object)
-    distinct, first = np.unique(text.to_numpy(object).astype(str), return_index=True)
+    # Each distinct id once, in the order of its first row (the first refusal is the first in
+    # the file); the column returned shares one text object per id.
+    codes, names = pd.factorize(text, sort=False)
+    distinct = np.asarray(names, dtype=object)
+    first = np.unique(codes, return_index=True)[1]
     for name, index in zip(distinct.tolist(), first.tolist(), strict=True):
         problem = symbol_problem(name)
         if problem:
             raise table.fail(problem, index=int(index), field=field)
-    ordered = sorted(zip(first.tolist(), distinct.tolist(), strict=True))
-    where = {name: index for index, name in ordered}
+    where = dict(zip(distinct.tolist(), first.tolist(), strict=True))
     _check_collisions(
         table,
-        [name for _, name in ordered],
+        distinct.tolist(),
         row_of=lambda name: table.row_of(where[name]),
         field_of=lambda _n: field,
     )
-    return text.to_numpy(object)
+    return distinct[codes]
 
 
 def _check_collisions(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,10 +149,17 @@ def read_text_table(path: Path) -> TextTable:
     return table
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+"""A line and its end (``\n``, ``\r\n`` or ``\r``), as ``io.StringIO(text, newline="")`` splits."""
+_strip = np.frompyfunc(str.strip, 1, 1)  # an unchanged cell stays the same object: no copy
+
+
 def _read_csv(path: Path) -> TextTable:
+    """The text cells of a CSV file, built a column at a time from the lines of its text (no
+    copy of the text in a line buffer, no list per row, no fixed-width array of the cells: a
+    100 MB file once took 3 GB here)."""
     text = read_csv_text(path, "cannot read it")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
+    reader = csv.reader((m.group() for m in _LINE.finditer(text)), strict=True)
     lines: list[int] = []
     try:
         header = next(reader, None)
@@ -161,20 +168,28 @@ def _read_csv(path: Path) -> TextTable:
         header = [name.strip() for name in header]
         if not any(header):
             raise InputError(str(path), "the header (the first line) has no column names", row=1)
+        columns: list[list[str]] = [[] for _ in header]
+        appends = [column.append for column in columns]
+        width = len(header)
         for fields in reader:
-            if not fields or all(not value.strip() for value in fields):
+            if len(fields) != width:
+                if not fields or all(not value.strip() for value in fields):
+                    continue
+                found = f"expected {width} fields, found {len(fields)}"
+                raise InputError(str(path), found, row=reader.line_num)
+            if all(not value.strip() for value in fields):
                 continue
-            if len(fields) != len(header):
-                raise InputError(
-                    str(path), f"expected {len(header)} fields, found {len(fields)}", row=reader.line_num
-                )
-            rows.append(fields)
+            for append, value in zip(appends, fields):  # noqa: B905 - the widths are equal
+                append(value)
             lines.append(reader.line_num)
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
-    cells = np.array(rows, dtype=object).reshape(len(rows), len(header))
-    if cells.size:
-        cells = np.char.strip(cells.astype(str)).astype(object)
+    del reader, text  # the text, once split into cells
+    cells = np.empty((len(lines), width), dtype=object)
+    for position in range(width):
+        cells[:, position] = columns[position]
+        columns[position] = []  # each column's list freed once copied
+        cells[:, position] = _strip(cells[:, position])
     if lines and lines[-1] != len(lines) + 1:  # blank or multi-line records: keep the true line numbers
         return TextTable(path, tuple(header), cells, 2, np.asarray(lines))
     return TextTable(path, tuple(header), cells)
@@ -308,7 +323,10 @@ def parse_dates(table: TextTable, cells: np.ndarray, field: str, *, observed: bo
         exist, such as 2024-02-30, included), whose year is outside 1900..2199, or, with
         ``observed``, that is after today.
     """
-    dates, outside = date_cells(pd.Series(cells, dtype=object))
+    # Each distinct text is read once (a long panel repeats each of a few thousand dates).
+    codes, distinct = pd.factorize(pd.Series(cells, dtype=object).astype(str), sort=False)
+    distinct_dates, distinct_outside = date_cells(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
+    dates, outside = distinct_dates[codes], distinct_outside[codes]
     bad = first_bad_date(dates, outside, "date YYYY-MM-DD (or YYYYMMDD)", observed=observed)
     if bad is not None:
         raise table.fail(f"{str(cells[bad[0]])!r} {bad[1]}", index=bad[0], field=field)
