@@ -709,3 +709,42 @@ def test_a_running_imports_temporary_files_are_neither_listed_nor_removed(store:
         assert temporary.exists()
     assert [p.kind for p in store.verify()] == ["temp_leftover"]  # the import is gone: a leftover
     assert store.remove_temp_leftovers() == [temporary] and not temporary.exists()
+
+
+def test_a_rename_that_fails_at_the_end_of_an_import_puts_the_batch_back(
+    shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """The renames of a staged batch come last; one failing (``CRWV.parquet`` is a folder here;
+    a fetch holding a file's lock past the timeout would do the same) once left the files renamed
+    before it in place. They are now put back: the cache is as it was, nothing left over."""
+    store = PriceStore(tmp_path / "cache")
+    sources = sorted((shared_data / "prices").glob("*.csv"))[:5]
+    assert [s.stem for s in sources] == ["AMD", "AMZN", "ASML", "AVGO", "CRWV"]
+    for source in sources[:4]:  # old content: adj_close halved
+        frame = pd.read_csv(source)
+        frame["Adj Close"] = frame["Adj Close"] * 0.5
+        frame.to_csv(tmp_path / source.name, index=False)
+    import_paths(store, [tmp_path / s.name for s in sources[:4]])
+    old = snapshot(store)
+    store.price_path("CRWV").mkdir()  # the last rename fails: EISDIR
+    assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CRWV.parquet: cannot write the cache file (" in err, err
+    assert "[EISDIR]; nothing of the batch was imported)" in err, err
+    store.price_path("CRWV").rmdir()
+    assert snapshot(store) == old and leftovers(store) == []
+    assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 0
+    assert store.read_prices("AMD")["adj_close"].tolist() == pd.read_csv(sources[0])["Adj Close"].tolist()
+
+
+def test_verify_clean_of_a_cache_whose_locks_cannot_be_made_with_nothing_to_clean(
+    store: PriceStore, capsys
+) -> None:
+    """``--clean`` takes the cache's lock only when there is a file to remove: on a cache where
+    no lock file can be made (read-only; here ``.locks`` is a file), with nothing to clean, it
+    reports as ``verify`` does instead of failing to take a lock."""
+    shutil.rmtree(store.root / ".locks", ignore_errors=True)
+    (store.root / ".locks").write_text("not a folder")
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("0 problem(s) in ") and out.count("\n") == 1

@@ -145,3 +145,71 @@ def test_a_case_twin_or_returns_imported_during_a_download_stop_the_fetch(tmp_pa
         assert "nothing is fetched" in str(caught.value) or "no prices are fetched" in str(caught.value)
         assert store.price_symbols() == (["NVDA"] if name == "a case twin" else [])
         assert store.verify() == []
+
+
+def test_a_new_symbols_fetch_never_waits_for_a_file_while_holding_the_cache_lock(tmp_path: Path) -> None:
+    """A fetch of a new symbol once let its file's lock go after the download, then took the
+    cache's identifier lock and waited for the file's lock under it: when a second fetch of the
+    symbol had taken the file's lock in that gap (to download again), every import and every
+    other new symbol's fetch stalled behind the first until the second's download ended. Here
+    this test plays the import (holding the cache's lock) and then the second fetch (holding the
+    file's lock): while the fetch waits for the file, the cache's lock must be free."""
+    import fcntl
+    import threading
+
+    from eventstudy.data.acquire import fetch_symbol
+
+    store = PriceStore(tmp_path / "cache")
+    locks = store.root / ".locks"
+    (locks / "catalog").mkdir(parents=True)
+    (locks / "prices").mkdir()
+    waiting_for_cache, waiting_for_file = threading.Event(), threading.Event()
+    real_catalog, real_locked = PriceStore.catalog_lock, PriceStore.locked
+    calls = {"locked": 0}
+
+    def catalog(self, timeout=120.0, **kwargs):
+        if timeout > 0 and kwargs.get("done") == "fetched":
+            waiting_for_cache.set()
+        return real_catalog(self, timeout, **kwargs)
+
+    def locked(self, path, **kwargs):
+        calls["locked"] += 1
+        if calls["locked"] == 2:  # the file's lock again, after the wait for the cache's
+            waiting_for_file.set()
+        return real_locked(self, path, **kwargs)
+
+    outcome: list[object] = []
+    start, end = dt.date(2024, 1, 1), dt.date(2025, 6, 30)
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        (locks / "catalog" / "identifiers.lock").open("a") as cache_lock,
+        (locks / "prices" / "NEWCO.parquet.lock").open("a") as file_lock,
+    ):
+        patch.setattr(PriceStore, "catalog_lock", catalog)
+        patch.setattr(PriceStore, "locked", locked)
+        fcntl.flock(cache_lock.fileno(), fcntl.LOCK_EX)  # an import holds the cache's lock
+        worker = threading.Thread(
+            target=lambda: outcome.append(
+                fetch_symbol(store, "NEWCO", start, end, fetch_prices=fake_history, sleep=lambda _: None)
+            )
+        )
+        worker.start()
+        free = False
+        try:
+            assert waiting_for_cache.wait(timeout=600)  # a guard against a hang, not a time measured
+            fcntl.flock(file_lock.fileno(), fcntl.LOCK_EX)  # a second fetch of NEWCO starts its download
+            fcntl.flock(cache_lock.fileno(), fcntl.LOCK_UN)  # the import ends
+            assert waiting_for_file.wait(timeout=600)
+            with (locks / "catalog" / "identifiers.lock").open("a") as probe:
+                try:
+                    fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    free = True
+                except BlockingIOError:
+                    free = False
+        finally:
+            fcntl.flock(file_lock.fileno(), fcntl.LOCK_UN)  # the second fetch's download ends
+            fcntl.flock(cache_lock.fileno(), fcntl.LOCK_UN)
+            worker.join(timeout=600)
+    assert free, "the fetch held the cache's lock while it waited for the file's"
+    assert [o.status for o in outcome] == ["fetched"]  # type: ignore[attr-defined]
+    assert content_sha256(store.read_prices("NEWCO")) == content_sha256(fake_history("NEWCO", start, end))

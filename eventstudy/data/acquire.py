@@ -49,10 +49,12 @@ Further guarantees:
   are appended to the cached rows (the file is not rewritten when there are none).
 
 Each read-modify-write of a symbol holds that symbol's cache lock, so concurrent fetches of
-one symbol run one after the other. The first file of a new symbol is checked again and written
-under the cache's identifier lock as well (:meth:`PriceStore.catalog_lock`, taken before the
-file's, as an import takes them): an import or fetch of a case twin (``nvda`` beside ``NVDA``)
-or of the symbol's returns that ran during the download is seen, and nothing is written.
+one symbol run one after the other (the second finds the first's file: ``cached``). The first
+file of a new symbol is checked again and written under the cache's identifier lock as well
+(:meth:`PriceStore.catalog_lock`, only tried while the file's lock is held, never waited for:
+an import takes them in the other order): an import or fetch of a case twin (``nvda`` beside
+``NVDA``) or of the symbol's returns that ran during the download is seen, and nothing is
+written.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ import pandas as pd
 
 from eventstudy.data import yahoo
 from eventstudy.data.shares import share_count_jump
-from eventstudy.data.store import PRICE_COLUMNS, SHARES_COLUMNS, CacheCorruptError, PriceStore
+from eventstudy.data.store import LOCK_TIMEOUT, PRICE_COLUMNS, SHARES_COLUMNS, CacheCorruptError, PriceStore
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 from eventstudy.hashing import content_sha256
 
@@ -368,6 +370,9 @@ def fetch_symbol(
         only in case from a cached identifier (nothing is fetched); the cache file is unchanged.
     CacheWriteError
         When the file cannot be written; the previous file is unchanged.
+    InputError
+        When the cache's identifier lock cannot be taken for a new symbol (a read-only cache, or
+        other writers holding it past :data:`LOCK_TIMEOUT`); nothing is written.
     """
     path = store.price_path(symbol)
     _check_identifier(store, symbol, path)
@@ -418,8 +423,7 @@ def fetch_symbol(
 
         outcome = FetchOutcome(symbol, "fetched", len(new), attempts, received, partial)
         if old is None and not replaced_damaged:  # a new identifier
-            held.close()  # the file's lock is let go before the cache's identifier lock is taken
-            return _write_new(store, symbol, new, provenance, outcome)
+            return _write_new(store, symbol, new, provenance, outcome, held)
         if old is None:  # a damaged file replaced: the identifier is the cache's already
             store.write_prices(symbol, new, provenance)
             return outcome
@@ -452,19 +456,37 @@ def fetch_symbol(
 
 
 def _write_new(
-    store: PriceStore, symbol: str, new: pd.DataFrame, provenance: dict[str, Any], outcome: FetchOutcome
+    store: PriceStore,
+    symbol: str,
+    new: pd.DataFrame,
+    provenance: dict[str, Any],
+    outcome: FetchOutcome,
+    held: contextlib.ExitStack,
 ) -> FetchOutcome:
-    """Write the first price file of ``symbol``: checked again under the cache's identifier
-    lock, taken before the file's (as an import takes them), so that an import or a fetch of a
-    case twin or of the symbol's returns that ran since the first check is seen. A file of this
-    symbol that another writer made since then stands (``cached``)."""
+    """Write the first price file of ``symbol`` (whose file lock ``held`` holds): checked again
+    under the cache's identifier lock too, so that an import or a fetch of a case twin or of the
+    symbol's returns that ran since the first check is seen. A file of this symbol that another
+    writer made since then stands (``cached``).
+
+    The identifier lock is only tried while the file's lock is held (an import holds it and then
+    waits for file locks): when another writer has it, the file's lock is let go, the other
+    writer waited for, and both taken again, until :data:`LOCK_TIMEOUT` has passed."""
     path = store.price_path(symbol)
-    with store.catalog_lock(done="fetched"), store.locked(path):
-        _check_identifier(store, symbol, path)
-        if path.is_file():
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        with store.catalog_lock_if_free(done="fetched") as free:
+            if free:
+                _check_identifier(store, symbol, path)
+                if path.is_file():
+                    return FetchOutcome(symbol, "cached", len(store.read_prices(symbol)))
+                store.write_prices(symbol, new, provenance)
+                return outcome
+        held.close()  # an import holding the identifier lock may need this file's lock
+        with store.catalog_lock(max(deadline - time.monotonic(), 0.0), done="fetched"):
+            pass  # the other writer is done
+        held.enter_context(store.locked(path))
+        if path.is_file():  # written while this fetch waited
             return FetchOutcome(symbol, "cached", len(store.read_prices(symbol)))
-        store.write_prices(symbol, new, provenance)
-    return outcome
 
 
 def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:

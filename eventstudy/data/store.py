@@ -61,6 +61,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -486,16 +487,33 @@ class PriceStore:
             yield
 
     @contextlib.contextmanager
+    def catalog_lock_if_free(self, *, done: str) -> Iterator[bool]:
+        """:meth:`catalog_lock` without waiting: True (held in the block) when no other writer
+        holds it, else False at once. What a writer holding a file's lock may ask (waiting for the
+        cache's lock while holding a file's would invert the order imports take them in)."""
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(self.catalog_lock(0.0, done=done))
+            except InputError:
+                if not _identifiers_busy(self.root):
+                    raise  # the lock cannot be taken at all (a read-only cache)
+                free = False
+            else:
+                free = True
+            yield free
+
+    @contextlib.contextmanager
     def staged_writes(self) -> Iterator[None]:
         """Write the files of a batch whole first and rename them into place together.
 
         Inside the block, each ``write_*`` writes its temporary file completely (fsynced) and
         holds back the rename; when the block ends without an error, the files are renamed one
-        after the other (each under its lock), which takes milliseconds. An error inside the
-        block (a full disk on the fifth file) or a ``kill -9`` before the renames leaves every
-        cache file as it was: the temporary files are removed, or, after a kill, left for
-        ``eventstudy cache verify --clean``. Hold :meth:`catalog_lock` around it (as an import
-        does), so that ``--clean`` does not take a batch's files for a killed writer's.
+        after the other (each under its lock; :meth:`_Staging.commit` puts them back if one
+        fails). An error inside the block (a full disk on the fifth file) or a ``kill -9`` before
+        the renames leaves every cache file as it was: the temporary files are removed, or, after
+        a kill, left for ``eventstudy cache verify --clean``. Hold :meth:`catalog_lock` around it
+        (as an import does), so that ``--clean`` does not take a batch's files for a killed
+        writer's.
         """
         staging = _Staging()
         self._staging = staging
@@ -568,21 +586,26 @@ class PriceStore:
         import running (:meth:`staged_writes` under :meth:`catalog_lock`) is waited for, as
         its batch's files are temporary until its end (up to ``timeout`` seconds).
         """
+        found = [
+            path
+            for kind in KINDS
+            if (self.root / kind).is_dir()
+            for path in sorted((self.root / kind).iterdir())
+            if _is_temp_file(path)
+        ]
+        if not found:  # nothing to remove: no lock needed (a read-only cache is verified as well)
+            return []
         removed = []
         with self.catalog_lock(timeout, done="cleaned"):
-            for kind in KINDS:
-                folder = self.root / kind
-                if not folder.is_dir():
-                    continue
-                for path in sorted(folder.iterdir()):
-                    if not _is_temp_file(path):
-                        continue
-                    try:
-                        with _locked(_target_of_temp(path), 0.0):
-                            path.unlink(missing_ok=True)
-                    except CacheBusyError:
-                        continue  # a writer holds the lock: its temporary file is in use
-                    removed.append(path)
+            for path in found:
+                try:
+                    with _locked(_target_of_temp(path), 0.0):
+                        if not path.exists():
+                            continue  # renamed into place by the import waited for
+                        path.unlink()
+                except CacheBusyError:
+                    continue  # a writer holds the lock: its temporary file is in use
+                removed.append(path)
         return removed
 
 
@@ -777,8 +800,10 @@ def _target_of_temp(path: Path) -> Path:
 def _temp_in_use(path: Path) -> bool:
     """Whether the writer of a temporary file may be alive: it holds its target's lock, or an
     import holds the cache's identifier lock (its batch's files wait for their renames)."""
+    if _identifiers_busy(path.parent.parent):
+        return True
     try:
-        with _locked(_target_of_temp(path), 0.0), _locked(_identifiers(path.parent.parent), 0.0):
+        with _locked(_target_of_temp(path), 0.0):
             return False
     except CacheBusyError:
         return True
@@ -789,6 +814,17 @@ def _temp_in_use(path: Path) -> bool:
 def _identifiers(root: Path) -> Path:
     """The path whose lock is the cache's identifier lock (:meth:`PriceStore.catalog_lock`)."""
     return root / "catalog" / "identifiers"
+
+
+def _identifiers_busy(root: Path) -> bool:
+    """Whether another writer holds the cache's identifier lock now."""
+    try:
+        with _locked(_identifiers(root), 0.0):
+            return False
+    except CacheBusyError:
+        return True
+    except CacheWriteError:  # no lock can be taken (a read-only cache): no writer can be active
+        return False
 
 
 def _lock_path(path: Path) -> Path:
@@ -823,16 +859,32 @@ class _Staging:
         self.pending: list[tuple[str, Path]] = []  # (temporary file, target)
 
     def commit(self) -> None:
-        """Rename every temporary file over its target, each under the target's lock."""
+        """Rename every temporary file over its target, each under the target's lock, keeping a
+        link to each file replaced until the last rename is done: if one fails (its lock held
+        past the timeout by a fetch, an OS error), the files renamed before it are put back."""
         folders = {path.parent for _, path in self.pending}
-        while self.pending:
-            temporary, path = self.pending[0]
-            with _locked(path, LOCK_TIMEOUT):
-                try:
-                    os.replace(temporary, path)
-                except OSError as exc:
-                    raise CacheWriteError(path, _os_reason(exc)) from exc
-            self.pending.pop(0)
+        renamed: list[tuple[Path, str | None]] = []  # (target, the link to its previous file)
+        try:
+            while self.pending:
+                temporary, path = self.pending[0]
+                with _locked(path, LOCK_TIMEOUT):
+                    try:
+                        previous = _keep_previous(path)
+                        os.replace(temporary, path)
+                    except OSError as exc:
+                        raise CacheWriteError(path, _os_reason(exc)) from exc
+                renamed.append((path, previous))
+                self.pending.pop(0)
+        except CacheWriteError as exc:
+            left = _put_back(renamed)
+            undone = "; nothing of the batch was imported" if not left else (
+                f"; {len(left)} file(s) of the batch could not be put back: {', '.join(map(str, left))}"
+            )
+            raise CacheWriteError(exc.path, exc.reason + undone) from exc.__cause__
+        for _, previous in renamed:
+            if previous is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(previous)
         for folder in sorted(folders):
             _fsync_directory(folder)
 
@@ -842,6 +894,38 @@ class _Staging:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         self.pending.clear()
+
+
+def _keep_previous(path: Path) -> str | None:
+    """A hard link (a copy where links are not supported) to the file at ``path``, named as a
+    writer's temporary file (so ``cache verify --clean`` removes it after a kill); None when
+    there is no file."""
+    if not path.exists():
+        return None
+    descriptor, keep = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(descriptor)
+    os.unlink(keep)
+    try:
+        os.link(path, keep)
+    except OSError:
+        shutil.copy2(path, keep)
+    return keep
+
+
+def _put_back(renamed: list[tuple[Path, str | None]]) -> list[Path]:
+    """Undo the renames of a failed batch (last first): each target gets its previous file
+    back, or is removed if it had none; returns the targets that could not be."""
+    left = []
+    for path, previous in reversed(renamed):
+        try:
+            with _locked(path, LOCK_TIMEOUT):
+                if previous is None:
+                    os.unlink(path)
+                else:
+                    os.replace(previous, path)
+        except (OSError, CacheWriteError):
+            left.append(path)
+    return left
 
 
 def _write_atomic(
