@@ -198,8 +198,8 @@ class PairArrays:
 
 
 NEWER_DATA = (
-    "a run fetches only the series the cache lacks: newer data of a cached one come from eventstudy fetch "
-    "--refresh SYMBOL or an import"
+    "a run never extends a cached series: add newer prices with eventstudy fetch --refresh SYMBOL, or "
+    "import a file with the newer rows"
 )
 """The next step for a window or an announcement after the cached data (a run does not extend them)."""
 

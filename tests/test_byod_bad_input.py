@@ -643,28 +643,29 @@ def test_a_csv_in_a_folder_that_is_not_a_file_is_named_not_skipped(
     kind: str, tmp_path, capsys, cache
 ) -> None:
     """A folder import once skipped a FIFO, a folder or a broken link named .csv without a word,
-    so the user's series was silently missing; a link to a file is imported as the file."""
+    so the user's series was silently missing; a link to a file is imported as the file, and a
+    hidden entry that is no file (an editor's lock file, ``.#NVDA.csv``, a broken link) is
+    passed over."""
     folder = tmp_path / "in"
     folder.mkdir()
     (tmp_path / "SPY.csv").write_text(PRICE_HEADER + "2024-01-02,1,1,1,1,1,100\n")
     (folder / "LINK.csv").symlink_to(tmp_path / "SPY.csv")
+    (folder / ".#LINK.csv").symlink_to("root@host.1234:1700000000")
     odd = folder / "ODD.csv"
     make = {"fifo": os.mkfifo, "folder": Path.mkdir, "broken link": lambda p: p.symlink_to(tmp_path / "gone")}
     make[kind](odd)
     before = snapshot(cache)
+    refusal = f"eventstudy: error: {odd}: is not a regular file (nor a link to one); nothing imported"
     assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 2
-    assert one_line(capsys) == (
-        f"eventstudy: error: {odd}: is not a regular file (nor a link to one); nothing imported"
-    )
+    assert one_line(capsys) == refusal
     assert snapshot(cache) == before
-    if kind == "fifo":  # named by itself too, not "no such file or folder"
+    if kind != "folder":  # named by itself too, not "no such file or folder"
         assert main(["cache", "import", str(odd), "--cache", str(cache)]) == 2
-        assert one_line(capsys) == (
-            f"eventstudy: error: {odd}: is not a regular file (nor a link to one); nothing imported"
-        )
-        odd.unlink()
-        assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 0
-        assert PriceStore(cache).read_prices("LINK")["volume"].tolist() == [100.0]
+        assert one_line(capsys) == refusal
+    (odd.rmdir if kind == "folder" else odd.unlink)()
+    assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 0
+    assert PriceStore(cache).price_symbols() == ["LINK"]
+    assert PriceStore(cache).read_prices("LINK")["volume"].tolist() == [100.0]
 
 
 def test_the_first_bad_id_in_file_order_is_named(tmp_path, capsys, cache) -> None:

@@ -122,9 +122,9 @@ def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -
     assert car.loc[("after", "[0,0]"), "outcome"] == "announced_after_data"
     assert car.loc[("before", "[0,0]"), "outcome"] == "announced_before_data"
     assert pd.isna(car.loc[("after", "[0,0]"), "car"])
-    # A run fetches only what the cache lacks: the notes say how newer prices come in.
-    advice = "a run fetches only the series the cache lacks: newer data of a cached one come from eventstudy "
-    advice += "fetch --refresh SYMBOL or an import"
+    # A run never extends a cached series (offline, nothing at all): the notes say how newer rows come in.
+    advice = "a run never extends a cached series: add newer prices with eventstudy fetch --refresh SYMBOL, "
+    advice += "or import a file with the newer rows"
     assert car.loc[("after", "[0,0]"), "note"] == (
         f"announcement falls after the last trading day in the data; {advice}"
     )
@@ -242,6 +242,20 @@ def test_the_import_names_the_columns_it_does_not_store(shared_data, tmp_path, c
     ]
     store = PriceStore(cache)
     assert store.provenance(store.price_path("SPY"))["ignored_columns"] == ["Dividends", "Stock Splits"]
+    # A quoted header (R's write.csv) names no column as not stored; a long returns file's extra
+    # column (a WRDS export's TICKER) is named as well.
+    quoted = tmp_path / "quoted" / "NVDA.csv"
+    quoted.parent.mkdir()
+    nvda = (shared_data / "prices" / "NVDA.csv").read_text().splitlines()
+    header = ",".join(f'"{name}"' for name in nvda[0].split(","))
+    quoted.write_text("\n".join([header, *nvda[1:]]) + "\n")
+    returns = tmp_path / "returns.csv"
+    returns.write_text("permno,date,ret,TICKER,shrout,prc\n10107,2024-01-02,0.01,MSFT,10,5\n")
+    importing = ["cache", "import", str(quoted), "--returns", str(returns), "--units", "decimal"]
+    assert run(*importing, "--cache", str(cache)) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [f"{returns}: not stored: column(s) 'TICKER'"]
+    assert "ignored_columns" not in store.provenance(store.price_path("NVDA"))
+    assert store.provenance(store.returns_path("10107"))["ignored_columns"] == ["TICKER"]
     expected = pd.read_csv(shared_data / "prices" / "SPY.csv")["Adj Close"].to_numpy()
     assert (store.read_prices("SPY")["adj_close"].to_numpy() == expected).all()
 

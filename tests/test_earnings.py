@@ -325,3 +325,14 @@ def test_a_record_of_no_dates_is_asked_again_after_a_month(tmp_path) -> None:
     assert len(store.read_earnings("AMZN")) == 5
     assert "no_dates" not in store.provenance(store.earnings_path("AMZN"))
     assert store.read_earnings("SPY").empty and store.provenance(store.earnings_path("META")) == old
+
+
+def test_optional_columns_in_another_case_are_stored_and_not_called_ignored(tmp_path) -> None:
+    """Columns are read ignoring case, so ``Fiscal_Period`` is stored; it was also reported (and
+    recorded) as not stored."""
+    path = tmp_path / "calendar.csv"
+    header = "ticker,announced,timing,Fiscal_Period,Source,Extra\n"
+    path.write_text(header + "NVDA,2024-05-22,post,FY2025 Q1,x,1\n")
+    parsed = parse_earnings_csv(path)
+    assert parsed.ignored_columns == ("Extra",)
+    assert parsed.frame[["fiscal_period", "source"]].iloc[0].tolist() == ["FY2025 Q1", "x"]

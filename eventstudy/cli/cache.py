@@ -79,6 +79,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def import_files(args: argparse.Namespace) -> int:
+    from eventstudy.cli import one_line
     from eventstudy.data.importer import import_paths
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError
@@ -113,7 +114,8 @@ def import_files(args: argparse.Namespace) -> int:
     print(f"{line} into {args.cache}/")
     for file in imported:
         if file.ignored_columns:
-            print(f"{file.source}: not stored: column(s) {', '.join(map(repr, file.ignored_columns))}")
+            columns = ", ".join(map(repr, file.ignored_columns))
+            print(one_line(f"{file.source}: not stored: column(s) {columns}"))
     return 0
 
 

@@ -146,7 +146,8 @@ def parse_earnings_csv(path: Path) -> EarningsFile:
         row = int(repeated[0])
         shown = table.column("announced")[row]
         raise table.fail(f"{tickers[row]} has a second release on {shown}", index=row, field="announced")
-    ignored = tuple(c for c in table.header if c not in EARNINGS_COLUMNS)
+    known = {name.lower() for name in EARNINGS_COLUMNS}
+    ignored = tuple(c for c in table.header if c.lower() not in known)  # columns are read ignoring case
     return EarningsFile(out.loc[:, list(EARNINGS_COLUMNS)], ignored)
 
 

@@ -182,9 +182,12 @@ def import_paths(
         places.update({(path, series.symbol): (series.row, series.field) for series in returns_file.series})
         if returns_file.layout == "crsp":
             provenance["missing_codes"] = {s.symbol: s.missing_codes for s in returns_file.series}
-        staged.append(
-            (ImportedFile("returns", path, tuple(p for p, _ in parts), returns_file.rows), parts, provenance)
+        if returns_file.ignored_columns:
+            provenance["ignored_columns"] = list(returns_file.ignored_columns)
+        summary = ImportedFile(
+            "returns", path, tuple(p for p, _ in parts), returns_file.rows, returns_file.ignored_columns
         )
+        staged.append((summary, parts, provenance))
     _check_unique(staged, places)
     with store.catalog_lock():
         _check_cache(store, staged, places)
@@ -321,7 +324,13 @@ def _collect(paths: list[Path]) -> list[Path]:
     for path in paths:
         try:
             if path.is_dir():
-                found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+                # A hidden entry that is no file is passed over (an editor's lock file, .#NVDA.csv,
+                # is a broken link); a hidden file is read, and its name refused.
+                found = sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.suffix.lower() == ".csv" and (not p.name.startswith(".") or p.is_file())
+                )
                 if not found:
                     raise InputError(str(path), "folder holds no .csv files to import")
                 for file in found:  # a FIFO, a folder or a broken link named .csv: not skipped unsaid
@@ -332,7 +341,8 @@ def _collect(paths: list[Path]) -> list[Path]:
                     raise InputError(str(path), NOT_CSV)
                 found = [path]
             else:
-                raise InputError(str(path), NOT_A_FILE if path.exists() else "no such file or folder")
+                there = path.exists() or path.is_symlink()  # a FIFO, or a link to nothing
+                raise InputError(str(path), NOT_A_FILE if there else "no such file or folder")
             for file in found:
                 files.setdefault(file.resolve(), file)
         except OSError as exc:

@@ -120,6 +120,8 @@ class ParsedReturns:
         What every series' provenance records besides its own symbol.
     rows
         Returns read (one per id and date).
+    ignored_columns
+        Columns of a long file that are not read (a WRDS export's ``TICKER``, say).
     """
 
     path: Path
@@ -127,6 +129,7 @@ class ParsedReturns:
     series: tuple[ReturnSeries, ...]
     provenance: dict[str, Any] = field(default_factory=dict)
     rows: int = 0
+    ignored_columns: tuple[str, ...] = ()
 
 
 def check_units(units: object, source: str) -> float:
@@ -184,7 +187,9 @@ def parse_returns_file(path: Path, *, units: str | None, definition: str = "simp
         **provenance,
     }
     rows = sum(len(s.frame) for s in series)
-    return ParsedReturns(Path(path), layout, tuple(series), provenance, rows)
+    read = {"permno" if layout == "crsp" else "id", "date", "ret", "market_cap", "shrout", "prc"}
+    ignored = () if layout == "wide" else tuple(name for name in table.header if name.lower() not in read)
+    return ParsedReturns(Path(path), layout, tuple(series), provenance, rows, ignored)
 
 
 def _long(

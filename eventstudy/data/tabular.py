@@ -101,7 +101,13 @@ def header_of(path: Path) -> tuple[str, ...]:
             first = handle.readline(4096).strip()
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
-    return tuple(name.strip() for name in first.split(",")) if first else ()
+    if not first:
+        return ()
+    try:  # quoted names ("Date","Open", as R's write.csv writes them) are read as the table reads them
+        names = next(csv.reader([first], strict=True))
+    except csv.Error:
+        names = first.split(",")
+    return tuple(name.strip() for name in names)
 
 
 def require_columns(table: TextTable, required: tuple[str, ...]) -> None:
