@@ -25,6 +25,7 @@ Output: a markdown table on stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -37,6 +38,9 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from worktrees import checked_out  # noqa: E402
 
 WORKER = r"""
 import json, resource, shutil, sys, time
@@ -102,27 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         source = work / "panel.csv"
         size = write_panel(source, args.ids, args.days)
         sides: dict[str, Path | None] = {"current": None}
-        if args.baseline:
-            tree = work / "baseline"
-            subprocess.run(
-                ["git", "worktree", "add", "--detach", str(tree), args.baseline],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-            sides["baseline"] = tree
         results: dict[tuple[str, str], list[dict[str, float]]] = {}
-        try:
+        with contextlib.ExitStack() as trees:
+            if args.baseline:
+                sides["baseline"] = trees.enter_context(checked_out(args.baseline, work / "baseline"))
             runs = [(side, case) for case in ("table", "import") for side in sides]
             for k in range(args.rounds):
                 for side, case in runs[k % len(runs) :] + runs[: k % len(runs)]:
                     outcome = run_side(sides[side], case, source, work / f"cache-{side}")
                     results.setdefault((side, case), []).append(outcome)
-        finally:
-            if sides.get("baseline") is not None:
-                subprocess.run(
-                    ["git", "worktree", "remove", "--force", str(sides["baseline"])], cwd=ROOT, check=False
-                )
 
     rows = args.ids * args.days
     print(

@@ -41,6 +41,7 @@ Output: a markdown table on stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -53,6 +54,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from worktrees import checked_out  # noqa: E402
+
 TARGET_RATIO = 0.40
 
 # The in-process stage driver (run with the side's tree first on sys.path). Stages are found
@@ -145,16 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="eventstudy-launch-"))
     sides: dict[str, Path] = {"current": ROOT}
-    try:
+    with contextlib.ExitStack() as trees:
+        trees.callback(shutil.rmtree, work, ignore_errors=True)  # last: after the worktree is removed
         if args.baseline:
-            tree = work / "baseline"
-            subprocess.run(
-                ["git", "worktree", "add", "--detach", str(tree), args.baseline],
-                check=True,
-                capture_output=True,
-                cwd=ROOT,
-            )
-            sides["baseline"] = tree
+            sides["baseline"] = trees.enter_context(checked_out(args.baseline, work / "baseline"))
         envs = {name: {**os.environ, "PYTHONPATH": str(tree)} for name, tree in sides.items()}
         data: dict[str, str] = {}
         for name, tree in sides.items():
@@ -185,10 +184,6 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.no_stages:
                     stages[name].append(_stages(sides[name], envs[name], [*command, "--out", str(out)]))
                     shutil.rmtree(out)
-    finally:
-        if "baseline" in sides:
-            subprocess.run(["git", "worktree", "remove", "--force", str(sides["baseline"])], cwd=ROOT)
-        shutil.rmtree(work, ignore_errors=True)
 
     def line(label: str, values: list[float], unit: str = "s", target: str = "") -> str:
         return f"| {label} | {min(values):.2f} | {statistics.median(values):.2f} | {unit} | {target} |"
