@@ -9,7 +9,8 @@ alternating (their order rotates from round to round, so a load change hits both
   checks, one parquet file per id).
 
 Each process reports its wall time (``time.perf_counter`` around the call) and its peak resident
-set (``ru_maxrss``, which includes the interpreter and the libraries: about 110 MB). With
+set (``ru_maxrss`` in MiB, which includes the interpreter and the libraries: about 110 MiB); the
+sides' row counts are checked to be equal. With
 ``--baseline COMMIT`` the commit is checked out into a temporary ``git worktree`` and run with
 ``PYTHONPATH`` on it; the script prints the min and median of each side and the ratios current /
 baseline of the minima.
@@ -50,11 +51,11 @@ from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
 from eventstudy.data.tabular import read_text_table
 import eventstudy
+shutil.rmtree(cache, ignore_errors=True)  # the previous round's, before the clock starts
 started = time.perf_counter()
 if case == "table":
     rows = len(read_text_table(source).cells)
 else:
-    shutil.rmtree(cache, ignore_errors=True)
     rows = import_paths(PriceStore(cache), [], returns=[source], units="decimal")[0].rows
 wall = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", metavar="COMMIT", help="also run this commit, interleaved")
     args = parser.parse_args(argv)
 
+    load = os.getloadavg()[0]  # before the runs, which load the machine themselves
     with tempfile.TemporaryDirectory(prefix="bench-import.") as folder:
         work = Path(folder)
         source = work / "panel.csv"
@@ -119,9 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = args.ids * args.days
     print(
         f"## Import of a long returns CSV: {rows:,} rows ({size / 1e6:.0f} MB), {args.rounds} rounds, "
-        f"load average {os.getloadavg()[0]:.1f}\n"
+        f"load average {load:.1f} before the runs\n"
     )
-    print("| side | case | wall min (s) | wall median (s) | peak min (MB) | peak median (MB) | peak / file |")
+    counts = {(case, r["rows"]) for (_, case), found in results.items() for r in found}
+    if len(counts) != 2:
+        raise SystemExit(f"the sides read different numbers of rows: {sorted(counts)}")
+    print("| side | case | wall min (s) | wall median (s) | peak min (MiB) | peak median (MiB) | peak/file |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for (side, case), found in sorted(results.items()):
         walls = [r["wall"] for r in found]

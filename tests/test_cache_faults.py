@@ -711,12 +711,13 @@ def test_a_running_imports_temporary_files_are_neither_listed_nor_removed(store:
     assert store.remove_temp_leftovers() == [temporary] and not temporary.exists()
 
 
-def test_a_rename_that_fails_at_the_end_of_an_import_puts_the_batch_back(
+def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
     shared_data: Path, tmp_path: Path, capsys
 ) -> None:
-    """The renames of a staged batch come last; one failing (``CRWV.parquet`` is a folder here;
-    a fetch holding a file's lock past the timeout would do the same) once left the files renamed
-    before it in place. They are now put back: the cache is as it was, nothing left over."""
+    """The renames of a staged batch come last, each under its file's lock; one failing
+    (``CRWV.parquet`` is a folder here; a fetch holding a file's lock past the timeout would do
+    the same) stops the batch. The files renamed before it stay, each whole, and the one-line
+    error says which; nothing else is left (no temporary file)."""
     store = PriceStore(tmp_path / "cache")
     sources = sorted((shared_data / "prices").glob("*.csv"))[:5]
     assert [s.stem for s in sources] == ["AMD", "AMZN", "ASML", "AVGO", "CRWV"]
@@ -725,16 +726,19 @@ def test_a_rename_that_fails_at_the_end_of_an_import_puts_the_batch_back(
         frame["Adj Close"] = frame["Adj Close"] * 0.5
         frame.to_csv(tmp_path / source.name, index=False)
     import_paths(store, [tmp_path / s.name for s in sources[:4]])
-    old = snapshot(store)
     store.price_path("CRWV").mkdir()  # the last rename fails: EISDIR
     assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "CRWV.parquet: cannot write the cache file (" in err, err
-    assert "[EISDIR]; nothing of the batch was imported)" in err, err
+    assert err == (
+        f"eventstudy: error: {store.price_path('CRWV')}: cannot write the cache file (Is a directory "
+        "[EISDIR]); the previous file, if any, is unchanged; 4 file(s) of the batch were renamed into place "
+        "before it (AMD.parquet, AMZN.parquet, ASML.parquet ...) and stay, the other 1 were not imported\n"
+    )
     store.price_path("CRWV").rmdir()
-    assert snapshot(store) == old and leftovers(store) == []
-    assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 0
-    assert store.read_prices("AMD")["adj_close"].tolist() == pd.read_csv(sources[0])["Adj Close"].tolist()
+    for source in sources[:4]:  # renamed: the new content, whole
+        expected = pd.read_csv(source)["Adj Close"].tolist()
+        assert store.read_prices(source.stem)["adj_close"].tolist() == expected
+    assert not store.has_series("CRWV") and leftovers(store) == [] and store.verify() == []
 
 
 def test_verify_clean_of_a_cache_whose_locks_cannot_be_made_with_nothing_to_clean(
@@ -748,3 +752,30 @@ def test_verify_clean_of_a_cache_whose_locks_cannot_be_made_with_nothing_to_clea
     assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("0 problem(s) in ") and out.count("\n") == 1
+
+
+def test_the_cache_lock_tried_while_another_writer_lets_it_go_is_busy_not_an_error(
+    store: PriceStore, monkeypatch
+) -> None:
+    """A fetch tries the cache's identifier lock without waiting. When the other writer let it
+    go between that try and a second look, the busy lock was once taken for one that cannot be
+    made at all (a read-only cache): the fetch failed, and with it the rest of the symbols."""
+    real = store_module._locked
+    tries = []
+
+    def released_just_after(path, timeout):
+        if path.name == "identifiers" and not tries:
+            tries.append(path)
+            raise store_module.CacheBusyError(path, "another process has held its lock for more than 0 s")
+        return real(path, timeout)
+
+    monkeypatch.setattr(store_module, "_locked", released_just_after)
+    with store.catalog_lock_if_free(done="fetched") as free:
+        assert free is False
+    with store.catalog_lock_if_free(done="fetched") as free:  # the other writer is gone
+        assert free is True
+    shutil.rmtree(store.root / ".locks")
+    (store.root / ".locks").write_text("not a folder")  # no lock can be made: an error
+    cannot = r"cannot take the lock of the cache's imports \(cannot"
+    with pytest.raises(store_module.InputError, match=cannot), store.catalog_lock_if_free(done="fetched"):
+        pass

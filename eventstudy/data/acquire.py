@@ -51,10 +51,10 @@ Further guarantees:
 Each read-modify-write of a symbol holds that symbol's cache lock, so concurrent fetches of
 one symbol run one after the other (the second finds the first's file: ``cached``). The first
 file of a new symbol is checked again and written under the cache's identifier lock as well
-(:meth:`PriceStore.catalog_lock`, only tried while the file's lock is held, never waited for:
-an import takes them in the other order): an import or fetch of a case twin (``nvda`` beside
-``NVDA``) or of the symbol's returns that ran during the download is seen, and nothing is
-written.
+(:meth:`PriceStore.catalog_lock`: only tried while the file's lock is held, and waited for
+with the file's lock let go, as an import takes the files' locks under it): an import or fetch
+of a case twin (``nvda`` beside ``NVDA``) or of the symbol's returns that ran during the
+download is seen, and nothing is written.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ import pandas as pd
 from eventstudy.data import yahoo
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import LOCK_TIMEOUT, PRICE_COLUMNS, SHARES_COLUMNS, CacheCorruptError, PriceStore
-from eventstudy.errors import DataUnavailableError, ImplausibleDataError
+from eventstudy.errors import DataUnavailableError, ImplausibleDataError, InputError
 from eventstudy.hashing import content_sha256
 
 PriceFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
@@ -482,7 +482,14 @@ def _write_new(
                 store.write_prices(symbol, new, provenance)
                 return outcome
         held.close()  # an import holding the identifier lock may need this file's lock
-        with store.catalog_lock(max(deadline - time.monotonic(), 0.0), done="fetched"):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise InputError(
+                str(store.root),
+                f"cannot take the lock of the cache's imports (other writers held it, in turns, for more "
+                f"than {LOCK_TIMEOUT:g} s); nothing was fetched",
+            )
+        with store.catalog_lock(remaining, done="fetched"):
             pass  # the other writer is done
         held.enter_context(store.locked(path))
         if path.is_file():  # written while this fetch waited

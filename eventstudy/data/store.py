@@ -61,7 +61,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -476,28 +475,30 @@ class PriceStore:
         differing only in case) to its last write, and by a fetch around the check and first
         write of a new symbol, so that two writers at once cannot each find ``NVDA`` and ``nvda``
         new and write both (``.locks/catalog/identifiers.lock``; the per-file locks of the writes
-        differ for the two names). It is taken before any file's lock (one order: no deadlock).
-        ``done`` says what did not happen when it cannot be taken ("nothing was imported")."""
+        differ for the two names). A writer waits for it only while it holds no file's lock (an
+        import then takes the files' locks under it; a fetch holding a file's lock only tries it,
+        :meth:`catalog_lock_if_free`): no deadlock. ``done`` says what did not happen when it
+        cannot be taken ("nothing was imported")."""
         with contextlib.ExitStack() as stack:
             try:
                 stack.enter_context(_locked(_identifiers(self.root), timeout))
             except CacheWriteError as exc:  # named for the cache, not for a file it does not hold
-                message = f"cannot take the lock of the cache's imports ({exc.reason}); nothing was {done}"
-                raise InputError(str(self.root), message) from None
+                raise InputError(str(self.root), _catalog_problem(exc, done)) from None
             yield
 
     @contextlib.contextmanager
     def catalog_lock_if_free(self, *, done: str) -> Iterator[bool]:
         """:meth:`catalog_lock` without waiting: True (held in the block) when no other writer
         holds it, else False at once. What a writer holding a file's lock may ask (waiting for the
-        cache's lock while holding a file's would invert the order imports take them in)."""
+        cache's lock while holding a file's could deadlock with an import, which waits for the
+        files' locks under it)."""
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(self.catalog_lock(0.0, done=done))
-            except InputError:
-                if not _identifiers_busy(self.root):
-                    raise  # the lock cannot be taken at all (a read-only cache)
+                stack.enter_context(_locked(_identifiers(self.root), 0.0))
+            except CacheBusyError:
                 free = False
+            except CacheWriteError as exc:  # the lock cannot be taken at all (a read-only cache)
+                raise InputError(str(self.root), _catalog_problem(exc, done)) from None
             else:
                 free = True
             yield free
@@ -508,12 +509,13 @@ class PriceStore:
 
         Inside the block, each ``write_*`` writes its temporary file completely (fsynced) and
         holds back the rename; when the block ends without an error, the files are renamed one
-        after the other (each under its lock; :meth:`_Staging.commit` puts them back if one
-        fails). An error inside the block (a full disk on the fifth file) or a ``kill -9`` before
-        the renames leaves every cache file as it was: the temporary files are removed, or, after
-        a kill, left for ``eventstudy cache verify --clean``. Hold :meth:`catalog_lock` around it
-        (as an import does), so that ``--clean`` does not take a batch's files for a killed
-        writer's.
+        after the other, each under its lock. An error inside the block (a full disk on the
+        fifth file) or a ``kill -9`` before the renames leaves every cache file as it was: the
+        temporary files are removed, or, after a kill, left for ``eventstudy cache verify
+        --clean``. A rename that fails (:meth:`_Staging.commit`) or a kill during the renames
+        leaves the files renamed before it, each whole, and the error names them. Hold
+        :meth:`catalog_lock` around it (as an import does), so that ``--clean`` does not take a
+        batch's files for a killed writer's.
         """
         staging = _Staging()
         self._staging = staging
@@ -816,6 +818,11 @@ def _identifiers(root: Path) -> Path:
     return root / "catalog" / "identifiers"
 
 
+def _catalog_problem(exc: CacheWriteError, done: str) -> str:
+    """What an :class:`InputError` says when the cache's identifier lock cannot be taken."""
+    return f"cannot take the lock of the cache's imports ({exc.reason}); nothing was {done}"
+
+
 def _identifiers_busy(root: Path) -> bool:
     """Whether another writer holds the cache's identifier lock now."""
     try:
@@ -859,32 +866,29 @@ class _Staging:
         self.pending: list[tuple[str, Path]] = []  # (temporary file, target)
 
     def commit(self) -> None:
-        """Rename every temporary file over its target, each under the target's lock, keeping a
-        link to each file replaced until the last rename is done: if one fails (its lock held
-        past the timeout by a fetch, an OS error), the files renamed before it are put back."""
+        """Rename every temporary file over its target, each under the target's lock. A rename
+        that fails (its lock held past the timeout by a fetch, an OS error) stops the batch: its
+        error names the files renamed before it, which stay (each whole), and the rest are not."""
         folders = {path.parent for _, path in self.pending}
-        renamed: list[tuple[Path, str | None]] = []  # (target, the link to its previous file)
-        try:
-            while self.pending:
-                temporary, path = self.pending[0]
+        renamed: list[Path] = []
+        while self.pending:
+            temporary, path = self.pending[0]
+            try:
                 with _locked(path, LOCK_TIMEOUT):
                     try:
-                        previous = _keep_previous(path)
                         os.replace(temporary, path)
                     except OSError as exc:
                         raise CacheWriteError(path, _os_reason(exc)) from exc
-                renamed.append((path, previous))
-                self.pending.pop(0)
-        except CacheWriteError as exc:
-            left = _put_back(renamed)
-            undone = "; nothing of the batch was imported" if not left else (
-                f"; {len(left)} file(s) of the batch could not be put back: {', '.join(map(str, left))}"
-            )
-            raise CacheWriteError(exc.path, exc.reason + undone) from exc.__cause__
-        for _, previous in renamed:
-            if previous is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(previous)
+            except CacheWriteError as exc:
+                if renamed:
+                    shown = ", ".join(p.name for p in renamed[:3]) + (" ..." if len(renamed) > 3 else "")
+                    exc.message += (
+                        f"; {len(renamed)} file(s) of the batch were renamed into place before it ({shown}) "
+                        f"and stay, the other {len(self.pending)} were not imported"
+                    )
+                raise
+            renamed.append(path)
+            self.pending.pop(0)
         for folder in sorted(folders):
             _fsync_directory(folder)
 
@@ -894,38 +898,6 @@ class _Staging:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         self.pending.clear()
-
-
-def _keep_previous(path: Path) -> str | None:
-    """A hard link (a copy where links are not supported) to the file at ``path``, named as a
-    writer's temporary file (so ``cache verify --clean`` removes it after a kill); None when
-    there is no file."""
-    if not path.exists():
-        return None
-    descriptor, keep = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(descriptor)
-    os.unlink(keep)
-    try:
-        os.link(path, keep)
-    except OSError:
-        shutil.copy2(path, keep)
-    return keep
-
-
-def _put_back(renamed: list[tuple[Path, str | None]]) -> list[Path]:
-    """Undo the renames of a failed batch (last first): each target gets its previous file
-    back, or is removed if it had none; returns the targets that could not be."""
-    left = []
-    for path, previous in reversed(renamed):
-        try:
-            with _locked(path, LOCK_TIMEOUT):
-                if previous is None:
-                    os.unlink(path)
-                else:
-                    os.replace(previous, path)
-        except (OSError, CacheWriteError):
-            left.append(path)
-    return left
 
 
 def _write_atomic(
