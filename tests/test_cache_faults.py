@@ -212,7 +212,7 @@ def test_failed_write_keeps_the_old_file_and_says_why(store, monkeypatch, target
 
 
 def test_import_failing_midway_imports_nothing_of_the_batch(
-    shared_data: Path, tmp_path: Path, monkeypatch
+    shared_data: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     """The third file of five hits a full disk: the two written before it were once left in
     place (new beside old); the batch's files are now renamed only once all are written."""
@@ -237,6 +237,10 @@ def test_import_failing_midway_imports_nothing_of_the_batch(
     status = main(["cache", "import", *map(str, sources), "--cache", str(store.root)])
     monkeypatch.undo()
     assert status == 2 and calls["n"] == 3
+    assert capsys.readouterr().err.endswith(
+        "(No space left on device [ENOSPC]); the previous file, if any, is unchanged; nothing of the batch "
+        "was imported\n"
+    )
     assert snapshot(store) == old  # nothing of the batch
     assert store.verify() == [] and leftovers(store) == []
     assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 0  # the disk freed
@@ -732,13 +736,23 @@ def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
     assert err == (
         f"eventstudy: error: {store.price_path('CRWV')}: cannot write the cache file (Is a directory "
         "[EISDIR]); the previous file, if any, is unchanged; 4 file(s) of the batch were renamed into place "
-        "before it (AMD.parquet, AMZN.parquet, ASML.parquet ...) and stay, the other 1 were not imported\n"
+        "before it and stay (prices/AMD.parquet, prices/AMZN.parquet, prices/ASML.parquet, "
+        "prices/AVGO.parquet), the other 1 were not imported\n"
     )
     store.price_path("CRWV").rmdir()
     for source in sources[:4]:  # renamed: the new content, whole
         expected = pd.read_csv(source)["Adj Close"].tolist()
         assert store.read_prices(source.stem)["adj_close"].tolist() == expected
     assert not store.has_series("CRWV") and leftovers(store) == [] and store.verify() == []
+    before = snapshot(store)
+    store.price_path("AMD").unlink()
+    store.price_path("AMD").mkdir()  # now the first rename fails
+    assert main(["cache", "import", *map(str, sources[:2]), "--cache", str(store.root)]) == 2
+    assert capsys.readouterr().err.endswith("; nothing of the batch (2 files) was imported\n")
+    store.price_path("AMD").rmdir()
+    assert {k: v for k, v in snapshot(store).items() if "AMD" not in k} == {
+        k: v for k, v in before.items() if "AMD" not in k
+    }
 
 
 def test_verify_clean_of_a_cache_whose_locks_cannot_be_made_with_nothing_to_clean(
@@ -779,3 +793,19 @@ def test_the_cache_lock_tried_while_another_writer_lets_it_go_is_busy_not_an_err
     cannot = r"cannot take the lock of the cache's imports \(cannot"
     with pytest.raises(store_module.InputError, match=cannot), store.catalog_lock_if_free(done="fetched"):
         pass
+
+
+def test_a_batch_holds_back_only_its_own_threads_writes(store: PriceStore) -> None:
+    """A batch (``staged_writes``) once held back every write through the same store object,
+    so another thread's fetch joined the import's batch and was lost when the batch failed."""
+    import threading
+
+    with store.catalog_lock(), store.staged_writes():
+        store.write_prices("BBB", synthetic_prices(), {"symbol": "BBB"})  # the batch's: held back
+        args = ("CCC", synthetic_prices(), {"symbol": "CCC"})
+        other = threading.Thread(target=store.write_prices, args=args)
+        other.start()
+        other.join()
+        assert not store.price_path("BBB").exists() and store.price_path("CCC").exists()
+    assert store.read_prices("BBB")["adj_close"].equals(synthetic_prices()["adj_close"])
+    assert leftovers(store) == []

@@ -106,7 +106,9 @@ def test_imports_run_and_fetches_on_one_cache_at_once(shared_data: Path, tmp_pat
     assert (tmp_path / "out" / "manifest.json").is_file()
 
 
-def test_a_case_twin_or_returns_imported_during_a_download_stop_the_fetch(tmp_path: Path) -> None:
+def test_a_case_twin_or_returns_imported_during_a_download_stop_the_fetch(
+    shared_data: Path, tmp_path: Path
+) -> None:
     """A fetch checked its new symbol before the download and wrote after it, outside the lock
     an import holds over its check and writes: an import of ``NVDA`` (or of returns for
     ``nvda``) finished during the download of ``nvda`` left both in the cache. The fetcher here
@@ -118,11 +120,11 @@ def test_a_case_twin_or_returns_imported_during_a_download_stop_the_fetch(tmp_pa
     returns = tmp_path / "returns.csv"
     returns.write_text("id,date,ret\nnvda,2024-01-02,0.5\n")
     imports = {
-        "a case twin": lambda store: import_paths(store, [SHARED / "prices" / "NVDA.csv"]),
+        "a case twin": lambda store: import_paths(store, [shared_data / "prices" / "NVDA.csv"]),
         "returns": lambda store: import_paths(store, [], returns=[returns], units="percent"),
         "the symbol": lambda store: import_paths(store, [tmp_path / "nvda.csv"]),
     }
-    parse_yahoo_csv(SHARED / "prices" / "NVDA.csv").rename(
+    parse_yahoo_csv(shared_data / "prices" / "NVDA.csv").rename(
         columns=dict(zip(["date", "open", "high", "low", "close", "adj_close", "volume"],
                          ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"], strict=True))
     ).to_csv(tmp_path / "nvda.csv", index=False)  # fmt: skip
@@ -137,7 +139,7 @@ def test_a_case_twin_or_returns_imported_during_a_download_stop_the_fetch(tmp_pa
             outcome = fetch_symbol(store, "nvda", start, end, fetch_prices=download, sleep=lambda _: None)
             assert outcome.status == "cached" and outcome.rows == 752
             assert content_sha256(store.read_prices("nvda")) == content_sha256(
-                parse_yahoo_csv(SHARED / "prices" / "NVDA.csv")
+                parse_yahoo_csv(shared_data / "prices" / "NVDA.csv")
             )
             continue
         with pytest.raises(DataUnavailableError) as caught:
@@ -168,13 +170,13 @@ def test_a_new_symbols_fetch_never_waits_for_a_file_while_holding_the_cache_lock
     calls = {"locked": 0}
 
     def catalog(self, timeout=120.0, **kwargs):
-        if timeout > 0 and kwargs.get("done") == "fetched":
+        if timeout > 0:  # the fetch waits for the cache's lock
             waiting_for_cache.set()
         return real_catalog(self, timeout, **kwargs)
 
     def locked(self, path, **kwargs):
         calls["locked"] += 1
-        if calls["locked"] == 2:  # the file's lock again, after the wait for the cache's
+        if calls["locked"] >= 2 and kwargs.get("timeout", 120.0) > 0:  # waiting for the file again
             waiting_for_file.set()
         return real_locked(self, path, **kwargs)
 
@@ -213,3 +215,30 @@ def test_a_new_symbols_fetch_never_waits_for_a_file_while_holding_the_cache_lock
     assert free, "the fetch held the cache's lock while it waited for the file's"
     assert [o.status for o in outcome] == ["fetched"]  # type: ignore[attr-defined]
     assert content_sha256(store.read_prices("NEWCO")) == content_sha256(fake_history("NEWCO", start, end))
+
+
+def test_a_new_symbol_not_written_for_the_cache_lock_fails_alone(tmp_path: Path, monkeypatch) -> None:
+    """When the cache's identifier lock stays held (an import) past the time limit, the symbol
+    downloaded is reported as not written and the fetch goes on with the others; it once stopped
+    the whole fetch saying "nothing was fetched", though earlier symbols were written."""
+    import fcntl
+
+    import eventstudy.data.acquire as acquire
+
+    store = PriceStore(tmp_path / "cache")
+    lock = store.root / ".locks" / "catalog" / "identifiers.lock"
+    lock.parent.mkdir(parents=True)
+    monkeypatch.setattr(acquire, "LOCK_TIMEOUT", 0.2)  # the limit, not a synchronisation
+    start, end = dt.date(2024, 1, 1), dt.date(2025, 6, 30)
+    with lock.open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        report = acquire.fetch_symbols(
+            store, ["NEWA", "NEWB"], start, end, fetch_prices=fake_history, sleep=lambda _: None
+        )
+    assert sorted(report.failures) == ["NEWA", "NEWB"]
+    assert report.failures["NEWA"].startswith("'NEWA' was downloaded but not written: ")
+    assert "identifiers.lock for more than 0." in report.failures["NEWA"]  # the time left of the 0.2 s
+    assert report.failures["NEWA"].endswith("; nothing was written")
+    assert store.price_symbols() == []
+    report = acquire.fetch_symbols(store, ["NEWA"], start, end, fetch_prices=fake_history, sleep=print)
+    assert not report.failures and store.price_symbols() == ["NEWA"]

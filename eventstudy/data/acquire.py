@@ -74,7 +74,14 @@ import pandas as pd
 
 from eventstudy.data import yahoo
 from eventstudy.data.shares import share_count_jump
-from eventstudy.data.store import LOCK_TIMEOUT, PRICE_COLUMNS, SHARES_COLUMNS, CacheCorruptError, PriceStore
+from eventstudy.data.store import (
+    LOCK_TIMEOUT,
+    PRICE_COLUMNS,
+    SHARES_COLUMNS,
+    CacheBusyError,
+    CacheCorruptError,
+    PriceStore,
+)
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError, InputError
 from eventstudy.hashing import content_sha256
 
@@ -370,9 +377,8 @@ def fetch_symbol(
         only in case from a cached identifier (nothing is fetched); the cache file is unchanged.
     CacheWriteError
         When the file cannot be written; the previous file is unchanged.
-    InputError
-        When the cache's identifier lock cannot be taken for a new symbol (a read-only cache, or
-        other writers holding it past :data:`LOCK_TIMEOUT`); nothing is written.
+        So too when a new symbol's file cannot be written for the cache's locks (a read-only
+        cache, or other writers holding them past :data:`LOCK_TIMEOUT`): see :func:`_write_new`.
     """
     path = store.price_path(symbol)
     _check_identifier(store, symbol, path)
@@ -464,36 +470,57 @@ def _write_new(
     held: contextlib.ExitStack,
 ) -> FetchOutcome:
     """Write the first price file of ``symbol`` (whose file lock ``held`` holds): checked again
-    under the cache's identifier lock too, so that an import or a fetch of a case twin or of the
-    symbol's returns that ran since the first check is seen. A file of this symbol that another
-    writer made since then stands (``cached``).
+    under the cache's identifier lock too (:func:`_lock_new_file`), so that an import or a fetch
+    of a case twin or of the symbol's returns that ran since the first check is seen. A file of
+    this symbol that another writer made since then stands (``cached``).
 
-    The identifier lock is only tried while the file's lock is held (an import holds it and then
-    waits for file locks): when another writer has it, the file's lock is let go, the other
-    writer waited for, and both taken again, until :data:`LOCK_TIMEOUT` has passed."""
+    Raises
+    ------
+    DataUnavailableError
+        When the locks cannot be had within :data:`LOCK_TIMEOUT` or cannot be made (a read-only
+        cache): the download is not written, and the other symbols of a fetch go on.
+    """
     path = store.price_path(symbol)
+    with contextlib.ExitStack() as locks:
+        try:
+            ready = _lock_new_file(store, path, held, locks)
+        except InputError as exc:  # the locks' errors (a CacheWriteError is one too)
+            raise DataUnavailableError(f"{symbol!r} was downloaded but not written: {exc}") from None
+        _check_identifier(store, symbol, path)
+        if ready and not path.is_file():
+            store.write_prices(symbol, new, provenance)
+            return outcome
+    return FetchOutcome(symbol, "cached", len(store.read_prices(symbol)))
+
+
+def _lock_new_file(
+    store: PriceStore, path: Path, held: contextlib.ExitStack, locks: contextlib.ExitStack
+) -> bool:
+    """Hold the cache's identifier lock (in ``locks``) and the file's (in ``held`` or ``locks``):
+    True; or find the file written by another fetch of the symbol while waiting: False.
+
+    No lock is waited for while the other is held: the identifier lock is tried with the file's
+    held; when another writer has it, the file's lock is let go and the identifier lock waited
+    for, then the file's tried under it; when that is busy (another fetch of the symbol), the
+    identifier lock is let go and the file's waited for. The waits end within
+    :data:`LOCK_TIMEOUT` in all (:class:`InputError` then)."""
     deadline = time.monotonic() + LOCK_TIMEOUT
-    while True:
-        with store.catalog_lock_if_free(done="fetched") as free:
-            if free:
-                _check_identifier(store, symbol, path)
-                if path.is_file():
-                    return FetchOutcome(symbol, "cached", len(store.read_prices(symbol)))
-                store.write_prices(symbol, new, provenance)
-                return outcome
-        held.close()  # an import holding the identifier lock may need this file's lock
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise InputError(
-                str(store.root),
-                f"cannot take the lock of the cache's imports (other writers held it, in turns, for more "
-                f"than {LOCK_TIMEOUT:g} s); nothing was fetched",
-            )
-        with store.catalog_lock(remaining, done="fetched"):
-            pass  # the other writer is done
-        held.enter_context(store.locked(path))
-        if path.is_file():  # written while this fetch waited
-            return FetchOutcome(symbol, "cached", len(store.read_prices(symbol)))
+    if locks.enter_context(store.catalog_lock_if_free(done="written")):
+        return True
+    locks.close()
+    held.close()  # an import holding the identifier lock may need this file's lock
+    while (remaining := deadline - time.monotonic()) > 0:
+        locks.enter_context(store.catalog_lock(remaining, done="written"))
+        try:
+            locks.enter_context(store.locked(path, timeout=0.0))
+            return True
+        except CacheBusyError:
+            locks.close()  # another fetch of the symbol holds the file: waited for alone
+        with store.locked(path, timeout=max(deadline - time.monotonic(), 0.0)):
+            if path.is_file():
+                return False
+    waited = f"other writers held the cache's locks for more than {LOCK_TIMEOUT:g} s"
+    raise InputError(str(store.root), waited)
 
 
 def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:

@@ -15,9 +15,10 @@ Returns panels (``--returns FILE``, :mod:`eventstudy.data.returns_import`) go to
 
 Every file is parsed and checked before anything is written, so a bad file leaves the cache as
 it was: one bad file in a batch means nothing of the batch is imported. The batch's files are
-then written whole and renamed into place together at the end
+then written whole and renamed into place one after the other at the end
 (:meth:`~eventstudy.data.store.PriceStore.staged_writes`): a full disk or a ``kill -9`` while
-they are written imports nothing of it either. Values are kept exactly
+they are written imports nothing of it either; a rename that fails, or a kill during the
+renames, leaves the files renamed before it (the error names them). Values are kept exactly
 as given: no sorting, filling or dropping. Rows out of date order, duplicate dates,
 non-numeric prices and negative volumes are errors naming file, row and field.
 
@@ -113,7 +114,9 @@ def import_paths(
     Raises
     ------
     InputError
-        For the first bad file, row or field; nothing is written in that case.
+        For the first bad file, row or field; nothing is written in that case. A
+        :class:`~eventstudy.data.store.CacheWriteError` (an ``InputError`` too) says what of the
+        batch was written: nothing, or the files renamed before a rename that failed.
     """
     if units is not None and not returns:
         raise InputError("--units", "declares the units of --returns files, and none is given")
@@ -192,7 +195,7 @@ def import_paths(
     with store.catalog_lock():
         _check_cache(store, staged, places)
         _check_not_foreign(store, staged, places)
-        with store.staged_writes():  # all files renamed into place at the end, or none
+        with store.staged_writes():  # the renames at the end (see the module docstring)
             _write_staged(store, staged)
     return [summary for summary, _, _ in staged]
 

@@ -62,6 +62,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -209,7 +210,7 @@ class PriceStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self._staging: _Staging | None = None
+        self._staging: dict[int, _Staging] = {}  # by thread: a batch takes only its own writes
 
     # -- paths -----------------------------------------------------------------------------
     def price_path(self, symbol: str) -> Path:
@@ -312,6 +313,11 @@ class PriceStore:
         """
         return _locked(path, timeout)
 
+    def _write(self, path: Path, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
+        """:func:`_write_atomic`, its rename held back when this thread's batch is being written
+        (:meth:`staged_writes`)."""
+        return _write_atomic(path, frame, provenance, self._staging.get(threading.get_ident()))
+
     # -- prices ----------------------------------------------------------------------------
     def read_prices(self, symbol: str) -> pd.DataFrame:
         """The cached daily prices of ``symbol`` (:meth:`read_price_table`'s values)."""
@@ -336,7 +342,7 @@ class PriceStore:
     def write_prices(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the price file of ``symbol`` (under its writer lock)."""
         frame = frame.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.price_path(symbol), frame, provenance, self._staging)
+        return self._write(self.price_path(symbol), frame, provenance)
 
     # -- returns ---------------------------------------------------------------------------
     def read_returns_table(self, symbol: str) -> CachedTable:
@@ -378,7 +384,7 @@ class PriceStore:
     def write_returns(self, symbol: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the returns file of ``symbol`` (under its writer lock)."""
         frame = frame.loc[:, list(RETURNS_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.returns_path(symbol), frame, provenance, self._staging)
+        return self._write(self.returns_path(symbol), frame, provenance)
 
     # -- shares ----------------------------------------------------------------------------
     def read_shares(self, ticker: str) -> pd.DataFrame:
@@ -400,7 +406,7 @@ class PriceStore:
     def write_shares(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the shares file of ``ticker`` (under its writer lock)."""
         frame = frame.loc[:, list(SHARES_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.shares_path(ticker), frame, provenance, self._staging)
+        return self._write(self.shares_path(ticker), frame, provenance)
 
     # -- earnings --------------------------------------------------------------------------
     def has_earnings(self, ticker: str) -> bool:
@@ -424,7 +430,7 @@ class PriceStore:
     def write_earnings(self, ticker: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the earnings file of ``ticker`` (under its writer lock)."""
         frame = frame.loc[:, list(EARNINGS_COLUMNS)].reset_index(drop=True)
-        return _write_atomic(self.earnings_path(ticker), frame, provenance, self._staging)
+        return self._write(self.earnings_path(ticker), frame, provenance)
 
     # -- factors ---------------------------------------------------------------------------
     def read_factors(self, name: str) -> pd.DataFrame:
@@ -449,7 +455,7 @@ class PriceStore:
 
     def write_factors(self, name: str, frame: pd.DataFrame, provenance: Mapping[str, Any]) -> Path:
         """Atomically replace the factor table ``name``."""
-        return _write_atomic(self.factors_path(name), frame.reset_index(drop=True), provenance, self._staging)
+        return self._write(self.factors_path(name), frame.reset_index(drop=True), provenance)
 
     # -- provenance ------------------------------------------------------------------------
     @staticmethod
@@ -517,14 +523,18 @@ class PriceStore:
         :meth:`catalog_lock` around it (as an import does), so that ``--clean`` does not take a
         batch's files for a killed writer's.
         """
-        staging = _Staging()
-        self._staging = staging
+        staging, thread = _Staging(), threading.get_ident()
+        self._staging[thread] = staging
         try:
-            yield
-            self._staging = None
+            try:
+                yield
+            except CacheWriteError as exc:  # while the files are written: none is renamed
+                exc.message += "; nothing of the batch was imported"
+                raise
+            del self._staging[thread]
             staging.commit()
         finally:
-            self._staging = None
+            self._staging.pop(thread, None)
             staging.discard()
 
     @staticmethod
@@ -545,7 +555,8 @@ class PriceStore:
         Each parquet file is read in full with the checks of :func:`read_cache_frame`.
         Temporary files left by killed or failed writers are listed as ``temp_leftover`` (the
         target file beside them is intact), anything else as ``stray_file``. The temporary file
-        of a writer that is still running (it holds the lock) is not a problem and is skipped.
+        of a writer that may be running (it holds the file's lock, or some writer holds the
+        cache's identifier lock: an import's batch waits for its renames) is skipped.
         """
         problems: list[CacheProblem] = []
         for kind in KINDS:
@@ -818,6 +829,19 @@ def _identifiers(root: Path) -> Path:
     return root / "catalog" / "identifiers"
 
 
+def _partial_batch(renamed: list[Path], left: int) -> str:
+    """What a rename that stopped a batch adds to its error: the files renamed before it (by
+    folder and name, the first ten) and how many were not imported."""
+    if not renamed:
+        return f"; nothing of the batch ({left} files) was imported"
+    shown = ", ".join(f"{p.parent.name}/{p.name}" for p in renamed[:10])
+    shown += ", ..." if len(renamed) > 10 else ""
+    return (
+        f"; {len(renamed)} file(s) of the batch were renamed into place before it and stay ({shown}), the "
+        f"other {left} were not imported"
+    )
+
+
 def _catalog_problem(exc: CacheWriteError, done: str) -> str:
     """What an :class:`InputError` says when the cache's identifier lock cannot be taken."""
     return f"cannot take the lock of the cache's imports ({exc.reason}); nothing was {done}"
@@ -869,28 +893,24 @@ class _Staging:
         """Rename every temporary file over its target, each under the target's lock. A rename
         that fails (its lock held past the timeout by a fetch, an OS error) stops the batch: its
         error names the files renamed before it, which stay (each whole), and the rest are not."""
-        folders = {path.parent for _, path in self.pending}
         renamed: list[Path] = []
-        while self.pending:
-            temporary, path = self.pending[0]
-            try:
-                with _locked(path, LOCK_TIMEOUT):
-                    try:
-                        os.replace(temporary, path)
-                    except OSError as exc:
-                        raise CacheWriteError(path, _os_reason(exc)) from exc
-            except CacheWriteError as exc:
-                if renamed:
-                    shown = ", ".join(p.name for p in renamed[:3]) + (" ..." if len(renamed) > 3 else "")
-                    exc.message += (
-                        f"; {len(renamed)} file(s) of the batch were renamed into place before it ({shown}) "
-                        f"and stay, the other {len(self.pending)} were not imported"
-                    )
-                raise
-            renamed.append(path)
-            self.pending.pop(0)
-        for folder in sorted(folders):
-            _fsync_directory(folder)
+        try:
+            while self.pending:
+                temporary, path = self.pending[0]
+                try:
+                    with _locked(path, LOCK_TIMEOUT):
+                        try:
+                            os.replace(temporary, path)
+                        except OSError as exc:
+                            raise CacheWriteError(path, _os_reason(exc)) from exc
+                except CacheWriteError as exc:
+                    exc.message += _partial_batch(renamed, len(self.pending))
+                    raise
+                renamed.append(path)
+                self.pending.pop(0)
+        finally:  # what was renamed, durably (also when the batch stopped)
+            for folder in sorted({path.parent for path in renamed}):
+                _fsync_directory(folder)
 
     def discard(self) -> None:
         """Remove the temporary files not renamed (the batch failed)."""
