@@ -80,6 +80,7 @@ from eventstudy.data.tabular import (
     TextTable,
     check_symbols,
     header_of,
+    other_columns,
     parse_dates,
     read_text_table,
     require_columns,
@@ -146,9 +147,7 @@ def parse_earnings_csv(path: Path) -> EarningsFile:
         row = int(repeated[0])
         shown = table.column("announced")[row]
         raise table.fail(f"{tickers[row]} has a second release on {shown}", index=row, field="announced")
-    known = {name.lower() for name in EARNINGS_COLUMNS}
-    ignored = tuple(c for c in table.header if c.lower() not in known)  # columns are read ignoring case
-    return EarningsFile(out.loc[:, list(EARNINGS_COLUMNS)], ignored)
+    return EarningsFile(out.loc[:, list(EARNINGS_COLUMNS)], other_columns(table.header, EARNINGS_COLUMNS))
 
 
 def check_timings(table: TextTable, allowed: tuple[str, ...], blank: str) -> np.ndarray:

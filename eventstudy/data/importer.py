@@ -59,6 +59,7 @@ from eventstudy.data.store import (
 from eventstudy.data.tabular import (
     check_symbols,
     header_of,
+    other_columns,
     parse_dates,
     parse_numbers,
     read_text_table,
@@ -156,7 +157,7 @@ def import_paths(
             shares = parse_shares_csv(path)
             parts = [(str(ticker), part) for ticker, part in shares.groupby("ticker", sort=True)]
             provenance["adjustment"] = "none: shares outstanding as reported"
-            ignored = _other_columns(path, SHARES_COLUMNS)
+            ignored = other_columns(header_of(path), SHARES_COLUMNS)
             summary = ImportedFile("shares", path, tuple(t for t, _ in parts), len(shares), ignored)
         else:
             prices = parse_yahoo_csv(path)
@@ -166,7 +167,8 @@ def import_paths(
             symbol = _price_symbol(path)
             parts = [(symbol, prices)]
             places[(path, symbol)] = (None, "file name")
-            summary = ImportedFile("prices", path, (symbol,), len(prices), _other_columns(path, YAHOO_HEADER))
+            ignored = other_columns(header_of(path), YAHOO_HEADER)
+            summary = ImportedFile("prices", path, (symbol,), len(prices), ignored)
         if summary.ignored_columns:  # what the file held and the cache does not
             provenance["ignored_columns"] = list(summary.ignored_columns)
         staged.append((summary, parts, provenance))
@@ -351,12 +353,6 @@ def _collect(paths: list[Path]) -> list[Path]:
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
-
-
-def _other_columns(path: Path, known: tuple[str, ...]) -> tuple[str, ...]:
-    """The columns of the CSV ``path`` that are none of ``known`` (case-insensitive): not stored."""
-    folded = {name.lower() for name in known}
-    return tuple(name for name in header_of(path) if name.lower() not in folded)
 
 
 def _is_shares_file(path: Path) -> bool:

@@ -72,7 +72,14 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.screening import ABSURD_RATIO, MAX_PRICE
-from eventstudy.data.tabular import MISSING_TEXT, TextTable, parse_dates, parse_numbers, read_text_table
+from eventstudy.data.tabular import (
+    MISSING_TEXT,
+    TextTable,
+    other_columns,
+    parse_dates,
+    parse_numbers,
+    read_text_table,
+)
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
@@ -187,8 +194,8 @@ def parse_returns_file(path: Path, *, units: str | None, definition: str = "simp
         **provenance,
     }
     rows = sum(len(s.frame) for s in series)
-    read = {"permno" if layout == "crsp" else "id", "date", "ret", "market_cap", "shrout", "prc"}
-    ignored = () if layout == "wide" else tuple(name for name in table.header if name.lower() not in read)
+    read = ("permno" if layout == "crsp" else "id", "date", *_LONG_VALUES)
+    ignored = () if layout == "wide" else other_columns(table.header, read)
     return ParsedReturns(Path(path), layout, tuple(series), provenance, rows, ignored)
 
 

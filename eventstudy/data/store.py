@@ -511,7 +511,7 @@ class PriceStore:
 
     @contextlib.contextmanager
     def staged_writes(self) -> Iterator[None]:
-        """Write the files of a batch whole first and rename them into place together.
+        """Write the files of a batch whole first, and rename them into place at its end.
 
         Inside the block, each ``write_*`` writes its temporary file completely (fsynced) and
         holds back the rename; when the block ends without an error, the files are renamed one
@@ -813,15 +813,7 @@ def _target_of_temp(path: Path) -> Path:
 def _temp_in_use(path: Path) -> bool:
     """Whether the writer of a temporary file may be alive: it holds its target's lock, or an
     import holds the cache's identifier lock (its batch's files wait for their renames)."""
-    if _identifiers_busy(path.parent.parent):
-        return True
-    try:
-        with _locked(_target_of_temp(path), 0.0):
-            return False
-    except CacheBusyError:
-        return True
-    except CacheWriteError:  # no lock can be taken (read-only cache): no writer can be active
-        return False
+    return _held(_identifiers(path.parent.parent)) or _held(_target_of_temp(path))
 
 
 def _identifiers(root: Path) -> Path:
@@ -847,10 +839,10 @@ def _catalog_problem(exc: CacheWriteError, done: str) -> str:
     return f"cannot take the lock of the cache's imports ({exc.reason}); nothing was {done}"
 
 
-def _identifiers_busy(root: Path) -> bool:
-    """Whether another writer holds the cache's identifier lock now."""
+def _held(path: Path) -> bool:
+    """Whether another writer holds the lock of ``path`` now."""
     try:
-        with _locked(_identifiers(root), 0.0):
+        with _locked(path, 0.0):
             return False
     except CacheBusyError:
         return True

@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,13 @@ class TextTable:
         return InputError(
             str(self.path), message, row=None if index is None else self.row_of(index), field=field
         )
+
+
+def other_columns(header: Sequence[str], known: Iterable[str]) -> tuple[str, ...]:
+    """The names of ``header`` that are none of ``known``, compared ignoring case as
+    :meth:`TextTable.has` does: columns a reader does not store."""
+    folded = {name.lower() for name in known}
+    return tuple(name for name in header if name.lower() not in folded)
 
 
 def header_of(path: Path) -> tuple[str, ...]:
@@ -178,13 +185,11 @@ def _read_csv(path: Path) -> TextTable:
         appends = [column.append for column in columns]
         width = len(header)
         for fields in reader:
+            if not fields or all(not value.strip() for value in fields):
+                continue
             if len(fields) != width:
-                if not fields or all(not value.strip() for value in fields):
-                    continue
                 found = f"expected {width} fields, found {len(fields)}"
                 raise InputError(str(path), found, row=reader.line_num)
-            if all(not value.strip() for value in fields):
-                continue
             for append, value in zip(appends, fields):  # noqa: B905 - the widths are equal
                 append(value)
             lines.append(reader.line_num)
