@@ -31,7 +31,13 @@ from eventstudy.exchanges import quote_currency
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.timeline.calendar import DayZeros
 from eventstudy.timeline.returns import ReturnsPanel
-from eventstudy.valuation import ShareCountTable, SharesLookup, dollar_abnormal_value
+from eventstudy.valuation import (
+    ShareCountTable,
+    SharesLookup,
+    dollar_abnormal_value,
+    factor_text,
+    split_ratio_text,
+)
 
 AR_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -475,19 +481,19 @@ def _split_notes(
     first = np.argmax(split != 1.0, axis=1)
     factor = split[np.arange(len(rows)), first]
     as_of = figures.as_of[rows][:, window][np.arange(len(rows)), first].astype("datetime64[D]").astype(str)
-    ratio = np.where(factor >= 1, np.char.mod("%g-for-1", factor), np.char.mod("1-for-%g", 1 / factor))
-    times = np.char.mod("%g", np.where(factor >= 1, factor, 1 / factor))
+    ratio = np.array([split_ratio_text(f) for f in factor.tolist()], dtype=object)
+    times = np.array([factor_text(f if f >= 1 else 1 / f) for f in factor.tolist()], dtype=object)
     return (
         "shares: the count of "
         + tickers
         + " as of "
         + as_of.astype(object)
         + " precedes a change of its later counts by a split ratio ("
-        + ratio.astype(object)
+        + ratio
         + "), and the closes are split-adjusted, so close x that count is not the market value and none is "
         "computed: import split-adjusted counts (each count before the split "
         + np.where(factor >= 1, "times ", "divided by ").astype(object)
-        + times.astype(object)
+        + times
         + ")"
     )
 

@@ -14,15 +14,16 @@ fetched, while a share count is as reported on its date: a count dated before a 
 adjusted close is the market value divided by the split ratio (NVDA's 2.46 billion shares of
 2024-05-17 times its adjusted close of $95 on 2024-05-22 gives $234B, a tenth of its $2.3T). A
 split shows in the counts as a change by its ratio, so where a later count of the ticker differs
-from the one before it by a factor within :data:`SPLIT_TOLERANCE` of an integer n >= 2 or of 1/n
-(:func:`split_ratios`), every earlier count is taken to be on the pre-split basis: no market
+from the one before it by a factor within :data:`SPLIT_TOLERANCE` of a split ratio (an integer
+n >= 2, one of the :data:`FRACTIONAL_SPLITS` such as 3-for-2, or the inverse of either:
+:func:`split_ratios`), every earlier count is taken to be on the pre-split basis: no market
 value is computed from it (:attr:`ShareCountTable.later_split`), and the study says so on each
 row that needs one. The backtest's value weights (leaving the trade out would choose trades by
 a later split) and turnover (one basis across a log regression's windows) use the count times
 the ratio instead. A split and a later
 reverse split of the same ratio cancel. A split after the ticker's last count does not show and
-cannot be caught here; nor can a share issue that changes the count by a factor near an integer
-be told from a split (its values are withheld as one). Imported split-adjusted counts (each
+cannot be caught here; nor can a share issue that changes the count by a factor near a split
+ratio be told from a split (its values are withheld as one). Imported split-adjusted counts (each
 count before the split times its ratio) have no such change and are used as given.
 """
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
@@ -99,7 +101,7 @@ def dollar_abnormal_value(abnormal: np.ndarray, market_value_prev: np.ndarray) -
 
 SPLIT_TOLERANCE = 0.03
 """Largest relative distance of a change between consecutive share counts from a split ratio
-n or 1/n (n >= 2 an integer) for it to be taken as the split: the counts of a split are
+(:func:`split_ratios`) for it to be taken as the split: the counts of a split are
 usually months apart, and buybacks or issues in between move them by a few percent (NVDA's
 2,464 million of May 2024 to 24,530 million of August 2024 is 9.955, 0.45% from 10)."""
 
@@ -107,6 +109,15 @@ LARGEST_SPLIT = 100
 """Largest split ratio n considered (Berkshire B's and Chipotle's 50-for-1 are the largest of
 US large caps): a larger change is no split, and the cache refuses one beyond 100 as a unit slip
 (:data:`eventstudy.data.shares.MAX_SHARE_COUNT_RATIO`)."""
+
+
+FRACTIONAL_SPLITS: tuple[float, ...] = (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)
+"""The split ratios other than whole numbers that are taken for splits: 5-for-4, 4-for-3, 3-for-2,
+5-for-3, 7-for-4, 5-for-2 and 7-for-2, the ratios of US stock splits other than n-for-1 (3-for-2
+and 5-for-4 the most frequent in CRSP's distribution codes). Without them a 3-for-2 split went
+unseen and every count before it gave two thirds of the market value. Any other change (a share
+issue of 10% or 40%) is no split; a ratio not listed here, such as 9-for-8, is not seen: import
+split-adjusted counts for it."""
 
 
 def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
@@ -122,9 +133,11 @@ def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        (R,) n where :math:`r = N_k / N_{k-1}` is within :data:`SPLIT_TOLERANCE` of an integer
-        2 <= n <= :data:`LARGEST_SPLIT` (an n-for-1 split), 1/n where 1/r is (a 1-for-n reverse
-        split), else 1.
+        (R,) the split ratio s nearest to :math:`r = N_k / N_{k-1}` (relative distance
+        :math:`|r/s - 1|`) if that distance is at most :data:`SPLIT_TOLERANCE`, where s is an
+        integer 2 <= n <= :data:`LARGEST_SPLIT` (an n-for-1 split), one of the
+        :data:`FRACTIONAL_SPLITS` (3/2 for a 3-for-2 split), or the inverse of either, the
+        same distance of 1/r (1/20 for a 1-for-20 reverse split, 2/3 for a 2-for-3); else 1.
     """
     counts = np.asarray(counts, dtype=float)
     ratio = np.ones(len(counts))
@@ -133,9 +146,30 @@ def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     ratio = np.where(np.asarray(same_ticker, dtype=bool) & np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
     up = ratio >= 1
     factor = np.where(up, ratio, 1 / ratio)
-    n = np.rint(factor)
-    split = (n >= 2) & (n <= LARGEST_SPLIT) & (np.abs(factor / np.maximum(n, 1) - 1) <= SPLIT_TOLERANCE)
-    return np.where(split, np.where(up, n, 1 / n), 1.0)
+    whole = np.rint(factor)
+    whole = np.where((whole >= 2) & (whole <= LARGEST_SPLIT), whole, np.inf)  # inf: no candidate
+    fractional = np.broadcast_to(FRACTIONAL_SPLITS, (len(factor), len(FRACTIONAL_SPLITS)))
+    candidates = np.column_stack([whole, fractional])
+    distance = np.abs(factor[:, None] / candidates - 1)
+    nearest = np.argmin(distance, axis=1)
+    split = distance[np.arange(len(factor)), nearest] <= SPLIT_TOLERANCE
+    chosen = candidates[np.arange(len(factor)), nearest]
+    return np.where(split, np.where(up, chosen, 1 / chosen), 1.0)
+
+
+def split_ratio_text(factor: float) -> str:
+    """A split ratio (or a product of them, :attr:`ShareCountTable.later_split`) as a stock split
+    is named: ``"10-for-1"``, ``"3-for-2"``, ``"1-for-20"`` (a reverse split), ``"2-for-3"``."""
+    ratio = Fraction(float(factor)).limit_denominator(1000)
+    return f"{ratio.numerator}-for-{ratio.denominator}"
+
+
+def factor_text(factor: float) -> str:
+    """A split factor as a multiplier a user can apply exactly: ``10``, ``1.5``, ``4/3``."""
+    ratio = Fraction(float(factor)).limit_denominator(1000)
+    if ratio.denominator in (1, 2, 4, 5, 8, 10):  # a short terminating decimal
+        return f"{float(ratio):g}"
+    return f"{ratio.numerator}/{ratio.denominator}"
 
 
 _ROWS_BLOCK_VALUES = 1 << 18

@@ -17,13 +17,24 @@ from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
 from eventstudy.results import StudyResults
-from eventstudy.valuation import SPLIT_TOLERANCE, ShareCountTable, split_ratios
+from eventstudy.valuation import (
+    FRACTIONAL_SPLITS,
+    SPLIT_TOLERANCE,
+    ShareCountTable,
+    factor_text,
+    split_ratio_text,
+    split_ratios,
+)
 
 SHARES_HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
 NVDA_COVERS = (
     "NVDA,2023-05-19,2470000000,10-Q cover,t\n"
     "NVDA,2024-05-17,2464000000,10-Q cover,t\n"
     "NVDA,2024-08-23,24530000000,10-Q cover,t\n"
+)
+AMD_THREE_FOR_TWO = (  # made up: AMD never split 3-for-2; its closes are only the prices' basis
+    "AMD,2024-11-01,1000000000,10-Q cover,t\n"
+    "AMD,2025-08-01,1500000000,10-Q cover,t\n"
 )
 ADJUSTED = (
     "NVDA,2023-05-19,24700000000,10-Q cover x 10 (split-adjusted),t\n"
@@ -43,6 +54,25 @@ def test_split_ratios_in_closed_form() -> None:
     assert split_ratios(np.array([1e9, 1e10]), np.array([False, False])).tolist() == [1, 1]  # two tickers
     # x200 is no split (LARGEST_SPLIT = 100; the cache refuses it as a unit slip)
     assert split_ratios(np.array([5e6, 1e9, 5e7]), np.array([False, True, True])).tolist() == [1, 1, 1 / 20]
+
+
+def test_fractional_split_ratios_in_closed_form() -> None:
+    """3-for-2 and 5-for-4 splits (CRSP's most frequent after 2-for-1) change the counts by 3/2
+    and 5/4; a share issue of 40% or 10% is no split; the nearest ratio is the one taken."""
+    assert FRACTIONAL_SPLITS == (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)
+    counts = np.array([1e9, 1.5e9, 1.497e9 * 1.5, 1.25 * 1.497e9 * 1.5, 1.4 * 1.25 * 1.497e9 * 1.5])
+    same = np.array([False, True, True, True, True])
+    np.testing.assert_allclose(split_ratios(counts, same), [1, 3 / 2, 3 / 2, 5 / 4, 1])
+    # 1.5e9 -> 1e9 is a 2-for-3 reverse split; x1.7 is 2.0% from 5/3 and 2.9% from 7/4; x1.1 none
+    down = split_ratios(np.array([1.5e9, 1e9, 1.7e9, 1.87e9]), np.array([False, True, True, True]))
+    np.testing.assert_allclose(down, [1, 2 / 3, 5 / 3, 1])
+    # A change past LARGEST_SPLIT is no split, even within 3% of it.
+    assert split_ratios(np.array([1e7, 1.02e9]), np.array([False, True])).tolist() == [1, 1]
+    assert [split_ratio_text(f) for f in (10, 1.5, 1 / 20, 2 / 3, np.round(4 / 3, 9), 15)] == [
+        "10-for-1", "3-for-2", "1-for-20", "2-for-3", "4-for-3", "15-for-1",
+    ]  # fmt: skip
+    multipliers = [factor_text(f) for f in (10, 1.5, 1.25, np.round(4 / 3, 9), 0.1)]
+    assert multipliers == ["10", "1.5", "1.25", "4/3", "0.1"]
 
 
 def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not_matter() -> None:
@@ -77,7 +107,7 @@ def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not
 @pytest.fixture(scope="module")
 def caches(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
-    for name, rows in (("covers", NVDA_COVERS), ("adjusted", ADJUSTED)):
+    for name, rows in (("covers", NVDA_COVERS), ("adjusted", ADJUSTED), ("three-for-two", AMD_THREE_FOR_TWO)):
         folder = tmp_path_factory.mktemp(f"shares-{name}")
         (folder / "shares_outstanding.csv").write_text(SHARES_HEADER + rows)
         root = tmp_path_factory.mktemp(f"cache-{name}")
@@ -135,7 +165,9 @@ def test_turnover_puts_a_count_before_a_split_on_the_volumes_basis(caches, tmp_p
     change in August; scaled by the split ratio, the covers give the split-adjusted file's
     abnormal turnover exactly (2.464e9 x 10 = 24.64e9)."""
     rows = ["nvda-may24,2024-05-23,pre,NVDA,announcer,,g,x"]
-    covers, adjusted = (run_rows(caches[n], tmp_path, rows, volume="log_turnover").volume for n in caches)
+    covers, adjusted = (
+        run_rows(caches[n], tmp_path, rows, volume="log_turnover").volume for n in ("covers", "adjusted")
+    )
     assert (covers["outcome"] == "ok").all()
     assert np.isfinite(covers["abnormal_volume"]).all()
     pd.testing.assert_frame_equal(covers, adjusted)
@@ -154,3 +186,23 @@ def test_an_old_count_is_noted_as_blind_to_later_splits(caches, tmp_path) -> Non
     assert "shares: the count is 434 days older than the window (as of 2024-08-23)" in old["note"]
     assert old["mcap_prev_usd"] > 0  # noted, still computed
     assert "days older" not in car.loc[("recent", "[0,0]")]["note"]
+
+
+def test_a_three_for_two_split_withholds_values_before_it_and_scales_the_weight(caches, tmp_path) -> None:
+    """Counts of 1.0e9 then 1.5e9 are a 3-for-2 split: the closes hold it, so close x 1.0e9 was
+    two thirds of the market value. Before, the change was taken for no split and the market value
+    and the dollar value of the March 2025 event were a third too small, without a note."""
+    rows = ["amd-mar25,2025-03-03,pre,AMD,announcer,1e9,g,x"]
+    rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting="value")
+    results = run_rows(caches["three-for-two"], tmp_path, rows, backtest=rule)
+    car = results.car.set_index("window").loc["[0,0]"]
+    assert car["shares_outstanding"] == 1e9
+    assert car[["mcap_prev_usd", "abnormal_value_usd", "value_to_deal"]].isna().all()
+    assert "precedes a change of its later counts by a split ratio (3-for-2)" in car["note"]
+    assert "each count before the split times 1.5)" in car["note"]
+    trade = results.backtest.trades.iloc[0]
+    prices = pd.read_parquet(caches["three-for-two"] / "prices" / "AMD.parquet").set_index("date")
+    close_before = prices.loc[pd.Timestamp("2025-02-28"), "close"]  # the session before the entry
+    assert trade["outcome"] == "ok"
+    assert trade["mcap_prev_usd"] == pytest.approx(close_before * 1e9 * 1.5, rel=1e-12)
+    assert "share count times 1.5, a later change of the counts by a split ratio (3-for-2;" in trade["note"]

@@ -69,7 +69,7 @@ from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.timeline.calendar import DayZero, align_day_zero
 from eventstudy.timeline.returns import build_panel
-from eventstudy.valuation import ShareCountTable
+from eventstudy.valuation import ShareCountTable, factor_text, split_ratio_text
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
@@ -268,8 +268,8 @@ def plan_trades(
             )
         elif config.weighting == "value" and split[i] != 1.0:
             note = (
-                f"value weight: the share count times {split[i]:g}, a later change of the counts by a split "
-                "ratio (the closes are split-adjusted)"
+                f"value weight: the share count times {factor_text(split[i])}, a later change of the counts "
+                f"by a split ratio ({split_ratio_text(split[i])}; the closes are split-adjusted)"
             )
         if outcome == "ok":
             note = "; ".join(filter(None, [note, share_notes[i], day0_notes[i]]))
