@@ -43,7 +43,10 @@ curve is the market proxy bought and held from the close of the first trade's da
 
 No look-ahead: :func:`plan_trades` decides every trade (entry date, entry price, side, weight
 basis) from the calendar, the events, prices up to the entry, and share counts dated no later
-than the close before the entry session; it never looks at a price after the entry.
+than the close before the entry session; it never looks at a price after the entry. A count is
+dated by its ``as_of``, which comes before its publication (a filing's cover count is filed days
+later): the shares file holds no publication date, so a value weight can rest on a count not yet
+public at the decision (the README's backtest section).
 ``tests/test_backtest_lookahead.py`` proves it by perturbing every later price, and by cutting
 the data after each day: the curve of the days before the cut stays the same. A trade whose
 exit price is missing (the holding period runs past the data, a delisting, a price gap) has no
