@@ -872,3 +872,22 @@ def test_grank_says_below_50_pairs_that_it_over_rejects() -> None:
         [grank_test(rng.standard_normal((2, 250)), rng.standard_normal(2)).p < 0.05 for _ in range(400)]
     )
     assert rejected > 0.15  # 5% + 3.3 s.e. would be at most 8.6%
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
+    df=st.floats(min_value=0.01, max_value=1e9, allow_nan=False),
+)
+def test_p_values_are_scipy_stats_to_the_bit(value: float, df: float) -> None:
+    """p_normal and p_student call scipy.special directly; they give scipy.stats' numbers exactly
+    for every alternative (NaN for a NaN, infinite or non-positive input)."""
+    from eventstudy.inference.result import p_normal, p_student
+
+    assert p_normal(value) == 2.0 * stats.norm.sf(abs(value))
+    assert p_normal(value, "greater") == stats.norm.sf(value)
+    assert p_normal(value, "less") == stats.norm.cdf(value)
+    assert p_student(value, df) == 2.0 * stats.t.sf(abs(value), df)
+    assert p_student(value, df, "greater") == stats.t.sf(value, df)
+    assert p_student(value, df, "less") == stats.t.cdf(value, df)
+    assert np.isnan(p_student(value, 0.0)) and np.isnan(p_student(np.inf, df)) and np.isnan(p_normal(np.nan))
