@@ -46,12 +46,16 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return out
 
 
+TOOL_MARK = {"versions": {"eventstudy-backtester": "0.1.0"}}
+"""What a run's manifest always holds (its versions name the package)."""
+
+
 def write_some(names: list[str], text: str):
     def build(staging: Path) -> None:
         for name in names:
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_text(text)
-        (staging / "manifest.json").write_text(json.dumps({"run": text}))
+        (staging / "manifest.json").write_text(json.dumps({"run": text, **TOOL_MARK}))
 
     return build
 
@@ -121,13 +125,42 @@ def test_a_recorded_name_the_tool_never_writes_is_not_an_output(tmp_path: Path) 
     (folder / "car.parquet").write_text("x")
     record = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
         for name in ("thesis.txt", "car.parquet")}
-    (folder / "manifest.json").write_text(json.dumps({"files": record}))
+    (folder / "manifest.json").write_text(json.dumps({"files": record, "tool": "eventstudy"}))
     with pytest.raises(OutputFolderError, match=r"thesis\.txt"):
         check_replaceable(folder)
     del record["thesis.txt"]
     (folder / "thesis.txt").unlink()
-    (folder / "manifest.json").write_text(json.dumps({"files": record}))
+    (folder / "manifest.json").write_text(json.dumps({"files": record, "tool": "eventstudy"}))
     check_replaceable(folder)  # the tool's own names are still recognised
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        {"project": "my thesis data", "files": {}, "notes": "three weeks of hand-written notes"},
+        {"generator": "another report tool", "files": {"report.md": None}},  # its own hashes
+    ],
+    ids=["records no file", "another program's"],
+)
+def test_a_manifest_eventstudy_did_not_write_never_makes_a_folder_replaceable(
+    small, tmp_path: Path, capsys, manifest: dict
+) -> None:
+    """A folder holding only the user's manifest.json with an empty file record used to pass the
+    check (nothing recorded, nothing else there) and the run overwrote the user's notes. Another
+    program's manifest recording its report.md with the right hash passed it too. A manifest of
+    this tool names its version (or, for a backtest's folder, the tool)."""
+    events, config, cache = small
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    if manifest["files"]:
+        (folder / "report.md").write_text("the other tool's report, edited since")
+        manifest["files"]["report.md"] = hashlib.sha256((folder / "report.md").read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    before = snapshot(folder)
+    status, _, err = run_cli(run_args(events, config, cache, folder), capsys)
+    assert status == 2 and err.count("\n") == 1, err
+    assert "manifest.json that eventstudy did not write" in err and "mine" in err
+    assert snapshot(folder) == before
 
 
 def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
@@ -203,7 +236,7 @@ CHILD = textwrap.dedent(
         for k in range(n):
             name = f"figures/f{k}.png" if k % 2 else f"f{k}.md"  # names the tool writes
             (staging / name).write_bytes(text.encode() * 20000)
-        (staging / "manifest.json").write_text('{"run": "%s"}' % text)
+        (staging / "manifest.json").write_text('{"run": "%s", "tool": "eventstudy"}' % text)
     if len(sys.argv) > 4:  # no atomic exchange: the fallback of two renames
         import eventstudy.output.folder as o
         o._exchange = lambda a, b: False

@@ -141,7 +141,7 @@ def write_synthetic(folder: Path, extra: bool = False, battery: bool = False) ->
         "model": {"name": "market", "description": "market model"},
         "estimation": {"n_params": 2},
         "peers": ["TSM"],
-        "versions": {"python": "3"},
+        "versions": {"python": "3", "eventstudy-backtester": "0.1.0"},
         "inputs": {"events": {"path": "events.csv", "sha256": "0" * 64}, "prices": {}, "shares": {}},
         "command": ["eventstudy", "run"],
         "git_commit": None,

@@ -138,7 +138,7 @@ def write_exports(
         },
         "estimation": {"n_params": 2},
         "peers": [],
-        "versions": {"python": "3"},
+        "versions": {"python": "3", "eventstudy-backtester": "0.1.0"},
         "inputs": {"events": {"path": "events.csv", "sha256": "0" * 64}, "prices": {}, "shares": {}},
         "command": ["eventstudy", "run"],
     }

@@ -52,6 +52,8 @@ MANIFEST = "manifest.json"
 FILES_KEY = "files"
 """Key of ``manifest.json`` listing every other file of the folder (relative POSIX path ->
 SHA-256 of its bytes)."""
+PACKAGE = "eventstudy-backtester"
+"""This package's distribution name: a run's manifest records its version under it."""
 LOCK_TIMEOUT = 600.0
 """Seconds a writer waits for another writer of the same parent folder before giving up."""
 
@@ -183,7 +185,22 @@ def check_replaceable(folder: Path) -> None:
             f"has a {MANIFEST} without a record of its files' hashes (an older version of eventstudy, "
             f"or not eventstudy): an edited file could not be told from an output; {_MOVE_IT}",
         )
+    if not recorded or not _written_by_eventstudy(manifest):
+        raise OutputFolderError(
+            folder,
+            f"has a {MANIFEST} that eventstudy did not write (it records "
+            + ("no file" if not recorded else "no eventstudy version")
+            + "); choose an empty or new folder",
+        )
     _check_recorded(folder, entries, recorded)
+
+
+def _written_by_eventstudy(manifest: Mapping[str, Any]) -> bool:
+    """The marks every manifest of this tool carries: a run's package versions, which name this
+    package, or the ``tool`` of a folder of the backtest alone (:func:`record_files`). Another
+    program's ``manifest.json`` that records its files' hashes (a common design) has neither."""
+    versions = manifest.get("versions")
+    return manifest.get("tool") == "eventstudy" or (isinstance(versions, Mapping) and PACKAGE in versions)
 
 
 def check_recorded_files(folder: Path) -> list[str]:

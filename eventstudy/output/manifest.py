@@ -20,10 +20,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from eventstudy.output.folder import PACKAGE
 from eventstudy.results import StudyResults
 
 PACKAGES: tuple[str, ...] = (
-    "eventstudy-backtester",
+    PACKAGE,
     "jinja2",
     "matplotlib",
     "numpy",
