@@ -383,3 +383,34 @@ def test_a_parquet_date_past_a_timestamp_is_refused_not_wrapped(tmp_path, dates)
     with pytest.raises(InputError, match=r"is outside 1900\.\.2199") as caught:
         read_user_factors(path)
     assert (caught.value.row, caught.value.field) == (4, "date")
+
+
+def test_a_bad_cell_after_blank_lines_is_named_by_its_line(tmp_path) -> None:
+    """pandas' reader skipped the blank lines and the error counted records: 'abc' on line 6
+    was reported on row 4."""
+    path = tmp_path / "f.csv"
+    path.write_text("date,MKT\n2025-01-02,0.01\n\n\n2025-01-03,0.02\n2025-01-06,abc\n")
+    with pytest.raises(InputError) as caught:
+        read_user_factors(path)
+    assert (caught.value.row, caught.value.field) == (6, "MKT")
+    path.write_text("date,MKT\n\n2025-01-03,0.02\n\n2025-01-02,0.01\n")
+    with pytest.raises(InputError, match="date out of order") as caught:
+        read_user_factors(path)
+    assert caught.value.row == 5
+
+
+@pytest.mark.parametrize("name", ["rf", "Rf"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_risk_free_column_not_spelt_rf_is_refused_not_fitted(tmp_path, name, suffix) -> None:
+    """Only 'RF' is the offset: 'rf' was fitted as a factor without a word (the dependent
+    variable then no longer the excess return; on 2023-25's near-constant rate every fit was
+    singular)."""
+    path = tmp_path / f"f{suffix}"
+    frame = user_frame().rename(columns={"RF": name})
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.assign(date=pd.to_datetime(frame["date"]), MKT=[0.01, -0.02, np.nan]).to_parquet(path)
+    with pytest.raises(InputError, match="is the column 'RF'; rename it") as caught:
+        read_user_factors(path)
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), 1, name)

@@ -44,6 +44,7 @@ from eventstudy.data.tabular import (
     LAST_YEAR,
     date_cells,
     first_bad_date,
+    read_text_table,
 )
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
@@ -273,12 +274,18 @@ def fetch_missing_french(
 
 
 # -- user factor tables ---------------------------------------------------------------------------
+def _parquet_row(index: int) -> int:
+    """The row number of record ``index`` of a parquet table, counted as a CSV's (header row 1)."""
+    return int(index) + 2
+
+
 def read_user_factors(path: str | Path) -> FactorTable:
     """Read a user factor table (CSV or parquet) of daily factor returns in decimal units.
 
     Layout: a ``date`` column (``YYYY-MM-DD`` text in a CSV; a date or timestamp column in
     parquet) and one numeric column per factor; an optional ``RF`` column is the risk-free
-    rate (the models use it as the offset, not as a regressor). Empty cells are missing values
+    rate (the models use it as the offset, not as a regressor; ``rf`` or ``Rf`` is refused, not
+    fitted as a factor). Empty cells are missing values
     (that day is a missing regression row). Dates must be unique and increasing.
 
     Raises
@@ -294,18 +301,22 @@ def read_user_factors(path: str | Path) -> FactorTable:
     if not path.is_file():
         raise InputError(source, "no such factor file")
     suffix = path.suffix.lower()
+    line: Callable[[int], int] = _parquet_row  # the row number of a record (0-based index)
     if suffix == ".csv":
         try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            with path.open(encoding="utf-8-sig", newline="") as handle:  # pandas renames a twin
-                header = [name.strip() for name in next(csv.reader(handle), [])]  # 'MKT.1', a blank
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                header = [name.strip() for name in next(csv.reader(handle), [])]
+        except (UnicodeDecodeError, csv.Error) as exc:
             raise InputError(source, f"not a readable CSV file ({type(exc).__name__})") from None
         if len(set(header)) != len(header) or "" in header:
             twin = next((n for i, n in enumerate(header) if n in header[:i] or not n), "")
             problem = f"the column name {twin!r} appears twice" if twin else "a column has no name"
             raise InputError(source, problem, row=1, field=twin or None)
-        raw.columns = header
+        # The project's CSV reader keeps every record's line number (blank lines, quoted line
+        # breaks), which pandas' reader loses: an error names the line the user sees.
+        table = read_text_table(path)
+        raw = pd.DataFrame(table.cells, columns=list(table.header))
+        line = table.row_of
     elif suffix in (".parquet", ".pq"):
         try:
             raw = pd.read_parquet(path)
@@ -319,6 +330,13 @@ def read_user_factors(path: str | Path) -> FactorTable:
     if len(set(raw.columns)) != len(raw.columns):
         raise InputError(source, "a column name appears twice", row=1)
     factors = [c for c in raw.columns if c != "date"]
+    for name in factors:
+        if name.lower() == USER_RF_COLUMN.lower() and name != USER_RF_COLUMN:
+            problem = (
+                f"a column {name!r} would be fitted as a factor: the risk-free rate, which the models take "
+                f"as the offset and do not fit, is the column {USER_RF_COLUMN!r}; rename it"
+            )
+            raise InputError(source, problem, row=1, field=name)
     if not [c for c in factors if c != USER_RF_COLUMN]:
         raise InputError(source, "no factor column besides date and RF", row=1)
     for name in factors:
@@ -344,11 +362,11 @@ def read_user_factors(path: str | Path) -> FactorTable:
     bad_date = first_bad_date(stamps, outside, "date YYYY-MM-DD")
     if bad_date is not None:
         shown = text.iloc[bad_date[0]]
-        raise InputError(source, f"{shown!r} {bad_date[1]}", row=bad_date[0] + 2, field="date")
+        raise InputError(source, f"{shown!r} {bad_date[1]}", row=line(bad_date[0]), field="date")
     order = np.flatnonzero(stamps[1:] <= stamps[:-1])
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"
-        raise InputError(source, f"{kind} {text.iloc[order[0] + 1]}", row=int(order[0]) + 3, field="date")
+        raise InputError(source, f"{kind} {text.iloc[order[0] + 1]}", row=line(order[0] + 1), field="date")
     out = pd.DataFrame({"date": stamps})
     for name in factors:
         column = raw[name]
@@ -362,7 +380,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
         bad = np.flatnonzero(~missing & ~np.isfinite(values))
         if bad.size:
             raise InputError(
-                source, f"{column.iloc[bad[0]]!r} is not a number", row=int(bad[0]) + 2, field=name
+                source, f"{column.iloc[bad[0]]!r} is not a number", row=line(bad[0]), field=name
             )
         large = np.flatnonzero(np.abs(np.nan_to_num(values)) >= 1.0)
         if large.size:
@@ -371,7 +389,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
                 source,
                 f"{cell!r} is a daily return of 100% or more: factor values must be decimal "
                 "(0.0164 = 1.64%), not percent",
-                row=int(large[0]) + 2,
+                row=line(large[0]),
                 field=name,
             )
         out[name] = values
