@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,3 +101,27 @@ def test_a_large_csv_is_read_without_copies_of_its_text(tmp_path: Path) -> None:
     assert int(rows) == n
     per_cell = float(grown_mb) * 2**20 / (3 * n)
     assert per_cell < 110, f"{per_cell:.0f} bytes a cell"
+
+
+def test_a_categorical_parquet_column_is_read_as_its_text(tmp_path: Path) -> None:
+    """pandas writes a categorical column as a dictionary array; it was refused as "column type
+    dictionary<values=string, ...> is not a date, number or text". Its values are read as the
+    plain column's, dates and numbers included."""
+    frame = pd.DataFrame(
+        {
+            "id": ["AAA", "AAA", "BBB"],
+            "date": ["2025-01-02", "2025-01-03", "2025-01-02"],
+            "ret": [0.01, -0.02, 0.003],
+        }
+    )
+    plain, categorical = tmp_path / "plain.parquet", tmp_path / "categorical.parquet"
+    frame.to_parquet(plain, index=False)
+    frame.assign(
+        id=frame["id"].astype("category"),
+        date=pd.to_datetime(frame["date"]).astype("category"),
+        ret=frame["ret"].astype("category"),
+    ).to_parquet(categorical, index=False)
+    assert pq.read_schema(categorical).field("id").type.value_type == pa.string()  # a dictionary
+    expected = read_text_table(plain).cells
+    np.testing.assert_array_equal(read_text_table(categorical).cells, expected)
+    assert expected[2].tolist() == ["BBB", "2025-01-02", "0.003"]

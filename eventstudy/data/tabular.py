@@ -219,6 +219,9 @@ def _read_parquet(path: Path) -> TextTable:
     columns = []
     for index, column in enumerate(table.columns):
         kind = column.type
+        if pa.types.is_dictionary(kind):  # pandas writes a categorical column so: its values
+            column = pc.cast(column, kind.value_type)
+            kind = column.type
         if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
             values = pd.Series(column.to_pandas())
             if pa.types.is_timestamp(kind) and kind.tz is not None:
