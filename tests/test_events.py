@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from eventstudy.data.events import (
     COLUMNS,
     MAX_DEAL_USD,
+    MAX_EVENT_ID_LENGTH,
     MIN_DEAL_USD,
     _parse_deal,
     events_from_frame,
@@ -307,9 +308,31 @@ def test_a_long_bad_value_is_cut_in_the_error_line(tmp_path: Path, field: str) -
 
 
 def test_a_long_valid_event_id_is_cut_in_the_error_line(tmp_path: Path) -> None:
-    """A 5,000-character event id, valid, was echoed whole in the disagreement and duplicate lines."""
-    row = GOOD.replace("oracle-openai-300b", "e" * 5000)
+    """A 5,000-character event id, then valid, was echoed whole in the disagreement and duplicate
+    lines; the longest valid id (MAX_EVENT_ID_LENGTH) is cut there too."""
+    assert MAX_EVENT_ID_LENGTH == 100
+    row = GOOD.replace("oracle-openai-300b", "e" * 100)
     for second in (row.replace("2025-09-09", "2025-09-10").replace(",ORCL,", ",NVDA,"), row):
         with pytest.raises(InputError) as caught:
             read_events(write(tmp_path, HEADER, row, second))
-        assert "(5000 characters)" in str(caught.value) and len(str(caught.value)) < 300
+        assert caught.value.row == 3 and "(100 characters)" in str(caught.value)
+        assert len(str(caught.value)) < 300
+
+
+def test_an_event_id_too_long_for_its_figure_file_is_refused_on_its_row(tmp_path: Path, capsys) -> None:
+    """An id of 240 characters passed, the whole study ran, and the run failed writing
+    figures/car_<id>.png (a file name of more than 255 bytes), naming a temporary file, not the
+    events file, and leaving the new output folder's parents behind."""
+    from eventstudy.cli import main
+
+    long_id = GOOD.replace("oracle-openai-300b", "e" * 101).replace(",ORCL,", ",NVDA,")
+    path = write(tmp_path, HEADER, GOOD, long_id)
+    with pytest.raises(InputError, match=r"has 101 characters, more than 100 \(it names") as caught:
+        read_events(path)
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), 3, "event_id")
+    out = tmp_path / "new" / "sub" / "out"
+    status = main(["run", "--events", str(path), "--offline", "--cache", str(tmp_path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and err == f"eventstudy: error: {caught.value}\n"
+    assert not (tmp_path / "new").exists()
+    read_events(write(tmp_path, HEADER, GOOD.replace("oracle-openai-300b", "e" * 100)))  # the longest

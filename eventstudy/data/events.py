@@ -3,7 +3,7 @@
 One row per (event, listed party). Columns, all required except ``market``, no others:
 
 ============  =================================================================
-event_id      identifier of the announcement, ``[A-Za-z0-9._-]+``
+event_id      identifier of the announcement, ``[A-Za-z0-9._-]+``, at most 100 characters
 announced     announcement date ``YYYY-MM-DD`` (US/Eastern calendar date, 1900..2199)
 timing        ``pre`` | ``intraday`` | ``post`` | ``unknown`` (relative to the session)
 ticker        listed party's identifier as its data spell it (the grammar of
@@ -88,6 +88,10 @@ MEMORY_BASE = 400_000_000
 """Bytes an in-memory study needs besides the rows (interpreter, libraries, prices)."""
 
 _EVENT_ID = re.compile(r"[A-Za-z0-9._-]+")
+MAX_EVENT_ID_LENGTH = 100
+"""Longest event id: it names the event's figure (``figures/car_<event_id>.png``), and a file
+name has at most 255 bytes (with the writer's temporary suffix, an id of about 233 once failed
+only when the report was written, after the whole study)."""
 _DEAL = re.compile(
     r"(?P<sign>[+-])?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:_\d{3})+(?:\.\d+)?)",
@@ -309,6 +313,12 @@ def _parse_row(
     event_id = values["event_id"]
     if not _EVENT_ID.fullmatch(event_id):
         raise fail("event_id", f"{shown(event_id)} is not an identifier (letters, digits, . _ -)")
+    if len(event_id) > MAX_EVENT_ID_LENGTH:
+        raise fail(
+            "event_id",
+            f"{shown(event_id)} has {len(event_id)} characters, more than {MAX_EVENT_ID_LENGTH} "
+            "(it names the event's figure file)",
+        )
 
     announced = values["announced"]
     if not _DATE.fullmatch(announced):
