@@ -439,6 +439,49 @@ def test_an_off_calendar_return_is_compounded_as_its_price_would_be(launch_cache
     np.testing.assert_allclose(by_return[1:], by_price[1:], rtol=1e-13)
 
 
+def test_a_day_the_returns_market_lacks_is_never_bridged(launch_cache, tmp_path) -> None:
+    """SPY's returns file without its row of Monday 2025-06-02 (a session: NVDA has one). The
+    calendar is the market's rows, so NVDA's 06-02 return used to be compounded into 06-03
+    against SPY's one-day 06-03 return: day 0 of an intraday 06-02 event moved to 06-03 with an
+    AR of 3.23% (0.40% with SPY's row). A price market's missing day is no session and its
+    next return spans both days; a returns market's may be a gap in its file, so NVDA's 06-03
+    return is withheld, from its returns and from its prices alike, and nothing else changes."""
+    calendar, series = launch_series(launch_cache)
+    full = write_long(tmp_path / "full.csv", calendar, {s: series[s] for s in ("SPY", "NVDA")})
+    lines = full.read_text().splitlines(keepends=True)
+    holed = tmp_path / "holed.csv"
+    holed.write_text("".join(line for line in lines if not line.startswith("SPY,2025-06-02,")))
+    assert len(holed.read_text().splitlines()) == len(lines) - 1
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "e,2025-06-02,intraday,NVDA,s,,g,h\nlater,2025-07-15,intraday,NVDA,s,,g,h\n"
+    )
+    config = dataclasses.replace(launch_config(), peers=(), crosssection=(), event_windows=((0, 0), (-1, 1)))
+    cars = {}
+    for name, path in (("full", full), ("holed", holed)):
+        cache = tmp_path / f"cache-{name}"
+        import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+        cars[name] = run_study(events, cache, config).car.set_index(["event_id", "window"])
+    holed_day0 = cars["holed"].loc[("e", "[0,0]")]
+    assert holed_day0["day0"] == pd.Timestamp("2025-06-03")  # no SPY session on 06-02: the next
+    assert holed_day0["outcome"] != "ok" and np.isnan(holed_day0["car"])
+    assert cars["full"].loc[("e", "[0,0]"), "outcome"] == "ok"
+    # An event whose estimation window holds the hole: its own window is whole, and its
+    # estimation has one valid day less (NVDA's 06-03: SPY's calendar has no 06-02).
+    later_full, later_holed = cars["full"].loc[("later", "[0,0]")], cars["holed"].loc[("later", "[0,0]")]
+    assert later_holed["outcome"] == "ok" and later_holed["n_est"] == later_full["n_est"] - 1
+    # NVDA from its prices, SPY from the holed returns file: the same withheld session.
+    from eventstudy.timeline.returns import ReturnSeries, build_panel
+
+    spy = PriceStore(tmp_path / "cache-holed").read_returns_table("SPY").frame
+    nvda = PriceStore(launch_cache).read_prices("NVDA")
+    panel = build_panel({"NVDA": nvda}, "SPY", returns={"SPY": ReturnSeries(spy)})
+    day = list(panel.calendar).index(pd.Timestamp("2025-06-03"))
+    assert np.isnan(panel.returns_of("NVDA")[day]) and np.isfinite(panel.returns_of("SPY")[day])
+    assert np.isfinite(panel.returns_of("NVDA")[[day - 1, day + 1]]).all()
+
+
 # -- bad input: one line naming file, row and field; exit 2; nothing written ------------------------
 BAD_RETURNS = [
     (

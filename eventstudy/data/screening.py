@@ -70,7 +70,9 @@ nonpositive_price            and of the next are missing -- never bridged by a t
                              a missing ``close`` leaves the market value unknown.
 gap                          same as a missing price: returns of the session and the next are
                              missing (the returns panel never bridges a gap).
-off_calendar_date            the row is ignored (returns live on the market's calendar).
+off_calendar_date            the row is ignored (returns live on the market's calendar); with a
+                             returns series as the market, the next session's return, which
+                             the price would span, is withheld too.
 partial_history              nothing changes: days outside the history have no returns, so
                              events there get ``insufficient_estimation``,
                              ``incomplete_event_window`` or an ``announced_*_data`` outcome.
@@ -99,6 +101,9 @@ return_gap                   a calendar session inside the series' first..last d
                              row: that day's return is missing, that day only
 off_calendar_return          a row dated on a day that is not a session: its return is
                              compounded into the next session's, as that day's price would
+                             be; with a returns series as the market, the next session's
+                             return is withheld instead (the market's own return there
+                             covers one session: its missing row may be a gap in its file)
 partial_history              as for prices
 ===========================  =================================================================
 
@@ -167,7 +172,11 @@ POLICY: dict[str, tuple[str, str]] = {
         "price treated as missing: returns of the day and the next are missing",
     ),
     "gap": ("mask", "no row: returns of the session and the next are missing (never bridged)"),
-    "off_calendar_date": ("ignore", "row ignored: returns live on the market's calendar"),
+    "off_calendar_date": (
+        "ignore",
+        "row ignored: returns live on the market's calendar (with a returns series as the market, "
+        "the next session's return is withheld too)",
+    ),
     "calendar_gap": (
         "report",
         "not a session of the study: the other symbols' rows that day are off the calendar (re-import "
@@ -196,7 +205,9 @@ POLICY: dict[str, tuple[str, str]] = {
     "return_gap": ("mask", "a session without a return: that day's return is missing, that day only"),
     "off_calendar_return": (
         "compound",
-        "return compounded into the next session's return (as the prices of those days would give)",
+        "return compounded into the next session's return (as the prices of those days would give); "
+        "with a returns series as the market, whose missing row may be a gap in its file, the next "
+        "session's return is withheld instead",
     ),
 }
 """kind -> (action, what the study does). Actions: refuse, mask, ignore, report, compound."""

@@ -11,7 +11,15 @@ file's own. A return dated on a day that is not a session of the calendar is com
 the return of the next session, :math:`(1 + R_{off})(1 + R_{next}) - 1` (summed for log
 returns): exactly what the prices of those days would give, since a price row off the calendar
 is ignored and the next session's return then spans both days. Returns dated before the first
-or after the last session are not used. Simple returns are converted to log returns, or back,
+or after the last session are not used.
+
+When the market itself is a returns series, its calendar is the dates of its rows, and a day
+without a row may be a holiday of its exchange or a gap in its file: its next return then
+covers one session, not both days, so a series with an observation (a price or a return) on
+such a day has no return on the next session (it is withheld, not compounded: a two-day return
+against the market's one-day return would be an abnormal return of neither). With a price
+series as the market, a day without its price is no session, its next return spans both days,
+and the rule above holds. Simple returns are converted to log returns, or back,
 when the study's definition differs from the series' (:func:`convert`).
 
 Either way the panel holds the same columns: returns, and market values -- ``close`` (times a
@@ -136,22 +144,34 @@ def convert(values: np.ndarray, source: str, target: str) -> np.ndarray:
 
 
 def returns_on_calendar(
-    series: ReturnSeries, calendar: pd.DatetimeIndex, definition: str
+    series: ReturnSeries, calendar: pd.DatetimeIndex, definition: str, *, compound: bool = True
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """(T,) returns and market values of a returns series on ``calendar``, and its off-calendar rows.
 
     Rules of the module docstring: each return on its session; a return dated between two
-    sessions compounded into the next session's (NaN when that session has none); rows before
-    the first or after the last session dropped; market values on their own sessions only.
+    sessions compounded into the next session's (NaN when that session has none), or, with
+    ``compound`` False (the calendar of a returns-series market), that session's return
+    withheld; rows before the first or after the last session dropped; market values on their
+    own sessions only.
     """
     frame = series.frame
     dates = pd.DatetimeIndex(frame["date"]).to_numpy("datetime64[ns]")
     values = convert(frame["ret"].to_numpy(float), series.definition, definition)
     sessions = calendar.to_numpy("datetime64[ns]")
     out, position, exact = onto_sessions(sessions, dates, values, log=definition == "log")
+    if not compound:
+        out[_sessions_after(sessions, dates[~exact])] = np.nan
     cap_out = np.full(len(calendar), np.nan)
     cap_out[position[exact]] = frame["market_cap"].to_numpy(float)[exact]
     return out, cap_out, int((~exact).sum())
+
+
+def _sessions_after(sessions: np.ndarray, off_dates: np.ndarray) -> np.ndarray:
+    """Positions of the sessions whose interval :math:`(s_{t-1}, s_t]` holds one of
+    ``off_dates`` (dates that are no session); dates before the first or after the last session
+    belong to none."""
+    position = np.searchsorted(sessions, off_dates, side="left")
+    return np.unique(position[(position > 0) & (position < len(sessions))])
 
 
 def build_panel(
@@ -179,6 +199,9 @@ def build_panel(
         raise ValueError(f"definition must be one of {DEFINITIONS}, got {definition!r}")
     source = prices[market] if market in prices else returns[market].frame
     calendar = pd.DatetimeIndex(source["date"]).rename("date")
+    # A returns-series market's missing row may be a gap in its file: never bridge it (module docstring).
+    compound = market in prices
+    sessions = calendar.to_numpy("datetime64[ns]")
     symbols = (*prices, *(s for s in returns if s not in prices))
     n_days = len(calendar)
     adj_close = np.full((n_days, len(prices)), np.nan)
@@ -193,6 +216,11 @@ def build_panel(
         adj_close[position[on], column] = frame["adj_close"].to_numpy(dtype=float)[on]
         close[position[on], column] = frame["close"].to_numpy(dtype=float)[on]
     from_prices = log_returns(adj_close) if definition == "log" else simple_returns(adj_close)
+    if not compound:  # a price between two sessions: the next session's return spans both days
+        for column, symbol in enumerate(prices):
+            stamps = pd.DatetimeIndex(prices[symbol]["date"]).to_numpy("datetime64[ns]")
+            between = stamps[~np.isin(stamps, sessions)]
+            from_prices[_sessions_after(sessions, between), column] = np.nan
     if len(symbols) == len(prices):
         return ReturnsPanel(calendar, symbols, from_prices, close, off_calendar, definition=definition)
     panel_returns = np.full((n_days, len(symbols)), np.nan)
@@ -200,7 +228,7 @@ def build_panel(
     market_cap = np.full((n_days, len(symbols)), np.nan)
     for column in range(len(prices), len(symbols)):
         symbol = symbols[column]
-        values, caps, off = returns_on_calendar(returns[symbol], calendar, definition)
+        values, caps, off = returns_on_calendar(returns[symbol], calendar, definition, compound=compound)
         panel_returns[:, column] = values
         market_cap[:, column] = caps
         off_calendar[symbol] = off
