@@ -270,5 +270,15 @@ def test_value_weights_carry_the_notes_of_their_share_counts(launch_cache: Path)
         vendor = "vendor or balance-sheet figure" in car.loc[key, "note"]
         assert ("value weight: shares vendor or balance-sheet figure" in note) == vendor, key
     assert trades["note"].str.contains("value weight: shares vendor").sum() >= 20
-    equal = run_study(ROOT / "events.csv", launch_cache, dataclasses.replace(study, peers=()))
+    equal_rule = dataclasses.replace(rule, weighting="equal")
+    equal = run_study(ROOT / "events.csv", launch_cache, dataclasses.replace(config, backtest=equal_rule))
     assert not equal.backtest.trades["note"].str.contains("value weight").any()
+    # Under equal weights mcap_prev_usd is still reported: its count's caveats go with it (they
+    # were left out, so INTC's understated market value came without the note car.parquet gives).
+    same = equal.backtest.trades.set_index(["event_id", "ticker"])
+    intc_equal = same.loc[("nvidia-intel-5b", "INTC")]
+    assert "market value: shares caveat: count excludes ~433M shares" in intc_equal["note"]
+    assert intc_equal["mcap_prev_usd"] == trades.loc[("nvidia-intel-5b", "INTC"), "mcap_prev_usd"]
+    for key, note in same["note"].items():
+        vendor = "vendor or balance-sheet figure" in car.loc[key, "note"]
+        assert ("market value: shares vendor or balance-sheet figure" in note) == vendor, key

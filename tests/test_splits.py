@@ -206,3 +206,8 @@ def test_a_three_for_two_split_withholds_values_before_it_and_scales_the_weight(
     assert trade["outcome"] == "ok"
     assert trade["mcap_prev_usd"] == pytest.approx(close_before * 1e9 * 1.5, rel=1e-12)
     assert "share count times 1.5, a later change of the counts by a split ratio (3-for-2;" in trade["note"]
+    equal_rule = BacktestConfig(holding_days=(1,), drift_days=(1,))
+    equal = run_rows(caches["three-for-two"], tmp_path, rows, backtest=equal_rule)
+    same = equal.backtest.trades.iloc[0]  # equal weights: the market value reported, its scaling noted
+    assert same["mcap_prev_usd"] == trade["mcap_prev_usd"]
+    assert same["note"].startswith("market value: the share count times 1.5, a later change")

@@ -245,12 +245,13 @@ def plan_trades(
     mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split
     abroad = np.array([quote_currency(str(t)) is not None for t in listed], dtype=bool)  # not in USD
     mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
-    weight_basis = mcap_prev if config.weighting == "value" else np.ones(len(traded))
-    share_notes = (
-        _share_count_notes(table, figure, tickers, calendar[prev_index], share_caveats)
-        if config.weighting == "value"
-        else [""] * len(traded)
-    )
+    value_weights = config.weighting == "value"
+    weight_basis = mcap_prev if value_weights else np.ones(len(traded))
+    # The caveats of the count behind mcap_prev_usd go with it, as car.parquet's go with its market
+    # values: on the weight under value weights, on the reported market value under equal weights.
+    subject = "value weight" if value_weights else "market value"
+    noted = value_weights | np.isfinite(mcap_prev)
+    share_notes = _share_count_notes(table, figure, tickers, calendar[prev_index], share_caveats, subject)
 
     own_benchmark = tickers == markets
     outcomes, notes = [], []
@@ -264,18 +265,18 @@ def plan_trades(
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
             outcome, note = "no_entry_price", f"no {'Open' if open_entry else 'Close'} on the entry day"
-        elif config.weighting == "value" and not weight_basis[i] > 0:
+        elif value_weights and not weight_basis[i] > 0:
             outcome, note = "no_market_value", (
                 "no close or share count before the entry for value weights, or prices not in US dollars "
                 "(a Yahoo exchange suffix)"
             )
-        elif config.weighting == "value" and split[i] != 1.0:
+        elif noted[i] and split[i] != 1.0:
             note = (
-                f"value weight: the share count times {factor_text(split[i])}, a later change of the counts "
+                f"{subject}: the share count times {factor_text(split[i])}, a later change of the counts "
                 f"by a split ratio ({split_ratio_text(split[i])}; the closes are split-adjusted)"
             )
         if outcome == "ok":
-            note = "; ".join(filter(None, [note, share_notes[i], day0_notes[i]]))
+            note = "; ".join(filter(None, [note, share_notes[i] if noted[i] else "", day0_notes[i]]))
         outcomes.append(outcome)
         notes.append(note)
 
@@ -323,19 +324,21 @@ def _share_count_notes(
     tickers: np.ndarray,
     prev_dates: np.ndarray,
     caveats: Sequence[ShareCaveat],
+    subject: str,
 ) -> list[str]:
-    """The study's notes on the share count behind each value weight (a vendor or STALE figure
-    in the shares file, the config's ``[[shares.caveats]]`` from their date on), as
-    ``car.parquet`` notes the market values built on it."""
+    """The study's notes on the share count behind each trade's market value (a vendor or STALE
+    figure in the shares file, the config's ``[[shares.caveats]]`` from their date on), as
+    ``car.parquet`` notes the market values built on it; ``subject`` ("value weight", "market
+    value") says which number they concern."""
     notes = []
     for ticker, row, day in zip(tickers, figure, prev_dates, strict=True):
         parts = [
-            "value weight: shares vendor or balance-sheet figure, not a filing cover count"
+            f"{subject}: shares vendor or balance-sheet figure, not a filing cover count"
             if table.not_cover[row]
             else "",
-            "value weight: shares figure flagged STALE in the shares file" if table.stale[row] else "",
+            f"{subject}: shares figure flagged STALE in the shares file" if table.stale[row] else "",
             *(
-                f"value weight: shares caveat: {c.note}"
+                f"{subject}: shares caveat: {c.note}"
                 for c in caveats
                 if c.ticker == ticker and not np.isnat(day) and day >= np.datetime64(c.start)
             ),
