@@ -34,6 +34,7 @@ from eventstudy.timeline.returns import ReturnsPanel
 from eventstudy.valuation import (
     ShareCountTable,
     SharesLookup,
+    change_text,
     dollar_abnormal_value,
     factor_text,
     split_ratio_text,
@@ -75,8 +76,8 @@ share issue since then would not show in the market value (:mod:`eventstudy.valu
 @dataclass(frozen=True)
 class ShareFigures:
     """The share figures used on the previous session of each event day, (P, L) each;
-    ``later_split`` is the figure's :attr:`~eventstudy.valuation.ShareCountTable.later_split`
-    (1 where none)."""
+    ``later_split`` and ``later_change`` are the figure's
+    :attr:`~eventstudy.valuation.ShareCountTable.later_split` and ``later_change`` (1 where none)."""
 
     shares: np.ndarray
     as_of: np.ndarray
@@ -84,13 +85,17 @@ class ShareFigures:
     not_cover: np.ndarray
     stale: np.ndarray
     later_split: np.ndarray
+    later_change: np.ndarray
 
     @classmethod
     def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
         text = np.array([str(f) for f in table.filing] + [""], dtype=object)
         rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
         split = np.append(table.later_split, 1.0)[rows]
-        return cls(lookup.shares, lookup.as_of, text[rows], table.not_cover[rows], table.stale[rows], split)
+        change = np.append(table.later_change, 1.0)[rows]
+        return cls(
+            lookup.shares, lookup.as_of, text[rows], table.not_cover[rows], table.stale[rows], split, change
+        )
 
 
 @dataclass(frozen=True)
@@ -473,6 +478,31 @@ def _append_note(
     notes[rows] = np.where(current == "", text, current + "; " + text)
 
 
+def _change_notes(
+    tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
+) -> np.ndarray:
+    """The note of pairs whose window needs a share count dated before a fractional rise of the
+    counts (:attr:`~eventstudy.valuation.ShareCountTable.later_change`)."""
+    change = figures.later_change[rows][:, window]
+    first = np.argmax(change != 1.0, axis=1)
+    factor = change[np.arange(len(rows)), first]
+    as_of = figures.as_of[rows][:, window][np.arange(len(rows)), first].astype("datetime64[D]").astype(str)
+    what = np.array([change_text(f) for f in factor.tolist()], dtype=object)
+    times = np.array([factor_text(f) for f in factor.tolist()], dtype=object)
+    return (
+        "shares: the count of "
+        + tickers
+        + " as of "
+        + as_of.astype(object)
+        + " precedes "
+        + what
+        + "; after a split, close x that count is not the market value (the closes are split-adjusted), "
+        "so none is computed: if it was a split, import split-adjusted counts (each count before it times "
+        + times
+        + ")"
+    )
+
+
 def _split_notes(
     tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
 ) -> np.ndarray:
@@ -542,6 +572,9 @@ def _value_notes(
     before_split = no_value & (split != 1.0).any(axis=1)
     _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
     no_value &= ~before_split
+    before_change = no_value & (figures.later_change[:, window] != 1.0).any(axis=1)
+    _append_note(notes, before_change, lambda rows: _change_notes(tickers[rows], figures, rows, window))
+    no_value &= ~before_change
     no_shares = no_value & np.isnan(figures.shares[:, window]).any(axis=1)
     _append_note(
         notes,

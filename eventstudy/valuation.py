@@ -14,17 +14,24 @@ fetched, while a share count is as reported on its date: a count dated before a 
 adjusted close is the market value divided by the split ratio (NVDA's 2.46 billion shares of
 2024-05-17 times its adjusted close of $95 on 2024-05-22 gives $234B, a tenth of its $2.3T). A
 split shows in the counts as a change by its ratio, so where a later count of the ticker differs
-from the one before it by a factor within :data:`SPLIT_TOLERANCE` of a split ratio (an integer
-n >= 2, one of the :data:`FRACTIONAL_SPLITS` such as 3-for-2, or the inverse of either:
-:func:`split_ratios`), every earlier count is taken to be on the pre-split basis: no market
+from the one before it by a factor within :data:`SPLIT_TOLERANCE` of an integer n >= 2 or of 1/n
+(:func:`split_ratios`), every earlier count is taken to be on the pre-split basis: no market
 value is computed from it (:attr:`ShareCountTable.later_split`), and the study says so on each
 row that needs one. The backtest's value weights (leaving the trade out would choose trades by
 a later split) and turnover (one basis across a log regression's windows) use the count times
 the ratio instead. A split and a later
 reverse split of the same ratio cancel. A split after the ticker's last count does not show and
-cannot be caught here; nor can a share issue that changes the count by a factor near a split
-ratio be told from a split (its values are withheld as one). Imported split-adjusted counts (each
-count before the split times its ratio) have no such change and are used as given.
+cannot be caught here; nor can a share issue that changes the count by a factor near an integer
+be told from a split (its values are withheld as one).
+
+A rise of the counts by a fractional split ratio (3/2 for a 3-for-2 split, :data:`FRACTIONAL_SPLITS`,
+:func:`fractional_changes`) is as often an issue of shares (a merger paid in stock, an offering),
+which leaves the closes alone. The counts cannot tell the two apart, so such a change is no
+split: every earlier count gives no market value, no value weight and no turnover
+(:attr:`ShareCountTable.later_change`), and the rows say why; a split would otherwise leave
+those values two thirds of the truth, an issue would be scaled by a ratio that never applied.
+Imported split-adjusted counts (each count before the split times its ratio) have no such
+change and are used as given.
 """
 
 from __future__ import annotations
@@ -101,7 +108,7 @@ def dollar_abnormal_value(abnormal: np.ndarray, market_value_prev: np.ndarray) -
 
 SPLIT_TOLERANCE = 0.03
 """Largest relative distance of a change between consecutive share counts from a split ratio
-(:func:`split_ratios`) for it to be taken as the split: the counts of a split are
+n or 1/n (n >= 2 an integer) for it to be taken as the split: the counts of a split are
 usually months apart, and buybacks or issues in between move them by a few percent (NVDA's
 2,464 million of May 2024 to 24,530 million of August 2024 is 9.955, 0.45% from 10)."""
 
@@ -112,12 +119,11 @@ US large caps): a larger change is no split, and the cache refuses one beyond 10
 
 
 FRACTIONAL_SPLITS: tuple[float, ...] = (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)
-"""The split ratios other than whole numbers that are taken for splits: 5-for-4, 4-for-3, 3-for-2,
-5-for-3, 7-for-4, 5-for-2 and 7-for-2, the ratios of US stock splits other than n-for-1 (3-for-2
-and 5-for-4 the most frequent in CRSP's distribution codes). Without them a 3-for-2 split went
-unseen and every count before it gave two thirds of the market value. Any other change (a share
-issue of 10% or 40%) is no split; a ratio not listed here, such as 9-for-8, is not seen: import
-split-adjusted counts for it."""
+"""The ratios of US stock splits other than n-for-1: 5-for-4, 4-for-3, 3-for-2, 5-for-3, 7-for-4,
+5-for-2 and 7-for-2 (3-for-2 and 5-for-4 the most frequent in CRSP's distribution codes). A rise
+of the counts by one of them may be such a split or an issue of shares
+(:func:`fractional_changes`). Reverse splits by such ratios are not seen (there are hardly any);
+a ratio not listed here, such as 9-for-8, is not seen either: import split-adjusted counts."""
 
 
 def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
@@ -133,43 +139,85 @@ def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        (R,) the split ratio s nearest to :math:`r = N_k / N_{k-1}` (relative distance
-        :math:`|r/s - 1|`) if that distance is at most :data:`SPLIT_TOLERANCE`, where s is an
-        integer 2 <= n <= :data:`LARGEST_SPLIT` (an n-for-1 split), one of the
-        :data:`FRACTIONAL_SPLITS` (3/2 for a 3-for-2 split), or the inverse of either, the
-        same distance of 1/r (1/20 for a 1-for-20 reverse split, 2/3 for a 2-for-3); else 1.
+        (R,) n where :math:`r = N_k / N_{k-1}` is within :data:`SPLIT_TOLERANCE` of an integer
+        2 <= n <= :data:`LARGEST_SPLIT` (an n-for-1 split), 1/n where 1/r is (a 1-for-n reverse
+        split), else 1.
     """
+    ratio = _count_ratios(counts, same_ticker)
+    up = ratio >= 1
+    factor = np.where(up, ratio, 1 / ratio)
+    n = np.rint(factor)
+    split = (n >= 2) & (n <= LARGEST_SPLIT) & (np.abs(factor / np.maximum(n, 1) - 1) <= SPLIT_TOLERANCE)
+    return np.where(split, np.where(up, n, 1 / n), 1.0)
+
+
+def fractional_changes(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
+    """The fractional split ratio each share count's rise from the one before it looks like.
+
+    Parameters
+    ----------
+    counts, same_ticker
+        As in :func:`split_ratios`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (R,) the ratio s of :data:`FRACTIONAL_SPLITS` nearest to :math:`r = N_k / N_{k-1}`
+        where :math:`|r/s - 1|` is at most :data:`SPLIT_TOLERANCE` (a 3-for-2 split, or an
+        issue of half as many shares again), else 1. A fall of the counts is never one.
+    """
+    ratio = _count_ratios(counts, same_ticker)
+    candidates = np.asarray(FRACTIONAL_SPLITS)
+    distance = np.abs(ratio[:, None] / candidates[None, :] - 1)
+    nearest = np.argmin(distance, axis=1) if len(ratio) else np.zeros(0, dtype=int)
+    close = distance[np.arange(len(ratio)), nearest] <= SPLIT_TOLERANCE
+    return np.where(close, candidates[nearest], 1.0)
+
+
+def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
+    """(R,) each count over the one before it of the same ticker (1 for a ticker's first)."""
     counts = np.asarray(counts, dtype=float)
     ratio = np.ones(len(counts))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio[1:] = counts[1:] / counts[:-1]
-    ratio = np.where(np.asarray(same_ticker, dtype=bool) & np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
-    up = ratio >= 1
-    factor = np.where(up, ratio, 1 / ratio)
-    whole = np.rint(factor)
-    whole = np.where((whole >= 2) & (whole <= LARGEST_SPLIT), whole, np.inf)  # inf: no candidate
-    fractional = np.broadcast_to(FRACTIONAL_SPLITS, (len(factor), len(FRACTIONAL_SPLITS)))
-    candidates = np.column_stack([whole, fractional])
-    distance = np.abs(factor[:, None] / candidates - 1)
-    nearest = np.argmin(distance, axis=1)
-    split = distance[np.arange(len(factor)), nearest] <= SPLIT_TOLERANCE
-    chosen = candidates[np.arange(len(factor)), nearest]
-    return np.where(split, np.where(up, chosen, 1 / chosen), 1.0)
+    return np.where(np.asarray(same_ticker, dtype=bool) & np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
 
 
 def split_ratio_text(factor: float) -> str:
     """A split ratio (or a product of them, :attr:`ShareCountTable.later_split`) as a stock split
     is named: ``"10-for-1"``, ``"3-for-2"``, ``"1-for-20"`` (a reverse split), ``"2-for-3"``."""
-    ratio = Fraction(float(factor)).limit_denominator(1000)
-    return f"{ratio.numerator}-for-{ratio.denominator}"
+    factor = float(factor)
+    ratio = Fraction(max(factor, 1 / factor)).limit_denominator(1000)  # on the side above 1
+    high, low = ratio.numerator, ratio.denominator
+    return f"{high}-for-{low}" if factor >= 1 else f"{low}-for-{high}"
+
+
+def change_text(factor: float) -> str:
+    """What a fractional change of the counts (:attr:`ShareCountTable.later_change`) may be."""
+    return (
+        f"a rise of the counts by {factor_text(factor)}: a {split_ratio_text(factor)} split, or an issue of "
+        "shares, which the counts cannot tell apart"
+    )
 
 
 def factor_text(factor: float) -> str:
-    """A split factor as a multiplier a user can apply exactly: ``10``, ``1.5``, ``4/3``."""
-    ratio = Fraction(float(factor)).limit_denominator(1000)
+    """A split factor as a multiplier a user can apply exactly: ``10``, ``1.5``, ``4/3``,
+    ``1/1500``."""
+    factor = float(factor)
+    ratio = Fraction(max(factor, 1 / factor)).limit_denominator(1000)  # on the side above 1
+    if factor < 1:
+        ratio = 1 / ratio
     if ratio.denominator in (1, 2, 4, 5, 8, 10):  # a short terminating decimal
         return f"{float(ratio):g}"
     return f"{ratio.numerator}/{ratio.denominator}"
+
+
+def _later_products(ratios: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """(R,) the product of the ``ratios`` of each row's later rows of its ticker (``last``: the
+    position of the ticker's last row), rounded to 9 decimals (1 exactly where they cancel)."""
+    total = np.cumsum(np.log(ratios))
+    later = np.exp(total[last] - total) if len(ratios) else np.empty(0)
+    return np.where(np.isclose(later, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(later, 9))
 
 
 _ROWS_BLOCK_VALUES = 1 << 18
@@ -194,6 +242,10 @@ class ShareCountTable:
     keys
         (R,) ascending :math:`c (T + 1) + d`: the figure's ticker code c and the calendar
         position d of the first day it is in effect (T: after the calendar).
+    later_change
+        (R,) the product of the fractional ratios (:func:`fractional_changes`) of the ticker's
+        later counts: 1 where none; else the figure gives no market value, value weight or
+        turnover (a later split or share issue, which the counts cannot tell apart).
     later_split
         (R,) the product of the split ratios (:func:`split_ratios`) of the ticker's later
         counts: 1 where the figure is on the basis of the adjusted closes, else the factor by
@@ -213,6 +265,7 @@ class ShareCountTable:
     filing: np.ndarray
     keys: np.ndarray
     later_split: np.ndarray
+    later_change: np.ndarray
     calendar: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
     )
@@ -248,12 +301,17 @@ class ShareCountTable:
         keys = code.astype(np.int64) * (len(calendar) + 1) + first_day
         same = np.zeros(len(code), dtype=bool)
         same[1:] = code[1:] == code[:-1]
-        logs = np.log(split_ratios(shares, same))
-        total = np.cumsum(logs)
         last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
-        later = np.exp(total[last] - total) if len(code) else np.empty(0)
-        later = np.where(np.isclose(later, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(later, 9))
-        return cls(tuple(names), shares, as_of, filing, keys, later, calendar)
+        later = _later_products(split_ratios(shares, same), last)
+        change = _later_products(fractional_changes(shares, same), last)
+        return cls(tuple(names), shares, as_of, filing, keys, later, change, calendar)
+
+    @property
+    def on_price_basis(self) -> np.ndarray:
+        """(R,) the figure times :attr:`later_split` (the count on the basis of split-adjusted
+        closes and volumes), NaN where :attr:`later_change` says a later change may or may not
+        have been a split."""
+        return np.where(self.later_change == 1.0, self.shares * self.later_split, np.nan)
 
     def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.
@@ -285,7 +343,8 @@ class ShareCountTable:
         A figure dated before a split (:attr:`later_split`) is NaN with ``"withhold"`` (a
         market value: no number rather than one resting on an inferred split) and the figure
         times the split ratio with ``"scale"`` (turnover, whose log regression needs one basis
-        across the estimation and event windows)."""
+        across the estimation and event windows); one dated before a fractional change
+        (:attr:`later_change`) is NaN with either."""
         code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
         width = len(self.calendar) + 1
         row_type = self._row_type
@@ -303,9 +362,9 @@ class ShareCountTable:
         np.maximum.at(rows, (owner[on_calendar], day[on_calendar]), figure[on_calendar])
         np.maximum.accumulate(rows, axis=1, out=rows)
         if before_split == "scale":
-            adjusted = self.shares * self.later_split
+            adjusted = self.on_price_basis
         else:
-            adjusted = np.where(self.later_split == 1.0, self.shares, np.nan)
+            adjusted = np.where((self.later_split == 1.0) & (self.later_change == 1.0), self.shares, np.nan)
         return np.append(adjusted, np.nan).take(rows)
 
     @cached_property
@@ -371,7 +430,8 @@ class CountBelowVolume:
 
     def describe(self) -> str:
         """What is wrong with the count, in one sentence."""
-        basis = "" if self.split == 1.0 else f" (times {self.split:g}, a later split's ratio, as volumes are)"
+        ratio = factor_text(self.split)
+        basis = "" if self.split == 1.0 else f" (times {ratio}, a later split's ratio, as volumes are)"
         return (
             f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is less than {self.ticker}'s "
             f"median daily volume over the {TURNOVER_SESSIONS} sessions before ({self.median_volume:,.0f} "

@@ -396,8 +396,8 @@ def test_battery_bootstrap_on_a_second_thread_gives_the_same_rows(monkeypatch: p
 def _share_files(draw):
     """Share-count files of a few tickers: as-of dates before, inside and after an 8-session
     calendar, on weekends between sessions, repeated, and missing; some tickers without rows;
-    counts whose changes are split ratios (x2, x10, /20), near them (x1.97, x10.4) or not
-    (x1.02, x1.5)."""
+    counts whose changes are split ratios (x2, x10, /20), near them (x1.97, x10.4), fractional
+    ones (x1.5: a 3-for-2 split or a share issue) or none (x1.02, /1.5)."""
     start = np.datetime64("2024-01-01")
     files = {}
     counts = st.sampled_from([1e8, 2e8, 1.02e8, 1.5e8, 1.97e8, 1e9, 1.04e9, 5e6])
@@ -459,7 +459,9 @@ def test_share_table_is_shares_on_for_any_files(files, seed, block_values) -> No
 
 def _before_split(frame: pd.DataFrame, as_of: np.datetime64, filing: str) -> bool:
     """Whether the figure (as_of, filing) of ``frame`` is followed, in as-of order, by changes of
-    the counts whose split ratios (n or 1/n within 3%, n <= 100) do not cancel: a loop from the definition."""
+    the counts whose split ratios (n or 1/n within 3%, n <= 100) do not cancel, or by a rise of
+    them within 3% of a fractional split ratio (a split or a share issue): a loop from the
+    definition."""
     if np.isnat(as_of):
         return False
     ordered = frame.dropna(subset=["as_of"]).sort_values("as_of", kind="stable").reset_index(drop=True)
@@ -473,6 +475,8 @@ def _before_split(frame: pd.DataFrame, as_of: np.datetime64, filing: str) -> boo
         n = round(size)
         if 2 <= n <= 100 and abs(size / n - 1) <= 0.03:
             factor *= n if ratio >= 1 else 1 / n
+        if any(abs(ratio / s - 1) <= 0.03 for s in (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)):
+            return True
     return not np.isclose(factor, 1.0)
 
 

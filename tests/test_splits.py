@@ -22,6 +22,7 @@ from eventstudy.valuation import (
     SPLIT_TOLERANCE,
     ShareCountTable,
     factor_text,
+    fractional_changes,
     split_ratio_text,
     split_ratios,
 )
@@ -56,23 +57,25 @@ def test_split_ratios_in_closed_form() -> None:
     assert split_ratios(np.array([5e6, 1e9, 5e7]), np.array([False, True, True])).tolist() == [1, 1, 1 / 20]
 
 
-def test_fractional_split_ratios_in_closed_form() -> None:
-    """3-for-2 and 5-for-4 splits (CRSP's most frequent after 2-for-1) change the counts by 3/2
-    and 5/4; a share issue of 40% or 10% is no split; the nearest ratio is the one taken."""
+def test_fractional_changes_in_closed_form() -> None:
+    """A rise of the counts by 3/2 or 5/4 (3-for-2 and 5-for-4 splits, CRSP's most frequent after
+    2-for-1, or share issues of 50% and 25%) is a fractional change, not a split; a rise of 40% or
+    10%, or any fall, is neither; the nearest ratio is the one taken."""
     assert FRACTIONAL_SPLITS == (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)
     counts = np.array([1e9, 1.5e9, 1.497e9 * 1.5, 1.25 * 1.497e9 * 1.5, 1.4 * 1.25 * 1.497e9 * 1.5])
     same = np.array([False, True, True, True, True])
-    np.testing.assert_allclose(split_ratios(counts, same), [1, 3 / 2, 3 / 2, 5 / 4, 1])
-    # 1.5e9 -> 1e9 is a 2-for-3 reverse split; x1.7 is 2.0% from 5/3 and 2.9% from 7/4; x1.1 none
-    down = split_ratios(np.array([1.5e9, 1e9, 1.7e9, 1.87e9]), np.array([False, True, True, True]))
-    np.testing.assert_allclose(down, [1, 2 / 3, 5 / 3, 1])
-    # A change past LARGEST_SPLIT is no split, even within 3% of it.
-    assert split_ratios(np.array([1e7, 1.02e9]), np.array([False, True])).tolist() == [1, 1]
-    assert [split_ratio_text(f) for f in (10, 1.5, 1 / 20, 2 / 3, np.round(4 / 3, 9), 15)] == [
-        "10-for-1", "3-for-2", "1-for-20", "2-for-3", "4-for-3", "15-for-1",
+    np.testing.assert_allclose(fractional_changes(counts, same), [1, 3 / 2, 3 / 2, 5 / 4, 1])
+    assert split_ratios(counts, same).tolist() == [1, 1, 1, 1, 1]
+    # 1.5e9 -> 1e9 is a fall (no reverse fractional split); x1.7 is 2.0% from 5/3 and 2.9% from 7/4
+    down = fractional_changes(np.array([1.5e9, 1e9, 1.7e9, 1.87e9]), np.array([False, True, True, True]))
+    np.testing.assert_allclose(down, [1, 1, 5 / 3, 1])
+    two_tickers = fractional_changes(np.array([1e9, 1.5e9]), np.array([False, False]))
+    assert two_tickers.tolist() == [1, 1]
+    assert [split_ratio_text(f) for f in (10, 1.5, 1 / 20, 2 / 3, np.round(4 / 3, 9), 15, 1 / 1500)] == [
+        "10-for-1", "3-for-2", "1-for-20", "2-for-3", "4-for-3", "15-for-1", "1-for-1500",
     ]  # fmt: skip
-    multipliers = [factor_text(f) for f in (10, 1.5, 1.25, np.round(4 / 3, 9), 0.1)]
-    assert multipliers == ["10", "1.5", "1.25", "4/3", "0.1"]
+    multipliers = [factor_text(f) for f in (10, 1.5, 1.25, np.round(4 / 3, 9), 0.1, 1 / 1500, 2 / 3)]
+    assert multipliers == ["10", "1.5", "1.25", "4/3", "0.1", "1/1500", "2/3"]
 
 
 def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not_matter() -> None:
@@ -188,26 +191,33 @@ def test_an_old_count_is_noted_as_blind_to_later_splits(caches, tmp_path) -> Non
     assert "days older" not in car.loc[("recent", "[0,0]")]["note"]
 
 
-def test_a_three_for_two_split_withholds_values_before_it_and_scales_the_weight(caches, tmp_path) -> None:
-    """Counts of 1.0e9 then 1.5e9 are a 3-for-2 split: the closes hold it, so close x 1.0e9 was
-    two thirds of the market value. Before, the change was taken for no split and the market value
-    and the dollar value of the March 2025 event were a third too small, without a note."""
+def test_a_rise_by_three_halves_withholds_every_value_before_it(caches, tmp_path) -> None:
+    """Counts of 1.0e9 then 1.5e9: a 3-for-2 split (the closes hold it, so close x 1.0e9 was two
+    thirds of the market value) or an issue of 50% more shares (then it was the market value).
+    Before, the change was taken for neither, and the market value, the dollar value and the
+    value weight of the March 2025 event were a third too small after a split, without a note;
+    taking it for a split would scale a share issue's weight by a ratio that never applied. So
+    no value is computed from the earlier count, and each row says why."""
     rows = ["amd-mar25,2025-03-03,pre,AMD,announcer,1e9,g,x"]
     rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting="value")
     results = run_rows(caches["three-for-two"], tmp_path, rows, backtest=rule)
     car = results.car.set_index("window").loc["[0,0]"]
-    assert car["shares_outstanding"] == 1e9
+    assert car["shares_outstanding"] == 1e9  # the figure used is still reported
     assert car[["mcap_prev_usd", "abnormal_value_usd", "value_to_deal"]].isna().all()
-    assert "precedes a change of its later counts by a split ratio (3-for-2)" in car["note"]
-    assert "each count before the split times 1.5)" in car["note"]
+    assert (
+        "shares: the count of AMD as of 2024-11-01 precedes a rise of the counts by 1.5: a 3-for-2 split, "
+        "or an issue of shares, which the counts cannot tell apart;" in car["note"]
+    )
+    assert "import split-adjusted counts (each count before it times 1.5)" in car["note"]
     trade = results.backtest.trades.iloc[0]
-    prices = pd.read_parquet(caches["three-for-two"] / "prices" / "AMD.parquet").set_index("date")
-    close_before = prices.loc[pd.Timestamp("2025-02-28"), "close"]  # the session before the entry
-    assert trade["outcome"] == "ok"
-    assert trade["mcap_prev_usd"] == pytest.approx(close_before * 1e9 * 1.5, rel=1e-12)
-    assert "share count times 1.5, a later change of the counts by a split ratio (3-for-2;" in trade["note"]
+    assert trade["outcome"] == "no_market_value" and np.isnan(trade["mcap_prev_usd"])
+    assert trade["note"] == (
+        "no value weight: the share count precedes a rise of the counts by 1.5: a 3-for-2 split, "
+        "or an issue of shares, which the counts cannot tell apart"
+    )
     equal_rule = BacktestConfig(holding_days=(1,), drift_days=(1,))
-    equal = run_rows(caches["three-for-two"], tmp_path, rows, backtest=equal_rule)
-    same = equal.backtest.trades.iloc[0]  # equal weights: the market value reported, its scaling noted
-    assert same["mcap_prev_usd"] == trade["mcap_prev_usd"]
-    assert same["note"].startswith("market value: the share count times 1.5, a later change")
+    equal = run_rows(caches["three-for-two"], tmp_path, rows, backtest=equal_rule).backtest.trades.iloc[0]
+    assert equal["outcome"] == "ok" and np.isnan(equal["mcap_prev_usd"])  # traded; no market value
+    assert equal["note"].startswith("no market value: the share count precedes a rise of the counts by 1.5")
+    after = run_rows(caches["three-for-two"], tmp_path, ["amd-sep25,2025-09-03,pre,AMD,announcer,1e9,g,x"])
+    assert after.car.set_index("window").loc["[0,0]", "mcap_prev_usd"] > 0  # the later count: a value

@@ -11,6 +11,8 @@ timing at the close of its own day: :func:`trade_days_zero`):
   a later change of the counts by a split ratio, which scales the count: Yahoo's closes are
   adjusted for every split after them, so close x count misses by that ratio the market value
   a trader saw (a share issue by such a factor is taken for a split; the trade's note says so).
+  A count before a rise of the counts by a fractional split ratio (3/2: a 3-for-2 split or a
+  share issue, which the counts cannot tell apart) gives no value weight (``no_market_value``).
 * **entry** -- ``close_day0``: at ``Close`` of day ``d``; ``open_day1``: at ``Open`` of day
   ``d+1``.
 * **exit** -- at ``Close`` of day ``d+k`` for a holding period of k trading days.
@@ -72,7 +74,7 @@ from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.timeline.calendar import DayZero, align_day_zero
 from eventstudy.timeline.returns import build_panel
-from eventstudy.valuation import ShareCountTable, factor_text, split_ratio_text
+from eventstudy.valuation import ShareCountTable, change_text, factor_text, split_ratio_text
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
@@ -240,9 +242,11 @@ def plan_trades(
     table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
     figure = table.rows(tickers, prev_index[:, None])[:, 0] if len(tickers) else np.empty(0, dtype=int)
     # A count dated before a later split, times the split-adjusted close, misses the market value
-    # the trader saw by the split ratio; the count on the closes' basis is the count times it.
+    # the trader saw by the split ratio; the count on the closes' basis is the count times it. One
+    # dated before a fractional rise of the counts (a split or a share issue) gives none.
     split = np.append(table.later_split, 1.0)[figure]
-    mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split
+    change = np.append(table.later_change, 1.0)[figure]
+    mcap_prev = prev_close * np.append(table.on_price_basis, np.nan)[figure]
     abroad = np.array([quote_currency(str(t)) is not None for t in listed], dtype=bool)  # not in USD
     mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
     value_weights = config.weighting == "value"
@@ -265,11 +269,16 @@ def plan_trades(
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
             outcome, note = "no_entry_price", f"no {'Open' if open_entry else 'Close'} on the entry day"
+        elif value_weights and change[i] != 1.0:
+            outcome = "no_market_value"
+            note = f"no value weight: the share count precedes {change_text(change[i])}"
         elif value_weights and not weight_basis[i] > 0:
             outcome, note = "no_market_value", (
                 "no close or share count before the entry for value weights, or prices not in US dollars "
                 "(a Yahoo exchange suffix)"
             )
+        elif change[i] != 1.0 and np.isfinite(prev_close[i]):
+            note = f"no market value: the share count precedes {change_text(change[i])}"
         elif noted[i] and split[i] != 1.0:
             note = (
                 f"{subject}: the share count times {factor_text(split[i])}, a later change of the counts "
