@@ -572,6 +572,28 @@ def test_verify_clean_never_removes_a_users_file_named_like_a_temporary_one(
     assert not any((store.root / ".locks" / "prices").glob("report*"))
 
 
+def test_a_folder_or_link_named_as_a_temporary_file_is_a_stray_never_removed(
+    store: PriceStore, tmp_path: Path, capsys
+) -> None:
+    """A folder and a link named exactly as a writer's temporary file were listed as leftovers;
+    --clean then deleted the user's link and crashed on the folder with a traceback
+    (IsADirectoryError). Only a regular file is a writer's temporary file."""
+    folder = store.price_path("AAA").parent
+    (folder / ".AAA.parquet.abcd1234.tmp").mkdir()
+    (folder / ".AAA.parquet.abcd1234.tmp" / "notes.txt").write_text("mine")
+    mine = tmp_path / "mine.txt"
+    mine.write_text("precious")
+    link = folder / ".AAA.parquet.zz99zz99.tmp"
+    link.symlink_to(mine)
+    found = {(p.path.name, p.kind) for p in store.verify()}
+    assert found == {(".AAA.parquet.abcd1234.tmp", "stray_file"), (".AAA.parquet.zz99zz99.tmp", "stray_file")}
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 1
+    captured = capsys.readouterr()
+    assert "removed" not in captured.out and "Traceback" not in captured.err
+    assert link.is_symlink() and mine.read_text() == "precious"
+    assert (folder / ".AAA.parquet.abcd1234.tmp" / "notes.txt").read_text() == "mine"
+
+
 def test_a_live_writers_temporary_file_is_neither_reported_nor_removed(store: PriceStore) -> None:
     temporary = store.price_path("AAA").with_name(".AAA.parquet.live01ab.tmp")
     temporary.write_bytes(b"PAR1 being written")

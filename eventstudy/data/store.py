@@ -61,6 +61,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -801,8 +802,16 @@ Nothing else is taken for one: ``.report.parquet.final.tmp`` is a user's file, n
 
 
 def _is_temp_file(path: Path) -> bool:
+    """A writer's temporary file: named as :func:`tempfile.mkstemp` names them for a cache file
+    of the folder's kind, and a regular file (a folder or link of that name is the user's, never
+    removed: ``lstat``, links not followed)."""
     match = _TEMP_NAME.fullmatch(path.name)
-    return match is not None and _named_as(path.parent.name, Path(match["target"]).stem)
+    if match is None or not _named_as(path.parent.name, Path(match["target"]).stem):
+        return False
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except FileNotFoundError:  # renamed or removed meanwhile
+        return False
 
 
 def _target_of_temp(path: Path) -> Path:
