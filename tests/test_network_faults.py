@@ -164,14 +164,26 @@ def test_an_empty_answer_is_not_retried_and_writes_nothing(tmp_path: Path, sleep
         (history().drop(columns="adj_close"), "lacks column(s) adj_close"),
         (pd.concat([history(), history().iloc[[5]]]), "returned date 2024-01-09 twice"),
         (ValueError("bad symbol"), "fetching 'AAA' 2024-01-02..2025-03-31 failed: ValueError: bad symbol"),
+        # What an import refuses, a fetch stored: an infinite close became an infinite market
+        # value; a row without a date crashed the fetch with a traceback.
+        (history().assign(close=lambda f: f["close"].where(f.index != 3, np.inf)),
+         "the source's close of 2024-01-05 for 'AAA' is inf, not a finite number"),
+        (history().assign(volume=lambda f: f["volume"].where(f.index != 0, -np.inf)),
+         "the source's volume of 2024-01-02 for 'AAA' is -inf, not a finite number"),
+        (history().assign(date=lambda f: f["date"].where(f.index != 4)), "has a row without a date"),
+        (history().assign(date=lambda f: f["date"].where(f.index != 0, pd.Timestamp("1850-01-02"))),
+         "has the date 1850-01-02, outside 1900..2199"),
     ],
-    ids=["no-adj-close", "duplicate-date", "other-error"],
+    ids=["no-adj-close", "duplicate-date", "other-error", "infinite-close", "infinite-volume", "no-date",
+         "date-1850"],
 )
 def test_non_transient_failures_are_not_retried(tmp_path: Path, sleeps, answer, message) -> None:
     fetcher = Script(answer)
+    store = PriceStore(tmp_path)
     with pytest.raises(DataUnavailableError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        fetch(PriceStore(tmp_path), fetcher, sleeps)
+        fetch(store, fetcher, sleeps)
     assert fetcher.calls == 1 and sleeps == []
+    assert not store.price_path("AAA").exists()  # nothing stored
 
 
 def test_partial_history_is_kept_and_recorded(tmp_path: Path, sleeps) -> None:

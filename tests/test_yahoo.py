@@ -368,3 +368,12 @@ def test_a_negative_volume_from_yahoo_is_refused_naming_the_day():
     )
     frame.loc[frame.index[1], "Volume"] = 0  # a day without trades is a volume
     assert fetch_prices("ORCL", START, END, history=_serve(frame))["volume"].tolist()[1] == 0.0
+
+
+def test_an_infinite_share_count_from_yahoo_is_refused_not_stored() -> None:
+    """inf passed the 'positive' filter and was stored: every market value of the ticker became
+    infinite. An import refuses it; so does the fetch now, naming the day."""
+    days = pd.DatetimeIndex(["2025-05-31", "2025-08-31"]).tz_localize("America/New_York")
+    raw = pd.Series([2.8e9, np.inf], days)
+    with pytest.raises(DataUnavailableError, match=r"count of 2025-08-31 for 'ORCL' .* not a finite number"):
+        fetch_shares("ORCL", dt.date(2025, 1, 1), dt.date(2025, 9, 10), get_shares_full=_serve(raw))

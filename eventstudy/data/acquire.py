@@ -72,6 +72,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data import yahoo
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
@@ -790,7 +791,9 @@ def _no_dates_expired(store: PriceStore, path: Path) -> bool:
 
 
 def _checked_history(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
-    """The fetched frame in cache schema, refusing missing columns and repeated dates."""
+    """The fetched frame in cache schema, refusing what an import of the same rows refuses:
+    missing columns, a row without a date or one outside FIRST_DATE..LAST_DATE, repeated dates,
+    an infinite number (a blank, NaN, is a missing value: the validation masks it)."""
     missing = [name for name in PRICE_COLUMNS if name not in frame.columns]
     if missing:
         raise DataUnavailableError(f"the source's frame for {symbol!r} lacks column(s) {', '.join(missing)}")
@@ -803,11 +806,26 @@ def _checked_history(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
         raise DataUnavailableError(
             f"the source's frame for {symbol!r} is malformed: {_one_line(exc)}"
         ) from exc
+    if out["date"].isna().any():
+        raise DataUnavailableError(f"the source's frame for {symbol!r} has a row without a date")
+    outside = (out["date"] < pd.Timestamp(FIRST_DATE)) | (out["date"] > pd.Timestamp(LAST_DATE))
+    if outside.any():
+        raise DataUnavailableError(
+            f"the source's frame for {symbol!r} has the date {_iso(out.loc[outside, 'date'].iloc[0])}, "
+            f"outside {FIRST_DATE.year}..{LAST_DATE.year}"
+        )
     out = out.sort_values("date", kind="stable").reset_index(drop=True)
     repeated = out["date"].duplicated()
     if repeated.any():
         raise DataUnavailableError(
             f"the source returned date {_iso(out.loc[repeated, 'date'].iloc[0])} twice for {symbol!r}"
+        )
+    values = out.loc[:, list(PRICE_COLUMNS[1:])].to_numpy()
+    row, column = np.nonzero(np.isinf(values))
+    if row.size:
+        raise DataUnavailableError(
+            f"the source's {PRICE_COLUMNS[1 + int(column[0])]} of {_iso(out['date'].iloc[int(row[0])])} for "
+            f"{symbol!r} is {values[row[0], column[0]]:g}, not a finite number"
         )
     return out
 

@@ -266,6 +266,11 @@ def fetch_shares(
     stamps = raw.index.tz_localize(None) if raw.index.tz is not None else raw.index
     counts = pd.Series(pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64"), stamps)
     counts = counts.sort_index(kind="stable")
+    infinite = np.isinf(counts.to_numpy())
+    if infinite.any():  # an import refuses it: not a count
+        day = counts.index[infinite][0]
+        when = f"of {day:%Y-%m-%d}" if pd.notna(day) else "without a date"
+        raise DataUnavailableError(f"Yahoo share count {when} for {where} is not a finite number")
     counts = counts[counts.notna() & (counts > 0)]
     dates = pd.DatetimeIndex(counts.index).normalize()
     keep = ~dates.duplicated(keep="last")
