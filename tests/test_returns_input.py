@@ -606,3 +606,29 @@ def test_crsp_missing_codes_are_decimal_returns_whatever_the_units(tmp_path, uni
     assert main(["cache", "import", "--returns", str(path), "--units", units, "--cache", str(root)]) == 0
     stored = PriceStore(root).read_returns_table("10107").frame
     np.testing.assert_allclose(stored["ret"].to_numpy(float), expected, rtol=1e-15)
+
+
+def test_a_returns_markets_holiday_is_bridged_for_other_exchanges_and_weekends() -> None:
+    """Only a series of the market's own exchange trading on a weekday the market lacks shows a
+    gap in the market's file. A foreign listing's row on that day (its exchange open on the
+    market's holiday) and a Saturday row are compounded into the next session, as their prices
+    would be: the market's next return spans the holiday too. (The first version of the gap
+    rule withheld them all: the day after every holiday, and every Monday of a file with
+    weekend rows.)"""
+    from eventstudy.timeline.returns import ReturnSeries, build_panel
+
+    days = pd.to_datetime(["2024-07-02", "2024-07-03", "2024-07-05", "2024-07-08"])  # no 07-04
+    market = pd.DataFrame({"date": days, "ret": [0.001, 0.002, 0.003, 0.004], "market_cap": np.nan})
+    with_holiday = days.append(pd.to_datetime(["2024-07-04", "2024-07-06"])).sort_values()
+    rets = [0.01, 0.02, 0.05, 0.03, 0.07, 0.04]  # 07-02, 07-03, 07-04, 07-05, 07-06 (Sat), 07-08
+
+    def series(symbol: str) -> np.ndarray:
+        frame = pd.DataFrame({"date": with_holiday, "ret": rets, "market_cap": np.nan})
+        panel = build_panel({}, "SPY", returns={"SPY": ReturnSeries(market), symbol: ReturnSeries(frame)})
+        return panel.returns_of(symbol)
+
+    foreign = series("7203.T")
+    np.testing.assert_allclose(foreign, [0.01, 0.02, 1.05 * 1.03 - 1, 1.07 * 1.04 - 1], rtol=1e-15)
+    same = series("NVDA")  # 07-04 is a weekday gap for its exchange: 07-05 withheld; Saturday bridged
+    assert np.isnan(same[2])
+    np.testing.assert_allclose(same[[0, 1, 3]], [0.01, 0.02, 1.07 * 1.04 - 1], rtol=1e-15)

@@ -23,7 +23,9 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
                                      (that day's price withheld); a study window that loses
                                      returns to either gets the outcome absurd_price
 returns series (cache import --returns) are checked for blank returns, sessions without a
-return (that day only), and returns dated off the calendar (compounded into the next session).
+return (that day only), and returns dated off the calendar (compounded into the next session;
+with a returns series as the market, a weekday it lacks on which a series of its exchange has a
+row is a gap in its file, and that series' next session is withheld instead).
 Every run records the same findings (but calendar_gap) in manifest.json under "validation".
 Symbols follow the grammar of events.csv (HDFC.Bank, ^NSEI, 10107; at most 32 characters).
 

@@ -71,8 +71,9 @@ nonpositive_price            and of the next are missing -- never bridged by a t
 gap                          same as a missing price: returns of the session and the next are
                              missing (the returns panel never bridges a gap).
 off_calendar_date            the row is ignored (returns live on the market's calendar); with a
-                             returns series as the market, the next session's return, which
-                             the price would span, is withheld too.
+                             returns series as the market, a weekday row of a symbol of its
+                             exchange withholds the next session's return too (a gap in the
+                             market's file: :mod:`eventstudy.timeline.returns`).
 partial_history              nothing changes: days outside the history have no returns, so
                              events there get ``insufficient_estimation``,
                              ``incomplete_event_window`` or an ``announced_*_data`` outcome.
@@ -101,9 +102,10 @@ return_gap                   a calendar session inside the series' first..last d
                              row: that day's return is missing, that day only
 off_calendar_return          a row dated on a day that is not a session: its return is
                              compounded into the next session's, as that day's price would
-                             be; with a returns series as the market, the next session's
-                             return is withheld instead (the market's own return there
-                             covers one session: its missing row may be a gap in its file)
+                             be; with a returns series as the market, a weekday row of a
+                             series of its exchange withholds the next session's return
+                             instead (a gap in the market's file, whose next return covers
+                             one session)
 partial_history              as for prices
 ===========================  =================================================================
 
@@ -174,8 +176,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "gap": ("mask", "no row: returns of the session and the next are missing (never bridged)"),
     "off_calendar_date": (
         "ignore",
-        "row ignored: returns live on the market's calendar (with a returns series as the market, "
-        "the next session's return is withheld too)",
+        "row ignored: returns live on the market's calendar (with a returns series as the market, a "
+        "weekday row of a symbol of its exchange withholds the next session's return too)",
     ),
     "calendar_gap": (
         "report",
@@ -206,8 +208,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "off_calendar_return": (
         "compound",
         "return compounded into the next session's return (as the prices of those days would give); "
-        "with a returns series as the market, whose missing row may be a gap in its file, the next "
-        "session's return is withheld instead",
+        "with a returns series as the market, a weekday row of a series of its exchange withholds the "
+        "next session's return instead (a gap in the market's file)",
     ),
 }
 """kind -> (action, what the study does). Actions: refuse, mask, ignore, report, compound."""

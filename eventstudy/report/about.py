@@ -213,7 +213,9 @@ def returns_text(manifest: Mapping[str, Any]) -> str:
         parts.append(
             f"{kind} returns of the imported returns series ({names}), placed on the market proxy's "
             "calendar: a missing return removes that day only, a return dated on another day is compounded "
-            "into the next session's, and a series of the other definition is converted"
+            "into the next session's (withheld instead where a series of the exchange of a returns-series "
+            "market has a row on a weekday the market lacks: a gap in its file), and a series of the other "
+            "definition is converted"
         )
     return "Returns: " + "; ".join(parts) + "."
 

@@ -13,13 +13,16 @@ returns): exactly what the prices of those days would give, since a price row of
 is ignored and the next session's return then spans both days. Returns dated before the first
 or after the last session are not used.
 
-When the market itself is a returns series, its calendar is the dates of its rows, and a day
-without a row may be a holiday of its exchange or a gap in its file: its next return then
-covers one session, not both days, so a series with an observation (a price or a return) on
-such a day has no return on the next session (it is withheld, not compounded: a two-day return
-against the market's one-day return would be an abnormal return of neither). With a price
-series as the market, a day without its price is no session, its next return spans both days,
-and the rule above holds. Simple returns are converted to log returns, or back,
+When the market itself is a returns series, its calendar is the dates of its rows, and a
+weekday without a row is a holiday of its exchange (its next return spans both days, as a
+price's would) or a gap in its file (its next return covers one session). A series of the same
+exchange (the same Yahoo suffix, :mod:`eventstudy.exchanges`; not an index) with an observation
+on such a weekday shows that the exchange traded then: a gap, so that series has no return on
+the next session (withheld, not compounded: a two-day return against the market's one-day
+return would be an abnormal return of neither). A series of another exchange, or an
+observation on a weekend, is compounded as above (its own exchange traded on the market's
+holiday). With a price series as the market, a day without its price is no session, its next
+return spans both days, and the rule above holds. Simple returns are converted to log returns, or back,
 when the study's definition differs from the series' (:func:`convert`).
 
 Either way the panel holds the same columns: returns, and market values -- ``close`` (times a
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from eventstudy.exchanges import quote_currency
 from eventstudy.sessions import onto_sessions
 
 DEFINITIONS: tuple[str, ...] = ("simple", "log")
@@ -150,9 +154,9 @@ def returns_on_calendar(
 
     Rules of the module docstring: each return on its session; a return dated between two
     sessions compounded into the next session's (NaN when that session has none), or, with
-    ``compound`` False (the calendar of a returns-series market), that session's return
-    withheld; rows before the first or after the last session dropped; market values on their
-    own sessions only.
+    ``compound`` False (a series of the exchange of a returns-series market) and dated on a
+    weekday, that session's return withheld; rows before the first or after the last session
+    dropped; market values on their own sessions only.
     """
     frame = series.frame
     dates = pd.DatetimeIndex(frame["date"]).to_numpy("datetime64[ns]")
@@ -167,10 +171,11 @@ def returns_on_calendar(
 
 
 def _sessions_after(sessions: np.ndarray, off_dates: np.ndarray) -> np.ndarray:
-    """Positions of the sessions whose interval :math:`(s_{t-1}, s_t]` holds one of
-    ``off_dates`` (dates that are no session); dates before the first or after the last session
-    belong to none."""
-    position = np.searchsorted(sessions, off_dates, side="left")
+    """Positions of the sessions whose interval :math:`(s_{t-1}, s_t]` holds one of the weekdays
+    of ``off_dates`` (dates that are no session: a weekday there is a gap in a returns-series
+    market's file); dates before the first or after the last session belong to none."""
+    weekday = (off_dates.astype("datetime64[D]").view("int64") + 3) % 7 < 5  # 1970-01-01: Thursday
+    position = np.searchsorted(sessions, off_dates[weekday], side="left")
     return np.unique(position[(position > 0) & (position < len(sessions))])
 
 
@@ -199,9 +204,13 @@ def build_panel(
         raise ValueError(f"definition must be one of {DEFINITIONS}, got {definition!r}")
     source = prices[market] if market in prices else returns[market].frame
     calendar = pd.DatetimeIndex(source["date"]).rename("date")
-    # A returns-series market's missing row may be a gap in its file: never bridge it (module docstring).
-    compound = market in prices
     sessions = calendar.to_numpy("datetime64[ns]")
+
+    def compound(symbol: str) -> bool:
+        """False for a series that shows a returns-series market's gaps (module docstring)."""
+        same_exchange = quote_currency(symbol) == quote_currency(market) and not symbol.startswith("^")
+        return market in prices or not same_exchange
+
     symbols = (*prices, *(s for s in returns if s not in prices))
     n_days = len(calendar)
     adj_close = np.full((n_days, len(prices)), np.nan)
@@ -216,8 +225,8 @@ def build_panel(
         adj_close[position[on], column] = frame["adj_close"].to_numpy(dtype=float)[on]
         close[position[on], column] = frame["close"].to_numpy(dtype=float)[on]
     from_prices = log_returns(adj_close) if definition == "log" else simple_returns(adj_close)
-    if not compound:  # a price between two sessions: the next session's return spans both days
-        for column, symbol in enumerate(prices):
+    for column, symbol in enumerate(prices):
+        if not compound(symbol):  # a price between two sessions: the next session's return spans both
             stamps = pd.DatetimeIndex(prices[symbol]["date"]).to_numpy("datetime64[ns]")
             between = stamps[~np.isin(stamps, sessions)]
             from_prices[_sessions_after(sessions, between), column] = np.nan
@@ -228,7 +237,9 @@ def build_panel(
     market_cap = np.full((n_days, len(symbols)), np.nan)
     for column in range(len(prices), len(symbols)):
         symbol = symbols[column]
-        values, caps, off = returns_on_calendar(returns[symbol], calendar, definition, compound=compound)
+        values, caps, off = returns_on_calendar(
+            returns[symbol], calendar, definition, compound=compound(symbol)
+        )
         panel_returns[:, column] = values
         market_cap[:, column] = caps
         off_calendar[symbol] = off
