@@ -414,3 +414,16 @@ def test_a_risk_free_column_not_spelt_rf_is_refused_not_fitted(tmp_path, name, s
     with pytest.raises(InputError, match="is the column 'RF'; rename it") as caught:
         read_user_factors(path)
     assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), 1, name)
+
+
+def test_factor_columns_differing_only_in_case_are_refused_as_column_names(tmp_path) -> None:
+    """'MKT' and 'mkt' (or 'RF' and 'rf') were refused with the cache's reason for identifiers
+    (one file on a case-insensitive file system), which says nothing of a factor file."""
+    path = tmp_path / "f.csv"
+    path.write_text("date,MKT,mkt\n2025-01-02,0.01,0.02\n")
+    with pytest.raises(InputError) as caught:
+        read_user_factors(path)
+    assert (caught.value.row, caught.value.field) == (1, "mkt")
+    assert caught.value.message == (
+        "'mkt' and 'MKT' differ only in case: column names are compared ignoring case"
+    )

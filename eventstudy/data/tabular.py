@@ -35,7 +35,7 @@ import pandas as pd
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data.events import read_csv_text
 from eventstudy.errors import InputError
-from eventstudy.symbols import collision_message, symbol_problem
+from eventstudy.symbols import symbol_problem
 
 MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "."})
 """Cells read as a missing value: blank, R's ``NA``, pandas' ``NaN``, SQL's ``NULL``, SAS's ``.``."""
@@ -153,7 +153,7 @@ def read_text_table(path: Path) -> TextTable:
             message = (
                 "column appears twice"
                 if earlier == name
-                else f"{collision_message(earlier, name)} (column names are compared ignoring case)"
+                else f"{name!r} and {earlier!r} differ only in case: column names are compared ignoring case"
             )
             raise InputError(str(path), message, row=1, field=name)
         seen[folded] = position
