@@ -293,12 +293,34 @@ def test_unestimable_regressions_say_why() -> None:
         "car ~ I(9**9**9)",  # patsy computed the integer and the run hung
         "car ~ I(deal_usd**11)",
         "car ~ I(deal_usd**beta)",
+        # A chain in brackets: 9**(9**9) hung the run; ((10**10)**10)**10 crashed it (OverflowError).
+        "car ~ I(((((((((9**9)**9)**9)**9)**9)**9)**9)**9)**9)",
+        "car ~ I(((10**10)**10)**10)",
+        # More than one dependent column: the fit took the first alone (car), without a word.
+        "car + value_to_deal ~ np.log(deal_usd)",
+        "C(role) ~ car",
+        "car:beta ~ deal_usd",
     ],
 )
 def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str) -> None:
     assert formula_problem(formula) is not None
     with pytest.raises(ValueError, match="formula"):
         CrossSectionSpec("r", formula, (-1, 1))
+
+
+def test_a_formula_python_cannot_evaluate_or_of_several_dependents_is_a_note() -> None:
+    """What formula_problem cannot see from the text: a text column on the left (one column per
+    level: the fit regressed the first level's dummy) and an integer too large for a float
+    (OverflowError escaped with a traceback). Each regression says why it has no numbers."""
+    car, events = car_rows(n=12)
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    text = fit_cross_section(rows, CrossSectionSpec("r", "role ~ car", (-1, 1)))
+    assert len(text) == 1 and text["coef"].isna().all()
+    assert text["note"].iloc[0].startswith("not estimable: the dependent variable gives")
+    assert text["note"].iloc[0].endswith("columns, not one")
+    big = "car ~ I(99999999999999999999999999999999999999**10)"
+    huge = fit_cross_section(rows, CrossSectionSpec("r", big, (-1, 1)))
+    assert len(huge) == 1 and huge["note"].iloc[0].startswith("formula could not be evaluated")
 
 
 def test_allowed_formulas() -> None:
@@ -308,6 +330,8 @@ def test_allowed_formulas() -> None:
         "car ~ I(deal_usd / 1e9) - 1",
         "car ~ center(beta) + standardize(sigma)",
         "car ~ I(deal_usd**2) + I(sigma**0.5) + (C(role) + beta)**2",
+        "np.log(car + 1) ~ I((deal_usd / 1e9)**2)",
+        "I(car * 100) ~ deal_usd",
     ):
         assert formula_problem(formula) is None, formula
 

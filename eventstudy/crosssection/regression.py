@@ -456,9 +456,13 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         data = data[data["_weight"] >= 1 / WEIGHT_RANGE]
     try:
         y, x, absent = _design(spec.formula, data)
-    except (patsy.PatsyError, ValueError, TypeError, KeyError) as exc:
+    except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
+        # ArithmeticError: an integer too large for a float (I(99999999999999999999**10))
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _empty(spec, 0, total, f"formula could not be evaluated: {message}")
+    if y.shape[1] != 1:  # formula_problem refuses what it can see; a text column gives one per level
+        note = f"not estimable: the dependent variable gives {y.shape[1]} columns, not one"
+        return _empty(spec, 0, total, note)
     used = data.loc[y.index]
     n, k = x.shape
     dropped = total - n

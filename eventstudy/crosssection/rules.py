@@ -187,8 +187,12 @@ def formula_problem(formula: object) -> str | None:
                 or exponent.type != token.NUMBER
                 or not 0 <= _number(exponent.string) <= MAX_POWER
                 or (len(following) > 1 and following[1].string == "**")
+                or "**" in _operand_before(significant, position)  # (9**9)**9, in brackets: a chain too
             ):
                 return f"a power is a number from 0 to {MAX_POWER} (x**2), and powers are not chained"
+    problem = _dependent_problem([t for t in significant if t.start[1] < formula.index("~")])
+    if problem:
+        return problem
     previous = None
     for item in tokens:
         kind, text = item.type, item.string
@@ -213,6 +217,38 @@ def formula_problem(formula: object) -> str | None:
         elif kind != token.NUMBER:
             return f"{text!r} is not allowed in a formula"
         previous = item
+    return None
+
+
+def _operand_before(tokens: list[tokenize.TokenInfo], position: int) -> list[str]:
+    """The texts of the operand left of the operator at ``position``: one token, or a bracketed
+    group (with its function name, if any) when that token closes one."""
+    end = position - 1
+    if end < 0 or tokens[end].string != ")":
+        return [tokens[end].string] if end >= 0 else []
+    depth = 0
+    for start in range(end, -1, -1):
+        depth += {")": 1, "(": -1}.get(tokens[start].string, 0)
+        if depth == 0:
+            return [t.string for t in tokens[start : end + 1]]
+    return [t.string for t in tokens[: end + 1]]
+
+
+def _dependent_problem(left: list[tokenize.TokenInfo]) -> str | None:
+    """What makes the tokens left of '~' more than one numeric column; None when nothing. patsy
+    makes a column of each term of the left side (``car + value_to_deal``) and of each level of a
+    categorical one (``C(role)``), and the fit took the first column alone, without a word."""
+    depth = 0
+    for item in left:
+        text = item.string
+        depth += {"(": 1, ")": -1}.get(text, 0)
+        if depth == 0 and text in ("+", "-", "*", ":", "/", "|", "**", "%"):
+            return (
+                f"the left of '~' is one variable or a function of it: {text!r} there is patsy's term "
+                "algebra, not arithmetic (use I(...), e.g. I(car * 100))"
+            )
+        if item.type == token.NAME and text == "C":
+            return "the dependent variable is one numeric column, not a categorical C(...)"
     return None
 
 
