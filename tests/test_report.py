@@ -896,3 +896,31 @@ def test_launch_report_gives_each_regressions_formula(launch) -> None:
         assert text in page.split("<table", 1)[0], text
     formula = "car ~ np.log(deal_usd) + C(role)"
     assert f"<p>Regression car_on_deal_size: {formula} (sample parties, weights patell).</p>" in page
+
+
+def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_path, capsys) -> None:
+    """statistics = [kp_adjusted_bmp_t, grank_t, dollar_abnormal_value]: the report listed its
+    groups from the caar rows only, so it said "stats.parquet has no statistic per group and
+    window", left out the KP-BMP finding, and "Without them, no group total changes" although
+    stats.parquet's totals of openai-compute and its unconfounded twin differ."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "launch.toml").read_text(encoding="utf-8")
+    chosen = 'volume = "log_volume"\nstatistics = ["kp_adjusted_bmp_t", "grank_t", "dollar_abnormal_value"]\n'
+    config = tmp_path / "study.toml"
+    config.write_text(text.replace('volume = "log_volume"\n', chosen, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", "--events", str(root / "events.csv"), "--config", str(config), "--offline"]
+    assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
+    capsys.readouterr()
+    stats = pd.read_parquet(out / "stats.parquet").set_index(["group", "window", "statistic"])
+    assert "caar" not in set(stats.index.get_level_values("statistic"))
+    kp = stats.loc[("openai-compute", "[-1,+1]", "kp_adjusted_bmp_t"), "value"]
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "no statistic per group and window" not in markdown
+    assert "no group total changes" not in markdown
+    value = stats.loc[("openai-compute", "[-1,+1]", "dollar_abnormal_value"), "value"]
+    twin = stats.loc[("openai-compute (unconfounded)", "[-1,+1]", "dollar_abnormal_value"), "value"]
+    assert value != twin  # the totals did change without the confounded rows, and the report says so
+    assert f"openai-compute created {fmt.money(twin)} (not {fmt.money(value)})" in markdown
+    tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
+    assert f"{kp:+.2f}" in tests and "openai-compute" in tests

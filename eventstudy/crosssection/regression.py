@@ -461,8 +461,8 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _empty(spec, 0, total, f"formula could not be evaluated: {message}")
     if y.shape[1] != 1:  # formula_problem refuses what it can see; a text column gives one per level
-        note = f"not estimable: the dependent variable gives {y.shape[1]} columns, not one"
-        return _empty(spec, 0, total, note)
+        why = f"not estimable: the dependent variable gives {y.shape[1]} columns, not one"
+        return _empty(spec, 0, total, why)
     used = data.loc[y.index]
     n, k = x.shape
     dropped = total - n

@@ -74,9 +74,14 @@ class Stats:
         return float("nan") if row is None else float(row["value"])
 
     def groups(self, window: str) -> list[str]:
-        """Groups with a ``caar`` row over ``window`` (twins without confounded rows excluded)."""
-        rows = self.frame[(self.frame["window"] == window) & (self.frame["statistic"] == "caar")]
+        """Groups with a row over ``window`` (twins without confounded rows excluded): any
+        statistic, as a study's ``statistics`` may leave out ``caar``."""
+        rows = self.frame[self.frame["window"] == window]
         return [g for g in dict.fromkeys(rows["group"]) if not str(g).endswith(UNCONFOUNDED_SUFFIX)]
+
+    def has(self, statistic: str) -> bool:
+        """Whether the study computed ``statistic`` (for some group and window)."""
+        return bool((self.frame["statistic"] == statistic).any())
 
     def has_twins(self) -> bool:
         return bool(self.frame["group"].astype(str).str.endswith(UNCONFOUNDED_SUFFIX).any())
@@ -341,14 +346,17 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
         )
         ratio = stats.value(group, main, "value_per_deal_dollar")
         free_ratio = stats.value(twin, main, "value_per_deal_dollar")
-        if _differs(value, free) or _differs(ratio, free_ratio):
-            changes.append(
-                f"{fmt.md(group)} created {fmt.money(free)} (not {fmt.money(value)}), "
-                f"{fmt.ratio(free_ratio)} "
-                f"(not {fmt.ratio(ratio)}) per deal dollar"
-            )
-    sentence = f"{left_out}. Without them, "
-    sentence += "; ".join(changes) if changes else "no group total changes"
+        parts = []
+        if _differs(value, free):
+            parts.append(f"created {fmt.money(free)} (not {fmt.money(value)})")
+        if _differs(ratio, free_ratio):
+            parts.append(f"{fmt.ratio(free_ratio)} (not {fmt.ratio(ratio)}) per deal dollar")
+        if parts:
+            changes.append(f"{fmt.md(group)} " + ", ".join(parts))
+    totals = stats.has("dollar_abnormal_value") or stats.has("value_per_deal_dollar")
+    sentence = f"{left_out}"
+    if totals:  # a study's statistics may leave the totals out: then nothing is said of them
+        sentence += ". Without them, " + ("; ".join(changes) if changes else "no group total changes")
     ranked = value_per_deal_ranking(parties)
     kept = ranked[ranked["clean"]]
     if len(kept) < len(ranked) and len(kept):

@@ -177,8 +177,9 @@ def paper_rows(
 def paper_tables(
     stats: pd.DataFrame, car: pd.DataFrame, windows: Sequence[str], *, drop_confounded: bool = False
 ) -> list[PaperTable]:
-    """Every group of ``stats.parquet`` that has a ``caar`` row, in the table's order."""
-    groups = list(dict.fromkeys(stats.loc[stats["statistic"] == "caar", "group"]))
+    """Every group of ``stats.parquet``, in the table's order (a study's ``statistics`` may leave
+    out ``caar``: its column is then empty, the chosen tests are not)."""
+    groups = list(dict.fromkeys(stats["group"]))
     return [
         PaperTable(
             g, paper_rows(stats, car, g, windows, drop_confounded=drop_confounded), bh_family(stats, g)
