@@ -88,7 +88,7 @@ def shares() -> dict[str, pd.DataFrame]:
         symbol: pd.DataFrame(
             {
                 "as_of": pd.to_datetime(["2024-01-02", "2024-03-21", "2024-04-10"]),
-                "shares_outstanding": [1e6, 2e6, 2.2e6],  # a 2-for-1 split, then 10% more shares
+                "shares_outstanding": [1e6, 2e6, 3e6],  # a 2-for-1 split, then a rise by 3/2
                 "filing": ["q4", "q1", "q2"],
             }
         )

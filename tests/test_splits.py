@@ -209,15 +209,20 @@ def test_a_rise_by_three_halves_withholds_every_value_before_it(caches, tmp_path
         "or an issue of shares, which the counts cannot tell apart;" in car["note"]
     )
     assert "import split-adjusted counts (each count before it times 1.5)" in car["note"]
+    # The backtest never leaves a trade out for a later filing (tests/test_backtest_lookahead.py):
+    # the count is used as given, and the note says what it may be.
     trade = results.backtest.trades.iloc[0]
-    assert trade["outcome"] == "no_market_value" and np.isnan(trade["mcap_prev_usd"])
+    prices = pd.read_parquet(caches["three-for-two"] / "prices" / "AMD.parquet").set_index("date")
+    close_before = prices.loc[pd.Timestamp("2025-02-28"), "close"]  # the session before the entry
+    assert trade["outcome"] == "ok" and trade["mcap_prev_usd"] == close_before * 1e9
     assert trade["note"] == (
-        "no value weight: the share count precedes a rise of the counts by 1.5: a 3-for-2 split, "
-        "or an issue of shares, which the counts cannot tell apart"
+        "value weight: the share count as given, though it precedes a rise of the counts by 1.5: a 3-for-2 "
+        "split, or an issue of shares, which the counts cannot tell apart (after a split it is 2/3 of the "
+        "market value: the closes are split-adjusted)"
     )
     equal_rule = BacktestConfig(holding_days=(1,), drift_days=(1,))
     equal = run_rows(caches["three-for-two"], tmp_path, rows, backtest=equal_rule).backtest.trades.iloc[0]
-    assert equal["outcome"] == "ok" and np.isnan(equal["mcap_prev_usd"])  # traded; no market value
-    assert equal["note"].startswith("no market value: the share count precedes a rise of the counts by 1.5")
+    assert equal["outcome"] == "ok" and equal["mcap_prev_usd"] == trade["mcap_prev_usd"]
+    assert equal["note"].startswith("market value: the share count as given, though it precedes a rise")
     after = run_rows(caches["three-for-two"], tmp_path, ["amd-sep25,2025-09-03,pre,AMD,announcer,1e9,g,x"])
     assert after.car.set_index("window").loc["[0,0]", "mcap_prev_usd"] > 0  # the later count: a value

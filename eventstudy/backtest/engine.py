@@ -12,7 +12,8 @@ timing at the close of its own day: :func:`trade_days_zero`):
   adjusted for every split after them, so close x count misses by that ratio the market value
   a trader saw (a share issue by such a factor is taken for a split; the trade's note says so).
   A count before a rise of the counts by a fractional split ratio (3/2: a 3-for-2 split or a
-  share issue, which the counts cannot tell apart) gives no value weight (``no_market_value``).
+  share issue, which the counts cannot tell apart) is used as given, and the note says so: a
+  trade is never left out because of a later filing.
 * **entry** -- ``close_day0``: at ``Close`` of day ``d``; ``open_day1``: at ``Open`` of day
   ``d+1``.
 * **exit** -- at ``Close`` of day ``d+k`` for a holding period of k trading days.
@@ -243,10 +244,11 @@ def plan_trades(
     figure = table.rows(tickers, prev_index[:, None])[:, 0] if len(tickers) else np.empty(0, dtype=int)
     # A count dated before a later split, times the split-adjusted close, misses the market value
     # the trader saw by the split ratio; the count on the closes' basis is the count times it. One
-    # dated before a fractional rise of the counts (a split or a share issue) gives none.
+    # dated before a fractional rise of the counts (a split or a share issue) is used as given and
+    # noted: leaving the trade out would choose trades by a later filing.
     split = np.append(table.later_split, 1.0)[figure]
     change = np.append(table.later_change, 1.0)[figure]
-    mcap_prev = prev_close * np.append(table.on_price_basis, np.nan)[figure]
+    mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split
     abroad = np.array([quote_currency(str(t)) is not None for t in listed], dtype=bool)  # not in USD
     mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
     value_weights = config.weighting == "value"
@@ -269,21 +271,13 @@ def plan_trades(
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
             outcome, note = "no_entry_price", f"no {'Open' if open_entry else 'Close'} on the entry day"
-        elif value_weights and change[i] != 1.0:
-            outcome = "no_market_value"
-            note = f"no value weight: the share count precedes {change_text(change[i])}"
         elif value_weights and not weight_basis[i] > 0:
             outcome, note = "no_market_value", (
                 "no close or share count before the entry for value weights, or prices not in US dollars "
                 "(a Yahoo exchange suffix)"
             )
-        elif change[i] != 1.0 and np.isfinite(prev_close[i]):
-            note = f"no market value: the share count precedes {change_text(change[i])}"
-        elif noted[i] and split[i] != 1.0:
-            note = (
-                f"{subject}: the share count times {factor_text(split[i])}, a later change of the counts "
-                f"by a split ratio ({split_ratio_text(split[i])}; the closes are split-adjusted)"
-            )
+        elif noted[i]:
+            note = "; ".join(filter(None, [_split_note(subject, split[i]), _change_note(subject, change[i])]))
         if outcome == "ok":
             note = "; ".join(filter(None, [note, share_notes[i] if noted[i] else "", day0_notes[i]]))
         outcomes.append(outcome)
@@ -325,6 +319,26 @@ UNKNOWN_TIMING_NOTE = (
     "day 0 is the session after the announcement: its timing is unknown, so the news may have come "
     "after the study's day 0's close"
 )
+
+
+def _split_note(subject: str, split: float) -> str:
+    """The note of a weight scaled by a later split ratio ("" when there is none)."""
+    if split == 1.0:
+        return ""
+    return (
+        f"{subject}: the share count times {factor_text(split)}, a later change of the counts by a split "
+        f"ratio ({split_ratio_text(split)}; the closes are split-adjusted)"
+    )
+
+
+def _change_note(subject: str, change: float) -> str:
+    """The note of a weight whose count precedes a fractional rise of the counts ("" when none)."""
+    if change == 1.0:
+        return ""
+    return (
+        f"{subject}: the share count as given, though it precedes {change_text(change)} (after a "
+        f"split it is {factor_text(1 / change)} of the market value: the closes are split-adjusted)"
+    )
 
 
 def _share_count_notes(

@@ -313,7 +313,7 @@ VOLUME_SCHEMA: dict[str, ColumnDoc] = {
         "singular_estimation (the volume model shares the return model's estimation days), no_volume "
         "(the ticker or the market is a returns series without volume, or an index whose volume is "
         "never above 0), no_share_counts (log_turnover: too few days with both volumes have a share "
-        "count), or the volume model's own "
+        "count, none before a rise of the counts by a fractional split ratio), or the volume model's own "
         "insufficient_estimation, singular_estimation or degenerate_estimation (e.g. a constant volume)",
     ),
 }
