@@ -568,13 +568,13 @@ def _value_notes(
             ),
         )
         no_value = no_value & ~from_returns
-    split = figures.later_split[:, window]
-    before_split = no_value & (split != 1.0).any(axis=1)
-    _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
-    no_value &= ~before_split
+    # A count may precede both a split and a fractional rise: both notes, so that following one
+    # (importing split-adjusted counts) does not meet the other only then.
+    before_split = no_value & (figures.later_split[:, window] != 1.0).any(axis=1)
     before_change = no_value & (figures.later_change[:, window] != 1.0).any(axis=1)
+    _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
     _append_note(notes, before_change, lambda rows: _change_notes(tickers[rows], figures, rows, window))
-    no_value &= ~before_change
+    no_value &= ~(before_split | before_change)
     no_shares = no_value & np.isnan(figures.shares[:, window]).any(axis=1)
     _append_note(
         notes,

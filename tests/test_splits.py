@@ -226,3 +226,24 @@ def test_a_rise_by_three_halves_withholds_every_value_before_it(caches, tmp_path
     assert equal["note"].startswith("market value: the share count as given, though it precedes a rise")
     after = run_rows(caches["three-for-two"], tmp_path, ["amd-sep25,2025-09-03,pre,AMD,announcer,1e9,g,x"])
     assert after.car.set_index("window").loc["[0,0]", "mcap_prev_usd"] > 0  # the later count: a value
+
+
+def test_a_count_before_a_split_and_a_fractional_rise_names_both(shared_data, tmp_path) -> None:
+    """Counts 1e9, 2e9, 3e9: the first precedes a 2-for-1 split and a rise by 3/2. The note
+    named the split alone, so importing split-adjusted counts (x2) met the rise only then."""
+    folder = tmp_path / "shares"
+    folder.mkdir()
+    (folder / "shares_outstanding.csv").write_text(
+        SHARES_HEADER
+        + "AMD,2023-11-01,1000000000,c,t\nAMD,2024-06-01,2000000000,c,t\nAMD,2024-11-01,3000000000,c,t\n"
+    )
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [shared_data / "prices", folder])
+    rows = ["amd-mar24,2024-03-01,pre,AMD,announcer,1e9,g,x"]
+    rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting="value")
+    results = run_rows(cache, tmp_path, rows, backtest=rule)
+    note = results.car.set_index("window").loc["[0,0]", "note"]
+    assert "split ratio (2-for-1)" in note and "precedes a rise of the counts by 1.5" in note
+    trade = results.backtest.trades.iloc[0]
+    assert "the share count times 2, a later change" in trade["note"]
+    assert "the share count as given, though it precedes a rise of the counts by 1.5" in trade["note"]
