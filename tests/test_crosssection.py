@@ -296,6 +296,8 @@ def test_unestimable_regressions_say_why() -> None:
         # A chain in brackets: 9**(9**9) hung the run; ((10**10)**10)**10 crashed it (OverflowError).
         "car ~ I(((((((((9**9)**9)**9)**9)**9)**9)**9)**9)**9)",
         "car ~ I(((10**10)**10)**10)",
+        "car ~ I((deal_usd**2)**6)",  # degree 12
+        "car ~ I(((deal_usd**3 + 1)**2 + 1)**2)",  # degree 12 through sums
         # More than one dependent column: the fit took the first alone (car), without a word.
         "car + value_to_deal ~ np.log(deal_usd)",
         "C(role) ~ car",
@@ -332,6 +334,11 @@ def test_allowed_formulas() -> None:
         "car ~ I(deal_usd**2) + I(sigma**0.5) + (C(role) + beta)**2",
         "np.log(car + 1) ~ I((deal_usd / 1e9)**2)",
         "I(car * 100) ~ deal_usd",
+        # A power inside a power's base, of degree 10 or less in all (the first check of brackets
+        # refused these, which had always fitted).
+        "car ~ (C(role) + I((deal_usd / 1e9)**2))**2",
+        "car ~ I(((deal_usd / 1e9)**2 + 1)**0.5)",
+        "car ~ I((deal_usd**2)**5)",
     ):
         assert formula_problem(formula) is None, formula
 

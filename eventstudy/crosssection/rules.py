@@ -178,7 +178,11 @@ def formula_problem(formula: object) -> str | None:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return f"{shown(formula)} is not a formula (unbalanced brackets or quotes)"
     significant = [t for t in tokens if t.type not in (token.NEWLINE, token.NL, token.ENDMARKER)]
-    for position, item in enumerate(significant):  # I(9**9**9) hung patsy's eval of a huge integer
+    # I(9**9**9) hung patsy's eval of a huge integer, and so did ((9**9)**9)**9... in brackets:
+    # (a**b)**c is a**(b*c). Each power's degree is its exponent times the largest degree of a
+    # power in its base; no degree may pass MAX_POWER.
+    degree: dict[int, float] = {}
+    for position, item in enumerate(significant):
         if item.string == "**":
             following = significant[position + 1 : position + 3]
             exponent = following[0] if following else None
@@ -187,9 +191,16 @@ def formula_problem(formula: object) -> str | None:
                 or exponent.type != token.NUMBER
                 or not 0 <= _number(exponent.string) <= MAX_POWER
                 or (len(following) > 1 and following[1].string == "**")
-                or "**" in _operand_before(significant, position)  # (9**9)**9, in brackets: a chain too
             ):
                 return f"a power is a number from 0 to {MAX_POWER} (x**2), and powers are not chained"
+            start = _operand_start(significant, position)
+            inner = max((d for q, d in degree.items() if start <= q < position), default=1.0)
+            degree[position] = _number(exponent.string) * max(inner, 1.0)
+            if degree[position] > MAX_POWER:
+                return (
+                    f"a power of a power may not pass degree {MAX_POWER} in all ((x**2)**3 is x**6; "
+                    "((9**9)**9)**9 once hung the run)"
+                )
     problem = _dependent_problem([t for t in significant if t.start[1] < formula.index("~")])
     if problem:
         return problem
@@ -220,18 +231,18 @@ def formula_problem(formula: object) -> str | None:
     return None
 
 
-def _operand_before(tokens: list[tokenize.TokenInfo], position: int) -> list[str]:
-    """The texts of the operand left of the operator at ``position``: one token, or a bracketed
-    group (with its function name, if any) when that token closes one."""
+def _operand_start(tokens: list[tokenize.TokenInfo], position: int) -> int:
+    """The position of the first token of the operand left of the operator at ``position``: the
+    token before it, or the opening bracket of the group that token closes."""
     end = position - 1
     if end < 0 or tokens[end].string != ")":
-        return [tokens[end].string] if end >= 0 else []
+        return max(end, 0)
     depth = 0
     for start in range(end, -1, -1):
         depth += {")": 1, "(": -1}.get(tokens[start].string, 0)
         if depth == 0:
-            return [t.string for t in tokens[start : end + 1]]
-    return [t.string for t in tokens[: end + 1]]
+            return start
+    return 0
 
 
 def _dependent_problem(left: list[tokenize.TokenInfo]) -> str | None:
