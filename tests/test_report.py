@@ -924,3 +924,12 @@ def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_
     assert f"openai-compute created {fmt.money(twin)} (not {fmt.money(value)})" in markdown
     tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
     assert f"{kp:+.2f}" in tests and "openai-compute" in tests
+    # A statistic no table shows: no tables of dashes, and the report says why.
+    corrado = 'volume = "log_volume"\nstatistics = ["corrado_rank_z"]\n'
+    config.write_text(text.replace('volume = "log_volume"\n', corrado, 1), encoding="utf-8")
+    assert main([*args, "--cache", str(launch_cache), "--out", str(tmp_path / "corrado")]) == 0
+    capsys.readouterr()
+    markdown = (tmp_path / "corrado" / "report.md").read_text(encoding="utf-8")
+    tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
+    assert "there are no test tables; stats.parquet holds those it computed" in tests
+    assert "| Window |" not in tests

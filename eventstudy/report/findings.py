@@ -74,9 +74,11 @@ class Stats:
         return float("nan") if row is None else float(row["value"])
 
     def groups(self, window: str) -> list[str]:
-        """Groups with a row over ``window`` (twins without confounded rows excluded): any
-        statistic, as a study's ``statistics`` may leave out ``caar``."""
-        rows = self.frame[self.frame["window"] == window]
+        """Groups with a row over ``window`` of a statistic the findings show
+        (:data:`FINDINGS_STATISTICS`; twins without confounded rows excluded): a study's
+        ``statistics`` may leave out ``caar`` or any of them."""
+        shown = self.frame["statistic"].isin(FINDINGS_STATISTICS)
+        rows = self.frame[(self.frame["window"] == window) & shown]
         return [g for g in dict.fromkeys(rows["group"]) if not str(g).endswith(UNCONFOUNDED_SUFFIX)]
 
     def has(self, statistic: str) -> bool:
@@ -85,6 +87,10 @@ class Stats:
 
     def has_twins(self) -> bool:
         return bool(self.frame["group"].astype(str).str.endswith(UNCONFOUNDED_SUFFIX).any())
+
+
+FINDINGS_STATISTICS: tuple[str, ...] = ("caar", ROBUST_TEST, "dollar_abnormal_value", "value_per_deal_dollar")
+"""The statistics of the findings' group table and sentences."""
 
 
 def main_rows(car: pd.DataFrame, window: str) -> pd.DataFrame:

@@ -368,7 +368,10 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
         fmt.md(legend(adjusted=adjusted(tables))),
     )
     if not rendered:
-        paragraphs = ("stats.parquet has no statistic per group and window, so there are no test tables.",)
+        paragraphs = (
+            "The study's statistics include none of the tables' (CAAR and the tests of the columns), so "
+            "there are no test tables; stats.parquet holds those it computed.",
+        )
     return Section("tests", "Tests by group", paragraphs=paragraphs, tables=tuple(rendered))
 
 

@@ -177,9 +177,11 @@ def paper_rows(
 def paper_tables(
     stats: pd.DataFrame, car: pd.DataFrame, windows: Sequence[str], *, drop_confounded: bool = False
 ) -> list[PaperTable]:
-    """Every group of ``stats.parquet``, in the table's order (a study's ``statistics`` may leave
-    out ``caar``: its column is then empty, the chosen tests are not)."""
-    groups = list(dict.fromkeys(stats["group"]))
+    """Every group of ``stats.parquet`` with a statistic of the table (``caar`` or one of
+    :data:`TESTS`), in the table's order: a study's ``statistics`` may leave out ``caar``, whose
+    column is then empty; a group without any of them has no table."""
+    shown = stats["statistic"].isin(["caar", *(name for name, _, _ in TESTS)])
+    groups = list(dict.fromkeys(stats.loc[shown, "group"]))
     return [
         PaperTable(
             g, paper_rows(stats, car, g, windows, drop_confounded=drop_confounded), bh_family(stats, g)
