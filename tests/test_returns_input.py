@@ -632,3 +632,18 @@ def test_a_returns_markets_holiday_is_bridged_for_other_exchanges_and_weekends()
     same = series("NVDA")  # 07-04 is a weekday gap for its exchange: 07-05 withheld; Saturday bridged
     assert np.isnan(same[2])
     np.testing.assert_allclose(same[[0, 1, 3]], [0.01, 0.02, 1.07 * 1.04 - 1], rtol=1e-15)
+
+
+def test_an_index_as_the_returns_market_names_no_exchange_so_nothing_is_withheld() -> None:
+    """^N225's returns file lacks a Tokyo holiday on which NVDA traded (Marine Day, NYSE open):
+    NVDA's return was withheld as if the Nikkei file had a gap. An index names no exchange, so
+    every series is compounded across its missing weekdays, as across a price market's."""
+    from eventstudy.timeline.returns import ReturnSeries, build_panel
+
+    days = pd.to_datetime(["2024-07-12", "2024-07-16"])  # no 2024-07-15, Marine Day
+    market = pd.DataFrame({"date": days, "ret": [0.001, 0.002], "market_cap": np.nan})
+    traded = pd.to_datetime(["2024-07-12", "2024-07-15", "2024-07-16"])
+    nvda = pd.DataFrame({"date": traded, "ret": [0.01, 0.02, 0.03], "market_cap": np.nan})
+    series = {"^N225": ReturnSeries(market), "NVDA": ReturnSeries(nvda)}
+    panel = build_panel({}, "^N225", returns=series)
+    np.testing.assert_allclose(panel.returns_of("NVDA"), [0.01, 1.02 * 1.03 - 1], rtol=1e-15)

@@ -21,9 +21,11 @@ on such a weekday shows that the exchange traded then: a gap, so that series has
 the next session (withheld, not compounded: a two-day return against the market's one-day
 return would be an abnormal return of neither). A series of another exchange, or an
 observation on a weekend, is compounded as above (its own exchange traded on the market's
-holiday). With a price series as the market, a day without its price is no session, its next
-return spans both days, and the rule above holds. Simple returns are converted to log returns, or back,
-when the study's definition differs from the series' (:func:`convert`).
+holiday), and so is every series when the market is an index (``^N225``: its symbol names no
+exchange, so its gaps cannot be told from its holidays). With a price series as the market, a
+day without its price is no session, its next return spans both days, and the rule above
+holds. Simple returns are converted to log returns, or back, when the study's definition
+differs from the series' (:func:`convert`).
 
 Either way the panel holds the same columns: returns, and market values -- ``close`` (times a
 share count, :mod:`eventstudy.valuation`) for a price series, the file's own ``market_cap`` for
@@ -207,9 +209,10 @@ def build_panel(
     sessions = calendar.to_numpy("datetime64[ns]")
 
     def compound(symbol: str) -> bool:
-        """False for a series that shows a returns-series market's gaps (module docstring)."""
+        """False for a series that shows a returns-series market's gaps (module docstring). An
+        index market (``^N225``) names no exchange: its gaps cannot be told from its holidays."""
         same_exchange = quote_currency(symbol) == quote_currency(market) and not symbol.startswith("^")
-        return market in prices or not same_exchange
+        return market in prices or market.startswith("^") or not same_exchange
 
     symbols = (*prices, *(s for s in returns if s not in prices))
     n_days = len(calendar)
