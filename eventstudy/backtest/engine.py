@@ -277,7 +277,7 @@ def plan_trades(
                 "(a Yahoo exchange suffix)"
             )
         elif noted[i]:
-            note = "; ".join(filter(None, [_split_note(subject, split[i]), _change_note(subject, change[i])]))
+            note = _later_counts_note(subject, split[i], change[i])
         if outcome == "ok":
             note = "; ".join(filter(None, [note, share_notes[i] if noted[i] else "", day0_notes[i]]))
         outcomes.append(outcome)
@@ -321,24 +321,22 @@ UNKNOWN_TIMING_NOTE = (
 )
 
 
-def _split_note(subject: str, split: float) -> str:
-    """The note of a weight scaled by a later split ratio ("" when there is none)."""
-    if split == 1.0:
-        return ""
-    return (
-        f"{subject}: the share count times {factor_text(split)}, a later change of the counts by a split "
-        f"ratio ({split_ratio_text(split)}; the closes are split-adjusted)"
-    )
-
-
-def _change_note(subject: str, change: float) -> str:
-    """The note of a weight whose count precedes a fractional rise of the counts ("" when none)."""
-    if change == 1.0:
-        return ""
-    return (
-        f"{subject}: the share count as given, though it precedes {change_text(change)} (after a "
-        f"split it is {factor_text(1 / change)} of the market value: the closes are split-adjusted)"
-    )
+def _later_counts_note(subject: str, split: float, change: float) -> str:
+    """What the later counts do to a trade's market value ("" when nothing): a later split scales
+    the count (:attr:`~eventstudy.valuation.ShareCountTable.later_split`), a later fractional
+    rise (``later_change``) leaves it as given."""
+    parts = []
+    if split != 1.0:
+        parts.append(
+            f"{subject}: the share count times {factor_text(split)}, a later change of the counts by a "
+            f"split ratio ({split_ratio_text(split)}; the closes are split-adjusted)"
+        )
+    if change != 1.0:
+        parts.append(
+            f"{subject}: the share count as given, though it precedes {change_text(change)} (after a "
+            f"split it is {factor_text(1 / change)} of the market value: the closes are split-adjusted)"
+        )
+    return "; ".join(parts)
 
 
 def _share_count_notes(
