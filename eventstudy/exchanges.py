@@ -103,6 +103,21 @@ def quote_currency(symbol: str) -> tuple[str, str] | None:
     return SUFFIX_CURRENCY.get(symbol.rsplit(".", 1)[1])
 
 
+def same_exchange(symbol: str, market: str) -> bool:
+    """Whether ``symbol`` is listed on the exchange of the listing ``market`` (same Yahoo suffix,
+    or neither has one). An index (``^N225``, ``^GSPC``) names no exchange, as market or symbol:
+    its missing weekdays cannot be told from its holidays.
+
+    Examples
+    --------
+    >>> same_exchange("NVDA", "SPY"), same_exchange("VOD.L", "SPY"), same_exchange("NVDA", "^N225")
+    (True, False, False)
+    """
+    if symbol.startswith("^") or market.startswith("^"):
+        return False
+    return quote_currency(symbol) == quote_currency(market)
+
+
 NEW_YORK_HOURS = frozenset({"CN", "NE", "TO", "V"})
 """Suffixes of exchanges in New York's time zone with its regular session, 09:30-16:00 (the
 Canadian exchanges): a New York time of day says when their listings' news came."""

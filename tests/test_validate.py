@@ -557,3 +557,24 @@ def test_run_with_absurd_prices_prints_no_warning(absurd_cache: PriceStore, tmp_
     assert status == 0 and printed.err == "", printed.err
     assert [str(w.message) for w in caught] == []
     assert "absurd_price 3" in printed.out
+
+
+def test_an_index_market_names_no_exchange_so_validate_reports_no_calendar_gap(
+    launch_cache: Path, tmp_path, capsys
+) -> None:
+    """With ^N225 as the market, validate reported Tokyo's holidays on which the US listings
+    traded as gaps in the Nikkei's data (review of 516e392): an index symbol names no exchange,
+    as the returns panel already treats it. SPY, a listing, keeps its finding (test above)."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    spy = store.read_prices("SPY")
+    kept = ~spy["date"].isin(pd.to_datetime(["2023-03-15", "2024-07-03"]))
+    store.write_prices("^N225", spy[kept], {"source": "test", "symbol": "^N225"})
+    found = validate_store(store, ["NVDA", "AMD", "SMH", "SOXX"], "^N225")
+    assert [issue.kind for issue in found["^N225"]] == []
+    found = validate_store(store, ["NVDA", "AMD", "SMH", "SOXX"], "SPY")  # the same rows as a listing
+    assert [issue.kind for issue in found["SPY"]] == []  # SPY itself is whole
+    store.write_prices("SPY", spy[kept], store.provenance(store.price_path("SPY")))
+    found = validate_store(store, ["NVDA", "AMD", "SMH", "SOXX"], "SPY")
+    assert [issue.kind for issue in found["SPY"]] == ["calendar_gap"]

@@ -35,7 +35,8 @@ suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is
 calendar_gap                 (:func:`validate_store` only, on the market proxy) a day within the
                              calendar's span that it lacks, on which at least two symbols of
                              its exchange, and half of those whose history covers the day, have
-                             a value
+                             a value (none when the proxy is an index, ``^N225``: it names no
+                             exchange)
 absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE` (1e9): no
                              listed share or index trades there in any currency (Berkshire
                              Hathaway A is under 1e6 USD, Argentina's Merval ~3e6 points); such
@@ -129,7 +130,7 @@ import pandas as pd
 
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
-from eventstudy.exchanges import quote_currency
+from eventstudy.exchanges import same_exchange
 
 JUMP = 0.40
 """Absolute one-day price change above which a jump is examined as a possible split."""
@@ -763,8 +764,7 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
         kind, table = (market_kind, market_table) if symbol == market else store.read_series_table(symbol)
         check = validate_prices if kind == "prices" else validate_returns
         out[symbol] = check(table.frame, calendar, ticker=symbol)
-        same_exchange = quote_currency(symbol) == quote_currency(market) and not symbol.startswith("^")
-        if symbol != market and same_exchange:
+        if symbol != market and same_exchange(symbol, market):
             values = table.frame["adj_close" if kind == "prices" else "ret"].to_numpy(dtype=float)
             traded.append(pd.DatetimeIndex(table.frame["date"])[np.isfinite(values)])
     gap = calendar_gaps(calendar, traded)

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from eventstudy.exchanges import quote_currency
+from eventstudy.exchanges import same_exchange
 from eventstudy.sessions import onto_sessions
 
 DEFINITIONS: tuple[str, ...] = ("simple", "log")
@@ -211,8 +211,7 @@ def build_panel(
     def compound(symbol: str) -> bool:
         """False for a series that shows a returns-series market's gaps (module docstring). An
         index market (``^N225``) names no exchange: its gaps cannot be told from its holidays."""
-        same_exchange = quote_currency(symbol) == quote_currency(market) and not symbol.startswith("^")
-        return market in prices or market.startswith("^") or not same_exchange
+        return market in prices or not same_exchange(symbol, market)
 
     symbols = (*prices, *(s for s in returns if s not in prices))
     n_days = len(calendar)
