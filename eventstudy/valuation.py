@@ -27,9 +27,11 @@ be told from a split (its values are withheld as one).
 A rise of the counts by a fractional split ratio (3/2 for a 3-for-2 split, :data:`FRACTIONAL_SPLITS`,
 :func:`fractional_changes`) is as often an issue of shares (a merger paid in stock, an offering),
 which leaves the closes alone. The counts cannot tell the two apart, so such a change is no
-split: every earlier count gives no market value, no value weight and no turnover
+split: every earlier count gives no market value and no turnover
 (:attr:`ShareCountTable.later_change`), and the rows say why; a split would otherwise leave
 those values two thirds of the truth, an issue would be scaled by a ratio that never applied.
+The backtest's value weights use such a count as given, with a note (leaving the trade out
+would choose trades by a later filing).
 Imported split-adjusted counts (each count before the split times its ratio) have no such
 change and are used as given.
 """
@@ -244,8 +246,9 @@ class ShareCountTable:
         position d of the first day it is in effect (T: after the calendar).
     later_change
         (R,) the product of the fractional ratios (:func:`fractional_changes`) of the ticker's
-        later counts: 1 where none; else the figure gives no market value, value weight or
-        turnover (a later split or share issue, which the counts cannot tell apart).
+        later counts: 1 where none; else the figure gives no market value or turnover (a later
+        split or share issue, which the counts cannot tell apart; the backtest's value weights
+        use it as given, with a note).
     later_split
         (R,) the product of the split ratios (:func:`split_ratios`) of the ticker's later
         counts: 1 where the figure is on the basis of the adjusted closes, else the factor by

@@ -246,4 +246,9 @@ def test_a_count_before_a_split_and_a_fractional_rise_names_both(shared_data, tm
     assert "split ratio (2-for-1)" in note and "precedes a rise of the counts by 1.5" in note
     trade = results.backtest.trades.iloc[0]
     assert "the share count times 2, a later change" in trade["note"]
-    assert "the share count as given, though it precedes a rise of the counts by 1.5" in trade["note"]
+    assert trade["note"] == (  # one count, scaled once: "times 2" and "as given" contradicted
+        "value weight: the share count times 2, a later change of the counts by a split ratio (2-for-1; "
+        "the closes are split-adjusted); value weight: not scaled again for a rise of the counts by 1.5: "
+        "a 3-for-2 split, or an issue of shares, which the counts cannot tell apart (after a split it is "
+        "2/3 of the market value: the closes are split-adjusted)"
+    )

@@ -332,9 +332,10 @@ def _later_counts_note(subject: str, split: float, change: float) -> str:
             f"split ratio ({split_ratio_text(split)}; the closes are split-adjusted)"
         )
     if change != 1.0:
+        used = "the share count as given, though it precedes" if split == 1.0 else "not scaled again for"
         parts.append(
-            f"{subject}: the share count as given, though it precedes {change_text(change)} (after a "
-            f"split it is {factor_text(1 / change)} of the market value: the closes are split-adjusted)"
+            f"{subject}: {used} {change_text(change)} (after a split it is {factor_text(1 / change)} "
+            "of the market value: the closes are split-adjusted)"
         )
     return "; ".join(parts)
 
