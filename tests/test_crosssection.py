@@ -26,7 +26,7 @@ from eventstudy.crosssection.regression import (
     fit_cross_section,
     regression_rows,
 )
-from eventstudy.crosssection.rules import FORMULA_COLUMNS, CrossSectionSpec, formula_problem
+from eventstudy.crosssection.rules import FORMULA_COLUMNS, MAX_TERMS, CrossSectionSpec, formula_problem
 from eventstudy.data.events import read_events
 from eventstudy.errors import InputError
 from eventstudy.tables import CAR_COLUMNS
@@ -339,8 +339,31 @@ def test_allowed_formulas() -> None:
         "car ~ (C(role) + I((deal_usd / 1e9)**2))**2",
         "car ~ I(((deal_usd / 1e9)**2 + 1)**0.5)",
         "car ~ I((deal_usd**2)**5)",
+        # patsy's interaction power of a term holding a power is no power of a power (review of
+        # ec90293): I(deal_usd**6) stays degree 6 in its interactions with C(role)
+        "car ~ (C(role) + I(deal_usd**6))**2",
+        "car ~ I(deal_usd**2)**6",
+        "car ~ (beta + sigma + np.log(deal_usd) + C(role))**4",  # 15 terms
     ):
         assert formula_problem(formula) is None, formula
+
+
+FACTORS = [f"I(deal_usd**{k})" for k in range(1, 10)] + ["beta", "sigma", "car_se", "np.log(deal_usd)"]
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        # 13 factors to the 10th power: patsy expanded 8,000 interaction terms in minutes and GBs
+        # (18 to the 10th: 154 s, 1.6 GB, before the fit) (review of ec90293)
+        "car ~ (" + " + ".join(FACTORS) + ")**10",
+        "car ~ " + " * ".join(FACTORS[:8]),  # 255 terms
+        "car ~ (" + " + ".join(FACTORS[:7]) + ")**2:(" + " + ".join(FACTORS[7:]) + ") - 1",  # 28 x 6
+    ],
+)
+def test_formulas_whose_terms_patsy_would_multiply_past_the_limit_are_refused(formula: str) -> None:
+    problem = formula_problem(formula)
+    assert problem is not None and f"a formula has at most {MAX_TERMS} terms" in problem
 
 
 def write_config(path, body: str):

@@ -148,6 +148,12 @@ MAX_POWER = 10
 power): ``I(9**9**9)`` made patsy compute an integer of 370 million digits."""
 
 
+MAX_TERMS = 100
+"""The most terms a formula's right side may expand to in patsy's term algebra (an upper bound,
+:func:`_term_bound`): 18 variables to the 10th power are 199,140 terms, which took patsy 154 s
+and 1.6 GB before any fit. A cross-section of events has far fewer observations than that."""
+
+
 def _number(text: str) -> float:
     """The value of a NUMBER token (NaN for a hexadecimal, octal, binary or imaginary one)."""
     try:
@@ -179,10 +185,16 @@ def formula_problem(formula: object) -> str | None:
         return f"{shown(formula)} is not a formula (unbalanced brackets or quotes)"
     significant = [t for t in tokens if t.type not in (token.NEWLINE, token.NL, token.ENDMARKER)]
     # I(9**9**9) hung patsy's eval of a huge integer, and so did ((9**9)**9)**9... in brackets:
-    # (a**b)**c is a**(b*c). Each power's degree is its exponent times the largest degree of a
-    # power in its base; no degree may pass MAX_POWER.
+    # (a**b)**c is a**(b*c). Inside a call's brackets ``**`` is Python's power: its degree is its
+    # exponent times the largest degree of a power in its base, and no degree may pass MAX_POWER.
+    # Outside them it is patsy's interaction power, whose size _term_bound checks.
     degree: dict[int, float] = {}
+    calls: list[bool] = []  # per open bracket: whether it opens a call (its contents are Python)
     for position, item in enumerate(significant):
+        if item.string == "(":
+            calls.append(position > 0 and significant[position - 1].type == token.NAME)
+        elif item.string == ")" and calls:
+            calls.pop()
         if item.string == "**":
             following = significant[position + 1 : position + 3]
             exponent = following[0] if following else None
@@ -193,6 +205,8 @@ def formula_problem(formula: object) -> str | None:
                 or (len(following) > 1 and following[1].string == "**")
             ):
                 return f"a power is a number from 0 to {MAX_POWER} (x**2), and powers are not chained"
+            if not any(calls):
+                continue
             start = _operand_start(significant, position)
             inner = max((d for q, d in degree.items() if start <= q < position), default=1.0)
             degree[position] = _number(exponent.string) * max(inner, 1.0)
@@ -228,7 +242,51 @@ def formula_problem(formula: object) -> str | None:
         elif kind != token.NUMBER:
             return f"{text!r} is not allowed in a formula"
         previous = item
+    from patsy import PatsyError
+    from patsy.parse_formula import parse_formula
+
+    try:
+        terms, _ = _term_bound(parse_formula(formula).args[-1])
+    except PatsyError:
+        return None  # malformed for patsy: the fit's note says how
+    if terms > MAX_TERMS:
+        return (
+            f"the regressors may expand to more than {MAX_TERMS} terms, and a formula has at most "
+            f"{MAX_TERMS} terms in patsy's algebra ((a + b + c)**2 is a + b + c + a:b + a:c + b:c; "
+            "a * b is a + b + a:b)"
+        )
     return None
+
+
+def _term_bound(node: Any) -> tuple[int, frozenset[str]]:
+    """An upper bound on the number of terms patsy's algebra makes of the parse ``node`` of a
+    formula (``patsy.parse_formula``), and the factors (Python expressions) they are made of.
+
+    Without evaluating the algebra, which is what takes the time: ``a + b`` has at most
+    :math:`n_a + n_b` terms, ``a - b`` :math:`n_a`, ``a:b`` :math:`n_a n_b`, ``a * b``
+    :math:`n_a + n_b + n_a n_b`, ``a / b`` :math:`n_a + n_b`, ``a**p`` :math:`\\sum_{k=1}^p n_a^k`;
+    and, as each term is a set of the factors, never more than :math:`2^f` for f factors.
+    """
+    kind = node.type
+    if kind == "PYTHON_EXPR":
+        return 1, frozenset({node.token.extra})
+    if not node.args:  # ZERO, ONE, NUMBER: the intercept or its absence
+        return 1, frozenset()
+    parts = [_term_bound(arg) for arg in node.args]
+    factors = frozenset().union(*(names for _, names in parts))
+    first, second = parts[0][0], parts[-1][0]
+    if len(parts) == 1 or kind == "-":
+        bound = first
+    elif kind == ":":
+        bound = first * second
+    elif kind == "*":
+        bound = first + second + first * second
+    elif kind == "**":
+        power = int(min(max(_number(node.args[1].token.extra), 1.0), MAX_POWER))
+        bound = sum(first**k for k in range(1, power + 1))
+    else:  # + and /
+        bound = first + second
+    return min(bound, 2 ** len(factors)), factors  # Python's integers: no overflow
 
 
 def _operand_start(tokens: list[tokenize.TokenInfo], position: int) -> int:
