@@ -265,6 +265,10 @@ class StudyConfig:
     crosssection
         The cross-sectional regressions of the ``[[crosssection]]`` tables
         (:class:`~eventstudy.crosssection.CrossSectionSpec`), written to ``crosssection.parquet``.
+    source
+        The file the configuration was read from (:func:`load_config`), which the errors of its
+        checks against the events name; None for one built in Python. Not part of the study: no
+        comparison, no manifest.
     """
 
     name: str = "study"
@@ -294,6 +298,7 @@ class StudyConfig:
     variance: str = "constant"
     volume: str | None = None
     crosssection: tuple[CrossSectionSpec, ...] = field(default=())
+    source: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _check(self)
@@ -325,6 +330,7 @@ class StudyConfig:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used in ``manifest.json``)."""
         out = dataclasses.asdict(self)
+        out.pop("source")
         window = self.estimation_window
         out["estimation_window"] = window if isinstance(window, str) else list(window)
         for key in ("estimation_gap", "returns", "day0_rule", "day0_max_shift", "missing_returns"):
@@ -351,8 +357,8 @@ class StudyConfig:
             Naming ``source`` and the key, when a key is not a field of this version's
             configuration or a value is invalid.
         """
-        fields = {f.name for f in dataclasses.fields(cls)}
-        values: dict[str, Any] = {}
+        fields = {f.name for f in dataclasses.fields(cls)} - {"source"}
+        values: dict[str, Any] = {"source": source}
         try:
             for key, value in config.items():
                 if key not in fields:
@@ -734,6 +740,7 @@ def load_config(path: str | Path) -> StudyConfig:
         "backtest",
         "flows",
         "crosssection",
+        "source",
     }
     for key in study:
         if key not in known:
@@ -749,7 +756,12 @@ def load_config(path: str | Path) -> StudyConfig:
     regressions = parse_crosssection_tables(document.get("crosssection", []), path)
     try:
         return StudyConfig(
-            **values, share_caveats=caveats, backtest=backtest, flows=flows, crosssection=regressions
+            **values,
+            share_caveats=caveats,
+            backtest=backtest,
+            flows=flows,
+            crosssection=regressions,
+            source=where,
         )
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")

@@ -291,7 +291,8 @@ def study_events(
 ) -> tuple[pd.DataFrame, Path | None, str]:
     """The study's events, read from their file or checked as a frame built in Python
     (:func:`~eventstudy.data.events.events_from_frame`), and checked against the config's
-    ``[[flows]]`` and ``[backtest.positions]``: (events, their file or None, the name errors
+    ``[[flows]]``, ``[[shares.caveats]]`` and ``[backtest.positions]`` (whose errors name the
+    config's file, :attr:`StudyConfig.source`): (events, their file or None, the name errors
     give them). ``memory_per_row`` is the file's size check (default :func:`read_events`')."""
     from eventstudy.backtest.rules import check_position_roles
     from eventstudy.crosssection.flows import check_flow_parties
@@ -305,10 +306,12 @@ def study_events(
         size_check = {} if memory_per_row is None else {"memory_per_row": memory_per_row}
         frame = read_events(path, **size_check)
     where = str(path or "events")
-    check_flow_parties(frame, config.flows, where)
-    _check_caveat_tickers(frame, config, where)
+    # The checks against the events name the config, whose keys they name.
+    config_where = config.source or "config"
+    check_flow_parties(frame, config.flows, config_where)
+    _check_caveat_tickers(frame, config, config_where)
     if config.backtest is not None:
-        check_position_roles(frame["role"].astype(str), config.backtest, where)
+        check_position_roles(frame["role"].astype(str), config.backtest, config_where)
     return frame, path, where
 
 

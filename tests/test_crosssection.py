@@ -699,8 +699,27 @@ def test_run_study_refuses_a_flow_ticker_outside_its_event(launch_cache) -> None
     first = config.flows[0]
     misspelt = dataclasses.replace(first, tickers=("ORLC",), payee_ticker="ORLC", payer_ticker=None)
     config = dataclasses.replace(config, flows=(misspelt, *config.flows[1:]), backtest=None, peers=())
-    with pytest.raises(InputError, match=r"flows\[0\]\.tickers"):
+    with pytest.raises(InputError, match=r"flows\[0\]\.tickers") as caught:
         run_study(ROOT / "events.csv", launch_cache, config)
+    assert caught.value.path == str(ROOT / "launch.toml")  # the file of the key, not events.csv
+    built = dataclasses.replace(config, source=None)  # a config built in Python has no file
+    assert built == config and "source" not in config.to_dict()
+    with pytest.raises(InputError, match=r"flows\[0\]\.tickers") as caught:
+        run_study(ROOT / "events.csv", launch_cache, built)
+    assert caught.value.path == "config"
+
+
+def test_the_cli_names_the_config_file_of_a_flow_ticker_outside_its_event(tmp_path, capsys) -> None:
+    """'events.csv, field flows[0].tickers' named a file without that key (an earlier review)."""
+    from eventstudy.cli import main
+
+    config = tmp_path / "study.toml"
+    config.write_text((ROOT / "launch.toml").read_text(encoding="utf-8").replace('"ORCL"', '"ORCX"'))
+    args = ["run", "--config", str(config), "--events", str(ROOT / "events.csv"), "--offline"]
+    assert main([*args, "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{config}, field 'flows[0].tickers'" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_share_caveat_of_a_ticker_in_another_case_is_refused(launch_cache) -> None:
@@ -714,7 +733,7 @@ def test_a_share_caveat_of_a_ticker_in_another_case_is_refused(launch_cache) -> 
     config = dataclasses.replace(config, share_caveats=(lower,), backtest=None, peers=())
     with pytest.raises(InputError) as caught:
         run_study(ROOT / "events.csv", launch_cache, config)
-    assert (caught.value.path, caught.value.field) == (str(ROOT / "events.csv"), "shares.caveats[0].ticker")
+    assert (caught.value.path, caught.value.field) == (str(ROOT / "launch.toml"), "shares.caveats[0].ticker")
     assert "names 'intc', which differs from the study's ticker 'INTC' only in case" in caught.value.message
     # A ticker that is only a peer: its peer rows lost the caveat the same way.
     peers_only = dataclasses.replace(config, peers=("INTC",), flows=(), crosssection=())

@@ -330,7 +330,7 @@ def check_position_roles(roles: Iterable[str], rule: BacktestConfig, where: str)
     Raises
     ------
     InputError
-        Naming ``where`` (the events file) and ``backtest.positions.<role>``.
+        Naming ``where`` (the config's file) and ``backtest.positions.<role>``.
     """
     present = sorted(set(roles))
     for role, _ in rule.positions:

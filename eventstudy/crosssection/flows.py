@@ -89,7 +89,7 @@ def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: s
     Raises
     ------
     InputError
-        Naming ``where`` (the events file) and ``flows[i].tickers`` or ``flows[i].event_id``.
+        Naming ``where`` (the config's file) and ``flows[i].tickers`` or ``flows[i].event_id``.
     """
     parties: dict[str, list[str]] = {}
     for event_id, ticker in zip(events["event_id"].astype(str), events["ticker"].astype(str), strict=True):
