@@ -275,11 +275,7 @@ def _require_parties_then_peers(
             raise InputError(str(events_path or "events"), message, row=source_row, field="ticker")
     for ticker in peers:
         if not store.has_series(ticker):
-            raise PeerDataError(
-                ticker,
-                f"no cached prices or returns in {store.root} "
-                f"(import them with: eventstudy cache import PATH --cache {store.root}, or use --no-peers)",
-            )
+            raise PeerDataError(ticker, store.not_cached(ticker, "prices or returns", "use --no-peers"))
 
 
 def study_events(

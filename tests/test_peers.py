@@ -159,6 +159,8 @@ def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:
     for peers, expected in (
         ("nv!da", "--peers, field 'nv!da': 'nv!da' is not a ticker"),
         ("NVDA,ZZZZ", "peer 'ZZZZ'"),
+        # the cache holds NVDA: importing 'nvda', as the message said, would be refused as its twin
+        ("nvda", "the cache holds 'NVDA' (prices), which differs only in case"),
     ):
         target = tmp_path / f"bad-{len(peers)}"
         assert main([*base, "--out", str(target), "--peers", peers]) == 2

@@ -287,8 +287,9 @@ class PriceStore:
                     return other, kind
         return None
 
-    def not_cached(self, symbol: str, what: str = "prices") -> str:
-        """The message for a series that is not cached, naming a case variant if there is one."""
+    def not_cached(self, symbol: str, what: str = "prices", otherwise: str = "") -> str:
+        """The message for a series that is not cached, naming a case variant if there is one,
+        and ``otherwise`` the user's other choice (``use --no-peers``)."""
         variant = self.case_variant(symbol)
         hint = (
             f"; the cache holds {variant[0]!r} ({variant[1]}), which differs only in case (identifiers "
@@ -298,7 +299,8 @@ class PriceStore:
         )
         return (
             f"no cached {what} for {symbol!r} in {self.root}{hint} "
-            f"(import them with: eventstudy cache import PATH --cache {self.root})"
+            f"(import them with: eventstudy cache import PATH --cache {self.root}"
+            f"{', or ' + otherwise if otherwise else ''})"
         )
 
     # -- locking ---------------------------------------------------------------------------
