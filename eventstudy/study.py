@@ -497,7 +497,7 @@ def backtest_after_days(rule: BacktestConfig | None) -> int:
 def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, needs: DataNeeds) -> None:
     """Fetch every symbol, share count, earnings calendar and French file the study needs and the
     cache lacks."""
-    from eventstudy.data.acquire import fetch_missing, fetch_missing_earnings
+    from eventstudy.data.acquire import fetch_missing, fetch_missing_earnings, refuse_case_twins
     from eventstudy.data.factors import fetch_missing_french
     from eventstudy.progress import progress
 
@@ -505,6 +505,7 @@ def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, n
     first, last = fetch_range(events, config)
     markets = [m for m in events["market"].tolist() if m] if "market" in events.columns else []
     symbols = list(dict.fromkeys([config.market, *needs.symbols, *markets, *tickers]))
+    refuse_case_twins(store, symbols, tickers)
     for symbol in progress(symbols, desc="fetching"):
         fetch_missing(store, [symbol], first, last, tickers_with_shares=[symbol] if symbol in tickers else [])
     fetch_missing_earnings(store, tickers, first, last)

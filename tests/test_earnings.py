@@ -336,3 +336,34 @@ def test_optional_columns_in_another_case_are_stored_and_not_called_ignored(tmp_
     parsed = parse_earnings_csv(path)
     assert parsed.ignored_columns == ("Extra",)
     assert parsed.frame[["fiscal_period", "source"]].iloc[0].tolist() == ["FY2025 Q1", "x"]
+
+
+def test_dates_or_counts_of_a_case_twin_of_a_cached_ticker_are_refused(shared_data, tmp_path) -> None:
+    """Earnings dates for 'nvda' were imported beside NVDA's prices and calendar: they screened no
+    row of NVDA's, and on a case-insensitive file system earnings/nvda.parquet replaced
+    earnings/NVDA.parquet. Share counts of 'nvda' beside NVDA's prices attached to no row either."""
+    root = tmp_path / "cache"
+    store = PriceStore(root)
+    calendar = shared_data / "earnings" / "earnings_dates.csv"
+    import_paths(store, [shared_data / "prices" / "NVDA.csv", calendar])
+    before = {p: p.read_bytes() for p in root.rglob("*.parquet")}
+    nvda = [line for line in calendar.read_text().splitlines() if line.startswith("NVDA,")]
+    (tmp_path / "lower").mkdir()
+    lower = _write(tmp_path / "lower" / "calendar.csv", "nvda" + nvda[0][4:] + "\n")
+    counts = tmp_path / "lower" / "shares.csv"
+    counts.write_text("ticker,as_of,shares_outstanding,filing,source\nnvda,2024-01-01,2.4e10,10-K,x\n")
+    for bad, kind in ((lower, "earnings"), (counts, "shares")):
+        with pytest.raises(InputError) as caught:
+            import_paths(store, [bad])
+        assert (caught.value.path, caught.value.field) == (str(bad), "ticker")
+        assert "'nvda' and 'NVDA' differ only in case" in caught.value.message
+        assert f"the {kind} of nvda would attach to no row: write NVDA" in caught.value.message
+    # in one batch with the prices, and into a cache without them
+    fresh = PriceStore(tmp_path / "fresh")
+    with pytest.raises(InputError, match="differ only in case"):
+        import_paths(fresh, [shared_data / "prices" / "NVDA.csv", lower])
+    import_paths(fresh, [calendar])
+    with pytest.raises(InputError, match="NVDA is already in the cache \\(earnings\\)"):
+        import_paths(fresh, [lower])
+    assert {p: p.read_bytes() for p in root.rglob("*.parquet")} == before
+    import_paths(store, [calendar])  # the same calendar again: replaced, as before

@@ -220,3 +220,55 @@ def test_a_run_with_a_count_in_thousands_stops_in_one_line(shared_data: Path, tm
     assert "is less than ORCK's median daily volume" in captured.err
     assert "thousands or millions" in captured.err
     assert not out.exists()
+
+
+def test_counts_or_dates_of_a_case_twin_of_cached_ones_are_not_fetched(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """A cache with NVDA's counts and earnings dates but no prices: a run on 'nvda' fetched its
+    prices (no series twin) and then wrote shares/nvda.parquet and earnings/nvda.parquet beside
+    NVDA's, one file on a case-insensitive file system."""
+    from eventstudy.data.acquire import fetch_missing_earnings
+    from eventstudy.errors import DataUnavailableError
+
+    store = PriceStore(tmp_path)
+    store.write_shares("NVDA", _yahoo_counts(2.4e10)("NVDA", START, END), {"source": "test"})
+    release = {"announced": pd.to_datetime(["2025-08-27"]), "timing": ["post"], "fiscal_period": [""]}
+    calendar = pd.DataFrame({"ticker": ["NVDA"], **release, "source": [""]})
+    store.write_earnings("NVDA", calendar, {"source": "test"})
+    asked: list[str] = []
+
+    def counts(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        asked.append(symbol)
+        return _yahoo_counts(2.4e10)(symbol, start, end)
+
+    twin = "'nvda' differs only in case from the cached 'NVDA' \\(shares\\)"
+    with pytest.raises(DataUnavailableError, match=twin):
+        fetch_missing(
+            store, ["nvda"], START, END, fetch_prices=_history, fetch_shares=counts,
+            tickers_with_shares=["nvda"], sleep=pytest.fail,
+        )
+    with pytest.raises(DataUnavailableError, match="so no earnings dates are fetched"):
+        fetch_missing_earnings(store, ["nvda"], START, END, fetch_earnings=pytest.fail)
+    assert asked == [] and store.symbols("shares") == ["NVDA"] and store.symbols("earnings") == ["NVDA"]
+    # A run stops before it fetches anything: no prices of 'nvda' (or of the market) either.
+    import eventstudy.data.acquire as acquire
+
+    monkeypatch.setattr(acquire, "fetch_missing", _with_fetchers(acquire.fetch_missing, _history, counts))
+    for symbol in store.symbols("prices"):
+        store.path(symbol, "prices").unlink()
+    events, out = tmp_path / "events.csv", tmp_path / "out"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-10,pre,nvda,p,,g,h\n"
+    )
+    cached = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.parquet"))
+    status = main(["run", "--events", str(events), "--no-peers", "--out", str(out), "--cache", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "'nvda' differs only in case" in err, err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.parquet")) == cached and not out.exists()
+    fetched = fetch_missing(
+        store, ["ORCL"], START, END, fetch_prices=_history, fetch_shares=counts,
+        tickers_with_shares=["ORCL"], sleep=pytest.fail,
+    )
+    assert fetched == ["ORCL"]
+    assert asked == ["ORCL"]  # another ticker is fetched as before

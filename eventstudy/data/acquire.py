@@ -78,6 +78,7 @@ from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
     LOCK_TIMEOUT,
     PRICE_COLUMNS,
+    SERIES_KINDS,
     SHARES_COLUMNS,
     CacheBusyError,
     CacheCorruptError,
@@ -538,12 +539,35 @@ def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:
             "series, so no prices are fetched for it"
         )
     if not path.is_file():
-        variant = store.case_variant(symbol)
-        if variant is not None:
-            raise DataUnavailableError(
-                f"{symbol!r} differs only in case from the cached {variant[0]!r} ({variant[1]}); identifiers "
-                "must stay distinct once case is folded, so nothing is fetched"
-            )
+        refuse_case_twin(store, symbol, SERIES_KINDS, "nothing is fetched")
+
+
+TICKER_FILES = {"shares": "no share counts are fetched", "earnings": "no earnings dates are fetched"}
+"""The per-ticker files a run fetches, and what a case twin of a cached one stops."""
+
+
+def refuse_case_twins(store: PriceStore, symbols: Iterable[str], tickers: Iterable[str]) -> None:
+    """Before a run fetches anything: a DataUnavailableError at the first of ``symbols`` without
+    a series, or of ``tickers`` without share counts or earnings dates, that differs only in case
+    from a cached identifier of that kind, so the cache stays as it was."""
+    for symbol in symbols:
+        if not store.has_series(symbol):
+            refuse_case_twin(store, symbol, SERIES_KINDS, "nothing is fetched")
+    for ticker in tickers:
+        for kind, outcome in TICKER_FILES.items():
+            if not store.path(ticker, kind).is_file():
+                refuse_case_twin(store, ticker, (kind,), outcome)
+
+
+def refuse_case_twin(store: PriceStore, symbol: str, kinds: tuple[str, ...], outcome: str) -> None:
+    """A DataUnavailableError when a cached identifier of ``kinds`` differs from ``symbol`` only
+    in case: the two would share one file on a case-insensitive file system."""
+    variant = store.case_variant(symbol, kinds)
+    if variant is not None:
+        raise DataUnavailableError(
+            f"{symbol!r} differs only in case from the cached {variant[0]!r} ({variant[1]}); identifiers "
+            f"must stay distinct once case is folded, so {outcome}"
+        )
 
 
 def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | None:
@@ -669,6 +693,7 @@ def fetch_missing(
         path = store.shares_path(ticker)
         if path.is_file():
             continue
+        refuse_case_twin(store, ticker, ("shares",), TICKER_FILES["shares"])
         try:
             shares, _ = call_with_retries(
                 partial(fetch_shares, ticker, start, end),
@@ -738,6 +763,8 @@ def fetch_missing_earnings(
         path = store.earnings_path(ticker)
         if path.is_file() and not _no_dates_expired(store, path):
             continue
+        if not path.is_file():
+            refuse_case_twin(store, ticker, ("earnings",), TICKER_FILES["earnings"])
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         provenance: dict[str, Any] = {
             **yahoo.earnings_provenance(ticker),

@@ -28,7 +28,9 @@ the cache takes exactly the symbols a study can ask for (``A B.csv`` or ``ÄÖ.c
 refused, not imported under a name no events file can use). A symbol imported from two files of
 one batch is an error too, and so is a series whose identifier differs only in case from another
 one of the batch or of the cache (``HDFC.Bank`` beside ``HDFC.BANK``), or that would give an
-identifier both prices and returns (one series per identifier: remove the other file first).
+identifier both prices and returns (one series per identifier: remove the other file first), and
+share counts or earnings dates of a ticker that differs only in case from a series, or from the
+counts or dates of another ticker (``nvda`` beside ``NVDA``: they would attach to no row).
 Files must be UTF-8 (a byte-order mark is accepted): a Latin-1 or Windows-1252 file is an error
 naming the row of its first non-UTF-8 byte.
 """
@@ -266,17 +268,32 @@ def _check_cache(
     staged: list[Staged],
     places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
 ) -> None:
-    """Refuse series that would give a cached identifier a second series, or a case twin.
+    """Refuse series that would give a cached identifier a second series, or a case twin; and
+    share counts or earnings dates of a ticker that differs only in case from a series of the
+    cache or the batch (``nvda`` beside ``NVDA``'s prices), which would attach to no row.
 
-    One listing of each series folder for the whole batch; errors name the row and field where
-    a file names the series (``places``).
+    One listing of each folder for the whole batch; errors name the row and field where a file
+    names the series (``places``), or the file and its ``ticker`` column.
     """
-    cached = {kind: {identity_key(s): s for s in store.symbols(kind)} for kind in (*SERIES_KINDS, "shares")}
+    per_ticker = ("shares", "earnings")
+    kinds_cached = (*SERIES_KINDS, *per_ticker)
+    cached = {kind: {identity_key(s): s for s in store.symbols(kind)} for kind in kinds_cached}
+    series = {key: s for kind in SERIES_KINDS for key, s in cached[kind].items()}
+    series.update(
+        {identity_key(s): s for summary, parts, _ in staged if summary.kind in SERIES_KINDS for s, _ in parts}
+    )
     for summary, parts, _ in staged:
-        if summary.kind not in (*SERIES_KINDS, "shares"):
+        if summary.kind not in (*SERIES_KINDS, *per_ticker):
             continue
-        kinds = SERIES_KINDS if summary.kind in SERIES_KINDS else ("shares",)
+        kinds = SERIES_KINDS if summary.kind in SERIES_KINDS else (summary.kind,)
         for symbol, _ in parts:
+            twin = series.get(identity_key(symbol), symbol)
+            if summary.kind in per_ticker and twin != symbol:
+                message = (
+                    f"{collision_message(twin, symbol)}; {twin} has a series (prices or returns), so the "
+                    f"{summary.kind} of {symbol} would attach to no row: write {twin}"
+                )
+                raise InputError(str(summary.source), message, field="ticker")
             for kind in kinds:
                 other = cached[kind].get(identity_key(symbol))
                 if other is None or (other == symbol and kind == summary.kind):
