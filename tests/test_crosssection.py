@@ -297,6 +297,10 @@ def test_unestimable_regressions_say_why() -> None:
         "car ~ I(((((((((9**9)**9)**9)**9)**9)**9)**9)**9)**9)",
         "car ~ I(((10**10)**10)**10)",
         "car ~ I((deal_usd**2)**6)",  # degree 12
+        # patsy reads '2 sigma' as the exponent: the check raised ValueError (int of NaN), which the
+        # config reader turned into a field named 'crosssection[0].cannot convert float NaN...'
+        "car ~ beta ** 2 sigma",
+        "car ~ beta**2 1",
         "car ~ I(((deal_usd**3 + 1)**2 + 1)**2)",  # degree 12 through sums
         # More than one dependent column: the fit took the first alone (car), without a word.
         "car + value_to_deal ~ np.log(deal_usd)",
@@ -308,6 +312,34 @@ def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str)
     assert formula_problem(formula) is not None
     with pytest.raises(ValueError, match="formula"):
         CrossSectionSpec("r", formula, (-1, 1))
+
+
+def test_a_design_of_more_columns_than_rows_is_a_note_before_it_is_built() -> None:
+    """C(event_id):C(ticker) passes every check of the formula's text, and its columns are the
+    products of the two columns' levels: 300 events and 300 tickers made patsy build a 300 x
+    90,000 design (216 MB; 1.9 GB at 600 tickers) that no regression can estimate (review of
+    5cdac65). The columns are counted from the levels first."""
+    import tracemalloc
+
+    car, events = car_rows(n=302)
+    car = car.assign(event_id=[f"e{i}" for i in range(302)], ticker=[f"T{i}" for i in range(302)])
+    events = events.assign(event_id=car["event_id"], ticker=car["ticker"])
+    spec = CrossSectionSpec("r", "car ~ C(event_id):C(ticker)", (-1, 1))
+    rows = regression_rows(car, events, spec)
+    tracemalloc.start()
+    out = fit_cross_section(rows, spec)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(out) == 1 and out["coef"].isna().all()
+    assert out["note"].iloc[0] == "not estimable: 300 rows for 90000 parameters"
+    assert peak < 50e6, peak  # the design alone would be 216 MB
+    # as many columns as rows is found after the build, as before; fewer are fitted
+    spec = CrossSectionSpec("r", "car ~ C(event_id)", (-1, 1))
+    square = fit_cross_section(regression_rows(car.iloc[:40], events.iloc[:40], spec), spec)
+    assert square["note"].tolist() == ["not estimable: 40 rows for 40 parameters"]
+    car, events = car_rows(n=40)  # three rows an event
+    fitted = fit_cross_section(regression_rows(car, events, spec), spec)
+    assert (fitted["note"].fillna("") == "").any() and np.isfinite(fitted["coef"]).all()
 
 
 def test_a_formula_python_cannot_evaluate_or_of_several_dependents_is_a_note() -> None:
@@ -323,6 +355,12 @@ def test_a_formula_python_cannot_evaluate_or_of_several_dependents_is_a_note() -
     big = "car ~ I(99999999999999999999999999999999999999**10)"
     huge = fit_cross_section(rows, CrossSectionSpec("r", big, (-1, 1)))
     assert len(huge) == 1 and huge["note"].iloc[0].startswith("formula could not be evaluated")
+
+
+COVARIATES = [
+    *("beta", "sigma", "car_se", "deal_usd", "mcap_prev_usd", "np.log(deal_usd)", "np.sqrt(deal_usd)"),
+    *("np.abs(beta)", "np.exp(beta)", "np.log1p(deal_usd)"),
+]
 
 
 def test_allowed_formulas() -> None:
@@ -344,6 +382,10 @@ def test_allowed_formulas() -> None:
         "car ~ (C(role) + I(deal_usd**6))**2",
         "car ~ I(deal_usd**2)**6",
         "car ~ (beta + sigma + np.log(deal_usd) + C(role))**4",  # 15 terms
+        # all pairs of ten covariates (56 terms) and the triples of seven (64): the first bound,
+        # n + n^2 + ... + n^p, refused them (review of 5cdac65)
+        "car ~ (" + " + ".join(COVARIATES) + ")**2",
+        "car ~ (" + " + ".join(COVARIATES[:7]) + ")**3",
     ):
         assert formula_problem(formula) is None, formula
 
@@ -364,6 +406,28 @@ FACTORS = [f"I(deal_usd**{k})" for k in range(1, 10)] + ["beta", "sigma", "car_s
 def test_formulas_whose_terms_patsy_would_multiply_past_the_limit_are_refused(formula: str) -> None:
     problem = formula_problem(formula)
     assert problem is not None and f"a formula has at most {MAX_TERMS} terms" in problem
+
+
+def test_the_term_bound_is_at_least_patsys_count() -> None:
+    """The bound may refuse a formula of at most 100 terms only where it cannot see their overlap;
+    on these it is patsy's own count or above it, never below."""
+    from patsy import ModelDesc
+    from patsy.parse_formula import parse_formula
+
+    from eventstudy.crosssection.rules import _term_bound
+
+    for formula in (
+        "car ~ (" + " + ".join(COVARIATES) + ")**2",
+        "car ~ (" + " + ".join(COVARIATES[:7]) + ")**3",
+        "car ~ (beta + sigma)**2 * (car_se + deal_usd)",
+        "car ~ (beta + sigma + car_se)**3:(deal_usd + beta) - 1",
+        "car ~ beta / (sigma + car_se) + (C(role) + beta)**2",
+        "car ~ 0 + " + " * ".join(COVARIATES[:5]),
+    ):
+        bound, _ = _term_bound(parse_formula(formula).args[-1])
+        assert bound + 1 >= len(ModelDesc.from_formula(formula).rhs_termlist), formula  # + the intercept
+    exact = "car ~ (" + " + ".join(COVARIATES) + ")**2"
+    assert _term_bound(parse_formula(exact).args[-1])[0] == 10 + 45  # patsy's 56 less the intercept
 
 
 def write_config(path, body: str):

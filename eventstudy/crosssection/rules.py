@@ -25,6 +25,7 @@ numbers, the operators of the formula language and the functions ``np.log``, ``n
 from __future__ import annotations
 
 import io
+import math
 import re
 import token
 import tokenize
@@ -154,6 +155,13 @@ MAX_TERMS = 100
 and 1.6 GB before any fit. A cross-section of events has far fewer observations than that."""
 
 
+POWER_RULE = f"a power is a number from 0 to {MAX_POWER} (x**2), and powers are not chained"
+
+
+class _PowerError(ValueError):
+    """A power whose exponent patsy's parser sees as no number (``beta**2 sigma``)."""
+
+
 def _number(text: str) -> float:
     """The value of a NUMBER token (NaN for a hexadecimal, octal, binary or imaginary one)."""
     try:
@@ -204,7 +212,7 @@ def formula_problem(formula: object) -> str | None:
                 or not 0 <= _number(exponent.string) <= MAX_POWER
                 or (len(following) > 1 and following[1].string == "**")
             ):
-                return f"a power is a number from 0 to {MAX_POWER} (x**2), and powers are not chained"
+                return POWER_RULE
             if not any(calls):
                 continue
             start = _operand_start(significant, position)
@@ -247,6 +255,9 @@ def formula_problem(formula: object) -> str | None:
 
     try:
         terms, _ = _term_bound(parse_formula(formula).args[-1])
+        terms += 1  # the intercept, which '~' adds unless the formula removes it
+    except _PowerError as exc:
+        return str(exc)
     except PatsyError:
         return None  # malformed for patsy: the fit's note says how
     if terms > MAX_TERMS:
@@ -264,8 +275,14 @@ def _term_bound(node: Any) -> tuple[int, frozenset[str]]:
 
     Without evaluating the algebra, which is what takes the time: ``a + b`` has at most
     :math:`n_a + n_b` terms, ``a - b`` :math:`n_a`, ``a:b`` :math:`n_a n_b`, ``a * b``
-    :math:`n_a + n_b + n_a n_b`, ``a / b`` :math:`n_a + n_b`, ``a**p`` :math:`\\sum_{k=1}^p n_a^k`;
-    and, as each term is a set of the factors, never more than :math:`2^f` for f factors.
+    :math:`n_a + n_b + n_a n_b`, ``a / b`` :math:`n_a + n_b`, ``a**p``
+    :math:`\\sum_{k=1}^p \\binom{n_a}{k}`; and, as each term is a set of the factors, never more
+    than :math:`2^f` for f factors.
+
+    Raises
+    ------
+    _PowerError
+        When a power's exponent is not a number from 0 to :data:`MAX_POWER`.
     """
     kind = node.type
     if kind == "PYTHON_EXPR":
@@ -282,8 +299,11 @@ def _term_bound(node: Any) -> tuple[int, frozenset[str]]:
     elif kind == "*":
         bound = first + second + first * second
     elif kind == "**":
-        power = int(min(max(_number(node.args[1].token.extra), 1.0), MAX_POWER))
-        bound = sum(first**k for k in range(1, power + 1))
+        exponent = _number(node.args[1].token.extra) if node.args[1].type == "NUMBER" else math.nan
+        if not 0 <= exponent <= MAX_POWER:  # 'beta**2 sigma': patsy reads '2 sigma' as the exponent
+            raise _PowerError(POWER_RULE)
+        # the distinct products of up to p of the base's terms, each a set of its factors
+        bound = sum(math.comb(first, k) for k in range(1, int(exponent) + 1))
     else:  # + and /
         bound = first + second
     return min(bound, 2 ** len(factors)), factors  # Python's integers: no overflow
