@@ -116,6 +116,28 @@ def test_yahoo_counts_that_jump_past_any_split_are_refused_and_not_stored(
     assert store.has_series("ORCL")  # the prices fetched before are kept: the cache is the tool's
 
 
+def test_an_infinite_yahoo_count_stops_the_fetch_and_stores_none_of_the_counts(tmp_path: Path) -> None:
+    """fetch_shares refused an infinite count, and fetch_missing took that for 'no counts': the
+    ticker's good counts were dropped without a word, every market value was empty, and each run
+    asked again (review of fe1d987). It stops as a unit slip does."""
+    store = PriceStore(tmp_path)
+    stamps = pd.DatetimeIndex(["2025-03-03 16:00", "2025-06-02 16:00"]).tz_localize("America/New_York")
+    raw = pd.Series([2.8e9, np.inf], index=stamps)
+
+    def counts(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        return fetch_shares(symbol, start, end, get_shares_full=lambda **_: raw)
+
+    with pytest.raises(ImplausibleDataError) as info:
+        fetch_missing(
+            store, ["ORCL"], START, END, fetch_prices=_history, fetch_shares=counts,
+            tickers_with_shares=["ORCL"], sleep=pytest.fail,
+        )
+    message = str(info.value)
+    assert "count of 2025-06-02 for 'ORCL'" in message and "not a finite number" in message
+    assert "none of them was stored: import counts you trust" in message and "\n" not in message
+    assert not store.shares_path("ORCL").exists()
+
+
 def test_a_run_on_yahoo_counts_with_a_unit_slip_stops_in_one_line(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:

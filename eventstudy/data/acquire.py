@@ -542,6 +542,12 @@ def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:
         refuse_case_twin(store, symbol, SERIES_KINDS, "nothing is fetched")
 
 
+UNTRUSTED_COUNTS = (
+    "none of them was stored: import counts you trust with: eventstudy cache import FILE.csv "
+    f"(columns {','.join(SHARES_COLUMNS)})"
+)
+"""What a run says when a source's share counts of a ticker cannot be right."""
+
 TICKER_FILES = {"shares": "no share counts are fetched", "earnings": "no earnings dates are fetched"}
 """The per-ticker files a run fetches, and what a case twin of a cached one stops."""
 
@@ -703,14 +709,15 @@ def fetch_missing(
             )
         except NetworkUnreachableError:
             raise
+        except ImplausibleDataError as exc:  # one bad count: the others are not stored without it
+            raise ImplausibleDataError(f"{exc}; {UNTRUSTED_COUNTS}") from None
         except DataUnavailableError:
             continue  # market values stay empty, with a note saying no figure was found
         jump = share_count_jump(shares)
         if jump is not None:
             raise ImplausibleDataError(
                 f"Yahoo's share counts of {ticker!r} ({start}..{end}), as of {jump.as_of:%Y-%m-%d}: "
-                f"{jump.describe()}; none of them was stored: import counts you trust with: eventstudy "
-                f"cache import FILE.csv (columns {','.join(SHARES_COLUMNS)})"
+                f"{jump.describe()}; {UNTRUSTED_COUNTS}"
             )
         with store.locked(path):
             if not path.is_file():

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.store import NEGATIVE_VOLUME, PRICE_COLUMNS
-from eventstudy.errors import DataUnavailableError
+from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 
 __all__ = [
     "EmptyAnswerError",
@@ -229,6 +229,8 @@ def fetch_shares(
     ------
     DataUnavailableError
         If yfinance raises, or no positive share count dated within the range comes back.
+    ImplausibleDataError
+        If a count is infinite (an import refuses it: no count at all).
     ValueError
         If ``start`` is after ``end``.
 
@@ -270,7 +272,7 @@ def fetch_shares(
     if infinite.any():  # an import refuses it: not a count
         day = counts.index[infinite][0]
         when = f"of {day:%Y-%m-%d}" if pd.notna(day) else "without a date"
-        raise DataUnavailableError(f"Yahoo share count {when} for {where} is not a finite number")
+        raise ImplausibleDataError(f"Yahoo share count {when} for {where} is not a finite number")
     counts = counts[counts.notna() & (counts > 0)]
     dates = pd.DatetimeIndex(counts.index).normalize()
     keep = ~dates.duplicated(keep="last")
