@@ -21,7 +21,14 @@ the user gives them) and are not affected.
 
 from __future__ import annotations
 
-__all__ = ["NEW_YORK_HOURS", "SUFFIX_CURRENCY", "quote_currency", "trades_on_new_york_hours"]
+__all__ = [
+    "NEW_YORK_HOURS",
+    "SUFFIX_CURRENCY",
+    "names_no_exchange",
+    "quote_currency",
+    "same_exchange",
+    "trades_on_new_york_hours",
+]
 
 SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "AS": ("EUR", "Euronext Amsterdam"),
@@ -103,17 +110,39 @@ def quote_currency(symbol: str) -> tuple[str, str] | None:
     return SUFFIX_CURRENCY.get(symbol.rsplit(".", 1)[1])
 
 
+CRYPTO_QUOTES = frozenset({"USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "HKD", "KRW", "INR"})
+"""Currencies after the hyphen of Yahoo's crypto-currency pairs (``BTC-USD``, ``ETH-EUR``); a
+US share class has one or two letters there (``BRK-B``, ``BAC-PL``)."""
+
+
+def names_no_exchange(symbol: str) -> bool:
+    """Whether ``symbol`` is no listing of an exchange: an index (``^N225``), a currency pair
+    (``EURUSD=X``), a future (``ES=F``) or a crypto-currency (``BTC-USD``). Such a series may
+    have a row on any exchange's holiday, or lack one on a day the exchange traded.
+
+    Examples
+    --------
+    >>> [names_no_exchange(s) for s in ("^GSPC", "EURUSD=X", "ES=F", "BTC-USD", "BRK-B", "VOD.L")]
+    [True, True, True, True, False, False]
+    """
+    crypto = "-" in symbol and symbol.rsplit("-", 1)[1] in CRYPTO_QUOTES
+    return symbol.startswith("^") or symbol.endswith(("=X", "=F")) or crypto
+
+
 def same_exchange(symbol: str, market: str) -> bool:
     """Whether ``symbol`` is listed on the exchange of the listing ``market`` (same Yahoo suffix,
-    or neither has one). An index (``^N225``, ``^GSPC``) names no exchange, as market or symbol:
-    its missing weekdays cannot be told from its holidays.
+    or neither has one). An index, currency pair, future or crypto-currency
+    (:func:`names_no_exchange`) names no exchange, as market or symbol: ``BTC-USD`` trades on
+    New York's holidays, and an index's missing weekdays cannot be told from its holidays.
 
     Examples
     --------
     >>> same_exchange("NVDA", "SPY"), same_exchange("VOD.L", "SPY"), same_exchange("NVDA", "^N225")
     (True, False, False)
+    >>> same_exchange("BTC-USD", "SPY"), same_exchange("EURUSD=X", "SPY"), same_exchange("BRK-B", "SPY")
+    (False, False, True)
     """
-    if symbol.startswith("^") or market.startswith("^"):
+    if names_no_exchange(symbol) or names_no_exchange(market):
         return False
     return quote_currency(symbol) == quote_currency(market)
 

@@ -109,3 +109,14 @@ def test_log_returns_give_no_dollar_values(cache, tmp_path) -> None:
     assert log["car"].notna().all() and log["abnormal_value_usd"].isna().all()
     assert log["mcap_prev_usd"].isna().all()
     assert log["note"].str.startswith('no dollar value with log returns (returns = "log")').all()
+
+
+def test_the_modules_examples_hold() -> None:
+    """The docstring examples of exchanges.py (same_exchange, names_no_exchange, ...) are its
+    specification: run them."""
+    import doctest
+
+    import eventstudy.exchanges
+
+    result = doctest.testmod(eventstudy.exchanges)
+    assert result.failed == 0 and result.attempted >= 6

@@ -632,6 +632,11 @@ def test_a_returns_markets_holiday_is_bridged_for_other_exchanges_and_weekends()
     same = series("NVDA")  # 07-04 is a weekday gap for its exchange: 07-05 withheld; Saturday bridged
     assert np.isnan(same[2])
     np.testing.assert_allclose(same[[0, 1, 3]], [0.01, 0.02, 1.07 * 1.04 - 1], rtol=1e-15)
+    # Series of no exchange trade on New York's holidays: their 07-05 return was withheld as if
+    # SPY's file had a gap (review of 516e392); a US share class is a listing like NVDA.
+    for symbol in ("BTC-USD", "EURUSD=X", "ES=F"):
+        np.testing.assert_allclose(series(symbol), foreign, rtol=1e-15, err_msg=symbol)
+    assert np.isnan(series("BRK-B")[2])
 
 
 def test_an_index_as_the_returns_market_names_no_exchange_so_nothing_is_withheld() -> None:

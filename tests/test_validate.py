@@ -578,3 +578,13 @@ def test_an_index_market_names_no_exchange_so_validate_reports_no_calendar_gap(
     store.write_prices("SPY", spy[kept], store.provenance(store.price_path("SPY")))
     found = validate_store(store, ["NVDA", "AMD", "SMH", "SOXX"], "SPY")
     assert [issue.kind for issue in found["SPY"]] == ["calendar_gap"]
+    # Symbols of no exchange trade on New York's holidays: two of them made every US holiday a
+    # gap in the whole SPY's data (review of 516e392).
+    whole = store.read_prices("NVDA")
+    every_weekday = pd.DataFrame({"date": pd.bdate_range(whole["date"].iloc[0], whole["date"].iloc[-1])})
+    around_the_clock = every_weekday.merge(whole, on="date", how="left").ffill()
+    for name in ("BTC-USD", "EURUSD=X", "ES=F"):
+        store.write_prices(name, around_the_clock, {"source": "test", "symbol": name})
+    store.write_prices("SPY", spy, store.provenance(store.price_path("SPY")))
+    found = validate_store(store, ["NVDA", "BTC-USD", "EURUSD=X", "ES=F"], "SPY")
+    assert [issue.kind for issue in found["SPY"]] == []

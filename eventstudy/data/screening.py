@@ -36,7 +36,8 @@ calendar_gap                 (:func:`validate_store` only, on the market proxy) 
                              calendar's span that it lacks, on which at least two symbols of
                              its exchange, and half of those whose history covers the day, have
                              a value (none when the proxy is an index, ``^N225``: it names no
-                             exchange)
+                             exchange; nor are symbols of no exchange counted, ``BTC-USD``:
+                             :func:`~eventstudy.exchanges.names_no_exchange`)
 absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE` (1e9): no
                              listed share or index trades there in any currency (Berkshire
                              Hathaway A is under 1e6 USD, Argentina's Merval ~3e6 points); such

@@ -16,7 +16,8 @@ or after the last session are not used.
 When the market itself is a returns series, its calendar is the dates of its rows, and a
 weekday without a row is a holiday of its exchange (its next return spans both days, as a
 price's would) or a gap in its file (its next return covers one session). A series of the same
-exchange (the same Yahoo suffix, :mod:`eventstudy.exchanges`; not an index) with an observation
+exchange (the same Yahoo suffix, :func:`eventstudy.exchanges.same_exchange`; not an index,
+currency pair, future or crypto-currency) with an observation
 on such a weekday shows that the exchange traded then: a gap, so that series has no return on
 the next session (withheld, not compounded: a two-day return against the market's one-day
 return would be an abnormal return of neither). A series of another exchange, or an
