@@ -933,3 +933,12 @@ def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_
     tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
     assert "there are no test tables; stats.parquet holds those it computed" in tests
     assert "| Window |" not in tests
+    # The findings' group table showed N, CAAR, KP-BMP t and value as dashes in every row, under a
+    # heading naming the test the study did not compute (review of 3aed7e5): its columns are now
+    # those of the computed statistics (value per deal dollar is always computed).
+    findings = markdown.split("## Findings\n")[1].split("\n## ")[0]
+    groups = findings.split("**Groups**")[1]
+    header = next(line for line in groups.splitlines() if line.startswith("| group"))
+    assert [c.strip() for c in header.strip("|").split("|")][:2] == ["group", "per deal $"]
+    assert "KP-BMP t" not in header and "CAAR" not in header and "N unconf." not in header
+    assert "did not compute the recommended test" in groups.splitlines()[0]

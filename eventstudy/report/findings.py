@@ -150,54 +150,27 @@ def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
 
 def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
     """Per group: N, CAAR, the robust test, value created and value per deal dollar (and the same
-    without confounded rows when ``twins``)."""
-    columns = ["group", "N", "CAAR", "KP-BMP t", "value created", "per deal $"]
-    if twins:
-        columns += ["N unconf.", "CAAR unconf.", "KP-BMP t unconf.", "value unconf.", "per deal $ unconf."]
+    without confounded rows when ``twins``): the columns of the statistics the study computed
+    (a study of ``statistics = ["corrado_rank_z"]`` has no CAAR column of dashes)."""
+    shown = [column for column in GROUP_COLUMNS if stats.has(column.statistic)]
+    columns = ["group", *(c.name for c in shown), *(f"{c.short} unconf." for c in shown if twins)]
     rows = []
     for group in stats.groups(main):
-        names = [group, unconfounded_group(group)] if twins else [group]
         row: list[Cell] = [cell(fmt.plain(group))]
-        for name in names:
-            caar = stats.row(name, main, "caar")
-            test = stats.row(name, main, ROBUST_TEST)
-            value = stats.row(name, main, "dollar_abnormal_value")
-            ratio = stats.row(name, main, "value_per_deal_dollar")
-            row += [
-                cell(
-                    fmt.count(caar["n"]) if caar is not None else fmt.MISSING,
-                    caar["n"] if caar is not None else None,
-                ),
-                _stat_cell(caar, fmt.percent),
-                cell(
-                    fmt.starred(test["value"], test["p"], test.get("p_bh"))
-                    if test is not None
-                    else fmt.MISSING,
-                    test["value"] if test is not None else None,
-                ),
-                cell(
-                    fmt.money(value["value"]) + fmt.stars(value["p"]) + fmt.bh_mark(value.get("p_bh"))
-                    if value is not None
-                    else fmt.MISSING,
-                    value["value"] if value is not None else None,
-                ),
-                cell(
-                    f"{fmt.ratio(ratio['value'])} ({fmt.count(ratio['n'])} ev.)"
-                    if ratio is not None
-                    else fmt.MISSING,
-                    ratio["value"] if ratio is not None else None,
-                ),
-            ]
+        for name in [group, unconfounded_group(group)] if twins else [group]:
+            row += [column.cell(stats.row(name, main, column.statistic)) for column in shown]
         rows.append(tuple(row))
-    caption = (
-        f"**Groups** over {main} under the recommended test, KP-BMP t (the BMP t adjusted for the "
-        "cross-correlation of same-day parties, Kolari & Pynnönen 2010)."
+    robust = stats.has(ROBUST_TEST)
+    caption = f"**Groups** over {main}" + (
+        " under the recommended test, KP-BMP t (the BMP t adjusted for the cross-correlation of same-day "
+        "parties, Kolari & Pynnönen 2010)."
+        if robust
+        else " (the study did not compute the recommended test, KP-BMP t)."
     )
     footnote = (
-        "Each number is one stats.parquet row: `caar` (N, CAAR), `kp_adjusted_bmp_t`, "
-        "`dollar_abnormal_value` (every row of the group with a dollar value; stars from `dollar_z`), "
-        "`value_per_deal_dollar` (events with a disclosed deal and a dollar value for all their parties, "
-        f"each deal once; ev.). {fmt.md(fmt.STARS_NOTE)}"
+        "Each number is one stats.parquet row: "
+        + ", ".join(dict.fromkeys(column.footnote for column in shown))
+        + f". {fmt.md(fmt.STARS_NOTE)}"
         + (f"; {fmt.md(fmt.BH_NOTE)}." if "p_bh" in stats.frame.columns else ".")
     )
     if twins:
@@ -213,6 +186,59 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
         caption=caption,
         footnote=footnote,
     )
+
+
+@dataclass(frozen=True)
+class GroupColumn:
+    """A column of the findings' group table: its heading, the stats.parquet statistic it shows,
+    how a row of it reads (and its number), its footnote and its heading for the unconfounded
+    twin group."""
+
+    name: str
+    statistic: str
+    text: Callable[[Any], str]
+    number: str
+    footnote: str
+    short: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.short:
+            object.__setattr__(self, "short", self.name)
+
+    def cell(self, row: Any | None) -> Cell:
+        if row is None:
+            return cell(fmt.MISSING, None)
+        return cell(self.text(row), row[self.number])
+
+
+GROUP_COLUMNS: tuple[GroupColumn, ...] = (
+    GroupColumn("N", "caar", lambda r: fmt.count(r["n"]), "n", "`caar` (N, CAAR)"),
+    GroupColumn("CAAR", "caar", lambda r: fmt.percent(r["value"]), "value", "`caar` (N, CAAR)"),
+    GroupColumn(
+        "KP-BMP t",
+        ROBUST_TEST,
+        lambda r: fmt.starred(r["value"], r["p"], r.get("p_bh")),
+        "value",
+        f"`{ROBUST_TEST}`",
+    ),
+    GroupColumn(
+        "value created",
+        "dollar_abnormal_value",
+        lambda r: fmt.money(r["value"]) + fmt.stars(r["p"]) + fmt.bh_mark(r.get("p_bh")),
+        "value",
+        "`dollar_abnormal_value` (every row of the group with a dollar value; stars from `dollar_z`)",
+        "value",
+    ),
+    GroupColumn(
+        "per deal $",
+        "value_per_deal_dollar",
+        lambda r: f"{fmt.ratio(r['value'])} ({fmt.count(r['n'])} ev.)",
+        "value",
+        "`value_per_deal_dollar` (events with a disclosed deal and a dollar value for all their parties, "
+        "each deal once; ev.)",
+    ),
+)
+"""The group table's columns, in order; one not computed by the study is left out."""
 
 
 def _stat_cell(row: Any | None, formatter: Callable[[Any], str]) -> Cell:
