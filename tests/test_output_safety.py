@@ -284,6 +284,41 @@ def test_kill_9_between_the_two_renames_of_the_fallback_is_repaired(tmp_path: Pa
     assert complete_run(folder) == "next" and no_strays(tmp_path)
 
 
+def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: Path) -> None:
+    """Strays were recognised by name alone: a user's '.out.eventstudy-abcdefabcdef.old' holding
+    thesis.txt was deleted by the next run into 'out' (an audit), and one named '.partial'
+    would have been too. Only a folder that is the tool's -- the staging mark, a manifest of
+    this tool, or empty -- is removed or restored."""
+    folder = tmp_path / "out"
+    mine = {suffix: tmp_path / f".out.eventstudy-abcdefabcdef.{suffix}" for suffix in ("old", "partial")}
+    for path in mine.values():
+        path.mkdir()
+        (path / "thesis.txt").write_text("mine")
+    assert child(folder, "first").wait() == 0  # no output yet: an '.old' of the user's is not restored
+    assert complete_run(folder) == "first"
+    assert child(folder, "second", fallback=True).wait() == 0
+    assert complete_run(folder) == "second"
+    assert all((path / "thesis.txt").read_text() == "mine" for path in mine.values())
+    empty = tmp_path / ".out.eventstudy-000000000000.partial"  # a kill right after the mkdir
+    empty.mkdir()
+    marked = tmp_path / ".out.eventstudy-111111111111.partial"  # a kill during a build or removal
+    (marked / "figures").mkdir(parents=True)
+    (marked / outdir.STAGING_MARK).touch()
+    (marked / "figures" / "f1.png").write_bytes(b"x")
+    assert child(folder, "third").wait() == 0
+    assert not empty.exists() and not marked.exists() and complete_run(folder) == "third"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == sorted(
+        path.name for path in mine.values()
+    )
+
+
+def test_the_staging_mark_is_never_published_or_recorded(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    assert child(folder, "one").wait() == 0 and child(folder, "two").wait() == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert not (folder / outdir.STAGING_MARK).exists() and outdir.STAGING_MARK not in manifest["files"]
+
+
 KILLS = int(os.environ.get("EVENTSTUDY_KILLS", "8"))
 
 

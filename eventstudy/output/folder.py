@@ -19,7 +19,10 @@ is written:
   gives up with one line after :data:`LOCK_TIMEOUT` seconds.
 * **Nothing half-written.** A failure (disk full, a bug, Ctrl-C) removes the staging folder;
   a ``kill -9`` may leave one behind, named ``.<name>.eventstudy-<token>.partial``, which the
-  next writer to that target removes. Files are fsynced before the exchange.
+  next writer to that target removes -- when it is recognisably the tool's: empty, holding the
+  staging mark :data:`STAGING_MARK` (written first, removed last), or a manifest of this tool.
+  A user's folder that merely has such a name is left alone. Files are fsynced before the
+  exchange.
 
 The manifest's ``files`` record also lets ``eventstudy verify`` reject a folder whose files do
 not come from one run (:func:`check_recorded_files`).
@@ -64,6 +67,9 @@ OUTPUT_NAME = re.compile(
 another name (``thesis.txt`` in a manifest written by hand) is never taken for an output."""
 
 _SUFFIXES = ("partial", "old")
+STAGING_MARK = ".eventstudy-staging"
+"""Empty file that marks a staging (or retiring) folder as the tool's until the folder is
+published or removed: the first file written in it, the last removed."""
 _TOKEN = re.compile(r"[a-z0-9]{12}")
 
 _KILL_ENV = "EVENTSTUDY_TEST_KILL_AT"
@@ -306,7 +312,7 @@ def record_files(folder: Path) -> dict[str, str]:
     Creates a manifest holding only the record when there is none (a folder of the backtest
     alone). Returns the record.
     """
-    entries = sorted(_entries(folder) - {MANIFEST})
+    entries = sorted(_entries(folder) - {MANIFEST, STAGING_MARK})
     record = {name: _sha256(folder / name) for name in entries}
     manifest = read_manifest(folder) or {"tool": "eventstudy"}
     manifest[FILES_KEY] = record
@@ -346,20 +352,45 @@ def _locked(parent: Path, folder: Path, timeout: float) -> Iterator[None]:
 
 
 def _stray(parent: Path, name: str) -> list[Path]:
-    """Staging and retired folders of earlier writers of ``name`` that did not finish."""
+    """Staging and retired folders of earlier writers of ``name`` that did not finish: named as
+    the tool names them and recognisably the tool's (:func:`_ours`)."""
     pattern = re.compile(rf"\.{re.escape(name)}\.eventstudy-[a-z0-9]{{12}}\.(?:{'|'.join(_SUFFIXES)})")
     return sorted(
         parent / entry
         for entry in os.listdir(parent)
-        if pattern.fullmatch(entry) and not (parent / entry).is_symlink() and (parent / entry).is_dir()
+        if pattern.fullmatch(entry) and not (parent / entry).is_symlink() and _ours(parent / entry)
     )
 
 
+def _ours(folder: Path) -> bool:
+    """Whether a folder named like a staging folder is the tool's: empty (a kill right after its
+    creation), holding the staging mark, or an output of this tool (its manifest)."""
+    if not folder.is_dir():
+        return False
+    mark = folder / STAGING_MARK
+    if mark.is_file() and not mark.is_symlink():
+        return True
+    manifest = read_manifest(folder)
+    return not any(folder.iterdir()) or (manifest is not None and _written_by_eventstudy(manifest))
+
+
 def _remove_tree(path: Path) -> None:
-    """``rmtree`` that never follows a link (the top must be a real folder)."""
+    """Remove a folder of the tool's, never following a link (the top must be a real folder).
+    The staging mark is made first and removed last, so a kill during the removal leaves a
+    folder the next writer still recognises (:func:`_ours`)."""
     if path.is_symlink() or not path.is_dir():
         return
-    shutil.rmtree(path)
+    mark = path / STAGING_MARK
+    mark.touch()
+    for entry in os.scandir(path):
+        if entry.name == STAGING_MARK:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+    mark.unlink()
+    path.rmdir()
 
 
 _RENAME_EXCHANGE = 2
@@ -450,6 +481,7 @@ def publish(
         staging = parent / f".{folder.name}.eventstudy-{secrets.token_hex(6)}.partial"
         try:
             staging.mkdir()
+            (staging / STAGING_MARK).touch()
             mode = stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask()
             staging.chmod(mode)
             for name in carry:
@@ -463,6 +495,7 @@ def publish(
             _fsync_tree(staging)
             checkpoint("recorded")
             check_replaceable(folder)  # nothing of the user's arrived meanwhile
+            (staging / STAGING_MARK).unlink()  # its manifest marks it the tool's from here
             _swap(staging, folder)
         except OSError as exc:
             _remove_tree(staging)
