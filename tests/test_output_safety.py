@@ -172,12 +172,14 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "file").write_text("x")
     os.symlink(tmp_path / "elsewhere", tmp_path / "link")
     for target, reason in [
-        (Path("."), "working directory"),
-        (Path(".."), "working directory"),
+        (Path("."), "names no folder of its own"),
+        (Path(".."), "names no folder of its own"),
         (tmp_path, "working directory"),
         (project, "working directory"),
         (cache, "is or contains"),
-        (tmp_path / "x" / "..", "working directory"),
+        (tmp_path / "x" / "..", "names no folder of its own"),  # not the working directory: the name
+        (tmp_path / ("a" * 223), "longer than 222 bytes"),  # its staging folder's name failed: a traceback
+        (tmp_path / ("é" * 112), "longer than 222 bytes"),
         (cache / "prices", "cache folder"),
         (cache / "prices" / "deep", "cache folder"),
         (cache / "returns", "cache folder"),  # every store, made or not yet: a run there damaged it
@@ -189,6 +191,7 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
         with pytest.raises(OutputFolderError, match=reason):
             outdir.check_target(target, guard)
     assert outdir.check_target(project / "reports" / "study", guard)  # inside the project is fine
+    assert outdir.check_target(tmp_path / ("a" * 222), guard)
     assert outdir.check_target(cache / "study", guard)  # beside the cache's own folders
     assert not (tmp_path / "elsewhere").exists()
 

@@ -66,6 +66,8 @@ OUTPUT_NAME = re.compile(
 """The names eventstudy writes in an output folder (besides the manifest): a recorded file of
 another name (``thesis.txt`` in a manifest written by hand) is never taken for an output."""
 
+MAX_NAME_BYTES = 255
+"""The longest file name of Linux, macOS and Windows file systems (ext4, APFS, NTFS), in bytes."""
 _SUFFIXES = ("partial", "old")
 STAGING_MARK = ".eventstudy-staging"
 """Empty file that marks a staging (or retiring) folder as the tool's until the folder is
@@ -136,11 +138,17 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     ------
     OutputFolderError
         When ``folder`` is a symbolic link or not a folder, is or contains a protected folder or
-        lies inside one, or is the working directory or one of its ancestors.
+        lies inside one, is the working directory or one of its ancestors, ends in ``..``, or
+        has a name too long for its staging folder's (:data:`MAX_NAME_BYTES`).
     """
     folder = Path(folder)
     if folder.name in ("", ".", ".."):
-        raise OutputFolderError(folder, "is the working directory or one of its parents; name a new folder")
+        raise OutputFolderError(
+            folder, "ends in '.', '..' or '/', which names no folder of its own; name a new folder"
+        )
+    longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
+    if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
+        raise OutputFolderError(folder, f"its name is longer than {longest} bytes; name a shorter folder")
     if folder.is_symlink():
         raise OutputFolderError(folder, "is a symbolic link; name a real folder (links are never followed)")
     if folder.exists() and not folder.is_dir():
@@ -498,7 +506,8 @@ def publish(
             (staging / STAGING_MARK).unlink()  # its manifest marks it the tool's from here
             _swap(staging, folder)
         except OSError as exc:
-            _remove_tree(staging)
+            with contextlib.suppress(OSError):  # what cannot be removed is marked: the next run does
+                _remove_tree(staging)
             where = exc.filename if isinstance(exc.filename, str) else str(folder)
             reason = exc.strerror or str(exc)
             raise OutputFolderError(folder, f"cannot write the output ({reason}: {where})") from None
