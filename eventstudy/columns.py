@@ -47,3 +47,20 @@ of the same ticker inside the estimation window or overlapping the event window 
 :mod:`eventstudy.timeline.overlap`), ``dollar_sd_basis`` how the dollar test measures the s.d.
 of the row's ``abnormal_value_usd`` (:func:`eventstudy.tables.dollar_sd_basis`; empty where
 there is no dollar value)."""
+
+CAR_TEXT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "role",
+    "group",
+    "window",
+    "day0_shift",
+    "outcome",
+    "note",
+    "shares_filing",
+    "dollar_sd_basis",
+    "model",
+    "params",
+    "overlap",
+)
+"""The columns of ``car.parquet`` that hold text."""

@@ -301,6 +301,19 @@ def test_unestimable_regressions_say_why() -> None:
         # config reader turned into a field named 'crosssection[0].cannot convert float NaN...'
         "car ~ beta ** 2 sigma",
         "car ~ beta**2 1",
+        # Text in Python's arithmetic: each text repeated 99,999,999 times took 24 GB (an audit)
+        "car ~ I(role * 99999999)",
+        "car ~ I(ticker * 300000)",  # a 42 MB report of megabyte-long term names
+        "I(role * 99999999) ~ car",
+        "car ~ I('ab' * 10**9)",
+        "car ~ np.log(role)",
+        "car ~ C(role * 2)",
+        # patsy's algebra read as arithmetic, fitted without a word (an audit): a square that is
+        # the variable itself, a ratio that is nesting, a difference that drops the variable
+        "car ~ deal_usd ** 2",
+        "car ~ I(deal_usd**2)**6",
+        "car ~ mcap_prev_usd / deal_usd",
+        "car ~ mcap_prev_usd - deal_usd",
         "car ~ I(((deal_usd**3 + 1)**2 + 1)**2)",  # degree 12 through sums
         # More than one dependent column: the fit took the first alone (car), without a word.
         "car + value_to_deal ~ np.log(deal_usd)",
@@ -331,8 +344,17 @@ def test_a_design_of_more_columns_than_rows_is_a_note_before_it_is_built() -> No
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert len(out) == 1 and out["coef"].isna().all()
-    assert out["note"].iloc[0] == "not estimable: 300 rows for 90000 parameters"
+    assert out["note"].iloc[0] == "not estimable: 300 rows for at least 89402 parameters"  # 299^2 + 1
     assert peak < 50e6, peak  # the design alone would be 216 MB
+    # Three numeric columns as categories: 300^3 columns, which patsy named one by one before
+    # its own count could be read (an audit: 5.4 GB, then 'split the events file')
+    spec = CrossSectionSpec("r", "car ~ C(car):C(mcap_prev_usd):C(car_se)", (-1, 1))
+    tracemalloc.start()
+    out = fit_cross_section(regression_rows(car, events, spec), spec)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert out["note"].tolist() == [f"not estimable: 300 rows for at least {299**3 + 1} parameters"]
+    assert peak < 50e6, peak
     # as many columns as rows is found after the build, as before; fewer are fitted
     spec = CrossSectionSpec("r", "car ~ C(event_id)", (-1, 1))
     square = fit_cross_section(regression_rows(car.iloc[:40], events.iloc[:40], spec), spec)
@@ -340,6 +362,46 @@ def test_a_design_of_more_columns_than_rows_is_a_note_before_it_is_built() -> No
     car, events = car_rows(n=40)  # three rows an event
     fitted = fit_cross_section(regression_rows(car, events, spec), spec)
     assert (fitted["note"].fillna("") == "").any() and np.isfinite(fitted["coef"]).all()
+
+
+def test_the_column_bound_is_at_most_patsys_count() -> None:
+    """columns_at_least may end a fit only where patsy would make more columns than rows: on
+    these designs it is at most patsy's own count."""
+    import patsy
+
+    from eventstudy.crosssection.regression import columns_at_least
+
+    car, events = car_rows(n=60)
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1))).dropna(subset=["deal_usd"])
+    for formula in (
+        "car ~ C(role)",
+        "car ~ role + ticker",
+        "car ~ C(role):C(ticker) - 1",
+        "car ~ C(role) * C(ticker)",
+        "car ~ C(event_id, Treatment('e1')):car_se + np.log(deal_usd)",
+        "car ~ (C(role) + car_se + ticker)**2",
+        "car ~ 0 + C(role):C(ticker):C(event_id)",
+    ):
+        least = columns_at_least(formula, rows)
+        exact = patsy.dmatrices(formula, rows, return_type="dataframe")[1].shape[1]
+        assert 0 < least <= exact, (formula, least, exact)
+    assert columns_at_least("car ~ C(role) * C(ticker)", rows) == 1 + 2 + 6 + 2 * 6  # 3 roles, 7 tickers
+
+
+def test_integer_columns_enter_as_floats_so_powers_do_not_wrap_around() -> None:
+    """n_est is int64 in car.parquet: I(n_est ** 8) wrapped around (250^8 > 2^63) to negative
+    numbers, and the fit reported a coefficient of the wrong sign without a word (an audit)."""
+    car, events = car_rows(n=60)
+    car["n_est"] = np.arange(200, 260, dtype=np.int64)
+    car["car"] = 1e-21 * car["n_est"].astype(float) ** 8 + 0.001 * np.sin(np.arange(60))
+    spec = CrossSectionSpec("r", "car ~ I(n_est ** 8)", (-1, 1))
+    rows = regression_rows(car, events, spec)
+    assert rows["n_est"].dtype == np.float64
+    out = fit_cross_section(rows, spec).set_index(["term", "cov_type"])
+    oracle = smf.ols("car ~ I(n_est ** 8 / 1e19)", rows).fit()  # scaled: statsmodels' pinv of 1e19
+    coef = out.loc[("I(n_est ** 8)", "nonrobust"), "coef"]
+    assert coef == pytest.approx(oracle.params.iloc[1] / 1e19, rel=1e-9)
+    assert coef == pytest.approx(1e-21, rel=0.01)
 
 
 def test_a_formula_python_cannot_evaluate_or_of_several_dependents_is_a_note() -> None:
@@ -380,8 +442,12 @@ def test_allowed_formulas() -> None:
         # patsy's interaction power of a term holding a power is no power of a power (review of
         # ec90293): I(deal_usd**6) stays degree 6 in its interactions with C(role)
         "car ~ (C(role) + I(deal_usd**6))**2",
-        "car ~ I(deal_usd**2)**6",
         "car ~ (beta + sigma + np.log(deal_usd) + C(role))**4",  # 15 terms
+        # Text as a category, and a level's name inside Treatment
+        "car ~ role + C(ticker, Treatment('NVDA')) + C(role):beta",
+        # patsy's '-' of a term another term keeps a variable of
+        "car ~ (beta + sigma)**2 - beta:sigma",
+        "car ~ beta * sigma - sigma",
         # all pairs of ten covariates (56 terms) and the triples of seven (64): the first bound,
         # n + n^2 + ... + n^p, refused them (review of 5cdac65)
         "car ~ (" + " + ".join(COVARIATES) + ")**2",
@@ -421,7 +487,7 @@ def test_the_term_bound_is_at_least_patsys_count() -> None:
         "car ~ (" + " + ".join(COVARIATES[:7]) + ")**3",
         "car ~ (beta + sigma)**2 * (car_se + deal_usd)",
         "car ~ (beta + sigma + car_se)**3:(deal_usd + beta) - 1",
-        "car ~ beta / (sigma + car_se) + (C(role) + beta)**2",
+        "car ~ beta:(sigma + car_se) + (C(role) + beta)**2",
         "car ~ 0 + " + " * ".join(COVARIATES[:5]),
     ):
         bound, _ = _term_bound(parse_formula(formula).args[-1])
@@ -876,3 +942,12 @@ def test_what_cannot_be_estimated_is_said() -> None:
     doubled = pd.concat([car, car])  # repeated index labels: a frame of concatenated tables
     formula = "car ~ np.log(mcap_prev_usd)"
     assert (_fit(doubled, events, formula)["n"] == 2 * _fit(car, events, formula)["n"]).all()
+
+
+def test_the_text_columns_are_the_text_columns_of_car_parquet() -> None:
+    """The formula rules keep text out of arithmetic by this list (columns.CAR_TEXT_COLUMNS)."""
+    from eventstudy.columns import CAR_TEXT_COLUMNS
+
+    car = pd.read_parquet(ROOT / "reports" / "ai-deal-wave-2025" / "car.parquet", columns=list(CAR_COLUMNS))
+    text = [c for c in CAR_COLUMNS if pd.api.types.is_string_dtype(car[c]) or car[c].dtype == object]
+    assert text == list(CAR_TEXT_COLUMNS)

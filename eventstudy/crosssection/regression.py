@@ -59,6 +59,7 @@ for heteroskedasticity. *Econometrica*, 48(4), 817-838.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -148,6 +149,10 @@ def regression_rows(
         rows = rows.merge(timing, on=["event_id", "ticker", "role"], how="left")
     rows = rows.reset_index(drop=True)
     rows["flow_side"] = flow_sides(rows, flows)
+    # Integer columns as floats: in int64, I(n_est ** 8) wrapped around to negative numbers and
+    # was fitted without a word (an audit).
+    integers = [c for c in rows.columns if pd.api.types.is_integer_dtype(rows[c])]
+    rows[integers] = rows[integers].astype("float64")
     return without_confounded(rows) if exclude_confounded else rows
 
 
@@ -186,6 +191,9 @@ def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
             # The columns first, from the factors' values and levels, then the matrices only when
             # fewer columns than rows: C(event_id):C(ticker) of 300 events and 600 tickers is
             # 180,000 columns (1.9 GB) that no regression could estimate.
+            least = columns_at_least(formula, rows)
+            if least > max(len(rows), EXACT_COUNT_LIMIT):  # patsy would make (and name) each first
+                raise TooManyParametersError(least, len(rows), exact=False)
             infos = patsy.incr_dbuilders(formula, lambda: iter([rows]), eval_env=env, NA_action="drop")
             if len(infos[1].column_names) > len(rows):
                 raise TooManyParametersError(len(infos[1].column_names), len(rows))
@@ -218,11 +226,45 @@ def _design(formula: str, data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 
 
 class TooManyParametersError(ValueError):
-    """A design of more columns than rows, found before it is built."""
+    """A design of more columns than rows (``exact``: that many; else at least), found before it
+    is built."""
 
-    def __init__(self, columns: int, rows: int) -> None:
-        super().__init__(f"{columns} parameters for {rows} rows")
-        self.columns, self.rows = columns, rows
+    def __init__(self, columns: int, rows: int, *, exact: bool = True) -> None:
+        self.columns, self.rows, self.exact = columns, rows, exact
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return f"{self.rows} rows for {'' if self.exact else 'at least '}{self.columns} parameters"
+
+
+EXACT_COUNT_LIMIT = 10_000
+"""Designs of at most this many columns are counted by patsy (exactly, and cheaply); above it a
+lower bound (:func:`columns_at_least`) of more columns than rows ends the fit first."""
+
+_CATEGORY = re.compile(r"C\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]")
+
+
+def columns_at_least(formula: str, rows: pd.DataFrame) -> int:
+    """A lower bound on the columns of ``formula``'s design on ``rows``, from its terms alone:
+    patsy codes a categorical factor of L levels by L or L - 1 columns in each term it is in,
+    a numeric column by one, and makes a term's columns the products of its factors'. Factors
+    that are functions count for none. ``C(car):C(beta):C(sigma)`` of 153 rows is at least 152^3
+    = 3.5 million columns, which patsy made, and named, before any check (an audit: 5.4 GB)."""
+    import patsy
+
+    at_least = 0
+    for term in patsy.ModelDesc.from_formula(formula).rhs_termlist:
+        product = 1
+        for factor in term.factors:
+            code = factor.name()
+            match = _CATEGORY.match(code)
+            name = match.group(1) if match else code
+            if name not in rows.columns:
+                product = 0  # a function of columns: counted as none
+            elif match or not pd.api.types.is_numeric_dtype(rows[name]):
+                product *= max(int(rows[name].nunique()) - 1, 0)
+        at_least += product
+    return at_least
 
 
 def _identity(values: object, *args: object, **kwargs: object) -> object:
@@ -473,8 +515,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     try:
         y, x, absent = _design(spec.formula, data)
     except TooManyParametersError as exc:
-        why = f"not estimable: {exc.rows} rows for {exc.columns} parameters"
-        return _empty(spec, exc.rows, total - exc.rows, why)
+        return _empty(spec, exc.rows, total - exc.rows, f"not estimable: {exc.describe()}")
     except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
         # ArithmeticError: an integer too large for a float (I(99999999999999999999**10))
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

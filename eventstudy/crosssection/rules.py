@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventstudy.columns import CAR_COLUMNS
+from eventstudy.columns import CAR_COLUMNS, CAR_TEXT_COLUMNS
 from eventstudy.errors import InputError
 from eventstudy.symbols import shown
 
@@ -49,6 +49,10 @@ FORMULA_COLUMNS: tuple[str, ...] = (*CAR_COLUMNS, "confounded", "timing", "flow_
 """Variables a formula may use: the columns of ``car.parquet``
 (:data:`eventstudy.columns.CAR_COLUMNS` and the confounder screen's ``confounded``, 1 or 0, a
 window not screened for earnings missing), the event's ``timing`` and the party's ``flow_side``."""
+
+TEXT_COLUMNS: tuple[str, ...] = (*CAR_TEXT_COLUMNS, "timing", "flow_side")
+"""Formula variables that hold text: categories, as ``role`` or ``C(role)``, never operands of
+Python's arithmetic (``I(role * 99999999)`` repeated each text until memory ran out)."""
 
 SCREEN_TEXT_COLUMNS: tuple[str, ...] = ("confounders", "dominant_tau", "dominant_date")
 """Columns of ``car.parquet`` the confounder screen writes that a formula may not use."""
@@ -158,8 +162,9 @@ and 1.6 GB before any fit. A cross-section of events has far fewer observations 
 POWER_RULE = f"a power is a number from 0 to {MAX_POWER} (x**2), and powers are not chained"
 
 
-class _PowerError(ValueError):
-    """A power whose exponent patsy's parser sees as no number (``beta**2 sigma``)."""
+class _AlgebraError(ValueError):
+    """A use of patsy's algebra that cannot be what the formula means: a power whose exponent is
+    no number (``beta**2 sigma``), the power of one term, or nesting."""
 
 
 def _number(text: str) -> float:
@@ -226,6 +231,9 @@ def formula_problem(formula: object) -> str | None:
     problem = _dependent_problem([t for t in significant if t.start[1] < formula.index("~")])
     if problem:
         return problem
+    problem = _text_problem(significant)
+    if problem:
+        return problem
     previous = None
     for item in tokens:
         kind, text = item.type, item.string
@@ -250,13 +258,47 @@ def formula_problem(formula: object) -> str | None:
         elif kind != token.NUMBER:
             return f"{text!r} is not allowed in a formula"
         previous = item
-    from patsy import PatsyError
+    return _algebra_problem(formula)
+
+
+def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
+    """What puts text into Python's arithmetic; None when nothing. A text column
+    (:data:`TEXT_COLUMNS`) may stand as a term (``role``) or as the first argument of ``C``
+    (``C(role, Treatment('buyer'))``), and a quoted text only inside ``Treatment`` or ``Sum``:
+    anywhere else it is an operand (``I(role * 99999999)``, ``I('ab' * 10**9)``) whose repetition
+    took all of the machine's memory."""
+    calls: list[str | None] = []  # per open bracket: the function it calls, None for a group
+    for position, item in enumerate(tokens):
+        before = tokens[position - 1] if position else None
+        if item.string == "(":
+            calls.append(before.string if before is not None and before.type == token.NAME else None)
+        elif item.string == ")" and calls:
+            calls.pop()
+        elif item.type == token.STRING and (not calls or calls[-1] not in ("Treatment", "Sum")):
+            return f"{item.string} is not a level name inside Treatment(...): quoted text is no operand"
+        elif item.type == token.NAME and item.string in TEXT_COLUMNS and any(calls):
+            after = tokens[position + 1].string if position + 1 < len(tokens) else ""
+            if not (calls[-1] == "C" and before is not None and before.string == "(" and after in (",", ")")):
+                call = next(c for c in reversed(calls) if c is not None)
+                return (
+                    f"{item.string!r} is text: a term as {item.string} or C({item.string}), never an "
+                    f"argument of {call}(...)"
+                )
+    return None
+
+
+def _algebra_problem(formula: str) -> str | None:
+    """What patsy's term algebra would make of ``formula`` that its text does not say; None when
+    nothing. Too many terms (:data:`MAX_TERMS`, bounded before they are made: :func:`_term_bound`);
+    ``x**2`` of one term, which patsy reads as ``x`` (an interaction power); ``a / b``, patsy's
+    nesting ``a + a:b``; and a variable in no term of the regression (``a - b`` removes ``b``)."""
+    from patsy import EvalFactor, ModelDesc, PatsyError
     from patsy.parse_formula import parse_formula
 
     try:
-        terms, _ = _term_bound(parse_formula(formula).args[-1])
+        terms, written = _term_bound(parse_formula(formula).args[-1])
         terms += 1  # the intercept, which '~' adds unless the formula removes it
-    except _PowerError as exc:
+    except _AlgebraError as exc:
         return str(exc)
     except PatsyError:
         return None  # malformed for patsy: the fit's note says how
@@ -265,6 +307,17 @@ def formula_problem(formula: object) -> str | None:
             f"the regressors may expand to more than {MAX_TERMS} terms, and a formula has at most "
             f"{MAX_TERMS} terms in patsy's algebra ((a + b + c)**2 is a + b + c + a:b + a:c + b:c; "
             "a * b is a + b + a:b)"
+        )
+    try:
+        terms_made = ModelDesc.from_formula(formula).rhs_termlist
+    except PatsyError:
+        return None
+    kept = {factor.name() for term in terms_made for factor in term.factors}
+    removed = sorted(name for name in (EvalFactor(code).name() for code in written) if name not in kept)
+    if removed:
+        return (
+            f"{removed[0]} is in no term of the regression: patsy's '-' removes terms (a - b is a alone); "
+            f"write I(a - b) for a difference"
         )
     return None
 
@@ -281,12 +334,17 @@ def _term_bound(node: Any) -> tuple[int, frozenset[str]]:
 
     Raises
     ------
-    _PowerError
+    _AlgebraError
         When a power's exponent is not a number from 0 to :data:`MAX_POWER`.
     """
     kind = node.type
     if kind == "PYTHON_EXPR":
         return 1, frozenset({node.token.extra})
+    if kind == "/":  # patsy's nesting
+        raise _AlgebraError(
+            "'/' between terms is patsy's nesting (a / b is a + a:b), not division: write I(a / b) for "
+            "a ratio, or a + a:b"
+        )
     if not node.args:  # ZERO, ONE, NUMBER: the intercept or its absence
         return 1, frozenset()
     parts = [_term_bound(arg) for arg in node.args]
@@ -301,7 +359,13 @@ def _term_bound(node: Any) -> tuple[int, frozenset[str]]:
     elif kind == "**":
         exponent = _number(node.args[1].token.extra) if node.args[1].type == "NUMBER" else math.nan
         if not 0 <= exponent <= MAX_POWER:  # 'beta**2 sigma': patsy reads '2 sigma' as the exponent
-            raise _PowerError(POWER_RULE)
+            raise _AlgebraError(POWER_RULE)
+        if node.args[0].type == "PYTHON_EXPR":
+            code, power = node.args[0].token.extra, node.args[1].token.extra
+            raise _AlgebraError(
+                f"patsy's {code}**{power} is {code} alone (an interaction power of one term); a number's "
+                f"power is I(x**{power})"
+            )
         # the distinct products of up to p of the base's terms, each a set of its factors
         bound = sum(math.comb(first, k) for k in range(1, int(exponent) + 1))
     else:  # + and /
