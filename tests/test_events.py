@@ -85,6 +85,14 @@ def test_launch_calendar() -> None:
         ),
         ((HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace("300e9", "")), 3, "deal_usd", "blank here"),
         ((HEADER, GOOD.replace("300e9", ""), GOOD.replace(",ORCL,", ",NVDA,")), 3, "deal_usd", "blank on"),
+        # Two events whose ids differ only in case wrote figures/car_ev.png and car_EV.png: one
+        # file on macOS or Windows (an audit)
+        (
+            (HEADER, GOOD, GOOD.replace("oracle-openai-300b", "Oracle-OpenAI-300B")),
+            3,
+            "event_id",
+            "event ids Oracle-OpenAI-300B and oracle-openai-300b (row 2) differ only in case",
+        ),
     ],
 )
 def test_bad_events_name_file_row_and_field(tmp_path: Path, lines, row, field, text) -> None:

@@ -3,7 +3,8 @@
 One row per (event, listed party). Columns, all required except ``market``, no others:
 
 ============  =================================================================
-event_id      identifier of the announcement, ``[A-Za-z0-9._-]+``, at most 100 characters
+event_id      identifier of the announcement, ``[A-Za-z0-9._-]+``, at most 100 characters,
+              unique once case is folded (it names a figure file)
 announced     announcement date ``YYYY-MM-DD`` (US/Eastern calendar date, 1900..2199)
 timing        ``pre`` | ``intraday`` | ``post`` | ``unknown`` (relative to the session)
 ticker        listed party's identifier as its data spell it (the grammar of
@@ -468,6 +469,7 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
     seen_pairs: dict[tuple[object, object], int] = {}
     first_of_event: dict[object, dict[str, object]] = {}
     first_deal: dict[object, dict[str, object]] = {}  # an event's first row of a listed party
+    folded: dict[str, dict[str, object]] = {}  # an event's first row by its id in upper case
     for record in records:
         row = record["source_row"]
         assert isinstance(row, int)  # the line number (_parse_row)
@@ -480,6 +482,17 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
                 field="ticker",
             )
         seen_pairs[key] = row
+        if record["event_id"] not in first_of_event:
+            twin = folded.setdefault(str(record["event_id"]).upper(), record)
+            if twin is not record:  # one figure file on a case-insensitive file system
+                raise InputError(
+                    str(path),
+                    f"event ids {_cut(record['event_id'])} and {_cut(twin['event_id'])} (row "
+                    f"{twin['source_row']}) differ only in case: their figures, figures/car_<event_id>.png, "
+                    "would be one file on macOS or Windows; rename one",
+                    row=row,
+                    field="event_id",
+                )
         first = first_of_event.setdefault(record["event_id"], record)
         for field in _EVENT_FIELDS:
             if record[field] != first[field]:
