@@ -46,7 +46,7 @@ from eventstudy.data.importer import import_paths  # noqa: E402
 from eventstudy.data.store import CacheCorruptError, PriceStore  # noqa: E402
 from eventstudy.distributed import compute_distributed, run_distributed  # noqa: E402
 from eventstudy.distributed.plan import block_width, plan_partitions  # noqa: E402
-from eventstudy.errors import DataUnavailableError, InputError  # noqa: E402
+from eventstudy.errors import DataUnavailableError, InputError, PeerDataError  # noqa: E402
 from eventstudy.inference import STATISTICS, TestResult, register_statistic  # noqa: E402
 from eventstudy.inference.correlation import CalendarResiduals  # noqa: E402
 from eventstudy.inference.partial import bucket_pair_sums  # noqa: E402
@@ -277,6 +277,9 @@ def test_a_cache_at_a_url_is_read_through_fsspec(synthetic_cache, synthetic_even
         assert got.provenance["cache"] == "memory://dist-cache"
         with pytest.raises(InputError, match="cannot fetch into a cache at a URL"):
             run_distributed(events, "memory://dist-cache", config, scheduler=cluster, fetch=True)
+        # a peer the bucket lacks: one line with the way out (the message once took no third word)
+        with pytest.raises(PeerDataError, match="copy it to the bucket, or use --no-peers"):
+            run_distributed(events, "memory://dist-cache", config, scheduler=cluster, peers=("NOPE",))
         memory_fs.pipe(f"/dist-cache/prices/{events['ticker'].iloc[3]}.parquet", b"not parquet")
         with pytest.raises(InputError, match=r"memory://.*/prices/T\d+\.parquet: damaged cache file"):
             run_distributed(events, "memory://dist-cache", config, scheduler=cluster, rows_per_partition=30)

@@ -57,7 +57,7 @@ class CacheReader(Protocol):
 
     def has_series(self, symbol: str) -> bool: ...
 
-    def not_cached(self, symbol: str, what: str = "prices") -> str: ...
+    def not_cached(self, symbol: str, what: str = "prices", otherwise: str = "") -> str: ...
 
     def read_series_table(self, symbol: str) -> tuple[str, CachedTable]: ...
 
@@ -157,11 +157,12 @@ class RemoteCache:
         """Whether ``symbol`` has prices or returns here."""
         return any(self._is_file(self.path(symbol, kind)) for kind in SERIES_KINDS)
 
-    def not_cached(self, symbol: str, what: str = "prices") -> str:
-        """The message for a series that is not cached."""
+    def not_cached(self, symbol: str, what: str = "prices", otherwise: str = "") -> str:
+        """The message for a series that is not cached, with ``otherwise`` the user's other choice."""
+        alternative = f", or {otherwise}" if otherwise else ""
         return (
             f"no cached {what} for {symbol!r} in {self.url} (import them into a local cache with "
-            "eventstudy cache import PATH --cache DIR, then copy it to the bucket)"
+            f"eventstudy cache import PATH --cache DIR, then copy it to the bucket{alternative})"
         )
 
     # -- reads -------------------------------------------------------------------------------
