@@ -111,6 +111,8 @@ def run_study(
     events, events_path, where = study_events(events, events_path, config)
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
+    if not fetch:
+        require_config_inputs(store, config, needs)
     if not fetch and peers:
         _require_parties_then_peers(store, events, peers, events_path)
     events = add_peers(events, peers)
@@ -263,6 +265,24 @@ def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnMode
         return MODELS[config.model].from_config(config, factors)
     except ValueError as exc:  # a factor table without a column the model needs
         raise DataUnavailableError(f"model {config.model!r}: {exc}") from None
+
+
+def require_config_inputs(store: CacheReader, config: StudyConfig, needs: DataNeeds) -> None:
+    """Offline, the market proxy or the sector proxy without a cached series, or a news or
+    factors file that is not there, is named by its key in the config (``study.market``,
+    ``study.sector``, ``study.news_file``, ``study.factors_file``), before any events row is read."""
+    where = config.source or "config"
+    keys = {config.sector: "study.sector", config.market: "study.market"}
+    for symbol in dict.fromkeys([config.market, *needs.symbols]):
+        if symbol in keys and not store.has_series(symbol):
+            raise InputError(where, store.not_cached(symbol, "prices or returns"), field=keys[symbol])
+    for key, name in (("news_file", config.news_file), ("factors_file", needs.factors_file)):
+        if name is not None and "://" not in name and not Path(name).is_file():
+            message = (
+                f"{name} is not a file (a relative path is relative to the working directory, "
+                f"{Path.cwd()})"
+            )
+            raise InputError(where, message, field=f"study.{key}")
 
 
 def _require_parties_then_peers(

@@ -179,8 +179,59 @@ def test_missing_ticker_offline_says_how_to_import(launch_cache, tmp_path, capsy
 
 def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
     assert run("run", "--events", str(ROOT / "events.csv"), "--offline", "--cache", str(tmp_path / "c")) == 2
-    assert "no cached prices or returns for 'SPY'" in capsys.readouterr().err
+    err = capsys.readouterr().err  # no config file: the defaults' market
+    expected = "eventstudy: error: config, field 'study.market': no cached prices or returns for 'SPY'"
+    assert err.startswith(expected)
     assert not (tmp_path / "c").exists()
+
+
+def test_a_config_proxy_missing_from_the_cache_names_the_config_and_its_key(
+    launch_cache, tmp_path, capsys
+) -> None:
+    """market = "spy" beside a cached SPY said 'no cached prices ... for spy' naming neither the
+    config nor study.market (an audit); so did a sector proxy."""
+    text = (ROOT / "launch.toml").read_text(encoding="utf-8")
+    edits = {
+        "market": ('market = "SPY"', 'market = "spy"'),
+        "sector": ('model = "market"', 'model = "sector"\nsector = "SOXQ"'),
+    }
+    for key, (old, new) in edits.items():
+        config = tmp_path / f"{key}.toml"
+        config.write_text(text.replace(old, new, 1), encoding="utf-8")
+        args = ["run", "--config", str(config), "--events", str(ROOT / "events.csv"), "--offline"]
+        assert run(*args, "--cache", str(launch_cache), "--out", str(tmp_path / "out")) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"eventstudy: error: {config}, field 'study.{key}': ")
+        symbol = new.rsplit('"', 2)[1]
+        assert f"no cached prices or returns for {symbol!r}" in err
+        twin = "the cache holds 'SPY' (prices), which differs only in case"
+        assert (twin in err) == (key == "market")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_config_file_that_is_not_there_names_the_config_and_its_key(
+    launch_cache, tmp_path, monkeypatch, capsys
+) -> None:
+    """news_file = "news.csv" said 'news.csv: cannot read it', naming neither the config nor the
+    key, nor where a relative path is looked for (an audit)."""
+    text = (ROOT / "launch.toml").read_text(encoding="utf-8")
+    edits = {
+        "news_file": '\n[study]\nnews_file = "news.csv"\n',
+        "factors_file": '\n[study]\nfactors_file = "factors.csv"\n',
+    }
+    monkeypatch.chdir(tmp_path)
+    for key, new in edits.items():
+        config = tmp_path / f"{key}.toml"
+        body = text.replace("\n[study]\n", new, 1)
+        if key == "factors_file":
+            body = body.replace('model = "market"', 'model = "user_factors"', 1)
+        config.write_text(body, encoding="utf-8")
+        args = ["run", "--config", str(config), "--events", str(ROOT / "events.csv"), "--offline"]
+        assert run(*args, "--cache", str(launch_cache), "--out", str(tmp_path / "out")) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"eventstudy: error: {config}, field 'study.{key}': ")
+        assert f"is not a file (a relative path is relative to the working directory, {tmp_path})" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_bad_config_key_is_named(tmp_path, capsys) -> None:

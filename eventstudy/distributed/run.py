@@ -216,6 +216,7 @@ def _compute(
         _require_parties_then_peers,
         fetch_inputs,
         model_needs,
+        require_config_inputs,
         study_events,
     )
 
@@ -233,6 +234,8 @@ def _compute(
     )
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
+    if not fetch:
+        require_config_inputs(cache, config, needs)
     if not fetch and peers:
         _require_parties_then_peers(cache, events, peers, events_path)  # type: ignore[arg-type]  # reads like a store
     events = add_peers(events, peers)
