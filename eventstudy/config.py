@@ -816,10 +816,12 @@ def _load_caveats(shares: object, where: str) -> tuple[ShareCaveat, ...]:
             raise InputError(where, problem, field=f"{name}.ticker")
         start = _as_date(entry["from"])
         if start is None:
+            given = entry["from"]
+            text = given.isoformat(" ") if isinstance(given, dt.datetime) else shown(given)
             raise InputError(
                 where,
-                f"{shown(entry['from'])} is not a date between {FIRST_DATE} and {LAST_DATE} "
-                "(write e.g. from = 2025-08-22)",
+                f"{text} is not a date between {FIRST_DATE} and {LAST_DATE} (write e.g. from = 2025-08-22"
+                f"{'; a caveat applies from a day, not a moment' if isinstance(given, dt.datetime) else ''})",
                 field=f"{name}.from",
             )
         note = entry["note"]

@@ -93,6 +93,9 @@ def symbol_problem(text: object) -> str | None:
         return f"{shown(text)} is not a ticker symbol: longer than {MAX_SYMBOL_LENGTH} characters"
     stripped = text.strip()
     hint = f" (surrounding blanks? {stripped!r} is one)" if stripped != text and is_symbol(stripped) else ""
+    foreign = next((c for c in text if not c.isascii()), None)
+    if foreign is not None and not hint:  # 'NVDА' with a Cyrillic A reads like NVDA when printed
+        hint = f" (character {text.index(foreign) + 1} is {foreign!r}, U+{ord(foreign):04X}, not ASCII)"
     return f"{shown(text)} is not a ticker symbol: {_RULE}{hint}"
 
 

@@ -125,7 +125,7 @@ def test_bad_study_values_name_the_field(tmp_path: Path, capsys, line: str, fiel
         (
             'ticker = "INTC"\nfrom = 2025-08-22T10:00:00\nnote = "n"',
             "shares.caveats[0].from",
-            "is not a date",
+            "2025-08-22 10:00:00 is not a date",  # not datetime.datetime(2025, 8, 22, 10, 0) (an audit)
         ),
         ('ticker = "INTC"\nfrom = 1850-01-01\nnote = "n"', "shares.caveats[0].from", "between 1900-01-01"),
         ('ticker = "INTC"\nfrom = 20250822\nnote = "n"', "shares.caveats[0].from", "20250822 is not a date"),

@@ -66,6 +66,8 @@ def test_yahoo_symbols_are_symbols(symbol: str) -> None:
         (" NVDA", "(surrounding blanks? 'NVDA' is one)"),
         ("A B", "not a ticker symbol: letters A-Z a-z, digits and . _ & = -"),
         ("ÄÖ", "not a ticker symbol: letters A-Z a-z"),
+        # a Cyrillic A prints like NVDA: the message names the character (an audit)
+        ("NVD\u0410", "(character 4 is 'А', U+0410, not ASCII)"),
         ("_CON", "not a ticker symbol"),
         ("-X", "not a ticker symbol"),
         ("..", "not a ticker symbol"),
