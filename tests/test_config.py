@@ -187,6 +187,8 @@ def test_bad_tables_name_the_table(tmp_path: Path, capsys, text: str, field: str
         ('positions = {"a b" = "long"}', "backtest.positions.a b", "is not a role"),
         ("positions = {rival = 5}", "backtest.positions.rival", "5 must be a string"),
         ('positions = {rival = "sell"}', "backtest.positions.rival", "'sell' is not one of long"),
+        # peers are never traded: the short leg was silently void (an audit)
+        ('positions = {peer = "short"}', "backtest.positions.peer", "the ecosystem peers are never traded"),
         ("stop_loss = 0.1", "backtest.stop_loss", "unknown key"),
     ],
 )
@@ -447,3 +449,10 @@ def test_any_toml_values_load_or_name_a_study_key(study: dict[str, object]) -> N
     assert type(config.min_estimation_obs) is int and config.min_estimation_obs >= 3
     assert len(set(config.peers)) == len(config.peers)
     assert config.to_dict()["name"] == config.name  # the manifest can be written
+
+
+def test_the_untraded_role_is_the_peers_role() -> None:
+    from eventstudy.backtest.rules import UNTRADED_ROLE
+    from eventstudy.peers import PEER_ROLE
+
+    assert UNTRADED_ROLE == PEER_ROLE

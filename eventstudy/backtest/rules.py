@@ -64,6 +64,11 @@ MAX_COST_BPS = 10_000.0
 _ROLE = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 
 
+UNTRADED_ROLE = "peer"
+"""The role of the ecosystem peers (:data:`eventstudy.peers.PEER_ROLE`, which imports pandas):
+never traded, so a position for it would be silently void."""
+
+
 @dataclass(frozen=True)
 class BacktestConfig:
     """A trading rule on announcements.
@@ -160,6 +165,11 @@ class BacktestConfig:
                 )
             if not isinstance(side, str) or side not in SIDES:
                 raise ValueError(f"positions.{role}: {shown(side)} is not one of {', '.join(SIDES)}")
+            if role == UNTRADED_ROLE and side != "none":
+                raise ValueError(
+                    f"positions.{role}: the ecosystem peers are never traded (the backtest trades the listed "
+                    "parties, whose announcements it knows)"
+                )
 
     @property
     def cost(self) -> float:
