@@ -195,10 +195,17 @@ def split_ratio_text(factor: float) -> str:
 
 
 def change_text(factor: float) -> str:
-    """What a fractional change of the counts (:attr:`ShareCountTable.later_change`) may be."""
+    """What a fractional change of the counts (:attr:`ShareCountTable.later_change`) may be. A
+    product of several rises (1.5 x 4/3 = 2, 4/3 x 4/3 = 16/9) is named as such, not as one split
+    by the product (a '16-for-9 split')."""
+    if any(abs(factor / ratio - 1) < 1e-12 for ratio in FRACTIONAL_SPLITS):
+        return (
+            f"a rise of the counts by {factor_text(factor)}: a {split_ratio_text(factor)} split, or an issue "
+            "of shares, which the counts cannot tell apart"
+        )
     return (
-        f"a rise of the counts by {factor_text(factor)}: a {split_ratio_text(factor)} split, or an issue of "
-        "shares, which the counts cannot tell apart"
+        f"rises of the counts by {factor_text(factor)} in all, at more than one later count: each a split "
+        "by a fractional ratio or an issue of shares, which the counts cannot tell apart"
     )
 
 

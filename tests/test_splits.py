@@ -21,6 +21,7 @@ from eventstudy.valuation import (
     FRACTIONAL_SPLITS,
     SPLIT_TOLERANCE,
     ShareCountTable,
+    change_text,
     factor_text,
     fractional_changes,
     split_ratio_text,
@@ -76,6 +77,12 @@ def test_fractional_changes_in_closed_form() -> None:
     ]  # fmt: skip
     multipliers = [factor_text(f) for f in (10, 1.5, 1.25, np.round(4 / 3, 9), 0.1, 1 / 1500, 2 / 3)]
     assert multipliers == ["10", "1.5", "1.25", "4/3", "0.1", "1/1500", "2/3"]
+    # A count before two rises carries their product: named as rises in all, not as one
+    # '2-for-1' or '16-for-9' split (review of the fractional-rise change)
+    assert change_text(1.5).startswith("a rise of the counts by 1.5: a 3-for-2 split, or an issue")
+    for product, text in ((1.5 * 4 / 3, "2"), (4 / 3 * 4 / 3, "16/9")):
+        assert change_text(product).startswith(f"rises of the counts by {text} in all, at more than one")
+        assert "-for-" not in change_text(product)
 
 
 def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not_matter() -> None:
