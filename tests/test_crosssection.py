@@ -306,6 +306,14 @@ def test_unestimable_regressions_say_why() -> None:
         "car ~ I(ticker * 300000)",  # a 42 MB report of megabyte-long term names
         "I(role * 99999999) ~ car",
         "car ~ I('ab' * 10**9)",
+        # quoted text inside Treatment was code in an f-string (it wrote a file), or an operand
+        # ('x' * 10**10 took a GB and wrote a 100 MB note) (review of 097b614)
+        "car ~ C(role, Treatment(f'{open(\"pwn\", \"w\").write(\"hi\")}'))",
+        "car ~ C(role, Treatment(f'{9**9**9}'))",
+        "car ~ C(role, Treatment('x' * 10**10))",
+        "car ~ C(role, Sum('ab' * 9**10))",
+        "car ~ I(Treatment('ab' * 10**10))",
+        "car ~ C(role, Treatment(b'x'))",
         "car ~ np.log(role)",
         "car ~ C(role * 2)",
         # patsy's algebra read as arithmetic, fitted without a word (an audit): a square that is
@@ -348,13 +356,19 @@ def test_a_design_of_more_columns_than_rows_is_a_note_before_it_is_built() -> No
     assert peak < 50e6, peak  # the design alone would be 216 MB
     # Three numeric columns as categories: 300^3 columns, which patsy named one by one before
     # its own count could be read (an audit: 5.4 GB, then 'split the events file')
-    spec = CrossSectionSpec("r", "car ~ C(car):C(mcap_prev_usd):C(car_se)", (-1, 1))
-    tracemalloc.start()
-    out = fit_cross_section(regression_rows(car, events, spec), spec)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    assert out["note"].tolist() == [f"not estimable: 300 rows for at least {299**3 + 1} parameters"]
-    assert peak < 50e6, peak
+    for formula in (
+        "car ~ C(car):C(mcap_prev_usd):C(car_se)",
+        # a function inside C() has the levels of its values: the bound once counted it as none,
+        # and patsy built 3.6 million columns in 10 s and 1.3 GB (review of 097b614)
+        "car ~ C(np.abs(car)):C(np.abs(mcap_prev_usd)):C(np.sqrt(car_se))",
+    ):
+        spec = CrossSectionSpec("r", formula, (-1, 1))
+        tracemalloc.start()
+        out = fit_cross_section(regression_rows(car, events, spec), spec)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert out["note"].tolist() == [f"not estimable: 300 rows for at least {299**3 + 1} parameters"]
+        assert peak < 50e6, (formula, peak)
     # as many columns as rows is found after the build, as before; fewer are fitted
     spec = CrossSectionSpec("r", "car ~ C(event_id)", (-1, 1))
     square = fit_cross_section(regression_rows(car.iloc[:40], events.iloc[:40], spec), spec)
@@ -381,6 +395,8 @@ def test_the_column_bound_is_at_most_patsys_count() -> None:
         "car ~ C(event_id, Treatment('e1')):car_se + np.log(deal_usd)",
         "car ~ (C(role) + car_se + ticker)**2",
         "car ~ 0 + C(role):C(ticker):C(event_id)",
+        "car ~ C(np.log(deal_usd) > 22):C(role) + np.sqrt(car_se)",
+        "car ~ C(np.abs(car_se)) + car_se:C(ticker, Treatment('T1'))",
     ):
         least = columns_at_least(formula, rows)
         exact = patsy.dmatrices(formula, rows, return_type="dataframe")[1].shape[1]
@@ -448,6 +464,10 @@ def test_allowed_formulas() -> None:
         # patsy's '-' of a term another term keeps a variable of
         "car ~ (beta + sigma)**2 - beta:sigma",
         "car ~ beta * sigma - sigma",
+        # patsy's 1 is its own token, not a NUMBER: these were refused as powers of no number
+        "car ~ (beta + sigma)**1",
+        "car ~ beta + I(sigma**2)**1",
+        "car ~ C(role, Sum(omit='buyer')) + C(group, Treatment(reference='g'))",
         # all pairs of ten covariates (56 terms) and the triples of seven (64): the first bound,
         # n + n^2 + ... + n^p, refused them (review of 5cdac65)
         "car ~ (" + " + ".join(COVARIATES) + ")**2",

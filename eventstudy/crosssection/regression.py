@@ -241,15 +241,16 @@ EXACT_COUNT_LIMIT = 10_000
 """Designs of at most this many columns are counted by patsy (exactly, and cheaply); above it a
 lower bound (:func:`columns_at_least`) of more columns than rows ends the fit first."""
 
-_CATEGORY = re.compile(r"C\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]")
+_CATEGORY = re.compile(r"C\(\s*(.+?)\s*(?:,.*)?\)", re.DOTALL)
 
 
 def columns_at_least(formula: str, rows: pd.DataFrame) -> int:
     """A lower bound on the columns of ``formula``'s design on ``rows``, from its terms alone:
     patsy codes a categorical factor of L levels by L or L - 1 columns in each term it is in,
-    a numeric column by one, and makes a term's columns the products of its factors'. Factors
-    that are functions count for none. ``C(car):C(beta):C(sigma)`` of 153 rows is at least 152^3
-    = 3.5 million columns, which patsy made, and named, before any check (an audit: 5.4 GB)."""
+    any other factor (a number: text is no operand, :func:`~eventstudy.crosssection.rules.formula_problem`)
+    by one, and makes a term's columns the products of its factors'. ``C(car):C(beta):C(sigma)``
+    of 153 rows is at least 152^3 = 3.5 million columns, which patsy made, and named, before any
+    check (an audit: 5.4 GB); so is ``C(np.abs(car)):...``, whose levels are its values'."""
     import patsy
 
     at_least = 0
@@ -257,14 +258,29 @@ def columns_at_least(formula: str, rows: pd.DataFrame) -> int:
         product = 1
         for factor in term.factors:
             code = factor.name()
-            match = _CATEGORY.match(code)
-            name = match.group(1) if match else code
-            if name not in rows.columns:
-                product = 0  # a function of columns: counted as none
-            elif match or not pd.api.types.is_numeric_dtype(rows[name]):
-                product *= max(int(rows[name].nunique()) - 1, 0)
+            match = _CATEGORY.fullmatch(code)
+            if match:
+                product *= max(_levels(match.group(1), rows) - 1, 0)
+            elif code in rows.columns and not pd.api.types.is_numeric_dtype(rows[code]):
+                product *= max(int(rows[code].nunique()) - 1, 0)
         at_least += product
     return at_least
+
+
+def _levels(code: str, rows: pd.DataFrame) -> int:
+    """The distinct values of the expression ``code`` (a column, or a function of columns) on
+    ``rows``: patsy's levels of ``C(code)``; 0 when it cannot be evaluated (the fit says why)."""
+    import patsy
+
+    if code in rows.columns:
+        return int(rows[code].nunique())
+    try:
+        with np.errstate(all="ignore"):
+            scope = patsy.EvalEnvironment([{"np": np}])
+            values = patsy.dmatrix(f"0 + I({code})", rows, scope, NA_action="drop", return_type="dataframe")
+    except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError):
+        return 0
+    return int(values.iloc[:, 0].nunique()) if values.shape[1] == 1 else 0
 
 
 def _identity(values: object, *args: object, **kwargs: object) -> object:
@@ -516,8 +532,9 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         y, x, absent = _design(spec.formula, data)
     except TooManyParametersError as exc:
         return _empty(spec, exc.rows, total - exc.rows, f"not estimable: {exc.describe()}")
-    except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
-        # ArithmeticError: an integer too large for a float (I(99999999999999999999**10))
+    except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError, MemoryError) as exc:
+        # ArithmeticError: an integer too large for a float (I(99999999999999999999**10)); a
+        # MemoryError of a design the bounds could not see is this regression's, not the run's
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _empty(spec, 0, total, f"formula could not be evaluated: {message}")
     if y.shape[1] != 1:  # formula_problem refuses what it can see; a text column gives one per level

@@ -18,7 +18,9 @@ The formula is a patsy formula over the columns of ``car.parquet`` (:data:`FORMU
 :mod:`eventstudy.crosssection.flows`). Only these names,
 numbers, the operators of the formula language and the functions ``np.log``, ``np.log1p``,
 ``np.sqrt``, ``np.abs``, ``np.exp``, ``C(...)``, ``I(...)``, ``Treatment(...)``, ``Sum(...)``,
-``center``, ``standardize`` may appear, so a formula cannot run other code. Every key but
+``center``, ``standardize`` may appear, and quoted text only as a plain literal level of
+``Treatment`` or ``Sum`` (no f-string, whose braces hold code), so a formula cannot run other
+code. Every key but
 ``name`` and ``formula`` is optional; errors name the file and ``crosssection[i].<key>``.
 """
 
@@ -67,7 +69,7 @@ WEIGHTED_DEPENDENTS: dict[str, str] = {
 }
 """Dependent variables with a standard error for Patell-type weights, and that standard error."""
 
-_FUNCTIONS = {"C", "I", "Treatment", "Sum", "center", "standardize", "reference", "np"}
+_FUNCTIONS = {"C", "I", "Treatment", "Sum", "center", "standardize", "reference", "omit", "np"}
 _NUMPY = {"log", "log1p", "sqrt", "abs", "exp"}
 _OPERATORS = {"~", "+", "-", "*", "/", ":", "(", ")", ",", "=", ".", "**", "%"}
 
@@ -274,8 +276,15 @@ def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
             calls.append(before.string if before is not None and before.type == token.NAME else None)
         elif item.string == ")" and calls:
             calls.pop()
-        elif item.type == token.STRING and (not calls or calls[-1] not in ("Treatment", "Sum")):
-            return f"{item.string} is not a level name inside Treatment(...): quoted text is no operand"
+        elif item.type == token.STRING:
+            after = tokens[position + 1].string if position + 1 < len(tokens) else ""
+            literal = item.string[:1] in ("'", '"')  # no prefix: an f-string's braces hold code
+            alone = before is not None and before.string in ("(", "=") and after in (")", ",")
+            if not (literal and alone and calls and calls[-1] in ("Treatment", "Sum")):
+                return (
+                    f"{shown(item.string)} is not a level name alone inside Treatment(...) or Sum(...): "
+                    "quoted text is a plain literal, never an operand or an f-string"
+                )
         elif item.type == token.NAME and item.string in TEXT_COLUMNS and any(calls):
             after = tokens[position + 1].string if position + 1 < len(tokens) else ""
             if not (calls[-1] == "C" and before is not None and before.string == "(" and after in (",", ")")):
@@ -316,8 +325,8 @@ def _algebra_problem(formula: str) -> str | None:
     removed = sorted(name for name in (EvalFactor(code).name() for code in written) if name not in kept)
     if removed:
         return (
-            f"{removed[0]} is in no term of the regression: patsy's '-' removes terms (a - b is a alone); "
-            f"write I(a - b) for a difference"
+            f"{removed[0]} is in no term of the regression: patsy's '-' removes terms (a - b is a alone; "
+            "a difference of two numbers is I(a - b))"
         )
     return None
 
@@ -357,10 +366,11 @@ def _term_bound(node: Any) -> tuple[int, frozenset[str]]:
     elif kind == "*":
         bound = first + second + first * second
     elif kind == "**":
-        exponent = _number(node.args[1].token.extra) if node.args[1].type == "NUMBER" else math.nan
+        numeric = node.args[1].type in ("NUMBER", "ONE", "ZERO")  # patsy's own names of 1 and 0
+        exponent = _number(node.args[1].token.extra) if numeric else math.nan
         if not 0 <= exponent <= MAX_POWER:  # 'beta**2 sigma': patsy reads '2 sigma' as the exponent
             raise _AlgebraError(POWER_RULE)
-        if node.args[0].type == "PYTHON_EXPR":
+        if node.args[0].type == "PYTHON_EXPR" and exponent != 1:
             code, power = node.args[0].token.extra, node.args[1].token.extra
             raise _AlgebraError(
                 f"patsy's {code}**{power} is {code} alone (an interaction power of one term); a number's "
