@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import stat
 import subprocess
@@ -313,6 +314,19 @@ def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == sorted(
         path.name for path in mine.values()
     )
+    # A copy of an output (its manifest names the tool) with the user's notes added is the
+    # user's; one whose mark is a link is not followed (review of e2366fc).
+    copy = tmp_path / ".out.eventstudy-222222222222.old"
+    shutil.copytree(folder, copy)
+    (copy / "thesis.txt").write_text("mine")
+    linked = tmp_path / ".out.eventstudy-333333333333.partial"
+    shutil.copytree(folder, linked)
+    target = tmp_path / "target.txt"
+    target.write_text("untouched")
+    os.symlink(target, linked / outdir.STAGING_MARK)
+    assert child(folder, "fourth").wait() == 0 and complete_run(folder) == "fourth"
+    assert (copy / "thesis.txt").read_text() == "mine" and linked.is_dir()
+    assert target.read_text() == "untouched"
 
 
 def test_the_staging_mark_is_never_published_or_recorded(tmp_path: Path) -> None:

@@ -372,14 +372,17 @@ def _stray(parent: Path, name: str) -> list[Path]:
 
 def _ours(folder: Path) -> bool:
     """Whether a folder named like a staging folder is the tool's: empty (a kill right after its
-    creation), holding the staging mark, or an output of this tool (its manifest)."""
+    creation), holding the staging mark, or exactly an output of this tool (its manifest, and no
+    file it does not record: a copy of an output with the user's notes added is the user's)."""
     if not folder.is_dir():
         return False
     mark = folder / STAGING_MARK
     if mark.is_file() and not mark.is_symlink():
         return True
+    if not any(folder.iterdir()):
+        return True
     manifest = read_manifest(folder)
-    return not any(folder.iterdir()) or (manifest is not None and _written_by_eventstudy(manifest))
+    return manifest is not None and _written_by_eventstudy(manifest) and not check_recorded_files(folder)
 
 
 def _remove_tree(path: Path) -> None:
@@ -389,6 +392,8 @@ def _remove_tree(path: Path) -> None:
     if path.is_symlink() or not path.is_dir():
         return
     mark = path / STAGING_MARK
+    if mark.is_symlink():  # never touch what a link points to
+        mark.unlink()
     mark.touch()
     for entry in os.scandir(path):
         if entry.name == STAGING_MARK:
