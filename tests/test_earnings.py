@@ -367,3 +367,13 @@ def test_dates_or_counts_of_a_case_twin_of_a_cached_ticker_are_refused(shared_da
         import_paths(fresh, [lower])
     assert {p: p.read_bytes() for p in root.rglob("*.parquet")} == before
     import_paths(store, [calendar])  # the same calendar again: replaced, as before
+    # the other order: prices of 'nvda' after NVDA's calendar (review of e325df9)
+    prices = tmp_path / "lower" / "nvda.csv"
+    prices.write_bytes((shared_data / "prices" / "NVDA.csv").read_bytes())
+    dates_first = PriceStore(tmp_path / "dates-first")
+    import_paths(dates_first, [calendar])
+    with pytest.raises(InputError) as caught:
+        import_paths(dates_first, [prices])
+    assert (caught.value.path, caught.value.field) == (str(prices), "file name")
+    assert "NVDA has earnings in the cache, which would attach to no row of nvda" in caught.value.message
+    assert dates_first.symbols("prices") == []

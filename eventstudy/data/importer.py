@@ -270,7 +270,8 @@ def _check_cache(
 ) -> None:
     """Refuse series that would give a cached identifier a second series, or a case twin; and
     share counts or earnings dates of a ticker that differs only in case from a series of the
-    cache or the batch (``nvda`` beside ``NVDA``'s prices), which would attach to no row.
+    cache or the batch (``nvda`` beside ``NVDA``'s prices), which would attach to no row, or a
+    series beside such counts or dates of the cache (in whichever order they come).
 
     One listing of each folder for the whole batch; errors name the row and field where a file
     names the series (``places``), or the file and its ``ticker`` column.
@@ -294,6 +295,15 @@ def _check_cache(
                     f"{summary.kind} of {symbol} would attach to no row: write {twin}"
                 )
                 raise InputError(str(summary.source), message, field="ticker")
+            for kind in per_ticker if summary.kind in SERIES_KINDS else ():
+                held = cached[kind].get(identity_key(symbol), symbol)
+                if held != symbol:  # imported after the counts or dates it would leave on no row
+                    message = (
+                        f"{collision_message(held, symbol)}; {held} has {kind} in the cache, which would "
+                        f"attach to no row of {symbol}: write {held}"
+                    )
+                    row, field = places.get((summary.source, symbol), (None, None))
+                    raise InputError(str(summary.source), message, row=row, field=field)
             for kind in kinds:
                 other = cached[kind].get(identity_key(symbol))
                 if other is None or (other == symbol and kind == summary.kind):
