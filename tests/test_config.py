@@ -451,8 +451,13 @@ def test_any_toml_values_load_or_name_a_study_key(study: dict[str, object]) -> N
     assert config.to_dict()["name"] == config.name  # the manifest can be written
 
 
-def test_the_untraded_role_is_the_peers_role() -> None:
-    from eventstudy.backtest.rules import UNTRADED_ROLE
+def test_the_untraded_role_is_the_peers_role_and_an_earlier_manifests_rule_still_reads() -> None:
+    """A config file's position for the peers is refused (above); an output written before that
+    refusal keeps its rule in its manifest, which `report` and `verify` read back (refusing it
+    there made `eventstudy report` of such an output a traceback: review of 7d7d2db)."""
+    from eventstudy.backtest.rules import UNTRADED_ROLE, BacktestConfig
     from eventstudy.peers import PEER_ROLE
 
     assert UNTRADED_ROLE == PEER_ROLE
+    stored = BacktestConfig(positions=(("rival", "short"), ("peer", "short"))).to_dict()
+    assert BacktestConfig.from_dict(stored).side_of("peer") == "short"  # void: peers are not traded

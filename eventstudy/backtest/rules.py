@@ -66,7 +66,8 @@ _ROLE = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 
 UNTRADED_ROLE = "peer"
 """The role of the ecosystem peers (:data:`eventstudy.peers.PEER_ROLE`, which imports pandas):
-never traded, so a position for it would be silently void."""
+never traded, so a position for it is void. A config file's is refused; a rule built in Python,
+or read back from an earlier output's manifest, keeps it (void, as it always was)."""
 
 
 @dataclass(frozen=True)
@@ -165,11 +166,7 @@ class BacktestConfig:
                 )
             if not isinstance(side, str) or side not in SIDES:
                 raise ValueError(f"positions.{role}: {shown(side)} is not one of {', '.join(SIDES)}")
-            if role == UNTRADED_ROLE and side != "none":
-                raise ValueError(
-                    f"positions.{role}: the ecosystem peers are never traded (the backtest trades the listed "
-                    "parties, whose announcements it knows)"
-                )
+
 
     @property
     def cost(self) -> float:
@@ -280,6 +277,12 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
             side = _string(side, path, name)
             if side not in SIDES:
                 raise InputError(path, f"{shown(side)} is not one of {', '.join(SIDES)}", field=name)
+            if role == UNTRADED_ROLE and side != "none":  # in a config file: a manifest's rule replays
+                message = (
+                    "the ecosystem peers are never traded (the backtest trades the listed parties, whose "
+                    "announcements it knows)"
+                )
+                raise InputError(path, message, field=name)
             if role == "default":
                 values["default_side"] = side
             else:
