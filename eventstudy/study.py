@@ -270,7 +270,7 @@ def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnMode
 def require_config_inputs(store: CacheReader, config: StudyConfig, needs: DataNeeds) -> None:
     """Offline, the market proxy or the sector proxy without a cached series, or a news or
     factors file that is not there, is named by its key in the config (``study.market``,
-    ``study.sector``, ``study.news_file``, ``study.factors_file``), before any events row is read."""
+    ``study.sector``, ``study.news_file``, ``study.factors_file``), before any series is read."""
     where = config.source or "config"
     keys = {config.sector: "study.sector", config.market: "study.market"}
     for symbol in dict.fromkeys([config.market, *needs.symbols]):

@@ -287,6 +287,23 @@ def test_a_cache_at_a_url_is_read_through_fsspec(synthetic_cache, synthetic_even
         memory_fs.rm("/dist-cache", recursive=True)
 
 
+def test_a_config_proxy_or_file_that_is_missing_names_the_config_key_on_a_cluster_too(
+    synthetic_cache, synthetic_events, cluster, tmp_path: Path
+) -> None:
+    """require_config_inputs runs on both paths: the same one line, naming the config's key."""
+    events = synthetic_events.iloc[:40]
+    news = str(tmp_path / "news.csv")
+    changes = (({"market": "spy"}, "study.market"), ({"news_file": news}, "study.news_file"))
+    for change, key in changes:
+        config = dataclasses.replace(CONFIG, **change, source="study.toml")
+        with pytest.raises(InputError) as memory:
+            run_study(events, synthetic_cache, config)
+        with pytest.raises(InputError) as dask:
+            run_distributed(events, synthetic_cache, config, scheduler=cluster, rows_per_partition=20)
+        assert (memory.value.path, memory.value.field) == ("study.toml", key)
+        assert str(dask.value) == str(memory.value)
+
+
 def test_missing_and_refused_inputs_raise_the_in_memory_error(
     synthetic_cache, synthetic_events, cluster, tmp_path: Path
 ) -> None:
