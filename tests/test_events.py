@@ -267,15 +267,58 @@ def test_a_bad_frame_is_refused_as_its_file_would_be(edit, row, field, words) ->
     assert words in caught.value.message
 
 
-def test_peer_rows_of_a_frame_carry_no_deal() -> None:
-    """add_peers gives its rows no deal_usd; an event's deal is its listed parties'."""
+def test_a_frame_with_rows_of_the_peers_role_is_refused_as_the_file_would_be() -> None:
+    """A frame's role 'peer' was accepted: listed parties given that role left their groups and
+    formed a 'peers' group that kept their deal, where the same rows in a file were refused (an
+    audit). Peers are added by the study (peers=...), never given; add_peers' rows carry no deal."""
     from eventstudy.peers import add_peers
 
     events = read_events(ROOT / "events.csv")
     with_peers = add_peers(events, ("AMD",))
-    assert with_peers["deal_usd"].isna().sum() > events["deal_usd"].isna().sum()
-    checked = events_from_frame(with_peers.drop(columns="source_row"))
-    assert checked["deal_usd"].equals(with_peers["deal_usd"].reset_index(drop=True))
+    assert with_peers.loc[with_peers["role"] == "peer", "deal_usd"].isna().all()
+    frame = events.drop(columns="source_row")
+    frame.loc[frame["event_id"] == "nvidia-intel-5b", "role"] = "peer"
+    first = int((frame["role"] == "peer").to_numpy().nonzero()[0][0])
+    for bad in (frame, with_peers.drop(columns="source_row")):
+        with pytest.raises(InputError) as caught:
+            events_from_frame(bad)
+        assert caught.value.field == "role"
+        assert "'peer' is the role of the ecosystem peers" in caught.value.message
+    assert caught.value.row is not None
+    with pytest.raises(InputError) as caught:
+        events_from_frame(frame)
+    assert caught.value.row == first + 2
+
+
+def test_a_frames_moments_are_new_york_dates_or_refused() -> None:
+    """Tz-aware announcements were cut to their clock date in their own zone: the same instants
+    in Tokyo and in New York gave day 0s a session apart (ORCL's day-0 CAR +35.4% or +0.8%), and
+    a time of day vanished (an audit). A moment is taken in New York time; one that is not a New
+    York midnight is refused, naming its row."""
+    read = read_events(ROOT / "events.csv")
+    frame = read.drop(columns="source_row")
+    new_york = frame.assign(announced=frame["announced"].dt.tz_localize("America/New_York"))
+    utc = new_york.assign(announced=new_york["announced"].dt.tz_convert("UTC"))  # the same instants
+    pd.testing.assert_frame_equal(events_from_frame(utc), read)
+    tokyo = frame.assign(announced=frame["announced"].dt.tz_localize("Asia/Tokyo"))
+    with pytest.raises(InputError) as caught:
+        events_from_frame(tokyo)
+    assert (caught.value.row, caught.value.field) == (2, "announced")
+    assert "in New York time is a moment, not a date" in caught.value.message
+    timed = frame.assign(announced=frame["announced"] + pd.Timedelta(hours=23, minutes=59))
+    with pytest.raises(InputError, match="23:59:00 is a moment, not a date"):
+        events_from_frame(timed)
+
+
+def test_a_frames_rows_are_counted_by_record_whatever_its_text_holds() -> None:
+    """A headline with line breaks moved the error's row: the frame's 6th row was 'row 25'."""
+    frame = read_events(ROOT / "events.csv").drop(columns="source_row")
+    frame["headline"] = "first line\nsecond line\nthird"
+    frame.loc[5, "ticker"] = "NV DA"
+    with pytest.raises(InputError) as caught:
+        events_from_frame(frame)
+    assert (caught.value.row, caught.value.field) == (7, "ticker")
+    assert events_from_frame(frame.drop(index=5))["source_row"].tolist()[:6] == [2, 3, 4, 5, 6, 7]
 
 
 def test_a_notebooks_frame_reads_like_the_file() -> None:

@@ -152,10 +152,12 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     """Check an events frame built in Python exactly as :func:`read_events` checks a file.
 
     The frame's columns of :data:`COLUMNS` and :data:`OPTIONAL_COLUMNS` are written as the CSV
-    file ``frame.to_csv(index=False)`` would hold them (``announced`` as ``YYYY-MM-DD``, numbers
+    file ``frame.to_csv(index=False)`` would hold them (``announced`` as ``YYYY-MM-DD``, a
+    moment with a time zone taken in New York time and one with a time of day refused; numbers
     as their shortest exact text, missing values blank) and read back by the file's parser, so a
-    frame passes or fails as that file would; other columns (``source_row`` of a frame
-    :func:`read_events` returned, a notebook's own) are not read.
+    frame passes or fails as that file would (rows of role ``peer`` too: peers are added by
+    ``peers``, never given); other columns (``source_row`` of a frame :func:`read_events`
+    returned, a notebook's own) are not read.
 
     Parameters
     ----------
@@ -163,7 +165,7 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
         One row per (event, party).
     name
         How errors name the frame (a file it came from, or ``"events"``); their rows are those
-        of the CSV file above (the header is row 1, the frame's first row row 2).
+        of the CSV file above (the header is row 1, the frame's k-th row row k + 2).
 
     Returns
     -------
@@ -181,13 +183,44 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     if missing:
         raise InputError(str(name), "required column is missing", row=1, field=missing[0])
     columns = [*COLUMNS, *(column for column in OPTIONAL_COLUMNS if column in frame.columns)]
-    text = frame.loc[:, columns].to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
-    # A frame may hold the peer rows of eventstudy.peers.add_peers (role 'peer'); a file may not.
-    return _parse_events(text, Path(name), {**RESERVED_LABELS, "role": {}})
+    frame = frame.loc[:, columns]
+    frame = frame.assign(announced=_calendar_dates(frame["announced"], str(name)))
+    text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    return _parse_events(text, Path(name), RESERVED_LABELS, by_record=True)
 
 
-def _parse_events(text: str, path: Path, reserved: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
-    """The events of the CSV text of the events file ``path`` (:func:`read_events`)."""
+NEW_YORK = "America/New_York"
+
+
+def _calendar_dates(announced: pd.Series, name: str) -> pd.Series:
+    """A frame's ``announced`` as the file holds it: a moment with a time zone is taken in New
+    York time (the column is a US/Eastern date), and a time of day is refused, naming the row:
+    2025-09-10 00:00 in Tokyo is 2025-09-09 11:00 in New York, which no date can stand for (its
+    clock date gave a day 0 a session early or late, without a word)."""
+    if not pd.api.types.is_datetime64_any_dtype(announced):
+        return announced
+    zoned = announced.dt.tz is not None
+    local = announced.dt.tz_convert(NEW_YORK).dt.tz_localize(None) if zoned else announced
+    timed = (local.notna() & (local != local.dt.normalize())).to_numpy().nonzero()[0]
+    if timed.size:
+        row = int(timed[0])
+        zone = " in New York time" if zoned else ""
+        raise InputError(
+            name,
+            f"{local.iloc[row]}{zone} is a moment, not a date: give the US/Eastern calendar date (the "
+            "session is the timing column's)",
+            row=row + 2,
+            field="announced",
+        )
+    return local
+
+
+def _parse_events(
+    text: str, path: Path, reserved: Mapping[str, Mapping[str, str]], *, by_record: bool = False
+) -> pd.DataFrame:
+    """The events of the CSV text of the events file ``path`` (:func:`read_events`). Rows are
+    numbered by line, or with ``by_record`` by record (a frame's k-th row is row k + 2, whatever
+    line breaks its text holds)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -195,10 +228,11 @@ def _parse_events(text: str, path: Path, reserved: Mapping[str, Mapping[str, str
             raise InputError(str(path), "the file is empty; expected a header: " + ",".join(COLUMNS))
         _check_header(path, [name.strip() for name in header])
         records = []
-        for fields in reader:
+        for number, fields in enumerate(reader, start=2):
             if not fields or all(not value.strip() for value in fields):
                 continue
-            records.append(_parse_row(path, reader.line_num, header, fields, reserved))
+            row = number if by_record else reader.line_num
+            records.append(_parse_row(path, row, header, fields, reserved))
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
 
