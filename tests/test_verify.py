@@ -106,6 +106,26 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PriceStor
     return out, cache
 
 
+def test_a_manifest_or_table_that_is_a_pipe_is_one_line_never_a_hang(small_run, tmp_path, capsys) -> None:
+    """verify and load_study read manifest.json without asking what it was: a named pipe in its
+    place hung both forever (an audit), as one in a table's place hung load_study."""
+    from eventstudy import load_study
+
+    for name in ("manifest.json", "car.parquet"):
+        folder = tmp_path / name.split(".")[0]
+        shutil.copytree(small_run[0], folder)
+        (folder / name).unlink()
+        os.mkfifo(folder / name)
+        with pytest.raises(InputError) as caught:
+            load_study(folder)
+        assert caught.value.path == str(folder / name) and "not a regular file" in caught.value.message
+        if name == "manifest.json":
+            capsys.readouterr()
+            assert main(["verify", str(folder)]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and f"{folder / name}: not a regular file" in err
+
+
 def test_verify_names_a_changed_value(small_run, tmp_path, capsys) -> None:
     folder = tmp_path / "study"
     shutil.copytree(small_run[0], folder)

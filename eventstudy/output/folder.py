@@ -259,6 +259,26 @@ def _entries(folder: Path) -> set[str]:
     return out
 
 
+def regular_file(path: Path, what: str) -> Path:
+    """``path``, or an InputError when it exists and is not a regular file (a named pipe would
+    block its reader forever: ``verify`` of a folder whose manifest was a FIFO hung)."""
+    if path.exists() and not path.is_file():
+        message = f"not a regular file: the {what} is never read from a pipe, device or folder"
+        raise InputError(str(path), message)
+    return path
+
+
+def load_manifest(path: Path) -> Any:
+    """The JSON of the manifest ``path``, or an InputError naming it (unreadable, not a regular
+    file, not JSON)."""
+    try:
+        return json.loads(regular_file(path, "manifest").read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the manifest ({exc.strerror})") from None
+    except ValueError as exc:
+        raise InputError(str(path), f"not valid JSON ({exc})") from None
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
     """``folder``'s manifest as a dictionary, or None when it is missing or not a JSON object."""
     path = folder / MANIFEST

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
+from eventstudy.output.folder import load_manifest, regular_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
 
 if TYPE_CHECKING:
@@ -41,18 +41,13 @@ def load_study(folder: str | Path) -> StudyResults:
     """
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(manifest_path), f"cannot read the manifest ({exc.strerror})") from None
-    except ValueError as exc:
-        raise InputError(str(manifest_path), f"not valid JSON ({exc})") from None
+    manifest = load_manifest(manifest_path)
     if not isinstance(manifest, dict) or "config" not in manifest:
         raise InputError(str(manifest_path), "not the manifest of a study (no config)", field="config")
     config = StudyConfig.from_dict(manifest["config"], str(manifest_path))
     tables: dict[str, Any] = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
     for name, file in OPTIONAL_TABLES.items():  # the optional methods' tables, where they ran
-        if (folder / file).is_file():
+        if regular_file(folder / file, "table").exists():
             tables[name] = _read_table(folder / file)
     backtest = _load_backtest(folder, config, manifest)
     return StudyResults(
@@ -67,7 +62,7 @@ def load_study(folder: str | Path) -> StudyResults:
 
 def _read_table(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(regular_file(path, "table"))
     except FileNotFoundError:
         raise InputError(str(path), "missing: not a complete output folder of `eventstudy run`") from None
     except (OSError, ValueError) as exc:
@@ -75,7 +70,7 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 
 def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) -> BacktestResults | None:
-    if config.backtest is None or not (folder / "trades.parquet").is_file():
+    if config.backtest is None or not regular_file(folder / "trades.parquet", "table").exists():
         return None
     from eventstudy.backtest.engine import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED, BacktestResults
     from eventstudy.backtest.tables import summary_table
@@ -92,5 +87,5 @@ def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) 
         drift=_read_table(folder / "drift.parquet"),
         drift_observations=pd.DataFrame(),
         summary_table=summary_table(trades, curve, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
-        calendar_time=_read_table(calendar_time) if calendar_time.is_file() else None,
+        calendar_time=_read_table(calendar_time) if regular_file(calendar_time, "table").exists() else None,
     )

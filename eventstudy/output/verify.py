@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
-from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME
+from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, load_manifest
 from eventstudy.results import StudyResults
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
@@ -413,12 +413,7 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
     InputError
         When it cannot be read, is not JSON, or lacks ``config`` or ``inputs``.
     """
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read the manifest ({exc.strerror})") from None
-    except ValueError as exc:
-        raise InputError(str(path), f"not valid JSON ({exc})") from None
+    manifest = load_manifest(path)
     if not isinstance(manifest, dict):
         raise InputError(str(path), "not a manifest (a JSON object is expected)")
     for key in ("config", "inputs"):
