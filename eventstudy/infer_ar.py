@@ -172,6 +172,7 @@ def infer(
         pairs_frame = pd.concat(pairs_all, ignore_index=True).drop_duplicates(ignore_index=True)
         car_notes = (
             "a CAR panel holds one number per pair and window: only the statistics of the CARs alone apply",
+            *unit_doubts(panel_file),
         )
         return InferenceResults(pd.concat(frames, ignore_index=True), pairs_frame, "car", sources, car_notes)
 

@@ -406,6 +406,11 @@ def test_percent_read_as_decimal_and_files_in_two_units_are_questioned(tmp_path,
     assert any("are its units right" in note for note in results.notes)
     caar = results.stats.query("group == 'all' and statistic == 'caar'")["value"].item()
     assert caar == pytest.approx(targets["ar"].mean(), rel=1e-12)
+    # A CAR panel in percent read as decimal: a CAAR of 225% without a word (an audit)
+    cars = pd.DataFrame({"id": ["A", "B", "C", "D"], "car": [5.0, 3.0, -1.0, 2.0]})
+    asked = infer(cars, units="decimal").notes
+    assert any("the median |value| of the CAR panel is 2.5 (250% a window)" in note for note in asked), asked
+    assert not any("are its units right" in note for note in infer(cars, units="percent").notes)
 
 
 def test_a_table_written_by_infer_has_the_usual_permissions(tmp_path, capsys) -> None:
@@ -530,3 +535,25 @@ def test_a_large_unbalanced_panel_is_not_taken_for_a_sparse_one() -> None:
     _check_cells(300_000, np.arange(-60, 61), 6_600_000, "")
     with pytest.raises(ValueError, match=r"99\.999% of them would be missing"):
         _check_cells(200, np.arange(-100_000, 100_001), 400, "")
+
+
+def test_a_car_panels_window_spellings_are_one_window_and_impossible_windows_are_refused() -> None:
+    """'[-1,1]', '[-1,+1]', '-1,1', '[ -1 , 1 ]' and '[-1, 1]' were five windows of one pair
+    each; tau_start after tau_end was the window '[+1,-1]'; a window label contradicting the tau
+    columns was dropped for them without a word (an audit)."""
+    spellings = ["[-1,1]", "[-1,+1]", "-1,1", "[ -1 , 1 ]", "[-1, 1]"]
+    cars = pd.DataFrame({"id": list("ABCDE"), "window": spellings, "car": [0.01, 0.02, 0.0, 0.03, -0.01]})
+    caar = infer(cars, units="decimal").stats.query("statistic == 'caar'")
+    assert caar[["window", "n"]].values.tolist() == [["[-1,+1]", 5]]
+    assert caar["value"].item() == pytest.approx(0.01, rel=1e-12)
+    named = infer(cars.assign(window="announcement"), units="decimal").stats.query("statistic == 'caar'")
+    assert named["window"].tolist() == ["announcement"]  # a label that is no pair of days is kept
+    one = {"id": ["A"], "car": [0.01]}
+    for bad, field, words in (
+        (pd.DataFrame({**one, "tau_start": [1], "tau_end": [-1]}), "tau_end", "runs forwards"),
+        (pd.DataFrame({**one, "window": ["[1,-1]"]}), "window", "runs backwards"),
+        (pd.DataFrame({**one, "window": ["[0,1]"], "tau_start": [-1], "tau_end": [1]}), "window", "[-1,+1]"),
+    ):
+        with pytest.raises(InputError) as caught:
+            infer(bad, units="decimal")
+        assert (caught.value.row, caught.value.field) == (2, field) and words in caught.value.message

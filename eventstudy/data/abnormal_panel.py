@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,17 +167,19 @@ def median_size(panel: AbnormalPanelFile) -> float:
 
 
 def unit_doubts(panel: AbnormalPanelFile, estimation: AbnormalPanelFile | None = None) -> list[str]:
-    """Sentences asking whether the declared units are right: a median |abnormal return| above
-    :data:`LARGE_MEDIAN`, or estimation residuals whose median |value| is more than
+    """Sentences asking whether the declared units are right: a median |abnormal return| (or
+    CAR) above :data:`LARGE_MEDIAN`, or estimation residuals whose median |value| is more than
     :data:`UNIT_RATIO` times or less than 1/:data:`UNIT_RATIO` of the ARs'."""
     files = [panel] if estimation is None else [panel, estimation]
     medians = [median_size(file) for file in files]
+    panel_name = "CAR" if panel.layout == "car" else "AR"
     names = [
         file.path if file.path != "frame" else what
-        for file, what in zip(files, ("the AR panel", "the estimation panel"), strict=False)
+        for file, what in zip(files, (f"the {panel_name} panel", "the estimation panel"), strict=False)
     ]
+    per = "a window" if panel.layout == "car" else "a period"
     doubts = [
-        f"the median |value| of {name} is {median:.4g} ({median:.0%} a period) in decimal "
+        f"the median |value| of {name} is {median:.4g} ({median:.0%} {per}) in decimal "
         "units: are its units right (--units percent when 1.5 means 1.5%)?"
         for name, median in zip(names, medians, strict=True)
         if median > LARGE_MEDIAN
@@ -343,19 +346,35 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
         given, absent = ("tau_start", "tau_end") if table.has("tau_start") else ("tau_end", "tau_start")
         problem = f"a window needs both bounds: {given} is given, {absent} is not"
         raise InputError(where, problem, row=1, field=absent)
+    labels = None
+    if table.has("window"):
+        window_name = table.header[table.position("window")]
+        labels = pd.Series(table.column("window"), dtype=object).astype(str).to_numpy(object)
+        blank = np.flatnonzero(labels == "")
+        if blank.size:
+            raise table.fail("a window label is blank", index=int(blank[0]), field=window_name)
+        spelled = [_window_text(table, text, i, window_name) for i, text in enumerate(labels)]
+        labels = np.array(spelled, dtype=object)
     if table.has("tau_start") and table.has("tau_end"):
         start = _taus(table, table.column("tau_start"), table.header[table.position("tau_start")])
         end = _taus(table, table.column("tau_end"), table.header[table.position("tau_end")])
+        backwards = np.flatnonzero(start > end)
+        if backwards.size:
+            row = int(backwards[0])
+            message = f"tau_start {start[row]} is after tau_end {end[row]}: a window runs forwards"
+            raise table.fail(message, index=row, field=table.header[table.position("tau_end")])
         pairs = zip(start.tolist(), end.tolist(), strict=True)
         windows = np.array([window_label((a, b)) for a, b in pairs], dtype=object)
-    elif table.has("window"):
-        windows = pd.Series(table.column("window"), dtype=object).astype(str).to_numpy(object)
+        if labels is not None:  # both: they must say the same (the taus were used, silently)
+            days = np.array([_is_window(t) for t in labels], dtype=bool)
+            differ = np.flatnonzero((labels != windows) & days)
+            if differ.size:
+                row = int(differ[0])
+                message = f"window {labels[row]} but tau_start, tau_end {windows[row]}: which is it?"
+                raise table.fail(message, index=row, field=window_name)
+    elif labels is not None:
+        windows = labels
         start = end = np.zeros(len(ids), dtype=np.int64)
-        blank = np.flatnonzero(windows == "")
-        if blank.size:
-            raise table.fail(
-                "a window label is blank", index=int(blank[0]), field=table.header[table.position("window")]
-            )
     else:
         windows = np.full(len(ids), "car", dtype=object)
         start = end = np.zeros(len(ids), dtype=np.int64)
@@ -377,6 +396,26 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
     used = {id_column, "car", "event_id", "group", "role", "window", "tau_start", "tau_end"}
     ignored = tuple(name for name in table.header if name.lower() not in used)
     return AbnormalPanelFile(where, "car", frame.drop(columns="row"), ignored)
+
+
+_WINDOW_TEXT = re.compile(r"\[?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*\]?")
+
+
+def _is_window(text: str) -> bool:
+    return text.startswith("[") and text.endswith("]") and _WINDOW_TEXT.fullmatch(text) is not None
+
+
+def _window_text(table: TextTable, text: str, index: int, field: str) -> str:
+    """A window label as the study writes it: ``[-1,1]``, ``-1,1`` and ``[ -1 , +1 ]`` are all
+    ``[-1,+1]`` (five spellings were five windows of one pair each); a label that is no pair of
+    days (``announcement``) is kept as given; a backwards window is refused."""
+    match = _WINDOW_TEXT.fullmatch(text.strip())
+    if match is None:
+        return text
+    first, last = int(match.group(1)), int(match.group(2))
+    if first > last:
+        raise table.fail(f"window {text} runs backwards ({first} after {last})", index=index, field=field)
+    return window_label((first, last))
 
 
 def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
