@@ -136,6 +136,19 @@ def test_load_study_rebuilds_the_results_from_the_folder(results, tmp_path: Path
     assert loaded.summary().as_text() == results.summary().as_text()
 
 
+def test_a_saved_loaded_study_verifies(small, results, tmp_path: Path, capsys) -> None:
+    """save_study(load_study(dir), new) wrote "cache": null, and verify of the new folder
+    refused it ('is not a path (was the manifest edited?)') even with --cache (an audit)."""
+    from eventstudy.cli import main
+
+    events, _, cache = small
+    out = save_study(results, tmp_path / "out", guard=Guard(cwd=tmp_path))
+    again = save_study(load_study(out), tmp_path / "again", guard=Guard(cwd=tmp_path))
+    capsys.readouterr()
+    assert main(["verify", str(again), "--cache", str(cache), "--events", str(events)]) == 0
+    assert "identical" in capsys.readouterr().out
+
+
 @dataclass(frozen=True)
 class HalfBetaModel(ExpectedReturnModel):
     """A model defined outside the package: R = alpha + 0.5 R_m + e (one parameter, OLS on R - 0.5 R_m)."""

@@ -55,7 +55,7 @@ def load_study(folder: str | Path) -> StudyResults:
         model=dict(manifest.get("model", {"name": config.model})),
         backtest=backtest,
         peers=tuple(manifest.get("peers", ())),
-        provenance={key: manifest[key] for key in ("inputs", "validation") if key in manifest},
+        provenance={key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},
         **tables,
     )
 

@@ -444,7 +444,7 @@ _SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "peers": (list, "a list of symbols"),
     "command": (list, "a list of arguments"),
     "versions": (dict, "a table of versions"),
-    "cache": (str, "a path"),
+    "cache": ((str, type(None)), "a path or null"),
     "engine": (dict, "an engine record"),
     "git_commit": ((str, type(None)), "a commit or null"),
     "git_dirty": ((bool, type(None)), "true, false or null"),
