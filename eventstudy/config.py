@@ -398,6 +398,25 @@ def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
+WINDOW_TEXT = re.compile(r"\s*[\[(]?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*[\])]?\s*")
+"""A window written as text: ``[-1,+1]``, ``[-1,1]``, ``-1,1``, ``(-1, 1)``, any spaces."""
+
+
+def window_days(window: object) -> tuple[int, int] | None:
+    """The two relative days of ``window``, written as text (:data:`WINDOW_TEXT`) or as a pair of
+    whole numbers (``(-1, 1)``, ``(-1.0, 1.0)``); None when it is neither: ``(-1.5, 1.5)`` was
+    read as ``[-1,+1]``, ``(-0.9, 0.9)`` as ``[0,0]`` (int() cuts fractions)."""
+    if isinstance(window, str):
+        match = WINDOW_TEXT.fullmatch(window)
+        return None if match is None else (int(match.group(1)), int(match.group(2)))
+    if not isinstance(window, Sequence) or len(window) != 2:
+        return None
+    whole = [isinstance(day, numbers.Real) and not isinstance(day, bool) for day in window]
+    if not all(whole) or not all(float(day).is_integer() for day in window):
+        return None
+    return int(window[0]), int(window[1])
+
+
 def window_label(window: tuple[int, int]) -> str:
     """``(-1, 1)`` -> ``"[-1,+1]"``; ``(0, 0)`` -> ``"[0,0]"``."""
 

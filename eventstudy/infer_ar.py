@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.config import window_days
 from eventstudy.errors import InputError
 
 __all__ = ["InferenceResults", "infer"]
@@ -207,6 +208,8 @@ def infer(
         raise InputError(source, str(exc)) from None
     taus = panel.event_tau
     chosen = [(int(taus[0]), int(taus[-1]))] if windows is None else [_two_days(w) for w in windows]
+    if not chosen:
+        raise InputError("--window", "give at least one window (or none, for the panel's whole span)")
     for start, end in chosen:
         if start > end or start not in set(taus.tolist()) or end not in set(taus.tolist()):
             raise InputError(
@@ -230,9 +233,11 @@ def infer(
     return InferenceResults(stats, pairs.frame(), panel_file.layout, sources, tuple(notes))
 
 
-def _two_days(window: Sequence[int]) -> tuple[int, int]:
-    start, end = (int(day) for day in window)
-    return start, end
+def _two_days(window: object) -> tuple[int, int]:
+    days = window_days(window)
+    if days is None:
+        raise InputError("--window", f"{window!r} is not two whole relative days like [-1,+1]")
+    return days
 
 
 def _lacking(missing: frozenset[str]) -> list[str]:

@@ -36,7 +36,6 @@ when a method is called: importing this module loads no matplotlib.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.config import StudyConfig, main_window, window_label
+from eventstudy.config import StudyConfig, main_window, window_days, window_label
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
 
@@ -332,9 +331,6 @@ def _p(p: Any) -> str:
     return "" if p is None or pd.isna(p) else f" ({p:.3f})"
 
 
-_WINDOW_TEXT = re.compile(r"\s*[\[(]?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*[\])]?\s*")
-
-
 def resolve_window(window: str | Sequence[int], available: Sequence[tuple[int, int]]) -> str:
     """The ``car.parquet`` label (``"[-1,+1]"``) of ``window`` written in any spelling.
 
@@ -348,18 +344,9 @@ def resolve_window(window: str | Sequence[int], available: Sequence[tuple[int, i
         message names the available windows.
     """
     labels = ", ".join(window_label(w) for w in available)
-    if isinstance(window, str):
-        match = _WINDOW_TEXT.fullmatch(window)
-        if match is None:
-            raise ValueError(f"window {window!r} is not two relative days like '[-1,+1]'; windows: {labels}")
-        days = (int(match.group(1)), int(match.group(2)))
-    else:
-        try:
-            days = (int(window[0]), int(window[1]))
-        except (TypeError, ValueError, IndexError):
-            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}") from None
-        if len(window) != 2:
-            raise ValueError(f"window {window!r} is not two relative days; windows: {labels}")
+    days = window_days(window)
+    if days is None:
+        raise ValueError(f"window {window!r} is not two relative days like '[-1,+1]'; windows: {labels}")
     if days not in {tuple(w) for w in available}:
         raise ValueError(f"window {window_label(days)} is not one of the study's windows: {labels}")
     return window_label(days)

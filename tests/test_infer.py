@@ -557,3 +557,25 @@ def test_a_car_panels_window_spellings_are_one_window_and_impossible_windows_are
         with pytest.raises(InputError) as caught:
             infer(bad, units="decimal")
         assert (caught.value.row, caught.value.field) == (2, field) and words in caught.value.message
+
+
+def test_windows_are_whole_days_in_any_spelling_and_at_least_one() -> None:
+    """infer(windows=[(0.5, 1)]) ran as [0,+1] and summary((-1.5, 1.5)) showed [-1,+1] (int()
+    cut the fractions); windows=["[0,0]"] raised a bare ValueError; windows=[] returned an empty
+    table (an audit). One reader of windows, config.window_days, serves them all."""
+    ids = [f"T{i}" for i in range(10)]
+    panel = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 10)})
+    panel["ar"] = np.random.default_rng(1).normal(0, 0.01, len(panel))
+    text = infer(panel, units="decimal", windows=["[0,0]", "-1, 1"]).stats
+    pairs = infer(panel, units="decimal", windows=[(0, 0), (-1.0, 1.0)]).stats
+    pd.testing.assert_frame_equal(text, pairs)
+    assert set(text["window"]) == {"[0,0]", "[-1,+1]"}
+    for bad in ([(0.5, 1)], [(True, 1)], ["0..1"], []):
+        with pytest.raises(InputError) as caught:
+            infer(panel, units="decimal", windows=bad)
+        assert caught.value.path == "--window"
+    from eventstudy.results import resolve_window
+
+    with pytest.raises(ValueError, match="is not two relative days"):
+        resolve_window((-1.5, 1.5), [(-1, 1), (0, 0)])
+    assert resolve_window((-1.0, 1.0), [(-1, 1)]) == "[-1,+1]"

@@ -95,11 +95,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _window(text: str) -> tuple[int, int]:
     """``START,END`` or ``[START,END]`` (the labels of stats.parquet, e.g. ``[-1,+1]``)."""
-    parts = text.strip().removeprefix("[").removesuffix("]").split(",")
-    try:
-        start, end = (int(part) for part in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not START,END or [START,END] (two whole numbers)"
-        ) from None
-    return start, end
+    from eventstudy.config import window_days
+
+    days = window_days(text)
+    if days is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not START,END or [START,END] (two whole numbers)")
+    return days

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy.config import window_label
+from eventstudy.config import window_days, window_label
 from eventstudy.data.returns_import import check_units, identifiers
 from eventstudy.data.tabular import TextTable, parse_dates, parse_numbers, read_text_table
 from eventstudy.errors import InputError
@@ -366,7 +365,7 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
         pairs = zip(start.tolist(), end.tolist(), strict=True)
         windows = np.array([window_label((a, b)) for a, b in pairs], dtype=object)
         if labels is not None:  # both: they must say the same (the taus were used, silently)
-            days = np.array([_is_window(t) for t in labels], dtype=bool)
+            days = np.array([window_days(t) is not None for t in labels], dtype=bool)
             differ = np.flatnonzero((labels != windows) & days)
             if differ.size:
                 row = int(differ[0])
@@ -398,21 +397,14 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
     return AbnormalPanelFile(where, "car", frame.drop(columns="row"), ignored)
 
 
-_WINDOW_TEXT = re.compile(r"\[?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*\]?")
-
-
-def _is_window(text: str) -> bool:
-    return text.startswith("[") and text.endswith("]") and _WINDOW_TEXT.fullmatch(text) is not None
-
-
 def _window_text(table: TextTable, text: str, index: int, field: str) -> str:
     """A window label as the study writes it: ``[-1,1]``, ``-1,1`` and ``[ -1 , +1 ]`` are all
     ``[-1,+1]`` (five spellings were five windows of one pair each); a label that is no pair of
     days (``announcement``) is kept as given; a backwards window is refused."""
-    match = _WINDOW_TEXT.fullmatch(text.strip())
-    if match is None:
+    days = window_days(text)
+    if days is None:
         return text
-    first, last = int(match.group(1)), int(match.group(2))
+    first, last = days
     if first > last:
         raise table.fail(f"window {text} runs backwards ({first} after {last})", index=index, field=field)
     return window_label((first, last))
