@@ -230,6 +230,15 @@ def infer(
             stats, needs_estimation(panel, chosen[0], statistics=statistics), int(n_params)
         )
         notes.append(SIGMA_NOTE.format(k=int(n_params)))
+        lost = np.flatnonzero(~(np.isfinite(panel.sigma) & (panel.sigma > 0)))
+        if lost.size:  # as a study leaves out a pair it could not estimate
+            event, firm = pairs.event_id[lost[0]], pairs.id[lost[0]]
+            first = f"{event}/{firm}" if event else str(firm)
+            notes.append(
+                f"{lost.size} of {len(panel.sigma)} pairs have no estimation s.d. (fewer residuals than "
+                f"{int(n_params)} + 1, or all 0), first {first}: they are in no statistic, as a study "
+                "leaves out a pair it could not estimate"
+            )
     return InferenceResults(stats, pairs.frame(), panel_file.layout, sources, tuple(notes))
 
 

@@ -579,3 +579,25 @@ def test_windows_are_whole_days_in_any_spelling_and_at_least_one() -> None:
     with pytest.raises(ValueError, match="is not two relative days"):
         resolve_window((-1.5, 1.5), [(-1, 1), (0, 0)])
     assert resolve_window((-1.0, 1.0), [(-1, 1)]) == "[-1,+1]"
+
+
+def test_pairs_without_an_estimation_sd_are_named_in_a_note() -> None:
+    """A pair whose residuals are all 0 (or fewer than n_params + 1) left every statistic, n 19
+    under a header of 20 pairs, and with every pair so, every statistic was empty without a
+    word (an audit). The rule is the study's; the note says so."""
+    rng = np.random.default_rng(0)
+    ids = [f"T{i}" for i in range(20)]
+    ar = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 20)})
+    ar["ar"] = rng.normal(0, 0.01, len(ar))
+    residuals = pd.DataFrame({"id": np.repeat(ids, 50), "tau": np.tile(np.arange(-60, -10), 20)})
+    residuals["ar"] = rng.normal(0, 0.01, len(residuals))
+    residuals.loc[residuals["id"] == "T3", "ar"] = 0.0
+    results = infer(ar, units="decimal", estimation=residuals, n_params=2)
+    [note] = [n for n in results.notes if "no estimation s.d." in n]
+    assert note.startswith("1 of 20 pairs have no estimation s.d.") and "first T3" in note
+    caar = results.stats.query("group == 'all' and statistic == 'caar'")
+    assert caar["n"].item() == 19
+    assert caar["value"].item() == pytest.approx(ar[ar["id"] != "T3"]["ar"].mean() * 3, rel=1e-12)
+    few = residuals.groupby("id").head(2)  # M - k = 0 for every pair
+    empty = infer(ar, units="decimal", estimation=few, n_params=2)
+    assert any(note.startswith("20 of 20 pairs") for note in empty.notes)
