@@ -588,3 +588,14 @@ def test_an_index_market_names_no_exchange_so_validate_reports_no_calendar_gap(
     store.write_prices("SPY", spy, store.provenance(store.price_path("SPY")))
     found = validate_store(store, ["NVDA", "BTC-USD", "EURUSD=X", "ES=F"], "SPY")
     assert [issue.kind for issue in found["SPY"]] == []
+
+
+def test_rows_before_a_short_market_history_are_said_to_be_outside_it(launch_cache) -> None:
+    """With CRWV (listed 2025-03-28) as the market, NVDA's 560 earlier rows were 'dated on days
+    that are not market sessions', which they are not: the market's history starts later (an
+    audit)."""
+    found = validate_store(PriceStore(launch_cache), ["NVDA"], "CRWV")
+    [issue] = [i for i in found["NVDA"] if i.kind == "off_calendar_date"]
+    assert "(560 of them outside the market's 2025-03-28..2025-12-31" in issue.detail
+    spy = validate_store(PriceStore(launch_cache), ["NVDA"], "SPY")["NVDA"]
+    assert not any("outside the market's" in i.detail for i in spy)

@@ -641,7 +641,14 @@ def _calendar_issues(
     on = np.asarray(dates.isin(calendar))
     if (~on).any():
         outside = dates[~on]
-        add(off[0], outside, off[1].format(n=len(outside), first=_iso(outside[0])))
+        text = off[1].format(n=len(outside), first=_iso(outside[0]))
+        beyond = int(((outside < calendar[0]) | (outside > calendar[-1])).sum()) if len(calendar) else 0
+        if beyond:  # not the market's closed days: days its history does not reach
+            text += (
+                f" ({beyond} of them outside the market's {_iso(calendar[0])}..{_iso(calendar[-1])}: "
+                "its history is shorter than this series')"
+            )
+        add(off[0], outside, text)
     if on.any() and len(calendar):
         first, last = dates[on].min(), dates[on].max()
         inside = calendar[(calendar >= first) & (calendar <= last)]
