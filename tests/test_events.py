@@ -69,6 +69,10 @@ def test_launch_calendar() -> None:
         ((HEADER, GOOD.replace(",openai-compute,", ",peers,")), 2, "group", "'peers' is the group of the"),
         ((HEADER, GOOD.replace(",openai-compute,", ",all,")), 2, "group", "'all' is the group of every"),
         ((HEADER, GOOD.replace(",supplier,", ",peer,")), 2, "role", "'peer' is the role of the ecosystem"),
+        # in another case too: 'ALL' stood beside the study's 'all' as a group of its own (an audit)
+        ((HEADER, GOOD.replace(",openai-compute,", ",ALL,")), 2, "group", "'all' is the group of every"),
+        ((HEADER, GOOD.replace(",supplier,", ",Peer,")), 2, "role", "'peer' is the role of the ecosystem"),
+        ((HEADER, GOOD.replace(",openai-compute,", "," + "g" * 101 + ",")), 2, "group", "longer than 100"),
         (
             (HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace("2025-09-09", "2025-09-10")),
             3,

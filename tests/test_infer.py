@@ -601,3 +601,19 @@ def test_pairs_without_an_estimation_sd_are_named_in_a_note() -> None:
     few = residuals.groupby("id").head(2)  # M - k = 0 for every pair
     empty = infer(ar, units="decimal", estimation=few, n_params=2)
     assert any(note.startswith("20 of 20 pairs") for note in empty.notes)
+
+
+def test_an_out_name_ending_in_a_separator_and_a_tau_out_of_range_are_named(tmp_path, capsys) -> None:
+    """--out dir.csv/ wrote a file named dir.csv; a tau of 100000000 'is not a whole number of
+    periods' (an audit)."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nA,0,0.01\nB,0,0.02\n")
+    with pytest.raises(SystemExit) as exit_code:
+        main(["infer", "--ar", str(panel), "--units", "decimal", "--out", f"{tmp_path / 'dir.csv'}/"])
+    assert exit_code.value.code == 2 and "names a folder, not a file" in capsys.readouterr().err
+    assert not (tmp_path / "dir.csv").exists()
+    far = tmp_path / "far.csv"
+    far.write_text("id,tau,ar\nA,0,0.01\nB,100000000,0.02\n")
+    with pytest.raises(InputError) as caught:
+        infer(far, units="decimal")
+    assert (caught.value.row, caught.value.field) == (3, "tau") and "beyond ±100,000" in caught.value.message

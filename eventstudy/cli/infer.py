@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 EPILOG = """\
@@ -66,7 +67,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--statistic", action="append", metavar="NAME", help="compute only these statistics (repeatable)"
     )
     parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="write the table to a new .parquet or .csv file"
+        "--out", type=_out_file, metavar="FILE", help="write the table to a new .parquet or .csv file"
     )
     parser.set_defaults(handler=run)
 
@@ -91,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         print(f"wrote {args.out}")
     return 0
+
+
+def _out_file(text: str) -> Path:
+    """A file name: ``dir.csv/`` names a folder (a Path drops the slash, and a file was written)."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text!r} ends in a separator: it names a folder, not a file")
+    return Path(text)
 
 
 def _window(text: str) -> tuple[int, int]:

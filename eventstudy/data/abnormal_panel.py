@@ -281,12 +281,23 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
 
 def _taus(table: TextTable, cells: np.ndarray, field_name: str) -> np.ndarray:
     values = parse_numbers(table, cells, field_name, missing=frozenset())
-    bad = np.flatnonzero((values != np.round(values)) | (np.abs(values) > 100_000))
+    bad = np.flatnonzero(values != np.round(values))
     if bad.size:
         raise table.fail(
             f"{cells[bad[0]]!r} is not a whole number of periods", index=int(bad[0]), field=field_name
         )
+    far = np.flatnonzero(np.abs(values) > MAX_TAU)
+    if far.size:
+        raise table.fail(
+            f"{cells[far[0]]!r} periods is beyond ±{MAX_TAU:,}, longer than any event study's timeline",
+            index=int(far[0]),
+            field=field_name,
+        )
     return values.astype(np.int64)
+
+
+MAX_TAU = 100_000
+"""The largest |tau| of a panel: 400 years of trading days."""
 
 
 def _values(table: TextTable, cells: np.ndarray, field_name: str, divisor: float) -> np.ndarray:

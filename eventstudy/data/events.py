@@ -101,6 +101,9 @@ _DEAL = re.compile(
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LABEL = re.compile(r"[A-Za-z0-9._-]+")
 # Same-event fields: every row of one event_id must agree on these.
+MAX_LABEL_LENGTH = 100
+"""Longest role or group label: each heads a row of the report's tables."""
+
 RESERVED_LABELS: dict[str, dict[str, str]] = {
     "group": {
         "all": "'all' is the group of every listed party, which the study adds; name the group otherwise",
@@ -376,8 +379,10 @@ def _parse_row(
     for field in ("role", "group"):
         if not _LABEL.fullmatch(values[field]):
             raise fail(field, f"{shown(values[field])} must be a non-empty label (letters, digits, . _ -)")
-        if values[field] in reserved[field]:
-            raise fail(field, reserved[field][values[field]])
+        if values[field].casefold() in reserved[field]:  # 'ALL' beside the study's 'all' too
+            raise fail(field, reserved[field][values[field].casefold()])
+        if len(values[field]) > MAX_LABEL_LENGTH:
+            raise fail(field, f"{shown(values[field])} is longer than {MAX_LABEL_LENGTH} characters")
 
     deal_usd = _parse_deal(values["deal_usd"], fail)
     optional = {}
