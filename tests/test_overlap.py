@@ -16,7 +16,6 @@ from eventstudy.config import load_config
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
 from eventstudy.output.manifest import build_manifest
-from eventstudy.peers import add_peers
 from eventstudy.results import StudyResults
 from eventstudy.study import run_study
 from eventstudy.timeline.overlap import other_event_days, overlap_notes, span_cover
@@ -144,9 +143,8 @@ def test_manifest_records_the_option(runs, launch_cache) -> None:
 def test_peer_rows_are_flagged_but_are_not_events_of_the_ticker(runs, launch_cache) -> None:
     # A peer row measures another company's announcement on NVDA: it does not contaminate NVDA's
     # own windows, but its own estimation window is cleaned of NVDA's events like any pair.
-    events = add_peers(read_events(ROOT / "events.csv"), ("NVDA",))
     config = dataclasses.replace(load_config(ROOT / "launch.toml"), exclude_overlapping_windows=True)
-    results = run_study(events, PriceStore(launch_cache), config)
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=("NVDA",))
     for event_id in NVDA_DAY0:
         assert row(results, event_id, "NVDA").n_est == row(runs[True], event_id, "NVDA").n_est
         assert row(results, event_id, "NVDA").overlap == row(runs[True], event_id, "NVDA").overlap
