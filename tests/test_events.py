@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventstudy.config import load_config
 from eventstudy.data.events import (
     COLUMNS,
     MAX_DEAL_USD,
@@ -312,6 +314,19 @@ def test_a_frames_moments_are_new_york_dates_or_refused() -> None:
     timed = frame.assign(announced=frame["announced"] + pd.Timedelta(hours=23, minutes=59))
     with pytest.raises(InputError, match="23:59:00 is a moment, not a date"):
         events_from_frame(timed)
+    # the same in an object column (mixed zones), and pyarrow's date32, which crashed (review)
+    mixed = frame["announced"].astype(object)
+    mixed.iloc[1] = pd.Timestamp(frame["announced"].iloc[1]).tz_localize("Asia/Tokyo")
+    with pytest.raises(InputError) as caught:
+        events_from_frame(frame.assign(announced=mixed))
+    assert (caught.value.row, caught.value.field) == (3, "announced")
+    moments = frame["announced"].astype(object)
+    moments.iloc[4] = moments.iloc[4].to_pydatetime().replace(hour=15)
+    with pytest.raises(InputError, match="15:00:00 is a moment") as caught:
+        events_from_frame(frame.assign(announced=moments))
+    assert caught.value.row == 6
+    arrow = frame.assign(announced=frame["announced"].dt.date.astype("date32[pyarrow]"))
+    pd.testing.assert_frame_equal(events_from_frame(arrow), read)
 
 
 def test_a_frames_rows_are_counted_by_record_whatever_its_text_holds() -> None:
@@ -323,6 +338,25 @@ def test_a_frames_rows_are_counted_by_record_whatever_its_text_holds() -> None:
         events_from_frame(frame)
     assert (caught.value.row, caught.value.field) == (7, "ticker")
     assert events_from_frame(frame.drop(index=5))["source_row"].tolist()[:6] == [2, 3, 4, 5, 6, 7]
+    frame = frame.drop(index=5)
+    frame["headline"] = "Oracle\rOpenAI"  # a bare carriage return split the row (review)
+    assert (events_from_frame(frame)["headline"] == "Oracle\rOpenAI").all()
+
+
+def test_a_runs_own_events_with_their_peer_rows_run_again(launch_cache) -> None:
+    """results.events keeps the peer rows the study added (source_row 0); refusing every role
+    'peer' broke run_study(results.events, ...) (review of 1bea451). Those rows pass; a row
+    given the role by hand (any other source_row, or none) is refused."""
+    from eventstudy.study import run_study
+
+    config = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, crosssection=())
+    first = run_study(ROOT / "events.csv", launch_cache, config)
+    again = run_study(first.events, launch_cache, config)
+    pd.testing.assert_frame_equal(again.car, first.car)
+    handmade = first.events.copy()
+    handmade.loc[handmade["event_id"] == "nvidia-intel-5b", "role"] = "peer"
+    with pytest.raises(InputError, match="'peer' is the role of the ecosystem peers"):
+        events_from_frame(handmade)
 
 
 def test_a_notebooks_frame_reads_like_the_file() -> None:

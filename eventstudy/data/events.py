@@ -57,6 +57,7 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
@@ -100,7 +101,6 @@ _DEAL = re.compile(
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LABEL = re.compile(r"[A-Za-z0-9._-]+")
-# Same-event fields: every row of one event_id must agree on these.
 MAX_LABEL_LENGTH = 100
 """Longest role or group label: each heads a row of the report's tables."""
 
@@ -118,6 +118,7 @@ RESERVED_LABELS: dict[str, dict[str, str]] = {
 """Labels the study gives its own rows and groups: in events.csv they would merge a listed
 party's rows into the built-in ``all`` or ``peers`` group (or make a party a peer) silently."""
 
+# Same-event fields: every row of one event_id must agree on these.
 _EVENT_FIELDS: tuple[str, ...] = ("announced", "timing", "group", "headline")
 
 
@@ -159,7 +160,8 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     moment with a time zone taken in New York time and one with a time of day refused; numbers
     as their shortest exact text, missing values blank) and read back by the file's parser, so a
     frame passes or fails as that file would (rows of role ``peer`` too: peers are added by
-    ``peers``, never given); other columns (``source_row`` of a frame :func:`read_events`
+    ``peers``, never given, except the peer rows a run added, ``source_row`` 0 in its
+    ``StudyResults.events``); other columns (``source_row`` of a frame :func:`read_events`
     returned, a notebook's own) are not read.
 
     Parameters
@@ -168,7 +170,7 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
         One row per (event, party).
     name
         How errors name the frame (a file it came from, or ``"events"``); their rows are those
-        of the CSV file above (the header is row 1, the frame's k-th row row k + 2).
+        of the CSV file above (the header is row 1, the frame's first row row 2).
 
     Returns
     -------
@@ -186,44 +188,68 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     if missing:
         raise InputError(str(name), "required column is missing", row=1, field=missing[0])
     columns = [*COLUMNS, *(column for column in OPTIONAL_COLUMNS if column in frame.columns)]
-    frame = frame.loc[:, columns]
-    frame = frame.assign(announced=_calendar_dates(frame["announced"], str(name)))
-    text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
-    return _parse_events(text, Path(name), RESERVED_LABELS, by_record=True)
+    # A run's own events (StudyResults.events) hold the peer rows the study added, source_row 0:
+    # those are taken as they are (the study adds no peer twice); a row given the role is not.
+    added = np.zeros(len(frame), dtype=bool)
+    if "source_row" in frame.columns:
+        origin = pd.to_numeric(frame["source_row"], errors="coerce").to_numpy(float)
+        added = (frame["role"].astype(str).to_numpy() == "peer") & (origin == 0)
+    rows = frame.loc[:, columns]
+    rows = rows.assign(announced=_calendar_dates(rows["announced"], str(name)))
+    # Every field quoted: a bare carriage return in a headline is text, not the end of a row.
+    text = rows.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n", quoting=csv.QUOTE_ALL)
+    exempt = frozenset(int(k) + 2 for k in added.nonzero()[0])
+    return _parse_events(text, Path(name), RESERVED_LABELS, by_record=True, study_peers=exempt)
 
 
 NEW_YORK = "America/New_York"
 
 
-def _calendar_dates(announced: pd.Series, name: str) -> pd.Series:
+def _calendar_dates(announced: pd.Series, name: str, first_row: int = 0) -> pd.Series:
     """A frame's ``announced`` as the file holds it: a moment with a time zone is taken in New
     York time (the column is a US/Eastern date), and a time of day is refused, naming the row:
     2025-09-10 00:00 in Tokyo is 2025-09-09 11:00 in New York, which no date can stand for (its
     clock date gave a day 0 a session early or late, without a word)."""
-    if not pd.api.types.is_datetime64_any_dtype(announced):
-        return announced
-    zoned = announced.dt.tz is not None
-    local = announced.dt.tz_convert(NEW_YORK).dt.tz_localize(None) if zoned else announced
-    timed = (local.notna() & (local != local.dt.normalize())).to_numpy().nonzero()[0]
-    if timed.size:
-        row = int(timed[0])
-        zone = " in New York time" if zoned else ""
-        raise InputError(
-            name,
-            f"{local.iloc[row]}{zone} is a moment, not a date: give the US/Eastern calendar date (the "
-            "session is the timing column's)",
-            row=row + 2,
-            field="announced",
-        )
-    return local
+    if isinstance(announced.dtype, pd.DatetimeTZDtype) or announced.dtype.kind == "M":
+        zoned = isinstance(announced.dtype, pd.DatetimeTZDtype)
+        local = announced.dt.tz_convert(NEW_YORK).dt.tz_localize(None) if zoned else announced
+        timed = (local.notna() & (local != local.dt.normalize())).to_numpy().nonzero()[0]
+        if timed.size:
+            one = pd.Series([announced.iloc[int(timed[0])]], dtype=object)
+            _calendar_dates(one, name, first_row=int(timed[0]))  # raises, as for one value
+        return local
+    values = announced.astype(object).tolist()  # pyarrow or object columns: value by value
+    out = []
+    for row, value in enumerate(values):
+        if isinstance(value, dt.datetime):  # a pandas Timestamp too; a plain date passes as it is
+            moment = pd.Timestamp(value)
+            zoned = moment.tzinfo is not None
+            local = moment.tz_convert(NEW_YORK).tz_localize(None) if zoned else moment
+            if local != local.normalize():
+                zone = " in New York time" if zoned else ""
+                raise InputError(
+                    name,
+                    f"{local}{zone} is a moment, not a date: give the US/Eastern calendar date (the "
+                    "session is the timing column's)",
+                    row=first_row + row + 2,
+                    field="announced",
+                )
+            value = local.date()
+        out.append(value)
+    return pd.Series(out, index=announced.index, dtype=object)
 
 
 def _parse_events(
-    text: str, path: Path, reserved: Mapping[str, Mapping[str, str]], *, by_record: bool = False
+    text: str,
+    path: Path,
+    reserved: Mapping[str, Mapping[str, str]],
+    *,
+    by_record: bool = False,
+    study_peers: frozenset[int] = frozenset(),
 ) -> pd.DataFrame:
     """The events of the CSV text of the events file ``path`` (:func:`read_events`). Rows are
-    numbered by line, or with ``by_record`` by record (a frame's k-th row is row k + 2, whatever
-    line breaks its text holds)."""
+    numbered by line, or with ``by_record`` by record (a frame's first row is row 2, whatever
+    line breaks its text holds); the rows ``study_peers`` may have the peers' role."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -235,7 +261,8 @@ def _parse_events(
             if not fields or all(not value.strip() for value in fields):
                 continue
             row = number if by_record else reader.line_num
-            records.append(_parse_row(path, row, header, fields, reserved))
+            allowed = {**reserved, "role": {}} if row in study_peers else reserved
+            records.append(_parse_row(path, row, header, fields, allowed))
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
 
