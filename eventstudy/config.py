@@ -81,7 +81,7 @@ import datetime as dt
 import numbers
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -398,23 +398,36 @@ def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
-WINDOW_TEXT = re.compile(r"\s*[\[(]?\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*[\])]?\s*")
-"""A window written as text: ``[-1,+1]``, ``[-1,1]``, ``-1,1``, ``(-1, 1)``, any spaces."""
+WINDOW_TEXT = re.compile(
+    r"\[ *([+-]?[0-9]{1,9}) *, *([+-]?[0-9]{1,9}) *\]"
+    r"|\( *([+-]?[0-9]{1,9}) *, *([+-]?[0-9]{1,9}) *\)"
+    r"|([+-]?[0-9]{1,9}) *, *([+-]?[0-9]{1,9})"
+)
+"""A window written as text: ``[-1,+1]``, ``[-1,1]``, ``-1,1``, ``(-1, 1)``, any spaces; ASCII
+digits, at most nine a day (a 5,000-digit day overran Python's integer parsing), brackets paired."""
 
 
 def window_days(window: object) -> tuple[int, int] | None:
     """The two relative days of ``window``, written as text (:data:`WINDOW_TEXT`) or as a pair of
-    whole numbers (``(-1, 1)``, ``(-1.0, 1.0)``); None when it is neither: ``(-1.5, 1.5)`` was
-    read as ``[-1,+1]``, ``(-0.9, 0.9)`` as ``[0,0]`` (int() cuts fractions)."""
+    whole numbers (``(-1, 1)``, ``(-1.0, 1.0)``, a numpy array of two); None when it is neither:
+    ``(-1.5, 1.5)`` was read as ``[-1,+1]``, ``(-0.9, 0.9)`` as ``[0,0]`` (int() cuts fractions)."""
     if isinstance(window, str):
-        match = WINDOW_TEXT.fullmatch(window)
-        return None if match is None else (int(match.group(1)), int(match.group(2)))
-    if not isinstance(window, Sequence) or len(window) != 2:
+        match = WINDOW_TEXT.fullmatch(window.strip())
+        if match is None:
+            return None
+        first, last = (int(day) for day in match.groups() if day is not None)
+        return first, last
+    if isinstance(window, bytes | Mapping) or not isinstance(window, Sized):
         return None
-    whole = [isinstance(day, numbers.Real) and not isinstance(day, bool) for day in window]
-    if not all(whole) or not all(float(day).is_integer() for day in window):
+    if not isinstance(window, Iterable):
         return None
-    return int(window[0]), int(window[1])
+    days = list(window)  # a tuple, a list, a numpy array or Series of two
+    if len(days) != 2:
+        return None
+    whole = [isinstance(day, numbers.Real) and not isinstance(day, bool) for day in days]
+    if not all(whole) or not all(float(day).is_integer() for day in days):
+        return None
+    return int(days[0]), int(days[1])
 
 
 def window_label(window: tuple[int, int]) -> str:

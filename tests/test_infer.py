@@ -569,8 +569,10 @@ def test_windows_are_whole_days_in_any_spelling_and_at_least_one() -> None:
     text = infer(panel, units="decimal", windows=["[0,0]", "-1, 1"]).stats
     pairs = infer(panel, units="decimal", windows=[(0, 0), (-1.0, 1.0)]).stats
     pd.testing.assert_frame_equal(text, pairs)
+    arrays = infer(panel, units="decimal", windows=np.array([[0, 0], [-1, 1]])).stats  # refused once
+    pd.testing.assert_frame_equal(arrays, pairs)
     assert set(text["window"]) == {"[0,0]", "[-1,+1]"}
-    for bad in ([(0.5, 1)], [(True, 1)], ["0..1"], []):
+    for bad in ([(0.5, 1)], [(True, 1)], ["0..1"], [], ["[-1,1"], ["[" + "9" * 5000 + ",1]"]):
         with pytest.raises(InputError) as caught:
             infer(panel, units="decimal", windows=bad)
         assert caught.value.path == "--window"
