@@ -314,6 +314,10 @@ def test_unestimable_regressions_say_why() -> None:
         "car ~ C(role, Sum('ab' * 9**10))",
         "car ~ I(Treatment('ab' * 10**10))",
         "car ~ C(role, Treatment(b'x'))",
+        # C() inside a call is a category no bound counted: I(C(car)):I(C(beta)):I(C(sigma)) built
+        # a 4 GB design (review of 71177c7)
+        "car ~ I(C(car)):I(C(beta)):I(C(sigma))",
+        "car ~ np.log(C(car))",
         "car ~ np.log(role)",
         "car ~ C(role * 2)",
         # patsy's algebra read as arithmetic, fitted without a word (an audit): a square that is

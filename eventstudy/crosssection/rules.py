@@ -285,6 +285,12 @@ def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
                     f"{shown(item.string)} is not a level name alone inside Treatment(...) or Sum(...): "
                     "quoted text is a plain literal, never an operand or an f-string"
                 )
+        elif item.type == token.NAME and item.string == "C" and any(calls):
+            call = next(c for c in reversed(calls) if c is not None)
+            return (
+                f"C(...) is a term of its own, never an argument of {call}(...): patsy makes it a category "
+                "whose columns no bound of this check can count"
+            )
         elif item.type == token.NAME and item.string in TEXT_COLUMNS and any(calls):
             after = tokens[position + 1].string if position + 1 < len(tokens) else ""
             if not (calls[-1] == "C" and before is not None and before.string == "(" and after in (",", ")")):
