@@ -610,10 +610,11 @@ def test_an_out_name_ending_in_a_separator_and_a_tau_out_of_range_are_named(tmp_
     periods' (an audit)."""
     panel = tmp_path / "ar.csv"
     panel.write_text("id,tau,ar\nA,0,0.01\nB,0,0.02\n")
-    with pytest.raises(SystemExit) as exit_code:
-        main(["infer", "--ar", str(panel), "--units", "decimal", "--out", f"{tmp_path / 'dir.csv'}/"])
-    assert exit_code.value.code == 2 and "names a folder, not a file" in capsys.readouterr().err
-    assert not (tmp_path / "dir.csv").exists()
+    for name in (f"{tmp_path / 'dir.csv'}/", f"{tmp_path / 'dir.csv'}/."):
+        with pytest.raises(SystemExit) as exit_code:
+            main(["infer", "--ar", str(panel), "--units", "decimal", "--out", name])
+        assert exit_code.value.code == 2 and "names a folder, not a file" in capsys.readouterr().err
+        assert not (tmp_path / "dir.csv").exists()
     far = tmp_path / "far.csv"
     far.write_text("id,tau,ar\nA,0,0.01\nB,100000000,0.02\n")
     with pytest.raises(InputError) as caught:

@@ -143,10 +143,19 @@ def test_a_saved_loaded_study_verifies(small, results, tmp_path: Path, capsys) -
 
     events, _, cache = small
     out = save_study(results, tmp_path / "out", guard=Guard(cwd=tmp_path))
-    again = save_study(load_study(out), tmp_path / "again", guard=Guard(cwd=tmp_path))
+    loaded = load_study(out)
+    assert loaded.provenance["cache"] == results.provenance["cache"]  # kept from the manifest
+    again = save_study(loaded, tmp_path / "again", guard=Guard(cwd=tmp_path))
     capsys.readouterr()
     assert main(["verify", str(again), "--cache", str(cache), "--events", str(events)]) == 0
     assert "identical" in capsys.readouterr().out
+    # a manifest without a cache (results built in Python): verify asks for one, never ./cache
+    without = {key: value for key, value in loaded.provenance.items() if key != "cache"}
+    bare = tmp_path / "bare"
+    save_study(dataclasses.replace(loaded, provenance=without), bare, guard=Guard(cwd=tmp_path))
+    assert main(["verify", str(bare), "--events", str(events)]) == 2
+    assert "records no cache" in capsys.readouterr().err
+    assert main(["verify", str(bare), "--cache", str(cache), "--events", str(events)]) == 0
 
 
 @dataclass(frozen=True)

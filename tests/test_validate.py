@@ -596,6 +596,9 @@ def test_rows_before_a_short_market_history_are_said_to_be_outside_it(launch_cac
     audit)."""
     found = validate_store(PriceStore(launch_cache), ["NVDA"], "CRWV")
     [issue] = [i for i in found["NVDA"] if i.kind == "off_calendar_date"]
-    assert "(560 of them outside the market's 2025-03-28..2025-12-31" in issue.detail
+    assert issue.detail == (
+        "560 row(s) dated outside the market's 2025-03-28..2025-12-31, first 2023-01-03: its history is "
+        "shorter than this series'"
+    )  # not 'days that are not market sessions' (review of 3352452)
     spy = validate_store(PriceStore(launch_cache), ["NVDA"], "SPY")["NVDA"]
     assert not any("outside the market's" in i.detail for i in spy)

@@ -95,9 +95,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _out_file(text: str) -> Path:
-    """A file name: ``dir.csv/`` names a folder (a Path drops the slash, and a file was written)."""
-    if text.endswith(("/", os.sep)):
-        raise argparse.ArgumentTypeError(f"{text!r} ends in a separator: it names a folder, not a file")
+    """A file name: ``dir.csv/`` or ``dir.csv/.`` names a folder (a Path drops the slash, and a file
+    was written)."""
+    if text.endswith(("/", os.sep)) or os.path.basename(text) in ("", ".", ".."):
+        why = "it ends in a separator, . or .."
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder, not a file ({why})")
     return Path(text)
 
 

@@ -641,14 +641,20 @@ def _calendar_issues(
     on = np.asarray(dates.isin(calendar))
     if (~on).any():
         outside = dates[~on]
-        text = off[1].format(n=len(outside), first=_iso(outside[0]))
-        beyond = int(((outside < calendar[0]) | (outside > calendar[-1])).sum()) if len(calendar) else 0
-        if beyond:  # not the market's closed days: days its history does not reach
-            text += (
-                f" ({beyond} of them outside the market's {_iso(calendar[0])}..{_iso(calendar[-1])}: "
-                "its history is shorter than this series')"
+        beyond = np.zeros(len(outside), dtype=bool)
+        if len(calendar):
+            beyond = np.asarray((outside < calendar[0]) | (outside > calendar[-1]), dtype=bool)
+        inside = outside[~beyond]
+        parts = []
+        if len(inside):  # the market's closed days
+            parts.append(off[1].format(n=len(inside), first=_iso(inside[0])))
+        if beyond.any():  # days the market's history does not reach
+            parts.append(
+                f"{int(beyond.sum())} row(s) dated outside the market's {_iso(calendar[0])}.."
+                f"{_iso(calendar[-1])}, first {_iso(outside[beyond][0])}: its history is shorter than "
+                "this series'"
             )
-        add(off[0], outside, text)
+        add(off[0], outside, "; ".join(parts))
     if on.any() and len(calendar):
         first, last = dates[on].min(), dates[on].max()
         inside = calendar[(calendar >= first) & (calendar <= last)]

@@ -282,7 +282,10 @@ def verify(
     # Paths are recorded as the run was given them, so a relative one holds only where it ran.
     if events is None and not events_path.is_file():
         _not_found(folder, "inputs.events.path", f"the events file '{events_path}'", "--events")
-    location = str(cache or manifest.get("cache") or "cache")
+    if cache is None and manifest.get("cache") is None:  # save_study of a loaded study's results
+        problem = "records no cache (the results were saved from Python): give the study's cache with --cache"
+        raise InputError(str(folder / "manifest.json"), problem, field="cache")
+    location = str(cache or manifest.get("cache"))
     store = open_cache(location)
     if cache is None and isinstance(store, PriceStore) and not store.root.is_dir():
         _not_found(folder, "cache", f"the cache '{location}'", "--cache")
