@@ -81,7 +81,7 @@ import datetime as dt
 import numbers
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence, Sized
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -399,12 +399,16 @@ def _tuples(value: Any) -> Any:
 
 
 WINDOW_TEXT = re.compile(
-    r"\[ *([+-]?[0-9]{1,9}) *, *([+-]?[0-9]{1,9}) *\]"
-    r"|\( *([+-]?[0-9]{1,9}) *, *([+-]?[0-9]{1,9}) *\)"
-    r"|([+-]?[0-9]{1,9}) *, *([+-]?[0-9]{1,9})"
+    r"\[[ \t]*([+-]?[0-9]{1,9})[ \t]*,[ \t]*([+-]?[0-9]{1,9})[ \t]*\]"
+    r"|\([ \t]*([+-]?[0-9]{1,9})[ \t]*,[ \t]*([+-]?[0-9]{1,9})[ \t]*\)"
+    r"|([+-]?[0-9]{1,9})[ \t]*,[ \t]*([+-]?[0-9]{1,9})"
 )
-"""A window written as text: ``[-1,+1]``, ``[-1,1]``, ``-1,1``, ``(-1, 1)``, any spaces; ASCII
-digits, at most nine a day (a 5,000-digit day overran Python's integer parsing), brackets paired."""
+"""A window written as text: ``[-1,+1]``, ``[-1,1]``, ``-1,1``, ``(-1, 1)``, any spaces or tabs;
+ASCII digits, at most nine a day (a 5,000-digit day overran Python's integer parsing), brackets
+paired."""
+
+MAX_WINDOW_DAY = 999_999_999
+"""The largest |day| of a window, as text or as a number."""
 
 
 def window_days(window: object) -> tuple[int, int] | None:
@@ -417,15 +421,14 @@ def window_days(window: object) -> tuple[int, int] | None:
             return None
         first, last = (int(day) for day in match.groups() if day is not None)
         return first, last
-    if isinstance(window, bytes | Mapping) or not isinstance(window, Sized):
+    ordered = isinstance(window, list | tuple) or getattr(window, "ndim", None) == 1  # an array, a Series
+    if not ordered or isinstance(window, memoryview) or not isinstance(window, Iterable):  # sets: no order
         return None
-    if not isinstance(window, Iterable):
-        return None
-    days = list(window)  # a tuple, a list, a numpy array or Series of two
+    days = list(window)
     if len(days) != 2:
         return None
     whole = [isinstance(day, numbers.Real) and not isinstance(day, bool) for day in days]
-    if not all(whole) or not all(float(day).is_integer() for day in days):
+    if not all(whole) or not all(float(day).is_integer() and abs(day) <= MAX_WINDOW_DAY for day in days):
         return None
     return int(days[0]), int(days[1])
 

@@ -7,6 +7,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -327,6 +328,19 @@ def test_a_frames_moments_are_new_york_dates_or_refused() -> None:
     assert caught.value.row == 6
     arrow = frame.assign(announced=frame["announced"].dt.date.astype("date32[pyarrow]"))
     pd.testing.assert_frame_equal(events_from_frame(arrow), read)
+    # pyarrow timestamps were refused as text ('... 00:00:00-05:00 is not a date'), NaT in an
+    # object column crashed (AttributeError), float32 deals came back at their shortest text
+    for arrow_type in ("timestamp[ns][pyarrow]", "timestamp[ns, tz=America/New_York][pyarrow]"):
+        zone = "America/New_York" if "tz=" in arrow_type else None
+        stamps = frame["announced"].dt.tz_localize(zone).astype(arrow_type)
+        pd.testing.assert_frame_equal(events_from_frame(frame.assign(announced=stamps)), read)
+    missing = frame["announced"].astype(object)
+    missing.iloc[2] = pd.NaT
+    with pytest.raises(InputError) as caught:
+        events_from_frame(frame.assign(announced=missing))
+    assert (caught.value.row, caught.value.field) == (4, "announced")
+    narrow = events_from_frame(frame.assign(deal_usd=frame["deal_usd"].astype("float32")))
+    np.testing.assert_array_equal(narrow["deal_usd"], frame["deal_usd"].astype("float32").astype("float64"))
 
 
 def test_a_frames_rows_are_counted_by_record_whatever_its_text_holds() -> None:
@@ -343,22 +357,24 @@ def test_a_frames_rows_are_counted_by_record_whatever_its_text_holds() -> None:
     assert (events_from_frame(frame)["headline"] == "Oracle\rOpenAI").all()
 
 
-def test_a_runs_own_events_with_their_peer_rows_run_again(launch_cache) -> None:
-    """results.events keeps the peer rows the study added (source_row 0); refusing every role
-    'peer' broke run_study(results.events, ...) (review of 1bea451). Those rows pass; a row
-    given the role by hand (any other source_row, or none) is refused."""
+def test_a_runs_own_events_run_again_without_their_peer_rows_as_the_error_says(launch_cache) -> None:
+    """results.events keeps the peer rows the study added. Letting them through by source_row 0
+    ran once only (the rerun renumbers them), ignored peers=... (the old rows stayed), and let a
+    hand-made peer with source_row 0 pass (review). The frame is refused like the file, and the
+    error says how to run it again; so run, the results are the first run's."""
     from eventstudy.study import run_study
 
     config = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, crosssection=())
     first = run_study(ROOT / "events.csv", launch_cache, config)
-    again = run_study(first.events, launch_cache, config)
+    with pytest.raises(InputError) as caught:
+        run_study(first.events, launch_cache, config)
+    assert "run them again as events[events['role'] != 'peer'], with peers=..." in caught.value.message
+    again = run_study(first.events[first.events["role"] != "peer"], launch_cache, config)
     pd.testing.assert_frame_equal(again.car, first.car)
-    handmade = first.events.copy()
-    handmade.loc[handmade["event_id"] == "nvidia-intel-5b", "role"] = "peer"
+    handmade = read_events(ROOT / "events.csv").assign(source_row=0)
+    handmade.loc[0, "role"] = "peer"
     with pytest.raises(InputError, match="'peer' is the role of the ecosystem peers"):
         events_from_frame(handmade)
-
-
 def test_a_notebooks_frame_reads_like_the_file() -> None:
     """Dates as text or with a time zone, deal sizes as text, a categorical column and a column
     of the notebook's own give the file's events."""

@@ -566,13 +566,16 @@ def test_windows_are_whole_days_in_any_spelling_and_at_least_one() -> None:
     ids = [f"T{i}" for i in range(10)]
     panel = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 10)})
     panel["ar"] = np.random.default_rng(1).normal(0, 0.01, len(panel))
-    text = infer(panel, units="decimal", windows=["[0,0]", "-1, 1"]).stats
+    text = infer(panel, units="decimal", windows=["[0,0]", "-1,\t1"]).stats
     pairs = infer(panel, units="decimal", windows=[(0, 0), (-1.0, 1.0)]).stats
     pd.testing.assert_frame_equal(text, pairs)
     arrays = infer(panel, units="decimal", windows=np.array([[0, 0], [-1, 1]])).stats  # refused once
     pd.testing.assert_frame_equal(arrays, pairs)
     assert set(text["window"]) == {"[0,0]", "[-1,+1]"}
-    for bad in ([(0.5, 1)], [(True, 1)], ["0..1"], [], ["[-1,1"], ["[" + "9" * 5000 + ",1]"]):
+    for bad in (
+        [(0.5, 1)], [(True, 1)], ["0..1"], [], ["[-1,1"], ["[" + "9" * 5000 + ",1]"],
+        [{-1, 1}], [bytearray(b"\x00\x01")], [np.array(5)], [(-1, 1e300)],  # review of d4ae81b
+    ):
         with pytest.raises(InputError) as caught:
             infer(panel, units="decimal", windows=bad)
         assert caught.value.path == "--window"

@@ -104,6 +104,12 @@ _LABEL = re.compile(r"[A-Za-z0-9._-]+")
 MAX_LABEL_LENGTH = 100
 """Longest role or group label: each heads a row of the report's tables."""
 
+FRAME_PEERS_NOTE = (
+    "; a run's own events hold the peer rows it added: run them again as "
+    "events[events['role'] != 'peer'], with peers=... to add peers again"
+)
+"""What an events frame's error about the peers' role adds (``StudyResults.events``)."""
+
 RESERVED_LABELS: dict[str, dict[str, str]] = {
     "group": {
         "all": "'all' is the group of every listed party, which the study adds; name the group otherwise",
@@ -117,6 +123,12 @@ RESERVED_LABELS: dict[str, dict[str, str]] = {
 }
 """Labels the study gives its own rows and groups: in events.csv they would merge a listed
 party's rows into the built-in ``all`` or ``peers`` group (or make a party a peer) silently."""
+FRAME_RESERVED_LABELS: dict[str, dict[str, str]] = {
+    **RESERVED_LABELS,
+    "role": {role: text + FRAME_PEERS_NOTE for role, text in RESERVED_LABELS["role"].items()},
+}
+"""The same labels for an events frame, whose error about the peers' role says how to run a
+run's own events again."""
 
 # Same-event fields: every row of one event_id must agree on these.
 _EVENT_FIELDS: tuple[str, ...] = ("announced", "timing", "group", "headline")
@@ -160,8 +172,8 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     moment with a time zone taken in New York time and one with a time of day refused; numbers
     as their shortest exact text, missing values blank) and read back by the file's parser, so a
     frame passes or fails as that file would (rows of role ``peer`` too: peers are added by
-    ``peers``, never given, except the peer rows a run added, ``source_row`` 0 in its
-    ``StudyResults.events``); other columns (``source_row`` of a frame :func:`read_events`
+    ``peers``, never given, so a run's own ``StudyResults.events`` runs again without its peer
+    rows, which the error says how to drop); other columns (``source_row`` of a frame :func:`read_events`
     returned, a notebook's own) are not read.
 
     Parameters
@@ -188,18 +200,13 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     if missing:
         raise InputError(str(name), "required column is missing", row=1, field=missing[0])
     columns = [*COLUMNS, *(column for column in OPTIONAL_COLUMNS if column in frame.columns)]
-    # A run's own events (StudyResults.events) hold the peer rows the study added, source_row 0:
-    # those are taken as they are (the study adds no peer twice); a row given the role is not.
-    added = np.zeros(len(frame), dtype=bool)
-    if "source_row" in frame.columns:
-        origin = pd.to_numeric(frame["source_row"], errors="coerce").to_numpy(float)
-        added = (frame["role"].astype(str).to_numpy() == "peer") & (origin == 0)
     rows = frame.loc[:, columns]
     rows = rows.assign(announced=_calendar_dates(rows["announced"], str(name)))
+    if pd.api.types.is_float_dtype(rows["deal_usd"]):  # float32's shortest text is not its value
+        rows = rows.assign(deal_usd=rows["deal_usd"].astype("float64"))
     # Every field quoted: a bare carriage return in a headline is text, not the end of a row.
     text = rows.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n", quoting=csv.QUOTE_ALL)
-    exempt = frozenset(int(k) + 2 for k in added.nonzero()[0])
-    return _parse_events(text, Path(name), RESERVED_LABELS, by_record=True, study_peers=exempt)
+    return _parse_events(text, Path(name), FRAME_RESERVED_LABELS, by_record=True)
 
 
 NEW_YORK = "America/New_York"
@@ -210,7 +217,9 @@ def _calendar_dates(announced: pd.Series, name: str, first_row: int = 0) -> pd.S
     York time (the column is a US/Eastern date), and a time of day is refused, naming the row:
     2025-09-10 00:00 in Tokyo is 2025-09-09 11:00 in New York, which no date can stand for (its
     clock date gave a day 0 a session early or late, without a word)."""
-    if isinstance(announced.dtype, pd.DatetimeTZDtype) or announced.dtype.kind == "M":
+    if isinstance(announced.dtype, pd.DatetimeTZDtype) or (
+        isinstance(announced.dtype, np.dtype) and announced.dtype.kind == "M"
+    ):
         zoned = isinstance(announced.dtype, pd.DatetimeTZDtype)
         local = announced.dt.tz_convert(NEW_YORK).dt.tz_localize(None) if zoned else announced
         timed = (local.notna() & (local != local.dt.normalize())).to_numpy().nonzero()[0]
@@ -221,7 +230,9 @@ def _calendar_dates(announced: pd.Series, name: str, first_row: int = 0) -> pd.S
     values = announced.astype(object).tolist()  # pyarrow or object columns: value by value
     out = []
     for row, value in enumerate(values):
-        if isinstance(value, dt.datetime):  # a pandas Timestamp too; a plain date passes as it is
+        if value is pd.NaT:  # blank, as the file would hold it: refused as no date
+            value = None
+        elif isinstance(value, dt.datetime):  # a pandas Timestamp too; a plain date passes as it is
             moment = pd.Timestamp(value)
             zoned = moment.tzinfo is not None
             local = moment.tz_convert(NEW_YORK).tz_localize(None) if zoned else moment
@@ -240,16 +251,11 @@ def _calendar_dates(announced: pd.Series, name: str, first_row: int = 0) -> pd.S
 
 
 def _parse_events(
-    text: str,
-    path: Path,
-    reserved: Mapping[str, Mapping[str, str]],
-    *,
-    by_record: bool = False,
-    study_peers: frozenset[int] = frozenset(),
+    text: str, path: Path, reserved: Mapping[str, Mapping[str, str]], *, by_record: bool = False
 ) -> pd.DataFrame:
     """The events of the CSV text of the events file ``path`` (:func:`read_events`). Rows are
     numbered by line, or with ``by_record`` by record (a frame's first row is row 2, whatever
-    line breaks its text holds); the rows ``study_peers`` may have the peers' role."""
+    line breaks its text holds)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -261,8 +267,7 @@ def _parse_events(
             if not fields or all(not value.strip() for value in fields):
                 continue
             row = number if by_record else reader.line_num
-            allowed = {**reserved, "role": {}} if row in study_peers else reserved
-            records.append(_parse_row(path, row, header, fields, allowed))
+            records.append(_parse_row(path, row, header, fields, reserved))
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
 
