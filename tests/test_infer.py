@@ -372,6 +372,20 @@ def test_a_runs_peer_rows_are_its_peers_group_not_part_of_the_others(tmp_path, c
     assert "row 3, field 'role': a pair's rows are all of role peer or none" in one_line(capsys)
 
 
+def twenty_pairs(
+    seed: int, *, mean: float, sd: float, estimation: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ARs of 20 pairs over tau -1..1 (normal, ``mean``, ``sd``) and their residuals over the
+    taus ``estimation`` (mean 0, ``sd``), in decimal units."""
+    rng = np.random.default_rng(seed)
+    ids = [f"T{i}" for i in range(20)]
+    events = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 20)})
+    events["ar"] = rng.normal(mean, sd, len(events))
+    residuals = pd.DataFrame({"id": np.repeat(ids, len(estimation)), "tau": np.tile(estimation, 20)})
+    residuals["ar"] = rng.normal(0.0, sd, len(residuals))
+    return events, residuals
+
+
 def test_percent_read_as_decimal_and_files_in_two_units_are_questioned(tmp_path, capsys) -> None:
     """ARs in percent given --units decimal gave a CAAR of 639% and exit 0 without a word;
     residuals in another unit than the ARs a Patell z of 0.108 for 10.76. The summary now asks
@@ -379,10 +393,7 @@ def test_percent_read_as_decimal_and_files_in_two_units_are_questioned(tmp_path,
     20-30%) looks the same and is real."""
     rng = np.random.default_rng(3)
     ids = [f"T{i}" for i in range(20)]
-    events = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 20)})
-    events["ar"] = rng.normal(0.002, 0.02, len(events))
-    residuals = pd.DataFrame({"id": np.repeat(ids, 120), "tau": np.tile(np.arange(-130, -10), 20)})
-    residuals["ar"] = rng.normal(0.0, 0.02, len(residuals))
+    events, residuals = twenty_pairs(3, mean=0.002, sd=0.02, estimation=np.arange(-130, -10))
     events.assign(ar=events["ar"] * 100).to_csv(tmp_path / "percent.csv", index=False)
     events.to_csv(tmp_path / "decimal.csv", index=False)
     residuals.assign(ar=residuals["ar"] * 100).to_csv(tmp_path / "residuals_percent.csv", index=False)
@@ -590,12 +601,7 @@ def test_pairs_without_an_estimation_sd_are_named_in_a_note() -> None:
     """A pair whose residuals are all 0 (or fewer than n_params + 1) left every statistic, n 19
     under a header of 20 pairs, and with every pair so, every statistic was empty without a
     word (an audit). The rule is the study's; the note says so."""
-    rng = np.random.default_rng(0)
-    ids = [f"T{i}" for i in range(20)]
-    ar = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 20)})
-    ar["ar"] = rng.normal(0, 0.01, len(ar))
-    residuals = pd.DataFrame({"id": np.repeat(ids, 50), "tau": np.tile(np.arange(-60, -10), 20)})
-    residuals["ar"] = rng.normal(0, 0.01, len(residuals))
+    ar, residuals = twenty_pairs(0, mean=0.0, sd=0.01, estimation=np.arange(-60, -10))
     residuals.loc[residuals["id"] == "T3", "ar"] = 0.0
     results = infer(ar, units="decimal", estimation=residuals, n_params=2)
     [note] = [n for n in results.notes if "no estimation s.d." in n]
