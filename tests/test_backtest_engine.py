@@ -261,6 +261,14 @@ def test_trades_that_run_past_the_data_are_reported_not_made(tmp_path: Path) -> 
     assert outcome[("late", 5)] == "exit_after_data"
     assert outcome[("never", 1)] == "announced_after_data"
     assert trades.loc[trades.outcome != "ok", "net_ret"].isna().all()
+    # The summary's row says how many were planned: its statistics are the survivors' alone (an
+    # audit: '10 (10/0)' and p < 0.001 rested on the 10 earliest of 25 events)
+    from eventstudy.backtest.report import _trades_cells
+    from eventstudy.backtest.tables import summary_table
+
+    result = backtest(events, simulated_prices(), BacktestConfig(holding_days=(1, 5)))
+    summary = summary_table(result.trades, result.curve, draws=10, seed=0)
+    assert _trades_cells(summary) == ["1 (1/0) of 2 planned", "0 (0/0) of 2 planned"]
 
 
 def test_drift_table_matches_hand_computed_bhar(events: pd.DataFrame) -> None:

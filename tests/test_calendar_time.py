@@ -149,3 +149,14 @@ def test_missing_french_files_offline_are_one_line_errors(launch_cache: Path) ->
     rule = dataclasses.replace(config.backtest, calendar_time=("ff3",))
     with pytest.raises(DataUnavailableError, match="F-F_Research_Data_Factors_daily"):
         run_study(ROOT / "events.csv", launch_cache, dataclasses.replace(config, backtest=rule), peers=())
+
+
+def test_the_reports_section_says_the_alphas_are_gross_of_costs() -> None:
+    """The section read as net beside the backtest's net equity curve (an audit: k=1's CAPM
+    alpha -0.0081 gross, -0.0101 with 2 x 10 bps); its title says what they are, and it shows
+    the mean number of open positions."""
+    from eventstudy.report.sections import METHOD_TABLES
+
+    title, columns = METHOD_TABLES["calendar_time.parquet"]
+    assert "gross of trading costs" in title and "periods with an open position only" in title
+    assert "mean_positions" in columns

@@ -454,6 +454,9 @@ def test_markdown_escaping_keeps_text_literal() -> None:
     assert fmt.md("[x](javascript:y) ![i](u)") == "[x\\](javascript:y) ![i\\](u)"
     assert fmt.md("`c` **b** ~s~ _e_ a_b \\") == "\\`c\\` \\*\\*b\\*\\* \\~s\\~ \\_e\\_ a_b \\\\"
     assert fmt.md("&amp; & p <0.001 CAR[-1,+1] $1.2B") == "\\&amp; & p <0.001 CAR[-1,+1] $1.2B"
+    # two dollars are GitHub's inline mathematics (an audit): each escaped, and read back as text
+    assert fmt.md("pipe $x^2$ and $5B") == "pipe \\$x^2\\$ and \\$5B"
+    assert inline(fmt.md("pipe $x^2$")) == "pipe $x^2$"
     # The HTML renderer reads the same escapes back: the text is shown exactly, as text.
     text = "x | <b>y</b> `z` **w** a\\b &amp;"
     assert inline(fmt.md(text)) == "x | &lt;b&gt;y&lt;/b&gt; `z` **w** a\\b &amp;amp;"

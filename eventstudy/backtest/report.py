@@ -172,6 +172,16 @@ def _benchmarks(market: str, others: Mapping[str, int]) -> str:
     return f"{fmt.md(market)}, or the row's own `market` in the events file ({listed})"
 
 
+def _trades_cells(summary: pd.DataFrame) -> list[str]:
+    """Per row ``10 (10/0)``, and ``of 25 planned`` when some planned trades were not made (their
+    exit after the data's end, say): the row's statistics are those of the trades made alone."""
+    counts = summary[["n_trades", "n_long", "n_short", "n_not_traded"]].to_numpy(np.int64)
+    return [
+        f"{made} ({long}/{short})" + (f" of {made + not_made} planned" if not_made else "")
+        for made, long, short, not_made in counts.tolist()
+    ]
+
+
 def _summary_lines(
     trades: pd.DataFrame, curve: pd.DataFrame, market: str, boot: Mapping[str, Any]
 ) -> list[str]:
@@ -180,7 +190,7 @@ def _summary_lines(
     rows = [
         [
             str(r.holding_days),
-            f"{r.n_trades} ({r.n_long}/{r.n_short})",
+            trades,
             _pct(r.mean_net_ret),
             _pct(r.mean_net_abnormal_ret),
             _num(r.t),
@@ -193,7 +203,7 @@ def _summary_lines(
             f"{_pct(r.total_return, 1)} / {_pct(r.market_total_return, 1)}",
             f"{_date(r.start)} – {_date(r.end)}",
         ]
-        for r in summary.itertuples(index=False)
+        for r, trades in zip(summary.itertuples(index=False), _trades_cells(summary), strict=True)
     ]
     lines = []
     for k, path in curve.groupby("holding_days", sort=True):

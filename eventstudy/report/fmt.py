@@ -220,5 +220,7 @@ def plain(value: Any) -> str:
 def md(value: Any) -> str:
     """User text for a markdown line: :func:`plain`, then every character a markdown renderer
     could read as markup backslash-escaped (CommonMark shows ``\\|`` as ``|``). Plain text
-    such as ``<0.001``, ``$1.2B`` or ``[-1,+1]`` is left readable."""
-    return _MARKUP.sub(lambda m: "\\" + m.group(0), plain(value))
+    such as ``<0.001``, ``$1.2B`` or ``[-1,+1]`` is left readable; a text with two or more
+    ``$`` has each escaped, since GitHub reads ``$x^2$`` as mathematics."""
+    text = _MARKUP.sub(lambda m: "\\" + m.group(0), plain(value))
+    return text.replace("$", "\\$") if text.count("$") >= 2 else text
