@@ -625,7 +625,21 @@ def test_an_import_never_replaces_a_file_the_tool_did_not_write(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{theirs} exists and was not written by eventstudy" in err
     assert file_sha256(theirs) == before and not store.price_path("BBB").exists()
-    theirs.write_bytes(b"not a parquet file")  # damaged: replaced
+    # Nor a file that is no parquet at all (the user's notes), a folder or a link, which an import
+    # took for damaged cache files and replaced (an audit); none of the batch is written first.
+    theirs.write_bytes(b"my notes")
+    assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 2
+    assert theirs.read_bytes() == b"my notes" and not store.price_path("BBB").exists()
+    assert "exists and was not written by eventstudy" in capsys.readouterr().err
+    theirs.unlink()
+    theirs.mkdir()
+    assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 2
+    assert theirs.is_dir() and not store.price_path("BBB").exists()
+    capsys.readouterr()
+    theirs.rmdir()
+    # A damaged cache file (a parquet file cut short) is replaced, as its error advises.
+    store.write_prices("CCC", synthetic_prices(), {"source": "test"})
+    theirs.write_bytes(theirs.read_bytes()[:200])
     assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 0
     assert len(store.read_prices("CCC")) == len(frame) and len(store.read_prices("BBB")) == len(frame)
 
@@ -738,12 +752,24 @@ def test_a_running_imports_temporary_files_are_neither_listed_nor_removed(store:
 
 
 def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
-    shared_data: Path, tmp_path: Path, capsys
+    shared_data: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    """The renames of a staged batch come last, each under its file's lock; one failing
-    (``CRWV.parquet`` is a folder here; a fetch holding a file's lock past the timeout would do
-    the same) stops the batch. The files renamed before it stay, each whole, and the one-line
-    error says which; nothing else is left (no temporary file)."""
+    """The renames of a staged batch come last, each under its file's lock; one failing (the
+    system refuses CRWV.parquet's rename here; a fetch holding a file's lock past the timeout
+    would do the same) stops the batch. The files renamed before it stay, each whole, and the
+    one-line error says which; nothing else is left (no temporary file). (A folder in a file's
+    place no longer does: the import refuses it before writing anything.)"""
+    import eventstudy.data.store as store_module
+
+    replace = os.replace
+    refused: set[str] = set()
+
+    def failing(source: object, target: object) -> None:
+        if Path(str(target)).name in refused:
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(target))
+        replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module.os, "replace", failing)
     store = PriceStore(tmp_path / "cache")
     sources = sorted((shared_data / "prices").glob("*.csv"))[:5]
     assert [s.stem for s in sources] == ["AMD", "AMZN", "ASML", "AVGO", "CRWV"]
@@ -752,7 +778,7 @@ def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
         frame["Adj Close"] = frame["Adj Close"] * 0.5
         frame.to_csv(tmp_path / source.name, index=False)
     import_paths(store, [tmp_path / s.name for s in sources[:4]])
-    store.price_path("CRWV").mkdir()  # the last rename fails: EISDIR
+    refused.add("CRWV.parquet")  # the last rename fails: EISDIR
     assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 2
     err = capsys.readouterr().err
     assert err == (
@@ -761,17 +787,16 @@ def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
         "before it and stay (prices/AMD.parquet, prices/AMZN.parquet, prices/ASML.parquet, "
         "prices/AVGO.parquet), the other 1 were not imported\n"
     )
-    store.price_path("CRWV").rmdir()
+    refused.clear()
     for source in sources[:4]:  # renamed: the new content, whole
         expected = pd.read_csv(source)["Adj Close"].tolist()
         assert store.read_prices(source.stem)["adj_close"].tolist() == expected
     assert not store.has_series("CRWV") and leftovers(store) == [] and store.verify() == []
     before = snapshot(store)
-    store.price_path("AMD").unlink()
-    store.price_path("AMD").mkdir()  # now the first rename fails
+    refused.add("AMD.parquet")  # now the first rename fails
     assert main(["cache", "import", *map(str, sources[:2]), "--cache", str(store.root)]) == 2
     assert capsys.readouterr().err.endswith("; nothing of the batch (2 files) was imported\n")
-    store.price_path("AMD").rmdir()
+    refused.clear()
     assert {k: v for k, v in snapshot(store).items() if "AMD" not in k} == {
         k: v for k, v in before.items() if "AMD" not in k
     }

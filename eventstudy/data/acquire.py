@@ -530,7 +530,8 @@ def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:
     not write, beside its returns series, or as a new case twin of a cached identifier."""
     if store.foreign(path):
         raise DataUnavailableError(
-            f"{path} exists and was not written by eventstudy (no provenance record); nothing is fetched: "
+            f"{path} exists and was not written by eventstudy (a folder, a link, or a file without its "
+            "provenance record); nothing is fetched: "
             "move that file away to fetch the symbol"
         )
     if store.has_returns(symbol):

@@ -334,8 +334,9 @@ def _check_not_foreign(
             if store.foreign(target):
                 row, field = places.get((summary.source, symbol), (None, None))
                 message = (
-                    f"{target} exists and was not written by eventstudy (no provenance record); "
-                    "nothing was imported: move that file away to import this one"
+                    f"{target} exists and was not written by eventstudy (a folder, a link, or a file "
+                    "without its provenance record); nothing was imported: move that file away to import "
+                    "this one"
                 )
                 raise InputError(str(summary.source), message, row=row, field=field)
 

@@ -542,12 +542,23 @@ class PriceStore:
 
     @staticmethod
     def foreign(path: Path) -> bool:
-        """Whether ``path`` is a readable parquet file that no writer of this package made (it has
-        no provenance record): an import never replaces it. A file that cannot be read is a
-        damaged cache file, which a re-import replaces (as its error advises)."""
+        """Whether ``path`` is something no writer of this package made, which an import or a
+        fetch never replaces: a folder, a link, a pipe; a file that does not begin as parquet does
+        (the user's notes named ``NVDA.parquet`` were overwritten); or a readable parquet file
+        without a provenance record. A parquet file that cannot be read is a damaged cache file,
+        which a re-import replaces (as its error advises); a missing one is no one's."""
         try:
+            mode = path.lstat().st_mode
+        except OSError:
+            return False
+        if not stat.S_ISREG(mode):
+            return True
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(4) != b"PAR1":
+                    return True
             metadata = pq.read_schema(path).metadata or {}
-        except Exception:  # missing, or unreadable: pyarrow raises OSError, ArrowInvalid, ...
+        except Exception:  # a damaged parquet file: pyarrow raises OSError, ArrowInvalid, ...
             return False
         return PROVENANCE_KEY not in metadata
 
