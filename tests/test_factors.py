@@ -385,6 +385,23 @@ def test_a_parquet_date_past_a_timestamp_is_refused_not_wrapped(tmp_path, dates)
     assert (caught.value.row, caught.value.field) == (4, "date")
 
 
+def test_parquet_dates_are_read_as_a_csvs_text_or_refused_with_a_time_of_day(tmp_path) -> None:
+    """A parquet factor file's text dates were parsed by pandas' guess ('05/01/2024', meant as
+    5 January, became 1 May), and 16:00 timestamps loaded and then matched no session, so every
+    factor value was missing (an audit)."""
+    path = tmp_path / "f.parquet"
+    for dates, words in (
+        (["05/01/2024", "08/01/2024", "09/01/2024"], "'05/01/2024' is not a date YYYY-MM-DD"),
+        (pd.to_datetime(["2024-01-02 16:00", "2024-01-03 16:00", "2024-01-04 16:00"]), "has a time of day"),
+    ):
+        user_frame().assign(date=dates, MKT=[0.01, -0.02, 0.0]).to_parquet(path)
+        with pytest.raises(InputError) as caught:
+            read_user_factors(path)
+        assert (caught.value.row, caught.value.field) == (2, "date") and words in caught.value.message
+    user_frame().assign(MKT=[0.01, -0.02, 0.0]).to_parquet(path)  # ISO text, as in a CSV
+    assert read_user_factors(path).frame["date"].dt.day.tolist() == [2, 3, 6]
+
+
 def test_a_bad_cell_after_blank_lines_is_named_by_its_line(tmp_path) -> None:
     """pandas' reader skipped the blank lines and the error counted records: 'abc' on line 6
     was reported on row 4."""

@@ -282,8 +282,8 @@ def _parquet_row(index: int) -> int:
 def read_user_factors(path: str | Path) -> FactorTable:
     """Read a user factor table (CSV or parquet) of daily factor returns in decimal units.
 
-    Layout: a ``date`` column (``YYYY-MM-DD`` text in a CSV; a date or timestamp column in
-    parquet) and one numeric column per factor; an optional ``RF`` column is the risk-free
+    Layout: a ``date`` column (``YYYY-MM-DD`` text in a CSV; in parquet a date column, a
+    timestamp column of midnights, or ``YYYY-MM-DD`` text) and one numeric column per factor; an optional ``RF`` column is the risk-free
     rate (the models use it as the offset, not as a regressor; ``rf`` or ``Rf`` is refused, not
     fitted as a factor). Empty cells are missing values
     (that day is a missing regression row). Dates must be unique and increasing.
@@ -355,10 +355,18 @@ def read_user_factors(path: str | Path) -> FactorTable:
             problem = "dates must be calendar dates, not times in a time zone"
             raise InputError(source, problem, row=2, field="date")
         text = raw["date"].astype(str)
-        dates = pd.to_datetime(raw["date"], errors="coerce")
-        year = dates.dt.year.to_numpy(dtype=float)
-        outside = (year < FIRST_YEAR) | (year > LAST_YEAR)
-        stamps = dates.where(~outside).to_numpy(dtype="datetime64[ns]")
+        if pd.api.types.is_datetime64_dtype(raw["date"]):
+            dates = pd.to_datetime(raw["date"], errors="coerce")
+            timed = (dates.notna() & (dates != dates.dt.normalize())).to_numpy().nonzero()[0]
+            if timed.size:  # 16:00 stamps matched no session: every factor value was missing
+                problem = f"{dates.iloc[timed[0]]} is not a calendar date (it has a time of day)"
+                raise InputError(source, problem, row=line(int(timed[0])), field="date")
+            year = dates.dt.year.to_numpy(dtype=float)
+            outside = (year < FIRST_YEAR) | (year > LAST_YEAR)
+            stamps = dates.where(~outside).to_numpy(dtype="datetime64[ns]")
+        else:  # text (or dates as objects) read as a CSV's: '05/01/2024' was May, meant January
+            text = text.str.strip()
+            stamps, outside = date_cells(text, ["YYYY-MM-DD"])
     bad_date = first_bad_date(stamps, outside, "date YYYY-MM-DD")
     if bad_date is not None:
         shown = text.iloc[bad_date[0]]
