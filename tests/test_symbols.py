@@ -226,6 +226,27 @@ def test_cache_import_refuses_names_events_csv_refuses(
     assert not cache.exists()  # nothing imported, not even NVDA.csv given first
 
 
+def test_a_doubled_extension_is_refused_and_two_links_to_one_file_are_two_symbols(
+    shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """NVDA.csv.csv (a hidden extension doubled) was imported as the symbol 'NVDA.csv'; two links
+    to one file, AAA.csv and BBB.csv, imported one symbol, the other dropped without a word (an
+    audit)."""
+    doubled = tmp_path / "NVDA.csv.csv"
+    doubled.write_bytes((shared_data / "prices" / "NVDA.csv").read_bytes())
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(doubled), "--cache", str(cache)]) == 2
+    assert f"{doubled}, field 'file name': 'NVDA.csv.csv' ends in .csv twice" in one_line(capsys)
+    assert not cache.exists()
+    folder = tmp_path / "links"
+    folder.mkdir()
+    for name in ("AAA", "BBB"):
+        (folder / f"{name}.csv").symlink_to(shared_data / "prices" / "NVDA.csv")
+    assert main(["cache", "import", str(folder), str(folder / "AAA.csv"), "--cache", str(cache)]) == 0
+    capsys.readouterr()
+    assert PriceStore(cache).symbols("prices") == ["AAA", "BBB"]  # AAA.csv named twice: once
+
+
 def test_shares_file_with_a_long_ticker(tmp_path: Path, capsys) -> None:
     path = shares_file(tmp_path, LONG)
     cache = tmp_path / "cache"

@@ -283,9 +283,9 @@ def read_user_factors(path: str | Path) -> FactorTable:
     """Read a user factor table (CSV or parquet) of daily factor returns in decimal units.
 
     Layout: a ``date`` column (``YYYY-MM-DD`` text in a CSV; in parquet a date column, a
-    timestamp column of midnights, or ``YYYY-MM-DD`` text) and one numeric column per factor; an optional ``RF`` column is the risk-free
-    rate (the models use it as the offset, not as a regressor; ``rf`` or ``Rf`` is refused, not
-    fitted as a factor). Empty cells are missing values
+    timestamp column of midnights, or ``YYYY-MM-DD`` text) and one numeric column per factor;
+    an optional ``RF`` column is the risk-free rate (the models use it as the offset, not as a
+    regressor; ``rf`` or ``Rf`` is refused, not fitted as a factor). Empty cells are missing values
     (that day is a missing regression row). Dates must be unique and increasing.
 
     Raises

@@ -38,6 +38,7 @@ naming the row of its first non-UTF-8 byte.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -225,7 +226,11 @@ def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
 
 
 def _price_symbol(path: Path) -> str:
-    """The symbol a price file is named after (``NVDA.csv`` -> ``NVDA``), or an InputError."""
+    """The symbol a price file is named after (``NVDA.csv`` -> ``NVDA``), or an InputError
+    (``NVDA.csv.csv``, a name a hidden extension doubled, would be the symbol ``NVDA.csv``)."""
+    if path.stem.lower().endswith(".csv"):
+        doubled = f"{path.name!r} ends in .csv twice: its symbol would be {path.stem!r}; rename it"
+        raise InputError(str(path), doubled, field="file name")
     problem = symbol_problem(path.stem)
     if problem:
         raise InputError(str(path), f"a price file is named <SYMBOL>.csv, and {problem}", field="file name")
@@ -376,8 +381,8 @@ def _collect(paths: list[Path]) -> list[Path]:
             else:
                 there = path.exists() or path.is_symlink()  # a FIFO, or a link to nothing
                 raise InputError(str(path), NOT_A_FILE if there else "no such file or folder")
-            for file in found:
-                files.setdefault(file.resolve(), file)
+            for file in found:  # one entry per name: two links to one file are two symbols
+                files.setdefault(Path(os.path.normpath(file.absolute())), file)
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
