@@ -159,6 +159,12 @@ def test_wrong_field_count_and_order_and_header(factors_dir, tmp_path) -> None:
     assert caught.value.row == row + 2
     with pytest.raises(InputError, match="no header line starting with ','"):
         parse_french_text("\n".join(line for line in lines if not line.startswith(",")), "x.csv")
+    # a factor column named 'date' crashed with AttributeError (two date columns) (an audit)
+    named = [*lines]
+    named[header_line(lines)] = named[header_line(lines)].replace("SMB", "Date", 1)
+    with pytest.raises(InputError, match="a factor column is named like the date") as caught:
+        parse_french_text("\n".join(named), "x.csv")
+    assert (caught.value.row, caught.value.field) == (header_line(lines) + 1, "Date")
 
 
 def test_parser_stops_at_the_first_blank_line(factors_dir) -> None:

@@ -117,6 +117,10 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
         raise InputError(source, "empty column name in the header", row=header_at + 1)
     if len(set(columns)) != len(columns):
         raise InputError(source, "a column name appears twice", row=header_at + 1)
+    named_date = next((name for name in columns if name.lower() == "date"), None)
+    if named_date is not None:  # the first, unnamed column is the date: a second crashed the parse
+        problem = "a factor column is named like the date (the first column, unnamed, holds the dates)"
+        raise InputError(source, problem, row=header_at + 1, field=named_date)
     end = next((i for i in range(header_at + 1, len(lines)) if not lines[i].strip()), len(lines))
     body = lines[header_at + 1 : end]
     if not body:
