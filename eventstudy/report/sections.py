@@ -60,19 +60,8 @@ METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         # gross of the backtest's costs, on the periods with an open position (an audit: the
         # section read as net, beside the net equity curve)
         "Calendar-time portfolios (gross of trading costs; periods with an open position only)",
-        (
-            "holding_days",
-            "frequency",
-            "model",
-            "term",
-            "cov_type",
-            "coef",
-            "se",
-            "t",
-            "p",
-            "n_periods",
-            "mean_positions",
-        ),
+        (*("holding_days", "frequency", "model", "term", "cov_type"),
+         *("coef", "se", "t", "p", "n_periods", "mean_positions")),
     ),
 }
 """The optional methods' tables: the report's title and the columns it shows (the parquet file
