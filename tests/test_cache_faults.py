@@ -28,6 +28,7 @@ import eventstudy.data.store as store_module
 from eventstudy.cli import main
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import CacheCorruptError, CacheWriteError, PriceStore, read_cache_frame
+from eventstudy.errors import InputError
 from eventstudy.hashing import content_sha256, file_sha256
 
 
@@ -856,3 +857,29 @@ def test_a_batch_holds_back_only_its_own_threads_writes(store: PriceStore) -> No
         assert not store.price_path("BBB").exists() and store.price_path("CCC").exists()
     assert store.read_prices("BBB")["adj_close"].equals(synthetic_prices()["adj_close"])
     assert leftovers(store) == []
+
+
+def test_a_source_file_that_changes_while_it_is_read_imports_nothing(
+    store: PriceStore, shared_data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A 52 MB panel overwritten mid-import was imported with the new file's SHA-256 in its
+    provenance, of rows never read (an audit). The file is hashed before and after it is
+    parsed; a change between imports nothing and says so."""
+    import eventstudy.data.importer as importer
+
+    source = tmp_path / "NVDA.csv"
+    source.write_bytes((shared_data / "prices" / "NVDA.csv").read_bytes())
+    parse = importer.parse_yahoo_csv
+
+    def parse_then_overwrite(path: Path) -> pd.DataFrame:
+        frame = parse(path)
+        path.write_text(path.read_text() + "\n")  # another file now
+        return frame
+
+    monkeypatch.setattr(importer, "parse_yahoo_csv", parse_then_overwrite)
+    with pytest.raises(InputError, match="the file changed while it was read: nothing was") as caught:
+        import_paths(store, [source])
+    assert caught.value.path == str(source) and not store.has_series("NVDA")
+    monkeypatch.setattr(importer, "parse_yahoo_csv", parse)
+    import_paths(store, [source])
+    assert store.provenance(store.price_path("NVDA"))["source_sha256"] == file_sha256(source)

@@ -132,10 +132,11 @@ def import_paths(
     staged: list[Staged] = []
     places: dict[tuple[Path, str], tuple[int | None, str | None]] = {}  # where a file names a series
     for path in files:
+        digest = _source_digest(path)
         provenance: dict[str, Any] = {
             "source": "yahoo-csv-import",
             "source_file": str(path.resolve()),
-            "source_sha256": file_sha256(path),
+            "source_sha256": digest,
             "imported_at": imported_at,
             "library": f"eventstudy {version('eventstudy-backtester')}",
         }
@@ -174,14 +175,17 @@ def import_paths(
             summary = ImportedFile("prices", path, (symbol,), len(prices), ignored)
         if summary.ignored_columns:  # what the file held and the cache does not
             provenance["ignored_columns"] = list(summary.ignored_columns)
+        _check_unchanged(path, digest)
         staged.append((summary, parts, provenance))
     for path in returns:
         path = Path(path)
+        digest = _source_digest(path)
         returns_file = parse_returns_file(path, units=units, definition=definition)
+        _check_unchanged(path, digest)
         provenance = {
             "source": "returns-import",
             "source_file": str(path.resolve()),
-            "source_sha256": file_sha256(path),
+            "source_sha256": digest,
             "imported_at": imported_at,
             "library": f"eventstudy {version('eventstudy-backtester')}",
             **returns_file.provenance,
@@ -203,6 +207,23 @@ def import_paths(
         with store.staged_writes():  # the renames at the end (see the module docstring)
             _write_staged(store, staged)
     return [summary for summary, _, _ in staged]
+
+
+def _source_digest(path: Path) -> str:
+    """The SHA-256 of a source file, or an InputError naming it when it cannot be read."""
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+
+
+def _check_unchanged(path: Path, digest: str) -> None:
+    """Refuse a source file whose bytes changed while it was parsed: its recorded SHA-256 would
+    be another file's (an audit overwrote a 52 MB panel mid-import; the record named the new
+    file's hash, of rows never read)."""
+    if _source_digest(path) != digest:
+        problem = "the file changed while it was read: nothing was imported; import it again"
+        raise InputError(str(path), problem)
 
 
 def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
