@@ -212,7 +212,7 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
 NEW_YORK = "America/New_York"
 
 
-def _calendar_dates(announced: pd.Series, name: str, first_row: int = 0) -> pd.Series:
+def _calendar_dates(announced: pd.Series, name: str) -> pd.Series:
     """A frame's ``announced`` as the file holds it: a moment with a time zone is taken in New
     York time (the column is a US/Eastern date), and a time of day is refused, naming the row:
     2025-09-10 00:00 in Tokyo is 2025-09-09 11:00 in New York, which no date can stand for (its
@@ -224,8 +224,7 @@ def _calendar_dates(announced: pd.Series, name: str, first_row: int = 0) -> pd.S
         local = announced.dt.tz_convert(NEW_YORK).dt.tz_localize(None) if zoned else announced
         timed = (local.notna() & (local != local.dt.normalize())).to_numpy().nonzero()[0]
         if timed.size:
-            one = pd.Series([announced.iloc[int(timed[0])]], dtype=object)
-            _calendar_dates(one, name, first_row=int(timed[0]))  # raises, as for one value
+            raise _moment_error(local.iloc[int(timed[0])], zoned, name, int(timed[0]))
         return local
     values = announced.astype(object).tolist()  # pyarrow or object columns: value by value
     out = []
@@ -237,17 +236,23 @@ def _calendar_dates(announced: pd.Series, name: str, first_row: int = 0) -> pd.S
             zoned = moment.tzinfo is not None
             local = moment.tz_convert(NEW_YORK).tz_localize(None) if zoned else moment
             if local != local.normalize():
-                zone = " in New York time" if zoned else ""
-                raise InputError(
-                    name,
-                    f"{local}{zone} is a moment, not a date: give the US/Eastern calendar date (the "
-                    "session is the timing column's)",
-                    row=first_row + row + 2,
-                    field="announced",
-                )
+                raise _moment_error(local, zoned, name, row)
             value = local.date()
         out.append(value)
     return pd.Series(out, index=announced.index, dtype=object)
+
+
+def _moment_error(local: pd.Timestamp, zoned: bool, name: str, row: int) -> InputError:
+    """The error of a frame's ``announced`` at 0-based ``row``, a moment (``local``: its New York
+    time when ``zoned``) rather than a date."""
+    zone = " in New York time" if zoned else ""
+    return InputError(
+        name,
+        f"{local}{zone} is a moment, not a date: give the US/Eastern calendar date (the session is "
+        "the timing column's)",
+        row=row + 2,
+        field="announced",
+    )
 
 
 def _parse_events(
