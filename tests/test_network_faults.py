@@ -171,11 +171,16 @@ def test_an_empty_answer_is_not_retried_and_writes_nothing(tmp_path: Path, sleep
         (history().assign(volume=lambda f: f["volume"].where(f.index != 0, -np.inf)),
          "the source's volume of 2024-01-02 for 'AAA' is -inf, not a finite number"),
         (history().assign(date=lambda f: f["date"].where(f.index != 4)), "has a row without a date"),
+        # astype('float64') made True a close of 1.0 and dropped a complex price's imaginary part.
+        (history().assign(close=lambda f: f["close"] > 0),
+         "the source's close for 'AAA' holds bool, not numbers"),
+        (history().assign(adj_close=lambda f: f["adj_close"] + 0j),
+         "the source's adj_close for 'AAA' holds complex128, not numbers"),
         (history().assign(date=lambda f: f["date"].where(f.index != 0, pd.Timestamp("1850-01-02"))),
          "has the date 1850-01-02, outside 1900..2199"),
     ],
     ids=["no-adj-close", "duplicate-date", "other-error", "infinite-close", "infinite-volume", "no-date",
-         "date-1850"],
+         "bool-close", "complex-adj-close", "date-1850"],
 )
 def test_non_transient_failures_are_not_retried(tmp_path: Path, sleeps, answer, message) -> None:
     fetcher = Script(answer)

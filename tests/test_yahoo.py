@@ -12,7 +12,7 @@ import pytest
 
 from eventstudy.data import yahoo
 from eventstudy.data.yahoo import fetch_prices, fetch_shares, price_provenance
-from eventstudy.errors import DataUnavailableError
+from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 
 START = dt.date(2025, 9, 8)
 END = dt.date(2025, 9, 10)
@@ -377,3 +377,53 @@ def test_an_infinite_share_count_from_yahoo_is_refused_not_stored() -> None:
     raw = pd.Series([2.8e9, np.inf], days)
     with pytest.raises(DataUnavailableError, match=r"count of 2025-08-31 for 'ORCL' .* not a finite number"):
         fetch_shares("ORCL", dt.date(2025, 1, 1), dt.date(2025, 9, 10), get_shares_full=_serve(raw))
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "kind"),
+    [
+        ("Close", [True, False, True], "bool"),
+        ("Adj Close", [238.07 + 1j, 241.09 + 0j, 327.77 + 0j], "complex128"),
+        ("Volume", ["12745300", "21203800", "131864300"], "text"),
+        ("Open", [pd.Timestamp("2025-09-08")] * 3, "datetime64"),
+    ],
+)
+def test_prices_that_are_not_real_numbers_are_refused_not_coerced(column, values, kind) -> None:
+    """astype('float64') turned True into a close of 1.0 and dropped the imaginary part of a
+    complex price (with only a warning): a fetch stores real numbers or refuses, naming the
+    column."""
+    frame = _history_frame()
+    frame[column] = pd.Series(values, index=frame.index, dtype=object if kind == "text" else None)
+    with pytest.raises(DataUnavailableError) as caught:
+        fetch_prices("ORCL", START, END, history=_serve(frame))
+    message = str(caught.value)
+    assert message.startswith("Yahoo frame for 'ORCL' between 2025-09-08 and 2025-09-10: ")
+    assert f"column {column!r} holds {kind}" in message
+    assert "\n" not in message
+
+
+def test_prices_as_nullable_or_object_floats_are_stored_as_float64() -> None:
+    frame = _history_frame()
+    frame["Volume"] = frame["Volume"].astype("Int64")
+    frame.loc[frame.index[1], "Volume"] = pd.NA
+    frame["Close"] = pd.Series(ORCL["Close"], index=frame.index, dtype=object)
+    prices = fetch_prices("ORCL", START, END, history=_serve(frame))
+    assert prices["close"].tolist() == ORCL["Close"]
+    assert prices["volume"].iloc[0] == 12_745_300.0
+    assert np.isnan(prices["volume"].iloc[1])
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [([True, True], "bool"), ([7.4e9 + 1j, 7.4e9 + 0j], "complex128"), (["7.4e9", "n/a"], "text")],
+)
+def test_share_counts_that_are_not_real_numbers_are_refused_not_coerced(values, kind) -> None:
+    """A share count of True was kept as 1 share (pd.to_numeric keeps booleans) and a text
+    count was dropped as if missing."""
+    days = pd.DatetimeIndex(["2024-05-30", "2024-05-31"]).tz_localize("America/New_York")
+    raw = pd.Series(values, days, dtype=object if kind == "text" else None)
+    with pytest.raises(ImplausibleDataError) as caught:  # the fetch refuses, as for an infinite count
+        fetch_shares("MSFT", dt.date(2024, 5, 28), dt.date(2024, 5, 31), get_shares_full=_serve(raw))
+    assert str(caught.value) == (
+        f"Yahoo share counts for 'MSFT' between 2024-05-28 and 2024-05-31 hold {kind}, not numbers"
+    )

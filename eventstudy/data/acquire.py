@@ -83,6 +83,7 @@ from eventstudy.data.store import (
     CacheBusyError,
     CacheCorruptError,
     PriceStore,
+    not_numbers,
 )
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError, InputError
 from eventstudy.hashing import content_sha256
@@ -833,6 +834,10 @@ def _checked_history(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if missing:
         raise DataUnavailableError(f"the source's frame for {symbol!r} lacks column(s) {', '.join(missing)}")
     out = frame.loc[:, list(PRICE_COLUMNS)].copy()
+    for name in PRICE_COLUMNS[1:]:
+        kind = not_numbers(out[name])
+        if kind:
+            raise DataUnavailableError(f"the source's {name} for {symbol!r} holds {kind}, not numbers")
     try:
         out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
         for name in PRICE_COLUMNS[1:]:

@@ -80,6 +80,33 @@ from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, 
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
 NEGATIVE_VOLUME = "is negative: a volume counts the shares traded (the abnormal-volume model takes its log)"
+
+_NUMBER_LIKE = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "empty"})
+
+
+def not_numbers(values: pd.Series) -> str | None:
+    """What ``values`` hold when they are not real numbers, for the error that refuses them.
+
+    Integers and floats, nullable ones (a missing value becomes NaN) and object columns of
+    numbers pass (``None``); booleans, complex numbers, text and dates do not ("bool",
+    "complex128", "text", "datetime64", ...): ``astype("float64")`` would turn True into a
+    price of 1.0 and drop a complex number's imaginary part with only a warning.
+    """
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_complex_dtype(dtype):
+        return str(dtype)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime64"
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_timedelta64_dtype(dtype):
+        return None
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return "timedelta64"
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in _NUMBER_LIKE:
+        return None
+    return {"string": "text", "bytes": "text", "boolean": "bool"}.get(inferred, inferred)
 """What is wrong with a volume below 0, refused by the import and the fetch."""
 RETURNS_COLUMNS: tuple[str, ...] = ("date", "ret", "market_cap")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")

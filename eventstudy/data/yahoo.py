@@ -29,7 +29,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.store import NEGATIVE_VOLUME, PRICE_COLUMNS
+from eventstudy.data.store import NEGATIVE_VOLUME, PRICE_COLUMNS, not_numbers
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 
 __all__ = [
@@ -144,7 +144,9 @@ def fetch_prices(
     ------
     DataUnavailableError
         If yfinance raises, returns nothing, returns only empty rows, lacks one of the
-        required columns, or returns a frame not indexed by date or with duplicate dates.
+        required columns, or returns a frame not indexed by date or with duplicate dates, or a
+        price or volume column that does not hold numbers (booleans, complex numbers, text or
+        dates are refused, not converted).
     ValueError
         If ``start`` is after ``end``.
 
@@ -230,7 +232,8 @@ def fetch_shares(
     DataUnavailableError
         If yfinance raises, or no positive share count dated within the range comes back.
     ImplausibleDataError
-        If a count is infinite (an import refuses it: no count at all).
+        If a count is infinite (an import refuses it: no count at all), or the counts are not
+        numbers (booleans, complex numbers or text: refused, not converted or dropped).
     ValueError
         If ``start`` is after ``end``.
 
@@ -266,7 +269,10 @@ def fetch_shares(
             f"(index type {type(raw.index).__name__})"
         )
     stamps = raw.index.tz_localize(None) if raw.index.tz is not None else raw.index
-    counts = pd.Series(pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64"), stamps)
+    kind = not_numbers(pd.Series(raw))
+    if kind:
+        raise ImplausibleDataError(f"Yahoo share counts for {where} hold {kind}, not numbers")
+    counts = pd.Series(pd.Series(raw).astype("float64").to_numpy(), stamps)
     counts = counts.sort_index(kind="stable")
     infinite = np.isinf(counts.to_numpy())
     if infinite.any():  # an import refuses it: not a count
@@ -422,15 +428,11 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
             "fetched once the day is over"
         )
     frame, dates = frame.loc[~live], dates[~live]
-    try:
-        values = {
-            ours: frame[yahoo].astype("float64").to_numpy()
-            for yahoo, ours in _YAHOO_COLUMNS.items()
-        }
-    except (TypeError, ValueError) as exc:
-        raise DataUnavailableError(
-            f"Yahoo frame for {where} has non-numeric prices: {_one_line(exc)}"
-        ) from exc
+    for yahoo in _YAHOO_COLUMNS:
+        kind = not_numbers(frame[yahoo])
+        if kind:
+            raise DataUnavailableError(f"Yahoo frame for {where}: column {yahoo!r} holds {kind}, not numbers")
+    values = {ours: frame[yahoo].astype("float64").to_numpy() for yahoo, ours in _YAHOO_COLUMNS.items()}
     out = pd.DataFrame({"date": dates.normalize().astype("datetime64[ns]"), **values})
     negative = np.flatnonzero(out["volume"].to_numpy() < 0)
     if negative.size:
