@@ -377,3 +377,31 @@ def test_dates_or_counts_of_a_case_twin_of_a_cached_ticker_are_refused(shared_da
     assert (caught.value.path, caught.value.field) == (str(prices), "file name")
     assert "NVDA has earnings in the cache, which would attach to no row of nvda" in caught.value.message
     assert dates_first.symbols("prices") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "calendar.csv",
+            "ticker,announced,timing\nNVDA,2024-05-22,post\nAMD,2024-04-30,post\nnvda,2024-08-28,post\n",
+        ),
+        (
+            "shares.csv",
+            "ticker,as_of,shares_outstanding,filing,source\nNVDA,2024-11-15,2.449e10,x,y\n"
+            "AMD,2024-11-15,1.6e9,x,y\nnvda,2025-05-23,2.44e10,x,y\n",
+        ),
+    ],
+)
+def test_case_twins_within_one_file_are_named_by_row(tmp_path, name, text) -> None:
+    """A shares or earnings file holding 'NVDA' and 'nvda' was refused naming only the file; the
+    error names the row and field of the second spelling and the row of the first."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    store = PriceStore(tmp_path / "cache")
+    with pytest.raises(InputError) as caught:
+        import_paths(store, [path])
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), 4, "ticker")
+    assert caught.value.message.startswith("'nvda' and 'NVDA' differ only in case: ")
+    assert caught.value.message.endswith("; 'NVDA' is on row 2")
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob("*.parquet"))

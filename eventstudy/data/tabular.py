@@ -35,7 +35,7 @@ import pandas as pd
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data.events import read_csv_text
 from eventstudy.errors import InputError
-from eventstudy.symbols import symbol_problem
+from eventstudy.symbols import collision_message, first_collision, symbol_problem
 
 MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "."})
 """Cells read as a missing value: blank, R's ``NA``, pandas' ``NaN``, SQL's ``NULL``, SAS's ``.``."""
@@ -375,9 +375,18 @@ def parse_numbers(
 
 
 def check_symbols(table: TextTable, cells: np.ndarray, field: str) -> None:
-    """Raise for the first record whose ``field`` is not a symbol (:mod:`eventstudy.symbols`);
-    one check per distinct value."""
-    for value in dict.fromkeys(cells.tolist()):
+    """Raise for the first record whose ``field`` is not a symbol (:mod:`eventstudy.symbols`),
+    or is the second spelling of one that differs only in case (``nvda`` after ``NVDA``: the
+    two would share one cache file on a case-insensitive file system); one check per
+    distinct value."""
+    distinct = dict.fromkeys(cells.tolist())
+    for value in distinct:
         problem = symbol_problem(value)
         if problem:
             raise table.fail(problem, index=int(np.flatnonzero(cells == value)[0]), field=field)
+    twins = first_collision(distinct)
+    if twins:
+        earlier, later = twins
+        first = table.row_of(int(np.flatnonzero(cells == earlier)[0]))
+        message = f"{collision_message(earlier, later)}; {earlier!r} is on row {first}"
+        raise table.fail(message, index=int(np.flatnonzero(cells == later)[0]), field=field)
