@@ -51,6 +51,7 @@ from eventstudy.inference import (
     results_to_rows,
     run_battery_windows,
 )
+from eventstudy.inference.dollar import shared_day_excess
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.timeline.confounders import not_known_clean, unconfounded_group
 
@@ -185,6 +186,9 @@ def cross_event_statistics(
     batteries = group_batteries(
         events, car, panel, windows, statistics, options, exclude_confounded=exclude_confounded, parts=parts
     )
+    if not car.index.equals(pd.RangeIndex(len(car))):
+        car = car.reset_index(drop=True)  # row k is pair k // len(windows), window k % len(windows)
+    shared = _SharedDays(panel, dict(zip(window_labels, windows, strict=True)), len(windows))
     rows: list[dict[str, object]] = []
     twins: list[dict[str, object]] = []
     for label, mask in groups(events):
@@ -195,13 +199,16 @@ def cross_event_statistics(
         rows += confounder_rows(group_car, label, excluded=exclude_confounded)
         if label != "peers":
             rows += value_per_deal_rows(
-                without_confounded(group_car) if exclude_confounded else group_car, label, window_labels
+                without_confounded(group_car) if exclude_confounded else group_car, label, window_labels,
+                shared_days=shared,
             )
         if twin_battery is not None:
             twins += twin_battery
             if label != "peers":
                 twin_car = without_confounded(group_car)
-                twins += value_per_deal_rows(twin_car, unconfounded_group(label), window_labels)
+                twins += value_per_deal_rows(
+                    twin_car, unconfounded_group(label), window_labels, shared_days=shared
+                )
     frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
     return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]
@@ -472,7 +479,8 @@ def caar_bands(
 VALUE_PER_DEAL_REFERENCES: dict[str, str] = {
     "total_abnormal_value_usd": (
         "sum of abnormal_value_usd over the window of the listed parties (no peers) of the group's "
-        "events with a disclosed deal_usd whose listed parties all have a dollar value; n = those "
+        "events with a disclosed deal_usd whose listed parties all have a dollar value, a (ticker, day) "
+        "in the windows of several of those rows counted once (dollar_shared_days_usd); n = those "
         "events; Malatesta (1983)"
     ),
     "total_deal_usd": (
@@ -483,17 +491,53 @@ VALUE_PER_DEAL_REFERENCES: dict[str, str] = {
 }
 
 
+class SharedDays(Protocol):
+    """What a sum of some ``car.parquet`` rows' ``abnormal_value_usd`` of one window counts beyond
+    once on (ticker, day)s in several of those rows' windows (:func:`_SharedDays.__call__`)."""
+
+    def __call__(self, rows: pd.DataFrame, window: str) -> float: ...
+
+
+class _SharedDays:
+    """:class:`SharedDays` of a study's rows (``car`` row k is pair k // ``n_windows``), from the
+    panel's tickers, event-window days, abnormal returns and market values
+    (:func:`~eventstudy.inference.dollar.shared_day_excess`)."""
+
+    def __init__(self, panel: EventPanel, windows: dict[str, tuple[int, int]], n_windows: int) -> None:
+        self.panel, self.windows, self.n_windows = panel, windows, n_windows
+
+    def __call__(self, rows: pd.DataFrame, window: str) -> float:
+        panel = self.panel
+        if panel.market_value_event is None or len(rows) < 2:
+            return 0.0
+        pairs = rows.index.to_numpy() // self.n_windows
+        columns = panel.window_mask(*self.windows[window])
+        dollars = panel.ar_event[pairs][:, columns] * panel.market_value_event[pairs][:, columns]
+        excess, _, _ = shared_day_excess(
+            panel.firm[pairs], panel.event_day[pairs][:, columns], dollars, np.zeros_like(dollars)
+        )
+        return excess
+
+
 def value_per_deal_rows(
-    car: pd.DataFrame, group: str, windows: Sequence[str] | None = None
+    car: pd.DataFrame,
+    group: str,
+    windows: Sequence[str] | None = None,
+    *,
+    shared_days: SharedDays | None = None,
 ) -> list[dict[str, object]]:
     """Aggregate dollar value per deal dollar of a group's listed parties, per window.
 
-    .. math:: \\text{value per deal dollar} = \\frac{\\sum_e \\sum_{i \\in e} \\Delta V_{i}}{\\sum_e D_e}
+    .. math:: \\text{value per deal dollar} = \\frac{\\sum_e \\sum_{i \\in e} \\Delta V_{i} - S}{\\sum_e D_e}
 
     over the events e with a disclosed deal size :math:`D_e` whose listed parties i all have an
     abnormal dollar value (outcome ``ok`` and a market value); each deal is counted once however
-    many of its parties are listed. Peers (role ``peer``) never enter: a ``peers`` group gets no
-    such rows from :func:`cross_event_statistics`, and peer rows are dropped here. ``p`` is NaN:
+    many of its parties are listed. :math:`S` is what the sum counts beyond once on a (ticker,
+    day) in the windows of several of those rows (two deals of one firm a few sessions apart:
+    the day is one change of the firm's value, its dollar abnormal return the mean of the rows'
+    estimates; :mod:`eventstudy.inference.dollar`), given by ``shared_days`` (None: 0). Peers
+    (role ``peer``) never enter: a ``peers`` group gets no such rows from
+    :func:`cross_event_statistics`, and peer rows are dropped here. ``p`` is NaN:
     these are descriptive (the battery's ``dollar_abnormal_value`` tests the value of every row
     with a dollar value, deal or not). Each row's ``reference`` says what it covers
     (:data:`VALUE_PER_DEAL_REFERENCES`). ``windows`` (default: those of ``car``) each get their
@@ -506,8 +550,10 @@ def value_per_deal_rows(
     for window in labels:
         part = by_window.get(window, car.iloc[:0])
         part = part[part["role"] != "peer"]
-        event_values, event_deals = _complete_deals(part)
+        event_values, event_deals, counted = _complete_deals(part)
         total_value, total_deal = float(event_values.sum()), float(event_deals.sum())
+        if shared_days is not None and counted.sum() > 1:
+            total_value -= shared_days(part[counted], window)
         ratio = total_value / total_deal if total_deal > 0 else float("nan")
         for statistic, value in (
             ("total_abnormal_value_usd", total_value),
@@ -528,9 +574,10 @@ def value_per_deal_rows(
     return rows
 
 
-def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each event's summed abnormal value and its deal size (events in order of their first row),
-    for the events whose parties all have a value and whose deal size is known.
+    for the events whose parties all have a value and whose deal size is known, and the (rows,)
+    bool of those events' rows.
 
     An event's value is the sum of its parties' values in row order, NaN when one is NaN; its deal
     the first non-missing ``deal_usd``. This is ``groupby("event_id").agg(value=sum with
@@ -540,7 +587,7 @@ def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     codes, _ = pd.factorize(part["event_id"], sort=False)
     keep = codes >= 0  # a missing event_id is no event (groupby drops it)
     if not keep.any():
-        return np.empty(0), np.empty(0)
+        return np.empty(0), np.empty(0), np.zeros(len(part), dtype=bool)
     order = np.argsort(codes[keep], kind="stable")  # rows grouped by event, row order kept in each
     sorted_codes = codes[keep][order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
@@ -550,4 +597,6 @@ def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     known = [chunk[~np.isnan(chunk)] for chunk in deals]
     deal = np.array([chunk[0] if len(chunk) else np.nan for chunk in known])
     complete = ~np.isnan(value) & ~np.isnan(deal)
-    return value[complete], deal[complete]
+    rows = np.zeros(len(part), dtype=bool)
+    rows[np.flatnonzero(keep)[order]] = np.repeat(complete, np.diff(np.r_[starts, sorted_codes.size]))
+    return value[complete], deal[complete], rows

@@ -17,7 +17,7 @@ event-window ARs (or CARs) only             caar, cross_sectional_t, sign_z, wil
 + dates on both panels                      + kp_adjusted_patell_z, kp_adjusted_bmp_t,
                                             kp_average_correlation (calendar-time r̄)
 never (an AR panel has no market values)    dollar_abnormal_value, dollar_z,
-                                            dollar_fallback_sd_rows
+                                            dollar_fallback_sd_rows, dollar_shared_days_usd
 ==========================================  ===================================================
 
 With estimation residuals :math:`e_{is}` of a model with k parameters (declared, never guessed),

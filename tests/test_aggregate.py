@@ -273,11 +273,14 @@ def _estimation_market_values(results: PairEstimates) -> np.ndarray:
 
 
 def _check_dollar_totals(results: PairEstimates, windows, table: pd.DataFrame, panel) -> int:
-    """For every group and window: the stats total is the sum of car.parquet's
-    abnormal_value_usd over the group's rows, n counts those rows, the fallback count matches
-    dollar_sd_basis, and Z is the hand-computed ΣD / √ΣVar(D). Returns the rows checked."""
+    """For every group and window: the stats total and what it leaves out as counted twice add up
+    to the sum of car.parquet's abnormal_value_usd over the group's rows, n counts those rows, the
+    fallback count matches dollar_sd_basis, and the total and Z are, by hand, the sums over the
+    distinct (ticker, day)s of the mean of the rows' dollar ARs and variances of that day.
+    Returns the rows checked."""
     car = results.car
     checked = 0
+    shared_days: dict[tuple[str, str], int] = {}
     rows_of_pair = np.repeat(np.arange(len(results.events)), len(windows))
     market_value_estimation = _estimation_market_values(results)
     for label, mask in groups(results.events):
@@ -288,7 +291,8 @@ def _check_dollar_totals(results: PairEstimates, windows, table: pd.DataFrame, p
             total = stat(table, label, name, "dollar_abnormal_value")
             assert total.n == len(valued), (label, name)
             expected = valued.abnormal_value_usd.sum()
-            assert total.value == pytest.approx(expected, rel=1e-12, abs=1e-3), (label, name)
+            shared = stat(table, label, name, "dollar_shared_days_usd")
+            assert total.value + shared.value == pytest.approx(expected, rel=1e-12, abs=1e-3), (label, name)
             fallback = stat(table, label, name, "dollar_fallback_sd_rows")
             assert fallback.n == (valued.dollar_sd_basis == "sigma_x_mcap_prev").sum()
             assert set(valued.dollar_sd_basis) <= {"sigma_x_mcap_prev", "estimation_dollar_residuals"}
@@ -301,19 +305,30 @@ def _check_dollar_totals(results: PairEstimates, windows, table: pd.DataFrame, p
             ]
             length = window[1] - window[0] + 1
             in_window = panel.window_mask(*window)
-            variance = []
+            cells = []
             for i in pairs:
                 dollars = panel.ar_estimation[i] * market_value_estimation[i]
                 residual_days = np.isfinite(panel.ar_estimation[i]).sum()
+                market_value = panel.market_value_event[i, in_window]
                 if np.isfinite(dollars).sum() == residual_days >= 2:
-                    variance.append(length * np.var(dollars[np.isfinite(dollars)], ddof=1))
+                    variance = np.full(length, np.var(dollars[np.isfinite(dollars)], ddof=1))
                 else:
-                    variance.append(panel.sigma[i] ** 2 * np.sum(panel.market_value_event[i, in_window] ** 2))
+                    variance = panel.sigma[i] ** 2 * market_value**2
+                for day, dollar, var in zip(
+                    panel.event_day[i, in_window], panel.ar_event[i, in_window] * market_value, variance,
+                    strict=True,
+                ):
+                    cells.append((panel.firm[i], day, dollar, var))
             if pairs.size:
-                z = panel.dollar_car(*window)[pairs].sum() / np.sqrt(np.sum(variance))
+                days = pd.DataFrame(cells, columns=["firm", "day", "dollar", "var"]).groupby(["firm", "day"])
+                means, counts = days.mean(), days.size()
+                assert total.value == pytest.approx(means["dollar"].sum(), rel=1e-10, abs=1e-3), (label, name)
+                z = means["dollar"].sum() / np.sqrt(means["var"].sum())
                 assert stat(table, label, name, "dollar_z").value == pytest.approx(z, rel=1e-10)
+                assert shared.n == int((counts > 1).sum()), (label, name)
+            shared_days[label, name] = shared.n
             checked += len(valued)
-    return checked
+    return checked, shared_days
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -321,7 +336,8 @@ def test_dollar_totals_reconcile_with_car_on_simulated_studies(seed: int) -> Non
     results, _shares = simulated_study(seed)
     panel = event_panel(results)
     table = cross_event_statistics(results, panel, SIM_CONFIG.event_windows, bootstrap_draws=19, seed=1)
-    assert _check_dollar_totals(results, SIM_CONFIG.event_windows, table, panel) > 0
+    checked, _ = _check_dollar_totals(results, SIM_CONFIG.event_windows, table, panel)
+    assert checked > 0
     basis = results.car.dollar_sd_basis
     assert (basis == "sigma_x_mcap_prev").any() and (basis == "estimation_dollar_residuals").any()
     # Peers never enter deal-value statistics.
@@ -359,11 +375,42 @@ def test_a_study_panel_keeps_the_dollar_summary_and_tests_as_with_the_market_val
 
 def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
     """The issue's case: all at [0,0] was +$114.9B from 19 rows while the rows sum to -$254.3B;
-    shock was NVDA alone. Every row with a dollar value now counts."""
+    shock was NVDA alone. Every row with a dollar value now counts. A re-derivation then found
+    NVDA's 2025-09-19 in the [-1,+1] windows of two events (nvidia-intel-5b at τ+1,
+    nvidia-openai-100b at τ-1), counted twice: it now counts once."""
     results, _shares, table = launch
     panel = event_panel(results)
     valued = int(results.car.abnormal_value_usd.notna().sum())  # the launch has no peers here
-    assert _check_dollar_totals(results, WINDOWS, table, panel) == 2 * valued  # groups, then "all"
+    checked, shared_days = _check_dollar_totals(results, WINDOWS, table, panel)
+    assert checked == 2 * valued  # groups, then "all"
+    assert shared_days["all", "[0,0]"] == 0 and shared_days["all", "[-1,+1]"] >= 1
+    # The value per deal dollar's total counts a shared ticker-day once too, among the rows of the
+    # events it covers (complete deals): by hand from the panel's cells.
+    car = results.car.reset_index(drop=True)
+    for group in ("all", "openai-compute"):
+        for window in WINDOWS:
+            name = window_label(window)
+            in_group = (car.group == group) | (group == "all")
+            rows = car[(car.window == name) & (car.role != "peer") & in_group]
+            by_event = rows.groupby("event_id", sort=False)
+            valued = by_event.abnormal_value_usd.transform(lambda v: v.notna().all())
+            complete = valued & by_event.deal_usd.transform(lambda d: d.notna().any())
+            pairs = rows.index[complete.to_numpy()] // len(WINDOWS)
+            columns = panel.window_mask(*window)
+            dollars = panel.ar_event[pairs][:, columns] * panel.market_value_event[pairs][:, columns]
+            cells = pd.DataFrame(
+                {
+                    "ticker": np.repeat(panel.firm[pairs], columns.sum()),
+                    "day": panel.event_day[pairs][:, columns].ravel(),
+                    "dollar": dollars.ravel(),
+                }
+            )
+            expected = cells.groupby(["ticker", "day"]).dollar.mean().sum()
+            total = stat(table, group, name, "total_abnormal_value_usd")
+            assert total.value == pytest.approx(expected, rel=1e-12), (group, name)
+            deals = stat(table, group, name, "total_deal_usd").value
+            ratio = stat(table, group, name, "value_per_deal_dollar").value
+            assert ratio == pytest.approx(expected / deals, rel=1e-12)
     assert stat(table, "all", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-254.26e9, rel=1e-4)
     assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").n == 5
     assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-825.42e9, rel=1e-4)

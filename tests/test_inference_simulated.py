@@ -11,6 +11,7 @@ import itertools
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -647,12 +648,66 @@ def test_dollar_test_closed_form() -> None:
     assert results["dollar_z"].n == 10
     assert results["dollar_fallback_sd_rows"].value == 0
     # Varying market values: the direct function on the panel's arrays.
-    value, zres, fallback = dollar_abnormal_value_test(panel.dollar_car(-1, 1), panel.dollar_residuals(), 3)
+    value, zres, fallback, shared = dollar_abnormal_value_test(
+        panel.dollar_car(-1, 1), panel.dollar_residuals(), 3
+    )
     d = (panel.ar_event[:, 1:4] * panel.market_value_event[:, 1:4]).sum(axis=1)
     sd = (panel.ar_estimation * panel.market_value_estimation).var(axis=1, ddof=1)
     assert value.value == pytest.approx(d.sum(), rel=1e-12)
     assert zres.value == pytest.approx(d.sum() / np.sqrt(3 * sd.sum()), rel=1e-12)
     assert fallback.value == 0 and fallback.n == 0
+    assert shared.value == 0 and shared.n == 0  # without window days every pair is alone
+
+
+@pytest.mark.parametrize("gap", [1, 2, 3, 5])
+def test_a_ticker_day_in_several_windows_counts_once_in_the_dollar_total(gap: int) -> None:
+    """Two announcements of one firm a few sessions apart: a day in both windows is one change of
+    the firm's value. A sum of the pairs' dollar CARs counted it twice (NVDA's 2025-09-19 turned the
+    launch study's total); each ticker-day now enters once, as the mean of the pairs' estimates,
+    with its variance once. Oracle: a long table of the cells grouped by (firm, day) in pandas."""
+    rng = np.random.default_rng(40 + gap)
+    firms = np.array(["A", "A", "A", "B", "C", "C"], dtype=object)
+    starts = np.array([0, gap, 2 * gap, gap, 0, 40])  # C's second event is far from its first
+    panel = simulate_panel(rng, n=6, l1=60, starts=starts, firms=firms, market_values=True)
+    mv_est = panel.market_value_estimation.copy()
+    mv_est[5, :30] = np.nan  # one pair's variance is the sigma x market value fallback
+    panel = replace(panel, market_value_estimation=mv_est)
+    results = by_name(run_battery(panel, -2, 2, bootstrap_draws=9))
+    # the oracle
+    window = panel.window_mask(-2, 2)
+    dollars = panel.ar_event[:, window] * panel.market_value_event[:, window]
+    per_day = (panel.ar_estimation * mv_est).var(axis=1, ddof=1)
+    fallback = panel.sigma[:, None] ** 2 * panel.market_value_event[:, window] ** 2
+    variance = np.where(np.arange(6)[:, None] == 5, fallback, per_day[:, None])
+    cells = pd.DataFrame(
+        {
+            "firm": np.repeat(firms, window.sum()),
+            "day": panel.event_day[:, window].ravel(),
+            "dollars": dollars.ravel(),
+            "variance": variance.ravel(),
+        }
+    )
+    days = cells.groupby(["firm", "day"]).agg(
+        dollars=("dollars", "mean"), variance=("variance", "mean"), c=("day", "size")
+    )
+    total = days["dollars"].sum()
+    assert results["dollar_abnormal_value"].value == pytest.approx(total, rel=1e-12)
+    assert results["dollar_z"].value == pytest.approx(total / np.sqrt(days["variance"].sum()), rel=1e-12)
+    assert results["dollar_abnormal_value"].n == 6 and results["dollar_fallback_sd_rows"].value == 1
+    shared = results["dollar_shared_days_usd"]
+    # A's days in two or three of its windows (the first and third overlap inside the second)
+    assert shared.n == int((days["c"] > 1).sum()) == 2 * max(5 - gap, 0) - max(5 - 2 * gap, 0)
+    assert shared.value == pytest.approx(panel.dollar_car(-2, 2).sum() - total, rel=1e-9, abs=1.0)
+    assert np.isnan(shared.p)
+
+
+def test_days_shared_by_different_tickers_are_not_one_day() -> None:
+    """Same-day events of two firms are two changes of value: nothing is taken out."""
+    rng = np.random.default_rng(7)
+    panel = simulate_panel(rng, n=5, l1=60, market_values=True)  # five firms, one calendar
+    results = by_name(run_battery(panel, -1, 1, bootstrap_draws=9))
+    assert results["dollar_abnormal_value"].value == panel.dollar_car(-1, 1).sum()
+    assert (results["dollar_shared_days_usd"].value, results["dollar_shared_days_usd"].n) == (0.0, 0)
 
 
 def test_dollar_test_without_estimation_market_values_uses_sigma_times_market_value() -> None:

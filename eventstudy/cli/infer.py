@@ -23,7 +23,8 @@ what is computable:
                                    generalized_sign_z, corrado_rank_z, corrado_zivney_sign_z,
                                    grank_t (sigma from the residuals; no regressors: C = 1)
   + a date column in both        + kp_adjusted_patell_z, kp_adjusted_bmp_t, kp_average_correlation
-  never (no market values)       dollar_abnormal_value, dollar_z, dollar_fallback_sd_rows
+  never (no market values)       dollar_abnormal_value, dollar_z, dollar_fallback_sd_rows,
+                                 dollar_shared_days_usd
 Every statistic registered with eventstudy.register_statistic runs; one the panel cannot
 supply is listed as not computable with what it needs.
 

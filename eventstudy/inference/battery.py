@@ -77,7 +77,7 @@ from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .cluster import cluster_codes, window_cluster_test
 from .correlation import CalendarResiduals
-from .dollar import _dollar_test, _no_dollars, fallback_dollar_variance
+from .dollar import WindowDays, _dollar_test, _no_dollars, fallback_dollar_variance
 from .garch import garch_bmp_t, garch_patell_z, garch_standardized_car
 from .nonparametric import (
     REF_CSIGN,
@@ -562,8 +562,9 @@ class WindowSample:
         return cross_sectional_t(self.car, alternative=self.alternative)
 
     @cached_property
-    def dollars(self) -> tuple[TestResult, TestResult, TestResult]:
-        """``dollar_abnormal_value``, ``dollar_z`` and ``dollar_fallback_sd_rows``."""
+    def dollars(self) -> tuple[TestResult, TestResult, TestResult, TestResult]:
+        """``dollar_abnormal_value``, ``dollar_z``, ``dollar_fallback_sd_rows`` and
+        ``dollar_shared_days_usd`` (each ticker-day of the usable pairs' windows counted once)."""
         self.panel.require("market_values")
         panel, ok = self.panel, self.ok
         dollar, market_value = self.parts.dollar, panel.market_value_event
@@ -571,11 +572,16 @@ class WindowSample:
         if dollar is None or dollar_car is None or market_value is None:
             return _no_dollars()
         variance_d, days_d = dollar
-        fallback = fallback_dollar_variance(panel.sigma[ok], self.window_rows(market_value))
+        market_value_window = self.window_rows(market_value)
+        sigma = panel.sigma[ok]
+        fallback = fallback_dollar_variance(sigma, market_value_window)
         residual_days = self.parts.residual_days[ok]
+        dollars = self.window_rows(panel.ar_event) * market_value_window
+        window_days = WindowDays(panel.firm[ok], self.window_rows(panel.event_day), dollars)
         return _dollar_test(
             dollar_car[ok], variance_d[ok], days_d[ok], residual_days, fallback, self.length,
-            alternative=self.alternative,
+            alternative=self.alternative, window_days=window_days, sigma=sigma,
+            market_value_window=market_value_window,
         )
 
     def event_columns(self) -> np.ndarray:
@@ -813,6 +819,11 @@ def _dollar_fallback(s: WindowSample) -> TestResult:
     return s.dollars[2]
 
 
+@register_statistic("dollar_shared_days_usd", needs_pairs=False)
+def _dollar_shared_days(s: WindowSample) -> TestResult:
+    return s.dollars[3]
+
+
 def statistic_names(statistics: Sequence[str] | None = None) -> tuple[str, ...]:
     """The registered names asked for, in registry order (all of them for None).
 
@@ -858,8 +869,8 @@ def run_battery(
     * ``bootstrap_t`` (events resampled, ``bootstrap_draws`` draws, ``seed``; every pair of
       the panel is resampled and the statistic uses the drawn pairs usable for the window, see
       :func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`);
-    * ``dollar_abnormal_value``, ``dollar_z`` and ``dollar_fallback_sd_rows`` (NaN, n = 0
-      without market values).
+    * ``dollar_abnormal_value`` (each ticker-day once), ``dollar_z``, ``dollar_fallback_sd_rows``
+      and ``dollar_shared_days_usd`` (NaN, n = 0 without market values).
 
     Parameters
     ----------

@@ -226,7 +226,8 @@ GROUP_COLUMNS: tuple[GroupColumn, ...] = (
         "dollar_abnormal_value",
         lambda r: fmt.money(r["value"]) + fmt.stars(r["p"]) + fmt.bh_mark(r.get("p_bh")),
         "value",
-        "`dollar_abnormal_value` (every row of the group with a dollar value; stars from `dollar_z`)",
+        "`dollar_abnormal_value` (every row of the group with a dollar value, each ticker-day once; stars "
+        "from `dollar_z`)",
         "value",
     ),
     GroupColumn(
@@ -235,7 +236,7 @@ GROUP_COLUMNS: tuple[GroupColumn, ...] = (
         lambda r: f"{fmt.ratio(r['value'])} ({fmt.count(r['n'])} ev.)",
         "value",
         "`value_per_deal_dollar` (events with a disclosed deal and a dollar value for all their parties, "
-        "each deal once; ev.)",
+        "each deal and ticker-day once; ev.)",
     ),
 )
 """The group table's columns, in order; one not computed by the study is left out."""
@@ -594,4 +595,21 @@ def limitations_section(car: pd.DataFrame, stats: pd.DataFrame | None, main: str
                 f"The dollar test's s.d. uses σ × market value for {count} rows "
                 "(dollar_fallback_sd_rows): share counts do not cover their estimation windows."
             )
+    shared = _all_row(stats, main, "dollar_shared_days_usd")
+    if shared is not None and int(shared["n"]) > 0:
+        days = int(shared["n"])
+        bullets.append(
+            f"{fmt.count(days)} ticker-day{'s' if days != 1 else ''} of {main} lie in the windows of "
+            "several events of one ticker; each counts once in the value created (the mean of the "
+            f"events' estimates), where a sum of the rows would add {fmt.money(float(shared['value']))} "
+            "(dollar_shared_days_usd)."
+        )
     return Section("limitations", "Limitations", bullets=tuple(bullets))
+
+
+def _all_row(stats: pd.DataFrame | None, window: str, statistic: str) -> Any | None:
+    """The ``all`` group's row of ``statistic`` over ``window``, or None."""
+    if stats is None:
+        return None
+    rows = stats[(stats["statistic"] == statistic) & (stats["group"] == "all") & (stats["window"] == window)]
+    return rows.iloc[0] if len(rows) else None
