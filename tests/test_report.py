@@ -618,6 +618,27 @@ def test_launch_report_gives_one_count_of_vendor_share_counts(launch) -> None:
     assert len(counts) >= 3 and {(int(a), int(b)) for a, b in counts} == {expected}
 
 
+def test_launch_report_says_which_ticker_days_count_once_in_the_value_created(launch) -> None:
+    """NVDA's 2025-09-19 lies in the [-1,+1] windows of two events: the Limitations say so with
+    the amount a plain sum would add, and the statistics table shows the row in dollars."""
+    stats = pd.read_parquet(launch / "stats.parquet")
+    in_all = (stats.group == "all") & (stats.window == "[-1,+1]")
+    shared = stats[in_all & (stats.statistic == "dollar_shared_days_usd")]
+    assert shared.n.tolist() == [1]
+    ar = pd.read_parquet(launch / "ar.parquet")
+    day = ar[(ar.ticker == "NVDA") & (ar.date == "2025-09-19") & ar.tau.between(-1, 1) & (ar.role != "peer")]
+    assert sorted(day.event_id) == ["nvidia-intel-5b", "nvidia-openai-100b"]
+    markdown = (launch / "report.md").read_text()
+    amount = fmt.money(float(shared.value.iloc[0]))
+    assert amount == "-$33.0B"
+    assert (
+        "- 1 ticker-day of [-1,+1] lies in the windows of several events of one ticker (all); each counts "
+        "once in the value created (the mean of the events' estimates), where a sum of the rows would add "
+        f"{amount} (dollar_shared_days_usd)."
+    ) in markdown
+    assert f"| all | dollar_shared_days_usd | $0 | — | {amount} | — | 0 |" in markdown
+
+
 def test_launch_first_screen_names_the_dominant_days_no_news_explains(launch) -> None:
     """stats.parquet counts three dominant-day windows of openai-compute [-1,+1]; the first screen
     names the two that no flagged news explains (AMZN's is its earnings release) and says so."""

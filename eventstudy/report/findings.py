@@ -599,10 +599,10 @@ def limitations_section(car: pd.DataFrame, stats: pd.DataFrame | None, main: str
     if shared is not None and int(shared["n"]) > 0:
         days = int(shared["n"])
         bullets.append(
-            f"{fmt.count(days)} ticker-day{'s' if days != 1 else ''} of {main} lie in the windows of "
-            "several events of one ticker; each counts once in the value created (the mean of the "
-            f"events' estimates), where a sum of the rows would add {fmt.money(float(shared['value']))} "
-            "(dollar_shared_days_usd)."
+            f"{fmt.count(days)} ticker-day{'s' if days != 1 else ''} of {main} "
+            f"{'lie' if days != 1 else 'lies'} in the windows of several events of one ticker (all); each "
+            "counts once in the value created (the mean of the events' estimates), where a sum of the rows "
+            f"would add {fmt.money(float(shared['value']))} (dollar_shared_days_usd)."
         )
     return Section("limitations", "Limitations", bullets=tuple(bullets))
 

@@ -390,7 +390,7 @@ def _stat_text(statistic: str, value: Any) -> str:
     """A statistic of ``stats.parquet`` in its unit."""
     if statistic == "caar":
         return fmt.percent(value)
-    if statistic.startswith(("dollar_abnormal", "total_")):
+    if statistic.startswith(("dollar_abnormal", "total_")) or statistic.endswith("_usd"):
         return fmt.money(value)
     if statistic in ("value_per_deal_dollar", "kp_average_correlation"):
         return fmt.ratio(value)
