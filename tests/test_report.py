@@ -639,6 +639,14 @@ def test_launch_report_says_which_ticker_days_count_once_in_the_value_created(la
     assert f"| all | dollar_shared_days_usd | $0 | — | {amount} | — | 0 |" in markdown
 
 
+def test_the_caar_band_caption_says_what_is_resampled(launch) -> None:
+    """The caption said 'resamples of the events'; the bootstrap draws (event, party) pairs (the
+    shock group, one event with five pairs, has a band)."""
+    markdown = (launch / "report.md").read_text()
+    assert "999 bootstrap resamples of the group's (event, party) pairs (Efron & Tibshirani 1993)" in markdown
+    assert "resamples of the events" not in markdown
+
+
 def test_launch_first_screen_names_the_dominant_days_no_news_explains(launch) -> None:
     """stats.parquet counts three dominant-day windows of openai-compute [-1,+1]; the first screen
     names the two that no flagged news explains (AMZN's is its earnings release) and says so."""

@@ -190,7 +190,7 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
         "pointwise "
         f"{level:.0%} percentile band of {int(caar['draws'].iloc[0]) if 'draws' in caar else 999:,} "
         "bootstrap "
-        "resamples of the events (Efron & Tibshirani 1993), caar.parquet."
+        "resamples of the group's (event, party) pairs (Efron & Tibshirani 1993), caar.parquet."
     )
     if missing:
         caption += (
