@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,14 @@ class InferenceResults:
         )
 
 
+def _check_bootstrap(draws: object, seed: object) -> None:
+    """Refuse a bootstrap option numpy would reject deep inside, or silently truncate, naming it."""
+    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or int(draws) < 1:
+        raise ValueError(f"bootstrap_draws must be a positive whole number, not {draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
+        raise ValueError(f"seed must be a non-negative whole number, not {seed!r}")
+
+
 def infer(
     ar: str | Path | pd.DataFrame,
     *,
@@ -143,6 +152,7 @@ def infer(
     )
 
     _check_statistics(statistics)
+    _check_bootstrap(bootstrap_draws, seed)
     where = "frame" if isinstance(ar, pd.DataFrame) else str(ar)
     panel_file = read_abnormal_panel(ar, units=units)
     sources: dict[str, Any] = {"ar": panel_file.describe(), "units": units}

@@ -9,7 +9,7 @@ heat map of day-0 abnormal returns and keeps them out of every value-per-deal ta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,15 +32,36 @@ def parse_peers(text: str, *, source: str = "--peers") -> tuple[str, ...]:
     names = [name.strip() for name in text.split(",")]
     if not any(names):
         raise InputError(source, "no tickers given (use --no-peers to turn peers off)")
+    return check_peers(names, source=source)
+
+
+def check_peers(names: Iterable[str], *, source: str) -> tuple[str, ...]:
+    """The peer tickers ``names`` as a tuple, each checked (the rule of :func:`parse_peers`).
+
+    Raises
+    ------
+    TypeError
+        If ``names`` is a string (``"AMD"`` would be the peers A, M and D) or an entry is not one.
+    InputError
+        Naming ``source`` and the entry: a ticker outside the identifier grammar, or one listed
+        twice.
+    """
+    if isinstance(names, str | bytes):
+        raise TypeError(f"peers must be a list of tickers, not a str ({names!r}): write peers=[{names!r}]")
+    checked = tuple(names)
     seen: set[str] = set()
-    for name in names:
+    for position, name in enumerate(checked, start=1):
+        if not isinstance(name, str):
+            raise TypeError(
+                f"peers must be a list of tickers: entry {position} is {type(name).__name__}, not str"
+            )
         problem = symbol_problem(name)
         if problem:
             raise InputError(source, problem, field=name if len(name) <= 40 else name[:37] + "...")
         if name in seen:
             raise InputError(source, f"{name} is listed twice", field=name)
         seen.add(name)
-    return tuple(names)
+    return tuple(str(name) for name in checked)  # numpy's str_ as str
 
 
 def add_peers(events: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:

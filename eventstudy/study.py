@@ -25,6 +25,7 @@ estimated carry an ``outcome`` other than ``ok`` and a ``note`` saying why.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,10 +107,9 @@ def run_study(
     from eventstudy.peers import add_peers
     from eventstudy.timeline.returns import ReturnSeries, build_panel
 
-    config = config or StudyConfig()
+    config, peers = checked_arguments(events, store, config, model, peers)
     store = store if isinstance(store, PriceStore) else PriceStore(store)
     events, events_path, where = study_events(events, events_path, config)
-    peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch:
         require_config_inputs(store, config, needs)
@@ -296,6 +296,52 @@ def _require_parties_then_peers(
     for ticker in peers:
         if not store.has_series(ticker):
             raise PeerDataError(ticker, store.not_cached(ticker, "prices or returns", "use --no-peers"))
+
+
+def checked_arguments(
+    events: object, store: object, config: object, model: object, peers: object
+) -> tuple[StudyConfig, tuple[str, ...]]:
+    """The config (default :class:`StudyConfig`'s) and peers (default the config's) of a study
+    run from Python, once the arguments of :func:`run_study` are of the types it takes.
+
+    Raises
+    ------
+    TypeError
+        Naming the argument and what it got: a config file's path where a :class:`StudyConfig`
+        belongs, a model's name where a model object does, a string of peers (``"AMD"`` would be
+        A, M and D), ...
+    InputError
+        For a peer that is not a ticker or is listed twice (:func:`~eventstudy.peers.check_peers`).
+    """
+    from eventstudy.data.remote import RemoteCache
+    from eventstudy.data.store import PriceStore
+    from eventstudy.models import ExpectedReturnModel
+    from eventstudy.peers import check_peers
+
+    if not isinstance(events, pd.DataFrame | str | os.PathLike):
+        kind = type(events).__name__
+        raise TypeError(f"events must be an events file (a path) or a pandas DataFrame, not {kind}")
+    if not isinstance(store, PriceStore | RemoteCache | str | os.PathLike):
+        kind = type(store).__name__
+        raise TypeError(f"store must be a PriceStore or the cache's folder (a path), not {kind}")
+    if config is None:
+        config = StudyConfig()
+    if not isinstance(config, StudyConfig):
+        raise TypeError(
+            "config must be a StudyConfig (read a file with eventstudy.load_config), "
+            f"not {type(config).__name__}"
+        )
+    if model is not None and not isinstance(model, ExpectedReturnModel):
+        if isinstance(model, type):
+            name = model.__name__
+            raise TypeError(
+                f"model must be an ExpectedReturnModel, not the class {name}: pass an instance, {name}(...)"
+            )
+        hint = ""
+        if isinstance(model, str):
+            hint = f": to use the registered model {model!r}, pass StudyConfig(model={model!r})"
+        raise TypeError(f"model must be an ExpectedReturnModel, not {type(model).__name__}{hint}")
+    return config, config.peers if peers is None else check_peers(peers, source="peers")  # type: ignore[arg-type]
 
 
 def study_events(

@@ -196,6 +196,15 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(str(name), f"events must be a file or a DataFrame, not {type(frame).__name__}")
+    if frame.columns.nlevels > 1:
+        raise InputError(
+            str(name),
+            f"the frame has {frame.columns.nlevels} column levels; an events frame has one column per field "
+            "(flatten them, e.g. frame.columns = frame.columns.get_level_values(-1))",
+        )
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise InputError(str(name), "the column is in the frame twice", row=1, field=str(repeated[0]))
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
         raise InputError(str(name), "required column is missing", row=1, field=missing[0])

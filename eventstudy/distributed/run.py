@@ -176,10 +176,13 @@ def compute_distributed(
     """:func:`run_distributed` with its costs; ``gather_tables=False`` leaves the per-pair
     ``ar`` and ``car`` tables on the workers (only the stats and CAAR come back, and no
     :class:`StudyResults`)."""
+    from eventstudy.study import checked_arguments
+
+    config, peers = checked_arguments(events, store, config, model, peers)  # before a cluster starts
     with connect(scheduler) as client:
         try:
             return _compute(
-                client, events, store, config or StudyConfig(), model, peers, fetch, events_path,
+                client, events, store, config, model, peers, fetch, events_path,
                 rows_per_partition, gather_tables, scheduler if isinstance(scheduler, str) else "client",
             )
         except EventStudyError:

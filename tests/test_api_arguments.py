@@ -1,0 +1,139 @@
+"""Arguments of the wrong type to the Python API are refused naming the argument, never run.
+
+An adversarial pass over the notebook path found ``run_study(..., peers="AMD")`` measuring peers
+A, M and D (Agilent, Macy's, Dominion where the cache held them) without a word, and raw
+AttributeErrors and TypeErrors from deep inside for a config path, a model name or a list of
+dicts given where the API takes objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy import run_study
+from eventstudy.errors import InputError
+from eventstudy.infer_ar import infer
+from eventstudy.models import ConstantMeanModel
+from eventstudy.peers import check_peers, parse_peers
+
+ROOT = Path(__file__).resolve().parents[1]
+NOT_A_CONFIG = "config must be a StudyConfig (read a file with eventstudy.load_config)"
+
+
+@pytest.fixture(scope="module")
+def two_events() -> pd.DataFrame:
+    events = pd.read_csv(ROOT / "events.csv")
+    return events[events.event_id.isin(["deepseek-r1", "oracle-openai-300b"])].reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("peers", "error", "message"),
+    [
+        ("AMD", TypeError, "peers must be a list of tickers, not a str ('AMD'): write peers=['AMD']"),
+        (["AMD", "AMD"], InputError, "peers, field 'AMD': AMD is listed twice"),
+        (["../x"], InputError, "peers, field '../x': "),
+        (["AMD", 5], TypeError, "peers must be a list of tickers: entry 2 is int, not str"),
+    ],
+)
+def test_peers_are_a_list_of_distinct_tickers(peers, error, message) -> None:
+    with pytest.raises(error) as caught:
+        check_peers(peers, source="peers")
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_command_lines_peers_are_checked_by_the_same_rule() -> None:
+    assert parse_peers("AMD, AVGO") == check_peers(["AMD", "AVGO"], source="--peers") == ("AMD", "AVGO")
+    with pytest.raises(InputError, match="AMD is listed twice"):
+        parse_peers("AMD,AMD")
+    assert check_peers((), source="peers") == ()
+
+
+def test_a_string_of_peers_is_refused_before_anything_runs(two_events, launch_cache) -> None:
+    with pytest.raises(TypeError, match=r"not a str \('AMD'\)"):
+        run_study(two_events, launch_cache, peers="AMD")
+    with pytest.raises(InputError, match="AMD is listed twice"):
+        run_study(two_events, launch_cache, peers=["AMD", "AMD"])
+    listed = run_study(two_events, launch_cache, peers=np.array(["AMD"]))  # any sequence of str
+    assert listed.peers == ("AMD",)
+    assert set(listed.car.loc[listed.car.role == "peer", "ticker"]) == {"AMD"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"config": "launch.toml"}, f"{NOT_A_CONFIG}, not str"),
+        ({"config": {"model": "market"}}, f"{NOT_A_CONFIG}, not dict"),
+        (
+            {"model": "market"},
+            "model must be an ExpectedReturnModel, not str: to use the registered model 'market', pass "
+            "StudyConfig(model='market')",
+        ),
+        (
+            {"model": ConstantMeanModel},
+            "model must be an ExpectedReturnModel, not the class ConstantMeanModel: pass an instance, "
+            "ConstantMeanModel(...)",
+        ),
+    ],
+)
+def test_objects_of_the_wrong_type_are_named(two_events, launch_cache, arguments, message) -> None:
+    with pytest.raises(TypeError) as caught:
+        run_study(two_events, launch_cache, **arguments)
+    assert str(caught.value) == message
+
+
+def test_events_and_a_store_of_the_wrong_type_are_named(two_events, launch_cache) -> None:
+    with pytest.raises(TypeError) as caught:
+        run_study(two_events.to_dict("records"), launch_cache)
+    assert str(caught.value) == "events must be an events file (a path) or a pandas DataFrame, not list"
+    with pytest.raises(TypeError) as caught:
+        run_study(two_events, 5)
+    assert str(caught.value) == "store must be a PriceStore or the cache's folder (a path), not int"
+
+
+def test_an_events_frame_with_two_column_levels_is_refused_in_one_line(two_events, launch_cache) -> None:
+    frame = two_events.copy()
+    frame.columns = pd.MultiIndex.from_product([["x"], frame.columns])
+    with pytest.raises(InputError) as caught:
+        run_study(frame, launch_cache)
+    assert caught.value.path == "events"
+    assert caught.value.message.startswith("the frame has 2 column levels; an events frame has one column")
+    twice = pd.concat([two_events, two_events[["ticker"]]], axis=1)
+    with pytest.raises(InputError) as caught:
+        run_study(twice, launch_cache)
+    where = (caught.value.row, caught.value.field, caught.value.message)
+    assert where == (1, "ticker", "the column is in the frame twice")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"bootstrap_draws": 1.5}, "bootstrap_draws must be a positive whole number, not 1.5"),
+        ({"bootstrap_draws": 0}, "bootstrap_draws must be a positive whole number, not 0"),
+        ({"bootstrap_draws": True}, "bootstrap_draws must be a positive whole number, not True"),
+        ({"seed": "x"}, "seed must be a non-negative whole number, not 'x'"),
+        ({"seed": -1}, "seed must be a non-negative whole number, not -1"),
+    ],
+)
+def test_infer_names_a_bad_bootstrap_option(option, message) -> None:
+    ar = pd.DataFrame(
+        {"id": ["a"] * 3 + ["b"] * 3, "tau": [-1, 0, 1] * 2, "ar": [0.01, 0.02, 0.0, -0.01, 0.03, 0.0]}
+    )
+    assert infer(ar, units="decimal", windows=[(0, 0)]).stats["n"].max() == 2  # the frame is fine
+    with pytest.raises((TypeError, ValueError)) as caught:
+        infer(ar, units="decimal", windows=[(0, 0)], **option)
+    assert str(caught.value) == message
+
+
+def test_the_cluster_path_checks_the_arguments_before_it_connects(two_events, launch_cache) -> None:
+    pytest.importorskip("distributed")
+    from eventstudy.distributed import run_distributed
+
+    with pytest.raises(TypeError, match=r"peers must be a list of tickers, not a str \('AMD'\)"):
+        run_distributed(two_events, launch_cache, scheduler="tcp://127.0.0.1:9", peers="AMD")
+    with pytest.raises(TypeError, match="config must be a StudyConfig"):
+        run_distributed(two_events, launch_cache, "launch.toml", scheduler="tcp://127.0.0.1:9")
