@@ -42,7 +42,7 @@ class Summary:
         rule = "=" * width
         lines = [self.title.center(width).rstrip(), rule]
         pad = max((len(label) for label, _ in self.info), default=0)
-        lines += [f"{label + ':':<{pad + 1}} {value}" for label, value in self.info]
+        lines += [f"{label + ':':<{pad + 1}} {_one_line(value)}" for label, value in self.info]
         for caption, table in self.tables:
             lines += ["", caption, "-" * width]
             lines += table.to_string(index=False).splitlines() if len(table) else ["(no rows)"]
@@ -97,9 +97,18 @@ _LATEX = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
 
 
+def _one_line(text: object) -> str:
+    """``text`` with each run of whitespace (a newline too) as one space."""
+    return " ".join(str(text).split())
+
+
 def _latex(text: object) -> str:
-    """``text`` with LaTeX's special characters escaped."""
-    return "".join(_LATEX.get(char, char) for char in str(text))
+    """``text`` on one line with LaTeX's special characters escaped (and ``<``, ``>``, ``|``, which
+    the default OT1 font encoding prints as other glyphs)."""
+    return "".join(_LATEX.get(char, char) for char in _one_line(text))

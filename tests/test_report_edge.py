@@ -592,3 +592,35 @@ def test_equity_figure_of_no_trade_says_so() -> None:
         png = png_bytes(plot_equity_curve(empty))
     assert png_size(png) == (2700, 1440) and png == png_bytes(plot_equity_curve(empty))
     assert any("No trade was made" in t.get_text() for t in plot_equity_curve(empty).axes[0].texts)
+
+
+BIDI_AND_INVISIBLE = "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\ufeff"
+
+
+def test_direction_overrides_and_invisible_characters_never_reach_the_page(tmp_path) -> None:
+    """A headline with U+202E (right-to-left override) reversed the rest of its table row in
+    report.md and report.html; zero-width spaces hid in names. They are dropped like the other
+    control characters; joiners that spell words (U+200C, U+200D) stay."""
+    assert fmt.plain(f"Oracle{BIDI_AND_INVISIBLE}-OpenAI") == "Oracle-OpenAI"
+    assert fmt.plain("می\u200cخواهم") == "می\u200cخواهم"  # Persian's zero-width non-joiner is spelling
+    headline = "deal \u202eevil\u202c done\u200b"
+    folder = write_exports(tmp_path / "s", [pair("e1", "AAA", THREE, headline=headline)], [(0, 0), (-1, 1)])
+    write_report(folder, build_report(read_exports(folder)))
+    for name in ("report.md", "report.html"):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert not set(text) & set(BIDI_AND_INVISIBLE), name
+    assert "deal evil done" in (folder / "report.md").read_text(encoding="utf-8")
+
+
+def test_summary_latex_escapes_what_the_default_font_encoding_prints_as_other_glyphs() -> None:
+    """``<``, ``>`` and ``|`` came out as ¡, ¿ and — under LaTeX's default OT1 encoding; a newline
+    in a description broke the text layout."""
+    from eventstudy.summary import Summary
+
+    summary = Summary("t", info=(("model", "y = a + b|x <k>\nsecond line"),))
+    latex = summary.as_latex()
+    assert r"y = a + b\textbar{}x \textless{}k\textgreater{} second line" in latex
+    assert "model: y = a + b|x <k> second line" in summary.as_text().splitlines()
+    from eventstudy.report.tables import latex_escape
+
+    assert latex_escape("a<b>|c") == r"a\textless{}b\textgreater{}\textbar{}c"

@@ -198,7 +198,11 @@ def by_unit(value: Any, unit: str) -> str:
 
 
 _WHITESPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 controls, and the invisible format characters that change how the rest of a line
+# reads: the bidirectional marks, embeddings, overrides and isolates (a U+202E reverses what
+# follows it), the zero-width space and the byte-order mark. The joiners U+200C and U+200D stay:
+# they spell words (Persian, Indic scripts) and emoji.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # What CommonMark/GFM could read as markup inside a line: backslash, code, emphasis and
 # strikethrough marks, table pipes, an HTML tag or autolink (``<`` before a letter, ``/``, ``!``
 # or ``?``), an entity (``&name;``), the ``](`` / ``][`` / ``]:`` of links, images and link
@@ -210,8 +214,9 @@ _MARKUP = re.compile(
 
 def plain(value: Any) -> str:
     """``value`` as one line of text: each run of whitespace (newlines, tabs, Unicode line and
-    paragraph separators) becomes one space, other control characters are dropped, and the
-    ends are stripped. Missing values give ``""``."""
+    paragraph separators) becomes one space, other control characters and the invisible
+    direction and zero-width marks are dropped, and the ends are stripped. Missing values give
+    ``""``."""
     if is_missing(value):
         return ""
     return _CONTROL.sub("", _WHITESPACE.sub(" ", str(value))).strip()

@@ -236,6 +236,9 @@ _LATEX = {
     "_": r"\_",
     "%": r"\%",
     "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
     "τ": r"$\tau$",
     "—": "---",
     "–": "--",
@@ -245,7 +248,8 @@ _LATEX = {
 
 
 def latex_escape(text: object) -> str:
-    """``text`` as LaTeX text: the ten special characters escaped, one line."""
+    """``text`` as LaTeX text, one line: the ten special characters escaped, and ``<``, ``>``
+    and ``|``, which the default OT1 font encoding prints as other glyphs."""
     return "".join(_LATEX.get(c, c) for c in fmt.plain(text))
 
 
