@@ -363,9 +363,55 @@ def test_flows_figure_shows_every_arrowhead_and_widths_by_deal() -> None:
     assert all(a.shrinkB == NODE_RADIUS + 2 for a in arrows)
     radii = [float(a.get_connectionstyle().rad) for a in arrows]
     assert radii[0] != radii[1]  # P->Q and Q->P bend apart
-    labels = [t.get_text() for t in figure.axes[0].texts if t.get_text()]
-    assert "deal $100.0B\nQQQ +$1.0B" in labels and "deal $25.0B\nPPP -$1.0B ⚑" in labels
-    assert "deal undisclosed" in labels
+    marks = [t.get_text() for t in figure.axes[0].texts if t.get_text() in {"1", "2", "3"}]
+    assert marks == ["1", "2", "3"]  # each edge carries its number; the key beside says what it is
+    key = [t.get_text() for t in figure.texts]
+    expected = ["1  P → Q", "    deal $100.0B", "    QQQ +$1.0B", "2  Q → P", "    deal $25.0B"]
+    expected += ["    PPP -$1.0B ⚑", "3  P → R", "    deal undisclosed"]
+    assert [line for line in key if line in expected] == expected
+
+
+LAUNCH_FLOWS = Path(__file__).resolve().parents[1] / "launch.toml"
+LONG_NAME = "Microsoft Azure Cloud Infrastructure Services"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [(), (("OpenAI", LONG_NAME), ("Oracle Cloud Infrastructure", "Nvidia"))],
+    ids=["launch", "long-names"],
+)
+def test_long_names_stay_inside_the_flows_figure_and_no_mark_covers_a_name(extra) -> None:
+    """A party named 'Microsoft Azure Cloud Infrastructure Services' was cut at the figure's edge
+    and the edge labels covered each other and the names around a busy node (the launch's edge
+    Nvidia -> Intel covered 'Nvidia'): names wrap, the graph's margins grow with them, and each
+    edge's numbered mark avoids names, nodes and marks."""
+    from eventstudy.config import load_config
+
+    edges = [*((e.payer, e.payee) for e in load_config(LAUNCH_FLOWS).flows), *extra]
+    flows = DealFlows(
+        "[-1,+1]",
+        tuple(
+            Flow(f"e{i}", payer, payee, "g", 10e9 * (i + 1), (PartyValue("AAA", 1e9, False),))
+            for i, (payer, payee) in enumerate(edges)
+        ),
+    )
+    figure = flows_figure(flows)
+    png_bytes(figure)
+    renderer = figure.canvas.get_renderer()
+    page = figure.bbox
+    axes = figure.axes[0]
+    names = [t for t in axes.texts if t.get_fontweight() == "bold" and not t.get_text().isdigit()]
+    marks = [t for t in axes.texts if t.get_text().isdigit()]
+    assert len(names) == len({n for edge in edges for n in edge}) and len(marks) == len(edges) >= 11
+    assert any("\n" in t.get_text() for t in names) == bool(extra)  # the long name wraps
+    for text in [*names, *marks, *figure.texts]:
+        box = text.get_window_extent(renderer)
+        inside = page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+        assert inside, text.get_text()
+    for mark in marks:
+        box = mark.get_window_extent(renderer)  # the digits (the circle around them is drawn at print dpi)
+        for name in names:
+            assert not box.overlaps(name.get_window_extent(renderer)), (mark.get_text(), name.get_text())
 
 
 @pytest.mark.parametrize("kind", ["empty", "missing"])

@@ -25,6 +25,7 @@ Kamada, T., & Kawai, S. (1989). An algorithm for drawing general undirected grap
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -197,16 +198,68 @@ def _edge_label(flow: Flow) -> str:
 NODE_RADIUS = 6.0
 """Radius of a node's disc, in points (arrows stop 2 points short of it, so every head shows)."""
 
+NAME_CHARACTERS = 16
+"""A node's name wraps at this many characters a line (a long name stays inside the figure)."""
+
+_NAME_EM = 0.7 * 8 / 72
+"""Width of one character of a node's name (bold 8 pt DejaVu Sans, generous), in inches."""
+
+_MARK = 7.5 / 72
+"""Half the side of an edge's numbered mark, in inches (with a margin)."""
+
+
+_ALIGN = {"left": 0.0, "bottom": 0.0, "center": 0.5, "right": 1.0, "top": 1.0}
+"""The fraction of a text's width (height) left (below) its anchor, by alignment."""
+
+
+def _name_box(
+    anchor: np.ndarray, label: str, horizontal: str, vertical: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The box (low, high corners, inches) a node's name takes, estimated from its characters."""
+    lines = label.splitlines()
+    size = np.array([max(len(line) for line in lines) * _NAME_EM, len(lines) * 10 / 72])
+    low = anchor - size * np.array([_ALIGN[horizontal], _ALIGN[vertical]])
+    return low, low + size
+
+
+def _free_spot(
+    a: np.ndarray, b: np.ndarray, rad: float, taken: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """The point of the arc from ``a`` to ``b`` (matplotlib's ``arc3``: a quadratic Bezier whose
+    control point is the chord's middle moved ``rad`` × the chord's length, perpendicular) at
+    the first of t = 0.5, 0.4, 0.6, ..., 0.2, 0.8 whose mark clears every box of ``taken``, then
+    beside the arc (a mark's width either side); when none does, the one that covers the least."""
+    control = (a + b) / 2 + rad * np.array([b[1] - a[1], a[0] - b[0]])
+    across = np.array([b[1] - a[1], a[0] - b[0]]) / max(float(np.hypot(*(b - a))), 1e-9)
+    best, least = a, math.inf
+    steps = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)
+    curve = [(1 - t) ** 2 * a + 2 * (1 - t) * t * control + t**2 * b for t in steps]
+    for spot in [*curve, *(p + side * 2.2 * _MARK * across for side in (1, -1) for p in curve)]:
+        overlaps = [np.minimum(spot + _MARK, high) - np.maximum(spot - _MARK, low) for low, high in taken]
+        covered = sum(float(np.prod(np.clip(overlap, 0.0, None))) for overlap in overlaps)
+        if covered == 0.0:
+            return spot
+        if covered < least:
+            best, least = spot, covered
+    return best
+
+
+def _wrapped(name: str) -> str:
+    return "\n".join(textwrap.wrap(name, NAME_CHARACTERS, break_on_hyphens=True)) or name
+
 
 def flows_figure(flows: DealFlows | None) -> Figure:
-    """Who pays whom: a directed graph of the flows, edge width by deal size.
+    """Who pays whom: a directed graph of the flows, edge width by deal size, and its key.
 
-    Each edge is labelled with its deal size and each listed party's abnormal dollar value over
-    the window (``⚑`` where the window holds other news); the colour of the label is the sign
-    of the parties' values. Undisclosed deals are thin dashed grey edges. Nodes are discs placed
-    by :func:`layout`, named outside the graph; each arrow stops short of its target disc by
-    the disc's radius, so every arrowhead is visible, and repeated or opposite edges between
-    two nodes bend apart.
+    Each edge carries its number; the key beside the graph lists, for each number, payer →
+    payee, the deal size and each listed party's abnormal dollar value over the window (``⚑``
+    where the window holds other news), coloured by the sign of the parties' values, so labels
+    never cover each other or a node. Undisclosed deals are thin dashed grey edges. Nodes are
+    discs placed by :func:`layout`, named outside the graph (names wrap at
+    :data:`NAME_CHARACTERS` characters and the graph's margins grow with the longest line, so a
+    long name is not cut at the figure's edge); each arrow stops short of its target disc by the
+    disc's radius, so every arrowhead is visible, and repeated or opposite edges between two
+    nodes bend apart.
     """
     from eventstudy.report.figures import GAIN, LOSS, message_figure, new_figure, style
 
@@ -214,10 +267,16 @@ def flows_figure(flows: DealFlows | None) -> Figure:
         return message_figure("None of the configured flows' announcements is in this study.", "Deal flows")
     names = list(dict.fromkeys(n for f in flows.flows for n in (f.payer, f.payee)))
     where = layout(names, [(f.payer, f.payee) for f in flows.flows])
+    labels = {name: _wrapped(name) for name in names}
     deals = np.array([f.deal_usd for f in flows.flows], dtype=float)
     largest = float(np.nanmax(deals)) if np.isfinite(deals).any() else 1.0
     width_in, height_in = 7.2, 5.4
-    box = (0.15, 0.12, 0.7, 0.74)  # axes in figure fractions: room for names, title and footer
+    graph_in = 4.6  # inches of the graph; the key takes the rest
+    longest = max(len(line) for label in labels.values() for line in label.splitlines())
+    side = min(0.2, (longest * _NAME_EM + (NODE_RADIUS + 6) / 72) / width_in)  # room for a name
+    lines = max(label.count("\n") + 1 for label in labels.values())
+    tall = (lines * 10 + NODE_RADIUS + 6) / 72 / height_in  # a name above or below its node
+    box = (side, 0.08 + tall, graph_in / width_in - 2 * side, 0.86 - 0.08 - 2 * tall)
     with style():
         figure = new_figure(width_in, height_in)
         axes = figure.add_axes(box)
@@ -226,6 +285,7 @@ def flows_figure(flows: DealFlows | None) -> Figure:
         axes.set_ylim(0, 1)
         inches = np.array([box[2] * width_in, box[3] * height_in])  # one axes unit in inches
         centre = np.mean(list(where.values()), axis=0)
+        taken: list[tuple[np.ndarray, np.ndarray]] = []  # (low, high) corners in inches: names, nodes, marks
         for name, point in where.items():
             axes.plot(
                 [point[0]],
@@ -239,23 +299,30 @@ def flows_figure(flows: DealFlows | None) -> Figure:
             away = (point - centre) * inches
             norm = float(np.hypot(*away))
             direction = away / norm if norm > 0.3 else np.array([0.0, 1.0])
+            horizontal = "left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center"
+            vertical = "bottom" if direction[1] > 0.35 else "top" if direction[1] < -0.35 else "center"
+            anchor = point * inches + direction * (NODE_RADIUS + 4) / 72
+            taken.append(_name_box(anchor, labels[name], horizontal, vertical))
+            taken.append((point * inches - NODE_RADIUS / 72, point * inches + NODE_RADIUS / 72))
             axes.annotate(
-                name,
+                labels[name],
                 cast("tuple[float, float]", point),  # matplotlib's stubs: xy is any pair, an array too
                 xytext=tuple(direction * (NODE_RADIUS + 4)),
                 textcoords="offset points",
-                ha="left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center",
-                va="bottom" if direction[1] > 0.35 else "top" if direction[1] < -0.35 else "center",
+                ha=horizontal,
+                multialignment=horizontal,
+                va=vertical,
                 fontsize=8,
                 fontweight="bold",
                 zorder=5,
                 annotation_clip=False,
             )
         seen: dict[frozenset[str], int] = {}
-        for flow in flows.flows:
-            key = frozenset((flow.payer, flow.payee))
-            rad = 0.15 * (1 + seen.get(key, 0))
-            seen[key] = seen.get(key, 0) + 1
+        key: list[tuple[str, str]] = []
+        for number, flow in enumerate(flows.flows, start=1):
+            pair = frozenset((flow.payer, flow.payee))
+            rad = 0.15 * (1 + seen.get(pair, 0))
+            seen[pair] = seen.get(pair, 0) + 1
             disclosed = not fmt.is_missing(flow.deal_usd)
             width = 0.8 + 4.0 * math.sqrt(flow.deal_usd / largest) if disclosed else 0.8
             start, end = where[flow.payer], where[flow.payee]
@@ -276,28 +343,39 @@ def flows_figure(flows: DealFlows | None) -> Figure:
                     "shrinkB": NODE_RADIUS + 2,
                 },
             )
-            # The arc's midpoint (quadratic Bezier of arc3), computed in inches, back in axes units.
-            a, b = start * inches, end * inches
-            middle = ((a + b) / 2 + 0.5 * rad * np.array([b[1] - a[1], a[0] - b[0]])) / inches
+            # A point of the arc (arc3's quadratic Bezier, in inches) clear of names, nodes and marks.
+            spot = _free_spot(start * inches, end * inches, rad, taken)
+            taken.append((spot - _MARK, spot + _MARK))
+            middle = spot / inches
             known = [v.value_usd for v in flow.values if not fmt.is_missing(v.value_usd)]
             colour = "#444444" if not known else (GAIN if sum(known) >= 0 else LOSS)
             axes.text(
                 middle[0],
                 middle[1],
-                _edge_label(flow),
+                str(number),
                 ha="center",
                 va="center",
                 fontsize=6,
+                fontweight="bold",
                 color=colour,
                 zorder=4,
                 clip_on=False,
                 bbox={
-                    "boxstyle": "round,pad=0.2",
+                    "boxstyle": "circle,pad=0.25",
                     "facecolor": "white",
-                    "edgecolor": "#cccccc",
-                    "linewidth": 0.5,
+                    "edgecolor": colour,
+                    "linewidth": 0.6,
                 },
             )
+            heading = f"{number}  {flow.payer} → {flow.payee}"
+            key.append((textwrap.fill(heading, 34, subsequent_indent="    "), colour))
+            key += [("    " + line, colour) for line in _edge_label(flow).splitlines()]
+        rows = len(key) + sum(text.count("\n") for text, _ in key)
+        size = min(6.0, 0.86 * height_in * 72 / max(rows, 1) / 1.25)  # the key fits the height
+        y = 0.86
+        for text, colour in key:
+            figure.text(graph_in / width_in + 0.01, y, text, ha="left", va="top", fontsize=size, color=colour)
+            y -= (text.count("\n") + 1) * size * 1.25 / 72 / height_in
         figure.suptitle(
             f"Deal flows: who pays whom, and value created over {flows.window}",
             x=0.02,
@@ -309,7 +387,8 @@ def flows_figure(flows: DealFlows | None) -> Figure:
             0.02,
             0.015,
             "Arrows point from payer to payee; width grows with the deal size (dashed: undisclosed).\n"
-            f"Labels: deal, then each listed party's abnormal dollar value; {FLAG} other news in its window.",
+            f"Key: each numbered edge's deal, then each listed party's abnormal dollar value; {FLAG} other "
+            "news in its window.",
             ha="left",
             va="bottom",
             fontsize=6,
