@@ -207,12 +207,15 @@ def shared_day_excess(
     day = np.asarray(days, dtype=np.int64)
     span = int(day.max()) - int(day.min()) + 1
     keys = (codes[:, None] * span + (day - int(day.min()))).ravel()
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    order = np.argsort(keys, kind="stable")  # a radix sort of the int64 keys
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, ordered.size])
     shared = counts > 1
     if not shared.any():
         return 0.0, 0.0, 0
-    cells = shared[inverse]
-    weight = ((counts - 1) / counts)[inverse][cells]
+    cells = order[np.repeat(shared, counts)]  # the cells of shared keys, key by key
+    weight = np.repeat((counts[shared] - 1) / counts[shared], counts[shared])
     excess = float(np.dot(np.asarray(dollars, dtype=float).ravel()[cells], weight))
     excess_variance = float(np.dot(np.asarray(variances, dtype=float).ravel()[cells], weight))
     return excess, excess_variance, int(shared.sum())
