@@ -89,6 +89,7 @@ from typing import Any, NoReturn
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
 from eventstudy.errors import InputError
+from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import identity_key, shown, symbol_problem
 
 FIRST_DATE = dt.date(1900, 1, 1)
@@ -128,11 +129,30 @@ _EVENT_ID = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 
 @dataclass(frozen=True)
 class ShareCaveat:
-    """A warning attached to market values of ``ticker`` computed on or after ``start``."""
+    """A warning attached to market values of ``ticker`` computed on or after ``start``.
+
+    ``ticker`` is a symbol; ``note`` one line of 1 to :data:`MAX_NOTE_LENGTH` characters;
+    ``start`` a day between :data:`FIRST_DATE` and :data:`LAST_DATE`, stored as a
+    :class:`datetime.date`. It may be given as a date, as ``"YYYY-MM-DD"``, or as a ``datetime``,
+    ``pd.Timestamp`` or ``np.datetime64`` at midnight. A time of day is refused, because a caveat
+    applies from a day. A bad value raises ``ValueError("<field>: <what is wrong>")``.
+    """
 
     ticker: str
     start: dt.date
     note: str
+
+    def __post_init__(self) -> None:
+        ticker, note = plain(self.ticker), plain(self.note)
+        problem = symbol_problem(ticker)
+        if problem:
+            raise ValueError(f"ticker: {problem}")
+        problem = _note_problem(note)
+        if problem:
+            raise ValueError(f"note: {problem}")
+        object.__setattr__(self, "ticker", ticker)
+        object.__setattr__(self, "start", _day(self.start, "start"))
+        object.__setattr__(self, "note", note)
 
 
 @dataclass(frozen=True)
@@ -176,6 +196,13 @@ class FlowEdge:
 @dataclass(frozen=True)
 class StudyConfig:
     """Everything that defines a study besides its events and prices.
+
+    Values given in Python are stored as the plain Python values the manifest holds, so that
+    ``load_study(save_study(...)).config`` equals the config. A numpy scalar becomes the ``int``,
+    ``float``, ``bool`` or ``str`` it equals, a list a tuple (``[[0, 0]]`` -> ``((0, 0),)``), and
+    ``dominant_day_t`` and ``dominant_day_share`` are stored as floats. A value that is not what a
+    field documents is refused with ``ValueError("<field>: <what is wrong>")``: ``True`` or ``2.5``
+    for a whole number, or ``5.0``, as the TOML loader refuses it.
 
     Attributes
     ----------
@@ -301,6 +328,7 @@ class StudyConfig:
     source: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        _normalise(self)
         _check(self)
 
     @property
@@ -365,9 +393,7 @@ class StudyConfig:
                     unknown = "configuration key unknown to this version"
                     raise InputError(source, unknown, field=f"config.{key}")
                 if key == "share_caveats":
-                    values[key] = tuple(
-                        ShareCaveat(c["ticker"], dt.date.fromisoformat(c["from"]), c["note"]) for c in value
-                    )
+                    values[key] = tuple(ShareCaveat(c["ticker"], c["from"], c["note"]) for c in value)
                 elif key == "backtest":
                     values[key] = None if value is None else BacktestConfig.from_dict(value)
                 elif key == "statistics":
@@ -494,12 +520,7 @@ def _is_number(value: object) -> bool:
 
 def _window_problem(window: object) -> str | None:
     """What is wrong with ``window`` as ``[start, end]`` of relative days; ``None`` if nothing."""
-    if (
-        isinstance(window, str)
-        or not isinstance(window, Sequence)
-        or len(window) != 2
-        or not all(_is_int(day) for day in window)
-    ):
+    if not isinstance(window, tuple) or len(window) != 2 or not all(_is_int(day) for day in window):
         return f"{shown(_plain(window))} is not [start, end], two whole numbers of trading days"
     start, end = (int(day) for day in window)
     if start > end:
@@ -511,16 +532,11 @@ def _window_problem(window: object) -> str | None:
 
 def _estimation_problem(window: object) -> str | None:
     """What is wrong with an estimation window: ``[start, end]``, ``["all", end]`` or ``"all"``."""
-    if window == ALL_DATA:
+    if isinstance(window, str) and window == ALL_DATA:
         return None
-    if (
-        not isinstance(window, str)
-        and isinstance(window, Sequence)
-        and len(window) == 2
-        and window[0] == ALL_DATA
-    ):
-        end = window[1]
-        if not _is_int(end) or abs(int(end)) > MAX_RELATIVE_DAY:
+    start, end = window if isinstance(window, tuple) and len(window) == 2 else (None, None)
+    if isinstance(start, str) and start == ALL_DATA:
+        if not isinstance(end, int) or isinstance(end, bool) or abs(end) > MAX_RELATIVE_DAY:
             return f"{shown(_plain(window))}: the end must be a whole number of trading days"
         return None
     problem = _window_problem(window)
@@ -534,6 +550,35 @@ def _plain(value: object) -> object:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
+
+
+_DEPTHS: dict[str, int] = {
+    "estimation_window": 2,
+    "event_windows": 2,
+    "share_caveats": 1,
+    "peers": 1,
+    "statistics": 1,
+    "flows": 1,
+    "crosssection": 1,
+}
+"""Levels of lists in a :class:`StudyConfig` field that are stored as tuples (``[[0, 0]]``)."""
+_REALS: tuple[str, ...] = ("dominant_day_t", "dominant_day_share")
+"""The fields of :class:`StudyConfig` that hold a real number, stored as a float."""
+
+
+def _normalise(config: StudyConfig) -> None:
+    """Store the fields of ``config`` as plain Python values (:func:`eventstudy.plain.plain`).
+
+    A numpy scalar becomes the Python scalar it equals, a list a tuple, and a real-number field
+    a float. Anything else is left for :func:`_check` to refuse.
+    """
+    for item in dataclasses.fields(config):
+        if item.name == "source":
+            continue
+        value = getattr(config, item.name)
+        new = plain_real(value) if item.name in _REALS else plain(value, _DEPTHS.get(item.name, 0))
+        if new is not value:
+            object.__setattr__(config, item.name, new)
 
 
 def _check(config: StudyConfig) -> None:
@@ -557,7 +602,7 @@ def _check(config: StudyConfig) -> None:
     if problem:
         fail("estimation_window", problem)
     windows = config.event_windows
-    if isinstance(windows, str) or not isinstance(windows, Sequence) or not windows:
+    if not isinstance(windows, tuple) or not windows:
         fail("event_windows", "give at least one window, e.g. [[0, 0], [-1, 1]]")
     if len(windows) > MAX_EVENT_WINDOWS:
         fail("event_windows", f"{len(windows)} windows; at most {MAX_EVENT_WINDOWS} are allowed")
@@ -615,7 +660,7 @@ def _check(config: StudyConfig) -> None:
         fail(
             "exclude_overlapping_windows", f"{shown(config.exclude_overlapping_windows)} is not true or false"
         )
-    if isinstance(config.peers, str) or not isinstance(config.peers, Sequence):
+    if not isinstance(config.peers, tuple):
         fail("peers", f"{shown(config.peers)} is not a list of ticker symbols")
     first: dict[str, tuple[int, str]] = {}
     for position, ticker in enumerate(config.peers):
@@ -631,7 +676,7 @@ def _check(config: StudyConfig) -> None:
     if config.statistics is not None:
         from eventstudy.inference import STATISTICS
 
-        if isinstance(config.statistics, str) or not isinstance(config.statistics, Sequence):
+        if not isinstance(config.statistics, tuple):
             fail("statistics", f"{shown(config.statistics)} is not a list of statistic names")
         for name in config.statistics:
             if not isinstance(name, str) or name not in STATISTICS:
@@ -651,9 +696,9 @@ def _check(config: StudyConfig) -> None:
         fail("exclude_confounded", f"{shown(config.exclude_confounded)} is not true or false")
     for key, low, high in (("dominant_day_t", 0.0, 1e3), ("dominant_day_share", 0.0, 1.0)):
         value = getattr(config, key)
-        if not _is_number(value) or not low < float(value) <= high:
+        if not _is_number(value) or not low < value <= high:
             fail(key, f"{shown(value)} is not a number in ({low:g}, {high:g}]")
-    if isinstance(config.flows, str) or not isinstance(config.flows, Sequence):
+    if not isinstance(config.flows, tuple):
         fail("flows", "must be a sequence of FlowEdge")
     for edge in config.flows:
         if not isinstance(edge, FlowEdge):
@@ -662,7 +707,7 @@ def _check(config: StudyConfig) -> None:
         fail("variance", f"{shown(config.variance)} is not one of {', '.join(VARIANCES)}")
     if config.volume is not None and (not isinstance(config.volume, str) or config.volume not in VOLUMES):
         fail("volume", f"{shown(config.volume)} is not one of {', '.join(VOLUMES)}")
-    if isinstance(config.crosssection, str) or not isinstance(config.crosssection, Sequence):
+    if not isinstance(config.crosssection, tuple):
         fail("crosssection", "must be a sequence of CrossSectionSpec")
     has_sides = any(
         isinstance(edge, FlowEdge) and (edge.payer_ticker or edge.payee_ticker) for edge in config.flows
@@ -680,7 +725,7 @@ def _check(config: StudyConfig) -> None:
                 f"crosssection[{i}].window",
                 f"{list(spec.window)} is not one of the study's event_windows",
             )
-    if isinstance(config.share_caveats, str) or not isinstance(config.share_caveats, Sequence):
+    if not isinstance(config.share_caveats, tuple):
         fail("share_caveats", "must be a sequence of ShareCaveat")
     for caveat in config.share_caveats:
         if not isinstance(caveat, ShareCaveat):
@@ -860,17 +905,9 @@ def _load_caveats(shares: object, where: str) -> tuple[ShareCaveat, ...]:
                 field=f"{name}.from",
             )
         note = entry["note"]
-        if (
-            not isinstance(note, str)
-            or not note.strip()
-            or len(note) > MAX_NOTE_LENGTH
-            or any(ord(c) < 32 or c == "\x7f" for c in note)
-        ):
-            raise InputError(
-                where,
-                f"{shown(note)} is not a note: one line of text, 1 to {MAX_NOTE_LENGTH} characters",
-                field=f"{name}.note",
-            )
+        problem = _note_problem(note)
+        if problem:
+            raise InputError(where, problem, field=f"{name}.note")
         caveats.append(ShareCaveat(entry["ticker"], start, note))
     return tuple(caveats)
 
@@ -947,6 +984,63 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
                 raise InputError(where, message, field=f"{name}.{key}")
         edges.append(FlowEdge(event_id, entry["payer"], entry["payee"], tuple(tickers), **sides))
     return tuple(edges)
+
+
+def _note_problem(note: object) -> str | None:
+    """What is wrong with ``note`` as a caveat's note; ``None`` when it is one line of text."""
+    if (
+        not isinstance(note, str)
+        or not note.strip()
+        or len(note) > MAX_NOTE_LENGTH
+        or any(ord(c) < 32 or c == "\x7f" for c in note)
+    ):
+        return f"{shown(note)} is not a note: one line of text, 1 to {MAX_NOTE_LENGTH} characters"
+    return None
+
+
+def _day(value: object, name: str) -> dt.date:
+    """The day ``value`` names, as a :class:`datetime.date` between FIRST_DATE and LAST_DATE.
+
+    ``value`` may be a date, ``"YYYY-MM-DD"`` text, or a ``datetime``, ``pd.Timestamp`` or
+    ``np.datetime64`` at midnight (a time zone's midnight names its day).
+
+    Raises
+    ------
+    ValueError
+        ``"<name>: <what is wrong>"`` for any other value: a time of day other than midnight, a
+        missing time (NaT), text that is not a date, a date outside the range, a number.
+    """
+    rule = f"is not a date between {FIRST_DATE} and {LAST_DATE} (a datetime.date or 'YYYY-MM-DD')"
+    moment = "has a time of day: a caveat applies from a day, not a moment (give the date)"
+    given = value
+    if type(value).__module__ == "numpy":
+        import numpy as np  # loaded already: value is a numpy object
+
+        if isinstance(value, np.datetime64):
+            if np.isnat(value):
+                raise ValueError(f"{name}: {shown(given)} {rule}")
+            day = value.astype("datetime64[D]")
+            if day != value:
+                raise ValueError(f"{name}: {shown(given)} {moment}")
+            value = day.item()  # a date; an int beyond the year 9999, refused below
+    value = plain(value)
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+            raise ValueError(f"{name}: {shown(given)} {rule}")
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{name}: {shown(given)} {rule}") from None
+    if isinstance(value, dt.datetime):
+        if value != value:  # pd.NaT
+            raise ValueError(f"{name}: {shown(given)} {rule}")
+        nanosecond: object = getattr(value, "nanosecond", 0)  # pd.Timestamp's, below a microsecond
+        if value.time() != dt.time(0) or nanosecond:
+            raise ValueError(f"{name}: {shown(given)} {moment}")
+        value = value.date()
+    if not isinstance(value, dt.date) or not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{name}: {shown(given)} {rule}")
+    return dt.date(value.year, value.month, value.day)  # a date subclass as a date
 
 
 def _as_date(value: object) -> dt.date | None:
