@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.errors import InputError
+from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import shown
 
 ENTRIES: tuple[str, ...] = ("close_day0", "open_day1")
@@ -62,6 +63,18 @@ MAX_HORIZONS = 50
 MAX_COST_BPS = 10_000.0
 """Largest cost per side: 10,000 bps is the whole notional."""
 _ROLE = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
+_DEPTHS: dict[str, int] = {
+    "entry": 0,
+    "holding_days": 1,
+    "weighting": 0,
+    "positions": 2,
+    "default_side": 0,
+    "drift_days": 1,
+    "calendar_time": 1,
+    "calendar_time_frequency": 0,
+}
+"""Levels of lists in a :class:`BacktestConfig` field that are stored as tuples (``cost_bps``:
+a float)."""
 
 
 UNTRADED_ROLE = "peer"
@@ -88,7 +101,7 @@ class BacktestConfig:
     cost_bps
         Transaction cost in basis points of the traded notional, charged on entry and on exit.
     positions
-        ``(role, side)`` pairs, side one of ``long``, ``short``, ``none``.
+        ``(role, side)`` pairs, side one of ``long``, ``short``, ``none``; a role at most once.
     default_side
         Side of any role not in ``positions``.
     drift_days
@@ -99,6 +112,10 @@ class BacktestConfig:
         for none.
     calendar_time_frequency
         ``"daily"`` or ``"monthly"`` portfolio returns for those regressions.
+
+    Values given in Python are stored as plain Python values: numpy scalars as the ``int``,
+    ``float`` or ``str`` they equal, lists as tuples, ``cost_bps`` as a float. Anything else, a
+    bool or ``2.5`` among the days included, raises ``ValueError("<field>: <what is wrong>")``.
     """
 
     entry: str = "close_day0"
@@ -112,13 +129,16 @@ class BacktestConfig:
     calendar_time_frequency: str = "daily"
 
     def __post_init__(self) -> None:
+        for name, depth in _DEPTHS.items():  # np.int64(5) -> 5, [1, 5] -> (1, 5): what the manifest holds
+            object.__setattr__(self, name, plain(getattr(self, name), depth))
+        object.__setattr__(self, "cost_bps", plain_real(self.cost_bps))
         if not isinstance(self.entry, str) or self.entry not in ENTRIES:
             raise ValueError(f"entry: {shown(self.entry)} is not one of {', '.join(ENTRIES)}")
         if not isinstance(self.weighting, str) or self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting: {shown(self.weighting)} is not one of {', '.join(WEIGHTINGS)}")
         for name in ("holding_days", "drift_days"):
             days = getattr(self, name)
-            if isinstance(days, str | bytes) or not isinstance(days, tuple | list) or not days:
+            if not isinstance(days, tuple) or not days:
                 raise ValueError(f"{name}: give at least one number of days")
             if len(days) > MAX_HORIZONS:
                 raise ValueError(f"{name}: {len(days)} horizons; at most {MAX_HORIZONS} are allowed")
@@ -130,12 +150,7 @@ class BacktestConfig:
             if len(set(days)) != len(days):
                 raise ValueError(f"{name}: {list(days)} lists a number twice")
         cost = self.cost_bps
-        if not (
-            isinstance(cost, numbers.Real)
-            and not isinstance(cost, bool)
-            and math.isfinite(cost)
-            and 0 <= cost <= MAX_COST_BPS
-        ):
+        if not (isinstance(cost, float) and math.isfinite(cost) and 0 <= cost <= MAX_COST_BPS):
             raise ValueError(
                 f"cost_bps: {shown(cost)} must be a number >= 0 and <= {MAX_COST_BPS:g} (basis points)"
             )
@@ -144,7 +159,7 @@ class BacktestConfig:
                 f"positions.default: {shown(self.default_side)} is not one of {', '.join(SIDES)}"
             )
         models = self.calendar_time
-        if isinstance(models, str | bytes) or not isinstance(models, tuple | list):
+        if not isinstance(models, tuple):
             raise ValueError(f"calendar_time: {shown(models)} is not a list of model names")
         for model in models:
             if not isinstance(model, str) or model not in CALENDAR_TIME_MODELS:
@@ -159,13 +174,22 @@ class BacktestConfig:
                 f"calendar_time_frequency: {shown(frequency)} is not one of "
                 f"{', '.join(CALENDAR_TIME_FREQUENCIES)}"
             )
-        for role, side in self.positions:
+        if not isinstance(self.positions, tuple):
+            raise ValueError(f"positions: {shown(self.positions)} is not a list of (role, side) pairs")
+        roles: set[object] = set()
+        for pair in self.positions:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise ValueError(f"positions: {shown(pair)} is not a (role, side) pair")
+            role, side = pair
             if not isinstance(role, str) or not _ROLE.fullmatch(role):
                 raise ValueError(
                     f"positions: {shown(role)} is not a role as events.csv spells it (letters, digits, . _ -)"
                 )
             if not isinstance(side, str) or side not in SIDES:
                 raise ValueError(f"positions.{role}: {shown(side)} is not one of {', '.join(SIDES)}")
+            if role in roles:  # to_dict keeps one side of a role: the rule would change on reload
+                raise ValueError(f"positions: {role} is listed twice")
+            roles.add(role)
 
 
     @property
