@@ -172,6 +172,10 @@ class FlowEdge:
     payer_ticker: str | None = None
     payee_ticker: str | None = None
 
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):  # np.str_ -> str, a list of tickers -> a tuple
+            object.__setattr__(self, item.name, plain(getattr(self, item.name), 1))
+
     def side_of(self, ticker: str) -> str | None:
         """``"payer"``, ``"payee"`` or None: the side of the payment ``ticker`` is on."""
         if ticker == self.payer_ticker:

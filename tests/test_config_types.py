@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from eventstudy import load_study, run_study, save_study
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.config import FlowEdge, ShareCaveat, StudyConfig
+from eventstudy.crosssection import CrossSectionSpec
 from eventstudy.output.folder import Guard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +82,13 @@ STUDY_VARIANTS: list[tuple[str, Any, Any, dict[str, Any]]] = [
     ("statistics", ["patell_z", np.str_("bmp_t")], ("patell_z", "bmp_t"), {}),
     ("share_caveats", [CAVEAT], (CAVEAT,), {}),
     ("flows", [EDGE], (EDGE,), {}),
+    ("flows", [FlowEdge("oracle-openai-300b", "OpenAI", np.str_("Oracle"), ["ORCL"])], (EDGE,), {}),
+    (
+        "crosssection",
+        [CrossSectionSpec("r", "car ~ 1", [np.int64(-1), 1])],
+        (CrossSectionSpec("r", "car ~ 1", (-1, 1)),),
+        {},
+    ),
     ("backtest", BacktestConfig(holding_days=[1]), BacktestConfig(holding_days=(1,)), {}),
     ("returns", np.str_("log"), "log", {}),
     ("variance", np.str_("garch"), "garch", {}),

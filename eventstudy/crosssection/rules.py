@@ -31,13 +31,14 @@ import math
 import re
 import token
 import tokenize
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eventstudy.columns import CAR_COLUMNS, CAR_TEXT_COLUMNS
 from eventstudy.errors import InputError
+from eventstudy.plain import plain
 from eventstudy.symbols import shown
 
 SAMPLES: tuple[str, ...] = ("parties", "peers", "all")
@@ -104,6 +105,8 @@ class CrossSectionSpec:
     cluster: str = "event_id"
 
     def __post_init__(self) -> None:
+        for key in ("name", "formula", "window", "sample", "weights", "cluster"):  # np.int64(0) -> 0
+            object.__setattr__(self, key, plain(getattr(self, key), 1 if key == "window" else 0))
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise ValueError(f"name: {shown(self.name)} is not an identifier (letters, digits, . _ -)")
         problem = formula_problem(self.formula)
@@ -111,8 +114,7 @@ class CrossSectionSpec:
             raise ValueError(f"formula: {problem}")
         window = self.window
         if (
-            isinstance(window, str)
-            or not isinstance(window, Sequence)
+            not isinstance(window, tuple)  # a list is stored as a tuple: the spec is hashed
             or len(window) != 2
             or not all(isinstance(d, int) and not isinstance(d, bool) for d in window)
         ):
