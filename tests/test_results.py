@@ -369,9 +369,12 @@ def test_plot_flows_labels_the_configured_edges_with_the_results_values(results)
         figure = with_flows.plot_flows(spelling)
         (axes,) = figure.axes
         texts = [t.get_text() for t in axes.texts]
+        key = [t.get_text() for t in figure.texts]  # the key beside the graph, a line each
         row = results.car.query("event_id == 'alpha' and ticker == 'AAA' and window == @label").iloc[0]
-        expected = f"deal {fmt.money(2e9, signed=False)}\nAAA {fmt.money(row['abnormal_value_usd'])}"
-        assert expected in texts and {"BBB Corp", "AAA Corp"} <= set(texts)
+        expected = ["1  BBB Corp → AAA Corp", f"    deal {fmt.money(2e9, signed=False)}"]
+        expected.append(f"    AAA {fmt.money(row['abnormal_value_usd'])}")
+        assert [line for line in key if line in expected] == expected
+        assert {"BBB Corp", "AAA Corp", "1"} <= set(texts)
         assert label in figure._suptitle.get_text()
     without = results.plot_flows()  # no [[flows]] in the config: the figure says so
     assert not without.axes
