@@ -67,9 +67,10 @@ UNCONFOUNDED_STATISTICS: tuple[str, ...] = (
     "grank_t",
     "dollar_abnormal_value",
     "dollar_z",
+    "dollar_shared_days_usd",
 )
 """The statistics of a group's twin without its confounded rows: the report's headline test,
-its paper-table tests and the value created."""
+its paper-table tests and the value created (with what a sum of its rows counts twice)."""
 
 
 class PairTables(Protocol):

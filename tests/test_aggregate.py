@@ -384,6 +384,14 @@ def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
     checked, shared_days = _check_dollar_totals(results, WINDOWS, table, panel)
     assert checked == 2 * valued  # groups, then "all"
     assert shared_days["all", "[0,0]"] == 0 and shared_days["all", "[-1,+1]"] >= 1
+    # The twin without the confounded rows reconciles the same way with the rows it keeps.
+    for name in ("[-1,+1]", "[-5,+5]"):
+        rows = results.car[(results.car.window == name) & (results.car.role != "peer")]
+        kept = rows[rows.confounded.eq(False) & rows.abnormal_value_usd.notna()]
+        twin = stat(table, "all (unconfounded)", name, "dollar_abnormal_value")
+        shared = stat(table, "all (unconfounded)", name, "dollar_shared_days_usd")
+        assert twin.n == len(kept) < len(rows)
+        assert twin.value + shared.value == pytest.approx(kept.abnormal_value_usd.sum(), rel=1e-12)
     # The value per deal dollar's total counts a shared ticker-day once too, among the rows of the
     # events it covers (complete deals): by hand from the panel's cells.
     car = results.car.reset_index(drop=True)
