@@ -137,3 +137,18 @@ def test_the_cluster_path_checks_the_arguments_before_it_connects(two_events, la
         run_distributed(two_events, launch_cache, scheduler="tcp://127.0.0.1:9", peers="AMD")
     with pytest.raises(TypeError, match="config must be a StudyConfig"):
         run_distributed(two_events, launch_cache, "launch.toml", scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_string_of_formats_is_refused_before_anything_is_written(
+    two_events, launch_cache, tmp_path
+) -> None:
+    """``formats="csv"`` was iterated as the characters c, s, v ("unknown export format 'c'")."""
+    from eventstudy import save_study
+
+    results = run_study(two_events, launch_cache)
+    with pytest.raises(TypeError) as caught:
+        save_study(results, tmp_path / "out", formats="csv")
+    expected = "formats must be a list of format names, not a str ('csv'): write formats=['csv']"
+    assert str(caught.value) == expected
+    assert not (tmp_path / "out").exists()
+    assert (save_study(results, tmp_path / "out", formats=["csv"]) / "ar.csv").is_file()

@@ -175,7 +175,8 @@ def save_study(
         Output folder: created, or replaced when it is empty or an unchanged earlier output
         of this tool; anything else is refused (:class:`~eventstudy.output.folder.OutputFolderError`).
     formats
-        Extra formats from :data:`FORMATS` (``"csv"`` writes ``ar.csv`` and ``car.csv``).
+        Extra formats from :data:`FORMATS`, a list (``["csv"]`` writes ``ar.csv`` and ``car.csv``;
+        a str is refused with :class:`TypeError`).
     report
         Render ``report.md``, ``report.html`` and ``figures/`` from the written files.
     guard
@@ -184,6 +185,10 @@ def save_study(
     presentation
         See :func:`eventstudy.output.manifest.build_manifest` (``eventstudy verify``).
     """
+    if isinstance(formats, str):  # "csv" would be the formats c, s and v
+        raise TypeError(
+            f"formats must be a list of format names, not a str ({formats!r}): write formats=[{formats!r}]"
+        )
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
