@@ -228,6 +228,27 @@ def test_a_failed_build_or_full_disk_leaves_the_previous_output(tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+
+def test_a_failed_publish_removes_the_parent_folders_it_created(tmp_path: Path) -> None:
+    """The output's missing parents are made for the run: a failure removes them again (an empty
+    ``./~`` was left behind by a failed ``--out '~/x'``), and never a folder that was there."""
+    guard = Guard(cwd=tmp_path)
+    (tmp_path / "kept").mkdir()
+
+    def full(staging: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging / "a.md"))
+
+    def bug(staging: Path) -> None:
+        raise ZeroDivisionError
+
+    for build, error in ((full, OutputFolderError), (bug, ZeroDivisionError)):
+        with pytest.raises(error):
+            publish(tmp_path / "new" / "deeper" / "out", build, guard=guard)
+        with pytest.raises(error):
+            publish(tmp_path / "kept" / "new" / "out", build, guard=guard)
+        assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["kept"]
+
+
 # -- kill -9 and concurrent writers, in child processes ----------------------------------------
 
 CHILD = textwrap.dedent(
@@ -431,6 +452,38 @@ def test_a_run_with_a_backtest_writes_one_complete_verifiable_folder(
     assert run_cli([*backtest, "--cache", str(cache), "--out", str(out)], capsys)[0] == 0
     assert check_recorded_files(out) == [] and not (out / "car.csv").exists()
     assert run_cli(["verify", str(out)], capsys)[0] == 0
+
+
+def test_an_out_path_starting_with_a_tilde_is_taken_literally(
+    small, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """``--out '~/x'`` (quoted, so no shell expanded it) made the staging folder under ``./~`` while
+    pyarrow wrote to ``$HOME/.x...partial/ar.parquet``: exit 2 and an empty ``./~`` left behind.
+    A path is taken literally everywhere, as pathlib takes it: the folder ``~/x`` of the working
+    directory (HOME is a temporary folder here, never the real home)."""
+    from eventstudy import load_study
+    from eventstudy.output.verify import verify
+
+    events, config, cache = small
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    status, _, err = run_cli(run_args(events, config, cache, Path("~/x")), capsys)
+    assert status == 0, err
+    nothing_at_home = lambda: not list(home.glob("x")) and not list(home.glob(".x.*"))  # noqa: E731
+    assert nothing_at_home()  # (matplotlib keeps its caches under HOME)
+    out = work / "~" / "x"
+    assert (out / "ar.parquet").is_file() and (out / "report.md").is_file()
+    assert check_recorded_files(out) == []
+    assert sorted(p.name for p in work.iterdir()) == ["~"]
+    assert sorted(p.name for p in (work / "~").iterdir()) == ["x"]
+    assert len(load_study("~/x").ar) == len(pd.read_parquet(out / "ar.parquet"))
+    assert verify("~/x").identical
+    status, text, _ = run_cli(["verify", "~/x"], capsys)
+    assert status == 0 and "identical" in text
+    assert nothing_at_home()
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,8 @@ def write_parquet(
         merged[key.encode("utf-8")] = value.encode("utf-8")
     if docs is not None:
         merged[SCHEMA_KEY.encode("utf-8")] = schema_json(table, docs).encode("utf-8")
-    pq.write_table(table.replace_schema_metadata(merged), path)
+    # Absolute: pyarrow expands a leading '~' that the system (and pathlib) take literally.
+    pq.write_table(table.replace_schema_metadata(merged), Path(path).absolute())
 
 
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -92,7 +93,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     a spreadsheet would evaluate as a formula are neutralised (:func:`neutralise_formulas`).
     """
     neutralise_formulas(frame).to_csv(
-        path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator="\r\n"
+        Path(path).absolute(),  # pandas expands a leading '~' that the system takes literally
+        index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator="\r\n"
     )
 
 

@@ -504,14 +504,37 @@ def publish(
     """
     folder = check_target(folder, guard)
     parent = folder.parent if str(folder.parent) else Path(".")
+    made = [path for path in (parent, *parent.parents) if not path.exists()]
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_empty(made)
         raise OutputFolderError(parent, f"cannot create the folder ({exc.strerror})") from None
+    try:
+        _publish(parent, folder, build, carry, lock_timeout)
+    except BaseException:
+        _remove_empty(made)  # the parent folders made for this output, when nothing else is in them
+        raise
+    return folder
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    """Remove each of ``folders`` (innermost first) that is an empty folder."""
+    for path in folders:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+
+
+def _publish(
+    parent: Path, folder: Path, build: Callable[[Path], None], carry: Sequence[str], lock_timeout: float
+) -> None:
+    """:func:`publish` into ``folder``'s existing parent folder ``parent``."""
     with _locked(parent, folder, lock_timeout):
         _recover(parent, folder.name)
         check_replaceable(folder)
-        staging = parent / f".{folder.name}.eventstudy-{secrets.token_hex(6)}.partial"
+        # Absolute: ``build`` hands its paths to pandas and pyarrow, which expand a leading '~'
+        # that the system (and pathlib) take literally; every file goes where the folder was made.
+        staging = parent.absolute() / f".{folder.name}.eventstudy-{secrets.token_hex(6)}.partial"
         try:
             staging.mkdir()
             (staging / STAGING_MARK).touch()
@@ -539,7 +562,6 @@ def publish(
         except BaseException:
             _remove_tree(staging)
             raise
-    return folder
 
 
 def _swap(staging: Path, folder: Path) -> None:

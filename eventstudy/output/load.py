@@ -62,7 +62,8 @@ def load_study(folder: str | Path) -> StudyResults:
 
 def _read_table(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_parquet(regular_file(path, "table"))
+        # Absolute: pandas would expand a leading '~' of a folder the system takes literally.
+        return pd.read_parquet(regular_file(path, "table").absolute())
     except FileNotFoundError:
         raise InputError(str(path), "missing: not a complete output folder of `eventstudy run`") from None
     except (OSError, ValueError) as exc:

@@ -164,7 +164,7 @@ def _recorded_part(value: Any, recorded: Any) -> Any:
 def compare_parquet_metadata(name: str, old: Path, new: Path) -> TableDifference | None:
     """The tool's own schema metadata of two parquet files (``eventstudy.*`` keys: columns'
     units and descriptions, study, model), which a by-value comparison does not see."""
-    before, after = pq.read_schema(old).metadata or {}, pq.read_schema(new).metadata or {}
+    before, after = (pq.read_schema(path.absolute()).metadata or {} for path in (old, new))
     keys = {key for key in (*before, *after) if key.startswith(b"eventstudy.")}
     changed = sorted(key.decode() for key in keys if before.get(key) != after.get(key))
     return TableDifference(name, f"schema metadata differs: {', '.join(changed)}") if changed else None
@@ -233,11 +233,12 @@ def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
     if not new.is_file():
         return TableDifference(name, "not written by the re-run")
     if name.endswith(".parquet"):
+        # Absolute: pandas would expand a leading '~' of a folder the system takes literally.
         try:
-            before_table = pd.read_parquet(old)
+            before_table = pd.read_parquet(old.absolute())
         except (OSError, ValueError, pa.ArrowException):
             return TableDifference(name, "not a readable parquet file (damaged or truncated)")
-        values = compare_tables(name, before_table, pd.read_parquet(new))
+        values = compare_tables(name, before_table, pd.read_parquet(new.absolute()))
         if values is not None and values.problem != ROUNDED:
             return values
         return compare_parquet_metadata(name, old, new) or values
