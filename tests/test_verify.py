@@ -233,7 +233,9 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
 @pytest.mark.parametrize(
     ("edit", "field", "words"),
     [
-        (lambda m: m["inputs"].update(events={}), "inputs.events.path", "has no events file path"),
+        (lambda m: m["inputs"].update(events={"path": 5}), "inputs.events.path", "has no events file path"),
+        # A study run from a DataFrame by a version that recorded nothing of its events.
+        (lambda m: m["inputs"].update(events={}), "inputs.events", "DataFrame by an older version"),
         (lambda m: m.update(inputs=[]), "inputs", "is not a record of the inputs"),
         (lambda m: m.update(config=None), "config", "is not a table of settings"),
         (lambda m: m.update(formats="csv"), "formats", "is not a list of format names"),
@@ -340,3 +342,58 @@ def test_verify_bad_folder_exits_2(tmp_path, capsys) -> None:
     assert main(["verify", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "manifest.json" in err[0]
+
+
+# -- studies run from Python: an events frame, a model object ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_events(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    """Two events of the launch calendar as a frame, and the same rows as a file."""
+    events = pd.read_csv(ROOT / "events.csv")
+    frame = events[events.event_id.isin(["deepseek-r1", "oracle-openai-300b"])].reset_index(drop=True)
+    path = tmp_path_factory.mktemp("two-events") / "e2.csv"
+    frame.to_csv(path, index=False)
+    return frame, path
+
+
+def one_line_error(call) -> InputError:
+    with pytest.raises(InputError) as caught:
+        call()
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+def test_a_study_run_from_a_frame_records_its_events_and_verifies_with_their_file(
+    two_events, launch_cache, tmp_path, capsys
+) -> None:
+    """A frame's study was refused as a manifest without an events path "(was the manifest
+    edited?)", with or without --events: its events are now recorded by the hash of their
+    validated values, which the file --events names must match."""
+    from eventstudy import run_study, save_study
+    from eventstudy.data.events import events_sha256, read_events
+    from eventstudy.output.verify import verify
+
+    frame, path = two_events
+    out = save_study(run_study(frame, launch_cache), tmp_path / "out")
+    recorded = json.loads((out / "manifest.json").read_text())["inputs"]["events"]
+    assert recorded == {"content_sha256": events_sha256(read_events(path))}
+
+    error = one_line_error(lambda: verify(out))
+    assert error.field == "inputs.events" and "run from a DataFrame" in error.message
+    assert "--events FILE" in error.message and "edited" not in error.message
+    result = verify(out, events=path)
+    assert result.identical, result.summary()
+    assert main(["verify", str(out), "--events", str(path)]) == 0
+    assert "identical" in capsys.readouterr().out
+    assert main(["verify", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--events FILE" in err and "Traceback" not in err
+
+    other = tmp_path / "other.csv"
+    frame.assign(deal_usd=frame["deal_usd"] * 2).to_csv(other, index=False)
+    error = one_line_error(lambda: verify(out, events=other))
+    assert error.path == str(other) and "other events than the study" in error.message
+    assert main(["verify", str(out), "--events", str(other)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+

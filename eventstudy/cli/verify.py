@@ -14,6 +14,8 @@ into a temporary folder and compares every file:
                       another CPU) are printed as a note, not a difference
   report, tables      text exactly; figures byte for byte
   input hashes        events file, every cached price and share file
+A study run from a DataFrame in Python records its events' content hash, not a file: give a
+file of the same events with --events (a file of other events is refused).
 Differences in package versions, the project's git commit or the inputs' provenance (import
 times, source paths) are printed as notes.
 
@@ -39,7 +41,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--cache", type=Path, default=None, help="price cache (default: the one recorded in the manifest)"
     )
     parser.add_argument(
-        "--events", type=Path, default=None, help="events file (default: the path recorded in the manifest)"
+        "--events",
+        type=Path,
+        default=None,
+        help="events file (default: the path the manifest records; a study run from a DataFrame needs it)",
     )
     parser.set_defaults(handler=verify)
 

@@ -62,6 +62,7 @@ import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.errors import InputError
+from eventstudy.hashing import content_sha256
 from eventstudy.symbols import is_symbol, shown, symbol_problem
 
 COLUMNS: tuple[str, ...] = (
@@ -217,6 +218,17 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     text = rows.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n", quoting=csv.QUOTE_ALL)
     return _parse_events(text, Path(name), FRAME_RESERVED_LABELS, by_record=True)
 
+
+
+def events_sha256(events: pd.DataFrame) -> str:
+    """The content hash of validated events (:func:`read_events`, :func:`events_from_frame`): what
+    ``manifest.json`` records of a study run from a frame, which no file holds.
+
+    :func:`~eventstudy.hashing.content_sha256` of every column but ``source_row`` (the line that
+    errors name, never written to an output), so a frame and the file ``frame.to_csv`` writes of
+    it hash the same, and so do two files of the same rows with other blank lines or line breaks.
+    """
+    return content_sha256(events.drop(columns=["source_row"], errors="ignore").reset_index(drop=True))
 
 NEW_YORK = "America/New_York"
 

@@ -84,6 +84,7 @@ class StudyInputs:
         The price checks' findings by symbol (symbols without findings left out).
     record
         ``{"events": {"path", "sha256"}, "prices": {...}, "shares": {...}, "earnings": {...}}``
+        (``"events": {"content_sha256"}`` for events given as a frame)
         and ``"news"`` with a news file: the content hash and provenance of every input
         (``manifest.json``'s ``inputs``).
     market
@@ -118,6 +119,7 @@ def load_inputs(
     needs: Needs,
     *,
     events_path: str | Path | None = None,
+    events_sha256: str | None = None,
 ) -> StudyInputs:
     """Read the market, every ticker of ``events`` and what ``needs`` lists, once each.
 
@@ -131,6 +133,9 @@ def load_inputs(
         The market proxy and the model's further data.
     events_path
         The events file, named in errors and hashed into the record (None: not hashed).
+    events_sha256
+        Without ``events_path``: the content hash of events given as a frame
+        (:func:`~eventstudy.data.events.events_sha256`), recorded as ``content_sha256``.
 
     Raises
     ------
@@ -197,9 +202,11 @@ def load_inputs(
         user_factors = read_user_factors(needs.factors_file)
         factors[user_factors.name] = user_factors
 
-    hashed = {}
+    hashed: dict[str, str] = {}
     if events_path is not None:
         hashed = {"path": str(events_path), "sha256": file_sha256(Path(events_path))}
+    elif events_sha256 is not None:
+        hashed = {"content_sha256": events_sha256}
     def recorded(kind: str) -> dict[str, Any]:
         return {
             symbol: {"content_sha256": tables[symbol].content_sha256, "provenance": tables[symbol].provenance}

@@ -218,6 +218,7 @@ def _compute(
         _model_from_config,
         _require_parties_then_peers,
         fetch_inputs,
+        frame_events_sha256,
         model_needs,
         require_config_inputs,
         study_events,
@@ -235,6 +236,7 @@ def _compute(
     events, events_path, where = study_events(
         events, events_path, config, memory_per_row=DRIVER_MEMORY_PER_ROW
     )
+    frame_sha256 = frame_events_sha256(events, events_path)
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch:
@@ -260,6 +262,8 @@ def _compute(
     events_hash = {}
     if events_path is not None:
         events_hash = {"path": str(events_path), "sha256": file_sha256(Path(events_path))}
+    elif frame_sha256 is not None:  # a frame: the hash of its validated values
+        events_hash = {"content_sha256": frame_sha256}
 
     rows = rows_per_partition or default_rows_per_partition(len(events), n_workers(client))
     partitions = plan_partitions(events["ticker"].to_numpy(object), rows)

@@ -268,7 +268,10 @@ def verify(
         Price cache; default: the one recorded in the manifest.
     events
         Events file; default: the path recorded in the manifest (relative to the working
-        directory, as given on the original command line).
+        directory, as given on the original command line). A study run from a DataFrame records
+        no file, only its events' content hash
+        (:func:`~eventstudy.data.events.events_sha256`): it needs ``events``, a file of the
+        same events, and a file of other events is refused.
     """
     from eventstudy.data.remote import open_cache
     from eventstudy.data.store import PriceStore
@@ -279,10 +282,7 @@ def verify(
     folder = Path(folder)
     manifest = read_manifest_file(folder / "manifest.json")
     config = config_from_manifest(_with_backtest(manifest), str(folder / "manifest.json"))
-    events_path = Path(events or manifest["inputs"]["events"]["path"])
-    # Paths are recorded as the run was given them, so a relative one holds only where it ran.
-    if events is None and not events_path.is_file():
-        _not_found(folder, "inputs.events.path", f"the events file '{events_path}'", "--events")
+    source = _events_source(folder, manifest["inputs"]["events"], events)
     if cache is None and manifest.get("cache") is None:  # save_study of a loaded study's results
         problem = "records no cache (the results were saved from Python): give the study's cache with --cache"
         raise InputError(str(folder / "manifest.json"), problem, field="cache")
@@ -300,16 +300,18 @@ def verify(
     recorded = output_files(folder)
     scratch = Path(tempfile.mkdtemp(prefix="eventstudy-verify."))
     try:
-        rerun = _rerun(folder / "manifest.json", manifest.get("engine"), events_path, store, config, peers)
+        rerun = _rerun(folder / "manifest.json", manifest.get("engine"), source, store, config, peers)
         rerun, provenance_note = _with_recorded_provenance(rerun, manifest["inputs"])
         result.notes += provenance_note
         shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
+        if "path" in manifest["inputs"]["events"]:  # a file's (a frame's events have none)
+            shown["events_path"] = manifest["inputs"]["events"]["path"]
         out = save_study(
             rerun,
             scratch / "out",
             formats=manifest.get("formats", []),
             guard=Guard(cwd=scratch),
-            presentation={**shown, "events_path": manifest["inputs"]["events"].get("path")},
+            presentation=shown,
         )
         fresh = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         result.inputs = compare_inputs(manifest["inputs"], fresh["inputs"])
@@ -335,6 +337,38 @@ def verify(
     if manifest.get("git_commit") != commit:
         result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
     return result
+
+
+def _events_source(
+    folder: Path, recorded: Mapping[str, Any], events: str | Path | None
+) -> Path | pd.DataFrame:
+    """What the re-run reads as its events: the file ``events`` or the one the manifest records,
+    or, for a study run from a DataFrame (whose manifest records their content hash, no file),
+    the events of the file ``events``, once their hash is the recorded one."""
+    if "path" in recorded:
+        path = Path(events or recorded["path"])
+        # Paths are recorded as the run was given them, so a relative one holds only where it ran.
+        if events is None and not path.is_file():
+            _not_found(folder, "inputs.events.path", f"the events file '{path}'", "--events")
+        return path
+    if events is None:
+        raise InputError(
+            str(folder / "manifest.json"),
+            "the study was run from a DataFrame, whose events no file holds: give them as a file "
+            "with --events FILE (events= in Python; e.g. frame.to_csv(FILE, index=False))",
+            field="inputs.events",
+        )
+    from eventstudy.data.events import events_sha256, read_events
+
+    frame = read_events(events)
+    digest, expected = events_sha256(frame), recorded["content_sha256"]
+    if digest != expected:
+        raise InputError(
+            str(events),
+            f"holds other events than the study was run on: their content SHA-256 is {digest[:12]}, "
+            f"{folder / 'manifest.json'} records {expected[:12]}",
+        )
+    return frame
 
 
 def _not_found(folder: Path, field: str, what: str, option: str) -> NoReturn:
@@ -383,13 +417,13 @@ def _without_events_path(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _rerun(
-    where: Path, engine: Any, events_path: Path, store: Any, config: StudyConfig, peers: list[str]
+    where: Path, engine: Any, events: Path | pd.DataFrame, store: Any, config: StudyConfig, peers: list[str]
 ) -> StudyResults:
     """The study again, in memory, or partitioned as recorded by ``engine``."""
     if not isinstance(engine, Mapping):
         from eventstudy.study import run_study
 
-        return run_study(events_path, store, config, peers=peers)
+        return run_study(events, store, config, peers=peers)
     from eventstudy.distributed.cluster import in_process, require_dask
 
     try:
@@ -404,9 +438,7 @@ def _rerun(
     if engine.get("name") != ENGINE or not isinstance(rows, int) or rows < 1:
         raise InputError(str(where), f"unknown engine record {dict(engine)!r}", field="engine")
     with in_process() as client:
-        return run_distributed(
-            events_path, store, config, scheduler=client, peers=peers, rows_per_partition=rows
-        )
+        return run_distributed(events, store, config, scheduler=client, peers=peers, rows_per_partition=rows)
 
 
 def read_manifest_file(path: Path) -> dict[str, Any]:
@@ -430,8 +462,16 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=key)
     events = manifest["inputs"].get("events")
-    if not isinstance(events, dict) or not isinstance(events.get("path"), str):
-        problem = "has no events file path (was the manifest edited?)"
+    if events == {}:  # a study run from a DataFrame, by a version that recorded nothing of its events
+        problem = (
+            "records nothing of the events (the study was run from a DataFrame by an older version, "
+            "which recorded no hash of them): it cannot be verified; run it again to record them"
+        )
+        raise InputError(str(path), problem, field="inputs.events")
+    if not isinstance(events, dict) or not (
+        isinstance(events.get("path"), str) or isinstance(events.get("content_sha256"), str)
+    ):
+        problem = "has no events file path nor content hash (was the manifest edited?)"
         raise InputError(str(path), problem, field="inputs.events.path")
     from eventstudy.output.export import FORMATS
 

@@ -300,7 +300,12 @@ def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
             if commit
             else "not a git checkout"
         ),
-        f"Events file: {fmt.md(events.get('path', '?'))} (SHA-256 {fmt.md(events.get('sha256', '?'))})",
+        (
+            f"Events file: {fmt.md(events.get('path', '?'))} (SHA-256 {fmt.md(events.get('sha256', '?'))})"
+            if "content_sha256" not in events
+            else f"Events: a DataFrame (content SHA-256 {fmt.md(events['content_sha256'])}; "
+            "verify with --events FILE)"
+        ),
         f"Peers: {fmt.md(', '.join(map(str, peers))) or 'none'}",
         "Re-run and compare: eventstudy verify DIR (DIR = this folder; exit 0 when identical)",
     ]
