@@ -62,6 +62,11 @@ OPTIONAL_TABLES: dict[str, str] = {
 }
 """Attribute of :class:`StudyResults` -> file of each optional method's table."""
 
+OBJECT_MODEL = "passed_as_object"
+"""Key of a model record (:attr:`StudyResults.model`, ``manifest.json``'s ``model``) set to true
+for a model object that no config builds (:func:`eventstudy.study.recorded_model`): the config's
+``model`` is not the model that ran, and ``eventstudy verify`` cannot re-run it."""
+
 
 @dataclass(repr=False)
 class StudyResults:
@@ -73,7 +78,8 @@ class StudyResults:
         The configuration (its ``backtest`` is the rule of :attr:`backtest`).
     model
         The expected-return model's record (``name``, ``description``, ``estimator``,
-        ``parameters``, ``settings``; what ``manifest.json`` holds under ``model``).
+        ``parameters``, ``settings``, and :data:`OBJECT_MODEL` for a model object that the config
+        does not name; what ``manifest.json`` holds under ``model``).
     events, ar, car, stats, caar
         The exported tables (see the module docstring).
     backtest

@@ -26,16 +26,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError
-from eventstudy.results import StudyResults
+from eventstudy.results import OBJECT_MODEL, StudyResults
 
 if TYPE_CHECKING:
     from eventstudy.aggregate import PairTables
@@ -126,6 +126,7 @@ def run_study(
         events_path=events_path,
         events_sha256=recorded,
     )
+    given = model
     model = model or _model_from_config(config, inputs.factors)
     _check_benchmarks(events, model, where)
     check_share_counts(store, inputs)
@@ -175,9 +176,10 @@ def run_study(
             exclude_confounded=config.exclude_confounded,
         )
         methods["volume"], methods["volume_stats"] = volume.table, volume.stats
+    recorded_config, model_record = recorded_model(config, model, given, inputs.factors)
     return StudyResults(
-        config=config,
-        model=model.to_dict(),
+        config=recorded_config,
+        model=model_record,
         events=events,
         ar=estimates.ar,
         car=estimates.car,
@@ -258,6 +260,57 @@ def model_needs(config: StudyConfig, model: ExpectedReturnModel | None = None) -
         files = [f for m in config.backtest.calendar_time for f in MODEL_FILES[m]]
         needs = dataclasses.replace(needs, french=tuple(dict.fromkeys([*needs.french, *files])))
     return needs
+
+
+def recorded_model(
+    config: StudyConfig,
+    model: ExpectedReturnModel,
+    given: ExpectedReturnModel | None,
+    factors: Mapping[str, FactorTable],
+) -> tuple[StudyConfig, dict[str, Any]]:
+    """The config and the model record of results whose model is ``model`` (``given``: the object
+    passed to :func:`run_study`, or None for the config's), so that the record never
+    contradicts itself.
+
+    A model object that the registry's class of its name builds from the config with only
+    ``model`` set to that name (the same class and record, e.g. ``ConstantMeanModel()``, or
+    ``MarketModel("SPY")`` on a config on SPY) is recorded as that config, which
+    ``eventstudy verify`` re-runs. Any other (``MarketModel("QQQ")`` on a config on SPY, a model
+    of the user's) keeps the config and is marked :data:`~eventstudy.results.OBJECT_MODEL` in
+    its record.
+    """
+    record = model.to_dict()
+    if given is None:
+        return config, record
+    built = _config_building(config, given, factors)
+    if built is None:
+        return config, {**record, OBJECT_MODEL: True}
+    return built, record
+
+
+def _config_building(
+    config: StudyConfig, model: ExpectedReturnModel, factors: Mapping[str, FactorTable]
+) -> StudyConfig | None:
+    """``config`` naming ``model``'s registered class, when that class builds ``model`` exactly
+    from it and ``factors`` (the same class, record and fields); else None."""
+    import dataclasses
+
+    from eventstudy.models import MODELS
+
+    if MODELS.get(model.name) is not type(model):
+        return None
+    try:
+        candidate = dataclasses.replace(config, model=model.name)
+        rebuilt = type(model).from_config(candidate, factors)
+    except (KeyError, ValueError, NotImplementedError):  # a setting or a factor table it lacks
+        return None
+    if type(rebuilt) is not type(model) or rebuilt.to_dict() != model.to_dict():
+        return None
+    try:
+        same = bool(rebuilt == model)
+    except (TypeError, ValueError):  # fields that compare as arrays (factor tables: in the record)
+        same = True
+    return candidate if same else None
 
 
 def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnModel:

@@ -397,3 +397,72 @@ def test_a_study_run_from_a_frame_records_its_events_and_verifies_with_their_fil
     assert main(["verify", str(out), "--events", str(other)]) == 2
     assert capsys.readouterr().err.count("\n") == 1
 
+
+def test_a_model_object_the_config_would_build_is_recorded_in_the_config_and_verifies(
+    two_events, launch_cache, tmp_path
+) -> None:
+    """``model=ConstantMeanModel()`` left the config's model at "market": the manifest contradicted
+    itself and verify re-ran the market model, calling every table different."""
+    from eventstudy import run_study, save_study
+    from eventstudy.config import StudyConfig
+    from eventstudy.models import ConstantMeanModel, MarketModel
+    from eventstudy.output.verify import verify
+
+    _, path = two_events
+    for model, name in ((ConstantMeanModel(), "constant_mean"), (MarketModel("SPY"), "market")):
+        results = run_study(path, launch_cache, StudyConfig(), model=model)
+        assert results.config.model == results.model["name"] == name
+        out = save_study(results, tmp_path / name)
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["config"]["model"] == manifest["model"]["name"] == name
+        assert "passed_as_object" not in manifest["model"]
+        result = verify(out)
+        assert result.identical, result.summary()
+
+
+def test_a_model_object_the_config_cannot_build_is_recorded_as_such_and_not_verified(
+    two_events, launch_cache, tmp_path, capsys
+) -> None:
+    """``MarketModel(market="QQQ")`` beside a config on SPY (and a model of the user's, which no
+    config can name) cannot be re-run from the manifest: one line says so, naming the model,
+    instead of every table reported as different."""
+    from eventstudy import load_study, run_study, save_study
+    from eventstudy.config import StudyConfig
+    from eventstudy.models import MarketModel
+    from eventstudy.output.verify import verify
+
+    class Mine(MarketModel):
+        name = "mine"
+
+    _, path = two_events
+    for model in (MarketModel(market="QQQ"), Mine("SPY")):
+        results = run_study(path, launch_cache, StudyConfig(), model=model)
+        assert results.model["passed_as_object"] is True and results.config.model == "market"
+        out = save_study(results, tmp_path / model.name)
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["model"]["passed_as_object"] is True
+        error = one_line_error(lambda out=out: verify(out))
+        assert error.field == "model" and "passed as an object" in error.message
+        assert model.describe() in error.message
+        assert main(["verify", str(out)]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
+        # Saved again from its folder, the study keeps the record.
+        again = save_study(load_study(out), tmp_path / f"{model.name}-again")
+        assert json.loads((again / "manifest.json").read_text())["model"]["passed_as_object"] is True
+
+
+def test_an_older_manifest_whose_model_is_not_its_configs_is_different_with_a_note(
+    small_run, tmp_path, capsys
+) -> None:
+    """A manifest written before a model object was recorded as one (or an edited one) names
+    another model than its config: different, with a note saying why, never a claim that it was
+    an object."""
+    folder = tmp_path / "older"
+    shutil.copytree(small_run[0], folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["model"]["name"] = "constant_mean"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "records 'model' other than the re-run's" in out
+    assert "note   the manifest's model 'constant_mean' is not its config's 'market'" in out

@@ -15,7 +15,9 @@ into a temporary folder and compares every file:
   report, tables      text exactly; figures byte for byte
   input hashes        events file, every cached price and share file
 A study run from a DataFrame in Python records its events' content hash, not a file: give a
-file of the same events with --events (a file of other events is refused).
+file of the same events with --events (a file of other events is refused). A study whose
+model was passed to run_study as an object that no config builds cannot be re-run: verify says
+so in one line (exit 2).
 Differences in package versions, the project's git commit or the inputs' provenance (import
 times, source paths) are printed as notes.
 

@@ -220,6 +220,7 @@ def _compute(
         fetch_inputs,
         frame_events_sha256,
         model_needs,
+        recorded_model,
         require_config_inputs,
         study_events,
     )
@@ -256,6 +257,7 @@ def _compute(
     if needs.factors_file is not None:
         table = read_user_factors(needs.factors_file)
         factors[table.name] = table
+    given = model
     if model is None:
         model = _model_from_config(config, factors)
     _check_benchmarks(events, model, where)
@@ -395,9 +397,10 @@ def _compute(
         if volume is not None and volume_stats is not None:
             methods["volume"], methods["volume_stats"] = volume.table, volume_stats
         methods.update(optional_methods(config, pairs, events))
+        recorded_config, model_record = recorded_model(config, model, given, factors)
         run.results = StudyResults(
-            config=config,
-            model=model.to_dict(),
+            config=recorded_config,
+            model=model_record,
             events=events,
             ar=ar,
             car=car,

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
 from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, load_manifest
-from eventstudy.results import StudyResults
+from eventstudy.results import OBJECT_MODEL, StudyResults
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
 """Manifest keys that describe how a run was invoked, not what it computed: the re-run's
@@ -281,6 +281,7 @@ def verify(
 
     folder = Path(folder)
     manifest = read_manifest_file(folder / "manifest.json")
+    _require_configured_model(folder / "manifest.json", manifest)
     config = config_from_manifest(_with_backtest(manifest), str(folder / "manifest.json"))
     source = _events_source(folder, manifest["inputs"]["events"], events)
     if cache is None and manifest.get("cache") is None:  # save_study of a loaded study's results
@@ -316,6 +317,13 @@ def verify(
         fresh = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         result.inputs = compare_inputs(manifest["inputs"], fresh["inputs"])
         result.tables += compare_records(manifest, fresh)
+        recorded_model, configured = manifest.get("model"), manifest["config"].get("model")
+        if isinstance(recorded_model, Mapping) and recorded_model.get("name") not in (None, configured):
+            result.notes.append(
+                f"the manifest's model {recorded_model.get('name')!r} is not its config's {configured!r}: "
+                "a model object passed to run_study before the manifest recorded it as one "
+                f"({OBJECT_MODEL}), or an edited manifest; the re-run used the config's"
+            )
         # A recorded name the tool never writes (an absolute path, a '..') is never opened: it is
         # a problem of check_recorded_files.
         names = sorted(name for name in set(recorded) | set(output_files(out)) if OUTPUT_NAME.fullmatch(name))
@@ -369,6 +377,21 @@ def _events_source(
             f"{folder / 'manifest.json'} records {expected[:12]}",
         )
     return frame
+
+
+def _require_configured_model(path: Path, manifest: Mapping[str, Any]) -> None:
+    """Stop when the study's model is a model object passed to ``run_study`` that no config
+    builds (:data:`~eventstudy.results.OBJECT_MODEL`), which a re-run cannot rebuild."""
+    model = manifest.get("model")
+    if isinstance(model, Mapping) and model.get(OBJECT_MODEL) is True:
+        name = model.get("name")
+        raise InputError(
+            str(path),
+            f"cannot verify a study whose model was passed as an object (model {name!r}: "
+            f"{model.get('description', '?')}): no config builds it, so a re-run from the manifest would "
+            "use another model; re-run it in Python with the same model object",
+            field="model",
+        )
 
 
 def _not_found(folder: Path, field: str, what: str, option: str) -> NoReturn:
