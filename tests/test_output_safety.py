@@ -646,3 +646,22 @@ def test_recording_the_project_commit_never_writes_into_the_checkout(tmp_path: P
     state = git_state(tmp_path)
     assert state["git_dirty"] is False and len(state["git_commit"]) == 40
     assert (index.read_bytes(), index.stat().st_mtime_ns) == before
+
+
+def test_the_manifest_holds_json_numbers_and_refuses_what_has_no_json_form(tmp_path) -> None:
+    """json.dumps(default=str) wrote np.int64(0) as "0" (no load could read it back) and would have
+    written any object as its repr: numpy scalars are numbers, paths and dates text, and anything
+    else fails the save rather than be written as a string."""
+    import datetime as dt
+
+    import numpy as np
+
+    from eventstudy.output.export import write_json
+
+    path = tmp_path / "m.json"
+    day = dt.date(2025, 1, 2)
+    write_json({"n": np.int64(3), "x": np.float32(0.5), "b": np.bool_(True), "p": tmp_path, "d": day}, path)
+    expected = {"n": 3, "x": 0.5, "b": True, "p": str(tmp_path), "d": "2025-01-02"}
+    assert json.loads(path.read_text()) == expected
+    with pytest.raises(TypeError, match=r"object .* has no JSON form"):
+        write_json({"o": object()}, tmp_path / "o.json")

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
-from eventstudy.output.folder import Guard, checkpoint, publish, usual_file_mode
+from eventstudy.output.folder import Guard, checkpoint, json_value, publish, usual_file_mode
 from eventstudy.output.manifest import build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.results import StudyResults
@@ -155,7 +155,8 @@ def write_new_file(frame: pd.DataFrame, path: Path) -> None:
 
 def write_json(payload: Mapping[str, Any], path: Path) -> None:
     """Pretty, key-sorted JSON with a trailing newline."""
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    text = json.dumps(payload, indent=2, sort_keys=True, default=json_value)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def save_study(

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime as dt
 import errno
 import fcntl
 import hashlib
@@ -344,8 +345,29 @@ def record_files(folder: Path) -> dict[str, str]:
     record = {name: _sha256(folder / name) for name in entries}
     manifest = read_manifest(folder) or {"tool": "eventstudy"}
     manifest[FILES_KEY] = record
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=json_value) + "\n")
     return record
+
+
+def json_value(value: object) -> object:
+    """The JSON of a value ``json`` does not know (its ``default``): a path as its text, a date or
+    time in ISO 8601, a numpy scalar as the Python number or text it equals.
+
+    Raises
+    ------
+    TypeError
+        For anything else: ``default=str`` wrote ``np.int64(0)`` of a config as ``"0"``, which no
+        load could read back, and would write any other object as its repr.
+    """
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, dt.date | dt.time):  # datetime and pandas' Timestamp are dates
+        return value.isoformat()
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        item = value.item()
+        if isinstance(item, bool | int | float | str):
+            return item
+    raise TypeError(f"{type(value).__name__} {value!r} has no JSON form")
 
 
 @contextlib.contextmanager

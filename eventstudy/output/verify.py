@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
-from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, load_manifest
+from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, json_value, load_manifest
 from eventstudy.results import OBJECT_MODEL, StudyResults
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
@@ -415,7 +415,7 @@ def _with_recorded_provenance(
     as identical. Each input with the recorded content is therefore rendered with its recorded
     provenance (a note says when that differs from the cache's); an input with another hash
     keeps the cache's record, and its hash is reported as an input difference."""
-    current = json.loads(json.dumps(rerun.provenance.get("inputs", {}), sort_keys=True, default=str))
+    current = json.loads(json.dumps(rerun.provenance.get("inputs", {}), sort_keys=True, default=json_value))
     merged = _recorded_where_same(current, recorded)
     if _without_events_path(merged) == _without_events_path(current):
         return rerun, []
