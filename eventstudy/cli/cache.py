@@ -81,6 +81,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from eventstudy.cli import one_line
     from eventstudy.data.importer import import_paths
+    from eventstudy.data.restatements import restatement_text
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError
 
@@ -113,6 +114,8 @@ def import_files(args: argparse.Namespace) -> int:
         line += f", factor files {', '.join(factors)}"
     print(f"{line} into {args.cache}/")
     for file in imported:
+        if file.restatement is not None:
+            print(one_line(restatement_text(file.symbols[0], file.restatement)))
         if file.ignored_columns:
             columns = ", ".join(map(repr, file.ignored_columns))
             print(one_line(f"{file.source}: not stored: column(s) {columns}"))

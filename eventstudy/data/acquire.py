@@ -46,7 +46,10 @@ Further guarantees:
   ``restatements`` list: the dates changed, the largest relative change, the rows dropped and
   the content hashes of the old and new values. The manifest of a study carries each price
   file's provenance, so restatements reach ``manifest.json``. If nothing changed, new dates
-  are appended to the cached rows (the file is not rewritten when there are none).
+  are appended to the cached rows (the file is not rewritten when there are none). A
+  restatement that multiplies every restated close by one split factor (0.5 for a 2-for-1
+  split) is recorded as a split (:func:`~eventstudy.data.restatements.compare_histories`), and
+  the study withholds the market values of the share counts dated before it.
 
 Each read-modify-write of a symbol holds that symbol's cache lock, so concurrent fetches of
 one symbol run one after the other (the second finds the first's file: ``cached``). The first
@@ -74,6 +77,8 @@ import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data import yahoo
+from eventstudy.data.restatements import RESTATEMENT_TOLERANCE as RESTATEMENT_TOLERANCE
+from eventstudy.data.restatements import compare_histories
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
     LOCK_TIMEOUT,
@@ -86,14 +91,11 @@ from eventstudy.data.store import (
     not_numbers,
 )
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError, InputError
-from eventstudy.hashing import content_sha256
 
 PriceFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
 SharesFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
 T = TypeVar("T")
 
-RESTATEMENT_TOLERANCE = 1e-9
-"""Relative difference of ``close`` or ``adj_close`` above which a cached day counts as restated."""
 PARTIAL_SLACK_DAYS = 7
 """Calendar days a history may start after (or end before) the requested range without being
 called partial: weekends plus the longest run of US market holidays."""
@@ -220,6 +222,8 @@ class FetchOutcome:
             )
             if r.get("dropped_rows"):
                 text += f", without {r['dropped_rows']} cached day(s) the source no longer has"
+            if r.get("split"):
+                text += f"; every restated close x{r['close_factor']:g}: a {r['split']} split?"
         return text
 
 
@@ -576,46 +580,6 @@ def refuse_case_twin(store: PriceStore, symbol: str, kinds: tuple[str, ...], out
             f"{symbol!r} differs only in case from the cached {variant[0]!r} ({variant[1]}); identifiers "
             f"must stay distinct once case is folded, so {outcome}"
         )
-
-
-def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | None:
-    """The restatement record if ``new`` changes ``close`` or ``adj_close`` of a cached day.
-
-    A day is restated when ``|new - old| / |old| > RESTATEMENT_TOLERANCE`` (``|new - old|``
-    where ``old`` is 0) in either column, or when exactly one of the two is missing. Returns
-    ``None`` when every day both histories hold is unchanged.
-    """
-    both = old.merge(new, on="date", how="inner", suffixes=("_old", "_new"))
-    changed = np.zeros(len(both), dtype=bool)
-    largest = np.zeros(len(both))
-    columns = []
-    for column in ("close", "adj_close"):
-        a = both[f"{column}_old"].to_numpy(dtype=float)
-        b = both[f"{column}_new"].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            relative = np.abs(b - a) / np.where(a == 0, 1.0, np.abs(a))
-        one_missing = np.isnan(a) != np.isnan(b)
-        hit = one_missing | (np.nan_to_num(relative, nan=0.0) > RESTATEMENT_TOLERANCE)
-        if hit.any():
-            columns.append(column)
-        changed |= hit
-        largest = np.maximum(largest, np.where(one_missing, np.inf, np.nan_to_num(relative, nan=0.0)))
-    if not changed.any():
-        return None
-    dates = both.loc[changed, "date"]
-    worst = int(np.argmax(np.where(changed, largest, -1.0)))
-    return {
-        "dates": [_iso(dates.min()), _iso(dates.max())],
-        "n_dates": int(changed.sum()),
-        "columns": columns,
-        "max_relative_change": float(largest[worst]),
-        "max_change_date": _iso(both["date"].iloc[worst]),
-        "old_rows": len(old),
-        "new_rows": len(new),
-        "dropped_rows": int((~old["date"].isin(new["date"])).sum()),
-        "old_content_sha256": content_sha256(old.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
-        "new_content_sha256": content_sha256(new.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
-    }
 
 
 def fetch_symbols(

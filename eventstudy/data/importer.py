@@ -22,6 +22,13 @@ renames, leaves the files renamed before it (the error names them). Values are k
 as given: no sorting, filling or dropping. Rows out of date order, duplicate dates,
 non-numeric prices and negative volumes are errors naming file, row and field.
 
+A price file that replaces a cached history is compared with it as a re-fetch is
+(:func:`~eventstudy.data.restatements.compare_histories`): when it changes the close or adj_close
+of a cached day, a record goes into the new file's provenance ``restatements`` (after those of the
+file it replaces, which are carried) and onto its :class:`ImportedFile`; one whose every restated
+close changed by a split factor (x0.5) is recorded as a split, and the study then withholds the
+market values of the share counts dated before it. A file that only adds days records nothing.
+
 Names follow :mod:`eventstudy.symbols`, the grammar ``events.csv`` applies to its tickers: a
 price file's name (without ``.csv``) and every ``ticker`` of a shares file must be a symbol, so
 the cache takes exactly the symbols a study can ask for (``A B.csv`` or ``ÄÖ.csv`` are
@@ -40,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -50,12 +57,14 @@ import pandas as pd
 
 from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
+from eventstudy.data.restatements import compare_histories
 from eventstudy.data.returns_import import parse_returns_file
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
     NEGATIVE_VOLUME,
     SERIES_KINDS,
     SHARES_COLUMNS,
+    CacheCorruptError,
     PriceStore,
     table_name_problem,
 )
@@ -87,6 +96,9 @@ class ImportedFile:
     symbols: tuple[str, ...]
     rows: int
     ignored_columns: tuple[str, ...] = ()
+    restatement: dict[str, Any] | None = None
+    """A price file replacing a cached history that it restates: the record appended to the
+    file's provenance ``restatements`` (:func:`~eventstudy.data.restatements.compare_histories`)."""
 
 
 Staged = tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, Any]]
@@ -204,6 +216,7 @@ def import_paths(
     with store.catalog_lock():
         _check_cache(store, staged, places)
         _check_not_foreign(store, staged, places)
+        staged = [_with_restatement(store, item, imported_at) for item in staged]
         with store.staged_writes():  # the renames at the end (see the module docstring)
             _write_staged(store, staged)
     return [summary for summary, _, _ in staged]
@@ -244,6 +257,36 @@ def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
                 store.write_returns(symbol, frame, record)
             else:
                 store.write_prices(symbol, frame, record)
+
+
+def _with_restatement(store: PriceStore, item: Staged, imported_at: str) -> Staged:
+    """A price file replacing a cached history, with that file's ``restatements`` carried into
+    its provenance and, when it changes a cached day's close or adj_close, the record of that
+    (:func:`~eventstudy.data.restatements.compare_histories`, as a re-fetch records it) appended
+    and set on its summary. A cached file that cannot be read is replaced without a comparison
+    (there is nothing to compare with: the re-import a damaged file's error advises)."""
+    summary, parts, provenance = item
+    if summary.kind != "prices":
+        return item
+    [(symbol, new)] = parts
+    path = store.price_path(symbol)
+    if not path.is_file():
+        return item
+    try:
+        old = store.read_prices(symbol)
+        old_provenance = store.provenance(path)
+    except CacheCorruptError:
+        return item
+    earlier = list(old_provenance.get("restatements", []))
+    record = compare_histories(old, new)
+    if record is not None:
+        record["detected_at"] = imported_at
+        kept = ("source", "source_file", "source_sha256", "imported_at", "fetched_at")
+        record["replaced_rows_from"] = {k: old_provenance[k] for k in kept if k in old_provenance}
+        earlier.append(record)
+    if not earlier:
+        return item
+    return replace(summary, restatement=record), parts, {**provenance, "restatements": earlier}
 
 
 def _price_symbol(path: Path) -> str:

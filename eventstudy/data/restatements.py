@@ -1,0 +1,139 @@
+"""Comparing a new price history with the cached one: what changed, and whether it was a split.
+
+Yahoo's ``close`` is adjusted for every split up to the day of the download and ``adj_close``
+for every split and dividend, so a new split or dividend restates every earlier day.
+:func:`compare_histories` makes the record of such a restatement, which a re-fetch
+(:func:`eventstudy.data.acquire.fetch_symbol`) and an import replacing a cached file
+(:mod:`eventstudy.data.importer`) append to the file's provenance ``restatements`` list.
+
+A split multiplies every earlier close by one factor, 1/n for an n-for-1 split and n for a
+1-for-n reverse split; a dividend leaves the closes alone. When every restated day's close
+changed by one factor within :data:`PRICE_SPLIT_TOLERANCE` of such a ratio, the record says so
+(``split``, ``close_factor``, ``split_by``): a share count reported before the split (as filed,
+not adjusted) is then on another basis than the restated closes, and the study withholds the
+market values it would give (:class:`eventstudy.valuation.ShareCountTable`). A split in a
+history downloaded fresh, with no earlier copy to compare with, leaves no such record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.data.shares import MAX_SHARE_COUNT_RATIO
+from eventstudy.data.store import PRICE_COLUMNS
+from eventstudy.hashing import content_sha256
+
+RESTATEMENT_TOLERANCE = 1e-9
+"""Relative difference of ``close`` or ``adj_close`` above which a cached day counts as restated."""
+
+PRICE_SPLIT_TOLERANCE = 0.01
+"""Largest relative distance of a restated day's close factor (new / old close) from the
+restatement's common factor, and of that factor from 1/n or n (n >= 2 an integer up to
+:data:`~eventstudy.data.shares.MAX_SHARE_COUNT_RATIO`), for the restatement to be taken as a
+split. Yahoo rescales the stored closes exactly (rounded to float precision), so 1% leaves room
+for a vendor's rounding to cents of a low-priced stock and none for a dividend, which changes no
+close."""
+
+
+def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[int, float] | None:
+    """``(n, close_factor)`` when every ``new_close / old_close`` is within
+    :data:`PRICE_SPLIT_TOLERANCE` of one factor near 1/n (an n-for-1 split: ``close_factor`` 1/n)
+    or n (a 1-for-n reverse split: ``close_factor`` n) for an integer 2 <= n <= 100, else None
+    (no close, a close missing on one side, or factors that differ: a dividend, an error)."""
+    old_close = np.asarray(old_close, dtype=float)
+    new_close = np.asarray(new_close, dtype=float)
+    if old_close.size == 0 or not (np.isfinite(old_close).all() and np.isfinite(new_close).all()):
+        return None
+    if (old_close <= 0).any() or (new_close <= 0).any():
+        return None
+    factor = new_close / old_close
+    common = float(np.median(factor))
+    if np.abs(factor / common - 1).max() > PRICE_SPLIT_TOLERANCE:
+        return None
+    above = max(common, 1 / common)
+    n = int(np.rint(above))
+    if not 2 <= n <= MAX_SHARE_COUNT_RATIO or abs(above / n - 1) > PRICE_SPLIT_TOLERANCE:
+        return None
+    return n, (1 / n if common < 1 else float(n))
+
+
+def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | None:
+    """The restatement record if ``new`` changes ``close`` or ``adj_close`` of a cached day.
+
+    A day is restated when ``|new - old| / |old| > RESTATEMENT_TOLERANCE`` (``|new - old|``
+    where ``old`` is 0) in either column, or when exactly one of the two is missing. Returns
+    ``None`` when every day both histories hold is unchanged.
+
+    When every restated day's close changed by one split factor (:func:`split_of_closes`), the
+    record also holds ``split`` (``"2-for-1"``, ``"1-for-10"`` for a reverse split),
+    ``close_factor`` (0.5, 10) and ``split_by``: the first day both histories hold after the last
+    restated day (``dates[1]``), whose unchanged close shows the split had happened by then, or
+    else the new history's last day. The split took effect after ``dates[1]`` and on or before
+    ``split_by``.
+    """
+    both = old.merge(new, on="date", how="inner", suffixes=("_old", "_new"))
+    changed = np.zeros(len(both), dtype=bool)
+    largest = np.zeros(len(both))
+    columns = []
+    for column in ("close", "adj_close"):
+        a = both[f"{column}_old"].to_numpy(dtype=float)
+        b = both[f"{column}_new"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = np.abs(b - a) / np.where(a == 0, 1.0, np.abs(a))
+        one_missing = np.isnan(a) != np.isnan(b)
+        hit = one_missing | (np.nan_to_num(relative, nan=0.0) > RESTATEMENT_TOLERANCE)
+        if hit.any():
+            columns.append(column)
+        changed |= hit
+        largest = np.maximum(largest, np.where(one_missing, np.inf, np.nan_to_num(relative, nan=0.0)))
+    if not changed.any():
+        return None
+    dates = both.loc[changed, "date"]
+    worst = int(np.argmax(np.where(changed, largest, -1.0)))
+    record: dict[str, Any] = {
+        "dates": [_iso(dates.min()), _iso(dates.max())],
+        "n_dates": int(changed.sum()),
+        "columns": columns,
+        "max_relative_change": float(largest[worst]),
+        "max_change_date": _iso(both["date"].iloc[worst]),
+        "old_rows": len(old),
+        "new_rows": len(new),
+        "dropped_rows": int((~old["date"].isin(new["date"])).sum()),
+        "old_content_sha256": content_sha256(old.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
+        "new_content_sha256": content_sha256(new.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
+    }
+    split = split_of_closes(
+        both.loc[changed, "close_old"].to_numpy(float), both.loc[changed, "close_new"].to_numpy(float)
+    )
+    if split is not None:
+        n, close_factor = split
+        after = both["date"] > dates.max()
+        split_by = both.loc[after, "date"].min() if after.any() else new["date"].max()
+        record["split"] = f"{n}-for-1" if close_factor < 1 else f"1-for-{n}"
+        record["close_factor"] = close_factor
+        record["split_by"] = _iso(split_by)
+    return record
+
+
+def restatement_text(symbol: str, record: dict[str, Any]) -> str:
+    """One line saying what a restatement record holds, for a command's summary."""
+    text = f"{symbol}: replaces a cached history restated on {record['n_dates']} day(s)"
+    if "split" in record:
+        factor = record["close_factor"]
+        text += (
+            f" (close x{factor:g} on every day up to {record['dates'][1]}: a {record['split']} split? Share "
+            f"counts dated before it give {symbol} no market value until counts after it are imported)"
+        )
+    else:
+        text += (
+            f" {record['dates'][0]}..{record['dates'][1]} ({', '.join(record['columns'])} changed, largest "
+            f"relative change {record['max_relative_change']:.3g}; not a split)"
+        )
+    return text
+
+
+def _iso(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
