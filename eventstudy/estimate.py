@@ -13,7 +13,9 @@ benchmark; without the column the single-benchmark path runs exactly as before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,6 +135,7 @@ def estimate(
     config: StudyConfig,
     *,
     shares: dict[str, pd.DataFrame] | None = None,
+    restatements: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> PairEstimates:
     """The study's computation on an already built returns panel (no I/O).
 
@@ -156,6 +159,10 @@ def estimate(
         (:func:`eventstudy.timeline.overlap.other_event_days`).
     shares
         Shares-outstanding observations by ticker (missing tickers get no market value).
+    restatements
+        The ``restatements`` records of each ticker's cached price file (its provenance,
+        :attr:`eventstudy.data.inputs.StudyInputs.restatements`): a split they record withholds
+        the market values of the counts dated before it (:class:`~eventstudy.valuation.ShareCountTable`).
     """
     tickers = events["ticker"].to_numpy(object)
     columns = _columns(panel, tickers)
@@ -174,7 +181,7 @@ def estimate(
     outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
     _name_late_starts(outcomes, returns_by_column, local, days, tickers, panel, config.market)
     del returns_by_column, design  # the event-day offsets: the tables read the returns
-    values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {})
+    values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {}, restatements)
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
     return PairEstimates(
         events=events,
@@ -404,6 +411,7 @@ def pair_values(
     days: StudyDays,
     fit: BatchFit,
     shares: dict[str, pd.DataFrame],
+    restatements: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> PairValuation:
     """Market value on the session before each event-span day (close x the share count in
     force, or a returns series' own market value), the share figures used, how the dollar test
@@ -412,10 +420,13 @@ def pair_values(
     (:func:`~eventstudy.inference.dollar.dollar_residual_variance`; NaN market values where
     unknown or the day is outside the calendar). A block of :data:`_BLOCK_VALUES` estimation
     values at a time: each pair's numbers are those of the whole (P, L1) computation, and no
-    (P, L1) market values are made."""
+    (P, L1) market values are made. ``restatements``: the price restatements by ticker, whose
+    splits withhold the values of the counts before them (:meth:`ShareCountTable.build`)."""
     calendar = _calendar_dates(panel)
     listed = dict.fromkeys(tickers.tolist())  # the events' tickers: the only share counts read
-    share_table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
+    restated = {t: restatements[t] for t in listed if t in restatements} if restatements else None
+    counts = {t: shares[t] for t in listed if t in shares}
+    share_table = ShareCountTable.build(counts, calendar[:-1], restated)
     prev_days = np.asarray(days.prev_days)
     share_rows = share_table.rows(tickers, prev_days)
     lookup = share_table.at(share_rows)

@@ -136,7 +136,7 @@ def run_study(
     panel = build_panel(inputs.prices, config.market, returns=series, definition=config.returns)
     if config.day0_rule == "error":
         _require_sessions(events, panel.calendar, config, where)
-    estimates = estimate(events, panel, model, config, shares=inputs.shares)
+    estimates = estimate(events, panel, model, config, shares=inputs.shares, restatements=inputs.restatements)
     withheld = withheld_return_days(inputs.findings)
     if withheld:
         window = estimates.estimation_window

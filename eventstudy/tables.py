@@ -77,7 +77,9 @@ share issue since then would not show in the market value (:mod:`eventstudy.valu
 class ShareFigures:
     """The share figures used on the previous session of each event day, (P, L) each;
     ``later_split`` and ``later_change`` are the figure's
-    :attr:`~eventstudy.valuation.ShareCountTable.later_split` and ``later_change`` (1 where none)."""
+    :attr:`~eventstudy.valuation.ShareCountTable.later_split` and ``later_change`` (1 where none),
+    ``restated_split`` and ``restated_until`` its ``restated_split`` and ``restated_until`` (None
+    when the table records no split in the closes)."""
 
     shares: np.ndarray
     as_of: np.ndarray
@@ -86,6 +88,8 @@ class ShareFigures:
     stale: np.ndarray
     later_split: np.ndarray
     later_change: np.ndarray
+    restated_split: np.ndarray | None = None
+    restated_until: np.ndarray | None = None
 
     @classmethod
     def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
@@ -93,8 +97,20 @@ class ShareFigures:
         rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
         split = np.append(table.later_split, 1.0)[rows]
         change = np.append(table.later_change, 1.0)[rows]
+        restated = until = None
+        if table.restated_split.size:  # built with restatements: a split seen in the closes
+            restated = np.append(table.restated_split, 1.0)[rows]
+            until = np.append(table.restated_until, np.datetime64("NaT", "ns"))[rows]
         return cls(
-            lookup.shares, lookup.as_of, text[rows], table.not_cover[rows], table.stale[rows], split, change
+            lookup.shares,
+            lookup.as_of,
+            text[rows],
+            table.not_cover[rows],
+            table.stale[rows],
+            split,
+            change,
+            restated,
+            until,
         )
 
 
@@ -528,6 +544,42 @@ def _split_notes(
     )
 
 
+def _restated_notes(
+    tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
+) -> np.ndarray:
+    """The note of pairs whose window needs a share count dated before a split seen only in a
+    restatement of the ticker's closes (:attr:`~eventstudy.valuation.ShareCountTable.restated_split`)."""
+    assert figures.restated_split is not None and figures.restated_until is not None
+    split = figures.restated_split[rows][:, window]
+    first = np.argmax(split != 1.0, axis=1)
+    at = np.arange(len(rows))
+    factor = split[at, first]
+    day = figures.as_of[rows][:, window][at, first].astype("datetime64[D]")
+    last = figures.restated_until[rows][:, window][at, first].astype("datetime64[D]")
+    as_of, until = day.astype(str).astype(object), last.astype(str).astype(object)
+    ratio = np.array([split_ratio_text(f) for f in factor.tolist()], dtype=object)
+    times = np.array(
+        [f"times {factor_text(f)}" if f >= 1 else f"divided by {factor_text(1 / f)}" for f in factor],
+        dtype=object,
+    )
+    return (
+        "shares: the count of "
+        + tickers
+        + " as of "
+        + as_of
+        + " precedes a "
+        + ratio
+        + " split seen in a restatement of its cached closes (no count of it is dated after "
+        + until
+        + ", by when the split had taken effect), and the closes are split-adjusted, so close x that count "
+        "is not the market value and none is computed: import a count dated after "
+        + until
+        + ", and split-adjusted counts before it (each "
+        + times
+        + ")"
+    )
+
+
 def _value_notes(
     pairs: PairArrays,
     config: StudyConfig,
@@ -572,9 +624,13 @@ def _value_notes(
     # (importing split-adjusted counts) does not meet the other only then.
     before_split = no_value & (figures.later_split[:, window] != 1.0).any(axis=1)
     before_change = no_value & (figures.later_change[:, window] != 1.0).any(axis=1)
+    before_restated = np.zeros_like(no_value)
+    if figures.restated_split is not None:  # a split seen in the closes, not (yet) in the counts
+        before_restated = no_value & (figures.restated_split[:, window] != 1.0).any(axis=1)
     _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
+    _append_note(notes, before_restated, lambda rows: _restated_notes(tickers[rows], figures, rows, window))
     _append_note(notes, before_change, lambda rows: _change_notes(tickers[rows], figures, rows, window))
-    no_value &= ~(before_split | before_change)
+    no_value &= ~(before_split | before_change | before_restated)
     no_shares = no_value & np.isnan(figures.shares[:, window]).any(axis=1)
     _append_note(
         notes,

@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -229,6 +229,72 @@ def _later_products(ratios: np.ndarray, last: np.ndarray) -> np.ndarray:
     return np.where(np.isclose(later, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(later, 9))
 
 
+@dataclass(frozen=True)
+class PriceSplit:
+    """A split seen in a restatement of a ticker's cached closes (every earlier close times one
+    factor: :func:`eventstudy.data.restatements.compare_histories`).
+
+    Attributes
+    ----------
+    ratio
+        The factor a count reported before the split is multiplied by to be on the basis of the
+        restated closes: 2 for a 2-for-1 split, 1/10 for a 1-for-10 reverse split (1 over the
+        record's ``close_factor``).
+    restated_to
+        The last restated day: the split took effect after it.
+    split_by
+        The day by which it had taken effect (the record's ``split_by``).
+    """
+
+    ratio: float
+    restated_to: np.datetime64
+    split_by: np.datetime64
+
+
+def price_splits(
+    restatements: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> dict[str, tuple[PriceSplit, ...]]:
+    """The splits recorded in each ticker's price restatements (records without ``split``, such
+    as a dividend's, are none)."""
+    out = {}
+    for ticker, records in restatements.items():
+        splits = tuple(
+            PriceSplit(
+                round(1 / float(r["close_factor"]), 9),
+                np.datetime64(str(r["dates"][1]), "ns"),
+                np.datetime64(str(r.get("split_by", r["dates"][1])), "ns"),
+            )
+            for r in records
+            if isinstance(r, Mapping) and r.get("split") and r.get("close_factor")
+        )
+        if splits:
+            out[ticker] = splits
+    return out
+
+
+def _restated_splits(
+    names: Sequence[str], code: np.ndarray, as_of: np.ndarray, splits: Mapping[str, tuple[PriceSplit, ...]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) :attr:`ShareCountTable.restated_split` and ``restated_until`` of the figures ``code``
+    (ticker codes into ``names``) and ``as_of``, sorted by (code, as_of).
+
+    A split in the closes applies to a ticker's counts only while none of them is dated after
+    its ``split_by``: a count after the split shows the basis of the earlier ones, through
+    :func:`split_ratios` (a change by the ratio: pre-split counts, :attr:`later_split`) or its
+    absence (split-adjusted counts, used as given), so the split is not counted twice."""
+    factor = np.ones(len(code))
+    until = np.full(len(code), np.datetime64("NaT"), "datetime64[ns]")
+    for c, name in enumerate(names):
+        if name not in splits:
+            continue
+        rows = slice(*np.searchsorted(code, [c, c + 1]))
+        applied = [split for split in splits[name] if not (as_of[rows] > split.split_by).any()]
+        if applied:  # every count of the ticker precedes each of them
+            factor[rows] = np.prod([split.ratio for split in applied])
+            until[rows] = max(split.split_by for split in applied)
+    return np.where(np.isclose(factor, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(factor, 9)), until
+
+
 _ROWS_BLOCK_VALUES = 1 << 18
 """Pair-days :meth:`ShareCountTable.rows` looks up at a time (its work arrays stay small)."""
 
@@ -260,6 +326,15 @@ class ShareCountTable:
         (R,) the product of the split ratios (:func:`split_ratios`) of the ticker's later
         counts: 1 where the figure is on the basis of the adjusted closes, else the factor by
         which close x figure misses the market value (10 for a count before a 10-for-1 split).
+    restated_split
+        (R,) the product of the ratios of the splits seen in restatements of the ticker's cached
+        closes (:func:`price_splits`) that the figure precedes while no count of the ticker is
+        dated after the split (2 for a count before a 2-for-1 split); 1 where none. Such a figure
+        gives no market value, as one before :attr:`later_split` does (:attr:`before_split`).
+        Empty when the table was built without restatements.
+    restated_until
+        (R,) the latest ``split_by`` of those splits (NaT where none): a count dated after it
+        is after the split.
     calendar
         (T,) the calendar the table was built on.
 
@@ -279,9 +354,18 @@ class ShareCountTable:
     calendar: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
     )
+    restated_split: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
+    restated_until: np.ndarray = field(
+        default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
+    )
 
     @classmethod
-    def build(cls, observations: Mapping[str, pd.DataFrame], calendar: np.ndarray) -> ShareCountTable:
+    def build(
+        cls,
+        observations: Mapping[str, pd.DataFrame],
+        calendar: np.ndarray,
+        restatements: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    ) -> ShareCountTable:
         """Index ``observations`` (frames as for :func:`shares_on`, by ticker) on ``calendar``.
 
         Parameters
@@ -290,6 +374,9 @@ class ShareCountTable:
             ``as_of``, ``shares_outstanding`` and ``filing`` of each ticker.
         calendar
             (T,) sorted, unique ``datetime64[ns]`` trading days.
+        restatements
+            The ``restatements`` records of each ticker's cached price file (its provenance):
+            those that record a split (:func:`price_splits`) set :attr:`restated_split`.
         """
         calendar = np.asarray(calendar, dtype="datetime64[ns]")
         names = [t for t, frame in observations.items() if len(frame)]
@@ -314,14 +401,23 @@ class ShareCountTable:
         last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
         later = _later_products(split_ratios(shares, same), last)
         change = _later_products(fractional_changes(shares, same), last)
-        return cls(tuple(names), shares, as_of, filing, keys, later, change, calendar)
+        restated, until = _restated_splits(names, code, as_of, price_splits(restatements or {}))
+        return cls(tuple(names), shares, as_of, filing, keys, later, change, calendar, restated, until)
+
+    @property
+    def before_split(self) -> np.ndarray:
+        """(R,) the factor by which close x figure misses the market value: :attr:`later_split`
+        (seen in the counts) times :attr:`restated_split` (seen in the closes); 1 where none."""
+        if not self.restated_split.size:
+            return self.later_split
+        return np.round(self.later_split * self.restated_split, 9)
 
     @property
     def on_price_basis(self) -> np.ndarray:
         """(R,) the figure times :attr:`later_split` (the count on the basis of split-adjusted
         closes and volumes), NaN where :attr:`later_change` says a later change may or may not
         have been a split."""
-        return np.where(self.later_change == 1.0, self.shares * self.later_split, np.nan)
+        return np.where(self.later_change == 1.0, self.shares * self.before_split, np.nan)
 
     def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.
@@ -350,7 +446,7 @@ class ShareCountTable:
         on the basis of split-adjusted prices and volumes (NaN where there is none):
         :meth:`counts` of every day at once, O(R + len(tickers)·T).
 
-        A figure dated before a split (:attr:`later_split`) is NaN with ``"withhold"`` (a
+        A figure dated before a split (:attr:`before_split`) is NaN with ``"withhold"`` (a
         market value: no number rather than one resting on an inferred split) and the figure
         times the split ratio with ``"scale"`` (turnover, whose log regression needs one basis
         across the estimation and event windows); one dated before a fractional change
@@ -374,7 +470,7 @@ class ShareCountTable:
         if before_split == "scale":
             adjusted = self.on_price_basis
         else:
-            adjusted = np.where((self.later_split == 1.0) & (self.later_change == 1.0), self.shares, np.nan)
+            adjusted = np.where((self.before_split == 1.0) & (self.later_change == 1.0), self.shares, np.nan)
         return np.append(adjusted, np.nan).take(rows)
 
     @cached_property

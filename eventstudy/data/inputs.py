@@ -108,6 +108,19 @@ class StudyInputs:
     earnings: pd.DataFrame | None = None
     news: pd.DataFrame | None = None
 
+    @property
+    def restatements(self) -> dict[str, list[dict[str, Any]]]:
+        """The ``restatements`` records of each cached price file's provenance, by symbol (symbols
+        without any left out): what a study needs to withhold the market values of share counts
+        dated before a split that restated the closes
+        (:func:`eventstudy.data.restatements.compare_histories`)."""
+        prices = self.record.get("prices", {})
+        return {
+            symbol: list(entry["provenance"]["restatements"])
+            for symbol, entry in prices.items()
+            if entry.get("provenance", {}).get("restatements")
+        }
+
     def validation(self) -> dict[str, Any]:
         """The ``validation`` entry of ``manifest.json`` for the screened symbols."""
         return validation_record(self.findings, self.screened_symbols, self.market)

@@ -247,7 +247,7 @@ def partition_task(
             key = (SESSIONS_ERROR, error_row(exc))
             return PartitionResult(PartitionSummary(index, positions, error=(key, exc)))
     read = time.perf_counter()
-    estimates = estimate(events, panel, model, config, shares=inputs.shares)
+    estimates = estimate(events, panel, model, config, shares=inputs.shares, restatements=inputs.restatements)
     window = estimates.estimation_window
     withheld = withheld_return_days(inputs.findings)
     if withheld:
