@@ -185,7 +185,7 @@ def run_study(
         car=estimates.car,
         stats=stats,
         caar=caar,
-        backtest=_backtest(events, inputs.prices, inputs.shares, config, inputs.factors),
+        backtest=_backtest(events, inputs.prices, inputs.shares, config, inputs.factors, inputs.restatements),
         peers=peers,
         provenance={"inputs": inputs.record, "validation": inputs.validation(), "cache": str(store.root)},
         estimates=estimates,
@@ -571,6 +571,7 @@ def _backtest(
     shares: dict[str, pd.DataFrame],
     config: StudyConfig,
     factors: dict[str, FactorTable] | None = None,
+    restatements: dict[str, list[dict[str, Any]]] | None = None,
 ) -> BacktestResults | None:
     """The config's backtest on the listed parties (never the peers), or None without a rule
     (``factors``: Ken French's tables of its calendar-time regressions)."""
@@ -591,6 +592,7 @@ def _backtest(
         day0_max_shift=config.day0_max_shift,
         factors=factors,
         share_caveats=config.share_caveats,
+        restatements=restatements,
     )
 
 

@@ -62,7 +62,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -208,6 +208,7 @@ def plan_trades(
     day0_rule: str = "next",
     day0_max_shift: int | None = None,
     share_caveats: Sequence[ShareCaveat] = (),
+    restatements: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> TradePlan:
     """Decide the trades: which parties, which side, entry date and price, weight basis.
 
@@ -215,7 +216,9 @@ def plan_trades(
     session and share counts dated on or before that close. Day 0 follows the study's
     ``day0_rule`` and ``day0_max_shift``, except that a trade never enters before its
     announcement (:func:`trade_days_zero`); a trade's benchmark is its row's ``market`` (the
-    events' per-event benchmark) or ``market``.
+    events' per-event benchmark) or ``market``. ``restatements``: the ``restatements`` records of
+    the price files' provenance by ticker, whose splits scale the counts dated before them as a
+    split seen in the counts does (:attr:`~eventstudy.valuation.ShareCountTable.restated_split`).
     """
     shares = shares or {}
     signs_all = np.array([config.sign_of(role) for role in events["role"]], dtype=int)
@@ -240,15 +243,22 @@ def plan_trades(
     calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
     tickers = traded["ticker"].to_numpy(object)
     listed = list(dict.fromkeys(tickers.tolist()))
-    table = ShareCountTable.build({t: shares[t] for t in listed if t in shares}, calendar[:-1])
+    restated_prices = {t: restatements[t] for t in listed if t in restatements} if restatements else None
+    counts = {t: shares[t] for t in listed if t in shares}
+    table = ShareCountTable.build(counts, calendar[:-1], restated_prices)
     figure = table.rows(tickers, prev_index[:, None])[:, 0] if len(tickers) else np.empty(0, dtype=int)
     # A count dated before a later split, times the split-adjusted close, misses the market value
     # the trader saw by the split ratio; the count on the closes' basis is the count times it. One
     # dated before a fractional rise of the counts (a split or a share issue) is used as given and
     # noted: leaving the trade out would choose trades by a later filing.
+    # A split seen only in a restatement of the closes (no count dated after it) scales the count
+    # the same way: every count of the ticker precedes it, and the closes hold it.
     split = np.append(table.later_split, 1.0)[figure]
     change = np.append(table.later_change, 1.0)[figure]
-    mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split
+    restated = np.ones_like(split)
+    if table.restated_split.size:
+        restated = np.append(table.restated_split, 1.0)[figure]
+    mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split * restated
     abroad = np.array([quote_currency(str(t)) is not None for t in listed], dtype=bool)  # not in USD
     mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
     value_weights = config.weighting == "value"
@@ -277,7 +287,7 @@ def plan_trades(
                 "(a Yahoo exchange suffix)"
             )
         elif noted[i]:
-            note = _later_counts_note(subject, split[i], change[i])
+            note = _later_counts_note(subject, split[i], change[i], restated[i])
         if outcome == "ok":
             note = "; ".join(filter(None, [note, share_notes[i] if noted[i] else "", day0_notes[i]]))
         outcomes.append(outcome)
@@ -321,11 +331,18 @@ UNKNOWN_TIMING_NOTE = (
 )
 
 
-def _later_counts_note(subject: str, split: float, change: float) -> str:
+def _later_counts_note(subject: str, split: float, change: float, restated: float = 1.0) -> str:
     """What the later counts do to a trade's market value ("" when nothing): a later split scales
-    the count (:attr:`~eventstudy.valuation.ShareCountTable.later_split`), a later fractional
-    rise (``later_change``) leaves it as given."""
+    the count (:attr:`~eventstudy.valuation.ShareCountTable.later_split`), and so does a split
+    seen in a restatement of the closes (``restated_split``), a later fractional rise
+    (``later_change``) leaves it as given."""
     parts = []
+    if restated != 1.0:
+        parts.append(
+            f"{subject}: the share count times {factor_text(restated)}, the ratio of a "
+            f"{split_ratio_text(restated)} split seen in a restatement of the cached closes, which no count "
+            "of the ticker is dated after (the closes are split-adjusted)"
+        )
     if split != 1.0:
         parts.append(
             f"{subject}: the share count times {factor_text(split)}, a later change of the counts by a "
@@ -829,6 +846,7 @@ def backtest(
     day0_max_shift: int | None = None,
     factors: Mapping[str, FactorTable] | None = None,
     share_caveats: Sequence[ShareCaveat] = (),
+    restatements: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> BacktestResults:
     """Run the rule on price frames (cache schema) already in memory (no I/O).
 
@@ -852,6 +870,10 @@ def backtest(
         Ken French's daily tables by name, for the rule's ``calendar_time`` regressions.
     share_caveats
         The study's ``[[shares.caveats]]``, noted on the value-weighted trades they concern.
+    restatements
+        The ``restatements`` records of the price files' provenance by ticker
+        (:attr:`eventstudy.data.inputs.StudyInputs.restatements`): a split they record scales
+        the counts dated before it, as a split seen in the counts does (:func:`plan_trades`).
 
     Raises
     ------
@@ -870,6 +892,7 @@ def backtest(
         day0_rule=day0_rule,
         day0_max_shift=day0_max_shift,
         share_caveats=share_caveats,
+        restatements=restatements,
     )
     trades, curves = [], []
     for k in config.holding_days:

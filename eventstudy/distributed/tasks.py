@@ -503,4 +503,4 @@ def backtest_task(
         _require_prices_for_backtest(parties, inputs, config, where)
     except (InputError, DataUnavailableError) as exc:
         return _in_events_file(exc, where)
-    return _backtest(parties, inputs.prices, inputs.shares, config, inputs.factors)
+    return _backtest(parties, inputs.prices, inputs.shares, config, inputs.factors, inputs.restatements)

@@ -1,0 +1,252 @@
+"""A split that restates a cached price history is recorded, and its pre-split counts give no value.
+
+The tester's scenario: ORCL splits 2-for-1; Yahoo halves every past Open/High/Low/Close/Adj Close
+and doubles Volume. Re-importing the new CSV over the cached one used to record nothing, and the
+study multiplied the halved closes by the (pre-split) share counts: ORCL's market values, dollar
+values and value per deal dollar came out halved, silently (+$242.8B became +$121.4B)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _studies import run_rows
+
+from eventstudy.backtest.rules import BacktestConfig
+from eventstudy.cli import main
+from eventstudy.data.importer import ImportedFile, import_paths
+from eventstudy.data.restatements import compare_histories, split_of_closes
+from eventstudy.data.store import PriceStore
+from eventstudy.results import StudyResults
+from eventstudy.valuation import ShareCountTable
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENT_ROWS = ROOT.joinpath("events.csv").read_text(encoding="utf-8").splitlines()[1:]
+VALUE_COLUMNS = ["mcap_prev_usd", "abnormal_value_usd", "value_to_deal"]
+RULE = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting="value")
+
+
+def restated_csv(shared_data: Path, target: Path, *, prices: float, adj_close: float | None = None) -> Path:
+    """ORCL.csv as Yahoo would give it after a split: every price times ``prices`` (``adj_close``
+    for Adj Close when given), Volume divided by it."""
+    frame = pd.read_csv(shared_data / "prices" / "ORCL.csv")
+    for column in ("Open", "High", "Low", "Close"):
+        frame[column] = frame[column] * prices
+    frame["Adj Close"] = frame["Adj Close"] * (prices if adj_close is None else adj_close)
+    frame["Volume"] = frame["Volume"] / prices
+    target.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(target / "ORCL.csv", index=False)
+    return target / "ORCL.csv"
+
+
+def cache_with(launch_cache: Path, tmp_path: Path, csv: Path | None) -> tuple[Path, list[ImportedFile]]:
+    """A copy of the launch cache, with ``csv`` imported over ORCL's prices when given."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    imported = import_paths(PriceStore(root), [csv]) if csv is not None else []
+    return root, imported
+
+
+def restatements(root: Path) -> list[dict]:
+    store = PriceStore(root)
+    return list(store.provenance(store.price_path("ORCL")).get("restatements", []))
+
+
+@pytest.fixture(scope="module")
+def baseline(launch_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> StudyResults:
+    """The launch events on the cache as imported (no restatement)."""
+    return run_rows(launch_cache, tmp_path_factory.mktemp("baseline"), EVENT_ROWS, backtest=RULE)
+
+
+@pytest.fixture(scope="module")
+def split_run(
+    launch_cache: Path, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[list[ImportedFile], list[dict], StudyResults]:
+    """The launch events after a 2-for-1 split of ORCL is imported over its cached prices."""
+    tmp_path = tmp_path_factory.mktemp("split")
+    csv = restated_csv(shared_data, tmp_path / "new", prices=0.5)
+    root, imported = cache_with(launch_cache, tmp_path, csv)
+    return imported, restatements(root), run_rows(root, tmp_path, EVENT_ROWS, backtest=RULE)
+
+
+def test_an_import_over_a_split_history_records_the_split(split_run) -> None:
+    imported, records, _ = split_run
+    [record] = records
+    assert imported[0].restatement == record
+    assert record["split"] == "2-for-1"
+    assert record["close_factor"] == 0.5
+    assert record["columns"] == ["close", "adj_close"]
+    assert record["dates"] == ["2023-01-03", "2025-12-31"]  # every cached day restated
+    assert record["split_by"] == "2025-12-31"  # no later unchanged day: the new history's last
+    assert record["n_dates"] == record["old_rows"] == record["new_rows"]
+    assert record["replaced_rows_from"]["source"] == "yahoo-csv-import"
+
+
+def test_pre_split_counts_give_orcl_no_value_and_a_note(split_run, baseline) -> None:
+    _, _, results = split_run
+    orcl = results.car[results.car["ticker"] == "ORCL"]
+    assert len(orcl) and (baseline.car.loc[baseline.car["ticker"] == "ORCL", "mcap_prev_usd"] > 0).any()
+    assert orcl[VALUE_COLUMNS].isna().all().all()
+    assert (orcl["outcome"] == "ok").all()  # the abnormal returns and tests stand
+    # The count named is the window's first one (the [-5,+5] window of 2025-01-21 starts before
+    # ORCL's first count of 2025-01-14: shares_as_of, of its first day, is empty there).
+    first = orcl["shares_as_of"].fillna(pd.Timestamp("2025-01-14"))
+    for note, as_of in zip(orcl["note"], first, strict=True):
+        assert (
+            f"shares: the count of ORCL as of {as_of:%Y-%m-%d} precedes a 2-for-1 split seen in a "
+            "restatement of its cached closes"
+        ) in note
+        remedy = "import a count dated after 2025-12-31, and split-adjusted counts before it (each times 2)"
+        assert remedy in note
+        assert "\n" not in note
+
+
+def test_other_tickers_are_bit_identical(split_run, baseline) -> None:
+    _, _, results = split_run
+    columns = ["event_id", "ticker", "window", "car", *VALUE_COLUMNS, "note"]
+    mine = results.car.loc[results.car["ticker"] != "ORCL", columns].reset_index(drop=True)
+    theirs = baseline.car.loc[baseline.car["ticker"] != "ORCL", columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+
+
+def test_the_backtest_scales_the_pre_split_count_by_the_ratio(split_run, baseline) -> None:
+    """The closes hold the split, so count x 2 is the market value the trader saw: the value
+    weight of ORCL is the one without the restatement, and the trade says why."""
+    _, _, results = split_run
+    assert results.backtest is not None and baseline.backtest is not None
+    trades = results.backtest.trades
+    orcl = trades["ticker"] == "ORCL"
+    assert orcl.any()
+    np.testing.assert_allclose(
+        trades.loc[orcl, "mcap_prev_usd"], baseline.backtest.trades.loc[orcl, "mcap_prev_usd"], rtol=1e-12
+    )
+    scaled = "the share count times 2, the ratio of a 2-for-1 split"
+    assert trades.loc[orcl, "note"].str.contains(scaled).all()
+
+
+def test_a_dividend_restatement_records_no_split_and_changes_no_value(
+    launch_cache: Path, shared_data: Path, tmp_path: Path, baseline
+) -> None:
+    csv = restated_csv(shared_data, tmp_path / "new", prices=1.0, adj_close=0.995)
+    root, imported = cache_with(launch_cache, tmp_path, csv)
+    [record] = restatements(root)
+    assert imported[0].restatement == record
+    assert record["columns"] == ["adj_close"] and "split" not in record
+    results = run_rows(root, tmp_path, [r for r in EVENT_ROWS if ",ORCL," in r])
+    orcl = results.car.reset_index(drop=True)
+    before = baseline.car.loc[baseline.car["ticker"] == "ORCL"].reset_index(drop=True)
+    pd.testing.assert_series_equal(orcl["mcap_prev_usd"], before["mcap_prev_usd"], check_exact=True)
+    assert not orcl["note"].str.contains("restatement").any()
+
+
+def test_a_reverse_split_is_recorded_and_withholds_the_values(
+    launch_cache: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    csv = restated_csv(shared_data, tmp_path / "new", prices=2.0)
+    root, _ = cache_with(launch_cache, tmp_path, csv)
+    [record] = restatements(root)
+    assert (record["split"], record["close_factor"]) == ("1-for-2", 2.0)
+    results = run_rows(root, tmp_path, [r for r in EVENT_ROWS if ",ORCL," in r])
+    assert results.car[VALUE_COLUMNS].isna().all().all()
+    assert results.car["note"].str.contains("precedes a 1-for-2 split seen in a restatement").all()
+    assert results.car["note"].str.contains(r"each divided by 2\)").all()
+
+
+def test_the_same_history_with_new_dates_records_nothing(launch_cache: Path, tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    old = store.read_prices("ORCL")
+    start = old.loc[old["date"] >= "2025-01-01"].iloc[0]
+    store.write_prices("ORCL", old.loc[old["date"] < "2025-01-01"], {"source": "test"})  # the earlier part
+    target = tmp_path / "new"
+    target.mkdir()
+    header = ("Date", "Open", "High", "Low", "Close", "Adj Close", "Volume")
+    frame = old.rename(columns=dict(zip(old.columns, header, strict=True)))
+    frame["Date"] = frame["Date"].dt.strftime("%Y-%m-%d")
+    frame.to_csv(target / "ORCL.csv", index=False)
+    [imported] = import_paths(store, [target / "ORCL.csv"])
+    assert imported.restatement is None
+    assert restatements(root) == []
+    assert start["date"] in store.read_prices("ORCL")["date"].to_list()
+
+
+def test_an_earlier_record_is_carried_by_the_next_import(
+    launch_cache: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """Importing the restated history again (say, with a day more) keeps the split's record: the
+    counts are still on the old basis."""
+    csv = restated_csv(shared_data, tmp_path / "new", prices=0.5)
+    root, _ = cache_with(launch_cache, tmp_path, csv)
+    [imported] = import_paths(PriceStore(root), [csv])
+    assert imported.restatement is None
+    [record] = restatements(root)
+    assert record["split"] == "2-for-1"
+
+
+def test_a_count_after_the_split_lets_the_counts_speak() -> None:
+    """With a count dated after the split, the counts show its basis: a change by the ratio
+    (the existing rule, later_split) or none (split-adjusted counts, used as given)."""
+    calendar = pd.bdate_range("2025-01-01", "2026-03-31").to_numpy("datetime64[ns]")
+    record = {"split": "2-for-1", "close_factor": 0.5, "dates": ["2023-01-03", "2025-12-31"]}
+    record["split_by"] = "2025-12-31"
+
+    def table(counts: list[tuple[str, float]]) -> ShareCountTable:
+        frame = pd.DataFrame(
+            {"as_of": pd.to_datetime([d for d, _ in counts]), "shares_outstanding": [c for _, c in counts]}
+        ).assign(filing="10-Q cover")
+        return ShareCountTable.build({"ORCL": frame}, calendar, {"ORCL": [record]})
+
+    before = table([("2025-05-31", 2.8e9), ("2025-08-31", 2.84e9)])
+    np.testing.assert_array_equal(before.restated_split, [2.0, 2.0])
+    np.testing.assert_array_equal(before.later_split, [1.0, 1.0])
+    assert np.isnan(before.counts_by_day(["ORCL"])).all()
+    np.testing.assert_allclose(before.counts_by_day(["ORCL"], before_split="scale")[0, -1], 5.68e9)
+    unadjusted = table([("2025-05-31", 2.8e9), ("2026-02-28", 5.6e9)])
+    np.testing.assert_array_equal(unadjusted.restated_split, [1.0, 1.0])  # not counted twice
+    np.testing.assert_array_equal(unadjusted.later_split, [2.0, 1.0])
+    adjusted = table([("2025-05-31", 5.6e9), ("2026-02-28", 5.6e9)])
+    np.testing.assert_array_equal(adjusted.before_split, [1.0, 1.0])
+    assert np.isfinite(adjusted.counts_by_day(["ORCL"])[0, -1])
+
+
+def test_split_of_closes_wants_one_common_split_factor() -> None:
+    old = np.array([100.0, 50.0, 25.0])
+    assert split_of_closes(old, old / 10) == (10, 0.1)
+    assert split_of_closes(old, old * 20) == (20, 20.0)
+    assert split_of_closes(old, old * np.array([0.5, 0.5, 0.52])) is None  # not one factor
+    assert split_of_closes(old, old * 0.995) is None  # no split ratio
+    assert split_of_closes(old, old * (2 / 3)) is None  # 3-for-2: not an integer ratio
+    assert split_of_closes(old, old / 101) is None  # beyond the largest split
+
+
+def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:
+    """A split inside the overlap: the first unchanged day bounds it."""
+    frame = pd.read_csv(shared_data / "prices" / "ORCL.csv", parse_dates=["Date"]).iloc[:20]
+    old = frame.set_axis(["date", "open", "high", "low", "close", "adj_close", "volume"], axis=1)
+    new = old.copy()
+    early = new["date"] < new["date"].iloc[12]
+    new.loc[early, ["open", "high", "low", "close", "adj_close"]] /= 4
+    record = compare_histories(old, new)
+    assert record is not None
+    assert (record["split"], record["n_dates"]) == ("4-for-1", 12)
+    assert record["split_by"] == f"{new['date'].iloc[12]:%Y-%m-%d}"
+
+
+def test_cache_import_says_it_in_one_line(
+    launch_cache: Path, shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    csv = restated_csv(shared_data, tmp_path / "new", prices=0.5)
+    assert main(["cache", "import", str(csv), "--cache", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("imported 1 price files (752 rows)")
+    assert lines[1].startswith(
+        "ORCL: replaces a cached history restated on 752 day(s) (close x0.5 on every day up to 2025-12-31: "
+        "a 2-for-1 split?"
+    )
+    assert len(lines) == 2
