@@ -20,9 +20,17 @@ value is computed from it (:attr:`ShareCountTable.later_split`), and the study s
 row that needs one. The backtest's value weights (leaving the trade out would choose trades by
 a later split) and turnover (one basis across a log regression's windows) use the count times
 the ratio instead. A split and a later
-reverse split of the same ratio cancel. A split after the ticker's last count does not show and
-cannot be caught here; nor can a share issue that changes the count by a factor near an integer
-be told from a split (its values are withheld as one).
+reverse split of the same ratio cancel. A split after the ticker's last count does not show in
+the counts. It shows where it restated a cached price history (every restated close times one
+split factor, recorded in the price file's provenance by a re-fetch or a re-import:
+:func:`eventstudy.data.restatements.compare_histories`, :func:`price_splits`): while no count of
+the ticker is dated after the day by which it had taken effect (``split_by``), every count is
+taken to precede it (:attr:`ShareCountTable.restated_split`: no market value, a note; the
+backtest and turnover scale by its ratio, as above). A count dated after it lets the counts show
+the basis of the earlier ones, by the rule above, so the split is not counted twice. A split in a
+history downloaded or imported fresh, with no earlier cached copy to compare with, cannot be
+caught here; nor can a share issue that changes the count by a factor near an integer be told
+from a split (its values are withheld as one).
 
 A rise of the counts by a fractional split ratio (3/2 for a 3-for-2 split, :data:`FRACTIONAL_SPLITS`,
 :func:`fractional_changes`) is as often an issue of shares (a merger paid in stock, an offering),
