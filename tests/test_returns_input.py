@@ -103,10 +103,12 @@ def test_the_backtest_needs_prices_one_line_not_a_crash(launch_as_returns, tmp_p
     assert "SPY has returns but no prices" in err and not out.exists()
 
 
-def test_a_returns_only_party_in_a_backtest_is_named_by_row(launch_cache, tmp_path, capsys) -> None:
+def test_a_returns_only_party_in_a_backtest_is_named_by_row(
+    launch_cache, shared_data, tmp_path, capsys
+) -> None:
     calendar, series = launch_series(launch_cache)
     cache = tmp_path / "cache"
-    import_paths(PriceStore(cache), [ROOT.parent / "shared" / "data" / "prices" / "SPY.csv"])
+    import_paths(PriceStore(cache), [shared_data / "prices" / "SPY.csv"])
     path = write_long(tmp_path / "orcl.csv", calendar, {"ORCL": series["ORCL"]})
     import_paths(PriceStore(cache), [], returns=[path], units="decimal")
     events = tmp_path / "events.csv"
