@@ -9,8 +9,11 @@ backtest rule) from the manifest, re-runs the same pipeline as ``eventstudy run`
 on a one-worker cluster in this process: :func:`eventstudy.distributed.run_distributed`)
 and compares every file: parquet tables by value (same columns, types, shape and values,
 NaN equal to NaN; numbers to floating-point rounding, :data:`ROUNDING`), the report's text
-exactly, figures byte for byte. It also compares every
-input hash in the manifest (events file, cached prices and shares). Differences in package
+exactly, figures byte for byte; a table's rows are matched by its key columns
+(:data:`TABLE_KEYS`), so the same rows in another order (the events file's rows reordered) are
+named as such (:data:`REORDERED`), and JSON text of numbers (``params``) is compared number by
+number. It also compares every input hash in the manifest (events file, the content of cached
+prices, shares and earnings; a ``provenance`` record is a note). Differences in package
 versions or the project's git commit are reported as notes: they explain a difference but
 are not one. So is a cache with the same content imported or fetched at another time or from
 another path: its provenance is not a computed value, and the re-run is rendered with the
@@ -42,6 +45,10 @@ PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "ver
 report is rendered with the original's values so that only computed differences show."""
 
 
+PROVENANCE = "provenance"
+"""Key of an input's record of how it entered the cache (source file and its hash, import or
+fetch time, adjustment): compared as a note, never as a difference."""
+
 ROUNDING = 1e-9
 """Two numbers of a table are the same value when they differ by at most this fraction of the
 larger, or by 1/1000 of it times the column's largest magnitude (a sum that cancels to near 0
@@ -52,28 +59,60 @@ difference."""
 ROUNDED = "values equal to floating-point rounding"
 
 
+REORDERED = "same rows in another order"
+"""Problem of a table whose rows, matched by their key columns (:data:`TABLE_KEYS`), are the
+same but stand in another order: the events file's row order changed (every table follows it)."""
+
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "ar.parquet": ("event_id", "ticker", "tau"),
+    "car.parquet": ("event_id", "ticker", "window"),
+    "events.parquet": ("event_id", "ticker"),
+    "stats.parquet": ("group", "window", "statistic"),
+    "volume_stats.parquet": ("group", "window", "statistic"),
+    "caar.parquet": ("group", "tau"),
+    "drift.parquet": ("group", "k", "window"),
+    "trades.parquet": ("holding_days", "event_id", "ticker"),
+    "backtest.parquet": ("holding_days", "date"),
+    "volume.parquet": ("event_id", "ticker", "tau"),
+    "garch.parquet": ("event_id", "ticker", "tau"),
+}
+"""The columns that identify a row of each table, by which rows in another order are matched."""
+
+IDENTIFYING: tuple[str, ...] = (
+    "regression", "formula", "holding_days", "frequency", "event_id", "ticker", "group", "window",
+    "sample", "weights", "statistic", "term", "cov_type", "k", "tau", "date",
+)
+"""Columns that identify the rows of a table :data:`TABLE_KEYS` does not name (those it has)."""
+
+
 @dataclass
 class TableDifference:
     """How one table differs: missing, other columns/shape, or the columns whose values differ.
 
-    ``columns`` maps each differing numeric column to the largest absolute difference
-    (NaN against a number counts as infinite); other differing columns map to NaN. With
-    ``problem`` :data:`ROUNDED`, the values are the same to :data:`ROUNDING` and ``columns``
-    holds the columns that are not bit for bit the same.
+    ``columns`` maps each differing numeric column (or JSON column of numbers) to the largest
+    absolute difference (NaN against a number counts as infinite); other differing columns map
+    to NaN. With ``problem`` :data:`ROUNDED`, the values are the same to :data:`ROUNDING` and
+    ``columns`` holds the columns that are not bit for bit the same; otherwise ``rounded`` holds
+    those columns, named after the differing ones.
     """
 
     table: str
     problem: str
     columns: dict[str, float] = field(default_factory=dict)
+    rounded: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
-        if not self.columns:
-            return f"{self.table}: {self.problem}"
-        parts = [
-            f"{c} (max abs diff {d:.3g})" if np.isfinite(d) or np.isinf(d) else f"{c} (values differ)"
-            for c, d in self.columns.items()
-        ]
-        return f"{self.table}: {self.problem}: " + ", ".join(parts)
+        text = f"{self.table}: {self.problem}"
+        if self.columns:
+            parts = [
+                f"{c} (max abs diff {d:.3g})" if np.isfinite(d) or np.isinf(d) else f"{c} (values differ)"
+                for c, d in self.columns.items()
+            ]
+            text += ": " + ", ".join(parts)
+        if self.rounded and self.problem != ROUNDED:
+            text += f"; {'other columns ' if self.columns else ''}equal to floating-point rounding: "
+            text += ", ".join(self.rounded)
+        return text
 
 
 @dataclass
@@ -126,13 +165,15 @@ def config_from_manifest(config: Mapping[str, Any], source: str = "manifest.json
 
 
 def _hashes(tree: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Every ``*sha256`` leaf of a nested mapping, with its dotted path."""
+    """Every ``*sha256`` leaf of a nested mapping, with its dotted path, but those of a
+    ``provenance`` record (the hash of the file a cache entry was imported from, a restatement's
+    hashes): how the cache was filled, not the values the study read."""
     if isinstance(tree, Mapping):
         for key in sorted(tree):
             path = f"{prefix}.{key}" if prefix else str(key)
             if str(key).endswith("sha256") and isinstance(tree[key], str):
                 yield path, tree[key]
-            else:
+            elif key != PROVENANCE:
                 yield from _hashes(tree[key], path)
 
 
@@ -146,11 +187,47 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
     # version's config lacks the settings added since, which the re-run took at their defaults.
     old, new = ({**m, "config": _with_backtest(m)} for m in (old, new))
     new = {**new, "config": _recorded_part(new["config"], old["config"])}
-    return [
-        TableDifference(MANIFEST, f"records {key!r} other than the re-run's")
-        for key in sorted((set(old) | set(new)) - skipped)
-        if old.get(key) != new.get(key)
-    ]
+    differences = []
+    for key in sorted((set(old) | set(new)) - skipped):
+        if old.get(key) != new.get(key):
+            problem = f"records {key!r} other than the re-run's"
+            if key == "validation":
+                problem += f": {_some(_validation_differences(old.get(key), new.get(key)))}"
+            differences.append(TableDifference(MANIFEST, problem))
+    return differences
+
+
+def _validation_differences(old: Any, new: Any) -> list[str]:
+    """What differs between two records of the price checks: each finding (ticker and kind)
+    only before, only now or changed, then the other keys (the policy, the thresholds, ...);
+    the list of clean symbols, which the findings decide, only when they are the same."""
+    old, new = (value if isinstance(value, Mapping) else {} for value in (old, new))
+    issues = [(old.get("issues"), new.get("issues"))]
+    if not all(isinstance(value, Mapping) for pair in issues for value in pair):
+        return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    before, after = issues[0]
+    out = []
+    for ticker in sorted(set(before) | set(after), key=str):
+        was, now = _findings(before.get(ticker)), _findings(after.get(ticker))
+        for kind in sorted(set(was) | set(now)):
+            if kind not in now:
+                out.append(f"{ticker} {kind} (only before)")
+            elif kind not in was:
+                out.append(f"{ticker} {kind} (only now)")
+            elif was[kind] != now[kind]:
+                out.append(f"{ticker} {kind} (changed)")
+    skipped = {"issues"} | ({"clean"} if out else set())
+    out += sorted(k for k in (set(old) | set(new)) - skipped if old.get(k) != new.get(k))
+    return out
+
+
+def _findings(records: Any) -> dict[str, list[Any]]:
+    """A ticker's price-check findings by kind."""
+    by_kind: dict[str, list[Any]] = {}
+    for record in records if isinstance(records, list) else [records] if records is not None else []:
+        kind = record.get("kind", "?") if isinstance(record, Mapping) else "?"
+        by_kind.setdefault(str(kind), []).append(record)
+    return by_kind
 
 
 def _recorded_part(value: Any, recorded: Any) -> Any:
@@ -171,7 +248,8 @@ def compare_parquet_metadata(name: str, old: Path, new: Path) -> TableDifference
 
 
 def compare_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Input hashes that differ between two manifests' ``inputs`` (provenance is not compared)."""
+    """Input hashes that differ between two manifests' ``inputs``: the events file's and the
+    content hash of every cached input (the values; a ``provenance`` record is not compared)."""
     before, after = dict(_hashes(old)), dict(_hashes(new))
     out = []
     for path in sorted(set(before) | set(after)):
@@ -182,14 +260,36 @@ def compare_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDifference | None:
-    """Comparison of two frames by value (NaN equals NaN; numbers to :data:`ROUNDING`); None when
-    bit for bit identical, problem :data:`ROUNDED` when the same to rounding."""
+    """Comparison of two frames by value (NaN equals NaN; numbers, and the numbers of JSON text,
+    to :data:`ROUNDING`); None when bit for bit identical, problem :data:`ROUNDED` when the same to
+    rounding, :data:`REORDERED` when the rows matched by their key columns (:data:`TABLE_KEYS`)
+    are the same in another order (with their value differences, if any)."""
     if list(old.columns) != list(new.columns):
         gone = [c for c in old.columns if c not in new.columns]
         added = [c for c in new.columns if c not in old.columns]
         return TableDifference(name, f"columns differ (only before: {gone}; only now: {added})")
     if old.shape != new.shape:
         return TableDifference(name, f"shape {old.shape} -> {new.shape}")
+    differing, rounded = _compare_values(old, new)
+    if differing:
+        keys = _row_keys(name, old, new)
+        matched = _matched(old, new, keys) if keys else None
+        if matched is not None:
+            differing, rounded = _compare_values(old, matched)
+            if not differing:
+                return TableDifference(name, REORDERED, rounded=rounded)
+            problem = f"{REORDERED}; values differ (rows matched by {', '.join(keys)})"
+            return TableDifference(name, problem, differing, rounded)
+        return TableDifference(name, "values differ", differing, rounded)
+    if rounded:
+        return TableDifference(name, ROUNDED, rounded)
+    return None
+
+
+def _compare_values(old: pd.DataFrame, new: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
+    """The columns of two frames of the same columns and shape whose values differ, and those
+    equal only to floating-point rounding, each with its largest absolute difference (NaN for
+    text, flags, dates)."""
     differing: dict[str, float] = {}
     rounded: dict[str, float] = {}
     for column in old.columns:
@@ -199,22 +299,31 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
             continue
         if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
             x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
-            same = (x == y) | (np.isnan(x) & np.isnan(y))
-            if same.all():
-                continue
-            with np.errstate(invalid="ignore"):
-                gap = np.abs(x - y)
-            largest = float(np.inf if np.isnan(gap[~same]).any() else gap[~same].max())
-            # Counts are integers: only floating-point numbers can round differently.
-            rounds = pd.api.types.is_float_dtype(a) and _within_rounding(x, y, gap, same)
-            (rounded if rounds else differing)[column] = largest
+            found = _numeric_difference(x, y)
+            if found is not None:
+                largest, rounds = found
+                # Counts are integers: only floating-point numbers can round differently.
+                rounds = rounds and pd.api.types.is_float_dtype(a)
+                (rounded if rounds else differing)[column] = largest
         elif not a.equals(b):
-            differing[column] = float("nan")
-    if differing:
-        return TableDifference(name, "values differ", differing)
-    if rounded:
-        return TableDifference(name, ROUNDED, rounded)
-    return None
+            numbers = _json_difference(a, b)
+            if numbers is None:
+                differing[column] = float("nan")
+            else:
+                (rounded if numbers[1] else differing)[column] = numbers[0]
+    return differing, rounded
+
+
+def _numeric_difference(x: np.ndarray, y: np.ndarray) -> tuple[float, bool] | None:
+    """None when ``x`` and ``y`` are the same (NaN equal to NaN); else their largest absolute
+    difference (infinite for NaN against a number) and whether it is within rounding."""
+    same = (x == y) | (np.isnan(x) & np.isnan(y))
+    if same.all():
+        return None
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(x - y)
+    largest = float(np.inf if np.isnan(gap[~same]).any() else gap[~same].max())
+    return largest, _within_rounding(x, y, gap, same)
 
 
 def _within_rounding(x: np.ndarray, y: np.ndarray, gap: np.ndarray, same: np.ndarray) -> bool:
@@ -224,6 +333,93 @@ def _within_rounding(x: np.ndarray, y: np.ndarray, gap: np.ndarray, same: np.nda
     scale = float(finite.max()) if finite.size else 0.0
     with np.errstate(invalid="ignore"):
         return bool(np.all(same | (gap <= ROUNDING * (np.fmax(np.abs(x), np.abs(y)) + 1e-3 * scale))))
+
+
+def _json_difference(a: pd.Series, b: pd.Series) -> tuple[float, bool] | None:
+    """Two text columns whose differing cells are JSON of the same structure, compared number by
+    number as a float column is (``params``: the fitted parameters by name), each parameter path
+    against its own largest magnitude: the largest absolute difference and whether it is within
+    rounding. None when a differing cell is not such JSON (the text differs)."""
+    old_leaves, new_leaves = [], []
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        left, right = _json_leaves(x), _json_leaves(y)
+        if left is None or right is None:
+            if x == y or (pd.isna(x) and pd.isna(y)):
+                continue
+            return None
+        if [path for path, _ in left] != [path for path, _ in right]:
+            return None
+        old_leaves.append(left)
+        new_leaves.append(right)
+    by_path: dict[str, tuple[list[float], list[float]]] = {}
+    for left, right in zip(old_leaves, new_leaves, strict=True):
+        for (path, u), (_, v) in zip(left, right, strict=True):
+            if isinstance(u, float) and isinstance(v, float):
+                xs, ys = by_path.setdefault(path, ([], []))
+                xs.append(u)
+                ys.append(v)
+            elif u != v or type(u) is not type(v):
+                return None
+    found = [_numeric_difference(np.array(xs), np.array(ys)) for xs, ys in by_path.values()]
+    numbers = [f for f in found if f is not None]
+    if not numbers:  # the same numbers written otherwise ("[0,0]" and "[0, 0]"): the text differs
+        return None
+    return max(f[0] for f in numbers), all(f[1] for f in numbers)
+
+
+def _json_leaves(text: Any) -> list[tuple[str, Any]] | None:
+    """The leaves of a JSON object or array in ``text`` with their paths (numbers and nulls as
+    floats, NaN for null), or None when ``text`` is not such JSON."""
+    if not isinstance(text, str) or not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    leaves: list[tuple[str, Any]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            leaves.append((f"{path}{{}}", len(node)))
+            for key, item in node.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(node, list):
+            leaves.append((f"{path}[]", len(node)))
+            for k, item in enumerate(node):
+                walk(item, f"{path}[{k}]")
+        elif node is None or (isinstance(node, int | float) and not isinstance(node, bool)):
+            leaves.append((path, float("nan") if node is None else float(node)))
+        else:
+            leaves.append((path, node))
+
+    walk(value, "")
+    return leaves
+
+
+def _row_keys(name: str, old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
+    """The key columns of table ``name`` (:data:`TABLE_KEYS`, else the :data:`IDENTIFYING`
+    columns it has) when they are of the same type in both frames; else none."""
+    keys = [c for c in TABLE_KEYS.get(name, IDENTIFYING) if c in old.columns]
+    if name in TABLE_KEYS and len(keys) != len(TABLE_KEYS[name]):
+        return []
+    return keys if all(str(old[c].dtype) == str(new[c].dtype) for c in keys) else []
+
+
+def _matched(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """``new``'s rows in ``old``'s order, matched by ``keys``, when both frames hold the same
+    keys, each once, in another order; else None."""
+
+    def labels(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+        return list(zip(*(frame[c].astype(object).map(repr) for c in keys), strict=True))
+
+    before, after = labels(old), labels(new)
+    position = {label: k for k, label in enumerate(after)}
+    if len(position) != len(after) or len(set(before)) != len(before) or set(before) != set(position):
+        return None
+    order = [position[label] for label in before]
+    if order == list(range(len(order))):
+        return None
+    return new.iloc[order].reset_index(drop=True)
 
 
 def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
@@ -289,6 +485,9 @@ def verify(
         raise InputError(str(folder / "manifest.json"), problem, field="cache")
     location = str(cache or manifest.get("cache"))
     store = open_cache(location)
+    if isinstance(store, PriceStore) and store.root.exists() and not store.root.is_dir():
+        where = location if cache is not None else str(folder / "manifest.json")
+        raise InputError(where, "is a file, not a cache folder (give --cache the cache's folder)")
     if cache is None and isinstance(store, PriceStore) and not store.root.is_dir():
         _not_found(folder, "cache", f"the cache '{location}'", "--cache")
     if not isinstance(store, PriceStore) and manifest.get("engine") is None:
@@ -334,6 +533,7 @@ def verify(
             elif difference is not None:
                 result.tables.append(difference)
         result.compared = len(names)
+        _explain_row_order(result)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     current = package_versions(ENGINE_PACKAGES if "engine" in manifest else ())
@@ -345,6 +545,23 @@ def verify(
     if manifest.get("git_commit") != commit:
         result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
     return result
+
+
+def _explain_row_order(result: VerifyResult) -> None:
+    """Say why tables hold the same rows in another order: when the events table is the same
+    events in another order and the events file's hash differs, the file's rows were reordered
+    (every table follows its order; README: the order changes no number)."""
+    events = next((d for d in result.tables if d.table == "events.parquet"), None)
+    if events is None or events.problem != REORDERED:
+        return
+    changed = [k for k, line in enumerate(result.inputs) if line.startswith("events.")]
+    for k in changed:
+        result.inputs[k] += " (the same events in another row order)"
+    if changed:
+        for difference in result.tables:
+            if difference.problem.startswith(REORDERED):
+                reason = " (the events file's row order changed)"
+                difference.problem = difference.problem.replace(REORDERED, REORDERED + reason, 1)
 
 
 def _events_source(
@@ -419,8 +636,42 @@ def _with_recorded_provenance(
     merged = _recorded_where_same(current, recorded)
     if _without_events_path(merged) == _without_events_path(current):
         return rerun, []
-    note = "inputs: the same content as recorded, other provenance (import or fetch times, source paths)"
+    others = dict(_other_provenance(current, recorded))
+    keys = sorted({key for differing in others.values() for key in differing})
+    note = "inputs: the same content as recorded, other provenance"
+    if others:
+        note += f" ({', '.join(keys)}) of {_some(sorted(others))}"
     return replace(rerun, provenance={**rerun.provenance, "inputs": merged}), [note]
+
+
+def _other_provenance(current: Any, recorded: Any, prefix: str = "") -> Iterator[tuple[str, list[str]]]:
+    """Each input of the same content as recorded whose other record differs, with its dotted
+    name and the keys that differ (those of its ``provenance``; an events file's path aside)."""
+    if not isinstance(current, Mapping) or not isinstance(recorded, Mapping):
+        return
+    if any(str(key).endswith("sha256") for key in current):  # one input's record
+        if compare_inputs(recorded, current):
+            return
+        before, after = dict(recorded), dict(current)
+        keys = [k for k in sorted(set(before) | set(after)) if k not in (PROVENANCE, "path")]
+        differing = [k for k in keys if before.get(k) != after.get(k)]
+        old, new = before.get(PROVENANCE), after.get(PROVENANCE)
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            differing += [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        elif old != new:
+            differing.append(PROVENANCE)
+        if differing:
+            yield prefix, differing
+        return
+    for key in sorted(current):
+        yield from _other_provenance(current[key], recorded.get(key), f"{prefix}.{key}" if prefix else key)
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``names``, and how many more."""
+    if len(names) <= shown + 1:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
 def _recorded_where_same(current: Any, recorded: Any) -> Any:
