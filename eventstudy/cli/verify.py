@@ -11,15 +11,20 @@ DIR holds exactly the files the run wrote (their SHA-256, nothing added), re-run
 into a temporary folder and compares every file:
   parquet tables      by value: columns, types, every value (NaN = NaN); values that differ
                       only by floating-point rounding (at most 1e-9 of the larger, e.g. on
-                      another CPU) are printed as a note, not a difference
+                      another CPU), JSON numbers (params) included, are printed as a note,
+                      not a difference; rows are matched by the table's keys (event_id,
+                      ticker, window, ...): the same rows in another order (the events
+                      file's rows reordered) are said so in one line
   report, tables      text exactly; figures byte for byte
-  input hashes        events file, every cached price and share file
+  input hashes        events file, the content (values) of every cached price, share and
+                      earnings table; a validation difference names tickers and findings
 A study run from a DataFrame in Python records its events' content hash, not a file: give a
 file of the same events with --events (a file of other events is refused). A study whose
 model was passed to run_study as an object that no config builds cannot be re-run: verify says
 so in one line (exit 2).
 Differences in package versions, the project's git commit or the inputs' provenance (import
-times, source paths) are printed as notes.
+times, source files and their hashes: the same values imported from another file) are printed
+as notes. --cache is the cache's folder.
 
 exit status: 0 identical, 1 different (each differing table, column and the largest
 absolute difference is listed), 2 bad input or missing data.
