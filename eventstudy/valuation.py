@@ -281,26 +281,40 @@ def price_splits(
 
 
 def _restated_splits(
-    names: Sequence[str], code: np.ndarray, as_of: np.ndarray, splits: Mapping[str, tuple[PriceSplit, ...]]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(R,) :attr:`ShareCountTable.restated_split` and ``restated_until`` of the figures ``code``
-    (ticker codes into ``names``) and ``as_of``, sorted by (code, as_of).
+    names: Sequence[str],
+    code: np.ndarray,
+    as_of: np.ndarray,
+    later: np.ndarray,
+    splits: Mapping[str, tuple[PriceSplit, ...]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(R,) :attr:`ShareCountTable.restated_split`, ``restated_until`` and ``restated_unsure`` of
+    the figures ``code`` (ticker codes into ``names``) and ``as_of``, sorted by (code, as_of);
+    ``later`` is their :attr:`ShareCountTable.later_split`.
 
-    A split in the closes applies to a ticker's counts only while none of them is dated after
-    its ``split_by``: a count after the split shows the basis of the earlier ones, through
-    :func:`split_ratios` (a change by the ratio: pre-split counts, :attr:`later_split`) or its
-    absence (split-adjusted counts, used as given), so the split is not counted twice."""
+    A split in the closes is left to the counts when they show it already (a count dated up to
+    the last restated day precedes a change of the later counts by a split ratio: the rule of
+    :attr:`later_split`), or when a count is dated after its ``split_by`` without such a change
+    (the earlier counts are split-adjusted, used as given); either way it is not counted twice.
+    Otherwise every count up to ``split_by`` takes its ratio: those up to the last restated day
+    surely precede the split; those after it (``restated_unsure``) may or may not, so they give
+    no market value and are not scaled either."""
     factor = np.ones(len(code))
     until = np.full(len(code), np.datetime64("NaT"), "datetime64[ns]")
+    unsure = np.zeros(len(code), dtype=bool)
     for c, name in enumerate(names):
         if name not in splits:
             continue
-        rows = slice(*np.searchsorted(code, [c, c + 1]))
-        applied = [split for split in splits[name] if not (as_of[rows] > split.split_by).any()]
-        if applied:  # every count of the ticker precedes each of them
-            factor[rows] = np.prod([split.ratio for split in applied])
-            until[rows] = max(split.split_by for split in applied)
-    return np.where(np.isclose(factor, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(factor, 9)), until
+        rows = np.arange(*np.searchsorted(code, [c, c + 1]))
+        for split in splits[name]:
+            before = as_of[rows] <= split.restated_to
+            if (later[rows][before] != 1.0).any() or (as_of[rows] > split.split_by).any():
+                continue  # the counts show the split themselves
+            factor[rows] *= split.ratio
+            ends = until[rows]
+            until[rows] = np.where(np.isnat(ends), split.split_by, np.maximum(ends, split.split_by))
+            unsure[rows] |= ~before
+    factor = np.where(np.isclose(factor, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(factor, 9))
+    return factor, until, unsure
 
 
 _ROWS_BLOCK_VALUES = 1 << 18
@@ -343,6 +357,10 @@ class ShareCountTable:
     restated_until
         (R,) the latest ``split_by`` of those splits (NaT where none): a count dated after it
         is after the split.
+    restated_unsure
+        (R,) bool: the figure is dated after the last restated day of such a split but not after
+        its ``split_by``, so it may be on either basis: no market value, and no value on the
+        prices' basis (:attr:`on_price_basis` NaN). Empty when built without restatements.
     calendar
         (T,) the calendar the table was built on.
 
@@ -365,6 +383,9 @@ class ShareCountTable:
     restated_split: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
     restated_until: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
+    )
+    restated_unsure: np.ndarray = field(
+        default_factory=lambda: np.empty(0, dtype=bool), repr=False, compare=False
     )
 
     @classmethod
@@ -409,8 +430,11 @@ class ShareCountTable:
         last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
         later = _later_products(split_ratios(shares, same), last)
         change = _later_products(fractional_changes(shares, same), last)
-        restated, until = _restated_splits(names, code, as_of, price_splits(restatements or {}))
-        return cls(tuple(names), shares, as_of, filing, keys, later, change, calendar, restated, until)
+        splits = price_splits(restatements or {})
+        restated, until, unsure = _restated_splits(names, code, as_of, later, splits)
+        return cls(
+            tuple(names), shares, as_of, filing, keys, later, change, calendar, restated, until, unsure
+        )
 
     @property
     def before_split(self) -> np.ndarray:
@@ -425,7 +449,10 @@ class ShareCountTable:
         """(R,) the figure times :attr:`later_split` (the count on the basis of split-adjusted
         closes and volumes), NaN where :attr:`later_change` says a later change may or may not
         have been a split."""
-        return np.where(self.later_change == 1.0, self.shares * self.before_split, np.nan)
+        usable = self.later_change == 1.0
+        if self.restated_unsure.size:  # dated between the last restated day and the split: either basis
+            usable &= ~self.restated_unsure
+        return np.where(usable, self.shares * self.before_split, np.nan)
 
     def rows(self, tickers: np.ndarray, days: np.ndarray) -> np.ndarray:
         """(P, L) row of the figure in effect for pair p on calendar position ``days[p, l]``.

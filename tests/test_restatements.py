@@ -250,3 +250,36 @@ def test_cache_import_says_it_in_one_line(
         "a 2-for-1 split?"
     )
     assert len(lines) == 2
+
+
+def test_a_split_the_counts_already_show_is_not_counted_twice() -> None:
+    """Review: the cached history ended before the split, so split_by is the new file's last day;
+    a count filed after the split already shows it (a change by the ratio), and the restated split
+    was applied on top: the backtest's value weights doubled and post-split counts were withheld.
+    Now the counts decide; a count between the last restated day and the split, which may be on
+    either basis, gives no market value and is not scaled."""
+    from eventstudy.data.restatements import compare_histories
+    from eventstudy.valuation import ShareCountTable
+
+    days = pd.bdate_range("2025-01-02", "2025-06-30")
+
+    def history(dates, close):
+        prices = dict.fromkeys(("open", "high", "low", "close", "adj_close"), close)
+        return pd.DataFrame({"date": dates, **prices, "volume": 1e6})
+
+    record = compare_histories(history(days[days <= "2025-01-31"], 100.0), history(days, 50.0))
+    assert record["split"] == "2-for-1" and record["split_by"] == "2025-06-30"
+    calendar = days.to_numpy("datetime64[ns]")
+
+    def table(as_of, counts):
+        shares = pd.DataFrame(
+            {"as_of": pd.to_datetime(as_of), "shares_outstanding": counts, "filing": ["x"] * len(counts)}
+        )
+        return ShareCountTable.build({"X": shares}, calendar, {"X": [record]})
+
+    shown = table(["2025-01-15", "2025-04-15"], [1e9, 2e9])  # the counts show the 2-for-1 split
+    np.testing.assert_array_equal(shown.before_split, [2.0, 1.0])
+    np.testing.assert_array_equal(shown.on_price_basis, [2e9, 2e9])
+    unsure = table(["2025-01-15", "2025-02-15"], [1e9, 1e9])  # the second may be before or after it
+    np.testing.assert_array_equal(unsure.before_split, [2.0, 2.0])  # neither gives a market value
+    np.testing.assert_array_equal(unsure.on_price_basis, [2e9, np.nan])  # only the sure one is scaled

@@ -257,7 +257,9 @@ def plan_trades(
     change = np.append(table.later_change, 1.0)[figure]
     restated = np.ones_like(split)
     if table.restated_split.size:
-        restated = np.append(table.restated_split, 1.0)[figure]
+        # A count dated between the last restated day and the split may be on either basis: none.
+        unsure = np.append(table.restated_unsure, False)[figure]
+        restated = np.where(unsure, np.nan, np.append(table.restated_split, 1.0)[figure])
     mcap_prev = prev_close * np.append(table.shares, np.nan)[figure] * split * restated
     abroad = np.array([quote_currency(str(t)) is not None for t in listed], dtype=bool)  # not in USD
     mcap_prev[np.isin(tickers, np.array(listed, dtype=object)[abroad])] = np.nan
