@@ -304,7 +304,11 @@ def _config_building(
         rebuilt = type(model).from_config(candidate, factors)
     except (KeyError, ValueError, NotImplementedError):  # a setting or a factor table it lacks
         return None
-    if type(rebuilt) is not type(model) or rebuilt.to_dict() != model.to_dict():
+    try:  # records compare as values; settings holding arrays compare as arrays, not a truth
+        differs = type(rebuilt) is not type(model) or bool(rebuilt.to_dict() != model.to_dict())
+    except (TypeError, ValueError):
+        return None
+    if differs:
         return None
     try:
         same = bool(rebuilt == model)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy import run_study
+from eventstudy import StudyConfig, run_study
 from eventstudy.errors import InputError
 from eventstudy.infer_ar import infer
 from eventstudy.models import ConstantMeanModel
@@ -152,3 +152,15 @@ def test_a_string_of_formats_is_refused_before_anything_is_written(
     assert str(caught.value) == expected
     assert not (tmp_path / "out").exists()
     assert (save_study(results, tmp_path / "out", formats=["csv"]) / "ar.csv").is_file()
+
+
+def test_a_model_whose_settings_hold_an_array_is_recorded_as_an_object(monkeypatch) -> None:
+    """Review: comparing two records whose settings hold a numpy array raised 'The truth value of
+    an array is ambiguous' at the very end of run_study; such a model is recorded as passed as an
+    object (verify then says it cannot re-run it) instead."""
+    from eventstudy.models import MarketModel
+    from eventstudy.study import _config_building
+
+    settings = lambda self: {"market": self.market, "w": np.array([0.5, 0.5])}  # noqa: E731
+    monkeypatch.setattr(MarketModel, "settings", settings)
+    assert _config_building(StudyConfig(), MarketModel("SPY"), {}) is None
