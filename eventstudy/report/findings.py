@@ -583,18 +583,12 @@ def limitations_section(car: pd.DataFrame, stats: pd.DataFrame | None, main: str
         "per "
         "deal dollar is a ratio of totals with no test of its own.",
     ]
-    if stats is not None and (stats["statistic"] == "dollar_fallback_sd_rows").any():
-        fallback = stats[
-            (stats["statistic"] == "dollar_fallback_sd_rows")
-            & (stats["group"] == "all")
-            & (stats["window"] == main)
-        ]
-        count = int(fallback["n"].iloc[0]) if len(fallback) else 0
-        if count > 0:
-            bullets.append(
-                f"The dollar test's s.d. uses σ × market value for {count} rows "
-                "(dollar_fallback_sd_rows): share counts do not cover their estimation windows."
-            )
+    fallback = _all_row(stats, main, "dollar_fallback_sd_rows")
+    if fallback is not None and int(fallback["n"]) > 0:
+        bullets.append(
+            f"The dollar test's s.d. uses σ × market value for {int(fallback['n'])} rows "
+            "(dollar_fallback_sd_rows): share counts do not cover their estimation windows."
+        )
     shared = _all_row(stats, main, "dollar_shared_days_usd")
     if shared is not None and int(shared["n"]) > 0:
         days = int(shared["n"])
