@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from eventstudy.text import latex, plain
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -42,7 +44,7 @@ class Summary:
         rule = "=" * width
         lines = [self.title.center(width).rstrip(), rule]
         pad = max((len(label) for label, _ in self.info), default=0)
-        lines += [f"{label + ':':<{pad + 1}} {_one_line(value)}" for label, value in self.info]
+        lines += [f"{label + ':':<{pad + 1}} {plain(value)}" for label, value in self.info]
         for caption, table in self.tables:
             lines += ["", caption, "-" * width]
             lines += table.to_string(index=False).splitlines() if len(table) else ["(no rows)"]
@@ -65,15 +67,15 @@ class Summary:
 
     def as_latex(self) -> str:
         """LaTeX (booktabs tables; every cell escaped)."""
-        lines = [f"\\textbf{{{_latex(self.title)}}}", ""]
+        lines = [f"\\textbf{{{latex(self.title)}}}", ""]
         for label, value in self.info:
-            lines.append(f"{_latex(label)}: {_latex(value)}\\\\")
+            lines.append(f"{latex(label)}: {latex(value)}\\\\")
         for caption, table in self.tables:
-            escaped = table.rename(columns=_latex).map(_latex)
+            escaped = table.rename(columns=latex).map(latex)
             body = escaped.style.hide(axis="index").to_latex(hrules=True, column_format="l" * table.shape[1])
-            head = ["", "\\begin{table}[htbp]", "\\centering", f"\\caption{{{_latex(caption)}}}"]
+            head = ["", "\\begin{table}[htbp]", "\\centering", f"\\caption{{{latex(caption)}}}"]
             lines += [*head, body.rstrip(), "\\end{table}"]
-        lines += ["", *(f"{_latex(note)}\\\\" for note in self.notes)]
+        lines += ["", *(f"{latex(note)}\\\\" for note in self.notes)]
         return "\n".join(lines).rstrip("\\\n") + "\n"
 
     def _repr_html_(self) -> str:
@@ -84,31 +86,3 @@ class Summary:
 
     def __repr__(self) -> str:
         return self.as_text()
-
-
-_LATEX = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
-
-
-def _one_line(text: object) -> str:
-    """``text`` with each run of whitespace (a newline too) as one space."""
-    return " ".join(str(text).split())
-
-
-def _latex(text: object) -> str:
-    """``text`` on one line with LaTeX's special characters escaped (and ``<``, ``>``, ``|``, which
-    the default OT1 font encoding prints as other glyphs)."""
-    return "".join(_LATEX.get(char, char) for char in _one_line(text))

@@ -670,3 +670,18 @@ def test_summary_latex_escapes_what_the_default_font_encoding_prints_as_other_gl
     from eventstudy.report.tables import latex_escape
 
     assert latex_escape("a<b>|c") == r"a\textless{}b\textgreater{}\textbar{}c"
+
+
+def test_summaries_and_report_tables_escape_user_text_by_one_rule() -> None:
+    """The summary's LaTeX kept τ, dashes and bidi overrides that the report's tables escaped or
+    dropped (two maps): pdfLaTeX stopped at the τ of a window label, and a U+202E reversed what
+    followed it in a notebook's summary. Both now use eventstudy.text."""
+    from eventstudy.report.tables import latex_escape
+    from eventstudy.summary import Summary
+
+    value = "CAR[τ−1, τ+1] — Pynnönen \u202eevil\u202c† 50% a_b"
+    summary = Summary("t", info=(("window", value),))
+    line = next(line for line in summary.as_latex().splitlines() if line.startswith("window:"))
+    assert line.removesuffix("\\\\") == "window: " + latex_escape(value)
+    assert latex_escape(value) == r"CAR[$\tau$−1, $\tau$+1] --- Pynn\"{o}nen evil$^{\dagger}$ 50\% a\_b"
+    assert "window: CAR[τ−1, τ+1] — Pynnönen evil† 50% a_b" in summary.as_text().splitlines()

@@ -33,6 +33,8 @@ from typing import Any
 
 import pandas as pd
 
+from eventstudy import text as _text
+
 MISSING = "—"
 MINUS = "-"
 
@@ -197,12 +199,6 @@ def by_unit(value: Any, unit: str) -> str:
     return str(value)
 
 
-_WHITESPACE = re.compile(r"\s+")
-# C0 and C1 controls, and the invisible format characters that change how the rest of a line
-# reads: the bidirectional marks, embeddings, overrides and isolates (a U+202E reverses what
-# follows it), the zero-width space and the byte-order mark. The joiners U+200C and U+200D stay:
-# they spell words (Persian, Indic scripts) and emoji.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # What CommonMark/GFM could read as markup inside a line: backslash, code, emphasis and
 # strikethrough marks, table pipes, an HTML tag or autolink (``<`` before a letter, ``/``, ``!``
 # or ``?``), an entity (``&name;``), the ``](`` / ``][`` / ``]:`` of links, images and link
@@ -219,7 +215,7 @@ def plain(value: Any) -> str:
     ``""``."""
     if is_missing(value):
         return ""
-    return _CONTROL.sub("", _WHITESPACE.sub(" ", str(value))).strip()
+    return _text.plain(value)
 
 
 def md(value: Any) -> str:

@@ -46,6 +46,7 @@ from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
 from eventstudy.multiple_testing import repeated_p
 from eventstudy.report import fmt
 from eventstudy.report.flags import known_clean
+from eventstudy.text import latex
 from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX
 
 TESTS: tuple[tuple[str, str, str], ...] = (
@@ -225,32 +226,10 @@ def to_markdown(tables: Sequence[PaperTable], title: str) -> str:
     return "\n".join(lines)
 
 
-_LATEX = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "#": r"\#",
-    "^": r"\textasciicircum{}",
-    "_": r"\_",
-    "%": r"\%",
-    "~": r"\textasciitilde{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-    "τ": r"$\tau$",
-    "—": "---",
-    "–": "--",
-    "†": r"$^{\dagger}$",
-    "ö": r"\"{o}",
-}
-
-
 def latex_escape(text: object) -> str:
-    """``text`` as LaTeX text, one line: the ten special characters escaped, and ``<``, ``>``
-    and ``|``, which the default OT1 font encoding prints as other glyphs."""
-    return "".join(_LATEX.get(c, c) for c in fmt.plain(text))
+    """``text`` as LaTeX text, one line (:func:`eventstudy.text.latex`; a missing value is
+    empty)."""
+    return latex(fmt.plain(text))
 
 
 def _latex_cell(text: str) -> str:

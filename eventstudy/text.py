@@ -1,0 +1,55 @@
+"""User text made safe for one line of output: plain text and LaTeX.
+
+Text a user typed (headlines, group names, tickers) reaches summaries, tables and reports. Here
+it is reduced to one line (every run of whitespace one space) without the characters that
+would change how the rest of the line reads, and escaped for LaTeX. The summaries
+(:mod:`eventstudy.summary`) and the report's tables (:mod:`eventstudy.report.tables`) share
+these rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+WHITESPACE = re.compile(r"\s+")
+# C0 and C1 controls, and the invisible format characters that change how the rest of a line
+# reads: the bidirectional marks, embeddings, overrides and isolates (a U+202E reverses what
+# follows it), the zero-width space and the byte-order mark. The joiners U+200C and U+200D stay:
+# they spell words (Persian, Indic scripts) and emoji.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "τ": r"$\tau$",
+    "—": "---",
+    "–": "--",
+    "†": r"$^{\dagger}$",
+    "ö": r"\"{o}",
+}
+"""LaTeX's ten special characters; ``<``, ``>`` and ``|``, which the default OT1 font encoding
+prints as other glyphs; and the few non-ASCII characters the tool itself writes (τ, dashes, the
+dagger, Pynnönen's ö), so that the output compiles with pdfLaTeX's defaults."""
+
+
+def plain(value: object) -> str:
+    """``value`` as one line of text: each run of whitespace (newlines, tabs, Unicode line and
+    paragraph separators) becomes one space, other control characters and the invisible
+    direction and zero-width marks are dropped, and the ends are stripped."""
+    return CONTROL.sub("", WHITESPACE.sub(" ", str(value))).strip()
+
+
+def latex(value: object) -> str:
+    """``value`` as LaTeX text on one line (:func:`plain`, then :data:`LATEX` escaped)."""
+    return "".join(LATEX.get(char, char) for char in plain(value))
