@@ -90,7 +90,7 @@ from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
 from eventstudy.errors import InputError
 from eventstudy.plain import plain, plain_real
-from eventstudy.symbols import identity_key, shown, symbol_problem
+from eventstudy.symbols import list_problem, shown, symbol_problem
 
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2199, 12, 31)
@@ -666,17 +666,9 @@ def _check(config: StudyConfig) -> None:
         )
     if not isinstance(config.peers, tuple):
         fail("peers", f"{shown(config.peers)} is not a list of ticker symbols")
-    first: dict[str, tuple[int, str]] = {}
-    for position, ticker in enumerate(config.peers):
-        problem = symbol_problem(ticker)
-        if problem:
-            fail("peers", problem)
-        key = identity_key(ticker)  # NVDA and nvda: one cache file on a case-insensitive disk
-        if key in first:
-            earlier, name = first[key]
-            twice = "is listed twice" if name == ticker else f"and {name} differ only in case"
-            fail("peers", f"{ticker} {twice} (entries {earlier + 1} and {position + 1})")
-        first[key] = (position, ticker)
+    peers_problem = list_problem(config.peers)
+    if peers_problem:
+        fail("peers", peers_problem[1])
     if config.statistics is not None:
         from eventstudy.inference import STATISTICS
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import InputError
-from eventstudy.symbols import symbol_problem
+from eventstudy.symbols import list_problem
 
 PEER_ROLE = "peer"
 
@@ -44,23 +44,21 @@ def check_peers(names: Iterable[str], *, source: str) -> tuple[str, ...]:
         If ``names`` is a string (``"AMD"`` would be the peers A, M and D) or an entry is not one.
     InputError
         Naming ``source`` and the entry: a ticker outside the identifier grammar, or one listed
-        twice.
+        twice or differing only in case from an earlier one (:func:`eventstudy.symbols.list_problem`,
+        the rule of a config's ``peers``).
     """
     if isinstance(names, str | bytes):
         raise TypeError(f"peers must be a list of tickers, not a str ({names!r}): write peers=[{names!r}]")
     checked = tuple(names)
-    seen: set[str] = set()
     for position, name in enumerate(checked, start=1):
         if not isinstance(name, str):
             raise TypeError(
                 f"peers must be a list of tickers: entry {position} is {type(name).__name__}, not str"
             )
-        problem = symbol_problem(name)
-        if problem:
-            raise InputError(source, problem, field=name if len(name) <= 40 else name[:37] + "...")
-        if name in seen:
-            raise InputError(source, f"{name} is listed twice", field=name)
-        seen.add(name)
+    problem = list_problem(checked)
+    if problem:
+        name = checked[problem[0]]
+        raise InputError(source, problem[1], field=name if len(name) <= 40 else name[:37] + "...")
     return tuple(str(name) for name in checked)  # numpy's str_ as str
 
 

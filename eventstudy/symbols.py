@@ -41,7 +41,7 @@ validate``, and to the cache's file names. So whatever one accepts, all accept.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeGuard
 
 from eventstudy.errors import InputError
@@ -121,6 +121,25 @@ def identity_key(symbol: str) -> str:
     case-insensitive file system).
     """
     return symbol.upper()
+
+
+def list_problem(symbols: Sequence[str]) -> tuple[int, str] | None:
+    """The first problem of a list of identifiers (e.g. peers) as ``(position, message)``, or
+    None: an entry outside the grammar (:func:`symbol_problem`), or one listed twice or
+    differing only in case from an earlier one (:func:`identity_key`: ``NVDA`` and ``nvda``
+    would share one cache file on a case-insensitive disk)."""
+    first: dict[str, tuple[int, str]] = {}
+    for position, symbol in enumerate(symbols):
+        problem = symbol_problem(symbol)
+        if problem:
+            return position, problem
+        key = identity_key(symbol)
+        if key in first:
+            earlier, name = first[key]
+            twice = "is listed twice" if name == symbol else f"and {name} differ only in case"
+            return position, f"{symbol} {twice} (entries {earlier + 1} and {position + 1})"
+        first[key] = (position, symbol)
+    return None
 
 
 def case_twins(names: Iterable[str], known: Iterable[str]) -> Iterator[tuple[int, str, str]]:

@@ -71,7 +71,9 @@ def test_no_peers_leaves_events_unchanged(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("nv da", "'nv da' is not a ticker"), ("NVDA,AMD,NVDA", "NVDA is listed twice"), (" , ", "no tickers")],
+    [("nv da", "'nv da' is not a ticker"), ("NVDA,AMD,NVDA", "NVDA is listed twice"), (" , ", "no tickers"),
+     # Case twins share one cache file on a case-insensitive disk; the config refused them, --peers did not.
+     ("NVDA,amd,nvda", r"'nvda': nvda and NVDA differ only in case \(entries 1 and 3\)")],
 )
 def test_parse_peers_rejects_bad_lists(text, message) -> None:
     with pytest.raises(InputError, match=message) as caught:
