@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 import eventstudy.data.events as events_module
 from eventstudy.cli import main
 from eventstudy.data.events import COLUMNS, MAX_DEAL_USD, MIN_DEAL_USD, TIMINGS, read_events
+from eventstudy.data.tabular import read_text_table
 from eventstudy.errors import InputError
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -191,8 +192,25 @@ def test_quoted_multiline_headline_and_blank_lines(tmp_path: Path) -> None:
     )
     frame = read_events(path)
     assert frame["headline"].tolist() == ['two\nlines, "quoted"', "plain"]
-    assert frame["source_row"].tolist() == [3, 5]  # the line where each record ends
+    assert frame["source_row"].tolist() == [2, 5]  # the line where each record starts
     assert math.isnan(frame["deal_usd"].iloc[1])
+
+
+def test_a_bad_field_of_a_multiline_record_names_the_line_the_record_starts_on(tmp_path: Path) -> None:
+    """The error named the record's last line (3), where the user finds the rest of a headline,
+    not the ticker."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        ",".join(COLUMNS) + "\ne0,2025-01-20,pre,AMD,partner,,g,plain\n"
+        'e1,2025-01-21,pre,OR CL,partner,1e9,g,"two\nlines"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r", row 3, field 'ticker'"):
+        read_events(path)
+    shares = tmp_path / "counts.csv"
+    shares.write_text('symbol,date,shares\nAMD,2025-01-02,1\nAMD,"2025-01-03\nx"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r", row 3\b.*expected 3 fields, found 2"):
+        read_text_table(shares)
 
 
 # -- one bad field: the error names its row and field -----------------------------------------

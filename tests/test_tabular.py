@@ -29,13 +29,15 @@ def oracle(text: str) -> tuple[list[str], list[list[str]], list[int]] | str:
     try:
         header = [name.strip() for name in next(reader)]
         rows, lines = [], []
+        last = reader.line_num
         for fields in reader:
+            first, last = last + 1, reader.line_num  # a record's row is its first line
             if not fields or all(not value.strip() for value in fields):
                 continue
             if len(fields) != len(header):
-                return f"row {reader.line_num}"
+                return f"row {first}"
             rows.append([value.strip() for value in fields])
-            lines.append(reader.line_num)
+            lines.append(first)
     except csv.Error:
         return f"row {reader.line_num}"
     return header, rows, lines

@@ -289,10 +289,13 @@ def _parse_events(
             raise InputError(str(path), "the file is empty; expected a header: " + ",".join(COLUMNS))
         _check_header(path, [name.strip() for name in header])
         records = []
+        last_line = reader.line_num
         for number, fields in enumerate(reader, start=2):
+            # A record's line is its first: a quoted field may hold line breaks.
+            first_line, last_line = last_line + 1, reader.line_num
             if not fields or all(not value.strip() for value in fields):
                 continue
-            row = number if by_record else reader.line_num
+            row = number if by_record else first_line
             records.append(_parse_row(path, row, header, fields, reserved))
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None

@@ -184,15 +184,18 @@ def _read_csv(path: Path) -> TextTable:
         columns: list[list[str]] = [[] for _ in header]
         appends = [column.append for column in columns]
         width = len(header)
+        last_line = reader.line_num
         for fields in reader:
+            # A record's line is its first: a quoted field may hold line breaks.
+            first_line, last_line = last_line + 1, reader.line_num
             if not fields or all(not value.strip() for value in fields):
                 continue
             if len(fields) != width:
                 found = f"expected {width} fields, found {len(fields)}"
-                raise InputError(str(path), found, row=reader.line_num)
+                raise InputError(str(path), found, row=first_line)
             for append, value in zip(appends, fields):  # noqa: B905 - the widths are equal
                 append(value)
-            lines.append(reader.line_num)
+            lines.append(first_line)
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV ({exc})", row=reader.line_num) from None
     del reader, text  # the text, once split into cells
