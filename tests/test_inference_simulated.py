@@ -788,35 +788,77 @@ def test_empty_panel_gives_nan_rows(panel: EventPanel) -> None:
 
 
 # --------------------------------------------------------------------------- Wilcoxon p-values
-def _exact_wilcoxon_p(x: np.ndarray) -> float:
-    """Two-sided exact p of W+ by enumerating all 2^n sign patterns (no ties)."""
+def _exact_wilcoxon_p(x: np.ndarray, alternative: str = "two-sided") -> float:
+    """Exact p of W+ by enumerating all 2^n sign patterns of the (average) ranks."""
     ranks = stats.rankdata(np.abs(x))
     observed = ranks[x > 0].sum()
     signs = np.array(list(itertools.product([0, 1], repeat=x.size)))
     null = signs @ ranks
-    return min(1.0, 2 * min(np.mean(null <= observed), np.mean(null >= observed)))
+    lower, upper = np.mean(null <= observed + 1e-9), np.mean(null >= observed - 1e-9)
+    return {"two-sided": min(1.0, 2 * min(lower, upper)), "greater": upper, "less": lower}[alternative]
 
 
-def test_wilcoxon_p_is_exact_without_ties_and_normal_with_ties() -> None:
+def test_wilcoxon_p_is_exact_up_to_fifty_pairs_and_normal_beyond() -> None:
     rng = np.random.default_rng(31)
     x = rng.normal(0.4, 1.0, 11)
     got = wilcoxon_signed_rank_test(x)
     assert got.p == pytest.approx(_exact_wilcoxon_p(x), rel=1e-12)
     assert "exact" in got.reference and got.n == 11
-    # A tie in |CAR|: the exact table no longer applies; normal approximation, tie-corrected.
-    tied = np.array([0.5, -0.5, 1.2, 2.0, 0.7, 1.5, -0.3, 0.9, 1.1, 0.0])
+    # More than 50 pairs, with ties: the normal approximation, tie-corrected.
+    tied = np.round(rng.normal(0.1, 1.0, 80), 1)
     result = wilcoxon_signed_rank_test(tied)
     nonzero = tied[tied != 0]
     ranks = stats.rankdata(np.abs(nonzero))
     n = nonzero.size
     _, counts = np.unique(np.abs(nonzero), return_counts=True)
+    assert counts.max() > 1 and n > 50
     var = n * (n + 1) * (2 * n + 1) / 24 - np.sum(counts**3 - counts) / 48
     z = (ranks[nonzero > 0].sum() - n * (n + 1) / 4) / np.sqrt(var)
     assert result.p == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-12)
-    assert "normal approximation" in result.reference and result.n == 9
-    # More than 50 pairs: normal approximation.
-    big = wilcoxon_signed_rank_test(rng.normal(size=60))
-    assert "normal approximation" in big.reference and big.n == 60
+    assert "normal approximation" in result.reference and result.n == n
+
+
+@pytest.mark.parametrize(
+    ("cars", "exact"),
+    [([1, 1, 2, 2, 3], 2**-4), ([2, 2, 2, 2, 2], 2**-4), ([1, 1, 2, 2, 3, 3], 2**-5), ([3, 3, 3], 0.25)],
+)
+def test_wilcoxon_with_tied_cars_never_goes_below_what_the_test_can_attain(cars, exact) -> None:
+    """With ties the p came from the normal approximation: five equal CARs gave p = 0.025, but
+    with five pairs of one sign no sign pattern is rarer than 2 in 2^5 (p = 0.0625)."""
+    result = wilcoxon_signed_rank_test(np.array(cars, dtype=float) / 100)
+    assert result.p == pytest.approx(exact, rel=1e-12) and "exact" in result.reference
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-4, 4), min_size=1, max_size=12),
+    st.sampled_from(["two-sided", "greater", "less"]),
+)
+def test_wilcoxon_p_with_ties_and_zeros_is_the_sign_flip_distribution(values, alternative) -> None:
+    """Oracles: enumeration of every sign pattern, and scipy's exact permutation test."""
+    x = np.array(values, dtype=float) / 100
+    nonzero = x[x != 0]
+    result = wilcoxon_signed_rank_test(x, alternative=alternative)
+    assert result.n == nonzero.size
+    if nonzero.size == 0:
+        assert np.isnan(result.p)
+        return
+    assert result.p == pytest.approx(_exact_wilcoxon_p(nonzero, alternative), rel=1e-12, abs=1e-15)
+    if nonzero.size >= 2:
+        method = stats.PermutationMethod(n_resamples=np.inf)
+        oracle = stats.wilcoxon(nonzero, alternative=alternative, method=method).pvalue
+        assert result.p == pytest.approx(oracle, rel=1e-12, abs=1e-15)
+
+
+def test_sign_test_drops_cars_of_exactly_zero() -> None:
+    """Ten stale prices (CARs of 0) gave Z = -3.16, p = 0.002: zeros counted as negative."""
+    assert sign_test(np.zeros(10)).n == 0 and np.isnan(sign_test(np.zeros(10)).p)
+    mixed = sign_test(np.r_[np.zeros(5), np.ones(5) / 100])
+    assert mixed.n == 5 and mixed.value == pytest.approx(2.5 / np.sqrt(1.25))
+    assert mixed.p == pytest.approx(2 * 0.5**5)  # was 1.0: five zeros against five rises
+    assert sign_test(np.r_[0.0, -0.01, 0.02, 0.03], alternative="greater").p == pytest.approx(
+        stats.binom.sf(1, 3, 0.5)
+    )
 
 
 @settings(max_examples=40, deadline=None)
