@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -362,3 +363,61 @@ def test_running_out_of_memory_names_the_command_and_what_to_do(
     assert main(command) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("eventstudy: error: ") and words in err
+
+
+@pytest.mark.parametrize("where", ["--out", "--events", "--cache"])
+def test_a_path_that_is_not_utf8_is_one_line_and_nothing_written(
+    where, tmp_path, capsys, monkeypatch
+) -> None:
+    """Bytes that are not UTF-8 in a file name crashed a finished run with a UnicodeEncodeError
+    traceback (parquet and the manifest record paths as UTF-8), or called a good cache damaged."""
+    monkeypatch.chdir(tmp_path)
+    bad = os.fsdecode(b"bad\xffname")
+    paths = {"--out": "out", "--events": str(ROOT / "events.csv"), "--cache": "cache", where: bad}
+    status = run("run", "--offline", *(x for key, value in paths.items() for x in (key, value)))
+    err = capsys.readouterr().err
+    assert status == 2 and err == (
+        "eventstudy: error: 'bad\\xffname' is not UTF-8 text; rename the file or folder "
+        "(the outputs record every path as UTF-8)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_path_longer_than_the_system_allows_is_one_line(tmp_path, capsys) -> None:
+    long = str(tmp_path / "/".join(["d" * 200] * 25))
+    status = run("run", "--offline", "--events", str(ROOT / "events.csv"), "--cache", str(tmp_path / "c"),
+                 "--out", long)  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.endswith(": cannot be used: File name too long\n"), err
+    assert list(tmp_path.iterdir()) == []
+
+
+INTERRUPTED = "eventstudy: interrupted; an output folder keeps what it held before the run\n"
+
+
+@pytest.mark.parametrize("library_error", [False, True])
+def test_ctrl_c_is_one_line_and_exit_130(library_error: bool) -> None:
+    """Ctrl-C printed a KeyboardInterrupt traceback, or, inside matplotlib, a ValueError one (the
+    library turned the interrupt into its own error). A real SIGINT, sent by the command itself."""
+    script = f"""
+import argparse, os, signal, sys
+import eventstudy.cli as cli
+
+def handler(args):
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+    except KeyboardInterrupt:
+        if {library_error}:
+            raise ValueError("Invalid bounding box") from None
+        raise
+
+class Parser:
+    def parse_args(self, argv):
+        return argparse.Namespace(handler=handler, command="run")
+
+cli.build_parser = Parser
+sys.exit(cli.console())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, INTERRUPTED)

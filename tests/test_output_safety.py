@@ -197,6 +197,38 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "elsewhere").exists()
 
 
+def test_the_default_guard_protects_the_project_checkout(tmp_path: Path, monkeypatch) -> None:
+    """The guard looked for pyproject.toml beside the package's own folder (eventstudy/) since
+    folder.py moved into eventstudy/output/: the checkout was protected by nothing."""
+    project = Path(__file__).resolve().parents[1]
+    assert (project / "pyproject.toml").is_file()
+    monkeypatch.chdir(tmp_path)
+    guard = Guard.for_cache(None)
+    assert project in [p.resolve() for p in guard.protected]
+    for target in (project, tmp_path.parent / os.path.relpath(project, tmp_path.parent)):
+        with pytest.raises(OutputFolderError, match="is or contains"):
+            outdir.check_target(target, guard)
+    assert outdir.check_target(project / "reports" / "study", guard)
+
+
+def test_a_store_of_any_cache_is_refused_whatever_cache_the_run_named(tmp_path: Path, monkeypatch) -> None:
+    """save_study of results whose cache was recorded relative to another directory (a chdir in
+    a notebook, or a loaded study) wrote a whole output into cache/prices/: the guard only knew
+    the recorded path. A store is now recognised from the target itself."""
+    cache = tmp_path / "cache"
+    (cache / ".locks").mkdir(parents=True)
+    (cache / "prices").mkdir()
+    monkeypatch.chdir(tmp_path)
+    guard = Guard.for_cache("elsewhere/cache")  # the run's cache, named relative to another folder
+    stores = (cache / "prices" / "x", cache / "earnings" / "y", cache / ".locks" / "z", cache / "shares")
+    for target in stores:
+        with pytest.raises(OutputFolderError, match="cache folder"):
+            outdir.check_target(target, guard)
+    assert outdir.check_target(cache / "study", guard)  # beside the stores, as a run may write
+    plain = tmp_path / "notes" / "prices"  # a folder named prices outside any cache is the user's choice
+    assert outdir.check_target(plain / "study", guard)
+
+
 def test_the_new_folder_gets_the_usual_mode_and_keeps_an_earlier_ones(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     publish(folder, write_some(["a.md"], "one"), guard=Guard(cwd=tmp_path))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -82,11 +84,26 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
 
 
+_INTERRUPTED = "eventstudy: interrupted; an output folder keeps what it held before the run"
+_interrupted = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    undecodable = _undecodable_argument(args)
+    if undecodable:
+        print(
+            f"eventstudy: error: {undecodable} is not UTF-8 text; rename the file or folder (the "
+            "outputs record every path as UTF-8)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         return int(args.handler(args))
+    except KeyboardInterrupt:
+        print(_INTERRUPTED, file=sys.stderr)
+        return 130
     except (InputError, DataUnavailableError) as exc:
         print(f"eventstudy: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
@@ -100,6 +117,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
         sys.stdout = None
         return 0
+    except Exception:
+        if _interrupted:  # Ctrl-C inside a library that turned it into its own error
+            print(_INTERRUPTED, file=sys.stderr)
+            return 130
+        raise
+
+
+def _undecodable_argument(args: argparse.Namespace) -> str | None:
+    """The first argument (a path or text) holding bytes that are not UTF-8, shown with those
+    bytes as ``\\xff`` escapes, or None. Python decodes such bytes to lone surrogates, which no
+    parquet file, manifest or error line can hold."""
+    for value in vars(args).values():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str | os.PathLike):
+                text = os.fspath(item)
+                if isinstance(text, str) and any("\udc80" <= char <= "\udcff" for char in text):
+                    return "'" + os.fsencode(text).decode("utf-8", "backslashreplace") + "'"
+    return None
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """SIGINT: remember it (a library may catch the KeyboardInterrupt and raise its own error)
+    and interrupt as Python does."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 def console() -> int:
@@ -108,6 +151,7 @@ def console() -> int:
     A numpy or pandas warning is a defect to fix at its cause (the tests call :func:`main`
     and fail on any warning); users never see one.
     """
+    signal.signal(signal.SIGINT, _on_interrupt)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return main()

@@ -120,9 +120,10 @@ class Guard:
         the cache's stores (:data:`eventstudy.data.store.KINDS`: ``prices/``, ``returns/``,
         ``earnings/``, ..., whether made yet or not) or its lock folder.
         """
+        import eventstudy
         from eventstudy.data.store import KINDS, LOCKS
 
-        project = Path(__file__).resolve().parents[1]
+        project = Path(eventstudy.__file__).resolve().parents[1]  # the folder holding the package
         # A source checkout (not an installed wheel) is protected as a whole.
         protected = [project] if (project / "pyproject.toml").is_file() else []
         sealed: list[Path] = []
@@ -150,11 +151,16 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
     if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
         raise OutputFolderError(folder, f"its name is longer than {longest} bytes; name a shorter folder")
-    if folder.is_symlink():
-        raise OutputFolderError(folder, "is a symbolic link; name a real folder (links are never followed)")
-    if folder.exists() and not folder.is_dir():
-        raise OutputFolderError(folder, "exists and is not a folder; write to another folder (run --out)")
-    real = _resolved(folder)
+    try:
+        if folder.is_symlink():
+            raise OutputFolderError(
+                folder, "is a symbolic link; name a real folder (links are never followed)"
+            )
+        if folder.exists() and not folder.is_dir():
+            raise OutputFolderError(folder, "exists and is not a folder; write to another folder (run --out)")
+        real = _resolved(folder)
+    except OSError as exc:  # e.g. a path longer than the system allows
+        raise OutputFolderError(folder, f"cannot be used: {exc.strerror or exc}") from None
     cwd = _resolved(guard.cwd)
     if real == cwd or real in cwd.parents:
         raise OutputFolderError(folder, "is the working directory or one of its ancestors; name a new folder")
@@ -166,7 +172,25 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
         shielded = _resolved(sealed)
         if real == shielded or real in shielded.parents or shielded in real.parents:
             raise OutputFolderError(folder, f"is, contains or lies inside the cache folder {sealed}")
+    store = cache_store_around(real)
+    if store is not None:
+        raise OutputFolderError(folder, f"is or lies inside the cache folder {store}")
     return folder
+
+
+def cache_store_around(path: Path) -> Path | None:
+    """The store or lock folder of a cache (``prices/``, ..., ``.locks/`` beside a ``.locks/``
+    folder) that the resolved ``path`` is or lies inside, or None.
+
+    Found from the path itself, whatever cache a run names: a study saved from Python after a
+    change of directory, or loaded from a folder that records its cache relative to another
+    directory, is never written into a store."""
+    from eventstudy.data.store import KINDS, LOCKS
+
+    for folder in (path, *path.parents):
+        if folder.name == LOCKS or (folder.name in KINDS and (folder.parent / LOCKS).is_dir()):
+            return folder
+    return None
 
 
 def _resolved(path: Path) -> Path:
