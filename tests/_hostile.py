@@ -63,19 +63,17 @@ def run_cli(args: list[str]) -> tuple[int, str, str, list[str]]:
 def succeeded(status: int, stderr: str, caught: list[str], command: str, context: str) -> bool:
     """Whether a run of ``eventstudy COMMAND`` exited 0, once the promise of every run is
     checked: no warning, no traceback, exit 0 or 2, and exit 2's stderr one line
-    ``eventstudy: error: ...`` (for an option argparse refuses, its usage and then one line
-    ``eventstudy COMMAND: error: argument ...``). ``context`` is shown when a check fails."""
+    ``eventstudy: error: ...`` (for an option argparse refuses, ``eventstudy COMMAND: error:
+    argument ...``). ``context`` is shown when a check fails."""
     assert not caught, f"{caught}\n{context}"
     assert "Traceback" not in stderr, context
     assert status in (0, 2), f"status {status}: {stderr}\n{context}"
     if status == 0:
         return True
     lines = stderr.splitlines()
-    if lines and lines[0].startswith("usage: eventstudy"):
-        assert lines[-1].startswith(f"eventstudy {command}: error: argument "), f"{stderr}\n{context}"
-        assert not any("error" in line for line in lines[:-1]), f"{stderr}\n{context}"
-    else:
-        assert len(lines) == 1 and lines[0].startswith("eventstudy: error: "), f"{stderr}\n{context}"
+    assert len(lines) == 1, f"{stderr}\n{context}"
+    prefixes = ("eventstudy: error: ", f"eventstudy {command}: error: argument ")
+    assert lines[0].startswith(prefixes), f"{stderr}\n{context}"
     return False
 
 

@@ -421,3 +421,23 @@ sys.exit(cli.console())
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (130, INTERRUPTED)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["infer", "--ar", "x.csv", "--window", "[0]"],
+         "eventstudy infer: error: argument --window: '[0]' is not START,END or [START,END] (two whole "
+         "numbers) (see eventstudy infer --help)"),
+        (["infer", "--ar", "x.csv", "--n-params", "1.5"],
+         "eventstudy infer: error: argument --n-params: invalid int value: '1.5' "
+         "(see eventstudy infer --help)"),
+        (["cache"], "eventstudy cache: error: the following arguments are required: ACTION "
+         "(see eventstudy cache --help)"),
+    ],
+)  # fmt: skip
+def test_an_option_argparse_refuses_is_one_line_too(args, line, capsys) -> None:
+    """argparse printed its usage (three lines) before the error line."""
+    with pytest.raises(SystemExit) as exit_code:
+        main(args)
+    assert exit_code.value.code == 2 and capsys.readouterr().err == line + "\n"

@@ -15,6 +15,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import NoReturn
 
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
 
@@ -65,9 +66,19 @@ MEMORY_ADVICE: dict[str, str] = {
 """What to do when a command runs out of memory: said after its name (the file is its input)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose refusal is one line, as every other error of the tool (argparse
+    prints the usage first): ``eventstudy infer: error: argument --window: ... (eventstudy infer
+    --help)``. The subcommands' parsers are of this class too (``add_subparsers`` uses the
+    parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``eventstudy`` argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="eventstudy", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
