@@ -7,6 +7,7 @@ of a small synthetic study with a backtest (``tests/_small_study.py``).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -18,6 +19,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -653,6 +655,40 @@ def test_two_studies_run_at_once_into_one_folder_leave_one_complete_study(small,
         assert metadata.get(b"eventstudy.study", study.encode()) == study.encode(), table.name
     assert f"Event study: {study}" in (folder / "report.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.toml", "out"]
+
+
+def test_a_report_waiting_for_a_run_publishes_that_runs_complete_output(
+    small, verified: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """`report DIR` read the folder's file list before it took the lock: a `run` with a backtest
+    that published into DIR meanwhile lost its trades, backtest, drift, ... files (the report
+    carried only the earlier study's list and re-hashed what was left, a mix verify rejects)."""
+    events, config, cache = small
+    plain = tmp_path / "plain.toml"
+    plain.write_text(config.read_text().split("[backtest]")[0])
+    folder = tmp_path / "out"
+    assert main(run_args(events, plain, cache, folder)) == 0
+    assert not (folder / "trades.parquet").exists()
+    locked = outdir._locked
+
+    @contextlib.contextmanager
+    def run_publishes_first(parent: Path, target: Path, timeout: float) -> Iterator[None]:
+        shutil.rmtree(folder)  # the run that held the lock swaps in its complete output
+        shutil.copytree(verified, folder)
+        with locked(parent, target, timeout):
+            yield
+
+    monkeypatch.setattr(outdir, "_locked", run_publishes_first)
+    capsys.readouterr()
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 0, err
+    assert check_recorded_files(folder) == []
+    expected = set(json.loads((verified / "manifest.json").read_text())["files"])
+    assert set(json.loads((folder / "manifest.json").read_text())["files"]) == expected
+    backtest = ["trades.parquet", "backtest.parquet", "drift.parquet", "backtest.md"]
+    for name in [*backtest, "figures/equity_curve.png"]:
+        assert (folder / name).read_bytes() == (verified / name).read_bytes(), name
+    assert run_cli(["verify", str(folder)], capsys)[0] == 0
 
 
 def test_recording_the_project_commit_never_writes_into_the_checkout(tmp_path: Path) -> None:

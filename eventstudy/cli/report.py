@@ -54,21 +54,13 @@ def _default_folder() -> Path:
     return found[0]
 
 
-def is_report_file(name: str) -> bool:
-    """Whether ``name`` is rendered by the report (its text and figures, not the backtest's)."""
-    from eventstudy.backtest.report import FIGURE_NAME
-
-    return name in ("report.md", "report.html") or (name.startswith("figures/") and name != FIGURE_NAME)
-
-
 def report(args: argparse.Namespace) -> int:
     from eventstudy.output.export import csv_writers, write_files, write_json
-    from eventstudy.output.folder import Guard, output_files, publish, read_manifest
-    from eventstudy.report import read_exports, render_report
+    from eventstudy.output.folder import Guard, publish, read_manifest
+    from eventstudy.report import is_report_file, read_exports, render_report
 
     folder = args.folder or _default_folder()
     read_exports(folder)  # fail on a bad folder before writing anything
-    keep = [name for name in output_files(folder) if not is_report_file(name)]
     figures: list[str] = []
 
     def build(staging: Path) -> None:
@@ -79,7 +71,7 @@ def report(args: argparse.Namespace) -> int:
             manifest["formats"] = sorted({*manifest.get("formats", []), "csv"})  # verify re-writes them
             write_json(manifest, staging / "manifest.json")
 
-    publish(folder, build, guard=Guard.for_cache(None), carry=[*keep, "manifest.json"])
+    publish(folder, build, guard=Guard.for_cache(None), carry=lambda name: not is_report_file(name))
     extra = [f"{name}.csv" for name in ("ar", "car")] if "csv" in args.formats else []
     names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *extra])
     print(f"wrote {folder}/ ({names})")

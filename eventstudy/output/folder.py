@@ -522,7 +522,7 @@ def publish(
     build: Callable[[Path], None],
     *,
     guard: Guard,
-    carry: Sequence[str] = (),
+    carry: Callable[[str], bool] | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
 ) -> Path:
     """Build a complete output folder and swap it into place (see the module docstring).
@@ -537,8 +537,10 @@ def publish(
     guard
         The folders the output must keep away from (:func:`check_target`).
     carry
-        Files of the current output to copy into the staging folder before ``build`` (e.g. the
-        study's files when only the report is re-rendered); a name that is absent is skipped.
+        Which files of the current output to copy into the staging folder before ``build``,
+        with its manifest (e.g. the study's files when only the report is re-rendered): asked
+        of each file its manifest records, read under the lock, so a writer that published
+        meanwhile is carried whole; a name that is absent is skipped.
     lock_timeout
         Seconds to wait for another writer.
 
@@ -572,12 +574,17 @@ def _remove_empty(folders: Sequence[Path]) -> None:
 
 
 def _publish(
-    parent: Path, folder: Path, build: Callable[[Path], None], carry: Sequence[str], lock_timeout: float
+    parent: Path,
+    folder: Path,
+    build: Callable[[Path], None],
+    carry: Callable[[str], bool] | None,
+    lock_timeout: float,
 ) -> None:
     """:func:`publish` into ``folder``'s existing parent folder ``parent``."""
     with _locked(parent, folder, lock_timeout):
         _recover(parent, folder.name)
         check_replaceable(folder)
+        carried = _carried(folder, carry)
         # Absolute: ``build`` hands its paths to pandas and pyarrow, which expand a leading '~'
         # that the system (and pathlib) take literally; every file goes where the folder was made.
         staging = parent.absolute() / f".{folder.name}.eventstudy-{secrets.token_hex(6)}.partial"
@@ -586,7 +593,7 @@ def _publish(
             (staging / STAGING_MARK).touch()
             mode = stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask()
             staging.chmod(mode)
-            for name in carry:
+            for name in carried:
                 source = folder / name
                 if source.is_file() and not source.is_symlink():
                     (staging / name).parent.mkdir(parents=True, exist_ok=True)
@@ -608,6 +615,13 @@ def _publish(
         except BaseException:
             _remove_tree(staging)
             raise
+
+
+def _carried(folder: Path, carry: Callable[[str], bool] | None) -> list[str]:
+    """The manifest and the recorded files of ``folder`` that ``carry`` keeps (none without it)."""
+    if carry is None:
+        return []
+    return [MANIFEST, *(name for name in output_files(folder) if carry(name))]
 
 
 def _swap(staging: Path, folder: Path) -> None:
