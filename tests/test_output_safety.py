@@ -691,6 +691,31 @@ def test_a_report_waiting_for_a_run_publishes_that_runs_complete_output(
     assert run_cli(["verify", str(folder)], capsys)[0] == 0
 
 
+@pytest.mark.parametrize(
+    "outside", ["../victim/thesis.txt", "{victim}/thesis.txt"], ids=["relative", "absolute"]
+)
+def test_a_report_refuses_a_manifest_recording_a_file_outside_its_folder(
+    verified: Path, tmp_path: Path, capsys, outside: str
+) -> None:
+    """A manifest edited to record ../victim/thesis.txt (or an absolute path) made `report` copy
+    that file forward: it failed only because the copy landed on the file itself, with a line
+    about two PosixPaths being the same file. Only the tool's names, inside the folder, are copied."""
+    folder = tampered(verified, tmp_path)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "thesis.txt").write_text("years of work")
+    name = outside.format(victim=victim)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name] = hashlib.sha256(b"years of work").hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    before, kept = snapshot(folder), snapshot(victim)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{folder}/manifest.json, field 'files'" in err and name in err and "same file" not in err
+    assert snapshot(folder) == before and snapshot(victim) == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "victim"]
+
+
 def test_recording_the_project_commit_never_writes_into_the_checkout(tmp_path: Path) -> None:
     """Each run asks git for the commit and whether the checkout is dirty; `git status` refreshed
     the index when a file's stat information had changed, writing .git/index (and taking

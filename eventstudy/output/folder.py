@@ -549,6 +549,8 @@ def publish(
     OutputFolderError
         When the folder may not be replaced, or writing fails (e.g. the disk is full): one line,
         and the previous output is left as it was.
+    InputError
+        When files are carried and the manifest records a name eventstudy never writes there.
     """
     folder = check_target(folder, guard)
     parent = folder.parent if str(folder.parent) else Path(".")
@@ -618,10 +620,22 @@ def _publish(
 
 
 def _carried(folder: Path, carry: Callable[[str], bool] | None) -> list[str]:
-    """The manifest and the recorded files of ``folder`` that ``carry`` keeps (none without it)."""
+    """The manifest and the recorded files of ``folder`` that ``carry`` keeps (none without it).
+
+    Raises
+    ------
+    InputError
+        Naming the manifest's :data:`FILES_KEY` when it records a name eventstudy never writes
+        (``../x``, ``/etc/x``): only the tool's own files, inside the folder, are ever copied.
+    """
     if carry is None:
         return []
-    return [MANIFEST, *(name for name in output_files(folder) if carry(name))]
+    names = output_files(folder)
+    for name in names:
+        if not OUTPUT_NAME.fullmatch(name):
+            message = f"records {name!r}, not a name eventstudy writes in its folder"
+            raise InputError(str(folder / MANIFEST), message, field=FILES_KEY)
+    return [MANIFEST, *(name for name in names if carry(name))]
 
 
 def _swap(staging: Path, folder: Path) -> None:
