@@ -716,6 +716,41 @@ def test_a_report_refuses_a_manifest_recording_a_file_outside_its_folder(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "victim"]
 
 
+def test_a_cache_is_never_imported_into_an_output_folder(verified: Path, tmp_path: Path, capsys) -> None:
+    """`cache import --cache OUTDIR` added prices/ and .locks/ to a run's folder: the next run into
+    it was refused and verify said DIFFERENT. A cache may not be or lie inside an output folder."""
+    from _small_study import prices
+
+    folder = tampered(verified, tmp_path)
+    source = tmp_path / "ZZZ.csv"
+    frame = prices("ZZZ", None, 7).rename(columns=lambda c: c.replace("_", " ").title())
+    frame.to_csv(source, index=False, date_format="%Y-%m-%d")
+    before = snapshot(folder)
+    for cache in (folder, folder / "cache"):
+        status, _, err = run_cli(["cache", "import", str(source), "--cache", str(cache)], capsys)
+        assert status == 2 and err.count("\n") == 1 and str(cache) in err and "output folder" in err, err
+    assert snapshot(folder) == before and check_recorded_files(folder) == []
+    assert run_cli(["cache", "import", str(source), "--cache", str(tmp_path / "cache")], capsys)[0] == 0
+
+
+def test_an_infer_table_never_goes_into_a_cache_store_or_an_output_folder(
+    small, verified: Path, tmp_path: Path, capsys
+) -> None:
+    """`infer --out cache/prices/ZZZ.parquet` wrote a statistics table into the price store (listed
+    as ZZZ DAMAGED (foreign_schema); a later import of ZZZ was refused); into an output folder it
+    was a file no run wrote there."""
+    cache = tmp_path / "cache"
+    shutil.copytree(small[2], cache)
+    folder = tampered(verified, tmp_path)
+    before = snapshot(tmp_path)
+    infer = ["infer", "--ar", str(verified / "ar.parquet"), "--units", "decimal", "--out"]
+    for out in (cache / "prices" / "ZZZ.parquet", cache / "shares" / "ZZZ.csv", folder / "more.parquet"):
+        status, _, err = run_cli([*infer, str(out)], capsys)
+        assert status == 2 and err.count("\n") == 1 and str(out) in err, err
+    assert snapshot(tmp_path) == before
+    assert run_cli([*infer, str(cache / "stats.csv")], capsys)[0] == 0  # the cache's own folder is the user's
+
+
 def test_recording_the_project_commit_never_writes_into_the_checkout(tmp_path: Path) -> None:
     """Each run asks git for the commit and whether the checkout is dirty; `git status` refreshed
     the index when a file's stat information had changed, writing .git/index (and taking

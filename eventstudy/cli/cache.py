@@ -84,11 +84,12 @@ def import_files(args: argparse.Namespace) -> int:
     from eventstudy.data.restatements import restatement_text
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError
+    from eventstudy.output.folder import check_apart
 
     if not args.paths and not args.returns:
         raise InputError("cache import", "give files or folders to import (PATH ...) or --returns FILE")
     imported = import_paths(
-        PriceStore(args.cache),
+        PriceStore(check_apart(args.cache)),
         list(args.paths),
         returns=list(args.returns),
         units=args.units,

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
-from eventstudy.output.folder import Guard, checkpoint, json_value, publish, usual_file_mode
+from eventstudy.output.folder import Guard, check_apart, checkpoint, json_value, publish, usual_file_mode
 from eventstudy.output.manifest import build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.results import StudyResults
@@ -102,15 +102,16 @@ NEW_FILE_SUFFIXES: tuple[str, ...] = (".parquet", ".pq", ".csv")
 
 
 def check_new_file(path: Path) -> None:
-    """Refuse a table file that exists (nothing is ever replaced), an unknown suffix, or a missing
-    folder -- before anything is computed.
+    """Refuse a table file that exists (nothing is ever replaced), an unknown suffix, a missing
+    folder, or a folder of the tool's own (:func:`~eventstudy.output.folder.check_apart`) --
+    before anything is computed.
 
     Raises
     ------
     InputError
         Naming the path.
     """
-    path = Path(path)
+    path = check_apart(path)
     if path.suffix.lower() not in NEW_FILE_SUFFIXES:
         kinds = ", ".join(NEW_FILE_SUFFIXES)
         raise InputError(str(path), f"the table is written as {kinds}; name the file so")

@@ -197,6 +197,34 @@ def _resolved(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
+def check_apart(path: str | Path) -> Path:
+    """Refuse a cache or a new table inside a folder of the tool's own; returns ``path`` as a Path.
+
+    An output folder holds only what its run recorded (a file added there makes the next run
+    refuse it and ``verify`` reject it); a cache's stores hold only its own files. The cache is
+    recognised by its lock folder (:data:`eventstudy.data.store.LOCKS`), made by every write.
+
+    Raises
+    ------
+    OutputFolderError
+        When ``path`` is or lies inside an output folder of this tool, or is or lies inside one
+        of a cache's stores (``prices/``, ``shares/``, ..., ``.locks/``).
+    """
+    from eventstudy.data.store import KINDS, LOCKS
+
+    real = _resolved(Path(path))
+    for folder in (real, *real.parents):
+        manifest = read_manifest(folder)
+        if manifest is not None and _written_by_eventstudy(manifest):
+            owner = "an output folder of eventstudy"
+        elif folder.name in (*KINDS, LOCKS) and (folder.parent / LOCKS).is_dir():
+            owner = f"a folder of the cache {folder.parent}"
+        else:
+            continue
+        raise OutputFolderError(path, f"is or lies inside {folder}, {owner}; name a place of its own")
+    return Path(path)
+
+
 def check_replaceable(folder: Path) -> None:
     """Refuse unless ``folder`` is absent, empty, or an unchanged output of this tool.
 
