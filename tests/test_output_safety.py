@@ -729,6 +729,12 @@ def test_a_cache_is_never_imported_into_an_output_folder(verified: Path, tmp_pat
     for cache in (folder, folder / "cache"):
         status, _, err = run_cli(["cache", "import", str(source), "--cache", str(cache)], capsys)
         assert status == 2 and err.count("\n") == 1 and str(cache) in err and "output folder" in err, err
+        # fetch and an online run write into their cache too: refused before any request
+        status, _, err = run_cli(["fetch", "ZZZ", "--cache", str(cache)], capsys)
+        assert status == 2 and err.count("\n") == 1 and "output folder" in err, err
+        online = ["run", "--events", str(source), "--cache", str(cache), "--out", str(tmp_path / "o")]
+        status, _, err = run_cli(online, capsys)
+        assert status == 2 and err.count("\n") == 1 and "output folder" in err, err
     assert snapshot(folder) == before and check_recorded_files(folder) == []
     assert run_cli(["cache", "import", str(source), "--cache", str(tmp_path / "cache")], capsys)[0] == 0
 

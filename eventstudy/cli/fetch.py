@@ -54,6 +54,7 @@ def fetch(args: argparse.Namespace) -> int:
     from eventstudy.data.acquire import fetch_symbols
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import DataUnavailableError, InputError
+    from eventstudy.output.folder import check_apart
     from eventstudy.symbols import check_symbol
 
     for symbol in args.symbols:  # every symbol is checked before the first request
@@ -62,7 +63,8 @@ def fetch(args: argparse.Namespace) -> int:
     start = args.start or _years_before(end, 3)
     if start > end:
         raise InputError("--start", f"{start} is after --end {end}")
-    report = fetch_symbols(PriceStore(args.cache), args.symbols, start, end, refresh=args.refresh)
+    store = PriceStore(check_apart(args.cache))
+    report = fetch_symbols(store, args.symbols, start, end, refresh=args.refresh)
     for outcome in report.outcomes:
         print(outcome.describe())
     if report.failures:

@@ -106,7 +106,7 @@ def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
     """The configuration with the command line's overrides, and the checked output folder
     (a bad ``--out`` is refused before anything is computed)."""
     from eventstudy.config import StudyConfig, load_config, with_overrides
-    from eventstudy.output.folder import Guard, check_replaceable, check_target
+    from eventstudy.output.folder import Guard, check_apart, check_replaceable, check_target
 
     config = load_config(args.config) if args.config else StudyConfig()
     if getattr(args, "model", None) is not None:  # `--model ""` is checked (and refused), not ignored
@@ -114,6 +114,8 @@ def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
     out = args.out or Path("reports") / config.name
     guard = Guard.for_cache(args.cache)
     check_replaceable(check_target(out, guard))
+    if not args.offline and isinstance(args.cache, Path):  # a run may fetch into its cache
+        check_apart(args.cache)
     return config, guard, out
 
 

@@ -188,7 +188,7 @@ def cache_store_around(path: Path) -> Path | None:
     from eventstudy.data.store import KINDS, LOCKS
 
     for folder in (path, *path.parents):
-        if folder.name == LOCKS or (folder.name in KINDS and (folder.parent / LOCKS).is_dir()):
+        if folder.name in (*KINDS, LOCKS) and (folder.parent / LOCKS).is_dir():
             return folder
     return None
 
@@ -210,18 +210,16 @@ def check_apart(path: str | Path) -> Path:
         When ``path`` is or lies inside an output folder of this tool, or is or lies inside one
         of a cache's stores (``prices/``, ``shares/``, ..., ``.locks/``).
     """
-    from eventstudy.data.store import KINDS, LOCKS
-
     real = _resolved(Path(path))
     for folder in (real, *real.parents):
         manifest = read_manifest(folder)
         if manifest is not None and _written_by_eventstudy(manifest):
             owner = "an output folder of eventstudy"
-        elif folder.name in (*KINDS, LOCKS) and (folder.parent / LOCKS).is_dir():
-            owner = f"a folder of the cache {folder.parent}"
-        else:
-            continue
-        raise OutputFolderError(path, f"is or lies inside {folder}, {owner}; name a place of its own")
+            raise OutputFolderError(path, f"is or lies inside {folder}, {owner}; name a place of its own")
+    store = cache_store_around(real)
+    if store is not None:
+        owner = f"a folder of the cache {store.parent}"
+        raise OutputFolderError(path, f"is or lies inside {store}, {owner}; name a place of its own")
     return Path(path)
 
 
