@@ -630,3 +630,22 @@ def test_an_out_name_ending_in_a_separator_and_a_tau_out_of_range_are_named(tmp_
     with pytest.raises(InputError) as caught:
         infer(far, units="decimal")
     assert (caught.value.row, caught.value.field) == (3, "tau") and "beyond ±100,000" in caught.value.message
+
+
+def test_a_panel_with_two_id_columns_is_refused_naming_them(tmp_path, capsys) -> None:
+    """ticker beside permno: infer used the ticker and said nothing, so two PERMNOs sharing a
+    ticker were one firm (cluster_firm_t with 2 clusters instead of 3)."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text(
+        "permno,ticker,event_id,tau,ar\n10001,AAA,e1,0,0.01\n10002,AAA,e2,0,0.02\n10003,BBB,e3,0,-0.01\n"
+    )
+    with pytest.raises(InputError) as caught:
+        infer(panel, units="decimal")
+    assert (caught.value.row, caught.value.field) == (1, "permno")
+    assert "holds the id columns 'ticker' and 'permno'" in caught.value.message
+    assert main(["infer", "--ar", str(panel), "--units", "decimal"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    one = tmp_path / "one.csv"
+    one.write_text("permno,event_id,tau,ar\n10001,e1,0,0.01\n10002,e2,0,0.02\n10003,e3,0,-0.01\n")
+    stats_ = infer(one, units="decimal", statistics=["cluster_firm_t"]).stats
+    assert stats_.set_index("statistic").loc["cluster_firm_t", "n"] == 3

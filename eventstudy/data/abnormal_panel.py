@@ -11,7 +11,7 @@ layout        header
 ============  ==========================================================================
 ``ar``        ``id, tau, ar`` and optionally ``event_id``, ``date``, ``group``, ``role``:
               one row per (pair, τ), daily or monthly (τ counts the panel's periods).
-              ``ticker`` or ``permno`` may name the id column. A pair is (event_id, id), or
+              ``ticker`` or ``permno`` may name the id column (one of the three). A pair is (event_id, id), or
               id alone. Rows of ``role`` ``peer`` (a run's ``ar.parquet`` marks its peers so)
               form the group ``peers`` and stay out of the others and ``all``, as in a study.
 ``wide``      ``tau`` and one column per pair (the R package eventstudies' output: rows are
@@ -245,10 +245,22 @@ def _frame_table(frame: pd.DataFrame) -> TextTable:
 
 
 def _id_column(table: TextTable, where: str) -> str:
+    """The panel's id column: exactly one of :data:`ID_COLUMNS`. Two are refused, not resolved by
+    an order: a ``ticker`` beside a ``permno`` can name two firms by one symbol (the two were one
+    cluster of ``cluster_firm_t``), and which one names the firm is the user's to say."""
     present = [name for name in ID_COLUMNS if table.has(name)]
     if not present:
         raise InputError(
             where, f"a long panel needs an id column ({', '.join(ID_COLUMNS)})", row=1, field="id"
+        )
+    if len(present) > 1:
+        names = " and ".join(f"'{table.header[table.position(name)]}'" for name in present)
+        raise InputError(
+            where,
+            f"holds the id columns {names}: keep the one that names each firm (a ticker can be reused "
+            "or changed; a PERMNO cannot) and drop or rename the other",
+            row=1,
+            field=table.header[table.position(present[1])],
         )
     return present[0]
 
