@@ -646,6 +646,13 @@ def _check(config: StudyConfig) -> None:
         fail("min_estimation_obs", f"{shown(config.min_estimation_obs)} is not a whole number")
     if config.min_estimation_obs < 3:
         fail("min_estimation_obs", "must be at least 3")
+    start, end = config.estimation_bounds()
+    if start is not None and config.min_estimation_obs > end - start + 1:
+        fail(
+            "min_estimation_obs",
+            f"{config.min_estimation_obs} is more than the {end - start + 1} sessions of estimation_window "
+            f"[{start}, {end}]: no pair could be estimated",
+        )
     if not _is_int(config.dimson_lags):
         fail("dimson_lags", f"{shown(config.dimson_lags)} is not an integer")
     if not 1 <= config.dimson_lags <= MAX_DIMSON_LAGS:
@@ -723,9 +730,13 @@ def _check(config: StudyConfig) -> None:
             )
     if not isinstance(config.share_caveats, tuple):
         fail("share_caveats", "must be a sequence of ShareCaveat")
+    dated: set[tuple[str, dt.date]] = set()
     for caveat in config.share_caveats:
         if not isinstance(caveat, ShareCaveat):
             fail("share_caveats", f"{shown(caveat)} is not a ShareCaveat")
+        if (caveat.ticker, caveat.start) in dated:  # its note would be shown twice
+            fail("share_caveats", f"{caveat.ticker} from {caveat.start} is listed twice")
+        dated.add((caveat.ticker, caveat.start))
 
 
 def with_overrides(config: StudyConfig, source: str, **changes: Any) -> StudyConfig:
@@ -904,6 +915,10 @@ def _load_caveats(shares: object, where: str) -> tuple[ShareCaveat, ...]:
         problem = _note_problem(note)
         if problem:
             raise InputError(where, problem, field=f"{name}.note")
+        twice = [j for j, c in enumerate(caveats) if (c.ticker, c.start) == (entry["ticker"], start)]
+        if twice:
+            message = f"{entry['ticker']} from {start} is listed twice (entries {twice[0]} and {i})"
+            raise InputError(where, message, field=f"{name}.from")
         caveats.append(ShareCaveat(entry["ticker"], start, note))
     return tuple(caveats)
 

@@ -77,6 +77,11 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
         ("min_estimation_obs = 50.7", "study.min_estimation_obs", "50.7 is not a whole number"),
         ("min_estimation_obs = true", "study.min_estimation_obs", "True is not a whole number"),
         ("min_estimation_obs = 2", "study.min_estimation_obs", "must be at least 3"),
+        (  # every pair came out insufficient_estimation, without a word on the config
+            "estimation_window = [-100, -11]\nmin_estimation_obs = 91",
+            "study.min_estimation_obs",
+            "91 is more than the 90 sessions of estimation_window [-100, -11]: no pair could be estimated",
+        ),
         (
             'estimation_window = "all"\nestimation_gap = 100000',
             "study.estimation_gap",
@@ -139,6 +144,9 @@ def test_bad_study_values_name_the_field(tmp_path: Path, capsys, line: str, fiel
             "shares.caveats[0].to",
             "unknown",
         ),
+        # the first entry again: its note was shown twice
+        ('ticker = "NVDA"\nfrom = 2025-01-02\nnote = "again"', "shares.caveats[0].from",
+         "NVDA from 2025-01-02 is listed twice (entries 0 and 1)"),
     ],
 )
 def test_bad_caveats_name_the_entry_and_key(
@@ -461,3 +469,17 @@ def test_the_untraded_role_is_the_peers_role_and_an_earlier_manifests_rule_still
     assert UNTRADED_ROLE == PEER_ROLE
     stored = BacktestConfig(positions=(("rival", "short"), ("peer", "short"))).to_dict()
     assert BacktestConfig.from_dict(stored).side_of("peer") == "short"  # void: peers are not traded
+
+
+def test_a_config_built_in_python_refuses_a_repeated_caveat_and_an_unreachable_minimum() -> None:
+    import dataclasses
+
+    launch = load_config(ROOT / "launch.toml")
+    caveat = launch.share_caveats[0]
+    twice = f"share_caveats: {caveat.ticker} from {caveat.start} is listed twice"
+    with pytest.raises(ValueError, match=twice):
+        dataclasses.replace(launch, share_caveats=(caveat, caveat))
+    with pytest.raises(ValueError, match="min_estimation_obs: 251 is more than the 250 sessions"):
+        dataclasses.replace(launch, min_estimation_obs=251)
+    assert dataclasses.replace(launch, min_estimation_obs=250).min_estimation_obs == 250
+    assert dataclasses.replace(launch, estimation_window="all", min_estimation_obs=5000)  # unknown length
