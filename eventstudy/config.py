@@ -885,7 +885,7 @@ def _load_caveats(shares: object, where: str) -> tuple[ShareCaveat, ...]:
         raise InputError(
             where, "must be [[shares.caveats]] tables of ticker, from, note", field="shares.caveats"
         )
-    caveats = []
+    caveats: list[ShareCaveat] = []
     for i, entry in enumerate(entries):
         name = f"shares.caveats[{i}]"
         if not isinstance(entry, dict):
