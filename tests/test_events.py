@@ -441,3 +441,21 @@ def test_an_event_id_too_long_for_its_figure_file_is_refused_on_its_row(tmp_path
     assert status == 2 and err == f"eventstudy: error: {caught.value}\n"
     assert not (tmp_path / "new").exists()
     read_events(write(tmp_path, HEADER, GOOD.replace("oracle-openai-300b", "e" * 100)))  # the longest
+
+
+def test_a_utf16_file_and_digits_of_other_scripts_are_named_as_such(tmp_path: Path) -> None:
+    """A UTF-16 file (Excel's "Unicode text") was called 'Latin-1 or Windows-1252?'; full-width
+    digits matched the date pattern and were then 'not a valid calendar date'."""
+    from eventstudy.data.tabular import read_text_table
+
+    text = f"{HEADER}\ne1,２０２５-09-10,pre,ORCL,x,1,g,h\n"
+    wide = tmp_path / "events.csv"
+    wide.write_text(text, encoding="utf-8")
+    fullwidth = r"row 2, field 'announced': '２０２５-09-10' is not a date in the form"
+    with pytest.raises(InputError, match=fullwidth):
+        read_events(wide)
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_text(text, encoding="utf-16")
+    for read in (read_events, read_text_table):
+        with pytest.raises(InputError, match=r"u16.csv, row 1: UTF-16 text, not UTF-8; re-save the file"):
+            read(utf16)

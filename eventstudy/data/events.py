@@ -100,7 +100,7 @@ _DEAL = re.compile(
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:_\d{3})+(?:\.\d+)?)",
     re.ASCII,
 )
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # not the digits of other scripts (２０２５)
 _LABEL = re.compile(r"[A-Za-z0-9._-]+")
 MAX_LABEL_LENGTH = 100
 """Longest role or group label: each heads a row of the report's tables."""
@@ -356,6 +356,8 @@ def _not_utf8(path: Path, raw: bytes) -> None:
     try:
         raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16's byte-order mark
+            raise InputError(str(path), "UTF-16 text, not UTF-8; re-save the file as UTF-8", row=1) from None
         row, field = locate_byte(raw, exc.start)
         raise InputError(
             str(path),

@@ -279,8 +279,8 @@ def _first_value_row(column: Any) -> int:
 
 
 DATE_FORMS: dict[str, tuple[str, str]] = {
-    "YYYY-MM-DD": (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
-    "YYYYMMDD": (r"\d{8}", "%Y%m%d"),
+    "YYYY-MM-DD": (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "%Y-%m-%d"),  # ASCII digits, not ２０２５
+    "YYYYMMDD": (r"[0-9]{8}", "%Y%m%d"),
 }
 """Date spellings of the input tables: pattern and ``strptime`` format."""
 FIRST_YEAR, LAST_YEAR = FIRST_DATE.year, LAST_DATE.year
