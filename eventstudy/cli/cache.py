@@ -81,7 +81,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from eventstudy.cli import one_line
     from eventstudy.data.importer import import_paths
-    from eventstudy.data.restatements import restatement_text
+    from eventstudy.data.restatements import dropped_text, replacement_text, restatement_text
+    from eventstudy.data.shares import merge_text
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError
     from eventstudy.output.folder import check_apart
@@ -115,8 +116,15 @@ def import_files(args: argparse.Namespace) -> int:
         line += f", factor files {', '.join(factors)}"
     print(f"{line} into {args.cache}/")
     for file in imported:
+        for symbol, record in file.replacements:  # one line per series whose cached rows it changed
+            if file.kind == "shares":
+                print(one_line(merge_text(symbol, record)))
+            elif file.restatement is None:
+                print(one_line(replacement_text(symbol, file.kind, record)))
         if file.restatement is not None:
-            print(one_line(restatement_text(file.symbols[0], file.restatement)))
+            dropped = "".join(dropped_text(r) for _, r in file.replacements)
+            text = restatement_text(file.symbols[0], file.restatement)
+            print(one_line(f"{text}; {dropped}" if dropped else text))
         if file.ignored_columns:
             columns = ", ".join(map(repr, file.ignored_columns))
             print(one_line(f"{file.source}: not stored: column(s) {columns}"))

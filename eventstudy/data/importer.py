@@ -57,14 +57,17 @@ import pandas as pd
 
 from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
-from eventstudy.data.restatements import compare_histories
+from eventstudy.data.restatements import compare_histories, replacement_record
 from eventstudy.data.returns_import import parse_returns_file
-from eventstudy.data.shares import share_count_jump
+from eventstudy.data.shares import ShareCountJump, merge_counts, share_count_jump
 from eventstudy.data.store import (
     NEGATIVE_VOLUME,
+    PRICE_COLUMNS,
+    RETURNS_COLUMNS,
     SERIES_KINDS,
     SHARES_COLUMNS,
     CacheCorruptError,
+    CachedTable,
     PriceStore,
     table_name_problem,
 )
@@ -99,6 +102,11 @@ class ImportedFile:
     restatement: dict[str, Any] | None = None
     """A price file replacing a cached history that it restates: the record appended to the
     file's provenance ``restatements`` (:func:`~eventstudy.data.restatements.compare_histories`)."""
+    replacements: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """(symbol, record) of each cached series or count history the file changed: for prices and
+    returns what replacing it lost (:func:`~eventstudy.data.restatements.replacement_record`,
+    appended to the provenance ``replacements``), for shares what merging with it changed
+    (:func:`~eventstudy.data.shares.merge_counts`, appended to the provenance ``merges``)."""
 
 
 Staged = tuple[ImportedFile, list[tuple[str, pd.DataFrame]], dict[str, Any]]
@@ -216,7 +224,7 @@ def import_paths(
     with store.catalog_lock():
         _check_cache(store, staged, places)
         _check_not_foreign(store, staged, places)
-        staged = [_with_restatement(store, item, imported_at) for item in staged]
+        staged = [_with_replacements(store, _with_restatement(store, item, imported_at)) for item in staged]
         with store.staged_writes():  # the renames at the end (see the module docstring)
             _write_staged(store, staged)
     return [summary for summary, _, _ in staged]
@@ -242,10 +250,12 @@ def _check_unchanged(path: Path, digest: str) -> None:
 def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
     """Write every series of the checked batch ``staged`` to the cache, one file at a time."""
     for summary, parts, provenance in staged:
+        own = provenance.get(PER_SYMBOL, {})
+        shared = {k: v for k, v in provenance.items() if k != PER_SYMBOL}
         for symbol, frame in parts:
-            record = {**provenance, "symbol": symbol}
+            record = {**shared, **own.get(symbol, {}), "symbol": symbol}
             if summary.kind == "factors":
-                store.write_factors(symbol, frame, provenance)
+                store.write_factors(symbol, frame, shared)
             elif summary.kind == "shares":
                 store.write_shares(symbol, frame, record)
             elif summary.kind == "earnings":
@@ -287,6 +297,111 @@ def _with_restatement(store: PriceStore, item: Staged, imported_at: str) -> Stag
     if not earlier:
         return item
     return replace(summary, restatement=record), parts, {**provenance, "restatements": earlier}
+
+
+PER_SYMBOL = "per_symbol"
+"""A staged file's provenance key holding, by symbol, what only that symbol's cache file records
+(a file of many tickers writes one cache file each); :func:`_write_staged` merges it in."""
+
+REPLACED_FROM = ("source", "source_file", "source_sha256", "imported_at", "fetched_at")
+"""Keys of a replaced file's provenance that a record of the change keeps: where its rows came from."""
+
+
+def _with_replacements(store: PriceStore, item: Staged) -> Staged:
+    """A file with what it changes of the cache recorded: each cached price or returns series it
+    replaces (:func:`~eventstudy.data.restatements.replacement_record`: cached days dropped,
+    values changed; provenance ``replacements``), and each ticker's cached share counts, which
+    it is merged with (:func:`_merged_shares`; provenance ``merges``). The records of the
+    replaced file are carried, and the new ones set on the summary for the command's lines.
+    A cached file that cannot be read is replaced without a comparison, as by
+    :func:`_with_restatement`."""
+    summary, parts, provenance = item
+    if summary.kind not in ("prices", "returns", "shares"):
+        return item
+    key = "merges" if summary.kind == "shares" else "replacements"
+    new_parts, records, carried = [], [], []
+    for symbol, frame in parts:
+        cached = _cached(store, symbol, summary.kind)
+        record: dict[str, Any] | None = None
+        if cached is not None and summary.kind == "shares":
+            frame, record = _merged_shares(summary.source, symbol, frame, cached.frame)
+        elif cached is not None:
+            columns = PRICE_COLUMNS if summary.kind == "prices" else RETURNS_COLUMNS
+            record = replacement_record(cached.frame, frame, columns[1:])
+        new_parts.append((symbol, frame))
+        earlier = list(cached.provenance.get(key, [])) if cached is not None else []
+        if cached is not None and record is not None:
+            kept = {k: cached.provenance[k] for k in REPLACED_FROM if k in cached.provenance}
+            origin = "cached_rows_from" if summary.kind == "shares" else "replaced_rows_from"
+            earlier.append({**record, "detected_at": provenance["imported_at"], origin: kept})
+            records.append((symbol, record))
+        carried.append((symbol, earlier))
+    per_symbol = {symbol: {key: earlier} for symbol, earlier in carried if earlier}
+    if per_symbol:
+        provenance = {**provenance, PER_SYMBOL: per_symbol}
+    return replace(summary, replacements=tuple(records)), new_parts, provenance
+
+
+def _merged_shares(
+    source: Path, ticker: str, new: pd.DataFrame, cached: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The counts of ``ticker`` after importing ``new`` (rows of ``source``, indexed by their row
+    number) over the ``cached`` ones (:func:`~eventstudy.data.shares.merge_counts`), in date
+    order, and the record of what changed.
+
+    Raises
+    ------
+    InputError
+        When a count of the merged series is more than
+        :data:`~eventstudy.data.shares.MAX_SHARE_COUNT_RATIO` times (or less than its inverse) its
+        neighbour in date order, as in one file; naming the file's row of the count.
+    """
+    merged, record = merge_counts(cached, new)
+    jump = share_count_jump(merged)
+    if jump is not None:
+        raise _merged_jump(source, new, jump)
+    return merged.sort_values("as_of", kind="stable"), record
+
+
+def _merged_jump(source: Path, new: pd.DataFrame, jump: ShareCountJump) -> InputError:
+    """The error of a jump between a file's count and a cached one (or two cached ones, in a
+    cache written before the check), said of the file's count and naming its row."""
+    where = "shares_outstanding"
+    if jump.position < len(new):  # the file's count, against its neighbour (the cache's, or the file's)
+        row = int(new.index[jump.position])
+        return InputError(str(source), f"{jump.describe()}; {MERGED}", row=row, field=where)
+    earlier = np.flatnonzero((new["as_of"] == jump.previous_as_of).to_numpy())
+    if not earlier.size:
+        message = f"the cached share counts already hold a jump: {jump.describe()}; {MERGED}"
+        return InputError(str(source), message, field=where)
+    swapped = replace(
+        jump,
+        position=int(earlier[0]),
+        as_of=jump.previous_as_of,
+        count=jump.previous_count,
+        previous_as_of=jump.as_of,
+        previous_count=jump.count,
+    )
+    row = int(new.index[earlier[0]])
+    return InputError(str(source), f"{swapped.describe()}; {MERGED}", row=row, field=where)
+
+
+MERGED = "a shares file is merged with the cached counts by as_of, and checked as merged"
+
+
+def _cached(store: PriceStore, symbol: str, kind: str) -> CachedTable | None:
+    """The cached file of ``symbol`` of ``kind``, or None when there is none or it is damaged."""
+    path = store.path(symbol, kind)
+    if not path.is_file():
+        return None
+    try:
+        if kind == "prices":
+            return store.read_price_table(symbol)
+        if kind == "returns":
+            return store.read_returns_table(symbol)
+        return store.read_shares_table(symbol)
+    except CacheCorruptError:
+        return None
 
 
 def _price_symbol(path: Path) -> str:
@@ -482,7 +597,11 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
 
 
 def parse_shares_csv(path: Path) -> pd.DataFrame:
-    """Parse a shares-outstanding CSV (``ticker,as_of,shares_outstanding,filing,source``)."""
+    """Parse a shares-outstanding CSV (``ticker,as_of,shares_outstanding,filing,source``).
+
+    The frame is indexed by each count's row number in the file, so that a check made later
+    against the cached counts (:func:`_merged_shares`) names the row as the file's own checks do.
+    """
     table = read_text_table(path)
     require_columns(table, SHARES_COLUMNS)
     tickers = table.column("ticker")
@@ -516,4 +635,4 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
     jump = share_count_jump(frame)
     if jump is not None:
         raise table.fail(jump.describe(), index=jump.position, field="shares_outstanding")
-    return frame
+    return frame.set_axis([table.row_of(i) for i in range(len(frame))], axis=0)

@@ -13,6 +13,12 @@ changed by one factor within :data:`PRICE_SPLIT_TOLERANCE` of such a ratio, the 
 not adjusted) is then on another basis than the restated closes, and the study withholds the
 market values it would give (:class:`eventstudy.valuation.ShareCountTable`). A split in a
 history downloaded fresh, with no earlier copy to compare with, leaves no such record.
+
+An import replaces a cached series (prices or returns) with the file's: a file is the series.
+:func:`replacement_record` says what of the cached series that loses, every cached day the file
+leaves out and every value it changes, for the one line the import prints
+(:func:`replacement_text`) and the provenance ``replacements`` list, so no cached day goes
+unsaid.
 """
 
 from __future__ import annotations
@@ -116,6 +122,83 @@ def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | 
         record["close_factor"] = close_factor
         record["split_by"] = _iso(split_by)
     return record
+
+
+def replacement_record(
+    old: pd.DataFrame, new: pd.DataFrame, columns: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """What replacing the cached series ``old`` with ``new`` loses; None when it loses nothing.
+
+    Why: a file replaces the cached series, and a shorter or corrected one dropped cached days
+    or changed values a study may have used, without a word.
+
+    Parameters
+    ----------
+    old, new
+        The cached series and the file's, each with a ``date`` column and ``columns``.
+    columns
+        The value columns compared: a day is changed when one differs by more than
+        :data:`RESTATEMENT_TOLERANCE` relatively (absolutely where the cached value is 0) or is
+        missing on one side only.
+
+    Returns
+    -------
+    dict or None
+        ``old_rows``, ``new_rows``, ``old_dates`` (first and last cached day),
+        ``dropped_rows`` and ``dropped_dates`` (cached days the file lacks, first and last),
+        ``changed_rows``, ``changed_dates`` and ``changed_columns``; None when every cached day
+        is in the file, unchanged (a file that only adds days).
+    """
+    dropped = old.loc[~old["date"].isin(new["date"]), "date"]
+    both = old.merge(new, on="date", how="inner", suffixes=("_old", "_new"))
+    changed = np.zeros(len(both), dtype=bool)
+    changed_columns = []
+    for column in columns:
+        hit = _differs(both[f"{column}_old"].to_numpy(float), both[f"{column}_new"].to_numpy(float))
+        if hit.any():
+            changed_columns.append(column)
+        changed |= hit
+    if dropped.empty and not changed.any():
+        return None
+    changed_days = both.loc[changed, "date"]
+    return {
+        "old_rows": len(old),
+        "new_rows": len(new),
+        "old_dates": [_iso(old["date"].min()), _iso(old["date"].max())],
+        "dropped_rows": len(dropped),
+        "dropped_dates": [_iso(dropped.min()), _iso(dropped.max())] if len(dropped) else [],
+        "changed_rows": int(changed.sum()),
+        "changed_dates": [_iso(changed_days.min()), _iso(changed_days.max())] if changed.any() else [],
+        "changed_columns": changed_columns,
+    }
+
+
+def _differs(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Which values changed beyond :data:`RESTATEMENT_TOLERANCE` (or are missing on one side)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.abs(new - old) / np.where(old == 0, 1.0, np.abs(old))
+    return (np.isnan(old) != np.isnan(new)) | (np.nan_to_num(relative, nan=0.0) > RESTATEMENT_TOLERANCE)
+
+
+def replacement_text(symbol: str, what: str, record: dict[str, Any]) -> str:
+    """One line saying what replacing the cached ``what`` (prices, returns) of ``symbol`` lost."""
+    first, last = record["old_dates"]
+    text = (
+        f"{symbol}: replaces its cached {what} ({record['old_rows']} days, {first}..{last}) with the file's "
+        f"{record['new_rows']}: "
+    )
+    text += dropped_text(record) or "no cached day dropped"
+    if record["changed_rows"]:
+        columns, days = ", ".join(record["changed_columns"]), "..".join(record["changed_dates"])
+        return text + f", {columns} changed on {record['changed_rows']} day(s) ({days})"
+    return text + ", none changed"
+
+
+def dropped_text(record: dict[str, Any]) -> str:
+    """``453 cached day(s) dropped (2023-01-03..2024-10-21)``, or "" when none was."""
+    if not record["dropped_rows"]:
+        return ""
+    return f"{record['dropped_rows']} cached day(s) dropped ({'..'.join(record['dropped_dates'])})"
 
 
 def restatement_text(symbol: str, record: dict[str, Any]) -> str:

@@ -8,6 +8,10 @@ count more than :data:`MAX_SHARE_COUNT_RATIO` times (or less than its inverse) t
 previous count in date order is refused, wherever it comes from: an imported file
 (:mod:`eventstudy.data.importer`) or Yahoo (:mod:`eventstudy.data.acquire`).
 
+A shares file imported over a ticker's cached counts is merged with them by ``as_of`` (the file's
+count wins on a day both give, :func:`merge_counts`), and the merged series is what the check
+sees: a file cannot replace a history it would be refused beside.
+
 A ticker's only count, or every count of one file, has no earlier one to be compared with, so a
 study also compares each count with the ticker's trading
 (:func:`eventstudy.valuation.count_below_volume`): no stock trades more than its shares
@@ -17,6 +21,7 @@ outstanding on a median day.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,3 +99,85 @@ def share_count_jump(frame: pd.DataFrame) -> ShareCountJump | None:
         previous_count=float(counts[at - 1]),
         factor=float(factor[at]),
     )
+
+
+MERGED_COLUMNS: tuple[str, ...] = ("shares_outstanding", "filing", "source")
+"""The columns of a count that a re-import compares: a file's row differing in any of them
+replaces the cached row of its day."""
+
+
+def merge_counts(cached: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The counts of one ticker a re-import leaves, and the record of what it changed.
+
+    Why: a shares file is often one new filing, not the ticker's history; replacing the cached
+    counts with it silently lost them, and skipped the jump check against them.
+
+    Parameters
+    ----------
+    cached, new
+        The cached counts and the file's, with the columns of a shares file; ``as_of`` unique
+        within each.
+
+    Returns
+    -------
+    merged
+        ``new``'s rows (in its order, its index kept) followed by the cached rows of days
+        ``new`` does not give (index -1), so :func:`share_count_jump` names a file's count first.
+    record
+        ``cached_rows`` (how many counts the cache held), ``added`` (days the cache lacked),
+        ``replaced`` (``as_of``, ``old`` and ``new`` count of the cached days whose row the
+        file changes), ``kept`` (cached days the file does not give), all ISO dates in date
+        order; None when there was no cached count or the file changes none and leaves none out
+        (the same file again).
+    """
+    kept = cached.loc[~cached["as_of"].isin(new["as_of"])].sort_values("as_of", kind="stable")
+    merged = pd.concat([new, kept.set_axis(np.full(len(kept), -1), axis=0)])
+    if cached.empty:
+        return merged, None
+    both = new.sort_values("as_of", kind="stable").merge(
+        cached, on="as_of", how="left", suffixes=("", "_old"), indicator=True
+    )
+    added = [_iso(d) for d in both.loc[both["_merge"] == "left_only", "as_of"]]
+    replaced = [
+        {
+            "as_of": _iso(row["as_of"]),
+            "old": float(row["shares_outstanding_old"]),
+            "new": float(row["shares_outstanding"]),
+        }
+        for _, row in both.loc[both["_merge"] == "both"].iterrows()
+        if not all(_same(row[f"{c}_old"], row[c]) for c in MERGED_COLUMNS)
+    ]
+    if not (added or replaced or len(kept)):
+        return merged, None
+    kept_dates = [_iso(d) for d in kept["as_of"]]
+    return merged, {"cached_rows": len(cached), "added": added, "replaced": replaced, "kept": kept_dates}
+
+
+def merge_text(ticker: str, record: dict[str, Any]) -> str:
+    """One line saying what a merge of share counts (:func:`merge_counts`) changed."""
+    added, replaced, kept = record["added"], record["replaced"], record["kept"]
+    text = f"{ticker}: share counts merged with the {record['cached_rows']} cached by as_of: "
+    text += f"{len(added)} added"
+    text += f" ({_span(added)})" if added else ""
+    text += f", {len(replaced)} replaced"
+    if len(replaced) == 1:
+        [one] = replaced
+        text += f" ({one['as_of']}: {one['old']:,.0f} -> {one['new']:,.0f})"
+    elif replaced:
+        text += f" ({_span([r['as_of'] for r in replaced])})"
+    text += f", {len(kept)} kept that the file does not give"
+    return text + (f" ({_span(kept)})" if kept else "")
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether two cells are equal, two missing ones included (NaN is not equal to itself)."""
+    return bool(old == new) or bool(pd.isna(old) and pd.isna(new))
+
+
+def _span(dates: list[str]) -> str:
+    """``2025-01-14`` for one date, ``2025-01-14..2025-10-30`` for several (in date order)."""
+    return dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}"
+
+
+def _iso(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")

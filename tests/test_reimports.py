@@ -1,0 +1,218 @@
+"""A re-import over cached data never changes it unsaid.
+
+The tester's scenarios: a shares file with the single row INTC,2025-01-02,875400000000 imported
+over INTC's six cached counts (about 4.38e9) replaced them without a word and skipped the 100x
+check (the same two counts in one file are refused), and a later run gave INTC a market value of
+$21.8T; a returns panel with one value changed, or ending earlier, overwrote the cached series
+silently; a 299-row INTC.csv imported over 752 cached rows dropped 453 days without a line.
+
+Now a shares file is merged with the cached counts by as_of (the file's count wins on a day both
+give), the merged series passes the checks a file's counts pass, and every re-import says in one
+line per series what it changed, and records it in the file's provenance.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eventstudy.cli import main
+from eventstudy.data.store import PriceStore
+
+HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
+INTC_CACHED = [
+    ("2025-01-14", 4313000000.0),
+    ("2025-03-27", 4330000000.0),
+    ("2025-05-01", 4362000000.0),
+    ("2025-08-21", 4377000000.0),
+    ("2025-09-22", 4377000000.0),
+    ("2025-10-30", 4377000000.0),
+]
+
+
+@pytest.fixture
+def cache(launch_cache: Path, tmp_path: Path) -> Path:
+    """A copy of the launch cache (prices, shares and earnings of ../shared/data)."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def counts(cache: Path, ticker: str) -> list[tuple[str, float]]:
+    frame = PriceStore(cache).read_shares(ticker)
+    pairs = zip(frame["as_of"], frame["shares_outstanding"], strict=True)
+    return [(f"{d:%Y-%m-%d}", float(c)) for d, c in pairs]
+
+
+def provenance(cache: Path, kind: str, symbol: str) -> dict:
+    store = PriceStore(cache)
+    return store.provenance(store.path(symbol, kind))
+
+
+def import_lines(cache: Path, capsys, *args: str) -> list[str]:
+    capsys.readouterr()
+    assert main(["cache", "import", *args, "--cache", str(cache)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    return captured.out.splitlines()
+
+
+def refusal(cache: Path, capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert main(["cache", "import", *args, "--cache", str(cache)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and captured.out == "", captured.err
+    return captured.err
+
+
+def shares_file(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "new" / "shares_outstanding.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    return path
+
+
+# -- shares: merged by as_of, checked as merged ---------------------------------------------------
+def test_a_count_100x_the_cached_ones_is_refused_as_in_one_file(cache: Path, tmp_path: Path, capsys) -> None:
+    before = snapshot(cache)
+    path = shares_file(tmp_path, "INTC,2025-01-02,875400000000,10-Q,x")
+    err = refusal(cache, capsys, str(path))
+    where = f"eventstudy: error: {path}, row 2, field 'shares_outstanding'"
+    assert err.startswith(f"{where}: 875,400,000,000 shares")
+    assert "is 203 times INTC's count as of 2025-01-14 (4,313,000,000)" in err
+    assert "more than 100 times is refused" in err
+    assert snapshot(cache) == before
+
+
+def test_a_new_count_is_added_to_the_cached_ones_and_said(cache: Path, tmp_path: Path, capsys) -> None:
+    path = shares_file(tmp_path, "INTC,2025-12-01,4400000000,10-Q,x")
+    lines = import_lines(cache, capsys, str(path))
+    assert lines[1:] == [
+        "INTC: share counts merged with the 6 cached by as_of: 1 added (2025-12-01), 0 replaced, "
+        "6 kept that the file does not give (2025-01-14..2025-10-30)"
+    ]
+    assert counts(cache, "INTC") == [*INTC_CACHED, ("2025-12-01", 4.4e9)]
+    [record] = provenance(cache, "shares", "INTC")["merges"]
+    assert record["added"] == ["2025-12-01"] and record["replaced"] == []
+    assert record["kept"] == [d for d, _ in INTC_CACHED]
+    assert record["cached_rows_from"]["source_file"].endswith("shares_outstanding.csv")
+    assert record["cached_rows_from"]["source_file"] != str(path)
+
+
+def test_the_files_count_wins_on_a_cached_day_and_the_old_one_is_recorded(
+    cache: Path, tmp_path: Path, capsys
+) -> None:
+    path = shares_file(tmp_path, "INTC,2025-03-27,4331000000,10-Q,x")
+    lines = import_lines(cache, capsys, str(path))
+    assert lines[1:] == [
+        "INTC: share counts merged with the 6 cached by as_of: 0 added, 1 replaced (2025-03-27: "
+        "4,330,000,000 -> 4,331,000,000), 5 kept that the file does not give (2025-01-14..2025-10-30)"
+    ]
+    expected = list(INTC_CACHED)
+    expected[1] = ("2025-03-27", 4331000000.0)
+    assert counts(cache, "INTC") == expected
+    [record] = provenance(cache, "shares", "INTC")["merges"]
+    assert record["replaced"] == [{"as_of": "2025-03-27", "old": 4330000000.0, "new": 4331000000.0}]
+
+
+def test_the_same_shares_file_again_changes_nothing_and_says_nothing(
+    cache: Path, shared_data: Path, capsys
+) -> None:
+    before = {t: counts(cache, t) for t in PriceStore(cache).symbols("shares")}
+    lines = import_lines(cache, capsys, str(shared_data / "shares"))
+    assert len(lines) == 1 and lines[0].startswith("imported 0 price files (0 rows) and 64 share counts")
+    assert {t: counts(cache, t) for t in before} == before
+    assert "merges" not in provenance(cache, "shares", "INTC")
+
+
+def test_a_merge_is_carried_by_the_next_one(cache: Path, tmp_path: Path, capsys) -> None:
+    import_lines(cache, capsys, str(shares_file(tmp_path, "INTC,2025-12-01,4400000000,10-Q,x")))
+    import_lines(cache, capsys, str(shares_file(tmp_path, "INTC,2025-12-02,4400000000,10-Q,x")))
+    first, second = provenance(cache, "shares", "INTC")["merges"]
+    assert (first["added"], second["added"]) == (["2025-12-01"], ["2025-12-02"])
+    assert len(counts(cache, "INTC")) == 8
+
+
+# -- prices: replaced, and said ------------------------------------------------------------------
+def test_a_shorter_price_file_says_which_cached_days_it_drops(
+    cache: Path, shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    frame = pd.read_csv(shared_data / "prices" / "INTC.csv", dtype=str)
+    (tmp_path / "new").mkdir()
+    path = tmp_path / "new" / "INTC.csv"
+    frame.iloc[-299:].to_csv(path, index=False)
+    dropped = frame["Date"].iloc[:-299]
+    lines = import_lines(cache, capsys, str(path))
+    assert lines[1:] == [
+        "INTC: replaces its cached prices (752 days, 2023-01-03..2025-12-31) with the file's 299: 453 "
+        f"cached day(s) dropped ({dropped.iloc[0]}..{dropped.iloc[-1]}), none changed"
+    ]
+    assert len(PriceStore(cache).read_prices("INTC")) == 299
+    [record] = provenance(cache, "prices", "INTC")["replacements"]
+    assert (record["dropped_rows"], record["dropped_dates"]) == (453, [dropped.iloc[0], dropped.iloc[-1]])
+    assert record["changed_rows"] == 0 and record["old_rows"] == 752 and record["new_rows"] == 299
+
+
+def test_a_price_file_changing_only_the_volume_says_so(
+    cache: Path, shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    frame = pd.read_csv(shared_data / "prices" / "INTC.csv", dtype=str)
+    frame.loc[5, "Volume"] = "1"
+    (tmp_path / "new").mkdir()
+    frame.to_csv(tmp_path / "new" / "INTC.csv", index=False)
+    lines = import_lines(cache, capsys, str(tmp_path / "new" / "INTC.csv"))
+    day = frame["Date"].iloc[5]
+    assert lines[1:] == [
+        f"INTC: replaces its cached prices (752 days, 2023-01-03..2025-12-31) with the file's 752: no cached "
+        f"day dropped, volume changed on 1 day(s) ({day}..{day})"
+    ]
+    assert "restatements" not in provenance(cache, "prices", "INTC")
+
+
+# -- returns: replaced, and said -----------------------------------------------------------------
+def returns_file(tmp_path: Path, name: str, rows: dict[str, list[float]], days: pd.DatetimeIndex) -> Path:
+    lines = ["id,date,ret"]
+    for symbol, values in rows.items():
+        lines += [f"{symbol},{d:%Y-%m-%d},{v!r}" for d, v in zip(days, values, strict=True)]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_changed_or_shorter_returns_panel_says_what_it_replaces(tmp_path: Path, capsys) -> None:
+    cache = tmp_path / "cache"
+    days = pd.bdate_range("2025-01-02", periods=10)
+    values = [0.001 * (i + 1) for i in range(10)]
+    first = returns_file(tmp_path, "a.csv", {"SPY": values, "NVDA": values}, days)
+    import_lines(cache, capsys, "--returns", str(first), "--units", "decimal")
+    changed = list(values)
+    changed[3] = 0.5
+    second = returns_file(tmp_path, "b.csv", {"SPY": changed[:8], "NVDA": values[:8]}, days[:8])
+    lines = import_lines(cache, capsys, "--returns", str(second), "--units", "decimal")
+    assert lines[1:] == [  # in the file's order
+        "SPY: replaces its cached returns (10 days, 2025-01-02..2025-01-15) with the file's 8: 2 cached "
+        "day(s) dropped (2025-01-14..2025-01-15), ret changed on 1 day(s) (2025-01-07..2025-01-07)",
+        "NVDA: replaces its cached returns (10 days, 2025-01-02..2025-01-15) with the file's 8: 2 cached "
+        "day(s) dropped (2025-01-14..2025-01-15), none changed",
+    ]
+    [record] = provenance(cache, "returns", "SPY")["replacements"]
+    assert (record["changed_rows"], record["changed_columns"], record["dropped_rows"]) == (1, ["ret"], 2)
+    assert record["replaced_rows_from"]["source_file"] == str(first.resolve())
+    assert PriceStore(cache).read_returns_table("SPY").frame["ret"].tolist() == changed[:8]
+
+
+def test_the_same_returns_panel_again_says_nothing(tmp_path: Path, capsys) -> None:
+    cache = tmp_path / "cache"
+    days = pd.bdate_range("2025-01-02", periods=5)
+    path = returns_file(tmp_path, "a.csv", {"SPY": [0.01, 0.02, 0.0, -0.01, 0.03]}, days)
+    import_lines(cache, capsys, "--returns", str(path), "--units", "decimal")
+    lines = import_lines(cache, capsys, "--returns", str(path), "--units", "decimal")
+    assert len(lines) == 1
+    assert "replacements" not in provenance(cache, "returns", "SPY")
