@@ -29,6 +29,15 @@ file it replaces, which are carried) and onto its :class:`ImportedFile`; one who
 close changed by a split factor (x0.5) is recorded as a split, and the study then withholds the
 market values of the share counts dated before it. A file that only adds days records nothing.
 
+A price or returns file that replaces a cached series and drops cached days or changes values
+(any column) says so: a record of :func:`~eventstudy.data.restatements.replacement_record` goes
+into the new file's provenance ``replacements`` (after the replaced file's, carried) and onto
+:attr:`ImportedFile.replacements`, for the command's one line per series. A shares file is not
+the ticker's history but counts to add to it: it is merged with the cached counts by ``as_of``
+(:func:`~eventstudy.data.shares.merge_counts`, the file's count winning on a day both give), the
+merged series passes the jump check a file's counts pass, and what the merge changed goes into
+the provenance ``merges``.
+
 Names follow :mod:`eventstudy.symbols`, the grammar ``events.csv`` applies to its tickers: a
 price file's name (without ``.csv``) and every ``ticker`` of a shares file must be a symbol, so
 the cache takes exactly the symbols a study can ask for (``A B.csv`` or ``ÄÖ.csv`` are
