@@ -216,3 +216,23 @@ def test_the_same_returns_panel_again_says_nothing(tmp_path: Path, capsys) -> No
     lines = import_lines(cache, capsys, "--returns", str(path), "--units", "decimal")
     assert len(lines) == 1
     assert "replacements" not in provenance(cache, "returns", "SPY")
+
+
+def test_a_count_in_thousands_after_the_cached_ones_is_refused_on_its_row(
+    cache: Path, tmp_path: Path, capsys
+) -> None:
+    before = snapshot(cache)
+    path = shares_file(tmp_path, "NEWT,2025-01-02,1000000,10-Q,x", "INTC,2025-12-01,4377000,10-Q,x")
+    err = refusal(cache, capsys, str(path))
+    where = f"eventstudy: error: {path}, row 3, field 'shares_outstanding'"
+    assert err.startswith(f"{where}: 4,377,000 shares is 1/1,000 of INTC's count as of 2025-10-30")
+    assert snapshot(cache) == before
+
+
+def test_each_ticker_of_a_file_records_its_own_merge(cache: Path, tmp_path: Path, capsys) -> None:
+    path = shares_file(tmp_path, "AMD,2025-12-01,1630000000,10-Q,x", "NEWT,2025-01-02,1000000,10-Q,x")
+    lines = import_lines(cache, capsys, str(path))
+    assert len(lines) == 2 and lines[1].startswith("AMD: share counts merged with the ")
+    assert provenance(cache, "shares", "AMD")["merges"][0]["added"] == ["2025-12-01"]
+    assert "merges" not in provenance(cache, "shares", "NEWT")
+    assert counts(cache, "NEWT") == [("2025-01-02", 1e6)]
