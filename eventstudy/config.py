@@ -646,13 +646,6 @@ def _check(config: StudyConfig) -> None:
         fail("min_estimation_obs", f"{shown(config.min_estimation_obs)} is not a whole number")
     if config.min_estimation_obs < 3:
         fail("min_estimation_obs", "must be at least 3")
-    start, end = config.estimation_bounds()
-    if start is not None and config.min_estimation_obs > end - start + 1:
-        fail(
-            "min_estimation_obs",
-            f"{config.min_estimation_obs} is more than the {end - start + 1} sessions of estimation_window "
-            f"[{start}, {end}]: no pair could be estimated",
-        )
     if not _is_int(config.dimson_lags):
         fail("dimson_lags", f"{shown(config.dimson_lags)} is not an integer")
     if not 1 <= config.dimson_lags <= MAX_DIMSON_LAGS:
