@@ -40,6 +40,8 @@ def test_factor_regression_matches_statsmodels(seed: int) -> None:
         np.testing.assert_allclose(ours.coef, fit.params, rtol=TOL)
         np.testing.assert_allclose(ours.se[cov_type], fit.bse, rtol=TOL)
         np.testing.assert_allclose(ours.p(cov_type), 2 * stats.t.sf(np.abs(fit.tvalues), n - 6))
+        student = sm.OLS(y[keep], x).fit(cov_type=cov_type, use_t=True)  # the docstring's claim
+        np.testing.assert_allclose(ours.p(cov_type), student.pvalues, rtol=1e-9)
     assert ours.n == 118 and ours.df == 114 and ours.terms[0] == "alpha"
     assert ours.r_squared == pytest.approx(sm.OLS(y[keep], x).fit().rsquared, rel=TOL)
     short = factor_regression(y[:3], f[:3], ("Mkt-RF", "SMB", "HML"))

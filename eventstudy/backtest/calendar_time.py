@@ -147,8 +147,12 @@ def factor_regression(y: np.ndarray, factors: np.ndarray, names: tuple[str, ...]
 
     Notes
     -----
-    Exactly statsmodels' ``OLS(y, X).fit()`` and ``fit(cov_type="HC1")`` (the tests' oracle).
-    NaN everywhere with n <= k or collinear factors.
+    Coefficients and standard errors are exactly statsmodels' ``OLS(y, X).fit()`` and
+    ``fit(cov_type="HC1")`` (the tests' oracle), and so are the nonrobust p-values. The HC1
+    p-values use Student's t with n - k d.o.f. like the nonrobust ones, which is
+    ``fit(cov_type="HC1", use_t=True)``: statsmodels' default for a robust covariance is the
+    normal (for k = 1 CAPM alphas, 0.398 against 0.379). NaN everywhere with n <= k or
+    collinear factors.
     """
     y = np.asarray(y, dtype=float)
     x = np.column_stack([np.ones(y.size), np.asarray(factors, dtype=float).reshape(y.size, -1)])
