@@ -584,6 +584,56 @@ def test_backtest_section_escapes_text_and_explains_empty_tables() -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+
+def _empty_backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One planned trade without an exit, an empty curve and no drift."""
+    trades = pd.DataFrame(
+        {
+            "event_id": ["e1"],
+            "ticker": ["AAA"],
+            "role": ["r|x"],
+            "side": ["long"],
+            "holding_days": [1],
+            "entry_date": [pd.NaT],
+            "entry_price": [np.nan],
+            "ret": [np.nan],
+            "net_ret": [np.nan],
+            "bhar": [np.nan],
+            "net_abnormal_ret": [np.nan],
+            "outcome": ["no_exit"],
+            "note": ["past the end | of data\nsecond line"],
+        }
+    )
+    curve = pd.DataFrame(
+        {"holding_days": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[ns]")}
+        | {
+            c: pd.Series([], dtype=float)
+            for c in ("strategy_equity", "market_equity", "strategy_ret", "market_ret")
+        }
+    )
+    drift = pd.DataFrame(columns=["group", "k", "window", "n", "mean_bhar", "median_bhar", "t", "p"])
+    drift = drift.assign(t_sa=[], p_sa=[], p_boot=[], share_positive=[])
+    return trades, curve, drift
+
+
+def test_backtest_section_says_what_a_summary_without_completed_trades_holds() -> None:
+    """A 2,520-day hold: backtest.md said "no trade could be made ... so there is no summary" above
+    a summary row of a +29.8% total return from positions never sold; a rule trading no role said
+    that planned trades lacked prices."""
+    trades, curve, drift = _empty_backtest()
+    metadata = {"rule": BacktestConfig().to_dict(), "market": "SPY"}
+    none = render_backtest_section(trades.iloc[:0], curve, drift, metadata, figure=None)
+    assert "The rule plans no trade (no (event, party) has a role it trades)" in none
+    assert "No trade could be made" not in none
+    days = pd.to_datetime(["2025-01-02", "2025-01-03"])
+    held = pd.DataFrame(
+        {"holding_days": [1, 1], "date": days, "strategy_equity": [1.0, 1.1], "market_equity": [1.0, 1.0],
+         "strategy_ret": [0.0, 0.1], "market_ret": [0.0, 0.0]}
+    )  # fmt: skip
+    opened = render_backtest_section(trades, held, drift, metadata, figure=None)
+    assert "No trade was completed" in opened and "positions entered and still open" in opened
+    assert "so there is no summary" not in opened
+
 def test_hostile_headline_does_not_run_in_a_browser(tmp_path) -> None:
     """report.html in headless chromium: a headline's ``onerror`` handler never runs."""
     if not CHROMIUM.is_file():
