@@ -649,3 +649,14 @@ def test_a_panel_with_two_id_columns_is_refused_naming_them(tmp_path, capsys) ->
     one.write_text("permno,event_id,tau,ar\n10001,e1,0,0.01\n10002,e2,0,0.02\n10003,e3,0,-0.01\n")
     stats_ = infer(one, units="decimal", statistics=["cluster_firm_t"]).stats
     assert stats_.set_index("statistic").loc["cluster_firm_t", "n"] == 3
+
+
+@pytest.mark.parametrize("group", ["ALL", "All", "peers", "Peers"])
+def test_the_built_in_groups_are_refused_in_any_case_with_or_without_roles(group: str) -> None:
+    """'ALL' sat beside the statistics' own 'all', and a 'peers' group passed without a role
+    column; an events file refuses both (case-folded)."""
+    frame = pd.DataFrame({"id": ["A", "B"], "group": [group, group], "tau": [0, 0], "ar": [0.01, 0.02]})
+    with pytest.raises(InputError) as caught:
+        infer(frame, units="decimal")
+    assert (caught.value.row, caught.value.field) == (2, "group")
+    assert f"'{group.lower()}' is the group of" in caught.value.message

@@ -283,8 +283,8 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
             index=int(bad[0]),
             field=field_name,
         )
-    if column == "group":  # the statistics add the group of every pair under this label
-        everyone = np.flatnonzero(text.to_numpy(object) == "all")
+    if column == "group":  # the statistics add the group of every pair under this label ('ALL' too)
+        everyone = np.flatnonzero(text.str.casefold().to_numpy(object) == "all")
         if everyone.size:
             message = "'all' is the group of every pair, which the statistics add; name the group otherwise"
             raise table.fail(message, index=int(everyone[0]), field=field_name)
@@ -487,19 +487,22 @@ def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:
     its peer rows), and those rows in the group ``peers`` (unchanged without a ``role`` column);
     the rows of a pair are all peer rows or none, and a row of another role may not name that
     group (it would join the peers)."""
+    if table.has("role"):
+        peer = pd.Series(table.column("role"), dtype=object).astype(str).to_numpy(object) == PEER_ROLE
+    else:
+        peer = np.zeros(len(frame), dtype=bool)
+    named = np.flatnonzero(~peer & (frame["group"].str.casefold().to_numpy(object) == "peers"))
+    if named.size:
+        message = "'peers' is the group of the rows of role peer; name this row's group otherwise"
+        raise table.fail(message, index=int(named[0]), field=table.header[table.position("group")])
     if not table.has("role"):
         return frame
     role_field = table.header[table.position("role")]
-    peer = pd.Series(table.column("role"), dtype=object).astype(str).to_numpy(object) == PEER_ROLE
     first = frame.assign(peer=peer).groupby(["event_id", "id"], sort=False)["peer"].transform("first")
     mixed = np.flatnonzero(first.to_numpy(bool) != peer)
     if mixed.size:
         message = f"a pair's rows are all of role {PEER_ROLE} or none; this row's is not its first's"
         raise table.fail(message, index=int(mixed[0]), field=role_field)
-    named = np.flatnonzero(~peer & (frame["group"].to_numpy(object) == "peers"))
-    if named.size:
-        message = "'peers' is the group of the rows of role peer; name this row's group otherwise"
-        raise table.fail(message, index=int(named[0]), field=table.header[table.position("group")])
     return frame.assign(group=np.where(peer, "peers", frame["group"].to_numpy(object)), peer=peer)
 
 
