@@ -542,49 +542,6 @@ def test_the_data_section_lists_the_twenty_most_frequent_row_notes(tmp_path) -> 
     )
 
 
-def test_backtest_section_escapes_text_and_explains_empty_tables() -> None:
-    trades = pd.DataFrame(
-        {
-            "event_id": ["e1"],
-            "ticker": ["AAA"],
-            "role": ["r|x"],
-            "side": ["long"],
-            "holding_days": [1],
-            "entry_date": [pd.NaT],
-            "entry_price": [np.nan],
-            "ret": [np.nan],
-            "net_ret": [np.nan],
-            "bhar": [np.nan],
-            "net_abnormal_ret": [np.nan],
-            "outcome": ["no_exit"],
-            "note": ["past the end | of data\nsecond line"],
-        }
-    )
-    curve = pd.DataFrame(
-        {"holding_days": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[ns]")}
-        | {
-            c: pd.Series([], dtype=float)
-            for c in ("strategy_equity", "market_equity", "strategy_ret", "market_ret")
-        }
-    )
-    drift = pd.DataFrame(columns=["group", "k", "window", "n", "mean_bhar", "median_bhar", "t", "p"])
-    drift = drift.assign(t_sa=[], p_sa=[], p_boot=[], share_positive=[])
-    metadata = {"rule": BacktestConfig().to_dict(), "market": "SPY"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        markdown = render_backtest_section(trades, curve, drift, metadata, figure=None)
-    assert "No trade could be made" in markdown and "no drift to report" in markdown
-    assert "| `e1` | AAA | r\\|x | long |" in markdown
-    assert "past the end \\| of data second line" in markdown
-    for line in markdown.splitlines():
-        if line.startswith("| `e1`"):
-            assert markdown_cells(line) == 7
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-
 def _empty_backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """One planned trade without an exit, an empty curve and no drift."""
     trades = pd.DataFrame(
@@ -614,6 +571,24 @@ def _empty_backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     drift = pd.DataFrame(columns=["group", "k", "window", "n", "mean_bhar", "median_bhar", "t", "p"])
     drift = drift.assign(t_sa=[], p_sa=[], p_boot=[], share_positive=[])
     return trades, curve, drift
+
+
+def test_backtest_section_escapes_text_and_explains_empty_tables() -> None:
+    trades, curve, drift = _empty_backtest()
+    metadata = {"rule": BacktestConfig().to_dict(), "market": "SPY"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        markdown = render_backtest_section(trades, curve, drift, metadata, figure=None)
+    assert "No trade could be made" in markdown and "no drift to report" in markdown
+    assert "| `e1` | AAA | r\\|x | long |" in markdown
+    assert "past the end \\| of data second line" in markdown
+    for line in markdown.splitlines():
+        if line.startswith("| `e1`"):
+            assert markdown_cells(line) == 7
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
 
 
 def test_backtest_section_says_what_a_summary_without_completed_trades_holds() -> None:
