@@ -355,8 +355,10 @@ def _merged_shares(
     source: Path, ticker: str, new: pd.DataFrame, cached: pd.DataFrame
 ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """The counts of ``ticker`` after importing ``new`` (rows of ``source``, indexed by their row
-    number) over the ``cached`` ones (:func:`~eventstudy.data.shares.merge_counts`), in date
-    order, and the record of what changed.
+    number) over the ``cached`` ones (:func:`~eventstudy.data.shares.merge_counts`), and the record
+    of what changed. When the file gives every cached day the counts are the file's rows in its
+    order, as a first import stores them (the same file again leaves the same cache content, so
+    a study's recorded input hash still matches); otherwise in date order.
 
     Raises
     ------
@@ -369,6 +371,8 @@ def _merged_shares(
     jump = share_count_jump(merged)
     if jump is not None:
         raise _merged_jump(source, new, jump)
+    if len(merged) == len(new):  # every cached day is in the file: stored as a first import stores it
+        return merged, record
     return merged.sort_values("as_of", kind="stable"), record
 
 
