@@ -300,8 +300,7 @@ def _with_restatement(store: PriceStore, item: Staged, imported_at: str) -> Stag
     record = compare_histories(old, new)
     if record is not None:
         record["detected_at"] = imported_at
-        kept = ("source", "source_file", "source_sha256", "imported_at", "fetched_at")
-        record["replaced_rows_from"] = {k: old_provenance[k] for k in kept if k in old_provenance}
+        record["replaced_rows_from"] = {k: old_provenance[k] for k in REPLACED_FROM if k in old_provenance}
         earlier.append(record)
     if not earlier:
         return item
