@@ -240,3 +240,64 @@ def test_each_ticker_of_a_file_records_its_own_merge(cache: Path, tmp_path: Path
     assert provenance(cache, "shares", "AMD")["merges"][0]["added"] == ["2025-12-01"]
     assert "merges" not in provenance(cache, "shares", "NEWT")
     assert counts(cache, "NEWT") == [("2025-01-02", 1e6)]
+
+
+# -- earnings dates and factor tables: replaced, and said -------------------------------------------
+def test_a_shorter_or_changed_earnings_file_says_what_it_replaces(
+    cache: Path, shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    frame = pd.read_csv(shared_data / "earnings" / "earnings_dates.csv", dtype=str, keep_default_na=False)
+    nvda = frame.index[frame["ticker"] == "NVDA"]
+    cached = frame.loc[nvda, "announced"]
+    changed_day = cached.iloc[5]
+    frame.loc[nvda[5], "timing"] = "pre" if frame.loc[nvda[5], "timing"] != "pre" else "post"
+    shorter = frame.drop(index=nvda[:2], columns="volume_ratio")  # a column the cache keeps not
+    (tmp_path / "new").mkdir()
+    path = tmp_path / "new" / "earnings_dates.csv"
+    shorter.to_csv(path, index=False)
+    lines = import_lines(cache, capsys, str(path))
+    assert lines[1:] == [
+        f"NVDA: replaces its cached earnings dates ({len(cached)} days, {cached.iloc[0]}..{cached.iloc[-1]}) "
+        f"with the file's {len(cached) - 2}: 2 cached day(s) dropped ({cached.iloc[0]}..{cached.iloc[1]}), "
+        f"timing changed on 1 day(s) ({changed_day}..{changed_day})"
+    ]
+    [record] = provenance(cache, "earnings", "NVDA")["replacements"]
+    assert (record["dropped_rows"], record["changed_rows"], record["changed_columns"]) == (2, 1, ["timing"])
+    assert record["replaced_rows_from"]["source_file"] == str(shared_data / "earnings" / "earnings_dates.csv")
+    assert "replacements" not in provenance(cache, "earnings", "AMD")  # unchanged: nothing recorded
+    before = pd.read_parquet(cache / "earnings" / "NVDA.parquet")
+    assert import_lines(cache, capsys, str(path))[1:] == []  # the same file again: nothing to say
+    pd.testing.assert_frame_equal(pd.read_parquet(cache / "earnings" / "NVDA.parquet"), before)
+    assert len(provenance(cache, "earnings", "NVDA")["replacements"]) == 1  # carried, none added
+
+
+def test_a_changed_factor_file_says_what_it_replaces(shared_data: Path, tmp_path: Path, capsys) -> None:
+    source = shared_data / "factors" / "F-F_Research_Data_Factors_daily.csv"
+    cache = tmp_path / "cache"
+    import_lines(cache, capsys, str(source))
+    text = source.read_bytes().decode("utf-8").split("\n")
+    data = [i for i, line in enumerate(text) if line[:1].isdigit() and "," in line]
+    first, last = data[0], data[-1]
+    changed = data[100]
+    day = text[changed].split(",")[0]
+    text[changed] = f"{day},   12.34" + text[changed][len(day) + 9 :]
+    kept = [line for i, line in enumerate(text) if i not in data[-3:]]
+    (tmp_path / "new").mkdir()
+    path = tmp_path / "new" / source.name
+    path.write_bytes("\n".join(kept).encode("utf-8"))
+    lines = import_lines(cache, capsys, str(path))
+
+    def iso(line: str) -> str:
+        stamp = line.split(",")[0]
+        return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
+
+    name = "F-F_Research_Data_Factors_daily"
+    assert lines[1:] == [
+        f"{name}: replaces its cached factors ({len(data)} days, {iso(text[first])}..{iso(text[last])}) "
+        f"with the file's {len(data) - 3}: 3 cached day(s) dropped ({iso(text[data[-3]])}..{iso(text[last])})"
+        ", "
+        f"Mkt-RF changed on 1 day(s) ({iso(text[changed])}..{iso(text[changed])})"
+    ]
+    store = PriceStore(cache)
+    [record] = store.provenance(store.factors_path(name))["replacements"]
+    assert (record["dropped_rows"], record["changed_rows"]) == (3, 1)

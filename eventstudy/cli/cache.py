@@ -122,7 +122,8 @@ def import_files(args: argparse.Namespace) -> int:
             if file.kind == "shares":
                 print(one_line(merge_text(symbol, record)))
             elif file.restatement is None:
-                print(one_line(replacement_text(symbol, file.kind, record)))
+                what = "earnings dates" if file.kind == "earnings" else file.kind
+                print(one_line(replacement_text(symbol, what, record)))
         if file.restatement is not None:
             dropped = "".join(dropped_text(r) for _, r in file.replacements)
             text = restatement_text(file.symbols[0], file.restatement)

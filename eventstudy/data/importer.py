@@ -29,9 +29,10 @@ file it replaces, which are carried) and onto its :class:`ImportedFile`; one who
 close changed by a split factor (x0.5) is recorded as a split, and the study then withholds the
 market values of the share counts dated before it. A file that only adds days records nothing.
 
-A price or returns file that replaces a cached series and drops cached days or changes values
-(any column) says so: a record of :func:`~eventstudy.data.restatements.replacement_record` goes
-into the new file's provenance ``replacements`` (after the replaced file's, carried) and onto
+A price or returns file, earnings calendar or factor file that replaces a cached series (or
+table) and drops cached days or changes values (any column) says so: a record of
+:func:`~eventstudy.data.restatements.replacement_record` goes into the new file's provenance
+``replacements`` (after the replaced file's, carried) and onto
 :attr:`ImportedFile.replacements`, for the command's one line per series. A shares file is not
 the ticker's history but counts to add to it: it is merged with the cached counts by ``as_of``
 (:func:`~eventstudy.data.shares.merge_counts`, the file's count winning on a day both give), the
@@ -55,7 +56,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -70,6 +71,7 @@ from eventstudy.data.restatements import compare_histories, replacement_record
 from eventstudy.data.returns_import import parse_returns_file
 from eventstudy.data.shares import ShareCountJump, merge_counts, share_count_jump
 from eventstudy.data.store import (
+    EARNINGS_COLUMNS,
     NEGATIVE_VOLUME,
     PRICE_COLUMNS,
     RETURNS_COLUMNS,
@@ -264,7 +266,7 @@ def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
         for symbol, frame in parts:
             record = {**shared, **own.get(symbol, {}), "symbol": symbol}
             if summary.kind == "factors":
-                store.write_factors(symbol, frame, shared)
+                store.write_factors(symbol, frame, {**shared, **own.get(symbol, {})})
             elif summary.kind == "shares":
                 store.write_shares(symbol, frame, record)
             elif summary.kind == "earnings":
@@ -315,17 +317,25 @@ REPLACED_FROM = ("source", "source_file", "source_sha256", "imported_at", "fetch
 """Keys of a replaced file's provenance that a record of the change keeps: where its rows came from."""
 
 
+REPLACED_SERIES: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "prices": ("date", PRICE_COLUMNS[1:]),
+    "returns": ("date", RETURNS_COLUMNS[1:]),
+    "earnings": ("announced", EARNINGS_COLUMNS[2:]),
+    "factors": ("date", None),
+}
+"""Kinds whose file replaces the cached series of a symbol (or the factor table of a name) ->
+its column of days and the value columns compared (None: every other column of the cached table)."""
+
+
 def _with_replacements(store: PriceStore, item: Staged) -> Staged:
-    """A file with what it changes of the cache recorded: each cached price or returns series it
-    replaces (:func:`~eventstudy.data.restatements.replacement_record`: cached days dropped,
-    values changed; provenance ``replacements``), and each ticker's cached share counts, which
-    it is merged with (:func:`_merged_shares`; provenance ``merges``). The records of the
-    replaced file are carried, and the new ones set on the summary for the command's lines.
-    A cached file that cannot be read is replaced without a comparison, as by
-    :func:`_with_restatement`."""
+    """A file with what it changes of the cache recorded: each cached price or returns series,
+    earnings calendar or factor table it replaces
+    (:func:`~eventstudy.data.restatements.replacement_record`: cached days dropped, values
+    changed; provenance ``replacements``), and each ticker's cached share counts, which it is
+    merged with (:func:`_merged_shares`; provenance ``merges``). The records of the replaced file
+    are carried, and the new ones set on the summary for the command's lines. A cached file that
+    cannot be read is replaced without a comparison, as by :func:`_with_restatement`."""
     summary, parts, provenance = item
-    if summary.kind not in ("prices", "returns", "shares"):
-        return item
     key = "merges" if summary.kind == "shares" else "replacements"
     new_parts, records, carried = [], [], []
     for symbol, frame in parts:
@@ -334,8 +344,9 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
         if cached is not None and summary.kind == "shares":
             frame, record = _merged_shares(summary.source, symbol, frame, cached.frame)
         elif cached is not None:
-            columns = PRICE_COLUMNS if summary.kind == "prices" else RETURNS_COLUMNS
-            record = replacement_record(cached.frame, frame, columns[1:])
+            day, columns = REPLACED_SERIES[summary.kind]
+            compared = tuple(c for c in cached.frame.columns if c != day) if columns is None else columns
+            record = replacement_record(cached.frame, frame, compared, key=day)
         new_parts.append((symbol, frame))
         earlier = list(cached.provenance.get(key, [])) if cached is not None else []
         if cached is not None and record is not None:
@@ -402,16 +413,20 @@ MERGED = "a shares file is merged with the cached counts by as_of, and checked a
 
 
 def _cached(store: PriceStore, symbol: str, kind: str) -> CachedTable | None:
-    """The cached file of ``symbol`` of ``kind``, or None when there is none or it is damaged."""
-    path = store.path(symbol, kind)
+    """The cached file of ``symbol`` of ``kind`` (a factor table's name for ``factors``), or None
+    when there is none or it is damaged."""
+    path = store.factors_path(symbol) if kind == "factors" else store.path(symbol, kind)
     if not path.is_file():
         return None
+    readers: dict[str, Callable[[str], CachedTable | None]] = {
+        "prices": store.read_price_table,
+        "returns": store.read_returns_table,
+        "shares": store.read_shares_table,
+        "earnings": store.read_earnings_table,
+        "factors": store.read_factors_table,
+    }
     try:
-        if kind == "prices":
-            return store.read_price_table(symbol)
-        if kind == "returns":
-            return store.read_returns_table(symbol)
-        return store.read_shares_table(symbol)
+        return readers[kind](symbol)
     except CacheCorruptError:
         return None
 

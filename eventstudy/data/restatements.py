@@ -125,7 +125,7 @@ def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | 
 
 
 def replacement_record(
-    old: pd.DataFrame, new: pd.DataFrame, columns: tuple[str, ...]
+    old: pd.DataFrame, new: pd.DataFrame, columns: tuple[str, ...], *, key: str = "date"
 ) -> dict[str, Any] | None:
     """What replacing the cached series ``old`` with ``new`` loses; None when it loses nothing.
 
@@ -135,11 +135,15 @@ def replacement_record(
     Parameters
     ----------
     old, new
-        The cached series and the file's, each with a ``date`` column and ``columns``.
+        The cached series and the file's, each with a ``key`` column of unique days and
+        ``columns`` (a column the file lacks is missing on each of its days).
     columns
-        The value columns compared: a day is changed when one differs by more than
-        :data:`RESTATEMENT_TOLERANCE` relatively (absolutely where the cached value is 0) or is
-        missing on one side only.
+        The value columns compared: a day is changed when a numeric one differs by more than
+        :data:`RESTATEMENT_TOLERANCE` relatively (absolutely where the cached value is 0), another
+        one (text: an earnings release's timing) differs at all, or one is missing on one side
+        only.
+    key
+        The column of days: ``date``, or ``announced`` for earnings releases.
 
     Returns
     -------
@@ -149,22 +153,27 @@ def replacement_record(
         ``changed_rows``, ``changed_dates`` and ``changed_columns``; None when every cached day
         is in the file, unchanged (a file that only adds days).
     """
-    dropped = old.loc[~old["date"].isin(new["date"]), "date"]
-    both = old.merge(new, on="date", how="inner", suffixes=("_old", "_new"))
+    dropped = old.loc[~old[key].isin(new[key]), key]
+    new = new.reindex(columns=[key, *columns])  # a column the file lacks: missing on every day
+    both = old.loc[:, [key, *columns]].merge(new, on=key, how="inner", suffixes=("_old", "_new"))
     changed = np.zeros(len(both), dtype=bool)
     changed_columns = []
     for column in columns:
-        hit = _differs(both[f"{column}_old"].to_numpy(float), both[f"{column}_new"].to_numpy(float))
+        before, after = both[f"{column}_old"], both[f"{column}_new"]
+        if pd.api.types.is_numeric_dtype(before) and pd.api.types.is_numeric_dtype(after):
+            hit = _differs(before.to_numpy(float), after.to_numpy(float))
+        else:
+            hit = (before.isna() != after.isna()).to_numpy() | (before.notna() & (before != after)).to_numpy()
         if hit.any():
             changed_columns.append(column)
         changed |= hit
     if dropped.empty and not changed.any():
         return None
-    changed_days = both.loc[changed, "date"]
+    changed_days = both.loc[changed, key]
     return {
         "old_rows": len(old),
         "new_rows": len(new),
-        "old_dates": [_iso(old["date"].min()), _iso(old["date"].max())],
+        "old_dates": [_iso(old[key].min()), _iso(old[key].max())],
         "dropped_rows": len(dropped),
         "dropped_dates": [_iso(dropped.min()), _iso(dropped.max())] if len(dropped) else [],
         "changed_rows": int(changed.sum()),
@@ -181,7 +190,8 @@ def _differs(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 
 def replacement_text(symbol: str, what: str, record: dict[str, Any]) -> str:
-    """One line saying what replacing the cached ``what`` (prices, returns) of ``symbol`` lost."""
+    """One line saying what replacing the cached ``what`` (prices, returns, earnings dates,
+    factors) of ``symbol`` lost."""
     first, last = record["old_dates"]
     text = (
         f"{symbol}: replaces its cached {what} ({record['old_rows']} days, {first}..{last}) with the file's "
