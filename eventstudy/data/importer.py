@@ -235,7 +235,7 @@ def import_paths(
     with store.catalog_lock():
         _check_cache(store, staged, places)
         _check_not_foreign(store, staged, places)
-        staged = [_with_replacements(store, _with_restatement(store, item, imported_at)) for item in staged]
+        staged = [_with_replacements(store, item) for item in staged]
         with store.staged_writes():  # the renames at the end (see the module docstring)
             _write_staged(store, staged)
     return [summary for summary, _, _ in staged]
@@ -280,33 +280,22 @@ def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
                 store.write_prices(symbol, frame, record)
 
 
-def _with_restatement(store: PriceStore, item: Staged, imported_at: str) -> Staged:
-    """A price file replacing a cached history, with that file's ``restatements`` carried into
-    its provenance and, when it changes a cached day's close or adj_close, the record of that
+def _with_restatement(
+    summary: ImportedFile, provenance: dict[str, Any], new: pd.DataFrame, cached: CachedTable
+) -> tuple[ImportedFile, dict[str, Any]]:
+    """A price file replacing the ``cached`` history, with that file's ``restatements`` carried
+    into its provenance and, when it changes a cached day's close or adj_close, the record of that
     (:func:`~eventstudy.data.restatements.compare_histories`, as a re-fetch records it) appended
-    and set on its summary. A cached file that cannot be read is replaced without a comparison
-    (there is nothing to compare with: the re-import a damaged file's error advises)."""
-    summary, parts, provenance = item
-    if summary.kind != "prices":
-        return item
-    [(symbol, new)] = parts
-    path = store.price_path(symbol)
-    if not path.is_file():
-        return item
-    try:
-        old = store.read_prices(symbol)
-        old_provenance = store.provenance(path)
-    except CacheCorruptError:
-        return item
-    earlier = list(old_provenance.get("restatements", []))
-    record = compare_histories(old, new)
+    and set on its summary."""
+    earlier = list(cached.provenance.get("restatements", []))
+    record = compare_histories(cached.frame, new)
     if record is not None:
-        record["detected_at"] = imported_at
-        record["replaced_rows_from"] = {k: old_provenance[k] for k in REPLACED_FROM if k in old_provenance}
+        record["detected_at"] = provenance["imported_at"]
+        record["replaced_rows_from"] = _origin(cached)
         earlier.append(record)
     if not earlier:
-        return item
-    return replace(summary, restatement=record), parts, {**provenance, "restatements": earlier}
+        return summary, provenance
+    return replace(summary, restatement=record), {**provenance, "restatements": earlier}
 
 
 PER_SYMBOL = "per_symbol"
@@ -315,6 +304,11 @@ PER_SYMBOL = "per_symbol"
 
 REPLACED_FROM = ("source", "source_file", "source_sha256", "imported_at", "fetched_at")
 """Keys of a replaced file's provenance that a record of the change keeps: where its rows came from."""
+
+
+def _origin(cached: CachedTable) -> dict[str, Any]:
+    """Where the rows of a replaced cache file came from (its provenance's :data:`REPLACED_FROM`)."""
+    return {k: cached.provenance[k] for k in REPLACED_FROM if k in cached.provenance}
 
 
 REPLACED_SERIES: dict[str, tuple[str, tuple[str, ...] | None]] = {
@@ -331,15 +325,19 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
     """A file with what it changes of the cache recorded: each cached price or returns series,
     earnings calendar or factor table it replaces
     (:func:`~eventstudy.data.restatements.replacement_record`: cached days dropped, values
-    changed; provenance ``replacements``), and each ticker's cached share counts, which it is
-    merged with (:func:`_merged_shares`; provenance ``merges``). The records of the replaced file
-    are carried, and the new ones set on the summary for the command's lines. A cached file that
-    cannot be read is replaced without a comparison, as by :func:`_with_restatement`."""
+    changed; provenance ``replacements``; for a price file restated closes too,
+    :func:`_with_restatement`), and each ticker's cached share counts, which it is merged with
+    (:func:`_merged_shares`; provenance ``merges``). The records of the replaced file are carried,
+    and the new ones set on the summary for the command's lines. Each cached file is read once.
+    A cached file that cannot be read is replaced without a comparison (there is nothing to
+    compare with: the re-import a damaged file's error advises)."""
     summary, parts, provenance = item
     key = "merges" if summary.kind == "shares" else "replacements"
     new_parts, records, carried = [], [], []
     for symbol, frame in parts:
         cached = _cached(store, symbol, summary.kind)
+        if cached is not None and summary.kind == "prices":
+            summary, provenance = _with_restatement(summary, provenance, frame, cached)
         record: dict[str, Any] | None = None
         if cached is not None and summary.kind == "shares":
             frame, record = _merged_shares(summary.source, symbol, frame, cached.frame)
@@ -350,9 +348,8 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
         new_parts.append((symbol, frame))
         earlier = list(cached.provenance.get(key, [])) if cached is not None else []
         if cached is not None and record is not None:
-            kept = {k: cached.provenance[k] for k in REPLACED_FROM if k in cached.provenance}
             origin = "cached_rows_from" if summary.kind == "shares" else "replaced_rows_from"
-            earlier.append({**record, "detected_at": provenance["imported_at"], origin: kept})
+            earlier.append({**record, "detected_at": provenance["imported_at"], origin: _origin(cached)})
             records.append((symbol, record))
         carried.append((symbol, earlier))
     per_symbol = {symbol: {key: earlier} for symbol, earlier in carried if earlier}
