@@ -151,6 +151,19 @@ def test_walsh_order_statistics_by_brute_force_including_the_bisection_path() ->
     assert lo < np.median(big) < hi
 
 
+def test_the_bisection_path_finds_a_walsh_average_tied_at_the_minimum() -> None:
+    # 500 equal lowest CARs beyond MATERIALISE_LIMIT: ranks 2..125,250 are all the minimum sum,
+    # and the bisection (started at the minimum, assumed below rank k) returned the next float up.
+    x = np.concatenate([np.full(500, -0.01), np.linspace(0.001, 0.05, 201)])
+    assert x.size > MATERIALISE_LIMIT
+    xs = np.sort(x)
+    rows, cols = np.triu_indices(x.size)
+    walsh = np.sort(xs[rows] + xs[cols]) / 2
+    ranks = (1, 2, 1000, 125_250, 125_251, 200_000)
+    assert walsh_order_statistics(x, ranks) == tuple(walsh[r - 1] for r in ranks)
+    assert walsh[1] == -0.01 and walsh[125_250] > -0.01  # the ties end where the test says
+
+
 @pytest.mark.parametrize("n", [2, 3, 5, 6, 9, 12])
 def test_the_wilcoxon_band_states_its_exact_coverage(n: int) -> None:
     """With 5 or fewer events no interval reaches 95%: the band is the range of the values, which

@@ -229,7 +229,7 @@ def _count_sums_at_most(x: np.ndarray, threshold: float) -> int:
 def _kth_sum(x: np.ndarray, k: int) -> float:
     """The k-th smallest (1-based) floating-point sum :math:`x_i + x_j`, i <= j, of sorted ``x``."""
     lo, hi = _ordered_key(float(x[0] + x[0])), _ordered_key(float(x[-1] + x[-1]))
-    if k <= 1:
+    if k <= 1 or _count_sums_at_most(x, float(x[0] + x[0])) >= k:  # the minimum, or tied with it
         return float(x[0] + x[0])
     # Invariant: count(lo) < k <= count(hi); bisection over the ordered keys, at most 64 steps.
     while hi - lo > 1:
