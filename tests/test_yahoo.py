@@ -427,3 +427,59 @@ def test_share_counts_that_are_not_real_numbers_are_refused_not_coerced(values, 
     assert str(caught.value) == (
         f"Yahoo share counts for 'MSFT' between 2024-05-28 and 2024-05-31 hold {kind}, not numbers"
     )
+
+
+FAKE_YFINANCE = '''
+import types
+
+config = types.SimpleNamespace(debug=types.SimpleNamespace(hide_exceptions=True))  # yfinance's default
+
+
+class Ticker:
+    def __init__(self, symbol):
+        self.symbol = symbol
+
+    def _request(self, **kwargs):
+        # The real library returns an empty frame (or None) here when hide_exceptions is True.
+        print("hide_exceptions", config.debug.hide_exceptions)
+        raise ConnectionError("simulated: the network is unreachable")
+
+    history = get_shares_full = get_earnings_dates = _request
+'''
+
+FIRST_CALLS = '''
+import datetime as dt, sys
+from eventstudy.data import yahoo
+assert "yfinance" not in sys.modules  # nothing imported it before the first request
+for fetch in (yahoo.fetch_prices, yahoo.fetch_shares, yahoo.fetch_earnings):
+    try:
+        fetch("ORCL", dt.date(2024, 1, 2), dt.date(2024, 2, 1))
+    except yahoo.DataUnavailableError as exc:
+        print(type(exc.__cause__).__name__)
+import yfinance
+print("restored", yfinance.config.debug.hide_exceptions)
+'''
+
+
+def test_the_first_request_of_a_process_already_raises_yfinances_errors(tmp_path) -> None:
+    # yfinance was imported inside quiet_yfinance, after it had looked for yfinance's switch: the
+    # first request of every process ran with hide_exceptions=True, so a timeout or an unreachable
+    # network came back as an empty answer ("the symbol was not found") and was not retried.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "yfinance").mkdir()
+    (tmp_path / "yfinance" / "__init__.py").write_text(FAKE_YFINANCE, encoding="utf-8")
+    root = Path(yahoo.__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)])}
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_CALLS], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split("\n") == [
+        "hide_exceptions False", "ConnectionError",
+        "hide_exceptions False", "ConnectionError",
+        "hide_exceptions False", "ConnectionError",
+        "restored True", "",
+    ]  # fmt: skip

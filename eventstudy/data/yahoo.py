@@ -52,16 +52,20 @@ class EmptyAnswerError(DataUnavailableError):
 
 
 @contextlib.contextmanager
-def quiet_yfinance() -> Iterator[None]:
+def quiet_yfinance(*, load: bool = False) -> Iterator[None]:
     """Run yfinance with its errors raised, and its logging and warnings silenced.
 
     Sets ``yfinance.config.debug.hide_exceptions = False`` (yfinance >= 1.0; older versions
     have no such switch), raises the level of the :data:`QUIET_LOGGERS` above CRITICAL and
-    ignores Python warnings; everything is restored on exit. yfinance is imported only if it
-    already was (the injected fetchers of the tests never import it).
+    ignores Python warnings; everything is restored on exit. yfinance is imported first with
+    ``load`` (a fetch through the real library: the switch must be set before its first request,
+    or a failed request comes back as an empty answer, "not found", without a retry), otherwise
+    only if it already was (the injected fetchers of the tests never import it).
     """
     import sys
 
+    if load:
+        _yfinance()
     loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
     saved = [(logger.level, logger.disabled) for logger in loggers]
     config = getattr(sys.modules.get("yfinance"), "config", None)
@@ -188,7 +192,7 @@ def fetch_prices(
         "actions": False,
     }
     try:
-        with quiet_yfinance():  # building a Ticker may request (an ISIN is searched) and log
+        with quiet_yfinance(load=history is None):  # building a Ticker may request and log
             if history is None:
                 history = _yfinance().Ticker(symbol).history
             raw = history(**kwargs)
@@ -255,7 +259,7 @@ def fetch_shares(
     where = _where(symbol, start, end)
     kwargs = {"start": f"{start:%Y-%m-%d}", "end": f"{end + dt.timedelta(days=1):%Y-%m-%d}"}
     try:
-        with quiet_yfinance():  # building a Ticker may request (an ISIN is searched) and log
+        with quiet_yfinance(load=get_shares_full is None):  # building a Ticker may request and log
             if get_shares_full is None:
                 get_shares_full = _yfinance().Ticker(symbol).get_shares_full
             raw = get_shares_full(**kwargs)
@@ -352,7 +356,7 @@ def fetch_earnings(
     _check_range(start, end)
     where = _where(symbol, start, end)
     try:
-        with quiet_yfinance():  # building a Ticker may request (an ISIN is searched) and log
+        with quiet_yfinance(load=get_earnings_dates is None):  # building a Ticker may request and log
             if get_earnings_dates is None:
                 get_earnings_dates = _yfinance().Ticker(symbol).get_earnings_dates
             raw = get_earnings_dates(limit=earnings_limit(start))
