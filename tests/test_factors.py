@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import zipfile
 from pathlib import Path
@@ -285,6 +286,24 @@ def test_fetch_errors_are_data_unavailable() -> None:
     assert str(caught.value).endswith("eventstudy cache import PATH, and work offline (run --offline)")
     with pytest.raises(DataUnavailableError, match="is not a zip file"):
         fetch_french(FF3_FILE, download=lambda url: b"<html>moved</html>")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        http.client.IncompleteRead(b"PK\x03\x04", 5000),
+        http.client.BadStatusLine(""),
+        http.client.RemoteDisconnected(),  # an OSError too
+    ],
+    ids=["closed mid-body", "bad status line", "closed before answering"],
+)
+def test_a_connection_fault_of_the_http_client_is_data_unavailable(fault: Exception) -> None:
+    # http.client's faults are not OSErrors: a download cut mid-body ended the run with a traceback.
+    def faulty(url: str) -> bytes:
+        raise fault
+
+    with pytest.raises(DataUnavailableError, match=r"cannot download .*Factors_daily_CSV\.zip"):
+        fetch_french(FF3_FILE, download=faulty)
 
 
 # -- user factor tables ---------------------------------------------------------------------------

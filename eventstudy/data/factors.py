@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import http.client
 import io
 import re
 import urllib.request
@@ -221,7 +222,7 @@ def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -
     fetch = download or _download
     try:
         payload = fetch(url)
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:  # a connection cut mid-body is the latter
         raise DataUnavailableError(
             f"cannot download {url} ({exc}); import Ken French's files with: eventstudy cache import PATH, "
             "and work offline (run --offline)"
