@@ -597,6 +597,36 @@ def test_a_refresh_of_imported_prices_keeps_their_record(tmp_path: Path, sleeps)
     assert provenance["restatements"][-1]["replaced_rows_from"]["source_file"] == "/data/AAA.csv"
 
 
+def test_a_refresh_keeps_the_record_of_an_earlier_replacement(tmp_path: Path, sleeps) -> None:
+    """A re-import that dropped cached days records it (``replacements``); a later refresh rebuilt
+    the provenance and kept only ``restatements``, so the record left every later manifest."""
+    store = PriceStore(tmp_path)
+    dropped = {
+        "old_rows": 400, "new_rows": 250, "dropped_rows": 150,
+        "dropped_dates": ["2023-06-01", "2023-12-29"],
+    }
+    record = {"source": "yahoo", "replacements": [dropped]}
+    store.write_prices("AAA", history(end=dt.date(2024, 12, 31)), record)
+    assert fetch(store, Script(history()), sleeps, refresh=True).status == "extended"
+    assert store.provenance(store.price_path("AAA"))["replacements"] == [dropped]
+    upstream = Script(restated(history(), "2025-02-14", dividend=0.75))
+    assert fetch(store, upstream, sleeps, refresh=True).status == "restated"
+    assert store.provenance(store.price_path("AAA"))["replacements"] == [dropped]
+
+
+def test_an_extended_file_is_not_called_partial_for_a_truncated_answer(tmp_path: Path, sleeps) -> None:
+    """Yahoo answering a refresh from 2024-09-02 only: the merged file still starts on 2024-01-02,
+    and its provenance said ``partial_history: starts 2024-09-02``, of the answer, not the file."""
+    store = PriceStore(tmp_path)
+    store.write_prices("AAA", history(end=dt.date(2024, 12, 31)), {"source": "yahoo"})
+    truncated = history().loc[lambda frame: frame["date"] >= "2024-09-02"].reset_index(drop=True)
+    outcome = fetch(store, Script(truncated), sleeps, refresh=True)
+    assert outcome.status == "extended" and outcome.partial == ""
+    provenance = store.provenance(store.price_path("AAA"))
+    assert "partial_history" not in provenance
+    assert provenance["received"] == "2024-01-02..2025-03-31 (merged with the cached rows)"
+
+
 def test_an_error_page_and_a_leap_day_are_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     """yfinance re-raises the JSONDecodeError of an HTML 503 page; `fetch --end 2024-02-29`
     asked for 29 February 2021 (ValueError, traceback, exit 1)."""

@@ -420,10 +420,11 @@ def fetch_symbol(
         raw, attempts = call_with_retries(request, f"{symbol!r} {start}..{end}", retry=retry, sleep=sleep)
         new = _checked_history(raw, symbol)
         received = (_iso(new["date"].iloc[0]), _iso(new["date"].iloc[-1]))
-        partial = _partial_note(new, asked[0], min(asked[1], today or dt.date.today()))
+        asked_end = min(asked[1], today or dt.date.today())
+        partial = _partial_note(new, asked[0], asked_end)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         provenance: dict[str, Any] = {
-            **{k: v for k, v in old_provenance.items() if k == "restatements"},
+            **{k: v for k, v in old_provenance.items() if k in CARRIED},
             **yahoo.price_provenance(symbol),
             "fetched_at": now,
             "requested": f"{start}..{end}",
@@ -462,10 +463,19 @@ def fetch_symbol(
         merged = pd.concat([old, extra], ignore_index=True).sort_values("date", kind="stable")
         first, last = _iso(merged["date"].iloc[0]), _iso(merged["date"].iloc[-1])
         provenance["received"] = f"{first}..{last} (merged with the cached rows)"
+        partial = _partial_note(merged, asked[0], asked_end)  # the file's span, not the answer's
+        provenance.pop("partial_history", None)
+        if partial:
+            provenance["partial_history"] = partial
         if imported:
             provenance["earlier_rows"] = imported
         store.write_prices(symbol, merged.reset_index(drop=True), provenance)
         return FetchOutcome(symbol, "extended", len(merged), attempts, received, partial)
+
+
+CARRIED = ("restatements", "replacements")
+"""Records of a cached price file's provenance that a re-fetch keeps: what earlier changes of its
+rows replaced or dropped (they reach every later ``manifest.json``)."""
 
 
 def _write_new(
