@@ -294,3 +294,26 @@ def test_counts_or_dates_of_a_case_twin_of_cached_ones_are_not_fetched(
     )
     assert fetched == ["ORCL"]
     assert asked == ["ORCL"]  # another ticker is fetched as before
+
+
+def test_counts_are_fetched_up_to_the_fetch_day_so_a_later_split_shows_in_them(tmp_path: Path) -> None:
+    """Yahoo's closes are split-adjusted up to the day they are fetched, but the counts were asked
+    for up to the last event's window only: NVDA's June 2024 10-for-1 split was missing from the
+    counts of a 2023 study, and its market values were a tenth of the truth, without a note."""
+    store = PriceStore(tmp_path)
+    stamps = pd.DatetimeIndex(["2025-03-03 16:00", "2025-06-02 16:00", "2026-01-05 16:00"])
+    values = [2_449_000_000, 2_451_000_000, 24_490_000_000]
+    series = pd.Series(values, index=stamps.tz_localize("America/New_York"))
+    asked = []
+
+    def counts(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        asked.append((start, end))
+        return fetch_shares(symbol, start, end, get_shares_full=lambda **_: series)
+
+    fetch_missing(
+        store, ["NVDA"], START, END, fetch_prices=_history, fetch_shares=counts,
+        tickers_with_shares=["NVDA"], sleep=pytest.fail, today=dt.date(2026, 2, 2),
+    )  # fmt: skip
+    assert asked == [(START, dt.date(2026, 2, 2))]
+    stored = store.read_shares("NVDA")
+    assert stored["shares_outstanding"].tolist() == [2.449e9, 2.451e9, 2.449e10]  # the split is seen

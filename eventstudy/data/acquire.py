@@ -643,9 +643,15 @@ def fetch_missing(
     tickers_with_shares: Iterable[str] = (),
     retry: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
+    today: dt.date | None = None,
 ) -> list[str]:
     """Fetch every symbol without a cached price file (or returns series), and share counts
     where none are cached.
+
+    The counts are asked for from ``start`` up to the day of the fetch (``today``), not to
+    ``end``: Yahoo's closes are split-adjusted up to that day, so a split after ``end`` must show
+    in the counts for the split rule of :mod:`eventstudy.valuation` to see it (counts up to ``end``
+    times closes adjusted for a later 10-for-1 split gave a tenth of the market value, unnoted).
 
     Returns
     -------
@@ -670,6 +676,7 @@ def fetch_missing(
         if outcome.status != "cached":
             fetched.append(symbol)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    counts_end = max(end, today or dt.date.today())
     for ticker in tickers_with_shares if fetch_shares else ():
         assert fetch_shares is not None  # the loop runs only with a fetcher
         path = store.shares_path(ticker)
@@ -678,7 +685,7 @@ def fetch_missing(
         refuse_case_twin(store, ticker, ("shares",), TICKER_FILES["shares"])
         try:
             shares, _ = call_with_retries(
-                partial(fetch_shares, ticker, start, end),
+                partial(fetch_shares, ticker, start, counts_end),
                 f"share counts of {ticker!r}",
                 retry=retry,
                 sleep=sleep,
@@ -692,7 +699,7 @@ def fetch_missing(
         jump = share_count_jump(shares)
         if jump is not None:
             raise ImplausibleDataError(
-                f"Yahoo's share counts of {ticker!r} ({start}..{end}), as of {jump.as_of:%Y-%m-%d}: "
+                f"Yahoo's share counts of {ticker!r} ({start}..{counts_end}), as of {jump.as_of:%Y-%m-%d}: "
                 f"{jump.describe()}; {UNTRUSTED_COUNTS}"
             )
         with store.locked(path):
