@@ -297,13 +297,34 @@ def test_fetch_errors_are_data_unavailable() -> None:
     ],
     ids=["closed mid-body", "bad status line", "closed before answering"],
 )
-def test_a_connection_fault_of_the_http_client_is_data_unavailable(fault: Exception) -> None:
+def test_a_connection_fault_of_the_http_client_is_retried_then_data_unavailable(fault: Exception) -> None:
     # http.client's faults are not OSErrors: a download cut mid-body ended the run with a traceback.
+    calls, sleeps = [], []
+
     def faulty(url: str) -> bytes:
+        calls.append(url)
         raise fault
 
     with pytest.raises(DataUnavailableError, match=r"cannot download .*Factors_daily_CSV\.zip"):
-        fetch_french(FF3_FILE, download=faulty)
+        fetch_french(FF3_FILE, download=faulty, sleep=sleeps.append)
+    transient = type(fault) is not http.client.BadStatusLine  # its subclass RemoteDisconnected is
+    assert (len(calls), sleeps) == ((4, [2.0, 4.0, 8.0]) if transient else (1, []))
+
+
+def test_a_timeout_is_retried_and_a_later_answer_used(factors_dir, ff3) -> None:
+    answers = [TimeoutError("timed out"), ConnectionResetError("reset")]
+    answers.append(zipped(factors_dir / f"{FF3_FILE}.csv", f"{FF3_FILE}.CSV"))
+    sleeps = []
+
+    def flaky(url: str) -> bytes:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    table = fetch_french(FF3_FILE, download=flaky, sleep=sleeps.append)
+    assert sleeps == [2.0, 4.0]
+    pd.testing.assert_frame_equal(table.frame, ff3.frame)
 
 
 # -- user factor tables ---------------------------------------------------------------------------

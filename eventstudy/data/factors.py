@@ -29,6 +29,7 @@ import hashlib
 import http.client
 import io
 import re
+import time
 import urllib.request
 import zipfile
 from collections.abc import Callable, Sequence
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.acquire import RetryPolicy, is_transient
 from eventstudy.data.store import PriceStore
 from eventstudy.data.tabular import (
     FIRST_YEAR,
@@ -201,7 +203,17 @@ def _download(url: str) -> bytes:  # pragma: no cover - network
         return response.read()
 
 
-def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -> FactorTable:
+DEFAULT_RETRY = RetryPolicy()
+"""Downloads retry as Yahoo's requests do (4 attempts, 2, 4 and 8 s apart)."""
+
+
+def fetch_french(
+    name: str,
+    *,
+    download: Callable[[str], bytes] | None = None,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FactorTable:
     """Download ``<name>_CSV.zip`` from the Ken French data library and parse its CSV.
 
     Parameters
@@ -210,6 +222,9 @@ def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -
         File name without extension, e.g. ``F-F_Research_Data_Factors_daily``.
     download
         ``url -> bytes``; defaults to :func:`urllib.request.urlopen` (tests inject a fake).
+    retry, sleep
+        A transient failure (a timeout, a connection reset or cut mid-body:
+        :func:`~eventstudy.data.acquire.is_transient`) is retried as Yahoo's requests are.
 
     Raises
     ------
@@ -220,13 +235,17 @@ def fetch_french(name: str, *, download: Callable[[str], bytes] | None = None) -
     """
     url = FRENCH_URL.format(name=name)
     fetch = download or _download
-    try:
-        payload = fetch(url)
-    except (OSError, http.client.HTTPException) as exc:  # a connection cut mid-body is the latter
-        raise DataUnavailableError(
-            f"cannot download {url} ({exc}); import Ken French's files with: eventstudy cache import PATH, "
-            "and work offline (run --offline)"
-        ) from None
+    for delay in [*retry.delays(), None]:
+        try:
+            payload = fetch(url)
+            break
+        except (OSError, http.client.HTTPException) as exc:  # a connection cut mid-body is the latter
+            if delay is None or not is_transient(exc):
+                raise DataUnavailableError(
+                    f"cannot download {url} ({exc}); import Ken French's files with: eventstudy cache import "
+                    "PATH, and work offline (run --offline)"
+                ) from None
+            sleep(delay)
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
             members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
