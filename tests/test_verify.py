@@ -48,6 +48,24 @@ def test_compare_tables_names_columns_and_largest_difference() -> None:
     assert "columns differ" in compare_tables("t", old, old.drop(columns="c")).problem
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([2.5, 1.0], [2.5, np.inf]),
+        ([2.5, np.inf], [2.5, 1.0]),
+        ([np.inf, 1.0], [-np.inf, 1.0]),
+        ([1.0], [np.inf]),
+    ],
+    ids=["finite to inf", "inf to finite", "inf to -inf", "every value"],
+)
+def test_a_value_turning_infinite_is_a_difference_not_rounding(before, after) -> None:
+    """The rounding tolerance is relative to the larger value, which is infinite: a CAR made +inf
+    verified as 'identical' with the note 'values equal to floating-point rounding'."""
+    difference = compare_tables("car", pd.DataFrame({"car": before}), pd.DataFrame({"car": after}))
+    assert difference is not None and difference.problem == "values differ"
+    assert np.isinf(difference.columns["car"])
+
+
 def test_values_equal_to_rounding_are_a_note_and_anything_larger_a_difference() -> None:
     """Another CPU rounds the same computation differently (the launch study's statistics moved
     by up to 4e-16 between two machines): the same to rounding is not a difference, and a

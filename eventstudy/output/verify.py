@@ -328,11 +328,14 @@ def _numeric_difference(x: np.ndarray, y: np.ndarray) -> tuple[float, bool] | No
 
 def _within_rounding(x: np.ndarray, y: np.ndarray, gap: np.ndarray, same: np.ndarray) -> bool:
     """Whether every value of ``x`` and ``y`` that is not ``same`` differs by at most
-    :data:`ROUNDING` of the larger, or near 0 of a thousandth of the column's largest."""
+    :data:`ROUNDING` of the larger, or near 0 of a thousandth of the column's largest; a value
+    that is infinite on one side only (or of the other sign) is never rounding (the larger value,
+    and so the tolerance, would be infinite)."""
     finite = np.abs(x[np.isfinite(x)])
     scale = float(finite.max()) if finite.size else 0.0
     with np.errstate(invalid="ignore"):
-        return bool(np.all(same | (gap <= ROUNDING * (np.fmax(np.abs(x), np.abs(y)) + 1e-3 * scale))))
+        tolerance = ROUNDING * (np.fmax(np.abs(x), np.abs(y)) + 1e-3 * scale)
+        return bool(np.all(same | (np.isfinite(gap) & (gap <= tolerance))))
 
 
 def _json_difference(a: pd.Series, b: pd.Series) -> tuple[float, bool] | None:
