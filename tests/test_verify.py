@@ -66,6 +66,24 @@ def test_a_value_turning_infinite_is_a_difference_not_rounding(before, after) ->
     assert np.isinf(difference.columns["car"])
 
 
+def test_a_statistic_is_rounding_only_against_values_of_its_own_kind() -> None:
+    """stats.parquet's ``value`` column holds t statistics beside dollar totals of 1.4e12: the
+    near-zero tolerance, a thousandth of the column's largest value times 1e-9, let a t statistic
+    move from -0.09 to -0.5, and a count of rows from 3 to 3.9, verify as 'identical'."""
+    kinds = ["corrado_rank_z", "dominant_day_rows", "dollar_abnormal_value", "corrado_rank_z", "caar"]
+    values = [-0.0858, 3.0, 1.37e12, 1e-17, 0.065]
+    old = pd.DataFrame({"group": ["all", "all", "all", "ai", "ai"], "statistic": kinds, "value": values})
+    for row, changed in ((0, -0.5), (1, 3.9), (4, 0.06538)):
+        new = old.copy()
+        new.loc[row, "value"] = changed
+        difference = compare_tables("stats.parquet", old, new)
+        assert difference is not None and difference.problem == "values differ", (row, changed)
+    rounding = old.copy()
+    rounding.loc[3, "value"] = -3e-17  # near 0 against its kind's largest, 0.0858
+    rounding.loc[2, "value"] = np.nextafter(1.37e12, 0)
+    assert compare_tables("stats.parquet", old, rounding).problem == ROUNDED
+
+
 def test_values_equal_to_rounding_are_a_note_and_anything_larger_a_difference() -> None:
     """Another CPU rounds the same computation differently (the launch study's statistics moved
     by up to 4e-16 between two machines): the same to rounding is not a difference, and a

@@ -270,12 +270,13 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
         return TableDifference(name, f"columns differ (only before: {gone}; only now: {added})")
     if old.shape != new.shape:
         return TableDifference(name, f"shape {old.shape} -> {new.shape}")
-    differing, rounded = _compare_values(old, new)
+    kinds = _value_kinds(name, old)
+    differing, rounded = _compare_values(old, new, kinds)
     if differing:
         keys = _row_keys(name, old, new)
         matched = _matched(old, new, keys) if keys else None
         if matched is not None:
-            differing, rounded = _compare_values(old, matched)
+            differing, rounded = _compare_values(old, matched, kinds)
             if not differing:
                 return TableDifference(name, REORDERED, rounded=rounded)
             problem = f"{REORDERED}; values differ (rows matched by {', '.join(keys)})"
@@ -286,10 +287,32 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     return None
 
 
-def _compare_values(old: pd.DataFrame, new: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
+VALUE_KINDS: dict[str, tuple[str, ...]] = {
+    "stats.parquet": ("statistic",),
+    "volume_stats.parquet": ("statistic",),
+    "crosssection.parquet": ("regression", "term"),
+}
+"""Long tables whose numeric columns hold values of many kinds (a t statistic, a CAAR, a count
+and a dollar total in one ``value`` column) -> the columns naming each row's kind: a value is
+rounding only against the magnitude of its own kind (against the column's largest, a dollar
+total of 1.4e12 let a t statistic move by 0.9 as 'rounding')."""
+
+
+def _value_kinds(name: str, frame: pd.DataFrame) -> np.ndarray | None:
+    """(rows,) code of each row's kind of value (:data:`VALUE_KINDS`), or None: one kind."""
+    columns = [c for c in VALUE_KINDS.get(name, ()) if c in frame.columns]
+    if not columns:
+        return None
+    return frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _compare_values(
+    old: pd.DataFrame, new: pd.DataFrame, kinds: np.ndarray | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
     """The columns of two frames of the same columns and shape whose values differ, and those
-    equal only to floating-point rounding, each with its largest absolute difference (NaN for
-    text, flags, dates)."""
+    equal only to floating-point rounding (``kinds``: each row's kind of value, whose magnitude
+    the near-zero tolerance is of; None: the column's), each with its largest absolute difference
+    (NaN for text, flags, dates)."""
     differing: dict[str, float] = {}
     rounded: dict[str, float] = {}
     for column in old.columns:
@@ -299,7 +322,7 @@ def _compare_values(old: pd.DataFrame, new: pd.DataFrame) -> tuple[dict[str, flo
             continue
         if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
             x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
-            found = _numeric_difference(x, y)
+            found = _numeric_difference(x, y, kinds)
             if found is not None:
                 largest, rounds = found
                 # Counts are integers: only floating-point numbers can round differently.
@@ -314,25 +337,35 @@ def _compare_values(old: pd.DataFrame, new: pd.DataFrame) -> tuple[dict[str, flo
     return differing, rounded
 
 
-def _numeric_difference(x: np.ndarray, y: np.ndarray) -> tuple[float, bool] | None:
+def _numeric_difference(
+    x: np.ndarray, y: np.ndarray, kinds: np.ndarray | None = None
+) -> tuple[float, bool] | None:
     """None when ``x`` and ``y`` are the same (NaN equal to NaN); else their largest absolute
-    difference (infinite for NaN against a number) and whether it is within rounding."""
+    difference (infinite for NaN against a number) and whether it is within rounding (of each
+    kind of value's magnitude, :func:`_within_rounding`)."""
     same = (x == y) | (np.isnan(x) & np.isnan(y))
     if same.all():
         return None
     with np.errstate(invalid="ignore"):
         gap = np.abs(x - y)
     largest = float(np.inf if np.isnan(gap[~same]).any() else gap[~same].max())
-    return largest, _within_rounding(x, y, gap, same)
+    return largest, _within_rounding(x, y, gap, same, kinds)
 
 
-def _within_rounding(x: np.ndarray, y: np.ndarray, gap: np.ndarray, same: np.ndarray) -> bool:
+def _within_rounding(
+    x: np.ndarray, y: np.ndarray, gap: np.ndarray, same: np.ndarray, kinds: np.ndarray | None = None
+) -> bool:
     """Whether every value of ``x`` and ``y`` that is not ``same`` differs by at most
-    :data:`ROUNDING` of the larger, or near 0 of a thousandth of the column's largest; a value
-    that is infinite on one side only (or of the other sign) is never rounding (the larger value,
-    and so the tolerance, would be infinite)."""
-    finite = np.abs(x[np.isfinite(x)])
-    scale = float(finite.max()) if finite.size else 0.0
+    :data:`ROUNDING` of the larger, or near 0 of a thousandth of the largest of the column (or of
+    the values of its kind, ``kinds``); a value that is infinite on one side only (or of the other
+    sign) is never rounding (the larger value, and so the tolerance, would be infinite)."""
+    magnitude = np.where(np.isfinite(x), np.abs(x), 0.0)
+    if kinds is None:
+        scale: np.ndarray | float = float(magnitude.max(initial=0.0))
+    else:
+        largest = np.zeros(int(kinds.max(initial=-1)) + 1)
+        np.maximum.at(largest, kinds, magnitude)
+        scale = largest[kinds]
     with np.errstate(invalid="ignore"):
         tolerance = ROUNDING * (np.fmax(np.abs(x), np.abs(y)) + 1e-3 * scale)
         return bool(np.all(same | (np.isfinite(gap) & (gap <= tolerance))))
