@@ -550,6 +550,32 @@ def test_verify_catches_every_doctored_table(verified: Path, tmp_path: Path, cap
         assert f"{table}: changed since" in text and f"file   {table}: values differ" in text
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"model": None},
+        {"inputs": []},
+        {"validation": {"issues": [1, 2]}},
+        {"config": "x"},
+        {"study": "renamed by hand"},
+    ],
+    ids=["model null", "inputs a list", "issues a list", "config text", "a key added"],
+)
+def test_an_edited_manifest_is_refused_in_one_line(verified: Path, tmp_path: Path, capsys, edit) -> None:
+    """The manifest is the one file of the folder its own record did not cover: `report` read an
+    edited manifest (``model: null``) and ended in a traceback, exit 1."""
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["manifest_sha256"] == outdir.manifest_seal(manifest)
+    (folder / "manifest.json").write_text(json.dumps({**manifest, **edit}, indent=2))
+    before = snapshot(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1, err
+    assert "'manifest.json' was changed since eventstudy wrote it" in err
+    assert snapshot(folder) == before
+    assert "manifest.json: changed since eventstudy wrote it" in check_recorded_files(folder)
+
+
 def test_verify_rejects_a_folder_mixing_two_runs(small, verified: Path, tmp_path: Path, capsys) -> None:
     events, config, cache = small
     other_config = tmp_path / "other.toml"
@@ -707,6 +733,7 @@ def test_a_report_refuses_a_manifest_recording_a_file_outside_its_folder(
     name = outside.format(victim=victim)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"][name] = hashlib.sha256(b"years of work").hexdigest()
+    del manifest["manifest_sha256"]  # as an older version's manifest: its record is all there is
     (folder / "manifest.json").write_text(json.dumps(manifest))
     before, kept = snapshot(folder), snapshot(victim)
     status, _, err = run_cli(["report", str(folder)], capsys)

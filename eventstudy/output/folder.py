@@ -61,6 +61,11 @@ PACKAGE = "eventstudy-backtester"
 LOCK_TIMEOUT = 600.0
 """Seconds a writer waits for another writer of the same parent folder before giving up."""
 
+SEAL_KEY = "manifest_sha256"
+"""The manifest's key holding the SHA-256 of the rest of it (:func:`manifest_seal`): an edit of the
+manifest itself is told from the run's record as an edit of any file is (the report read an
+edited ``model: null`` and ended in a traceback)."""
+
 OUTPUT_NAME = re.compile(
     r"[a-z][a-z0-9_]*\.(?:parquet|csv|md|html|tex)|figures/[A-Za-z0-9][A-Za-z0-9_.-]*\.png"
 )
@@ -257,7 +262,23 @@ def check_replaceable(folder: Path) -> None:
             + ("no file" if not recorded else "no eventstudy version")
             + "); choose an empty or new folder",
         )
+    if manifest_edited(manifest):
+        raise OutputFolderError(folder, f"{MANIFEST!r} was changed since eventstudy wrote it; {_MOVE_IT}")
     _check_recorded(folder, entries, recorded)
+
+
+def manifest_seal(manifest: Mapping[str, Any]) -> str:
+    """The SHA-256 of ``manifest`` without :data:`SEAL_KEY`, as canonical JSON (sorted keys, the
+    values as read back from the file, so a manifest's seal is the same before and after it is
+    written)."""
+    body = json.loads(json.dumps({k: v for k, v in manifest.items() if k != SEAL_KEY}, default=json_value))
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def manifest_edited(manifest: Mapping[str, Any]) -> bool:
+    """Whether ``manifest`` was changed after eventstudy sealed it (a manifest of an older version,
+    without :data:`SEAL_KEY`, is not known to be)."""
+    return SEAL_KEY in manifest and manifest[SEAL_KEY] != manifest_seal(manifest)
 
 
 def _written_by_eventstudy(manifest: Mapping[str, Any]) -> bool:
@@ -282,7 +303,8 @@ def check_recorded_files(folder: Path) -> list[str]:
         return [f"{MANIFEST}: has no '{FILES_KEY}' record (written by an older version; re-run the study)"]
     entries = _entries(folder)
     extra = sorted(entries - set(recorded) - {MANIFEST})
-    problems = [f"{name}: not written by the run of {MANIFEST}" for name in extra]
+    problems = [f"{MANIFEST}: changed since eventstudy wrote it"] if manifest_edited(manifest) else []
+    problems += [f"{name}: not written by the run of {MANIFEST}" for name in extra]
     for name, digest in sorted(recorded.items()):
         path = folder / name
         if not OUTPUT_NAME.fullmatch(name):  # '/etc/x', '../x': never opened
@@ -395,6 +417,7 @@ def record_files(folder: Path) -> dict[str, str]:
     record = {name: _sha256(folder / name) for name in entries}
     manifest = read_manifest(folder) or {"tool": "eventstudy"}
     manifest[FILES_KEY] = record
+    manifest[SEAL_KEY] = manifest_seal(manifest)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=json_value) + "\n")
     return record
 

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
-from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, json_value, load_manifest
+from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, SEAL_KEY, json_value, load_manifest
 from eventstudy.results import OBJECT_MODEL, StudyResults
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
@@ -182,7 +182,7 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
     ...) that differs: every key but the invocation (:data:`PRESENTATION_KEYS` and the Dask
     ``engine`` it ran on), the inputs (:func:`compare_inputs`) and the file record (compared
     file by file)."""
-    skipped = {*PRESENTATION_KEYS, "engine", "inputs", FILES_KEY, "backtest"}
+    skipped = {*PRESENTATION_KEYS, "engine", "inputs", FILES_KEY, SEAL_KEY, "backtest"}
     # An older layout kept the backtest rule beside the config (config.backtest null); an older
     # version's config lacks the settings added since, which the re-run took at their defaults.
     old, new = ({**m, "config": _with_backtest(m)} for m in (old, new))
