@@ -576,6 +576,32 @@ def test_an_edited_manifest_is_refused_in_one_line(verified: Path, tmp_path: Pat
     assert "manifest.json: changed since eventstudy wrote it" in check_recorded_files(folder)
 
 
+def test_a_manifest_nested_past_pythons_recursion_limit_is_one_line(
+    verified: Path, tmp_path: Path, capsys
+) -> None:
+    folder = tampered(verified, tmp_path)
+    (folder / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    for command in ("report", "verify"):
+        status, _, err = run_cli([command, str(folder)], capsys)
+        assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, (command, err)
+        assert "manifest.json" in err and "nested deeper than any manifest" in err
+
+
+@pytest.mark.parametrize("rows", [10**30, 0, "12", 2.5])
+def test_an_engine_record_of_no_partition_size_is_one_line(
+    verified: Path, tmp_path: Path, capsys, rows
+) -> None:
+    """An engine record of 10**30 pairs per partition overflowed the block arithmetic (traceback)."""
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["engine"] = {"name": "dask.distributed", "rows_per_partition": rows}
+    del manifest["manifest_sha256"]  # as an older version's manifest
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    status, _, err = run_cli(["verify", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "field 'engine'" in err and "unknown engine record" in err
+
+
 def test_verify_rejects_a_folder_mixing_two_runs(small, verified: Path, tmp_path: Path, capsys) -> None:
     events, config, cache = small
     other_config = tmp_path / "other.toml"

@@ -16,6 +16,21 @@ import pandas as pd
 MAX_ROWS_PER_PARTITION = 50_000
 """Default ceiling of a partition's pairs (about 0.5 GB of worker memory at 250 estimation days)."""
 
+ROWS_PER_PARTITION_LIMIT = 2**31 - 1
+"""The largest ``rows_per_partition`` taken (far beyond any machine's memory): a larger number, e.g.
+an edited manifest's 10**30, made the block arithmetic overflow."""
+
+
+def rows_per_partition_problem(rows: object) -> str | None:
+    """Why ``rows`` is not a number of pairs per partition (a whole number from 1 to
+    :data:`ROWS_PER_PARTITION_LIMIT`), or None."""
+    if isinstance(rows, bool) or not isinstance(rows, int | np.integer):
+        return f"must be a whole number of pairs, got {rows!r}"
+    if not 1 <= int(rows) <= ROWS_PER_PARTITION_LIMIT:
+        return f"must be from 1 to {ROWS_PER_PARTITION_LIMIT:,} pairs, got {int(rows):,}"
+    return None
+
+
 PARTITIONS_PER_WORKER = 4
 """Default partitions per worker: enough to balance tickers of unequal size."""
 

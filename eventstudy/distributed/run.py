@@ -22,7 +22,13 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.distributed.cluster import ClusterError, connect, n_workers
-from eventstudy.distributed.plan import block_of, block_width, default_rows_per_partition, plan_partitions
+from eventstudy.distributed.plan import (
+    block_of,
+    block_width,
+    default_rows_per_partition,
+    plan_partitions,
+    rows_per_partition_problem,
+)
 from eventstudy.distributed.tasks import (
     BACKTEST_ERROR,
     Block,
@@ -267,6 +273,8 @@ def _compute(
     elif frame_sha256 is not None:  # a frame: the hash of its validated values
         events_hash = {"content_sha256": frame_sha256}
 
+    if rows_per_partition is not None and rows_per_partition_problem(rows_per_partition):
+        raise InputError("rows_per_partition", str(rows_per_partition_problem(rows_per_partition)))
     rows = rows_per_partition or default_rows_per_partition(len(events), n_workers(client))
     partitions = plan_partitions(events["ticker"].to_numpy(object), rows)
     labels = group_labels(events)

@@ -350,6 +350,8 @@ def load_manifest(path: Path) -> Any:
         raise InputError(str(path), f"cannot read the manifest ({exc.strerror})") from None
     except ValueError as exc:
         raise InputError(str(path), f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(str(path), "not a manifest (JSON nested deeper than any manifest)") from None
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -359,7 +361,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         return None
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
 

@@ -743,9 +743,10 @@ def _rerun(
             str(where), "the study ran on Dask: verifying it needs the dask extra", field="engine"
         ) from None
     from eventstudy.distributed import ENGINE, run_distributed
+    from eventstudy.distributed.plan import rows_per_partition_problem
 
     rows = engine.get("rows_per_partition")
-    if engine.get("name") != ENGINE or not isinstance(rows, int) or rows < 1:
+    if engine.get("name") != ENGINE or rows_per_partition_problem(rows):
         raise InputError(str(where), f"unknown engine record {dict(engine)!r}", field="engine")
     with in_process() as client:
         return run_distributed(events, store, config, scheduler=client, peers=peers, rows_per_partition=rows)

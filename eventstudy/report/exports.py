@@ -105,8 +105,9 @@ def read_exports(folder: str | Path) -> Exports:
             raise InputError(str(path), f"not a readable parquet file ({exc})") from None
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(folder / "manifest.json"), f"not readable JSON ({exc})") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        problem = "nested deeper than any manifest" if isinstance(exc, RecursionError) else exc
+        raise InputError(str(folder / "manifest.json"), f"not readable JSON ({problem})") from None
     for name, columns in _REQUIRED_COLUMNS:
         missing = [c for c in columns if c not in frames[name].columns]
         if missing:
