@@ -176,3 +176,20 @@ def test_daily_ar_tests_match_statsmodels_prediction_errors(results) -> None:
     day0 = car_row(results, "nvidia-intel-5b", "INTC", "[0,0]")
     assert ar_row(results, "nvidia-intel-5b", "INTC", 0).ar_t == pytest.approx(day0.t, rel=1e-12)
     assert day0.t > 7  # Intel's +22.8% day: about seven standard errors
+
+
+def test_a_checkout_converting_line_endings_keeps_the_report_and_the_events_bytes(tmp_path) -> None:
+    """Git for Windows converts text files to CRLF (core.autocrlf=true): the committed report then
+    verified as DIFFERENT (its markdown and HTML 'changed since the run', the events file's hash
+    another). .gitattributes keeps their bytes."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "windows"
+    subprocess.run(["git", "clone", "-q", "-c", "core.autocrlf=true", str(ROOT), str(clone)], check=True)
+    files = [Path("events.csv"), *sorted(p.relative_to(ROOT) for p in (ROOT / "reports").rglob("*.md"))]
+    assert len(files) > 2
+    for name in files:
+        assert b"\r\n" not in (clone / name).read_bytes(), name
