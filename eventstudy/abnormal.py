@@ -29,7 +29,7 @@ import math
 import numpy as np
 from scipy import special
 
-from eventstudy.blocks import mask_as_slice, row_blocks
+from eventstudy.blocks import row_blocks
 
 
 def abnormal_returns(
@@ -100,6 +100,21 @@ def _quadratic_block(vectors: np.ndarray, matrices: np.ndarray) -> np.ndarray:
     return out
 
 
+def window_sum(values: np.ndarray, in_window: np.ndarray) -> np.ndarray:
+    """The sum over the window's days (axis 1) of ``values`` ((P, L) or (P, L, k)), added day by
+    day from the first: the same additions for every pair, however many pairs are summed at once.
+
+    ``values.sum(axis=1)`` lets numpy choose, by the array's shape, between adding day by day and
+    pairwise, so a pair's CAR changed in its last bit between a whole study and a Dask partition
+    of it. ``in_window`` is the (L,) boolean of the window's days (at least one).
+    """
+    days = np.flatnonzero(in_window)
+    total = values[:, days[0]].copy()
+    for day in days[1:].tolist():
+        total += values[:, day]
+    return total
+
+
 def car_variance(
     sigma: np.ndarray, xtx_inv: np.ndarray, regressors: np.ndarray, in_window: np.ndarray
 ) -> np.ndarray:
@@ -117,7 +132,7 @@ def car_variance(
         (L,) boolean, the event days summed into the CAR.
     """
     length = int(np.count_nonzero(in_window))
-    summed = regressors[:, mask_as_slice(in_window), :].sum(axis=1)
+    summed = window_sum(regressors, in_window)
     quadratic = quadratic_forms(summed, xtx_inv)
     return sigma**2 * (length + quadratic)
 

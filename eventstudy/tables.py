@@ -23,6 +23,7 @@ from eventstudy.abnormal import (
     prediction_error_t,
     prediction_variance_factor,
     running_car_variance,
+    window_sum,
 )
 from eventstudy.blocks import mask_as_slice
 from eventstudy.columns import CAR_COLUMNS
@@ -359,7 +360,7 @@ def _window_columns(
     abnormal, figures, market_value_prev = pairs.returns.abnormal, values.shares, values.market_value_prev
     in_window = (span.taus >= window[0]) & (span.taus <= window[1])
     first = int(np.flatnonzero(in_window)[0])
-    car = abnormal[:, in_window].sum(axis=1)
+    car = window_sum(abnormal, in_window)
     variance = car_variance(fit.sigma, fit.xtx_inv, pairs.returns.x_event, in_window)
     t, p = prediction_error_t(car, variance, fit.n_obs - fit.n_params)
     value = dollar_abnormal_value(abnormal[:, in_window], market_value_prev[:, in_window])

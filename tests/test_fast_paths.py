@@ -523,3 +523,25 @@ def test_mask_as_slice_selects_the_masks_columns_as_a_view_when_consecutive(bits
     consecutive = columns.size > 0 and columns[-1] - columns[0] + 1 == columns.size
     assert isinstance(index, slice) == consecutive
     assert np.shares_memory(values[:, index], values) == consecutive
+
+
+def test_a_window_sum_is_the_same_additions_for_any_number_of_pairs() -> None:
+    """numpy's sum over axis 1 adds day by day or pairwise depending on the array's shape: a pair's
+    CAR differed in its last bit between the whole study and a Dask partition of it."""
+    from eventstudy.abnormal import window_sum
+
+    rng = np.random.default_rng(11)
+    abnormal = rng.standard_t(3, size=(4_000, 21)) * 0.02
+    abnormal[5, 3] = np.nan
+    in_window = np.ones(21, dtype=bool)
+    in_window[[0, 20]] = False
+    whole = window_sum(abnormal, in_window)
+    by_pair = np.array([window_sum(abnormal[k : k + 1], in_window)[0] for k in range(abnormal.shape[0])])
+    day_by_day = [float(np.float64(sum(row[in_window].tolist()))) for row in abnormal]  # Python's left fold
+    np.testing.assert_array_equal(whole, by_pair)
+    np.testing.assert_array_equal(whole, day_by_day)
+    assert np.isnan(whole[5])
+    regressors = rng.normal(size=(300, 21, 2))
+    np.testing.assert_array_equal(
+        window_sum(regressors, in_window)[7], window_sum(regressors[7:8], in_window)[0]
+    )
