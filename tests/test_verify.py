@@ -503,3 +503,18 @@ def test_an_older_manifest_whose_model_is_not_its_configs_is_different_with_a_no
     out = capsys.readouterr().out
     assert "records 'model' other than the re-run's" in out
     assert "note   the manifest's model 'constant_mean' is not its config's 'market'" in out
+
+
+@pytest.mark.parametrize(
+    ("argv0", "program"),
+    [
+        ("/venv/lib/python3.11/site-packages/eventstudy/__main__.py", "eventstudy"),
+        ("/venv/bin/eventstudy", "eventstudy"),
+    ],
+)
+def test_the_recorded_command_is_one_a_user_can_type(monkeypatch, argv0, program) -> None:
+    """`python -m eventstudy run ...` was recorded (and shown in the report) as `__main__.py run ...`."""
+    from eventstudy.output.manifest import command_line
+
+    monkeypatch.setattr("sys.argv", [argv0, "run", "--config", "launch.toml"])
+    assert command_line() == [program, "run", "--config", "launch.toml"]

@@ -86,8 +86,11 @@ def git_state(folder: Path | None = None) -> dict[str, Any]:
 
 
 def command_line() -> list[str]:
-    """The command that produced the outputs (program name without its folder)."""
-    return [Path(sys.argv[0]).name, *sys.argv[1:]]
+    """The command that produced the outputs (program name without its folder; ``eventstudy`` for
+    ``python -m eventstudy``, whose program is the package's ``__main__.py``: a command no one
+    could type again)."""
+    program = Path(sys.argv[0]).name
+    return ["eventstudy" if program == "__main__.py" else program, *sys.argv[1:]]
 
 
 def build_manifest(
