@@ -518,3 +518,20 @@ def test_the_recorded_command_is_one_a_user_can_type(monkeypatch, argv0, program
 
     monkeypatch.setattr("sys.argv", [argv0, "run", "--config", "launch.toml"])
     assert command_line() == [program, "run", "--config", "launch.toml"]
+
+
+def test_a_study_from_a_machine_with_another_blas_verifies_with_a_note_naming_it(
+    small_run, monkeypatch, capsys
+) -> None:
+    """Another CPU kernel of OpenBLAS moved the cross-sectional statistics by 1e-14, and verify
+    blamed 'another CPU, BLAS or library version' that nothing recorded: the manifest records the
+    BLAS (build and kernel), the system and processor, Pillow's zlib, and verify names a change."""
+    from eventstudy.output import manifest as manifests
+
+    recorded = json.loads((small_run[0] / "manifest.json").read_text())["versions"]
+    assert {"blas", "zlib", "platform", "pillow", "arch", "networkx"} <= set(recorded)
+    assert recorded["blas"].startswith("openblas ")  # numpy's wheels bundle OpenBLAS
+    monkeypatch.setattr(manifests, "_blas", lambda: "mkl 2024.1 (SkylakeX)")  # verified elsewhere
+    capsys.readouterr()
+    assert main(["verify", str(small_run[0])]) == 0
+    assert f"version of blas: {recorded['blas']} -> mkl 2024.1 (SkylakeX)" in capsys.readouterr().out

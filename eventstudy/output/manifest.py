@@ -25,10 +25,13 @@ from eventstudy.results import StudyResults
 
 PACKAGES: tuple[str, ...] = (
     PACKAGE,
+    "arch",
     "jinja2",
     "matplotlib",
+    "networkx",
     "numpy",
     "pandas",
+    "pillow",
     "pyarrow",
     "scipy",
     "statsmodels",
@@ -41,14 +44,37 @@ ENGINE_PACKAGES: tuple[str, ...] = ("dask", "distributed")
 
 
 def package_versions(extra: Sequence[str] = ()) -> dict[str, str]:
-    """Versions of Python and of the packages the results depend on (and of ``extra``)."""
-    out = {"python": platform.python_version()}
+    """Versions of Python and of the packages the results depend on (and of ``extra``), and what
+    else can change their last bits or a figure's bytes: the system and processor, the BLAS
+    numpy runs (its build and the processor kernel it chose) and the zlib Pillow compresses the
+    PNG files with. ``verify`` names every one that differs as a note."""
+    out = {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}"}
     for name in (*PACKAGES, *extra):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "not installed"
+    out["blas"] = _blas()
+    out["zlib"] = _zlib()
     return out
+
+
+def _blas() -> str:
+    """numpy's BLAS as threadpoolctl reports it: ``openblas 0.3.27 (Haswell)``, or ``unknown``."""
+    from threadpoolctl import threadpool_info
+
+    found = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not found:
+        return "unknown"
+    info = found[0]
+    return f"{info.get('internal_api', '?')} {info.get('version', '?')} ({info.get('architecture', '?')})"
+
+
+def _zlib() -> str:
+    """The zlib version Pillow writes PNG files with (its deflate decides a figure's bytes)."""
+    from PIL import features
+
+    return str(features.version_codec("zlib") or "unknown")
 
 
 def git_state(folder: Path | None = None) -> dict[str, Any]:
