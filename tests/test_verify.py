@@ -535,3 +535,19 @@ def test_a_study_from_a_machine_with_another_blas_verifies_with_a_note_naming_it
     capsys.readouterr()
     assert main(["verify", str(small_run[0])]) == 0
     assert f"version of blas: {recorded['blas']} -> mkl 2024.1 (SkylakeX)" in capsys.readouterr().out
+
+
+def test_text_differing_only_in_line_endings_is_said_so(tmp_path) -> None:
+    """A report checked out with CRLF line ends was said to differ 'from line 78' of a 77-line
+    file whose every line is equal."""
+    from eventstudy.output.verify import compare_files
+
+    text = "".join(f"line {k}\n" for k in range(77))
+    (tmp_path / "old.md").write_bytes(text.replace("\n", "\r\n").encode())
+    (tmp_path / "new.md").write_bytes(text.encode())
+    difference = compare_files("report.md", tmp_path / "old.md", tmp_path / "new.md")
+    assert difference is not None and difference.problem == "the same text with other line endings"
+    (tmp_path / "new.md").write_bytes(text.replace("line 40", "line 40!").encode())
+    assert compare_files("report.md", tmp_path / "old.md", tmp_path / "new.md").problem == (
+        "text differs from line 41"
+    )

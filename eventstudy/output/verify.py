@@ -479,6 +479,8 @@ def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
         return None
     if name.endswith((".md", ".html", ".csv", ".json")):
         lines_old, lines_new = before.splitlines(), after.splitlines()
+        if lines_old == lines_new:  # every line equal: CRLF against LF (a checkout converted them)
+            return TableDifference(name, "the same text with other line endings")
         line = next(
             (i for i, (a, b) in enumerate(zip(lines_old, lines_new, strict=False)) if a != b),
             min(len(lines_old), len(lines_new)),
