@@ -194,6 +194,9 @@ def test_news_file(tmp_path) -> None:
         ("ticker,date,headline,timming\nAMZN,2025-06-09,x,pre\n", 1, "timming"),
         ("ticker,date,timing,headline\nAMZN,2025-06-09,later,x\n", 2, "timing"),
         ("ticker,date,headline\nAMZN,2025-13-09,x\n", 2, "date"),
+        # The same line twice was counted twice ("(7 in all)" of six), named twice in a window.
+        ("ticker,date,timing,headline\nAMZN,2025-06-09,pre,x\nAMZN,2025-06-01,,y\n"
+         "AMZN,2025-06-09,pre,x\n", 4, None),
     ):
         path.write_text(text, encoding="utf-8")
         with pytest.raises(InputError) as caught:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.data.earnings import check_timings
@@ -71,6 +72,11 @@ def read_news(path: str | Path, tickers: Iterable[str] = ()) -> pd.DataFrame:
         )
     dates = parse_dates(table, table.column("date"), "date")  # 1900..2199 checked
     timing = check_timings(table, TIMINGS, "unknown")
-    return pd.DataFrame(
-        {"ticker": symbols, "date": dates, "timing": timing, "headline": table.column("headline")}
-    )
+    headline = table.column("headline")
+    news = pd.DataFrame({"ticker": symbols, "date": dates, "timing": timing, "headline": headline})
+    repeated = np.flatnonzero(news.duplicated().to_numpy())
+    if repeated.size:  # counted twice, named twice in a window's confounders
+        index = int(repeated[0])
+        first = int(np.flatnonzero((news == news.iloc[index]).all(axis=1).to_numpy())[0])
+        raise table.fail(f"repeats the line of row {table.row_of(first)} (the same news twice)", index=index)
+    return news
