@@ -270,3 +270,23 @@ def test_no_trade_enters_before_its_announcement_whatever_the_day0_rule(
     if not study_day:
         pd.testing.assert_frame_equal(trades.drop(columns="note"), same.trades.drop(columns="note"))
         pd.testing.assert_frame_equal(result.curve, same.curve)
+
+
+def test_each_moved_entry_is_noted_with_its_own_reason() -> None:
+    """An announcement of unknown time on a Saturday under day0_rule = "previous" entered on the
+    Monday, right, but its note blamed the unknown timing, not the previous-session rule."""
+    from eventstudy.backtest.engine import PREVIOUS_SESSION_NOTE, UNKNOWN_TIMING_NOTE, trade_days_zero
+
+    calendar = pd.bdate_range("2025-01-02", "2025-01-31")
+    events = pd.DataFrame(
+        {
+            "announced": pd.to_datetime(["2025-01-11", "2025-01-15", "2025-01-11", "2025-01-15"]),
+            "timing": ["unknown", "unknown", "pre", "pre"],
+        }
+    )
+    zeros, notes = trade_days_zero(calendar, events, "previous", None)
+    assert [z.date.strftime("%m-%d") for z in zeros] == ["01-13", "01-16", "01-13", "01-15"]
+    assert notes == [PREVIOUS_SESSION_NOTE, UNKNOWN_TIMING_NOTE, PREVIOUS_SESSION_NOTE, ""]
+    zeros, notes = trade_days_zero(calendar, events, "next", None)
+    assert [z.date.strftime("%m-%d") for z in zeros] == ["01-13", "01-16", "01-13", "01-15"]
+    assert notes == ["", UNKNOWN_TIMING_NOTE, "", ""]

@@ -424,10 +424,11 @@ def trade_days_zero(
             if after.outcome != "ok":
                 after = replace(after, outcome="entry_after_data", shift=AFTER_DATA_NOTE)
         zeros.append(after)
+        moved_back = zero.outcome == "ok" and zero.date < pd.Timestamp(a).normalize()  # day0_rule previous
         if after.index == zero.index and after.outcome == zero.outcome:
             notes.append("")
-        else:
-            notes.append(UNKNOWN_TIMING_NOTE if t == "unknown" else PREVIOUS_SESSION_NOTE)
+        else:  # an unknown-timing weekend or holiday announcement moved back is the previous rule's case
+            notes.append(UNKNOWN_TIMING_NOTE if t == "unknown" and not moved_back else PREVIOUS_SESSION_NOTE)
     return zeros, notes
 
 
