@@ -60,14 +60,23 @@ def package_versions(extra: Sequence[str] = ()) -> dict[str, str]:
 
 
 def _blas() -> str:
-    """numpy's BLAS as threadpoolctl reports it: ``openblas 0.3.27 (Haswell)``, or ``unknown``."""
+    """The BLAS libraries numpy and scipy run, as threadpoolctl reports them, each named by the
+    package that ships it (``numpy: openblas 0.3.31 (Haswell); scipy: openblas 0.3.30 (Haswell)``),
+    in that order whatever order they were loaded in; ``unknown`` when none is found."""
+    import scipy.linalg  # noqa: F401 - loads scipy's BLAS, which threadpoolctl lists once loaded
     from threadpoolctl import threadpool_info
 
-    found = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    if not found:
-        return "unknown"
-    info = found[0]
-    return f"{info.get('internal_api', '?')} {info.get('version', '?')} ({info.get('architecture', '?')})"
+    found = []
+    for info in threadpool_info():
+        if info.get("user_api") != "blas":
+            continue
+        folder = Path(str(info.get("filepath", ""))).parent.name  # numpy.libs, scipy.libs, lib
+        owner = folder.removesuffix(".libs") if folder.endswith(".libs") else folder or "?"
+        found.append(
+            f"{owner}: {info.get('internal_api', '?')} {info.get('version', '?')} "
+            f"({info.get('architecture', '?')})"
+        )
+    return "; ".join(sorted(found)) or "unknown"
 
 
 def _zlib() -> str:
