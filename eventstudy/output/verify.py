@@ -51,8 +51,9 @@ fetch time, adjustment): compared as a note, never as a difference."""
 
 ROUNDING = 1e-9
 """Two numbers of a table are the same value when they differ by at most this fraction of the
-larger, or by 1/1000 of it times the column's largest magnitude (a sum that cancels to near 0
-keeps the rounding error of its terms). Another CPU, BLAS or library version rounds the same
+larger, or by 1/1000 of it times the column's largest magnitude (of the row's own statistic in
+the long tables of :data:`VALUE_KINDS`: a sum that cancels to near 0 keeps the rounding error
+of its terms). Another CPU, BLAS or library version rounds the same
 computation differently, by about 1e-16 of the values (1e-13 after a few thousand operations);
 a change of method or data is far larger. Such differences are reported as a note, not as a
 difference."""
