@@ -264,9 +264,10 @@ def _write_staged(store: PriceStore, staged: list[Staged]) -> None:
         own = provenance.get(PER_SYMBOL, {})
         shared = {k: v for k, v in provenance.items() if k != PER_SYMBOL}
         for symbol, frame in parts:
-            record = {**shared, **own.get(symbol, {}), "symbol": symbol}
+            table_record = {**shared, **own.get(symbol, {})}  # a factor table's (no symbol)
+            record = {**table_record, "symbol": symbol}
             if summary.kind == "factors":
-                store.write_factors(symbol, frame, {**shared, **own.get(symbol, {})})
+                store.write_factors(symbol, frame, table_record)
             elif summary.kind == "shares":
                 store.write_shares(symbol, frame, record)
             elif summary.kind == "earnings":

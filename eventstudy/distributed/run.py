@@ -273,8 +273,9 @@ def _compute(
     elif frame_sha256 is not None:  # a frame: the hash of its validated values
         events_hash = {"content_sha256": frame_sha256}
 
-    if rows_per_partition is not None and rows_per_partition_problem(rows_per_partition):
-        raise InputError("rows_per_partition", str(rows_per_partition_problem(rows_per_partition)))
+    problem = None if rows_per_partition is None else rows_per_partition_problem(rows_per_partition)
+    if problem:
+        raise InputError("rows_per_partition", problem)
     rows = rows_per_partition or default_rows_per_partition(len(events), n_workers(client))
     partitions = plan_partitions(events["ticker"].to_numpy(object), rows)
     labels = group_labels(events)

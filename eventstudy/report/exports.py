@@ -8,7 +8,6 @@ metadata.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
+from eventstudy.output.folder import load_manifest
 from eventstudy.output.schema import STATS_SCHEMA, read_schema_units
 
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
@@ -103,11 +103,7 @@ def read_exports(folder: str | Path) -> Exports:
             units[name] = read_schema_units(pq.read_schema(path).metadata)
         except (OSError, ValueError) as exc:
             raise InputError(str(path), f"not a readable parquet file ({exc})") from None
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        problem = "nested deeper than any manifest" if isinstance(exc, RecursionError) else exc
-        raise InputError(str(folder / "manifest.json"), f"not readable JSON ({problem})") from None
+    manifest = load_manifest(folder / "manifest.json")
     for name, columns in _REQUIRED_COLUMNS:
         missing = [c for c in columns if c not in frames[name].columns]
         if missing:
