@@ -391,26 +391,37 @@ class StudyConfig:
         """
         fields = {f.name for f in dataclasses.fields(cls)} - {"source"}
         values: dict[str, Any] = {"source": source}
+        for key, value in config.items():
+            if key not in fields:
+                unknown = "configuration key unknown to this version"
+                raise InputError(source, unknown, field=f"config.{_short(str(key))}")
+            try:
+                values[key] = _recorded_value(key, value, source)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                problem = f"{shown(value)} is not a {key} setting as this version records it (was it edited?)"
+                raise InputError(source, problem, field=f"config.{key}") from None
         try:
-            for key, value in config.items():
-                if key not in fields:
-                    unknown = "configuration key unknown to this version"
-                    raise InputError(source, unknown, field=f"config.{key}")
-                if key == "share_caveats":
-                    values[key] = tuple(ShareCaveat(c["ticker"], c["from"], c["note"]) for c in value)
-                elif key == "backtest":
-                    values[key] = None if value is None else BacktestConfig.from_dict(value)
-                elif key == "statistics":
-                    values[key] = None if value is None else tuple(value)
-                elif key == "flows":
-                    values[key] = parse_flows(value, source, prefix="config.flows")
-                elif key == "crosssection":
-                    values[key] = tuple(CrossSectionSpec.from_dict(spec) for spec in value)
-                else:
-                    values[key] = _tuples(value)
             return cls(**values)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(source, f"invalid configuration ({exc})", field="config") from None
+        except ValueError as exc:
+            key, _, message = str(exc).partition(": ")
+            if message and key in fields:
+                raise InputError(source, message, field=f"config.{key}") from None
+            raise InputError(source, str(exc), field="config") from None
+
+
+def _recorded_value(key: str, value: Any, source: str) -> Any:
+    """The :class:`StudyConfig` field ``key`` from its :meth:`StudyConfig.to_dict` form."""
+    if key == "share_caveats":
+        return tuple(ShareCaveat(c["ticker"], c["from"], c["note"]) for c in value)
+    if key == "backtest":
+        return None if value is None else BacktestConfig.from_dict(value)
+    if key == "statistics":
+        return None if value is None else tuple(value)
+    if key == "flows":
+        return parse_flows(value, source, prefix="config.flows")
+    if key == "crosssection":
+        return tuple(CrossSectionSpec.from_dict(spec) for spec in value)
+    return _tuples(value)
 
 
 _NEW_DEFAULTS: dict[str, Any] = {

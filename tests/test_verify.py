@@ -36,6 +36,28 @@ def test_unknown_config_key_is_named() -> None:
         config_from_manifest({"name": "x", "colour": "blue"})
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("backtest", "x", "'x' is not a backtest setting"),
+        ("backtest", {"entry": 5}, "{'entry': 5} is not a backtest setting"),
+        ("share_caveats", [{"x": 1}], "is not a share_caveats setting"),
+        ("statistics", 5, "5 is not a statistics setting"),
+        ("crosssection", ["a"], "is not a crosssection setting"),
+        ("event_windows", [], "give at least one window"),
+        ("market", 5, "5 is not a ticker symbol"),
+    ],
+)
+def test_a_bad_recorded_setting_names_its_key_not_pythons_error(key, value, said) -> None:
+    """A manifest whose config held ``backtest = "x"`` was refused as "field 'config': invalid
+    configuration (string indices must be integers, not 'str')": Python's words, no key."""
+    recorded = load_config(ROOT / "launch.toml").to_dict()
+    with pytest.raises(InputError) as caught:
+        config_from_manifest({**recorded, key: value})
+    assert caught.value.field == f"config.{key}"
+    assert said in caught.value.message and "indices" not in caught.value.message
+
+
 def test_compare_tables_names_columns_and_largest_difference() -> None:
     old = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": ["x", "y", "z"], "c": [1, 2, 3]})
     assert compare_tables("t", old, old.copy()) is None  # NaN equals NaN
