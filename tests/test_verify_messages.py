@@ -203,3 +203,21 @@ def test_a_cache_that_is_a_file_is_one_line(study, capsys) -> None:
     err = capsys.readouterr().err
     problem = "is a file, not a cache folder (give --cache the cache's folder)"
     assert err == f"eventstudy: error: {events}: {problem}\n"
+
+
+def test_a_column_of_another_type_is_named_with_both_types() -> None:
+    """A column whose type alone changed (an int count saved back as float, a text column as
+    categories) was reported as "values differ" with no size, pointing the user at values that
+    are the same numbers."""
+    old = car_table()
+    floated = old.assign(n_est=old["n_est"].astype("float64"))
+    difference = compare_tables("car.parquet", old, floated)
+    assert difference is not None
+    assert difference.problem == (
+        "column types differ (n_est int64 -> float64; the other columns are the same)"
+    )
+    assert difference.columns == {}
+    changed = floated.assign(car=old["car"] + 0.5)
+    difference = compare_tables("car.parquet", old, changed)
+    assert difference.problem == "column types differ (n_est int64 -> float64); values differ"
+    assert difference.columns == {"car": pytest.approx(0.5)}

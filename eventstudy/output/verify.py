@@ -271,6 +271,13 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
         return TableDifference(name, f"columns differ (only before: {gone}; only now: {added})")
     if old.shape != new.shape:
         return TableDifference(name, f"shape {old.shape} -> {new.shape}")
+    retyped = [c for c in old.columns if str(old[c].dtype) != str(new[c].dtype)]
+    if retyped:  # a value of another type is not the same value, whatever it prints as
+        others = [c for c in old.columns if c not in retyped]
+        differing, rounded = _compare_values(old[others], new[others], _value_kinds(name, old))
+        types = ", ".join(f"{c} {old[c].dtype} -> {new[c].dtype}" for c in retyped)
+        problem = f"column types differ ({types}{'' if differing else '; the other columns are the same'})"
+        return TableDifference(name, problem + ("; values differ" if differing else ""), differing, rounded)
     kinds = _value_kinds(name, old)
     differing, rounded = _compare_values(old, new, kinds)
     if differing:
