@@ -101,6 +101,7 @@ def run_study(
         the peers').
     """
     from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
+    from eventstudy.data.events import events_record
     from eventstudy.data.inputs import Needs, load_inputs
     from eventstudy.data.screening import annotate_withheld, withheld_return_days
     from eventstudy.data.store import PriceStore
@@ -111,7 +112,7 @@ def run_study(
     config, peers = checked_arguments(events, store, config, model, peers)
     store = store if isinstance(store, PriceStore) else PriceStore(store)
     events, events_path, where = study_events(events, events_path, config)
-    recorded = frame_events_sha256(events, events_path)
+    recorded = events_record(events, events_path)
     needs = model_needs(config, model)
     if not fetch:
         require_config_inputs(store, config, needs)
@@ -125,7 +126,7 @@ def run_study(
         events,
         Needs(config.market, needs.symbols, needs.french, needs.factors_file, config.news_file),
         events_path=events_path,
-        events_sha256=recorded,
+        events_record=recorded,
     )
     given = model
     model = model or _model_from_config(config, inputs.factors)
@@ -464,13 +465,6 @@ def study_events(
     return frame, path, where
 
 
-def frame_events_sha256(events: pd.DataFrame, events_path: Path | None) -> str | None:
-    """The content hash the manifest records of events given as a frame without a file
-    (:func:`~eventstudy.data.events.events_sha256`; ``eventstudy verify --events FILE`` checks
-    the file against it), or None for events read from ``events_path``, whose file is hashed."""
-    from eventstudy.data.events import events_sha256
-
-    return events_sha256(events) if events_path is None else None
 
 
 def check_share_counts(store: CacheReader, inputs: StudyInputs) -> None:

@@ -252,6 +252,7 @@ def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_veri
     for key in ("calendar_time", "calendar_time_frequency"):
         del manifest["backtest"][key]
     del manifest["manifest_sha256"]  # nor did they seal the manifest
+    del manifest["inputs"]["events"]["content_sha256"]  # nor hash the events' content
     (folder / "manifest.json").write_text(json.dumps(manifest))
     capsys.readouterr()
     assert main(["verify", str(folder)]) == 0, capsys.readouterr().out
@@ -573,3 +574,34 @@ def test_text_differing_only_in_line_endings_is_said_so(tmp_path) -> None:
     assert compare_files("report.md", tmp_path / "old.md", tmp_path / "new.md").problem == (
         "text differs from line 41"
     )
+
+
+def test_the_same_events_saved_with_other_bytes_verify_identical_and_other_events_do_not(
+    small_run, tmp_path, capsys
+) -> None:
+    """The events file was compared by the hash of its bytes: the same events saved by an editor
+    with CRLF line endings and a byte-order mark verified DIFFERENT. The manifest records the
+    hash of the validated events beside the file's, and verify compares that."""
+    from eventstudy.data.events import events_sha256, read_events
+
+    out, _ = small_run
+    recorded = json.loads((out / "manifest.json").read_text())["inputs"]["events"]
+    original = Path(recorded["path"])
+    assert recorded["content_sha256"] == events_sha256(read_events(original))
+    assert recorded["sha256"] == hashlib.sha256(original.read_bytes()).hexdigest()
+
+    text = original.read_text(encoding="utf-8")
+    resaved = tmp_path / "resaved.csv"
+    resaved.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    capsys.readouterr()
+    assert main(["verify", str(out), "--events", str(resaved)]) == 0
+    printed = capsys.readouterr().out
+    assert "identical" in printed and "DIFFERENT" not in printed
+    assert "events file: other bytes than recorded" in printed and "the same events" in printed
+
+    edited = tmp_path / "edited.csv"  # without its last party: other events
+    edited.write_text("".join(text.splitlines(keepends=True)[:-1]))
+    capsys.readouterr()
+    assert main(["verify", str(out), "--events", str(edited)]) == 1
+    printed = capsys.readouterr().out
+    assert "events.content_sha256" in printed and "events.sha256" not in printed

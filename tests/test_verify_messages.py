@@ -165,7 +165,7 @@ def test_verify_says_the_events_rows_are_in_another_order(study, capsys) -> None
         # one line: the reason, and columns whose sums, taken in another order, round otherwise
         assert line.startswith(f"  file   {table}.parquet: {REORDERED} (the events file's row order changed)")
         assert line.count(":") == 1 or "; equal to floating-point rounding: " in line, line
-    assert "input  events.sha256:" in text and "(the same events in another row order)" in text
+    assert "input  events.content_sha256:" in text and "(the same events in another row order)" in text
 
 
 def test_an_input_with_the_same_values_from_another_file_is_a_note(study, capsys) -> None:

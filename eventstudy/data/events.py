@@ -62,7 +62,7 @@ import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.errors import InputError
-from eventstudy.hashing import content_sha256
+from eventstudy.hashing import content_sha256, file_sha256
 from eventstudy.symbols import is_symbol, shown, symbol_problem
 
 COLUMNS: tuple[str, ...] = (
@@ -229,6 +229,20 @@ def events_sha256(events: pd.DataFrame) -> str:
     it hash the same, and so do two files of the same rows with other blank lines or line breaks.
     """
     return content_sha256(events.drop(columns=["source_row"], errors="ignore").reset_index(drop=True))
+
+
+def events_record(events: pd.DataFrame, path: str | Path | None) -> dict[str, str]:
+    """What ``manifest.json`` records of a study's events (``inputs.events``): the content hash
+    of the validated events (:func:`events_sha256`, before any peers are added) and, for events
+    read from a file, its path and the SHA-256 of its bytes.
+
+    ``eventstudy verify`` compares the content hash: the same events saved with other line
+    endings, a byte-order mark, other quoting or blank lines are the same study (their bytes'
+    hash differs, and verify says so in a note)."""
+    record = {"content_sha256": events_sha256(events)}
+    if path is not None:
+        record = {"path": str(path), "sha256": file_sha256(Path(path)), **record}
+    return record
 
 NEW_YORK = "America/New_York"
 

@@ -83,8 +83,8 @@ class StudyInputs:
     findings
         The price checks' findings by symbol (symbols without findings left out).
     record
-        ``{"events": {"path", "sha256"}, "prices": {...}, "shares": {...}, "earnings": {...}}``
-        (``"events": {"content_sha256"}`` for events given as a frame)
+        ``{"events": {"path", "sha256", "content_sha256"}, "prices": {...}, "shares": {...},
+        "earnings": {...}}`` (``"events": {"content_sha256"}`` for events given as a frame)
         and ``"news"`` with a news file: the content hash and provenance of every input
         (``manifest.json``'s ``inputs``).
     market
@@ -132,7 +132,7 @@ def load_inputs(
     needs: Needs,
     *,
     events_path: str | Path | None = None,
-    events_sha256: str | None = None,
+    events_record: dict[str, str] | None = None,
 ) -> StudyInputs:
     """Read the market, every ticker of ``events`` and what ``needs`` lists, once each.
 
@@ -145,10 +145,10 @@ def load_inputs(
     needs
         The market proxy and the model's further data.
     events_path
-        The events file, named in errors and hashed into the record (None: not hashed).
-    events_sha256
-        Without ``events_path``: the content hash of events given as a frame
-        (:func:`~eventstudy.data.events.events_sha256`), recorded as ``content_sha256``.
+        The events file, named in errors.
+    events_record
+        What the record holds of the events (:func:`~eventstudy.data.events.events_record`;
+        None: nothing).
 
     Raises
     ------
@@ -215,11 +215,6 @@ def load_inputs(
         user_factors = read_user_factors(needs.factors_file)
         factors[user_factors.name] = user_factors
 
-    hashed: dict[str, str] = {}
-    if events_path is not None:
-        hashed = {"path": str(events_path), "sha256": file_sha256(Path(events_path))}
-    elif events_sha256 is not None:
-        hashed = {"content_sha256": events_sha256}
     def recorded(kind: str) -> dict[str, Any]:
         return {
             symbol: {"content_sha256": tables[symbol].content_sha256, "provenance": tables[symbol].provenance}
@@ -228,7 +223,7 @@ def load_inputs(
         }
 
     record = {
-        "events": hashed,
+        "events": dict(events_record or {}),
         "prices": recorded("prices"),
         "shares": {ticker: share_record[ticker] for ticker in sorted(share_record)},
         "earnings": earnings_record,

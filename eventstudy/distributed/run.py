@@ -213,18 +213,17 @@ def _compute(
     scheduler: str,
 ) -> DistributedRun:
     from eventstudy.aggregate import battery_members, group_labels
+    from eventstudy.data.events import events_record
     from eventstudy.data.factors import read_cached_french, read_user_factors
     from eventstudy.data.inputs import Needs
     from eventstudy.data.remote import open_cache
     from eventstudy.data.store import PriceStore
-    from eventstudy.hashing import file_sha256
     from eventstudy.peers import PEER_ROLE, add_peers
     from eventstudy.study import (
         _check_benchmarks,
         _model_from_config,
         _require_parties_then_peers,
         fetch_inputs,
-        frame_events_sha256,
         model_needs,
         recorded_model,
         require_config_inputs,
@@ -243,7 +242,7 @@ def _compute(
     events, events_path, where = study_events(
         events, events_path, config, memory_per_row=DRIVER_MEMORY_PER_ROW
     )
-    frame_sha256 = frame_events_sha256(events, events_path)
+    events_hash = events_record(events, events_path)
     peers = tuple(config.peers if peers is None else peers)
     needs = model_needs(config, model)
     if not fetch:
@@ -267,11 +266,6 @@ def _compute(
     if model is None:
         model = _model_from_config(config, factors)
     _check_benchmarks(events, model, where)
-    events_hash = {}
-    if events_path is not None:
-        events_hash = {"path": str(events_path), "sha256": file_sha256(Path(events_path))}
-    elif frame_sha256 is not None:  # a frame: the hash of its validated values
-        events_hash = {"content_sha256": frame_sha256}
 
     problem = None if rows_per_partition is None else rows_per_partition_problem(rows_per_partition)
     if problem:

@@ -178,6 +178,27 @@ def _hashes(tree: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
                 yield from _hashes(tree[key], path)
 
 
+def _comparable(before: dict[str, str], after: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The hashes of two records to compare: a record holding the hash of its content
+    (``content_sha256``) on both sides is compared by it alone, not by the hash of its file's
+    bytes beside it (``sha256``: the same events with other line endings or a byte-order mark);
+    a content hash only one side records beside a file's hash both record (an older manifest's
+    events file) is left out."""
+    content, raw = "content_sha256", "sha256"  # keys of one record: "events.content_sha256"
+    both = {path[: -len(content)] for path in before if path.endswith(content) and path in after}
+    one = {
+        path
+        for path in set(before) ^ set(after)
+        if path.endswith(content) and {path[: -len(content)] + raw} <= set(before) & set(after)
+    }
+
+    def kept(path: str) -> bool:
+        file_hash = path.endswith(raw) and not path.endswith(content)
+        return path not in one and not (file_hash and path[: -len(raw)] in both)
+
+    return {k: v for k, v in before.items() if kept(k)}, {k: v for k, v in after.items() if kept(k)}
+
+
 def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[TableDifference]:
     """What two manifests record of the study itself (model, estimation, validation, config,
     ...) that differs: every key but the invocation (:data:`PRESENTATION_KEYS` and the Dask
@@ -249,9 +270,11 @@ def compare_parquet_metadata(name: str, old: Path, new: Path) -> TableDifference
 
 
 def compare_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Input hashes that differ between two manifests' ``inputs``: the events file's and the
-    content hash of every cached input (the values; a ``provenance`` record is not compared)."""
-    before, after = dict(_hashes(old)), dict(_hashes(new))
+    """Input hashes that differ between two manifests' ``inputs``: the content hash of every
+    cached input and of the events (the values; a ``provenance`` record is not compared), and
+    the hash of a file's bytes where no content hash is recorded on both sides (an older
+    manifest's events file, a news file)."""
+    before, after = _comparable(dict(_hashes(old)), dict(_hashes(new)))
     out = []
     for path in sorted(set(before) | set(after)):
         a, b = before.get(path, "absent"), after.get(path, "absent")
@@ -682,17 +705,26 @@ def _with_recorded_provenance(
     merged = _recorded_where_same(current, recorded)
     if _without_events_path(merged) == _without_events_path(current):
         return rerun, []
+    notes = []
+    before, after = (dict(record.get("events", {})) for record in (recorded, current))
+    if "content_sha256" in before and before.get("sha256") != after.get("sha256"):
+        notes.append(
+            f"events file: other bytes than recorded (SHA-256 {str(before.get('sha256'))[:12]} -> "
+            f"{str(after.get('sha256'))[:12]}), the same events (line endings, a byte-order mark, "
+            "quoting or blank lines)"
+        )
     others = dict(_other_provenance(current, recorded))
-    keys = sorted({key for differing in others.values() for key in differing})
-    note = "inputs: the same content as recorded, other provenance"
     if others:
-        note += f" ({', '.join(keys)}) of {_some(sorted(others))}"
-    return replace(rerun, provenance={**rerun.provenance, "inputs": merged}), [note]
+        keys = sorted({key for differing in others.values() for key in differing})
+        what = f"({', '.join(keys)}) of {_some(sorted(others))}"
+        notes.append(f"inputs: the same content as recorded, other provenance {what}")
+    return replace(rerun, provenance={**rerun.provenance, "inputs": merged}), notes
 
 
 def _other_provenance(current: Any, recorded: Any, prefix: str = "") -> Iterator[tuple[str, list[str]]]:
     """Each input of the same content as recorded whose other record differs, with its dotted
-    name and the keys that differ (those of its ``provenance``; an events file's path aside)."""
+    name and the keys that differ (those of its ``provenance``; an events file's path and hashes
+    aside: the contents are the same, and the bytes of an events file have a note of their own)."""
     if not isinstance(current, Mapping) or not isinstance(recorded, Mapping):
         return
     if any(str(key).endswith("sha256") for key in current):  # one input's record
@@ -700,6 +732,7 @@ def _other_provenance(current: Any, recorded: Any, prefix: str = "") -> Iterator
             return
         before, after = dict(recorded), dict(current)
         keys = [k for k in sorted(set(before) | set(after)) if k not in (PROVENANCE, "path")]
+        keys = [k for k in keys if not k.endswith("sha256")]
         differing = [k for k in keys if before.get(k) != after.get(k)]
         old, new = before.get(PROVENANCE), after.get(PROVENANCE)
         if isinstance(old, Mapping) and isinstance(new, Mapping):

@@ -302,7 +302,7 @@ def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
         ),
         (
             f"Events file: {fmt.md(events.get('path', '?'))} (SHA-256 {fmt.md(events.get('sha256', '?'))})"
-            if "content_sha256" not in events
+            if "path" in events
             else f"Events: a DataFrame (content SHA-256 {fmt.md(events['content_sha256'])}; "
             "verify with --events FILE)"
         ),
