@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -323,10 +324,12 @@ def test_a_runs_own_tables_are_read_in_the_units_they_record(tmp_path, capsys) -
     """car.parquet was refused for its bool column 'confounded', which infer does not read; a
     run's ar.parquet given --units percent was divided by 100 (CAAR 1.3e-6 for 1.3e-4)."""
     report = ROOT / "reports" / "ai-deal-wave-2025"
-    for name, column in (("ar.parquet", "ar"), ("car.parquet", "car")):
-        assert main(["infer", "--ar", str(report / name), "--units", "percent"]) == 2
+    shutil.copyfile(report / "ar.parquet", tmp_path / "ar.PQ")  # the other parquet suffix was not checked
+    tables = ((report / "ar.parquet", "ar"), (report / "car.parquet", "car"), (tmp_path / "ar.PQ", "ar"))
+    for path, column in tables:
+        assert main(["infer", "--ar", str(path), "--units", "percent"]) == 2
         assert one_line(capsys).startswith(
-            f"eventstudy: error: {report / name}, field 'units': its eventstudy schema records {column!r} "
+            f"eventstudy: error: {path}, field 'units': its eventstudy schema records {column!r} "
             "in the unit 'fraction' (--units decimal), not percent: if the values were converted since"
         )
     out = tmp_path / "stats.csv"

@@ -55,7 +55,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import window_days, window_label
 from eventstudy.data.returns_import import check_units, identifiers
-from eventstudy.data.tabular import TextTable, parse_dates, parse_numbers, read_text_table
+from eventstudy.data.tabular import PARQUET_SUFFIXES, TextTable, parse_dates, parse_numbers, read_text_table
 from eventstudy.errors import InputError
 from eventstudy.peers import PEER_ROLE
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
@@ -202,7 +202,7 @@ RECORDED_UNITS: dict[str, str] = {"fraction": "decimal", "percent": "percent"}
 def _check_recorded_units(path: Path, units: str, table: TextTable) -> None:
     """Refuse ``units`` that contradict the unit a parquet file of eventstudy records for its
     ``ar`` or ``car`` column: a run's own ar.parquet read as percent was divided by 100."""
-    if path.suffix.lower() != ".parquet":
+    if path.suffix.lower() not in PARQUET_SUFFIXES:  # as read_text_table reads it
         return
     try:
         metadata = pq.read_schema(path).metadata or {}
