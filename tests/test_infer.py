@@ -635,6 +635,18 @@ def test_an_out_name_ending_in_a_separator_and_a_tau_out_of_range_are_named(tmp_
     assert (caught.value.row, caught.value.field) == (3, "tau") and "beyond ±100,000" in caught.value.message
 
 
+@pytest.mark.parametrize("name", ["x" * 300 + ".csv", "x" * 300 + "/a.csv", "x/" * 3000 + "a.csv"])
+def test_an_out_name_longer_than_the_system_allows_is_one_line(tmp_path, capsys, name) -> None:
+    """The check for an output folder around --out stat'ed its manifest and raised OSError
+    (File name too long) with a traceback, exit 1."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nA,0,0.01\nB,0,0.02\n")
+    before = sorted(tmp_path.iterdir())
+    assert main(["infer", "--ar", str(panel), "--units", "decimal", "--out", str(tmp_path / name)]) == 2
+    assert "cannot be used: File name too long" in one_line(capsys)
+    assert sorted(tmp_path.iterdir()) == before
+
+
 def test_a_panel_with_two_id_columns_is_refused_naming_them(tmp_path, capsys) -> None:
     """ticker beside permno: infer used the ticker and said nothing, so two PERMNOs sharing a
     ticker were one firm (cluster_firm_t with 2 clusters instead of 3)."""

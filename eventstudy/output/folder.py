@@ -215,13 +215,16 @@ def check_apart(path: str | Path) -> Path:
         When ``path`` is or lies inside an output folder of this tool, or is or lies inside one
         of a cache's stores (``prices/``, ``shares/``, ..., ``.locks/``).
     """
-    real = _resolved(Path(path))
-    for folder in (real, *real.parents):
-        manifest = read_manifest(folder)
-        if manifest is not None and _written_by_eventstudy(manifest):
-            owner = "an output folder of eventstudy"
-            raise OutputFolderError(path, f"is or lies inside {folder}, {owner}; name a place of its own")
-    store = cache_store_around(real)
+    try:
+        real = _resolved(Path(path))
+        for folder in (real, *real.parents):
+            manifest = read_manifest(folder)
+            if manifest is not None and _written_by_eventstudy(manifest):
+                owner = "an output folder of eventstudy"
+                raise OutputFolderError(path, f"is or lies inside {folder}, {owner}; name a place of its own")
+        store = cache_store_around(real)
+    except OSError as exc:  # e.g. a name longer than the system allows
+        raise OutputFolderError(path, f"cannot be used: {exc.strerror or exc}") from None
     if store is not None:
         owner = f"a folder of the cache {store.parent}"
         raise OutputFolderError(path, f"is or lies inside {store}, {owner}; name a place of its own")
