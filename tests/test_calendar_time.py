@@ -14,6 +14,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from eventstudy.backtest.calendar_time import factor_regression, monthly, portfolio_series
+from eventstudy.backtest.export import CALENDAR_TIME_FILE, OUTPUT_FILES, backtest_files
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.config import load_config
 from eventstudy.data.importer import import_paths
@@ -144,6 +145,8 @@ def test_launch_one_day_portfolio_is_rebuilt_from_trades_and_french(
         np.testing.assert_allclose(rows["se"].to_numpy(), fit.bse, rtol=1e-9)
         assert int(rows["n_periods"].iloc[0]) == len(daily)
     assert set(table.holding_days) == set(rule.holding_days)
+    # the command line lists the file among those it wrote (it listed the five others only)
+    assert backtest_files(results.backtest) == (*OUTPUT_FILES, CALENDAR_TIME_FILE)
 
 
 def test_missing_french_files_offline_are_one_line_errors(launch_cache: Path) -> None:

@@ -31,6 +31,11 @@ OUTPUT_FILES: tuple[str, ...] = (
 )
 
 
+def backtest_files(results: BacktestResults) -> tuple[str, ...]:
+    """The names of the files :func:`backtest_writers` writes for ``results``."""
+    return (*OUTPUT_FILES, *((CALENDAR_TIME_FILE,) if results.calendar_time is not None else ()))
+
+
 def backtest_writers(results: BacktestResults) -> dict[str, Callable[[Path], None]]:
     """File name -> writer of every backtest output (rendered in memory first)."""
     metadata = {METADATA_KEY: json.dumps(results.metadata(), sort_keys=True)}

@@ -26,6 +26,7 @@ outputs, added to --out (default reports/<study name>/) beside the study's files
   drift.parquet               mean BHAR[+1,+k] per group with t and skewness-adjusted t
   backtest.md                 the report section
   figures/equity_curve.png    equity curves
+  calendar_time.parquet       calendar-time portfolio regressions (with calendar_time = [...])
 
 examples:
   eventstudy backtest --config launch.toml --offline
@@ -60,7 +61,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from eventstudy.backtest.export import OUTPUT_FILES
+    from eventstudy.backtest.export import backtest_files
     from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.cli.run import compute, outcome_line, prepare
     from eventstudy.output.export import save_study
@@ -72,6 +73,6 @@ def run(args: argparse.Namespace) -> int:
     save_study(results, out, guard=guard)
     if results.backtest is not None:
         print(results.backtest.summary())
-    print(f"wrote {', '.join(OUTPUT_FILES)} to {out}/ beside the study's files")
+        print(f"wrote {', '.join(backtest_files(results.backtest))} to {out}/ beside the study's files")
     print(outcome_line(results, out))
     return 0
