@@ -220,6 +220,9 @@ def infer(
     chosen = [(int(taus[0]), int(taus[-1]))] if windows is None else [_two_days(w) for w in windows]
     if not chosen:
         raise InputError("--window", "give at least one window (or none, for the panel's whole span)")
+    repeated = next((w for k, w in enumerate(chosen) if w in chosen[:k]), None)
+    if repeated is not None:  # its rows would be in the table twice
+        raise InputError("--window", f"[{repeated[0]}, {repeated[1]}] is given twice")
     for start, end in chosen:
         if start > end or start not in set(taus.tolist()) or end not in set(taus.tolist()):
             raise InputError(
@@ -268,6 +271,9 @@ def _lacking(missing: frozenset[str]) -> list[str]:
 def _check_statistics(statistics: Sequence[str] | None) -> None:
     if statistics is None:
         return
+    if isinstance(statistics, str):  # its letters are no statistics
+        problem = f"give a list of statistic names, e.g. [{statistics!r}], not one text"
+        raise InputError("--statistic", problem)
     from eventstudy.inference import STATISTICS
 
     for name in statistics:

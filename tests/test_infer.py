@@ -675,3 +675,18 @@ def test_the_built_in_groups_are_refused_in_any_case_with_or_without_roles(group
         infer(frame, units="decimal")
     assert (caught.value.row, caught.value.field) == (2, "group")
     assert f"'{group.lower()}' is the group of" in caught.value.message
+
+
+def test_a_window_given_twice_and_statistics_given_as_one_text_are_refused(tmp_path, capsys) -> None:
+    """--window 0,0 --window '[0,+0]' wrote every statistic of [0,0] twice; statistics="caar"
+    was read letter by letter ("'c' is not one of ...")."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nA,0,1\nB,0,2\nC,0,-1\n")
+    args = ["infer", "--ar", str(panel), "--units", "percent", "--window", "0,0", "--window", "[0,+0]"]
+    assert main(args) == 2
+    assert "--window: [0, 0] is given twice" in one_line(capsys)
+    with pytest.raises(InputError) as caught:
+        infer(panel, units="percent", statistics="caar")
+    assert "give a list of statistic names, e.g. ['caar']" in caught.value.message
+    caar = infer(panel, units="percent", statistics=["caar"]).stats["value"]
+    assert caar.tolist() == [pytest.approx(2 / 300)]
