@@ -690,3 +690,25 @@ def test_a_window_given_twice_and_statistics_given_as_one_text_are_refused(tmp_p
     assert "give a list of statistic names, e.g. ['caar']" in caught.value.message
     caar = infer(panel, units="percent", statistics=["caar"]).stats["value"]
     assert caar.tolist() == [pytest.approx(2 / 300)]
+
+
+@pytest.mark.parametrize(
+    ("dates", "said"),
+    [
+        (pd.to_datetime(["2025-01-02 15:30", "2025-01-03 00:00"] * 2), "15:30:00 is not a calendar date"),
+        (pd.to_datetime(["2025-01-02", "2025-01-03"] * 2).tz_localize("UTC"), "not times in a time zone"),
+    ],
+)
+def test_a_frame_is_read_as_its_parquet_file_would_be(tmp_path, dates, said) -> None:
+    """infer(frame) cut a timestamp to its date (a UTC midnight to its UTC date, a day after New
+    York's), which the same frame written to parquet is refused for."""
+    frame = pd.DataFrame({"id": ["A", "A", "B", "B"], "tau": [0, 1, 0, 1], "ar": [0.01, 0.02, -0.01, 0.03]})
+    frame["date"] = dates
+    frame.to_parquet(tmp_path / "panel.parquet")
+    for given, where in ((frame, "frame"), (tmp_path / "panel.parquet", str(tmp_path / "panel.parquet"))):
+        with pytest.raises(InputError) as caught:
+            infer(given, units="decimal")
+        assert (caught.value.path, caught.value.row, caught.value.field) == (where, 2, "date")
+        assert said in caught.value.message
+    dated = frame.assign(date=pd.to_datetime(["2025-01-02", "2025-01-03"] * 2))
+    assert infer(dated, units="decimal", statistics=["cluster_date_t"]).stats["n"].tolist() == [2]

@@ -55,7 +55,14 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import window_days, window_label
 from eventstudy.data.returns_import import check_units, identifiers
-from eventstudy.data.tabular import PARQUET_SUFFIXES, TextTable, parse_dates, parse_numbers, read_text_table
+from eventstudy.data.tabular import (
+    PARQUET_SUFFIXES,
+    TextTable,
+    calendar_date_text,
+    parse_dates,
+    parse_numbers,
+    read_text_table,
+)
 from eventstudy.errors import InputError
 from eventstudy.peers import PEER_ROLE
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
@@ -225,15 +232,15 @@ def _check_recorded_units(path: Path, units: str, table: TextTable) -> None:
 def _frame_table(frame: pd.DataFrame) -> TextTable:
     """A frame handed to the API as text cells, as if read from a file (row 2 = first row):
     a missing value is a blank cell, any other number its shortest exact text (``inf``
-    included, refused as a file's ``inf`` is)."""
+    included, refused as a file's ``inf`` is), a date its ``YYYY-MM-DD`` (a timestamp with a
+    time of day or a time zone refused, as a parquet file's is)."""
     if frame.empty:
         raise InputError("frame", "no rows" if len(frame.columns) else "no columns")
     cells = np.empty((len(frame), frame.shape[1]), dtype=object)
     for position, name in enumerate(frame.columns):
         column = frame[name]
         if pd.api.types.is_datetime64_any_dtype(column):
-            text = pd.DatetimeIndex(column).strftime("%Y-%m-%d").to_numpy(object)
-            text[pd.isna(column).to_numpy()] = ""
+            text = calendar_date_text(column.reset_index(drop=True), "frame", str(name).strip())
         elif pd.api.types.is_float_dtype(column):
             values = column.to_numpy(float).tolist()  # Python floats: repr is the shortest exact text
             text = np.array(["" if math.isnan(v) else repr(v) for v in values], dtype=object)

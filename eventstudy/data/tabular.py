@@ -226,24 +226,7 @@ def _read_parquet(path: Path) -> TextTable:
             column = pc.cast(column, kind.value_type)
             kind = column.type
         if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-            values = pd.Series(column.to_pandas())
-            if pa.types.is_timestamp(kind) and kind.tz is not None:
-                raise InputError(
-                    str(path),
-                    f"dates must be calendar dates, not times in a time zone ({kind.tz})",
-                    row=_first_value_row(column),
-                    field=header[index],
-                )
-            stamps = pd.DatetimeIndex(pd.to_datetime(values))
-            timed = np.flatnonzero(pd.notna(stamps) & (stamps != stamps.normalize()))
-            if timed.size:
-                raise InputError(
-                    str(path),
-                    f"{stamps[timed[0]]} is not a calendar date (it has a time of day)",
-                    row=int(timed[0]) + 2,
-                    field=header[index],
-                )
-            text = np.where(stamps.isna(), "", stamps.strftime("%Y-%m-%d").to_numpy(object))
+            text = calendar_date_text(pd.Series(column.to_pandas()), str(path), header[index])
         elif (
             pa.types.is_floating(kind)
             or pa.types.is_integer(kind)
@@ -268,6 +251,37 @@ def _read_parquet(path: Path) -> TextTable:
         columns.append(np.asarray(text, dtype=object))
     cells = np.column_stack(columns) if columns else np.empty((0, 0), dtype=object)
     return TextTable(path, header, cells.astype(object))
+
+
+def calendar_date_text(values: pd.Series, where: str, field: str) -> np.ndarray:
+    """(N,) ``YYYY-MM-DD`` text of a column of dates or timestamps (blank where missing), as a
+    table's cells hold its dates: a timestamp with a time zone or with a time of day is refused,
+    naming ``where``, the row (header = 1) and ``field`` -- its calendar date depends on a zone
+    the table does not say (2025-01-02 00:00 UTC is 2025-01-01 in New York).
+
+    Raises
+    ------
+    InputError
+        At the first zoned value, or the first with a time of day.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        present = np.flatnonzero(values.notna().to_numpy())
+        raise InputError(
+            where,
+            f"dates must be calendar dates, not times in a time zone ({values.dtype.tz})",
+            row=int(present[0]) + 2 if present.size else 2,
+            field=field,
+        )
+    stamps = pd.DatetimeIndex(pd.to_datetime(values))
+    timed = np.flatnonzero(pd.notna(stamps) & (stamps != stamps.normalize()))
+    if timed.size:
+        raise InputError(
+            where,
+            f"{stamps[timed[0]]} is not a calendar date (it has a time of day)",
+            row=int(timed[0]) + 2,
+            field=field,
+        )
+    return np.where(stamps.isna(), "", stamps.strftime("%Y-%m-%d").to_numpy(object))
 
 
 def _first_value_row(column: Any) -> int:
