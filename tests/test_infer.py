@@ -712,3 +712,17 @@ def test_a_frame_is_read_as_its_parquet_file_would_be(tmp_path, dates, said) -> 
         assert said in caught.value.message
     dated = frame.assign(date=pd.to_datetime(["2025-01-02", "2025-01-03"] * 2))
     assert infer(dated, units="decimal", statistics=["cluster_date_t"]).stats["n"].tolist() == [2]
+
+
+def test_a_wide_panel_with_a_pair_named_like_a_long_column_says_so(tmp_path, capsys) -> None:
+    """tau,AR,AMD (Antero Resources beside AMD) was told only that a long panel needs an id
+    column: the header is read as a long panel's, and the way out is to rename the pair."""
+    panel = tmp_path / "wide.csv"
+    panel.write_text("tau,AR,AMD\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
+    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
+    line = one_line(capsys)
+    assert "field 'id': a long panel needs an id column" in line
+    assert "its pair 'AR' would be named as a long panel's column: rename that column" in line
+    panel.write_text("tau,AR.US,AMD\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
+    caar = infer(panel, units="percent", statistics=["caar"], windows=[(0, 0)]).stats["value"]
+    assert caar.tolist() == [pytest.approx(0.0255)]

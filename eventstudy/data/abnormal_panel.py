@@ -257,9 +257,14 @@ def _id_column(table: TextTable, where: str) -> str:
     cluster of ``cluster_firm_t``), and which one names the firm is the user's to say."""
     present = [name for name in ID_COLUMNS if table.has(name)]
     if not present:
-        raise InputError(
-            where, f"a long panel needs an id column ({', '.join(ID_COLUMNS)})", row=1, field="id"
-        )
+        problem = f"a long panel needs an id column ({', '.join(ID_COLUMNS)})"
+        if table.has("tau") and len(table.header) > 2:  # tau,AR,AMD: a wide panel with a pair 'AR'?
+            named = next((name for name in table.header if name.lower() in ("ar", "car")), "ar")
+            problem += (
+                f"; as a wide panel (tau and one column per pair) its pair {named!r} would be named as "
+                "a long panel's column: rename that column (e.g. to its exchange symbol) to read it wide"
+            )
+        raise InputError(where, problem, row=1, field="id")
     if len(present) > 1:
         names = " and ".join(f"'{table.header[table.position(name)]}'" for name in present)
         raise InputError(
