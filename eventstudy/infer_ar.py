@@ -144,6 +144,7 @@ def infer(
     """
     from eventstudy.data.abnormal_panel import read_abnormal_panel, unit_doubts
     from eventstudy.precomputed import (
+        PanelMismatchError,
         annotate_sigma_rows,
         ar_event_panel,
         car_event_panels,
@@ -213,6 +214,12 @@ def infer(
             None if estimation_file is None else estimation_file.frame,
             n_params=n_params,
         )
+    except PanelMismatchError as exc:
+        assert estimation_file is not None  # only an estimation panel mismatches
+        row, field_name = None, exc.column
+        if exc.position is not None:
+            row, field_name = estimation_file.cell(exc.position, exc.column)
+        raise InputError(estimation_file.path, str(exc), row=row, field=field_name) from None
     except ValueError as exc:
         source = where if estimation_file is None else estimation_file.path
         raise InputError(source, str(exc)) from None

@@ -172,9 +172,12 @@ def ar_event_panel(
         est_codes = _codes_of(estimation, pairs)
         estimation_tau = np.unique(estimation["tau"].to_numpy(np.int64))
         if estimation_tau.size and event_tau.size and estimation_tau.max() >= event_tau.min():
-            raise ValueError(
+            late = np.flatnonzero(estimation["tau"].to_numpy(np.int64) >= event_tau.min())[0]
+            raise PanelMismatchError(
                 f"the estimation panel reaches tau {int(estimation_tau.max())}, not before the event panel's "
-                f"first tau {int(event_tau.min())}"
+                f"first tau {int(event_tau.min())}",
+                int(late),
+                "tau",
             )
         _check_cells(n, estimation_tau, len(estimation), "estimation ")
         est_column = np.searchsorted(estimation_tau, estimation["tau"].to_numpy(np.int64))
@@ -263,16 +266,28 @@ def _codes_of(estimation: pd.DataFrame, pairs: PanelPairs) -> np.ndarray:
     rows = pd.MultiIndex.from_frame(estimation[["event_id", "id"]])
     codes = known.get_indexer(rows)
     if (codes < 0).any():
-        first = rows[int(np.flatnonzero(codes < 0)[0])]
-        raise ValueError(
-            f"the estimation panel has pair {_pair_text(first)}, which the abnormal-return panel lacks"
+        position = int(np.flatnonzero(codes < 0)[0])
+        raise PanelMismatchError(
+            f"the estimation panel has pair {_pair_text(rows[position])}, which the abnormal-return panel "
+            "lacks",
+            position,
+            "id",
         )
     covered = np.zeros(len(known), dtype=bool)
     covered[codes] = True
     if not covered.all():
         first = known[int(np.flatnonzero(~covered)[0])]
-        raise ValueError(f"pair {_pair_text(first)} has no rows in the estimation panel")
+        raise PanelMismatchError(f"pair {_pair_text(first)} has no rows in the estimation panel", None, "id")
     return codes
+
+
+class PanelMismatchError(ValueError):
+    """The estimation panel does not match the abnormal-return panel: ``position`` is the
+    estimation row at fault (None: a pair it lacks) and ``column`` the column (``id``, ``tau``)."""
+
+    def __init__(self, message: str, position: int | None, column: str) -> None:
+        super().__init__(message)
+        self.position, self.column = position, column
 
 
 def _pair_text(pair: tuple[Hashable, ...]) -> str:

@@ -512,7 +512,7 @@ def test_bad_estimation_panels_and_options(tmp_path, capsys) -> None:
     assert main([*base, "--estimation", str(estimation)]) == 2
     assert "--n-params: give the number of parameters" in one_line(capsys)
     assert main([*base, "--estimation", str(estimation), "--n-params", "2"]) == 2
-    assert f"{estimation}: pair B has no rows in the estimation panel" in one_line(capsys)
+    assert f"{estimation}, field 'id': pair B has no rows in the estimation panel" in one_line(capsys)
     assert main([*base, "--n-params", "2"]) == 2
     assert "--n-params: applies to estimation residuals" in one_line(capsys)
     assert main([*base, "--window", "0,3"]) == 2
@@ -726,3 +726,22 @@ def test_a_wide_panel_with_a_pair_named_like_a_long_column_says_so(tmp_path, cap
     panel.write_text("tau,AR.US,AMD\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
     caar = infer(panel, units="percent", statistics=["caar"], windows=[(0, 0)]).stats["value"]
     assert caar.tolist() == [pytest.approx(0.0255)]
+
+
+def test_an_estimation_panel_that_does_not_match_names_its_row_and_field(tmp_path, capsys) -> None:
+    """Its pair missing from the AR panel, or a residual at an event tau, named the file alone."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nAAA,0,1\n")
+    cases = {
+        "id,tau,ar\nAAA,-5,1\nAAA,-4,2\nAAA,-3,1\nZZZ,-10,1\n": "row 5, field 'id': the estimation panel has",
+        "ID,TAU,ar\nAAA,-5,1\nAAA,0,2\n": "row 3, field 'TAU': the estimation panel reaches tau 0",
+        "tau,AAA,ZZZ\n-5,1,1\n-4,1,1\n": "row 1, field 'ZZZ': the estimation panel has pair ZZZ",
+        "tau,AAA\n-5,1\n\n-4,1\n0,2\n": "row 5, field 'tau': the estimation panel reaches tau 0",
+    }
+    for k, (text, said) in enumerate(cases.items()):
+        residuals = tmp_path / f"e{k}.csv"
+        residuals.write_text(text)
+        args = ["infer", "--ar", str(panel), "--units", "percent", "--estimation", str(residuals)]
+        args += ["--n-params", "1"]
+        assert main(args) == 2
+        assert f"{residuals}, {said}" in one_line(capsys)

@@ -91,12 +91,27 @@ class AbnormalPanelFile:
         ``event_id, id, group, window, tau_start, tau_end, value`` (CAR layout).
     ignored
         Columns not read.
+    rows
+        The file's row number (header = 1) of each row of ``frame`` (None: not known).
+    spelled
+        How the file spells the columns it was read from (``{"id": "PERMNO", "tau": "TAU"}``);
+        a wide panel's ids are its column names.
     """
 
     path: str
     layout: str
     frame: pd.DataFrame
     ignored: tuple[str, ...] = field(default=())
+    rows: np.ndarray | None = None
+    spelled: dict[str, str] = field(default_factory=dict)
+
+    def cell(self, position: int, column: str) -> tuple[int | None, str]:
+        """The row and field of the file where ``frame``'s row ``position`` has its ``column``
+        (``id`` or ``tau``): for a wide panel's id, its pair's column (row 1)."""
+        if column == "id" and self.layout == "wide":
+            return 1, str(self.frame["id"].iloc[position])
+        row = None if self.rows is None else int(self.rows[position])
+        return row, self.spelled.get(column, column)
 
     @property
     def has_dates(self) -> bool:
@@ -368,7 +383,9 @@ def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     _check_group(table, frame)
     used = {id_column, "tau", "ar", "date", "event_id", "group", "role"}
     ignored = tuple(name for name in table.header if name.lower() not in used)
-    return AbnormalPanelFile(where, "ar", frame.drop(columns="row"), ignored)
+    rows = np.array([table.row_of(index) for index in frame["row"].tolist()], dtype=np.int64)
+    spelled = {"id": table.header[table.position(id_column)], "tau": tau_name}
+    return AbnormalPanelFile(where, "ar", frame.drop(columns="row"), ignored, rows, spelled)
 
 
 def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
@@ -485,7 +502,8 @@ def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
         )
     frame = pd.concat(parts, ignore_index=True)
     frame["date"] = frame["date"].astype("datetime64[ns]")
-    return AbnormalPanelFile(where, "wide", frame, ())
+    rows = np.tile([table.row_of(index) for index in range(len(taus))], len(parts)).astype(np.int64)
+    return AbnormalPanelFile(where, "wide", frame, (), rows, {"tau": tau_name})
 
 
 def _field(table: TextTable, name: str, where: str) -> str:
