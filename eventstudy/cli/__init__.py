@@ -128,6 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
         sys.stdout = None
         return 0
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # A path the system refuses (a name over 255 bytes, a loop of links, no permission) met
+        # where no check of ours expected it: the path and the system's reason, not a traceback.
+        print(f"eventstudy: error: {one_line(str(exc.filename))}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except Exception:
         if _interrupted:  # Ctrl-C inside a library that turned it into its own error
             print(_INTERRUPTED, file=sys.stderr)
