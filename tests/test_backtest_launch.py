@@ -127,6 +127,8 @@ def test_backtest_table_parsing(tmp_path: Path) -> None:
         ("[backtest]\nholding_days = [1.5]\n", "backtest.holding_days", "whole numbers"),
         ('[backtest]\ncost_bps = "10"\n', "backtest.cost_bps", "number of basis points"),
         ("[backtest]\ncost_bps = -1\n", "backtest.cost_bps", ">= 0"),
+        (f"[backtest]\ncost_bps = {'9' * 400}\n", "backtest.cost_bps", "<= 10000"),  # was OverflowError
+        ("[backtest]\ncost_bps = nan\n", "backtest.cost_bps", ">= 0"),
         (
             '[backtest.positions]\nrival = "sell"\n',
             "backtest.positions.rival",

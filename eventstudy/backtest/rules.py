@@ -285,6 +285,9 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
             raise InputError(
                 path, f"{shown(cost)} must be a number of basis points", field="backtest.cost_bps"
             )
+        if not 0 <= cost <= MAX_COST_BPS:  # before float(): a TOML integer past 1e308 overflows it
+            problem = f"{shown(cost)} must be a number >= 0 and <= {MAX_COST_BPS:g} (basis points)"
+            raise InputError(path, problem, field="backtest.cost_bps")
         values["cost_bps"] = float(cost)
     if "positions" in table:
         positions = table["positions"]
