@@ -123,7 +123,7 @@ def test_foreign_and_misnamed_files(store: PriceStore) -> None:
     assert found == {
         ("FOREIGN.parquet", "foreign_schema"),
         ("STRCLOSE.parquet", "foreign_schema"),
-        ("TEXT.parquet", "unreadable"),
+        ("TEXT.parquet", "foreign"),  # the user's text: not damage a re-import would replace
         ("BBB.parquet", "misnamed"),
         ("notes.txt", "stray_file"),
     }
@@ -883,3 +883,51 @@ def test_a_source_file_that_changes_while_it_is_read_imports_nothing(
     monkeypatch.setattr(importer, "parse_yahoo_csv", parse)
     import_paths(store, [source])
     assert store.provenance(store.price_path("NVDA"))["source_sha256"] == file_sha256(source)
+
+
+@pytest.mark.parametrize("entry", ["folder", "pipe", "link", "notes"])
+@pytest.mark.parametrize("kind", ["prices", "shares", "earnings"])
+def test_an_entry_the_cache_did_not_write_is_named_never_read_as_none(tmp_path, capsys, kind, entry) -> None:
+    """A folder or pipe at shares/AAA.parquet gave AAA no market value (exit 0, 'no
+    shares-outstanding figure'); at earnings/ the row went unscreened; at prices/ it stopped
+    cache list and validate ('no cached prices for AAA: import them'), and the user's notes named
+    AAA.parquet were called damage to re-import, which the import then refused to replace."""
+    from _small_study import make_cache, make_study, run_args
+
+    events, config = make_study(tmp_path / "study")
+    cache = make_cache(tmp_path / "cache")
+    if kind == "earnings":
+        (cache.root / "earnings").mkdir(exist_ok=True)
+    path = cache.root / kind / "AAA.parquet"
+    mine = tmp_path / "mine.parquet"
+    if path.exists():
+        shutil.copyfile(path, mine)
+        path.unlink()
+    else:
+        mine.write_bytes(b"PAR1 of someone else")
+    if entry == "folder":
+        path.mkdir()
+    elif entry == "pipe":
+        os.mkfifo(path)
+    elif entry == "link":
+        path.symlink_to(mine)
+    else:
+        path.write_text("my notes on AAA\n")
+    out = tmp_path / "out"
+    assert main(run_args(events, config, cache.root, out)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{path}: not a cache file (" in err and "move it out of the cache" in err
+    assert "re-import" not in err and not out.exists()
+    if kind == "prices":  # the other symbols are still listed and validated
+        assert main(["cache", "list", "--cache", str(cache.root)]) == 0
+        listed = capsys.readouterr().out
+        assert "BBB" in listed and "SPY" in listed
+        assert "AAA" not in listed or "AAA      NOT A CACHE FILE (foreign)" in listed
+        status = main(["validate", "--cache", str(cache.root)])
+        err = capsys.readouterr().err
+        assert "no cached prices" not in err
+        assert status in (0, 1) if entry != "notes" else status == 2 and "not a cache file" in err
+    assert main(["cache", "verify", "--cache", str(cache.root)]) == 1
+    assert f"{path}: " in capsys.readouterr().out
+    assert path.exists() or path.is_symlink()  # never touched

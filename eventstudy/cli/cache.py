@@ -147,7 +147,8 @@ def list_cache(args: argparse.Namespace) -> int:
             frame = table.frame
             source = store.provenance(store.path(symbol, kind)).get("source", "?")
         except CacheCorruptError as exc:
-            print(f"{symbol:<8} DAMAGED ({exc.kind}); see: eventstudy cache verify --cache {args.cache}")
+            state = "NOT A CACHE FILE" if exc.kind == "foreign" else "DAMAGED"
+            print(f"{symbol:<8} {state} ({exc.kind}); see: eventstudy cache verify --cache {args.cache}")
             continue
         first, last = frame["date"].min().date(), frame["date"].max().date()
         print(f"{symbol:<8} {first} .. {last} {len(frame):>6} rows  {source}")

@@ -180,6 +180,12 @@ class CacheCorruptError(DataUnavailableError):
         text = str(path)  # a URL (s3://...) is named as given: Path would fold its "//"
         url = "://" in text
         shown, root = (text, text.rsplit("/", 2)[0]) if url else (self.path, self.path.parent.parent)
+        if kind == "foreign":  # the user's: an import or a fetch refuses to replace it
+            super().__init__(
+                f"{shown}: not a cache file ({reason}); eventstudy neither reads nor replaces it: move it "
+                f"out of the cache (list every such entry with: eventstudy cache verify --cache {root})"
+            )
+            return
         super().__init__(
             f"{shown}: damaged cache file ({kind}: {reason}); re-import or re-fetch it "
             f"(list every damaged file with: eventstudy cache verify --cache {root})"
@@ -284,14 +290,16 @@ class PriceStore:
         folder = self.root / kind
         if not folder.is_dir():
             return []
-        found = (symbol_of_stem(p.stem) for p in folder.glob("*.parquet") if not _is_temp_file(p))
+        # A folder, link or pipe named like a cache file is no symbol's (cache verify names it).
+        files = (p for p in folder.glob("*.parquet") if not _is_temp_file(p) and _regular(p))
+        found = (symbol_of_stem(p.stem) for p in files)
         return sorted(s for s in found if s is not None)
 
     def has_prices(self, symbol: str) -> bool:
-        return self.price_path(symbol).is_file()
+        return cached(self.price_path(symbol))
 
     def has_returns(self, symbol: str) -> bool:
-        return self.returns_path(symbol).is_file()
+        return cached(self.returns_path(symbol))
 
     def has_series(self, symbol: str) -> bool:
         """Whether ``symbol`` has prices or returns in the cache."""
@@ -299,7 +307,7 @@ class PriceStore:
 
     def series_kind(self, symbol: str) -> str | None:
         """``"prices"`` or ``"returns"``: where the series of ``symbol`` is cached (None: nowhere)."""
-        return next((kind for kind in SERIES_KINDS if self.path(symbol, kind).is_file()), None)
+        return next((kind for kind in SERIES_KINDS if cached(self.path(symbol, kind))), None)
 
     def case_variant(self, symbol: str, kinds: tuple[str, ...] = SERIES_KINDS) -> tuple[str, str] | None:
         """A cached identifier that differs from ``symbol`` only in case, with its kind, or None.
@@ -364,7 +372,7 @@ class PriceStore:
             When the file is damaged (see the module docstring).
         """
         path = self.price_path(symbol)
-        if not path.is_file():
+        if not cached(path):
             raise DataUnavailableError(self.not_cached(symbol))
         table = read_cache_table(path, "prices")
         return dataclasses.replace(table, frame=table.frame.loc[:, list(PRICE_COLUMNS)])
@@ -386,7 +394,7 @@ class PriceStore:
             When the file is damaged (see the module docstring).
         """
         path = self.returns_path(symbol)
-        if not path.is_file():
+        if not cached(path):
             raise DataUnavailableError(self.not_cached(symbol, "returns"))
         table = read_cache_table(path, "returns")
         return dataclasses.replace(table, frame=table.frame.loc[:, list(RETURNS_COLUMNS)])
@@ -400,7 +408,7 @@ class PriceStore:
             When neither prices nor returns are cached (naming a case variant if one is), or
             when both are (an identifier has one series).
         """
-        kinds = [kind for kind in SERIES_KINDS if self.path(symbol, kind).is_file()]
+        kinds = [kind for kind in SERIES_KINDS if cached(self.path(symbol, kind))]
         if not kinds:
             raise DataUnavailableError(self.not_cached(symbol, "prices or returns"))
         if len(kinds) > 1:
@@ -427,7 +435,7 @@ class PriceStore:
     def read_shares_table(self, ticker: str) -> CachedTable | None:
         """:meth:`read_shares` with provenance and content hash; None when none are cached."""
         path = self.shares_path(ticker)
-        if not path.is_file():
+        if not cached(path):
             return None
         table = read_cache_table(path, "shares")
         frame = table.frame.loc[:, list(SHARES_COLUMNS)].sort_values("as_of", kind="stable")
@@ -441,7 +449,7 @@ class PriceStore:
     # -- earnings --------------------------------------------------------------------------
     def has_earnings(self, ticker: str) -> bool:
         """Whether the cache holds earnings dates of ``ticker`` (a file, possibly of 0 rows)."""
-        return self.earnings_path(ticker).is_file()
+        return cached(self.earnings_path(ticker))
 
     def read_earnings(self, ticker: str) -> pd.DataFrame:
         """Earnings releases of ``ticker`` sorted by ``announced`` (empty if none are cached)."""
@@ -451,7 +459,7 @@ class PriceStore:
     def read_earnings_table(self, ticker: str) -> CachedTable | None:
         """:meth:`read_earnings` with provenance and content hash; None when none are cached."""
         path = self.earnings_path(ticker)
-        if not path.is_file():
+        if not cached(path):
             return None
         table = read_cache_table(path, "earnings")
         frame = table.frame.loc[:, list(EARNINGS_COLUMNS)].sort_values("announced", kind="stable")
@@ -476,7 +484,7 @@ class PriceStore:
             When the cache has no such table.
         """
         path = self.factors_path(name)
-        if not path.is_file():
+        if not cached(path):
             raise DataUnavailableError(
                 f"no cached factor file {name!r} in {self.root} (import Ken French's daily CSV with: "
                 f"eventstudy cache import PATH --cache {self.root}, or run without --offline)"
@@ -573,7 +581,8 @@ class PriceStore:
         fetch never replaces: a folder, a link, a pipe; a file that does not begin as parquet does
         (the user's notes named ``NVDA.parquet`` were overwritten); or a readable parquet file
         without a provenance record. A parquet file that cannot be read is a damaged cache file,
-        which a re-import replaces (as its error advises); a missing one is no one's."""
+        which a re-import replaces (as its error advises), and so is an empty one (a copy cut
+        short); a missing one is no one's."""
         try:
             mode = path.lstat().st_mode
         except OSError:
@@ -581,9 +590,8 @@ class PriceStore:
         if not stat.S_ISREG(mode):
             return True
         try:
-            with open(path, "rb") as handle:
-                if handle.read(4) != b"PAR1":
-                    return True
+            if not _begins_as_parquet(path):
+                return True
             metadata = pq.read_schema(path).metadata or {}
         except Exception:  # a damaged parquet file: pyarrow raises OSError, ArrowInvalid, ...
             return False
@@ -620,11 +628,11 @@ class PriceStore:
                             f"{_target_of_temp(path).name} is unaffected; remove with --clean",
                         )
                     )
-                elif path.suffix == ".parquet" and path.is_file() and not _named_as(kind, path.stem):
+                elif path.suffix == ".parquet" and _regular(path) and not _named_as(kind, path.stem):
                     problems.append(
                         CacheProblem(path, "stray_file", f"not a {kind} cache file: {_name_rule(kind)}")
                     )
-                elif path.suffix == ".parquet" and path.is_file():
+                elif path.suffix == ".parquet" and _regular(path):
                     try:
                         read_cache_frame(path, kind)
                     except CacheCorruptError as exc:
@@ -705,6 +713,44 @@ def read_cache_frame(path: Path, kind: str) -> pd.DataFrame:
     return read_cache_table(path, kind).frame
 
 
+def _begins_as_parquet(path: Path) -> bool:
+    """Whether the file ``path`` begins as a parquet file does (``PAR1``; an empty file or one
+    cut within those bytes too: damage, not someone else's file)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    return head == b"PAR1"[: len(head)]
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file itself (not a link to one, a folder or a pipe)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def cached(path: Path) -> bool:
+    """Whether the cache holds the file ``path``: False when nothing is there.
+
+    Raises
+    ------
+    CacheCorruptError
+        (kind ``foreign``) When something else is there -- a folder, a link, a pipe: no writer of
+        this package made it, so it is neither read as data nor taken for none (a folder named
+        ``shares/NVDA.parquet`` gave NVDA no market value, unsaid) nor ever replaced.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    what = "not a regular file"
+    if stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "a symbolic link"
+    raise CacheCorruptError(path, "foreign", f"is {what}, which eventstudy did not write")
+
+
 def read_cache_table(path: str | Path, kind: str, *, filesystem: Any = None) -> CachedTable:
     """Read one cache file with every integrity check, as a frame in file column order.
 
@@ -738,6 +784,8 @@ def read_cache_table(path: str | Path, kind: str, *, filesystem: Any = None) -> 
     except FileNotFoundError:
         raise
     except Exception as exc:  # pyarrow raises OSError, ArrowInvalid, ArrowTypeError, ... on damage
+        if filesystem is None and _regular(Path(path)) and not _begins_as_parquet(Path(path)):  # the user's
+            raise CacheCorruptError(named, "foreign", "does not begin as a parquet file does") from exc
         raise CacheCorruptError(named, "unreadable", _one_line(exc)) from exc
     problem = _schema_problem(table.schema, kind)
     if problem:
