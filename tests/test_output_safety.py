@@ -67,23 +67,25 @@ def write_some(names: list[str], text: str):
 
 
 @pytest.mark.parametrize(
-    "make",
+    ("make", "named"),
     [
-        lambda d: (d / "thesis.docx").write_text("years of work"),
-        lambda d: ((d / "chapter").mkdir(), (d / "chapter" / "1.tex").write_text("text")),
-        lambda d: (d / "manifest.json").write_text('{"mine": true}'),
-        lambda d: (d / "manifest.json").write_text("not json"),
-        lambda d: os.symlink("/etc/passwd", d / "link"),
+        (lambda d: (d / "thesis.docx").write_text("years of work"), "holds 'thesis.docx', which"),
+        (lambda d: ((d / "chapter").mkdir(), (d / "chapter" / "1.tex").write_text("tx")), "'chapter/1.tex'"),
+        (lambda d: (d / "manifest.json").write_text('{"mine": true}'), "or not eventstudy"),
+        (lambda d: (d / "manifest.json").write_text("not json"), "holds 'manifest.json', which"),
+        (lambda d: os.symlink("/etc/passwd", d / "link"), "holds 'link', which"),
     ],
     ids=["document", "sub-folder", "foreign-manifest", "bad-manifest", "symlink"],
 )
-def test_a_folder_of_the_users_is_refused_and_untouched(tmp_path: Path, make) -> None:
+def test_a_folder_of_the_users_is_refused_and_untouched(tmp_path: Path, make, named) -> None:
+    """Without a manifest the refusal named no file (README: the first foreign file)."""
     folder = tmp_path / "out"
     folder.mkdir(mode=0o750)
     make(folder)
     before, mode = snapshot(folder), stat.S_IMODE(folder.stat().st_mode)
-    with pytest.raises(OutputFolderError, match=str(folder)):
+    with pytest.raises(OutputFolderError, match=str(folder)) as caught:
         publish(folder, write_some(["a.md"], "new"), guard=Guard(cwd=tmp_path))
+    assert named in str(caught.value)
     assert snapshot(folder) == before and stat.S_IMODE(folder.stat().st_mode) == mode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
 

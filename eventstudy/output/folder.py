@@ -246,10 +246,12 @@ def check_replaceable(folder: Path) -> None:
         return
     manifest = read_manifest(folder)
     if manifest is None:
+        first = sorted(entries)[0]
+        more = f" and {len(entries) - 1} more" if len(entries) > 1 else ""
         raise OutputFolderError(
             folder,
-            f"is not empty and is not an output folder of eventstudy (no readable {MANIFEST}); "
-            "choose an empty or new folder",
+            f"is not empty and is not an output folder of eventstudy (no readable {MANIFEST}): it holds "
+            f"{first!r}{more}, which eventstudy did not write there; choose an empty or new folder",
         )
     recorded = manifest.get(FILES_KEY)
     if not isinstance(recorded, Mapping):
