@@ -539,9 +539,9 @@ def _window_problem(window: object) -> str | None:
         return f"{shown(_plain(window))} is not [start, end], two whole numbers of trading days"
     start, end = (int(day) for day in window)
     if start > end:
-        return f"{[start, end]} is not [start, end] with start <= end"
+        return f"{shown([start, end])} is not [start, end] with start <= end"
     if max(abs(start), abs(end)) > MAX_RELATIVE_DAY:
-        return f"{[start, end]} reaches beyond {MAX_RELATIVE_DAY} trading days from day 0"
+        return f"{shown([start, end])} reaches beyond {MAX_RELATIVE_DAY} trading days from day 0"
     return None
 
 
@@ -617,7 +617,9 @@ def _check(config: StudyConfig) -> None:
     if problem:
         fail("estimation_window", problem)
     windows = config.event_windows
-    if not isinstance(windows, tuple) or not windows:
+    if not isinstance(windows, tuple):
+        fail("event_windows", f"{shown(windows)} is not a list of windows, e.g. [[0, 0], [-1, 1]]")
+    if not windows:
         fail("event_windows", "give at least one window, e.g. [[0, 0], [-1, 1]]")
     if len(windows) > MAX_EVENT_WINDOWS:
         fail("event_windows", f"{len(windows)} windows; at most {MAX_EVENT_WINDOWS} are allowed")
@@ -660,7 +662,7 @@ def _check(config: StudyConfig) -> None:
     if not _is_int(config.dimson_lags):
         fail("dimson_lags", f"{shown(config.dimson_lags)} is not an integer")
     if not 1 <= config.dimson_lags <= MAX_DIMSON_LAGS:
-        fail("dimson_lags", f"must be between 1 and {MAX_DIMSON_LAGS}, got {config.dimson_lags}")
+        fail("dimson_lags", f"must be between 1 and {MAX_DIMSON_LAGS}, got {shown(config.dimson_lags)}")
     if config.model == "sector" and config.sector == config.market:
         fail("sector", f"must differ from the market proxy ({config.market})")
     if config.factors_file is not None and (

@@ -40,6 +40,7 @@ validate``, and to the cache's file names. So whatever one accepts, all accept.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeGuard
@@ -190,8 +191,26 @@ def symbol_of_stem(stem: str) -> str | None:
 
 
 def shown(value: object) -> str:
-    """``repr(value)``, cut to about 40 characters for error messages (with the full length)."""
+    """``repr(value)``, cut to about 40 characters for error messages (with the full length);
+    a tuple as the list a config file writes, a date or time as its ISO text (``2025-01-01``,
+    not ``datetime.date(2025, 1, 1)``)."""
     if isinstance(value, str) and len(value) > _SHOWN:
         return f"{value[: _SHOWN - 3]!r}... ({len(value)} characters)"
-    text = repr(value)
+    text = repr(_as_written(value))
     return text if len(text) <= _SHOWN + 2 else text[: _SHOWN - 3] + "..."
+
+
+class _Written(str):
+    """Text shown as it is written (its repr is itself)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _as_written(value: object) -> object:
+    """``value`` with tuples as lists and dates and times as their ISO text, for :func:`shown`."""
+    if isinstance(value, tuple | list):
+        return [_as_written(item) for item in value]
+    if isinstance(value, dt.date | dt.time):  # a datetime is a date
+        return _Written(value.isoformat())
+    return value

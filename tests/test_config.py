@@ -77,6 +77,12 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
         ("min_estimation_obs = 50.7", "study.min_estimation_obs", "50.7 is not a whole number"),
         ("min_estimation_obs = true", "study.min_estimation_obs", "True is not a whole number"),
         ("min_estimation_obs = 2", "study.min_estimation_obs", "must be at least 3"),
+        # as the file writes them, cut short: not Python's reprs, not 400 digits
+        ('event_windows = "[0,0]"', "study.event_windows", "'[0,0]' is not a list of windows"),
+        ('market = ["SPY"]', "study.market", "['SPY'] is not a ticker symbol"),
+        ("name = 2025-01-01", "study.name", "2025-01-01 is not a study name"),
+        ("dimson_lags = " + "9" * 60, "study.dimson_lags", "got " + "9" * 37 + "..."),
+        ("event_windows = [[0, " + "9" * 60 + "]]", "study.event_windows", "[0, " + "9" * 33 + "... reaches"),
         (
             'estimation_window = "all"\nestimation_gap = 100000',
             "study.estimation_gap",
