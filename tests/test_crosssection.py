@@ -331,6 +331,7 @@ def test_unestimable_regressions_say_why() -> None:
         "car + value_to_deal ~ np.log(deal_usd)",
         "C(role) ~ car",
         "car:beta ~ deal_usd",
+        "car ~ ",  # no regressor: patsy fitted the mean alone and the run said 'could not be evaluated'
     ],
 )
 def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str) -> None:

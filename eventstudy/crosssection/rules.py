@@ -193,9 +193,11 @@ def formula_problem(formula: object) -> str | None:
         return f"a formula is one line of 1 to {MAX_FORMULA_LENGTH} characters"
     if formula.count("~") != 1:
         return f"{shown(formula)} needs exactly one '~' (dependent ~ regressors)"
-    left = formula.split("~", 1)[0].strip()
+    left, right = (side.strip() for side in formula.split("~", 1))
     if not left:
         return "the formula has no dependent variable before '~'"
+    if not right:  # patsy reads 'car ~ ' as an intercept alone; a missing regressor is a slip
+        return f"{shown(formula)} has no regressors after '~' (write 'car ~ 1' for the mean alone)"
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
