@@ -745,3 +745,15 @@ def test_an_estimation_panel_that_does_not_match_names_its_row_and_field(tmp_pat
         args += ["--n-params", "1"]
         assert main(args) == 2
         assert f"{residuals}, {said}" in one_line(capsys)
+
+
+def test_a_field_is_named_as_the_header_spells_it(tmp_path, capsys) -> None:
+    """'Date' and 'GROUP' columns were named 'date' and 'group' in their errors."""
+    for text, said in (
+        ("id,tau,ar,Date\nA,0,1,2025-01-02\nA,1,2,2025-01-02\n", "row 3, field 'Date': dates must increase"),
+        ("ID,TAU,AR,EVENT_ID,GROUP\nA,0,1,e1,g1\nA,1,2,e1,g2\n", "row 3, field 'GROUP': a pair has one"),
+    ):
+        panel = tmp_path / "panel.csv"
+        panel.write_text(text)
+        assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
+        assert said in one_line(capsys)

@@ -553,6 +553,11 @@ def _check_unique(table: TextTable, frame: pd.DataFrame, keys: list[str], field_
     )
 
 
+def _spelled(table: TextTable, name: str) -> str:
+    """The column ``name`` as the file's header spells it (``Date`` for ``date``)."""
+    return table.header[table.position(name)]
+
+
 def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
     """Within a pair, dates (where given) must increase with τ, and be given on every row or none."""
     if frame["date"].isna().all():
@@ -562,7 +567,7 @@ def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
         raise table.fail(
             "a date is missing (give a date on every row, or none)",
             index=int(frame["row"].iloc[missing[0]]),
-            field="date",
+            field=_spelled(table, "date"),
         )
     ordered = frame.sort_values(["event_id", "id", "tau"], kind="stable")
     same = (ordered["event_id"].to_numpy() == np.roll(ordered["event_id"].to_numpy(), 1)) & (
@@ -573,7 +578,8 @@ def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
     bad = np.flatnonzero(same & (dates <= np.roll(dates, 1)))
     if bad.size:
         row = int(ordered["row"].iloc[bad[0]])
-        raise table.fail("dates must increase with tau within a pair", index=row, field="date")
+        problem = "dates must increase with tau within a pair"
+        raise table.fail(problem, index=row, field=_spelled(table, "date"))
 
 
 def _check_group(table: TextTable, frame: pd.DataFrame) -> None:
@@ -584,5 +590,7 @@ def _check_group(table: TextTable, frame: pd.DataFrame) -> None:
         rows = frame[(frame["event_id"] == event_id) & (frame["id"] == ident)]
         second = rows[rows["group"] != rows["group"].iloc[0]].iloc[0]
         raise table.fail(
-            "a pair has one group; this row names another", index=int(second["row"]), field="group"
+            "a pair has one group; this row names another",
+            index=int(second["row"]),
+            field=_spelled(table, "group"),
         )
