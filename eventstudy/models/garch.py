@@ -42,7 +42,9 @@ maxima: with the machine's two threads and with one (as on every Dask worker, wh
 with a conditional variance 300,000 times larger. With one thread everywhere, a study's fits are
 the same in memory and on a cluster, whatever the environment sets. They remain local maxima from
 arch's starting values (a grid search): EGARCH parameters of short windows should be read as
-such (GARCH and GJR fits moved only within the optimiser's tolerance, 2e-4 in beta). One thread
+such (between thread counts, simulated GARCH and GJR fits moved only within the optimiser's
+tolerance, 2e-4 in beta; a fit with alpha at its bound of 0 can stop converging, or move its beta
+by 0.01, when its residuals change in the last bit: README). One thread
 does not make them the same on another CPU, whose arithmetic differs in the last bits: the launch
 study's 153 EGARCH fits with peers left 2 pairs out on one machine and 16 on another (README,
 "EGARCH fits depend on the CPU").
