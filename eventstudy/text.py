@@ -32,6 +32,8 @@ LATEX = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "[": "{[}",
+    "]": "{]}",
     "τ": r"$\tau$",
     "—": "---",
     "–": "--",
@@ -39,7 +41,9 @@ LATEX = {
     "ö": r"\"{o}",
 }
 """LaTeX's ten special characters; ``<``, ``>`` and ``|``, which the default OT1 font encoding
-prints as other glyphs; and the few non-ASCII characters the tool itself writes (τ, dashes, the
+prints as other glyphs; brackets, braced so that text starting a table row or following ``\\``
+or ``\\midrule`` (a window ``[0,0]``) is not read as their optional argument ("Illegal unit of
+measure"); and the few non-ASCII characters the tool itself writes (τ, dashes, the
 dagger, Pynnönen's ö), so that the output compiles with pdfLaTeX's defaults."""
 
 

@@ -444,8 +444,10 @@ def test_paper_tables_come_from_stats_and_the_same_rows_of_car(tmp_path) -> None
     tex = (folder / "tables.tex").read_text()
     assert tex.count(r"\begin{table}") == 3 == tex.count(r"\end{table}")
     assert r"\begin{tabular}{lrrrrrrrrr}" in tex
-    row = next(line for line in tex.splitlines() if line.startswith("[-1,+1] & +7.00"))
+    # braced: a row starting with '[' after \\ or \midrule is read as their optional argument
+    row = next(line for line in tex.splitlines() if line.startswith("{[}-1,+1{]} & +7.00"))
     assert row.count("&") == 9 and r"+2.60$^{***}$" in row and r"+7.00\%" in row
+    assert not any(line.lstrip().startswith("[") for line in tex.splitlines())
     assert tex.count("{") == tex.count("}")
 
 

@@ -708,5 +708,5 @@ def test_summaries_and_report_tables_escape_user_text_by_one_rule() -> None:
     summary = Summary("t", info=(("window", value),))
     line = next(line for line in summary.as_latex().splitlines() if line.startswith("window:"))
     assert line.removesuffix("\\\\") == "window: " + latex_escape(value)
-    assert latex_escape(value) == r"CAR[$\tau$−1, $\tau$+1] --- Pynn\"{o}nen evil$^{\dagger}$ 50\% a\_b"
+    assert latex_escape(value) == r"CAR{[}$\tau$−1, $\tau$+1{]} --- Pynn\"{o}nen evil$^{\dagger}$ 50\% a\_b"
     assert "window: CAR[τ−1, τ+1] — Pynnönen evil† 50% a_b" in summary.as_text().splitlines()
