@@ -379,3 +379,21 @@ def test_plot_flows_labels_the_configured_edges_with_the_results_values(results)
     without = results.plot_flows()  # no [[flows]] in the config: the figure says so
     assert not without.axes
     assert "None of the configured flows" in " ".join(t.get_text() for t in without.texts)
+
+
+def test_a_loaded_backtest_keeps_the_drifts_benchmarks_and_saves_the_same_text(tmp_path: Path) -> None:
+    """load_study rebuilt the backtest without the drift's observations, so a study whose events
+    name their own market lost 'or the row's own market (BBB for 1 row)' when saved again."""
+    events, config = make_study(tmp_path / "study")
+    lines = events.read_text().splitlines()
+    rows = [lines[0] + ",market", *(f"{row}," for row in lines[1:-1]), lines[-1] + ",BBB"]
+    events.write_text("\n".join(rows) + "\n")
+    results = run_study(events, make_cache(tmp_path / "cache"), load_config(config), peers=())
+    assert results.backtest.drift_benchmarks() == {"BBB": 1}
+    first = save_study(results, tmp_path / "one")
+    loaded = load_study(first)
+    assert loaded.backtest.drift_benchmarks() == {"BBB": 1}
+    second = save_study(loaded, tmp_path / "two")
+    said = "or the row's own `market` in the events file (BBB for 1 row)"
+    assert said in (first / "backtest.md").read_text()
+    assert (second / "backtest.md").read_text() == (first / "backtest.md").read_text()

@@ -774,6 +774,9 @@ class BacktestResults:
         The calendar-time portfolio regressions of each holding period and model
         (``calendar_time.parquet``, :mod:`eventstudy.backtest.calendar_time`), or None when the
         rule asks for none.
+    recorded_drift_benchmarks
+        The drift's benchmarks as an output folder records them, for results loaded from it
+        (which hold no ``drift_observations``); None: from ``drift_observations``.
     """
 
     config: BacktestConfig
@@ -785,6 +788,7 @@ class BacktestResults:
     drift_observations: pd.DataFrame
     summary_table: pd.DataFrame = field(repr=False)
     calendar_time: pd.DataFrame | None = None
+    recorded_drift_benchmarks: dict[str, int] | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The trades (``trades.parquet``)."""
@@ -802,6 +806,8 @@ class BacktestResults:
 
     def drift_benchmarks(self) -> dict[str, int]:
         """The drift's benchmarks other than the market proxy (:func:`other_benchmarks`)."""
+        if self.recorded_drift_benchmarks is not None:
+            return dict(self.recorded_drift_benchmarks)
         return other_benchmarks(self.drift_observations, self.market)
 
     def summary(self) -> str:

@@ -113,9 +113,15 @@ def render_backtest_markdown(out_dir: str | Path, *, link_figure: bool = True, h
     trades = pd.read_parquet(out_dir / "trades.parquet")
     curve = pd.read_parquet(out_dir / "backtest.parquet")
     drift = pd.read_parquet(out_dir / "drift.parquet")
-    metadata = json.loads((pq.read_schema(out_dir / "trades.parquet").metadata or {})[METADATA_KEY.encode()])
+    metadata = read_backtest_metadata(out_dir)
     figure = FIGURE_NAME if link_figure and (out_dir / FIGURE_NAME).is_file() else None
     return render_backtest_section(trades, curve, drift, metadata, figure=figure, heading_level=heading_level)
+
+
+def read_backtest_metadata(out_dir: Path) -> dict[str, Any]:
+    """What ``trades.parquet`` of ``out_dir`` records about its backtest (:data:`METADATA_KEY`)."""
+    metadata = pq.read_schema(Path(out_dir) / "trades.parquet").metadata or {}
+    return dict(json.loads(metadata[METADATA_KEY.encode()]))
 
 
 def render_backtest_section(

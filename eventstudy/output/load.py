@@ -73,12 +73,17 @@ def _read_table(path: Path) -> pd.DataFrame:
 def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) -> BacktestResults | None:
     if config.backtest is None or not regular_file(folder / "trades.parquet", "table").exists():
         return None
-    from eventstudy.backtest.engine import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED, BacktestResults
+    from eventstudy.backtest.engine import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED, BacktestResults, other_benchmarks
+    from eventstudy.backtest.report import read_backtest_metadata
     from eventstudy.backtest.tables import summary_table
 
     trades = _read_table(folder / "trades.parquet")
     calendar_time = folder / "calendar_time.parquet"
     curve = _read_table(folder / "backtest.parquet")
+    # The drift's observations are not saved: its benchmarks as recorded (an older folder's: those
+    # of its trades, as `eventstudy report` reads them).
+    recorded = read_backtest_metadata(folder)
+    benchmarks = recorded.get("drift_benchmarks", other_benchmarks(trades, config.market))
     return BacktestResults(
         config=config.backtest,
         market=config.market,
@@ -89,4 +94,5 @@ def _load_backtest(folder: Path, config: StudyConfig, manifest: dict[str, Any]) 
         drift_observations=pd.DataFrame(),
         summary_table=summary_table(trades, curve, draws=BOOTSTRAP_DRAWS, seed=BOOTSTRAP_SEED),
         calendar_time=_read_table(calendar_time) if regular_file(calendar_time, "table").exists() else None,
+        recorded_drift_benchmarks={str(k): int(v) for k, v in dict(benchmarks).items()},
     )
