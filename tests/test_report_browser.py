@@ -152,6 +152,18 @@ def test_tables_fit_the_window_and_the_first_screen_holds_the_findings(
     assert int(attributes["data-bottom-1"]) <= 800, attributes["data-bottom-1"]
 
 
+def test_a_long_word_of_the_users_wraps_in_captions_and_text(chromium, report, tmp_path) -> None:
+    """A headline of one 5,000-character word (a long URL) in a figure caption made the whole
+    page 36,245 pixels wide: table cells wrapped, captions and paragraphs did not."""
+    html = report.read_text(encoding="utf-8")
+    word = "L" * 5000
+    html = html.replace("<figcaption>", f"<figcaption>{word} ", 1).replace("<p>", f"<p>{word} ", 1)
+    page = tmp_path / "report.html"
+    page.write_text(html.replace("</body>", LAYOUT_PROBE), encoding="utf-8")
+    dom = browse(chromium, page, "--window-size=1280,800", "--virtual-time-budget=10000", "--dump-dom").stdout
+    assert int(root_attributes(dom)["data-page-width"]) <= 1280
+
+
 @pytest.mark.parametrize("width", [1280, 1920])
 def test_screenshot_for_review(chromium, report, tmp_path_factory, width) -> None:
     folder = tmp_path_factory.mktemp("report-screenshot")
