@@ -120,7 +120,8 @@ def render_backtest_markdown(out_dir: str | Path, *, link_figure: bool = True, h
 
 def read_backtest_metadata(out_dir: Path) -> dict[str, Any]:
     """What ``trades.parquet`` of ``out_dir`` records about its backtest (:data:`METADATA_KEY`)."""
-    metadata = pq.read_schema(Path(out_dir) / "trades.parquet").metadata or {}
+    # Absolute: pyarrow would expand a leading '~' of a folder the system takes literally.
+    metadata = pq.read_schema((Path(out_dir) / "trades.parquet").absolute()).metadata or {}
     return dict(json.loads(metadata[METADATA_KEY.encode()]))
 
 
