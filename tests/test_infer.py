@@ -728,6 +728,22 @@ def test_a_wide_panel_with_a_pair_named_like_a_long_column_says_so(tmp_path, cap
     assert caar.tolist() == [pytest.approx(0.0255)]
 
 
+def test_a_wide_panel_whose_pairs_are_named_id_and_ar_is_not_read_as_long(tmp_path, capsys) -> None:
+    """tau,ID,AR is a long panel's header; as a wide panel (pairs ID and AR) its rows were read
+    as one pair per row named by an abnormal return ('0.5'), exit 0: an id that is a number with
+    a fraction is refused, with the way out."""
+    panel = tmp_path / "wide.csv"
+    panel.write_text("tau,ID,AR\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
+    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
+    line = one_line(capsys)
+    assert "row 2, field 'ID': '0.5' is a number with a fraction, not an identifier" in line
+    assert "rename" in line
+    for ids in ("AAPL,MSFT,BRK.B", "10107,14593,10107", "1.0,2.0,1.0"):  # symbols; PERMNO-like digits
+        a, b, c = ids.split(",")
+        panel.write_text(f"tau,id,ar\n0,{a},1\n0,{b},2\n1,{c},3\n")
+        assert len(infer(panel, units="percent", statistics=["caar"], windows=[(0, 0)]).stats) == 1
+
+
 def test_an_estimation_panel_that_does_not_match_names_its_row_and_field(tmp_path, capsys) -> None:
     """Its pair missing from the AR panel, or a residual at an event tau, named the file alone."""
     panel = tmp_path / "ar.csv"

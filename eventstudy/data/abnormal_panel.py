@@ -293,8 +293,24 @@ def _id_column(table: TextTable, where: str) -> str:
 
 
 def _ids(table: TextTable, column: str) -> np.ndarray:
+    """The long panel's ids, refusing one that is a number with a fraction: no firm is named
+    ``0.5``, while a wide panel whose pairs are named like a long panel's columns (``tau,ID,AR``)
+    reads its abnormal returns as ids."""
     field_name = table.header[table.position(column)]
-    return identifiers(table, table.column(column), field_name, permno=column == "permno")
+    ids = identifiers(table, table.column(column), field_name, permno=column == "permno")
+    distinct = pd.unique(ids)  # in order of first row
+    numbers = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(float)
+    fractional = np.flatnonzero(np.isfinite(numbers) & (numbers != np.floor(numbers)))
+    if fractional.size:
+        name = distinct[fractional[0]]
+        raise table.fail(
+            f"{name!r} is a number with a fraction, not an identifier: if this is a wide panel (tau and "
+            "one column per pair), its pairs are named as a long panel's columns; rename them (e.g. to "
+            "their exchange symbols) to read it wide",
+            index=int(np.flatnonzero(ids == name)[0]),
+            field=field_name,
+        )
+    return ids
 
 
 def _labels(table: TextTable, column: str) -> np.ndarray:
