@@ -28,7 +28,8 @@ of parameters k of the model that produced the residuals (``--n-params``,
 
 Units are declared (``decimal`` or ``percent``), never guessed. Refused, with one line naming
 file, row and field: undeclared units; an id that is not an identifier
-(:mod:`eventstudy.symbols`), or two that differ only in case, or a ``permno`` that is not a
+(:mod:`eventstudy.symbols`) or is a number with a fraction (``tau,ID,AR``: a wide panel's
+ARs), or two that differ only in case, or a ``permno`` that is not a
 positive whole number below 10**15 (PERMNOs are read as their digits, as the returns import
 reads them: ``10107.0`` is ``10107``); a repeated (pair, τ); a τ that is
 not a whole number; a value that is not a finite number, or one beyond ±:data:`MAX_ABNORMAL`
