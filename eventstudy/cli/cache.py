@@ -167,7 +167,7 @@ def existing_cache(path: Path) -> Path:
 
 
 def verify_cache(args: argparse.Namespace) -> int:
-    from eventstudy.data.store import KINDS, PriceStore
+    from eventstudy.data.store import PriceStore
 
     store = PriceStore(existing_cache(args.cache))
     if args.clean:
@@ -176,6 +176,5 @@ def verify_cache(args: argparse.Namespace) -> int:
     problems = store.verify()
     for problem in problems:
         print(problem)
-    n_files = sum(1 for kind in KINDS for _ in (store.root / kind).glob("*.parquet"))
-    print(f"{len(problems)} problem(s) in {args.cache}/ ({n_files} cache files checked)")
+    print(f"{len(problems)} problem(s) in {args.cache}/ ({len(store.files())} cache files checked)")
     return 1 if problems else 0

@@ -291,7 +291,7 @@ class PriceStore:
         if not folder.is_dir():
             return []
         # A folder, link or pipe named like a cache file is no symbol's (cache verify names it).
-        files = (p for p in folder.glob("*.parquet") if not _is_temp_file(p) and _regular(p))
+        files = (p for p in folder.glob("*.parquet") if _cache_file(p))
         found = (symbol_of_stem(p.stem) for p in files)
         return sorted(s for s in found if s is not None)
 
@@ -632,7 +632,7 @@ class PriceStore:
                     problems.append(
                         CacheProblem(path, "stray_file", f"not a {kind} cache file: {_name_rule(kind)}")
                     )
-                elif path.suffix == ".parquet" and _regular(path):
+                elif _cache_file(path):
                     try:
                         read_cache_frame(path, kind)
                     except CacheCorruptError as exc:
@@ -640,6 +640,12 @@ class PriceStore:
                 else:
                     problems.append(CacheProblem(path, "stray_file", f"not a {kind} cache file"))
         return problems
+
+    def files(self) -> list[Path]:
+        """The files :meth:`verify` reads as cache files: in each kind's folder, regular files
+        named as that kind's (a folder, link or temporary file is not one)."""
+        folders = (self.root / kind for kind in KINDS)
+        return [path for folder in folders for path in sorted(folder.glob("*.parquet")) if _cache_file(path)]
 
     def remove_temp_leftovers(self, timeout: float = LOCK_TIMEOUT) -> list[Path]:
         """Delete temporary files of interrupted writes; returns the paths removed.
@@ -727,6 +733,12 @@ def _regular(path: Path) -> bool:
         return stat.S_ISREG(path.lstat().st_mode)
     except (FileNotFoundError, NotADirectoryError):
         return False
+
+
+def _cache_file(path: Path) -> bool:
+    """Whether ``path`` is read as a cache file of its folder's kind: a regular file named as one
+    (not a writer's temporary file, which is named otherwise)."""
+    return path.suffix == ".parquet" and _named_as(path.parent.name, path.stem) and _regular(path)
 
 
 def cached(path: Path) -> bool:
