@@ -4,6 +4,7 @@ defined outside the package (registries), chosen statistics."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from eventstudy import (
     run_study,
     save_study,
 )
+from eventstudy.errors import InputError
 from eventstudy.inference import STATISTICS, TestResult, WindowSample
 from eventstudy.models import MODELS, Design
 from eventstudy.output.folder import Guard
@@ -129,11 +131,24 @@ def test_load_study_rebuilds_the_results_from_the_folder(results, tmp_path: Path
         pd.testing.assert_frame_equal(getattr(loaded, name), written, check_exact=True)
         expected = getattr(results, name).drop(columns=["source_row"], errors="ignore")
         pd.testing.assert_frame_equal(written, expected.reset_index(drop=True), check_exact=True)
-    assert loaded.config == results.config and loaded.model == results.model | loaded.model
+    # the manifest's model record also holds exclude_overlapping_windows; the loaded model is the run's
+    assert loaded.config == results.config and loaded.model == results.model
     assert loaded.estimates is None and repr(loaded) == repr(results)
     pd.testing.assert_frame_equal(loaded.backtest.trades, results.backtest.trades, check_exact=True)
     pd.testing.assert_frame_equal(loaded.backtest.summary_table, results.backtest.summary_table)
     assert loaded.summary().as_text() == results.summary().as_text()
+
+
+def test_load_study_names_a_model_record_that_is_not_one(results, tmp_path: Path) -> None:
+    out = save_study(results, tmp_path / "out", guard=Guard(cwd=tmp_path))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"]["exclude_overlapping_windows"] is False  # recorded, not loaded as the model's
+    manifest["model"] = ["market"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as caught:
+        load_study(out)
+    assert (caught.value.field, caught.value.path) == ("model", str(out / "manifest.json"))
+    assert "the model record is not a table of settings: ['market']" in caught.value.message
 
 
 def test_a_saved_loaded_study_verifies(small, results, tmp_path: Path, capsys) -> None:

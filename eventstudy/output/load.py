@@ -10,6 +10,7 @@ import pandas as pd
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
 from eventstudy.output.folder import load_manifest, regular_file
+from eventstudy.output.manifest import MODEL_SETTINGS
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
 
 if TYPE_CHECKING:
@@ -50,9 +51,13 @@ def load_study(folder: str | Path) -> StudyResults:
         if regular_file(folder / file, "table").exists():
             tables[name] = _read_table(folder / file)
     backtest = _load_backtest(folder, config, manifest)
+    model = manifest.get("model", {"name": config.model})
+    if not isinstance(model, dict):
+        problem = f"the model record is not a table of settings: {model!r:.60}"
+        raise InputError(str(manifest_path), problem, field="model")
     return StudyResults(
         config=config,
-        model=dict(manifest.get("model", {"name": config.model})),
+        model={key: value for key, value in model.items() if key not in MODEL_SETTINGS},
         backtest=backtest,
         peers=tuple(manifest.get("peers", ())),
         provenance={key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},

@@ -42,6 +42,10 @@ PACKAGES: tuple[str, ...] = (
 ENGINE_PACKAGES: tuple[str, ...] = ("dask", "distributed")
 """Packages recorded besides :data:`PACKAGES` for a study run on Dask."""
 
+MODEL_SETTINGS: tuple[str, ...] = ("exclude_overlapping_windows",)
+"""Settings of the configuration the manifest's ``model`` record repeats beside the model's own
+record (what the estimation used); :func:`eventstudy.output.load.load_study` leaves them out."""
+
 
 def package_versions(extra: Sequence[str] = ()) -> dict[str, str]:
     """Versions of Python and of the packages the results depend on (and of ``extra``), and what
@@ -149,7 +153,7 @@ def build_manifest(
     manifest: dict[str, Any] = {
         "study": results.config.name,
         "config": results.config.to_dict(),
-        "model": {**results.model, "exclude_overlapping_windows": results.config.exclude_overlapping_windows},
+        "model": {**results.model, **{key: getattr(results.config, key) for key in MODEL_SETTINGS}},
         "estimation": {"n_params": len(results.model.get("parameters", ()))},
         "peers": list(results.peers),
         "formats": sorted(formats),
