@@ -282,13 +282,13 @@ def _id_column(table: TextTable, where: str) -> str:
             )
         raise InputError(where, problem, row=1, field="id")
     if len(present) > 1:
-        names = " and ".join(f"'{table.header[table.position(name)]}'" for name in present)
+        names = " and ".join(f"'{table.spelled(name)}'" for name in present)
         raise InputError(
             where,
             f"holds the id columns {names}: keep the one that names each firm (a ticker can be reused "
             "or changed; a PERMNO cannot) and drop or rename the other",
             row=1,
-            field=table.header[table.position(present[1])],
+            field=table.spelled(present[1]),
         )
     return present[0]
 
@@ -297,7 +297,7 @@ def _ids(table: TextTable, column: str) -> np.ndarray:
     """The long panel's ids, refusing one that is a number with a fraction: no firm is named
     ``0.5``, while a wide panel whose pairs are named like a long panel's columns (``tau,ID,AR``)
     reads its abnormal returns as ids."""
-    field_name = table.header[table.position(column)]
+    field_name = table.spelled(column)
     ids = identifiers(table, table.column(column), field_name, permno=column == "permno")
     distinct = pd.unique(ids)  # in order of first row
     numbers = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(float)
@@ -318,7 +318,7 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
     """``event_id`` or ``group`` labels (``[A-Za-z0-9._-]+``), "" where the column is absent."""
     if not table.has(column):
         return np.full(len(table.cells), "", dtype=object)
-    field_name = table.header[table.position(column)]
+    field_name = table.spelled(column)
     text = pd.Series(table.column(column), dtype=object).astype(str)
     bad = np.flatnonzero(~text.str.fullmatch(_EVENT_ID_CHARS).to_numpy())
     if bad.size:
@@ -376,10 +376,10 @@ def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     ids = _ids(table, id_column)
     tau_name = _field(table, "tau", where)
     taus = _taus(table, table.column("tau"), tau_name)
-    ar_name = table.header[table.position("ar")]
+    ar_name = table.spelled("ar")
     values = _values(table, table.column("ar"), ar_name, divisor)
     dates = (
-        parse_dates(table, table.column("date"), table.header[table.position("date")], observed=True)
+        parse_dates(table, table.column("date"), table.spelled("date"), observed=True)
         if table.has("date")
         else np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
     )
@@ -401,14 +401,14 @@ def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     used = {id_column, "tau", "ar", "date", "event_id", "group", "role"}
     ignored = tuple(name for name in table.header if name.lower() not in used)
     rows = np.array([table.row_of(index) for index in frame["row"].tolist()], dtype=np.int64)
-    spelled = {"id": table.header[table.position(id_column)], "tau": tau_name}
+    spelled = {"id": table.spelled(id_column), "tau": tau_name}
     return AbnormalPanelFile(where, "ar", frame.drop(columns="row"), ignored, rows, spelled)
 
 
 def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     id_column = _id_column(table, where)
     ids = _ids(table, id_column)
-    car_name = table.header[table.position("car")]
+    car_name = table.spelled("car")
     values = _values(table, table.column("car"), car_name, divisor)
     if table.has("tau_start") != table.has("tau_end"):  # one bound alone was ignored silently
         given, absent = ("tau_start", "tau_end") if table.has("tau_start") else ("tau_end", "tau_start")
@@ -416,7 +416,7 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
         raise InputError(where, problem, row=1, field=absent)
     labels = None
     if table.has("window"):
-        window_name = table.header[table.position("window")]
+        window_name = table.spelled("window")
         labels = pd.Series(table.column("window"), dtype=object).astype(str).to_numpy(object)
         blank = np.flatnonzero(labels == "")
         if blank.size:
@@ -424,13 +424,13 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
         spelled = [_window_text(table, text, i, window_name) for i, text in enumerate(labels)]
         labels = np.array(spelled, dtype=object)
     if table.has("tau_start") and table.has("tau_end"):
-        start = _taus(table, table.column("tau_start"), table.header[table.position("tau_start")])
-        end = _taus(table, table.column("tau_end"), table.header[table.position("tau_end")])
+        start = _taus(table, table.column("tau_start"), table.spelled("tau_start"))
+        end = _taus(table, table.column("tau_end"), table.spelled("tau_end"))
         backwards = np.flatnonzero(start > end)
         if backwards.size:
             row = int(backwards[0])
             message = f"tau_start {start[row]} is after tau_end {end[row]}: a window runs forwards"
-            raise table.fail(message, index=row, field=table.header[table.position("tau_end")])
+            raise table.fail(message, index=row, field=table.spelled("tau_end"))
         pairs = zip(start.tolist(), end.tolist(), strict=True)
         windows = np.array([window_label((a, b)) for a, b in pairs], dtype=object)
         if labels is not None:  # both: they must say the same (the taus were used, silently)
@@ -526,7 +526,7 @@ def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
 def _field(table: TextTable, name: str, where: str) -> str:
     if not table.has(name):
         raise InputError(where, f"a long panel needs a {name} column", row=1, field=name)
-    return table.header[table.position(name)]
+    return table.spelled(name)
 
 
 def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:
@@ -541,10 +541,10 @@ def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:
     named = np.flatnonzero(~peer & (frame["group"].str.casefold().to_numpy(object) == "peers"))
     if named.size:
         message = "'peers' is the group of the rows of role peer; name this row's group otherwise"
-        raise table.fail(message, index=int(named[0]), field=table.header[table.position("group")])
+        raise table.fail(message, index=int(named[0]), field=table.spelled("group"))
     if not table.has("role"):
         return frame
-    role_field = table.header[table.position("role")]
+    role_field = table.spelled("role")
     first = frame.assign(peer=peer).groupby(["event_id", "id"], sort=False)["peer"].transform("first")
     mixed = np.flatnonzero(first.to_numpy(bool) != peer)
     if mixed.size:
@@ -570,11 +570,6 @@ def _check_unique(table: TextTable, frame: pd.DataFrame, keys: list[str], field_
     )
 
 
-def _spelled(table: TextTable, name: str) -> str:
-    """The column ``name`` as the file's header spells it (``Date`` for ``date``)."""
-    return table.header[table.position(name)]
-
-
 def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
     """Within a pair, dates (where given) must increase with τ, and be given on every row or none."""
     if frame["date"].isna().all():
@@ -584,7 +579,7 @@ def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
         raise table.fail(
             "a date is missing (give a date on every row, or none)",
             index=int(frame["row"].iloc[missing[0]]),
-            field=_spelled(table, "date"),
+            field=table.spelled("date"),
         )
     ordered = frame.sort_values(["event_id", "id", "tau"], kind="stable")
     same = (ordered["event_id"].to_numpy() == np.roll(ordered["event_id"].to_numpy(), 1)) & (
@@ -596,7 +591,7 @@ def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
     if bad.size:
         row = int(ordered["row"].iloc[bad[0]])
         problem = "dates must increase with tau within a pair"
-        raise table.fail(problem, index=row, field=_spelled(table, "date"))
+        raise table.fail(problem, index=row, field=table.spelled("date"))
 
 
 def _check_group(table: TextTable, frame: pd.DataFrame) -> None:
@@ -609,5 +604,5 @@ def _check_group(table: TextTable, frame: pd.DataFrame) -> None:
         raise table.fail(
             "a pair has one group; this row names another",
             index=int(second["row"]),
-            field=_spelled(table, "group"),
+            field=table.spelled("group"),
         )

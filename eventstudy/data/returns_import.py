@@ -219,24 +219,24 @@ def _long(
     if has_crsp_value and not (table.has("shrout") and table.has("prc")):
         missing = "prc" if table.has("shrout") else "shrout"
         raise InputError(str(table.path), "CRSP market values need both shrout and prc", row=1, field=missing)
-    id_name = table.header[table.position(id_column)]
+    id_name = table.spelled(id_column)
     ids = identifiers(table, table.column(id_column), id_name, permno=layout == "crsp")
-    dates = parse_dates(table, table.column("date"), table.header[table.position("date")], observed=True)
-    ret_name = table.header[table.position("ret")]
+    dates = parse_dates(table, table.column("date"), table.spelled("date"), observed=True)
+    ret_name = table.spelled("ret")
     returns, codes = _returns(
         table, table.column("ret"), ret_name, divisor, definition, crsp=layout == "crsp"
     )
     value_note: str | None = None
     market_cap = np.full(len(ids), np.nan)
     if has_cap:
-        name = table.header[table.position("market_cap")]
+        name = table.spelled("market_cap")
         market_cap = _nonnegative(table, table.column("market_cap"), name)
         _check_market_values(table, market_cap, name, lambda i: repr(table.column("market_cap")[i]))
         value_note = f"the {name} column, as given"
     elif has_crsp_value:
-        shrout_name = table.header[table.position("shrout")]
+        shrout_name = table.spelled("shrout")
         shrout = _nonnegative(table, table.column("shrout"), shrout_name)
-        prc_name = table.header[table.position("prc")]
+        prc_name = table.spelled("prc")
         prc = parse_numbers(table, table.column("prc"), prc_name)
         with np.errstate(over="ignore"):
             market_cap = np.abs(prc) * shrout * 1000.0
@@ -257,7 +257,7 @@ def _long(
         {"id": ids, "date": dates, "ret": returns, "market_cap": market_cap, "row": np.arange(len(ids))}
     )
     frame["code"] = codes
-    _check_duplicates(table, frame, id_name, table.header[table.position("date")])
+    _check_duplicates(table, frame, id_name, table.spelled("date"))
     series = []
     for symbol, part in frame.groupby("id", sort=False):
         first = table.row_of(int(part["row"].iloc[0]))

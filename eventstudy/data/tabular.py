@@ -86,6 +86,11 @@ class TextTable:
     def has(self, name: str) -> bool:
         return name.lower() in (h.lower() for h in self.header)
 
+    def spelled(self, name: str) -> str:
+        """The column ``name`` as the header spells it (``Date`` for ``date``): the field an
+        error names."""
+        return self.header[self.position(name)]
+
     def fail(self, message: str, *, index: int | None = None, field: str | None = None) -> InputError:
         """An :class:`InputError` naming this file, the record ``index`` and ``field``."""
         return InputError(
