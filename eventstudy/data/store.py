@@ -584,8 +584,10 @@ class PriceStore:
         which a re-import replaces (as its error advises), and so is an empty one (a copy cut
         short); a missing one is no one's."""
         try:
-            mode = path.lstat().st_mode
+            mode = _mode(path)
         except OSError:
+            return False
+        if mode is None:
             return False
         if not stat.S_ISREG(mode):
             return True
@@ -727,12 +729,19 @@ def _begins_as_parquet(path: Path) -> bool:
     return head == b"PAR1"[: len(head)]
 
 
+def _mode(path: Path) -> int | None:
+    """The file mode of ``path`` itself (``lstat``: a link is not followed), None when nothing
+    is there."""
+    try:
+        return path.lstat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 def _regular(path: Path) -> bool:
     """Whether ``path`` is a regular file itself (not a link to one, a folder or a pipe)."""
-    try:
-        return stat.S_ISREG(path.lstat().st_mode)
-    except (FileNotFoundError, NotADirectoryError):
-        return False
+    mode = _mode(path)
+    return mode is not None and stat.S_ISREG(mode)
 
 
 def _cache_file(path: Path) -> bool:
@@ -751,9 +760,8 @@ def cached(path: Path) -> bool:
         this package made it, so it is neither read as data nor taken for none (a folder named
         ``shares/NVDA.parquet`` gave NVDA no market value, unsaid) nor ever replaced.
     """
-    try:
-        mode = path.lstat().st_mode
-    except (FileNotFoundError, NotADirectoryError):
+    mode = _mode(path)
+    if mode is None:
         return False
     if stat.S_ISREG(mode):
         return True
@@ -908,10 +916,7 @@ def _is_temp_file(path: Path) -> bool:
     match = _TEMP_NAME.fullmatch(path.name)
     if match is None or not _named_as(path.parent.name, Path(match["target"]).stem):
         return False
-    try:
-        return stat.S_ISREG(path.lstat().st_mode)
-    except FileNotFoundError:  # renamed or removed meanwhile
-        return False
+    return _regular(path)  # False when renamed or removed meanwhile
 
 
 def _target_of_temp(path: Path) -> Path:
