@@ -274,6 +274,20 @@ def test_fetch_missing_french_caches_only_what_is_missing(factors_dir, tmp_path)
     assert store.provenance(store.factors_path(MOMENTUM_FILE))["source"] == "ken-french-data-library"
 
 
+@pytest.mark.parametrize("entry", ["dangling link", "folder"])
+def test_fetch_missing_french_never_replaces_a_users_entry(tmp_path, entry) -> None:
+    """A link in factors/ to a drive not mounted (is_file() False) was replaced by the download."""
+    from eventstudy.data.store import CacheCorruptError
+
+    store = PriceStore(tmp_path / "cache")
+    path = store.factors_path(MOMENTUM_FILE)
+    path.parent.mkdir(parents=True)
+    path.mkdir() if entry == "folder" else path.symlink_to(tmp_path / "unmounted" / "mom.parquet")
+    with pytest.raises(CacheCorruptError, match="not a cache file"):
+        fetch_missing_french(store, [MOMENTUM_FILE], download=pytest.fail)
+    assert path.is_dir() if entry == "folder" else path.is_symlink()
+
+
 def test_fetch_errors_are_data_unavailable() -> None:
     def offline(url: str) -> bytes:
         raise OSError("network is unreachable")

@@ -296,6 +296,57 @@ def test_counts_or_dates_of_a_case_twin_of_cached_ones_are_not_fetched(
     assert asked == ["ORCL"]  # another ticker is fetched as before
 
 
+@pytest.mark.parametrize("entry", ["link", "dangling link", "folder"])
+def test_a_users_entry_at_a_shares_or_earnings_file_is_refused_never_replaced(
+    tmp_path: Path, monkeypatch, capsys, entry
+) -> None:
+    """A link at shares/NVDA.parquet (to a drive not mounted: is_file() False) or at
+    earnings/NVDA.parquet was replaced by a run's fetched file, exit 0, as prices/ refuses; a
+    folder there was found only at the write, after Yahoo was asked."""
+    import eventstudy.data.acquire as acquire
+    from eventstudy.data.acquire import fetch_missing_earnings
+    from eventstudy.data.store import CacheCorruptError
+
+    store = PriceStore(tmp_path / "cache")
+    mine = tmp_path / "mine.parquet"
+    mine.write_bytes(b"the user's own file")
+    asked: list[str] = []
+
+    def counts(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        asked.append(symbol)
+        return _yahoo_counts(2.4e10)(symbol, start, end)
+
+    def dates(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        asked.append(symbol)
+        return pd.DataFrame(columns=["announced", "timing", "fiscal_period", "source"])
+
+    for kind in ("shares", "earnings"):
+        path = store.path("NVDA", kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if entry == "folder":
+            path.mkdir()
+        else:
+            path.symlink_to(mine if entry == "link" else tmp_path / "unmounted" / "nvda.parquet")
+    with pytest.raises(CacheCorruptError, match="not a cache file"):
+        fetch_missing(
+            store, ["NVDA"], START, END, fetch_prices=_history, fetch_shares=counts,
+            tickers_with_shares=["NVDA"], sleep=pytest.fail,
+        )  # fmt: skip
+    with pytest.raises(CacheCorruptError, match="not a cache file"):
+        fetch_missing_earnings(store, ["NVDA"], START, END, fetch_earnings=dates, sleep=pytest.fail)
+    monkeypatch.setattr(acquire, "fetch_missing", _with_fetchers(acquire.fetch_missing, _history, counts))
+    events, out = tmp_path / "events.csv", tmp_path / "out"
+    events.write_text("event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-10,pre,NVDA,p,,g,h\n")
+    argv = ["run", "--events", str(events), "--no-peers", "--out", str(out), "--cache", str(store.root)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a cache file" in err and "move it out of the cache" in err, err
+    assert asked == [] and not out.exists() and mine.read_bytes() == b"the user's own file"
+    for kind in ("shares", "earnings"):
+        path = store.path("NVDA", kind)
+        assert path.is_dir() if entry == "folder" else path.is_symlink()
+
+
 def test_counts_are_fetched_up_to_the_fetch_day_so_a_later_split_shows_in_them(tmp_path: Path) -> None:
     """Yahoo's closes are split-adjusted up to the day they are fetched, but the counts were asked
     for up to the last event's window only: NVDA's June 2024 10-for-1 split was missing from the

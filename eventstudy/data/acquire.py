@@ -88,6 +88,7 @@ from eventstudy.data.store import (
     CacheBusyError,
     CacheCorruptError,
     PriceStore,
+    cached,
     not_numbers,
 )
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError, InputError
@@ -577,7 +578,7 @@ def refuse_case_twins(store: PriceStore, symbols: Iterable[str], tickers: Iterab
             refuse_case_twin(store, symbol, SERIES_KINDS, "nothing is fetched")
     for ticker in tickers:
         for kind, outcome in TICKER_FILES.items():
-            if not store.path(ticker, kind).is_file():
+            if not cached(store.path(ticker, kind)):  # a folder or link there: refused, not replaced
                 refuse_case_twin(store, ticker, (kind,), outcome)
 
 
@@ -680,7 +681,7 @@ def fetch_missing(
     for ticker in tickers_with_shares if fetch_shares else ():
         assert fetch_shares is not None  # the loop runs only with a fetcher
         path = store.shares_path(ticker)
-        if path.is_file():
+        if cached(path):
             continue
         refuse_case_twin(store, ticker, ("shares",), TICKER_FILES["shares"])
         try:
@@ -703,7 +704,7 @@ def fetch_missing(
                 f"{jump.describe()}; {UNTRUSTED_COUNTS}"
             )
         with store.locked(path):
-            if not path.is_file():
+            if not cached(path):
                 store.write_shares(
                     ticker,
                     shares,
@@ -751,9 +752,9 @@ def fetch_missing_earnings(
     written: dict[str, int] = {}
     for ticker in dict.fromkeys(tickers):
         path = store.earnings_path(ticker)
-        if path.is_file() and not _no_dates_expired(store, path):
+        if cached(path) and not _no_dates_expired(store, path):
             continue
-        if not path.is_file():
+        if not cached(path):
             refuse_case_twin(store, ticker, ("earnings",), TICKER_FILES["earnings"])
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         provenance: dict[str, Any] = {
@@ -779,7 +780,7 @@ def fetch_missing_earnings(
             frame = store.read_earnings(ticker).iloc[:0]
             provenance["no_dates"] = _one_line(exc, 200)
         with store.locked(path):
-            if not path.is_file() or _no_dates_expired(store, path):
+            if not cached(path) or _no_dates_expired(store, path):
                 store.write_earnings(ticker, frame, provenance)
                 written[ticker] = len(frame)
     return written

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.acquire import RetryPolicy, is_transient
-from eventstudy.data.store import PriceStore
+from eventstudy.data.store import PriceStore, cached
 from eventstudy.data.tabular import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -289,7 +289,7 @@ def fetch_missing_french(
     """Download and cache every French table of ``names`` that the cache lacks; returns those fetched."""
     fetched = []
     for name in names:
-        if store.factors_path(name).is_file():
+        if cached(store.factors_path(name)):  # a folder or link there: refused, not replaced
             continue
         table = fetch_french(name, download=download)
         store.write_factors(name, table.frame, table.provenance)
