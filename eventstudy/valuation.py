@@ -269,7 +269,7 @@ def price_splits(
         splits = tuple(
             PriceSplit(
                 round(1 / float(r["close_factor"]), 9),
-                np.datetime64(str(r["dates"][1]), "ns"),
+                np.datetime64(str(r.get("split_after", r["dates"][1])), "ns"),  # older: closes only
                 np.datetime64(str(r.get("split_by", r["dates"][1])), "ns"),
             )
             for r in records

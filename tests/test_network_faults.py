@@ -562,6 +562,68 @@ def test_a_refresh_over_a_narrower_range_keeps_the_whole_cached_history(tmp_path
     assert "without" not in outcome.describe()
 
 
+@pytest.mark.parametrize("column", ["open", "high", "low", "volume"])
+def test_a_refresh_that_revises_an_open_or_a_volume_is_a_restatement(tmp_path: Path, sleeps, column) -> None:
+    """Only close and adj_close were compared: Yahoo's revised open (the backtest's entry) or
+    volume (the abnormal-volume model) of a cached day left the stale value, 'extended', exit 0."""
+    store = PriceStore(tmp_path)
+    fetch(store, Script(history(end=dt.date(2025, 3, 31))), sleeps)
+    upstream = history()
+    revised = upstream["date"] == pd.Timestamp("2025-01-31")
+    upstream.loc[revised, column] *= 2.0
+    outcome = fetch(store, Script(upstream), sleeps, refresh=True)
+    assert outcome.status == "restated" and outcome.restatement is not None
+    record = outcome.restatement
+    assert (record["columns"], record["n_dates"]) == ([column], 1)
+    assert record["dates"] == ["2025-01-31", "2025-01-31"]
+    assert record["max_relative_change"] == pytest.approx(1.0) and "split" not in record
+    pd.testing.assert_frame_equal(store.read_prices("AAA"), upstream)
+    assert store.provenance(store.price_path("AAA"))["restatements"] == [record]
+
+
+def test_a_split_with_a_later_revised_volume_is_still_a_split(tmp_path: Path, sleeps) -> None:
+    """A 2-for-1 split after 2025-02-14 restates the closes up to it; a volume revised on a later
+    day is a restatement too, and must not hide the split (whose dates bound the counts)."""
+    store = PriceStore(tmp_path)
+    fetch(store, Script(history(end=dt.date(2025, 3, 31))), sleeps)
+    upstream = history()
+    before = upstream["date"] <= pd.Timestamp("2025-02-14")
+    upstream.loc[before, ["open", "high", "low", "close", "adj_close"]] *= 0.5
+    upstream.loc[before, "volume"] *= 2.0
+    upstream.loc[upstream["date"] == pd.Timestamp("2025-03-03"), "volume"] *= 1.1
+    record = fetch(store, Script(upstream), sleeps, refresh=True).restatement
+    assert record is not None and (record["split"], record["close_factor"]) == ("2-for-1", 0.5)
+    assert (record["split_after"], record["split_by"]) == ("2025-02-14", "2025-02-17")
+    assert record["dates"] == ["2024-01-02", "2025-03-03"] and record["columns"][-1] == "volume"
+    from eventstudy.valuation import price_splits
+
+    split = price_splits({"AAA": [record]})["AAA"][0]
+    assert split.ratio == 2.0
+    assert (str(split.restated_to)[:10], str(split.split_by)[:10]) == ("2025-02-14", "2025-02-17")
+
+
+def test_a_refresh_keeps_and_records_cached_days_the_source_no_longer_has(tmp_path: Path, sleeps) -> None:
+    """Yahoo's new history without three cached days: the refresh said 'extended' and recorded
+    nothing. The days stay (every value both hold agrees) and are said and recorded."""
+    store = PriceStore(tmp_path)
+    cached = history(end=dt.date(2025, 2, 28))
+    fetch(store, Script(cached), sleeps)
+    gone = pd.to_datetime(["2025-01-09", "2025-01-10", "2025-01-13"])
+    upstream = history().loc[lambda f: ~f["date"].isin(gone)].reset_index(drop=True)
+    outcome = fetch(store, Script(upstream), sleeps, refresh=True)
+    assert outcome.status == "extended" and outcome.restatement is None
+    assert "3 cached day(s) 2025-01-09..2025-01-13 the source no longer has: kept" in outcome.describe()
+    stored = store.read_prices("AAA")
+    assert stored["date"].isin(gone).sum() == 3 and len(stored) == len(history())
+    record = store.provenance(store.price_path("AAA"))["vanished"]
+    assert [(r["dates"], r["n_dates"]) for r in record] == [(["2025-01-09", "2025-01-13"], 3)]
+    before = file_sha256(store.price_path("AAA"))
+    again = fetch(store, Script(upstream), sleeps, refresh=True)  # nothing new, nothing newly gone
+    assert again.status == "unchanged" and "no longer has" not in again.describe()
+    assert file_sha256(store.price_path("AAA")) == before
+    assert store.read_prices("AAA")["date"].isin(gone).sum() == 3
+
+
 def test_a_refresh_that_shares_no_day_with_the_cache_writes_nothing(tmp_path: Path, sleeps) -> None:
     """Yahoo's history of 2024 beside a cached 2015: appended, it joined two adjustment bases
     across a 2,924-day gap (+187% across the join)."""

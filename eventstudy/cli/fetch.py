@@ -14,9 +14,10 @@ not retried and is reported as not found; without a network (the host does not r
 connection can be made) the command stops at the first request, pointing to `eventstudy cache
 import`. yfinance's own log lines are silenced. A symbol already cached is skipped unless
 --refresh is given; with --refresh the new history is compared with the cached one and, if
-upstream restated any close or adj_close (a new split or dividend), the file is replaced and
-the restatement is recorded in its provenance (and so in every manifest.json that uses it).
-The cache keeps what it had whenever a fetch fails.
+upstream restated any price or volume (a new split or dividend, a revised volume), the file is
+replaced and the restatement is recorded in its provenance (and so in every manifest.json that
+uses it); cached days the new history no longer has are kept and recorded (vanished). The
+cache keeps what it had whenever a fetch fails.
 
 Symbols follow the grammar of events.csv (NVDA, BRK-B, ^GSPC, 7203.T, EURUSD=X; at most 32
 characters); any other is refused before the first request. A symbol cached as a returns series

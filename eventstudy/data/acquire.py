@@ -39,14 +39,15 @@ Further guarantees:
   like this, so it is not an error; ``eventstudy validate`` reports it against the market's
   calendar.
 * **Upstream restatements are never mixed with old rows.** Re-fetching a cached symbol
-  (``refresh=True``, ``eventstudy fetch --refresh``) compares ``close`` and ``adj_close`` on
+  (``refresh=True``, ``eventstudy fetch --refresh``) compares the prices and the volume on
   the dates both histories hold. If any differs by more than :data:`RESTATEMENT_TOLERANCE`
   relative (a new split or dividend restates ``adj_close`` of every earlier day), the file is
   replaced by the new history alone and a record is appended to the provenance's
   ``restatements`` list: the dates changed, the largest relative change, the rows dropped and
   the content hashes of the old and new values. The manifest of a study carries each price
   file's provenance, so restatements reach ``manifest.json``. If nothing changed, new dates
-  are appended to the cached rows (the file is not rewritten when there are none). A
+  are appended to the cached rows (the file is not rewritten when there are none); cached days
+  inside the new history's span that it no longer has are kept and recorded (``vanished``). A
   restatement that multiplies every restated close by one split factor (0.5 for a 2-for-1
   split) is recorded as a split (:func:`~eventstudy.data.restatements.compare_histories`), and
   the study withholds the market values of the share counts dated before it.
@@ -77,8 +78,8 @@ import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data import yahoo
+from eventstudy.data.restatements import REFETCH_COLUMNS, compare_histories
 from eventstudy.data.restatements import RESTATEMENT_TOLERANCE as RESTATEMENT_TOLERANCE
-from eventstudy.data.restatements import compare_histories
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
     LOCK_TIMEOUT,
@@ -195,6 +196,9 @@ class FetchOutcome:
         The ``partial_history`` note, empty when the history covers the request.
     restatement
         The restatement record appended to the provenance, if any.
+    vanished
+        The record of cached days the re-fetched history no longer has, kept in the file and
+        appended to the provenance's ``vanished`` list, if any.
     """
 
     symbol: str
@@ -204,6 +208,7 @@ class FetchOutcome:
     received: tuple[str, ...] = ()
     partial: str = ""
     restatement: dict[str, Any] | None = None
+    vanished: dict[str, Any] | None = None
 
     def describe(self) -> str:
         text = f"{self.symbol}: {self.status}, {self.rows} rows"
@@ -225,6 +230,12 @@ class FetchOutcome:
                 text += f", without {r['dropped_rows']} cached day(s) the source no longer has"
             if r.get("split"):
                 text += f"; every restated close x{r['close_factor']:g}: a {r['split']} split?"
+        if self.vanished:
+            first, last = self.vanished["dates"]
+            text += (
+                f"; {self.vanished['n_dates']} cached day(s) {first}..{last} the source no longer has: "
+                "kept, recorded in the file's provenance (vanished)"
+            )
         return text
 
 
@@ -449,7 +460,7 @@ def fetch_symbol(
                 f"one ({_iso(old['date'].iloc[0])}..{_iso(old['date'].iloc[-1])}), so their adjusted closes "
                 "cannot be compared or joined: nothing is written (move the cache file away to fetch afresh)"
             )
-        restatement = compare_histories(old, new)
+        restatement = compare_histories(old, new, REFETCH_COLUMNS)
         if restatement is not None:
             restatement["detected_at"] = now
             if imported:
@@ -459,7 +470,10 @@ def fetch_symbol(
             return FetchOutcome(symbol, "restated", len(new), attempts, received, partial, restatement)
 
         extra = new.loc[~new["date"].isin(old["date"])]
-        if extra.empty:
+        vanished = _vanished(old, new, now, old_provenance.get("vanished", []))
+        if vanished is not None:  # kept, as every cached row the source still agrees with, and said
+            provenance["vanished"] = [*old_provenance.get("vanished", []), vanished]
+        if extra.empty and vanished is None:
             return FetchOutcome(symbol, "unchanged", len(old), attempts, received, partial)
         merged = pd.concat([old, extra], ignore_index=True).sort_values("date", kind="stable")
         first, last = _iso(merged["date"].iloc[0]), _iso(merged["date"].iloc[-1])
@@ -471,12 +485,31 @@ def fetch_symbol(
         if imported:
             provenance["earlier_rows"] = imported
         store.write_prices(symbol, merged.reset_index(drop=True), provenance)
-        return FetchOutcome(symbol, "extended", len(merged), attempts, received, partial)
+        status = "extended" if len(extra) else "unchanged"
+        return FetchOutcome(symbol, status, len(merged), attempts, received, partial, vanished=vanished)
 
 
-CARRIED = ("restatements", "replacements")
+def _vanished(
+    old: pd.DataFrame, new: pd.DataFrame, now: str, recorded: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The record of the cached days inside the span of Yahoo's new history that it no longer
+    has: a refresh keeps them, since every value both hold agrees, and says so. None when there
+    are none, or when the last record (of ``recorded``, the provenance's) already says the same."""
+    inside = old["date"].between(new["date"].iloc[0], new["date"].iloc[-1]) & ~old["date"].isin(new["date"])
+    if not inside.any():
+        return None
+    days = old.loc[inside, "date"]
+    said = {"dates": [_iso(days.min()), _iso(days.max())], "n_dates": int(inside.sum())}
+    last = recorded[-1] if recorded and isinstance(recorded[-1], dict) else {}
+    if all(last.get(key) == value for key, value in said.items()):
+        return None
+    return {"detected_at": now, **said}
+
+
+CARRIED = ("restatements", "replacements", "vanished")
 """Records of a cached price file's provenance that a re-fetch keeps: what earlier changes of its
-rows replaced or dropped (they reach every later ``manifest.json``)."""
+rows replaced or dropped, and cached days the source no longer had (they reach every later
+``manifest.json``)."""
 
 
 def _write_new(

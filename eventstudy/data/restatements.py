@@ -33,7 +33,11 @@ from eventstudy.data.store import PRICE_COLUMNS
 from eventstudy.hashing import content_sha256
 
 RESTATEMENT_TOLERANCE = 1e-9
-"""Relative difference of ``close`` or ``adj_close`` above which a cached day counts as restated."""
+"""Relative difference of a price column (or the volume) above which a cached day counts as
+restated."""
+
+REFETCH_COLUMNS: tuple[str, ...] = tuple(c for c in PRICE_COLUMNS if c != "date")
+"""The columns a re-fetch compares with the cached history (:func:`compare_histories`)."""
 
 PRICE_SPLIT_TOLERANCE = 0.01
 """Largest relative distance of a restated day's close factor (new / old close) from the
@@ -66,25 +70,33 @@ def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[int, 
     return n, (1 / n if common < 1 else float(n))
 
 
-def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | None:
-    """The restatement record if ``new`` changes ``close`` or ``adj_close`` of a cached day.
+def compare_histories(
+    old: pd.DataFrame, new: pd.DataFrame, compared: tuple[str, ...] = ("close", "adj_close")
+) -> dict[str, Any] | None:
+    """The restatement record if ``new`` changes one of the ``compared`` columns on a cached day.
 
-    A day is restated when ``|new - old| / |old| > RESTATEMENT_TOLERANCE`` (``|new - old|``
-    where ``old`` is 0) in either column, or when exactly one of the two is missing. Returns
-    ``None`` when every day both histories hold is unchanged.
+    A day is restated when, in one of ``compared``, ``|new - old| / |old| >
+    RESTATEMENT_TOLERANCE`` (``|new - old|`` where ``old`` is 0) or exactly one of the two is
+    missing. Returns ``None`` when every day both histories hold is unchanged. An import compares
+    the closes (its :func:`replacement_record` says what else the file changes); a re-fetch,
+    which has no other record, every price column and the volume
+    (:data:`REFETCH_COLUMNS`): the open prices the backtest's entries and the volume the
+    abnormal-volume model, so a revised one is as much a restatement as a revised close.
 
-    When every restated day's close changed by one split factor (:func:`split_of_closes`), the
-    record also holds ``split`` (``"2-for-1"``, ``"1-for-10"`` for a reverse split),
-    ``close_factor`` (0.5, 10) and ``split_by``: the first day both histories hold after the last
-    restated day (``dates[1]``), whose unchanged close shows the split had happened by then, or
-    else the new history's last day. The split took effect after ``dates[1]`` and on or before
-    ``split_by``.
+    When every day whose ``close`` or ``adj_close`` was restated changed its close by one split
+    factor (:func:`split_of_closes`), the record also holds ``split`` (``"2-for-1"``,
+    ``"1-for-10"`` for a reverse split), ``close_factor`` (0.5, 10), ``split_after`` (the last of
+    those days) and ``split_by``: the first day both histories hold after it, whose unchanged
+    close shows the split had happened by then, or else the new history's last day. The split
+    took effect after ``split_after`` and on or before ``split_by``; a revised volume or open on
+    a later day does not move it.
     """
     both = old.merge(new, on="date", how="inner", suffixes=("_old", "_new"))
     changed = np.zeros(len(both), dtype=bool)
+    closes = np.zeros(len(both), dtype=bool)  # days whose close or adj_close changed
     largest = np.zeros(len(both))
     columns = []
-    for column in ("close", "adj_close"):
+    for column in compared:
         a = both[f"{column}_old"].to_numpy(dtype=float)
         b = both[f"{column}_new"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -94,6 +106,8 @@ def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | 
         if hit.any():
             columns.append(column)
         changed |= hit
+        if column in ("close", "adj_close"):
+            closes |= hit
         largest = np.maximum(largest, np.where(one_missing, np.inf, np.nan_to_num(relative, nan=0.0)))
     if not changed.any():
         return None
@@ -112,14 +126,16 @@ def compare_histories(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any] | 
         "new_content_sha256": content_sha256(new.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
     }
     split = split_of_closes(
-        both.loc[changed, "close_old"].to_numpy(float), both.loc[changed, "close_new"].to_numpy(float)
+        both.loc[closes, "close_old"].to_numpy(float), both.loc[closes, "close_new"].to_numpy(float)
     )
     if split is not None:
         n, close_factor = split
-        after = both["date"] > dates.max()
+        split_after = both.loc[closes, "date"].max()
+        after = both["date"] > split_after
         split_by = both.loc[after, "date"].min() if after.any() else new["date"].max()
         record["split"] = f"{n}-for-1" if close_factor < 1 else f"1-for-{n}"
         record["close_factor"] = close_factor
+        record["split_after"] = _iso(split_after)
         record["split_by"] = _iso(split_by)
     return record
 
