@@ -97,6 +97,27 @@ def test_prices_use_exchange_local_date(tz):
     assert prices["date"].dt.tz is None
 
 
+@pytest.mark.parametrize(
+    ("tz", "zone"), [("Asia/Tokyo", "America/New_York"), ("America/New_York", "Europe/London")]
+)
+def test_a_download_moved_to_another_zone_is_refused_not_shifted(tz, zone):
+    """yf.download(ignore_tz=False) converts each ticker to the download's most common zone
+    (yfinance.multi.reindex_dfs): Tokyo's midnights became 10:00 New York time of the day before,
+    stored a day early, silently."""
+    frame = _history_frame(tz, actions=False)
+    frame.index = frame.index.tz_convert(zone)
+    frame.columns = pd.MultiIndex.from_product([frame.columns, ["ORCL"]], names=["Price", "Ticker"])
+    with pytest.raises(DataUnavailableError, match="is not a day's midnight at the exchange") as caught:
+        fetch_prices("ORCL", START, END, history=_serve(frame))
+    assert "ignore_tz=True" in str(caught.value)
+    days = [pd.Timestamp(d) for d in DATES]
+    frame.index = frame.index.tz_convert(tz)  # as the exchange stamps it: accepted
+    assert list(fetch_prices("ORCL", START, END, history=_serve(frame))["date"]) == days
+    shifted = _history_frame("America/Santiago", actions=False)  # midnight skipped by a clock change
+    shifted.index = shifted.index + pd.Timedelta(hours=1)
+    assert list(fetch_prices("ORCL", START, END, history=_serve(shifted))["date"]) == days
+
+
 @pytest.mark.parametrize("ticker_first", [False, True])
 def test_prices_from_download_multiindex(ticker_first):
     frame = _download_frame(ticker_first)

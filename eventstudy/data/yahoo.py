@@ -148,7 +148,8 @@ def fetch_prices(
     ------
     DataUnavailableError
         If yfinance raises, returns nothing, returns only empty rows, lacks one of the
-        required columns, or returns a frame not indexed by date or with duplicate dates, or a
+        required columns, or returns a frame not indexed by date, with stamps that are not a
+        day's midnight at the exchange (a download moved to another zone), or with duplicate dates, or a
         price or volume column that does not hold numbers (booleans, complex numbers, text or
         dates are refused, not converted).
     ValueError
@@ -424,6 +425,7 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
     # A tz-aware index is midnight in the exchange's zone: its wall-clock date is the
     # trading date. Converting to UTC first would shift Asian listings to the day before.
     dates = frame.index.tz_localize(None) if frame.index.tz is not None else frame.index
+    _check_midnights(frame.index, dates, where)
     today = pd.Timestamp(now).tz_convert(frame.index.tz or "UTC").tz_localize(None).normalize()
     live = np.asarray(dates.normalize() >= today)
     if live.all():
@@ -454,6 +456,24 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
         first = out.loc[repeated, "date"].iloc[0]
         raise DataUnavailableError(f"Yahoo returned duplicate rows for {where}: {first:%Y-%m-%d}")
     return out.loc[:, list(PRICE_COLUMNS)]
+
+
+MIDNIGHT_SHIFT = pd.Timedelta(hours=1)
+"""Latest time of day of a daily bar's stamp: yfinance stamps a day at midnight in the exchange's
+zone, shifted forward an hour where a clock change skips midnight."""
+
+
+def _check_midnights(index: pd.DatetimeIndex, dates: pd.DatetimeIndex, where: str) -> None:
+    """Refuse stamps that are not a day's midnight at the exchange: ``yf.download`` with
+    ``ignore_tz=False`` converts every ticker of a download to the most common zone, so Tokyo's
+    midnights became 10:00 New York time of the day before, and their dates a day early."""
+    late = np.flatnonzero(np.asarray(dates - dates.normalize() > MIDNIGHT_SHIFT))
+    if late.size:
+        raise DataUnavailableError(
+            f"Yahoo frame for {where}: {index[int(late[0])]} is not a day's midnight at the exchange, so its "
+            "date cannot be read (yf.download(ignore_tz=False) moves a download's every ticker to one time "
+            "zone): use Ticker.history, or yf.download with ignore_tz=True"
+        )
 
 
 def _one_ticker(raw: pd.DataFrame, symbol: str, where: str) -> pd.DataFrame:
