@@ -535,6 +535,46 @@ def test_every_online_path_fails_in_one_line_without_yfinance_output(
     assert yfinance.config.debug.hide_exceptions is True  # the user's yfinance settings restored
 
 
+class _PartlyReachable:
+    """yfinance.Ticker whose history is served for NVDA and fails for any other symbol with the
+    ``failure`` set on the class (the network lost after NVDA, or a symbol not found)."""
+
+    failure: ClassVar[BaseException] = UNREACHABLE["gaierror"]
+
+    def __init__(self, ticker: str) -> None:
+        self.ticker = ticker
+
+    def history(self, **kwargs):
+        if self.ticker != "NVDA":
+            raise self.failure
+        days = pd.bdate_range(kwargs["start"], kwargs["end"], inclusive="left", tz="America/New_York")
+        close = 100.0 + np.arange(len(days))
+        prices = dict.fromkeys(["Open", "High", "Low", "Close", "Adj Close"], close)
+        return pd.DataFrame({**prices, "Volume": np.full(len(days), 1000, dtype="int64")}, index=days)
+
+
+def test_a_fetch_says_what_it_wrote_before_the_network_was_lost(tmp_path: Path, monkeypatch, capsys) -> None:
+    """fetch NVDA ORCL SPY with the network lost at ORCL wrote NVDA's file and printed only the
+    network line: the outcome of each symbol is printed as it comes."""
+    monkeypatch.setattr(yfinance, "Ticker", _PartlyReachable)
+    monkeypatch.setattr(acquire.time, "sleep", lambda seconds: pytest.fail(f"slept {seconds} s"))
+    cache = tmp_path / "cache"
+    argv = ["fetch", "NVDA", "ORCL", "SPY", "--start", "2024-01-02", "--end", "2024-01-31"]
+    assert main([*argv, "--cache", str(cache)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.startswith("NVDA: fetched, 22 rows") and captured.out.count("\n") == 1
+    assert captured.err.count("\n") == 1 and "the network is unreachable" in captured.err
+    assert PriceStore(cache).symbols("prices") == ["NVDA"]
+
+
+def test_a_symbol_given_twice_is_counted_once(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(yfinance, "Ticker", _PartlyReachable)
+    monkeypatch.setattr(_PartlyReachable, "failure", YFTzMissingError("ZZZ"))
+    argv = ["fetch", "ZZZ", "NVDA", "ZZZ", "--start", "2024-01-02", "--end", "2024-01-31"]
+    assert main([*argv, "--cache", str(tmp_path / "cache")]) == 2
+    assert capsys.readouterr().err.startswith("eventstudy: error: 1 of 2 symbol(s) not fetched: ZZZ: ")
+
+
 class Ranged:
     """A fake fetcher that serves the rows of ``frame`` inside the requested range, and records
     each request."""
@@ -700,7 +740,7 @@ def test_an_error_page_and_a_leap_day_are_one_line(tmp_path: Path, monkeypatch, 
     assert "Yahoo answered with a page that is not data" in str(caught.value)
     asked = []
 
-    def fetch_symbols(store, symbols, start, end, refresh=False):
+    def fetch_symbols(store, symbols, start, end, refresh=False, on_outcome=None):
         asked.append((start, end))
         return acquire.FetchReport()
 

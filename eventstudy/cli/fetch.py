@@ -65,14 +65,12 @@ def fetch(args: argparse.Namespace) -> int:
     if start > end:
         raise InputError("--start", f"{start} is after --end {end}")
     store = PriceStore(check_apart(args.cache))
-    report = fetch_symbols(store, args.symbols, start, end, refresh=args.refresh)
-    for outcome in report.outcomes:
-        print(outcome.describe())
+    said = lambda outcome: print(outcome.describe(), flush=True)  # noqa: E731
+    report = fetch_symbols(store, args.symbols, start, end, refresh=args.refresh, on_outcome=said)
     if report.failures:
         failed = "; ".join(f"{symbol}: {reason}" for symbol, reason in report.failures.items())
-        raise DataUnavailableError(
-            f"{len(report.failures)} of {len(args.symbols)} symbol(s) not fetched: {failed}"
-        )
+        asked = len(dict.fromkeys(args.symbols))  # a symbol given twice is fetched once
+        raise DataUnavailableError(f"{len(report.failures)} of {asked} symbol(s) not fetched: {failed}")
     return 0
 
 

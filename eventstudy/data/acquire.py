@@ -636,8 +636,11 @@ def fetch_symbols(
     fetch_prices: PriceFetcher = yahoo.fetch_prices,
     retry: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
+    on_outcome: Callable[[FetchOutcome], None] | None = None,
 ) -> FetchReport:
     """:func:`fetch_symbol` for each symbol; a failure is recorded and the others go on.
+    ``on_outcome`` is called with each symbol's outcome as it comes (the command prints it, so
+    what was written is said even when the network is lost at a later symbol).
 
     Raises
     ------
@@ -647,18 +650,13 @@ def fetch_symbols(
     report = FetchReport()
     for symbol in dict.fromkeys(symbols):
         try:
-            report.outcomes.append(
-                fetch_symbol(
-                    store,
-                    symbol,
-                    start,
-                    end,
-                    refresh=refresh,
-                    fetch_prices=fetch_prices,
-                    retry=retry,
-                    sleep=sleep,
-                )
-            )
+            outcome = fetch_symbol(
+                store, symbol, start, end, refresh=refresh, fetch_prices=fetch_prices, retry=retry,
+                sleep=sleep,
+            )  # fmt: skip
+            report.outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
         except NetworkUnreachableError:
             raise  # every other symbol would fail the same way
         except DataUnavailableError as exc:
