@@ -118,6 +118,15 @@ def test_a_download_moved_to_another_zone_is_refused_not_shifted(tz, zone):
     assert list(fetch_prices("ORCL", START, END, history=_serve(shifted))["date"]) == days
 
 
+def test_a_row_without_a_date_is_named():
+    """Two NaT stamps reached the duplicate-date message, which failed formatting them
+    ('NaTType does not support strftime')."""
+    frame = _history_frame()
+    frame.index = pd.DatetimeIndex([frame.index[0], pd.NaT, pd.NaT], name="Date")
+    with pytest.raises(DataUnavailableError, match=r"Yahoo frame for .*: row 2 has no date \(NaT\)$"):
+        fetch_prices("ORCL", START, END, history=_serve(frame))
+
+
 @pytest.mark.parametrize("ticker_first", [False, True])
 def test_prices_from_download_multiindex(ticker_first):
     frame = _download_frame(ticker_first)

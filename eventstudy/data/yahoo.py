@@ -425,6 +425,9 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
     # A tz-aware index is midnight in the exchange's zone: its wall-clock date is the
     # trading date. Converting to UTC first would shift Asian listings to the day before.
     dates = frame.index.tz_localize(None) if frame.index.tz is not None else frame.index
+    undated = np.flatnonzero(np.asarray(dates.isna()))
+    if undated.size:
+        raise DataUnavailableError(f"Yahoo frame for {where}: row {int(undated[0]) + 1} has no date (NaT)")
     _check_midnights(frame.index, dates, where)
     today = pd.Timestamp(now).tz_convert(frame.index.tz or "UTC").tz_localize(None).normalize()
     live = np.asarray(dates.normalize() >= today)
