@@ -272,7 +272,8 @@ def test_fetch_missing_earnings_writes_each_ticker_once(tmp_path) -> None:
     assert calls == ["AMZN", "SPY", "FLAKY", "FLAKY"]  # the transient failure was retried once
     assert not store.has_earnings("FLAKY")  # asked again next time
     spy = store.provenance(store.earnings_path("SPY"))
-    assert "not found" in spy["no_dates"] and store.read_earnings("SPY").empty
+    assert "returned no rows for these dates" in spy["no_dates"] and store.read_earnings("SPY").empty
+    assert "Yahoo returned no earnings dates for 'SPY'" in spy["no_dates"]
     assert store.provenance(store.earnings_path("AMZN"))["method"] == "Ticker.get_earnings_dates"
     calls.clear()
     assert fetch_missing_earnings(store, ["AMZN", "SPY"], *span, fetch_earnings=fetch) == {}

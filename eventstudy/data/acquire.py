@@ -16,7 +16,8 @@ be imported):
 * **Not found** (:func:`is_not_found`): yfinance's ``YFTickerMissingError`` family
   (``YFTzMissingError`` "possibly delisted; no timezone found", ``YFPricesMissingError``
   with Yahoo's "No data found, symbol may be delisted"), an HTTP 404, or an empty answer. Not
-  retried: a :class:`SymbolNotFoundError` saying the symbol was not found, with Yahoo's reason.
+  retried: a :class:`SymbolNotFoundError` saying the symbol was not found (or, for an answer
+  without rows, that the source has no prices of it for these dates), with Yahoo's reason.
 * **Transient** (:func:`is_transient`): timeouts, connection resets, rate limiting
   (``YFRateLimitError``, HTTP 429). Retried with exponential backoff: ``RetryPolicy()`` makes 4
   attempts, sleeping 2, 4 and 8 s between them (``sleep`` is injectable). After the last
@@ -132,6 +133,10 @@ UNREACHABLE_CURL_CODES: frozenset[int] = frozenset({5, 6, 7})
 connect (7); curl_cffi raises them as ``DNSError``/``ProxyError``/``ConnectionError``."""
 UNREACHABLE_ERRNOS: frozenset[int] = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED})
 _CURL_ERRORS = frozenset({"CurlError"})
+EMPTY_ANSWERS: frozenset[str] = frozenset({"YFPricesMissingError", "EmptyHistoryError", "EmptyAnswerError"})
+"""Of :data:`NOT_FOUND_ERRORS`, the answers without rows: Yahoo says so of a known symbol asked for
+a range without a finished session (a holiday, today) as of an unknown one."""
+
 NOT_FOUND_ERRORS: frozenset[str] = frozenset(
     {
         "YFTickerMissingError",
@@ -355,11 +360,14 @@ def call_with_retries(
                     "import prices with: eventstudy cache import PATH, and work offline (run --offline)"
                 ) from exc
             if is_not_found(exc):
+                said, check = "the symbol was not found at the source", "the symbol"
+                if any(_named(cause, EMPTY_ANSWERS) for cause in _chain(exc)):  # known, no rows in range
+                    said = "the source returned no rows for these dates"
+                    check = "the dates and symbol"
                 raise SymbolNotFoundError(
-                    f"fetching {what}: the symbol was not found at the source "
-                    f"({_one_line(_root_cause(exc), 200)}); "
-                    "check the symbol (Yahoo spells them e.g. BRK-B, ^GSPC, 7203.T), or import its "
-                    "prices with: eventstudy cache import PATH"
+                    f"fetching {what}: {said} ({_one_line(_root_cause(exc), 200)}); check {check} (Yahoo "
+                    "spells them e.g. BRK-B, ^GSPC, 7203.T), or import its prices with: eventstudy cache "
+                    "import PATH"
                 ) from exc
             if not is_transient(exc):
                 if isinstance(exc, DataUnavailableError):
