@@ -772,3 +772,24 @@ def test_the_readme_slurm_snippet_runs_with_a_local_cluster(
     written = tmp_path / "reports" / "ai-deal-wave-2025"
     assert (written / "stats.parquet").is_file() and (written / "manifest.json").is_file()
     assert len(read_events(tmp_path / "events.csv")) == int((results.events["role"] != "peer").sum()) == 6
+
+
+def test_a_local_clusters_workers_leave_ctrl_c_to_the_command_and_log_nothing(capfd) -> None:
+    """A terminal's Ctrl-C (SIGINT to the whole process group) printed each worker's
+    KeyboardInterrupt traceback, and the shutdown the scheduler's, nannies' and workers' warnings
+    and errors, before the command's one line: the workers ignore SIGINT (the command stops the
+    cluster) and Dask's log lines stay off the terminal; the command's own handler is restored."""
+    import logging
+    import signal
+
+    from eventstudy.distributed.cluster import connect
+
+    before = signal.getsignal(signal.SIGINT)
+    with connect("local:1") as client:
+        assert signal.getsignal(signal.SIGINT) is before
+        ignored = client.run(lambda: signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+        assert list(ignored.values()) == [True]
+        client.run(lambda: logging.getLogger("distributed.worker").error("Failed to communicate, worker"))
+        logging.getLogger("distributed.scheduler").warning("Attempting to reschedule task")
+    err = capfd.readouterr().err
+    assert "Failed to communicate" not in err and "Attempting to reschedule" not in err, err

@@ -10,11 +10,14 @@ Kubernetes deployment — and leaves it running. Dask is the optional extra ``da
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,9 +107,15 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
             "threads_per_worker": 1,
             "processes": True,
             "dashboard_address": ":0",  # any free port: two studies at once must not collide
+            # Dask's own log lines stay off the terminal, as yfinance's do: a failure reaches the
+            # command as one line (ClusterError), and a Ctrl-C's shutdown printed the scheduler's,
+            # nannies' and workers' warnings and errors before the command's line.
+            "silence_logs": logging.CRITICAL,
         }
-        with LocalCluster(**cluster_args) as cluster, Client(cluster) as client:
-            yield client
+        with ExitStack() as stack:
+            with _ctrl_c_held():
+                cluster = stack.enter_context(LocalCluster(**cluster_args))
+            yield stack.enter_context(Client(cluster))
         return
     address = scheduler.strip()
     try:
@@ -125,6 +134,24 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
                 "--scheduler", f"no Dask worker joined the scheduler at {address} in {WORKER_TIMEOUT:g} s"
             ) from None
         yield client
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT ignored while a local cluster starts: the worker processes it spawns keep that
+    disposition (a blocked mask they would not: multiprocessing's spawn clears it), so a
+    terminal's Ctrl-C, sent to every process of the group, reaches only this one, which stops
+    the cluster, instead of printing each worker's KeyboardInterrupt traceback. A Ctrl-C during
+    the start (seconds) is not seen; the handler before is restored after. Only from the main
+    thread, where Python's handlers run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _wait_for_file(path: Path) -> None:
