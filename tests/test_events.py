@@ -183,6 +183,27 @@ def test_bom_is_accepted(tmp_path: Path) -> None:
     assert read_events(path)["ticker"].tolist() == ["ORCL"]
 
 
+@pytest.mark.parametrize(("separator", "named"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_saved_with_other_separators_says_so(tmp_path: Path, separator: str, named: str) -> None:
+    """Excel in a comma-decimal locale saves ';'-separated 'CSV': the header read as one unknown
+    column named by the whole line; the returns import said it needed a date column."""
+    from eventstudy.data.importer import import_paths
+    from eventstudy.data.store import PriceStore
+
+    events = write(tmp_path, HEADER.replace(",", separator), GOOD.replace(",", separator))
+    returns = tmp_path / "returns.csv"
+    returns.write_text(f"id{separator}date{separator}ret\nAAA{separator}2025-01-02{separator}0.01\n")
+    store = PriceStore(tmp_path / "cache")
+    for read in (lambda: read_events(events), lambda: import_paths(store, [returns])):
+        with pytest.raises(InputError) as caught:
+            read()
+        assert caught.value.row == 1 and caught.value.field is None
+        assert caught.value.message.startswith(f"its columns are separated by {named}, not commas: save it")
+    assert not (tmp_path / "cache").exists() or store.symbols("returns") == []
+    semicolon_in_a_cell = write(tmp_path, HEADER, GOOD.replace("Oracle FQ1", "Oracle; FQ1"))
+    assert read_events(semicolon_in_a_cell)["headline"].tolist() == ["Oracle; FQ1"]
+
+
 # -- deal_usd: the grammar and the bounds, over random text ------------------------------------------
 def parse(text: str) -> float:
     return _parse_deal(text, lambda field, message: InputError("events.csv", message, row=2, field=field))

@@ -54,7 +54,7 @@ import io
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -398,7 +398,26 @@ def locate_byte(raw: bytes, offset: int) -> tuple[int, str | None]:
     return line, header[index].strip() if index < len(header) else None
 
 
+SEPARATORS: dict[str, str] = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+"""Separators of other CSV dialects (Excel's in a comma-decimal locale, TSV), named when a
+file's header is one column holding one of them."""
+
+
+def separator_problem(header: Sequence[str]) -> str | None:
+    """Why a header of one column that holds :data:`SEPARATORS` is not read (None when it has
+    more columns or none of them): every file read is comma-separated."""
+    if len(header) != 1:
+        return None
+    found = next((name for separator, name in SEPARATORS.items() if separator in header[0]), None)
+    if found is None:
+        return None
+    return f"its columns are separated by {found}, not commas: save it as comma-separated CSV (UTF-8)"
+
+
 def _check_header(path: Path, header: list[str]) -> None:
+    separated = separator_problem(header)
+    if separated:
+        raise InputError(str(path), separated, row=1)
     unknown = [name for name in header if name not in COLUMNS and name not in OPTIONAL_COLUMNS]
     if unknown:
         raise InputError(

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
-from eventstudy.data.events import read_csv_text
+from eventstudy.data.events import read_csv_text, separator_problem
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, first_collision, symbol_problem
 
@@ -186,6 +186,9 @@ def _read_csv(path: Path) -> TextTable:
         header = [name.strip() for name in header]
         if not any(header):
             raise InputError(str(path), "the header (the first line) has no column names", row=1)
+        separated = separator_problem(header)
+        if separated:
+            raise InputError(str(path), separated, row=1)
         columns: list[list[str]] = [[] for _ in header]
         appends = [column.append for column in columns]
         width = len(header)
