@@ -127,3 +127,18 @@ def test_a_categorical_parquet_column_is_read_as_its_text(tmp_path: Path) -> Non
     expected = read_text_table(plain).cells
     np.testing.assert_array_equal(read_text_table(categorical).cells, expected)
     assert expected[2].tolist() == ["BBB", "2025-01-02", "0.003"]
+
+
+def test_a_decimal_parquet_column_is_read_as_its_digits(tmp_path: Path) -> None:
+    """A decimal128 column (a database's NUMERIC export) was refused as "not a date, number or
+    text"; its exact digits are read as a CSV file's text is, to the same float."""
+    import decimal
+
+    values = [decimal.Decimal("0.012300000000000000000"), decimal.Decimal("-0.1"), None]
+    table = pa.table({"id": ["A", "A", "A"], "date": ["2025-01-02", "2025-01-03", "2025-01-06"]})
+    table = table.append_column("ret", pa.array(values, type=pa.decimal128(21, 21 - 1)))
+    path = tmp_path / "returns.parquet"
+    pq.write_table(table, path)
+    cells = read_text_table(path).column("ret")
+    assert [float(cell) if cell else None for cell in cells] == [0.0123, -0.1, None]
+    assert cells[0] == "0.01230000000000000000"

@@ -238,6 +238,7 @@ def _read_parquet(path: Path) -> TextTable:
         elif (
             pa.types.is_floating(kind)
             or pa.types.is_integer(kind)
+            or pa.types.is_decimal(kind)  # its exact digits, read as a CSV file's are
             or pa.types.is_boolean(kind)  # "true"/"false": a flag column (car.parquet's confounded)
             or pa.types.is_string(kind)
             or (pa.types.is_large_string(kind) or pa.types.is_null(kind))
