@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -142,3 +143,27 @@ def test_a_decimal_parquet_column_is_read_as_its_digits(tmp_path: Path) -> None:
     cells = read_text_table(path).column("ret")
     assert [float(cell) if cell else None for cell in cells] == [0.0123, -0.1, None]
     assert cells[0] == "0.01230000000000000000"
+
+
+def test_a_column_of_another_type_is_refused_only_when_it_is_read(tmp_path: Path) -> None:
+    """A parquet AR panel with a column of lists beside its id, tau and ar (a notes column the
+    panel's writer kept) was refused, though no reader asks for it; read, it is named."""
+    from eventstudy import infer
+    from eventstudy.errors import InputError
+
+    path = tmp_path / "ar.parquet"
+    frame = pd.DataFrame({"id": ["A", "B"], "tau": [0, 0], "ar": [0.01, 0.03], "tags": [["x"], ["y", "z"]]})
+    frame.to_parquet(path)
+    table = read_text_table(path)
+    assert table.column("ar").tolist() == ["0.01", "0.03"]
+    with pytest.raises(InputError) as caught:
+        table.column("tags")
+    assert (caught.value.row, caught.value.field) == (2, "tags")
+    assert caught.value.message.startswith("column type list<element: string> is not a date, number or text")
+    result = infer(path, units="decimal", statistics=["caar"], windows=[(0, 0)])
+    assert result.stats["value"].tolist() == [pytest.approx(0.02)]
+    wide = tmp_path / "wide.parquet"
+    pd.DataFrame({"tau": [0, 1], "A": [0.01, 0.02], "B": [["x"], ["y"]]}).to_parquet(wide)
+    with pytest.raises(InputError) as caught:  # a wide panel's every other column is a pair's
+        infer(wide, units="decimal")
+    assert (caught.value.row, caught.value.field) == (2, "B")

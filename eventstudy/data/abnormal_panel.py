@@ -482,7 +482,7 @@ def _window_text(table: TextTable, text: str, index: int, field: str) -> str:
 def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     tau_at = table.position("tau")
     tau_name = table.header[tau_at]
-    taus = _taus(table, table.cells[:, tau_at], tau_name)
+    taus = _taus(table, table.cells_at(tau_at), tau_name)
     order = np.argsort(taus, kind="stable")
     repeated = np.flatnonzero(taus[order][1:] == taus[order][:-1])
     if repeated.size:
@@ -504,7 +504,7 @@ def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     for position, name in enumerate(table.header):
         if position == tau_at:
             continue
-        values = _values(table, table.cells[:, position], name, divisor)
+        values = _values(table, table.cells_at(position), name, divisor)
         parts.append(
             pd.DataFrame(
                 {

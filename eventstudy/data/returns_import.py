@@ -270,7 +270,7 @@ def _long(
 
 def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[ReturnSeries], dict[str, Any]]:
     date_at = table.position("date")
-    dates = parse_dates(table, table.cells[:, date_at], table.header[date_at], observed=True)
+    dates = parse_dates(table, table.cells_at(date_at), table.header[date_at], observed=True)
     order = np.argsort(dates, kind="stable")
     repeated = np.flatnonzero(dates[order][1:] == dates[order][:-1])
     if repeated.size:
@@ -303,7 +303,7 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
     for position, name in enumerate(table.header):
         if position == date_at:
             continue
-        returns, _ = _returns(table, table.cells[:, position], name, divisor, definition, crsp=False)
+        returns, _ = _returns(table, table.cells_at(position), name, divisor, definition, crsp=False)
         frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan})
         series.append(ReturnSeries(name, frame.take(order).reset_index(drop=True), row=1, field=name))
     return series, {"id_column": None, "market_value": None, "ignored_columns": []}

@@ -24,8 +24,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,10 @@ class TextTable:
     lines
         The row number of every record, where they are not consecutive (a CSV file with blank
         lines or quoted line breaks), else None.
+    unreadable
+        The error of each column (by position) whose values cannot be read as text (a parquet
+        column of lists), raised when the column is read (:meth:`cells_at`): a column no reader
+        asks for is no reason to refuse the file. Its cells are blank.
     """
 
     path: Path
@@ -68,6 +72,7 @@ class TextTable:
     cells: np.ndarray
     first_row: int = 2
     lines: np.ndarray | None = None
+    unreadable: Mapping[int, InputError] = field(default_factory=dict)
 
     def row_of(self, index: int) -> int:
         """The row number of record ``index`` (0-based)."""
@@ -77,7 +82,13 @@ class TextTable:
 
     def column(self, name: str) -> np.ndarray:
         """The cells of the (only) column called ``name`` (case-insensitive)."""
-        return self.cells[:, self.position(name)]
+        return self.cells_at(self.position(name))
+
+    def cells_at(self, position: int) -> np.ndarray:
+        """The cells of the column at ``position``; its error when they cannot be read."""
+        if position in self.unreadable:
+            raise self.unreadable[position]
+        return self.cells[:, position]
 
     def position(self, name: str) -> int:
         folded = [h.lower() for h in self.header]
@@ -228,6 +239,7 @@ def _read_parquet(path: Path) -> TextTable:
         raise InputError(str(path), f"not a readable parquet file ({type(exc).__name__})") from None
     header = tuple(str(name).strip() for name in table.column_names)
     columns = []
+    unreadable: dict[int, InputError] = {}
     for index, column in enumerate(table.columns):
         kind = column.type
         if pa.types.is_dictionary(kind):  # pandas writes a categorical column so: its values
@@ -250,16 +262,17 @@ def _read_parquet(path: Path) -> TextTable:
                 text[text == "nan"] = ""
             if pa.types.is_string(kind) or pa.types.is_large_string(kind):
                 text = np.char.strip(text.astype(str)).astype(object) if len(text) else text
-        else:  # a whole column of the wrong type: named at its first value
-            raise InputError(
+        else:  # a whole column of the wrong type: named at its first value, if it is read
+            unreadable[index] = InputError(
                 str(path),
                 f"column type {kind} is not a date, number or text",
                 row=_first_value_row(column),
                 field=header[index],
             )
+            text = np.full(len(column), "", dtype=object)
         columns.append(np.asarray(text, dtype=object))
     cells = np.column_stack(columns) if columns else np.empty((0, 0), dtype=object)
-    return TextTable(path, header, cells.astype(object))
+    return TextTable(path, header, cells.astype(object), unreadable=unreadable)
 
 
 def calendar_date_text(values: pd.Series, where: str, field: str) -> np.ndarray:
