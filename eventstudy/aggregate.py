@@ -11,7 +11,8 @@ The totals of ``stats.parquet`` and what each covers (``reference`` says it on e
   the window (the sum of ``car.parquet``'s ``abnormal_value_usd`` over those rows), deal or
   no deal; p of ``dollar_z``; n rows; ``dollar_fallback_sd_rows`` of them use σ × market value;
 * ``total_abnormal_value_usd``, ``total_deal_usd``, ``value_per_deal_dollar`` — only events
-  with a disclosed deal whose listed parties all have a dollar value, each deal counted once;
+  with a disclosed deal whose listed parties all have a dollar value (the market proxy as a
+  party needs none: zero by construction), each deal counted once;
   n events; never for ``peers``;
 * ``degenerate_estimation_rows``, ``market_proxy_rows`` — rows excluded from every statistic;
 * ``confounded_rows`` — rows whose window holds other news (``car.parquet``'s ``confounded``:
@@ -532,11 +533,13 @@ def value_per_deal_rows(
     .. math:: \\text{value per deal dollar} = \\frac{\\sum_e \\sum_{i \\in e} \\Delta V_{i} - S}{\\sum_e D_e}
 
     over the events e with a disclosed deal size :math:`D_e` whose listed parties i all have an
-    abnormal dollar value (outcome ``ok`` and a market value); each deal is counted once however
-    many of its parties are listed. :math:`S` is what the sum counts beyond once on a (ticker,
-    day) in the windows of several of those rows (two deals of one firm a few sessions apart:
-    the day is one change of the firm's value, its dollar abnormal return the mean of the rows'
-    estimates; :mod:`eventstudy.inference.dollar`), given by ``shared_days`` (None: 0). Peers
+    abnormal dollar value (outcome ``ok`` and a market value; a party that is the market proxy,
+    outcome ``market_proxy``, has none and needs none: its abnormal return against itself is zero);
+    each deal is counted once however many of its parties are listed. :math:`S` is what the sum
+    counts beyond once on a (ticker, day) in the windows of several of those rows (two deals of
+    one firm a few sessions apart: the day is one change of the firm's value, its dollar abnormal
+    return the mean of the rows' estimates; :mod:`eventstudy.inference.dollar`), given by
+    ``shared_days`` (None: 0). Peers
     (role ``peer``) never enter: a ``peers`` group gets no such rows from
     :func:`cross_event_statistics`, and peer rows are dropped here. ``p`` is NaN:
     these are descriptive (the battery's ``dollar_abnormal_value`` tests the value of every row
@@ -550,7 +553,7 @@ def value_per_deal_rows(
     by_window = dict(tuple(car.groupby("window", sort=False)))
     for window in labels:
         part = by_window.get(window, car.iloc[:0])
-        part = part[part["role"] != "peer"]
+        part = part[(part["role"] != "peer") & ~_is_market_proxy(part)]
         event_values, event_deals, counted = _complete_deals(part)
         total_value, total_deal = float(event_values.sum()), float(event_deals.sum())
         if shared_days is not None and counted.sum() > 1:
@@ -573,6 +576,15 @@ def value_per_deal_rows(
                 }
             )
     return rows
+
+
+def _is_market_proxy(car: pd.DataFrame) -> np.ndarray:
+    """Rows of a party that is the market proxy itself (outcome ``market_proxy``): its abnormal
+    return against itself is zero by construction, so it adds nothing to its event's value and
+    does not keep the event's other parties out of the totals."""
+    if "outcome" not in car.columns:
+        return np.zeros(len(car), dtype=bool)
+    return (car["outcome"] == "market_proxy").to_numpy()
 
 
 def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

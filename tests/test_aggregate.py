@@ -452,3 +452,27 @@ def test_degenerate_fits_and_the_market_proxy_are_excluded_everywhere() -> None:
         ).sum()
         ok = car[(car.window == window) & (car.role != "peer") & (car.outcome == "ok")]
         assert stat(table, "all", window, "caar").n == len(ok)
+
+
+def test_the_market_proxy_as_a_party_neither_counts_as_unscreened_nor_drops_its_deal(
+    launch_cache: Path, tmp_path: Path
+) -> None:
+    """ORCL and SPY (the proxy) in one $1B deal: SPY's row was 'not screened for earnings' (an ETF
+    has no releases to import) and, having no dollar value, kept the deal, ORCL's +$242.8B with
+    it, out of value per deal dollar, though its abnormal return against itself is zero."""
+    from _studies import run_rows
+
+    rows = ["e1,2025-09-10,pre,ORCL,buyer,1e9,g1,h", "e1,2025-09-10,pre,SPY,buyer,1e9,g1,h"]
+    rows.append("e2,2025-09-22,pre,NVDA,buyer,1e10,g1,h")
+    results = run_rows(launch_cache, tmp_path, rows, event_windows=((0, 0),))
+    car = results.car.set_index("ticker")
+    assert car.loc["SPY", "outcome"] == "market_proxy" and not car.loc["SPY", "confounded"]
+    assert car.loc["ORCL", "abnormal_value_usd"] == pytest.approx(242.8e9, rel=1e-3)
+    stats_ = results.stats
+    for group in ("g1", "all"):
+        assert stat(stats_, group, "[0,0]", "unscreened_rows").value == 0
+        total = stat(stats_, group, "[0,0]", "total_abnormal_value_usd")
+        assert total.n == 2
+        assert total.value == pytest.approx(car.loc[["ORCL", "NVDA"], "abnormal_value_usd"].sum(), rel=1e-12)
+        ratio = stat(stats_, group, "[0,0]", "value_per_deal_dollar").value
+        assert ratio == pytest.approx(total.value / 11e9, rel=1e-12)

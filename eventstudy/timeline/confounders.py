@@ -573,7 +573,12 @@ def confounder_columns(
     if screen_earnings and len(calendar):
         releases = earnings if earnings is not None else pd.DataFrame({"ticker": [], "announced": []})
         sessions = calendar.to_numpy("datetime64[D]")
-        located = np.flatnonzero(day0 >= 0)
+        # The market proxy as a party is in no statistic (its AR against itself is zero): it is
+        # not a window left unscreened, whose releases (an index or ETF has none) to import.
+        proxy = False
+        if "outcome" in car.columns:
+            proxy = car.drop_duplicates(keys)["outcome"].to_numpy(object) == "market_proxy"
+        located = np.flatnonzero((day0 >= 0) & ~proxy)
         top = len(sessions) - 1
         # Every (pair, window) span at once: the calendar's intervals are built once.
         bounds_array = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
