@@ -514,16 +514,31 @@ def _check_caveat_tickers(events: pd.DataFrame, config: StudyConfig, where: str)
 
 
 def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: str) -> None:
-    """A per-event ``market`` needs a model with a market benchmark (naming the first such row)."""
-    if "market" not in events.columns or model.benchmark is not None:
+    """A per-event ``market`` needs a model with a market benchmark, and may not be another of its
+    regressors (a sector proxy: the two columns would be one, the fit singular), naming the first
+    such row."""
+    if "market" not in events.columns:
         return
     given = events["market"].fillna("") != ""
-    if given.any():
+    if not given.any():
+        return
+    if model.benchmark is None:
         row = events.loc[given].iloc[0]
         raise InputError(
             where,
             f"model {model.name!r} has no market benchmark, so a per-event market cannot apply "
             "(choose a market-based model: market, market_adjusted, sector, dimson, scholes_williams)",
+            row=int(row["source_row"]),
+            field="market",
+        )
+    others = set(model.symbols) - {model.benchmark}
+    clash = given & events["market"].isin(others)
+    if clash.any():
+        row = events.loc[clash].iloc[0]
+        raise InputError(
+            where,
+            f"{row['market']!r} is also a regressor of model {model.name!r} (beside the market), so the "
+            "estimation would be singular: name another market for this row",
             row=int(row["source_row"]),
             field="market",
         )

@@ -376,6 +376,26 @@ def test_a_per_event_market_needs_a_market_model(launch_cache, tmp_path, capsys)
     assert not out.exists()
 
 
+def test_a_per_event_market_may_not_be_the_sector_proxy(launch_cache, tmp_path, capsys) -> None:
+    """model = "sector" with sector SMH and a row's market SMH: the two regressors were one,
+    every such pair 'singular_estimation', exit 0 (the config's market equal to the sector is
+    refused)."""
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline,market\n"
+        "a,2025-09-09,post,ORCL,supplier,,g,h,QQQ\n"
+        "b,2025-09-18,pre,NVDA,investor,,g,h,SMH\n"
+    )
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "s"\nmodel = "sector"\nsector = "SMH"\n')
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--config", str(config), "--offline", "--no-peers"]
+    assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 2
+    line = one_line(capsys)
+    assert f"{events}, row 3, field 'market': 'SMH' is also a regressor of model 'sector'" in line
+    assert not out.exists()
+
+
 # -- a missing return removes that day only; an off-calendar return is compounded ------------------
 def test_a_missing_return_removes_one_day_a_missing_price_two(launch_cache, tmp_path) -> None:
     calendar, series = launch_series(launch_cache)
