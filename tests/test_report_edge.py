@@ -492,6 +492,36 @@ def test_value_figure_keeps_every_point_inside_its_axes() -> None:
     assert low == pytest.approx(-high)
 
 
+def test_value_figure_of_a_large_study_keeps_the_largest_values_and_a_bounded_size() -> None:
+    """1,400 rows with a deal drew a 2,160 x 55,530 px PNG (a fifth of an inch a row at 300 dpi;
+    a larger study passed matplotlib's 65,536 px limit or filled the memory): the figure keeps the
+    MAX_VALUE_ROWS rows of largest |dollar value| and says so."""
+    n = 1400
+    value = np.linspace(-7e9, 7e9, n)
+    car = pd.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(n)],
+            "ticker": "A",
+            "role": "r",
+            "window": "[0,0]",
+            "n_est": 100,
+            "car": value / 1e11,
+            "car_se": 0.02,
+            "mcap_prev_usd": 1e11,
+            "deal_usd": 1e9,
+            "abnormal_value_usd": value,
+        }
+    )
+    limit = report_figures.MAX_VALUE_ROWS
+    figure = report_figures.value_per_deal_figure(car, "[0,0]")
+    labels = [label.get_text() for label in figure.axes[0].get_yticklabels()]
+    largest = car.reindex(car["abnormal_value_usd"].abs().sort_values(ascending=False).index[:limit])
+    assert sorted(labels) == sorted(f"A · {e}" for e in largest["event_id"])
+    assert figure.get_figheight() == pytest.approx(0.9 + 0.2 * limit)
+    said = f"the {limit} of 1,400 rows of largest |abnormal dollar value|"
+    assert any(said in text.get_text() for text in figure.texts)
+
+
 # -- hostile text ----------------------------------------------------------------------------
 def test_markdown_escaping_keeps_text_literal() -> None:
     assert fmt.plain("a\nb\r\n\tc\u2028d\x00e") == "a b c de"
