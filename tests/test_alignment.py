@@ -51,3 +51,10 @@ def test_outside_the_data(calendar) -> None:
     # The last session with a post-close announcement has no next session in the data.
     last = align_day_zero(calendar, calendar[-1], "post")
     assert last.outcome == "announced_after_data"
+    # ... and says why under every rule (it was blank under "previous", "skip" and "error"): a
+    # post-close announcement moves to the next session whatever the rule for non-sessions.
+    for rule in ("next", "previous", "skip", "error"):
+        moved = align_day_zero(calendar, calendar[-1], "post", rule=rule)
+        assert moved.outcome == "announced_after_data"
+        assert moved.shift == "post-close announcement: next session"
+        assert align_day_zero(calendar, calendar[-1], "pre", rule=rule).shift == ""

@@ -171,8 +171,8 @@ def align_days_zero(
         outcome[~before] = np.where(found[~before], "ok", "announced_after_data")
         if rule in ("skip", "error"):
             outcome[moved] = NOT_A_SESSION
-        if rule != "next":
-            shift[outcome == "announced_after_data"] = ""
+        if rule != "next":  # a non-session moves by the rule, past the data; a post-close one by none
+            shift[(outcome == "announced_after_data") & ~post] = ""
         shift[before] = ""
     date = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[ns]")
     date[index >= 0] = calendar.to_numpy("datetime64[ns]")[index[index >= 0]]
