@@ -520,28 +520,21 @@ def _check_benchmarks(events: pd.DataFrame, model: ExpectedReturnModel, where: s
     if "market" not in events.columns:
         return
     given = events["market"].fillna("") != ""
-    if not given.any():
-        return
     if model.benchmark is None:
-        row = events.loc[given].iloc[0]
-        raise InputError(
-            where,
+        refused = given
+        problem = (
             f"model {model.name!r} has no market benchmark, so a per-event market cannot apply "
-            "(choose a market-based model: market, market_adjusted, sector, dimson, scholes_williams)",
-            row=int(row["source_row"]),
-            field="market",
+            "(choose a market-based model: market, market_adjusted, sector, dimson, scholes_williams)"
         )
-    others = set(model.symbols) - {model.benchmark}
-    clash = given & events["market"].isin(others)
-    if clash.any():
-        row = events.loc[clash].iloc[0]
-        raise InputError(
-            where,
-            f"{row['market']!r} is also a regressor of model {model.name!r} (beside the market), so the "
-            "estimation would be singular: name another market for this row",
-            row=int(row["source_row"]),
-            field="market",
+    else:
+        refused = given & events["market"].isin(set(model.symbols) - {model.benchmark})
+        problem = (
+            f"it is also a regressor of model {model.name!r} (beside the market), so the estimation "
+            "would be singular: name another market for this row"
         )
+    if refused.any():
+        row = events.loc[refused].iloc[0]
+        raise InputError(where, f"{row['market']!r}: {problem}", row=int(row["source_row"]), field="market")
 
 
 def _require_prices_for_backtest(

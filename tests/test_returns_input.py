@@ -370,8 +370,8 @@ def test_a_per_event_market_needs_a_market_model(launch_cache, tmp_path, capsys)
     out = tmp_path / "out"
     args = ["run", "--events", str(events), "--offline", "--cache", str(launch_cache), "--no-peers"]
     assert main([*args, "--model", "constant_mean", "--out", str(out)]) == 2
-    assert f"{events}, row 3, field 'market': model 'constant_mean' has no market benchmark" in one_line(
-        capsys
+    assert f"{events}, row 3, field 'market': 'QQQ': model 'constant_mean' has no market benchmark" in (
+        one_line(capsys)
     )
     assert not out.exists()
 
@@ -392,7 +392,7 @@ def test_a_per_event_market_may_not_be_the_sector_proxy(launch_cache, tmp_path, 
     args = ["run", "--events", str(events), "--config", str(config), "--offline", "--no-peers"]
     assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 2
     line = one_line(capsys)
-    assert f"{events}, row 3, field 'market': 'SMH' is also a regressor of model 'sector'" in line
+    assert f"{events}, row 3, field 'market': 'SMH': it is also a regressor of model 'sector'" in line
     assert not out.exists()
 
 
