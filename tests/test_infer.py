@@ -714,13 +714,18 @@ def test_a_frame_is_read_as_its_parquet_file_would_be(tmp_path, dates, said) -> 
     assert infer(dated, units="decimal", statistics=["cluster_date_t"]).stats["n"].tolist() == [2]
 
 
+def _refused_wide(tmp_path, capsys, header: str) -> tuple[Path, str]:
+    """A wide panel of three τ under ``header`` given to infer: exit 2 and its one line."""
+    panel = tmp_path / "wide.csv"
+    panel.write_text(f"{header}\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
+    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
+    return panel, one_line(capsys)
+
+
 def test_a_wide_panel_with_a_pair_named_like_a_long_column_says_so(tmp_path, capsys) -> None:
     """tau,AR,AMD (Antero Resources beside AMD) was told only that a long panel needs an id
     column: the header is read as a long panel's, and the way out is to rename the pair."""
-    panel = tmp_path / "wide.csv"
-    panel.write_text("tau,AR,AMD\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
-    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
-    line = one_line(capsys)
+    panel, line = _refused_wide(tmp_path, capsys, "tau,AR,AMD")
     assert "field 'id': a long panel needs an id column" in line
     assert "its pair 'AR' would be named as a long panel's column: rename that column" in line
     panel.write_text("tau,AR.US,AMD\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
@@ -732,10 +737,7 @@ def test_a_wide_panel_whose_pairs_are_named_id_and_ar_is_not_read_as_long(tmp_pa
     """tau,ID,AR is a long panel's header; as a wide panel (pairs ID and AR) its rows were read
     as one pair per row named by an abnormal return ('0.5'), exit 0: an id that is a number with
     a fraction is refused, with the way out."""
-    panel = tmp_path / "wide.csv"
-    panel.write_text("tau,ID,AR\n-1,0.5,1.2\n0,2.0,3.1\n1,0.4,0.7\n")
-    assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
-    line = one_line(capsys)
+    panel, line = _refused_wide(tmp_path, capsys, "tau,ID,AR")
     assert "row 2, field 'ID': '0.5' is a number with a fraction, not an identifier" in line
     assert "rename" in line
     for ids in ("AAPL,MSFT,BRK.B", "10107,14593,10107", "1.0,2.0,1.0"):  # symbols; PERMNO-like digits
