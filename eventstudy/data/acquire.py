@@ -17,7 +17,7 @@ be imported):
   (``YFTzMissingError`` "possibly delisted; no timezone found", ``YFPricesMissingError``
   with Yahoo's "No data found, symbol may be delisted"), an HTTP 404, or an empty answer. Not
   retried: a :class:`SymbolNotFoundError` saying the symbol was not found (or, for an answer
-  without rows, that the source has no prices of it for these dates), with Yahoo's reason.
+  without rows, that the source returned no rows for these dates), with Yahoo's reason.
 * **Transient** (:func:`is_transient`): timeouts, connection resets, rate limiting
   (``YFRateLimitError``, HTTP 429). Retried with exponential backoff: ``RetryPolicy()`` makes 4
   attempts, sleeping 2, 4 and 8 s between them (``sleep`` is injectable). After the last
