@@ -52,7 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def fetch(args: argparse.Namespace) -> int:
-    from eventstudy.data.acquire import fetch_symbols
+    from eventstudy.data.acquire import FetchOutcome, fetch_symbols
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import DataUnavailableError, InputError
     from eventstudy.output.folder import check_apart
@@ -65,7 +65,10 @@ def fetch(args: argparse.Namespace) -> int:
     if start > end:
         raise InputError("--start", f"{start} is after --end {end}")
     store = PriceStore(check_apart(args.cache))
-    said = lambda outcome: print(outcome.describe(), flush=True)  # noqa: E731
+
+    def said(outcome: FetchOutcome) -> None:  # as it comes: a later symbol may lose the network
+        print(outcome.describe(), flush=True)
+
     report = fetch_symbols(store, args.symbols, start, end, refresh=args.refresh, on_outcome=said)
     if report.failures:
         failed = "; ".join(f"{symbol}: {reason}" for symbol, reason in report.failures.items())
