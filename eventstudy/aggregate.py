@@ -42,6 +42,7 @@ from typing import Protocol, TypedDict
 import numpy as np
 import pandas as pd
 
+from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates
 from eventstudy.inference import (
@@ -389,7 +390,7 @@ def confounder_rows(car: pd.DataFrame, group: str, *, excluded: bool) -> list[di
 
 EXCLUSION_ROWS: dict[str, str] = {
     "degenerate_estimation_rows": "degenerate_estimation",
-    "market_proxy_rows": "market_proxy",
+    "market_proxy_rows": MARKET_PROXY_OUTCOME,
 }
 """Statistic name -> ``car.parquet`` outcome of rows excluded from every statistic that the
 table counts per (group, window): estimation residuals that vanish
@@ -584,7 +585,7 @@ def _is_market_proxy(car: pd.DataFrame) -> np.ndarray:
     does not keep the event's other parties out of the totals."""
     if "outcome" not in car.columns:
         return np.zeros(len(car), dtype=bool)
-    return (car["outcome"] == "market_proxy").to_numpy()
+    return (car["outcome"] == MARKET_PROXY_OUTCOME).to_numpy()
 
 
 def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

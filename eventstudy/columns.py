@@ -64,3 +64,9 @@ CAR_TEXT_COLUMNS: tuple[str, ...] = (
     "overlap",
 )
 """The columns of ``car.parquet`` that hold text."""
+
+
+MARKET_PROXY_OUTCOME = "market_proxy"
+"""``car.parquet``'s (and ``trades.parquet``'s) outcome of a party that is the model's market
+proxy itself (SPY listed as a party of a study on SPY): its abnormal return against itself is zero
+by construction, so the row is in no statistic, no value total and no screen."""

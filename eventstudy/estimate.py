@@ -22,6 +22,7 @@ import pandas as pd
 
 from eventstudy.abnormal import abnormal_returns
 from eventstudy.blocks import row_blocks
+from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.daygrid import DayGrid, relative_day_index
 from eventstudy.exchanges import quote_currency
@@ -844,7 +845,7 @@ def _pair_outcomes(
     too_far = no_day0 & (day_zero.outcome == SHIFT_TOO_LARGE)
     note[too_far] = day_zero.shift[too_far]
     is_proxy = ~no_day0 & proxy
-    outcome[is_proxy] = "market_proxy"
+    outcome[is_proxy] = MARKET_PROXY_OUTCOME
     note[is_proxy] = (
         "the ticker is a proxy series of the model (the market proxy or sector proxy), not a party with "
         "an abnormal return of its own: excluded from every statistic"

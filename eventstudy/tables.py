@@ -26,7 +26,7 @@ from eventstudy.abnormal import (
     window_sum,
 )
 from eventstudy.blocks import mask_as_slice
-from eventstudy.columns import CAR_COLUMNS
+from eventstudy.columns import CAR_COLUMNS, MARKET_PROXY_OUTCOME
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.exchanges import quote_currency
 from eventstudy.models import ExpectedReturnModel, ModelFit
@@ -261,7 +261,7 @@ def ar_table(pairs: PairArrays) -> pd.DataFrame:
     # The market proxy listed as a party has abnormal returns of 0 by construction (its return
     # less itself): blank, as its car.parquet rows are, or a reader of ar.parquet (``eventstudy
     # infer``) would pool them with the parties'. A degenerate fit keeps its exact ARs.
-    abnormal = np.where((pairs.outcomes.outcome == "market_proxy")[:, None], np.nan, abnormal)
+    abnormal = np.where((pairs.outcomes.outcome == MARKET_PROXY_OUTCOME)[:, None], np.nan, abnormal)
     car = np.cumsum(abnormal, axis=1)
     # A CAR past a missing day is missing: so is its standard error (a variance of nothing), as
     # is the s.e. of a missing AR.

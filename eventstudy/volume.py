@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.aggregate import PairTables, PartsOf, exclusion_rows, group_batteries, groups
+from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates
 from eventstudy.inference import EventPanel
@@ -163,7 +164,7 @@ INHERITED_OUTCOMES: tuple[str, ...] = (
     "announced_after_data",
     NOT_A_SESSION,
     SHIFT_TOO_LARGE,
-    "market_proxy",
+    MARKET_PROXY_OUTCOME,
     "insufficient_estimation",
     "singular_estimation",
 )

@@ -70,6 +70,7 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import compound, drawdown
+from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
@@ -278,7 +279,7 @@ def plan_trades(
         if d0.outcome != "ok":
             outcome, note = d0.outcome, d0.shift or "day 0 falls outside the trading calendar"
         elif own_benchmark[i]:
-            outcome, note = "market_proxy", MARKET_PROXY_NOTE
+            outcome, note = MARKET_PROXY_OUTCOME, MARKET_PROXY_NOTE
         elif entry_index[i] < 0:
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
@@ -439,7 +440,7 @@ def other_benchmarks(rows: pd.DataFrame, market: str) -> dict[str, int]:
     if "benchmark" not in rows.columns:  # a trades.parquet of an older version
         return {}
     if "outcome" in rows.columns:
-        rows = rows[rows["outcome"] != "market_proxy"]
+        rows = rows[rows["outcome"] != MARKET_PROXY_OUTCOME]
     pairs = rows.drop_duplicates(["event_id", "ticker"])
     others = pairs.loc[pairs["benchmark"] != market, "benchmark"].value_counts(sort=False)
     return {str(b): int(n) for b, n in others.items()}

@@ -92,6 +92,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.timeline.calendar import align_days_zero
 from eventstudy.timeline.ranges import MAX_LISTED, DayIndex, describe_runs, run_counts
 
@@ -577,7 +578,7 @@ def confounder_columns(
         # not a window left unscreened, whose releases (an index or ETF has none) to import.
         proxy = False
         if "outcome" in car.columns:
-            proxy = car.drop_duplicates(keys)["outcome"].to_numpy(object) == "market_proxy"
+            proxy = car.drop_duplicates(keys)["outcome"].to_numpy(object) == MARKET_PROXY_OUTCOME
         located = np.flatnonzero((day0 >= 0) & ~proxy)
         top = len(sessions) - 1
         # Every (pair, window) span at once: the calendar's intervals are built once.
