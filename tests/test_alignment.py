@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.data.store import PriceStore
-from eventstudy.timeline.calendar import align_day_zero
+from eventstudy.timeline.calendar import NOT_A_SESSION, align_day_zero
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +58,26 @@ def test_outside_the_data(calendar) -> None:
         assert moved.outcome == "announced_after_data"
         assert moved.shift == "post-close announcement: next session"
         assert align_day_zero(calendar, calendar[-1], "pre", rule=rule).shift == ""
+
+
+def test_weekend_just_after_the_data() -> None:
+    # The data end on Friday 2025-12-12: the Saturday and Sunday after it are no sessions whatever
+    # the data to come, so "previous" gives Friday (it said announced_after_data), "skip" says
+    # not a session, and "next" has no next session in the data and says so.
+    calendar = pd.bdate_range("2025-12-01", "2025-12-12")
+    for day in ("2025-12-13", "2025-12-14"):
+        previous = align_day_zero(calendar, pd.Timestamp(day), "pre", rule="previous")
+        assert (previous.outcome, previous.date) == ("ok", pd.Timestamp("2025-12-12"))
+        assert previous.shift.endswith(": previous session")
+        assert align_day_zero(calendar, pd.Timestamp(day), "pre", rule="skip").outcome == NOT_A_SESSION
+        following = align_day_zero(calendar, pd.Timestamp(day), "pre", rule="next")
+        assert (following.outcome, following.index) == ("announced_after_data", -1)
+        # A post-close announcement on a weekend is a weekend's: Friday under "previous".
+        assert align_day_zero(calendar, pd.Timestamp(day), "post", rule="previous").index == 9
+    # Monday after the data may be a session the data do not hold yet: after the data, every rule.
+    for rule in ("next", "previous", "skip"):
+        monday = align_day_zero(calendar, pd.Timestamp("2025-12-15"), "pre", rule=rule)
+        assert (monday.outcome, monday.shift) == ("announced_after_data", "")
+    # A weekend a week past the data: a Friday session may lie between, unknown.
+    later = align_day_zero(calendar, pd.Timestamp("2025-12-20"), "pre", rule="previous")
+    assert later.outcome == "announced_after_data"

@@ -161,7 +161,11 @@ def align_days_zero(
             shift[weekend] = "announced on a " + days[weekend].day_name().to_numpy(object) + ": " + where
         shift[holiday] = "market holiday: " + where
         position = position + post
-        moved = (weekend | holiday) & ~before & (values <= sessions[-1])
+        # A weekend right after the data's last session (its Friday) is known not to be a session
+        # and to follow it; a later date may have sessions the data do not hold yet.
+        gap = (values - sessions[-1]).astype("timedelta64[D]").astype(np.int64)
+        adjacent = weekend & (gap > 0) & (gap <= days.day_of_week.to_numpy() - 4)
+        moved = (weekend | holiday) & ~before & ((values <= sessions[-1]) | adjacent)
         if rule == "previous":
             position = position - moved  # the last session before the date (on it: not moved)
         found = ~before & (position < n_days) & (position >= 0)
