@@ -302,6 +302,10 @@ def test_summary_and_text(events: pd.DataFrame) -> None:
     assert row.total_return == pytest.approx(0.013, abs=1e-14)
     assert row.market_total_return == pytest.approx(0.001, abs=1e-14)
     assert "short rival" in results.summary() and "sim" in results.summary()
+    # one holding period of one day is a day, not "1 trading days"; several are days
+    assert "hold 1 trading day;" in results.summary()
+    assert "hold 1, 5 trading days;" in dataclasses.replace(config, holding_days=(1, 5)).describe()
+    assert "Calendar-time" not in results.summary()  # no regressions asked for: no section
 
 
 def test_a_row_with_its_own_market_is_measured_and_labelled_against_it(tmp_path: Path) -> None:

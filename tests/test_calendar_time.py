@@ -145,6 +145,14 @@ def test_launch_one_day_portfolio_is_rebuilt_from_trades_and_french(
         np.testing.assert_allclose(rows["se"].to_numpy(), fit.bse, rtol=1e-9)
         assert int(rows["n_periods"].iloc[0]) == len(daily)
     assert set(table.holding_days) == set(rule.holding_days)
+    # A notebook's summary shows the alphas (they were in report.md only), each as its row holds it.
+    summary = results.backtest.summary()
+    assert "Calendar-time alphas (gross of trading costs" in summary
+    alphas = table[table.term == "alpha"]
+    assert len(alphas) == 2 * 2 * len(rule.holding_days)  # 2 models x 2 covariances
+    for r in alphas.itertuples():
+        line = f"{r.holding_days:>3} {r.frequency:<8} {r.model:<9} {r.cov_type:<9} {r.coef:>+10.4%}"
+        assert line in summary, line
     # the command line lists the file among those it wrote (it listed the five others only)
     assert backtest_files(results.backtest) == (*OUTPUT_FILES, CALENDAR_TIME_FILE)
 

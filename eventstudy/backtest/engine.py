@@ -836,12 +836,37 @@ class BacktestResults:
                 (r.total_return, "+.1%", 8),
                 (r.market_total_return, "+.1%", 8),
             ]
-            shown = " ".join(
-                (f"{value:{spec}}" if np.isfinite(float(cast(float, value))) else "—").rjust(width)
-                for value, spec, width in cells
+            lines.append(f"{r.holding_days:>3} {r.n_trades:>6} {_cells(cells)}")
+        return "\n".join([*lines, *self._alpha_lines()])
+
+    def _alpha_lines(self) -> list[str]:
+        """The calendar-time regressions' alphas (``calendar_time.parquet``'s ``alpha`` rows),
+        or nothing when the rule asked for none."""
+        if self.calendar_time is None or self.calendar_time.empty:
+            return []
+        alphas = self.calendar_time[self.calendar_time["term"] == "alpha"]
+        lines = [
+            "",
+            "Calendar-time alphas (gross of trading costs; periods with an open position only):",
+            f"{'k':>3} {'period':<8} {'model':<9} {'cov':<9} {'alpha':>10} {'se':>9} {'t':>6} {'p':>6} "
+            f"{'periods':>7}",
+        ]
+        for r in alphas.itertuples(index=False):
+            cells = [(r.coef, "+.4%", 10), (r.se, ".4%", 9), (r.t, "+.2f", 6), (r.p, ".3f", 6)]
+            lines.append(
+                f"{r.holding_days:>3} {r.frequency:<8} {r.model:<9} {r.cov_type:<9} {_cells(cells)} "
+                f"{r.n_periods:>7}"
             )
-            lines.append(f"{r.holding_days:>3} {r.n_trades:>6} {shown}")
-        return "\n".join(lines)
+        return lines
+
+
+def _cells(cells: Sequence[tuple[Any, str, int]]) -> str:
+    """Numbers formatted by their spec, right-aligned in their widths, ``—`` where there is none
+    (as in ``backtest.md``: a t of one trade, a Sharpe of a curve that never moved)."""
+    return " ".join(
+        (f"{value:{spec}}" if np.isfinite(float(cast(float, value))) else "—").rjust(width)
+        for value, spec, width in cells
+    )
 
 
 def backtest(

@@ -214,7 +214,8 @@ class BacktestConfig:
         sides = " / ".join(named) if named else "nothing"
         return (
             f"enter at the {entry}; {sides}; hold {', '.join(str(k) for k in self.holding_days)} "
-            f"trading days; {self.weighting} weights; {self.cost_bps:g} bps per side"
+            f"trading {'day' if self.holding_days == (1,) else 'days'}; {self.weighting} weights; "
+            f"{self.cost_bps:g} bps per side"
         )
 
     def to_dict(self) -> dict[str, Any]:
