@@ -28,6 +28,13 @@ So does a fit whose filtered variance collapses far below the estimation residua
 (:data:`COLLAPSE_RATIO`: an EGARCH fit with :math:`\\alpha < 0`, after an announcement's shock
 or within the estimation window).
 
+A GARCH or GJR fit may end on arch's stationarity bound (persistence
+:math:`\\alpha + \\gamma/2 + \\beta = 1`, an integrated GARCH: ORCL's fits before three of the
+launch's announcements in 2025, e.g. :math:`\\alpha = 0.605`, :math:`\\beta = 0.395` before
+Stargate's). It is kept: its one-step-ahead variances, the only ones the statistics use, are
+defined (as RiskMetrics' are), though it has no unconditional variance; ``garch.parquet``'s
+``persistence`` column shows it.
+
 The days after the event day are filtered with the event window's own abnormal returns: an
 event-day shock raises the conditional variance of the window's later days, as it would for
 any shock. Under the null this is the model's own prediction; under the alternative it
