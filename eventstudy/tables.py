@@ -678,7 +678,10 @@ def _value_notes(
             + "), so a split or share issue since would not show"
         ),
     )
+    # A caveat concerns every window that values a day on or after its start: the day before the
+    # window's last day is its latest market value (not the day before its first, as [0,0] has).
+    last_valued = np.asarray(pairs.span.prev_dates[:, window][:, -1], dtype="datetime64[D]")
     for caveat in config.share_caveats:
-        applies = valued & (tickers == caveat.ticker) & (prev_date >= np.datetime64(caveat.start))
+        applies = valued & (tickers == caveat.ticker) & (last_valued >= np.datetime64(caveat.start))
         _append_note(notes, applies, f"shares caveat: {caveat.note}")
     _append_note(notes, ok & np.isnan(deal), "deal size undisclosed")

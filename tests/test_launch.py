@@ -127,6 +127,30 @@ def test_missing_deal_and_share_notes(results) -> None:
     assert "shares caveat" in intel.note and "433M" in intel.note
 
 
+def test_a_share_caveat_goes_with_every_window_that_values_a_day_after_its_start(
+    launch_cache: Path, tmp_path: Path
+) -> None:
+    """A window's dollar value uses the market value before each of its days: a caveat from
+    2025-08-22 concerns [-1,+1] and [-5,+5] of an announcement on Monday 2025-08-25 (their later
+    days are valued with the count it concerns), though the session before their first day is
+    earlier (the note was attached from that session alone). [-5,-2] values no day after it."""
+    (tmp_path / "events.csv").write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "intc-straddle,2025-08-25,pre,INTC,investee,1e9,g,a caveat starts inside the window\n"
+    )
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "caveat"\nmarket = "SPY"\n'
+        "event_windows = [[0, 0], [-1, 1], [-5, 5], [-5, -2]]\n"
+        '[[shares.caveats]]\nticker = "INTC"\nfrom = 2025-08-22\nnote = "count excludes new shares"\n'
+    )
+    events, config = read_events(tmp_path / "events.csv"), load_config(tmp_path / "study.toml")
+    car = run_study(events, PriceStore(launch_cache), config, peers=()).car.set_index("window")
+    assert np.isfinite(car["abnormal_value_usd"]).all()
+    caveat = "shares caveat: count excludes new shares"
+    noted = {window: caveat in note for window, note in car["note"].items()}
+    assert noted == {"[0,0]": True, "[-1,+1]": True, "[-5,+5]": True, "[-5,-2]": False}
+
+
 def test_coreweave_estimates_on_its_short_history(results, shared_data) -> None:
     # IPO 2025-03-28: the first return is 2025-03-31; the estimation window of the
     # 2025-09-25 event ends at tau=-11 (2025-09-10).
