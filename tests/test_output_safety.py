@@ -18,6 +18,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,6 +200,92 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
     assert outdir.check_target(tmp_path / ("a" * 222), guard)
     assert outdir.check_target(cache / "study", guard)  # beside the cache's own folders
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_target_inside_an_output_folder_is_refused(tmp_path: Path) -> None:
+    """`run --out outer/inner` wrote into an earlier output (exit 0), which verify then rejected
+    ('inner/ar.parquet: not written by the run') and no later run could replace."""
+    guard = Guard(cwd=tmp_path)
+    outer = publish(tmp_path / "outer", write_some(["a.md"], "one"), guard=guard)
+    before = snapshot(outer)
+    for target in (outer / "inner", outer / "figures", outer / "deep" / "er"):
+        with pytest.raises(OutputFolderError, match=f"lies inside {outer}, an output folder of eventstudy"):
+            publish(target, write_some(["b.md"], "two"), guard=guard)
+    assert snapshot(outer) == before and check_recorded_files(outer) == []
+    assert publish(outer, write_some(["a.md"], "three"), guard=guard)  # the folder itself: replaced
+
+
+@pytest.mark.parametrize("where", ["target", "output"])
+def test_an_empty_folder_of_the_users_is_never_removed(tmp_path: Path, where: str) -> None:
+    """A target holding only empty folders (a project's skeleton) counted as empty and was
+    replaced; an empty folder added to an output passed verify and went with the next run."""
+    folder = tmp_path / "out"
+    guard = Guard(cwd=tmp_path)
+    if where == "output":
+        publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=guard)
+    (folder / "data" / "raw").mkdir(parents=True)
+    with pytest.raises(OutputFolderError, match="holds 'data/raw/'"):
+        publish(folder, write_some(["a.md"], "two"), guard=guard)
+    assert (folder / "data" / "raw").is_dir()
+    if where == "output":
+        assert check_recorded_files(folder) == ["data/raw/: not written by the run of manifest.json"]
+        (folder / "data" / "raw").rmdir()
+        (folder / "data").rmdir()
+        (folder / "figures" / "b.png").unlink()  # an output's own figures/ may be empty
+        assert "figures/b.png: missing" in check_recorded_files(folder)
+
+
+UNREADABLE = r"""
+import sys
+from pathlib import Path
+from eventstudy.output.folder import Guard, OutputFolderError, check_recorded_files, publish
+folder = Path(sys.argv[1])
+def build(staging):
+    (staging / "a.md").write_text("two")
+    (staging / "manifest.json").write_text('{"versions": {"eventstudy-backtester": "0"}}')
+try:
+    publish(folder, build, guard=Guard(cwd=folder.parent))
+except OutputFolderError as exc:
+    print("publish:", exc)
+try:
+    print("verify:", check_recorded_files(folder))
+except OutputFolderError as exc:
+    print("verify:", exc)
+"""
+
+
+def test_a_sub_folder_the_user_cannot_read_is_never_taken_for_nothing(tmp_path: Path) -> None:
+    """Another user's folder inside an output (mode 700) was skipped by the listing: the run
+    swapped the output, moved that folder into its leftover staging folder (which a later run
+    with the rights to read it deletes) and said 'Permission denied'; verify said identical."""
+    top = Path(tempfile.mkdtemp(prefix="eventstudy-unreadable."))
+    try:
+        top.chmod(0o777)
+        folder = publish(top / "out", write_some(["a.md"], "one"), guard=Guard(cwd=top))
+        private = folder / "private"
+        private.mkdir()
+        (private / "secret.txt").write_text("someone else's")
+        if os.geteuid() == 0:  # root reads everything: run as root without those rights
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv to drop privileges")
+            os.chown(private, 65534, 65534)
+            os.chown(private / "secret.txt", 65534, 65534)
+            caps = "-dac_override,-dac_read_search"
+            as_user = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+        else:  # pragma: no cover - non-root CI
+            as_user = []
+        private.chmod(0o700 if as_user else 0o000)
+        command = [*as_user, sys.executable, "-c", UNREADABLE, str(folder)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        private.chmod(0o700)
+        expected = f"{folder}: holds 'private', which eventstudy cannot read (Permission denied)"
+        lines = done.stdout.splitlines()
+        assert lines == [f"publish: {expected}", f"verify: {expected}"], done.stdout + done.stderr
+        assert (private / "secret.txt").read_text() == "someone else's"
+        assert (folder / "a.md").read_text() == "one"
+        assert sorted(p.name for p in top.iterdir()) == ["out"]  # no staging left behind
+    finally:
+        shutil.rmtree(top)
 
 
 def test_the_default_guard_protects_the_project_checkout(tmp_path: Path, monkeypatch) -> None:
@@ -576,6 +663,39 @@ def test_an_edited_manifest_is_refused_in_one_line(verified: Path, tmp_path: Pat
     assert "'manifest.json' was changed since eventstudy wrote it" in err
     assert snapshot(folder) == before
     assert "manifest.json: changed since eventstudy wrote it" in check_recorded_files(folder)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        ({"model": "x"}, "model"),
+        ({"inputs": []}, "inputs"),
+        ({"inputs": {"events": {"path": "e.csv"}, "prices": ["SPY"]}}, "inputs.prices"),
+        ({"estimation": "x"}, "estimation"),
+        ({"validation": 3}, "validation"),
+        ({"peers": "NVDA"}, "peers"),
+        ({"config": {"market": 5}}, "market"),
+    ],
+    ids=["model text", "inputs a list", "prices a list", "estimation text", "validation a number",
+         "peers text", "market a number"],
+)
+def test_a_resealed_manifest_of_the_wrong_shape_is_one_line(
+    verified: Path, tmp_path: Path, capsys, edit, field
+) -> None:
+    """The seal is a plain SHA-256: an edited manifest sealed again reached the report, which ended
+    in a traceback ('str' object has no attribute 'get'); verify checked these shapes, report not."""
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if "config" in edit:
+        edit = {"config": {**manifest["config"], **edit["config"]}}
+    edited = {**manifest, **edit}
+    edited["manifest_sha256"] = outdir.manifest_seal(edited)
+    (folder / "manifest.json").write_text(json.dumps(edited, indent=2))
+    before = snapshot(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "manifest.json" in err and field in err, err
+    assert snapshot(folder) == before
 
 
 def test_a_manifest_nested_past_pythons_recursion_limit_is_one_line(

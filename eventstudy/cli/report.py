@@ -56,10 +56,12 @@ def _default_folder() -> Path:
 
 def report(args: argparse.Namespace) -> int:
     from eventstudy.output.export import csv_writers, write_files, write_json
-    from eventstudy.output.folder import Guard, publish, read_manifest
+    from eventstudy.output.folder import Guard, check_replaceable, publish, read_manifest
     from eventstudy.report import is_report_file, read_exports, render_report
 
     folder = args.folder or _default_folder()
+    if read_manifest(folder) is not None:  # an edited file or manifest is said as such, first
+        check_replaceable(folder)
     read_exports(folder)  # fail on a bad folder before writing anything
     figures: list[str] = []
 

@@ -145,8 +145,9 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     ------
     OutputFolderError
         When ``folder`` is a symbolic link or not a folder, is or contains a protected folder or
-        lies inside one, is the working directory or one of its ancestors, ends in ``..``, or
-        has a name too long for its staging folder's (:data:`MAX_NAME_BYTES`).
+        lies inside one, lies inside an output folder of this tool (whose record it would break),
+        is the working directory or one of its ancestors, ends in ``..``, or has a name too long
+        for its staging folder's (:data:`MAX_NAME_BYTES`).
     """
     folder = Path(folder)
     if folder.name in ("", ".", ".."):
@@ -180,7 +181,22 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     store = cache_store_around(real)
     if store is not None:
         raise OutputFolderError(folder, f"is or lies inside the cache folder {store}")
+    owner = _output_folder_among(real.parents)  # the folder itself may be one: it is replaced
+    if owner is not None:
+        raise OutputFolderError(folder, f"lies inside {owner}, {_AN_OUTPUT}; name a place of its own")
     return folder
+
+
+_AN_OUTPUT = "an output folder of eventstudy"
+
+
+def _output_folder_among(folders: Sequence[Path]) -> Path | None:
+    """The first of ``folders`` that is an output folder of this tool (its manifest), or None."""
+    for folder in folders:
+        manifest = read_manifest(folder)
+        if manifest is not None and _written_by_eventstudy(manifest):
+            return folder
+    return None
 
 
 def cache_store_around(path: Path) -> Path | None:
@@ -217,17 +233,15 @@ def check_apart(path: str | Path) -> Path:
     """
     try:
         real = _resolved(Path(path))
-        for folder in (real, *real.parents):
-            manifest = read_manifest(folder)
-            if manifest is not None and _written_by_eventstudy(manifest):
-                owner = "an output folder of eventstudy"
-                raise OutputFolderError(path, f"is or lies inside {folder}, {owner}; name a place of its own")
+        owner = _output_folder_among([real, *real.parents])
+        if owner is not None:
+            raise OutputFolderError(path, f"is or lies inside {owner}, {_AN_OUTPUT}; name a place of its own")
         store = cache_store_around(real)
     except OSError as exc:  # e.g. a name longer than the system allows
         raise OutputFolderError(path, f"cannot be used: {exc.strerror or exc}") from None
     if store is not None:
-        owner = f"a folder of the cache {store.parent}"
-        raise OutputFolderError(path, f"is or lies inside {store}, {owner}; name a place of its own")
+        where = f"{store}, a folder of the cache {store.parent}"
+        raise OutputFolderError(path, f"is or lies inside {where}; name a place of its own")
     return Path(path)
 
 
@@ -326,15 +340,35 @@ def check_recorded_files(folder: Path) -> list[str]:
 def _entries(folder: Path) -> set[str]:
     """Every file under ``folder`` as a relative POSIX path, symbolic links included.
 
-    Folders are represented by their contents (an empty folder holds nothing to lose); a link
-    is listed as itself and never followed (the tool never writes one, so it is never ours).
+    A folder is represented by its contents, an empty one by its path and a ``/`` (a project's
+    skeleton of empty folders is the user's too) -- except the output's own ``figures/``, empty
+    when no figure could be drawn. A link is listed as itself and never followed (the tool never
+    writes one, so it is never ours).
+
+    Raises
+    ------
+    OutputFolderError
+        When a folder under ``folder`` cannot be listed (another user's, mode 700): what the
+        tool cannot see it can neither tell from its own nor ever replace.
     """
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename).relative_to(folder).as_posix() if error.filename else "."
+        reason = error.strerror or str(error)
+        raise OutputFolderError(folder, f"holds {where!r}, which eventstudy cannot read ({reason})")
+
     out: set[str] = set()
-    for root, dirs, files in os.walk(folder, followlinks=False):
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
         base = Path(root).relative_to(folder)
         out.update((base / name).as_posix() for name in files)
         out.update((base / name).as_posix() for name in dirs if (Path(root) / name).is_symlink())
+        if not dirs and not files and root != str(folder) and base.as_posix() != FIGURES:
+            out.add(base.as_posix() + "/")
     return out
+
+
+FIGURES = "figures"
+"""The output's folder of figures (:data:`OUTPUT_NAME`)."""
 
 
 def regular_file(path: Path, what: str) -> Path:
@@ -420,7 +454,7 @@ def record_files(folder: Path) -> dict[str, str]:
     Creates a manifest holding only the record when there is none (a folder of the backtest
     alone). Returns the record.
     """
-    entries = sorted(_entries(folder) - {MANIFEST, STAGING_MARK})
+    entries = sorted(name for name in _entries(folder) - {MANIFEST, STAGING_MARK} if not name.endswith("/"))
     record = {name: _sha256(folder / name) for name in entries}
     manifest = read_manifest(folder) or {"tool": "eventstudy"}
     manifest[FILES_KEY] = record

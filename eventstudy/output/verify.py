@@ -207,7 +207,7 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
     skipped = {*PRESENTATION_KEYS, "engine", "inputs", FILES_KEY, SEAL_KEY, "backtest"}
     # An older layout kept the backtest rule beside the config (config.backtest null); an older
     # version's config lacks the settings added since, which the re-run took at their defaults.
-    old, new = ({**m, "config": _with_backtest(m)} for m in (old, new))
+    old, new = ({**m, "config": with_backtest(m)} for m in (old, new))
     new = {**new, "config": _recorded_part(new["config"], old["config"])}
     differences = []
     for key in sorted((set(old) | set(new)) - skipped):
@@ -544,7 +544,7 @@ def verify(
     folder = Path(folder)
     manifest = read_manifest_file(folder / "manifest.json")
     _require_configured_model(folder / "manifest.json", manifest)
-    config = config_from_manifest(_with_backtest(manifest), str(folder / "manifest.json"))
+    config = config_from_manifest(with_backtest(manifest), str(folder / "manifest.json"))
     source = _events_source(folder, manifest["inputs"]["events"], events)
     if cache is None and manifest.get("cache") is None:  # save_study of a loaded study's results
         problem = "records no cache (the results were saved from Python): give the study's cache with --cache"
@@ -793,7 +793,7 @@ def _rerun(
 
 
 def read_manifest_file(path: Path) -> dict[str, Any]:
-    """A study's ``manifest.json``, checked for the keys :func:`verify` needs.
+    """A study's ``manifest.json``, checked for the keys :func:`verify` and the report read.
 
     Raises
     ------
@@ -812,6 +812,10 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
             raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=key)
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=key)
+    for kind, record in manifest["inputs"].items():
+        if not isinstance(record, dict):
+            problem = "is not a record of the input's files (was the manifest edited?)"
+            raise InputError(str(path), problem, field=f"inputs.{kind}")
     events = manifest["inputs"].get("events")
     if events == {}:  # a study run from a DataFrame, by a version that recorded nothing of its events
         problem = (
@@ -841,13 +845,17 @@ _SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "versions": (dict, "a table of versions"),
     "cache": ((str, type(None)), "a path or null"),
     "engine": (dict, "an engine record"),
+    "model": (dict, "a model record"),
+    "estimation": (dict, "an estimation record"),
+    "validation": (dict, "a validation record"),
     "git_commit": ((str, type(None)), "a commit or null"),
     "git_dirty": ((bool, type(None)), "true, false or null"),
 }
-"""The type of each manifest key :func:`verify` reads (beyond ``config`` and ``inputs``)."""
+"""The type of each manifest key :func:`verify` and the report read (beyond ``config`` and
+``inputs``)."""
 
 
-def _with_backtest(manifest: Mapping[str, Any]) -> dict[str, Any]:
+def with_backtest(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest's config, with the backtest rule that older manifests kept beside it."""
     config = dict(manifest["config"])
     if config.get("backtest") is None and isinstance(manifest.get("backtest"), Mapping):

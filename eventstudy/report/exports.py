@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
-from eventstudy.output.folder import load_manifest
 from eventstudy.output.schema import STATS_SCHEMA, read_schema_units
+from eventstudy.output.verify import config_from_manifest, read_manifest_file, with_backtest
 
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
 BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
@@ -103,14 +103,17 @@ def read_exports(folder: str | Path) -> Exports:
             units[name] = read_schema_units(pq.read_schema(path).metadata)
         except (OSError, ValueError) as exc:
             raise InputError(str(path), f"not a readable parquet file ({exc})") from None
-    manifest = load_manifest(folder / "manifest.json")
+    # The shapes verify reads, and the settings as a study's (a manifest edited and sealed again
+    # reached the report: 'model: "x"' ended in a traceback, 'market: 5' was rendered).
+    manifest_path = folder / "manifest.json"
+    manifest = read_manifest_file(manifest_path)
+    if "versions" not in manifest:
+        raise InputError(str(manifest_path), "key is missing", field="versions")
+    config_from_manifest(with_backtest(manifest), str(manifest_path))
     for name, columns in _REQUIRED_COLUMNS:
         missing = [c for c in columns if c not in frames[name].columns]
         if missing:
             raise InputError(str(folder / name), "column is missing (re-run the study)", field=missing[0])
-    for key in ("config", "versions", "inputs"):
-        if key not in manifest:
-            raise InputError(str(folder / "manifest.json"), "key is missing", field=key)
     return Exports(
         folder=folder,
         events=frames.pop("events.parquet"),
