@@ -173,8 +173,13 @@ class FlowEdge:
     payee_ticker: str | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.tickers, str) or not isinstance(self.tickers, list | tuple):
+            raise ValueError("tickers: must be a list of ticker symbols")
         for item in dataclasses.fields(self):  # np.str_ -> str, a list of tickers -> a tuple
             object.__setattr__(self, item.name, plain(getattr(self, item.name), 1))
+        problem = _flow_edge_problem(self)
+        if problem:
+            raise ValueError(problem)
 
     def side_of(self, ticker: str) -> str | None:
         """``"payer"``, ``"payee"`` or None: the side of the payment ``ticker`` is on."""
@@ -709,6 +714,8 @@ def _check(config: StudyConfig) -> None:
             fail(key, f"{shown(value)} is not a number in ({low:g}, {high:g}]")
     if not isinstance(config.flows, tuple):
         fail("flows", "must be a sequence of FlowEdge")
+    if len(config.flows) > MAX_FLOWS:
+        fail("flows", f"{len(config.flows)} flows; at most {MAX_FLOWS}")
     for edge in config.flows:
         if not isinstance(edge, FlowEdge):
             fail("flows", f"{shown(edge)} is not a FlowEdge")
@@ -958,49 +965,58 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
         for key in FLOW_KEYS[:3]:
             if key not in entry:
                 raise InputError(where, "is required", field=f"{name}.{key}")
-        event_id = entry["event_id"]
-        if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
-            message = f"{shown(event_id)} is not an event id (letters, digits, . _ -)"
-            raise InputError(where, message, field=f"{name}.event_id")
-        for key in ("payer", "payee"):
-            value = entry[key]
-            if (
-                not isinstance(value, str)
-                or not value.strip()
-                or len(value) > MAX_FLOW_NAME
-                or value != value.strip()
-                or any(ord(c) < 32 or c == "\x7f" for c in value)
-            ):
-                message = f"{shown(value)} is not a name: one line of 1 to {MAX_FLOW_NAME} characters"
-                raise InputError(where, message, field=f"{name}.{key}")
-        if entry["payer"] == entry["payee"]:
-            raise InputError(where, "payer and payee are the same", field=f"{name}.payee")
-        sides: dict[str, str] = {}
-        for key in ("payer_ticker", "payee_ticker"):
-            if key in entry:
-                problem = symbol_problem(entry[key])
-                if problem:
-                    raise InputError(where, problem, field=f"{name}.{key}")
-                sides[key] = entry[key]
-        if len(sides) == 2 and sides["payer_ticker"] == sides["payee_ticker"]:
-            raise InputError(
-                where, "payer_ticker and payee_ticker are the same", field=f"{name}.payee_ticker"
+        sides = {key: entry[key] for key in ("payer_ticker", "payee_ticker") if key in entry}
+        try:
+            edges.append(
+                FlowEdge(
+                    entry["event_id"],
+                    entry["payer"],
+                    entry["payee"],
+                    entry.get("tickers", list(sides.values())),
+                    **sides,
+                )
             )
-        tickers = entry.get("tickers", list(sides.values()))
-        if isinstance(tickers, str) or not isinstance(tickers, (list, tuple)):
-            raise InputError(where, "must be a list of ticker symbols", field=f"{name}.tickers")
-        for ticker in tickers:
-            problem = symbol_problem(ticker)
-            if problem:
-                raise InputError(where, problem, field=f"{name}.tickers")
-        if len(set(tickers)) != len(tickers):
-            raise InputError(where, "a ticker is listed twice", field=f"{name}.tickers")
-        for key, ticker in sides.items():
-            if ticker not in tickers:
-                message = f"{ticker} is not one of the edge's tickers ({', '.join(tickers) or 'none'})"
-                raise InputError(where, message, field=f"{name}.{key}")
-        edges.append(FlowEdge(event_id, entry["payer"], entry["payee"], tuple(tickers), **sides))
+        except ValueError as exc:
+            key, _, problem = str(exc).partition(": ")
+            raise InputError(where, problem, field=f"{name}.{key}") from None
     return tuple(edges)
+
+
+def _flow_edge_problem(edge: FlowEdge) -> str | None:
+    """What is wrong with ``edge`` as ``"<field>: <what>"`` (the checks of ``[[flows]]``), or None."""
+    event_id = edge.event_id
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+        return f"event_id: {shown(event_id)} is not an event id (letters, digits, . _ -)"
+    for key in ("payer", "payee"):
+        value = getattr(edge, key)
+        if (
+            not isinstance(value, str)
+            or not value.strip()
+            or len(value) > MAX_FLOW_NAME
+            or value != value.strip()
+            or any(ord(c) < 32 or c == "\x7f" for c in value)
+        ):
+            return f"{key}: {shown(value)} is not a name: one line of 1 to {MAX_FLOW_NAME} characters"
+    if edge.payer == edge.payee:
+        return "payee: payer and payee are the same"
+    given = {key: getattr(edge, key) for key in ("payer_ticker", "payee_ticker")}
+    sides = {key: ticker for key, ticker in given.items() if ticker is not None}
+    for key, ticker in sides.items():
+        problem = symbol_problem(ticker)
+        if problem:
+            return f"{key}: {problem}"
+    if len(sides) == 2 and sides["payer_ticker"] == sides["payee_ticker"]:
+        return "payee_ticker: payer_ticker and payee_ticker are the same"
+    for ticker in edge.tickers:
+        problem = symbol_problem(ticker)
+        if problem:
+            return f"tickers: {problem}"
+    if len(set(edge.tickers)) != len(edge.tickers):
+        return "tickers: a ticker is listed twice"
+    for key, ticker in sides.items():
+        if ticker not in edge.tickers:
+            return f"{key}: {ticker} is not one of the edge's tickers ({', '.join(edge.tickers) or 'none'})"
+    return None
 
 
 def _note_problem(note: object) -> str | None:
