@@ -62,6 +62,7 @@ dollar_abnormal_value, dollar_z, ...   O(N·L1)
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -635,14 +636,21 @@ def register_statistic(
     optional panel field it needs; ``parts``: the parts of :attr:`PanelParts.RELEASABLE` it
     reads (see :class:`Statistic`).
 
+    A function of the same module and qualified name as the registered one replaces it (a
+    notebook cell run again, its statistic fixed); any other under a registered name is refused.
+    What the function returns is checked each time it runs (:func:`checked_result`).
+
     Raises
     ------
     ValueError
-        When ``name`` is already registered.
+        When ``name`` is not an identifier (a letter, then letters, digits and ``_``: it names
+        the statistic's rows and its config entries) or is registered to another function.
     """
+    if not isinstance(name, str) or not _STATISTIC_NAME.fullmatch(name):
+        raise ValueError(f"statistic name {name!r} is not a letter followed by letters, digits or _")
 
     def add(function: Callable[[WindowSample], TestResult]) -> Callable[[WindowSample], TestResult]:
-        if name in STATISTICS:
+        if name in STATISTICS and _origin(STATISTICS[name].compute) != _origin(function):
             raise ValueError(f"statistic {name!r} is already registered")
         unknown = [part for part in parts if part not in PanelParts.RELEASABLE]
         if unknown:
@@ -652,6 +660,46 @@ def register_statistic(
         return function
 
     return add
+
+
+_STATISTIC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _origin(function: Callable[..., Any]) -> tuple[str, str]:
+    """Where ``function`` was defined: its module and qualified name (a lambda's is its module's)."""
+    return (getattr(function, "__module__", "") or "", getattr(function, "__qualname__", repr(function)))
+
+
+def checked_result(name: str, item: object) -> TestResult:
+    """The :class:`TestResult` a registered statistic ``name`` returned, as plain Python values.
+
+    Raises
+    ------
+    ValueError
+        Naming the statistic, when ``item`` is not a TestResult, is named after another statistic,
+        or holds a value that is not a real number, a p outside [0, 1] (NaN: none), an ``n`` that
+        is not a count, or a reference that is not text: such a row broke the table's save or took
+        another statistic's place in it.
+    """
+    where = f"statistic {name!r}"
+    if not isinstance(item, TestResult):
+        raise ValueError(f"{where} returned {type(item).__name__}, not a TestResult")
+    if item.statistic != name:
+        raise ValueError(f"{where} returned a result named {item.statistic!r}; name it {name!r}")
+    numbers = {}
+    for field_name in ("value", "p"):
+        number = getattr(item, field_name)
+        if isinstance(number, bool) or not isinstance(number, int | float | np.integer | np.floating):
+            raise ValueError(f"{where}: its {field_name} is not a number ({type(number).__name__})")
+        numbers[field_name] = float(number)
+    if not (np.isnan(numbers["p"]) or 0.0 <= numbers["p"] <= 1.0):
+        raise ValueError(f"{where}: p = {numbers['p']:g} is not a probability")
+    n = item.n
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"{where}: n = {n!r} is not a count of pairs")
+    if not isinstance(item.reference, str):
+        raise ValueError(f"{where}: its reference is not text ({type(item.reference).__name__})")
+    return TestResult(name, numbers["value"], numbers["p"], int(n), item.reference)
 
 
 @register_statistic("caar", p_from="cross_sectional_t")
@@ -993,7 +1041,7 @@ def _compute(statistic: Statistic, sample: WindowSample) -> TestResult:
     """The statistic of one window; NaN with n = 0 (its reference kept) without usable pairs,
     and NaN with n = 0 and the reason as reference when the panel lacks a part it needs."""
     try:
-        item = statistic.compute(sample)
+        item = checked_result(statistic.name, statistic.compute(sample))
     except NotComputableError as exc:
         return TestResult(statistic.name, float("nan"), float("nan"), 0, f"{NOT_COMPUTABLE}: {exc}")
     if statistic.needs_pairs and sample.n_pairs == 0:
