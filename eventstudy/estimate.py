@@ -33,6 +33,7 @@ from eventstudy.inference.dollar import (
     saha_ferrell_rows,
 )
 from eventstudy.models import ExpectedReturnModel, ModelFit
+from eventstudy.models.base import checked_design
 from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
 from eventstudy.tables import (
@@ -588,7 +589,7 @@ class BenchmarkDesign:
 
     @classmethod
     def of(cls, panel: ReturnsPanel, model: ExpectedReturnModel) -> BenchmarkDesign:
-        design = model.design(panel)
+        design = checked_design(model, panel)
         n_days = len(panel.calendar)
         auxiliary = design.auxiliary if design.auxiliary is not None else np.empty((n_days, 0))
         zero = not (design.offset.any() or np.signbit(design.offset).any())

@@ -213,6 +213,46 @@ def test_a_model_object_defined_outside_the_package_runs_without_editing_the_lib
     assert row["n_est"] == fit.nobs
 
 
+@dataclass(frozen=True)
+class ShortDesignModel(HalfBetaModel):
+    """A market-adjusted model that drops the calendar's missing market days (one short): every
+    offset landed on the wrong session, 50 of 50 rows 'ok' and CARs off by 3 points."""
+
+    name = "short_design_test"
+    broken: str = "offset"
+
+    def design(self, panel) -> Design:
+        market = panel.returns_of(self.market)
+        offset, ones = 0.5 * market, np.ones((len(market), 1))
+        if self.broken == "offset":
+            return Design(offset[~np.isnan(offset)], ones, self.parameter_names)
+        if self.broken == "regressors":
+            return Design(offset, ones[:-300], self.parameter_names)
+        if self.broken == "columns":
+            return Design(offset, np.ones((len(market), 2)), self.parameter_names)
+        if self.broken == "names":
+            return Design(offset, ones, ("a",))
+        return Design(offset, ones, self.parameter_names, auxiliary=np.ones(len(market) - 1))
+
+
+@pytest.mark.parametrize(
+    ("broken", "problem"),
+    [
+        ("offset", r"offset has shape \(\d+,\), not \(\d+,\)"),
+        ("regressors", r"regressors have shape \(\d+, 1\), not \(\d+, 1\)"),
+        ("columns", r"regressors have shape \(\d+, 2\), not \(\d+, 1\)"),
+        ("names", r"names \('a',\) are not its parameter_names \('alpha',\)"),
+        ("auxiliary", r"auxiliary has shape \(\d+,\), not \(\d+, a\)"),
+    ],
+)
+def test_a_models_design_off_the_calendar_is_refused_naming_the_model(small, broken, problem) -> None:
+    events, config, cache = small
+    study = dataclasses.replace(load_config(config), backtest=None)
+    where = "model 'short_design_test': design on the (\\d+)-session calendar"
+    with pytest.raises(ValueError, match=f"{where}: {problem}"):
+        run_study(events, cache, study, model=ShortDesignModel(broken=broken), peers=())
+
+
 def test_a_registered_model_is_named_in_a_config(small) -> None:
     events, config, cache = small
 
@@ -240,6 +280,11 @@ def test_a_registered_model_is_named_in_a_config(small) -> None:
 
         with pytest.raises(ValueError, match="already registered"):
             register_model(Clash)
+
+        # The registering cell run again: its new class replaces its own earlier one.
+        same = {"__qualname__": QuarterBetaModel.__qualname__, "__module__": QuarterBetaModel.__module__}
+        again = register_model(type("QuarterBetaModel", (QuarterBetaModel,), same))
+        assert MODELS["quarter_beta_test"] is again is not QuarterBetaModel
     finally:
         MODELS.pop("quarter_beta_test", None)
 

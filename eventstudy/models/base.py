@@ -213,8 +213,46 @@ MODELS: dict[str, type[ExpectedReturnModel]] = {}
 """The registry: model name -> class, in registration order."""
 
 
+def checked_design(model: ExpectedReturnModel, panel: ReturnsPanel) -> Design:
+    """``model.design(panel)``, its shapes checked against the calendar and the parameters.
+
+    Raises
+    ------
+    ValueError
+        Naming the model, when the offset is not (T,), the regressors not (T, k) for its k
+        ``parameter_names``, the design's names not those, or the auxiliary series not (T, a):
+        a design one day short (the NaN days dropped) shifted every day's expected return onto
+        the wrong session, every row 'ok'.
+    """
+    design = model.design(panel)
+    n_days, k = len(panel.calendar), len(model.parameter_names)
+    where = f"model {model.name!r}: design on the {n_days}-session calendar"
+    shapes: list[tuple[str, tuple[int, ...], tuple[int, ...], str]] = [
+        ("offset has", np.shape(design.offset), (n_days,), f"({n_days},)"),
+        ("regressors have", np.shape(design.regressors), (n_days, k), f"({n_days}, {k})"),
+    ]
+    if design.auxiliary is not None:
+        shape = np.shape(design.auxiliary)
+        a = (n_days, shape[-1]) if len(shape) == 2 else ()
+        shapes.append(("auxiliary has", shape, a, f"({n_days}, a)"))
+    for what, shape, expected, spelled in shapes:
+        if shape != expected:
+            raise ValueError(f"{where}: {what} shape {_spelled(shape)}, not {spelled}")
+    names, parameters = tuple(design.names), tuple(model.parameter_names)
+    if names != parameters:
+        raise ValueError(f"{where}: names {names} are not its parameter_names {parameters}")
+    return design
+
+
+def _spelled(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
 def register_model(cls: M) -> M:
     """Class decorator adding ``cls`` to :data:`MODELS` under ``cls.name``.
+
+    A class of the same module and qualified name as the registered one replaces it (a notebook
+    cell run again); any other under a registered name is refused.
 
     Raises
     ------
@@ -223,7 +261,8 @@ def register_model(cls: M) -> M:
     """
     if not cls.name:
         raise ValueError(f"{cls.__name__} has no name")
-    if MODELS.get(cls.name, cls) is not cls:
+    known = MODELS.get(cls.name, cls)
+    if (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
         raise ValueError(f"model name {cls.name!r} is already registered to {MODELS[cls.name].__name__}")
     MODELS[cls.name] = cls
     return cls

@@ -329,6 +329,8 @@ def residual_paths(
     benchmark, :func:`eventstudy.estimate.pair_benchmarks`; None: the model's own for every
     pair) gives each pair the design of its own benchmark, as its fit had.
     """
+    from eventstudy.models import base
+
     n_days = len(panel.calendar)
     columns = np.array([panel.column(t) for t in tickers.tolist()], dtype=np.intp)
     days = day0[:, None] + np.asarray(taus)[None, :]
@@ -341,7 +343,7 @@ def residual_paths(
         models, code = model.by_benchmark(benchmarks)
     expected = np.empty(days.shape)
     for i, own in enumerate(models):
-        design = own.design(panel)
+        design = base.checked_design(own, panel)
         rows = np.flatnonzero(code == i)
         mine = days[rows]
         expected[rows] = design.offset[mine] + np.einsum("plk,pk->pl", design.regressors[mine], coef[rows])
