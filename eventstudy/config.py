@@ -79,6 +79,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import numbers
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -595,9 +596,11 @@ def _normalise(config: StudyConfig) -> None:
     for item in dataclasses.fields(config):
         if item.name == "source":
             continue
-        value = getattr(config, item.name)
+        value = given = getattr(config, item.name)
+        if item.name in ("news_file", "factors_file") and isinstance(value, os.PathLike):
+            value = os.fspath(value)  # a Path is the path it names, as a TOML string is
         new = plain_real(value) if item.name in _REALS else plain(value, _DEPTHS.get(item.name, 0))
-        if new is not value:
+        if new is not given:
             object.__setattr__(config, item.name, new)
 
 

@@ -49,6 +49,9 @@ def check_peers(names: Iterable[str], *, source: str) -> tuple[str, ...]:
     """
     if isinstance(names, str | bytes):
         raise TypeError(f"peers must be a list of tickers, not a str ({names!r}): write peers=[{names!r}]")
+    if isinstance(names, set | frozenset):  # no order: the rows and manifest would vary by run
+        kind = type(names).__name__
+        raise TypeError(f"peers must be a list of tickers, not a {kind} (its order changes between runs)")
     checked = tuple(names)
     for position, name in enumerate(checked, start=1):
         if not isinstance(name, str):

@@ -450,6 +450,9 @@ def study_events(
 
     if isinstance(events, pd.DataFrame):
         path = Path(events_path) if events_path is not None else None
+        if path is not None and not path.is_file():  # the manifest records its hash: it must be one
+            problem = "is not a file; events_path names the file the frame's events came from, or is None"
+            raise InputError(str(path), problem, field="events_path")
         frame = events_from_frame(events, path or "events")
     else:
         path = Path(events)

@@ -253,6 +253,36 @@ def test_a_models_design_off_the_calendar_is_refused_naming_the_model(small, bro
         run_study(events, cache, study, model=ShortDesignModel(broken=broken), peers=())
 
 
+@dataclass(frozen=True)
+class UndeclaredMarketModel(HalfBetaModel):
+    """Reads QQQ without declaring it in ``symbols``."""
+
+    name = "undeclared_test"
+
+    def design(self, panel) -> Design:
+        market = panel.returns_of("QQQ")
+        return Design(0.5 * market, np.ones((len(market), 1)), self.parameter_names)
+
+
+def test_notebook_arguments_are_refused_by_name_not_deep_inside(small, tmp_path) -> None:
+    """A finder's notebook: an undeclared symbol read by a design ('tuple.index(x): x not in
+    tuple'), events_path naming no file (a raw FileNotFoundError from the hashing), peers as a
+    set (rows and manifest in PYTHONHASHSEED's order), a Path as news_file ('is not a file path')."""
+    events, config, cache = small
+    study = dataclasses.replace(load_config(config), backtest=None)
+    with pytest.raises(ValueError, match="'QQQ' is not a series of the returns panel"):
+        run_study(events, cache, study, model=UndeclaredMarketModel(), peers=())
+    frame = pd.read_csv(events)
+    for path in (tmp_path / "missing.csv", tmp_path):
+        with pytest.raises(InputError, match="events_path names the file") as caught:
+            run_study(frame, cache, study, events_path=path, peers=())
+        assert caught.value.field == "events_path"
+    with pytest.raises(TypeError, match="not a set"):
+        run_study(events, cache, study, peers={"AMD", "NVDA"})
+    assert StudyConfig(news_file=Path("news.csv")).news_file == "news.csv"
+    assert StudyConfig(model="user_factors", factors_file=Path("f.csv")).factors_file == "f.csv"
+
+
 def test_a_registered_model_is_named_in_a_config(small) -> None:
     events, config, cache = small
 

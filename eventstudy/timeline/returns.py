@@ -87,8 +87,21 @@ class ReturnsPanel:
     definition: str = "simple"
 
     def column(self, symbol: str) -> int:
-        """Column position of ``symbol``."""
-        return self.symbols.index(symbol)
+        """Column position of ``symbol``.
+
+        Raises
+        ------
+        ValueError
+            When the panel holds no such series (a model's design reads only the symbols it
+            declares in ``symbols``, which the study loads).
+        """
+        try:
+            return self.symbols.index(symbol)
+        except ValueError:
+            raise ValueError(
+                f"{symbol!r} is not a series of the returns panel, which holds the study's tickers and "
+                "the symbols its model declares in `symbols`"
+            ) from None
 
     def returns_of(self, symbol: str) -> np.ndarray:
         return self.returns[:, self.column(symbol)]
