@@ -726,7 +726,11 @@ def test_launch_ar_car_se_matches_the_window_s_e(launch) -> None:
 
 
 def test_parquet_files_document_their_schema(launch) -> None:
-    for name in ("ar.parquet", "car.parquet", "events.parquet"):
+    # Every parquet file of the run, the backtest's too (trades, backtest and drift.parquet held
+    # only the backtest's record, though `run --help` promised each file's columns).
+    names = sorted(p.name for p in launch.glob("*.parquet"))
+    assert {"trades.parquet", "backtest.parquet", "drift.parquet", "stats.parquet"} <= set(names)
+    for name in names:
         schema = pq.read_schema(launch / name)
         documented = json.loads(schema.metadata[SCHEMA_KEY.encode()])["columns"]
         assert [c["name"] for c in documented] == schema.names, name

@@ -16,7 +16,7 @@ from pathlib import Path
 from eventstudy.backtest.engine import BacktestResults
 from eventstudy.backtest.report import FIGURE_NAME, METADATA_KEY, plot_equity_curve, render_backtest_section
 from eventstudy.output.export import write_parquet
-from eventstudy.output.schema import CALENDAR_TIME_SCHEMA
+from eventstudy.output.schema import CALENDAR_TIME_SCHEMA, CURVE_SCHEMA, DRIFT_SCHEMA, TRADES_SCHEMA
 from eventstudy.report.figures import png_bytes
 
 CALENDAR_TIME_FILE = "calendar_time.parquet"
@@ -43,9 +43,9 @@ def backtest_writers(results: BacktestResults) -> dict[str, Callable[[Path], Non
     title = f"{results.study_name}: {results.config.describe()}"
     png = png_bytes(plot_equity_curve(results.curve, results.market, title=_wrap(title)))
     writers = {
-        "trades.parquet": lambda p: write_parquet(results.trades, p, metadata),
-        "backtest.parquet": lambda p: write_parquet(results.curve, p, metadata),
-        "drift.parquet": lambda p: write_parquet(results.drift, p, metadata),
+        "trades.parquet": lambda p: write_parquet(results.trades, p, metadata, TRADES_SCHEMA),
+        "backtest.parquet": lambda p: write_parquet(results.curve, p, metadata, CURVE_SCHEMA),
+        "drift.parquet": lambda p: write_parquet(results.drift, p, metadata, DRIFT_SCHEMA),
         "backtest.md": lambda p: p.write_bytes(markdown.encode("utf-8")),
         FIGURE_NAME: lambda p: p.write_bytes(png),
     }

@@ -352,6 +352,69 @@ CALENDAR_TIME_SCHEMA: dict[str, ColumnDoc] = {
     "r_squared": ColumnDoc("ratio", "R-squared of the regression"),
 }
 
+_HOLDING = ColumnDoc("days", "holding period k of the backtest: each trade held on sessions d+1..d+k")
+
+TRADES_SCHEMA: dict[str, ColumnDoc] = {
+    "holding_days": _HOLDING,
+    **_IDS,
+    "group": ColumnDoc("text", "group of the announcement from the events file"),
+    "side": ColumnDoc("text", "long or short, from the party's role and the rule's positions"),
+    "day0": ColumnDoc("date", "event day 0 of the trade (the study's rule; never before the announcement)"),
+    "entry": ColumnDoc("text", "close (at Close of day 0) or open (at Open of day +1)"),
+    "entry_date": ColumnDoc("date", "session of the entry"),
+    "entry_price": ColumnDoc("usd", "Close of day 0 or Open of day +1 (Yahoo's unadjusted price)"),
+    "exit_date": ColumnDoc("date", "session of the exit, day +k (NaT when the trade was not made)"),
+    "exit_price": ColumnDoc("usd", "Close of day +k"),
+    "ret": ColumnDoc("fraction", "buy-and-hold total return from Adj Close, entry to exit (unsigned)"),
+    "market_ret": ColumnDoc("fraction", "the benchmark's buy-and-hold return over the same interval"),
+    "benchmark": ColumnDoc("text", "the trade's market benchmark (the events row's market, or the study's)"),
+    "bhar": ColumnDoc("fraction", "ret - market_ret (Barber & Lyon 1997), unsigned, before costs"),
+    "cost": ColumnDoc("fraction", "2c: cost_bps per side on the entry notional, both sides"),
+    "net_ret": ColumnDoc("fraction", "side x ret - cost (side +1 long, -1 short)"),
+    "net_abnormal_ret": ColumnDoc("fraction", "side x bhar - cost"),
+    "mcap_prev_usd": ColumnDoc(
+        "usd", "market value at the close before the entry session (Close x the share count dated then)"
+    ),
+    "weight_basis": ColumnDoc("varies", "the trade's weight basis in the curve: 1 (equal) or mcap_prev_usd"),
+    "outcome": ColumnDoc(
+        "text", "ok, or why no k-day return (e.g. exit_after_data, price_gap, market_proxy, no_entry_price)"
+    ),
+    "note": ColumnDoc("text", "why the outcome, and notes on the weight's share count"),
+}
+
+CURVE_SCHEMA: dict[str, ColumnDoc] = {
+    "holding_days": _HOLDING,
+    "date": ColumnDoc("date", "session of the curve"),
+    "n_open": ColumnDoc("count", "positions held on the session"),
+    "strategy_ret": ColumnDoc(
+        "fraction", "the portfolio's return of the session, net of costs (0 with no position: cash)"
+    ),
+    "strategy_equity": ColumnDoc("ratio", "value of 1 invested at the start, compounded (0 once ruined)"),
+    "strategy_drawdown": ColumnDoc("fraction", "strategy_equity / its running maximum - 1"),
+    "market_ret": ColumnDoc("fraction", "the market proxy's return of the session"),
+    "market_equity": ColumnDoc("ratio", "the market proxy bought and held from the close of the first day 0"),
+    "market_drawdown": ColumnDoc("fraction", "market_equity / its running maximum - 1"),
+}
+
+DRIFT_SCHEMA: dict[str, ColumnDoc] = {
+    "group": ColumnDoc("text", "group of the events, or all"),
+    "k": ColumnDoc("days", "horizon: BHAR over sessions +1..+k, bought at the close of day 0"),
+    "window": ColumnDoc("text", "[+1,+k]"),
+    "n": ColumnDoc("count", "(event, party) rows with a BHAR (each row one observation)"),
+    "mean_bhar": ColumnDoc("fraction", "mean buy-and-hold abnormal return (Barber & Lyon 1997)"),
+    "median_bhar": ColumnDoc("fraction", "median BHAR"),
+    "sd": ColumnDoc("fraction", "sample standard deviation of the BHARs (n - 1)"),
+    "skewness": ColumnDoc("ratio", "skewness of the BHARs as Lyon, Barber & Tsai (1999) estimate it"),
+    "t": ColumnDoc("t", "mean_bhar / (sd / sqrt(n)), Student-t with n - 1 d.o.f."),
+    "p": ColumnDoc("probability", "two-sided p-value of t"),
+    "t_sa": ColumnDoc("t", "skewness-adjusted t (Lyon, Barber & Tsai 1999)"),
+    "p_sa": ColumnDoc("probability", "two-sided p-value of t_sa, Student-t with n - 1 d.o.f."),
+    "p_boot": ColumnDoc(
+        "probability", "two-sided p-value of t_sa from a seeded bootstrap (Lyon, Barber & Tsai 1999)"
+    ),
+    "share_positive": ColumnDoc("fraction", "share of BHARs above 0"),
+}
+
 SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "ar.parquet": AR_SCHEMA,
     "car.parquet": CAR_SCHEMA,
@@ -362,6 +425,10 @@ SCHEMAS: dict[str, dict[str, ColumnDoc]] = {
     "garch.parquet": GARCH_SCHEMA,
     "volume.parquet": VOLUME_SCHEMA,
     "volume_stats.parquet": VOLUME_STATS_SCHEMA,
+    "trades.parquet": TRADES_SCHEMA,
+    "backtest.parquet": CURVE_SCHEMA,
+    "drift.parquet": DRIFT_SCHEMA,
+    "calendar_time.parquet": CALENDAR_TIME_SCHEMA,
 }
 
 
