@@ -215,6 +215,21 @@ def test_a_target_inside_an_output_folder_is_refused(tmp_path: Path) -> None:
     assert publish(outer, write_some(["a.md"], "three"), guard=guard)  # the folder itself: replaced
 
 
+def test_a_large_folder_of_the_users_is_refused_from_its_first_entries(tmp_path: Path, monkeypatch) -> None:
+    """`--out ~` walked all 238,601 files of the home folder to count them in the refusal."""
+    folder = tmp_path / "home"
+    (folder / "b").mkdir(parents=True)
+    for i in range(12):
+        (folder / "b" / f"{i}.txt").write_text("x")
+    (folder / "a.txt").write_text("x")
+    monkeypatch.setattr(outdir, "_LISTED", 5)
+    with pytest.raises(OutputFolderError, match=r"it holds 'a\.txt' and 5\+ more, which"):
+        check_replaceable(folder)
+    monkeypatch.setattr(outdir, "_LISTED", 1000)
+    with pytest.raises(OutputFolderError, match=r"it holds 'a\.txt' and 12 more, which"):
+        check_replaceable(folder)
+
+
 @pytest.mark.parametrize("where", ["target", "output"])
 def test_an_empty_folder_of_the_users_is_never_removed(tmp_path: Path, where: str) -> None:
     """A target holding only empty folders (a project's skeleton) counted as empty and was

@@ -36,6 +36,7 @@ import datetime as dt
 import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -255,18 +256,22 @@ def check_replaceable(folder: Path) -> None:
     """
     if not folder.exists():
         return
-    entries = _entries(folder)
-    if not entries:
-        return
     manifest = read_manifest(folder)
     if manifest is None:
-        first = sorted(entries)[0]
-        more = f" and {len(entries) - 1} more" if len(entries) > 1 else ""
+        # A few entries tell a folder of the user's: `--out ~` walked 238,601 files to refuse.
+        seen = sorted(itertools.islice(_walk(folder), _LISTED + 1))
+        if not seen:
+            return
+        first, rest = seen[0], min(len(seen) - 1, _LISTED)
+        more = f" and {rest}{'+' if len(seen) > _LISTED else ''} more" if rest else ""
         raise OutputFolderError(
             folder,
             f"is not empty and is not an output folder of eventstudy (no readable {MANIFEST}): it holds "
             f"{first!r}{more}, which eventstudy did not write there; choose an empty or new folder",
         )
+    entries = _entries(folder)
+    if not entries:
+        return
     recorded = manifest.get(FILES_KEY)
     if not isinstance(recorded, Mapping):
         raise OutputFolderError(
@@ -337,8 +342,17 @@ def check_recorded_files(folder: Path) -> list[str]:
     return problems
 
 
+_LISTED = 1000
+"""Entries of a folder without a manifest read before it is refused (the message counts them)."""
+
+
 def _entries(folder: Path) -> set[str]:
-    """Every file under ``folder`` as a relative POSIX path, symbolic links included.
+    """Every file under ``folder`` as a relative POSIX path (:func:`_walk`)."""
+    return set(_walk(folder))
+
+
+def _walk(folder: Path) -> Iterator[str]:
+    """Every file under ``folder`` as a relative POSIX path, symbolic links included, top down.
 
     A folder is represented by its contents, an empty one by its path and a ``/`` (a project's
     skeleton of empty folders is the user's too) -- except the output's own ``figures/``, empty
@@ -357,14 +371,12 @@ def _entries(folder: Path) -> set[str]:
         reason = error.strerror or str(error)
         raise OutputFolderError(folder, f"holds {where!r}, which eventstudy cannot read ({reason})")
 
-    out: set[str] = set()
     for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
         base = Path(root).relative_to(folder)
-        out.update((base / name).as_posix() for name in files)
-        out.update((base / name).as_posix() for name in dirs if (Path(root) / name).is_symlink())
+        yield from ((base / name).as_posix() for name in files)
+        yield from ((base / name).as_posix() for name in dirs if (Path(root) / name).is_symlink())
         if not dirs and not files and root != str(folder) and base.as_posix() != FIGURES:
-            out.add(base.as_posix() + "/")
-    return out
+            yield base.as_posix() + "/"
 
 
 FIGURES = "figures"
