@@ -396,6 +396,12 @@ def test_relative_paths_of_a_run_are_named_when_verify_runs_elsewhere(tmp_path, 
     assert main(["verify", "../out", "--events", "../study/events.csv", "--cache", "../cache"]) == 0
     assert "identical" in capsys.readouterr().out
     assert sorted(p.name for p in elsewhere.iterdir()) == []  # nothing written where it ran
+    # Where the recorded path is a folder (or a pipe), it is not 'not found': it is not a file.
+    (elsewhere / "study" / "events.csv").mkdir(parents=True)
+    assert main(["verify", "../out"]) == 2
+    err = capsys.readouterr().err
+    assert "'study/events.csv' of the run is not a regular file; give --events FILE" in err
+    shutil.rmtree(elsewhere / "study")
 
 
 def test_verify_bad_folder_exits_2(tmp_path, capsys) -> None:

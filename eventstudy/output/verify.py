@@ -639,6 +639,9 @@ def _events_source(
     if "path" in recorded:
         path = Path(events or recorded["path"])
         # Paths are recorded as the run was given them, so a relative one holds only where it ran.
+        if events is None and path.exists() and not path.is_file():  # a folder, a pipe, a device
+            message = f"the events file '{path}' of the run is not a regular file; give --events FILE"
+            raise InputError(str(folder / "manifest.json"), message, field="inputs.events.path")
         if events is None and not path.is_file():
             _not_found(folder, "inputs.events.path", f"the events file '{path}'", "--events")
         return path
