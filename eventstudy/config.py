@@ -620,7 +620,11 @@ def _check(config: StudyConfig) -> None:
     from eventstudy.models import MODELS  # the registry (models import nothing of config at run time)
 
     if not isinstance(config.model, str) or config.model not in MODELS:
-        fail("model", f"{shown(config.model)} is not one of {', '.join(MODELS)}")
+        fail(
+            "model",
+            f"{shown(config.model)} is not one of {', '.join(MODELS)} (a model of your own: register it "
+            "with eventstudy.register_model first)",
+        )
     problem = _estimation_problem(config.estimation_window)
     if problem:
         fail("estimation_window", problem)
@@ -697,7 +701,11 @@ def _check(config: StudyConfig) -> None:
             fail("statistics", f"{shown(config.statistics)} is not a list of statistic names")
         for name in config.statistics:
             if not isinstance(name, str) or name not in STATISTICS:
-                fail("statistics", f"{shown(name)} is not one of {', '.join(STATISTICS)}")
+                fail(
+                    "statistics",
+                    f"{shown(name)} is not one of {', '.join(STATISTICS)} (a statistic of your own: "
+                    "register it with eventstudy.register_statistic first)",
+                )
         if len(set(config.statistics)) != len(config.statistics):
             fail("statistics", "a statistic is listed twice")
         needs_variance = [n for n in config.statistics if STATISTICS[n].requires == "conditional_variance"]

@@ -558,6 +558,7 @@ def test_cli_rejects_an_unknown_model(tmp_path, capsys, name: str) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
         f"eventstudy: error: --model, field 'study.model': {name!r} is not one of " + ", ".join(MODELS)
+        + " (a model of your own: register it with eventstudy.register_model first)"
     ]
     assert not (tmp_path / "o").exists()
 
