@@ -25,6 +25,7 @@ from eventstudy import (
     run_study,
     save_study,
 )
+from eventstudy.data.events import read_events
 from eventstudy.errors import InputError
 from eventstudy.inference import STATISTICS, TestResult, WindowSample
 from eventstudy.models import MODELS, Design
@@ -279,6 +280,11 @@ def test_notebook_arguments_are_refused_by_name_not_deep_inside(small, tmp_path)
         assert caught.value.field == "events_path"
     with pytest.raises(TypeError, match="not a set"):
         run_study(events, cache, study, peers={"AMD", "NVDA"})
+    with pytest.raises(TypeError, match="read_events reads an events file"):
+        read_events(frame)
+    with pytest.raises(TypeError, match="saves the StudyResults of run_study, not a DataFrame"):
+        save_study(frame, tmp_path / "out")  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
     assert StudyConfig(news_file=Path("news.csv")).news_file == "news.csv"
     assert StudyConfig(model="user_factors", factors_file=Path("f.csv")).factors_file == "f.csv"
 

@@ -158,6 +158,9 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     InputError
         For the first problem found, naming file, row and field.
     """
+    if not isinstance(path, str | os.PathLike):
+        kind = type(path).__name__
+        raise TypeError(f"read_events reads an events file (a path), not a {kind}; run_study takes frames")
     path = Path(path)
     if path.is_fifo():  # open() would wait for a writer forever
         raise InputError(str(path), "is a named pipe, not an events file")

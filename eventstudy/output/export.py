@@ -189,6 +189,8 @@ def save_study(
     presentation
         See :func:`eventstudy.output.manifest.build_manifest` (``eventstudy verify``).
     """
+    if not isinstance(results, StudyResults):
+        raise TypeError(f"save_study saves the StudyResults of run_study, not a {type(results).__name__}")
     if isinstance(formats, str):  # "csv" would be the formats c, s and v
         raise TypeError(
             f"formats must be a list of format names, not a str ({formats!r}): write formats=[{formats!r}]"
