@@ -469,6 +469,27 @@ def test_merged_parts_refuse_what_the_driver_does_not_hold() -> None:
     assert parts.dollar is None and parts.factor.shape == (2, 3)
 
 
+def test_kp_patell_over_fewer_summands_is_not_computable_on_the_driver() -> None:
+    """Patell leaves out a pair with M - k <= 2, so its KP adjustment needs r̄ of the other pairs,
+    which the merged pair sums (of every usable pair) do not give: not computable, said, while
+    the KP BMP t (every usable pair) is computed from the merged sums."""
+    from eventstudy.inference import EventPanel, run_battery_windows
+    from eventstudy.inference.partial import EstimationRows, MergedParts
+
+    m = np.array([100, 100, 3])
+    panel = EventPanel(
+        ar_estimation=np.empty((3, 0)), ar_event=np.array([[0.01], [0.02], [0.015]]), event_tau=np.array([0]),
+        estimation_day=np.empty((3, 0), dtype=np.int64), event_day=np.zeros((3, 1), dtype=np.int64),
+        sigma=np.full(3, 0.01), n_estimation=m, n_params=np.full(3, 1), xtx_inv=np.full((3, 1, 1), 0.01),
+        x_event=np.ones((3, 1, 1)), firm=np.array(["A", "B", "C"]),
+    )  # fmt: skip
+    parts = MergedParts(panel, EstimationRows(np.ones(3), m, m, None, None), {}, {}, {(0, 0): (1.2, 3)})
+    names = ["kp_adjusted_patell_z", "kp_adjusted_bmp_t"]
+    patell, bmp = run_battery_windows(panel, [(0, 0)], statistics=names, parts=parts)[0]
+    assert np.isnan(patell.value) and "r-bar of Patell's summands" in patell.reference
+    assert np.isfinite(bmp.value) and bmp.n == 3
+
+
 def test_dollar_values_do_not_depend_on_the_layout_of_their_inputs() -> None:
     """A partition's arrays may be laid out otherwise than the whole study's (a few pairs'
     arrays can come out in Fortran order or strided): each pair's abnormal dollar value is the

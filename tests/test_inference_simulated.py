@@ -472,6 +472,38 @@ def test_battery_measures_rbar_per_window() -> None:
     assert wide["kp_average_correlation"].value > 0.05
 
 
+def test_kp_adjusted_patell_uses_the_rbar_of_patells_own_summands() -> None:
+    """Patell's Z leaves out a pair with M - k <= 2; its KP adjustment averaged r̄ over that pair
+    too (3 pairs, r̄ 0.909 against 0.845 of Z's two summands: Z_adj 1.7345, not 1.7648), though
+    KP's r̄ is that of the N summands of the Z it divides (a finder's re-derivation)."""
+    rng = np.random.default_rng(11)
+    n, l1 = 3, 30
+    common = rng.normal(0, 0.01, l1 + 1)
+    est = 0.9 * common[None, :l1] + rng.normal(0, 0.004, (n, l1))
+    est[2, :-3] = np.nan  # pair 2: M = 3, k = 1, M - k = 2
+    est -= np.nanmean(est, axis=1, keepdims=True)
+    evt = (0.9 * common[l1] + rng.normal(0.01, 0.004, n))[:, None]
+    m = np.isfinite(est).sum(axis=1).astype(float)
+    panel = EventPanel(
+        ar_estimation=est, ar_event=evt, event_tau=np.array([0]),
+        estimation_day=np.tile(np.arange(l1), (n, 1)), event_day=np.full((n, 1), l1),
+        sigma=np.sqrt(np.nansum(est**2, axis=1) / (m - 1)), n_estimation=m, n_params=np.ones(n),
+        xtx_inv=(1.0 / m)[:, None, None], x_event=np.ones((n, 1, 1)),
+        firm=np.array(["A", "B", "C"], dtype=object),
+    )  # fmt: skip
+    got = by_name(run_battery(panel, 0, 0, bootstrap_draws=9))
+    scar = evt[:, 0] / np.sqrt(panel.sigma**2 * (1 + 1 / m))
+    kept = panel.dof > 2
+    z = scar[kept].sum() / np.sqrt((panel.dof[kept] / (panel.dof[kept] - 2)).sum())
+    rbar = np.corrcoef(est[0], est[1])[0, 1]  # the two summands' r̄: both ordered pairs r_01
+    assert got["patell_z"].value == pytest.approx(z, rel=1e-12) and got["patell_z"].n == 2
+    expected = z / np.sqrt(1 + rbar)
+    assert got["kp_adjusted_patell_z"].value == pytest.approx(expected, rel=1e-10)
+    assert got["kp_adjusted_patell_z"].p == pytest.approx(2 * stats.norm.sf(abs(expected)), rel=1e-9)
+    # BMP keeps every usable pair: its r̄ (the reported kp_average_correlation) is over all three
+    assert got["kp_average_correlation"].n == 3 and got["kp_average_correlation"].value > rbar
+
+
 def test_kp_functions_direct() -> None:
     scar = np.array([0.5, 1.2, 2.0, -0.3, 0.9])
     dof = np.full(5, 100.0)

@@ -393,6 +393,11 @@ class PanelParts:
         (:attr:`rbars`, all windows at once)."""
         return self.rbars[sample.index]
 
+    def window_subset_rbar(self, sample: WindowSample, rows: np.ndarray) -> float:
+        """:math:`\\bar r` of ``rows`` ((N,) bool, some of the window's usable pairs) over its days."""
+        window_day = self.panel.event_day[:, mask_as_slice(sample.mask)]
+        return self.correlation.rbars([rows], [window_day])[0]
+
 
 @dataclass(frozen=True)
 class _ScoreSums:
@@ -541,6 +546,19 @@ class WindowSample:
     def rbar(self) -> float:
         """Kolari-Pynnönen's :math:`\\bar r` of the usable pairs over this window."""
         return self.parts.window_rbar(self)
+
+    @cached_property
+    def patell_rbar(self) -> float:
+        """:math:`\\bar r` of Patell's summands: the usable pairs with :math:`M_i - k_i > 2` and a
+        finite SCAR (:func:`~eventstudy.inference.parametric.patell_z` leaves the others out, and
+        KP's :math:`\\bar r` is that of the summands of the Z it divides). :attr:`rbar` when those
+        are every usable pair, as in any study whose estimation windows are not a few days."""
+        summands = np.isfinite(self.scar) & (self.dof > 2)
+        if summands.all():
+            return self.rbar
+        rows = self.ok.copy()
+        rows[self.ok] = summands
+        return self.parts.window_subset_rbar(self, rows)
 
     @cached_property
     def aar_estimation(self) -> np.ndarray:
@@ -737,7 +755,7 @@ def _patell(s: WindowSample) -> TestResult:
 
 @register_statistic("kp_adjusted_patell_z", parts=("correlation",))
 def _kp_patell(s: WindowSample) -> TestResult:
-    return kp_adjusted_patell_z(s.scar, s.dof, s.rbar, alternative=s.alternative)
+    return kp_adjusted_patell_z(s.scar, s.dof, s.patell_rbar, alternative=s.alternative)
 
 
 @register_statistic("bmp_t")

@@ -45,7 +45,7 @@ from .battery import PanelParts, WindowSample, usable_pairs
 from .correlation import CalendarResiduals, rbar_from_sum
 from .nonparametric import REF_GRANK, DaySums, GrankSample, GrankSums, grank_spread
 from .panel import EventPanel
-from .result import TestResult, empty_result
+from .result import NotComputableError, TestResult, empty_result
 
 Window = tuple[int, int]
 Key = tuple[str, Window]
@@ -319,6 +319,15 @@ class MergedParts(PanelParts):
         if window not in self.rbar_sums:
             self._absent("r-bar (no Kolari-Pynnönen statistic was asked for, so its pass did not run)")
         return rbar_from_sum(*self.rbar_sums[window])
+
+    def window_subset_rbar(self, sample: WindowSample, rows: np.ndarray) -> float:
+        """Not on the driver: the merged pair sums are those of the usable pairs. Patell's
+        summands are fewer only where a pair has :math:`M_i - k_i \\le 2` (a few estimation days),
+        and ``kp_adjusted_patell_z`` is then not computable on a cluster (run it in memory)."""
+        raise NotComputableError(
+            "r-bar of Patell's summands (a pair with M - k <= 2 is not one) needs the pairs' estimation "
+            "residuals, which a partitioned study keeps on its workers; run the study in memory"
+        )
 
     def _absent(self, what: str) -> NoReturn:
         raise RuntimeError(
