@@ -148,7 +148,12 @@ def generalized_sign_test(
     Formula: :math:`Z = (N^+ - N\\hat p)/\\sqrt{N\\hat p(1-\\hat p)}`, standard normal, with
     ``p_hat="firm"`` :math:`\\hat p = N^{-1}\\sum_i M_i^{-1}\\sum_s 1[e_{is} > 0]` (Cowan 1992)
     or ``p_hat="pooled"`` the share of positive residuals over all pair-days (estudy2).
-    :math:`\\hat p` uses the pairs whose CAR is valid.
+    :math:`\\hat p` uses the pairs whose CAR is valid. Zeros, by Cowan's counts of positive
+    values: a CAR of exactly 0 is not in :math:`N^+`, and a residual of exactly 0 is not positive
+    in :math:`\\hat p` (unlike :func:`sign_test`, which drops zero CARs). A window of stale prices
+    (abnormal returns of exactly 0 under the raw model, or a trading halt) therefore reads as
+    fewer positive CARs than :math:`\\hat p` predicts, a "fall": read the rows' thin-trading
+    notes and ``sign_z`` beside it.
 
     Reference: Cowan (1992), *Review of Quantitative Finance and Accounting* 2, 343-358.
 
