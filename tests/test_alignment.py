@@ -78,6 +78,12 @@ def test_weekend_just_after_the_data() -> None:
     for rule in ("next", "previous", "skip"):
         monday = align_day_zero(calendar, pd.Timestamp("2025-12-15"), "pre", rule=rule)
         assert (monday.outcome, monday.shift) == ("announced_after_data", "")
+    # A calendar with weekend sessions (a crypto series as the market): a Sunday after data ending
+    # on Saturday may be a session the data do not hold yet (it gave day 0 = Saturday).
+    every_day = pd.date_range("2025-12-01", "2025-12-27", freq="D")
+    for rule in ("next", "previous", "skip", "error"):
+        sunday = align_day_zero(every_day, pd.Timestamp("2025-12-28"), "pre", rule=rule)
+        assert (sunday.outcome, sunday.index) == ("announced_after_data", -1)
     # A weekend a week past the data: a Friday session may lie between, unknown.
     later = align_day_zero(calendar, pd.Timestamp("2025-12-20"), "pre", rule="previous")
     assert later.outcome == "announced_after_data"

@@ -162,9 +162,11 @@ def align_days_zero(
         shift[holiday] = "market holiday: " + where
         position = position + post
         # A weekend right after the data's last session (its Friday) is known not to be a session
-        # and to follow it; a later date may have sessions the data do not hold yet.
+        # and to follow it -- on a calendar without weekend sessions (a crypto series has them);
+        # a later date may have sessions the data do not hold yet.
         gap = (values - sessions[-1]).astype("timedelta64[D]").astype(np.int64)
-        adjacent = weekend & (gap > 0) & (gap <= days.day_of_week.to_numpy() - 4)
+        weekdays_only = not (calendar.day_of_week >= 5).any()
+        adjacent = weekend & (gap > 0) & (gap <= days.day_of_week.to_numpy() - 4) & weekdays_only
         moved = (weekend | holiday) & ~before & ((values <= sessions[-1]) | adjacent)
         if rule == "previous":
             position = position - moved  # the last session before the date (on it: not moved)
