@@ -215,6 +215,39 @@ def test_a_target_inside_an_output_folder_is_refused(tmp_path: Path) -> None:
     assert publish(outer, write_some(["a.md"], "three"), guard=guard)  # the folder itself: replaced
 
 
+def test_a_staging_named_folder_it_cannot_read_all_of_is_left_alone(tmp_path: Path, monkeypatch) -> None:
+    """A user's copy of an output under a staging folder's name, holding a folder the tool cannot
+    read, stopped a run into a new --out after the whole computation ('cannot read'): it is not
+    known to be the tool's, so it is left alone, as the module promises."""
+    guard = Guard(cwd=tmp_path)
+    publish(tmp_path / "copy", write_some(["a.md"], "one"), guard=guard)
+    stray = tmp_path / ".out.eventstudy-abcdefabcdef.partial"
+    (tmp_path / "copy").rename(stray)
+
+    def unreadable(folder: Path) -> list[str]:
+        raise OutputFolderError(folder, "holds 'notes', which eventstudy cannot read (Permission denied)")
+
+    monkeypatch.setattr(outdir, "check_recorded_files", unreadable)
+    assert publish(tmp_path / "out", write_some(["b.md"], "two"), guard=guard)
+    assert (stray / "a.md").read_text() == "one"
+
+
+def test_folders_nested_past_pythons_recursion_limit_are_one_line(tmp_path: Path, monkeypatch) -> None:
+    """1,100 nested folders in an output: os.walk (recursive in Python 3.11) raised RecursionError
+    (a finder's tree; here os.walk raises it, as it does past the limit)."""
+    folder = publish(tmp_path / "out", write_some(["a.md"], "one"), guard=Guard(cwd=tmp_path))
+    walk = os.walk
+
+    def deep(top, *args, **kwargs):
+        yield from walk(top, *args, **kwargs)
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(outdir.os, "walk", deep)
+    with pytest.raises(OutputFolderError, match="nested deeper than an output's"):
+        publish(folder, write_some(["a.md"], "two"), guard=Guard(cwd=tmp_path))
+    assert (folder / "a.md").read_text() == "one"
+
+
 def test_a_large_folder_of_the_users_is_refused_from_its_first_entries(tmp_path: Path, monkeypatch) -> None:
     """`--out ~` walked all 238,601 files of the home folder to count them in the refusal."""
     folder = tmp_path / "home"
@@ -238,6 +271,11 @@ def test_an_empty_folder_of_the_users_is_never_removed(tmp_path: Path, where: st
     guard = Guard(cwd=tmp_path)
     if where == "output":
         publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=guard)
+    if where == "target":  # an empty figures/ is an output's own only in an output
+        (folder / "figures").mkdir(parents=True)
+        with pytest.raises(OutputFolderError, match="holds 'figures/'"):
+            publish(folder, write_some(["a.md"], "two"), guard=guard)
+        (folder / "figures").rmdir()
     (folder / "data" / "raw").mkdir(parents=True)
     with pytest.raises(OutputFolderError, match="holds 'data/raw/'"):
         publish(folder, write_some(["a.md"], "two"), guard=guard)

@@ -371,12 +371,17 @@ def _walk(folder: Path) -> Iterator[str]:
         reason = error.strerror or str(error)
         raise OutputFolderError(folder, f"holds {where!r}, which eventstudy cannot read ({reason})")
 
-    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
-        base = Path(root).relative_to(folder)
-        yield from ((base / name).as_posix() for name in files)
-        yield from ((base / name).as_posix() for name in dirs if (Path(root) / name).is_symlink())
-        if not dirs and not files and root != str(folder) and base.as_posix() != FIGURES:
-            yield base.as_posix() + "/"
+    # An output's own figures/ may be empty; in a folder that is no output, it is the user's.
+    own_figures = FIGURES if (folder / MANIFEST).is_file() else None
+    try:
+        for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
+            base = Path(root).relative_to(folder)
+            yield from ((base / name).as_posix() for name in files)
+            yield from ((base / name).as_posix() for name in dirs if (Path(root) / name).is_symlink())
+            if not dirs and not files and root != str(folder) and base.as_posix() != own_figures:
+                yield base.as_posix() + "/"
+    except RecursionError:  # Python 3.11's os.walk recurses: 1,100 nested folders
+        raise OutputFolderError(folder, "holds folders nested deeper than an output's; move them") from None
 
 
 FIGURES = "figures"
@@ -550,7 +555,10 @@ def _ours(folder: Path) -> bool:
     if not any(folder.iterdir()):
         return True
     manifest = read_manifest(folder)
-    return manifest is not None and _written_by_eventstudy(manifest) and not check_recorded_files(folder)
+    try:
+        return manifest is not None and _written_by_eventstudy(manifest) and not check_recorded_files(folder)
+    except OutputFolderError:  # a folder it cannot read all of is not known to be the tool's: left alone
+        return False
 
 
 def _remove_tree(path: Path) -> None:
