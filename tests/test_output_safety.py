@@ -29,6 +29,8 @@ import pytest
 from _small_study import make_cache, make_study, run_args
 
 from eventstudy.cli import main
+from eventstudy.config import StudyConfig
+from eventstudy.errors import InputError
 from eventstudy.output import folder as outdir
 from eventstudy.output.folder import (
     Guard,
@@ -37,6 +39,7 @@ from eventstudy.output.folder import (
     check_replaceable,
     publish,
 )
+from eventstudy.output.load import load_study
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -728,9 +731,16 @@ def test_an_edited_manifest_is_refused_in_one_line(verified: Path, tmp_path: Pat
         ({"validation": 3}, "validation"),
         ({"peers": "NVDA"}, "peers"),
         ({"config": {"market": 5}}, "market"),
+        ({"inputs": {"events": {"path": "e.csv"}, "prices": {"SPY": {"provenance": "abc"}}}},
+         "inputs.prices.SPY.provenance"),
+        ({"validation": {"issues": {"SPY": ["x"]}}}, "validation.issues"),
+        ({"validation": {"issues": [1]}}, "validation.issues"),
+        ({"estimation": {"n_params": "x"}}, "estimation.n_params"),
+        ({"estimation": {"n_params": -1}}, "estimation.n_params"),
     ],
     ids=["model text", "inputs a list", "prices a list", "estimation text", "validation a number",
-         "peers text", "market a number"],
+         "peers text", "market a number", "provenance text", "issue text", "issues a list",
+         "n_params text", "n_params negative"],
 )
 def test_a_resealed_manifest_of_the_wrong_shape_is_one_line(
     verified: Path, tmp_path: Path, capsys, edit, field
@@ -745,10 +755,30 @@ def test_a_resealed_manifest_of_the_wrong_shape_is_one_line(
     edited["manifest_sha256"] = outdir.manifest_seal(edited)
     (folder / "manifest.json").write_text(json.dumps(edited, indent=2))
     before = snapshot(folder)
-    status, _, err = run_cli(["report", str(folder)], capsys)
-    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
-    assert "manifest.json" in err and field in err, err
+    for command in ("report", "verify"):
+        status, _, err = run_cli([command, str(folder)], capsys)
+        assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, (command, err)
+        assert "manifest.json" in err and field in err, (command, err)
+    with pytest.raises(InputError, match=field.replace(".", r"\.")):
+        load_study(folder)
     assert snapshot(folder) == before
+
+
+def test_a_config_an_older_manifest_lacks_takes_its_default_in_the_report(
+    verified: Path, tmp_path: Path, capsys
+) -> None:
+    """verify said identical while report ended in a KeyError: the report read the manifest's raw
+    config, not the settings the study ran with (a missing key has its default)."""
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    config = dict(manifest["config"])
+    del config["min_estimation_obs"]
+    edited = {**manifest, "config": config}
+    edited["manifest_sha256"] = outdir.manifest_seal(edited)
+    (folder / "manifest.json").write_text(json.dumps(edited, indent=2))
+    from eventstudy.report import read_exports
+
+    assert read_exports(folder).manifest["config"]["min_estimation_obs"] == StudyConfig().min_estimation_obs
 
 
 def test_a_manifest_nested_past_pythons_recursion_limit_is_one_line(

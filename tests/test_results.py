@@ -149,7 +149,7 @@ def test_load_study_names_a_model_record_that_is_not_one(results, tmp_path: Path
     with pytest.raises(InputError) as caught:
         load_study(out)
     assert (caught.value.field, caught.value.path) == ("model", str(out / "manifest.json"))
-    assert "the model record is not a table of settings: ['market']" in caught.value.message
+    assert "is not a model record (was the manifest edited?)" in caught.value.message
 
 
 def test_a_saved_loaded_study_verifies(small, results, tmp_path: Path, capsys) -> None:

@@ -9,8 +9,9 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
-from eventstudy.output.folder import load_manifest, regular_file
+from eventstudy.output.folder import regular_file
 from eventstudy.output.manifest import MODEL_SETTINGS
+from eventstudy.output.verify import read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
 
 if TYPE_CHECKING:
@@ -42,19 +43,14 @@ def load_study(folder: str | Path) -> StudyResults:
     """
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
-    manifest = load_manifest(manifest_path)
-    if not isinstance(manifest, dict) or "config" not in manifest:
-        raise InputError(str(manifest_path), "not the manifest of a study (no config)", field="config")
+    manifest = read_manifest_file(regular_file(manifest_path, "manifest"))  # the shapes verify reads
     config = StudyConfig.from_dict(manifest["config"], str(manifest_path))
     tables: dict[str, Any] = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
     for name, file in OPTIONAL_TABLES.items():  # the optional methods' tables, where they ran
         if regular_file(folder / file, "table").exists():
             tables[name] = _read_table(folder / file)
     backtest = _load_backtest(folder, config, manifest)
-    model = manifest.get("model", {"name": config.model})
-    if not isinstance(model, dict):
-        problem = f"the model record is not a table of settings: {model!r:.60}"
-        raise InputError(str(manifest_path), problem, field="model")
+    model = manifest.get("model", {"name": config.model})  # a table: read_manifest_file checked
     return StudyResults(
         config=config,
         model={key: value for key, value in model.items() if key not in MODEL_SETTINGS},

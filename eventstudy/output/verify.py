@@ -815,10 +815,23 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
             raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=key)
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=key)
+    def edited(what: str, field: str) -> NoReturn:
+        raise InputError(str(path), f"is not {what} (was the manifest edited?)", field=field)
+
     for kind, record in manifest["inputs"].items():
         if not isinstance(record, dict):
-            problem = "is not a record of the input's files (was the manifest edited?)"
-            raise InputError(str(path), problem, field=f"inputs.{kind}")
+            edited("a record of the input's files", f"inputs.{kind}")
+        for name, entry in record.items():
+            if isinstance(entry, dict) and not isinstance(entry.get("provenance", {}), dict):
+                edited("a provenance record", f"inputs.{kind}.{name}.provenance")
+    issues = manifest.get("validation", {}).get("issues", {})
+    if not isinstance(issues, dict) or not all(
+        isinstance(found, list) and all(isinstance(one, dict) for one in found) for found in issues.values()
+    ):
+        edited("a table of each symbol's findings", "validation.issues")
+    k = manifest.get("estimation", {}).get("n_params", 1)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
+        edited("a number of parameters", "estimation.n_params")
     events = manifest["inputs"].get("events")
     if events == {}:  # a study run from a DataFrame, by a version that recorded nothing of its events
         problem = (

@@ -109,7 +109,9 @@ def read_exports(folder: str | Path) -> Exports:
     manifest = read_manifest_file(manifest_path)
     if "versions" not in manifest:
         raise InputError(str(manifest_path), "key is missing", field="versions")
-    config_from_manifest(with_backtest(manifest), str(manifest_path))
+    # The settings as the study ran them: a key an older manifest lacks has its default.
+    config = config_from_manifest(with_backtest(manifest), str(manifest_path))
+    manifest = {**manifest, "config": config.to_dict()}
     for name, columns in _REQUIRED_COLUMNS:
         missing = [c for c in columns if c not in frames[name].columns]
         if missing:
