@@ -269,9 +269,7 @@ def check_replaceable(folder: Path) -> None:
             f"is not empty and is not an output folder of eventstudy (no readable {MANIFEST}): it holds "
             f"{first!r}{more}, which eventstudy did not write there; choose an empty or new folder",
         )
-    entries = _entries(folder)
-    if not entries:
-        return
+    entries = _entries(folder)  # holds manifest.json at least: it was just read
     recorded = manifest.get(FILES_KEY)
     if not isinstance(recorded, Mapping):
         raise OutputFolderError(
