@@ -394,7 +394,7 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
     kept = ranked[ranked["clean"]]
     if len(kept) < len(ranked) and len(kept):
         leaders = ", ".join(
-            f"{fmt.md(r.ticker)} {fmt.ratio(r.value_to_deal)}"
+            f"{fmt.md(r.ticker)} on {fmt.md(r.event_id)} {fmt.ratio(r.value_to_deal)}"
             for r in kept.head(RANKED).itertuples(index=False)
         )
         before = ranked.iloc[0]
@@ -402,7 +402,10 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
         was = (
             "the same leader as with them"
             if same
-            else (f"with them: {fmt.md(before['ticker'])} {fmt.ratio(before['value_to_deal'])} first")
+            else (
+                f"with them: {fmt.md(before['ticker'])} on {fmt.md(before['event_id'])} "
+                f"{fmt.ratio(before['value_to_deal'])} first"
+            )
         )
         sentence += f"; the value-per-deal ranking starts {leaders} ({was})"
     return sentence + "."
