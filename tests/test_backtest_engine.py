@@ -449,3 +449,15 @@ def test_the_console_summary_shows_a_dash_where_there_is_no_number(tmp_path: Pat
     assert "nan" not in summary.lower()
     assert row[:2] == ["1", "1"] and row[4:8] == ["—", "—", "—", "100%"]
     assert float(row[2].rstrip("%")) == pytest.approx(100 * (0.01 - 0.002), abs=0.005)  # +1% less 20 bps
+
+
+def test_the_console_summary_says_why_it_has_no_trade(events: pd.DataFrame, tmp_path: Path) -> None:
+    """A rule trading no role printed a header without rows (backtest.md said why); a rule whose
+    trades all fail printed rows of 0 trades: the summary says which, as backtest.md does."""
+    nothing = BacktestConfig(holding_days=(1,), positions=(("supplier", "none"),), default_side="none")
+    summary = backtest(events, simulated_prices(), nothing).summary()
+    assert "The rule plans no trade (no (event, party) has a role it trades)" in summary
+    late = write_events(tmp_path, ["e1,2031-01-15,pre,AAA,supplier,1e9,g1,deal"])
+    failed = backtest(late, simulated_prices(), BacktestConfig(holding_days=(1,))).summary()
+    assert "No trade could be made" in failed and "plans no trade" not in failed
+    assert failed.splitlines()[-1].split()[:2] == ["1", "0"]  # the row of the holding period stays

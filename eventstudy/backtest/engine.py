@@ -70,6 +70,7 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import compound, drawdown
+from eventstudy.backtest.tables import no_trade_reason
 from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
@@ -819,6 +820,10 @@ class BacktestResults:
             f"Backtest of {self.study_name!r}: {self.config.describe()}",
             f"market proxy {self.market}; net abnormal return = side x BHAR - costs",
             "",
+        ]
+        if self.summary_table.empty or self.summary_table["n_trades"].sum() == 0:
+            lines += [no_trade_reason(self.trades, self.curve), ""]  # as backtest.md says it, first
+        lines += [
             f"{'k':>3} {'trades':>6} {'mean net':>9} {'mean abn':>9} {'t':>6} {'t_sa':>6} {'p_sa':>6} "
             f"{'hit':>5} {'Sharpe':>7} {market + ' Sh':>10} {'maxDD':>7} {'total':>8} {market:>8}",
         ]

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.backtest.engine import other_benchmarks
 from eventstudy.backtest.rules import BacktestConfig
-from eventstudy.backtest.tables import summary_table
+from eventstudy.backtest.tables import no_trade_reason, summary_table
 from eventstudy.report import fmt
 
 if TYPE_CHECKING:
@@ -223,7 +223,7 @@ def _summary_lines(
                 "",
             ]
     if not len(rows) or summary["n_trades"].sum() == 0:
-        lines += [_no_trade(trades, curve), ""]
+        lines += [no_trade_reason(trades, curve), ""]
     header = [
         "hold (days)",
         "trades (long/short)",
@@ -240,27 +240,6 @@ def _summary_lines(
         "period",
     ]
     return lines + _table(header, rows, "rrrrrrrrrrrrl")
-
-
-def _no_trade(trades: pd.DataFrame, curve: pd.DataFrame) -> str:
-    """Why the summary has no trade: the rule planned none, or none was completed. Positions
-    entered but never sold (an exit past the data's end) still move the equity curve, so the
-    summary's curve columns then say what they are (backtest.md said "no summary" above a row
-    of a +29.8% total return)."""
-    if trades.empty:
-        return "The rule plans no trade (no (event, party) has a role it trades), so there is no summary."
-    held = "strategy_ret" in curve and bool((curve["strategy_ret"].fillna(0.0) != 0.0).any())
-    if not held:
-        return (
-            "No trade could be made (no planned trade has an entry and an exit price; see the trades "
-            "below), so there is no summary."
-        )
-    return (
-        "No trade was completed (no planned trade has both an entry and an exit price in the data; see "
-        "the trades below), so the trade statistics are empty; the Sharpe ratio, drawdown and total "
-        "return below are those of positions entered and still open at the end of the data, before "
-        "their exit costs."
-    )
 
 
 def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:

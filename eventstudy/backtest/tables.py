@@ -177,3 +177,24 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
 def _mean(values: pd.Series) -> float:
     array = values.to_numpy(float)
     return float(array.mean()) if array.size else float("nan")
+
+
+def no_trade_reason(trades: pd.DataFrame, curve: pd.DataFrame) -> str:
+    """Why the summary has no trade: the rule planned none, or none was completed. Positions
+    entered but never sold (an exit past the data's end) still move the equity curve, so the
+    summary's curve columns then say what they are (backtest.md said "no summary" above a row
+    of a +29.8% total return)."""
+    if trades.empty:
+        return "The rule plans no trade (no (event, party) has a role it trades), so there is no summary."
+    held = "strategy_ret" in curve and bool((curve["strategy_ret"].fillna(0.0) != 0.0).any())
+    if not held:
+        return (
+            "No trade could be made (no planned trade has an entry and an exit price; see the trades "
+            "table), so there is no summary."
+        )
+    return (
+        "No trade was completed (no planned trade has both an entry and an exit price in the data; see "
+        "the trades table), so the trade statistics are empty; the Sharpe ratio, drawdown and total "
+        "return below are those of positions entered and still open at the end of the data, before "
+        "their exit costs."
+    )
