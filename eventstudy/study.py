@@ -92,7 +92,9 @@ def run_study(
         the network.
     events_path
         The events file named in errors and hashed into the provenance, when ``events`` is a
-        frame.
+        frame: the file the frame was read from, holding its events in its order (``verify``
+        re-runs the study from it), or None for events of one's own making (the manifest then
+        records their content hash).
 
     Raises
     ------
@@ -454,6 +456,8 @@ def study_events(
             problem = "is not a file; events_path names the file the frame's events came from, or is None"
             raise InputError(str(path), problem, field="events_path")
         frame = events_from_frame(events, path or "events")
+        if path is not None:
+            _check_events_file(frame, path)
     else:
         path = Path(events)
         size_check = {} if memory_per_row is None else {"memory_per_row": memory_per_row}
@@ -468,6 +472,30 @@ def study_events(
     return frame, path, where
 
 
+
+
+def _check_events_file(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse a frame whose events are not ``path``'s: the manifest records that file as the
+    study's events, so ``verify`` would re-run another study (a filtered frame passed with the
+    whole file's path was said only there)."""
+    from eventstudy.data.events import events_sha256, read_events
+
+    try:
+        recorded = read_events(path)
+    except InputError as exc:
+        problem = (
+            f"cannot be read as events ({exc}); events_path names the file the frame's events came "
+            "from, or is None"
+        )
+        raise InputError(str(path), problem, field="events_path") from exc
+    if events_sha256(recorded) != events_sha256(frame):
+        raise InputError(
+            str(path),
+            f"holds other events than the frame, or in another order ({len(recorded)} rows against "
+            f"{len(frame)}); pass the file itself, or events_path=None for events of your own (the "
+            "manifest then records their content hash)",
+            field="events_path",
+        )
 
 
 def check_share_counts(store: CacheReader, inputs: StudyInputs) -> None:

@@ -289,6 +289,27 @@ def test_notebook_arguments_are_refused_by_name_not_deep_inside(small, tmp_path)
     assert StudyConfig(model="user_factors", factors_file=Path("f.csv")).factors_file == "f.csv"
 
 
+def test_a_frame_with_events_path_must_hold_that_file_s_events(small, tmp_path) -> None:
+    """A finder's notebook filtered the file's events to one row and passed the file as
+    events_path: the manifest recorded the whole file, so verify re-ran another study (said only
+    there). The run refuses it, naming the file; the file's own rows, reordered, or None pass."""
+    events, config, cache = small
+    study = dataclasses.replace(load_config(config), backtest=None)
+    frame = read_events(events)
+    with pytest.raises(InputError, match="holds other events than the frame, or in another order") as caught:
+        run_study(frame.iloc[:1], cache, study, events_path=events, peers=())
+    assert caught.value.field == "events_path" and caught.value.path == str(events)
+    with pytest.raises(InputError, match="or in another order"):  # verify compares them in order
+        run_study(frame.iloc[::-1], cache, study, events_path=events, peers=())
+    text = tmp_path / "notes.txt"
+    text.write_text("not an events file\n", encoding="utf-8")
+    with pytest.raises(InputError, match="events_path names the file") as caught:
+        run_study(frame, cache, study, events_path=text, peers=())
+    assert caught.value.field == "events_path"
+    whole = run_study(pd.read_csv(events), cache, study, events_path=events, peers=())
+    assert whole.provenance["inputs"]["events"]["path"] == str(events)
+
+
 def test_a_registered_model_is_named_in_a_config(small) -> None:
     events, config, cache = small
 
