@@ -561,9 +561,16 @@ def test_verify_clean_never_removes_a_users_file_named_like_a_temporary_one(
 ) -> None:
     """Any name starting with '.', ending in '.tmp' and holding '.parquet.' was a temporary file:
     --clean removed a user's .report.parquet.final.tmp, and a plain verify made lock files for
-    them. Only a writer's own name (mkstemp's 8 characters) is one; the others are strays."""
+    them. Only a writer's own name (mkstemp's 8 characters) is one; the others are strays. And a
+    writer's file is empty or begins as parquet: a finder's notes named .AAA.parquet.notes_v1.tmp
+    (8 characters) were removed."""
     folder = store.price_path("AAA").parent
-    names = (".report.parquet.final.tmp", ".AAA.parquet.v2.tmp", ".AAA.parquet.k2j4h_9q.tmp.bak")
+    names = (
+        ".report.parquet.final.tmp",
+        ".AAA.parquet.v2.tmp",
+        ".AAA.parquet.k2j4h_9q.tmp.bak",
+        ".AAA.parquet.notes_v1.tmp",
+    )
     theirs = [folder / name for name in names]
     for path in theirs:
         path.write_text("precious")

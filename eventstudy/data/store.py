@@ -911,12 +911,16 @@ Nothing else is taken for one: ``.report.parquet.final.tmp`` is a user's file, n
 
 def _is_temp_file(path: Path) -> bool:
     """A writer's temporary file: named as :func:`tempfile.mkstemp` names them for a cache file
-    of the folder's kind, and a regular file (a folder or link of that name is the user's, never
-    removed: ``lstat``, links not followed)."""
+    of the folder's kind, a regular file (a folder or link of that name is the user's, never
+    removed: ``lstat``, links not followed), and empty or beginning as parquet does, as all a
+    writer writes there (a user's notes of that name are not one: ``--clean`` removed them)."""
     match = _TEMP_NAME.fullmatch(path.name)
     if match is None or not _named_as(path.parent.name, Path(match["target"]).stem):
         return False
-    return _regular(path)  # False when renamed or removed meanwhile
+    try:  # False when renamed or removed meanwhile
+        return _regular(path) and _begins_as_parquet(path)
+    except OSError:
+        return False
 
 
 def _target_of_temp(path: Path) -> Path:
