@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -220,6 +221,29 @@ def test_the_same_returns_panel_again_says_nothing(tmp_path: Path, capsys) -> No
     lines = import_lines(cache, capsys, "--returns", str(path), "--units", "decimal")
     assert len(lines) == 1
     assert "replacements" not in provenance(cache, "returns", "SPY")
+
+
+def test_the_same_numbers_as_another_definition_say_they_change_the_returns(tmp_path: Path, capsys) -> None:
+    """A finder re-imported a panel with --definition log: the cached numbers then meant other
+    returns (a simple-returns study converts them, e^r - 1) and nothing was said. Compared as what
+    they mean; the same returns written as log returns change nothing."""
+    cache = tmp_path / "cache"
+    days = pd.bdate_range("2025-01-02", periods=3)
+    path = returns_file(tmp_path, "a.csv", {"SPY": [0.015, -0.02, 0.005]}, days)
+    import_lines(cache, capsys, "--returns", str(path), "--units", "decimal")
+    lines = import_lines(cache, capsys, "--returns", str(path), "--units", "decimal", "--definition", "log")
+    assert lines[1:] == [
+        "SPY: replaces its cached returns (3 days, 2025-01-02..2025-01-06) with the file's 3: no cached day "
+        "dropped, the cached returns were simple returns and the file's are log, ret changed on 3 day(s) "
+        "(2025-01-02..2025-01-06)"
+    ]
+    [record] = provenance(cache, "returns", "SPY")["replacements"]
+    assert record["definition"] == ["simple", "log"] and record["changed_rows"] == 3
+    logs = returns_file(tmp_path, "b.csv", {"SPY": [float(v) for v in np.log1p([0.015, -0.02, 0.005])]}, days)
+    lines = import_lines(cache, capsys, "--returns", str(logs), "--units", "decimal", "--definition", "log")
+    assert len(lines) == 2  # the cached log returns were other returns than these
+    lines = import_lines(cache, capsys, "--returns", str(path), "--units", "decimal")
+    assert len(lines) == 1  # these simple returns are the log file's returns: nothing changes
 
 
 def test_a_count_in_thousands_after_the_cached_ones_is_refused_on_its_row(

@@ -345,7 +345,18 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
         elif cached is not None:
             day, columns = REPLACED_SERIES[summary.kind]
             compared = tuple(c for c in cached.frame.columns if c != day) if columns is None else columns
-            record = replacement_record(cached.frame, frame, compared, key=day)
+            definitions = tuple(p.get("definition", "simple") for p in (cached.provenance, provenance))
+            if summary.kind == "returns" and definitions[0] != definitions[1]:
+                # the same numbers as log returns are other returns: compared as what they mean
+                old_simple, new_simple = (
+                    table.assign(ret=_simple_returns(table["ret"], definition))
+                    for table, definition in zip((cached.frame, frame), definitions, strict=True)
+                )
+                record = replacement_record(old_simple, new_simple, compared, key=day)
+                if record is not None:
+                    record["definition"] = list(definitions)
+            else:
+                record = replacement_record(cached.frame, frame, compared, key=day)
         new_parts.append((symbol, frame))
         earlier = list(cached.provenance.get(key, [])) if cached is not None else []
         if cached is not None and record is not None:
@@ -357,6 +368,12 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
     if per_symbol:
         provenance = {**provenance, PER_SYMBOL: per_symbol}
     return replace(summary, replacements=tuple(records)), new_parts, provenance
+
+
+def _simple_returns(returns: pd.Series, definition: str) -> np.ndarray:
+    """Decimal returns of ``definition`` (simple or log) as simple returns, :math:`e^r - 1`."""
+    values = returns.to_numpy(float)
+    return np.expm1(values) if definition == "log" else values
 
 
 def _merged_shares(

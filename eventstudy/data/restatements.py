@@ -214,6 +214,9 @@ def replacement_text(symbol: str, what: str, record: dict[str, Any]) -> str:
         f"{record['new_rows']}: "
     )
     text += dropped_text(record) or "no cached day dropped"
+    if "definition" in record:  # returns of another definition, compared as simple returns
+        old, new = record["definition"]
+        text += f", the cached returns were {old} returns and the file's are {new}"
     if record["changed_rows"]:
         columns, days = ", ".join(record["changed_columns"]), "..".join(record["changed_dates"])
         return text + f", {columns} changed on {record['changed_rows']} day(s) ({days})"
