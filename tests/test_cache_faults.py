@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from _small_study import make_cache, make_study, run_args
 
 import eventstudy.data.store as store_module
 from eventstudy.cli import main
@@ -747,7 +748,7 @@ def test_a_running_imports_temporary_files_are_neither_listed_nor_removed(store:
     """While an import holds the cache's identifier lock, its batch's files are temporary until
     its end: ``cache verify`` does not list them as a killed writer's, and ``--clean`` waits."""
     temporary = store.root / "prices" / ".AAA.parquet.abcd1234.tmp"
-    temporary.write_bytes(b"a batch's file, written whole, waiting for its rename")
+    temporary.write_bytes(b"PAR1: a batch's file, written whole, waiting for its rename")
     lock_file = store.root / ".locks" / "catalog" / "identifiers.lock"
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with lock_file.open("a") as handle:  # another process's import holds the lock
@@ -809,6 +810,53 @@ def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
     assert {k: v for k, v in snapshot(store).items() if "AMD" not in k} == {
         k: v for k, v in before.items() if "AMD" not in k
     }
+
+
+def test_a_study_reads_the_cache_before_an_imports_renames_or_after_them(
+    shared_data: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A finder's run read ORCL from an import's batch and SPY from before it (the renames are
+    one file after another), exit 0, no word. The renames wait for a study's reads (the batch
+    lock, shared by readers), and a study's reads wait for the renames."""
+    store = PriceStore(tmp_path / "cache")
+    sources = sorted((shared_data / "prices").glob("*.csv"))[:3]
+    import_paths(store, sources[:1])
+    before = snapshot(store)
+    lock_file = store.root / ".locks" / "catalog" / "batch.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(store_module, "LOCK_TIMEOUT", 0.2)
+    with lock_file.open("a") as handle:  # a study reading its inputs
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert "catalog/batch.lock for more than 0.2 s" in err
+    assert err.endswith("; nothing of the batch (3 files) was imported\n")
+    assert snapshot(store) == before and leftovers(store) == []
+    with lock_file.open("a") as handle:  # an import renaming its batch
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        busy = pytest.raises(InputError, match="an import has been renaming its files into place for more")
+        with busy, store.consistent_reads():
+            pass
+    with store.consistent_reads(), store.consistent_reads():  # readers share it
+        assert main(["cache", "verify", "--cache", str(store.root)]) == 0
+    assert main(["cache", "import", *map(str, sources), "--cache", str(store.root)]) == 0
+
+
+def test_a_run_reads_its_inputs_under_the_batch_lock(tmp_path: Path, capsys, monkeypatch) -> None:
+    """While an import renames its batch, a run waits, and past the timeout stops in one line
+    having read nothing (it read a mix of two imports)."""
+    make_cache(tmp_path / "cache")
+    events, config = make_study(tmp_path)
+    lock_file = tmp_path / "cache" / ".locks" / "catalog" / "batch.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(store_module, "LOCK_TIMEOUT", 0.2)
+    out = tmp_path / "out"
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        assert main(run_args(events, config, tmp_path / "cache", out)) == 2
+    assert "an import has been renaming its files into place" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(run_args(events, config, tmp_path / "cache", out)) == 0
 
 
 def test_verify_clean_of_a_cache_whose_locks_cannot_be_made_with_nothing_to_clean(

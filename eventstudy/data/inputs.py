@@ -159,6 +159,19 @@ def load_inputs(
     DataUnavailableError
         When the market proxy, a model symbol or a factor file is not cached.
     """
+    # Every file from before an import's batch or every one from after it, never some of each.
+    with store.consistent_reads():
+        return _read_inputs(store, events, needs, events_path, events_record)
+
+
+def _read_inputs(
+    store: CacheReader,
+    events: pd.DataFrame,
+    needs: Needs,
+    events_path: str | Path | None,
+    events_record: dict[str, str] | None,
+) -> StudyInputs:
+    """:func:`load_inputs`' reads."""
     where = str(events_path) if events_path is not None else "events"
     tables: dict[str, CachedTable] = {}
     kinds: dict[str, str] = {}

@@ -16,6 +16,7 @@ fsspec comes with the ``dask`` extra; the protocol's own package (``s3fs``, ``gc
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 from typing import Any, Protocol
@@ -60,6 +61,8 @@ class CacheReader(Protocol):
     def not_cached(self, symbol: str, what: str = "prices", otherwise: str = "") -> str: ...
 
     def read_series_table(self, symbol: str) -> tuple[str, CachedTable]: ...
+
+    def consistent_reads(self) -> contextlib.AbstractContextManager[None]: ...
 
     def read_price_table(self, symbol: str) -> CachedTable: ...
 
@@ -128,6 +131,11 @@ class RemoteCache:
     def root(self) -> str:
         """The URL (what ``manifest.json`` records as the cache)."""
         return self.url
+
+    def consistent_reads(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing: object storage has no lock to share (an import writes a local cache; copy it
+        to the bucket whole, after the import)."""
+        return contextlib.nullcontext()
 
     # -- paths (URLs, as named in messages) ---------------------------------------------------
     def path(self, symbol: str, kind: str) -> str:

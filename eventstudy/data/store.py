@@ -42,8 +42,12 @@ Guarantees
 * **One writer per file.** Every write (and every read-modify-write, see
   :meth:`PriceStore.locked`) holds an exclusive per-file lock (:class:`filelock.FileLock`, an
   ``flock`` on ``.locks/<kind>/<file>.lock``), so concurrent ``cache import``/``fetch``
-  processes never interleave. Readers take no lock (the rename makes reads safe), so a
+  processes never interleave. Readers take no file's lock (the rename makes reads safe), so a
   read-only cache can still be read.
+* **A study reads one version of the cache.** An import renames its batch into place under the
+  cache's batch lock (exclusive), and a study reads its inputs under the same lock shared
+  (:meth:`PriceStore.consistent_reads`): it reads the files before a batch or after it, never
+  some of each (a run during an import's renames read ORCL new and SPY old, without a word).
 * **Damage is detected, never computed on.** Files are written with parquet page checksums;
   a read verifies them, the schema (column names and types), the provenance JSON, that the file
   belongs to the symbol it is named after, and the content hash. Anything wrong raises
@@ -57,6 +61,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -64,6 +69,7 @@ import re
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -547,13 +553,28 @@ class PriceStore:
                 free = True
             yield free
 
+    def consistent_reads(self, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
+        """Hold the cache's batch lock shared: no import renames its files into place in the
+        block (:meth:`staged_writes` renames a batch under it, exclusive), so the files read in
+        it are all from before a batch or all from after it. Several readers hold it at once. A
+        cache this process cannot create the lock in is read without it.
+
+        Raises
+        ------
+        InputError
+            When an import has been renaming its files for longer than ``timeout`` seconds
+            (default :data:`LOCK_TIMEOUT`).
+        """
+        return _shared_lock(_batch(self.root), LOCK_TIMEOUT if timeout is None else timeout)
+
     @contextlib.contextmanager
     def staged_writes(self) -> Iterator[None]:
         """Write the files of a batch whole first, and rename them into place at its end.
 
         Inside the block, each ``write_*`` writes its temporary file completely (fsynced) and
         holds back the rename; when the block ends without an error, the files are renamed one
-        after the other, each under its lock. An error inside the block (a full disk on the
+        after the other, each under its lock, all under the cache's batch lock
+        (:meth:`consistent_reads`). An error inside the block (a full disk on the
         fifth file) or a ``kill -9`` before the renames leaves every cache file as it was: the
         temporary files are removed, or, after a kill, left for ``eventstudy cache verify
         --clean``. A rename that fails (:meth:`_Staging.commit`) or a kill during the renames
@@ -939,6 +960,48 @@ def _identifiers(root: Path) -> Path:
     return root / "catalog" / "identifiers"
 
 
+def _batch(root: Path) -> Path:
+    """The path whose lock is the cache's batch lock (:meth:`PriceStore.consistent_reads`)."""
+    return Path(root) / "catalog" / "batch"
+
+
+@contextlib.contextmanager
+def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
+    """Hold the ``flock`` of ``path``'s lock file shared (a writer's :func:`_locked` takes the same
+    file's lock exclusive: :class:`filelock.FileLock` is an ``flock`` too), polling until
+    ``timeout``; without it when the lock file cannot be created or opened (a read-only cache)."""
+    lock_path = _lock_path(path)
+    descriptor = None
+    with contextlib.suppress(OSError):
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+    for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+        try:
+            descriptor = os.open(lock_path, flags, 0o644)
+            break
+        except OSError:
+            continue
+    if descriptor is None:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise InputError(
+                        str(Path(path).parent.parent),
+                        f"an import has been renaming its files into place for more than {timeout:g} s "
+                        f"(it holds {lock_path}); nothing was read: run again when it has finished",
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
 def _partial_batch(renamed: list[Path], left: int) -> str:
     """What a rename that stopped a batch adds to its error: the files renamed before it (by
     folder and name, the first ten) and how many were not imported."""
@@ -1003,8 +1066,16 @@ class _Staging:
         """Rename every temporary file over its target, each under the target's lock. A rename
         that fails (its lock held past the timeout by a fetch, an OS error) stops the batch: its
         error names the files renamed before it, which stay (each whole), and the rest are not."""
+        if not self.pending:
+            return
         renamed: list[Path] = []
+        batch = contextlib.ExitStack()
         try:
+            try:  # readers (consistent_reads) see the cache before the batch or after it
+                batch.enter_context(_locked(_batch(self.pending[0][1].parent.parent), LOCK_TIMEOUT))
+            except CacheWriteError as exc:
+                exc.message += _partial_batch(renamed, len(self.pending))
+                raise
             while self.pending:
                 temporary, path = self.pending[0]
                 try:
@@ -1021,6 +1092,7 @@ class _Staging:
         finally:  # what was renamed, durably (also when the batch stopped)
             for folder in sorted({path.parent for path in renamed}):
                 _fsync_directory(folder)
+            batch.close()
 
     def discard(self) -> None:
         """Remove the temporary files not renamed (the batch failed)."""
