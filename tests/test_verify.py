@@ -58,6 +58,22 @@ def test_a_bad_recorded_setting_names_its_key_not_pythons_error(key, value, said
     assert said in caught.value.message and "indices" not in caught.value.message
 
 
+def test_compare_tables_of_nullable_columns_with_missing_cells() -> None:
+    """car.parquet's confounded (nullable boolean, <NA> where no earnings screen ran) differing
+    after an <NA> cell ended verify in 'boolean value of NA is ambiguous' (exit 1 as a
+    difference is)."""
+    flags = pd.DataFrame({"confounded": pd.array([None, True, False], dtype="boolean")})
+    changed = flags.assign(confounded=pd.array([None, True, True], dtype="boolean"))
+    difference = compare_tables("car", flags, changed)
+    assert difference is not None and list(difference.columns) == ["confounded"]
+    assert compare_tables("car", flags, flags.copy()) is None
+    unscreened = flags.assign(confounded=pd.array([True, True, False], dtype="boolean"))
+    assert list(compare_tables("car", flags, unscreened).columns) == ["confounded"]  # NA -> True
+    names = pd.DataFrame({"note": pd.array([None, "a"], dtype="string")})
+    renamed = names.assign(note=pd.array([None, "b"], dtype="string"))
+    assert list(compare_tables("t", names, renamed).columns) == ["note"]
+
+
 def test_compare_tables_names_columns_and_largest_difference() -> None:
     old = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": ["x", "y", "z"], "c": [1, 2, 3]})
     assert compare_tables("t", old, old.copy()) is None  # NaN equals NaN

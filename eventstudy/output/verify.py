@@ -399,6 +399,11 @@ def _within_rounding(
         return bool(np.all(same | (np.isfinite(gap) & (gap <= tolerance))))
 
 
+def _missing(value: object) -> bool:
+    """Whether a cell is missing: None, NaN, ``pd.NA`` or ``NaT`` (a nullable column's)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def _json_difference(a: pd.Series, b: pd.Series) -> tuple[float, bool] | None:
     """Two text columns whose differing cells are JSON of the same structure, compared number by
     number as a float column is (``params``: the fitted parameters by name), each parameter path
@@ -408,7 +413,8 @@ def _json_difference(a: pd.Series, b: pd.Series) -> tuple[float, bool] | None:
     for x, y in zip(a.tolist(), b.tolist(), strict=True):
         left, right = _json_leaves(x), _json_leaves(y)
         if left is None or right is None:
-            if x == y or (pd.isna(x) and pd.isna(y)):
+            gaps = _missing(x), _missing(y)
+            if all(gaps) or (not any(gaps) and x == y):  # <NA> == <NA> is <NA>, not True
                 continue
             return None
         if [path for path, _ in left] != [path for path, _ in right]:
