@@ -156,6 +156,11 @@ def test_compare_inputs_ignores_provenance() -> None:
     changed = json.loads(json.dumps(old))
     changed["prices"]["SPY"]["content_sha256"] = "c" * 64
     assert compare_inputs(old, changed) == ["prices.SPY.content_sha256: bbbbbbbbbbbb -> cccccccccccc"]
+    # A manifest of before the factor tables were inputs: their record (the re-run's) is not
+    # a difference (the model's record holds their content hashes); once recorded, it is.
+    factors = {"factors": {"F": {"content_sha256": "d" * 64, "provenance": {}}}}
+    assert compare_inputs(old, {**same, **factors}) == []
+    assert compare_inputs({**old, **factors}, same) == ["factors.F.content_sha256: dddddddddddd -> absent"]
 
 
 @pytest.fixture
@@ -627,3 +632,51 @@ def test_the_same_events_saved_with_other_bytes_verify_identical_and_other_event
     assert main(["verify", str(out), "--events", str(edited)]) == 1
     printed = capsys.readouterr().out
     assert "events.content_sha256" in printed and "events.sha256" not in printed
+
+
+def test_factor_tables_are_inputs_of_the_manifest_and_their_provenance_is_a_note(tmp_path, capsys) -> None:
+    """A finder's ff3 study re-imported the same factor file from another folder: verify said
+    "records 'model' other than the re-run's" (the model's factor_data held the provenance), and
+    a restated factor was named by no input line (the manifest's inputs held no factor table)."""
+    from _synthetic_study import CALENDAR, write_inputs
+
+    files = write_inputs(tmp_path / "inputs")
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(files["prices"]), str(files["shares"]), str(files["factors"]),
+                 "--cache", str(cache)]) == 0  # fmt: skip
+    events = tmp_path / "events.csv"
+    day = CALENDAR[280].date().isoformat()
+    events.write_text(
+        f"event_id,announced,timing,ticker,role,deal_usd,group,headline\ne1,{day},pre,AAA,buyer,1e9,g,h\n"
+        f"e2,{day},pre,BBB,seller,1e9,g,h\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "f"\nmarket = "SMH"\nmodel = "ff3"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    run = ["run", "--events", str(events), "--config", str(config), "--cache", str(cache), "--offline"]
+    assert main([*run, "--out", str(out), "--no-peers"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    record = manifest["inputs"]["factors"]["F-F_Research_Data_Factors_daily"]
+    assert record["content_sha256"] == manifest["model"]["factor_data"]["F-F_Research_Data_Factors_daily"][
+        "content_sha256"
+    ]
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(files["factors"], moved)
+    assert main(["cache", "import", str(moved), "--cache", str(cache)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(out), "--cache", str(cache)]) == 0
+    text = capsys.readouterr().out
+    assert "identical" in text and "other provenance" in text
+    ff3 = moved / "F-F_Research_Data_Factors_daily.csv"
+    lines = ff3.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith(CALENDAR[100].strftime("%Y%m%d")))
+    cells = lines[row].split(",")
+    cells[2] = f"{float(cells[2]) + 1.0:8.2f}"  # SMB restated on an estimation day
+    lines[row] = ",".join(cells)
+    ff3.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["cache", "import", str(ff3), "--cache", str(cache)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(out), "--cache", str(cache)]) == 1
+    text = capsys.readouterr().out
+    assert "input  factors.F-F_Research_Data_Factors_daily.content_sha256" in text

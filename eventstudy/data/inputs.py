@@ -245,6 +245,11 @@ def _read_inputs(
         record["returns"] = recorded("returns")
     if news is not None:
         record["news"] = news_record
+    if factors:  # the model's and the calendar-time regressions' (a restated factor is an input change)
+        record["factors"] = {
+            name: {"content_sha256": table.content_sha256(), "provenance": dict(table.provenance)}
+            for name, table in sorted(factors.items())
+        }
     return StudyInputs(
         prices,
         shares,

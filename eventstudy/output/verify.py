@@ -209,6 +209,9 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
     # version's config lacks the settings added since, which the re-run took at their defaults.
     old, new = ({**m, "config": with_backtest(m)} for m in (old, new))
     new = {**new, "config": _recorded_part(new["config"], old["config"])}
+    # A factor model's record holds its tables' provenance too; how the cache was filled is an
+    # input's provenance (compared, and noted, under inputs), not the study's.
+    old, new = ({**m, "model": _without_provenance(m.get("model"))} for m in (old, new))
     differences = []
     for key in sorted((set(old) | set(new)) - skipped):
         if old.get(key) != new.get(key):
@@ -217,6 +220,18 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
                 problem += f": {_some(_validation_differences(old.get(key), new.get(key)))}"
             differences.append(TableDifference(MANIFEST, problem))
     return differences
+
+
+def _without_provenance(model: Any) -> Any:
+    """A manifest's ``model`` record without the ``provenance`` of its factor tables
+    (``factor_data``; their content hashes stay)."""
+    if not isinstance(model, Mapping) or not isinstance(model.get("factor_data"), Mapping):
+        return model
+    tables = {
+        name: {k: v for k, v in table.items() if k != PROVENANCE} if isinstance(table, Mapping) else table
+        for name, table in model["factor_data"].items()
+    }
+    return {**model, "factor_data": tables}
 
 
 def _validation_differences(old: Any, new: Any) -> list[str]:
@@ -274,6 +289,8 @@ def compare_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     cached input and of the events (the values; a ``provenance`` record is not compared), and
     the hash of a file's bytes where no content hash is recorded on both sides (an older
     manifest's events file, a news file)."""
+    if "factors" not in old:  # recorded since 2026-12 (before, only in a factor model's record)
+        new = {kind: record for kind, record in new.items() if kind != "factors"}
     before, after = _comparable(dict(_hashes(old)), dict(_hashes(new)))
     out = []
     for path in sorted(set(before) | set(after)):
