@@ -551,7 +551,13 @@ def test_verify_clean_removes_only_temp_leftovers(store: PriceStore, capsys) -> 
     leftover.write_bytes(good.read_bytes()[:500])
     assert main(["cache", "verify", "--cache", str(store.root)]) == 1
     out = capsys.readouterr().out
-    assert f"{leftover}: temp_leftover: temporary file of an interrupted write (500 bytes)" in out
+    said = "temp_leftover: temporary file of an interrupted write (500 bytes); AAA.parquet is unaffected"
+    assert f"{leftover}: {said}" in out
+    orphan = good.with_name(".NEW.parquet.k2j4h_9q.tmp")  # an import killed before NEW had a file
+    orphan.write_bytes(b"")
+    assert [p.detail for p in store.verify() if p.path == orphan] == [
+        "temporary file of an interrupted write (0 bytes); no NEW.parquet; remove with --clean"
+    ]
     assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
     assert capsys.readouterr().out.splitlines()[0] == f"removed {leftover}"
     assert not leftover.exists() and good.is_file() and store.verify() == []

@@ -643,14 +643,11 @@ class PriceStore:
                         size = path.stat().st_size
                     except FileNotFoundError:
                         continue
-                    problems.append(
-                        CacheProblem(
-                            path,
-                            "temp_leftover",
-                            f"temporary file of an interrupted write ({size} bytes); "
-                            f"{_target_of_temp(path).name} is unaffected; remove with --clean",
-                        )
-                    )
+                    target = _target_of_temp(path).name  # a new symbol's has none (never written)
+                    kept = f"{target} is unaffected" if _mode(_target_of_temp(path)) else f"no {target}"
+                    detail = f"temporary file of an interrupted write ({size} bytes); {kept}"
+                    detail += "; remove with --clean"
+                    problems.append(CacheProblem(path, "temp_leftover", detail))
                 elif path.suffix == ".parquet" and _regular(path) and not _named_as(kind, path.stem):
                     problems.append(
                         CacheProblem(path, "stray_file", f"not a {kind} cache file: {_name_rule(kind)}")
