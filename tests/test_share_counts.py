@@ -368,3 +368,33 @@ def test_counts_are_fetched_up_to_the_fetch_day_so_a_later_split_shows_in_them(t
     assert asked == [(START, dt.date(2026, 2, 2))]
     stored = store.read_shares("NVDA")
     assert stored["shares_outstanding"].tolist() == [2.449e9, 2.451e9, 2.449e10]  # the split is seen
+
+
+def test_counts_of_cached_closes_stop_at_the_day_those_closes_were_fetched(tmp_path: Path) -> None:
+    """A finder's online run found AAA's closes cached (fetched before its 10-for-1 split) and
+    fetched its counts up to today: the post-split count made the split rule multiply the earlier
+    counts by 10 for closes that were never adjusted (value weights 0.92 / 0.08 for 0.54 / 0.46).
+    Closes fetched on a day are split-adjusted up to that day: their counts stop there too."""
+    store = PriceStore(tmp_path)
+    fetch_missing(store, ["NVDA"], START, END, fetch_prices=_history, sleep=pytest.fail)
+    provenance = store.provenance(store.price_path("NVDA"))
+    fetched_on = dt.datetime.fromisoformat(provenance["fetched_at"]).date()
+    asked = []
+
+    def counts(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        asked.append((start, end))
+        return _yahoo_counts(2.4e9)(symbol, start, end)
+
+    fetch_missing(
+        store, ["NVDA"], START, END, fetch_prices=_history, fetch_shares=counts,
+        tickers_with_shares=["NVDA"], sleep=pytest.fail, today=fetched_on + dt.timedelta(days=400),
+    )  # fmt: skip
+    assert asked == [(START, fetched_on)]
+    imported = PriceStore(tmp_path / "imported")  # a file's closes: as far as its last day
+    imported.write_prices("NVDA", store.read_prices("NVDA"), {"source": "yahoo-csv-import"})
+    last = store.read_prices("NVDA")["date"].max().date()
+    fetch_missing(
+        imported, ["NVDA"], START, END, fetch_prices=pytest.fail, fetch_shares=counts,
+        tickers_with_shares=["NVDA"], sleep=pytest.fail, today=fetched_on + dt.timedelta(days=400),
+    )  # fmt: skip
+    assert asked[1] == (START, last) and last <= END

@@ -688,10 +688,14 @@ def fetch_missing(
     """Fetch every symbol without a cached price file (or returns series), and share counts
     where none are cached.
 
-    The counts are asked for from ``start`` up to the day of the fetch (``today``), not to
-    ``end``: Yahoo's closes are split-adjusted up to that day, so a split after ``end`` must show
-    in the counts for the split rule of :mod:`eventstudy.valuation` to see it (counts up to ``end``
-    times closes adjusted for a later 10-for-1 split gave a tenth of the market value, unnoted).
+    The counts are asked for from ``start`` up to the day the ticker's closes were fetched
+    (``today`` for those fetched now), not to ``end``: Yahoo's closes are split-adjusted up to that
+    day, so a split after ``end`` must show in the counts for the split rule of
+    :mod:`eventstudy.valuation` to see it (counts up to ``end`` times closes adjusted for a later
+    10-for-1 split gave a tenth of the market value, unnoted), and a split after it must not
+    (counts up to today for closes cached before a split made the rule multiply earlier counts for
+    closes never adjusted: ten times the market value). Closes imported from a file are taken as
+    adjusted up to their last day (when the file was downloaded is not recorded).
 
     Returns
     -------
@@ -716,13 +720,15 @@ def fetch_missing(
         if outcome.status != "cached":
             fetched.append(symbol)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    counts_end = max(end, today or dt.date.today())
     for ticker in tickers_with_shares if fetch_shares else ():
         assert fetch_shares is not None  # the loop runs only with a fetcher
         path = store.shares_path(ticker)
         if cached(path):
             continue
         refuse_case_twin(store, ticker, ("shares",), TICKER_FILES["shares"])
+        counts_end = max(end, today or dt.date.today())
+        if ticker not in fetched:  # closes cached before: as far as they are split-adjusted
+            counts_end = max(start, _closes_adjusted_through(store, ticker, counts_end))
         try:
             shares, _ = call_with_retries(
                 partial(fetch_shares, ticker, start, counts_end),
@@ -754,6 +760,20 @@ def fetch_missing(
                     },
                 )
     return fetched
+
+
+def _closes_adjusted_through(store: PriceStore, ticker: str, today: dt.date) -> dt.date:
+    """The last day a cached ticker's closes are split-adjusted for: the day they were fetched
+    (provenance ``fetched_at``), or for closes imported from a file their last day; ``today`` for
+    a returns series (no closes)."""
+    if store.series_kind(ticker) != "prices":
+        return today
+    fetched_at = store.provenance(store.price_path(ticker)).get("fetched_at")
+    if isinstance(fetched_at, str):
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(fetched_at).date()
+    dates = store.read_prices(ticker)["date"]
+    return pd.Timestamp(dates.max()).date() if len(dates) else today
 
 
 EarningsFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
