@@ -193,6 +193,13 @@ BAD_RETURNS = [
         "'1e400' is not a finite number",
     ),
     (
+        "1e-400, which a float holds as 0",
+        b"id,date,ret\nA,2024-01-02,0.0\nA,2024-01-03,1e-400\n",
+        ["--units", "percent"],
+        (3, "ret"),
+        "'1e-400' is too small for a float (it would be read as 0)",
+    ),
+    (
         "2025-02-30",
         b"id,date,ret\nA,2025-02-28,1\nA,2025-02-30,1\n",
         ["--units", "percent"],

@@ -403,13 +403,21 @@ def parse_numbers(
     table: TextTable, cells: np.ndarray, field: str, *, missing: frozenset[str] = MISSING_TEXT
 ) -> np.ndarray:
     """float64 of the cells; the texts of ``missing`` give NaN, anything else not a number is an
-    error naming its row. Infinite values are errors too (``inf``, ``1e400``)."""
+    error naming its row. Infinite values are errors too (``inf``, ``1e400``), and so is a number
+    too small for a float (``1e-400``, which would be read as 0: a price of 0, a return of 0)."""
     text = pd.Series(cells, dtype=object).astype(str)
     is_missing = text.isin(missing).to_numpy()
     numbers = pd.to_numeric(text.where(~is_missing), errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero((np.isnan(numbers) & ~is_missing) | np.isinf(numbers))
     if bad.size:
         raise table.fail(f"{text.iloc[bad[0]]!r} is not a finite number", index=int(bad[0]), field=field)
+    zeros = np.flatnonzero(numbers == 0.0)
+    if zeros.size:  # a zero whose digits are not all 0 (before an exponent) underflowed
+        underflow = text.iloc[zeros].str.contains(r"^[^eE]*[1-9]", regex=True).to_numpy()
+        if underflow.any():
+            index = int(zeros[np.flatnonzero(underflow)[0]])
+            problem = f"{text.iloc[index]!r} is too small for a float (it would be read as 0)"
+            raise table.fail(problem, index=index, field=field)
     return numbers
 
 
