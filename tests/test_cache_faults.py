@@ -121,20 +121,29 @@ def test_foreign_and_misnamed_files(store: PriceStore) -> None:
     (prices / "TEXT.parquet").write_text("Date,Open\n2024-01-02,1\n")
     shutil.copy(store.price_path("AAA"), prices / "BBB.parquet")  # AAA's data under another name
     (prices / "notes.txt").write_text("hello")
+    # A readable parquet file without a provenance record is the user's, as an import refuses
+    # to replace it: it was listed as DAMAGED, "re-import it", which the import then refused.
     found = {(p.path.name, p.kind) for p in store.verify()}
     assert found == {
-        ("FOREIGN.parquet", "foreign_schema"),
-        ("STRCLOSE.parquet", "foreign_schema"),
+        ("FOREIGN.parquet", "foreign"),
+        ("STRCLOSE.parquet", "foreign"),
         ("TEXT.parquet", "foreign"),  # the user's text: not damage a re-import would replace
         ("BBB.parquet", "misnamed"),
         ("notes.txt", "stray_file"),
     }
-    with pytest.raises(CacheCorruptError, match=r"columns a, b; expected date, open"):
-        store.read_prices("FOREIGN")
-    with pytest.raises(
-        CacheCorruptError, match=r"column 'close' has type large_string|column 'close' has type string"
-    ):
+    for name in ("FOREIGN", "STRCLOSE"):
+        with pytest.raises(CacheCorruptError, match=r"not a cache file \(a parquet file without eventstudy"):
+            store.read_prices(name)
+        assert store.foreign(store.price_path(name))
+    # a file of ours (its provenance record kept) whose schema is not a price file's is damage
+    provenance = store.provenance(store.price_path("AAA"))
+    store.write_prices("STRCLOSE", synthetic_prices(), {**provenance, "symbol": "STRCLOSE"})
+    table = pq.read_table(store.price_path("STRCLOSE"))
+    close = table.schema.get_field_index("close")
+    pq.write_table(table.set_column(close, "close", pa.array(typed["close"])), store.price_path("STRCLOSE"))
+    with pytest.raises(CacheCorruptError, match=r"column 'close' has type (large_)?string") as caught:
         store.read_prices("STRCLOSE")
+    assert caught.value.kind == "foreign_schema"
     with pytest.raises(CacheCorruptError, match=r"holds data of 'AAA', not of 'BBB'"):
         store.read_prices("BBB")
     assert store.read_prices("AAA").shape == (300, 7)  # the good file is untouched

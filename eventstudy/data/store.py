@@ -825,10 +825,12 @@ def read_cache_table(path: str | Path, kind: str, *, filesystem: Any = None) -> 
         if filesystem is None and _regular(Path(path)) and not _begins_as_parquet(Path(path)):  # the user's
             raise CacheCorruptError(named, "foreign", "does not begin as a parquet file does") from exc
         raise CacheCorruptError(named, "unreadable", _one_line(exc)) from exc
+    metadata = table.schema.metadata or {}
+    if PROVENANCE_KEY not in metadata:  # the user's, as an import, which never replaces it, says
+        raise CacheCorruptError(named, "foreign", "a parquet file without eventstudy's provenance record")
     problem = _schema_problem(table.schema, kind)
     if problem:
         raise CacheCorruptError(named, "foreign_schema", problem)
-    metadata = table.schema.metadata or {}
     provenance = _parse_provenance(named, metadata)
     posix = PurePosixPath(str(path))  # a local path or a URL's path (eventstudy.data.remote)
     name = (symbol_of_stem(posix.stem) or posix.stem) if kind != "factors" else posix.stem
