@@ -449,9 +449,10 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
         bullets.append(
             f"{len(unknown)} (event, party) windows {main} were not screened for earnings ({fate}): a "
             f"date of the window is more than {EARNINGS_REACH_DAYS} days from every release in the "
-            f"ticker's earnings calendar, or the ticker has none, so a release there would be missed: "
-            f"{names}. Import the releases around these dates (car.parquet's confounded is missing for "
-            "them)."
+            f"ticker's earnings calendar, or the cache has none for it (the ticker has no releases, or an "
+            f"online run could not fetch them: the next one asks again), so a release there would be "
+            f"missed: {names}. Import the releases around these dates (car.parquet's confounded is "
+            "missing for them)."
         )
     carried = parties[dominated(parties) & ~confounded(parties)]
     for r, blind in zip(carried.itertuples(index=False), unscreened(carried), strict=True):
