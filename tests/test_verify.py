@@ -417,6 +417,23 @@ def test_relative_paths_of_a_run_are_named_when_verify_runs_elsewhere(tmp_path, 
     assert main(["verify", "../out", "--events", "../study/events.csv", "--cache", "../cache"]) == 0
     assert "identical" in capsys.readouterr().out
     assert sorted(p.name for p in elsewhere.iterdir()) == []  # nothing written where it ran
+    # A news file named relative to where the study ran: said as the events file is, not as a
+    # bad config value ("study.news_file: news.csv is not a file").
+    config = tmp_path / "study" / "small.toml"
+    news = 'model = "market"\nnews_file = "news.csv"'
+    config.write_text(config.read_text().replace('model = "market"', news))
+    (tmp_path / "news.csv").write_text("ticker,date,headline\nAAA,2024-06-03,other news\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main([*relative[:-1], "news_out"]) == 0
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["verify", "../news_out", "--events", "../study/events.csv", "--cache", "../cache"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "eventstudy: error: ../news_out/manifest.json, field 'config.news_file': the news file 'news.csv' "
+        f"of the run is not found from {elsewhere} (a relative path holds where the study ran): run "
+        "verify there\n"
+    )
     # Where the recorded path is a folder (or a pipe), it is not 'not found': it is not a file.
     (elsewhere / "study" / "events.csv").mkdir(parents=True)
     assert main(["verify", "../out"]) == 2

@@ -582,6 +582,15 @@ def verify(
     if not isinstance(store, PriceStore) and manifest.get("engine") is None:
         problem = f"the cache {location} is a URL, which only a run on Dask reads; give --cache a folder"
         raise InputError(str(folder / "manifest.json"), problem, field="cache")
+    for key in ("news_file", "factors_file"):  # files of the config, as the run was given them
+        named = getattr(config, key)
+        if named is not None and not Path(named).is_absolute() and not Path(named).exists():
+            raise InputError(
+                str(folder / "manifest.json"),
+                f"the {key.replace('_', ' ')} '{named}' of the run is not found from {Path.cwd()} (a "
+                "relative path holds where the study ran): run verify there",
+                field=f"config.{key}",
+            )
     peers = list(manifest.get("peers", []))
 
     result = VerifyResult(folder)
