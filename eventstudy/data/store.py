@@ -69,7 +69,6 @@ import re
 import stat
 import tempfile
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -81,6 +80,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.flock import flock_within
 from eventstudy.hashing import content_sha256, csv_sha256
 from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, symbol_problem
 
@@ -983,19 +983,12 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
         yield
         return
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise InputError(
-                        str(Path(path).parent.parent),
-                        f"an import has been renaming its files into place for more than {timeout:g} s "
-                        f"(it holds {lock_path}); nothing was read: run again when it has finished",
-                    ) from None
-                time.sleep(0.05)
+        if not flock_within(descriptor, fcntl.LOCK_SH, timeout):
+            raise InputError(
+                str(Path(path).parent.parent),
+                f"an import has been renaming its files into place for more than {timeout:g} s "
+                f"(it holds {lock_path}); nothing was read: run again when it has finished",
+            )
         yield
     finally:
         os.close(descriptor)  # releases the lock

@@ -45,13 +45,13 @@ import shutil
 import signal
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from eventstudy.errors import InputError
+from eventstudy.flock import flock_within
 
 MANIFEST = "manifest.json"
 FILES_KEY = "files"
@@ -504,27 +504,18 @@ def _locked(parent: Path, folder: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``parent`` (writers of ``folder`` and its siblings)."""
     descriptor = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not flock_within(descriptor, fcntl.LOCK_EX, 0.0):
             print(
                 f"eventstudy: waiting for another eventstudy writing into {parent}/ ...",
                 file=sys.stderr,
                 flush=True,
             )
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise OutputFolderError(
-                            folder,
-                            f"another eventstudy has been writing into {parent}/ for {timeout:.0f} s; "
-                            "try again when it ends",
-                        ) from None
-                    time.sleep(0.05)  # polling a lock, not synchronising a test
+            if not flock_within(descriptor, fcntl.LOCK_EX, timeout):
+                raise OutputFolderError(
+                    folder,
+                    f"another eventstudy has been writing into {parent}/ for {timeout:.0f} s; "
+                    "try again when it ends",
+                )
         yield
     finally:
         os.close(descriptor)  # releases the lock
