@@ -563,19 +563,21 @@ def _restated_notes(
         [f"times {factor_text(f)}" if f >= 1 else f"divided by {factor_text(1 / f)}" for f in factor],
         dtype=object,
     )
+    # The restatement dates the split only as taking effect by `until`: a count between the split
+    # and `until` is already split-adjusted, so the remedy names the split, not that count.
     return (
         "shares: the count of "
         + tickers
         + " as of "
         + as_of
-        + " precedes a "
+        + " may precede a "
         + ratio
-        + " split seen in a restatement of its cached closes (no count of it is dated after "
+        + " split seen in a restatement of its cached closes (it had taken effect by "
         + until
-        + ", by when the split had taken effect), and the closes are split-adjusted, so close x that count "
-        "is not the market value and none is computed: import a count dated after "
+        + ", and no count of it is dated after), and the closes are split-adjusted, so close x that count "
+        "is not known to be the market value and none is computed: import a count dated after "
         + until
-        + ", and split-adjusted counts before it (each "
+        + ", and split-adjusted counts for those dated before the split (each "
         + times
         + ")"
     )
