@@ -874,6 +874,32 @@ def test_a_run_reads_its_inputs_under_the_batch_lock(tmp_path: Path, capsys, mon
     assert main(run_args(events, config, tmp_path / "cache", out)) == 0
 
 
+def test_a_batch_lock_that_is_a_pipe_or_a_link_is_not_waited_on_or_followed(tmp_path: Path) -> None:
+    """A finder's batch.lock was a pipe (mode 0444) that a reader could open only for reading:
+    opening it waited for a writer without end. A link there was followed, and its target made."""
+    as_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    if as_user and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv to drop privileges")
+    folder = Path(tempfile.mkdtemp(prefix="eventstudy-pipe."))
+    try:
+        folder.chmod(0o755)
+        lock = folder / "cache" / ".locks" / "catalog" / "batch.lock"
+        lock.parent.mkdir(parents=True)
+        os.mkfifo(lock, 0o444)
+        code = "import sys\nfrom eventstudy.data.store import PriceStore\n"
+        code += "with PriceStore(sys.argv[1]).consistent_reads(timeout=0.0):\n    print('read')\n"
+        command = [*as_user, sys.executable, "-c", code, str(folder / "cache")]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        assert (done.returncode, done.stdout) == (0, "read\n"), done.stderr  # the timeout guards a hang
+        lock.unlink()
+        lock.symlink_to(folder / "elsewhere.lock")
+        with PriceStore(folder / "cache").consistent_reads(timeout=0.0):
+            pass
+        assert not (folder / "elsewhere.lock").exists()
+    finally:
+        shutil.rmtree(folder)
+
+
 def test_verify_clean_of_a_cache_whose_locks_cannot_be_made_with_nothing_to_clean(
     store: PriceStore, capsys
 ) -> None:

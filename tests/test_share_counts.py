@@ -398,3 +398,11 @@ def test_counts_of_cached_closes_stop_at_the_day_those_closes_were_fetched(tmp_p
         tickers_with_shares=["NVDA"], sleep=pytest.fail, today=fetched_on + dt.timedelta(days=400),
     )  # fmt: skip
     assert asked[1] == (START, last) and last <= END
+    skewed = PriceStore(tmp_path / "skewed")  # a fetch day after today (a clock set wrong): today
+    later = {**provenance, "fetched_at": "2031-01-05T00:00:00"}
+    skewed.write_prices("NVDA", store.read_prices("NVDA"), later)
+    fetch_missing(
+        skewed, ["NVDA"], START, END, fetch_prices=pytest.fail, fetch_shares=counts,
+        tickers_with_shares=["NVDA"], sleep=pytest.fail, today=fetched_on,
+    )  # fmt: skip
+    assert asked[2] == (START, fetched_on)

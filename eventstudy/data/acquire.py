@@ -728,7 +728,7 @@ def fetch_missing(
         refuse_case_twin(store, ticker, ("shares",), TICKER_FILES["shares"])
         counts_end = max(end, today or dt.date.today())
         if ticker not in fetched:  # closes cached before: as far as they are split-adjusted
-            counts_end = max(start, _closes_adjusted_through(store, ticker, counts_end))
+            counts_end = max(start, min(counts_end, _closes_adjusted_through(store, ticker, counts_end)))
         try:
             shares, _ = call_with_retries(
                 partial(fetch_shares, ticker, start, counts_end),

@@ -973,7 +973,9 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
     descriptor = None
     with contextlib.suppress(OSError):
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-    for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+    # never through a link, never waiting on a pipe's other end (a lock file is a regular file)
+    guarded = os.O_NOFOLLOW | os.O_NONBLOCK
+    for flags in (os.O_RDWR | os.O_CREAT | guarded, os.O_RDONLY | guarded):
         try:
             descriptor = os.open(lock_path, flags, 0o644)
             break
