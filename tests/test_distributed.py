@@ -814,3 +814,32 @@ def test_a_local_clusters_workers_leave_ctrl_c_to_the_command_and_log_nothing(ca
         logging.getLogger("distributed.scheduler").warning("Attempting to reschedule task")
     err = capfd.readouterr().err
     assert "Failed to communicate" not in err and "Attempting to reschedule" not in err, err
+
+
+def test_a_factor_model_on_a_cluster_records_its_factor_tables(
+    shared_data: Path, cluster, tmp_path: Path
+) -> None:
+    """The driver reads the factor tables; the partitions' records held none, so a run on Dask
+    recorded no inputs.factors (verify said identical over a restated factor) and the model's
+    record alone carried them."""
+    root = tmp_path / "cache"
+    import_paths(PriceStore(root), [shared_data / "prices", shared_data / "shares", shared_data / "factors"])
+    events = read_events(Path(__file__).parent.parent / "events.csv").iloc[:6]
+    config = StudyConfig(model="ff3", event_windows=((0, 0), (-1, 1)))
+    memory = run_study(events, root, config, peers=())
+    dask = run_distributed(events, root, config, scheduler=cluster, peers=(), rows_per_partition=2)
+    assert set(memory.provenance["inputs"]["factors"]) == {"F-F_Research_Data_Factors_daily"}
+    assert memory.provenance["inputs"] == dask.provenance["inputs"]
+
+
+def test_an_input_read_in_two_versions_by_the_partitions_stops_the_run() -> None:
+    """A finder's import restated SPY between two partitions' reads: one partition's abnormal
+    returns were against the old market and the manifest recorded the new one."""
+    from eventstudy.distributed.run import _merged_records
+
+    old, new = ({"content_sha256": digit * 64, "provenance": {}} for digit in "ab")
+    cache = PriceStore("/nonexistent-cache")
+    same = _merged_records(cache, "prices", [{"SPY": old, "AVGO": new}, {"SPY": dict(old), "MSFT": new}])
+    assert list(same) == ["SPY", "AVGO", "MSFT"]
+    with pytest.raises(InputError, match=r"prices SPY was read in two versions \(a{12}, b{12}\)"):
+        _merged_records(cache, "prices", [{"SPY": old}, {"SPY": new}])

@@ -14,6 +14,7 @@ The market proxy's dates are the calendar either way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -246,10 +247,7 @@ def _read_inputs(
     if news is not None:
         record["news"] = news_record
     if factors:  # the model's and the calendar-time regressions' (a restated factor is an input change)
-        record["factors"] = {
-            name: {"content_sha256": table.content_sha256(), "provenance": dict(table.provenance)}
-            for name, table in sorted(factors.items())
-        }
+        record["factors"] = factors_record(factors)
     return StudyInputs(
         prices,
         shares,
@@ -263,6 +261,15 @@ def _read_inputs(
         earnings=earnings,
         news=news,
     )
+
+
+def factors_record(factors: Mapping[str, FactorTable]) -> dict[str, Any]:
+    """What ``manifest.json`` records of the factor tables a study read (``inputs.factors``):
+    each table's content hash and provenance, by name."""
+    return {
+        name: {"content_sha256": table.content_sha256(), "provenance": dict(table.provenance)}
+        for name, table in sorted(factors.items())
+    }
 
 
 def _earnings(store: CacheReader, tickers: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:

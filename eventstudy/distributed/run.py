@@ -166,6 +166,24 @@ def run_distributed(
     return run.results
 
 
+def _merged_records(cache: Any, kind: str, records: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The partitions' records of one kind of input as one; a file read in two versions (an
+    import or a fetch replaced it between two partitions' reads: the market's series of one
+    partition was not another's, and the manifest recorded the last) stops the run."""
+    merged: dict[str, Any] = {}
+    for record in records:
+        for name, entry in record.items():
+            if name in merged and isinstance(entry, Mapping) and merged[name] != entry:
+                hashes = (merged[name].get("content_sha256", "?")[:12], entry.get("content_sha256", "?")[:12])
+                raise InputError(
+                    str(cache.root),
+                    f"changed while the study read it: {kind} {name} was read in two versions "
+                    f"({hashes[0]}, {hashes[1]}); run again when the import or fetch has finished",
+                )
+            merged[name] = entry
+    return merged
+
+
 def compute_distributed(
     events: pd.DataFrame | str | Path,
     store: PriceStore | RemoteCache | str | Path,
@@ -215,7 +233,7 @@ def _compute(
     from eventstudy.aggregate import battery_members, group_labels
     from eventstudy.data.events import events_record
     from eventstudy.data.factors import read_cached_french, read_user_factors
-    from eventstudy.data.inputs import Needs
+    from eventstudy.data.inputs import Needs, factors_record
     from eventstudy.data.remote import open_cache
     from eventstudy.data.store import PriceStore
     from eventstudy.peers import PEER_ROLE, add_peers
@@ -391,9 +409,11 @@ def _compute(
         findings = {k: v for s in gathered for k, v in s.findings.items()}
         record: dict[str, Any] = {"events": events_hash}
         for kind in ("prices", "shares", "earnings", "returns", "news"):
-            merged = {k: v for s in gathered for k, v in s.record.get(kind, {}).items()}
+            merged = _merged_records(cache, kind, [s.record.get(kind, {}) for s in gathered])
             if merged or kind in ("prices", "shares", "earnings"):
                 record[kind] = merged if kind == "news" else {k: merged[k] for k in sorted(merged)}
+        if factors:  # read here, on the driver (the partitions read none)
+            record["factors"] = factors_record(factors)
         methods: dict[str, pd.DataFrame] = {}
         if garch is not None:
             methods["garch"] = garch
