@@ -124,6 +124,7 @@ def header_line(lines: list[str]) -> int:
         (lambda f: [f[0], "  -99.99", *f[2:]], "Mkt-RF", "-99.99 is French's missing-value code"),
         (lambda f: [f[0], f[1], "    -999", *f[3:]], "SMB", "-999 is French's missing-value code"),
         (lambda f: [f[0], f[1], f[2], "  n/a", f[4]], "HML", "'n/a' is not a number"),
+        (lambda f: [f[0], f[1], "1e-400", *f[3:]], "SMB", "'1e-400' is too small for a float"),  # once 0
         (lambda f: ["192607", *f[1:]], "date", "'192607' is not a daily date YYYYMMDD"),
         (lambda f: ["19261345", *f[1:]], "date", "'19261345' is not a daily date YYYYMMDD"),
         (lambda f: ["99991231", *f[1:]], "date", "'99991231' is outside 1900..2199"),  # once a wrapped date
@@ -371,6 +372,7 @@ def test_user_csv_and_parquet_tables(tmp_path) -> None:
     ("edit", "row", "field", "message"),
     [
         (lambda f: f.assign(AI=["0.1", "x", "0.2"]), 3, "AI", "'x' is not a number"),
+        (lambda f: f.assign(AI=["0.1", "1e-400", "0.2"]), 3, "AI", "'1e-400' is too small for a float"),
         (lambda f: f.assign(AI=[0.3, 1.64, 0.2]), 3, "AI", "decimal (0.0164 = 1.64%), not percent"),
         (lambda f: f.assign(date=["2025-01-02", "2025-01-06", "2025-01-03"]), 4, "date", "date out of order"),
         (lambda f: f.assign(date=["2025-01-02", "20250103", "2025-01-06"]), 3, "date", "is not a date"),

@@ -47,7 +47,9 @@ from eventstudy.data.tabular import (
     LAST_YEAR,
     date_cells,
     first_bad_date,
+    first_underflow,
     read_text_table,
+    underflow_problem,
 )
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
@@ -163,6 +165,10 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
                 row=first_row + int(bad[0]),
                 field=name,
             )
+        tiny = first_underflow(table[name], percent)
+        if tiny is not None:
+            cell = table[name].iloc[tiny]
+            raise InputError(source, underflow_problem(cell), row=first_row + tiny, field=name)
         coded = np.flatnonzero(np.isin(percent, FRENCH_MISSING_CODES))
         if coded.size:
             raise InputError(
@@ -414,6 +420,9 @@ def read_user_factors(path: str | Path) -> FactorTable:
             raise InputError(
                 source, f"{column.iloc[bad[0]]!r} is not a number", row=line(bad[0]), field=name
             )
+        tiny = first_underflow(column, np.where(missing, np.nan, values))
+        if tiny is not None:
+            raise InputError(source, underflow_problem(column.iloc[tiny]), row=line(tiny), field=name)
         large = np.flatnonzero(np.abs(np.nan_to_num(values)) >= 1.0)
         if large.size:
             cell = str(column.iloc[large[0]]).strip()  # the file's text (a numpy scalar's repr is not)

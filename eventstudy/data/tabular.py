@@ -411,14 +411,25 @@ def parse_numbers(
     bad = np.flatnonzero((np.isnan(numbers) & ~is_missing) | np.isinf(numbers))
     if bad.size:
         raise table.fail(f"{text.iloc[bad[0]]!r} is not a finite number", index=int(bad[0]), field=field)
-    zeros = np.flatnonzero(numbers == 0.0)
-    if zeros.size:  # a zero whose digits are not all 0 (before an exponent) underflowed
-        underflow = text.iloc[zeros].str.contains(r"^[^eE]*[1-9]", regex=True).to_numpy()
-        if underflow.any():
-            index = int(zeros[np.flatnonzero(underflow)[0]])
-            problem = f"{text.iloc[index]!r} is too small for a float (it would be read as 0)"
-            raise table.fail(problem, index=index, field=field)
+    index = first_underflow(text, numbers)
+    if index is not None:
+        raise table.fail(underflow_problem(text.iloc[index]), index=index, field=field)
     return numbers
+
+
+def first_underflow(text: pd.Series, numbers: np.ndarray) -> int | None:
+    """The position of the first number too small for a float: read as 0 from a text whose digits
+    before any exponent are not all 0 (``1e-400``); None when there is none."""
+    zeros = np.flatnonzero(numbers == 0.0)
+    if not zeros.size:
+        return None
+    underflow = text.iloc[zeros].astype(str).str.contains(r"^[^eE]*[1-9]", regex=True).to_numpy()
+    return int(zeros[np.flatnonzero(underflow)[0]]) if underflow.any() else None
+
+
+def underflow_problem(cell: object) -> str:
+    """What an error says of a number too small for a float (:func:`first_underflow`)."""
+    return f"{cell!r} is too small for a float (it would be read as 0)"
 
 
 def check_symbols(table: TextTable, cells: np.ndarray, field: str) -> None:
