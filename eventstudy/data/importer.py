@@ -346,7 +346,7 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
             day, columns = REPLACED_SERIES[summary.kind]
             compared = tuple(c for c in cached.frame.columns if c != day) if columns is None else columns
             definitions = tuple(p.get("definition", "simple") for p in (cached.provenance, provenance))
-            if summary.kind == "returns" and definitions[0] != definitions[1]:
+            if definitions[0] != definitions[1]:  # only returns have a definition
                 # the same numbers as log returns are other returns: compared as what they mean
                 old_simple, new_simple = (
                     table.assign(ret=_simple_returns(table["ret"], definition))

@@ -643,8 +643,9 @@ class PriceStore:
                         size = path.stat().st_size
                     except FileNotFoundError:
                         continue
-                    target = _target_of_temp(path).name  # a new symbol's has none (never written)
-                    kept = f"{target} is unaffected" if _mode(_target_of_temp(path)) else f"no {target}"
+                    target = _target_of_temp(path)  # a new symbol's has none (never written)
+                    name = target.name
+                    kept = f"{name} is unaffected" if _mode(target) is not None else f"no {name}"
                     detail = f"temporary file of an interrupted write ({size} bytes); {kept}"
                     detail += "; remove with --clean"
                     problems.append(CacheProblem(path, "temp_leftover", detail))
@@ -1063,30 +1064,24 @@ class _Staging:
         if not self.pending:
             return
         renamed: list[Path] = []
-        batch = contextlib.ExitStack()
-        try:
-            try:  # readers (consistent_reads) see the cache before the batch or after it
-                batch.enter_context(_locked(_batch(self.pending[0][1].parent.parent), LOCK_TIMEOUT))
-            except CacheWriteError as exc:
-                exc.message += _partial_batch(renamed, len(self.pending))
-                raise
-            while self.pending:
-                temporary, path = self.pending[0]
+        try:  # readers (consistent_reads) see the cache before the batch or after it
+            with _locked(_batch(self.pending[0][1].parent.parent), LOCK_TIMEOUT):
                 try:
-                    with _locked(path, LOCK_TIMEOUT):
-                        try:
-                            os.replace(temporary, path)
-                        except OSError as exc:
-                            raise CacheWriteError(path, _os_reason(exc)) from exc
-                except CacheWriteError as exc:
-                    exc.message += _partial_batch(renamed, len(self.pending))
-                    raise
-                renamed.append(path)
-                self.pending.pop(0)
-        finally:  # what was renamed, durably (also when the batch stopped)
-            for folder in sorted({path.parent for path in renamed}):
-                _fsync_directory(folder)
-            batch.close()
+                    while self.pending:
+                        temporary, path = self.pending[0]
+                        with _locked(path, LOCK_TIMEOUT):
+                            try:
+                                os.replace(temporary, path)
+                            except OSError as exc:
+                                raise CacheWriteError(path, _os_reason(exc)) from exc
+                        renamed.append(path)
+                        self.pending.pop(0)
+                finally:  # what was renamed, durably (also when the batch stopped)
+                    for folder in sorted({path.parent for path in renamed}):
+                        _fsync_directory(folder)
+        except CacheWriteError as exc:  # the batch lock, a file's lock or a rename
+            exc.message += _partial_batch(renamed, len(self.pending))
+            raise
 
     def discard(self) -> None:
         """Remove the temporary files not renamed (the batch failed)."""
