@@ -1033,3 +1033,147 @@ def test_an_entry_the_cache_did_not_write_is_named_never_read_as_none(tmp_path, 
     assert read == sum(1 for p in cache.root.glob("*/*.parquet")) - (entry != "notes")
     assert said.splitlines()[-1] == f"1 problem(s) in {cache.root}/ ({read} cache files checked)"
     assert path.exists() or path.is_symlink()  # never touched
+
+
+# -- a batch stopped during its renames -------------------------------------------------------
+KILLED_RENAMES = r"""
+import os, signal, sys
+from eventstudy.cli import main
+
+real_replace, calls = os.replace, [0]
+
+def killed_at_the_third(source, target, *args, **kwargs):
+    if str(target).endswith(".parquet"):  # a cache file's rename (the journal's is not one)
+        calls[0] += 1
+        if calls[0] == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(source, target, *args, **kwargs)
+
+os.replace = killed_at_the_third
+main(["cache", "import", *sys.argv[2:], "--cache", sys.argv[1]])
+"""
+
+
+def journal_of(store: PriceStore) -> Path:
+    return store.root / ".locks" / "catalog" / "batch.journal"
+
+
+def test_an_import_killed_during_its_renames_is_read_by_no_one_until_clean_finishes_it(
+    shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """``kill -9`` between the second and third of five renames: the cache held two new files and
+    three old ones, and nothing said so (a run read the mix). The journal written before the
+    renames stays: a study and another import refuse the cache in one line, ``cache verify``
+    lists it, and ``--clean`` renames the other three into place."""
+    store = PriceStore(tmp_path / "cache")
+    sources = sorted((shared_data / "prices").glob("*.csv"))[:5]
+    for source in sources:  # old content: adj_close halved
+        frame = pd.read_csv(source)
+        frame["Adj Close"] = frame["Adj Close"] * 0.5
+        frame.to_csv(tmp_path / source.name, index=False)
+    import_paths(store, [tmp_path / s.name for s in sources])
+    before = snapshot(store)
+    command = [sys.executable, "-c", KILLED_RENAMES, str(store.root), *map(str, sources)]
+    killed = subprocess.run(command, capture_output=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    after = snapshot(store)
+    assert sum(after[name] != before[name] for name in before) == 2 and len(leftovers(store)) == 3
+    stopped = "an import was stopped while renaming its files into place (2 of 5 renamed; its journal is "
+    refused = pytest.raises(InputError, match=r"\(2 of 5 renamed; .*; nothing was read$")
+    with refused, store.consistent_reads():
+        pass
+    assert main(["cache", "import", str(sources[0]), "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert stopped in err and err.endswith("; nothing was imported\n") and err.count("\n") == 1
+    assert snapshot(store) == after
+    assert main(["cache", "verify", "--cache", str(store.root)]) == 1
+    out = capsys.readouterr().out
+    assert f"{journal_of(store)}: interrupted_batch: {stopped}" in out
+    assert out.count("temp_leftover: a file of the stopped import, not yet renamed") == 3
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len([line for line in out if line.endswith("(finishing the stopped import)")]) == 3
+    assert out[-1] == f"0 problem(s) in {store.root}/ (5 cache files checked)"
+    for source in sources:  # every file the killed import's
+        expected = pd.read_csv(source)["Adj Close"].tolist()
+        assert store.read_prices(source.stem)["adj_close"].tolist() == expected
+    assert leftovers(store) == [] and not journal_of(store).exists()
+    with store.consistent_reads():
+        pass
+
+
+def stop_at_the_second_rename(store: PriceStore, frames: dict[str, pd.DataFrame]) -> None:
+    """Write ``frames`` as one batch with Ctrl-C at its second rename of a cache file (what a
+    kill leaves, in-process): the first file is renamed, the others wait in temporary files."""
+    replace, calls = os.replace, [0]
+
+    def interrupted(source: object, target: object) -> None:
+        if str(target).endswith(".parquet"):
+            calls[0] += 1
+            if calls[0] == 2:
+                raise KeyboardInterrupt
+        replace(source, target)  # type: ignore[arg-type]
+
+    def batch() -> None:
+        with store.staged_writes():
+            for symbol, frame in frames.items():
+                store.write_prices(symbol, frame, {"source": "batch", "symbol": symbol})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module.os, "replace", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            batch()
+
+
+def test_clean_never_puts_a_stopped_imports_file_over_one_written_since(store: PriceStore) -> None:
+    """After the stop a fetch wrote CCC: finishing the batch renames BBB (still the old file)
+    into place and removes the batch's CCC, older than the file there."""
+    for symbol in ("BBB", "CCC"):
+        store.write_prices(symbol, synthetic_prices(), {"source": "test", "symbol": symbol})
+    stop_at_the_second_rename(store, dict.fromkeys(("AAA", "BBB", "CCC"), synthetic_prices(scale=2.0)))
+    first = [store.read_prices(symbol)["adj_close"].iloc[0] for symbol in ("AAA", "BBB", "CCC")]
+    old, new = synthetic_prices()["adj_close"].iloc[0], synthetic_prices(scale=2.0)["adj_close"].iloc[0]
+    assert first == [new, old, old]
+    assert journal_of(store).exists() and len(leftovers(store)) == 2
+    store.write_prices("CCC", synthetic_prices(scale=3.0), {"source": "fetch", "symbol": "CCC"})
+    lines = store.finish_interrupted_batch()
+    assert [line.split(" ", 1)[0] for line in lines] == ["renamed", "removed"]
+    assert lines[1].endswith("(CCC.parquet was written after the import stopped)")
+    assert store.provenance(store.price_path("BBB"))["source"] == "batch"
+    assert store.provenance(store.price_path("CCC"))["source"] == "fetch"
+    assert leftovers(store) == [] and not journal_of(store).exists() and store.verify() == []
+    assert store.finish_interrupted_batch() == []  # nothing left to do
+
+
+def test_a_run_on_a_cache_whose_import_stopped_mid_renames_stops_in_one_line(tmp_path: Path, capsys) -> None:
+    """The run reads none of the mix (SPY new, AAA old) and writes nothing; after ``--clean`` it
+    runs on the batch's files."""
+    store = make_cache(tmp_path / "cache")
+    events, config = make_study(tmp_path)
+    frames = {symbol: store.read_prices(symbol) for symbol in ("SPY", "AAA")}
+    for frame in frames.values():
+        frame["adj_close"] *= 1.5
+    stop_at_the_second_rename(store, frames)
+    out = tmp_path / "out"
+    assert main(run_args(events, config, tmp_path / "cache", out)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "(1 of 2 renamed; its journal is" in err and err.endswith("; nothing was read\n")
+    assert not out.exists()
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
+    assert main(run_args(events, config, tmp_path / "cache", out)) == 0
+    assert store.provenance(store.price_path("AAA"))["source"] == "batch"
+
+
+def test_a_journal_the_package_did_not_write_is_named_never_acted_on(store: PriceStore, capsys) -> None:
+    journal_of(store).parent.mkdir(parents=True, exist_ok=True)
+    journal_of(store).write_text('{"journal": "eventstudy: the renames of an import\'s batch", "renames": '
+                                 '[{"temporary": "prices/../../x", "target": "prices/AAA.parquet", '
+                                 '"temporary_inode": 1, "replaces_inode": null}]}')  # fmt: skip
+    refused = pytest.raises(InputError, match=r"is not a journal this package wrote .*; nothing was read$")
+    with refused, store.consistent_reads():
+        pass
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a batch's rename" in err and "remove it to use the cache" in err
+    assert store.read_prices("AAA")["adj_close"].tolist() == synthetic_prices()["adj_close"].tolist()

@@ -65,7 +65,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Read every file of the cache with all integrity checks (parquet page checksums,\n"
         "schema, provenance, file name, content hash) and list what is wrong, one line per file.\n"
         "Temporary files left by killed or failed writers are listed too (the files beside them\n"
-        "are intact); --clean deletes them.\n\n"
+        "are intact); --clean deletes them. An import stopped while renaming its files into place\n"
+        "(kill -9) leaves some new and some old, which no study reads: --clean finishes its renames.\n\n"
         "exit status: 0 every file is good, 1 problems listed, 2 no such cache folder.\n\n"
         "examples:\n  eventstudy cache verify --cache /tmp/cache\n"
         "  eventstudy cache verify --clean     # also delete temporary files of killed writers",
@@ -74,7 +75,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     verify.add_argument(
         "--clean",
         action="store_true",
-        help="delete temporary files left by interrupted writes (never a cache file)",
+        help="finish the renames of a stopped import and delete temporary files left by interrupted "
+        "writes (never a cache file)",
     )
     add_cache_option(verify)
     verify.set_defaults(handler=verify_cache)
@@ -171,6 +173,8 @@ def verify_cache(args: argparse.Namespace) -> int:
 
     store = PriceStore(existing_cache(args.cache))
     if args.clean:
+        for line in store.finish_interrupted_batch():
+            print(line)
         for path in store.remove_temp_leftovers():
             print(f"removed {path}")
     problems = store.verify()

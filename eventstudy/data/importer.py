@@ -17,8 +17,9 @@ Every file is parsed and checked before anything is written, so a bad file leave
 it was: one bad file in a batch means nothing of the batch is imported. The batch's files are
 then written whole and renamed into place one after the other at the end
 (:meth:`~eventstudy.data.store.PriceStore.staged_writes`): a full disk or a ``kill -9`` while
-they are written imports nothing of it either; a rename that fails, or a kill during the
-renames, leaves the files renamed before it (the error names them). Values are kept exactly
+they are written imports nothing of it either; a rename that fails leaves the files renamed
+before it (the error names them), and a kill during the renames leaves their journal, so that no
+study reads the mix until ``eventstudy cache verify --clean`` finishes them. Values are kept exactly
 as given: no sorting, filling or dropping. Rows out of date order, duplicate dates,
 non-numeric prices and negative volumes are errors naming file, row and field.
 

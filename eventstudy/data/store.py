@@ -48,6 +48,10 @@ Guarantees
   cache's batch lock (exclusive), and a study reads its inputs under the same lock shared
   (:meth:`PriceStore.consistent_reads`): it reads the files before a batch or after it, never
   some of each (a run during an import's renames read ORCL new and SPY old, without a word).
+  Before its first rename a batch writes a journal of them (``.locks/catalog/batch.journal``),
+  removed after its last: a batch stopped between the two (``kill -9``) leaves the journal, a
+  study then refuses to read the mix, and ``eventstudy cache verify --clean`` finishes the
+  renames (:meth:`PriceStore.finish_interrupted_batch`).
 * **Damage is detected, never computed on.** Files are written with parquet page checksums;
   a read verifies them, the schema (column names and types), the provenance JSON, that the file
   belongs to the symbol it is named after, and the content hash. Anything wrong raises
@@ -563,9 +567,40 @@ class PriceStore:
         ------
         InputError
             When an import has been renaming its files for longer than ``timeout`` seconds
-            (default :data:`LOCK_TIMEOUT`).
+            (default :data:`LOCK_TIMEOUT`), or was stopped while renaming them (its journal is
+            left: :meth:`finish_interrupted_batch`).
         """
         return _shared_lock(_batch(self.root), LOCK_TIMEOUT if timeout is None else timeout)
+
+    def interrupted_batch(self) -> str | None:
+        """What is wrong when an import was stopped while renaming its files into place (its
+        journal is left; ask with no import running: under :meth:`consistent_reads` or the
+        cache's locks), else None."""
+        return _interrupted_problem(self.root)
+
+    def finish_interrupted_batch(self, timeout: float = LOCK_TIMEOUT) -> list[str]:
+        """Finish the renames of an import stopped during them (``kill -9``): each of its
+        temporary files not yet in place is renamed over its target, unless the target was
+        written since (a fetch) or the temporary file is gone, when the target keeps what it
+        holds (and the temporary file is removed). Returns one line per file acted on; empty when
+        no batch was stopped.
+
+        Raises
+        ------
+        InputError
+            When the cache's locks cannot be had within ``timeout`` seconds, or the journal is
+            not one this package wrote.
+        CacheWriteError
+            When a rename fails (the journal stays: run it again).
+        """
+        if not _journal_left(self.root):
+            return []
+        with self.catalog_lock(timeout, done="renamed"):
+            try:
+                with _locked(_batch(self.root), timeout):
+                    return _finish_batch(self.root)
+            except CacheCorruptError as exc:
+                raise InputError(str(exc.path), f"{exc.reason}; remove it to use the cache") from None
 
     @contextlib.contextmanager
     def staged_writes(self) -> Iterator[None]:
@@ -577,11 +612,16 @@ class PriceStore:
         (:meth:`consistent_reads`). An error inside the block (a full disk on the
         fifth file) or a ``kill -9`` before the renames leaves every cache file as it was: the
         temporary files are removed, or, after a kill, left for ``eventstudy cache verify
-        --clean``. A rename that fails (:meth:`_Staging.commit`) or a kill during the renames
-        leaves the files renamed before it, each whole, and the error names them. Hold
+        --clean``. A rename that fails (:meth:`_Staging.commit`) leaves the files renamed before
+        it, each whole, and the error names them; a kill during the renames leaves their journal
+        (:meth:`finish_interrupted_batch`), and no batch starts, no study reads, until they are
+        finished. Hold
         :meth:`catalog_lock` around it (as an import does), so that ``--clean`` does not take a
         batch's files for a killed writer's.
         """
+        problem = _interrupted_problem(self.root)
+        if problem is not None:  # its files and this batch's would be mixed further
+            raise InputError(str(self.root), f"{problem}; nothing was imported")
         staging, thread = _Staging(), threading.get_ident()
         self._staging[thread] = staging
         try:
@@ -631,12 +671,21 @@ class PriceStore:
         cache's identifier lock: an import's batch waits for its renames) is skipped.
         """
         problems: list[CacheProblem] = []
+        pending: frozenset[Path] = frozenset()
+        if _journal_left(self.root) and not _held(_batch(self.root)):
+            problem = _interrupted_problem(self.root)
+            if problem is not None:
+                problems.append(CacheProblem(_journal(self.root), "interrupted_batch", problem))
+            pending = _journaled_temps(self.root)
         for kind in KINDS:
             folder = self.root / kind
             if not folder.is_dir():
                 continue
             for path in sorted(folder.iterdir()):
-                if _is_temp_file(path):
+                if path in pending:
+                    detail = "a file of the stopped import, not yet renamed; --clean renames it into place"
+                    problems.append(CacheProblem(path, "temp_leftover", detail))
+                elif _is_temp_file(path):
                     if _temp_in_use(path):
                         continue  # a live writer's temporary file, renamed when it finishes
                     try:
@@ -675,12 +724,13 @@ class PriceStore:
         import running (:meth:`staged_writes` under :meth:`catalog_lock`) is waited for, as
         its batch's files are temporary until its end (up to ``timeout`` seconds).
         """
+        pending = _journaled_temps(self.root)  # a stopped import's: finish_interrupted_batch renames them
         found = [
             path
             for kind in KINDS
             if (self.root / kind).is_dir()
             for path in sorted((self.root / kind).iterdir())
-            if _is_temp_file(path)
+            if _is_temp_file(path) and path not in pending
         ]
         if not found:  # nothing to remove: no lock needed (a read-only cache is verified as well)
             return []
@@ -983,6 +1033,7 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
         except OSError:
             continue
     if descriptor is None:
+        _refuse_interrupted(Path(path).parent.parent)
         yield
         return
     try:
@@ -992,6 +1043,7 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
                 f"an import has been renaming its files into place for more than {timeout:g} s "
                 f"(it holds {lock_path}); nothing was read: run again when it has finished",
             )
+        _refuse_interrupted(Path(path).parent.parent)
         yield
     finally:
         os.close(descriptor)  # releases the lock
@@ -1008,6 +1060,184 @@ def _partial_batch(renamed: list[Path], left: int) -> str:
         f"; {len(renamed)} file(s) of the batch were renamed into place before it and stay ({shown}), the "
         f"other {left} were not imported"
     )
+
+
+def _journal(root: Path) -> Path:
+    """The journal of a batch's renames (:meth:`_Staging.commit`), beside the batch lock's file."""
+    return _lock_path(_batch(root)).with_name("batch.journal")
+
+
+def _journal_left(root: Path) -> bool:
+    """Whether a journal is there (False when its folder cannot be searched: as a cache whose
+    locks cannot be taken, it is read as it is)."""
+    try:
+        return _mode(_journal(root)) is not None
+    except OSError:
+        return False
+
+
+_JOURNAL_TAG = "eventstudy: the renames of an import's batch"
+
+
+@dataclass(frozen=True)
+class _Rename:
+    """One rename of a batch's journal: the files relative to the cache's root
+    (``prices/NVDA.parquet``), and the inodes that say whether it was done (the target's is the
+    temporary file's after it) or the target written since (neither's)."""
+
+    temporary: str
+    target: str
+    temporary_inode: int
+    replaces_inode: int | None
+
+
+def _inode(path: Path) -> int | None:
+    """The inode number of ``path`` (a link's own), or None when there is nothing there."""
+    try:
+        return os.lstat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _write_journal(root: Path, pending: list[tuple[str, Path]]) -> None:
+    """Write the journal of the renames ``pending`` durably (before the first of them).
+
+    Raises
+    ------
+    CacheWriteError
+        On an OS error (nothing renamed yet), or when a journal is there already.
+    """
+    journal = _journal(root)
+    temporary: str | None = None
+    try:
+        files = [
+            dataclasses.asdict(
+                _Rename(f"{path.parent.name}/{Path(held).name}", f"{path.parent.name}/{path.name}",
+                        os.stat(held).st_ino, _inode(path))
+            )
+            for held, path in pending
+        ]  # fmt: skip
+        if _mode(journal) is not None:
+            raise CacheWriteError(journal, "a stopped import's journal is there (cache verify --clean)")
+        record = json.dumps({"journal": _JOURNAL_TAG, "renames": files}, indent=1).encode("utf-8")
+        descriptor, temporary = tempfile.mkstemp(prefix=".batch.journal.", suffix=".tmp", dir=journal.parent)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(record)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, journal)
+        temporary = None
+        _fsync_directory(journal.parent)
+    except OSError as exc:
+        raise CacheWriteError(journal, _os_reason(exc)) from exc
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _remove_journal(root: Path) -> None:
+    """Remove the journal once its batch ended (left, a later ``--clean`` finds nothing to do)."""
+    with contextlib.suppress(OSError):
+        os.unlink(_journal(root))
+        _fsync_directory(_journal(root).parent)
+
+
+def _read_journal(root: Path) -> list[_Rename]:
+    """The renames of the journal at ``root``.
+
+    Raises
+    ------
+    CacheCorruptError
+        When the file is not a journal this package wrote (its renames name other files than a
+        batch's temporary files and their targets in the cache's folders).
+    """
+    journal = _journal(root)
+    try:
+        if not _regular(journal):
+            raise ValueError("not a regular file")
+        record = json.loads(journal.read_bytes())
+        if not isinstance(record, dict) or record.get("journal") != _JOURNAL_TAG:
+            raise ValueError("no journal record")
+        renames = [_Rename(**item) for item in record["renames"]]
+        for item in renames:
+            kind, _, name = item.target.partition("/")
+            folder, _, held = item.temporary.partition("/")
+            match = _TEMP_NAME.fullmatch(held)
+            if not (kind in KINDS and folder == kind and match and match["target"] == name):
+                raise ValueError(f"{item.temporary!r} -> {item.target!r} is not a batch's rename")
+            if not _named_as(kind, Path(name).stem) or Path(name).suffix != ".parquet":
+                raise ValueError(f"{item.target!r} is not a cache file")
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # JSONDecodeError is a ValueError
+        raise CacheCorruptError(journal, "unreadable", _one_line(exc)) from None
+    return renames
+
+
+def _interrupted_problem(root: Path) -> str | None:
+    """What :meth:`PriceStore.interrupted_batch` says."""
+    journal = _journal(root)
+    if not _journal_left(root):
+        return None
+    try:
+        renames = _read_journal(root)
+        done = sum(_inode(root / item.target) == item.temporary_inode for item in renames)
+    except CacheCorruptError as exc:
+        return f"{journal} is not a journal this package wrote ({exc.reason}); remove it to use the cache"
+    except OSError as exc:
+        return f"an import was stopped while renaming its files into place ({journal}: {_os_reason(exc)})"
+    return (
+        f"an import was stopped while renaming its files into place ({done} of {len(renames)} renamed; "
+        f"its journal is {journal}): the cache mixes its files with earlier versions of the others; "
+        "eventstudy cache verify --clean finishes its renames"
+    )
+
+
+def _refuse_interrupted(root: Path) -> None:
+    """An :class:`InputError` when an import's batch was stopped during its renames."""
+    problem = _interrupted_problem(root)
+    if problem is not None:
+        raise InputError(str(root), f"{problem}; nothing was read")
+
+
+def _journaled_temps(root: Path) -> frozenset[Path]:
+    """The temporary files of a stopped batch's journal (none when there is no readable one)."""
+    if not _journal_left(root):
+        return frozenset()
+    try:
+        return frozenset(root / item.temporary for item in _read_journal(root))
+    except CacheCorruptError:
+        return frozenset()
+
+
+def _finish_batch(root: Path) -> list[str]:
+    """Finish the renames of a stopped batch (held: the catalog's and the batch's locks) and
+    remove its journal: :meth:`PriceStore.finish_interrupted_batch`."""
+    lines: list[str] = []
+    renamed: set[Path] = set()
+    for item in _read_journal(root):
+        temporary, target = root / item.temporary, root / item.target
+        with _locked(target, LOCK_TIMEOUT):
+            now = _inode(target)
+            if now == item.temporary_inode:
+                continue  # renamed before the stop
+            if _inode(temporary) != item.temporary_inode:
+                kept = "its earlier version" if now is not None else "no file"
+                lines.append(f"kept {target}: {kept} (the import's temporary file {temporary.name} is gone)")
+            elif now != item.replaces_inode:  # a fetch or an import wrote it since: newer
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+                lines.append(f"removed {temporary} ({target.name} was written after the import stopped)")
+            else:
+                try:
+                    os.replace(temporary, target)
+                except OSError as exc:
+                    raise CacheWriteError(target, _os_reason(exc)) from exc
+                renamed.add(target.parent)
+                lines.append(f"renamed {temporary} -> {target.name} (finishing the stopped import)")
+    for folder in sorted(renamed):
+        _fsync_directory(folder)
+    _remove_journal(root)
+    return lines
 
 
 def _catalog_problem(exc: CacheWriteError, done: str) -> str:
@@ -1064,8 +1294,10 @@ class _Staging:
         if not self.pending:
             return
         renamed: list[Path] = []
+        root = self.pending[0][1].parent.parent
         try:  # readers (consistent_reads) see the cache before the batch or after it
-            with _locked(_batch(self.pending[0][1].parent.parent), LOCK_TIMEOUT):
+            with _locked(_batch(root), LOCK_TIMEOUT):
+                _write_journal(root, self.pending)  # a kill from here on: --clean finishes the renames
                 try:
                     while self.pending:
                         temporary, path = self.pending[0]
@@ -1076,10 +1308,17 @@ class _Staging:
                                 raise CacheWriteError(path, _os_reason(exc)) from exc
                         renamed.append(path)
                         self.pending.pop(0)
+                except CacheWriteError:  # said (below); the files not renamed are discarded
+                    _remove_journal(root)
+                    raise
+                except BaseException:  # interrupted (Ctrl-C): like a kill, the files stay for --clean
+                    self.pending.clear()
+                    raise
                 finally:  # what was renamed, durably (also when the batch stopped)
                     for folder in sorted({path.parent for path in renamed}):
                         _fsync_directory(folder)
-        except CacheWriteError as exc:  # the batch lock, a file's lock or a rename
+                _remove_journal(root)
+        except CacheWriteError as exc:  # the batch lock, the journal, a file's lock or a rename
             exc.message += _partial_batch(renamed, len(self.pending))
             raise
 
