@@ -697,3 +697,25 @@ def test_factor_tables_are_inputs_of_the_manifest_and_their_provenance_is_a_note
     assert main(["verify", str(out), "--cache", str(cache)]) == 1
     text = capsys.readouterr().out
     assert "input  factors.F-F_Research_Data_Factors_daily.content_sha256" in text
+
+
+@pytest.mark.parametrize("model", ["market_adjusted", "raw"])
+def test_a_study_of_a_model_without_parameters_is_written_and_verified(
+    model: str, tmp_path: Path, capsys
+) -> None:
+    """A finder's run with ``--model market_adjusted`` (k = 0) exited 2 on its own manifest
+    (``estimation.n_params`` "is not a number of parameters (was the manifest edited?)"): the
+    report is rendered from the files written, and the check allowed k from 1. The report's
+    bands use M - 0 degrees of freedom; a negative k is still refused."""
+    make_cache(tmp_path / "cache")
+    events, config = make_study(tmp_path)
+    out = tmp_path / "out"
+    assert main([*run_args(events, config, tmp_path / "cache", out), "--model", model]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["estimation"] == {"n_params": 0} and manifest["model"]["name"] == model
+    assert "k = 0" in (out / "report.md").read_text()
+    assert main(["verify", str(out)]) == 0
+    manifest["estimation"]["n_params"] = -1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["verify", str(out)]) == 2
+    assert "field 'estimation.n_params': is not a number of parameters" in capsys.readouterr().err

@@ -862,7 +862,7 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
     ):
         edited("a table of each symbol's findings", "validation.issues")
     k = manifest.get("estimation", {}).get("n_params", 1)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 100:  # 0: market_adjusted, raw
         edited("a number of parameters", "estimation.n_params")
     events = manifest["inputs"].get("events")
     if events == {}:  # a study run from a DataFrame, by a version that recorded nothing of its events
