@@ -303,6 +303,9 @@ def run_case(source: Source, case: dict[str, object], keep: Path | None = None) 
         if status == 2:
             lines = stderr.splitlines()
             assert len(lines) == 1 and lines[0].startswith("eventstudy: error: "), f"{stderr}\n{context}"
+            # a refusal names the inputs, never the run's own output (a finder's market_adjusted run
+            # refused its own manifest: an exit 2 this test took for bad input)
+            assert f".{out.name}." not in lines[0] and "manifest.json" not in lines[0], f"{stderr}\n{context}"
             assert not out.exists(), context
             return status
         check_output(out, backtest=case["backtest"] is not None)
