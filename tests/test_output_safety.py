@@ -1057,3 +1057,36 @@ def test_the_manifest_holds_json_numbers_and_refuses_what_has_no_json_form(tmp_p
     assert json.loads(path.read_text()) == expected
     with pytest.raises(TypeError, match=r"object .* has no JSON form"):
         write_json({"o": object()}, tmp_path / "o.json")
+
+
+@pytest.mark.parametrize(
+    "deleted", ["stats.parquet", "trades.parquet", "figures/equity_curve.png", "backtest.md"]
+)
+def test_a_report_refuses_a_folder_that_lost_a_file_it_cannot_write_again(
+    verified: Path, tmp_path: Path, capsys, deleted: str
+) -> None:
+    """A finder deleted stats.parquet and ran `report`: exit 0, a report saying the study computed
+    no statistics, and a manifest re-sealed without them (only verify still saw the loss). A file
+    of the run (or of the backtest) that the report does not write is refused when missing; the
+    report's own files are written again."""
+    folder = tampered(verified, tmp_path)
+    (folder / deleted).unlink()
+    before = snapshot(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"lacks {deleted!r}, which its manifest.json records" in err
+    assert snapshot(folder) == before
+
+
+def test_a_report_writes_its_own_missing_files_again(small, tmp_path: Path, capsys) -> None:
+    events, config, cache = small
+    folder = tmp_path / "out"
+    assert main([*run_args(events, config, cache, folder), "--format", "csv"]) == 0
+    complete = snapshot(folder)
+    for name in ("report.md", "tables.tex", "car.csv"):
+        (folder / name).unlink()
+    status, _, err = run_cli(["report", str(folder)], capsys)  # car.csv is written with --format csv
+    assert status == 2 and "lacks 'car.csv'" in err, err
+    assert run_cli(["report", str(folder), "--format", "csv"], capsys)[0] == 0
+    assert snapshot(folder) == complete
+    assert main(["verify", str(folder)]) == 0

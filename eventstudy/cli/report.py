@@ -56,12 +56,20 @@ def _default_folder() -> Path:
 
 def report(args: argparse.Namespace) -> int:
     from eventstudy.output.export import csv_writers, write_files, write_json
-    from eventstudy.output.folder import Guard, check_replaceable, publish, read_manifest
+    from eventstudy.output.folder import (
+        Guard,
+        check_recorded_present,
+        check_replaceable,
+        publish,
+        read_manifest,
+    )
     from eventstudy.report import is_report_file, read_exports, render_report
 
     folder = args.folder or _default_folder()
-    if read_manifest(folder) is not None:  # an edited file or manifest is said as such, first
+    csv_files = {"ar.csv", "car.csv"} if "csv" in args.formats else set()
+    if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
         check_replaceable(folder)
+        check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
     read_exports(folder)  # fail on a bad folder before writing anything
     figures: list[str] = []
 
@@ -74,7 +82,6 @@ def report(args: argparse.Namespace) -> int:
             write_json(manifest, staging / "manifest.json")
 
     publish(folder, build, guard=Guard.for_cache(None), carry=lambda name: not is_report_file(name))
-    extra = [f"{name}.csv" for name in ("ar", "car")] if "csv" in args.formats else []
-    names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *extra])
+    names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *sorted(csv_files)])
     print(f"wrote {folder}/ ({names})")
     return 0

@@ -439,6 +439,29 @@ _MOVE_IT = "move it away or write to another folder (run --out)"
 """The way out of a folder holding what eventstudy did not write (said by run, report, backtest)."""
 
 
+def check_recorded_present(folder: Path, rewritten: Callable[[str], bool]) -> None:
+    """Refuse an output folder (checked by :func:`check_replaceable`) that lacks a file its
+    manifest records, unless ``rewritten(name)``: re-rendering it would record the folder as
+    complete without it (a deleted ``stats.parquet`` gave a report saying the study computed no
+    statistics, and a manifest that no longer listed them).
+
+    Raises
+    ------
+    OutputFolderError
+        Naming the first missing file and how many are missing.
+    """
+    entries = _entries(folder)
+    names = [name for name in output_files(folder) if OUTPUT_NAME.fullmatch(name)]  # others: publish refuses
+    missing = [name for name in names if name not in entries and not rewritten(name)]
+    if missing:
+        more = f" (and {len(missing) - 1} more recorded files)" if len(missing) > 1 else ""
+        raise OutputFolderError(
+            folder,
+            f"lacks {missing[0]!r}{more}, which its {MANIFEST} records and the report cannot write "
+            "again (it shows what the run's files hold): restore it, or run the study again",
+        )
+
+
 def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]) -> None:
     for name in sorted(entries):
         if name != MANIFEST and (name not in recorded or not OUTPUT_NAME.fullmatch(name)):
