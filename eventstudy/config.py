@@ -16,7 +16,7 @@ a ticker from a date on (for example a share count known to lag an issuance)::
     day0_rule = "next"                    # a date that is no session: next | previous | error | skip
     day0_max_shift = 5                    # calendar days day 0 may lie from the date (default: none)
     missing_returns = "window"            # or "drop_event": a missing return drops the row everywhere
-    # model options (read only by the model that uses them):
+    # model options (only with the model that reads them; with another, the file is refused):
     dimson_lags = 1                       # model = "dimson"
     sector = "SMH"                        # model = "sector"
     factors_file = "my_factors.parquet"   # model = "user_factors"
@@ -866,7 +866,7 @@ def load_config(path: str | Path) -> StudyConfig:
     flows = parse_flows(document.get("flows", []), where)
     regressions = parse_crosssection_tables(document.get("crosssection", []), path)
     try:
-        return StudyConfig(
+        config = StudyConfig(
             **values,
             share_caveats=caveats,
             backtest=backtest,
@@ -879,6 +879,21 @@ def load_config(path: str | Path) -> StudyConfig:
         if key.startswith("crosssection["):
             raise InputError(where, message, field=key) from None
         raise InputError(where, message, field=f"study.{key}") from None
+    _check_model_options(config.model, study, where)
+    return config
+
+
+def _check_model_options(model: str, study: Mapping[str, Any], where: str) -> None:
+    """Refuse a key of ``[study]`` that only another model than the config's reads (``sector`` with
+    ``model = "market"``): it would be recorded in the manifest as the study's and never applied.
+    (``--model`` on the command line overrides the file's model, and with it its options.)"""
+    from eventstudy.models import MODELS
+
+    for key in study:
+        readers = [name for name, cls in MODELS.items() if key in cls.options]
+        if readers and model not in readers:
+            applies = " or ".join(f'model = "{name}"' for name in readers)
+            raise InputError(where, f"applies to {applies}, not {model!r}: remove it", field=f"study.{key}")
 
 
 def _short(key: str) -> str:

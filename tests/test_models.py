@@ -473,16 +473,35 @@ def test_bad_model_settings_name_the_key(tmp_path, line, field, message) -> None
 
 def test_model_settings_load_from_toml(tmp_path) -> None:
     path = tmp_path / "study.toml"
-    path.write_text(
-        '[study]\nmodel = "dimson"\ndimson_lags = 3\nsector = "SOXX"\nexclude_overlapping_windows = true\n'
-    )
+    path.write_text('[study]\nmodel = "dimson"\ndimson_lags = 3\nexclude_overlapping_windows = true\n')
     config = load_config(path)
-    assert (config.model, config.dimson_lags, config.sector, config.exclude_overlapping_windows) == (
-        "dimson",
-        3,
-        "SOXX",
-        True,
-    )
+    assert (config.model, config.dimson_lags, config.exclude_overlapping_windows) == ("dimson", 3, True)
+    path.write_text('[study]\nmodel = "sector"\nsector = "SOXX"\n')
+    assert load_config(path).sector == "SOXX"
+
+
+@pytest.mark.parametrize(
+    ("model", "option", "reader"),
+    [
+        ("market", 'sector = "QQQ"', "sector"),
+        (None, "dimson_lags = 3", "dimson"),
+        ("ff3", 'factors_file = "/no/such/file.csv"', "user_factors"),
+        ("dimson", 'sector = "SOXX"', "sector"),
+        ("sector", "dimson_lags = 1", "dimson"),
+    ],
+)
+def test_an_option_of_another_model_is_refused_not_recorded_and_ignored(
+    tmp_path, model: str | None, option: str, reader: str
+) -> None:
+    """A finder's config with model = "market" and sector = "QQQ", dimson_lags = 3 and a
+    factors_file that does not exist ran the market model, recorded the three in the manifest as
+    the study's, and never checked the file."""
+    path = tmp_path / "study.toml"
+    path.write_text("[study]\n" + (f'model = "{model}"\n' if model else "") + option + "\n")
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    assert caught.value.field == f"study.{option.split(' ')[0]}"
+    assert caught.value.message == f'applies to model = "{reader}", not {model or "market"!r}: remove it'
 
 
 def test_cli_model_option_overrides_the_config(cache, monkeypatch, tmp_path) -> None:

@@ -110,11 +110,15 @@ class ExpectedReturnModel(ABC):
     Subclasses set :attr:`name` (the registry key, the ``model`` of a config), implement
     :attr:`parameter_names`, :meth:`design` and :meth:`describe`, and may override :meth:`fit`
     (a non-OLS estimator), :attr:`symbols` (price series the design reads), :meth:`settings`
-    (recorded in ``manifest.json``) and, to be named in a config, :meth:`needs` and
-    :meth:`from_config`.
+    (recorded in ``manifest.json``) and, to be named in a config, :meth:`needs`,
+    :meth:`from_config` and :attr:`options`.
     """
 
     name: ClassVar[str] = ""
+    options: ClassVar[tuple[str, ...]] = ()
+    """The ``[study]`` keys that only this model reads (``sector`` of the sector model): a config
+    file giving one with another ``model`` is refused (:func:`eventstudy.config.load_config`),
+    since the value would be recorded and never applied."""
     estimator: ClassVar[str] = "OLS"
     beta_name: ClassVar[str | None] = "beta"
     """The parameter reported in ``car.parquet``'s ``beta`` column (None: no market beta)."""

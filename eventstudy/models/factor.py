@@ -152,6 +152,7 @@ class UserFactorModel(FactorModel):
     """A factor model on every column of the user's table (``RF``, when present, is the offset)."""
 
     name = "user_factors"
+    options = ("factors_file",)
 
     @classmethod
     def on(cls, table: FactorTable) -> UserFactorModel:

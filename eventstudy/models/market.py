@@ -193,6 +193,7 @@ class SectorModel(ExpectedReturnModel):
     benchmark_field = "market"
     sector: str = "SMH"
     name = "sector"
+    options = ("sector",)
 
     @property
     def parameter_names(self) -> tuple[str, ...]:

@@ -49,6 +49,7 @@ class DimsonModel(ExpectedReturnModel):
     benchmark_field = "market"
     lags: int = 1
     name = "dimson"
+    options = ("dimson_lags",)
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
