@@ -206,6 +206,7 @@ def abnormal_volume(
     *,
     min_obs: int,
     exclude_confounded: bool = False,
+    statistics: Sequence[str] | None = None,
 ) -> VolumeStudy:
     """The abnormal volume study on the estimation and event days of the return study.
 
@@ -226,6 +227,9 @@ def abnormal_volume(
     exclude_confounded
         Leave each window's confounded or unscreened pairs out of the statistics (else each
         group's ``(unconfounded)`` twin follows), as ``stats.parquet`` does.
+    statistics
+        The study's choice of statistics (``StudyConfig.statistics``; None: all): those of
+        :data:`VOLUME_STATISTICS` it names.
 
     Returns
     -------
@@ -243,7 +247,12 @@ def abnormal_volume(
     """
     pairs = volume_pairs(estimates, prices, market, measure, min_obs=min_obs)
     stats = volume_statistics(
-        estimates, pairs.panel, windows, pairs.outcome, exclude_confounded=exclude_confounded
+        estimates,
+        pairs.panel,
+        windows,
+        pairs.outcome,
+        exclude_confounded=exclude_confounded,
+        statistics=statistics,
     )
     return VolumeStudy(pairs.table, stats, pairs.panel)
 
@@ -379,9 +388,11 @@ def volume_statistics(
     *,
     exclude_confounded: bool = False,
     parts: PartsOf | None = None,
+    statistics: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """``volume_stats.parquet``: the statistics of :data:`VOLUME_STATISTICS` per group and
-    window, with the counts of the pairs excluded before any statistic and the adjusted
+    """``volume_stats.parquet``: the statistics of :data:`VOLUME_STATISTICS` (those of them in
+    ``statistics``, the study's choice, when given) per group and window, with the counts of the
+    pairs excluded before any statistic and the adjusted
     p-values (Benjamini-Hochberg and Holm, :func:`~eventstudy.multiple_testing.adjusted_p_values`).
     The samples are ``stats.parquet``'s (:func:`~eventstudy.aggregate.group_batteries`): with
     ``exclude_confounded`` a window's confounded or unscreened pairs (``car.parquet``) leave it;
@@ -399,7 +410,7 @@ def volume_statistics(
         estimates.car,
         panel,
         run_windows,
-        VOLUME_STATISTICS,
+        [name for name in VOLUME_STATISTICS if statistics is None or name in statistics],
         {"bootstrap_draws": 0, "seed": 0},
         exclude_confounded=exclude_confounded,
         parts=parts,

@@ -174,6 +174,23 @@ def test_a_simulated_volume_spike_is_found_and_none_is_not(tmp_path: Path) -> No
         assert bool(row["p"].iloc[0] < 0.01) == found
 
 
+def test_the_studys_choice_of_statistics_applies_to_the_volume_statistics(tmp_path: Path) -> None:
+    """A finder's statistics = ["caar", "patell_z"] narrowed stats.parquet while
+    volume_stats.parquet kept the whole battery; both follow the choice, with the same values."""
+    events, config_path = make_study(tmp_path)
+    config = dataclasses.replace(load_config(config_path), volume="log_volume")
+    volume_cache(tmp_path / "cache", 1.0)
+    every = run_study(events, tmp_path / "cache", config).volume_stats
+    chosen = dataclasses.replace(config, statistics=("caar", "patell_z", "bootstrap_t"))
+    some = run_study(events, tmp_path / "cache", chosen).volume_stats
+    tested = some[~some.statistic.str.endswith("_rows")]  # the counts of pairs left out
+    assert set(tested.statistic) == {"caar", "patell_z"}  # bootstrap_t is no volume statistic
+    assert len(set(every.statistic)) > 10
+    merged = tested.merge(every, on=["group", "window", "statistic"], suffixes=("", "_every"))
+    assert len(merged) == len(tested)
+    assert np.array_equal(merged["value"], merged["value_every"], equal_nan=True)
+
+
 def test_constant_volumes_have_no_volume_model(tmp_path: Path) -> None:
     """The small study's volumes are a constant 1e6 shares, the market's too: the regressor is
     collinear with the intercept (singular_estimation). With a varying market and one firm's

@@ -397,6 +397,7 @@ def _compute(
             volume.outcome,
             exclude_confounded=config.exclude_confounded,
             parts=volume_parts,
+            statistics=config.statistics,
         )
     tick("statistics")
 
