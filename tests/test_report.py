@@ -365,7 +365,8 @@ def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkey
     assert main(["report", str(folder)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        f"eventstudy: error: {folder / 'ar.parquet'}: missing: not an output folder of `eventstudy run`"
+        f"eventstudy: error: {folder}: lacks 'ar.parquet', which its manifest.json records and the report "
+        "cannot write again (it shows what the run's files hold): restore it, or run the study again"
     ]
 
 

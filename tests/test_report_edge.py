@@ -14,6 +14,7 @@ import re
 import subprocess
 import tempfile
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -740,3 +741,36 @@ def test_summaries_and_report_tables_escape_user_text_by_one_rule() -> None:
     assert line.removesuffix("\\\\") == "window: " + latex_escape(value)
     assert latex_escape(value) == r"CAR{[}$\tau$−1, $\tau$+1{]} --- Pynn\"{o}nen evil$^{\dagger}$ 50\% a\_b"
     assert "window: CAR[τ−1, τ+1] — Pynnönen evil† 50% a_b" in summary.as_text().splitlines()
+
+
+def test_the_summary_names_the_return_definition_and_what_the_model_is_fitted_on(tmp_path: Path) -> None:
+    """A finder's study with returns = "log" was summarised as "US dollars, simple returns", and
+    one on ff3 as "ff3 model on SPY" (SPY only sets its calendar)."""
+    from _small_study import CONFIG_TOML, make_cache, make_study, run_args
+
+    from eventstudy.cli import main
+    from eventstudy.report import read_exports
+    from eventstudy.report.build import build_report
+
+    make_cache(tmp_path / "cache")
+    events, config = make_study(tmp_path)
+    config.write_text(CONFIG_TOML.format(name="small").replace("[study]", '[study]\nreturns = "log"'))
+    out = tmp_path / "out"
+    assert main(run_args(events, config, tmp_path / "cache", out)) == 0
+    line = (out / "report.md").read_text().split("\n\n")[1]
+    assert "; market model on SPY; main window [-1,+1]; log returns (no dollar values)." in line
+    exports = read_exports(out)
+    summaries = {}
+    for name, settings in [
+        ("ff3", {"factors": ["Mkt-RF", "SMB", "HML"], "risk_free": "RF"}),
+        ("sector", {"market": "SPY", "sector": "SMH"}),
+        ("constant_mean", {}),
+    ]:
+        model = {**exports.manifest["model"], "name": name, "settings": settings}
+        config_record = {**exports.manifest["config"], "returns": "simple"}
+        manifest = {**exports.manifest, "model": model, "config": config_record}
+        summaries[name] = build_report(replace(exports, manifest=manifest)).summary[0]
+    ff3 = "; ff3 model on Mkt-RF, SMB, HML; main window [-1,+1]; US dollars, simple returns."
+    assert ff3 in summaries["ff3"]
+    assert "; sector model on SPY and SMH; " in summaries["sector"]
+    assert "; constant_mean model; " in summaries["constant_mean"]

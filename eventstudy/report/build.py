@@ -116,15 +116,32 @@ def table_files(tables: Sequence[PaperTable], title: str) -> tuple[tuple[str, by
     )
 
 
+def _model_phrase(manifest: Mapping[str, Any]) -> str:
+    """``market model on SPY``, ``sector model on SPY and SMH``, ``ff3 model on Mkt-RF, SMB, HML``,
+    ``constant_mean model``: the model and what it is fitted on (its recorded settings; the
+    config's market for a manifest without them). A factor model is not "on SPY", whose days
+    only set the calendar."""
+    record = manifest.get("model", {})
+    name = record.get("name", manifest["config"].get("model", "?"))
+    settings = record.get("settings")
+    if not isinstance(settings, Mapping):  # an older manifest
+        return f"{fmt.md(name)} model on {fmt.md(manifest['config'].get('market', '?'))}"
+    on = [settings[key] for key in ("market", "sector") if isinstance(settings.get(key), str)]
+    factors = settings.get("factors")
+    if not on and isinstance(factors, list):
+        return f"{fmt.md(name)} model on {fmt.md(', '.join(map(str, factors)))}"
+    return f"{fmt.md(name)} model" + (f" on {fmt.md(' and '.join(on))}" if on else "")
+
+
 def _summary(events: pd.DataFrame, manifest: Mapping[str, Any], main: str, n_shown: int) -> list[str]:
     is_peer = events["role"] == "peer"
     n_peers = int(events.loc[is_peer, "ticker"].nunique())
-    model = manifest.get("model", {}).get("name", manifest["config"].get("model", "?"))
-    market = manifest["config"].get("market", "?")
+    returns = manifest["config"].get("returns", "simple")
+    units = "US dollars, simple returns" if returns == "simple" else f"{returns} returns (no dollar values)"
     sentence = (
         f"{events['event_id'].nunique()} announcements: {int((~is_peer).sum())} (event, party) rows"
         + (f", {int(is_peer.sum())} (event, peer) rows over {n_peers} peers" if n_peers else "")
-        + f"; {fmt.md(model)} model on {fmt.md(market)}; main window {main}; US dollars, simple returns."
+        + f"; {_model_phrase(manifest)}; main window {main}; {fmt.md(units)}."
     )
     out = [sentence]
     if n_shown < events["event_id"].nunique():
