@@ -557,8 +557,10 @@ def _estimation_problem(window: object) -> str | None:
         return None
     start, end = window if isinstance(window, tuple) and len(window) == 2 else (None, None)
     if isinstance(start, str) and start == ALL_DATA:
-        if not isinstance(end, int) or isinstance(end, bool) or abs(end) > MAX_RELATIVE_DAY:
+        if not isinstance(end, int) or isinstance(end, bool):
             return f"{shown(_plain(window))}: the end must be a whole number of trading days"
+        if abs(end) > MAX_RELATIVE_DAY:
+            return f"{shown(_plain(window))}: the end lies beyond {MAX_RELATIVE_DAY} trading days from day 0"
         return None
     problem = _window_problem(window)
     if problem:

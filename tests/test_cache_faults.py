@@ -743,11 +743,18 @@ def test_list_and_verify_of_a_mistyped_cache_say_so(command: str, tmp_path: Path
     healthy cache; an existing empty cache is listed as empty."""
     afile = tmp_path / "afile"
     afile.write_text("mine\n")
-    mistyped = ((tmp_path / "nosuch", "no such cache folder"), (afile, "is a file, not a cache folder"))
-    for path, problem in mistyped:
-        assert main(["cache", command, "--cache", str(path)]) == 2
-        captured = capsys.readouterr()
-        assert captured.err == f"eventstudy: error: {path}: {problem}\n" and captured.out == ""
+    assert main(["cache", command, "--cache", str(tmp_path / "nosuch")]) == 2
+    captured = capsys.readouterr()
+    missing = f"eventstudy: error: {tmp_path / 'nosuch'}: no such cache folder\n"
+    assert (captured.err, captured.out) == (missing, "")
+    with pytest.raises(SystemExit) as refused:  # by the argument parser, as every command's --cache
+        main(["cache", command, "--cache", str(afile)])
+    captured = capsys.readouterr()
+    assert refused.value.code == 2 and captured.out == ""
+    assert captured.err == (
+        f"eventstudy cache {command}: error: argument --cache: {afile} is a file, not a cache folder "
+        f"(see eventstudy cache {command} --help)\n"
+    )
     assert afile.read_text() == "mine\n" and not (tmp_path / "nosuch").exists()
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -441,3 +441,27 @@ def test_an_option_argparse_refuses_is_one_line_too(args, line, capsys) -> None:
     with pytest.raises(SystemExit) as exit_code:
         main(args)
     assert exit_code.value.code == 2 and capsys.readouterr().err == line + "\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--offline"],
+        ["validate"],
+        ["backtest"],
+        ["fetch", "NVDA"],
+        ["cache", "import", "x.csv"],
+        ["cache", "list"],
+    ],
+)
+def test_a_cache_that_is_a_file_is_refused_by_every_command(argv: list[str], tmp_path: Path, capsys) -> None:
+    """A finder's `run --cache afile` said there were no cached prices in afile and advised
+    importing them with --cache afile; every command reading a cache says what is wrong."""
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    with pytest.raises(SystemExit) as refused:
+        main([*argv, "--cache", str(afile)])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.count("\n") == 1
+    assert f"error: argument --cache: {afile} is a file, not a cache folder" in err
+    assert afile.read_text() == "mine\n"

@@ -171,6 +171,7 @@ def test_estimation_over_all_data_up_to_tau(small, tmp_path) -> None:
     ("line", "field", "words"),
     [
         ('estimation_window = ["all", "x"]', "study.estimation_window", "the end must be a whole number"),
+        ('estimation_window = ["all", -2521]', "study.estimation_window", "the end lies beyond 2520 trading"),
         ('estimation_window = "al"', "study.estimation_window", 'or ["all", end], or "all"'),
         ("estimation_gap = 3", "study.estimation_gap", 'applies to estimation_window = "all"'),
         ('estimation_window = "all"\nestimation_gap = -1', "study.estimation_gap", "is not a whole number"),

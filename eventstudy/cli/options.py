@@ -13,7 +13,7 @@ def add_cache_option(parser: argparse.ArgumentParser, *, urls: bool = False) -> 
     if urls:
         help_text = "price cache: a folder (default: ./cache) or, with --scheduler, an fsspec URL (s3://...)"
     parser.add_argument(
-        "--cache", type=cache_location if urls else Path, default=Path("cache"), help=help_text
+        "--cache", type=cache_location if urls else cache_folder, default=Path("cache"), help=help_text
     )
 
 
@@ -29,9 +29,19 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cache_folder(text: str) -> Path:
+    """A ``--cache`` folder: refused when it names a file (the commands said there were no cached
+    prices in it, and to import them into it)."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a cache folder")
+    return path
+
+
 def cache_location(text: str) -> Path | str:
-    """A ``--cache`` value: a folder, or an fsspec URL (``s3://bucket/cache``) kept as text."""
-    return text if "://" in text and not text.startswith("file://") else Path(text.removeprefix("file://"))
+    """A ``--cache`` value: a folder (:func:`cache_folder`), or an fsspec URL (``s3://bucket/cache``)
+    kept as text."""
+    return text if "://" in text and not text.startswith("file://") else cache_folder(text.removeprefix("file://"))
 
 
 def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
