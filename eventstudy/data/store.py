@@ -73,10 +73,10 @@ import re
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -1108,7 +1108,6 @@ def _write_journal(root: Path, pending: list[tuple[str, Path]]) -> None:
         On an OS error (nothing renamed yet), or when a journal is there already.
     """
     journal = _journal(root)
-    temporary: str | None = None
     try:
         files = [
             dataclasses.asdict(
@@ -1117,23 +1116,13 @@ def _write_journal(root: Path, pending: list[tuple[str, Path]]) -> None:
             )
             for held, path in pending
         ]  # fmt: skip
-        if _mode(journal) is not None:
-            raise CacheWriteError(journal, "a stopped import's journal is there (cache verify --clean)")
-        record = json.dumps({"journal": _JOURNAL_TAG, "renames": files}, indent=1).encode("utf-8")
-        descriptor, temporary = tempfile.mkstemp(prefix=".batch.journal.", suffix=".tmp", dir=journal.parent)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(record)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, journal)
-        temporary = None
-        _fsync_directory(journal.parent)
+        there = _mode(journal) is not None
     except OSError as exc:
         raise CacheWriteError(journal, _os_reason(exc)) from exc
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    if there:
+        raise CacheWriteError(journal, "a stopped import's journal is there (cache verify --clean)")
+    record = json.dumps({"journal": _JOURNAL_TAG, "renames": files}, indent=1).encode("utf-8")
+    _write_durably(journal, lambda handle: handle.write(record))
 
 
 def _remove_journal(root: Path) -> None:
@@ -1352,29 +1341,42 @@ def _write_atomic(
     metadata[VALUES_KEY] = content_sha256(table.to_pandas(ignore_metadata=True)).encode("ascii")
     table = table.replace_schema_metadata(metadata)
     with _locked(path, LOCK_TIMEOUT):
-        temporary: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.fchmod(descriptor, _FILE_MODE)  # mkstemp's 0600 would hide the cache from other users
-            with os.fdopen(descriptor, "wb") as handle:
-                pq.write_table(table, handle, write_page_checksum=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if staging is not None:  # renamed with the rest of the batch
-                staging.pending.append((temporary, path))
-                temporary = None
-                return path
-            os.replace(temporary, path)
-            temporary = None
-            _fsync_directory(path.parent)
-        except OSError as exc:
-            raise CacheWriteError(path, _os_reason(exc)) from exc
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+        _write_durably(path, lambda handle: pq.write_table(table, handle, write_page_checksum=True), staging)
     return path
+
+
+def _write_durably(path: Path, write: Callable[[BinaryIO], object], staging: _Staging | None = None) -> None:
+    """Write ``path`` whole through a temporary file beside it: ``write`` fills it, it is fsynced
+    and renamed over ``path`` (the folder fsynced then), or held back in ``staging`` for the
+    batch's renames.
+
+    Raises
+    ------
+    CacheWriteError
+        On any OS error; the temporary file is removed and ``path`` is unchanged.
+    """
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(descriptor, _FILE_MODE)  # mkstemp's 0600 would hide the cache from other users
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if staging is not None:  # renamed with the rest of the batch
+            staging.pending.append((temporary, path))
+            temporary = None
+            return
+        os.replace(temporary, path)
+        temporary = None
+        _fsync_directory(path.parent)
+    except OSError as exc:
+        raise CacheWriteError(path, _os_reason(exc)) from exc
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def _fsync_directory(folder: Path) -> None:
