@@ -173,3 +173,16 @@ def test_the_reports_section_says_the_alphas_are_gross_of_costs() -> None:
     title, columns = METHOD_TABLES["calendar_time.parquet"]
     assert "gross of trading costs" in title and "periods with an open position only" in title
     assert "mean_positions" in columns
+
+
+def test_a_mean_number_of_positions_is_shown_as_it_is() -> None:
+    """A finder's report showed mean_positions 1.9231 as 1 (a count's format cut it to its
+    integer part); a count that is not whole keeps two decimals, a whole one none."""
+    from eventstudy.output.schema import SCHEMAS
+    from eventstudy.report import fmt
+
+    unit = SCHEMAS["calendar_time.parquet"]["mean_positions"].unit
+    shown = [fmt.by_unit(v, unit) for v in (1.9231, 4.4248, 3.0, np.int64(12_345))]
+    assert shown == ["1.92", "4.42", "3", "12,345"]
+    assert fmt.by_unit(np.float64(24_300_000_000.0), "shares") == "24,300,000,000"
+    assert fmt.by_unit(float("nan"), unit) == fmt.MISSING

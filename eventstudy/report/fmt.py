@@ -163,10 +163,12 @@ def starred(value: Any, p: Any, q: Any = None) -> str:
 
 
 def count(value: Any) -> str:
-    """An integer count with thousands separators."""
+    """A count with thousands separators; one that is not whole (a mean number of positions) with
+    two decimals, never cut to its integer part (1.92 was shown as 1)."""
     if is_missing(value):
         return MISSING
-    return f"{int(value):,}"
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
 
 
 def date(value: Any) -> str:
