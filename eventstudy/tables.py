@@ -30,6 +30,7 @@ from eventstudy.columns import CAR_COLUMNS, MARKET_PROXY_OUTCOME
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.exchanges import quote_currency
 from eventstudy.models import ExpectedReturnModel, ModelFit
+from eventstudy.peers import PEER_ROLE
 from eventstudy.timeline.calendar import DayZeros
 from eventstudy.timeline.returns import ReturnsPanel
 from eventstudy.valuation import (
@@ -686,4 +687,5 @@ def _value_notes(
     for caveat in config.share_caveats:
         applies = valued & (tickers == caveat.ticker) & (last_valued >= np.datetime64(caveat.start))
         _append_note(notes, applies, f"shares caveat: {caveat.note}")
-    _append_note(notes, ok & np.isnan(deal), "deal size undisclosed")
+    party = pairs.events["role"].to_numpy(object) != PEER_ROLE  # a peer has no deal to disclose
+    _append_note(notes, ok & np.isnan(deal) & party, "deal size undisclosed")
