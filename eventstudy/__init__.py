@@ -7,7 +7,7 @@ The packages follow the data flow: ``data`` (the only one touching disk or netwo
 
 Typical use from a notebook::
 
-    from eventstudy import load_config, run_study, save_study
+    from eventstudy import infer, load_config, run_study, save_study
     results = run_study("events.csv", "cache", load_config("launch.toml"))
     results.summary()                 # text, HTML in a notebook, .as_latex()
     results.stats, results.caar       # the cross-event statistics and CAAR bands

@@ -24,8 +24,12 @@ outputs (in --out, default reports/<study name>/; written all or nothing):
                   and the SHA-256 of every other file written
   report.md       readable summary and methods      (see: eventstudy report --help)
   report.html     the same, self-contained, with sortable tables
+  tables.md/.tex  the paper tables (per group and window: CAAR and the main tests)
   figures/*.png   CAR paths, CAAR per group, value vs deal, money loop, peer heat map
   ar.csv car.csv  with --format csv
+  as configured   volume.parquet and volume_stats.parquet (volume), garch.parquet (variance),
+                  crosssection.parquet ([[crosssection]]); trades.parquet, backtest.parquet,
+                  drift.parquet, backtest.md, calendar_time.parquet ([backtest])
 Each parquet file documents its columns (type, unit) in its metadata (eventstudy.schema).
 
 ecosystem peers: every event is also measured on each peer ticker that is not one of its
