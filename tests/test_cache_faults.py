@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import random
 import shutil
@@ -789,8 +790,10 @@ def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
     """The renames of a staged batch come last, each under its file's lock; one failing (the
     system refuses CRWV.parquet's rename here; a fetch holding a file's lock past the timeout
     would do the same) stops the batch. The files renamed before it stay, each whole, and the
-    one-line error says which; nothing else is left (no temporary file). (A folder in a file's
-    place no longer does: the import refuses it before writing anything.)"""
+    one-line error says which; the others wait in their temporary files with the batch's journal
+    (a finder's runs read the mix of 10 new files and 10 old without a word), so no study reads
+    the cache until ``cache verify --clean`` renames them. When the first rename fails, nothing is
+    left. (A folder in a file's place no longer does: the import refuses it before writing anything.)"""
     import eventstudy.data.store as store_module
 
     replace = os.replace
@@ -816,14 +819,24 @@ def test_a_rename_that_fails_at_the_end_of_an_import_names_what_was_renamed(
     assert err == (
         f"eventstudy: error: {store.price_path('CRWV')}: cannot write the cache file (Is a directory "
         "[EISDIR]); the previous file, if any, is unchanged; 4 file(s) of the batch were renamed into place "
-        "before it and stay (prices/AMD.parquet, prices/AMZN.parquet, prices/ASML.parquet, "
-        "prices/AVGO.parquet), the other 1 were not imported\n"
+        "before it (prices/AMD.parquet, prices/AMZN.parquet, prices/ASML.parquet, prices/AVGO.parquet), the "
+        "other 1 wait in temporary files: no study reads the cache until eventstudy cache verify --clean "
+        "renames them (once the cause is gone)\n"
     )
-    refused.clear()
     for source in sources[:4]:  # renamed: the new content, whole
         expected = pd.read_csv(source)["Adj Close"].tolist()
         assert store.read_prices(source.stem)["adj_close"].tolist() == expected
-    assert not store.has_series("CRWV") and leftovers(store) == [] and store.verify() == []
+    assert not store.has_series("CRWV") and len(leftovers(store)) == 1
+    assert [p.kind for p in store.verify()] == ["interrupted_batch", "temp_leftover"]
+    with pytest.raises(InputError, match=r"\(4 of 5 renamed; "), store.consistent_reads():
+        pass
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 2  # the cause is still there
+    assert "Is a directory" in capsys.readouterr().err and len(leftovers(store)) == 1
+    refused.clear()
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
+    assert "-> CRWV.parquet (finishing the stopped import)" in capsys.readouterr().out
+    assert store.read_prices("CRWV")["adj_close"].tolist() == pd.read_csv(sources[4])["Adj Close"].tolist()
+    assert leftovers(store) == [] and store.verify() == []
     before = snapshot(store)
     refused.add("AMD.parquet")  # now the first rename fails
     assert main(["cache", "import", *map(str, sources[:2]), "--cache", str(store.root)]) == 2
@@ -1144,7 +1157,7 @@ def test_clean_never_puts_a_stopped_imports_file_over_one_written_since(store: P
     assert journal_of(store).exists() and len(leftovers(store)) == 2
     store.write_prices("CCC", synthetic_prices(scale=3.0), {"source": "fetch", "symbol": "CCC"})
     lines = store.finish_interrupted_batch()
-    assert [line.split(" ", 1)[0] for line in lines] == ["renamed", "removed"]
+    assert [line.split(" ", 1)[0] for line in lines] == ["renamed", "removed", "removed"]
     assert lines[1].endswith("(CCC.parquet was written after the import stopped)")
     assert store.provenance(store.price_path("BBB"))["source"] == "batch"
     assert store.provenance(store.price_path("CCC"))["source"] == "fetch"
@@ -1172,11 +1185,26 @@ def test_a_run_on_a_cache_whose_import_stopped_mid_renames_stops_in_one_line(tmp
     assert store.provenance(store.price_path("AAA"))["source"] == "batch"
 
 
-def test_a_journal_the_package_did_not_write_is_named_never_acted_on(store: PriceStore, capsys) -> None:
+@pytest.mark.parametrize(
+    ("temporary", "target"),
+    [
+        ("prices/../../x", "prices/AAA.parquet"),
+        # a finder's: a temporary file named for a target outside the cache, renamed over a user's file
+        ("prices/../../mine/.AAA.parquet.abcdefgh.tmp", "prices/../../mine/AAA.parquet"),
+        ("prices/.AAA.parquet.abcdefgh.tmp", "prices//AAA.parquet"),
+    ],
+)
+def test_a_journal_the_package_did_not_write_is_named_never_acted_on(
+    store: PriceStore, capsys, temporary: str, target: str
+) -> None:
+    mine = store.root.parent / "mine"
+    mine.mkdir()
+    (mine / "AAA.parquet").write_text("my own file")
+    (mine / ".AAA.parquet.abcdefgh.tmp").write_bytes(b"PAR1 an attacker's")
+    identity = store_module._identity(mine / ".AAA.parquet.abcdefgh.tmp")  # as a rename would find it
+    record = {"temporary": temporary, "target": target, "temporary_file": identity, "replaces_file": None}
     journal_of(store).parent.mkdir(parents=True, exist_ok=True)
-    journal_of(store).write_text('{"journal": "eventstudy: the renames of an import\'s batch", "renames": '
-                                 '[{"temporary": "prices/../../x", "target": "prices/AAA.parquet", '
-                                 '"temporary_inode": 1, "replaces_inode": null}]}')  # fmt: skip
+    journal_of(store).write_text(json.dumps({"journal": store_module._JOURNAL_TAG, "renames": [record]}))
     refused = pytest.raises(InputError, match=r"is not a journal this package wrote .*; nothing was read$")
     with refused, store.consistent_reads():
         pass
@@ -1184,3 +1212,49 @@ def test_a_journal_the_package_did_not_write_is_named_never_acted_on(store: Pric
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not a batch's rename" in err and "remove it to use the cache" in err
     assert store.read_prices("AAA")["adj_close"].tolist() == synthetic_prices()["adj_close"].tolist()
+    assert (mine / "AAA.parquet").read_text() == "my own file" and not (mine / ".locks").exists()
+
+
+def test_clean_tells_a_file_written_since_by_more_than_its_inode(store: PriceStore) -> None:
+    """A finder's fetch wrote the stopped batch's target twice, and the second file took the
+    inode number of the one the journal recorded: --clean took it for that file and renamed the
+    older batch file over the fetched data. A file is told by inode, size and modification time."""
+    store.write_prices("BBB", synthetic_prices(), {"source": "test", "symbol": "BBB"})
+    stop_at_the_second_rename(store, dict.fromkeys(("AAA", "BBB"), synthetic_prices(scale=2.0)))
+    store.write_prices("BBB", synthetic_prices(scale=3.0), {"source": "fetch", "symbol": "BBB"})
+    record = json.loads(journal_of(store).read_text())
+    fetched = store_module._identity(store.price_path("BBB"))
+    assert record["renames"][1]["target"] == "prices/BBB.parquet" and fetched is not None
+    record["renames"][1]["replaces_file"][0] = fetched[0]  # as if the file fetched took its inode
+    journal_of(store).write_text(json.dumps(record))
+    assert store.finish_interrupted_batch()[0].endswith("(BBB.parquet was written after the import stopped)")
+    assert store.provenance(store.price_path("BBB"))["source"] == "fetch"
+
+
+@pytest.mark.parametrize("scheme", ["local://", "simplecache::file://"])
+def test_a_url_cache_is_refused_with_a_stopped_imports_journal(store: PriceStore, scheme: str) -> None:
+    """A finder's Dask run read a stopped import's mix through local:// (a RemoteCache, which
+    takes no lock and never looked for the journal); file:// is a folder, refused already."""
+    pytest.importorskip("fsspec")
+    from eventstudy.data.remote import RemoteCache
+
+    cache = RemoteCache(f"{scheme}{store.root}")
+    with cache.consistent_reads():  # no journal: read
+        pass
+    stop_at_the_second_rename(store, dict.fromkeys(("AAA", "BBB"), synthetic_prices(scale=2.0)))
+    with pytest.raises(InputError, match="an import was stopped while renaming"), cache.consistent_reads():
+        pass
+    store.finish_interrupted_batch()
+    with cache.consistent_reads():
+        pass
+
+
+def test_validate_reads_one_version_of_the_cache(store: PriceStore, capsys) -> None:
+    """A finder's validate checked a stopped import's mix (10 new files, 10 old) without a word."""
+    store.write_prices("SPY", synthetic_prices(), {"source": "test", "symbol": "SPY"})
+    stop_at_the_second_rename(store, dict.fromkeys(("AAA", "SPY"), synthetic_prices(scale=2.0)))
+    assert main(["validate", "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "(1 of 2 renamed; " in err and err.endswith("; nothing was read\n")
+    store.finish_interrupted_batch()
+    assert main(["validate", "--cache", str(store.root)]) in (0, 1)

@@ -62,8 +62,9 @@ def validate(args: argparse.Namespace) -> int:
     for symbol in args.symbols:
         check_symbol(symbol, "SYMBOL")
     store = PriceStore(args.cache)
-    symbols = args.symbols or sorted({*store.symbols("prices"), *store.symbols("returns")})
-    found = validate_store(store, symbols, args.market)
+    with store.consistent_reads():  # one version of the cache, as a run reads it
+        symbols = args.symbols or sorted({*store.symbols("prices"), *store.symbols("returns")})
+        found = validate_store(store, symbols, args.market)
     n_issues = 0
     for symbol, issues in found.items():
         if not issues:

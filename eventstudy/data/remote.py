@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.data.store import (
     _SHARES_DTYPES,
+    BATCH_JOURNAL,
     EARNINGS_COLUMNS,
     PRICE_COLUMNS,
     RETURNS_COLUMNS,
@@ -132,10 +134,20 @@ class RemoteCache:
         """The URL (what ``manifest.json`` records as the cache)."""
         return self.url
 
-    def consistent_reads(self) -> contextlib.AbstractContextManager[None]:
-        """Nothing: object storage has no lock to share (an import writes a local cache; copy it
-        to the bucket whole, after the import)."""
-        return contextlib.nullcontext()
+    @contextlib.contextmanager
+    def consistent_reads(self) -> Iterator[None]:
+        """No lock (object storage has none to share: an import writes a local cache; copy it to
+        the bucket whole, after the import), but the refusal of a cache whose import was stopped
+        while renaming its files (its journal, :data:`~eventstudy.data.store.BATCH_JOURNAL`, is
+        there: a local folder named by an fsspec URL, or a copy of one)."""
+        if self.fs.exists(f"{self._root}/{BATCH_JOURNAL}"):
+            raise InputError(
+                self.url,
+                f"an import was stopped while renaming its files into place (its journal {BATCH_JOURNAL} is "
+                "there): the cache mixes its files with earlier versions of the others; run eventstudy cache "
+                "verify --clean on the cache's folder; nothing was read",
+            )
+        yield
 
     # -- paths (URLs, as named in messages) ---------------------------------------------------
     def path(self, symbol: str, kind: str) -> str:

@@ -1057,14 +1057,19 @@ def _partial_batch(renamed: list[Path], left: int) -> str:
     shown = ", ".join(f"{p.parent.name}/{p.name}" for p in renamed[:10])
     shown += ", ..." if len(renamed) > 10 else ""
     return (
-        f"; {len(renamed)} file(s) of the batch were renamed into place before it and stay ({shown}), the "
-        f"other {left} were not imported"
+        f"; {len(renamed)} file(s) of the batch were renamed into place before it ({shown}), the other "
+        f"{left} wait in temporary files: no study reads the cache until eventstudy cache verify --clean "
+        "renames them (once the cause is gone)"
     )
 
 
+BATCH_JOURNAL = PurePosixPath(LOCKS, "catalog", "batch.journal")
+"""Where in a cache a batch's journal lies while its files are renamed (beside the batch lock's file)."""
+
+
 def _journal(root: Path) -> Path:
-    """The journal of a batch's renames (:meth:`_Staging.commit`), beside the batch lock's file."""
-    return _lock_path(_batch(root)).with_name("batch.journal")
+    """The journal of a batch's renames (:meth:`_Staging.commit`) of the cache at ``root``."""
+    return Path(root, BATCH_JOURNAL)
 
 
 def _journal_left(root: Path) -> bool:
@@ -1082,21 +1087,24 @@ _JOURNAL_TAG = "eventstudy: the renames of an import's batch"
 @dataclass(frozen=True)
 class _Rename:
     """One rename of a batch's journal: the files relative to the cache's root
-    (``prices/NVDA.parquet``), and the inodes that say whether it was done (the target's is the
-    temporary file's after it) or the target written since (neither's)."""
+    (``prices/NVDA.parquet``), and the identities (:func:`_identity`) that say whether it was done
+    (the target is then the temporary file) or the target written since (neither)."""
 
     temporary: str
     target: str
-    temporary_inode: int
-    replaces_inode: int | None
+    temporary_file: list[int]
+    replaces_file: list[int] | None
 
 
-def _inode(path: Path) -> int | None:
-    """The inode number of ``path`` (a link's own), or None when there is nothing there."""
+def _identity(path: Path) -> list[int] | None:
+    """``[inode, size, mtime in ns]`` of ``path`` itself (a link's own), which a rename keeps and a
+    new write changes (an inode alone is reused: a fetch's file took a removed one's number), or
+    None when nothing is there."""
     try:
-        return os.lstat(path).st_ino
+        found = os.lstat(path)
     except FileNotFoundError:
         return None
+    return [found.st_ino, found.st_size, found.st_mtime_ns]
 
 
 def _write_journal(root: Path, pending: list[tuple[str, Path]]) -> None:
@@ -1112,7 +1120,7 @@ def _write_journal(root: Path, pending: list[tuple[str, Path]]) -> None:
         files = [
             dataclasses.asdict(
                 _Rename(f"{path.parent.name}/{Path(held).name}", f"{path.parent.name}/{path.name}",
-                        os.stat(held).st_ino, _inode(path))
+                        _identity(Path(held)) or [], _identity(path))
             )
             for held, path in pending
         ]  # fmt: skip
@@ -1152,11 +1160,14 @@ def _read_journal(root: Path) -> list[_Rename]:
         for item in renames:
             kind, _, name = item.target.partition("/")
             folder, _, held = item.temporary.partition("/")
-            match = _TEMP_NAME.fullmatch(held)
+            match = _TEMP_NAME.fullmatch(held) if "/" not in name + held else None  # never ../ out
             if not (kind in KINDS and folder == kind and match and match["target"] == name):
                 raise ValueError(f"{item.temporary!r} -> {item.target!r} is not a batch's rename")
             if not _named_as(kind, Path(name).stem) or Path(name).suffix != ".parquet":
                 raise ValueError(f"{item.target!r} is not a cache file")
+            for identity in (item.temporary_file, item.replaces_file or [0, 0, 0]):
+                if len(identity) != 3 or not all(type(number) is int for number in identity):
+                    raise ValueError(f"{identity!r} is not a file's identity")
     except (OSError, ValueError, TypeError, KeyError) as exc:  # JSONDecodeError is a ValueError
         raise CacheCorruptError(journal, "unreadable", _one_line(exc)) from None
     return renames
@@ -1169,11 +1180,16 @@ def _interrupted_problem(root: Path) -> str | None:
         return None
     try:
         renames = _read_journal(root)
-        done = sum(_inode(root / item.target) == item.temporary_inode for item in renames)
+        done = sum(_identity(root / item.target) == item.temporary_file for item in renames)
     except CacheCorruptError as exc:
         return f"{journal} is not a journal this package wrote ({exc.reason}); remove it to use the cache"
     except OSError as exc:
         return f"an import was stopped while renaming its files into place ({journal}: {_os_reason(exc)})"
+    if done == len(renames):
+        return (
+            f"an import stopped after renaming its {done} files into place, before removing its journal "
+            f"{journal}; eventstudy cache verify --clean removes it"
+        )
     return (
         f"an import was stopped while renaming its files into place ({done} of {len(renames)} renamed; "
         f"its journal is {journal}): the cache mixes its files with earlier versions of the others; "
@@ -1201,18 +1217,20 @@ def _journaled_temps(root: Path) -> frozenset[Path]:
 def _finish_batch(root: Path) -> list[str]:
     """Finish the renames of a stopped batch (held: the catalog's and the batch's locks) and
     remove its journal: :meth:`PriceStore.finish_interrupted_batch`."""
+    if not _journal_left(root):  # finished meanwhile (by the import waited for, or another --clean)
+        return []
     lines: list[str] = []
     renamed: set[Path] = set()
     for item in _read_journal(root):
         temporary, target = root / item.temporary, root / item.target
         with _locked(target, LOCK_TIMEOUT):
-            now = _inode(target)
-            if now == item.temporary_inode:
+            now = _identity(target)
+            if now == item.temporary_file:
                 continue  # renamed before the stop
-            if _inode(temporary) != item.temporary_inode:
-                kept = "its earlier version" if now is not None else "no file"
-                lines.append(f"kept {target}: {kept} (the import's temporary file {temporary.name} is gone)")
-            elif now != item.replaces_inode:  # a fetch or an import wrote it since: newer
+            if _identity(temporary) != item.temporary_file:
+                kept = "as it is" if now is not None else "without a file"
+                lines.append(f"kept {target} {kept} (the import's temporary file {temporary.name} is gone)")
+            elif now != item.replaces_file:  # a fetch or an import wrote it since: newer
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary)
                 lines.append(f"removed {temporary} ({target.name} was written after the import stopped)")
@@ -1226,7 +1244,7 @@ def _finish_batch(root: Path) -> list[str]:
     for folder in sorted(renamed):
         _fsync_directory(folder)
     _remove_journal(root)
-    return lines
+    return [*lines, f"removed {_journal(root)} (the stopped import's journal)"]
 
 
 def _catalog_problem(exc: CacheWriteError, done: str) -> str:
@@ -1277,13 +1295,17 @@ class _Staging:
         self.pending: list[tuple[str, Path]] = []  # (temporary file, target)
 
     def commit(self) -> None:
-        """Rename every temporary file over its target, each under the target's lock. A rename
-        that fails (its lock held past the timeout by a fetch, an OS error) stops the batch: its
-        error names the files renamed before it, which stay (each whole), and the rest are not."""
+        """Rename every temporary file over its target, each under the target's lock, after
+        writing their journal. A rename that fails (its lock held past the timeout by a fetch, an
+        OS error) stops the batch: its error names the files renamed before it, which stay (each
+        whole); the others stay in their temporary files with the journal, as after a kill, so
+        that no study reads the mix until ``eventstudy cache verify --clean`` renames them. When
+        the first fails, nothing of the batch is imported."""
         if not self.pending:
             return
         renamed: list[Path] = []
         root = self.pending[0][1].parent.parent
+        total = len(self.pending)
         try:  # readers (consistent_reads) see the cache before the batch or after it
             with _locked(_batch(root), LOCK_TIMEOUT):
                 _write_journal(root, self.pending)  # a kill from here on: --clean finishes the renames
@@ -1297,18 +1319,18 @@ class _Staging:
                                 raise CacheWriteError(path, _os_reason(exc)) from exc
                         renamed.append(path)
                         self.pending.pop(0)
-                except CacheWriteError:  # said (below); the files not renamed are discarded
-                    _remove_journal(root)
-                    raise
-                except BaseException:  # interrupted (Ctrl-C): like a kill, the files stay for --clean
-                    self.pending.clear()
+                except BaseException as exc:
+                    if renamed or not isinstance(exc, CacheWriteError):  # a mix (or Ctrl-C): kept for --clean
+                        self.pending.clear()
+                    else:  # nothing renamed: the batch is discarded, the cache is as it was
+                        _remove_journal(root)
                     raise
                 finally:  # what was renamed, durably (also when the batch stopped)
                     for folder in sorted({path.parent for path in renamed}):
                         _fsync_directory(folder)
                 _remove_journal(root)
         except CacheWriteError as exc:  # the batch lock, the journal, a file's lock or a rename
-            exc.message += _partial_batch(renamed, len(self.pending))
+            exc.message += _partial_batch(renamed, total - len(renamed))
             raise
 
     def discard(self) -> None:
