@@ -824,11 +824,13 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(str(path), "not a study config: values nested too deeply to read") from None
 
 
-def load_config(path: str | Path) -> StudyConfig:
+def load_config(path: str | Path, *, model: str | None = None) -> StudyConfig:
     """Read a TOML study configuration.
 
     Every value is type-checked; an error names the file and the key: ``study.<key>`` or
-    ``shares.caveats[<i>].<key>`` (``i`` counts the ``[[shares.caveats]]`` entries from 0).
+    ``shares.caveats[<i>].<key>`` (``i`` counts the ``[[shares.caveats]]`` entries from 0). A
+    key only another model reads than the one the study runs (``model``, e.g. a command line's
+    ``--model``; default the file's) is refused.
 
     Raises
     ------
@@ -881,14 +883,14 @@ def load_config(path: str | Path) -> StudyConfig:
         if key.startswith("crosssection["):
             raise InputError(where, message, field=key) from None
         raise InputError(where, message, field=f"study.{key}") from None
-    _check_model_options(config.model, study, where)
+    _check_model_options(config.model if model is None else model, study, where)
     return config
 
 
 def _check_model_options(model: str, study: Mapping[str, Any], where: str) -> None:
     """Refuse a key of ``[study]`` that only another model than the config's reads (``sector`` with
     ``model = "market"``): it would be recorded in the manifest as the study's and never applied.
-    (``--model`` on the command line overrides the file's model, and with it its options.)"""
+    ``model`` is the model the study runs (the file's, or a command line's ``--model``)."""
     from eventstudy.models import MODELS
 
     for key in study:

@@ -465,3 +465,16 @@ def test_a_cache_that_is_a_file_is_refused_by_every_command(argv: list[str], tmp
     assert refused.value.code == 2 and err.count("\n") == 1
     assert f"error: argument --cache: {afile} is a file, not a cache folder" in err
     assert afile.read_text() == "mine\n"
+    (tmp_path / "gone").symlink_to(tmp_path / "nothing")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:  # a finder's `cache import --cache file:///x` made the folder ./file:/x
+        for cache, problem in (("gone", "is a link to nothing"), ("s3://b/c", "is a URL: this command")):
+            if argv[0] == "run" and cache.startswith("s3"):
+                continue  # run reads a cache at a URL (with --scheduler)
+            with pytest.raises(SystemExit):
+                main([*argv, "--cache", cache])
+            assert f"error: argument --cache: {cache} {problem}" in capsys.readouterr().err
+    finally:
+        os.chdir(cwd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "gone"]

@@ -502,6 +502,17 @@ def test_an_option_of_another_model_is_refused_not_recorded_and_ignored(
         load_config(path)
     assert caught.value.field == f"study.{option.split(' ')[0]}"
     assert caught.value.message == f'applies to model = "{reader}", not {model or "market"!r}: remove it'
+    load_config(path, model=reader)  # the model a command line's --model runs: its keys are the file's
+
+
+def test_the_keys_are_checked_against_the_model_the_study_runs(tmp_path) -> None:
+    """A finder's `--model sector` on a market config setting sector was refused; `--model market`
+    on a sector config recorded the sector it never applied."""
+    path = tmp_path / "study.toml"
+    path.write_text('[study]\nmodel = "sector"\nsector = "AAA"\n')
+    assert load_config(path).sector == "AAA"
+    with pytest.raises(InputError, match="applies to model = \"sector\", not 'market'"):
+        load_config(path, model="market")
 
 
 def test_cli_model_option_overrides_the_config(cache, monkeypatch, tmp_path) -> None:

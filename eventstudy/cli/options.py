@@ -32,16 +32,20 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
 def cache_folder(text: str) -> Path:
     """A ``--cache`` folder: refused when it names a file (the commands said there were no cached
     prices in it, and to import them into it)."""
-    path = Path(text)
+    if "://" in text and not text.startswith("file://"):  # a folder named `s3:` was made
+        raise argparse.ArgumentTypeError(f"{text} is a URL: this command takes a cache folder")
+    path = Path(text.removeprefix("file://"))
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a file, not a cache folder")
+    if path.is_symlink() and not path.exists():
+        raise argparse.ArgumentTypeError(f"{text} is a link to nothing, not a cache folder")
     return path
 
 
 def cache_location(text: str) -> Path | str:
     """A ``--cache`` value: a folder (:func:`cache_folder`), or an fsspec URL (``s3://bucket/cache``)
     kept as text."""
-    return text if "://" in text and not text.startswith("file://") else cache_folder(text.removeprefix("file://"))
+    return text if "://" in text and not text.startswith("file://") else cache_folder(text)
 
 
 def add_scheduler_option(parser: argparse.ArgumentParser) -> None:

@@ -112,8 +112,9 @@ def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
     from eventstudy.config import StudyConfig, load_config, with_overrides
     from eventstudy.output.folder import Guard, check_apart, check_replaceable, check_target
 
-    config = load_config(args.config) if args.config else StudyConfig()
-    if getattr(args, "model", None) is not None:  # `--model ""` is checked (and refused), not ignored
+    model = getattr(args, "model", None)  # the study's model: the file's keys are checked against it
+    config = load_config(args.config, model=model) if args.config else StudyConfig()
+    if model is not None:  # `--model ""` is checked (and refused), not ignored
         config = with_overrides(config, "--model", model=args.model)
     out = args.out or Path("reports") / config.name
     guard = Guard.for_cache(args.cache)
