@@ -1158,7 +1158,7 @@ def test_clean_never_puts_a_stopped_imports_file_over_one_written_since(store: P
     store.write_prices("CCC", synthetic_prices(scale=3.0), {"source": "fetch", "symbol": "CCC"})
     lines = store.finish_interrupted_batch()
     assert [line.split(" ", 1)[0] for line in lines] == ["renamed", "removed", "removed"]
-    assert lines[1].endswith("(CCC.parquet was written after the import stopped)")
+    assert lines[1].endswith("(CCC.parquet was written or removed after the import stopped)")
     assert store.provenance(store.price_path("BBB"))["source"] == "batch"
     assert store.provenance(store.price_path("CCC"))["source"] == "fetch"
     assert leftovers(store) == [] and not journal_of(store).exists() and store.verify() == []
@@ -1215,20 +1215,45 @@ def test_a_journal_the_package_did_not_write_is_named_never_acted_on(
     assert (mine / "AAA.parquet").read_text() == "my own file" and not (mine / ".locks").exists()
 
 
-def test_clean_tells_a_file_written_since_by_more_than_its_inode(store: PriceStore) -> None:
-    """A finder's fetch wrote the stopped batch's target twice, and the second file took the
-    inode number of the one the journal recorded: --clean took it for that file and renamed the
-    older batch file over the fetched data. A file is told by inode, size and modification time."""
+def test_a_copied_cache_finishes_its_stopped_batch(store: PriceStore, tmp_path: Path) -> None:
+    """Files were told by inode: a finder's fetch took a recorded inode number (--clean put the
+    old batch file over the fetched data), and a copied cache had other inodes (--clean kept
+    every file as it was and removed the batch's files: a mix no check flagged). A file is told
+    by the hashes of its values and provenance, which a copy keeps and a write changes."""
     store.write_prices("BBB", synthetic_prices(), {"source": "test", "symbol": "BBB"})
-    stop_at_the_second_rename(store, dict.fromkeys(("AAA", "BBB"), synthetic_prices(scale=2.0)))
-    store.write_prices("BBB", synthetic_prices(scale=3.0), {"source": "fetch", "symbol": "BBB"})
-    record = json.loads(journal_of(store).read_text())
-    fetched = store_module._identity(store.price_path("BBB"))
-    assert record["renames"][1]["target"] == "prices/BBB.parquet" and fetched is not None
-    record["renames"][1]["replaces_file"][0] = fetched[0]  # as if the file fetched took its inode
-    journal_of(store).write_text(json.dumps(record))
-    assert store.finish_interrupted_batch()[0].endswith("(BBB.parquet was written after the import stopped)")
-    assert store.provenance(store.price_path("BBB"))["source"] == "fetch"
+    store.write_prices("CCC", synthetic_prices(), {"source": "test", "symbol": "CCC"})
+    stop_at_the_second_rename(store, dict.fromkeys(("AAA", "BBB", "CCC"), synthetic_prices(scale=2.0)))
+    copy = PriceStore(tmp_path / "copy")
+    shutil.copytree(store.root, copy.root)  # every inode another
+    copy.write_prices("CCC", synthetic_prices(scale=3.0), {"source": "fetch", "symbol": "CCC"})
+    lines = copy.finish_interrupted_batch()
+    assert [line.split(" ", 1)[0] for line in lines] == ["renamed", "removed", "removed"], lines
+    assert lines[0].endswith("-> BBB.parquet (finishing the stopped import)")
+    assert [copy.provenance(copy.price_path(s))["source"] for s in ("AAA", "BBB", "CCC")] == [
+        "batch",
+        "batch",
+        "fetch",
+    ]
+    assert leftovers(copy) == [] and copy.verify() == []
+
+
+def test_a_batch_stopped_before_its_first_rename_leaves_the_cache_as_it_was(store: PriceStore) -> None:
+    """A finder's Ctrl-C just after the journal was written left the journal and removed the
+    batch's files: every reader was refused for a mix that was not there."""
+    before = snapshot(store)
+    real = store_module._write_journal
+
+    def interrupted(*args: object) -> None:
+        real(*args)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "_write_journal", interrupted)
+        with pytest.raises(KeyboardInterrupt), store.staged_writes():
+            store.write_prices("AAA", synthetic_prices(scale=2.0), {"source": "batch", "symbol": "AAA"})
+    assert snapshot(store) == before and leftovers(store) == [] and not journal_of(store).exists()
+    with store.consistent_reads():
+        pass
 
 
 @pytest.mark.parametrize("scheme", ["local://", "simplecache::file://"])

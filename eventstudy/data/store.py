@@ -85,7 +85,7 @@ from filelock import FileLock, Timeout
 
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.flock import flock_within
-from eventstudy.hashing import content_sha256, csv_sha256
+from eventstudy.hashing import content_sha256, csv_sha256, file_sha256
 from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, symbol_problem
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
@@ -1092,43 +1092,50 @@ class _Rename:
 
     temporary: str
     target: str
-    temporary_file: list[int]
-    replaces_file: list[int] | None
+    temporary_file: list[str]
+    replaces_file: list[str] | None
 
 
-def _identity(path: Path) -> list[int] | None:
-    """``[inode, size, mtime in ns]`` of ``path`` itself (a link's own), which a rename keeps and a
-    new write changes (an inode alone is reused: a fetch's file took a removed one's number), or
-    None when nothing is there."""
-    try:
-        found = os.lstat(path)
-    except FileNotFoundError:
+def _identity(path: Path) -> list[str] | None:
+    """What tells one write of a cache file from another, kept by a rename and by a copy: the
+    hashes of its values and of its provenance from its metadata (every write records its own
+    fetch or import), or of its bytes when it has none; None when nothing is there. (Inodes were
+    not: a fetch's new file took a removed one's number, and a copied cache has other ones.)"""
+    if _mode(path) is None:
         return None
-    return [found.st_ino, found.st_size, found.st_mtime_ns]
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception:  # not parquet, or damaged: its bytes
+        metadata = {}
+    values, record = metadata.get(VALUES_KEY) or metadata.get(CONTENT_KEY), metadata.get(PROVENANCE_SHA_KEY)
+    if values and record:
+        return [values.decode("ascii", "replace"), record.decode("ascii", "replace")]
+    try:
+        return ["sha256", file_sha256(path)]
+    except OSError:
+        return ["unreadable"]
 
 
 def _write_journal(root: Path, pending: list[tuple[str, Path]]) -> None:
-    """Write the journal of the renames ``pending`` durably (before the first of them).
+    """Write the journal of the renames ``pending`` durably (before the first of them; the
+    caller has seen that no other is there).
 
     Raises
     ------
     CacheWriteError
-        On an OS error (nothing renamed yet), or when a journal is there already.
+        On an OS error (nothing renamed yet).
     """
     journal = _journal(root)
     try:
         files = [
             dataclasses.asdict(
                 _Rename(f"{path.parent.name}/{Path(held).name}", f"{path.parent.name}/{path.name}",
-                        _identity(Path(held)) or [], _identity(path))
+                        _identity(Path(held)) or ["missing"], _identity(path))
             )
             for held, path in pending
         ]  # fmt: skip
-        there = _mode(journal) is not None
     except OSError as exc:
         raise CacheWriteError(journal, _os_reason(exc)) from exc
-    if there:
-        raise CacheWriteError(journal, "a stopped import's journal is there (cache verify --clean)")
     record = json.dumps({"journal": _JOURNAL_TAG, "renames": files}, indent=1).encode("utf-8")
     _write_durably(journal, lambda handle: handle.write(record))
 
@@ -1165,8 +1172,10 @@ def _read_journal(root: Path) -> list[_Rename]:
                 raise ValueError(f"{item.temporary!r} -> {item.target!r} is not a batch's rename")
             if not _named_as(kind, Path(name).stem) or Path(name).suffix != ".parquet":
                 raise ValueError(f"{item.target!r} is not a cache file")
-            for identity in (item.temporary_file, item.replaces_file or [0, 0, 0]):
-                if len(identity) != 3 or not all(type(number) is int for number in identity):
+            for identity in (item.temporary_file, item.replaces_file or ["none"]):
+                if not (isinstance(identity, list) and 1 <= len(identity) <= 2):
+                    raise ValueError(f"{identity!r} is not a file's identity")
+                if not all(isinstance(part, str) for part in identity):
                     raise ValueError(f"{identity!r} is not a file's identity")
     except (OSError, ValueError, TypeError, KeyError) as exc:  # JSONDecodeError is a ValueError
         raise CacheCorruptError(journal, "unreadable", _one_line(exc)) from None
@@ -1182,7 +1191,10 @@ def _interrupted_problem(root: Path) -> str | None:
         renames = _read_journal(root)
         done = sum(_identity(root / item.target) == item.temporary_file for item in renames)
     except CacheCorruptError as exc:
-        return f"{journal} is not a journal this package wrote ({exc.reason}); remove it to use the cache"
+        return (
+            f"{journal} is not a journal this package wrote ({exc.reason}): the cache may mix an import's "
+            "files with earlier ones; remove it, then import again the files you last imported"
+        )
     except OSError as exc:
         return f"an import was stopped while renaming its files into place ({journal}: {_os_reason(exc)})"
     if done == len(renames):
@@ -1225,15 +1237,24 @@ def _finish_batch(root: Path) -> list[str]:
         temporary, target = root / item.temporary, root / item.target
         with _locked(target, LOCK_TIMEOUT):
             now = _identity(target)
-            if now == item.temporary_file:
-                continue  # renamed before the stop
-            if _identity(temporary) != item.temporary_file:
-                kept = "as it is" if now is not None else "without a file"
-                lines.append(f"kept {target} {kept} (the import's temporary file {temporary.name} is gone)")
-            elif now != item.replaces_file:  # a fetch or an import wrote it since: newer
-                with contextlib.suppress(FileNotFoundError):
+            if not _regular(temporary):  # renamed before the stop, or removed since
+                if now != item.temporary_file:
+                    kept = "as it is" if now is not None else "without a file"
+                    lines.append(f"kept {target} {kept} (the import's file {temporary.name} is gone)")
+                continue
+            if now != item.replaces_file:  # a fetch or an import wrote it (or it was removed) since
+                try:
                     os.unlink(temporary)
-                lines.append(f"removed {temporary} ({target.name} was written after the import stopped)")
+                except OSError as exc:
+                    raise CacheWriteError(temporary, _os_reason(exc)) from exc
+                since = "written or removed after the import stopped"
+                lines.append(f"removed {temporary} ({target.name} was {since})")
+                continue
+            if _identity(temporary) != item.temporary_file:
+                lines.append(
+                    f"kept {target} as it is: {temporary.name} is not the file the import wrote (changed "
+                    f"since); import {target.name}'s source again"
+                )
             else:
                 try:
                     os.replace(temporary, target)
@@ -1308,8 +1329,10 @@ class _Staging:
         total = len(self.pending)
         try:  # readers (consistent_reads) see the cache before the batch or after it
             with _locked(_batch(root), LOCK_TIMEOUT):
-                _write_journal(root, self.pending)  # a kill from here on: --clean finishes the renames
+                if _journal_left(root):  # another batch's, stopped (staged_writes refuses to start then)
+                    raise CacheWriteError(_journal(root), "a stopped import's journal is there")
                 try:
+                    _write_journal(root, self.pending)  # a kill from here on: --clean finishes the renames
                     while self.pending:
                         temporary, path = self.pending[0]
                         with _locked(path, LOCK_TIMEOUT):
@@ -1319,10 +1342,10 @@ class _Staging:
                                 raise CacheWriteError(path, _os_reason(exc)) from exc
                         renamed.append(path)
                         self.pending.pop(0)
-                except BaseException as exc:
-                    if renamed or not isinstance(exc, CacheWriteError):  # a mix (or Ctrl-C): kept for --clean
+                except BaseException:
+                    if renamed:  # a mix: the journal and the other files are kept for --clean
                         self.pending.clear()
-                    else:  # nothing renamed: the batch is discarded, the cache is as it was
+                    else:  # nothing renamed (also a Ctrl-C): the batch is discarded, the cache as it was
                         _remove_journal(root)
                     raise
                 finally:  # what was renamed, durably (also when the batch stopped)
