@@ -478,3 +478,22 @@ def test_a_cache_that_is_a_file_is_refused_by_every_command(argv: list[str], tmp
     finally:
         os.chdir(cwd)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "gone"]
+
+
+def test_a_file_url_names_a_folder_from_the_root(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A finder's `--cache file://localhost/ABS` imported into ./localhost/ABS (exit 0)."""
+    from eventstudy.data.remote import open_cache
+    from eventstudy.errors import InputError
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    assert main(["cache", "list", "--cache", f"file://localhost{folder}"]) == 0
+    assert f"in {folder}/" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["cache", "list", "--cache", "file://host/x"])
+    assert "a file URL names a folder from the root" in capsys.readouterr().err
+    assert open_cache(f"file://localhost{folder}").root == folder
+    with pytest.raises(InputError, match="from the root"):
+        open_cache("file://host/x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]

@@ -843,3 +843,32 @@ def test_an_input_read_in_two_versions_by_the_partitions_stops_the_run() -> None
     assert list(same) == ["SPY", "AVGO", "MSFT"]
     with pytest.raises(InputError, match=r"prices SPY was read in two versions \(a{12}, b{12}\)"):
         _merged_records(cache, "prices", [{"SPY": old}, {"SPY": new}])
+
+
+def test_the_driver_holds_the_batch_lock_over_the_run(tmp_path: Path, monkeypatch) -> None:
+    """Each partition read under its own share of the batch lock, so an import's batch could land
+    between two partitions' reads (AAA old in one, BBB new in another; a finder, from the code).
+    The driver holds its share over the whole run: no import renames a batch meanwhile."""
+    import contextlib
+
+    from _small_study import make_cache, make_study
+
+    import eventstudy.data.store as store_module
+    import eventstudy.distributed.run as run_module
+
+    make_cache(tmp_path / "cache")
+    events, config_path = make_study(tmp_path)
+    held: list[bool] = []
+
+    def compute(client: object, events: object, cache: PriceStore, *args: object) -> object:
+        try:  # what an import's commit takes, exclusive
+            with store_module._locked(store_module._batch(cache.root), 0.0):
+                held.append(False)
+        except store_module.CacheBusyError:
+            held.append(True)
+        return run_module.DistributedRun.__new__(run_module.DistributedRun)
+
+    monkeypatch.setattr(run_module, "connect", lambda scheduler: contextlib.nullcontext(None))
+    monkeypatch.setattr(run_module, "_compute", compute)
+    compute_distributed(events, tmp_path / "cache", load_config(config_path), scheduler="local:1")
+    assert held == [True]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 
@@ -34,7 +35,10 @@ def cache_folder(text: str) -> Path:
     prices in it, and to import them into it)."""
     if "://" in text and not text.startswith("file://"):  # a folder named `s3:` was made
         raise argparse.ArgumentTypeError(f"{text} is a URL: this command takes a cache folder")
-    path = Path(text.removeprefix("file://"))
+    folder = re.sub(r"^file://(localhost)?", "", text)  # file:///x and file://localhost/x are /x
+    if text.startswith("file://") and not folder.startswith("/"):  # file://host/x made ./host/x
+        raise argparse.ArgumentTypeError(f"{text}: a file URL names a folder from the root: file:///path")
+    path = Path(folder)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a file, not a cache folder")
     if path.is_symlink() and not path.exists():

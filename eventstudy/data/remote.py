@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -92,7 +93,10 @@ def open_cache(location: str | Path | PriceStore | RemoteCache) -> PriceStore | 
     text = str(location)
     if is_url(text):
         return RemoteCache(text)
-    return PriceStore(text.removeprefix("file://"))
+    folder = re.sub(r"^file://(localhost)?", "", text)  # file:///x and file://localhost/x are /x
+    if text.startswith("file://") and not folder.startswith("/"):  # file://host/x: ./host/x was made
+        raise InputError(text, "a file URL names a folder from the root: file:///path")
+    return PriceStore(folder)
 
 
 class RemoteCache:

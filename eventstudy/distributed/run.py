@@ -200,13 +200,17 @@ def compute_distributed(
     """:func:`run_distributed` with its costs; ``gather_tables=False`` leaves the per-pair
     ``ar`` and ``car`` tables on the workers (only the stats and CAAR come back, and no
     :class:`StudyResults`)."""
+    from eventstudy.data.remote import open_cache
     from eventstudy.study import checked_arguments
 
     config, peers = checked_arguments(events, store, config, model, peers)  # before a cluster starts
-    with connect(scheduler) as client:
+    cache = open_cache(store)
+    # Held by the driver over the run: every partition reads the cache before an import's batch or
+    # after it (each partition's own reads are one version; two partitions' were not).
+    with cache.consistent_reads(), connect(scheduler) as client:
         try:
             return _compute(
-                client, events, store, config, model, peers, fetch, events_path,
+                client, events, cache, config, model, peers, fetch, events_path,
                 rows_per_partition, gather_tables, scheduler if isinstance(scheduler, str) else "client",
             )
         except EventStudyError:
