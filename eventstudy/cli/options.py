@@ -39,9 +39,13 @@ def cache_folder(text: str) -> Path:
     if text.startswith("file://") and not folder.startswith("/"):  # file://host/x made ./host/x
         raise argparse.ArgumentTypeError(f"{text}: a file URL names a folder from the root: file:///path")
     path = Path(folder)
-    if path.exists() and not path.is_dir():
+    try:
+        problem = (path.exists() and not path.is_dir(), path.is_symlink() and not path.exists())
+    except OSError:  # a name too long for the system: the command says so in its own words
+        return path
+    if problem[0]:
         raise argparse.ArgumentTypeError(f"{text} is a file, not a cache folder")
-    if path.is_symlink() and not path.exists():
+    if problem[1]:
         raise argparse.ArgumentTypeError(f"{text} is a link to nothing, not a cache folder")
     return path
 
