@@ -1173,9 +1173,9 @@ def _read_journal(root: Path) -> list[_Rename]:
             if not _named_as(kind, Path(name).stem) or Path(name).suffix != ".parquet":
                 raise ValueError(f"{item.target!r} is not a cache file")
             for identity in (item.temporary_file, item.replaces_file or ["none"]):
-                if not (isinstance(identity, list) and 1 <= len(identity) <= 2):
-                    raise ValueError(f"{identity!r} is not a file's identity")
-                if not all(isinstance(part, str) for part in identity):
+                if not (isinstance(identity, list) and 1 <= len(identity) <= 2) or not all(
+                    isinstance(part, str) for part in identity
+                ):
                     raise ValueError(f"{identity!r} is not a file's identity")
     except (OSError, ValueError, TypeError, KeyError) as exc:  # JSONDecodeError is a ValueError
         raise CacheCorruptError(journal, "unreadable", _one_line(exc)) from None
