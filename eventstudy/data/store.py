@@ -600,7 +600,9 @@ class PriceStore:
                 with _locked(_batch(self.root), timeout):
                     return _finish_batch(self.root)
             except CacheCorruptError as exc:
-                raise InputError(str(exc.path), f"{exc.reason}; remove it to use the cache") from None
+                raise InputError(
+                    str(exc.path), f"{exc.reason}; remove it, then import again the files you last imported"
+                ) from None
 
     @contextlib.contextmanager
     def staged_writes(self) -> Iterator[None]:
