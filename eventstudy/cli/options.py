@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
+
+from eventstudy.locations import is_url, local_folder
 
 
 def add_cache_option(parser: argparse.ArgumentParser, *, urls: bool = False) -> None:
@@ -33,12 +34,12 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
 def cache_folder(text: str) -> Path:
     """A ``--cache`` folder: refused when it names a file (the commands said there were no cached
     prices in it, and to import them into it)."""
-    if "://" in text and not text.startswith("file://"):  # a folder named `s3:` was made
+    if is_url(text):  # a folder named `s3:` was made
         raise argparse.ArgumentTypeError(f"{text} is a URL: this command takes a cache folder")
-    folder = re.sub(r"^file://(localhost)?", "", text)  # file:///x and file://localhost/x are /x
-    if text.startswith("file://") and not folder.startswith("/"):  # file://host/x made ./host/x
-        raise argparse.ArgumentTypeError(f"{text}: a file URL names a folder from the root: file:///path")
-    path = Path(folder)
+    try:
+        path = Path(local_folder(text))  # file:///x made ./file:/x, file://host/x made ./host/x
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: {exc}") from None
     try:
         problem = (path.exists() and not path.is_dir(), path.is_symlink() and not path.exists())
     except OSError:  # a name too long for the system: the command says so in its own words
@@ -53,7 +54,7 @@ def cache_folder(text: str) -> Path:
 def cache_location(text: str) -> Path | str:
     """A ``--cache`` value: a folder (:func:`cache_folder`), or an fsspec URL (``s3://bucket/cache``)
     kept as text."""
-    return text if "://" in text and not text.startswith("file://") else cache_folder(text)
+    return text if is_url(text) else cache_folder(text)
 
 
 def add_scheduler_option(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,6 +43,7 @@ from eventstudy.data.store import (
     table_name_problem,
 )
 from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.locations import is_url, local_folder
 from eventstudy.symbols import cache_stem, symbol_problem
 
 
@@ -80,11 +80,6 @@ class CacheReader(Protocol):
     def read_factors_table(self, name: str) -> CachedTable: ...
 
 
-def is_url(location: str | Path) -> bool:
-    """True for ``protocol://...`` (a local folder is a path without a protocol)."""
-    return "://" in str(location) and not str(location).startswith("file://")
-
-
 def open_cache(location: str | Path | PriceStore | RemoteCache) -> PriceStore | RemoteCache:
     """The cache at ``location``: a :class:`PriceStore` for a folder (or ``file://`` URL), a
     :class:`RemoteCache` for any other fsspec URL; a store or cache object is returned as is."""
@@ -93,10 +88,10 @@ def open_cache(location: str | Path | PriceStore | RemoteCache) -> PriceStore | 
     text = str(location)
     if is_url(text):
         return RemoteCache(text)
-    folder = re.sub(r"^file://(localhost)?", "", text)  # file:///x and file://localhost/x are /x
-    if text.startswith("file://") and not folder.startswith("/"):  # file://host/x: ./host/x was made
-        raise InputError(text, "a file URL names a folder from the root: file:///path")
-    return PriceStore(folder)
+    try:
+        return PriceStore(local_folder(text))  # file://host/x: ./host/x was made
+    except ValueError as exc:
+        raise InputError(text, str(exc)) from None
 
 
 class RemoteCache:
