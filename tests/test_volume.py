@@ -407,6 +407,27 @@ def test_the_report_shows_the_volume_figure_of_the_study(tmp_path: Path) -> None
     assert day0 == pytest.approx(1.5, abs=0.45)
 
 
+def test_a_study_choosing_no_volume_test_is_not_told_of_its_tests(tmp_path: Path) -> None:
+    """statistics = ["bootstrap_t"] (no volume statistic): volume_stats.parquet holds the counts of
+    the pairs left out only, and the report still said "The tests of the abnormal volume are the
+    rows of volume_stats.parquet in the table below"."""
+    from eventstudy import save_study
+    from eventstudy.report import build_report, read_exports
+
+    events, config_path = make_study(tmp_path)
+    volume_cache(tmp_path / "cache", 1.5)
+    config = dataclasses.replace(load_config(config_path), volume="log_volume", statistics=("bootstrap_t",))
+    folder = save_study(run_study(events, tmp_path / "cache", config), tmp_path / "out")
+    counts = pd.read_parquet(folder / "volume_stats.parquet")
+    assert len(counts) > 0 and counts["statistic"].str.endswith("_rows").all()
+    sections = build_report(read_exports(folder)).sections
+    (section,) = [s for s in sections if s.title == "Abnormal trading volume"]
+    caption = section.figures[0].caption
+    assert "The tests of the abnormal volume are" not in caption
+    told = "no test of the abnormal volume: volume_stats.parquet holds only the counts of the pairs left out."
+    assert caption.endswith(told)
+
+
 def test_a_zero_volume_on_a_day_the_price_moved_is_missing_and_an_unchanged_day_keeps_its_zero() -> None:
     """Yahoo's 0 on a day whose close moved is a gap (no price moves without a trade): ln(1 + 0)
     there once entered the volume model as a real day. Four months of such zeros in Oracle's

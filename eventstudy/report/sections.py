@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.aggregate import EXCLUSION_ROWS
 from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
 from eventstudy.report.document import FigureFile, Section, Table, cell
@@ -77,13 +78,21 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
     measure = str(exports.config.get("volume") or "log_volume")
     words = figures.VOLUME_MEASURES.get(measure, measure)
     column = "" if measure == "log_volume" else ", its log_volume column"
+    stats = exports.extra.get("volume_stats.parquet")
+    tested = stats is not None and not stats["statistic"].isin(list(EXCLUSION_ROWS)).all()
+    tests = (
+        "The tests of the abnormal volume are the rows of volume_stats.parquet in the table below."
+        if tested  # the study's statistics may choose none of them: the file holds its counts only
+        else "The study's statistics choose no test of the abnormal volume: volume_stats.parquet "
+        "holds only the counts of the pairs left out."
+    )
     return figure_file(
         "figures/volume_by_group.png",
         "Abnormal trading volume by group",
         f"Mean cumulative abnormal {words} (Campbell & Wasley 1996 {words.replace(' ', '-')} market model, "
         f"volume.parquet{column}) of each group's pairs with a complete path, "
         "from the event span's first day, with a pointwise 95% t band of the mean; one panel per group. "
-        "The tests of the abnormal volume are the rows of volume_stats.parquet in the table below.",
+        + tests,
         figures.volume_figure(volume, measure=measure),
     )
 
