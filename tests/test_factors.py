@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.message
 import http.client
 import io
+import urllib.error
 import zipfile
 from pathlib import Path
 
@@ -340,6 +342,30 @@ def test_a_timeout_is_retried_and_a_later_answer_used(factors_dir, ff3) -> None:
     table = fetch_french(FF3_FILE, download=flaky, sleep=sleeps.append)
     assert sleeps == [2.0, 4.0]
     pd.testing.assert_frame_equal(table.frame, ff3.frame)
+
+
+@pytest.mark.parametrize("status", [404, 500, 503])
+def test_an_unavailable_service_is_retried_and_a_missing_file_is_not(factors_dir, status: int) -> None:
+    """urllib's HTTPError of a 503 (the library's server "try again later") failed at once, as a 404
+    does; a 502/503/504 is retried like Yahoo's, a 404 or a 500 is not."""
+    answers: list[object] = [urllib.error.HTTPError("u", status, "said", email.message.Message(), None)]
+    answers.append(zipped(factors_dir / f"{FF3_FILE}.csv", f"{FF3_FILE}.CSV"))
+    sleeps: list[float] = []
+
+    def once_failing(url: str) -> bytes:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        assert isinstance(answer, bytes)
+        return answer
+
+    if status == 503:
+        assert len(fetch_french(FF3_FILE, download=once_failing, sleep=sleeps.append).frame) > 0
+        assert sleeps == [2.0]
+    else:
+        with pytest.raises(DataUnavailableError, match=f"HTTP Error {status}"):
+            fetch_french(FF3_FILE, download=once_failing, sleep=sleeps.append)
+        assert sleeps == []
 
 
 # -- user factor tables ---------------------------------------------------------------------------

@@ -446,6 +446,18 @@ def test_classification_walks_the_chain_as_yahoo_fetch_prices_wraps_it() -> None
     assert acquire.is_transient(wrapped(curl.ConnectionError("curl: (56) Recv failure: reset", 56)))
     assert acquire.is_transient(curl.HTTPError("HTTP Error 429", 0, _Response(429)))
     assert not acquire.is_transient(curl.HTTPError("HTTP Error 500", 0, _Response(500)))
+    assert not acquire.is_transient(curl.HTTPError("HTTP Error 501", 0, _Response(501)))
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_or_an_unavailable_service_is_tried_again(tmp_path: Path, sleeps, status: int) -> None:
+    """Yahoo's 502/503/504 (a gateway's or the service's "try again later") were failures at the
+    first answer, as a 500 is; they are retried, and the prices of the attempt that works cached."""
+    error = curl.HTTPError(f"HTTP Error {status}", 0, _Response(status))
+    fetcher = Script(error, error, history())
+    fetch(PriceStore(tmp_path), fetcher, sleeps)
+    assert fetcher.calls == 3 and len(sleeps) == 2
+    assert len(PriceStore(tmp_path).read_prices("AAA")) == len(history())
 
 
 def test_fetch_symbols_stops_at_the_first_unreachable(tmp_path: Path, sleeps) -> None:

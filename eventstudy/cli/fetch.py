@@ -9,10 +9,10 @@ from eventstudy.cli.options import add_cache_option
 
 EPILOG = """\
 Each symbol is fetched from Yahoo Finance (yfinance) with up to 4 attempts, waiting 2, 4 and
-8 s after a timeout or a rate limit. A symbol Yahoo does not know (or has no prices for) is
-not retried and is reported as not found; without a network (the host does not resolve, no
-connection can be made) the command stops at the first request, pointing to `eventstudy cache
-import`. yfinance's own log lines are silenced. A symbol already cached is skipped unless
+8 s after a timeout, a rate limit or a 502/503/504 answer. A symbol Yahoo does not know (or
+has no prices for) is not retried and is reported as not found; without a network (the host
+does not resolve, no connection can be made) the command stops at the first request, pointing
+to `eventstudy cache import`. yfinance's own log lines are silenced. A symbol already cached is skipped unless
 --refresh is given; with --refresh the new history is compared with the cached one and, if
 upstream restated any price or volume (a new split or dividend, a revised volume), the file is
 replaced and the restatement is recorded in its provenance (and so in every manifest.json that

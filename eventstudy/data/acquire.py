@@ -124,6 +124,9 @@ TRANSIENT_ERRORS: frozenset[str] = frozenset(
 )
 """Exception class names (anywhere in the class hierarchy or the ``__cause__`` chain) that are
 retried. Matched by name so that neither requests, curl_cffi nor yfinance must be imported."""
+TRANSIENT_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
+"""HTTP statuses retried: too many requests, and a gateway's or the service's "try again later"
+(RFC 9110 15.6.3-15.6.5). A 500 is the server's own error for this request, not retried."""
 UNREACHABLE_ERRORS: frozenset[str] = frozenset(
     {"DNSError", "gaierror", "NameResolutionError", "NewConnectionError", "ConnectionRefusedError"}
 )
@@ -306,17 +309,23 @@ def is_transient(exc: BaseException) -> bool:
 
     True when a class name in :data:`TRANSIENT_ERRORS` appears in the class hierarchy of the
     exception or of any exception in its ``__cause__``/``__context__`` chain, or an HTTP error
-    has status 429 -- unless the failure is :func:`is_unreachable` or :func:`is_not_found`.
+    has a status of :data:`TRANSIENT_STATUSES` -- unless the failure is :func:`is_unreachable`
+    or :func:`is_not_found`.
     """
     if is_unreachable(exc) or is_not_found(exc):
         return False
     for current in _chain(exc):
         if _named(current, TRANSIENT_ERRORS):
             return True
-        response = getattr(current, "response", None)
-        if _named(current, frozenset({"HTTPError"})) and getattr(response, "status_code", None) == 429:
+        if _named(current, frozenset({"HTTPError"})) and _http_status(current) in TRANSIENT_STATUSES:
             return True
     return False
+
+
+def _http_status(exc: BaseException) -> object:
+    """The HTTP status of an HTTPError: its response's (requests, curl_cffi) or its own (urllib)."""
+    response = getattr(exc, "response", None)
+    return getattr(exc, "status", None) if response is None else getattr(response, "status_code", None)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
