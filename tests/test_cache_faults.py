@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from _small_study import make_cache, make_study, run_args
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import eventstudy.data.store as store_module
 from eventstudy.cli import main
@@ -1284,3 +1286,70 @@ def test_validate_reads_one_version_of_the_cache(store: PriceStore, capsys) -> N
     assert err.count("\n") == 1 and "(1 of 2 renamed; " in err and err.endswith("; nothing was read\n")
     store.finish_interrupted_batch()
     assert main(["validate", "--cache", str(store.root)]) in (0, 1)
+
+
+SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cached=st.sets(st.sampled_from(SYMBOLS)),
+    batch=st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=4, unique=True),
+    stop=st.integers(min_value=1, max_value=4),
+    since=st.sets(st.sampled_from(SYMBOLS)),
+)
+def test_any_stopped_batch_reads_as_nothing_until_clean_leaves_each_file_its_latest_write(
+    cached: set[str], batch: list[str], stop: int, since: set[str]
+) -> None:
+    """Any cache, any batch, a stop before any of its renames, then writes by a fetch: until
+    ``finish_interrupted_batch`` no one reads the cache (unless the stop came before the first
+    rename: then nothing of the batch is there and nothing is refused); after it every file is
+    the last one written to it, whole (the fetch's, else the batch's, else the old one), and
+    neither a temporary file nor the journal is left."""
+    stop = min(stop, len(batch))
+    with tempfile.TemporaryDirectory() as folder:
+        store = PriceStore(Path(folder) / "cache")
+        for symbol in sorted(cached):
+            store.write_prices(symbol, synthetic_prices(scale=1.0), {"source": "old", "symbol": symbol})
+        replace, calls = os.replace, [0]
+
+        def interrupted(source: object, target: object) -> None:
+            if str(target).endswith(".parquet"):
+                calls[0] += 1
+                if calls[0] == stop:
+                    raise KeyboardInterrupt
+            replace(source, target)  # type: ignore[arg-type]
+
+        def write_batch() -> None:
+            with store.staged_writes():
+                for symbol in batch:
+                    provenance = {"source": "batch", "symbol": symbol}
+                    store.write_prices(symbol, synthetic_prices(scale=2.0), provenance)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(store_module.os, "replace", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                write_batch()
+        renamed = batch[: stop - 1]
+        expected = dict.fromkeys(cached, "old") | dict.fromkeys(renamed, "batch")
+        assert {s: store.provenance(store.price_path(s))["source"] for s in expected} == expected
+        if renamed:
+            refused = pytest.raises(InputError, match=rf"\({len(renamed)} of {len(batch)} renamed; ")
+            with refused, store.consistent_reads():
+                pass
+        else:
+            assert not journal_of(store).exists() and leftovers(store) == []
+        for symbol in sorted(since):
+            store.write_prices(symbol, synthetic_prices(scale=3.0), {"source": "fetch", "symbol": symbol})
+        store.finish_interrupted_batch()
+        if renamed:
+            expected |= dict.fromkeys(batch, "batch")
+        expected |= dict.fromkeys(since, "fetch")
+        scale = {"old": 1.0, "batch": 2.0, "fetch": 3.0}
+        with store.consistent_reads():
+            for symbol, source in expected.items():
+                assert store.provenance(store.price_path(symbol))["source"] == source
+                want = synthetic_prices(scale=scale[source])["adj_close"].tolist()
+                assert store.read_prices(symbol)["adj_close"].tolist() == want
+        assert sorted(store.symbols("prices")) == sorted(expected)
+        assert leftovers(store) == [] and not journal_of(store).exists() and store.verify() == []
