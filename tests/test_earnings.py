@@ -248,7 +248,7 @@ def test_limit_reaches_back_to_the_start_and_is_capped() -> None:
     assert record["method"] == "Ticker.get_earnings_dates" and "#2365" in record["caveat"]
 
 
-def test_fetch_missing_earnings_writes_each_ticker_once(tmp_path) -> None:
+def test_fetch_missing_earnings_writes_each_ticker_once(tmp_path, caplog) -> None:
     from eventstudy.data.acquire import NetworkUnreachableError, RetryPolicy, fetch_missing_earnings
 
     store = PriceStore(tmp_path / "cache")
@@ -270,7 +270,10 @@ def test_fetch_missing_earnings_writes_each_ticker_once(tmp_path) -> None:
     )
     assert written == {"AMZN": 5, "SPY": 0}  # five releases of the page fall in 2024..2025
     assert calls == ["AMZN", "SPY", "FLAKY", "FLAKY"]  # the transient failure was retried once
-    assert not store.has_earnings("FLAKY")  # asked again next time
+    assert not store.has_earnings("FLAKY")  # asked again next time, and said
+    (said,) = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
+    assert said.startswith("fetching earnings dates of 'FLAKY' failed 2 times")
+    assert said.endswith("; FLAKY is not screened for earnings (a later run asks again)")
     spy = store.provenance(store.earnings_path("SPY"))
     assert "returned no rows for these dates" in spy["no_dates"] and store.read_earnings("SPY").empty
     assert "Yahoo returned no earnings dates for 'SPY'" in spy["no_dates"]

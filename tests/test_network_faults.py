@@ -221,7 +221,9 @@ def test_is_transient_walks_the_cause_chain() -> None:
     assert (result, attempts) == (42, 1)
 
 
-def test_shares_rate_limited_is_skipped_after_retries(tmp_path: Path, sleeps) -> None:
+def test_shares_rate_limited_is_skipped_after_retries(tmp_path: Path, sleeps, caplog) -> None:
+    """Skipped, and said: the run went on with no market values and nothing told the user why
+    (the report's note says only that no figure was found)."""
     store = PriceStore(tmp_path)
     shares_calls = Script(YFRateLimitError("429"))
     fetched = fetch_missing(
@@ -236,6 +238,40 @@ def test_shares_rate_limited_is_skipped_after_retries(tmp_path: Path, sleeps) ->
     )
     assert fetched == ["AAA"] and shares_calls.calls == 4 and sleeps == [2.0, 4.0, 8.0]
     assert not store.shares_path("AAA").exists()
+    (record,) = [r for r in caplog.records if r.name == "eventstudy"]
+    assert record.levelname == "WARNING"
+    said = record.getMessage()
+    assert said.startswith("fetching share counts of 'AAA' failed 4 times over 14 s of backoff")
+    assert said.endswith("; AAA's market values stay empty (a later run asks again)")
+
+
+def test_the_command_line_prints_a_warning_as_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A warning of the package is one ``eventstudy: warning:`` line on stderr, once (not again
+    through a root handler), and the handler leaves with the command."""
+    import logging
+
+    import eventstudy.cli.fetch as fetch_command
+
+    def warns(args) -> int:
+        acquire.LOG.warning("share counts of %r not fetched (%s)", "AAA", "a\nb")
+        return 0
+
+    root = logging.getLogger()
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Collect()
+    root.addHandler(handler)
+    monkeypatch.setattr(fetch_command, "fetch", warns)
+    try:
+        assert main(["fetch", "AAA", "--cache", str(tmp_path)]) == 0
+    finally:
+        root.removeHandler(handler)
+    assert capsys.readouterr().err == "eventstudy: warning: share counts of 'AAA' not fetched (a\\nb)\n"
+    assert seen == [] and logging.getLogger("eventstudy").handlers == []
 
 
 # -- upstream restatements ------------------------------------------------------------------------

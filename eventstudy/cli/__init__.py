@@ -9,12 +9,13 @@ exits with 2 as well; no traceback is shown for either.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
@@ -111,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        return int(args.handler(args))
+        with _warnings_to_stderr():
+            return int(args.handler(args))
     except KeyboardInterrupt:
         print(_INTERRUPTED, file=sys.stderr)
         return 130
@@ -140,6 +142,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_INTERRUPTED, file=sys.stderr)
             return 130
         raise
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """The package's warnings (a fetch that failed without stopping the study,
+    :data:`eventstudy.data.acquire.LOG`) as ``eventstudy: warning: ...`` lines on stderr, each
+    one line; logging is loaded here, not at ``--help``."""
+    import logging
+
+    class OneLine(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return f"eventstudy: warning: {one_line(record.getMessage())}"
+
+    logger = logging.getLogger("eventstudy")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLine())
+    handler.setLevel(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False  # once, not again through a root handler
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _undecodable_argument(args: argparse.Namespace) -> str | None:

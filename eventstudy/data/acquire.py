@@ -67,6 +67,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -106,6 +107,11 @@ IMPORT_KEYS = ("source", "source_file", "source_sha256", "imported_at")
 """The provenance of rows imported from a file (:mod:`eventstudy.data.importer`), kept as
 ``earlier_rows`` when Yahoo's rows extend them, or in the restatement record when Yahoo's replace
 them."""
+
+LOG = logging.getLogger("eventstudy")
+"""Where a fetch that fails without stopping the study says so (a share count or an earnings
+calendar: the study goes on without it). ``eventstudy`` prints its warnings as
+``eventstudy: warning: ...`` lines; in a notebook Python's logging shows them."""
 
 TRANSIENT_ERRORS: frozenset[str] = frozenset(
     {
@@ -749,8 +755,9 @@ def fetch_missing(
             raise
         except ImplausibleDataError as exc:  # one bad count: the others are not stored without it
             raise ImplausibleDataError(f"{exc}; {UNTRUSTED_COUNTS}") from None
-        except DataUnavailableError:
-            continue  # market values stay empty, with a note saying no figure was found
+        except DataUnavailableError as exc:  # market values stay empty, with a note
+            LOG.warning("%s; %s's market values stay empty (a later run asks again)", exc, ticker)
+            continue
         jump = share_count_jump(shares)
         if jump is not None:
             raise ImplausibleDataError(
@@ -843,8 +850,9 @@ def fetch_missing_earnings(
             frame = store.read_earnings(ticker).iloc[:0]
             provenance["no_dates"] = _one_line(exc, 200)
         except DataUnavailableError as exc:
-            if "no earnings date" not in str(exc):
-                continue  # transient or malformed: no file, so the next run asks again
+            if "no earnings date" not in str(exc):  # transient or malformed: no file
+                LOG.warning("%s; %s is not screened for earnings (a later run asks again)", exc, ticker)
+                continue
             frame = store.read_earnings(ticker).iloc[:0]
             provenance["no_dates"] = _one_line(exc, 200)
         with store.locked(path):
