@@ -153,7 +153,7 @@ def ar_event_panel(
     ar_event = np.full((n, len(event_tau)), np.nan)
     ar_event[codes, column] = ar["value"].to_numpy(float)
     missing = {"regressors", "market_values"}
-    dates = [ar["date"]] if "date" in ar else []
+    estimation_dates = None
     if estimation is None:
         missing |= {"estimation"}
         ar_estimation = np.empty((n, 0))
@@ -191,19 +191,24 @@ def ar_event_panel(
         with np.errstate(invalid="ignore", divide="ignore"):
             sigma = np.where(dof > 0, np.sqrt(ssr / np.where(dof > 0, dof, 1)), np.nan)
         est_positions = (est_codes, est_column, np.arange(len(estimation)))
-        dates.append(
+        estimation_dates = (
             estimation["date"] if "date" in estimation else pd.Series(pd.NaT, index=estimation.index)
         )
     # Event dates alone give the date clusters; the estimation days' dates too give r-bar's
     # calendar time (an estimation panel without dates leaves the event dates their clusters).
-    dated = [d for d in dates if d.notna().all()]
-    event_dated = "date" in ar and ar["date"].notna().all()
+    # A day without a value may have no date (a window's day past the data): it has no day (-1).
+    has = ar["date"].notna().to_numpy() if "date" in ar else np.zeros(len(ar), dtype=bool)
+    event_dated = bool(has.any() and has[ar["value"].notna().to_numpy()].all())
+    dated = [ar["date"][has]] if event_dated else []
+    if estimation_dates is not None and estimation_dates.notna().all():
+        dated.append(estimation_dates)
     all_dated = event_dated and len(dated) == (1 if estimation is None else 2)
     event_day = np.full(ar_event.shape, -1, dtype=np.int64)
     estimation_day = np.full(ar_estimation.shape, -1, dtype=np.int64)
     if event_dated:
         calendar = np.unique(np.concatenate([d.to_numpy("datetime64[ns]") for d in dated]))
-        event_day[codes, column] = np.searchsorted(calendar, ar["date"].to_numpy("datetime64[ns]"))
+        days = np.searchsorted(calendar, ar["date"][has].to_numpy("datetime64[ns]"))
+        event_day[codes[has], column[has]] = days
         if all_dated and estimation is not None:
             rows, cols, _ = est_positions
             estimation_day[rows, cols] = np.searchsorted(

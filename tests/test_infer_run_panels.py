@@ -77,3 +77,27 @@ def test_estimation_residuals_without_dates_keep_the_date_clusters_of_a_dated_pa
         assert got["n"] == 12 and np.isfinite(got["value"]) and got["value"] == without["value"]
     kp = stat(both, "all", "[0,+1]", "kp_adjusted_bmp_t")
     assert kp["n"] == 0 and "calendar dates of the estimation and event days" in kp["reference"]
+
+
+def test_a_runs_ar_table_with_days_past_the_data_is_read(launch_cache, tmp_path) -> None:
+    """An event on 2025-12-29 (the data end on 2025-12-31): the run's ar.parquet has its window's
+    days past the data with no date and no abnormal return, and infer refused the file ("row 21,
+    field 'date': '' is not a date"). Read, those days are missing: the [-5,+5] window of that
+    pair is incomplete, left out as in the run, and infer gives the run's statistics."""
+    from eventstudy import save_study
+
+    rows = ["early,2025-06-02,pre,NVDA,partner,,g,x", "late,2025-12-29,pre,AMD,partner,,g,x"]
+    rows.append("mid,2025-09-10,pre,ORCL,partner,,g,x")
+    results = run_rows(launch_cache, tmp_path, rows, event_windows=((0, 0), (-5, 5)))
+    folder = save_study(results, tmp_path / "out")
+    written = pd.read_parquet(folder / "ar.parquet")
+    past = written[written["date"].isna()]
+    assert len(past) == 3 and set(past["event_id"]) == {"late"} and past["ar"].isna().all()
+    windows = [(0, 0), (-5, 5)]
+    for given in (folder / "ar.parquet", written):
+        got = infer(given, units="decimal", windows=windows, statistics=["caar", "cluster_date_t"]).stats
+        for window, n in (("[0,0]", 3), ("[-5,+5]", 2)):
+            for name in ("caar", "cluster_date_t"):
+                run, inferred = stat(results.stats, "all", window, name), stat(got, "all", window, name)
+                assert inferred["n"] == run["n"] == n
+                assert inferred["value"] == pytest.approx(run["value"], rel=1e-12)

@@ -378,8 +378,11 @@ def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     taus = _taus(table, table.column("tau"), tau_name)
     ar_name = table.spelled("ar")
     values = _values(table, table.column("ar"), ar_name, divisor)
+    # A day without a value may have no date: a window's day past the data (a run's ar.parquet).
     dates = (
-        parse_dates(table, table.column("date"), table.spelled("date"), observed=True)
+        parse_dates(
+            table, table.column("date"), table.spelled("date"), observed=True, blank_allowed=np.isnan(values)
+        )
         if table.has("date")
         else np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
     )
@@ -571,17 +574,18 @@ def _check_unique(table: TextTable, frame: pd.DataFrame, keys: list[str], field_
 
 
 def _check_dates(table: TextTable, frame: pd.DataFrame) -> None:
-    """Within a pair, dates (where given) must increase with τ, and be given on every row or none."""
+    """Within a pair, dates (where given) must increase with τ, and be given on every row with a
+    value or on none (a row without a value may lack one: a day past the data)."""
     if frame["date"].isna().all():
         return
-    missing = np.flatnonzero(frame["date"].isna().to_numpy())
+    missing = np.flatnonzero((frame["date"].isna() & frame["value"].notna()).to_numpy())
     if missing.size:
         raise table.fail(
-            "a date is missing (give a date on every row, or none)",
+            "a date is missing (give a date on every row with a value, or none)",
             index=int(frame["row"].iloc[missing[0]]),
             field=table.spelled("date"),
         )
-    ordered = frame.sort_values(["event_id", "id", "tau"], kind="stable")
+    ordered = frame[frame["date"].notna()].sort_values(["event_id", "id", "tau"], kind="stable")
     same = (ordered["event_id"].to_numpy() == np.roll(ordered["event_id"].to_numpy(), 1)) & (
         ordered["id"].to_numpy() == np.roll(ordered["id"].to_numpy(), 1)
     )

@@ -364,10 +364,19 @@ FUTURE_PROBLEM = "is after today: an observation cannot be dated in the future"
 """What is wrong with a date :func:`first_future` finds."""
 
 
-def parse_dates(table: TextTable, cells: np.ndarray, field: str, *, observed: bool = False) -> np.ndarray:
+def parse_dates(
+    table: TextTable,
+    cells: np.ndarray,
+    field: str,
+    *,
+    observed: bool = False,
+    blank_allowed: np.ndarray | None = None,
+) -> np.ndarray:
     """``datetime64[ns]`` of ``YYYY-MM-DD`` or ``YYYYMMDD`` cells (CRSP's integer dates) of the
     years 1900..2199 (:func:`date_cells`); with ``observed`` (prices, share counts, returns), none
-    after today (:func:`first_future`).
+    after today (:func:`first_future`). ``blank_allowed`` ((N,) bool): rows whose blank cell is
+    no date (NaT) rather than an error, e.g. a day of an event window past the data, whose value
+    is missing too.
 
     Raises
     ------
@@ -380,7 +389,11 @@ def parse_dates(table: TextTable, cells: np.ndarray, field: str, *, observed: bo
     codes, distinct = pd.factorize(pd.Series(cells, dtype=object).astype(str), sort=False)
     distinct_dates, distinct_outside = date_cells(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
     dates, outside = distinct_dates[codes], distinct_outside[codes]
-    bad = first_bad_date(dates, outside, "date YYYY-MM-DD (or YYYYMMDD)", observed=observed)
+    checked = dates
+    if blank_allowed is not None:
+        blank = blank_allowed & (np.asarray(distinct, dtype=object) == "")[codes]
+        checked = np.where(blank, np.datetime64("2000-01-01", "ns"), dates)  # a date, for the checks
+    bad = first_bad_date(checked, outside, "date YYYY-MM-DD (or YYYYMMDD)", observed=observed)
     if bad is not None:
         raise table.fail(f"{str(cells[bad[0]])!r} {bad[1]}", index=bad[0], field=field)
     return dates
