@@ -77,6 +77,9 @@ class InferenceResults:
     def summary(self) -> str:
         """A plain-text table of the statistics (value, p, n) per group and window, and the notes."""
         lines = [f"{len(self.pairs)} pairs ({self.layout} panel)"]
+        if "units" in self.sources:  # a percent panel's caar of 0.02 is 2%, not 0.02%
+            units = self.sources["units"]
+            lines.append(f"values: caar is a fraction (0.02 = 2%); the panel was read in {units}")
         shown = self.stats.copy()
         for (group, window), part in shown.groupby(["group", "window"], sort=False):
             lines.append(f"\n{group} {window}")

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import json
 import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
@@ -275,6 +277,28 @@ def test_the_command_writes_a_new_table_and_never_replaces_one(launch, tmp_path,
     before = out.read_bytes()
     assert main(["infer", "--ar", str(panel), "--units", "decimal", "--out", str(out)]) == 2
     assert f"{out}: exists" in one_line(capsys) and out.read_bytes() == before
+
+
+def test_the_results_say_their_units(tmp_path, capsys) -> None:
+    """ARs of 1, 2 and 3 read as percent gave "caar 0.02" on screen and in --out, and nothing said
+    it is a fraction: a user who thinks in percent read 0.02%. The summary says so, and the parquet
+    table carries stats.parquet's documented units."""
+    from eventstudy.output.schema import SCHEMA_KEY
+
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nA,0,1.0\nB,0,2.0\nC,0,3.0\n")
+    out = tmp_path / "stats.parquet"
+    args = ["--units", "percent", "--statistic", "caar", "--out", str(out)]
+    assert main(["infer", "--ar", str(panel), *args]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    said = "values: caar is a fraction (0.02 = 2%); the panel was read in percent"
+    assert lines[:2] == ["3 pairs (ar panel)", said]
+    assert any(line.split()[:2] == ["caar", "0.02"] for line in lines)
+    table = pq.read_table(out)
+    schema = json.loads(table.schema.metadata[SCHEMA_KEY.encode()])["columns"]
+    documented = {c["name"]: c["unit"] for c in schema}
+    assert documented["p"] == "probability" and "fraction for caar" in str(table.schema.metadata)
+    assert table.column("value").to_pylist() == [pytest.approx(0.02, rel=1e-12)]
 
 
 @pytest.mark.parametrize("where", ["proc", "disk full"])

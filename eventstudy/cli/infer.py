@@ -79,6 +79,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from eventstudy.infer_ar import infer
     from eventstudy.output.export import check_new_file, write_new_file
+    from eventstudy.output.schema import STATS_SCHEMA
 
     if args.out is not None:
         check_new_file(args.out)
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         statistics=args.statistic,
     )
     if args.out is not None:
-        write_new_file(results.stats, args.out)
+        write_new_file(results.stats, args.out, docs=STATS_SCHEMA)  # its units, as stats.parquet's
     print(results.summary())
     if args.out is not None:
         print(f"wrote {args.out}")

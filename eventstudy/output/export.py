@@ -123,8 +123,11 @@ def check_new_file(path: Path) -> None:
         raise InputError(str(path), "its folder is not writable")
 
 
-def write_new_file(frame: pd.DataFrame, path: Path) -> None:
+def write_new_file(
+    frame: pd.DataFrame, path: Path, docs: Mapping[str, ColumnDoc] | None = None
+) -> None:
     """Write ``frame`` to the new file ``path`` (parquet, or CSV as :func:`write_csv`), all or nothing.
+    A parquet file carries ``docs``, each column's unit and meaning (:func:`write_parquet`).
 
     The table is written to a temporary file beside it and then hard-linked to ``path``, which
     fails if ``path`` appeared meanwhile: an existing file is never replaced, and a failure
@@ -141,7 +144,7 @@ def write_new_file(frame: pd.DataFrame, path: Path) -> None:
         if path.suffix.lower() == ".csv":
             write_csv(frame, Path(temporary))
         else:
-            write_parquet(frame, Path(temporary))
+            write_parquet(frame, Path(temporary), docs=docs)
         usual_file_mode(temporary)
         os.link(temporary, path)
     except FileExistsError:
