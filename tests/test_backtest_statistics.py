@@ -74,6 +74,28 @@ def test_skewness_adjusted_t_against_a_plain_loop() -> None:
     assert result.skewness > 1 and result.t_sa > result.t > 0
 
 
+def test_skewness_adjusted_t_is_not_given_where_it_turns_against_the_mean() -> None:
+    """Eleven trades losing about 3% and a flat one: t = -10.9 but t_sa was +18.8 with p_sa and the
+    bootstrap p 0, a significant gain. Johnson's quadratic decreases in S once 1 + 2γ̂S/3 <= 0;
+    there t_sa (and its p's) are NaN and the conventional t stands. Inside, the formula holds."""
+    x = np.array([-0.03, -0.031, -0.029, -0.03, -0.028, -0.032, -0.03, -0.03, -0.029, -0.031, -0.03, 0.0])
+    S, gamma = x.mean() / x.std(ddof=1), lbt_skewness(x)
+    assert gamma * S < -1.5  # beyond the turning point of S + γ̂S²/3
+    assert plain_t_sa(x.tolist()) > 18  # what was reported
+    result = mean_inference(x)
+    assert result.t < -10 and result.p < 1e-6
+    assert np.isnan(result.t_sa) and np.isnan(result.p_sa) and np.isnan(result.p_boot)
+    # Just inside the increasing branch: the formula, unchanged.
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        y = rng.lognormal(0.0, 1.0, 12) - rng.uniform(0.5, 3.0)
+        S, gamma = y.mean() / y.std(ddof=1), lbt_skewness(y)
+        if 1 + 2 * gamma * S / 3 > 0:
+            assert skewness_adjusted_t(y) == pytest.approx(plain_t_sa(y.tolist()), rel=1e-12)
+        else:
+            assert np.isnan(skewness_adjusted_t(y))
+
+
 def test_bootstrap_p_against_a_plain_loop() -> None:
     """Same draws as the function (default_rng(seed).integers(0, n, (B, n // 4)) into the
     sorted values), one by one."""

@@ -360,10 +360,11 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "the positions held that day; long and short both count toward a gross exposure of 1; cash earns 0 "
         f"on days with no open position. {market} is bought and held from the close of the first day 0.",
         "- **Statistics**: t = mean/(s/√n); skewness-adjusted t_sa = √n(S + γ̂S²/3 + γ̂/(6n)), S = mean/s, "
-        "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999); both against Student's t with n − 1 degrees of "
-        f"freedom; bootstrap p: {boot.get('draws', 1000)} resamples of ⌊n/4⌋ trades (none below n = 12), "
-        f"centred at the sample mean, seed {boot.get('seed', 0)} (Lyon, Barber & Tsai 1999). Hit rate = "
-        "share of trades with a positive net return. Sharpe = √252 × mean/sd of daily returns, zero "
+        "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999), not given where γ̂S ≤ −1.5 (there it "
+        "decreases in the mean and takes the opposite sign: Hall 1992); both against Student's t with n − 1 "
+        f"degrees of freedom; bootstrap p: {boot.get('draws', 1000)} resamples of ⌊n/4⌋ trades (none below "
+        f"n = 12), centred at the sample mean, seed {boot.get('seed', 0)} (Lyon, Barber & Tsai 1999). Hit "
+        "rate = share of trades with a positive net return. Sharpe = √252 × mean/sd of daily returns, zero "
         "risk-free rate, over the curve's whole span including idle days. Max drawdown = min over t of "
         "equity / running peak − 1.",
         "- **Independence**: each trade and each (event, party) is one observation; same-day parties of "

@@ -407,7 +407,11 @@ DRIFT_SCHEMA: dict[str, ColumnDoc] = {
     "skewness": ColumnDoc("ratio", "skewness of the BHARs as Lyon, Barber & Tsai (1999) estimate it"),
     "t": ColumnDoc("t", "mean_bhar / (sd / sqrt(n)), Student-t with n - 1 d.o.f."),
     "p": ColumnDoc("probability", "two-sided p-value of t"),
-    "t_sa": ColumnDoc("t", "skewness-adjusted t (Lyon, Barber & Tsai 1999)"),
+    "t_sa": ColumnDoc(
+        "t",
+        "skewness-adjusted t (Lyon, Barber & Tsai 1999); NaN where skewness x S <= -1.5, where it "
+        "decreases in the mean and takes the opposite sign",
+    ),
     "p_sa": ColumnDoc("probability", "two-sided p-value of t_sa, Student-t with n - 1 d.o.f."),
     "p_boot": ColumnDoc(
         "probability", "two-sided p-value of t_sa from a seeded bootstrap (Lyon, Barber & Tsai 1999)"
