@@ -842,11 +842,12 @@ def load_config(path: str | Path, *, model: str | None = None) -> StudyConfig:
     document = read_toml(path)
     unknown = set(document) - {"study", "shares", "backtest", "flows", "crosssection"}
     if unknown:
-        raise InputError(
-            where,
-            "unknown table (expected study, shares, backtest, flows, crosssection)",
-            field=_short(sorted(unknown)[0]),
-        )
+        first = sorted(unknown)[0]
+        tables = "study, shares, backtest, flows, crosssection"
+        problem = f"unknown table (expected {tables})"
+        if not isinstance(document[first], dict | list):  # `name = "t"` before any [table]
+            problem = f"a key outside any table: keys go in a table ({tables}), e.g. [study]"
+        raise InputError(where, problem, field=_short(first))
     study = document.get("study", {})
     if not isinstance(study, dict):
         raise InputError(where, "must be a table: [study]", field="study")

@@ -16,6 +16,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -171,6 +172,8 @@ def test_bad_caveats_name_the_entry_and_key(
         ("[shares]\ncaveats = [5]\n", "shares.caveats[0]", "must be a table"),
         ("[shares]\nlimits = 1\n", "shares.limits", "unknown key"),
         ("[studdy]\n", "studdy", "unknown table"),
+        # a key before any table was "unknown table": it is a key, which goes in a table
+        ('name = "t"\n', "name", "a key outside any table: keys go in a table (study, shares, "),
     ],
 )
 def test_bad_tables_name_the_table(tmp_path: Path, capsys, text: str, field: str, words: str) -> None:
@@ -490,6 +493,26 @@ def test_the_untraded_role_is_the_peers_role_and_an_earlier_manifests_rule_still
     assert UNTRADED_ROLE == PEER_ROLE
     stored = BacktestConfig(positions=(("rival", "short"), ("peer", "short"))).to_dict()
     assert BacktestConfig.from_dict(stored).side_of("peer") == "short"  # void: peers are not traded
+
+
+def test_a_backtest_rule_built_in_python_reads_days_and_costs_as_the_toml_does(tmp_path: Path) -> None:
+    """A finder's BacktestConfig(holding_days=np.array([1, 5])) (or range, or 5) said "give at
+    least one number of days" for four numbers given; the TOML file's `holding_days = 5` is read
+    while Python's 5 was refused; cost_bps = -0.0 was shown as "-0 bps" in the report."""
+    one = BacktestConfig(holding_days=5, drift_days=np.int64(3))
+    assert one == BacktestConfig(holding_days=(5,), drift_days=(3,))
+    refused = r"^holding_days: .* must be a list of whole numbers of trading days$"
+    for days in (np.array([1, 5]), range(1, 3), {1, 5}):
+        with pytest.raises(ValueError, match=refused):
+            BacktestConfig(holding_days=days)
+    with pytest.raises(ValueError, match=r"^drift_days: give at least one number of days$"):
+        BacktestConfig(drift_days=())
+    free = BacktestConfig(cost_bps=-0.0)
+    assert math.copysign(1.0, free.cost_bps) == 1.0 and "-0" not in free.describe()
+    config = tmp_path / "c.toml"
+    config.write_text("[backtest]\nholding_days = 5\ncost_bps = -0.0\n")
+    rule = load_backtest_config(config)
+    assert rule.holding_days == (5,) and math.copysign(1.0, rule.cost_bps) == 1.0
 
 
 def test_a_config_built_in_python_refuses_a_repeated_caveat() -> None:

@@ -138,7 +138,12 @@ class BacktestConfig:
             raise ValueError(f"weighting: {shown(self.weighting)} is not one of {', '.join(WEIGHTINGS)}")
         for name in ("holding_days", "drift_days"):
             days = getattr(self, name)
-            if not isinstance(days, tuple) or not days:
+            if _is_int(days):  # one horizon, as `holding_days = 5` in a TOML file
+                days = (days,)
+                object.__setattr__(self, name, days)
+            if not isinstance(days, tuple):
+                raise ValueError(f"{name}: {shown(days)} must be a list of whole numbers of trading days")
+            if not days:
                 raise ValueError(f"{name}: give at least one number of days")
             if len(days) > MAX_HORIZONS:
                 raise ValueError(f"{name}: {len(days)} horizons; at most {MAX_HORIZONS} are allowed")
@@ -154,6 +159,7 @@ class BacktestConfig:
             raise ValueError(
                 f"cost_bps: {shown(cost)} must be a number >= 0 and <= {MAX_COST_BPS:g} (basis points)"
             )
+        object.__setattr__(self, "cost_bps", cost + 0.0)  # -0.0 is 0 (shown as "-0 bps")
         if not isinstance(self.default_side, str) or self.default_side not in SIDES:
             raise ValueError(
                 f"positions.default: {shown(self.default_side)} is not one of {', '.join(SIDES)}"
