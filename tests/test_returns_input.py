@@ -153,6 +153,42 @@ def test_percent_and_decimal_files_import_to_the_same_numbers(launch_cache, tmp_
         np.testing.assert_allclose(series_.frame["ret"], chosen[series_.symbol][0], rtol=1e-15, atol=0)
 
 
+def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_returns(
+    launch_cache, tmp_path, capsys
+) -> None:
+    """SPY's daily log returns in percent declared decimal imported without a word (median |r|
+    0.6: 60% a day), while infer asks about such units; a wide column with no value was imported
+    as a series and counted. Both are imported as declared, and said in a warning line each."""
+    calendar, series = launch_series(launch_cache)
+    returns = series["SPY"][0]
+    logs = np.log1p(returns) * 100.0  # percent log returns
+    calm = np.arange(logs.size) < 120  # 2023's first half: no day over 4.6% (e^4.6 - 1 is refused)
+    logs = logs[calm]
+    frame = pd.DataFrame({"id": "SPY", "date": calendar[calm].strftime("%Y-%m-%d"), "ret": text(logs)})
+    mislabelled = tmp_path / "spy.csv"
+    frame.to_csv(mislabelled, index=False)
+    cache = tmp_path / "cache"
+    args = ["cache", "import", "--units", "decimal", "--definition", "log", "--cache", str(cache)]
+    assert main([*args, "--returns", str(mislabelled)]) == 0
+    err = capsys.readouterr().err
+    median = np.median(np.abs(logs[np.isfinite(logs) & (logs != 0)]))  # as stored: log returns
+    assert median > 0.4  # 40% a day
+    assert err == (
+        f"eventstudy: warning: {mislabelled}: the median |return| is {median:.4g} ({median:.0%} a period) in "
+        "decimal units: are its units right (--units percent when 1.5 means 1.5%)? Import it again with the "
+        "right ones\n"
+    )
+    # the same file in its own units: no question
+    right = ["cache", "import", "--units", "percent", "--definition", "log", "--cache", str(tmp_path / "c2")]
+    assert main([*right, "--returns", str(mislabelled)]) == 0
+    assert capsys.readouterr().err == ""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("date,AAA,BBB\n2024-01-02,0.01,\n2024-01-03,0.02,\n")
+    assert main(["cache", "import", "--units", "decimal", "--returns", str(wide), "--cache", str(cache)]) == 0
+    empty = "no return at all for BBB (every one of its rows is missing)"
+    assert capsys.readouterr().err == f"eventstudy: warning: {wide}: {empty}\n"
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.floats(min_value=-99.99, max_value=9_900.0, allow_nan=False), min_size=1, max_size=30))
 def test_a_percent_value_is_divided_by_100_once(tmp_path_factory, values: list[float]) -> None:

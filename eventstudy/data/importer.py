@@ -56,6 +56,7 @@ naming the row of its first non-UTF-8 byte.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -69,7 +70,7 @@ import pandas as pd
 from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.restatements import compare_histories, replacement_record
-from eventstudy.data.returns_import import parse_returns_file
+from eventstudy.data.returns_import import doubts, parse_returns_file
 from eventstudy.data.shares import ShareCountJump, merge_counts, share_count_jump
 from eventstudy.data.store import (
     EARNINGS_COLUMNS,
@@ -96,6 +97,8 @@ from eventstudy.errors import InputError
 from eventstudy.hashing import file_sha256
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
+LOG = logging.getLogger("eventstudy")
+"""Where an import asks a question of what it imported (``eventstudy: warning: ...`` lines)."""
 YAHOO_HEADER: tuple[str, ...] = ("Date", "Open", "High", "Low", "Close", "Adj Close", "Volume")
 _RENAME = dict(
     zip(YAHOO_HEADER, ("date", "open", "high", "low", "close", "adj_close", "volume"), strict=True)
@@ -209,11 +212,13 @@ def import_paths(
             provenance["ignored_columns"] = list(summary.ignored_columns)
         _check_unchanged(path, digest)
         staged.append((summary, parts, provenance))
+    questions: list[str] = []  # said once the files are imported
     for path in returns:
         path = Path(path)
         digest = _source_digest(path)
         returns_file = parse_returns_file(path, units=units, definition=definition)
         _check_unchanged(path, digest)
+        questions += doubts(returns_file)
         provenance = {
             "source": "returns-import",
             "source_file": str(path.resolve()),
@@ -239,6 +244,8 @@ def import_paths(
         staged = [_with_replacements(store, item) for item in staged]
         with store.staged_writes():  # the renames at the end (see the module docstring)
             _write_staged(store, staged)
+    for question in questions:  # once imported: the file is in the cache as declared
+        LOG.warning("%s", question)
     return [summary for summary, _, _ in staged]
 
 

@@ -139,6 +139,31 @@ class ParsedReturns:
     ignored_columns: tuple[str, ...] = ()
 
 
+LARGE_MEDIAN_RETURN = 0.25
+"""A median |return| (decimal) of a file's nonzero returns above which the import asks whether the
+units are right: returns in percent read as decimal (0.6 for 0.6%) give about 1, a day's or a
+month's returns rarely a tenth of that. A question, not a refusal (:func:`doubts`)."""
+
+
+def doubts(parsed: ParsedReturns) -> list[str]:
+    """Sentences a user should read after importing ``parsed``: a median |return| above
+    :data:`LARGE_MEDIAN_RETURN` (are the units right?) and the ids without any return."""
+    said = []
+    values = np.concatenate([s.frame["ret"].to_numpy(float) for s in parsed.series] or [np.empty(0)])
+    values = np.abs(values[np.isfinite(values) & (values != 0)])
+    median = float(np.median(values)) if values.size else 0.0
+    if median > LARGE_MEDIAN_RETURN:
+        said.append(
+            f"{parsed.path}: the median |return| is {median:.4g} ({median:.0%} a period) in decimal units: "
+            "are its units right (--units percent when 1.5 means 1.5%)? Import it again with the right ones"
+        )
+    empty = [s.symbol for s in parsed.series if not s.frame["ret"].notna().any()]
+    if empty:
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        said.append(f"{parsed.path}: no return at all for {shown} (every one of its rows is missing)")
+    return said
+
+
 def check_units(units: object, source: str) -> float:
     """The divisor of declared ``units``; an :class:`InputError` naming ``source`` when they are
     missing or unknown (units are declared, never guessed)."""
