@@ -301,6 +301,7 @@ def test_refetch_with_a_new_dividend_replaces_and_records_never_mixes(tmp_path: 
     assert record["old_content_sha256"] == content_sha256(old)
     assert record["new_content_sha256"] == content_sha256(new)
     assert (record["old_rows"], record["new_rows"], record["dropped_rows"]) == (len(old), len(new), 0)
+    assert record["dropped_dates"] == []
     # The same history again: nothing changes, nothing is recorded twice.
     before = file_sha256(store.price_path("AAA"))
     assert fetch(store, Script(new), sleeps, refresh=True).status == "unchanged"
@@ -747,6 +748,27 @@ def test_a_refresh_of_imported_prices_keeps_their_record(tmp_path: Path, sleeps)
     provenance = store.provenance(store.price_path("AAA"))
     assert "earlier_rows" not in provenance  # every row is Yahoo's now
     assert provenance["restatements"][-1]["replaced_rows_from"]["source_file"] == "/data/AAA.csv"
+
+
+def test_a_restatement_names_the_cached_days_the_source_no_longer_has(tmp_path: Path, sleeps) -> None:
+    """A refresh with a new dividend and two days Yahoo no longer has replaced the file without
+    them (old and new adjustments are never mixed) and recorded only dropped_rows = 2: which days
+    went, nothing said, while an earlier vanished record still said one of them was kept."""
+    store = PriceStore(tmp_path)
+    old = history(end=dt.date(2025, 1, 31))
+    fetch(store, Script(old), sleeps)
+    gone = old["date"].iloc[[10, 20]]
+    assert fetch(store, Script(old.drop(index=10)), sleeps, refresh=True).status == "unchanged"
+    [vanished] = store.provenance(store.price_path("AAA"))["vanished"]
+    assert vanished["dates"] == [f"{gone.iloc[0]:%Y-%m-%d}"] * 2  # kept, and said
+    new = restated(old.drop(index=gone.index).reset_index(drop=True), "2025-01-15", dividend=0.75)
+    outcome = fetch(store, Script(new), sleeps, refresh=True)
+    assert outcome.status == "restated"
+    pd.testing.assert_frame_equal(store.read_prices("AAA"), new)
+    record = store.provenance(store.price_path("AAA"))["restatements"][-1]
+    days = [f"{gone.iloc[0]:%Y-%m-%d}", f"{gone.iloc[1]:%Y-%m-%d}"]
+    assert (record["dropped_rows"], record["dropped_dates"]) == (2, days)
+    assert f"without 2 cached day(s) {days[0]}..{days[1]} the source no longer has" in outcome.describe()
 
 
 def test_a_refresh_keeps_the_record_of_an_earlier_replacement(tmp_path: Path, sleeps) -> None:

@@ -241,7 +241,8 @@ class FetchOutcome:
                 f"(max relative change {r['max_relative_change']:.3g}): file replaced"
             )
             if r.get("dropped_rows"):
-                text += f", without {r['dropped_rows']} cached day(s) the source no longer has"
+                days = "..".join(r.get("dropped_dates", []))
+                text += f", without {r['dropped_rows']} cached day(s) {days} the source no longer has"
             if r.get("split"):
                 text += f"; every restated close x{r['close_factor']:g}: a {r['split']} split?"
         if self.vanished:

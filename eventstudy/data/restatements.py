@@ -112,6 +112,7 @@ def compare_histories(
     if not changed.any():
         return None
     dates = both.loc[changed, "date"]
+    dropped = old.loc[~old["date"].isin(new["date"]), "date"]  # the days the source no longer has
     worst = int(np.argmax(np.where(changed, largest, -1.0)))
     record: dict[str, Any] = {
         "dates": [_iso(dates.min()), _iso(dates.max())],
@@ -121,7 +122,8 @@ def compare_histories(
         "max_change_date": _iso(both["date"].iloc[worst]),
         "old_rows": len(old),
         "new_rows": len(new),
-        "dropped_rows": int((~old["date"].isin(new["date"])).sum()),
+        "dropped_rows": int(dropped.size),
+        "dropped_dates": [_iso(dropped.min()), _iso(dropped.max())] if dropped.size else [],
         "old_content_sha256": content_sha256(old.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
         "new_content_sha256": content_sha256(new.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
     }
