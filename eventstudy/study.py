@@ -704,7 +704,22 @@ def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, n
     markets = [m for m in events["market"].tolist() if m] if "market" in events.columns else []
     symbols = list(dict.fromkeys([config.market, *needs.symbols, *markets, *tickers]))
     refuse_case_twins(store, symbols, tickers)
+
+    def counts_problem(ticker: str, counts: pd.DataFrame) -> str | None:  # the run's own check, first
+        from eventstudy.valuation import count_below_volume
+
+        prices = store.read_prices(ticker) if store.series_kind(ticker) == "prices" else None
+        below = None if prices is None else count_below_volume(ticker, counts, prices)
+        return None if below is None else below.describe()
+
     for symbol in progress(symbols, desc="fetching"):
-        fetch_missing(store, [symbol], first, last, tickers_with_shares=[symbol] if symbol in tickers else [])
+        fetch_missing(
+            store,
+            [symbol],
+            first,
+            last,
+            tickers_with_shares=[symbol] if symbol in tickers else [],
+            check_shares=counts_problem,
+        )
     fetch_missing_earnings(store, tickers, first, last)
     fetch_missing_french(store, needs.french)

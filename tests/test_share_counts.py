@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -406,3 +407,67 @@ def test_counts_of_cached_closes_stop_at_the_day_those_closes_were_fetched(tmp_p
         tickers_with_shares=["NVDA"], sleep=pytest.fail, today=fetched_on,
     )  # fmt: skip
     assert asked[2] == (START, fetched_on)
+
+
+
+class _FakeTicker:
+    """``yfinance.Ticker`` 1.7 as a run uses it: ``history`` gives the exchange-time frame of
+    ``PriceHistory.history(auto_adjust=False, actions=False)`` (tz-aware ``Date`` index, Open, High,
+    Low, Close, Adj Close, Volume), here from the real Yahoo files; ``get_shares_full`` a Series of
+    counts on a tz-aware index; ``get_earnings_dates`` None (no calendar)."""
+
+    prices: ClassVar[dict[str, pd.DataFrame]] = {}
+    counts: ClassVar[dict[str, pd.Series]] = {}
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+
+    def history(self, *, start: str, end: str, **_: object) -> pd.DataFrame:
+        frame = self.prices[self.symbol]
+        first, last = (pd.Timestamp(day, tz=frame.index.tz) for day in (start, end))
+        return frame[(frame.index >= first) & (frame.index < last)]
+
+    def get_shares_full(self, start: str, end: str) -> pd.Series:
+        return self.counts[self.symbol]
+
+    def get_earnings_dates(self, limit: int = 12, offset: int = 0) -> None:
+        return None
+
+
+def test_a_yahoo_count_the_study_would_refuse_is_never_stored(
+    shared_data: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Yahoo's ORCL count of 2,800,000 (its 2.8 billion in thousands) passed the fetch's checks and
+    was stored; then the run, and every later run, stopped on it (a count below the median daily
+    volume), and importing the right count was refused beside it (1,002 times). It is refused
+    before it is stored, as a count 100 times its neighbour is: the cache keeps no count of ORCL."""
+    import types
+
+    from eventstudy.data import yahoo
+
+    for symbol in ("ORCL", "SPY"):
+        raw = pd.read_csv(shared_data / "prices" / f"{symbol}.csv")
+        index = pd.DatetimeIndex(pd.to_datetime(raw["Date"]), name="Date").tz_localize("America/New_York")
+        _FakeTicker.prices[symbol] = raw.drop(columns="Date").set_index(index)
+    when = pd.DatetimeIndex(["2025-01-14 21:00"], tz="America/New_York")
+    _FakeTicker.counts["ORCL"] = pd.Series([2_800_000.0], index=when)
+    monkeypatch.setattr(yahoo, "_yfinance", lambda: types.SimpleNamespace(Ticker=_FakeTicker))
+    events = tmp_path / "events.csv"
+    header = "event_id,announced,timing,ticker,role,deal_usd,group,headline"
+    events.write_text(f"{header}\ne1,2025-09-10,pre,ORCL,supplier,3e11,g,x\n")
+    cache = tmp_path / "cache"
+    args = ["run", "--events", str(events), "--cache", str(cache), "--no-peers", "--out"]
+    assert main([*args, str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("eventstudy: error: Yahoo's share counts of 'ORCL' (")
+    assert "2,800,000 shares as of 2025-01-14 is less than ORCL's median daily volume" in err
+    assert err.endswith(
+        "; none of them was stored: import counts you trust with: eventstudy cache import FILE.csv "
+        "(columns ticker,as_of,shares_outstanding,filing,source)\n"
+    )
+    store = PriceStore(cache)
+    assert store.has_series("ORCL") and not store.shares_path("ORCL").exists()
+    counts = tmp_path / "shares.csv"
+    counts.write_text("ticker,as_of,shares_outstanding,filing,source\nORCL,2025-05-31,2807000000,10-K,mine\n")
+    assert main(["cache", "import", str(counts), "--cache", str(cache)]) == 0  # refused beside the bad one
+    assert main([*args, str(tmp_path / "out2"), "--offline"]) == 0

@@ -697,6 +697,7 @@ def fetch_missing(
     fetch_prices: PriceFetcher = yahoo.fetch_prices,
     fetch_shares: SharesFetcher | None = yahoo.fetch_shares,
     tickers_with_shares: Iterable[str] = (),
+    check_shares: Callable[[str, pd.DataFrame], str | None] | None = None,
     retry: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
     today: dt.date | None = None,
@@ -713,6 +714,11 @@ def fetch_missing(
     closes never adjusted: ten times the market value). Closes imported from a file are taken as
     adjusted up to their last day (when the file was downloaded is not recorded).
 
+    ``check_shares(ticker, counts)`` says what is wrong with a ticker's fetched counts (None when
+    nothing is): a study passes its own check of a count against the ticker's trading
+    (:func:`~eventstudy.valuation.count_below_volume`, which the data layer cannot import), so a
+    count it would refuse is never stored.
+
     Returns
     -------
     list of str
@@ -725,7 +731,7 @@ def fetch_missing(
     ImplausibleDataError
         When one of a ticker's share counts from the source is more than
         :data:`~eventstudy.data.shares.MAX_SHARE_COUNT_RATIO` times (or less than its inverse) the
-        previous one (a unit slip): none of them is stored, as
+        previous one (a unit slip), or ``check_shares`` finds one wrong: none of them is stored, as
         :func:`~eventstudy.data.importer.import_paths` refuses such a file.
     """
     fetched = []
@@ -764,6 +770,11 @@ def fetch_missing(
             raise ImplausibleDataError(
                 f"Yahoo's share counts of {ticker!r} ({start}..{counts_end}), as of {jump.as_of:%Y-%m-%d}: "
                 f"{jump.describe()}; {UNTRUSTED_COUNTS}"
+            )
+        problem = None if check_shares is None else check_shares(ticker, shares)
+        if problem is not None:  # a study's own check: stored, the count stopped every later run
+            raise ImplausibleDataError(
+                f"Yahoo's share counts of {ticker!r} ({start}..{counts_end}): {problem}; {UNTRUSTED_COUNTS}"
             )
         with store.locked(path):
             if not cached(path):
