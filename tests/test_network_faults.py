@@ -245,6 +245,27 @@ def test_shares_rate_limited_is_skipped_after_retries(tmp_path: Path, sleeps, ca
     assert said.endswith("; AAA's market values stay empty (a later run asks again)")
 
 
+def test_share_counts_yahoo_has_none_of_say_to_import_counts(tmp_path: Path, sleeps, caplog) -> None:
+    """get_shares_full gives None for many symbols: the warning said "or import its prices with:
+    eventstudy cache import PATH" for a ticker whose prices were just fetched."""
+    from eventstudy.data.yahoo import fetch_shares
+
+    fetch_missing(
+        PriceStore(tmp_path),
+        ["AAA"],
+        START,
+        END,
+        fetch_prices=Script(history()),
+        fetch_shares=lambda t, s, e: fetch_shares(t, s, e, get_shares_full=lambda **_: None),
+        tickers_with_shares=["AAA"],
+        sleep=sleeps.append,
+    )
+    (said,) = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
+    assert "import its prices" not in said and sleeps == []
+    assert said.startswith("fetching share counts of 'AAA': the source returned no rows for these dates (")
+    assert "or import counts you trust with: eventstudy cache import FILE.csv (columns ticker,as_of," in said
+
+
 def test_the_command_line_prints_a_warning_as_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     """A warning of the package is one ``eventstudy: warning:`` line on stderr, once (not again
     through a root handler), and the handler leaves with the command."""

@@ -168,6 +168,11 @@ def _duplicated_frame() -> pd.DataFrame:
     return pd.concat([frame, frame.iloc[[2]]])
 
 
+def _repeated_column_frame() -> pd.DataFrame:
+    frame = _history_frame()
+    return pd.concat([frame, frame[["Close"]]], axis=1)
+
+
 def _other_ticker_frame() -> pd.DataFrame:
     frame = _download_frame()
     frame.columns = frame.columns.set_levels(["MSFT"], level="Ticker")
@@ -186,6 +191,7 @@ def _unindexed_frame() -> pd.DataFrame:
         (_all_nan_frame, "all-NaN"),
         (_auto_adjusted_frame, "'Adj Close'"),
         (_duplicated_frame, "duplicate rows"),
+        (_repeated_column_frame, "has the column 'Close' twice"),  # was pandas' AttributeError
         (_other_ticker_frame, "MSFT"),
         (_unindexed_frame, "not indexed by date"),
     ],

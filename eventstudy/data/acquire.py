@@ -348,8 +348,10 @@ def call_with_retries(
     *,
     retry: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
+    instead: str = "import its prices with: eventstudy cache import PATH",
 ) -> tuple[T, int]:
     """Call ``request`` until it succeeds or a non-transient error or the last attempt fails.
+    ``instead`` ends the message of a symbol not found: what to import instead.
 
     Returns
     -------
@@ -382,8 +384,7 @@ def call_with_retries(
                     check = "the dates and symbol"
                 raise SymbolNotFoundError(
                     f"fetching {what}: {said} ({_one_line(_root_cause(exc), 200)}); check {check} (Yahoo "
-                    "spells them e.g. BRK-B, ^GSPC, 7203.T), or import its prices with: eventstudy cache "
-                    "import PATH"
+                    f"spells them e.g. BRK-B, ^GSPC, 7203.T), or {instead}"
                 ) from exc
             if not is_transient(exc):
                 if isinstance(exc, DataUnavailableError):
@@ -616,10 +617,11 @@ def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:
         refuse_case_twin(store, symbol, SERIES_KINDS, "nothing is fetched")
 
 
-UNTRUSTED_COUNTS = (
-    "none of them was stored: import counts you trust with: eventstudy cache import FILE.csv "
-    f"(columns {','.join(SHARES_COLUMNS)})"
+IMPORT_COUNTS = (
+    f"import counts you trust with: eventstudy cache import FILE.csv (columns {','.join(SHARES_COLUMNS)})"
 )
+"""What to do instead of fetching a ticker's share counts."""
+UNTRUSTED_COUNTS = f"none of them was stored: {IMPORT_COUNTS}"
 """What a run says when a source's share counts of a ticker cannot be right."""
 
 TICKER_FILES = {"shares": "no share counts are fetched", "earnings": "no earnings dates are fetched"}
@@ -757,6 +759,7 @@ def fetch_missing(
                 f"share counts of {ticker!r}",
                 retry=retry,
                 sleep=sleep,
+                instead=IMPORT_COUNTS,
             )
         except NetworkUnreachableError:
             raise

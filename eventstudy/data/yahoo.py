@@ -417,6 +417,9 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
         raise DataUnavailableError(
             f"Yahoo frame for {where} lacks column(s) {', '.join(map(repr, missing))}{hint}"
         )
+    twice = [name for name in _YAHOO_COLUMNS if list(frame.columns).count(name) > 1]
+    if twice:  # which of the two is the price? (it was an AttributeError of pandas)
+        raise DataUnavailableError(f"Yahoo frame for {where} has the column {twice[0]!r} twice")
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise DataUnavailableError(
             f"Yahoo frame for {where} is not indexed by date "
