@@ -565,6 +565,22 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     assert caar["n"].item() == 1 and caar["value"].item() == pytest.approx(0.02, abs=1e-15)  # B alone
 
 
+def test_timestamps_in_an_object_column_are_dates() -> None:
+    """A frame's date column of Timestamps with object dtype (a column built row by row) was refused:
+    "'2024-01-02 00:00:00' is not a date"; its datetime64 twin was read. Both give the same results;
+    a time of day is refused as the datetime64 column's is."""
+    days = [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")] * 2
+    frame = pd.DataFrame({"id": ["A", "A", "B", "B"], "tau": [0, 1, 0, 1], "ar": [0.01, 0.02, 0.03, -0.01]})
+    typed = infer(frame.assign(date=pd.Series(days, dtype="datetime64[ns]")), units="decimal").stats
+    loose = infer(frame.assign(date=pd.Series(days, dtype=object)), units="decimal").stats
+    pd.testing.assert_frame_equal(loose, typed)
+    clustered = typed[(typed["statistic"] == "cluster_date_t") & (typed["group"] == "all")]
+    assert not clustered["reference"].str.startswith("not computable").any()
+    timed = pd.Series([day + pd.Timedelta(hours=10) for day in days], dtype=object)
+    with pytest.raises(InputError, match="has a time of day"):
+        infer(frame.assign(date=timed), units="decimal")
+
+
 def test_a_large_unbalanced_panel_is_not_taken_for_a_sparse_one() -> None:
     """270,000 pairs at tau -5..5 and 30,000 at -60..60 (6.6 million rows, 36 million cells, 18%
     filled) were refused by a guard of 4 cells a row; the panel takes 3.3 GB and was computed

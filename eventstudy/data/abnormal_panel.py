@@ -43,6 +43,8 @@ summary asks.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
@@ -255,6 +257,10 @@ def _frame_table(frame: pd.DataFrame) -> TextTable:
     cells = np.empty((len(frame), frame.shape[1]), dtype=object)
     for position, name in enumerate(frame.columns):
         column = frame[name]
+        present = column.dropna()
+        if column.dtype == object and len(present) and all(isinstance(v, dt.datetime) for v in present):
+            with contextlib.suppress(ValueError, TypeError):  # Timestamps in an object column: dates
+                column = pd.Series(pd.to_datetime(column), index=column.index)  # (mixed zones: as text)
         if pd.api.types.is_datetime64_any_dtype(column):
             text = calendar_date_text(column.reset_index(drop=True), "frame", str(name).strip())
         elif pd.api.types.is_float_dtype(column):
