@@ -272,6 +272,14 @@ def _codes_of(estimation: pd.DataFrame, pairs: PanelPairs) -> np.ndarray:
     codes = known.get_indexer(rows)
     if (codes < 0).any():
         position = int(np.flatnonzero(codes < 0)[0])
+        event_ids = set(pairs.event_id) - {""}
+        if event_ids and not (estimation["event_id"] != "").any():  # the ids alone do not tell the pairs
+            raise PanelMismatchError(
+                "the abnormal-return panel's pairs are (event_id, id) and the estimation panel has no "
+                "event_id column: give each residual its pair's event_id",
+                position,
+                "event_id",
+            )
         raise PanelMismatchError(
             f"the estimation panel has pair {_pair_text(rows[position])}, which the abnormal-return panel "
             "lacks",

@@ -547,6 +547,14 @@ def test_bad_estimation_panels_and_options(tmp_path, capsys) -> None:
     late.write_text("id,tau,ar\nA,0,1\nB,-1,2\n")
     assert main([*base, "--estimation", str(late), "--n-params", "0"]) == 2
     assert "not before the event panel's first tau 0" in one_line(capsys)
+    # event ids on the ARs, none on the residuals: it said the residuals had a pair A the ARs lack
+    ar.write_text("event_id,id,tau,ar\ne1,A,0,1\ne1,B,0,2\ne2,A,0,3\n")
+    estimation.write_text("id,tau,ar\nA,-2,1\nA,-1,2\nB,-2,1\nB,-1,3\n")
+    assert main([*base, "--estimation", str(estimation), "--n-params", "0"]) == 2
+    assert one_line(capsys).endswith(
+        f"{estimation}, row 2, field 'event_id': the abnormal-return panel's pairs are (event_id, id) and "
+        "the estimation panel has no event_id column: give each residual its pair's event_id"
+    )
 
 
 def test_a_frame_is_refused_where_its_file_would_be() -> None:
