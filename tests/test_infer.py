@@ -553,7 +553,7 @@ def test_bad_estimation_panels_and_options(tmp_path, capsys) -> None:
     assert main([*base, "--estimation", str(estimation), "--n-params", "0"]) == 2
     assert one_line(capsys).endswith(
         f"{estimation}, row 2, field 'event_id': the abnormal-return panel's pairs are (event_id, id) and "
-        "the estimation panel has no event_id column: give each residual its pair's event_id"
+        "the estimation panel has no event_id column: give each residual its pair's event_id\n"
     )
 
 
