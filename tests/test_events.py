@@ -204,6 +204,23 @@ def test_a_file_saved_with_other_separators_says_so(tmp_path: Path, separator: s
     assert read_events(semicolon_in_a_cell)["headline"].tolist() == ["Oracle; FQ1"]
 
 
+@pytest.mark.parametrize("hint", ["sep=,", "sep=;", "SEP=|"])
+def test_excels_separator_line_is_named(tmp_path: Path, hint: str) -> None:
+    """Excel's "sep=," line before the header: "row 2: expected 2 fields, found 8" (the events),
+    "row 2: expected 2 fields, found 3" (a panel), or for "sep=;" "separated by semicolons"."""
+    from eventstudy import infer
+
+    events = write(tmp_path, hint, HEADER, GOOD)
+    panel = tmp_path / "ar.csv"
+    panel.write_text(f"{hint}\nid,tau,ar\nA,0,0.01\n")
+    for read in (lambda: read_events(events), lambda: infer(panel, units="decimal")):
+        with pytest.raises(InputError) as caught:
+            read()
+        assert caught.value.row == 1
+        said = f"its first line {hint!r} is Excel's separator hint, not the header: delete that line"
+        assert caught.value.message == said
+
+
 # -- deal_usd: the grammar and the bounds, over random text ------------------------------------------
 def parse(text: str) -> float:
     return _parse_deal(text, lambda field, message: InputError("events.csv", message, row=2, field=field))

@@ -408,7 +408,11 @@ file's header is one column holding one of them."""
 
 def separator_problem(header: Sequence[str]) -> str | None:
     """Why a header of one column that holds :data:`SEPARATORS` is not read (None when it has
-    more columns or none of them): every file read is comma-separated."""
+    more columns or none of them): every file read is comma-separated. Excel's ``sep=,`` line
+    before the header is named (its rows were said to have the wrong number of fields)."""
+    if header and header[0].strip().lower().startswith("sep="):
+        hint = ",".join(header).strip()
+        return f"its first line {hint!r} is Excel's separator hint, not the header: delete that line"
     if len(header) != 1:
         return None
     found = next((name for separator, name in SEPARATORS.items() if separator in header[0]), None)
