@@ -189,6 +189,20 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     assert capsys.readouterr().err == f"eventstudy: warning: {wide}: {empty}\n"
 
 
+def test_a_file_naming_its_firms_by_id_and_by_permno_is_refused(tmp_path, capsys) -> None:
+    """`id,permno,date,ret` was imported keyed by PERMNO with "not stored: column(s) 'id'", while
+    infer refuses a ticker beside a permno: which column names the firm is the user's to say."""
+    both = tmp_path / "y.csv"
+    both.write_text("id,PERMNO,date,ret\nAAPL,10107,2024-01-02,0.01\n")
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", "--returns", str(both), "--units", "decimal", "--cache", str(cache)]) == 2
+    assert capsys.readouterr().err == (
+        f"eventstudy: error: {both}, row 1, field 'PERMNO': both id and permno name the firm: keep the one "
+        "that names it (an id may name two firms over time, a PERMNO one)\n"
+    )
+    assert not (cache / "returns").exists()
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.floats(min_value=-99.99, max_value=9_900.0, allow_nan=False), min_size=1, max_size=30))
 def test_a_percent_value_is_divided_by_100_once(tmp_path_factory, values: list[float]) -> None:

@@ -202,6 +202,14 @@ def parse_returns_file(path: Path, *, units: str | None, definition: str = "simp
         raise InputError(
             str(path), "a returns file needs a date column (long: id, date, ret; wide: date, ids...)", row=1
         )
+    if table.has("id") and table.has("permno"):  # the import keyed by PERMNO, leaving id unread
+        raise InputError(
+            str(path),
+            "both id and permno name the firm: keep the one that names it (an id may name two firms "
+            "over time, a PERMNO one)",
+            row=1,
+            field=table.spelled("permno"),
+        )
     if table.has("ret"):
         layout = "crsp" if table.has("permno") else "long"
         parsed = _long(table, layout, divisor, definition)
