@@ -111,7 +111,7 @@ def run_study(
     from eventstudy.peers import add_peers
     from eventstudy.timeline.returns import ReturnSeries, build_panel
 
-    config, peers = checked_arguments(events, store, config, model, peers)
+    config, peers = checked_arguments(events, store, config, model, peers, fetch)
     store = store if isinstance(store, PriceStore) else PriceStore(store)
     events, events_path, where = study_events(events, events_path, config)
     recorded = events_record(events, events_path)
@@ -390,10 +390,11 @@ def _require_parties_then_peers(
 
 
 def checked_arguments(
-    events: object, store: object, config: object, model: object, peers: object
+    events: object, store: object, config: object, model: object, peers: object, fetch: object = False
 ) -> tuple[StudyConfig, tuple[str, ...]]:
     """The config (default :class:`StudyConfig`'s) and peers (default the config's) of a study
-    run from Python, once the arguments of :func:`run_study` are of the types it takes.
+    run from Python, once the arguments of :func:`run_study` are of the types it takes
+    (``fetch`` a bool: ``fetch="no"`` is true, and went to the network).
 
     Raises
     ------
@@ -409,6 +410,8 @@ def checked_arguments(
     from eventstudy.models import ExpectedReturnModel
     from eventstudy.peers import check_peers
 
+    if not isinstance(fetch, bool):
+        raise TypeError(f"fetch must be True or False, not {fetch!r}")
     if not isinstance(events, pd.DataFrame | str | os.PathLike):
         kind = type(events).__name__
         raise TypeError(f"events must be an events file (a path) or a pandas DataFrame, not {kind}")

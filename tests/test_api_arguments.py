@@ -78,6 +78,9 @@ def test_a_string_of_peers_is_refused_before_anything_runs(two_events, launch_ca
             "model must be an ExpectedReturnModel, not the class ConstantMeanModel: pass an instance, "
             "ConstantMeanModel(...)",
         ),
+        # a non-empty string is true: fetch="no" went to Yahoo (and left a lock behind)
+        ({"fetch": "no"}, "fetch must be True or False, not 'no'"),
+        ({"fetch": 0}, "fetch must be True or False, not 0"),
     ],
 )
 def test_objects_of_the_wrong_type_are_named(two_events, launch_cache, arguments, message) -> None:
@@ -137,6 +140,8 @@ def test_the_cluster_path_checks_the_arguments_before_it_connects(two_events, la
         run_distributed(two_events, launch_cache, scheduler="tcp://127.0.0.1:9", peers="AMD")
     with pytest.raises(TypeError, match="config must be a StudyConfig"):
         run_distributed(two_events, launch_cache, "launch.toml", scheduler="tcp://127.0.0.1:9")
+    with pytest.raises(TypeError, match="fetch must be True or False, not 'False'"):
+        run_distributed(two_events, launch_cache, scheduler="tcp://127.0.0.1:9", fetch="False")
 
 
 def test_a_string_of_formats_is_refused_before_anything_is_written(

@@ -203,7 +203,7 @@ def compute_distributed(
     from eventstudy.data.remote import open_cache
     from eventstudy.study import checked_arguments
 
-    config, peers = checked_arguments(events, store, config, model, peers)  # before a cluster starts
+    config, peers = checked_arguments(events, store, config, model, peers, fetch)  # before a cluster starts
     cache = open_cache(store)
     # Held by the driver over the run: every partition reads the cache before an import's batch or
     # after it (each partition's own reads are one version; two partitions' were not).
