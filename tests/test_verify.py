@@ -719,3 +719,27 @@ def test_a_study_of_a_model_without_parameters_is_written_and_verified(
     (out / "manifest.json").write_text(json.dumps(manifest))
     assert main(["verify", str(out)]) == 2
     assert "field 'estimation.n_params': is not a number of parameters" in capsys.readouterr().err
+
+
+def test_a_folder_saved_without_its_report_verifies_and_gets_one_from_report(
+    two_events, launch_cache, tmp_path, capsys
+) -> None:
+    """``save_study(..., report=False)`` wrote a folder verify always called DIFFERENT, every report
+    file and figure "missing in the folder": the manifest records that the report was left out;
+    ``eventstudy report`` then renders it and the folder verifies with it."""
+    from eventstudy import run_study, save_study
+    from eventstudy.output.verify import verify
+
+    _, path = two_events
+    out = save_study(run_study(path, launch_cache), tmp_path / "out", report=False)
+    assert not (out / "report.md").exists()
+    assert json.loads((out / "manifest.json").read_text())["report"] is False
+    result = verify(out)
+    assert result.identical, result.summary()
+    assert main(["report", str(out)]) == 0
+    capsys.readouterr()
+    assert (out / "report.md").exists() and "report" not in json.loads((out / "manifest.json").read_text())
+    assert main(["verify", str(out)]) == 0
+    assert "identical" in capsys.readouterr().out
+    with_report = save_study(run_study(path, launch_cache), tmp_path / "with")
+    assert "report" not in json.loads((with_report / "manifest.json").read_text())  # as every run's

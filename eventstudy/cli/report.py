@@ -75,11 +75,16 @@ def report(args: argparse.Namespace) -> int:
 
     def build(staging: Path) -> None:
         figures.extend(render_report(staging).figures())
+        manifest = read_manifest(staging)
+        # A folder saved without its report (save_study(report=False)) has one now: verify renders it.
+        changed = manifest is not None and manifest.pop("report", True) is False
         if "csv" in args.formats:
             write_files(staging, csv_writers(staging))
-            manifest = read_manifest(staging) or {}
+            manifest = manifest or {}
             manifest["formats"] = sorted({*manifest.get("formats", []), "csv"})  # verify re-writes them
-            write_json(manifest, staging / "manifest.json")
+            changed = True
+        if changed:
+            write_json(manifest or {}, staging / "manifest.json")
 
     publish(folder, build, guard=Guard.for_cache(None), carry=lambda name: not is_report_file(name))
     names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *sorted(csv_files)])

@@ -201,7 +201,7 @@ def save_study(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
-    manifest = build_manifest(results, formats=formats, presentation=presentation)
+    manifest = build_manifest(results, formats=formats, report=report, presentation=presentation)
     note = {"eventstudy.study": results.config.name, "eventstudy.model": str(results.model.get("name"))}
     events = results.events.drop(columns=["source_row"], errors="ignore")
     tables = {

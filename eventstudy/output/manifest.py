@@ -133,7 +133,11 @@ def command_line() -> list[str]:
 
 
 def build_manifest(
-    results: StudyResults, *, formats: Sequence[str] = (), presentation: Mapping[str, Any] | None = None
+    results: StudyResults,
+    *,
+    formats: Sequence[str] = (),
+    report: bool = True,
+    presentation: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Configuration, model, peers, versions, input provenance, git commit and command line.
 
@@ -143,6 +147,9 @@ def build_manifest(
         The study's results (their ``provenance`` holds the inputs' record).
     formats
         The extra export formats written (``csv``).
+    report
+        Whether the report is rendered: False is recorded (``"report": false``) so that
+        ``eventstudy verify`` re-runs the study without it.
     presentation
         Values that describe how a run was invoked rather than what it computed (``command``,
         ``git_commit``, ``git_dirty``, ``versions``, ``cache``, and ``events_path`` for the events
@@ -164,6 +171,8 @@ def build_manifest(
         "command": command_line(),
         **git_state(),
     }
+    if not report:  # verify re-saves without it (every report file was "missing in the folder")
+        manifest["report"] = False
     if "engine" in provenance:  # how the study was split; eventstudy verify re-runs it the same way
         manifest["engine"] = dict(provenance["engine"])
     shown = dict(presentation or {})

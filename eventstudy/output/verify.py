@@ -608,6 +608,7 @@ def verify(
             rerun,
             scratch / "out",
             formats=manifest.get("formats", []),
+            report=manifest.get("report", True),
             guard=Guard(cwd=scratch),
             presentation=shown,
         )
@@ -888,6 +889,7 @@ _SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "config": (dict, "a table of settings"),
     "inputs": (dict, "a record of the inputs"),
     "formats": (list, "a list of format names"),
+    "report": (bool, "true or false"),
     "peers": (list, "a list of symbols"),
     "command": (list, "a list of arguments"),
     "versions": (dict, "a table of versions"),
