@@ -670,7 +670,12 @@ def test_a_scheduler_file_connects_to_its_cluster(tmp_path: Path) -> None:
         ("", "give local, local:N or a scheduler address"),  # not a silent in-memory run
         # Not a fork bomb: 999,999 worker processes were started until the machine gave out.
         ("local:999999", "local:N starts N worker processes on this machine, at most 4 per core"),
+        ("local:" + "9" * 5000, "at most 4 per core"),  # int() of 4,300+ digits: a traceback
+        ("local:\u0662", "write local, or local:N with N >= 1"),  # an Arabic-Indic 2 ran 2 workers
         ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+        # protocols Dask cannot open as given: TypeError tracebacks
+        ("tls://127.0.0.1:9", "cannot reach the Dask scheduler at tls://127.0.0.1:9"),
+        ("ucx://127.0.0.1:9", "cannot reach the Dask scheduler at ucx://127.0.0.1:9"),
         # Dask waits for a scheduler file forever; the run waits FILE_TIMEOUT (0 here).
         ("nowhere/scheduler.json", "no scheduler file at nowhere/scheduler.json after 0 s"),
     ],
@@ -685,6 +690,21 @@ def test_a_bad_scheduler_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("eventstudy: error: --scheduler: ") and words in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"address": 5}', '{"id": "x"}'])
+def test_a_file_that_is_not_a_scheduler_file_is_one_line_and_exit_2(
+    launch_cache, tmp_path: Path, capsys, content: str
+) -> None:
+    """Dask asserted an address in it, or indexed a list: AssertionError and TypeError tracebacks."""
+    scheduler_file = tmp_path / "scheduler.json"
+    scheduler_file.write_text(content)
+    out = tmp_path / "out"
+    assert main([*launch_args(launch_cache, out), "--scheduler", str(scheduler_file)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"eventstudy: error: {scheduler_file}, field '--scheduler': ")
+    assert "not a Dask scheduler file" in err and not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ Kubernetes deployment — and leaves it running. Dask is the optional extra ``da
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -37,7 +38,7 @@ WORKER_TIMEOUT = 300.0
 WORKERS_PER_CORE = 4
 """``local:N`` starts at most this many single-threaded worker processes per core of this
 machine (a cluster of more workers is reached by its address)."""
-_LOCAL = re.compile(r"local(?::(\d+))?")
+_LOCAL = re.compile(r"local(?::([0-9]+))?")  # ASCII digits: "local:٢" ran two workers
 
 
 class ClusterError(EventStudyError):
@@ -68,9 +69,11 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
         raise InputError("--scheduler", "give local, local:N or a scheduler address such as tcp://host:8786")
     if text.startswith("local"):
         match = _LOCAL.fullmatch(text)
-        if match is None or (match.group(1) is not None and int(match.group(1)) < 1):
+        if match is None or (match.group(1) is not None and not match.group(1).strip("0")):
             raise InputError("--scheduler", f"{spec!r}: write local, or local:N with N >= 1 worker processes")
-        workers = int(match.group(1)) if match.group(1) else None
+        digits = match.group(1)
+        # int() of over 4,300 digits raises ValueError (a traceback): such a count is too many anyway
+        workers = None if digits is None else int(digits) if len(digits) <= 9 else 10**9
         cores = os.cpu_count() or 1
         if workers is not None and workers > WORKERS_PER_CORE * cores:
             raise InputError(
@@ -121,10 +124,12 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
     try:
         if address.endswith(".json"):
             _wait_for_file(Path(address))
+            _check_scheduler_file(Path(address))
             client = Client(scheduler_file=address, timeout=CONNECT_TIMEOUT)
         else:
             client = Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
+    # TypeError: a protocol Dask cannot open as given (ucx:// without ucx, tls:// without certificates)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise InputError("--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
     with client:
         try:  # the partitions are planned for the workers there: wait for one to join
@@ -152,6 +157,22 @@ def _ctrl_c_held() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def _check_scheduler_file(path: Path) -> None:
+    """Refuse a scheduler file that is not Dask's: a JSON object with the scheduler's ``address``
+    (Dask asserted it, or indexed a list: tracebacks)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(str(path), f"not a Dask scheduler file ({exc})", field="--scheduler") from None
+    if not isinstance(document, dict) or not isinstance(document.get("address"), str):
+        raise InputError(
+            str(path),
+            'not a Dask scheduler file: a JSON object with the scheduler\'s "address" (dask scheduler '
+            "--scheduler-file writes one)",
+            field="--scheduler",
+        )
 
 
 def _wait_for_file(path: Path) -> None:
