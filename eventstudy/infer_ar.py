@@ -29,6 +29,7 @@ import pandas as pd
 
 from eventstudy.config import window_days
 from eventstudy.errors import InputError
+from eventstudy.summary import LaidOutSummary
 
 __all__ = ["InferenceResults", "infer"]
 
@@ -74,24 +75,37 @@ class InferenceResults:
         rows = self.stats[~self.stats["reference"].str.startswith(NOT_COMPUTABLE)]
         return list(dict.fromkeys(rows["statistic"]))
 
-    def summary(self) -> str:
-        """A plain-text table of the statistics (value, p, n) per group and window, and the notes."""
-        lines = [f"{len(self.pairs)} pairs ({self.layout} panel)"]
+    def to_frame(self) -> pd.DataFrame:
+        """The statistics (:attr:`stats`), a copy."""
+        return self.stats.copy()
+
+    def summary(self) -> LaidOutSummary:
+        """The statistics (value, p, n) per group and window, and the notes: fixed-width text
+        (what ``eventstudy infer`` prints), HTML in a notebook, ``.as_latex()``."""
+        title = f"{len(self.pairs)} pairs ({self.layout} panel)"
+        lines = [title]
+        info: tuple[tuple[str, str], ...] = ()
         if "units" in self.sources:  # a percent panel's caar of 0.02 is 2%, not 0.02%
-            units = self.sources["units"]
-            lines.append(f"values: caar is a fraction (0.02 = 2%); the panel was read in {units}")
-        shown = self.stats.copy()
-        for (group, window), part in shown.groupby(["group", "window"], sort=False):
+            units = f"caar is a fraction (0.02 = 2%); the panel was read in {self.sources['units']}"
+            lines.append(f"values: {units}")
+            info = (("Values", units),)
+        tables = []
+        for (group, window), part in self.stats.groupby(["group", "window"], sort=False):
             lines.append(f"\n{group} {window}")
+            rows = []
             columns = part[["statistic", "value", "p", "n", "reference"]]
             for statistic, value, p_value, n, reference in columns.itertuples(index=False, name=None):
                 if np.isnan(value) and n == 0 and reference.startswith("not computable"):
-                    lines.append(f"  {statistic:<26} not computable: {reference.split(': ', 1)[-1]}")
+                    needs = f"not computable: {reference.split(': ', 1)[-1]}"
+                    lines.append(f"  {statistic:<26} {needs}")
+                    rows.append([statistic, needs, "", ""])
                     continue
                 p = "" if np.isnan(p_value) else f"p = {p_value:.4g}"
                 lines.append(f"  {statistic:<26} {value:>14.6g}  {p:<14} n = {n}")
+                rows.append([statistic, f"{value:.6g}", p.removeprefix("p = "), str(n)])
+            tables.append((f"{group} {window}", pd.DataFrame(rows, columns=["statistic", "value", "p", "n"])))
         lines += [f"\nnote: {note}" for note in self.notes]
-        return "\n".join(lines)
+        return LaidOutSummary(title, info, tuple(tables), tuple(self.notes), text="\n".join(lines))
 
     def __repr__(self) -> str:
         return (

@@ -86,3 +86,15 @@ class Summary:
 
     def __repr__(self) -> str:
         return self.as_text()
+
+
+@dataclass(frozen=True)
+class LaidOutSummary(Summary):
+    """A :class:`Summary` whose text its results object lays out itself (the console table a
+    command prints, kept as it was), its HTML and LaTeX rendered from the same tables."""
+
+    text: str = ""
+
+    def as_text(self) -> str:
+        """The results object's own fixed-width text."""
+        return self.text

@@ -301,11 +301,22 @@ def test_summary_and_text(events: pd.DataFrame) -> None:
     assert row.hit_rate == 1.0
     assert row.total_return == pytest.approx(0.013, abs=1e-14)
     assert row.market_total_return == pytest.approx(0.001, abs=1e-14)
-    assert "short rival" in results.summary() and "sim" in results.summary()
+    text = str(results.summary())
+    assert "short rival" in text and "sim" in text
     # one holding period of one day is a day, not "1 trading days"; several are days
-    assert "hold 1 trading day;" in results.summary()
+    assert "hold 1 trading day;" in text
     assert "hold 1, 5 trading days;" in dataclasses.replace(config, holding_days=(1, 5)).describe()
-    assert "Calendar-time" not in results.summary()  # no regressions asked for: no section
+    assert "Calendar-time" not in text  # no regressions asked for: no section
+    # a results object as the study's is (a finder's notebook got a 4,148-character repr and no
+    # HTML or LaTeX): a short repr, and the summary's table in each format
+    assert repr(results) == f"<BacktestResults 'sim': {config.describe()}; 2 trades, market SPY>"
+    summary = results.summary()
+    (caption, table), = summary.tables
+    assert caption == "Holding periods" and table.iloc[0, :2].tolist() == ["1", "2"]
+    assert table.iloc[0]["mean abn"] == f"{row.mean_net_abnormal_ret:+.2%}"
+    assert f"<td>{row.mean_net_abnormal_ret:+.2%}</td>" in summary._repr_html_()
+    latex = summary.as_latex()
+    assert "\\begin{table}" in latex and f"{row.mean_net_abnormal_ret:+.2%}".replace("%", "\\%") in latex
 
 
 def test_a_row_with_its_own_market_is_measured_and_labelled_against_it(tmp_path: Path) -> None:
@@ -444,7 +455,7 @@ def test_the_console_summary_shows_a_dash_where_there_is_no_number(tmp_path: Pat
     """One trade has no t, no skewness-adjusted t and no Sharpe of a one-day curve: the console
     printed them as +nan (backtest.md shows a dash)."""
     events = write_events(tmp_path, ["e1,2024-01-15,pre,AAA,supplier,1e9,g1,deal"])
-    summary = backtest(events, simulated_prices(), BacktestConfig(holding_days=(1,))).summary()
+    summary = str(backtest(events, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
     row = summary.splitlines()[-1].split()
     assert "nan" not in summary.lower()
     assert row[:2] == ["1", "1"] and row[4:8] == ["—", "—", "—", "100%"]
@@ -455,9 +466,9 @@ def test_the_console_summary_says_why_it_has_no_trade(events: pd.DataFrame, tmp_
     """A rule trading no role printed a header without rows (backtest.md said why); a rule whose
     trades all fail printed rows of 0 trades: the summary says which, as backtest.md does."""
     nothing = BacktestConfig(holding_days=(1,), positions=(("supplier", "none"),), default_side="none")
-    summary = backtest(events, simulated_prices(), nothing).summary()
+    summary = str(backtest(events, simulated_prices(), nothing).summary())
     assert "The rule plans no trade (no (event, party) has a role it trades)" in summary
     late = write_events(tmp_path, ["e1,2031-01-15,pre,AAA,supplier,1e9,g1,deal"])
-    failed = backtest(late, simulated_prices(), BacktestConfig(holding_days=(1,))).summary()
+    failed = str(backtest(late, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
     assert "No trade could be made" in failed and "plans no trade" not in failed
     assert failed.splitlines()[-1].split()[:2] == ["1", "0"]  # the row of the holding period stays

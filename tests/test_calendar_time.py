@@ -146,7 +146,7 @@ def test_launch_one_day_portfolio_is_rebuilt_from_trades_and_french(
         assert int(rows["n_periods"].iloc[0]) == len(daily)
     assert set(table.holding_days) == set(rule.holding_days)
     # A notebook's summary shows the alphas (they were in report.md only), each as its row holds it.
-    summary = results.backtest.summary()
+    summary = str(results.backtest.summary())
     assert "Calendar-time alphas (gross of trading costs" in summary
     alphas = table[table.term == "alpha"]
     assert len(alphas) == 2 * 2 * len(rule.holding_days)  # 2 models x 2 covariances

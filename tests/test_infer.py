@@ -573,6 +573,28 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     assert caar["n"].item() == 1 and caar["value"].item() == pytest.approx(0.02, abs=1e-15)  # B alone
 
 
+def test_the_results_are_a_results_object_in_every_format() -> None:
+    """infer's summary was a str (no HTML in a notebook, no .as_latex()) and the results had no
+    to_frame(): as the study's results, the summary renders as text (what the command prints),
+    HTML and LaTeX from one table per group and window, and to_frame() is the statistics."""
+    frame = pd.DataFrame({"id": ["A", "B", "C"], "tau": 0, "ar": [1.0, 2.0, 4.0]})
+    results = infer(frame, units="percent", statistics=["caar", "cross_sectional_t", "patell_z"])
+    summary = results.summary()
+    text = str(summary)
+    lines = text.splitlines()
+    assert lines[0] == "3 pairs (ar panel)" and lines[1].startswith("values: caar is a fraction (0.02 = 2%)")
+    assert "  patell_z                   not computable: needs estimation-window residuals" in text
+    (caption, table), = summary.tables
+    assert caption == "all [0,0]" and table["statistic"].tolist() == ["caar", "cross_sectional_t", "patell_z"]
+    t = stats.ttest_1samp([0.01, 0.02, 0.04], 0.0)
+    assert table["value"].tolist()[:2] == ["0.0233333", f"{t.statistic:.6g}"]
+    assert table.loc[2, "value"].startswith("not computable: needs") and table.loc[2, "n"] == ""
+    assert f"<td>{t.statistic:.6g}</td>" in summary._repr_html_()
+    assert "\\caption{all {[}0,0{]}}" in summary.as_latex() and "cross\\_sectional\\_t" in summary.as_latex()
+    pd.testing.assert_frame_equal(results.to_frame(), results.stats)
+    assert results.to_frame() is not results.stats
+
+
 def test_timestamps_in_an_object_column_are_dates() -> None:
     """A frame's date column of Timestamps with object dtype (a column built row by row) was refused:
     "'2024-01-02 00:00:00' is not a date"; its datetime64 twin was read. Both give the same results;

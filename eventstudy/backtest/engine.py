@@ -75,6 +75,7 @@ from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
+from eventstudy.summary import LaidOutSummary
 from eventstudy.timeline.calendar import DayZero, align_day_zero
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import ShareCountTable, change_text, factor_text, split_ratio_text
@@ -796,6 +797,11 @@ class BacktestResults:
         """The trades (``trades.parquet``)."""
         return self.trades.copy()
 
+    def __repr__(self) -> str:
+        n_trades = int(self.summary_table["n_trades"].sum()) if "n_trades" in self.summary_table else 0
+        rule = self.config.describe()
+        return f"<BacktestResults {self.study_name!r}: {rule}; {n_trades} trades, market {self.market}>"
+
     def metadata(self) -> dict[str, object]:
         """What the output files record about the run (schema metadata)."""
         return {
@@ -812,66 +818,78 @@ class BacktestResults:
             return dict(self.recorded_drift_benchmarks)
         return other_benchmarks(self.drift_observations, self.market)
 
-    def summary(self) -> str:
-        """A plain-text table: one line per holding period (``—`` for a figure there is none of,
-        as in ``backtest.md``: a t of one trade, a Sharpe of a curve that never moved)."""
+    def summary(self) -> LaidOutSummary:
+        """One line per holding period (``—`` for a figure there is none of, as in
+        ``backtest.md``: a t of one trade, a Sharpe of a curve that never moved) and the
+        calendar-time alphas: fixed-width text (what ``eventstudy backtest`` prints), HTML in a
+        notebook, ``.as_latex()``."""
         market = self.market[:7]
-        lines = [
-            f"Backtest of {self.study_name!r}: {self.config.describe()}",
-            f"market proxy {self.market}; net abnormal return = side x BHAR - costs",
-            "",
-        ]
+        title = f"Backtest of {self.study_name!r}: {self.config.describe()}"
+        lines = [title, f"market proxy {self.market}; net abnormal return = side x BHAR - costs", ""]
+        notes: tuple[str, ...] = ()
         if self.summary_table.empty or self.summary_table["n_trades"].sum() == 0:
-            lines += [no_trade_reason(self.trades, self.curve), ""]  # as backtest.md says it, first
-        lines += [
-            f"{'k':>3} {'trades':>6} {'mean net':>9} {'mean abn':>9} {'t':>6} {'t_sa':>6} {'p_sa':>6} "
-            f"{'hit':>5} {'Sharpe':>7} {market + ' Sh':>10} {'maxDD':>7} {'total':>8} {market:>8}",
-        ]
+            notes = (no_trade_reason(self.trades, self.curve),)
+            lines += [*notes, ""]  # as backtest.md says it, first
+        headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "hit", "Sharpe"]
+        headers += [f"{market} Sh", "maxDD", "total", market]
+        widths = [3, 6, 9, 9, 6, 6, 6, 5, 7, 10, 7, 8, 8]
+        rows = []
         for r in self.summary_table.itertuples(index=False):
             cells = [
-                (r.mean_net_ret, "+.2%", 9),
-                (r.mean_net_abnormal_ret, "+.2%", 9),
-                (r.t, "+.2f", 6),
-                (r.t_sa, "+.2f", 6),
-                (r.p_sa, ".3f", 6),
-                (r.hit_rate, ".0%", 5),
-                (r.sharpe, "+.2f", 7),
-                (r.market_sharpe, "+.2f", 10),
-                (r.max_drawdown, "+.1%", 7),
-                (r.total_return, "+.1%", 8),
-                (r.market_total_return, "+.1%", 8),
+                (r.mean_net_ret, "+.2%"),
+                (r.mean_net_abnormal_ret, "+.2%"),
+                (r.t, "+.2f"),
+                (r.t_sa, "+.2f"),
+                (r.p_sa, ".3f"),
+                (r.hit_rate, ".0%"),
+                (r.sharpe, "+.2f"),
+                (r.market_sharpe, "+.2f"),
+                (r.max_drawdown, "+.1%"),
+                (r.total_return, "+.1%"),
+                (r.market_total_return, "+.1%"),
             ]
-            lines.append(f"{r.holding_days:>3} {r.n_trades:>6} {_cells(cells)}")
-        return "\n".join([*lines, *self._alpha_lines()])
+            rows.append([str(r.holding_days), str(r.n_trades), *(_cell(v, spec) for v, spec in cells)])
+        tables = [("Holding periods", pd.DataFrame(rows, columns=headers, dtype=object))]
+        lines += _aligned(headers, rows, widths)
+        alphas = self._alpha_rows()
+        if alphas is not None:
+            caption = "Calendar-time alphas (gross of trading costs; periods with an open position only)"
+            columns = ["k", "period", "model", "cov", "alpha", "se", "t", "p", "periods"]
+            tables.append((caption, pd.DataFrame(alphas, columns=columns, dtype=object)))
+            lines += ["", f"{caption}:", *_aligned(columns, alphas, [3, -8, -9, -9, 10, 9, 6, 6, 7])]
+        info = (("Market proxy", self.market), ("Net abnormal return", "side x BHAR - costs"))
+        return LaidOutSummary(title, info, tuple(tables), notes, text="\n".join(lines))
 
-    def _alpha_lines(self) -> list[str]:
-        """The calendar-time regressions' alphas (``calendar_time.parquet``'s ``alpha`` rows),
-        or nothing when the rule asked for none."""
+    def _alpha_rows(self) -> list[list[str]] | None:
+        """The calendar-time regressions' alphas (``calendar_time.parquet``'s ``alpha`` rows) as
+        text cells, or None when the rule asked for none."""
         if self.calendar_time is None or self.calendar_time.empty:
-            return []
+            return None
         alphas = self.calendar_time[self.calendar_time["term"] == "alpha"]
-        lines = [
-            "",
-            "Calendar-time alphas (gross of trading costs; periods with an open position only):",
-            f"{'k':>3} {'period':<8} {'model':<9} {'cov':<9} {'alpha':>10} {'se':>9} {'t':>6} {'p':>6} "
-            f"{'periods':>7}",
-        ]
-        for r in alphas.itertuples(index=False):
-            cells = [(r.coef, "+.4%", 10), (r.se, ".4%", 9), (r.t, "+.2f", 6), (r.p, ".3f", 6)]
-            lines.append(
-                f"{r.holding_days:>3} {r.frequency:<8} {r.model:<9} {r.cov_type:<9} {_cells(cells)} "
-                f"{r.n_periods:>7}"
-            )
-        return lines
+        return [
+            [
+                str(r.holding_days), str(r.frequency), str(r.model), str(r.cov_type),
+                _cell(r.coef, "+.4%"), _cell(r.se, ".4%"), _cell(r.t, "+.2f"), _cell(r.p, ".3f"),
+                str(r.n_periods),
+            ]
+            for r in alphas.itertuples(index=False)
+        ]  # fmt: skip
 
 
-def _cells(cells: Sequence[tuple[Any, str, int]]) -> str:
-    """Numbers formatted by their spec, right-aligned in their widths, ``—`` where there is none
-    (as in ``backtest.md``: a t of one trade, a Sharpe of a curve that never moved)."""
-    return " ".join(
-        (f"{value:{spec}}" if np.isfinite(float(cast(float, value))) else "—").rjust(width)
-        for value, spec, width in cells
-    )
+def _cell(value: Any, spec: str) -> str:
+    """A number formatted by its spec, ``—`` where there is none (as in ``backtest.md``: a t of
+    one trade, a Sharpe of a curve that never moved)."""
+    return f"{value:{spec}}" if np.isfinite(float(cast(float, value))) else "—"
+
+
+def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
+    """Fixed-width lines of ``headers`` and ``rows``: right-aligned in ``width`` characters, or
+    left-aligned in ``-width``."""
+
+    def line(cells: Sequence[str]) -> str:
+        return " ".join(c.rjust(w) if w > 0 else c.ljust(-w) for c, w in zip(cells, widths, strict=True))
+
+    return [line(headers), *(line(row) for row in rows)]
 
 
 def backtest(
