@@ -158,6 +158,8 @@ def infer(
     ------
     InputError
         Naming the file, row and field of bad input, or the option at fault.
+    TypeError
+        For ``windows`` that is one window or a text, not a list of windows.
     """
     from eventstudy.data.abnormal_panel import read_abnormal_panel, unit_doubts
     from eventstudy.precomputed import (
@@ -171,6 +173,7 @@ def infer(
 
     _check_statistics(statistics)
     _check_bootstrap(bootstrap_draws, seed)
+    _check_windows(windows)
     where = "frame" if isinstance(ar, pd.DataFrame) else str(ar)
     panel_file = read_abnormal_panel(ar, units=units)
     sources: dict[str, Any] = {"ar": panel_file.describe(), "units": units}
@@ -284,6 +287,14 @@ def _two_days(window: object) -> tuple[int, int]:
     if days is None:
         raise InputError("--window", f"{window!r} is not two whole relative days like [-1,+1]")
     return days
+
+
+def _check_windows(windows: object) -> None:
+    """Refuse one window, or a text, where a list of windows belongs: ``"[-1,1]"`` was read as
+    the windows '[', '-', ... and ``(-1, 1)`` as the windows -1 and 1."""
+    days = list(windows) if isinstance(windows, tuple | list) and len(windows) == 2 else []
+    if isinstance(windows, str) or (days and all(isinstance(day, numbers.Integral) for day in days)):
+        raise TypeError(f"windows must be a list of windows, e.g. [(-1, 1)], not {windows!r}")
 
 
 def _lacking(missing: frozenset[str]) -> list[str]:

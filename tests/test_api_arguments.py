@@ -120,6 +120,9 @@ def test_an_events_frame_with_two_column_levels_is_refused_in_one_line(two_event
         ({"bootstrap_draws": True}, "bootstrap_draws must be a positive whole number, not True"),
         ({"seed": "x"}, "seed must be a non-negative whole number, not 'x'"),
         ({"seed": -1}, "seed must be a non-negative whole number, not -1"),
+        # one window or a text where a list of windows belongs: "'[' is not two whole relative days"
+        ({"windows": "[-1,1]"}, "windows must be a list of windows, e.g. [(-1, 1)], not '[-1,1]'"),
+        ({"windows": (-1, 1)}, "windows must be a list of windows, e.g. [(-1, 1)], not (-1, 1)"),
     ],
 )
 def test_infer_names_a_bad_bootstrap_option(option, message) -> None:
@@ -128,7 +131,7 @@ def test_infer_names_a_bad_bootstrap_option(option, message) -> None:
     )
     assert infer(ar, units="decimal", windows=[(0, 0)]).stats["n"].max() == 2  # the frame is fine
     with pytest.raises((TypeError, ValueError)) as caught:
-        infer(ar, units="decimal", windows=[(0, 0)], **option)
+        infer(ar, units="decimal", **{"windows": [(0, 0)], **option})
     assert str(caught.value) == message
 
 
@@ -155,6 +158,16 @@ def test_a_string_of_formats_is_refused_before_anything_is_written(
         save_study(results, tmp_path / "out", formats="csv")
     expected = "formats must be a list of format names, not a str ('csv'): write formats=['csv']"
     assert str(caught.value) == expected
+    # None: "'NoneType' object is not iterable"; an out_dir of None or 5: pathlib's TypeErrors
+    for arguments, said in (
+        ({"out_dir": tmp_path / "out", "formats": None}, "formats must be a list of format names, not "
+         "NoneType"),
+        ({"out_dir": None}, "out_dir must be a folder (a path), not NoneType"),
+        ({"out_dir": 5}, "out_dir must be a folder (a path), not int"),
+    ):
+        with pytest.raises(TypeError) as caught:
+            save_study(results, **arguments)
+        assert str(caught.value) == said
     assert not (tmp_path / "out").exists()
     assert (save_study(results, tmp_path / "out", formats=["csv"]) / "ar.csv").is_file()
 

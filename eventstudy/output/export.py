@@ -194,10 +194,14 @@ def save_study(
     """
     if not isinstance(results, StudyResults):
         raise TypeError(f"save_study saves the StudyResults of run_study, not a {type(results).__name__}")
+    if not isinstance(out_dir, str | os.PathLike):
+        raise TypeError(f"out_dir must be a folder (a path), not {type(out_dir).__name__}")
     if isinstance(formats, str):  # "csv" would be the formats c, s and v
         raise TypeError(
             f"formats must be a list of format names, not a str ({formats!r}): write formats=[{formats!r}]"
         )
+    if not isinstance(formats, Sequence | set | frozenset):  # None: "'NoneType' object is not iterable"
+        raise TypeError(f"formats must be a list of format names, not {type(formats).__name__}")
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
