@@ -44,8 +44,10 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig, main_window, window_days, window_label
+from eventstudy.inference import STATISTICS
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
+from eventstudy.timeline.confounders import not_known_clean
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -163,10 +165,21 @@ class StudyResults:
             (f"Cross-event tests over {label} (two-sided p in parentheses)", self._group_table(label)),
             (f"CAR over {label} by (event, party), largest dollar value first", self._pair_table(label)),
         )
-        counts = self.car.loc[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE), "outcome"]
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(counts.value_counts().items()))
+        parties = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)]
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(parties["outcome"].value_counts().items()))
+        left_out: tuple[str, ...] = ()
+        if self.config.exclude_confounded and "confounded" in parties:
+            flagged = parties.loc[not_known_clean(parties["confounded"])]
+            if len(flagged):  # "ok" rows the tests leave out: n is smaller than the ok rows
+                pairs = zip(flagged["event_id"], flagged["ticker"], strict=True)
+                named = ", ".join(f"{event} {ticker}" for event, ticker in pairs)
+                left_out = (
+                    f"exclude_confounded: {len(flagged)} of them hold other news over {label} (or were not "
+                    f"screened for earnings) and are left out of the tests: {named}.",
+                )
         notes = (
             f"Outcomes of the (event, party) rows: {outcomes}.",
+            *left_out,
             "t: Student-t with M-k degrees of freedom (CLM 1997); BMP: Boehmer, Musumeci & Poulsen "
             "(1991); KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation.",
         )
@@ -244,6 +257,8 @@ class StudyResults:
         if group is None:
             return caar_figure(self.caar)
         chosen = [group] if isinstance(group, str) else list(group)
+        if not chosen:  # it drew "No group has an estimated CAR"
+            raise ValueError("give a group, a list of groups, or None for every group")
         known = list(dict.fromkeys(self.caar["group"].astype(str)))
         unknown = [g for g in chosen if g not in known]
         if unknown:
@@ -291,11 +306,13 @@ class StudyResults:
             columns = part[["value", "p", "n"]].to_numpy(dtype=float, na_value=np.nan)
             numbers = dict(zip(part["statistic"], columns, strict=True))  # statistic -> (value, p, n)
             row: dict[str, str] = {"group": str(group)}
-            n = numbers["caar"][2] if "caar" in numbers else np.nan
+            tests = [name for name in numbers if name in STATISTICS]  # not the counts and totals
+            # the pairs tested: caar's n, else the first test's (statistics may leave caar out)
+            n = numbers["caar"][2] if "caar" in numbers else numbers[tests[0]][2] if tests else np.nan
             row["n"] = "" if np.isnan(n) else str(int(n))
-            for name, title in wanted.items():
-                if name not in numbers:
-                    continue
+            shown = [name for name in wanted if name in numbers] or tests  # a study's own choice
+            for name in shown:
+                title = wanted.get(name, name)
                 value, p = numbers[name][0], numbers[name][1]
                 if name == "caar":
                     row[title] = _cell(value, "{:+.2%}")

@@ -31,6 +31,8 @@ from eventstudy.inference import STATISTICS, TestResult, WindowSample
 from eventstudy.models import MODELS, Design
 from eventstudy.output.folder import Guard
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
@@ -515,3 +517,31 @@ def test_a_loaded_backtest_keeps_the_drifts_benchmarks_and_saves_the_same_text(t
     said = "or the row's own `market` in the events file (BBB for 1 row)"
     assert said in (first / "backtest.md").read_text()
     assert (second / "backtest.md").read_text() == (first / "backtest.md").read_text()
+
+
+def test_the_summary_of_a_study_choosing_statistics_or_leaving_out_confounded_rows(launch_cache) -> None:
+    """statistics = ["sign_z"]: the group table had a blank n and no number at all (stats held
+    them); exclude_confounded: the pair table listed the confounded ORCL and AMZN rows as ok
+    ("ok 25") beside tests of 23, and nothing said which rows were left out; plot_caar([]) drew
+    "No group has an estimated CAR"."""
+    base = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, peers=(), volume=None)
+    config = dataclasses.replace(base, statistics=("sign_z",), exclude_confounded=True)
+    results = run_study(ROOT / "events.csv", launch_cache, config)
+    summary = results.summary()
+    table = summary.tables[0][1].set_index("group")
+    stats = results.stats.set_index(["group", "window", "statistic"])
+    sign = stats.loc[("all", "[-1,+1]", "sign_z")]
+    assert list(table.columns) == ["n", "sign_z"]
+    assert table.loc["all", "n"] == str(int(sign["n"])) == "23"
+    assert table.loc["all", "sign_z"] == f"{sign['value']:+.2f} ({sign['p']:.3f})"
+    car = results.car[(results.car.window == "[-1,+1]") & (results.car.role != "peer")]
+    left = car[car["confounded"].astype("boolean").fillna(True).to_numpy(bool)]
+    assert sorted(left["ticker"]) == ["AMZN", "ORCL"]
+    (said,) = [note for note in summary.notes if note.startswith("exclude_confounded:")]
+    assert said.startswith("exclude_confounded: 2 of them hold other news over [-1,+1]")
+    assert "oracle-openai-300b ORCL" in said and "amazon-openai-38b AMZN" in said
+    plain = run_study(ROOT / "events.csv", launch_cache, base).summary()
+    assert not any("exclude_confounded" in note for note in plain.notes)
+    assert list(plain.tables[0][1].columns[:3]) == ["group", "n", "CAAR"]  # the tests a study leads with
+    with pytest.raises(ValueError, match="give a group, a list of groups, or None for every group"):
+        results.plot_caar([])
