@@ -774,3 +774,43 @@ def test_the_summary_names_the_return_definition_and_what_the_model_is_fitted_on
     assert ff3 in summaries["ff3"]
     assert "; sector model on SPY and SMH; " in summaries["sector"]
     assert "; constant_mean model; " in summaries["constant_mean"]
+
+
+def test_a_log_returns_study_leads_with_its_largest_t_and_says_why_it_has_no_dollars(
+    launch_cache: Path, tmp_path: Path
+) -> None:
+    """returns = "log" (no dollar values): "Largest effects: the largest dollar moves and the
+    largest |t|" listed the first four parties in file order (NVDA stargate-launch, t = +0.58),
+    leaving out AMZN (t = +5.09); every no-value sentence blamed share counts, splits or currencies;
+    the headline read "(t = +6.19***), — of market value —". And a study without INTC listed the
+    config's INTC share-count caveat among its findings (its Data section: "no row is affected")."""
+    from eventstudy import load_config, run_study, save_study
+
+    root = Path(__file__).resolve().parents[1]
+    lean = {"backtest": None, "peers": (), "volume": None, "crosssection": (), "flows": ()}
+    base = replace(load_config(root / "launch.toml"), **lean)
+    results = run_study(root / "events.csv", launch_cache, replace(base, returns="log"))
+    folder = save_study(results, tmp_path / "log")
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    car = pd.read_parquet(folder / "car.parquet")
+    main = car[(car.window == "[-1,+1]") & (car.role != "peer") & (car.outcome == "ok")]
+    assert main["abnormal_value_usd"].isna().all()
+    largest = main.reindex(main["t"].abs().sort_values(ascending=False).index).head(4)
+    caption = "**Largest effects** over [-1,+1]: the largest |t| (no row has a dollar value)."
+    effects = markdown.split(caption)[1]
+    shown = [line.split("|")[1:3] for line in effects.split("\n\n")[1].splitlines()[2:]]
+    expected = largest[["ticker", "event_id"]].to_numpy().tolist()
+    assert [[cell.strip() for cell in row] for row in shown] == expected
+    assert "of market value —" not in markdown and "— of market value" not in markdown
+    assert "share count dated on or before" not in markdown.split("## Data")[0]  # not the cause here
+    assert 'log returns, returns = "log"' in markdown and "no dollar values (log returns)" in markdown
+    subset = tmp_path / "events.csv"
+    events = pd.read_csv(root / "events.csv")
+    with_intc = events.loc[events["ticker"] == "INTC", "event_id"]
+    events[~events["event_id"].isin(with_intc)].to_csv(subset, index=False)
+    folder = save_study(run_study(subset, launch_cache, base), tmp_path / "no-intc")
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    findings = markdown.split("## Findings")[1].split("\n## ")[0]
+    assert "INTC" not in findings and "understated" not in findings
+    assert "Share-count caveat (config) for INTC" in markdown
+    assert "(no row of the study is affected)" in markdown

@@ -16,7 +16,7 @@ import pandas as pd
 from eventstudy.config import window_label
 from eventstudy.report import fmt
 from eventstudy.report.document import Section, Table, cell
-from eventstudy.report.flags import note_counts, vendor_share_pairs
+from eventstudy.report.flags import caveats_on_rows, note_counts, vendor_share_pairs
 from eventstudy.timeline.confounders import DOMINANT_SHARE, DOMINANT_T
 
 
@@ -157,14 +157,12 @@ def data_section(exports: Any) -> Section:
             f"Note on rows: {rest:,} other notes, each on fewer pairs (the note column of car.parquet "
             "holds every row's notes)."
         )
-    noted = " ".join(note for note, _ in counted)
-    for caveat in manifest["config"].get("share_caveats") or ():
-        if str(caveat.get("note")) not in noted:
-            bullets.append(
-                f"Share-count caveat (config) for {fmt.md(caveat.get('ticker'))} from "
-                f"{fmt.md(caveat.get('from'))}: {fmt.md(caveat.get('note'))} (no row of the study is "
-                "affected)."
-            )
+    for caveat in caveats_on_rows(manifest["config"], car)[1]:
+        bullets.append(
+            f"Share-count caveat (config) for {fmt.md(caveat.get('ticker'))} from "
+            f"{fmt.md(caveat.get('from'))}: {fmt.md(caveat.get('note'))} (no row of the study is "
+            "affected)."
+        )
     issues = (manifest.get("validation") or {}).get("issues") or {}
     for ticker, found in sorted(issues.items()):
         for issue in found:

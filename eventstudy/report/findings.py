@@ -35,6 +35,7 @@ from eventstudy.report import fmt
 from eventstudy.report.document import Cell, Section, Table, cell
 from eventstudy.report.flags import (
     FLAG,
+    caveats_on_rows,
     confounded,
     dominated,
     flag_column,
@@ -44,6 +45,7 @@ from eventstudy.report.flags import (
     unscreened,
     vendor_share_pairs,
 )
+from eventstudy.report.parties import LOG_NO_VALUE_REASON, no_value_reason
 from eventstudy.report.tables import ROBUST_TEST
 from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
 
@@ -104,14 +106,16 @@ def largest_effects(parties: pd.DataFrame, zero: pd.DataFrame | None) -> pd.Data
     estimated = parties[(parties["outcome"] == "ok") & np.isfinite(parties["car"].to_numpy(float))]
     if estimated.empty:
         return estimated
-    size = estimated["abnormal_value_usd"].abs()
-    by_value = size.sort_values(ascending=False, na_position="last", kind="stable").index[:TOP]
-    by_t = estimated["t"].abs().sort_values(ascending=False, na_position="last", kind="stable").index[:TOP]
+    # Among the rows that have each: rows without a dollar value (all, with log returns) were
+    # "the largest dollar moves" in file order.
+    size = estimated["abnormal_value_usd"].abs().dropna()
+    by_value = size.sort_values(ascending=False, kind="stable").index[:TOP]
+    by_t = estimated["t"].abs().dropna().sort_values(ascending=False, kind="stable").index[:TOP]
     chosen = estimated.loc[list(dict.fromkeys([*by_value, *by_t]))]
-    chosen = chosen.assign(_size=chosen["abnormal_value_usd"].abs()).sort_values(
-        ["_size"], ascending=False, na_position="last", kind="stable"
+    chosen = chosen.assign(_size=chosen["abnormal_value_usd"].abs(), _t=chosen["t"].abs()).sort_values(
+        ["_size", "_t"], ascending=False, na_position="last", kind="stable"
     )
-    chosen = chosen.drop(columns="_size").head(MAX_EFFECTS)
+    chosen = chosen.drop(columns=["_size", "_t"]).head(MAX_EFFECTS)
     if zero is not None:
         day0 = zero.set_index(["event_id", "ticker"])["car"].rename("car_0")
         chosen = chosen.join(day0, on=["event_id", "ticker"])
@@ -142,7 +146,9 @@ def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
         (*columns, "flags"),
         "ll" + "r" * (len(columns) - 2) + "l",
         tuple(rows),
-        caption=f"**Largest effects** over {main}: the largest dollar moves and the largest |t|.",
+        caption=f"**Largest effects** over {main}: the largest dollar moves and the largest |t|."
+        if chosen["abnormal_value_usd"].notna().any()
+        else f"**Largest effects** over {main}: the largest |t| (no row has a dollar value).",
         footnote=f"t: per-party CAR t (M−k df), {fmt.md(fmt.STARS_NOTE)}; per deal $: value ÷ deal; "
         f"{FLAG}: other news in the window; τ±k: one other day carries most of the CAR.",
     )
@@ -271,9 +277,10 @@ def headline(
 def _party_sentence(row: pd.Series, main: str) -> str:
     text = (
         f"**{fmt.md(row['ticker'])}** on {fmt.md(row['event_id'])}, CAR{main} {fmt.percent(row['car'])} "
-        f"(t = {fmt.md(fmt.starred(row['t'], row['p']))}), {fmt.money(row['abnormal_value_usd'])} of market "
-        "value"
+        f"(t = {fmt.md(fmt.starred(row['t'], row['p']))})"
     )
+    if not fmt.is_missing(row.get("abnormal_value_usd")):  # "— of market value —" said nothing
+        text += f", {fmt.money(row['abnormal_value_usd'])} of market value"
     if not fmt.is_missing(row.get("value_to_deal")):
         text += f", {fmt.ratio(row['value_to_deal'])} per deal dollar"
     flags = []
@@ -471,13 +478,17 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
         names = ", ".join(
             f"{fmt.md(t)} {fmt.md(e)}" for t, e in zip(no_value.ticker, no_value.event_id, strict=True)
         )
-        bullets.append(
-            f"{len(no_value)} of {len(estimated)} estimated parties have no dollar value over {main} (no "
-            "share count dated on or before the session before the window, only one dated before a split, "
-            f"or prices not in US dollars; car.parquet's note says which): {names}. They are in no dollar "
-            "total."
+        why = (
+            "no share count dated on or before the session before the window, only one dated before a "
+            "split, or prices not in US dollars; car.parquet's note says which"
         )
-    for caveat in config.get("share_caveats") or ():
+        if no_value_reason(no_value) == LOG_NO_VALUE_REASON:  # not a share count's: every row's
+            why = 'log returns, returns = "log": a log abnormal return times a market value is not dollars'
+        bullets.append(
+            f"{len(no_value)} of {len(estimated)} estimated parties have no dollar value over {main} "
+            f"({why}): {names}. They are in no dollar total."
+        )
+    for caveat in caveats_on_rows(config, car)[0]:  # a caveat of no row is said in Data only
         bullets.append(
             f"Share count of {fmt.md(caveat.get('ticker'))} from {fmt.md(caveat.get('from'))}: "
             f"{fmt.md(caveat.get('note'))}."
@@ -522,13 +533,15 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
         )
         parts.append(f"with no flagged news to explain it, a day other than day 0 carries the CAR of {days}")
     estimated = parties[parties["outcome"] == "ok"]
-    no_value = int((~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))).sum())
-    if no_value:
-        parts.append(f"{no_value} estimated parties have no market value")
+    lacking = estimated[~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))]
+    if len(lacking) and no_value_reason(lacking) == LOG_NO_VALUE_REASON:
+        parts.append("no dollar values (log returns)")
+    elif len(lacking):
+        parts.append(f"{len(lacking)} estimated parties have no market value")
     vendor, n_pairs = vendor_share_pairs(car)
     if vendor:
         parts.append(f"the share counts of {vendor} of {n_pairs} parties are vendor figures")
-    caveated = sorted({str(c.get("ticker")) for c in config.get("share_caveats") or ()})
+    caveated = sorted({str(c.get("ticker")) for c in caveats_on_rows(config, car)[0]})
     if caveated:
         parts.append("share-count caveats for " + ", ".join(fmt.md(t) for t in caveated))
     if not screened(car):

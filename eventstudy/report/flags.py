@@ -9,6 +9,7 @@ before the screen existed lack these columns: :func:`screened` says so and every
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,3 +155,13 @@ def vendor_share_pairs(car: pd.DataFrame) -> tuple[int, int]:
     the listed parties (not the peers) of ``car``: one count for every sentence that gives it."""
     listed = car[car["role"] != "peer"]
     return dict(note_counts(listed)).get(VENDOR_NOTE, 0), len(listed.drop_duplicates(["event_id", "ticker"]))
+
+
+def caveats_on_rows(config: Mapping[str, Any], car: pd.DataFrame) -> tuple[list[Any], list[Any]]:
+    """The config's ``share_caveats`` split in those whose note some listed party's row of
+    ``car`` carries (a market value of that ticker and span) and the others (no row of the
+    study is affected: the ticker is not in it, or none of its rows has a market value)."""
+    noted = " ".join(car.loc[car["role"] != "peer", "note"].astype(str)) if "note" in car else ""
+    caveats = list(config.get("share_caveats") or ())
+    applied = [c for c in caveats if str(c.get("note")) in noted]
+    return applied, [c for c in caveats if c not in applied]

@@ -18,12 +18,27 @@ from eventstudy.report import fmt
 from eventstudy.report.document import Cell, Section, Table, cell
 from eventstudy.report.flags import flag_column
 from eventstudy.report.windows import DAY0_WINDOW
+from eventstudy.tables import LOG_RETURNS_NOTE
 
 NO_VALUE_REASON = (
     "a market value needs a share count dated on or before the session before the window (and not "
     "before a split), prices in US dollars and an estimated abnormal return (see each row's outcome "
     "and note)."
 )
+LOG_NO_VALUE_REASON = (
+    'the study\'s returns are log returns (returns = "log"), and a log abnormal return times a market '
+    'value is not a change in dollars: dollar values need returns = "simple".'
+)
+
+
+def no_value_reason(rows: pd.DataFrame) -> str:
+    """Why ``rows`` (car.parquet rows without a dollar value) have none: the study's log returns
+    when each row's note says so (share counts, splits and currencies are not the cause then),
+    else what a market value needs."""
+    notes = rows["note"].astype(str) if "note" in rows.columns else pd.Series([], dtype=str)
+    if len(notes) and notes.str.contains(LOG_RETURNS_NOTE, regex=False).all():
+        return LOG_NO_VALUE_REASON
+    return NO_VALUE_REASON
 
 
 def known(values: pd.Series) -> pd.Series:
@@ -119,7 +134,8 @@ def windows_note(day0: str | None, main: str) -> str:
 def missing_note(frame: pd.DataFrame, column: str, what: str) -> str:
     """A sentence when no row of ``frame`` has ``column`` (empty otherwise)."""
     if len(frame) and not len(known(frame[column])):
-        return f" No row has {what}: {NO_VALUE_REASON}"
+        reason = no_value_reason(frame) if column == "abnormal_value_usd" else NO_VALUE_REASON
+        return f" No row has {what}: {reason}"
     return ""
 
 
@@ -195,7 +211,7 @@ def value_section(
     if not plotted.any() or figure is None:
         paragraph = (
             f"None of the {len(with_deal)} (event, party) rows with a disclosed deal has an abnormal dollar "
-            f"value over {main}, so there is no figure: {NO_VALUE_REASON}"
+            f"value over {main}, so there is no figure: {no_value_reason(with_deal)}"
         )
         return Section("value-per-deal", title, paragraphs=(paragraph,), tables=(table,))
     return Section("value-per-deal", title, figures=(figure(),), tables=(table,))
