@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import random
@@ -1353,3 +1354,30 @@ def test_any_stopped_batch_reads_as_nothing_until_clean_leaves_each_file_its_lat
                 assert store.read_prices(symbol)["adj_close"].tolist() == want
         assert sorted(store.symbols("prices")) == sorted(expected)
         assert leftovers(store) == [] and not journal_of(store).exists() and store.verify() == []
+
+
+def test_json_nested_deeper_than_a_record_is_a_damaged_file(store: PriceStore, capsys) -> None:
+    """json's parser recurses: a provenance record (its hash made to match) or a batch journal of
+    100,000 nested brackets gave RecursionError tracebacks on cache verify, --clean and every run."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    path = store.price_path("AAA")
+    table = pq.read_table(path)
+    metadata = {
+        **table.schema.metadata,
+        store_module.PROVENANCE_KEY: deep,
+        store_module.PROVENANCE_SHA_KEY: hashlib.sha256(deep).hexdigest().encode(),
+    }
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+    with pytest.raises(CacheCorruptError, match="provenance is not JSON"):
+        store.read_prices("AAA")
+    assert main(["cache", "verify", "--cache", str(store.root)]) == 1
+    out = capsys.readouterr().out
+    assert "bad_provenance: provenance is not JSON (maximum recursion depth exceeded" in out
+    path.unlink()
+    journal_of(store).parent.mkdir(parents=True, exist_ok=True)
+    journal_of(store).write_bytes(deep)
+    with pytest.raises(InputError, match="is not a journal this package wrote"), store.consistent_reads():
+        pass
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "maximum recursion depth exceeded" in err and "Traceback" not in err

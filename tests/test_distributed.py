@@ -692,7 +692,9 @@ def test_a_bad_scheduler_is_one_line_and_exit_2(
     assert not out.exists()
 
 
-@pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"address": 5}', '{"id": "x"}'])
+@pytest.mark.parametrize(
+    "content", ["", "not json", "[1, 2]", '{"address": 5}', '{"id": "x"}', "[" * 100_000 + "]" * 100_000]
+)
 def test_a_file_that_is_not_a_scheduler_file_is_one_line_and_exit_2(
     launch_cache, tmp_path: Path, capsys, content: str
 ) -> None:

@@ -595,6 +595,19 @@ def test_the_results_are_a_results_object_in_every_format() -> None:
     assert results.to_frame() is not results.stats
 
 
+@pytest.mark.parametrize("schema", [b"[1]", b'{"columns": 5}', b"[" * 100_000 + b"]" * 100_000])
+def test_a_parquet_schema_record_of_another_shape_is_no_record(tmp_path, schema: bytes) -> None:
+    """Valid JSON of another shape under eventstudy.schema (a list, columns not a list, 100,000
+    nested brackets) gave AttributeError, TypeError and RecursionError tracebacks."""
+    import pyarrow as pa
+
+    table = pa.table({"id": ["A", "B"], "tau": [0, 0], "ar": [0.01, 0.03]})
+    path = tmp_path / "ar.parquet"
+    pq.write_table(table.replace_schema_metadata({b"eventstudy.schema": schema}), path)
+    caar = infer(path, units="decimal", statistics=["caar"]).stats["value"].iloc[0]
+    assert caar == pytest.approx(0.02, rel=1e-12)
+
+
 def test_timestamps_in_an_object_column_are_dates() -> None:
     """A frame's date column of Timestamps with object dtype (a column built row by row) was refused:
     "'2024-01-02 00:00:00' is not a date"; its datetime64 twin was read. Both give the same results;

@@ -232,9 +232,12 @@ def _check_recorded_units(path: Path, units: str, table: TextTable) -> None:
     try:
         metadata = pq.read_schema(path).metadata or {}
         schema = json.loads(metadata.get(b"eventstudy.schema", b"{}"))
-    except (OSError, ValueError, pa.ArrowException):
+    except (OSError, ValueError, RecursionError, pa.ArrowException):
         return  # read_text_table read the file; a schema of another writer is no record
-    recorded = {c.get("name"): c.get("unit") for c in schema.get("columns", []) if isinstance(c, dict)}
+    columns = schema.get("columns") if isinstance(schema, dict) else None
+    if not isinstance(columns, list):  # JSON of another shape: no record either
+        return
+    recorded = {c.get("name"): c.get("unit") for c in columns if isinstance(c, dict)}
     column = "ar" if table.has("ar") else "car"
     expected = RECORDED_UNITS.get(str(recorded.get(column)))
     if expected is not None and expected != units:

@@ -943,7 +943,7 @@ def _parse_provenance(path: str | Path, metadata: Mapping[bytes, bytes]) -> dict
         )
     try:
         record = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # json recurses: nesting
         raise CacheCorruptError(path, "bad_provenance", f"provenance is not JSON ({exc})") from None
     if not isinstance(record, dict):
         raise CacheCorruptError(path, "bad_provenance", "provenance is not a JSON object")
@@ -1179,7 +1179,8 @@ def _read_journal(root: Path) -> list[_Rename]:
                     isinstance(part, str) for part in identity
                 ):
                     raise ValueError(f"{identity!r} is not a file's identity")
-    except (OSError, ValueError, TypeError, KeyError) as exc:  # JSONDecodeError is a ValueError
+    # JSONDecodeError is a ValueError; json's parser recurses (a file of nested brackets)
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise CacheCorruptError(journal, "unreadable", _one_line(exc)) from None
     return renames
 

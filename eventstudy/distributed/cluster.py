@@ -164,7 +164,7 @@ def _check_scheduler_file(path: Path) -> None:
     (Dask asserted it, or indexed a list: tracebacks)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # json recurses: nesting
         raise InputError(str(path), f"not a Dask scheduler file ({exc})", field="--scheduler") from None
     if not isinstance(document, dict) or not isinstance(document.get("address"), str):
         raise InputError(
