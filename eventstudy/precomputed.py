@@ -200,8 +200,11 @@ def ar_event_panel(
     has = ar["date"].notna().to_numpy() if "date" in ar else np.zeros(len(ar), dtype=bool)
     event_dated = bool(has.any() and has[ar["value"].notna().to_numpy()].all())
     dated = [ar["date"][has]] if event_dated else []
-    if estimation_dates is not None and estimation_dates.notna().all():
-        dated.append(estimation_dates)
+    est_has = np.zeros(0, dtype=bool)
+    if estimation is not None and estimation_dates is not None:  # the same rule for the residuals
+        est_has = estimation_dates.notna().to_numpy()
+        if est_has[estimation["value"].notna().to_numpy()].all() and (est_has.any() or not len(est_has)):
+            dated.append(estimation_dates[est_has])
     all_dated = event_dated and len(dated) == (1 if estimation is None else 2)
     event_day = np.full(ar_event.shape, -1, dtype=np.int64)
     estimation_day = np.full(ar_estimation.shape, -1, dtype=np.int64)
@@ -211,8 +214,8 @@ def ar_event_panel(
         event_day[codes[has], column[has]] = days
         if all_dated and estimation is not None:
             rows, cols, _ = est_positions
-            estimation_day[rows, cols] = np.searchsorted(
-                calendar, estimation["date"].to_numpy("datetime64[ns]")
+            estimation_day[rows[est_has], cols[est_has]] = np.searchsorted(
+                calendar, estimation["date"][est_has].to_numpy("datetime64[ns]")
             )
     else:
         missing |= {"event_dates"}

@@ -101,3 +101,32 @@ def test_a_runs_ar_table_with_days_past_the_data_is_read(launch_cache, tmp_path)
                 run, inferred = stat(results.stats, "all", window, name), stat(got, "all", window, name)
                 assert inferred["n"] == run["n"] == n
                 assert inferred["value"] == pytest.approx(run["value"], rel=1e-12)
+
+
+def test_a_day_without_a_value_or_a_date_changes_no_statistic_in_either_panel() -> None:
+    """A residual row with neither a date nor a value (as a window's day past the data has in the
+    abnormal returns) made the estimation panel undated: Kolari-Pynnönen's r̄ and its tests became
+    "not computable" (re-attack of the fix reading such rows). In either panel it is a missing day."""
+    rng = np.random.default_rng(1)
+    days = pd.bdate_range("2024-01-01", periods=400)
+    ar_rows, est_rows = [], []
+    for i, day0 in enumerate([150, 200, 260, 300, 330]):
+        def row(tau: int, firm: str = f"F{i}", day0: int = day0) -> dict[str, object]:
+            return {"id": firm, "tau": tau, "date": days[day0 + tau], "ar": rng.normal(0, 0.02)}
+
+        ar_rows += [row(t) for t in (-1, 0, 1)]
+        est_rows += [row(t) for t in range(-120, -10)]
+    ar, est = pd.DataFrame(ar_rows), pd.DataFrame(est_rows)
+    names = ["kp_adjusted_patell_z", "kp_average_correlation", "cluster_date_t", "patell_z"]
+    options = {"units": "decimal", "n_params": 2, "statistics": names, "windows": [(-1, 1)]}
+    plain = infer(ar, estimation=est, **options).stats
+    blank = {"id": "F0", "date": pd.NaT, "ar": np.nan}
+    with_blank_residual = pd.concat([est, pd.DataFrame([{**blank, "tau": -5}])], ignore_index=True)
+    with_blank_day = pd.concat([ar, pd.DataFrame([{**blank, "tau": 2}])], ignore_index=True)
+    assert not plain["reference"].str.startswith("not computable").any()
+    for stats in (
+        infer(ar, estimation=with_blank_residual, **options).stats,
+        infer(with_blank_day, estimation=est, **options).stats,
+    ):
+        pd.testing.assert_frame_equal(stats[["statistic", "n"]], plain[["statistic", "n"]])
+        np.testing.assert_allclose(stats["value"], plain["value"], rtol=1e-12)
