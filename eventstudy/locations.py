@@ -10,25 +10,42 @@ it loads pandas, and the data layer opens the cache with the same rules.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 
 def is_url(location: str | Path) -> bool:
-    """True for ``protocol://...`` other than ``file://`` (a local folder is a path or a file URL)."""
-    return "://" in str(location) and not str(location).startswith("file://")
+    """True for ``protocol://...`` other than a file URL (a local folder is a path or a file URL)."""
+    return "://" in str(location) and not is_file_url(location)
+
+
+def is_file_url(location: str | Path) -> bool:
+    """True for a ``file:`` URL, its scheme in any case (``FILE:///x``)."""
+    return str(location)[:5].lower() == "file:"
 
 
 def local_folder(location: str | Path) -> str:
-    """The folder ``location`` names on this machine: the text as it is, or a file URL's path.
+    """The folder ``location`` names on this machine: the text as it is, or a file URL's path
+    (``file:/x``, ``file:///x``, ``file://localhost/x``, percent-escapes decoded: ``my%20cache``
+    is ``my cache``).
 
     Raises
     ------
     ValueError
-        For a file URL of another host (``file://host/x``).
+        For a file URL of another host (``file://host/x``), one whose path is not from the root
+        (``file:x``), with a query or fragment, or naming the root of the file system (``/``:
+        a cache's folders would be made there); for the root given as a path, too.
     """
     text = str(location)
-    folder = re.sub(r"^file://(localhost)?", "", text)
-    if text.startswith("file://") and not folder.startswith("/"):
-        raise ValueError("a file URL names a folder from the root: file:///path")
+    folder = text
+    if is_file_url(text):
+        from urllib.parse import unquote, urlsplit
+
+        url = urlsplit(text)
+        if url.netloc.lower() not in ("", "localhost") or not url.path.startswith("/"):
+            raise ValueError("a file URL names a folder from the root of this machine: file:///path")
+        if url.query or url.fragment or text.endswith(("?", "#")):
+            raise ValueError("a file URL of a folder has no query (?) or fragment (#)")
+        folder = unquote(url.path)
+    if folder and not folder.strip("/"):
+        raise ValueError("the root of the file system is not a cache folder")
     return folder

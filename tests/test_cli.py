@@ -496,4 +496,32 @@ def test_a_file_url_names_a_folder_from_the_root(tmp_path: Path, capsys, monkeyp
     assert open_cache(f"file://localhost{folder}").root == folder
     with pytest.raises(InputError, match="from the root"):
         open_cache("file://host/x")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
+    # A re-attack: file:/x (one slash) made ./file:/x, percent-escapes and a query stayed in the
+    # folder's name, FILE:/// was "a URL" and file://LOCALHOST/ another host; file://localhost/
+    # made the cache's folders at the root of the file system.
+    spaced = tmp_path / "my cache"
+    spaced.mkdir()
+    for url, root in (
+        (f"file:{folder}", folder),
+        (f"FILE://{folder}", folder),
+        (f"file://LOCALHOST{folder}", folder),
+        (f"file://{tmp_path}/my%20cache", spaced),
+    ):
+        assert main(["cache", "list", "--cache", url]) == 0, url
+        assert f"in {root}/" in capsys.readouterr().out
+        assert open_cache(url).root == root
+    for url, problem in (
+        ("file:x", "a file URL names a folder from the root"),
+        (f"file://{folder}?x=1", "a file URL of a folder has no query (?) or fragment (#)"),
+        (f"file://{folder}#top", "a file URL of a folder has no query (?) or fragment (#)"),
+        ("file://localhost/", "the root of the file system is not a cache folder"),
+        ("/", "the root of the file system is not a cache folder"),
+        ("//", "the root of the file system is not a cache folder"),
+    ):
+        with pytest.raises(SystemExit):
+            main(["cache", "import", "--returns", "r.csv", "--units", "decimal", "--cache", url])
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"error: argument --cache: {url}: {problem}" in err, err
+        with pytest.raises(InputError, match=re.escape(problem)):
+            open_cache(url)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "my cache"]
