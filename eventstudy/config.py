@@ -845,7 +845,9 @@ def load_config(path: str | Path, *, model: str | None = None) -> StudyConfig:
         first = sorted(unknown)[0]
         tables = "study, shares, backtest, flows, crosssection"
         problem = f"unknown table (expected {tables})"
-        if not isinstance(document[first], dict | list):  # `name = "t"` before any [table]
+        value = document[first]  # [[x]] is a list of tables; `name = "t"` before any [table] a key
+        tables_of = [value] if isinstance(value, dict) else value if isinstance(value, list) else [None]
+        if not all(isinstance(item, dict) for item in tables_of):
             problem = f"a key outside any table: keys go in a table ({tables}), e.g. [study]"
         raise InputError(where, problem, field=_short(first))
     study = document.get("study", {})

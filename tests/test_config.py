@@ -174,6 +174,8 @@ def test_bad_caveats_name_the_entry_and_key(
         ("[studdy]\n", "studdy", "unknown table"),
         # a key before any table was "unknown table": it is a key, which goes in a table
         ('name = "t"\n', "name", "a key outside any table: keys go in a table (study, shares, "),
+        ('peers = ["NVDA"]\n', "peers", "a key outside any table"),
+        ("[[studdy]]\n", "studdy", "unknown table"),
     ],
 )
 def test_bad_tables_name_the_table(tmp_path: Path, capsys, text: str, field: str, words: str) -> None:

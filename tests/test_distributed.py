@@ -692,6 +692,14 @@ def test_a_bad_scheduler_is_one_line_and_exit_2(
     assert not out.exists()
 
 
+def test_local_n_is_read_as_the_number_it_writes() -> None:
+    """local:0000000002 (ten characters) was taken for 10^9 workers and refused."""
+    from eventstudy.distributed.cluster import parse_scheduler
+
+    assert parse_scheduler("local:0000000002") == ("local", 2) == parse_scheduler("local:2")
+    assert parse_scheduler("local") == ("local", None)
+
+
 @pytest.mark.parametrize(
     "content", ["", "not json", "[1, 2]", '{"address": 5}', '{"id": "x"}', "[" * 100_000 + "]" * 100_000]
 )

@@ -617,6 +617,8 @@ def test_timestamps_in_an_object_column_are_dates() -> None:
     typed = infer(frame.assign(date=pd.Series(days, dtype="datetime64[ns]")), units="decimal").stats
     loose = infer(frame.assign(date=pd.Series(days, dtype=object)), units="decimal").stats
     pd.testing.assert_frame_equal(loose, typed)
+    numpy_days = pd.Series([day.to_datetime64() for day in days], dtype=object)  # np.datetime64 objects
+    pd.testing.assert_frame_equal(infer(frame.assign(date=numpy_days), units="decimal").stats, typed)
     clustered = typed[(typed["statistic"] == "cluster_date_t") & (typed["group"] == "all")]
     assert not clustered["reference"].str.startswith("not computable").any()
     timed = pd.Series([day + pd.Timedelta(hours=10) for day in days], dtype=object)

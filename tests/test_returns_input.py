@@ -182,6 +182,14 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     right = ["cache", "import", "--units", "percent", "--definition", "log", "--cache", str(tmp_path / "c2")]
     assert main([*right, "--returns", str(mislabelled)]) == 0
     assert capsys.readouterr().err == ""
+    # in percent and still large: not told to give the --units percent it gave
+    large = tmp_path / "large.csv"
+    large.write_text("id,date,ret\nAAA,2024-01-02,30\nAAA,2024-01-03,-40\n")
+    assert main([*right, "--returns", str(large)]) == 0
+    assert capsys.readouterr().err == (
+        f"eventstudy: warning: {large}: the median |return| is 0.35 (35% a period) after dividing the values "
+        "by 100 (--units percent): are they returns?\n"
+    )
     wide = tmp_path / "wide.csv"
     wide.write_text("date,AAA,BBB\n2024-01-02,0.01,\n2024-01-03,0.02,\n")
     assert main(["cache", "import", "--units", "decimal", "--returns", str(wide), "--cache", str(cache)]) == 0

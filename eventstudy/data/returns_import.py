@@ -152,7 +152,12 @@ def doubts(parsed: ParsedReturns) -> list[str]:
     values = np.concatenate([s.frame["ret"].to_numpy(float) for s in parsed.series] or [np.empty(0)])
     values = np.abs(values[np.isfinite(values) & (values != 0)])
     median = float(np.median(values)) if values.size else 0.0
-    if median > LARGE_MEDIAN_RETURN:
+    if median > LARGE_MEDIAN_RETURN and parsed.provenance.get("units") == "percent":  # divided already
+        said.append(
+            f"{parsed.path}: the median |return| is {median:.4g} ({median:.0%} a period) after dividing the "
+            "values by 100 (--units percent): are they returns?"
+        )
+    elif median > LARGE_MEDIAN_RETURN:
         said.append(
             f"{parsed.path}: the median |return| is {median:.4g} ({median:.0%} a period) in decimal units: "
             "are its units right (--units percent when 1.5 means 1.5%)? Import it again with the right ones"

@@ -71,7 +71,7 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
         match = _LOCAL.fullmatch(text)
         if match is None or (match.group(1) is not None and not match.group(1).strip("0")):
             raise InputError("--scheduler", f"{spec!r}: write local, or local:N with N >= 1 worker processes")
-        digits = match.group(1)
+        digits = None if match.group(1) is None else match.group(1).lstrip("0")  # local:0002 is 2
         # int() of over 4,300 digits raises ValueError (a traceback): such a count is too many anyway
         workers = None if digits is None else int(digits) if len(digits) <= 9 else 10**9
         cores = os.cpu_count() or 1
