@@ -440,6 +440,21 @@ def test_a_formula_python_cannot_evaluate_or_of_several_dependents_is_a_note() -
     assert len(huge) == 1 and huge["note"].iloc[0].startswith("formula could not be evaluated")
 
 
+@pytest.mark.parametrize(
+    "formula", ["car ~ np.log(deal_usd)", "value_to_deal ~ C(role, Treatment('supplier'))", "car ~ deal_usd"]
+)
+def test_a_variable_no_row_has_is_named(formula: str) -> None:
+    """Every deal undisclosed: the report's notes were patsy's "negative dimensions are not
+    allowed" and "specified level 'supplier' not found" (a finder): the variable is named."""
+    car, events = car_rows(n=12)
+    car = car.assign(deal_usd=np.nan, value_to_deal=np.nan)
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    out = fit_cross_section(rows, CrossSectionSpec("r", formula, (-1, 1)))
+    blank = "value_to_deal" if formula.startswith("value_to_deal") else "deal_usd"
+    assert len(out) == 1 and out["coef"].isna().all()
+    assert out["note"].iloc[0] == f"not estimable: no row of the sample has a value of {blank}"
+
+
 COVARIATES = [
     *("beta", "sigma", "car_se", "deal_usd", "mcap_prev_usd", "np.log(deal_usd)", "np.sqrt(deal_usd)"),
     *("np.abs(beta)", "np.exp(beta)", "np.log1p(deal_usd)"),

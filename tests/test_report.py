@@ -471,9 +471,10 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     )
     # Both samples: the group totals with and without the confounded row, from stats rows.
     assert (
-        "⚑ 1 of 3 windows [-1,+1] hold other news. Without them, g1 created +$4.0B (not +$5.0B)" in findings
+        "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1 created +$4.0B (not +$5.0B)" in findings
     )
     assert "— (not +1.667) per deal dollar" in findings
+    assert "1 of 2 announcements has no disclosed deal size: it is in no value per deal dollar." in findings
     # each party named with its event: a ticker of two events was listed twice, with no way to tell
     ranking = "the value-per-deal ranking starts NVDA on alpha-deal +1.333 (the same leader as with them)"
     assert ranking in findings
@@ -512,6 +513,15 @@ def test_deal_flows_from_the_config(tmp_path) -> None:
     assert (
         "+$5.0B\\*\\* over 2 (event, party) rows (stats.parquet: g1, [-1,+1], `dollar_abnormal_value`)"
         in markdown
+    )
+    assert "as declared in the config's [[flows]]; edge width grows with the deal size." in markdown
+    # no deal disclosed: the caption said the widths grew with deal sizes there are none of
+    from eventstudy.report.sections import flows_section
+
+    undisclosed = deal_flows(exports.car.assign(deal_usd=np.nan), edges, "[-1,+1]")
+    section = flows_section(undisclosed, exports.stats)
+    assert section is not None and "no deal size is disclosed: every edge is a thin dashed grey line" in str(
+        [f.caption for f in section.figures]
     )
     for bad, field in (
         ([{"event_id": "a", "payer": "X", "payee": "X"}], "flows[0].payee"),

@@ -488,6 +488,13 @@ def _absent_terms(spec: CrossSectionSpec, missing: list[str], n: int, dropped: i
     return pd.concat(frames, ignore_index=True) if frames else _empty(spec, n, dropped, "").iloc[:0]
 
 
+def _blank_variables(formula: str, data: pd.DataFrame) -> list[str]:
+    """The columns of ``data`` the formula names whose every value is missing (e.g. ``deal_usd``
+    when no deal is disclosed): patsy drops every row and fails with its own words."""
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
+    return [str(c) for c in data.columns if c in names and data[c].isna().all()]
+
+
 def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
     """One regression: a row per (term, covariance type) (:data:`CROSSSECTION_COLUMNS`).
 
@@ -528,6 +535,10 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         with np.errstate(all="ignore"):
             data["_weight"] = (data["_se"].min() / data["_se"]) ** 2 if len(data) else data["_se"]
         data = data[data["_weight"] >= 1 / WEIGHT_RANGE]
+    blank = _blank_variables(spec.formula, data)
+    if blank:  # every row would drop as missing: patsy's "negative dimensions are not allowed"
+        why = f"not estimable: no row of the sample has a value of {', '.join(blank)}"
+        return _empty(spec, 0, total, why)
     try:
         y, x, absent = _design(spec.formula, data)
     except TooManyParametersError as exc:

@@ -365,10 +365,11 @@ def _twin_verdict(stats: Stats, group: str, main: str, test: Any) -> str:
 
 def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:
     """"⚑ k of n windows [...] hold other news and u were not screened for earnings"."""
-    unscreened_text = "were not screened for earnings (outside the ticker's earnings calendar)"
+    were = "was" if unknown == 1 else "were"
+    unscreened_text = f"{were} not screened for earnings (outside the ticker's earnings calendar)"
     if not flagged:
         return f"{unknown} of {n} windows {main} {unscreened_text}"
-    text = f"{FLAG} {flagged} of {n} windows {main} hold other news"
+    text = f"{FLAG} {flagged} of {n} windows {main} {'holds' if flagged == 1 else 'hold'} other news"
     return text + (f" and {unknown} {unscreened_text}" if unknown else "")
 
 
@@ -504,9 +505,8 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
     missing = int(undisclosed["deal_usd"].isna().sum())
     if missing:
         bullets.append(
-            f"{missing} of {len(undisclosed)} announcements have no disclosed deal size: they are in no "
-            "value per "
-            "deal dollar."
+            f"{missing} of {len(undisclosed)} announcements {'has' if missing == 1 else 'have'} no disclosed "
+            f"deal size: {'it is' if missing == 1 else 'they are'} in no value per deal dollar."
         )
     return bullets
 

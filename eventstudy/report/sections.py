@@ -7,6 +7,7 @@ drawing an empty figure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -320,12 +321,16 @@ def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Sectio
                 "party) rows "
                 f"(stats.parquet: {fmt.md(group)}, {flows.window}, `dollar_abnormal_value`)"
             )
+    disclosed = any(math.isfinite(f.deal_usd) for f in flows.flows)
+    widths = (
+        "edge width grows with the deal size"
+        if disclosed
+        else "no deal size is disclosed: every edge is a thin dashed grey line"
+    )
     caption = (
-        "Who pays whom in the study's deals, as declared in the config's [[flows]]; edge width grows with "
-        "the "
-        "deal size. Per-edge values are the listed parties' own rows; the total value created by each group "
-        "is "
-        "one stats.parquet row, not the sum of the edges: "
+        f"Who pays whom in the study's deals, as declared in the config's [[flows]]; {widths}. Per-edge "
+        "values are the listed parties' own rows; the total value created by each group is one "
+        "stats.parquet row, not the sum of the edges: "
         + ("; ".join(totals) if totals else "see Findings")
         + "."
     )
