@@ -326,7 +326,7 @@ def test_a_verdict_that_turns_is_said_when_no_group_is_significant(tmp_path) -> 
     sentence = next(line for line in findings.splitlines() if "CAAR[-1,+1] is significant" in line)
     assert sentence.endswith(
         "is significant for no group (g1 (⚑ without its 1 confounded or unscreened window: "
-        "t = +3.10\\*\\*\\*, significant))."
+        "t = +3.10\\*\\*\\*, significant at 5%))."
     ), sentence
 
 
@@ -467,7 +467,7 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     # and the verdict turns without the confounded row (said beside it: the headline once did not).
     assert (
         "for g1 (+7.00%, t = +2.60\\*\\*\\*, BH q = 0.054; ⚑ without its 1 confounded or unscreened window: "
-        "t = +0.90, not significant); not for g2." in findings
+        "t = +0.90, not significant at 5%); not for g2." in findings
     )
     # Both samples: the group totals with and without the confounded row, from stats rows.
     assert (

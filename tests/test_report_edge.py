@@ -814,3 +814,21 @@ def test_a_log_returns_study_leads_with_its_largest_t_and_says_why_it_has_no_dol
     assert "INTC" not in findings and "understated" not in findings
     assert "Share-count caveat (config) for INTC" in markdown
     assert "(no row of the study is affected)" in markdown
+
+
+def test_a_model_without_parameters_is_described_as_it_ran(launch_cache: Path, tmp_path: Path) -> None:
+    """--model market_adjusted: Methods gave Var(CAR) = σ²(L + s'(X'X)⁻¹s) and Limitations a model
+    "estimated before each event", while nothing is estimated and car_se is σ√L exactly."""
+    from eventstudy import load_config, run_study, save_study
+
+    root = Path(__file__).resolve().parents[1]
+    lean = {"backtest": None, "peers": (), "volume": None, "crosssection": (), "flows": ()}
+    config = replace(load_config(root / "launch.toml"), model="market_adjusted", **lean)
+    folder = save_study(run_study(root / "events.csv", launch_cache, config), tmp_path / "out")
+    car = pd.read_parquet(folder / "car.parquet")
+    ok = car[car["outcome"] == "ok"]
+    length = ok["tau_end"] - ok["tau_start"] + 1
+    np.testing.assert_allclose(ok["car_se"], ok["sigma"] * np.sqrt(length), rtol=1e-12)
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    assert "Var(CAR) = σ²L, σ² the mean square of the estimation window's abnormal returns" in markdown
+    assert "X'X" not in markdown and "estimated before each event" not in markdown

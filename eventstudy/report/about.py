@@ -17,6 +17,7 @@ from eventstudy.config import window_label
 from eventstudy.report import fmt
 from eventstudy.report.document import Section, Table, cell
 from eventstudy.report.flags import caveats_on_rows, note_counts, vendor_share_pairs
+from eventstudy.report.windows import n_params
 from eventstudy.timeline.confounders import DOMINANT_SHARE, DOMINANT_T
 
 
@@ -263,9 +264,14 @@ def methods_section(
         + f", estimated over {estimation_text(config)}; at "
         f"least {config['min_estimation_obs']} valid returns, else outcome insufficient_estimation.",
         f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.{missing}",
-        "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with M−k "
-        "degrees of freedom; cross-event tests: the battery of stats.parquet (README: formulas and "
-        "references).",
+        (
+            "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with "
+            "M−k degrees of freedom"
+            if n_params(manifest)
+            else "Per-party test: Var(CAR) = σ²L, σ² the mean square of the estimation window's abnormal "
+            "returns (the model estimates no parameter: k = 0), t with M degrees of freedom"
+        )
+        + "; cross-event tests: the battery of stats.parquet (README: formulas and references).",
         "Market value: Close on τ−1 × the latest share count dated on or before τ−1 (none from a count "
         "dated before a split, the closes being split-adjusted); abnormal dollar value = "
         "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",

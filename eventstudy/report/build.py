@@ -71,7 +71,11 @@ def build_report(exports: Exports) -> Report:
     sections = [
         findings_section(car, stats, day0, main, config),
         limitations_section(
-            car, stats, main, manifest.get("model", {}).get("description", config.get("model", "?"))
+            car,
+            stats,
+            main,
+            manifest.get("model", {}).get("description", config.get("model", "?")),
+            estimated=k > 0,
         ),
         tests_section(tables),
         data_section(exports),

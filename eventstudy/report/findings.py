@@ -358,7 +358,7 @@ def _twin_verdict(stats: Stats, group: str, main: str, test: Any) -> str:
     if k <= 0 or _significant(twin) == _significant(test):
         return ""
     t = fmt.md(fmt.starred(twin["value"], twin["p"], twin.get("p_bh")))
-    verdict = "significant" if _significant(twin) else "not significant"
+    verdict = "significant at 5%" if _significant(twin) else "not significant at 5%"  # a star is 10%
     windows = "window" if k == 1 else "windows"
     return f"{FLAG} without its {k} confounded or unscreened {windows}: t = {t}, {verdict}"
 
@@ -580,8 +580,10 @@ def findings_section(
     )
 
 
-def limitations_section(car: pd.DataFrame, stats: pd.DataFrame | None, main: str, model: str) -> Section:
-    """A few sentences on what the numbers cannot show."""
+def limitations_section(
+    car: pd.DataFrame, stats: pd.DataFrame | None, main: str, model: str, *, estimated: bool = True
+) -> Section:
+    """A few sentences on what the numbers cannot show (``estimated``: the model has parameters)."""
     parties = main_rows(car, main)
     n_events = parties["event_id"].nunique()
     bullets = [
@@ -590,9 +592,9 @@ def limitations_section(car: pd.DataFrame, stats: pd.DataFrame | None, main: str
         "events, and parties of one announcement share its day, so tests that assume independence "
         "(cross-sectional "
         "t, BMP, sign) overstate significance — read the Kolari–Pynnönen adjusted tests.",
-        f"Normal returns come from one model ({fmt.md(model)}) estimated before each event; a CAR is the "
-        "move "
-        "beyond it, not a causal effect of the deal alone.",
+        f"Normal returns come from one model ({fmt.md(model)})"
+        + (" estimated before each event" if estimated else "")
+        + "; a CAR is the move beyond it, not a causal effect of the deal alone.",
         "Other news inside a window (⚑) is found only if it is in the events file, the earnings calendar or "
         "the "
         "news file; the dominant-day warning catches some of the rest but is a heuristic.",
