@@ -265,9 +265,9 @@ class StudyConfig:
         statistics and the CAAR bands; when false they stay in, and ``stats.parquet`` also
         holds each group without them (``<group> (unconfounded)``).
     dominant_day_t, dominant_day_share
-        The thresholds of the dominant-day warning: a day other than day 0 whose |t| is at
-        least ``dominant_day_t`` and which carries at least ``dominant_day_share`` of the
-        window's CAR (:func:`eventstudy.timeline.confounders.dominant_days`).
+        The thresholds of the dominant-day warning: the day other than day 0 with the largest
+        |t| is flagged when its |t| is at least ``dominant_day_t`` and it carries at least
+        ``dominant_day_share`` of the window's CAR (:func:`eventstudy.timeline.confounders.dominant_days`).
     flows
         The edges of the report's deal-flows diagram (``[[flows]]`` tables).
     estimation_gap

@@ -280,10 +280,8 @@ def methods_section(
         "session after the close, by the day-0 rule) falls in the window, another event of the same firm "
         "whose "
         "day 0 falls in it, or a news-file line (McWilliams & Siegel 1997). A window is also flagged when "
-        "one "
-        f"day other than day 0 has |t| ≥ {min_t:g}, carries at least {share:.0%} of the CAR and moves more "
-        "than "
-        "day 0.",
+        f"its day other than day 0 with the largest |t| has |t| ≥ {min_t:g}, carries at least {share:.0%} of "
+        "the CAR and moves more than day 0 (only that day is tested).",
         "Ecosystem peers (role peer): estimated like parties; never in a value-per-deal table.",
         "Software: " + fmt.md(", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items()))) + ".",
     )
