@@ -147,7 +147,7 @@ def data_section(exports: Any) -> Section:
         bullets.append(
             f"Share counts behind the parties' market values: those of {vendor} of {n_pairs} (event, party) "
             "pairs are vendor figures, not filing cover counts, in at least one window (each row's "
-            "shares_filing in car.parquet says which)."
+            "note in car.parquet says which; shares_filing is the figure before the window)."
         )
     counted = note_counts(listed)
     for note, count in counted[:MAX_NOTE_BULLETS]:
