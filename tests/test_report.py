@@ -652,6 +652,15 @@ def test_launch_report_says_which_ticker_days_count_once_in_the_value_created(la
         f"{amount} (dollar_shared_days_usd)."
     ) in markdown
     assert f"| all | dollar_shared_days_usd | $0 | — | {amount} | — | 0 |" in markdown
+    # the peers' value created counts their shared days once too: said (it named `all` only)
+    in_peers = (stats.group == "peers") & (stats.window == "[-1,+1]")
+    peers = stats[in_peers & (stats.statistic == "dollar_shared_days_usd")]
+    days, value = int(peers.n.iloc[0]), fmt.money(float(peers.value.iloc[0]))
+    assert days > 1 and (
+        f"- {days} ticker-days of [-1,+1] lie in the windows of several events of one ticker (peers); "
+        "each counts once in the value created (the mean of the events' estimates), where a sum of the "
+        f"rows would add {value} (dollar_shared_days_usd)."
+    ) in markdown
 
 
 def test_the_caar_band_caption_says_what_is_resampled(launch) -> None:

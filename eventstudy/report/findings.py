@@ -608,21 +608,22 @@ def limitations_section(
             f"The dollar test's s.d. uses σ × market value for {int(fallback['n'])} rows "
             "(dollar_fallback_sd_rows): share counts do not cover their estimation windows."
         )
-    shared = _all_row(stats, main, "dollar_shared_days_usd")
-    if shared is not None and int(shared["n"]) > 0:
-        days = int(shared["n"])
-        bullets.append(
-            f"{fmt.count(days)} ticker-day{'s' if days != 1 else ''} of {main} "
-            f"{'lie' if days != 1 else 'lies'} in the windows of several events of one ticker (all); each "
-            "counts once in the value created (the mean of the events' estimates), where a sum of the rows "
-            f"would add {fmt.money(float(shared['value']))} (dollar_shared_days_usd)."
-        )
+    for group in ("all", "peers"):  # the peers' value created counts shared days once too
+        shared = _all_row(stats, main, "dollar_shared_days_usd", group)
+        if shared is not None and int(shared["n"]) > 0:
+            days = int(shared["n"])
+            bullets.append(
+                f"{fmt.count(days)} ticker-day{'s' if days != 1 else ''} of {main} "
+                f"{'lie' if days != 1 else 'lies'} in the windows of several events of one ticker ({group}); "
+                "each counts once in the value created (the mean of the events' estimates), where a sum of "
+                f"the rows would add {fmt.money(float(shared['value']))} (dollar_shared_days_usd)."
+            )
     return Section("limitations", "Limitations", bullets=tuple(bullets))
 
 
-def _all_row(stats: pd.DataFrame | None, window: str, statistic: str) -> Any | None:
-    """The ``all`` group's row of ``statistic`` over ``window``, or None."""
+def _all_row(stats: pd.DataFrame | None, window: str, statistic: str, group: str = "all") -> Any | None:
+    """The ``all`` group's (or ``group``'s) row of ``statistic`` over ``window``, or None."""
     if stats is None:
         return None
-    rows = stats[(stats["statistic"] == statistic) & (stats["group"] == "all") & (stats["window"] == window)]
+    rows = stats[(stats["statistic"] == statistic) & (stats["group"] == group) & (stats["window"] == window)]
     return rows.iloc[0] if len(rows) else None
