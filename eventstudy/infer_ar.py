@@ -82,7 +82,7 @@ class InferenceResults:
     def summary(self) -> LaidOutSummary:
         """The statistics (value, p, n) per group and window, and the notes: fixed-width text
         (what ``eventstudy infer`` prints), HTML in a notebook, ``.as_latex()``."""
-        title = f"{len(self.pairs)} pairs ({self.layout} panel)"
+        title = f"{len(self.pairs)} pair{'' if len(self.pairs) == 1 else 's'} ({self.layout} panel)"
         lines = [title]
         info: tuple[tuple[str, str], ...] = ()
         if "units" in self.sources:  # a percent panel's caar of 0.02 is 2%, not 0.02%

@@ -169,13 +169,16 @@ class StudyResults:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(parties["outcome"].value_counts().items()))
         left_out: tuple[str, ...] = ()
         if self.config.exclude_confounded and "confounded" in parties:
-            flagged = parties.loc[not_known_clean(parties["confounded"])]
+            ok = parties[parties["outcome"] == "ok"]  # a failed pair is in no test anyway
+            flagged = ok.loc[not_known_clean(ok["confounded"])]
             if len(flagged):  # "ok" rows the tests leave out: n is smaller than the ok rows
                 pairs = zip(flagged["event_id"], flagged["ticker"], strict=True)
                 named = ", ".join(f"{event} {ticker}" for event, ticker in pairs)
+                verb = "holds" if len(flagged) == 1 else "hold"
                 left_out = (
-                    f"exclude_confounded: {len(flagged)} of them hold other news over {label} (or were not "
-                    f"screened for earnings) and are left out of the tests: {named}.",
+                    f"exclude_confounded: {len(flagged)} of the ok rows {verb} other news over {label} (or "
+                    f"{'was' if len(flagged) == 1 else 'were'} not screened for earnings) and "
+                    f"{'is' if len(flagged) == 1 else 'are'} left out of the tests: {named}.",
                 )
         notes = (
             f"Outcomes of the (event, party) rows: {outcomes}.",
@@ -310,7 +313,8 @@ class StudyResults:
             # the pairs tested: caar's n, else the first test's (statistics may leave caar out)
             n = numbers["caar"][2] if "caar" in numbers else numbers[tests[0]][2] if tests else np.nan
             row["n"] = "" if np.isnan(n) else str(int(n))
-            shown = [name for name in wanted if name in numbers] or tests  # a study's own choice
+            # a study's own choice of statistics: each test it chose; else the tests it leads with
+            shown = tests if self.config.statistics is not None else [n for n in wanted if n in numbers]
             for name in shown:
                 title = wanted.get(name, name)
                 value, p = numbers[name][0], numbers[name][1]
@@ -321,7 +325,7 @@ class StudyResults:
                 else:
                     row[title] = _cell(value, "{:+.2f}") + _p(p)
             rows.append(row)
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).fillna("")  # a group without a test's row: blank, not NaN
 
     def _pair_table(self, label: str) -> pd.DataFrame:
         rows = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)].sort_values(

@@ -309,7 +309,8 @@ def test_summary_and_text(events: pd.DataFrame) -> None:
     assert "Calendar-time" not in text  # no regressions asked for: no section
     # a results object as the study's is (a finder's notebook got a 4,148-character repr and no
     # HTML or LaTeX): a short repr, and the summary's table in each format
-    assert repr(results) == f"<BacktestResults 'sim': {config.describe()}; 2 trades, market SPY>"
+    shown = f"<BacktestResults 'sim': {config.describe()}; 2 trades a holding period, market SPY>"
+    assert repr(results) == shown
     summary = results.summary()
     (caption, table), = summary.tables
     assert caption == "Holding periods" and table.iloc[0, :2].tolist() == ["1", "2"]

@@ -455,6 +455,18 @@ def test_a_variable_no_row_has_is_named(formula: str) -> None:
     assert out["note"].iloc[0] == f"not estimable: no row of the sample has a value of {blank}"
 
 
+def test_an_empty_sample_is_said_by_its_count_of_rows() -> None:
+    """With every pair failed, the check of variables no row has named every variable of the
+    formula ("no row of the sample has a value of car, deal_usd")."""
+    car, events = car_rows(n=12)
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1))).iloc[:0]
+    out = fit_cross_section(rows, CrossSectionSpec("r", "car ~ np.log(deal_usd)", (-1, 1)))
+    assert out["note"].iloc[0] == "not estimable: 0 rows for 2 parameters"
+    one = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1))).iloc[:1]
+    out = fit_cross_section(one, CrossSectionSpec("r", "car ~ np.log(deal_usd)", (-1, 1)))
+    assert out["note"].iloc[0] == "not estimable: 1 row for 2 parameters"
+
+
 COVARIATES = [
     *("beta", "sigma", "car_se", "deal_usd", "mcap_prev_usd", "np.log(deal_usd)", "np.sqrt(deal_usd)"),
     *("np.abs(beta)", "np.exp(beta)", "np.log1p(deal_usd)"),

@@ -592,6 +592,8 @@ def test_the_results_are_a_results_object_in_every_format() -> None:
     assert f"<td>{t.statistic:.6g}</td>" in summary._repr_html_()
     assert "\\caption{all {[}0,0{]}}" in summary.as_latex() and "cross\\_sectional\\_t" in summary.as_latex()
     pd.testing.assert_frame_equal(results.to_frame(), results.stats)
+    one = infer(frame.iloc[:1], units="percent", statistics=["caar"]).summary()
+    assert str(one).splitlines()[0] == "1 pair (ar panel)"
     assert results.to_frame() is not results.stats
 
 

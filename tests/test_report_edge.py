@@ -832,3 +832,41 @@ def test_a_model_without_parameters_is_described_as_it_ran(launch_cache: Path, t
     markdown = (folder / "report.md").read_text(encoding="utf-8")
     assert "Var(CAR) = σ²L, σ² the mean square of the estimation window's abnormal returns" in markdown
     assert "X'X" not in markdown and "estimated before each event" not in markdown
+    assert "no parameter to estimate; σ² over τ ∈ [-260, -11]" in markdown
+    assert "estimated over" not in markdown
+
+
+def test_a_caveat_is_on_the_rows_of_its_own_ticker_parties_or_peers() -> None:
+    """A caveat whose ticker is a peer only was "no row of the study is affected" (only the parties'
+    rows were read), and one whose note another ticker's rows carry (or that is part of another
+    note) was listed among the findings for a ticker not in the study."""
+    from eventstudy.report.flags import caveats_on_rows
+
+    note = "count excludes ~433M shares"
+    car = pd.DataFrame(
+        {
+            "ticker": ["NVDA", "INTC"],
+            "role": ["investor", "peer"],
+            "note": ["shares: vendor or balance-sheet figure", f"shares caveat: {note}"],
+        }
+    )
+    caveats = [
+        {"ticker": "INTC", "from": "2025-08-22", "note": note},
+        {"ticker": "AMD", "from": "2025-08-22", "note": note},
+        {"ticker": "NVDA", "from": "2025-01-01", "note": "vendor or balance-sheet figure"},
+    ]
+    applied, unapplied = caveats_on_rows({"share_caveats": caveats}, car)
+    assert applied == caveats[:1] and unapplied == caveats[1:]
+
+
+def test_the_reasons_and_counts_a_small_study_is_told() -> None:
+    """No estimated CAR was put down to share counts ("a market value needs ..."); one pair read
+    "1 pairs", one announcement "1 announcements"."""
+    from eventstudy.report import fmt
+    from eventstudy.report.parties import missing_note
+
+    frame = pd.DataFrame({"car": [np.nan], "abnormal_value_usd": [np.nan], "note": [""]})
+    assert missing_note(frame, "car", "an estimated CAR").endswith(": see each row's outcome and note.")
+    assert "share count" in missing_note(frame, "abnormal_value_usd", "a dollar value")
+    assert fmt.counted(1, "announcement") == "1 announcement" and fmt.counted(2, "peer") == "2 peers"
+    assert fmt.counted(1, "(event, party) row") == "1 (event, party) row"

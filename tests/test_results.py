@@ -538,8 +538,22 @@ def test_the_summary_of_a_study_choosing_statistics_or_leaving_out_confounded_ro
     left = car[car["confounded"].astype("boolean").fillna(True).to_numpy(bool)]
     assert sorted(left["ticker"]) == ["AMZN", "ORCL"]
     (said,) = [note for note in summary.notes if note.startswith("exclude_confounded:")]
-    assert said.startswith("exclude_confounded: 2 of them hold other news over [-1,+1]")
+    assert said.startswith("exclude_confounded: 2 of the ok rows hold other news over [-1,+1]")
     assert "oracle-openai-300b ORCL" in said and "amazon-openai-38b AMZN" in said
+    # a failed pair is in no test: not named among those left out (it was "1 of them hold")
+    failed = results.car.assign(
+        outcome=np.where(results.car["ticker"].eq("ORCL"), "insufficient_estimation", results.car["outcome"])
+    )
+    notes = dataclasses.replace(results, car=failed).summary().notes
+    (said,) = [note for note in notes if note.startswith("exclude_")]
+    assert said.startswith("exclude_confounded: 1 of the ok rows holds other news over [-1,+1]")
+    assert said.endswith("is left out of the tests: amazon-openai-38b AMZN.")
+    # several chosen tests: each shown (bmp_t hid sign_z); a group without a test's row: blank cells
+    chosen = dataclasses.replace(config, statistics=("sign_z", "bmp_t"))
+    two = run_study(ROOT / "events.csv", launch_cache, chosen)
+    table = two.summary().tables[0][1]
+    assert list(table.columns) == ["group", "n", "BMP t", "sign_z"]  # in stats.parquet's order
+    assert "nan" not in two.summary().as_text().lower() and "nan" not in two.summary().as_latex().lower()
     plain = run_study(ROOT / "events.csv", launch_cache, base).summary()
     assert not any("exclude_confounded" in note for note in plain.notes)
     assert list(plain.tables[0][1].columns[:3]) == ["group", "n", "CAAR"]  # the tests a study leads with

@@ -798,9 +798,10 @@ class BacktestResults:
         return self.trades.copy()
 
     def __repr__(self) -> str:
-        n_trades = int(self.summary_table["n_trades"].sum()) if "n_trades" in self.summary_table else 0
-        rule = self.config.describe()
-        return f"<BacktestResults {self.study_name!r}: {rule}; {n_trades} trades, market {self.market}>"
+        counts = [int(n) for n in self.summary_table.get("n_trades", pd.Series(dtype=int))]
+        trades = f"{counts[0]}" if len(set(counts)) == 1 else ", ".join(map(str, counts)) or "0"
+        rule, name = self.config.describe(), self.study_name
+        return f"<BacktestResults {name!r}: {rule}; {trades} trades a holding period, market {self.market}>"
 
     def metadata(self) -> dict[str, object]:
         """What the output files record about the run (schema metadata)."""

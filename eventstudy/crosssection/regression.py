@@ -234,7 +234,8 @@ class TooManyParametersError(ValueError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        return f"{self.rows} rows for {'' if self.exact else 'at least '}{self.columns} parameters"
+        rows = f"{self.rows} row{'' if self.rows == 1 else 's'}"
+        return f"{rows} for {'' if self.exact else 'at least '}{self.columns} parameters"
 
 
 EXACT_COUNT_LIMIT = 10_000
@@ -491,6 +492,8 @@ def _absent_terms(spec: CrossSectionSpec, missing: list[str], n: int, dropped: i
 def _blank_variables(formula: str, data: pd.DataFrame) -> list[str]:
     """The columns of ``data`` the formula names whose every value is missing (e.g. ``deal_usd``
     when no deal is disclosed): patsy drops every row and fails with its own words."""
+    if data.empty:  # no row at all: said by the count of rows, not by every column
+        return []
     names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
     return [str(c) for c in data.columns if c in names and data[c].isna().all()]
 
@@ -557,7 +560,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     if k == 0:
         return _empty(spec, n, dropped, "not estimable: the formula has no regressor (~ 1 is the mean alone)")
     if n <= k:
-        return _empty(spec, n, dropped, f"not estimable: {n} rows for {k} parameters")
+        return _empty(spec, n, dropped, f"not estimable: {n} row{'' if n == 1 else 's'} for {k} parameters")
     weights = used["_weight"].to_numpy(float) if spec.weights == "patell" else np.ones(n)
     if spread(y.iloc[:, 0].to_numpy(float)) == 0:
         return _empty(spec, n, dropped, f"not estimable: {spec.dependent} takes one value in the sample")

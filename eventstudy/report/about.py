@@ -261,8 +261,9 @@ def methods_section(
             if benchmarks
             else ""
         )
-        + f", estimated over {estimation_text(config)}; at "
-        f"least {config['min_estimation_obs']} valid returns, else outcome insufficient_estimation.",
+        + (", estimated over " if n_params(manifest) else ", no parameter to estimate; σ² over ")
+        + f"{estimation_text(config)}; at least {config['min_estimation_obs']} valid returns, else outcome "
+        "insufficient_estimation.",
         f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.{missing}",
         (
             "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with "

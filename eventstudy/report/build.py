@@ -143,8 +143,13 @@ def _summary(events: pd.DataFrame, manifest: Mapping[str, Any], main: str, n_sho
     returns = manifest["config"].get("returns", "simple")
     units = "US dollars, simple returns" if returns == "simple" else f"{returns} returns (no dollar values)"
     sentence = (
-        f"{events['event_id'].nunique()} announcements: {int((~is_peer).sum())} (event, party) rows"
-        + (f", {int(is_peer.sum())} (event, peer) rows over {n_peers} peers" if n_peers else "")
+        f"{fmt.counted(events['event_id'].nunique(), 'announcement')}: "
+        f"{fmt.counted(int((~is_peer).sum()), '(event, party) row')}"
+        + (
+            f", {fmt.counted(int(is_peer.sum()), '(event, peer) row')} over {fmt.counted(n_peers, 'peer')}"
+            if n_peers
+            else ""
+        )
         + f"; {_model_phrase(manifest)}; main window {main}; {fmt.md(units)}."
     )
     out = [sentence]

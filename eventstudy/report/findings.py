@@ -587,11 +587,10 @@ def limitations_section(
     parties = main_rows(car, main)
     n_events = parties["event_id"].nunique()
     bullets = [
-        f"Small samples: {len(parties)} (event, party) pairs over {n_events} announcements; group tests rest "
-        "on few "
-        "events, and parties of one announcement share its day, so tests that assume independence "
-        "(cross-sectional "
-        "t, BMP, sign) overstate significance — read the Kolari–Pynnönen adjusted tests.",
+        f"Small samples: {fmt.counted(len(parties), '(event, party) pair')} over "
+        f"{fmt.counted(n_events, 'announcement')}; group tests rest on few events, and parties of one "
+        "announcement share its day, so tests that assume independence (cross-sectional t, BMP, sign) "
+        "overstate significance — read the Kolari–Pynnönen adjusted tests.",
         f"Normal returns come from one model ({fmt.md(model)})"
         + (" estimated before each event" if estimated else "")
         + "; a CAR is the move beyond it, not a causal effect of the deal alone.",

@@ -158,10 +158,15 @@ def vendor_share_pairs(car: pd.DataFrame) -> tuple[int, int]:
 
 
 def caveats_on_rows(config: Mapping[str, Any], car: pd.DataFrame) -> tuple[list[Any], list[Any]]:
-    """The config's ``share_caveats`` split in those whose note some listed party's row of
-    ``car`` carries (a market value of that ticker and span) and the others (no row of the
-    study is affected: the ticker is not in it, or none of its rows has a market value)."""
-    noted = " ".join(car.loc[car["role"] != "peer", "note"].astype(str)) if "note" in car else ""
-    caveats = list(config.get("share_caveats") or ())
-    applied = [c for c in caveats if str(c.get("note")) in noted]
-    return applied, [c for c in caveats if c not in applied]
+    """The config's ``share_caveats`` split in those that some row of their own ticker in ``car``
+    carries (its note holds ``shares caveat: <note>``: a market value of that ticker and span, a
+    party's or a peer's) and the others (no row of the study is affected: the ticker is not in
+    it, or none of its rows has a market value)."""
+    applied: list[Any] = []
+    unapplied: list[Any] = []
+    notes = car["note"].astype(str) if "note" in car else pd.Series("", index=car.index)
+    for caveat in config.get("share_caveats") or ():
+        rows = notes[car["ticker"].astype(str) == str(caveat.get("ticker"))]
+        mark = f"shares caveat: {caveat.get('note')}"
+        (applied if any(mark in str(note) for note in rows) else unapplied).append(caveat)
+    return applied, unapplied

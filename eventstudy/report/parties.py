@@ -134,7 +134,9 @@ def windows_note(day0: str | None, main: str) -> str:
 def missing_note(frame: pd.DataFrame, column: str, what: str) -> str:
     """A sentence when no row of ``frame`` has ``column`` (empty otherwise)."""
     if len(frame) and not len(known(frame[column])):
-        reason = no_value_reason(frame) if column == "abnormal_value_usd" else NO_VALUE_REASON
+        reason = "see each row's outcome and note."  # an estimated CAR: the estimation's outcome
+        if column == "abnormal_value_usd":
+            reason = no_value_reason(frame)
         return f" No row has {what}: {reason}"
     return ""
 
