@@ -13,11 +13,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
     importer = actions.add_parser(
         "import",
-        help="import Yahoo-format CSVs, shares_outstanding.csv, French factor files and returns panels",
+        help="import Yahoo-format CSVs, share counts, earnings dates, French factor files and returns panels",
         description="Import Yahoo daily price CSVs (Date,Open,High,Low,Close,Adj Close,Volume; the file\n"
-        "name is the symbol), shares_outstanding.csv and Ken French daily factor files, given as\n"
-        "files or folders, and returns panels given with --returns. Every file is checked before\n"
-        "anything is written: one bad file imports nothing. A shares file is merged with the\n"
+        "name is the symbol), shares_outstanding.csv, earnings-date files and Ken French daily factor\n"
+        "files, given as files or folders, and returns panels given with --returns. Every file is\n"
+        "checked before anything is written: one bad file imports nothing. A shares file is merged with the\n"
         "cached counts by as_of (the file's count wins on a day both give); a price file or returns\n"
         "panel replaces its cached series, and one line per series says what that drops or changes.\n\n"
         "returns panels (CSV or parquet; layout chosen by the header):\n"

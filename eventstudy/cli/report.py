@@ -14,7 +14,7 @@ reads (from DIR, written by `eventstudy run`):
 writes (into DIR; each file to a temporary name, then renamed into place):
   report.md          the summary in markdown, figures linked from figures/
   report.html        the same, self-contained: inline CSS, figures embedded, sortable tables
-  figures/*.png      CAR path per event, CAAR per group, value vs deal, money loop, peer heat map
+  figures/*.png      CAR path per event, CAAR per group, value vs deal, deal flows, peer heat map
   ar.csv, car.csv    with --format csv (UTF-8 with a byte-order mark, for Excel)
 
 Nothing is recomputed: the report shows exactly what the files hold.

@@ -25,7 +25,7 @@ outputs (in --out, default reports/<study name>/; written all or nothing):
   report.md       readable summary and methods      (see: eventstudy report --help)
   report.html     the same, self-contained, with sortable tables
   tables.md/.tex  the paper tables (per group and window: CAAR and the main tests)
-  figures/*.png   CAR paths, CAAR per group, value vs deal, money loop, peer heat map
+  figures/*.png   CAR paths, CAAR per group, value vs deal, deal flows, peer heat map
   ar.csv car.csv  with --format csv
   as configured   volume.parquet and volume_stats.parquet (volume), garch.parquet (variance),
                   crosssection.parquet ([[crosssection]]); trades.parquet, backtest.parquet,
