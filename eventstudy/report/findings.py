@@ -455,7 +455,8 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
         names = ", ".join(f"{fmt.md(t)} {fmt.md(e)}" for t, e in pairs)
         fate = "left out of every statistic" if excluded else "left out of the (unconfounded) groups"
         bullets.append(
-            f"{len(unknown)} (event, party) windows {main} were not screened for earnings ({fate}): a "
+            f"{fmt.counted(len(unknown), '(event, party) window')} {main} "
+            f"{'was' if len(unknown) == 1 else 'were'} not screened for earnings ({fate}): a "
             f"date of the window is more than {EARNINGS_REACH_DAYS} days from every release in the "
             f"ticker's earnings calendar, or the cache has none for it (the ticker has no releases, or an "
             f"online run could not fetch them: the next one asks again), so a release there would be "
