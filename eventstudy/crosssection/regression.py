@@ -560,7 +560,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     if k == 0:
         return _empty(spec, n, dropped, "not estimable: the formula has no regressor (~ 1 is the mean alone)")
     if n <= k:
-        return _empty(spec, n, dropped, f"not estimable: {n} row{'' if n == 1 else 's'} for {k} parameters")
+        return _empty(spec, n, dropped, f"not estimable: {TooManyParametersError(k, n).describe()}")
     weights = used["_weight"].to_numpy(float) if spec.weights == "patell" else np.ones(n)
     if spread(y.iloc[:, 0].to_numpy(float)) == 0:
         return _empty(spec, n, dropped, f"not estimable: {spec.dependent} takes one value in the sample")

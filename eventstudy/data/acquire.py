@@ -300,13 +300,12 @@ def is_not_found(exc: BaseException) -> bool:
     """Whether ``exc`` (or an exception it was raised from) says the symbol is not found.
 
     True for a class name in :data:`NOT_FOUND_ERRORS` (yfinance's ``YFTickerMissingError``
-    family, an empty answer) or an HTTP error whose response has status 404.
+    family, an empty answer) or an HTTP error of status 404 (:func:`_http_status`).
     """
     for current in _chain(exc):
         if isinstance(current, SymbolNotFoundError) or _named(current, NOT_FOUND_ERRORS):
             return True
-        response = getattr(current, "response", None)
-        if _named(current, frozenset({"HTTPError"})) and getattr(response, "status_code", None) == 404:
+        if _named(current, frozenset({"HTTPError"})) and _http_status(current) == 404:
             return True
     return False
 
