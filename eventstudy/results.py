@@ -314,7 +314,7 @@ class StudyResults:
             n = numbers["caar"][2] if "caar" in numbers else numbers[tests[0]][2] if tests else np.nan
             row["n"] = "" if np.isnan(n) else str(int(n))
             # a study's own choice of statistics: each test it chose; else the tests it leads with
-            shown = tests if self.config.statistics is not None else [n for n in wanted if n in numbers]
+            shown = tests if self.config.statistics is not None else [t for t in wanted if t in numbers]
             for name in shown:
                 title = wanted.get(name, name)
                 value, p = numbers[name][0], numbers[name][1]

@@ -260,9 +260,8 @@ def _frame_table(frame: pd.DataFrame) -> TextTable:
     cells = np.empty((len(frame), frame.shape[1]), dtype=object)
     for position, name in enumerate(frame.columns):
         column = frame[name]
-        present = column.dropna()
-        stamps = all(isinstance(v, dt.datetime | np.datetime64) for v in present)
-        if column.dtype == object and len(present) and stamps:
+        present = column.dropna() if column.dtype == object else ()  # not a copy of every column
+        if len(present) and all(isinstance(v, dt.datetime | np.datetime64) for v in present):
             with contextlib.suppress(ValueError, TypeError):  # Timestamps in an object column: dates
                 column = pd.Series(pd.to_datetime(column), index=column.index)  # (mixed zones: as text)
         if pd.api.types.is_datetime64_any_dtype(column):

@@ -69,9 +69,9 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
         raise InputError("--scheduler", "give local, local:N or a scheduler address such as tcp://host:8786")
     if text.startswith("local"):
         match = _LOCAL.fullmatch(text)
-        if match is None or (match.group(1) is not None and not match.group(1).strip("0")):
+        digits = None if match is None or match.group(1) is None else match.group(1).lstrip("0")  # 0002 is 2
+        if match is None or digits == "":  # local:0
             raise InputError("--scheduler", f"{spec!r}: write local, or local:N with N >= 1 worker processes")
-        digits = None if match.group(1) is None else match.group(1).lstrip("0")  # local:0002 is 2
         # int() of over 4,300 digits raises ValueError (a traceback): such a count is too many anyway
         workers = None if digits is None else int(digits) if len(digits) <= 9 else 10**9
         cores = os.cpu_count() or 1

@@ -234,6 +234,7 @@ def methods_section(
         if day0 is None
         else "[0,0] is the only window"
     )
+    k = n_params(manifest)
     min_t = config.get("dominant_day_t", DOMINANT_T)
     share = config.get("dominant_day_share", DOMINANT_SHARE)
     rule = DAY0_RULE_TEXT.get(str(config.get("day0_rule", "next")), str(config.get("day0_rule")))
@@ -261,14 +262,14 @@ def methods_section(
             if benchmarks
             else ""
         )
-        + (", estimated over " if n_params(manifest) else ", no parameter to estimate; σ² over ")
+        + (", estimated over " if k else ", no parameter to estimate; σ² over ")
         + f"{estimation_text(config)}; at least {config['min_estimation_obs']} valid returns, else outcome "
         "insufficient_estimation.",
         f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.{missing}",
         (
             "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with "
             "M−k degrees of freedom"
-            if n_params(manifest)
+            if k
             else "Per-party test: Var(CAR) = σ²L, σ² the mean square of the estimation window's abnormal "
             "returns (the model estimates no parameter: k = 0), t with M degrees of freedom"
         )

@@ -45,7 +45,7 @@ from eventstudy.report.flags import (
     unscreened,
     vendor_share_pairs,
 )
-from eventstudy.report.parties import LOG_NO_VALUE_REASON, no_value_reason
+from eventstudy.report.parties import log_returns_only
 from eventstudy.report.tables import ROBUST_TEST
 from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
 
@@ -484,7 +484,7 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
             "no share count dated on or before the session before the window, only one dated before a "
             "split, or prices not in US dollars; car.parquet's note says which"
         )
-        if no_value_reason(no_value) == LOG_NO_VALUE_REASON:  # not a share count's: every row's
+        if log_returns_only(no_value):  # not a share count's: every row's
             why = 'log returns, returns = "log": a log abnormal return times a market value is not dollars'
         bullets.append(
             f"{len(no_value)} of {len(estimated)} estimated parties have no dollar value over {main} "
@@ -535,7 +535,7 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
         parts.append(f"with no flagged news to explain it, a day other than day 0 carries the CAR of {days}")
     estimated = parties[parties["outcome"] == "ok"]
     lacking = estimated[~np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))]
-    if len(lacking) and no_value_reason(lacking) == LOG_NO_VALUE_REASON:
+    if log_returns_only(lacking):
         parts.append("no dollar values (log returns)")
     elif len(lacking):
         parts.append(f"{len(lacking)} estimated parties have no market value")

@@ -31,14 +31,18 @@ LOG_NO_VALUE_REASON = (
 )
 
 
-def no_value_reason(rows: pd.DataFrame) -> str:
-    """Why ``rows`` (car.parquet rows without a dollar value) have none: the study's log returns
-    when each row's note says so (share counts, splits and currencies are not the cause then),
-    else what a market value needs."""
+def log_returns_only(rows: pd.DataFrame) -> bool:
+    """Whether every one of ``rows`` (car.parquet rows without a dollar value) has none because the
+    study's returns are log returns (its note says so): share counts, splits and currencies are
+    not the cause then."""
     notes = rows["note"].astype(str) if "note" in rows.columns else pd.Series([], dtype=str)
-    if len(notes) and notes.str.contains(LOG_RETURNS_NOTE, regex=False).all():
-        return LOG_NO_VALUE_REASON
-    return NO_VALUE_REASON
+    return bool(len(notes)) and bool(notes.str.contains(LOG_RETURNS_NOTE, regex=False).all())
+
+
+def no_value_reason(rows: pd.DataFrame) -> str:
+    """Why ``rows`` (car.parquet rows without a dollar value) have none (:func:`log_returns_only`,
+    else what a market value needs)."""
+    return LOG_NO_VALUE_REASON if log_returns_only(rows) else NO_VALUE_REASON
 
 
 def known(values: pd.Series) -> pd.Series:
