@@ -981,12 +981,34 @@ def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_
     assert f"openai-compute created {fmt.money(twin)} (not {fmt.money(value)})" in markdown
     tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
     assert f"{kp:+.2f}" in tests and "openai-compute" in tests
-    # A statistic no table shows: no tables of dashes, and the report says why.
-    corrado = 'volume = "log_volume"\nstatistics = ["corrado_rank_z"]\n'
+    # Only the chosen tests are columns: the five standard columns were there, empty but for the
+    # chosen two, and a chosen test outside them (corrado_rank_z) had no column at all.
+    header = next(line for line in tests.splitlines() if line.startswith("| Window"))
+    assert header == "| Window | CAAR | Median | % positive | N | KP-BMP t | GRANK t |"
+    latex = (out / "tables.tex").read_text(encoding="utf-8")
+    assert "Window & CAAR & Median & \\% positive & N & KP-BMP t & GRANK t \\\\" in latex
+    assert "CS t:" not in tests and "CS t:" not in latex  # nor in the legend
+    corrado = 'volume = "log_volume"\nstatistics = ["bmp_t", "corrado_rank_z", "dollar_abnormal_value"]\n'
     config.write_text(text.replace('volume = "log_volume"\n', corrado, 1), encoding="utf-8")
     assert main([*args, "--cache", str(launch_cache), "--out", str(tmp_path / "corrado")]) == 0
     capsys.readouterr()
+    stats = pd.read_parquet(tmp_path / "corrado" / "stats.parquet")
+    stats = stats.set_index(["group", "window", "statistic"])
     markdown = (tmp_path / "corrado" / "report.md").read_text(encoding="utf-8")
+    tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
+    header = next(line for line in tests.splitlines() if line.startswith("| Window"))
+    assert header == "| Window | CAAR | Median | % positive | N | BMP t | corrado_rank_z |"
+    group = tests.split("openai-compute**", 1)[1].splitlines()
+    row = next(line for line in group if line.startswith("| [-1,+1]"))
+    z = stats.loc[("openai-compute", "[-1,+1]", "corrado_rank_z")]
+    assert row.split("|")[-2].strip().startswith(f"{z['value']:+.2f}")
+    assert "corrado_rank_z: Corrado & Zivney (1992)" in tests  # the legend gives its reference
+    # A study choosing no test: no tables of dashes, and the report says why.
+    none = 'volume = "log_volume"\nstatistics = ["kp_average_correlation"]\n'
+    config.write_text(text.replace('volume = "log_volume"\n', none, 1), encoding="utf-8")
+    assert main([*args, "--cache", str(launch_cache), "--out", str(tmp_path / "none")]) == 0
+    capsys.readouterr()
+    markdown = (tmp_path / "none" / "report.md").read_text(encoding="utf-8")
     tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
     assert "there are no test tables; stats.parquet holds those it computed" in tests
     assert "| Window |" not in tests

@@ -117,3 +117,32 @@ def test_folders_without_adjusted_p_values_get_no_daggers() -> None:
     assert "Benjamini" not in to_markdown([table], "t") and "dagger" not in to_latex([table], "t")
     assert legend(adjusted=False).endswith("(two-sided).")
     assert "Benjamini" not in group_table(Stats(stats), "[0,0]", twins=False).footnote
+
+
+def test_a_study_choosing_its_statistics_gets_their_columns_only() -> None:
+    """statistics = [kp_adjusted_bmp_t, patell_z, dollar_abnormal_value, kp_average_correlation]:
+    the tables kept the five standard columns (four empty) and had no patell_z column; the
+    dollar row (repeating dollar_z's p) and the descriptive correlation (no p) are no tests."""
+    stats = synthetic_stats()
+    patell = pd.DataFrame(
+        {"group": "g", "window": WINDOWS, "statistic": "patell_z", "value": [4.1, -0.2], "p": [4e-5, 0.84]}
+    ).assign(n=8, reference="Patell (1976)")
+    stats = adjusted_p_values(pd.concat([stats, patell], ignore_index=True))
+    chosen = ["kp_adjusted_bmp_t", "patell_z", "dollar_abnormal_value", "kp_average_correlation"]
+    (table,) = paper_tables(stats, synthetic_car(), WINDOWS, chosen=chosen)
+    assert table.columns == ("Window", "CAAR", "Median", "% positive", "N", "KP-BMP t", "patell_z")
+    day0, three = (cells(row, table.tests) for row in table.rows.itertuples(index=False))
+    assert day0[5:] == ["+3.30***†", "+4.10***†"] and three[5:] == ["+2.17**", "-0.20"]
+    assert day0[1] == fmt.percent(0.012)  # CAAR stays: its column is not a test's
+    markdown = to_markdown([table], "t")
+    assert "| Window | CAAR | Median | % positive | N | KP-BMP t | patell_z |" in markdown
+    told = "KP-BMP t: BMP t adjusted for cross-correlation (Kolari & Pynnönen 2010); patell_z: Patell (1976)."
+    assert told in legend(table.tests)
+    assert "CS t" not in markdown and "GRANK" not in markdown  # nor its small-sample note
+    latex = to_latex([table], "t")
+    assert r"\begin{tabular}{lrrrrrr}" in latex and r"N & KP-BMP t & patell\_z \\" in latex
+    section = sections.tests_section([table])
+    assert section.tables[0].columns == table.columns
+    assert [c.text for c in section.tables[0].rows[0]][5:] == ["+3.30***†", "+4.10***†"]
+    # Without a choice (the default battery) the five standard tests, whatever else stats holds.
+    assert paper_tables(stats, synthetic_car(), WINDOWS)[0].tests == TESTS

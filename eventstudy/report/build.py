@@ -64,7 +64,13 @@ def build_report(exports: Exports) -> Report:
     shown = events_shown(parties, main)
     events_in, ar_in, car_in = (frame[frame["event_id"].isin(shown)] for frame in (events, ar, car))
     tables = (
-        paper_tables(stats, car, window_order(car, manifest), drop_confounded=excluded)
+        paper_tables(
+            stats,
+            car,
+            window_order(car, manifest),
+            drop_confounded=excluded,
+            chosen=config.get("statistics"),
+        )
         if stats is not None
         else []
     )

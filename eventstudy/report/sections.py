@@ -21,7 +21,7 @@ from eventstudy.report.document import FigureFile, Section, Table, cell
 from eventstudy.report.exports import BACKTEST_FILES, Exports
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
-from eventstudy.report.tables import COLUMNS, ROBUST_TEST, PaperTable, adjusted, cells, legend
+from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, cells, legend, table_tests
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -350,14 +350,16 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
     rendered = []
     for i, table in enumerate(tables):
         rows = tuple(
-            tuple(cell(text, _sort(text)) if j else cell(text) for j, text in enumerate(cells(r)))
+            tuple(
+                cell(text, _sort(text)) if j else cell(text) for j, text in enumerate(cells(r, table.tests))
+            )
             for r in table.rows.itertuples(index=False)
         )
         rendered.append(
             Table(
                 f"tests-{i + 1}",
-                COLUMNS,
-                "l" + "r" * (len(COLUMNS) - 1),
+                table.columns,
+                "l" + "r" * (len(table.columns) - 1),
                 rows,
                 caption=f"**{fmt.md(table.group)}**" + (f" ({fmt.md(table.note)})" if table.note else ""),
             )
@@ -382,7 +384,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
             if adjusted(tables)
             else ()
         ),
-        fmt.md(legend(adjusted=adjusted(tables))),
+        fmt.md(legend(table_tests(tables), adjusted=adjusted(tables))),
     )
     if not rendered:
         paragraphs = (

@@ -1,9 +1,10 @@
 """Paper-style tables: one per group, one row per event window, the tests a referee asks for.
 
 Each row holds the window's CAAR, the median CAR, the share of positive CARs and N, then five
-test statistics with significance stars from their own p-values
-(:data:`eventstudy.report.fmt.STARS_NOTE`) and a dagger where the test stays significant at 5%
-after the Benjamini-Hochberg adjustment for multiple testing
+test statistics (or, when the study chooses its ``statistics``, the chosen tests: the five it
+chose in this order, then its other tests under their own names) with significance stars from
+their own p-values (:data:`eventstudy.report.fmt.STARS_NOTE`) and a dagger where the test stays
+significant at 5% after the Benjamini-Hochberg adjustment for multiple testing
 (:data:`eventstudy.report.fmt.BH_NOTE`):
 
 ============  ===================================================  ==============================
@@ -42,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.inference.battery import STATISTICS
 from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
 from eventstudy.multiple_testing import repeated_p
 from eventstudy.report import fmt
@@ -57,17 +59,29 @@ TESTS: tuple[tuple[str, str, str], ...] = (
     ("grank_t", "GRANK t", "generalized rank test (Kolari & Pynnönen 2011)"),
 )
 """(statistic, column header, what it is) of the test columns, in order."""
-COLUMNS: tuple[str, ...] = ("Window", "CAAR", "Median", "% positive", "N", *(h for _, h, _ in TESTS))
+Test = tuple[str, str, str]
+"""(statistic, column header, what it is) of one test column."""
+FIXED_COLUMNS: tuple[str, ...] = ("Window", "CAAR", "Median", "% positive", "N")
+
+
+def columns(tests: Sequence[Test] = TESTS) -> tuple[str, ...]:
+    """The column headers of a table showing ``tests``."""
+    return (*FIXED_COLUMNS, *(header for _, header, _ in tests))
+
+
+COLUMNS: tuple[str, ...] = columns()
 ROBUST_TEST = "kp_adjusted_bmp_t"
 """The test the report leads with (see the README: which test to read when)."""
 
 
-def legend(*, adjusted: bool = True) -> str:
-    """The footnote under every paper table (``adjusted``: the tables carry BH daggers)."""
-    tests = "; ".join(f"{header}: {what}" for _, header, what in TESTS)
+def legend(tests: Sequence[Test] = TESTS, *, adjusted: bool = True) -> str:
+    """The footnote under every paper table showing ``tests`` (``adjusted``: the tables carry BH
+    daggers)."""
+    named = "; ".join(f"{header}: {what}" for _, header, what in tests)
     text = (
         "CAAR: mean CAR; Median and % positive: of the same CARs (car.parquet); N: (event, firm) pairs. "
-        f"{tests}. {fmt.STARS_NOTE}"
+        + (f"{named}. " if named else "")
+        + fmt.STARS_NOTE
     )
     return text + (f"; {fmt.BH_NOTE}." if adjusted else ".")
 
@@ -80,6 +94,12 @@ class PaperTable:
     group: str
     rows: pd.DataFrame
     family: int = 0
+    tests: tuple[Test, ...] = TESTS
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The table's column headers."""
+        return columns(self.tests)
 
     @property
     def family_note(self) -> str:
@@ -90,6 +110,8 @@ class PaperTable:
     def grank_note(self) -> str:
         """That GRANK over-rejects, when a row with a GRANK t has fewer pairs than
         :data:`~eventstudy.inference.nonparametric.GRANK_FEW_PAIRS`."""
+        if "grank_t" not in self.rows:
+            return ""
         shown = self.rows[np.isfinite(pd.to_numeric(self.rows["grank_t"], errors="coerce"))]
         if not (shown["n"] < GRANK_FEW_PAIRS).any():
             return ""
@@ -138,6 +160,30 @@ def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False)
     return car[keep]
 
 
+def shown_tests(stats: pd.DataFrame, chosen: Sequence[str] | None = None) -> tuple[Test, ...]:
+    """The test columns of a study's tables: :data:`TESTS`, or for a study that chose its
+    ``statistics`` (``chosen``) those of :data:`TESTS` it chose, then its other chosen tests in
+    its order, each headed by its name and told by its ``reference`` in ``stats``.
+
+    A chosen statistic is a test when a row of ``stats`` has a p-value of its own: ``caar`` and
+    rows repeating another's p (a registered ``p_from``, e.g. ``dollar_abnormal_value``) are not,
+    nor are descriptive rows (no p).
+    """
+    if chosen is None:
+        return TESTS
+    standard = tuple(test for test in TESTS if test[0] in chosen)
+    known = {name for name, _, _ in standard} | {"caar"}
+    extra = []
+    for name in chosen:
+        rows = stats[stats["statistic"] == name]
+        registered = STATISTICS.get(name)
+        if name in known or rows.empty or (registered is not None and registered.p_from is not None):
+            continue
+        if np.isfinite(pd.to_numeric(rows["p"], errors="coerce")).any():
+            extra.append((name, name, fmt.plain(rows["reference"].iloc[0]) if "reference" in rows else name))
+    return standard + tuple(extra)
+
+
 def paper_rows(
     stats: pd.DataFrame,
     car: pd.DataFrame,
@@ -145,9 +191,10 @@ def paper_rows(
     windows: Sequence[str],
     *,
     drop_confounded: bool = False,
+    tests: Sequence[Test] = TESTS,
 ) -> pd.DataFrame:
     """One row per window of ``group``: ``window, caar, median, positive, n`` and, per test of
-    :data:`TESTS`, ``<statistic>``, ``<statistic>_p`` and its BH-adjusted ``<statistic>_q``
+    ``tests``, ``<statistic>``, ``<statistic>_p`` and its BH-adjusted ``<statistic>_q``
     (NaN where stats.parquet has none)."""
     rows = []
     part = stats[stats["group"] == group]
@@ -166,7 +213,7 @@ def paper_rows(
             "n": int(caar.n) if caar is not None else int(cars.size),
             "n_car": int(cars.size),
         }
-        for statistic, _, _ in TESTS:
+        for statistic, _, _ in tests:
             hit = found.get((window, statistic))
             row[statistic] = hit.value if hit is not None else np.nan
             row[f"{statistic}_p"] = hit.p if hit is not None else np.nan
@@ -176,19 +223,34 @@ def paper_rows(
 
 
 def paper_tables(
-    stats: pd.DataFrame, car: pd.DataFrame, windows: Sequence[str], *, drop_confounded: bool = False
+    stats: pd.DataFrame,
+    car: pd.DataFrame,
+    windows: Sequence[str],
+    *,
+    drop_confounded: bool = False,
+    chosen: Sequence[str] | None = None,
 ) -> list[PaperTable]:
-    """Every group of ``stats.parquet`` with a statistic of the table (``caar`` or one of
-    :data:`TESTS`), in the table's order: a study's ``statistics`` may leave out ``caar``, whose
-    column is then empty; a group without any of them has no table."""
-    shown = stats["statistic"].isin(["caar", *(name for name, _, _ in TESTS)])
+    """Every group of ``stats.parquet`` with a statistic of the table (``caar`` or one of the
+    tests of :func:`shown_tests`, given the study's ``chosen`` statistics), in the table's order:
+    a study's ``statistics`` may leave out ``caar``, whose column is then empty; a group without
+    any of them has no table."""
+    tests = shown_tests(stats, chosen)
+    shown = stats["statistic"].isin(["caar", *(name for name, _, _ in tests)])
     groups = list(dict.fromkeys(stats.loc[shown, "group"]))
     return [
         PaperTable(
-            g, paper_rows(stats, car, g, windows, drop_confounded=drop_confounded), bh_family(stats, g)
+            g,
+            paper_rows(stats, car, g, windows, drop_confounded=drop_confounded, tests=tests),
+            bh_family(stats, g),
+            tests,
         )
         for g in groups
     ]
+
+
+def table_tests(tables: Sequence[PaperTable]) -> tuple[Test, ...]:
+    """The tests the tables show (one study's tables show the same; :data:`TESTS` for none)."""
+    return tables[0].tests if tables else TESTS
 
 
 def adjusted(tables: Sequence[PaperTable]) -> bool:
@@ -196,8 +258,8 @@ def adjusted(tables: Sequence[PaperTable]) -> bool:
     return any(table.family for table in tables)
 
 
-def cells(row: pd.Series | object) -> list[str]:
-    """The formatted cells of one window row (in :data:`COLUMNS` order)."""
+def cells(row: pd.Series | object, tests: Sequence[Test] = TESTS) -> list[str]:
+    """The formatted cells of one window row (in the order of :func:`columns` of ``tests``)."""
     get = row.__getitem__ if isinstance(row, pd.Series) else lambda k: getattr(row, k)
     out = [
         str(get("window")),
@@ -206,7 +268,7 @@ def cells(row: pd.Series | object) -> list[str]:
         fmt.percent(get("positive"), digits=0, signed=False),
         fmt.count(get("n")),
     ]
-    out += [fmt.starred(get(s), get(f"{s}_p"), get(f"{s}_q")) for s, _, _ in TESTS]
+    out += [fmt.starred(get(s), get(f"{s}_p"), get(f"{s}_q")) for s, _, _ in tests]
     return out
 
 
@@ -215,14 +277,14 @@ def to_markdown(tables: Sequence[PaperTable], title: str) -> str:
     lines = [f"# {fmt.md(title)}", ""]
     for table in tables:
         lines += [f"## {fmt.md(table.group)}", ""]
-        lines.append("| " + " | ".join(COLUMNS) + " |")
-        lines.append("|---|" + "---:|" * (len(COLUMNS) - 1))
+        lines.append("| " + " | ".join(fmt.md(c) for c in table.columns) + " |")
+        lines.append("|---|" + "---:|" * (len(table.columns) - 1))
         for row in table.rows.itertuples(index=False):
-            lines.append("| " + " | ".join(fmt.md(c) for c in cells(row)) + " |")
+            lines.append("| " + " | ".join(fmt.md(c) for c in cells(row, table.tests)) + " |")
         lines.append("")
         if table.note:
             lines += [f"{fmt.md(table.note)}.", ""]
-    lines += [fmt.md(legend(adjusted=adjusted(tables))), ""]
+    lines += [fmt.md(legend(table_tests(tables), adjusted=adjusted(tables))), ""]
     return "\n".join(lines)
 
 
@@ -248,24 +310,24 @@ def to_latex(tables: Sequence[PaperTable], title: str) -> str:
         "% Requires \\usepackage{booktabs}.",
         "",
     ]
-    header = " & ".join(latex_escape(c) for c in COLUMNS) + r" \\"
     for i, table in enumerate(tables):
+        header = " & ".join(latex_escape(c) for c in table.columns) + r" \\"
         lines += [
             r"\begin{table}[htbp]",
             r"\centering",
             rf"\caption{{Cumulative abnormal returns: {latex_escape(table.group)}}}",
             rf"\label{{tab:eventstudy-{i + 1}}}",
-            r"\begin{tabular}{l" + "r" * (len(COLUMNS) - 1) + "}",
+            r"\begin{tabular}{l" + "r" * (len(table.columns) - 1) + "}",
             r"\toprule",
             header,
             r"\midrule",
         ]
         for row in table.rows.itertuples(index=False):
-            values = cells(row)
+            values = cells(row, table.tests)
             lines.append(
                 " & ".join([latex_escape(values[0]), *(_latex_cell(v) for v in values[1:])]) + r" \\"
             )
-        note = latex_escape(legend(adjusted=adjusted(tables)))
+        note = latex_escape(legend(table.tests, adjusted=adjusted(tables)))
         if table.note:
             note += f" {latex_escape(table.note)}."
         lines += [
