@@ -1021,3 +1021,44 @@ def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_
     assert [c.strip() for c in header.strip("|").split("|")][:2] == ["group", "per deal $"]
     assert "KP-BMP t" not in header and "CAAR" not in header and "N unconf." not in header
     assert "did not compute the recommended test" in groups.splitlines()[0]
+
+
+def test_methods_and_caar_say_what_the_data_cut(launch_cache, tmp_path, capsys) -> None:
+    """estimation_window = [-1000, -11] before data starting 2023-01-03: Methods said "(990 trading
+    days)" with no word that every row had fewer (506 and 662 returns); and a [0,+120] window past
+    the data's end left ORCL's group without a CAAR path, put down to "No estimated CAR in group(s)
+    openai-compute" although its [0,0] CAR is estimated."""
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "deepseek-r1,2025-01-27,pre,NVDA,shocked,,shock,x\n"
+        "oracle-openai-300b,2025-09-09,post,ORCL,supplier,300e9,openai-compute,y\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "study.toml"
+    config.write_text(
+        '[study]\nname = "t"\nestimation_window = [-1000, -11]\nevent_windows = [[0, 0], [0, 120]]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--config", str(config), "--offline", "--no-peers"]
+    assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
+    capsys.readouterr()
+    car = pd.read_parquet(out / "car.parquet")
+    ok = car[car["outcome"] == "ok"]
+    low, high = int(ok["n_est"].min()), int(ok["n_est"].max())
+    assert 30 < low < high < 990  # the window starts before the data for both rows
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    methods = markdown.split("## Methods\n")[1].split("\n## ")[0]
+    assert (
+        f"τ ∈ [-1000, -11] (990 trading days); the estimated rows have {low} to {high} valid returns in "
+        "it (car.parquet n_est: fewer where returns are missing or the window starts before the data)"
+    ) in methods
+    orcl = car[car["ticker"] == "ORCL"].set_index("window")["outcome"]
+    assert orcl["[0,0]"] == "ok" and orcl["[0,+120]"] == "incomplete_event_window"
+    caar = markdown.split("## CAAR by group\n")[1].split("\n## ")[0]
+    assert "No estimated CAR" not in caar
+    assert (
+        "No pair of group(s) openai-compute has an abnormal return on every day of τ = +0 to +120 (see "
+        "each row's outcome and ar.parquet), so they have no path."
+    ) in caar

@@ -219,11 +219,32 @@ def returns_text(manifest: Mapping[str, Any]) -> str:
     return "Returns: " + "; ".join(parts) + "."
 
 
+def estimation_lengths(car: pd.DataFrame) -> str:
+    """The numbers of returns the estimated rows of ``car.parquet`` had (``n_est`` of rows with
+    outcome ``ok``) in words: ``; the estimated rows have 113 to 250 valid returns in it (...)``,
+    "" without an estimated row."""
+    n_est = pd.to_numeric(car.loc[car["outcome"] == "ok", "n_est"], errors="coerce").dropna()
+    if n_est.empty:
+        return ""
+    low, high = int(n_est.min()), int(n_est.max())
+    counted = f"{low:,} valid returns" if low == high else f"{low:,} to {high:,} valid returns"
+    subject = "the estimated row has" if len(n_est) == 1 else "the estimated rows have"
+    return (
+        f"; {subject} {counted} in it (car.parquet n_est: fewer where returns are missing or the window "
+        "starts before the data)"
+    )
+
+
 def methods_section(
-    manifest: Mapping[str, Any], day0: str | None, main: str, benchmarks: tuple[str, ...] = ()
+    manifest: Mapping[str, Any],
+    day0: str | None,
+    main: str,
+    benchmarks: tuple[str, ...] = (),
+    car: pd.DataFrame | None = None,
 ) -> Section:
-    """The methods as run: returns, day-0 rule, model and estimation window, windows, missing
-    returns, and (``benchmarks``) the per-event markets of the events file's ``market`` column."""
+    """The methods as run: returns, day-0 rule, model and estimation window (with the numbers of
+    returns the rows of ``car`` had), windows, missing returns, and (``benchmarks``) the per-event
+    markets of the events file's ``market`` column."""
     config = manifest["config"]
     windows = ", ".join(window_label((int(a), int(b))) for a, b in config["event_windows"])
     model = manifest.get("model", {}).get("description", config["model"])
@@ -263,7 +284,9 @@ def methods_section(
             else ""
         )
         + (", estimated over " if k else ", no parameter to estimate; σ² over ")
-        + f"{estimation_text(config)}; at least {config['min_estimation_obs']} valid returns, else outcome "
+        + estimation_text(config)
+        + (estimation_lengths(car) if car is not None else "")
+        + f"; at least {config['min_estimation_obs']} valid returns, else outcome "
         "insufficient_estimation.",
         f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.{missing}",
         (

@@ -109,7 +109,7 @@ def build_report(exports: Exports) -> Report:
         statistics_section(stats, day0, main) if stats is not None else None,
         *extra_sections(exports),
         every_window_section(parties),
-        methods_section(manifest, day0, main, benchmarks=per_event_benchmarks(events)),
+        methods_section(manifest, day0, main, benchmarks=per_event_benchmarks(events), car=car),
         reproducibility_section(manifest),
     ]
     title = f"Event study: {fmt.plain(config.get('name', '?'))}"

@@ -166,13 +166,16 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
     listed_groups = list(dict.fromkeys(events.loc[events["role"] != "peer", "group"]))
     estimated = caar[finite(caar["caar"])]
     missing = [g for g in listed_groups if g not in set(estimated["group"])]
+    span = "the event span"
+    if len(caar):
+        span = f"τ = {int(caar['tau'].min()):+d} to {int(caar['tau'].max()):+d}"
     if estimated.empty:
         return Section(
             "caar",
             title,
             paragraphs=(
-                "No group has an estimated CAR on any day of the event span (see each row's outcome), so "
-                "there is no average CAR path.",
+                f"No (event, party) pair has an abnormal return on every day of {span} (the widest window; "
+                "see each row's outcome and ar.parquet), so there is no average CAR path.",
             ),
         )
     rows = []
@@ -204,8 +207,8 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
     )
     if missing:
         caption += (
-            f" No estimated CAR in group(s) {_listing(missing)} (see each row's outcome), so they have "
-            "no path."
+            f" No pair of group(s) {_listing(missing)} has an abnormal return on every day of {span} (see "
+            "each row's outcome and ar.parquet), so they have no path."
         )
     table = Table("caar", ("group", "τ", "N", "CAAR", "band"), "llrrr", tuple(rows), caption=caption)
     figure = figure_file(
