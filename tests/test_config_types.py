@@ -279,6 +279,7 @@ REFUSED_BACKTEST: list[tuple[str, Any]] = [
     ),  # to_dict keeps one of them: refused, not silently the last
     ("calendar_time", ["capm", object()]),
     ("entry", object()),
+    ("default_side", "sideways"),  # was named as the TOML key positions.default
 ]
 
 

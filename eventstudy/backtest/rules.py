@@ -162,7 +162,7 @@ class BacktestConfig:
         object.__setattr__(self, "cost_bps", cost + 0.0)  # -0.0 is 0 (shown as "-0 bps")
         if not isinstance(self.default_side, str) or self.default_side not in SIDES:
             raise ValueError(
-                f"positions.default: {shown(self.default_side)} is not one of {', '.join(SIDES)}"
+                f"default_side: {shown(self.default_side)} is not one of {', '.join(SIDES)}"
             )
         models = self.calendar_time
         if not isinstance(models, tuple):

@@ -164,7 +164,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
                 folder, "is a symbolic link; name a real folder (links are never followed)"
             )
         if folder.exists() and not folder.is_dir():
-            raise OutputFolderError(folder, "exists and is not a folder; write to another folder (run --out)")
+            raise OutputFolderError(folder, f"exists and is not a folder; write to another folder {_ANOTHER}")
         real = _resolved(folder)
     except OSError as exc:  # e.g. a path longer than the system allows
         raise OutputFolderError(folder, f"cannot be used: {exc.strerror or exc}") from None
@@ -435,7 +435,8 @@ def output_files(folder: Path) -> list[str]:
     return sorted(set(names) - {MANIFEST})
 
 
-_MOVE_IT = "move it away or write to another folder (run --out)"
+_ANOTHER = "(a command's --out, save_study's out_dir)"
+_MOVE_IT = f"move it away or write to another folder {_ANOTHER}"
 """The way out of a folder holding what eventstudy did not write (said by run, report, backtest)."""
 
 
