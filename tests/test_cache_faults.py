@@ -1381,3 +1381,43 @@ def test_json_nested_deeper_than_a_record_is_a_damaged_file(store: PriceStore, c
     assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "maximum recursion depth exceeded" in err and "Traceback" not in err
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` with a file's bytes (None for a folder)."""
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
+
+
+def test_reading_commands_make_no_folder_and_write_nothing_into_a_users(tmp_path: Path, capsys) -> None:
+    """``validate --cache`` of a mistyped path made the whole folder chain and a ``.locks`` tree
+    in it (after which ``cache verify`` called it an empty, healthy cache), and every reading
+    command (validate, cache list/verify, run) wrote ``.locks/catalog/batch.lock`` into a folder
+    of the user's given as ``--cache`` by mistake."""
+    typo = tmp_path / "typo" / "cache"
+    assert main(["validate", "--cache", str(typo)]) == 2
+    captured = capsys.readouterr()
+    assert (captured.err, captured.out) == (f"eventstudy: error: {typo}: no such cache folder\n", "")
+    assert not (tmp_path / "typo").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("chapter 1\n")
+    before = tree(mine)
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne1,2024-03-01,pre,AAA,buyer,,g,x\n"
+    )
+    for args in (
+        ["validate"],
+        ["validate", "AAA"],
+        ["cache", "list"],
+        ["cache", "verify"],
+        ["run", "--events", str(events), "--offline", "--out", str(tmp_path / "out")],
+    ):
+        assert main([*args, "--cache", str(mine)]) in (0, 2), args
+        assert tree(mine) == before, args
+    capsys.readouterr()
+    # A cache an import wrote to keeps its readers' lock.
+    cache = make_cache(tmp_path / "cache").root
+    shutil.rmtree(cache / ".locks")  # a copied cache
+    assert main(["validate", "--cache", str(cache)]) in (0, 1)
+    assert (cache / ".locks" / "catalog" / "batch.lock").is_file()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.cli.options import add_cache_option
+from eventstudy.cli.options import add_cache_option, existing_cache
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -155,17 +155,6 @@ def list_cache(args: argparse.Namespace) -> int:
         first, last = frame["date"].min().date(), frame["date"].max().date()
         print(f"{symbol:<8} {first} .. {last} {len(frame):>6} rows  {source}")
     return 0
-
-
-def existing_cache(path: Path) -> Path:
-    """``path`` when it is a folder; a missing path or a file is an error (``list`` and ``verify``
-    would otherwise report an empty, healthy cache for a mistyped ``--cache``)."""
-    from eventstudy.errors import InputError
-
-    if path.is_dir():
-        return path
-    problem = "is a file, not a cache folder" if path.exists() else "no such cache folder"
-    raise InputError(str(path), problem)
 
 
 def verify_cache(args: argparse.Namespace) -> int:

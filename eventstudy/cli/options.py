@@ -19,6 +19,17 @@ def add_cache_option(parser: argparse.ArgumentParser, *, urls: bool = False) -> 
     )
 
 
+def existing_cache(path: Path) -> Path:
+    """``path`` when it is a folder; a missing path or a file is an error (``list``, ``verify``
+    and ``validate`` would otherwise report an empty, healthy cache for a mistyped ``--cache``)."""
+    from eventstudy.errors import InputError
+
+    if path.is_dir():
+        return path
+    problem = "is a file, not a cache folder" if path.exists() else "no such cache folder"
+    raise InputError(str(path), problem)
+
+
 def add_format_option(parser: argparse.ArgumentParser) -> None:
     """``--format csv``: also write ``ar.csv`` and ``car.csv`` beside the parquet files."""
     parser.add_argument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from eventstudy.cli.options import add_cache_option
+from eventstudy.cli.options import add_cache_option, existing_cache
 
 EPILOG = """\
 checks (rules and thresholds: python -c "import eventstudy.data.screening as v; help(v)"):
@@ -29,7 +29,8 @@ row is a gap in its file, and that series' next session is withheld instead).
 Every run records the same findings (but calendar_gap) in manifest.json under "validation".
 Symbols follow the grammar of events.csv (HDFC.Bank, ^NSEI, 10107; at most 32 characters).
 
-exit status: 0 no findings, 1 findings listed, 2 a symbol is not cached or its file is damaged.
+exit status: 0 no findings, 1 findings listed, 2 a symbol is not cached or its file is damaged
+(or no such cache folder).
 
 examples:
   eventstudy validate --cache /tmp/cache
@@ -61,7 +62,7 @@ def validate(args: argparse.Namespace) -> int:
     check_symbol(args.market, "--market")
     for symbol in args.symbols:
         check_symbol(symbol, "SYMBOL")
-    store = PriceStore(args.cache)
+    store = PriceStore(existing_cache(args.cache))
     with store.consistent_reads():  # one version of the cache, as a run reads it
         symbols = args.symbols or sorted({*store.symbols("prices"), *store.symbols("returns")})
         found = validate_store(store, symbols, args.market)

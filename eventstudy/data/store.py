@@ -1021,11 +1021,14 @@ def _batch(root: Path) -> Path:
 def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
     """Hold the ``flock`` of ``path``'s lock file shared (a writer's :func:`_locked` takes the same
     file's lock exclusive: :class:`filelock.FileLock` is an ``flock`` too), polling until
-    ``timeout``; without it when the lock file cannot be created or opened (a read-only cache)."""
+    ``timeout``; without it when the lock file cannot be created or opened (a read-only cache),
+    and in a folder that holds no cache yet (:func:`_holds_cache`: a reader makes no folder and
+    writes nothing into one eventstudy has not written to)."""
     lock_path = _lock_path(path)
     descriptor = None
-    with contextlib.suppress(OSError):
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+    if _holds_cache(lock_path.parent.parent.parent):
+        with contextlib.suppress(OSError):
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
     # never through a link, never waiting on a pipe's other end (a lock file is a regular file)
     guarded = os.O_NOFOLLOW | os.O_NONBLOCK
     for flags in (os.O_RDWR | os.O_CREAT | guarded, os.O_RDONLY | guarded):
@@ -1049,6 +1052,12 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # releases the lock
+
+
+def _holds_cache(root: Path) -> bool:
+    """True when ``root`` is a folder holding the cache's lock folder or a store folder
+    (:data:`KINDS`): one an import or fetch has written to."""
+    return any((Path(root) / name).is_dir() for name in (LOCKS, *KINDS))
 
 
 def _partial_batch(renamed: list[Path], left: int) -> str:
