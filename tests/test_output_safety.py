@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from _small_study import make_cache, make_study, run_args
@@ -762,6 +763,57 @@ def test_a_resealed_manifest_of_the_wrong_shape_is_one_line(
     with pytest.raises(InputError, match=field.replace(".", r"\.")):
         load_study(folder)
     assert snapshot(folder) == before
+
+
+def resealed(folder: Path) -> None:
+    """Record every file's hash again and seal the manifest (a plain SHA-256, which anyone can)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name, entry in manifest["files"].items():
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        if isinstance(entry, dict):
+            entry[next(k for k in entry if "sha" in k)] = digest
+        else:
+            manifest["files"][name] = digest
+    manifest["manifest_sha256"] = outdir.manifest_seal(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+@pytest.mark.parametrize("forged", ["../../victim", "a/b", "", "x" * 101])
+def test_report_refuses_an_event_id_no_study_writes(verified: Path, tmp_path: Path, capsys, forged) -> None:
+    """An event id edited to ``../../victim`` in every table, the folder sealed again: ``report``
+    wrote figures/car_../../victim.png over a file outside the folder (exit 0) and left a folder
+    figures/car_.. behind. The ids are checked as events.csv's are, naming file, row and field."""
+    folder = tampered(verified, tmp_path)
+    victim = folder.parent / "victim.png"
+    victim.write_text("precious")
+    first = pd.read_parquet(folder / "events.parquet")["event_id"].iloc[0]
+    for path in folder.glob("*.parquet"):
+        table = pq.read_table(path)
+        if "event_id" in table.schema.names:
+            column = table.schema.get_field_index("event_id")
+            ids = [forged if v == first else v for v in table.column("event_id").to_pylist()]
+            field = table.schema.field(column)
+            table = table.set_column(column, field, pa.array(ids, field.type))
+            pq.write_table(table, path)
+    resealed(folder)
+    before = snapshot(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"eventstudy: error: {folder / 'events.parquet'}, row 2, field 'event_id': ")
+    assert victim.read_text() == "precious" and snapshot(folder) == before
+    assert not (folder / "figures" / "car_..").exists()
+    if forged.startswith(".."):  # and the writer itself keeps every name in the folder
+        import eventstudy.data.events as events_module
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(events_module, "event_id_problem", lambda _: None)
+            status, _, err = run_cli(["report", str(folder)], capsys)
+        assert status == 2 and err.count("\n") == 1, err
+        assert err == (
+            "eventstudy: error: figures/car_../../victim.png: a report file named outside the output "
+            "folder; nothing was written\n"
+        )
+        assert victim.read_text() == "precious" and snapshot(folder) == before
 
 
 def test_a_config_an_older_manifest_lacks_takes_its_default_in_the_report(

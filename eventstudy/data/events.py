@@ -441,6 +441,19 @@ def _check_header(path: Path, header: list[str]) -> None:
         raise InputError(str(path), "column appears twice", row=1, field=duplicated[0])
 
 
+def event_id_problem(event_id: object) -> str | None:
+    """What is wrong with ``event_id`` as an event id (letters, digits, ``. _ -``, at most
+    :data:`MAX_EVENT_ID_LENGTH` characters: it names a file of the report), or None."""
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+        return f"{shown(event_id)} is not an identifier (letters, digits, . _ -)"
+    if len(event_id) > MAX_EVENT_ID_LENGTH:
+        return (
+            f"{shown(event_id)} has {len(event_id)} characters, more than {MAX_EVENT_ID_LENGTH} "
+            "(it names the event's figure file)"
+        )
+    return None
+
+
 def _parse_row(
     path: Path, line: int, header: list[str], fields: list[str], reserved: Mapping[str, Mapping[str, str]]
 ) -> dict[str, object]:
@@ -452,14 +465,9 @@ def _parse_row(
         return InputError(str(path), message, row=line, field=field)
 
     event_id = values["event_id"]
-    if not _EVENT_ID.fullmatch(event_id):
-        raise fail("event_id", f"{shown(event_id)} is not an identifier (letters, digits, . _ -)")
-    if len(event_id) > MAX_EVENT_ID_LENGTH:
-        raise fail(
-            "event_id",
-            f"{shown(event_id)} has {len(event_id)} characters, more than {MAX_EVENT_ID_LENGTH} "
-            "(it names the event's figure file)",
-        )
+    problem = event_id_problem(event_id)
+    if problem:
+        raise fail("event_id", problem)
 
     announced = values["announced"]
     if not _DATE.fullmatch(announced):

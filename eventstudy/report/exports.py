@@ -78,6 +78,23 @@ class Exports:
         return all(name in self.extra for name in BACKTEST_FILES)
 
 
+def _check_event_ids(path: Path, ids: pd.Series) -> None:
+    """Refuse an event id a study could not have written (:func:`~eventstudy.data.events.
+    event_id_problem`): the report names files after them (a folder edited and sealed again
+    made ``figures/car_../../x.png`` write outside it), naming the first such row (the frame's
+    first row is row 2, as a CSV file's after its header)."""
+    from eventstudy.data.events import event_id_problem
+
+    good: set[str] = set()
+    for row, value in enumerate(ids.to_numpy(object), start=2):
+        if isinstance(value, str) and value in good:
+            continue
+        problem = event_id_problem(value)
+        if problem:
+            raise InputError(str(path), problem, row=row, field="event_id")
+        good.add(value)
+
+
 def read_exports(folder: str | Path) -> Exports:
     """Read an output folder of ``eventstudy run``.
 
@@ -116,6 +133,8 @@ def read_exports(folder: str | Path) -> Exports:
         missing = [c for c in columns if c not in frames[name].columns]
         if missing:
             raise InputError(str(folder / name), "column is missing (re-run the study)", field=missing[0])
+        if "event_id" in columns:
+            _check_event_ids(folder / name, frames[name]["event_id"])
     return Exports(
         folder=folder,
         events=frames.pop("events.parquet"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from eventstudy.errors import InputError
 from eventstudy.output.folder import usual_file_mode
 from eventstudy.report.build import TABLE_FILES, build_report
 from eventstudy.report.document import Report
@@ -63,6 +64,11 @@ def write_report(folder: str | Path, report: Report) -> list[Path]:
     payload["report.md"] = render_markdown(report).encode("utf-8")
     payload["report.html"] = report.to_html().encode("utf-8")
     payload.update(dict(report.files))
+    for name in payload:  # a name made of the folder's data stays in it, or nothing is written
+        parts = PurePosixPath(name).parts
+        inside = len(parts) == 1 or (len(parts) == 2 and parts[0] == FIGURES_DIR)
+        if not inside or ".." in parts:
+            raise InputError(name, "a report file named outside the output folder; nothing was written")
     written = []
     for name, data in payload.items():
         path = folder / name
