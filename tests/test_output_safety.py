@@ -1142,3 +1142,25 @@ def test_a_report_writes_its_own_missing_files_again(small, tmp_path: Path, caps
     assert run_cli(["report", str(folder), "--format", "csv"], capsys)[0] == 0
     assert snapshot(folder) == complete
     assert main(["verify", str(folder)]) == 0
+
+
+def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, capsys, monkeypatch) -> None:
+    """The report's "Command:" joined the arguments with spaces: an events file named
+    ``ev $(touch INJECTED); x.csv`` read as a command substitution to a reader pasting the line,
+    and a path with a space could not be given again. It is quoted for a POSIX shell."""
+    import html
+    import re
+    import shlex
+
+    events, config, cache = small
+    named = tmp_path / "ev $(touch INJECTED); x.csv"
+    shutil.copy(events, named)
+    argv = run_args(named, config, cache, tmp_path / "out put")
+    monkeypatch.setattr(sys, "argv", ["eventstudy", *argv])
+    assert main(argv) == 0
+    capsys.readouterr()
+    page = (tmp_path / "out put" / "report.html").read_text(encoding="utf-8")
+    (line,) = re.findall(r"<li>Command: (.*?)</li>", page)
+    assert shlex.split(html.unescape(line)) == ["eventstudy", *argv]
+    markdown = (tmp_path / "out put" / "report.md").read_text(encoding="utf-8")
+    assert "'" + str(named) in markdown.replace("\\", "")

@@ -8,6 +8,7 @@ study, and the share-count caveats, each counted once instead of once per row.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -320,7 +321,7 @@ def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
     events = manifest["inputs"].get("events", {})
     peers = manifest.get("peers", [])
     bullets = [
-        "Command: " + fmt.md(" ".join(map(str, command)) if isinstance(command, list) else command),
+        "Command: " + fmt.md(shlex.join(map(str, command)) if isinstance(command, list) else str(command)),
         "Project commit: "
         + (
             fmt.md(commit) + (" with uncommitted changes" if dirty else "")
