@@ -1421,3 +1421,26 @@ def test_reading_commands_make_no_folder_and_write_nothing_into_a_users(tmp_path
     shutil.rmtree(cache / ".locks")  # a copied cache
     assert main(["validate", "--cache", str(cache)]) in (0, 1)
     assert (cache / ".locks" / "catalog" / "batch.lock").is_file()
+
+
+def test_a_file_named_like_another_but_for_case_is_one_damaged_file(tmp_path: Path, capsys, monkeypatch):
+    """prices/Msft.parquet copied beside prices/MSFT.parquet: ``cache list`` stopped halfway and
+    ``cache verify`` stopped at it, both saying "this file system does not tell them apart" on
+    one that does. It is a misnamed file there; on a case-insensitive file system (which opens
+    MSFT.parquet under the name Msft.parquet) it is still the other spelling's data."""
+    store = make_cache(tmp_path / "cache")
+    held = store.price_path("AAA")
+    twin = held.with_name("Aaa.parquet")
+    shutil.copy(held, twin)
+    assert main(["cache", "list", "--cache", str(store.root)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("Aaa ") and "DAMAGED (misnamed)" in line for line in listed)
+    assert any(line.startswith("AAA ") and "rows" in line for line in listed)
+    assert listed[-1].startswith("SPY ")  # the listing went on past the twin
+    assert main(["cache", "verify", "--cache", str(store.root)]) == 1
+    out = capsys.readouterr().out
+    assert f"{twin}: misnamed: holds data of 'AAA', not of 'Aaa' (renamed file?)\n" in out
+    assert out.endswith("1 problem(s) in " + f"{store.root}/ ({len(store.files())} cache files checked)\n")
+    monkeypatch.setattr(store_module, "_listed_as", lambda path, filesystem: False)  # case-insensitive
+    with pytest.raises(store_module.DataUnavailableError, match="differs only in case"):
+        read_cache_frame(twin, "prices")

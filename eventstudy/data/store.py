@@ -889,7 +889,8 @@ def read_cache_table(path: str | Path, kind: str, *, filesystem: Any = None) -> 
     name = (symbol_of_stem(posix.stem) or posix.stem) if kind != "factors" else posix.stem
     held = str(provenance.get("symbol", name))
     if kind != "factors" and held != name:
-        if identity_key(held) == identity_key(name):  # a case-insensitive file system found the other
+        if identity_key(held) == identity_key(name) and not _listed_as(Path(path), filesystem):
+            # a case-insensitive file system found the other file under this name
             raise DataUnavailableError(
                 f"no cached {kind} for {name!r} in {posix.parent.parent}: the cache holds {held!r} "
                 f"({posix.parent.name}/{cache_stem(held)}.parquet), which differs only in case "
@@ -1052,6 +1053,17 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # releases the lock
+
+
+def _listed_as(path: Path, filesystem: Any) -> bool:
+    """True when ``path``'s folder lists a file of exactly its name (a case-sensitive file system,
+    or the file's own spelling on another); False for a remote file system (not asked)."""
+    if filesystem is not None:
+        return False
+    try:
+        return path.name in os.listdir(path.parent)
+    except OSError:
+        return False
 
 
 def _holds_cache(root: Path) -> bool:
