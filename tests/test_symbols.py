@@ -315,8 +315,13 @@ def test_a_case_twin_is_named_in_the_not_cached_message(tmp_path: Path) -> None:
         store.read_series_table("HDFC.BANK")
 
 
-def test_a_case_insensitive_file_system_finding_the_twin_is_a_clear_error(tmp_path: Path) -> None:
-    """On macOS or Windows, returns/HDFC.BANK.parquet opens HDFC.Bank's file: the read says so."""
+def test_a_case_insensitive_file_system_finding_the_twin_is_a_clear_error(tmp_path: Path, monkeypatch):
+    """On macOS or Windows, returns/HDFC.BANK.parquet opens HDFC.Bank's file: the read says so.
+    (Here both files are listed, as a case-insensitive file system would not: the folder's
+    listing is made to show HDFC.Bank's only.)"""
+    import eventstudy.data.store as store_module
+
+    monkeypatch.setattr(store_module, "_listed_as", lambda path, filesystem: False)
     store = PriceStore(tmp_path / "cache")
     frame = pd.DataFrame(
         {"date": pd.to_datetime(["2024-01-02"]), "ret": [0.01], "market_cap": [float("nan")]}

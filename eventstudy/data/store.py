@@ -291,18 +291,22 @@ class PriceStore:
         return symbol
 
     def price_symbols(self) -> list[str]:
-        """Symbols with a price file, sorted (files not named after a symbol are left out;
-        :meth:`verify` lists them as stray files)."""
+        """Symbols with a price file (or an entry named as one), sorted (files not named after a
+        symbol are left out; :meth:`verify` lists them as stray files)."""
         return self.symbols("prices")
 
     def symbols(self, kind: str) -> list[str]:
-        """Identifiers with a file in the folder ``kind``, sorted."""
+        """Identifiers with an entry named as a cache file in the folder ``kind``, sorted.
+
+        A folder, link or pipe so named is listed too: reading it names it (a ``foreign``
+        :class:`CacheCorruptError`), where leaving it out made ``validate`` and ``cache list`` of
+        every symbol pass over it while a study of the symbol stopped on it.
+        """
         folder = self.root / kind
         if not folder.is_dir():
             return []
-        # A folder, link or pipe named like a cache file is no symbol's (cache verify names it).
-        files = (p for p in folder.glob("*.parquet") if _cache_file(p))
-        found = (symbol_of_stem(p.stem) for p in files)
+        entries = (p for p in folder.glob("*.parquet") if _named_as(kind, p.stem))
+        found = (symbol_of_stem(p.stem) for p in entries)
         return sorted(s for s in found if s is not None)
 
     def has_prices(self, symbol: str) -> bool:
