@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import stat
@@ -639,8 +640,9 @@ def test_an_out_path_starting_with_a_tilde_is_taken_literally(
 ) -> None:
     """``--out '~/x'`` (quoted, so no shell expanded it) made the staging folder under ``./~`` while
     pyarrow wrote to ``$HOME/.x...partial/ar.parquet``: exit 2 and an empty ``./~`` left behind.
-    A path is taken literally everywhere, as pathlib takes it: the folder ``~/x`` of the working
-    directory (HOME is a temporary folder here, never the real home)."""
+    Then it made ``./~/x``, which a later ``rm -rf ~`` would take for the home folder: an output
+    path starting with ``~`` is refused, writing nothing here or at home. A folder so named is
+    read literally, as pathlib takes it (HOME is a temporary folder here, never the real home)."""
     from eventstudy import load_study
     from eventstudy.output.verify import verify
 
@@ -651,14 +653,14 @@ def test_an_out_path_starting_with_a_tilde_is_taken_literally(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(work)
     status, _, err = run_cli(run_args(events, config, cache, Path("~/x")), capsys)
-    assert status == 0, err
+    assert status == 2 and "starts with '~', which was not expanded" in err, err
     nothing_at_home = lambda: not list(home.glob("x")) and not list(home.glob(".x.*"))  # noqa: E731
     assert nothing_at_home()  # (matplotlib keeps its caches under HOME)
+    assert list(work.iterdir()) == []
+    assert run_cli(run_args(events, config, cache, work / "made"), capsys)[0] == 0
+    (work / "~").mkdir()
+    (work / "made").rename(work / "~" / "x")
     out = work / "~" / "x"
-    assert (out / "ar.parquet").is_file() and (out / "report.md").is_file()
-    assert check_recorded_files(out) == []
-    assert sorted(p.name for p in work.iterdir()) == ["~"]
-    assert sorted(p.name for p in (work / "~").iterdir()) == ["x"]
     assert len(load_study("~/x").ar) == len(pd.read_parquet(out / "ar.parquet"))
     assert verify("~/x").identical
     status, text, _ = run_cli(["verify", "~/x"], capsys)
@@ -1164,3 +1166,43 @@ def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, ca
     assert shlex.split(html.unescape(line)) == ["eventstudy", *argv]
     markdown = (tmp_path / "out put" / "report.md").read_text(encoding="utf-8")
     assert "'" + str(named) in markdown.replace("\\", "")
+
+
+@pytest.mark.parametrize(
+    ("out", "said"),
+    [
+        ("~", "starts with '~', which was not expanded"),
+        ("~/study", "starts with '~', which was not expanded"),
+        ("~someone/study", "starts with '~', which was not expanded"),
+        (" ", "the folder name ' ' is blank"),
+        ("reports/ /x", "the folder name ' ' is blank"),
+        ("a\nb", "the folder name 'a\\nb' is blank or holds control characters"),
+        ("tab\there", "holds control characters"),
+        ("", "an empty path names no folder"),
+    ],
+)
+def test_an_output_name_that_is_surely_a_mistake_is_refused(
+    small, tmp_path: Path, capsys, monkeypatch, out: str, said: str
+) -> None:
+    """--out '~' (quoted: no shell expanded it) made ./~, which a later `rm -rf ~` would take for
+    the home folder; ' ' made a folder of one blank; a line break in the name split the
+    'wrote ...' line; and --out '' was refused naming '.'."""
+    events, config, cache = small
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    if out:
+        status, _, err = run_cli(run_args(events, config, cache, Path(out)), capsys)
+        assert status == 2
+    else:
+        with pytest.raises(SystemExit) as refused:
+            main([*run_args(events, config, cache, Path("x"))[:-1], ""])
+        err = capsys.readouterr().err
+        assert refused.value.code == 2 and "argument --out: " in err
+    assert err.count("\n") == 1 and said in err and "Traceback" not in err, err
+    assert list(work.iterdir()) == []
+    if out:  # the notebook's save_study is refused alike
+        from eventstudy.output.folder import Guard, check_target
+
+        with pytest.raises(InputError, match=re.escape(said)):
+            check_target(out, Guard.for_cache(cache))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.cli.options import add_cache_option
+from eventstudy.cli.options import add_cache_option, out_folder
 
 EPILOG = """\
 the rule is the [backtest] table of the --config file (defaults: enter at the close of day 0,
@@ -54,7 +54,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--offline", action="store_true", help="never use the network; every ticker must be cached"
     )
     add_cache_option(parser)
-    parser.add_argument("--out", type=Path, help="output folder (default: reports/<study name>)")
+    parser.add_argument("--out", type=out_folder, help="output folder (default: reports/<study name>)")
     parser.set_defaults(handler=run)
 
 

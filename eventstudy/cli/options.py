@@ -42,6 +42,14 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def out_folder(text: str) -> Path:
+    """An ``--out`` folder: refused when empty (``Path("")`` is the working directory, which the
+    refusal then named as ``.``); the other checks are the output folder's own."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no folder; name a new folder")
+    return Path(text)
+
+
 def cache_folder(text: str) -> Path:
     """A ``--cache`` folder: refused when it names a file (the commands said there were no cached
     prices in it, and to import them into it)."""

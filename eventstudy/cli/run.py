@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventstudy.cli.options import add_cache_option, add_format_option, add_scheduler_option
+from eventstudy.cli.options import add_cache_option, add_format_option, add_scheduler_option, out_folder
 
 if TYPE_CHECKING:
     from eventstudy.config import StudyConfig
@@ -75,7 +75,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--offline", action="store_true", help="never use the network; every ticker must be cached"
     )
     add_cache_option(parser, urls=True)
-    parser.add_argument("--out", type=Path, help="output folder (default: reports/<study name>)")
+    parser.add_argument("--out", type=out_folder, help="output folder (default: reports/<study name>)")
     peers = parser.add_mutually_exclusive_group()
     peers.add_argument(
         "--peers", metavar="TICKERS", help="comma-separated peer tickers (default: the config's peers)"

@@ -150,11 +150,22 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
         is the working directory or one of its ancestors, ends in ``..``, or has a name too long
         for its staging folder's (:data:`MAX_NAME_BYTES`).
     """
+    if str(folder) == "":
+        raise OutputFolderError("''", "an empty path names no folder; name a new folder")
     folder = Path(folder)
     if folder.name in ("", ".", ".."):
         raise OutputFolderError(
             folder, "ends in '.', '..' or '/', which names no folder of its own; name a new folder"
         )
+    if folder.parts[0].startswith("~"):  # quoted, or from a file: no shell expanded it
+        raise OutputFolderError(
+            folder, "starts with '~', which was not expanded to a home folder (a folder named '~' would be "
+            "made here); give the path in full"
+        )
+    odd = next((part for part in folder.parts if not part.strip() or _CONTROL.search(part)), None)
+    if odd is not None:
+        problem = f"the folder name {odd!r} is blank or holds control characters; name it plainly"
+        raise OutputFolderError(repr(str(folder)), problem)
     longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
     if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
         raise OutputFolderError(folder, f"its name is longer than {longest} bytes; name a shorter folder")
@@ -189,6 +200,9 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
 
 
 _AN_OUTPUT = "an output folder of eventstudy"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""Control characters, which an output folder's name may not hold (a line break split the
+command's one-line messages)."""
 
 
 def _output_folder_among(folders: Sequence[Path]) -> Path | None:
