@@ -15,6 +15,7 @@ from eventstudy.config import StudyConfig, load_config, window_label
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
 from eventstudy.estimate import PairEstimates, estimate
+from eventstudy.inference.bootstrap import bootstrap_t_test
 from eventstudy.models import MarketModel
 from eventstudy.peers import add_peers
 from eventstudy.study import run_study
@@ -452,6 +453,10 @@ def test_degenerate_fits_and_the_market_proxy_are_excluded_everywhere() -> None:
         ).sum()
         ok = car[(car.window == window) & (car.role != "peer") & (car.outcome == "ok")]
         assert stat(table, "all", window, "caar").n == len(ok)
+        # The bootstrap resamples the ok pairs alone: the excluded rows were drawn too (its p moved).
+        alone = bootstrap_t_test(ok.car.to_numpy(), draws=19, seed=1)
+        assert stat(table, "all", window, "bootstrap_t").p == alone.p
+        assert stat(table, "all", window, "bootstrap_t").value == pytest.approx(alone.value, rel=1e-12)
 
 
 def test_the_market_proxy_as_a_party_neither_counts_as_unscreened_nor_drops_its_deal(

@@ -989,11 +989,11 @@ def run_battery_windows(
     Returns one list of results per window, each exactly what :func:`run_battery` returns for
     that window. The ranks, signs, the residuals behind :math:`\\bar r` and per-pair sums that
     do not depend on the window are computed once, and only when a statistic asked for needs
-    them (:class:`PanelParts`). The bootstrap resamples of the pairs are drawn once for all
-    windows (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`): a window's
-    ``bootstrap_t`` depends only on the panel, the window and the seed, never on the other
-    windows. From ``_BACKGROUND_DRAWS`` pairs x draws on, the bootstrap runs on a second thread
-    meanwhile (same numbers: it only reads the CARs; on one core it simply takes its turn).
+    them (:class:`PanelParts`). The bootstrap resamples are drawn once for the windows of as
+    many usable pairs (:func:`~eventstudy.inference.bootstrap.bootstrap_t_tests`): a window's
+    ``bootstrap_t`` depends only on its usable CARs and the seed, never on the other windows.
+    From ``_BACKGROUND_DRAWS`` pairs x draws on, the bootstrap runs on a second thread meanwhile
+    (same numbers: it only reads the CARs; on one core it simply takes its turn).
     ``parts`` are the panel's window-independent parts (default: :class:`PanelParts` of
     ``panel``); a partitioned study passes parts merged from its partitions' sums.
     """

@@ -10,9 +10,10 @@ O(B·N) time (O(B·N·L) for a path of L days), with memory bounded by processin
 chunks of about ``_CHUNK_CELLS`` numbers (``_COUNT_CELLS``, at least ``_COUNT_DRAWS`` draws, for
 :func:`bootstrap_t_tests`).
 
-:func:`bootstrap_t_tests` tests several columns (the CARs of several windows) from one set of
-resamples: the draws, the most expensive part, are made once, and each resample's sums for
-every column come from one matrix product of its draw counts (see its docstring).
+:func:`bootstrap_t_tests` tests several columns (the CARs of several windows), those of as many
+usable values from one set of resamples: the draws, the most expensive part, are made once, and
+each resample's sums for every such column come from one matrix product of its draw counts
+(see its docstring).
 """
 
 from __future__ import annotations
@@ -139,35 +140,33 @@ def bootstrap_t_tests(
     seed: int | None = 0,
     alternative: Alternative = "two-sided",
 ) -> list[TestResult]:
-    """:func:`bootstrap_t_test` of several columns of one set of pairs (e.g. the CARs of several
-    windows), all from one set of resamples of the pairs.
+    r""":func:`bootstrap_t_test` of several columns (e.g. the CARs of several windows): each
+    column's test is that of its usable values alone, the columns of as many usable values
+    sharing one set of resamples.
 
-    Formula: resample b draws N of the N pairs with replacement (``Generator.integers(0, N)``,
-    the stream of ``numpy.random.default_rng(seed)``), the same draws for every column, each
-    into its own pairs sorted by their usable values (the unusable last); position j is drawn
-    :math:`c_{bj}` times. Column w uses the drawn pairs usable for it (:math:`u_{jw} = 1`):
-    :math:`n^*_{bw} = \\sum_j c_{bj}u_{jw}`,
-    :math:`\\bar x^*_{bw} = \\sum_j c_{bj}u_{jw}x_{jw}/n^*_{bw}`, :math:`s^{*2}_{bw}` their (n-1)
-    variance from :math:`\\sum_j c_{bj}u_{jw}x_{jw}^2`, and
-    :math:`t^*_{bw} = (\\bar x^*_{bw} - \\bar x_w)\\sqrt{n^*_{bw}}/s^*_{bw}`, compared with
-    :math:`t_w = \\bar x_w\\sqrt{n_w}/s_w` of the :math:`n_w` usable pairs as in
-    :func:`bootstrap_t_test`: two-sided :math:`p_w = (1 + \\#\\{|t^*_{bw}| \\ge |t_w|\\})/(B + 1)`
-    (a resample with fewer than two usable pairs counts as not extreme; a resample mean within
+    Formula: column w's :math:`n_w` usable values, sorted, :math:`x_{(1)} \le \dots \le
+    x_{(n_w)}`; resample b draws :math:`n_w` positions into them with replacement
+    (``Generator.integers(0, n_w)``, the stream of ``numpy.random.default_rng(seed)``, the same
+    draws for every column of :math:`n_w` values), position j drawn :math:`c_{bj}` times:
+    :math:`\bar x^*_{bw} = \sum_j c_{bj}x_{(j)}/n_w`, :math:`s^{*2}_{bw}` their (n-1) variance
+    from :math:`\sum_j c_{bj}x_{(j)}^2`, and
+    :math:`t^*_{bw} = (\bar x^*_{bw} - \bar x_w)\sqrt{n_w}/s^*_{bw}`, compared with
+    :math:`t_w = \bar x_w\sqrt{n_w}/s_w` as in :func:`bootstrap_t_test`: two-sided
+    :math:`p_w = (1 + \#\{|t^*_{bw}| \ge |t_w|\})/(B + 1)` (a resample mean within
     :data:`~eventstudy.inference.result.SPREAD_TOLERANCE` of the values' size from the sample's
     is the sample's: t* = 0).
 
-    Each column's test is the bootstrap-t of its own statistic (the t of its usable pairs)
-    computed on resamples of the same N pairs, the textbook event resampling with the
-    missingness resampled with the pairs; when every pair is usable for a column,
-    :math:`n^*_{bw} = N` and it is exactly the resampling of :func:`bootstrap_t_test`. A
-    column's result depends on its own values only: neither on the other columns nor on the
-    order of the pairs (the rows of ``events.csv``). Deterministic given ``seed``.
+    Each column's result is exactly :func:`bootstrap_t_test` of its usable values: it depends on
+    them only, neither on the other columns nor on the order of the pairs (the rows of
+    ``events.csv``), nor on pairs it cannot use (a row left out of every statistic, outcome
+    ``market_proxy`` or ``insufficient_estimation``: drawing those too moved the p's).
+    Deterministic given ``seed``.
 
     Implementation: per chunk of resamples, the draw counts :math:`c_{bj}` (one-byte counters a
-    draw) times the (N, 3W) matrix of :math:`u x`, :math:`u x^2` and :math:`u` (one matrix
-    product for every column, by blocks of columns on one thread; the counts :math:`n^*_{bw}` are
-    exact integers), so the cost is that of drawing the indices plus O(B·N·W) multiply-adds,
-    linear in N and independent of how busy the machine is, instead of W gathers of B·N values.
+    draw) times the (n, 2W) matrix of :math:`x` and :math:`x^2` (one matrix product for every
+    column of n values, by blocks of columns on one thread), so the cost is that of drawing the
+    indices plus O(B·n·W) multiply-adds, linear in n and independent of how busy the machine
+    is, instead of W gathers of B·n values.
 
     Reference: Efron & Tibshirani (1993), *An Introduction to the Bootstrap*; Hall (1992),
     *The Bootstrap and Edgeworth Expansion*.
@@ -193,73 +192,80 @@ def bootstrap_t_tests(
         raise ValueError("draws must be positive")
     x = np.atleast_2d(np.asarray(values, dtype=float))
     ok = np.asarray(usable, dtype=bool) & np.isfinite(x)
-    # Each column's pairs in the order of its usable values (unusable last), so a column's test
-    # depends on its own values only: neither on the order of the pairs nor on the other columns.
-    order = np.argsort(np.where(ok, x, np.nan), axis=0, kind="stable")
-    x, ok = np.take_along_axis(x, order, axis=0), np.take_along_axis(ok, order, axis=0)
-    n_all, n_columns = x.shape
-    results: list[TestResult] = [empty_result("bootstrap_t", REF_BOOTSTRAP, 0)] * n_columns
-    tested: list[tuple[int, int, float, float]] = []
-    for w in range(n_columns):
-        column = x[ok[:, w], w]
+    results: list[TestResult] = []
+    by_size: dict[int, list[tuple[int, np.ndarray, float, float]]] = {}
+    for w in range(x.shape[1]):
+        column = np.sort(x[ok[:, w], w])  # positions are drawn into the sorted values
         n = column.size
-        results[w] = empty_result("bootstrap_t", REF_BOOTSTRAP, n)
+        results.append(empty_result("bootstrap_t", REF_BOOTSTRAP, n))
         sd = spread(column)
         if n < 2 or sd == 0:
             continue
         mean = column.mean()
-        tested.append((w, n, mean, mean * np.sqrt(n) / sd))
-    if not tested:
-        return results
-    # Columns of the design: u·x and u·x² of every tested column, and u of those where some
-    # pair is not usable (u = usable, 0 or 1). Where every pair is, a resample's count is N
-    # (the sum of its draw counts, exact in floating point): a third less to read per draw.
-    use = ok[:, [w for w, *_ in tested]].astype(float)
-    ux = np.where(use > 0, x[:, [w for w, *_ in tested]], 0.0)
-    partial = ~(use > 0).all(axis=0)
-    design = np.ascontiguousarray(np.concatenate([ux, ux * ux, use[:, partial]], axis=1).T)  # (2k + p, N)
-    k = len(tested)
-    means = np.array([mean for _, _, mean, _ in tested])
-    t_obs = np.array([t for *_, t in tested])
+        by_size.setdefault(n, []).append((w, column, mean, mean * np.sqrt(n) / sd))
+    for n, tested in by_size.items():
+        extreme = _extreme_draws(
+            np.column_stack([column for _, column, _, _ in tested]),
+            np.array([mean for _, _, mean, _ in tested]),
+            np.array([t for *_, t in tested]),
+            draws=draws,
+            seed=seed,
+            alternative=alternative,
+        )
+        for j, (w, _, _, t_obs) in enumerate(tested):
+            p = (1.0 + int(extreme[j])) / (draws + 1.0)
+            results[w] = result("bootstrap_t", t_obs, p, n, REF_BOOTSTRAP)
+    return results
+
+
+def _extreme_draws(
+    x: np.ndarray,
+    means: np.ndarray,
+    t_obs: np.ndarray,
+    *,
+    draws: int,
+    seed: int | None,
+    alternative: Alternative,
+) -> np.ndarray:
+    """(k,) how many of ``draws`` resamples of the n rows of (n, k) ``x`` (each column sorted)
+    give a t* at least as extreme as ``t_obs`` (:func:`bootstrap_t_tests`)."""
+    n, k = x.shape
+    design = np.ascontiguousarray(np.concatenate([x, x * x], axis=1).T)  # (2k, n)
     extreme = np.zeros(k, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    cells = max(_COUNT_CELLS, _COUNT_DRAWS * n_all)
-    counts = np.empty((max(1, min(draws, cells // max(n_all, 1))), n_all))
-    tally = np.empty(n_all, dtype=np.uint8)
+    cells = max(_COUNT_CELLS, _COUNT_DRAWS * n)
+    counts = np.empty((max(1, min(draws, cells // n)), n))
+    tally = np.empty(n, dtype=np.uint8)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for index in _resample_indices(rng, n_all, draws, cells):
+        for index in _resample_indices(rng, n, draws, cells):
             chunk = index.shape[0]
-            # One count a draw: it scatters into N counters, which stay in the CPU cache; one
-            # bincount of the chunk's (chunk x N) matrix scattered over all of it (1.8 times
-            # the time at 200,000 pairs, growing with N). The same integers, as floats.
+            # One count a draw: it scatters into n counters, which stay in the CPU cache; one
+            # bincount of the chunk's (chunk x n) matrix scattered over all of it (1.8 times
+            # the time at 200,000 pairs, growing with n). The same integers, as floats.
             for b in range(chunk):
                 counts[b] = _draw_counts(index[b], tally)
-            # (chunk, 2k + p): sum, sum of squares, count. A block of columns at a time: one
-            # product over all N columns rereads them from memory for every sum once they outgrow
-            # the CPU cache, and BLAS threads of these skinny products slow a busy machine.
+            # (chunk, 2k): sum and sum of squares. A block of columns at a time: one product over
+            # all n columns rereads them from memory for every sum once they outgrow the CPU
+            # cache, and BLAS threads of these skinny products slow a busy machine.
             sums = np.empty((chunk, design.shape[0]))
             single_thread_product(counts[:chunk], design, sums)
-            count = np.full((chunk, k), float(n_all))
-            count[:, partial] = sums[:, 2 * k :]
-            m1 = sums[:, :k] / count
-            m2 = sums[:, k : 2 * k] / count
-            var = np.maximum(m2 - m1 * m1, 0.0) * count / (count - 1)
+            m1 = sums[:, :k] / n
+            m2 = sums[:, k:] / n
+            var = np.maximum(m2 - m1 * m1, 0.0) * n / (n - 1)
             # A resample mean equal to the sample's is a t* of 0 (a tie with a t of 0), not the
             # sign of its rounding, which depends on the product's summation order and so on the
             # other columns tested with it: as spread() does, a difference within SPREAD_TOLERANCE
             # of the values' size is none.
             shift = m1 - means
             shift[np.abs(shift) <= SPREAD_TOLERANCE * np.sqrt(m2)] = 0.0
-            t_star = shift * np.sqrt(count) / np.sqrt(var)
+            t_star = shift * np.sqrt(n) / np.sqrt(var)
             if alternative == "two-sided":
                 extreme += np.count_nonzero(np.abs(t_star) >= np.abs(t_obs), axis=0)
             elif alternative == "greater":
                 extreme += np.count_nonzero(t_star >= t_obs, axis=0)
             else:
                 extreme += np.count_nonzero(t_star <= t_obs, axis=0)
-    for j, (w, n, _, t_obs_w) in enumerate(tested):
-        results[w] = result("bootstrap_t", t_obs_w, (1.0 + int(extreme[j])) / (draws + 1.0), n, REF_BOOTSTRAP)
-    return results
+    return extreme
 
 
 def bootstrap_caar_band(
