@@ -430,11 +430,11 @@ def test_paper_tables_come_from_stats_and_the_same_rows_of_car(tmp_path) -> None
     }
     assert list(tables) == ["g1", unconfounded_group("g1"), "g2"]
     g1 = tables["g1"].loc["[-1,+1]"]
-    assert (g1.caar, g1.n, g1.kp_adjusted_bmp_t, g1.kp_adjusted_bmp_t_p) == (0.07, 2, 2.6, 0.009)
+    assert (g1.caar, g1.n, g1["value:kp_adjusted_bmp_t"], g1["p:kp_adjusted_bmp_t"]) == (0.07, 2, 2.6, 0.009)
     assert g1["median"] == pytest.approx(0.07) and g1.positive == 1.0  # CARs 0.10 and 0.04
     free = tables[unconfounded_group("g1")].loc["[-1,+1]"]
     assert free["median"] == pytest.approx(0.04) and free.n == 1  # NVDA alone
-    assert np.isnan(tables["g1"].loc["[0,0]", "bmp_t"])  # no such stats row: missing, not zero
+    assert np.isnan(tables["g1"].loc["[0,0]", "value:bmp_t"])  # no such stats row: missing, not zero
     assert len(sample_rows(exports.car, "all")) == 6  # 3 listed parties x 2 windows, no peer
     render_report(folder)
     markdown = (folder / "tables.md").read_text()
@@ -723,7 +723,7 @@ def test_launch_paper_tables_use_the_rows_of_the_statistics(launch) -> None:
         & (stats_table.window == "[-1,+1]")
         & (stats_table.statistic == "kp_adjusted_bmp_t")
     ].iloc[0]
-    assert (compute.kp_adjusted_bmp_t, compute.kp_adjusted_bmp_t_p) == (kp.value, kp.p)
+    assert (compute["value:kp_adjusted_bmp_t"], compute["p:kp_adjusted_bmp_t"]) == (kp.value, kp.p)
     markdown = (launch / "tables.md").read_text()
     assert f"| [-1,+1] | {fmt.percent(compute.caar)} |" in markdown
     assert (launch / "tables.tex").read_text().count(r"\begin{tabular}") == 10
@@ -925,7 +925,8 @@ def test_paper_tables_say_where_grank_has_too_few_pairs(tmp_path) -> None:
 
     exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
     tables = paper_tables(exports.stats, exports.car, ["[0,0]", "[-1,+1]"])
-    small = [t for t in tables if (t.rows["n"] < 50).any() and t.rows["grank_t"].notna().any()]
+    grank = [t for t in tables if "value:grank_t" in t.rows]
+    small = [t for t in grank if (t.rows["n"] < 50).any() and t.rows["value:grank_t"].notna().any()]
     assert small, "the synthetic battery has a group of fewer than 50 pairs with a GRANK t"
     note = "GRANK over-rejects with fewer than 50 pairs: under the null a nominal 5% test rejects 26.9% of 2"
     assert all(note in t.note for t in small)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from statsmodels.stats.multitest import multipletests
 
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.report import fmt, sections
 from eventstudy.report.findings import Stats, group_table, headline
-from eventstudy.report.tables import TESTS, bh_family, cells, legend, paper_tables, to_latex, to_markdown
+from eventstudy.report.tables import TESTS, bh_family, legend, paper_tables, to_latex, to_markdown
 
 WINDOWS = ["[0,0]", "[-1,+1]"]
 # (window, statistic) -> (value, raw p). Family of group g: the five paper-table tests and dollar_z
@@ -71,7 +72,7 @@ def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS)
     assert table.family == 12 and table.family_note == "BH family: 12 tests"
     columns = {header: i + 5 for i, (_, header, _) in enumerate(TESTS)}
-    day0, three = (cells(row) for row in table.rows.itertuples(index=False))
+    day0, three = table.cells()
     assert day0[columns["KP-BMP t"]] == "+3.30***†"
     assert three[columns["KP-BMP t"]] == "+2.17**"  # raw stars, no dagger: not significant after BH
     assert day0[columns["CS t"]] == "+2.95***†" and three[columns["CS t"]] == "+1.10"
@@ -113,7 +114,7 @@ def test_folders_without_adjusted_p_values_get_no_daggers() -> None:
     stats = synthetic_stats()  # written before p_bh existed
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS)
     assert table.family == 0 and bh_family(stats, "g") == 0
-    assert not any(fmt.BH_MARK in c for row in table.rows.itertuples(index=False) for c in cells(row))
+    assert not any(fmt.BH_MARK in c for row in table.cells() for c in row)
     assert "Benjamini" not in to_markdown([table], "t") and "dagger" not in to_latex([table], "t")
     assert legend(adjusted=False).endswith("(two-sided).")
     assert "Benjamini" not in group_table(Stats(stats), "[0,0]", twins=False).footnote
@@ -131,7 +132,7 @@ def test_a_study_choosing_its_statistics_gets_their_columns_only() -> None:
     chosen = ["kp_adjusted_bmp_t", "patell_z", "dollar_abnormal_value", "kp_average_correlation"]
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS, chosen=chosen)
     assert table.columns == ("Window", "CAAR", "Median", "% positive", "N", "KP-BMP t", "patell_z")
-    day0, three = (cells(row, table.tests) for row in table.rows.itertuples(index=False))
+    day0, three = table.cells()
     assert day0[5:] == ["+3.30***†", "+4.10***†"] and three[5:] == ["+2.17**", "-0.20"]
     assert day0[1] == fmt.percent(0.012)  # CAAR stays: its column is not a test's
     markdown = to_markdown([table], "t")
@@ -146,3 +147,57 @@ def test_a_study_choosing_its_statistics_gets_their_columns_only() -> None:
     assert [c.text for c in section.tables[0].rows[0]][5:] == ["+3.30***†", "+4.10***†"]
     # Without a choice (the default battery) the five standard tests, whatever else stats holds.
     assert paper_tables(stats, synthetic_car(), WINDOWS)[0].tests == TESTS
+
+
+@pytest.mark.parametrize("name", ["n", "window", "caar", "lambda", "bmp_t_p", "p"])
+def test_a_chosen_tests_name_never_takes_another_cells_place(name: str) -> None:
+    """A registered statistic named ``n`` showed its value as every window's N, ``window`` as the
+    window, ``bmp_t_p`` (value 0.0001) gave BMP t the stars of a p it is not, and ``lambda``
+    stopped the save (AttributeError): the table's row kept every test under its own name beside
+    the fixed columns and read them back by attribute."""
+    stats = synthetic_stats()
+    mine = pd.DataFrame(
+        {"group": "g", "window": WINDOWS, "statistic": name, "value": [123.0, 0.0001], "p": [0.5, 0.9]}
+    ).assign(n=8, reference="mine (2026)")
+    if name == "caar":
+        stats = stats[stats["statistic"] != "caar"]
+    stats = pd.concat([stats, mine], ignore_index=True)
+    (table,) = paper_tables(stats, synthetic_car(), WINDOWS, chosen=["bmp_t", name])
+    day0, three = table.cells()
+    assert day0[0] == "[0,0]" and day0[4] == "8" and three[0] == "[-1,+1]"
+    bmp = {w: stats[(stats.window == w) & (stats.statistic == "bmp_t")].iloc[0] for w in WINDOWS}
+    assert day0[5] == fmt.starred(bmp["[0,0]"].value, bmp["[0,0]"].p)
+    if name != "caar":  # caar is the CAAR column, never a test's
+        assert day0[6] == "+123.00" and table.columns[-1] == name
+    assert f"| {fmt.md(name)} |" in to_markdown([table], "t") or name == "caar"
+
+
+def test_twin_groups_show_the_tests_they_computed_and_the_legend_every_reference() -> None:
+    """An unconfounded twin computes some tests only: its table had a column of dashes for each
+    other chosen test, without a word why; the legend quoted one row's reference for a test of
+    two (wilcoxon_w: exact p up to 50 pairs, normal beyond); and a study choosing no test got a
+    legend of the five standard tests and the stars note."""
+    stats = synthetic_stats()
+    wilcoxon = pd.DataFrame(
+        {"group": ["g", "g", "big", "big"], "window": WINDOWS * 2, "statistic": "wilcoxon_w",
+         "value": [30.0, 28.0, 900.0, 880.0], "p": [0.04, 0.2, 0.3, 0.5],
+         "reference": ["exact (n <= 50)", "exact (n <= 50)", "normal (n > 50)", "normal (n > 50)"]}
+    ).assign(n=8)
+    twin = stats[stats["statistic"].isin(["caar", "kp_adjusted_bmp_t"])].assign(group="g (unconfounded)")
+    stats = pd.concat([stats, wilcoxon, twin], ignore_index=True)
+    tables = paper_tables(stats, synthetic_car(), WINDOWS, chosen=["caar", "kp_adjusted_bmp_t", "wilcoxon_w"])
+    by_group = {t.group: t for t in tables}
+    assert by_group["g"].columns[5:] == ("KP-BMP t", "wilcoxon_w")
+    assert by_group["g (unconfounded)"].columns[5:] == ("KP-BMP t",)
+    assert by_group["big"].columns[5:] == ("wilcoxon_w",)
+    text = legend(tuple(dict.fromkeys(t for table in tables for t in table.tests)))
+    assert "wilcoxon_w: exact (n <= 50) / normal (n > 50)" in text
+    assert "| Window | CAAR | Median | % positive | N | KP-BMP t |\n" in to_markdown(tables, "t")
+    # No test chosen: CAAR tables, a legend of the columns shown, no stars note.
+    only, *others = paper_tables(stats, synthetic_car(), WINDOWS, chosen=["caar", "dollar_abnormal_value"])
+    assert only.columns == ("Window", "CAAR", "Median", "% positive", "N")
+    assert all(t.columns == only.columns for t in others)
+    markdown = to_markdown([only], "t")
+    assert "CS t" not in markdown and fmt.STARS_NOTE not in markdown and "GRANK" not in markdown
+    assert fmt.STARS_NOTE not in to_latex([only], "t").replace("\\", "")
+    assert "CS t" not in to_markdown([], "t")

@@ -21,7 +21,7 @@ from eventstudy.report.document import FigureFile, Section, Table, cell
 from eventstudy.report.exports import BACKTEST_FILES, Exports
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
-from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, cells, legend, table_tests
+from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, legend, table_tests
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -353,10 +353,8 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
     rendered = []
     for i, table in enumerate(tables):
         rows = tuple(
-            tuple(
-                cell(text, _sort(text)) if j else cell(text) for j, text in enumerate(cells(r, table.tests))
-            )
-            for r in table.rows.itertuples(index=False)
+            tuple(cell(text, _sort(text)) if j else cell(text) for j, text in enumerate(values))
+            for values in table.cells()
         )
         rendered.append(
             Table(

@@ -36,7 +36,7 @@ output folder, ready to paste into a paper.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,14 +76,18 @@ ROBUST_TEST = "kp_adjusted_bmp_t"
 
 def legend(tests: Sequence[Test] = TESTS, *, adjusted: bool = True) -> str:
     """The footnote under every paper table showing ``tests`` (``adjusted``: the tables carry BH
-    daggers)."""
+    daggers; without a test, no stars either)."""
+    text = "CAAR: mean CAR; Median and % positive: of the same CARs (car.parquet); N: (event, firm) pairs."
+    if not tests:
+        return text
     named = "; ".join(f"{header}: {what}" for _, header, what in tests)
-    text = (
-        "CAAR: mean CAR; Median and % positive: of the same CARs (car.parquet); N: (event, firm) pairs. "
-        + (f"{named}. " if named else "")
-        + fmt.STARS_NOTE
-    )
-    return text + (f"; {fmt.BH_NOTE}." if adjusted else ".")
+    return f"{text} {named}. {fmt.STARS_NOTE}" + (f"; {fmt.BH_NOTE}." if adjusted else ".")
+
+
+def value_key(statistic: str) -> str:
+    """The column of :func:`paper_rows` holding ``statistic``'s value (``p:``/``q:`` its p and
+    BH-adjusted p): a name of its own, which no statistic's name (an identifier) can take."""
+    return f"value:{statistic}"
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,10 @@ class PaperTable:
         """The table's column headers."""
         return columns(self.tests)
 
+    def cells(self) -> list[list[str]]:
+        """The formatted cells of each window row (:func:`cells`)."""
+        return [cells(row, self.tests) for row in self.rows.to_dict("records")]
+
     @property
     def family_note(self) -> str:
         """``BH family: m tests`` (empty without adjusted p-values)."""
@@ -110,9 +118,9 @@ class PaperTable:
     def grank_note(self) -> str:
         """That GRANK over-rejects, when a row with a GRANK t has fewer pairs than
         :data:`~eventstudy.inference.nonparametric.GRANK_FEW_PAIRS`."""
-        if "grank_t" not in self.rows:
+        if value_key("grank_t") not in self.rows:
             return ""
-        shown = self.rows[np.isfinite(pd.to_numeric(self.rows["grank_t"], errors="coerce"))]
+        shown = self.rows[np.isfinite(pd.to_numeric(self.rows[value_key("grank_t")], errors="coerce"))]
         if not (shown["n"] < GRANK_FEW_PAIRS).any():
             return ""
         sizes = ", ".join(f"{share:.1%} of {pairs}" for pairs, share in GRANK_NULL_SIZE[::2])
@@ -180,7 +188,8 @@ def shown_tests(stats: pd.DataFrame, chosen: Sequence[str] | None = None) -> tup
         if name in known or rows.empty or (registered is not None and registered.p_from is not None):
             continue
         if np.isfinite(pd.to_numeric(rows["p"], errors="coerce")).any():
-            extra.append((name, name, fmt.plain(rows["reference"].iloc[0]) if "reference" in rows else name))
+            told = rows["reference"].map(fmt.plain).drop_duplicates() if "reference" in rows else ()
+            extra.append((name, name, " / ".join(told) or name))  # wilcoxon_w's: exact p, or not
     return standard + tuple(extra)
 
 
@@ -194,8 +203,9 @@ def paper_rows(
     tests: Sequence[Test] = TESTS,
 ) -> pd.DataFrame:
     """One row per window of ``group``: ``window, caar, median, positive, n`` and, per test of
-    ``tests``, ``<statistic>``, ``<statistic>_p`` and its BH-adjusted ``<statistic>_q``
-    (NaN where stats.parquet has none)."""
+    ``tests``, its value, p and BH-adjusted p in the columns ``value:<statistic>``,
+    ``p:<statistic>`` and ``q:<statistic>`` (:func:`value_key`; NaN where stats.parquet has
+    none)."""
     rows = []
     part = stats[stats["group"] == group]
     found: dict[tuple[object, object], Any] = {
@@ -215,9 +225,9 @@ def paper_rows(
         }
         for statistic, _, _ in tests:
             hit = found.get((window, statistic))
-            row[statistic] = hit.value if hit is not None else np.nan
-            row[f"{statistic}_p"] = hit.p if hit is not None else np.nan
-            row[f"{statistic}_q"] = getattr(hit, "p_bh", np.nan) if hit is not None else np.nan
+            row[value_key(statistic)] = hit.value if hit is not None else np.nan
+            row[f"p:{statistic}"] = hit.p if hit is not None else np.nan
+            row[f"q:{statistic}"] = getattr(hit, "p_bh", np.nan) if hit is not None else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -233,24 +243,23 @@ def paper_tables(
     """Every group of ``stats.parquet`` with a statistic of the table (``caar`` or one of the
     tests of :func:`shown_tests`, given the study's ``chosen`` statistics), in the table's order:
     a study's ``statistics`` may leave out ``caar``, whose column is then empty; a group without
-    any of them has no table."""
+    any of them has no table. A group's table has a column for each of those tests it has a row
+    of (an unconfounded twin group computes some of them only)."""
     tests = shown_tests(stats, chosen)
     shown = stats["statistic"].isin(["caar", *(name for name, _, _ in tests)])
     groups = list(dict.fromkeys(stats.loc[shown, "group"]))
-    return [
-        PaperTable(
-            g,
-            paper_rows(stats, car, g, windows, drop_confounded=drop_confounded, tests=tests),
-            bh_family(stats, g),
-            tests,
-        )
-        for g in groups
-    ]
+    tables = []
+    for g in groups:
+        computed = set(stats.loc[stats["group"] == g, "statistic"])
+        own = tuple(test for test in tests if test[0] in computed)
+        rows = paper_rows(stats, car, g, windows, drop_confounded=drop_confounded, tests=own)
+        tables.append(PaperTable(g, rows, bh_family(stats, g), own))
+    return tables
 
 
 def table_tests(tables: Sequence[PaperTable]) -> tuple[Test, ...]:
-    """The tests the tables show (one study's tables show the same; :data:`TESTS` for none)."""
-    return tables[0].tests if tables else TESTS
+    """The tests some table shows, in their order (none without a table)."""
+    return tuple(dict.fromkeys(test for table in tables for test in table.tests))
 
 
 def adjusted(tables: Sequence[PaperTable]) -> bool:
@@ -258,17 +267,17 @@ def adjusted(tables: Sequence[PaperTable]) -> bool:
     return any(table.family for table in tables)
 
 
-def cells(row: pd.Series | object, tests: Sequence[Test] = TESTS) -> list[str]:
-    """The formatted cells of one window row (in the order of :func:`columns` of ``tests``)."""
-    get = row.__getitem__ if isinstance(row, pd.Series) else lambda k: getattr(row, k)
+def cells(row: Mapping[Any, Any], tests: Sequence[Test] = TESTS) -> list[str]:
+    """The formatted cells of one window row of :func:`paper_rows` (in the order of
+    :func:`columns` of ``tests``)."""
     out = [
-        str(get("window")),
-        fmt.percent(get("caar")),
-        fmt.percent(get("median")),
-        fmt.percent(get("positive"), digits=0, signed=False),
-        fmt.count(get("n")),
+        str(row["window"]),
+        fmt.percent(row["caar"]),
+        fmt.percent(row["median"]),
+        fmt.percent(row["positive"], digits=0, signed=False),
+        fmt.count(row["n"]),
     ]
-    out += [fmt.starred(get(s), get(f"{s}_p"), get(f"{s}_q")) for s, _, _ in tests]
+    out += [fmt.starred(row[value_key(s)], row[f"p:{s}"], row[f"q:{s}"]) for s, _, _ in tests]
     return out
 
 
@@ -279,8 +288,8 @@ def to_markdown(tables: Sequence[PaperTable], title: str) -> str:
         lines += [f"## {fmt.md(table.group)}", ""]
         lines.append("| " + " | ".join(fmt.md(c) for c in table.columns) + " |")
         lines.append("|---|" + "---:|" * (len(table.columns) - 1))
-        for row in table.rows.itertuples(index=False):
-            lines.append("| " + " | ".join(fmt.md(c) for c in cells(row, table.tests)) + " |")
+        for values in table.cells():
+            lines.append("| " + " | ".join(fmt.md(c) for c in values) + " |")
         lines.append("")
         if table.note:
             lines += [f"{fmt.md(table.note)}.", ""]
@@ -322,8 +331,7 @@ def to_latex(tables: Sequence[PaperTable], title: str) -> str:
             header,
             r"\midrule",
         ]
-        for row in table.rows.itertuples(index=False):
-            values = cells(row, table.tests)
+        for values in table.cells():
             lines.append(
                 " & ".join([latex_escape(values[0]), *(_latex_cell(v) for v in values[1:])]) + r" \\"
             )
