@@ -1071,9 +1071,19 @@ def _listed_as(path: Path, filesystem: Any) -> bool:
 
 
 def _holds_cache(root: Path) -> bool:
-    """True when ``root`` is a folder holding the cache's lock folder or a store folder
-    (:data:`KINDS`): one an import or fetch has written to."""
-    return any((Path(root) / name).is_dir() for name in (LOCKS, *KINDS))
+    """True when ``root`` is an empty folder (a cache about to be filled: the readers' lock
+    keeps a first import's batch whole) or one holding the cache's lock folder or a parquet
+    file in a store folder (:data:`KINDS`, a copied cache): not a folder of the user's that
+    merely has a ``prices`` sub-folder of their own."""
+    root = Path(root)
+    try:
+        if not root.is_dir():
+            return False
+        if (root / LOCKS).is_dir() or next(root.iterdir(), None) is None:
+            return True
+        return any(next((root / kind).glob("*.parquet"), None) is not None for kind in KINDS)
+    except OSError:
+        return False
 
 
 def _partial_batch(renamed: list[Path], left: int) -> str:
