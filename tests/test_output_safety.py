@@ -1206,3 +1206,31 @@ def test_an_output_name_that_is_surely_a_mistake_is_refused(
 
         with pytest.raises(InputError, match=re.escape(said)):
             check_target(out, Guard.for_cache(cache))
+
+
+def test_a_column_the_report_reads_missing_is_one_line(verified: Path, tmp_path: Path, capsys) -> None:
+    """car.parquet without n_est (a folder edited and sealed again) ended `eventstudy report` in
+    KeyError: 'n_est'; so did each column of _REQUIRED_COLUMNS but seven, which the report reads
+    without checking (found by dropping each column in turn and building the report)."""
+    read = {  # every column whose absence ended the report in a traceback
+        "events.parquet": [
+            *("event_id", "announced", "timing", "ticker", "role", "deal_usd", "group", "headline"),
+        ],
+        "ar.parquet": ["event_id", "ticker", "role", "tau", "ar", "car", "car_se"],
+        "car.parquet": [
+            *("event_id", "ticker", "role", "group", "window", "tau_start", "tau_end", "day0", "day0_shift"),
+            *("n_est", "car", "car_se", "t", "p", "mcap_prev_usd", "abnormal_value_usd", "deal_usd"),
+            *("value_to_deal", "outcome"),
+        ],
+    }
+    for name, columns in read.items():
+        for column in columns:
+            folder = tmp_path / f"{name}-{column}"
+            shutil.copytree(verified, folder)
+            frame = pd.read_parquet(folder / name)
+            frame.drop(columns=[column]).to_parquet(folder / name, index=False)
+            resealed(folder)
+            status, _, err = run_cli(["report", str(folder)], capsys)
+            said = f"{folder / name}, field {column!r}: column is missing (re-run the study)"
+            assert (status, err) == (2, f"eventstudy: error: {said}\n"), (name, column, err)
+            shutil.rmtree(folder)

@@ -1052,7 +1052,7 @@ def test_methods_and_caar_say_what_the_data_cut(launch_cache, tmp_path, capsys) 
     markdown = (out / "report.md").read_text(encoding="utf-8")
     methods = markdown.split("## Methods\n")[1].split("\n## ")[0]
     assert (
-        f"τ ∈ [-1000, -11] (990 trading days); the estimated rows have {low} to {high} valid returns in "
+        f"τ ∈ [-1000, -11] (990 trading days); the estimated pairs have {low} to {high} valid returns in "
         "it (car.parquet n_est: fewer where returns are missing or the window starts before the data)"
     ) in methods
     orcl = car[car["ticker"] == "ORCL"].set_index("window")["outcome"]
@@ -1063,3 +1063,25 @@ def test_methods_and_caar_say_what_the_data_cut(launch_cache, tmp_path, capsys) 
         "No pair of group(s) openai-compute has an abnormal return on every day of τ = +0 to +120 (see "
         "each row's outcome and ar.parquet), so they have no path."
     ) in caar
+
+
+def test_estimation_lengths_count_pairs_and_fit_the_window() -> None:
+    """One pair in two windows read "the estimated rows have"; an estimation window of every
+    session of the data cannot start before the data, which the note said it might."""
+    from eventstudy.report.about import estimation_lengths
+
+    car = pd.DataFrame(
+        {"event_id": "e", "ticker": "AAA", "window": ["[0,0]", "[-1,+1]"], "n_est": 250, "outcome": "ok"}
+    )
+    assert estimation_lengths(car, {"estimation_window": "all"}) == (
+        "; the estimated pair has 250 valid returns in it (car.parquet n_est: fewer where returns are "
+        "missing)"
+    )
+    assert estimation_lengths(car, {"estimation_window": ["all", -11]}).endswith("returns are missing)")
+    two = pd.concat([car, car.assign(ticker="BBB", n_est=120)])
+    assert estimation_lengths(two, {"estimation_window": [-260, -11]}) == (
+        "; the estimated pairs have 120 to 250 valid returns in it (car.parquet n_est: fewer where returns "
+        "are missing or the window starts before the data)"
+    )
+    failed = two.assign(outcome="insufficient_estimation")
+    assert estimation_lengths(failed, {"estimation_window": "all"}) == ""

@@ -175,7 +175,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
                 folder, "is a symbolic link; name a real folder (links are never followed)"
             )
         if folder.exists() and not folder.is_dir():
-            raise OutputFolderError(folder, f"exists and is not a folder; write to another folder {_ANOTHER}")
+            raise OutputFolderError(folder, "exists and is not a folder; write to another folder")
         real = _resolved(folder)
     except OSError as exc:  # e.g. a path longer than the system allows
         raise OutputFolderError(folder, f"cannot be used: {exc.strerror or exc}") from None
@@ -449,8 +449,7 @@ def output_files(folder: Path) -> list[str]:
     return sorted(set(names) - {MANIFEST})
 
 
-_ANOTHER = "(a command's --out, save_study's out_dir)"
-_MOVE_IT = f"move it away or write to another folder {_ANOTHER}"
+_MOVE_IT = "move it away or write to another folder"
 """The way out of a folder holding what eventstudy did not write (said by run, report, backtest)."""
 
 

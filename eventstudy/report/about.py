@@ -220,20 +220,21 @@ def returns_text(manifest: Mapping[str, Any]) -> str:
     return "Returns: " + "; ".join(parts) + "."
 
 
-def estimation_lengths(car: pd.DataFrame) -> str:
-    """The numbers of returns the estimated rows of ``car.parquet`` had (``n_est`` of rows with
-    outcome ``ok``) in words: ``; the estimated rows have 113 to 250 valid returns in it (...)``,
-    "" without an estimated row."""
-    n_est = pd.to_numeric(car.loc[car["outcome"] == "ok", "n_est"], errors="coerce").dropna()
+def estimation_lengths(car: pd.DataFrame, config: Mapping[str, Any]) -> str:
+    """The numbers of returns the estimated (event, party) pairs of ``car.parquet`` had
+    (``n_est`` of rows with outcome ``ok``) in words: ``; the estimated pairs have 113 to 250
+    valid returns in it (...)``, "" without an estimated row."""
+    ok = car[car["outcome"] == "ok"].drop_duplicates(["event_id", "ticker"])
+    n_est = pd.to_numeric(ok["n_est"], errors="coerce").dropna()
     if n_est.empty:
         return ""
     low, high = int(n_est.min()), int(n_est.max())
     counted = f"{low:,} valid returns" if low == high else f"{low:,} to {high:,} valid returns"
-    subject = "the estimated row has" if len(n_est) == 1 else "the estimated rows have"
-    return (
-        f"; {subject} {counted} in it (car.parquet n_est: fewer where returns are missing or the window "
-        "starts before the data)"
-    )
+    subject = "the estimated pair has" if len(n_est) == 1 else "the estimated pairs have"
+    window = config.get("estimation_window")
+    from_start = window == "all" or (isinstance(window, list | tuple) and window[0] == "all")
+    cut = "" if from_start else " or the window starts before the data"
+    return f"; {subject} {counted} in it (car.parquet n_est: fewer where returns are missing{cut})"
 
 
 def methods_section(
@@ -286,7 +287,7 @@ def methods_section(
         )
         + (", estimated over " if k else ", no parameter to estimate; σ² over ")
         + estimation_text(config)
-        + (estimation_lengths(car) if car is not None else "")
+        + (estimation_lengths(car, config) if car is not None else "")
         + f"; at least {config['min_estimation_obs']} valid returns, else outcome "
         "insufficient_estimation.",
         f"Windows: CAR = Σ AR over {windows}. The report leads with {main}, and has {day0_text}.{missing}",

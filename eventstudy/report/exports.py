@@ -22,10 +22,22 @@ from eventstudy.output.verify import config_from_manifest, read_manifest_file, w
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
 BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
 _REQUIRED_COLUMNS = (
-    ("events.parquet", ("event_id", "ticker", "role", "group", "announced", "deal_usd", "headline")),
+    (
+        "events.parquet",
+        ("event_id", "ticker", "role", "group", "announced", "timing", "deal_usd", "headline"),
+    ),
     ("ar.parquet", ("event_id", "ticker", "role", "tau", "ar", "car", "car_se")),
-    ("car.parquet", ("event_id", "ticker", "window", "car", "t", "abnormal_value_usd", "outcome")),
+    (
+        "car.parquet",
+        (
+            *("event_id", "ticker", "role", "group", "window", "tau_start", "tau_end", "day0", "day0_shift"),
+            *("n_est", "car", "car_se", "t", "p", "mcap_prev_usd", "abnormal_value_usd", "deal_usd"),
+            *("value_to_deal", "outcome"),
+        ),
+    ),
 )
+"""The columns the report reads (each one's absence, in a folder edited and sealed again, ended
+the report in a KeyError; ``tests/test_report_edge.py`` drops each in turn)."""
 
 
 @dataclass

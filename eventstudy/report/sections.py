@@ -174,8 +174,8 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
             "caar",
             title,
             paragraphs=(
-                f"No (event, party) pair has an abnormal return on every day of {span} (the widest window; "
-                "see each row's outcome and ar.parquet), so there is no average CAR path.",
+                f"No (event, party) pair has an abnormal return on every day of {span} (the span of the "
+                "event windows; see each row's outcome and ar.parquet), so there is no average CAR path.",
             ),
         )
     rows = []
