@@ -342,6 +342,12 @@ class StudyConfig:
         _check(self)
 
     @property
+    def where(self) -> str:
+        """What errors of its settings name: the file they were read from, or that there is
+        none (the built-in defaults, or a config made in Python)."""
+        return self.source or "the study's settings (no config file)"
+
+    @property
     def event_span(self) -> tuple[int, int]:
         """The smallest interval of relative days covering every event window."""
         return (min(w[0] for w in self.event_windows), max(w[1] for w in self.event_windows))

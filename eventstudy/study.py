@@ -355,14 +355,14 @@ def check_log_returns(series: Mapping[str, ReturnSeries], config: StudyConfig) -
                 f"{symbol}'s return of {values[lost[0]]:.0%} on {day} has no log return; use "
                 'returns = "simple", or remove the day from the series'
             )
-            raise InputError(config.source or "config", message, field="study.returns")
+            raise InputError(config.where, message, field="study.returns")
 
 
 def require_config_inputs(store: CacheReader, config: StudyConfig, needs: DataNeeds) -> None:
     """Offline, the market proxy or the sector proxy without a cached series, or a news or
     factors file that is not there, is named by its key in the config (``study.market``,
     ``study.sector``, ``study.news_file``, ``study.factors_file``), before any series is read."""
-    where = config.source or "config"
+    where = config.where
     keys = {config.sector: "study.sector", config.market: "study.market"}
     for symbol in dict.fromkeys([config.market, *needs.symbols]):
         if symbol in keys and not store.has_series(symbol):
@@ -468,7 +468,7 @@ def study_events(
         frame = read_events(path, **size_check)
     where = str(path or "events")
     # The checks against the events name the config, whose keys they name.
-    config_where = config.source or "config"
+    config_where = config.where
     check_flow_parties(frame, config.flows, config_where)
     _check_caveat_tickers(frame, config, config_where)
     if config.backtest is not None:

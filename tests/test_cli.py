@@ -181,7 +181,10 @@ def test_missing_ticker_offline_says_how_to_import(launch_cache, tmp_path, capsy
 def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
     assert run("run", "--events", str(ROOT / "events.csv"), "--offline", "--cache", str(tmp_path / "c")) == 2
     err = capsys.readouterr().err  # no config file: the defaults' market
-    expected = "eventstudy: error: config, field 'study.market': no cached prices or returns for 'SPY'"
+    expected = (  # it read "config, field 'study.market'" with no config file given
+        "eventstudy: error: the study's settings (no config file), field 'study.market': no cached prices "
+        "or returns for 'SPY'"
+    )
     assert err.startswith(expected)
     assert not (tmp_path / "c").exists()
 
