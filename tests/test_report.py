@@ -1085,3 +1085,18 @@ def test_estimation_lengths_count_pairs_and_fit_the_window() -> None:
     )
     failed = two.assign(outcome="insufficient_estimation")
     assert estimation_lengths(failed, {"estimation_window": "all"}) == ""
+
+
+def test_the_heat_map_names_peers_only_when_it_shows_some() -> None:
+    """--no-peers drew "Day-0 abnormal returns: parties (outlined) and ecosystem peers" over a
+    map without one peer."""
+    ar = pd.DataFrame(
+        {"event_id": ["a", "b"], "ticker": ["AAA", "BBB"], "role": ["buyer", "seller"], "tau": 0,
+         "ar": [0.02, -0.01]}
+    )
+    figure = report_figures.heatmap_figure(ar)
+    assert figure.axes[0].get_title(loc="left") == "Day-0 abnormal returns: parties"
+    with_peer = pd.concat([ar, ar.head(1).assign(ticker="PPP", role="peer")])
+    figure = report_figures.heatmap_figure(with_peer)
+    title = figure.axes[0].get_title(loc="left")
+    assert title == "Day-0 abnormal returns: parties (outlined) and ecosystem peers"

@@ -710,7 +710,8 @@ def heatmap_figure(ar: pd.DataFrame, *, order: Sequence[str] = (), cap: float = 
         bar.ax.yaxis.set_major_formatter(FuncFormatter(_percent_tick))
         bar.ax.tick_params(labelsize=6)
         bar.set_label("day-0 abnormal return", fontsize=6.5)
-        axes.set_title("Day-0 abnormal returns: parties (outlined) and ecosystem peers", loc="left", pad=18)
+        shown = "parties (outlined) and ecosystem peers" if (zero["role"] == "peer").any() else "parties"
+        axes.set_title(f"Day-0 abnormal returns: {shown}", loc="left", pad=18)
         figure.subplots_adjust(
             left=1.45 / width, right=1 - 0.85 / width, top=1 - 0.6 / height, bottom=0.1 / height
         )

@@ -249,8 +249,13 @@ def spillover_section(
             figure_file(
                 "figures/peers_day0_heatmap.png",
                 "Day-0 abnormal returns, events × tickers",
-                "Outlined cells are the announcement's parties; the others are ecosystem peers (role peer). "
-                "Colours are capped at ±10%; grey cells could not be estimated.",
+                "Outlined cells are the announcement's parties; "
+                + (
+                    "the others are ecosystem peers (role peer). "
+                    if has_peers
+                    else "a ticker is measured on the announcements it is a party of (no peers). "
+                )
+                + "Colours are capped at ±10%; grey cells could not be estimated.",
                 figures.heatmap_figure(ar, order=order),
             ),
         )
