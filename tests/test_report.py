@@ -1100,3 +1100,59 @@ def test_the_heat_map_names_peers_only_when_it_shows_some() -> None:
     figure = report_figures.heatmap_figure(with_peer)
     title = figure.axes[0].get_title(loc="left")
     assert title == "Day-0 abnormal returns: parties (outlined) and ecosystem peers"
+
+
+def test_long_names_stay_inside_the_figures(launch_cache, tmp_path, capsys) -> None:
+    """Event ids, roles and groups of up to 100 characters (which events.csv accepts): the CAR
+    figure's title ran off the figure (its date and deal lost) and its panel titles printed over
+    each other; the CAAR panels' group titles overlapped; the value-per-deal labels were cut at
+    the left edge; a deal-flow key line of wide letters ran off the right edge. Every text is
+    now inside its figure (cut with "…"), and a figure's panel titles do not overlap."""
+    from matplotlib.text import Text
+
+    from eventstudy.config import FlowEdge
+    from eventstudy.report.flows import deal_flows, flows_figure
+
+    event = "microsoft-openai-definitive-agreement-recapitalization-" + "x" * 45
+    roles = {"MSFT": "strategic-investor-and-cloud-provider", "NVDA": "gpu-supplier-to-azure-clusters",
+             "AMZN": "competing-hyperscaler", "GOOGL": "competing-hyperscaler-" + "y" * 60}
+    group = "openai-compute-and-hyperscalers-" + "z" * 60
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        + "".join(f"{event},2025-10-28,pre,{t},{r},135e9,{group},h\n" for t, r in roles.items())
+        + f"{'e' * 100},2025-01-27,pre,NVDA,shocked,1e9,{'g' * 100},h\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "t"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--config", str(config), "--offline", "--no-peers"]
+    assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
+    capsys.readouterr()
+    exports = read_exports(out)
+    flows = deal_flows(exports.car, (FlowEdge(event, "W" * 40, "Microsoft", ("MSFT",)),), "[-1,+1]")
+    figures = {
+        "car": report_figures.car_figure(exports.ar, exports.car, event, window="[-1,+1]"),
+        "caar": report_figures.caar_figure(exports.caar),
+        "value": report_figures.value_per_deal_figure(exports.car, "[-1,+1]", stats=exports.stats),
+        "heatmap": report_figures.heatmap_figure(exports.ar),
+        "flows": flows_figure(flows),
+    }
+    for name, figure in figures.items():
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        width = figure.get_figwidth() * figure.dpi
+        texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        for text in texts:
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= -1 and box.x1 <= width + 1, (name, text.get_text(), box.x0, box.x1, width)
+        shown = [a for a in figure.axes if a.get_visible() and a.get_title(loc="left")]
+        boxes = [a._left_title.get_window_extent(renderer) for a in shown]
+        for i, first in enumerate(boxes):
+            for second in boxes[i + 1 :]:
+                assert not first.overlaps(second), (name, first, second)
+    title = figures["car"]._suptitle.get_text()
+    assert title.endswith(": day 0 2025-10-28, deal $135.0B") and "…" in title
+    panel = [a.get_title(loc="left") for a in figures["car"].axes if a.get_visible()]
+    assert panel[0].startswith("MSFT (strategic-") and panel[0].endswith("…)")

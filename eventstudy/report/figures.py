@@ -34,6 +34,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 from PIL import Image, PngImagePlugin
@@ -171,6 +172,41 @@ def message_figure(text: str, title: str = "", width: float = 7.2, height: float
         return figure
 
 
+def fitted(
+    figure: Figure, text: str, inches: float, *, size: float, bold: bool = False, keep: int = 0
+) -> str:
+    """``text``, or as much of it as fits ``inches`` at font ``size`` with "…" where it is cut,
+    its last ``keep`` characters kept (a title's date and deal, a panel's N): event ids, roles
+    and groups may be 100 characters long, and ran off the figure or over the next panel.
+    Measured with the figure's renderer (the style's font: call it inside :func:`style`)."""
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    font = FontProperties(size=size, weight="bold" if bold else "normal")
+    room = inches * figure.dpi
+
+    def fits(candidate: str) -> bool:
+        return bool(renderer.get_text_width_height_descent(candidate, font, ismath=False)[0] <= room)
+
+    if fits(text):
+        return text
+    head, tail = text[: len(text) - keep], text[len(text) - keep :]
+    low, high = 0, len(head)  # the longest start of head that fits with the tail
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(head[:middle].rstrip() + "…" + tail):
+            low = middle
+        else:
+            high = middle - 1
+    return head[:low].rstrip() + "…" + tail
+
+
+def _fit_title(figure: Figure, axes: Axes, *, keep: int) -> None:
+    """Shorten a panel's left title to the panel's width (:func:`fitted`)."""
+    width = axes.get_position().width * figure.get_figwidth()
+    size = float(mpl.rcParams["axes.titlesize"])
+    title = fitted(figure, axes.get_title(loc="left"), width, size=size, bold=True, keep=keep)
+    axes.set_title(title, loc="left", y=TITLE_Y)
+
+
 def _finite(values: object) -> np.ndarray:
     return np.isfinite(np.asarray(values, dtype=float))
 
@@ -252,7 +288,9 @@ def car_figure(
             axes.set_visible(False)
         for axes in axes_grid[::n_cols]:
             axes.set_ylabel("CAR from the span's first day")
-        figure.suptitle(title, x=0.01, ha="left", fontsize=9, fontweight="bold")
+        keep = len(title) - len(str(event_id))  # ": day 0 <date>, deal <size>"
+        shown = fitted(figure, title, 7.0, size=9, bold=True, keep=keep)
+        figure.suptitle(shown, x=0.01, ha="left", fontsize=9, fontweight="bold")
         legend = "band: 95%, CLM prediction-error s.e."
         if window:
             legend += f"; shaded: {window}"
@@ -267,6 +305,8 @@ def car_figure(
             wspace=0.08,
             hspace=0.55,
         )
+        for axes in axes_grid[: len(tickers)]:
+            _fit_title(figure, axes, keep=1)  # "TICKER (role…)"
         return figure
 
 
@@ -405,6 +445,8 @@ def _band_multiples(
         figure.subplots_adjust(
             left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6
         )
+        for axes, group in zip(axes_grid, panels, strict=False):  # "group… (N=12)"
+            _fit_title(figure, axes, keep=len(f" (N={counts[group]})"))
         return figure
 
 
@@ -574,8 +616,10 @@ def value_per_deal_figure(
                 markerfacecolor="white" if hollow else colours[i],
                 markeredgewidth=1.0,
             )
+        room = 0.36 * 7.2 - 0.15  # the left margin, less the ticks
         labels = [
-            f"{r.ticker} · {r.event_id}" + (f" {FLAG}" if r.confounded else "")
+            fitted(figure, f"{r.ticker} · {r.event_id}", room - (0.15 if r.confounded else 0), size=6)
+            + (f" {FLAG}" if r.confounded else "")
             for r in rows.itertuples(index=False)
         ]
         ticks, names = list(y), labels
@@ -593,7 +637,8 @@ def value_per_deal_figure(
                 linestyle="none",
             )
             ticks.append(position)
-            names.append(total.label)
+            keep = len(total.label) - total.label.rfind(" (")  # "total: group… (2 events)"
+            names.append(fitted(figure, total.label, room, size=6, keep=keep))
         if len(totals):
             axes.axhline(len(totals) - 0.1 + 0.3, color="#999999", linewidth=0.5)
         axes.axvline(0, color="#555555", linewidth=0.7)
@@ -612,7 +657,8 @@ def value_per_deal_figure(
         if len(totals):
             note += "; diamonds: each group's value_per_deal_dollar (stats.parquet), hollow: unconfounded"
         figure.text(0.99, 0.005, note, ha="right", va="bottom", fontsize=5.5, color="#666666")
-        figure.subplots_adjust(left=0.36, right=0.98, top=1 - 0.3 / height, bottom=0.55 / height)
+        # right: half of an x tick label at the axis' end ("+600.0") fits
+        figure.subplots_adjust(left=0.36, right=0.95, top=1 - 0.3 / height, bottom=0.55 / height)
         return figure
 
 
@@ -701,7 +747,7 @@ def heatmap_figure(ar: pd.DataFrame, *, order: Sequence[str] = (), cap: float = 
                         Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.3)
                     )
         axes.set_xticks(range(n_cols), tickers, fontsize=6.5)
-        axes.set_yticks(range(n_rows), events, fontsize=6.5)
+        axes.set_yticks(range(n_rows), [fitted(figure, e, 1.3, size=6.5) for e in events], fontsize=6.5)
         axes.tick_params(axis="x", labeltop=True, labelbottom=False, length=0)
         axes.tick_params(axis="y", length=0)
         for spine in axes.spines.values():

@@ -248,6 +248,16 @@ def _wrapped(name: str) -> str:
     return "\n".join(textwrap.wrap(name, NAME_CHARACTERS, break_on_hyphens=True)) or name
 
 
+def _fitted_name(figure: Figure, name: str) -> str:
+    """A node's name wrapped (:func:`_wrapped`), each line cut to the width its characters are
+    estimated at (:data:`_NAME_EM`), which the graph's margins are made from: a line of wide
+    letters (WWW...) ran off the figure."""
+    from eventstudy.report.figures import fitted
+
+    lines = _wrapped(name).split("\n")
+    return "\n".join(fitted(figure, line, len(line) * _NAME_EM, size=8, bold=True) for line in lines)
+
+
 def flows_figure(flows: DealFlows | None) -> Figure:
     """Who pays whom: a directed graph of the flows, edge width by deal size, and its key.
 
@@ -261,24 +271,25 @@ def flows_figure(flows: DealFlows | None) -> Figure:
     disc's radius, so every arrowhead is visible, and repeated or opposite edges between two
     nodes bend apart.
     """
-    from eventstudy.report.figures import GAIN, LOSS, message_figure, new_figure, style
+    from eventstudy.report.figures import GAIN, LOSS, fitted, message_figure, new_figure, style
 
     if flows is None or not flows.flows:
         return message_figure("None of the configured flows' announcements is in this study.", "Deal flows")
     names = list(dict.fromkeys(n for f in flows.flows for n in (f.payer, f.payee)))
     where = layout(names, [(f.payer, f.payee) for f in flows.flows])
-    labels = {name: _wrapped(name) for name in names}
     deals = np.array([f.deal_usd for f in flows.flows], dtype=float)
     largest = float(np.nanmax(deals)) if np.isfinite(deals).any() else 1.0
     width_in, height_in = 7.2, 5.4
     graph_in = 4.6  # inches of the graph; the key takes the rest
-    longest = max(len(line) for label in labels.values() for line in label.splitlines())
-    side = min(0.2, (longest * _NAME_EM + (NODE_RADIUS + 6) / 72) / width_in)  # room for a name
-    lines = max(label.count("\n") + 1 for label in labels.values())
-    tall = (lines * 10 + NODE_RADIUS + 6) / 72 / height_in  # a name above or below its node
-    box = (side, 0.08 + tall, graph_in / width_in - 2 * side, 0.86 - 0.08 - 2 * tall)
     with style():
         figure = new_figure(width_in, height_in)
+        # A line of wide letters (WWW...) is wider than its characters' estimate: cut to it.
+        labels = {name: _fitted_name(figure, name) for name in names}
+        longest = max(len(line) for label in labels.values() for line in label.splitlines())
+        side = min(0.2, (longest * _NAME_EM + (NODE_RADIUS + 6) / 72) / width_in)  # room for a name
+        lines = max(label.count("\n") + 1 for label in labels.values())
+        tall = (lines * 10 + NODE_RADIUS + 6) / 72 / height_in  # a name above or below its node
+        box = (side, 0.08 + tall, graph_in / width_in - 2 * side, 0.86 - 0.08 - 2 * tall)
         axes = figure.add_axes(box)
         axes.set_axis_off()
         axes.set_xlim(0, 1)
@@ -373,7 +384,9 @@ def flows_figure(flows: DealFlows | None) -> Figure:
         rows = len(key) + sum(text.count("\n") for text, _ in key)
         size = min(6.0, 0.86 * height_in * 72 / max(rows, 1) / 1.25)  # the key fits the height
         y = 0.86
-        for text, colour in key:
+        room = width_in - graph_in - 0.01 * width_in - 0.05  # the key's width, inches
+        for text, colour in key:  # a line of wide letters (WWW...) ran off the figure: cut with "…"
+            text = "\n".join(fitted(figure, line, room, size=size) for line in text.split("\n"))
             figure.text(graph_in / width_in + 0.01, y, text, ha="left", va="top", fontsize=size, color=colour)
             y -= (text.count("\n") + 1) * size * 1.25 / 72 / height_in
         figure.suptitle(
