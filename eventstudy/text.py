@@ -12,11 +12,17 @@ from __future__ import annotations
 import re
 
 WHITESPACE = re.compile(r"\s+")
-# C0 and C1 controls, and the invisible format characters that change how the rest of a line
-# reads: the bidirectional marks, embeddings, overrides and isolates (a U+202E reverses what
-# follows it), the zero-width space and the byte-order mark. The joiners U+200C and U+200D stay:
-# they spell words (Persian, Indic scripts) and emoji.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0 and C1 controls, and the invisible characters that change how the rest of a line reads or
+# hide text in it: the bidirectional marks, embeddings, overrides and isolates (a U+202E reverses
+# what follows it), the zero-width space, the byte-order mark, the soft hyphen, the word joiner
+# and invisible operators (U+2060-U+2064), the Mongolian vowel separator, the interlinear
+# annotation marks (U+FFF9-U+FFFB), the Hangul fillers (drawn blank: U+115F, U+1160, U+3164,
+# U+FFA0) and the tag characters (U+E0000-U+E007F: a whole hidden sentence after a headline).
+# The joiners U+200C and U+200D stay: they spell words (Persian, Indic scripts) and emoji.
+CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 
 LATEX = {
     "\\": r"\textbackslash{}",

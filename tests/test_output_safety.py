@@ -1176,8 +1176,9 @@ def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, ca
         ("~someone/study", "starts with '~', which was not expanded"),
         (" ", "the folder name ' ' is blank"),
         ("reports/ /x", "the folder name ' ' is blank"),
-        ("a\nb", "the folder name 'a\\nb' is blank or holds control characters"),
-        ("tab\there", "holds control characters"),
+        ("a\nb", "the folder name 'a\\nb' is blank or holds control or invisible characters"),
+        ("tab\there", "holds control or invisible characters"),
+        ("evil\u202eexe.fdp", "holds control or invisible characters"),
         ("", "an empty path names no folder"),
     ],
 )

@@ -697,6 +697,9 @@ def test_equity_figure_of_no_trade_says_so() -> None:
 
 
 BIDI_AND_INVISIBLE = "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\ufeff"
+HIDDEN = "\u00ad\u2060\u2061\u2064\u180e\u115f\u1160\u3164\uffa0\ufff9\ufffb\U000e0001\U000e0041\U000e007f"
+"""Characters drawn as nothing (soft hyphen, word joiner, Hangul fillers...) or not at all (the
+tags: U+E0041 is a hidden "A"), which kept hidden text in a headline, or made two look alike."""
 
 
 def test_direction_overrides_and_invisible_characters_never_reach_the_page(tmp_path) -> None:
@@ -704,6 +707,7 @@ def test_direction_overrides_and_invisible_characters_never_reach_the_page(tmp_p
     report.md and report.html; zero-width spaces hid in names. They are dropped like the other
     control characters; joiners that spell words (U+200C, U+200D) stay."""
     assert fmt.plain(f"Oracle{BIDI_AND_INVISIBLE}-OpenAI") == "Oracle-OpenAI"
+    assert fmt.plain(f"Oracle{HIDDEN}-OpenAI") == "Oracle-OpenAI"
     assert fmt.plain("می\u200cخواهم") == "می\u200cخواهم"  # Persian's zero-width non-joiner is spelling
     headline = "deal \u202eevil\u202c done\u200b"
     folder = write_exports(tmp_path / "s", [pair("e1", "AAA", THREE, headline=headline)], [(0, 0), (-1, 1)])

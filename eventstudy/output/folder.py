@@ -52,6 +52,7 @@ from typing import Any
 
 from eventstudy.errors import InputError
 from eventstudy.flock import flock_within
+from eventstudy.text import CONTROL
 
 MANIFEST = "manifest.json"
 FILES_KEY = "files"
@@ -162,9 +163,10 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
             folder, "starts with '~', which was not expanded to a home folder (a folder named '~' would be "
             "made here); give the path in full"
         )
-    odd = next((part for part in folder.parts if not part.strip() or _CONTROL.search(part)), None)
+    # a line break split the command's one-line messages; a U+202E reversed the name shown
+    odd = next((part for part in folder.parts if not part.strip() or CONTROL.search(part)), None)
     if odd is not None:
-        problem = f"the folder name {odd!r} is blank or holds control characters; name it plainly"
+        problem = f"the folder name {odd!r} is blank or holds control or invisible characters; name it simply"
         raise OutputFolderError(repr(str(folder)), problem)
     longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
     if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
@@ -200,9 +202,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
 
 
 _AN_OUTPUT = "an output folder of eventstudy"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-"""Control characters, which an output folder's name may not hold (a line break split the
-command's one-line messages)."""
+
 
 
 def _output_folder_among(folders: Sequence[Path]) -> Path | None:
