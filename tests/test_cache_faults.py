@@ -1450,3 +1450,25 @@ def test_a_file_named_like_another_but_for_case_is_one_damaged_file(tmp_path: Pa
     monkeypatch.setattr(store_module, "_listed_as", lambda path, filesystem: False)  # case-insensitive
     with pytest.raises(store_module.DataUnavailableError, match="differs only in case"):
         read_cache_frame(twin, "prices")
+
+
+def test_a_failed_commands_new_cache_folder_goes_only_when_it_holds_its_locks_alone(tmp_path: Path) -> None:
+    """What a failed fetch made of a missing --cache is removed: folders and empty lock files;
+    anything else keeps the whole folder."""
+    from eventstudy.data.store import first_missing, remove_if_only_locks
+
+    assert first_missing(tmp_path / "a" / "b" / "cache") == tmp_path / "a"
+    assert first_missing(tmp_path) is None
+    made = tmp_path / "a"
+    (made / "b" / "cache" / ".locks" / "prices").mkdir(parents=True)
+    (made / "b" / "cache" / ".locks" / "prices" / "SPY.parquet.lock").touch()
+    (made / "b" / "cache" / "prices").mkdir()
+    for extra in ("prices/SPY.parquet", ".locks/prices/x.lock", "link"):
+        path = made / "b" / "cache" / extra
+        if extra == "link":
+            path.symlink_to(tmp_path)
+        else:
+            path.write_text("data")  # a stored file, a lock file with content
+        assert not remove_if_only_locks(made) and path.exists(), extra
+        path.unlink()
+    assert remove_if_only_locks(made) and not made.exists()

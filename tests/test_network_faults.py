@@ -594,6 +594,9 @@ def test_every_online_path_fails_in_one_line_without_yfinance_output(
     assert captured.out == ""  # neither yfinance's lines nor a partial report
     if case == "no-network":  # one request: no retry, and no other symbol tried
         assert _YahooTicker.requests == ["ORCL"] if command == "fetch" else ["SPY"]
+        # Nothing stored: the cache folder it had to make is gone (its .locks tree was left,
+        # and `cache verify` then called the mistyped folder a healthy cache).
+        assert not cache.exists()
         assert "the network is unreachable" in captured.err
         assert "work offline (run --offline)" in captured.err  # `fetch` has no --offline of its own
     elif command == "fetch":  # not found: no retry; the other symbols are still fetched

@@ -16,6 +16,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
@@ -111,6 +112,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    made = _cache_to_make(args)
+    status = 1
+    try:
+        status = _dispatch(args)
+        return status
+    finally:
+        if made is not None and status != 0:  # failed before storing anything: leave no folder
+            from eventstudy.data.store import remove_if_only_locks
+
+            remove_if_only_locks(made)
+
+
+def _cache_to_make(args: argparse.Namespace) -> Path | None:
+    """The outermost folder of the command's local ``--cache`` that does not exist yet."""
+    cache = getattr(args, "cache", None)
+    if not isinstance(cache, Path):
+        return None
+    from eventstudy.data.store import first_missing
+
+    return first_missing(cache)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command's handler; each kind of failure as one line and its exit status."""
     try:
         with _warnings_to_stderr():
             return int(args.handler(args))

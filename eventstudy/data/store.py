@@ -70,6 +70,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import tempfile
 import threading
@@ -1068,6 +1069,37 @@ def _listed_as(path: Path, filesystem: Any) -> bool:
         return path.name in os.listdir(path.parent)
     except OSError:
         return False
+
+
+def first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (``path`` itself, or the first
+    missing one on the way to it), None when it exists."""
+    missing = None
+    for folder in (path, *path.parents):
+        if folder.exists() or folder.is_symlink():
+            return missing
+        missing = folder
+    return missing
+
+
+def remove_if_only_locks(folder: Path) -> bool:
+    """Remove ``folder`` when it holds nothing but folders and empty lock files (``*.lock``): what
+    a command that failed before storing anything made of a cache folder that was not there (a
+    mistyped ``--cache``, after which ``cache verify`` called it a healthy cache). True when
+    removed; anything else in it (a file, a link, a lock file with content) keeps it whole."""
+    try:
+        for entry in folder.rglob("*"):
+            if entry.is_symlink() or not (entry.is_dir() or (entry.suffix == ".lock" and _empty_file(entry))):
+                return False
+        shutil.rmtree(folder)
+    except OSError:
+        return False
+    return True
+
+
+def _empty_file(path: Path) -> bool:
+    mode = _mode(path)
+    return mode is not None and stat.S_ISREG(mode) and path.stat().st_size == 0
 
 
 def _holds_cache(root: Path) -> bool:
