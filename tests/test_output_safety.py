@@ -1235,3 +1235,25 @@ def test_a_column_the_report_reads_missing_is_one_line(verified: Path, tmp_path:
             said = f"{folder / name}, field {column!r}: column is missing (re-run the study)"
             assert (status, err) == (2, f"eventstudy: error: {said}\n"), (name, column, err)
             shutil.rmtree(folder)
+
+
+def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_path: Path) -> None:
+    """A value of stats.parquet set to 99 was loaded as the run's (no word), and save_study then
+    sealed the edited table as its own run's: verify of the copy no longer said a file had been
+    changed after the run."""
+    from eventstudy import load_study
+
+    folder = tampered(verified, tmp_path)
+    stats = pd.read_parquet(folder / "stats.parquet")
+    stats.loc[0, "value"] = 99.0
+    stats.to_parquet(folder / "stats.parquet", index=False)
+    with pytest.raises(InputError, match=r"stats\.parquet: changed since the run of manifest\.json wrote"):
+        load_study(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["config"]["name"] = "renamed"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match=r"manifest\.json: changed since eventstudy wrote it"):
+        load_study(folder)
+    (folder / "report.md").write_text("my notes\n")  # not a table: loading reads none of it
+    resealed(folder)  # the seal is a checksum, not a signature: a folder sealed again loads
+    assert load_study(folder).stats["value"].iloc[0] == 99.0

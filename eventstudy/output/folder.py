@@ -354,6 +354,24 @@ def check_recorded_files(folder: Path) -> list[str]:
     return problems
 
 
+def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
+    """What shows that ``manifest`` or a table of ``folder`` (a ``.parquet`` file the manifest
+    records) was changed since the run wrote them, or None: the check of the files a load reads
+    (:func:`check_recorded_files` checks every file). A manifest of an older version records no
+    hashes: nothing to check."""
+    if manifest_edited(manifest):
+        return f"{MANIFEST}: changed since eventstudy wrote it"
+    recorded = manifest.get(FILES_KEY)
+    if not isinstance(recorded, Mapping):
+        return None
+    for name, digest in sorted(recorded.items()):
+        path = folder / str(name)
+        table = str(name).endswith(".parquet") and OUTPUT_NAME.fullmatch(str(name))
+        if table and path.is_file() and not path.is_symlink() and _sha256(path) != digest:
+            return f"{name}: changed since the run of {MANIFEST} wrote it"
+    return None
+
+
 _LISTED = 1000
 """Entries of a folder without a manifest read before it is refused (the message counts them)."""
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
-from eventstudy.output.folder import regular_file
+from eventstudy.output.folder import edited_tables, regular_file
 from eventstudy.output.manifest import MODEL_SETTINGS
 from eventstudy.output.verify import read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
@@ -39,11 +39,19 @@ def load_study(folder: str | Path) -> StudyResults:
     Raises
     ------
     InputError
-        Naming the first missing or unreadable file.
+        Naming the first missing or unreadable file, or a table or the manifest changed since
+        the run wrote them (their SHA-256 differs from the manifest's record).
     """
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
     manifest = read_manifest_file(regular_file(manifest_path, "manifest"))  # the shapes verify reads
+    edited = edited_tables(folder, manifest)
+    if edited:  # an edited table was loaded as the run's, and save_study sealed it as its own
+        raise InputError(
+            str(folder),
+            f"{edited}; a load reads a run's tables as it wrote them (eventstudy verify {folder} says what "
+            "differs; re-run the study to change its results)",
+        )
     config = StudyConfig.from_dict(manifest["config"], str(manifest_path))
     tables: dict[str, Any] = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
     for name, file in OPTIONAL_TABLES.items():  # the optional methods' tables, where they ran
