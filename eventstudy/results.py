@@ -161,11 +161,17 @@ class StudyResults:
             ("Rows", f"{int((self.events['role'] != PEER_ROLE).sum())} (event, party), "
                      f"{int((self.events['role'] == PEER_ROLE).sum())} (event, peer)"),
         )
+        parties = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)]
+        listed = f"CAR over {label} by (event, party), largest dollar value first"
+        if len(parties) > SUMMARY_PAIRS:  # 10,000 events gave 10,000 lines
+            listed = (
+                f"CAR over {label}: the {SUMMARY_PAIRS} of {len(parties):,} (event, party) rows of largest "
+                "|dollar value| (then |t|), largest dollar value first (results.car holds every row)"
+            )
         tables = (
             (f"Cross-event tests over {label} (two-sided p in parentheses)", self._group_table(label)),
-            (f"CAR over {label} by (event, party), largest dollar value first", self._pair_table(label)),
+            (listed, self._pair_table(parties)),
         )
-        parties = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)]
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(parties["outcome"].value_counts().items()))
         left_out: tuple[str, ...] = ()
         if self.config.exclude_confounded and "confounded" in parties:
@@ -327,10 +333,16 @@ class StudyResults:
             rows.append(row)
         return pd.DataFrame(rows).fillna("")  # a group without a test's row: blank, not NaN
 
-    def _pair_table(self, label: str) -> pd.DataFrame:
-        rows = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)].sort_values(
-            "abnormal_value_usd", ascending=False, na_position="last", kind="stable"
-        )
+    @staticmethod
+    def _pair_table(parties: pd.DataFrame) -> pd.DataFrame:
+        """The (event, party) rows of one window, largest dollar value first; of more than
+        :data:`SUMMARY_PAIRS`, those of largest |dollar value| (then |t|)."""
+        rows = parties
+        if len(rows) > SUMMARY_PAIRS:
+            size = rows[["abnormal_value_usd", "t"]].apply(pd.to_numeric, errors="coerce").abs()
+            largest = size.sort_values(["abnormal_value_usd", "t"], ascending=False, na_position="last")
+            rows = rows.loc[largest.index[:SUMMARY_PAIRS]]
+        rows = rows.sort_values("abnormal_value_usd", ascending=False, na_position="last", kind="stable")
         return pd.DataFrame(
             {
                 "event": rows["event_id"].astype(str).to_numpy(),
@@ -343,6 +355,10 @@ class StudyResults:
                 "outcome": rows["outcome"].astype(str).to_numpy(),
             }
         )
+
+
+SUMMARY_PAIRS = 40
+"""Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""
 
 
 def _listing(names: Sequence[str], limit: int = 10) -> str:

@@ -559,3 +559,29 @@ def test_the_summary_of_a_study_choosing_statistics_or_leaving_out_confounded_ro
     assert list(plain.tables[0][1].columns[:3]) == ["group", "n", "CAAR"]  # the tests a study leads with
     with pytest.raises(ValueError, match="give a group, a list of groups, or None for every group"):
         results.plot_caar([])
+
+
+def test_the_summary_of_a_large_study_lists_its_largest_rows(results) -> None:
+    """10,000 events made summary() 10,033 lines (1.8 MB of HTML in a notebook): it lists the
+    rows of largest |dollar value| (then |t|), says how many of how many, and car holds them all."""
+    from eventstudy.results import SUMMARY_PAIRS
+
+    rng = np.random.default_rng(3)
+    one = results.car[results.car["window"] == "[-1,+1]"].iloc[[0]]
+    n = 10_000
+    big = pd.concat([one] * n, ignore_index=True).assign(
+        event_id=[f"e{i}" for i in range(n)],
+        abnormal_value_usd=rng.normal(0, 1e9, n),
+        t=rng.normal(0, 2, n),
+    )
+    large = dataclasses.replace(results, car=big)
+    text = large.summary("[-1,+1]").as_text()
+    assert len(text.splitlines()) < 100
+    assert f"the {SUMMARY_PAIRS} of 10,000 (event, party) rows of largest |dollar value|" in text
+    expected = big.loc[big["abnormal_value_usd"].abs().nlargest(SUMMARY_PAIRS).index]
+    shown = large._pair_table(big)
+    ranked = expected.sort_values("abnormal_value_usd", ascending=False)
+    assert list(shown["event"]) == list(ranked["event_id"])
+    assert shown["value $B"].iloc[0] == f"{expected['abnormal_value_usd'].max() / 1e9:+,.1f}"
+    few = large._pair_table(big.iloc[:SUMMARY_PAIRS])  # every row of a small study
+    assert len(few) == SUMMARY_PAIRS
