@@ -115,6 +115,12 @@ class StudyResults:
     volume: pd.DataFrame | None = None
     volume_stats: pd.DataFrame | None = None
 
+    def __post_init__(self) -> None:
+        # The events file's line numbers (for the errors of a run) are in no exported file: the
+        # tables are the files' (a run's events had the column, the same study loaded did not).
+        if "source_row" in self.events.columns:
+            self.events = self.events.drop(columns=["source_row"])
+
     def optional_tables(self) -> dict[str, pd.DataFrame]:
         """File name -> table of every optional method that ran (:data:`OPTIONAL_TABLES`)."""
         out = {}

@@ -585,3 +585,11 @@ def test_the_summary_of_a_large_study_lists_its_largest_rows(results) -> None:
     assert shown["value $B"].iloc[0] == f"{expected['abnormal_value_usd'].max() / 1e9:+,.1f}"
     few = large._pair_table(big.iloc[:SUMMARY_PAIRS])  # every row of a small study
     assert len(few) == SUMMARY_PAIRS
+
+
+def test_a_runs_events_are_the_saved_files(results, tmp_path: Path) -> None:
+    """run_study's events had a source_row column the saved events.parquet (and a loaded study)
+    lacked: comparing a run with its loaded folder failed on shape."""
+    save_study(results, tmp_path / "out")
+    pd.testing.assert_frame_equal(results.events, pd.read_parquet(tmp_path / "out" / "events.parquet"))
+    pd.testing.assert_frame_equal(results.events, load_study(tmp_path / "out").events)

@@ -207,11 +207,10 @@ def save_study(
         raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
     manifest = build_manifest(results, formats=formats, report=report, presentation=presentation)
     note = {"eventstudy.study": results.config.name, "eventstudy.model": str(results.model.get("name"))}
-    events = results.events.drop(columns=["source_row"], errors="ignore")
     tables = {
         "ar.parquet": results.ar,
         "car.parquet": results.car,
-        "events.parquet": events,
+        "events.parquet": results.events,
         "stats.parquet": results.stats,
         "caar.parquet": results.caar,
         **results.optional_tables(),
