@@ -469,6 +469,7 @@ def test_the_console_summary_says_why_it_has_no_trade(events: pd.DataFrame, tmp_
     nothing = BacktestConfig(holding_days=(1,), positions=(("supplier", "none"),), default_side="none")
     summary = str(backtest(events, simulated_prices(), nothing).summary())
     assert "The rule plans no trade (no (event, party) has a role it trades)" in summary
+    assert "mean net" not in summary  # no header over no row
     late = write_events(tmp_path, ["e1,2031-01-15,pre,AAA,supplier,1e9,g1,deal"])
     failed = str(backtest(late, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
     assert "No trade could be made" in failed and "plans no trade" not in failed

@@ -850,8 +850,10 @@ class BacktestResults:
                 (r.market_total_return, "+.1%"),
             ]
             rows.append([str(r.holding_days), str(r.n_trades), *(_cell(v, spec) for v, spec in cells)])
-        tables = [("Holding periods", pd.DataFrame(rows, columns=headers, dtype=object))]
-        lines += _aligned(headers, rows, widths)
+        tables = []
+        if rows:  # a rule that plans no trade has none: no header over nothing
+            tables.append(("Holding periods", pd.DataFrame(rows, columns=headers, dtype=object)))
+            lines += _aligned(headers, rows, widths)
         alphas = self._alpha_rows()
         if alphas is not None:
             caption = "Calendar-time alphas (gross of trading costs; periods with an open position only)"
