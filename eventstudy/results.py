@@ -47,7 +47,7 @@ from eventstudy.config import StudyConfig, main_window, window_days, window_labe
 from eventstudy.inference import STATISTICS
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
-from eventstudy.timeline.confounders import not_known_clean
+from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX, not_known_clean
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -174,10 +174,13 @@ class StudyResults:
                 f"CAR over {label}: the {SUMMARY_PAIRS} of {len(parties):,} (event, party) rows of largest "
                 "|dollar value| (then |t|), largest dollar value first (results.car holds every row)"
             )
+        groups = self._group_table(label)
         tables = (
-            (f"Cross-event tests over {label} (two-sided p in parentheses)", self._group_table(label)),
+            (f"Cross-event tests over {label} (two-sided p in parentheses)", groups),
             (listed, self._pair_table(parties)),
         )
+        twins = groups[groups["group"].str.endswith(UNCONFOUNDED_SUFFIX)] if len(groups) else groups
+        blank_twin = bool((twins.drop(columns=["group", "n"], errors="ignore") == "").any(axis=None))
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(parties["outcome"].value_counts().items()))
         left_out: tuple[str, ...] = ()
         if self.config.exclude_confounded and "confounded" in parties:
@@ -195,6 +198,12 @@ class StudyResults:
         notes = (
             f"Outcomes of the (event, party) rows: {outcomes}.",
             *left_out,
+            *(
+                ("A blank cell of an '(unconfounded)' group is a test it does not compute (it computes the "
+                 "headline tests and the value created only: eventstudy.aggregate.UNCONFOUNDED_STATISTICS).",)
+                if blank_twin
+                else ()
+            ),
             "t: Student-t with M-k degrees of freedom (CLM 1997); BMP: Boehmer, Musumeci & Poulsen "
             "(1991); KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation.",
         )

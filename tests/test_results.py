@@ -554,8 +554,16 @@ def test_the_summary_of_a_study_choosing_statistics_or_leaving_out_confounded_ro
     table = two.summary().tables[0][1]
     assert list(table.columns) == ["group", "n", "BMP t", "sign_z"]  # in stats.parquet's order
     assert "nan" not in two.summary().as_text().lower() and "nan" not in two.summary().as_latex().lower()
+    kept = run_study(ROOT / "events.csv", launch_cache, dataclasses.replace(chosen, exclude_confounded=False))
+    table = kept.summary().tables[0][1]
+    twins = table[table["group"].str.endswith("(unconfounded)")]
+    assert len(twins) and (twins["sign_z"] == "").all() and (twins["BMP t"] != "").all()
+    blank = "A blank cell of an '(unconfounded)' group is a test it does not compute"
+    assert any(note.startswith(blank) for note in kept.summary().notes)  # the blanks went unexplained
+    assert not any(note.startswith(blank) for note in two.summary().notes)
     plain = run_study(ROOT / "events.csv", launch_cache, base).summary()
     assert not any("exclude_confounded" in note for note in plain.notes)
+    assert not any(note.startswith(blank) for note in plain.notes)
     assert list(plain.tables[0][1].columns[:3]) == ["group", "n", "CAAR"]  # the tests a study leads with
     with pytest.raises(ValueError, match="give a group, a list of groups, or None for every group"):
         results.plot_caar([])
