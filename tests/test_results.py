@@ -25,9 +25,11 @@ from eventstudy import (
     run_study,
     save_study,
 )
+from eventstudy.cli import main
 from eventstudy.data.events import read_events
 from eventstudy.errors import InputError
 from eventstudy.inference import STATISTICS, TestResult, WindowSample
+from eventstudy.inference.battery import Statistic
 from eventstudy.models import MODELS, Design
 from eventstudy.output.folder import Guard
 
@@ -367,11 +369,20 @@ def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
     @register_statistic("median_car_test")
     def _median(sample: WindowSample) -> TestResult:
         median = float(np.median(sample.car))
-        return TestResult("median_car_test", median, float("nan"), sample.n_pairs, "test")
+        return TestResult("median_car_test", median, 0.5, sample.n_pairs, "test")
 
     try:
         with_median = dataclasses.replace(chosen, statistics=("caar", "median_car_test"))
         results = run_study(events, cache, with_median)
+        saved = save_study(results, Path(events).parent / "with_median")
+        written = {name: (saved / name).read_bytes() for name in ("tables.md", "tables.tex", "report.md")}
+        # `eventstudy report` in a process that never registered the statistic recomputes nothing:
+        # it re-renders the folder (it stopped on "'median_car_test' is not one of ...").
+        del STATISTICS["median_car_test"]
+        assert main(["report", str(saved)]) == 0
+        assert {name: (saved / name).read_bytes() for name in written} == written
+        assert "median_car_test" in written["tables.md"].decode()
+        STATISTICS["median_car_test"] = Statistic("median_car_test", _median)
         rows = results.stats.query("statistic == 'median_car_test' and group == 'all'").set_index("window")
         parties = results.car.query("role != 'peer'")
         cars = parties.pivot(index=["event_id", "ticker"], columns="window", values="car")

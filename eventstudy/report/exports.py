@@ -107,6 +107,26 @@ def _check_event_ids(path: Path, ids: pd.Series) -> None:
         good.add(value)
 
 
+def _settings(recorded: dict[str, Any], source: str) -> dict[str, Any]:
+    """The settings a manifest records, checked as a study's (:func:`config_from_manifest`), but
+    for the names of a model or statistics of the user's own registry: the report recomputes
+    nothing, so a process that has not registered them (the command line) renders the folder
+    (it stopped on "'N' is not one of ..., register it first")."""
+    from eventstudy.inference import STATISTICS
+    from eventstudy.models import MODELS
+
+    own: dict[str, Any] = {}
+    model, chosen = recorded.get("model"), recorded.get("statistics")
+    if isinstance(model, str) and model.isidentifier() and model not in MODELS:
+        own["model"] = model
+    names = chosen if isinstance(chosen, list) else []
+    if all(isinstance(n, str) and n.isidentifier() for n in names) and set(names) - set(STATISTICS):
+        own["statistics"] = names
+    defaults = {"model": "market", "statistics": None}
+    checked = config_from_manifest({**recorded, **{key: defaults[key] for key in own}}, source)
+    return {**checked.to_dict(), **own}
+
+
 def read_exports(folder: str | Path) -> Exports:
     """Read an output folder of ``eventstudy run``.
 
@@ -139,8 +159,7 @@ def read_exports(folder: str | Path) -> Exports:
     if "versions" not in manifest:
         raise InputError(str(manifest_path), "key is missing", field="versions")
     # The settings as the study ran them: a key an older manifest lacks has its default.
-    config = config_from_manifest(with_backtest(manifest), str(manifest_path))
-    manifest = {**manifest, "config": config.to_dict()}
+    manifest = {**manifest, "config": _settings(with_backtest(manifest), str(manifest_path))}
     for name, columns in _REQUIRED_COLUMNS:
         missing = [c for c in columns if c not in frames[name].columns]
         if missing:
