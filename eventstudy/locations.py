@@ -10,7 +10,7 @@ it loads pandas, and the data layer opens the cache with the same rules.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 
 def is_url(location: str | Path) -> bool:
@@ -49,3 +49,27 @@ def local_folder(location: str | Path) -> str:
     if folder and not folder.strip("/"):
         raise ValueError("the root of the file system is not a cache folder")
     return folder
+
+
+def write_path_problem(path: str | Path) -> str | None:
+    """What makes ``path`` surely a mistake as a place to write (an output folder or file, a
+    cache), or None: empty; starting with ``~``, which no shell expanded (a quoted ``'~/x'`` made a
+    folder named ``~`` here, which a later ``rm -rf ~`` takes for the home folder); a name that is
+    blank or holds a control, invisible (:data:`eventstudy.text.CONTROL`) or line-breaking
+    character (a line break split the command's one-line messages, a U+202E reversed the name
+    shown, a U+200B made a name of nothing)."""
+    from eventstudy.text import CONTROL
+
+    text = str(path)
+    if text == "":
+        return "an empty path names nothing; name a new folder or file"
+    parts = PurePath(text).parts
+    if parts and parts[0].startswith("~"):
+        return (
+            "starts with '~', which was not expanded to a home folder (a folder named '~' would be made "
+            "here); give the path in full"
+        )
+    for part in parts:
+        if not part.strip() or CONTROL.search(part) or any(c.isspace() and c != " " for c in part):
+            return f"the name {part!r} is blank or holds a control, invisible or line-breaking character"
+    return None

@@ -1168,18 +1168,24 @@ def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, ca
     assert "'" + str(named) in markdown.replace("\\", "")
 
 
+ODD = "is blank or holds a control, invisible or line-breaking character"
+
+
 @pytest.mark.parametrize(
     ("out", "said"),
     [
         ("~", "starts with '~', which was not expanded"),
         ("~/study", "starts with '~', which was not expanded"),
         ("~someone/study", "starts with '~', which was not expanded"),
-        (" ", "the folder name ' ' is blank"),
-        ("reports/ /x", "the folder name ' ' is blank"),
-        ("a\nb", "the folder name 'a\\nb' is blank or holds control or invisible characters"),
-        ("tab\there", "holds control or invisible characters"),
-        ("evil\u202eexe.fdp", "holds control or invisible characters"),
-        ("", "an empty path names no folder"),
+        (" ", f"the name ' ' {ODD}"),
+        ("reports/ /x", f"the name ' ' {ODD}"),
+        ("a\nb", f"the name 'a\\nb' {ODD}"),
+        ("tab\there", ODD),
+        ("evil\u202eexe.fdp", ODD),
+        ("\u200b", ODD),  # a name of nothing: "wrote \u200b/"
+        ("line\u2028break", ODD),  # a line break to Python's splitlines
+        ("next\x85line", ODD),
+        ("", "an empty path names nothing"),
     ],
 )
 def test_an_output_name_that_is_surely_a_mistake_is_refused(
@@ -1202,11 +1208,18 @@ def test_an_output_name_that_is_surely_a_mistake_is_refused(
         assert refused.value.code == 2 and "argument --out: " in err
     assert err.count("\n") == 1 and said in err and "Traceback" not in err, err
     assert list(work.iterdir()) == []
-    if out:  # the notebook's save_study is refused alike
-        from eventstudy.output.folder import Guard, check_target
+    from eventstudy.output.folder import Guard, check_target
 
-        with pytest.raises(InputError, match=re.escape(said)):
-            check_target(out, Guard.for_cache(cache))
+    with pytest.raises(InputError, match=re.escape(said)):  # the notebook's save_study alike
+        check_target(out, Guard.for_cache(cache))
+    # A cache an import writes into, and infer's --out file, by the same rule ('~/c' made ./~).
+    infer = ["infer", "--ar", str(events), "--out", out]
+    for args in (["cache", "import", str(events), "--cache", out], infer):
+        with pytest.raises(SystemExit) as refused:
+            main(args)
+        err = capsys.readouterr().err
+        assert refused.value.code == 2 and said in err and err.count("\n") == 1, (args, err)
+    assert list(work.iterdir()) == []
 
 
 def test_a_column_the_report_reads_missing_is_one_line(verified: Path, tmp_path: Path, capsys) -> None:

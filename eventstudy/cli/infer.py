@@ -6,6 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
+from eventstudy.locations import write_path_problem
+
 EPILOG = """\
 panels (CSV or parquet; the layout is chosen by the header):
   id,tau,ar[,event_id,date,group,role]  one abnormal return per (pair, tau), daily or monthly
@@ -102,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
 def _out_file(text: str) -> Path:
     """A file name: ``dir.csv/`` or ``dir.csv/.`` names a folder (a Path drops the slash, and a file
     was written)."""
+    problem = write_path_problem(text)  # a line break in the name printed "wrote x" / "y.csv"
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
     if text.endswith(("/", os.sep)) or os.path.basename(text) in ("", ".", ".."):
         why = "it ends in a separator, . or .."
         raise argparse.ArgumentTypeError(f"{text!r} names a folder, not a file ({why})")

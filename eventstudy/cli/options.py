@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.locations import is_url, local_folder
+from eventstudy.locations import is_url, local_folder, write_path_problem
 
 
 def add_cache_option(parser: argparse.ArgumentParser, *, urls: bool = False) -> None:
@@ -46,7 +46,7 @@ def out_folder(text: str) -> Path:
     """An ``--out`` folder: refused when empty (``Path("")`` is the working directory, which the
     refusal then named as ``.``); the other checks are the output folder's own."""
     if not text:
-        raise argparse.ArgumentTypeError("an empty path names no folder; name a new folder")
+        raise argparse.ArgumentTypeError(str(write_path_problem(text)))
     return Path(text)
 
 
@@ -56,9 +56,13 @@ def cache_folder(text: str) -> Path:
     if is_url(text):  # a folder named `s3:` was made
         raise argparse.ArgumentTypeError(f"{text} is a URL: this command takes a cache folder")
     try:
-        path = Path(local_folder(text))  # file:///x made ./file:/x, file://host/x made ./host/x
+        folder = local_folder(text)  # file:///x made ./file:/x, file://host/x made ./host/x
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text}: {exc}") from None
+    path = Path(folder)
+    mistake = write_path_problem(folder)  # an import writes there: '~/c' quoted made ./~
+    if mistake:
+        raise argparse.ArgumentTypeError(f"{text!r} {mistake}")
     try:
         problem = (path.exists() and not path.is_dir(), path.is_symlink() and not path.exists())
     except OSError:  # a name too long for the system: the command says so in its own words

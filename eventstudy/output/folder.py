@@ -52,7 +52,7 @@ from typing import Any
 
 from eventstudy.errors import InputError
 from eventstudy.flock import flock_within
-from eventstudy.text import CONTROL
+from eventstudy.locations import write_path_problem
 
 MANIFEST = "manifest.json"
 FILES_KEY = "files"
@@ -151,23 +151,14 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
         is the working directory or one of its ancestors, ends in ``..``, or has a name too long
         for its staging folder's (:data:`MAX_NAME_BYTES`).
     """
-    if str(folder) == "":
-        raise OutputFolderError("''", "an empty path names no folder; name a new folder")
+    problem = write_path_problem(folder)
+    if problem:
+        raise OutputFolderError(repr(str(folder)), problem)
     folder = Path(folder)
     if folder.name in ("", ".", ".."):
         raise OutputFolderError(
             folder, "ends in '.', '..' or '/', which names no folder of its own; name a new folder"
         )
-    if folder.parts[0].startswith("~"):  # quoted, or from a file: no shell expanded it
-        raise OutputFolderError(
-            folder, "starts with '~', which was not expanded to a home folder (a folder named '~' would be "
-            "made here); give the path in full"
-        )
-    # a line break split the command's one-line messages; a U+202E reversed the name shown
-    odd = next((part for part in folder.parts if not part.strip() or CONTROL.search(part)), None)
-    if odd is not None:
-        problem = f"the folder name {odd!r} is blank or holds control or invisible characters; name it simply"
-        raise OutputFolderError(repr(str(folder)), problem)
     longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
     if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
         raise OutputFolderError(folder, f"its name is longer than {longest} bytes; name a shorter folder")
