@@ -1472,3 +1472,19 @@ def test_a_failed_commands_new_cache_folder_goes_only_when_it_holds_its_locks_al
         assert not remove_if_only_locks(made) and path.exists(), extra
         path.unlink()
     assert remove_if_only_locks(made) and not made.exists()
+
+
+def test_an_entry_that_is_no_cache_file_is_no_case_twin_of_an_import(tmp_path: Path, capsys) -> None:
+    """A folder prices/Bbb.parquet (junk named like a cache file) beside BBB's prices refused
+    re-importing BBB: "'BBB' and 'Bbb' differ only in case ... Bbb is already in the cache"."""
+    store = PriceStore(tmp_path / "cache")
+    frame = synthetic_prices().rename(columns={"date": "Date", "adj_close": "Adj Close"})
+    frame.columns = [c if c in ("Date", "Adj Close") else c.title() for c in frame.columns]
+    frame.to_csv(tmp_path / "BBB.csv", index=False)
+    assert main(["cache", "import", str(tmp_path / "BBB.csv"), "--cache", str(store.root)]) == 0
+    (store.root / "prices" / "Bbb.parquet").mkdir()
+    assert main(["cache", "import", str(tmp_path / "BBB.csv"), "--cache", str(store.root)]) == 0, (
+        capsys.readouterr().err
+    )
+    assert main(["cache", "verify", "--cache", str(store.root)]) == 1  # the folder is named there
+    assert "prices/Bbb.parquet" in capsys.readouterr().out

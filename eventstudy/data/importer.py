@@ -82,6 +82,7 @@ from eventstudy.data.store import (
     CacheCorruptError,
     CachedTable,
     PriceStore,
+    is_cache_file,
     table_name_problem,
 )
 from eventstudy.data.tabular import (
@@ -512,7 +513,12 @@ def _check_cache(
     """
     per_ticker = ("shares", "earnings")
     kinds_cached = (*SERIES_KINDS, *per_ticker)
-    cached = {kind: {identity_key(s): s for s in store.symbols(kind)} for kind in kinds_cached}
+    # Entries named as cache files that are none (a folder, link or pipe: cache verify names
+    # them) are no series: a folder prices/Msft.parquet refused re-importing MSFT as its twin.
+    cached = {
+        kind: {identity_key(s): s for s in store.symbols(kind) if is_cache_file(store.path(s, kind))}
+        for kind in kinds_cached
+    }
     series = {key: s for kind in SERIES_KINDS for key, s in cached[kind].items()}
     series.update(
         {identity_key(s): s for summary, parts, _ in staged if summary.kind in SERIES_KINDS for s, _ in parts}

@@ -709,7 +709,7 @@ class PriceStore:
                     problems.append(
                         CacheProblem(path, "stray_file", f"not a {kind} cache file: {_name_rule(kind)}")
                     )
-                elif _cache_file(path):
+                elif is_cache_file(path):
                     try:
                         read_cache_frame(path, kind)
                     except CacheCorruptError as exc:
@@ -722,7 +722,8 @@ class PriceStore:
         """The files :meth:`verify` reads as cache files: in each kind's folder, regular files
         named as that kind's (a folder, link or temporary file is not one)."""
         folders = (self.root / kind for kind in KINDS)
-        return [path for folder in folders for path in sorted(folder.glob("*.parquet")) if _cache_file(path)]
+        paths = (path for folder in folders for path in sorted(folder.glob("*.parquet")))
+        return [path for path in paths if is_cache_file(path)]
 
     def remove_temp_leftovers(self, timeout: float = LOCK_TIMEOUT) -> list[Path]:
         """Delete temporary files of interrupted writes; returns the paths removed.
@@ -820,7 +821,7 @@ def _regular(path: Path) -> bool:
     return mode is not None and stat.S_ISREG(mode)
 
 
-def _cache_file(path: Path) -> bool:
+def is_cache_file(path: Path) -> bool:
     """Whether ``path`` is read as a cache file of its folder's kind: a regular file named as one
     (not a writer's temporary file, which is named otherwise)."""
     return path.suffix == ".parquet" and _named_as(path.parent.name, path.stem) and _regular(path)
