@@ -181,7 +181,7 @@ def shown_tests(stats: pd.DataFrame, chosen: Sequence[str] | None = None) -> tup
         return TESTS
     standard = tuple(test for test in TESTS if test[0] in chosen)
     known = {name for name, _, _ in standard} | {"caar"}
-    extra = []
+    extra: list[Test] = []
     for name in chosen:
         rows = stats[stats["statistic"] == name]
         registered = STATISTICS.get(name)
@@ -189,7 +189,9 @@ def shown_tests(stats: pd.DataFrame, chosen: Sequence[str] | None = None) -> tup
             continue
         if np.isfinite(pd.to_numeric(rows["p"], errors="coerce")).any():
             told = rows["reference"].map(fmt.plain).drop_duplicates() if "reference" in rows else ()
-            extra.append((name, name, " / ".join(told) or name))  # wilcoxon_w's: exact p, or not
+            taken = {h.casefold() for h in (*FIXED_COLUMNS, *(h for _, h, _ in (*TESTS, *extra)))}
+            header = f"{name} (test)" if name.casefold() in taken else name  # a statistic named N
+            extra.append((name, header, " / ".join(told) or name))  # wilcoxon_w's: exact p, or not
     return standard + tuple(extra)
 
 
