@@ -1237,6 +1237,9 @@ def test_a_column_the_report_reads_missing_is_one_line(verified: Path, tmp_path:
             *("value_to_deal", "outcome"),
         ],
     }
+    read["drift.parquet"] = ["t", "mean_bhar"]  # a re-attack found 37 of the optional tables'
+    # columns: every column of the backtest's and volume's tables is now checked
+    read["trades.parquet"] = ["entry_date", "net_ret"]
     for name, columns in read.items():
         for column in columns:
             folder = tmp_path / f"{name}-{column}"
@@ -1248,6 +1251,25 @@ def test_a_column_the_report_reads_missing_is_one_line(verified: Path, tmp_path:
             said = f"{folder / name}, field {column!r}: column is missing (re-run the study)"
             assert (status, err) == (2, f"eventstudy: error: {said}\n"), (name, column, err)
             shutil.rmtree(folder)
+    # Of the same columns in text: n_est, car, t, day0 and tau_start ended in ValueError,
+    # DateParseError or ArrowNotImplementedError; confounded in a TypeError of pandas' reading.
+    for column, said in (
+        ("n_est", "holds str values, not numbers"),
+        ("t", "holds str values, not numbers"),
+        ("day0", "holds str values, not dates"),
+        ("confounded", "not a readable parquet file"),
+    ):
+        folder = tmp_path / f"text-{column}"
+        shutil.copytree(verified, folder)
+        table = pq.read_table(folder / "car.parquet")
+        index = table.schema.get_field_index(column)
+        values = table.column(column).to_pylist()
+        text = pa.array([None if v is None else f"x{v}" for v in values], pa.string())
+        pq.write_table(table.set_column(index, pa.field(column, pa.string()), text), folder / "car.parquet")
+        resealed(folder)
+        status, _, err = run_cli(["report", str(folder)], capsys)
+        assert status == 2 and err.count("\n") == 1 and said in err and "car.parquet" in err, (column, err)
+        shutil.rmtree(folder)
 
 
 def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ metadata.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,28 +17,57 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
-from eventstudy.output.schema import STATS_SCHEMA, read_schema_units
+from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA, ColumnDoc, read_schema_units
 from eventstudy.output.verify import config_from_manifest, read_manifest_file, with_backtest
 
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
 BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
-_REQUIRED_COLUMNS = (
-    (
-        "events.parquet",
-        ("event_id", "ticker", "role", "group", "announced", "timing", "deal_usd", "headline"),
+def _is_text(values: pd.Series) -> bool:
+    """Text: a string column, or objects that are all text (missing values aside)."""
+    if values.dtype == object:
+        return all(isinstance(value, str) for value in values.dropna())
+    return pd.api.types.is_string_dtype(values.dtype)
+
+
+_KINDS: dict[str, tuple[str, Callable[[pd.Series], bool]]] = {
+    "text": ("text", _is_text),
+    "json": ("text", _is_text),
+    "date": ("dates", pd.api.types.is_datetime64_any_dtype),
+    "bool": ("true/false values", pd.api.types.is_bool_dtype),
+}
+"""How each schema unit's column is stored (the others are numbers), as the report reads it."""
+
+
+_READ_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events.parquet": ("event_id", "ticker", "role", "group", "announced", "timing", "deal_usd", "headline"),
+    "ar.parquet": ("event_id", "ticker", "role", "tau", "ar", "car", "car_se"),
+    "car.parquet": (
+        *("event_id", "ticker", "role", "group", "window", "tau_start", "tau_end", "day0", "day0_shift"),
+        *("n_est", "car", "car_se", "t", "p", "mcap_prev_usd", "abnormal_value_usd", "deal_usd"),
+        *("value_to_deal", "outcome"),
     ),
-    ("ar.parquet", ("event_id", "ticker", "role", "tau", "ar", "car", "car_se")),
-    (
-        "car.parquet",
-        (
-            *("event_id", "ticker", "role", "group", "window", "tau_start", "tau_end", "day0", "day0_shift"),
-            *("n_est", "car", "car_se", "t", "p", "mcap_prev_usd", "abnormal_value_usd", "deal_usd"),
-            *("value_to_deal", "outcome"),
-        ),
-    ),
-)
-"""The columns the report reads (each one's absence, in a folder edited and sealed again, ended
-the report in a KeyError; ``tests/test_report_edge.py`` drops each in turn)."""
+    **{name: tuple(SCHEMAS[name]) for name in (*BACKTEST_FILES, "volume.parquet", "volume_stats.parquet")},
+}
+"""The columns the report reads without checking: of the three tables every folder has, and
+every column of the backtest's and the volume's tables (whose columns are also checked for their
+type; the other tables' readers check what they read)."""
+
+
+def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnDoc]) -> None:
+    """Refuse a table of the folder without a column the report reads (:data:`_READ_COLUMNS`), or
+    with a column of its schema of another type than the run writes (each of 39 columns missing,
+    or 15 of car.parquet as text, in a folder edited and sealed again, ended ``eventstudy report``
+    in a traceback)."""
+    for column in _READ_COLUMNS.get(path.name, ()):
+        if column not in frame.columns:
+            raise InputError(str(path), "column is missing (re-run the study)", field=column)
+    for column, doc in schema.items():
+        if column not in frame.columns or doc.unit == "undocumented":
+            continue
+        what, fits = _KINDS.get(doc.unit, ("numbers", pd.api.types.is_numeric_dtype))
+        if not fits(frame[column]) and not frame[column].isna().all():  # nothing at all fits any
+            raise InputError(str(path), f"holds {frame[column].dtype} values, not {what}", field=column)
+
 
 
 @dataclass
@@ -150,7 +180,7 @@ def read_exports(folder: str | Path) -> Exports:
         try:
             frames[name] = pd.read_parquet(path)
             units[name] = read_schema_units(pq.read_schema(path).metadata)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, TypeError) as exc:  # TypeError: pandas' types vs the file's
             raise InputError(str(path), f"not a readable parquet file ({exc})") from None
     # The shapes verify reads, and the settings as a study's (a manifest edited and sealed again
     # reached the report: 'model: "x"' ended in a traceback, 'market: 5' was rendered).
@@ -160,12 +190,11 @@ def read_exports(folder: str | Path) -> Exports:
         raise InputError(str(manifest_path), "key is missing", field="versions")
     # The settings as the study ran them: a key an older manifest lacks has its default.
     manifest = {**manifest, "config": _settings(with_backtest(manifest), str(manifest_path))}
-    for name, columns in _REQUIRED_COLUMNS:
-        missing = [c for c in columns if c not in frames[name].columns]
-        if missing:
-            raise InputError(str(folder / name), "column is missing (re-run the study)", field=missing[0])
-        if "event_id" in columns:
-            _check_event_ids(folder / name, frames[name]["event_id"])
+    for name, frame in frames.items():
+        if name in _READ_COLUMNS:
+            _check_columns(folder / name, frame, SCHEMAS[name])
+        if name in REQUIRED_FILES:
+            _check_event_ids(folder / name, frame["event_id"])
     return Exports(
         folder=folder,
         events=frames.pop("events.parquet"),
