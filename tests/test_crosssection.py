@@ -888,7 +888,7 @@ def test_run_study_refuses_a_flow_ticker_outside_its_event(launch_cache) -> None
     assert built == config and "source" not in config.to_dict()
     with pytest.raises(InputError, match=r"flows\[0\]\.tickers") as caught:
         run_study(ROOT / "events.csv", launch_cache, built)
-    assert caught.value.path == "config"
+    assert caught.value.path == "the study's settings (no config file)"
 
 
 def test_the_cli_names_the_config_file_of_a_flow_ticker_outside_its_event(tmp_path, capsys) -> None:

@@ -1076,10 +1076,13 @@ def first_missing(path: Path) -> Path | None:
     """The outermost folder of ``path`` that does not exist yet (``path`` itself, or the first
     missing one on the way to it), None when it exists."""
     missing = None
-    for folder in (path, *path.parents):
-        if folder.exists() or folder.is_symlink():
-            return missing
-        missing = folder
+    try:
+        for folder in (path, *path.parents):
+            if folder.exists() or folder.is_symlink():
+                return missing
+            missing = folder
+    except OSError:  # a name too long for the system: the command says so in its own words
+        return None
     return missing
 
 
