@@ -20,8 +20,8 @@ WHITESPACE = re.compile(r"\s+")
 # U+FFA0) and the tag characters (U+E0000-U+E007F: a whole hidden sentence after a headline).
 # The joiners U+200C and U+200D stay: they spell words (Persian, Indic scripts) and emoji.
 CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+    r"[\x00-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    r"\u2066-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 
 LATEX = {

@@ -1031,9 +1031,9 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
     ``timeout``; without it when the lock file cannot be created or opened (a read-only cache),
     and in a folder that holds no cache yet (:func:`_holds_cache`: a reader makes no folder and
     writes nothing into one eventstudy has not written to)."""
-    lock_path = _lock_path(path)
+    lock_path, root = _lock_path(path), Path(path).parent.parent
     descriptor = None
-    if _holds_cache(lock_path.parent.parent.parent):
+    if _holds_cache(root):
         with contextlib.suppress(OSError):
             lock_path.parent.mkdir(parents=True, exist_ok=True)
     # never through a link, never waiting on a pipe's other end (a lock file is a regular file)
@@ -1045,17 +1045,17 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
         except OSError:
             continue
     if descriptor is None:
-        _refuse_interrupted(Path(path).parent.parent)
+        _refuse_interrupted(root)
         yield
         return
     try:
         if not flock_within(descriptor, fcntl.LOCK_SH, timeout):
             raise InputError(
-                str(Path(path).parent.parent),
+                str(root),
                 f"an import has been renaming its files into place for more than {timeout:g} s "
                 f"(it holds {lock_path}); nothing was read: run again when it has finished",
             )
-        _refuse_interrupted(Path(path).parent.parent)
+        _refuse_interrupted(root)
         yield
     finally:
         os.close(descriptor)  # releases the lock

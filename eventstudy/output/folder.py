@@ -195,7 +195,6 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
 _AN_OUTPUT = "an output folder of eventstudy"
 
 
-
 def _output_folder_among(folders: Sequence[Path]) -> Path | None:
     """The first of ``folders`` that is an output folder of this tool (its manifest), or None."""
     for folder in folders:

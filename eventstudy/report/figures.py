@@ -586,9 +586,9 @@ def value_per_deal_figure(
         largest = size.sort_values(ascending=False, kind="stable").index[:MAX_VALUE_ROWS]
         rows = rows.loc[sorted(largest)].reset_index(drop=True)  # still largest ratio first
     n = len(rows) + len(totals)
-    height = 0.9 + 0.2 * n
+    width, height, left = 7.2, 0.9 + 0.2 * n, 0.36  # left: the labels' margin, a share of the width
     with style():
-        figure = new_figure(7.2, height)
+        figure = new_figure(width, height)
         axes = figure.add_subplot()
         y = np.arange(len(rows))[::-1] + len(totals) + (0.8 if len(totals) else 0)
         ratio = rows["ratio"].to_numpy(float)
@@ -616,7 +616,7 @@ def value_per_deal_figure(
                 markerfacecolor="white" if hollow else colours[i],
                 markeredgewidth=1.0,
             )
-        room = 0.36 * 7.2 - 0.15  # the left margin, less the ticks
+        room = left * width - 0.15  # the labels' margin less the ticks, inches
         labels = [
             fitted(figure, f"{r.ticker} · {r.event_id}", room - (0.15 if r.confounded else 0), size=6)
             + (f" {FLAG}" if r.confounded else "")
@@ -658,7 +658,7 @@ def value_per_deal_figure(
             note += "; diamonds: each group's value_per_deal_dollar (stats.parquet), hollow: unconfounded"
         figure.text(0.99, 0.005, note, ha="right", va="bottom", fontsize=5.5, color="#666666")
         # right: half of an x tick label at the axis' end ("+600.0") fits
-        figure.subplots_adjust(left=0.36, right=0.95, top=1 - 0.3 / height, bottom=0.55 / height)
+        figure.subplots_adjust(left=left, right=0.95, top=1 - 0.3 / height, bottom=0.55 / height)
         return figure
 
 

@@ -69,7 +69,6 @@ def columns(tests: Sequence[Test] = TESTS) -> tuple[str, ...]:
     return (*FIXED_COLUMNS, *(header for _, header, _ in tests))
 
 
-COLUMNS: tuple[str, ...] = columns()
 ROBUST_TEST = "kp_adjusted_bmp_t"
 """The test the report leads with (see the README: which test to read when)."""
 
