@@ -42,6 +42,7 @@ from eventstudy.output.folder import (
     publish,
 )
 from eventstudy.output.load import load_study
+from eventstudy.timeline.confounders import COLUMNS as CONFOUNDER_COLUMNS
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -1270,6 +1271,27 @@ def test_a_column_the_report_reads_missing_is_one_line(verified: Path, tmp_path:
         status, _, err = run_cli(["report", str(folder)], capsys)
         assert status == 2 and err.count("\n") == 1 and said in err and "car.parquet" in err, (column, err)
         shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(
+    "dropped", [*(c for c in CONFOUNDER_COLUMNS), CONFOUNDER_COLUMNS], ids=[*CONFOUNDER_COLUMNS, "all four"]
+)
+def test_the_screens_columns_are_read_together(verified: Path, tmp_path: Path, capsys, dropped) -> None:
+    """car.parquet without ``confounders`` or ``dominant_date`` (edited and sealed again) ended
+    ``eventstudy report`` in a KeyError: the screen's four columns come together (a folder of a
+    version before the screen has none of them, and its report says it was not screened)."""
+    folder = tampered(verified, tmp_path)
+    frame = pd.read_parquet(folder / "car.parquet")
+    frame.drop(columns=list(dropped) if isinstance(dropped, tuple) else [dropped]).to_parquet(
+        folder / "car.parquet", index=False
+    )
+    resealed(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    if isinstance(dropped, tuple):
+        assert status == 0, err
+        return
+    said = f"{folder / 'car.parquet'}, field {dropped!r}: column is missing (re-run the study)"
+    assert (status, err) == (2, f"eventstudy: error: {said}\n")
 
 
 def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_path: Path) -> None:

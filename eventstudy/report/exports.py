@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from eventstudy.errors import InputError
 from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA, ColumnDoc, read_schema_units
 from eventstudy.output.verify import config_from_manifest, read_manifest_file, with_backtest
+from eventstudy.timeline.confounders import COLUMNS as CONFOUNDER_COLUMNS
 
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
 BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
@@ -57,8 +58,13 @@ def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnD
     """Refuse a table of the folder without a column the report reads (:data:`_READ_COLUMNS`), or
     with a column of its schema of another type than the run writes (each of 39 columns missing,
     or 15 of car.parquet as text, in a folder edited and sealed again, ended ``eventstudy report``
-    in a traceback)."""
-    for column in _READ_COLUMNS.get(path.name, ()):
+    in a traceback). The confounder screen's columns are read all or none: a folder of a version
+    before the screen has none of them (without ``confounders`` alone the report ended in a
+    traceback, without ``confounded`` it said the windows were not screened)."""
+    read = _READ_COLUMNS.get(path.name, ())
+    if path.name == "car.parquet" and frame.columns.isin(CONFOUNDER_COLUMNS).any():
+        read = (*read, *CONFOUNDER_COLUMNS)  # the screen's columns come together, or none (older)
+    for column in read:
         if column not in frame.columns:
             raise InputError(str(path), "column is missing (re-run the study)", field=column)
     for column, doc in schema.items():
