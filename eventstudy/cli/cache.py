@@ -90,6 +90,7 @@ def import_files(args: argparse.Namespace) -> int:
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError
     from eventstudy.output.folder import check_apart
+    from eventstudy.report.fmt import counted
 
     if not args.paths and not args.returns:
         raise InputError("cache import", "give files or folders to import (PATH ...) or --returns FILE")
@@ -105,16 +106,17 @@ def import_files(args: argparse.Namespace) -> int:
     returns = [f for f in imported if f.kind == "returns"]
     n_tickers = sum(len(f.symbols) for f in shares)
     line = (
-        f"imported {len(prices)} price files ({sum(f.rows for f in prices)} rows) and "
-        f"{sum(f.rows for f in shares)} share counts for {n_tickers} tickers"
+        f"imported {counted(len(prices), 'price file')} ({counted(sum(f.rows for f in prices), 'row')}) and "
+        f"{counted(sum(f.rows for f in shares), 'share count')} for {counted(n_tickers, 'ticker')}"
     )
     if returns:
         n_series = sum(len(f.symbols) for f in returns)
-        line += f", {n_series} return series ({sum(f.rows for f in returns)} returns)"
+        line += f", {counted(n_series, 'return series', 'return series')} "
+        line += f"({counted(sum(f.rows for f in returns), 'return')})"
     earnings = [f for f in imported if f.kind == "earnings"]
     if earnings:
-        n_dated = sum(len(f.symbols) for f in earnings)
-        line += f", {sum(f.rows for f in earnings)} earnings dates for {n_dated} tickers"
+        n_dates, n_dated = sum(f.rows for f in earnings), sum(len(f.symbols) for f in earnings)
+        line += f", {counted(n_dates, 'earnings date')} for {counted(n_dated, 'ticker')}"
     factors = sorted(symbol for f in imported if f.kind == "factors" for symbol in f.symbols)
     if factors:
         line += f", factor files {', '.join(factors)}"
