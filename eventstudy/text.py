@@ -63,3 +63,8 @@ def plain(value: object) -> str:
 def latex(value: object) -> str:
     """``value`` as LaTeX text on one line (:func:`plain`, then :data:`LATEX` escaped)."""
     return "".join(LATEX.get(char, char) for char in plain(value))
+
+
+def counted(value: int, noun: str, plural: str | None = None) -> str:
+    """``1 announcement``, ``2,000 announcements`` (``plural`` when the noun's is not noun + s)."""
+    return f"{value:,} {noun if value == 1 else plural or noun + 's'}"

@@ -1447,6 +1447,20 @@ def test_a_file_named_like_another_but_for_case_is_one_damaged_file(tmp_path: Pa
     out = capsys.readouterr().out
     assert f"{twin}: misnamed: holds data of 'AAA', not of 'Aaa' (renamed file?)\n" in out
     assert out.endswith("1 problem(s) in " + f"{store.root}/ ({len(store.files())} cache files checked)\n")
+    # Its advice was "re-import or re-fetch it", which an import refuses (the twin of AAA), and
+    # re-importing AAA itself was refused as "Aaa is already in the cache": it is named as damaged.
+    fix = "rename it AAA.parquet if the cache has no such file, else remove it"
+    with pytest.raises(store_module.CacheCorruptError) as caught:
+        read_cache_frame(twin, "prices")
+    said = f"{twin}: damaged cache file (misnamed: holds data of 'AAA', not of 'Aaa' (renamed file?)); {fix}"
+    assert said in str(caught.value)
+    csv = tmp_path / "AAA.csv"
+    frame = synthetic_prices().rename(columns={"date": "Date", "adj_close": "Adj Close"})
+    frame.columns = [c if c in ("Date", "Adj Close") else c.title() for c in frame.columns]
+    frame.to_csv(csv, index=False)
+    assert main(["cache", "import", str(csv), "--cache", str(store.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{twin}: damaged cache file (misnamed: " in err and fix in err, err
     monkeypatch.setattr(store_module, "_listed_as", lambda path, filesystem: False)  # case-insensitive
     with pytest.raises(store_module.DataUnavailableError, match="differs only in case"):
         read_cache_frame(twin, "prices")

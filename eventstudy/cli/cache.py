@@ -90,7 +90,7 @@ def import_files(args: argparse.Namespace) -> int:
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError
     from eventstudy.output.folder import check_apart
-    from eventstudy.report.fmt import counted
+    from eventstudy.text import counted
 
     if not args.paths and not args.returns:
         raise InputError("cache import", "give files or folders to import (PATH ...) or --returns FILE")

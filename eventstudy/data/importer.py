@@ -94,7 +94,7 @@ from eventstudy.data.tabular import (
     read_text_table,
     require_columns,
 )
-from eventstudy.errors import InputError
+from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.hashing import file_sha256
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
@@ -442,6 +442,14 @@ def _cached(store: PriceStore, symbol: str, kind: str) -> CachedTable | None:
     path = store.factors_path(symbol) if kind == "factors" else store.path(symbol, kind)
     if not path.is_file():
         return None
+    try:
+        return _read_cached(store, symbol, kind)
+    except CacheCorruptError:
+        return None
+
+
+def _read_cached(store: PriceStore, symbol: str, kind: str) -> CachedTable | None:
+    """:func:`_cached`, raising :class:`~eventstudy.data.store.CacheCorruptError` for a damaged file."""
     readers: dict[str, Callable[[str], CachedTable | None]] = {
         "prices": store.read_price_table,
         "returns": store.read_returns_table,
@@ -449,10 +457,20 @@ def _cached(store: PriceStore, symbol: str, kind: str) -> CachedTable | None:
         "earnings": store.read_earnings_table,
         "factors": store.read_factors_table,
     }
+    return readers[kind](symbol)
+
+
+def _held_text(store: PriceStore, symbol: str, kind: str) -> str:
+    """``"MSFT is already in the cache (prices)"``, or what is wrong with its file: a copy of
+    another spelling's file (``prices/Msft.parquet`` holding MSFT's) refused re-importing MSFT
+    as its twin, and the import named no damage."""
     try:
-        return readers[kind](symbol)
-    except CacheCorruptError:
-        return None
+        _read_cached(store, symbol, kind)
+    except CacheCorruptError as exc:
+        return str(exc)
+    except (DataUnavailableError, OSError):  # a file system that does not tell the spellings apart
+        pass
+    return f"{symbol} is already in the cache ({kind})"
 
 
 def _price_symbol(path: Path) -> str:
@@ -549,7 +567,7 @@ def _check_cache(
                 if other is None or (other == symbol and kind == summary.kind):
                     continue  # new, or a re-import of the same series (replaced)
                 if other != symbol:
-                    message = f"{collision_message(other, symbol)}; {other} is already in the cache ({kind})"
+                    message = f"{collision_message(other, symbol)}; {_held_text(store, other, kind)}"
                 else:
                     message = (
                         f"{symbol} already has {kind} in the cache ({store.path(symbol, kind)}); an "

@@ -170,6 +170,10 @@ _TICKER_KINDS = ("shares", "earnings")
 """Kinds whose files hold a ``ticker`` column that must name the file's ticker."""
 
 
+REFETCH = "re-import or re-fetch it"
+"""What mends a damaged cache file, unless its error says otherwise."""
+
+
 class CacheCorruptError(DataUnavailableError):
     """A cache file that cannot be used: unreadable, truncated, foreign or altered.
 
@@ -182,9 +186,11 @@ class CacheCorruptError(DataUnavailableError):
         ``content_mismatch``.
     reason
         What is wrong, in one line.
+    advice
+        What mends it (re-importing or re-fetching it, unless said otherwise).
     """
 
-    def __init__(self, path: str | Path, kind: str, reason: str) -> None:
+    def __init__(self, path: str | Path, kind: str, reason: str, advice: str = REFETCH) -> None:
         self.path = Path(path)
         self.kind = kind
         self.reason = reason
@@ -198,7 +204,7 @@ class CacheCorruptError(DataUnavailableError):
             )
             return
         super().__init__(
-            f"{shown}: damaged cache file ({kind}: {reason}); re-import or re-fetch it "
+            f"{shown}: damaged cache file ({kind}: {reason}); {advice} "
             f"(list every damaged file with: eventstudy cache verify --cache {root})"
         )
 
@@ -902,7 +908,12 @@ def read_cache_table(path: str | Path, kind: str, *, filesystem: Any = None) -> 
                 f"({posix.parent.name}/{cache_stem(held)}.parquet), which differs only in case "
                 "(identifiers are case-sensitive; this file system does not tell them apart)"
             )
-        raise CacheCorruptError(named, "misnamed", f"holds data of {held!r}, not of {name!r} (renamed file?)")
+        advice = REFETCH
+        if identity_key(held) == identity_key(name):  # an import refuses the other spelling's twin
+            advice = f"rename it {cache_stem(held)}.parquet if the cache has no such file, else remove it"
+        raise CacheCorruptError(
+            named, "misnamed", f"holds data of {held!r}, not of {name!r} (renamed file?)", advice
+        )
     if kind in _TICKER_KINDS and len(frame) and (frame["ticker"] != name).any():
         other = frame.loc[frame["ticker"] != name, "ticker"].iloc[0]
         what = "share counts" if kind == "shares" else "earnings dates"

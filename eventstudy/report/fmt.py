@@ -171,9 +171,7 @@ def count(value: Any) -> str:
     return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
 
 
-def counted(value: int, noun: str, plural: str | None = None) -> str:
-    """``1 announcement``, ``2 announcements`` (``plural`` when the noun's is not noun + s)."""
-    return f"{count(value)} {noun if value == 1 else plural or noun + 's'}"
+counted = _text.counted
 
 
 def date(value: Any) -> str:
