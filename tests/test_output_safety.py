@@ -34,6 +34,7 @@ from eventstudy.cli import main
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
 from eventstudy.output import folder as outdir
+from eventstudy.output.export import save_study
 from eventstudy.output.folder import (
     Guard,
     OutputFolderError,
@@ -1314,3 +1315,23 @@ def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_pat
     (folder / "report.md").write_text("my notes\n")  # not a table: loading reads none of it
     resealed(folder)  # the seal is a checksum, not a signature: a folder sealed again loads
     assert load_study(folder).stats["value"].iloc[0] == 99.0
+
+
+def test_saving_results_the_report_refuses_names_the_table_not_a_removed_folder(
+    verified: Path, tmp_path: Path
+) -> None:
+    """Results loaded from a folder edited and sealed again (car.parquet without ``confounders``):
+    save_study refused naming ``.new.eventstudy-….partial/car.parquet``, a staging folder it had
+    already removed. The table is named as the results' own; nothing is written."""
+    folder = tampered(verified, tmp_path)
+    frame = pd.read_parquet(folder / "car.parquet")
+    frame.drop(columns=["confounders"]).to_parquet(folder / "car.parquet", index=False)
+    resealed(folder)
+    results = load_study(folder)
+    target = tmp_path / "new"
+    with pytest.raises(InputError) as caught:
+        save_study(results, target)
+    assert str(caught.value) == (
+        "car.parquet of the results to save, field 'confounders': column is missing (re-run the study)"
+    )
+    assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["copy"]

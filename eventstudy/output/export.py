@@ -237,6 +237,21 @@ def save_study(
     return publish(out_dir, build, guard=guard or Guard.for_cache(cache))
 
 
+def _render_report(folder: Path) -> None:
+    """The report of the files just written to ``folder`` (a staging folder that is removed when
+    this fails): a refusal names the results' table, not the removed folder's file."""
+    from eventstudy.report import render_report
+
+    try:
+        render_report(folder)
+    except InputError as exc:
+        path = Path(exc.path)
+        if not path.is_relative_to(folder):
+            raise
+        where = f"{path.relative_to(folder).as_posix()} of the results to save"
+        raise InputError(where, exc.message, row=exc.row, field=exc.field) from None
+
+
 def write_files(folder: Path, writers: Mapping[str, Callable[[Path], None]]) -> None:
     """Call each writer on its path under ``folder`` (sub-folders created as needed)."""
     for name, write in writers.items():
@@ -244,12 +259,6 @@ def write_files(folder: Path, writers: Mapping[str, Callable[[Path], None]]) -> 
         target.parent.mkdir(parents=True, exist_ok=True)
         write(target)
         checkpoint(f"wrote {name}")
-
-
-def _render_report(folder: Path) -> None:
-    from eventstudy.report import render_report
-
-    render_report(folder)
 
 
 def csv_writers(folder: Path) -> dict[str, Callable[[Path], None]]:
