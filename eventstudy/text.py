@@ -10,6 +10,8 @@ these rules.
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Iterable
 
 WHITESPACE = re.compile(r"\s+")
 # C0 and C1 controls, and the invisible characters that change how the rest of a line reads or
@@ -68,3 +70,35 @@ def latex(value: object) -> str:
 def counted(value: int, noun: str, plural: str | None = None) -> str:
     """``1 announcement``, ``2,000 announcements`` (``plural`` when the noun's is not noun + s)."""
     return f"{value:,} {noun if value == 1 else plural or noun + 's'}"
+
+
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def shell_line(arguments: Iterable[object]) -> str:
+    r"""A command line for a POSIX shell that :func:`plain` leaves as it is: each argument quoted
+    (:func:`shlex.quote`), and one that :func:`plain` would change (a run of spaces, a tab, a line
+    break, a control or invisible character) in bash's ANSI-C quotes, ``$'a\tb'``, whose escapes
+    stand for those characters (``\uHHHH`` needs a UTF-8 locale, as any such name does)."""
+    return " ".join(_shell_word(str(argument)) for argument in arguments)
+
+
+def _shell_word(word: str) -> str:
+    if WHITESPACE.sub(" ", word) == word and "  " not in word and CONTROL.search(word) is None:
+        return shlex.quote(word)
+    out: list[str] = []
+    for char in word:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char == " " and not (out and out[-1].endswith(" ")):
+            out.append(char)
+        elif WHITESPACE.match(char) or CONTROL.match(char):
+            out.append(_code_escape(ord(char)))
+        else:
+            out.append(char)
+    return "$'" + "".join(out) + "'"
+
+
+def _code_escape(code: int) -> str:
+    """bash's escape of a character (``\\xHH`` above 0x7f would be a byte, not the character)."""
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 1 << 16 else f"\\U{code:08x}"

@@ -1151,7 +1151,8 @@ def test_a_report_writes_its_own_missing_files_again(small, tmp_path: Path, caps
 def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, capsys, monkeypatch) -> None:
     """The report's "Command:" joined the arguments with spaces: an events file named
     ``ev $(touch INJECTED); x.csv`` read as a command substitution to a reader pasting the line,
-    and a path with a space could not be given again. It is quoted for a POSIX shell."""
+    and a path with a space could not be given again. It is quoted for a POSIX shell; a name with
+    two spaces or a tab in it (which the report's one-line text made one space) in bash's $'...'."""
     import html
     import re
     import shlex
@@ -1168,6 +1169,18 @@ def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, ca
     assert shlex.split(html.unescape(line)) == ["eventstudy", *argv]
     markdown = (tmp_path / "out put" / "report.md").read_text(encoding="utf-8")
     assert "'" + str(named) in markdown.replace("\\", "")
+    spaced = tmp_path / "ev  two\tspaces.csv"
+    shutil.copy(events, spaced)
+    argv = run_args(spaced, config, cache, tmp_path / "out put")
+    monkeypatch.setattr(sys, "argv", ["eventstudy", *argv])
+    assert main(argv) == 0
+    page = (tmp_path / "out put" / "report.html").read_text(encoding="utf-8")
+    (line,) = re.findall(r"<li>Command: (.*?)</li>", page)
+    assert "$'" + str(tmp_path) + "/ev \\x20two\\tspaces.csv'" in html.unescape(line)
+    if shutil.which("bash"):
+        from test_shell_line import bash_words
+
+        assert bash_words(html.unescape(line)) == ["eventstudy", *argv]
 
 
 ODD = "is blank or holds a control, invisible or line-breaking character"

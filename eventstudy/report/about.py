@@ -8,7 +8,6 @@ study, and the share-count caveats, each counted once instead of once per row.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ from eventstudy.report import fmt
 from eventstudy.report.document import Section, Table, cell
 from eventstudy.report.flags import caveats_on_rows, note_counts, vendor_share_pairs
 from eventstudy.report.windows import n_params
+from eventstudy.text import shell_line
 from eventstudy.timeline.confounders import DOMINANT_SHARE, DOMINANT_T
 
 
@@ -322,7 +322,7 @@ def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
     events = manifest["inputs"].get("events", {})
     peers = manifest.get("peers", [])
     bullets = [
-        "Command: " + fmt.md(shlex.join(map(str, command)) if isinstance(command, list) else str(command)),
+        "Command: " + fmt.md(shell_line(command) if isinstance(command, list) else str(command)),
         "Project commit: "
         + (
             fmt.md(commit) + (" with uncommitted changes" if dirty else "")
