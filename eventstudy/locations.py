@@ -57,7 +57,9 @@ def write_path_problem(path: str | Path) -> str | None:
     folder named ``~`` here, which a later ``rm -rf ~`` takes for the home folder); a name that is
     blank or holds a control, invisible (:data:`eventstudy.text.CONTROL`) or line-breaking
     character (a line break split the command's one-line messages, a U+202E reversed the name
-    shown, a U+200B made a name of nothing)."""
+    shown, a U+200B made a name of nothing). A folder that exists already is the user's: its name
+    may hold any space but a line break (a non-breaking or ideographic space; a cache in such a
+    folder was refused)."""
     from eventstudy.text import CONTROL
 
     text = str(path)
@@ -69,7 +71,17 @@ def write_path_problem(path: str | Path) -> str | None:
             "starts with '~', which was not expanded to a home folder (a folder named '~' would be made "
             "here); give the path in full"
         )
-    for part in parts:
-        if not part.strip() or CONTROL.search(part) or any(c.isspace() and c != " " for c in part):
+    made = False  # from the first name that does not exist, the names the tool would make
+    for depth, part in enumerate(parts, start=1):
+        made = made or not _exists(PurePath(*parts[:depth]))
+        spaces = [c for c in part if c.isspace() and c != " "]
+        if not part.strip() or CONTROL.search(part) or any(made or c in "\u2028\u2029" for c in spaces):
             return f"the name {part!r} is blank or holds a control, invisible or line-breaking character"
     return None
+
+
+def _exists(path: PurePath) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):  # a name too long for the system
+        return False

@@ -1237,6 +1237,31 @@ def test_an_output_name_that_is_surely_a_mistake_is_refused(
     assert list(work.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["my\xa0cache", "マイ\u3000キャッシュ", "thin\u2009space"])
+def test_an_existing_folder_with_a_space_other_than_a_space_is_the_users_to_use(
+    small, tmp_path: Path, capsys, monkeypatch, name: str
+) -> None:
+    """The rule for a name to write to refused an existing cache or folder whose name holds a
+    non-breaking, ideographic or thin space (``validate --cache`` of the user's own cache): those
+    names are the user's. A folder the tool would make keeps the rule; a line break in any name
+    is refused (it splits the one-line messages)."""
+    events, config, cache = small
+    copy = tmp_path / name / "cache"
+    shutil.copytree(cache, copy)
+    status, _, err = run_cli(["validate", "--cache", str(copy)], capsys)
+    assert status == 0 and "Traceback" not in err and not err.startswith("usage"), err
+    out_folder = tmp_path / name / "out"
+    assert main(run_args(events, config, copy, out_folder)) == 0
+    assert (out_folder / "manifest.json").is_file()
+    capsys.readouterr()
+    status, _, err = run_cli(run_args(events, config, copy, tmp_path / name / f"new {name}"), capsys)
+    assert status == 2 and "is blank or holds a control, invisible or line-breaking character" in err
+    broken = tmp_path / "line\u2028break"
+    broken.mkdir()
+    status, _, err = run_cli(run_args(events, config, copy, broken / "out"), capsys)
+    assert status == 2 and err.count("\n") == 1 and "line-breaking character" in err, err
+
+
 def test_a_column_the_report_reads_missing_is_one_line(verified: Path, tmp_path: Path, capsys) -> None:
     """car.parquet without n_est (a folder edited and sealed again) ended `eventstudy report` in
     KeyError: 'n_est'; so did each column of _REQUIRED_COLUMNS but seven, which the report reads
