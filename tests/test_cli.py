@@ -528,3 +528,61 @@ def test_a_file_url_names_a_folder_from_the_root(tmp_path: Path, capsys, monkeyp
         with pytest.raises(InputError, match=re.escape(problem)):
             open_cache(url)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "my cache"]
+
+
+def _store_options(parser) -> list[tuple[list[str], object]]:
+    """(command words, action) of every option of every command that holds one value."""
+    import argparse
+
+    found: list[tuple[list[str], object]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += [([name, *words], option) for words, option in _store_options(sub)]
+        elif isinstance(action, argparse._StoreAction) and action.option_strings:
+            found.append(([], action))
+    return found
+
+
+def _a_value(action, existing: Path) -> str:
+    """A value the option's type and choices accept."""
+    if action.choices:
+        return str(next(iter(action.choices)))
+    for candidate in (str(existing), "1", "[0,1]", "local", "2024-01-02"):
+        try:
+            if action.type is None or action.type(candidate) is not None:
+                return candidate
+        except Exception:
+            continue
+    raise AssertionError(f"no value found for {action.option_strings}")
+
+
+def test_an_option_given_twice_is_refused_not_replaced(tmp_path: Path, capsys) -> None:
+    """``cache import --returns m.csv --units decimal --returns s.csv --units percent`` kept the
+    last --units for both files and stored the market's decimal returns divided by 100 (exit 0);
+    ``infer --ar a.csv --ar b.csv`` read b.csv alone, ``run --events a --events b`` ran b. An
+    option that holds one value, given twice, is refused in one line, naming it."""
+    from eventstudy.cli import build_parser
+
+    work = tmp_path / "work"
+    work.mkdir()
+    existing = work / "x.csv"
+    options = _store_options(build_parser())
+    named = [(words, action.option_strings[-1]) for words, action in options]
+    assert (["cache", "import"], "--units") in named and (["infer"], "--ar") in named and len(named) > 25
+    for words, action in options:
+        option = action.option_strings[-1]
+        existing.write_text("x\n")
+        value = _a_value(action, existing)
+        argv = [*words, option, value, option, value]
+        with pytest.raises(SystemExit) as refused:
+            main(argv)
+        err = capsys.readouterr().err
+        assert refused.value.code == 2 and err.count("\n") == 1, (argv, err)
+        assert f"argument {option}: given twice" in err, (argv, err)
+    existing.unlink()
+    (work / "m.csv").write_text("id,date,ret\nMKT,2024-01-02,0.01\n")
+    with pytest.raises(SystemExit):
+        main(["cache", "import", "--returns", str(work / "m.csv"), "--units", "decimal", "--units", "percent",
+              "--cache", str(work / "c")])
+    assert "given twice" in capsys.readouterr().err and sorted(p.name for p in work.iterdir()) == ["m.csv"]

@@ -17,7 +17,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
 
@@ -68,11 +68,35 @@ MEMORY_ADVICE: dict[str, str] = {
 """What to do when a command runs out of memory: said after its name (the file is its input)."""
 
 
+class _Once(argparse._StoreAction):
+    """An option of one value refuses a second: argparse keeps the last silently, and
+    ``cache import --returns m.csv --units decimal --returns s.csv --units percent`` stored the
+    market's decimal returns divided by 100 (``infer --ar a.csv --ar b.csv`` read b.csv alone)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
+    ) -> None:
+        given = namespace.__dict__.setdefault(_GIVEN, set())
+        if option is not None and self.dest in given:
+            raise argparse.ArgumentError(self, "given twice: give it once (a second would replace the first)")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option)
+
+
+_GIVEN = "_options_given"
+"""The namespace attribute holding the options of one value given so far (:func:`main` removes it)."""
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose refusal is one line, as every other error of the tool (argparse
     prints the usage first): ``eventstudy infer: error: argument --window: ... (eventstudy infer
-    --help)``. The subcommands' parsers are of this class too (``add_subparsers`` uses the
-    parent's class)."""
+    --help)``, and whose options of one value are given once (:class:`_Once`). The subcommands'
+    parsers are of this class too (``add_subparsers`` uses the parent's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
@@ -104,6 +128,7 @@ _interrupted = False
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    vars(args).pop(_GIVEN, None)
     undecodable = _undecodable_argument(args)
     if undecodable:
         print(
