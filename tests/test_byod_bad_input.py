@@ -669,6 +669,9 @@ def test_a_csv_in_a_folder_that_is_not_a_file_is_named_not_skipped(
     if kind != "folder":  # named by itself too, not "no such file or folder"
         assert main(["cache", "import", str(odd), "--cache", str(cache)]) == 2
         assert one_line(capsys) == refusal
+    # and as a returns panel (a FIFO hung the import: its bytes were hashed before it was checked)
+    assert main(["cache", "import", "--returns", str(odd), "--units", "decimal", "--cache", str(cache)]) == 2
+    assert one_line(capsys) == refusal
     (odd.rmdir if kind == "folder" else odd.unlink)()
     assert main(["cache", "import", str(folder), "--cache", str(cache)]) == 0
     assert PriceStore(cache).price_symbols() == ["LINK"]

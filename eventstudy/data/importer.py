@@ -216,6 +216,7 @@ def import_paths(
     questions: list[str] = []  # said once the files are imported
     for path in returns:
         path = Path(path)
+        _check_regular(path)
         digest = _source_digest(path)
         returns_file = parse_returns_file(path, units=units, definition=definition)
         _check_unchanged(path, digest)
@@ -627,18 +628,28 @@ def _collect(paths: list[Path]) -> list[Path]:
                 for file in found:  # a FIFO, a folder or a broken link named .csv: not skipped unsaid
                     if not file.is_file():
                         raise InputError(str(file), NOT_A_FILE)
-            elif path.is_file():
+            else:
+                _check_regular(path)
                 if path.suffix.lower() != ".csv":  # as a folder's listing: ORCL.csv.bak is not ORCL.csv
                     raise InputError(str(path), NOT_CSV)
                 found = [path]
-            else:
-                there = path.exists() or path.is_symlink()  # a FIFO, or a link to nothing
-                raise InputError(str(path), NOT_A_FILE if there else "no such file or folder")
             for file in found:  # one entry per name: two links to one file are two symbols
                 files.setdefault(Path(os.path.normpath(file.absolute())), file)
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse a path that is not a regular file (nor a link to one), naming it: a FIFO given as
+    a returns panel hung the import, whose first read of it was its hash."""
+    try:
+        if path.is_file():
+            return
+        there = path.exists() or path.is_symlink()  # a FIFO, a folder, or a link to nothing
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    raise InputError(str(path), NOT_A_FILE if there else "no such file or folder")
 
 
 def _is_shares_file(path: Path) -> bool:
