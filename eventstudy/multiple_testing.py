@@ -15,6 +15,8 @@ over them. Across groups the questions differ, and the table says which group a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -24,9 +26,18 @@ from eventstudy.inference.multiple import benjamini_hochberg, holm
 ADJUSTED_COLUMNS: tuple[str, ...] = ("p_bh", "p_holm")
 
 
-def repeated_p(names: pd.Series) -> pd.Series:
-    """Per row: the statistic whose p-value the row repeats, or the row's own name."""
-    sources = {name: s.p_from for name, s in STATISTICS.items() if s.p_from is not None}
+def p_sources(names: Iterable[str]) -> dict[str, str]:
+    """The registered ``p_from`` of each of ``names`` that repeats another statistic's p (a
+    folder's manifest records them: the command line's report knows no statistic a notebook
+    registered, and showed such a row as a test of its own)."""
+    registered = {name: STATISTICS[name].p_from for name in names if name in STATISTICS}
+    return {name: source for name, source in registered.items() if source is not None}
+
+
+def repeated_p(names: pd.Series, recorded: Mapping[str, str] | None = None) -> pd.Series:
+    """Per row: the statistic whose p-value the row repeats, or the row's own name (the registry's
+    ``p_from``, and those ``recorded`` by a folder's manifest, :func:`p_sources`)."""
+    sources = {**p_sources(STATISTICS), **(recorded or {})}
     return names.map(lambda name: sources.get(name, name))
 
 

@@ -371,17 +371,27 @@ def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
         median = float(np.median(sample.car))
         return TestResult("median_car_test", median, 0.5, sample.n_pairs, "test")
 
+    @register_statistic("mean_car_bp_test", p_from="cross_sectional_t")
+    def _bp(sample: WindowSample) -> TestResult:  # repeating the t test's p, as caar does
+        mean = float(np.mean(sample.car)) * 1e4
+        return TestResult("mean_car_bp_test", mean, sample.cross_sectional.p, sample.n_pairs, "bp")
+
     try:
-        with_median = dataclasses.replace(chosen, statistics=("caar", "median_car_test"))
+        with_median = dataclasses.replace(
+            chosen, statistics=("caar", "cross_sectional_t", "median_car_test", "mean_car_bp_test")
+        )
         results = run_study(events, cache, with_median)
         saved = save_study(results, Path(events).parent / "with_median")
         written = {name: (saved / name).read_bytes() for name in ("tables.md", "tables.tex", "report.md")}
         # `eventstudy report` in a process that never registered the statistic recomputes nothing:
-        # it re-renders the folder (it stopped on "'median_car_test' is not one of ...").
-        del STATISTICS["median_car_test"]
+        # it re-renders the folder (it stopped on "'median_car_test' is not one of ..."), and a row
+        # repeating another's p stays no test of its own: it was a column starred by the t's p, and
+        # the BH family's count in each group's note doubled (the manifest records its p_from).
+        del STATISTICS["median_car_test"], STATISTICS["mean_car_bp_test"]
         assert main(["report", str(saved)]) == 0
         assert {name: (saved / name).read_bytes() for name in written} == written
         assert "median_car_test" in written["tables.md"].decode()
+        assert "mean_car_bp_test" not in written["tables.md"].decode()
         STATISTICS["median_car_test"] = Statistic("median_car_test", _median)
         rows = results.stats.query("statistic == 'median_car_test' and group == 'all'").set_index("window")
         parties = results.car.query("role != 'peer'")
@@ -392,6 +402,7 @@ def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
             StudyConfig(statistics=("no_such_statistic",))
     finally:
         STATISTICS.pop("median_car_test", None)
+        STATISTICS.pop("mean_car_bp_test", None)
 
 
 def test_import_eventstudy_is_light_and_lists_the_api() -> None:

@@ -199,6 +199,10 @@ def _comparable(before: dict[str, str], after: dict[str, str]) -> tuple[dict[str
     return {k: v for k, v in before.items() if kept(k)}, {k: v for k, v in after.items() if kept(k)}
 
 
+OLDER_ABSENT: frozenset[str] = frozenset({"p_from"})
+"""Manifest keys an older version did not record: a folder without one is compared without it."""
+
+
 def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[TableDifference]:
     """What two manifests record of the study itself (model, estimation, validation, config,
     ...) that differs: every key but the invocation (:data:`PRESENTATION_KEYS` and the Dask
@@ -214,6 +218,8 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
     old, new = ({**m, "model": _without_provenance(m.get("model"))} for m in (old, new))
     differences = []
     for key in sorted((set(old) | set(new)) - skipped):
+        if key in OLDER_ABSENT and key not in old:  # recorded since (the re-run's own record)
+            continue
         if old.get(key) != new.get(key):
             problem = f"records {key!r} other than the re-run's"
             if key == "validation":
@@ -897,6 +903,7 @@ _SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "engine": (dict, "an engine record"),
     "model": (dict, "a model record"),
     "estimation": (dict, "an estimation record"),
+    "p_from": (dict, "a table of statistic names"),
     "validation": (dict, "a validation record"),
     "git_commit": ((str, type(None)), "a commit or null"),
     "git_dirty": ((bool, type(None)), "true, false or null"),

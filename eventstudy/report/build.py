@@ -70,6 +70,7 @@ def build_report(exports: Exports) -> Report:
             window_order(car, manifest),
             drop_confounded=excluded,
             chosen=config.get("statistics"),
+            p_from=manifest.get("p_from"),
         )
         if stats is not None
         else []

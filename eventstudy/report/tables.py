@@ -43,7 +43,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.inference.battery import STATISTICS
 from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
 from eventstudy.multiple_testing import repeated_p
 from eventstudy.report import fmt
@@ -134,14 +133,15 @@ class PaperTable:
         return "; ".join(n for n in (self.family_note, self.grank_note) if n)
 
 
-def bh_family(stats: pd.DataFrame, group: str) -> int:
+def bh_family(stats: pd.DataFrame, group: str, p_from: Mapping[str, str] | None = None) -> int:
     """The number of tests in ``group``'s Benjamini-Hochberg family: its rows of
     ``stats.parquet`` with an adjusted p (``p_bh``) that do not repeat another row's p
-    (:func:`eventstudy.multiple_testing.repeated_p`); 0 without ``p_bh``."""
+    (:func:`eventstudy.multiple_testing.repeated_p`, with the manifest's ``p_from``); 0 without
+    ``p_bh``."""
     if "p_bh" not in stats.columns:
         return 0
     rows = stats[(stats["group"] == group) & np.isfinite(pd.to_numeric(stats["p_bh"], errors="coerce"))]
-    own = repeated_p(rows["statistic"].astype(str)) == rows["statistic"].astype(str)
+    own = repeated_p(rows["statistic"].astype(str), p_from) == rows["statistic"].astype(str)
     return int(own.sum())
 
 
@@ -167,14 +167,16 @@ def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False)
     return car[keep]
 
 
-def shown_tests(stats: pd.DataFrame, chosen: Sequence[str] | None = None) -> tuple[Test, ...]:
+def shown_tests(
+    stats: pd.DataFrame, chosen: Sequence[str] | None = None, p_from: Mapping[str, str] | None = None
+) -> tuple[Test, ...]:
     """The test columns of a study's tables: :data:`TESTS`, or for a study that chose its
     ``statistics`` (``chosen``) those of :data:`TESTS` it chose, then its other chosen tests in
     its order, each headed by its name and told by its ``reference`` in ``stats``.
 
     A chosen statistic is a test when a row of ``stats`` has a p-value of its own: ``caar`` and
-    rows repeating another's p (a registered ``p_from``, e.g. ``dollar_abnormal_value``) are not,
-    nor are descriptive rows (no p).
+    rows repeating another's p (a registered ``p_from``, e.g. ``dollar_abnormal_value``, or one the
+    manifest records, ``p_from``) are not, nor are descriptive rows (no p).
     """
     if chosen is None:
         return TESTS
@@ -183,8 +185,7 @@ def shown_tests(stats: pd.DataFrame, chosen: Sequence[str] | None = None) -> tup
     extra: list[Test] = []
     for name in chosen:
         rows = stats[stats["statistic"] == name]
-        registered = STATISTICS.get(name)
-        if name in known or rows.empty or (registered is not None and registered.p_from is not None):
+        if name in known or rows.empty or repeated_p(pd.Series([name]), p_from).iloc[0] != name:
             continue
         if np.isfinite(pd.to_numeric(rows["p"], errors="coerce")).any():
             told = rows["reference"].map(fmt.plain).drop_duplicates() if "reference" in rows else ()
@@ -240,13 +241,16 @@ def paper_tables(
     *,
     drop_confounded: bool = False,
     chosen: Sequence[str] | None = None,
+    p_from: Mapping[str, Any] | None = None,
 ) -> list[PaperTable]:
     """Every group of ``stats.parquet`` with a statistic of the table (``caar`` or one of the
     tests of :func:`shown_tests`, given the study's ``chosen`` statistics), in the table's order:
     a study's ``statistics`` may leave out ``caar``, whose column is then empty; a group without
     any of them has no table. A group's table has a column for each of those tests it has a row
-    of (an unconfounded twin group computes some of them only)."""
-    tests = shown_tests(stats, chosen)
+    of (an unconfounded twin group computes some of them only). ``p_from``: the manifest's record
+    of the statistics repeating another's p (its text entries)."""
+    p_from = {k: v for k, v in (p_from or {}).items() if isinstance(k, str) and isinstance(v, str)}
+    tests = shown_tests(stats, chosen, p_from)
     shown = stats["statistic"].isin(["caar", *(name for name, _, _ in tests)])
     groups = list(dict.fromkeys(stats.loc[shown, "group"]))
     tables = []
@@ -254,7 +258,7 @@ def paper_tables(
         computed = set(stats.loc[stats["group"] == g, "statistic"])
         own = tuple(test for test in tests if test[0] in computed)
         rows = paper_rows(stats, car, g, windows, drop_confounded=drop_confounded, tests=own)
-        tables.append(PaperTable(g, rows, bh_family(stats, g), own))
+        tables.append(PaperTable(g, rows, bh_family(stats, g, p_from), own))
     return tables
 
 
