@@ -1333,6 +1333,51 @@ def test_the_screens_columns_are_read_together(verified: Path, tmp_path: Path, c
     assert (status, err) == (2, f"eventstudy: error: {said}\n")
 
 
+@pytest.mark.parametrize(
+    ("name", "column", "edit"),
+    [
+        ("stats.parquet", "p", "text"),
+        ("stats.parquet", "group", "null"),
+        ("stats.parquet", "n", "null"),
+        ("caar.parquet", "tau", "text"),
+        ("caar.parquet", "tau", "null"),
+        ("caar.parquet", "n", "null"),
+        ("caar.parquet", "draws", "null"),
+        ("car.parquet", "window", "null"),
+        ("car.parquet", "tau_start", "null"),
+        ("car.parquet", "tau_end", "null"),
+        ("ar.parquet", "ticker", "null"),
+        ("ar.parquet", "tau", "null"),
+        ("car.parquet", "deal_usd", "zero"),
+    ],
+)
+def test_a_table_edited_to_hold_no_usable_value_is_one_line(
+    verified: Path, tmp_path: Path, capsys, name: str, column: str, edit: str
+) -> None:
+    """Found by a re-attack: stats.parquet's p as text, caar.parquet's tau as text, a key column
+    (window, tau, ticker, group) or a count (n, draws) all missing, or a deal of $0 (which no
+    events file passes), in a folder sealed again, ended `eventstudy report` in a traceback:
+    the types of stats and caar were not checked, and a column of missing values passed."""
+    folder = tampered(verified, tmp_path)
+    table = pq.read_table(folder / name)
+    index = table.schema.get_field_index(column)
+    values = table.column(column)
+    if edit == "text":
+        new = pa.array([None if v is None else f"x{v}" for v in values.to_pylist()], pa.string())
+    elif edit == "null":
+        new = pa.nulls(len(values), values.type)
+    else:
+        new = pa.array([None if v is None else 0.0 for v in values.to_pylist()], values.type)
+    edited = table.set_column(index, pa.field(column, new.type), new)
+    pq.write_table(edited.replace_schema_metadata(table.schema.metadata), folder / name)
+    resealed(folder)
+    before = snapshot(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"eventstudy: error: {folder / name}") and f"field {column!r}" in err, err
+    assert snapshot(folder) == before
+
+
 def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_path: Path) -> None:
     """A value of stats.parquet set to 99 was loaded as the run's (no word), and save_study then
     sealed the edited table as its own run's: verify of the copy no longer said a file had been

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -54,6 +55,14 @@ every column of the backtest's and the volume's tables (whose columns are also c
 type; the other tables' readers check what they read)."""
 
 
+_KEYS: tuple[str, ...] = (
+    *("event_id", "ticker", "role", "window", "tau", "tau_start", "tau_end", "group", "statistic"),
+)
+"""Columns that name a row: a run writes no table with one of them missing."""
+_COUNTS: dict[str, tuple[str, ...]] = {"stats.parquet": ("n",), "caar.parquet": ("n", "draws")}
+"""Counts every row of a table has."""
+
+
 def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnDoc]) -> None:
     """Refuse a table of the folder without a column the report reads (:data:`_READ_COLUMNS`), or
     with a column of its schema of another type than the run writes (each of 39 columns missing,
@@ -73,6 +82,14 @@ def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnD
         what, fits = _KINDS.get(doc.unit, ("numbers", pd.api.types.is_numeric_dtype))
         if not fits(frame[column]) and not frame[column].isna().all():  # nothing at all fits any
             raise InputError(str(path), f"holds {frame[column].dtype} values, not {what}", field=column)
+    for column in (*_KEYS, *_COUNTS.get(path.name, ())):
+        if column in frame.columns and frame[column].isna().any():
+            row = int(np.flatnonzero(frame[column].isna().to_numpy())[0]) + 1
+            said = f"a value is missing on row {row} of the table (re-run the study)"
+            raise InputError(str(path), said, field=column)
+    if "deal_usd" in frame.columns and (pd.to_numeric(frame["deal_usd"], errors="coerce") <= 0).any():
+        said = "a deal of $0 or less, which no events file passes (re-run the study)"
+        raise InputError(str(path), said, field="deal_usd")
 
 
 
@@ -197,7 +214,7 @@ def read_exports(folder: str | Path) -> Exports:
     # The settings as the study ran them: a key an older manifest lacks has its default.
     manifest = {**manifest, "config": _settings(with_backtest(manifest), str(manifest_path))}
     for name, frame in frames.items():
-        if name in _READ_COLUMNS:
+        if name in _READ_COLUMNS or name in _COUNTS:
             _check_columns(folder / name, frame, SCHEMAS[name])
         if name in REQUIRED_FILES:
             _check_event_ids(folder / name, frame["event_id"])
