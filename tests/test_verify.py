@@ -274,12 +274,13 @@ def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_veri
         del manifest["backtest"][key]
     del manifest["manifest_sha256"]  # nor did they seal the manifest
     del manifest["inputs"]["events"]["content_sha256"]  # nor hash the events' content
+    assert manifest.pop("p_from")["caar"] == "cross_sectional_t"  # nor which rows repeat a p
     (folder / "manifest.json").write_text(json.dumps(manifest))
     capsys.readouterr()
     assert main(["verify", str(folder)]) == 0, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("edit", ["model", "validation", "units"])
+@pytest.mark.parametrize("edit", ["model", "validation", "units", "p_from"])
 def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_path, capsys, edit) -> None:
     """A manifest claiming another model, or cleared validation issues, and a car.parquet whose
     schema said percent instead of fraction (its hash updated) all verified identical."""
@@ -290,6 +291,8 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         manifest["model"]["name"] = "ff3"
     elif edit == "validation":
         manifest["validation"] = {}
+    elif edit == "p_from":  # a record claiming caar a test of its own
+        del manifest["p_from"]["caar"]
     else:
         path = folder / "car.parquet"
         table = pq.read_table(path)
@@ -307,6 +310,7 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         "model": "manifest.json: records 'model' other than the re-run's",
         "validation": "manifest.json: records 'validation' other than the re-run's",
         "units": "car.parquet: schema metadata differs: eventstudy.schema",
+        "p_from": "manifest.json: records 'p_from' other than the re-run's",
     }[edit]
     assert "DIFFERENT" in out and expected in out, out
 
