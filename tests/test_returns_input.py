@@ -190,6 +190,20 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
         f"eventstudy: warning: {large}: the median |return| is 0.35 (35% a period) after dividing the values "
         "by 100 (--units percent): are they returns?\n"
     )
+    # decimals declared as percent: every CAR and dollar value 100 times too small, t unchanged
+    decimals = frame.assign(ret=text(np.expm1(logs / 100.0)))
+    small = tmp_path / "small.csv"
+    decimals.to_csv(small, index=False)
+    declared = ["cache", "import", "--units", "percent", "--cache", str(tmp_path / "c3")]
+    assert main([*declared, "--returns", str(small)]) == 0
+    kept = PriceStore(tmp_path / "c3").read_returns_table("SPY").frame["ret"].to_numpy(float)
+    stored = np.median(np.abs(kept[np.isfinite(kept) & (kept != 0)]))
+    assert 0.00001 < stored < 0.0005
+    assert capsys.readouterr().err == (
+        f"eventstudy: warning: {small}: the median |return| is {stored:.4g} ({stored:.4%} a period) after "
+        "dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again with "
+        "--units decimal if so\n"
+    )
     wide = tmp_path / "wide.csv"
     wide.write_text("date,AAA,BBB\n2024-01-02,0.01,\n2024-01-03,0.02,\n")
     assert main(["cache", "import", "--units", "decimal", "--returns", str(wide), "--cache", str(cache)]) == 0

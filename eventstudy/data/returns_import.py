@@ -143,11 +143,17 @@ LARGE_MEDIAN_RETURN = 0.25
 """A median |return| (decimal) of a file's nonzero returns above which the import asks whether the
 units are right: returns in percent read as decimal (0.6 for 0.6%) give about 1, a day's or a
 month's returns rarely a tenth of that. A question, not a refusal (:func:`doubts`)."""
+SMALL_MEDIAN_RETURN = 0.0005
+"""A median |return| (decimal) below which an import of values declared in percent asks whether
+they were decimals: daily stock and index returns have a median |return| of 0.3-1%, so decimals
+divided by 100 give 0.003-0.01% (every CAR and dollar value 100 times too small, the t statistics
+unchanged); a money-market or bill series lies below it too, and is asked about."""
 
 
 def doubts(parsed: ParsedReturns) -> list[str]:
     """Sentences a user should read after importing ``parsed``: a median |return| above
-    :data:`LARGE_MEDIAN_RETURN` (are the units right?) and the ids without any return."""
+    :data:`LARGE_MEDIAN_RETURN`, or below :data:`SMALL_MEDIAN_RETURN` in percent (are the units
+    right?), and the ids without any return."""
     said = []
     values = np.concatenate([s.frame["ret"].to_numpy(float) for s in parsed.series] or [np.empty(0)])
     values = np.abs(values[np.isfinite(values) & (values != 0)])
@@ -156,6 +162,12 @@ def doubts(parsed: ParsedReturns) -> list[str]:
         said.append(
             f"{parsed.path}: the median |return| is {median:.4g} ({median:.0%} a period) after dividing the "
             "values by 100 (--units percent): are they returns?"
+        )
+    elif 0 < median < SMALL_MEDIAN_RETURN and parsed.provenance.get("units") == "percent":
+        said.append(
+            f"{parsed.path}: the median |return| is {median:.4g} ({median:.4%} a period) after dividing the "
+            "values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again with --units "
+            "decimal if so"
         )
     elif median > LARGE_MEDIAN_RETURN:
         said.append(
