@@ -251,7 +251,9 @@ def infer(
     if repeated is not None:  # its rows would be in the table twice
         raise InputError("--window", f"[{repeated[0]}, {repeated[1]}] is given twice")
     for start, end in chosen:
-        if start > end or start not in set(taus.tolist()) or end not in set(taus.tolist()):
+        if start > end:  # "[1, -1] is not a window of the panel's tau -3..3" named no cause
+            raise InputError("--window", f"[{start}, {end}] runs backwards: give its first day first")
+        if start not in set(taus.tolist()) or end not in set(taus.tolist()):
             raise InputError(
                 "--window",
                 f"[{start}, {end}] is not a window of the panel's tau {int(taus[0])}..{int(taus[-1])}",

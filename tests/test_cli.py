@@ -586,3 +586,18 @@ def test_an_option_given_twice_is_refused_not_replaced(tmp_path: Path, capsys) -
         main(["cache", "import", "--returns", str(work / "m.csv"), "--units", "decimal", "--units", "percent",
               "--cache", str(work / "c")])
     assert "given twice" in capsys.readouterr().err and sorted(p.name for p in work.iterdir()) == ["m.csv"]
+
+
+@pytest.mark.parametrize("command", ["verify", "report"])
+def test_an_empty_folder_name_is_refused_not_taken_for_the_working_directory(
+    command: str, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """``verify ""`` read ./manifest.json (Path("") is "."), where --out '' is refused."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as refused:
+        main([command, ""])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.count("\n") == 1
+    said = "argument DIR: an empty path names nothing; name an output folder"
+    assert err.startswith(f"eventstudy {command}: error: {said}"), err
+    assert list(tmp_path.iterdir()) == []

@@ -541,6 +541,8 @@ def test_bad_estimation_panels_and_options(tmp_path, capsys) -> None:
     assert "--n-params: applies to estimation residuals" in one_line(capsys)
     assert main([*base, "--window", "0,3"]) == 2
     assert "--window: [0, 3] is not a window of the panel's tau 0..0" in one_line(capsys)
+    assert main([*base, "--window", "0,-1"]) == 2  # said "is not a window of the panel's tau"
+    assert "--window: [0, -1] runs backwards: give its first day first" in one_line(capsys)
     assert main([*base, "--statistic", "nope"]) == 2
     assert "--statistic: 'nope' is not one of caar" in one_line(capsys)
     late = tmp_path / "late.csv"

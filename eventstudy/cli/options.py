@@ -50,6 +50,14 @@ def out_folder(text: str) -> Path:
     return Path(text)
 
 
+def output_folder(text: str) -> Path:
+    """The output folder a command reads (``verify``, ``report``): refused when empty, which
+    ``Path("")`` takes for the working directory (``verify ""`` read ./manifest.json)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names nothing; name an output folder")
+    return Path(text)
+
+
 def cache_folder(text: str) -> Path:
     """A ``--cache`` folder: refused when it names a file (the commands said there were no cached
     prices in it, and to import them into it)."""

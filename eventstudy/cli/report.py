@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.cli.options import add_format_option
+from eventstudy.cli.options import add_format_option, output_folder
 
 EPILOG = """\
 reads (from DIR, written by `eventstudy run`):
@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "folder",
-        type=Path,
+        type=output_folder,
         nargs="?",
         default=None,
         metavar="DIR",

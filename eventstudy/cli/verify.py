@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from eventstudy.cli.options import output_folder
+
 EPILOG = """\
 Reads DIR/manifest.json (configuration, peers, events file, cache, input hashes), checks that
 DIR holds exactly the files the run wrote (their SHA-256, nothing added), re-runs the study
@@ -43,7 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("folder", type=Path, metavar="DIR", help="output folder of `eventstudy run`")
+    parser.add_argument("folder", type=output_folder, metavar="DIR", help="output folder of `eventstudy run`")
     parser.add_argument(
         "--cache", type=Path, default=None, help="price cache (default: the one recorded in the manifest)"
     )
