@@ -10,6 +10,7 @@ it loads pandas, and the data layer opens the cache with the same rules.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePath
 
 
@@ -59,7 +60,8 @@ def write_path_problem(path: str | Path) -> str | None:
     character (a line break split the command's one-line messages, a U+202E reversed the name
     shown, a U+200B made a name of nothing). A folder that exists already is the user's: its name
     may hold any space but a line break (a non-breaking or ideographic space; a cache in such a
-    folder was refused)."""
+    folder was refused). A name the tool makes holds no variation selector either (U+FE0F after
+    a letter is drawn as nothing; text keeps them, for emoji)."""
     from eventstudy.text import CONTROL
 
     text = str(path)
@@ -74,10 +76,15 @@ def write_path_problem(path: str | Path) -> str | None:
     made = False  # from the first name that does not exist, the names the tool would make
     for depth, part in enumerate(parts, start=1):
         made = made or not _exists(PurePath(*parts[:depth]))
-        spaces = [c for c in part if c.isspace() and c != " "]
-        if not part.strip() or CONTROL.search(part) or any(made or c in "\u2028\u2029" for c in spaces):
+        line_break = "\u2028" in part or "\u2029" in part
+        unseen = made and any((c.isspace() and c != " ") or _SELECTOR.fullmatch(c) for c in part)
+        if not part.strip() or CONTROL.search(part) or line_break or unseen:
             return f"the name {part!r} is blank or holds a control, invisible or line-breaking character"
     return None
+
+
+_SELECTOR = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+"""The variation selectors: drawn as nothing after a letter."""
 
 
 def _exists(path: PurePath) -> bool:

@@ -1198,6 +1198,8 @@ ODD = "is blank or holds a control, invisible or line-breaking character"
         ("tab\there", ODD),
         ("evil\u202eexe.fdp", ODD),
         ("\u200b", ODD),  # a name of nothing: "wrote \u200b/"
+        ("results\u034f", ODD),  # six such names all printed as results
+        ("results\ufe0f", ODD),  # a variation selector: kept in text (emoji), refused in a new name
         ("line\u2028break", ODD),  # a line break to Python's splitlines
         ("next\x85line", ODD),
         ("", "an empty path names nothing"),
