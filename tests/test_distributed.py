@@ -763,7 +763,8 @@ def test_an_estimation_window_over_all_data_is_refused_in_one_line(
     config.write_text(text.replace("estimation_window = [-260, -11]", 'estimation_window = "all"'), "utf-8")
     out = tmp_path / "out"
     address = cluster.scheduler.address
-    assert main([*launch_args(launch_cache, out), "--config", str(config), "--scheduler", address]) == 2
+    args = [str(config) if a == str(ROOT / "launch.toml") else a for a in launch_args(launch_cache, out)]
+    assert main([*args, "--scheduler", address]) == 2  # (a second --config is refused)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     words = "eventstudy: error: --scheduler: not supported on Dask: an estimation window over all data"

@@ -61,6 +61,16 @@ _KEYS: tuple[str, ...] = (
 """Columns that name a row: a run writes no table with one of them missing."""
 _COUNTS: dict[str, tuple[str, ...]] = {"stats.parquet": ("n",), "caar.parquet": ("n", "draws")}
 """Counts every row of a table has."""
+_SHAPES: dict[str, frozenset[str]] = {
+    "stats.parquet": frozenset(STATS_SCHEMA),
+    "caar.parquet": frozenset({"group", "tau", "caar", "lower", "upper", "n"}),
+}
+"""The columns that make a file of that name the table the report reads (another is not read)."""
+
+
+def _read_as(name: str, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` when it has the columns of the table ``name`` the report reads, else None."""
+    return frame if frame is not None and _SHAPES[name] <= set(frame.columns) else None
 
 
 def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnDoc]) -> None:
@@ -123,15 +133,12 @@ class Exports:
     @property
     def stats(self) -> pd.DataFrame | None:
         """``stats.parquet`` when it is the inference battery's table, else None."""
-        frame = self.extra.get("stats.parquet")
-        return frame if frame is not None and set(STATS_SCHEMA) <= set(frame.columns) else None
+        return _read_as("stats.parquet", self.extra.get("stats.parquet"))
 
     @property
     def caar(self) -> pd.DataFrame | None:
         """``caar.parquet`` (the CAAR paths with their bootstrap band), or None."""
-        frame = self.extra.get("caar.parquet")
-        needed = {"group", "tau", "caar", "lower", "upper", "n"}
-        return frame if frame is not None and needed <= set(frame.columns) else None
+        return _read_as("caar.parquet", self.extra.get("caar.parquet"))
 
     @property
     def config(self) -> dict[str, Any]:
@@ -214,7 +221,8 @@ def read_exports(folder: str | Path) -> Exports:
     # The settings as the study ran them: a key an older manifest lacks has its default.
     manifest = {**manifest, "config": _settings(with_backtest(manifest), str(manifest_path))}
     for name, frame in frames.items():
-        if name in _READ_COLUMNS or name in _COUNTS:
+        read = name in _READ_COLUMNS or (name in _SHAPES and _read_as(name, frame) is not None)
+        if read:  # a stats.parquet of other columns is not the battery's: the report leaves it
             _check_columns(folder / name, frame, SCHEMAS[name])
         if name in REQUIRED_FILES:
             _check_event_ids(folder / name, frame["event_id"])
