@@ -837,6 +837,21 @@ def test_a_config_an_older_manifest_lacks_takes_its_default_in_the_report(
     assert read_exports(folder).manifest["config"]["min_estimation_obs"] == StudyConfig().min_estimation_obs
 
 
+def test_a_manifest_larger_than_any_study_writes_is_refused_unread(
+    verified: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A forged 208 MB manifest.json took 1.6 GB and 18 s before verify's answer."""
+    folder = tampered(verified, tmp_path)
+    monkeypatch.setattr(outdir, "MAX_MANIFEST_BYTES", 2**20)
+    with open(folder / "manifest.json", "a", encoding="utf-8") as handle:
+        handle.write(" " * 2**20)  # still valid JSON
+    said = f"{folder / 'manifest.json'}: not a manifest (larger than 1 MiB, which no study's is)"
+    for command in ("report", "verify"):
+        status, _, err = run_cli([command, str(folder)], capsys)
+        assert (status, err) == (2, f"eventstudy: error: {said}\n"), (command, err)
+    assert outdir.read_manifest(folder) is None  # and no guard takes the folder for the tool's
+
+
 def test_a_manifest_nested_past_pythons_recursion_limit_is_one_line(
     verified: Path, tmp_path: Path, capsys
 ) -> None:
