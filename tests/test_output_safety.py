@@ -1180,22 +1180,27 @@ def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, ca
     assert main(argv) == 0
     capsys.readouterr()
     page = (tmp_path / "out put" / "report.html").read_text(encoding="utf-8")
-    (line,) = re.findall(r"<li>Command: (.*?)</li>", page)
+    (line,) = re.findall(r"<li>Command: <code>(.*?)</code></li>", page)
     assert shlex.split(html.unescape(line)) == ["eventstudy", *argv]
     markdown = (tmp_path / "out put" / "report.md").read_text(encoding="utf-8")
     assert "'" + str(named) in markdown.replace("\\", "")
-    spaced = tmp_path / "ev  two\tspaces.csv"
+    # The raw report.md line too, which markdown escapes inside the quotes broke for bash
+    # (`$'ev \\x20x.csv'`), with markup characters and a backtick in the name.
+    spaced = tmp_path / "ev  two\tspaces *_|`$x$ \\.csv"
     shutil.copy(events, spaced)
     argv = run_args(spaced, config, cache, tmp_path / "out put")
     monkeypatch.setattr(sys, "argv", ["eventstudy", *argv])
     assert main(argv) == 0
     page = (tmp_path / "out put" / "report.html").read_text(encoding="utf-8")
-    (line,) = re.findall(r"<li>Command: (.*?)</li>", page)
-    assert "$'" + str(tmp_path) + "/ev \\x20two\\tspaces.csv'" in html.unescape(line)
+    (line,) = re.findall(r"<li>Command: <code>(.*?)</code></li>", page)
+    markdown = (tmp_path / "out put" / "report.md").read_text(encoding="utf-8")
+    (raw,) = re.findall(r"^- Command: (`+) (.*) \1$", markdown, flags=re.MULTILINE)
+    assert "$'" + str(tmp_path) + "/ev \\x20two\\tspaces *_|`$x$ \\\\.csv'" in raw[1]
+    assert html.unescape(line) == raw[1]
     if shutil.which("bash"):
         from test_shell_line import bash_words
 
-        assert bash_words(html.unescape(line)) == ["eventstudy", *argv]
+        assert bash_words(raw[1]) == ["eventstudy", *argv]
 
 
 ODD = "is blank or holds a control, invisible or line-breaking character"

@@ -538,6 +538,9 @@ def test_markdown_escaping_keeps_text_literal() -> None:
     text = "x | <b>y</b> `z` **w** a\\b &amp;"
     assert inline(fmt.md(text)) == "x | &lt;b&gt;y&lt;/b&gt; `z` **w** a\\b &amp;amp;"
     assert inline("`code` and **bold**") == "<code>code</code> and <strong>bold</strong>"
+    # A code span is literal, as CommonMark's: no escapes, any fence, one space each side taken
+    assert inline("`a\\|b` \\| ``` x `` `y ``` \\`not`") == "<code>a\\|b</code> | <code>x `` `y</code> `not`"
+    assert inline("`` ` ``, `  `, `**b**`") == "<code>`</code>, <code>  </code>, <code>**b**</code>"
 
 
 def test_hostile_headlines_notes_and_roles_cannot_change_the_report(tmp_path) -> None:

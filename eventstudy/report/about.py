@@ -322,7 +322,7 @@ def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
     events = manifest["inputs"].get("events", {})
     peers = manifest.get("peers", [])
     bullets = [
-        "Command: " + fmt.md(shell_line(command) if isinstance(command, list) else str(command)),
+        "Command: " + (fmt.code(shell_line(command)) if isinstance(command, list) else fmt.md(command)),
         "Project commit: "
         + (
             fmt.md(commit) + (" with uncommitted changes" if dirty else "")

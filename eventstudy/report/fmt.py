@@ -223,6 +223,15 @@ def plain(value: Any) -> str:
     return _text.plain(value)
 
 
+def code(value: Any) -> str:
+    """User text as a markdown code span, shown exactly (:func:`plain` first): fenced by one
+    backtick more than its longest run of them, a space inside each fence (CommonMark takes
+    one from each end). :func:`md`'s escapes inside a shell command's quotes were read by bash."""
+    text = plain(value)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
+
+
 def md(value: Any) -> str:
     """User text for a markdown line: :func:`plain`, then every character a markdown renderer
     could read as markup backslash-escaped (CommonMark shows ``\\|`` as ``|``). Plain text

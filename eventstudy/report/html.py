@@ -85,27 +85,33 @@ def _figure(figure: FigureFile) -> _FigureView:
     )
 
 
-_CODE = re.compile(r"`([^`]+)`")
+_SPAN = re.compile(r"\\([!-/:-@\[-`{-~])|(`+)(?!`)(.+?)(?<!`)\2(?!`)")
+"""A backslash escape, or a code span (a run of backticks, its text, the same run)."""
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
 _HELD = re.compile(r"\x00(\d+)\x00")
 
 
 def inline(text: str) -> Markup:
-    """HTML of a line of the report's markdown: everything escaped, then ```code```, ``**bold**``
-    and backslash escapes (``\\|`` is ``|``, and an escaped character never starts a span)
-    rendered as CommonMark would."""
+    """HTML of a line of the report's markdown: everything escaped, then code spans, ``**bold**``
+    and backslash escapes rendered as CommonMark would, from left to right: ``\\|`` is ``|`` and
+    an escaped backtick starts no span; a span's text is literal (no escapes: the published
+    command line read back in bash from report.md lost to them), between runs of one length
+    (``` `` a`b `` ```), one space taken from each end when both have one."""
     held: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
-        held.append(match.group(1))
+        escaped, code = match.group(1), match.group(3)
+        if escaped is not None:
+            held.append(str(escape(escaped)))
+        else:
+            if code.startswith(" ") and code.endswith(" ") and code.strip():
+                code = code[1:-1]
+            held.append(f"<code>{escape(code)}</code>")
         return f"\x00{len(held) - 1}\x00"
 
-    text = _ESCAPED.sub(hold, str(text).replace("\x00", ""))
-    escaped = str(escape(text))
-    escaped = _CODE.sub(r"<code>\1</code>", escaped)
-    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
-    return Markup(_HELD.sub(lambda m: str(escape(held[int(m.group(1))])), escaped))
+    text = _SPAN.sub(hold, str(text).replace("\x00", ""))
+    escaped = _BOLD.sub(r"<strong>\1</strong>", str(escape(text)))
+    return Markup(_HELD.sub(lambda m: held[int(m.group(1))], escaped))
 
 
 SORT_DIGITS = 6
