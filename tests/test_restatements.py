@@ -226,6 +226,20 @@ def test_split_of_closes_wants_one_common_split_factor() -> None:
     assert split_of_closes(old, old * 0.995) is None  # no split ratio
     assert split_of_closes(old, old * (2 / 3)) is None  # 3-for-2: not an integer ratio
     assert split_of_closes(old, old / 101) is None  # beyond the largest split
+    # A close missing on one cached day (Adj Close present: yfinance returns such rows), or one
+    # bad tick corrected in the same restatement, hid a 2-for-1 split: a study then multiplied
+    # the counts filed before it by split-adjusted closes (market values halved, no note).
+    long = np.linspace(20.0, 80.0, 500)
+    gap = long.copy()
+    gap[300] = np.nan
+    assert split_of_closes(gap, long / 2) == (2, 0.5) == split_of_closes(long, gap / 2)
+    tick = long / 2
+    tick[7] *= 1.3  # at most 1% of the days (5 of 500) may move by another factor
+    assert split_of_closes(long, tick) == (2, 0.5)
+    ticks = long / 2
+    ticks[:6] *= 1.3
+    assert split_of_closes(long, ticks) is None
+    assert split_of_closes(np.full(3, np.nan), np.full(3, 1.0)) is None
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:

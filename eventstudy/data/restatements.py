@@ -48,20 +48,27 @@ for a vendor's rounding to cents of a low-priced stock and none for a dividend, 
 close."""
 
 
+SPLIT_OUTLIER_SHARE = 0.01
+"""The share of a split's restated days whose close may change by another factor (a bad tick
+corrected in the same restatement)."""
+
+
 def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[int, float] | None:
-    """``(n, close_factor)`` when every ``new_close / old_close`` is within
-    :data:`PRICE_SPLIT_TOLERANCE` of one factor near 1/n (an n-for-1 split: ``close_factor`` 1/n)
-    or n (a 1-for-n reverse split: ``close_factor`` n) for an integer 2 <= n <= 100, else None
-    (no close, a close missing on one side, or factors that differ: a dividend, an error)."""
+    """``(n, close_factor)`` when the ``new_close / old_close`` of the days with a positive close
+    on both sides are within :data:`PRICE_SPLIT_TOLERANCE` of one factor near 1/n (an n-for-1
+    split: ``close_factor`` 1/n) or n (a 1-for-n reverse split: ``close_factor`` n) for an integer
+    2 <= n <= 100, all but at most :data:`SPLIT_OUTLIER_SHARE` of them (rounded down), else None
+    (no such day, or factors that differ: a dividend, an error). A close missing on one cached
+    day, or one bad tick corrected in the same restatement, hid a 2-for-1 split, and a study
+    then valued the counts filed before it at split-adjusted closes."""
     old_close = np.asarray(old_close, dtype=float)
     new_close = np.asarray(new_close, dtype=float)
-    if old_close.size == 0 or not (np.isfinite(old_close).all() and np.isfinite(new_close).all()):
+    both = np.isfinite(old_close) & np.isfinite(new_close) & (old_close > 0) & (new_close > 0)
+    if not both.any():
         return None
-    if (old_close <= 0).any() or (new_close <= 0).any():
-        return None
-    factor = new_close / old_close
+    factor = new_close[both] / old_close[both]
     common = float(np.median(factor))
-    if np.abs(factor / common - 1).max() > PRICE_SPLIT_TOLERANCE:
+    if (np.abs(factor / common - 1) > PRICE_SPLIT_TOLERANCE).sum() > int(SPLIT_OUTLIER_SHARE * factor.size):
         return None
     above = max(common, 1 / common)
     n = int(np.rint(above))
@@ -83,8 +90,9 @@ def compare_histories(
     (:data:`REFETCH_COLUMNS`): the open prices the backtest's entries and the volume the
     abnormal-volume model, so a revised one is as much a restatement as a revised close.
 
-    When every day whose ``close`` or ``adj_close`` was restated changed its close by one split
-    factor (:func:`split_of_closes`), the record also holds ``split`` (``"2-for-1"``,
+    When the days whose ``close`` or ``adj_close`` was restated changed their closes by one split
+    factor (:func:`split_of_closes`: those with a close on both sides, a few outliers aside), the
+    record also holds ``split`` (``"2-for-1"``,
     ``"1-for-10"`` for a reverse split), ``close_factor`` (0.5, 10), ``split_after`` (the last of
     those days) and ``split_by``: the first day both histories hold after it, whose unchanged
     close shows the split had happened by then, or else the new history's last day. The split
