@@ -1371,6 +1371,11 @@ def test_the_screens_columns_are_read_together(verified: Path, tmp_path: Path, c
         ("ar.parquet", "ticker", "null"),
         ("ar.parquet", "tau", "null"),
         ("car.parquet", "deal_usd", "zero"),
+        ("car.parquet", "deal_usd", "inf"),
+        ("caar.parquet", "tau", "float"),
+        ("ar.parquet", "tau", "float"),
+        ("stats.parquet", "n", "negative"),
+        ("stats.parquet", "n", "float"),
     ],
 )
 def test_a_table_edited_to_hold_no_usable_value_is_one_line(
@@ -1388,8 +1393,14 @@ def test_a_table_edited_to_hold_no_usable_value_is_one_line(
         new = pa.array([None if v is None else f"x{v}" for v in values.to_pylist()], pa.string())
     elif edit == "null":
         new = pa.nulls(len(values), values.type)
+    elif edit == "float":  # whole numbers stored as floats: a format code 'd' ended the report
+        half = 0.5 if column == "n" else 0.0
+        new = pa.array([None if v is None else float(v) + half for v in values.to_pylist()])
+    elif edit == "negative":
+        new = pa.array([-5 for _ in values.to_pylist()], values.type)
     else:
-        new = pa.array([None if v is None else 0.0 for v in values.to_pylist()], values.type)
+        value = 0.0 if edit == "zero" else float("inf")
+        new = pa.array([None if v is None else value for v in values.to_pylist()], values.type)
     edited = table.set_column(index, pa.field(column, new.type), new)
     pq.write_table(edited.replace_schema_metadata(table.schema.metadata), folder / name)
     resealed(folder)

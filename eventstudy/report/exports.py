@@ -60,7 +60,9 @@ _KEYS: tuple[str, ...] = (
 )
 """Columns that name a row: a run writes no table with one of them missing."""
 _COUNTS: dict[str, tuple[str, ...]] = {"stats.parquet": ("n",), "caar.parquet": ("n", "draws")}
-"""Counts every row of a table has."""
+"""Counts every row of a table has (whole numbers, none below 0)."""
+_WHOLE: tuple[str, ...] = ("tau", "tau_start", "tau_end")
+"""Key columns of whole numbers (relative days)."""
 _SHAPES: dict[str, frozenset[str]] = {
     "stats.parquet": frozenset(STATS_SCHEMA),
     "caar.parquet": frozenset({"group", "tau", "caar", "lower", "upper", "n"}),
@@ -93,13 +95,24 @@ def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnD
         if not fits(frame[column]) and not frame[column].isna().all():  # nothing at all fits any
             raise InputError(str(path), f"holds {frame[column].dtype} values, not {what}", field=column)
     for column in (*_KEYS, *_COUNTS.get(path.name, ())):
-        if column in frame.columns and frame[column].isna().any():
-            row = int(np.flatnonzero(frame[column].isna().to_numpy())[0]) + 1
-            said = f"a value is missing on row {row} of the table (re-run the study)"
-            raise InputError(str(path), said, field=column)
-    if "deal_usd" in frame.columns and (pd.to_numeric(frame["deal_usd"], errors="coerce") <= 0).any():
-        said = "a deal of $0 or less, which no events file passes (re-run the study)"
-        raise InputError(str(path), said, field="deal_usd")
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        whole = column in _WHOLE or column in _COUNTS.get(path.name, ())
+        if values.isna().any():
+            said = "a value is missing"
+        elif whole and not pd.api.types.is_integer_dtype(values):  # a float tau ended in a traceback
+            said = f"holds {values.dtype} values, not whole numbers"
+        elif whole and column not in _WHOLE and (values < 0).any():
+            said = "a count below 0"
+        else:
+            continue
+        raise InputError(str(path), f"{said} (re-run the study)", field=column)
+    if "deal_usd" in frame.columns:
+        deal = pd.to_numeric(frame["deal_usd"], errors="coerce").to_numpy(float)
+        if ((deal <= 0) | np.isinf(deal)).any():
+            said = "a deal of $0 or less, or infinite, which no events file passes (re-run the study)"
+            raise InputError(str(path), said, field="deal_usd")
 
 
 
