@@ -1411,6 +1411,31 @@ def test_a_table_edited_to_hold_no_usable_value_is_one_line(
     assert snapshot(folder) == before
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"caar": "caar"},
+        {"cross_sectional_t": "sign_z", "sign_z": "cross_sectional_t"},
+        {"kp_adjusted_bmp_t": "no_such_statistic"},
+        {"bmp_t": "caar", "unknown": "bmp_t"},
+    ],
+    ids=["caar its own", "a cycle", "to an unknown", "a test repeating caar"],
+)
+def test_a_forged_p_from_record_changes_no_table(verified: Path, tmp_path: Path, capsys, forged) -> None:
+    """The manifest's p_from, edited and sealed again: caar became a test, two tests repeated
+    each other, and the tables' BH counts changed (76 -> 68, 80, 72), exit 0. The registry has
+    the say for its statistics, and a record is used only where the rows repeat their source's p."""
+    folder = tampered(verified, tmp_path)
+    tables = {name: (folder / name).read_bytes() for name in ("tables.md", "tables.tex")}
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["p_from"] = {**manifest["p_from"], **forged}
+    manifest["manifest_sha256"] = outdir.manifest_seal(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 0, err
+    assert {name: (folder / name).read_bytes() for name in tables} == tables
+
+
 def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_path: Path) -> None:
     """A value of stats.parquet set to 99 was loaded as the run's (no word), and save_study then
     sealed the edited table as its own run's: verify of the copy no longer said a file had been

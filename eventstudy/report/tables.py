@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.inference import STATISTICS
 from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
 from eventstudy.multiple_testing import repeated_p
 from eventstudy.report import fmt
@@ -167,6 +168,27 @@ def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False)
     return car[keep]
 
 
+def recorded_p_sources(stats: pd.DataFrame, recorded: Mapping[str, Any] | None) -> dict[str, str]:
+    """The entries of a manifest's ``p_from`` the report uses: of a statistic this process has
+    not registered (the registry's own say for the others), naming another statistic whose p
+    each of its rows repeats (same group and window). A record edited and sealed again made
+    ``caar`` a test, or two tests repeat each other, and changed the tables' BH counts."""
+    used = {}
+    keys = ["group", "window", "statistic"]
+    p = stats.set_index(keys)["p"] if set(keys) <= set(stats.columns) else pd.Series(dtype=float)
+    for name, source in (recorded or {}).items():
+        if not isinstance(name, str) or not isinstance(source, str) or name == source or name in STATISTICS:
+            continue
+        rows = stats[stats["statistic"] == name]
+        sources = [(g, w, source) for g, w in zip(rows["group"], rows["window"], strict=True)]
+        if rows.empty or not all(key in p.index for key in sources):
+            continue
+        own, theirs = rows["p"].to_numpy(float), p.loc[sources].to_numpy(float)
+        if np.array_equal(own, theirs, equal_nan=True):
+            used[name] = source
+    return used
+
+
 def shown_tests(
     stats: pd.DataFrame, chosen: Sequence[str] | None = None, p_from: Mapping[str, str] | None = None
 ) -> tuple[Test, ...]:
@@ -248,8 +270,8 @@ def paper_tables(
     a study's ``statistics`` may leave out ``caar``, whose column is then empty; a group without
     any of them has no table. A group's table has a column for each of those tests it has a row
     of (an unconfounded twin group computes some of them only). ``p_from``: the manifest's record
-    of the statistics repeating another's p (its text entries)."""
-    p_from = {k: v for k, v in (p_from or {}).items() if isinstance(k, str) and isinstance(v, str)}
+    of the statistics repeating another's p (:func:`recorded_p_sources`)."""
+    p_from = recorded_p_sources(stats, p_from)
     tests = shown_tests(stats, chosen, p_from)
     shown = stats["statistic"].isin(["caar", *(name for name, _, _ in tests)])
     groups = list(dict.fromkeys(stats.loc[shown, "group"]))
