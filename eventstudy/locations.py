@@ -76,15 +76,26 @@ def write_path_problem(path: str | Path) -> str | None:
     made = False  # from the first name that does not exist, the names the tool would make
     for depth, part in enumerate(parts, start=1):
         made = made or not _exists(PurePath(*parts[:depth]))
-        line_break = "\u2028" in part or "\u2029" in part
-        unseen = made and any((c.isspace() and c != " ") or _SELECTOR.fullmatch(c) for c in part)
-        if not part.strip() or CONTROL.search(part) or line_break or unseen:
-            return f"the name {part!r} is blank or holds a control, invisible or line-breaking character"
+        shown = _shown(part)
+        if not part.strip() or CONTROL.search(part) or "\u2028" in part or "\u2029" in part:
+            return f"the name {shown} is blank or holds a control, invisible or line-breaking character"
+        if made and any((c.isspace() and c != " ") or _SELECTOR.fullmatch(c) for c in part):
+            return (
+                f"the name {shown} holds a space other than ' ' or a variation selector, which a name the "
+                "tool makes may not (an existing folder's may)"
+            )
     return None
 
 
 _SELECTOR = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 """The variation selectors: drawn as nothing after a letter."""
+
+
+def _shown(name: str) -> str:
+    """``name`` quoted, each character but letters, digits and printable ASCII escaped as Python
+    writes it (a refused U+3164 or U+FE0F was echoed as nothing)."""
+    kept = (c if (c.isascii() and c.isprintable()) or c.isalnum() else ascii(c)[1:-1] for c in name)
+    return "'" + "".join(kept) + "'"
 
 
 def _exists(path: PurePath) -> bool:

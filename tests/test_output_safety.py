@@ -1219,7 +1219,8 @@ ODD = "is blank or holds a control, invisible or line-breaking character"
         ("evil\u202eexe.fdp", ODD),
         ("\u200b", ODD),  # a name of nothing: "wrote \u200b/"
         ("results\u034f", ODD),  # six such names all printed as results
-        ("results\ufe0f", ODD),  # a variation selector: kept in text (emoji), refused in a new name
+        ("results\ufe0f", "the name 'results\\ufe0f' holds a space other than ' ' or a variation selector"),
+        ("\u2800", f"the name '\\u2800' {ODD}"),  # the Braille blank, drawn as nothing: "into ⠀/"
         ("line\u2028break", ODD),  # a line break to Python's splitlines
         ("next\x85line", ODD),
         ("", "an empty path names nothing"),
@@ -1277,7 +1278,8 @@ def test_an_existing_folder_with_a_space_other_than_a_space_is_the_users_to_use(
     assert (out_folder / "manifest.json").is_file()
     capsys.readouterr()
     status, _, err = run_cli(run_args(events, config, copy, tmp_path / name / f"new {name}"), capsys)
-    assert status == 2 and "is blank or holds a control, invisible or line-breaking character" in err
+    said = "holds a space other than ' ' or a variation selector, which a name the tool makes may not"
+    assert status == 2 and said in err and "(an existing folder's may)" in err, err
     broken = tmp_path / "line\u2028break"
     broken.mkdir()
     status, _, err = run_cli(run_args(events, config, copy, broken / "out"), capsys)
