@@ -351,8 +351,11 @@ def test_refetch_replaces_a_damaged_file_and_says_so(tmp_path: Path, sleeps) -> 
     fetch(store, Script(history()), sleeps)
     path = store.price_path("AAA")
     path.write_bytes(path.read_bytes()[:300])
-    assert fetch(store, Script(history()), sleeps).status == "fetched"
+    outcome = fetch(store, Script(history()), sleeps)
+    assert outcome.status == "fetched"
     assert store.provenance(path)["replaced_damaged_file"].startswith("unreadable: ")
+    # and its line says so (it read as a first fetch's)
+    assert "; replaced a damaged cache file (unreadable: " in outcome.describe()
     assert store.verify() == []
 
 

@@ -213,6 +213,8 @@ class FetchOutcome:
     vanished
         The record of cached days the re-fetched history no longer has, kept in the file and
         appended to the provenance's ``vanished`` list, if any.
+    replaced_damaged
+        What was wrong with the damaged cache file the fetch replaced (``kind: reason``), if any.
     """
 
     symbol: str
@@ -223,6 +225,7 @@ class FetchOutcome:
     partial: str = ""
     restatement: dict[str, Any] | None = None
     vanished: dict[str, Any] | None = None
+    replaced_damaged: str = ""
 
     def describe(self) -> str:
         text = f"{self.symbol}: {self.status}, {self.rows} rows"
@@ -230,6 +233,8 @@ class FetchOutcome:
             text += f" (source {self.received[0]}..{self.received[1]}, {self.attempts} request(s))"
         if self.partial:
             text += f"; partial history: {self.partial}"
+        if self.replaced_damaged:  # a first fetch's line said nothing of the file it replaced
+            text += f"; replaced a damaged cache file ({self.replaced_damaged})"
         if self.restatement:
             r = self.restatement
             source = r.get("replaced_rows_from", {}).get("source_file")
@@ -471,7 +476,9 @@ def fetch_symbol(
         if replaced_damaged:
             provenance["replaced_damaged_file"] = replaced_damaged
 
-        outcome = FetchOutcome(symbol, "fetched", len(new), attempts, received, partial)
+        outcome = FetchOutcome(
+            symbol, "fetched", len(new), attempts, received, partial, replaced_damaged=replaced_damaged
+        )
         if old is None and not replaced_damaged:  # a new identifier
             return _write_new(store, symbol, new, provenance, outcome, held)
         if old is None:  # a damaged file replaced: the identifier is the cache's already
