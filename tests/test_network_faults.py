@@ -387,6 +387,29 @@ def test_restatement_reaches_the_manifest(launch_cache: Path, tmp_path: Path, sl
     assert record["new_content_sha256"] == manifest["inputs"]["prices"]["NVDA"]["content_sha256"]
 
 
+def test_a_rate_limit_that_outlasts_the_retries_stops_the_batch(tmp_path: Path) -> None:
+    """Five symbols under a lasting rate limit made 20 requests and 70 s of backoff, each retry
+    prolonging Yahoo's block: the first symbol that exhausts its retries on a rate limit ends the
+    batch, the others named as not tried."""
+    fetcher = Script(YFRateLimitError("Too Many Requests. Rate limited."))
+    sleeps: list[float] = []
+    report = acquire.fetch_symbols(
+        PriceStore(tmp_path), ["AAA", "BBB", "CCC"], START, END, fetch_prices=fetcher, sleep=sleeps.append
+    )
+    assert fetcher.calls == RetryPolicy().attempts and sleeps == RetryPolicy().delays()
+    assert list(report.failures) == ["AAA", "BBB", "CCC"] and report.outcomes == []
+    assert "failed 4 times over 14 s of backoff" in report.failures["AAA"]
+    assert report.failures["BBB"] == report.failures["CCC"] == (
+        "not tried: the source refused AAA's requests as too many after every retry; fetch again later"
+    )
+    # a symbol that failed otherwise does not stop the others
+    other = Script(TimeoutError("t"))
+    report = acquire.fetch_symbols(
+        PriceStore(tmp_path), ["AAA", "BBB"], START, END, fetch_prices=other, sleep=sleeps.append
+    )
+    assert other.calls == 2 * RetryPolicy().attempts and list(report.failures) == ["AAA", "BBB"]
+
+
 # -- the command line ----------------------------------------------------------------------------
 def test_fetch_command(tmp_path: Path, monkeypatch, capsys) -> None:
     answers = {"AAA": Script(TimeoutError("t"), history()), "BBB": Script(YFRateLimitError("429"))}

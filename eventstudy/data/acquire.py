@@ -170,6 +170,14 @@ class NetworkUnreachableError(DataUnavailableError):
     """No connection to the source could be made: no network, or the host does not resolve."""
 
 
+class RateLimitedError(DataUnavailableError):
+    """The source refused the requests as too many through every retry."""
+
+
+RATE_LIMITS: frozenset[str] = frozenset({"YFRateLimitError", "TooManyRequests"})
+"""Exception class names of a rate limit (as is an HTTP 429)."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded retries with exponential backoff.
@@ -333,6 +341,13 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def _rate_limited(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a rate limit: :data:`RATE_LIMITS`
+    or an HTTP 429."""
+    http = frozenset({"HTTPError"})
+    return any(_named(c, RATE_LIMITS) or (_named(c, http) and _http_status(c) == 429) for c in _chain(exc))
+
+
 def _http_status(exc: BaseException) -> object:
     """The HTTP status of an HTTPError: its response's (requests, curl_cffi) or its own (urllib)."""
     response = getattr(exc, "response", None)
@@ -396,7 +411,7 @@ def call_with_retries(
                 raise DataUnavailableError(f"fetching {what} failed: {_one_line(exc)}") from exc
             if attempt == retry.attempts:
                 waited = sum(delays)
-                raise DataUnavailableError(
+                raise (RateLimitedError if _rate_limited(exc) else DataUnavailableError)(
                     f"fetching {what} failed {attempt} times over {waited:g} s of backoff; "
                     f"last error: {_one_line(exc)}; the cache keeps what it had"
                 ) from exc
@@ -677,10 +692,13 @@ def fetch_symbols(
     Raises
     ------
     NetworkUnreachableError
-        At the first symbol that finds the network unreachable.
+        At the first symbol that finds the network unreachable. A rate limit that outlasts a
+        symbol's retries (:class:`RateLimitedError`) ends the batch too, the symbols after it
+        recorded as not tried.
     """
     report = FetchReport()
-    for symbol in dict.fromkeys(symbols):
+    asked = list(dict.fromkeys(symbols))
+    for index, symbol in enumerate(asked):
         try:
             outcome = fetch_symbol(
                 store, symbol, start, end, refresh=refresh, fetch_prices=fetch_prices, retry=retry,
@@ -691,6 +709,11 @@ def fetch_symbols(
                 on_outcome(outcome)
         except NetworkUnreachableError:
             raise  # every other symbol would fail the same way
+        except RateLimitedError as exc:  # each further request would prolong the block
+            report.failures[symbol] = str(exc)
+            said = f"not tried: the source refused {symbol}'s requests as too many after every retry"
+            report.failures.update(dict.fromkeys(asked[index + 1 :], f"{said}; fetch again later"))
+            break
         except DataUnavailableError as exc:
             report.failures[symbol] = str(exc)
     return report
