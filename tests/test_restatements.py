@@ -240,6 +240,9 @@ def test_split_of_closes_wants_one_common_split_factor() -> None:
     ticks[:6] *= 1.3
     assert split_of_closes(long, ticks) is None
     assert split_of_closes(np.full(3, np.nan), np.full(3, 1.0)) is None
+    mostly_missing = np.full(500, np.nan)
+    mostly_missing[:200] = long[:200]
+    assert split_of_closes(mostly_missing, long / 2) is None  # a split seen in 40% of the days
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:

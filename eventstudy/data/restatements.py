@@ -58,13 +58,13 @@ def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[int, 
     on both sides are within :data:`PRICE_SPLIT_TOLERANCE` of one factor near 1/n (an n-for-1
     split: ``close_factor`` 1/n) or n (a 1-for-n reverse split: ``close_factor`` n) for an integer
     2 <= n <= 100, all but at most :data:`SPLIT_OUTLIER_SHARE` of them (rounded down), else None
-    (no such day, or factors that differ: a dividend, an error). A close missing on one cached
-    day, or one bad tick corrected in the same restatement, hid a 2-for-1 split, and a study
-    then valued the counts filed before it at split-adjusted closes."""
+    (such days fewer than half the days, or factors that differ: a dividend, an error). A close
+    missing on one cached day, or one bad tick corrected in the same restatement, hid a 2-for-1
+    split, and a study then valued the counts filed before it at split-adjusted closes."""
     old_close = np.asarray(old_close, dtype=float)
     new_close = np.asarray(new_close, dtype=float)
     both = np.isfinite(old_close) & np.isfinite(new_close) & (old_close > 0) & (new_close > 0)
-    if not both.any():
+    if not both.any() or both.sum() < 0.5 * both.size:  # a split is seen in most of the days
         return None
     factor = new_close[both] / old_close[both]
     common = float(np.median(factor))
