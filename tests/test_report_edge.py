@@ -882,3 +882,24 @@ def test_the_reasons_and_counts_a_small_study_is_told() -> None:
     assert "share count" in missing_note(frame, "abnormal_value_usd", "a dollar value")
     assert fmt.counted(1, "announcement") == "1 announcement" and fmt.counted(2, "peer") == "2 peers"
     assert fmt.counted(1, "(event, party) row") == "1 (event, party) row"
+
+
+def test_a_recorded_p_from_is_used_where_its_rows_repeat_a_test_and_never_in_a_cycle() -> None:
+    """A notebook statistic repeating the t test's p but giving none on few pairs (p NaN in one
+    window) lost its record in every group, and the re-rendered tables counted a BH family of 84
+    where p_bh had been adjusted over 80; a forged cycle between two such statistics took their
+    test out of the family (88 -> 80)."""
+    from eventstudy.report.tables import recorded_p_sources
+
+    stats = pd.DataFrame(
+        {
+            "group": ["g"] * 8,
+            "window": ["[0,0]", "[-1,+1]"] * 4,
+            "statistic": ["t_test", "t_test", "mine", "mine", "a_test", "a_test", "b_test", "b_test"],
+            "p": [0.1, 0.2, 0.1, np.nan, 0.3, 0.4, 0.3, 0.4],
+        }
+    )
+    assert recorded_p_sources(stats, {"mine": "t_test"}) == {"mine": "t_test"}
+    assert recorded_p_sources(stats, {"a_test": "b_test", "b_test": "a_test"}) == {}
+    assert recorded_p_sources(stats, {"mine": "a_test"}) == {}  # its p is not a_test's
+    assert recorded_p_sources(stats, {"caar": "caar", "mine": "caar"}) == {}  # registered; caar repeats

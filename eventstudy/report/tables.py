@@ -45,7 +45,7 @@ import pandas as pd
 
 from eventstudy.inference import STATISTICS
 from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
-from eventstudy.multiple_testing import repeated_p
+from eventstudy.multiple_testing import p_sources, repeated_p
 from eventstudy.report import fmt
 from eventstudy.report.flags import known_clean
 from eventstudy.text import latex
@@ -170,21 +170,24 @@ def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False)
 
 def recorded_p_sources(stats: pd.DataFrame, recorded: Mapping[str, Any] | None) -> dict[str, str]:
     """The entries of a manifest's ``p_from`` the report uses: of a statistic this process has
-    not registered (the registry's own say for the others), naming another statistic whose p
-    each of its rows repeats (same group and window). A record edited and sealed again made
-    ``caar`` a test, or two tests repeat each other, and changed the tables' BH counts."""
+    not registered (the registry's own say for the others), naming a statistic that repeats no
+    other's p, whose p each of its rows with a p repeats (same group and window; a row without a
+    p, a statistic that gives none on few pairs, contradicts nothing). A record edited and sealed
+    again made ``caar`` a test, or two tests repeat each other, and changed the tables' BH counts."""
     used = {}
     keys = ["group", "window", "statistic"]
     p = stats.set_index(keys)["p"] if set(keys) <= set(stats.columns) else pd.Series(dtype=float)
-    for name, source in (recorded or {}).items():
-        if not isinstance(name, str) or not isinstance(source, str) or name == source or name in STATISTICS:
+    recorded = {k: v for k, v in (recorded or {}).items() if isinstance(k, str) and isinstance(v, str)}
+    for name, source in recorded.items():
+        if name == source or name in STATISTICS or source in recorded or source in p_sources(STATISTICS):
             continue
         rows = stats[stats["statistic"] == name]
         sources = [(g, w, source) for g, w in zip(rows["group"], rows["window"], strict=True)]
         if rows.empty or not all(key in p.index for key in sources):
             continue
         own, theirs = rows["p"].to_numpy(float), p.loc[sources].to_numpy(float)
-        if np.array_equal(own, theirs, equal_nan=True):
+        given = np.isfinite(own)
+        if own.shape == theirs.shape and np.array_equal(own[given], theirs[given]):
             used[name] = source
     return used
 
