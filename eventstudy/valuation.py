@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.blocks import row_blocks
+from eventstudy.splits import FRACTIONAL_SPLITS, split_ratio_text
 
 
 @dataclass(frozen=True)
@@ -128,14 +129,6 @@ US large caps): a larger change is no split, and the cache refuses one beyond 10
 (:data:`eventstudy.data.shares.MAX_SHARE_COUNT_RATIO`)."""
 
 
-FRACTIONAL_SPLITS: tuple[float, ...] = (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)
-"""The ratios of US stock splits other than n-for-1: 5-for-4, 4-for-3, 3-for-2, 5-for-3, 7-for-4,
-5-for-2 and 7-for-2 (3-for-2 and 5-for-4 the most frequent in CRSP's distribution codes). A rise
-of the counts by one of them may be such a split or an issue of shares
-(:func:`fractional_changes`). Reverse splits by such ratios are not seen (there are hardly any);
-a ratio not listed here, such as 9-for-8, is not seen either: import split-adjusted counts."""
-
-
 def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     """The split ratio each share count's change from the one before it looks like.
 
@@ -191,15 +184,6 @@ def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio[1:] = counts[1:] / counts[:-1]
     return np.where(np.asarray(same_ticker, dtype=bool) & np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
-
-
-def split_ratio_text(factor: float) -> str:
-    """A split ratio (or a product of them, :attr:`ShareCountTable.later_split`) as a stock split
-    is named: ``"10-for-1"``, ``"3-for-2"``, ``"1-for-20"`` (a reverse split), ``"2-for-3"``."""
-    factor = float(factor)
-    ratio = Fraction(max(factor, 1 / factor)).limit_denominator(1000)  # on the side above 1
-    high, low = ratio.numerator, ratio.denominator
-    return f"{high}-for-{low}" if factor >= 1 else f"{low}-for-{high}"
 
 
 def change_text(factor: float) -> str:

@@ -220,11 +220,12 @@ def test_a_count_after_the_split_lets_the_counts_speak() -> None:
 
 def test_split_of_closes_wants_one_common_split_factor() -> None:
     old = np.array([100.0, 50.0, 25.0])
-    assert split_of_closes(old, old / 10) == (10, 0.1)
-    assert split_of_closes(old, old * 20) == (20, 20.0)
+    assert split_of_closes(old, old / 10) == ("10-for-1", 0.1)
+    assert split_of_closes(old, old * 20) == ("1-for-20", 20.0)
     assert split_of_closes(old, old * np.array([0.5, 0.5, 0.52])) is None  # not one factor
     assert split_of_closes(old, old * 0.995) is None  # no split ratio
-    assert split_of_closes(old, old * (2 / 3)) is None  # 3-for-2: not an integer ratio
+    assert split_of_closes(old, old * (2 / 3)) == ("3-for-2", 2 / 3)  # was "not a split": values at 2/3
+    assert split_of_closes(old, old * 1.5) is None  # a reverse 2-for-3: hardly seen
     assert split_of_closes(old, old / 101) is None  # beyond the largest split
     # A close missing on one cached day (Adj Close present: yfinance returns such rows), or one
     # bad tick corrected in the same restatement, hid a 2-for-1 split: a study then multiplied
@@ -232,10 +233,10 @@ def test_split_of_closes_wants_one_common_split_factor() -> None:
     long = np.linspace(20.0, 80.0, 500)
     gap = long.copy()
     gap[300] = np.nan
-    assert split_of_closes(gap, long / 2) == (2, 0.5) == split_of_closes(long, gap / 2)
+    assert split_of_closes(gap, long / 2) == ("2-for-1", 0.5) == split_of_closes(long, gap / 2)
     tick = long / 2
     tick[7] *= 1.3  # at most 1% of the days (5 of 500) may move by another factor
-    assert split_of_closes(long, tick) == (2, 0.5)
+    assert split_of_closes(long, tick) == ("2-for-1", 0.5)
     ticks = long / 2
     ticks[:6] *= 1.3
     assert split_of_closes(long, ticks) is None
@@ -243,6 +244,21 @@ def test_split_of_closes_wants_one_common_split_factor() -> None:
     mostly_missing = np.full(500, np.nan)
     mostly_missing[:200] = long[:200]
     assert split_of_closes(mostly_missing, long / 2) is None  # a split seen in 40% of the days
+
+
+def test_a_bad_tick_corrected_on_the_last_day_is_no_split(shared_data: Path) -> None:
+    """ORCL's last close doubled in the cache, then the vendor's file imported over it: "close
+    x0.5 on every day up to 2025-12-31: a 2-for-1 split?", and every market value of ORCL was
+    withheld. A split restates every earlier day; 751 unchanged days before it say it is none."""
+    frame = pd.read_csv(shared_data / "prices" / "ORCL.csv", parse_dates=["Date"])
+    new = frame.set_axis(["date", "open", "high", "low", "close", "adj_close", "volume"], axis=1)
+    old = new.copy()
+    old.loc[old.index[-1], ["close", "adj_close"]] *= 2
+    record = compare_histories(old, new)
+    assert record is not None and record["n_dates"] == 1 and "split" not in record
+    whole = new.copy()
+    whole[["close", "adj_close"]] /= 2  # every day: a split
+    assert compare_histories(new, whole)["split"] == "2-for-1"
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:

@@ -31,6 +31,7 @@ import pandas as pd
 from eventstudy.data.shares import MAX_SHARE_COUNT_RATIO
 from eventstudy.data.store import PRICE_COLUMNS
 from eventstudy.hashing import content_sha256
+from eventstudy.splits import FRACTIONAL_SPLITS, split_ratio_text
 
 RESTATEMENT_TOLERANCE = 1e-9
 """Relative difference of a price column (or the volume) above which a cached day counts as
@@ -53,11 +54,14 @@ SPLIT_OUTLIER_SHARE = 0.01
 corrected in the same restatement)."""
 
 
-def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[int, float] | None:
-    """``(n, close_factor)`` when the ``new_close / old_close`` of the days with a positive close
-    on both sides are within :data:`PRICE_SPLIT_TOLERANCE` of one factor near 1/n (an n-for-1
-    split: ``close_factor`` 1/n) or n (a 1-for-n reverse split: ``close_factor`` n) for an integer
-    2 <= n <= 100, all but at most :data:`SPLIT_OUTLIER_SHARE` of them (rounded down), else None
+def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[str, float] | None:
+    """``(split, close_factor)`` when the ``new_close / old_close`` of the days with a positive
+    close on both sides are within :data:`PRICE_SPLIT_TOLERANCE` of one factor near 1/n (an
+    n-for-1 split, ``"n-for-1"``: ``close_factor`` 1/n), n (a 1-for-n reverse split) for an integer
+    2 <= n <= 100, or 1/r for a fractional split ratio r
+    (:data:`~eventstudy.splits.FRACTIONAL_SPLITS`: a 3-for-2 split's closes x2/3 were "not a
+    split", and market values came out at 2/3), all but at most :data:`SPLIT_OUTLIER_SHARE` of
+    them (rounded down), else None
     (such days fewer than half the days, or factors that differ: a dividend, an error). A close
     missing on one cached day, or one bad tick corrected in the same restatement, hid a 2-for-1
     split, and a study then valued the counts filed before it at split-adjusted closes."""
@@ -72,9 +76,12 @@ def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[int, 
         return None
     above = max(common, 1 / common)
     n = int(np.rint(above))
-    if not 2 <= n <= MAX_SHARE_COUNT_RATIO or abs(above / n - 1) > PRICE_SPLIT_TOLERANCE:
-        return None
-    return n, (1 / n if common < 1 else float(n))
+    if 2 <= n <= MAX_SHARE_COUNT_RATIO and abs(above / n - 1) <= PRICE_SPLIT_TOLERANCE:
+        return (f"{n}-for-1", 1 / n) if common < 1 else (f"1-for-{n}", float(n))
+    for ratio in FRACTIONAL_SPLITS if common < 1 else ():  # reverse ones are hardly seen
+        if abs(above / ratio - 1) <= PRICE_SPLIT_TOLERANCE:
+            return split_ratio_text(ratio), 1 / ratio
+    return None
 
 
 def compare_histories(
@@ -138,12 +145,17 @@ def compare_histories(
     split = split_of_closes(
         both.loc[closes, "close_old"].to_numpy(float), both.loc[closes, "close_new"].to_numpy(float)
     )
+    if split is not None:  # a split restates every earlier day: a bad tick's correction is none
+        before = (both["date"] <= both.loc[closes, "date"].max()).to_numpy()
+        kept = before & ~closes & np.isfinite(both["close_old"].to_numpy(float))
+        if kept.sum() > int(SPLIT_OUTLIER_SHARE * before.sum()):
+            split = None
     if split is not None:
-        n, close_factor = split
+        text, close_factor = split
         split_after = both.loc[closes, "date"].max()
         after = both["date"] > split_after
         split_by = both.loc[after, "date"].min() if after.any() else new["date"].max()
-        record["split"] = f"{n}-for-1" if close_factor < 1 else f"1-for-{n}"
+        record["split"] = text
         record["close_factor"] = close_factor
         record["split_after"] = _iso(split_after)
         record["split_by"] = _iso(split_by)
