@@ -243,6 +243,22 @@ def test_shares_rate_limited_is_skipped_after_retries(tmp_path: Path, sleeps, ca
     said = record.getMessage()
     assert said.startswith("fetching share counts of 'AAA' failed 4 times over 14 s of backoff")
     assert said.endswith("; AAA's market values stay empty (a later run asks again)")
+    # Under a lasting limit the later tickers are not asked: a run online made 40 share-count
+    # and 40 earnings requests, 280 s of backoff, and 20 warning lines.
+    caplog.clear()
+    sleeps.clear()
+    shares_calls, dates_calls = Script(YFRateLimitError("429")), Script(YFRateLimitError("429"))
+    three = ["AAA", "BBB", "CCC"]
+    fetch_missing(
+        store, three, START, END, fetch_prices=Script(history()), fetch_shares=shares_calls,
+        tickers_with_shares=three, sleep=sleeps.append,
+    )  # fmt: skip
+    acquire.fetch_missing_earnings(store, three, START, END, fetch_earnings=dates_calls, sleep=sleeps.append)
+    assert shares_calls.calls == dates_calls.calls == 4 and sleeps == [2.0, 4.0, 8.0] * 2
+    counts, dates = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
+    later = "(a later run asks again)"
+    assert counts.endswith(f"; AAA's (and BBB, CCC: not asked) market values stay empty {later}")
+    assert dates.endswith(f"; AAA (and BBB, CCC: not asked) is not screened for earnings {later}")
 
 
 def test_share_counts_yahoo_has_none_of_say_to_import_counts(tmp_path: Path, sleeps, caplog) -> None:

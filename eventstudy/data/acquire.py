@@ -773,7 +773,8 @@ def fetch_missing(
         if outcome.status != "cached":
             fetched.append(symbol)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    for ticker in tickers_with_shares if fetch_shares else ():
+    asked = list(dict.fromkeys(tickers_with_shares)) if fetch_shares else []
+    for index, ticker in enumerate(asked):
         assert fetch_shares is not None  # the loop runs only with a fetcher
         path = store.shares_path(ticker)
         if cached(path):
@@ -794,6 +795,10 @@ def fetch_missing(
             raise
         except ImplausibleDataError as exc:  # one bad count: the others are not stored without it
             raise ImplausibleDataError(f"{exc}; {UNTRUSTED_COUNTS}") from None
+        except RateLimitedError as exc:  # each further request would prolong the block
+            left = _not_asked(asked[index + 1 :])
+            LOG.warning("%s; %s's%s market values stay empty (a later run asks again)", exc, ticker, left)
+            break
         except DataUnavailableError as exc:  # market values stay empty, with a note
             LOG.warning("%s; %s's market values stay empty (a later run asks again)", exc, ticker)
             continue
@@ -820,6 +825,14 @@ def fetch_missing(
                     },
                 )
     return fetched
+
+
+def _not_asked(tickers: list[str]) -> str:
+    """``" (and BBB, CCC: not asked)"`` (empty without any): a rate limit that outlasts one
+    ticker's retries ends the requests (a run online under a lasting limit made 40 share-count and
+    40 earnings requests, 280 s of backoff)."""
+    shown = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5 else "")
+    return f" (and {shown}: not asked)" if tickers else ""
 
 
 def _closes_adjusted_through(store: PriceStore, ticker: str, today: dt.date) -> dt.date:
@@ -869,7 +882,8 @@ def fetch_missing_earnings(
         At the first ticker that finds the network unreachable.
     """
     written: dict[str, int] = {}
-    for ticker in dict.fromkeys(tickers):
+    asked = list(dict.fromkeys(tickers))
+    for index, ticker in enumerate(asked):
         path = store.earnings_path(ticker)
         if cached(path) and not _no_dates_expired(store, path):
             continue
@@ -893,6 +907,10 @@ def fetch_missing_earnings(
         except SymbolNotFoundError as exc:
             frame = store.read_earnings(ticker).iloc[:0]
             provenance["no_dates"] = _one_line(exc, 200)
+        except RateLimitedError as exc:  # each further request would prolong the block
+            left = _not_asked(asked[index + 1 :])
+            LOG.warning("%s; %s%s is not screened for earnings (a later run asks again)", exc, ticker, left)
+            break
         except DataUnavailableError as exc:
             if "no earnings date" not in str(exc):  # transient or malformed: no file
                 LOG.warning("%s; %s is not screened for earnings (a later run asks again)", exc, ticker)
