@@ -716,13 +716,8 @@ def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, n
         return None if below is None else below.describe()
 
     for symbol in progress(symbols, desc="fetching"):
-        fetch_missing(
-            store,
-            [symbol],
-            first,
-            last,
-            tickers_with_shares=[symbol] if symbol in tickers else [],
-            check_shares=counts_problem,
-        )
+        fetch_missing(store, [symbol], first, last, fetch_shares=None)
+    # The counts in one call: a rate limit that outlasts one ticker's retries ends its requests.
+    fetch_missing(store, [], first, last, tickers_with_shares=tickers, check_shares=counts_problem)
     fetch_missing_earnings(store, tickers, first, last)
     fetch_missing_french(store, needs.french)
