@@ -1410,6 +1410,8 @@ def test_a_table_edited_to_hold_no_usable_value_is_one_line(
     status, _, err = run_cli(["report", str(folder)], capsys)
     assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
     assert err.startswith(f"eventstudy: error: {folder / name}") and f"field {column!r}" in err, err
+    if edit in ("null", "negative"):  # the row is named
+        assert "on row 1 of the table (re-run the study)" in err, err
     assert snapshot(folder) == before
 
 

@@ -75,6 +75,11 @@ def _read_as(name: str, frame: pd.DataFrame | None) -> pd.DataFrame | None:
     return frame if frame is not None and _SHAPES[name] <= set(frame.columns) else None
 
 
+def _first(rows: pd.Series) -> int:
+    """The 1-based position of the first True of ``rows``."""
+    return int(np.flatnonzero(rows.to_numpy(bool))[0]) + 1
+
+
 def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnDoc]) -> None:
     """Refuse a table of the folder without a column the report reads (:data:`_READ_COLUMNS`), or
     with a column of its schema of another type than the run writes (each of 39 columns missing,
@@ -100,11 +105,11 @@ def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnD
         values = frame[column]
         whole = column in _WHOLE or column in _COUNTS.get(path.name, ())
         if values.isna().any():
-            said = "a value is missing"
+            said = f"a value is missing on row {_first(values.isna())} of the table"
         elif whole and not pd.api.types.is_integer_dtype(values):  # a float tau ended in a traceback
             said = f"holds {values.dtype} values, not whole numbers"
         elif whole and column not in _WHOLE and (values < 0).any():
-            said = "a count below 0"
+            said = f"a count below 0 on row {_first(values < 0)} of the table"
         else:
             continue
         raise InputError(str(path), f"{said} (re-run the study)", field=column)
