@@ -98,8 +98,9 @@ def compare_histories(
     abnormal-volume model, so a revised one is as much a restatement as a revised close.
 
     When the days whose ``close`` or ``adj_close`` was restated changed their closes by one split
-    factor (:func:`split_of_closes`: those with a close on both sides, a few outliers aside), the
-    record also holds ``split`` (``"2-for-1"``,
+    factor (:func:`split_of_closes`: those with a close on both sides, a few outliers aside) and
+    left no earlier day unchanged (a split restates them all; a bad tick corrected on the last
+    day is none), the record also holds ``split`` (``"2-for-1"``, ``"3-for-2"``,
     ``"1-for-10"`` for a reverse split), ``close_factor`` (0.5, 10), ``split_after`` (the last of
     those days) and ``split_by``: the first day both histories hold after it, whose unchanged
     close shows the split had happened by then, or else the new history's last day. The split
