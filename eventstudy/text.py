@@ -88,7 +88,7 @@ def shell_line(arguments: Iterable[object]) -> str:
 
 
 def _shell_word(word: str) -> str:
-    if WHITESPACE.sub(" ", word) == word and "  " not in word and CONTROL.search(word) is None:
+    if WHITESPACE.sub(" ", word) == word and CONTROL.search(word) is None:  # as plain() leaves it
         return shlex.quote(word)
     out: list[str] = []
     for char in word:

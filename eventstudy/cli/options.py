@@ -50,7 +50,7 @@ def out_folder(text: str) -> Path:
     return Path(text)
 
 
-def output_folder(text: str) -> Path:
+def folder_to_read(text: str) -> Path:
     """The output folder a command reads (``verify``, ``report``): refused when empty, which
     ``Path("")`` takes for the working directory (``verify ""`` read ./manifest.json)."""
     if not text:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.cli.options import add_format_option, output_folder
+from eventstudy.cli.options import add_format_option, folder_to_read
 
 EPILOG = """\
 reads (from DIR, written by `eventstudy run`):
@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "folder",
-        type=output_folder,
+        type=folder_to_read,
         nargs="?",
         default=None,
         metavar="DIR",

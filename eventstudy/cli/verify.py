@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.cli.options import output_folder
+from eventstudy.cli.options import folder_to_read
 
 EPILOG = """\
 Reads DIR/manifest.json (configuration, peers, events file, cache, input hashes), checks that
@@ -45,7 +45,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("folder", type=output_folder, metavar="DIR", help="output folder of `eventstudy run`")
+    parser.add_argument(
+        "folder", type=folder_to_read, metavar="DIR", help="output folder of `eventstudy run`"
+    )
     parser.add_argument(
         "--cache", type=Path, default=None, help="price cache (default: the one recorded in the manifest)"
     )

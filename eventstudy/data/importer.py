@@ -626,8 +626,7 @@ def _collect(paths: list[Path]) -> list[Path]:
                 if not found:
                     raise InputError(str(path), "folder holds no .csv files to import")
                 for file in found:  # a FIFO, a folder or a broken link named .csv: not skipped unsaid
-                    if not file.is_file():
-                        raise InputError(str(file), NOT_A_FILE)
+                    _check_regular(file)
             else:
                 _check_regular(path)
                 if path.suffix.lower() != ".csv":  # as a folder's listing: ORCL.csv.bak is not ORCL.csv

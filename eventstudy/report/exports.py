@@ -8,7 +8,7 @@ metadata.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
-from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA, ColumnDoc, read_schema_units
+from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA, read_schema_units
 from eventstudy.output.verify import config_from_manifest, read_manifest_file, with_backtest
 from eventstudy.timeline.confounders import COLUMNS as CONFOUNDER_COLUMNS
 
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
 BACKTEST_FILES: tuple[str, ...] = ("trades.parquet", "backtest.parquet", "drift.parquet")
+
+
 def _is_text(values: pd.Series) -> bool:
     """Text: a string column, or objects that are all text (missing values aside)."""
     if values.dtype == object:
@@ -80,20 +82,21 @@ def _first(rows: pd.Series) -> int:
     return int(np.flatnonzero(rows.to_numpy(bool))[0]) + 1
 
 
-def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnDoc]) -> None:
+def _check_columns(path: Path, frame: pd.DataFrame) -> None:
     """Refuse a table of the folder without a column the report reads (:data:`_READ_COLUMNS`), or
-    with a column of its schema of another type than the run writes (each of 39 columns missing,
-    or 15 of car.parquet as text, in a folder edited and sealed again, ended ``eventstudy report``
-    in a traceback). The confounder screen's columns are read all or none: a folder of a version
-    before the screen has none of them (without ``confounders`` alone the report ended in a
-    traceback, without ``confounded`` it said the windows were not screened)."""
+    with a column of its schema (:data:`~eventstudy.output.schema.SCHEMAS`) of another type than
+    the run writes (each of 39 columns missing, or 15 of car.parquet as text, in a folder edited
+    and sealed again, ended ``eventstudy report`` in a traceback). The confounder screen's columns
+    are read all or none: a folder of a version before the screen has none of them (without
+    ``confounders`` alone the report ended in a traceback, without ``confounded`` it said the
+    windows were not screened)."""
     read = _READ_COLUMNS.get(path.name, ())
     if path.name == "car.parquet" and frame.columns.isin(CONFOUNDER_COLUMNS).any():
         read = (*read, *CONFOUNDER_COLUMNS)  # the screen's columns come together, or none (older)
     for column in read:
         if column not in frame.columns:
             raise InputError(str(path), "column is missing (re-run the study)", field=column)
-    for column, doc in schema.items():
+    for column, doc in SCHEMAS[path.name].items():
         if column not in frame.columns or doc.unit == "undocumented":
             continue
         what, fits = _KINDS.get(doc.unit, ("numbers", pd.api.types.is_numeric_dtype))
@@ -118,7 +121,6 @@ def _check_columns(path: Path, frame: pd.DataFrame, schema: Mapping[str, ColumnD
         if ((deal <= 0) | np.isinf(deal)).any():
             said = "a deal of $0 or less, or infinite, which no events file passes (re-run the study)"
             raise InputError(str(path), said, field="deal_usd")
-
 
 
 @dataclass
@@ -241,7 +243,7 @@ def read_exports(folder: str | Path) -> Exports:
     for name, frame in frames.items():
         read = name in _READ_COLUMNS or (name in _SHAPES and _read_as(name, frame) is not None)
         if read:  # a stats.parquet of other columns is not the battery's: the report leaves it
-            _check_columns(folder / name, frame, SCHEMAS[name])
+            _check_columns(folder / name, frame)
         if name in REQUIRED_FILES:
             _check_event_ids(folder / name, frame["event_id"])
     return Exports(

@@ -178,8 +178,9 @@ def recorded_p_sources(stats: pd.DataFrame, recorded: Mapping[str, Any] | None) 
     keys = ["group", "window", "statistic"]
     p = stats.set_index(keys)["p"] if set(keys) <= set(stats.columns) else pd.Series(dtype=float)
     recorded = {k: v for k, v in (recorded or {}).items() if isinstance(k, str) and isinstance(v, str)}
+    repeating = {*recorded, *p_sources(STATISTICS)}  # a source repeats no other's p
     for name, source in recorded.items():
-        if name == source or name in STATISTICS or source in recorded or source in p_sources(STATISTICS):
+        if name == source or name in STATISTICS or source in repeating:
             continue
         rows = stats[stats["statistic"] == name]
         sources = [(g, w, source) for g, w in zip(rows["group"], rows["window"], strict=True)]
