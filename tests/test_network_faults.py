@@ -31,7 +31,7 @@ from eventstudy.data.acquire import (
 )
 from eventstudy.data.events import read_events
 from eventstudy.data.store import PriceStore
-from eventstudy.errors import DataUnavailableError
+from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.hashing import content_sha256, file_sha256
 from eventstudy.output.manifest import build_manifest
 from eventstudy.study import run_study
@@ -443,6 +443,26 @@ def test_fetch_command(tmp_path: Path, monkeypatch, capsys) -> None:
     assert captured.err.count("\n") == 1
     assert captured.err.startswith("eventstudy: error: 1 of 2 symbol(s) not fetched: BBB: fetching 'BBB'")
     assert main(["fetch", "AAA", "--start", "2025-01-02", "--end", "2024-01-01", "--cache", cache]) == 2
+    capsys.readouterr()
+    # a date past 2199 overflowed the day after it: one line naming the option, no request
+    answers["AAA"] = Script()
+    for option, day in (("--end", "9999-12-31"), ("--start", "1899-12-31")):
+        with pytest.raises(SystemExit) as refused:
+            main(["fetch", "AAA", option, day, "--cache", cache])
+        assert refused.value.code == 2
+        err = capsys.readouterr().err
+        assert f"argument {option}: '{day}' is not a date between 1900-01-01 and 2199-12-31" in err, err
+        assert err.count("\n") == 1 and "Overflow" not in err
+    assert answers["AAA"].calls == 0
+
+
+def test_fetch_symbols_refuses_dates_outside_the_range(tmp_path: Path) -> None:
+    """The API checks the dates before any request (9999-12-31 ended in an OverflowError per symbol)."""
+    script = Script(history())
+    refusal = r"^end: 9999-12-31 is not a date between 1900-01-01 and 2199-12-31$"
+    with pytest.raises(InputError, match=refusal):
+        acquire.fetch_symbols(PriceStore(tmp_path), ["AAA"], START, dt.date.max, fetch_prices=script)
+    assert script.calls == 0 and not list(tmp_path.iterdir())
 
 
 # -- not found, no network: as yfinance (1.7) reports them -----------------------------------------

@@ -78,10 +78,15 @@ def fetch(args: argparse.Namespace) -> int:
 
 
 def _date(text: str) -> dt.date:
+    from eventstudy.config import FIRST_DATE, LAST_DATE  # here: --help stays light
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+    if not FIRST_DATE <= day <= LAST_DATE:  # 9999-12-31 overflowed the day after it
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date between {FIRST_DATE} and {LAST_DATE}")
+    return day
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

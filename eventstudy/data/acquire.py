@@ -695,7 +695,13 @@ def fetch_symbols(
         At the first symbol that finds the network unreachable. A rate limit that outlasts a
         symbol's retries (:class:`RateLimitedError`) ends the batch too, the symbols after it
         recorded as not tried.
+    InputError
+        ``start`` or ``end`` outside :data:`~eventstudy.config.FIRST_DATE` ..
+        :data:`~eventstudy.config.LAST_DATE`, before any request.
     """
+    for name, day in (("start", start), ("end", end)):
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise InputError(name, f"{day} is not a date between {FIRST_DATE} and {LAST_DATE}")
     report = FetchReport()
     asked = list(dict.fromkeys(symbols))
     for index, symbol in enumerate(asked):
