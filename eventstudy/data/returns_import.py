@@ -126,7 +126,7 @@ class ParsedReturns:
     provenance
         What every series' provenance records besides its own symbol.
     rows
-        Returns read (one per id and date).
+        Returns read (one per id and date), a missing one (a blank cell, ``NA``) not counted.
     ignored_columns
         Columns of a long file that are not read (a WRDS export's ``TICKER``, say).
     """
@@ -243,7 +243,7 @@ def parse_returns_file(path: Path, *, units: str | None, definition: str = "simp
         "definition": definition,
         **provenance,
     }
-    rows = sum(len(s.frame) for s in series)
+    rows = sum(int(s.frame["ret"].notna().sum()) for s in series)  # a blank cell is no return
     read = ("permno" if layout == "crsp" else "id", "date", *_LONG_VALUES)
     ignored = () if layout == "wide" else other_columns(table.header, read)
     return ParsedReturns(Path(path), layout, tuple(series), provenance, rows, ignored)
