@@ -620,7 +620,7 @@ def _value_notes(
                 + tickers[rows]
                 + " in its returns file on a day before the window (from "
                 + prev_date[rows].astype(str).astype(object)
-                + "): the file gives no market_cap (or shrout and prc) there"
+                + "): the file gives no market_cap (or shrout and prc) there, or one of 0"
             ),
         )
         no_value = no_value & ~from_returns

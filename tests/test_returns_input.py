@@ -501,6 +501,31 @@ def test_a_missing_return_removes_one_day_a_missing_price_two(launch_cache, tmp_
     assert priced.loc["[-1,-1]", "outcome"] == "incomplete_event_window"
 
 
+def test_a_market_cap_of_0_gives_no_dollar_value_and_the_note_says_so(launch_cache, tmp_path) -> None:
+    """A market_cap of 0 on the day before the window is stored as none: no dollar value, and the
+    note says the file gave 0 there (it said the file gives no market_cap)."""
+    calendar, series = launch_series(launch_cache)
+    values = series["ORCL"][1].copy()
+    values[list(calendar).index(pd.Timestamp("2025-09-09"))] = 0.0  # 2025-09-09 (post): day 0 is 09-10
+    orcl = (series["ORCL"][0], values)
+    path = write_long(tmp_path / "r.csv", calendar, {"SPY": series["SPY"], "ORCL": orcl})
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-09,post,ORCL,s,,g,h\n"
+    )
+    config = dataclasses.replace(launch_config(), peers=(), crosssection=(), event_windows=((0, 0), (1, 1)))
+    car = run_study(events, cache, config).car.set_index("window")
+    assert np.isnan(car.loc["[0,0]", "mcap_prev_usd"]) and car.loc["[0,0]", "outcome"] == "ok"
+    assert car.loc["[0,0]", "note"] == (
+        "no market value for ORCL in its returns file on a day before the window (from 2025-09-09): the "
+        "file gives no market_cap (or shrout and prc) there, or one of 0; deal size undisclosed"
+    )
+    day_0 = list(calendar).index(pd.Timestamp("2025-09-10"))
+    assert car.loc["[+1,+1]", "mcap_prev_usd"] == pytest.approx(values[day_0])  # the next day's value is used
+
+
 def test_an_off_calendar_return_is_compounded_as_its_price_would_be(launch_cache, tmp_path) -> None:
     store = PriceStore(launch_cache)
     spy = store.read_prices("SPY")

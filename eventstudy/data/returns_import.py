@@ -32,7 +32,8 @@ are an error (they would share a cache file on a case-insensitive file system).
 **Market values.** ``market_cap`` is taken as given, in US dollars (an id with a non-US exchange
 suffix gets no dollar value, :mod:`eventstudy.exchanges`); CRSP's
 market value is :math:`|PRC| \\times SHROUT \\times 1000` (``PRC`` is negative when it is a
-bid/ask average, ``SHROUT`` is in thousands; a zero ``PRC`` means no price). Where present
+bid/ask average, ``SHROUT`` is in thousands; a zero ``PRC`` means no price; a market value of
+0 is stored as none, since no listed firm is worth nothing). Where present
 they are the market values of the dollar columns (``mcap_prev_usd``, ``abnormal_value_usd``);
 without them those columns are empty, with a note.
 
