@@ -364,9 +364,12 @@ def require_config_inputs(store: CacheReader, config: StudyConfig, needs: DataNe
     ``study.sector``, ``study.news_file``, ``study.factors_file``), before any series is read."""
     where = config.where
     keys = {config.sector: "study.sector", config.market: "study.market"}
+    other = f"name another market than the default {config.market} in a config's study.market (--config)"
     for symbol in dict.fromkeys([config.market, *needs.symbols]):
         if symbol in keys and not store.has_series(symbol):
-            raise InputError(where, store.not_cached(symbol, "prices or returns"), field=keys[symbol])
+            default = keys[symbol] == "study.market" and config.market == StudyConfig.market  # SPY unasked
+            message = store.not_cached(symbol, "prices or returns", other if default else "")
+            raise InputError(where, message, field=keys[symbol])
     for key, name in (("news_file", config.news_file), ("factors_file", needs.factors_file)):
         if name is not None and "://" not in name and not Path(name).is_file():
             message = (
