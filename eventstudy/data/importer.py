@@ -214,8 +214,10 @@ def import_paths(
         _check_unchanged(path, digest)
         staged.append((summary, parts, provenance))
     questions: list[str] = []  # said once the files are imported
-    for path in returns:
-        path = Path(path)
+    named: dict[Path, Path] = {}
+    for path in map(Path, returns):  # a file named twice is read once, as by _collect
+        named.setdefault(Path(os.path.normpath(path.absolute())), path)
+    for path in named.values():
         _check_regular(path)
         digest = _source_digest(path)
         returns_file = parse_returns_file(path, units=units, definition=definition)
