@@ -204,7 +204,7 @@ def infer(
         pairs_frame = pd.concat(pairs_all, ignore_index=True).drop_duplicates(ignore_index=True)
         car_notes = (
             "a CAR panel holds one number per pair and window: only the statistics of the CARs alone apply",
-            *unit_doubts(panel_file),
+            *unit_doubts(panel_file, units=units),
         )
         return InferenceResults(pd.concat(frames, ignore_index=True), pairs_frame, "car", sources, car_notes)
 
@@ -261,7 +261,7 @@ def infer(
     stats = panel_statistics(
         panel, pairs, chosen, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
     )
-    notes = [*unit_doubts(panel_file, estimation_file)]
+    notes = [*unit_doubts(panel_file, estimation_file, units=units)]
     notes += [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
     if panel_file.layout == "wide" and set(FIRM_CLUSTERED) & set(stats["statistic"]):
         notes.append(WIDE_FIRM_NOTE)

@@ -437,7 +437,8 @@ def test_percent_read_as_decimal_and_files_in_two_units_are_questioned(tmp_path,
     # ARs in percent, residuals in decimal, --units percent: the residuals are 1/100 of their size
     base = ["--ar", str(tmp_path / "percent.csv"), "--units", "percent", "--n-params", "2"]
     asked = notes(*base, "--estimation", str(tmp_path / "residuals.csv"))
-    assert len(asked) == 1 and "median |residual| of" in asked[0] and "declared units" in asked[0]
+    assert len(asked) == 2 and "median |residual| of" in asked[1] and "declared units" in asked[1]
+    assert "residuals.csv is 0.0001" in asked[0] and "were they decimals (0.01 = 1%)?" in asked[0]
     assert notes(*base, "--estimation", str(tmp_path / "residuals_percent.csv")) == []
     # takeover targets' day 0: asked about, and computed
     targets = pd.DataFrame({"id": ids, "tau": 0, "ar": rng.normal(0.3, 0.08, 20)})
@@ -450,6 +451,18 @@ def test_percent_read_as_decimal_and_files_in_two_units_are_questioned(tmp_path,
     asked = infer(cars, units="decimal").notes
     assert any("the median |value| of the CAR panel is 2.5 (250% a window)" in note for note in asked), asked
     assert not any("are its units right" in note for note in infer(cars, units="percent").notes)
+    # decimals declared as percent: every CAAR 100 times too small, the t unchanged (imports asked,
+    # infer did not)
+    asked = notes("--ar", str(tmp_path / "decimal.csv"), "--units", "percent")
+    median = np.median(np.abs(events["ar"])) / 100
+    assert asked == [
+        f"note: the median |value| of {tmp_path / 'decimal.csv'} is {median:.4g} ({median:.4%} a period) "
+        "after dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Run it again "
+        "with --units decimal if so"
+    ]
+    assert notes("--ar", str(tmp_path / "decimal.csv"), "--units", "decimal") == []
+    asked = infer(cars.assign(car=cars["car"] / 1000), units="percent").notes  # CARs of 0.005%, ...
+    assert any("the median |value| of the CAR panel is 2.5e-05 (0.0025% a window)" in note for note in asked)
 
 
 def test_a_table_written_by_infer_has_the_usual_permissions(tmp_path, capsys) -> None:

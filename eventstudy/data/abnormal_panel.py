@@ -36,9 +36,9 @@ not a whole number; a value that is not a finite number, or one beyond ±:data:`
 (±10,000%: no abnormal return or CAR is that large, while ``1e308`` would overflow every sum
 of squares); a date that is not one, or one pair whose τ and dates disagree in order; a CAR
 panel given an estimation panel; a wide panel with no pair column. Values that suggest other
-units than those declared (:func:`unit_doubts`: a median |AR| above 25% a period, residuals 10
-times larger or smaller than the ARs) are not refused, since real panels can look so; the
-summary asks.
+units than those declared (:func:`unit_doubts`: a median |AR| above 25% a period, or below 0.05%
+declared in percent, residuals 10 times larger or smaller than the ARs) are not refused, since
+real panels can look so; the summary asks.
 """
 
 from __future__ import annotations
@@ -176,6 +176,11 @@ LARGE_MEDIAN = 0.25
 whether the units are right: ARs in percent read as decimal (1.5 for 1.5%) give 1 and more,
 while only a panel of announcement days with large reactions (takeover targets' premiums) comes
 near 25%. A question, not a refusal: both panels exist."""
+SMALL_MEDIAN = 0.0005
+"""A median |abnormal return| (decimal) of a panel's nonzero values below which a panel declared
+in percent asks whether it was in decimals: a stock's daily ARs have a median |value| of about
+0.5-1.5%, so decimals divided by 100 give 0.005-0.015% (every CAAR 100 times too small, the t
+statistics unchanged). A question, not a refusal: ARs of a very quiet series lie below it too."""
 UNIT_RATIO = 10.0
 """A ratio between the median |value| of an AR panel and of its estimation residuals above
 which (or below whose inverse) the summary asks whether both files are in the declared units:
@@ -190,10 +195,13 @@ def median_size(panel: AbnormalPanelFile) -> float:
     return float(np.median(values)) if values.size else float("nan")
 
 
-def unit_doubts(panel: AbnormalPanelFile, estimation: AbnormalPanelFile | None = None) -> list[str]:
-    """Sentences asking whether the declared units are right: a median |abnormal return| (or
-    CAR) above :data:`LARGE_MEDIAN`, or estimation residuals whose median |value| is more than
-    :data:`UNIT_RATIO` times or less than 1/:data:`UNIT_RATIO` of the ARs'."""
+def unit_doubts(
+    panel: AbnormalPanelFile, estimation: AbnormalPanelFile | None = None, *, units: str | None = "decimal"
+) -> list[str]:
+    """Sentences asking whether the declared ``units`` are right: a median |abnormal return| (or
+    CAR) above :data:`LARGE_MEDIAN`, or, declared in percent, below :data:`SMALL_MEDIAN`; or
+    estimation residuals whose median |value| is more than :data:`UNIT_RATIO` times or less than
+    1/:data:`UNIT_RATIO` of the ARs'."""
     files = [panel] if estimation is None else [panel, estimation]
     medians = [median_size(file) for file in files]
     panel_name = "CAR" if panel.layout == "car" else "AR"
@@ -208,6 +216,14 @@ def unit_doubts(panel: AbnormalPanelFile, estimation: AbnormalPanelFile | None =
         for name, median in zip(names, medians, strict=True)
         if median > LARGE_MEDIAN
     ]
+    if units == "percent":  # the values divided by 100: decimals declared as percent are tiny
+        doubts += [
+            f"the median |value| of {name} is {median:.4g} ({median:.4%} {per}) after dividing the "
+            "values by 100 (--units percent): were they decimals (0.01 = 1%)? Run it again with --units "
+            "decimal if so"
+            for name, median in zip(names, medians, strict=True)
+            if 0 < median < SMALL_MEDIAN
+        ]
     if estimation is not None:
         events, residuals = medians
         if events > 0 and residuals > 0 and not 1 / UNIT_RATIO <= events / residuals <= UNIT_RATIO:
