@@ -241,6 +241,17 @@ def test_split_of_closes_wants_one_common_split_factor() -> None:
     ticks[:6] *= 1.3
     assert split_of_closes(long, ticks) is None
     assert split_of_closes(np.full(3, np.nan), np.full(3, 1.0)) is None
+    # A short cached history (60 days: 1% of them is none) with one tick corrected hid the split
+    # too (a finder): one outlier is allowed from ten days on, none in three.
+    for days in (10, 20, 60, 99):
+        short, tick = np.linspace(20.0, 80.0, days), np.linspace(10.0, 40.0, days)
+        tick[days // 2] *= 1.08
+        assert split_of_closes(short, tick) == ("2-for-1", 0.5), days
+        tick[days // 3] *= 1.08  # two outliers below 200 days: not one factor
+        assert split_of_closes(short, tick) is None, days
+    short, tick = np.linspace(20.0, 80.0, 9), np.linspace(10.0, 40.0, 9)
+    tick[4] *= 1.08
+    assert split_of_closes(short, tick) is None
     mostly_missing = np.full(500, np.nan)
     mostly_missing[:200] = long[:200]
     assert split_of_closes(mostly_missing, long / 2) is None  # a split seen in 40% of the days

@@ -51,7 +51,11 @@ close."""
 
 SPLIT_OUTLIER_SHARE = 0.01
 """The share of a split's restated days whose close may change by another factor (a bad tick
-corrected in the same restatement)."""
+corrected in the same restatement); one day at least once :data:`SPLIT_OUTLIER_MIN_DAYS` are
+compared (a short cached history: 1% of 60 days is none, and one corrected tick hid a split)."""
+SPLIT_OUTLIER_MIN_DAYS = 10
+"""The days with a close on both sides from which one of them may be an outlier: nine of ten at
+one split factor is no coincidence, two of three (0.5, 0.5, 0.52) may be."""
 
 
 def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[str, float] | None:
@@ -61,7 +65,7 @@ def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[str, 
     2 <= n <= 100, or 1/r for a fractional split ratio r
     (:data:`~eventstudy.splits.FRACTIONAL_SPLITS`: a 3-for-2 split's closes x2/3 were "not a
     split", and market values came out at 2/3), all but at most :data:`SPLIT_OUTLIER_SHARE` of
-    them (rounded down), else None
+    them (rounded down; one at least from :data:`SPLIT_OUTLIER_MIN_DAYS` days), else None
     (such days fewer than half the days, or factors that differ: a dividend, an error). A close
     missing on one cached day, or one bad tick corrected in the same restatement, hid a 2-for-1
     split, and a study then valued the counts filed before it at split-adjusted closes."""
@@ -72,7 +76,10 @@ def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[str, 
         return None
     factor = new_close[both] / old_close[both]
     common = float(np.median(factor))
-    if (np.abs(factor / common - 1) > PRICE_SPLIT_TOLERANCE).sum() > int(SPLIT_OUTLIER_SHARE * factor.size):
+    outliers = int(SPLIT_OUTLIER_SHARE * factor.size)
+    if factor.size >= SPLIT_OUTLIER_MIN_DAYS:
+        outliers = max(outliers, 1)
+    if (np.abs(factor / common - 1) > PRICE_SPLIT_TOLERANCE).sum() > outliers:
         return None
     above = max(common, 1 / common)
     n = int(np.rint(above))
