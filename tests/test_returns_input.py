@@ -204,6 +204,19 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
         "dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again with "
         "--units decimal if so\n"
     )
+    # one column of decimals in a panel of percent: judged by the file's median, it passed (a finder)
+    columns = {s: series[s][0][1:121] * 100.0 for s in ("NVDA", "AMD", "ORCL", "MSFT")}
+    columns["MKT"] = series["SPY"][0][1:121]  # decimals
+    panel = tmp_path / "panel.csv"
+    dates = {"date": calendar[1:121].strftime("%Y-%m-%d")}
+    pd.DataFrame(dates | {k: text(v) for k, v in columns.items()}).to_csv(panel, index=False)
+    assert main([*declared[:-1], str(tmp_path / "c4"), "--returns", str(panel)]) == 0
+    mkt = np.median(np.abs(columns["MKT"][columns["MKT"] != 0])) / 100
+    assert capsys.readouterr().err == (
+        f"eventstudy: warning: {panel}: the median |return| of MKT is {mkt:.4g} ({mkt:.4%} a period) after "
+        "dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again with "
+        "--units decimal if so\n"
+    )
     wide = tmp_path / "wide.csv"
     wide.write_text("date,AAA,BBB\n2024-01-02,0.01,\n2024-01-03,0.02,\n")
     assert main(["cache", "import", "--units", "decimal", "--returns", str(wide), "--cache", str(cache)]) == 0

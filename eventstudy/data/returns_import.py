@@ -151,35 +151,58 @@ divided by 100 give 0.003-0.01% (every CAR and dollar value 100 times too small,
 unchanged); a money-market or bill series lies below it too, and is asked about."""
 
 
+_ASKED_LARGE_PERCENT = "after dividing the values by 100 (--units percent): are they returns?"
+_ASKED_SMALL_PERCENT = (
+    "after dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again "
+    "with --units decimal if so"
+)
+_ASKED_LARGE_DECIMAL = (
+    "in decimal units: are its units right (--units percent when 1.5 means 1.5%)? Import it again with the "
+    "right ones"
+)
+
+
 def doubts(parsed: ParsedReturns) -> list[str]:
     """Sentences a user should read after importing ``parsed``: a median |return| above
     :data:`LARGE_MEDIAN_RETURN`, or below :data:`SMALL_MEDIAN_RETURN` in percent (are the units
-    right?), and the ids without any return."""
+    right?), of the whole file or, where only some of its series have one, of each of those
+    (one column of decimals in a panel of percent was judged by the file's median and passed),
+    and the ids without any return."""
     said = []
-    values = np.concatenate([s.frame["ret"].to_numpy(float) for s in parsed.series] or [np.empty(0)])
-    values = np.abs(values[np.isfinite(values) & (values != 0)])
-    median = float(np.median(values)) if values.size else 0.0
-    if median > LARGE_MEDIAN_RETURN and parsed.provenance.get("units") == "percent":  # divided already
-        said.append(
-            f"{parsed.path}: the median |return| is {median:.4g} ({median:.0%} a period) after dividing the "
-            "values by 100 (--units percent): are they returns?"
-        )
-    elif 0 < median < SMALL_MEDIAN_RETURN and parsed.provenance.get("units") == "percent":
-        said.append(
-            f"{parsed.path}: the median |return| is {median:.4g} ({median:.4%} a period) after dividing the "
-            "values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again with --units "
-            "decimal if so"
-        )
-    elif median > LARGE_MEDIAN_RETURN:
-        said.append(
-            f"{parsed.path}: the median |return| is {median:.4g} ({median:.0%} a period) in decimal units: "
-            "are its units right (--units percent when 1.5 means 1.5%)? Import it again with the right ones"
-        )
-    empty = [s.symbol for s in parsed.series if not s.frame["ret"].notna().any()]
+    returns = {s.symbol: s.frame["ret"].to_numpy(float) for s in parsed.series}
+    medians = {symbol: _median_size(values) for symbol, values in returns.items()}
+    medians = {symbol: median for symbol, median in medians.items() if median > 0}  # some nonzero return
+    pooled = _median_size(np.concatenate([*returns.values(), np.empty(0)]))
+    percent = parsed.provenance.get("units") == "percent"
+    questions = (  # (whose median it fits, its percent format, the question)
+        (lambda m: percent and m > LARGE_MEDIAN_RETURN, "{:.0%}", _ASKED_LARGE_PERCENT),
+        (lambda m: percent and 0 < m < SMALL_MEDIAN_RETURN, "{:.4%}", _ASKED_SMALL_PERCENT),
+        (lambda m: not percent and m > LARGE_MEDIAN_RETURN, "{:.0%}", _ASKED_LARGE_DECIMAL),
+    )
+    for fits, shown, question in questions:
+        flagged = [symbol for symbol, median in medians.items() if fits(median)]
+        if flagged and len(flagged) == len(medians) and fits(pooled):  # the whole file
+            median = f"{pooled:.4g} ({shown.format(pooled)} a period)"
+            said.append(f"{parsed.path}: the median |return| is {median} {question}")
+            continue
+        said += [
+            f"{parsed.path}: the median |return| of {symbol} is {medians[symbol]:.4g} "
+            f"({shown.format(medians[symbol])} a period) {question}"
+            for symbol in flagged[:5]
+        ]
+        if len(flagged) > 5:
+            said.append(f"{parsed.path}: so is that of {len(flagged) - 5} more of its series")
+    empty = [symbol for symbol, values in returns.items() if np.isnan(values).all()]
     if empty:
-        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        said.append(f"{parsed.path}: no return at all for {shown} (every one of its rows is missing)")
+        shown_ids = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        said.append(f"{parsed.path}: no return at all for {shown_ids} (every one of its rows is missing)")
     return said
+
+
+def _median_size(values: np.ndarray) -> float:
+    """The median |value| of the nonzero finite ``values``; 0 without any."""
+    values = np.abs(values[np.isfinite(values) & (values != 0)])
+    return float(np.median(values)) if values.size else 0.0
 
 
 def check_units(units: object, source: str) -> float:
