@@ -1378,6 +1378,12 @@ def test_the_screens_columns_are_read_together(verified: Path, tmp_path: Path, c
         ("ar.parquet", "tau", "float"),
         ("stats.parquet", "n", "negative"),
         ("stats.parquet", "n", "float"),
+        ("stats.parquet", "p", "above_one"),  # p = 7 was shown as 7.000
+        ("stats.parquet", "p_bh", "negative"),
+        ("car.parquet", "p", "above_one"),
+        ("car.parquet", "n_est", "negative"),  # "the estimated pairs have -3 valid returns"
+        ("stats.parquet", "statistic", "repeat"),  # a statistic twice: a BH family of 82 for 80
+        ("car.parquet", "window", "repeat"),  # a pair twice in the medians
     ],
 )
 def test_a_table_edited_to_hold_no_usable_value_is_one_line(
@@ -1400,18 +1406,25 @@ def test_a_table_edited_to_hold_no_usable_value_is_one_line(
         new = pa.array([None if v is None else float(v) + half for v in values.to_pylist()])
     elif edit == "negative":
         new = pa.array([-5 for _ in values.to_pylist()], values.type)
+    elif edit == "above_one":
+        new = pa.array([7.0 for _ in values.to_pylist()], values.type)
+    elif edit == "repeat":  # the table's first row again, at its end
+        new = values
+        table = pa.concat_tables([table, table.slice(0, 1)])
     else:
         value = 0.0 if edit == "zero" else float("inf")
         new = pa.array([None if v is None else value for v in values.to_pylist()], values.type)
-    edited = table.set_column(index, pa.field(column, new.type), new)
+    edited = table if edit == "repeat" else table.set_column(index, pa.field(column, new.type), new)
     pq.write_table(edited.replace_schema_metadata(table.schema.metadata), folder / name)
     resealed(folder)
     before = snapshot(folder)
     status, _, err = run_cli(["report", str(folder)], capsys)
     assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
     assert err.startswith(f"eventstudy: error: {folder / name}") and f"field {column!r}" in err, err
-    if edit in ("null", "negative"):  # the row is named
+    if edit in ("null", "negative", "above_one"):  # the row is named
         assert "on row 1 of the table (re-run the study)" in err, err
+    if edit == "repeat":
+        assert f"row {len(edited)} of the table repeats the " in err and "of an earlier one" in err, err
     assert snapshot(folder) == before
 
 

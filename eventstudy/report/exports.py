@@ -65,6 +65,19 @@ _COUNTS: dict[str, tuple[str, ...]] = {"stats.parquet": ("n",), "caar.parquet": 
 """Counts every row of a table has (whole numbers, none below 0)."""
 _WHOLE: tuple[str, ...] = ("tau", "tau_start", "tau_end")
 """Key columns of whole numbers (relative days)."""
+_RANGES: dict[str, tuple[float, str]] = {
+    "probability": (1.0, "a probability outside 0..1"),
+    "count": (np.inf, "a count below 0 or infinite"),
+}
+"""The largest value of a schema unit's numbers (the least is 0; missing values pass), and what
+a value beyond says."""
+_UNIQUE: dict[str, tuple[str, ...]] = {
+    "car.parquet": ("event_id", "ticker", "window"),
+    "stats.parquet": ("group", "window", "statistic"),
+    "volume_stats.parquet": ("group", "window", "statistic"),
+}
+"""Columns that name one row of a table: a run writes each once (a row twice was counted twice,
+a statistic twice in the Benjamini-Hochberg family)."""
 _SHAPES: dict[str, frozenset[str]] = {
     "stats.parquet": frozenset(STATS_SCHEMA),
     "caar.parquet": frozenset({"group", "tau", "caar", "lower", "upper", "n"}),
@@ -116,6 +129,20 @@ def _check_columns(path: Path, frame: pd.DataFrame) -> None:
         else:
             continue
         raise InputError(str(path), f"{said} (re-run the study)", field=column)
+    for column, doc in SCHEMAS[path.name].items():  # numbers no run writes: a p of 7 was shown
+        if column not in frame.columns or doc.unit not in _RANGES:
+            continue
+        highest, said = _RANGES[doc.unit]
+        numbers = frame[column].to_numpy(dtype=float, na_value=np.nan)
+        wrong = np.isinf(numbers) | (numbers < 0) | (numbers > highest)
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0]) + 1
+            raise InputError(str(path), f"{said} on row {row} of the table (re-run the study)", field=column)
+    key = [column for column in _UNIQUE.get(path.name, ()) if column in frame.columns]
+    if key and frame.duplicated(key).any():
+        row = _first(frame.duplicated(key))
+        said = f"row {row} of the table repeats the {', '.join(key)} of an earlier one (re-run the study)"
+        raise InputError(str(path), said, field=key[-1])
     if "deal_usd" in frame.columns:
         deal = pd.to_numeric(frame["deal_usd"], errors="coerce").to_numpy(float)
         if ((deal <= 0) | np.isinf(deal)).any():
