@@ -205,6 +205,8 @@ def test_rows_a_function_gives_no_finite_number_are_dropped_without_a_warning() 
     assert mean["coef"].item() == pytest.approx(np.log(rows["car"].to_numpy()[positive]).mean(), rel=1e-12)
     assert (mean["n"].item(), mean["n_dropped"].item()) == (positive.sum(), len(rows) - positive.sum())
     assert len(far) == 1 and far["note"].item() == "not estimable: 0 rows for 2 parameters"
+    one = fit_cross_section(rows.iloc[:1], CrossSectionSpec("r", "car ~ 1", (-1, 1)))  # a one-event study
+    assert one["note"].tolist() == ["not estimable: 1 row for 1 parameter"]  # said "1 parameters"
 
 
 @pytest.mark.parametrize(

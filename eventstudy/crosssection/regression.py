@@ -234,8 +234,9 @@ class TooManyParametersError(ValueError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        rows = f"{self.rows} row{'' if self.rows == 1 else 's'}"
-        return f"{rows} for {'' if self.exact else 'at least '}{self.columns} parameters"
+        rows = f"{self.rows} row{'' if self.rows == 1 else 's'}"  # "1 row for 1 parameter" (car ~ 1)
+        parameters = f"{self.columns} parameter{'' if self.columns == 1 else 's'}"
+        return f"{rows} for {'' if self.exact else 'at least '}{parameters}"
 
 
 EXACT_COUNT_LIMIT = 10_000
