@@ -271,6 +271,35 @@ def test_trades_that_run_past_the_data_are_reported_not_made(tmp_path: Path) -> 
     assert _trades_cells(summary) == ["1 (1/0) of 2 planned", "0 (0/0) of 2 planned"]
 
 
+def test_a_trade_without_an_entry_price_says_when_the_tickers_prices_start(tmp_path: Path) -> None:
+    """A party not yet listed on the entry day read "no Open on the entry day", as a missing
+    day's price does (a finder): the note says when its prices start, or that there are none."""
+    prices = simulated_prices()
+    late = prices["CCC"].copy()
+    late.loc[:19, ["open", "high", "low", "close", "adj_close"]] = np.nan  # listed on day 20
+    gap = prices["BBB"].copy()
+    gap.loc[11, "open"] = np.nan  # one Open missing: announced on day 10 (pre), entered at day 11's open
+    never = prices["AAA"].assign(open=np.nan)
+    events = write_events(
+        tmp_path,
+        [
+            "e1,2024-01-15,pre,AAA,supplier,,g,x",
+            "e1,2024-01-15,pre,BBB,rival,,g,x",
+            "e2,2024-01-15,pre,CCC,partner,,g,x",
+        ],
+    )
+    prices = {**prices, "AAA": never, "BBB": gap, "CCC": late}
+    config = BacktestConfig(holding_days=(1,), entry="open_day1")
+    trades = backtest(events, prices, config).trades.set_index("ticker")
+    assert (trades["outcome"] == "no_entry_price").all()
+    first = DATES[20].strftime("%Y-%m-%d")
+    assert trades["note"].to_dict() == {
+        "AAA": "no Open on the entry day: the data hold no Open of AAA",
+        "BBB": "no Open on the entry day",
+        "CCC": f"no Open on the entry day: CCC's first Open in the data is on {first}",
+    }
+
+
 def test_drift_table_matches_hand_computed_bhar(events: pd.DataFrame) -> None:
     grid = price_grid(simulated_prices(), "SPY")
     observations = post_announcement_bhar(events, grid, "SPY", (1, 5))

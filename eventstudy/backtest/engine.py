@@ -285,7 +285,9 @@ def plan_trades(
         elif entry_index[i] < 0:
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
-            outcome, note = "no_entry_price", f"no {'Open' if open_entry else 'Close'} on the entry day"
+            price = "Open" if open_entry else "Close"
+            note = _no_entry_note(entry_prices[:, columns[i]], entry_index[i], calendar, tickers[i], price)
+            outcome = "no_entry_price"
         elif value_weights and not weight_basis[i] > 0:
             outcome, note = "no_market_value", (
                 "no close or share count before the entry for value weights, or prices not in US dollars "
@@ -1025,6 +1027,18 @@ def calendar_time_table(
 def _pad(values: np.ndarray) -> np.ndarray:
     """Append one all-NaN row so that calendar position -1 gathers NaN."""
     return np.concatenate([values, np.full((1, *values.shape[1:]), np.nan)], axis=0)
+
+
+def _no_entry_note(prices: np.ndarray, entry: int, calendar: np.ndarray, ticker: str, price: str) -> str:
+    """Why a trade has no entry price on session ``entry`` of ``prices`` (one ticker's): a day
+    without one, or a ticker whose prices start later (not yet listed) or never."""
+    priced = np.flatnonzero(prices > 0)
+    if not priced.size:
+        return f"no {price} on the entry day: the data hold no {price} of {ticker}"
+    if priced[0] > entry:  # "no Open on the entry day" of a ticker listed a year later
+        first = np.datetime_as_string(calendar[priced[0]], unit="D")
+        return f"no {price} on the entry day: {ticker}'s first {price} in the data is on {first}"
+    return f"no {price} on the entry day"
 
 
 def _gather(values: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
