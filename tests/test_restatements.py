@@ -299,6 +299,14 @@ def test_cache_import_says_it_in_one_line(
         "a 2-for-1 split?"
     )
     assert len(lines) == 2
+    # a 7-for-3 split (closes x3/7, a ratio not listed) read "not a split", as if the data were fine
+    odd = tmp_path / "odd-cache"
+    shutil.copytree(launch_cache, odd)
+    csv = restated_csv(shared_data, tmp_path / "odd", prices=3 / 7)
+    assert main(["cache", "import", str(csv), "--cache", str(odd)]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.startswith("ORCL: replaces a cached history restated on 752 day(s) 2023-01-03..2025-12-31 (")
+    assert line.endswith("; not a split of a ratio it knows)") and "x0.4" not in line
 
 
 def test_a_split_the_counts_already_show_is_not_counted_twice() -> None:

@@ -272,7 +272,7 @@ def restatement_text(symbol: str, record: dict[str, Any]) -> str:
     else:
         text += (
             f" {record['dates'][0]}..{record['dates'][1]} ({', '.join(record['columns'])} changed, largest "
-            f"relative change {record['max_relative_change']:.3g}; not a split)"
+            f"relative change {record['max_relative_change']:.3g}; not a split of a ratio it knows)"
         )
     return text
 
