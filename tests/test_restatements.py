@@ -18,7 +18,7 @@ from _studies import run_rows
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.cli import main
 from eventstudy.data.importer import ImportedFile, import_paths
-from eventstudy.data.restatements import compare_histories, split_of_closes
+from eventstudy.data.restatements import REFETCH_COLUMNS, compare_histories, split_of_closes
 from eventstudy.data.store import PriceStore
 from eventstudy.results import StudyResults
 from eventstudy.valuation import ShareCountTable
@@ -270,6 +270,27 @@ def test_a_bad_tick_corrected_on_the_last_day_is_no_split(shared_data: Path) -> 
     whole = new.copy()
     whole[["close", "adj_close"]] /= 2  # every day: a split
     assert compare_histories(new, whole)["split"] == "2-for-1"
+
+
+def test_a_split_then_a_dividend_is_a_split(shared_data: Path) -> None:
+    """A history fetched again after a 2-for-1 split and a later dividend: Yahoo restates the
+    close of the days before the split and the adj_close of every day before the dividend. The
+    days between the two (adj_close alone restated) counted against the split, which was missed
+    (a finder): the split is judged on the days whose close changed."""
+    frame = pd.read_csv(shared_data / "prices" / "ORCL.csv", parse_dates=["Date"]).iloc[:60]
+    old = frame.set_axis(["date", "open", "high", "low", "close", "adj_close", "volume"], axis=1)
+    new = old.copy()
+    new.loc[:29, ["open", "high", "low", "close", "adj_close"]] /= 2  # split after day 29
+    new.loc[:29, "volume"] *= 2
+    new.loc[:49, "adj_close"] *= 0.99  # a dividend after day 49
+    for compared in (("close", "adj_close"), REFETCH_COLUMNS):
+        record = compare_histories(old, new, compared)
+        assert record is not None and record["n_dates"] == 50
+        assert (record["split"], record["close_factor"]) == ("2-for-1", 0.5)
+        assert record["split_after"] == f"{old['date'].iloc[29]:%Y-%m-%d}"  # not the dividend's day
+        assert record["split_by"] == f"{old['date'].iloc[30]:%Y-%m-%d}"
+    dividend = old.assign(adj_close=old["adj_close"] * 0.99)  # a dividend alone: no split
+    assert "split" not in compare_histories(old, dividend)
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:
