@@ -364,10 +364,10 @@ def require_config_inputs(store: CacheReader, config: StudyConfig, needs: DataNe
     ``study.sector``, ``study.news_file``, ``study.factors_file``), before any series is read."""
     where = config.where
     keys = {config.sector: "study.sector", config.market: "study.market"}
-    other = f"name another market than the default {config.market} in a config's study.market (--config)"
+    other = f"for a market other than {config.market}, set study.market in a config (--config)"
     for symbol in dict.fromkeys([config.market, *needs.symbols]):
         if symbol in keys and not store.has_series(symbol):
-            default = keys[symbol] == "study.market" and config.market == StudyConfig.market  # SPY unasked
+            default = keys[symbol] == "study.market" and config.market == StudyConfig.market  # maybe unasked
             message = store.not_cached(symbol, "prices or returns", other if default else "")
             raise InputError(where, message, field=keys[symbol])
     for key, name in (("news_file", config.news_file), ("factors_file", needs.factors_file)):

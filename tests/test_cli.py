@@ -186,8 +186,9 @@ def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
         "or returns for 'SPY'"
     )
     assert err.startswith(expected)
-    # the default, not the user's choice: the line says how to name another market
-    assert err.endswith("name another market than the default SPY in a config's study.market (--config))\n")
+    # the default, not the user's choice: the line says how to name another market (not calling a
+    # config's own market = "SPY" the default)
+    assert err.endswith(", or for a market other than SPY, set study.market in a config (--config))\n")
     assert not (tmp_path / "c").exists()
     config = tmp_path / "empty.toml"
     config.write_text("")  # an empty config: the same default
@@ -195,7 +196,7 @@ def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
     assert run(*args, "--cache", str(tmp_path / "c")) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"eventstudy: error: {config}, field 'study.market': ") and err.count("\n") == 1
-    assert "the default SPY" in err
+    assert "for a market other than SPY, set study.market" in err
 
 
 def test_a_config_proxy_missing_from_the_cache_names_the_config_and_its_key(
