@@ -214,9 +214,9 @@ def import_paths(
         _check_unchanged(path, digest)
         staged.append((summary, parts, provenance))
     questions: list[str] = []  # said once the files are imported
-    named: dict[Path, Path] = {}
-    for path in map(Path, returns):  # a file named twice is read once, as by _collect
-        named.setdefault(Path(os.path.normpath(path.absolute())), path)
+    named: dict[object, Path] = {}
+    for path in map(Path, returns):  # one file named twice (or by two links) is read once
+        named.setdefault(_same_file_key(path), path)
     for path in named.values():
         _check_regular(path)
         digest = _source_digest(path)
@@ -639,6 +639,16 @@ def _collect(paths: list[Path]) -> list[Path]:
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
+
+
+def _same_file_key(path: Path) -> object:
+    """What two names of one file share: its device and inode (a link, hard or symbolic, or
+    another spelling), else, for a name that is no file, the normalised path (refused later)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return Path(os.path.normpath(path.absolute()))
+    return (status.st_dev, status.st_ino)
 
 
 def _check_regular(path: Path) -> None:
