@@ -492,6 +492,9 @@ VALUE_PER_DEAL_REFERENCES: dict[str, str] = {
     ),
     "value_per_deal_dollar": "total_abnormal_value_usd / total_deal_usd over the same events",
 }
+COUNT_ROWS: frozenset[str] = frozenset({*CONFOUNDER_ROWS, *EXCLUSION_ROWS, *VALUE_PER_DEAL_REFERENCES})
+"""The rows of ``stats.parquet`` that count or sum rows of ``car.parquet``: no statistic of the
+registry (:data:`eventstudy.inference.STATISTICS`)."""
 
 
 class SharedDays(Protocol):

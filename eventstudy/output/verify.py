@@ -639,6 +639,7 @@ def verify(
                 result.tables.append(difference)
         result.compared = len(names)
         _explain_row_order(result)
+        result.notes += _unregistered_statistics(folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     current = package_versions(ENGINE_PACKAGES if "engine" in manifest else ())
@@ -650,6 +651,27 @@ def verify(
     if manifest.get("git_commit") != commit:
         result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
     return result
+
+
+def _unregistered_statistics(folder: Path) -> list[str]:
+    """A note naming the statistics of the folder's ``stats.parquet`` that this process has not
+    registered: the re-run cannot compute them (a notebook's ``register_statistic`` before
+    ``save_study``), so the tables differ by their rows, which read as a changed result."""
+    from eventstudy.aggregate import COUNT_ROWS
+    from eventstudy.inference import STATISTICS
+
+    try:
+        names = pd.read_parquet(folder / "stats.parquet", columns=["statistic"])["statistic"]
+    except (OSError, ValueError, KeyError, TypeError):  # none, or not the battery's: compared above
+        return []
+    unknown = sorted({str(name) for name in names.dropna().unique()} - set(STATISTICS) - COUNT_ROWS)
+    if not unknown:
+        return []
+    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    return [
+        f"stats.parquet holds statistics this process has not registered ({shown}), which the re-run "
+        "cannot compute: verify from Python after eventstudy.register_statistic registers them"
+    ]
 
 
 def _explain_row_order(result: VerifyResult) -> None:
