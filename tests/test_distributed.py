@@ -698,6 +698,9 @@ def test_local_n_is_read_as_the_number_it_writes() -> None:
 
     assert parse_scheduler("local:0000000002") == ("local", 2) == parse_scheduler("local:2")
     assert parse_scheduler("local") == ("local", None)
+    # a host whose name starts with "local" is an address (localhost:8786 was refused as local:N)
+    for address in ("localhost:8786", "localnode01:8786", "localhost"):
+        assert parse_scheduler(address) == ("address", None)
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,7 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
     text = spec.strip()
     if not text:
         raise InputError("--scheduler", "give local, local:N or a scheduler address such as tcp://host:8786")
-    if text.startswith("local"):
+    if text == "local" or text.startswith("local:"):  # localhost:8786 is an address
         match = _LOCAL.fullmatch(text)
         digits = None if match is None or match.group(1) is None else match.group(1).lstrip("0")  # 0002 is 2
         if match is None or digits == "":  # local:0
