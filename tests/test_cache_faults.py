@@ -190,6 +190,37 @@ def test_run_and_list_on_a_damaged_cache_exit_cleanly(launch_cache: Path, tmp_pa
     assert lines[-1] == f"1 problem(s) in {root}/ (44 cache files checked)"
 
 
+def test_a_kinds_folder_that_is_a_file_is_named_never_read_as_empty(
+    launch_cache: Path, shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """shares/ replaced by a file of the user's: a run gave no pair a dollar value (every count
+    read as none), cache verify found 0 problems and an import of counts failed naming a file
+    that does not exist (a finder). Each now names the folder; the user's file is kept."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    shutil.rmtree(root / "shares")
+    (root / "shares").write_text("my notes")
+    events, out = tmp_path / "events.csv", tmp_path / "out"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "e,2025-01-21,intraday,ORCL,partner,1e9,g,h\n"
+    )
+    args = ["--events", str(events), "--offline", "--no-peers", "--cache", str(root), "--out", str(out)]
+    status = main(["run", *args])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and not out.exists(), err
+    said = f"{root / 'shares' / 'ORCL.parquet'}: not a cache file (its folder {root / 'shares'} is a file, "
+    assert said in err, err
+    assert main(["cache", "verify", "--cache", str(root)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{root / 'shares'}: stray_file: not the cache's folder of shares: a file, which eventstudy did not "
+        "write; move it away"
+    )
+    assert main(["cache", "import", str(shared_data / "shares"), "--cache", str(root)]) == 2
+    assert f": {root / 'shares'} exists and was not written by eventstudy" in capsys.readouterr().err
+    assert (root / "shares").read_text() == "my notes"
+
+
 # -- failed writes --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("target", "error"),

@@ -594,8 +594,9 @@ def _check_not_foreign(
             target = store.factors_path(symbol) if factors else store.path(symbol, summary.kind)
             if store.foreign(target):
                 row, field = places.get((summary.source, symbol), (None, None))
+                there = target if target.parent.is_dir() else target.parent  # shares/ a file of the user's
                 message = (
-                    f"{target} exists and was not written by eventstudy (a folder, a link, or a file "
+                    f"{there} exists and was not written by eventstudy (a folder, a link, or a file "
                     "without its provenance record); nothing was imported: move that file away to import "
                     "this one"
                 )

@@ -661,8 +661,8 @@ class PriceStore:
             mode = _mode(path)
         except OSError:
             return False
-        if mode is None:
-            return False
+        if mode is None:  # nothing there; or its folder is the user's file, which a write replaced
+            return bool(_not_a_folder(path.parent))
         if not stat.S_ISREG(mode):
             return True
         try:
@@ -692,6 +692,9 @@ class PriceStore:
             pending = _journaled_temps(self.root)
         for kind in KINDS:
             folder = self.root / kind
+            if _not_a_folder(folder):  # where the cache keeps its files of the kind
+                detail = f"not the cache's folder of {kind}: {_not_a_folder(folder)}; move it away"
+                problems.append(CacheProblem(folder, "stray_file", detail))
             if not folder.is_dir():
                 continue
             for path in sorted(folder.iterdir()):
@@ -821,6 +824,15 @@ def _mode(path: Path) -> int | None:
         return None
 
 
+def _not_a_folder(path: Path) -> str:
+    """What ``path`` is when something other than a folder is there (``"a file, which eventstudy
+    did not write"``), else "" (a folder, or nothing)."""
+    mode = _mode(path)
+    if mode is None or stat.S_ISDIR(mode):
+        return ""
+    return f"{'a symbolic link' if stat.S_ISLNK(mode) else 'a file'}, which eventstudy did not write"
+
+
 def _regular(path: Path) -> bool:
     """Whether ``path`` is a regular file itself (not a link to one, a folder or a pipe)."""
     mode = _mode(path)
@@ -845,6 +857,9 @@ def cached(path: Path) -> bool:
     """
     mode = _mode(path)
     if mode is None:
+        other = _not_a_folder(path.parent)  # shares/ made a file: every count read as none, unsaid
+        if other:
+            raise CacheCorruptError(path, "foreign", f"its folder {path.parent} is {other}")
         return False
     if stat.S_ISREG(mode):
         return True
