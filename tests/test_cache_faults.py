@@ -221,6 +221,32 @@ def test_a_kinds_folder_that_is_a_file_is_named_never_read_as_empty(
     assert (root / "shares").read_text() == "my notes"
 
 
+def test_a_lock_that_is_a_folder_is_listed_and_named(
+    launch_cache: Path, shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """A lock file made a folder (or .locks a file) stopped every import, naming 'its lock file'
+    of a path that does not exist, while cache verify found 0 problems (a finder)."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    batch = root / ".locks" / "catalog" / "batch.lock"
+    batch.unlink(missing_ok=True)
+    batch.mkdir(parents=True)
+    assert main(["cache", "verify", "--cache", str(root)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{batch}: stray_file: not a lock file: a folder, which eventstudy did not make; every writer "
+        "stops on it"
+    )
+    assert main(["cache", "import", str(shared_data / "prices" / "NVDA.csv"), "--cache", str(root)]) == 2
+    assert f"cannot create its lock file {batch}: Is a directory" in capsys.readouterr().err
+    shutil.rmtree(root / ".locks")
+    (root / ".locks").write_text("x")
+    assert main(["cache", "verify", "--cache", str(root)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{root / '.locks'}: stray_file: not the cache's lock folder: a file, which eventstudy did not write"
+    )
+    assert batch.parent.parent.read_text() == "x"
+
+
 # -- failed writes --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("target", "error"),
@@ -959,12 +985,18 @@ def test_verify_clean_of_a_cache_whose_locks_cannot_be_made_with_nothing_to_clea
 ) -> None:
     """``--clean`` takes the cache's lock only when there is a file to remove: on a cache where
     no lock file can be made (read-only; here ``.locks`` is a file), with nothing to clean, it
-    reports as ``verify`` does instead of failing to take a lock."""
+    reports as ``verify`` does instead of failing to take a lock (and, as verify does, names the
+    file where the lock folder belongs: every import stops on it)."""
     shutil.rmtree(store.root / ".locks", ignore_errors=True)
     (store.root / ".locks").write_text("not a folder")
-    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("0 problem(s) in ") and out.count("\n") == 1
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"{store.root / '.locks'}: stray_file: not the cache's lock folder: a file, which eventstudy did "
+        "not write",
+        f"1 problem(s) in {store.root}/ (1 cache files checked)",
+    ]
+    assert captured.err == "" and (store.root / ".locks").read_text() == "not a folder"
 
 
 def test_the_cache_lock_tried_while_another_writer_lets_it_go_is_busy_not_an_error(

@@ -690,6 +690,7 @@ class PriceStore:
             if problem is not None:
                 problems.append(CacheProblem(_journal(self.root), "interrupted_batch", problem))
             pending = _journaled_temps(self.root)
+        problems += _damaged_locks(self.root)
         for kind in KINDS:
             folder = self.root / kind
             if _not_a_folder(folder):  # where the cache keeps its files of the kind
@@ -1384,6 +1385,24 @@ def _held(path: Path) -> bool:
         return False
 
 
+def _damaged_locks(root: Path) -> list[CacheProblem]:
+    """The entries of the cache's lock folder that block every writer: the folder a file, or a
+    lock file a folder or a link (an import then fails; ``cache verify`` found nothing)."""
+    locks = root / LOCKS
+    if _not_a_folder(locks):
+        return [CacheProblem(locks, "stray_file", f"not the cache's lock folder: {_not_a_folder(locks)}")]
+    if not locks.is_dir():
+        return []
+    found = []
+    for path in sorted(locks.rglob("*.lock")):
+        mode = _mode(path)
+        if mode is not None and not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "a link or a special file"
+            detail = f"not a lock file: {what}, which eventstudy did not make; every writer stops on it"
+            found.append(CacheProblem(path, "stray_file", detail))
+    return found
+
+
 def _lock_path(path: Path) -> Path:
     return path.parent.parent / LOCKS / path.parent.name / f"{path.name}.lock"
 
@@ -1402,7 +1421,7 @@ def _locked(path: Path, timeout: float) -> Iterator[None]:
             path, f"another process has held its lock {lock_path} for more than {timeout:g} s"
         ) from None
     except OSError as exc:
-        raise CacheWriteError(path, f"cannot create its lock file: {_os_reason(exc)}") from exc
+        raise CacheWriteError(path, f"cannot create its lock file {lock_path}: {_os_reason(exc)}") from exc
     try:
         yield
     finally:
