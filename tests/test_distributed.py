@@ -692,6 +692,21 @@ def test_a_bad_scheduler_is_one_line_and_exit_2(
     assert not out.exists()
 
 
+def test_a_folder_named_as_a_scheduler_file_is_refused_at_once(
+    launch_cache, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A folder x.json waited the whole timeout, then said there was no scheduler file (a finder)."""
+    monkeypatch.setattr("eventstudy.distributed.cluster.FILE_TIMEOUT", 5.0)
+    folder = tmp_path / "scheduler.json"
+    folder.mkdir()
+    out = tmp_path / "out"
+    assert main([*launch_args(launch_cache, out), "--scheduler", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        f"eventstudy: error: --scheduler: {folder} is not a file (a scheduler file is the JSON Dask writes)\n"
+    )
+    assert not out.exists()
+
+
 def test_local_n_is_read_as_the_number_it_writes() -> None:
     """local:0000000002 (ten characters) was taken for 10^9 workers and refused."""
     from eventstudy.distributed.cluster import parse_scheduler

@@ -179,6 +179,9 @@ def _wait_for_file(path: Path) -> None:
     """Wait up to :data:`FILE_TIMEOUT` seconds for a scheduler file to appear, then raise."""
     deadline = time.monotonic() + FILE_TIMEOUT
     while not path.is_file():
+        if path.exists():  # a folder named x.json waited the whole timeout to say "no file"
+            said = f"{path} is not a file (a scheduler file is the JSON Dask writes)"
+            raise InputError("--scheduler", said)
         if time.monotonic() >= deadline:
             raise InputError("--scheduler", f"no scheduler file at {path} after {FILE_TIMEOUT:g} s")
         time.sleep(0.1)
