@@ -283,8 +283,12 @@ def test_a_cache_at_a_url_is_read_through_fsspec(synthetic_cache, synthetic_even
         with pytest.raises(PeerDataError, match="copy it to the bucket, or use --no-peers"):
             run_distributed(events, "memory://dist-cache", config, scheduler=cluster, peers=("NOPE",))
         memory_fs.pipe(f"/dist-cache/prices/{events['ticker'].iloc[3]}.parquet", b"not parquet")
-        with pytest.raises(InputError, match=r"memory://.*/prices/T\d+\.parquet: damaged cache file"):
+        damaged = r"memory://.*/prices/T\d+\.parquet: damaged cache file"
+        with pytest.raises(InputError, match=damaged) as refused:
             run_distributed(events, "memory://dist-cache", config, scheduler=cluster, rows_per_partition=30)
+        # not the advice of cache verify, which refuses a URL (a finder)
+        said = str(refused.value)
+        assert said.endswith("re-import or re-fetch it") and "cache verify" not in said, said
     finally:
         memory_fs.rm("/dist-cache", recursive=True)
 

@@ -196,17 +196,22 @@ class CacheCorruptError(DataUnavailableError):
         self.reason = reason
         text = str(path)  # a URL (s3://...) is named as given: Path would fold its "//"
         url = "://" in text
-        shown, root = (text, text.rsplit("/", 2)[0]) if url else (self.path, self.path.parent.parent)
+        shown = text if url else self.path
+        root = None if url else self.path.parent.parent  # cache verify reads a folder, not a URL
         if kind == "foreign":  # the user's: an import or a fetch refuses to replace it
             super().__init__(
                 f"{shown}: not a cache file ({reason}); eventstudy neither reads nor replaces it: move it "
-                f"out of the cache (list every such entry with: eventstudy cache verify --cache {root})"
+                f"out of the cache{_listed(root, 'such entry')}"
             )
             return
-        super().__init__(
-            f"{shown}: damaged cache file ({kind}: {reason}); {advice} "
-            f"(list every damaged file with: eventstudy cache verify --cache {root})"
-        )
+        listed = _listed(root, "damaged file")
+        super().__init__(f"{shown}: damaged cache file ({kind}: {reason}); {advice}{listed}")
+
+
+def _listed(root: Path | None, what: str) -> str:
+    """How to list every ``what`` of the cache folder ``root`` ("" for a cache at a URL, which
+    ``cache verify`` does not read: it is checked where it was made)."""
+    return "" if root is None else f" (list every {what} with: eventstudy cache verify --cache {root})"
 
 
 class CacheWriteError(InputError):
