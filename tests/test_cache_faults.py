@@ -219,6 +219,19 @@ def test_a_kinds_folder_that_is_a_file_is_named_never_read_as_empty(
     assert main(["cache", "import", str(shared_data / "shares"), "--cache", str(root)]) == 2
     assert f": {root / 'shares'} exists and was not written by eventstudy" in capsys.readouterr().err
     assert (root / "shares").read_text() == "my notes"
+    # shares/ a link to a folder elsewhere (another disk) is the cache's folder: imported, read
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "shares").unlink()
+    (root / "shares").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["cache", "import", str(shared_data / "shares"), "--cache", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["run", *args[:-2], "--out", str(tmp_path / "linked")]) == 0
+    assert main(["run", *args[:-4], "--cache", str(launch_cache), "--out", str(tmp_path / "plain")]) == 0
+    linked, plain = (pd.read_parquet(tmp_path / name / "car.parquet") for name in ("linked", "plain"))
+    pd.testing.assert_series_equal(linked["mcap_prev_usd"], plain["mcap_prev_usd"])
+    assert linked["mcap_prev_usd"].notna().any() and (elsewhere / "ORCL.parquet").is_file()
+    assert main(["cache", "verify", "--cache", str(root)]) == 0
 
 
 def test_a_lock_that_is_a_folder_is_listed_and_named(

@@ -832,11 +832,12 @@ def _mode(path: Path) -> int | None:
 
 def _not_a_folder(path: Path) -> str:
     """What ``path`` is when something other than a folder is there (``"a file, which eventstudy
-    did not write"``), else "" (a folder, or nothing)."""
+    did not write"``), else "" (a folder or a link to one, as a user may keep shares/ on another
+    disk; or nothing)."""
     mode = _mode(path)
-    if mode is None or stat.S_ISDIR(mode):
+    if mode is None or path.is_dir():
         return ""
-    return f"{'a symbolic link' if stat.S_ISLNK(mode) else 'a file'}, which eventstudy did not write"
+    return f"{'a link to no folder' if stat.S_ISLNK(mode) else 'a file'}, which eventstudy did not write"
 
 
 def _regular(path: Path) -> bool:
