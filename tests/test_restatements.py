@@ -291,6 +291,15 @@ def test_a_split_then_a_dividend_is_a_split(shared_data: Path) -> None:
         assert record["split_by"] == f"{old['date'].iloc[30]:%Y-%m-%d}"
     dividend = old.assign(adj_close=old["adj_close"] * 0.99)  # a dividend alone: no split
     assert "split" not in compare_histories(old, dividend)
+    # A close one history lacks on a day after the split (a gap filled, or a row without a Close)
+    # made the split end on that day, and the unchanged days between hid it (a finder): the split
+    # ends on the last day whose close moved.
+    for gap in ("old", "new"):
+        old_side, new_side = old.copy(), new.copy()
+        (old_side if gap == "old" else new_side).loc[40, ["close", "adj_close"]] = np.nan
+        record = compare_histories(old_side, new_side)
+        split_day = f"{old['date'].iloc[29]:%Y-%m-%d}"
+        assert (record["split"], record["split_after"]) == ("2-for-1", split_day), gap
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:

@@ -152,17 +152,19 @@ def compare_histories(
         "old_content_sha256": content_sha256(old.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
         "new_content_sha256": content_sha256(new.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
     }
-    split = split_of_closes(
-        both.loc[closes, "close_old"].to_numpy(float), both.loc[closes, "close_new"].to_numpy(float)
-    )
+    old_close, new_close = (both[f"close_{side}"].to_numpy(float) for side in ("old", "new"))
+    split = split_of_closes(old_close[closes], new_close[closes])
+    # The split's days are those whose close moved: one that only gained or lost a close (a gap
+    # filled after the split) made the split end there, and the unchanged days between hid it.
+    moved = closes & np.isfinite(old_close) & np.isfinite(new_close)
     if split is not None:  # a split restates every earlier day: a bad tick's correction is none
-        before = (both["date"] <= both.loc[closes, "date"].max()).to_numpy()
-        kept = before & ~closes & np.isfinite(both["close_old"].to_numpy(float))
+        before = (both["date"] <= both.loc[moved, "date"].max()).to_numpy()
+        kept = before & ~closes & np.isfinite(old_close) & np.isfinite(new_close)
         if kept.sum() > int(SPLIT_OUTLIER_SHARE * before.sum()):
             split = None
     if split is not None:
         text, close_factor = split
-        split_after = both.loc[closes, "date"].max()
+        split_after = both.loc[moved, "date"].max()
         after = both["date"] > split_after
         split_by = both.loc[after, "date"].min() if after.any() else new["date"].max()
         record["split"] = text
