@@ -260,6 +260,33 @@ def test_a_lock_that_is_a_folder_is_listed_and_named(
     assert batch.parent.parent.read_text() == "x"
 
 
+def test_the_advice_quotes_a_cache_folder_whose_name_has_a_space(
+    launch_cache: Path, tmp_path: Path, capsys
+) -> None:
+    """'eventstudy cache verify --cache my cache' failed as typed ("unrecognized arguments:
+    cache", a finder): the advice's folder is quoted as a shell reads it."""
+    import shlex
+
+    root = tmp_path / "my cache"
+    shutil.copytree(launch_cache, root)
+    nvda = PriceStore(root).price_path("NVDA")
+    nvda.write_bytes(nvda.read_bytes()[:1000])
+    assert main(["cache", "list", "--cache", str(root)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("NVDA"))
+    advice = line.split("see: ", 1)[1]
+    assert shlex.split(advice) == ["eventstudy", "cache", "verify", "--cache", str(root)]
+    with pytest.raises(CacheCorruptError) as damaged:
+        PriceStore(root).read_prices("NVDA")
+    advice = str(damaged.value).rsplit("with: ", 1)[1].removesuffix(")")
+    assert shlex.split(advice) == ["eventstudy", "cache", "verify", "--cache", str(root)]
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-01-21,pre,ZZZ,p,,g,h\n")
+    out = tmp_path / "o"
+    assert main(["run", "--events", str(events), "--offline", "--cache", str(root), "--out", str(out)]) == 2
+    advice = capsys.readouterr().err.split("import them with: ", 1)[1].split(", or")[0].removesuffix(")\n")
+    assert shlex.split(advice) == ["eventstudy", "cache", "import", "PATH", "--cache", str(root)]
+
+
 # -- failed writes --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("target", "error"),

@@ -140,8 +140,10 @@ def import_files(args: argparse.Namespace) -> int:
 
 def list_cache(args: argparse.Namespace) -> int:
     from eventstudy.data.store import CacheCorruptError, PriceStore
+    from eventstudy.text import shell_line
 
     store = PriceStore(existing_cache(args.cache))
+    verify = f"eventstudy cache verify --cache {shell_line([args.cache])}"  # a folder named "my cache"
     rows = sorted((symbol, kind) for kind in ("prices", "returns") for symbol in store.symbols(kind))
     if not rows:
         print(f"no price or returns series in {args.cache}/ (add some with: eventstudy cache import)")
@@ -152,7 +154,7 @@ def list_cache(args: argparse.Namespace) -> int:
             source = store.provenance(store.path(symbol, kind)).get("source", "?")
         except CacheCorruptError as exc:
             state = "NOT A CACHE FILE" if exc.kind == "foreign" else "DAMAGED"
-            print(f"{symbol:<8} {state} ({exc.kind}); see: eventstudy cache verify --cache {args.cache}")
+            print(f"{symbol:<8} {state} ({exc.kind}); see: {verify}")
             continue
         first, last = frame["date"].min().date(), frame["date"].max().date()
         print(f"{symbol:<8} {first} .. {last} {len(frame):>6} rows  {source}")
