@@ -162,16 +162,21 @@ _ASKED_LARGE_DECIMAL = (
 )
 
 
+SERIES_JUDGED = 20
+"""The nonzero returns from which a series' own median |return| is judged (a file's pooled median
+is judged at any size): the median of two returns, one of them -99%, is no sign of units."""
+
+
 def doubts(parsed: ParsedReturns) -> list[str]:
     """Sentences a user should read after importing ``parsed``: a median |return| above
     :data:`LARGE_MEDIAN_RETURN`, or below :data:`SMALL_MEDIAN_RETURN` in percent (are the units
-    right?), of the whole file or, where only some of its series have one, of each of those
-    (one column of decimals in a panel of percent was judged by the file's median and passed),
-    and the ids without any return."""
+    right?), of the whole file or, where only some of its series have one, of each of those with
+    :data:`SERIES_JUDGED` returns (one column of decimals in a panel of percent was judged by the
+    file's median and passed), and the ids without any return."""
     said = []
     returns = {s.symbol: s.frame["ret"].to_numpy(float) for s in parsed.series}
-    medians = {symbol: _median_size(values) for symbol, values in returns.items()}
-    medians = {symbol: median for symbol, median in medians.items() if median > 0}  # some nonzero return
+    sizes = {symbol: np.abs(v[np.isfinite(v) & (v != 0)]) for symbol, v in returns.items()}
+    medians = {symbol: float(np.median(v)) for symbol, v in sizes.items() if v.size >= SERIES_JUDGED}
     pooled = _median_size(np.concatenate([*returns.values(), np.empty(0)]))
     percent = parsed.provenance.get("units") == "percent"
     questions = (  # (whose median it fits, its percent format, the question)
@@ -180,11 +185,11 @@ def doubts(parsed: ParsedReturns) -> list[str]:
         (lambda m: not percent and m > LARGE_MEDIAN_RETURN, "{:.0%}", _ASKED_LARGE_DECIMAL),
     )
     for fits, shown, question in questions:
-        flagged = [symbol for symbol, median in medians.items() if fits(median)]
-        if flagged and len(flagged) == len(medians) and fits(pooled):  # the whole file
+        if fits(pooled):  # the whole file
             median = f"{pooled:.4g} ({shown.format(pooled)} a period)"
             said.append(f"{parsed.path}: the median |return| is {median} {question}")
             continue
+        flagged = [symbol for symbol, median in medians.items() if fits(median)]
         said += [
             f"{parsed.path}: the median |return| of {symbol} is {medians[symbol]:.4g} "
             f"({shown.format(medians[symbol])} a period) {question}"
