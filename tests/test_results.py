@@ -424,9 +424,18 @@ def test_verify_names_the_statistics_a_notebook_registered(small, capsys) -> Non
         out = capsys.readouterr().out
         assert "stats.parquet: shape" in out
         assert (
-            "stats.parquet holds statistics this process has not registered (median_car_verify_test), which "
-            "the re-run cannot compute: verify from Python after eventstudy.register_statistic registers them"
+            "stats.parquet holds statistics this process has not registered ('median_car_verify_test'), "
+            "which the re-run cannot compute: verify from Python after eventstudy.register_statistic "
+            "registers them"
         ) in out
+        # a stats.parquet edited since the run: verify says so, and does not advise registering
+        # what the edit wrote (a finder renamed a row 'caar ')
+        stats = pd.read_parquet(saved / "stats.parquet")
+        stats.loc[stats["statistic"] == "caar", "statistic"] = "caar "
+        stats.to_parquet(saved / "stats.parquet")
+        assert main(["verify", str(saved)]) == 1
+        out = capsys.readouterr().out
+        assert "stats.parquet: changed since" in out and "has not registered" not in out, out
     finally:
         STATISTICS.pop("median_car_verify_test", None)
 

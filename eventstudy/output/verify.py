@@ -639,7 +639,8 @@ def verify(
                 result.tables.append(difference)
         result.compared = len(names)
         _explain_row_order(result)
-        result.notes += _unregistered_statistics(folder)
+        if not any(problem.startswith("stats.parquet:") for problem in result.files):  # not edited
+            result.notes += _unregistered_statistics(folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     current = package_versions(ENGINE_PACKAGES if "engine" in manifest else ())
@@ -667,7 +668,7 @@ def _unregistered_statistics(folder: Path) -> list[str]:
     unknown = sorted({str(name) for name in names.dropna().unique()} - set(STATISTICS) - COUNT_ROWS)
     if not unknown:
         return []
-    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    shown = ", ".join(map(repr, unknown[:5])) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
     return [
         f"stats.parquet holds statistics this process has not registered ({shown}), which the re-run "
         "cannot compute: verify from Python after eventstudy.register_statistic registers them"
