@@ -720,6 +720,7 @@ def test_local_n_is_read_as_the_number_it_writes() -> None:
     # a host whose name starts with "local" is an address (localhost:8786 was refused as local:N)
     for address in ("localhost:8786", "localnode01:8786", "localhost"):
         assert parse_scheduler(address) == ("address", None)
+    assert parse_scheduler("LOCAL") == ("local", None) and parse_scheduler("Local:2") == ("local", 2)
 
 
 @pytest.mark.parametrize(

@@ -67,8 +67,8 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
     text = spec.strip()
     if not text:
         raise InputError("--scheduler", "give local, local:N or a scheduler address such as tcp://host:8786")
-    if text == "local" or text.startswith("local:"):  # localhost:8786 is an address
-        match = _LOCAL.fullmatch(text)
+    if text.lower() == "local" or text.lower().startswith("local:"):  # localhost:8786 is an address
+        match = _LOCAL.fullmatch(text.lower())  # LOCAL tried to reach a host of that name
         digits = None if match is None or match.group(1) is None else match.group(1).lstrip("0")  # 0002 is 2
         if match is None or digits == "":  # local:0
             raise InputError("--scheduler", f"{spec!r}: write local, or local:N with N >= 1 worker processes")
