@@ -339,7 +339,7 @@ def test_ids_colliding_across_files_or_kinds_name_the_row_and_field(cache, tmp_p
     # from itself
     args = ["cache", "import", "--returns", str(second), "--returns", f"{tmp_path}/./second.csv"]
     assert main([*args, "--units", "percent", "--cache", str(tmp_path / "twice")]) == 0
-    assert ", 2 return series (2 returns) into" in capsys.readouterr().out
+    assert "imported 2 return series (2 returns) into" in capsys.readouterr().out
     store = PriceStore(tmp_path / "twice")
     assert [store.read_returns_table(s).frame["ret"].item() for s in "ZY"] == [0.01, 0.02]
     (tmp_path / "soft.csv").symlink_to(second)  # links to it: the same file (a finder)
@@ -348,7 +348,7 @@ def test_ids_colliding_across_files_or_kinds_name_the_row_and_field(cache, tmp_p
     for name in (second, tmp_path / "soft.csv", tmp_path / "hard.csv"):
         args += ["--returns", str(name)]
     assert main(args) == 0
-    assert ", 2 return series (2 returns) into" in capsys.readouterr().out
+    assert "imported 2 return series (2 returns) into" in capsys.readouterr().out
     prices = tmp_path / "GOOD.csv"  # GOOD has returns in the cache: no prices beside them
     prices.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1,1,1,1,1\n")
     assert main(["cache", "import", str(prices), "--cache", str(cache)]) == 2

@@ -271,14 +271,15 @@ def test_bad_price_file_is_not_imported(shared_data, tmp_path, capsys) -> None:
 
 def test_the_import_summary_counts_every_kind_it_imported(shared_data, tmp_path, capsys) -> None:
     """An import of earnings dates and factor files once printed 'imported 0 price files (0 rows)
-    and 0 share counts for 0 tickers', as if nothing had been imported."""
+    and 0 share counts for 0 tickers', as if nothing had been imported; it names the kinds it
+    imported, and no other (two finders: '0 price files (0 rows)' before every returns import)."""
     cache = tmp_path / "cache"
     paths = [str(shared_data / name) for name in ("earnings", "factors", "shares")]
     assert run("cache", "import", *paths, "--cache", str(cache)) == 0
     earnings = pd.read_csv(shared_data / "earnings" / "earnings_dates.csv")
     shares = pd.read_csv(shared_data / "shares" / "shares_outstanding.csv")
     expected = (
-        f"imported 0 price files (0 rows) and {len(shares)} share counts for {shares['ticker'].nunique()} "
+        f"imported {len(shares)} share counts for {shares['ticker'].nunique()} "
         f"tickers, {len(earnings)} earnings dates for {earnings['ticker'].nunique()} tickers, factor files "
         "F-F_Momentum_Factor_daily, F-F_Research_Data_5_Factors_2x3_daily, F-F_Research_Data_Factors_daily "
         f"into {cache}/\n"

@@ -104,23 +104,26 @@ def import_files(args: argparse.Namespace) -> int:
     prices = [f for f in imported if f.kind == "prices"]
     shares = [f for f in imported if f.kind == "shares"]
     returns = [f for f in imported if f.kind == "returns"]
-    n_tickers = sum(len(f.symbols) for f in shares)
-    line = (
-        f"imported {counted(len(prices), 'price file')} ({counted(sum(f.rows for f in prices), 'row')}) and "
-        f"{counted(sum(f.rows for f in shares), 'share count')} for {counted(n_tickers, 'ticker')}"
-    )
+    earnings = [f for f in imported if f.kind == "earnings"]
+    factors = sorted(symbol for f in imported if f.kind == "factors" for symbol in f.symbols)
+    said = []  # the kinds imported: "0 price files (0 rows) and 0 share counts" read as nothing
+    if prices:
+        said.append(f"{counted(len(prices), 'price file')} ({counted(sum(f.rows for f in prices), 'row')})")
+    if shares:
+        n_counts, n_tickers = sum(f.rows for f in shares), sum(len(f.symbols) for f in shares)
+        said.append(f"{counted(n_counts, 'share count')} for {counted(n_tickers, 'ticker')}")
     if returns:
         n_series = sum(len(f.symbols) for f in returns)
-        line += f", {counted(n_series, 'return series', 'return series')} "
-        line += f"({counted(sum(f.rows for f in returns), 'return')})"
-    earnings = [f for f in imported if f.kind == "earnings"]
+        said.append(
+            f"{counted(n_series, 'return series', 'return series')} "
+            f"({counted(sum(f.rows for f in returns), 'return')})"
+        )
     if earnings:
         n_dates, n_dated = sum(f.rows for f in earnings), sum(len(f.symbols) for f in earnings)
-        line += f", {counted(n_dates, 'earnings date')} for {counted(n_dated, 'ticker')}"
-    factors = sorted(symbol for f in imported if f.kind == "factors" for symbol in f.symbols)
+        said.append(f"{counted(n_dates, 'earnings date')} for {counted(n_dated, 'ticker')}")
     if factors:
-        line += f", factor files {', '.join(factors)}"
-    print(f"{line} into {args.cache}/")
+        said.append(f"factor files {', '.join(factors)}")
+    print(f"imported {', '.join(said) or 'nothing'} into {args.cache}/")
     for file in imported:
         for symbol, record in file.replacements:  # one line per series whose cached rows it changed
             if file.kind == "shares":
