@@ -300,6 +300,20 @@ def test_a_split_then_a_dividend_is_a_split(shared_data: Path) -> None:
         record = compare_histories(old_side, new_side)
         split_day = f"{old['date'].iloc[29]:%Y-%m-%d}"
         assert (record["split"], record["split_after"]) == ("2-for-1", split_day), gap
+        # many closes one side lacks (days 35..55, filled in the other): the split was judged on
+        # every day whose close changed, fewer than half of them on both sides, and missed
+        old_side, new_side = old.copy(), new.copy()
+        (old_side if gap == "old" else new_side).loc[35:55, ["close", "adj_close"]] = np.nan
+        record = compare_histories(old_side, new_side)
+        assert (record["split"], record["split_after"]) == ("2-for-1", split_day), gap
+        # the last day before the split without a close on one side: split_by is the first day with
+        # a close on both, which shows the split (it was that day, which shows nothing)
+        old_side, new_side = old.copy(), new.copy()
+        (old_side if gap == "old" else new_side).loc[29, ["close", "adj_close"]] = np.nan
+        record = compare_histories(old_side, new_side)
+        assert (record["split_after"], record["split_by"]) == (
+            f"{old['date'].iloc[28]:%Y-%m-%d}", f"{old['date'].iloc[30]:%Y-%m-%d}"
+        ), gap
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:

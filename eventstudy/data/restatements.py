@@ -153,19 +153,21 @@ def compare_histories(
         "new_content_sha256": content_sha256(new.loc[:, list(PRICE_COLUMNS)].reset_index(drop=True)),
     }
     old_close, new_close = (both[f"close_{side}"].to_numpy(float) for side in ("old", "new"))
-    split = split_of_closes(old_close[closes], new_close[closes])
-    # The split's days are those whose close moved: one that only gained or lost a close (a gap
-    # filled after the split) made the split end there, and the unchanged days between hid it.
-    moved = closes & np.isfinite(old_close) & np.isfinite(new_close)
+    # The split's days are those whose close moved, a close on both sides: a day that only gained
+    # or lost one (gaps filled in the new file) said nothing of a split, yet made it end there, or
+    # fewer than half the days, and hid it.
+    two = np.isfinite(old_close) & np.isfinite(new_close)
+    moved = closes & two
+    split = split_of_closes(old_close[moved], new_close[moved])
     if split is not None:  # a split restates every earlier day: a bad tick's correction is none
         before = (both["date"] <= both.loc[moved, "date"].max()).to_numpy()
-        kept = before & ~closes & np.isfinite(old_close) & np.isfinite(new_close)
+        kept = before & ~closes & two
         if kept.sum() > int(SPLIT_OUTLIER_SHARE * before.sum()):
             split = None
     if split is not None:
         text, close_factor = split
         split_after = both.loc[moved, "date"].max()
-        after = both["date"] > split_after
+        after = (both["date"] > split_after) & two  # an unchanged close on both sides shows it
         split_by = both.loc[after, "date"].min() if after.any() else new["date"].max()
         record["split"] = text
         record["close_factor"] = close_factor
