@@ -79,6 +79,14 @@ def counted(value: int, noun: str, plural: str | None = None) -> str:
 _ESCAPES = {"\\": "\\\\", "'": "\\'", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
+def shell_path(path: object) -> str:
+    """``path`` as a command's argument in advice the user types: quoted by :func:`shell_line`,
+    and ``./`` before a name that begins with ``-``, which the command would read as an option
+    (``--cache -mycache``: "expected one argument")."""
+    text = str(path)
+    return shell_line([f"./{text}" if text.startswith("-") else text])
+
+
 def shell_line(arguments: Iterable[object]) -> str:
     r"""A command line for a POSIX shell that :func:`plain` leaves as it is: each argument quoted
     (:func:`shlex.quote`), and one that :func:`plain` would change (a run of spaces, a tab, a line

@@ -261,7 +261,7 @@ def test_a_lock_that_is_a_folder_is_listed_and_named(
 
 
 def test_the_advice_quotes_a_cache_folder_whose_name_has_a_space(
-    launch_cache: Path, tmp_path: Path, capsys
+    launch_cache: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
     """'eventstudy cache verify --cache my cache' failed as typed ("unrecognized arguments:
     cache", a finder): the advice's folder is quoted as a shell reads it."""
@@ -285,6 +285,16 @@ def test_the_advice_quotes_a_cache_folder_whose_name_has_a_space(
     assert main(["run", "--events", str(events), "--offline", "--cache", str(root), "--out", str(out)]) == 2
     advice = capsys.readouterr().err.split("import them with: ", 1)[1].split(", or")[0].removesuffix(")\n")
     assert shlex.split(advice) == ["eventstudy", "cache", "import", "PATH", "--cache", str(root)]
+    # a relative folder named -c: "--cache -c" reads as an option (expected one argument)
+    with monkeypatch.context() as patch:
+        patch.chdir(tmp_path)
+        shutil.copytree(root, tmp_path / "-c")
+        with pytest.raises(SystemExit):  # as the advice had it typed
+            main(["cache", "list", "--cache", "-c"])
+        capsys.readouterr()
+        assert main(["cache", "list", "--cache=-c"]) == 0
+        line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("NVDA"))
+        assert line.endswith("see: eventstudy cache verify --cache ./-c")
 
 
 # -- failed writes --------------------------------------------------------------------------

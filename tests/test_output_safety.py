@@ -1475,6 +1475,24 @@ def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_pat
     assert load_study(folder).stats["value"].iloc[0] == 99.0
 
 
+def test_load_studys_advice_quotes_the_folder(verified: Path, tmp_path: Path) -> None:
+    """'eventstudy verify /tmp/.../my run' broke as typed (a finder): quoted as a shell reads it."""
+    import shlex
+    import shutil
+
+    from eventstudy import load_study
+
+    folder = tmp_path / "my run"
+    shutil.copytree(verified, folder)
+    stats = pd.read_parquet(folder / "stats.parquet")
+    stats.loc[0, "value"] = 99.0
+    stats.to_parquet(folder / "stats.parquet", index=False)
+    with pytest.raises(InputError) as refused:
+        load_study(folder)
+    advice = str(refused.value).split("(", 1)[1].split(" says what differs")[0]
+    assert shlex.split(advice) == ["eventstudy", "verify", str(folder)]
+
+
 def test_saving_results_the_report_refuses_names_the_table_not_a_removed_folder(
     verified: Path, tmp_path: Path
 ) -> None:

@@ -143,10 +143,10 @@ def import_files(args: argparse.Namespace) -> int:
 
 def list_cache(args: argparse.Namespace) -> int:
     from eventstudy.data.store import CacheCorruptError, PriceStore
-    from eventstudy.text import shell_line
+    from eventstudy.text import shell_path
 
     store = PriceStore(existing_cache(args.cache))
-    verify = f"eventstudy cache verify --cache {shell_line([args.cache])}"  # a folder named "my cache"
+    verify = f"eventstudy cache verify --cache {shell_path(args.cache)}"  # a folder named "my cache"
     rows = sorted((symbol, kind) for kind in ("prices", "returns") for symbol in store.symbols(kind))
     if not rows:
         print(f"no price or returns series in {args.cache}/ (add some with: eventstudy cache import)")

@@ -88,7 +88,7 @@ from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.flock import flock_within
 from eventstudy.hashing import content_sha256, csv_sha256, file_sha256
 from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, symbol_problem
-from eventstudy.text import shell_line
+from eventstudy.text import shell_path
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
 NEGATIVE_VOLUME = "is negative: a volume counts the shares traded (the abnormal-volume model takes its log)"
@@ -214,7 +214,7 @@ def _listed(root: Path | None, what: str) -> str:
     ``cache verify`` does not read: it is checked where it was made)."""
     if root is None:
         return ""
-    return f" (list every {what} with: eventstudy cache verify --cache {shell_line([root])})"  # "my cache"
+    return f" (list every {what} with: eventstudy cache verify --cache {shell_path(root)})"  # "my cache"
 
 
 class CacheWriteError(InputError):
@@ -363,7 +363,7 @@ class PriceStore:
         )
         return (
             f"no cached {what} for {symbol!r} in {self.root}{hint} "
-            f"(import them with: eventstudy cache import PATH --cache {shell_line([self.root])}"
+            f"(import them with: eventstudy cache import PATH --cache {shell_path(self.root)}"
             f"{', or ' + otherwise if otherwise else ''})"
         )
 
@@ -516,7 +516,7 @@ class PriceStore:
         if not cached(path):
             raise DataUnavailableError(
                 f"no cached factor file {name!r} in {self.root} (import Ken French's daily CSV with: "
-                f"eventstudy cache import PATH --cache {shell_line([self.root])}, or run without --offline)"
+                f"eventstudy cache import PATH --cache {shell_path(self.root)}, or run without --offline)"
             )
         return read_cache_table(path, "factors")
 

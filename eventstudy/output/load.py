@@ -13,6 +13,7 @@ from eventstudy.output.folder import edited_tables, regular_file
 from eventstudy.output.manifest import MODEL_SETTINGS
 from eventstudy.output.verify import read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
+from eventstudy.text import shell_path
 
 if TYPE_CHECKING:
     from eventstudy.backtest.engine import BacktestResults
@@ -47,10 +48,11 @@ def load_study(folder: str | Path) -> StudyResults:
     manifest = read_manifest_file(regular_file(manifest_path, "manifest"))  # the shapes verify reads
     edited = edited_tables(folder, manifest)
     if edited:  # an edited table was loaded as the run's, and save_study sealed it as its own
+        verify = f"eventstudy verify {shell_path(folder)}"  # a folder "my run" typed as two arguments
         raise InputError(
             str(folder),
-            f"{edited}; a load reads a run's tables as it wrote them (eventstudy verify {folder} says what "
-            "differs; re-run the study to change its results)",
+            f"{edited}; a load reads a run's tables as it wrote them ({verify} says what differs; re-run "
+            "the study to change its results)",
         )
     config = StudyConfig.from_dict(manifest["config"], str(manifest_path))
     tables: dict[str, Any] = {name: _read_table(folder / file) for name, file in TABLE_FILES.items()}
