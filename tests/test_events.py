@@ -497,3 +497,9 @@ def test_a_utf16_file_and_digits_of_other_scripts_are_named_as_such(tmp_path: Pa
     for read in (read_events, read_text_table):
         with pytest.raises(InputError, match=r"u16.csv, row 1: UTF-16 text, not UTF-8; re-save the file"):
             read(utf16)
+    # a parquet file (a run's events.parquet) was "not UTF-8 text (byte 0xb0: Latin-1 ...?)"
+    frame = read_events(write(tmp_path, HEADER, GOOD))
+    for name in ("events.parquet", "events.csv"):  # named either way: its first bytes say parquet
+        frame.to_parquet(tmp_path / name)
+        with pytest.raises(InputError, match=rf"{name}: is a parquet file; an events file is CSV \(columns"):
+            read_events(tmp_path / name)

@@ -165,7 +165,22 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     if path.is_fifo():  # open() would wait for a writer forever
         raise InputError(str(path), "is a named pipe, not an events file")
     _check_size(path, memory_per_row)
+    if _is_parquet(path):  # was "not UTF-8 text (byte 0xb0 ...)": a run's events.parquet, say
+        raise InputError(
+            str(path),
+            "is a parquet file; an events file is CSV (columns event_id, announced, timing, ticker, role, "
+            "deal_usd, group, headline)",
+        )
     return _parse_events(read_csv_text(path, "cannot read the events file"), path, RESERVED_LABELS)
+
+
+def _is_parquet(path: Path) -> bool:
+    """Whether ``path`` begins as a parquet file does (``PAR1``)."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) == b"PAR1"
+    except OSError:  # said by the CSV reader, which names it
+        return False
 
 
 def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.DataFrame:
