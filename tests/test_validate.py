@@ -224,8 +224,10 @@ def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
         ({12: 1e-3}, [12]),  # a one-day drop of 99.9%
         (dict.fromkeys(range(12, 30), 1000.0), [12]),  # a level shift: the day it happens
         ({12: 1000.0, 14: 1000.0}, [12, 14]),  # two spikes: each day once
-        # a two-day plateau: the days it starts and ends (both of its days' returns are missing)
-        ({12: 1000.0, 13: 1000.0}, [12, 14]),
+        # a two-day plateau: its two days (it flagged the day it started and the good day after it,
+        # keeping day 13's price, 1000 times too high: a finder's backtest entered at it)
+        ({12: 1000.0, 13: 1000.0}, [12, 13]),
+        (dict.fromkeys((12, 13, 14), 100.0), [12, 13, 14]),  # three days in cents
         # Yahoo's cents/pence mixup on a day the price itself fell 3% (a ratio of 97, not 100):
         # once let through, as +9,600% and then -99%
         ({12: 100 * 0.97}, [12]),

@@ -385,9 +385,10 @@ def absurd_masks(
     (dict, dict)
         Boolean masks by column: prices above :data:`MAX_PRICE`; and rows ``t`` whose ratio
         to the last usable price before them (finite, positive, not above :data:`MAX_PRICE`)
-        is above :data:`PRICE_RATIO_BOUND` or below its inverse (``close`` and ``adj_close`` only),
-        except the day after a one-day spike (a flagged day whose ratio undoes the flagged
-        day before it, within the bounds).
+        is above :data:`PRICE_RATIO_BOUND` or below its inverse (``close`` and ``adj_close`` only);
+        where the next such jump undoes one (the price after it within the bounds of the price
+        before the first), the days between the two are flagged instead, and the day after them
+        is not (a one-day spike, or a run of days quoted in cents).
     """
     too_high = {name: np.isfinite(v) & (v > MAX_PRICE) for name, v in columns.items()}
     jumps: dict[str, np.ndarray] = {}
@@ -404,13 +405,23 @@ def absurd_masks(
             with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
                 ratio = values[rows[1:]] / values[rows[:-1]]
             out = (ratio > PRICE_RATIO_BOUND) | (ratio < 1.0 / PRICE_RATIO_BOUND)
-            for i in np.flatnonzero(out[1:] & out[:-1]).tolist():  # i + 1 follows a flagged day i
-                # Two ratios may overflow each other's product (inf: outside the bounds).
-                with np.errstate(over="ignore"):
-                    bound = PRICE_RATIO_BOUND
-                    undone = out[i] and 1.0 / bound <= ratio[i] * ratio[i + 1] <= bound
-                if undone:
-                    out[i + 1] = False  # the spike's day i is the outlier; the day after is not
+            # A jump that the next jump undoes (the price back within the bounds of the one before
+            # the first) leaves a run of bad days between them, one day for a spike: the run is
+            # flagged, not the day after it. Three days in cents were flagged on their first day and
+            # the good day after them, and the two cents days between were kept (a backtest entered
+            # at 100 times the price).
+            jumps_at = np.flatnonzero(out).tolist()
+            k = 0
+            while k + 1 < len(jumps_at):
+                first, back = jumps_at[k], jumps_at[k + 1]
+                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                    level = values[rows[back + 1]] / values[rows[first]]  # after the run / before it
+                if 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
+                    out[first:back] = True  # the run's days rows[first + 1 .. back]
+                    out[back] = False  # the day after the run is good
+                    k += 2
+                else:
+                    k += 1
             flagged[rows[1:][out]] = True
         jumps[name] = flagged
     return too_high, jumps
