@@ -228,6 +228,10 @@ def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
         # keeping day 13's price, 1000 times too high: a finder's backtest entered at it)
         ({12: 1000.0, 13: 1000.0}, [12, 13]),
         (dict.fromkeys((12, 13, 14), 100.0), [12, 13, 14]),  # three days in cents
+        (dict.fromkeys(range(5, 15), 100.0), list(range(5, 15))),  # ten: MAX_ABSURD_RUN
+        # eleven days, or a -98% crash recovered two weeks later: no run of quotes, its two jumps
+        (dict.fromkeys(range(5, 16), 100.0), [5, 16]),
+        (dict.fromkeys(range(5, 16), 1 / 60), [5, 16]),
         # Yahoo's cents/pence mixup on a day the price itself fell 3% (a ratio of 97, not 100):
         # once let through, as +9,600% and then -99%
         ({12: 100 * 0.97}, [12]),

@@ -152,6 +152,10 @@ within weeks), a ratio of 100 times the day's own move: 97 on a day the stock fe
 bound of 100 let through as a +9,600% return. Half of 100 catches a mixup on any day the price
 moves by less than 50%, and is still beyond any real daily move of a listed share (+4,900%,
 -98%)."""
+MAX_ABSURD_RUN = 10
+"""The most sessions between an absurd jump and the jump that undoes it for the days between to
+be withheld as a run (a few days quoted in cents); a longer stretch keeps them and flags its two
+jumps alone, as a −98% crash recovered months later is no run of bad quotes to withhold."""
 ABSURD_OUTCOME = "absurd_price"
 """Outcome of a window whose returns are missing because an absurd price was withheld."""
 _ABSURD_KINDS = ("absurd_price", "absurd_return")
@@ -386,9 +390,10 @@ def absurd_masks(
         Boolean masks by column: prices above :data:`MAX_PRICE`; and rows ``t`` whose ratio
         to the last usable price before them (finite, positive, not above :data:`MAX_PRICE`)
         is above :data:`PRICE_RATIO_BOUND` or below its inverse (``close`` and ``adj_close`` only);
-        where the next such jump undoes one (the price after it within the bounds of the price
-        before the first), the days between the two are flagged instead, and the day after them
-        is not (a one-day spike, or a run of days quoted in cents).
+        where the next such jump, within :data:`MAX_ABSURD_RUN` usable rows, undoes one (the
+        price after it within the bounds of the price before the first), the days between the two
+        are flagged instead, and the day after them is not (a one-day spike, or a run of days
+        quoted in cents).
     """
     too_high = {name: np.isfinite(v) & (v > MAX_PRICE) for name, v in columns.items()}
     jumps: dict[str, np.ndarray] = {}
@@ -416,7 +421,7 @@ def absurd_masks(
                 first, back = jumps_at[k], jumps_at[k + 1]
                 with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
                     level = values[rows[back + 1]] / values[rows[first]]  # after the run / before it
-                if 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
+                if back - first <= MAX_ABSURD_RUN and 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
                     out[first:back] = True  # the run's days rows[first + 1 .. back]
                     out[back] = False  # the day after the run is good
                     k += 2
