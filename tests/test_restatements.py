@@ -314,6 +314,14 @@ def test_a_split_then_a_dividend_is_a_split(shared_data: Path) -> None:
         assert (record["split_after"], record["split_by"]) == (
             f"{old['date'].iloc[28]:%Y-%m-%d}", f"{old['date'].iloc[30]:%Y-%m-%d}"
         ), gap
+    # two days with a close on both sides, each halved, among 58 that only gained a close: two
+    # corrected ticks as likely as a split, which the first form of the rule above claimed
+    sparse = old.copy()
+    sparse.loc[2:, ["close", "adj_close"]] = np.nan
+    halved = old.copy()
+    halved.loc[:1, ["close", "adj_close"]] /= 2
+    record = compare_histories(sparse, halved)
+    assert record is not None and record["n_dates"] == 60 and "split" not in record
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:

@@ -55,7 +55,9 @@ corrected in the same restatement); one day at least once :data:`SPLIT_OUTLIER_M
 compared (a short cached history: 1% of 60 days is none, and one corrected tick hid a split)."""
 SPLIT_OUTLIER_MIN_DAYS = 10
 """The days with a close on both sides from which one of them may be an outlier: nine of ten at
-one split factor is no coincidence, two of three (0.5, 0.5, 0.52) may be."""
+one split factor is no coincidence, two of three (0.5, 0.5, 0.52) may be. A restatement whose
+closes are on both sides on fewer days than this, and than half its restated days, is judged no
+split (two days halved among days that only gained a close)."""
 
 
 def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[str, float] | None:
@@ -155,10 +157,13 @@ def compare_histories(
     old_close, new_close = (both[f"close_{side}"].to_numpy(float) for side in ("old", "new"))
     # The split's days are those whose close moved, a close on both sides: a day that only gained
     # or lost one (gaps filled in the new file) said nothing of a split, yet made it end there, or
-    # fewer than half the days, and hid it.
+    # fewer than half the days, and hid it. They are half the restated days, or ten: two days
+    # halved among 58 gaps filled are two bad ticks corrected as likely as a split.
     two = np.isfinite(old_close) & np.isfinite(new_close)
     moved = closes & two
-    split = split_of_closes(old_close[moved], new_close[moved])
+    split = None
+    if moved.sum() >= min(SPLIT_OUTLIER_MIN_DAYS, 0.5 * closes.sum()):  # one corrected tick is no split
+        split = split_of_closes(old_close[moved], new_close[moved])
     if split is not None:  # a split restates every earlier day: a bad tick's correction is none
         before = (both["date"] <= both.loc[moved, "date"].max()).to_numpy()
         kept = before & ~closes & two
