@@ -546,7 +546,10 @@ def test_validate_command_flags_absurd_prices(absurd_cache: PriceStore, capsys) 
     out = capsys.readouterr().out.splitlines()
     assert "ORCL: absurd_price: close above 1e9: 2024-11-01 1e+308 -> price withheld as a data" in out[1]
     assert "ORCL: absurd_price: adj_close above 1e9: 2024-11-01 1e+308" in out[2]
-    assert out[3].startswith("NVDA: absurd_return: adj_close a daily move beyond x50 or /50: 2025-01-28 ")
+    assert out[3].startswith(
+        "NVDA: absurd_return: adj_close a daily move beyond x50 or /50, or a day between two such moves "
+        "that undo each other within 10 sessions: 2025-01-28 "  # a run's days moved by 1% (a finder)
+    )
     assert out[-1] == "3 finding(s) in 2 of 3 symbol(s) (calendar: SPY)"
 
 

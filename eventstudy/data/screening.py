@@ -360,7 +360,8 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
                 rule = (
                     f"above {MAX_PRICE:.0e}".replace("e+0", "e")
                     if kind == "absurd_price"
-                    else f"a daily move beyond x{PRICE_RATIO_BOUND:g} or /{PRICE_RATIO_BOUND:g}"
+                    else f"a daily move beyond x{PRICE_RATIO_BOUND:g} or /{PRICE_RATIO_BOUND:g}, or a day "
+                    f"between two such moves that undo each other within {MAX_ABSURD_RUN} sessions"
                 )
                 detail = f"{name} {rule}: {values}{more}"
                 issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (name,)))
