@@ -503,3 +503,6 @@ def test_a_utf16_file_and_digits_of_other_scripts_are_named_as_such(tmp_path: Pa
         frame.to_parquet(tmp_path / name)
         with pytest.raises(InputError, match=rf"{name}: is a parquet file; an events file is CSV \(columns"):
             read_events(tmp_path / name)
+    # a CSV whose first column is named PAR1_ref is no parquet file (a finder)
+    with pytest.raises(InputError, match=r"row 1, field 'PAR1_ref': unknown column"):
+        read_events(write(tmp_path, f"PAR1_ref,{HEADER}", f"x,{GOOD}"))

@@ -175,10 +175,13 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
 
 
 def _is_parquet(path: Path) -> bool:
-    """Whether ``path`` begins as a parquet file does (``PAR1``)."""
+    """Whether ``path`` begins and ends as a parquet file does (``PAR1``: a CSV whose header
+    begins with a column PAR1_ref is not one)."""
     try:
         with open(path, "rb") as file:
-            return file.read(4) == b"PAR1"
+            head = file.read(4)
+            file.seek(max(path.stat().st_size - 4, 0))
+            return head == b"PAR1" and file.read(4) == b"PAR1" and path.stat().st_size >= 8
     except OSError:  # said by the CSV reader, which names it
         return False
 
