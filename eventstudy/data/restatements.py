@@ -106,17 +106,17 @@ def compare_histories(
     (:data:`REFETCH_COLUMNS`): the open prices the backtest's entries and the volume the
     abnormal-volume model, so a revised one is as much a restatement as a revised close.
 
-    When the days whose ``close`` was restated (a dividend restates ``adj_close`` alone: the days
-    between a split and a later dividend counted against the split, which was then missed)
-    changed their closes by one split factor (:func:`split_of_closes`: those with a close on both
-    sides, a few outliers aside) and left no earlier day unchanged (a split restates them all; a
-    bad tick corrected on the last day is none), the record also holds ``split`` (``"2-for-1"``,
-    ``"3-for-2"``, ``"1-for-10"`` for a reverse split), ``close_factor`` (0.5, 10),
-    ``split_after`` (the last of those days) and ``split_by``: the first day both histories hold
-    after it, whose unchanged close shows the split had happened by then, or else the new
-    history's last day. The split
-    took effect after ``split_after`` and on or before ``split_by``; a revised volume or open on
-    a later day does not move it.
+    When the days whose ``close`` was restated with a close on both sides (a dividend restates
+    ``adj_close`` alone; a day that only gained or lost a close shows no factor), ten of them at
+    least or half the restated days, changed their closes by one split factor
+    (:func:`split_of_closes`, a few outliers aside) and left no earlier day unchanged (a split
+    restates them all; a bad tick corrected on the last day is none), the record also holds
+    ``split`` (``"2-for-1"``, ``"3-for-2"``, ``"1-for-10"`` for a reverse split),
+    ``close_factor`` (0.5, 10), ``split_after`` (the last of those days) and ``split_by``: the
+    first later day with a close on both sides, whose unchanged close shows the split had
+    happened by then, or else the new history's last day. The split took effect after
+    ``split_after`` and on or before ``split_by``; a revised volume or open on a later day does
+    not move it.
     """
     both = old.merge(new, on="date", how="inner", suffixes=("_old", "_new"))
     changed = np.zeros(len(both), dtype=bool)
