@@ -177,7 +177,8 @@ def doubts(parsed: ParsedReturns) -> list[str]:
     returns = {s.symbol: s.frame["ret"].to_numpy(float) for s in parsed.series}
     sizes = {symbol: np.abs(v[np.isfinite(v) & (v != 0)]) for symbol, v in returns.items()}
     medians = {symbol: float(np.median(v)) for symbol, v in sizes.items() if v.size >= SERIES_JUDGED}
-    pooled = _median_size(np.concatenate([*returns.values(), np.empty(0)]))
+    every = np.concatenate([*sizes.values(), np.empty(0)])
+    pooled = float(np.median(every)) if every.size else 0.0
     percent = parsed.provenance.get("units") == "percent"
     questions = (  # (whose median it fits, its percent format, the question)
         (lambda m: percent and m > LARGE_MEDIAN_RETURN, "{:.0%}", _ASKED_LARGE_PERCENT),
@@ -202,12 +203,6 @@ def doubts(parsed: ParsedReturns) -> list[str]:
         shown_ids = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
         said.append(f"{parsed.path}: no return at all for {shown_ids} (every one of its rows is missing)")
     return said
-
-
-def _median_size(values: np.ndarray) -> float:
-    """The median |value| of the nonzero finite ``values``; 0 without any."""
-    values = np.abs(values[np.isfinite(values) & (values != 0)])
-    return float(np.median(values)) if values.size else 0.0
 
 
 def check_units(units: object, source: str) -> float:

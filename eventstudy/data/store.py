@@ -701,8 +701,9 @@ class PriceStore:
         problems += _damaged_locks(self.root)
         for kind in KINDS:
             folder = self.root / kind
-            if _not_a_folder(folder):  # where the cache keeps its files of the kind
-                detail = f"not the cache's folder of {kind}: {_not_a_folder(folder)}; move it away"
+            other = _not_a_folder(folder)  # where the cache keeps its files of the kind
+            if other:
+                detail = f"not the cache's folder of {kind}: {other}; move it away"
                 problems.append(CacheProblem(folder, "stray_file", detail))
             if not folder.is_dir():
                 continue
@@ -1398,8 +1399,9 @@ def _damaged_locks(root: Path) -> list[CacheProblem]:
     """The entries of the cache's lock folder that block every writer: the folder a file, or a
     lock file a folder or a link (an import then fails; ``cache verify`` found nothing)."""
     locks = root / LOCKS
-    if _not_a_folder(locks):
-        return [CacheProblem(locks, "stray_file", f"not the cache's lock folder: {_not_a_folder(locks)}")]
+    other = _not_a_folder(locks)
+    if other:
+        return [CacheProblem(locks, "stray_file", f"not the cache's lock folder: {other}")]
     if not locks.is_dir():
         return []
     found = []
