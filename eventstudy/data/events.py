@@ -178,10 +178,11 @@ def _is_parquet(path: Path) -> bool:
     """Whether ``path`` begins and ends as a parquet file does (``PAR1``: a CSV whose header
     begins with a column PAR1_ref is not one)."""
     try:
+        size = path.stat().st_size
         with open(path, "rb") as file:
             head = file.read(4)
-            file.seek(max(path.stat().st_size - 4, 0))
-            return head == b"PAR1" and file.read(4) == b"PAR1" and path.stat().st_size >= 8
+            file.seek(max(size - 4, 0))
+            return size >= 8 and head == b"PAR1" and file.read(4) == b"PAR1"
     except OSError:  # said by the CSV reader, which names it
         return False
 

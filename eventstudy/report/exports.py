@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
 from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA, read_schema_units
-from eventstudy.output.verify import config_from_manifest, read_manifest_file, with_backtest
+from eventstudy.output.verify import TABLE_KEYS, config_from_manifest, read_manifest_file, with_backtest
 from eventstudy.timeline.confounders import COLUMNS as CONFOUNDER_COLUMNS
 
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
@@ -72,12 +72,11 @@ _RANGES: dict[str, tuple[float, str]] = {
 """The largest value of a schema unit's numbers (the least is 0; missing values pass), and what
 a value beyond says."""
 _UNIQUE: dict[str, tuple[str, ...]] = {
-    "car.parquet": ("event_id", "ticker", "window"),
-    "stats.parquet": ("group", "window", "statistic"),
-    "volume_stats.parquet": ("group", "window", "statistic"),
+    name: TABLE_KEYS[name] for name in ("car.parquet", "stats.parquet", "volume_stats.parquet")
 }
-"""Columns that name one row of a table: a run writes each once (a row twice was counted twice,
-a statistic twice in the Benjamini-Hochberg family)."""
+"""Tables whose key (:data:`~eventstudy.output.verify.TABLE_KEYS`) the report checks: a run
+writes each row once (a row twice was counted twice, a statistic twice in the Benjamini-Hochberg
+family)."""
 _SHAPES: dict[str, frozenset[str]] = {
     "stats.parquet": frozenset(STATS_SCHEMA),
     "caar.parquet": frozenset({"group", "tau", "caar", "lower", "upper", "n"}),
