@@ -232,6 +232,9 @@ def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
         # eleven days, or a -98% crash recovered two weeks later: no run of quotes, its two jumps
         (dict.fromkeys(range(5, 16), 100.0), [5, 16]),
         (dict.fromkeys(range(5, 16), 1 / 60), [5, 16]),
+        # a crash that lasts, then three days in cents: the crash paired with the cents jump took
+        # the real days after it and kept the cents ones (a finder)
+        ({**dict.fromkeys(range(3, 30), 1 / 60), **dict.fromkeys((6, 7, 8), 100 / 60)}, [3, 6, 7, 8]),
         # Yahoo's cents/pence mixup on a day the price itself fell 3% (a ratio of 97, not 100):
         # once let through, as +9,600% and then -99%
         ({12: 100 * 0.97}, [12]),
@@ -548,7 +551,7 @@ def test_validate_command_flags_absurd_prices(absurd_cache: PriceStore, capsys) 
     assert "ORCL: absurd_price: adj_close above 1e9: 2024-11-01 1e+308" in out[2]
     assert out[3].startswith(
         "NVDA: absurd_return: adj_close a daily move beyond x50 or /50, or a day between two such moves "
-        "that undo each other within 10 sessions: 2025-01-28 "  # a run's days moved by 1% (a finder)
+        "that undo each other within 10 priced sessions: 2025-01-28 "  # a run's days moved by 1% (a finder)
     )
     assert out[-1] == "3 finding(s) in 2 of 3 symbol(s) (calendar: SPY)"
 

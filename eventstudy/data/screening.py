@@ -153,9 +153,10 @@ bound of 100 let through as a +9,600% return. Half of 100 catches a mixup on any
 moves by less than 50%, and is still beyond any real daily move of a listed share (+4,900%,
 -98%)."""
 MAX_ABSURD_RUN = 10
-"""The most sessions between an absurd jump and the jump that undoes it for the days between to
-be withheld as a run (a few days quoted in cents); a longer stretch keeps them and flags its two
-jumps alone, as a −98% crash recovered months later is no run of bad quotes to withhold."""
+"""The most priced sessions (usable prices) between an absurd jump and the jump that undoes it
+for the days between to be withheld as a run (a few days quoted in cents); a longer stretch
+keeps them and flags its two jumps alone, as a −98% crash recovered months later is no run of
+bad quotes to withhold."""
 ABSURD_OUTCOME = "absurd_price"
 """Outcome of a window whose returns are missing because an absurd price was withheld."""
 _ABSURD_KINDS = ("absurd_price", "absurd_return")
@@ -361,7 +362,7 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
                     f"above {MAX_PRICE:.0e}".replace("e+0", "e")
                     if kind == "absurd_price"
                     else f"a daily move beyond x{PRICE_RATIO_BOUND:g} or /{PRICE_RATIO_BOUND:g}, or a day "
-                    f"between two such moves that undo each other within {MAX_ABSURD_RUN} sessions"
+                    f"between two such moves that undo each other within {MAX_ABSURD_RUN} priced sessions"
                 )
                 detail = f"{name} {rule}: {values}{more}"
                 issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (name,)))
@@ -416,21 +417,39 @@ def absurd_masks(
             # flagged, not the day after it. Three days in cents were flagged on their first day and
             # the good day after them, and the two cents days between were kept (a backtest entered
             # at 100 times the price).
-            jumps_at = np.flatnonzero(out).tolist()
-            k = 0
-            while k + 1 < len(jumps_at):
-                first, back = jumps_at[k], jumps_at[k + 1]
-                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                    level = values[rows[back + 1]] / values[rows[first]]  # after the run / before it
-                if back - first <= MAX_ABSURD_RUN and 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
-                    out[first:back] = True  # the run's days rows[first + 1 .. back]
-                    out[back] = False  # the day after the run is good
-                    k += 2
-                else:
-                    k += 1
+            _flag_runs(out, values[rows])
             flagged[rows[1:][out]] = True
         jumps[name] = flagged
     return too_high, jumps
+
+
+def _flag_runs(out: np.ndarray, prices: np.ndarray) -> None:
+    """Flag the runs between absurd jumps in ``out`` (``out[m]``: the jump from ``prices[m]`` to
+    ``prices[m + 1]``), in place: a jump that the next one undoes (the price after it within the
+    bounds of the price before the first, within :data:`MAX_ABSURD_RUN` prices) flags the days
+    between, and not the day after them; unless the next jump and the one after it come back
+    nearer to their level (a crash that lasts, then days in cents: the crash paired with the cents
+    jump took the real days after the crash and kept the cents ones)."""
+    jumps = np.flatnonzero(out).tolist()
+
+    def undone(k: int) -> float | None:  # |log| of after / before; None: no run
+        first, back = jumps[k], jumps[k + 1]
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            level = prices[back + 1] / prices[first]
+        if back - first <= MAX_ABSURD_RUN and 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
+            return abs(float(np.log(level)))
+        return None
+
+    k = 0
+    while k + 1 < len(jumps):
+        gap = undone(k)
+        later = undone(k + 1) if k + 2 < len(jumps) else None
+        if gap is not None and (later is None or gap <= later):
+            out[jumps[k] : jumps[k + 1]] = True  # the run's days
+            out[jumps[k + 1]] = False  # the day after the run is good
+            k += 2
+        else:
+            k += 1
 
 
 def _value_issue(
