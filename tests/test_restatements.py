@@ -322,6 +322,13 @@ def test_a_split_then_a_dividend_is_a_split(shared_data: Path) -> None:
     halved.loc[:1, ["close", "adj_close"]] /= 2
     record = compare_histories(sparse, halved)
     assert record is not None and record["n_dates"] == 60 and "split" not in record
+    # one tick corrected on the first of 60 days: no earlier day to show it is no split (a finder)
+    first = old.copy()
+    first.loc[0, ["close", "adj_close"]] *= 2
+    record = compare_histories(first, old)
+    assert record is not None and record["n_dates"] == 1 and "split" not in record
+    three = old.iloc[:3]
+    assert compare_histories(three, three.assign(close=three["close"] / 2))["split"] == "2-for-1"  # all 3
 
 
 def test_compare_histories_of_a_split_after_the_cached_days(shared_data: Path) -> None:
