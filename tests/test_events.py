@@ -501,8 +501,14 @@ def test_a_utf16_file_and_digits_of_other_scripts_are_named_as_such(tmp_path: Pa
     frame = read_events(write(tmp_path, HEADER, GOOD))
     for name in ("events.parquet", "events.csv"):  # named either way: its first bytes say parquet
         frame.to_parquet(tmp_path / name)
-        with pytest.raises(InputError, match=rf"{name}: is a parquet file; an events file is CSV \(columns"):
+        with pytest.raises(InputError, match=rf"{name}: is a parquet file \(or begins as one\); an events"):
             read_events(tmp_path / name)
-    # a CSV whose first column is named PAR1_ref is no parquet file (a finder)
+    cut = tmp_path / "events.parquet"  # cut short: still a parquet file, not "not UTF-8 text"
+    cut.write_bytes(cut.read_bytes()[:200])
+    with pytest.raises(InputError, match=r"is a parquet file \(or begins as one\)"):
+        read_events(cut)
+    # a CSV whose first column is named PAR1_ref, or a file of the text PAR1PAR1, is no parquet file
     with pytest.raises(InputError, match=r"row 1, field 'PAR1_ref': unknown column"):
-        read_events(write(tmp_path, f"PAR1_ref,{HEADER}", f"x,{GOOD}"))
+        read_events(write(tmp_path, f"PAR1_ref,{HEADER}", f"x,{GOOD}PAR1"))
+    with pytest.raises(InputError, match=r"field 'PAR1PAR1': unknown column"):
+        read_events(write(tmp_path, "PAR1PAR1"))

@@ -168,23 +168,22 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     if _is_parquet(path):  # was "not UTF-8 text (byte 0xb0 ...)": a run's events.parquet, say
         raise InputError(
             str(path),
-            "is a parquet file; an events file is CSV (columns event_id, announced, timing, ticker, role, "
-            "deal_usd, group, headline)",
+            "is a parquet file (or begins as one); an events file is CSV (columns event_id, announced, "
+            "timing, ticker, role, deal_usd, group, headline)",
         )
     return _parse_events(read_csv_text(path, "cannot read the events file"), path, RESERVED_LABELS)
 
 
 def _is_parquet(path: Path) -> bool:
-    """Whether ``path`` begins and ends as a parquet file does (``PAR1``: a CSV whose header
-    begins with a column PAR1_ref is not one)."""
+    """Whether ``path`` begins as a parquet file does: ``PAR1`` then a byte no text holds (a
+    control character; a parquet page header begins 0x15). A CSV whose first column is PAR1_ref
+    is text; a parquet file cut short is still one."""
     try:
-        size = path.stat().st_size
         with open(path, "rb") as file:
-            head = file.read(4)
-            file.seek(max(size - 4, 0))
-            return size >= 8 and head == b"PAR1" and file.read(4) == b"PAR1"
+            head = file.read(5)
     except OSError:  # said by the CSV reader, which names it
         return False
+    return head[:4] == b"PAR1" and len(head) == 5 and head[4] < 0x20 and head[4] not in b"\t\n\r"
 
 
 def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.DataFrame:
