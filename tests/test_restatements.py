@@ -327,6 +327,11 @@ def test_a_split_then_a_dividend_is_a_split(shared_data: Path) -> None:
     first.loc[0, ["close", "adj_close"]] *= 2
     record = compare_histories(first, old)
     assert record is not None and record["n_dates"] == 1 and "split" not in record
+    # ten of 19 cached days without a close on either side: the split of the nine others is seen
+    gappy = old.iloc[:19].copy()
+    gappy.loc[9:, ["close", "adj_close"]] = np.nan
+    record = compare_histories(gappy, gappy.assign(close=gappy["close"] / 2))
+    assert record["split"] == "2-for-1"
     three = old.iloc[:3]
     assert compare_histories(three, three.assign(close=three["close"] / 2))["split"] == "2-for-1"  # all 3
 

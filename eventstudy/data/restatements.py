@@ -56,8 +56,9 @@ compared (a short cached history: 1% of 60 days is none, and one corrected tick 
 SPLIT_OUTLIER_MIN_DAYS = 10
 """The days with a close on both sides from which one of them may be an outlier: nine of ten at
 one split factor is no coincidence, two of three (0.5, 0.5, 0.52) may be. A restatement whose
-closes moved on fewer days than this, and than half the days both histories hold, is judged no
-split (two days halved among days that only gained a close; the first of 60 cached days)."""
+closes moved on fewer days than this, and than half the days with a close on either side, is
+judged no split (two days halved among days that only gained a close; the first of 60 cached
+days)."""
 
 
 def split_of_closes(old_close: np.ndarray, new_close: np.ndarray) -> tuple[str, float] | None:
@@ -108,7 +109,7 @@ def compare_histories(
 
     When the days whose ``close`` was restated with a close on both sides (a dividend restates
     ``adj_close`` alone; a day that only gained or lost a close shows no factor), ten of them at
-    least or half the days both histories hold, changed their closes by one split factor
+    least or half the days with a close on either side, changed their closes by one split factor
     (:func:`split_of_closes`, a few outliers aside) and left no earlier day unchanged (a split
     restates them all; a bad tick corrected on the last day is none), the record also holds
     ``split`` (``"2-for-1"``, ``"3-for-2"``, ``"1-for-10"`` for a reverse split),
@@ -157,13 +158,14 @@ def compare_histories(
     old_close, new_close = (both[f"close_{side}"].to_numpy(float) for side in ("old", "new"))
     # The split's days are those whose close moved, a close on both sides: a day that only gained
     # or lost one (gaps filled in the new file) said nothing of a split, yet made it end there, or
-    # fewer than half the days, and hid it. They are ten, or half the days both histories hold:
-    # two days halved among 58 gaps filled, or the first of 60 days, are corrected ticks as
+    # fewer than half the days, and hid it. They are ten, or half the days with a close on either
+    # side: two days halved among 58 gaps filled, or the first of 60 days, are corrected ticks as
     # likely as a split.
     two = np.isfinite(old_close) & np.isfinite(new_close)
     moved = closes & two
     split = None
-    if moved.sum() >= min(SPLIT_OUTLIER_MIN_DAYS, 0.5 * len(both)):  # one corrected tick is no split
+    priced = (np.isfinite(old_close) | np.isfinite(new_close)).sum()  # days with a close at all
+    if moved.sum() >= min(SPLIT_OUTLIER_MIN_DAYS, 0.5 * priced):  # one corrected tick is no split
         split = split_of_closes(old_close[moved], new_close[moved])
     if split is not None:  # a split restates every earlier day: a bad tick's correction is none
         before = (both["date"] <= both.loc[moved, "date"].max()).to_numpy()
