@@ -235,6 +235,13 @@ def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
         # a crash that lasts, then three days in cents: the crash paired with the cents jump took
         # the real days after it and kept the cents ones (a finder)
         ({**dict.fromkeys(range(3, 30), 1 / 60), **dict.fromkeys((6, 7, 8), 100 / 60)}, [3, 6, 7, 8]),
+        # two runs in cents, or days in cents every other day: each run pairs with itself (the first
+        # form of the rule above paired across them by noise, a finder)
+        ({**dict.fromkeys((3, 4, 5), 0.01), **dict.fromkeys((8, 9, 10), 0.01)}, [3, 4, 5, 8, 9, 10]),
+        (dict.fromkeys((2, 4, 6), 0.01), [2, 4, 6]),
+        # days in cents, then a crash that lasts at their level: which is the run the prices cannot
+        # tell, and the earlier pairs
+        ({**dict.fromkeys((3, 4, 5), 0.01), **dict.fromkeys(range(9, 30), 0.01)}, [3, 4, 5, 9]),
         # Yahoo's cents/pence mixup on a day the price itself fell 3% (a ratio of 97, not 100):
         # once let through, as +9,600% and then -99%
         ({12: 100 * 0.97}, [12]),

@@ -152,6 +152,11 @@ within weeks), a ratio of 100 times the day's own move: 97 on a day the stock fe
 bound of 100 let through as a +9,600% return. Half of 100 catches a mixup on any day the price
 moves by less than 50%, and is still beyond any real daily move of a listed share (+4,900%,
 -98%)."""
+EARLIER_RUN = float(np.log(1.5))
+"""How much nearer (|log| of the price after a run over the price before it) a later pairing of
+absurd jumps must come back to be preferred to the earlier one: a crash to 1/60 that lasts, then
+days in cents (x100), pairs the cents jumps (the crash with the first of them would come back to
+1.67 times); two runs at the same level differ by noise, and the earlier pairs."""
 MAX_ABSURD_RUN = 10
 """The most priced sessions (usable prices) between an absurd jump and the jump that undoes it
 for the days between to be withheld as a run (a few days quoted in cents); a longer stretch
@@ -425,26 +430,36 @@ def absurd_masks(
 
 def _flag_runs(out: np.ndarray, prices: np.ndarray) -> None:
     """Flag the runs between absurd jumps in ``out`` (``out[m]``: the jump from ``prices[m]`` to
-    ``prices[m + 1]``), in place: a jump that the next one undoes (the price after it within the
-    bounds of the price before the first, within :data:`MAX_ABSURD_RUN` prices) flags the days
-    between, and not the day after them; unless the next jump and the one after it come back
-    nearer to their level (a crash that lasts, then days in cents: the crash paired with the cents
-    jump took the real days after the crash and kept the cents ones)."""
+    ``prices[m + 1]``), in place. Consecutive jumps pair when the second undoes the first (the
+    price after it within the bounds of the price before the first, within
+    :data:`MAX_ABSURD_RUN` prices): the days between are flagged, and the day after them is not.
+    Which jumps pair is chosen over the whole series, leaving the fewest jumps alone and then the
+    prices nearest to where they were (the earlier pairing unless a later one is
+    :data:`EARLIER_RUN` nearer): a crash that lasts followed by days in cents pairs the cents
+    jumps, not the crash with the first of them (which withheld the real days after the crash and
+    kept the cents ones), and two runs in cents pair each with itself."""
     jumps = np.flatnonzero(out).tolist()
+    count = len(jumps)
 
-    def undone(k: int) -> float | None:  # |log| of after / before; None: no run
+    def cost(k: int) -> float:  # of pairing jumps k and k + 1: |log| of after / before; inf: no run
         first, back = jumps[k], jumps[k + 1]
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             level = prices[back + 1] / prices[first]
         if back - first <= MAX_ABSURD_RUN and 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
             return abs(float(np.log(level)))
-        return None
+        return np.inf
 
+    alone = 2.0 * np.log(PRICE_RATIO_BOUND)  # above any pair's cost: pair whenever one can
+    best = np.zeros(count + 1)  # best[k]: the cost of the pairing chosen for jumps k.. (0 past the last)
+    paired = np.zeros(count, dtype=bool)
+    for k in range(count - 1, -1, -1):
+        best[k] = alone + best[k + 1]
+        pair = cost(k) + best[k + 2] if k + 1 < count else np.inf
+        if pair <= best[k] + EARLIER_RUN:  # within it, the earlier pairing: prices cannot tell
+            best[k], paired[k] = pair, True
     k = 0
-    while k + 1 < len(jumps):
-        gap = undone(k)
-        later = undone(k + 1) if k + 2 < len(jumps) else None
-        if gap is not None and (later is None or gap <= later):
+    while k < count:
+        if paired[k]:
             out[jumps[k] : jumps[k + 1]] = True  # the run's days
             out[jumps[k + 1]] = False  # the day after the run is good
             k += 2
