@@ -47,6 +47,7 @@ from eventstudy.config import StudyConfig, main_window, window_days, window_labe
 from eventstudy.inference import STATISTICS
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
+from eventstudy.text import listing
 from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX, not_known_clean
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ class StudyResults:
             event_id = events[0]
         if event_id not in events:
             named = "no event_id given" if event_id is None else f"event {event_id!r} is not in the study"
-            raise ValueError(f"{named}; events: {_listing(events)}")
+            raise ValueError(f"{named}; events: {listing(events, limit=10)}")
         return car_figure(
             self.ar, self.car, event_id, n_params=self.n_params, window=self._window_label(window)
         )
@@ -286,7 +287,8 @@ class StudyResults:
         known = list(dict.fromkeys(self.caar["group"].astype(str)))
         unknown = [g for g in chosen if g not in known]
         if unknown:
-            raise ValueError(f"group {unknown[0]!r} is not in the study's CAAR; groups: {_listing(known)}")
+            groups = listing(known, limit=10)
+            raise ValueError(f"group {unknown[0]!r} is not in the study's CAAR; groups: {groups}")
         return caar_figure(self.caar, groups=chosen)
 
     def plot_value_vs_deal(self, window: str | Sequence[int] | None = None) -> Figure:
@@ -374,11 +376,6 @@ class StudyResults:
 
 SUMMARY_PAIRS = 40
 """Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""
-
-
-def _listing(names: Sequence[str], limit: int = 10) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _cell(value: Any, pattern: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 WHITESPACE = re.compile(r"\s+")
 # C0 and C1 controls, and the invisible characters that change how the rest of a line reads or
@@ -69,6 +69,11 @@ def plain(value: object) -> str:
 def latex(value: object) -> str:
     """``value`` as LaTeX text on one line (:func:`plain`, then :data:`LATEX` escaped)."""
     return "".join(LATEX.get(char, char) for char in plain(value))
+
+
+def listing(names: Sequence[str], limit: int = 5) -> str:
+    """``a, b, c`` (at most ``limit`` names, then ``and 3 more``)."""
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def counted(value: int, noun: str, plural: str | None = None) -> str:

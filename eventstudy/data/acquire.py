@@ -95,6 +95,7 @@ from eventstudy.data.store import (
     not_numbers,
 )
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError, InputError
+from eventstudy.text import listing
 
 PriceFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
 SharesFetcher = Callable[[str, dt.date, dt.date], pd.DataFrame]
@@ -837,8 +838,7 @@ def _not_asked(tickers: list[str]) -> str:
     """``" (and BBB, CCC: not asked)"`` (empty without any): a rate limit that outlasts one
     ticker's retries ends the requests (a run online under a lasting limit made 40 share-count and
     40 earnings requests, 280 s of backoff)."""
-    shown = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5 else "")
-    return f" (and {shown}: not asked)" if tickers else ""
+    return f" (and {listing(tickers)}: not asked)" if tickers else ""
 
 
 def _closes_adjusted_through(store: PriceStore, ticker: str, today: dt.date) -> dt.date:

@@ -83,6 +83,7 @@ from eventstudy.data.tabular import (
 )
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
+from eventstudy.text import listing
 
 UNITS: dict[str, float] = {"decimal": 1.0, "percent": 100.0}
 """Declared units -> the divisor that makes decimals."""
@@ -200,8 +201,8 @@ def doubts(parsed: ParsedReturns) -> list[str]:
             said.append(f"{parsed.path}: so is that of {len(flagged) - 5} more of its series")
     empty = [symbol for symbol, values in returns.items() if np.isnan(values).all()]
     if empty:
-        shown_ids = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        said.append(f"{parsed.path}: no return at all for {shown_ids} (every one of its rows is missing)")
+        ids = listing(empty)
+        said.append(f"{parsed.path}: no return at all for {ids} (every one of its rows is missing)")
     return said
 
 

@@ -39,6 +39,7 @@ from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError
 from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, SEAL_KEY, json_value, load_manifest
 from eventstudy.results import OBJECT_MODEL, StudyResults
+from eventstudy.text import listing
 
 PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
 """Manifest keys that describe how a run was invoked, not what it computed: the re-run's
@@ -668,7 +669,7 @@ def _unregistered_statistics(folder: Path) -> list[str]:
     unknown = sorted({str(name) for name in names.dropna().unique()} - set(STATISTICS) - COUNT_ROWS)
     if not unknown:
         return []
-    shown = ", ".join(map(repr, unknown[:5])) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    shown = listing([repr(name) for name in unknown])
     return [
         f"stats.parquet holds statistics this process has not registered ({shown}), which the re-run "
         "cannot compute: verify from Python after eventstudy.register_statistic registers them"
