@@ -247,6 +247,20 @@ def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
         ({12: 100 * 0.97}, [12]),
         ({12: 0.01 * 0.97}, [12]),
         (dict.fromkeys(range(12, 30), 100 * 1.03), [12]),  # a switch to cents that stays
+        # the latest days in cents, or the first ones: a run the data's edge ends (the latest three
+        # flagged the first of them alone, and the other two reached market values at 100 times)
+        (dict.fromkeys((27, 28, 29), 100.0), [27, 28, 29]),
+        (dict.fromkeys(range(20, 30), 0.01 * 0.97), list(range(20, 30))),  # ten, on a day of -3%
+        (dict.fromkeys(range(19, 30), 100.0), [19]),  # eleven: a switch that stays
+        (dict.fromkeys((0, 1, 2), 0.01), [0, 1, 2]),
+        (dict.fromkeys(range(10), 100.0 / 1.4), list(range(10))),
+        (dict.fromkeys(range(11), 100.0), [11]),  # eleven: its jump, as before
+        # no unit switch: a -98% crash that lasts to the end, or a x60 move, flags its day alone
+        (dict.fromkeys((27, 28, 29), 1 / 55), [27]),
+        (dict.fromkeys((0, 1, 2), 60.0), [3]),
+        (dict.fromkeys((27, 28, 29), 1 / 160), [27]),
+        # a run in the middle and one at the end: each its own
+        ({**dict.fromkeys((5, 6), 100.0), **dict.fromkeys((28, 29), 100.0)}, [5, 6, 28, 29]),
         ({12: 50.5}, [12]),  # just beyond the bound
         ({12: 49.5}, []),  # +4,850% is within it (a data error, but not provably absurd)
         ({12: 1 / 49.5}, []),
@@ -558,7 +572,8 @@ def test_validate_command_flags_absurd_prices(absurd_cache: PriceStore, capsys) 
     assert "ORCL: absurd_price: adj_close above 1e9: 2024-11-01 1e+308" in out[2]
     assert out[3].startswith(
         "NVDA: absurd_return: adj_close a daily move beyond x50 or /50, or a day between two such moves "
-        "that undo each other within 10 priced sessions: 2025-01-28 "  # a run's days moved by 1% (a finder)
+        "that undo each other within 10 priced sessions, or between a x100 unit switch and the data's "
+        "start or end that near: 2025-01-28 "  # a run's days moved by 1% (a finder)
     )
     assert out[-1] == "3 finding(s) in 2 of 3 symbol(s) (calendar: SPY)"
 

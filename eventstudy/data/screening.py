@@ -51,7 +51,9 @@ absurd_return                ``C_t/C_{t-1}`` or ``A_t/A_{t-1}`` is above
                              non-positive or absurd are not used as ``t-1``. When day
                              ``t``'s ratio is absurd and day ``t+1``'s ratio undoes it (their
                              product is within the bounds), the price of day ``t`` alone is
-                             the outlier and only day ``t`` is reported
+                             the outlier and only day ``t`` is reported; a run of days
+                             that a later jump undoes, or that a unit switch (x100) and the
+                             data's start or end enclose, is reported whole (:func:`_flag_runs`)
 ===========================  =================================================================
 
 The 0.40 threshold is above every daily move of an index constituent in the launch data; the
@@ -162,6 +164,18 @@ MAX_ABSURD_RUN = 10
 for the days between to be withheld as a run (a few days quoted in cents); a longer stretch
 keeps them and flags its two jumps alone, as a −98% crash recovered months later is no run of
 bad quotes to withhold."""
+UNIT_SWITCH = 100.0
+"""The ratio of a price quoted in cents or pence to one in dollars or pounds. A jump by about
+this much (within :data:`UNIT_TOLERANCE`) that nothing undoes before the data's end, at most
+:data:`MAX_ABSURD_RUN` priced sessions from it (or after the data's start, that far before
+it), with more than that many prices on its other side, is Yahoo's switch of the latest (or
+first) days to the other unit: those days are withheld as a run. Yahoo fixes such a switch in
+its recent days within weeks (yfinance's ``_fix_unit_switch``), so a fresh download is where
+it is met."""
+UNIT_TOLERANCE = 1.5
+"""How far a jump at the data's edge may be from :data:`UNIT_SWITCH` (times or over) and still
+be a unit switch: the day's own move up to +50% or -33% (97 on a day the price fell 3%); a
+-98% crash (a ratio of 1/50) that lasts to the end is not one, and flags its day alone."""
 ABSURD_OUTCOME = "absurd_price"
 """Outcome of a window whose returns are missing because an absurd price was withheld."""
 _ABSURD_KINDS = ("absurd_price", "absurd_return")
@@ -367,7 +381,8 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
                     f"above {MAX_PRICE:.0e}".replace("e+0", "e")
                     if kind == "absurd_price"
                     else f"a daily move beyond x{PRICE_RATIO_BOUND:g} or /{PRICE_RATIO_BOUND:g}, or a day "
-                    f"between two such moves that undo each other within {MAX_ABSURD_RUN} priced sessions"
+                    f"between two such moves that undo each other within {MAX_ABSURD_RUN} priced sessions, "
+                    f"or between a x{UNIT_SWITCH:g} unit switch and the data's start or end that near"
                 )
                 detail = f"{name} {rule}: {values}{more}"
                 issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (name,)))
@@ -400,7 +415,8 @@ def absurd_masks(
         where the next such jump, within :data:`MAX_ABSURD_RUN` usable rows, undoes one (the
         price after it within the bounds of the price before the first), the days between the two
         are flagged instead, and the day after them is not (a one-day spike, or a run of days
-        quoted in cents).
+        quoted in cents); a unit switch left alone within that many rows of the data's start or
+        end flags the rows between it and the edge (:func:`_flag_runs`).
     """
     too_high = {name: np.isfinite(v) & (v > MAX_PRICE) for name, v in columns.items()}
     jumps: dict[str, np.ndarray] = {}
@@ -422,22 +438,28 @@ def absurd_masks(
             # flagged, not the day after it. Three days in cents were flagged on their first day and
             # the good day after them, and the two cents days between were kept (a backtest entered
             # at 100 times the price).
-            _flag_runs(out, values[rows])
-            flagged[rows[1:][out]] = True
+            flagged[rows[_flag_runs(out, values[rows])]] = True
         jumps[name] = flagged
     return too_high, jumps
 
 
-def _flag_runs(out: np.ndarray, prices: np.ndarray) -> None:
-    """Flag the runs between absurd jumps in ``out`` (``out[m]``: the jump from ``prices[m]`` to
-    ``prices[m + 1]``), in place. Consecutive jumps pair when the second undoes the first (the
-    price after it within the bounds of the price before the first, within
-    :data:`MAX_ABSURD_RUN` prices): the days between are flagged, and the day after them is not.
-    Which jumps pair is chosen over the whole series, leaving the fewest jumps alone and then the
-    prices nearest to where they were (the earlier pairing unless a later one is
+def _flag_runs(out: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """(n,) the prices to withhold among ``prices`` ((n,), the usable ones in date order), from
+    the absurd jumps ``out`` ((n - 1,), ``out[m]``: the jump from ``prices[m]`` to
+    ``prices[m + 1]``). A jump alone flags the price after it. Consecutive jumps pair when the
+    second undoes the first (the price after it within the bounds of the price before the first,
+    within :data:`MAX_ABSURD_RUN` prices): the days between are flagged, and the day after them is
+    not. Which jumps pair is chosen over the whole series, leaving the fewest jumps alone and then
+    the prices nearest to where they were (the earlier pairing unless a later one is
     :data:`EARLIER_RUN` nearer): a crash that lasts followed by days in cents pairs the cents
     jumps, not the crash with the first of them (which withheld the real days after the crash and
-    kept the cents ones), and two runs in cents pair each with itself."""
+    kept the cents ones), and two runs in cents pair each with itself. A first or last jump left
+    alone that is a unit switch (:data:`UNIT_SWITCH`) with the data's start or end within
+    :data:`MAX_ABSURD_RUN` prices of it, and more prices than that on its other side, is a run
+    that the data's edge ends: the days in the other unit are flagged (the latest three days in
+    pence flagged the first of them alone, and the other two reached the market values and the
+    backtest's exits at 1/100 of the price)."""
+    flags = np.concatenate([[False], out])
     jumps = np.flatnonzero(out).tolist()
     count = len(jumps)
 
@@ -457,14 +479,43 @@ def _flag_runs(out: np.ndarray, prices: np.ndarray) -> None:
         pair = cost(k) + best[k + 2] if k + 1 < count else np.inf
         if pair <= best[k] + EARLIER_RUN:  # within it, the earlier pairing: prices cannot tell
             best[k], paired[k] = pair, True
+    alone = []
     k = 0
     while k < count:
         if paired[k]:
-            out[jumps[k] : jumps[k + 1]] = True  # the run's days
-            out[jumps[k + 1]] = False  # the day after the run is good
+            flags[jumps[k] + 1 : jumps[k + 1] + 1] = True  # the run's days
+            flags[jumps[k + 1] + 1] = False  # the day after the run is good
             k += 2
         else:
+            alone.append(k)
             k += 1
+    last = prices.size - 1
+    ends = [jumps[k] for k in alone]
+    if ends and alone[-1] == count - 1 and _edge_run(prices, ends, -1, last - ends[-1], ends[-1] + 1):
+        flags[ends[-1] + 1 :] = True  # the latest days, to the end
+    if ends and alone[0] == 0 and _edge_run(prices, ends, 0, ends[0] + 1, last - ends[0]):
+        flags[: ends[0] + 1] = True  # the first days
+        flags[ends[0] + 1] = False  # and the day after them is good
+    return flags
+
+
+def _edge_run(prices: np.ndarray, alone: list[int], which: int, inside: int, outside: int) -> bool:
+    """Whether the jump ``alone[which]`` (the first or last of the jumps left alone, each from
+    ``prices[m]`` to ``prices[m + 1]``) ends a run at the data's edge: a unit switch
+    (:data:`UNIT_SWITCH` within :data:`UNIT_TOLERANCE`) with ``inside`` prices between it and the
+    edge, at most :data:`MAX_ABSURD_RUN`, ``outside`` prices on its other side, more than that,
+    and no other jump left alone that undoes it (eleven days in cents from the fifth day on are
+    a stretch between two jumps, not five first days in dollars)."""
+    jump = alone[which]
+    if not inside <= MAX_ABSURD_RUN < outside:
+        return False
+    distance = abs(abs(float(np.log(prices[jump + 1] / prices[jump]))) - np.log(UNIT_SWITCH))
+    if distance > np.log(UNIT_TOLERANCE):
+        return False
+    pairs = [(other, jump) for other in alone[:-1]] if which == -1 else [(jump, other) for other in alone[1:]]
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        levels = np.array([prices[back + 1] / prices[first] for first, back in pairs])
+    return not np.any((levels >= 1.0 / PRICE_RATIO_BOUND) & (levels <= PRICE_RATIO_BOUND))
 
 
 def _value_issue(
