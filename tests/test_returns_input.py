@@ -375,6 +375,37 @@ def test_an_international_index_is_the_market(tmp_path) -> None:
     assert car.loc[("HDFC.Bank", "[0,0]"), "car"] > 0.04  # the +5% shows
 
 
+def test_a_wide_panels_blanks_before_a_listing_are_outside_the_history(tmp_path, capsys) -> None:
+    """A wide file has a cell for every id on every date: an id listed later (or delisted earlier)
+    has blanks there, which were stored and reported as 170 missing returns, not as the partial
+    history its long twin (no rows there) reports; a blank inside the history stays missing."""
+    _, frame = indian_panel(tmp_path / "nse.csv")
+    frame.loc[:149, "HDFC.Bank"] = np.nan  # listed on the 151st day
+    frame.loc[len(frame) - 20 :, "HDFC.Bank"] = np.nan  # delisted 20 days before the file ends
+    frame.loc[200, "HDFC.Bank"] = np.nan  # a missing return inside its history
+    frame.to_csv(tmp_path / "nse.csv", index=False, float_format="%.17g")
+    long = frame.melt(id_vars="date", var_name="id", value_name="ret")
+    long = long[long["id"] != "HDFC.Bank"]
+    kept = frame.iloc[150 : len(frame) - 20]
+    listed = pd.DataFrame({"date": kept["date"], "id": "HDFC.Bank", "ret": kept["HDFC.Bank"]})
+    long = pd.concat([long, listed])
+    long.to_csv(tmp_path / "long.csv", index=False, float_format="%.17g", na_rep="")
+    wide_cache, long_cache = tmp_path / "wide", tmp_path / "long"
+    import_paths(PriceStore(wide_cache), [], returns=[tmp_path / "nse.csv"], units="percent")
+    import_paths(PriceStore(long_cache), [], returns=[tmp_path / "long.csv"], units="percent")
+    stored = PriceStore(wide_cache).read_returns_table("HDFC.Bank").frame
+    pd.testing.assert_frame_equal(stored, PriceStore(long_cache).read_returns_table("HDFC.Bank").frame)
+    span = tuple(pd.to_datetime(kept["date"].iloc[[0, -1]]))
+    assert (stored["date"].iloc[0], stored["date"].iloc[-1]) == span
+    assert stored["ret"].isna().sum() == 1
+    capsys.readouterr()
+    assert main(["validate", "--cache", str(wide_cache), "--market", "^NSEI", "HDFC.Bank"]) == 1
+    out = capsys.readouterr().out
+    first, last = kept["date"].iloc[0], kept["date"].iloc[-1]
+    assert f"HDFC.Bank: partial_history: rows cover {first}..{last}" in out
+    assert f"HDFC.Bank: missing_return: 1 blank return(s), first {frame['date'].iloc[200]}" in out
+
+
 def test_per_event_benchmarks_each_pair_its_own_market(launch_cache, tmp_path) -> None:
     """A mixed sample: each pair's fit is the OLS on its own benchmark; grouped, one batched fit."""
     events = tmp_path / "events.csv"

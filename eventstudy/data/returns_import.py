@@ -42,7 +42,9 @@ and so are CRSP's missing-return codes in a CRSP file: the numbers -44, -55, -66
 (decimal returns, so -4400 ... -9900 in a file of percent returns, where -44 is a return of -44%)
 and the letters A, B, C, D, E of WRDS exports (counted in the provenance). A missing return
 removes that day only -- unlike a missing price, which also removes the next day's return
-(:mod:`eventstudy.timeline.returns`).
+(:mod:`eventstudy.timeline.returns`). In a wide file, the blanks before an id's first return
+and after its last are outside its history, as the rows a long file does not have
+(``partial_history``), not missing returns.
 
 **Refused** (one line naming file, row and field; nothing is imported): undeclared units; an id
 that is not an identifier, or two that collide once normalised (case, PERMNO spelling); a
@@ -379,8 +381,11 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
         if position == date_at:
             continue
         returns, _ = _returns(table, table.cells_at(position), name, divisor, definition, crsp=False)
-        frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan})
-        series.append(ReturnSeries(name, frame.take(order).reset_index(drop=True), row=1, field=name))
+        frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan}).take(order)
+        given = np.flatnonzero(frame["ret"].notna().to_numpy())
+        if given.size:  # the blanks before an id's first return and after its last are no days of it
+            frame = frame.iloc[given[0] : given[-1] + 1]
+        series.append(ReturnSeries(name, frame.reset_index(drop=True), row=1, field=name))
     return series, {"id_column": None, "market_value": None, "ignored_columns": []}
 
 
