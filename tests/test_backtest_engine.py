@@ -295,7 +295,7 @@ def test_a_trade_without_an_entry_price_says_when_the_tickers_prices_start(tmp_p
     first = DATES[20].strftime("%Y-%m-%d")
     assert trades["note"].to_dict() == {
         "AAA": "no Open on the entry day: the data hold no Open of AAA",
-        "BBB": "no Open on the entry day",
+        "BBB": "no Open on the entry day (missing, or withheld as a data error: eventstudy validate says)",
         "CCC": f"no Open on the entry day: CCC's first Open in the data is on {first}",
     }
 

@@ -182,6 +182,7 @@ def test_policy_table_covers_every_kind_with_an_action() -> None:
         "suspected_unadjusted_split",
         "absurd_price",
         "absurd_return",
+        "absurd_open",
         "calendar_gap",  # the market proxy's (validate_store)
         "missing_return",  # returns series (cache import --returns)
         "return_gap",
@@ -283,6 +284,66 @@ def test_absurd_daily_moves_are_withheld(multipliers: dict[int, float], flagged:
     finite = returns[np.isfinite(returns)]
     assert ((1 + finite <= PRICE_RATIO_BOUND) & (1 + finite >= 1 / PRICE_RATIO_BOUND)).all()
 
+
+
+@pytest.mark.parametrize(
+    ("at", "factor", "flagged"),
+    [
+        (12, 100.0, True),  # the open alone in cents
+        (12, 1 / 60, True),
+        (0, 51.0, True),  # on the first day: no day before is needed
+        (12, 49.0, False),  # within x50 of the close: not provably absurd
+        (12, 1 / 49, False),
+    ],
+)
+def test_an_open_far_from_its_days_close_is_withheld(at: int, factor: float, flagged: bool) -> None:
+    """Yahoo's cents/pence mixup can strike the open alone: an open 100 times the day's close
+    passed validate, and a backtest entered at it lost 99% on a stock that rose (a finder)."""
+    frame = prices()
+    frame.loc[at, "open"] *= factor
+    found = absurd(frame)
+    assert found == ({("absurd_open", "open"): (day(at),)} if flagged else {})
+    screened = apply_policy(frame, validate_prices(frame, CALENDAR, ticker="X"))
+    assert np.isnan(screened.loc[at, "open"]) == flagged
+    assert screened["open"].drop(index=at).notna().all() and screened["close"].notna().all()
+
+
+def test_an_open_is_not_judged_against_a_withheld_close() -> None:
+    """A day whose close (and adj_close) is a spike x1000: the close is the outlier, withheld; its
+    open, at the price of the days around it, is not judged against it."""
+    frame = prices()
+    frame.loc[12, ["close", "adj_close"]] *= 1000.0
+    spike = (day(12),)
+    assert absurd(frame) == {("absurd_return", "close"): spike, ("absurd_return", "adj_close"): spike}
+
+
+def test_a_backtest_does_not_enter_at_an_absurd_open(launch_cache: Path, tmp_path: Path, capsys) -> None:
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    amd = store.read_prices("AMD")
+    amd.loc[amd["date"] == "2025-10-07", "open"] *= 100.0
+    store.write_prices("AMD", amd, store.provenance(store.price_path("AMD")))
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "amd-openai,2025-10-06,pre,AMD,supplier,,g,h\n"
+        "amd-later,2025-10-08,pre,AMD,supplier,,g,h\n"
+    )
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "t"\n\n[backtest]\nentry = "open_day1"\nholding_days = [1]\n')
+    out = tmp_path / "out"
+    command = ["--config", str(config), "--events", str(events), "--offline", "--cache", str(root)]
+    assert main(["backtest", *command, "--out", str(out)]) == 0
+    capsys.readouterr()
+    trades = pd.read_parquet(out / "trades.parquet").set_index("event_id")
+    assert trades.loc["amd-openai", "outcome"] == "no_entry_price"  # it entered at 21,485: -99%
+    assert "withheld as a data error" in trades.loc["amd-openai", "note"]
+    assert trades.loc["amd-later", "outcome"] == "ok"
+    assert -0.2 < trades.loc["amd-later", "ret"] < 0.2
+    assert main(["validate", "--cache", str(root), "AMD"]) == 1
+    finding = "AMD: absurd_open: open beyond x50 or /50 of the day's close: 2025-10-07 x101.6 -> open"
+    assert finding in capsys.readouterr().out
 
 
 def test_two_absurd_moves_whose_product_overflows_are_both_withheld() -> None:

@@ -1031,14 +1031,15 @@ def _pad(values: np.ndarray) -> np.ndarray:
 
 def _no_entry_note(prices: np.ndarray, entry: int, calendar: np.ndarray, ticker: str, price: str) -> str:
     """Why a trade has no entry price on session ``entry`` of ``prices`` (one ticker's): a day
-    without one, or a ticker whose prices start later (not yet listed) or never."""
+    without one (missing, or withheld by :mod:`eventstudy.data.screening`), or a ticker whose
+    prices start later (not yet listed) or never."""
     priced = np.flatnonzero(prices > 0)
     if not priced.size:
         return f"no {price} on the entry day: the data hold no {price} of {ticker}"
     if priced[0] > entry:  # "no Open on the entry day" of a ticker listed a year later
         first = np.datetime_as_string(calendar[priced[0]], unit="D")
         return f"no {price} on the entry day: {ticker}'s first {price} in the data is on {first}"
-    return f"no {price} on the entry day"
+    return f"no {price} on the entry day (missing, or withheld as a data error: eventstudy validate says)"
 
 
 def _gather(values: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:

@@ -22,6 +22,8 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
   absurd_return                      close or adj_close moves beyond x50 or /50 in a day
                                      (that day's price withheld); a study window that loses
                                      returns to either gets the outcome absurd_price
+  absurd_open                        open beyond x50 or /50 of the day's close (open withheld:
+                                     no backtest entry at it)
 returns series (cache import --returns) are checked for blank returns, sessions without a
 return (that day only), and returns dated off the calendar (compounded into the next session;
 with a returns series as the market, a weekday it lacks on which a series of its exchange has a

@@ -54,6 +54,9 @@ absurd_return                ``C_t/C_{t-1}`` or ``A_t/A_{t-1}`` is above
                              the outlier and only day ``t`` is reported; a run of days
                              that a later jump undoes, or that a unit switch (x100) and the
                              data's start or end enclose, is reported whole (:func:`_flag_runs`)
+absurd_open                  ``open_t/C_t`` is above :data:`PRICE_RATIO_BOUND` or below its
+                             inverse (the day's close usable and not withheld): the open alone
+                             in the wrong unit
 ===========================  =================================================================
 
 The 0.40 threshold is above every daily move of an index constituent in the launch data; the
@@ -95,6 +98,8 @@ absurd_return                the day concerned, so it never reaches an estimate,
                              note naming the day (:func:`annotate_withheld`); a pair whose
                              estimation window lost returns that way is estimated on the
                              others, with a note saying which days were left out.
+absurd_open                  the open is withheld on the day: a backtest entering at that open
+                             (``open_day1``) skips the trade, with a note; nothing else uses it.
 ===========================  =================================================================
 
 Returns series (imported with ``--returns``) have their own checks (:func:`validate_returns`):
@@ -228,6 +233,11 @@ POLICY: dict[str, tuple[str, str]] = {
         "mask",
         "price of the day withheld as a data error: no return of the day and the next, no market "
         f"value; windows needing them get outcome {ABSURD_OUTCOME}",
+    ),
+    "absurd_open": (
+        "mask",
+        "open withheld as a data error: no backtest entry at that open (the trade is skipped, with a "
+        "note)",
     ),
     "missing_return": ("mask", "that day's return is missing; the next day's is not affected"),
     "return_gap": ("mask", "a session without a return: that day's return is missing, that day only"),
@@ -386,7 +396,27 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
                 )
                 detail = f"{name} {rule}: {values}{more}"
                 issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (name,)))
+    if "open" in columns:
+        withheld_close = absurd[0]["close"] | absurd[1]["close"]
+        apart = _open_apart(columns["open"], close, ~withheld_close & np.asarray(on) & ~absurd[0]["open"])
+        if apart.any():
+            days, ratios = dates[apart], columns["open"][apart] / close[apart]
+            values = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], ratios[:5], strict=True))
+            more = f" and {int(apart.sum()) - 5} more" if apart.sum() > 5 else ""
+            rule = f"beyond x{PRICE_RATIO_BOUND:g} or /{PRICE_RATIO_BOUND:g} of the day's close"
+            add("absurd_open", days, f"open {rule}: {values}{more}", ("open",))
     return issues
+
+
+def _open_apart(open_: np.ndarray, close: np.ndarray, judged: np.ndarray) -> np.ndarray:
+    """(n,) the rows ``judged`` whose open is above :data:`PRICE_RATIO_BOUND` times the same day's
+    close or below its inverse (both finite and positive): no share opens at 50 times its close
+    or a 50th of it, but Yahoo's cents/pence mixup can strike the open alone, and a backtest
+    entered at an open 100 times too high lost 99% on a stock that rose."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        ratio = open_ / close
+    usable = judged & np.isfinite(ratio) & (open_ > 0) & (close > 0)
+    return usable & ((ratio > PRICE_RATIO_BOUND) | (ratio < 1.0 / PRICE_RATIO_BOUND))
 
 
 _ABSURD_COLUMNS: tuple[str, ...] = ("open", "close", "adj_close")
@@ -593,7 +623,7 @@ def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFr
         out[column] = values
     dates = pd.DatetimeIndex(out["date"])
     for issue in issues:
-        if issue.kind in ("suspected_split", "suspected_unadjusted_split", *_ABSURD_KINDS):
+        if issue.kind in ("suspected_split", "suspected_unadjusted_split", "absurd_open", *_ABSURD_KINDS):
             hit = dates.isin(pd.DatetimeIndex(issue.dates))
             out.loc[hit, issue.fields[0]] = np.nan
     return out
