@@ -1384,6 +1384,13 @@ def test_the_screens_columns_are_read_together(verified: Path, tmp_path: Path, c
         ("car.parquet", "n_est", "negative"),  # "the estimated pairs have -3 valid returns"
         ("stats.parquet", "statistic", "repeat"),  # a statistic twice: a BH family of 82 for 80
         ("car.parquet", "window", "repeat"),  # a pair twice in the medians
+        # a trade twice moved the backtest's mean and t, a party twice was listed twice (a finder)
+        ("trades.parquet", "ticker", "repeat"),
+        ("events.parquet", "ticker", "repeat"),
+        ("drift.parquet", "window", "repeat"),
+        ("backtest.parquet", "date", "repeat"),
+        ("ar.parquet", "tau", "repeat"),
+        ("caar.parquet", "tau", "repeat"),
     ],
 )
 def test_a_table_edited_to_hold_no_usable_value_is_one_line(

@@ -71,12 +71,10 @@ _RANGES: dict[str, tuple[float, str]] = {
 }
 """The largest value of a schema unit's numbers (the least is 0; missing values pass), and what
 a value beyond says."""
-_UNIQUE: dict[str, tuple[str, ...]] = {
-    name: TABLE_KEYS[name] for name in ("car.parquet", "stats.parquet", "volume_stats.parquet")
-}
+_UNIQUE: dict[str, tuple[str, ...]] = TABLE_KEYS
 """Tables whose key (:data:`~eventstudy.output.verify.TABLE_KEYS`) the report checks: a run
 writes each row once (a row twice was counted twice, a statistic twice in the Benjamini-Hochberg
-family)."""
+family, a trade twice in the backtest's mean and t, a party twice in the events' list)."""
 _SHAPES: dict[str, frozenset[str]] = {
     "stats.parquet": frozenset(STATS_SCHEMA),
     "caar.parquet": frozenset({"group", "tau", "caar", "lower", "upper", "n"}),
