@@ -240,9 +240,20 @@ def test_a_price_above_the_bound_is_withheld_in_its_column_only() -> None:
         # form of the rule above paired across them by noise, a finder)
         ({**dict.fromkeys((3, 4, 5), 0.01), **dict.fromkeys((8, 9, 10), 0.01)}, [3, 4, 5, 8, 9, 10]),
         (dict.fromkeys((2, 4, 6), 0.01), [2, 4, 6]),
-        # days in cents, then a crash that lasts at their level: which is the run the prices cannot
-        # tell, and the earlier pairs
-        ({**dict.fromkeys((3, 4, 5), 0.01), **dict.fromkeys(range(9, 30), 0.01)}, [3, 4, 5, 9]),
+        # a day 100 times off inside days in cents: the run holds it (pairing neighbours only paired
+        # the inner jumps, kept the third cents day and withheld the good day after it: a finder)
+        ({12: 100.0, 13: 1e4, 14: 100.0}, [12, 13, 14]),
+        ({12: 1e4, 13: 100.0, 14: 100.0}, [12, 13, 14]),
+        ({12: 100.0, 13: 100.0, 14: 1e4}, [12, 13, 14]),
+        # the first two days in cents and a run of two in cents after three good days: the first
+        # jump closes the start's run (it paired with the second and withheld the good days)
+        ({**dict.fromkeys((0, 1), 100.0), **dict.fromkeys((5, 6), 100.0)}, [0, 1, 5, 6]),
+        # three days at 1/100, three back, then 1/100 to the end: the days at the level of all but
+        # six are good, and the six at 100 times it are two runs in cents, the first closed by the
+        # data's start (read as days in pounds then a crash that lasts, they kept two cents runs)
+        ({**dict.fromkeys((3, 4, 5), 0.01), **dict.fromkeys(range(9, 30), 0.01)}, [0, 1, 2, 6, 7, 8]),
+        # the same with more than ten days before them: no edge is near, and the earlier pairs
+        ({**dict.fromkeys((13, 14, 15), 0.01), **dict.fromkeys(range(19, 30), 0.01)}, [13, 14, 15, 19]),
         # Yahoo's cents/pence mixup on a day the price itself fell 3% (a ratio of 97, not 100):
         # once let through, as +9,600% and then -99%
         ({12: 100 * 0.97}, [12]),

@@ -476,76 +476,106 @@ def absurd_masks(
 def _flag_runs(out: np.ndarray, prices: np.ndarray) -> np.ndarray:
     """(n,) the prices to withhold among ``prices`` ((n,), the usable ones in date order), from
     the absurd jumps ``out`` ((n - 1,), ``out[m]``: the jump from ``prices[m]`` to
-    ``prices[m + 1]``). A jump alone flags the price after it. Consecutive jumps pair when the
-    second undoes the first (the price after it within the bounds of the price before the first,
-    within :data:`MAX_ABSURD_RUN` prices): the days between are flagged, and the day after them is
-    not. Which jumps pair is chosen over the whole series, leaving the fewest jumps alone and then
-    the prices nearest to where they were (the earlier pairing unless a later one is
-    :data:`EARLIER_RUN` nearer): a crash that lasts followed by days in cents pairs the cents
-    jumps, not the crash with the first of them (which withheld the real days after the crash and
-    kept the cents ones), and two runs in cents pair each with itself. A first or last jump left
-    alone that is a unit switch (:data:`UNIT_SWITCH`) with the data's start or end within
-    :data:`MAX_ABSURD_RUN` prices of it, and more prices than that on its other side, is a run
-    that the data's edge ends: the days in the other unit are flagged (the latest three days in
-    pence flagged the first of them alone, and the other two reached the market values and the
-    backtest's exits at 1/100 of the price)."""
+    ``prices[m + 1]``). A jump alone flags the price after it. Two jumps pair when the second
+    undoes the first (the price after it within the bounds of the price before the first, within
+    :data:`MAX_ABSURD_RUN` prices): the days between are flagged, and the day after them is not;
+    jumps between the two are the run's own (a day 100 times off inside days in cents: pairing
+    neighbours only kept one of the cents days and withheld the good day after them). The first
+    jump may instead end a run that the data's start begins, and the last begin one that its end
+    ends (:func:`_edge_run`: the latest three days in pence flagged the first of them alone, and
+    the other two reached the market values and the backtest's exits at 1/100 of the price).
+
+    Which jumps pair is chosen over the whole series, leaving the fewest jumps alone and then the
+    prices nearest to where they were (the earlier pairing, the shorter run, and a pair before an
+    edge, unless the other is :data:`EARLIER_RUN` nearer): a crash that lasts followed by days in
+    cents pairs the cents jumps, not the crash with the first of them (which withheld the real
+    days after the crash and kept the cents ones), and two runs in cents pair each with itself."""
     flags = np.concatenate([[False], out])
     jumps = np.flatnonzero(out).tolist()
-    count = len(jumps)
+    count, last = len(jumps), prices.size - 1
 
-    def cost(k: int) -> float:  # of pairing jumps k and k + 1: |log| of after / before; inf: no run
-        first, back = jumps[k], jumps[k + 1]
+    def cost(first: int, back: int) -> float:  # of a run from jump first to jump back; inf: not undone
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            level = prices[back + 1] / prices[first]
-        if back - first <= MAX_ABSURD_RUN and 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
+            level = prices[jumps[back] + 1] / prices[jumps[first]]
+        if 1.0 / PRICE_RATIO_BOUND <= level <= PRICE_RATIO_BOUND:
             return abs(float(np.log(level)))
         return np.inf
 
-    alone = 2.0 * np.log(PRICE_RATIO_BOUND)  # above any pair's cost: pair whenever one can
+    # The level of each stretch between jumps (the log of the jumps before it) and its prices. Jump k
+    # may close a run the data's start begins (the stretches up to k) or begin one its end closes
+    # (those after it) when more prices are at the level of the stretch on its other side than at
+    # that of the run's stretch next to it, and none of the run's is at the first (eleven days in
+    # cents from the sixth day on are a stretch between two jumps, not five first days in dollars;
+    # a crash that lasts is no day of a run).
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        level = np.concatenate([[0.0], np.cumsum(np.log(prices[1:][out] / prices[:-1][out]))])
+    size = np.diff([0, *(jump + 1 for jump in jumps), prices.size])
+
+    def at(stretch: int) -> np.ndarray:  # the stretches at its level
+        with np.errstate(invalid="ignore"):
+            return np.abs(level - level[stretch]) <= np.log(PRICE_RATIO_BOUND)
+
+    def closes(run: range, inner: int, good: int) -> bool:  # asked of the jumps near an edge alone
+        near = at(good)
+        return int(size[near].sum()) > int(size[at(inner)].sum()) and not near[run.start : run.stop].any()
+
+    starts = [
+        k
+        for k in range(count)
+        if _edge_run(prices, jumps[k], jumps[k] + 1, last - jumps[k]) and closes(range(k + 1), k, k + 1)
+    ]
+    ends = {
+        k
+        for k in range(count)
+        if _edge_run(prices, jumps[k], last - jumps[k], jumps[k] + 1)
+        and closes(range(k + 1, count + 1), k + 1, k)
+    }
+    lone = 2.0 * np.log(PRICE_RATIO_BOUND)  # above any pair's cost: pair whenever one can
+    edge = -2  # a choice: the run the data's end closes
     best = np.zeros(count + 1)  # best[k]: the cost of the pairing chosen for jumps k.. (0 past the last)
-    paired = np.zeros(count, dtype=bool)
+    choice = np.full(count, -1)  # the jump that ends the run jump k begins, edge, or -1: alone
     for k in range(count - 1, -1, -1):
-        best[k] = alone + best[k + 1]
-        pair = cost(k) + best[k + 2] if k + 1 < count else np.inf
-        if pair <= best[k] + EARLIER_RUN:  # within it, the earlier pairing: prices cannot tell
-            best[k], paired[k] = pair, True
-    alone = []
+        chosen, pick = np.inf, -1
+        for back in range(k + 1, count):  # a run may hold jumps of its own (a spike inside cents days)
+            if jumps[back] - jumps[k] > MAX_ABSURD_RUN:
+                break
+            pair = cost(k, back) + best[back + 1]
+            if pair < chosen - EARLIER_RUN or not np.isfinite(chosen):  # the shorter run, unless nearer
+                chosen, pick = pair, back
+        if k in ends and chosen > EARLIER_RUN:  # a pair before an edge, unless the edge is nearer
+            chosen, pick = 0.0, edge
+        best[k] = lone + best[k + 1]
+        if chosen <= best[k] + EARLIER_RUN:  # within it, the earlier pairing: prices cannot tell
+            best[k], choice[k] = chosen, pick
     k = 0
+    start = min(starts, key=lambda j: best[j + 1], default=-1)  # the shortest of the nearest
+    if start >= 0 and best[start + 1] < best[0] - EARLIER_RUN:
+        flags[: jumps[start] + 1] = True  # the first days
+        flags[jumps[start] + 1] = False  # and the day after them is good
+        k = start + 1
     while k < count:
-        if paired[k]:
-            flags[jumps[k] + 1 : jumps[k + 1] + 1] = True  # the run's days
-            flags[jumps[k + 1] + 1] = False  # the day after the run is good
-            k += 2
-        else:
-            alone.append(k)
-            k += 1
-    last = prices.size - 1
-    ends = [jumps[k] for k in alone]
-    if ends and alone[-1] == count - 1 and _edge_run(prices, ends, -1, last - ends[-1], ends[-1] + 1):
-        flags[ends[-1] + 1 :] = True  # the latest days, to the end
-    if ends and alone[0] == 0 and _edge_run(prices, ends, 0, ends[0] + 1, last - ends[0]):
-        flags[: ends[0] + 1] = True  # the first days
-        flags[ends[0] + 1] = False  # and the day after them is good
+        pick = int(choice[k])
+        if pick == edge:
+            flags[jumps[k] + 1 :] = True  # the latest days, to the end
+            break
+        if pick >= 0:
+            flags[jumps[k] + 1 : jumps[pick] + 1] = True  # the run's days
+            flags[jumps[pick] + 1] = False  # the day after the run is good
+            k = pick
+        k += 1
     return flags
 
 
-def _edge_run(prices: np.ndarray, alone: list[int], which: int, inside: int, outside: int) -> bool:
-    """Whether the jump ``alone[which]`` (the first or last of the jumps left alone, each from
-    ``prices[m]`` to ``prices[m + 1]``) ends a run at the data's edge: a unit switch
-    (:data:`UNIT_SWITCH` within :data:`UNIT_TOLERANCE`) with ``inside`` prices between it and the
-    edge, at most :data:`MAX_ABSURD_RUN`, ``outside`` prices on its other side, more than that,
-    and no other jump left alone that undoes it (eleven days in cents from the fifth day on are
-    a stretch between two jumps, not five first days in dollars)."""
-    jump = alone[which]
+def _edge_run(prices: np.ndarray, jump: int, inside: int, outside: int) -> bool:
+    """Whether the jump from ``prices[jump]`` to ``prices[jump + 1]`` may close a run at the data's
+    edge: a unit switch (:data:`UNIT_SWITCH` within :data:`UNIT_TOLERANCE`) with ``inside``
+    prices between it and the edge, at most :data:`MAX_ABSURD_RUN`, and ``outside`` prices on its
+    other side, more than that (:func:`_flag_runs` also asks that more prices be at the level of
+    that other side than at the run's, and none of the run's days)."""
     if not inside <= MAX_ABSURD_RUN < outside:
         return False
     distance = abs(abs(float(np.log(prices[jump + 1] / prices[jump]))) - np.log(UNIT_SWITCH))
-    if distance > np.log(UNIT_TOLERANCE):
-        return False
-    pairs = [(other, jump) for other in alone[:-1]] if which == -1 else [(jump, other) for other in alone[1:]]
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        levels = np.array([prices[back + 1] / prices[first] for first, back in pairs])
-    return not np.any((levels >= 1.0 / PRICE_RATIO_BOUND) & (levels <= PRICE_RATIO_BOUND))
+    return distance <= np.log(UNIT_TOLERANCE)
 
 
 def _value_issue(
