@@ -830,18 +830,30 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(str(path), "not a study config: values nested too deeply to read") from None
 
 
-def load_config(path: str | Path, *, model: str | None = None) -> StudyConfig:
+def load_config(path: str | Path, *, model: str | None = None, model_from: str = "model") -> StudyConfig:
     """Read a TOML study configuration.
 
     Every value is type-checked; an error names the file and the key: ``study.<key>`` or
     ``shares.caveats[<i>].<key>`` (``i`` counts the ``[[shares.caveats]]`` entries from 0). A
-    key only another model reads than the one the study runs (``model``, e.g. a command line's
-    ``--model``; default the file's) is refused.
+    key only another model reads than the one the study runs is refused.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    model
+        The model the study runs instead of the file's (a command line's ``--model``): the
+        configuration returned has it, and the file's keys are checked against it. It only
+        steered that check, so ``load_config(path, model="dimson")`` ran the file's model.
+    model_from
+        Where ``model`` comes from, named in an error about it (``"--model"`` for the command line).
 
     Raises
     ------
     InputError
-        On unreadable TOML, unknown keys or bad values, naming the file and the key.
+        On unreadable TOML, unknown keys or bad values, naming the file and the key; on a
+        ``model`` that is not registered (or does not fit the file's other keys), naming
+        ``model_from``.
     """
     path = Path(path)
     where = str(path)
@@ -892,7 +904,11 @@ def load_config(path: str | Path, *, model: str | None = None) -> StudyConfig:
         if key.startswith("crosssection["):
             raise InputError(where, message, field=key) from None
         raise InputError(where, message, field=f"study.{key}") from None
-    _check_model_options(config.model if model is None else model, study, where)
+    if model is None:
+        _check_model_options(config.model, study, where)
+        return config
+    config = with_overrides(config, model_from, model=model)
+    _check_model_options(model, study, where)
     return config
 
 

@@ -515,6 +515,23 @@ def test_the_keys_are_checked_against_the_model_the_study_runs(tmp_path) -> None
         load_config(path, model="market")
 
 
+def test_load_configs_model_is_the_model_the_study_runs(tmp_path) -> None:
+    """load_config(path, model="dimson") returned the file's market model, and any name passed (a
+    finder): the keyword only steered the key check. It is the model now, and checked."""
+    path = tmp_path / "study.toml"
+    path.write_text('[study]\nmodel = "market"\nestimation_window = [-200, -11]\n')
+    config = load_config(path, model="dimson")
+    assert (config.model, config.estimation_window) == ("dimson", (-200, -11))
+    assert load_config(path).model == "market"
+    with pytest.raises(InputError) as caught:
+        load_config(path, model="no-such-model")
+    assert (caught.value.path, caught.value.field) == ("model", "study.model")
+    assert caught.value.message.startswith("'no-such-model' is not one of market, ")
+    with pytest.raises(InputError) as caught:
+        load_config(path, model="user_factors", model_from="--model")  # needs a factors_file
+    assert (caught.value.path, caught.value.field) == ("--model", "study.factors_file")
+
+
 def test_cli_model_option_overrides_the_config(cache, monkeypatch, tmp_path) -> None:
     saved: list[StudyResults] = []
     monkeypatch.setattr(export, "save_study", lambda results, out, **kw: saved.append(results))

@@ -113,9 +113,10 @@ def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
     from eventstudy.output.folder import Guard, check_apart, check_replaceable, check_target
 
     model = getattr(args, "model", None)  # the study's model: the file's keys are checked against it
-    config = load_config(args.config, model=model) if args.config else StudyConfig()
-    if model is not None:  # `--model ""` is checked (and refused), not ignored
-        config = with_overrides(config, "--model", model=args.model)
+    if args.config:
+        config = load_config(args.config, model=model, model_from="--model")
+    else:  # `--model ""` is checked (and refused), not ignored
+        config = StudyConfig() if model is None else with_overrides(StudyConfig(), "--model", model=model)
     out = args.out or Path("reports") / config.name
     guard = Guard.for_cache(args.cache)
     check_replaceable(check_target(out, guard))
