@@ -835,6 +835,24 @@ def test_a_wide_panel_with_a_pair_named_like_a_long_column_says_so(tmp_path, cap
     assert caar.tolist() == [pytest.approx(0.0255)]
 
 
+@pytest.mark.parametrize("option", ["--ar", "--estimation"])
+def test_a_long_panel_whose_value_column_is_not_ar_says_so(tmp_path, capsys, option) -> None:
+    """id,tau,abnormal_return has no ar column, so it is read as a wide panel of pairs 'id' and
+    'abnormal_return', and was told only that 'tau -1 appears twice' (a finder)."""
+    panel = tmp_path / "panel.csv"
+    panel.write_text("id,tau,abnormal_return\nA,-1,0.1\nA,0,1.2\nB,-1,0.3\nB,0,0.8\n")
+    good = tmp_path / "good.csv"
+    good.write_text("id,tau,ar\nA,-1,0.1\nA,0,1.2\nB,-1,0.3\nB,0,0.8\n")
+    if option == "--ar":
+        argv = ["infer", "--ar", str(panel)]
+    else:
+        argv = ["infer", "--ar", str(good), "--estimation", str(panel), "--n-params", "1"]
+    assert main([*argv, "--units", "percent"]) == 2
+    line = one_line(capsys)
+    assert f"{panel}, row 4, field 'tau': tau -1 appears twice (read as a wide panel" in line
+    assert "with its id column 'id' it is a long panel: name the column of abnormal returns ar)" in line
+
+
 def test_a_wide_panel_whose_pairs_are_named_id_and_ar_is_not_read_as_long(tmp_path, capsys) -> None:
     """tau,ID,AR is a long panel's header; as a wide panel (pairs ID and AR) its rows were read
     as one pair per row named by an abnormal return ('0.5'), exit 0: an id that is a number with
