@@ -12,6 +12,7 @@ text, impossible dates, path-like ids. What is accepted is checked to the number
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -51,6 +52,13 @@ def cache(tmp_path: Path) -> Path:
     root = tmp_path / "cache"
     assert main(["cache", "import", "--returns", str(good), "--units", "percent", "--cache", str(root)]) == 0
     return root
+
+
+def _parquet_bytes() -> bytes:
+    """A long returns panel written as parquet."""
+    buffer = io.BytesIO()
+    pd.DataFrame({"id": ["A"], "date": ["2024-01-02"], "ret": [1.0]}).to_parquet(buffer)
+    return buffer.getvalue()
 
 
 # (name, file bytes, extra arguments, (row, field) or None, the message after "FILE[, row R][, field 'F']: ")
@@ -240,6 +248,13 @@ BAD_RETURNS = [
         ["--units", "percent"],
         (2, "id"),
         "not UTF-8 text (byte 0xc4",
+    ),
+    (  # was "not UTF-8 text (byte 0x80: Latin-1 or Windows-1252?)" (a finder)
+        "a parquet file named .csv",
+        _parquet_bytes(),
+        ["--units", "percent"],
+        None,
+        "a parquet file (it begins PAR1), not CSV text: name it .parquet or .pq where parquet is taken",
     ),
 ]
 

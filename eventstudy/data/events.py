@@ -165,7 +165,7 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     if path.is_fifo():  # open() would wait for a writer forever
         raise InputError(str(path), "is a named pipe, not an events file")
     _check_size(path, memory_per_row)
-    if _is_parquet(path):  # was "not UTF-8 text (byte 0xb0 ...)": a run's events.parquet, say
+    if is_parquet(path):  # was "not UTF-8 text (byte 0xb0 ...)": a run's events.parquet, say
         raise InputError(
             str(path),
             "is a parquet file (or begins as one); an events file is CSV (columns event_id, announced, "
@@ -174,7 +174,7 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     return _parse_events(read_csv_text(path, "cannot read the events file"), path, RESERVED_LABELS)
 
 
-def _is_parquet(path: Path) -> bool:
+def is_parquet(path: Path) -> bool:
     """Whether ``path`` begins as a parquet file does: ``PAR1`` then a byte no text holds (a
     control character; a parquet page header begins 0x15). A CSV whose first column is PAR1_ref
     is text; a parquet file cut short is still one."""

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
-from eventstudy.data.events import read_csv_text, separator_problem
+from eventstudy.data.events import is_parquet, read_csv_text, separator_problem
 from eventstudy.errors import InputError
 from eventstudy.symbols import collision_message, first_collision, symbol_problem
 
@@ -158,7 +158,14 @@ def read_text_table(path: Path) -> TextTable:
         raise InputError(str(path), "not a file")
     if size > MAX_FILE_BYTES:
         raise InputError(str(path), f"larger than {MAX_FILE_BYTES >> 30} GiB: split the panel")
-    table = _read_parquet(path) if path.suffix.lower() in PARQUET_SUFFIXES else _read_csv(path)
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        table = _read_parquet(path)
+    elif is_parquet(path):  # was "not UTF-8 text (byte 0x80 ...)": a parquet file named .csv
+        suffixes = " or ".join(PARQUET_SUFFIXES)
+        problem = f"a parquet file (it begins PAR1), not CSV text: name it {suffixes} where parquet is taken"
+        raise InputError(str(path), problem)
+    else:
+        table = _read_csv(path)
     seen: dict[str, int] = {}
     for position, name in enumerate(table.header):
         if not name:
