@@ -281,6 +281,15 @@ def infer(
                 f"{int(n_params)} + 1, or all 0), first {first}: they are in no statistic, as a study "
                 "leaves out a pair it could not estimate"
             )
+        few = np.flatnonzero(np.isfinite(panel.sigma) & (panel.sigma > 0) & ~(panel.dof > 2))
+        if few.size and {"patell_z", "kp_adjusted_patell_z"} & set(stats["statistic"]):
+            event, firm = pairs.event_id[few[0]], pairs.id[few[0]]  # patell_z was NaN, n = 0, unsaid
+            first = f"{event}/{firm}" if event else str(firm)
+            notes.append(
+                f"{few.size} of {len(panel.sigma)} pairs have M - k <= 2 (M estimation residuals, k = "
+                f"{int(n_params)}), first {first}: patell_z leaves them out, as its variance "
+                "(M - k)/(M - k - 2) needs M - k > 2"
+            )
     return InferenceResults(stats, pairs.frame(), panel_file.layout, sources, tuple(notes))
 
 

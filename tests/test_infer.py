@@ -718,6 +718,16 @@ def test_pairs_without_an_estimation_sd_are_named_in_a_note() -> None:
     few = residuals.groupby("id").head(2)  # M - k = 0 for every pair
     empty = infer(ar, units="decimal", estimation=few, n_params=2)
     assert any(note.startswith("20 of 20 pairs") for note in empty.notes)
+    # M - k = 2: sigma exists, but Patell's variance (M - k)/(M - k - 2) does not: patell_z was NaN,
+    # n = 0, with no word (a finder); M - k = 3 is in it
+    four = residuals.groupby("id").head(4)  # T3's all 0: no sigma, in the note above
+    four = pd.concat([four, residuals[residuals["id"] == "T5"].iloc[4:5]])
+    thin = infer(ar, units="decimal", estimation=four, n_params=2)
+    [note] = [n for n in thin.notes if "M - k <= 2" in n]
+    assert note.startswith("18 of 20 pairs have M - k <= 2 (M estimation residuals, k = 2), first T0:")
+    assert note.endswith("patell_z leaves them out, as its variance (M - k)/(M - k - 2) needs M - k > 2")
+    patell = thin.stats.query("group == 'all' and statistic == 'patell_z' and window == '[-1,+1]'")
+    assert patell["n"].item() == 1
 
 
 def test_an_out_name_ending_in_a_separator_and_a_tau_out_of_range_are_named(tmp_path, capsys) -> None:
