@@ -89,7 +89,7 @@ from typing import Any, NoReturn
 
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
-from eventstudy.errors import InputError
+from eventstudy.errors import InputError, as_path
 from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import list_problem, shown, symbol_problem
 
@@ -855,7 +855,7 @@ def load_config(path: str | Path, *, model: str | None = None, model_from: str =
         ``model`` that is not registered (or does not fit the file's other keys), naming
         ``model_from``.
     """
-    path = Path(path)
+    path = as_path(path, "path")
     where = str(path)
     document = read_toml(path)
     unknown = set(document) - {"study", "shares", "backtest", "flows", "crosssection"}

@@ -6,6 +6,8 @@ notebooks get the exception with its attributes.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 
@@ -81,3 +83,12 @@ class ImplausibleDataError(DataUnavailableError):
     """Data a source returned that cannot be right, such as a share count 1,000 times its
     ticker's previous one: nothing of it is stored, and the command stops (exit 2) rather than
     compute dollar figures from it."""
+
+
+def as_path(value: object, argument: str, also: str = "") -> Path:
+    """``Path(value)`` of a path argument of the API, or a TypeError naming ``argument`` (and what
+    else it takes, ``also``): ``load_config(None)`` raised pathlib's "expected str, bytes or
+    os.PathLike object" from deep inside."""
+    if isinstance(value, str | os.PathLike):
+        return Path(value)
+    raise TypeError(f"{argument} must be a path{also}, not {type(value).__name__}")

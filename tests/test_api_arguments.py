@@ -182,3 +182,31 @@ def test_a_model_whose_settings_hold_an_array_is_recorded_as_an_object(monkeypat
     settings = lambda self: {"market": self.market, "w": np.array([0.5, 0.5])}  # noqa: E731
     monkeypatch.setattr(MarketModel, "settings", settings)
     assert _config_building(StudyConfig(), MarketModel("SPY"), {}) is None
+
+
+ONE_PAIR = pd.DataFrame({"id": ["A"], "tau": [0], "ar": [1.0]})
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (lambda: __import__("eventstudy").load_config(None), "path must be a path, not NoneType"),
+        (lambda: __import__("eventstudy").load_study(5), "folder must be a path, not int"),
+        (lambda: infer(None, units="percent"), "ar must be a path (a file) or a DataFrame, not NoneType"),
+        (
+            lambda: infer(pd.Series([0.01]), units="percent"),
+            "ar must be a path (a file) or a DataFrame, not Series",
+        ),
+        (
+            lambda: infer(ONE_PAIR, units="percent", estimation=3, n_params=2),
+            "estimation must be a path (a file) or a DataFrame, not int",
+        ),
+    ],
+)
+def test_a_path_argument_of_another_type_is_a_type_error_naming_it(call, said) -> None:
+    """load_config(None), load_study(None) and infer(None, ...) raised pathlib's "expected str,
+    bytes or os.PathLike object, not NoneType" from deep inside (a finder); run_study and
+    save_study named their arguments."""
+    with pytest.raises(TypeError) as caught:
+        call()
+    assert str(caught.value) == said

@@ -66,7 +66,7 @@ from eventstudy.data.tabular import (
     parse_numbers,
     read_text_table,
 )
-from eventstudy.errors import InputError
+from eventstudy.errors import InputError, as_path
 from eventstudy.peers import PEER_ROLE
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
@@ -148,11 +148,13 @@ def read_abnormal_panel(
     InputError
         For the first problem, naming file, row and field.
     """
+    if not isinstance(source, pd.DataFrame):
+        source = as_path(source, "estimation" if estimation else "ar", " (a file) or a DataFrame")
     where = "frame" if isinstance(source, pd.DataFrame) else str(source)
     divisor = check_units(units, where)
-    table = _frame_table(source) if isinstance(source, pd.DataFrame) else read_text_table(Path(source))
+    table = _frame_table(source) if isinstance(source, pd.DataFrame) else read_text_table(source)
     if not isinstance(source, pd.DataFrame):
-        _check_recorded_units(Path(source), str(units), table)
+        _check_recorded_units(source, str(units), table)
     if table.has("ar"):
         return _long_ar(table, where, divisor)
     if table.has("car"):

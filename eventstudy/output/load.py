@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eventstudy.config import StudyConfig
-from eventstudy.errors import InputError
+from eventstudy.errors import InputError, as_path
 from eventstudy.output.folder import edited_tables, regular_file
 from eventstudy.output.manifest import MODEL_SETTINGS
 from eventstudy.output.verify import read_manifest_file
@@ -43,7 +43,7 @@ def load_study(folder: str | Path) -> StudyResults:
         Naming the first missing or unreadable file, or a table or the manifest changed since
         the run wrote them (their SHA-256 differs from the manifest's record).
     """
-    folder = Path(folder)
+    folder = as_path(folder, "folder")
     manifest_path = folder / "manifest.json"
     manifest = read_manifest_file(regular_file(manifest_path, "manifest"))  # the shapes verify reads
     edited = edited_tables(folder, manifest)
