@@ -612,3 +612,36 @@ def test_an_empty_folder_name_is_refused_not_taken_for_the_working_directory(
     said = "argument DIR: an empty path names nothing; name an output folder"
     assert err.startswith(f"eventstudy {command}: error: {said}"), err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["run", "--config", ""], "--config"),
+        (["run", "--events", ""], "--events"),
+        (["backtest", "--config", ""], "--config"),
+        (["infer", "--ar", "", "--units", "percent"], "--ar"),
+        (["infer", "--ar", "a.csv", "--estimation", "", "--n-params", "2"], "--estimation"),
+        (["cache", "import", ""], "PATH"),
+        (["cache", "import", "--returns", "", "--units", "percent"], "--returns"),
+        (["verify", "out", "--events", ""], "--events"),
+    ],
+)
+def test_an_empty_file_argument_names_nothing(argv: list[str], option: str, tmp_path: Path, capsys) -> None:
+    """Path('') is the working directory: `--config ''` said '.: cannot read the config file (Is a
+    directory)' (a finder), and `cache import ''` imported the working directory's files."""
+    (tmp_path / "AAA.csv").write_text(  # a Yahoo price file in the working directory
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-01-02,10,11,9,10,10,100\n2024-01-03,10,11,9,10.5,10.5,100\n"
+    )
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with pytest.raises(SystemExit) as refused:
+            main([*argv, "--cache", str(tmp_path / "cache")] if argv[0] == "cache" else argv)
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.count("\n") == 1
+    assert f"error: argument {option}: an empty path names nothing; name a file (or folder)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["AAA.csv"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.cli.options import add_cache_option, out_folder
+from eventstudy.cli.options import add_cache_option, input_file, out_folder
 
 EPILOG = """\
 the rule is the [backtest] table of the --config file (defaults: enter at the close of day 0,
@@ -45,10 +45,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--events", type=Path, default=Path("events.csv"), help="announcement calendar (default: events.csv)"
+        "--events",
+        type=input_file,
+        default=Path("events.csv"),
+        help="announcement calendar (default: events.csv)",
     )
     parser.add_argument(
-        "--config", type=Path, help="TOML study configuration with a [backtest] table (default: built-in)"
+        "--config",
+        type=input_file,
+        help="TOML study configuration with a [backtest] table (default: built-in)",
     )
     parser.add_argument(
         "--offline", action="store_true", help="never use the network; every ticker must be cached"

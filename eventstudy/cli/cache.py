@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from eventstudy.cli.options import add_cache_option, existing_cache
+from eventstudy.cli.options import add_cache_option, existing_cache, input_file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,11 +33,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "  eventstudy cache import --returns crsp_dsf.parquet --units decimal",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    importer.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    importer.add_argument("paths", nargs="*", type=input_file, metavar="PATH")
     importer.add_argument(
         "--returns",
         action="append",
-        type=Path,
+        type=input_file,
         default=[],
         metavar="FILE",
         help="a returns panel (CSV or parquet); may be given several times",

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from eventstudy.cli.options import input_file
 from eventstudy.locations import write_path_problem
 
 EPILOG = """\
@@ -51,7 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--ar", type=Path, required=True, metavar="FILE", help="the AR or CAR panel")
+    parser.add_argument("--ar", type=input_file, required=True, metavar="FILE", help="the AR or CAR panel")
     parser.add_argument(
         "--units", choices=["decimal", "percent"], help="units of the panels (required): decimal or percent"
     )
@@ -64,7 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "the whole panel)",
     )
     parser.add_argument(
-        "--estimation", type=Path, metavar="FILE", help="estimation-window residuals of the same pairs"
+        "--estimation", type=input_file, metavar="FILE", help="estimation-window residuals of the same pairs"
     )
     parser.add_argument(
         "--n-params", type=int, metavar="K", help="parameters of the model behind the residuals (e.g. 2)"

@@ -58,6 +58,16 @@ def folder_to_read(text: str) -> Path:
     return Path(text)
 
 
+def input_file(text: str) -> Path:
+    """A file (or folder) a command reads (``--config``, ``--events``, ``--ar``, ``cache import``'s
+    paths): refused when empty, which ``Path("")`` takes for the working directory (``--config ''``
+    said ``.: cannot read the config file (Is a directory)``; ``cache import ''`` imported the
+    working directory's files)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names nothing; name a file (or folder)")
+    return Path(text)
+
+
 def cache_folder(text: str) -> Path:
     """A ``--cache`` folder: refused when it names a file (the commands said there were no cached
     prices in it, and to import them into it)."""

@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventstudy.cli.options import add_cache_option, add_format_option, add_scheduler_option, out_folder
+from eventstudy.cli.options import (
+    add_cache_option,
+    add_format_option,
+    add_scheduler_option,
+    input_file,
+    out_folder,
+)
 
 if TYPE_CHECKING:
     from eventstudy.config import StudyConfig
@@ -62,9 +68,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--events", type=Path, default=Path("events.csv"), help="announcement calendar (default: events.csv)"
+        "--events",
+        type=input_file,
+        default=Path("events.csv"),
+        help="announcement calendar (default: events.csv)",
     )
-    parser.add_argument("--config", type=Path, help="TOML study configuration (default: built-in defaults)")
+    parser.add_argument(
+        "--config", type=input_file, help="TOML study configuration (default: built-in defaults)"
+    )
     parser.add_argument(
         "--model",
         metavar="NAME",

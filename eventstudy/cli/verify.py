@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eventstudy.cli.options import folder_to_read
+from eventstudy.cli.options import folder_to_read, input_file
 
 EPILOG = """\
 Reads DIR/manifest.json (configuration, peers, events file, cache, input hashes), checks that
@@ -53,7 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--events",
-        type=Path,
+        type=input_file,
         default=None,
         help="events file (default: the path the manifest records; a study run from a DataFrame needs it)",
     )
