@@ -276,11 +276,16 @@ class StudyResults:
         ------
         ValueError
             If a group is not in :attr:`caar` (the message names the groups).
+        TypeError
+            If ``group`` is neither a name nor a list of names.
         """
         from eventstudy.report.figures import caar_figure
 
         if group is None:
             return caar_figure(self.caar)
+        if not isinstance(group, str | Sequence) or not all(isinstance(g, str) for g in group):
+            kind = type(group).__name__  # plot_caar(5): "'int' object is not iterable"
+            raise TypeError(f"group must be a group's name or a list of names, not {kind}")
         chosen = [group] if isinstance(group, str) else list(group)
         if not chosen:  # it drew "No group has an estimated CAR"
             raise ValueError("give a group, a list of groups, or None for every group")

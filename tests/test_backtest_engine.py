@@ -502,4 +502,10 @@ def test_the_console_summary_says_why_it_has_no_trade(events: pd.DataFrame, tmp_
     late = write_events(tmp_path, ["e1,2031-01-15,pre,AAA,supplier,1e9,g1,deal"])
     failed = str(backtest(late, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
     assert "No trade could be made" in failed and "plans no trade" not in failed
+    why = "(the planned trades' outcomes: {}; the trades table's notes say why)"
+    assert why.format("announced_after_data 1") in failed
+    # a party that is its own benchmark has prices: "no entry and exit price" was the wrong why
+    proxy = write_events(tmp_path, ["e1,2024-01-15,pre,SPY,supplier,1e9,g1,deal"])
+    own = str(backtest(proxy, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
+    assert why.format("market_proxy 1") in own
     assert failed.splitlines()[-1].split()[:2] == ["1", "0"]  # the row of the holding period stays

@@ -696,7 +696,8 @@ def test_equity_figure_of_no_trade_says_so() -> None:
         warnings.simplefilter("error")
         png = png_bytes(plot_equity_curve(empty))
     assert png_size(png) == (2700, 1440) and png == png_bytes(plot_equity_curve(empty))
-    assert any("No trade was made" in t.get_text() for t in plot_equity_curve(empty).axes[0].texts)
+    said = "No position was held, so there is no equity curve (the backtest's summary says why)."
+    assert [t.get_text() for t in plot_equity_curve(empty).axes[0].texts] == [said]  # said a wrong why
 
 
 BIDI_AND_INVISIBLE = "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\ufeff"

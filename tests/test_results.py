@@ -508,6 +508,9 @@ def test_plot_caar_draws_each_groups_caar_line(results) -> None:
     assert [a.get_title(loc="left").split(" (")[0] for a in chosen] == ["all", "deals"]
     with pytest.raises(ValueError, match=r"'nope' is not in the study's CAAR; groups: deals, shock, all"):
         results.plot_caar("nope")
+    for wrong, kind in ((5, "int"), (["all", 5], "list"), ({"all": 1}, "dict")):  # 5 was not iterable
+        with pytest.raises(TypeError, match=f"group must be a group's name or a list of names, not {kind}$"):
+            results.plot_caar(wrong)  # type: ignore[arg-type]
 
 
 def test_plot_value_vs_deal_draws_each_partys_value_per_deal_dollar(results) -> None:

@@ -80,8 +80,7 @@ def plot_equity_curve(curve: pd.DataFrame, market: str = "SPY", *, title: str | 
             axes.text(
                 0.5,
                 0.5,
-                "No trade was made (no planned trade had an entry and an exit price), so there is no equity "
-                "curve.",
+                "No position was held, so there is no equity curve (the backtest's summary says why).",
                 ha="center",
                 va="center",
                 transform=axes.transAxes,

@@ -187,10 +187,12 @@ def no_trade_reason(trades: pd.DataFrame, curve: pd.DataFrame) -> str:
     if trades.empty:
         return "The rule plans no trade (no (event, party) has a role it trades), so there is no summary."
     held = "strategy_ret" in curve and bool((curve["strategy_ret"].fillna(0.0) != 0.0).any())
-    if not held:
+    if not held:  # the outcomes say why: a party that is its own benchmark has prices (a finder)
+        counts = trades["outcome"].astype(str).value_counts(sort=False) if "outcome" in trades else None
+        said = ", ".join(f"{name} {count}" for name, count in counts.items()) if counts is not None else ""
         return (
-            "No trade could be made (no planned trade has an entry and an exit price; see the trades "
-            "table), so there is no summary."
+            f"No trade could be made (the planned trades' outcomes: {said or 'none'}; the trades table's "
+            "notes say why), so there is no summary."
         )
     return (
         "No trade was completed (no planned trade has both an entry and an exit price in the data; see "
