@@ -335,12 +335,15 @@ def test_a_backtest_does_not_enter_at_an_absurd_open(launch_cache: Path, tmp_pat
     store = PriceStore(root)
     amd = store.read_prices("AMD")
     amd.loc[amd["date"] == "2025-10-07", "open"] *= 100.0
+    cents = amd["date"].between("2025-11-03", "2025-11-05")  # every price of three days in cents
+    amd.loc[cents, ["open", "high", "low", "close", "adj_close"]] *= 100.0
     store.write_prices("AMD", amd, store.provenance(store.price_path("AMD")))
     events = tmp_path / "events.csv"
     events.write_text(
         "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
         "amd-openai,2025-10-06,pre,AMD,supplier,,g,h\n"
         "amd-later,2025-10-08,pre,AMD,supplier,,g,h\n"
+        "amd-cents,2025-11-03,pre,AMD,supplier,,g,h\n"  # enters at 11-04's open, in cents
     )
     config = tmp_path / "study.toml"
     config.write_text('[study]\nname = "t"\n\n[backtest]\nentry = "open_day1"\nholding_days = [1]\n')
@@ -351,6 +354,10 @@ def test_a_backtest_does_not_enter_at_an_absurd_open(launch_cache: Path, tmp_pat
     trades = pd.read_parquet(out / "trades.parquet").set_index("event_id")
     assert trades.loc["amd-openai", "outcome"] == "no_entry_price"  # it entered at 21,485: -99%
     assert "withheld as a data error" in trades.loc["amd-openai", "note"]
+    # the open of a day whose close is withheld (in cents) was the entry price, 100 times off, with
+    # the outcome price_gap, and the position took a slot in the equity curve (a finder)
+    assert trades.loc["amd-cents", "outcome"] == "no_entry_price"
+    assert np.isnan(trades.loc["amd-cents", "entry_price"])
     assert trades.loc["amd-later", "outcome"] == "ok"
     assert -0.2 < trades.loc["amd-later", "ret"] < 0.2
     assert main(["validate", "--cache", str(root), "AMD"]) == 1

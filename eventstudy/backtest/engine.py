@@ -240,7 +240,11 @@ def plan_trades(
     entry_index = np.where(entry_index < n_days, entry_index, -1)
     prev_index = np.where(entry_index >= 1, entry_index - 1, -1)
 
-    entry_prices = grid.open if open_entry else grid.close
+    # An entry needs the price on the adjusted scale its return is measured on: an open whose day's
+    # close was withheld (days quoted in cents) was shown as the entry price, 100 times off, with the
+    # outcome of a price missing later (a finder).
+    adjusted = grid.adj_open if open_entry else grid.adj_close
+    entry_prices = np.where(np.isfinite(adjusted), grid.open if open_entry else grid.close, np.nan)
     entry_price = _gather(entry_prices, entry_index, columns)
     prev_close = _gather(grid.close, prev_index, columns)
     calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
