@@ -847,8 +847,9 @@ def test_a_wide_panel_with_a_pair_named_like_a_long_column_says_so(tmp_path, cap
 
 @pytest.mark.parametrize("option", ["--ar", "--estimation"])
 def test_a_long_panel_whose_value_column_is_not_ar_says_so(tmp_path, capsys, option) -> None:
-    """id,tau,abnormal_return has no ar column, so it is read as a wide panel of pairs 'id' and
-    'abnormal_return', and was told only that 'tau -1 appears twice' (a finder)."""
+    """id,tau,abnormal_return has no ar column, so it was read as a wide panel of pairs 'id' and
+    'abnormal_return': told only that 'tau -1 appears twice', or with one pair, its ids taken for
+    a pair's abnormal returns (two finders)."""
     panel = tmp_path / "panel.csv"
     panel.write_text("id,tau,abnormal_return\nA,-1,0.1\nA,0,1.2\nB,-1,0.3\nB,0,0.8\n")
     good = tmp_path / "good.csv"
@@ -859,8 +860,15 @@ def test_a_long_panel_whose_value_column_is_not_ar_says_so(tmp_path, capsys, opt
         argv = ["infer", "--ar", str(good), "--estimation", str(panel), "--n-params", "1"]
     assert main([*argv, "--units", "percent"]) == 2
     line = one_line(capsys)
-    assert f"{panel}, row 4, field 'tau': tau -1 appears twice (read as a wide panel" in line
-    assert "with its id column 'id' it is a long panel: name the column of abnormal returns ar)" in line
+    assert line.startswith(
+        f"eventstudy: error: {panel}, row 1, field 'ar': has the id column 'id' and tau but no ar column: "
+        "a long panel names its abnormal returns ar (a wide panel has tau and one column per pair, none "
+        "named id, ticker or permno)"
+    )
+    # one pair: no tau repeats, and the id was read as a pair's ARs (7% a day: caar 0.1115, n = 2)
+    panel.write_text("ticker,tau,abnormal_return\n7,-1,0.5\n7,0,1.0\n7,1,-0.2\n")
+    assert main([*argv, "--units", "percent"]) == 2
+    assert "field 'ar': has the id column 'ticker' and tau but no ar column" in one_line(capsys)
 
 
 def test_a_wide_panel_whose_pairs_are_named_id_and_ar_is_not_read_as_long(tmp_path, capsys) -> None:

@@ -163,6 +163,15 @@ def read_abnormal_panel(
                 where, "an estimation panel holds residuals (an ar column), not CARs", row=1, field="car"
             )
         return _long_car(table, where, divisor)
+    ids = [table.spelled(name) for name in ID_COLUMNS if table.has(name)]
+    if table.has("tau") and ids:  # id,tau,abnormal_return was read wide: its id a pair's ARs (a finder)
+        raise InputError(
+            where,
+            f"has the id column {ids[0]!r} and tau but no ar column: a long panel names its abnormal "
+            "returns ar (a wide panel has tau and one column per pair, none named id, ticker or permno)",
+            row=1,
+            field="ar",
+        )
     if table.has("tau"):
         return _wide(table, where, divisor)
     raise InputError(
@@ -517,14 +526,7 @@ def _wide(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     repeated = np.flatnonzero(taus[order][1:] == taus[order][:-1])
     if repeated.size:
         later = int(max(order[repeated[0]], order[repeated[0] + 1]))
-        ids = [table.spelled(name) for name in ID_COLUMNS if table.has(name)]
-        long = (  # id,tau,abnormal_return was read wide, and its tau blamed (a finder)
-            f" (read as a wide panel, tau and one column per pair, as it has no ar or car column; with "
-            f"its id column {ids[0]!r} it is a long panel: name the column of abnormal returns ar)"
-            if ids
-            else ""
-        )
-        raise table.fail(f"tau {taus[later]} appears twice{long}", index=later, field=tau_name)
+        raise table.fail(f"tau {taus[later]} appears twice", index=later, field=tau_name)
     names = [name for position, name in enumerate(table.header) if position != tau_at]
     if not names:
         raise InputError(where, "no abnormal returns: a wide panel has tau and one column per pair", row=1)
