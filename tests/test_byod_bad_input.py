@@ -254,7 +254,7 @@ BAD_RETURNS = [
         _parquet_bytes(),
         ["--units", "percent"],
         None,
-        "a parquet file (it begins PAR1), not CSV text: name it .parquet or .pq where parquet is taken",
+        "a parquet file (it begins PAR1), not CSV text: name it .parquet or .pq",
     ),
 ]
 
@@ -715,3 +715,16 @@ def test_the_first_bad_id_in_file_order_is_named(tmp_path, capsys, cache) -> Non
     args = ["cache", "import", "--returns", str(path), "--units", "percent", "--cache", str(cache)]
     assert main(args) == 2
     assert one_line(capsys).startswith(f"eventstudy: error: {path}, row 3, field 'id': ")
+
+
+def test_a_yahoo_price_file_that_is_parquet_is_told_to_be_csv(cache, tmp_path, capsys) -> None:
+    """A price file named .csv that is parquet was told to take a parquet suffix, which cache import
+    then refused as not a .csv file (a finder): price files are CSV, and the line says so."""
+    before = snapshot(cache)
+    path = tmp_path / "AAA.csv"
+    frame = pd.DataFrame({"Date": ["2024-01-02"], "Open": [1.0], "High": [1.0], "Low": [1.0], "Close": [1.0]})
+    frame.assign(**{"Adj Close": 1.0, "Volume": 10}).to_parquet(path)
+    assert main(["cache", "import", str(path), "--cache", str(cache)]) == 2
+    said = f"eventstudy: error: {path}: a parquet file (it begins PAR1), not CSV text: export it as CSV"
+    assert one_line(capsys) == said
+    assert snapshot(cache) == before

@@ -133,7 +133,7 @@ def parse_earnings_csv(path: Path) -> EarningsFile:
         date that is not ``YYYY-MM-DD`` or lies outside 1900..2199, a timing that is not one of
         :data:`~eventstudy.data.events.TIMINGS`, or a (ticker, announced) given twice.
     """
-    table = read_text_table(path)
+    table = read_text_table(path, csv_only=True)
     require_columns(table, EARNINGS_HEADER)
     tickers = table.column("ticker")
     check_symbols(table, tickers, "ticker")

@@ -675,7 +675,7 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
     :data:`~eventstudy.data.tabular.MISSING_TEXT`) become NaN (and are reported by the study
     wherever they are used); anything else that is not a finite number is an error.
     """
-    table = read_text_table(path)
+    table = read_text_table(path, csv_only=True)
     require_columns(table, YAHOO_HEADER)
     out = pd.DataFrame({"date": parse_dates(table, table.column("Date"), "Date", observed=True)})
     for name in YAHOO_HEADER[1:]:
@@ -699,7 +699,7 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
     The frame is indexed by each count's row number in the file, so that a check made later
     against the cached counts (:func:`_merged_shares`) names the row as the file's own checks do.
     """
-    table = read_text_table(path)
+    table = read_text_table(path, csv_only=True)
     require_columns(table, SHARES_COLUMNS)
     tickers = table.column("ticker")
     check_symbols(table, tickers, "ticker")

@@ -140,8 +140,10 @@ def require_columns(table: TextTable, required: tuple[str, ...]) -> None:
             raise InputError(str(table.path), f"expected the header {','.join(required)}", row=1, field=name)
 
 
-def read_text_table(path: Path) -> TextTable:
-    """Read ``path`` (CSV, or parquet by its suffix) as text cells.
+def read_text_table(path: Path, *, csv_only: bool = False) -> TextTable:
+    """Read ``path`` (CSV, or parquet by its suffix) as text cells; ``csv_only``: the caller
+    takes CSV files alone (Yahoo prices, share counts, earnings dates), so a parquet file is not
+    told to take a parquet suffix.
 
     Raises
     ------
@@ -162,8 +164,8 @@ def read_text_table(path: Path) -> TextTable:
         table = _read_parquet(path)
     elif is_parquet(path):  # was "not UTF-8 text (byte 0x80 ...)": a parquet file named .csv
         suffixes = " or ".join(PARQUET_SUFFIXES)
-        problem = f"a parquet file (it begins PAR1), not CSV text: name it {suffixes} where parquet is taken"
-        raise InputError(str(path), problem)
+        advice = "export it as CSV" if csv_only else f"name it {suffixes}"
+        raise InputError(str(path), f"a parquet file (it begins PAR1), not CSV text: {advice}")
     else:
         table = _read_csv(path)
     seen: dict[str, int] = {}
