@@ -210,3 +210,23 @@ def test_a_path_argument_of_another_type_is_a_type_error_naming_it(call, said) -
     with pytest.raises(TypeError) as caught:
         call()
     assert str(caught.value) == said
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("path", lambda: __import__("eventstudy").load_config("")),
+        ("folder", lambda: __import__("eventstudy").load_study("")),
+        ("path", lambda: __import__("eventstudy").read_events("")),
+        ("ar", lambda: infer("", units="percent")),
+        ("folder", lambda: __import__("eventstudy").verify("")),
+    ],
+)
+def test_an_empty_path_argument_names_nothing(name, call, tmp_path, monkeypatch) -> None:
+    """Path("") is the working directory: load_config("") said ".: cannot read the config file (Is
+    a directory)" and load_study("") read ./manifest.json (a finder)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "manifest.json").write_text("{}")
+    with pytest.raises(InputError) as caught:
+        call()
+    assert (caught.value.path, caught.value.message) == (name, "an empty path names nothing")

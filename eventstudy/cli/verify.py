@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from eventstudy.cli.options import folder_to_read, input_file
 
@@ -49,7 +48,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "folder", type=folder_to_read, metavar="DIR", help="output folder of `eventstudy run`"
     )
     parser.add_argument(
-        "--cache", type=Path, default=None, help="price cache (default: the one recorded in the manifest)"
+        "--cache",
+        type=input_file,
+        default=None,
+        help="price cache (default: the one recorded in the manifest)",
     )
     parser.add_argument(
         "--events",

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
-from eventstudy.errors import InputError
+from eventstudy.errors import InputError, as_path
 from eventstudy.hashing import content_sha256, file_sha256
 from eventstudy.symbols import is_symbol, shown, symbol_problem
 
@@ -161,7 +161,7 @@ def read_events(path: str | Path, *, memory_per_row: int = MEMORY_PER_ROW) -> pd
     if not isinstance(path, str | os.PathLike):
         kind = type(path).__name__
         raise TypeError(f"read_events reads an events file (a path), not a {kind}; run_study takes frames")
-    path = Path(path)
+    path = as_path(path, "path")
     if path.is_fifo():  # open() would wait for a writer forever
         raise InputError(str(path), "is a named pipe, not an events file")
     _check_size(path, memory_per_row)

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
-from eventstudy.errors import InputError
+from eventstudy.errors import InputError, as_path
 from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, SEAL_KEY, json_value, load_manifest
 from eventstudy.results import OBJECT_MODEL, StudyResults
 from eventstudy.text import listing
@@ -571,7 +571,7 @@ def verify(
     from eventstudy.output.folder import Guard, check_recorded_files, output_files
     from eventstudy.output.manifest import ENGINE_PACKAGES, git_state, package_versions
 
-    folder = Path(folder)
+    folder = as_path(folder, "folder")
     manifest = read_manifest_file(folder / "manifest.json")
     _require_configured_model(folder / "manifest.json", manifest)
     config = config_from_manifest(with_backtest(manifest), str(folder / "manifest.json"))
