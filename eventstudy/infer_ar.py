@@ -40,6 +40,15 @@ WIDE_FIRM_NOTE = (
     "cluster_two_way_t) have one pair each; a long panel's id column names the firm"
 )
 
+STUDENT_T_VARIANCE: tuple[str, ...] = (
+    "patell_z",
+    "kp_adjusted_patell_z",
+    "abnormal_volatility",
+    "volatility_t",
+)
+"""The statistics that scale a standardized AR by its Student-t variance (M - k)/(M - k - 2), and
+so leave out the pairs with M - k <= 2 (named in a note)."""
+
 
 @dataclass
 class InferenceResults:
@@ -282,13 +291,18 @@ def infer(
                 "leaves out a pair it could not estimate"
             )
         few = np.flatnonzero(np.isfinite(panel.sigma) & (panel.sigma > 0) & ~(panel.dof > 2))
-        if few.size and {"patell_z", "kp_adjusted_patell_z"} & set(stats["statistic"]):
+        from eventstudy.inference.battery import NOT_COMPUTABLE
+
+        computed = set(stats.loc[~stats["reference"].str.startswith(NOT_COMPUTABLE), "statistic"])
+        leaving = [name for name in STUDENT_T_VARIANCE if name in computed]
+        if few.size and leaving:
             event, firm = pairs.event_id[few[0]], pairs.id[few[0]]  # patell_z was NaN, n = 0, unsaid
             first = f"{event}/{firm}" if event else str(firm)
             notes.append(
                 f"{few.size} of {len(panel.sigma)} pairs have M - k <= 2 (M estimation residuals, k = "
-                f"{int(n_params)}), first {first}: patell_z leaves them out, as its variance "
-                "(M - k)/(M - k - 2) needs M - k > 2"
+                f"{int(n_params)}), first {first}: {', '.join(leaving)} "
+                f"{'leaves' if len(leaving) == 1 else 'leave'} them out, as the variance "
+                "(M - k)/(M - k - 2) of a standardized AR needs M - k > 2"
             )
     return InferenceResults(stats, pairs.frame(), panel_file.layout, sources, tuple(notes))
 

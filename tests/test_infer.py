@@ -725,7 +725,13 @@ def test_pairs_without_an_estimation_sd_are_named_in_a_note() -> None:
     thin = infer(ar, units="decimal", estimation=four, n_params=2)
     [note] = [n for n in thin.notes if "M - k <= 2" in n]
     assert note.startswith("18 of 20 pairs have M - k <= 2 (M estimation residuals, k = 2), first T0:")
-    assert note.endswith("patell_z leaves them out, as its variance (M - k)/(M - k - 2) needs M - k > 2")
+    assert note.endswith(
+        "patell_z, abnormal_volatility, volatility_t leave them out, as the variance "
+        "(M - k)/(M - k - 2) of a standardized AR needs M - k > 2"
+    )
+    volatility = infer(ar, units="decimal", estimation=four, n_params=2, statistics=["abnormal_volatility"])
+    [note] = [n for n in volatility.notes if "M - k <= 2" in n]  # it printed no note at all
+    assert ": abnormal_volatility leaves them out" in note
     patell = thin.stats.query("group == 'all' and statistic == 'patell_z' and window == '[-1,+1]'")
     assert patell["n"].item() == 1
 
