@@ -389,6 +389,18 @@ def test_simulated_runs_in_cents_are_withheld_exactly(seed: int) -> None:
     assert np.flatnonzero(withheld).tolist() == np.flatnonzero(truth).tolist()
 
 
+@pytest.mark.parametrize(
+    ("good", "pence", "flagged"), [(10, 5, [10, 11, 12, 13, 14]), (3, 2, [3, 4]), (3, 3, [3])]
+)
+def test_a_short_listing_whose_last_days_are_in_pence(good: int, pence: int, flagged: list[int]) -> None:
+    """Fifteen days, the last five in pence: more than ten days before the switch were asked, so
+    four were kept at 100 times the price (a finder); as many on each side tell nothing."""
+    price = 100.0 * 1.01 ** np.arange(good + pence)
+    price[good:] *= 100.0
+    withheld = absurd_masks({"close": price})[1]["close"]
+    assert np.flatnonzero(withheld).tolist() == flagged
+
+
 def test_two_absurd_moves_whose_product_overflows_are_both_withheld() -> None:
     """Price ratios of 2e223 and 1e109 on consecutive days: their product (which would undo a
     one-day spike) overflows to inf, outside the bounds, so the second day stays flagged, with no

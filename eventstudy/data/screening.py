@@ -173,7 +173,7 @@ UNIT_SWITCH = 100.0
 """The ratio of a price quoted in cents or pence to one in dollars or pounds. A jump by about
 this much (within :data:`UNIT_TOLERANCE`) that nothing undoes before the data's end, at most
 :data:`MAX_ABSURD_RUN` priced sessions from it (or after the data's start, that far before
-it), with more than that many prices on its other side, is Yahoo's switch of the latest (or
+it), with more prices on its other side, is Yahoo's switch of the latest (or
 first) days to the other unit: those days are withheld as a run. Yahoo fixes such a switch in
 its recent days within weeks (yfinance's ``_fix_unit_switch``), so a fresh download is where
 it is met."""
@@ -570,9 +570,10 @@ def _edge_run(prices: np.ndarray, jump: int, inside: int, outside: int) -> bool:
     """Whether the jump from ``prices[jump]`` to ``prices[jump + 1]`` may close a run at the data's
     edge: a unit switch (:data:`UNIT_SWITCH` within :data:`UNIT_TOLERANCE`) with ``inside``
     prices between it and the edge, at most :data:`MAX_ABSURD_RUN`, and ``outside`` prices on its
-    other side, more than that (:func:`_flag_runs` also asks that more prices be at the level of
-    that other side than at the run's, and none of the run's days)."""
-    if not inside <= MAX_ABSURD_RUN < outside:
+    other side, more than that (a listing of 15 days whose last 5 were in pence kept 4 of them)
+    (:func:`_flag_runs` also asks that more prices be at the level of that other side than at the
+    run's, and none of the run's days)."""
+    if not (inside <= MAX_ABSURD_RUN and inside < outside):
         return False
     distance = abs(abs(float(np.log(prices[jump + 1] / prices[jump]))) - np.log(UNIT_SWITCH))
     return distance <= np.log(UNIT_TOLERANCE)
