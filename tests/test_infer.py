@@ -867,14 +867,15 @@ def test_a_long_panel_whose_value_column_is_not_ar_says_so(tmp_path, capsys, opt
     assert main([*argv, "--units", "percent"]) == 2
     line = one_line(capsys)
     assert line.startswith(
-        f"eventstudy: error: {panel}, row 1, field 'ar': has the id column 'id' and tau but no ar column: "
-        "a long panel names its abnormal returns ar (a wide panel has tau and one column per pair, none "
-        "named id, ticker or permno)"
+        f"eventstudy: error: {panel}, row 1, field 'ar': has the long panel's column 'id' and tau but no ar "
+        "column: a long panel names its abnormal returns ar (a wide panel has tau and one column per "
+        "pair, none named id, ticker, permno, event_id, date, group or role)"
     )
     # one pair: no tau repeats, and the id was read as a pair's ARs (7% a day: caar 0.1115, n = 2)
-    panel.write_text("ticker,tau,abnormal_return\n7,-1,0.5\n7,0,1.0\n7,1,-0.2\n")
-    assert main([*argv, "--units", "percent"]) == 2
-    assert "field 'ar': has the id column 'ticker' and tau but no ar column" in one_line(capsys)
+    for key in ("ticker", "event_id", "Group"):  # event_id,tau,abnormal_return: caar 10.5 (a finder)
+        panel.write_text(f"{key},tau,abnormal_return\n7,-1,0.5\n7,0,1.0\n7,1,-0.2\n")
+        assert main([*argv, "--units", "percent"]) == 2
+        assert f"field 'ar': has the long panel's column '{key}' and tau but no ar column" in one_line(capsys)
 
 
 def test_a_wide_panel_whose_pairs_are_named_id_and_ar_is_not_read_as_long(tmp_path, capsys) -> None:

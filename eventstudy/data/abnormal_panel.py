@@ -72,6 +72,10 @@ from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
 ID_COLUMNS: tuple[str, ...] = ("id", "ticker", "permno")
 """Names of the id column of a long panel, in order of preference."""
+LONG_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, "event_id", "date", "group", "role")
+"""The columns of a long panel beside its values, none of which names a wide panel's pair: a header
+with tau and one of them but no ar or car is a long panel whose values are misnamed (read wide, its
+event ids were a pair's abnormal returns)."""
 _EVENT_ID_CHARS = r"[A-Za-z0-9._-]+"
 MAX_ABNORMAL = 100.0
 """Largest |AR|, |CAR| or residual accepted, in decimal units (±10,000%). A daily return above
@@ -163,12 +167,13 @@ def read_abnormal_panel(
                 where, "an estimation panel holds residuals (an ar column), not CARs", row=1, field="car"
             )
         return _long_car(table, where, divisor)
-    ids = [table.spelled(name) for name in ID_COLUMNS if table.has(name)]
-    if table.has("tau") and ids:  # id,tau,abnormal_return was read wide: its id a pair's ARs (a finder)
+    long = [table.spelled(name) for name in LONG_COLUMNS if table.has(name)]
+    if table.has("tau") and long:  # id,tau,abnormal_return was read wide: its id a pair's ARs (finders)
         raise InputError(
             where,
-            f"has the id column {ids[0]!r} and tau but no ar column: a long panel names its abnormal "
-            "returns ar (a wide panel has tau and one column per pair, none named id, ticker or permno)",
+            f"has the long panel's column {long[0]!r} and tau but no ar column: a long panel names its "
+            "abnormal returns ar (a wide panel has tau and one column per pair, none named id, ticker, "
+            "permno, event_id, date, group or role)",
             row=1,
             field="ar",
         )
