@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
-from eventstudy.errors import DataUnavailableError, InputError, PeerDataError
+from eventstudy.errors import DataUnavailableError, InputError, PeerDataError, as_path
 from eventstudy.results import OBJECT_MODEL, StudyResults
 
 if TYPE_CHECKING:
@@ -421,6 +421,9 @@ def checked_arguments(
     if not isinstance(store, PriceStore | RemoteCache | str | os.PathLike):
         kind = type(store).__name__
         raise TypeError(f"store must be a PriceStore or the cache's folder (a path), not {kind}")
+    for argument, value in (("events", events), ("store", store)):
+        if isinstance(value, str | os.PathLike):  # "" is the working directory (store "" read it)
+            as_path(value, argument)
     if config is None:
         config = StudyConfig()
     if not isinstance(config, StudyConfig):
@@ -458,7 +461,7 @@ def study_events(
     from eventstudy.data.events import events_from_frame, read_events
 
     if isinstance(events, pd.DataFrame):
-        path = Path(events_path) if events_path is not None else None
+        path = as_path(events_path, "events_path") if events_path is not None else None
         if path is not None and not path.is_file():  # the manifest records its hash: it must be one
             problem = "is not a file; events_path names the file the frame's events came from, or is None"
             raise InputError(str(path), problem, field="events_path")

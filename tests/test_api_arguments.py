@@ -220,6 +220,9 @@ def test_a_path_argument_of_another_type_is_a_type_error_naming_it(call, said) -
         ("path", lambda: __import__("eventstudy").read_events("")),
         ("ar", lambda: infer("", units="percent")),
         ("folder", lambda: __import__("eventstudy").verify("")),
+        ("store", lambda: run_study("events.csv", "")),  # ran on the working directory as the cache
+        ("events", lambda: run_study("", "cache")),
+        ("events_path", lambda: run_study(pd.DataFrame(), "cache", events_path="")),
     ],
 )
 def test_an_empty_path_argument_names_nothing(name, call, tmp_path, monkeypatch) -> None:
