@@ -532,3 +532,22 @@ def test_factor_columns_differing_only_in_case_are_refused_as_column_names(tmp_p
     assert caught.value.message == (
         "'mkt' and 'MKT' differ only in case: column names are compared ignoring case"
     )
+
+
+def test_a_factor_file_that_is_parquet_named_csv_says_so(tmp_path: Path) -> None:
+    """A Ken French file that is parquet read its bytes as Latin-1 ("row 351: 1 fields, expected 2
+    (date and ´àÂ)"), and a factors_file that is parquet named .csv was "not a readable CSV file
+    (UnicodeDecodeError)" (a finder)."""
+    french = tmp_path / "F-F_Research_Data_Factors_daily.csv"
+    pd.DataFrame({"date": ["20240102"], "Mkt-RF": [0.1]}).to_parquet(french)
+    with pytest.raises(InputError) as caught:
+        parse_french_csv(french)
+    assert caught.value.message == "a parquet file (it begins PAR1), not CSV text: export it as CSV"
+    mine = tmp_path / "my_factors.csv"
+    pd.DataFrame({"date": ["2024-01-02"], "rf": [0.0001]}).to_parquet(mine)
+    with pytest.raises(InputError) as caught:
+        read_user_factors(mine)
+    assert (caught.value.path, caught.value.message) == (
+        str(mine),
+        "a parquet file (it begins PAR1), not CSV text: name it .parquet or .pq",
+    )

@@ -41,13 +41,16 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.acquire import RetryPolicy, is_transient
+from eventstudy.data.events import is_parquet
 from eventstudy.data.store import PriceStore, cached
 from eventstudy.data.tabular import (
     FIRST_YEAR,
     LAST_YEAR,
+    PARQUET_SUFFIXES,
     date_cells,
     first_bad_date,
     first_underflow,
+    parquet_named_csv,
     read_text_table,
     underflow_problem,
 )
@@ -186,6 +189,8 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
 def parse_french_csv(path: str | Path) -> FactorTable:
     """Read a Ken French daily CSV file (see :func:`parse_french_text`) with its provenance."""
     path = Path(path)
+    if is_parquet(path):  # was "row 351: 1 fields, expected 2": its bytes read as Latin-1 (a finder)
+        raise parquet_named_csv(path, csv_only=True)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -333,6 +338,8 @@ def read_user_factors(path: str | Path) -> FactorTable:
     suffix = path.suffix.lower()
     line: Callable[[int], int] = _parquet_row  # the row number of a record (0-based index)
     if suffix == ".csv":
+        if is_parquet(path):  # was "not a readable CSV file (UnicodeDecodeError)" (a finder)
+            raise parquet_named_csv(path, csv_only=False)
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 header = [name.strip() for name in next(csv.reader(handle), [])]
@@ -347,7 +354,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
         table = read_text_table(path)
         raw = pd.DataFrame(table.cells, columns=list(table.header))
         line = table.row_of
-    elif suffix in (".parquet", ".pq"):
+    elif suffix in PARQUET_SUFFIXES:
         try:
             raw = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for a bad file

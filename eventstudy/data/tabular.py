@@ -140,6 +140,14 @@ def require_columns(table: TextTable, required: tuple[str, ...]) -> None:
             raise InputError(str(table.path), f"expected the header {','.join(required)}", row=1, field=name)
 
 
+def parquet_named_csv(path: Path, *, csv_only: bool) -> InputError:
+    """The error of a parquet file (:func:`~eventstudy.data.events.is_parquet`) given where CSV
+    text is read: export it as CSV where only CSV is taken (``csv_only``), else give it a parquet
+    suffix, by which it is read as parquet."""
+    advice = "export it as CSV" if csv_only else f"name it {' or '.join(PARQUET_SUFFIXES)}"
+    return InputError(str(path), f"a parquet file (it begins PAR1), not CSV text: {advice}")
+
+
 def read_text_table(path: Path, *, csv_only: bool = False) -> TextTable:
     """Read ``path`` (CSV, or parquet by its suffix) as text cells; ``csv_only``: the caller
     takes CSV files alone (Yahoo prices, share counts, earnings dates), so a parquet file is not
@@ -163,9 +171,7 @@ def read_text_table(path: Path, *, csv_only: bool = False) -> TextTable:
     if path.suffix.lower() in PARQUET_SUFFIXES:
         table = _read_parquet(path)
     elif is_parquet(path):  # was "not UTF-8 text (byte 0x80 ...)": a parquet file named .csv
-        suffixes = " or ".join(PARQUET_SUFFIXES)
-        advice = "export it as CSV" if csv_only else f"name it {suffixes}"
-        raise InputError(str(path), f"a parquet file (it begins PAR1), not CSV text: {advice}")
+        raise parquet_named_csv(path, csv_only=csv_only)
     else:
         table = _read_csv(path)
     seen: dict[str, int] = {}
