@@ -298,6 +298,23 @@ def test_a_trade_without_an_entry_price_says_when_the_tickers_prices_start(tmp_p
         "BBB": "no Open on the entry day (missing, or withheld as a data error: eventstudy validate says)",
         "CCC": f"no Open on the entry day: CCC's first Open in the data is on {first}",
     }
+    # an Open or a Close without the adjusted price its return starts from: the note said there was
+    # no Open (or no Close) on a day that had one (a finder)
+    closed = simulated_prices()["BBB"].copy()
+    closed.loc[11, "close"] = np.nan  # the Open is there; Open x Adj Close / Close is not
+    unadjusted = simulated_prices()["AAA"].copy()
+    unadjusted.loc[10, "adj_close"] = np.nan  # day 0's Close is there, its Adj Close is not
+    prices = {**simulated_prices(), "BBB": closed, "AAA": unadjusted}
+    opened = backtest(events, prices, config).trades.set_index("ticker")
+    assert opened.loc["BBB", "note"] == (
+        "no Open on the adjusted scale on the entry day: its Adj Close or Close is missing (or withheld "
+        "as a data error: eventstudy validate says)"
+    )
+    at_close = backtest(events, prices, BacktestConfig(holding_days=(1,))).trades.set_index("ticker")
+    assert at_close.loc["AAA", "outcome"] == "no_entry_price"
+    assert at_close.loc["AAA", "note"].startswith(
+        "no Close on the adjusted scale on the entry day: its Adj Close is missing"
+    )
 
 
 def test_drift_table_matches_hand_computed_bhar(events: pd.DataFrame) -> None:

@@ -244,8 +244,10 @@ def plan_trades(
     # close was withheld (days quoted in cents) was shown as the entry price, 100 times off, with the
     # outcome of a price missing later (a finder).
     adjusted = grid.adj_open if open_entry else grid.adj_close
-    entry_prices = np.where(np.isfinite(adjusted), grid.open if open_entry else grid.close, np.nan)
+    raw_prices = grid.open if open_entry else grid.close
+    entry_prices = np.where(np.isfinite(adjusted), raw_prices, np.nan)
     entry_price = _gather(entry_prices, entry_index, columns)
+    unadjusted = _gather(raw_prices, entry_index, columns) > 0  # a price without its adjusted scale
     prev_close = _gather(grid.close, prev_index, columns)
     calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
     tickers = traded["ticker"].to_numpy(object)
@@ -291,6 +293,12 @@ def plan_trades(
         elif not entry_price[i] > 0:
             price = "Open" if open_entry else "Close"
             note = _no_entry_note(entry_prices[:, columns[i]], entry_index[i], calendar, tickers[i], price)
+            if unadjusted[i]:  # said "no Close" of a day with a Close and no Adj Close (a finder)
+                needs = "Adj Close or Close" if open_entry else "Adj Close"
+                note = (
+                    f"no {price} on the adjusted scale on the entry day: its {needs} is missing (or "
+                    "withheld as a data error: eventstudy validate says)"
+                )
             outcome = "no_entry_price"
         elif value_weights and not weight_basis[i] > 0:
             outcome, note = "no_market_value", (
