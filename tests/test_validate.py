@@ -24,6 +24,7 @@ from eventstudy.data.screening import (
     apply_policy,
     screen_prices,
     validate_prices,
+    validate_returns,
     validate_store,
 )
 from eventstudy.data.store import PriceStore
@@ -752,3 +753,20 @@ def test_rows_before_a_short_market_history_are_said_to_be_outside_it(launch_cac
     )  # not 'days that are not market sessions' (review of 3352452)
     spy = validate_store(PriceStore(launch_cache), ["NVDA"], "SPY")["NVDA"]
     assert not any("outside the market's" in i.detail for i in spy)
+
+
+def test_a_blank_return_on_a_day_that_is_not_a_session_says_it_withholds_the_next() -> None:
+    """A Saturday row with a blank return is compounded into Monday's, which it withholds; validate
+    said "that day's return is missing; the next day's is not affected" (a finder). A blank on a
+    session still removes that day only."""
+    saturday = pd.Timestamp("2025-01-11")
+    dates = CALENDAR[:10].append(pd.DatetimeIndex([saturday])).sort_values()
+    frame = pd.DataFrame({"date": dates, "ret": 0.01, "market_cap": np.nan})
+    frame.loc[frame["date"].isin([saturday, CALENDAR[2]]), "ret"] = np.nan
+    found = {issue.kind: issue for issue in validate_returns(frame, CALENDAR[:10], ticker="X")}
+    assert found["missing_return"].dates == (day(2),)
+    assert found["missing_return"].detail == f"1 blank return(s), first {day(2)}"
+    assert found["off_calendar_return"].detail == (
+        "1 return(s) dated on days that are not sessions, first 2025-01-11; 1 of them blank, first "
+        "2025-01-11, which withholds the next session's return (a blank compounded into it)"
+    )

@@ -773,18 +773,27 @@ def validate_returns(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker:
     if backwards.size:
         add("unsorted", dates[backwards], f"{backwards.size} row(s) dated before the row above")
     missing = ~np.isfinite(frame["ret"].to_numpy(dtype=float))
-    if missing.any():
+    session = np.asarray(dates.isin(calendar))
+    blank = missing & session  # a blank on another day is compounded into the next session's return
+    if blank.any():
         add(
             "missing_return",
-            dates[missing],
-            f"{int(missing.sum())} blank return(s), first {_iso(dates[missing][0])}",
+            dates[blank],
+            f"{int(blank.sum())} blank return(s), first {_iso(dates[blank][0])}",
             ("ret",),
+        )
+    off = "{n} return(s) dated on days that are not sessions, first {first}"
+    withheld = missing & ~session  # said "the next day's is not affected" of a Saturday's blank (a finder)
+    if withheld.any():
+        off += (
+            f"; {int(withheld.sum())} of them blank, first {_iso(dates[withheld][0])}, which withholds the "
+            "next session's return (a blank compounded into it)"
         )
     _calendar_issues(
         add,
         dates,
         calendar,
-        ("off_calendar_return", "{n} return(s) dated on days that are not sessions, first {first}"),
+        ("off_calendar_return", off),
         ("return_gap", "{n} session(s) without a return, first {first}"),
     )
     return issues
