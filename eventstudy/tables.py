@@ -546,6 +546,26 @@ def _split_notes(
     )
 
 
+def _no_close_notes(
+    tickers: np.ndarray, pairs: PairArrays, rows: np.ndarray, window: slice | np.ndarray
+) -> np.ndarray:
+    """The note of pairs whose window lacks a market value for want of a close: the first session
+    whose close is missing, before the window or inside it ("on a day before the window" was said
+    of a close inside it, withheld as a data error: a finder)."""
+    lacking = np.isnan(pairs.values.market_value_prev[rows][:, window])
+    first = np.argmax(lacking, axis=1)
+    days = np.asarray(pairs.span.prev_dates[rows][:, window], dtype="datetime64[D]")
+    day = days[np.arange(rows.size), first]
+    return (
+        "no close for "
+        + tickers
+        + " on "
+        + day.astype(str).astype(object)
+        + " (missing, or withheld as a data error: eventstudy validate says), so no market value for "
+        "the window's dollar abnormal value"
+    )
+
+
 def _restated_notes(
     tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
 ) -> np.ndarray:
@@ -646,11 +666,8 @@ def _value_notes(
             + prev_date[rows].astype(str).astype(object)
         ),
     )
-    _append_note(
-        notes,
-        no_value & ~no_shares,
-        lambda rows: "no close for " + tickers[rows] + " on a day before the window",
-    )
+    no_close = no_value & ~no_shares
+    _append_note(notes, no_close, lambda rows: _no_close_notes(tickers[rows], pairs, rows, window))
     valued = ok & complete
     _append_note(
         notes,

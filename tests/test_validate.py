@@ -130,6 +130,29 @@ def test_an_off_calendar_row_is_ignored_by_the_split_rules_too() -> None:
 
 
 @pytest.mark.parametrize(
+    ("days", "withheld"),
+    [
+        ([12], [12]),  # a close doubled for one day: that day, not the good close after it (a finder)
+        ([12, 13, 14], [12, 13, 14]),  # three days
+        (list(range(12, 30)), [12]),  # a close that stays doubled: its jump's day, as before
+        (list(range(12, 23)), [12, 23]),  # eleven days: beyond a run, its two jumps
+    ],
+)
+def test_a_close_only_spike_withholds_its_days_not_the_day_it_comes_back(
+    days: list[int], withheld: list[int]
+) -> None:
+    close = 100.0 * 1.01 ** np.arange(30)
+    adj = 0.99 * close
+    close[days] *= 2.0
+    frame = prices(close=close, adj=adj)
+    issues = validate_prices(frame, CALENDAR, ticker="X")
+    [split] = [issue for issue in issues if issue.kind == "suspected_split"]
+    assert split.dates == tuple(day(d) for d in withheld)
+    screened = apply_policy(frame, issues)
+    assert np.flatnonzero(screened["close"].isna()).tolist() == withheld
+
+
+@pytest.mark.parametrize(
     ("close_ratio", "adj_ratio", "expected"),
     [
         (0.5, 1.0, {"suspected_split"}),  # close split, adj_close not: close not adjusted
@@ -770,3 +793,27 @@ def test_a_blank_return_on_a_day_that_is_not_a_session_says_it_withholds_the_nex
         "1 return(s) dated on days that are not sessions, first 2025-01-11; 1 of them blank, first "
         "2025-01-11, which withholds the next session's return (a blank compounded into it)"
     )
+
+
+def test_a_close_withheld_inside_a_window_is_named_in_its_note(launch_cache: Path, tmp_path: Path) -> None:
+    """MSFT's close doubled on 2025-10-27 alone (day -1 of its recapitalisation): the note of the
+    windows without a dollar value said "no close for MSFT on a day before the window" of a close
+    inside the window [-1,+1], and the good close of 10-28 was withheld too (a finder)."""
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    msft = store.read_prices("MSFT")
+    msft.loc[msft["date"] == "2025-10-27", "close"] *= 2.0
+    store.write_prices("MSFT", msft, store.provenance(store.price_path("MSFT")))
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "recap,2025-10-28,pre,MSFT,partner,250e9,g,h\n"
+    )
+    car = run_study(events, store, StudyConfig(peers=())).car.set_index("window")
+    note = "no close for MSFT on 2025-10-27 (missing, or withheld as a data error: eventstudy validate says)"
+    for window in ("[-1,+1]", "[0,0]"):
+        assert np.isnan(car.loc[window, "abnormal_value_usd"]) and car.loc[window, "note"].startswith(note)
+    assert car.loc["[-1,+1]", "mcap_prev_usd"] > 0  # the close before the window is there
+    [split] = [i for i in validate_store(store, ["MSFT"], "SPY")["MSFT"] if i.kind == "suspected_split"]
+    assert split.dates == ("2025-10-27",)  # not 10-28, the day the close is back

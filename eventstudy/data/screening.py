@@ -626,6 +626,7 @@ def _split_issues(
     ):
         where = np.flatnonzero(mask)
         if where.size:
+            rows = _close_runs(mask, close, adj) if kind == "suspected_split" else where + 1
             days = dates[where + 1]
             jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], ratio[where][:5], strict=True))
             more = f" and {where.size - 5} more" if where.size > 5 else ""
@@ -634,8 +635,38 @@ def _split_issues(
                 if kind == "suspected_split"
                 else f"adj_close jumps by a split ratio or apart from close: {jumps}{more}"
             )
-            issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in days), detail, (column,)))
+            if not np.array_equal(rows, where + 1):
+                detail += f" (withheld: {', '.join(_iso(d) for d in dates[rows][:5])}{_more(rows.size)})"
+            issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in dates[rows]), detail, (column,)))
     return issues
+
+
+def _more(count: int, shown: int = 5) -> str:
+    return f" and {count - shown} more" if count > shown else ""
+
+
+def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.ndarray:
+    """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``:
+    from row m to m + 1): the row after each jump, but a jump that a later one undoes within
+    :data:`MAX_ABSURD_RUN` rows (close over adj_close back within :data:`ADJ_TOLERANCE` of where it
+    was) withholds the rows between the two, and not the row after them: a close doubled for one
+    day withheld the good close of the day after it too, and a trade entering there was dropped (a
+    finder)."""
+    flagged = np.concatenate([[False], jumps])
+    where = np.flatnonzero(jumps)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        level = close / adj
+        back_to = level[where[1:] + 1] / level[where[:-1]]  # after each jump over before the one before
+    k = 0
+    while k + 1 < where.size:
+        first, back = where[k], where[k + 1]
+        if back - first <= MAX_ABSURD_RUN and abs(back_to[k] - 1.0) <= ADJ_TOLERANCE:
+            flagged[first + 1 : back + 1] = True  # the days the close is off
+            flagged[back + 1] = False  # the day it is back
+            k += 2
+        else:
+            k += 1
+    return np.flatnonzero(flagged)
 
 
 def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFrame:
