@@ -21,6 +21,7 @@ from eventstudy.data.screening import (
     POLICY,
     PRICE_RATIO_BOUND,
     absurd_masks,
+    annotate_withheld,
     apply_policy,
     screen_prices,
     validate_prices,
@@ -817,3 +818,25 @@ def test_a_close_withheld_inside_a_window_is_named_in_its_note(launch_cache: Pat
     assert car.loc["[-1,+1]", "mcap_prev_usd"] > 0  # the close before the window is there
     [split] = [i for i in validate_store(store, ["MSFT"], "SPY")["MSFT"] if i.kind == "suspected_split"]
     assert split.dates == ("2025-10-27",)  # not 10-28, the day the close is back
+
+
+def test_the_returns_left_out_count_none_before_a_listing() -> None:
+    """A listing's first three days in cents: 3 returns are lost (days 2 and 3, and day 4's), but
+    the note counted 4, as if the listing day had a return (a finder)."""
+    calendar = pd.bdate_range("2025-01-01", periods=60)
+    car = pd.DataFrame(
+        {
+            "ticker": ["CRWV"],
+            "day0": [calendar[50]],
+            "tau_start": [0],
+            "tau_end": [0],
+            "outcome": ["ok"],
+            "note": [""],
+        }
+    )
+    withheld = {"CRWV": calendar[10:13]}
+    listed = annotate_withheld(car, calendar, withheld, (-45, -5), {"CRWV": calendar[10]})
+    assert listed["note"].item().startswith("estimation window: 3 return(s) left out around the absurd")
+    # the same days in the middle of a history: four returns (the three days' and the next day's)
+    middle = annotate_withheld(car, calendar, withheld, (-45, -5))
+    assert middle["note"].item().startswith("estimation window: 4 return(s) left out around the absurd")

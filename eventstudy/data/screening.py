@@ -706,11 +706,23 @@ def withheld_return_days(found: Mapping[str, Iterable[PriceIssue]]) -> dict[str,
     return out
 
 
+def history_starts(found: Mapping[str, Iterable[PriceIssue]]) -> dict[str, pd.Timestamp]:
+    """Per symbol whose history starts after the calendar's (``partial_history``), its first row's
+    date: the day that never had a return (no price before it)."""
+    return {
+        symbol: pd.Timestamp(issue.dates[0])
+        for symbol, issues in found.items()
+        for issue in issues
+        if issue.kind == "partial_history"
+    }
+
+
 def annotate_withheld(
     car: pd.DataFrame,
     calendar: pd.DatetimeIndex,
     withheld: Mapping[str, pd.DatetimeIndex],
     estimation_window: tuple[int, int],
+    starts: Mapping[str, pd.Timestamp] | None = None,
 ) -> pd.DataFrame:
     """Outcomes and notes of the rows whose returns are missing because a price was withheld.
 
@@ -731,6 +743,10 @@ def annotate_withheld(
         Days of withheld ``adj_close`` by ticker.
     estimation_window
         Relative days of the estimation window.
+    starts
+        The first row's date of the symbols whose history starts after the calendar's
+        (:func:`history_starts`): no return on that day was lost, as none was ever there (the
+        note counted 4 returns left out for 3 lost to days in cents at a listing: a finder).
 
     Returns
     -------
@@ -752,6 +768,8 @@ def annotate_withheld(
         positions = np.sort(positions[positions >= 0])
         if not positions.size:
             continue
+        start = (starts or {}).get(ticker)
+        first_priced = int(calendar.searchsorted(start)) if start is not None else 0  # no return there
         for row in np.flatnonzero(hit & (tickers == ticker) & (day0 >= 0)).tolist():
             p0 = int(day0[row])
             first, last = p0 + int(tau_start[row]), p0 + int(tau_end[row])
@@ -769,7 +787,7 @@ def annotate_withheld(
             lost = positions[(positions >= e0 - 1) & (positions <= e1)]
             if lost.size:
                 returns = np.unique(np.concatenate([lost, lost + 1]))
-                n_returns = int(((returns >= e0) & (returns <= e1)).sum())
+                n_returns = int(((returns >= e0) & (returns <= e1) & (returns > first_priced)).sum())
                 named = ", ".join(_iso(calendar[p]) for p in lost[:3].tolist())
                 text = (
                     f"estimation window: {n_returns} return(s) left out around the absurd adj_close "
