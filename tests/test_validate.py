@@ -512,6 +512,14 @@ def test_study_applies_the_policy_and_records_it(
     assert [(i["kind"], i["dates"]) for i in issues["ORCL"]] == [("suspected_split", ["2025-01-23"])]
     assert "SPY" in manifest["validation"]["clean"]
     json.dumps(manifest["validation"])  # serialisable as it is
+    # every number a rule compares with, the absurd-price ones included (they were left out: a finder)
+    from eventstudy.data import screening
+
+    thresholds = manifest["validation"]["thresholds"]
+    assert thresholds == {name.lower(): getattr(screening, name) for name in (
+        "JUMP", "ADJ_TOLERANCE", "SPLIT_TOLERANCE", "LARGE_SPLIT", "MAX_PRICE", "PRICE_RATIO_BOUND",
+        "MAX_ABSURD_RUN", "EARLIER_RUN", "UNIT_SWITCH", "UNIT_TOLERANCE",
+    )}  # fmt: skip
 
 
 def test_run_refuses_duplicate_dates_with_one_line(launch_cache: Path, tmp_path: Path, capsys) -> None:

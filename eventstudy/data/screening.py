@@ -1049,7 +1049,18 @@ def validation_record(
     issues = {symbol: list(found.get(symbol, ())) for symbol in dict.fromkeys([market, *symbols])}
     return {
         "calendar": market,
-        "thresholds": {"jump": JUMP, "adj_tolerance": ADJ_TOLERANCE, "split_tolerance": SPLIT_TOLERANCE},
+        "thresholds": {  # every number a rule compares with (the absurd-price ones were left out: a finder)
+            "jump": JUMP,
+            "adj_tolerance": ADJ_TOLERANCE,
+            "split_tolerance": SPLIT_TOLERANCE,
+            "large_split": LARGE_SPLIT,
+            "max_price": MAX_PRICE,
+            "price_ratio_bound": PRICE_RATIO_BOUND,
+            "max_absurd_run": MAX_ABSURD_RUN,
+            "earlier_run": EARLIER_RUN,
+            "unit_switch": UNIT_SWITCH,
+            "unit_tolerance": UNIT_TOLERANCE,
+        },
         "policy": {kind: {"action": action, "effect": text} for kind, (action, text) in POLICY.items()},
         "issues": {s: [i.to_dict() for i in items] for s, items in issues.items() if items},
         "clean": sorted(s for s, items in issues.items() if not items),
