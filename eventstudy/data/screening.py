@@ -139,6 +139,7 @@ import pandas as pd
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
 from eventstudy.exchanges import same_exchange
+from eventstudy.text import listing
 
 JUMP = 0.40
 """Absolute one-day price change above which a jump is examined as a possible split."""
@@ -636,13 +637,9 @@ def _split_issues(
                 else f"adj_close jumps by a split ratio or apart from close: {jumps}{more}"
             )
             if not np.array_equal(rows, where + 1):
-                detail += f" (withheld: {', '.join(_iso(d) for d in dates[rows][:5])}{_more(rows.size)})"
+                detail += f" (withheld: {listing([_iso(d) for d in dates[rows]])})"
             issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in dates[rows]), detail, (column,)))
     return issues
-
-
-def _more(count: int, shown: int = 5) -> str:
-    return f" and {count - shown} more" if count > shown else ""
 
 
 def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.ndarray:
