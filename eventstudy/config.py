@@ -843,8 +843,8 @@ def load_config(path: str | Path, *, model: str | None = None, model_from: str =
         The TOML file.
     model
         The model the study runs instead of the file's (a command line's ``--model``): the
-        configuration returned has it, and the file's keys are checked against it. It only
-        steered that check, so ``load_config(path, model="dimson")`` ran the file's model.
+        configuration returned has it, and the file's keys are checked against it (it once only
+        steered that check: ``load_config(path, model="dimson")`` ran the file's model).
     model_from
         Where ``model`` comes from, named in an error about it (``"--model"`` for the command line).
 
