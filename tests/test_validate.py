@@ -131,25 +131,35 @@ def test_an_off_calendar_row_is_ignored_by_the_split_rules_too() -> None:
 
 
 @pytest.mark.parametrize(
-    ("days", "withheld"),
+    ("factors", "withheld"),
     [
-        ([12], [12]),  # a close doubled for one day: that day, not the good close after it (a finder)
-        ([12, 13, 14], [12, 13, 14]),  # three days
-        (list(range(12, 30)), [12]),  # a close that stays doubled: its jump's day, as before
-        (list(range(12, 23)), [12, 23]),  # eleven days: beyond a run, its two jumps
+        ({12: 2.0}, [12]),  # a close doubled for one day: that day, not the good close after it (a finder)
+        (dict.fromkeys((12, 13, 14), 2.0), [12, 13, 14]),  # three days
+        (dict.fromkeys(range(12, 30), 2.0), [12]),  # a close that stays doubled: its jump's day, as before
+        (dict.fromkeys(range(12, 23), 2.0), [12, 23]),  # eleven days: beyond a run, its two jumps
+        # doubled, then tripled, then back: the run holds its second jump (each jump was alone, and
+        # the good close after them withheld: a finder)
+        ({12: 2.0, 13: 3.0}, [12, 13]),
+        # halved and staying (a split not in adj_close), then one day doubled back to the old level:
+        # the split's day and the spike's, not the good closes between (paired, the spike was kept)
+        ({**dict.fromkeys(range(12, 30), 0.5), 16: 1.0}, [12, 16]),
+        ({0: 2.0}, [0]),  # the first row: it, not the good second row
+        ({0: 2.0, 1: 2.0, 2: 2.0}, [0, 1, 2]),
+        (dict.fromkeys((27, 28, 29), 2.0), [27, 28, 29]),  # the last rows, to the end
     ],
 )
 def test_a_close_only_spike_withholds_its_days_not_the_day_it_comes_back(
-    days: list[int], withheld: list[int]
+    factors: dict[int, float], withheld: list[int]
 ) -> None:
     close = 100.0 * 1.01 ** np.arange(30)
     adj = 0.99 * close
-    close[days] *= 2.0
+    for row, factor in factors.items():
+        close[row] *= factor
     frame = prices(close=close, adj=adj)
     issues = validate_prices(frame, CALENDAR, ticker="X")
     [split] = [issue for issue in issues if issue.kind == "suspected_split"]
     assert split.dates == tuple(day(d) for d in withheld)
-    if len(days) <= 10:  # a run: the jumps are listed, and the days withheld said
+    if factors == dict.fromkeys((12, 13, 14), 2.0):  # a run: the jumps are listed, and the days withheld said
         assert split.detail.endswith(f"disagree (withheld: {', '.join(day(d) for d in withheld)})")
     screened = apply_policy(frame, issues)
     assert np.flatnonzero(screened["close"].isna()).tolist() == withheld

@@ -182,6 +182,10 @@ UNIT_TOLERANCE = 1.5
 """How far a jump at the data's edge may be from :data:`UNIT_SWITCH` (times or over) and still
 be a unit switch: the day's own move up to +50% or -33% (97 on a day the price fell 3%); a
 -98% crash (a ratio of 1/50) that lasts to the end is not one, and flags its day alone."""
+SAME_LEVEL = float(np.log(1.0 + JUMP) / 2.0)
+"""Rows whose close over adj_close lie within this |log| of each other are on one basis, for the
+close-only runs at the data's edges: half a close-only jump (40%), above the drift of the ratio
+by dividends over years (a 2% yield, about 6% in three)."""
 ABSURD_OUTCOME = "absurd_price"
 """Outcome of a window whose returns are missing because an absurd price was withheld."""
 _ABSURD_KINDS = ("absurd_price", "absurd_return")
@@ -644,25 +648,66 @@ def _split_issues(
 
 def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.ndarray:
     """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``:
-    from row m to m + 1): the row after each jump, but a jump that a later one undoes within
-    :data:`MAX_ABSURD_RUN` rows (close over adj_close back within :data:`ADJ_TOLERANCE` of where it
-    was) withholds the rows between the two, and not the row after them: a close doubled for one
-    day withheld the good close of the day after it too, and a trade entering there was dropped (a
-    finder)."""
-    flagged = np.concatenate([[False], jumps])
-    where = np.flatnonzero(jumps)
+    from row m to m + 1). A jump alone withholds the row after it (a close that changes basis and
+    stays: its first day). Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close
+    over adj_close back within :data:`ADJ_TOLERANCE` of where it was before the first, are a run:
+    the rows between are withheld, jumps among them are the run's own, and the row after them is
+    kept; the first rows of the data before a jump, or the last after one (at most that many, and
+    when fewer rows are at their close over adj_close than at the other side's, within
+    :data:`SAME_LEVEL`), are a run that the data's edge closes. The choice over
+    the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close
+    doubled for one day withheld the good close of the day after it too, and a trade entering
+    there was dropped; a close doubled then tripled, or a split followed by a one-day spike,
+    paired the wrong jumps (finders)."""
+    where = np.flatnonzero(jumps).tolist()
+    count, n = len(where), jumps.size + 1
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         level = close / adj
-        back_to = level[where[1:] + 1] / level[where[:-1]]  # after each jump over before the one before
+
+    def undone(first: int, back: int) -> bool:  # close/adj_close after jump back as before jump first
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return bool(abs(level[where[back] + 1] / level[where[first]] - 1.0) <= ADJ_TOLERANCE)
+
+    def fewer(run: int, other: int) -> bool:  # fewer rows at row run's level than at row other's
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            at_run = np.abs(np.log(level / level[run])) <= SAME_LEVEL
+            at_other = np.abs(np.log(level / level[other])) <= SAME_LEVEL
+        return int(at_run.sum()) < int(at_other.sum())
+
+    best: list[tuple[int, int]] = [(0, 0)] * (count + 1)  # (jumps alone, rows withheld) from jump k on
+    choice = [-1] * count  # the jump that ends jump k's run, -2: the data's end, -1: alone
+    for k in range(count - 1, -1, -1):
+        alone, rest = best[k + 1]
+        best[k], choice[k] = (alone + 1, rest + 1), -1
+        options = [
+            (back, (best[back + 1][0], best[back + 1][1] + where[back] - where[k]))
+            for back in range(k + 1, count)
+            if where[back] - where[k] <= MAX_ABSURD_RUN and undone(k, back)
+        ]
+        after = n - 1 - where[k]  # rows after the last jump, to the data's end
+        if k == count - 1 and after <= MAX_ABSURD_RUN and fewer(where[k] + 1, where[k]):
+            options.append((-2, (0, after)))
+        for pick, cost in options:
+            if cost < best[k]:
+                best[k], choice[k] = cost, pick
+    flagged = np.zeros(n, dtype=bool)
     k = 0
-    while k + 1 < where.size:
-        first, back = where[k], where[k + 1]
-        if back - first <= MAX_ABSURD_RUN and abs(back_to[k] - 1.0) <= ADJ_TOLERANCE:
-            flagged[first + 1 : back + 1] = True  # the days the close is off
-            flagged[back + 1] = False  # the day it is back
-            k += 2
-        else:
-            k += 1
+    before = where[0] + 1 if count else 0  # rows before the first jump, from the data's start
+    opened = count and before <= MAX_ABSURD_RUN and fewer(0, before)
+    if opened and (best[1][0], best[1][1] + before) < best[0]:
+        flagged[:before] = True  # the first rows: a run the data's start opens
+        k = 1
+    while k < count:
+        pick = choice[k]
+        if pick == -2:
+            flagged[where[k] + 1 :] = True  # the last rows
+            break
+        if pick >= 0:
+            flagged[where[k] + 1 : where[pick] + 1] = True  # the run's rows; the row after it is kept
+            k = pick + 1
+            continue
+        flagged[where[k] + 1] = True  # a jump alone: the row after it
+        k += 1
     return np.flatnonzero(flagged)
 
 
