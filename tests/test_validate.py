@@ -814,6 +814,10 @@ def test_a_blank_return_on_a_day_that_is_not_a_session_says_it_withholds_the_nex
         "1 return(s) dated on days that are not sessions, first 2025-01-11; 1 of them blank, first "
         "2025-01-11, which withholds the next session's return (a blank compounded into it)"
     )
+    # the policy said only "compounded into the next session's return" beside it (a finder)
+    assert "(as the prices of those days would give; a blank one leaves it unknown: withheld)" in (
+        found["off_calendar_return"].policy
+    )
 
 
 def test_a_close_withheld_inside_a_window_is_named_in_its_note(launch_cache: Path, tmp_path: Path) -> None:

@@ -248,7 +248,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "return_gap": ("mask", "a session without a return: that day's return is missing, that day only"),
     "off_calendar_return": (
         "compound",
-        "return compounded into the next session's return (as the prices of those days would give); "
+        "return compounded into the next session's return (as the prices of those days would give; a "
+        "blank one leaves it unknown: withheld); "
         "with a returns series as the market, a weekday row of a series of its exchange withholds the "
         "next session's return instead (a gap in the market's file)",
     ),
