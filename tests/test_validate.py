@@ -438,6 +438,38 @@ def test_a_short_listing_whose_last_days_are_in_pence(good: int, pence: int, fla
     assert np.flatnonzero(withheld).tolist() == flagged
 
 
+@pytest.mark.parametrize("seed", range(300))
+def test_simulated_close_only_runs_are_withheld_exactly(seed: int) -> None:
+    """A random walk of 25-120 days whose close (not adj_close) is off by x2, /2, x3, /3 or x10 on
+    one to three runs of 1-10 days, anywhere, one in seven with a day off again inside: exactly
+    the runs' days are withheld (58 of 3,000 such series were wrong before runs at the data's
+    edges held their own jumps; more before runs were chosen over the whole series)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(25, 120))
+    adj = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, n)))
+    close = 1.01 * adj
+    truth = np.zeros(n, dtype=bool)
+    end = -3
+    for start in np.sort(rng.choice(n, size=int(rng.integers(1, 4)), replace=False)).tolist():
+        stop = min(n, start + int(rng.integers(1, 11)))
+        if start <= end + 2 or 2 * (truth.sum() + stop - start) >= n:
+            continue
+        factor = float(rng.choice([2.0, 0.5, 3.0, 1 / 3, 10.0]))
+        close[start:stop] *= factor
+        if rng.random() < 0.15 and stop - start >= 3:
+            close[start + 1] *= factor
+        truth[start:stop], end = True, stop - 1
+    dates = pd.bdate_range("2024-01-01", periods=n)
+    frame = prices(dates=dates, close=close, adj=adj)
+    issues = validate_prices(frame, pd.DatetimeIndex(dates), ticker="X")
+    withheld = [issue.dates for issue in issues if issue.kind == "suspected_split"]
+    assert withheld == [tuple(_iso_days(dates[truth]))]
+
+
+def _iso_days(dates: pd.DatetimeIndex) -> list[str]:
+    return [d.strftime("%Y-%m-%d") for d in dates]
+
+
 def test_two_absurd_moves_whose_product_overflows_are_both_withheld() -> None:
     """Price ratios of 2e223 and 1e109 on consecutive days: their product (which would undo a
     one-day spike) overflows to inf, outside the bounds, so the second day stays flagged, with no

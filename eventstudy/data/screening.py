@@ -655,7 +655,8 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
     the rows between are withheld, jumps among them are the run's own, and the row after them is
     kept; the first rows of the data before a jump, or the last after one (at most that many, and
     when fewer rows are at their close over adj_close than at the other side's, within
-    :data:`SAME_LEVEL`), are a run that the data's edge closes. The choice over
+    :data:`SAME_LEVEL`, none of them at the other side's), are a run that the data's edge closes,
+    jumps among them its own. The choice over
     the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close
     doubled for one day withheld the good close of the day after it too, and a trade entering
     there was dropped; a close doubled then tripled, or a split followed by a one-day spike,
@@ -669,11 +670,11 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return bool(abs(level[where[back] + 1] / level[where[first]] - 1.0) <= ADJ_TOLERANCE)
 
-    def fewer(run: int, other: int) -> bool:  # fewer rows at row run's level than at row other's
+    def edge(rows: slice, run: int, good: int) -> bool:  # rows, row run's basis among them, are a run
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             at_run = np.abs(np.log(level / level[run])) <= SAME_LEVEL
-            at_other = np.abs(np.log(level / level[other])) <= SAME_LEVEL
-        return int(at_run.sum()) < int(at_other.sum())
+            at_good = np.abs(np.log(level / level[good])) <= SAME_LEVEL
+        return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any()
 
     best: list[tuple[int, int]] = [(0, 0)] * (count + 1)  # (jumps alone, rows withheld) from jump k on
     choice = [-1] * count  # the jump that ends jump k's run, -2: the data's end, -1: alone
@@ -685,19 +686,23 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
             for back in range(k + 1, count)
             if where[back] - where[k] <= MAX_ABSURD_RUN and undone(k, back)
         ]
-        after = n - 1 - where[k]  # rows after the last jump, to the data's end
-        if k == count - 1 and after <= MAX_ABSURD_RUN and fewer(where[k] + 1, where[k]):
+        after = n - 1 - where[k]  # rows after jump k, to the data's end (later jumps the run's own)
+        if after <= MAX_ABSURD_RUN and edge(slice(where[k] + 1, None), where[k] + 1, where[k]):
             options.append((-2, (0, after)))
         for pick, cost in options:
             if cost < best[k]:
                 best[k], choice[k] = cost, pick
     flagged = np.zeros(n, dtype=bool)
     k = 0
-    before = where[0] + 1 if count else 0  # rows before the first jump, from the data's start
-    opened = count and before <= MAX_ABSURD_RUN and fewer(0, before)
-    if opened and (best[1][0], best[1][1] + before) < best[0]:
-        flagged[:before] = True  # the first rows: a run the data's start opens
-        k = 1
+    opens = [  # jump k closing a run the data's start opens (earlier jumps the run's own)
+        ((best[j + 1][0], best[j + 1][1] + where[j] + 1), j)
+        for j in range(count)
+        if where[j] + 1 <= MAX_ABSURD_RUN and edge(slice(0, where[j] + 1), where[j], where[j] + 1)
+    ]
+    if opens and min(opens)[0] < best[0]:
+        start = min(opens)[1]
+        flagged[: where[start] + 1] = True  # the first rows
+        k = start + 1
     while k < count:
         pick = choice[k]
         if pick == -2:
