@@ -292,13 +292,9 @@ def plan_trades(
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
             price = "Open" if open_entry else "Close"
-            note = _no_entry_note(entry_prices[:, columns[i]], entry_index[i], calendar, tickers[i], price)
-            if unadjusted[i]:  # said "no Close" of a day with a Close and no Adj Close (a finder)
-                needs = "Adj Close or Close" if open_entry else "Adj Close"
-                note = (
-                    f"no {price} on the adjusted scale on the entry day: its {needs} is missing (or "
-                    "withheld as a data error: eventstudy validate says)"
-                )
+            note = _no_entry_note(
+                entry_prices[:, columns[i]], entry_index[i], calendar, tickers[i], price, unadjusted[i]
+            )
             outcome = "no_entry_price"
         elif value_weights and not weight_basis[i] > 0:
             outcome, note = "no_market_value", (
@@ -1041,10 +1037,20 @@ def _pad(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values, np.full((1, *values.shape[1:]), np.nan)], axis=0)
 
 
-def _no_entry_note(prices: np.ndarray, entry: int, calendar: np.ndarray, ticker: str, price: str) -> str:
-    """Why a trade has no entry price on session ``entry`` of ``prices`` (one ticker's): a day
-    without one (missing, or withheld by :mod:`eventstudy.data.screening`), or a ticker whose
-    prices start later (not yet listed) or never."""
+def _no_entry_note(
+    prices: np.ndarray, entry: int, calendar: np.ndarray, ticker: str, price: str, unadjusted: bool
+) -> str:
+    """Why a trade has no entry price on session ``entry`` of ``prices`` (one ticker's, kept only
+    where their adjusted price exists): a day whose price has no adjusted one (``unadjusted``: it
+    said "no Close" of a day with a Close and no Adj Close, a finder), a day without one (missing,
+    or withheld by :mod:`eventstudy.data.screening`), or a ticker whose prices start later (not yet
+    listed) or never."""
+    if unadjusted:
+        needs = "Adj Close or Close" if price == "Open" else "Adj Close"
+        return (
+            f"no {price} on the adjusted scale on the entry day: its {needs} is missing (or withheld as "
+            "a data error: eventstudy validate says)"
+        )
     priced = np.flatnonzero(prices > 0)
     if not priced.size:
         return f"no {price} on the entry day: the data hold no {price} of {ticker}"

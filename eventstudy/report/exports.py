@@ -71,10 +71,6 @@ _RANGES: dict[str, tuple[float, str]] = {
 }
 """The largest value of a schema unit's numbers (the least is 0; missing values pass), and what
 a value beyond says."""
-_UNIQUE: dict[str, tuple[str, ...]] = TABLE_KEYS
-"""Tables whose key (:data:`~eventstudy.output.verify.TABLE_KEYS`) the report checks: a run
-writes each row once (a row twice was counted twice, a statistic twice in the Benjamini-Hochberg
-family, a trade twice in the backtest's mean and t, a party twice in the events' list)."""
 _SHAPES: dict[str, frozenset[str]] = {
     "stats.parquet": frozenset(STATS_SCHEMA),
     "caar.parquet": frozenset({"group", "tau", "caar", "lower", "upper", "n"}),
@@ -133,7 +129,9 @@ def _check_columns(path: Path, frame: pd.DataFrame) -> None:
         if wrong.any():
             row = int(np.flatnonzero(wrong)[0]) + 1
             raise InputError(str(path), f"{said} on row {row} of the table (re-run the study)", field=column)
-    key = [column for column in _UNIQUE.get(path.name, ()) if column in frame.columns]
+    # A run writes each row once, by verify's keys: a row twice was counted twice, a statistic twice
+    # in the Benjamini-Hochberg family, a trade twice in the backtest's mean and t.
+    key = [column for column in TABLE_KEYS.get(path.name, ()) if column in frame.columns]
     if key and frame.duplicated(key).any():
         row = _first(frame.duplicated(key))
         said = f"row {row} of the table repeats the {', '.join(key)} of an earlier one (re-run the study)"
