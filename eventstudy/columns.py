@@ -70,3 +70,7 @@ MARKET_PROXY_OUTCOME = "market_proxy"
 """``car.parquet``'s (and ``trades.parquet``'s) outcome of a party that is the model's market
 proxy itself (SPY listed as a party of a study on SPY): its abnormal return against itself is zero
 by construction, so the row is in no statistic, no value total and no screen."""
+
+WITHHELD_HINT = "withheld as a data error: eventstudy validate says"
+"""Said of a price a row lacks (``car.parquet``'s and ``trades.parquet``'s notes) beside "missing":
+the price checks (:mod:`eventstudy.data.screening`) may have withheld it."""

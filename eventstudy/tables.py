@@ -26,7 +26,7 @@ from eventstudy.abnormal import (
     window_sum,
 )
 from eventstudy.blocks import mask_as_slice
-from eventstudy.columns import CAR_COLUMNS, MARKET_PROXY_OUTCOME
+from eventstudy.columns import CAR_COLUMNS, MARKET_PROXY_OUTCOME, WITHHELD_HINT
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.exchanges import quote_currency
 from eventstudy.models import ExpectedReturnModel, ModelFit
@@ -561,8 +561,7 @@ def _no_close_notes(
         + tickers
         + " on "
         + day.astype(str).astype(object)
-        + " (missing, or withheld as a data error: eventstudy validate says), so no market value for "
-        "the window's dollar abnormal value"
+        + f" (missing, or {WITHHELD_HINT}), so no market value for the window's dollar abnormal value"
     )
 
 

@@ -71,7 +71,7 @@ from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import compound, drawdown
 from eventstudy.backtest.tables import no_trade_reason
-from eventstudy.columns import MARKET_PROXY_OUTCOME
+from eventstudy.columns import MARKET_PROXY_OUTCOME, WITHHELD_HINT
 from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
@@ -1048,8 +1048,8 @@ def _no_entry_note(
     if unadjusted:
         needs = "Adj Close or Close" if price == "Open" else "Adj Close"
         return (
-            f"no {price} on the adjusted scale on the entry day: its {needs} is missing (or withheld as "
-            "a data error: eventstudy validate says)"
+            f"no {price} on the adjusted scale on the entry day: its {needs} is missing "
+            f"(or {WITHHELD_HINT})"
         )
     priced = np.flatnonzero(prices > 0)
     if not priced.size:
@@ -1057,7 +1057,7 @@ def _no_entry_note(
     if priced[0] > entry:  # "no Open on the entry day" of a ticker listed a year later
         first = np.datetime_as_string(calendar[priced[0]], unit="D")
         return f"no {price} on the entry day: {ticker}'s first {price} in the data is on {first}"
-    return f"no {price} on the entry day (missing, or withheld as a data error: eventstudy validate says)"
+    return f"no {price} on the entry day (missing, or {WITHHELD_HINT})"
 
 
 def _gather(values: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
