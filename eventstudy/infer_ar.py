@@ -79,10 +79,7 @@ class InferenceResults:
     @property
     def computable(self) -> list[str]:
         """The statistics computed (not reported as not computable), in registry order."""
-        from eventstudy.inference.battery import NOT_COMPUTABLE
-
-        rows = self.stats[~self.stats["reference"].str.startswith(NOT_COMPUTABLE)]
-        return list(dict.fromkeys(rows["statistic"]))
+        return computed_statistics(self.stats)
 
     def to_frame(self) -> pd.DataFrame:
         """The statistics (:attr:`stats`), a copy."""
@@ -121,6 +118,14 @@ class InferenceResults:
             f"<InferenceResults: {len(self.pairs)} pairs, {self.layout} panel, "
             f"{len(self.computable)} statistics computable>"
         )
+
+
+def computed_statistics(stats: pd.DataFrame) -> list[str]:
+    """The statistics of ``stats`` that were computed (not reported as not computable), in order."""
+    from eventstudy.inference.battery import NOT_COMPUTABLE
+
+    rows = stats[~stats["reference"].str.startswith(NOT_COMPUTABLE)]
+    return list(dict.fromkeys(rows["statistic"]))
 
 
 def _check_bootstrap(draws: object, seed: object) -> None:
@@ -291,9 +296,7 @@ def infer(
                 "leaves out a pair it could not estimate"
             )
         few = np.flatnonzero(np.isfinite(panel.sigma) & (panel.sigma > 0) & ~(panel.dof > 2))
-        from eventstudy.inference.battery import NOT_COMPUTABLE
-
-        computed = set(stats.loc[~stats["reference"].str.startswith(NOT_COMPUTABLE), "statistic"])
+        computed = computed_statistics(stats)
         leaving = [name for name in STUDENT_T_VARIANCE if name in computed]
         if few.size and leaving:
             event, firm = pairs.event_id[few[0]], pairs.id[few[0]]  # patell_z was NaN, n = 0, unsaid
