@@ -171,7 +171,8 @@ def infer(
     Raises
     ------
     InputError
-        Naming the file, row and field of bad input, or the option at fault.
+        Naming the file, row and field of bad input, or the parameter at fault (``windows``,
+        ``n_params``, ``statistics``; ``eventstudy infer`` names its flag instead).
     TypeError
         For ``windows`` that is one window or a text, not a list of windows.
     """
@@ -198,7 +199,7 @@ def infer(
             )
         if windows is not None:
             raise InputError(
-                where, "a CAR panel's windows are its own (--window applies to AR panels)", field="window"
+                where, "a CAR panel's windows are its own (windows apply to AR panels)", field="window"
             )
         frames = []
         pairs_all = []
@@ -226,7 +227,7 @@ def infer(
     if estimation is not None:
         if n_params is None:
             raise InputError(
-                "--n-params",
+                "n_params",
                 "give the number of parameters of the model behind the estimation residuals "
                 "(2 for the market model, 1 for constant mean, 0 for market-adjusted or raw returns)",
             )
@@ -235,13 +236,11 @@ def infer(
             or not isinstance(n_params, int | np.integer)
             or not 0 <= n_params <= 20
         ):
-            raise InputError("--n-params", f"{n_params!r} is not a whole number of parameters from 0 to 20")
+            raise InputError("n_params", f"{n_params!r} is not a whole number of parameters from 0 to 20")
         estimation_file = read_abnormal_panel(estimation, units=units, estimation=True)
         sources["estimation"] = {**estimation_file.describe(), "n_params": int(n_params)}
     elif n_params is not None:
-        raise InputError(
-            "--n-params", "applies to estimation residuals (--estimation FILE), and none is given"
-        )
+        raise InputError("n_params", "applies to estimation residuals, and none is given")
     try:
         panel, pairs = ar_event_panel(
             panel_file.frame,
@@ -260,16 +259,16 @@ def infer(
     taus = panel.event_tau
     chosen = [(int(taus[0]), int(taus[-1]))] if windows is None else [_two_days(w) for w in windows]
     if not chosen:
-        raise InputError("--window", "give at least one window (or none, for the panel's whole span)")
+        raise InputError("windows", "give at least one window (or none, for the panel's whole span)")
     repeated = next((w for k, w in enumerate(chosen) if w in chosen[:k]), None)
     if repeated is not None:  # its rows would be in the table twice
-        raise InputError("--window", f"[{repeated[0]}, {repeated[1]}] is given twice")
+        raise InputError("windows", f"[{repeated[0]}, {repeated[1]}] is given twice")
     for start, end in chosen:
         if start > end:  # "[1, -1] is not a window of the panel's tau -3..3" named no cause
-            raise InputError("--window", f"[{start}, {end}] runs backwards: give its first day first")
+            raise InputError("windows", f"[{start}, {end}] runs backwards: give its first day first")
         if start not in set(taus.tolist()) or end not in set(taus.tolist()):
             raise InputError(
-                "--window",
+                "windows",
                 f"[{start}, {end}] is not a window of the panel's tau {int(taus[0])}..{int(taus[-1])}",
             )
     stats = panel_statistics(
@@ -313,7 +312,7 @@ def infer(
 def _two_days(window: object) -> tuple[int, int]:
     days = window_days(window)
     if days is None:
-        raise InputError("--window", f"{window!r} is not two whole relative days like [-1,+1]")
+        raise InputError("windows", f"{window!r} is not two whole relative days like [-1,+1]")
     return days
 
 
@@ -336,9 +335,9 @@ def _check_statistics(statistics: Sequence[str] | None) -> None:
         return
     if isinstance(statistics, str):  # its letters are no statistics
         problem = f"give a list of statistic names, e.g. [{statistics!r}], not one text"
-        raise InputError("--statistic", problem)
+        raise InputError("statistics", problem)
     from eventstudy.inference import STATISTICS
 
     for name in statistics:
         if name not in STATISTICS:
-            raise InputError("--statistic", f"{name!r} is not one of {', '.join(STATISTICS)}")
+            raise InputError("statistics", f"{name!r} is not one of {', '.join(STATISTICS)}")

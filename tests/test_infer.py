@@ -572,6 +572,31 @@ def test_bad_estimation_panels_and_options(tmp_path, capsys) -> None:
     )
 
 
+def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys) -> None:
+    """infer() told notebook users "--n-params: ...", "--window: ..." and "--statistic: ...":
+    flags they never typed. The API names its parameter; eventstudy infer its flag."""
+    frame = pd.DataFrame({"id": ["A", "A", "B", "B"], "tau": [0, 1, 0, 1], "ar": [0.01, 0.02, 0.03, -0.01]})
+    residuals = frame.assign(tau=[-2, -1, -2, -1], ar=[0.1, 0.2, 0.1, 0.3])
+    cases = [
+        ({"estimation": residuals}, "n_params", "--n-params", "give the number of parameters"),
+        ({"n_params": 2}, "n_params", "--n-params", "applies to estimation residuals, and none is given"),
+        ({"windows": [(0, 5)]}, "windows", "--window", "[0, 5] is not a window of the panel's tau 0..1"),
+        ({"statistics": ["nope"]}, "statistics", "--statistic", "'nope' is not one of caar"),
+    ]
+    for options, parameter, _, message in cases:
+        with pytest.raises(InputError) as caught:
+            infer(frame, units="decimal", **options)
+        assert caught.value.path == parameter and caught.value.message.startswith(message)
+    ar = tmp_path / "ar.csv"
+    frame.to_csv(ar, index=False)
+    args = {
+        "n_params": ["--n-params", "2"], "windows": ["--window", "0,5"], "statistics": ["--statistic", "nope"]
+    }
+    for _, parameter, flag, message in cases[1:]:
+        assert main(["infer", "--ar", str(ar), "--units", "decimal", *args[parameter]]) == 2
+        assert one_line(capsys).startswith(f"eventstudy: error: {flag}: {message}")
+
+
 def test_a_frame_is_refused_where_its_file_would_be() -> None:
     """An infinite AR in a frame was taken as a missing one (a file's ``inf`` is refused), and
     an empty frame raised IndexError."""
@@ -695,7 +720,7 @@ def test_windows_are_whole_days_in_any_spelling_and_at_least_one() -> None:
     ):
         with pytest.raises(InputError) as caught:
             infer(panel, units="decimal", windows=bad)
-        assert caught.value.path == "--window"
+        assert caught.value.path == "windows"  # the parameter: said "--window" to notebook users
     from eventstudy.results import resolve_window
 
     with pytest.raises(ValueError, match="is not two relative days"):

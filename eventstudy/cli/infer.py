@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from eventstudy.cli.options import input_file
+from eventstudy.errors import InputError
 from eventstudy.locations import write_path_problem
 
 EPILOG = """\
@@ -79,6 +80,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+FLAGS = {"windows": "--window", "n_params": "--n-params", "statistics": "--statistic"}
+"""The flag of each parameter of :func:`eventstudy.infer_ar.infer` its errors may name."""
+
+
 def run(args: argparse.Namespace) -> int:
     from eventstudy.infer_ar import infer
     from eventstudy.output.export import check_new_file, write_new_file
@@ -86,14 +91,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         check_new_file(args.out)
-    results = infer(
-        args.ar,
-        units=args.units,
-        windows=args.window,
-        estimation=args.estimation,
-        n_params=args.n_params,
-        statistics=args.statistic,
-    )
+    try:
+        results = infer(
+            args.ar,
+            units=args.units,
+            windows=args.window,
+            estimation=args.estimation,
+            n_params=args.n_params,
+            statistics=args.statistic,
+        )
+    except InputError as exc:  # the API names its parameters, the command line its flags
+        if exc.path not in FLAGS:
+            raise
+        raise InputError(FLAGS[exc.path], exc.message, row=exc.row, field=exc.field) from None
     if args.out is not None:
         write_new_file(results.stats, args.out, docs=STATS_SCHEMA)  # its units, as stats.parquet's
     print(results.summary())

@@ -214,8 +214,8 @@ def check_units(units: object, source: str) -> float:
     if units is None:
         raise InputError(
             source,
-            "the units of its values are not declared: give --units decimal (0.01 = 1%) or "
-            "--units percent (1 = 1%); they are never guessed",
+            "the units of its values are not declared: give decimal (0.01 = 1%) or percent (1 = 1%) "
+            "(--units on the command line, units= in Python); they are never guessed",
             field="units",
         )
     if units not in UNITS:
