@@ -831,6 +831,50 @@ def test_rows_before_a_short_market_history_are_said_to_be_outside_it(launch_cac
     assert not any("outside the market's" in i.detail for i in spy)
 
 
+def test_returns_from_a_price_market_s_second_session_are_the_whole_history(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Returns computed from the same prices as the market's start on its second session (the
+    first has no return), and validate and every study's manifest said partial_history of them
+    (a known gap). Against a market of returns, whose first session has one, that start is
+    still partial; a series starting a session later is partial against either."""
+    from eventstudy.data.importer import import_paths
+
+    prices = pd.read_csv(shared_data / "prices" / "NVDA.csv")
+    spy = pd.read_csv(shared_data / "prices" / "SPY.csv")
+    ret = prices["Adj Close"].pct_change().iloc[1:]
+    dates = prices["Date"].iloc[1:]
+    panel = pd.concat(
+        [
+            pd.DataFrame({"id": "NVDX", "date": dates, "ret": ret}),
+            pd.DataFrame({"id": "NVDY", "date": dates.iloc[1:], "ret": ret.iloc[1:]}),
+            pd.DataFrame({"id": "MKT", "date": spy["Date"], "ret": spy["Adj Close"].pct_change().fillna(0)}),
+        ]
+    )
+    panel.to_csv(tmp_path / "returns.csv", index=False)
+    store = PriceStore(tmp_path / "cache")
+    returns = [tmp_path / "returns.csv"]
+    import_paths(store, [shared_data / "prices" / "SPY.csv"], returns=returns, units="decimal")
+    second, third = prices["Date"].iloc[1], prices["Date"].iloc[2]
+    found = validate_store(store, ["NVDX", "NVDY"], "SPY")
+    assert found["NVDX"] == []
+    [partial] = found["NVDY"]
+    assert partial.kind == "partial_history" and partial.detail == (
+        f"rows cover {third}..2025-12-31 of the calendar's {second}..2025-12-31 (returns)"
+    )
+    found = validate_store(store, ["NVDX", "NVDY"], "MKT")
+    assert [issue.detail for issue in found["NVDX"]] == [
+        f"rows cover {second}..2025-12-31 of the calendar's 2023-01-03..2025-12-31"
+    ]
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+            "e1,2025-06-02,pre,NVDX,partner,1e9,g,h\n"
+    )
+    validation = build_manifest(run_study(events, store, StudyConfig(peers=())))["validation"]
+    assert validation["issues"] == {} and validation["clean"] == ["NVDX", "SPY"]
+
+
 def test_a_blank_return_on_a_day_that_is_not_a_session_says_it_withholds_the_next() -> None:
     """A Saturday row with a blank return is compounded into Monday's, which it withholds; validate
     said "that day's return is missing; the next day's is not affected" (a finder). A blank on a

@@ -115,7 +115,8 @@ off_calendar_return          a row dated on a day that is not a session: its ret
                              series of its exchange withholds the next session's return
                              instead (a gap in the market's file, whose next return covers
                              one session)
-partial_history              as for prices
+partial_history              as for prices; against a market of prices, from the calendar's
+                             second session (its first has no return)
 ===========================  =================================================================
 
 Duplicate dates cannot reach the cache (the import refuses them); no split or absurd-price
@@ -847,11 +848,15 @@ def annotate_withheld(
     return out
 
 
-def validate_returns(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: str) -> list[PriceIssue]:
+def validate_returns(
+    frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: str, market_kind: str = "returns"
+) -> list[PriceIssue]:
     """Check one returns series (cache schema ``date, ret, market_cap``) against the calendar.
 
     The kinds of the module docstring's second table, plus ``duplicate_date`` and ``unsorted``
-    (refused) should a cache file hold them.
+    (refused) should a cache file hold them. With a market of ``market_kind`` ``prices`` the
+    calendar's first session has no return (a return needs the price before), so a series that
+    starts on its second session has the whole history.
     """
     issues: list[PriceIssue] = []
 
@@ -892,6 +897,7 @@ def validate_returns(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker:
         calendar,
         ("off_calendar_return", off),
         ("return_gap", "{n} session(s) without a return, first {first}"),
+        start=calendar[1] if market_kind == "prices" and len(calendar) > 1 else None,
     )
     return issues
 
@@ -902,11 +908,14 @@ def _calendar_issues(
     calendar: pd.DatetimeIndex,
     off: tuple[str, str],
     gap: tuple[str, str],
+    *,
+    start: pd.Timestamp | None = None,
 ) -> np.ndarray:
     """Report a series' dates against the market calendar: rows dated off it (kind and text
     ``off``), sessions between its first and last row without one (``gap``), and a history that
-    starts after or ends before the calendar's (``partial_history``). The texts are formats of
-    ``n`` and ``first``. Returns (R,) bool, the rows dated on a session."""
+    starts after ``start`` (default: the calendar's first session) or ends before the calendar's
+    last (``partial_history``). The texts are formats of ``n`` and ``first``. Returns (R,) bool,
+    the rows dated on a session."""
     on = np.asarray(dates.isin(calendar))
     if (~on).any():
         outside = dates[~on]
@@ -930,12 +939,13 @@ def _calendar_issues(
         missing = inside[~inside.isin(dates)]
         if len(missing):
             add(gap[0], missing, gap[1].format(n=len(missing), first=_iso(missing[0])))
-        if first > calendar[0] or last < calendar[-1]:
+        begin = calendar[0] if start is None else start
+        if first > begin or last < calendar[-1]:
             add(
                 "partial_history",
                 (first, last),
                 f"rows cover {_iso(first)}..{_iso(last)} of the calendar's "
-                f"{_iso(calendar[0])}..{_iso(calendar[-1])}",
+                f"{_iso(begin)}..{_iso(calendar[-1])}{'' if start is None else ' (returns)'}",
             )
     return on
 
@@ -951,10 +961,15 @@ def market_calendar(market_frame: pd.DataFrame) -> pd.DatetimeIndex:
 
 
 def screen_returns(
-    returns: Mapping[str, pd.DataFrame], calendar: pd.DatetimeIndex, paths: Mapping[str, Path]
+    returns: Mapping[str, pd.DataFrame],
+    calendar: pd.DatetimeIndex,
+    paths: Mapping[str, Path],
+    *,
+    market_kind: str,
 ) -> dict[str, list[PriceIssue]]:
     """:func:`validate_returns` of every returns series: the findings by symbol (clean ones left
     out). The series are used as they are (the findings describe what the panel does with them).
+    ``market_kind`` is that of the market's series (``prices`` or ``returns``).
 
     Raises
     ------
@@ -963,7 +978,7 @@ def screen_returns(
     """
     found: dict[str, list[PriceIssue]] = {}
     for symbol, frame in returns.items():
-        issues = validate_returns(frame, calendar, ticker=symbol)
+        issues = validate_returns(frame, calendar, ticker=symbol, market_kind=market_kind)
         refusal = first_refusal(issues)
         if refusal is not None:
             raise InputError(
@@ -1045,8 +1060,10 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
     traded: list[pd.DatetimeIndex] = []  # the valid dates of the others on the market's exchange
     for symbol in dict.fromkeys([market, *symbols]):
         kind, table = (market_kind, market_table) if symbol == market else store.read_series_table(symbol)
-        check = validate_prices if kind == "prices" else validate_returns
-        out[symbol] = check(table.frame, calendar, ticker=symbol)
+        if kind == "prices":
+            out[symbol] = validate_prices(table.frame, calendar, ticker=symbol)
+        else:
+            out[symbol] = validate_returns(table.frame, calendar, ticker=symbol, market_kind=market_kind)
         if symbol != market and same_exchange(symbol, market):
             values = table.frame["adj_close" if kind == "prices" else "ret"].to_numpy(dtype=float)
             traded.append(pd.DatetimeIndex(table.frame["date"])[np.isfinite(values)])
