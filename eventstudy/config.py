@@ -907,7 +907,13 @@ def load_config(path: str | Path, *, model: str | None = None, model_from: str =
     if model is None:
         _check_model_options(config.model, study, where)
         return config
-    config = with_overrides(config, model_from, model=model)
+    try:
+        config = with_overrides(config, model_from, model=model)
+    except InputError as exc:  # a key the model needs is missing from the file: the file's field
+        if exc.field == "study.model":
+            raise
+        asked = f"{model_from} {model}" if model_from.startswith("-") else f"{model_from}={model!r}"
+        raise InputError(where, f"{exc.message} ({asked})", field=exc.field) from None
     _check_model_options(model, study, where)
     return config
 

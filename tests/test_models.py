@@ -529,7 +529,8 @@ def test_load_configs_model_is_the_model_the_study_runs(tmp_path) -> None:
     assert caught.value.message.startswith("'no-such-model' is not one of market, ")
     with pytest.raises(InputError) as caught:
         load_config(path, model="user_factors", model_from="--model")  # needs a factors_file
-    assert (caught.value.path, caught.value.field) == ("--model", "study.factors_file")
+    assert (caught.value.path, caught.value.field) == (str(path), "study.factors_file")  # the file lacks it
+    assert caught.value.message.endswith("(--model user_factors)")
 
 
 def test_cli_model_option_overrides_the_config(cache, monkeypatch, tmp_path) -> None:
@@ -597,6 +598,19 @@ def test_cli_user_factors_without_a_file_is_one_line(cache, tmp_path, capsys) ->
     assert err == [
         "eventstudy: error: --model, field 'study.factors_file': is required when model is user_factors"
     ]
+    # with a config file, the file lacks the key: it was blamed on --model (a known gap)
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nmodel = "market"\n')
+    args += ["--config", str(config), "--out", str(tmp_path / "o")]
+    assert main([*args, "--model", "user_factors"]) == 2
+    assert capsys.readouterr().err == (
+        f"eventstudy: error: {config}, field 'study.factors_file': is required when model is user_factors "
+        "(--model user_factors)\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_config(config, model="user_factors")
+    assert (caught.value.path, caught.value.field) == (str(config), "study.factors_file")
+    assert caught.value.message.endswith("(model='user_factors')")
 
 
 @pytest.mark.parametrize("name", ["capm", ""])  # an empty --model was ignored: the config's ran
