@@ -1530,16 +1530,50 @@ def test_reading_commands_make_no_folder_and_write_nothing_into_a_users(tmp_path
         assert main([*args, "--cache", str(mine)]) in (0, 1, 2), args
         assert tree(mine) == before, args
     capsys.readouterr()
-    # An empty folder is a cache about to be filled: a reader's lock keeps a first import whole.
+    # An empty folder is a cache about to be filled: a reader's lock keeps a first import whole,
+    # and goes with the reader when nothing else came (validate left .locks in it: a finder).
     empty = tmp_path / "empty"
     empty.mkdir()
     with PriceStore(empty).consistent_reads():
         assert (empty / ".locks" / "catalog" / "batch.lock").is_file()
+    assert list(empty.iterdir()) == []
+    for args in (["validate"], ["validate", "AAA"], ["cache", "list"], ["cache", "verify"]):
+        assert main([*args, "--cache", str(empty)]) in (0, 2), args
+        assert list(empty.iterdir()) == [], args
+    with PriceStore(empty).consistent_reads():  # an import came meanwhile: its cache stays whole
+        (empty / "prices").mkdir()
+    assert sorted(path.name for path in empty.iterdir()) == [".locks", "prices"]
     # A cache an import wrote to keeps its readers' lock.
     cache = make_cache(tmp_path / "cache").root
     shutil.rmtree(cache / ".locks")  # a copied cache
     assert main(["validate", "--cache", str(cache)]) in (0, 1)
     assert (cache / ".locks" / "catalog" / "batch.lock").is_file()
+
+
+def test_clean_removes_nothing_from_a_folder_that_holds_no_cache(tmp_path: Path, capsys) -> None:
+    """``cache verify --clean`` on a folder of the user's (no lock folder, no cache file) removed
+    their parquet file ``prices/.NVDA.parquet.20250101.tmp`` (named as mkstemp names a cache
+    writer's) and wrote lock files there; plain ``cache verify`` wrote lock files too (a finder).
+    Every writer makes the lock folder before its temporary file, so without one nothing is a
+    leftover of ours."""
+    mine = tmp_path / "mine"
+    (mine / "prices").mkdir(parents=True)
+    (mine / "factors").mkdir()
+    pd.DataFrame({"x": [1, 2, 3]}).to_parquet(mine / "prices" / ".NVDA.parquet.20250101.tmp")
+    (mine / "prices" / ".AAPL.parquet.abcdefgh.tmp").write_bytes(b"")
+    (mine / "factors" / ".my-table.parquet.qwertyui.tmp").write_bytes(b"PAR1")
+    before = tree(mine)
+    for clean in ([], ["--clean"]):
+        assert main(["cache", "verify", *clean, "--cache", str(mine)]) == 1
+        out = capsys.readouterr().out
+        assert out.count("stray_file") == 3 and "temp_leftover" not in out and "removed" not in out
+        assert tree(mine) == before
+    # In a cache, the same names are an interrupted write's leftovers and are removed.
+    store = make_cache(tmp_path / "cache")
+    leftover = store.root / "prices" / ".AAA.parquet.abcdefgh.tmp"
+    leftover.write_bytes(b"PAR1")
+    assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
+    assert f"removed {leftover}" in capsys.readouterr().out and not leftover.exists()
 
 
 def test_a_file_named_like_another_but_for_case_is_one_damaged_file(tmp_path: Path, capsys, monkeypatch):

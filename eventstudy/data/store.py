@@ -699,6 +699,7 @@ class PriceStore:
                 problems.append(CacheProblem(_journal(self.root), "interrupted_batch", problem))
             pending = _journaled_temps(self.root)
         problems += _damaged_locks(self.root)
+        cache = _is_cache(self.root)  # elsewhere a file named as a temporary one is the user's
         for kind in KINDS:
             folder = self.root / kind
             other = _not_a_folder(folder)  # where the cache keeps its files of the kind
@@ -711,7 +712,7 @@ class PriceStore:
                 if path in pending:
                     detail = "a file of the stopped import, not yet renamed; --clean renames it into place"
                     problems.append(CacheProblem(path, "temp_leftover", detail))
-                elif _is_temp_file(path):
+                elif cache and _is_temp_file(path):
                     if _temp_in_use(path):
                         continue  # a live writer's temporary file, renamed when it finishes
                     try:
@@ -749,8 +750,13 @@ class PriceStore:
 
         A temporary file whose target is being written right now (its lock is held) is kept; an
         import running (:meth:`staged_writes` under :meth:`catalog_lock`) is waited for, as
-        its batch's files are temporary until its end (up to ``timeout`` seconds).
+        its batch's files are temporary until its end (up to ``timeout`` seconds). In a folder
+        that holds no cache (:func:`_is_cache`: no lock folder, which every writer makes before
+        its temporary file, and no cache file) nothing is one: a user's parquet file named
+        ``.NVDA.parquet.20250101.tmp`` was removed.
         """
+        if not _is_cache(self.root):
+            return []
         pending = _journaled_temps(self.root)  # a stopped import's: finish_interrupted_batch renames them
         found = [
             path
@@ -1070,7 +1076,9 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
     writes nothing into one eventstudy has not written to)."""
     lock_path, root = _lock_path(path), Path(path).parent.parent
     descriptor = None
+    made = False  # the lock folder, in an empty folder: removed again when nothing else came
     if _holds_cache(root):
+        made = not (root / LOCKS).exists()
         with contextlib.suppress(OSError):
             lock_path.parent.mkdir(parents=True, exist_ok=True)
     # never through a link, never waiting on a pipe's other end (a lock file is a regular file)
@@ -1096,6 +1104,8 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # releases the lock
+        if made:  # a reader writes nothing into a folder (validate left .locks in an empty one)
+            remove_made_locks(root)
 
 
 def _listed_as(path: Path, filesystem: Any) -> bool:
@@ -1145,18 +1155,39 @@ def _empty_file(path: Path) -> bool:
 
 def _holds_cache(root: Path) -> bool:
     """True when ``root`` is an empty folder (a cache about to be filled: the readers' lock
-    keeps a first import's batch whole) or one holding the cache's lock folder or a parquet
-    file in a store folder (:data:`KINDS`, a copied cache): not a folder of the user's that
-    merely has a ``prices`` sub-folder of their own."""
+    keeps a first import's batch whole) or :func:`_is_cache`."""
+    try:
+        return _is_cache(root) or (Path(root).is_dir() and next(Path(root).iterdir(), None) is None)
+    except OSError:
+        return False
+
+
+def _is_cache(root: Path) -> bool:
+    """True when ``root`` holds the cache's lock folder (every writer takes a lock there before
+    it writes) or a parquet file in a store folder (:data:`KINDS`, a copied cache): not a folder
+    of the user's that merely has a ``prices`` sub-folder of their own."""
     root = Path(root)
     try:
         if not root.is_dir():
             return False
-        if (root / LOCKS).is_dir() or next(root.iterdir(), None) is None:
+        if (root / LOCKS).is_dir():
             return True
         return any(next((root / kind).glob("*.parquet"), None) is not None for kind in KINDS)
     except OSError:
         return False
+
+
+def remove_made_locks(root: Path) -> bool:
+    """Remove the lock folder of ``root`` when it is all ``root`` holds and it holds nothing but
+    folders and empty lock files (:func:`remove_if_only_locks`): what a reader's lock, or a
+    command that failed before storing anything, made of an empty folder given as the cache.
+    True when removed."""
+    try:
+        if [entry.name for entry in Path(root).iterdir()] != [LOCKS]:
+            return False
+    except OSError:
+        return False
+    return remove_if_only_locks(Path(root) / LOCKS)
 
 
 def _partial_batch(renamed: list[Path], left: int) -> str:
@@ -1385,7 +1416,10 @@ def _catalog_problem(exc: CacheWriteError, done: str) -> str:
 
 
 def _held(path: Path) -> bool:
-    """Whether another writer holds the lock of ``path`` now."""
+    """Whether another writer holds the lock of ``path`` now. No lock file, no holder: none is
+    made (``cache verify`` wrote lock files into a folder of the user's)."""
+    if not _lock_path(path).exists():
+        return False
     try:
         with _locked(path, 0.0):
             return False
