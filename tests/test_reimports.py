@@ -325,3 +325,28 @@ def test_a_changed_factor_file_says_what_it_replaces(shared_data: Path, tmp_path
     store = PriceStore(cache)
     [record] = store.provenance(store.factors_path(name))["replacements"]
     assert (record["dropped_rows"], record["changed_rows"]) == (3, 1)
+
+
+def test_a_folder_s_sub_folders_with_csv_files_are_named_not_passed_over(
+    tmp_path: Path, shared_data: Path, capsys
+) -> None:
+    """``cache import in/`` with in/NVDA.csv and in/sub/AMD.csv imported NVDA and said nothing of
+    AMD (a finder); a folder holding only a sub-folder of files said "holds no .csv files"."""
+    (tmp_path / "in" / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "in" / ".hidden").mkdir()
+    (tmp_path / "in" / "empty").mkdir()
+    shutil.copy(shared_data / "prices" / "NVDA.csv", tmp_path / "in" / "NVDA.csv")
+    shutil.copy(shared_data / "prices" / "AMD.csv", tmp_path / "in" / "sub" / "deeper" / "AMD.csv")
+    shutil.copy(shared_data / "prices" / "AMD.csv", tmp_path / "in" / ".hidden" / "AMD.csv")
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(tmp_path / "in"), "--cache", str(cache)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"imported 1 price file (752 rows) into {cache}/",
+        f"{tmp_path / 'in' / 'sub'}: a sub-folder with .csv files, not read (give it as a path of its own)",
+    ]
+    assert PriceStore(cache).price_symbols() == ["NVDA"]
+    assert main(["cache", "import", str(tmp_path / "in" / "sub"), "--cache", str(cache)]) == 2
+    assert capsys.readouterr().err == (
+        f"eventstudy: error: {tmp_path / 'in' / 'sub'}: folder holds no .csv files to import (its sub-folder "
+        "deeper does: give that folder)\n"
+    )

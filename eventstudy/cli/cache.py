@@ -83,7 +83,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def import_files(args: argparse.Namespace) -> int:
     from eventstudy.cli import one_line
-    from eventstudy.data.importer import import_paths
+    from eventstudy.data.importer import import_paths, unread_folders
     from eventstudy.data.restatements import dropped_text, replacement_text, restatement_text
     from eventstudy.data.shares import merge_text
     from eventstudy.data.store import PriceStore
@@ -137,6 +137,8 @@ def import_files(args: argparse.Namespace) -> int:
         if file.ignored_columns:
             columns = ", ".join(map(repr, file.ignored_columns))
             print(one_line(f"{file.source}: not stored: column(s) {columns}"))
+    for folder in unread_folders(list(args.paths)):
+        print(one_line(f"{folder}: a sub-folder with .csv files, not read (give it as a path of its own)"))
     return 0
 
 

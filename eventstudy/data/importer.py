@@ -58,7 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -627,7 +627,9 @@ def _collect(paths: list[Path]) -> list[Path]:
                     if p.suffix.lower() == ".csv" and (not p.name.startswith(".") or p.is_file())
                 )
                 if not found:
-                    raise InputError(str(path), "folder holds no .csv files to import")
+                    unread = unread_folders([path])
+                    hint = f" (its sub-folder {unread[0].name} does: give that folder)" if unread else ""
+                    raise InputError(str(path), f"folder holds no .csv files to import{hint}")
                 for file in found:  # a FIFO, a folder or a broken link named .csv: not skipped unsaid
                     _check_regular(file)
             else:
@@ -640,6 +642,31 @@ def _collect(paths: list[Path]) -> list[Path]:
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
+
+
+def unread_folders(paths: list[Path]) -> list[Path]:
+    """The sub-folders of the folders among ``paths`` that hold ``.csv`` files (at any depth),
+    which an import does not read (a folder is read one level deep), for the import to name:
+    ``cache import in/`` passed over ``in/sub/AMD.csv`` unsaid."""
+    found = []
+    for path in paths:
+        try:
+            if not path.is_dir():
+                continue
+            for sub in sorted(path.iterdir()):
+                if sub.is_dir() and not sub.name.startswith(".") and next(_csv_below(sub), None) is not None:
+                    found.append(sub)
+        except OSError:
+            continue
+    return found
+
+
+def _csv_below(folder: Path) -> Iterator[Path]:
+    """The ``.csv`` files under ``folder`` (any case, any depth; links to folders not followed)."""
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if name.lower().endswith(".csv"):
+                yield Path(root) / name
 
 
 def _same_file_key(path: Path) -> object:
