@@ -464,6 +464,10 @@ def test_an_empty_sample_is_said_by_its_count_of_rows() -> None:
     rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1))).iloc[:0]
     out = fit_cross_section(rows, CrossSectionSpec("r", "car ~ np.log(deal_usd)", (-1, 1)))
     assert out["note"].iloc[0] == "not estimable: 0 rows for 2 parameters"
+    # a category of no row: patsy's "negative dimensions are not allowed" (a finder)
+    for formula in ("car ~ C(role)", "car ~ C(role, Treatment('none'))"):
+        out = fit_cross_section(rows, CrossSectionSpec("r", formula, (-1, 1)))
+        assert out["note"].tolist() == ["not estimable: 0 rows in the sample"], formula
     one = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1))).iloc[:1]
     out = fit_cross_section(one, CrossSectionSpec("r", "car ~ np.log(deal_usd)", (-1, 1)))
     assert out["note"].iloc[0] == "not estimable: 1 row for 2 parameters"

@@ -550,6 +550,8 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError, MemoryError) as exc:
         # ArithmeticError: an integer too large for a float (I(99999999999999999999**10)); a
         # MemoryError of a design the bounds could not see is this regression's, not the run's
+        if data.empty:  # C(role) of no row: patsy's "negative dimensions are not allowed" (a finder)
+            return _empty(spec, 0, total, "not estimable: 0 rows in the sample")
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _empty(spec, 0, total, f"formula could not be evaluated: {message}")
     if y.shape[1] != 1:  # formula_problem refuses what it can see; a text column gives one per level
