@@ -36,16 +36,17 @@ windows and statistics (:mod:`eventstudy.multiple_testing`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.columns import MARKET_PROXY_OUTCOME
+from eventstudy.columns import MARKET_PROXY_OUTCOME, STATISTIC_UNITS
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates
 from eventstudy.inference import (
+    STATISTICS,
     EventPanel,
     PanelParts,
     caar_band,
@@ -495,6 +496,34 @@ VALUE_PER_DEAL_REFERENCES: dict[str, str] = {
 COUNT_ROWS: frozenset[str] = frozenset({*CONFOUNDER_ROWS, *EXCLUSION_ROWS, *VALUE_PER_DEAL_REFERENCES})
 """The rows of ``stats.parquet`` that count or sum rows of ``car.parquet``: no statistic of the
 registry (:data:`eventstudy.inference.STATISTICS`)."""
+
+ROW_UNITS: dict[str, str] = {
+    **dict.fromkeys([*CONFOUNDER_ROWS, *EXCLUSION_ROWS], "count"),
+    "total_abnormal_value_usd": "usd",
+    "total_deal_usd": "usd",
+    "value_per_deal_dollar": "usd/usd",
+}
+"""The unit of each row of :data:`COUNT_ROWS` (units of :mod:`eventstudy.output.schema`)."""
+
+
+def statistic_unit(statistic: str, recorded: Mapping[str, Any] | None = None) -> str:
+    """The unit of a ``stats.parquet`` row's value: the registered statistic's
+    (:attr:`eventstudy.inference.Statistic.unit`), else the one a folder's manifest records
+    (``recorded``, :func:`statistic_units`: a statistic a notebook registered), a count or sum
+    row's (:data:`ROW_UNITS`), and ``t`` for a name none of them knows."""
+    if statistic in STATISTICS:
+        return STATISTICS[statistic].unit
+    unit = (recorded or {}).get(statistic)
+    if isinstance(unit, str) and unit in STATISTIC_UNITS:
+        return unit
+    return ROW_UNITS.get(statistic, "t")
+
+
+def statistic_units(names: Iterable[str]) -> dict[str, str]:
+    """The registered unit of each of ``names`` that is not ``t`` (a folder's manifest records
+    them, as it records ``p_from``)."""
+    known = (STATISTICS[name] for name in names if name in STATISTICS)
+    return {statistic.name: statistic.unit for statistic in known if statistic.unit != "t"}
 
 
 class SharedDays(Protocol):

@@ -74,3 +74,7 @@ by construction, so the row is in no statistic, no value total and no screen."""
 WITHHELD_HINT = "withheld as a data error: eventstudy validate says"
 """Said of a price a row lacks (``car.parquet``'s and ``trades.parquet``'s notes) beside "missing":
 the price checks (:mod:`eventstudy.data.screening`) may have withheld it."""
+
+STATISTIC_UNITS: frozenset[str] = frozenset({"t", "fraction", "usd", "usd/usd", "ratio", "count", "rank_sum"})
+"""The units a statistic's value may have (:attr:`eventstudy.inference.Statistic.unit`; units of
+:mod:`eventstudy.output.schema`, plus ``rank_sum``, a sum of ranks): how the report shows it."""

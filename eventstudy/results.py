@@ -344,14 +344,11 @@ class StudyResults:
             # a study's own choice of statistics: each test it chose; else the tests it leads with
             shown = tests if self.config.statistics is not None else [t for t in wanted if t in numbers]
             for name in shown:
-                title = wanted.get(name, name)
+                unit = STATISTICS[name].unit
+                title = wanted.get(name, f"{name} $B" if unit == "usd" else name)
                 value, p = numbers[name][0], numbers[name][1]
-                if name == "caar":
-                    row[title] = _cell(value, "{:+.2%}")
-                elif name == "dollar_abnormal_value":
-                    row[title] = _cell(value / 1e9, "{:+,.1f}") + _p(p)
-                else:
-                    row[title] = _cell(value, "{:+.2f}") + _p(p)
+                scale, pattern = _CELL_FORMATS.get(unit, _CELL_FORMATS["t"])
+                row[title] = _cell(value * scale, pattern) + ("" if name == "caar" else _p(p))
             rows.append(row)
         return pd.DataFrame(rows).fillna("")  # a group without a test's row: blank, not NaN
 
@@ -381,6 +378,17 @@ class StudyResults:
 
 SUMMARY_PAIRS = 40
 """Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""
+
+
+_CELL_FORMATS: dict[str, tuple[float, str]] = {
+    "t": (1.0, "{:+.2f}"),
+    "fraction": (1.0, "{:+.2%}"),
+    "usd": (1e-9, "{:+,.1f}"),
+    "ratio": (1.0, "{:+.3f}"),
+    "count": (1.0, "{:,.0f}"),
+    "rank_sum": (1.0, "{:g}"),  # Wilcoxon's W: a sum of ranks, halves with ties
+}
+"""(scale, format) of a summary cell by :attr:`~eventstudy.inference.Statistic.unit` (usd in $B)."""
 
 
 def _cell(value: Any, pattern: str) -> str:

@@ -226,6 +226,38 @@ def test_formatting_helpers_carry_units() -> None:
     assert fmt.money(np.nan) == fmt.percent(None) == "—"
 
 
+def test_each_statistic_is_shown_in_its_registered_unit() -> None:
+    """The statistics table chose a format by the name ("_usd" money, "_rows" a count, else a
+    t): Wilcoxon's W, a sum of ranks, read "+66.00" and a variance ratio "+1.50", as t statistics.
+    The unit is the registry's (a row of the counts, the aggregate's), in the report's tables
+    and the summary alike."""
+    from eventstudy.aggregate import statistic_unit
+    from eventstudy.inference import register_statistic
+    from eventstudy.report.sections import _stat_text
+
+    shown = {
+        ("wilcoxon_w", 66.0): "66",
+        ("wilcoxon_w", 66.5): "66.50",
+        ("abnormal_volatility", 1.5): "+1.500",
+        ("kp_average_correlation", 0.0123): "+0.012",
+        ("caar", 0.0123): "+1.23%",
+        ("dollar_abnormal_value", 2.5e9): "+$2.5B",
+        ("dollar_shared_days_usd", 2.5e9): "+$2.5B",
+        ("dollar_fallback_sd_rows", 3.0): "3",
+        ("patell_z", 2.5): "+2.50",
+        ("value_per_deal_dollar", 0.25): "+0.250",
+        ("confounded_rows", 4.0): "4",
+        ("a_statistic_of_no_registry", 2.5): "+2.50",
+    }
+    assert {key: _stat_text(*key, None) for key in shown} == shown
+    assert statistic_unit("my_share", {"my_share": "fraction"}) == "fraction"  # a manifest's record
+    assert statistic_unit("my_share", {"my_share": "furlongs"}) == "t"  # a unit it does not know
+    assert statistic_unit("caar", {"caar": "usd"}) == "fraction"  # the registry's own say
+    assert fmt.starred(66.0, 0.004, 0.01, unit="rank_sum") == "66***†"
+    with pytest.raises(ValueError, match="unit 'percent' is not one of count, fraction, rank_sum"):
+        register_statistic("a_percentage", unit="percent")
+
+
 def test_a_confounder_of_unknown_time_shows_both_its_days() -> None:
     from eventstudy.report.flags import marks, short_flags
 

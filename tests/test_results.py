@@ -366,7 +366,7 @@ def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
     }
     assert battery == {"caar", "bmp_t"}
 
-    @register_statistic("median_car_test")
+    @register_statistic("median_car_test", unit="fraction")  # shown as a percentage, as caar
     def _median(sample: WindowSample) -> TestResult:
         median = float(np.median(sample.car))
         return TestResult("median_car_test", median, 0.5, sample.n_pairs, "test")
@@ -383,6 +383,10 @@ def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
         results = run_study(events, cache, with_median)
         saved = save_study(results, Path(events).parent / "with_median")
         written = {name: (saved / name).read_bytes() for name in ("tables.md", "tables.tex", "report.md")}
+        stats = results.stats.set_index(["statistic", "group", "window"])
+        median = stats.loc[("median_car_test", "all", "[-1,+1]"), "value"]
+        shown = f"{100 * median:+.2f}%"
+        assert f"{shown} (0.500)" in str(results.summary())  # the summary's too (it read "-0.01 (0.500)")
         # `eventstudy report` in a process that never registered the statistic recomputes nothing:
         # it re-renders the folder (it stopped on "'median_car_test' is not one of ..."), and a row
         # repeating another's p stays no test of its own: it was a column starred by the t's p, and
@@ -392,6 +396,12 @@ def test_chosen_statistics_only_and_a_registered_statistic(small) -> None:
         assert {name: (saved / name).read_bytes() for name in written} == written
         assert "median_car_test" in written["tables.md"].decode()
         assert "mean_car_bp_test" not in written["tables.md"].decode()
+        # its unit, recorded in the manifest, still shows it as a percentage where it is not registered
+        lines = written["report.md"].decode().splitlines()
+        [line] = [x for x in lines if x.startswith("| all | median_car_test |")]
+        assert f"| {shown} |" in line
+        assert f" {shown} |" in written["tables.md"].decode().split("## all")[1]  # the paper table's column
+        assert json.loads((saved / "manifest.json").read_text())["units"]["median_car_test"] == "fraction"
         STATISTICS["median_car_test"] = Statistic("median_car_test", _median)
         rows = results.stats.query("statistic == 'median_car_test' and group == 'all'").set_index("window")
         parties = results.car.query("role != 'peer'")

@@ -73,6 +73,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from eventstudy.blocks import mask_as_slice, row_blocks
+from eventstudy.columns import STATISTIC_UNITS
 
 from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
@@ -622,6 +623,10 @@ class Statistic:
     ``parts`` names the parts of :attr:`PanelParts.RELEASABLE` it reads: the battery keeps each
     until the last statistic that declares it has run for every window, then frees it (an
     undeclared read after that computes the part again: the same numbers, more time).
+    ``unit`` is that of its value (one of :data:`~eventstudy.columns.STATISTIC_UNITS`): ``t``
+    for a t or z statistic, else e.g. ``fraction`` (``caar``), ``usd``, ``ratio``, ``count`` or
+    ``rank_sum`` (Wilcoxon's W, a sum of ranks): how a table shows it (a folder's manifest records
+    those that are not ``t``, for a report rendered where the statistic is not registered).
     """
 
     name: str
@@ -630,6 +635,7 @@ class Statistic:
     p_from: str | None = None
     requires: str | None = None
     parts: tuple[str, ...] = ()
+    unit: str = "t"
 
     def available(self, panel: EventPanel) -> bool:
         """True when ``panel`` has what the statistic needs."""
@@ -647,12 +653,13 @@ def register_statistic(
     p_from: str | None = None,
     requires: str | None = None,
     parts: tuple[str, ...] = (),
+    unit: str = "t",
 ) -> Callable[[Callable[[WindowSample], TestResult]], Callable[[WindowSample], TestResult]]:
     """Decorator registering ``function(sample) -> TestResult`` as the statistic ``name``.
 
     ``p_from``: the registered statistic whose p-value this row repeats; ``requires``: the
     optional panel field it needs; ``parts``: the parts of :attr:`PanelParts.RELEASABLE` it
-    reads (see :class:`Statistic`).
+    reads; ``unit``: that of its value (see :class:`Statistic`).
 
     A function of the same module and qualified name as the registered one replaces it (a
     notebook cell run again, its statistic fixed); any other under a registered name is refused.
@@ -666,6 +673,9 @@ def register_statistic(
     """
     if not isinstance(name, str) or not _STATISTIC_NAME.fullmatch(name):
         raise ValueError(f"statistic name {name!r} is not a letter followed by letters, digits or _")
+    if unit not in STATISTIC_UNITS:
+        units = ", ".join(sorted(STATISTIC_UNITS))
+        raise ValueError(f"statistic {name!r}: unit {unit!r} is not one of {units}")
 
     def add(function: Callable[[WindowSample], TestResult]) -> Callable[[WindowSample], TestResult]:
         if name in STATISTICS and _origin(STATISTICS[name].compute) != _origin(function):
@@ -674,7 +684,7 @@ def register_statistic(
         if unknown:
             known = ", ".join(PanelParts.RELEASABLE)
             raise ValueError(f"statistic {name!r}: unknown part {unknown[0]!r} (known: {known})")
-        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from, requires, parts)
+        STATISTICS[name] = Statistic(name, function, needs_pairs, p_from, requires, parts, unit)
         return function
 
     return add
@@ -720,7 +730,7 @@ def checked_result(name: str, item: object) -> TestResult:
     return TestResult(name, numbers["value"], numbers["p"], int(n), item.reference)
 
 
-@register_statistic("caar", p_from="cross_sectional_t")
+@register_statistic("caar", p_from="cross_sectional_t", unit="fraction")
 def _caar(s: WindowSample) -> TestResult:
     value = float(s.car.mean()) if s.car.size else float("nan")
     return TestResult("caar", value, s.cross_sectional.p, s.cross_sectional.n, REF_CAAR)
@@ -768,7 +778,7 @@ def _kp_bmp(s: WindowSample) -> TestResult:
     return kp_adjusted_bmp_t(s.scar, s.rbar, alternative=s.alternative)
 
 
-@register_statistic("kp_average_correlation", parts=("correlation",))
+@register_statistic("kp_average_correlation", parts=("correlation",), unit="ratio")
 def _rbar(s: WindowSample) -> TestResult:
     return TestResult("kp_average_correlation", s.rbar, float("nan"), s.n_pairs, REF_RBAR)
 
@@ -803,7 +813,7 @@ def _grank(s: WindowSample) -> TestResult:
     return s.parts.window_grank(s, scar_all)
 
 
-@register_statistic("wilcoxon_w")
+@register_statistic("wilcoxon_w", unit="rank_sum")
 def _wilcoxon(s: WindowSample) -> TestResult:
     return wilcoxon_signed_rank_test(s.car, alternative=s.alternative)
 
@@ -850,7 +860,7 @@ def _garch_scar(s: WindowSample) -> np.ndarray:
     return garch_standardized_car(s.car, s.window_rows(variance))
 
 
-@register_statistic("abnormal_volatility", p_from="volatility_t")
+@register_statistic("abnormal_volatility", p_from="volatility_t", unit="ratio")
 def _abnormal_volatility(s: WindowSample) -> TestResult:
     return abnormal_volatility(s.variance_ratios, s.volatility.p)
 
@@ -870,7 +880,7 @@ def _garch_bmp(s: WindowSample) -> TestResult:
     return garch_bmp_t(_garch_scar(s), alternative=s.alternative)
 
 
-@register_statistic("dollar_abnormal_value", needs_pairs=False, p_from="dollar_z")
+@register_statistic("dollar_abnormal_value", needs_pairs=False, p_from="dollar_z", unit="usd")
 def _dollar_value(s: WindowSample) -> TestResult:
     return s.dollars[0]
 
@@ -880,12 +890,12 @@ def _dollar_z(s: WindowSample) -> TestResult:
     return s.dollars[1]
 
 
-@register_statistic("dollar_fallback_sd_rows", needs_pairs=False)
+@register_statistic("dollar_fallback_sd_rows", needs_pairs=False, unit="count")
 def _dollar_fallback(s: WindowSample) -> TestResult:
     return s.dollars[2]
 
 
-@register_statistic("dollar_shared_days_usd", needs_pairs=False)
+@register_statistic("dollar_shared_days_usd", needs_pairs=False, unit="usd")
 def _dollar_shared_days(s: WindowSample) -> TestResult:
     return s.dollars[3]
 

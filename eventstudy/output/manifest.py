@@ -20,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from eventstudy.aggregate import statistic_units
 from eventstudy.multiple_testing import p_sources
 from eventstudy.output.folder import PACKAGE
 from eventstudy.results import StudyResults
@@ -164,6 +165,7 @@ def build_manifest(
         "model": {**results.model, **{key: getattr(results.config, key) for key in MODEL_SETTINGS}},
         "estimation": {"n_params": len(results.model.get("parameters", ()))},
         "p_from": p_sources(dict.fromkeys(results.stats["statistic"].astype(str))),
+        "units": statistic_units(dict.fromkeys(results.stats["statistic"].astype(str))),
         "peers": list(results.peers),
         "formats": sorted(formats),
         "versions": package_versions(ENGINE_PACKAGES if "engine" in provenance else ()),

@@ -71,6 +71,7 @@ def build_report(exports: Exports) -> Report:
             drop_confounded=excluded,
             chosen=config.get("statistics"),
             p_from=manifest.get("p_from"),
+            units=manifest.get("units"),
         )
         if stats is not None
         else []
@@ -107,7 +108,7 @@ def build_report(exports: Exports) -> Report:
         spillover_section(ar_in, car_in, day0, main, heat_order(manifest), manifest.get("peers") or ()),
         calendar_section(events_in, car_in),
         backtest_section(exports),
-        statistics_section(stats, day0, main) if stats is not None else None,
+        statistics_section(stats, day0, main, manifest.get("units")) if stats is not None else None,
         *extra_sections(exports),
         every_window_section(parties),
         methods_section(manifest, day0, main, benchmarks=per_event_benchmarks(events), car=car),

@@ -154,11 +154,11 @@ def bh_mark(q: Any) -> str:
     return BH_MARK if not is_missing(q) and float(q) < BH_LEVEL else ""
 
 
-def starred(value: Any, p: Any, q: Any = None) -> str:
-    """A t or z statistic with its stars from the raw p, and ``†`` when its
-    Benjamini-Hochberg adjusted p ``q`` is below 5%: ``+2.45**``, ``+3.90***†`` (``—`` when
-    missing)."""
-    text = tstat(value)
+def starred(value: Any, p: Any, q: Any = None, *, unit: str = "t") -> str:
+    """A t or z statistic (or a value of another ``unit``, :func:`by_unit`: Wilcoxon's W) with its
+    stars from the raw p, and ``†`` when its Benjamini-Hochberg adjusted p ``q`` is below 5%:
+    ``+2.45**``, ``+3.90***†``, ``66**`` (``—`` when missing)."""
+    text = by_unit(value, unit)
     return text if text == MISSING else text + stars(p) + bh_mark(q)
 
 
@@ -195,7 +195,7 @@ def by_unit(value: Any, unit: str) -> str:
         return ratio(value)
     if unit == "date":
         return date(value)
-    if unit in ("count", "days", "shares"):
+    if unit in ("count", "days", "shares", "rank_sum"):  # rank_sum: Wilcoxon's W (ties give halves)
         return count(value)
     if is_missing(value):
         return MISSING

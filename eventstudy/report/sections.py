@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.aggregate import EXCLUSION_ROWS
+from eventstudy.aggregate import EXCLUSION_ROWS, statistic_unit
 from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
 from eventstudy.report.document import FigureFile, Section, Table, cell
@@ -408,21 +408,17 @@ def _sort(text: str) -> float | None:
         return None
 
 
-def _stat_text(statistic: str, value: Any) -> str:
-    """A statistic of ``stats.parquet`` in its unit."""
-    if statistic == "caar":
-        return fmt.percent(value)
-    if statistic.startswith(("dollar_abnormal", "total_")) or statistic.endswith("_usd"):
-        return fmt.money(value)
-    if statistic in ("value_per_deal_dollar", "kp_average_correlation"):
-        return fmt.ratio(value)
-    if statistic.endswith("_rows"):
-        return fmt.count(value)
-    return fmt.tstat(value)
+def _stat_text(statistic: str, value: Any, units: Mapping[str, Any] | None) -> str:
+    """A statistic of ``stats.parquet`` in its unit (:func:`~eventstudy.aggregate.statistic_unit`;
+    ``units``, the manifest's record)."""
+    return fmt.by_unit(value, statistic_unit(statistic, units))
 
 
-def statistics_section(stats: pd.DataFrame, day0: str | None, main: str) -> Section:
-    """Every statistic of stats.parquet over day 0 and the main window (collapsed)."""
+def statistics_section(
+    stats: pd.DataFrame, day0: str | None, main: str, units: Mapping[str, Any] | None = None
+) -> Section:
+    """Every statistic of stats.parquet over day 0 and the main window (collapsed), each value in
+    its unit (``units``: the manifest's record of those of statistics this process lacks)."""
     title = "All statistics"
     windows = [w for w in dict.fromkeys((day0, main)) if w is not None]
     rows_of = stats[stats["window"].isin(windows)]
@@ -449,7 +445,7 @@ def statistics_section(stats: pd.DataFrame, day0: str | None, main: str) -> Sect
         for window in windows:
             row = found.get((group, statistic, window))
             value, p = (row.value, row.p) if row is not None else (np.nan, np.nan)
-            cells_ += [cell(_stat_text(statistic, value), value), cell(fmt.probability(p), p)]
+            cells_ += [cell(_stat_text(statistic, value, units), value), cell(fmt.probability(p), p)]
         cells_ += [cell(fmt.count(first.n), first.n), cell(fmt.plain(first.reference))]
         rows.append(tuple(cells_))
     columns = ["group", "statistic"]

@@ -37,12 +37,13 @@ output folder, ready to paste into a paper.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from eventstudy.aggregate import statistic_unit
 from eventstudy.inference import STATISTICS
 from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
 from eventstudy.multiple_testing import p_sources, repeated_p
@@ -98,6 +99,7 @@ class PaperTable:
     rows: pd.DataFrame
     family: int = 0
     tests: tuple[Test, ...] = TESTS
+    units: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -106,7 +108,7 @@ class PaperTable:
 
     def cells(self) -> list[list[str]]:
         """The formatted cells of each window row (:func:`cells`)."""
-        return [cells(row, self.tests) for row in self.rows.to_dict("records")]
+        return [cells(row, self.tests, self.units) for row in self.rows.to_dict("records")]
 
     @property
     def family_note(self) -> str:
@@ -268,15 +270,18 @@ def paper_tables(
     drop_confounded: bool = False,
     chosen: Sequence[str] | None = None,
     p_from: Mapping[str, Any] | None = None,
+    units: Mapping[str, Any] | None = None,
 ) -> list[PaperTable]:
     """Every group of ``stats.parquet`` with a statistic of the table (``caar`` or one of the
     tests of :func:`shown_tests`, given the study's ``chosen`` statistics), in the table's order:
     a study's ``statistics`` may leave out ``caar``, whose column is then empty; a group without
     any of them has no table. A group's table has a column for each of those tests it has a row
     of (an unconfounded twin group computes some of them only). ``p_from``: the manifest's record
-    of the statistics repeating another's p (:func:`recorded_p_sources`)."""
+    of the statistics repeating another's p (:func:`recorded_p_sources`); ``units``: its record of
+    the statistics' units (:func:`~eventstudy.aggregate.statistic_unit`)."""
     p_from = recorded_p_sources(stats, p_from)
     tests = shown_tests(stats, chosen, p_from)
+    unit_of = {name: statistic_unit(name, units) for name, _, _ in tests}
     shown = stats["statistic"].isin(["caar", *(name for name, _, _ in tests)])
     groups = list(dict.fromkeys(stats.loc[shown, "group"]))
     tables = []
@@ -284,7 +289,7 @@ def paper_tables(
         computed = set(stats.loc[stats["group"] == g, "statistic"])
         own = tuple(test for test in tests if test[0] in computed)
         rows = paper_rows(stats, car, g, windows, drop_confounded=drop_confounded, tests=own)
-        tables.append(PaperTable(g, rows, bh_family(stats, g, p_from), own))
+        tables.append(PaperTable(g, rows, bh_family(stats, g, p_from), own, unit_of))
     return tables
 
 
@@ -298,9 +303,11 @@ def adjusted(tables: Sequence[PaperTable]) -> bool:
     return any(table.family for table in tables)
 
 
-def cells(row: Mapping[Any, Any], tests: Sequence[Test] = TESTS) -> list[str]:
+def cells(
+    row: Mapping[Any, Any], tests: Sequence[Test] = TESTS, units: Mapping[str, str] | None = None
+) -> list[str]:
     """The formatted cells of one window row of :func:`paper_rows` (in the order of
-    :func:`columns` of ``tests``)."""
+    :func:`columns` of ``tests``), each test's value in its unit (``units``, default ``t``)."""
     out = [
         str(row["window"]),
         fmt.percent(row["caar"]),
@@ -308,7 +315,9 @@ def cells(row: Mapping[Any, Any], tests: Sequence[Test] = TESTS) -> list[str]:
         fmt.percent(row["positive"], digits=0, signed=False),
         fmt.count(row["n"]),
     ]
-    out += [fmt.starred(row[value_key(s)], row[f"p:{s}"], row[f"q:{s}"]) for s, _, _ in tests]
+    unit = units or {}
+    for s, _, _ in tests:
+        out.append(fmt.starred(row[value_key(s)], row[f"p:{s}"], row[f"q:{s}"], unit=unit.get(s, "t")))
     return out
 
 
