@@ -242,3 +242,24 @@ def test_a_new_symbol_not_written_for_the_cache_lock_fails_alone(tmp_path: Path,
     assert store.price_symbols() == []
     report = acquire.fetch_symbols(store, ["NEWA"], start, end, fetch_prices=fake_history, sleep=print)
     assert not report.failures and store.price_symbols() == ["NEWA"]
+
+
+def test_a_reader_in_an_empty_folder_leaves_the_locks_an_import_took_meanwhile(tmp_path: Path) -> None:
+    """A reader's lock folder in an empty cache folder was removed when the reader ended, when
+    nothing else had been written there yet (a try, reverted): with it went the identifier lock an
+    import had taken meanwhile, and a second import took a new lock file while the first held
+    the old one (a finder). The lock folder stays."""
+    import fcntl
+
+    root = tmp_path / "empty"
+    root.mkdir()
+    lock = root / ".locks" / "catalog" / "identifiers.lock"
+    with PriceStore(root).consistent_reads():
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        held = lock.open("a")
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # an import takes the cache's lock
+    try:
+        with lock.open("a") as probe, pytest.raises(BlockingIOError):  # a second import: still held
+            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        held.close()

@@ -672,31 +672,6 @@ def test_every_online_path_fails_in_one_line_without_yfinance_output(
     assert yfinance.config.debug.hide_exceptions is True  # the user's yfinance settings restored
 
 
-@pytest.mark.parametrize("command", ["run", "backtest", "fetch"])
-def test_an_empty_cache_folder_is_left_empty_when_nothing_was_stored(
-    tmp_path: Path, monkeypatch, capsys, command: str
-) -> None:
-    """A failed online backtest into an existing, empty --cache folder left
-    .locks/prices/SPY.parquet.lock in it (a finder): a folder the tool had to make was removed,
-    one the user made was not emptied again. Now both are as they were."""
-    monkeypatch.setattr(yfinance, "Ticker", _YahooTicker)
-    monkeypatch.setattr(_YahooTicker, "failure", UNREACHABLE["curl-dns"])
-    monkeypatch.setattr(_YahooTicker, "requests", [])
-    monkeypatch.setattr(acquire.time, "sleep", lambda seconds: pytest.fail(f"slept {seconds} s"))
-    events, out, cache = tmp_path / "events.csv", tmp_path / "out", tmp_path / "cache"
-    events.write_text(EVENTS_ONLINE, encoding="utf-8")
-    cache.mkdir()
-    args = {
-        "run": ["run", "--events", str(events), "--no-peers", "--out", str(out)],
-        "backtest": ["backtest", "--events", str(events), "--out", str(out)],
-        "fetch": ["fetch", "ORCL", "SPY", "--start", "2024-01-02", "--end", "2025-03-31"],
-    }[command]
-    assert main([*args, "--cache", str(cache)]) == 2
-    assert "the network is unreachable" in capsys.readouterr().err
-    assert _YahooTicker.requests  # it did try (and took a lock)
-    assert list(cache.iterdir()) == []
-
-
 class _PartlyReachable:
     """yfinance.Ticker whose history is served for NVDA and fails for any other symbol with the
     ``failure`` set on the class (the network lost after NVDA, or a symbol not found)."""

@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    made, empty = _cache_to_make(args)
+    made = _cache_to_make(args)
     status = 1
     try:
         status = _dispatch(args)
@@ -147,25 +147,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from eventstudy.data.store import remove_if_only_locks
 
             remove_if_only_locks(made)
-        elif empty is not None:  # stored nothing into an empty folder: leave it empty
-            from eventstudy.data.store import remove_made_locks
-
-            remove_made_locks(empty)
 
 
-def _cache_to_make(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
-    """The outermost folder of the command's local ``--cache`` that does not exist yet, and the
-    ``--cache`` folder if it exists and is empty (None for each otherwise)."""
+def _cache_to_make(args: argparse.Namespace) -> Path | None:
+    """The outermost folder of the command's local ``--cache`` that does not exist yet."""
     cache = getattr(args, "cache", None)
     if not isinstance(cache, Path):
-        return None, None
+        return None
     from eventstudy.data.store import first_missing
 
-    try:
-        empty = cache.is_dir() and not cache.is_symlink() and next(cache.iterdir(), None) is None
-    except OSError:
-        empty = False
-    return first_missing(cache), cache if empty else None
+    return first_missing(cache)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -1076,9 +1076,7 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
     writes nothing into one eventstudy has not written to)."""
     lock_path, root = _lock_path(path), Path(path).parent.parent
     descriptor = None
-    made = False  # the lock folder, in an empty folder: removed again when nothing else came
     if _holds_cache(root):
-        made = not (root / LOCKS).exists()
         with contextlib.suppress(OSError):
             lock_path.parent.mkdir(parents=True, exist_ok=True)
     # never through a link, never waiting on a pipe's other end (a lock file is a regular file)
@@ -1104,8 +1102,6 @@ def _shared_lock(path: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # releases the lock
-        if made:  # a reader writes nothing into a folder (validate left .locks in an empty one)
-            remove_made_locks(root)
 
 
 def _listed_as(path: Path, filesystem: Any) -> bool:
@@ -1176,18 +1172,6 @@ def _is_cache(root: Path) -> bool:
     except OSError:
         return False
 
-
-def remove_made_locks(root: Path) -> bool:
-    """Remove the lock folder of ``root`` when it is all ``root`` holds and it holds nothing but
-    folders and empty lock files (:func:`remove_if_only_locks`): what a reader's lock, or a
-    command that failed before storing anything, made of an empty folder given as the cache.
-    True when removed."""
-    try:
-        if [entry.name for entry in Path(root).iterdir()] != [LOCKS]:
-            return False
-    except OSError:
-        return False
-    return remove_if_only_locks(Path(root) / LOCKS)
 
 
 def _partial_batch(renamed: list[Path], left: int) -> str:
