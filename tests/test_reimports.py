@@ -331,22 +331,26 @@ def test_a_folder_s_sub_folders_with_csv_files_are_named_not_passed_over(
     tmp_path: Path, shared_data: Path, capsys
 ) -> None:
     """``cache import in/`` with in/NVDA.csv and in/sub/AMD.csv imported NVDA and said nothing of
-    AMD (a finder); a folder holding only a sub-folder of files said "holds no .csv files"."""
-    (tmp_path / "in" / "sub" / "deeper").mkdir(parents=True)
-    (tmp_path / "in" / ".hidden").mkdir()
-    (tmp_path / "in" / "empty").mkdir()
-    shutil.copy(shared_data / "prices" / "NVDA.csv", tmp_path / "in" / "NVDA.csv")
-    shutil.copy(shared_data / "prices" / "AMD.csv", tmp_path / "in" / "sub" / "deeper" / "AMD.csv")
-    shutil.copy(shared_data / "prices" / "AMD.csv", tmp_path / "in" / ".hidden" / "AMD.csv")
+    AMD (a finder); a folder holding only a sub-folder of files said "holds no .csv files". A
+    sub-folder given too, a link or a hidden one is not named; each is named once."""
+    inside = tmp_path / "in"
+    for folder in ("sub", ".hidden", "empty", "deep/deeper"):
+        (inside / folder).mkdir(parents=True)
+    shutil.copy(shared_data / "prices" / "NVDA.csv", inside / "NVDA.csv")
+    for folder in ("sub", ".hidden", "deep/deeper"):
+        shutil.copy(shared_data / "prices" / "AMD.csv", inside / folder / "AMD.csv")
+    (inside / "link").symlink_to(inside / "sub")
     cache = tmp_path / "cache"
-    assert main(["cache", "import", str(tmp_path / "in"), "--cache", str(cache)]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        f"imported 1 price file (752 rows) into {cache}/",
-        f"{tmp_path / 'in' / 'sub'}: a sub-folder with .csv files, not read (give it as a path of its own)",
-    ]
+    not_read = f"{inside / 'sub'}: a sub-folder with .csv files, not read (give it as a path of its own)"
+    assert main(["cache", "import", str(inside), f"{inside}/", "--cache", str(cache)]) == 0
+    imported = f"imported 1 price file (752 rows) into {cache}/"
+    assert capsys.readouterr().out.splitlines() == [imported, not_read]
     assert PriceStore(cache).price_symbols() == ["NVDA"]
-    assert main(["cache", "import", str(tmp_path / "in" / "sub"), "--cache", str(cache)]) == 2
+    assert main(["cache", "import", str(inside), str(inside / "sub"), "--cache", str(tmp_path / "both")]) == 0
+    imported = f"imported 2 price files (1,504 rows) into {tmp_path / 'both'}/"
+    assert capsys.readouterr().out.splitlines() == [imported]
+    assert main(["cache", "import", str(inside / "deep"), "--cache", str(cache)]) == 2
     assert capsys.readouterr().err == (
-        f"eventstudy: error: {tmp_path / 'in' / 'sub'}: folder holds no .csv files to import (its sub-folder "
+        f"eventstudy: error: {inside / 'deep'}: folder holds no .csv files to import (its sub-folder "
         "deeper does: give that folder)\n"
     )

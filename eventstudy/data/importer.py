@@ -58,7 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -638,35 +638,35 @@ def _collect(paths: list[Path]) -> list[Path]:
                     raise InputError(str(path), NOT_CSV)
                 found = [path]
             for file in found:  # one entry per name: two links to one file are two symbols
-                files.setdefault(Path(os.path.normpath(file.absolute())), file)
+                files.setdefault(_normal(file), file)
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
 
 
 def unread_folders(paths: list[Path]) -> list[Path]:
-    """The sub-folders of the folders among ``paths`` that hold ``.csv`` files (at any depth),
-    which an import does not read (a folder is read one level deep), for the import to name:
-    ``cache import in/`` passed over ``in/sub/AMD.csv`` unsaid."""
-    found = []
+    """The sub-folders of the folders among ``paths`` that hold ``.csv`` files of their own and
+    are not among ``paths``, which an import does not read (a folder is read one level deep), for
+    the import to name: ``cache import in/`` passed over ``in/sub/AMD.csv`` unsaid. A hidden
+    sub-folder or a link to a folder is not named; each sub-folder is named once."""
+    given = {_normal(path) for path in paths}
+    found: dict[Path, Path] = {}
     for path in paths:
         try:
             if not path.is_dir():
                 continue
             for sub in sorted(path.iterdir()):
-                if sub.is_dir() and not sub.name.startswith(".") and next(_csv_below(sub), None) is not None:
-                    found.append(sub)
+                if sub.name.startswith(".") or sub.is_symlink() or not sub.is_dir() or _normal(sub) in given:
+                    continue
+                if any(entry.suffix.lower() == ".csv" for entry in sub.iterdir()):
+                    found.setdefault(_normal(sub), sub)
         except OSError:
             continue
-    return found
+    return list(found.values())
 
 
-def _csv_below(folder: Path) -> Iterator[Path]:
-    """The ``.csv`` files under ``folder`` (any case, any depth; links to folders not followed)."""
-    for root, _, names in os.walk(folder):
-        for name in names:
-            if name.lower().endswith(".csv"):
-                yield Path(root) / name
+def _normal(path: Path) -> Path:
+    return Path(os.path.normpath(path.absolute()))
 
 
 def _same_file_key(path: Path) -> object:
