@@ -198,9 +198,8 @@ def infer(
                 where, "a CAR panel has no event days to match estimation residuals to", field="estimation"
             )
         if windows is not None:
-            raise InputError(
-                where, "a CAR panel's windows are its own (windows apply to AR panels)", field="window"
-            )
+            why = f"apply to AR panels: {where} is a CAR panel, whose windows are its own"
+            raise InputError("windows", why)
         frames = []
         pairs_all = []
         for label, panel, pairs in car_event_panels(panel_file.frame):
@@ -336,6 +335,8 @@ def _check_statistics(statistics: Sequence[str] | None) -> None:
     if isinstance(statistics, str):  # its letters are no statistics
         problem = f"give a list of statistic names, e.g. [{statistics!r}], not one text"
         raise InputError("statistics", problem)
+    if not statistics:  # returned an empty table (a finder)
+        raise InputError("statistics", "give at least one statistic name (or none: every statistic)")
     from eventstudy.inference import STATISTICS
 
     for name in statistics:

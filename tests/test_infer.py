@@ -354,7 +354,7 @@ def test_a_runs_own_tables_are_read_in_the_units_they_record(tmp_path, capsys) -
         assert main(["infer", "--ar", str(path), "--units", "percent"]) == 2
         assert one_line(capsys).startswith(
             f"eventstudy: error: {path}, field 'units': its eventstudy schema records {column!r} "
-            "in the unit 'fraction' (--units decimal), not percent: if the values were converted since"
+            "in the unit 'fraction' (units decimal), not percent: if the values were converted since"
         )
     out = tmp_path / "stats.csv"
     assert main(["infer", "--ar", str(report / "car.parquet"), "--units", "decimal", "--out", str(out)]) == 0
@@ -457,8 +457,8 @@ def test_percent_read_as_decimal_and_files_in_two_units_are_questioned(tmp_path,
     median = np.median(np.abs(events["ar"])) / 100
     assert asked == [
         f"note: the median |value| of {tmp_path / 'decimal.csv'} is {median:.4g} ({median:.4%} a period) "
-        "after dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Run it again "
-        "with --units decimal if so"
+        "after dividing the values by 100 (units percent): were they decimals (0.01 = 1%)? Run it again "
+        "with units decimal if so"
     ]
     assert notes("--ar", str(tmp_path / "decimal.csv"), "--units", "decimal") == []
     asked = infer(cars.assign(car=cars["car"] / 1000), units="percent").notes  # CARs of 0.005%, ...
@@ -587,6 +587,14 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
         with pytest.raises(InputError) as caught:
             infer(frame, units="decimal", **options)
         assert caught.value.path == parameter and caught.value.message.startswith(message)
+    with pytest.raises(InputError) as caught:  # it returned an empty table
+        infer(frame, units="decimal", statistics=[])
+    assert caught.value.path == "statistics"
+    cars = pd.DataFrame({"id": ["A", "B"], "window": "[-1,+1]", "car": [0.01, 0.02]})
+    with pytest.raises(InputError) as caught:  # it named the panel's field 'window'
+        infer(cars, units="decimal", windows=[(-1, 1)])
+    assert (caught.value.path, caught.value.field) == ("windows", None)
+    assert caught.value.message == "apply to AR panels: frame is a CAR panel, whose windows are its own"
     ar = tmp_path / "ar.csv"
     frame.to_csv(ar, index=False)
     args = {

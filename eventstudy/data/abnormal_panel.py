@@ -228,14 +228,14 @@ def unit_doubts(
     per = "a window" if panel.layout == "car" else "a period"
     doubts = [
         f"the median |value| of {name} is {median:.4g} ({median:.0%} {per}) in decimal "
-        "units: are its units right (--units percent when 1.5 means 1.5%)?"
+        "units: are its units right (units percent when 1.5 means 1.5%)?"
         for name, median in zip(names, medians, strict=True)
         if median > LARGE_MEDIAN
     ]
     if units == "percent":  # the values divided by 100: decimals declared as percent are tiny
         doubts += [
             f"the median |value| of {name} is {median:.4g} ({median:.4%} {per}) after dividing the "
-            "values by 100 (--units percent): were they decimals (0.01 = 1%)? Run it again with --units "
+            "values by 100 (units percent): were they decimals (0.01 = 1%)? Run it again with units "
             "decimal if so"
             for name, median in zip(names, medians, strict=True)
             if 0 < median < SMALL_MEDIAN
@@ -276,7 +276,7 @@ def _check_recorded_units(path: Path, units: str, table: TextTable) -> None:
         raise InputError(
             str(path),
             f"its eventstudy schema records {column!r} in the unit {recorded[column]!r} "
-            f"(--units {expected}), not {units}: if the values were converted since, write the file "
+            f"(units {expected}), not {units}: if the values were converted since, write the file "
             "without that metadata (pandas' to_parquet drops it)",
             field="units",
         )
