@@ -438,8 +438,9 @@ def caar_bands(
     """The CAAR path of every group over the event span with its bootstrap band (``caar.parquet``).
 
     :math:`CAAR_\\tau = N^{-1}\\sum_i CAR_i(\\tau_1, \\tau)` from the span's first day, and the
-    pointwise percentile band of resampled paths (events resampled with replacement, B = ``draws``,
-    ``numpy.random.default_rng(seed)``; Efron & Tibshirani 1993, ch. 13), from
+    pointwise expanded percentile band of resampled paths (events resampled with replacement, B =
+    ``draws``, ``numpy.random.default_rng(seed)``; Efron & Tibshirani 1993, ch. 13; Hesterberg
+    2015; none with too few pairs), from
     :func:`eventstudy.inference.caar_band`. Pairs with a missing day in the span are left out
     (``n`` counts the others). With ``exclude_confounded`` a pair confounded in any window
     leaves every path (the path crosses all the windows). Deterministic given ``seed``. The same

@@ -185,9 +185,12 @@ def test_caar_band_brackets_the_mean_path_and_is_reproducible(launch) -> None:
     car = results.ar[results.ar.event_id == "deepseek-r1"].pivot(index="tau", columns="ticker", values="car")
     np.testing.assert_allclose(shock["caar"], car.mean(axis=1), rtol=1e-12)
     assert (shock["n"] == 5).all() and (shock["draws"] == 199).all()
-    assert ((shock["lower"] <= shock["caar"]) & (shock["caar"] <= shock["upper"])).all()
-    # The five DeepSeek CARs at tau=0 range from -13.9% to -10.9%: resampled means stay inside.
-    assert car.loc[0].min() <= shock.loc[0, "lower"] and shock.loc[0, "upper"] <= car.loc[0].max()
+    # The five DeepSeek CARs at tau=0 range from -13.9% to -10.9%: resampled means stay inside,
+    # so a band of five covers at most 1 - 2^-4 < 95%: there is none (it covered 84%: a finder).
+    assert shock["lower"].isna().all() and shock["upper"].isna().all()
+    for _, group in bands[bands.group != "shock"].groupby("group"):
+        assert ((group["lower"] <= group["caar"]) & (group["caar"] <= group["upper"])).all()
+        assert (group["n"] >= 6).all()
     pd.testing.assert_frame_equal(bands, caar_bands(results, event_panel(results), draws=199, seed=5))
     assert set(bands.group) == {"openai-compute", "shock", "other", "all"}
     # The shock group's Wilcoxon interval of 5 CARs is their range: 1 - 2/2^5 = 93.75%, not 95%.

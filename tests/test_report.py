@@ -697,10 +697,16 @@ def test_launch_report_says_which_ticker_days_count_once_in_the_value_created(la
 
 def test_the_caar_band_caption_says_what_is_resampled(launch) -> None:
     """The caption said 'resamples of the events'; the bootstrap draws (event, party) pairs (the
-    shock group, one event with five pairs, has a band)."""
+    shock group is one event with five pairs). Five pairs are too few for a 95% band, which the
+    caption says (it drew one that covers 84%: a finder)."""
     markdown = (launch / "report.md").read_text()
     assert "999 bootstrap resamples of the group's (event, party) pairs (Efron & Tibshirani 1993)" in markdown
     assert "resamples of the events" not in markdown
+    assert " shock: too few pairs for a band (a bootstrap band lies within the range of the CARs" in markdown
+    caar = pd.read_parquet(launch / "caar.parquet")
+    shock = caar[caar["group"] == "shock"]
+    assert (shock["n"] == 5).all() and shock["lower"].isna().all() and shock["classic_lower"].notna().all()
+    assert caar.loc[caar["group"] != "shock", "lower"].notna().all()
 
 
 def test_launch_first_screen_names_the_dominant_days_no_news_explains(launch) -> None:

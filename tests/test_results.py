@@ -511,7 +511,7 @@ def test_plot_caar_draws_each_groups_caar_line(results) -> None:
         rows = results.caar[results.caar["group"] == group].sort_values("tau")
         np.testing.assert_allclose(axes.lines[0].get_ydata(), rows["caar"].to_numpy(), rtol=0, atol=1e-12)
     (shock,) = _panels(results.plot_caar("shock"))
-    assert shock.get_title(loc="left") == "shock (N=1)"
+    assert shock.get_title(loc="left") == "shock (N=1, no band)"
     expected = results.caar.query("group == 'shock'").sort_values("tau")["caar"].to_numpy()
     np.testing.assert_allclose(shock.lines[0].get_ydata(), expected, rtol=0, atol=1e-12)
     chosen = _panels(results.plot_caar(["all", "deals"]))

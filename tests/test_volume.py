@@ -373,7 +373,7 @@ def test_volume_figure_is_small_multiples_at_print_resolution_and_byte_identical
 
     figure = volume_figure(volume_rows())
     shown = [axes for axes in figure.axes if axes.get_visible()]
-    titles = ["g1 (N=3)", "g2 (N=1)", "all (N=4)", "peers (N=2)"]
+    titles = ["g1 (N=3)", "g2 (N=1, no band)", "all (N=4)", "peers (N=2)"]  # a t band needs 2
     assert [axes.get_title(loc="left") for axes in shown] == titles
     first, second = png_bytes(figure), png_bytes(volume_figure(volume_rows()))
     assert first == second and b"Software" not in first

@@ -38,14 +38,14 @@ instead (16 draws x 200,000 pairs is 25 MB)."""
 
 @dataclass(frozen=True)
 class CaarBand:
-    """Pointwise bootstrap percentile band of the CAAR path.
+    """Pointwise bootstrap (expanded) percentile band of the CAAR path.
 
     Attributes
     ----------
     caar
         (L,) CAAR from the window's first day to each day.
     lower, upper
-        (L,) percentile bounds at ``level``.
+        (L,) bounds at ``level`` (NaN with fewer than :func:`band_minimum_pairs` pairs).
     level
         Coverage, e.g. 0.95.
     draws
@@ -268,21 +268,39 @@ def _extreme_draws(
     return extreme
 
 
+def band_minimum_pairs(level: float) -> int:
+    """The fewest pairs whose bootstrap band can cover the CAAR with probability ``level``.
+
+    A resampled mean lies between the smallest and the largest CAR, and so does the band; N
+    CARs of a symmetric distribution all fall on one side of its mean with probability
+    :math:`2^{1-N}`, so no band of N pairs covers more than :math:`1 - 2^{1-N}`: at least
+    :math:`N \\ge 1 + \\log_2(1/(1-\\text{level}))` pairs (6 at 95%, 5 at 90%)."""
+    return int(np.ceil(1.0 + np.log2(1.0 / (1.0 - level)) - 1e-12))
+
+
 def bootstrap_caar_band(
     car_path: np.ndarray, *, draws: int = 999, seed: int | None = 0, level: float = 0.95
 ) -> CaarBand:
-    """Pointwise percentile band of the CAAR path, resampling events with replacement.
+    """Pointwise expanded percentile band of the CAAR path, resampling events with replacement.
 
     Formula: :math:`CAAR_\\tau = N^{-1}\\sum_i CAR_i(\\tau_1, \\tau)`; for each resample b the
-    path :math:`CAAR^*_{b\\tau}`; the band is the :math:`(1-\\text{level})/2` and
-    :math:`(1+\\text{level})/2` quantiles of :math:`CAAR^*_{b\\tau}` at each τ. All days of one
-    resample use the same events, so the band keeps the serial dependence of the path.
+    path :math:`CAAR^*_{b\\tau}`; the band is the :math:`\\alpha'/2` and :math:`1-\\alpha'/2`
+    quantiles of :math:`CAAR^*_{b\\tau}` at each τ, with Hesterberg's (2015) expanded tail
+    :math:`\\alpha'/2 = \\Phi(-\\sqrt{N/(N-1)}\\,t_{1-\\alpha/2,\\,N-1})`,
+    :math:`\\alpha = 1 - \\text{level}`. The plain percentile band (tail :math:`\\alpha/2`) is
+    too narrow with few pairs: the bootstrap's variance of the mean is :math:`(N-1)/N` of the
+    sample's and it takes normal, not t, quantiles (simulated with 5 normal CARs it covers 84% at
+    95%, 91% with 12; the expanded band 92% and 94%). All days of one resample use the same
+    events, so the band keeps the serial dependence of the path.
 
-    Reference: Efron & Tibshirani (1993), ch. 13 (percentile intervals).
+    References: Efron & Tibshirani (1993), ch. 13 (percentile intervals); Hesterberg, T. C.
+    (2015), "What Teachers Should Know About the Bootstrap", *The American Statistician* 69(4),
+    371-386 (the expanded percentile interval).
 
-    Assumptions: i.i.d. pairs; pairs with a missing day in the path are left out.
-    Deterministic given ``seed`` and the set of paths (resamples draw from the paths in
-    :func:`value_order`). Cost O(B·N·L).
+    Assumptions: i.i.d. pairs; pairs with a missing day in the path are left out. With fewer
+    than :func:`band_minimum_pairs` pairs (6 at 95%) the band is NaN: it lies within the range of
+    the CARs, which covers the mean less often than ``level``. Deterministic given ``seed`` and
+    the set of paths (resamples draw from the paths in :func:`value_order`). Cost O(B·N·L).
 
     Parameters
     ----------
@@ -297,12 +315,15 @@ def bootstrap_caar_band(
     path = path[np.isfinite(path).all(axis=1)]
     path = path[value_order(path)]
     n, length = path.shape
-    if n < 1:
-        nan = np.full(length, np.nan)
-        return CaarBand(nan, nan.copy(), nan.copy(), level, draws, 0)
+    nan = np.full(length, np.nan)
+    if n < band_minimum_pairs(level):
+        caar = path.mean(axis=0) if n else nan.copy()
+        return CaarBand(caar, nan, nan.copy(), level, draws, n)
+    from scipy import stats
+
     rng = np.random.default_rng(seed)
     draws_per_chunk = _resample_indices(rng, n, draws, _CHUNK_CELLS // max(length, 1))
     resampled = np.concatenate([path[index].mean(axis=1) for index in draws_per_chunk])
-    tail = (1.0 - level) / 2.0
+    tail = float(stats.norm.cdf(-np.sqrt(n / (n - 1.0)) * stats.t.ppf(1.0 - (1.0 - level) / 2.0, n - 1)))
     lower, upper = np.quantile(resampled, [tail, 1.0 - tail], axis=0)
     return CaarBand(path.mean(axis=0), lower, upper, level, draws, n)

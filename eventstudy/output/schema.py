@@ -187,7 +187,9 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
     "tau": ColumnDoc("days", "trading days relative to day 0"),
     "caar": ColumnDoc("fraction", "mean over the group's pairs of the CAR from the span's first day to tau"),
     "lower": ColumnDoc(
-        "fraction", "lower bound of the pointwise bootstrap percentile band (events resampled)"
+        "fraction",
+        "lower bound of the pointwise bootstrap expanded percentile band (events resampled; Hesterberg "
+        "2015); null with fewer pairs than such a band needs (6 at 95%)",
     ),
     "upper": ColumnDoc("fraction", "upper bound of that band"),
     "n": ColumnDoc("count", "pairs with a complete path over the span"),

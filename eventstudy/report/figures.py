@@ -388,8 +388,9 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> F
     ----------
     caar
         ``caar.parquet``: ``group``, ``tau``, ``caar``, ``lower``, ``upper``, ``n`` (and
-        ``level``): the mean CAR from the span's first day with the pointwise percentile band of
-        resampled events (Efron & Tibshirani 1993).
+        ``level``): the mean CAR from the span's first day with the pointwise expanded percentile
+        band of resampled events (Efron & Tibshirani 1993; Hesterberg 2015; none for a group with
+        too few pairs).
     groups
         The groups drawn, in order (default: every group of ``caar``).
     """
@@ -402,7 +403,8 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> F
     level = float(caar["level"].iloc[0]) if "level" in caar and len(caar) else 0.95
     panels = {group: known[known["group"] == group] for group in order}
     counts = {group: int(rows["n"].max()) if len(rows) else 0 for group, rows in panels.items()}
-    footnote = f"band: {level:.0%} bootstrap percentile band, events resampled (caar.parquet)"
+    footnote = f"band: {level:.0%} bootstrap percentile band, expanded (Hesterberg 2015), events resampled"
+    footnote += " (caar.parquet; none with too few pairs)"
     return _band_multiples(panels, counts, "caar", PALETTE[0], "CAAR", footnote, percent=True)
 
 
@@ -425,13 +427,18 @@ def _band_multiples(
         height = 0.45 + 2.0 * n_rows
         figure = new_figure(7.2, height)
         axes_grid = figure.subplots(n_rows, n_cols, squeeze=False, sharey=True).ravel()
+        # "(N=5, no band)": a panel without a band (too few pairs) is not one whose band was lost
+        suffix = {
+            group: f" (N={counts[group]}{'' if _finite(rows['lower']).any() else ', no band'})"
+            for group, rows in panels.items()
+        }
         for axes, (group, rows) in zip(axes_grid, panels.items(), strict=False):
             taus = rows["tau"].to_numpy()
             axes.fill_between(taus, rows["lower"], rows["upper"], color=colour, alpha=0.18, linewidth=0)
             axes.plot(taus, rows[centre], color=colour, marker="o", markersize=2.2, linewidth=1.1)
             axes.axhline(0, color="#555555", linewidth=0.6)
             axes.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
-            axes.set_title(f"{group} (N={counts[group]})", loc="left", y=TITLE_Y)
+            axes.set_title(f"{group}{suffix[group]}", loc="left", y=TITLE_Y)
             _tau_ticks(axes, np.sort(np.unique(taus)))
             axes.set_xlabel("τ", fontsize=6.5)
             if percent:
@@ -446,7 +453,7 @@ def _band_multiples(
             left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6
         )
         for axes, group in zip(axes_grid, panels, strict=False):  # "group… (N=12)"
-            _fit_title(figure, axes, keep=len(f" (N={counts[group]})"))
+            _fit_title(figure, axes, keep=len(suffix[group]))
         return figure
 
 

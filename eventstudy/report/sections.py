@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.aggregate import EXCLUSION_ROWS, statistic_unit
+from eventstudy.inference.bootstrap import band_minimum_pairs
 from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
 from eventstudy.report.document import FigureFile, Section, Table, cell
@@ -203,8 +204,16 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
         "pointwise "
         f"{level:.0%} percentile band of {int(caar['draws'].iloc[0]) if 'draws' in caar else 999:,} "
         "bootstrap "
-        "resamples of the group's (event, party) pairs (Efron & Tibshirani 1993), caar.parquet."
+        "resamples of the group's (event, party) pairs (Efron & Tibshirani 1993), expanded for few pairs "
+        "(Hesterberg 2015), caar.parquet."
     )
+    few = estimated.loc[~finite(estimated["lower"]), "group"].unique().tolist()
+    if few and 0.0 < level < 1.0:  # a band within the CARs' range cannot cover the level
+        caption += (
+            f" {_listing(few)}: too few pairs for a band (a bootstrap band lies within the range of the "
+            f"CARs, which covers the mean less often than {level:.0%}; from {band_minimum_pairs(level)} "
+            "pairs); caar.parquet's classic_lower/classic_upper hold the t interval."
+        )
     if missing:
         caption += (
             f" No pair of group(s) {_listing(missing)} has an abnormal return on every day of {span} (see "
