@@ -60,6 +60,15 @@ class InputError(EventStudyError):
         return f"{where}: {self.message}"
 
 
+class ParameterError(InputError):
+    """Bad value of a function's parameter (not of a file): names the parameter, which a command
+    line replaces by its flag (``n_params`` -> ``--n-params``)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        self.parameter = parameter
+        super().__init__(parameter, message)
+
+
 class DataUnavailableError(EventStudyError):
     """Prices or shares that a study needs are not in the cache (offline) or not at the source."""
 

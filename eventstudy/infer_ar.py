@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import window_days
-from eventstudy.errors import InputError
+from eventstudy.errors import InputError, ParameterError
 from eventstudy.summary import LaidOutSummary
 
 __all__ = ["InferenceResults", "infer"]
@@ -171,8 +171,9 @@ def infer(
     Raises
     ------
     InputError
-        Naming the file, row and field of bad input, or the parameter at fault (``windows``,
-        ``n_params``, ``statistics``; ``eventstudy infer`` names its flag instead).
+        Naming the file, row and field of bad input; a :class:`~eventstudy.errors.ParameterError`
+        (an ``InputError``) names the parameter at fault (``windows``, ``n_params``,
+        ``statistics``, ``estimation``; ``eventstudy infer`` names its flag instead).
     TypeError
         For ``windows`` that is one window or a text, not a list of windows.
     """
@@ -194,12 +195,11 @@ def infer(
     sources: dict[str, Any] = {"ar": panel_file.describe(), "units": units}
     if panel_file.layout == "car":
         if estimation is not None:
-            raise InputError(
-                where, "a CAR panel has no event days to match estimation residuals to", field="estimation"
-            )
+            why = f"applies to AR panels: {where} is a CAR panel, which has no event days to match them to"
+            raise ParameterError("estimation", why)
         if windows is not None:
             why = f"apply to AR panels: {where} is a CAR panel, whose windows are its own"
-            raise InputError("windows", why)
+            raise ParameterError("windows", why)
         frames = []
         pairs_all = []
         for label, panel, pairs in car_event_panels(panel_file.frame):
@@ -225,7 +225,7 @@ def infer(
     estimation_file = None
     if estimation is not None:
         if n_params is None:
-            raise InputError(
+            raise ParameterError(
                 "n_params",
                 "give the number of parameters of the model behind the estimation residuals "
                 "(2 for the market model, 1 for constant mean, 0 for market-adjusted or raw returns)",
@@ -235,11 +235,11 @@ def infer(
             or not isinstance(n_params, int | np.integer)
             or not 0 <= n_params <= 20
         ):
-            raise InputError("n_params", f"{n_params!r} is not a whole number of parameters from 0 to 20")
+            raise ParameterError("n_params", f"{n_params!r} is not a whole number of parameters from 0 to 20")
         estimation_file = read_abnormal_panel(estimation, units=units, estimation=True)
         sources["estimation"] = {**estimation_file.describe(), "n_params": int(n_params)}
     elif n_params is not None:
-        raise InputError("n_params", "applies to estimation residuals, and none is given")
+        raise ParameterError("n_params", "applies to estimation residuals, and none is given")
     try:
         panel, pairs = ar_event_panel(
             panel_file.frame,
@@ -258,15 +258,15 @@ def infer(
     taus = panel.event_tau
     chosen = [(int(taus[0]), int(taus[-1]))] if windows is None else [_two_days(w) for w in windows]
     if not chosen:
-        raise InputError("windows", "give at least one window (or none, for the panel's whole span)")
+        raise ParameterError("windows", "give at least one window (or none, for the panel's whole span)")
     repeated = next((w for k, w in enumerate(chosen) if w in chosen[:k]), None)
     if repeated is not None:  # its rows would be in the table twice
-        raise InputError("windows", f"[{repeated[0]}, {repeated[1]}] is given twice")
+        raise ParameterError("windows", f"[{repeated[0]}, {repeated[1]}] is given twice")
     for start, end in chosen:
         if start > end:  # "[1, -1] is not a window of the panel's tau -3..3" named no cause
-            raise InputError("windows", f"[{start}, {end}] runs backwards: give its first day first")
+            raise ParameterError("windows", f"[{start}, {end}] runs backwards: give its first day first")
         if start not in set(taus.tolist()) or end not in set(taus.tolist()):
-            raise InputError(
+            raise ParameterError(
                 "windows",
                 f"[{start}, {end}] is not a window of the panel's tau {int(taus[0])}..{int(taus[-1])}",
             )
@@ -311,7 +311,7 @@ def infer(
 def _two_days(window: object) -> tuple[int, int]:
     days = window_days(window)
     if days is None:
-        raise InputError("windows", f"{window!r} is not two whole relative days like [-1,+1]")
+        raise ParameterError("windows", f"{window!r} is not two whole relative days like [-1,+1]")
     return days
 
 
@@ -334,11 +334,11 @@ def _check_statistics(statistics: Sequence[str] | None) -> None:
         return
     if isinstance(statistics, str):  # its letters are no statistics
         problem = f"give a list of statistic names, e.g. [{statistics!r}], not one text"
-        raise InputError("statistics", problem)
+        raise ParameterError("statistics", problem)
     if not statistics:  # returned an empty table (a finder)
-        raise InputError("statistics", "give at least one statistic name (or none: every statistic)")
+        raise ParameterError("statistics", "give at least one statistic name (or none: every statistic)")
     from eventstudy.inference import STATISTICS
 
     for name in statistics:
         if name not in STATISTICS:
-            raise InputError("statistics", f"{name!r} is not one of {', '.join(STATISTICS)}")
+            raise ParameterError("statistics", f"{name!r} is not one of {', '.join(STATISTICS)}")

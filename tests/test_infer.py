@@ -595,6 +595,19 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
         infer(cars, units="decimal", windows=[(-1, 1)])
     assert (caught.value.path, caught.value.field) == ("windows", None)
     assert caught.value.message == "apply to AR panels: frame is a CAR panel, whose windows are its own"
+    with pytest.raises(InputError) as caught:  # it named the panel's field 'estimation'
+        infer(cars, units="decimal", estimation=residuals)
+    assert (caught.value.path, caught.value.field) == ("estimation", None)
+    cars.to_csv(tmp_path / "cars.csv", index=False)
+    residuals.to_csv(tmp_path / "residuals.csv", index=False)
+    with_residuals = ["--estimation", str(tmp_path / "residuals.csv")]
+    assert main(["infer", "--ar", str(tmp_path / "cars.csv"), "--units", "decimal", *with_residuals]) == 2
+    assert one_line(capsys).startswith("eventstudy: error: --estimation: applies to AR panels: ")
+    # a file named like a parameter is a file: its errors were said of a flag (a finder)
+    named = tmp_path / "windows"
+    named.write_text("id,tau,ar\nA,0,0.01\nA,1,x\n")
+    assert main(["infer", "--ar", str(named), "--units", "decimal"]) == 2
+    assert one_line(capsys).startswith(f"eventstudy: error: {named}, row 3, field 'ar': ")
     ar = tmp_path / "ar.csv"
     frame.to_csv(ar, index=False)
     args = {

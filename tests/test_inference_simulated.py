@@ -677,6 +677,24 @@ def test_the_caar_band_covers_near_its_level_with_few_pairs() -> None:
     assert np.isfinite(bootstrap_caar_band(paths[:5], draws=99, level=0.9).lower).all()
 
 
+def test_the_rank_test_assumes_no_event_induced_variance_and_says_so() -> None:
+    """The README said the rank tests assume no constant variance and were "built to be robust
+    to event-induced volatility": Corrado's ranks pool the estimation and the event days, so an
+    event day with 3 times the s.d. alone makes it reject a true null (a finder: 17.7% at 5% with
+    25 pairs); GRANK, which re-standardises by the event-period cross-section, keeps its size.
+    Its reference in stats.parquet says so."""
+    rng = np.random.default_rng(1989)
+    rank = grank = 0
+    sims = 600
+    for _ in range(sims):
+        estimation = rng.standard_normal((25, 250))
+        event = 3.0 * rng.standard_normal((25, 1))
+        rank += corrado_rank_test(estimation, event).p < 0.05
+        grank += grank_test(estimation, event[:, 0]).p < 0.05
+    assert rank / sims > 0.12 and grank / sims < 0.09, (rank, grank)
+    assert "assumes no event-induced variance" in corrado_rank_test(estimation, event).reference
+
+
 # --------------------------------------------------------------------------- dollars
 def test_dollar_test_without_market_values(panel: EventPanel) -> None:
     results = by_name(run_battery(panel, -1, 1, bootstrap_draws=9))

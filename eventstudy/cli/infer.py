@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from eventstudy.cli.options import input_file
-from eventstudy.errors import InputError
+from eventstudy.errors import InputError, ParameterError
 from eventstudy.locations import write_path_problem
 
 EPILOG = """\
@@ -80,7 +80,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-FLAGS = {"windows": "--window", "n_params": "--n-params", "statistics": "--statistic"}
+FLAGS = {
+    "windows": "--window",
+    "n_params": "--n-params",
+    "statistics": "--statistic",
+    "estimation": "--estimation",
+}
 """The flag of each parameter of :func:`eventstudy.infer_ar.infer` its errors may name."""
 
 
@@ -100,10 +105,8 @@ def run(args: argparse.Namespace) -> int:
             n_params=args.n_params,
             statistics=args.statistic,
         )
-    except InputError as exc:  # the API names its parameters, the command line its flags
-        if exc.path not in FLAGS:
-            raise
-        raise InputError(FLAGS[exc.path], exc.message, row=exc.row, field=exc.field) from None
+    except ParameterError as exc:  # the API names its parameters, the command line its flags
+        raise InputError(FLAGS.get(exc.parameter, exc.parameter), exc.message) from None
     if args.out is not None:
         write_new_file(results.stats, args.out, docs=STATS_SCHEMA)  # its units, as stats.parquet's
     print(results.summary())
