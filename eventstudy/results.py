@@ -347,8 +347,7 @@ class StudyResults:
                 unit = STATISTICS[name].unit
                 title = wanted.get(name, f"{name} $B" if unit == "usd" else name)
                 value, p = numbers[name][0], numbers[name][1]
-                scale, pattern = _CELL_FORMATS.get(unit, _CELL_FORMATS["t"])
-                row[title] = _cell(value * scale, pattern) + ("" if name == "caar" else _p(p))
+                row[title] = _unit_cell(value, unit) + ("" if name == "caar" else _p(p))
             rows.append(row)
         return pd.DataFrame(rows).fillna("")  # a group without a test's row: blank, not NaN
 
@@ -380,15 +379,23 @@ SUMMARY_PAIRS = 40
 """Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""
 
 
-_CELL_FORMATS: dict[str, tuple[float, str]] = {
-    "t": (1.0, "{:+.2f}"),
-    "fraction": (1.0, "{:+.2%}"),
-    "usd": (1e-9, "{:+,.1f}"),
-    "ratio": (1.0, "{:+.3f}"),
-    "count": (1.0, "{:,.0f}"),
-    "rank_sum": (1.0, "{:g}"),  # Wilcoxon's W: a sum of ranks, halves with ties
-}
-"""(scale, format) of a summary cell by :attr:`~eventstudy.inference.Statistic.unit` (usd in $B)."""
+def _unit_cell(value: Any, unit: str) -> str:
+    """A summary cell of a statistic's value in its :attr:`~eventstudy.inference.Statistic.unit`:
+    a t with sign and two decimals, a fraction in percent, dollars in billions, a ratio with three
+    decimals, a count or a rank sum whole with thousands separators (two decimals when not
+    whole, as ties give halves; "1.23457e+06" and 1.5 shown as 2 were the report's first try)."""
+    if value is None or pd.isna(value):
+        return ""
+    number = float(value)
+    if unit == "fraction":
+        return f"{number:+.2%}"
+    if unit == "usd":
+        return f"{number / 1e9:+,.1f}"
+    if unit in ("ratio", "usd/usd"):
+        return f"{number:+.3f}"
+    if unit in ("count", "rank_sum"):
+        return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+    return f"{number:+.2f}"
 
 
 def _cell(value: Any, pattern: str) -> str:

@@ -10,8 +10,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
+
+from eventstudy.output import folder as outdir
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)(?:\\\\)*\|")
 _HEADING = re.compile(
@@ -92,3 +97,16 @@ def check_html(text: str, n_figures: int) -> _Page:
         header = len(table[0])
         assert all(len(row) == header for row in table[1:]), [len(row) for row in table]
     return page
+
+
+def resealed(folder: Path) -> None:
+    """Record every file's hash again and seal the manifest (a plain SHA-256, which anyone can)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name, entry in manifest["files"].items():
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        if isinstance(entry, dict):
+            entry[next(k for k in entry if "sha" in k)] = digest
+        else:
+            manifest["files"][name] = digest
+    manifest["manifest_sha256"] = outdir.manifest_seal(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from _report_checks import resealed
 from _small_study import make_cache, make_study, run_args
 
 from eventstudy.cli import main
@@ -767,19 +768,6 @@ def test_a_resealed_manifest_of_the_wrong_shape_is_one_line(
     with pytest.raises(InputError, match=field.replace(".", r"\.")):
         load_study(folder)
     assert snapshot(folder) == before
-
-
-def resealed(folder: Path) -> None:
-    """Record every file's hash again and seal the manifest (a plain SHA-256, which anyone can)."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    for name, entry in manifest["files"].items():
-        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-        if isinstance(entry, dict):
-            entry[next(k for k in entry if "sha" in k)] = digest
-        else:
-            manifest["files"][name] = digest
-    manifest["manifest_sha256"] = outdir.manifest_seal(manifest)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
 
 
 @pytest.mark.parametrize("forged", ["../../victim", "a/b", "", "x" * 101])

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from _launch_run import launch_output
+from _report_checks import resealed
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -254,6 +255,14 @@ def test_each_statistic_is_shown_in_its_registered_unit() -> None:
     assert statistic_unit("my_share", {"my_share": "furlongs"}) == "t"  # a unit it does not know
     assert statistic_unit("caar", {"caar": "usd"}) == "fraction"  # the registry's own say
     assert fmt.starred(66.0, 0.004, 0.01, unit="rank_sum") == "66***†"
+    from eventstudy.results import _unit_cell  # summary(): "1.23457e+06", 1.5 as "2", usd/usd as a t
+
+    assert [_unit_cell(v, u) for v, u in [(1234567.0, "rank_sum"), (66.5, "rank_sum"), (1.5, "count")]] == [
+        "1,234,567", "66.50", "1.50"
+    ]
+    assert [_unit_cell(v, u) for v, u in [(0.25, "usd/usd"), (2.5e9, "usd"), (0.0123, "fraction")]] == [
+        "+0.250", "+2.5", "+1.23%"
+    ]
     with pytest.raises(ValueError, match="unit 'percent' is not one of count, fraction, rank_sum"):
         register_statistic("a_percentage", unit="percent")
 
@@ -695,7 +704,7 @@ def test_launch_report_says_which_ticker_days_count_once_in_the_value_created(la
     ) in markdown
 
 
-def test_the_caar_band_caption_says_what_is_resampled(launch) -> None:
+def test_the_caar_band_caption_says_what_is_resampled(launch, tmp_path) -> None:
     """The caption said 'resamples of the events'; the bootstrap draws (event, party) pairs (the
     shock group is one event with five pairs). Five pairs are too few for a 95% band, which the
     caption says (it drew one that covers 84%: a finder)."""
@@ -703,6 +712,21 @@ def test_the_caar_band_caption_says_what_is_resampled(launch) -> None:
     assert "999 bootstrap resamples of the group's (event, party) pairs (Efron & Tibshirani 1993)" in markdown
     assert "resamples of the events" not in markdown
     assert " shock: too few pairs for a band (a bootstrap band lies within the range of the CARs" in markdown
+    # a folder written before the expanded band (no caar_band record) is described as it was drawn
+    old = tmp_path / "old"
+    shutil.copytree(launch, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["caar_band"]
+    (old / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    resealed(old)
+    assert main(["report", str(old)]) == 0
+    lines = (old / "report.md").read_text().splitlines()
+    caption = next(line for line in lines if line.startswith("CAAR from"))
+    assert "Hesterberg" not in caption and "(Efron & Tibshirani 1993), caar.parquet." in caption
+    assert caption.endswith(
+        " shock: fewer pairs than a 95% band needs (6): the band lies within the range of the CARs, which "
+        "covers the mean less often than 95%."
+    )
     caar = pd.read_parquet(launch / "caar.parquet")
     shock = caar[caar["group"] == "shock"]
     assert (shock["n"] == 5).all() and shock["lower"].isna().all() and shock["classic_lower"].notna().all()

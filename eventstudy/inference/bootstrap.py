@@ -268,6 +268,11 @@ def _extreme_draws(
     return extreme
 
 
+CAAR_BAND = "expanded_percentile"
+"""The method of :func:`bootstrap_caar_band`, which a folder's manifest records (``caar_band``):
+the report describes a folder written before (the plain percentile band) as it was drawn."""
+
+
 def band_minimum_pairs(level: float) -> int:
     """The fewest pairs whose bootstrap band can cover the CAAR with probability ``level``.
 
@@ -275,6 +280,8 @@ def band_minimum_pairs(level: float) -> int:
     CARs of a symmetric distribution all fall on one side of its mean with probability
     :math:`2^{1-N}`, so no band of N pairs covers more than :math:`1 - 2^{1-N}`: at least
     :math:`N \\ge 1 + \\log_2(1/(1-\\text{level}))` pairs (6 at 95%, 5 at 90%)."""
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must be in (0, 1)")
     return int(np.ceil(1.0 + np.log2(1.0 / (1.0 - level)) - 1e-12))
 
 

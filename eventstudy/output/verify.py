@@ -200,7 +200,7 @@ def _comparable(before: dict[str, str], after: dict[str, str]) -> tuple[dict[str
     return {k: v for k, v in before.items() if kept(k)}, {k: v for k, v in after.items() if kept(k)}
 
 
-OLDER_ABSENT: frozenset[str] = frozenset({"p_from", "units"})
+OLDER_ABSENT: frozenset[str] = frozenset({"p_from", "units", "caar_band"})
 """Manifest keys an older version did not record: a folder without one is compared without it."""
 
 
@@ -929,6 +929,7 @@ _SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "estimation": (dict, "an estimation record"),
     "p_from": (dict, "a table of statistic names"),
     "units": (dict, "a table of statistic units"),
+    "caar_band": (str, "a band method"),
     "validation": (dict, "a validation record"),
     "git_commit": ((str, type(None)), "a commit or null"),
     "git_dirty": ((bool, type(None)), "true, false or null"),

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.report import fmt
 from eventstudy.report.about import data_section, methods_section, reproducibility_section
 from eventstudy.report.document import Report, Section
@@ -104,7 +105,7 @@ def build_report(exports: Exports) -> Report:
         ),
         flows_section(deal_flows(car, edges_of(config), main), stats),
         car_paths_section(events_in, ar_in, car_in, k, main),
-        caar_section(exports.caar, events),
+        caar_section(exports.caar, events, expanded=manifest.get("caar_band") == CAAR_BAND),
         spillover_section(ar_in, car_in, day0, main, heat_order(manifest), manifest.get("peers") or ()),
         calendar_section(events_in, car_in),
         backtest_section(exports),

@@ -381,7 +381,7 @@ def _car_panel(
 # CAAR per group
 
 
-def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> Figure:
+def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None, expanded: bool = True) -> Figure:
     """The CAAR path of each group with its bootstrap band, one panel per group.
 
     Parameters
@@ -393,6 +393,9 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> F
         too few pairs).
     groups
         The groups drawn, in order (default: every group of ``caar``).
+    expanded
+        Whether the band is the expanded one (False: the plain percentile band of a folder written
+        before, as its manifest says).
     """
     known = caar[_finite(caar["caar"])] if len(caar) else caar
     if groups is not None:
@@ -403,8 +406,10 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None) -> F
     level = float(caar["level"].iloc[0]) if "level" in caar and len(caar) else 0.95
     panels = {group: known[known["group"] == group] for group in order}
     counts = {group: int(rows["n"].max()) if len(rows) else 0 for group, rows in panels.items()}
-    footnote = f"band: {level:.0%} bootstrap percentile band, expanded (Hesterberg 2015), events resampled"
-    footnote += " (caar.parquet; none with too few pairs)"
+    footnote = f"band: {level:.0%} bootstrap percentile band, events resampled (caar.parquet)"
+    if expanded:
+        footnote = footnote.replace("band, events", "band, expanded (Hesterberg 2015), events")
+        footnote = footnote.replace("(caar.parquet)", "(caar.parquet; none with too few pairs)")
     return _band_multiples(panels, counts, "caar", PALETTE[0], "CAAR", footnote, percent=True)
 
 

@@ -155,8 +155,15 @@ def car_paths_section(
     return Section("car-paths", "CAR paths by event", paragraphs=tuple(paragraphs), figures=tuple(files))
 
 
-def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
-    """The CAAR of every group with its bootstrap band (caar.parquet)."""
+def _band_text(lower: Any, upper: Any) -> str:
+    """``-1.00% to +2.00%``; ``—`` for a group without a band (it read "— to —")."""
+    return fmt.MISSING if fmt.is_missing(lower) else f"{fmt.percent(lower)} to {fmt.percent(upper)}"
+
+
+def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame, *, expanded: bool = True) -> Section:
+    """The CAAR of every group with its bootstrap band (caar.parquet): Hesterberg's expanded band
+    and none with too few pairs (``expanded``, as the manifest's ``caar_band`` records), or the
+    plain percentile band of a folder written before."""
     title = "CAAR by group"
     if caar is None:
         return Section(
@@ -194,7 +201,7 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
                     cell(f"{tau:+d}" if tau else "0", tau),
                     cell(fmt.count(r.n), r.n),
                     cell(fmt.percent(r.caar), r.caar),
-                    cell(f"{fmt.percent(r.lower)} to {fmt.percent(r.upper)}", r.lower),
+                    cell(_band_text(r.lower, r.upper), r.lower),
                 )
             )
     level = float(caar["level"].iloc[0]) if "level" in caar and len(caar) else 0.95
@@ -204,16 +211,22 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
         "pointwise "
         f"{level:.0%} percentile band of {int(caar['draws'].iloc[0]) if 'draws' in caar else 999:,} "
         "bootstrap "
-        "resamples of the group's (event, party) pairs (Efron & Tibshirani 1993), expanded for few pairs "
-        "(Hesterberg 2015), caar.parquet."
+        "resamples of the group's (event, party) pairs (Efron & Tibshirani 1993)"
+        f"{', expanded for few pairs (Hesterberg 2015)' if expanded else ''}, caar.parquet."
     )
-    few = estimated.loc[~finite(estimated["lower"]), "group"].unique().tolist()
-    if few and 0.0 < level < 1.0:  # a band within the CARs' range cannot cover the level
-        caption += (
-            f" {_listing(few)}: too few pairs for a band (a bootstrap band lies within the range of the "
-            f"CARs, which covers the mean less often than {level:.0%}; from {band_minimum_pairs(level)} "
-            "pairs); caar.parquet's classic_lower/classic_upper hold the t interval."
-        )
+    if 0.0 < level < 1.0:  # a band within the CARs' range cannot cover the level
+        least = band_minimum_pairs(level)
+        few = estimated.loc[estimated["n"] < least, "group"].unique().tolist()
+        if few and expanded:
+            caption += (
+                f" {_listing(few)}: too few pairs for a band (a bootstrap band lies within the range of "
+                f"the CARs, which covers the mean less often than {level:.0%}; from {least} pairs)."
+            )
+        elif few:  # a folder written before eventstudy drew none (its band is the plain one)
+            caption += (
+                f" {_listing(few)}: fewer pairs than a {level:.0%} band needs ({least}): the band lies "
+                f"within the range of the CARs, which covers the mean less often than {level:.0%}."
+            )
     if missing:
         caption += (
             f" No pair of group(s) {_listing(missing)} has an abnormal return on every day of {span} (see "
@@ -224,7 +237,7 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame) -> Section:
         "figures/caar_by_group.png",
         "CAAR by group",
         "Mean CAR of each group's pairs with the bootstrap band of caar.parquet, one panel per group.",
-        figures.caar_figure(caar),
+        figures.caar_figure(caar, expanded=expanded),
     )
     return Section("caar", title, figures=(figure,), tables=(table,))
 
