@@ -721,6 +721,14 @@ def test_dollar_test_closed_form() -> None:
     assert results["dollar_z"].p == pytest.approx(2 * stats.norm.sf(abs(z)))
     assert results["dollar_z"].n == 10
     assert results["dollar_fallback_sd_rows"].value == 0
+    assert results["dollar_z"].reference.startswith("Saha & Ferrell (2011)")
+    # No market value on any estimation day: every row's s.d. is the fallback, and the reference
+    # says so (it cited Saha & Ferrell for rows that used none of it: a finder).
+    fallback_only = replace(flat, market_value_estimation=np.full(panel.ar_estimation.shape, np.nan))
+    results = by_name(run_battery(fallback_only, -1, 1, bootstrap_draws=9))
+    assert results["dollar_fallback_sd_rows"].value == 10
+    for name in ("dollar_abnormal_value", "dollar_z"):
+        assert "the dollar-AR s.d. of every row is sigma x market value at tau-1" in results[name].reference
     # Varying market values: the direct function on the panel's arrays.
     value, zres, fallback, shared = dollar_abnormal_value_test(
         panel.dollar_car(-1, 1), panel.dollar_residuals(), 3

@@ -72,6 +72,13 @@ REF_DOLLAR = (
     "(ticker, day) once (= sum of car.parquet abnormal_value_usd over the group's rows minus "
     "dollar_shared_days_usd)"
 )
+REF_DOLLAR_FALLBACK_ONLY = (
+    "Malatesta (1983); the dollar-AR s.d. of every row is sigma x market value at tau-1 "
+    "(dollar_fallback_sd_rows), not Saha & Ferrell's (2011) estimation-window dollar residuals, which "
+    "need market values on the estimation days; every row with a dollar value for the window, each "
+    "(ticker, day) once (= sum of car.parquet abnormal_value_usd over the group's rows minus "
+    "dollar_shared_days_usd)"
+)
 REF_DOLLAR_SHARED = (
     "what the sum of the rows' abnormal_value_usd counts beyond once on (ticker, day)s in the windows "
     "of several rows (a day in c windows counted c times), left out of dollar_abnormal_value; n = those "
@@ -306,9 +313,10 @@ def _dollar_test(
     z = total / np.sqrt(variance[ok].sum() - excess_variance)
     p = p_normal(z, alternative)
     n_fallback = int((ok & ~saha_ferrell).sum())
+    reference = REF_DOLLAR_FALLBACK_ONLY if n_fallback == n else REF_DOLLAR  # cited Saha & Ferrell for none
     return (
-        result("dollar_abnormal_value", total, p, n, REF_DOLLAR),
-        result("dollar_z", z, p, n, REF_DOLLAR),
+        result("dollar_abnormal_value", total, p, n, reference),
+        result("dollar_z", z, p, n, reference),
         TestResult(
             "dollar_fallback_sd_rows", float(n_fallback), float("nan"), n_fallback, REF_DOLLAR_FALLBACK
         ),
