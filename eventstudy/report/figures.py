@@ -406,10 +406,8 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None, expa
     level = float(caar["level"].iloc[0]) if "level" in caar and len(caar) else 0.95
     panels = {group: known[known["group"] == group] for group in order}
     counts = {group: int(rows["n"].max()) if len(rows) else 0 for group, rows in panels.items()}
-    footnote = f"band: {level:.0%} bootstrap percentile band, events resampled (caar.parquet)"
-    if expanded:
-        footnote = footnote.replace("band, events", "band, expanded (Hesterberg 2015), events")
-        footnote = footnote.replace("(caar.parquet)", "(caar.parquet; none with too few pairs)")
+    method, none = ("expanded (Hesterberg 2015), ", "; none with too few pairs") if expanded else ("", "")
+    footnote = f"band: {level:.0%} bootstrap percentile band, {method}events resampled (caar.parquet{none})"
     return _band_multiples(panels, counts, "caar", PALETTE[0], "CAAR", footnote, percent=True)
 
 
