@@ -47,11 +47,13 @@ def volume_panel(
 
 def traded_volume(frame: pd.DataFrame) -> np.ndarray:
     """The ``volume`` of a price frame (rows in date order), NaN where it is negative or missing,
-    or 0 unless the ``close`` is that of the previous row (a 0 while the close moved is a gap in
-    the data, not a day without trades; the first row has no previous close to compare with)."""
+    or 0 unless the ``close`` is that of the previous row, both known (a 0 while the close moved
+    is a gap in the data, not a day without trades; a 0 beside a missing close, as on Yahoo's gap
+    rows, is not known to be one either; the first row has no previous close to compare with)."""
     volume = frame["volume"].to_numpy(dtype=float)
     close = frame["close"].to_numpy(dtype=float) if "close" in frame.columns else np.full(len(volume), np.nan)
     unchanged = np.zeros(len(volume), dtype=bool)
-    # a NaN close beside the 0 is no evidence of a trade either way: the 0 is kept
-    unchanged[1:] = (close[1:] == close[:-1]) | ~(np.isfinite(close[1:]) & np.isfinite(close[:-1]))
+    # a 0 beside a missing close was kept ("no evidence either way"): ln(1 + 0) in an event window
+    # read as a -19.5 abnormal log volume with outcome ok, patell_z -25 (a finder)
+    unchanged[1:] = close[1:] == close[:-1]  # False where either is NaN
     return np.where((volume > 0) | ((volume == 0) & unchanged), volume, np.nan)
