@@ -200,6 +200,8 @@ def infer(
         if windows is not None:
             why = f"apply to AR panels: {where} is a CAR panel, whose windows are its own"
             raise ParameterError("windows", why)
+        if n_params is not None:  # it was ignored, whatever its value (a finder)
+            raise ParameterError("n_params", "applies to estimation residuals, and a CAR panel has none")
         frames = []
         pairs_all = []
         for label, panel, pairs in car_event_panels(panel_file.frame):
@@ -252,9 +254,8 @@ def infer(
         if exc.position is not None:
             row, field_name = estimation_file.cell(exc.position, exc.column)
         raise InputError(estimation_file.path, str(exc), row=row, field=field_name) from None
-    except ValueError as exc:
-        source = where if estimation_file is None else estimation_file.path
-        raise InputError(source, str(exc)) from None
+    except ValueError as exc:  # the AR panel's (the estimation panel's are PanelMismatchErrors)
+        raise InputError(where, str(exc)) from None
     taus = panel.event_tau
     chosen = [(int(taus[0]), int(taus[-1]))] if windows is None else [_two_days(w) for w in windows]
     if not chosen:

@@ -179,7 +179,10 @@ def ar_event_panel(
                 int(late),
                 "tau",
             )
-        _check_cells(n, estimation_tau, len(estimation), "estimation ")
+        try:
+            _check_cells(n, estimation_tau, len(estimation), "estimation ")
+        except ValueError as exc:  # the estimation panel's: said of its file, not the ARs' (a finder)
+            raise PanelMismatchError(str(exc), None, "tau") from None
         est_column = np.searchsorted(estimation_tau, estimation["tau"].to_numpy(np.int64))
         ar_estimation = np.full((n, len(estimation_tau)), np.nan)
         ar_estimation[est_codes, est_column] = estimation["value"].to_numpy(float)
@@ -298,8 +301,9 @@ def _codes_of(estimation: pd.DataFrame, pairs: PanelPairs) -> np.ndarray:
 
 
 class PanelMismatchError(ValueError):
-    """The estimation panel does not match the abnormal-return panel: ``position`` is the
-    estimation row at fault (None: a pair it lacks) and ``column`` the column (``id``, ``tau``)."""
+    """The estimation panel does not match the abnormal-return panel (or is too sparse to hold):
+    ``position`` is the estimation row at fault (None: a pair it lacks, or the whole panel) and
+    ``column`` the column (``id``, ``tau``)."""
 
     def __init__(self, message: str, position: int | None, column: str) -> None:
         super().__init__(message)

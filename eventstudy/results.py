@@ -45,6 +45,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig, main_window, window_days, window_label
 from eventstudy.inference import STATISTICS
+from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
 from eventstudy.text import listing
@@ -97,6 +98,10 @@ class StudyResults:
         returns), or None for results loaded from a folder.
     crosssection, garch, volume, volume_stats
         The optional methods' tables (see the module docstring), or None.
+    caar_band
+        The method of :attr:`caar`'s band (:data:`eventstudy.inference.bootstrap.CAAR_BAND`), or
+        None for a folder written before it was recorded (the plain percentile band), which
+        :func:`~eventstudy.output.load.load_study` and a save keep as they were.
     """
 
     config: StudyConfig
@@ -115,6 +120,7 @@ class StudyResults:
     garch: pd.DataFrame | None = None
     volume: pd.DataFrame | None = None
     volume_stats: pd.DataFrame | None = None
+    caar_band: str | None = CAAR_BAND
 
     def __post_init__(self) -> None:
         # The events file's line numbers (for the errors of a run) are in no exported file: the
@@ -281,8 +287,9 @@ class StudyResults:
         """
         from eventstudy.report.figures import caar_figure
 
+        expanded = self.caar_band == CAAR_BAND  # a loaded folder's plain band is said so
         if group is None:
-            return caar_figure(self.caar)
+            return caar_figure(self.caar, expanded=expanded)
         if not isinstance(group, str | Sequence) or not all(isinstance(g, str) for g in group):
             kind = type(group).__name__  # plot_caar(5): "'int' object is not iterable"
             raise TypeError(f"group must be a group's name or a list of names, not {kind}")
@@ -294,7 +301,7 @@ class StudyResults:
         if unknown:
             groups = listing(known, limit=10)
             raise ValueError(f"group {unknown[0]!r} is not in the study's CAAR; groups: {groups}")
-        return caar_figure(self.caar, groups=chosen)
+        return caar_figure(self.caar, groups=chosen, expanded=expanded)
 
     def plot_value_vs_deal(self, window: str | Sequence[int] | None = None) -> Figure:
         """Each (event, party)'s abnormal dollar value per deal dollar with its 95% interval, and

@@ -35,6 +35,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError, as_path
+from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.results import OBJECT_MODEL, StudyResults
 
 if TYPE_CHECKING:
@@ -198,6 +199,7 @@ def run_study(
         provenance={"inputs": inputs.record, "validation": inputs.validation(), "cache": str(store.root)},
         estimates=estimates,
         model_object=model,
+        caar_band=CAAR_BAND,
         **methods,
     )
 

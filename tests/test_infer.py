@@ -598,6 +598,18 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
     with pytest.raises(InputError) as caught:  # it named the panel's field 'estimation'
         infer(cars, units="decimal", estimation=residuals)
     assert (caught.value.path, caught.value.field) == ("estimation", None)
+    with pytest.raises(InputError) as caught:  # it was ignored, whatever its value
+        infer(cars, units="decimal", n_params="x")
+    assert caught.value.path == "n_params"
+    # an AR panel too sparse to hold, with good residuals: it blamed the residuals' file
+    sparse = pd.DataFrame({"id": [f"P{i}" for i in range(200)], "tau": [-99_000, 100_000] * 100, "ar": 0.01})
+    pd.DataFrame({"id": sparse["id"], "tau": -100_000, "ar": 0.02}).to_csv(tmp_path / "good.csv", index=False)
+    for estimation in (None, tmp_path / "good.csv"):
+        with pytest.raises(InputError) as caught:
+            infer(sparse, units="decimal", estimation=estimation, n_params=None if estimation is None else 1)
+        assert caught.value.path == "frame" and "the panel's tau -99000..100000 give 200 pairs" in str(
+            caught.value
+        )
     cars.to_csv(tmp_path / "cars.csv", index=False)
     residuals.to_csv(tmp_path / "residuals.csv", index=False)
     with_residuals = ["--estimation", str(tmp_path / "residuals.csv")]

@@ -727,6 +727,14 @@ def test_the_caar_band_caption_says_what_is_resampled(launch, tmp_path) -> None:
         " shock: fewer pairs than a 95% band needs (6): the band lies within the range of the CARs, which "
         "covers the mean less often than 95%."
     )
+    # loaded and saved again, it is still the plain band (a save stamped the new method: a finder)
+    from eventstudy import load_study, save_study
+
+    loaded = load_study(old)
+    assert loaded.caar_band is None and load_study(launch).caar_band == "expanded_percentile"
+    assert "Hesterberg" not in loaded.plot_caar().texts[0].get_text()
+    again = save_study(loaded, tmp_path / "again", report=False)
+    assert "caar_band" not in json.loads((again / "manifest.json").read_text())
     caar = pd.read_parquet(launch / "caar.parquet")
     shock = caar[caar["group"] == "shock"]
     assert (shock["n"] == 5).all() and shock["lower"].isna().all() and shock["classic_lower"].notna().all()

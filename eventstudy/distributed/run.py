@@ -43,6 +43,7 @@ from eventstudy.distributed.tasks import (
     summary_of,
 )
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
+from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.results import StudyResults
 
 if TYPE_CHECKING:
@@ -446,6 +447,7 @@ def _compute(
             },
             estimates=None,
             model_object=model,
+            caar_band=CAAR_BAND,
             **methods,
         )
     tick("tables")

@@ -67,6 +67,7 @@ def load_study(folder: str | Path) -> StudyResults:
         backtest=backtest,
         peers=tuple(manifest.get("peers", ())),
         provenance={key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},
+        caar_band=manifest.get("caar_band"),  # None: written before, its band the plain one
         **tables,
     )
 

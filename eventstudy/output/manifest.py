@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.aggregate import statistic_units
-from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.multiple_testing import p_sources
 from eventstudy.output.folder import PACKAGE
 from eventstudy.results import StudyResults
@@ -167,7 +166,7 @@ def build_manifest(
         "estimation": {"n_params": len(results.model.get("parameters", ()))},
         "p_from": p_sources(dict.fromkeys(results.stats["statistic"].astype(str))),
         "units": statistic_units(dict.fromkeys(results.stats["statistic"].astype(str))),
-        "caar_band": CAAR_BAND,
+        **({} if results.caar_band is None else {"caar_band": results.caar_band}),
         "peers": list(results.peers),
         "formats": sorted(formats),
         "versions": package_versions(ENGINE_PACKAGES if "engine" in provenance else ()),
