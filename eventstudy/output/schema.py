@@ -188,8 +188,9 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
     "caar": ColumnDoc("fraction", "mean over the group's pairs of the CAR from the span's first day to tau"),
     "lower": ColumnDoc(
         "fraction",
-        "lower bound of the pointwise bootstrap expanded percentile band (events resampled; Hesterberg "
-        "2015); null with fewer pairs than such a band needs (6 at 95%)",
+        "lower bound of the pointwise bootstrap band (events resampled): with the manifest's caar_band "
+        "expanded_percentile Hesterberg's (2015) expanded percentile band, null with fewer pairs than "
+        "such a band needs (6 at 95%); without it the plain percentile band",
     ),
     "upper": ColumnDoc("fraction", "upper bound of that band"),
     "n": ColumnDoc("count", "pairs with a complete path over the span"),
