@@ -2,16 +2,15 @@
 
 The price cache keeps Yahoo's ``Volume`` (shares traded; for an ETF, units) beside the prices;
 :func:`volume_panel` puts it on the calendar of :func:`eventstudy.timeline.returns.build_panel`.
-A missing or negative volume is missing (NaN), and so is a volume of 0 on a day whose close
-differs from the previous row's: a price does not move without a trade, so such a 0 is a gap in
-Yahoo's data, not a day without trading (an index, whose volume Yahoo reports as 0 every day,
-has none). A 0 with an unchanged close is kept, a day without trades, only for a thinly traded
-ticker, whose median volume above 0 is below :data:`THIN_VOLUME` shares: Yahoo's stale gap rows
-repeat the previous close with a volume of 0, which on NVDA read as an abnormal log volume of
--19.9 (patell_z -33.5); a ticker trading millions of shares a day has no day without a trade. A 0
-beside a missing close, or on a series' first row, whose close has no previous one to compare
-with, is missing too: nothing shows that no trade took place. A day outside the calendar is not
-used. Nothing is filled.
+A missing or negative volume is missing (NaN), and so is a volume of 0. A price series cannot
+tell a day without trades from a gap in the data: Yahoo writes 0 on its gap rows, with the close
+empty or the previous close repeated (a 0 on NVDA's event day read as an abnormal log volume of
+-19.9, patell_z -33.5), and no rule on the series (an unchanged close, a ticker's median volume)
+separates the two without depending on the history cached, the price of a share or rows off the
+calendar (each was tried). A study of thinly traded stocks loses their days without trades,
+which ln(1 + n) was made for (Campbell & Wasley 1996), as missing days (the windows they fall in
+count fewer pairs) rather than count gaps as no trades; an index, whose volume Yahoo reports as 0
+every day, has none. A day outside the calendar is not used. Nothing is filled.
 """
 
 from __future__ import annotations
@@ -25,8 +24,8 @@ import pandas as pd
 def volume_panel(
     prices: Mapping[str, pd.DataFrame], calendar: pd.DatetimeIndex, symbols: Sequence[str]
 ) -> np.ndarray:
-    """(T, S) shares traded of ``symbols`` on ``calendar`` (NaN where none, negative, or 0 on a
-    day the close moved: the module docstring).
+    """(T, S) shares traded of ``symbols`` on ``calendar`` (NaN where none, negative or 0: the
+    module docstring).
 
     Parameters
     ----------
@@ -49,24 +48,8 @@ def volume_panel(
     return out
 
 
-THIN_VOLUME = 10_000
-"""Shares a day: a ticker whose median volume above 0 is below this can have a day without a
-trade (a volume of 0 with an unchanged close, which ln(1 + n) exists for: Campbell & Wasley 1996);
-on a ticker trading more, a 0 is a gap in the data."""
-
-
 def traded_volume(frame: pd.DataFrame) -> np.ndarray:
-    """The ``volume`` of a price frame (rows in date order), NaN where it is negative or missing,
-    or 0 unless the ``close`` is that of the previous row, both known, on a thinly traded ticker
-    (:data:`THIN_VOLUME`; the module docstring): a 0 while the close moved is a gap in the data,
-    not a day without trades, and so is one beside a missing close or on a liquid ticker; the
-    first row has no previous close to compare with."""
+    """The ``volume`` of a price frame, NaN where it is not above 0 or missing (the module
+    docstring: a 0 may be a gap in the data)."""
     volume = frame["volume"].to_numpy(dtype=float)
-    close = frame["close"].to_numpy(dtype=float) if "close" in frame.columns else np.full(len(volume), np.nan)
-    unchanged = np.zeros(len(volume), dtype=bool)
-    # a 0 beside a missing close was kept ("no evidence either way"): ln(1 + 0) in an event window
-    # read as a -19.5 abnormal log volume with outcome ok, patell_z -25 (a finder)
-    unchanged[1:] = close[1:] == close[:-1]  # False where either is NaN
-    traded = volume[volume > 0]
-    thin = traded.size > 0 and float(np.median(traded)) < THIN_VOLUME  # a 0 on NVDA: a stale gap row
-    return np.where((volume > 0) | ((volume == 0) & unchanged & thin), volume, np.nan)
+    return np.where(volume > 0, volume, np.nan)
