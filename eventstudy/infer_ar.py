@@ -107,8 +107,9 @@ class InferenceResults:
                     rows.append([statistic, needs, "", ""])
                     continue
                 p = "" if np.isnan(p_value) else f"p = {p_value:.4g}"
-                lines.append(f"  {statistic:<26} {value:>14.6g}  {p:<14} n = {n}")
-                rows.append([statistic, f"{value:.6g}", p.removeprefix("p = "), str(n)])
+                shown = _value_text(value)
+                lines.append(f"  {statistic:<26} {shown:>14}  {p:<14} n = {n}")
+                rows.append([statistic, shown, p.removeprefix("p = "), str(n)])
             tables.append((f"{group} {window}", pd.DataFrame(rows, columns=["statistic", "value", "p", "n"])))
         lines += [f"\nnote: {note}" for note in self.notes]
         return LaidOutSummary(title, info, tuple(tables), tuple(self.notes), text="\n".join(lines))
@@ -118,6 +119,14 @@ class InferenceResults:
             f"<InferenceResults: {len(self.pairs)} pairs, {self.layout} panel, "
             f"{len(self.computable)} statistics computable>"
         )
+
+
+def _value_text(value: float) -> str:
+    """A statistic's value in six significant digits; a whole number (Wilcoxon's W, a count) in
+    full (W = 1027667 read 1.02767e+06)."""
+    if np.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value)}"
+    return f"{value:.6g}"
 
 
 def computed_statistics(stats: pd.DataFrame) -> list[str]:

@@ -630,6 +630,19 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
         assert one_line(capsys).startswith(f"eventstudy: error: {flag}: {message}")
 
 
+def test_the_summary_shows_a_whole_number_in_full() -> None:
+    """Wilcoxon's W of 1,500 positive ARs, 1,125,750, read 1.12575e+06 in infer's summary (a
+    finder); a t keeps six significant digits."""
+    frame = pd.DataFrame({"id": [f"P{i}" for i in range(1500)], "tau": 0})
+    frame["ar"] = np.linspace(0.001, 0.02, 1500)
+    text = str(infer(frame, units="decimal", statistics=["wilcoxon_w", "cross_sectional_t"]).summary())
+    [w] = [line for line in text.splitlines() if line.strip().startswith("wilcoxon_w")]
+    assert w.split()[1] == "1125750"
+    [t] = [line for line in text.splitlines() if line.strip().startswith("cross_sectional_t")]
+    value = float(t.split()[1])
+    assert value == pytest.approx(frame["ar"].mean() / (frame["ar"].std() / np.sqrt(1500)), rel=1e-5)
+
+
 def test_a_frame_is_refused_where_its_file_would_be() -> None:
     """An infinite AR in a frame was taken as a missing one (a file's ``inf`` is refused), and
     an empty frame raised IndexError."""
