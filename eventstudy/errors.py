@@ -98,10 +98,11 @@ def as_path(value: object, argument: str, also: str = "") -> Path:
     """``Path(value)`` of a path argument of the API, or a TypeError naming ``argument`` (and what
     else it takes, ``also``): ``load_config(None)`` raised pathlib's "expected str, bytes or
     os.PathLike object" from deep inside. An empty path is an :class:`InputError` naming
-    ``argument``: ``Path("")`` is the working directory (``load_config("")`` said ``.: cannot read
-    the config file``, ``load_study("")`` read ./manifest.json)."""
+    ``argument`` (a :class:`ParameterError`): ``Path("")`` is the working directory
+    (``load_config("")`` said ``.: cannot read the config file``, ``load_study("")`` read
+    ./manifest.json)."""
     if not isinstance(value, str | os.PathLike):
         raise TypeError(f"{argument} must be a path{also}, not {type(value).__name__}")
     if not os.fspath(value):
-        raise InputError(argument, "an empty path names nothing")
+        raise ParameterError(argument, "an empty path names nothing")
     return Path(value)

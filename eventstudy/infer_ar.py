@@ -288,7 +288,7 @@ def infer(
     if panel_file.layout == "wide" and set(FIRM_CLUSTERED) & set(stats["statistic"]):
         notes.append(WIDE_FIRM_NOTE)
     if estimation_file is not None and n_params is not None:  # n_params is given with the residuals
-        from eventstudy.precomputed import SIGMA_NOTE
+        from eventstudy.precomputed import SIGMA_NOTE, pair_text
 
         stats = annotate_sigma_rows(
             stats, needs_estimation(panel, chosen[0], statistics=statistics), int(n_params)
@@ -296,8 +296,7 @@ def infer(
         notes.append(SIGMA_NOTE.format(k=int(n_params)))
         lost = np.flatnonzero(~(np.isfinite(panel.sigma) & (panel.sigma > 0)))
         if lost.size:  # as a study leaves out a pair it could not estimate
-            event, firm = pairs.event_id[lost[0]], pairs.id[lost[0]]
-            first = f"{event}/{firm}" if event else str(firm)
+            first = pair_text((pairs.event_id[lost[0]], pairs.id[lost[0]]))
             notes.append(
                 f"{lost.size} of {len(panel.sigma)} pairs have no estimation s.d. (fewer residuals than "
                 f"{int(n_params)} + 1, or all 0), first {first}: they are in no statistic, as a study "
@@ -307,8 +306,7 @@ def infer(
         computed = computed_statistics(stats)
         leaving = [name for name in STUDENT_T_VARIANCE if name in computed]
         if few.size and leaving:
-            event, firm = pairs.event_id[few[0]], pairs.id[few[0]]  # patell_z was NaN, n = 0, unsaid
-            first = f"{event}/{firm}" if event else str(firm)
+            first = pair_text((pairs.event_id[few[0]], pairs.id[few[0]]))  # patell_z was NaN, n = 0, unsaid
             notes.append(
                 f"{few.size} of {len(panel.sigma)} pairs have M - k <= 2 (M estimation residuals, k = "
                 f"{int(n_params)}), first {first}: {', '.join(leaving)} "

@@ -287,7 +287,7 @@ def _codes_of(estimation: pd.DataFrame, pairs: PanelPairs) -> np.ndarray:
                 "event_id",
             )
         raise PanelMismatchError(
-            f"the estimation panel has pair {_pair_text(rows[position])}, which the abnormal-return panel "
+            f"the estimation panel has pair {pair_text(rows[position])}, which the abnormal-return panel "
             "lacks",
             position,
             "id",
@@ -296,7 +296,7 @@ def _codes_of(estimation: pd.DataFrame, pairs: PanelPairs) -> np.ndarray:
     covered[codes] = True
     if not covered.all():
         first = known[int(np.flatnonzero(~covered)[0])]
-        raise PanelMismatchError(f"pair {_pair_text(first)} has no rows in the estimation panel", None, "id")
+        raise PanelMismatchError(f"pair {pair_text(first)} has no rows in the estimation panel", None, "id")
     return codes
 
 
@@ -310,7 +310,8 @@ class PanelMismatchError(ValueError):
         self.position, self.column = position, column
 
 
-def _pair_text(pair: tuple[Hashable, ...]) -> str:
+def pair_text(pair: tuple[Hashable, ...]) -> str:
+    """``event/id`` of an (event_id, id) pair, ``id`` alone when the panel has no event ids."""
     event_id, ident = pair
     return f"{event_id}/{ident}" if event_id else str(ident)
 

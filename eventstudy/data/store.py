@@ -1173,7 +1173,6 @@ def _is_cache(root: Path) -> bool:
         return False
 
 
-
 def _partial_batch(renamed: list[Path], left: int) -> str:
     """What a rename that stopped a batch adds to its error: the files renamed before it (by
     folder and name, the first ten) and how many were not imported."""
