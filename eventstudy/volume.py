@@ -174,6 +174,13 @@ the market proxy, or its return model was not fitted, so that it has no estimati
 volume model to share."""
 
 
+MISSING_VOLUME = "missing_volume"
+"""The outcome of a day of a pair with a volume model whose abnormal volume is missing: the
+ticker's or its benchmark's volume is missing or 0 that day (a gap), or, for ``log_turnover``,
+the day's share count; or the day is past the data. The pair's other days stand; a window
+holding the day has no CAV."""
+
+
 def _outcomes(
     estimates: PairEstimates,
     fit: BatchFit,
@@ -359,6 +366,9 @@ def _table(
     def per_pair(values: np.ndarray) -> np.ndarray:
         return np.repeat(np.asarray(values, dtype=object), n_taus).astype(str)
 
+    row_outcome = per_pair(outcome).astype(object)
+    row_outcome[(ok & ~np.isfinite(abnormal)).ravel()] = MISSING_VOLUME
+
     frame = pd.DataFrame(
         {
             "event_id": per_pair(events["event_id"].to_numpy(object)),
@@ -374,7 +384,7 @@ def _table(
             "abnormal_volume": abnormal.ravel(),
             "cumulative_abnormal_volume": np.cumsum(abnormal, axis=1).ravel(),
             "abnormal_volume_se": np.where(ok, se, np.nan).ravel(),
-            "outcome": per_pair(outcome),
+            "outcome": row_outcome.astype(str),
         }
     )
     return frame.loc[:, list(VOLUME_COLUMNS)]

@@ -174,6 +174,25 @@ def test_a_simulated_volume_spike_is_found_and_none_is_not(tmp_path: Path) -> No
         assert bool(row["p"].iloc[0] < 0.01) == found
 
 
+def test_a_day_without_a_volume_says_so_on_its_row(tmp_path: Path) -> None:
+    """A Yahoo gap (volume 0) on AAA's day +1 left that row's abnormal volume empty under outcome
+    ok: the row says missing_volume, the pair's other days stay ok, and the windows holding the
+    day lose the pair (a window's CAV needs every day), the others keep it."""
+    events, config_path = make_study(tmp_path)
+    config = dataclasses.replace(load_config(config_path), volume="log_volume")
+    store = volume_cache(tmp_path / "cache", 1.0)
+    frame = store.read_prices("AAA")
+    frame.loc[frame["date"] == pd.Timestamp("2025-01-16"), "volume"] = 0.0
+    store.write_prices("AAA", frame, {"source": "synthetic", "symbol": "AAA"})
+    results = run_study(events, tmp_path / "cache", config)
+    aaa = results.volume[results.volume.ticker == "AAA"].set_index("tau")
+    assert aaa.at[1, "outcome"] == "missing_volume" and np.isnan(aaa.at[1, "abnormal_volume"])
+    assert (aaa.drop(1)["outcome"] == "ok").all() and np.isfinite(aaa.loc[[-1, 0], "abnormal_volume"]).all()
+    stats = results.volume_stats.set_index(["group", "window", "statistic"])
+    assert stats.loc[("all", "[0,0]", "caar"), "n"] == 3
+    assert stats.loc[("all", "[-1,+1]", "caar"), "n"] == 2
+
+
 def test_the_studys_choice_of_statistics_applies_to_the_volume_statistics(tmp_path: Path) -> None:
     """A finder's statistics = ["caar", "patell_z"] narrowed stats.parquet while
     volume_stats.parquet kept the whole battery; both follow the choice, with the same values."""

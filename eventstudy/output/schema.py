@@ -317,7 +317,10 @@ VOLUME_SCHEMA: dict[str, ColumnDoc] = {
         "(the ticker or the market is a returns series without volume, or an index whose volume is "
         "never above 0), no_share_counts (log_turnover: too few days with both volumes have a share "
         "count, none before a rise of the counts by a fractional split ratio), or the volume model's own "
-        "insufficient_estimation, singular_estimation or degenerate_estimation (e.g. a constant volume)",
+        "insufficient_estimation, singular_estimation or degenerate_estimation (e.g. a constant volume); "
+        "missing_volume on a day of a pair with a volume model whose abnormal volume is missing (the "
+        "ticker's or the market's volume is missing or 0 that day, or its share count, or the day is "
+        "past the data: a window holding the day has no CAV)",
     ),
 }
 
