@@ -551,6 +551,43 @@ def test_no_network_fails_at_once_pointing_to_offline(tmp_path: Path, sleeps, fa
     assert "--offline" in message and "eventstudy cache import" in message
 
 
+def _requests_certificate_failure() -> Exception:
+    """requests' SSLError from urllib3's from Python's ssl.SSLCertVerificationError (a proxy
+    that intercepts TLS with its own certificate)."""
+    import ssl
+
+    requests = pytest.importorskip("requests")
+    verify = ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate in chain")
+    error = requests.exceptions.SSLError("HTTPSConnectionPool(host='query2.finance.yahoo.com')")
+    error.__context__ = verify
+    return error
+
+
+CERTIFICATE = {
+    "curl-60": curl.CertificateVerifyError("curl: (60) SSL certificate problem: self-signed certificate", 60),
+    "curl-code-60": curl.CurlError("curl: (60) SSL certificate problem: unable to get local issuer", 60),
+    "requests": _requests_certificate_failure(),
+}
+
+
+@pytest.mark.parametrize("failure", list(CERTIFICATE.values()), ids=list(CERTIFICATE))
+def test_a_certificate_that_fails_verification_is_not_retried(tmp_path: Path, sleeps, failure) -> None:
+    """curl_cffi's CertificateVerifyError is a ConnectionError, which is retried: a proxy's
+    certificate (or a wrong clock) cost each symbol 4 requests and 14 s of backoff, then read
+    "failed 4 times". It fails at once, saying why, and stops the batch as no network does."""
+    fetcher = Script(failure)
+    with pytest.raises(acquire.NetworkUnreachableError) as caught:
+        acquire.fetch_symbols(
+            PriceStore(tmp_path), ["AAA", "BBB"], START, END, fetch_prices=fetcher, sleep=sleeps.append
+        )
+    assert fetcher.calls == 1 and sleeps == []
+    message = str(caught.value)
+    assert message.startswith("fetching 'AAA' 2024-01-02..2025-03-31: the source's TLS certificate could not")
+    assert "\n" not in message and "--offline" in message and "clock" in message
+    assert not acquire.is_transient(failure)
+    assert acquire.is_transient(curl.SSLError("curl: (35) OpenSSL SSL_connect: Connection reset", 35))
+
+
 def test_classification_walks_the_chain_as_yahoo_fetch_prices_wraps_it() -> None:
     def wrapped(cause: BaseException) -> DataUnavailableError:
         try:

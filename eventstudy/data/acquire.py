@@ -13,6 +13,10 @@ be imported):
   :class:`NetworkUnreachableError` at once, one line saying the network is unreachable and
   pointing to ``--offline`` and ``eventstudy cache import``. :func:`fetch_symbols` stops at
   the first one (every other symbol would fail the same way).
+* **Certificate** (:func:`is_certificate_failure`): the source's TLS certificate could not be
+  verified (curl error 60, ``ssl.SSLCertVerificationError``): a proxy that intercepts TLS,
+  missing CA certificates or a wrong clock. Not retried (curl_cffi's error is a
+  ``ConnectionError``): a :class:`NetworkUnreachableError` at once saying so.
 * **Not found** (:func:`is_not_found`): yfinance's ``YFTickerMissingError`` family
   (``YFTzMissingError`` "possibly delisted; no timezone found", ``YFPricesMissingError``
   with Yahoo's "No data found, symbol may be delisted"), an HTTP 404, or an empty answer. Not
@@ -142,6 +146,15 @@ UNREACHABLE_CURL_CODES: frozenset[int] = frozenset({5, 6, 7})
 """curl error codes of the same: cannot resolve proxy (5), cannot resolve host (6), cannot
 connect (7); curl_cffi raises them as ``DNSError``/``ProxyError``/``ConnectionError``."""
 UNREACHABLE_ERRNOS: frozenset[int] = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED})
+IMPORT_OFFLINE = "import prices with: eventstudy cache import PATH, and work offline (run --offline)"
+"""What to do when the source cannot be reached at all."""
+CERTIFICATE_ERRORS: frozenset[str] = frozenset({"CertificateVerifyError", "SSLCertVerificationError"})
+"""Exception class names of a TLS certificate that could not be verified: curl_cffi's (an
+``SSLError``, itself a ``ConnectionError``) and Python's ``ssl`` module's (under requests' and
+urllib3's ``SSLError``). A proxy that intercepts TLS, missing CA certificates or a wrong clock
+do not heal within a retry's backoff, and fail every request to the source."""
+CERTIFICATE_CURL_CODES: frozenset[int] = frozenset({60})
+"""curl's error code of the same (``CURLE_PEER_FAILED_VERIFICATION``)."""
 _CURL_ERRORS = frozenset({"CurlError"})
 EMPTY_ANSWERS: frozenset[str] = frozenset({"YFPricesMissingError", "EmptyHistoryError", "EmptyAnswerError"})
 """Of :data:`NOT_FOUND_ERRORS`, the answers without rows: Yahoo says so of a known symbol asked for
@@ -310,6 +323,19 @@ def is_unreachable(exc: BaseException) -> bool:
     return False
 
 
+def is_certificate_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a TLS certificate that could not
+    be verified: a class name in :data:`CERTIFICATE_ERRORS` or a curl error code in
+    :data:`CERTIFICATE_CURL_CODES`."""
+    for current in _chain(exc):
+        code = getattr(current, "code", None)
+        if _named(current, CERTIFICATE_ERRORS) or (
+            _named(current, _CURL_ERRORS) and isinstance(code, int) and code in CERTIFICATE_CURL_CODES
+        ):
+            return True
+    return False
+
+
 def is_not_found(exc: BaseException) -> bool:
     """Whether ``exc`` (or an exception it was raised from) says the symbol is not found.
 
@@ -330,9 +356,9 @@ def is_transient(exc: BaseException) -> bool:
     True when a class name in :data:`TRANSIENT_ERRORS` appears in the class hierarchy of the
     exception or of any exception in its ``__cause__``/``__context__`` chain, or an HTTP error
     has a status of :data:`TRANSIENT_STATUSES` -- unless the failure is :func:`is_unreachable`
-    or :func:`is_not_found`.
+    , :func:`is_certificate_failure` or :func:`is_not_found`.
     """
-    if is_unreachable(exc) or is_not_found(exc):
+    if is_unreachable(exc) or is_certificate_failure(exc) or is_not_found(exc):
         return False
     for current in _chain(exc):
         if _named(current, TRANSIENT_ERRORS):
@@ -395,7 +421,13 @@ def call_with_retries(
             if is_unreachable(exc):
                 raise NetworkUnreachableError(
                     f"fetching {what}: the network is unreachable ({_one_line(_root_cause(exc), 160)}); "
-                    "import prices with: eventstudy cache import PATH, and work offline (run --offline)"
+                    f"{IMPORT_OFFLINE}"
+                ) from exc
+            if is_certificate_failure(exc):
+                raise NetworkUnreachableError(
+                    f"fetching {what}: the source's TLS certificate could not be verified "
+                    f"({_one_line(_root_cause(exc), 160)}); a proxy that intercepts TLS, missing CA "
+                    f"certificates or a wrong system clock cause this; or {IMPORT_OFFLINE}"
                 ) from exc
             if is_not_found(exc):
                 said, check = "the symbol was not found at the source", "the symbol"
