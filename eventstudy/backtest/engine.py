@@ -855,7 +855,7 @@ class BacktestResults:
                 (r.hit_rate, ".0%"),
                 (r.sharpe, "+.2f"),
                 (r.market_sharpe, "+.2f"),
-                (r.max_drawdown, "+.1%"),
+                (r.max_drawdown, ".1%"),  # never above 0: no sign of its own
                 (r.total_return, "+.1%"),
                 (r.market_total_return, "+.1%"),
             ]
