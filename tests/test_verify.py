@@ -280,7 +280,7 @@ def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_veri
     assert main(["verify", str(folder)]) == 0, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("edit", ["model", "validation", "units", "p_from"])
+@pytest.mark.parametrize("edit", ["model", "validation", "units", "p_from", "units_record", "caar_band"])
 def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_path, capsys, edit) -> None:
     """A manifest claiming another model, or cleared validation issues, and a car.parquet whose
     schema said percent instead of fraction (its hash updated) all verified identical."""
@@ -293,6 +293,10 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         manifest["validation"] = {}
     elif edit == "p_from":  # a record claiming caar a test of its own
         del manifest["p_from"]["caar"]
+    elif edit == "units_record":  # the report would show W as a count
+        manifest["units"]["wilcoxon_w"] = "count"
+    elif edit == "caar_band":
+        manifest["caar_band"] = "bca"
     else:
         path = folder / "car.parquet"
         table = pq.read_table(path)
@@ -310,7 +314,10 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         "model": "manifest.json: records 'model' other than the re-run's",
         "validation": "manifest.json: records 'validation' other than the re-run's",
         "units": "car.parquet: schema metadata differs: eventstudy.schema",
-        "p_from": "manifest.json: records 'p_from' other than the re-run's",
+        "p_from": "manifest.json: records 'p_from' other than the re-run's: caar absent (the re-run: ",
+        # the entry that differs is named, not only the record (a finder had to diff the files)
+        "units_record": "'units' other than the re-run's: wilcoxon_w 'count' (the re-run: 'rank_sum')",
+        "caar_band": "records 'caar_band' other than the re-run's: 'bca' (the re-run: 'expanded_percentile')",
     }[edit]
     assert "DIFFERENT" in out and expected in out, out
 

@@ -225,8 +225,32 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
             problem = f"records {key!r} other than the re-run's"
             if key == "validation":
                 problem += f": {_some(_validation_differences(old.get(key), new.get(key)))}"
+            else:
+                problem += f": {_some(_record_differences(old.get(key), new.get(key)))}"
             differences.append(TableDifference(MANIFEST, problem))
     return differences
+
+
+def _record_differences(old: Any, new: Any) -> list[str]:
+    """What differs between two values of a manifest record: each entry of two tables
+    (``wilcoxon_w 'count' (the re-run: 'rank_sum')``, ``absent`` where one lacks it), else the
+    two values; each value shown in at most 60 characters."""
+
+    def shown(value: Any) -> str:
+        text = "absent" if value is _ABSENT else repr(value)
+        return text if len(text) <= 60 else f"{text[:57]}..."
+
+    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        return [f"{shown(old)} (the re-run: {shown(new)})"]
+    keys = sorted(set(old) | set(new), key=str)
+    return [
+        f"{key} {shown(old.get(key, _ABSENT))} (the re-run: {shown(new.get(key, _ABSENT))})"
+        for key in keys
+        if old.get(key, _ABSENT) != new.get(key, _ABSENT)
+    ]
+
+
+_ABSENT = object()
 
 
 def _without_provenance(model: Any) -> Any:
