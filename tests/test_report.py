@@ -735,6 +735,11 @@ def test_the_caar_band_caption_says_what_is_resampled(launch, tmp_path) -> None:
     assert "Hesterberg" not in loaded.plot_caar().texts[0].get_text()
     again = save_study(loaded, tmp_path / "again", report=False)
     assert "caar_band" not in json.loads((again / "manifest.json").read_text())
+    # a band method this version does not know is refused before anything is written (verify said
+    # DIFFERENT of the folder it wrote, and its report described the plain band)
+    with pytest.raises(ValueError, match=r"^caar_band must be 'expanded_percentile' .* not 'bca'$"):
+        save_study(dataclasses.replace(loaded, caar_band="bca"), tmp_path / "bca", report=False)
+    assert not (tmp_path / "bca").exists()
     caar = pd.read_parquet(launch / "caar.parquet")
     shock = caar[caar["group"] == "shock"]
     assert (shock["n"] == 5).all() and shock["lower"].isna().all() and shock["classic_lower"].notna().all()

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
+from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.output.folder import Guard, check_apart, checkpoint, json_value, publish, usual_file_mode
 from eventstudy.output.manifest import build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
@@ -191,6 +192,12 @@ def save_study(
         the working directory (:meth:`eventstudy.output.folder.Guard.for_cache`).
     presentation
         See :func:`eventstudy.output.manifest.build_manifest` (``eventstudy verify``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before anything is written: ``results``, ``out_dir`` or ``formats`` of the wrong kind,
+        an unknown format, or a ``results.caar_band`` this version does not know.
     """
     if not isinstance(results, StudyResults):
         raise TypeError(f"save_study saves the StudyResults of run_study, not a {type(results).__name__}")
@@ -205,6 +212,11 @@ def save_study(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
+    if results.caar_band not in (None, CAAR_BAND):
+        raise ValueError(
+            f"caar_band must be {CAAR_BAND!r} (this version's band) or None (a folder written before it was "
+            f"recorded, its band the plain percentile one), not {results.caar_band!r}"
+        )
     manifest = build_manifest(results, formats=formats, report=report, presentation=presentation)
     note = {"eventstudy.study": results.config.name, "eventstudy.model": str(results.model.get("name"))}
     tables = {
