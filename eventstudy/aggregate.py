@@ -70,10 +70,12 @@ UNCONFOUNDED_STATISTICS: tuple[str, ...] = (
     "grank_t",
     "dollar_abnormal_value",
     "dollar_z",
+    "dollar_fallback_sd_rows",
     "dollar_shared_days_usd",
 )
 """The statistics of a group's twin without its confounded rows: the report's headline test,
-its paper-table tests and the value created (with what a sum of its rows counts twice)."""
+its paper-table tests and the value created (with the count of its rows whose dollar-AR s.d. is
+the fallback, which dollar_z's reference names, and what a sum of its rows counts twice)."""
 
 
 class PairTables(Protocol):

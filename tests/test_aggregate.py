@@ -428,6 +428,11 @@ def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
     assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-825.42e9, rel=1e-4)
     # Share counts begin inside every estimation window of the launch: all 25 use the fallback.
     assert stat(table, "all", "[0,0]", "dollar_fallback_sd_rows").value == 25
+    # The twin without the confounded row (ORCL's earnings day) counts its own: its dollar_z's
+    # reference names the count, which the twin lacked.
+    twin = stat(table, "all (unconfounded)", "[0,0]", "dollar_fallback_sd_rows")
+    assert (twin.value, twin.n) == (24, stat(table, "all (unconfounded)", "[0,0]", "dollar_z").n)
+    assert "(dollar_fallback_sd_rows)" in stat(table, "all (unconfounded)", "[0,0]", "dollar_z").reference
 
 
 def test_degenerate_fits_and_the_market_proxy_are_excluded_everywhere() -> None:
