@@ -39,6 +39,7 @@ from eventstudy.valuation import (
     change_text,
     dollar_abnormal_value,
     factor_text,
+    is_fractional,
     split_ratio_text,
 )
 
@@ -506,7 +507,16 @@ def _change_notes(
     factor = change[np.arange(len(rows)), first]
     as_of = figures.as_of[rows][:, window][np.arange(len(rows)), first].astype("datetime64[D]").astype(str)
     what = np.array([change_text(f) for f in factor.tolist()], dtype=object)
-    times = np.array([factor_text(f) for f in factor.tolist()], dtype=object)
+    remedy = np.array(
+        [
+            f"if it was a split, import split-adjusted counts (each count before it times {factor_text(f)})"
+            if is_fractional(f)
+            else "if a split was among them, import split-adjusted counts (each count before it times its "
+            "ratio)"
+            for f in factor.tolist()
+        ],
+        dtype=object,
+    )
     return (
         "shares: the count of "
         + tickers
@@ -515,9 +525,8 @@ def _change_notes(
         + " precedes "
         + what
         + "; after a split, close x that count is not the market value (the closes are split-adjusted), "
-        "so none is computed: if it was a split, import split-adjusted counts (each count before it times "
-        + times
-        + ")"
+        "so none is computed: "
+        + remedy
     )
 
 

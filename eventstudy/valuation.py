@@ -38,6 +38,10 @@ which leaves the closes alone. The counts cannot tell the two apart, so such a c
 split: every earlier count gives no market value and no turnover
 (:attr:`ShareCountTable.later_change`), and the rows say why; a split would otherwise leave
 those values two thirds of the truth, an issue would be scaled by a ratio that never applied.
+So is any other change of the counts by more than :data:`LARGE_CHANGE` either way that is no
+split ratio (:func:`unclear_changes`): x2.08 is a 2-for-1 split with 4% more shares, or shares
+issued, and x2.1 after a split seen in the closes (below) is no sign the earlier counts are
+split-adjusted; a quarter's issues and buybacks move a count by a few percent.
 The backtest's value weights use such a count as given, with a note (leaving the trade out
 would choose trades by a later filing).
 Imported split-adjusted counts (each count before the split times its ratio) have no such
@@ -177,6 +181,39 @@ def fractional_changes(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarra
     return np.where(close, candidates[nearest], 1.0)
 
 
+LARGE_CHANGE = 1.2
+"""A change of the counts by more than this factor either way (a rise of a fifth, a fall of a
+sixth) that is no split ratio (:func:`split_ratios`) is one the counts cannot tell from a split:
+x2.08 is a 2-for-1 split with 4% more shares, or shares issued; a quarter's issues and buybacks
+move a count by a few percent."""
+
+
+def unclear_changes(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
+    """The change of each share count from the one before it that may or may not be a split.
+
+    Parameters
+    ----------
+    counts, same_ticker
+        As in :func:`split_ratios`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (R,) the fractional split ratio of :func:`fractional_changes` where there is one; else
+        :math:`r = N_k / N_{k-1}` (to 9 decimals) where r is beyond :data:`LARGE_CHANGE` either way
+        and no split ratio (:func:`split_ratios`); else 1.
+    """
+    fractional = fractional_changes(counts, same_ticker)
+    ratio = _count_ratios(counts, same_ticker)
+    large = (np.abs(np.log(ratio)) > np.log(LARGE_CHANGE)) & (split_ratios(counts, same_ticker) == 1.0)
+    return np.where(fractional != 1.0, fractional, np.where(large, np.round(ratio, 9), 1.0))
+
+
+def is_fractional(factor: float) -> bool:
+    """Whether ``factor`` is one of :data:`FRACTIONAL_SPLITS` (a change named as that split)."""
+    return any(abs(factor / ratio - 1) < 1e-12 for ratio in FRACTIONAL_SPLITS)
+
+
 def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     """(R,) each count over the one before it of the same ticker (1 for a ticker's first)."""
     counts = np.asarray(counts, dtype=float)
@@ -187,17 +224,20 @@ def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
 
 
 def change_text(factor: float) -> str:
-    """What a fractional change of the counts (:attr:`ShareCountTable.later_change`) may be. A
-    product of several rises (1.5 x 4/3 = 2, 4/3 x 4/3 = 16/9) is named as such, not as one split
-    by the product (a '16-for-9 split')."""
-    if any(abs(factor / ratio - 1) < 1e-12 for ratio in FRACTIONAL_SPLITS):
+    """What an unclear change of the counts (:attr:`ShareCountTable.later_change`) may be. One
+    by a fractional split ratio is named as that split; any other (a large change by no split
+    ratio, or the product of several: 1.5 x 4/3 = 2, 4/3 x 4/3 = 16/9) is named as changes in
+    all, not as one split by the product (a '16-for-9 split')."""
+    if is_fractional(factor):
         return (
             f"a rise of the counts by {factor_text(factor)}: a {split_ratio_text(factor)} split, or an issue "
             "of shares, which the counts cannot tell apart"
         )
+    exact = Fraction(factor).limit_denominator(12)
+    shown = factor_text(factor) if abs(float(exact) / factor - 1) < 1e-9 else f"{factor:.4g}"
     return (
-        f"rises of the counts by {factor_text(factor)} in all, at more than one later count: each a split "
-        "by a fractional ratio or an issue of shares, which the counts cannot tell apart"
+        f"a change of the counts by {shown} in all after it, by no whole split ratio: a split with shares "
+        "issued or bought back, or shares issued or bought back alone, which the counts cannot tell apart"
     )
 
 
@@ -324,7 +364,7 @@ class ShareCountTable:
         (R,) ascending :math:`c (T + 1) + d`: the figure's ticker code c and the calendar
         position d of the first day it is in effect (T: after the calendar).
     later_change
-        (R,) the product of the fractional ratios (:func:`fractional_changes`) of the ticker's
+        (R,) the product of the unclear changes (:func:`unclear_changes`) of the ticker's
         later counts: 1 where none; else the figure gives no market value or turnover (a later
         split or share issue, which the counts cannot tell apart; the backtest's value weights
         use it as given, with a note).
@@ -413,7 +453,7 @@ class ShareCountTable:
         same[1:] = code[1:] == code[:-1]
         last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
         later = _later_products(split_ratios(shares, same), last)
-        change = _later_products(fractional_changes(shares, same), last)
+        change = _later_products(unclear_changes(shares, same), last)
         splits = price_splits(restatements or {})
         restated, until, unsure = _restated_splits(names, code, as_of, later, splits)
         return cls(

@@ -26,6 +26,7 @@ from eventstudy.valuation import (
     fractional_changes,
     split_ratio_text,
     split_ratios,
+    unclear_changes,
 )
 
 SHARES_HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
@@ -77,12 +78,28 @@ def test_fractional_changes_in_closed_form() -> None:
     ]  # fmt: skip
     multipliers = [factor_text(f) for f in (10, 1.5, 1.25, np.round(4 / 3, 9), 0.1, 1 / 1500, 2 / 3)]
     assert multipliers == ["10", "1.5", "1.25", "4/3", "0.1", "1/1500", "2/3"]
-    # A count before two rises carries their product: named as rises in all, not as one
+    # A count before two rises carries their product: named as a change in all, not as one
     # '2-for-1' or '16-for-9' split (review of the fractional-rise change)
     assert change_text(1.5).startswith("a rise of the counts by 1.5: a 3-for-2 split, or an issue")
-    for product, text in ((1.5 * 4 / 3, "2"), (4 / 3 * 4 / 3, "16/9")):
-        assert change_text(product).startswith(f"rises of the counts by {text} in all, at more than one")
+    for product, text in ((1.5 * 4 / 3, "2"), (4 / 3 * 4 / 3, "16/9"), (2.08, "2.08"), (0.5123456, "0.5123")):
+        said = f"a change of the counts by {text} in all after it, by no whole split ratio: a split with"
+        assert change_text(product).startswith(said)
         assert "-for-" not in change_text(product)
+
+
+def test_unclear_changes_in_closed_form() -> None:
+    """A change by more than a fifth either way that is no split ratio may hide a split (x2.08:
+    a 2-for-1 split and 4% more shares, which split_ratios' 3% does not take; x0.525: a 1-for-2
+    reverse split and 5% more) as well as be shares issued: a finder had close x the count before
+    it give half the market value without a note. A fractional ratio stays the fractional one;
+    a split ratio, and a change of a fifth or less, are no unclear change."""
+    counts = np.array([1e9, 2.08e9, 1.092e9, 1.638e9, 3.276e9, 3.9e9, 3.12e9, 2.6e9])
+    same = np.array([False, *[True] * 7])
+    ratios = counts[1:] / counts[:-1]
+    np.testing.assert_allclose(ratios, [2.08, 0.525, 1.5, 2.0, 1.1904762, 0.8, 0.8333333], rtol=1e-6)
+    expected = [1, 2.08, 0.525, 1.5, 1, 1, 0.8, 1]  # x2 a split; x1.19 and x0.833 within a fifth
+    np.testing.assert_allclose(unclear_changes(counts, same), expected)
+    assert unclear_changes(np.array([1e9, 3e9]), np.array([False, False])).tolist() == [1, 1]
 
 
 def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not_matter() -> None:

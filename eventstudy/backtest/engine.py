@@ -78,7 +78,7 @@ from eventstudy.factors import FactorTable
 from eventstudy.summary import LaidOutSummary
 from eventstudy.timeline.calendar import DayZero, align_day_zero
 from eventstudy.timeline.returns import build_panel
-from eventstudy.valuation import ShareCountTable, change_text, factor_text, split_ratio_text
+from eventstudy.valuation import ShareCountTable, change_text, factor_text, is_fractional, split_ratio_text
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
@@ -349,7 +349,7 @@ UNKNOWN_TIMING_NOTE = (
 def _later_counts_note(subject: str, split: float, change: float, restated: float = 1.0) -> str:
     """What the later counts do to a trade's market value ("" when nothing): a later split scales
     the count (:attr:`~eventstudy.valuation.ShareCountTable.later_split`), and so does a split
-    seen in a restatement of the closes (``restated_split``), a later fractional rise
+    seen in a restatement of the closes (``restated_split``), a later unclear change
     (``later_change``) leaves it as given."""
     parts = []
     if restated != 1.0:
@@ -365,9 +365,10 @@ def _later_counts_note(subject: str, split: float, change: float, restated: floa
         )
     if change != 1.0:
         used = "the share count as given, though it precedes" if split == 1.0 else "not scaled again for"
+        share = f"{factor_text(1 / change)} of" if is_fractional(change) else "not"
         parts.append(
-            f"{subject}: {used} {change_text(change)} (after a split it is {factor_text(1 / change)} "
-            "of the market value: the closes are split-adjusted)"
+            f"{subject}: {used} {change_text(change)} (after a split it is {share} the market value: the "
+            "closes are split-adjusted)"
         )
     return "; ".join(parts)
 
