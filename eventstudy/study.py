@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from eventstudy.factors import FactorTable
     from eventstudy.models import DataNeeds, ExpectedReturnModel
     from eventstudy.timeline.returns import ReturnSeries
-    from eventstudy.valuation import CountBelowVolume
+    from eventstudy.valuation import ImplausibleCount
 
 HISTORY_DAYS = 2 * 366
 """Least calendar days of history fetched before the first announcement (the default estimation
@@ -514,27 +514,28 @@ def _check_events_file(frame: pd.DataFrame, path: Path) -> None:
 
 def check_share_counts(store: CacheReader, inputs: StudyInputs) -> None:
     """Stop at the first ticker (in events order) with a share count below its median daily
-    volume (:func:`first_count_below_volume`), naming its cache file."""
-    found = first_count_below_volume(inputs)
+    volume or far above it (:func:`first_implausible_count`), naming its cache file."""
+    found = first_implausible_count(inputs)
     if found is not None:
         raise share_count_error(store, found)
 
 
-def first_count_below_volume(inputs: StudyInputs) -> CountBelowVolume | None:
-    """The first ticker's (in events order) share count below its median daily volume
-    (:func:`~eventstudy.valuation.count_below_volume`: a count in thousands or millions read
-    as units); a ticker without prices (a returns file) is not checked."""
-    from eventstudy.valuation import count_below_volume
+def first_implausible_count(inputs: StudyInputs) -> ImplausibleCount | None:
+    """The first ticker's (in events order) share count below its median daily volume or far
+    above it (:func:`~eventstudy.valuation.implausible_count`: a count in thousands or millions
+    read as units, or units read as thousands); a ticker without prices (a returns file) is not
+    checked."""
+    from eventstudy.valuation import implausible_count
 
     for ticker, frame in inputs.shares.items():
         prices = inputs.prices.get(ticker)
-        below = None if prices is None else count_below_volume(ticker, frame, prices)
-        if below is not None:
-            return below
+        found = None if prices is None else implausible_count(ticker, frame, prices)
+        if found is not None:
+            return found
     return None
 
 
-def share_count_error(store: CacheReader, found: CountBelowVolume) -> InputError:
+def share_count_error(store: CacheReader, found: ImplausibleCount) -> InputError:
     """The one line naming the cache file of ``found``'s ticker."""
     return InputError(str(store.path(found.ticker, "shares")), found.describe(), field="shares_outstanding")
 
@@ -719,11 +720,11 @@ def fetch_inputs(store: PriceStore, events: pd.DataFrame, config: StudyConfig, n
     refuse_case_twins(store, symbols, tickers)
 
     def counts_problem(ticker: str, counts: pd.DataFrame) -> str | None:  # the run's own check, first
-        from eventstudy.valuation import count_below_volume
+        from eventstudy.valuation import implausible_count
 
         prices = store.read_prices(ticker) if store.series_kind(ticker) == "prices" else None
-        below = None if prices is None else count_below_volume(ticker, counts, prices)
-        return None if below is None else below.describe()
+        found = None if prices is None else implausible_count(ticker, counts, prices)
+        return None if found is None else found.describe()
 
     for symbol in progress(symbols, desc="fetching"):
         fetch_missing(store, [symbol], first, last, fetch_shares=None)

@@ -569,11 +569,17 @@ class ShareCountTable:
 
 TURNOVER_SESSIONS = 60
 """Sessions up to a share count's date whose median volume it is compared with."""
+MAX_COUNT_PER_VOLUME = 50_000
+"""Most shares outstanding per share of the median day's volume: a stock trading less than
+1/50,000 of its shares on a median day would trade each share once in 200 years. The launch's
+counts are 28 (CRWV) to 518 (GOOGL) times their median volume; a count in thousands read as
+units is 1,000 times its true ratio (ORCL's 249 to 408 become 249,000 to 408,000)."""
 
 
 @dataclass(frozen=True)
-class CountBelowVolume:
-    """A share count smaller than its ticker's median daily volume around its date.
+class ImplausibleCount:
+    """A share count smaller than its ticker's median daily volume around its date, or more than
+    :data:`MAX_COUNT_PER_VOLUME` times it.
 
     Attributes
     ----------
@@ -597,18 +603,29 @@ class CountBelowVolume:
         """What is wrong with the count, in one sentence."""
         ratio = factor_text(self.split)
         basis = "" if self.split == 1.0 else f" (times {ratio}, a later split's ratio, as volumes are)"
+        median = (
+            f"{self.ticker}'s median daily volume over the {TURNOVER_SESSIONS} sessions before "
+            f"({self.median_volume:,.0f} shares)"
+        )
+        units = "so is the count in thousands or millions read as units (import it in shares)"
+        if self.count * self.split >= self.median_volume:
+            return (
+                f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is "
+                f"{self.count * self.split / self.median_volume:,.0f} times {median}: no stock trades less "
+                f"than 1/{MAX_COUNT_PER_VOLUME:,} of its shares on a median day, {units}, or of another "
+                "listing or class of shares than the prices?"
+            )
         return (
-            f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is less than {self.ticker}'s "
-            f"median daily volume over the {TURNOVER_SESSIONS} sessions before ({self.median_volume:,.0f} "
-            "shares): no stock trades more than all its shares on a median day, so is the count in "
-            "thousands or millions read as units (import it in shares), or is there a split after "
+            f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is less than {median}: no stock "
+            f"trades more than all its shares on a median day, {units}, or is there a split after "
             f"{self.ticker}'s last count (Yahoo's volumes and closes are split-adjusted: import the "
             "counts split-adjusted too)?"
         )
 
 
-def count_below_volume(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -> CountBelowVolume | None:
-    """The first share count (in date order) below the median daily volume of ``ticker``.
+def implausible_count(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -> ImplausibleCount | None:
+    """The first share count (in date order) below the median daily volume of ``ticker``, or
+    more than :data:`MAX_COUNT_PER_VOLUME` times it.
 
     Parameters
     ----------
@@ -622,9 +639,10 @@ def count_below_volume(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) 
     A count is compared with the median of the positive volumes of the last
     :data:`TURNOVER_SESSIONS` sessions up to its date, on the volumes' basis: times
     :attr:`ShareCountTable.later_split`, the ratio of every later change of the counts that looks
-    like a split (the one market values use). On the launch data the smallest count is 28 times
-    that median (CRWV, months after its listing), a count in thousands of a stock trading 3% of
-    its shares a day 0.03 times. A count before the first price has nothing to be compared with.
+    like a split (the one market values use). On the launch data the counts are 28 (CRWV, months
+    after its listing) to 518 (GOOGL) times that median; a count in thousands of a stock trading 3%
+    of its shares a day 0.03 times, and in millions of any stock far above 50,000 times. A count
+    before the first price has nothing to be compared with.
     """
     if shares.empty or "volume" not in prices.columns:
         return None
@@ -639,6 +657,6 @@ def count_below_volume(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) 
             continue
         median = float(np.median(volume[max(0, end - TURNOVER_SESSIONS) : end]))
         count, split = float(table.shares[i]), float(table.later_split[i])
-        if count * split < median:
-            return CountBelowVolume(ticker, pd.Timestamp(table.as_of[i]), count, median, split)
+        if count * split < median or count * split > MAX_COUNT_PER_VOLUME * median:
+            return ImplausibleCount(ticker, pd.Timestamp(table.as_of[i]), count, median, split)
     return None

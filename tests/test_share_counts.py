@@ -188,30 +188,51 @@ def test_a_count_below_the_median_daily_volume_is_named_on_the_volumes_basis() -
     """A ticker's only count has no earlier one to be compared with: ORCL's 2,841 million given
     in thousands passed, and every dollar value was 1,000 times too small. No stock trades more
     than its shares on a median day."""
-    from eventstudy.valuation import TURNOVER_SESSIONS, count_below_volume
+    from eventstudy.valuation import TURNOVER_SESSIONS, implausible_count
 
     prices = _volumes(10e6)
     prices.loc[40:, "volume"] = 30e6  # the median of the 60 sessions before 2025-04-30 (day 84): 30M
-    below = count_below_volume("ORCK", _counts(("2025-04-30", 2_841_000.0)), prices)
+    below = implausible_count("ORCK", _counts(("2025-04-30", 2_841_000.0)), prices)
     assert below is not None and below.median_volume == 30e6 and below.split == 1.0
     assert below.describe().startswith(
         "2,841,000 shares as of 2025-04-30 is less than ORCK's median daily volume over the 60 sessions "
         "before (30,000,000 shares)"
     )
-    early = count_below_volume("ORCK", _counts(("2025-02-14", 25e6)), prices)  # days 0-32: 10M
+    early = implausible_count("ORCK", _counts(("2025-02-14", 25e6)), prices)  # days 0-32: 10M
     assert TURNOVER_SESSIONS == 60 and early is None
-    assert count_below_volume("ORCK", _counts(("2025-04-30", 2_841e6)), prices) is None
-    assert count_below_volume("ORCK", _counts(("2024-12-31", 1.0)), prices) is None  # before any price
+    assert implausible_count("ORCK", _counts(("2025-04-30", 2_841e6)), prices) is None
+    assert implausible_count("ORCK", _counts(("2024-12-31", 1.0)), prices) is None  # before any price
     # Yahoo's volumes hold every later split: a count before a 10-for-1 is compared times 10.
     split = _counts(("2025-02-14", 2e6), ("2025-04-30", 20e6))
-    assert count_below_volume("ORCK", split, _volumes(5e6)) is None
-    below = count_below_volume("ORCK", split, _volumes(50e6))
+    assert implausible_count("ORCK", split, _volumes(5e6)) is None
+    below = implausible_count("ORCK", split, _volumes(50e6))
     assert below is not None and below.split == 10.0 and below.count == 2e6
     assert "(times 10, a later split's ratio, as volumes are)" in below.describe()
     # Days without a trade are not the median's.
     idle = _volumes(10e6)
     idle.loc[::2, "volume"] = 0.0
-    assert count_below_volume("ORCK", _counts(("2025-04-30", 9e6)), idle) is not None
+    assert implausible_count("ORCK", _counts(("2025-04-30", 9e6)), idle) is not None
+
+
+def test_a_count_far_above_the_trading_is_named_too() -> None:
+    """Every count of a ticker 1,000 times too large (ORCL at 2.84 trillion shares, the slip the
+    shares module names) had no earlier count to be compared with and passed: a market value of
+    $199T, value per deal dollar 2,156 (a finder). No stock trades less than 1/50,000 of its
+    shares on a median day (a share traded once in 200 years; the launch's counts are at most
+    518 times their median volume)."""
+    from eventstudy.valuation import MAX_COUNT_PER_VOLUME, implausible_count
+
+    prices = _volumes(2e6)
+    assert MAX_COUNT_PER_VOLUME == 50_000
+    above = implausible_count("ORCK", _counts(("2025-04-30", 2.841e12)), prices)
+    assert above is not None and above.count == 2.841e12 and above.median_volume == 2e6
+    assert above.describe().startswith(
+        "2,841,000,000,000 shares as of 2025-04-30 is 1,420,500 times ORCK's median daily volume over the "
+        "60 sessions before (2,000,000 shares): no stock trades less than 1/50,000 of its shares on a "
+        "median day, so is the count in thousands or millions read as units"
+    )
+    assert implausible_count("ORCK", _counts(("2025-04-30", 1e11)), prices) is None  # 50,000 times
+    assert implausible_count("ORCK", _counts(("2025-04-30", 1.0001e11)), prices) is not None
 
 
 def test_a_run_with_a_count_in_thousands_stops_in_one_line(shared_data: Path, tmp_path: Path, capsys) -> None:

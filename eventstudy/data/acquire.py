@@ -786,7 +786,7 @@ def fetch_missing(
 
     ``check_shares(ticker, counts)`` says what is wrong with a ticker's fetched counts (None when
     nothing is): a study passes its own check of a count against the ticker's trading
-    (:func:`~eventstudy.valuation.count_below_volume`, which the data layer cannot import), so a
+    (:func:`~eventstudy.valuation.implausible_count`, which the data layer cannot import), so a
     count it would refuse is never stored.
 
     Returns

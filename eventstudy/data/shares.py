@@ -14,8 +14,8 @@ sees: a file cannot replace a history it would be refused beside.
 
 A ticker's only count, or every count of one file, has no earlier one to be compared with, so a
 study also compares each count with the ticker's trading
-(:func:`eventstudy.valuation.count_below_volume`): no stock trades more than its shares
-outstanding on a median day.
+(:func:`eventstudy.valuation.implausible_count`): no stock trades more than its shares
+outstanding on a median day, nor less than 1/50,000 of them.
 """
 
 from __future__ import annotations

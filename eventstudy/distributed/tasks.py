@@ -220,7 +220,7 @@ def partition_task(
     from eventstudy.study import (
         _require_sessions,
         check_log_returns,
-        first_count_below_volume,
+        first_implausible_count,
         screen_confounders,
         share_count_error,
     )
@@ -237,10 +237,10 @@ def partition_task(
         key = _error_key(error, store, events, positions, needs)
         summary = PartitionSummary(index, positions, error=(key, error))
         return PartitionResult(summary)
-    below = first_count_below_volume(inputs)
-    if below is not None:  # run_study checks the counts after the inputs, in events order
-        key = (SHARES_ERROR, ticker_rank(events, positions, below.ticker))
-        refusal = key, share_count_error(store, below)
+    found = first_implausible_count(inputs)
+    if found is not None:  # run_study checks the counts after the inputs, in events order
+        key = (SHARES_ERROR, ticker_rank(events, positions, found.ticker))
+        refusal = key, share_count_error(store, found)
         return PartitionResult(PartitionSummary(index, positions, error=refusal))
     if config.day0_rule == "error":
         try:
