@@ -89,6 +89,8 @@ def test_a_count_100x_the_cached_ones_is_refused_as_in_one_file(cache: Path, tmp
     assert err.startswith(f"{where}: 875,400,000,000 shares")
     assert "is 203 times INTC's count as of 2025-01-14 (4,313,000,000)" in err
     assert "more than 100 times is refused" in err
+    # a real 1-for-150 reverse split is refused too: the line says how to import it (a finder)
+    assert "a larger split split-adjusted, each count before it times its ratio); a shares file is" in err
     assert snapshot(cache) == before
 
 

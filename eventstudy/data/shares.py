@@ -66,7 +66,8 @@ class ShareCountJump:
             f"{self.count:,.0f} shares is {self.how_far()} {self.ticker}'s count as of "
             f"{self.previous_as_of:%Y-%m-%d} ({self.previous_count:,.0f}): a count in thousands or "
             f"millions read as units? (a split changes the count by its ratio; more than "
-            f"{MAX_SHARE_COUNT_RATIO:,.0f} times is refused)"
+            f"{MAX_SHARE_COUNT_RATIO:,.0f} times is refused: import the counts of a larger split "
+            "split-adjusted, each count before it times its ratio)"
         )
 
 
