@@ -372,7 +372,8 @@ def _allocated_fit(part: ModelFit, n_pairs: int) -> ModelFit:
 
     batch = BatchFit(**{f.name: like(getattr(part.batch, f.name)) for f in fields(BatchFit)})
     params = {name: like(values) for name, values in part.params.items()}
-    return ModelFit(batch, params, like(part.alpha), like(part.beta))
+    refusal = None if part.refusal is None else like(part.refusal)
+    return ModelFit(batch, params, like(part.alpha), like(part.beta), refusal)
 
 
 def _fill_fit(whole: ModelFit, rows: slice, part: ModelFit) -> None:
@@ -383,6 +384,8 @@ def _fill_fit(whole: ModelFit, rows: slice, part: ModelFit) -> None:
         whole.params[name][rows] = values
     whole.alpha[rows] = part.alpha
     whole.beta[rows] = part.beta
+    if whole.refusal is not None and part.refusal is not None:
+        whole.refusal[rows] = part.refusal
 
 
 def event_returns(
@@ -464,7 +467,7 @@ def pair_outcomes(
     gaps = missing_in_span(returns.abnormal) if config.missing_returns == "drop_event" else None
     outcome, note = _pair_outcomes(
         span.day_zero,
-        fitted.model_fit.batch,
+        fitted.model_fit,
         config,
         fitted.degenerate,
         proxy,
@@ -817,7 +820,7 @@ def _pad(values: np.ndarray) -> np.ndarray:
 
 def _pair_outcomes(
     day_zero: DayZeros,
-    fit: BatchFit,
+    model_fit: ModelFit,
     config: StudyConfig,
     degenerate: np.ndarray,
     proxy: np.ndarray,
@@ -853,6 +856,7 @@ def _pair_outcomes(
     )
     decided = no_day0 | is_proxy
     est = config.estimation_label()
+    fit = model_fit.batch
     not_estimable = ~decided & ~fit.estimable
     short = not_estimable & (fit.n_obs < config.min_estimation_obs)
     outcome[short] = "insufficient_estimation"
@@ -863,6 +867,14 @@ def _pair_outcomes(
     singular = not_estimable & ~short
     outcome[singular] = "singular_estimation"
     note[singular] = f"estimation regressors in {est} are collinear"
+    no_dof = singular & (fit.n_obs <= fit.n_params)
+    note[no_dof] = [
+        f"{n} valid estimation returns in {est} for {fit.n_params} parameters: no residual degrees of freedom"
+        for n in fit.n_obs[no_dof].astype(int).tolist()
+    ]
+    if model_fit.refusal is not None:  # the model's own reason (a Scholes-Williams denominator)
+        own = singular & ~no_dof & (model_fit.refusal != "")
+        note[own] = model_fit.refusal[own]
     vanishing = ~decided & fit.estimable & degenerate
     outcome[vanishing] = "degenerate_estimation"
     note[vanishing] = [

@@ -444,6 +444,27 @@ def test_scholes_williams_needs_lead_and_lag() -> None:
     assert results.car["n_est"].iloc[0] == 239  # tau -250 is calendar day 0: no lagged market
 
 
+def test_a_fit_refused_for_another_cause_than_collinearity_says_which() -> None:
+    """Both fits below were refused as singular_estimation with "estimation regressors in [..]
+    are collinear" (a finder): a Scholes-Williams beta whose denominator 1 + 2 rho_m is not above
+    0 (the market's returns alternate over the window), and a model with as many parameters as
+    estimation returns (no residual degrees of freedom). The regressors vary; the note says why."""
+    panel, _, rng = simulated(seed=9)
+    sign = np.where(np.arange(N_DAYS) % 2 == 0, 1.0, -1.0)
+    panel.returns[:, 0] = 0.01 * sign + rng.normal(0.0, 0.001, N_DAYS)  # lag correlation near -1
+    panel.returns[:, 2] = 0.9 * panel.returns[:, 0] + rng.normal(0.0, 0.01, N_DAYS)
+    config = StudyConfig(model="scholes_williams", estimation_window=(-40, -11), min_estimation_obs=3)
+    car = estimate(events_at(panel.calendar), panel, ScholesWilliamsModel("SPY"), config).car.iloc[0]
+    assert car["outcome"] == "singular_estimation" and car["n_est"] == 30
+    assert car["note"].startswith("the Scholes-Williams beta's denominator 1 + 2 rho_m = -0.9")
+    assert car["note"].endswith(" over the estimation window is not above 0 (the market's returns alternate)")
+    config = StudyConfig(model="dimson", estimation_window=(-14, -11), min_estimation_obs=3, dimson_lags=1)
+    car = estimate(events_at(panel.calendar), panel, DimsonModel("SPY", 1), config).car.iloc[0]
+    assert (car["outcome"], car["n_est"]) == ("singular_estimation", 4)
+    said = "4 valid estimation returns in [-14,-11] for 4 parameters: no residual degrees of freedom"
+    assert car["note"] == said
+
+
 # -- configuration, command line and manifest -----------------------------------------------------
 def test_every_model_name_is_accepted() -> None:
     for name in MODELS:

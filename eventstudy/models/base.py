@@ -77,12 +77,17 @@ class ModelFit:
         The parameters to report, by name, (P,) each (the ``params`` column of ``car.parquet``).
     alpha, beta
         (P,) the intercept and the market beta where the model has them (NaN otherwise).
+    refusal
+        (P,) why a pair with enough estimation returns and varying regressors was not fitted,
+        where the model refuses a fit of its own ("" elsewhere; None: never), e.g. the
+        Scholes-Williams beta's denominator.
     """
 
     batch: BatchFit
     params: Mapping[str, np.ndarray]
     alpha: np.ndarray
     beta: np.ndarray
+    refusal: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -172,8 +172,15 @@ class ScholesWilliamsModel(ExpectedReturnModel):
         batch, extra = fit_scholes_williams_batch(
             y, x[:, :, 1], auxiliary[:, :, 0], auxiliary[:, :, 1], min_obs=min_obs
         )
+        denominator = extra.pop("denominator")
         params = {"alpha": batch.coef[:, 0], "beta": batch.coef[:, 1], **extra}
-        return ModelFit(batch, params, batch.coef[:, 0], batch.coef[:, 1])
+        refusal = np.full(len(y), "", dtype=object)
+        for p in np.flatnonzero(denominator <= 0).tolist():  # NaN: not fitted for another cause
+            refusal[p] = (
+                f"the Scholes-Williams beta's denominator 1 + 2 rho_m = {denominator[p]:.3g} over the "
+                "estimation window is not above 0 (the market's returns alternate)"
+            )
+        return ModelFit(batch, params, batch.coef[:, 0], batch.coef[:, 1], refusal)
 
     def describe(self) -> str:
         return (
@@ -222,7 +229,9 @@ def fit_scholes_williams_batch(
     -------
     fit, extra
         ``fit.coef`` is (alpha, beta); ``extra`` holds (P,) ``beta_lag``, ``beta_0``,
-        ``beta_lead`` and ``rho_m``.
+        ``beta_lead`` and ``rho_m`` (NaN where not estimable), and ``denominator``:
+        :math:`1 + 2\\hat\\rho_m` where the pair has enough rows and varying regressors (NaN
+        elsewhere), which refuses the fit where it is not above 0.
     """
     valid = np.isfinite(y) & np.isfinite(market) & np.isfinite(market_lag) & np.isfinite(market_lead)
     n_obs = valid.sum(axis=1)
@@ -247,6 +256,7 @@ def fit_scholes_williams_batch(
     beta_lead = (lead_c * y_c).sum(axis=1) / s_lead
     rho = (m_c * lag_c).sum(axis=1) / np.sqrt(s_0 * s_lag)
     denominator = 1.0 + 2.0 * rho
+    checked = np.where(estimable, denominator, np.nan)
     estimable &= denominator > 0
     denominator = np.where(estimable, denominator, 1.0)
     # beta_SW = sum_t w_t y_t ; alpha_SW = sum_t a_t y_t (weights depend on the market only).
@@ -278,4 +288,5 @@ def fit_scholes_williams_batch(
             ("rho_m", rho),
         )
     }
+    extra["denominator"] = checked
     return batch, extra
