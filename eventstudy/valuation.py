@@ -591,6 +591,9 @@ class ImplausibleCount:
     split
         The later split ratio the count was multiplied by to be compared with the volumes,
         which Yahoo adjusts for every split (1 where none).
+    first_sessions
+        The count is dated before the ticker's first price, and ``median_volume`` is that of
+        its first :data:`TURNOVER_SESSIONS` sessions.
     """
 
     ticker: str
@@ -598,28 +601,31 @@ class ImplausibleCount:
     count: float
     median_volume: float
     split: float
+    first_sessions: bool = False
 
     def describe(self) -> str:
         """What is wrong with the count, in one sentence."""
         ratio = factor_text(self.split)
         basis = "" if self.split == 1.0 else f" (times {ratio}, a later split's ratio, as volumes are)"
-        median = (
-            f"{self.ticker}'s median daily volume over the {TURNOVER_SESSIONS} sessions before "
-            f"({self.median_volume:,.0f} shares)"
+        sessions = (
+            f"its first {TURNOVER_SESSIONS} sessions, after that date"
+            if self.first_sessions
+            else f"the {TURNOVER_SESSIONS} sessions before"
         )
-        units = "so is the count in thousands or millions read as units (import it in shares)"
+        median = f"{self.ticker}'s median daily volume over {sessions} ({self.median_volume:,.0f} shares)"
         if self.count * self.split >= self.median_volume:
             return (
                 f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is "
                 f"{self.count * self.split / self.median_volume:,.0f} times {median}: no stock trades less "
-                f"than 1/{MAX_COUNT_PER_VOLUME:,} of its shares on a median day, {units}, or of another "
-                "listing or class of shares than the prices?"
+                f"than 1/{MAX_COUNT_PER_VOLUME:,} of its shares on a median day, so is the count scaled up "
+                "by a unit slip (a count in shares read as thousands), or of another listing or class of "
+                "shares than the prices (the ordinary shares behind an ADR or an over-the-counter line)?"
             )
         return (
             f"{self.count:,.0f} shares as of {self.as_of:%Y-%m-%d}{basis} is less than {median}: no stock "
-            f"trades more than all its shares on a median day, {units}, or is there a split after "
-            f"{self.ticker}'s last count (Yahoo's volumes and closes are split-adjusted: import the "
-            "counts split-adjusted too)?"
+            "trades more than all its shares on a median day, so is the count in thousands or millions "
+            f"read as units (import it in shares), or is there a split after {self.ticker}'s last count "
+            "(Yahoo's volumes and closes are split-adjusted: import the counts split-adjusted too)?"
         )
 
 
@@ -642,7 +648,8 @@ def implausible_count(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -
     like a split (the one market values use). On the launch data the counts are 28 (CRWV, months
     after its listing) to 518 (GOOGL) times that median; a count in thousands of a stock trading 3%
     of its shares a day 0.03 times, and in millions of any stock far above 50,000 times. A count
-    before the first price has nothing to be compared with.
+    dated before the first price (which gives the first days' market values) is compared with the
+    median of the first :data:`TURNOVER_SESSIONS` sessions.
     """
     if shares.empty or "volume" not in prices.columns:
         return None
@@ -651,12 +658,14 @@ def implausible_count(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -
     volume = prices["volume"].to_numpy(float)
     traded = volume > 0
     volume, dates = volume[traded], dates[traded]
+    if not volume.size:
+        return None
     ends = np.searchsorted(dates, table.as_of, side="right")
     for i, end in enumerate(ends.tolist()):
-        if end == 0:
-            continue
-        median = float(np.median(volume[max(0, end - TURNOVER_SESSIONS) : end]))
+        first = end == 0  # before the first price: it gives the first days' market values
+        window = volume[:TURNOVER_SESSIONS] if first else volume[max(0, end - TURNOVER_SESSIONS) : end]
+        median = float(np.median(window))
         count, split = float(table.shares[i]), float(table.later_split[i])
         if count * split < median or count * split > MAX_COUNT_PER_VOLUME * median:
-            return ImplausibleCount(ticker, pd.Timestamp(table.as_of[i]), count, median, split)
+            return ImplausibleCount(ticker, pd.Timestamp(table.as_of[i]), count, median, split, first)
     return None

@@ -201,7 +201,16 @@ def test_a_count_below_the_median_daily_volume_is_named_on_the_volumes_basis() -
     early = implausible_count("ORCK", _counts(("2025-02-14", 25e6)), prices)  # days 0-32: 10M
     assert TURNOVER_SESSIONS == 60 and early is None
     assert implausible_count("ORCK", _counts(("2025-04-30", 2_841e6)), prices) is None
-    assert implausible_count("ORCK", _counts(("2024-12-31", 1.0)), prices) is None  # before any price
+    # A count dated before the first price gives every market value when it is the only one: it
+    # passed unchecked (100,000 for 100 million shares: $7.65M for $10B, a finder). It is
+    # compared with the first sessions' median.
+    before = implausible_count("ORCK", _counts(("2024-12-31", 1.0)), prices)
+    assert before is not None and before.first_sessions and before.median_volume == 10e6
+    assert before.describe().startswith(
+        "1 shares as of 2024-12-31 is less than ORCK's median daily volume over its first 60 sessions, "
+        "after that date (10,000,000 shares)"
+    )
+    assert implausible_count("ORCK", _counts(("2024-12-31", 2.841e9)), prices) is None
     # Yahoo's volumes hold every later split: a count before a 10-for-1 is compared times 10.
     split = _counts(("2025-02-14", 2e6), ("2025-04-30", 20e6))
     assert implausible_count("ORCK", split, _volumes(5e6)) is None
@@ -229,7 +238,8 @@ def test_a_count_far_above_the_trading_is_named_too() -> None:
     assert above.describe().startswith(
         "2,841,000,000,000 shares as of 2025-04-30 is 1,420,500 times ORCK's median daily volume over the "
         "60 sessions before (2,000,000 shares): no stock trades less than 1/50,000 of its shares on a "
-        "median day, so is the count in thousands or millions read as units"
+        "median day, so is the count scaled up by a unit slip (a count in shares read as thousands), or "
+        "of another listing or class of shares than the prices"
     )
     assert implausible_count("ORCK", _counts(("2025-04-30", 1e11)), prices) is None  # 50,000 times
     assert implausible_count("ORCK", _counts(("2025-04-30", 1.0001e11)), prices) is not None
