@@ -511,8 +511,8 @@ def _change_notes(
         [
             f"if it was a split, import split-adjusted counts (each count before it times {factor_text(f)})"
             if is_fractional(f)
-            else "if a split was among them, import split-adjusted counts (each count before it times its "
-            "ratio)"
+            else "if a split is behind it, import split-adjusted counts (each count before the split times "
+            "its ratio)"
             for f in factor.tolist()
         ],
         dtype=object,

@@ -226,8 +226,8 @@ def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
 def change_text(factor: float) -> str:
     """What an unclear change of the counts (:attr:`ShareCountTable.later_change`) may be. One
     by a fractional split ratio is named as that split; any other (a large change by no split
-    ratio, or the product of several: 1.5 x 4/3 = 2, 4/3 x 4/3 = 16/9) is named as changes in
-    all, not as one split by the product (a '16-for-9 split')."""
+    ratio, or the product of several: 1.5 x 4/3 = 2, 4/3 x 4/3 = 16/9) is named as a change by
+    the product, not as one split by it (a '16-for-9 split')."""
     if is_fractional(factor):
         return (
             f"a rise of the counts by {factor_text(factor)}: a {split_ratio_text(factor)} split, or an issue "
@@ -236,8 +236,9 @@ def change_text(factor: float) -> str:
     exact = Fraction(factor).limit_denominator(12)
     shown = factor_text(factor) if abs(float(exact) / factor - 1) < 1e-9 else f"{factor:.4g}"
     return (
-        f"a change of the counts by {shown} in all after it, by no whole split ratio: a split with shares "
-        "issued or bought back, or shares issued or bought back alone, which the counts cannot tell apart"
+        f"a change of the counts after it by {shown} (by no whole split ratio; the product, where several): "
+        "a split or reverse split together with shares issued or bought back, or shares issued or bought "
+        "back alone, which the counts cannot tell apart"
     )
 
 
@@ -253,12 +254,13 @@ def factor_text(factor: float) -> str:
     return f"{ratio.numerator}/{ratio.denominator}"
 
 
-def _later_products(ratios: np.ndarray, last: np.ndarray) -> np.ndarray:
+def _later_products(ratios: np.ndarray, last: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
     """(R,) the product of the ``ratios`` of each row's later rows of its ticker (``last``: the
-    position of the ticker's last row), rounded to 9 decimals (1 exactly where they cancel)."""
+    position of the ticker's last row), rounded to 9 decimals; 1 exactly where they cancel
+    (within ``tolerance`` of 1)."""
     total = np.cumsum(np.log(ratios))
     later = np.exp(total[last] - total) if len(ratios) else np.empty(0)
-    return np.where(np.isclose(later, 1.0, rtol=1e-9, atol=0.0), 1.0, np.round(later, 9))
+    return np.where(np.isclose(later, 1.0, rtol=tolerance, atol=0.0), 1.0, np.round(later, 9))
 
 
 @dataclass(frozen=True)
@@ -453,7 +455,9 @@ class ShareCountTable:
         same[1:] = code[1:] == code[:-1]
         last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
         later = _later_products(split_ratios(shares, same), last)
-        change = _later_products(unclear_changes(shares, same), last)
+        # Unclear changes that come back within SPLIT_TOLERANCE cancel (x1.21 then x0.83; a
+        # vendor's bad day and the day after it): the earlier counts are on today's basis.
+        change = _later_products(unclear_changes(shares, same), last, SPLIT_TOLERANCE)
         splits = price_splits(restatements or {})
         restated, until, unsure = _restated_splits(names, code, as_of, later, splits)
         return cls(

@@ -82,7 +82,7 @@ def test_fractional_changes_in_closed_form() -> None:
     # '2-for-1' or '16-for-9' split (review of the fractional-rise change)
     assert change_text(1.5).startswith("a rise of the counts by 1.5: a 3-for-2 split, or an issue")
     for product, text in ((1.5 * 4 / 3, "2"), (4 / 3 * 4 / 3, "16/9"), (2.08, "2.08"), (0.5123456, "0.5123")):
-        said = f"a change of the counts by {text} in all after it, by no whole split ratio: a split with"
+        said = f"a change of the counts after it by {text} (by no whole split ratio; the product, where"
         assert change_text(product).startswith(said)
         assert "-for-" not in change_text(product)
 
@@ -100,6 +100,33 @@ def test_unclear_changes_in_closed_form() -> None:
     expected = [1, 2.08, 0.525, 1.5, 1, 1, 0.8, 1]  # x2 a split; x1.19 and x0.833 within a fifth
     np.testing.assert_allclose(unclear_changes(counts, same), expected)
     assert unclear_changes(np.array([1e9, 3e9]), np.array([False, False])).tolist() == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("counts", "later"),
+    [
+        ([1e9, 1.21e9, 1.004e9], [1.0, 1.004 / 1.21, 1.0]),  # a rise and a fall by no split ratio, net +0.4%
+        ([1e9, 1.3e9, 1e9], [1.0, 1 / 1.3, 1.0]),  # x1.3 is taken as 4/3: the product is 1.026
+        ([1e9, 0.76e9, 1.003e9], [1.0, 4 / 3, 1.0]),  # a vendor's bad day, then back within 0.3%
+        ([1e9, 1.5e9, 1e9 / 1.5], [1 / 1.5, 1 / 1.5 / 1.5, 1.0]),  # x1.5 then x1/2.25: no cancel
+        ([1e9, 1.25e9, 1.29e9], [1.25, 1.0, 1.0]),  # x1.032 after it is no unclear change
+    ],
+)
+def test_unclear_changes_that_cancel_leave_the_earlier_counts_alone(counts, later) -> None:
+    """Counts that rise and fall back within 3% (SPLIT_TOLERANCE) withheld every earlier market
+    value: the product of the changes was taken as cancelled only when exactly 1, and a vendor's
+    daily counts with one bad day (x0.76, then back) withheld 280 of 522 days (a finder). The
+    count between the two changes still precedes one of them."""
+    calendar = pd.bdate_range("2024-01-01", "2024-12-31").to_numpy("datetime64[ns]")
+    frame = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(["2024-02-01", "2024-05-01", "2024-08-01"]),
+            "shares_outstanding": counts,
+            "filing": "x",
+        }
+    )
+    table = ShareCountTable.build({"X": frame}, calendar)
+    np.testing.assert_allclose(table.later_change, later, rtol=1e-6)
 
 
 def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not_matter() -> None:

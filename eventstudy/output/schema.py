@@ -316,8 +316,9 @@ VOLUME_SCHEMA: dict[str, ColumnDoc] = {
         "singular_estimation (the volume model shares the return model's estimation days), no_volume "
         "(the ticker or the market is a returns series without volume, or an index whose volume is "
         "never above 0), no_share_counts (log_turnover: too few days with both volumes have a share "
-        "count, none before a rise of the counts by a fractional split ratio), or the volume model's own "
-        "insufficient_estimation, singular_estimation or degenerate_estimation (e.g. a constant volume); "
+        "count, none before a change of the counts they cannot tell from a split), or the volume "
+        "model's own insufficient_estimation, singular_estimation or degenerate_estimation (e.g. a "
+        "constant volume); "
         "missing_volume on a day of a pair with a volume model whose abnormal volume is missing (the "
         "ticker's or the market's volume is missing or 0 that day, or its share count, or the day is "
         "past the data: a window holding the day has no CAV)",
