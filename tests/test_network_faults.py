@@ -566,6 +566,7 @@ def _requests_certificate_failure() -> Exception:
 CERTIFICATE = {
     "curl-60": curl.CertificateVerifyError("curl: (60) SSL certificate problem: self-signed certificate", 60),
     "curl-code-60": curl.CurlError("curl: (60) SSL certificate problem: unable to get local issuer", 60),
+    "curl-77": curl.SSLError("curl: (77) error setting certificate verify locations: CAfile: none", 77),
     "requests": _requests_certificate_failure(),
 }
 

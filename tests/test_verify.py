@@ -280,7 +280,9 @@ def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_veri
     assert main(["verify", str(folder)]) == 0, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("edit", ["model", "validation", "units", "p_from", "units_record", "caar_band"])
+@pytest.mark.parametrize(
+    "edit", ["model", "validation", "units", "p_from", "units_record", "caar_band", "line_break", "new_key"]
+)
 def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_path, capsys, edit) -> None:
     """A manifest claiming another model, or cleared validation issues, and a car.parquet whose
     schema said percent instead of fraction (its hash updated) all verified identical."""
@@ -297,6 +299,10 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         manifest["units"]["wilcoxon_w"] = "count"
     elif edit == "caar_band":
         manifest["caar_band"] = "bca"
+    elif edit == "line_break":  # a key that would break the one-line message
+        manifest["model"]["evil\nkey"] = 1
+    elif edit == "new_key":  # a record the re-run has not: "absent", not None
+        manifest["zzz"] = {"1": None}
     else:
         path = folder / "car.parquet"
         table = pq.read_table(path)
@@ -318,6 +324,8 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         # the entry that differs is named, not only the record (a finder had to diff the files)
         "units_record": "'units' other than the re-run's: wilcoxon_w 'count' (the re-run: 'rank_sum')",
         "caar_band": "records 'caar_band' other than the re-run's: 'bca' (the re-run: 'expanded_percentile')",
+        "line_break": "records 'model' other than the re-run's: 'evil\\nkey' 1 (the re-run: absent)\n",
+        "new_key": "records 'zzz' other than the re-run's: {'1': None} (the re-run: absent)",
     }[edit]
     assert "DIFFERENT" in out and expected in out, out
 

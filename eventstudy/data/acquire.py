@@ -153,8 +153,10 @@ CERTIFICATE_ERRORS: frozenset[str] = frozenset({"CertificateVerifyError", "SSLCe
 ``SSLError``, itself a ``ConnectionError``) and Python's ``ssl`` module's (under requests' and
 urllib3's ``SSLError``). A proxy that intercepts TLS, missing CA certificates or a wrong clock
 do not heal within a retry's backoff, and fail every request to the source."""
-CERTIFICATE_CURL_CODES: frozenset[int] = frozenset({60})
-"""curl's error code of the same (``CURLE_PEER_FAILED_VERIFICATION``)."""
+CERTIFICATE_CURL_CODES: frozenset[int] = frozenset({60, 77, 83, 90, 91})
+"""curl's error codes of the same: the peer's certificate failed verification (60), the CA
+certificates cannot be read (77), the issuer check failed (83), the pinned public key does not
+match (90), the certificate's status is invalid (91)."""
 _CURL_ERRORS = frozenset({"CurlError"})
 EMPTY_ANSWERS: frozenset[str] = frozenset({"YFPricesMissingError", "EmptyHistoryError", "EmptyAnswerError"})
 """Of :data:`NOT_FOUND_ERRORS`, the answers without rows: Yahoo says so of a known symbol asked for

@@ -226,7 +226,7 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Tabl
             if key == "validation":
                 problem += f": {_some(_validation_differences(old.get(key), new.get(key)))}"
             else:
-                problem += f": {_some(_record_differences(old.get(key), new.get(key)))}"
+                problem += f": {_some(_record_differences(old.get(key, _ABSENT), new.get(key, _ABSENT)))}"
             differences.append(TableDifference(MANIFEST, problem))
     return differences
 
@@ -244,7 +244,8 @@ def _record_differences(old: Any, new: Any) -> list[str]:
         return [f"{shown(old)} (the re-run: {shown(new)})"]
     keys = sorted(set(old) | set(new), key=str)
     return [
-        f"{key} {shown(old.get(key, _ABSENT))} (the re-run: {shown(new.get(key, _ABSENT))})"
+        f"{key if str(key).isprintable() else repr(key)} {shown(old.get(key, _ABSENT))} "
+        f"(the re-run: {shown(new.get(key, _ABSENT))})"
         for key in keys
         if old.get(key, _ABSENT) != new.get(key, _ABSENT)
     ]
