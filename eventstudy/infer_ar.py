@@ -186,7 +186,7 @@ def infer(
     TypeError
         For ``windows`` that is one window or a text, not a list of windows.
     """
-    from eventstudy.data.abnormal_panel import read_abnormal_panel, unit_doubts
+    from eventstudy.data.abnormal_panel import frame_name, read_abnormal_panel, unit_doubts
     from eventstudy.precomputed import (
         PanelMismatchError,
         annotate_sigma_rows,
@@ -199,7 +199,7 @@ def infer(
     _check_statistics(statistics)
     _check_bootstrap(bootstrap_draws, seed)
     _check_windows(windows)
-    where = "frame" if isinstance(ar, pd.DataFrame) else str(ar)
+    where = frame_name(False) if isinstance(ar, pd.DataFrame) else str(ar)
     panel_file = read_abnormal_panel(ar, units=units)
     sources: dict[str, Any] = {"ar": panel_file.describe(), "units": units}
     if panel_file.layout == "car":

@@ -594,7 +594,7 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
     with pytest.raises(InputError) as caught:  # it named the panel's field 'window'
         infer(cars, units="decimal", windows=[(-1, 1)])
     assert (caught.value.path, caught.value.field) == ("windows", None)
-    assert caught.value.message == "apply to AR panels: frame is a CAR panel, whose windows are its own"
+    assert caught.value.message == "apply to AR panels: ar frame is a CAR panel, whose windows are its own"
     with pytest.raises(InputError) as caught:  # it named the panel's field 'estimation'
         infer(cars, units="decimal", estimation=residuals)
     assert (caught.value.path, caught.value.field) == ("estimation", None)
@@ -607,7 +607,7 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
     for estimation in (None, tmp_path / "good.csv"):
         with pytest.raises(InputError) as caught:
             infer(sparse, units="decimal", estimation=estimation, n_params=None if estimation is None else 1)
-        assert caught.value.path == "frame" and "the panel's tau -99000..100000 give 200 pairs" in str(
+        assert caught.value.path == "ar frame" and "the panel's tau -99000..100000 give 200 pairs" in str(
             caught.value
         )
     cars.to_csv(tmp_path / "cars.csv", index=False)
@@ -650,10 +650,15 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     for value in (np.inf, -np.inf):
         with pytest.raises(InputError) as caught:
             infer(frame.assign(ar=[0.01, value, 0.03, -0.01]), units="decimal")
-        assert (caught.value.path, caught.value.row, caught.value.field) == ("frame", 3, "ar")
+        assert (caught.value.path, caught.value.row, caught.value.field) == ("ar frame", 3, "ar")
         assert "is not a finite number" in caught.value.message
-    with pytest.raises(InputError, match="frame: no rows"):
+    with pytest.raises(InputError, match=r"^ar frame: no rows"):
         infer(frame.iloc[:0], units="decimal")
+    # The residuals' frame is told from the ARs' (both errors said "frame": a finder)
+    residuals = pd.DataFrame({"id": ["A", "B"], "tau": [-20, -20], "ar": [0.01, np.inf]})
+    with pytest.raises(InputError) as caught:
+        infer(frame, units="decimal", estimation=residuals, n_params=2)
+    assert (caught.value.path, caught.value.row, caught.value.field) == ("estimation frame", 3, "ar")
     missing = infer(frame.assign(ar=[0.01, np.nan, 0.03, -0.01]), units="decimal", windows=[(0, 1)]).stats
     caar = missing[(missing["statistic"] == "caar") & (missing["group"] == "all")]
     assert caar["n"].item() == 1 and caar["value"].item() == pytest.approx(0.02, abs=1e-15)  # B alone
@@ -894,7 +899,7 @@ def test_a_frame_is_read_as_its_parquet_file_would_be(tmp_path, dates, said) -> 
     frame = pd.DataFrame({"id": ["A", "A", "B", "B"], "tau": [0, 1, 0, 1], "ar": [0.01, 0.02, -0.01, 0.03]})
     frame["date"] = dates
     frame.to_parquet(tmp_path / "panel.parquet")
-    for given, where in ((frame, "frame"), (tmp_path / "panel.parquet", str(tmp_path / "panel.parquet"))):
+    for given, where in ((frame, "ar frame"), (tmp_path / "panel.parquet", str(tmp_path / "panel.parquet"))):
         with pytest.raises(InputError) as caught:
             infer(given, units="decimal")
         assert (caught.value.path, caught.value.row, caught.value.field) == (where, 2, "date")

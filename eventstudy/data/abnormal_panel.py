@@ -154,9 +154,9 @@ def read_abnormal_panel(
     """
     if not isinstance(source, pd.DataFrame):
         source = as_path(source, "estimation" if estimation else "ar", " (a file) or a DataFrame")
-    where = "frame" if isinstance(source, pd.DataFrame) else str(source)
+    where = frame_name(estimation) if isinstance(source, pd.DataFrame) else str(source)
     divisor = check_units(units, where)
-    table = _frame_table(source) if isinstance(source, pd.DataFrame) else read_text_table(source)
+    table = _frame_table(source, where) if isinstance(source, pd.DataFrame) else read_text_table(source)
     if not isinstance(source, pd.DataFrame):
         _check_recorded_units(source, str(units), table)
     if table.has("ar"):
@@ -222,7 +222,7 @@ def unit_doubts(
     medians = [median_size(file) for file in files]
     panel_name = "CAR" if panel.layout == "car" else "AR"
     names = [
-        file.path if file.path != "frame" else what
+        file.path if file.path not in (frame_name(False), frame_name(True)) else what
         for file, what in zip(files, (f"the {panel_name} panel", "the estimation panel"), strict=False)
     ]
     per = "a window" if panel.layout == "car" else "a period"
@@ -282,30 +282,36 @@ def _check_recorded_units(path: Path, units: str, table: TextTable) -> None:
         )
 
 
-def _frame_table(frame: pd.DataFrame) -> TextTable:
+def frame_name(estimation: bool) -> str:
+    """How errors name a frame handed in for a panel: its parameter's (``ar frame``,
+    ``estimation frame``), so that two frames of one call are told apart."""
+    return "estimation frame" if estimation else "ar frame"
+
+
+def _frame_table(frame: pd.DataFrame, name: str) -> TextTable:
     """A frame handed to the API as text cells, as if read from a file (row 2 = first row):
     a missing value is a blank cell, any other number its shortest exact text (``inf``
     included, refused as a file's ``inf`` is), a date its ``YYYY-MM-DD`` (a timestamp with a
     time of day or a time zone refused, as a parquet file's is)."""
     if frame.empty:
-        raise InputError("frame", "no rows" if len(frame.columns) else "no columns")
+        raise InputError(name, "no rows" if len(frame.columns) else "no columns")
     cells = np.empty((len(frame), frame.shape[1]), dtype=object)
-    for position, name in enumerate(frame.columns):
-        column = frame[name]
+    for position, label in enumerate(frame.columns):
+        column = frame[label]
         present = column.dropna() if column.dtype == object else ()  # not a copy of every column
         if len(present) and all(isinstance(v, dt.datetime | np.datetime64) for v in present):
             with contextlib.suppress(ValueError, TypeError):  # Timestamps in an object column: dates
                 column = pd.Series(pd.to_datetime(column), index=column.index)  # (mixed zones: as text)
         if pd.api.types.is_datetime64_any_dtype(column):
-            text = calendar_date_text(column.reset_index(drop=True), "frame", str(name).strip())
+            text = calendar_date_text(column.reset_index(drop=True), name, str(label).strip())
         elif pd.api.types.is_float_dtype(column):
             values = column.to_numpy(float).tolist()  # Python floats: repr is the shortest exact text
             text = np.array(["" if math.isnan(v) else repr(v) for v in values], dtype=object)
         else:
             text = column.astype(str).where(column.notna(), "").str.strip().to_numpy(object)
         cells[:, position] = text
-    header = tuple(str(name).strip() for name in frame.columns)
-    return TextTable(Path("frame"), header, cells)
+    header = tuple(str(label).strip() for label in frame.columns)
+    return TextTable(Path(name), header, cells)
 
 
 def _id_column(table: TextTable, where: str) -> str:
