@@ -175,7 +175,7 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     assert median > 0.4  # 40% a day
     assert err == (
         f"eventstudy: warning: {mislabelled}: the median |return| is {median:.4g} ({median:.0%} a period) in "
-        "decimal units: are its units right (--units percent when 1.5 means 1.5%)? Import it again with the "
+        "decimal units: are its units right (units percent when 1.5 means 1.5%)? Import it again with the "
         "right ones\n"
     )
     # the same file in its own units: no question
@@ -188,7 +188,7 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     assert main([*right, "--returns", str(large)]) == 0
     assert capsys.readouterr().err == (
         f"eventstudy: warning: {large}: the median |return| is 0.35 (35% a period) after dividing the values "
-        "by 100 (--units percent): are they returns?\n"
+        "by 100 (units percent): are they returns?\n"
     )
     # decimals declared as percent: every CAR and dollar value 100 times too small, t unchanged
     decimals = frame.assign(ret=text(np.expm1(logs / 100.0)))
@@ -201,8 +201,8 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     assert 0.00001 < stored < 0.0005
     assert capsys.readouterr().err == (
         f"eventstudy: warning: {small}: the median |return| is {stored:.4g} ({stored:.4%} a period) after "
-        "dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again with "
-        "--units decimal if so\n"
+        "dividing the values by 100 (units percent): were they decimals (0.01 = 1%)? Import it again in "
+        "units decimal if so\n"
     )
     # one column of decimals in a panel of percent: judged by the file's median, it passed (a finder)
     columns = {s: series[s][0][1:121] * 100.0 for s in ("NVDA", "AMD", "ORCL", "MSFT")}
@@ -214,8 +214,8 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     mkt = np.median(np.abs(columns["MKT"][columns["MKT"] != 0])) / 100
     assert capsys.readouterr().err == (
         f"eventstudy: warning: {panel}: the median |return| of MKT is {mkt:.4g} ({mkt:.4%} a period) after "
-        "dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again with "
-        "--units decimal if so\n"
+        "dividing the values by 100 (units percent): were they decimals (0.01 = 1%)? Import it again in "
+        "units decimal if so\n"
     )
     wide = tmp_path / "wide.csv"
     wide.write_text("date,AAA,BBB\n2024-01-02,0.01,\n2024-01-03,0.02,\n")

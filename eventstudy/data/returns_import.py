@@ -154,15 +154,17 @@ divided by 100 give 0.003-0.01% (every CAR and dollar value 100 times too small,
 unchanged); a money-market or bill series lies below it too, and is asked about."""
 
 
-_ASKED_LARGE_PERCENT = "after dividing the values by 100 (--units percent): are they returns?"
+_ASKED_LARGE_PERCENT = "after dividing the values by 100 (units percent): are they returns?"
 _ASKED_SMALL_PERCENT = (
-    "after dividing the values by 100 (--units percent): were they decimals (0.01 = 1%)? Import it again "
-    "with --units decimal if so"
+    "after dividing the values by 100 (units percent): were they decimals (0.01 = 1%)? Import it again "
+    "in units decimal if so"
 )
 _ASKED_LARGE_DECIMAL = (
-    "in decimal units: are its units right (--units percent when 1.5 means 1.5%)? Import it again with the "
+    "in decimal units: are its units right (units percent when 1.5 means 1.5%)? Import it again with the "
     "right ones"
 )
+"""Doubts about declared units, said alike to the command line (``--units``) and to Python
+(``units=``)."""
 
 
 SERIES_JUDGED = 20
