@@ -280,6 +280,22 @@ def test_a_bad_returns_file_is_one_line_and_leaves_the_cache_untouched(
     assert snapshot(cache) == before
 
 
+def test_units_without_returns_files_name_the_parameter_or_the_flag(tmp_path, capsys) -> None:
+    """import_paths(units=...) without returns files named the flag --units to Python callers."""
+    from eventstudy.errors import ParameterError
+
+    with pytest.raises(ParameterError) as caught:
+        importer.import_paths(PriceStore(tmp_path / "cache"), [], units="percent")
+    assert (caught.value.parameter, caught.value.message) == (
+        "units", "declares the units of returns files, and none is given"
+    )
+    capsys.readouterr()
+    assert main(["cache", "import", str(tmp_path), "--units", "percent", "--cache", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert err == "eventstudy: error: --units: declares the units of returns files, and none is given\n"
+    assert not (tmp_path / "c").exists()
+
+
 @pytest.mark.parametrize(
     ("columns", "where", "message"),
     [

@@ -87,19 +87,22 @@ def import_files(args: argparse.Namespace) -> int:
     from eventstudy.data.restatements import dropped_text, replacement_text, restatement_text
     from eventstudy.data.shares import merge_text
     from eventstudy.data.store import PriceStore
-    from eventstudy.errors import InputError
+    from eventstudy.errors import InputError, ParameterError
     from eventstudy.output.folder import check_apart
     from eventstudy.text import counted
 
     if not args.paths and not args.returns:
         raise InputError("cache import", "give files or folders to import (PATH ...) or --returns FILE")
-    imported = import_paths(
-        PriceStore(check_apart(args.cache)),
-        list(args.paths),
-        returns=list(args.returns),
-        units=args.units,
-        definition=args.definition,
-    )
+    try:
+        imported = import_paths(
+            PriceStore(check_apart(args.cache)),
+            list(args.paths),
+            returns=list(args.returns),
+            units=args.units,
+            definition=args.definition,
+        )
+    except ParameterError as exc:  # the API's parameter is the command's flag
+        raise InputError(f"--{exc.parameter}", exc.message) from None
     prices = [f for f in imported if f.kind == "prices"]
     shares = [f for f in imported if f.kind == "shares"]
     returns = [f for f in imported if f.kind == "returns"]

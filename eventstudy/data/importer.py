@@ -94,7 +94,7 @@ from eventstudy.data.tabular import (
     read_text_table,
     require_columns,
 )
-from eventstudy.errors import DataUnavailableError, InputError
+from eventstudy.errors import DataUnavailableError, InputError, ParameterError
 from eventstudy.hashing import file_sha256
 from eventstudy.symbols import collision_message, identity_key, symbol_problem
 
@@ -159,7 +159,7 @@ def import_paths(
         batch was written: nothing, or the files renamed before a rename that failed.
     """
     if units is not None and not returns:
-        raise InputError("--units", "declares the units of --returns files, and none is given")
+        raise ParameterError("units", "declares the units of returns files, and none is given")
     files = _collect(paths) if paths else []
     for path in files:  # names first: a misnamed file is reported before any file is parsed
         if not is_french_file(path) and not _is_shares_file(path) and not is_earnings_file(path):
