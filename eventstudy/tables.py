@@ -39,7 +39,7 @@ from eventstudy.valuation import (
     change_text,
     dollar_abnormal_value,
     factor_text,
-    is_fractional,
+    fractional_split,
     split_ratio_text,
 )
 
@@ -93,6 +93,7 @@ class ShareFigures:
     later_change: np.ndarray
     restated_split: np.ndarray | None = None
     restated_until: np.ndarray | None = None
+    later_changes: np.ndarray | None = None
 
     @classmethod
     def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
@@ -100,6 +101,8 @@ class ShareFigures:
         rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
         split = np.append(table.later_split, 1.0)[rows]
         change = np.append(table.later_change, 1.0)[rows]
+        counted = table.later_changes.size == table.shares.size
+        changes = np.append(table.later_changes, 0)[rows] if counted else None
         restated = until = None
         if table.restated_split.size:  # built with restatements: a split seen in the closes
             restated = np.append(table.restated_split, 1.0)[rows]
@@ -114,6 +117,7 @@ class ShareFigures:
             change,
             restated,
             until,
+            changes,
         )
 
 
@@ -500,20 +504,28 @@ def _append_note(
 def _change_notes(
     tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
 ) -> np.ndarray:
-    """The note of pairs whose window needs a share count dated before a fractional rise of the
+    """The note of pairs whose window needs a share count dated before unclear changes of the
     counts (:attr:`~eventstudy.valuation.ShareCountTable.later_change`)."""
     change = figures.later_change[rows][:, window]
     first = np.argmax(change != 1.0, axis=1)
     factor = change[np.arange(len(rows)), first]
+    changes = (
+        np.ones(len(rows), dtype=np.int64)
+        if figures.later_changes is None
+        else figures.later_changes[rows][:, window][np.arange(len(rows)), first]
+    )
     as_of = figures.as_of[rows][:, window][np.arange(len(rows)), first].astype("datetime64[D]").astype(str)
-    what = np.array([change_text(f) for f in factor.tolist()], dtype=object)
+    pairs = list(zip(factor.tolist(), changes.tolist(), strict=True))
+    what = np.array([change_text(f, n) for f, n in pairs], dtype=object)
+    splits = [fractional_split(f) if n == 1 else None for f, n in pairs]
     remedy = np.array(
         [
-            f"if it was a split, import split-adjusted counts (each count before it times {factor_text(f)})"
-            if is_fractional(f)
-            else "if a split is behind it, import split-adjusted counts (each count before the split times "
-            "its ratio)"
-            for f in factor.tolist()
+            "if a split is behind it, import split-adjusted counts (each count before the split times its "
+            "ratio)"
+            if split is None
+            else "if it was a split, import split-adjusted counts (each count before it times "
+            f"{factor_text(split)})"
+            for split in splits
         ],
         dtype=object,
     )

@@ -199,19 +199,29 @@ def unclear_changes(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        (R,) the fractional split ratio of :func:`fractional_changes` where there is one; else
-        :math:`r = N_k / N_{k-1}` (to 9 decimals) where r is beyond :data:`LARGE_CHANGE` either way
-        and no split ratio (:func:`split_ratios`); else 1.
+        (R,) :math:`r = N_k / N_{k-1}` itself where it is a fractional split ratio
+        (:func:`fractional_changes`) or beyond :data:`LARGE_CHANGE` either way and no split ratio
+        (:func:`split_ratios`); else 1. The ratio as the counts give it, not the split ratio it is
+        near: a count that comes back to where it was makes a product of exactly 1.
     """
-    fractional = fractional_changes(counts, same_ticker)
     ratio = _count_ratios(counts, same_ticker)
+    fractional = fractional_changes(counts, same_ticker) != 1.0
     large = (np.abs(np.log(ratio)) > np.log(LARGE_CHANGE)) & (split_ratios(counts, same_ticker) == 1.0)
-    return np.where(fractional != 1.0, fractional, np.where(large, np.round(ratio, 9), 1.0))
+    return np.where(fractional | large, ratio, 1.0)
 
 
-def is_fractional(factor: float) -> bool:
-    """Whether ``factor`` is one of :data:`FRACTIONAL_SPLITS` (a change named as that split)."""
-    return any(abs(factor / ratio - 1) < 1e-12 for ratio in FRACTIONAL_SPLITS)
+CANCEL_TOLERANCE = 0.005
+"""Unclear changes of a ticker's counts whose product is within this of 1 cancel (a vendor's bad
+day and the day after it): the counts came back. A tolerance as wide as a split ratio's 3% let a
+tender for 32% of the shares and a later 3-for-2 split (x0.68 x1.5 = 1.02) pass as no change,
+the count before both used as given: two thirds of the market value (a finder)."""
+
+
+def fractional_split(factor: float) -> float | None:
+    """The ratio of :data:`FRACTIONAL_SPLITS` within :data:`SPLIT_TOLERANCE` of ``factor`` (the
+    nearest), or None."""
+    nearest = min(FRACTIONAL_SPLITS, key=lambda ratio: abs(factor / ratio - 1))
+    return nearest if abs(factor / nearest - 1) <= SPLIT_TOLERANCE else None
 
 
 def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
@@ -223,22 +233,28 @@ def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(same_ticker, dtype=bool) & np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
 
 
-def change_text(factor: float) -> str:
-    """What an unclear change of the counts (:attr:`ShareCountTable.later_change`) may be. One
-    by a fractional split ratio is named as that split; any other (a large change by no split
-    ratio, or the product of several: 1.5 x 4/3 = 2, 4/3 x 4/3 = 16/9) is named as a change by
-    the product, not as one split by it (a '16-for-9 split')."""
-    if is_fractional(factor):
-        return (
-            f"a rise of the counts by {factor_text(factor)}: a {split_ratio_text(factor)} split, or an issue "
-            "of shares, which the counts cannot tell apart"
-        )
+def change_text(factor: float, changes: int = 1) -> str:
+    """What the unclear changes of the counts after a count (:attr:`ShareCountTable.later_change`,
+    ``changes`` of them: :attr:`ShareCountTable.later_changes`) may be. One by a fractional split
+    ratio is named as that split; one by no split ratio as such; several by their product, not as
+    one split by it (1.5 x 5/3 is no '5-for-2 split')."""
     exact = Fraction(factor).limit_denominator(12)
     shown = factor_text(factor) if abs(float(exact) / factor - 1) < 1e-9 else f"{factor:.4g}"
+    if changes > 1:
+        return (
+            f"{changes} changes of the counts after it, by {shown} in all: splits, shares issued or bought "
+            "back, which the counts cannot tell apart"
+        )
+    split = fractional_split(factor)
+    if split is not None:
+        return (
+            f"a rise of the counts by {shown}: a {split_ratio_text(split)} split, or an issue of shares, "
+            "which the counts cannot tell apart"
+        )
     return (
-        f"a change of the counts after it by {shown} (by no whole split ratio; the product, where several): "
-        "a split or reverse split together with shares issued or bought back, or shares issued or bought "
-        "back alone, which the counts cannot tell apart"
+        f"a change of the counts by {shown} after it, by no split ratio: a split or reverse split together "
+        "with shares issued or bought back, or shares issued or bought back alone, which the counts cannot "
+        "tell apart"
     )
 
 
@@ -367,9 +383,11 @@ class ShareCountTable:
         position d of the first day it is in effect (T: after the calendar).
     later_change
         (R,) the product of the unclear changes (:func:`unclear_changes`) of the ticker's
-        later counts: 1 where none; else the figure gives no market value or turnover (a later
-        split or share issue, which the counts cannot tell apart; the backtest's value weights
-        use it as given, with a note).
+        later counts: 1 where none or where they cancel (:data:`CANCEL_TOLERANCE`); else the
+        figure gives no market value or turnover (a later split or share issue, which the counts
+        cannot tell apart; the backtest's value weights use it as given, with a note).
+    later_changes
+        (R,) how many unclear changes :attr:`later_change` is the product of (0 where it is 1).
     later_split
         (R,) the product of the split ratios (:func:`split_ratios`) of the ticker's later
         counts: 1 where the figure is on the basis of the adjusted closes, else the factor by
@@ -413,6 +431,9 @@ class ShareCountTable:
     restated_unsure: np.ndarray = field(
         default_factory=lambda: np.empty(0, dtype=bool), repr=False, compare=False
     )
+    later_changes: np.ndarray = field(
+        default_factory=lambda: np.empty(0, dtype=np.int64), repr=False, compare=False
+    )
 
     @classmethod
     def build(
@@ -455,13 +476,27 @@ class ShareCountTable:
         same[1:] = code[1:] == code[:-1]
         last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
         later = _later_products(split_ratios(shares, same), last)
-        # Unclear changes that come back within SPLIT_TOLERANCE cancel (x1.21 then x0.83; a
-        # vendor's bad day and the day after it): the earlier counts are on today's basis.
-        change = _later_products(unclear_changes(shares, same), last, SPLIT_TOLERANCE)
+        # Unclear changes that come back (CANCEL_TOLERANCE: a vendor's bad day and the day after
+        # it) cancel: the earlier counts are on today's basis.
+        unclear = unclear_changes(shares, same)
+        change = _later_products(unclear, last, CANCEL_TOLERANCE)
+        seen = np.cumsum(unclear != 1.0)
+        changes = np.where(change != 1.0, seen[last] - seen, 0) if len(seen) else np.zeros(0, dtype=np.int64)
         splits = price_splits(restatements or {})
         restated, until, unsure = _restated_splits(names, code, as_of, later, splits)
         return cls(
-            tuple(names), shares, as_of, filing, keys, later, change, calendar, restated, until, unsure
+            tuple(names),
+            shares,
+            as_of,
+            filing,
+            keys,
+            later,
+            change,
+            calendar,
+            restated,
+            until,
+            unsure,
+            changes,
         )
 
     @property
@@ -596,8 +631,8 @@ class ImplausibleCount:
         The later split ratio the count was multiplied by to be compared with the volumes,
         which Yahoo adjusts for every split (1 where none).
     first_sessions
-        The count is dated before the ticker's first price, and ``median_volume`` is that of
-        its first :data:`TURNOVER_SESSIONS` sessions.
+        The count is dated before the ticker's first price or within its first
+        :data:`TURNOVER_SESSIONS` sessions, and ``median_volume`` is that of those sessions.
     """
 
     ticker: str
@@ -612,7 +647,7 @@ class ImplausibleCount:
         ratio = factor_text(self.split)
         basis = "" if self.split == 1.0 else f" (times {ratio}, a later split's ratio, as volumes are)"
         sessions = (
-            f"its first {TURNOVER_SESSIONS} sessions, after that date"
+            f"its first {TURNOVER_SESSIONS} sessions"
             if self.first_sessions
             else f"the {TURNOVER_SESSIONS} sessions before"
         )
@@ -652,8 +687,10 @@ def implausible_count(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -
     like a split (the one market values use). On the launch data the counts are 28 (CRWV, months
     after its listing) to 518 (GOOGL) times that median; a count in thousands of a stock trading 3%
     of its shares a day 0.03 times, and in millions of any stock far above 50,000 times. A count
-    dated before the first price (which gives the first days' market values) is compared with the
-    median of the first :data:`TURNOVER_SESSIONS` sessions.
+    dated within the first :data:`TURNOVER_SESSIONS` sessions, or the last one before the first
+    price (which gives the first days' market values), is compared with the median of those
+    sessions (an IPO's listing days alone trade a large share of its shares); an older count
+    before the first price gives no value and is not judged.
     """
     if shares.empty or "volume" not in prices.columns:
         return None
@@ -665,9 +702,12 @@ def implausible_count(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -
     if not volume.size:
         return None
     ends = np.searchsorted(dates, table.as_of, side="right")
+    before = np.flatnonzero(ends == 0)
     for i, end in enumerate(ends.tolist()):
-        first = end == 0  # before the first price: it gives the first days' market values
-        window = volume[:TURNOVER_SESSIONS] if first else volume[max(0, end - TURNOVER_SESSIONS) : end]
+        if end == 0 and i != before[-1]:
+            continue  # an older count than the last before the first price gives no value
+        first = end < TURNOVER_SESSIONS  # judged on the first sessions, wherever it falls in them
+        window = volume[:TURNOVER_SESSIONS] if first else volume[end - TURNOVER_SESSIONS : end]
         median = float(np.median(window))
         count, split = float(table.shares[i]), float(table.later_split[i])
         if count * split < median or count * split > MAX_COUNT_PER_VOLUME * median:

@@ -207,10 +207,20 @@ def test_a_count_below_the_median_daily_volume_is_named_on_the_volumes_basis() -
     before = implausible_count("ORCK", _counts(("2024-12-31", 1.0)), prices)
     assert before is not None and before.first_sessions and before.median_volume == 10e6
     assert before.describe().startswith(
-        "1 shares as of 2024-12-31 is less than ORCK's median daily volume over its first 60 sessions, "
-        "after that date (10,000,000 shares)"
+        "1 shares as of 2024-12-31 is less than ORCK's median daily volume over its first 60 sessions "
+        "(10,000,000 shares)"
     )
     assert implausible_count("ORCK", _counts(("2024-12-31", 2.841e9)), prices) is None
+    # Only the last count before the first price gives a value: an older one is not judged (a
+    # company's 30M shares of 2015, diluted to 1.77B by 2023, stopped a study: a finder).
+    history = _counts(("2015-06-30", 30e6), ("2024-12-31", 1.77e9))
+    assert implausible_count("ORCK", history, prices) is None
+    # A count dated inside the first 60 sessions is judged on them, as one dated before: an IPO's
+    # count dated on its listing day was compared with that day's volume alone (a finder).
+    ipo = _volumes(1.5e6)
+    ipo.loc[0, "volume"], ipo.loc[1, "volume"] = 40e6, 25e6  # the listing days
+    for day in ("2024-12-31", "2025-01-02", "2025-01-03"):
+        assert implausible_count("ORCK", _counts((day, 30e6)), ipo) is None, day
     # Yahoo's volumes hold every later split: a count before a 10-for-1 is compared times 10.
     split = _counts(("2025-02-14", 2e6), ("2025-04-30", 20e6))
     assert implausible_count("ORCK", split, _volumes(5e6)) is None

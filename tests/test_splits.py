@@ -17,6 +17,7 @@ from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
 from eventstudy.results import StudyResults
+from eventstudy.tables import ShareFigures, _change_notes
 from eventstudy.valuation import (
     FRACTIONAL_SPLITS,
     SPLIT_TOLERANCE,
@@ -78,27 +79,32 @@ def test_fractional_changes_in_closed_form() -> None:
     ]  # fmt: skip
     multipliers = [factor_text(f) for f in (10, 1.5, 1.25, np.round(4 / 3, 9), 0.1, 1 / 1500, 2 / 3)]
     assert multipliers == ["10", "1.5", "1.25", "4/3", "0.1", "1/1500", "2/3"]
-    # A count before two rises carries their product: named as a change in all, not as one
-    # '2-for-1' or '16-for-9' split (review of the fractional-rise change)
+    # A count before two rises carries their product: named as changes in all, not as one
+    # '2-for-1', '16-for-9' or '5-for-2' split (review of the fractional-rise change; a finder)
     assert change_text(1.5).startswith("a rise of the counts by 1.5: a 3-for-2 split, or an issue")
-    for product, text in ((1.5 * 4 / 3, "2"), (4 / 3 * 4 / 3, "16/9"), (2.08, "2.08"), (0.5123456, "0.5123")):
-        said = f"a change of the counts after it by {text} (by no whole split ratio; the product, where"
-        assert change_text(product).startswith(said)
-        assert "-for-" not in change_text(product)
+    assert change_text(1.497).startswith("a rise of the counts by 1.497: a 3-for-2 split, or an issue")
+    for product, text in ((1.5 * 4 / 3, "2"), (4 / 3 * 4 / 3, "16/9"), (1.5 * 5 / 3, "2.5")):
+        said = f"2 changes of the counts after it, by {text} in all: splits, shares issued or bought back"
+        assert change_text(product, 2).startswith(said)
+        assert "-for-" not in change_text(product, 2)
+    for one, text in ((2.08, "2.08"), (0.5123456, "0.5123"), (0.8, "0.8")):
+        said = f"a change of the counts by {text} after it, by no split ratio: a split or reverse split"
+        assert change_text(one).startswith(said)
 
 
 def test_unclear_changes_in_closed_form() -> None:
     """A change by more than a fifth either way that is no split ratio may hide a split (x2.08:
     a 2-for-1 split and 4% more shares, which split_ratios' 3% does not take; x0.525: a 1-for-2
     reverse split and 5% more) as well as be shares issued: a finder had close x the count before
-    it give half the market value without a note. A fractional ratio stays the fractional one;
-    a split ratio, and a change of a fifth or less, are no unclear change."""
-    counts = np.array([1e9, 2.08e9, 1.092e9, 1.638e9, 3.276e9, 3.9e9, 3.12e9, 2.6e9])
+    it give half the market value without a note. A ratio near a fractional one stays the ratio
+    the counts give (x1.49, not 3/2: a count back where it was cancels exactly); a split ratio,
+    and a change of a fifth or less, are no unclear change."""
+    counts = np.array([1e9, 2.08e9, 1.092e9, 1.62708e9, 3.25416e9, 3.873e9, 3.0984e9, 2.582e9])
     same = np.array([False, *[True] * 7])
     ratios = counts[1:] / counts[:-1]
-    np.testing.assert_allclose(ratios, [2.08, 0.525, 1.5, 2.0, 1.1904762, 0.8, 0.8333333], rtol=1e-6)
-    expected = [1, 2.08, 0.525, 1.5, 1, 1, 0.8, 1]  # x2 a split; x1.19 and x0.833 within a fifth
-    np.testing.assert_allclose(unclear_changes(counts, same), expected)
+    np.testing.assert_allclose(ratios, [2.08, 0.525, 1.49, 2.0, 1.1901689, 0.8, 0.8333333], rtol=1e-6)
+    expected = [1, 2.08, 0.525, 1.49, 1, 1, 0.8, 1]  # x2 a split; x1.19 and x0.833 within a fifth
+    np.testing.assert_allclose(unclear_changes(counts, same), expected, rtol=1e-9)
     assert unclear_changes(np.array([1e9, 3e9]), np.array([False, False])).tolist() == [1, 1]
 
 
@@ -106,27 +112,49 @@ def test_unclear_changes_in_closed_form() -> None:
     ("counts", "later"),
     [
         ([1e9, 1.21e9, 1.004e9], [1.0, 1.004 / 1.21, 1.0]),  # a rise and a fall by no split ratio, net +0.4%
-        ([1e9, 1.3e9, 1e9], [1.0, 1 / 1.3, 1.0]),  # x1.3 is taken as 4/3: the product is 1.026
-        ([1e9, 0.76e9, 1.003e9], [1.0, 4 / 3, 1.0]),  # a vendor's bad day, then back within 0.3%
+        ([1e9, 1.3e9, 1e9], [1.0, 1 / 1.3, 1.0]),  # x1.3 near 4/3, and back: exactly 1
+        ([1e9, 0.76e9, 1.003e9], [1.0, 1.003 / 0.76, 1.0]),  # a vendor's bad day, then back within 0.3%
+        # A tender for 32% of the shares, then a 3-for-2 split: x0.68 x1.5 = 1.02 is no return
+        # (3% cancelled it: the first count gave two thirds of the market value, a finder)
+        ([1e8, 0.68e8, 1.02e8], [1.02, 1.5, 1.0]),
+        ([1e9, 1.3e9, 1e9, 1.3e9, 1e9], [1.0, 1 / 1.3, 1.0, 1 / 1.3, 1.0]),  # a bad day, twice
         ([1e9, 1.5e9, 1e9 / 1.5], [1 / 1.5, 1 / 1.5 / 1.5, 1.0]),  # x1.5 then x1/2.25: no cancel
         ([1e9, 1.25e9, 1.29e9], [1.25, 1.0, 1.0]),  # x1.032 after it is no unclear change
     ],
 )
 def test_unclear_changes_that_cancel_leave_the_earlier_counts_alone(counts, later) -> None:
-    """Counts that rise and fall back within 3% (SPLIT_TOLERANCE) withheld every earlier market
-    value: the product of the changes was taken as cancelled only when exactly 1, and a vendor's
-    daily counts with one bad day (x0.76, then back) withheld 280 of 522 days (a finder). The
-    count between the two changes still precedes one of them."""
+    """Counts that come back within 0.5% (CANCEL_TOLERANCE) withheld every earlier market value:
+    the product of the changes was taken as cancelled only when exactly 1 (of ratios rounded to a
+    split's: a bad day repeated left x1.026 each time), and a vendor's daily counts with one bad
+    day (x0.76, then back) withheld 280 of 522 days (finders). The count between two changes
+    still precedes one of them."""
     calendar = pd.bdate_range("2024-01-01", "2024-12-31").to_numpy("datetime64[ns]")
     frame = pd.DataFrame(
         {
-            "as_of": pd.to_datetime(["2024-02-01", "2024-05-01", "2024-08-01"]),
+            "as_of": pd.bdate_range("2024-02-01", periods=len(counts), freq="40B"),
             "shares_outstanding": counts,
             "filing": "x",
         }
     )
     table = ShareCountTable.build({"X": frame}, calendar)
     np.testing.assert_allclose(table.later_change, later, rtol=1e-6)
+
+
+def test_a_count_before_several_changes_is_told_of_them_all() -> None:
+    """A 3/2 rise, then a 5/3 one: the first count's note named one '5-for-2 split' and told to
+    multiply it by 2.5 (5/3 of the truth when the first rise was the split; a finder)."""
+    calendar = pd.bdate_range("2024-01-01", "2024-12-31").to_numpy("datetime64[ns]")
+    dates = pd.to_datetime(["2024-02-01", "2024-05-01", "2024-08-01"])
+    frame = pd.DataFrame({"as_of": dates, "shares_outstanding": [1e9, 1.5e9, 2.5e9], "filing": "x"})
+    table = ShareCountTable.build({"X": frame}, calendar)
+    np.testing.assert_allclose(table.later_change, [2.5, 5 / 3, 1.0])
+    assert table.later_changes.tolist() == [2, 1, 0]
+    rows = np.array([[0, 1]])
+    figures = ShareFigures.of(table, rows, table.at(rows))
+    note = _change_notes(np.array(["X"], dtype=object), figures, np.array([0]), slice(0, 2))[0]
+    told = "shares: the count of X as of 2024-02-01 precedes 2 changes of the counts after it, by 2.5 in all:"
+    assert note.startswith(told) and "-for-" not in note
+    assert note.endswith("import split-adjusted counts (each count before the split times its ratio)")
 
 
 def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not_matter() -> None:

@@ -78,7 +78,7 @@ from eventstudy.factors import FactorTable
 from eventstudy.summary import LaidOutSummary
 from eventstudy.timeline.calendar import DayZero, align_day_zero
 from eventstudy.timeline.returns import build_panel
-from eventstudy.valuation import ShareCountTable, change_text, factor_text, is_fractional, split_ratio_text
+from eventstudy.valuation import ShareCountTable, change_text, factor_text, fractional_split, split_ratio_text
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
@@ -264,6 +264,7 @@ def plan_trades(
     # the same way: every count of the ticker precedes it, and the closes hold it.
     split = np.append(table.later_split, 1.0)[figure]
     change = np.append(table.later_change, 1.0)[figure]
+    changes = np.append(table.later_changes, 0)[figure]
     restated = np.ones_like(split)
     if table.restated_split.size:
         # A count dated between the last restated day and the split may be on either basis: none.
@@ -302,7 +303,7 @@ def plan_trades(
                 "(a Yahoo exchange suffix)"
             )
         elif noted[i]:
-            note = _later_counts_note(subject, split[i], change[i], restated[i])
+            note = _later_counts_note(subject, split[i], change[i], restated[i], int(changes[i]))
         if outcome == "ok":
             note = "; ".join(filter(None, [note, share_notes[i] if noted[i] else "", day0_notes[i]]))
         outcomes.append(outcome)
@@ -346,7 +347,9 @@ UNKNOWN_TIMING_NOTE = (
 )
 
 
-def _later_counts_note(subject: str, split: float, change: float, restated: float = 1.0) -> str:
+def _later_counts_note(
+    subject: str, split: float, change: float, restated: float = 1.0, changes: int = 1
+) -> str:
     """What the later counts do to a trade's market value ("" when nothing): a later split scales
     the count (:attr:`~eventstudy.valuation.ShareCountTable.later_split`), and so does a split
     seen in a restatement of the closes (``restated_split``), a later unclear change
@@ -365,10 +368,11 @@ def _later_counts_note(subject: str, split: float, change: float, restated: floa
         )
     if change != 1.0:
         used = "the share count as given, though it precedes" if split == 1.0 else "not scaled again for"
-        share = f"{factor_text(1 / change)} of" if is_fractional(change) else "not"
+        one = fractional_split(change) if changes == 1 else None
+        share = "not" if one is None else f"{factor_text(1 / one)} of"
         parts.append(
-            f"{subject}: {used} {change_text(change)} (after a split it is {share} the market value: the "
-            "closes are split-adjusted)"
+            f"{subject}: {used} {change_text(change, changes)} (after a split it is {share} the market "
+            "value: the closes are split-adjusted)"
         )
     return "; ".join(parts)
 
