@@ -333,9 +333,9 @@ def _restated_splits(
     the figures ``code`` (ticker codes into ``names``) and ``as_of``, sorted by (code, as_of);
     ``later`` is their :attr:`ShareCountTable.later_split`.
 
-    A split in the closes is left to the counts when they show it already (a count dated up to
-    the last restated day precedes a change of the later counts by a split ratio: the rule of
-    :attr:`later_split`), or when a count is dated after its ``split_by`` without such a change
+    A split in the closes is left to the counts when they show it already (the last count dated
+    up to the last restated day precedes a change of the later counts by a split ratio: the rule
+    of :attr:`later_split`), or when a count is dated after its ``split_by`` without such a change
     (the earlier counts are split-adjusted, used as given); either way it is not counted twice.
     Otherwise every count up to ``split_by`` takes its ratio: those up to the last restated day
     surely precede the split; those after it (``restated_unsure``) may or may not, so they give
@@ -349,8 +349,12 @@ def _restated_splits(
         rows = np.arange(*np.searchsorted(code, [c, c + 1]))
         for split in splits[name]:
             before = as_of[rows] <= split.restated_to
-            if (later[rows][before] != 1.0).any() or (as_of[rows] > split.split_by).any():
-                continue  # the counts show the split themselves
+            # The last count before the split precedes a change by a split ratio (a later count
+            # shows it), or a count is dated after it without one: the counts show their basis.
+            # An older split of the counts is not this one (a finder).
+            shown = before.any() and later[rows[before][-1]] != 1.0
+            if shown or (as_of[rows] > split.split_by).any():
+                continue
             factor[rows] *= split.ratio
             ends = until[rows]
             until[rows] = np.where(np.isnat(ends), split.split_by, np.maximum(ends, split.split_by))

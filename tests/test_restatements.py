@@ -219,6 +219,13 @@ def test_a_count_after_the_split_lets_the_counts_speak() -> None:
     # A count after the split 2.1 times the one before (the split and 5% more shares: 5% off its
     # ratio) took the earlier counts for split-adjusted: close x 2.8e9 was half the market value,
     # without a note (a finder). The change is unclear: no market value from the earlier count.
+    # A split of the counts long before the restated one is not it: counts 1.4e9 then 2.8e9 (an
+    # older 2-for-1 the closes hold) took the split seen in the closes for shown: close x 2.8e9
+    # was half the market value, without a note (a finder).
+    older = table([("2024-11-01", 1.4e9), ("2025-05-31", 2.8e9)])
+    np.testing.assert_array_equal(older.later_split, [2.0, 1.0])
+    np.testing.assert_array_equal(older.restated_split, [2.0, 2.0])
+    assert np.isnan(older.counts_by_day(["ORCL"])[0, -1])
     issued = table([("2025-05-31", 2.8e9), ("2026-02-28", 5.88e9)])
     np.testing.assert_array_equal(issued.later_change, [2.1, 1.0])
     assert np.isnan(issued.counts_by_day(["ORCL"])[0, 0]) and np.isnan(issued.on_price_basis[0])

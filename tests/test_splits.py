@@ -157,6 +157,16 @@ def test_a_count_before_several_changes_is_told_of_them_all() -> None:
     assert note.endswith("import split-adjusted counts (each count before the split times its ratio)")
 
 
+def test_a_weight_scaled_for_a_split_in_the_closes_is_not_said_to_be_as_given() -> None:
+    """A count before a split seen only in the closes (x2) and a rise of the counts by 1.5: the
+    weight is the count times 2, and its note said 'the share count as given' (a finder)."""
+    from eventstudy.backtest.engine import _later_counts_note
+
+    note = _later_counts_note("value weight", 1.0, 1.5, 2.0)
+    assert note.startswith("value weight: the share count times 2, the ratio of a 2-for-1 split seen in")
+    assert "as given" not in note and "value weight: not scaled again for a rise of the counts by 1.5" in note
+
+
 def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not_matter() -> None:
     calendar = pd.bdate_range("2024-01-01", "2024-12-31").to_numpy("datetime64[ns]")
     frame = pd.DataFrame(

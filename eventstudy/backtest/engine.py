@@ -367,7 +367,8 @@ def _later_counts_note(
             f"split ratio ({split_ratio_text(split)}; the closes are split-adjusted)"
         )
     if change != 1.0:
-        used = "the share count as given, though it precedes" if split == 1.0 else "not scaled again for"
+        scaled = split != 1.0 or restated != 1.0  # by a split of the counts or of the closes
+        used = "not scaled again for" if scaled else "the share count as given, though it precedes"
         one = fractional_split(change) if changes == 1 else None
         share = "not" if one is None else f"{factor_text(1 / one)} of"
         parts.append(
