@@ -473,25 +473,29 @@ def test_share_table_is_shares_on_for_any_files(files, seed, block_values) -> No
 
 def _before_split(frame: pd.DataFrame, as_of: np.datetime64, filing: str) -> bool:
     """Whether the figure (as_of, filing) of ``frame`` is followed, in as-of order, by changes of
-    the counts whose split ratios (n or 1/n within 3%, n <= 100) do not cancel, or by a rise of
-    them within 3% of a fractional split ratio (a split or a share issue): a loop from the
+    the counts whose split ratios (n or 1/n within 3%, n <= 100) do not cancel, or by unclear
+    changes (a rise within 3% of a fractional split ratio, or a change by more than 1.2 either
+    way that is no split ratio) whose product is not within 0.5% of 1: a loop from the
     definition."""
     if np.isnat(as_of):
         return False
     ordered = frame.dropna(subset=["as_of"]).sort_values("as_of", kind="stable").reset_index(drop=True)
     same = (ordered["as_of"].to_numpy("datetime64[ns]") == as_of) & (ordered["filing"] == filing)
     start = int(np.flatnonzero(same)[-1])
-    factor = 1.0
+    factor = unclear = 1.0
     counts = ordered["shares_outstanding"].tolist()
     for previous, current in zip(counts[start:], counts[start + 1 :], strict=False):
         ratio = current / previous
         size = max(ratio, 1 / ratio)
         n = round(size)
-        if 2 <= n <= 100 and abs(size / n - 1) <= 0.03:
+        split = 2 <= n <= 100 and abs(size / n - 1) <= 0.03
+        if split:
             factor *= n if ratio >= 1 else 1 / n
-        if any(abs(ratio / s - 1) <= 0.03 for s in (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)):
-            return True
-    return not np.isclose(factor, 1.0)
+        if any(abs(ratio / s - 1) <= 0.03 for s in (5 / 4, 4 / 3, 3 / 2, 5 / 3, 7 / 4, 5 / 2, 7 / 2)) or (
+            size > 1.2 and not split
+        ):
+            unclear *= ratio
+    return not np.isclose(factor, 1.0) or abs(unclear - 1.0) > 0.005
 
 
 def test_bootstrap_draw_counts_equal_bincount_even_past_255() -> None:
