@@ -14,7 +14,7 @@ be imported):
   pointing to ``--offline`` and ``eventstudy cache import``. :func:`fetch_symbols` stops at
   the first one (every other symbol would fail the same way).
 * **Certificate** (:func:`is_certificate_failure`): the source's TLS certificate could not be
-  verified (curl error 60, ``ssl.SSLCertVerificationError``): a proxy that intercepts TLS,
+  verified (:data:`CERTIFICATE_CURL_CODES`, ``ssl.SSLCertVerificationError``): a proxy that intercepts TLS,
   missing CA certificates or a wrong clock. Not retried (curl_cffi's error is a
   ``ConnectionError``): a :class:`NetworkUnreachableError` at once saying so.
 * **Not found** (:func:`is_not_found`): yfinance's ``YFTickerMissingError`` family
@@ -423,7 +423,7 @@ def call_with_retries(
             if is_unreachable(exc):
                 raise NetworkUnreachableError(
                     f"fetching {what}: the network is unreachable ({_one_line(_root_cause(exc), 160)}); "
-                    f"{IMPORT_OFFLINE}"
+                    + IMPORT_OFFLINE
                 ) from exc
             if is_certificate_failure(exc):
                 raise NetworkUnreachableError(
