@@ -699,11 +699,11 @@ def _value_notes(
         valued & figures.stale[:, window].any(axis=1),
         "shares: the figure is flagged STALE in the shares file",
     )
-    as_of = figures.as_of[:, window].view(np.int64)
+    counts = figures.shares[:, window]  # the count, not its date: a new filing may repeat it
     _append_note(
         notes,
-        valued & (as_of.max(axis=1) != as_of.min(axis=1)),
-        "shares: the figure changes inside the window",
+        valued & (counts.max(axis=1) != counts.min(axis=1)),
+        "shares: the count changes inside the window",
     )
     used = figures.as_of[:, first].astype("datetime64[D]")
     age = (prev_date - used).astype(np.int64)

@@ -435,6 +435,28 @@ def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
     assert "(dollar_fallback_sd_rows)" in stat(table, "all (unconfounded)", "[0,0]", "dollar_z").reference
 
 
+def test_a_share_count_that_changes_in_the_window_is_noted_only_when_it_changes(launch) -> None:
+    """The note said the figure changes inside the window for 8 of the launch's 25 pairs; for 4 of
+    them only the count's as-of date changed (NVDA's 24.49B dated 2025-01-14 after the same count
+    before: a finder). It is noted where the count itself changes."""
+    results, shares, _ = launch
+    car = results.car.set_index(["event_id", "ticker", "window"])
+    noted = car["note"].str.contains("shares: the count changes inside the window")
+    assert not car["note"].str.contains("the figure changes inside the window").any()
+    valued = car[(car.outcome == "ok") & car.abnormal_value_usd.notna()]  # a count on every day
+    for event, ticker, window in valued.index:
+        frame = shares[ticker].sort_values("as_of")
+        days = results.ar[(results.ar.event_id == event) & (results.ar.ticker == ticker)]
+        start, end = (int(t) for t in window.strip("[]").split(","))
+        inside = days[(days.tau >= start) & (days.tau <= end)]
+        # the count on the session before each day of the window (as the market values use)
+        prev = results.panel.calendar.searchsorted(inside["date"]) - 1
+        on = frame["as_of"].searchsorted(results.panel.calendar[prev], side="right") - 1
+        counts = frame["shares_outstanding"].to_numpy()[on]
+        assert bool(noted[(event, ticker, window)]) == (counts.min() != counts.max()), (event, ticker, window)
+    assert noted.groupby(level=[0, 1]).any().sum() == 4
+
+
 def test_degenerate_fits_and_the_market_proxy_are_excluded_everywhere() -> None:
     results, _shares = simulated_study(4)
     car, ar = results.car, results.ar

@@ -118,7 +118,9 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
     "model": ColumnDoc("text", "expected-return model name"),
     "params": ColumnDoc("json", "JSON object of every fitted parameter by name (null where not estimable)"),
     "overlap": ColumnDoc(
-        "text", "other events of the same ticker inside the estimation window or overlapping the event window"
+        "text",
+        "other events of the same ticker inside the estimation window or overlapping the event span (the "
+        "earliest window start to the latest window end, on every window's row)",
     ),
     "confounders": ColumnDoc(
         "text",
@@ -188,9 +190,9 @@ CAAR_SCHEMA: dict[str, ColumnDoc] = {
     "caar": ColumnDoc("fraction", "mean over the group's pairs of the CAR from the span's first day to tau"),
     "lower": ColumnDoc(
         "fraction",
-        "lower bound of the pointwise bootstrap band (events resampled): with the manifest's caar_band "
-        "expanded_percentile Hesterberg's (2015) expanded percentile band, null with fewer pairs than "
-        "such a band needs (6 at 95%); without it the plain percentile band",
+        "lower bound of the pointwise bootstrap band ((event, party) pairs resampled): with the manifest's "
+        "caar_band expanded_percentile Hesterberg's (2015) expanded percentile band, null with fewer "
+        "pairs than such a band needs (6 at 95%); without it the plain percentile band",
     ),
     "upper": ColumnDoc("fraction", "upper bound of that band"),
     "n": ColumnDoc("count", "pairs with a complete path over the span"),

@@ -407,7 +407,10 @@ def caar_figure(caar: pd.DataFrame, *, groups: Sequence[str] | None = None, expa
     panels = {group: known[known["group"] == group] for group in order}
     counts = {group: int(rows["n"].max()) if len(rows) else 0 for group, rows in panels.items()}
     method, none = ("expanded (Hesterberg 2015), ", "; none with too few pairs") if expanded else ("", "")
-    footnote = f"band: {level:.0%} bootstrap percentile band, {method}events resampled (caar.parquet{none})"
+    footnote = (
+        f"band: {level:.0%} bootstrap percentile band, {method}(event, party) pairs resampled "
+        f"(caar.parquet{none})"
+    )
     return _band_multiples(panels, counts, "caar", PALETTE[0], "CAAR", footnote, percent=True)
 
 
