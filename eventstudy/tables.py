@@ -36,10 +36,10 @@ from eventstudy.timeline.returns import ReturnsPanel
 from eventstudy.valuation import (
     ShareCountTable,
     SharesLookup,
+    change_split,
     change_text,
     dollar_abnormal_value,
     factor_text,
-    fractional_split,
     split_ratio_text,
 )
 
@@ -79,8 +79,9 @@ share issue since then would not show in the market value (:mod:`eventstudy.valu
 @dataclass(frozen=True)
 class ShareFigures:
     """The share figures used on the previous session of each event day, (P, L) each;
-    ``later_split`` and ``later_change`` are the figure's
-    :attr:`~eventstudy.valuation.ShareCountTable.later_split` and ``later_change`` (1 where none),
+    ``later_split``, ``later_change`` and ``later_changes`` are the figure's
+    :attr:`~eventstudy.valuation.ShareCountTable.later_split`, ``later_change`` (1 where none) and
+    ``later_changes`` (0 where none),
     ``restated_split`` and ``restated_until`` its ``restated_split`` and ``restated_until`` (None
     when the table records no split in the closes)."""
 
@@ -91,9 +92,9 @@ class ShareFigures:
     stale: np.ndarray
     later_split: np.ndarray
     later_change: np.ndarray
+    later_changes: np.ndarray
     restated_split: np.ndarray | None = None
     restated_until: np.ndarray | None = None
-    later_changes: np.ndarray | None = None
 
     @classmethod
     def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
@@ -101,8 +102,7 @@ class ShareFigures:
         rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
         split = np.append(table.later_split, 1.0)[rows]
         change = np.append(table.later_change, 1.0)[rows]
-        counted = table.later_changes.size == table.shares.size
-        changes = np.append(table.later_changes, 0)[rows] if counted else None
+        changes = np.append(table.later_changes, 0)[rows]
         restated = until = None
         if table.restated_split.size:  # built with restatements: a split seen in the closes
             restated = np.append(table.restated_split, 1.0)[rows]
@@ -115,9 +115,9 @@ class ShareFigures:
             table.stale[rows],
             split,
             change,
+            changes,
             restated,
             until,
-            changes,
         )
 
 
@@ -509,15 +509,11 @@ def _change_notes(
     change = figures.later_change[rows][:, window]
     first = np.argmax(change != 1.0, axis=1)
     factor = change[np.arange(len(rows)), first]
-    changes = (
-        np.ones(len(rows), dtype=np.int64)
-        if figures.later_changes is None
-        else figures.later_changes[rows][:, window][np.arange(len(rows)), first]
-    )
+    changes = figures.later_changes[rows][:, window][np.arange(len(rows)), first]
     as_of = figures.as_of[rows][:, window][np.arange(len(rows)), first].astype("datetime64[D]").astype(str)
     pairs = list(zip(factor.tolist(), changes.tolist(), strict=True))
     what = np.array([change_text(f, n) for f, n in pairs], dtype=object)
-    splits = [fractional_split(f) if n == 1 else None for f, n in pairs]
+    splits = [change_split(f, n) for f, n in pairs]
     remedy = np.array(
         [
             "if a split is behind it, import split-adjusted counts (each count before the split times its "

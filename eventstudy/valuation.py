@@ -173,7 +173,12 @@ def fractional_changes(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarra
         where :math:`|r/s - 1|` is at most :data:`SPLIT_TOLERANCE` (a 3-for-2 split, or an
         issue of half as many shares again), else 1. A fall of the counts is never one.
     """
-    ratio = _count_ratios(counts, same_ticker)
+    return _nearest_fractional(_count_ratios(counts, same_ticker))
+
+
+def _nearest_fractional(ratio: np.ndarray) -> np.ndarray:
+    """(R,) the ratio of :data:`FRACTIONAL_SPLITS` nearest each ``ratio`` where within
+    :data:`SPLIT_TOLERANCE` of it, else 1."""
     candidates = np.asarray(FRACTIONAL_SPLITS)
     distance = np.abs(ratio[:, None] / candidates[None, :] - 1)
     nearest = np.argmin(distance, axis=1) if len(ratio) else np.zeros(0, dtype=int)
@@ -205,7 +210,7 @@ def unclear_changes(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
         near: a count that comes back to where it was makes a product of exactly 1.
     """
     ratio = _count_ratios(counts, same_ticker)
-    fractional = fractional_changes(counts, same_ticker) != 1.0
+    fractional = _nearest_fractional(ratio) != 1.0
     large = (np.abs(np.log(ratio)) > np.log(LARGE_CHANGE)) & (split_ratios(counts, same_ticker) == 1.0)
     return np.where(fractional | large, ratio, 1.0)
 
@@ -217,11 +222,14 @@ tender for 32% of the shares and a later 3-for-2 split (x0.68 x1.5 = 1.02) pass 
 the count before both used as given: two thirds of the market value (a finder)."""
 
 
-def fractional_split(factor: float) -> float | None:
-    """The ratio of :data:`FRACTIONAL_SPLITS` within :data:`SPLIT_TOLERANCE` of ``factor`` (the
-    nearest), or None."""
-    nearest = min(FRACTIONAL_SPLITS, key=lambda ratio: abs(factor / ratio - 1))
-    return nearest if abs(factor / nearest - 1) <= SPLIT_TOLERANCE else None
+def change_split(factor: float, changes: int = 1) -> float | None:
+    """The fractional split that ``changes`` unclear changes of the counts by ``factor`` in all
+    may be: one change within :data:`SPLIT_TOLERANCE` of a ratio of :data:`FRACTIONAL_SPLITS`
+    (the nearest), else None (several changes are no one split, whatever their product)."""
+    if changes != 1:
+        return None
+    nearest = float(_nearest_fractional(np.array([factor], dtype=float))[0])
+    return None if nearest == 1.0 else nearest
 
 
 def _count_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
@@ -245,7 +253,7 @@ def change_text(factor: float, changes: int = 1) -> str:
             f"{changes} changes of the counts after it, by {shown} in all: splits, shares issued or bought "
             "back, which the counts cannot tell apart"
         )
-    split = fractional_split(factor)
+    split = change_split(factor, changes)
     if split is not None:
         return (
             f"a rise of the counts by {shown}: a {split_ratio_text(split)} split, or an issue of shares, "
@@ -425,6 +433,7 @@ class ShareCountTable:
     keys: np.ndarray
     later_split: np.ndarray
     later_change: np.ndarray
+    later_changes: np.ndarray
     calendar: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
     )
@@ -434,9 +443,6 @@ class ShareCountTable:
     )
     restated_unsure: np.ndarray = field(
         default_factory=lambda: np.empty(0, dtype=bool), repr=False, compare=False
-    )
-    later_changes: np.ndarray = field(
-        default_factory=lambda: np.empty(0, dtype=np.int64), repr=False, compare=False
     )
 
     @classmethod
@@ -489,19 +495,9 @@ class ShareCountTable:
         splits = price_splits(restatements or {})
         restated, until, unsure = _restated_splits(names, code, as_of, later, splits)
         return cls(
-            tuple(names),
-            shares,
-            as_of,
-            filing,
-            keys,
-            later,
-            change,
-            calendar,
-            restated,
-            until,
+            tuple(names), shares, as_of, filing, keys, later, change, changes, calendar, restated, until,
             unsure,
-            changes,
-        )
+        )  # fmt: skip
 
     @property
     def before_split(self) -> np.ndarray:

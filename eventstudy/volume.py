@@ -366,8 +366,7 @@ def _table(
     def per_pair(values: np.ndarray) -> np.ndarray:
         return np.repeat(np.asarray(values, dtype=object), n_taus).astype(str)
 
-    row_outcome = per_pair(outcome).astype(object)
-    row_outcome[(ok & ~np.isfinite(abnormal)).ravel()] = MISSING_VOLUME
+    row_outcome = np.where((ok & ~np.isfinite(abnormal)).ravel(), MISSING_VOLUME, per_pair(outcome))
 
     frame = pd.DataFrame(
         {
@@ -384,7 +383,7 @@ def _table(
             "abnormal_volume": abnormal.ravel(),
             "cumulative_abnormal_volume": np.cumsum(abnormal, axis=1).ravel(),
             "abnormal_volume_se": np.where(ok, se, np.nan).ravel(),
-            "outcome": row_outcome.astype(str),
+            "outcome": row_outcome,
         }
     )
     return frame.loc[:, list(VOLUME_COLUMNS)]

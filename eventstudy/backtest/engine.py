@@ -78,7 +78,7 @@ from eventstudy.factors import FactorTable
 from eventstudy.summary import LaidOutSummary
 from eventstudy.timeline.calendar import DayZero, align_day_zero
 from eventstudy.timeline.returns import build_panel
-from eventstudy.valuation import ShareCountTable, change_text, factor_text, fractional_split, split_ratio_text
+from eventstudy.valuation import ShareCountTable, change_split, change_text, factor_text, split_ratio_text
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 0
@@ -369,7 +369,7 @@ def _later_counts_note(
     if change != 1.0:
         scaled = split != 1.0 or restated != 1.0  # by a split of the counts or of the closes
         used = "not scaled again for" if scaled else "the share count as given, though it precedes"
-        one = fractional_split(change) if changes == 1 else None
+        one = change_split(change, changes)
         share = "not" if one is None else f"{factor_text(1 / one)} of"
         parts.append(
             f"{subject}: {used} {change_text(change, changes)} (after a split it is {share} the market "
