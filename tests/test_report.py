@@ -842,6 +842,23 @@ def test_parquet_files_document_their_schema(launch) -> None:
     assert car_docs["abnormal_value_usd"]["unit"] == "usd" and car_docs["car"]["unit"] == "fraction"
 
 
+def test_schema_texts_name_only_rows_the_file_holds(launch) -> None:
+    # caar.parquet's `group` said it held `<group> (unconfounded)` twins, volume_stats.parquet's `n`
+    # and `p_bh` spoke of value-per-deal and dollar rows: neither file ever holds them.
+    def docs(name: str) -> dict[str, str]:
+        columns = json.loads(pq.read_schema(launch / name).metadata[SCHEMA_KEY.encode()])["columns"]
+        return {c["name"]: c["description"] for c in columns}
+
+    caar, volume = pd.read_parquet(launch / "caar.parquet"), pd.read_parquet(launch / "volume_stats.parquet")
+    assert not caar.group.str.contains("unconfounded").any()
+    assert "unconfounded" not in docs("caar.parquet")["group"]
+    assert not volume.statistic.str.contains("dollar|deal").any()
+    assert volume.group.str.contains("unconfounded").any()  # the twins are there, and said to be
+    assert "unconfounded" in docs("volume_stats.parquet")["group"]
+    for column in ("n", "p_bh"):
+        assert not re.search("dollar|deal", docs("volume_stats.parquet")[column]), column
+
+
 def test_manifest_records_how_to_reproduce(launch) -> None:
     manifest = json.loads((launch / "manifest.json").read_text())
     assert manifest["estimation"] == {"n_params": 2}
@@ -1113,7 +1130,8 @@ def test_methods_and_caar_say_what_the_data_cut(launch_cache, tmp_path, capsys) 
     )
     config = tmp_path / "study.toml"
     config.write_text(
-        '[study]\nname = "t"\nestimation_window = [-1000, -11]\nevent_windows = [[0, 0], [0, 120]]\n',
+        '[study]\nname = "t"\nestimation_window = [-1000, -11]\nevent_windows = [[0, 0], [0, 120]]\n'
+        'day0_rule = "previous"\n',
         encoding="utf-8",
     )
     out = tmp_path / "out"
@@ -1130,6 +1148,9 @@ def test_methods_and_caar_say_what_the_data_cut(launch_cache, tmp_path, capsys) 
         f"τ ∈ [-1000, -11] (990 trading days); the estimated pairs have {low} to {high} valid returns in "
         "it (car.parquet n_est: fewer where returns are missing or the window starts before the data)"
     ) in methods
+    # An earnings release on a weekend reacts on the next session whatever day0_rule says (Methods
+    # said "by the day-0 rule", which reads as "previous" here).
+    assert "else the next session, whatever the study's day-0 rule" in methods
     orcl = car[car["ticker"] == "ORCL"].set_index("window")["outcome"]
     assert orcl["[0,0]"] == "ok" and orcl["[0,+120]"] == "incomplete_event_window"
     caar = markdown.split("## CAAR by group\n")[1].split("\n## ")[0]

@@ -185,7 +185,7 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
 }
 
 CAAR_SCHEMA: dict[str, ColumnDoc] = {
-    "group": STATS_SCHEMA["group"],
+    "group": ColumnDoc("text", "group label of the events file, `all` (every listed party) or `peers`"),
     "tau": ColumnDoc("days", "trading days relative to day 0"),
     "caar": ColumnDoc("fraction", "mean over the group's pairs of the CAR from the span's first day to tau"),
     "lower": ColumnDoc(
@@ -335,6 +335,13 @@ VOLUME_STATS_SCHEMA: dict[str, ColumnDoc] = {
         "log volume; see eventstudy.volume.VOLUME_STATISTICS), or a count of excluded rows",
     ),
     "value": ColumnDoc("varies", "the statistic: log volume for caar, else unitless"),
+    "n": ColumnDoc("count", "(event, party) pairs used; the rows counted for the *_rows statistics"),
+    "p_bh": ColumnDoc(
+        "probability",
+        "p adjusted by Benjamini & Hochberg (1995) over the group's family: every test of the group in "
+        "the table (all windows and statistics, each test once: caar repeats cross_sectional_t's p and "
+        "takes its adjusted p); NaN for descriptive rows",
+    ),
 }
 
 CALENDAR_TIME_SCHEMA: dict[str, ColumnDoc] = {

@@ -302,10 +302,9 @@ def methods_section(
         "Market value: Close on τ−1 × the latest share count dated on or before τ−1 (none from a count "
         "dated before a split, the closes being split-adjusted); abnormal dollar value = "
         "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",
-        "Other news (⚑): an earnings release whose reaction session (same day for pre-market and intraday, "
-        "next "
-        "session after the close, by the day-0 rule) falls in the window, another event of the same firm "
-        "whose "
+        "Other news (⚑): an earnings release whose reaction session (the release date for pre-market and "
+        "intraday releases on a session, else the next session, whatever the study's day-0 rule; that day or "
+        "the next for a release of unknown time) falls in the window, another event of the same firm whose "
         "day 0 falls in it, or a news-file line (McWilliams & Siegel 1997). A window is also flagged when "
         f"its day other than day 0 with the largest |t| has |t| ≥ {min_t:g}, carries at least {share:.0%} of "
         "the CAR and moves more than day 0 (only that day is tested).",
