@@ -18,7 +18,14 @@ from eventstudy.backtest.statistics import annualised_sharpe, mean_inference
 from eventstudy.inference.bootstrap import bootstrap_t_test
 from eventstudy.inference.cluster import cluster_robust_mean
 from eventstudy.inference.garch import garch_bmp_t
-from eventstudy.inference.parametric import bmp_t, cross_sectional_t, kp_adjusted_patell_z, patell_z
+from eventstudy.inference.parametric import (
+    bmp_t,
+    cross_sectional_t,
+    crude_dependence_t,
+    kp_adjusted_patell_z,
+    lamb_z,
+    patell_z,
+)
 from eventstudy.inference.result import SPREAD_TOLERANCE, spread
 from eventstudy.inference.volatility import volatility_t
 
@@ -50,6 +57,22 @@ def test_no_test_divides_by_the_rounding_noise_of_equal_values(n: int) -> None:
     rng = np.random.default_rng(n)
     other = NOISY + rng.normal(0, 0.01, n)
     assert np.isfinite(cross_sectional_t(other).value) and np.isfinite(bmp_t(other).value)
+
+
+@pytest.mark.parametrize("n", [2, 3, 120])
+def test_crude_dependence_tests_need_an_estimation_aar_that_varies(n: int) -> None:
+    """The estimation-window AAR 0.001 on every day (two pairs whose residuals sum to 0.002):
+    S_AAR is 0 and computed as 2e-19, and crude_dependence_t and lamb_z were 2.5e17, p = 0."""
+    flat = np.full(n, 0.001)
+    assert flat.std(ddof=1) > 0 or n < 120  # 120 copies leave rounding noise (fewer, exactly 0)
+    cars, ar = np.array([0.05, 0.06]), np.array([[0.05], [0.06]])
+    assert np.isnan(crude_dependence_t(cars, flat, 1).value)
+    assert np.isnan(lamb_z(ar, flat, np.ones(1)).value) and np.isnan(lamb_z(ar, flat, np.ones(1)).p)
+    rng = np.random.default_rng(n)
+    varying = flat + rng.normal(0, 1e-9, n)  # a real spread, however small, is kept
+    expected = cars.mean() / varying.std(ddof=1)
+    assert crude_dependence_t(cars, varying, 1).value == pytest.approx(expected, rel=1e-12)
+    assert lamb_z(ar, varying, np.ones(1)).value == pytest.approx(expected, rel=1e-12)
 
 
 def test_kp_patell_of_one_pair_is_its_patell_z() -> None:

@@ -633,6 +633,23 @@ def test_bootstrap_is_deterministic_and_sane() -> None:
     assert greater.p == pytest.approx(a.p / 2, abs=0.02)
 
 
+@pytest.mark.parametrize("scale", [1e-3, 1e-9])
+def test_bootstrap_t_equals_the_two_pass_definition_on_the_same_draws(scale: float) -> None:
+    """t*_b = (mean*_b - mean) sqrt(n) / s*_b, s*_b the (n - 1) SD of the resample. CARs of 0.05
+    +- 1e-9 gave p = 0.150 for 0.001: var* as m2 - m1^2 of the raw values cancels."""
+    rng = np.random.default_rng(3)
+    car = np.sort(0.05 + scale * rng.normal(size=12))
+    n, draws = car.size, 999
+    t = car.mean() * np.sqrt(n) / car.std(ddof=1)
+    index = np.concatenate(list(boot._resample_indices(np.random.default_rng(0), n, draws, 10**6)))
+    resampled = car[index]
+    t_star = (resampled.mean(axis=1) - car.mean()) * np.sqrt(n) / resampled.std(axis=1, ddof=1)
+    expected = (1 + np.count_nonzero(np.abs(t_star) >= abs(t))) / (draws + 1)
+    result = bootstrap_t_test(car, draws=draws, seed=0)
+    assert result.value == pytest.approx(t, rel=1e-9)
+    assert result.p == expected
+
+
 def test_caar_band(panel: EventPanel) -> None:
     band = caar_band(panel, -2, 2, draws=499, seed=3)
     again = caar_band(panel, -2, 2, draws=499, seed=3)

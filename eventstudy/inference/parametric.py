@@ -23,6 +23,7 @@ from .result import (
     p_normal,
     p_student,
     result,
+    spread,
 )
 
 REF_CROSS_SECTIONAL = "Brown & Warner (1985); Campbell, Lo & MacKinlay (1997)"
@@ -172,7 +173,8 @@ def crude_dependence_t(
 
     Assumptions: the portfolio abnormal return is i.i.d. over time (no serial correlation,
     same variance in estimation and event windows); cross-correlation is allowed (it is in
-    :math:`S_{AAR}`); event-time alignment of the estimation windows. Cost O(N + L1).
+    :math:`S_{AAR}`); event-time alignment of the estimation windows. NaN when :math:`S_{AAR}`
+    is 0 up to rounding (:func:`~eventstudy.inference.result.spread`). Cost O(N + L1).
 
     Parameters
     ----------
@@ -189,9 +191,9 @@ def crude_dependence_t(
     a = np.asarray(aar_estimation, dtype=float)
     a = a[np.isfinite(a)]
     n = c.size
-    if n < 1 or a.size < 2 or length < 1:
+    s = spread(a)  # 0 where the AAR is constant up to rounding: no test
+    if n < 1 or not s > 0 or length < 1:
         return empty_result("crude_dependence_t", REF_CRUDE, n)
-    s = a.std(ddof=1)
     t = c.mean() / (s * np.sqrt(length))
     return result("crude_dependence_t", t, p_student(t, a.size - 1, alternative), n, REF_CRUDE)
 
@@ -217,7 +219,7 @@ def lamb_z(
     Reference: Lamb (1995), *J. Risk and Insurance* 62(1), 111-123.
 
     Assumptions: as :func:`crude_dependence_t`; standardized daily portfolio returns are
-    independent over the window. Cost O(N·L + L1).
+    independent over the window. NaN when :math:`S_{AAR}` is 0 up to rounding. Cost O(N·L + L1).
 
     Parameters
     ----------
@@ -238,10 +240,11 @@ def lamb_z(
     present = np.isfinite(ar)
     n = int(present.any(axis=1).sum())
     counts = present.sum(axis=0)
-    if n < 1 or a.size < 2 or np.any(counts == 0):
+    s = spread(a)
+    if n < 1 or not s > 0 or np.any(counts == 0):
         return empty_result("lamb_z", REF_LAMB, n)
     aar = np.where(present, ar, 0.0).sum(axis=0) / counts
-    z_daily = aar / (a.std(ddof=1) * np.sqrt(c))
+    z_daily = aar / (s * np.sqrt(c))
     z = z_daily.sum() / np.sqrt(ar.shape[1])
     return result("lamb_z", z, p_normal(z, alternative), n, REF_LAMB)
 
