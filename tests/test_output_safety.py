@@ -349,6 +349,96 @@ def test_a_sub_folder_the_user_cannot_read_is_never_taken_for_nothing(tmp_path: 
         shutil.rmtree(top)
 
 
+READ_ONLY = r"""
+import sys
+from pathlib import Path
+from eventstudy.output.folder import Guard, OutputFolderError, check_replaceable, publish
+folder = Path(sys.argv[1])
+def build(staging):
+    (staging / "figures").mkdir()
+    (staging / "figures" / "b.png").write_text("two")
+    (staging / "manifest.json").write_text('{"versions": {"eventstudy-backtester": "0"}}')
+for step in (lambda: check_replaceable(folder), lambda: publish(folder, build, guard=Guard(cwd=Path.cwd()))):
+    try:
+        step()
+        print("written")
+    except OutputFolderError as exc:
+        print(exc)
+"""
+
+
+@pytest.mark.parametrize("locked", [".", "figures", ".."])
+def test_a_read_only_output_is_refused_before_any_work(locked: str) -> None:
+    """chmod a-w of a previous output (or of its figures/): the run computed the study, then
+    failed to write into the staging folder it had given that mode, or swapped and failed to
+    remove the old output, said it had failed though it published, and left a staging folder
+    every later run stopped on ('.eventstudy-staging: Permission denied')."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv to drop privileges")
+    caps = "-dac_override,-dac_read_search,-fowner"
+    as_user = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"] if os.geteuid() == 0 else []
+    top = Path(tempfile.mkdtemp(prefix="eventstudy-readonly."))
+    try:
+        parent = top / "reports"
+        folder = publish(parent / "out", write_some(["figures/b.png"], "one"), guard=Guard(cwd=top))
+        before = snapshot(folder)
+        (folder / locked).chmod(0o555)
+        command = [*as_user, sys.executable, "-c", READ_ONLY, str(folder)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=top)
+        (folder / locked).chmod(0o755)
+        if locked == "..":
+            expected = f"{folder}: cannot be written: {parent} is read-only to this user"
+        else:
+            what = "is read-only" if locked == "." else "holds 'figures/', which is read-only"
+            expected = (
+                f"{folder}: {what} to this user: a run replaces the whole folder, removing its files; "
+                "make it writable (chmod -R u+w) or write to another folder"
+            )
+        assert done.stdout.splitlines() == [expected, expected], done.stdout + done.stderr
+        assert snapshot(folder) == before
+        assert sorted(p.name for p in parent.iterdir()) == ["out"]  # no staging left behind
+        # writable again: the next run replaces it
+        subprocess.run(command, capture_output=True, text=True, check=True, cwd=top)
+        assert (folder / "figures" / "b.png").read_text() == "two"
+        assert sorted(p.name for p in parent.iterdir()) == ["out"]
+    finally:
+        for path in top.rglob("*"):
+            if path.is_dir():
+                path.chmod(0o755)
+        shutil.rmtree(top)
+
+
+def test_an_old_output_that_cannot_be_removed_is_said_and_blocks_no_run(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Once swapped in, the new output is published: a previous output the system refuses to
+    remove (a folder made read-only after the check) made the run exit 2 'cannot write the
+    output', and every later run stopped on the leftover."""
+    folder = tmp_path / "out"
+    publish(folder, write_some(["a.md"], "one"), guard=Guard(cwd=tmp_path))
+    remove = outdir._remove_tree
+
+    def refuse(path: Path) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path / "a.md"))
+
+    monkeypatch.setattr(outdir, "_remove_tree", refuse)
+    publish(folder, write_some(["a.md"], "two"), guard=Guard(cwd=tmp_path))
+    assert (folder / "a.md").read_text() == "two"
+    [left] = [p for p in tmp_path.iterdir() if p.name != "out"]
+    assert (left / "a.md").read_text() == "one"  # the previous output, whole
+    warning = capsys.readouterr().err
+    assert warning == (
+        f"eventstudy: warning: the previous output stays in {left} (Permission denied: {left / 'a.md'}); "
+        "remove it by hand\n"
+    )
+    publish(folder, write_some(["a.md"], "three"), guard=Guard(cwd=tmp_path))  # still refused: said again
+    assert f"what an earlier writer of out left stays in {left}" in capsys.readouterr().err
+    monkeypatch.setattr(outdir, "_remove_tree", remove)
+    publish(folder, write_some(["a.md"], "four"), guard=Guard(cwd=tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # removed by the next run that can
+    assert (folder / "a.md").read_text() == "four"
+
+
 def test_the_default_guard_protects_the_project_checkout(tmp_path: Path, monkeypatch) -> None:
     """The guard looked for pyproject.toml beside the package's own folder (eventstudy/) since
     folder.py moved into eventstudy/output/: the checkout was protected by nothing."""
@@ -636,6 +726,31 @@ def test_a_run_with_a_backtest_writes_one_complete_verifiable_folder(
     assert run_cli([*backtest, "--cache", str(cache), "--out", str(out)], capsys)[0] == 0
     assert check_recorded_files(out) == [] and not (out / "car.csv").exists()
     assert run_cli(["verify", str(out)], capsys)[0] == 0
+
+
+def test_the_staging_folder_of_a_killed_run_is_no_output(
+    verified: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """After a kill -9 of a run, `eventstudy report` with no folder took its hidden staging folder
+    for the only one under reports/, and it and verify said the folder was 'written by an older
+    version'. The default is the only visible folder; the staging folder is said to be one."""
+    reports = tmp_path / "reports"
+    shutil.copytree(verified, reports / "study")
+    staging = reports / ".study.eventstudy-0123456789ab.partial"
+    shutil.copytree(verified, staging)
+    (staging / outdir.STAGING_MARK).touch()
+    monkeypatch.chdir(tmp_path)
+    interrupted = "the unfinished output of an interrupted run: the next run into its folder removes it"
+    status, text, _ = run_cli(["verify", str(staging)], capsys)
+    assert status == 1 and interrupted in text and "older version" not in text, text
+    before = snapshot(staging)
+    status, _, err = run_cli(["report", str(staging)], capsys)
+    assert status == 2 and err == f"eventstudy: error: {staging}: is {interrupted}\n", err
+    assert snapshot(staging) == before
+    status, _, err = run_cli(["report"], capsys)
+    assert status == 0, err
+    assert check_recorded_files(reports / "study") == []
+    assert sorted(p.name for p in reports.iterdir()) == ["study"]  # and its run removed the leftover
 
 
 def test_an_out_path_starting_with_a_tilde_is_taken_literally(
@@ -1468,6 +1583,32 @@ def test_load_study_refuses_a_table_edited_after_the_run(verified: Path, tmp_pat
     (folder / "report.md").write_text("my notes\n")  # not a table: loading reads none of it
     resealed(folder)  # the seal is a checksum, not a signature: a folder sealed again loads
     assert load_study(folder).stats["value"].iloc[0] == 99.0
+
+
+def test_load_study_refuses_a_table_the_run_did_not_write(verified: Path, tmp_path: Path) -> None:
+    """Another run's volume.parquet copied into a folder whose manifest records none, or a link to
+    another run's stats.parquet in its place, loaded as the run's own (352 rows of another run's
+    volume statistics), and save_study sealed them into a new output; verify said both."""
+    from eventstudy import load_study
+
+    folder = tampered(verified, tmp_path)
+    other = tmp_path / "other.parquet"
+    shutil.copy(folder / "stats.parquet", other)
+    stats = pd.read_parquet(other)
+    stats.loc[0, "value"] = 99.0
+    stats.to_parquet(other, index=False)
+    (folder / "volume_stats.parquet").write_bytes(other.read_bytes())
+    with pytest.raises(InputError, match=r"volume_stats\.parquet: not written by the run of manifest\.json"):
+        load_study(folder)
+    (folder / "volume_stats.parquet").unlink()
+    (folder / "stats.parquet").unlink()
+    (folder / "stats.parquet").symlink_to(other)
+    with pytest.raises(InputError, match=r"stats\.parquet: a link, not the file the run wrote"):
+        load_study(folder)
+    assert pd.read_parquet(other)["value"].iloc[0] == 99.0  # what the link points to is untouched
+    (folder / "stats.parquet").unlink()
+    shutil.copy(verified / "stats.parquet", folder / "stats.parquet")
+    assert load_study(folder).stats.equals(pd.read_parquet(verified / "stats.parquet"))
 
 
 def test_load_studys_advice_quotes_the_folder(verified: Path, tmp_path: Path) -> None:

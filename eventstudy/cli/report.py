@@ -48,7 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _default_folder() -> Path:
     from eventstudy.errors import InputError
 
-    found = sorted(p.parent for p in Path("reports").glob("*/manifest.json"))
+    # Not a hidden folder: the staging folder of an interrupted run (.<name>.eventstudy-*.partial).
+    found = sorted(p.parent for p in Path("reports").glob("[!.]*/manifest.json"))
     if len(found) != 1:
         raise InputError("reports", f"{len(found)} output folders found; name one: eventstudy report DIR")
     return found[0]

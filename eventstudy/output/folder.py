@@ -81,6 +81,8 @@ STAGING_MARK = ".eventstudy-staging"
 """Empty file that marks a staging (or retiring) folder as the tool's until the folder is
 published or removed: the first file written in it, the last removed."""
 _TOKEN = re.compile(r"[a-z0-9]{12}")
+INTERRUPTED = "the unfinished output of an interrupted run: the next run into its folder removes it"
+"""What a folder holding :data:`STAGING_MARK` is (a run killed while writing it)."""
 
 _KILL_ENV = "EVENTSTUDY_TEST_KILL_AT"
 """Test seam: when this variable names a step passed to :func:`checkpoint`, the process
@@ -258,8 +260,11 @@ def check_replaceable(folder: Path) -> None:
     OutputFolderError
         Naming the folder and the first thing in it the tool did not write (or changed since).
     """
+    _check_writable_parent(folder)
     if not folder.exists():
         return
+    if (folder / STAGING_MARK).is_file():
+        raise OutputFolderError(folder, f"is {INTERRUPTED}")
     manifest = read_manifest(folder)
     if manifest is None:
         # A few entries tell a folder of the user's: `--out ~` walked 238,601 files to refuse.
@@ -291,6 +296,30 @@ def check_replaceable(folder: Path) -> None:
     if manifest_edited(manifest):
         raise OutputFolderError(folder, f"{MANIFEST!r} was changed since eventstudy wrote it; {_MOVE_IT}")
     _check_recorded(folder, entries, recorded)
+    _check_removable(folder)
+
+
+def _check_writable_parent(folder: Path) -> None:
+    """Refuse before any work where the output cannot be made: its nearest existing parent
+    folder must take a new entry (the staging folder, then the swap)."""
+    parent = next(p for p in (folder.absolute().parent, *folder.absolute().parents) if p.exists())
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputFolderError(folder, f"cannot be written: {parent} is read-only to this user")
+
+
+def _check_removable(folder: Path) -> None:
+    """Refuse an output whose folders are read-only to this user (``chmod a-w``): replacing it
+    removes its files, which such a folder refuses, and a run found that only after computing
+    the study, leaving the half-removed output behind. Root, who may change anything, passes."""
+    for root, _, _ in os.walk(folder, followlinks=False):
+        if not os.access(root, os.W_OK | os.X_OK):
+            where = Path(root).relative_to(folder).as_posix()
+            what = "is read-only" if where == "." else f"holds {where + '/'!r}, which is read-only"
+            raise OutputFolderError(
+                folder,
+                f"{what} to this user: a run replaces the whole folder, removing its files; make it "
+                "writable (chmod -R u+w) or write to another folder",
+            )
 
 
 def manifest_seal(manifest: Mapping[str, Any]) -> str:
@@ -321,6 +350,8 @@ def check_recorded_files(folder: Path) -> list[str]:
     Each problem names a file: missing, not recorded, or changed since it was written (its
     SHA-256 differs from the manifest's). Empty when the folder is exactly what one run wrote.
     """
+    if (folder / STAGING_MARK).is_file():
+        return [f"{STAGING_MARK}: {INTERRUPTED}"]
     manifest = read_manifest(folder)
     if manifest is None:
         return [f"{MANIFEST}: missing or not readable"]
@@ -345,19 +376,23 @@ def check_recorded_files(folder: Path) -> list[str]:
 
 
 def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
-    """What shows that ``manifest`` or a table of ``folder`` (a ``.parquet`` file the manifest
-    records) was changed since the run wrote them, or None: the check of the files a load reads
-    (:func:`check_recorded_files` checks every file). A manifest of an older version records no
-    hashes: nothing to check."""
+    """What shows that ``manifest`` or a table of ``folder`` (a ``.parquet`` file in it) was
+    changed since the run wrote them, or None: the check of the files a load reads
+    (:func:`check_recorded_files` checks every file). A table the manifest does not record (one
+    of another run's copied in) or a link in a table's place is not the run's either. A manifest
+    of an older version records no hashes: nothing to check."""
     if manifest_edited(manifest):
         return f"{MANIFEST}: changed since eventstudy wrote it"
     recorded = manifest.get(FILES_KEY)
     if not isinstance(recorded, Mapping):
         return None
-    for name, digest in sorted(recorded.items()):
-        path = folder / str(name)
-        table = str(name).endswith(".parquet") and OUTPUT_NAME.fullmatch(str(name))
-        if table and path.is_file() and not path.is_symlink() and _sha256(path) != digest:
+    for name in sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".parquet")):
+        path = folder / name
+        if name not in recorded:
+            return f"{name}: not written by the run of {MANIFEST}"
+        if path.is_symlink():
+            return f"{name}: a link, not the file the run wrote"
+        if path.is_file() and _sha256(path) != recorded[name]:  # a pipe: regular_file says, unread
             return f"{name}: changed since the run of {MANIFEST} wrote it"
     return None
 
@@ -748,8 +783,6 @@ def _publish(
         try:
             staging.mkdir()
             (staging / STAGING_MARK).touch()
-            mode = stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask()
-            staging.chmod(mode)
             for name in carried:
                 source = folder / name
                 if source.is_file() and not source.is_symlink():
@@ -762,6 +795,10 @@ def _publish(
             checkpoint("recorded")
             check_replaceable(folder)  # nothing of the user's arrived meanwhile
             (staging / STAGING_MARK).unlink()  # its manifest marks it the tool's from here
+            # The previous output's mode (0o750 kept), given once the folder is built: a
+            # read-only mode given before made the build fail and the staging folder unremovable.
+            mode = stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask()
+            staging.chmod(mode)
             _swap(staging, folder)
         except OSError as exc:
             with contextlib.suppress(OSError):  # what cannot be removed is marked: the next run does
@@ -808,7 +845,23 @@ def _swap(staging: Path, folder: Path) -> None:
         checkpoint("retired")
         os.rename(staging, folder)
         checkpoint("exchanged")
-    _remove_tree(retired)
+    # Published: a previous output that cannot be removed (a folder in it made read-only since
+    # the check) is said, and left whole or marked for the next run, not a failed run.
+    _remove_leftover(retired, "the previous output")
+
+
+def _remove_leftover(path: Path, what: str) -> None:
+    """Remove a folder of the tool's that no output needs any more; where the system refuses,
+    say so on stderr and go on (it holds nothing of the user's, and blocks no later run)."""
+    try:
+        _remove_tree(path)
+    except OSError as exc:
+        print(
+            f"eventstudy: warning: {what} stays in {path} ({exc.strerror or exc}: {exc.filename}); "
+            "remove it by hand",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _recover(parent: Path, name: str) -> None:
@@ -821,4 +874,4 @@ def _recover(parent: Path, name: str) -> None:
         os.rename(newest, folder)
         stray.remove(newest)
     for path in stray:
-        _remove_tree(path)
+        _remove_leftover(path, f"what an earlier writer of {name} left")
