@@ -696,11 +696,11 @@ def _value_notes(
         "shares: the figure is flagged STALE in the shares file",
     )
     counts = figures.shares[:, window]  # the count, not its date: a new filing may repeat it
-    _append_note(
-        notes,
-        valued & (counts.max(axis=1) != counts.min(axis=1)),
-        "shares: the count changes inside the window",
-    )
+    known = np.isfinite(counts)  # none where the market value is the returns file's own
+    high = np.where(known, counts, -np.inf).max(axis=1)
+    low = np.where(known, counts, np.inf).min(axis=1)
+    changes = known.any(axis=1) & (high != low)
+    _append_note(notes, valued & changes, "shares: the count changes inside the window")
     used = figures.as_of[:, first].astype("datetime64[D]")
     age = (prev_date - used).astype(np.int64)
     _append_note(

@@ -570,6 +570,25 @@ def test_a_market_cap_of_0_gives_no_dollar_value_and_the_note_says_so(launch_cac
     assert car.loc["[+1,+1]", "mcap_prev_usd"] == pytest.approx(values[day_0])  # the next day's value is used
 
 
+def test_a_market_value_from_the_returns_file_has_no_share_count_note(launch_cache, tmp_path) -> None:
+    """Every valued row of a returns panel with market_cap said 'shares: the count changes inside
+    the window', [0,0] too: the panel has no share count (NaN), and NaN != NaN."""
+    calendar, series = launch_series(launch_cache)
+    path = write_long(tmp_path / "r.csv", calendar, {"SPY": series["SPY"], "ORCL": series["ORCL"]})
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-09,post,ORCL,s,3e11,g,h\n"
+    )
+    config = dataclasses.replace(launch_config(), peers=(), crosssection=(), event_windows=((0, 0), (-1, 1)))
+    car = run_study(events, cache, config).car.set_index("window")
+    day_0 = list(calendar).index(pd.Timestamp("2025-09-10"))
+    assert car.loc["[0,0]", "mcap_prev_usd"] == pytest.approx(series["ORCL"][1][day_0 - 1])
+    assert car["note"].tolist() == ["", ""]
+    assert car["shares_outstanding"].isna().all()
+
+
 def test_an_off_calendar_return_is_compounded_as_its_price_would_be(launch_cache, tmp_path) -> None:
     store = PriceStore(launch_cache)
     spy = store.read_prices("SPY")
