@@ -420,6 +420,32 @@ def test_bad_user_table_names_file_row_and_field(tmp_path, edit, row, field, mes
     assert message in caught.value.message
 
 
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+def test_a_calm_factor_and_rf_in_percent_are_refused(tmp_path, scale: float) -> None:
+    """A factor whose |values| stay below 1 in percent (s.d. 0.2%) and RF at 0-0.017% a day were
+    read as decimals without a word: RF of up to 1.7% a day moved every CAR (by 4.8 points over
+    [-5,+5]). The same file in decimals is read as given."""
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2024-01-02", periods=250)
+    smb = rng.normal(0, 0.002, days.size).clip(-0.0095, 0.0095)
+    rf = np.linspace(0.0, 0.00017, days.size)
+    for columns, field in (({"SMB": smb, "RF": rf}, "SMB"), ({"SMB": smb / 10, "RF": rf}, "RF")):
+        path = tmp_path / "f.csv"
+        scaled = {name: values * scale for name, values in columns.items()}
+        frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), **scaled})
+        frame.to_csv(path, index=False, float_format="%.17g")
+        if scale == 1.0:
+            table = read_user_factors(path).frame
+            np.testing.assert_array_equal(table["RF"].to_numpy(), rf)
+            continue
+        with pytest.raises(InputError) as caught:
+            read_user_factors(path)
+        median = float(np.median(np.abs(frame[field])[frame[field] != 0]))
+        assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), None, field)
+        assert caught.value.message.startswith(f"the median |value| of {field} is {median:.4g} (")
+        assert "not percent; divide the file's values by 100" in caught.value.message
+
+
 def test_a_percent_factor_is_named_by_its_value_not_numpys_repr(tmp_path) -> None:
     """A parquet factor of 1.64 was named np.float64(1.64) in the error."""
     path = tmp_path / "f.parquet"

@@ -68,6 +68,17 @@ FRENCH_MISSING_CODES: tuple[float, ...] = (-99.99, -999.0)
 
 USER_RF_COLUMN = "RF"
 _RESERVED_NAMES = frozenset({"alpha", "date"})
+
+LARGE_MEDIAN_FACTOR = 0.1
+"""A median |value| (decimal per day) of a user factor column above which the file is refused as
+percent: the daily factors of the French library have a median |value| of 0.1-0.6 in percent, so
+0.001-0.006 in decimals; no daily factor return moves 10% on a typical day."""
+LARGE_MEDIAN_RF = 0.005
+"""A median |RF| (decimal per day) above which the file is refused as percent: 0.5% a day is 250%
+a year; the US bill rate of 2025 (4.3% a year) is 0.017 a day in percent, a high-inflation
+currency's 50% a year 0.0016 in decimals."""
+JUDGED_VALUES = 20
+"""The nonzero values from which a column's median |value| is judged (fewer say nothing)."""
 _VINTAGE = re.compile(r"created by using the (\d{6}) CRSP database")
 
 
@@ -314,6 +325,24 @@ def _parquet_row(index: int) -> int:
     return int(index) + 2
 
 
+def _refuse_percent(source: str, table: pd.DataFrame) -> None:
+    """Refuse a factor table whose typical value is a percent one: a calm factor and RF stay below
+    the 100% bound, and RF read as decimal (0.017 for 0.017% a day) moved every CAR silently."""
+    for name in table.columns[1:]:
+        values = np.abs(table[name].to_numpy(dtype=float))
+        values = values[np.isfinite(values) & (values > 0)]
+        bound = LARGE_MEDIAN_RF if name == USER_RF_COLUMN else LARGE_MEDIAN_FACTOR
+        median = float(np.median(values)) if values.size >= JUDGED_VALUES else 0.0
+        if median > bound:
+            raise InputError(
+                source,
+                f"the median |value| of {name} is {median:.4g} ({median:.2%} a day, above {bound:.1%}): "
+                "factor values must be decimal (0.0164 = 1.64%), not percent; divide the file's values "
+                "by 100",
+                field=name,
+            )
+
+
 def read_user_factors(path: str | Path) -> FactorTable:
     """Read a user factor table (CSV or parquet) of daily factor returns in decimal units.
 
@@ -328,8 +357,10 @@ def read_user_factors(path: str | Path) -> FactorTable:
     InputError
         Naming the file, row (the CSV line; the header is row 1) and column: unreadable file,
         no ``date`` column or no factor column, a bad date, a non-numeric value, dates out of
-        order, a reserved column name (``alpha``), or a value of magnitude 1 or more (a daily
-        return of 100 %: the file is probably in percent, not decimal units).
+        order, a reserved column name (``alpha``), a value of magnitude 1 or more (a daily
+        return of 100 %: the file is probably in percent, not decimal units), or a column whose
+        median nonzero |value| (of 20 or more) is above :data:`LARGE_MEDIAN_FACTOR` (10% a day),
+        or :data:`LARGE_MEDIAN_RF` (0.5% a day) for ``RF``: percent units too.
     """
     path = Path(path)
     source = str(path)
@@ -441,6 +472,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
                 field=name,
             )
         out[name] = values
+    _refuse_percent(source, out)
     provenance = {
         "source": "user-factor-file",
         "source_file": str(path.resolve()),
