@@ -659,6 +659,12 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     with pytest.raises(InputError) as caught:
         infer(frame, units="decimal", estimation=residuals, n_params=2)
     assert (caught.value.path, caught.value.row, caught.value.field) == ("estimation frame", 3, "ar")
+    # A column given twice (or twice but for case) raised AttributeError from the frame's reading
+    for twin in ("ar", "AR"):
+        doubled = pd.concat([frame, frame[["ar"]].rename(columns={"ar": twin})], axis=1)
+        with pytest.raises(InputError) as caught:
+            infer(doubled, units="decimal")
+        assert (caught.value.path, caught.value.row, caught.value.field) == ("ar frame", 1, twin)
     missing = infer(frame.assign(ar=[0.01, np.nan, 0.03, -0.01]), units="decimal", windows=[(0, 1)]).stats
     caar = missing[(missing["statistic"] == "caar") & (missing["group"] == "all")]
     assert caar["n"].item() == 1 and caar["value"].item() == pytest.approx(0.02, abs=1e-15)  # B alone

@@ -62,6 +62,7 @@ from eventstudy.data.tabular import (
     PARQUET_SUFFIXES,
     TextTable,
     calendar_date_text,
+    check_header,
     parse_dates,
     parse_numbers,
     read_text_table,
@@ -297,7 +298,7 @@ def _frame_table(frame: pd.DataFrame, name: str) -> TextTable:
         raise InputError(name, "no rows" if len(frame.columns) else "no columns")
     cells = np.empty((len(frame), frame.shape[1]), dtype=object)
     for position, label in enumerate(frame.columns):
-        column = frame[label]
+        column = frame.iloc[:, position]  # by position: a label given twice is refused as a file's
         present = column.dropna() if column.dtype == object else ()  # not a copy of every column
         if len(present) and all(isinstance(v, dt.datetime | np.datetime64) for v in present):
             with contextlib.suppress(ValueError, TypeError):  # Timestamps in an object column: dates
@@ -311,6 +312,7 @@ def _frame_table(frame: pd.DataFrame, name: str) -> TextTable:
             text = column.astype(str).where(column.notna(), "").str.strip().to_numpy(object)
         cells[:, position] = text
     header = tuple(str(label).strip() for label in frame.columns)
+    check_header(header, name)
     return TextTable(Path(name), header, cells)
 
 

@@ -174,23 +174,29 @@ def read_text_table(path: Path, *, csv_only: bool = False) -> TextTable:
         raise parquet_named_csv(path, csv_only=csv_only)
     else:
         table = _read_csv(path)
+    check_header(table.header, str(path))
+    if len(table.cells) == 0:
+        raise InputError(str(path), "the file has a header but no rows")
+    return table
+
+
+def check_header(header: Sequence[str], source: str) -> None:
+    """Refuse a header (of a file, or of a frame handed to the API) with a column without a name
+    or a name given twice, ignoring case (the columns are looked up ignoring case)."""
     seen: dict[str, int] = {}
-    for position, name in enumerate(table.header):
+    for position, name in enumerate(header):
         if not name:
-            raise InputError(str(path), f"column {position + 1} has no name", row=1)
+            raise InputError(source, f"column {position + 1} has no name", row=1)
         folded = name.lower()
         if folded in seen:
-            earlier = table.header[seen[folded]]
+            earlier = header[seen[folded]]
             message = (
                 "column appears twice"
                 if earlier == name
                 else f"{name!r} and {earlier!r} differ only in case: column names are compared ignoring case"
             )
-            raise InputError(str(path), message, row=1, field=name)
+            raise InputError(source, message, row=1, field=name)
         seen[folded] = position
-    if len(table.cells) == 0:
-        raise InputError(str(path), "the file has a header but no rows")
-    return table
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
