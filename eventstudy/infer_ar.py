@@ -22,14 +22,18 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.config import window_days
+from eventstudy.config import window_days, window_label
 from eventstudy.errors import InputError, ParameterError
 from eventstudy.summary import LaidOutSummary
+
+if TYPE_CHECKING:
+    from eventstudy.inference.panel import EventPanel
+    from eventstudy.precomputed import PanelPairs
 
 __all__ = ["InferenceResults", "infer"]
 
@@ -285,6 +289,7 @@ def infer(
     )
     notes = [*unit_doubts(panel_file, estimation_file, units=units)]
     notes += [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
+    notes += _incomplete_windows(panel, pairs, chosen)
     if panel_file.layout == "wide" and set(FIRM_CLUSTERED) & set(stats["statistic"]):
         notes.append(WIDE_FIRM_NOTE)
     if estimation_file is not None and n_params is not None:  # n_params is given with the residuals
@@ -314,6 +319,31 @@ def infer(
                 "(M - k)/(M - k - 2) of a standardized AR needs M - k > 2"
             )
     return InferenceResults(stats, pairs.frame(), panel_file.layout, sources, tuple(notes))
+
+
+def _incomplete_windows(
+    panel: EventPanel, pairs: PanelPairs, windows: Sequence[tuple[int, int]]
+) -> list[str]:
+    """A note per window some pairs lack an abnormal return in (a blank cell, or a tau the panel
+    has for other pairs only): its statistics leave them out, as a study's row of outcome
+    ``incomplete_event_window`` is (its n said fewer pairs, and no note said why)."""
+    from eventstudy.precomputed import pair_text
+
+    notes = []
+    taus = panel.event_tau
+    for start, end in windows:
+        days = (taus >= start) & (taus <= end)
+        gaps = ~np.isfinite(panel.ar_event[:, days])
+        short = np.flatnonzero(gaps.any(axis=1))
+        if short.size:
+            first = short[0]
+            tau = int(taus[days][np.argmax(gaps[first])])
+            notes.append(
+                f"{short.size} of {gaps.shape[0]} pairs lack an abnormal return on a day of "
+                f"{window_label((start, end))} (first {pair_text((pairs.event_id[first], pairs.id[first]))} "
+                f"at tau {tau:+d}): that window's statistics leave them out"
+            )
+    return notes
 
 
 def _two_days(window: object) -> tuple[int, int]:

@@ -665,9 +665,15 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
         with pytest.raises(InputError) as caught:
             infer(doubled, units="decimal")
         assert (caught.value.path, caught.value.row, caught.value.field) == ("ar frame", 1, twin)
-    missing = infer(frame.assign(ar=[0.01, np.nan, 0.03, -0.01]), units="decimal", windows=[(0, 1)]).stats
-    caar = missing[(missing["statistic"] == "caar") & (missing["group"] == "all")]
-    assert caar["n"].item() == 1 and caar["value"].item() == pytest.approx(0.02, abs=1e-15)  # B alone
+    missing = infer(frame.assign(ar=[0.01, np.nan, 0.03, -0.01]), units="decimal", windows=[(0, 1), (0, 0)])
+    caar = missing.stats[(missing.stats["statistic"] == "caar") & (missing.stats["group"] == "all")]
+    assert caar["n"].tolist() == [1, 2] and caar["value"].iloc[0] == pytest.approx(0.02, abs=1e-15)  # B alone
+    # ... and says so (n said 1 of 2 pairs, and no note why)
+    lacking = [note for note in missing.notes if "lack an abnormal return" in note]
+    assert lacking == [
+        "1 of 2 pairs lack an abnormal return on a day of [0,+1] (first A at tau +1): that window's "
+        "statistics leave them out"
+    ]
 
 
 def test_the_results_are_a_results_object_in_every_format() -> None:
