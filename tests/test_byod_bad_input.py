@@ -280,6 +280,34 @@ def test_a_bad_returns_file_is_one_line_and_leaves_the_cache_untouched(
     assert snapshot(cache) == before
 
 
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_returns_file_larger_than_the_memory_is_one_line_before_it_is_read(
+    cache, tmp_path, capsys, monkeypatch, suffix
+) -> None:
+    """A long returns file peaks at about 135 bytes a cell (405 MB per million rows): a CRSP
+    export of 50 million rows was killed by the system minutes into its reading, no line said."""
+    from eventstudy.data import tabular
+
+    days = pd.bdate_range("2020-01-01", periods=500).strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"id": np.repeat(["AAA", "BBB"], 500), "date": np.tile(days, 2), "ret": 0.001})
+    path = tmp_path / f"big.{suffix}"
+    frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path, index=False)
+    cells = 1000 * 3
+    fits = tabular.MEMORY_BASE + cells * tabular.MEMORY_PER_CELL
+    before = snapshot(cache)
+    command = ["cache", "import", "--returns", str(path), "--units", "decimal", "--cache", str(cache)]
+    monkeypatch.setattr(tabular, "available_memory", lambda: fits - 1)
+    assert main(command) == 2
+    assert one_line(capsys) == (
+        f"eventstudy: error: {path}: 1,000 rows of 3 columns would need about 0.4 GB of memory to read (200 "
+        "bytes a cell), but 0.4 GB is available; split the file by id"
+    )
+    assert snapshot(cache) == before
+    monkeypatch.setattr(tabular, "available_memory", lambda: fits)
+    assert main(command) == 0
+    assert len(PriceStore(cache).read_returns_table("BBB").frame) == 500
+
+
 def test_units_without_returns_files_name_the_parameter_or_the_flag(tmp_path, capsys) -> None:
     """import_paths(units=...) without returns files named the flag --units to Python callers."""
     from eventstudy.errors import ParameterError

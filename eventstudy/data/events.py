@@ -563,7 +563,7 @@ def _check_size(path: Path, memory_per_row: int = MEMORY_PER_ROW) -> None:
     if available is None:
         return
     limit = max((available - MEMORY_BASE) // memory_per_row, 0)
-    lines, exact = _count_lines(path, stop_after=limit + 2)
+    lines, exact = count_lines(path, stop_after=limit + 2)
     rows = lines - 1  # the header is not a row
     if rows > limit:
         needed = MEMORY_BASE + rows * memory_per_row
@@ -577,7 +577,7 @@ def _check_size(path: Path, memory_per_row: int = MEMORY_PER_ROW) -> None:
         )
 
 
-def _count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
+def count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
     """Lines of the file, and whether that is a count (True) or an estimate (False).
 
     The file is read in blocks of :data:`_READ_CHUNK` (1 MiB) until ``stop_after`` line breaks
