@@ -407,7 +407,7 @@ def test_user_csv_and_parquet_tables(tmp_path) -> None:
         (lambda f: f.assign(date=["2025-01-02", "2025-01-03", "2150-07-23"]), 4, "date", "is after today"),
         # the first bad row in file order, whichever check finds it (the year check once came first)
         (lambda f: f.assign(date=["2025-01-02", "2150-07-23", "2608-07-23"]), 3, "date", "is after today"),
-        (lambda f: f.rename(columns={"date": "Date"}), 1, "date", "no 'date' column"),
+        (lambda f: f.rename(columns={"date": "day"}), 1, "date", "no 'date' column"),
         (lambda f: f.rename(columns={"AI": "alpha"}), 1, "alpha", "reserved"),
     ],
 )
@@ -418,6 +418,23 @@ def test_bad_user_table_names_file_row_and_field(tmp_path, edit, row, field, mes
         read_user_factors(path)
     assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), row, field)
     assert message in caught.value.message
+
+
+@pytest.mark.parametrize("marker", ["NA", "N/A", "null", "NULL", "None", "."])
+def test_a_factor_file_reads_its_date_and_missing_cells_as_a_returns_panel_does(tmp_path, marker) -> None:
+    """'Date' was 'no date column' and N/A, NULL, None or '.' 'not a number' in a factor file,
+    where a returns panel takes them (columns are looked up ignoring case)."""
+    path = tmp_path / "f.csv"
+    user_frame().rename(columns={"date": "Date"}).assign(MKT=[0.01, -0.02, marker]).to_csv(path, index=False)
+    table = read_user_factors(path).frame
+    assert table["date"].tolist() == list(pd.to_datetime(user_frame()["date"]))
+    assert table["MKT"].iloc[:2].tolist() == [0.01, -0.02] and np.isnan(table["MKT"].iloc[2])
+    twins = tmp_path / "twins.csv"
+    user_frame().assign(DATE=user_frame()["date"]).to_csv(twins, index=False)
+    with pytest.raises(InputError) as caught:
+        read_user_factors(twins)
+    assert (caught.value.row, caught.value.field) == (1, "DATE")
+    assert "differ only in case" in caught.value.message
 
 
 @pytest.mark.parametrize("scale", [1.0, 100.0])

@@ -46,6 +46,7 @@ from eventstudy.data.store import PriceStore, cached
 from eventstudy.data.tabular import (
     FIRST_YEAR,
     LAST_YEAR,
+    MISSING_TEXT,
     PARQUET_SUFFIXES,
     date_cells,
     first_bad_date,
@@ -346,11 +347,13 @@ def _refuse_percent(source: str, table: pd.DataFrame) -> None:
 def read_user_factors(path: str | Path) -> FactorTable:
     """Read a user factor table (CSV or parquet) of daily factor returns in decimal units.
 
-    Layout: a ``date`` column (``YYYY-MM-DD`` text in a CSV; in parquet a date column, a
-    timestamp column of midnights, or ``YYYY-MM-DD`` text) and one numeric column per factor;
+    Layout: a ``date`` column (any case; ``YYYY-MM-DD`` text in a CSV; in parquet a date column,
+    a timestamp column of midnights, or ``YYYY-MM-DD`` text) and one numeric column per factor;
     an optional ``RF`` column is the risk-free rate (the models use it as the offset, not as a
-    regressor; ``rf`` or ``Rf`` is refused, not fitted as a factor). Empty cells are missing values
-    (that day is a missing regression row). Dates must be unique and increasing.
+    regressor; ``rf`` or ``Rf`` is refused, not fitted as a factor). Empty cells, and those a
+    returns panel takes as missing (``NA``, ``N/A``, ``null``, ``None``, ``.``, ...:
+    :data:`~eventstudy.data.tabular.MISSING_TEXT`), are missing values (that day is a missing
+    regression row). Dates must be unique and increasing.
 
     Raises
     ------
@@ -393,6 +396,12 @@ def read_user_factors(path: str | Path) -> FactorTable:
         raw.columns = [str(c) for c in raw.columns]
     else:
         raise InputError(source, "factor file must be .csv or .parquet")
+    dated = [c for c in raw.columns if c.lower() == "date"]
+    if len(dated) > 1:
+        problem = f"{dated[1]!r} and {dated[0]!r} differ only in case: which is the date?"
+        raise InputError(source, problem, row=1, field=dated[1])
+    if dated:  # 'Date' as a returns panel's, whose columns are looked up ignoring case
+        raw = raw.rename(columns={dated[0]: "date"})
     if "date" not in raw.columns:
         raise InputError(source, "no 'date' column", row=1, field="date")
     if len(set(raw.columns)) != len(raw.columns):
@@ -448,7 +457,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
         column = raw[name]
         if suffix == ".csv":
             stripped = column.str.strip()
-            missing = stripped.isin(["", "NA", "NaN", "nan", "null"]).to_numpy()
+            missing = stripped.isin(MISSING_TEXT).to_numpy()  # as a returns panel's cells
             values = pd.to_numeric(stripped.where(~missing), errors="coerce").to_numpy(dtype=float)
         else:
             missing = column.isna().to_numpy()
