@@ -659,6 +659,13 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     with pytest.raises(InputError) as caught:
         infer(frame, units="decimal", estimation=residuals, n_params=2)
     assert (caught.value.path, caught.value.row, caught.value.field) == ("estimation frame", 3, "ar")
+    # Float ids (a PERMNO read with a NaN beside it) are read as a parquet file's: 10107.0 was
+    # "10107.0" in a frame, "10107" in its file, and residuals of integer ids matched no pair.
+    floats = frame.assign(id=[10107.0, 10107.0, 14593.0, 14593.0])
+    residuals = pd.DataFrame({"id": [10107, 10107, 14593, 14593], "tau": [-3, -2, -3, -2]})
+    residuals = residuals.assign(ar=[0.01, -0.01, 0.02, -0.02])
+    read = infer(floats, units="decimal", estimation=residuals, n_params=0)
+    assert read.pairs["id"].tolist() == ["10107", "14593"]
     # A column given twice (or twice but for case) raised AttributeError from the frame's reading
     for twin in ("ar", "AR"):
         doubled = pd.concat([frame, frame[["ar"]].rename(columns={"ar": twin})], axis=1)

@@ -46,7 +46,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +62,7 @@ from eventstudy.data.tabular import (
     TextTable,
     calendar_date_text,
     check_header,
+    float_text,
     parse_dates,
     parse_numbers,
     read_text_table,
@@ -306,8 +306,7 @@ def _frame_table(frame: pd.DataFrame, name: str) -> TextTable:
         if pd.api.types.is_datetime64_any_dtype(column):
             text = calendar_date_text(column.reset_index(drop=True), name, str(label).strip())
         elif pd.api.types.is_float_dtype(column):
-            values = column.to_numpy(float).tolist()  # Python floats: repr is the shortest exact text
-            text = np.array(["" if math.isnan(v) else repr(v) for v in values], dtype=object)
+            text = float_text(column.to_numpy(float))
         else:
             text = column.astype(str).where(column.notna(), "").str.strip().to_numpy(object)
         cells[:, position] = text

@@ -321,9 +321,7 @@ def _read_parquet(path: Path) -> TextTable:
             or pa.types.is_string(kind)
             or (pa.types.is_large_string(kind) or pa.types.is_null(kind))
         ):
-            # Arrow writes floats in their shortest round-trip form ("0.30000000000000004").
-            text = pc.cast(column, pa.string()).to_numpy(zero_copy_only=False).astype(object)
-            text[pd.isna(text)] = ""
+            text = _arrow_text(column)
             if pa.types.is_floating(kind):  # a NaN; the text "nan" of a string column stays
                 text[text == "nan"] = ""
             if pa.types.is_string(kind) or pa.types.is_large_string(kind):
@@ -339,6 +337,28 @@ def _read_parquet(path: Path) -> TextTable:
         columns.append(np.asarray(text, dtype=object))
     cells = np.column_stack(columns) if columns else np.empty((0, 0), dtype=object)
     return TextTable(path, header, cells.astype(object), unreadable=unreadable)
+
+
+def _arrow_text(column: Any) -> np.ndarray:
+    """(N,) text of an arrow column, blank where null. Arrow writes floats in their shortest
+    round-trip form ("0.30000000000000004"), a whole number without a fraction ("10107")."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.cast(column, pa.string()).to_numpy(zero_copy_only=False).astype(object)
+    text[pd.isna(text)] = ""
+    return text
+
+
+def float_text(values: np.ndarray) -> np.ndarray:
+    """(N,) text of floats as a parquet file's float column is read (:func:`_arrow_text`): a
+    PERMNO 10107.0 of a DataFrame is "10107", as in its parquet file, where Python's repr gave
+    "10107.0" and the pair matched no residuals of integer ids. Blank where NaN."""
+    import pyarrow as pa
+
+    text = _arrow_text(pa.array(values, type=pa.float64()))
+    text[text == "nan"] = ""
+    return text
 
 
 def calendar_date_text(values: pd.Series, where: str, field: str) -> np.ndarray:
