@@ -11,6 +11,7 @@ type, path-like names, duplicated rows and columns.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +205,12 @@ def test_infer_on_any_panel_exits_0_with_a_table_or_2_with_one_line(
     assert sorted(p.name for p in folder.iterdir()) == sorted([*inputs, out.name]), context
 
 
+def infer_refusal(source: object, units: str) -> str:
+    with pytest.raises(InputError) as caught:
+        infer(source, units=units)
+    return str(caught.value).split(": ", 1)[1]
+
+
 @settings(max_examples=max(10, EXAMPLES // 4), deadline=None)
 @given(
     values=st.lists(st.floats() | st.floats(-0.3, 0.3), min_size=4, max_size=24),  # NaN, inf too
@@ -213,8 +220,9 @@ def test_infer_on_any_panel_exits_0_with_a_table_or_2_with_one_line(
 def test_a_frame_gives_what_its_csv_file_gives(
     tmp_path_factory: pytest.TempPathFactory, values: list[float], pairs: int, units: str
 ) -> None:
-    """infer(frame) and infer(the frame's CSV file) agree: the same statistics to the bit, or the
-    same refusal (an inf once passed as missing in a frame, refused in a file)."""
+    """infer(frame) and infer(the frame's CSV or parquet file) agree: the same statistics to the
+    bit, or the same refusal (an inf once passed as missing in a frame, refused in a file). A
+    whole float is quoted as the parquet file's ('101'; the CSV file's text is '101.0')."""
     n = len(values) // pairs * pairs
     frame = pd.DataFrame(
         {
@@ -223,17 +231,21 @@ def test_a_frame_gives_what_its_csv_file_gives(
             "ar": np.array(values[:n], dtype=float),
         }
     )
-    path = tmp_path_factory.mktemp("frame") / "ar.csv"
-    frame.to_csv(path, index=False)  # floats as Python's shortest exact text, NaN blank
+    folder = tmp_path_factory.mktemp("frame")
+    frame.to_csv(folder / "ar.csv", index=False)  # floats as Python's shortest exact text, NaN blank
+    frame.to_parquet(folder / "ar.parquet", index=False)
 
     def outcome(source: object) -> object:
         try:
             return infer(source, units=units).stats
-        except InputError as exc:
-            return (exc.row, exc.field, exc.message)
+        except InputError as exc:  # the CSV's text of a whole float, '101.0', as the others' '101'
+            return (exc.row, exc.field, re.sub(r"'(-?\d+)\.0'", r"'\1'", exc.message))
 
-    from_frame, from_file = outcome(frame), outcome(path)
-    if isinstance(from_frame, pd.DataFrame) and isinstance(from_file, pd.DataFrame):
-        pd.testing.assert_frame_equal(from_frame, from_file)
-    else:
-        assert from_frame == from_file, (from_frame, from_file)
+    from_frame = outcome(frame)
+    for from_file in (outcome(folder / "ar.csv"), outcome(folder / "ar.parquet")):
+        if isinstance(from_frame, pd.DataFrame) and isinstance(from_file, pd.DataFrame):
+            pd.testing.assert_frame_equal(from_frame, from_file)
+        else:
+            assert from_frame == from_file, (from_frame, from_file)
+    if not isinstance(from_frame, pd.DataFrame):  # quoted as the parquet file's cell, exactly
+        assert infer_refusal(frame, units) == infer_refusal(folder / "ar.parquet", units)
