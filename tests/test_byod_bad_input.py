@@ -64,6 +64,14 @@ def _parquet_bytes() -> bytes:
 # (name, file bytes, extra arguments, (row, field) or None, the message after "FILE[, row R][, field 'F']: ")
 BAD_RETURNS = [
     (
+        "a wide file with a series named ID",  # read as long, the error named field 'ret' alone
+        b"date,ID,SPY\n2024-01-02,0.01,0.02\n",
+        ["--units", "decimal"],
+        (1, "ret"),
+        "a long returns file needs a ret column (its column 'ID' makes it a long one: as a wide file's "
+        "series, rename 'ID')",
+    ),
+    (
         "undeclared units",
         b"id,date,ret\nA,2024-01-02,1.5\n",
         [],

@@ -261,7 +261,12 @@ def parse_returns_file(path: Path, *, units: str | None, definition: str = "simp
         parsed = _long(table, layout, divisor, definition)
     else:
         if table.has("id") or table.has("permno"):
-            raise InputError(str(path), "a long returns file needs a ret column", row=1, field="ret")
+            named = table.spelled("id" if table.has("id") else "permno")
+            problem = (
+                f"a long returns file needs a ret column (its column {named!r} makes it a long one: "
+                f"as a wide file's series, rename {named!r})"
+            )
+            raise InputError(str(path), problem, row=1, field="ret")
         layout = "wide"
         parsed = _wide(table, divisor, definition)
     series, provenance = parsed
