@@ -512,6 +512,31 @@ def test_available_memory_is_read_on_this_machine() -> None:
     assert available is None or 0 <= available < 1 << 50
 
 
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_cgroups_file_cache_is_memory_it_can_use(tmp_path, version: int) -> None:
+    """A container's usage counts the page cache of the files it read: 3.9 of a 4 GB limit used,
+    3.0 of it file cache the kernel reclaims, left 0.1 GB, and every table was refused. cgroup v1
+    limits were not read at all."""
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 26000000 kB\nMemAvailable: 24000000 kB\n")
+    root = tmp_path / "cgroup"
+    gb = 10**9
+    if version == 2:
+        root.mkdir()
+        (root / "memory.max").write_text(f"{4 * gb}\n")
+        (root / "memory.current").write_text(f"{39 * gb // 10}\n")
+        (root / "memory.stat").write_text(f"anon 900000000\nfile 3100000000\ninactive_file {3 * gb}\n")
+    else:
+        (root / "memory").mkdir(parents=True)
+        (root / "memory" / "memory.limit_in_bytes").write_text(f"{4 * gb}\n")
+        (root / "memory" / "memory.usage_in_bytes").write_text(f"{39 * gb // 10}\n")
+        (root / "memory" / "memory.stat").write_text(f"cache 3100000000\ntotal_inactive_file {3 * gb}\n")
+    assert events_module.available_memory(meminfo, root) == 31 * gb // 10
+    limit = root / ("memory.max" if version == 2 else "memory/memory.limit_in_bytes")
+    limit.write_text("max\n" if version == 2 else "9223372036854771712\n")  # no limit
+    assert events_module.available_memory(meminfo, root) == 24000000 * 1024
+
+
 # -- the command line, end to end ----------------------------------------------------------------
 def run_cli(data: bytes) -> tuple[int, str, bool]:
     """Run ``eventstudy run`` on an events file; (status, stderr, output folder exists)."""

@@ -606,31 +606,69 @@ def count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
     return max(count, int(count * size / read)), False
 
 
-def available_memory() -> int | None:
-    """Bytes of memory this process can still use: ``MemAvailable`` of ``/proc/meminfo``,
-    or less when a cgroup (v2) memory limit is set; ``None`` where neither can be read."""
+def available_memory(
+    meminfo: Path = Path("/proc/meminfo"), cgroup: Path = Path("/sys/fs/cgroup")
+) -> int | None:
+    """Bytes of memory this process can still use: ``MemAvailable`` of ``/proc/meminfo``, or
+    less when a cgroup memory limit is set (:func:`_cgroup_available`); ``None`` where neither
+    can be read."""
     candidates = []
     try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
+        with open(meminfo, encoding="ascii") as handle:
             for line in handle:
                 if line.startswith("MemAvailable:"):
                     candidates.append(int(line.split()[1]) * 1024)
                     break
     except (OSError, ValueError, IndexError):
         pass
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
-        if limit != "max":
-            candidates.append(max(int(limit) - int(used), 0))
-    except (OSError, ValueError):
-        pass
+    limited = _cgroup_available(cgroup)
+    if limited is not None:
+        candidates.append(limited)
     if not candidates:
         try:
             candidates.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
         except (OSError, ValueError):
             return None
     return min(candidates)
+
+
+_NO_LIMIT = 1 << 60
+"""A cgroup v1 limit at or above this is none (the kernel writes 2^63 rounded to a page)."""
+
+
+def _cgroup_available(root: Path) -> int | None:
+    """The cgroup's limit less what it uses, plus the file cache it holds that the kernel
+    reclaims before it fails an allocation (``inactive_file``): the usage counts the page cache,
+    so a container that had just read its data showed no memory left. cgroup v2 (``memory.max``,
+    ``memory.current``), else v1 (``memory/memory.limit_in_bytes``, ``memory.usage_in_bytes``,
+    ``total_inactive_file``); None without a limit."""
+    for limit_file, used_file, stat_file, key in (
+        ("memory.max", "memory.current", "memory.stat", "inactive_file"),
+        (
+            "memory/memory.limit_in_bytes",
+            "memory/memory.usage_in_bytes",
+            "memory/memory.stat",
+            "total_inactive_file",
+        ),
+    ):
+        try:
+            limit = (root / limit_file).read_text().strip()
+            used = int((root / used_file).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or not limit.isdigit() or int(limit) >= _NO_LIMIT:
+            return None
+        reclaimable = 0
+        try:
+            for line in (root / stat_file).read_text().splitlines():
+                name, _, value = line.partition(" ")
+                if name == key:
+                    reclaimable = int(value)
+                    break
+        except (OSError, ValueError):
+            pass
+        return max(int(limit) - used + reclaimable, 0)
+    return None
 
 
 def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:

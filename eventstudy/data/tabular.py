@@ -34,7 +34,6 @@ import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data.events import (
-    MEMORY_BASE,
     available_memory,
     count_lines,
     is_parquet,
@@ -50,9 +49,14 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 MAX_FILE_BYTES = 4 << 30
 """Largest panel file read (4 GiB)."""
 MEMORY_PER_CELL = 200
-"""Bytes of memory an import needs per cell of a table (measured: a long returns file of 3 columns
-peaks at about 135 bytes a cell, 405 MB per million rows, beside the interpreter's 160 MB; a
-margin on that)."""
+"""Bytes of memory reading a long table needs per cell (measured: a long returns file of 3
+columns peaks at about 135 bytes a cell in ``cache import``, an abnormal-return panel at about
+153 in ``infer``, beside the interpreter; a margin on that)."""
+MEMORY_PER_WIDE_CELL = 400
+"""The same for a table of more than :data:`WIDE_COLUMNS` columns, a wide panel turned into a
+long one (measured: 363 bytes a cell for 101 rows of 20,001 columns in ``infer``)."""
+WIDE_COLUMNS = 8
+"""Columns above which a table is costed as a wide panel."""
 
 
 @dataclass(frozen=True)
@@ -194,34 +198,36 @@ def read_text_table(path: Path, *, csv_only: bool = False) -> TextTable:
 
 def _check_memory(path: Path) -> None:
     """Refuse a table whose cells would not fit in the memory available (:data:`MEMORY_PER_CELL`
-    each), in one line, before it is read: a CRSP export of 50 million rows was killed by the
-    system after minutes instead. A parquet file's size is in its footer; a CSV file's lines are
-    counted (in blocks, stopping past the limit) and its columns are the header's."""
+    each, :data:`MEMORY_PER_WIDE_CELL` in a wide one), in one line, before it is read: a CRSP
+    export of 50 million rows was killed by the system after minutes instead. A parquet file's
+    size is in its footer; a CSV file's lines are counted (in blocks, stopping past the limit)
+    and its columns are the header's."""
     available = available_memory()
     if available is None:
         return
-    cells = max(available - MEMORY_BASE, 0) // MEMORY_PER_CELL
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             import pyarrow.parquet as pq
 
             metadata = pq.read_metadata(path)
             rows, columns, exact = metadata.num_rows, metadata.num_columns, True
+            per_cell = MEMORY_PER_WIDE_CELL if columns > WIDE_COLUMNS else MEMORY_PER_CELL
         else:
             with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
                 columns = len(next(csv.reader([handle.readline(1 << 20)]), [])) or 1
-            lines, exact = count_lines(path, stop_after=cells // columns + 2)
+            per_cell = MEMORY_PER_WIDE_CELL if columns > WIDE_COLUMNS else MEMORY_PER_CELL
+            # the interpreter and libraries are in memory already: the cells alone are costed
+            lines, exact = count_lines(path, stop_after=available // per_cell // columns + 2)
             rows = max(lines - 1, 0)
     except Exception:  # pyarrow raises several kinds on a file that is not parquet: read to say which
         return
-    if rows * columns > cells:
-        needed = MEMORY_BASE + rows * columns * MEMORY_PER_CELL
+    needed = rows * columns * per_cell
+    if needed > available:
         counted = f"{rows:,} rows" if exact else f"about {rows:,} rows (estimated from the file's size)"
         raise InputError(
             str(path),
             f"{counted} of {columns} columns would need about {needed / 1e9:.1f} GB of memory to read "
-            f"({MEMORY_PER_CELL} bytes a cell), but {available / 1e9:.1f} GB is available; split the file "
-            "by id",
+            f"({per_cell} bytes a cell), but {available / 1e9:.1f} GB is available; split the file by id",
         )
 
 
