@@ -437,30 +437,56 @@ def test_a_factor_file_reads_its_date_and_missing_cells_as_a_returns_panel_does(
     assert "differ only in case" in caught.value.message
 
 
-@pytest.mark.parametrize("scale", [1.0, 100.0])
-def test_a_calm_factor_and_rf_in_percent_are_refused(tmp_path, scale: float) -> None:
+@pytest.mark.parametrize(
+    ("percent", "field"),
+    [(("SMB", "RF"), "SMB"), (("RF",), "RF"), (("RMW",), "RMW"), ((), None)],
+    ids=["all", "RF alone", "a calm factor alone", "decimals"],
+)
+def test_a_calm_factor_and_rf_in_percent_are_refused(
+    tmp_path, percent: tuple[str, ...], field: str | None
+) -> None:
     """A factor whose |values| stay below 1 in percent (s.d. 0.2%) and RF at 0-0.017% a day were
     read as decimals without a word: RF of up to 1.7% a day moved every CAR (by 4.8 points over
-    [-5,+5]). The same file in decimals is read as given."""
+    [-5,+5]). So was decimal factors' RF pasted in percent, and a calm factor (French's RMW of
+    1989: a median |value| of exactly 0.10 in percent). The same file in decimals is read as given."""
     rng = np.random.default_rng(3)
     days = pd.bdate_range("2024-01-02", periods=250)
-    smb = rng.normal(0, 0.002, days.size).clip(-0.0095, 0.0095)
-    rf = np.linspace(0.0, 0.00017, days.size)
-    for columns, field in (({"SMB": smb, "RF": rf}, "SMB"), ({"SMB": smb / 10, "RF": rf}, "RF")):
-        path = tmp_path / "f.csv"
-        scaled = {name: values * scale for name, values in columns.items()}
-        frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), **scaled})
-        frame.to_csv(path, index=False, float_format="%.17g")
-        if scale == 1.0:
-            table = read_user_factors(path).frame
-            np.testing.assert_array_equal(table["RF"].to_numpy(), rf)
-            continue
-        with pytest.raises(InputError) as caught:
-            read_user_factors(path)
-        median = float(np.median(np.abs(frame[field])[frame[field] != 0]))
-        assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), None, field)
-        assert caught.value.message.startswith(f"the median |value| of {field} is {median:.4g} (")
-        assert "not percent; divide the file's values by 100" in caught.value.message
+    columns = {
+        "SMB": rng.normal(0, 0.002, days.size).clip(-0.0095, 0.0095),
+        "RMW": np.round(rng.normal(0, 0.0015, days.size), 4),
+        "RF": np.linspace(0.0, 0.00017, days.size),
+    }
+    frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d")})
+    for name, values in columns.items():
+        frame[name] = values * (100 if name in percent else 1)
+    path = tmp_path / "f.csv"
+    frame.to_csv(path, index=False, float_format="%.17g")
+    if field is None:
+        table = read_user_factors(path).frame
+        np.testing.assert_array_equal(table["RF"].to_numpy(), columns["RF"])
+        return
+    if field == "RMW":  # alone in its file, at the bound
+        frame[["date", "RMW"]].assign(RMW=0.1 * np.sign(frame["RMW"] + 1e-9)).to_csv(path, index=False)
+    with pytest.raises(InputError) as caught:
+        read_user_factors(path)
+    values = pd.read_csv(path)[field]
+    median = float(np.median(np.abs(values[values != 0])))
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(path), None, field)
+    assert caught.value.message.startswith(f"the median |value| of {field} is {median:.4g} (")
+    assert "Factor values must be decimal" in caught.value.message or "not percent" in caught.value.message
+
+
+def test_a_high_inflation_risk_free_rate_in_decimals_is_read(tmp_path) -> None:
+    """Zimbabwe's 200% a year is 0.0074 a day: refused as percent by a bound on RF alone, with
+    advice to divide it by 100. Its factors move more than that."""
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2022-01-03", periods=250)
+    frame = pd.DataFrame(
+        {"date": days.strftime("%Y-%m-%d"), "MKT": rng.normal(0, 0.03, days.size), "RF": 0.007368}
+    )
+    path = tmp_path / "f.csv"
+    frame.to_csv(path, index=False, float_format="%.17g")
+    assert (read_user_factors(path).frame["RF"] == 0.007368).all()
 
 
 def test_a_percent_factor_is_named_by_its_value_not_numpys_repr(tmp_path) -> None:

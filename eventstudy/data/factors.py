@@ -70,14 +70,16 @@ FRENCH_MISSING_CODES: tuple[float, ...] = (-99.99, -999.0)
 USER_RF_COLUMN = "RF"
 _RESERVED_NAMES = frozenset({"alpha", "date"})
 
-LARGE_MEDIAN_FACTOR = 0.1
-"""A median |value| (decimal per day) of a user factor column above which the file is refused as
-percent: the daily factors of the French library have a median |value| of 0.1-0.6 in percent, so
-0.001-0.006 in decimals; no daily factor return moves 10% on a typical day."""
+LARGE_MEDIAN_FACTOR = 0.08
+"""A median |value| (decimal per day) of a user factor column at or above which the file is refused
+as percent: the daily factors of the French library have a median |value| of 0.10-1.09 in
+percent in every year since 1926 (RMW's of 1977 and 1989 is 0.10), so 0.001-0.011 in decimals; a
+volatility factor (the daily change of log VIX) about 0.05."""
 LARGE_MEDIAN_RF = 0.005
-"""A median |RF| (decimal per day) above which the file is refused as percent: 0.5% a day is 250%
-a year; the US bill rate of 2025 (4.3% a year) is 0.017 a day in percent, a high-inflation
-currency's 50% a year 0.0016 in decimals."""
+"""A median |RF| (decimal per day) at or above which, when it also exceeds the other columns'
+median |value|, the file is refused as one whose RF is in percent: the US bill rate of 2025 (4.3%
+a year) is 0.017 a day in percent, 0.00017 in decimals, well below the factors' 0.001-0.011. A
+high-inflation currency's RF (Zimbabwe's 200% a year: 0.0074 a day) stays below its factors'."""
 JUDGED_VALUES = 20
 """The nonzero values from which a column's median |value| is judged (fewer say nothing)."""
 _VINTAGE = re.compile(r"created by using the (\d{6}) CRSP database")
@@ -326,21 +328,36 @@ def _parquet_row(index: int) -> int:
     return int(index) + 2
 
 
+def _median_size(values: np.ndarray) -> float:
+    """The median |value| of the nonzero finite ``values``, 0 with fewer than :data:`JUDGED_VALUES`."""
+    sizes = np.abs(values[np.isfinite(values) & (values != 0)])
+    return float(np.median(sizes)) if sizes.size >= JUDGED_VALUES else 0.0
+
+
 def _refuse_percent(source: str, table: pd.DataFrame) -> None:
     """Refuse a factor table whose typical value is a percent one: a calm factor and RF stay below
     the 100% bound, and RF read as decimal (0.017 for 0.017% a day) moved every CAR silently."""
-    for name in table.columns[1:]:
-        values = np.abs(table[name].to_numpy(dtype=float))
-        values = values[np.isfinite(values) & (values > 0)]
-        bound = LARGE_MEDIAN_RF if name == USER_RF_COLUMN else LARGE_MEDIAN_FACTOR
-        median = float(np.median(values)) if values.size >= JUDGED_VALUES else 0.0
-        if median > bound:
+    factors = [name for name in table.columns[1:] if name != USER_RF_COLUMN]
+    for name in factors:
+        median = _median_size(table[name].to_numpy(dtype=float))
+        if median >= LARGE_MEDIAN_FACTOR:
             raise InputError(
                 source,
-                f"the median |value| of {name} is {median:.4g} ({median:.2%} a day, above {bound:.1%}): "
-                "factor values must be decimal (0.0164 = 1.64%), not percent; divide the file's values "
-                "by 100",
+                f"the median |value| of {name} is {median:.4g} ({median:.2%} a day, at or above "
+                f"{LARGE_MEDIAN_FACTOR:.0%}): factor values must be decimal (0.0164 = 1.64%), not percent; "
+                "divide the file's values by 100",
                 field=name,
+            )
+    if USER_RF_COLUMN in table.columns:
+        rf = _median_size(table[USER_RF_COLUMN].to_numpy(dtype=float))
+        others = _median_size(table[factors].to_numpy(dtype=float).ravel())
+        if rf >= LARGE_MEDIAN_RF and rf > others:
+            raise InputError(
+                source,
+                f"the median |value| of {USER_RF_COLUMN} is {rf:.4g} ({rf:.2%} a day), above the other "
+                f"columns' ({others:.4g}): is {USER_RF_COLUMN} in percent? Factor values must be decimal "
+                f"(0.0164 = 1.64%); divide {USER_RF_COLUMN} by 100",
+                field=USER_RF_COLUMN,
             )
 
 
@@ -362,8 +379,9 @@ def read_user_factors(path: str | Path) -> FactorTable:
         no ``date`` column or no factor column, a bad date, a non-numeric value, dates out of
         order, a reserved column name (``alpha``), a value of magnitude 1 or more (a daily
         return of 100 %: the file is probably in percent, not decimal units), or a column whose
-        median nonzero |value| (of 20 or more) is above :data:`LARGE_MEDIAN_FACTOR` (10% a day),
-        or :data:`LARGE_MEDIAN_RF` (0.5% a day) for ``RF``: percent units too.
+        median nonzero |value| (of 20 or more) is at least :data:`LARGE_MEDIAN_FACTOR` (8% a
+        day), or an ``RF`` whose median is at least :data:`LARGE_MEDIAN_RF` (0.5% a day) and above
+        the other columns': percent units too.
     """
     path = Path(path)
     source = str(path)
