@@ -339,7 +339,8 @@ def _incomplete_windows(
             first = short[0]
             tau = int(taus[days][np.argmax(gaps[first])])
             notes.append(
-                f"{short.size} of {gaps.shape[0]} pairs lack an abnormal return on a day of "
+                f"{short.size} of {gaps.shape[0]} pairs {'lacks' if short.size == 1 else 'lack'} an "
+                "abnormal return on a day of "
                 f"{window_label((start, end))} (first {pair_text((pairs.event_id[first], pairs.id[first]))} "
                 f"at tau {tau:+d}): that window's statistics leave them out"
             )

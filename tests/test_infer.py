@@ -676,9 +676,9 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     caar = missing.stats[(missing.stats["statistic"] == "caar") & (missing.stats["group"] == "all")]
     assert caar["n"].tolist() == [1, 2] and caar["value"].iloc[0] == pytest.approx(0.02, abs=1e-15)  # B alone
     # ... and says so (n said 1 of 2 pairs, and no note why)
-    lacking = [note for note in missing.notes if "lack an abnormal return" in note]
+    lacking = [note for note in missing.notes if "an abnormal return on a day" in note]
     assert lacking == [
-        "1 of 2 pairs lack an abnormal return on a day of [0,+1] (first A at tau +1): that window's "
+        "1 of 2 pairs lacks an abnormal return on a day of [0,+1] (first A at tau +1): that window's "
         "statistics leave them out"
     ]
 

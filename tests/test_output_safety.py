@@ -408,6 +408,33 @@ def test_a_read_only_output_is_refused_before_any_work(locked: str) -> None:
         shutil.rmtree(top)
 
 
+def test_another_users_output_in_a_sticky_folder_is_refused_before_any_work() -> None:
+    """In /tmp (mode 1777) only a folder's owner may rename it: another user's world-writable
+    output passed the checks, and the run failed at the swap after computing the study."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv to drop privileges")
+    if os.geteuid() != 0:  # pragma: no cover - needs a second user
+        pytest.skip("needs root to make another user's folder")
+    top = Path(tempfile.mkdtemp(prefix="eventstudy-sticky."))
+    try:
+        top.chmod(0o1777)
+        folder = publish(top / "out", write_some(["figures/b.png"], "one"), guard=Guard(cwd=top))
+        for path in (folder, folder / "figures"):
+            path.chmod(0o777)
+        before = snapshot(folder)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        command = [*as_nobody, sys.executable, "-c", READ_ONLY, str(folder)]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=top)
+        expected = (
+            f"{folder}: belongs to another user in {top}, where only a folder's owner may replace it (the "
+            "sticky bit); write to another folder"
+        )
+        assert done.stdout.splitlines() == [expected, expected], done.stdout + done.stderr
+        assert snapshot(folder) == before and sorted(p.name for p in top.iterdir()) == ["out"]
+    finally:
+        shutil.rmtree(top)
+
+
 def test_an_old_output_that_cannot_be_removed_is_said_and_blocks_no_run(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
@@ -429,7 +456,7 @@ def test_an_old_output_that_cannot_be_removed_is_said_and_blocks_no_run(
     warning = capsys.readouterr().err
     assert warning == (
         f"eventstudy: warning: the previous output stays in {left} (Permission denied: {left / 'a.md'}); "
-        "remove it by hand\n"
+        "make it writable and remove it by hand (chmod -R u+w, then rm -r)\n"
     )
     publish(folder, write_some(["a.md"], "three"), guard=Guard(cwd=tmp_path))  # still refused: said again
     assert f"what an earlier writer of out left stays in {left}" in capsys.readouterr().err

@@ -311,6 +311,14 @@ def _check_removable(folder: Path) -> None:
     """Refuse an output whose folders are read-only to this user (``chmod a-w``): replacing it
     removes its files, which such a folder refuses, and a run found that only after computing
     the study, leaving the half-removed output behind. Root, who may change anything, passes."""
+    parent, me = folder.absolute().parent, os.geteuid()
+    owners = (parent.stat().st_uid, folder.stat().st_uid)
+    if parent.stat().st_mode & stat.S_ISVTX and me != 0 and me not in owners:  # as /tmp is
+        raise OutputFolderError(
+            folder,
+            f"belongs to another user in {parent}, where only a folder's owner may replace it (the "
+            "sticky bit); write to another folder",
+        )
     for root, _, _ in os.walk(folder, followlinks=False):
         if not os.access(root, os.W_OK | os.X_OK):
             where = Path(root).relative_to(folder).as_posix()
@@ -858,7 +866,7 @@ def _remove_leftover(path: Path, what: str) -> None:
     except OSError as exc:
         print(
             f"eventstudy: warning: {what} stays in {path} ({exc.strerror or exc}: {exc.filename}); "
-            "remove it by hand",
+            "make it writable and remove it by hand (chmod -R u+w, then rm -r)",
             file=sys.stderr,
             flush=True,
         )
