@@ -399,14 +399,25 @@ EXCLUSION_ROWS: dict[str, str] = {
 table counts per (group, window): estimation residuals that vanish
 (:func:`eventstudy.models.ols.degenerate_fits`) and the model's proxy series listed as a party
 (:func:`eventstudy.study.market_proxies`)."""
+VOLUME_EXCLUSION_ROWS: dict[str, str] = {
+    **EXCLUSION_ROWS,
+    "no_volume_rows": "no_volume",
+    "no_share_counts_rows": "no_share_counts",
+}
+"""The same for ``volume_stats.parquet`` and ``volume.parquet``'s outcomes, with the pairs the
+volume study has no volume of (the ticker or the market trades none: an index as the market) or,
+for turnover, no share counts of (:func:`eventstudy.volume.abnormal_volume`): a study of an index
+market was all NaN with n = 0, no row saying why."""
 
 
-def exclusion_rows(car: pd.DataFrame, group: str) -> list[dict[str, object]]:
-    """Per window of ``car`` (one group's rows) and statistic of :data:`EXCLUSION_ROWS`: the
-    number of the group's (event, party) rows with that outcome (value and n; p NaN)."""
+def exclusion_rows(
+    car: pd.DataFrame, group: str, counted: Mapping[str, str] = EXCLUSION_ROWS
+) -> list[dict[str, object]]:
+    """Per window of ``car`` (one group's rows) and statistic of ``counted`` (name -> outcome):
+    the number of the group's (event, party) rows with that outcome (value and n; p NaN)."""
     rows: list[dict[str, object]] = []
     for window, part in car.groupby("window", sort=False):
-        for statistic, outcome in EXCLUSION_ROWS.items():
+        for statistic, outcome in counted.items():
             count = int((part["outcome"] == outcome).sum())
             rows.append(
                 {
@@ -501,7 +512,7 @@ COUNT_ROWS: frozenset[str] = frozenset({*CONFOUNDER_ROWS, *EXCLUSION_ROWS, *VALU
 registry (:data:`eventstudy.inference.STATISTICS`)."""
 
 ROW_UNITS: dict[str, str] = {
-    **dict.fromkeys([*CONFOUNDER_ROWS, *EXCLUSION_ROWS], "count"),
+    **dict.fromkeys([*CONFOUNDER_ROWS, *VOLUME_EXCLUSION_ROWS], "count"),
     "total_abnormal_value_usd": "usd",
     "total_deal_usd": "usd",
     "value_per_deal_dollar": "usd/usd",

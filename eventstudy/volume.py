@@ -53,7 +53,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eventstudy.aggregate import PairTables, PartsOf, exclusion_rows, group_batteries, groups
+from eventstudy.aggregate import (
+    VOLUME_EXCLUSION_ROWS,
+    PairTables,
+    PartsOf,
+    exclusion_rows,
+    group_batteries,
+    groups,
+)
 from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates
@@ -434,7 +441,7 @@ def volume_statistics(
                 "outcome": np.tile(outcome[mask], len(labels)),
             }
         )
-        rows += exclusion_rows(excluded, label)
+        rows += exclusion_rows(excluded, label, VOLUME_EXCLUSION_ROWS)
     frame = pd.DataFrame(rows + twins)
     frame["n"] = frame["n"].astype("int64")
     return adjusted_p_values(frame).loc[:, list(STATS_COLUMNS)]

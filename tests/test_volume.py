@@ -275,6 +275,8 @@ def test_turnover_without_share_counts_says_so_and_the_report_names_turnover(
         expected[(event, ticker)] = "ok" if counted >= config.min_estimation_obs else "no_share_counts"
     assert outcome.to_dict() == expected
     assert (outcome == "no_share_counts").sum() == 11
+    counted = results.volume_stats.query("statistic == 'no_share_counts_rows' and group == 'all'")
+    assert counted["n"].tolist() == [11] * len(config.event_windows)
     assert set(outcome.xs("deepseek-r1", level="event_id")) == {"no_share_counts"}
     figure = volume_figure(results.volume, measure="log_turnover")
     footnotes = " ".join(text.get_text() for text in figure.texts)
@@ -480,6 +482,13 @@ def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path,
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=("^VIX",))
     outcome = results.volume.drop_duplicates(["event_id", "ticker"]).set_index("ticker")["outcome"]
     assert set(outcome.loc["^VIX"]) == {"no_volume"} and (outcome.drop("^VIX") == "ok").any()
+    # ... and volume_stats counts the pairs it leaves out so (an index market left every test NaN
+    # with n = 0, no row saying why)
+    stats = results.volume_stats.set_index(["group", "window", "statistic"])
+    peers = results.volume.drop_duplicates(["event_id", "ticker"]).query("role == 'peer'")
+    for window in ("[0,0]", "[-1,+1]"):
+        assert stats.loc[("peers", window, "no_volume_rows"), "n"] == (peers["outcome"] == "no_volume").sum()
+        assert stats.loc[("all", window, "no_volume_rows"), "n"] == 0
 
 
 def test_a_zero_on_the_first_row_is_missing() -> None:

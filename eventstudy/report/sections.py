@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.aggregate import EXCLUSION_ROWS, statistic_unit
+from eventstudy.aggregate import VOLUME_EXCLUSION_ROWS, statistic_unit
 from eventstudy.inference.bootstrap import band_minimum_pairs
 from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
@@ -81,7 +81,7 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
     words = figures.VOLUME_MEASURES.get(measure, measure)
     column = "" if measure == "log_volume" else ", its log_volume column"
     stats = exports.extra.get("volume_stats.parquet")
-    tested = stats is not None and not stats["statistic"].isin(list(EXCLUSION_ROWS)).all()
+    tested = stats is not None and not stats["statistic"].isin(list(VOLUME_EXCLUSION_ROWS)).all()
     tests = (
         "The tests of the abnormal volume are the rows of volume_stats.parquet in the table below."
         if tested  # the study's statistics may choose none of them: the file holds its counts only
