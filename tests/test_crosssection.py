@@ -273,6 +273,11 @@ def test_unestimable_regressions_say_why() -> None:
     one = fit_cross_section(rows, CrossSectionSpec("r", "car ~ 1", (-1, 1), cluster="group"))
     clustered = one[one["cov_type"] == "cluster"]
     assert clustered["se"].isna().all() and "fewer than two clusters" in clustered["note"].iloc[0]
+    # the fit's R-squared stands on those rows (it is no property of the covariance: it was NaN)
+    sized = fit_cross_section(rows, CrossSectionSpec("r", "car ~ C(role)", (-1, 1), cluster="group"))
+    by_type = sized.groupby("cov_type")["r_squared"].first()
+    ols = smf.ols("car ~ C(role)", data=rows).fit()
+    assert by_type.to_dict() == pytest.approx(dict.fromkeys(by_type.index, ols.rsquared), rel=1e-12)
     empty = cross_sectional_regressions(car, events, ())
     assert empty.empty and empty["coef"].dtype == "float64"
 

@@ -598,7 +598,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
             params = base.params / scale
             df = np.nan
             note[:] = f"fewer than two clusters of {spec.cluster}"
-            r2 = np.nan
+            r2 = float(base.rsquared)  # the fit's, whatever the covariance (it was blank here)
         else:
             kwargs = {"groups": groups} if cov_type == "cluster" else None
             with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
