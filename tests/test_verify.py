@@ -606,6 +606,21 @@ def test_the_recorded_command_is_one_a_user_can_type(monkeypatch, argv0, program
     assert command_line() == [program, "run", "--config", "launch.toml"]
 
 
+def test_a_study_run_from_python_records_no_command(monkeypatch) -> None:
+    """From a notebook the report's "Command:" was the kernel's arguments, a user's home folder and
+    a session file in them (ipykernel_launcher.py -f /home/alice/.local/share/jupyter/...)."""
+    from eventstudy.output.manifest import command_line
+    from eventstudy.report.about import _command_text
+
+    kernel = "/home/alice/.local/share/jupyter/runtime/kernel-3f1c9a2e.json"
+    monkeypatch.setattr("sys.argv", ["/venv/lib/ipykernel_launcher.py", "-f", kernel])
+    assert command_line() == ["ipykernel_launcher.py"]
+    assert _command_text(command_line()) == "Command: none (run from Python, in ` ipykernel_launcher.py `)"
+    # an older folder's record of the kernel's arguments is not shown as a command either
+    assert "alice" not in _command_text(["ipykernel_launcher.py", "-f", kernel])
+    assert _command_text(["eventstudy", "run"]) == "Command: ` eventstudy run `"
+
+
 def test_a_study_from_a_machine_with_another_blas_verifies_with_a_note_naming_it(
     small_run, monkeypatch, capsys
 ) -> None:

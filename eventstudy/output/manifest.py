@@ -129,9 +129,13 @@ def git_state(folder: Path | None = None) -> dict[str, Any]:
 def command_line() -> list[str]:
     """The command that produced the outputs (program name without its folder; ``eventstudy`` for
     ``python -m eventstudy``, whose program is the package's ``__main__.py``: a command no one
-    could type again)."""
+    could type again). From Python, the program alone: its arguments are a script's or a notebook
+    kernel's (``-f /home/alice/.local/share/jupyter/runtime/kernel-3f1c.json``, published in the
+    report as the study's "command"), none of them the study's."""
     program = Path(sys.argv[0]).name
-    return ["eventstudy" if program == "__main__.py" else program, *sys.argv[1:]]
+    if program in ("__main__.py", "eventstudy"):
+        return ["eventstudy", *sys.argv[1:]]
+    return [program]
 
 
 def build_manifest(

@@ -314,6 +314,14 @@ def methods_section(
     return Section("methods", "Methods", bullets=bullets)
 
 
+def _command_text(command: object) -> str:
+    """The report's command line: the ``eventstudy`` command as typed, or that the study ran from
+    Python (a folder of an older version recorded a script's or a notebook kernel's arguments)."""
+    if isinstance(command, list) and command and command[0] != "eventstudy":
+        return f"Command: none (run from Python, in {fmt.code(str(command[0]))})"
+    return "Command: " + (fmt.code(shell_line(command)) if isinstance(command, list) else fmt.md(command))
+
+
 def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
     command = manifest.get("command")
     commit = manifest.get("git_commit")
@@ -321,7 +329,7 @@ def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
     events = manifest["inputs"].get("events", {})
     peers = manifest.get("peers", [])
     bullets = [
-        "Command: " + (fmt.code(shell_line(command)) if isinstance(command, list) else fmt.md(command)),
+        _command_text(command),
         "Project commit: "
         + (
             fmt.md(commit) + (" with uncommitted changes" if dirty else "")
