@@ -371,6 +371,28 @@ def test_a_verdict_that_turns_is_said_when_no_group_is_significant(tmp_path) -> 
     ), sentence
 
 
+def test_a_verdict_resting_on_flagged_windows_alone_says_so(tmp_path) -> None:
+    """Every window of a significant group held other news: its twin had no test, and the verdict
+    lost its caveat (the launch's same sentence carries '⚑ without its 2 ... windows: t = ...');
+    the next sentence read 'g1 created — (not +$1.2B)'."""
+    exports = read_exports(write_synthetic(tmp_path / "s", battery=True))
+    stats = exports.extra["stats.parquet"].copy()
+    window = stats["window"] == "[-1,+1]"
+    kp = (stats["statistic"] == ROBUST_TEST) & window
+    stats.loc[kp & (stats["group"] == "g1"), "p"] = 0.001
+    twin = (stats["group"] == "g1 (unconfounded)") & window
+    stats.loc[twin & (stats["statistic"] == ROBUST_TEST), ["value", "p", "n"]] = [np.nan, np.nan, 0]
+    stats.loc[twin & (stats["statistic"] == "dollar_abnormal_value"), "value"] = np.nan
+    changed = dataclasses.replace(exports, extra={**exports.extra, "stats.parquet": stats})
+    findings = render_markdown(build_report(changed)).split("## Findings")[1].split("\n## ")[0]
+    n = int(stats.loc[kp & (stats["group"] == "g1"), "n"].iloc[0])
+    sentence = next(line for line in findings.splitlines() if "CAAR[-1,+1] is significant" in line)
+    windows = "window" if n == 1 else "windows"
+    assert f"; ⚑ without its {n} confounded or unscreened {windows}: no test (no window left))" in sentence
+    assert "created —" not in findings
+    assert "g1 has no value left to total (not +$5.0B)" in findings
+
+
 def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkeypatch) -> None:
     folder = write_synthetic(tmp_path / "s", battery=True)
     assert main(["report", str(folder), "--format", "csv"]) == 0
@@ -514,7 +536,7 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     assert (
         "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1 created +$4.0B (not +$5.0B)" in findings
     )
-    assert "— (not +1.667) per deal dollar" in findings
+    assert "no value per deal dollar (not +1.667)" in findings
     assert "1 of 2 announcements has no disclosed deal size: it is in no value per deal dollar." in findings
     # each party named with its event: a ticker of two events was listed twice, with no way to tell
     ranking = "the value-per-deal ranking starts NVDA on alpha-deal +1.333 (the same leader as with them)"

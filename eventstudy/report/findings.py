@@ -352,14 +352,21 @@ def _twin_verdict(stats: Stats, group: str, main: str, test: Any) -> str:
     """``"⚑ without its k confounded or unscreened windows: t = +1.83, not significant"``
     where leaving those windows out turns the group's verdict at 5%; else ``""``."""
     twin = stats.row(unconfounded_group(group), main, ROBUST_TEST)
-    if twin is None or any(fmt.is_missing(twin[key]) for key in ("value", "p", "n")):
+    if twin is None:  # no window of the study holds other news: no twins
         return ""
-    k = int(test["n"]) - int(twin["n"])
+    left = 0 if fmt.is_missing(twin["n"]) else int(twin["n"])
+    k = int(test["n"]) - left
+    windows = "window" if k == 1 else "windows"
+    if k > 0 and _significant(test) and any(fmt.is_missing(twin[key]) for key in ("value", "p")):
+        # every window (or all but too few to test) holds other news: the verdict rests on them
+        kept = f"{left} window{'' if left == 1 else 's'} left" if left else "no window left"
+        return f"{FLAG} without its {k} confounded or unscreened {windows}: no test ({kept})"
+    if any(fmt.is_missing(twin[key]) for key in ("value", "p", "n")):
+        return ""
     if k <= 0 or _significant(twin) == _significant(test):
         return ""
     t = fmt.md(fmt.starred(twin["value"], twin["p"], twin.get("p_bh")))
     verdict = "significant at 5%" if _significant(twin) else "not significant at 5%"  # a star is 10%
-    windows = "window" if k == 1 else "windows"
     return f"{FLAG} without its {k} confounded or unscreened {windows}: t = {t}, {verdict}"
 
 
@@ -389,9 +396,13 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
         free_ratio = stats.value(twin, main, "value_per_deal_dollar")
         parts = []
         if _differs(value, free):
-            parts.append(f"created {fmt.money(free)} (not {fmt.money(value)})")
+            created = f"created {fmt.money(free)}" if np.isfinite(free) else "has no value left to total"
+            parts.append(f"{created} (not {fmt.money(value)})")
         if _differs(ratio, free_ratio):
-            parts.append(f"{fmt.ratio(free_ratio)} (not {fmt.ratio(ratio)}) per deal dollar")
+            if np.isfinite(free_ratio):
+                parts.append(f"{fmt.ratio(free_ratio)} (not {fmt.ratio(ratio)}) per deal dollar")
+            else:
+                parts.append(f"no value per deal dollar (not {fmt.ratio(ratio)})")
         if parts:
             changes.append(f"{fmt.md(group)} " + ", ".join(parts))
     totals = stats.has("dollar_abnormal_value") or stats.has("value_per_deal_dollar")
