@@ -336,6 +336,34 @@ def test_deal_flows_without_known_values_are_missing_not_zero() -> None:
         assert png_bytes(flows_figure(flows)).startswith(b"\x89PNG")
 
 
+def test_short_capitalised_node_names_are_drawn_whole() -> None:
+    """Each line of a node's name was cut to its own characters' estimate, narrower than bold
+    capitals: the launch's AMD and AWS were both drawn "A…" and MSFT "MS…". A name is cut only
+    when it is wider than the room of a whole line, inside the figure."""
+    from matplotlib.text import Text
+
+    car = pd.DataFrame(
+        {
+            "event_id": ["x", "y"],
+            "ticker": ["AMD", "MSFT"],
+            "role": ["supplier", "investor"],
+            "group": ["g", "g"],
+            "window": ["[-1,+1]"] * 2,
+            "deal_usd": [1e9, 2e9],
+            "abnormal_value_usd": [1e8, -1e8],
+        }
+    )
+    edges = (FlowEdge("x", "OpenAI", "AMD", ("AMD",)), FlowEdge("y", "MSFT", "AWS", ("MSFT",)))
+    figure = flows_figure(deal_flows(car, edges, "[-1,+1]"))
+    figure.canvas.draw()
+    texts = {t.get_text() for t in figure.findobj(Text) if t.get_visible()}
+    assert {"AMD", "AWS", "MSFT", "OpenAI"} <= texts and not any(t.endswith("…") for t in texts)
+    renderer, width = figure.canvas.get_renderer(), figure.get_figwidth() * figure.dpi
+    for text in figure.findobj(Text):
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= -1 and box.x1 <= width + 1, text.get_text()
+
+
 def test_flows_figure_shows_every_arrowhead_and_widths_by_deal() -> None:
     """Arrows end NODE_RADIUS + 2 points before the target's centre, so no head hides under a node,
     and a bigger deal draws a thicker edge; repeated and opposite edges bend apart."""

@@ -172,6 +172,14 @@ def message_figure(text: str, title: str = "", width: float = 7.2, height: float
         return figure
 
 
+def text_inches(figure: Figure, text: str, *, size: float, bold: bool = False) -> float:
+    """The width of ``text`` drawn at font ``size`` on ``figure``, in inches (the style's font:
+    call it inside :func:`style`)."""
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    font = FontProperties(size=size, weight="bold" if bold else "normal")
+    return float(renderer.get_text_width_height_descent(text, font, ismath=False)[0]) / figure.dpi
+
+
 def fitted(
     figure: Figure, text: str, inches: float, *, size: float, bold: bool = False, keep: int = 0
 ) -> str:
@@ -179,12 +187,9 @@ def fitted(
     its last ``keep`` characters kept (a title's date and deal, a panel's N): event ids, roles
     and groups may be 100 characters long, and ran off the figure or over the next panel.
     Measured with the figure's renderer (the style's font: call it inside :func:`style`)."""
-    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    font = FontProperties(size=size, weight="bold" if bold else "normal")
-    room = inches * figure.dpi
 
     def fits(candidate: str) -> bool:
-        return bool(renderer.get_text_width_height_descent(candidate, font, ismath=False)[0] <= room)
+        return text_inches(figure, candidate, size=size, bold=bold) <= inches
 
     if fits(text):
         return text

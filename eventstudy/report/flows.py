@@ -213,11 +213,12 @@ _ALIGN = {"left": 0.0, "bottom": 0.0, "center": 0.5, "right": 1.0, "top": 1.0}
 
 
 def _name_box(
-    anchor: np.ndarray, label: str, horizontal: str, vertical: str
+    anchor: np.ndarray, label: str, width: float, horizontal: str, vertical: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The box (low, high corners, inches) a node's name takes, estimated from its characters."""
+    """The box (low, high corners, inches) a node's name takes: ``width`` inches (its widest line,
+    measured), 10 points a line."""
     lines = label.splitlines()
-    size = np.array([max(len(line) for line in lines) * _NAME_EM, len(lines) * 10 / 72])
+    size = np.array([width, len(lines) * 10 / 72])
     low = anchor - size * np.array([_ALIGN[horizontal], _ALIGN[vertical]])
     return low, low + size
 
@@ -248,14 +249,17 @@ def _wrapped(name: str) -> str:
     return "\n".join(textwrap.wrap(name, NAME_CHARACTERS, break_on_hyphens=True)) or name
 
 
-def _fitted_name(figure: Figure, name: str) -> str:
-    """A node's name wrapped (:func:`_wrapped`), each line cut to the width its characters are
-    estimated at (:data:`_NAME_EM`), which the graph's margins are made from: a line of wide
-    letters (WWW...) ran off the figure."""
-    from eventstudy.report.figures import fitted
+def _fitted_name(figure: Figure, name: str) -> tuple[str, float]:
+    """A node's name wrapped (:func:`_wrapped`), each line cut to the room of a line of
+    :data:`NAME_CHARACTERS` average letters (a line of wide letters, WWW..., ran off the figure),
+    and the width in inches of its widest line as drawn, which the graph's margins are made from.
+    Each line was cut to its own characters' estimate: bold capitals are wider, and AMD and AWS
+    were both drawn "A…"."""
+    from eventstudy.report.figures import fitted, text_inches
 
-    lines = _wrapped(name).split("\n")
-    return "\n".join(fitted(figure, line, len(line) * _NAME_EM, size=8, bold=True) for line in lines)
+    room = NAME_CHARACTERS * _NAME_EM
+    lines = [fitted(figure, line, room, size=8, bold=True) for line in _wrapped(name).split("\n")]
+    return "\n".join(lines), max(text_inches(figure, line, size=8, bold=True) for line in lines)
 
 
 def flows_figure(flows: DealFlows | None) -> Figure:
@@ -284,9 +288,10 @@ def flows_figure(flows: DealFlows | None) -> Figure:
     with style():
         figure = new_figure(width_in, height_in)
         # A line of wide letters (WWW...) is wider than its characters' estimate: cut to it.
-        labels = {name: _fitted_name(figure, name) for name in names}
-        longest = max(len(line) for label in labels.values() for line in label.splitlines())
-        side = min(0.2, (longest * _NAME_EM + (NODE_RADIUS + 6) / 72) / width_in)  # room for a name
+        fitted_names = {name: _fitted_name(figure, name) for name in names}
+        labels = {name: label for name, (label, _) in fitted_names.items()}
+        longest = max(width for _, width in fitted_names.values())
+        side = min(0.2, (longest + (NODE_RADIUS + 6) / 72) / width_in)  # room for a name
         lines = max(label.count("\n") + 1 for label in labels.values())
         tall = (lines * 10 + NODE_RADIUS + 6) / 72 / height_in  # a name above or below its node
         box = (side, 0.08 + tall, graph_in / width_in - 2 * side, 0.86 - 0.08 - 2 * tall)
@@ -313,7 +318,7 @@ def flows_figure(flows: DealFlows | None) -> Figure:
             horizontal = "left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center"
             vertical = "bottom" if direction[1] > 0.35 else "top" if direction[1] < -0.35 else "center"
             anchor = point * inches + direction * (NODE_RADIUS + 4) / 72
-            taken.append(_name_box(anchor, labels[name], horizontal, vertical))
+            taken.append(_name_box(anchor, labels[name], fitted_names[name][1], horizontal, vertical))
             taken.append((point * inches - NODE_RADIUS / 72, point * inches + NODE_RADIUS / 72))
             axes.annotate(
                 labels[name],
