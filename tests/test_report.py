@@ -1183,6 +1183,33 @@ def test_methods_and_caar_say_what_the_data_cut(launch_cache, tmp_path, capsys) 
     ) in caar
 
 
+def test_a_single_party_study_is_told_of_no_test_it_lacks(launch_cache, tmp_path, capsys) -> None:
+    """One event, one party: Findings said 'significant for no group' of groups with no test (N =
+    1), Limitations told the reader that parties of one announcement share its day and to read
+    the Kolari-Pynnönen tests (none computed), and '... for 1 rows'."""
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "nvidia-intel-5b,2025-09-18,pre,INTC,investee,5e9,other,x\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "t"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", "--events", str(events), "--config", str(config), "--offline", "--no-peers"]
+    assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
+    capsys.readouterr()
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert (
+        "Under the Kolari–Pynnönen adjusted BMP test, CAAR[-1,+1] is not testable for other, all (too few "
+        "pairs, or no spread)."
+    ) in markdown
+    assert "significant for no group" not in markdown
+    small = "- Small samples: 1 (event, party) pair over 1 announcement; group tests rest on few events.\n"
+    assert small in markdown
+    assert " 1 rows" not in markdown
+
+
 def test_estimation_lengths_count_pairs_and_fit_the_window() -> None:
     """One pair in two windows read "the estimated rows have"; an estimation window of every
     session of the data cannot start before the data, which the note said it might."""

@@ -68,7 +68,10 @@ def inputs_table(manifest: Mapping[str, Any], events: pd.DataFrame, ar: pd.DataF
     rows.append(
         (
             cell("events"),
-            cell(f"{events['event_id'].nunique()} announcements, {len(events)} rows"),
+            cell(
+                f"{fmt.counted(events['event_id'].nunique(), 'announcement')}, "
+                f"{fmt.counted(len(events), 'row')}"
+            ),
             cell("the study's events file"),
             cell(f"{event_file.get('path', '?')} (SHA-256 {str(event_file.get('sha256', '?'))[:12]}…)"),
             cell(f"announced {span}"),

@@ -301,10 +301,14 @@ def _group_sentences(
     stats: Stats, main: str, *, twins: bool, excluded: bool, parties: pd.DataFrame
 ) -> list[str]:
     significant, other, turned = [], [], []  # turned: not significant, but without those windows
+    untested = []  # no test: one pair, or no spread (a single event was 'significant for no group')
     for group in stats.groups(main):
         caar = stats.row(group, main, "caar")
         test = stats.row(group, main, ROBUST_TEST)
         if caar is None or test is None:
+            continue
+        if fmt.is_missing(test["p"]):
+            untested.append(fmt.md(group))
             continue
         t = fmt.md(fmt.starred(test["value"], test["p"], test.get("p_bh")))
         twin = _twin_verdict(stats, group, main, test) if twins and not excluded else ""
@@ -318,6 +322,7 @@ def _group_sentences(
             if twin:
                 turned.append(other[-1])
     sentences = []
+    untestable = f"not testable for {', '.join(untested)} (too few pairs, or no spread)" if untested else ""
     if significant or other:
         verdict = (
             ("significant at 5% for " + ", ".join(significant))
@@ -329,8 +334,11 @@ def _group_sentences(
             "days, "
             f"CAAR{main} is {verdict}"
             + (f"; not for {', '.join(other)}" if other and significant else "")
+            + (f"; {untestable}" if untestable else "")
             + "."
         )
+    elif untested:
+        sentences.append(f"Under the Kolari–Pynnönen adjusted BMP test, CAAR{main} is {untestable}.")
     flagged = int(confounded(parties).sum())
     unknown = int(unscreened(parties).sum())
     if excluded and (flagged or unknown):
@@ -598,11 +606,16 @@ def limitations_section(
     """A few sentences on what the numbers cannot show (``estimated``: the model has parameters)."""
     parties = main_rows(car, main)
     n_events = parties["event_id"].nunique()
+    several = len(parties) > n_events  # some announcement has several parties
     bullets = [
         f"Small samples: {fmt.counted(len(parties), '(event, party) pair')} over "
-        f"{fmt.counted(n_events, 'announcement')}; group tests rest on few events, and parties of one "
-        "announcement share its day, so tests that assume independence (cross-sectional t, BMP, sign) "
-        "overstate significance — read the Kolari–Pynnönen adjusted tests.",
+        f"{fmt.counted(n_events, 'announcement')}; group tests rest on few events"
+        + (
+            ", and parties of one announcement share its day, so tests that assume independence "
+            "(cross-sectional t, BMP, sign) overstate significance — read the Kolari–Pynnönen adjusted tests."
+            if several
+            else "."
+        ),
         f"Normal returns come from one model ({fmt.md(model)})"
         + (" estimated before each event" if estimated else "")
         + "; a CAR is the move beyond it, not a causal effect of the deal alone.",
@@ -616,7 +629,8 @@ def limitations_section(
     fallback = _all_row(stats, main, "dollar_fallback_sd_rows")
     if fallback is not None and int(fallback["n"]) > 0:
         bullets.append(
-            f"The dollar test's s.d. uses σ × market value for {int(fallback['n'])} rows "
+            f"The dollar test's s.d. uses σ × market value for {int(fallback['n'])} "
+            f"{'row' if int(fallback['n']) == 1 else 'rows'} "
             "(dollar_fallback_sd_rows): share counts do not cover their estimation windows."
         )
     for group in ("all", "peers"):  # the peers' value created counts shared days once too
