@@ -49,7 +49,8 @@ Every value is checked for its type and range, and an error names the file and t
   (:mod:`eventstudy.symbols`); ``peers`` may not list a ticker twice;
 * windows: ``[start, end]`` of whole numbers with ``start <= end`` and ``|day| <=``
   :data:`MAX_RELATIVE_DAY` (2520, ten years of sessions); at most :data:`MAX_EVENT_WINDOWS`
-  event windows, none twice; the estimation window ends before the first event-window day.
+  event windows, none twice; the estimation window ends before the first event-window day and
+  does not hold day 0 (event windows that start after day 0 left room for it).
   The estimation window may start at ``"all"`` (``["all", -11]``: every session of the data up
   to τ = -11), or be ``"all"`` alone: every session up to the one ``estimation_gap`` (default 0)
   sessions before the first event-window day;
@@ -663,8 +664,20 @@ def _check(config: StudyConfig) -> None:
                 "estimation_gap",
                 'applies to estimation_window = "all" (a window [start, end] sets its own end)',
             )
-    if config.estimation_bounds()[1] >= config.event_span[0]:
+    start, end = config.estimation_bounds()
+    if end >= config.event_span[0]:
         fail("estimation_window", "must end before the first event-window day")
+    if end >= 0 and (start is None or start <= 0):  # event windows after day 0 let it reach day 0
+        reach = (
+            f'"all" ends at τ = {end} (the session before the first event-window day): set estimation_gap '
+            f"to {end + 1} or more"
+            if config.estimation_window == ALL_DATA
+            else f"ends at τ = {end}: end it at -1 or before"
+        )
+        fail(
+            "estimation_window",
+            f"holds day 0, whose announcement return would be in the normal-return fit; {reach}",
+        )
     for key, allowed in (
         ("returns", RETURN_DEFINITIONS),
         ("day0_rule", DAY0_RULES),

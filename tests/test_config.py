@@ -75,6 +75,20 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
         ("estimation_window = [-11, -100]", "study.estimation_window", "with start <= end"),
         ("estimation_window = [-100000, -11]", "study.estimation_window", "beyond 2520 trading days"),
         ("estimation_window = [-100, 0]", "study.estimation_window", "must end before the first"),
+        # event windows after day 0 left room for an estimation window holding it (ORCL's +35% day 0
+        # in its normal-return fit, car_se +42%, no note)
+        (
+            "estimation_window = [-250, 0]\nevent_windows = [[1, 5]]",
+            "study.estimation_window",
+            "holds day 0, whose announcement return would be in the normal-return fit; ends at τ = 0: end it "
+            "at -1 or before",
+        ),
+        (
+            'estimation_window = "all"\nevent_windows = [[2, 5]]',
+            "study.estimation_window",
+            'holds day 0, whose announcement return would be in the normal-return fit; "all" ends at τ = 1 '
+            "(the session before the first event-window day): set estimation_gap to 2 or more",
+        ),
         ('min_estimation_obs = "ten"', "study.min_estimation_obs", "'ten' is not a whole number"),
         ("min_estimation_obs = 50.7", "study.min_estimation_obs", "50.7 is not a whole number"),
         ("min_estimation_obs = true", "study.min_estimation_obs", "True is not a whole number"),
