@@ -15,6 +15,7 @@ import pytest
 from _launch_run import copy_output
 from _small_study import make_cache, make_study, run_args
 
+import eventstudy
 from eventstudy.cli import main
 from eventstudy.config import load_config
 from eventstudy.data.store import PriceStore
@@ -594,7 +595,7 @@ def test_an_older_manifest_whose_model_is_not_its_configs_is_different_with_a_no
 @pytest.mark.parametrize(
     ("argv0", "program"),
     [
-        ("/venv/lib/python3.11/site-packages/eventstudy/__main__.py", "eventstudy"),
+        (str(Path(eventstudy.__file__).parent / "__main__.py"), "eventstudy"),
         ("/venv/bin/eventstudy", "eventstudy"),
     ],
 )
@@ -604,6 +605,20 @@ def test_the_recorded_command_is_one_a_user_can_type(monkeypatch, argv0, program
 
     monkeypatch.setattr("sys.argv", [argv0, "run", "--config", "launch.toml"])
     assert command_line() == [program, "run", "--config", "launch.toml"]
+
+
+@pytest.mark.parametrize(
+    ("argv0", "program"),
+    [("/venv/lib/python3.11/site-packages/ipykernel/__main__.py", "__main__.py"), ("", "python")],
+)
+def test_another_packages_main_is_not_eventstudy(monkeypatch, argv0, program) -> None:
+    """Any __main__.py was taken for eventstudy's: `python -m ipykernel -f ~/.../kernel.json` was
+    published as "Command: eventstudy -f /home/alice/...", and `python -m mypkg --token s3cr3t`
+    as "eventstudy --token s3cr3t". An interactive session (argv[0] '') is 'python'."""
+    from eventstudy.output.manifest import command_line
+
+    monkeypatch.setattr("sys.argv", [argv0, "-f", "/home/alice/kernel.json"])
+    assert command_line() == [program]
 
 
 def test_a_study_run_from_python_records_no_command(monkeypatch) -> None:

@@ -133,9 +133,10 @@ def command_line() -> list[str]:
     kernel's (``-f /home/alice/.local/share/jupyter/runtime/kernel-3f1c.json``, published in the
     report as the study's "command"), none of them the study's."""
     program = Path(sys.argv[0]).name
-    if program in ("__main__.py", "eventstudy"):
+    own_main = Path(__file__).resolve().parents[1] / "__main__.py"  # `python -m eventstudy`'s program
+    if program == "eventstudy" or (sys.argv[0] and Path(sys.argv[0]).resolve() == own_main):
         return ["eventstudy", *sys.argv[1:]]
-    return [program]
+    return [program or "python"]  # another package's __main__.py too (python -m ipykernel -f ...)
 
 
 def build_manifest(
