@@ -531,10 +531,24 @@ def test_a_cgroups_file_cache_is_memory_it_can_use(tmp_path, version: int) -> No
         (root / "memory" / "memory.limit_in_bytes").write_text(f"{4 * gb}\n")
         (root / "memory" / "memory.usage_in_bytes").write_text(f"{39 * gb // 10}\n")
         (root / "memory" / "memory.stat").write_text(f"cache 3100000000\ntotal_inactive_file {3 * gb}\n")
-    assert events_module.available_memory(meminfo, root) == 31 * gb // 10
+    top = tmp_path / "top"
+    top.write_text("0::/\n" if version == 2 else "4:memory:/\n")
+    assert events_module.available_memory(meminfo, root, top) == 31 * gb // 10
     limit = root / ("memory.max" if version == 2 else "memory/memory.limit_in_bytes")
     limit.write_text("max\n" if version == 2 else "9223372036854771712\n")  # no limit
-    assert events_module.available_memory(meminfo, root) == 24000000 * 1024
+    assert events_module.available_memory(meminfo, root, top) == 24000000 * 1024
+    # A SLURM step's own cgroup, below an unlimited root: only the root's limit was read
+    step = "system.slice/slurmstepd.scope/job_42"
+    own = (root if version == 2 else root / "memory") / step
+    own.mkdir(parents=True)
+    v1 = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+    limit_name, used_name = ("memory.max", "memory.current") if version == 2 else v1
+    (own / limit_name).write_text(f"{gb}\n")
+    (own / used_name).write_text(f"{9 * gb // 10}\n")
+    membership = tmp_path / "membership"
+    membership.write_text(f"0::/{step}\n" if version == 2 else f"5:cpu:/\n4:memory:/{step}\n")
+    assert events_module.available_memory(meminfo, root, membership) == gb // 10
+    assert events_module.available_memory(meminfo, root, top) == 24000000 * 1024  # not its cgroup
 
 
 # -- the command line, end to end ----------------------------------------------------------------

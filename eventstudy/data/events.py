@@ -607,7 +607,9 @@ def count_lines(path: Path, *, stop_after: int) -> tuple[int, bool]:
 
 
 def available_memory(
-    meminfo: Path = Path("/proc/meminfo"), cgroup: Path = Path("/sys/fs/cgroup")
+    meminfo: Path = Path("/proc/meminfo"),
+    cgroup: Path = Path("/sys/fs/cgroup"),
+    membership: Path = Path("/proc/self/cgroup"),
 ) -> int | None:
     """Bytes of memory this process can still use: ``MemAvailable`` of ``/proc/meminfo``, or
     less when a cgroup memory limit is set (:func:`_cgroup_available`); ``None`` where neither
@@ -621,7 +623,7 @@ def available_memory(
                     break
     except (OSError, ValueError, IndexError):
         pass
-    limited = _cgroup_available(cgroup)
+    limited = _cgroup_available(cgroup, membership)
     if limited is not None:
         candidates.append(limited)
     if not candidates:
@@ -636,39 +638,62 @@ _NO_LIMIT = 1 << 60
 """A cgroup v1 limit at or above this is none (the kernel writes 2^63 rounded to a page)."""
 
 
-def _cgroup_available(root: Path) -> int | None:
-    """The cgroup's limit less what it uses, plus the file cache it holds that the kernel
-    reclaims before it fails an allocation (``inactive_file``): the usage counts the page cache,
-    so a container that had just read its data showed no memory left. cgroup v2 (``memory.max``,
-    ``memory.current``), else v1 (``memory/memory.limit_in_bytes``, ``memory.usage_in_bytes``,
+def _cgroup_available(root: Path, membership: Path = Path("/proc/self/cgroup")) -> int | None:
+    """What the process's cgroups leave it: of its own cgroup (``membership``, the
+    ``/proc/self/cgroup`` lines) and of each one above it up to ``root``, the smallest limit less
+    what the cgroup uses, plus the file cache it holds that the kernel reclaims before it fails an
+    allocation (``inactive_file``: the usage counts the page cache, so a container that had just
+    read its data showed no memory left). Only the root's limit was read, which a SLURM step's or
+    a systemd scope's own cgroup is not. cgroup v2 (``memory.max``, ``memory.current``), and v1
+    (``memory/<path>/memory.limit_in_bytes``, ``memory.usage_in_bytes``,
     ``total_inactive_file``); None without a limit."""
-    for limit_file, used_file, stat_file, key in (
-        ("memory.max", "memory.current", "memory.stat", "inactive_file"),
+    own = {"v2": "/", "v1": "/"}
+    try:
+        for line in membership.read_text().splitlines():
+            number, _, rest = line.partition(":")
+            controllers, _, path = rest.partition(":")
+            if number == "0" and not controllers:
+                own["v2"] = path or "/"
+            elif "memory" in controllers.split(","):
+                own["v1"] = path or "/"
+    except OSError:
+        pass
+    found = []
+    for version, base, (limit_file, used_file, stat_file, key) in (
+        ("v2", root, ("memory.max", "memory.current", "memory.stat", "inactive_file")),
         (
-            "memory/memory.limit_in_bytes",
-            "memory/memory.usage_in_bytes",
-            "memory/memory.stat",
-            "total_inactive_file",
+            "v1",
+            root / "memory",
+            ("memory.limit_in_bytes", "memory.usage_in_bytes", "memory.stat", "total_inactive_file"),
         ),
     ):
-        try:
-            limit = (root / limit_file).read_text().strip()
-            used = int((root / used_file).read_text().strip())
-        except (OSError, ValueError):
-            continue
-        if limit == "max" or not limit.isdigit() or int(limit) >= _NO_LIMIT:
-            return None
-        reclaimable = 0
-        try:
-            for line in (root / stat_file).read_text().splitlines():
-                name, _, value = line.partition(" ")
-                if name == key:
-                    reclaimable = int(value)
-                    break
-        except (OSError, ValueError):
-            pass
-        return max(int(limit) - used + reclaimable, 0)
-    return None
+        relative = Path(own[version].lstrip("/"))
+        for folder in [base / relative, *(base / parent for parent in relative.parents)]:
+            left = _cgroup_left(folder, limit_file, used_file, stat_file, key)
+            if left is not None:
+                found.append(left)
+    return min(found) if found else None
+
+
+def _cgroup_left(folder: Path, limit_file: str, used_file: str, stat_file: str, key: str) -> int | None:
+    """One cgroup's limit less its usage plus its reclaimable file cache; None without a limit."""
+    try:
+        limit = (folder / limit_file).read_text().strip()
+        used = int((folder / used_file).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if limit == "max" or not limit.isdigit() or int(limit) >= _NO_LIMIT:
+        return None
+    reclaimable = 0
+    try:
+        for line in (folder / stat_file).read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                reclaimable = int(value)
+                break
+    except (OSError, ValueError):
+        pass
+    return max(int(limit) - used + reclaimable, 0)
 
 
 def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
