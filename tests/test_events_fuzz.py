@@ -485,6 +485,7 @@ def test_100k_rows_with_an_uncached_ticker_rejected_by_the_cli(
 def test_a_calendar_too_large_for_memory_is_refused_up_front(
     tmp_path: Path, capsys, monkeypatch, rows: int, available: int, words: str
 ) -> None:
+    import eventstudy.output.export  # noqa: F401 - imported first: scipy reads files at import
     monkeypatch.setattr(events_module, "available_memory", lambda: available)
     monkeypatch.setattr(events_module.Path, "read_bytes", lambda self: pytest.fail("the file was read"))
     events, out = tmp_path / "events.csv", tmp_path / "out"
