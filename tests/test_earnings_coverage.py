@@ -143,7 +143,7 @@ def test_the_report_says_which_windows_were_not_screened(short_calendar_cache, t
     out = tmp_path / "out"
     save_study(results, out)
     report = (out / "report.md").read_text()
-    assert "1 of 1 windows [-1,+1] was not screened for earnings" in report
+    assert "1 of 1 window [-1,+1] was not screened for earnings" in report
     left_out = "1 (event, party) window [-1,+1] was not screened for earnings (left out of the (unconfounded)"
     assert left_out in report
     assert "would be missed: NVDA nvda-may22." in report

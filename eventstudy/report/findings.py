@@ -382,9 +382,10 @@ def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:
     """"⚑ k of n windows [...] hold other news and u were not screened for earnings"."""
     were = "was" if unknown == 1 else "were"
     unscreened_text = f"{were} not screened for earnings (outside the ticker's earnings calendar)"
+    windows = "window" if n == 1 else "windows"
     if not flagged:
-        return f"{unknown} of {n} windows {main} {unscreened_text}"
-    text = f"{FLAG} {flagged} of {n} windows {main} {'holds' if flagged == 1 else 'hold'} other news"
+        return f"{unknown} of {n} {windows} {main} {unscreened_text}"
+    text = f"{FLAG} {flagged} of {n} {windows} {main} {'holds' if flagged == 1 else 'hold'} other news"
     return text + (f" and {unknown} {unscreened_text}" if unknown else "")
 
 
@@ -560,7 +561,10 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
         parts.append(f"{len(lacking)} estimated parties have no market value")
     vendor, n_pairs = vendor_share_pairs(car)
     if vendor:
-        parts.append(f"the share counts of {vendor} of {n_pairs} parties are vendor figures")
+        parts.append(
+            f"the share counts of {vendor} of {fmt.counted(n_pairs, 'party', 'parties')} "
+            f"{'is a vendor figure' if vendor == 1 else 'are vendor figures'}"
+        )
     caveated = sorted({str(c.get("ticker")) for c in caveats_on_rows(config, car)[0]})
     if caveated:
         parts.append("share-count caveats for " + ", ".join(fmt.md(t) for t in caveated))
@@ -606,13 +610,15 @@ def limitations_section(
     """A few sentences on what the numbers cannot show (``estimated``: the model has parameters)."""
     parties = main_rows(car, main)
     n_events = parties["event_id"].nunique()
-    several = len(parties) > n_events  # some announcement has several parties
+    rows = car[(car["window"] == main) & (car["outcome"] == "ok")] if "outcome" in car else parties
+    several = bool(rows["day0"].duplicated().any())  # two tested rows share a day: parties or peers
     bullets = [
         f"Small samples: {fmt.counted(len(parties), '(event, party) pair')} over "
         f"{fmt.counted(n_events, 'announcement')}; group tests rest on few events"
         + (
-            ", and parties of one announcement share its day, so tests that assume independence "
-            "(cross-sectional t, BMP, sign) overstate significance — read the Kolari–Pynnönen adjusted tests."
+            ", and pairs share event days (the parties of one announcement, its peers, announcements of one "
+            "day), so tests that assume independence (cross-sectional t, BMP, sign) overstate significance "
+            "— read the Kolari–Pynnönen adjusted tests."
             if several
             else "."
         ),
