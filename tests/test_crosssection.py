@@ -278,6 +278,11 @@ def test_unestimable_regressions_say_why() -> None:
     by_type = sized.groupby("cov_type")["r_squared"].first()
     ols = smf.ols("car ~ C(role)", data=rows).fit()
     assert by_type.to_dict() == pytest.approx(dict.fromkeys(by_type.index, ols.rsquared), rel=1e-12)
+    # ... and so do the rows of a term absent from the sample (C(group): one level), and the mean
+    # alone explains nothing (its R-squared was -2.2e-16)
+    absent = fit_cross_section(rows, CrossSectionSpec("r", "car ~ C(role) + C(group)", (-1, 1)))
+    assert absent["r_squared"].to_numpy() == pytest.approx(np.full(len(absent), ols.rsquared), rel=1e-12)
+    assert (one["r_squared"] == 0.0).all()
     empty = cross_sectional_regressions(car, events, ())
     assert empty.empty and empty["coef"].dtype == "float64"
 

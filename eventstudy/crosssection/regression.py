@@ -590,7 +590,10 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     # residuals that are rounding noise of the dependent variable: every s.e. would be noise too
     exact_fit = bool(np.sum(base.wresid**2) <= SPREAD_TOLERANCE**2 * np.sum(model.wendog**2))
     y_size = float(np.abs(model.wendog).max())
-    frames = [_absent_terms(spec, absent, n, dropped)]
+    # the fit's R-squared, whatever the covariance; the mean alone (~ 1) explains nothing by
+    # definition, where the sums leave +-2e-16
+    r2 = 0.0 if list(x.columns) == ["Intercept"] else float(base.rsquared)
+    frames = [_absent_terms(spec, absent, n, dropped).assign(r_squared=r2)]
     for cov_type in COV_TYPES:
         note = np.full(k, "", dtype=object)
         if cov_type == "cluster" and n_clusters < 2:
@@ -598,7 +601,6 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
             params = base.params / scale
             df = np.nan
             note[:] = f"fewer than two clusters of {spec.cluster}"
-            r2 = float(base.rsquared)  # the fit's, whatever the covariance (it was blank here)
         else:
             kwargs = {"groups": groups} if cov_type == "cluster" else None
             with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
@@ -606,7 +608,6 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 fit = model.fit(cov_type=cov_type, cov_kwds=kwargs, use_t=True)
                 params, se, t, p = fit.params, fit.bse, fit.tvalues, fit.pvalues
                 df = float(fit.df_resid_inference if cov_type == "cluster" else fit.df_resid)
-                r2 = float(fit.rsquared)
                 if cov_type == "HC3":  # with the leverages of a QR, not statsmodels' (see leverage_one)
                     covariance = hc3_covariance(model.pinv_wexog, base.wresid, leverage, one_rows)
                     se = np.sqrt(np.diag(covariance))
