@@ -49,8 +49,8 @@ Every value is checked for its type and range, and an error names the file and t
   (:mod:`eventstudy.symbols`); ``peers`` may not list a ticker twice;
 * windows: ``[start, end]`` of whole numbers with ``start <= end`` and ``|day| <=``
   :data:`MAX_RELATIVE_DAY` (2520, ten years of sessions); at most :data:`MAX_EVENT_WINDOWS`
-  event windows, none twice; the estimation window ends before the first event-window day and
-  does not hold day 0 (event windows that start after day 0 left room for it).
+  event windows, none twice; the estimation window ends before the first event-window day (and
+  a study is not run with one that holds day 0: :func:`day_zero_problem`).
   The estimation window may start at ``"all"`` (``["all", -11]``: every session of the data up
   to τ = -11), or be ``"all"`` alone: every session up to the one ``estimation_gap`` (default 0)
   sessions before the first event-window day;
@@ -664,20 +664,8 @@ def _check(config: StudyConfig) -> None:
                 "estimation_gap",
                 'applies to estimation_window = "all" (a window [start, end] sets its own end)',
             )
-    start, end = config.estimation_bounds()
-    if end >= config.event_span[0]:
+    if config.estimation_bounds()[1] >= config.event_span[0]:
         fail("estimation_window", "must end before the first event-window day")
-    if end >= 0 and (start is None or start <= 0):  # event windows after day 0 let it reach day 0
-        reach = (
-            f'"all" ends at τ = {end} (the session before the first event-window day): set estimation_gap '
-            f"to {end + 1} or more"
-            if config.estimation_window == ALL_DATA
-            else f"ends at τ = {end}: end it at -1 or before"
-        )
-        fail(
-            "estimation_window",
-            f"holds day 0, whose announcement return would be in the normal-return fit; {reach}",
-        )
     for key, allowed in (
         ("returns", RETURN_DEFINITIONS),
         ("day0_rule", DAY0_RULES),
@@ -782,6 +770,23 @@ def _check(config: StudyConfig) -> None:
         if (caveat.ticker, caveat.start) in dated:  # its note would be shown twice
             fail("share_caveats", f"{caveat.ticker} from {caveat.start} is listed twice")
         dated.add((caveat.ticker, caveat.start))
+
+
+def day_zero_problem(config: StudyConfig) -> str | None:
+    """Why the estimation window of ``config`` may not be run: it holds day 0 (event windows that
+    all start after day 0 leave room for it), whose announcement return would be in the
+    normal-return fit (ORCL's +35% raised its [+1,+5] CAR s.e. by 42%, no note said why). Checked
+    where a study is run (:func:`load_config`, :func:`eventstudy.study.run_study`), not where a
+    config is read back: a folder an earlier version wrote with such a window still loads."""
+    start, end = config.estimation_bounds()
+    if end < 0 or (start is not None and start > 0):  # before day 0, or wholly after it
+        return None
+    reach = (
+        f'"all" ends at τ = {end}: set estimation_gap to {config.event_span[0]} or more'
+        if config.estimation_window == ALL_DATA
+        else f"ends at τ = {end}: end it before day 0 or start it after"
+    )
+    return f"holds day 0, whose announcement return would be in the normal-return fit; {reach}"
 
 
 def with_overrides(config: StudyConfig, source: str, **changes: Any) -> StudyConfig:
@@ -919,7 +924,7 @@ def load_config(path: str | Path, *, model: str | None = None, model_from: str =
         raise InputError(where, message, field=f"study.{key}") from None
     if model is None:
         _check_model_options(config.model, study, where)
-        return config
+        return _runnable(config, where)
     try:
         config = with_overrides(config, model_from, model=model)
     except InputError as exc:  # a key the model needs is missing from the file: the file's field
@@ -928,6 +933,13 @@ def load_config(path: str | Path, *, model: str | None = None, model_from: str =
         asked = f"{model_from} {model}" if model_from.startswith("-") else f"{model_from}={model!r}"
         raise InputError(where, f"{exc.message} ({asked})", field=exc.field) from None
     _check_model_options(model, study, where)
+    return _runnable(config, where)
+
+
+def _runnable(config: StudyConfig, where: str) -> StudyConfig:
+    problem = day_zero_problem(config)
+    if problem:
+        raise InputError(where, problem, field="study.estimation_window")
     return config
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.config import StudyConfig
+from eventstudy.config import StudyConfig, day_zero_problem
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError, as_path
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.results import OBJECT_MODEL, StudyResults
@@ -435,6 +435,9 @@ def checked_arguments(
             "config must be a StudyConfig (read a file with eventstudy.load_config), "
             f"not {type(config).__name__}"
         )
+    problem = day_zero_problem(config)
+    if problem:  # as load_config refuses it
+        raise InputError(config.source or "config", problem, field="estimation_window")
     if model is not None and not isinstance(model, ExpectedReturnModel):
         if isinstance(model, type):
             name = model.__name__

@@ -81,13 +81,18 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
             "estimation_window = [-250, 0]\nevent_windows = [[1, 5]]",
             "study.estimation_window",
             "holds day 0, whose announcement return would be in the normal-return fit; ends at τ = 0: end it "
-            "at -1 or before",
+            "before day 0 or start it after",
         ),
         (
             'estimation_window = "all"\nevent_windows = [[2, 5]]',
             "study.estimation_window",
-            'holds day 0, whose announcement return would be in the normal-return fit; "all" ends at τ = 1 '
-            "(the session before the first event-window day): set estimation_gap to 2 or more",
+            'holds day 0, whose announcement return would be in the normal-return fit; "all" ends at τ = 1: '
+            "set estimation_gap to 2 or more",
+        ),
+        (  # a gap already given: the advice names the gap that ends it before day 0
+            'estimation_window = "all"\nestimation_gap = 1\nevent_windows = [[3, 5]]',
+            "study.estimation_window",
+            '"all" ends at τ = 1: set estimation_gap to 3 or more',
         ),
         ('min_estimation_obs = "ten"', "study.min_estimation_obs", "'ten' is not a whole number"),
         ("min_estimation_obs = 50.7", "study.min_estimation_obs", "50.7 is not a whole number"),

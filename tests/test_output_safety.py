@@ -1638,6 +1638,23 @@ def test_load_study_refuses_a_table_the_run_did_not_write(verified: Path, tmp_pa
     assert load_study(folder).stats.equals(pd.read_parquet(verified / "stats.parquet"))
 
 
+def test_a_folder_whose_estimation_window_holds_day_0_still_loads(verified: Path, tmp_path: Path) -> None:
+    """An estimation window holding day 0 is refused where a study is run; a folder an earlier
+    version wrote with one ([-250, 0] before windows [[1, 5]]) was refused by load_study, report
+    and verify once the rule was the config's own."""
+    from eventstudy import load_study, run_study
+
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["config"].update(estimation_window=[-250, 0], event_windows=[[1, 5]])
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    resealed(folder)
+    loaded = load_study(folder)
+    assert loaded.config.estimation_window == (-250, 0)
+    with pytest.raises(InputError, match=r"holds day 0, .*ends at τ = 0: end it before day 0 or start it"):
+        run_study(pd.DataFrame(), tmp_path / "cache", loaded.config)
+
+
 def test_load_studys_advice_quotes_the_folder(verified: Path, tmp_path: Path) -> None:
     """'eventstudy verify /tmp/.../my run' broke as typed (a finder): quoted as a shell reads it."""
     import shlex
