@@ -516,8 +516,8 @@ def test_available_memory_is_read_on_this_machine() -> None:
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_cgroups_file_cache_is_memory_it_can_use(tmp_path, version: int) -> None:
     """A container's usage counts the page cache of the files it read: 3.9 of a 4 GB limit used,
-    3.0 of it file cache the kernel reclaims, left 0.1 GB, and every table was refused. cgroup v1
-    limits were not read at all."""
+    3.0 of it file cache the kernel reclaims (active and inactive), left 0.1 GB, and every table
+    was refused. cgroup v1 limits were not read at all."""
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal: 26000000 kB\nMemAvailable: 24000000 kB\n")
     root = tmp_path / "cgroup"
@@ -526,12 +526,17 @@ def test_a_cgroups_file_cache_is_memory_it_can_use(tmp_path, version: int) -> No
         root.mkdir()
         (root / "memory.max").write_text(f"{4 * gb}\n")
         (root / "memory.current").write_text(f"{39 * gb // 10}\n")
-        (root / "memory.stat").write_text(f"anon 900000000\nfile 3100000000\ninactive_file {3 * gb}\n")
+        (root / "memory.stat").write_text(
+            f"anon 900000000\nfile 3100000000\nactive_file {gb // 2}\ninactive_file {5 * gb // 2}\n"
+        )
     else:
         (root / "memory").mkdir(parents=True)
         (root / "memory" / "memory.limit_in_bytes").write_text(f"{4 * gb}\n")
         (root / "memory" / "memory.usage_in_bytes").write_text(f"{39 * gb // 10}\n")
-        (root / "memory" / "memory.stat").write_text(f"cache 3100000000\ntotal_inactive_file {3 * gb}\n")
+        (root / "memory" / "memory.stat").write_text(
+            f"cache 3100000000\nactive_file 7\ntotal_active_file {gb // 2}\n"
+            f"total_inactive_file {5 * gb // 2}\n"
+        )
     top = tmp_path / "top"
     top.write_text("0::/\n" if version == 2 else "4:memory:/\n")
     assert events_module.available_memory(meminfo, root, top) == 31 * gb // 10

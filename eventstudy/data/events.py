@@ -642,11 +642,12 @@ def _cgroup_available(root: Path, membership: Path = Path("/proc/self/cgroup")) 
     """What the process's cgroups leave it: of its own cgroup (``membership``, the
     ``/proc/self/cgroup`` lines) and of each one above it up to ``root``, the smallest limit less
     what the cgroup uses, plus the file cache it holds that the kernel reclaims before it fails an
-    allocation (``inactive_file``: the usage counts the page cache, so a container that had just
-    read its data showed no memory left). Only the root's limit was read, which a SLURM step's or
-    a systemd scope's own cgroup is not. cgroup v2 (``memory.max``, ``memory.current``), and v1
-    (``memory/<path>/memory.limit_in_bytes``, ``memory.usage_in_bytes``,
-    ``total_inactive_file``); None without a limit."""
+    allocation (``inactive_file`` and ``active_file``: the usage counts the page cache, so a
+    container or a SLURM step that had just read its data showed no memory left). Only the root's
+    limit was read, which a SLURM step's or a systemd scope's own cgroup is not. cgroup v2
+    (``memory.max``, ``memory.current``), and v1 (``memory/<path>/memory.limit_in_bytes``,
+    ``memory.usage_in_bytes``, ``total_inactive_file``, ``total_active_file``); None without a
+    limit."""
     own = {"v2": "/", "v1": "/"}
     try:
         for line in membership.read_text().splitlines():
@@ -659,24 +660,24 @@ def _cgroup_available(root: Path, membership: Path = Path("/proc/self/cgroup")) 
     except OSError:
         pass
     found = []
-    for version, base, (limit_file, used_file, stat_file, key) in (
-        ("v2", root, ("memory.max", "memory.current", "memory.stat", "inactive_file")),
-        (
-            "v1",
-            root / "memory",
-            ("memory.limit_in_bytes", "memory.usage_in_bytes", "memory.stat", "total_inactive_file"),
-        ),
+    for version, base, (limit_file, used_file, stat_file, prefix) in (
+        ("v2", root, ("memory.max", "memory.current", "memory.stat", "")),
+        ("v1", root / "memory", ("memory.limit_in_bytes", "memory.usage_in_bytes", "memory.stat", "total_")),
     ):
+        keys = (f"{prefix}inactive_file", f"{prefix}active_file")
         relative = Path(own[version].lstrip("/"))
         for folder in [base / relative, *(base / parent for parent in relative.parents)]:
-            left = _cgroup_left(folder, limit_file, used_file, stat_file, key)
+            left = _cgroup_left(folder, limit_file, used_file, stat_file, keys)
             if left is not None:
                 found.append(left)
     return min(found) if found else None
 
 
-def _cgroup_left(folder: Path, limit_file: str, used_file: str, stat_file: str, key: str) -> int | None:
-    """One cgroup's limit less its usage plus its reclaimable file cache; None without a limit."""
+def _cgroup_left(
+    folder: Path, limit_file: str, used_file: str, stat_file: str, keys: tuple[str, ...]
+) -> int | None:
+    """One cgroup's limit less its usage plus its file cache (the ``keys`` of its memory.stat);
+    None without a limit."""
     try:
         limit = (folder / limit_file).read_text().strip()
         used = int((folder / used_file).read_text().strip())
@@ -688,9 +689,8 @@ def _cgroup_left(folder: Path, limit_file: str, used_file: str, stat_file: str, 
     try:
         for line in (folder / stat_file).read_text().splitlines():
             name, _, value = line.partition(" ")
-            if name == key:
-                reclaimable = int(value)
-                break
+            if name in keys:
+                reclaimable += int(value)
     except (OSError, ValueError):
         pass
     return max(int(limit) - used + reclaimable, 0)
