@@ -1208,13 +1208,13 @@ def test_a_single_party_study_is_told_of_no_test_it_lacks(launch_cache, tmp_path
     small = "- Small samples: 1 (event, party) pair over 1 announcement; group tests rest on few events.\n"
     assert small in markdown
     assert " 1 rows" not in markdown
-    # two one-party announcements of one day share it: the caveat stands
+    # two one-party announcements of one day share it: the caveat stands (as for windows days apart)
     with events.open("a", encoding="utf-8") as handle:
         handle.write("nvidia-other,2025-09-18,pre,NVDA,investor,5e9,other,y\n")
     assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
     capsys.readouterr()
     markdown = (out / "report.md").read_text(encoding="utf-8")
-    assert "pairs share event days" in markdown.split("- Small samples:")[1].split("\n")[0]
+    assert "pairs whose windows share calendar days" in markdown.split("- Small samples:")[1].split("\n")[0]
 
 
 def test_estimation_lengths_count_pairs_and_fit_the_window() -> None:

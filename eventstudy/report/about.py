@@ -155,7 +155,8 @@ def data_section(exports: Any) -> Section:
         )
     counted = note_counts(listed)
     for note, count in counted[:MAX_NOTE_BULLETS]:
-        bullets.append(f"Note on rows: {fmt.md(note)} ({count} of {n_pairs} (event, party) pairs).")
+        pairs = fmt.counted(n_pairs, "(event, party) pair")
+        bullets.append(f"Note on rows: {fmt.md(note)} ({count} of {pairs}).")
     if len(counted) > MAX_NOTE_BULLETS:
         rest = len(counted) - MAX_NOTE_BULLETS
         bullets.append(

@@ -518,16 +518,17 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
     vendor, n_pairs = vendor_share_pairs(car)
     if vendor:
         bullets.append(
-            f"Share counts of {vendor} of {n_pairs} (event, party) pairs are vendor or balance-sheet "
-            "figures, not filing cover counts, in at least one window: their market values, and every "
-            "dollar value, carry that error (see Data)."
+            f"Share counts of {vendor} of {fmt.counted(n_pairs, '(event, party) pair')} are vendor or "
+            "balance-sheet figures, not filing cover counts, in at least one window: their market values, "
+            "and every dollar value, carry that error (see Data)."
         )
     undisclosed = parties.drop_duplicates("event_id")
     missing = int(undisclosed["deal_usd"].isna().sum())
     if missing:
         bullets.append(
-            f"{missing} of {len(undisclosed)} announcements {'has' if missing == 1 else 'have'} no disclosed "
-            f"deal size: {'it is' if missing == 1 else 'they are'} in no value per deal dollar."
+            f"{missing} of {fmt.counted(len(undisclosed), 'announcement')} "
+            f"{'has' if missing == 1 else 'have'} no disclosed deal size: "
+            f"{'it is' if missing == 1 else 'they are'} in no value per deal dollar."
         )
     return bullets
 
@@ -562,7 +563,8 @@ def caveat_summary(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, n
     vendor, n_pairs = vendor_share_pairs(car)
     if vendor:
         parts.append(
-            f"the share counts of {vendor} of {fmt.counted(n_pairs, 'party', 'parties')} "
+            f"the share {'count' if vendor == 1 else 'counts'} of {vendor} of "
+            f"{fmt.counted(n_pairs, 'party', 'parties')} "
             f"{'is a vendor figure' if vendor == 1 else 'are vendor figures'}"
         )
     caveated = sorted({str(c.get("ticker")) for c in caveats_on_rows(config, car)[0]})
@@ -611,14 +613,15 @@ def limitations_section(
     parties = main_rows(car, main)
     n_events = parties["event_id"].nunique()
     rows = car[(car["window"] == main) & (car["outcome"] == "ok")] if "outcome" in car else parties
-    several = bool(rows["day0"].duplicated().any())  # two tested rows share a day: parties or peers
+    several = len(rows) > 1  # two tested pairs may share calendar days: parties, peers, near dates
     bullets = [
         f"Small samples: {fmt.counted(len(parties), '(event, party) pair')} over "
         f"{fmt.counted(n_events, 'announcement')}; group tests rest on few events"
         + (
-            ", and pairs share event days (the parties of one announcement, its peers, announcements of one "
-            "day), so tests that assume independence (cross-sectional t, BMP, sign) overstate significance "
-            "— read the Kolari–Pynnönen adjusted tests."
+            ", and pairs whose windows share calendar days (the parties of one announcement, its peers, "
+            "announcements days apart) are not independent, so tests that assume independence "
+            "(cross-sectional t, BMP, sign) overstate significance when they do — read the "
+            "Kolari–Pynnönen adjusted tests."
             if several
             else "."
         ),
