@@ -410,10 +410,20 @@ def test_an_out_path_longer_than_the_system_allows_is_one_line(tmp_path, capsys)
 INTERRUPTED = "eventstudy: interrupted; an output folder keeps what it held before the run\n"
 
 
-@pytest.mark.parametrize("library_error", [False, True])
-def test_ctrl_c_is_one_line_and_exit_130(library_error: bool) -> None:
+@pytest.mark.parametrize(
+    ("library_error", "command", "when"),
+    [
+        (False, "run", "handler"),
+        (True, "run", "handler"),
+        (False, "cache", "handler"),
+        (False, "run", "parser"),
+    ],
+)
+def test_ctrl_c_is_one_line_and_exit_130(library_error: bool, command: str, when: str) -> None:
     """Ctrl-C printed a KeyboardInterrupt traceback, or, inside matplotlib, a ValueError one (the
-    library turned the interrupt into its own error). A real SIGINT, sent by the command itself."""
+    library turned the interrupt into its own error), or, in the first 0.3 s while the parser
+    imports every command, a traceback again; a cache import stopped while renaming was told
+    "an output folder keeps what it held". A real SIGINT, sent by the command itself."""
     script = f"""
 import argparse, os, signal, sys
 import eventstudy.cli as cli
@@ -427,14 +437,24 @@ def handler(args):
         raise
 
 class Parser:
+    def __init__(self):
+        if {when!r} == "parser":
+            os.kill(os.getpid(), signal.SIGINT)
+
     def parse_args(self, argv):
-        return argparse.Namespace(handler=handler, command="run")
+        return argparse.Namespace(handler=handler, command={command!r})
 
 cli.build_parser = Parser
 sys.exit(cli.console())
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert (done.returncode, done.stderr) == (130, INTERRUPTED)
+    expected = {
+        "run": INTERRUPTED,
+        "cache": "eventstudy: interrupted; the cache keeps what it held, unless the import was renaming its "
+        "files: then runs and imports refuse it until eventstudy cache verify --clean finishes the import\n",
+    }[command]
+    expected = expected if when == "handler" else "eventstudy: interrupted\n"
+    assert (done.returncode, done.stderr) == (130, expected)
 
 
 @pytest.mark.parametrize(

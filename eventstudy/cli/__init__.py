@@ -122,6 +122,10 @@ def one_line(message: str) -> str:
 
 
 _INTERRUPTED = "eventstudy: interrupted; an output folder keeps what it held before the run"
+_INTERRUPTED_CACHE = (
+    "eventstudy: interrupted; the cache keeps what it held, unless the import was renaming its files: "
+    "then runs and imports refuse it until eventstudy cache verify --clean finishes the import"
+)
 _interrupted = False
 
 
@@ -165,7 +169,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         with _warnings_to_stderr():
             return int(args.handler(args))
     except KeyboardInterrupt:
-        print(_INTERRUPTED, file=sys.stderr)
+        print(_INTERRUPTED_CACHE if args.command == "cache" else _INTERRUPTED, file=sys.stderr)
         return 130
     except (InputError, DataUnavailableError) as exc:
         print(f"eventstudy: error: {one_line(str(exc))}", file=sys.stderr)
@@ -189,7 +193,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 2
     except Exception:
         if _interrupted:  # Ctrl-C inside a library that turned it into its own error
-            print(_INTERRUPTED, file=sys.stderr)
+            print(_INTERRUPTED_CACHE if args.command == "cache" else _INTERRUPTED, file=sys.stderr)
             return 130
         raise
 
@@ -249,7 +253,11 @@ def console() -> int:
     signal.signal(signal.SIGINT, _on_interrupt)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return main()
+        try:
+            return main()
+        except KeyboardInterrupt:  # before a command ran (its parser imports every module): nothing written
+            print("eventstudy: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
