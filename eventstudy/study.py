@@ -448,7 +448,14 @@ def checked_arguments(
         if isinstance(model, str):
             hint = f": to use the registered model {model!r}, pass StudyConfig(model={model!r})"
         raise TypeError(f"model must be an ExpectedReturnModel, not {type(model).__name__}{hint}")
-    return config, config.peers if peers is None else check_peers(peers, source="peers")  # type: ignore[arg-type]
+    chosen = config.peers if peers is None else check_peers(peers, source="peers")  # type: ignore[arg-type]
+    proxies = {config.market, *([config.sector] if config.model == "sector" else [])}
+    proxy = next((name for name in chosen if name in proxies), None)
+    if proxy is not None:  # every event had a blank row of it, outcome market_proxy, in the peers' count
+        source = (config.source or "config") if peers is None else "peers"
+        problem = f"{proxy} is the model's proxy series, no peer (its abnormal return is 0 by construction)"
+        raise InputError(source, problem, field="peers")
+    return config, chosen
 
 
 def study_events(

@@ -58,6 +58,9 @@ def test_a_string_of_peers_is_refused_before_anything_runs(two_events, launch_ca
         run_study(two_events, launch_cache, peers="AMD")
     with pytest.raises(InputError, match="AMD is listed twice"):
         run_study(two_events, launch_cache, peers=["AMD", "AMD"])
+    # the market proxy is no peer: each event had a blank SPY row, outcome market_proxy, counted
+    with pytest.raises(InputError, match=r"^peers, field 'peers': SPY is the model's proxy series, no peer"):
+        run_study(two_events, launch_cache, peers=["SPY", "AMD"])
     listed = run_study(two_events, launch_cache, peers=np.array(["AMD"]))  # any sequence of str
     assert listed.peers == ("AMD",)
     assert set(listed.car.loc[listed.car.role == "peer", "ticker"]) == {"AMD"}
