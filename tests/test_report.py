@@ -1183,22 +1183,26 @@ def test_methods_and_caar_say_what_the_data_cut(launch_cache, tmp_path, capsys) 
     ) in caar
 
 
-def test_a_single_party_study_is_told_of_no_test_it_lacks(launch_cache, tmp_path, capsys) -> None:
-    """One event, one party: Findings said 'significant for no group' of groups with no test (N =
-    1), Limitations told the reader that parties of one announcement share its day and to read
-    the Kolari-Pynnönen tests (none computed), and '... for 1 rows'."""
+def run_plain_study(launch_cache: Path, tmp_path: Path, rows: list[str], capsys) -> Path:
+    """`eventstudy run` of the events ``rows`` with the default config (no peers); its folder."""
     events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
-        "nvidia-intel-5b,2025-09-18,pre,INTC,investee,5e9,other,x\n",
-        encoding="utf-8",
-    )
+    header = "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+    events.write_text(header + "".join(f"{row}\n" for row in rows), encoding="utf-8")
     config = tmp_path / "study.toml"
     config.write_text('[study]\nname = "t"\n', encoding="utf-8")
     out = tmp_path / "out"
     args = ["run", "--events", str(events), "--config", str(config), "--offline", "--no-peers"]
     assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
     capsys.readouterr()
+    return out
+
+
+def test_a_single_party_study_is_told_of_no_test_it_lacks(launch_cache, tmp_path, capsys) -> None:
+    """One event, one party: Findings said 'significant for no group' of groups with no test (N =
+    1), Limitations told the reader that parties of one announcement share its day and to read
+    the Kolari-Pynnönen tests (none computed), and '... for 1 rows'."""
+    rows = ["nvidia-intel-5b,2025-09-18,pre,INTC,investee,5e9,other,x"]
+    out = run_plain_study(launch_cache, tmp_path, rows, capsys)
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert (
         "Under the Kolari–Pynnönen adjusted BMP test, CAAR[-1,+1] is not testable for other, all (too few "
@@ -1209,10 +1213,8 @@ def test_a_single_party_study_is_told_of_no_test_it_lacks(launch_cache, tmp_path
     assert small in markdown
     assert " 1 rows" not in markdown
     # two one-party announcements of one day share it: the caveat stands (as for windows days apart)
-    with events.open("a", encoding="utf-8") as handle:
-        handle.write("nvidia-other,2025-09-18,pre,NVDA,investor,5e9,other,y\n")
-    assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
-    capsys.readouterr()
+    rows.append("nvidia-other,2025-09-18,pre,NVDA,investor,5e9,other,y")
+    out = run_plain_study(launch_cache, tmp_path, rows, capsys)
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "pairs whose windows share calendar days" in markdown.split("- Small samples:")[1].split("\n")[0]
 
@@ -1269,19 +1271,9 @@ def test_long_names_stay_inside_the_figures(launch_cache, tmp_path, capsys) -> N
     roles = {"MSFT": "strategic-investor-and-cloud-provider", "NVDA": "gpu-supplier-to-azure-clusters",
              "AMZN": "competing-hyperscaler", "GOOGL": "competing-hyperscaler-" + "y" * 60}
     group = "openai-compute-and-hyperscalers-" + "z" * 60
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
-        + "".join(f"{event},2025-10-28,pre,{t},{r},135e9,{group},h\n" for t, r in roles.items())
-        + f"{'e' * 100},2025-01-27,pre,NVDA,shocked,1e9,{'g' * 100},h\n",
-        encoding="utf-8",
-    )
-    config = tmp_path / "study.toml"
-    config.write_text('[study]\nname = "t"\n', encoding="utf-8")
-    out = tmp_path / "out"
-    args = ["run", "--events", str(events), "--config", str(config), "--offline", "--no-peers"]
-    assert main([*args, "--cache", str(launch_cache), "--out", str(out)]) == 0
-    capsys.readouterr()
+    rows = [f"{event},2025-10-28,pre,{t},{r},135e9,{group},h" for t, r in roles.items()]
+    rows.append(f"{'e' * 100},2025-01-27,pre,NVDA,shocked,1e9,{'g' * 100},h")
+    out = run_plain_study(launch_cache, tmp_path, rows, capsys)
     exports = read_exports(out)
     flows = deal_flows(exports.car, (FlowEdge(event, "W" * 40, "Microsoft", ("MSFT",)),), "[-1,+1]")
     figures = {
