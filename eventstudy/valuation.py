@@ -150,7 +150,11 @@ def split_ratios(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
         2 <= n <= :data:`LARGEST_SPLIT` (an n-for-1 split), 1/n where 1/r is (a 1-for-n reverse
         split), else 1.
     """
-    ratio = _count_ratios(counts, same_ticker)
+    return _integer_splits(_count_ratios(counts, same_ticker))
+
+
+def _integer_splits(ratio: np.ndarray) -> np.ndarray:
+    """(R,) the split ratio (n or 1/n, :func:`split_ratios`) each count ``ratio`` is near, else 1."""
     up = ratio >= 1
     factor = np.where(up, ratio, 1 / ratio)
     n = np.rint(factor)
@@ -211,7 +215,7 @@ def unclear_changes(counts: np.ndarray, same_ticker: np.ndarray) -> np.ndarray:
     """
     ratio = _count_ratios(counts, same_ticker)
     fractional = _nearest_fractional(ratio) != 1.0
-    large = (np.abs(np.log(ratio)) > np.log(LARGE_CHANGE)) & (split_ratios(counts, same_ticker) == 1.0)
+    large = (np.abs(np.log(ratio)) > np.log(LARGE_CHANGE)) & (_integer_splits(ratio) == 1.0)
     return np.where(fractional | large, ratio, 1.0)
 
 
