@@ -129,6 +129,11 @@ _INTERRUPTED_CACHE = (
 _interrupted = False
 
 
+def _interrupted_line(command: str) -> str:
+    """What an interrupted command leaves: a cache command its cache, any other its output folder."""
+    return _INTERRUPTED_CACHE if command == "cache" else _INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -169,7 +174,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         with _warnings_to_stderr():
             return int(args.handler(args))
     except KeyboardInterrupt:
-        print(_INTERRUPTED_CACHE if args.command == "cache" else _INTERRUPTED, file=sys.stderr)
+        print(_interrupted_line(args.command), file=sys.stderr)
         return 130
     except (InputError, DataUnavailableError) as exc:
         print(f"eventstudy: error: {one_line(str(exc))}", file=sys.stderr)
@@ -193,7 +198,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 2
     except Exception:
         if _interrupted:  # Ctrl-C inside a library that turned it into its own error
-            print(_INTERRUPTED_CACHE if args.command == "cache" else _INTERRUPTED, file=sys.stderr)
+            print(_interrupted_line(args.command), file=sys.stderr)
             return 130
         raise
 
