@@ -312,8 +312,8 @@ def _check_removable(folder: Path) -> None:
     removes its files, which such a folder refuses, and a run found that only after computing
     the study, leaving the half-removed output behind. Root, who may change anything, passes."""
     parent, me = folder.absolute().parent, os.geteuid()
-    owners = (parent.stat().st_uid, folder.stat().st_uid)
-    if parent.stat().st_mode & stat.S_ISVTX and me != 0 and me not in owners:  # as /tmp is
+    above = parent.stat()
+    if above.st_mode & stat.S_ISVTX and me != 0 and me not in (above.st_uid, folder.stat().st_uid):  # /tmp
         raise OutputFolderError(
             folder,
             f"belongs to another user in {parent}, where only a folder's owner may replace it (the "
