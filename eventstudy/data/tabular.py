@@ -196,31 +196,38 @@ def read_text_table(path: Path, *, csv_only: bool = False) -> TextTable:
     return table
 
 
+def _per_cell(columns: int) -> int:
+    """Bytes of memory a cell of a table of ``columns`` columns costs to read."""
+    return MEMORY_PER_WIDE_CELL if columns > WIDE_COLUMNS else MEMORY_PER_CELL
+
+
 def _check_memory(path: Path) -> None:
     """Refuse a table whose cells would not fit in the memory available (:data:`MEMORY_PER_CELL`
     each, :data:`MEMORY_PER_WIDE_CELL` in a wide one), in one line, before it is read: a CRSP
     export of 50 million rows was killed by the system after minutes instead. A parquet file's
-    size is in its footer; a CSV file's lines are counted (in blocks, stopping past the limit)
-    and its columns are the header's."""
+    size is in its footer; a CSV file's columns are the header's and its lines are counted (in
+    blocks, stopping past the limit) only when its size, one line a byte at most, does not already
+    show that it fits: the file is not read twice for nothing."""
     available = available_memory()
     if available is None:
         return
+    # the interpreter and libraries are in memory already: the cells alone are costed
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             import pyarrow.parquet as pq
 
             metadata = pq.read_metadata(path)
             rows, columns, exact = metadata.num_rows, metadata.num_columns, True
-            per_cell = MEMORY_PER_WIDE_CELL if columns > WIDE_COLUMNS else MEMORY_PER_CELL
         else:
             with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
                 columns = len(next(csv.reader([handle.readline(1 << 20)]), [])) or 1
-            per_cell = MEMORY_PER_WIDE_CELL if columns > WIDE_COLUMNS else MEMORY_PER_CELL
-            # the interpreter and libraries are in memory already: the cells alone are costed
-            lines, exact = count_lines(path, stop_after=available // per_cell // columns + 2)
+            if (path.stat().st_size + 1) * columns * _per_cell(columns) <= available:
+                return
+            lines, exact = count_lines(path, stop_after=available // _per_cell(columns) // columns + 2)
             rows = max(lines - 1, 0)
     except Exception:  # pyarrow raises several kinds on a file that is not parquet: read to say which
         return
+    per_cell = _per_cell(columns)
     needed = rows * columns * per_cell
     if needed > available:
         counted = f"{rows:,} rows" if exact else f"about {rows:,} rows (estimated from the file's size)"
