@@ -947,13 +947,36 @@ def _check_model_options(model: str, study: Mapping[str, Any], where: str) -> No
     """Refuse a key of ``[study]`` that only another model than the config's reads (``sector`` with
     ``model = "market"``): it would be recorded in the manifest as the study's and never applied.
     ``model`` is the model the study runs (the file's, or a command line's ``--model``)."""
+    for key in study:
+        applies = _other_models_option(model, key)
+        if applies:
+            raise InputError(where, f"{applies}: remove it", field=f"study.{key}")
+
+
+def model_option_problem(config: StudyConfig) -> tuple[str, str] | None:
+    """The field and problem of an option only another model than ``config.model`` reads, set to
+    other than its default (``StudyConfig(model="market", dimson_lags=3)``), or None.
+
+    A config built in Python cannot say which fields were given, so a value at its default passes
+    (a file's key is refused even then: :func:`load_config`). Checked where a study is run
+    (:func:`eventstudy.study.checked_arguments`), not where a folder's config is read back.
+    """
+    for item in dataclasses.fields(config):
+        applies = _other_models_option(config.model, item.name)
+        if applies and getattr(config, item.name) != item.default:
+            return item.name, f"{applies}: leave it at its default ({item.default!r})"
+    return None
+
+
+def _other_models_option(model: str, key: str) -> str | None:
+    """``'applies to model = "dimson", not 'market''`` for a key only other models than ``model``
+    read, None for any other key."""
     from eventstudy.models import MODELS
 
-    for key in study:
-        readers = [name for name, cls in MODELS.items() if key in cls.options]
-        if readers and model not in readers:
-            applies = " or ".join(f'model = "{name}"' for name in readers)
-            raise InputError(where, f"applies to {applies}, not {model!r}: remove it", field=f"study.{key}")
+    readers = [name for name, cls in MODELS.items() if key in cls.options]
+    if not readers or model in readers:
+        return None
+    return "applies to " + " or ".join(f'model = "{name}"' for name in readers) + f", not {model!r}"
 
 
 def _short(key: str) -> str:

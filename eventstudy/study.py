@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.config import StudyConfig, day_zero_problem
+from eventstudy.config import StudyConfig, day_zero_problem, model_option_problem
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError, as_path
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.results import OBJECT_MODEL, StudyResults
@@ -438,6 +438,9 @@ def checked_arguments(
     problem = day_zero_problem(config)
     if problem:  # as load_config refuses it
         raise InputError(config.source or "config", problem, field="estimation_window")
+    option = model_option_problem(config) if model is None else None  # a model object is the model
+    if option:  # as load_config refuses a file's key
+        raise InputError(config.source or "config", option[1], field=option[0])
     if model is not None and not isinstance(model, ExpectedReturnModel):
         if isinstance(model, type):
             name = model.__name__

@@ -24,6 +24,7 @@ from eventstudy.models import (
     MODELS,
     DimsonModel,
     FamaFrench3Model,
+    MarketModel,
     ScholesWilliamsModel,
     SectorModel,
     fit_scholes_williams_batch,
@@ -524,6 +525,40 @@ def test_an_option_of_another_model_is_refused_not_recorded_and_ignored(
     assert caught.value.field == f"study.{option.split(' ')[0]}"
     assert caught.value.message == f'applies to model = "{reader}", not {model or "market"!r}: remove it'
     load_config(path, model=reader)  # the model a command line's --model runs: its keys are the file's
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "reader"),
+    [
+        ({"dimson_lags": 3}, "dimson_lags", "dimson"),
+        ({"model": "ff3", "sector": "QQQ"}, "sector", "sector"),
+        ({"model": "sector", "factors_file": "mine.csv"}, "factors_file", "user_factors"),
+    ],
+)
+def test_run_study_refuses_an_option_of_another_model(tmp_path, changes: dict, key: str, reader: str) -> None:
+    """StudyConfig(model="market", dimson_lags=3) from Python ran the market model and recorded
+    dimson_lags = 3 in the manifest as the study's, where the same config file is refused."""
+    config = StudyConfig(**changes)
+    model = changes.get("model", "market")
+    with pytest.raises(InputError) as caught:
+        run_study(ROOT / "events.csv", tmp_path, config)
+    assert (caught.value.path, caught.value.field) == ("config", key)
+    default = getattr(StudyConfig(), key)
+    assert caught.value.message == (
+        f'applies to model = "{reader}", not {model!r}: leave it at its default ({default!r})'
+    )
+    assert not any(tmp_path.iterdir())  # refused before anything was read or written
+
+
+def test_run_study_takes_the_options_of_its_own_model_and_of_a_model_object(tmp_path) -> None:
+    """The check is on the model the study runs: a model object passed to run_study is it."""
+    from eventstudy.study import checked_arguments
+
+    config = StudyConfig(model="dimson", dimson_lags=3)
+    assert checked_arguments(ROOT / "events.csv", tmp_path, config, None, (), False)[0] is config
+    other = StudyConfig(dimson_lags=3)
+    given = MarketModel("SPY")
+    assert checked_arguments(ROOT / "events.csv", tmp_path, other, given, (), False)[0] is other
 
 
 def test_the_keys_are_checked_against_the_model_the_study_runs(tmp_path) -> None:
