@@ -331,6 +331,27 @@ def test_units_without_returns_files_name_the_parameter_or_the_flag(tmp_path, ca
     assert not (tmp_path / "c").exists()
 
 
+def test_a_definition_without_returns_files_is_refused_not_ignored(tmp_path, shared_data, capsys) -> None:
+    """`cache import prices/ --definition log` imported the price files and ignored the flag, as if
+    prices' returns could be declared log (a finder); --units was refused there already."""
+    from eventstudy.errors import ParameterError
+
+    with pytest.raises(ParameterError) as caught:
+        importer.import_paths(PriceStore(tmp_path / "cache"), [], definition="log")
+    assert (caught.value.parameter, caught.value.message) == (
+        "definition", "declares what the returns files' numbers are, and none is given"
+    )
+    prices = str(shared_data / "prices" / "AMD.csv")
+    for flag in ("log", "simple"):
+        capsys.readouterr()
+        assert main(["cache", "import", prices, "--definition", flag, "--cache", str(tmp_path / "c")]) == 2
+        err = capsys.readouterr().err
+        message = "declares what the returns files' numbers are, and none is given"
+        assert err == f"eventstudy: error: --definition: {message}\n"
+        assert not (tmp_path / "c").exists()
+    assert main(["cache", "import", prices, "--cache", str(tmp_path / "c")]) == 0
+
+
 @pytest.mark.parametrize(
     ("columns", "where", "message"),
     [

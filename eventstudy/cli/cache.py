@@ -50,7 +50,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     importer.add_argument(
         "--definition",
         choices=["simple", "log"],
-        default="simple",
         help="what the --returns numbers are: simple returns (default) or log returns",
     )
     add_cache_option(importer)

@@ -135,7 +135,7 @@ def import_paths(
     *,
     returns: list[Path] | tuple[Path, ...] = (),
     units: str | None = None,
-    definition: str = "simple",
+    definition: str | None = None,
 ) -> list[ImportedFile]:
     """Parse every CSV under ``paths`` and every returns file of ``returns``, then write them all.
 
@@ -149,7 +149,8 @@ def import_paths(
         Returns panels (:mod:`eventstudy.data.returns_import`).
     units, definition
         The declared units (``decimal`` or ``percent``, required with ``returns``) and return
-        definition (``simple`` or ``log``) of the returns files.
+        definition (``simple``, the default, or ``log``) of the returns files; either given
+        without returns files is refused (a price file's returns are its closes' changes).
 
     Raises
     ------
@@ -160,6 +161,8 @@ def import_paths(
     """
     if units is not None and not returns:
         raise ParameterError("units", "declares the units of returns files, and none is given")
+    if definition is not None and not returns:
+        raise ParameterError("definition", "declares what the returns files' numbers are, and none is given")
     files = _collect(paths) if paths else []
     for path in files:  # names first: a misnamed file is reported before any file is parsed
         if not is_french_file(path) and not _is_shares_file(path) and not is_earnings_file(path):
@@ -220,7 +223,7 @@ def import_paths(
     for path in named.values():
         _check_regular(path)
         digest = _source_digest(path)
-        returns_file = parse_returns_file(path, units=units, definition=definition)
+        returns_file = parse_returns_file(path, units=units, definition=definition or "simple")
         _check_unchanged(path, digest)
         questions += doubts(returns_file)
         provenance = {
