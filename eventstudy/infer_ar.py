@@ -378,6 +378,8 @@ def _check_statistics(statistics: Sequence[str] | None) -> None:
         raise ParameterError("statistics", "give at least one statistic name (or none: every statistic)")
     from eventstudy.inference import STATISTICS
 
-    for name in statistics:
+    for i, name in enumerate(statistics):
         if name not in STATISTICS:
             raise ParameterError("statistics", f"{name!r} is not one of {', '.join(STATISTICS)}")
+        if name in statistics[:i]:  # as a config's statistics key refuses it
+            raise ParameterError("statistics", f"{name!r} is listed twice")

@@ -227,6 +227,8 @@ def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
         ("suplier", "supplier"),
         ("lender", None),
         ("investors", "investor"),
+        ("Peer", "peer"),  # the peers' role, which no events.csv row has: it was left untraded
+        ("peers", "peer"),
     ],
 )
 def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(role: str, refused: str | None) -> None:

@@ -590,6 +590,9 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
     with pytest.raises(InputError) as caught:  # it returned an empty table
         infer(frame, units="decimal", statistics=[])
     assert caught.value.path == "statistics"
+    with pytest.raises(InputError) as caught:  # it computed caar once, as if asked once
+        infer(frame, units="decimal", statistics=["caar", "cross_sectional_t", "caar"])
+    assert (caught.value.path, caught.value.message) == ("statistics", "'caar' is listed twice")
     cars = pd.DataFrame({"id": ["A", "B"], "window": "[-1,+1]", "car": [0.01, 0.02]})
     with pytest.raises(InputError) as caught:  # it named the panel's field 'window'
         infer(cars, units="decimal", windows=[(-1, 1)])
@@ -615,6 +618,9 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
     with_residuals = ["--estimation", str(tmp_path / "residuals.csv")]
     assert main(["infer", "--ar", str(tmp_path / "cars.csv"), "--units", "decimal", *with_residuals]) == 2
     assert one_line(capsys).startswith("eventstudy: error: --estimation: applies to AR panels: ")
+    twice = ["--statistic", "caar", "--statistic", "caar"]
+    assert main(["infer", "--ar", str(tmp_path / "cars.csv"), "--units", "decimal", *twice]) == 2
+    assert one_line(capsys) == "eventstudy: error: --statistic: 'caar' is listed twice\n"
     # a file named like a parameter is a file: its errors were said of a flag (a finder)
     named = tmp_path / "windows"
     named.write_text("id,tau,ar\nA,0,0.01\nA,1,x\n")

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.errors import InputError
+from eventstudy.peers import PEER_ROLE
 from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import shown
 
@@ -369,17 +370,17 @@ def _days(value: object, path: str, name: str) -> tuple[int, ...]:
 def check_position_roles(roles: Iterable[str], rule: BacktestConfig, where: str) -> None:
     """A role of ``[backtest.positions]`` that no event has, but that is a misspelling of one
     that an event has (the same letters in another case, or a :func:`difflib.get_close_matches`
-    ratio of at least 0.8: ``rivall`` for ``rival``), is refused: the misspelt role would leave
-    the real one to the default side, turning a short into a long without a word. A role far
-    from every role of the events is allowed (a config used for part of its events, e.g. the
-    first rows of a file).
+    ratio of at least 0.8: ``rivall`` for ``rival``, ``Peer`` for the peers' ``peer``), is refused:
+    the misspelt role would leave the real one to the default side, turning a short into a long
+    without a word. A role far from every role of the events is allowed (a config used for part
+    of its events, e.g. the first rows of a file).
 
     Raises
     ------
     InputError
         Naming ``where`` (the config's file) and ``backtest.positions.<role>``.
     """
-    present = sorted(set(roles))
+    present = sorted({*roles, PEER_ROLE})  # the role of the peers a study adds
     for role, _ in rule.positions:
         if role in present:
             continue
