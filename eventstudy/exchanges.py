@@ -33,11 +33,13 @@ __all__ = [
 SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "AS": ("EUR", "Euronext Amsterdam"),
     "AT": ("EUR", "Athens"),
+    "AQ": ("GBp", "Aquis, in pence"),
     "AX": ("AUD", "ASX"),
     "BA": ("ARS", "Buenos Aires"),
     "BD": ("HUF", "Budapest"),
     "BE": ("EUR", "Berlin"),
     "BK": ("THB", "Stock Exchange of Thailand"),
+    "BM": ("EUR", "Bremen"),
     "BO": ("INR", "BSE India"),
     "BR": ("EUR", "Euronext Brussels"),
     "CA": ("EGP", "Egyptian Exchange"),
@@ -46,6 +48,7 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "DE": ("EUR", "XETRA"),
     "DU": ("EUR", "Düsseldorf"),
     "F": ("EUR", "Frankfurt"),
+    "HA": ("EUR", "Hanover"),
     "HE": ("EUR", "Nasdaq Helsinki"),
     "HK": ("HKD", "Hong Kong"),
     "HM": ("EUR", "Hamburg"),
@@ -61,6 +64,7 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "L": ("GBp", "London, in pence"),
     "LS": ("EUR", "Euronext Lisbon"),
     "MC": ("EUR", "Madrid"),
+    "ME": ("RUB", "Moscow"),
     "MI": ("EUR", "Milan"),
     "MU": ("EUR", "Munich"),
     "MX": ("MXN", "Mexico"),
@@ -73,10 +77,11 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "QA": ("QAR", "Qatar"),
     "RG": ("EUR", "Nasdaq Riga"),
     "SA": ("BRL", "B3 São Paulo"),
-    "SAU": ("SAR", "Saudi Exchange"),
+    "SAU": ("SAR", "Saudi Exchange (Tadawul)"),  # as Yahoo's exchange list spells it
     "SG": ("EUR", "Stuttgart"),
     "SI": ("SGD", "Singapore"),
     "SN": ("CLP", "Santiago"),
+    "SR": ("SAR", "Saudi Exchange (Tadawul)"),  # as Yahoo's symbols end: 2222.SR
     "SS": ("CNY", "Shanghai"),
     "ST": ("SEK", "Nasdaq Stockholm"),
     "SW": ("CHF", "SIX Swiss Exchange"),
@@ -91,6 +96,7 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "VI": ("EUR", "Vienna"),
     "VS": ("EUR", "Nasdaq Vilnius"),
     "WA": ("PLN", "Warsaw"),
+    "XC": ("GBp", "Cboe UK, in pence"),
 }
 """Yahoo exchange suffix (after the symbol's last dot) -> (currency of its prices, exchange)."""
 

@@ -14,7 +14,7 @@ from _studies import run_rows
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
-from eventstudy.exchanges import quote_currency
+from eventstudy.exchanges import quote_currency, same_exchange, trades_on_new_york_hours
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,14 @@ from eventstudy.exchanges import quote_currency
         ("ASML.AS", ("EUR", "Euronext Amsterdam")),
         ("VOD.L", ("GBp", "London, in pence")),
         ("2330.TW", ("TWD", "Taiwan")),
+        # Yahoo's Saudi listings end in .SR (2222.SR, Aramco): read as US dollars, their riyal
+        # values were 3.75 times too large, and validate and earnings timing took New York's clock
+        ("2222.SR", ("SAR", "Saudi Exchange (Tadawul)")),
+        ("SBER.ME", ("RUB", "Moscow")),
+        ("BMW.BM", ("EUR", "Bremen")),
+        ("BMW.HA", ("EUR", "Hanover")),
+        ("VODL.XC", ("GBp", "Cboe UK, in pence")),
+        ("VODL.AQ", ("GBp", "Aquis, in pence")),
         ("NVDA", None),
         ("BRK-B", None),
         ("HDFC.Bank", None),  # a label of the R package eventstudies' data, not an exchange suffix
@@ -36,6 +44,9 @@ from eventstudy.exchanges import quote_currency
 )
 def test_quote_currency_of_yahoo_suffixes(symbol, expected) -> None:
     assert quote_currency(symbol) == expected
+    us_listing = expected is None and not symbol.startswith("^") and "=" not in symbol
+    assert same_exchange(symbol, "SPY") == us_listing  # validate's calendar check of the market
+    assert trades_on_new_york_hours(symbol) == (expected is None)  # earnings times' clock
 
 
 @pytest.fixture(scope="module")
