@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.cli import main
+from eventstudy.data.shares import MERGED_COLUMNS
 from eventstudy.data.store import PriceStore
 
 HEADER = "ticker,as_of,shares_outstanding,filing,source\n"
@@ -122,7 +123,24 @@ def test_the_files_count_wins_on_a_cached_day_and_the_old_one_is_recorded(
     expected[1] = ("2025-03-27", 4331000000.0)
     assert counts(cache, "INTC") == expected
     [record] = provenance(cache, "shares", "INTC")["merges"]
-    assert record["replaced"] == [{"as_of": "2025-03-27", "old": 4330000000.0, "new": 4331000000.0}]
+    assert record["replaced"] == [
+        {"as_of": "2025-03-27", "old": 4330000000.0, "new": 4331000000.0, "columns": list(MERGED_COLUMNS)}
+    ]
+
+
+def test_a_count_refiled_unchanged_says_what_was_replaced(cache: Path, tmp_path: Path, capsys) -> None:
+    """The same count under another filing read "4,330,000,000 -> 4,330,000,000" (a finder)."""
+    path = shares_file(tmp_path, "INTC,2025-03-27,4330000000,10-Q,https://www.sec.gov/x")
+    lines = import_lines(cache, capsys, str(path))
+    assert lines[1:] == [
+        "INTC: share counts merged with the 6 cached by as_of: 0 added, 1 replaced (2025-03-27: "
+        "4,330,000,000 unchanged, its filing and source replaced), 5 kept that the file does not give "
+        "(2025-01-14..2025-10-30)"
+    ]
+    [record] = provenance(cache, "shares", "INTC")["merges"]
+    assert record["replaced"] == [
+        {"as_of": "2025-03-27", "old": 4330000000.0, "new": 4330000000.0, "columns": ["filing", "source"]}
+    ]
 
 
 def test_the_same_shares_file_again_changes_nothing_and_says_nothing(

@@ -387,6 +387,30 @@ def test_cache_import_says_it_in_one_line(
     assert line.endswith("; not a split of a ratio it knows)") and "x0.4" not in line
 
 
+def test_a_day_blanked_by_a_reimport_is_said_not_as_an_infinite_change(
+    shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """A close become blank read "largest relative change inf" (a finder)."""
+    original = (shared_data / "prices" / "AMD.csv").read_text().splitlines()
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(shared_data / "prices" / "AMD.csv"), "--cache", str(cache)]) == 0
+    day = original[2].split(",")[0]
+    blanked = tmp_path / "new" / "AMD.csv"
+    blanked.parent.mkdir()
+    changed = [original[0], original[1], f"{day},,,,,,", *original[3:]]
+    (tmp_path / "new" / "AMD.csv").write_text("\n".join([*changed, ""]))
+    capsys.readouterr()
+    assert main(["cache", "import", str(blanked), "--cache", str(cache)]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line == (
+        f"AMD: replaces a cached history restated on 1 day(s) {day}..{day} (close, adj_close changed, "
+        f"a value blank in one history and not the other on {day}; not a split of a ratio it knows)"
+    )
+    store = PriceStore(cache)
+    record = store.provenance(store.price_path("AMD"))["restatements"][-1]
+    assert record["max_relative_change"] == float("inf") and record["max_change_date"] == day
+
+
 def test_a_split_the_counts_already_show_is_not_counted_twice() -> None:
     """Review: the cached history ended before the split, so split_by is the new file's last day;
     a count filed after the split already shows it (a change by the ratio), and the restated split

@@ -84,7 +84,7 @@ import pandas as pd
 
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data import yahoo
-from eventstudy.data.restatements import REFETCH_COLUMNS, compare_histories
+from eventstudy.data.restatements import REFETCH_COLUMNS, compare_histories, largest_change_text
 from eventstudy.data.restatements import RESTATEMENT_TOLERANCE as RESTATEMENT_TOLERANCE
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
@@ -267,7 +267,7 @@ class FetchOutcome:
                 what = f"Yahoo's prices differ from the cached ones (with rows imported from {source}) on"
             text += (
                 f"; {what} {r['n_dates']} day(s) {r['dates'][0]}..{r['dates'][1]} "
-                f"(max relative change {r['max_relative_change']:.3g}): file replaced"
+                f"({largest_change_text(r)}): file replaced"
             )
             if r.get("dropped_rows"):
                 days = "..".join(r.get("dropped_dates", []))

@@ -23,6 +23,7 @@ unsaid.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -285,10 +286,18 @@ def restatement_text(symbol: str, record: dict[str, Any]) -> str:
         )
     else:
         text += (
-            f" {record['dates'][0]}..{record['dates'][1]} ({', '.join(record['columns'])} changed, largest "
-            f"relative change {record['max_relative_change']:.3g}; not a split of a ratio it knows)"
+            f" {record['dates'][0]}..{record['dates'][1]} ({', '.join(record['columns'])} changed, "
+            f"{largest_change_text(record)}; not a split of a ratio it knows)"
         )
     return text
+
+
+def largest_change_text(record: dict[str, Any]) -> str:
+    """``largest relative change 0.0123`` of a restatement record, or, when a value is blank in
+    one history and not in the other (an infinite change), that and its day."""
+    if math.isinf(record["max_relative_change"]):
+        return f"a value blank in one history and not the other on {record['max_change_date']}"
+    return f"largest relative change {record['max_relative_change']:.3g}"
 
 
 def _iso(value: Any) -> str:

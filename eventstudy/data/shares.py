@@ -126,10 +126,10 @@ def merge_counts(cached: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame,
         ``new`` does not give (index -1), so :func:`share_count_jump` names a file's count first.
     record
         ``cached_rows`` (how many counts the cache held), ``added`` (days the cache lacked),
-        ``replaced`` (``as_of``, ``old`` and ``new`` count of the cached days whose row the
-        file changes), ``kept`` (cached days the file does not give), all ISO dates in date
-        order; None when there was no cached count or the file changes none and leaves none out
-        (the same file again).
+        ``replaced`` (``as_of``, ``old`` and ``new`` count, and the ``columns`` changed, of the
+        cached days whose row the file changes), ``kept`` (cached days the file does not give),
+        all ISO dates in date order; None when there was no cached count or the file changes
+        none and leaves none out (the same file again).
     """
     kept = cached.loc[~cached["as_of"].isin(new["as_of"])].sort_values("as_of", kind="stable")
     merged = pd.concat([new, kept.set_axis(np.full(len(kept), -1), axis=0)])
@@ -144,9 +144,10 @@ def merge_counts(cached: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame,
             "as_of": _iso(row["as_of"]),
             "old": float(row["shares_outstanding_old"]),
             "new": float(row["shares_outstanding"]),
+            "columns": changed,
         }
         for _, row in both.loc[both["_merge"] == "both"].iterrows()
-        if not all(_same(row[f"{c}_old"], row[c]) for c in MERGED_COLUMNS)
+        if (changed := [c for c in MERGED_COLUMNS if not _same(row[f"{c}_old"], row[c])])
     ]
     if not (added or replaced or len(kept)):
         return merged, None
@@ -163,7 +164,11 @@ def merge_text(ticker: str, record: dict[str, Any]) -> str:
     text += f", {len(replaced)} replaced"
     if len(replaced) == 1:
         [one] = replaced
-        text += f" ({one['as_of']}: {one['old']:,.0f} -> {one['new']:,.0f})"
+        if "shares_outstanding" in one.get("columns", ["shares_outstanding"]):  # records without columns
+            text += f" ({one['as_of']}: {one['old']:,.0f} -> {one['new']:,.0f})"
+        else:
+            columns = " and ".join(one["columns"])
+            text += f" ({one['as_of']}: {one['new']:,.0f} unchanged, its {columns} replaced)"
     elif replaced:
         text += f" ({_span([r['as_of'] for r in replaced])})"
     text += f", {len(kept)} kept that the file does not give"
