@@ -38,10 +38,23 @@ def test_the_shared_calendar_imports_every_row(shared_data, tmp_path) -> None:
     assert set(store.read_earnings("TSM")["timing"]) == {"pre"}
     assert store.read_earnings("AVGO").shape[0] == 8  # FY2023 Q4 is missing (section 4)
     assert store.read_earnings("SPY").empty and not store.has_earnings("SPY")
+    for ticker in done[0].symbols:  # each in date order, as the fetch stores them
+        assert store.read_earnings(ticker)["announced"].is_monotonic_increasing, ticker
     record = store.provenance(store.earnings_path("AMZN"))
     assert record["source"] == "earnings-csv-import" and record["symbol"] == "AMZN"
     assert record["source_sha256"] and record["source_file"].endswith("earnings_dates.csv")
     assert store.verify() == []
+
+
+def test_an_earnings_file_newest_first_is_stored_in_date_order(tmp_path) -> None:
+    """Yahoo's calendar lists the newest release first; such a file was stored in its order."""
+    path = _write(tmp_path / "calendar.csv", "AMZN,2025-10-30,post,Q3,x,1\nAMZN,2025-07-31,post,Q2,y,1\n")
+    store = PriceStore(tmp_path / "cache")
+    import_paths(store, [path])
+    stored = store.read_earnings("AMZN")
+    assert stored["announced"].dt.strftime("%Y-%m-%d").tolist() == ["2025-07-31", "2025-10-30"]
+    assert stored["source"].tolist() == ["y", "x"]
+    assert stored.index.tolist() == [0, 1]
 
 
 def _write(path: Path, body: str) -> Path:

@@ -190,7 +190,10 @@ def import_paths(
         elif is_earnings_file(path):
             parsed = parse_earnings_csv(path)
             earnings = parsed.frame
-            parts = [(str(ticker), part) for ticker, part in earnings.groupby("ticker", sort=True)]
+            parts = [  # in date order, as a fetch stores them (Yahoo lists the newest first)
+                (str(ticker), part.sort_values("announced", kind="stable"))
+                for ticker, part in earnings.groupby("ticker", sort=True)
+            ]
             provenance["source"] = "earnings-csv-import"
             provenance["timing"] = "as given in the file (pre, intraday, post, unknown)"
             summary = ImportedFile(
