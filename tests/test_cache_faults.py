@@ -1296,6 +1296,12 @@ def test_a_run_on_a_cache_whose_import_stopped_mid_renames_stops_in_one_line(tmp
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "(1 of 2 renamed; its journal is" in err and err.endswith("; nothing was read\n")
     assert not out.exists()
+    # cache list listed the mix without a word (a finder): it says so first, and lists
+    assert main(["cache", "list", "--cache", str(store.root)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].startswith("INTERRUPTED IMPORT: an import was stopped while renaming its files into ")
+    assert "(1 of 2 renamed; its journal is" in listed[0] and listed[0].endswith("finishes its renames")
+    assert [line.split()[0] for line in listed[1:]] == ["AAA", "BBB", "CCC", "SPY"]
     assert main(["cache", "verify", "--clean", "--cache", str(store.root)]) == 0
     assert main(run_args(events, config, tmp_path / "cache", out)) == 0
     assert store.provenance(store.price_path("AAA"))["source"] == "batch"

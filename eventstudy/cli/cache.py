@@ -151,6 +151,9 @@ def list_cache(args: argparse.Namespace) -> int:
     store = PriceStore(existing_cache(args.cache))
     verify = f"eventstudy cache verify --cache {shell_path(args.cache)}"  # a folder named "my cache"
     rows = sorted((symbol, kind) for kind in ("prices", "returns") for symbol in store.symbols(kind))
+    stopped = store.interrupted_batch()  # the series below may mix an import's files with older ones
+    if stopped:
+        print(f"INTERRUPTED IMPORT: {stopped}")
     if not rows:
         print(f"no price or returns series in {args.cache}/ (add some with: eventstudy cache import)")
     for symbol, kind in rows:
