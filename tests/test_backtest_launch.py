@@ -227,8 +227,7 @@ def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
         ("suplier", "supplier"),
         ("lender", None),
         ("investors", "investor"),
-        ("Peer", "peer"),  # the peers' role, which no events.csv row has: it was left untraded
-        ("peers", "peer"),
+        ("peers", "peer"),  # the peers' role, which no events.csv row has: it was left untraded
     ],
 )
 def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(role: str, refused: str | None) -> None:
@@ -244,6 +243,14 @@ def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(role: str, re
         check_position_roles(roles, rule, "events.csv")
     assert (caught.value.path, caught.value.field) == ("events.csv", f"backtest.positions.{role}")
     assert f"the events have {refused!r} (a misspelling?)" in caught.value.message
+
+
+@pytest.mark.parametrize("role", ["default", "Default", "defualt", "PEER", "Peer"])
+def test_a_rule_built_in_python_refuses_a_role_spelt_like_a_keyword(role: str) -> None:
+    """A role "Default" from Python was a role of no event (its parties left to default_side),
+    and "default" one a config file reads back as the default side."""
+    with pytest.raises(ValueError, match=rf"^positions\.{role}: is not a role: the key of the "):
+        BacktestConfig(positions=((role, "long"),))
 
 
 def test_the_backtest_command_stops_on_a_misspelt_role(tmp_path, capsys) -> None:

@@ -192,6 +192,10 @@ class BacktestConfig:
                 raise ValueError(
                     f"positions: {shown(role)} is not a role as events.csv spells it (letters, digits, . _ -)"
                 )
+            keyword = "the key of the default side: give default_side" if role == "default" else None
+            keyword = keyword or _misspelt_keyword(role)
+            if keyword:  # a config file reads "default" back as the default side
+                raise ValueError(f"positions.{role}: is not a role: {keyword}")
             if not isinstance(side, str) or side not in SIDES:
                 raise ValueError(f"positions.{role}: {shown(side)} is not one of {', '.join(SIDES)}")
             if role in roles:  # to_dict keeps one side of a role: the rule would change on reload
@@ -309,6 +313,9 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
                 raise InputError(
                     path, "is not a role as events.csv spells it (letters, digits, . _ -)", field=name
                 )
+            keyword = _misspelt_keyword(role)
+            if keyword:
+                raise InputError(path, f"is not a role: {keyword}", field=name)
             side = _string(side, path, name)
             if side not in SIDES:
                 raise InputError(path, f"{shown(side)} is not one of {', '.join(SIDES)}", field=name)
@@ -328,6 +335,19 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
         raise InputError(path, message or key, field=f"backtest.{key}") from None
+
+
+def _misspelt_keyword(role: str) -> str | None:
+    """What a ``[backtest.positions]`` key spelt like its keywords but not as them is (``Default``,
+    ``defualt``, ``PEER``): taken for the role of no event, it left every party of the default
+    side untraded, exit 0. None for any other key."""
+    if role != "default" and (
+        role.casefold() == "default" or difflib.get_close_matches(role.casefold(), ["default"], cutoff=0.8)
+    ):
+        return "the key of the default side is 'default', in lower case"
+    if role != UNTRADED_ROLE and role.casefold() == UNTRADED_ROLE:
+        return f"the key of the peers is {UNTRADED_ROLE!r}, in lower case (and they are never traded)"
+    return None
 
 
 def load_backtest_config(path: str | Path) -> BacktestConfig:
