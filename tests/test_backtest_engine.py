@@ -527,3 +527,16 @@ def test_the_console_summary_says_why_it_has_no_trade(events: pd.DataFrame, tmp_
     own = str(backtest(proxy, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
     assert why.format("market_proxy 1") in own
     assert failed.splitlines()[-1].split()[:2] == ["1", "0"]  # the row of the holding period stays
+
+
+def test_the_printed_summary_cells_fit_and_show_no_sign_of_zero() -> None:
+    """A finder: a total of -1e-5 printed "-0.0%", and a holding period of 1000 days pushed its
+    row one character right of the header (the k column was 3 wide)."""
+    from eventstudy.backtest.engine import _aligned, _cell
+
+    assert [_cell(v, "+.1%") for v in (-1e-5, 1e-5, 0.0, -0.0004, -0.0006, np.nan)] == [
+        "0.0%", "0.0%", "0.0%", "0.0%", "-0.1%", "—"
+    ]
+    assert _cell(-0.004, "+.2f") == "0.00" and _cell(0.2, "+.2f") == "+0.20"
+    lines = _aligned(["k", "total", "model"], [["1000", "+1.0%", "capm"], ["5", "0.0%", "ff3"]], [3, 6, -4])
+    assert lines == ["   k  total model", "1000  +1.0% capm ", "   5   0.0% ff3  "]

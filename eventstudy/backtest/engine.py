@@ -897,13 +897,22 @@ class BacktestResults:
 
 def _cell(value: Any, spec: str) -> str:
     """A number formatted by its spec, ``—`` where there is none (as in ``backtest.md``: a t of
-    one trade, a Sharpe of a curve that never moved)."""
-    return f"{value:{spec}}" if np.isfinite(float(cast(float, value))) else "—"
+    one trade, a Sharpe of a curve that never moved); a value that rounds to 0 without a sign, as
+    the report shows it (``0.0%``, not ``-0.0%``)."""
+    if not np.isfinite(float(cast(float, value))):
+        return "—"
+    text = f"{value:{spec}}"
+    return text[1:] if text.startswith(("+", "-")) and not any(c in "123456789" for c in text) else text
 
 
 def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
     """Fixed-width lines of ``headers`` and ``rows``: right-aligned in ``width`` characters, or
-    left-aligned in ``-width``."""
+    left-aligned in ``-width``, or in as many as a column's longest cell needs (a holding period
+    of 1000 days)."""
+    widths = [
+        (1 if w > 0 else -1) * max(abs(w), *(len(cells[i]) for cells in [headers, *rows]))
+        for i, w in enumerate(widths)
+    ]
 
     def line(cells: Sequence[str]) -> str:
         return " ".join(c.rjust(w) if w > 0 else c.ljust(-w) for c, w in zip(cells, widths, strict=True))
