@@ -145,6 +145,12 @@ def test_a_study_choosing_its_statistics_gets_their_columns_only() -> None:
     section = sections.tests_section([table])
     assert section.tables[0].columns == table.columns
     assert [c.text for c in section.tables[0].rows[0]][5:] == ["+3.30***†", "+4.10***†"]
+    # it told every study that parties share a day, as if each announcement had several (a finder)
+    assert section.paragraphs[0].startswith(
+        "Which test to read: pairs whose windows share calendar days (the parties of one announcement, "
+        "its peers, announcements days apart) are not independent, so the tests that assume independence "
+        "(CS t, BMP t, generalized sign) overstate significance when they do; "
+    )
     # Without a choice (the default battery) the five standard tests, whatever else stats holds.
     assert paper_tables(stats, synthetic_car(), WINDOWS)[0].tests == TESTS
 

@@ -393,9 +393,9 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
             )
         )
     paragraphs: tuple[str, ...] = (
-        "Which test to read: parties of one announcement share its day, so their abnormal returns are "
-        "correlated "
-        f"and the tests that assume independence (CS t, BMP t, generalized sign) overstate significance; "
+        "Which test to read: pairs whose windows share calendar days (the parties of one announcement, "
+        "its peers, announcements days apart) are not independent, so the tests that assume independence "
+        "(CS t, BMP t, generalized sign) overstate significance when they do; "
         f"`{ROBUST_TEST}` (KP-BMP t) corrects for that cross-correlation and for event-induced variance, "
         "GRANK for "
         "non-normal, skewed returns with 50 pairs or more (with fewer it over-rejects) "
