@@ -953,16 +953,17 @@ def _check_model_options(model: str, study: Mapping[str, Any], where: str) -> No
             raise InputError(where, f"{applies}: remove it", field=f"study.{key}")
 
 
-def model_option_problem(config: StudyConfig) -> tuple[str, str] | None:
-    """The field and problem of an option only another model than ``config.model`` reads, set to
-    other than its default (``StudyConfig(model="market", dimson_lags=3)``), or None.
+def model_option_problem(config: StudyConfig, model: str | None = None) -> tuple[str, str] | None:
+    """The field and problem of an option only another model than the study's reads (``model``,
+    the name of a model object it is given, or ``config.model``), set to other than its default
+    (``StudyConfig(model="market", dimson_lags=3)``), or None.
 
     A config built in Python cannot say which fields were given, so a value at its default passes
     (a file's key is refused even then: :func:`load_config`). Checked where a study is run
     (:func:`eventstudy.study.checked_arguments`), not where a folder's config is read back.
     """
     for item in dataclasses.fields(config):
-        applies = _other_models_option(config.model, item.name)
+        applies = _other_models_option(model or config.model, item.name)
         if applies and getattr(config, item.name) != item.default:
             return item.name, f"{applies}: leave it at its default ({item.default!r})"
     return None

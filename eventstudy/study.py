@@ -438,9 +438,6 @@ def checked_arguments(
     problem = day_zero_problem(config)
     if problem:  # as load_config refuses it
         raise InputError(config.source or "config", problem, field="estimation_window")
-    option = model_option_problem(config) if model is None else None  # a model object is the model
-    if option:  # as load_config refuses a file's key
-        raise InputError(config.source or "config", option[1], field=option[0])
     if model is not None and not isinstance(model, ExpectedReturnModel):
         if isinstance(model, type):
             name = model.__name__
@@ -451,6 +448,10 @@ def checked_arguments(
         if isinstance(model, str):
             hint = f": to use the registered model {model!r}, pass StudyConfig(model={model!r})"
         raise TypeError(f"model must be an ExpectedReturnModel, not {type(model).__name__}{hint}")
+    # Checked against the model that runs (a model object's name replaces the config's in the record).
+    option = model_option_problem(config, model.name if model is not None else None)
+    if option:  # as load_config refuses a file's key
+        raise InputError(config.source or "config", option[1], field=option[0])
     chosen = config.peers if peers is None else check_peers(peers, source="peers")  # type: ignore[arg-type]
     proxies = {config.market, *([config.sector] if config.model == "sector" else [])}
     proxy = next((name for name in chosen if name in proxies), None)

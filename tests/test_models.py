@@ -550,15 +550,25 @@ def test_run_study_refuses_an_option_of_another_model(tmp_path, changes: dict, k
     assert not any(tmp_path.iterdir())  # refused before anything was read or written
 
 
-def test_run_study_takes_the_options_of_its_own_model_and_of_a_model_object(tmp_path) -> None:
-    """The check is on the model the study runs: a model object passed to run_study is it."""
+def test_the_options_are_checked_against_the_model_the_study_runs(tmp_path) -> None:
+    """A model object passed to run_study is the model: its name replaces the config's in the
+    record, which kept dimson_lags = 3 beside the market model that ran (a finder; verify then
+    refused the folder the tool had just written)."""
     from eventstudy.study import checked_arguments
 
+    events = ROOT / "events.csv"
     config = StudyConfig(model="dimson", dimson_lags=3)
-    assert checked_arguments(ROOT / "events.csv", tmp_path, config, None, (), False)[0] is config
-    other = StudyConfig(dimson_lags=3)
-    given = MarketModel("SPY")
-    assert checked_arguments(ROOT / "events.csv", tmp_path, other, given, (), False)[0] is other
+    assert checked_arguments(events, tmp_path, config, None, (), False)[0] is config
+    assert checked_arguments(events, tmp_path, config, DimsonModel("SPY", 3), (), False)[0] is config
+    for given in (StudyConfig(dimson_lags=3), config):
+        with pytest.raises(InputError) as caught:
+            checked_arguments(events, tmp_path, given, MarketModel("SPY"), (), False)
+        assert caught.value.field == "dimson_lags"
+        assert caught.value.message.startswith('applies to model = "dimson", not \'market\'')
+    sector = StudyConfig(model="sector", sector="XLK")
+    with pytest.raises(InputError) as caught:
+        checked_arguments(events, tmp_path, sector, MarketModel("SPY"), (), False)
+    assert caught.value.field == "sector"
 
 
 def test_the_keys_are_checked_against_the_model_the_study_runs(tmp_path) -> None:
