@@ -228,6 +228,8 @@ def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
         ("lender", None),
         ("investors", "investor"),
         ("peers", "peer"),  # the peers' role, which no events.csv row has: it was left untraded
+        ("defualt", "default"),  # the default side's key: every party was left untraded
+        ("Defaults", "default"),
     ],
 )
 def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(role: str, refused: str | None) -> None:
@@ -242,10 +244,18 @@ def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(role: str, re
     with pytest.raises(InputError) as caught:
         check_position_roles(roles, rule, "events.csv")
     assert (caught.value.path, caught.value.field) == ("events.csv", f"backtest.positions.{role}")
-    assert f"the events have {refused!r} (a misspelling?)" in caught.value.message
+    said = f"the events have {refused!r}"
+    said = "the key of the default side is 'default'" if refused == "default" else said
+    assert f"{said} (a misspelling?)" in caught.value.message
 
 
-@pytest.mark.parametrize("role", ["default", "Default", "defualt", "PEER", "Peer"])
+def test_a_role_near_default_that_an_event_has_is_a_role() -> None:
+    """A credit study's `defaulter` was refused as a misspelling of `default` (a finder)."""
+    rule = BacktestConfig(positions=(("defaulter", "short"), ("defaults", "long")))
+    check_position_roles(["defaulter", "defaults", "lender"], rule, "study.toml")
+
+
+@pytest.mark.parametrize("role", ["default", "Default", "DEFAULT", "PEER", "Peer"])
 def test_a_rule_built_in_python_refuses_a_role_spelt_like_a_keyword(role: str) -> None:
     """A role "Default" from Python was a role of no event (its parties left to default_side),
     and "default" one a config file reads back as the default side."""

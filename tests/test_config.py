@@ -225,7 +225,6 @@ def test_bad_tables_name_the_table(tmp_path: Path, capsys, text: str, field: str
         ('positions = {peer = "short"}', "backtest.positions.peer", "the ecosystem peers are never traded"),
         # a misspelt default side was a role of no event: every party left untraded, exit 0 (a finder)
         ('positions = {Default = "long"}', "backtest.positions.Default", "not a role: the key of the def"),
-        ('positions = {defualt = "long"}', "backtest.positions.defualt", "not a role: the key of the def"),
         ('positions = {PEER = "none"}', "backtest.positions.PEER", "not a role: the key of the peers is"),
         ("stop_loss = 0.1", "backtest.stop_loss", "unknown key"),
     ],

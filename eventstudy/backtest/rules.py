@@ -338,12 +338,11 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
 
 
 def _misspelt_keyword(role: str) -> str | None:
-    """What a ``[backtest.positions]`` key spelt like its keywords but not as them is (``Default``,
-    ``defualt``, ``PEER``): taken for the role of no event, it left every party of the default
-    side untraded, exit 0. None for any other key."""
-    if role != "default" and (
-        role.casefold() == "default" or difflib.get_close_matches(role.casefold(), ["default"], cutoff=0.8)
-    ):
+    """What a ``[backtest.positions]`` key spelt like its keywords in another case is (``Default``,
+    ``PEER``): taken for the role of no event, it left every party of the default side untraded,
+    exit 0. None for any other key (a near miss such as ``defualt`` is refused against the events'
+    roles: :func:`check_position_roles`; ``defaulter`` may be a role)."""
+    if role != "default" and role.casefold() == "default":
         return "the key of the default side is 'default', in lower case"
     if role != UNTRADED_ROLE and role.casefold() == UNTRADED_ROLE:
         return f"the key of the peers is {UNTRADED_ROLE!r}, in lower case (and they are never traded)"
@@ -390,10 +389,12 @@ def _days(value: object, path: str, name: str) -> tuple[int, ...]:
 def check_position_roles(roles: Iterable[str], rule: BacktestConfig, where: str) -> None:
     """A role of ``[backtest.positions]`` that no event has, but that is a misspelling of one
     that an event has (the same letters in another case, or a :func:`difflib.get_close_matches`
-    ratio of at least 0.8: ``rivall`` for ``rival``, ``Peer`` for the peers' ``peer``), is refused:
+    ratio of at least 0.8: ``rivall`` for ``rival``, ``peers`` for the peers' ``peer``), or of the
+    key ``default`` (``defualt``: it left every party of the default side untraded), is refused:
     the misspelt role would leave the real one to the default side, turning a short into a long
     without a word. A role far from every role of the events is allowed (a config used for part
-    of its events, e.g. the first rows of a file).
+    of its events, e.g. the first rows of a file), and so is any role an event has
+    (``defaulter``).
 
     Raises
     ------
@@ -404,6 +405,13 @@ def check_position_roles(roles: Iterable[str], rule: BacktestConfig, where: str)
     for role, _ in rule.positions:
         if role in present:
             continue
+        if difflib.get_close_matches(role.casefold(), ["default"], n=1, cutoff=0.8):
+            raise InputError(
+                where,
+                f"the config's [backtest.positions] names the role {role!r}, which no event has: the key "
+                "of the default side is 'default' (a misspelling?)",
+                field=f"backtest.positions.{role}",
+            )
         near = [other for other in present if other.casefold() == role.casefold()]
         near = near or difflib.get_close_matches(role, present, n=1, cutoff=0.8)
         if near:
