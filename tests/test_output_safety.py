@@ -1166,6 +1166,8 @@ def test_a_report_refuses_a_manifest_recording_a_file_outside_its_folder(
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"][name] = hashlib.sha256(b"years of work").hexdigest()
     del manifest["manifest_sha256"]  # as an older version's manifest: its record is all there is
+    for key in outdir.SEALED_SINCE:  # and without the keys written since the seal
+        manifest.pop(key, None)
     (folder / "manifest.json").write_text(json.dumps(manifest))
     before, kept = snapshot(folder), snapshot(victim)
     status, _, err = run_cli(["report", str(folder)], capsys)
@@ -1636,6 +1638,55 @@ def test_load_study_refuses_a_table_the_run_did_not_write(verified: Path, tmp_pa
     (folder / "stats.parquet").unlink()
     shutil.copy(verified / "stats.parquet", folder / "stats.parquet")
     assert load_study(folder).stats.equals(pd.read_parquet(verified / "stats.parquet"))
+
+
+def test_a_manifest_whose_seal_was_removed_is_an_edited_one(verified: Path, tmp_path: Path, capsys) -> None:
+    """Deleting the manifest_sha256 line turned every check of the manifest off, as for an older
+    version's manifest (a finder): load_study returned an edited stats value with the files record
+    gone too, and report published an edited model record and sealed it. A manifest holding keys
+    only manifests written since the seal hold (p_from) is sealed, or edited."""
+    from eventstudy import load_study
+
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["manifest_sha256"]
+    manifest["config"]["name"] = "edited"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    before = snapshot(folder)
+    with pytest.raises(InputError, match=r"manifest\.json: changed since eventstudy wrote it"):
+        load_study(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and "'manifest.json' was changed since eventstudy wrote it" in err, err
+    assert snapshot(folder) == before
+    status, out, _ = run_cli(["verify", str(folder)], capsys)
+    assert status != 0 and "manifest.json: changed since eventstudy wrote it" in out
+    del manifest["files"]  # and with no record of the files' hashes
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match=r"manifest\.json: changed since eventstudy wrote it"):
+        load_study(folder)
+
+
+def test_load_study_refuses_a_folder_missing_a_recorded_table(verified: Path, tmp_path: Path) -> None:
+    """A deleted trades.parquet loaded as a study without a backtest, and a deleted optional
+    table as a method that never ran (a finder); verify and report refused the folder."""
+    from eventstudy import load_study
+
+    folder = tampered(verified, tmp_path)
+    assert load_study(folder).backtest is not None
+    (folder / "trades.parquet").unlink()
+    with pytest.raises(InputError, match=r"trades\.parquet: missing"):
+        load_study(folder)
+
+
+def test_load_study_refuses_an_interrupted_runs_staging_folder(verified: Path, tmp_path: Path) -> None:
+    """kill -9 during a run leaves a hidden staging folder; load_study loaded it (and an edit of
+    its stats.parquet) as a run's output (a finder). verify calls it an interrupted run's."""
+    from eventstudy import load_study
+
+    folder = tampered(verified, tmp_path)
+    (folder / outdir.STAGING_MARK).write_text("")
+    with pytest.raises(InputError, match=r"interrupted"):
+        load_study(folder)
 
 
 def test_a_folder_whose_estimation_window_holds_day_0_still_loads(verified: Path, tmp_path: Path) -> None:

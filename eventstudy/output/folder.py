@@ -338,10 +338,19 @@ def manifest_seal(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+SEALED_SINCE: frozenset[str] = frozenset({"p_from", "units", "caar_band"})
+"""Keys only manifests written since the seal (:data:`SEAL_KEY`) was added hold: such a manifest
+without its seal had it removed."""
+
+
 def manifest_edited(manifest: Mapping[str, Any]) -> bool:
-    """Whether ``manifest`` was changed after eventstudy sealed it (a manifest of an older version,
-    without :data:`SEAL_KEY`, is not known to be)."""
-    return SEAL_KEY in manifest and manifest[SEAL_KEY] != manifest_seal(manifest)
+    """Whether ``manifest`` was changed after eventstudy sealed it: its seal differs, or it was
+    removed from a manifest of a version that seals (one holding a key of :data:`SEALED_SINCE`;
+    deleting the line turned every check of the manifest off). A manifest of an older version,
+    without the seal, is not known to be."""
+    if SEAL_KEY not in manifest:
+        return not SEALED_SINCE.isdisjoint(manifest)
+    return manifest[SEAL_KEY] != manifest_seal(manifest)
 
 
 def _written_by_eventstudy(manifest: Mapping[str, Any]) -> bool:
@@ -387,13 +396,20 @@ def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
     """What shows that ``manifest`` or a table of ``folder`` (a ``.parquet`` file in it) was
     changed since the run wrote them, or None: the check of the files a load reads
     (:func:`check_recorded_files` checks every file). A table the manifest does not record (one
-    of another run's copied in) or a link in a table's place is not the run's either. A manifest
-    of an older version records no hashes: nothing to check."""
+    of another run's copied in), a link in a table's place, a table it records that is missing
+    (a method that ran would load as one that did not) and the staging folder of an interrupted
+    run are not the run's either. A manifest of an older version records no hashes: nothing to
+    check."""
+    if (folder / STAGING_MARK).is_file():
+        return f"{STAGING_MARK}: {INTERRUPTED}"
     if manifest_edited(manifest):
         return f"{MANIFEST}: changed since eventstudy wrote it"
     recorded = manifest.get(FILES_KEY)
     if not isinstance(recorded, Mapping):
         return None
+    for name in sorted(recorded):
+        if name.endswith(".parquet") and "/" not in name and not os.path.lexists(folder / name):
+            return f"{name}: missing"
     for name in sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".parquet")):
         path = folder / name
         if name not in recorded:
