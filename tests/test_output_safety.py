@@ -210,6 +210,23 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "elsewhere").exists()
 
 
+def test_report_inside_its_folder_says_how_not_to_name_a_new_folder(
+    verified: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """`eventstudy report .` inside an output folder was told to "name a new folder", which
+    report does not take (a finder)."""
+    folder = tampered(verified, tmp_path)
+    before = snapshot(folder)
+    monkeypatch.chdir(folder)
+    for target in (".", str(folder)):
+        status, _, err = run_cli(["report", target], capsys)
+        assert status == 2 and err.count("\n") == 1, err
+        assert "new folder" not in err and "from its parent: cd ..)" in err, err
+    monkeypatch.chdir(tmp_path)
+    assert snapshot(folder) == before
+    assert run_cli(["report", "copy"], capsys)[0] == 0
+
+
 def test_a_target_inside_an_output_folder_is_refused(tmp_path: Path) -> None:
     """`run --out outer/inner` wrote into an earlier output (exit 0), which verify then rejected
     ('inner/ar.parquet: not written by the run') and no later run could replace."""

@@ -159,7 +159,9 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     folder = Path(folder)
     if folder.name in ("", ".", ".."):
         raise OutputFolderError(
-            folder, "ends in '.', '..' or '/', which names no folder of its own; name a new folder"
+            folder,
+            "ends in '.', '..' or '/', which names no folder of its own: an output folder is replaced "
+            "whole, so name it by its name from outside it (from its parent: cd ..)",
         )
     longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
     if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
@@ -176,7 +178,11 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
         raise OutputFolderError(folder, f"cannot be used: {exc.strerror or exc}") from None
     cwd = _resolved(guard.cwd)
     if real == cwd or real in cwd.parents:
-        raise OutputFolderError(folder, "is the working directory or one of its ancestors; name a new folder")
+        raise OutputFolderError(
+            folder,
+            "is the working directory or one of its ancestors: an output folder is replaced whole, so "
+            "work from outside it (from its parent: cd ..)",
+        )
     for protected in guard.protected:
         shielded = _resolved(protected)
         if real == shielded or real in shielded.parents:
