@@ -33,6 +33,7 @@ __all__ = [
 SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "AS": ("EUR", "Euronext Amsterdam"),
     "AT": ("EUR", "Athens"),
+    "AE": ("AED", "Dubai Financial Market"),
     "AQ": ("GBp", "Aquis, in pence"),
     "AX": ("AUD", "ASX"),
     "BA": ("ARS", "Buenos Aires"),
@@ -43,8 +44,10 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "BO": ("INR", "BSE India"),
     "BR": ("EUR", "Euronext Brussels"),
     "CA": ("EGP", "Egyptian Exchange"),
+    "CL": ("COP", "Colombia"),
     "CN": ("CAD", "Canadian Securities Exchange"),
     "CO": ("DKK", "Nasdaq Copenhagen"),
+    "CR": ("VES", "Caracas"),
     "DE": ("EUR", "XETRA"),
     "DU": ("EUR", "Düsseldorf"),
     "F": ("EUR", "Frankfurt"),
@@ -53,6 +56,7 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "HK": ("HKD", "Hong Kong"),
     "HM": ("EUR", "Hamburg"),
     "IC": ("ISK", "Nasdaq Iceland"),
+    "IL": ("USD or another currency", "London International Order Book"),
     "IR": ("EUR", "Euronext Dublin"),
     "IS": ("TRY", "Borsa Istanbul"),
     "JK": ("IDR", "Indonesia"),
@@ -70,11 +74,14 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "MX": ("MXN", "Mexico"),
     "NE": ("CAD", "Cboe Canada"),
     "NS": ("INR", "National Stock Exchange of India"),
+    "NX": ("EUR", "Euronext"),
     "NZ": ("NZD", "NZX"),
     "OL": ("NOK", "Oslo"),
     "PA": ("EUR", "Euronext Paris"),
     "PR": ("CZK", "Prague"),
+    "PS": ("PHP", "Philippine Stock Exchange"),
     "QA": ("QAR", "Qatar"),
+    "RO": ("RON", "Bucharest"),
     "RG": ("EUR", "Nasdaq Riga"),
     "SA": ("BRL", "B3 São Paulo"),
     "SAU": ("SAR", "Saudi Exchange (Tadawul)"),  # as Yahoo's exchange list spells it
@@ -88,17 +95,25 @@ SUFFIX_CURRENCY: dict[str, tuple[str, str]] = {
     "SZ": ("CNY", "Shenzhen"),
     "T": ("JPY", "Tokyo"),
     "TA": ("ILA", "Tel Aviv, in agorot"),
+    "TI": ("EUR", "EuroTLX"),
     "TL": ("EUR", "Nasdaq Tallinn"),
     "TO": ("CAD", "Toronto"),
     "TW": ("TWD", "Taiwan"),
     "TWO": ("TWD", "Taipei Exchange"),
     "V": ("CAD", "TSX Venture"),
+    "VN": ("VND", "Ho Chi Minh City"),
     "VI": ("EUR", "Vienna"),
     "VS": ("EUR", "Nasdaq Vilnius"),
     "WA": ("PLN", "Warsaw"),
+    "XA": ("AUD", "Cboe Australia"),
     "XC": ("GBp", "Cboe UK, in pence"),
+    "XD": ("EUR or another currency", "Cboe Europe"),
 }
-"""Yahoo exchange suffix (after the symbol's last dot) -> (currency of its prices, exchange)."""
+"""Yahoo exchange suffix (after the symbol's last dot) -> (currency of its prices, exchange): every
+equity suffix of yfinance's ``_MIC_TO_YAHOO_SUFFIX`` (yfinance 1.x, ``const.py``; its US futures
+exchanges' aside) and ``SAU``, the Saudi suffix of Yahoo's exchange list. Two venues quote each
+line in its own currency (London's International Order Book, mostly US dollars; Cboe Europe):
+their dollar values are withheld, the safe side, and their calendar is not New York's."""
 
 
 def quote_currency(symbol: str) -> tuple[str, str] | None:

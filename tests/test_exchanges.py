@@ -14,7 +14,16 @@ from _studies import run_rows
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.data.importer import import_paths
 from eventstudy.data.store import PriceStore
-from eventstudy.exchanges import quote_currency, same_exchange, trades_on_new_york_hours
+from eventstudy.exchanges import SUFFIX_CURRENCY, quote_currency, same_exchange, trades_on_new_york_hours
+
+
+def test_every_equity_suffix_of_yfinance_is_known() -> None:
+    """The suffixes yfinance maps exchanges' MICs to (its US futures exchanges' aside): one
+    missing is taken for a US listing, its prices for dollars and its hours for New York's."""
+    from yfinance.const import _MIC_TO_YAHOO_SUFFIX
+
+    us_futures = {"CBT", "CME", "NYB", "CMX", "NYM", ""}
+    assert set(_MIC_TO_YAHOO_SUFFIX.values()) - us_futures - set(SUFFIX_CURRENCY) == set()
 
 
 @pytest.mark.parametrize(
@@ -34,6 +43,9 @@ from eventstudy.exchanges import quote_currency, same_exchange, trades_on_new_yo
         ("BMW.HA", ("EUR", "Hanover")),
         ("VODL.XC", ("GBp", "Cboe UK, in pence")),
         ("VODL.AQ", ("GBp", "Aquis, in pence")),
+        # the rest of yfinance's suffixes: FPT.VN's dong were read as dollars, 25,000 times too large
+        ("FPT.VN", ("VND", "Ho Chi Minh City")),
+        ("0R2V.IL", ("USD or another currency", "London International Order Book")),
         ("NVDA", None),
         ("BRK-B", None),
         ("HDFC.Bank", None),  # a label of the R package eventstudies' data, not an exchange suffix
