@@ -444,6 +444,15 @@ def test_fetch_command(tmp_path: Path, monkeypatch, capsys) -> None:
     assert captured.err.startswith("eventstudy: error: 1 of 2 symbol(s) not fetched: BBB: fetching 'BBB'")
     assert main(["fetch", "AAA", "--start", "2025-01-02", "--end", "2024-01-01", "--cache", cache]) == 2
     capsys.readouterr()
+    # a span outside the cached one was accepted without a word, and nothing fetched (a finder)
+    for start, end in (("2015-01-01", "2025-03-31"), ("2024-06-03", "2025-12-31")):
+        assert main(["fetch", "AAA", "--start", start, "--end", end, "--cache", cache]) == 0
+        assert capsys.readouterr().out == (
+            f"AAA: cached, 325 rows (2024-01-02..2025-03-31; not fetched: {start}..{end} asked reaches "
+            "outside it, which eventstudy fetch --refresh AAA fetches)\n"
+        )
+    assert main(["fetch", "AAA", "--start", "2024-06-03", "--end", "2025-04-04", "--cache", cache]) == 0
+    assert capsys.readouterr().out == "AAA: cached, 325 rows\n"  # inside it, or a long weekend past it
     # a date past 2199 overflowed the day after it: one line naming the option, no request
     answers["AAA"] = Script()
     for option, day in (("--end", "9999-12-31"), ("--start", "1899-12-31")):

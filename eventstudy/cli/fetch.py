@@ -13,7 +13,8 @@ Each symbol is fetched from Yahoo Finance (yfinance) with up to 4 attempts, wait
 has no prices for) is not retried and is reported as not found; without a network (the host
 does not resolve, no connection can be made) the command stops at the first request, pointing
 to `eventstudy cache import`. yfinance's own log lines are silenced. A symbol already cached is skipped unless
---refresh is given; with --refresh the new history is compared with the cached one and, if
+--refresh is given (its line says when --start/--end reach outside its cached span); with
+--refresh the new history is compared with the cached one and, if
 upstream restated any price or volume (a new split or dividend, a revised volume), the file is
 replaced and the restatement is recorded in its provenance (and so in every manifest.json that
 uses it); cached days the new history no longer has are kept and recorded (vanished). The

@@ -239,6 +239,10 @@ class FetchOutcome:
         appended to the provenance's ``vanished`` list, if any.
     replaced_damaged
         What was wrong with the damaged cache file the fetch replaced (``kind: reason``), if any.
+    unfetched
+        Of a cached symbol not fetched: its cached span and the span asked, ``YYYY-MM-DD`` each,
+        when the asked span reaches before its first day or more than
+        :data:`CACHED_END_SLACK` days after its last (empty otherwise).
     """
 
     symbol: str
@@ -250,9 +254,16 @@ class FetchOutcome:
     restatement: dict[str, Any] | None = None
     vanished: dict[str, Any] | None = None
     replaced_damaged: str = ""
+    unfetched: tuple[str, ...] = ()
 
     def describe(self) -> str:
         text = f"{self.symbol}: {self.status}, {self.rows} rows"
+        if self.unfetched:  # --start 2015-01-01 on a series cached from 2023 was accepted unsaid
+            first, last, start, end = self.unfetched
+            text += (
+                f" ({first}..{last}; not fetched: {start}..{end} asked reaches outside it, which "
+                f"eventstudy fetch --refresh {self.symbol} fetches)"
+            )
         if self.received:
             text += f" (source {self.received[0]}..{self.received[1]}, {self.attempts} request(s))"
         if self.partial:
@@ -454,6 +465,22 @@ def call_with_retries(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+CACHED_END_SLACK = 4
+"""Calendar days past a cached series' last day that a fetch's end may reach without a note (a
+long weekend, or today's session not yet closed)."""
+
+
+def _unfetched(old: pd.DataFrame, start: dt.date, end: dt.date, today: dt.date | None) -> tuple[str, ...]:
+    """:attr:`FetchOutcome.unfetched` of a cached series ``old`` asked for ``start..end``."""
+    if not len(old):
+        return ()
+    first, last = _as_date(old["date"].iloc[0]), _as_date(old["date"].iloc[-1])
+    end = min(end, today or dt.date.today())
+    if start >= first and end <= last + dt.timedelta(days=CACHED_END_SLACK):
+        return ()
+    return (_iso(first), _iso(last), _iso(start), _iso(end))
+
+
 def fetch_symbol(
     store: PriceStore,
     symbol: str,
@@ -492,7 +519,7 @@ def fetch_symbol(
             except CacheCorruptError as exc:
                 replaced_damaged = f"{exc.kind}: {exc.reason}"
         if old is not None and not refresh:
-            return FetchOutcome(symbol, "cached", len(old))
+            return FetchOutcome(symbol, "cached", len(old), unfetched=_unfetched(old, start, end, today))
         asked = start, end
         if old is not None and len(old):  # the whole cached span too: a restatement replaces the file
             start = min(start, _as_date(old["date"].iloc[0]))
