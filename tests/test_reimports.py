@@ -143,6 +143,14 @@ def test_a_count_refiled_unchanged_says_what_was_replaced(cache: Path, tmp_path:
     ]
 
 
+def test_several_counts_refiled_say_how_many_kept_their_count(cache: Path, tmp_path: Path, capsys) -> None:
+    """Two replaced read "2 replaced (...)" whether a count changed or only its filing (a finder)."""
+    path = shares_file(tmp_path, "INTC,2025-01-14,4360000000,10-K,x", "INTC,2025-03-27,4330000000,10-Q,x")
+    line = import_lines(cache, capsys, str(path))[1]
+    said = "2 replaced (2025-01-14..2025-03-27; 1 with its count unchanged, its filing and source replaced)"
+    assert f", {said}, 4 kept that the file does not give" in line
+
+
 def test_the_same_shares_file_again_changes_nothing_and_says_nothing(
     cache: Path, shared_data: Path, capsys
 ) -> None:
