@@ -13,6 +13,7 @@ benchmark; without the column the single-benchmark path runs exactly as before.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -224,6 +225,9 @@ class StudyDays:
         (P, L2) calendar positions of the session before each event-span day, made when asked.
     n_days
         Sessions in the calendar.
+    gap_notes
+        (P,) the note of a pair announced on a weekday the market proxy's rows lack but its
+        ticker has a price on (:func:`proxy_gap_days`), "" for the others.
     """
 
     span: EventSpan
@@ -231,6 +235,7 @@ class StudyDays:
     estimation_days: DayGrid
     prev_days: DayGrid
     n_days: int
+    gap_notes: np.ndarray
 
 
 def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -> StudyDays:
@@ -244,6 +249,7 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
         rule=config.day0_rule,
         max_shift=config.day0_max_shift,
     )
+    day_zero, gap_notes = proxy_gap_days(day_zero, events, panel, config.market)
     day0_index = day_zero.index
     estimation_window = resolved_estimation_window(config, day0_index)
     est_taus = np.arange(estimation_window[0], estimation_window[1] + 1)
@@ -257,7 +263,36 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
     prev_days = DayGrid(day0_index, evt_taus - 1, n_days)  # kept as a grid: read here and by pair_values
     calendar = _calendar_dates(panel)
     event_span = EventSpan(day_zero, evt_taus, evt_days, calendar[evt_days], calendar[np.asarray(prev_days)])
-    return StudyDays(event_span, estimation_window, est_days, prev_days, n_days)
+    return StudyDays(event_span, estimation_window, est_days, prev_days, n_days, gap_notes)
+
+
+def proxy_gap_days(
+    day_zero: DayZeros, events: pd.DataFrame, panel: ReturnsPanel, market: str
+) -> tuple[DayZeros, np.ndarray]:
+    """Day 0 of pairs announced on a weekday that is no session of the market proxy's rows but on
+    which the pair's ticker, of the proxy's exchange, has a price
+    (:attr:`~eventstudy.timeline.returns.ReturnsPanel.traded_off_calendar`): its exchange traded,
+    so the day is a gap in the proxy's data, not the "market holiday" the rule calls it (its
+    shift says so), and the next session's return spans both days (its note says so; with a
+    returns series as the market it is withheld). ``(day_zero, notes)``, notes "" elsewhere."""
+    notes = np.full(len(day_zero.index), "", dtype=object)
+    if not panel.traded_off_calendar:
+        return day_zero, notes
+    announced = pd.DatetimeIndex(events["announced"]).normalize().to_numpy("datetime64[ns]")
+    tickers = events["ticker"].to_numpy(object)
+    shift = day_zero.shift.copy()
+    sessions = panel.calendar.to_numpy("datetime64[ns]")
+    for ticker, days in panel.traded_off_calendar.items():
+        for i in np.flatnonzero((tickers == ticker) & np.isin(announced, days)).tolist():
+            day = str(announced[i])[:10]
+            after = str(sessions[np.searchsorted(sessions, announced[i])])[:10]
+            label = f"not a session of {market}'s rows, though {ticker} has a price that day"
+            shift[i] = str(shift[i]).replace("market holiday", f"{label} (a gap in {market}'s data?)", 1)
+            notes[i] = (
+                f"{market} has no row on {day}, on which {ticker} has a price: the return of {after} spans "
+                f"both days (re-import {market} with the day; eventstudy validate lists such gaps)"
+            )
+    return dataclasses.replace(day_zero, shift=shift), notes
 
 
 @dataclass(frozen=True)
@@ -475,6 +510,8 @@ def pair_outcomes(
         gaps,
         span.taus,
     )
+    gap = days.gap_notes != ""
+    note[gap] = np.where(note[gap] == "", days.gap_notes[gap], note[gap] + "; " + days.gap_notes[gap])
     zeros, valid = fitted.zero_returns, fitted.valid_returns
     thin = (outcome == "") & (valid > 0) & (zeros >= THIN_TRADING_SHARE * valid)
     note[thin] = [

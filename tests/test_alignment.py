@@ -87,3 +87,43 @@ def test_weekend_just_after_the_data() -> None:
     # A weekend a week past the data: a Friday session may lie between, unknown.
     later = align_day_zero(calendar, pd.Timestamp("2025-12-20"), "pre", rule="previous")
     assert later.outcome == "announced_after_data"
+
+
+def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, tmp_path) -> None:
+    """SPY's file without Thursday 2025-09-18 (a gap in its data): INTC's announcement that day
+    was labelled "market holiday: next session", its day 0 a return over two sessions, exit 0
+    (a finder). The ticker's own price that day shows its exchange traded: the label says so and
+    the pair's note gives the day, so the two-session return is not taken for a holiday's."""
+    from _studies import run_rows
+
+    from eventstudy.data.importer import import_paths
+
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    for symbol in ("SPY", "INTC", "NVDA", "QQQ"):
+        lines = (shared_data / "prices" / f"{symbol}.csv").read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not (symbol == "SPY" and line.startswith("2025-09-18,"))]
+        assert len(kept) == len(lines) - (symbol == "SPY")
+        (prices / f"{symbol}.csv").write_text("".join(kept))
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [prices])
+    rows = ["gap,2025-09-18,pre,INTC,investee,5e9,g,x", "holiday,2025-09-01,pre,NVDA,investor,5e9,g,x"]
+    car = run_rows(cache, tmp_path, rows, market="SPY", volume=None).car
+    day0 = car[car["window"] == "[0,0]"].set_index("event_id")
+    assert day0.loc["holiday", "day0_shift"] == "market holiday: next session"  # Labor Day
+    assert day0.loc["gap", "day0_shift"] == (
+        "not a session of SPY's rows, though INTC has a price that day (a gap in SPY's data?): next session"
+    )
+    assert day0.loc["gap", "note"].startswith(
+        "SPY has no row on 2025-09-18, on which INTC has a price: the return of 2025-09-19 spans both days"
+    )
+    assert "has no row" not in day0.loc["holiday", "note"]
+    # a row of no trade on the day (a vendor's stale holiday row) shows no session
+    stale = (prices / "INTC.csv").read_text().replace("\n2025-09-18,", "\nSTALE,")
+    head, _, rest = stale.partition("\nSTALE,")
+    row, _, tail = rest.partition("\n")
+    (prices / "INTC.csv").write_text(f"{head}\n2025-09-18,{row.rsplit(',', 1)[0]},0\n{tail}")
+    other = tmp_path / "other"
+    import_paths(PriceStore(other), [prices])
+    car = run_rows(other, tmp_path, rows[:1], market="SPY", volume=None).car
+    assert car.loc[car["window"] == "[0,0]", "day0_shift"].tolist() == ["market holiday: next session"]

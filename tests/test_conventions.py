@@ -37,13 +37,14 @@ def one_line(capsys) -> str:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
-    """The small synthetic cache with one weekday (2025-01-20) removed from SPY: a holiday."""
+    """The small synthetic cache with one weekday (2025-01-20) removed from every symbol: a holiday
+    (removed from SPY alone it is a gap in SPY's data, which the other symbols' prices show)."""
     root = tmp_path_factory.mktemp("small")
     store = make_cache(root)
-    spy = store.read_prices("SPY")
-    store.write_prices(
-        "SPY", spy[spy["date"] != pd.Timestamp("2025-01-20")], {"source": "synthetic", "symbol": "SPY"}
-    )
+    for symbol in store.symbols("prices"):
+        frame = store.read_prices(symbol)
+        holiday = frame[frame["date"] != pd.Timestamp("2025-01-20")]
+        store.write_prices(symbol, holiday, {"source": "synthetic", "symbol": symbol})
     return root
 
 

@@ -70,6 +70,13 @@ class ReturnsPanel:
     market_cap
         (T, S) market values given by returns series (NaN for price series), or None when the
         panel has no returns series.
+    traded_off_calendar
+        Per series of the market proxy's exchange (:func:`~eventstudy.exchanges.same_exchange`),
+        the weekdays inside the calendar's span that are no session but on which it has a price
+        with a volume other than 0, or a return (``datetime64[ns]``, sorted; only series that
+        have one): its exchange traded,
+        so the proxy's rows lack that session (a gap in its data), whose return the next session's
+        then spans (a price market) or that withholds the next one (a returns market).
     returns_only
         The symbols whose series is a returns series (no prices): their market value is
         ``market_cap``, never close x shares.
@@ -85,6 +92,7 @@ class ReturnsPanel:
     market_cap: np.ndarray | None = None
     returns_only: frozenset[str] = frozenset()
     definition: str = "simple"
+    traded_off_calendar: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def column(self, symbol: str) -> int:
         """Column position of ``symbol``.
@@ -241,13 +249,27 @@ def build_panel(
         adj_close[position[on], column] = frame["adj_close"].to_numpy(dtype=float)[on]
         close[position[on], column] = frame["close"].to_numpy(dtype=float)[on]
     from_prices = log_returns(adj_close) if definition == "log" else simple_returns(adj_close)
+    traded: dict[str, np.ndarray] = {}
+    for symbol in symbols:
+        if symbol != market and same_exchange(symbol, market) and len(sessions):
+            frame = prices[symbol] if symbol in prices else returns[symbol].frame
+            valid = np.isfinite(frame["adj_close" if symbol in prices else "ret"].to_numpy(dtype=float))
+            if "volume" in frame:  # a row of no trade (a vendor's stale holiday row) shows no session
+                valid &= frame["volume"].to_numpy(dtype=float) != 0
+            stamps = pd.DatetimeIndex(frame["date"])[valid]
+            off = stamps[~stamps.isin(calendar) & (stamps.day_of_week < 5)]
+            off = off[(off > calendar[0]) & (off < calendar[-1])].to_numpy("datetime64[ns]")
+            if off.size:
+                traded[symbol] = np.unique(off)
     for column, symbol in enumerate(prices):
         if not compound(symbol):  # a price between two sessions: the next session's return spans both
             stamps = pd.DatetimeIndex(prices[symbol]["date"]).to_numpy("datetime64[ns]")
             between = stamps[~np.isin(stamps, sessions)]
             from_prices[_sessions_after(sessions, between), column] = np.nan
     if len(symbols) == len(prices):
-        return ReturnsPanel(calendar, symbols, from_prices, close, off_calendar, definition=definition)
+        return ReturnsPanel(
+            calendar, symbols, from_prices, close, off_calendar, None, frozenset(), definition, traded
+        )
     panel_returns = np.full((n_days, len(symbols)), np.nan)
     panel_returns[:, : len(prices)] = from_prices
     market_cap = np.full((n_days, len(symbols)), np.nan)
@@ -260,4 +282,6 @@ def build_panel(
         market_cap[:, column] = caps
         off_calendar[symbol] = off
     only = frozenset(symbols[len(prices) :])
-    return ReturnsPanel(calendar, symbols, panel_returns, close, off_calendar, market_cap, only, definition)
+    return ReturnsPanel(
+        calendar, symbols, panel_returns, close, off_calendar, market_cap, only, definition, traded
+    )
