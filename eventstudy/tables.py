@@ -81,7 +81,8 @@ class ShareFigures:
     """The share figures used on the previous session of each event day, (P, L) each;
     ``later_split``, ``later_change`` and ``later_changes`` are the figure's
     :attr:`~eventstudy.valuation.ShareCountTable.later_split`, ``later_change`` (1 where none) and
-    ``later_changes`` (0 where none),
+    ``later_changes`` (0 where none), ``reversal`` its
+    :attr:`~eventstudy.valuation.ShareCountTable.reversal` ("" where none),
     ``restated_split`` and ``restated_until`` its ``restated_split`` and ``restated_until`` (None
     when the table records no split in the closes)."""
 
@@ -93,6 +94,7 @@ class ShareFigures:
     later_split: np.ndarray
     later_change: np.ndarray
     later_changes: np.ndarray
+    reversal: np.ndarray
     restated_split: np.ndarray | None = None
     restated_until: np.ndarray | None = None
 
@@ -103,6 +105,7 @@ class ShareFigures:
         split = np.append(table.later_split, 1.0)[rows]
         change = np.append(table.later_change, 1.0)[rows]
         changes = np.append(table.later_changes, 0)[rows]
+        reversal = np.append(table.reversal, np.array([""], dtype=object))[rows]
         restated = until = None
         if table.restated_split.size:  # built with restatements: a split seen in the closes
             restated = np.append(table.restated_split, 1.0)[rows]
@@ -116,6 +119,7 @@ class ShareFigures:
             split,
             change,
             changes,
+            reversal,
             restated,
             until,
         )
@@ -538,6 +542,28 @@ def _change_notes(
     )
 
 
+def _reversal_notes(
+    tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
+) -> np.ndarray:
+    """The note of pairs whose window needs a share count of a split reversed within a year
+    (:attr:`~eventstudy.valuation.ShareCountTable.reversal`)."""
+    reversal = figures.reversal[rows][:, window]
+    first = np.argmax(reversal != "", axis=1)
+    said = reversal[np.arange(len(rows)), first]
+    as_of = figures.as_of[rows][:, window][np.arange(len(rows)), first].astype("datetime64[D]").astype(str)
+    return (
+        "shares: the counts of "
+        + tickers
+        + " change "
+        + said
+        + ": a split and its reverse within a year, or a count on the other basis (a vendor's lag), which "
+        "the counts cannot tell apart; the count as of "
+        + as_of.astype(object)
+        + " may be on either, so no market value is computed: import counts on one basis (each count "
+        "before a split times its ratio)"
+    )
+
+
 def _split_notes(
     tickers: np.ndarray, figures: ShareFigures, rows: np.ndarray, window: slice | np.ndarray
 ) -> np.ndarray:
@@ -670,7 +696,9 @@ def _value_notes(
     _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
     _append_note(notes, before_restated, lambda rows: _restated_notes(tickers[rows], figures, rows, window))
     _append_note(notes, before_change, lambda rows: _change_notes(tickers[rows], figures, rows, window))
-    no_value &= ~(before_split | before_change | before_restated)
+    reversed_ = no_value & (figures.reversal[:, window] != "").any(axis=1)
+    _append_note(notes, reversed_, lambda rows: _reversal_notes(tickers[rows], figures, rows, window))
+    no_value &= ~(before_split | before_change | before_restated | reversed_)
     no_shares = no_value & np.isnan(figures.shares[:, window]).any(axis=1)
     _append_note(
         notes,

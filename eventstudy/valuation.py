@@ -19,9 +19,10 @@ from the one before it by a factor within :data:`SPLIT_TOLERANCE` of an integer 
 value is computed from it (:attr:`ShareCountTable.later_split`), and the study says so on each
 row that needs one. The backtest's value weights (leaving the trade out would choose trades by
 a later split) and turnover (one basis across a log regression's windows) use the count times
-the ratio instead. A split and a later
-reverse split of the same ratio cancel. A split after the ticker's last count does not show in
-the counts. It shows where it restated a cached price history (every restated close times one
+the ratio instead. A split and a later reverse split of the same ratio cancel, unless within
+:data:`REVERSAL_DAYS` of each other (:func:`reversed_splits`: a count on the other basis shows
+the same way; no market value). A split after the ticker's last count does not show in the
+counts. It shows where it restated a cached price history (every restated close times one
 split factor, recorded in the price file's provenance by a re-fetch or a re-import:
 :func:`eventstudy.data.restatements.compare_histories`, :func:`price_splits`): while no count of
 the ticker is dated after the day by which it had taken effect (``split_by``), every count is
@@ -291,6 +292,58 @@ def _later_products(ratios: np.ndarray, last: np.ndarray, tolerance: float = 1e-
     return np.where(np.isclose(later, 1.0, rtol=tolerance, atol=0.0), 1.0, np.round(later, 9))
 
 
+REVERSAL_DAYS = 365
+"""Days within which a split reversed by the next split of the counts (x10, then x0.1) is no
+split and its reverse, as far as the counts can tell: a count on the other basis (a vendor's
+figure weeks behind a split, shares/PROVENANCE.md) shows the same way. Further apart they are
+taken as both (they cancel)."""
+
+
+def reversed_splits(ratios: np.ndarray, as_of: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """:attr:`ShareCountTable.reversal` of counts whose split ratios are ``ratios``
+    (:func:`split_ratios`).
+
+    A split ratio whose ticker's next one is its inverse within :data:`REVERSAL_DAYS` (NVDA's
+    2,464M, 24,530M, then a vendor's 2,453M three weeks later) is a split and its reverse, or a
+    count on the pre-split basis after it, or a post-split count among pre-split ones: the
+    counts cannot tell which, so the basis of every count of the ticker up to the one before its
+    next change after the pair is unknown (those earlier were "cancelled": used as given, a tenth
+    of the market value if the latest count lags). Counts after that next change are on the
+    basis of the closes, as without the pair: x10, x0.1, x10 is one split with a count on the
+    other basis between (the next pair, x0.1 and x10, is the counts coming back).
+
+    Parameters
+    ----------
+    ratios
+        (R,) each count's split ratio against the one before it (1 where none).
+    as_of
+        (R,) their ``datetime64[ns]`` dates.
+    code
+        (R,) their tickers' codes, each ticker's counts consecutive and in date order.
+
+    Returns
+    -------
+    numpy.ndarray
+        (R,) object: "" or ``"x10 on 2024-08-23 and x0.1 on 2024-09-16"``.
+    """
+    said = np.full(len(ratios), "", dtype=object)
+    legs = np.flatnonzero(ratios != 1.0)
+    within = np.timedelta64(REVERSAL_DAYS, "D")
+    closing = -1  # the second change of the last pair: a pair it opens is the counts coming back
+    for k, m in zip(legs[:-1].tolist(), legs[1:].tolist(), strict=True):
+        reversed_ = np.isclose(ratios[k] * ratios[m], 1.0, rtol=1e-9, atol=0.0)
+        if code[k] != code[m] or not reversed_ or as_of[m] - as_of[k] > within or k == closing:
+            continue
+        closing = m
+        later = legs[(legs > m) & (code[legs] == code[m])]
+        end = int(later[0]) if later.size else int(np.searchsorted(code, code[m], side="right"))
+        start = int(np.searchsorted(code, code[m], side="left"))
+        day = [str(as_of[i])[:10] for i in (k, m)]
+        text = f"x{factor_text(ratios[k])} on {day[0]} and x{factor_text(ratios[m])} on {day[1]}"
+        said[start:end] = np.where(said[start:end] == "", text, said[start:end])
+    return said
+
+
 @dataclass(frozen=True)
 class PriceSplit:
     """A split seen in a restatement of a ticker's cached closes (every earlier close times one
@@ -421,6 +474,11 @@ class ShareCountTable:
         (R,) bool: the figure is dated after the last restated day of such a split but not after
         its ``split_by``, so it may be on either basis: no market value, and no value on the
         prices' basis (:attr:`on_price_basis` NaN). Empty when built without restatements.
+    reversal
+        (R,) what makes the figure's basis unknown: "" for most; for every figure of a ticker up
+        to the count before its next change after a split reversed within
+        :data:`REVERSAL_DAYS` (:func:`reversed_splits`), the two changes (``x10 on 2024-08-23 and
+        x0.1 on 2024-09-16``). Such a figure gives no market value or turnover.
     calendar
         (T,) the calendar the table was built on.
 
@@ -438,6 +496,7 @@ class ShareCountTable:
     later_split: np.ndarray
     later_change: np.ndarray
     later_changes: np.ndarray
+    reversal: np.ndarray
     calendar: np.ndarray = field(
         default_factory=lambda: np.empty(0, "datetime64[ns]"), repr=False, compare=False
     )
@@ -489,7 +548,9 @@ class ShareCountTable:
         same = np.zeros(len(code), dtype=bool)
         same[1:] = code[1:] == code[:-1]
         last = np.searchsorted(code, code, side="right") - 1  # each ticker's last figure
-        later = _later_products(split_ratios(shares, same), last)
+        ratios = split_ratios(shares, same)
+        later = _later_products(ratios, last)
+        reversal = reversed_splits(ratios, as_of, code)
         # Unclear changes that come back (CANCEL_TOLERANCE: a vendor's bad day and the day after
         # it) cancel: the earlier counts are on today's basis.
         unclear = unclear_changes(shares, same)
@@ -499,8 +560,8 @@ class ShareCountTable:
         splits = price_splits(restatements or {})
         restated, until, unsure = _restated_splits(names, code, as_of, later, splits)
         return cls(
-            tuple(names), shares, as_of, filing, keys, later, change, changes, calendar, restated, until,
-            unsure,
+            tuple(names), shares, as_of, filing, keys, later, change, changes, reversal, calendar, restated,
+            until, unsure,
         )  # fmt: skip
 
     @property
@@ -516,7 +577,7 @@ class ShareCountTable:
         """(R,) the figure times :attr:`later_split` (the count on the basis of split-adjusted
         closes and volumes), NaN where :attr:`later_change` says a later change may or may not
         have been a split."""
-        usable = self.later_change == 1.0
+        usable = (self.later_change == 1.0) & (self.reversal == "")
         if self.restated_unsure.size:  # dated between the last restated day and the split: either basis
             usable &= ~self.restated_unsure
         return np.where(usable, self.shares * self.before_split, np.nan)
@@ -552,7 +613,7 @@ class ShareCountTable:
         market value: no number rather than one resting on an inferred split) and the figure
         times the split ratio with ``"scale"`` (turnover, whose log regression needs one basis
         across the estimation and event windows); one dated before a fractional change
-        (:attr:`later_change`) is NaN with either."""
+        (:attr:`later_change`), or of a split reversed (:attr:`reversal`), is NaN with either."""
         code = pd.Index(self.tickers, dtype=object).get_indexer(pd.Index(tickers, dtype=object))
         width = len(self.calendar) + 1
         row_type = self._row_type
@@ -572,7 +633,8 @@ class ShareCountTable:
         if before_split == "scale":
             adjusted = self.on_price_basis
         else:
-            adjusted = np.where((self.before_split == 1.0) & (self.later_change == 1.0), self.shares, np.nan)
+            usable = (self.before_split == 1.0) & (self.later_change == 1.0) & (self.reversal == "")
+            adjusted = np.where(usable, self.shares, np.nan)
         return np.append(adjusted, np.nan).take(rows)
 
     @cached_property

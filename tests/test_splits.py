@@ -176,9 +176,10 @@ def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not
             "filing": ["a", "b", "c"],
         }
     )
+    calendar = pd.bdate_range("2021-01-01", "2024-12-31").to_numpy("datetime64[ns]")
     back = pd.DataFrame(
         {
-            "as_of": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-04-01"]),
+            "as_of": pd.to_datetime(["2021-02-01", "2022-03-01", "2024-04-01"]),
             "shares_outstanding": [1e8, 1e9, 1e8],  # a 10-for-1 split, then a 1-for-10 reverse split
             "filing": ["x", "y", "z"],
         }
@@ -186,14 +187,73 @@ def test_a_count_before_a_split_has_no_market_value_and_cancelling_splits_do_not
     table = ShareCountTable.build({"NVDA": frame, "BACK": back}, calendar)
     np.testing.assert_allclose(table.later_split, [10, 1, 1, 1, 0.1, 1])  # tickers in the order given
     by_day = table.counts_by_day(["NVDA", "BACK"])
-    dates = ("2024-06-03", "2024-09-03", "2024-03-04")
+    dates = ("2024-06-03", "2024-09-03", "2023-03-06")
     day = {d: int(np.searchsorted(calendar, np.datetime64(d))) for d in dates}
     assert np.isnan(by_day[0, day["2024-06-03"]])  # the May count, before the split
     assert by_day[0, day["2024-09-03"]] == 24.53e9
-    assert np.isnan(by_day[1, day["2024-03-04"]])  # between the split and the reverse split
-    assert by_day[1, int(np.searchsorted(calendar, np.datetime64("2024-02-05")))] == 1e8  # they cancel
+    assert np.isnan(by_day[1, day["2023-03-06"]])  # between the split and the reverse split
+    assert by_day[1, int(np.searchsorted(calendar, np.datetime64("2021-02-05")))] == 1e8  # they cancel
+    assert by_day[1, -1] == 1e8
     # The figure itself is still the one reported (car.parquet's shares_outstanding).
     assert table.counts(np.array(["NVDA"], dtype=object), np.array([[day["2024-06-03"]]]))[0, 0] == 2.464e9
+
+
+def test_a_split_reversed_within_a_year_withholds_every_count_it_could_misplace() -> None:
+    """NVDA's pre-split cover, its post-split cover and a vendor's count still on the pre-split
+    basis three weeks later (shares/PROVENANCE.md: vendors lag filings by up to a quarter) read
+    as a 10-for-1 split and a 1-for-10 reverse split that cancel: the May and September counts
+    were used as given, market values a tenth of the truth, without a note (a finder). The counts
+    cannot tell that from a split and its reverse: every count whose basis depends on which it was
+    gives no market value, and the rows say why."""
+    calendar = pd.bdate_range("2024-01-01", "2024-12-31").to_numpy("datetime64[ns]")
+    frame = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(["2024-02-01", "2024-05-17", "2024-08-23", "2024-09-16", "2024-11-20"]),
+            "shares_outstanding": [2.46e9, 2.464e9, 24.53e9, 2.453e9, 24.49e9],
+            "filing": ["a", "b", "c", "d", "e"],
+        }
+    )
+    table = ShareCountTable.build({"NVDA": frame}, calendar)
+    said = "x10 on 2024-08-23 and x0.1 on 2024-09-16"
+    assert table.reversal.tolist() == [said, said, said, said, ""]
+    by_day = table.counts_by_day(["NVDA"])[0]
+    days = ("2024-03-01", "2024-10-01", "2024-12-02")
+    on = {d: int(np.searchsorted(calendar, np.datetime64(d))) for d in days}
+    assert np.isnan(by_day[on["2024-03-01"]]) and np.isnan(by_day[on["2024-10-01"]])
+    assert by_day[on["2024-12-02"]] == 24.49e9  # the counts after the next change are today's basis
+    assert np.isnan(table.on_price_basis[:4]).all() and table.on_price_basis[4] == 24.49e9
+    # the same counts a year and more apart: a split and its reverse, which cancel
+    dates = ["2022-02-01", "2022-05-17", "2022-08-23", "2023-09-16", "2024-11-20"]
+    apart = frame.assign(as_of=pd.to_datetime(dates))
+    assert (ShareCountTable.build({"NVDA": apart}, calendar).reversal == "").all()
+
+
+def test_a_reversed_split_is_said_on_the_rows_it_withholds(shared_data, tmp_path) -> None:
+    shares = tmp_path / "shares"
+    shares.mkdir()
+    (shares / "shares_outstanding.csv").write_text(
+        SHARES_HEADER
+        + "NVDA,2024-05-17,2464000000,10-Q cover,t\nNVDA,2024-08-23,24530000000,10-Q cover,t\n"
+        + "NVDA,2024-09-16,2453000000,vendor snapshot,t\n"
+    )
+    cache = tmp_path / "cache"
+    prices = [shared_data / "prices" / f"{symbol}.csv" for symbol in ("NVDA", "SPY")]
+    import_paths(PriceStore(cache), [*prices, shares])
+    rows = ["aug,2024-08-01,pre,NVDA,announcer,1e9,g,x", "oct,2024-10-01,pre,NVDA,announcer,1e9,g,y"]
+    car = run_rows(cache, tmp_path, rows, volume=None).car.set_index(["event_id", "window"])
+    for event in ("aug", "oct"):
+        row = car.loc[(event, "[0,0]")]
+        assert np.isnan(row["mcap_prev_usd"]) and np.isnan(row["abnormal_value_usd"]), event
+        assert (
+            "change x10 on 2024-08-23 and x0.1 on 2024-09-16: a split and its reverse within a year, or a "
+            "count on the other basis (a vendor's lag)" in row["note"]
+        ), row["note"]
+    rule = BacktestConfig(holding_days=(1,), drift_days=(1,), weighting="value")
+    trades = run_rows(cache, tmp_path, rows, volume=None, backtest=rule).backtest.trades.set_index("event_id")
+    assert trades.loc["oct", "outcome"] == "ok"  # kept, as given: the trader did not know of the reversal
+    assert "value weight: the share count as given, though the counts change x10 on 2024-08-23" in (
+        trades.loc["oct", "note"]
+    )
 
 
 @pytest.fixture(scope="module")

@@ -265,6 +265,7 @@ def plan_trades(
     split = np.append(table.later_split, 1.0)[figure]
     change = np.append(table.later_change, 1.0)[figure]
     changes = np.append(table.later_changes, 0)[figure]
+    reversal = np.append(table.reversal, np.array([""], dtype=object))[figure]
     restated = np.ones_like(split)
     if table.restated_split.size:
         # A count dated between the last restated day and the split may be on either basis: none.
@@ -303,7 +304,7 @@ def plan_trades(
                 "(a Yahoo exchange suffix)"
             )
         elif noted[i]:
-            note = _later_counts_note(subject, split[i], change[i], restated[i], int(changes[i]))
+            note = _later_counts_note(subject, split[i], change[i], restated[i], int(changes[i]), reversal[i])
         if outcome == "ok":
             note = "; ".join(filter(None, [note, share_notes[i] if noted[i] else "", day0_notes[i]]))
         outcomes.append(outcome)
@@ -348,13 +349,18 @@ UNKNOWN_TIMING_NOTE = (
 
 
 def _later_counts_note(
-    subject: str, split: float, change: float, restated: float = 1.0, changes: int = 1
+    subject: str, split: float, change: float, restated: float = 1.0, changes: int = 1, reversal: str = ""
 ) -> str:
     """What the later counts do to a trade's market value ("" when nothing): a later split scales
     the count (:attr:`~eventstudy.valuation.ShareCountTable.later_split`), and so does a split
     seen in a restatement of the closes (``restated_split``), a later unclear change
-    (``later_change``) leaves it as given."""
+    (``later_change``) or a split reversed within a year (``reversal``) leaves it as given."""
     parts = []
+    if reversal:
+        parts.append(
+            f"{subject}: the share count as given, though the counts change {reversal}: a split and its "
+            "reverse within a year, or a count on the other basis, which the counts cannot tell apart"
+        )
     if restated != 1.0:
         parts.append(
             f"{subject}: the share count times {factor_text(restated)}, the ratio of a "
