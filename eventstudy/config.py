@@ -93,6 +93,7 @@ from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_t
 from eventstudy.errors import InputError, as_path
 from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import list_problem, shown, symbol_problem
+from eventstudy.text import CONTROL
 
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2199, 12, 31)
@@ -1135,7 +1136,9 @@ def _note_problem(note: object) -> str | None:
         not isinstance(note, str)
         or not note.strip()
         or len(note) > MAX_NOTE_LENGTH
-        or any(ord(c) < 32 or c == "\x7f" for c in note)
+        or CONTROL.search(note)  # a direction override, a zero-width space: changed how the line read
+        or "\u2028" in note
+        or "\u2029" in note
     ):
         return f"{shown(note)} is not a note: one line of text, 1 to {MAX_NOTE_LENGTH} characters"
     return None

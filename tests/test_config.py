@@ -160,6 +160,9 @@ def test_bad_study_values_name_the_field(tmp_path: Path, capsys, line: str, fiel
         ('ticker = "INTC"\nfrom = 2025-08-22', "shares.caveats[0].note", "is required"),
         ('ticker = "INTC"\nfrom = 2025-08-22\nnote = ""', "shares.caveats[0].note", "is not a note"),
         ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "a\\nb"', "shares.caveats[0].note", "one line"),
+        # a line separator or a direction override: kept in the manifest, dropped from the outputs
+        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "a\\u2028b"', "shares.caveats[0].note", "one line"),
+        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "\\u202enote"', "shares.caveats[0].note", "one line"),
         ('ticker = "INTC"\nfrom = 2025-08-22\nnote = 5', "shares.caveats[0].note", "is not a note"),
         (
             'ticker = "INTC"\nfrom = 2025-08-22\nnote = "n"\nto = 2026-01-01',
