@@ -226,8 +226,8 @@ class StudyDays:
     n_days
         Sessions in the calendar.
     gap_notes
-        (P,) the note of a pair announced on a weekday the market proxy's rows lack but its
-        ticker has a price on (:func:`proxy_gap_days`), "" for the others.
+        (P,) the note of a pair whose event span has a return over a weekday the market proxy's
+        rows lack but its ticker traded on (:func:`proxy_gap_notes`), "" for the others.
     """
 
     span: EventSpan
@@ -249,7 +249,7 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
         rule=config.day0_rule,
         max_shift=config.day0_max_shift,
     )
-    day_zero, gap_notes = proxy_gap_days(day_zero, events, panel, config.market)
+    day_zero = proxy_gap_days(day_zero, events, panel, config.market)
     day0_index = day_zero.index
     estimation_window = resolved_estimation_window(config, day0_index)
     est_taus = np.arange(estimation_window[0], estimation_window[1] + 1)
@@ -263,36 +263,68 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
     prev_days = DayGrid(day0_index, evt_taus - 1, n_days)  # kept as a grid: read here and by pair_values
     calendar = _calendar_dates(panel)
     event_span = EventSpan(day_zero, evt_taus, evt_days, calendar[evt_days], calendar[np.asarray(prev_days)])
+    gap_notes = proxy_gap_notes(events, panel, evt_days, config.market)
     return StudyDays(event_span, estimation_window, est_days, prev_days, n_days, gap_notes)
 
 
-def proxy_gap_days(
-    day_zero: DayZeros, events: pd.DataFrame, panel: ReturnsPanel, market: str
-) -> tuple[DayZeros, np.ndarray]:
+def proxy_gap_days(day_zero: DayZeros, events: pd.DataFrame, panel: ReturnsPanel, market: str) -> DayZeros:
     """Day 0 of pairs announced on a weekday that is no session of the market proxy's rows but on
-    which the pair's ticker, of the proxy's exchange, has a price
-    (:attr:`~eventstudy.timeline.returns.ReturnsPanel.traded_off_calendar`): its exchange traded,
-    so the day is a gap in the proxy's data, not the "market holiday" the rule calls it (its
-    shift says so), and the next session's return spans both days (its note says so; with a
-    returns series as the market it is withheld). ``(day_zero, notes)``, notes "" elsewhere."""
-    notes = np.full(len(day_zero.index), "", dtype=object)
+    which the pair's ticker, of the proxy's exchange, traded
+    (:attr:`~eventstudy.timeline.returns.ReturnsPanel.traded_off_calendar`): the day is a gap in
+    the proxy's data, not the "market holiday" the rule calls it, and its shift says so."""
     if not panel.traded_off_calendar:
-        return day_zero, notes
+        return day_zero
     announced = pd.DatetimeIndex(events["announced"]).normalize().to_numpy("datetime64[ns]")
     tickers = events["ticker"].to_numpy(object)
     shift = day_zero.shift.copy()
-    sessions = panel.calendar.to_numpy("datetime64[ns]")
     for ticker, days in panel.traded_off_calendar.items():
-        for i in np.flatnonzero((tickers == ticker) & np.isin(announced, days)).tolist():
-            day = str(announced[i])[:10]
-            after = str(sessions[np.searchsorted(sessions, announced[i])])[:10]
-            label = f"not a session of {market}'s rows, though {ticker} has a price that day"
-            shift[i] = str(shift[i]).replace("market holiday", f"{label} (a gap in {market}'s data?)", 1)
+        on_gap = (tickers == ticker) & np.isin(announced, days)
+        label = f"not a session of {market}'s rows, though {ticker} traded that day"
+        label += f" (a gap in {market}'s data?)"
+        shift[on_gap] = [str(text).replace("market holiday", label, 1) for text in shift[on_gap]]
+    return dataclasses.replace(day_zero, shift=shift)
+
+
+def proxy_gap_notes(
+    events: pd.DataFrame, panel: ReturnsPanel, event_days: np.ndarray, market: str
+) -> np.ndarray:
+    """(P,) the note of each pair whose event span holds a session whose return spans a weekday
+    the market proxy's rows lack but the pair's ticker traded on
+    (:attr:`~eventstudy.timeline.returns.ReturnsPanel.traded_off_calendar`), "" for the others:
+    with a price series as the market that return is one over both days (the proxy's too), with
+    a returns series it is withheld (:mod:`eventstudy.timeline.returns`). ``event_days`` (P, L)
+    are the span's calendar positions (-1 outside)."""
+    notes = np.full(len(events), "", dtype=object)
+    if not panel.traded_off_calendar:
+        return notes
+    sessions = panel.calendar.to_numpy("datetime64[ns]")
+    tickers = events["ticker"].to_numpy(object)
+    withheld = market in panel.returns_only
+    for ticker, days in panel.traded_off_calendar.items():
+        for i in np.flatnonzero(tickers == ticker).tolist():
+            span = event_days[i][event_days[i] >= 0]
+            if not span.size:
+                continue
+            first, last = int(span.min()), int(span.max())
+            inside = days[(days > sessions[max(first - 1, 0)]) & (days < sessions[last])]
+            if not inside.size:
+                continue
+            after: dict[str, list[str]] = {}  # the session whose return covers each missing day
+            for day in inside:
+                session = str(sessions[np.searchsorted(sessions, day)])[:10]
+                after.setdefault(session, []).append(str(day)[:10])
+            parts = [
+                f"{ticker}'s return of {session} is withheld"
+                if withheld
+                else f"the return of {session} spans {' and '.join([*missed, session])}"
+                for session, missed in after.items()
+            ]
+            missing = " and ".join(day for missed in after.values() for day in missed)
             notes[i] = (
-                f"{market} has no row on {day}, on which {ticker} has a price: the return of {after} spans "
-                f"both days (re-import {market} with the day; eventstudy validate lists such gaps)"
+                f"{market} has no row on {missing}, on which {ticker} traded (a gap in {market}'s data?): "
+                f"{'; '.join(parts)} (re-import {market} with the day; eventstudy validate lists such gaps)"
             )
-    return dataclasses.replace(day_zero, shift=shift), notes
+    return notes
 
 
 @dataclass(frozen=True)

@@ -107,17 +107,30 @@ def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, t
         (prices / f"{symbol}.csv").write_text("".join(kept))
     cache = tmp_path / "cache"
     import_paths(PriceStore(cache), [prices])
-    rows = ["gap,2025-09-18,pre,INTC,investee,5e9,g,x", "holiday,2025-09-01,pre,NVDA,investor,5e9,g,x"]
+    rows = [
+        "gap,2025-09-18,pre,INTC,investee,5e9,g,x",
+        "holiday,2025-09-01,pre,NVDA,investor,5e9,g,x",
+        # day 0 the session after: its return spans the gap too (a finder), and so does [-5,+5]'s
+        "before,2025-09-17,post,INTC,investee,5e9,g,x",
+        "after,2025-09-24,pre,INTC,investee,5e9,g,x",
+        "later,2025-10-15,pre,INTC,investee,5e9,g,x",
+    ]
     car = run_rows(cache, tmp_path, rows, market="SPY", volume=None).car
     day0 = car[car["window"] == "[0,0]"].set_index("event_id")
     assert day0.loc["holiday", "day0_shift"] == "market holiday: next session"  # Labor Day
     assert day0.loc["gap", "day0_shift"] == (
-        "not a session of SPY's rows, though INTC has a price that day (a gap in SPY's data?): next session"
+        "not a session of SPY's rows, though INTC traded that day (a gap in SPY's data?): next session"
     )
-    assert day0.loc["gap", "note"].startswith(
-        "SPY has no row on 2025-09-18, on which INTC has a price: the return of 2025-09-19 spans both days"
+    said = (
+        "SPY has no row on 2025-09-18, on which INTC traded (a gap in SPY's data?): the return of 2025-09-19 "
+        "spans 2025-09-18 and 2025-09-19"
     )
+    assert day0.loc["gap", "note"].startswith(said)
     assert "has no row" not in day0.loc["holiday", "note"]
+    for event in ("before", "after"):  # [-5,+5] of 2025-09-24 starts on 2025-09-17
+        assert said in day0.loc[event, "note"], event
+    assert day0.loc["before", "day0_shift"] == "post-close announcement: next session"
+    assert "has no row" not in day0.loc["later", "note"]  # its span starts after the gap
     # a row of no trade on the day (a vendor's stale holiday row) shows no session
     stale = (prices / "INTC.csv").read_text().replace("\n2025-09-18,", "\nSTALE,")
     head, _, rest = stale.partition("\nSTALE,")
