@@ -306,11 +306,10 @@ def reversed_splits(ratios: np.ndarray, as_of: np.ndarray, code: np.ndarray) -> 
     A split ratio whose ticker's next one is its inverse within :data:`REVERSAL_DAYS` (NVDA's
     2,464M, 24,530M, then a vendor's 2,453M three weeks later) is a split and its reverse, or a
     count on the pre-split basis after it, or a post-split count among pre-split ones: the
-    counts cannot tell which, so the basis of every count of the ticker up to the one before its
-    next change after the pair is unknown (those earlier were "cancelled": used as given, a tenth
-    of the market value if the latest count lags). Counts after that next change are on the
-    basis of the closes, as without the pair: x10, x0.1, x10 is one split with a count on the
-    other basis between (the next pair, x0.1 and x10, is the counts coming back).
+    counts cannot tell which, so the basis of every count of the ticker is unknown (those before
+    were "cancelled": used as given, a tenth of the market value if the latest count lags), unless
+    the counts come back by the next change (x10, x0.1, x10: one split with a count on the other
+    basis between, which the later ratios put on the last count's basis, as without the pair).
 
     Parameters
     ----------
@@ -329,15 +328,17 @@ def reversed_splits(ratios: np.ndarray, as_of: np.ndarray, code: np.ndarray) -> 
     said = np.full(len(ratios), "", dtype=object)
     legs = np.flatnonzero(ratios != 1.0)
     within = np.timedelta64(REVERSAL_DAYS, "D")
-    closing = -1  # the second change of the last pair: a pair it opens is the counts coming back
+    closing = -1  # the second change of the last reversal: a pair it opens is the counts coming back
     for k, m in zip(legs[:-1].tolist(), legs[1:].tolist(), strict=True):
         reversed_ = np.isclose(ratios[k] * ratios[m], 1.0, rtol=1e-9, atol=0.0)
         if code[k] != code[m] or not reversed_ or as_of[m] - as_of[k] > within or k == closing:
             continue
         closing = m
         later = legs[(legs > m) & (code[legs] == code[m])]
-        end = int(later[0]) if later.size else int(np.searchsorted(code, code[m], side="right"))
+        if later.size and np.isclose(ratios[m] * ratios[later[0]], 1.0, rtol=1e-9, atol=0.0):
+            continue  # the counts come back (x10, x0.1, x10): the later ratios put each on one basis
         start = int(np.searchsorted(code, code[m], side="left"))
+        end = int(np.searchsorted(code, code[m], side="right"))
         day = [str(as_of[i])[:10] for i in (k, m)]
         text = f"x{factor_text(ratios[k])} on {day[0]} and x{factor_text(ratios[m])} on {day[1]}"
         said[start:end] = np.where(said[start:end] == "", text, said[start:end])
@@ -475,10 +476,10 @@ class ShareCountTable:
         its ``split_by``, so it may be on either basis: no market value, and no value on the
         prices' basis (:attr:`on_price_basis` NaN). Empty when built without restatements.
     reversal
-        (R,) what makes the figure's basis unknown: "" for most; for every figure of a ticker up
-        to the count before its next change after a split reversed within
-        :data:`REVERSAL_DAYS` (:func:`reversed_splits`), the two changes (``x10 on 2024-08-23 and
-        x0.1 on 2024-09-16``). Such a figure gives no market value or turnover.
+        (R,) what makes the figure's basis unknown: "" for most; for every figure of a ticker
+        whose counts reverse a split within :data:`REVERSAL_DAYS` and do not come back
+        (:func:`reversed_splits`), the two changes (``x10 on 2024-08-23 and x0.1 on
+        2024-09-16``). Such a figure gives no market value or turnover.
     calendar
         (T,) the calendar the table was built on.
 

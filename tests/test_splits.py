@@ -162,6 +162,10 @@ def test_a_weight_scaled_for_a_split_in_the_closes_is_not_said_to_be_as_given() 
     weight is the count times 2, and its note said 'the share count as given' (a finder)."""
     from eventstudy.backtest.engine import _later_counts_note
 
+    changes = "x10 on 2024-08-23 and x0.1 on 2024-09-16"
+    reversed_ = _later_counts_note("value weight", 2.0, 1.0, reversal=changes)
+    assert reversed_.startswith("value weight: the share count times 2, though the counts change x10 on ")
+    assert reversed_.count("value weight:") == 1  # it said "as given" and then "times 2" (a finder)
     note = _later_counts_note("value weight", 1.0, 1.5, 2.0)
     assert note.startswith("value weight: the share count times 2, the ratio of a 2-for-1 split seen in")
     assert "as given" not in note and "value weight: not scaled again for a rise of the counts by 1.5" in note
@@ -213,15 +217,18 @@ def test_a_split_reversed_within_a_year_withholds_every_count_it_could_misplace(
             "filing": ["a", "b", "c", "d", "e"],
         }
     )
-    table = ShareCountTable.build({"NVDA": frame}, calendar)
+    table = ShareCountTable.build({"NVDA": frame.iloc[:4]}, calendar)
     said = "x10 on 2024-08-23 and x0.1 on 2024-09-16"
-    assert table.reversal.tolist() == [said, said, said, said, ""]
+    assert table.reversal.tolist() == [said] * 4
     by_day = table.counts_by_day(["NVDA"])[0]
-    days = ("2024-03-01", "2024-10-01", "2024-12-02")
+    days = ("2024-03-01", "2024-09-03", "2024-10-01")
     on = {d: int(np.searchsorted(calendar, np.datetime64(d))) for d in days}
-    assert np.isnan(by_day[on["2024-03-01"]]) and np.isnan(by_day[on["2024-10-01"]])
-    assert by_day[on["2024-12-02"]] == 24.49e9  # the counts after the next change are today's basis
-    assert np.isnan(table.on_price_basis[:4]).all() and table.on_price_basis[4] == 24.49e9
+    assert np.isnan(by_day[[on[d] for d in days]]).all()
+    assert np.isnan(table.on_price_basis).all()
+    # the counts come back in November (x10 again): the later ratios put every count on its basis
+    back = ShareCountTable.build({"NVDA": frame}, calendar)
+    assert (back.reversal == "").all()
+    np.testing.assert_allclose(back.on_price_basis, [24.6e9, 24.64e9, 24.53e9, 24.53e9, 24.49e9])
     # the same counts a year and more apart: a split and its reverse, which cancel
     dates = ["2022-02-01", "2022-05-17", "2022-08-23", "2023-09-16", "2024-11-20"]
     apart = frame.assign(as_of=pd.to_datetime(dates))

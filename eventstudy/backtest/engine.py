@@ -356,9 +356,10 @@ def _later_counts_note(
     seen in a restatement of the closes (``restated_split``), a later unclear change
     (``later_change``) or a split reversed within a year (``reversal``) leaves it as given."""
     parts = []
-    if reversal:
+    if reversal:  # its later split ratios, if any, are said here: not a second time below
+        how = f"times {factor_text(split)}" if split != 1.0 else "as given"
         parts.append(
-            f"{subject}: the share count as given, though the counts change {reversal}: a split and its "
+            f"{subject}: the share count {how}, though the counts change {reversal}: a split and its "
             "reverse within a year, or a count on the other basis, which the counts cannot tell apart"
         )
     if restated != 1.0:
@@ -367,7 +368,7 @@ def _later_counts_note(
             f"{split_ratio_text(restated)} split seen in a restatement of the cached closes, which no count "
             "of the ticker is dated after (the closes are split-adjusted)"
         )
-    if split != 1.0:
+    if split != 1.0 and not reversal:
         parts.append(
             f"{subject}: the share count times {factor_text(split)}, a later change of the counts by a "
             f"split ratio ({split_ratio_text(split)}; the closes are split-adjusted)"
