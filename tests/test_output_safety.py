@@ -1182,9 +1182,7 @@ def test_a_report_refuses_a_manifest_recording_a_file_outside_its_folder(
     name = outside.format(victim=victim)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"][name] = hashlib.sha256(b"years of work").hexdigest()
-    del manifest["manifest_sha256"]  # as an older version's manifest: its record is all there is
-    for key in outdir.SEALED_SINCE:  # and without the keys written since the seal
-        manifest.pop(key, None)
+    manifest["manifest_sha256"] = outdir.manifest_seal(manifest)  # a checksum: anyone can seal again
     (folder / "manifest.json").write_text(json.dumps(manifest))
     before, kept = snapshot(folder), snapshot(victim)
     status, _, err = run_cli(["report", str(folder)], capsys)
@@ -1680,6 +1678,37 @@ def test_a_manifest_whose_seal_was_removed_is_an_edited_one(verified: Path, tmp_
     del manifest["files"]  # and with no record of the files' hashes
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError, match=r"manifest\.json: changed since eventstudy wrote it"):
+        load_study(folder)
+
+
+def test_a_manifest_without_a_seal_is_not_trusted_by_a_load_or_a_report(
+    verified: Path, tmp_path: Path, capsys
+) -> None:
+    """Deleting the seal with the keys written since it (p_from, units, caar_band), and the files
+    record, let load_study return car x 10; with the files record kept, report published another
+    market from the edited manifest and sealed it (a finder). Neither trusts a manifest without
+    its seal; verify re-runs the study, which an older version's folder still passes."""
+    from eventstudy import load_study
+
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ("manifest_sha256", *outdir.SEALED_SINCE):
+        manifest.pop(key, None)
+    manifest["config"]["market"] = "QQQ"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    before = snapshot(folder)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1, err
+    assert "'manifest.json' has no seal (manifest_sha256)" in err, err
+    assert snapshot(folder) == before
+    with pytest.raises(InputError, match=r"manifest\.json: has no seal \(manifest_sha256\)"):
+        load_study(folder)
+    del manifest["files"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    car = pd.read_parquet(folder / "car.parquet")
+    car["car"] *= 10
+    car.to_parquet(folder / "car.parquet", index=False)
+    with pytest.raises(InputError, match=r"manifest\.json: has no seal"):
         load_study(folder)
 
 

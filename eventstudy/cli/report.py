@@ -61,6 +61,7 @@ def report(args: argparse.Namespace) -> int:
         Guard,
         check_recorded_present,
         check_replaceable,
+        check_sealed,
         publish,
         read_manifest,
     )
@@ -70,6 +71,7 @@ def report(args: argparse.Namespace) -> int:
     csv_files = {"ar.csv", "car.csv"} if "csv" in args.formats else set()
     if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
         check_replaceable(folder)
+        check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
     read_exports(folder)  # fail on a bad folder before writing anything
     figures: list[str] = []

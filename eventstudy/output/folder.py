@@ -359,6 +359,31 @@ def manifest_edited(manifest: Mapping[str, Any]) -> bool:
     return manifest[SEAL_KEY] != manifest_seal(manifest)
 
 
+UNSEALED = (
+    f"has no seal ({SEAL_KEY}): an older version's, or one whose seal was removed with the keys "
+    "written since, so an edit to it could not be told"
+)
+"""What is said of a manifest without :data:`SEAL_KEY`, which a load or a report does not trust
+(:func:`edited_tables`, :func:`check_sealed`); ``verify`` re-runs the study and compares."""
+
+
+def check_sealed(folder: Path) -> None:
+    """Refuse an output folder whose manifest has no seal before its report is rendered from it:
+    deleting the seal, ``p_from``, ``units`` and ``caar_band`` made an edited manifest pass as an
+    older version's, and ``report`` published its claims (another market, another model) and
+    sealed them (a finder).
+
+    Raises
+    ------
+    OutputFolderError
+        Naming the folder, when its manifest has no seal.
+    """
+    manifest = read_manifest(folder)
+    if manifest is not None and SEAL_KEY not in manifest:
+        advice = "re-run the study (eventstudy verify re-runs it and says what differs)"
+        raise OutputFolderError(folder, f"{MANIFEST!r} {UNSEALED}; {advice}")
+
+
 def _written_by_eventstudy(manifest: Mapping[str, Any]) -> bool:
     """The marks every manifest of this tool carries: a run's package versions, which name this
     package, or the ``tool`` of a folder of the backtest alone (:func:`record_files`). Another
@@ -404,15 +429,17 @@ def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
     (:func:`check_recorded_files` checks every file). A table the manifest does not record (one
     of another run's copied in), a link in a table's place, a table it records that is missing
     (a method that ran would load as one that did not) and the staging folder of an interrupted
-    run are not the run's either. A manifest of an older version records no hashes: nothing to
-    check."""
+    run are not the run's either, nor is a manifest without a seal (:data:`UNSEALED`: an older
+    version's, whose tables re-running the study can check, or one whose seal was removed)."""
     if (folder / STAGING_MARK).is_file():
         return f"{STAGING_MARK}: {INTERRUPTED}"
     if manifest_edited(manifest):
         return f"{MANIFEST}: changed since eventstudy wrote it"
+    if SEAL_KEY not in manifest:
+        return f"{MANIFEST}: {UNSEALED}"
     recorded = manifest.get(FILES_KEY)
     if not isinstance(recorded, Mapping):
-        return None
+        return f"{MANIFEST}: has no record of its files' hashes (was it edited?)"
     for name in sorted(recorded):
         if name.endswith(".parquet") and "/" not in name and not os.path.lexists(folder / name):
             return f"{name}: missing"
