@@ -4,6 +4,8 @@ the conventional stars of its own p; on a synthetic stats frame where the two di
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -210,3 +212,27 @@ def test_twin_groups_show_the_tests_they_computed_and_the_legend_every_reference
     assert "CS t" not in markdown and fmt.STARS_NOTE not in markdown and "GRANK" not in markdown
     assert fmt.STARS_NOTE not in to_latex([only], "t").replace("\\", "")
     assert "CS t" not in to_markdown([], "t")
+
+
+def test_a_family_of_one_test_is_singular() -> None:
+    """A group tested over one window read "BH family: 1 tests" (a finder)."""
+    (table,) = paper_tables(adjusted_p_values(synthetic_stats()), synthetic_car(), WINDOWS)
+    assert dataclasses.replace(table, family=1).family_note == "BH family: 1 test"
+    assert dataclasses.replace(table, family=0).family_note == ""
+
+
+def test_no_group_total_is_said_to_stay_when_there_is_none() -> None:
+    """With log returns every dollar total is NaN: Findings said "Without them, no group total
+    changes" beside CAARs that did change (a finder). A total that is there and stays is said."""
+    from eventstudy.report.findings import Stats, _without_sentence
+
+    values = (("caar", 0.01), ("dollar_abnormal_value", np.nan), ("value_per_deal_dollar", np.nan))
+    groups = ("g", "g (unconfounded)")
+    rows = [(group, "[-1,+1]", statistic, value) for group in groups for statistic, value in values]
+    frame = pd.DataFrame(rows, columns=["group", "window", "statistic", "value"])
+    parties = pd.DataFrame(columns=["event_id", "ticker", "value_to_deal", "clean"])
+    said = _without_sentence(Stats(frame), "[-1,+1]", parties, "2 of 5 windows hold other news")
+    assert said == "2 of 5 windows hold other news."
+    frame.loc[frame["statistic"] == "dollar_abnormal_value", "value"] = 5e9
+    said = _without_sentence(Stats(frame), "[-1,+1]", parties, "2 of 5 windows hold other news")
+    assert said == "2 of 5 windows hold other news. Without them, no group total changes."

@@ -393,6 +393,7 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
     """What the group totals and the value-per-deal ranking become without the confounded (and
     unscreened) rows."""
     changes = []
+    totalled = False  # a group has a total: log returns or no share counts leave every one NaN
     for group in stats.groups(main):
         if group == "peers":
             continue
@@ -403,6 +404,7 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
         )
         ratio = stats.value(group, main, "value_per_deal_dollar")
         free_ratio = stats.value(twin, main, "value_per_deal_dollar")
+        totalled = totalled or bool(np.isfinite([value, free, ratio, free_ratio]).any())
         parts = []
         if _differs(value, free):
             created = f"created {fmt.money(free)}" if np.isfinite(free) else "has no value left to total"
@@ -414,9 +416,8 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
                 parts.append(f"no value per deal dollar (not {fmt.ratio(ratio)})")
         if parts:
             changes.append(f"{fmt.md(group)} " + ", ".join(parts))
-    totals = stats.has("dollar_abnormal_value") or stats.has("value_per_deal_dollar")
     sentence = f"{left_out}"
-    if totals:  # a study's statistics may leave the totals out: then nothing is said of them
+    if totalled:  # a study's statistics may leave the totals out, or have none: nothing is said of them
         sentence += ". Without them, " + ("; ".join(changes) if changes else "no group total changes")
     ranked = value_per_deal_ranking(parties)
     kept = ranked[ranked["clean"]]

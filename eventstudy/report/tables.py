@@ -113,7 +113,7 @@ class PaperTable:
     @property
     def family_note(self) -> str:
         """``BH family: m tests`` (empty without adjusted p-values)."""
-        return f"BH family: {self.family:,} tests" if self.family else ""
+        return f"BH family: {fmt.counted(self.family, 'test')}" if self.family else ""
 
     @property
     def grank_note(self) -> str:
