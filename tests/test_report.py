@@ -1300,3 +1300,25 @@ def test_long_names_stay_inside_the_figures(launch_cache, tmp_path, capsys) -> N
     assert title.endswith(": day 0 2025-10-28, deal $135.0B") and "…" in title
     panel = [a.get_title(loc="left") for a in figures["car"].axes if a.get_visible()]
     assert panel[0].startswith("MSFT (strategic-") and panel[0].endswith("…)")
+
+
+@pytest.mark.parametrize(
+    ("variance", "named"),
+    [("garch", "GARCH(1,1) (Bollerslev 1986)"), ("egarch", "EGARCH(1,1) (Nelson 1991)"), ("constant", None)],
+)
+def test_methods_name_the_variance_model(variance: str, named: str | None) -> None:
+    """With variance = "garch" the Methods never said so, though stats.parquet held the GARCH
+    tests and the report a bare table of fits (a finder)."""
+    from eventstudy.report.about import methods_section
+
+    root = Path(__file__).resolve().parents[1]
+    manifest = json.loads((root / "reports" / "ai-deal-wave-2025" / "manifest.json").read_text())
+    manifest["config"]["variance"] = variance
+    bullets = methods_section(manifest, "[0,0]", "[-1,+1]").bullets
+    said = [bullet for bullet in bullets if bullet.startswith("Variance:")]
+    if named is None:
+        assert said == []
+        return
+    (text,) = said
+    assert text.startswith(f"Variance: a zero-mean {named} fitted by maximum likelihood to each pair's")
+    assert f"(variance = {variance})" in text and "garch_patell_z and garch_bmp_t" in text

@@ -241,6 +241,26 @@ def estimation_lengths(car: pd.DataFrame, config: Mapping[str, Any]) -> str:
     return f"; {subject} {counted} in it (car.parquet n_est: fewer where returns are missing{cut})"
 
 
+VARIANCE_MODELS: dict[str, str] = {
+    "garch": "GARCH(1,1) (Bollerslev 1986)",
+    "gjr": "GJR-GARCH(1,1) (Glosten, Jagannathan & Runkle 1993)",
+    "egarch": "EGARCH(1,1) (Nelson 1991)",
+}
+"""The conditional-variance model of each ``variance`` setting but ``constant``, as Methods names it."""
+
+
+def _variance_text(variance: str) -> tuple[str, ...]:
+    """The Methods bullet of a study's ``variance`` setting (none for ``constant``)."""
+    if variance not in VARIANCE_MODELS:
+        return ()
+    return (
+        f"Variance: a zero-mean {VARIANCE_MODELS[variance]} fitted by maximum likelihood to each pair's "
+        "estimation residuals (variance = " + variance + "); garch_patell_z and garch_bmp_t standardise each "
+        "abnormal return by its one-step-ahead conditional variance (Savickas 2003), and garch.parquet "
+        "holds each fit and its note.",
+    )
+
+
 def methods_section(
     manifest: Mapping[str, Any],
     day0: str | None,
@@ -303,6 +323,7 @@ def methods_section(
             "returns (the model estimates no parameter: k = 0), t with M degrees of freedom"
         )
         + "; cross-event tests: the battery of stats.parquet (README: formulas and references).",
+        *_variance_text(str(config.get("variance", "constant"))),
         "Market value: Close on τ−1 × the latest share count dated on or before τ−1 (none from a count "
         "dated before a split, the closes being split-adjusted); abnormal dollar value = "
         "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",
