@@ -236,3 +236,21 @@ def test_no_group_total_is_said_to_stay_when_there_is_none() -> None:
     frame.loc[frame["statistic"] == "dollar_abnormal_value", "value"] = 5e9
     said = _without_sentence(Stats(frame), "[-1,+1]", parties, "2 of 5 windows hold other news")
     assert said == "2 of 5 windows hold other news. Without them, no group total changes."
+
+
+def test_the_advice_to_read_kp_says_when_the_study_did_not_compute_it() -> None:
+    """statistics = ["patell_z"]: the report told the reader to read KP-BMP t, which it never
+    computed (a finder); it says so now, and how to add it."""
+    from eventstudy.report import findings
+
+    stats = adjusted_p_values(synthetic_stats())
+    chosen = stats[stats["statistic"].isin(["caar", "patell_z"])]
+    (table,) = paper_tables(chosen, synthetic_car(), WINDOWS, chosen=["caar", "patell_z"])
+    said = sections.tests_section([table]).paragraphs[0]
+    assert "(KP-BMP t) corrects for that cross-correlation and for event-induced variance (not among " in said
+    (full,) = paper_tables(stats, synthetic_car(), WINDOWS)
+    assert "not among this study's statistics" not in sections.tests_section([full]).paragraphs[0]
+    car = synthetic_car()
+    for frame, missing in ((chosen, True), (stats, False)):
+        small = findings.limitations_section(car, frame, "[0,0]", "market").bullets[0]
+        assert ("add kp_adjusted_bmp_t to statistics" in small) is missing, small

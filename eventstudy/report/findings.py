@@ -622,7 +622,12 @@ def limitations_section(
             ", and pairs whose windows share calendar days (the parties of one announcement, its peers, "
             "announcements days apart) are not independent, so tests that assume independence "
             "(cross-sectional t, BMP, sign) overstate significance when they do — read the "
-            "Kolari–Pynnönen adjusted tests."
+            "Kolari–Pynnönen adjusted tests"
+            + (
+                "."
+                if stats is None or ROBUST_TEST in set(stats["statistic"])
+                else f" (not among this study's statistics: add {ROBUST_TEST} to statistics)."
+            )
             if several
             else "."
         ),

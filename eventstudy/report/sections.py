@@ -392,12 +392,14 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
                 caption=f"**{fmt.md(table.group)}**" + (f" ({fmt.md(table.note)})" if table.note else ""),
             )
         )
+    chosen = {test[0] for table in tables for test in table.tests}
     paragraphs: tuple[str, ...] = (
         "Which test to read: pairs whose windows share calendar days (the parties of one announcement, "
         "its peers, announcements days apart) are not independent, so the tests that assume independence "
         "(CS t, BMP t, generalized sign) overstate significance when they do; "
-        f"`{ROBUST_TEST}` (KP-BMP t) corrects for that cross-correlation and for event-induced variance, "
-        "GRANK for "
+        f"`{ROBUST_TEST}` (KP-BMP t) corrects for that cross-correlation and for event-induced variance"
+        + ("" if ROBUST_TEST in chosen else " (not among this study's statistics: add it to `statistics`)")
+        + ", GRANK for "
         "non-normal, skewed returns with 50 pairs or more (with fewer it over-rejects) "
         '(see the README, "Which test to read"). The same tables are in tables.md '
         "and "
