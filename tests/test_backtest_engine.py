@@ -540,3 +540,23 @@ def test_the_printed_summary_cells_fit_and_show_no_sign_of_zero() -> None:
     assert _cell(-0.004, "+.2f") == "0.00" and _cell(0.2, "+.2f") == "+0.20"
     lines = _aligned(["k", "total", "model"], [["1000", "+1.0%", "capm"], ["5", "0.0%", "ff3"]], [3, 6, -4])
     assert lines == ["   k  total model", "1000  +1.0% capm ", "   5   0.0% ff3  "]
+
+
+def test_a_holding_period_without_a_completed_trade_says_why_beside_one_with_trades() -> None:
+    """Announced two days before the data end: k = 1 had its trades, k = 5 none, yet its row
+    showed a drawdown and total return of the open positions without the note that only a study
+    with no trade in any period got (a finder)."""
+    from eventstudy.backtest.tables import no_trade_notes
+
+    summary = pd.DataFrame({"holding_days": [1, 5, 10], "n_trades": [3, 0, 0]})
+    outcomes = ["ok", "exit_after_data", "exit_after_data"]
+    trades = pd.DataFrame({"holding_days": [1, 5, 10], "outcome": outcomes})
+    curve = pd.DataFrame({"holding_days": [1, 5, 10], "strategy_ret": [0.01, -0.01, 0.0]})
+    notes = no_trade_notes(summary, trades, curve)
+    assert notes[0].startswith("Holding 5 days: no trade was completed (no planned trade has both an entry ")
+    assert "positions entered and still open at the end of the data" in notes[0]
+    assert notes[1].startswith("Holding 10 days: no trade could be made (the planned trades' outcomes: ")
+    assert len(notes) == 2
+    assert no_trade_notes(summary.assign(n_trades=[3, 1, 2]), trades, curve) == ()
+    every = no_trade_notes(summary.assign(n_trades=0), trades, curve)
+    assert len(every) == 1 and every[0].startswith("No trade was completed")

@@ -70,7 +70,7 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import compound, drawdown
-from eventstudy.backtest.tables import no_trade_reason
+from eventstudy.backtest.tables import no_trade_notes
 from eventstudy.columns import MARKET_PROXY_OUTCOME, WITHHELD_HINT
 from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
@@ -850,10 +850,9 @@ class BacktestResults:
         market = self.market[:7]
         title = f"Backtest of {self.study_name!r}: {self.config.describe()}"
         lines = [title, f"market proxy {self.market}; net abnormal return = side x BHAR - costs", ""]
-        notes: tuple[str, ...] = ()
-        if self.summary_table.empty or self.summary_table["n_trades"].sum() == 0:
-            notes = (no_trade_reason(self.trades, self.curve),)
-            lines += [*notes, ""]  # as backtest.md says it, first
+        notes = no_trade_notes(self.summary_table, self.trades, self.curve)
+        for note in notes:  # as backtest.md says them, first
+            lines += [note, ""]
         headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "hit", "Sharpe"]
         headers += [f"{market} Sh", "maxDD", "total", market]
         widths = [3, 6, 9, 9, 6, 6, 6, 5, 7, 10, 7, 8, 8]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.backtest.statistics import annualised_sharpe, hit_rate, max_drawdown, mean_inference
+from eventstudy.text import listing
 
 ALL_GROUPS = "all"
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -177,6 +178,21 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
 def _mean(values: pd.Series) -> float:
     array = values.to_numpy(float)
     return float(array.mean()) if array.size else float("nan")
+
+
+def no_trade_notes(summary: pd.DataFrame, trades: pd.DataFrame, curve: pd.DataFrame) -> tuple[str, ...]:
+    """Why the summary has no trade (:func:`no_trade_reason`), or, when only some holding periods
+    completed none, why those have none: their row showed a drawdown and total return of open
+    positions without a word while another period had trades (a finder)."""
+    if summary.empty or summary["n_trades"].sum() == 0:
+        return (no_trade_reason(trades, curve),)
+    reasons: dict[str, list[str]] = {}
+    for k in summary.loc[summary["n_trades"] == 0, "holding_days"].tolist():
+        mine = trades[trades["holding_days"] == k] if "holding_days" in trades else trades
+        path = curve[curve["holding_days"] == k] if "holding_days" in curve else curve
+        reason = no_trade_reason(mine, path)
+        reasons.setdefault(reason[0].lower() + reason[1:], []).append(str(k))
+    return tuple(f"Holding {listing(days)} days: {reason}" for reason, days in reasons.items())
 
 
 def no_trade_reason(trades: pd.DataFrame, curve: pd.DataFrame) -> str:
