@@ -353,8 +353,10 @@ class StudyResults:
             for name in shown:
                 unit = STATISTICS[name].unit
                 title = wanted.get(name, f"{name} $B" if unit == "usd" else name)
-                value, p = numbers[name][0], numbers[name][1]
+                value, p, m = numbers[name]
                 row[title] = _unit_cell(value, unit) + ("" if name == "caar" else _p(p))
+                if np.isfinite(m) and not np.isnan(n) and m != n:  # a total over the pairs with a value
+                    row[title] += f" [n={int(m)}]"
             rows.append(row)
         return pd.DataFrame(rows).fillna("")  # a group without a test's row: blank, not NaN
 

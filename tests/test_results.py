@@ -671,3 +671,16 @@ def test_a_runs_events_are_the_saved_files(results, tmp_path: Path) -> None:
     save_study(results, tmp_path / "out")
     pd.testing.assert_frame_equal(results.events, pd.read_parquet(tmp_path / "out" / "events.parquet"))
     pd.testing.assert_frame_equal(results.events, load_study(tmp_path / "out").events)
+
+
+def test_a_group_cell_resting_on_fewer_pairs_than_its_row_says_so(results) -> None:
+    """The launch's 'all' row showed n 25 beside a dollar total over 23 pairs (two without a
+    share count), unsaid (a finder): a cell whose own n differs from the row's shows it."""
+    stats = results.stats.copy()
+    total = (stats["group"] == "all") & (stats["window"] == "[-1,+1]")
+    n = int(stats.loc[total & (stats["statistic"] == "caar"), "n"].iloc[0])
+    stats.loc[total & (stats["statistic"] == "dollar_abnormal_value"), "n"] = n - 1
+    table = dataclasses.replace(results, stats=stats)._group_table("[-1,+1]").set_index("group")
+    assert table.loc["all", "n"] == str(n)
+    assert table.loc["all", "value $B"].endswith(f" [n={n - 1}]")
+    assert "[n=" not in table.loc["all", "KP-BMP t"] and "[n=" not in table.loc["deals", "value $B"]
