@@ -67,8 +67,13 @@ def plain(value: object) -> str:
 
 
 def latex(value: object) -> str:
-    """``value`` as LaTeX text on one line (:func:`plain`, then :data:`LATEX` escaped)."""
-    return "".join(LATEX.get(char, char) for char in plain(value))
+    """``value`` as LaTeX text on one line (:func:`plain`, then :data:`LATEX` escaped); a hyphen
+    after a hyphen is kept apart (``-{}-``), as TeX would join ``g--1`` into an en dash."""
+    text = plain(value)
+    return "".join(
+        ("{}-" if char == "-" and i and text[i - 1] == "-" else LATEX.get(char, char))
+        for i, char in enumerate(text)
+    )
 
 
 def listing(names: Sequence[str], limit: int = 5) -> str:
