@@ -542,8 +542,6 @@ def pair_outcomes(
         gaps,
         span.taus,
     )
-    gap = days.gap_notes != ""
-    note[gap] = np.where(note[gap] == "", days.gap_notes[gap], note[gap] + "; " + days.gap_notes[gap])
     zeros, valid = fitted.zero_returns, fitted.valid_returns
     thin = (outcome == "") & (valid > 0) & (zeros >= THIN_TRADING_SHARE * valid)
     note[thin] = [
@@ -552,6 +550,8 @@ def pair_outcomes(
         "traded day (Maynes & Rumsey 1993 and Bartholdy, Olson & Peare 2007)"
         for n_zero, n_valid in zip(zeros[thin].tolist(), valid[thin].tolist(), strict=True)
     ]
+    gap = days.gap_notes != ""  # after the thin-trading note, which is a whole note of its own
+    note[gap] = np.where(note[gap] == "", days.gap_notes[gap], note[gap] + "; " + days.gap_notes[gap])
     overlaps = overlap_notes(
         events["event_id"].to_numpy(object).tolist(),  # list(series) iterates slowly on arrow strings
         events["ticker"].to_numpy(object).tolist(),

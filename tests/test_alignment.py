@@ -89,7 +89,7 @@ def test_weekend_just_after_the_data() -> None:
     assert later.outcome == "announced_after_data"
 
 
-def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, tmp_path) -> None:
+def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, tmp_path, monkeypatch) -> None:
     """SPY's file without Thursday 2025-09-18 (a gap in its data): INTC's announcement that day
     was labelled "market holiday: next session", its day 0 a return over two sessions, exit 0
     (a finder). The ticker's own price that day shows its exchange traded: the label says so and
@@ -131,6 +131,13 @@ def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, t
         assert said in day0.loc[event, "note"], event
     assert day0.loc["before", "day0_shift"] == "post-close announcement: next session"
     assert "has no row" not in day0.loc["later", "note"]  # its span starts after the gap
+    # a thin-trading note (every pair's, here) replaced the gap note (a finder): both are said
+    from eventstudy import estimate
+
+    monkeypatch.setattr(estimate, "THIN_TRADING_SHARE", 0.0)
+    thin = run_rows(cache, tmp_path, rows[:1], market="SPY", volume=None).car
+    (note,) = thin.loc[thin["window"] == "[0,0]", "note"]
+    assert note.startswith("thin trading: ") and said in note
     # a row of no trade on the day (a vendor's stale holiday row) shows no session
     stale = (prices / "INTC.csv").read_text().replace("\n2025-09-18,", "\nSTALE,")
     head, _, rest = stale.partition("\nSTALE,")
