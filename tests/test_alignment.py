@@ -131,6 +131,16 @@ def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, t
         assert said in day0.loc[event, "note"], event
     assert day0.loc["before", "day0_shift"] == "post-close announcement: next session"
     assert "has no row" not in day0.loc["later", "note"]  # its span starts after the gap
+    # the backtest entered a session late without a word (a finder)
+    from eventstudy.backtest.rules import BacktestConfig
+
+    rule = BacktestConfig(holding_days=(1,), drift_days=(1,))
+    trades = run_rows(cache, tmp_path, rows, market="SPY", volume=None, backtest=rule).backtest.trades
+    trades = trades.set_index("event_id")
+    assert trades.loc["gap", "entry_date"] == pd.Timestamp("2025-09-19")
+    entered = "SPY has no row on 2025-09-18, on which INTC traded (a gap in SPY's data?): day 0 is the next "
+    assert entered in trades.loc["gap", "note"]
+    assert "has no row" not in trades.loc["holiday", "note"]
     # a thin-trading note (every pair's, here) replaced the gap note (a finder): both are said
     from eventstudy import estimate
 
