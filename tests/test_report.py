@@ -1321,4 +1321,13 @@ def test_methods_name_the_variance_model(variance: str, named: str | None) -> No
         return
     (text,) = said
     assert text.startswith(f"Variance: a zero-mean {named} fitted by maximum likelihood to each pair's")
-    assert f"(variance = {variance})" in text and "garch_patell_z and garch_bmp_t" in text
+    assert f"(variance = {variance})" in text and "garch_patell_z and garch_bmp_t standardise each" in text
+    # it named the GARCH tests where the study's statistics left them out (a finder)
+    for chosen, said_of in (
+        (["patell_z", "garch_bmp_t"], "garch_bmp_t standardises each"),
+        (["patell_z", "bmp_t"], "no test of this study's statistics uses it"),
+    ):
+        manifest["config"]["statistics"] = chosen
+        bullets = methods_section(manifest, "[0,0]", "[-1,+1]").bullets
+        (text,) = [bullet for bullet in bullets if bullet.startswith("Variance:")]
+        assert said_of in text and ("garch_patell_z standardise" not in text), text

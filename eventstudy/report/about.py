@@ -8,7 +8,7 @@ study, and the share-count caveats, each counted once instead of once per row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -249,15 +249,27 @@ VARIANCE_MODELS: dict[str, str] = {
 """The conditional-variance model of each ``variance`` setting but ``constant``, as Methods names it."""
 
 
-def _variance_text(variance: str) -> tuple[str, ...]:
-    """The Methods bullet of a study's ``variance`` setting (none for ``constant``)."""
+GARCH_TESTS: tuple[str, ...] = ("garch_patell_z", "garch_bmp_t")
+"""The tests that standardise by the conditional variance (:mod:`eventstudy.inference.garch`)."""
+
+
+def _variance_text(variance: str, statistics: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The Methods bullet of a study's ``variance`` setting (none for ``constant``), naming the
+    tests of :data:`GARCH_TESTS` among its ``statistics`` (None: every one)."""
     if variance not in VARIANCE_MODELS:
         return ()
+    tests = [name for name in GARCH_TESTS if statistics is None or name in statistics]
+    verb = "standardises" if len(tests) == 1 else "standardise"
+    use = (
+        f"{' and '.join(tests)} {verb} each abnormal return by its one-step-ahead conditional variance "
+        "(Savickas 2003)"
+        if tests
+        else f"no test of this study's statistics uses it ({' and '.join(GARCH_TESTS)} would)"
+    )
     return (
         f"Variance: a zero-mean {VARIANCE_MODELS[variance]} fitted by maximum likelihood to each pair's "
-        "estimation residuals (variance = " + variance + "); garch_patell_z and garch_bmp_t standardise each "
-        "abnormal return by its one-step-ahead conditional variance (Savickas 2003), and garch.parquet "
-        "holds each fit and its note.",
+        f"estimation residuals (variance = {variance}); {use}, and garch.parquet holds each fit and its "
+        "note.",
     )
 
 
@@ -323,7 +335,7 @@ def methods_section(
             "returns (the model estimates no parameter: k = 0), t with M degrees of freedom"
         )
         + "; cross-event tests: the battery of stats.parquet (README: formulas and references).",
-        *_variance_text(str(config.get("variance", "constant"))),
+        *_variance_text(str(config.get("variance", "constant")), config.get("statistics")),
         "Market value: Close on τ−1 × the latest share count dated on or before τ−1 (none from a count "
         "dated before a split, the closes being split-adjusted); abnormal dollar value = "
         "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",
