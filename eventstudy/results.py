@@ -48,7 +48,7 @@ from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
-from eventstudy.text import listing
+from eventstudy.text import counted, listing
 from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX, not_known_clean
 
 if TYPE_CHECKING:
@@ -144,10 +144,9 @@ class StudyResults:
         extra = f" + {peers} peer rows" if peers else ""
         backtest = ", with backtest" if self.backtest is not None else ""
         events = self.events["event_id"].nunique()
-        return (
-            f"<StudyResults {self.config.name!r}: {self.model.get('name', '?')} model, {events} events, "
-            f"{parties} party rows{extra}, windows {windows}{backtest}>"
-        )
+        rows = f"{counted(events, 'event')}, {counted(parties, 'party row')}{extra}"
+        model = self.model.get("name", "?")
+        return f"<StudyResults {self.config.name!r}: {model} model, {rows}, windows {windows}{backtest}>"
 
     def to_frame(self) -> pd.DataFrame:
         """The per-window results (``car.parquet``), a copy."""
@@ -396,15 +395,17 @@ def _unit_cell(value: Any, unit: str) -> str:
     if value is None or pd.isna(value):
         return ""
     number = float(value)
-    if unit == "fraction":
-        return f"{number:+.2%}"
-    if unit == "usd":
-        return f"{number / 1e9:+,.1f}"
-    if unit in ("ratio", "usd/usd"):
-        return f"{number:+.3f}"
     if unit in ("count", "rank_sum"):
         return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
-    return f"{number:+.2f}"
+    if unit == "fraction":
+        text = f"{number:+.2%}"
+    elif unit == "usd":
+        text = f"{number / 1e9:+,.1f}"
+    elif unit in ("ratio", "usd/usd"):
+        text = f"{number:+.3f}"
+    else:
+        text = f"{number:+.2f}"
+    return text[1:] if not any(digit in text for digit in "123456789") else text  # no sign for a 0
 
 
 def _cell(value: Any, pattern: str) -> str:

@@ -67,6 +67,17 @@ def test_repr_is_one_short_line(results) -> None:
     text = repr(results)
     assert text.startswith("<StudyResults 'small': market model, 2 events, 3 party rows")
     assert "\n" not in text and len(text) < 200
+    one = dataclasses.replace(results, events=results.events.iloc[:1])  # "1 events" (a finder)
+    assert ", 1 event, 1 party row, " in repr(one)
+
+
+def test_a_summary_cell_rounding_to_zero_has_no_sign() -> None:
+    """-0.00% and -0.00 for tiny negative values (a finder; the report shows 0.00%)."""
+    from eventstudy.results import _unit_cell
+
+    units = ("fraction", "t", "usd", "ratio")
+    assert [_unit_cell(-1e-7, unit) for unit in units] == ["0.00%", "0.00", "0.0", "0.000"]
+    assert _unit_cell(-0.02, "fraction") == "-2.00%" and _unit_cell(3e9, "usd") == "+3.0"
 
 
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
