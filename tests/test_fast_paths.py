@@ -465,10 +465,39 @@ def test_share_table_is_shares_on_for_any_files(files, seed, block_values) -> No
         frame = files.get(ticker, empty)
         want = shares_on(frame, calendar)
         # a figure followed by a change of the ticker's counts by a split ratio gives no count
-        pre_split = [_before_split(frame, a, f) for a, f in zip(want.as_of, want.filing, strict=True)]
+        reversed_ = _reverses_a_split(frame)
+        pre_split = [
+            _before_split(frame, a, f) or (reversed_ and not np.isnat(a))
+            for a, f in zip(want.as_of, want.filing, strict=True)
+        ]
         np.testing.assert_array_equal(by_day[p], np.where(pre_split, np.nan, want.shares))
     counts = table.counts(tickers, every_day)
     np.testing.assert_array_equal(by_day, np.where(np.isnan(by_day), np.nan, counts))
+
+
+def _reverses_a_split(frame: pd.DataFrame) -> bool:
+    """Whether the counts of ``frame`` reverse a split (n then 1/n, or 1/n then n, split ratios
+    as in :func:`_before_split`) within 365 days and do not come back by the next split ratio: a
+    loop from the definition of :func:`eventstudy.valuation.reversed_splits`."""
+    ordered = frame.dropna(subset=["as_of"]).sort_values("as_of", kind="stable").reset_index(drop=True)
+    counts, dates = ordered["shares_outstanding"].tolist(), ordered["as_of"].tolist()
+    legs = []  # (position, split ratio, date) of each change by a split ratio
+    for i in range(1, len(counts)):
+        ratio = counts[i] / counts[i - 1]
+        size = max(ratio, 1 / ratio)
+        n = round(size)
+        if 2 <= n <= 100 and abs(size / n - 1) <= 0.03:
+            legs.append((i, n if ratio >= 1 else 1 / n, dates[i]))
+    closing = None
+    for j in range(len(legs) - 1):
+        (k, first, day_k), (m, second, day_m) = legs[j], legs[j + 1]
+        if abs(first * second - 1) > 1e-9 or (day_m - day_k).days > 365 or k == closing:
+            continue
+        closing = m
+        if j + 2 < len(legs) and abs(second * legs[j + 2][1] - 1) <= 1e-9:
+            continue  # the counts come back
+        return True
+    return False
 
 
 def _before_split(frame: pd.DataFrame, as_of: np.datetime64, filing: str) -> bool:
