@@ -354,7 +354,8 @@ class StudyResults:
                 title = wanted.get(name, f"{name} $B" if unit == "usd" else name)
                 value, p, m = numbers[name]
                 row[title] = _unit_cell(value, unit) + ("" if name == "caar" else _p(p))
-                if np.isfinite(m) and not np.isnan(n) and m != n:  # a total over the pairs with a value
+                fewer = np.isfinite(value) and m < n and name not in NOT_PAIR_COUNTS
+                if fewer:  # a total over the pairs with a value (23 of 25: two without a share count)
                     row[title] += f" [n={int(m)}]"
             rows.append(row)
         return pd.DataFrame(rows).fillna("")  # a group without a test's row: blank, not NaN
@@ -387,6 +388,11 @@ SUMMARY_PAIRS = 40
 """Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""
 
 
+NOT_PAIR_COUNTS = frozenset({"dollar_shared_days_usd"})
+"""Statistics whose ``n`` in stats.parquet counts something else than pairs (ticker-days): their
+summary cell is not tagged with it (:meth:`StudyResults._group_table`)."""
+
+
 def _unit_cell(value: Any, unit: str) -> str:
     """A summary cell of a statistic's value in its :attr:`~eventstudy.inference.Statistic.unit`:
     a t with sign and two decimals, a fraction in percent, dollars in billions, a ratio with three
@@ -394,7 +400,7 @@ def _unit_cell(value: Any, unit: str) -> str:
     whole, as ties give halves; "1.23457e+06" and 1.5 shown as 2 were the report's first try)."""
     if value is None or pd.isna(value):
         return ""
-    number = float(value)
+    number = float(value) + 0.0  # -0.0 is 0
     if unit in ("count", "rank_sum"):
         return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
     if unit == "fraction":
@@ -405,7 +411,8 @@ def _unit_cell(value: Any, unit: str) -> str:
         text = f"{number:+.3f}"
     else:
         text = f"{number:+.2f}"
-    return text[1:] if not any(digit in text for digit in "123456789") else text  # no sign for a 0
+    zero = np.isfinite(number) and not any(digit in text for digit in "123456789")
+    return text[1:] if zero else text  # no sign for a value that rounds to 0 (-inf keeps its)
 
 
 def _cell(value: Any, pattern: str) -> str:

@@ -68,10 +68,13 @@ def plain(value: object) -> str:
 
 def latex(value: object) -> str:
     """``value`` as LaTeX text on one line (:func:`plain`, then :data:`LATEX` escaped); a hyphen
-    after a hyphen is kept apart (``-{}-``), as TeX would join ``g--1`` into an en dash."""
+    beside a hyphen or a dash is kept apart (``-{}-``, ``-{}--``), as TeX would join ``g--1`` into
+    an en dash."""
     text = plain(value)
+    dashes = "-–—"  # a hyphen beside any of them would join into a longer dash
     return "".join(
-        ("{}-" if char == "-" and i and text[i - 1] == "-" else LATEX.get(char, char))
+        ("{}" if i and char in dashes and text[i - 1] in dashes and "-" in (char, text[i - 1]) else "")
+        + LATEX.get(char, char)
         for i, char in enumerate(text)
     )
 

@@ -78,6 +78,7 @@ def test_a_summary_cell_rounding_to_zero_has_no_sign() -> None:
     units = ("fraction", "t", "usd", "ratio")
     assert [_unit_cell(-1e-7, unit) for unit in units] == ["0.00%", "0.00", "0.0", "0.000"]
     assert _unit_cell(-0.02, "fraction") == "-2.00%" and _unit_cell(3e9, "usd") == "+3.0"
+    assert _unit_cell(-np.inf, "t") == "-inf" and _unit_cell(-0.0, "count") == "0"
 
 
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
@@ -695,3 +696,13 @@ def test_a_group_cell_resting_on_fewer_pairs_than_its_row_says_so(results) -> No
     assert table.loc["all", "n"] == str(n)
     assert table.loc["all", "value $B"].endswith(f" [n={n - 1}]")
     assert "[n=" not in table.loc["all", "KP-BMP t"] and "[n=" not in table.loc["deals", "value $B"]
+    # a count of something else than pairs (ticker-days), or a cell without a value: no tag (a finder)
+    stats.loc[total & (stats["statistic"] == "dollar_abnormal_value"), ["value", "p"]] = np.nan
+    shared = stats[total & (stats["statistic"] == "dollar_abnormal_value")].assign(
+        statistic="dollar_shared_days_usd", value=5e9, n=n - 1
+    )
+    names = ("caar", "dollar_abnormal_value", "dollar_shared_days_usd")
+    chosen = dataclasses.replace(results.config, statistics=names)
+    edited = dataclasses.replace(results, stats=pd.concat([stats, shared]), config=chosen)
+    table = edited._group_table("[-1,+1]").set_index("group")
+    assert table.loc["all", "value $B"] == "" and table.loc["all", "dollar_shared_days_usd $B"] == "+5.0"
