@@ -138,9 +138,25 @@ def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, t
     trades = run_rows(cache, tmp_path, rows, market="SPY", volume=None, backtest=rule).backtest.trades
     trades = trades.set_index("event_id")
     assert trades.loc["gap", "entry_date"] == pd.Timestamp("2025-09-19")
-    entered = "SPY has no row on 2025-09-18, on which INTC traded (a gap in SPY's data?): day 0 is the next "
-    assert entered in trades.loc["gap", "note"]
+    entered = "SPY has no row on 2025-09-18, on which INTC traded (a gap in SPY's data?): the trade enters "
+    assert entered + "on 2025-09-19 instead of 2025-09-18" in trades.loc["gap", "note"]
     assert "has no row" not in trades.loc["holiday", "note"]
+    # only where the entry moved: a post-close announcement, or an entry at the next open after a
+    # previous-session day 0, enters when it would have (a finder); skip names the gap, not a holiday
+    post = [*rows[:1], "post,2025-09-18,post,INTC,investee,5e9,g,y"]
+    for changes, event, moved in (
+        ({}, "gap", True),
+        ({}, "post", False),
+        ({"day0_rule": "previous"}, "gap", False),
+        ({"day0_rule": "skip"}, "gap", None),
+    ):
+        rule = BacktestConfig(holding_days=(1,), drift_days=(1,), entry="open_day1")
+        result = run_rows(cache, tmp_path, post, market="SPY", volume=None, backtest=rule, **changes)
+        note = result.backtest.trades.set_index("event_id").loc[event, "note"]
+        if moved is None:
+            assert note.startswith("not a session of SPY's rows, though INTC traded that day (a gap in"), note
+        else:
+            assert ("has no row" in note) is moved, (changes, event, note)
     # a thin-trading note (every pair's, here) replaced the gap note (a finder): both are said
     from eventstudy import estimate
 

@@ -237,7 +237,9 @@ def plan_trades(
     day_zero, day0_notes = trade_days_zero(
         grid.calendar, traded, day0_rule, day0_max_shift, entry=config.entry
     )
-    day0_notes = _proxy_gap_entries(grid, traded, market, day0_notes)
+    day_zero, day0_notes = _proxy_gap_entries(
+        grid, traded, market, (day_zero, day0_notes), (day0_rule, day0_max_shift, config.entry)
+    )
     markets = row_markets(traded, market)
     market_columns = np.array([grid.column(m) for m in markets], dtype=int)
     day0_index = np.array([d.index for d in day_zero], dtype=int)
@@ -421,25 +423,48 @@ def _share_count_notes(
     return notes
 
 
-def _proxy_gap_entries(grid: PriceGrid, traded: pd.DataFrame, market: str, notes: list[str]) -> list[str]:
-    """``notes`` with the note of each trade announced on a weekday the proxy's rows lack but its
-    ticker traded on: its day 0, the next session in the proxy's rows, enters a session after the
-    reaction (the study's car.parquet says the same of its day 0; a finder: -1.66% for -0.66%)."""
+def _proxy_gap_entries(
+    grid: PriceGrid,
+    traded: pd.DataFrame,
+    market: str,
+    trade_days: tuple[list[DayZero], list[str]],
+    rules: tuple[str, int | None, str],
+) -> tuple[list[DayZero], list[str]]:
+    """The day 0 and notes of :func:`trade_days_zero` (``trade_days``) for trades announced on a
+    weekday the proxy's rows lack but the ticker traded on: the shift no longer calls the day a
+    "market holiday", and where the entry is later than it would be with the day a session
+    (the same ``rules``: ``day0_rule``, ``day0_max_shift``, ``entry``), the note says when it
+    enters instead (the study's car.parquet says the same of its day 0; a finder: -1.66% for
+    -0.66%). A post-close announcement, or an entry at the next open after a previous-session
+    day 0, enters when it would have: nothing is said of it."""
+    zeros, notes = list(trade_days[0]), list(trade_days[1])
     if not grid.traded_off_calendar:
-        return notes
-    announced = pd.DatetimeIndex(traded["announced"]).normalize().to_numpy("datetime64[ns]")
-    out = list(notes)
+        return zeros, notes
+    day0_rule, day0_max_shift, entry = rules
+    shift = 1 if entry == "open_day1" else 0
+    announced = pd.DatetimeIndex(traded["announced"]).normalize()
     for i, ticker in enumerate(traded["ticker"].tolist()):
         days = grid.traded_off_calendar.get(ticker)
-        if days is not None and announced[i] in days:
-            day = str(announced[i])[:10]
+        if days is None or announced[i].to_datetime64() not in days:
+            continue
+        zero, day = zeros[i], announced[i]
+        label = f"not a session of {market}'s rows, though {ticker} traded that day"
+        label += f" (a gap in {market}'s data?)"
+        zeros[i] = replace(zero, shift=zero.shift.replace("market holiday", label, 1))
+        if zero.outcome != "ok" or zero.index + shift >= len(grid.calendar):
+            continue
+        with_day = grid.calendar.insert(int(grid.calendar.searchsorted(day)), day)
+        (would,), _ = trade_days_zero(with_day, traded.iloc[[i]], day0_rule, day0_max_shift, entry=entry)
+        enters = grid.calendar[zero.index + shift]
+        instead = with_day[would.index + shift] if would.outcome == "ok" else None
+        if instead is not None and instead != enters:
             said = (
-                f"{market} has no row on {day}, on which {ticker} traded (a gap in {market}'s data?): day 0 "
-                "is the next session in its rows, so the trade enters a session after the day it reacted "
-                f"(re-import {market} with the day)"
+                f"{market} has no row on {day.date()}, on which {ticker} traded (a gap in {market}'s data?): "
+                f"the trade enters on {enters.date()} instead of {instead.date()} (re-import {market} with "
+                "the day)"
             )
-            out[i] = f"{out[i]}; {said}" if out[i] else said
-    return out
+            notes[i] = f"{notes[i]}; {said}" if notes[i] else said
+    return zeros, notes
 
 
 def trade_days_zero(
