@@ -678,8 +678,9 @@ TURNOVER_SESSIONS = 60
 MAX_COUNT_PER_VOLUME = 50_000
 """Most shares outstanding per share of the median day's volume: a stock trading less than
 1/50,000 of its shares on a median day would trade each share once in 200 years. The launch's
-counts are 28 (CRWV) to 518 (GOOGL) times their median volume; a count in thousands read as
-units is 1,000 times its true ratio (ORCL's 249 to 408 become 249,000 to 408,000)."""
+counts are 27 (CRWV, weeks after its listing) to 518 (GOOGL) times their median volume; a count
+in thousands read as units is 1,000 times its true ratio (ORCL's 249 to 408 become 249,000 to
+408,000)."""
 
 
 @dataclass(frozen=True)
@@ -751,7 +752,7 @@ def implausible_count(ticker: str, shares: pd.DataFrame, prices: pd.DataFrame) -
     A count is compared with the median of the positive volumes of the last
     :data:`TURNOVER_SESSIONS` sessions up to its date, on the volumes' basis: times
     :attr:`ShareCountTable.later_split`, the ratio of every later change of the counts that looks
-    like a split (the one market values use). On the launch data the counts are 28 (CRWV, months
+    like a split (the one market values use). On the launch data the counts are 27 (CRWV, weeks
     after its listing) to 518 (GOOGL) times that median; a count in thousands of a stock trading 3%
     of its shares a day 0.03 times, and in millions of any stock far above 50,000 times. A count
     dated within the first :data:`TURNOVER_SESSIONS` sessions, or the last one before the first
