@@ -451,8 +451,15 @@ def test_fetch_command(tmp_path: Path, monkeypatch, capsys) -> None:
             f"AAA: cached, 325 rows (2024-01-02..2025-03-31; not fetched: {start}..{end} asked reaches "
             "outside it, which eventstudy fetch --refresh AAA fetches)\n"
         )
-    assert main(["fetch", "AAA", "--start", "2024-06-03", "--end", "2025-04-04", "--cache", cache]) == 0
-    assert capsys.readouterr().out == "AAA: cached, 325 rows\n"  # inside it, or a long weekend past it
+    for start, end in (("2024-06-03", "2025-04-04"), ("2023-12-26", "2025-04-07")):  # within a week
+        assert main(["fetch", "AAA", "--start", start, "--end", end, "--cache", cache]) == 0
+        assert capsys.readouterr().out == "AAA: cached, 325 rows\n"
+    # a span a fetch already asked for (a listing after its start) is no news: the next plain fetch of
+    # the CLI's default span said "--refresh fetches it" every time, after --refresh too (a finder)
+    answers["CCC"] = Script(history())
+    late = ["fetch", "CCC", "--start", "2022-01-03", "--end", "2025-03-31", "--cache", cache]
+    assert main(late) == 0 and "partial history" in capsys.readouterr().out
+    assert main(late) == 0 and capsys.readouterr().out == "CCC: cached, 325 rows\n"
     # a date past 2199 overflowed the day after it: one line naming the option, no request
     answers["AAA"] = Script()
     for option, day in (("--end", "9999-12-31"), ("--start", "1899-12-31")):

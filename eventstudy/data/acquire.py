@@ -72,8 +72,9 @@ import contextlib
 import datetime as dt
 import errno
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -241,8 +242,8 @@ class FetchOutcome:
         What was wrong with the damaged cache file the fetch replaced (``kind: reason``), if any.
     unfetched
         Of a cached symbol not fetched: its cached span and the span asked, ``YYYY-MM-DD`` each,
-        when the asked span reaches before its first day or more than
-        :data:`CACHED_END_SLACK` days after its last (empty otherwise).
+        when the asked span reaches more than :data:`PARTIAL_SLACK_DAYS` days outside it, or
+        outside the span a fetch of it asked for (empty otherwise).
     """
 
     symbol: str
@@ -465,18 +466,25 @@ def call_with_retries(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-CACHED_END_SLACK = 4
-"""Calendar days past a cached series' last day that a fetch's end may reach without a note (a
-long weekend, or today's session not yet closed)."""
-
-
-def _unfetched(old: pd.DataFrame, start: dt.date, end: dt.date, today: dt.date | None) -> tuple[str, ...]:
-    """:attr:`FetchOutcome.unfetched` of a cached series ``old`` asked for ``start..end``."""
+def _unfetched(
+    old: pd.DataFrame, provenance: Mapping[str, Any], start: dt.date, end: dt.date, today: dt.date | None
+) -> tuple[str, ...]:
+    """:attr:`FetchOutcome.unfetched` of a cached series ``old`` asked for ``start..end``: its
+    span, or the span a fetch of it already asked for (``requested`` in its ``provenance``: a
+    listing after the asked start, a weekend start), reached by more than
+    :data:`PARTIAL_SLACK_DAYS` on either side (the slack of a fetch's ``partial_history``)."""
     if not len(old):
         return ()
     first, last = _as_date(old["date"].iloc[0]), _as_date(old["date"].iloc[-1])
+    known_first, known_last = first, last
+    asked = str(provenance.get("requested", ""))
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}", asked):
+        with contextlib.suppress(ValueError):  # a provenance edited to no date: the cached span
+            requested = [dt.date.fromisoformat(day) for day in asked.split("..")]
+            known_first, known_last = min(first, requested[0]), max(last, requested[1])
     end = min(end, today or dt.date.today())
-    if start >= first and end <= last + dt.timedelta(days=CACHED_END_SLACK):
+    slack = dt.timedelta(days=PARTIAL_SLACK_DAYS)
+    if start >= known_first - slack and end <= known_last + slack:
         return ()
     return (_iso(first), _iso(last), _iso(start), _iso(end))
 
@@ -519,7 +527,8 @@ def fetch_symbol(
             except CacheCorruptError as exc:
                 replaced_damaged = f"{exc.kind}: {exc.reason}"
         if old is not None and not refresh:
-            return FetchOutcome(symbol, "cached", len(old), unfetched=_unfetched(old, start, end, today))
+            unfetched = _unfetched(old, old_provenance, start, end, today)
+            return FetchOutcome(symbol, "cached", len(old), unfetched=unfetched)
         asked = start, end
         if old is not None and len(old):  # the whole cached span too: a restatement replaces the file
             start = min(start, _as_date(old["date"].iloc[0]))
