@@ -225,9 +225,6 @@ class StudyDays:
         (P, L2) calendar positions of the session before each event-span day, made when asked.
     n_days
         Sessions in the calendar.
-    gap_notes
-        (P,) the note of a pair whose event span has a return over a weekday the market proxy's
-        rows lack but its ticker traded on (:func:`proxy_gap_notes`), "" for the others.
     """
 
     span: EventSpan
@@ -235,7 +232,6 @@ class StudyDays:
     estimation_days: DayGrid
     prev_days: DayGrid
     n_days: int
-    gap_notes: np.ndarray
 
 
 def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -> StudyDays:
@@ -262,9 +258,11 @@ def study_days(events: pd.DataFrame, panel: ReturnsPanel, config: StudyConfig) -
     evt_days = relative_day_index(day0_index, evt_taus, n_days)
     prev_days = DayGrid(day0_index, evt_taus - 1, n_days)  # kept as a grid: read here and by pair_values
     calendar = _calendar_dates(panel)
-    event_span = EventSpan(day_zero, evt_taus, evt_days, calendar[evt_days], calendar[np.asarray(prev_days)])
     gap_notes = proxy_gap_notes(events, panel, evt_days, config.market)
-    return StudyDays(event_span, estimation_window, est_days, prev_days, n_days, gap_notes)
+    event_span = EventSpan(
+        day_zero, evt_taus, evt_days, calendar[evt_days], calendar[np.asarray(prev_days)], gap_notes
+    )
+    return StudyDays(event_span, estimation_window, est_days, prev_days, n_days)
 
 
 def proxy_gap_days(day_zero: DayZeros, events: pd.DataFrame, panel: ReturnsPanel, market: str) -> DayZeros:
@@ -287,44 +285,40 @@ def proxy_gap_days(day_zero: DayZeros, events: pd.DataFrame, panel: ReturnsPanel
 
 def proxy_gap_notes(
     events: pd.DataFrame, panel: ReturnsPanel, event_days: np.ndarray, market: str
-) -> np.ndarray:
-    """(P,) the note of each pair whose event span holds a session whose return spans a weekday
-    the market proxy's rows lack but the pair's ticker traded on
+) -> np.ndarray | None:
+    """(P, L) the note of each event-span day whose return spans a weekday the market proxy's
+    rows lack but the pair's ticker traded on
     (:attr:`~eventstudy.timeline.returns.ReturnsPanel.traded_off_calendar`), "" for the others:
     with a price series as the market that return is one over both days (the proxy's too), with
-    a returns series it is withheld (:mod:`eventstudy.timeline.returns`). ``event_days`` (P, L)
-    are the span's calendar positions (-1 outside)."""
-    notes = np.full(len(events), "", dtype=object)
+    a returns series it is withheld (:mod:`eventstudy.timeline.returns`). A window's rows say the
+    notes of its own days (:func:`eventstudy.tables.car_table`). ``event_days`` (P, L) are the
+    span's calendar positions (-1 outside). None where no day has one."""
     if not panel.traded_off_calendar:
-        return notes
+        return None
+    notes = np.full(event_days.shape, "", dtype=object)
     sessions = panel.calendar.to_numpy("datetime64[ns]")
     tickers = events["ticker"].to_numpy(object)
     withheld = market in panel.returns_only
     for ticker, days in panel.traded_off_calendar.items():
-        for i in np.flatnonzero(tickers == ticker).tolist():
-            span = event_days[i][event_days[i] >= 0]
-            if not span.size:
-                continue
-            first, last = int(span.min()), int(span.max())
-            inside = days[(days > sessions[max(first - 1, 0)]) & (days < sessions[last])]
-            if not inside.size:
-                continue
-            after: dict[str, list[str]] = {}  # the session whose return covers each missing day
-            for day in inside:
-                session = str(sessions[np.searchsorted(sessions, day)])[:10]
-                after.setdefault(session, []).append(str(day)[:10])
-            parts = [
+        rows = np.flatnonzero(tickers == ticker)
+        positions = event_days[rows]
+        # the missing days before each span day's session: after the session before it
+        before = np.searchsorted(days, sessions[np.maximum(positions - 1, 0)], side="right")
+        upto = np.searchsorted(days, sessions[np.maximum(positions, 0)], side="left")
+        hit = (positions > 0) & (upto > before)
+        for r, d in zip(*np.nonzero(hit), strict=True):
+            missing = " and ".join(str(day)[:10] for day in days[before[r, d] : upto[r, d]])
+            session = str(sessions[positions[r, d]])[:10]
+            what = (
                 f"{ticker}'s return of {session} is withheld"
                 if withheld
-                else f"the return of {session} spans {' and '.join([*missed, session])}"
-                for session, missed in after.items()
-            ]
-            missing = " and ".join(day for missed in after.values() for day in missed)
-            notes[i] = (
-                f"{market} has no row on {missing}, on which {ticker} traded (a gap in {market}'s data?): "
-                f"{'; '.join(parts)} (re-import {market} with the day; eventstudy validate lists such gaps)"
+                else f"the return of {session} spans {missing} and {session}"
             )
-    return notes
+            notes[rows[r], d] = (
+                f"{market} has no row on {missing}, on which {ticker} traded (a gap in {market}'s data?): "
+                f"{what} (re-import {market} with the day; eventstudy validate lists such gaps)"
+            )
+    return notes if (notes != "").any() else None
 
 
 @dataclass(frozen=True)
@@ -550,8 +544,6 @@ def pair_outcomes(
         "traded day (Maynes & Rumsey 1993 and Bartholdy, Olson & Peare 2007)"
         for n_zero, n_valid in zip(zeros[thin].tolist(), valid[thin].tolist(), strict=True)
     ]
-    gap = days.gap_notes != ""  # after the thin-trading note, which is a whole note of its own
-    note[gap] = np.where(note[gap] == "", days.gap_notes[gap], note[gap] + "; " + days.gap_notes[gap])
     overlaps = overlap_notes(
         events["event_id"].to_numpy(object).tolist(),  # list(series) iterates slowly on arrow strings
         events["ticker"].to_numpy(object).tolist(),

@@ -139,6 +139,10 @@ class EventSpan:
         (P, L) calendar positions of the span's days (-1 outside the calendar).
     dates, prev_dates
         (P, L) the dates of those days and of the session before each (NaT outside).
+    gap_notes
+        (P, L) the note of each day whose return spans a day the market proxy's rows lack but
+        the pair's ticker traded on (:func:`eventstudy.estimate.proxy_gap_notes`), "" for the
+        others; None for none. A window's rows carry its own days' notes.
     """
 
     day_zero: DayZeros
@@ -146,6 +150,7 @@ class EventSpan:
     days: np.ndarray
     dates: np.ndarray
     prev_dates: np.ndarray
+    gap_notes: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -480,6 +485,11 @@ def _window_outcomes(pairs: PairArrays, in_window: np.ndarray) -> tuple[np.ndarr
                 )
                 parts.append(f"{what} for {days}")
         note[i] = "; ".join([note[i], *parts] if note[i] else parts)  # after a pair's own note
+    if span.gap_notes is not None:  # a return over a gap in the proxy's rows, of this window's days
+        said = np.where(in_window, span.gap_notes, "")
+        for i in np.flatnonzero((said != "").any(axis=1)).tolist():
+            parts = list(dict.fromkeys(text for text in said[i] if text))
+            note[i] = "; ".join([note[i], *parts] if note[i] else parts)
     outcome[outcome == ""] = "ok"
     return outcome, note
 
