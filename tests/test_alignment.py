@@ -142,6 +142,8 @@ def test_a_session_the_market_proxy_lacks_is_not_called_a_holiday(shared_data, t
     assert trades.loc["gap", "entry_date"] == pd.Timestamp("2025-09-19")
     entered = "SPY has no row on 2025-09-18, on which INTC traded (a gap in SPY's data?): the trade enters "
     assert entered + "on 2025-09-19 instead of 2025-09-18" in trades.loc["gap", "note"]
+    assert entered + "on 2025-09-19 instead of 2025-09-18" in trades.loc["before", "note"]  # post, 09-17
+    assert "has no row" not in trades.loc["after", "note"]
     assert "has no row" not in trades.loc["holiday", "note"]
     # only where the entry moved: a post-close announcement, or an entry at the next open after a
     # previous-session day 0, enters when it would have (a finder); skip names the gap, not a holiday

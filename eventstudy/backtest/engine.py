@@ -430,11 +430,12 @@ def _proxy_gap_entries(
     trade_days: tuple[list[DayZero], list[str]],
     rules: tuple[str, int | None, str],
 ) -> tuple[list[DayZero], list[str]]:
-    """The day 0 and notes of :func:`trade_days_zero` (``trade_days``) for trades announced on a
-    weekday the proxy's rows lack but the ticker traded on: the shift no longer calls the day a
-    "market holiday", and where the entry is later than it would be with the day a session
-    (the same ``rules``: ``day0_rule``, ``day0_max_shift``, ``entry``), the note says when it
-    enters instead (the study's car.parquet says the same of its day 0; a finder: -1.66% for
+    """The day 0 and notes of :func:`trade_days_zero` (``trade_days``) for trades whose ticker
+    traded on weekdays the proxy's rows lack: the shift of one announced on such a day no longer
+    calls it a "market holiday", and where a trade's entry is later than it would be with the
+    days from its announcement to its entry sessions (the same ``rules``: ``day0_rule``,
+    ``day0_max_shift``, ``entry``; a post-close announcement the day before a gap too), the note
+    says when it enters instead (the study's car.parquet says the same of its day 0; a finder: -1.66% for
     -0.66%). A post-close announcement, or an entry at the next open after a previous-session
     day 0, enters when it would have: nothing is said of it."""
     zeros, notes = list(trade_days[0]), list(trade_days[1])
@@ -445,21 +446,27 @@ def _proxy_gap_entries(
     announced = pd.DatetimeIndex(traded["announced"]).normalize()
     for i, ticker in enumerate(traded["ticker"].tolist()):
         days = grid.traded_off_calendar.get(ticker)
-        if days is None or announced[i].to_datetime64() not in days:
+        if days is None:
             continue
         zero, day = zeros[i], announced[i]
-        label = f"not a session of {market}'s rows, though {ticker} traded that day"
-        label += f" (a gap in {market}'s data?)"
-        zeros[i] = replace(zero, shift=zero.shift.replace("market holiday", label, 1))
+        if day.to_datetime64() in days:
+            label = f"not a session of {market}'s rows, though {ticker} traded that day"
+            label += f" (a gap in {market}'s data?)"
+            zeros[i] = replace(zero, shift=zero.shift.replace("market holiday", label, 1))
         if zero.outcome != "ok" or zero.index + shift >= len(grid.calendar):
             continue
-        with_day = grid.calendar.insert(int(grid.calendar.searchsorted(day)), day)
-        (would,), _ = trade_days_zero(with_day, traded.iloc[[i]], day0_rule, day0_max_shift, entry=entry)
         enters = grid.calendar[zero.index + shift]
-        instead = with_day[would.index + shift] if would.outcome == "ok" else None
+        # the gaps from the announcement to the entry (a post-close one the day before a gap too)
+        gaps = pd.DatetimeIndex(days[(days >= day.to_datetime64()) & (days < enters.to_datetime64())])
+        if not len(gaps):
+            continue
+        with_days = grid.calendar.union(gaps)
+        (would,), _ = trade_days_zero(with_days, traded.iloc[[i]], day0_rule, day0_max_shift, entry=entry)
+        instead = with_days[would.index + shift] if would.outcome == "ok" else None
         if instead is not None and instead != enters:
+            missing = " and ".join(str(gap.date()) for gap in gaps)
             said = (
-                f"{market} has no row on {day.date()}, on which {ticker} traded (a gap in {market}'s data?): "
+                f"{market} has no row on {missing}, on which {ticker} traded (a gap in {market}'s data?): "
                 f"the trade enters on {enters.date()} instead of {instead.date()} (re-import {market} with "
                 "the day)"
             )
