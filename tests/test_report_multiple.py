@@ -251,6 +251,8 @@ def test_the_advice_to_read_kp_says_when_the_study_did_not_compute_it() -> None:
     (full,) = paper_tables(stats, synthetic_car(), WINDOWS)
     assert "not among this study's statistics" not in sections.tests_section([full]).paragraphs[0]
     car = synthetic_car()
-    for frame, missing in ((chosen, True), (stats, False)):
+    kp = stats["statistic"] == "kp_adjusted_bmp_t"  # another KP test alone: it is there to read
+    patell = pd.concat([chosen, stats[kp].assign(statistic="kp_adjusted_patell_z")])
+    for frame, missing in ((chosen, True), (stats, False), (patell, False)):
         small = findings.limitations_section(car, frame, "[0,0]", "market").bullets[0]
         assert ("add kp_adjusted_bmp_t to statistics" in small) is missing, small

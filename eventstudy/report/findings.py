@@ -91,6 +91,8 @@ class Stats:
         return bool(self.frame["group"].astype(str).str.endswith(UNCONFOUNDED_SUFFIX).any())
 
 
+KP_TESTS = frozenset({ROBUST_TEST, "kp_adjusted_patell_z"})
+"""The Kolari & Pynnönen (2010) adjusted tests, which Limitations tells the reader to read."""
 FINDINGS_STATISTICS: tuple[str, ...] = ("caar", ROBUST_TEST, "dollar_abnormal_value", "value_per_deal_dollar")
 """The statistics of the findings' group table and sentences."""
 
@@ -625,8 +627,8 @@ def limitations_section(
             "Kolari–Pynnönen adjusted tests"
             + (
                 "."
-                if stats is None or ROBUST_TEST in set(stats["statistic"])
-                else f" (not among this study's statistics: add {ROBUST_TEST} to statistics)."
+                if stats is None or not KP_TESTS.isdisjoint(stats["statistic"])
+                else f" (none among this study's statistics: add {ROBUST_TEST} to statistics)."
             )
             if several
             else "."
