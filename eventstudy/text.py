@@ -68,12 +68,12 @@ def plain(value: object) -> str:
 
 def latex(value: object) -> str:
     """``value`` as LaTeX text on one line (:func:`plain`, then :data:`LATEX` escaped); a hyphen
-    beside a hyphen or a dash is kept apart (``-{}-``, ``-{}--``), as TeX would join ``g--1`` into
+    or dash beside another is kept apart (``-{}-``, ``--{}--``), as TeX would join ``g--1`` into
     an en dash."""
     text = plain(value)
-    dashes = "-–—"  # a hyphen beside any of them would join into a longer dash
+    dashes = "-–—"  # side by side, TeX would join them into a longer dash
     return "".join(
-        ("{}" if i and char in dashes and text[i - 1] in dashes and "-" in (char, text[i - 1]) else "")
+        ("{}" if i and char in dashes and text[i - 1] in dashes else "")
         + LATEX.get(char, char)
         for i, char in enumerate(text)
     )

@@ -382,3 +382,18 @@ def test_a_folder_s_sub_folders_with_csv_files_are_named_not_passed_over(
         f"eventstudy: error: {inside / 'deep'}: folder holds no .csv files to import (its sub-folder "
         "deeper does: give that folder)\n"
     )
+
+
+def test_counts_refiled_with_different_columns_say_which_may_have() -> None:
+    """One count's filing and another's source replaced read "its filing and source replaced" of
+    both (a finder)."""
+    from eventstudy.data.shares import merge_text
+
+    record = {
+        "cached_rows": 6, "added": [], "kept": [],
+        "replaced": [
+            {"as_of": "2025-01-14", "old": 1.0, "new": 1.0, "columns": ["filing"]},
+            {"as_of": "2025-03-27", "old": 2.0, "new": 2.0, "columns": ["source"]},
+        ],
+    }  # fmt: skip
+    assert "; 2 with their count unchanged, their filing or source replaced)" in merge_text("X", record)

@@ -770,7 +770,7 @@ def test_summary_latex_escapes_what_the_default_font_encoding_prints_as_other_gl
     # user text's hyphens stay hyphens: g--1 printed as "g–1" and ev---3 as "ev—3" (a finder)
     assert latex_escape("g--1 ev---3 a-b") == "g-{}-1 ev-{}-{}-3 a-b"
     assert latex_escape("x — y") == "x --- y"  # the tool's own dash is still one
-    assert latex_escape("a-–b a—-b a–—b") == "a-{}--b a---{}-b a-----b"  # a hyphen beside a dash
+    assert latex_escape("a-–b a—-b a–—b a––b") == "a-{}--b a---{}-b a--{}---b a--{}--b"  # dashes apart
 
 
 def test_summaries_and_report_tables_escape_user_text_by_one_rule() -> None:

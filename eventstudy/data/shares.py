@@ -171,8 +171,10 @@ def merge_text(ticker: str, record: dict[str, Any]) -> str:
             text += f" ({one['as_of']}: {one['new']:,.0f} unchanged, its {columns} replaced)"
     elif replaced:
         same = [r for r in replaced if "shares_outstanding" not in r.get("columns", ["shares_outstanding"])]
-        columns = " and ".join(dict.fromkeys(c for r in same for c in r["columns"]))
-        said = f"; {len(same)} with its count unchanged, its {columns} replaced" if same else ""
+        joined = dict.fromkeys(" and ".join(r["columns"]) for r in same)  # filing on one, source on another
+        columns = " or ".join(joined)
+        their = "its" if len(same) == 1 else "their"
+        said = f"; {len(same)} with {their} count unchanged, {their} {columns} replaced" if same else ""
         text += f" ({_span([r['as_of'] for r in replaced])}{said})"
     text += f", {len(kept)} kept that the file does not give"
     return text + (f" ({_span(kept)})" if kept else "")

@@ -161,7 +161,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
         raise OutputFolderError(
             folder,
             "ends in '.', '..' or '/', which names no folder of its own: an output folder is replaced "
-            "whole, so name it by its name from outside it (from its parent: cd ..)",
+            "whole, so name it by its name from a folder outside it",
         )
     longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
     if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
@@ -181,7 +181,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
         raise OutputFolderError(
             folder,
             "is the working directory or one of its ancestors: an output folder is replaced whole, so "
-            "work from outside it (from its parent: cd ..)",
+            "work from a folder outside it",
         )
     for protected in guard.protected:
         shielded = _resolved(protected)
