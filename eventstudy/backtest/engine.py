@@ -76,7 +76,7 @@ from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.summary import LaidOutSummary
-from eventstudy.timeline.calendar import DayZero, align_day_zero
+from eventstudy.timeline.calendar import DayZero, align_day_zero, proxy_gap_label
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import ShareCountTable, change_split, change_text, factor_text, split_ratio_text
 
@@ -450,8 +450,7 @@ def _proxy_gap_entries(
             continue
         zero, day = zeros[i], announced[i]
         if day.to_datetime64() in days:
-            label = f"not a session of {market}'s rows, though {ticker} traded that day"
-            label += f" (a gap in {market}'s data?)"
+            label = proxy_gap_label(market, ticker)
             zeros[i] = replace(zero, shift=zero.shift.replace("market holiday", label, 1))
         if zero.outcome != "ok" or zero.index + shift >= len(grid.calendar):
             continue

@@ -37,7 +37,15 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError, as_path
-from eventstudy.output.folder import FILES_KEY, MANIFEST, OUTPUT_NAME, SEAL_KEY, json_value, load_manifest
+from eventstudy.output.folder import (
+    FILES_KEY,
+    MANIFEST,
+    OUTPUT_NAME,
+    SEAL_KEY,
+    SEALED_SINCE,
+    json_value,
+    load_manifest,
+)
 from eventstudy.results import OBJECT_MODEL, StudyResults
 from eventstudy.text import listing
 
@@ -200,8 +208,10 @@ def _comparable(before: dict[str, str], after: dict[str, str]) -> tuple[dict[str
     return {k: v for k, v in before.items() if kept(k)}, {k: v for k, v in after.items() if kept(k)}
 
 
-OLDER_ABSENT: frozenset[str] = frozenset({"p_from", "units", "caar_band"})
-"""Manifest keys an older version did not record: a folder without one is compared without it."""
+OLDER_ABSENT: frozenset[str] = SEALED_SINCE
+"""Manifest keys an older version did not record: a folder without one is compared without it
+(those written since the seal, :data:`~eventstudy.output.folder.SEALED_SINCE`; a key added later
+joins both)."""
 
 
 def compare_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[TableDifference]:

@@ -104,6 +104,12 @@ class DayZeros:
     outcome: np.ndarray
 
 
+def proxy_gap_label(market: str, ticker: str) -> str:
+    """What a day 0 shift calls a weekday the market proxy's rows lack but ``ticker`` traded on
+    instead of "market holiday" (the study's and the backtest's day 0 alike)."""
+    return f"not a session of {market}'s rows, though {ticker} traded that day (a gap in {market}'s data?)"
+
+
 def align_days_zero(
     calendar: pd.DatetimeIndex,
     announced: pd.Series,
