@@ -460,6 +460,15 @@ def test_fetch_command(tmp_path: Path, monkeypatch, capsys) -> None:
     late = ["fetch", "CCC", "--start", "2022-01-03", "--end", "2025-03-31", "--cache", cache]
     assert main(late) == 0 and "partial history" in capsys.readouterr().out
     assert main(late) == 0 and capsys.readouterr().out == "CCC: cached, 325 rows\n"
+    # an end past the day of that fetch was never asked for: months later, the line says so (a finder)
+    store = PriceStore(Path(cache))
+    record = store.provenance(store.price_path("CCC"))
+    assert record["requested"] == "2022-01-03..2025-03-31"
+    future = {**record, "requested": "2024-01-02..2025-12-31", "fetched_at": "2025-03-31T20:00:00+00:00"}
+    stale = acquire._unfetched(
+        store.read_prices("CCC"), future, dt.date(2024, 1, 2), dt.date(2025, 12, 31), dt.date(2025, 7, 1)
+    )
+    assert stale == ("2024-01-02", "2025-03-31", "2024-01-02", "2025-07-01")
     # a date past 2199 overflowed the day after it: one line naming the option, no request
     answers["AAA"] = Script()
     for option, day in (("--end", "9999-12-31"), ("--start", "1899-12-31")):

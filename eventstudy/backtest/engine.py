@@ -432,8 +432,8 @@ def _proxy_gap_entries(
 ) -> tuple[list[DayZero], list[str]]:
     """The day 0 and notes of :func:`trade_days_zero` (``trade_days``) for trades whose ticker
     traded on weekdays the proxy's rows lack: the shift of one announced on such a day no longer
-    calls it a "market holiday", and where a trade's entry is later than it would be with the
-    days from its announcement to its entry sessions (the same ``rules``: ``day0_rule``,
+    calls it a "market holiday", and where a trade's entry differs from the one it would have with
+    the days from its announcement to its entry sessions (the same ``rules``: ``day0_rule``,
     ``day0_max_shift``, ``entry``; a post-close announcement the day before a gap too), the note
     says when it enters instead (the study's car.parquet says the same of its day 0; a finder: -1.66% for
     -0.66%). A post-close announcement, or an entry at the next open after a previous-session

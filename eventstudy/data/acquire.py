@@ -481,7 +481,9 @@ def _unfetched(
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}", asked):
         with contextlib.suppress(ValueError):  # a provenance edited to no date: the cached span
             requested = [dt.date.fromisoformat(day) for day in asked.split("..")]
-            known_first, known_last = min(first, requested[0]), max(last, requested[1])
+            # an end past the day it was fetched asked for days that had not happened yet
+            fetched = dt.date.fromisoformat(str(provenance.get("fetched_at", ""))[:10])
+            known_first, known_last = min(first, requested[0]), max(last, min(requested[1], fetched))
     end = min(end, today or dt.date.today())
     slack = dt.timedelta(days=PARTIAL_SLACK_DAYS)
     if start >= known_first - slack and end <= known_last + slack:
