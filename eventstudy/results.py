@@ -48,7 +48,7 @@ from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
-from eventstudy.text import counted, listing
+from eventstudy.text import counted, listing, unsigned_zero
 from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX, not_known_clean
 
 if TYPE_CHECKING:
@@ -411,8 +411,7 @@ def _unit_cell(value: Any, unit: str) -> str:
         text = f"{number:+.3f}"
     else:
         text = f"{number:+.2f}"
-    zero = np.isfinite(number) and not any(digit in text for digit in "123456789")
-    return text[1:] if zero else text  # no sign for a value that rounds to 0 (-inf keeps its)
+    return unsigned_zero(text)
 
 
 def _cell(value: Any, pattern: str) -> str:

@@ -79,6 +79,15 @@ def latex(value: object) -> str:
     )
 
 
+def unsigned_zero(text: str) -> str:
+    """``text`` without its leading ``+`` or ``-`` when its number shows no digit but 0
+    (``-0.00%`` -> ``0.00%``): a value that rounds to zero has no sign to show; ``-inf`` keeps its.
+    The one rule of the report's cells, the summary's and the backtest's text."""
+    if text[:1] in ("+", "-") and "0" in text and not any(digit in text for digit in "123456789"):
+        return text[1:]
+    return text
+
+
 def listing(names: Sequence[str], limit: int = 5) -> str:
     """``a, b, c`` (at most ``limit`` names, then ``and 3 more``)."""
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")

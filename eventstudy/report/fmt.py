@@ -49,12 +49,7 @@ def is_missing(value: Any) -> bool:
         return False
 
 
-def unsigned_zero(text: str) -> str:
-    """``text`` without its leading ``+`` or ``-`` when it shows no digit but 0 (``-0.00%`` ->
-    ``0.00%``): a value that rounds to zero has no sign to show."""
-    if text.startswith(("+", MINUS)) and not any(digit in text for digit in "123456789"):
-        return text[1:]
-    return text
+unsigned_zero = _text.unsigned_zero
 
 
 def fixed(value: float, digits: int, *, shift: int = 0, grouped: bool = False) -> str:
