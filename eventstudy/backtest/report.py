@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.backtest.engine import other_benchmarks
 from eventstudy.backtest.rules import BacktestConfig
-from eventstudy.backtest.tables import no_trade_notes, no_trade_reason, summary_table
+from eventstudy.backtest.tables import no_trade_notes, summary_table
 from eventstudy.report import fmt
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ def _summary_lines(
                 f"return of {_pct(first['strategy_ret'], 1)}): its equity stays at 0 after that day.",
                 "",
             ]
-    for note in no_trade_notes(summary, trades, curve) if len(rows) else (no_trade_reason(trades, curve),):
+    for note in no_trade_notes(summary, trades, curve):  # an empty summary: why there is no trade
         lines += [note, ""]
     header = [
         "hold (days)",

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from eventstudy.config import window_label
+from eventstudy.inference import STATISTICS
 from eventstudy.report import fmt
 from eventstudy.report.document import Section, Table, cell
 from eventstudy.report.flags import caveats_on_rows, note_counts, vendor_share_pairs
@@ -249,22 +250,20 @@ VARIANCE_MODELS: dict[str, str] = {
 """The conditional-variance model of each ``variance`` setting but ``constant``, as Methods names it."""
 
 
-GARCH_TESTS: tuple[str, ...] = ("garch_patell_z", "garch_bmp_t")
-"""The tests that standardise by the conditional variance (:mod:`eventstudy.inference.garch`)."""
-
-
 def _variance_text(variance: str, statistics: Sequence[str] | None = None) -> tuple[str, ...]:
     """The Methods bullet of a study's ``variance`` setting (none for ``constant``), naming the
-    tests of :data:`GARCH_TESTS` among its ``statistics`` (None: every one)."""
+    registered tests that standardise by the conditional variance (``requires`` it, as the
+    config's check of ``statistics`` finds them) among its ``statistics`` (None: every one)."""
     if variance not in VARIANCE_MODELS:
         return ()
-    tests = [name for name in GARCH_TESTS if statistics is None or name in statistics]
+    garch_tests = [name for name, s in STATISTICS.items() if s.requires == "conditional_variance"]
+    tests = [name for name in garch_tests if statistics is None or name in statistics]
     verb = "standardises" if len(tests) == 1 else "standardise"
     use = (
         f"{' and '.join(tests)} {verb} each abnormal return by its one-step-ahead conditional variance "
         "(Savickas 2003)"
         if tests
-        else f"no test of this study's statistics uses it ({' and '.join(GARCH_TESTS)} would)"
+        else f"no test of this study's statistics uses it ({' and '.join(garch_tests)} would)"
     )
     return (
         f"Variance: a zero-mean {VARIANCE_MODELS[variance]} fitted by maximum likelihood to each pair's "
