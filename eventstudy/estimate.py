@@ -54,6 +54,7 @@ from eventstudy.timeline.calendar import (
     DayZeros,
     align_days_zero,
     proxy_gap_label,
+    proxy_gap_note,
 )
 from eventstudy.timeline.overlap import other_event_days, overlap_notes
 from eventstudy.timeline.returns import ReturnsPanel
@@ -314,10 +315,8 @@ def proxy_gap_notes(
                 if withheld
                 else f"the return of {session} spans {missing} and {session}"
             )
-            notes[rows[r], d] = (
-                f"{market} has no row on {missing}, on which {ticker} traded (a gap in {market}'s data?): "
-                f"{what} (re-import {market} with the day; eventstudy validate lists such gaps)"
-            )
+            advice = f"(re-import {market} with the day; eventstudy validate lists such gaps)"
+            notes[rows[r], d] = proxy_gap_note(market, ticker, missing, f"{what} {advice}")
     return notes if (notes != "").any() else None
 
 

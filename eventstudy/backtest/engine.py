@@ -77,7 +77,7 @@ from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.summary import LaidOutSummary
 from eventstudy.text import unsigned_zero
-from eventstudy.timeline.calendar import DayZero, align_day_zero, proxy_gap_label
+from eventstudy.timeline.calendar import DayZero, align_day_zero, proxy_gap_label, proxy_gap_note
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import ShareCountTable, change_split, change_text, factor_text, split_ratio_text
 
@@ -465,11 +465,8 @@ def _proxy_gap_entries(
         instead = with_days[would.index + shift] if would.outcome == "ok" else None
         if instead is not None and instead != enters:
             missing = " and ".join(str(gap.date()) for gap in gaps)
-            said = (
-                f"{market} has no row on {missing}, on which {ticker} traded (a gap in {market}'s data?): "
-                f"the trade enters on {enters.date()} instead of {instead.date()} (re-import {market} with "
-                "the day)"
-            )
+            moved = f"the trade enters on {enters.date()} instead of {instead.date()}"
+            said = proxy_gap_note(market, ticker, missing, f"{moved} (re-import {market} with the day)")
             notes[i] = f"{notes[i]}; {said}" if notes[i] else said
     return zeros, notes
 

@@ -110,6 +110,12 @@ def proxy_gap_label(market: str, ticker: str) -> str:
     return f"not a session of {market}'s rows, though {ticker} traded that day (a gap in {market}'s data?)"
 
 
+def proxy_gap_note(market: str, ticker: str, missing: str, what: str) -> str:
+    """The note of a return or a trade that such days (``missing``, ISO dates) touch, saying
+    ``what`` they did to it (the study's windows and the backtest's trades alike)."""
+    return f"{market} has no row on {missing}, on which {ticker} traded (a gap in {market}'s data?): {what}"
+
+
 def align_days_zero(
     calendar: pd.DatetimeIndex,
     announced: pd.Series,
