@@ -48,7 +48,7 @@ from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
-from eventstudy.text import counted, listing, unsigned_zero
+from eventstudy.text import counted, listing, number
 from eventstudy.timeline.confounders import UNCONFOUNDED_SUFFIX, not_known_clean
 
 if TYPE_CHECKING:
@@ -374,11 +374,11 @@ class StudyResults:
             {
                 "event": rows["event_id"].astype(str).to_numpy(),
                 "ticker": rows["ticker"].astype(str).to_numpy(),
-                "CAR": [_cell(v, "{:+.2%}") for v in rows["car"]],
-                "t": [_cell(v, "{:+.2f}") for v in rows["t"]],
-                "p": [_cell(v, "{:.3f}") for v in rows["p"]],
-                "value $B": [_cell(v / 1e9, "{:+,.1f}") for v in rows["abnormal_value_usd"]],
-                "per deal $": [_cell(v, "{:+.3f}") for v in rows["value_to_deal"]],
+                "CAR": [_cell(v, "+.2%") for v in rows["car"]],
+                "t": [_cell(v, "+.2f") for v in rows["t"]],
+                "p": [_cell(v, ".3f") for v in rows["p"]],
+                "value $B": [_cell(v, "+,.1f", shift=-9) for v in rows["abnormal_value_usd"]],
+                "per deal $": [_cell(v, "+.3f") for v in rows["value_to_deal"]],
                 "outcome": rows["outcome"].astype(str).to_numpy(),
             }
         )
@@ -397,29 +397,27 @@ def _unit_cell(value: Any, unit: str) -> str:
     """A summary cell of a statistic's value in its :attr:`~eventstudy.inference.Statistic.unit`:
     a t with sign and two decimals, a fraction in percent, dollars in billions, a ratio with three
     decimals, a count or a rank sum whole with thousands separators (two decimals when not
-    whole, as ties give halves; "1.23457e+06" and 1.5 shown as 2 were the report's first try)."""
+    whole, as ties give halves; "1.23457e+06" and 1.5 shown as 2 were the report's first try);
+    rounded as the report rounds (:func:`eventstudy.text.fixed`)."""
     if value is None or pd.isna(value):
         return ""
-    number = float(value) + 0.0  # -0.0 is 0
     if unit in ("count", "rank_sum"):
-        return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+        return _cell(value, ",.0f" if float(value).is_integer() else ",.2f")
     if unit == "fraction":
-        text = f"{number:+.2%}"
-    elif unit == "usd":
-        text = f"{number / 1e9:+,.1f}"
-    elif unit in ("ratio", "usd/usd"):
-        text = f"{number:+.3f}"
-    else:
-        text = f"{number:+.2f}"
-    return unsigned_zero(text)
+        return _cell(value, "+.2%")
+    if unit == "usd":
+        return _cell(value, "+,.1f", shift=-9)
+    return _cell(value, "+.3f" if unit in ("ratio", "usd/usd") else "+.2f")
 
 
-def _cell(value: Any, pattern: str) -> str:
-    return "" if value is None or pd.isna(value) else pattern.format(value)
+def _cell(value: Any, spec: str, *, shift: int = 0) -> str:
+    """``value`` by ``spec`` as the report rounds it (:func:`eventstudy.text.number`), blank when
+    there is none."""
+    return "" if value is None or pd.isna(value) else number(value, spec, shift=shift)
 
 
 def _p(p: Any) -> str:
-    return "" if p is None or pd.isna(p) else f" ({p:.3f})"
+    return "" if p is None or pd.isna(p) else f" ({_cell(p, '.3f')})"
 
 
 def resolve_window(window: str | Sequence[int], available: Sequence[tuple[int, int]]) -> str:

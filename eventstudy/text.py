@@ -9,9 +9,11 @@ these rules.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 WHITESPACE = re.compile(r"\s+")
 # C0 and C1 controls, and the invisible characters that change how the rest of a line reads or
@@ -86,6 +88,58 @@ def unsigned_zero(text: str) -> str:
     if text[:1] in ("+", "-") and "0" in text and not any(digit in text for digit in "123456789"):
         return text[1:]
     return text
+
+
+def fixed(value: float, digits: int, *, shift: int = 0, grouped: bool = False) -> str:
+    """``|value| × 10**shift`` with ``digits`` decimals, a half rounded up (away from zero).
+
+    The value's shortest decimal form (``repr``, what a reader of the exported table sees) is
+    rounded, so 5/8 = 0.625 as a percentage with no decimals is 63%, as by hand; Python's
+    ``format`` gives 62% (ties to even, on the binary value), and 2.675 gives 2.67 (its binary
+    value is a little below the half). ``grouped`` adds thousands separators. Not finite:
+    ``inf`` or ``nan``. The one rounding rule of the report, the summaries and the backtest's
+    text, so that no two of them show one number differently.
+    """
+    size = abs(float(value))
+    if not math.isfinite(size):
+        return f"{size:.{digits}f}"
+    exact = Decimal(repr(size)).scaleb(shift)
+    with localcontext() as context:  # every digit of a large value (the default keeps 28)
+        context.prec = max(context.prec, exact.adjusted() + digits + 2)
+        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{rounded:,f}" if grouped else f"{rounded:f}"
+
+
+def signed(text: str, value: float, plus: bool) -> str:
+    """``text`` (the digits of ``|value|``) with ``-`` before a negative value and, with ``plus``,
+    ``+`` before a positive one; none before a value that shows as 0 (:func:`unsigned_zero`)."""
+    if value < 0:
+        return unsigned_zero("-" + text)
+    return unsigned_zero("+" + text) if plus and value > 0 else text
+
+
+NUMBER_SPEC = re.compile(r"(\+?)(,?)\.(\d+)([f%])")
+"""The format specs :func:`number` takes: ``[+][,].N(f|%)``."""
+
+
+def number(value: float, spec: str, *, shift: int = 0) -> str:
+    """``value`` as ``format(value, spec)`` shows it (``+.2f``, ``,.1f``, ``+.2%``), but rounded as
+    :func:`fixed` rounds (a half up, on the shortest decimal form) and without the sign of a value
+    that shows as 0; ``shift`` scales by ``10**shift`` first (dollars in billions: ``-9``).
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is not of the form ``[+][,].N(f|%)``.
+    """
+    match = NUMBER_SPEC.fullmatch(spec)
+    if match is None:
+        raise ValueError(f"format spec {spec!r} is not [+][,].N(f|%)")
+    plus, grouped, digits, kind = match.groups()
+    value = float(value)
+    percent = kind == "%"
+    text = fixed(value, int(digits), shift=shift + 2 * percent, grouped=bool(grouped))
+    return signed(text + "%" * percent, value, bool(plus))
 
 
 def listing(names: Sequence[str], limit: int = 5) -> str:

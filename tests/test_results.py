@@ -81,6 +81,34 @@ def test_a_summary_cell_rounding_to_zero_has_no_sign() -> None:
     assert _unit_cell(-np.inf, "t") == "-inf" and _unit_cell(-0.0, "count") == "0"
 
 
+def test_a_summary_cell_rounds_as_the_report_does() -> None:
+    """summary() showed t = 2.675 as +2.67 and a CAR of 0.625% as +0.62%, the report +2.68 and
+    +0.63% (format rounds the binary value to even; the report rounds the shown decimal half up)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from eventstudy.backtest.engine import _cell as backtest_cell
+    from eventstudy.report import fmt
+    from eventstudy.results import _cell, _unit_cell
+
+    assert [_unit_cell(2.675, "t"), _unit_cell(0.00625, "fraction"), _unit_cell(0.0625, "ratio")] == [
+        "+2.68", "+0.63%", "+0.063"
+    ]
+    assert _cell(2_850_000_000.0, "+,.1f", shift=-9) == "+2.9" and _unit_cell(-1.25e9, "usd") == "-1.3"
+    assert backtest_cell(2.675, "+.2f") == "+2.68" and backtest_cell(0.0125, ".1%") == "1.3%"
+
+    ties = st.sampled_from([2.675, -0.125, 0.0005])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.floats(allow_nan=False, min_value=-1e6, max_value=1e6) | ties)
+    def same(value: float) -> None:
+        assert _unit_cell(value, "t") == backtest_cell(value, "+.2f") == fmt.tstat(value)
+        assert _unit_cell(value, "fraction") == fmt.percent(value)
+        assert _unit_cell(value, "ratio") == fmt.ratio(value)
+
+    same()
+
+
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
     summary = results.summary("[-1,+1]")
     text = summary.as_text()

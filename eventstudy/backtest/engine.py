@@ -76,7 +76,7 @@ from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.summary import LaidOutSummary
-from eventstudy.text import unsigned_zero
+from eventstudy.text import number
 from eventstudy.timeline.calendar import DayZero, align_day_zero, proxy_gap_label, proxy_gap_note
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import ShareCountTable, change_split, change_text, factor_text, split_ratio_text
@@ -964,7 +964,7 @@ def _cell(value: Any, spec: str) -> str:
     the report shows it (``0.0%``, not ``-0.0%``)."""
     if not np.isfinite(float(cast(float, value))):
         return "—"
-    return unsigned_zero(f"{value:{spec}}")
+    return number(value, spec)
 
 
 def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import pandas as pd
@@ -36,7 +35,6 @@ import pandas as pd
 from eventstudy import text as _text
 
 MISSING = "—"
-MINUS = "-"
 
 
 def is_missing(value: Any) -> bool:
@@ -50,30 +48,8 @@ def is_missing(value: Any) -> bool:
 
 
 unsigned_zero = _text.unsigned_zero
-
-
-def fixed(value: float, digits: int, *, shift: int = 0, grouped: bool = False) -> str:
-    """``|value| × 10**shift`` with ``digits`` decimals, a half rounded up (away from zero).
-
-    The value's shortest decimal form (``repr``, what a reader of the exported table sees) is
-    rounded, so 5/8 = 0.625 as a percentage with no decimals is 63%, as by hand; Python's
-    ``format`` gives 62% (ties to even, on the binary value). ``grouped`` adds thousands
-    separators. Not finite: ``inf`` or ``nan``.
-    """
-    size = abs(float(value))
-    if not math.isfinite(size):
-        return f"{size:.{digits}f}"
-    exact = Decimal(repr(size)).scaleb(shift)
-    with localcontext() as context:  # every digit of a large value (the default keeps 28)
-        context.prec = max(context.prec, exact.adjusted() + digits + 2)
-        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{rounded:,f}" if grouped else f"{rounded:f}"
-
-
-def _signed(text: str, value: float, signed: bool) -> str:
-    if value < 0:
-        return unsigned_zero(MINUS + text)
-    return unsigned_zero("+" + text) if signed and value > 0 else text
+fixed = _text.fixed
+_signed = _text.signed
 
 
 def money(value: Any, *, signed: bool = True) -> str:
