@@ -80,13 +80,17 @@ GRANK_FEW_PAIRS = 50
 
 def grank_small_sample_note(n: int) -> str:
     """What :data:`GRANK_NULL_SIZE` says of a GRANK test of ``n`` pairs ("" from
-    :data:`GRANK_FEW_PAIRS` on): the measured size at the largest simulated size up to ``n``."""
+    :data:`GRANK_FEW_PAIRS` on): the measured size at the simulated numbers of pairs nearest
+    ``n``, below and above (one of them when ``n`` is one, or lies outside them: "of 12 pairs"
+    beside a test of 23 pairs read as if measured at 23)."""
     if n >= GRANK_FEW_PAIRS:
         return ""
-    pairs, size = max((k, share) for k, share in GRANK_NULL_SIZE if k <= max(n, GRANK_NULL_SIZE[0][0]))
+    below = [row for row in GRANK_NULL_SIZE if row[0] <= n] or [GRANK_NULL_SIZE[0]]
+    above = [row for row in GRANK_NULL_SIZE if row[0] > n and below[-1][0] < n]
+    sizes = " and ".join(f"{size:.1%} of {pairs} pairs" for pairs, size in [below[-1], *above[:1]])
     return (
-        f"over-rejects with few pairs ({n} < {GRANK_FEW_PAIRS}): a nominal 5% test rejects {size:.1%} "
-        f"of null samples of {pairs} pairs"
+        f"over-rejects with few pairs ({n} < {GRANK_FEW_PAIRS}): a nominal 5% test rejects "
+        f"{sizes.replace(' of ', ' of null samples of ', 1)}"
     )
 
 
