@@ -904,6 +904,37 @@ def test_report_renders_again_from_a_copy_without_the_cache(launch, tmp_path) ->
         assert (copy / name).read_bytes() == (launch / name).read_bytes(), name
 
 
+def test_render_report_from_python_never_writes_over_or_through_the_users_files(launch, tmp_path) -> None:
+    """eventstudy.report.render_report wrote straight into the folder: over an edited report.md,
+    and through a figures/ link into the user's own folder (a finder). It checks and publishes
+    as `eventstudy report DIR` does."""
+    from eventstudy.errors import InputError
+
+    pristine = tmp_path / "pristine"
+    shutil.copytree(launch, pristine)
+    (pristine / "report.md").unlink()  # a report file the run wrote: rendered again, not refused
+    render_report(pristine)
+    assert (pristine / "report.md").read_bytes() == (launch / "report.md").read_bytes()
+
+    edited = tmp_path / "edited"
+    shutil.copytree(launch, edited)
+    (edited / "report.md").write_text("MY EDITED REPORT")
+    with pytest.raises(InputError, match=r"report\.md"):
+        render_report(edited)
+    assert (edited / "report.md").read_text() == "MY EDITED REPORT"
+
+    linked, important = tmp_path / "linked", tmp_path / "important"
+    shutil.copytree(launch, linked)
+    important.mkdir()
+    (important / "caar_by_group.png").write_text("my own chart")
+    shutil.rmtree(linked / "figures")
+    (linked / "figures").symlink_to(important)
+    with pytest.raises(InputError, match="figures"):
+        render_report(linked)
+    assert [p.name for p in important.iterdir()] == ["caar_by_group.png"]
+    assert (important / "caar_by_group.png").read_text() == "my own chart"
+
+
 def test_csv_export_is_excel_friendly_and_complete(tmp_path) -> None:
     # The small synthetic study (the launch report is re-rendered from its files above).
     from _small_study import make_cache, make_study, run_args

@@ -34,12 +34,12 @@ from eventstudy.report import (
     read_exports,
     render_markdown,
     report_windows,
-    write_report,
 )
 from eventstudy.report import figures as report_figures
 from eventstudy.report.figures import png_bytes
 from eventstudy.report.flows import DealFlows, Flow, PartyValue, deal_flows, flows_figure
 from eventstudy.report.html import inline, png_size
+from eventstudy.report.write import write_into
 
 HOSTILE = (
     'Deal | with pipe\n# heading\r\n<script>alert(1)</script> <img src=x onerror="alert(2)"> '
@@ -680,7 +680,7 @@ def test_hostile_headline_does_not_run_in_a_browser(tmp_path) -> None:
     attack = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','1')\">"
     folder = write_exports(tmp_path / "s", [pair("e1", "AAA", THREE, headline=attack)], [(0, 0), (-1, 1)])
     report = build_report(read_exports(folder))
-    write_report(folder, report)
+    write_into(folder, report)  # in place: the helper's folder
     with tempfile.TemporaryDirectory(prefix="chromium-profile.") as profile:
         dom = subprocess.run(
             [
@@ -748,7 +748,7 @@ def test_direction_overrides_and_invisible_characters_never_reach_the_page(tmp_p
     assert fmt.plain("می\u200cخواهم") == "می\u200cخواهم"  # Persian's zero-width non-joiner is spelling
     headline = "deal \u202eevil\u202c done\u200b"
     folder = write_exports(tmp_path / "s", [pair("e1", "AAA", THREE, headline=headline)], [(0, 0), (-1, 1)])
-    write_report(folder, build_report(read_exports(folder)))
+    write_into(folder, build_report(read_exports(folder)))
     for name in ("report.md", "report.html"):
         text = (folder / name).read_text(encoding="utf-8")
         assert not set(text) & set(BIDI_AND_INVISIBLE), name

@@ -56,40 +56,11 @@ def _default_folder() -> Path:
 
 
 def report(args: argparse.Namespace) -> int:
-    from eventstudy.output.export import csv_writers, write_files, write_json
-    from eventstudy.output.folder import (
-        Guard,
-        check_recorded_present,
-        check_replaceable,
-        check_sealed,
-        publish,
-        read_manifest,
-    )
-    from eventstudy.report import is_report_file, read_exports, render_report
+    from eventstudy.report import render_report
 
     folder = args.folder or _default_folder()
-    csv_files = {"ar.csv", "car.csv"} if "csv" in args.formats else set()
-    if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
-        check_replaceable(folder)
-        check_sealed(folder)
-        check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
-    read_exports(folder)  # fail on a bad folder before writing anything
-    figures: list[str] = []
-
-    def build(staging: Path) -> None:
-        figures.extend(render_report(staging).figures())
-        manifest = read_manifest(staging)
-        # A folder saved without its report (save_study(report=False)) has one now: verify renders it.
-        changed = manifest is not None and manifest.pop("report", True) is False
-        if "csv" in args.formats:
-            write_files(staging, csv_writers(staging))
-            manifest = manifest or {}
-            manifest["formats"] = sorted({*manifest.get("formats", []), "csv"})  # verify re-writes them
-            changed = True
-        if changed:
-            write_json(manifest or {}, staging / "manifest.json")
-
-    publish(folder, build, guard=Guard.for_cache(None), carry=lambda name: not is_report_file(name))
-    names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *sorted(csv_files)])
+    csv = "csv" in args.formats
+    figures = render_report(folder, csv=csv).figures()
+    names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *(["ar.csv", "car.csv"] * csv)])
     print(f"wrote {folder}/ ({names})")
     return 0

@@ -252,10 +252,10 @@ def save_study(
 def _render_report(folder: Path) -> None:
     """The report of the files just written to ``folder`` (a staging folder that is removed when
     this fails): a refusal names the results' table, not the removed folder's file."""
-    from eventstudy.report import render_report
+    from eventstudy.report.write import render_into
 
     try:
-        render_report(folder)
+        render_into(folder)
     except InputError as exc:
         path = Path(exc.path)
         if not path.is_relative_to(folder):

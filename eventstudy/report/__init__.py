@@ -2,9 +2,10 @@
 
 :func:`read_exports` reads an output folder; :func:`build_report` turns it into a
 :class:`Report` (sections of paragraphs, figures and tables, every number formatted with its
-unit); :func:`render_markdown` and :func:`render_html` print it; :func:`write_report` writes
-``report.md``, ``report.html``, ``tables.md``, ``tables.tex`` and ``figures/*.png`` without
-ever leaving a partial file; :func:`render_report` does all of it for ``eventstudy report DIR``.
+unit); :func:`render_markdown` and :func:`render_html` print it; :func:`render_report` writes
+``report.md``, ``report.html``, ``tables.md``, ``tables.tex`` and ``figures/*.png`` into an
+output folder as ``eventstudy report DIR`` does: checked, staged and published in one step,
+never leaving a partial file or touching one of the user's.
 
 Modules, one concept each: :mod:`~eventstudy.report.exports` (reading a folder),
 :mod:`~eventstudy.report.document` (the content model), :mod:`~eventstudy.report.build` (the
@@ -23,7 +24,7 @@ from eventstudy.report.exports import Exports, read_exports
 from eventstudy.report.html import render_html
 from eventstudy.report.markdown import render_markdown
 from eventstudy.report.windows import report_windows
-from eventstudy.report.write import REPORT_OUTPUTS, is_report_file, render_report, write_report
+from eventstudy.report.write import REPORT_OUTPUTS, is_report_file, render_report
 
 __all__ = [
     "REPORT_OUTPUTS",
@@ -40,5 +41,4 @@ __all__ = [
     "render_markdown",
     "render_report",
     "report_windows",
-    "write_report",
 ]

@@ -1,10 +1,14 @@
-"""Writing the report into an output folder, never leaving a partial file.
+"""Writing the report into an output folder, never leaving a partial file, never touching a
+file the tool did not write.
 
-:func:`write_report` renders everything in memory, then writes each file to a temporary name
-in its folder and renames it into place: ``figures/*.png``, ``report.md``, ``report.html``,
-``tables.md`` and ``tables.tex`` (:data:`REPORT_OUTPUTS`). :func:`is_report_file` tells the
-report's files from the study's, e.g. for ``eventstudy report`` and ``eventstudy backtest``,
-which re-render the report of an existing folder.
+:func:`render_report` is ``eventstudy report DIR`` from Python: it checks the folder as the
+command does (edited, unsealed or missing recorded files are refused), renders into a staging
+copy and publishes it (:func:`eventstudy.output.folder.publish`): the user's files beside the
+folder's and links inside it are refused, never written through. :func:`write_into` and
+:func:`render_into` write in place and are only for a folder this process is building (a
+staging folder). :func:`is_report_file` tells the report's files from the study's, e.g. for
+``eventstudy report`` and ``eventstudy backtest``, which re-render the report of an existing
+folder.
 """
 
 from __future__ import annotations
@@ -45,8 +49,12 @@ def _write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_report(folder: str | Path, report: Report) -> list[Path]:
-    """Write the report's figures, ``report.md``, ``report.html`` and its other files into ``folder``.
+def write_into(folder: str | Path, report: Report) -> list[Path]:
+    """Write the report's figures, ``report.md``, ``report.html`` and its other files into
+    ``folder``, a folder this process is building (a staging folder that
+    :func:`~eventstudy.output.folder.publish` then puts in place): written in place, it would
+    write through a link in ``figures/`` and over a file of the user's (:func:`render_report`
+    checks and publishes).
 
     Everything is rendered in memory first; each file is then written to a temporary name in
     its folder and renamed into place (``figures/`` exists afterwards even when a study with
@@ -77,8 +85,60 @@ def write_report(folder: str | Path, report: Report) -> list[Path]:
     return written
 
 
-def render_report(folder: str | Path) -> Report:
-    """Read ``folder``'s exports, build the report and write it there (``eventstudy report``)."""
+def render_into(folder: str | Path) -> Report:
+    """Read ``folder``'s exports, build the report and write it there (:func:`write_into`: a
+    folder this process is building)."""
     report = build_report(read_exports(folder))
-    write_report(folder, report)
+    write_into(folder, report)
     return report
+
+
+def render_report(folder: str | Path, *, csv: bool = False) -> Report:
+    """Render the report of the output folder ``folder`` from its files alone and publish it:
+    ``eventstudy report DIR`` (``csv``: ``--format csv``, ``ar.csv`` and ``car.csv`` too).
+
+    The folder is checked first as the command checks it: a file edited since the run, a
+    manifest without its seal, a recorded file missing, a file or link of the user's inside
+    it are refused (:class:`~eventstudy.errors.InputError`, nothing written). The report is
+    written into a staging copy of the folder, which then replaces it in one step
+    (:func:`~eventstudy.output.folder.publish`): an interrupted call leaves the folder as it was.
+
+    Returns
+    -------
+    Report
+        The report written.
+    """
+    from eventstudy.output.export import csv_writers, write_files, write_json
+    from eventstudy.output.folder import (
+        Guard,
+        check_recorded_present,
+        check_replaceable,
+        check_sealed,
+        publish,
+        read_manifest,
+    )
+
+    folder = Path(folder)
+    csv_files = {"ar.csv", "car.csv"} if csv else set()
+    if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
+        check_replaceable(folder)
+        check_sealed(folder)
+        check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
+    read_exports(folder)  # fail on a bad folder before writing anything
+    rendered: list[Report] = []
+
+    def build(staging: Path) -> None:
+        rendered.append(render_into(staging))
+        manifest = read_manifest(staging)
+        # A folder saved without its report (save_study(report=False)) has one now: verify renders it.
+        changed = manifest is not None and manifest.pop("report", True) is False
+        if csv:
+            write_files(staging, csv_writers(staging))
+            manifest = manifest or {}
+            manifest["formats"] = sorted({*manifest.get("formats", []), "csv"})  # verify re-writes them
+            changed = True
+        if changed:
+            write_json(manifest or {}, staging / "manifest.json")
+
+    publish(folder, build, guard=Guard.for_cache(None), carry=lambda name: not is_report_file(name))
+    return rendered[0]
