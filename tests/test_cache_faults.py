@@ -141,6 +141,7 @@ def test_foreign_and_misnamed_files(store: PriceStore) -> None:
         assert store.foreign(store.price_path(name))
     # a file of ours (its provenance record kept) whose schema is not a price file's is damage
     provenance = store.provenance(store.price_path("AAA"))
+    store.price_path("STRCLOSE").unlink()  # the user's: a write refuses to replace it
     store.write_prices("STRCLOSE", synthetic_prices(), {**provenance, "symbol": "STRCLOSE"})
     table = pq.read_table(store.price_path("STRCLOSE"))
     close = table.schema.get_field_index("close")
@@ -151,6 +152,23 @@ def test_foreign_and_misnamed_files(store: PriceStore) -> None:
     with pytest.raises(CacheCorruptError, match=r"holds data of 'AAA', not of 'BBB'"):
         store.read_prices("BBB")
     assert store.read_prices("AAA").shape == (300, 7)  # the good file is untouched
+
+
+def test_a_write_from_python_never_replaces_a_users_file_or_link(store: PriceStore, tmp_path: Path) -> None:
+    """PriceStore.write_prices (exported) replaced a user's parquet without provenance and a
+    link of theirs in prices/ (a finder): only the import and the fetch refused them."""
+    precious = tmp_path / "precious.parquet"
+    pq.write_table(pa.table({"x": [1.0]}), precious)  # a parquet file of the user's: no provenance
+    shutil.copy(precious, store.price_path("QQQ"))
+    store.price_path("SPY").symlink_to(precious)
+    before = {path: path.read_bytes() for path in (precious, store.price_path("QQQ"))}
+    for symbol in ("QQQ", "SPY"):
+        with pytest.raises(CacheWriteError, match="not written by eventstudy"):
+            store.write_prices(symbol, synthetic_prices(), {"source": "test", "symbol": symbol})
+    assert {path: path.read_bytes() for path in before} == before
+    assert store.price_path("SPY").is_symlink() and leftovers(store) == []
+    store.write_prices("AAA", synthetic_prices(scale=2.0), {"source": "test", "symbol": "AAA"})  # its own
+    assert store.read_prices("AAA")["adj_close"].iloc[0] == 2 * synthetic_prices()["adj_close"].iloc[0]
 
 
 def test_altered_values_with_valid_checksums_are_detected(store: PriceStore) -> None:

@@ -1511,6 +1511,11 @@ class _Staging:
         self.pending.clear()
 
 
+FOREIGN = (
+    "it exists and was not written by eventstudy (a folder, a link, or a file without its provenance record)"
+)
+
+
 def _write_atomic(
     path: Path, frame: pd.DataFrame, provenance: Mapping[str, Any], staging: _Staging | None = None
 ) -> Path:
@@ -1520,8 +1525,9 @@ def _write_atomic(
     Raises
     ------
     CacheWriteError
-        On any OS error (permission, disk full, ...); the temporary file is removed and the
-        previous file is unchanged.
+        On any OS error (permission, disk full, ...), the temporary file removed and the
+        previous file unchanged; or when ``path`` is :meth:`PriceStore.foreign` (the user's file
+        or link, which a ``write_*`` of the Python API replaced, a finder), nothing written.
     """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     metadata = dict(table.schema.metadata or {})
@@ -1533,6 +1539,8 @@ def _write_atomic(
     metadata[VALUES_KEY] = content_sha256(table.to_pandas(ignore_metadata=True)).encode("ascii")
     table = table.replace_schema_metadata(metadata)
     with _locked(path, LOCK_TIMEOUT):
+        if PriceStore.foreign(path):  # what an import or a fetch refuses, refused here for every writer
+            raise CacheWriteError(path, f"{FOREIGN}: move it away to write this one")
         _write_durably(path, lambda handle: pq.write_table(table, handle, write_page_checksum=True), staging)
     return path
 
