@@ -116,6 +116,35 @@ def test_an_earlier_output_is_replaced_but_not_once_the_user_added_or_edited_a_f
     assert (folder / "a.md").read_text() == "edited by hand"
 
 
+@pytest.mark.parametrize("atomic", [True, False], ids=["exchange", "two-renames"])
+@pytest.mark.parametrize("earlier", ["output", "empty"])
+def test_a_file_saved_in_the_instant_before_the_swap_is_kept_in_place(
+    tmp_path: Path, monkeypatch, atomic: bool, earlier: str
+) -> None:
+    """The user's notes.md, saved after publish's last check and before the exchange, was removed
+    with the previous output (a finder): the previous output goes back, with it."""
+    folder, guard = tmp_path / "out", Guard(cwd=tmp_path)
+    if earlier == "output":
+        publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=guard)
+    else:
+        folder.mkdir()
+    before = snapshot(folder)
+    real = outdir._exchange
+
+    def exchange(a: Path, b: Path) -> bool:
+        if not (b / "notes.md").exists():  # the user's editor, at the wrong instant (not on the way back)
+            (b / "notes.md").write_text("my notes")
+        return real(a, b) if atomic else False
+
+    monkeypatch.setattr(outdir, "_exchange", exchange)
+    with pytest.raises(OutputFolderError, match=r"changed while eventstudy was replacing it.*'notes\.md'"):
+        publish(folder, write_some(["a.md"], "two"), guard=guard)
+    assert (folder / "notes.md").read_text() == "my notes"
+    after = snapshot(folder)
+    assert after.pop("notes.md") and after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging or retired folder left
+
+
 def test_an_older_versions_output_without_file_hashes_is_never_replaced(tmp_path: Path) -> None:
     """A folder of a version that recorded no hashes: its report.md may be the user's edit, which
     a run or a re-rendered report used to overwrite (any known name was taken for an output)."""

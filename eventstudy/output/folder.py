@@ -896,15 +896,45 @@ def _swap(staging: Path, folder: Path) -> None:
     if _exchange(staging, folder):
         checkpoint("exchanged")
         retired = staging  # the previous output now sits at the staging name
+
+        def undo() -> None:
+            _exchange(staging, folder)
+
     else:  # no atomic exchange on this system: two renames, repaired by _recover after a crash
         retired = staging.with_name(staging.name.replace(".partial", ".old"))
         os.rename(folder, retired)
         checkpoint("retired")
         os.rename(staging, folder)
         checkpoint("exchanged")
+
+        def undo() -> None:
+            os.rename(folder, staging)
+            os.rename(retired, folder)
+
+    # A file the user saved into the folder after the last check, before the exchange, is in the
+    # retired folder now, which the removal below would take with it (a finder): the previous
+    # output, with it, goes back in place, and nothing is published.
+    arrived = _arrived(retired)
+    if arrived is not None:
+        undo()
+        raise OutputFolderError(
+            folder,
+            "changed while eventstudy was replacing it, and is put back as it was, nothing written: "
+            f"it {arrived}",
+        )
     # Published: a previous output that cannot be removed (a folder in it made read-only since
     # the check) is said, and left whole or marked for the next run, not a failed run.
     _remove_leftover(retired, "the previous output")
+
+
+def _arrived(retired: Path) -> str | None:
+    """What :func:`check_replaceable` says of ``retired``, the folder an output just replaced,
+    which it found empty or an unchanged output before the swap (None: still so)."""
+    try:
+        check_replaceable(retired)
+    except OutputFolderError as exc:
+        return exc.message
+    return None
 
 
 def _remove_leftover(path: Path, what: str) -> None:
