@@ -288,6 +288,50 @@ def test_a_bad_returns_file_is_one_line_and_leaves_the_cache_untouched(
     assert snapshot(cache) == before
 
 
+def test_a_vendors_holiday_rows_of_zero_returns_are_refused_not_made_sessions(
+    shared_data, tmp_path, capsys
+) -> None:
+    """Datastream repeats the last price on holidays: a row of 0 for every series. Imported, the
+    holidays were sessions of the returns-series market, and an announcement on 2024-07-04 got
+    day 0 there (NVDA's CAR[0,0] -0.30% for -3.49%), exit 0, no note (a finder)."""
+    symbols = ["SPY", "NVDA", "AMD", "MSFT", "ORCL", "INTC"]
+    closes = pd.DataFrame(
+        {s: pd.read_csv(shared_data / "prices" / f"{s}.csv", index_col="Date")["Adj Close"] for s in symbols}
+    )
+    closes.index = pd.to_datetime(closes.index)
+    wide = closes.pct_change().iloc[1:] * 100
+    holidays = pd.to_datetime(["2024-07-04", "2024-05-27", "2024-12-25"])
+    assert not holidays.isin(wide.index).any()  # sessions of none of them
+    padded = pd.concat([wide, pd.DataFrame(0.0, index=holidays, columns=symbols)]).sort_index()
+    padded.index.name = "date"
+    long = padded.stack().rename("ret").rename_axis(["date", "id"]).reset_index()[["id", "date", "ret"]]
+
+    cache = tmp_path / "c"
+
+    def imported(frame: pd.DataFrame, **csv) -> int:
+        path = tmp_path / "panel.csv"
+        frame.to_csv(path, date_format="%Y-%m-%d", **csv)
+        return main(["cache", "import", "--returns", str(path), "--units", "percent", "--cache", str(cache)])
+
+    row = padded.index.get_loc(pd.Timestamp("2024-05-27")) + 2  # the header is row 1
+    assert imported(padded) == 2
+    assert one_line(capsys).startswith(
+        f"eventstudy: error: {tmp_path / 'panel.csv'}, row {row}, field 'date': every id with a return on "
+        "2024-05-27 has exactly 0 (6 ids) (and on 2 more: 2024-07-04, 2024-12-25): a vendor's row"
+    )
+    assert imported(long, index=False) == 2
+    first = int(np.flatnonzero(long["date"] == pd.Timestamp("2024-05-27"))[0]) + 2
+    assert f"panel.csv, row {first}, field 'date': every id with a return on 2024-05-27" in one_line(capsys)
+    assert not (cache / "returns").exists()
+    shown = padded.copy()
+    shown.loc[holidays, "INTC"] = np.nan  # blank: still every id with a return at 0
+    assert imported(shown) == 2 and "(5 ids)" in one_line(capsys)
+    shown.loc[holidays, "INTC"] = 0.25  # one series moved: a session
+    assert imported(shown) == 0
+    capsys.readouterr()
+    assert imported(padded[symbols[:4]].rename(columns=lambda s: s + "X")) == 0  # 4 ids: not judged
+
+
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_a_returns_file_larger_than_the_memory_is_one_line_before_it_is_read(
     cache, tmp_path, capsys, monkeypatch, suffix
