@@ -145,6 +145,21 @@ def test_a_file_saved_in_the_instant_before_the_swap_is_kept_in_place(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging or retired folder left
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a folder to another user")
+def test_a_folder_keeps_its_owner_and_group_when_replaced(tmp_path: Path) -> None:
+    """An empty --out of nobody:nogroup, mode 2770 (a group-shared folder), came back root's
+    (a finder): its owner and group lost the folder they had made."""
+    folder, guard = tmp_path / "out", Guard(cwd=tmp_path)
+    folder.mkdir()
+    os.chown(folder, 65534, 65534)
+    folder.chmod(0o2770)
+    publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=guard)
+    owners = {(p.stat().st_uid, p.stat().st_gid) for p in [folder, *folder.rglob("*")]}
+    assert owners == {(65534, 65534)} and stat.S_IMODE(folder.stat().st_mode) == 0o2770
+    publish(folder, write_some(["a.md"], "two"), guard=guard)  # and again, over its own output
+    assert {(p.stat().st_uid, p.stat().st_gid) for p in [folder, *folder.rglob("*")]} == {(65534, 65534)}
+
+
 def test_an_older_versions_output_without_file_hashes_is_never_replaced(tmp_path: Path) -> None:
     """A folder of a version that recorded no hashes: its report.md may be the user's edit, which
     a run or a re-rendered report used to overwrite (any known name was taken for an output)."""

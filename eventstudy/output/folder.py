@@ -855,6 +855,8 @@ def _publish(
             # The previous output's mode (0o750 kept), given once the folder is built: a
             # read-only mode given before made the build fail and the staging folder unremovable.
             mode = stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask()
+            if folder.is_dir():
+                _give_owner(staging, folder.stat())
             staging.chmod(mode)
             _swap(staging, folder)
         except OSError as exc:
@@ -866,6 +868,20 @@ def _publish(
         except BaseException:
             _remove_tree(staging)
             raise
+
+
+def _give_owner(staging: Path, previous: os.stat_result) -> None:
+    """Give ``staging`` and everything in it the owner and group of the folder it replaces, as
+    far as this user may: a group-shared ``--out`` (mode 2770, group ``lab``) came back in the
+    writer's own group, and as root another user's folder came back root's (a finder). The group
+    where the user is a member of it, the owner only as root; what the system refuses stays."""
+    uid = previous.st_uid if os.geteuid() == 0 else -1
+    paths = [str(staging)]
+    for root, folders, files in os.walk(staging):
+        paths += [os.path.join(root, name) for name in (*folders, *files)]
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.lchown(path, uid, previous.st_gid)
 
 
 def _carried(folder: Path, carry: Callable[[str], bool] | None) -> list[str]:
