@@ -145,6 +145,15 @@ def test_a_file_saved_in_the_instant_before_the_swap_is_kept_in_place(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging or retired folder left
 
 
+def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Path, monkeypatch) -> None:
+    """--out nonexist/../out left an empty nonexist/ after a successful run (a finder)."""
+    monkeypatch.chdir(tmp_path)
+    publish(Path("new/deeper/../../made/out"), write_some(["a.md"], "one"), guard=Guard(cwd=tmp_path))
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "made", "made/out", "made/out/a.md", "made/out/manifest.json"
+    ]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a folder to another user")
 def test_a_folder_keeps_its_owner_and_group_when_replaced(tmp_path: Path) -> None:
     """An empty --out of nobody:nogroup, mode 2770 (a group-shared folder), came back root's

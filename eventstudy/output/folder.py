@@ -812,6 +812,8 @@ def publish(
     except BaseException:
         _remove_empty(made)  # the parent folders made for this output, when nothing else is in them
         raise
+    # Made only on the way (``new/../out`` made new/, left empty after the output was published).
+    _remove_empty([path for path in made if not folder.resolve().is_relative_to(path.resolve())])
     return folder
 
 
