@@ -291,9 +291,10 @@ def test_a_bad_returns_file_is_one_line_and_leaves_the_cache_untouched(
 def test_a_vendors_holiday_rows_of_zero_returns_are_refused_not_made_sessions(
     shared_data, tmp_path, capsys
 ) -> None:
-    """Datastream repeats the last price on holidays: a row of 0 for every series. Imported, the
-    holidays were sessions of the returns-series market, and an announcement on 2024-07-04 got
-    day 0 there (NVDA's CAR[0,0] -0.30% for -3.49%), exit 0, no note (a finder)."""
+    """Datastream repeats the last price on holidays: a row of 0 for every series (a merge onto
+    weekdays, a row of blanks). Imported, the holidays were sessions of the returns-series market,
+    and an announcement on 2024-07-04 got day 0 there (NVDA's CAR[0,0] -0.30% for -3.49%), exit 0,
+    no note (a finder)."""
     symbols = ["SPY", "NVDA", "AMD", "MSFT", "ORCL", "INTC"]
     closes = pd.DataFrame(
         {s: pd.read_csv(shared_data / "prices" / f"{s}.csv", index_col="Date")["Adj Close"] for s in symbols}
@@ -316,16 +317,22 @@ def test_a_vendors_holiday_rows_of_zero_returns_are_refused_not_made_sessions(
     row = padded.index.get_loc(pd.Timestamp("2024-05-27")) + 2  # the header is row 1
     assert imported(padded) == 2
     assert one_line(capsys).startswith(
-        f"eventstudy: error: {tmp_path / 'panel.csv'}, row {row}, field 'date': every id with a return on "
-        "2024-05-27 has exactly 0 (6 ids) (and on 2 more: 2024-07-04, 2024-12-25): a vendor's row"
+        f"eventstudy: error: {tmp_path / 'panel.csv'}, row {row}, field 'date': no id moved on 2024-05-27: "
+        "each of the 6 with a row there has a return of exactly 0 or none (and on 2 more: 2024-07-04, "
+        "2024-12-25), a vendor's row"
     )
     assert imported(long, index=False) == 2
     first = int(np.flatnonzero(long["date"] == pd.Timestamp("2024-05-27"))[0]) + 2
-    assert f"panel.csv, row {first}, field 'date': every id with a return on 2024-05-27" in one_line(capsys)
+    assert f"panel.csv, row {first}, field 'date': no id moved on 2024-05-27" in one_line(capsys)
     assert not (cache / "returns").exists()
     shown = padded.copy()
-    shown.loc[holidays, "INTC"] = np.nan  # blank: still every id with a return at 0
-    assert imported(shown) == 2 and "(5 ids)" in one_line(capsys)
+    shown.loc[holidays, "INTC"] = np.nan  # blank: still no id moved
+    assert imported(shown) == 2 and "each of the 6 with a row" in one_line(capsys)
+    shown.loc[holidays] = np.nan  # a merge onto weekdays: rows of blanks
+    assert imported(shown) == 2 and "each of the 6 with a row" in one_line(capsys)
+    late = shown.copy()
+    late.loc[:"2024-06-28", ["AMD", "MSFT"]] = np.nan  # before their first return: outside their history
+    assert imported(late) == 2 and "no id moved on 2024-07-04: each of the 6" in one_line(capsys)  # not 05-27
     shown.loc[holidays, "INTC"] = 0.25  # one series moved: a session
     assert imported(shown) == 0
     capsys.readouterr()

@@ -56,10 +56,11 @@ checks' ``absurd_return`` bound is 50, as prices can also be quoted in the wrong
 unit), or a log return so negative that :math:`e^r` is 0 in double precision (below about
 -745: no finite log return of a loss short of -100%); a negative
 market value, or one above :data:`MAX_MARKET_VALUE`; ``market_cap`` together with
-``shrout``/``prc``; a wide file with no id column; a date on which every id with a return has
-exactly 0, :data:`PADDING_IDS` of them or more (:func:`check_padding`: a vendor's row for a
-holiday, which would make it a session). Such values (``1e308``) would otherwise
-overflow every sum of squares computed on them.
+``shrout``/``prc``; a wide file with no id column. Such values (``1e308``) would otherwise
+overflow every sum of squares computed on them. Refused too: a date on which no id moved, every
+id with a row there (in its history) having a return of exactly 0 or none, :data:`PADDING_IDS`
+of them or more (:func:`check_padding`: a vendor's row for a holiday, which would make it a
+session).
 
 Stored as ``returns/<ID>.parquet`` (``date, ret, market_cap``, dates ascending, returns in
 decimal units) with the provenance: source file and SHA-256, layout, declared units and the
@@ -344,15 +345,18 @@ def _long(
     )
     frame["code"] = codes
     _check_duplicates(table, frame, id_name, table.spelled("date"))
+    given = np.isfinite(returns)  # an id's rows before its first return and after its last: no days of it
+    span = frame.loc[given].groupby("id")["date"].agg(["min", "max"])
+    inside = frame["date"].between(frame["id"].map(span["min"]), frame["id"].map(span["max"]))
     by_date = (
-        frame.assign(zero=returns == 0.0, moved=np.isfinite(returns) & (returns != 0.0))
+        frame.assign(present=inside.to_numpy(), moved=given & (returns != 0.0))
         .groupby("date", sort=True)
-        .agg(zero=("zero", "sum"), moved=("moved", "sum"), row=("row", "min"))
+        .agg(present=("present", "sum"), moved=("moved", "sum"), row=("row", "min"))
     )
     check_padding(
         table,
         by_date.index.to_numpy("datetime64[ns]"),
-        by_date["zero"].to_numpy(),
+        by_date["present"].to_numpy(),
         by_date["moved"].to_numpy(),
         by_date["row"].to_numpy(),
         table.spelled("date"),
@@ -399,19 +403,19 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
             )
     _check_collisions(table, names, row_of=lambda _name: 1, field_of=lambda name: name)
     series = []
-    zeros, moved = np.zeros(len(dates), dtype=np.int64), np.zeros(len(dates), dtype=np.int64)
+    present, moved = np.zeros(len(dates), dtype=np.int64), np.zeros(len(dates), dtype=np.int64)
     for position, name in enumerate(table.header):
         if position == date_at:
             continue
         returns, _ = _returns(table, table.cells_at(position), name, divisor, definition, crsp=False)
-        zeros += returns == 0.0
         moved += np.isfinite(returns) & (returns != 0.0)
         frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan}).take(order)
         given = np.flatnonzero(frame["ret"].notna().to_numpy())
         if given.size:  # the blanks before an id's first return and after its last are no days of it
             frame = frame.iloc[given[0] : given[-1] + 1]
+            present[order[given[0] : given[-1] + 1]] += 1
         series.append(ReturnSeries(name, frame.reset_index(drop=True), row=1, field=name))
-    check_padding(table, dates[order], zeros[order], moved[order], order, table.header[date_at])
+    check_padding(table, dates[order], present[order], moved[order], order, table.header[date_at])
     return series, {"id_column": None, "market_value": None, "ignored_columns": []}
 
 
@@ -563,20 +567,23 @@ def _check_duplicates(table: TextTable, frame: pd.DataFrame, id_field: str, date
 
 
 PADDING_IDS = 5
-"""Ids with a return of exactly 0 on one date, and none with another return, that make the
-date a vendor's padding (:func:`check_padding`); a file of fewer ids is not judged (two thinly
-traded stocks may both not trade one day)."""
+"""Ids with a row on one date (in their history), none of them with a return other than exactly
+0, that make the date a vendor's padding (:func:`check_padding`); a file of fewer ids is not
+judged (two thinly traded stocks may both not trade one day)."""
 
 
 def check_padding(
-    table: TextTable, dates: np.ndarray, zeros: np.ndarray, moved: np.ndarray, index: np.ndarray, field: str
+    table: TextTable, dates: np.ndarray, present: np.ndarray, moved: np.ndarray, index: np.ndarray, field: str
 ) -> None:
-    """Refuse a file with a date on which every id with a return has exactly 0, at least
-    :data:`PADDING_IDS` of them: Datastream (and other vendors) repeat the last price on an
-    exchange's holidays, a return of 0 for every series; imported, such a row is a session (the
-    sessions of a returns-series market are its rows), announcements on the holiday got day 0
-    there and every window over it one session too many (CARs moved by up to 3.3 points, with no
-    note; a finder). No real session leaves five or more listed stocks all exactly unchanged.
+    """Refuse a file with a date on which no id moved, at least :data:`PADDING_IDS` ids having
+    a row there, each with a return of exactly 0 or none: Datastream (and other vendors) repeat
+    the last price on an exchange's holidays, a return of 0 for every series, and a merge onto a
+    calendar of weekdays (pandas' ``bdate_range``, R's zoo) leaves a row of blanks. Imported,
+    such a row is a session (the sessions of a returns-series market are its rows):
+    announcements on the holiday got day 0 there and every window over it one session too many
+    (CARs moved by up to 3.3 points, with no note), or was withheld for a "missing" return of a
+    day that was no session (a finder). No real session leaves five or more listed stocks all
+    exactly unchanged or all without a return.
 
     Parameters
     ----------
@@ -584,8 +591,9 @@ def check_padding(
         The file.
     dates
         (D,) the file's distinct dates, ascending.
-    zeros, moved
-        (D,) how many ids have a return of exactly 0 on each date, and how many another one.
+    present, moved
+        (D,) how many ids have a row on each date (in their history; a blank counts), and how
+        many of them a return other than 0.
     index
         (D,) the file's record (0-based) to name for each date.
     field
@@ -596,16 +604,17 @@ def check_padding(
     InputError
         Naming the first such date's row, the number of ids and of such dates.
     """
-    padded = np.flatnonzero((zeros >= PADDING_IDS) & (moved == 0))
+    padded = np.flatnonzero((present >= PADDING_IDS) & (moved == 0))
     if not padded.size:
         return
     first = padded[0]
     days = [str(pd.Timestamp(day).date()) for day in dates[padded]]
     more = f" (and on {len(days) - 1} more: {listing(days[1:], 3)})" if len(days) > 1 else ""
     raise table.fail(
-        f"every id with a return on {days[0]} has exactly 0 ({int(zeros[first])} ids){more}: a vendor's "
-        "row for a day without trading (Datastream repeats the last price on holidays), which would be a "
-        "session; delete the rows of such dates",
+        f"no id moved on {days[0]}: each of the {int(present[first])} with a row there has a return of "
+        f"exactly 0 or none{more}, a vendor's row for a day without trading (Datastream repeats the last "
+        "price on holidays, a merge onto weekdays leaves blanks), which would be a session; delete the "
+        "rows of such dates",
         index=int(index[first]),
         field=field,
     )
