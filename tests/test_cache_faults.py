@@ -171,6 +171,23 @@ def test_a_write_from_python_never_replaces_a_users_file_or_link(store: PriceSto
     assert store.read_prices("AAA")["adj_close"].iloc[0] == 2 * synthetic_prices()["adj_close"].iloc[0]
 
 
+def test_a_users_file_saved_while_a_batch_waits_for_its_renames_is_kept(store: PriceStore) -> None:
+    """The check when a batch's temporary file was written, not before its rename: a file the
+    user saved at the target meanwhile was replaced at the batch's end (a finder)."""
+    target = store.price_path("NVDA")
+
+    def batch() -> None:
+        with store.catalog_lock(), store.staged_writes():
+            store.write_prices("NVDA", synthetic_prices(), {"source": "test", "symbol": "NVDA"})
+            target.write_text("my notes")  # the user's, before the batch renames its files
+
+    with pytest.raises(CacheWriteError, match=r"NVDA\.parquet: cannot write .*not written by eventstudy"):
+        batch()
+    assert target.read_text() == "my notes" and leftovers(store) == []
+    assert not (store.root / store_module.BATCH_JOURNAL).exists()
+    assert [p.path.name for p in store.verify()] == ["NVDA.parquet"]  # listed: the user's file
+
+
 def test_altered_values_with_valid_checksums_are_detected(store: PriceStore) -> None:
     """A file rewritten by another tool (valid parquet) with changed values but our metadata."""
     path = store.price_path("AAA")

@@ -1484,7 +1484,7 @@ class _Staging:
                         temporary, path = self.pending[0]
                         with _locked(path, LOCK_TIMEOUT):
                             try:
-                                os.replace(temporary, path)
+                                _replace_cache_file(temporary, path)
                             except OSError as exc:
                                 raise CacheWriteError(path, _os_reason(exc)) from exc
                         renamed.append(path)
@@ -1539,16 +1539,39 @@ def _write_atomic(
     metadata[VALUES_KEY] = content_sha256(table.to_pandas(ignore_metadata=True)).encode("ascii")
     table = table.replace_schema_metadata(metadata)
     with _locked(path, LOCK_TIMEOUT):
-        if PriceStore.foreign(path):  # what an import or a fetch refuses, refused here for every writer
-            raise CacheWriteError(path, f"{FOREIGN}: move it away to write this one")
-        _write_durably(path, lambda handle: pq.write_table(table, handle, write_page_checksum=True), staging)
+        _refuse_foreign(path)  # what an import or a fetch refuses, refused here for every writer
+        _write_durably(
+            path,
+            lambda handle: pq.write_table(table, handle, write_page_checksum=True),
+            staging,
+            replace=_replace_cache_file,
+        )
     return path
 
 
-def _write_durably(path: Path, write: Callable[[BinaryIO], object], staging: _Staging | None = None) -> None:
+def _refuse_foreign(path: Path) -> None:
+    if PriceStore.foreign(path):
+        raise CacheWriteError(path, f"{FOREIGN}: move it away to write this one")
+
+
+def _replace_cache_file(temporary: str, path: Path) -> None:
+    """``os.replace``, unless ``path`` has become the user's since it was checked (their file,
+    saved there while the temporary file was written or the batch waited for its renames,
+    was replaced; a finder)."""
+    _refuse_foreign(path)
+    os.replace(temporary, path)
+
+
+def _write_durably(
+    path: Path,
+    write: Callable[[BinaryIO], object],
+    staging: _Staging | None = None,
+    *,
+    replace: Callable[[str, Path], None] = os.replace,
+) -> None:
     """Write ``path`` whole through a temporary file beside it: ``write`` fills it, it is fsynced
-    and renamed over ``path`` (the folder fsynced then), or held back in ``staging`` for the
-    batch's renames.
+    and put at ``path`` by ``replace`` (the folder fsynced then), or held back in ``staging`` for
+    the batch's renames (which check ``path`` as :func:`_replace_cache_file` does).
 
     Raises
     ------
@@ -1568,7 +1591,7 @@ def _write_durably(path: Path, write: Callable[[BinaryIO], object], staging: _St
             staging.pending.append((temporary, path))
             temporary = None
             return
-        os.replace(temporary, path)
+        replace(temporary, path)
         temporary = None
         _fsync_directory(path.parent)
     except OSError as exc:
