@@ -129,20 +129,62 @@ def test_a_file_saved_in_the_instant_before_the_swap_is_kept_in_place(
     else:
         folder.mkdir()
     before = snapshot(folder)
-    real = outdir._exchange
+    real, calls = outdir._exchange, []
 
     def exchange(a: Path, b: Path) -> bool:
-        if not (b / "notes.md").exists():  # the user's editor, at the wrong instant (not on the way back)
+        calls.append(b)
+        if len(calls) == 1:  # the user's editor, at the wrong instant (not on the way back)
             (b / "notes.md").write_text("my notes")
         return real(a, b) if atomic else False
 
     monkeypatch.setattr(outdir, "_exchange", exchange)
-    with pytest.raises(OutputFolderError, match=r"changed while eventstudy was replacing it.*'notes\.md'"):
+    with pytest.raises(OutputFolderError) as caught:
         publish(folder, write_some(["a.md"], "two"), guard=guard)
+    message = str(caught.value)
+    assert message.startswith(f"{folder}: changed while eventstudy was replacing it (out: ")
+    assert "'notes.md'" in message
+    assert message.endswith("; put back as it was, nothing written")
     assert (folder / "notes.md").read_text() == "my notes"
     after = snapshot(folder)
     assert after.pop("notes.md") and after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging or retired folder left
+
+
+def test_a_swap_that_cannot_be_undone_leaves_the_users_file_where_it_is(tmp_path: Path, monkeypatch) -> None:
+    """The user's file arrived before the swap and the folder was moved before the swap back:
+    the failed undo's clean-up removed the retired output, with the user's file (a finder)."""
+    folder, guard = tmp_path / "out", Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.md"], "one"), guard=guard)
+    real, calls = outdir._exchange, []
+
+    def exchange(a: Path, b: Path) -> bool:
+        calls.append(b)
+        if len(calls) == 1:
+            (b / "thesis.txt").write_text("years of work")  # after the last check
+        else:
+            b.rename(tmp_path / "moved")  # the user moves the new output away before the undo
+        return real(a, b)
+
+    monkeypatch.setattr(outdir, "_exchange", exchange)
+    with pytest.raises(OutputFolderError, match=r"could not be put back \(No such file") as caught:
+        publish(folder, write_some(["a.md"], "two"), guard=guard)
+    kept = list(tmp_path.rglob("thesis.txt"))
+    assert len(kept) == 1 and kept[0].read_text() == "years of work"
+    assert str(kept[0].parent) in str(caught.value) and (kept[0].parent / "a.md").read_text() == "one"
+
+
+def test_a_folder_made_read_only_in_the_swap_does_not_stop_the_output(tmp_path: Path, monkeypatch) -> None:
+    """figures/ made read-only between the last check and the swap: the run was refused as if the
+    user's file had arrived (a finder); the output is published (what of the old folder cannot be
+    removed is said)."""
+    folder, guard = tmp_path / "out", Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=guard)
+    real = outdir._exchange
+    monkeypatch.setattr(outdir, "_exchange", lambda a, b: ((b / "figures").chmod(0o555), real(a, b))[1])
+    # The owner's write bit, as access() would answer a user who is not root.
+    monkeypatch.setattr(outdir.os, "access", lambda path, mode: bool(os.stat(path).st_mode & stat.S_IWUSR))
+    publish(folder, write_some(["a.md"], "two"), guard=guard)
+    assert (folder / "a.md").read_text() == "two" and not (folder / "figures").exists()
 
 
 def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Path, monkeypatch) -> None:

@@ -269,6 +269,13 @@ def check_replaceable(folder: Path) -> None:
     _check_writable_parent(folder)
     if not folder.exists():
         return
+    _check_contents(folder)
+    _check_removable(folder)
+
+
+def _check_contents(folder: Path) -> None:
+    """:func:`check_replaceable` of an existing ``folder``'s contents: empty, or exactly an output
+    of this tool (recorded files missing allowed)."""
     if (folder / STAGING_MARK).is_file():
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
     manifest = read_manifest(folder)
@@ -302,7 +309,6 @@ def check_replaceable(folder: Path) -> None:
     if manifest_edited(manifest):
         raise OutputFolderError(folder, f"{MANIFEST!r} was changed since eventstudy wrote it; {_MOVE_IT}")
     _check_recorded(folder, entries, recorded)
-    _check_removable(folder)
 
 
 def _check_writable_parent(folder: Path) -> None:
@@ -863,13 +869,20 @@ def _publish(
             _swap(staging, folder)
         except OSError as exc:
             with contextlib.suppress(OSError):  # what cannot be removed is marked: the next run does
-                _remove_tree(staging)
+                _remove_ours(staging)
             where = exc.filename if isinstance(exc.filename, str) else str(folder)
             reason = exc.strerror or str(exc)
             raise OutputFolderError(folder, f"cannot write the output ({reason}: {where})") from None
         except BaseException:
-            _remove_tree(staging)
+            _remove_ours(staging)
             raise
+
+
+def _remove_ours(staging: Path) -> None:
+    """Remove the staging folder of a failed write, unless it is no longer the tool's (a swap
+    that could not be undone left the previous output there, with a file of the user's)."""
+    if _ours(staging):
+        _remove_tree(staging)
 
 
 def _give_owner(staging: Path, previous: os.stat_result) -> None:
@@ -934,22 +947,27 @@ def _swap(staging: Path, folder: Path) -> None:
     # output, with it, goes back in place, and nothing is published.
     arrived = _arrived(retired)
     if arrived is not None:
-        undo()
-        raise OutputFolderError(
-            folder,
-            "changed while eventstudy was replacing it, and is put back as it was, nothing written: "
-            f"it {arrived}",
-        )
+        changed = f"changed while eventstudy was replacing it ({folder.name}: {arrived})"
+        try:
+            undo()
+        except OSError as exc:  # moved meanwhile: the previous output, with the change, stays where it is
+            raise OutputFolderError(
+                folder,
+                f"{changed}, and could not be put back ({exc.strerror}): it is in {retired}",
+            ) from None
+        raise OutputFolderError(folder, f"{changed}; put back as it was, nothing written")
     # Published: a previous output that cannot be removed (a folder in it made read-only since
     # the check) is said, and left whole or marked for the next run, not a failed run.
     _remove_leftover(retired, "the previous output")
 
 
 def _arrived(retired: Path) -> str | None:
-    """What :func:`check_replaceable` says of ``retired``, the folder an output just replaced,
-    which it found empty or an unchanged output before the swap (None: still so)."""
+    """What :func:`check_replaceable` says of the contents of ``retired``, the folder an output
+    just replaced, which it found empty or an unchanged output before the swap (None: still so).
+    Not whether it can be removed: a folder in it made read-only meanwhile leaves it behind, said
+    (:func:`_remove_leftover`), and the output published."""
     try:
-        check_replaceable(retired)
+        _check_contents(retired)
     except OutputFolderError as exc:
         return exc.message
     return None
