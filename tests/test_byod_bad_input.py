@@ -318,8 +318,8 @@ def test_a_vendors_holiday_rows_of_zero_returns_are_refused_not_made_sessions(
     assert imported(padded) == 2
     assert one_line(capsys).startswith(
         f"eventstudy: error: {tmp_path / 'panel.csv'}, row {row}, field 'date': no id moved on 2024-05-27: "
-        "each of the 6 with a row there has a return of exactly 0 or none (and on 2 more: 2024-07-04, "
-        "2024-12-25), a vendor's row"
+        "each of the 6 with a row there has a return of exactly 0 or none, which they are together by "
+        "chance less than once in a million dates (and on 2 more: 2024-07-04, 2024-12-25): a vendor's row"
     )
     assert imported(long, index=False) == 2
     first = int(np.flatnonzero(long["date"] == pd.Timestamp("2024-05-27"))[0]) + 2
@@ -332,11 +332,22 @@ def test_a_vendors_holiday_rows_of_zero_returns_are_refused_not_made_sessions(
     assert imported(shown) == 2 and "each of the 6 with a row" in one_line(capsys)
     late = shown.copy()
     late.loc[:"2024-06-28", ["AMD", "MSFT"]] = np.nan  # before their first return: outside their history
-    assert imported(late) == 2 and "no id moved on 2024-07-04: each of the 6" in one_line(capsys)  # not 05-27
+    assert imported(late) == 2 and "no id moved on 2024-05-27: each of the 4 with" in one_line(capsys)
     shown.loc[holidays, "INTC"] = 0.25  # one series moved: a session
     assert imported(shown) == 0
     capsys.readouterr()
-    assert imported(padded[symbols[:4]].rename(columns=lambda s: s + "X")) == 0  # 4 ids: not judged
+    assert imported(padded[symbols[:3]].rename(columns=lambda s: s + "X")) == 2  # 3 liquid ids: no chance
+    assert "each of the 3 with a row" in one_line(capsys)
+    assert imported(padded[symbols[:2]].rename(columns=lambda s: s + "Y")) == 0  # 2: 1 in 100,000 or so
+    # Illiquid stocks unchanged on 70% of days, funds whose price never moves: days they all sat
+    # still were refused as padding when a count of ids decided (a finder).
+    rng = np.random.default_rng(5)
+    thin = wide.iloc[:, :6].where(rng.random(wide.iloc[:, :6].shape) > 0.7, 0.0)
+    assert ((thin == 0).all(axis=1)).sum() > 10  # days when none of the six traded
+    funds = pd.DataFrame(0.0, index=wide.index, columns=[f"MMF{k}" for k in range(5)])
+    for k, frame in enumerate([thin, funds, funds.assign(SPYZ=wide["SPY"])]):
+        capsys.readouterr()
+        assert imported(frame.rename(columns=lambda s, k=k: f"{s}Z{k}")) == 0, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])

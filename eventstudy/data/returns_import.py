@@ -58,9 +58,8 @@ unit), or a log return so negative that :math:`e^r` is 0 in double precision (be
 market value, or one above :data:`MAX_MARKET_VALUE`; ``market_cap`` together with
 ``shrout``/``prc``; a wide file with no id column. Such values (``1e308``) would otherwise
 overflow every sum of squares computed on them. Refused too: a date on which no id moved, every
-id with a row there (in its history) having a return of exactly 0 or none, :data:`PADDING_IDS`
-of them or more (:func:`check_padding`: a vendor's row for a holiday, which would make it a
-session).
+id with a row there (in its history) having a return of exactly 0 or none, too rare to be chance
+(:func:`check_padding`: a vendor's row for a holiday, which would make it a session).
 
 Stored as ``returns/<ID>.parquet`` (``date, ret, market_cap``, dates ascending, returns in
 decimal units) with the provenance: source file and SHA-256, layout, declared units and the
@@ -347,20 +346,12 @@ def _long(
     _check_duplicates(table, frame, id_name, table.spelled("date"))
     given = np.isfinite(returns)  # an id's rows before its first return and after its last: no days of it
     span = frame.loc[given].groupby("id")["date"].agg(["min", "max"])
-    inside = frame["date"].between(frame["id"].map(span["min"]), frame["id"].map(span["max"]))
-    by_date = (
-        frame.assign(present=inside.to_numpy(), moved=given & (returns != 0.0))
-        .groupby("date", sort=True)
-        .agg(present=("present", "sum"), moved=("moved", "sum"), row=("row", "min"))
-    )
-    check_padding(
-        table,
-        by_date.index.to_numpy("datetime64[ns]"),
-        by_date["present"].to_numpy(),
-        by_date["moved"].to_numpy(),
-        by_date["row"].to_numpy(),
-        table.spelled("date"),
-    )
+    inside = frame["date"].between(frame["id"].map(span["min"]), frame["id"].map(span["max"])).to_numpy()
+    days, day = np.unique(dates, return_inverse=True)
+    first_rows = np.full(len(days), len(dates))
+    np.minimum.at(first_rows, day, np.arange(len(dates)))
+    observed = Observations(day, pd.factorize(frame["id"])[0], inside, given & (returns != 0.0))
+    check_padding(table, days, observed, first_rows, table.spelled("date"))
     series = []
     for symbol, part in frame.groupby("id", sort=False):
         first = table.row_of(int(part["row"].iloc[0]))
@@ -402,20 +393,23 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
                 field=name,
             )
     _check_collisions(table, names, row_of=lambda _name: 1, field_of=lambda name: name)
-    series = []
-    present, moved = np.zeros(len(dates), dtype=np.int64), np.zeros(len(dates), dtype=np.int64)
+    series: list[ReturnSeries] = []
+    inside = np.zeros((len(names), len(dates)), dtype=bool)  # by id, dates ascending
+    moved = np.zeros((len(names), len(dates)), dtype=bool)
     for position, name in enumerate(table.header):
         if position == date_at:
             continue
         returns, _ = _returns(table, table.cells_at(position), name, divisor, definition, crsp=False)
-        moved += np.isfinite(returns) & (returns != 0.0)
         frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan}).take(order)
         given = np.flatnonzero(frame["ret"].notna().to_numpy())
         if given.size:  # the blanks before an id's first return and after its last are no days of it
             frame = frame.iloc[given[0] : given[-1] + 1]
-            present[order[given[0] : given[-1] + 1]] += 1
+            inside[len(series), given[0] : given[-1] + 1] = True
+        moved[len(series)] = np.isfinite(returns[order]) & (returns[order] != 0.0)
         series.append(ReturnSeries(name, frame.reset_index(drop=True), row=1, field=name))
-    check_padding(table, dates[order], present[order], moved[order], order, table.header[date_at])
+    ids, days = np.nonzero(inside)
+    observed = Observations(days, ids, np.ones(len(ids), dtype=bool), moved[ids, days])
+    check_padding(table, dates[order], observed, order, table.header[date_at])
     return series, {"id_column": None, "market_value": None, "ignored_columns": []}
 
 
@@ -566,24 +560,42 @@ def _check_duplicates(table: TextTable, frame: pd.DataFrame, id_field: str, date
     )
 
 
-PADDING_IDS = 5
-"""Ids with a row on one date (in their history), none of them with a return other than exactly
-0, that make the date a vendor's padding (:func:`check_padding`); a file of fewer ids is not
-judged (two thinly traded stocks may both not trade one day)."""
+PADDING_CHANCE = 1e-6
+"""How rare a date on which no id moved must be, judged by how often each of its ids is unchanged
+on the dates when some id moved, to be taken for a vendor's padding (:func:`check_padding`)."""
+
+
+@dataclass(frozen=True)
+class Observations:
+    """The (id, date) rows of a returns file, for :func:`check_padding`: each row's date (an
+    index into the file's distinct dates) and id (an index), whether it lies in the id's history
+    (from its first return to its last) and whether its return is other than 0."""
+
+    day: np.ndarray
+    id: np.ndarray
+    inside: np.ndarray
+    moved: np.ndarray
 
 
 def check_padding(
-    table: TextTable, dates: np.ndarray, present: np.ndarray, moved: np.ndarray, index: np.ndarray, field: str
+    table: TextTable, dates: np.ndarray, observed: Observations, index: np.ndarray, field: str
 ) -> None:
-    """Refuse a file with a date on which no id moved, at least :data:`PADDING_IDS` ids having
-    a row there, each with a return of exactly 0 or none: Datastream (and other vendors) repeat
-    the last price on an exchange's holidays, a return of 0 for every series, and a merge onto a
-    calendar of weekdays (pandas' ``bdate_range``, R's zoo) leaves a row of blanks. Imported,
-    such a row is a session (the sessions of a returns-series market are its rows):
-    announcements on the holiday got day 0 there and every window over it one session too many
-    (CARs moved by up to 3.3 points, with no note), or was withheld for a "missing" return of a
-    day that was no session (a finder). No real session leaves five or more listed stocks all
-    exactly unchanged or all without a return.
+    r"""Refuse a file with a date on which no id moved (each id with a row there, in its history,
+    has a return of exactly 0 or none) when that is too rare to be chance: Datastream (and other
+    vendors) repeat the last price on an exchange's holidays, a return of 0 for every series, and
+    a merge onto a calendar of weekdays (pandas' ``bdate_range``, R's zoo) leaves a row of
+    blanks. Imported, such a row is a session (the sessions of a returns-series market are its
+    rows): announcements on the holiday got day 0 there and every window over it one session too
+    many (CARs moved by up to 3.3 points, with no note), or were withheld for a "missing" return
+    of a day that was no session (a finder).
+
+    A date on which no id moved is refused when :math:`\prod_i u_i <` :data:`PADDING_CHANCE`
+    over its ids, where :math:`u_i = (k_i + 1)/(n_i + 2)` is how often id i is unchanged (or
+    blank) on the :math:`n_i` dates of its history when some id moved (:math:`k_i` of them, with
+    Laplace's rule of succession): the chance of such a date were the ids unchanged
+    independently at their own rates. Five liquid stocks all unchanged are refused; six stocks
+    that do not trade on 70% of days, or five money-market funds whose price never moves, are
+    not (a finder: a count of ids alone refused them).
 
     Parameters
     ----------
@@ -591,9 +603,8 @@ def check_padding(
         The file.
     dates
         (D,) the file's distinct dates, ascending.
-    present, moved
-        (D,) how many ids have a row on each date (in their history; a blank counts), and how
-        many of them a return other than 0.
+    observed
+        The file's rows, their dates indexing ``dates``.
     index
         (D,) the file's record (0-based) to name for each date.
     field
@@ -602,19 +613,28 @@ def check_padding(
     Raises
     ------
     InputError
-        Naming the first such date's row, the number of ids and of such dates.
+        Naming the first such date's row, its number of ids and the other such dates.
     """
-    padded = np.flatnonzero((present >= PADDING_IDS) & (moved == 0))
+    inside = observed.inside
+    day, who, moved = observed.day[inside], observed.id[inside], observed.moved[inside]
+    n_dates, n_ids = len(dates), int(observed.id.max(initial=-1)) + 1
+    movers = np.bincount(day, weights=moved, minlength=n_dates)
+    present = np.bincount(day, minlength=n_dates)
+    active = (movers > 0)[day]
+    still = np.bincount(who[active & ~moved], minlength=n_ids)
+    unchanged = (still + 1) / (np.bincount(who[active], minlength=n_ids) + 2)
+    chance = np.bincount(day, weights=np.log(unchanged)[who], minlength=n_dates)
+    padded = np.flatnonzero((movers == 0) & (present > 0) & (chance < np.log(PADDING_CHANCE)))
     if not padded.size:
         return
     first = padded[0]
-    days = [str(pd.Timestamp(day).date()) for day in dates[padded]]
+    days = [str(pd.Timestamp(date).date()) for date in dates[padded]]
     more = f" (and on {len(days) - 1} more: {listing(days[1:], 3)})" if len(days) > 1 else ""
     raise table.fail(
         f"no id moved on {days[0]}: each of the {int(present[first])} with a row there has a return of "
-        f"exactly 0 or none{more}, a vendor's row for a day without trading (Datastream repeats the last "
-        "price on holidays, a merge onto weekdays leaves blanks), which would be a session; delete the "
-        "rows of such dates",
+        f"exactly 0 or none, which they are together by chance less than once in a million dates{more}: a "
+        "vendor's row for a day without trading (Datastream repeats the last price on holidays, a merge "
+        "onto weekdays leaves blanks), which would be a session; delete the rows of such dates",
         index=int(index[first]),
         field=field,
     )
