@@ -7,8 +7,15 @@ notebooks get the exception with its attributes.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
+
+INTERRUPT_REQUESTED = threading.Event()
+"""Set by the command line's Ctrl-C (SIGINT) handler. A library may catch the KeyboardInterrupt
+and go on (Dask's garbage-collection callback printed it as "Exception ignored" and the run
+published its output, exit 0; a finder): :func:`eventstudy.output.folder.publish` checks this
+before it puts an output in place."""
 
 
 class EventStudyError(Exception):

@@ -829,6 +829,33 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
     return status, captured.out, captured.err
 
 
+def test_a_ctrl_c_a_library_swallowed_publishes_nothing(small, tmp_path: Path, capsys, monkeypatch) -> None:
+    """Dask's garbage-collection callback caught the KeyboardInterrupt of Ctrl-C and printed it as
+    "Exception ignored": the run went on, replaced the output and exited 0 (a finder)."""
+    import eventstudy.cli as cli
+    import eventstudy.report.write as report_write
+
+    events, config, cache = small
+    folder = tmp_path / "out"
+    assert main(run_args(events, config, cache, folder)) == 0
+    before = snapshot(folder)
+    real = report_write.render_into
+
+    def swallowed(staging: Path):
+        # Ctrl-C's handler, inside a library's callback ("Exception ignored in: <bound method
+        # GCDiagnosis._gc_callback ...").
+        with contextlib.suppress(KeyboardInterrupt):
+            cli._on_interrupt(2, None)
+        return real(staging)
+
+    monkeypatch.setattr(report_write, "render_into", swallowed)
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 130 and err.startswith("eventstudy: interrupted; an output folder keeps what it held")
+    assert snapshot(folder) == before and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    monkeypatch.setattr(report_write, "render_into", real)
+    assert run_cli(["report", str(folder)], capsys)[0] == 0  # the next command starts afresh
+
+
 def test_cli_refuses_a_users_folder_with_one_line_and_exit_2(small, tmp_path: Path, capsys) -> None:
     events, config, cache = small
     folder = tmp_path / "thesis"

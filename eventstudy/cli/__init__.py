@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
+from eventstudy.errors import INTERRUPT_REQUESTED, DataUnavailableError, EventStudyError, InputError
 
 DESCRIPTION = """\
 Event studies of announcements: abnormal returns, CARs, their significance, and the dollars of
@@ -136,6 +136,9 @@ def _interrupted_line(command: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit status."""
+    global _interrupted
+    _interrupted = False  # a command of this process (tests call main again) starts afresh
+    INTERRUPT_REQUESTED.clear()
     args = build_parser().parse_args(argv)
     vars(args).pop(_GIVEN, None)
     undecodable = _undecodable_argument(args)
@@ -246,6 +249,7 @@ def _on_interrupt(signum: int, frame: object) -> None:
     and interrupt as Python does."""
     global _interrupted
     _interrupted = True
+    INTERRUPT_REQUESTED.set()
     raise KeyboardInterrupt
 
 
