@@ -40,7 +40,9 @@ window) when the results are gathered; per partition, the sums (a few KB per gro
 Measured with the battery's own work arrays (``benchmarks/bench_w3.py``): about 6 KB a pair on
 the driver, 15 KB with the tables gathered (:data:`~eventstudy.distributed.run.DRIVER_MEMORY_PER_ROW`).
 The driver adds the sums in partition and block order (so a run is reproducible bit for bit
-on any number of workers), then runs :func:`~eventstudy.aggregate.cross_event_statistics`,
+given its partitions: the default ``rows_per_partition`` follows the number of workers, and another
+cluster's partitions may differ in the last bits, 9e-15 relative on the launch study), then
+runs :func:`~eventstudy.aggregate.cross_event_statistics`,
 :func:`~eventstudy.aggregate.caar_bands`, the cross-sectional regressions and
 :func:`~eventstudy.volume.volume_statistics` on the thin panels with the merged parts: the
 statistics that need the N CARs (cross-sectional t, sign, Wilcoxon, the clustered t's, the
