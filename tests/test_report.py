@@ -1075,6 +1075,7 @@ def test_paper_tables_say_where_grank_has_too_few_pairs(tmp_path) -> None:
     assert small, "the synthetic battery has a group of fewer than 50 pairs with a GRANK t"
     note = "GRANK over-rejects with fewer than 50 pairs: under the null a nominal 5% test rejects 26.9% of 2"
     assert all(note in t.note for t in small)
+    assert "7.8% of 8, 6.8% of 12 and 5.9% of 25 pairs" in small[0].note  # not only 2, 5 and 12 (a finder)
     assert note in to_markdown(tables, "t") and note.replace("%", r"\%") in to_latex(tables, "t")
     big = dataclasses.replace(small[0], rows=small[0].rows.assign(n=50))
     assert big.grank_note == ""

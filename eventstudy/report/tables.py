@@ -124,7 +124,8 @@ class PaperTable:
         shown = self.rows[np.isfinite(pd.to_numeric(self.rows[value_key("grank_t")], errors="coerce"))]
         if not (shown["n"] < GRANK_FEW_PAIRS).any():
             return ""
-        sizes = ", ".join(f"{share:.1%} of {pairs}" for pairs, share in GRANK_NULL_SIZE[::2])
+        measured = [f"{share:.1%} of {pairs}" for pairs, share in GRANK_NULL_SIZE]
+        sizes = ", ".join(measured[:-1]) + " and " + measured[-1]
         return (
             f"GRANK over-rejects with fewer than {GRANK_FEW_PAIRS} pairs: under the null a nominal 5% "
             f"test rejects {sizes} pairs, so its stars here overstate"
