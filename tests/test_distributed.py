@@ -723,6 +723,17 @@ def test_local_n_is_read_as_the_number_it_writes() -> None:
     assert parse_scheduler("LOCAL") == ("local", None) and parse_scheduler("Local:2") == ("local", 2)
 
 
+def test_a_folder_or_file_given_as_the_scheduler_is_named_as_such(tmp_path: Path) -> None:
+    """--scheduler /tmp said "missing port number in address '/tmp'" (a finder)."""
+    from eventstudy.distributed.cluster import parse_scheduler
+    from eventstudy.errors import InputError
+
+    (tmp_path / "notes.txt").write_text("x")
+    for path, what in ((tmp_path, "folder"), (tmp_path / "notes.txt", "file")):
+        with pytest.raises(InputError, match=rf"is a {what}, not a scheduler: give the scheduler file"):
+            parse_scheduler(str(path))
+
+
 @pytest.mark.parametrize(
     "content", ["", "not json", "[1, 2]", '{"address": 5}', '{"id": "x"}', "[" * 100_000 + "]" * 100_000]
 )

@@ -62,7 +62,7 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
     ------
     InputError
         For ``local:0``, ``local:x``, more local workers than :data:`WORKERS_PER_CORE` per core
-        of this machine, or an empty spec.
+        of this machine, an empty spec, or a folder or file not named ``*.json``.
     """
     text = spec.strip()
     if not text:
@@ -83,6 +83,13 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
                 "give a cluster's address for more",
             )
         return "local", workers
+    if "://" not in text and not text.lower().endswith(".json") and os.path.lexists(text):
+        what = "folder" if os.path.isdir(text) else "file"  # was "missing port number in address"
+        raise InputError(
+            "--scheduler",
+            f"{spec!r} is a {what}, not a scheduler: give the scheduler file Dask wrote (*.json) or an "
+            "address such as tcp://host:8786",
+        )
     return "address", None
 
 
