@@ -246,6 +246,11 @@ def battery_members(
     return out
 
 
+def _with_car(car: pd.DataFrame, shape: tuple[int, int]) -> np.ndarray:
+    """(P, W) the rows of ``car`` with a CAR (outcome ``ok``): those the statistics take."""
+    return (car["outcome"].to_numpy() == "ok").reshape(shape) if "outcome" in car else np.ones(shape, bool)
+
+
 def confounded_matrix(car: pd.DataFrame, n_pairs: int, n_windows: int) -> np.ndarray:
     """(P, W) the windows a clean sample leaves out: ``car.parquet``'s ``confounded`` True (other
     news) or missing (not screened for earnings); False without the column."""
@@ -280,7 +285,9 @@ def group_batteries(
     The returns' statistics and the abnormal volume's (:mod:`eventstudy.volume`) both run on
     these samples, with ``panel`` the returns' or the volume's panel of the same pairs."""
     confounded = confounded_matrix(car, len(events), len(windows))
-    with_twins = bool(confounded.any()) and not exclude_confounded
+    # A flagged row without a CAR is in no statistic: a twin of the group would be the group again,
+    # printed as if something had been left out (a finder).
+    with_twins = bool((confounded & _with_car(car, confounded.shape)).any()) and not exclude_confounded
     chosen = [s for s in UNCONFOUNDED_STATISTICS if statistics is None or s in statistics]
     drop = confounded if exclude_confounded else None
     out: dict[str, tuple[Rows, Rows | None]] = {}
@@ -343,33 +350,39 @@ def without_confounded(car: pd.DataFrame) -> pd.DataFrame:
 
 CONFOUNDER_ROWS: dict[str, str] = {
     "confounded_rows": (
-        "(event, party) rows whose window holds other news (car.parquet confounded: an earnings release, "
-        "another event of the ticker or a news-file line; McWilliams & Siegel 1997)"
+        "(event, party) rows with a CAR whose window holds other news (car.parquet confounded: an "
+        "earnings release, another event of the ticker or a news-file line; McWilliams & Siegel 1997)"
     ),
     "unscreened_rows": (
-        "(event, party) rows whose window holds no other news the study knows of but lies outside the "
-        "ticker's earnings calendar (car.parquet confounded missing: a date of the window more than 60 days "
-        "from every listed release, or no calendar)"
+        "(event, party) rows with a CAR whose window holds no other news the study knows of but lies "
+        "outside the ticker's earnings calendar (car.parquet confounded missing: a date of the window "
+        "more than 60 days from every listed release, or no calendar)"
     ),
     "dominant_day_rows": (
-        "(event, party) rows whose CAR one day other than day 0 carries (car.parquet dominant_tau); a "
-        "warning, never excluded"
+        "(event, party) rows with a CAR that one day other than day 0 carries (car.parquet "
+        "dominant_tau); a warning, never excluded"
     ),
 }
 
 
 def confounder_rows(car: pd.DataFrame, group: str, *, excluded: bool) -> list[dict[str, object]]:
-    """Per window of ``car`` (one group's rows): the number of confounded rows and of rows one
-    other day dominates (value and n; p NaN); nothing when ``car`` was not screened."""
+    """Per window of ``car`` (one group's rows): the number of its rows with a CAR (outcome
+    ``ok``, the rows the statistics take) that are confounded, unscreened, or that one other day
+    dominates (value and n; p NaN); nothing when ``car`` was not screened. A row without a CAR was
+    counted "kept in the statistics", in none of them (a finder)."""
     if "confounded" not in car.columns:
         return []
+    windows = car["window"].unique()
+    if "outcome" in car.columns:
+        car = car[car["outcome"] == "ok"]
     fate = (
         "; excluded from every statistic (exclude_confounded = true)"
         if excluded
         else f"; kept in the statistics, left out of the group {unconfounded_group(group)!r}"
     )
     rows: list[dict[str, object]] = []
-    for window, part in car.groupby("window", sort=False):
+    for window in windows:
+        part = car[car["window"] == window]
         counts = {
             "confounded_rows": int(part["confounded"].fillna(False).astype(bool).sum()),
             "unscreened_rows": int(part["confounded"].isna().sum()),

@@ -378,6 +378,20 @@ def launch_stats(launch_cache) -> pd.DataFrame:
     return pd.read_parquet(launch_output(str(launch_cache)) / "stats.parquet")
 
 
+def test_the_counts_are_of_rows_with_a_car_as_their_note_says(launch_flags, launch_stats) -> None:
+    """CRWV's two peer rows without a CAR (insufficient_estimation) were counted unscreened rows
+    "kept in the statistics", in none of them (a finder)."""
+    peers = launch_flags[launch_flags.role == "peer"]
+    assert (peers.confounded.isna() & (peers.outcome != "ok")).groupby(peers.window).sum().min() == 2
+    for window, rows in peers.groupby("window"):
+        ok = rows[rows.outcome == "ok"]
+        flags = (("unscreened_rows", ok.confounded.isna()), ("confounded_rows", ok.confounded))
+        for statistic, flagged in flags:
+            counted = stat(launch_stats, "peers", window, statistic)
+            assert counted.n == flagged.fillna(False).sum(), (window, statistic)
+            assert counted.reference.startswith("(event, party) rows with a CAR ")
+
+
 def test_counts_and_the_unconfounded_twin_come_from_the_flagged_rows(launch_flags, launch_stats) -> None:
     window = "[-1,+1]"
     rows = launch_flags[(launch_flags.group == "openai-compute") & (launch_flags.window == window)]

@@ -97,6 +97,23 @@ def stat(stats: pd.DataFrame, group: str, window: str, name: str) -> pd.Series:
     return stats[(stats.group == group) & (stats.window == window) & (stats.statistic == name)].iloc[0]
 
 
+def test_a_flagged_row_without_a_car_makes_no_unconfounded_twin(short_calendar_cache, tmp_path) -> None:
+    """An event without an estimation window (no CAR) is unscreened: its group got an "(unconfounded)" twin
+    equal to itself, printed as if rows had been left out, and a count of rows "kept in the
+    statistics" that were in none (a finder)."""
+    results = run_rows(
+        short_calendar_cache,
+        tmp_path,
+        ["nvda-2025b,2025-06-20,pre,NVDA,announcer,,g,y", "nvda-2023,2023-03-01,pre,NVDA,announcer,,g,x"],
+    )
+    car = results.car.set_index(["event_id", "window"])
+    assert car.loc["nvda-2023", "confounded"].isna().all() and (car.loc["nvda-2023", "outcome"] != "ok").all()
+    assert car.loc["nvda-2025b", "confounded"].eq(False).all()  # clean: its window holds no release
+    assert not results.stats["group"].str.endswith("(unconfounded)").any()
+    assert stat(results.stats, "g", "[-1,+1]", "unscreened_rows").n == 0
+    assert stat(results.stats, "g", "[-1,+1]", "caar").n == 1
+
+
 def test_a_window_before_the_calendar_is_not_called_clean(short_calendar_cache, tmp_path) -> None:
     """NVDA reported on 2024-05-22 after the close; a calendar starting 2025-02-26 cannot see it, so
     the window of an NVDA event on 2024-05-23 (its +11% day) is not screened: ``confounded`` is
