@@ -57,9 +57,10 @@ unit), or a log return so negative that :math:`e^r` is 0 in double precision (be
 -745: no finite log return of a loss short of -100%); a negative
 market value, or one above :data:`MAX_MARKET_VALUE`; ``market_cap`` together with
 ``shrout``/``prc``; a wide file with no id column. Such values (``1e308``) would otherwise
-overflow every sum of squares computed on them. Refused too: a date on which no id moved, every
-id with a row there (in its history) having a return of exactly 0 or none, too rare to be chance
-(:func:`check_padding`: a vendor's row for a holiday, which would make it a session).
+overflow every sum of squares computed on them. Asked about, not refused (:func:`doubts`): a
+date on which no id moved, every id with a row there (in its history) having a return of
+exactly 0 or none, too rare to be chance (:func:`padding_doubt`: a vendor's row for a holiday,
+which would make it a session).
 
 Stored as ``returns/<ID>.parquet`` (``date, ret, market_cap``, dates ascending, returns in
 decimal units) with the provenance: source file and SHA-256, layout, declared units and the
@@ -135,6 +136,8 @@ class ParsedReturns:
         Returns read (one per id and date), a missing one (a blank cell, ``NA``) not counted.
     ignored_columns
         Columns of a long file that are not read (a WRDS export's ``TICKER``, say).
+    padding
+        :func:`padding_doubt`'s question, "" for none.
     """
 
     path: Path
@@ -143,6 +146,7 @@ class ParsedReturns:
     provenance: dict[str, Any] = field(default_factory=dict)
     rows: int = 0
     ignored_columns: tuple[str, ...] = ()
+    padding: str = ""
 
 
 LARGE_MEDIAN_RETURN = 0.25
@@ -209,7 +213,7 @@ def doubts(parsed: ParsedReturns) -> list[str]:
     if empty:
         ids = listing(empty)
         said.append(f"{parsed.path}: no return at all for {ids} (every one of its rows is missing)")
-    return said
+    return [*said, *([parsed.padding] if parsed.padding else [])]
 
 
 def check_units(units: object, source: str) -> float:
@@ -271,7 +275,7 @@ def parse_returns_file(path: Path, *, units: str | None, definition: str = "simp
             raise InputError(str(path), problem, row=1, field="ret")
         layout = "wide"
         parsed = _wide(table, divisor, definition)
-    series, provenance = parsed
+    series, provenance, padding = parsed
     provenance = {
         "layout": layout,
         "units": units,
@@ -282,12 +286,12 @@ def parse_returns_file(path: Path, *, units: str | None, definition: str = "simp
     rows = sum(int(s.frame["ret"].notna().sum()) for s in series)  # a blank cell is no return
     read = ("permno" if layout == "crsp" else "id", "date", *_LONG_VALUES)
     ignored = () if layout == "wide" else other_columns(table.header, read)
-    return ParsedReturns(Path(path), layout, tuple(series), provenance, rows, ignored)
+    return ParsedReturns(Path(path), layout, tuple(series), provenance, rows, ignored, padding)
 
 
 def _long(
     table: TextTable, layout: str, divisor: float, definition: str
-) -> tuple[list[ReturnSeries], dict[str, Any]]:
+) -> tuple[list[ReturnSeries], dict[str, Any], str]:
     id_column = "permno" if layout == "crsp" else "id"
     if not table.has(id_column):
         raise InputError(
@@ -351,7 +355,7 @@ def _long(
     first_rows = np.full(len(days), len(dates))
     np.minimum.at(first_rows, day, np.arange(len(dates)))
     observed = Observations(day, pd.factorize(frame["id"])[0], inside, given & (returns != 0.0))
-    check_padding(table, days, observed, first_rows, table.spelled("date"))
+    padding = padding_doubt(table, days, observed, first_rows, table.spelled("date"))
     series = []
     for symbol, part in frame.groupby("id", sort=False):
         first = table.row_of(int(part["row"].iloc[0]))
@@ -359,10 +363,12 @@ def _long(
         codes_used = int(part["code"].sum())
         series.append(ReturnSeries(str(symbol), _series_frame(part), codes_used, first, id_name))
     provenance = {"id_column": id_name, "market_value": value_note, "ignored_columns": ignored}
-    return series, provenance
+    return series, provenance, padding
 
 
-def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[ReturnSeries], dict[str, Any]]:
+def _wide(
+    table: TextTable, divisor: float, definition: str
+) -> tuple[list[ReturnSeries], dict[str, Any], str]:
     date_at = table.position("date")
     dates = parse_dates(table, table.cells_at(date_at), table.header[date_at], observed=True)
     order = np.argsort(dates, kind="stable")
@@ -409,8 +415,8 @@ def _wide(table: TextTable, divisor: float, definition: str) -> tuple[list[Retur
         series.append(ReturnSeries(name, frame.reset_index(drop=True), row=1, field=name))
     ids, days = np.nonzero(inside)
     observed = Observations(days, ids, np.ones(len(ids), dtype=bool), moved[ids, days])
-    check_padding(table, dates[order], observed, order, table.header[date_at])
-    return series, {"id_column": None, "market_value": None, "ignored_columns": []}
+    padding = padding_doubt(table, dates[order], observed, order, table.header[date_at])
+    return series, {"id_column": None, "market_value": None, "ignored_columns": []}, padding
 
 
 def identifiers(table: TextTable, cells: np.ndarray, field: str, *, permno: bool) -> np.ndarray:
@@ -562,12 +568,12 @@ def _check_duplicates(table: TextTable, frame: pd.DataFrame, id_field: str, date
 
 PADDING_CHANCE = 1e-6
 """How rare a date on which no id moved must be, judged by how often each of its ids is unchanged
-on the dates when some id moved, to be taken for a vendor's padding (:func:`check_padding`)."""
+on the dates when some id moved, to be asked about as a vendor's padding (:func:`padding_doubt`)."""
 
 
 @dataclass(frozen=True)
 class Observations:
-    """The (id, date) rows of a returns file, for :func:`check_padding`: each row's date (an
+    """The (id, date) rows of a returns file, for :func:`padding_doubt`: each row's date (an
     index into the file's distinct dates) and id (an index), whether it lies in the id's history
     (from its first return to its last) and whether its return is other than 0."""
 
@@ -577,11 +583,11 @@ class Observations:
     moved: np.ndarray
 
 
-def check_padding(
+def padding_doubt(
     table: TextTable, dates: np.ndarray, observed: Observations, index: np.ndarray, field: str
-) -> None:
-    r"""Refuse a file with a date on which no id moved (each id with a row there, in its history,
-    has a return of exactly 0 or none) when that is too rare to be chance: Datastream (and other
+) -> str:
+    r"""What to ask of a file with a date on which no id moved (each id with a row there, in its
+    history, has a return of exactly 0 or none) when that is too rare to be chance: Datastream (and other
     vendors) repeat the last price on an exchange's holidays, a return of 0 for every series, and
     a merge onto a calendar of weekdays (pandas' ``bdate_range``, R's zoo) leaves a row of
     blanks. Imported, such a row is a session (the sessions of a returns-series market are its
@@ -589,13 +595,16 @@ def check_padding(
     many (CARs moved by up to 3.3 points, with no note), or were withheld for a "missing" return
     of a day that was no session (a finder).
 
-    A date on which no id moved is refused when :math:`\prod_i u_i <` :data:`PADDING_CHANCE`
+    A date on which no id moved is asked about when :math:`\prod_i u_i <` :data:`PADDING_CHANCE`
     over its ids, where :math:`u_i = (k_i + 1)/(n_i + 2)` is how often id i is unchanged (or
     blank) on the :math:`n_i` dates of its history when some id moved (:math:`k_i` of them, with
     Laplace's rule of succession): the chance of such a date were the ids unchanged
-    independently at their own rates. Five liquid stocks all unchanged are refused; six stocks
-    that do not trade on 70% of days, or five money-market funds whose price never moves, are
-    not (a finder: a count of ids alone refused them).
+    independently at their own rates. Three liquid stocks all unchanged are asked about; six
+    stocks that do not trade on 70% of days, or five money-market funds whose price never moves,
+    are not. A question (:func:`doubts`), not a refusal: series that move together (an index and
+    two funds tracking it, all 0.00 on one day when rounded to 2 decimals; thinly traded stocks
+    that trade on the same days) make a real session look so rare, and the file could not be
+    imported at all (a finder).
 
     Parameters
     ----------
@@ -610,10 +619,11 @@ def check_padding(
     field
         The date column's name.
 
-    Raises
-    ------
-    InputError
-        Naming the first such date's row, its number of ids and the other such dates.
+    Returns
+    -------
+    str
+        Naming the file, the first such date's row, its number of ids and the other such dates;
+        "" when there is none.
     """
     inside = observed.inside
     day, who, moved = observed.day[inside], observed.id[inside], observed.moved[inside]
@@ -626,17 +636,16 @@ def check_padding(
     chance = np.bincount(day, weights=np.log(unchanged)[who], minlength=n_dates)
     padded = np.flatnonzero((movers == 0) & (present > 0) & (chance < np.log(PADDING_CHANCE)))
     if not padded.size:
-        return
+        return ""
     first = padded[0]
     days = [str(pd.Timestamp(date).date()) for date in dates[padded]]
     more = f" (and on {len(days) - 1} more: {listing(days[1:], 3)})" if len(days) > 1 else ""
-    raise table.fail(
-        f"no id moved on {days[0]}: each of the {int(present[first])} with a row there has a return of "
-        f"exactly 0 or none, which they are together by chance less than once in a million dates{more}: a "
-        "vendor's row for a day without trading (Datastream repeats the last price on holidays, a merge "
-        "onto weekdays leaves blanks), which would be a session; delete the rows of such dates",
-        index=int(index[first]),
-        field=field,
+    return (
+        f"{table.path}, row {table.row_of(int(index[first]))}, field {field!r}: no id moved on {days[0]}: "
+        f"each of the {int(present[first])} with a row there has a return of exactly 0 or none{more}, which "
+        "independent series would be by chance less than once in a million dates. A vendor's rows for days "
+        "without trading (Datastream repeats the last price on holidays, a merge onto weekdays leaves "
+        "blanks)? A returns-series market makes each row a session: delete the rows of such dates if so"
     )
 
 
