@@ -173,19 +173,46 @@ def test_a_write_from_python_never_replaces_a_users_file_or_link(store: PriceSto
 
 def test_a_users_file_saved_while_a_batch_waits_for_its_renames_is_kept(store: PriceStore) -> None:
     """The check when a batch's temporary file was written, not before its rename: a file the
-    user saved at the target meanwhile was replaced at the batch's end (a finder)."""
+    user saved at the target meanwhile was replaced at the batch's end (a finder). Every target is
+    checked before the first rename: nothing of the batch is imported."""
     target = store.price_path("NVDA")
 
     def batch() -> None:
         with store.catalog_lock(), store.staged_writes():
+            store.write_prices("ABC", synthetic_prices(), {"source": "test", "symbol": "ABC"})
             store.write_prices("NVDA", synthetic_prices(), {"source": "test", "symbol": "NVDA"})
             target.write_text("my notes")  # the user's, before the batch renames its files
 
-    with pytest.raises(CacheWriteError, match=r"NVDA\.parquet: cannot write .*not written by eventstudy"):
+    with pytest.raises(CacheWriteError, match=r"NVDA\.parquet: cannot write .*nothing of the batch"):
         batch()
     assert target.read_text() == "my notes" and leftovers(store) == []
-    assert not (store.root / store_module.BATCH_JOURNAL).exists()
+    assert not store.price_path("ABC").exists() and not (store.root / store_module.BATCH_JOURNAL).exists()
     assert [p.path.name for p in store.verify()] == ["NVDA.parquet"]  # listed: the user's file
+
+
+def test_clean_never_finishes_a_batch_over_a_users_file(store: PriceStore, monkeypatch) -> None:
+    """A user's file saved at a target as the batch wrote its journal (which then recorded it as
+    the file to replace) stopped the batch, and `cache verify --clean`, as the error advised,
+    renamed the import's file over it (a finder)."""
+    target, real = store.price_path("ZZZ"), store_module._write_journal
+
+    def write_journal(root: Path, pending) -> None:
+        target.write_text("my notes")  # the user's, after the batch's check of its targets
+        real(root, pending)
+
+    monkeypatch.setattr(store_module, "_write_journal", write_journal)
+
+    def batch() -> None:
+        with store.catalog_lock(), store.staged_writes():
+            store.write_prices("ABC", synthetic_prices(), {"source": "test", "symbol": "ABC"})
+            store.write_prices("ZZZ", synthetic_prices(), {"source": "test", "symbol": "ZZZ"})
+
+    with pytest.raises(CacheWriteError, match=r"ZZZ\.parquet: cannot write"):
+        batch()
+    lines = store.finish_interrupted_batch()
+    assert any(line.startswith("removed ") and f"kept {target} as it is" in line for line in lines), lines
+    assert target.read_text() == "my notes" and leftovers(store) == []
+    assert store.read_prices("ABC").shape == (300, 7)
 
 
 def test_altered_values_with_valid_checksums_are_detected(store: PriceStore) -> None:

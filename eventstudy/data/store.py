@@ -1381,6 +1381,15 @@ def _finish_batch(root: Path) -> list[str]:
                     f"kept {target} as it is: {temporary.name} is not the file the import wrote (changed "
                     f"since); import {target.name}'s source again"
                 )
+            elif PriceStore.foreign(target):  # the user's file, which stopped the import (a finder)
+                try:
+                    os.unlink(temporary)
+                except OSError as exc:
+                    raise CacheWriteError(temporary, _os_reason(exc)) from exc
+                lines.append(
+                    f"removed {temporary} and kept {target} as it is ({FOREIGN}); move it away and import "
+                    f"{target.name}'s source again"
+                )
             else:
                 try:
                     os.replace(temporary, target)
@@ -1479,6 +1488,8 @@ class _Staging:
             with _locked(_batch(root), LOCK_TIMEOUT):
                 if _journal_left(root):  # another batch's, stopped (staged_writes refuses to start then)
                     raise CacheWriteError(_journal(root), "a stopped import's journal is there")
+                for _, path in self.pending:  # a file of the user's saved there meanwhile: nothing renamed
+                    _refuse_foreign(path)
                 try:
                     _write_journal(root, self.pending)  # a kill from here on: --clean finishes the renames
                     while self.pending:
