@@ -7,7 +7,10 @@ notebooks get the exception with its attributes.
 from __future__ import annotations
 
 import os
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,24 @@ INTERRUPT_REQUESTED = threading.Event()
 and go on (Dask's garbage-collection callback printed it as "Exception ignored" and the run
 published its output, exit 0; a finder): :func:`eventstudy.output.folder.publish` checks this
 before it puts an output in place."""
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """SIGINT ignored inside the block, the handler before restored after; only from the main
+    thread, where Python's handlers run. For steps that a Ctrl-C must not cut in two: a local
+    Dask cluster's start (its worker processes keep the disposition, so a terminal's Ctrl-C
+    reaches only the driver, which stops them) and an output's swap into place (once exchanged,
+    the run is complete: a Ctrl-C there exited 130 saying the folder kept what it held, while the
+    new output was in place and the old one removed; a finder). A Ctrl-C inside is not seen."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 class EventStudyError(Exception):

@@ -187,6 +187,30 @@ def test_a_folder_made_read_only_in_the_swap_does_not_stop_the_output(tmp_path: 
     assert (folder / "a.md").read_text() == "two" and not (folder / "figures").exists()
 
 
+def test_a_ctrl_c_during_the_swap_does_not_cut_it_in_two(tmp_path: Path, monkeypatch) -> None:
+    """A Ctrl-C after the exchange (while the old folder was checked or removed) exited 130
+    saying the folder kept what it held, while the new output was in place and the old one gone
+    (a finder): the swap is not interrupted."""
+    folder, guard = tmp_path / "out", Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.md"], "one"), guard=guard)
+
+    class CtrlCError(Exception):
+        pass
+
+    def handler(signum: int, frame: object) -> None:
+        raise CtrlCError
+
+    real = outdir._exchange
+    ctrl_c = lambda a, b: (os.kill(os.getpid(), signal.SIGINT), real(a, b))[1]  # noqa: E731
+    monkeypatch.setattr(outdir, "_exchange", ctrl_c)
+    before = signal.signal(signal.SIGINT, handler)
+    try:
+        publish(folder, write_some(["a.md"], "two"), guard=guard)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert (folder / "a.md").read_text() == "two" and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Path, monkeypatch) -> None:
     """--out nonexist/../out left an empty nonexist/ after a successful run (a finder)."""
     monkeypatch.chdir(tmp_path)

@@ -14,15 +14,13 @@ import json
 import logging
 import os
 import re
-import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventstudy.errors import EventStudyError, InputError
+from eventstudy.errors import EventStudyError, InputError, ctrl_c_held
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -123,7 +121,7 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
             "silence_logs": logging.CRITICAL,
         }
         with ExitStack() as stack:
-            with _ctrl_c_held():
+            with ctrl_c_held():
                 cluster = stack.enter_context(LocalCluster(**cluster_args))
             yield stack.enter_context(Client(cluster))
         return
@@ -146,24 +144,6 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
                 "--scheduler", f"no Dask worker joined the scheduler at {address} in {WORKER_TIMEOUT:g} s"
             ) from None
         yield client
-
-
-@contextmanager
-def _ctrl_c_held() -> Iterator[None]:
-    """SIGINT ignored while a local cluster starts: the worker processes it spawns keep that
-    disposition (a blocked mask they would not: multiprocessing's spawn clears it), so a
-    terminal's Ctrl-C, sent to every process of the group, reaches only this one, which stops
-    the cluster, instead of printing each worker's KeyboardInterrupt traceback. A Ctrl-C during
-    the start (seconds) is not seen; the handler before is restored after. Only from the main
-    thread, where Python's handlers run."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, before)
 
 
 def _check_scheduler_file(path: Path) -> None:

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eventstudy.errors import INTERRUPT_REQUESTED, InputError
+from eventstudy.errors import INTERRUPT_REQUESTED, InputError, ctrl_c_held
 from eventstudy.flock import flock_within
 from eventstudy.locations import write_path_problem
 
@@ -868,7 +868,8 @@ def _publish(
             staging.chmod(mode)
             if INTERRUPT_REQUESTED.is_set():  # a Ctrl-C a library caught and went on from: publish nothing
                 raise KeyboardInterrupt
-            _swap(staging, folder)
+            with ctrl_c_held():  # exchanged, the run is complete: no Ctrl-C cuts the swap in two
+                _swap(staging, folder)
         except OSError as exc:
             with contextlib.suppress(OSError):  # what cannot be removed is marked: the next run does
                 _remove_ours(staging)
