@@ -457,6 +457,29 @@ sys.exit(cli.console())
     assert (done.returncode, done.stderr) == (130, expected)
 
 
+def test_a_ctrl_c_after_the_command_finished_keeps_its_status_and_gives_ctrl_c_back() -> None:
+    """A Ctrl-C landing after "wrote ..." exited 130 saying nothing was written; and the console
+    script left its handler installed, so in a notebook (%run -m eventstudy) a later Ctrl-C of
+    another cell stopped every later save (a finder)."""
+    script = """
+import argparse, os, signal, sys
+import eventstudy.cli as cli
+
+class Parser:
+    def parse_args(self, argv):
+        return argparse.Namespace(handler=lambda args: print("wrote out/") or 0, command="run")
+
+cli.build_parser = Parser
+real = cli.main
+cli.main = lambda: (real(), os.kill(os.getpid(), signal.SIGINT))[0]  # Ctrl-C on the way out
+before = signal.getsignal(signal.SIGINT)
+status = cli.console()
+print(status, signal.getsignal(signal.SIGINT) is before, cli.INTERRUPT_REQUESTED.is_set())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.stdout, done.stderr) == ("wrote out/\n0 True False\n", "")
+
+
 @pytest.mark.parametrize(
     ("args", "line"),
     [

@@ -127,6 +127,9 @@ _INTERRUPTED_CACHE = (
     "then runs and imports refuse it until eventstudy cache verify --clean finishes the import"
 )
 _interrupted = False
+_finished: int | None = None
+"""The exit status of the command that has finished (None while it runs): a Ctrl-C that lands
+after it, on the way out, changes nothing it wrote."""
 
 
 def _interrupted_line(command: str) -> str:
@@ -136,8 +139,8 @@ def _interrupted_line(command: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit status."""
-    global _interrupted
-    _interrupted = False  # a command of this process (tests call main again) starts afresh
+    global _interrupted, _finished
+    _interrupted, _finished = False, None  # a command of this process (tests call main again) starts afresh
     INTERRUPT_REQUESTED.clear()
     args = build_parser().parse_args(argv)
     vars(args).pop(_GIVEN, None)
@@ -152,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     made = _cache_to_make(args)
     status = 1
     try:
-        status = _dispatch(args)
+        status = _finished = _dispatch(args)
         return status
     finally:
         if made is not None and status != 0:  # failed before storing anything: leave no folder
@@ -262,14 +265,19 @@ def console() -> int:
     A numpy or pandas warning is a defect to fix at its cause (the tests call :func:`main`
     and fail on any warning); users never see one.
     """
-    signal.signal(signal.SIGINT, _on_interrupt)
+    before = signal.signal(signal.SIGINT, _on_interrupt)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return main()
-        except KeyboardInterrupt:  # before a command ran (its parser imports every module): nothing written
-            print("eventstudy: interrupted", file=sys.stderr)
+        except KeyboardInterrupt:
+            if _finished is not None:  # after the command finished ("wrote ..." said): its status
+                return _finished
+            print("eventstudy: interrupted", file=sys.stderr)  # before a command ran: nothing written
             return 130
+        finally:  # run in a notebook (%run -m eventstudy): its Ctrl-C is its own again
+            signal.signal(signal.SIGINT, before)
+            INTERRUPT_REQUESTED.clear()
 
 
 if __name__ == "__main__":  # pragma: no cover
