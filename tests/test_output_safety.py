@@ -880,6 +880,18 @@ def test_a_ctrl_c_a_library_swallowed_publishes_nothing(small, tmp_path: Path, c
     assert run_cli(["report", str(folder)], capsys)[0] == 0  # the next command starts afresh
 
 
+def test_report_puts_back_an_output_a_killed_writer_left_retired(small, tmp_path: Path, capsys) -> None:
+    """Without an atomic exchange (macOS), a kill between the two renames leaves the output at
+    .out.eventstudy-<token>.old; `eventstudy report out` said out was no output folder (a finder)."""
+    events, config, cache = small
+    folder = tmp_path / "out"
+    assert main(run_args(events, config, cache, folder)) == 0
+    before = snapshot(folder)
+    folder.rename(tmp_path / ".out.eventstudy-0123456789ab.old")  # killed after the first rename
+    assert run_cli(["report", str(folder)], capsys)[0] == 0
+    assert snapshot(folder) == before and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_cli_refuses_a_users_folder_with_one_line_and_exit_2(small, tmp_path: Path, capsys) -> None:
     events, config, cache = small
     folder = tmp_path / "thesis"

@@ -990,6 +990,19 @@ def _remove_leftover(path: Path, what: str) -> None:
         )
 
 
+def restore_retired(folder: str | Path) -> None:
+    """Put back the output a writer killed between the two renames of a system without an atomic
+    exchange left retired beside ``folder`` (``.<name>.eventstudy-<token>.old``), when ``folder``
+    is missing, under the writers' lock: ``eventstudy report DIR`` then said DIR was no output
+    folder, and only a new run recovered it (a finder)."""
+    folder = Path(folder)
+    parent = folder.parent if str(folder.parent) else Path(".")
+    if folder.exists() or folder.is_symlink() or not parent.is_dir():
+        return
+    with _locked(parent, folder, LOCK_TIMEOUT):
+        _recover(parent, folder.name)
+
+
 def _recover(parent: Path, name: str) -> None:
     """Repair what a killed writer of ``name`` left: restore a retired output, remove strays."""
     folder = parent / name

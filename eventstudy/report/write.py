@@ -116,9 +116,11 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
         check_sealed,
         publish,
         read_manifest,
+        restore_retired,
     )
 
     folder = Path(folder)
+    restore_retired(folder)
     csv_files = {"ar.csv", "car.csv"} if csv else set()
     if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
         check_replaceable(folder)
