@@ -735,22 +735,6 @@ def test_every_online_path_fails_in_one_line_without_yfinance_output(
     assert yfinance.config.debug.hide_exceptions is True  # the user's yfinance settings restored
 
 
-def test_a_failed_fetch_into_a_folder_of_the_users_leaves_no_lock_files(
-    tmp_path: Path, monkeypatch, capsys
-) -> None:
-    """fetch NVDA --cache mydir without the network left mydir/.locks/prices/NVDA.parquet.lock,
-    which then made the user's folder a cache (a finder)."""
-    monkeypatch.setattr(yfinance, "Ticker", _YahooTicker)
-    monkeypatch.setattr(_YahooTicker, "failure", UNREACHABLE["curl-dns"])
-    monkeypatch.setattr(_YahooTicker, "requests", [])
-    folder = tmp_path / "mydir"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("mine")
-    assert main(["fetch", "NVDA", "--cache", str(folder)]) == 2
-    assert "the network is unreachable" in capsys.readouterr().err
-    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == ["notes.txt"]
-
-
 class _PartlyReachable:
     """yfinance.Ticker whose history is served for NVDA and fails for any other symbol with the
     ``failure`` set on the class (the network lost after NVDA, or a symbol not found)."""

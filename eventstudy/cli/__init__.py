@@ -159,22 +159,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     finally:
         if made is not None and status != 0:  # failed before storing anything: leave no folder
-            from eventstudy.data.store import LOCKS, holds_tables, remove_if_only_locks
+            from eventstudy.data.store import remove_if_only_locks
 
-            if made.name != LOCKS or not holds_tables(made.parent):  # the locks of stored files stay
-                remove_if_only_locks(made)
+            remove_if_only_locks(made)
 
 
 def _cache_to_make(args: argparse.Namespace) -> Path | None:
-    """The outermost folder of the command's local ``--cache`` that does not exist yet; of an
-    existing folder, its lock folder when it has none (a fetch into a folder of the user's that
-    failed left ``.locks/prices/NVDA.parquet.lock`` there, which then made it a cache; a finder)."""
+    """The outermost folder of the command's local ``--cache`` that does not exist yet."""
     cache = getattr(args, "cache", None)
     if not isinstance(cache, Path):
         return None
-    from eventstudy.data.store import LOCKS, first_missing
+    from eventstudy.data.store import first_missing
 
-    return first_missing(cache) or first_missing(cache / LOCKS)
+    return first_missing(cache)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

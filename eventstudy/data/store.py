@@ -1164,14 +1164,13 @@ def _is_cache(root: Path) -> bool:
     of the user's that merely has a ``prices`` sub-folder of their own."""
     root = Path(root)
     try:
-        return root.is_dir() and ((root / LOCKS).is_dir() or holds_tables(root))
+        if not root.is_dir():
+            return False
+        if (root / LOCKS).is_dir():
+            return True
+        return any(next((root / kind).glob("*.parquet"), None) is not None for kind in KINDS)
     except OSError:
         return False
-
-
-def holds_tables(root: Path) -> bool:
-    """True when a store folder (:data:`KINDS`) of ``root`` holds a parquet file."""
-    return any(next((Path(root) / kind).glob("*.parquet"), None) is not None for kind in KINDS)
 
 
 def _partial_batch(renamed: list[Path], left: int) -> str:
