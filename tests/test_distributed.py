@@ -723,7 +723,7 @@ def test_local_n_is_read_as_the_number_it_writes() -> None:
     assert parse_scheduler("LOCAL") == ("local", None) and parse_scheduler("Local:2") == ("local", 2)
 
 
-def test_a_folder_or_file_given_as_the_scheduler_is_named_as_such(tmp_path: Path) -> None:
+def test_a_folder_or_file_given_as_the_scheduler_is_named_as_such(tmp_path: Path, monkeypatch) -> None:
     """--scheduler /tmp said "missing port number in address '/tmp'" (a finder)."""
     from eventstudy.distributed.cluster import parse_scheduler
     from eventstudy.errors import InputError
@@ -732,6 +732,9 @@ def test_a_folder_or_file_given_as_the_scheduler_is_named_as_such(tmp_path: Path
     for path, what in ((tmp_path, "folder"), (tmp_path / "notes.txt", "file")):
         with pytest.raises(InputError, match=rf"is a {what}, not a scheduler: give the scheduler file"):
             parse_scheduler(str(path))
+    (tmp_path / "myhost:8786").write_text("x")  # a file named like an address: the address is meant
+    monkeypatch.chdir(tmp_path)
+    assert parse_scheduler("myhost:8786") == ("address", None)
 
 
 @pytest.mark.parametrize(

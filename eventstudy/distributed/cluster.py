@@ -81,7 +81,8 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
                 "give a cluster's address for more",
             )
         return "local", workers
-    if "://" not in text and not text.lower().endswith(".json") and os.path.lexists(text):
+    path_like = "/" in text or os.path.isdir(text)  # a host:port named like a file here is an address
+    if "://" not in text and not text.lower().endswith(".json") and path_like and os.path.lexists(text):
         what = "folder" if os.path.isdir(text) else "file"  # was "missing port number in address"
         raise InputError(
             "--scheduler",
