@@ -215,6 +215,32 @@ def test_clean_never_finishes_a_batch_over_a_users_file(store: PriceStore, monke
     assert store.read_prices("ABC").shape == (300, 7)
 
 
+def test_clean_says_a_users_file_that_stopped_a_batch_is_theirs(store: PriceStore, monkeypatch) -> None:
+    """A user's file saved at a target after the batch's journal was written stopped the batch;
+    --clean said the target was "written or removed after the import stopped", without the advice
+    to move it away and import again (a finder)."""
+    target, real = store.price_path("ZZZ"), store_module._replace_cache_file
+
+    def replace(temporary: str, path: Path) -> None:
+        if path == store.price_path("ABC"):  # the first rename: the user saves theirs at the second
+            target.write_text("my notes")
+        real(temporary, path)
+
+    monkeypatch.setattr(store_module, "_replace_cache_file", replace)
+
+    def batch() -> None:
+        with store.catalog_lock(), store.staged_writes():
+            store.write_prices("ABC", synthetic_prices(), {"source": "test", "symbol": "ABC"})
+            store.write_prices("ZZZ", synthetic_prices(), {"source": "test", "symbol": "ZZZ"})
+
+    with pytest.raises(CacheWriteError, match=r"ZZZ\.parquet: cannot write"):
+        batch()
+    lines = store.finish_interrupted_batch()
+    assert any(f"kept {target} as it is (it exists and was not written" in line for line in lines)
+    assert any("move it away and import ZZZ.parquet's source again" in line for line in lines), lines
+    assert target.read_text() == "my notes" and leftovers(store) == []
+
+
 def test_altered_values_with_valid_checksums_are_detected(store: PriceStore) -> None:
     """A file rewritten by another tool (valid parquet) with changed values but our metadata."""
     path = store.price_path("AAA")

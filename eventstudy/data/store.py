@@ -1367,27 +1367,25 @@ def _finish_batch(root: Path) -> list[str]:
                     kept = "as it is" if now is not None else "without a file"
                     lines.append(f"kept {target} {kept} (the import's file {temporary.name} is gone)")
                 continue
-            if now != item.replaces_file:  # a fetch or an import wrote it (or it was removed) since
+            foreign = PriceStore.foreign(target)  # the user's file, which stopped the import (a finder)
+            if now != item.replaces_file or foreign:  # written or removed since (a fetch, an import)
                 try:
                     os.unlink(temporary)
                 except OSError as exc:
                     raise CacheWriteError(temporary, _os_reason(exc)) from exc
-                since = "written or removed after the import stopped"
-                lines.append(f"removed {temporary} ({target.name} was {since})")
+                if foreign:
+                    lines.append(
+                        f"removed {temporary} and kept {target} as it is ({FOREIGN}); move it away and "
+                        f"import {target.name}'s source again"
+                    )
+                else:
+                    since = "written or removed after the import stopped"
+                    lines.append(f"removed {temporary} ({target.name} was {since})")
                 continue
             if _identity(temporary) != item.temporary_file:
                 lines.append(
                     f"kept {target} as it is: {temporary.name} is not the file the import wrote (changed "
                     f"since); import {target.name}'s source again"
-                )
-            elif PriceStore.foreign(target):  # the user's file, which stopped the import (a finder)
-                try:
-                    os.unlink(temporary)
-                except OSError as exc:
-                    raise CacheWriteError(temporary, _os_reason(exc)) from exc
-                lines.append(
-                    f"removed {temporary} and kept {target} as it is ({FOREIGN}); move it away and import "
-                    f"{target.name}'s source again"
                 )
             else:
                 try:
