@@ -190,43 +190,20 @@ def test_a_users_file_saved_while_a_batch_waits_for_its_renames_is_kept(store: P
     assert [p.path.name for p in store.verify()] == ["NVDA.parquet"]  # listed: the user's file
 
 
-def test_clean_never_finishes_a_batch_over_a_users_file(store: PriceStore, monkeypatch) -> None:
+@pytest.mark.parametrize("when", ["_write_journal", "_replace_cache_file"])
+def test_clean_never_finishes_a_batch_over_a_users_file(store: PriceStore, monkeypatch, when: str) -> None:
     """A user's file saved at a target as the batch wrote its journal (which then recorded it as
     the file to replace) stopped the batch, and `cache verify --clean`, as the error advised,
-    renamed the import's file over it (a finder)."""
-    target, real = store.price_path("ZZZ"), store_module._write_journal
+    renamed the import's file over it; saved after the journal, --clean said the target was
+    "written or removed after the import stopped", without the advice (a finder)."""
+    target, real = store.price_path("ZZZ"), getattr(store_module, when)
 
-    def write_journal(root: Path, pending) -> None:
-        target.write_text("my notes")  # the user's, after the batch's check of its targets
-        real(root, pending)
-
-    monkeypatch.setattr(store_module, "_write_journal", write_journal)
-
-    def batch() -> None:
-        with store.catalog_lock(), store.staged_writes():
-            store.write_prices("ABC", synthetic_prices(), {"source": "test", "symbol": "ABC"})
-            store.write_prices("ZZZ", synthetic_prices(), {"source": "test", "symbol": "ZZZ"})
-
-    with pytest.raises(CacheWriteError, match=r"ZZZ\.parquet: cannot write"):
-        batch()
-    lines = store.finish_interrupted_batch()
-    assert any(line.startswith("removed ") and f"kept {target} as it is" in line for line in lines), lines
-    assert target.read_text() == "my notes" and leftovers(store) == []
-    assert store.read_prices("ABC").shape == (300, 7)
-
-
-def test_clean_says_a_users_file_that_stopped_a_batch_is_theirs(store: PriceStore, monkeypatch) -> None:
-    """A user's file saved at a target after the batch's journal was written stopped the batch;
-    --clean said the target was "written or removed after the import stopped", without the advice
-    to move it away and import again (a finder)."""
-    target, real = store.price_path("ZZZ"), store_module._replace_cache_file
-
-    def replace(temporary: str, path: Path) -> None:
-        if path == store.price_path("ABC"):  # the first rename: the user saves theirs at the second
+    def user_saves_then(*args: object) -> None:
+        if when == "_write_journal" or args[1] == store.price_path("ABC"):  # the journal, or the first rename
             target.write_text("my notes")
-        real(temporary, path)
+        real(*args)
 
-    monkeypatch.setattr(store_module, "_replace_cache_file", replace)
+    monkeypatch.setattr(store_module, when, user_saves_then)
 
     def batch() -> None:
         with store.catalog_lock(), store.staged_writes():
@@ -236,9 +213,10 @@ def test_clean_says_a_users_file_that_stopped_a_batch_is_theirs(store: PriceStor
     with pytest.raises(CacheWriteError, match=r"ZZZ\.parquet: cannot write"):
         batch()
     lines = store.finish_interrupted_batch()
-    assert any(f"kept {target} as it is (it exists and was not written" in line for line in lines)
+    assert any(f"kept {target} as it is (it exists and was not written" in line for line in lines), lines
     assert any("move it away and import ZZZ.parquet's source again" in line for line in lines), lines
     assert target.read_text() == "my notes" and leftovers(store) == []
+    assert store.read_prices("ABC").shape == (300, 7)
 
 
 def test_altered_values_with_valid_checksums_are_detected(store: PriceStore) -> None:
