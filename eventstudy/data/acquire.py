@@ -90,6 +90,7 @@ from eventstudy.data.restatements import RESTATEMENT_TOLERANCE as RESTATEMENT_TO
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
     LOCK_TIMEOUT,
+    NOT_OURS,
     PRICE_COLUMNS,
     SERIES_KINDS,
     SHARES_COLUMNS,
@@ -698,9 +699,7 @@ def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:
     not write, beside its returns series, or as a new case twin of a cached identifier."""
     if store.foreign(path):
         raise DataUnavailableError(
-            f"{path} exists and was not written by eventstudy (a folder, a link, or a file without its "
-            "provenance record); nothing is fetched: "
-            "move that file away to fetch the symbol"
+            f"{path} {NOT_OURS}; nothing is fetched: move that file away to fetch the symbol"
         )
     if store.has_returns(symbol):
         raise DataUnavailableError(

@@ -75,6 +75,7 @@ from eventstudy.data.shares import ShareCountJump, merge_counts, share_count_jum
 from eventstudy.data.store import (
     EARNINGS_COLUMNS,
     NEGATIVE_VOLUME,
+    NOT_OURS,
     PRICE_COLUMNS,
     RETURNS_COLUMNS,
     SERIES_KINDS,
@@ -601,11 +602,7 @@ def _check_not_foreign(
             if store.foreign(target):
                 row, field = places.get((summary.source, symbol), (None, None))
                 there = target if target.parent.is_dir() else target.parent  # shares/ a file of the user's
-                message = (
-                    f"{there} exists and was not written by eventstudy (a folder, a link, or a file "
-                    "without its provenance record); nothing was imported: move that file away to import "
-                    "this one"
-                )
+                message = f"{there} {NOT_OURS}; nothing was imported: move that file away to import this one"
                 raise InputError(str(summary.source), message, row=row, field=field)
 
 

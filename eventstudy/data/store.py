@@ -1520,9 +1520,12 @@ class _Staging:
         self.pending.clear()
 
 
-FOREIGN = (
-    "it exists and was not written by eventstudy (a folder, a link, or a file without its provenance record)"
+NOT_OURS = (
+    "exists and was not written by eventstudy (a folder, a link, or a file without its provenance record)"
 )
+"""What a path :meth:`PriceStore.foreign` is, said by every writer that refuses it (import, fetch,
+each cache write and ``cache verify --clean``)."""
+FOREIGN = f"it {NOT_OURS}"
 
 
 def _write_atomic(
