@@ -53,8 +53,8 @@ from eventstudy.timeline.calendar import (
     SHIFT_TOO_LARGE,
     DayZeros,
     align_days_zero,
-    proxy_gap_label,
     proxy_gap_note,
+    proxy_gap_shift,
 )
 from eventstudy.timeline.overlap import other_event_days, overlap_notes
 from eventstudy.timeline.returns import ReturnsPanel
@@ -279,8 +279,7 @@ def proxy_gap_days(day_zero: DayZeros, events: pd.DataFrame, panel: ReturnsPanel
     shift = day_zero.shift.copy()
     for ticker, days in panel.traded_off_calendar.items():
         on_gap = (tickers == ticker) & np.isin(announced, days)
-        label = proxy_gap_label(market, ticker)
-        shift[on_gap] = [str(text).replace("market holiday", label, 1) for text in shift[on_gap]]
+        shift[on_gap] = [proxy_gap_shift(str(text), market, ticker) for text in shift[on_gap]]
     return dataclasses.replace(day_zero, shift=shift)
 
 

@@ -77,7 +77,7 @@ from eventstudy.exchanges import quote_currency
 from eventstudy.factors import FactorTable
 from eventstudy.summary import LaidOutSummary
 from eventstudy.text import number
-from eventstudy.timeline.calendar import DayZero, align_day_zero, proxy_gap_label, proxy_gap_note
+from eventstudy.timeline.calendar import DayZero, align_day_zero, proxy_gap_note, proxy_gap_shift
 from eventstudy.timeline.returns import build_panel
 from eventstudy.valuation import ShareCountTable, change_split, change_text, factor_text, split_ratio_text
 
@@ -451,8 +451,7 @@ def _proxy_gap_entries(
             continue
         zero, day = zeros[i], announced[i]
         if day.to_datetime64() in days:
-            label = proxy_gap_label(market, ticker)
-            zeros[i] = replace(zero, shift=zero.shift.replace("market holiday", label, 1))
+            zeros[i] = replace(zero, shift=proxy_gap_shift(zero.shift, market, ticker))
         if zero.outcome != "ok" or zero.index + shift >= len(grid.calendar):
             continue
         enters = grid.calendar[zero.index + shift]

@@ -104,10 +104,16 @@ class DayZeros:
     outcome: np.ndarray
 
 
-def proxy_gap_label(market: str, ticker: str) -> str:
-    """What a day 0 shift calls a weekday the market proxy's rows lack but ``ticker`` traded on
-    instead of "market holiday" (the study's and the backtest's day 0 alike)."""
-    return f"not a session of {market}'s rows, though {ticker} traded that day (a gap in {market}'s data?)"
+HOLIDAY = "market holiday"
+"""What a day 0 shift calls a weekday that is no session (:func:`align_days_zero`)."""
+
+
+def proxy_gap_shift(shift: str, market: str, ticker: str) -> str:
+    """A day 0 ``shift`` of an announcement on a weekday the market proxy's rows lack but
+    ``ticker`` traded on: the day is a gap in the proxy's data, not the :data:`HOLIDAY` the rule
+    calls it (the study's and the backtest's day 0 alike)."""
+    label = f"not a session of {market}'s rows, though {ticker} traded that day (a gap in {market}'s data?)"
+    return shift.replace(HOLIDAY, label, 1)
 
 
 def proxy_gap_note(market: str, ticker: str, missing: str, what: str) -> str:
@@ -171,7 +177,7 @@ def align_days_zero(
         shift[post] = "post-close announcement: next session"
         if weekend.any():
             shift[weekend] = "announced on a " + days[weekend].day_name().to_numpy(object) + ": " + where
-        shift[holiday] = "market holiday: " + where
+        shift[holiday] = f"{HOLIDAY}: {where}"
         position = position + post
         # A weekend right after the data's last session (its Friday) is known not to be a session
         # and to follow it -- on a calendar without weekend sessions (a crypto series has them);
