@@ -354,7 +354,8 @@ def _long(
     days, day = np.unique(dates, return_inverse=True)
     first_rows = np.full(len(days), len(dates))
     np.minimum.at(first_rows, day, np.arange(len(dates)))
-    observed = Observations(day, pd.factorize(frame["id"])[0], inside, given & (returns != 0.0))
+    moved = given & (returns != 0.0)
+    observed = Observations(day[inside], pd.factorize(frame["id"])[0][inside], moved[inside])
     padding = padding_doubt(table, days, observed, first_rows, table.spelled("date"))
     series = []
     for symbol, part in frame.groupby("id", sort=False):
@@ -414,7 +415,7 @@ def _wide(
         moved[len(series)] = np.isfinite(returns[order]) & (returns[order] != 0.0)
         series.append(ReturnSeries(name, frame.reset_index(drop=True), row=1, field=name))
     ids, days = np.nonzero(inside)
-    observed = Observations(days, ids, np.ones(len(ids), dtype=bool), moved[ids, days])
+    observed = Observations(days, ids, moved[ids, days])
     padding = padding_doubt(table, dates[order], observed, order, table.header[date_at])
     return series, {"id_column": None, "market_value": None, "ignored_columns": []}, padding
 
@@ -573,13 +574,12 @@ on the dates when some id moved, to be asked about as a vendor's padding (:func:
 
 @dataclass(frozen=True)
 class Observations:
-    """The (id, date) rows of a returns file, for :func:`padding_doubt`: each row's date (an
-    index into the file's distinct dates) and id (an index), whether it lies in the id's history
-    (from its first return to its last) and whether its return is other than 0."""
+    """The (id, date) rows of a returns file in their id's history (from its first return to its
+    last), for :func:`padding_doubt`: each row's date (an index into the file's distinct dates),
+    its id (an index) and whether its return is other than 0."""
 
     day: np.ndarray
     id: np.ndarray
-    inside: np.ndarray
     moved: np.ndarray
 
 
@@ -613,7 +613,7 @@ def padding_doubt(
     dates
         (D,) the file's distinct dates, ascending.
     observed
-        The file's rows, their dates indexing ``dates``.
+        The file's rows in their ids' histories, their dates indexing ``dates``.
     index
         (D,) the file's record (0-based) to name for each date.
     field
@@ -625,9 +625,8 @@ def padding_doubt(
         Naming the file, the first such date's row, its number of ids and the other such dates;
         "" when there is none.
     """
-    inside = observed.inside
-    day, who, moved = observed.day[inside], observed.id[inside], observed.moved[inside]
-    n_dates, n_ids = len(dates), int(observed.id.max(initial=-1)) + 1
+    day, who, moved = observed.day, observed.id, observed.moved
+    n_dates, n_ids = len(dates), int(who.max(initial=-1)) + 1
     movers = np.bincount(day, weights=moved, minlength=n_dates)
     present = np.bincount(day, minlength=n_dates)
     active = (movers > 0)[day]
