@@ -56,11 +56,13 @@ def _default_folder() -> Path:
 
 
 def report(args: argparse.Namespace) -> int:
+    from eventstudy.output.export import CSV_TABLES
     from eventstudy.report import render_report
 
     folder = args.folder or _default_folder()
     csv = "csv" in args.formats
     figures = render_report(folder, csv=csv).figures()
-    names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *(["ar.csv", "car.csv"] * csv)])
+    tables = [f"{name}.csv" for name in CSV_TABLES if csv]
+    names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *tables])
     print(f"wrote {folder}/ ({names})")
     return 0

@@ -108,7 +108,7 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     Report
         The report written.
     """
-    from eventstudy.output.export import csv_writers, write_files, write_json
+    from eventstudy.output.export import CSV_TABLES, csv_writers, write_files, write_json
     from eventstudy.output.folder import (
         Guard,
         check_recorded_present,
@@ -121,7 +121,7 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
 
     folder = Path(folder)
     restore_retired(folder)
-    csv_files = {"ar.csv", "car.csv"} if csv else set()
+    csv_files = {f"{name}.csv" for name in CSV_TABLES} if csv else set()
     if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
         check_replaceable(folder)
         check_sealed(folder)
