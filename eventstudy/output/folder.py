@@ -893,6 +893,9 @@ def _give_owner(staging: Path, previous: os.stat_result) -> None:
     far as this user may: a group-shared ``--out`` (mode 2770, group ``lab``) came back in the
     writer's own group, and as root another user's folder came back root's (a finder). The group
     where the user is a member of it, the owner only as root; what the system refuses stays."""
+    own = staging.stat()
+    if (own.st_uid, own.st_gid) == (previous.st_uid, previous.st_gid):  # the usual case: nothing to give
+        return
     uid = previous.st_uid if os.geteuid() == 0 else -1
     paths = [str(staging)]
     for root, folders, files in os.walk(staging):
