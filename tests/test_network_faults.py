@@ -362,6 +362,25 @@ def test_refetch_that_only_adds_days_extends_without_duplicates(tmp_path: Path, 
     assert "restatements" not in store.provenance(store.price_path("AAA"))
 
 
+@pytest.mark.parametrize("refresh", [False, True])
+def test_a_file_another_writer_stores_during_the_download_is_not_overwritten_by_it(
+    tmp_path: Path, sleeps, refresh: bool
+) -> None:
+    """A new symbol is downloaded before its lock is taken: the file another fetch stored
+    meanwhile is kept (without --refresh) or refreshed from a download that includes it."""
+    store, theirs = PriceStore(tmp_path), history(scale=0.5)
+
+    def slow_fetcher(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        if store.price_path(symbol).exists():  # asked again, under the lock: Yahoo agrees with theirs
+            return history(scale=0.5)
+        fetch(PriceStore(tmp_path), Script(theirs), sleeps)  # the other writer finishes first
+        return history(scale=2.0)  # an answer that would have restated theirs
+
+    outcome = fetch(store, slow_fetcher, sleeps, refresh=refresh)
+    assert outcome.status == ("unchanged" if refresh else "cached")
+    pd.testing.assert_frame_equal(store.read_prices("AAA"), theirs)
+
+
 def test_refetch_replaces_a_damaged_file_and_says_so(tmp_path: Path, sleeps) -> None:
     store = PriceStore(tmp_path)
     fetch(store, Script(history()), sleeps)
@@ -733,6 +752,30 @@ def test_every_online_path_fails_in_one_line_without_yfinance_output(
         assert "fetching 'SPY'" in captured.err and "the symbol was not found" in captured.err
     assert not out.exists()
     assert yfinance.config.debug.hide_exceptions is True  # the user's yfinance settings restored
+
+
+@pytest.mark.parametrize("command", ["run", "fetch"])
+def test_a_failed_download_leaves_an_empty_cache_folder_empty(
+    tmp_path: Path, monkeypatch, capsys, command: str
+) -> None:
+    """A folder of the user's given as --cache kept ``.locks/prices/ORCL.parquet.lock`` after a
+    fetch that could not reach Yahoo: the lock was taken before the download, and from then on
+    the folder counted as a cache."""
+    monkeypatch.setattr(yfinance, "Ticker", _YahooTicker)
+    monkeypatch.setattr(_YahooTicker, "failure", UNREACHABLE["curl-dns"])
+    monkeypatch.setattr(_YahooTicker, "requests", [])
+    monkeypatch.setattr(acquire.time, "sleep", lambda seconds: pytest.fail(f"slept {seconds} s"))
+    events, cache = tmp_path / "events.csv", tmp_path / "mine"
+    events.write_text(EVENTS_ONLINE, encoding="utf-8")
+    cache.mkdir()
+    args = {
+        "run": ["run", "--events", str(events), "--no-peers", "--out", str(tmp_path / "out")],
+        "fetch": ["fetch", "ORCL", "--start", "2024-01-02", "--end", "2025-03-31"],
+    }[command]
+    status = main([*args, "--cache", str(cache)])
+    assert status == 2 and "the network is unreachable" in capsys.readouterr().err
+    assert _YahooTicker.requests == ["ORCL" if command == "fetch" else "SPY"]
+    assert sorted(cache.rglob("*")) == []
 
 
 class _PartlyReachable:

@@ -518,6 +518,19 @@ def fetch_symbol(
     """
     path = store.price_path(symbol)
     _check_identifier(store, symbol, path)
+
+    def download(first: dt.date, last: dt.date) -> tuple[pd.DataFrame, int]:
+        def request() -> pd.DataFrame:
+            frame = fetch_prices(symbol, first, last)
+            if frame is None or len(frame) == 0:
+                raise EmptyHistoryError(f"the source returned no rows for {symbol!r} {first}..{last}")
+            return frame
+
+        return call_with_retries(request, f"{symbol!r} {first}..{last}", retry=retry, sleep=sleep)
+
+    # A symbol with no file yet is downloaded before its lock is taken: a download that fails
+    # leaves no lock file behind (a folder of the user's named as the cache stays as it was).
+    ahead = None if path.exists() or path.is_symlink() else download(start, end)
     with contextlib.ExitStack() as held:
         held.enter_context(store.locked(path))
         old: pd.DataFrame | None = None
@@ -541,13 +554,9 @@ def fetch_symbol(
         if old_provenance.get("source") == "yahoo":
             imported = dict(old_provenance.get("earlier_rows", {}))
 
-        def request() -> pd.DataFrame:
-            frame = fetch_prices(symbol, start, end)
-            if frame is None or len(frame) == 0:
-                raise EmptyHistoryError(f"the source returned no rows for {symbol!r} {start}..{end}")
-            return frame
-
-        raw, attempts = call_with_retries(request, f"{symbol!r} {start}..{end}", retry=retry, sleep=sleep)
+        if ahead is None or old is not None or replaced_damaged:  # or another writer's file came meanwhile
+            ahead = download(start, end)
+        raw, attempts = ahead
         new = _checked_history(raw, symbol)
         received = (_iso(new["date"].iloc[0]), _iso(new["date"].iloc[-1]))
         asked_end = min(asked[1], today or dt.date.today())
