@@ -740,6 +740,9 @@ def _check(config: StudyConfig) -> None:
     for edge in config.flows:
         if not isinstance(edge, FlowEdge):
             fail("flows", f"{shown(edge)} is not a FlowEdge")
+    twice = _repeated_flow(config.flows)
+    if twice:
+        fail("flows", twice[1])
     if not isinstance(config.variance, str) or config.variance not in VARIANCES:
         fail("variance", f"{shown(config.variance)} is not one of {', '.join(VARIANCES)}")
     if config.volume is not None and (not isinstance(config.volume, str) or config.volume not in VOLUMES):
@@ -1056,7 +1059,8 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
         Naming ``where`` and ``flows[i].<key>`` (i from 0): an unknown or missing key, an event
         id that is not an identifier, a payer or payee that is not one line of 1 to
         :data:`MAX_FLOW_NAME` characters, a payer paying itself, a ticker that is not a symbol or
-        is listed twice, or more than :data:`MAX_FLOWS` edges.
+        is listed twice, an edge listed twice (the same event, payer and payee; names compared
+        without case), or more than :data:`MAX_FLOWS` edges.
     """
     if not isinstance(entries, list):
         raise InputError(where, "must be [[flows]] tables of event_id, payer, payee, tickers", field=prefix)
@@ -1090,7 +1094,22 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
         except ValueError as exc:
             key, _, problem = str(exc).partition(": ")
             raise InputError(where, problem, field=f"{name}.{key}") from None
+    twice = _repeated_flow(edges)
+    if twice:
+        raise InputError(where, twice[1], field=f"{prefix}[{twice[0]}].payee")
     return tuple(edges)
+
+
+def _repeated_flow(edges: Sequence[FlowEdge]) -> tuple[int, str] | None:
+    """The index of the first edge with the event, payer and payee of an earlier one (names
+    compared without case: ``Nvidia`` is ``NVIDIA``) and what to say of it; None when there is none
+    (a copied ``[[flows]]`` table was listed twice in the report)."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, edge in enumerate(edges):
+        first = seen.setdefault((edge.event_id, edge.payer.casefold(), edge.payee.casefold()), i)
+        if first != i:
+            return i, f"{edge.payer} pays {edge.payee} in {edge.event_id} twice (edges {first} and {i})"
+    return None
 
 
 def _flow_edge_problem(edge: FlowEdge) -> str | None:
@@ -1108,7 +1127,7 @@ def _flow_edge_problem(edge: FlowEdge) -> str | None:
             or any(ord(c) < 32 or c == "\x7f" for c in value)
         ):
             return f"{key}: {shown(value)} is not a name: one line of 1 to {MAX_FLOW_NAME} characters"
-    if edge.payer == edge.payee:
+    if edge.payer.casefold() == edge.payee.casefold():
         return "payee: payer and payee are the same"
     given = {key: getattr(edge, key) for key in ("payer_ticker", "payee_ticker")}
     sides = {key: ticker for key, ticker in given.items() if ticker is not None}

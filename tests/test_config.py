@@ -306,6 +306,7 @@ def test_unreadable_and_non_utf8_configs(tmp_path: Path) -> None:
 
 BAD_FLOWS = [
         ('event_id = "a"\npayer = "X"\npayee = "X"', "flows[1].payee", "payer and payee are the same"),
+        ('event_id = "a"\npayer = "Nvidia"\npayee = "NVIDIA"', "flows[1].payee", "payer and payee are the"),
         ('event_id = "a b"\npayer = "X"\npayee = "Y"', "flows[1].event_id", "is not an event id"),
         ('event_id = "a"\npayer = "X\\nY"\npayee = "Z"', "flows[1].payer", "one line"),
         ('event_id = "a"\npayer = ""\npayee = "Z"', "flows[1].payer", "is not a name"),
@@ -363,6 +364,21 @@ def test_a_flow_edge_built_in_python_is_checked_as_the_tomls_is(flow: str, field
         FlowEdge("oracle-openai-300b", "OpenAI", "Oracle", ("ORCL",), payee_ticker="ORLC")
     good = FlowEdge("e1", "A Co", "B Co", ["ORCL", "NVDA"], payer_ticker="NVDA")
     assert good.tickers == ("ORCL", "NVDA") and StudyConfig(flows=(good,)).flows == (good,)
+
+
+@pytest.mark.parametrize(("payer", "payee", "tickers"), [("P", "Q", "[]"), ("p", "q", '["AMD"]')])
+def test_a_flow_edge_listed_twice_is_refused(
+    tmp_path: Path, capsys, payer: str, payee: str, tickers: str
+) -> None:
+    """A copied [[flows]] table ran with exit 0 and the report listed the edge twice."""
+    first = '[[flows]]\nevent_id = "ok"\npayer = "P"\npayee = "Q"\ntickers = ["NVDA"]\n'
+    reverse = '[[flows]]\nevent_id = "ok"\npayer = "Q"\npayee = "P"\n'  # the other way: an edge of its own
+    again = f'[[flows]]\nevent_id = "ok"\npayer = "{payer}"\npayee = "{payee}"\ntickers = {tickers}\n'
+    config, err = run_config(tmp_path, f"{first}\n{reverse}\n{again}", capsys)
+    assert err == f"{config}, field 'flows[2].payee': {payer} pays {payee} in ok twice (edges 0 and 2)\n"
+    edge = FlowEdge("ok", "P", "Q", ["NVDA"])
+    with pytest.raises(ValueError, match=r"^flows: p pays Q in ok twice \(edges 0 and 1\)$"):
+        StudyConfig(flows=(edge, FlowEdge("ok", "p", "Q", ["AMD"])))
 
 
 def test_confounder_keys_and_flows_round_trip(tmp_path: Path) -> None:
