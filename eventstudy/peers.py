@@ -61,7 +61,8 @@ def check_peers(names: Iterable[str], *, source: str) -> tuple[str, ...]:
     problem = list_problem(checked)
     if problem:
         name = checked[problem[0]]
-        raise InputError(source, problem[1], field=name if len(name) <= 40 else name[:37] + "...")
+        field = name if len(name) <= 40 else name[:37] + "..."
+        raise InputError(source, problem[1], field=field if field.strip() else f"entry {problem[0] + 1}")
     return tuple(str(name) for name in checked)  # numpy's str_ as str
 
 

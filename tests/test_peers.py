@@ -73,7 +73,8 @@ def test_no_peers_leaves_events_unchanged(tmp_path) -> None:
     ("text", "message"),
     [("nv da", "'nv da' is not a ticker"), ("NVDA,AMD,NVDA", "NVDA is listed twice"), (" , ", "no tickers"),
      # Case twins share one cache file on a case-insensitive disk; the config refused them, --peers did not.
-     ("NVDA,amd,nvda", r"'nvda': nvda and NVDA differ only in case \(entries 1 and 3\)")],
+     ("NVDA,amd,nvda", r"'nvda': nvda and NVDA differ only in case \(entries 1 and 3\)"),
+     ("INTC,,AMD", r"^--peers, field 'entry 2': '' is not a ticker")],  # was field '', which named nothing
 )
 def test_parse_peers_rejects_bad_lists(text, message) -> None:
     with pytest.raises(InputError, match=message) as caught:
