@@ -381,6 +381,23 @@ def test_a_file_another_writer_stores_during_the_download_is_not_overwritten_by_
     pd.testing.assert_frame_equal(store.read_prices("AAA"), theirs)
 
 
+@pytest.mark.parametrize("answer", ["repeated date", "no volume", "infinite close"])
+def test_a_refused_answer_leaves_an_empty_cache_folder_empty(tmp_path: Path, sleeps, answer: str) -> None:
+    """The answer of a new symbol was checked after its lock was taken: a refused one left
+    .locks/prices/AAA.parquet.lock in a folder of the user's, which then counted as a cache
+    (and `cache verify --clean` removed a file of theirs named like a writer's temporary file)."""
+    frame = history()
+    if answer == "repeated date":
+        frame = pd.concat([frame, frame.iloc[[5]]]).sort_values("date", kind="stable")
+    elif answer == "no volume":
+        frame = frame.drop(columns="volume")
+    else:
+        frame.loc[7, "close"] = np.inf
+    with pytest.raises(DataUnavailableError, match="AAA"):
+        fetch(PriceStore(tmp_path), Script(frame), sleeps)
+    assert sorted(tmp_path.rglob("*")) == []
+
+
 def test_refetch_replaces_a_damaged_file_and_says_so(tmp_path: Path, sleeps) -> None:
     store = PriceStore(tmp_path)
     fetch(store, Script(history()), sleeps)

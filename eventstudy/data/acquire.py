@@ -526,10 +526,12 @@ def fetch_symbol(
                 raise EmptyHistoryError(f"the source returned no rows for {symbol!r} {first}..{last}")
             return frame
 
-        return call_with_retries(request, f"{symbol!r} {first}..{last}", retry=retry, sleep=sleep)
+        raw, attempts = call_with_retries(request, f"{symbol!r} {first}..{last}", retry=retry, sleep=sleep)
+        return _checked_history(raw, symbol), attempts
 
-    # A symbol with no file yet is downloaded before its lock is taken: a download that fails
-    # leaves no lock file behind (a folder of the user's named as the cache stays as it was).
+    # A symbol with no file yet is downloaded and its answer checked before its lock is taken: a
+    # download that fails or is refused leaves no lock file behind (a folder of the user's named
+    # as the cache stays as it was).
     ahead = None if path.exists() or path.is_symlink() else download(start, end)
     with contextlib.ExitStack() as held:
         held.enter_context(store.locked(path))
@@ -556,8 +558,7 @@ def fetch_symbol(
 
         if ahead is None or old is not None or replaced_damaged:  # or another writer's file came meanwhile
             ahead = download(start, end)
-        raw, attempts = ahead
-        new = _checked_history(raw, symbol)
+        new, attempts = ahead
         received = (_iso(new["date"].iloc[0]), _iso(new["date"].iloc[-1]))
         asked_end = min(asked[1], today or dt.date.today())
         partial = _partial_note(new, asked[0], asked_end)
