@@ -740,9 +740,9 @@ def _check(config: StudyConfig) -> None:
     for edge in config.flows:
         if not isinstance(edge, FlowEdge):
             fail("flows", f"{shown(edge)} is not a FlowEdge")
-    twice = _repeated_flow(config.flows)
-    if twice:
-        fail("flows", twice[1])
+    repeated = _flows_problem(config.flows)
+    if repeated:
+        fail("flows" + repeated[0], repeated[1])
     if not isinstance(config.variance, str) or config.variance not in VARIANCES:
         fail("variance", f"{shown(config.variance)} is not one of {', '.join(VARIANCES)}")
     if config.volume is not None and (not isinstance(config.volume, str) or config.volume not in VOLUMES):
@@ -1058,9 +1058,10 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
     InputError
         Naming ``where`` and ``flows[i].<key>`` (i from 0): an unknown or missing key, an event
         id that is not an identifier, a payer or payee that is not one line of 1 to
-        :data:`MAX_FLOW_NAME` characters, a payer paying itself, a ticker that is not a symbol or
-        is listed twice, an edge listed twice (the same event, payer and payee; names compared
-        without case), or more than :data:`MAX_FLOWS` edges.
+        :data:`MAX_FLOW_NAME` characters (words apart by one space, no invisible character:
+        :data:`eventstudy.text.CONTROL`), a payer paying itself, a ticker that is not a symbol or
+        is listed twice, an edge listed twice (the same event, payer and payee), a party named
+        as another edge names it but for case, or more than :data:`MAX_FLOWS` edges.
     """
     if not isinstance(entries, list):
         raise InputError(where, "must be [[flows]] tables of event_id, payer, payee, tickers", field=prefix)
@@ -1094,21 +1095,29 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
         except ValueError as exc:
             key, _, problem = str(exc).partition(": ")
             raise InputError(where, problem, field=f"{name}.{key}") from None
-    twice = _repeated_flow(edges)
-    if twice:
-        raise InputError(where, twice[1], field=f"{prefix}[{twice[0]}].payee")
+    repeated = _flows_problem(edges)
+    if repeated:
+        raise InputError(where, repeated[1], field=prefix + repeated[0])
     return tuple(edges)
 
 
-def _repeated_flow(edges: Sequence[FlowEdge]) -> tuple[int, str] | None:
-    """The index of the first edge with the event, payer and payee of an earlier one (names
-    compared without case: ``Nvidia`` is ``NVIDIA``) and what to say of it; None when there is none
-    (a copied ``[[flows]]`` table was listed twice in the report)."""
+def _flows_problem(edges: Sequence[FlowEdge]) -> tuple[str, str] | None:
+    """(field, what to say) of the first edge repeating an earlier one's event, payer and payee
+    (a copied ``[[flows]]`` table was listed twice in the report), or naming a party as an earlier
+    edge does but for case (``Nvidia`` and ``NVIDIA`` were drawn as two nodes); None when there
+    is none."""
     seen: dict[tuple[str, str, str], int] = {}
+    names: dict[str, tuple[str, int]] = {}
     for i, edge in enumerate(edges):
-        first = seen.setdefault((edge.event_id, edge.payer.casefold(), edge.payee.casefold()), i)
+        for key in ("payer", "payee"):
+            name = getattr(edge, key)
+            spelled, first = names.setdefault(name.casefold(), (name, i))
+            if spelled != name:
+                return f"[{i}].{key}", f"{name} and {spelled} differ only in case (edges {first} and {i})"
+        first = seen.setdefault((edge.event_id, edge.payer, edge.payee), i)
         if first != i:
-            return i, f"{edge.payer} pays {edge.payee} in {edge.event_id} twice (edges {first} and {i})"
+            twice = f"{edge.payer} pays {edge.payee} in {edge.event_id} twice"
+            return f"[{i}].payee", f"{twice} (edges {first} and {i})"
     return None
 
 
@@ -1123,10 +1132,13 @@ def _flow_edge_problem(edge: FlowEdge) -> str | None:
             not isinstance(value, str)
             or not value.strip()
             or len(value) > MAX_FLOW_NAME
-            or value != value.strip()
-            or any(ord(c) < 32 or c == "\x7f" for c in value)
+            or value != " ".join(value.split())  # the report shows runs of spaces as one
+            or CONTROL.search(value)  # a soft hyphen, a zero-width space: dropped from the report
         ):
-            return f"{key}: {shown(value)} is not a name: one line of 1 to {MAX_FLOW_NAME} characters"
+            return (
+                f"{key}: {shown(value)} is not a name: one line of 1 to {MAX_FLOW_NAME} characters, "
+                "words apart by one space, no invisible characters"
+            )
     if edge.payer.casefold() == edge.payee.casefold():
         return "payee: payer and payee are the same"
     given = {key: getattr(edge, key) for key in ("payer_ticker", "payee_ticker")}

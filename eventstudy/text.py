@@ -23,13 +23,14 @@ WHITESPACE = re.compile(r"\s+")
 # annotation marks (U+FFF9-U+FFFB), the Hangul fillers (drawn blank: U+115F, U+1160, U+3164,
 # U+FFA0), the tag characters (U+E0000-U+E007F: a whole hidden sentence after a headline), the
 # combining grapheme joiner (U+034F), Khmer's inherent vowels (U+17B4, U+17B5), Mongolian's
-# free variation selectors (U+180B-U+180F), the musical formatting marks (U+1D173-U+1D17A) and
-# the Braille blank (U+2800, drawn as nothing).
+# free variation selectors (U+180B-U+180F), the musical formatting marks (U+1D173-U+1D17A),
+# the deprecated format characters (U+206A-U+206F), the shorthand format controls
+# (U+1BCA0-U+1BCA3) and the Braille blank (U+2800, drawn as nothing).
 # The joiners U+200C and U+200D stay: they spell words (Persian, Indic scripts) and emoji.
 CONTROL = re.compile(
     r"[\x00-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200e\u200f"
-    r"\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2800\u3164\ufeff\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a"
-    r"\U000e0000-\U000e007f]"
+    r"\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb\U0001bca0-\U0001bca3"
+    r"\U0001d173-\U0001d17a\U000e0000-\U000e007f]"
 )
 
 LATEX = {

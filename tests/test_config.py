@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import tempfile
 import tomllib
 from pathlib import Path
@@ -310,6 +311,11 @@ BAD_FLOWS = [
         ('event_id = "a b"\npayer = "X"\npayee = "Y"', "flows[1].event_id", "is not an event id"),
         ('event_id = "a"\npayer = "X\\nY"\npayee = "Z"', "flows[1].payer", "one line"),
         ('event_id = "a"\npayer = ""\npayee = "Z"', "flows[1].payer", "is not a name"),
+        # A soft hyphen or a zero-width space was dropped from the report: two nodes "CoreWeave".
+        ('event_id = "a"\npayer = "Core\\u00adWeave"\npayee = "Z"', "flows[1].payer", "Core\\xadWeave' is"),
+        ('event_id = "a"\npayer = "X"\npayee = "Open\\u200bAI"', "flows[1].payee", "no invisible characters"),
+        ('event_id = "a"\npayer = "X"\npayee = "\\u206f"', "flows[1].payee", "is not a name"),
+        ('event_id = "a"\npayer = "Core  Weave"\npayee = "Z"', "flows[1].payer", "one space"),
         ('event_id = "a"\npayer = "' + "x" * 41 + '"\npayee = "Z"', "flows[1].payer", "1 to 40 characters"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["../x"]', "flows[1].tickers", "not a ticker"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = "ORCL"', "flows[1].tickers", "a list"),
@@ -366,19 +372,27 @@ def test_a_flow_edge_built_in_python_is_checked_as_the_tomls_is(flow: str, field
     assert good.tickers == ("ORCL", "NVDA") and StudyConfig(flows=(good,)).flows == (good,)
 
 
-@pytest.mark.parametrize(("payer", "payee", "tickers"), [("P", "Q", "[]"), ("p", "q", '["AMD"]')])
-def test_a_flow_edge_listed_twice_is_refused(
-    tmp_path: Path, capsys, payer: str, payee: str, tickers: str
+@pytest.mark.parametrize(
+    ("payer", "payee", "field", "words"),
+    [
+        ("P", "Q", "flows[2].payee", "P pays Q in ok twice (edges 0 and 2)"),  # a copied table
+        ("P", "q", "flows[2].payee", "q and Q differ only in case (edges 0 and 2)"),  # two nodes
+        ("p", "Q", "flows[2].payer", "p and P differ only in case (edges 0 and 2)"),
+    ],
+)
+def test_a_flow_edge_listed_twice_or_a_party_spelled_two_ways_is_refused(
+    tmp_path: Path, capsys, payer: str, payee: str, field: str, words: str
 ) -> None:
-    """A copied [[flows]] table ran with exit 0 and the report listed the edge twice."""
+    """A copied [[flows]] table ran with exit 0 and the report listed the edge twice; Nvidia and
+    NVIDIA were drawn as two nodes of the diagram."""
     first = '[[flows]]\nevent_id = "ok"\npayer = "P"\npayee = "Q"\ntickers = ["NVDA"]\n'
     reverse = '[[flows]]\nevent_id = "ok"\npayer = "Q"\npayee = "P"\n'  # the other way: an edge of its own
-    again = f'[[flows]]\nevent_id = "ok"\npayer = "{payer}"\npayee = "{payee}"\ntickers = {tickers}\n'
+    again = f'[[flows]]\nevent_id = "ok"\npayer = "{payer}"\npayee = "{payee}"\ntickers = ["AMD"]\n'
     config, err = run_config(tmp_path, f"{first}\n{reverse}\n{again}", capsys)
-    assert err == f"{config}, field 'flows[2].payee': {payer} pays {payee} in ok twice (edges 0 and 2)\n"
-    edge = FlowEdge("ok", "P", "Q", ["NVDA"])
-    with pytest.raises(ValueError, match=r"^flows: p pays Q in ok twice \(edges 0 and 1\)$"):
-        StudyConfig(flows=(edge, FlowEdge("ok", "p", "Q", ["AMD"])))
+    assert err == f"{config}, field {field!r}: {words}\n"
+    edges = (FlowEdge("ok", "P", "Q", ["NVDA"]), FlowEdge("ok", payer, payee, ["AMD"]))
+    with pytest.raises(ValueError, match=re.escape(f"{field.replace('2', '1')}: {words.replace('2', '1')}")):
+        StudyConfig(flows=edges)
 
 
 def test_confounder_keys_and_flows_round_trip(tmp_path: Path) -> None:

@@ -732,6 +732,7 @@ BIDI_AND_INVISIBLE = "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u20
 HIDDEN = (
     "\u00ad\u2060\u2061\u2064\u180e\u115f\u1160\u3164\uffa0\ufff9\ufffb\U000e0001\U000e0041\U000e007f"
     "\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f\U0001d173\U0001d17a\u2800"
+    "\u206a\u206f\U0001bca0\U0001bca3"  # deprecated format characters, shorthand format controls
 )
 """Characters drawn as nothing (soft hyphen, word joiner, Hangul fillers, the combining grapheme
 joiner, Khmer's inherent vowels, Mongolian's variation selectors, musical formatting...) or not
