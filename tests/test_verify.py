@@ -344,6 +344,10 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         (lambda m: m.update(formats="csv"), "formats", "is not a list of format names"),
         (lambda m: m.update(formats=["xlsx"]), "formats", "names an unknown format 'xlsx'"),
         (lambda m: m.update(peers=5), "peers", "is not a list of symbols"),
+        # These named "peers" as the file and the ticker as the field.
+        (lambda m: m.update(peers=["../etc"]), "peers", "'../etc' is not a ticker symbol"),
+        (lambda m: m.update(peers=["AMD", "amd"]), "peers", "amd and AMD differ only in case"),
+        (lambda m: m.update(peers=["SPY"]), "peers", "SPY is the model's proxy series, no peer"),
         (lambda m: m.update(versions=[1]), "versions", "is not a table of versions"),
         (lambda m: m.update(cache="memory://x"), "cache", "is a URL, which only a run on Dask reads"),
     ],

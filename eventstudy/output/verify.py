@@ -640,7 +640,12 @@ def verify(
     recorded = output_files(folder)
     scratch = Path(tempfile.mkdtemp(prefix="eventstudy-verify."))
     try:
-        rerun = _rerun(folder / "manifest.json", manifest.get("engine"), source, store, config, peers)
+        try:
+            rerun = _rerun(folder / "manifest.json", manifest.get("engine"), source, store, config, peers)
+        except InputError as exc:
+            if exc.path != "peers":  # run_study's name for its peers: here the manifest's
+                raise
+            raise InputError(str(folder / "manifest.json"), exc.message, field="peers") from None
         rerun, provenance_note = _with_recorded_provenance(rerun, manifest["inputs"])
         result.notes += provenance_note
         shown = {key: manifest[key] for key in PRESENTATION_KEYS if key in manifest}
@@ -947,6 +952,13 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(manifest.get("formats", [])) - set(FORMATS))
     if unknown:
         raise InputError(str(path), f"names an unknown format {unknown[0]!r}", field="formats")
+    from eventstudy.peers import check_peers
+
+    try:  # as run_study checks its peers (whose errors name the ticker, not the file)
+        check_peers(manifest.get("peers", []), source=str(path))
+    except (InputError, TypeError) as exc:
+        problem = exc.message if isinstance(exc, InputError) else str(exc)
+        raise InputError(str(path), problem, field="peers") from None
     return manifest
 
 
