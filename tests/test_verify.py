@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from _launch_run import copy_output
@@ -220,6 +221,34 @@ def test_verify_names_a_changed_value(small_run, tmp_path, capsys) -> None:
     line = next(x for x in out.splitlines() if x.startswith("  file   car.parquet"))
     assert "values differ: car (max abs diff 0.001)" in line
     assert "ar.parquet" not in out.replace("car.parquet", "")
+
+
+def test_a_rounding_difference_is_blamed_on_another_machine_only_when_one_is_recorded(
+    small_run, tmp_path, monkeypatch, capsys
+) -> None:
+    """A CAR edited by one unit in the last place and the manifest resealed verified with the
+    note '(another CPU, BLAS or library version)' on the machine, versions and commit of the run."""
+    from _report_checks import resealed
+
+    from eventstudy.output import manifest as manifests
+
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    table = pq.read_table(folder / "car.parquet")
+    car = table.to_pandas()
+    car.loc[5, "car"] = np.nextafter(car.loc[5, "car"], np.inf)
+    edited = pa.Table.from_pandas(car, schema=table.schema, preserve_index=False)
+    pq.write_table(edited, folder / "car.parquet")
+    resealed(folder)
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "car.parquet: values equal to floating-point rounding: car" in out
+    assert "(no recorded version, BLAS, system or commit differs: " in out and "another CPU" not in out
+    monkeypatch.setattr(manifests, "_blas", lambda: "mkl 2024.1 (SkylakeX)")
+    assert main(["verify", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "(another CPU, BLAS or library version)" in out and "version of blas: " in out
 
 
 @pytest.mark.parametrize("damage", ["truncated", "fifo", "dev-zero", "link-to-a-copy"])

@@ -604,8 +604,6 @@ def verify(
     from eventstudy.data.store import PriceStore
     from eventstudy.output.export import save_study
     from eventstudy.output.folder import Guard, check_recorded_files, output_files
-    from eventstudy.output.manifest import ENGINE_PACKAGES, git_state, package_versions
-
     folder = as_path(folder, "folder")
     manifest = read_manifest_file(folder / "manifest.json")
     _require_configured_model(folder / "manifest.json", manifest)
@@ -672,10 +670,12 @@ def verify(
         # A recorded name the tool never writes (an absolute path, a '..') is never opened: it is
         # a problem of check_recorded_files.
         names = sorted(name for name in set(recorded) | set(output_files(out)) if OUTPUT_NAME.fullmatch(name))
+        changes = _environment_changes(manifest)
+        cause = "another CPU, BLAS or library version" if changes else _NOTHING_RECORDED_DIFFERS
         for name in names:
             difference = compare_files(name, folder / name, out / name)
             if difference is not None and difference.problem == ROUNDED:
-                result.notes.append(f"{difference.describe()} (another CPU, BLAS or library version)")
+                result.notes.append(f"{difference.describe()} ({cause})")
             elif difference is not None:
                 result.tables.append(difference)
         result.compared = len(names)
@@ -684,15 +684,33 @@ def verify(
             result.notes += _unregistered_statistics(folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    result.notes += changes
+    return result
+
+
+_NOTHING_RECORDED_DIFFERS = (
+    "no recorded version, BLAS, system or commit differs: another thread count's rounding, or an "
+    "edit this small"
+)
+"""Why values differ only by rounding when the manifest's environment is this one's (an edit of
+a value by 1e-10 of its size, resealed, was blamed on another machine)."""
+
+
+def _environment_changes(manifest: Mapping[str, Any]) -> list[str]:
+    """Notes of each recorded package version (BLAS, system, processor among them) and of the
+    project commit that differ from this environment's."""
+    from eventstudy.output.manifest import ENGINE_PACKAGES, git_state, package_versions
+
+    changes = []
     current = package_versions(ENGINE_PACKAGES if "engine" in manifest else ())
     for key in sorted(set(manifest.get("versions", {})) | set(current)):
         a, b = manifest.get("versions", {}).get(key), current.get(key)
         if a != b:
-            result.notes.append(f"version of {key}: {a} -> {b}")
+            changes.append(f"version of {key}: {a} -> {b}")
     commit = git_state()["git_commit"]
     if manifest.get("git_commit") != commit:
-        result.notes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
-    return result
+        changes.append(f"project commit: {manifest.get('git_commit')} -> {commit}")
+    return changes
 
 
 def _unregistered_statistics(folder: Path) -> list[str]:
