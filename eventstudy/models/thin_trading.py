@@ -116,8 +116,11 @@ class ScholesWilliamsModel(ExpectedReturnModel):
     :math:`\\hat\\beta^{SW}` describe the same days (Scholes & Williams 1977 derive the
     correction for slopes and autocorrelation of one period). The alternative is
     :math:`\\hat\\rho_m` of the market series over the whole estimation window, one value for
-    every firm; the two agree when the firm has no missing day and differ by the sampling
-    variation of :math:`\\hat\\rho_m` when it has gaps. :math:`R_{m,t+1}` of the last estimation day is the
+    every firm. For a firm with no missing day the two differ only slightly (here the first
+    estimation day is paired with the market return of the day before the window, and each
+    lag is centred on its own mean: about 0.3% of the value on 250 days of the S&P 500); with
+    gaps they differ by the sampling variation of
+    :math:`\\hat\\rho_m`. :math:`R_{m,t+1}` of the last estimation day is the
     market return of the next day (outside the estimation window, never the firm's).
     Abnormal returns are :math:`R_{i\\tau} - \\hat\\alpha^{SW}_i - \\hat\\beta^{SW}_i R_{m\\tau}`.
 
