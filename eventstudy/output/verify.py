@@ -604,6 +604,7 @@ def verify(
     from eventstudy.data.store import PriceStore
     from eventstudy.output.export import save_study
     from eventstudy.output.folder import Guard, check_recorded_files, output_files
+
     folder = as_path(folder, "folder")
     manifest = read_manifest_file(folder / "manifest.json")
     _require_configured_model(folder / "manifest.json", manifest)
