@@ -230,7 +230,7 @@ def _free_spot(
     control point is the chord's middle moved ``rad`` × the chord's length, perpendicular) at
     the first of t = 0.5, 0.4, 0.6, ..., 0.2, 0.8 whose mark clears every box of ``taken``, then
     beside the arc (a mark's width either side); when none does, the one that covers the least."""
-    control = (a + b) / 2 + rad * np.array([b[1] - a[1], a[0] - b[0]])
+    control = _arc_control(a, b, rad)
     across = np.array([b[1] - a[1], a[0] - b[0]]) / max(float(np.hypot(*(b - a))), 1e-9)
     best, least = a, math.inf
     steps = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)
@@ -243,6 +243,58 @@ def _free_spot(
         if covered < least:
             best, least = spot, covered
     return best
+
+
+def _arc_control(a: np.ndarray, b: np.ndarray, rad: float) -> np.ndarray:
+    """The control point of matplotlib's ``arc3`` from ``a`` to ``b``: the chord's middle moved
+    ``rad`` × the chord's length, perpendicular (a quadratic Bezier)."""
+    return (a + b) / 2 + rad * np.array([b[1] - a[1], a[0] - b[0]])
+
+
+_DIRECTIONS = [np.array([math.cos(k * math.pi / 8), math.sin(k * math.pi / 8)]) for k in range(16)]
+"""The directions a node's name may take from its disc (every 22.5 degrees)."""
+
+
+def _alignment(direction: np.ndarray) -> tuple[str, str]:
+    """(horizontal, vertical) alignment of a name put in ``direction`` from its node."""
+    horizontal = "left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center"
+    vertical = "bottom" if direction[1] > 0.35 else "top" if direction[1] < -0.35 else "center"
+    return horizontal, vertical
+
+
+def _name_place(
+    node: np.ndarray,
+    label: str,
+    width: float,
+    away: np.ndarray,
+    arcs: np.ndarray,
+    taken: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """(direction, box) of a node's name (inches): of :data:`_DIRECTIONS`, the one whose box
+    covers the fewest points of the edges' curves ``arcs`` ((n, 2) inches) and no box of
+    ``taken`` (names placed before, nodes), nearest ``away`` (from the graph's centre, so names
+    sit outside) among equals. A name put only away from the centre lay across an edge of its
+    own node (Nvidia's, on the edge to Intel, whose number then had no room on it) or the
+    edges of a busy one (OpenAI's)."""
+    best: tuple[float, float] = (math.inf, math.inf)
+    place = (away, _name_box(node, label, width, *_alignment(away)))
+    for direction in _DIRECTIONS:
+        low, high = box = _name_box(
+            node + direction * (NODE_RADIUS + 4) / 72, label, width, *_alignment(direction)
+        )
+        crossed = np.count_nonzero(np.all((arcs > low) & (arcs < high), axis=1))
+        covered = sum(bool(np.all(np.minimum(high, b) > np.maximum(low, a))) for a, b in taken)
+        cost = (crossed + 1000.0 * covered, -float(direction @ away))
+        if cost < best:
+            best, place = cost, (direction, box)
+    return place
+
+
+def _arc_points(a: np.ndarray, b: np.ndarray, rad: float) -> np.ndarray:
+    """(60, 2) points of the arc from ``a`` to ``b`` (:func:`_arc_control`), ends excluded (the
+    arrows stop short of the discs)."""
+    t = np.linspace(0.04, 0.96, 60)[:, None]
+    return (1 - t) ** 2 * a + 2 * (1 - t) * t * _arc_control(a, b, rad) + t**2 * b
 
 
 def _wrapped(name: str) -> str:
@@ -269,7 +321,8 @@ def flows_figure(flows: DealFlows | None) -> Figure:
     payee, the deal size and each listed party's abnormal dollar value over the window (``⚑``
     where the window holds other news), coloured by the sign of the parties' values, so labels
     never cover each other or a node. Undisclosed deals are thin dashed grey edges. Nodes are
-    discs placed by :func:`layout`, named outside the graph (names wrap at
+    discs placed by :func:`layout`, each named on the side of its disc that the fewest edges
+    cross, nearest the outside of the graph (:func:`_name_place`; names wrap at
     :data:`NAME_CHARACTERS` characters and the graph's margins grow with the longest line, so a
     long name is not cut at the figure's edge); each arrow stops short of its target disc by the
     disc's radius, so every arrowhead is visible, and repeated or opposite edges between two
@@ -301,7 +354,20 @@ def flows_figure(flows: DealFlows | None) -> Figure:
         axes.set_ylim(0, 1)
         inches = np.array([box[2] * width_in, box[3] * height_in])  # one axes unit in inches
         centre = np.mean(list(where.values()), axis=0)
+        seen: dict[frozenset[str], int] = {}
+        rads = []  # repeated or opposite edges between two nodes bend apart
+        for flow in flows.flows:
+            pair = frozenset((flow.payer, flow.payee))
+            rads.append(0.15 * (1 + seen.get(pair, 0)))
+            seen[pair] = seen.get(pair, 0) + 1
+        arcs = np.concatenate(
+            [
+                _arc_points(where[flow.payer] * inches, where[flow.payee] * inches, rad)
+                for flow, rad in zip(flows.flows, rads, strict=True)
+            ]
+        )
         taken: list[tuple[np.ndarray, np.ndarray]] = []  # (low, high) corners in inches: names, nodes, marks
+        disc = NODE_RADIUS / 72
         for name, point in where.items():
             axes.plot(
                 [point[0]],
@@ -314,12 +380,18 @@ def flows_figure(flows: DealFlows | None) -> Figure:
             )
             away = (point - centre) * inches
             norm = float(np.hypot(*away))
-            direction = away / norm if norm > 0.3 else np.array([0.0, 1.0])
-            horizontal = "left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center"
-            vertical = "bottom" if direction[1] > 0.35 else "top" if direction[1] < -0.35 else "center"
-            anchor = point * inches + direction * (NODE_RADIUS + 4) / 72
-            taken.append(_name_box(anchor, labels[name], fitted_names[name][1], horizontal, vertical))
-            taken.append((point * inches - NODE_RADIUS / 72, point * inches + NODE_RADIUS / 72))
+            discs = [(where[n] * inches - disc, where[n] * inches + disc) for n in names]
+            direction, name_box = _name_place(
+                point * inches,
+                labels[name],
+                fitted_names[name][1],
+                away / norm if norm > 0.3 else np.array([0.0, 1.0]),
+                arcs,
+                [*taken, *discs],
+            )
+            horizontal, vertical = _alignment(direction)
+            taken.append(name_box)
+            taken.append((point * inches - disc, point * inches + disc))
             axes.annotate(
                 labels[name],
                 cast("tuple[float, float]", point),  # matplotlib's stubs: xy is any pair, an array too
@@ -333,12 +405,8 @@ def flows_figure(flows: DealFlows | None) -> Figure:
                 zorder=5,
                 annotation_clip=False,
             )
-        seen: dict[frozenset[str], int] = {}
         key: list[tuple[str, str]] = []
-        for number, flow in enumerate(flows.flows, start=1):
-            pair = frozenset((flow.payer, flow.payee))
-            rad = 0.15 * (1 + seen.get(pair, 0))
-            seen[pair] = seen.get(pair, 0) + 1
+        for number, (flow, rad) in enumerate(zip(flows.flows, rads, strict=True), start=1):
             disclosed = not fmt.is_missing(flow.deal_usd)
             width = 0.8 + 4.0 * math.sqrt(flow.deal_usd / largest) if disclosed else 0.8
             start, end = where[flow.payer], where[flow.payee]
