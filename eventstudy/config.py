@@ -83,6 +83,7 @@ import numbers
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1104,21 +1105,34 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
 def _flows_problem(edges: Sequence[FlowEdge]) -> tuple[str, str] | None:
     """(field, what to say) of the first edge repeating an earlier one's event, payer and payee
     (a copied ``[[flows]]`` table was listed twice in the report), or naming a party as an earlier
-    edge does but for case (``Nvidia`` and ``NVIDIA`` were drawn as two nodes); None when there
-    is none."""
+    edge does but for case or another spelling of the same look (:func:`_name_key`: ``Nvidia``
+    and ``NVIDIA`` were drawn as two nodes); None when there is none."""
     seen: dict[tuple[str, str, str], int] = {}
     names: dict[str, tuple[str, int]] = {}
     for i, edge in enumerate(edges):
         for key in ("payer", "payee"):
             name = getattr(edge, key)
-            spelled, first = names.setdefault(name.casefold(), (name, i))
+            spelled, first = names.setdefault(_name_key(name), (name, i))
             if spelled != name:
-                return f"[{i}].{key}", f"{name} and {spelled} differ only in case (edges {first} and {i})"
+                alike = f"{shown(name)} and {shown(spelled)} look alike"
+                return f"[{i}].{key}", f"{alike} (edges {first} and {i})"
         first = seen.setdefault((edge.event_id, edge.payer, edge.payee), i)
         if first != i:
             twice = f"{edge.payer} pays {edge.payee} in {edge.event_id} twice"
             return f"[{i}].payee", f"{twice} (edges {first} and {i})"
     return None
+
+
+_UNSEEN = re.compile("[\u200c\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+"""The joiners and variation selectors a name may hold (they spell emoji and some scripts) but
+that draw nothing between two Latin letters."""
+
+
+def _name_key(name: str) -> str:
+    """What a party's name looks like: compatibility-normalised (NFKC: an é typed as e and a
+    combining accent is the é), without joiners or variation selectors, case folded. Two
+    names of one key were drawn as two nodes that read the same (``Open\u200dAI``)."""
+    return _UNSEEN.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
 def _flow_edge_problem(edge: FlowEdge) -> str | None:
@@ -1137,9 +1151,9 @@ def _flow_edge_problem(edge: FlowEdge) -> str | None:
         ):
             return (
                 f"{key}: {shown(value)} is not a name: one line of 1 to {MAX_FLOW_NAME} characters, "
-                "words apart by one space, no invisible characters"
+                "words apart by one plain space (U+0020), no invisible characters"
             )
-    if edge.payer.casefold() == edge.payee.casefold():
+    if _name_key(edge.payer) == _name_key(edge.payee):
         return "payee: payer and payee are the same"
     given = {key: getattr(edge, key) for key in ("payer_ticker", "payee_ticker")}
     sides = {key: ticker for key, ticker in given.items() if ticker is not None}

@@ -315,7 +315,9 @@ BAD_FLOWS = [
         ('event_id = "a"\npayer = "Core\\u00adWeave"\npayee = "Z"', "flows[1].payer", "Core\\xadWeave' is"),
         ('event_id = "a"\npayer = "X"\npayee = "Open\\u200bAI"', "flows[1].payee", "no invisible characters"),
         ('event_id = "a"\npayer = "X"\npayee = "\\u206f"', "flows[1].payee", "is not a name"),
-        ('event_id = "a"\npayer = "Core  Weave"\npayee = "Z"', "flows[1].payer", "one space"),
+        ('event_id = "a"\npayer = "Core  Weave"\npayee = "Z"', "flows[1].payer", "one plain space"),
+        # a no-break space reads as a space but the report would show a plain one
+        ('event_id = "a"\npayer = "Banco\\u00a0Sabadell"\npayee = "Z"', "flows[1].payer", "plain space"),
         ('event_id = "a"\npayer = "' + "x" * 41 + '"\npayee = "Z"', "flows[1].payer", "1 to 40 characters"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = ["../x"]', "flows[1].tickers", "not a ticker"),
         ('event_id = "a"\npayer = "X"\npayee = "Y"\ntickers = "ORCL"', "flows[1].tickers", "a list"),
@@ -376,8 +378,11 @@ def test_a_flow_edge_built_in_python_is_checked_as_the_tomls_is(flow: str, field
     ("payer", "payee", "field", "words"),
     [
         ("P", "Q", "flows[2].payee", "P pays Q in ok twice (edges 0 and 2)"),  # a copied table
-        ("P", "q", "flows[2].payee", "q and Q differ only in case (edges 0 and 2)"),  # two nodes
-        ("p", "Q", "flows[2].payer", "p and P differ only in case (edges 0 and 2)"),
+        ("P", "q", "flows[2].payee", "'q' and 'Q' look alike (edges 0 and 2)"),  # two nodes
+        ("p", "Q", "flows[2].payer", "'p' and 'P' look alike (edges 0 and 2)"),
+        # A joiner, a variation selector, a decomposed accent: three nodes that read the same.
+        ("P\\u200d", "Q", "flows[2].payer", "'P\\u200d' and 'P' look alike (edges 0 and 2)"),
+        ("P", "Q\\ufe0f", "flows[2].payee", "'Q\ufe0f' and 'Q' look alike (edges 0 and 2)"),
     ],
 )
 def test_a_flow_edge_listed_twice_or_a_party_spelled_two_ways_is_refused(
@@ -390,9 +395,15 @@ def test_a_flow_edge_listed_twice_or_a_party_spelled_two_ways_is_refused(
     again = f'[[flows]]\nevent_id = "ok"\npayer = "{payer}"\npayee = "{payee}"\ntickers = ["AMD"]\n'
     config, err = run_config(tmp_path, f"{first}\n{reverse}\n{again}", capsys)
     assert err == f"{config}, field {field!r}: {words}\n"
-    edges = (FlowEdge("ok", "P", "Q", ["NVDA"]), FlowEdge("ok", payer, payee, ["AMD"]))
-    with pytest.raises(ValueError, match=re.escape(f"{field.replace('2', '1')}: {words.replace('2', '1')}")):
+    spelled = tomllib.loads(f'payer = "{payer}"\npayee = "{payee}"')  # the TOML's escapes
+    edges = (FlowEdge("ok", "P", "Q", ["NVDA"]), FlowEdge("ok", spelled["payer"], spelled["payee"], ["AMD"]))
+    python = f"{field.replace('[2]', '[1]')}: {words.replace('0 and 2', '0 and 1')}"
+    with pytest.raises(ValueError, match=re.escape(python)):
         StudyConfig(flows=edges)
+    composed = FlowEdge("ok", "Oracl\u00e9", "Q", ["NVDA"])  # é, and e with a combining acute
+    with pytest.raises(ValueError, match=re.escape("flows[1].payer: 'Oracle\u0301' and 'Oraclé' look alike")):
+        StudyConfig(flows=(composed, FlowEdge("ok", "Oracle\u0301", "P", ["AMD"])))
+    assert StudyConfig(flows=(composed, FlowEdge("ok", "Oracle", "P", ["AMD"]))).flows[1].payer == "Oracle"
 
 
 def test_confounder_keys_and_flows_round_trip(tmp_path: Path) -> None:

@@ -245,6 +245,16 @@ def test_a_rounding_difference_is_blamed_on_another_machine_only_when_one_is_rec
     out = capsys.readouterr().out
     assert "car.parquet: values equal to floating-point rounding: car" in out
     assert "(no recorded version, BLAS, system or commit differs: " in out and "another CPU" not in out
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name in ("report.md", "report.html"):  # as written at another commit
+        page = (folder / name).read_text(encoding="utf-8")
+        (folder / name).write_text(page.replace(manifest["git_commit"], "0" * 40), encoding="utf-8")
+    manifest["git_commit"] = "0" * 40
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    resealed(folder)
+    assert main(["verify", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "(another commit of eventstudy)" in out and f"project commit: {'0' * 40} -> " in out
     monkeypatch.setattr(manifests, "_blas", lambda: "mkl 2024.1 (SkylakeX)")
     assert main(["verify", str(folder)]) == 0
     out = capsys.readouterr().out
@@ -377,6 +387,12 @@ def test_what_the_manifest_and_the_schema_claim_is_verified_too(small_run, tmp_p
         (lambda m: m.update(peers=["../etc"]), "peers", "'../etc' is not a ticker symbol"),
         (lambda m: m.update(peers=["AMD", "amd"]), "peers", "amd and AMD differ only in case"),
         (lambda m: m.update(peers=["SPY"]), "peers", "SPY is the model's proxy series, no peer"),
+        # A name an older version accepted read as a damaged manifest.
+        (
+            lambda m: m["config"].update(flows=[{"event_id": "x", "payer": "A  B", "payee": "C"}]),
+            "config.flows[0].payer",
+            "no invisible characters (edited, or written by an older version of eventstudy that accepted it",
+        ),
         (lambda m: m.update(versions=[1]), "versions", "is not a table of versions"),
         (lambda m: m.update(cache="memory://x"), "cache", "is a URL, which only a run on Dask reads"),
     ],

@@ -170,8 +170,24 @@ class VerifyResult:
 
 
 def config_from_manifest(config: Mapping[str, Any], source: str = "manifest.json") -> StudyConfig:
-    """The :class:`StudyConfig` a manifest records (:meth:`StudyConfig.from_dict`)."""
-    return StudyConfig.from_dict(config, source)
+    """The :class:`StudyConfig` a manifest records (:meth:`StudyConfig.from_dict`).
+
+    Raises
+    ------
+    InputError
+        Naming the manifest's key, and saying that the folder may be an older version's: a
+        sealed folder whose ``[[flows]]`` an older version accepted (a name with two spaces)
+        read as a damaged manifest.
+    """
+    try:
+        return StudyConfig.from_dict(config, source)
+    except InputError as exc:
+        message = f"{exc.message} ({OLDER_CONFIG})"
+        raise InputError(exc.path, message, row=exc.row, field=exc.field) from None
+
+
+OLDER_CONFIG = "edited, or written by an older version of eventstudy that accepted it: run the study again"
+"""What a config a manifest records and this version refuses may be."""
 
 
 def _hashes(tree: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -672,7 +688,10 @@ def verify(
         # a problem of check_recorded_files.
         names = sorted(name for name in set(recorded) | set(output_files(out)) if OUTPUT_NAME.fullmatch(name))
         changes = _environment_changes(manifest)
-        cause = "another CPU, BLAS or library version" if changes else _NOTHING_RECORDED_DIFFERS
+        cause = _NOTHING_RECORDED_DIFFERS
+        if changes:  # a project commit alone is another version of this package's code
+            versions = any(change.startswith("version of ") for change in changes)
+            cause = "another CPU, BLAS or library version" if versions else "another commit of eventstudy"
         for name in names:
             difference = compare_files(name, folder / name, out / name)
             if difference is not None and difference.problem == ROUNDED:
