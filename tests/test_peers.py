@@ -82,6 +82,16 @@ def test_parse_peers_rejects_bad_lists(text, message) -> None:
     assert str(caught.value).startswith("--peers")
 
 
+def test_the_market_proxy_given_with_peers_is_named_as_given(launch_cache, tmp_path, capsys) -> None:
+    """`--peers NVDA,SPY` named 'peers' as the file of its error, not --peers."""
+    root = Path(__file__).resolve().parents[1]
+    args = ["run", "--events", str(root / "events.csv"), "--offline", "--cache", str(launch_cache)]
+    assert main([*args, "--out", str(tmp_path / "out"), "--peers", "NVDA,SPY"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("eventstudy: error: --peers: SPY is the model's proxy series, no peer (")
+    assert not (tmp_path / "out").exists()
+
+
 def test_parse_peers_keeps_order() -> None:
     assert parse_peers("TSM, NVDA,^GSPC") == ("TSM", "NVDA", "^GSPC")
 

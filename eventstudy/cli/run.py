@@ -138,6 +138,7 @@ def prepare(args: argparse.Namespace) -> tuple[StudyConfig, Guard, Path]:
 
 def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
     """:func:`eventstudy.study.run_study` with the command line's events, cache and peers."""
+    from eventstudy.errors import InputError
     from eventstudy.peers import parse_peers
 
     peers: tuple[str, ...] | None = None
@@ -146,15 +147,20 @@ def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
     elif getattr(args, "peers", None) is not None:
         peers = parse_peers(args.peers)
     scheduler = getattr(args, "scheduler", None)
-    if scheduler is not None:
-        from eventstudy.distributed import run_distributed
+    try:
+        if scheduler is not None:
+            from eventstudy.distributed import run_distributed
 
-        return run_distributed(
-            args.events, args.cache, config, scheduler=scheduler, peers=peers, fetch=not args.offline
-        )
-    from eventstudy.study import run_study
+            return run_distributed(
+                args.events, args.cache, config, scheduler=scheduler, peers=peers, fetch=not args.offline
+            )
+        from eventstudy.study import run_study
 
-    return run_study(args.events, args.cache, config, peers=peers, fetch=not args.offline)
+        return run_study(args.events, args.cache, config, peers=peers, fetch=not args.offline)
+    except InputError as exc:
+        if exc.path != "peers":  # run_study's name for its peers argument: here --peers
+            raise
+        raise InputError("--peers", exc.message) from None
 
 
 def outcome_line(results: StudyResults, out: Path) -> str:
