@@ -213,11 +213,42 @@ def test_a_column_of_another_type_is_named_with_both_types() -> None:
     floated = old.assign(n_est=old["n_est"].astype("float64"))
     difference = compare_tables("car.parquet", old, floated)
     assert difference is not None
-    assert difference.problem == (
-        "column types differ (n_est int64 -> float64; the other columns are the same)"
-    )
+    assert difference.problem == "column types differ (n_est int64 -> float64; every value is the same)"
     assert difference.columns == {}
+    flags = old.assign(flag=[False, True] * 6)  # a bool False that became missing is a change
+    missing = flags.assign(flag=pd.array([pd.NA, True] * 6, dtype="boolean"))
+    difference = compare_tables("car.parquet", flags, missing)
+    assert difference.problem == "column types differ (flag bool -> boolean); values differ"
+    assert list(difference.columns) == ["flag"]
     changed = floated.assign(car=old["car"] + 0.5)
     difference = compare_tables("car.parquet", old, changed)
     assert difference.problem == "column types differ (n_est int64 -> float64); values differ"
     assert difference.columns == {"car": pytest.approx(0.5)}
+
+
+def test_a_table_with_other_columns_or_rows_still_names_the_values_both_have_that_changed() -> None:
+    """An upgrade that added a column (caar.parquet's wilcoxon_coverage) or rows (stats.parquet)
+    was reported by that alone: 'columns differ' and 'shape (830, 9) -> (916, 9)' hid CAAR bands
+    changed in every row and dollar totals that changed sign."""
+    old = car_table()
+    new = old.assign(car=old["car"] + np.r_[0.25, np.zeros(11)], coverage=0.95)
+    difference = compare_tables("car.parquet", old, new)
+    assert difference.problem == (
+        "columns differ (only before: []; only now: ['coverage']); in the columns both have: values differ"
+    )
+    assert difference.columns == {"car": pytest.approx(0.25)}
+    same = compare_tables("car.parquet", old, old.assign(coverage=0.95))
+    assert same.problem.endswith("; the columns both have are the same") and same.columns == {}
+    extra = pd.concat([old, old.iloc[[0]].assign(event_id="d")], ignore_index=True)
+    extra.loc[3, "beta"] += 1.0
+    difference = compare_tables("car.parquet", old.iloc[1:], extra.iloc[::-1].reset_index(drop=True))
+    assert difference.problem == (
+        "shape (11, 8) -> (13, 8) (0 rows only before, 2 only now; matched by event_id, ticker, window); "
+        "in the rows both have: values differ"
+    )
+    assert difference.columns == {"beta": pytest.approx(1.0)}
+    added = compare_tables("car.parquet", old, pd.concat([old, old.iloc[[0]].assign(event_id="d")]))
+    assert added.problem == (
+        "shape (12, 8) -> (13, 8) (0 rows only before, 1 only now; matched by event_id, ticker, window); "
+        "the rows both have are the same"
+    )

@@ -366,15 +366,28 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     if list(old.columns) != list(new.columns):
         gone = [c for c in old.columns if c not in new.columns]
         added = [c for c in new.columns if c not in old.columns]
-        return TableDifference(name, f"columns differ (only before: {gone}; only now: {added})")
+        shared = [c for c in old.columns if c in new.columns]
+        within = compare_tables(name, old[shared], new[shared])
+        return _within(name, f"columns differ (only before: {gone}; only now: {added})", "columns", within)
     if old.shape != new.shape:
-        return TableDifference(name, f"shape {old.shape} -> {new.shape}")
+        problem = f"shape {old.shape} -> {new.shape}"
+        keys = _row_keys(name, old, new)
+        before, after = (_key_labels(frame, keys) for frame in (old, new))
+        if not keys or len(set(before)) != len(before) or len(set(after)) != len(after):
+            return TableDifference(name, problem)
+        position = {label: k for k, label in enumerate(after)}
+        common = [k for k, label in enumerate(before) if label in position]
+        both = old.iloc[common].reset_index(drop=True), new.iloc[[position[before[k]] for k in common]]
+        counts = f"{len(before) - len(common)} rows only before, {len(after) - len(common)} only now"
+        within = compare_tables(name, both[0], both[1].reset_index(drop=True))
+        return _within(name, f"{problem} ({counts}; matched by {', '.join(keys)})", "rows", within)
     retyped = [c for c in old.columns if str(old[c].dtype) != str(new[c].dtype)]
     if retyped:  # a value of another type is not the same value, whatever it prints as
         others = [c for c in old.columns if c not in retyped]
         differing, rounded = _compare_values(old[others], new[others], _value_kinds(name, old))
+        differing |= {c: float("nan") for c in retyped if not _same_objects(old[c], new[c])}
         types = ", ".join(f"{c} {old[c].dtype} -> {new[c].dtype}" for c in retyped)
-        problem = f"column types differ ({types}{'' if differing else '; the other columns are the same'})"
+        problem = f"column types differ ({types}{'' if differing else '; every value is the same'})"
         return TableDifference(name, problem + ("; values differ" if differing else ""), differing, rounded)
     kinds = _value_kinds(name, old)
     differing, rounded = _compare_values(old, new, kinds)
@@ -391,6 +404,30 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     if rounded:
         return TableDifference(name, ROUNDED, rounded)
     return None
+
+
+def _within(name: str, problem: str, part: str, within: TableDifference | None) -> TableDifference:
+    """A table's difference of columns or rows (``problem``), with how the ``part`` both frames
+    have compares (``within``): a version that added a column or rows also changed the values of
+    others, which the line did not say."""
+    if within is None:
+        return TableDifference(name, f"{problem}; the {part} both have are the same")
+    if within.problem == ROUNDED:
+        return TableDifference(name, f"{problem}; the {part} both have are the same", rounded=within.columns)
+    problem = f"{problem}; in the {part} both have: {within.problem}"
+    return TableDifference(name, problem, within.columns, within.rounded)
+
+
+def _same_objects(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two columns of other types hold the same values (missing equal to missing: a
+    ``bool`` False that became a ``boolean`` <NA> is a change)."""
+    for x, y in zip(a.astype(object), b.astype(object), strict=True):
+        if pd.isna(x) or pd.isna(y):
+            if not (pd.isna(x) and pd.isna(y)):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 VALUE_KINDS: dict[str, tuple[str, ...]] = {
@@ -554,10 +591,7 @@ def _matched(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFr
     """``new``'s rows in ``old``'s order, matched by ``keys``, when both frames hold the same
     keys, each once, in another order; else None."""
 
-    def labels(frame: pd.DataFrame) -> list[tuple[str, ...]]:
-        return list(zip(*(frame[c].astype(object).map(repr) for c in keys), strict=True))
-
-    before, after = labels(old), labels(new)
+    before, after = _key_labels(old, keys), _key_labels(new, keys)
     position = {label: k for k, label in enumerate(after)}
     if len(position) != len(after) or len(set(before)) != len(before) or set(before) != set(position):
         return None
@@ -565,6 +599,11 @@ def _matched(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFr
     if order == list(range(len(order))):
         return None
     return new.iloc[order].reset_index(drop=True)
+
+
+def _key_labels(frame: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
+    """Each row's values of the ``keys`` columns, as text (a row's label to match it by)."""
+    return list(zip(*(frame[c].astype(object).map(repr) for c in keys), strict=True))
 
 
 def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
