@@ -14,8 +14,11 @@ reads (from DIR, written by `eventstudy run`):
 writes (into DIR; each file to a temporary name, then renamed into place):
   report.md          the summary in markdown, figures linked from figures/
   report.html        the same, self-contained: inline CSS, figures embedded, sortable tables
+  tables.md          the tests-by-group tables, for a paper (markdown)
+  tables.tex         the same, LaTeX
   figures/*.png      CAR path per event, CAAR per group, value vs deal, deal flows, peer heat map
   ar.csv, car.csv    with --format csv (UTF-8 with a byte-order mark, for Excel)
+  manifest.json      the same record, with the new files' hashes
 
 Nothing is recomputed: the report shows exactly what the files hold.
 
@@ -28,7 +31,7 @@ examples:
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
-        help="render report.md, report.html and figures/ from an output folder",
+        help="render report.md, report.html, tables.md, tables.tex and figures/ from an output folder",
         description="Render the report of a study from its exported files alone.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -57,12 +60,12 @@ def _default_folder() -> Path:
 
 def report(args: argparse.Namespace) -> int:
     from eventstudy.output.export import CSV_TABLES
-    from eventstudy.report import render_report
+    from eventstudy.report import REPORT_OUTPUTS, render_report
 
     folder = args.folder or _default_folder()
     csv = "csv" in args.formats
     figures = render_report(folder, csv=csv).figures()
     tables = [f"{name}.csv" for name in CSV_TABLES if csv]
-    names = ", ".join(["report.md", "report.html", f"{len(figures)} figures", *tables])
+    names = ", ".join([*REPORT_OUTPUTS, f"{len(figures)} figures", *tables, "manifest.json"])
     print(f"wrote {folder}/ ({names})")
     return 0
