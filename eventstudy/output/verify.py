@@ -115,7 +115,11 @@ class TableDifference:
         text = f"{self.table}: {self.problem}"
         if self.columns:
             parts = [
-                f"{c} (max abs diff {d:.3g})" if np.isfinite(d) or np.isinf(d) else f"{c} (values differ)"
+                f"{c} (max abs diff {d:.3g})"
+                if np.isfinite(d)
+                else f"{c} (a value missing or infinite on one side)"  # was 'max abs diff inf'
+                if np.isinf(d)
+                else f"{c} (values differ)"
                 for c, d in self.columns.items()
             ]
             text += ": " + ", ".join(parts)
