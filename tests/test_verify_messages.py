@@ -252,3 +252,34 @@ def test_a_table_with_other_columns_or_rows_still_names_the_values_both_have_tha
         "shape (12, 8) -> (13, 8) (0 rows only before, 1 only now; matched by event_id, ticker, window); "
         "the rows both have are the same"
     )
+
+
+def test_tables_an_edit_or_another_version_reshaped_are_compared_without_a_crash() -> None:
+    """A re-attack: list cells in a retyped column raised 'truth value of an array is ambiguous';
+    duplicate column names doubled the frame on every recursion until memory ran out; a key
+    column written as float (or datetime64[us]) brought back the bare shape line; no row in
+    common was called 'the rows both have are the same'."""
+    old = car_table()
+    listed = old.assign(n_est=[[200, 0]] * 6 + [200] * 6)
+    difference = compare_tables("car.parquet", old, listed)
+    assert difference.problem == "column types differ (n_est int64 -> object); values differ"
+    assert list(difference.columns) == ["n_est"]
+    one = old.assign(n_est=[[200]] + [200] * 11)  # 200 against [200] is not the same value
+    assert "values differ" in compare_tables("car.parquet", old, one).problem
+    doubled = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    assert compare_tables("x.parquet", doubled, pd.DataFrame([[1, 2]], columns=["a", "b"])).problem == (
+        "columns differ (only before: []; only now: ['b'])"
+    )
+    days = pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"])
+    curve = pd.DataFrame({"holding_days": [1, 1, 1], "date": days, "strategy_ret": [0.01, 0.02, 0.03]})
+    other = curve.assign(date=days.astype("datetime64[us]"), holding_days=1.0).iloc[1:].copy()
+    other.loc[2, "strategy_ret"] = 0.5
+    difference = compare_tables("backtest.parquet", curve, other)
+    assert difference.problem.startswith("shape (3, 3) -> (2, 3) (1 rows only before, 0 only now; matched by")
+    assert "column types differ (holding_days int64 -> float64" in difference.problem
+    assert difference.columns == {"strategy_ret": pytest.approx(0.47)}
+    none = compare_tables("car.parquet", old, old.assign(event_id="z").iloc[:4]).problem
+    assert none.endswith("(12 rows only before, 4 only now; no row in common by event_id, ticker, window)")
+    assert compare_tables("car.parquet", old, old[old.columns[::-1]]).problem.startswith(
+        "columns in another order; the columns both have are the same"
+    )

@@ -117,7 +117,7 @@ class TableDifference:
             parts = [
                 f"{c} (max abs diff {d:.3g})"
                 if np.isfinite(d)
-                else f"{c} (a value missing or infinite on one side)"  # was 'max abs diff inf'
+                else f"{c} (a value missing or infinite, or a difference beyond the float range)"
                 if np.isinf(d)
                 else f"{c} (values differ)"
                 for c, d in self.columns.items()
@@ -370,9 +370,13 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     if list(old.columns) != list(new.columns):
         gone = [c for c in old.columns if c not in new.columns]
         added = [c for c in new.columns if c not in old.columns]
+        problem = f"columns differ (only before: {gone}; only now: {added})"
+        if not gone and not added and len(old.columns) == len(new.columns):
+            problem = "columns in another order"
+        if old.columns.duplicated().any() or new.columns.duplicated().any():  # no column to match
+            return TableDifference(name, problem)
         shared = [c for c in old.columns if c in new.columns]
-        within = compare_tables(name, old[shared], new[shared])
-        return _within(name, f"columns differ (only before: {gone}; only now: {added})", "columns", within)
+        return _within(name, problem, "columns", compare_tables(name, old[shared], new[shared]))
     if old.shape != new.shape:
         problem = f"shape {old.shape} -> {new.shape}"
         keys = _row_keys(name, old, new)
@@ -381,8 +385,10 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
             return TableDifference(name, problem)
         position = {label: k for k, label in enumerate(after)}
         common = [k for k, label in enumerate(before) if label in position]
-        both = old.iloc[common].reset_index(drop=True), new.iloc[[position[before[k]] for k in common]]
         counts = f"{len(before) - len(common)} rows only before, {len(after) - len(common)} only now"
+        if not common:
+            return TableDifference(name, f"{problem} ({counts}; no row in common by {', '.join(keys)})")
+        both = old.iloc[common].reset_index(drop=True), new.iloc[[position[before[k]] for k in common]]
         within = compare_tables(name, both[0], both[1].reset_index(drop=True))
         return _within(name, f"{problem} ({counts}; matched by {', '.join(keys)})", "rows", within)
     retyped = [c for c in old.columns if str(old[c].dtype) != str(new[c].dtype)]
@@ -426,7 +432,13 @@ def _same_objects(a: pd.Series, b: pd.Series) -> bool:
     """Whether two columns of other types hold the same values (missing equal to missing: a
     ``bool`` False that became a ``boolean`` <NA> is a change)."""
     for x, y in zip(a.astype(object), b.astype(object), strict=True):
-        if pd.isna(x) or pd.isna(y):
+        if not (pd.api.types.is_scalar(x) and pd.api.types.is_scalar(y)):  # a list or array cell
+            try:
+                if np.shape(x) != np.shape(y) or not np.array_equal(x, y):
+                    return False
+            except (TypeError, ValueError):
+                return False
+        elif pd.isna(x) or pd.isna(y):
             if not (pd.isna(x) and pd.isna(y)):
                 return False
         elif x != y:
@@ -588,7 +600,17 @@ def _row_keys(name: str, old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     keys = [c for c in TABLE_KEYS.get(name, IDENTIFYING) if c in old.columns]
     if name in TABLE_KEYS and len(keys) != len(TABLE_KEYS[name]):
         return []
-    return keys if all(str(old[c].dtype) == str(new[c].dtype) for c in keys) else []
+    return keys if all(_key_kind(old[c]) == _key_kind(new[c]) for c in keys) else []
+
+
+def _key_kind(column: pd.Series) -> str:
+    """A key column's kind of values: numbers, times or the dtype (a key written by another
+    version as float, or as datetime64[us], still matches rows by its values)."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return f"time {getattr(column.dtype, 'tz', None)}"
+    return str(column.dtype)
 
 
 def _matched(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
@@ -607,7 +629,14 @@ def _matched(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFr
 
 def _key_labels(frame: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
     """Each row's values of the ``keys`` columns, as text (a row's label to match it by)."""
-    return list(zip(*(frame[c].astype(object).map(repr) for c in keys), strict=True))
+    def text(column: pd.Series) -> pd.Series:  # 5 and 5.0, or two units of one time, alike
+        if _key_kind(column) == "number":
+            column = column.astype(float)
+        elif _key_kind(column).startswith("time"):
+            column = column.map(lambda t: t if pd.isna(t) else pd.Timestamp(t).value)
+        return column.astype(object).map(repr)
+
+    return list(zip(*(text(frame[c]) for c in keys), strict=True))
 
 
 def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
