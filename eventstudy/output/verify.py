@@ -629,11 +629,12 @@ def _matched(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFr
 
 def _key_labels(frame: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
     """Each row's values of the ``keys`` columns, as text (a row's label to match it by)."""
+
     def text(column: pd.Series) -> pd.Series:  # 5 and 5.0, or two units of one time, alike
         if _key_kind(column) == "number":
             column = column.astype(float)
         elif _key_kind(column).startswith("time"):
-            column = column.map(lambda t: t if pd.isna(t) else pd.Timestamp(t).value)
+            column = column.dt.as_unit("ns")
         return column.astype(object).map(repr)
 
     return list(zip(*(text(frame[c]) for c in keys), strict=True))
