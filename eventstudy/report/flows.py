@@ -366,8 +366,9 @@ def flows_figure(flows: DealFlows | None) -> Figure:
                 for flow, rad in zip(flows.flows, rads, strict=True)
             ]
         )
-        taken: list[tuple[np.ndarray, np.ndarray]] = []  # (low, high) corners in inches: names, nodes, marks
         disc = NODE_RADIUS / 72
+        # (low, high) corners in inches of what a name or mark must clear: nodes, names, marks
+        taken = [(where[n] * inches - disc, where[n] * inches + disc) for n in names]
         for name, point in where.items():
             axes.plot(
                 [point[0]],
@@ -380,18 +381,16 @@ def flows_figure(flows: DealFlows | None) -> Figure:
             )
             away = (point - centre) * inches
             norm = float(np.hypot(*away))
-            discs = [(where[n] * inches - disc, where[n] * inches + disc) for n in names]
             direction, name_box = _name_place(
                 point * inches,
                 labels[name],
                 fitted_names[name][1],
                 away / norm if norm > 0.3 else np.array([0.0, 1.0]),
                 arcs,
-                [*taken, *discs],
+                taken,
             )
             horizontal, vertical = _alignment(direction)
             taken.append(name_box)
-            taken.append((point * inches - disc, point * inches + disc))
             axes.annotate(
                 labels[name],
                 cast("tuple[float, float]", point),  # matplotlib's stubs: xy is any pair, an array too
