@@ -380,16 +380,15 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     if old.shape != new.shape:
         problem = f"shape {old.shape} -> {new.shape}"
         keys = _row_keys(name, old, new)
-        before, after = (_key_labels(frame, keys) for frame in (old, new))
-        if not keys or len(set(before)) != len(before) or len(set(after)) != len(after):
+        rows = _common_rows(old, new, keys) if keys else None
+        if rows is None:
             return TableDifference(name, problem)
-        position = {label: k for k, label in enumerate(after)}
-        common = [k for k, label in enumerate(before) if label in position]
-        counts = f"{len(before) - len(common)} rows only before, {len(after) - len(common)} only now"
-        if not common:
+        mine, theirs = rows
+        counts = f"{len(old) - len(mine)} rows only before, {len(new) - len(mine)} only now"
+        if not mine:
             return TableDifference(name, f"{problem} ({counts}; no row in common by {', '.join(keys)})")
-        both = old.iloc[common].reset_index(drop=True), new.iloc[[position[before[k]] for k in common]]
-        within = compare_tables(name, both[0], both[1].reset_index(drop=True))
+        both = (frame.iloc[at].reset_index(drop=True) for frame, at in ((old, mine), (new, theirs)))
+        within = compare_tables(name, *both)
         return _within(name, f"{problem} ({counts}; matched by {', '.join(keys)})", "rows", within)
     retyped = [c for c in old.columns if str(old[c].dtype) != str(new[c].dtype)]
     if retyped:  # a value of another type is not the same value, whatever it prints as
@@ -617,14 +616,24 @@ def _matched(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFr
     """``new``'s rows in ``old``'s order, matched by ``keys``, when both frames hold the same
     keys, each once, in another order; else None."""
 
-    before, after = _key_labels(old, keys), _key_labels(new, keys)
-    position = {label: k for k, label in enumerate(after)}
-    if len(position) != len(after) or len(set(before)) != len(before) or set(before) != set(position):
+    rows = _common_rows(old, new, keys)
+    if rows is None or not len(rows[0]) == len(old) == len(new):
         return None
-    order = [position[label] for label in before]
+    order = rows[1]
     if order == list(range(len(order))):
         return None
     return new.iloc[order].reset_index(drop=True)
+
+
+def _common_rows(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> tuple[list[int], list[int]] | None:
+    """(positions in ``old``, positions in ``new``) of the rows both frames hold, matched by the
+    ``keys`` columns, in ``old``'s order; None when a key repeats in either frame."""
+    before, after = _key_labels(old, keys), _key_labels(new, keys)
+    position = {label: k for k, label in enumerate(after)}
+    if len(position) != len(after) or len(set(before)) != len(before):
+        return None
+    mine = [k for k, label in enumerate(before) if label in position]
+    return mine, [position[before[k]] for k in mine]
 
 
 def _key_labels(frame: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
