@@ -1059,10 +1059,11 @@ def parse_flows(entries: object, where: str, *, prefix: str = "flows") -> tuple[
     InputError
         Naming ``where`` and ``flows[i].<key>`` (i from 0): an unknown or missing key, an event
         id that is not an identifier, a payer or payee that is not one line of 1 to
-        :data:`MAX_FLOW_NAME` characters (words apart by one space, no invisible character:
+        :data:`MAX_FLOW_NAME` characters (words apart by one plain space, no invisible character:
         :data:`eventstudy.text.CONTROL`), a payer paying itself, a ticker that is not a symbol or
-        is listed twice, an edge listed twice (the same event, payer and payee), a party named
-        as another edge names it but for case, or more than :data:`MAX_FLOWS` edges.
+        is listed twice, an edge listed twice (the same event, payer and payee), a party spelled
+        otherwise than another edge spells a name that reads the same (:func:`_name_key`: case,
+        joiners, composed accents), or more than :data:`MAX_FLOWS` edges.
     """
     if not isinstance(entries, list):
         raise InputError(where, "must be [[flows]] tables of event_id, payer, payee, tickers", field=prefix)
