@@ -740,6 +740,24 @@ def test_a_share_count_that_jumps_past_any_split_is_refused(tmp_path, capsys, ca
     assert snapshot(cache) == before
 
 
+def test_a_share_count_with_a_fraction_is_refused(tmp_path, capsys, cache) -> None:
+    """A count of 24,300,000,000.5 shares went in, and the import said "replaced (2025-08-22:
+    24,300,000,000 -> 24,300,000,000)", a change that reads as none: a share count is a whole
+    number, and a fraction is a slip (a count in millions with decimals, a column mixed up)."""
+    rows = ["NVDA,2025-05-31,24300000000,10-Q,x", "NVDA,2025-08-22,24300000000.5,10-Q,x"]
+    path, before, status = import_shares(tmp_path, cache, rows)
+    assert status == 2
+    assert one_line(capsys) == (
+        f"eventstudy: error: {path}, row 3, field 'shares_outstanding': '24300000000.5' must be a whole "
+        "number of shares"
+    )
+    assert snapshot(cache) == before
+    _, _, status = import_shares(tmp_path, cache, ["NVDA,2025-05-31,2.43e10,10-Q,x"])
+    assert status == 0  # a whole number written with an exponent is one
+    capsys.readouterr()
+    assert PriceStore(cache).read_shares("NVDA")["shares_outstanding"].tolist() == [24_300_000_000.0]
+
+
 PRICES = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1,1,1,1,10\n"
 
 

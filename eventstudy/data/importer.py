@@ -739,6 +739,12 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
     if nonpositive.size:
         row = int(nonpositive[0])
         raise table.fail(f"{counts[row]!r} must be positive", index=row, field="shares_outstanding")
+    fractional = np.flatnonzero(shares != np.floor(shares))
+    if fractional.size:  # a count in millions with decimals, or another column's numbers
+        row = int(fractional[0])
+        raise table.fail(
+            f"{counts[row]!r} must be a whole number of shares", index=row, field="shares_outstanding"
+        )
     frame = pd.DataFrame(
         {
             "ticker": tickers,
