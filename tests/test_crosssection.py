@@ -883,6 +883,9 @@ def test_an_edge_listing_a_ticker_that_is_not_a_party_of_its_event_is_refused() 
     with pytest.raises(InputError, match="they have 'e1' \\(a misspelling\\?\\)") as caught:
         check_flow_parties(events, cased, "events.csv")
     assert caught.value.field == "flows[0].event_id"
+    for spelt in ("oracle_openai_300b", "Oracle.OpenAI.300B", "oracle-openai300b"):  # ratio 0.89-0.94
+        with pytest.raises(InputError, match="they have 'oracle-openai-300b' \\(a misspelling\\?\\)"):
+            check_flow_parties(events.assign(event_id="oracle-openai-300b"), (FlowEdge(spelt, "A", "B"),), "")
     typo = (*fine, FlowEdge("e2", "AMD", "OpenAI", ("AMDD",), "AMDD"))
     with pytest.raises(InputError) as caught:
         check_flow_parties(events, typo, "events.csv")

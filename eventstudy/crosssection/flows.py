@@ -26,13 +26,13 @@ payee's, e.g.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from eventstudy.errors import InputError
-from eventstudy.symbols import case_twins
 
 if TYPE_CHECKING:
     from eventstudy.config import FlowEdge
@@ -77,12 +77,17 @@ def flow_sides(rows: pd.DataFrame, edges: Sequence[FlowEdge]) -> pd.Series:
     return pd.Series([side(key) for key in keys], index=rows.index, dtype=object, name="flow_side")
 
 
+def _spelling(event_id: str) -> str:
+    """An event id without case and separators: ``oracle_openai_300b`` spells ``oracle-openai-300b``."""
+    return re.sub(r"[-_.\s]", "", event_id.casefold())
+
+
 def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: str) -> None:
     """Every ticker an edge lists for an event of ``events`` must be a party of that event: a
     misspelt ticker would otherwise put the party on no side of the flow (``flow_side``
     ``none``) and out of the edge's values, silently. So must its event, when the event id is a
-    near spelling (:func:`difflib.get_close_matches`, ratio 0.9) of one the events have, or
-    differs from one only in case; an
+    near spelling of one the events have (:func:`difflib.get_close_matches`, ratio 0.9, of the ids
+    without case and the separators ``-_.``); an
     edge of another event is allowed (a config used for part of its events; the report lists
     it).
 
@@ -94,11 +99,11 @@ def check_flow_parties(events: pd.DataFrame, edges: Sequence[FlowEdge], where: s
     parties: dict[str, list[str]] = {}
     for event_id, ticker in zip(events["event_id"].astype(str), events["ticker"].astype(str), strict=True):
         parties.setdefault(event_id, []).append(ticker)
+    known = {_spelling(event_id): event_id for event_id in reversed(parties)}  # ids are case-sensitive
     for i, edge in enumerate(edges):
         listed = parties.get(edge.event_id)
         if listed is None:
-            twin = [twin for *_, twin in case_twins([edge.event_id], parties)]  # ids are case-sensitive
-            near = twin or difflib.get_close_matches(edge.event_id, list(parties), n=1, cutoff=0.9)
+            near = [known[key] for key in difflib.get_close_matches(_spelling(edge.event_id), known, 1, 0.9)]
             if near:
                 raise InputError(
                     where,
