@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from eventstudy import load_config, run_study, save_study
@@ -90,12 +90,14 @@ def test_caar_band_depends_on_the_set_of_paths_only(case) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(12, 60), st.integers(0, 2**32 - 1))
+@example(12, 17184981)
 def test_lbt_bootstrap_p_depends_on_the_set_of_returns_only(n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     x = rng.lognormal(0.0, 0.6, n) - 1.1
     t_sa = skewness_adjusted_t(x)
     p = bootstrap_skewness_adjusted_p(x, t_sa, draws=200, seed=1)
-    assert bootstrap_skewness_adjusted_p(x[rng.permutation(n)], t_sa, draws=200, seed=1) == p
+    # NaN (t_sa on the quadratic's decreasing branch, e.g. n = 12, seed = 17184981) equals NaN here
+    np.testing.assert_equal(bootstrap_skewness_adjusted_p(x[rng.permutation(n)], t_sa, draws=200, seed=1), p)
 
 
 def test_a_band_of_paths_without_days_is_empty() -> None:
