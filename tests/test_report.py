@@ -588,6 +588,12 @@ def test_deal_flows_from_the_config(tmp_path) -> None:
     assert section is not None and "no deal size is disclosed: every edge is a thin dashed grey line" in str(
         [f.caption for f in section.figures]
     )
+    # Only edges of events not in the study: the section lists them (it was left out, the events
+    # only in manifest.json, although the README says the report lists them).
+    gone = deal_flows(exports.car, [FlowEdge("gone", "A", "B"), FlowEdge("nope", "C", "D")], "[-1,+1]")
+    section = flows_section(gone, exports.stats)
+    assert section is not None and (section.figures, section.tables) == ((), ())
+    assert section.paragraphs == ("Flows of events not in this study are left out: gone, nope.",)
     for bad, field in (
         ([{"event_id": "a", "payer": "X", "payee": "X"}], "flows[0].payee"),
         ([{"event_id": "a b", "payer": "X", "payee": "Y"}], "flows[0].event_id"),

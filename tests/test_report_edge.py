@@ -329,7 +329,7 @@ def test_deal_flows_without_known_values_are_missing_not_zero() -> None:
     flows = deal_flows(car, (FlowEdge("x", "P", "Q", ("AAA",)),), "[-1,+1]")
     assert flows is not None and np.isnan(flows.flows[0].deal_usd)
     assert np.isnan(flows.flows[0].values[0].value_usd)
-    assert deal_flows(car, (FlowEdge("y", "P", "Q"),), "[-1,+1]") is None
+    assert deal_flows(car, (FlowEdge("y", "P", "Q"),), "[-1,+1]") == DealFlows("[-1,+1]", (), ("y",))
     assert deal_flows(car, (), "[-1,+1]") is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")

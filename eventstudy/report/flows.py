@@ -126,7 +126,8 @@ def deal_flows(car: pd.DataFrame, edges: Sequence[FlowEdge], window: str) -> Dea
     Returns
     -------
     DealFlows or None
-        None when there is no edge, or no edge's event is in ``car``.
+        None when there is no edge; no flows, only ``missing_events``, when no edge's event is in
+        ``car``.
     """
     if not edges:
         return None
@@ -159,8 +160,6 @@ def deal_flows(car: pd.DataFrame, edges: Sequence[FlowEdge], window: str) -> Dea
                 tuple(values),
             )
         )
-    if not flows:
-        return None
     return DealFlows(window, tuple(flows), tuple(dict.fromkeys(missing)))
 
 

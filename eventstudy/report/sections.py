@@ -311,9 +311,17 @@ def spillover_section(
 
 
 def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Section | None:
-    """The deal-flows diagram and its table (None when the config declares no flows)."""
+    """The deal-flows diagram and its table (None when the config declares no flows; only the
+    list of events left out when none of the flows' events is in the study)."""
     if flows is None:
         return None
+    left_out = (
+        (f"Flows of events not in this study are left out: {_listing(list(flows.missing_events))}.",)
+        if flows.missing_events
+        else ()
+    )
+    if not flows.flows:
+        return Section("deal-flows", "Deal flows", paragraphs=left_out)
     rows = []
     for row in flows.to_frame().itertuples(index=False):
         deal = "undisclosed" if fmt.is_missing(row.deal_usd) else fmt.money(row.deal_usd, signed=False)
@@ -364,15 +372,8 @@ def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Sectio
         + ("; ".join(totals) if totals else "see Findings")
         + "."
     )
-    paragraphs = []
-    if flows.missing_events:
-        paragraphs.append(
-            f"Flows of events not in this study are left out: {_listing(list(flows.missing_events))}."
-        )
     figure = figure_file("figures/deal_flows.png", "Deal flows", caption, flows_figure(flows))
-    return Section(
-        "deal-flows", "Deal flows", paragraphs=tuple(paragraphs), figures=(figure,), tables=(table,)
-    )
+    return Section("deal-flows", "Deal flows", paragraphs=left_out, figures=(figure,), tables=(table,))
 
 
 def tests_section(tables: Sequence[PaperTable]) -> Section:
