@@ -732,9 +732,26 @@ def test_a_folder_or_file_given_as_the_scheduler_is_named_as_such(tmp_path: Path
     for path, what in ((tmp_path, "folder"), (tmp_path / "notes.txt", "file")):
         with pytest.raises(InputError, match=rf"is a {what}, not a scheduler: give the scheduler file"):
             parse_scheduler(str(path))
+    for path in ("./relative", str(tmp_path / "nowhere")):  # Dask's "missing port number in address"
+        said = rf"'{re.escape(path)}' is no scheduler address and no file here"
+        with pytest.raises(InputError, match=said):
+            parse_scheduler(path)
     (tmp_path / "myhost:8786").write_text("x")  # a file named like an address: the address is meant
     monkeypatch.chdir(tmp_path)
     assert parse_scheduler("myhost:8786") == ("address", None)
+
+
+def test_a_scheduler_that_is_neither_text_nor_a_client_is_refused_in_the_api(launch_cache) -> None:
+    """run_distributed(..., scheduler=None) raised AttributeError: 'NoneType' object has no
+    attribute 'scheduler_info' (a finder)."""
+    from eventstudy.distributed import run_distributed
+    from eventstudy.errors import InputError
+
+    config = load_config(ROOT / "launch.toml")
+    for odd in (None, 2, b"local", ["local"]):
+        with pytest.raises(InputError, match="give 'local', 'local:N', a scheduler address") as caught:
+            run_distributed(ROOT / "events.csv", launch_cache, config, scheduler=odd)
+        assert caught.value.path == "scheduler" and repr(odd) in caught.value.message
 
 
 @pytest.mark.parametrize(

@@ -82,12 +82,17 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
             )
         return "local", workers
     path_like = "/" in text or os.path.isdir(text)  # a host:port named like a file here is an address
-    if "://" not in text and not text.lower().endswith(".json") and path_like and os.path.lexists(text):
-        what = "folder" if os.path.isdir(text) else "file"  # was "missing port number in address"
+    if "://" not in text and not text.lower().endswith(".json") and path_like:
+        # Dask said "missing port number in address"
+        what = (
+            f"is a {'folder' if os.path.isdir(text) else 'file'}, not a scheduler"
+            if os.path.lexists(text)
+            else "is no scheduler address and no file here"
+        )
         raise InputError(
             "--scheduler",
-            f"{spec!r} is a {what}, not a scheduler: give the scheduler file Dask wrote (*.json) or an "
-            "address such as tcp://host:8786",
+            f"{spec!r} {what}: give the scheduler file Dask wrote (*.json) or an address such as "
+            "tcp://host:8786",
         )
     return "address", None
 
@@ -102,11 +107,17 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
     InputError
         When Dask is not installed, the spec is malformed or the scheduler cannot be reached.
     """
-    if not isinstance(scheduler, str):
-        yield scheduler
-        return
     require_dask()
     from distributed import Client, LocalCluster
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    if not isinstance(scheduler, str):  # None was used as a client: AttributeError 'scheduler_info'
+        raise InputError(
+            "scheduler",
+            f"{scheduler!r}: give 'local', 'local:N', a scheduler address or file, or a distributed.Client",
+        )
 
     kind, n_workers = parse_scheduler(scheduler)
     if kind == "local":
