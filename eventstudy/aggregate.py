@@ -9,7 +9,8 @@ The totals of ``stats.parquet`` and what each covers (``reference`` says it on e
 
 * ``dollar_abnormal_value`` — every (event, party) row of the group with a dollar value for
   the window (the sum of ``car.parquet``'s ``abnormal_value_usd`` over those rows), deal or
-  no deal; p of ``dollar_z``; n rows; ``dollar_fallback_sd_rows`` of them use σ × market value;
+  no deal; p of ``kp_adjusted_dollar_t``; n rows; ``dollar_fallback_sd_rows`` of them use σ ×
+  market value;
 * ``total_abnormal_value_usd``, ``total_deal_usd``, ``value_per_deal_dollar`` — only events
   with a disclosed deal whose listed parties all have a dollar value (the market proxy as a
   party needs none: zero by construction), each deal counted once;
@@ -69,6 +70,7 @@ UNCONFOUNDED_STATISTICS: tuple[str, ...] = (
     "generalized_sign_z",
     "grank_t",
     "dollar_abnormal_value",
+    "kp_adjusted_dollar_t",
     "dollar_z",
     "dollar_fallback_sd_rows",
     "dollar_shared_days_usd",

@@ -2,7 +2,8 @@
 
 The family of a group is every test of the group's rows in the table, over all windows and
 statistics: each row with a finite p-value, once per test. A row that repeats another row's
-p-value (``caar`` repeats ``cross_sectional_t``'s, ``dollar_abnormal_value`` ``dollar_z``'s,
+p-value (``caar`` repeats ``cross_sectional_t``'s, ``dollar_abnormal_value``
+``kp_adjusted_dollar_t``'s,
 ``abnormal_volatility`` ``volatility_t``'s;
 :attr:`eventstudy.inference.Statistic.p_from`) is not a second test: it gets the adjusted p of
 the row it repeats. Descriptive rows (p NaN) stay NaN. The formulas are in

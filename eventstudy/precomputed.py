@@ -16,7 +16,7 @@ event-window ARs (or CARs) only             caar, cross_sectional_t, sign_z, wil
                                             corrado_rank_z, corrado_zivney_sign_z, grank_t
 + dates on both panels                      + kp_adjusted_patell_z, kp_adjusted_bmp_t,
                                             kp_average_correlation (calendar-time r̄)
-never (an AR panel has no market values)    dollar_abnormal_value, dollar_z,
+never (an AR panel has no market values)    dollar_abnormal_value, kp_adjusted_dollar_t, dollar_z,
                                             dollar_fallback_sd_rows, dollar_shared_days_usd
 ==========================================  ===================================================
 

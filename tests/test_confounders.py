@@ -425,8 +425,8 @@ def test_counts_and_the_unconfounded_twin_come_from_the_flagged_rows(launch_flag
     # The twin has only the headline statistics; groups without a confounded row equal their own.
     assert set(launch_stats.loc[launch_stats.group == twin, "statistic"]) == {
         "caar", "cross_sectional_t", "bmp_t", "kp_adjusted_bmp_t", "generalized_sign_z", "grank_t",
-        "dollar_abnormal_value", "dollar_z", "dollar_fallback_sd_rows", "dollar_shared_days_usd",
-        "total_abnormal_value_usd",
+        "dollar_abnormal_value", "kp_adjusted_dollar_t", "dollar_z", "dollar_fallback_sd_rows",
+        "dollar_shared_days_usd", "total_abnormal_value_usd",
         "total_deal_usd", "value_per_deal_dollar",
     }  # fmt: skip
     shock = stat(launch_stats, "shock", window, "kp_adjusted_bmp_t")

@@ -95,7 +95,10 @@ def test_estimation_residuals_add_the_sigma_and_rank_statistics(launch) -> None:
     # Every statistic of a study's default battery (the GARCH tests need a variance model) but the
     # dollar rows, which need market values.
     default = {name for name, statistic in STATISTICS.items() if statistic.requires is None}
-    dollars = {"dollar_abnormal_value", "dollar_z", "dollar_fallback_sd_rows", "dollar_shared_days_usd"}
+    dollars = {
+        "dollar_abnormal_value", "kp_adjusted_dollar_t", "dollar_z", "dollar_fallback_sd_rows",
+        "dollar_shared_days_usd",
+    }  # fmt: skip
     assert computed == default - dollars
     # Statistics that never use the regressors: the study's numbers, to rounding.
     same = ["kp_average_correlation", *NO_CORRECTION]

@@ -17,15 +17,16 @@ from eventstudy.report.findings import Stats, group_table, headline
 from eventstudy.report.tables import TESTS, bh_family, legend, paper_tables, to_latex, to_markdown
 
 WINDOWS = ["[0,0]", "[-1,+1]"]
-# (window, statistic) -> (value, raw p). Family of group g: the five paper-table tests and dollar_z
-# in both windows (12 tests); caar repeats cross_sectional_t's p, dollar_abnormal_value dollar_z's.
+# (window, statistic) -> (value, raw p). Family of group g: the five paper-table tests and the two
+# dollar tests in both windows (14 tests); caar repeats cross_sectional_t's p, dollar_abnormal_value
+# kp_adjusted_dollar_t's.
 RAW = {
     ("[0,0]", "kp_adjusted_bmp_t"): (3.30, 0.001),  # *** and stays significant: ***†
     ("[-1,+1]", "kp_adjusted_bmp_t"): (2.17, 0.03),  # ** but not after the adjustment
     ("[0,0]", "cross_sectional_t"): (2.95, 0.004),  # *** and stays: ***†
     ("[-1,+1]", "cross_sectional_t"): (1.10, 0.28),
-    ("[0,0]", "dollar_z"): (2.60, 0.009),
-    ("[-1,+1]", "dollar_z"): (1.80, 0.07),  # * only
+    ("[0,0]", "kp_adjusted_dollar_t"): (2.60, 0.009),
+    ("[-1,+1]", "kp_adjusted_dollar_t"): (1.80, 0.07),  # * only
 }
 
 
@@ -38,8 +39,9 @@ def synthetic_stats() -> pd.DataFrame:
             rows.append((window, statistic, value, p))
         cs_p = RAW[(window, "cross_sectional_t")][1]
         rows.append((window, "caar", 0.012 if window == "[0,0]" else 0.004, cs_p))
-        z, p = RAW[(window, "dollar_z")]
-        rows += [(window, "dollar_z", z, p), (window, "dollar_abnormal_value", 5e9, p)]
+        t, p = RAW[(window, "kp_adjusted_dollar_t")]
+        rows += [(window, "kp_adjusted_dollar_t", t, p), (window, "dollar_abnormal_value", 5e9, p)]
+        rows.append((window, "dollar_z", 3 * t, p / 10))  # Patell-like: larger, a test of its own
         rows.append((window, "kp_average_correlation", 0.05, np.nan))  # descriptive: no test
     frame = pd.DataFrame(rows, columns=["window", "statistic", "value", "p"])
     frame.insert(0, "group", "g")
@@ -64,7 +66,7 @@ def synthetic_car() -> pd.DataFrame:
 def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
     stats = adjusted_p_values(synthetic_stats())
     family = stats[stats["p"].notna() & ~stats["statistic"].isin(["caar", "dollar_abnormal_value"])]
-    assert bh_family(stats, "g") == len(family) == 12
+    assert bh_family(stats, "g") == len(family) == 14
     oracle = multipletests(family["p"].to_numpy(), method="fdr_bh")[1]
     np.testing.assert_allclose(family["p_bh"].to_numpy(), oracle, rtol=1e-12)
     q = stats.set_index(["window", "statistic"])["p_bh"]
@@ -72,7 +74,7 @@ def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
     assert q[("[0,0]", "kp_adjusted_bmp_t")] < 0.05 and q[("[0,0]", "cross_sectional_t")] < 0.05
 
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS)
-    assert table.family == 12 and table.family_note == "BH family: 12 tests"
+    assert table.family == 14 and table.family_note == "BH family: 14 tests"
     columns = {header: i + 5 for i, (_, header, _) in enumerate(TESTS)}
     day0, three = table.cells()
     assert day0[columns["KP-BMP t"]] == "+3.30***†"
@@ -85,13 +87,13 @@ def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
     assert "every window and test of the group" in text and fmt.STARS_NOTE in text
     markdown = to_markdown([table], "t")
     assert f" {fmt.md('+3.30***†')} | " in markdown and f" {fmt.md('+2.17**')} | " in markdown
-    assert "BH family: 12 tests; GRANK over-rejects with fewer than 50 pairs" in markdown  # N < 50 here
+    assert "BH family: 14 tests; GRANK over-rejects with fewer than 50 pairs" in markdown  # N < 50 here
     assert "Benjamini–Hochberg" in markdown
     latex = to_latex([table], "t")
     assert r"+3.30$^{***\dagger}$" in latex and r"+2.17$^{**}$" in latex
     assert r"$^{\dagger}$ significant at 5\% also after the Benjamini--Hochberg" in latex
     section = sections.tests_section([table])
-    assert section.tables[0].caption.startswith("**g** (BH family: 12 tests; GRANK over-rejects")
+    assert section.tables[0].caption.startswith("**g** (BH family: 14 tests; GRANK over-rejects")
     assert any("A star without a dagger is weaker evidence" in p for p in section.paragraphs)
 
 
@@ -125,7 +127,7 @@ def test_folders_without_adjusted_p_values_get_no_daggers() -> None:
 def test_a_study_choosing_its_statistics_gets_their_columns_only() -> None:
     """statistics = [kp_adjusted_bmp_t, patell_z, dollar_abnormal_value, kp_average_correlation]:
     the tables kept the five standard columns (four empty) and had no patell_z column; the
-    dollar row (repeating dollar_z's p) and the descriptive correlation (no p) are no tests."""
+    dollar row (repeating kp_adjusted_dollar_t's p) and the descriptive correlation (no p) are no tests."""
     stats = synthetic_stats()
     patell = pd.DataFrame(
         {"group": "g", "window": WINDOWS, "statistic": "patell_z", "value": [4.1, -0.2], "p": [4e-5, 0.84]}

@@ -30,8 +30,8 @@ what is computable:
                                    residuals; no regressors: C = 1)
   + a date column                + cluster_date_t, cluster_two_way_t
   + a date column in both        + kp_adjusted_patell_z, kp_adjusted_bmp_t, kp_average_correlation
-  never (no market values)       dollar_abnormal_value, dollar_z, dollar_fallback_sd_rows,
-                                 dollar_shared_days_usd
+  never (no market values)       dollar_abnormal_value, kp_adjusted_dollar_t, dollar_z,
+                                 dollar_fallback_sd_rows, dollar_shared_days_usd
 Every statistic registered with eventstudy.register_statistic runs; one the panel cannot
 supply is listed as not computable with what it needs.
 

@@ -26,7 +26,7 @@ from .battery import (
 )
 from .bootstrap import CaarBand, bootstrap_caar_band, bootstrap_t_test
 from .correlation import average_cross_correlation
-from .dollar import dollar_abnormal_value_test
+from .dollar import dollar_abnormal_value_test, kp_adjusted_dollar_t
 from .nonparametric import (
     corrado_rank_test,
     corrado_zivney_sign_test,
@@ -77,6 +77,7 @@ __all__ = [
     "generalized_sign_test",
     "grank_test",
     "kp_adjusted_bmp_t",
+    "kp_adjusted_dollar_t",
     "kp_adjusted_patell_z",
     "lamb_z",
     "patell_z",

@@ -66,7 +66,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -79,7 +79,16 @@ from .bands import Band, classic_band, wilcoxon_band
 from .bootstrap import REF_BOOTSTRAP, CaarBand, bootstrap_caar_band, bootstrap_t_tests
 from .cluster import cluster_codes, window_cluster_test
 from .correlation import CalendarResiduals
-from .dollar import WindowDays, _dollar_test, _no_dollars, fallback_dollar_variance
+from .dollar import (
+    REF_KP_DOLLAR,
+    DollarSample,
+    WindowDays,
+    _no_dollars,
+    dollar_results,
+    dollar_sample,
+    fallback_dollar_variance,
+    kp_adjusted_dollar_t,
+)
 from .garch import garch_bmp_t, garch_patell_z, garch_standardized_car
 from .nonparametric import (
     REF_CSIGN,
@@ -583,14 +592,35 @@ class WindowSample:
 
     @cached_property
     def dollars(self) -> tuple[TestResult, TestResult, TestResult, TestResult]:
-        """``dollar_abnormal_value``, ``dollar_z``, ``dollar_fallback_sd_rows`` and
+        """``dollar_abnormal_value`` (p of Z), ``dollar_z``, ``dollar_fallback_sd_rows`` and
         ``dollar_shared_days_usd`` (each ticker-day of the usable pairs' windows counted once)."""
+        sample = self.dollar_sample
+        return _no_dollars() if sample is None else dollar_results(sample, self.alternative)
+
+    @cached_property
+    def kp_dollar(self) -> TestResult:
+        """``kp_adjusted_dollar_t`` of the pairs of :attr:`dollars`, with the :math:`\\bar r` of the
+        window's usable pairs (:attr:`rbar`; those without a dollar value too: a partitioned
+        study has the merged correlation sums of those pairs only, not the residuals a subset's
+        :math:`\\bar r` needs)."""
+        sample = self.dollar_sample
+        if sample is None or sample.n < 2:
+            return empty_result("kp_adjusted_dollar_t", REF_KP_DOLLAR, 0 if sample is None else sample.n)
+        return kp_adjusted_dollar_t(
+            sample.dollar_car, sample.variance, self.rbar, excess=sample.excess,
+            excess_variance=sample.excess_variance, alternative=self.alternative,
+        )
+
+    @cached_property
+    def dollar_sample(self) -> DollarSample | None:
+        """The pairs of the dollar tests (:func:`~eventstudy.inference.dollar.dollar_sample`), or
+        None without market values."""
         self.panel.require("market_values")
         panel, ok = self.panel, self.ok
         dollar, market_value = self.parts.dollar, panel.market_value_event
         dollar_car = panel.dollar_car(self.tau_start, self.tau_end)  # None without market values
         if dollar is None or dollar_car is None or market_value is None:
-            return _no_dollars()
+            return None
         variance_d, days_d = dollar
         market_value_window = self.window_rows(market_value)
         sigma = panel.sigma[ok]
@@ -598,10 +628,9 @@ class WindowSample:
         residual_days = self.parts.residual_days[ok]
         dollars = self.window_rows(panel.ar_event) * market_value_window
         window_days = WindowDays(panel.firm[ok], self.window_rows(panel.event_day), dollars)
-        return _dollar_test(
+        return dollar_sample(
             dollar_car[ok], variance_d[ok], days_d[ok], residual_days, fallback, self.length,
-            alternative=self.alternative, window_days=window_days, sigma=sigma,
-            market_value_window=market_value_window,
+            window_days=window_days, sigma=sigma, market_value_window=market_value_window,
         )
 
     def event_columns(self) -> np.ndarray:
@@ -880,9 +909,21 @@ def _garch_bmp(s: WindowSample) -> TestResult:
     return garch_bmp_t(_garch_scar(s), alternative=s.alternative)
 
 
-@register_statistic("dollar_abnormal_value", needs_pairs=False, p_from="dollar_z", unit="usd")
+@register_statistic(
+    "dollar_abnormal_value",
+    needs_pairs=False,
+    p_from="kp_adjusted_dollar_t",
+    parts=("correlation",),
+    unit="usd",
+)
 def _dollar_value(s: WindowSample) -> TestResult:
-    return s.dollars[0]
+    value = s.dollars[0]  # its p is that of the test robust to event-day variance and clustering
+    return replace(value, p=s.kp_dollar.p, reference=f"{value.reference}; p of kp_adjusted_dollar_t")
+
+
+@register_statistic("kp_adjusted_dollar_t", needs_pairs=False, parts=("correlation",))
+def _kp_dollar(s: WindowSample) -> TestResult:
+    return s.kp_dollar
 
 
 @register_statistic("dollar_z", needs_pairs=False)

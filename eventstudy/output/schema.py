@@ -176,7 +176,8 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
         "probability",
         "p adjusted by Benjamini & Hochberg (1995) over the group's family: every test of the group in "
         "the table (all windows and statistics, each test once: caar and dollar_abnormal_value repeat "
-        "cross_sectional_t's and dollar_z's p and take their adjusted p); NaN for descriptive rows",
+        "cross_sectional_t's and kp_adjusted_dollar_t's p and take their adjusted p); NaN for descriptive "
+        "rows",
     ),
     "p_holm": ColumnDoc(
         "probability",

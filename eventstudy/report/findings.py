@@ -18,7 +18,7 @@
 
 Every total is one ``stats.parquet`` row, named in the table's caption: the value created by a
 group is ``dollar_abnormal_value`` (every row of the group with a dollar value; p from
-``dollar_z``), value per deal dollar is ``value_per_deal_dollar`` (events with a disclosed deal
+``kp_adjusted_dollar_t``), value per deal dollar is ``value_per_deal_dollar`` (events with a disclosed deal
 whose parties all have a dollar value, each deal once; n events).
 """
 
@@ -235,7 +235,7 @@ GROUP_COLUMNS: tuple[GroupColumn, ...] = (
         lambda r: fmt.money(r["value"]) + fmt.stars(r["p"]) + fmt.bh_mark(r.get("p_bh")),
         "value",
         "`dollar_abnormal_value` (every row of the group with a dollar value, each ticker-day once; stars "
-        "from `dollar_z`)",
+        "from `kp_adjusted_dollar_t`)",
         "value",
     ),
     GroupColumn(
@@ -623,8 +623,8 @@ def limitations_section(
         + (
             ", and pairs whose windows share calendar days (the parties of one announcement, its peers, "
             "announcements days apart) are not independent, so tests that assume independence "
-            "(cross-sectional t, BMP, sign) overstate significance when they do — read the "
-            "Kolari–Pynnönen adjusted tests"
+            "(cross-sectional t, BMP, sign, the dollar Z) overstate significance when they do — read the "
+            "Kolari–Pynnönen adjusted tests (the value created carries the p of the KP-adjusted dollar t)"
             + (
                 "."
                 if stats is None or not KP_TESTS.isdisjoint(stats["statistic"])
