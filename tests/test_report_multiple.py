@@ -114,6 +114,35 @@ def test_findings_mark_the_adjusted_significance_and_quote_bh_q() -> None:
     assert fmt.probability(q) == f"{q:.3f}" and q > 0.05
 
 
+def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_clustered_t() -> None:
+    """openai-compute's 12 rows are 7 firms' (ORCL and NVDA three times each): the headline said
+    KP-BMP t = 2.51, significant, where the README's own simulation gives KP-BMP 14.8% at 5% when
+    a firm's announcements move it alike, and the two-way clustered t, which holds there, had
+    p = 0.13 (a referee)."""
+    two_way = pd.DataFrame(
+        {"group": "g", "window": WINDOWS, "statistic": "cluster_two_way_t", "value": [2.9, 1.31]}
+    ).assign(p=[0.02, 0.23]).assign(n=8, reference="Cameron, Gelbach & Miller (2011)")
+    stats = Stats(adjusted_p_values(pd.concat([synthetic_stats(), two_way], ignore_index=True)))
+    parties = synthetic_car().assign(abnormal_value_usd=1e9, t=2.0, p=0.05, value_to_deal=np.nan)
+    main = parties[parties["window"] == "[-1,+1]"]
+
+    def verdict(rows: pd.DataFrame) -> str:
+        return next(s for s in headline(rows, stats, "[-1,+1]", twins=False, excluded=False) if "Kolari" in s)
+
+    assert "firm" not in verdict(main)  # eight firms, one event each
+    repeated = main.assign(ticker=["T0", "T0", "T0", "T1", "T1", "T2", "T3", "T4"])
+    said = verdict(repeated)
+    assert (
+        "its 8 rows are 5 firms' (KP-BMP over-rejects when a firm's announcements move it alike; the "
+        f"two-way clustered t, which holds there, is {fmt.md('+1.31')}, p = 0.230)"
+    ) in said, said
+    failed = repeated.assign(outcome=["ok"] * 7 + ["failed"])  # rows without a CAR are no firm's
+    assert "its 7 rows are 4 firms'" in verdict(failed)
+    stats = Stats(adjusted_p_values(synthetic_stats()))  # no clustered t among the statistics
+    alike = "its 8 rows are 5 firms' (KP-BMP over-rejects when a firm's announcements move it alike)"
+    assert alike in verdict(repeated)
+
+
 def test_folders_without_adjusted_p_values_get_no_daggers() -> None:
     stats = synthetic_stats()  # written before p_bh existed
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS)

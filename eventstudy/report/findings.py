@@ -317,6 +317,8 @@ def _group_sentences(
         if _significant(test):
             q = test.get("p_bh")
             adjusted = "" if fmt.is_missing(q) else f", BH q = {fmt.probability(q)}"
+            repeat = _repeat_firms(stats, group, main, parties)
+            adjusted += f"; {repeat}" if repeat else ""
             adjusted += f"; {twin}" if twin else ""
             significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted})")
         else:
@@ -352,6 +354,23 @@ def _group_sentences(
         left_out = _left_out(flagged, unknown, len(parties), main)
         sentences.append(_without_sentence(stats, main, parties, left_out))
     return sentences
+
+
+def _repeat_firms(stats: Stats, group: str, main: str, parties: pd.DataFrame) -> str:
+    """For a group whose rows with a CAR repeat firms: that KP-BMP over-rejects there (the
+    README's *repeat firms* simulation) and the two-way clustered t, which holds there."""
+    rows = parties if group == "all" else parties[parties["group"] == group]
+    rows = rows[(rows["outcome"] == "ok") & np.isfinite(rows["car"].to_numpy(float))]
+    firms = rows["ticker"].nunique()
+    if firms >= len(rows):
+        return ""
+    text = f"its {len(rows)} rows are {firms} firms' (KP-BMP over-rejects when a firm's announcements move "
+    text += "it alike"
+    two_way = stats.row(group, main, "cluster_two_way_t")
+    if two_way is not None and not fmt.is_missing(two_way["p"]):
+        t = fmt.md(fmt.starred(two_way["value"], two_way["p"]))
+        text += f"; the two-way clustered t, which holds there, is {t}, p = {fmt.probability(two_way['p'])}"
+    return text + ")"
 
 
 def _significant(test: Any) -> bool:
@@ -632,6 +651,13 @@ def limitations_section(
             )
             if several
             else "."
+        )
+        + (
+            " A firm with several announcements here may move alike on each (a firm effect), which the "
+            "Kolari–Pynnönen adjustment does not correct and the two-way clustered t (cluster_two_way_t) "
+            "does."
+            if several and rows["ticker"].duplicated().any()
+            else ""
         ),
         f"Normal returns come from one model ({fmt.md(model)})"
         + (" estimated before each event" if estimated else "")
