@@ -143,6 +143,28 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     assert alike in verdict(repeated)
 
 
+def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_without_such_windows() -> None:
+    """The report led "Most significant" with ORCL's earnings-day window (t = 7.57, ⚑) and named
+    no unflagged row; AMD's +24.84% (t = 6.24) leads without such windows (a referee)."""
+    stats = Stats(adjusted_p_values(synthetic_stats()))
+    main = synthetic_car().assign(value_to_deal=np.nan, p=0.01)
+    main = main[main["window"] == "[-1,+1]"].assign(
+        t=[7.57, 6.24, -1.0, 0.9, 0.5, 1.0, 2.0, 3.0],
+        abnormal_value_usd=[1e9, 2e9, 3e9, 50e9, 4e9, 5e9, 6e9, 7e9],
+        confounded=pd.array([True, False, False, True, None, False, False, False], dtype="boolean"),
+        confounders="earnings τ0",
+    )
+    sentences = headline(main, stats, "[-1,+1]", twins=False, excluded=False)
+    largest = next(s for s in sentences if s.startswith("Largest dollar move"))
+    assert largest.startswith("Largest dollar move: **T3**")
+    assert "Without windows holding other news: **T7**" in largest
+    strongest = next(s for s in sentences if s.startswith("Most significant"))
+    assert strongest.startswith("Most significant: **T0**")
+    assert "τ0. Without windows holding other news: **T1** on e1, CAR[-1,+1] -2.00% (t = +6.24" in strongest
+    plain = headline(main.assign(confounded=False), stats, "[-1,+1]", twins=False, excluded=False)
+    assert not any("Without windows holding other news" in s for s in plain)
+
+
 def test_folders_without_adjusted_p_values_get_no_daggers() -> None:
     stats = synthetic_stats()  # written before p_bh existed
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS)

@@ -267,13 +267,28 @@ def headline(
     valued = estimated[np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))]
     if len(valued):
         top = valued.loc[valued["abnormal_value_usd"].abs().idxmax()]
-        sentences.append("Largest dollar move: " + _party_sentence(top, main))
+        clean = _clean_leader(valued, top, "abnormal_value_usd", main)
+        sentences.append("Largest dollar move: " + _party_sentence(top, main) + clean)
     strongest = estimated.loc[estimated["t"].abs().idxmax()]
     if not len(valued) or strongest.name != top.name:
-        sentences.append("Most significant: " + _party_sentence(strongest, main))
+        clean = _clean_leader(estimated, strongest, "t", main)
+        sentences.append("Most significant: " + _party_sentence(strongest, main) + clean)
     if stats is not None:
         sentences += _group_sentences(stats, main, twins=twins, excluded=excluded, parties=parties)
     return sentences
+
+
+def _clean_leader(rows: pd.DataFrame, leader: pd.Series, key: str, main: str) -> str:
+    """For a leader of ``rows`` by ``|key|`` whose window holds other news (⚑): the row that
+    leads among the windows screened and holding none."""
+    flag = leader.get("confounded")
+    if fmt.is_missing(flag) or not bool(flag):
+        return ""
+    clean = rows[~confounded(rows) & ~unscreened(rows)]
+    if clean.empty:
+        return ""
+    best = clean.iloc[int(np.argmax(np.abs(clean[key].to_numpy(float))))]
+    return " Without windows holding other news: " + _party_sentence(best, main)
 
 
 def _party_sentence(row: pd.Series, main: str) -> str:
