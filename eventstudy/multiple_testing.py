@@ -42,6 +42,21 @@ def repeated_p(names: pd.Series, recorded: Mapping[str, str] | None = None) -> p
     return names.map(lambda name: sources.get(name, name))
 
 
+def repeats_a_row(stats: pd.DataFrame, recorded: Mapping[str, str] | None = None) -> np.ndarray:
+    """(rows,) True where a row repeats the p of another row of ``stats`` (same group and
+    window; :func:`repeated_p`). A row whose source the table lacks (a study's statistics may
+    leave out ``cross_sectional_t`` or ``kp_adjusted_dollar_t``) is a test of its own."""
+    names = stats["statistic"].astype(str)
+    source = repeated_p(names, recorded).to_numpy(object)
+    groups = stats["group"].astype(str).to_numpy(object)
+    windows = stats["window"].astype(str).to_numpy(object)
+    keys = set(zip(groups, windows, names.to_numpy(object), strict=True))
+    return np.array(
+        [s != n and (g, w, s) in keys for g, w, n, s in zip(groups, windows, names, source, strict=True)],
+        dtype=bool,
+    )
+
+
 def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
     """``stats`` with ``p_bh`` and ``p_holm`` appended: per group, over windows and statistics.
 
@@ -57,9 +72,10 @@ def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
 
     Notes
     -----
-    Family of group g: the rows of g with a finite p whose statistic repeats no other row's p;
-    m is their number. Holm (1979) controls the family-wise error rate under any dependence;
-    Benjamini & Hochberg (1995) the false discovery rate under positive dependence.
+    Family of group g: the rows of g with a finite p whose statistic repeats no other row's p
+    (a row of a statistic that repeats one absent from the table counts); m is their number.
+    Holm (1979) controls the family-wise error rate under any dependence; Benjamini & Hochberg
+    (1995) the false discovery rate under positive dependence.
     """
     out = stats.copy()
     bh = np.full(len(out), np.nan)
@@ -70,7 +86,9 @@ def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
         p = out["p"].to_numpy(float)
         groups = out["group"].astype(str).to_numpy(object)
         windows = out["window"].astype(str).to_numpy(object)
-        is_test = (source == names) & np.isfinite(p)
+        repeats = repeats_a_row(out)
+        source = np.where(repeats, source, names)
+        is_test = ~repeats & np.isfinite(p)
         for group in pd.unique(groups):
             tests = np.flatnonzero((groups == group) & is_test)
             bh[tests] = benjamini_hochberg(p[tests])

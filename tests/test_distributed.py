@@ -741,7 +741,7 @@ def test_a_folder_or_file_given_as_the_scheduler_is_named_as_such(tmp_path: Path
     assert parse_scheduler("myhost:8786") == ("address", None)
 
 
-def test_a_scheduler_that_is_neither_text_nor_a_client_is_refused_in_the_api(launch_cache) -> None:
+def test_a_scheduler_that_is_neither_text_nor_a_client_is_refused_in_the_api(launch_cache, tmp_path) -> None:
     """run_distributed(..., scheduler=None) raised AttributeError: 'NoneType' object has no
     attribute 'scheduler_info' (a finder)."""
     from eventstudy.distributed import run_distributed
@@ -752,6 +752,11 @@ def test_a_scheduler_that_is_neither_text_nor_a_client_is_refused_in_the_api(lau
         with pytest.raises(InputError, match="give 'local', 'local:N', a scheduler address") as caught:
             run_distributed(ROOT / "events.csv", launch_cache, config, scheduler=odd)
         assert caught.value.path == "scheduler" and repr(odd) in caught.value.message
+    # a scheduler file as a pathlib.Path is the file's name (it was refused as neither)
+    folder = tmp_path / "scheduler.json"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"scheduler\.json is not a file"):
+        run_distributed(ROOT / "events.csv", launch_cache, config, scheduler=folder)
 
 
 @pytest.mark.parametrize(

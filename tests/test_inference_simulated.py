@@ -8,6 +8,7 @@ a fixed seed. The library itself never builds an N×N matrix; the tests may.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -814,6 +815,21 @@ def test_kp_adjusted_dollar_t_of_equal_dollar_sds_is_kp_adjusted_bmp() -> None:
     assert np.isnan(kp_adjusted_dollar_t(d[:1], variance[:1], 0.1).value)  # one pair: no spread
     assert np.isnan(kp_adjusted_dollar_t(d, variance, -0.2).value)  # 1 + (N-1) r <= 0
     assert np.isnan(kp_adjusted_dollar_t(np.full(3, 2e9), np.full(3, 4e18), 0.0).value)  # equal values
+    # Inputs the battery never passes, from a notebook: NaN, no t, never a warning or a traceback
+    # (1e300 dollars gave t = 0, p = 1 from an infinite variance; 1e308 variances OverflowError).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for dollars, variances, r in (
+            (np.full(3, 1e300) * [1, 2, 3], np.full(3, 1e300), 0.1),
+            (d[:3], np.full(3, 1e308), 0.1),
+            (d[:3], np.array([4e18, 0.0, 4e18]), 0.1),
+            (d[:3], np.array([4e18, -1.0, 4e18]), 0.1),
+            (d[:3], np.full(2, 4e18), 0.1),
+            (d[:3], np.full(3, 4e18), np.nan),
+        ):
+            assert np.isnan(kp_adjusted_dollar_t(dollars, variances, r).value)
+        sd = np.full(3, 2e9)
+        assert np.isnan(kp_adjusted_dollar_t(d[:3], sd**2, -0.4, excess_variance=3 * 4e18).value)
 
 
 def test_kp_adjusted_dollar_t_formula_with_shared_days_and_unequal_sds() -> None:

@@ -14,6 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from eventstudy.inference.multiple import adjust, benjamini_hochberg, holm
 from eventstudy.multiple_testing import adjusted_p_values
+from eventstudy.report.tables import bh_family
 
 
 @settings(max_examples=60, deadline=None)
@@ -68,3 +69,21 @@ def test_stats_families_are_per_group_and_count_each_test_once() -> None:
             assert np.isnan(row.at["kp_average_correlation", "p_bh"])
     assert list(out.columns[:4]) == list(frame.columns)
     assert len(adjusted_p_values(frame.iloc[:0])) == 0
+
+
+def test_a_row_whose_p_source_the_table_lacks_is_a_test_of_its_own() -> None:
+    """statistics = [dollar_abnormal_value, dollar_z] (a list written before
+    kp_adjusted_dollar_t existed): the value carries that test's p, but with its row absent the
+    value was taken for a repeat of nothing: p_bh NaN and one test fewer in the family."""
+    frame = pd.DataFrame(
+        {
+            "group": "g",
+            "window": ["[0,0]", "[0,0]", "[0,0]", "[-1,+1]"],
+            "statistic": ["dollar_abnormal_value", "dollar_z", "caar", "caar"],
+            "p": [0.02, 0.001, 0.04, 0.3],
+        }
+    )
+    out = adjusted_p_values(frame)
+    np.testing.assert_allclose(out["p_bh"], multipletests(frame["p"], method="fdr_bh")[1], rtol=1e-12)
+    np.testing.assert_allclose(out["p_holm"], multipletests(frame["p"], method="holm")[1], rtol=1e-12)
+    assert bh_family(out, "g") == 4  # the report's "BH family: 4 tests"

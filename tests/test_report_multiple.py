@@ -133,14 +133,23 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     repeated = main.assign(ticker=["T0", "T0", "T0", "T1", "T1", "T2", "T3", "T4"])
     said = verdict(repeated)
     assert (
-        "its 8 rows are 5 firms' (KP-BMP over-rejects when a firm's announcements move it alike; the "
-        f"two-way clustered t, which holds there, is {fmt.md('+1.31')}, p = 0.230)"
+        "BH q = 0.069; its 8 rows are of 5 firms, where KP-BMP over-rejects if a firm moves alike on each "
+        f"of its events; the two-way clustered t, which holds there, is {fmt.md('+1.31')}, p = 0.230)"
     ) in said, said
     failed = repeated.assign(outcome=["ok"] * 7 + ["failed"])  # rows without a CAR are no firm's
-    assert "its 7 rows are 4 firms'" in verdict(failed)
+    assert "its 7 rows are of 4 firms," in verdict(failed)
+    assert "its 8 rows are of 1 firm," in verdict(repeated.assign(ticker="T0"))
     stats = Stats(adjusted_p_values(synthetic_stats()))  # no clustered t among the statistics
-    alike = "its 8 rows are 5 firms' (KP-BMP over-rejects when a firm's announcements move it alike)"
+    alike = "rows are of 5 firms, where KP-BMP over-rejects if a firm moves alike on each of its events)."
     assert alike in verdict(repeated)
+    # Peers are measured on every event: the group's rows repeat its firms (it was never said, its
+    # rows being no party's).
+    stats = Stats(adjusted_p_values(pd.concat([synthetic_stats(), synthetic_stats().assign(group="peers")])))
+    peers = main.assign(role="peer", group="peers", ticker=["P0", "P1"] * 4)
+    sentences = headline(main, stats, "[-1,+1]", twins=False, excluded=False, peers=peers)
+    said = next(s for s in sentences if "Kolari" in s)
+    assert said.count("rows are of") == 1 and "peers (+0.40%, t = " in said
+    assert "its 8 rows are of 2 firms," in said
 
 
 def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_without_such_windows() -> None:
@@ -161,6 +170,10 @@ def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_withou
     strongest = next(s for s in sentences if s.startswith("Most significant"))
     assert strongest.startswith("Most significant: **T0**")
     assert "τ0. Without windows holding other news: **T1** on e1, CAR[-1,+1] -2.00% (t = +6.24" in strongest
+    undefined = main.assign(t=[7.57, np.nan, -1.0, 0.9, 0.5, 1.0, 2.0, 3.0])  # a NaN t leads nothing
+    sentences = headline(undefined, stats, "[-1,+1]", twins=False, excluded=False)
+    strongest = next(s for s in sentences if "Most" in s)
+    assert "Without windows holding other news: **T7**" in strongest
     plain = headline(main.assign(confounded=False), stats, "[-1,+1]", twins=False, excluded=False)
     assert not any("Without windows holding other news" in s for s in plain)
 

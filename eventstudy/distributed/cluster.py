@@ -98,7 +98,7 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
 
 
 @contextmanager
-def connect(scheduler: str | Client) -> Iterator[Client]:
+def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
     """A :class:`distributed.Client` for ``scheduler`` (see the module docstring), closed (and
     its local cluster stopped) on exit; a client given is used as it is and left open.
 
@@ -113,6 +113,8 @@ def connect(scheduler: str | Client) -> Iterator[Client]:
     if isinstance(scheduler, Client):
         yield scheduler
         return
+    if isinstance(scheduler, os.PathLike):  # a scheduler file as a pathlib.Path
+        scheduler = os.fspath(scheduler)
     if not isinstance(scheduler, str):  # None was used as a client: AttributeError 'scheduler_info'
         raise InputError(
             "scheduler",

@@ -257,9 +257,16 @@ def _stat_cell(row: Any | None, formatter: Callable[[Any], str]) -> Cell:
 
 
 def headline(
-    parties: pd.DataFrame, stats: Stats | None, main: str, *, twins: bool, excluded: bool
+    parties: pd.DataFrame,
+    stats: Stats | None,
+    main: str,
+    *,
+    twins: bool,
+    excluded: bool,
+    peers: pd.DataFrame | None = None,
 ) -> list[str]:
-    """The first sentences of the report (markdown)."""
+    """The first sentences of the report (markdown); ``peers``: the window's peer rows, whose
+    group's firms repeat over the events."""
     sentences = []
     estimated = parties[(parties["outcome"] == "ok") & np.isfinite(parties["car"].to_numpy(float))]
     if estimated.empty:
@@ -274,7 +281,10 @@ def headline(
         clean = _clean_leader(estimated, strongest, "t", main)
         sentences.append("Most significant: " + _party_sentence(strongest, main) + clean)
     if stats is not None:
-        sentences += _group_sentences(stats, main, twins=twins, excluded=excluded, parties=parties)
+        peer_rows = parties.iloc[:0] if peers is None else peers
+        sentences += _group_sentences(
+            stats, main, twins=twins, excluded=excluded, parties=parties, peers=peer_rows
+        )
     return sentences
 
 
@@ -287,7 +297,10 @@ def _clean_leader(rows: pd.DataFrame, leader: pd.Series, key: str, main: str) ->
     clean = rows[~confounded(rows) & ~unscreened(rows)]
     if clean.empty:
         return ""
-    best = clean.iloc[int(np.argmax(np.abs(clean[key].to_numpy(float))))]
+    size = np.abs(clean[key].to_numpy(float))
+    if not np.isfinite(size).any():
+        return ""
+    best = clean.iloc[int(np.nanargmax(size))]  # a NaN t leads nothing
     return " Without windows holding other news: " + _party_sentence(best, main)
 
 
@@ -315,7 +328,7 @@ def _party_sentence(row: pd.Series, main: str) -> str:
 
 
 def _group_sentences(
-    stats: Stats, main: str, *, twins: bool, excluded: bool, parties: pd.DataFrame
+    stats: Stats, main: str, *, twins: bool, excluded: bool, parties: pd.DataFrame, peers: pd.DataFrame
 ) -> list[str]:
     significant, other, turned = [], [], []  # turned: not significant, but without those windows
     untested = []  # no test: one pair, or no spread (a single event was 'significant for no group')
@@ -332,7 +345,7 @@ def _group_sentences(
         if _significant(test):
             q = test.get("p_bh")
             adjusted = "" if fmt.is_missing(q) else f", BH q = {fmt.probability(q)}"
-            repeat = _repeat_firms(stats, group, main, parties)
+            repeat = _repeat_firms(stats, group, main, parties, peers)
             adjusted += f"; {repeat}" if repeat else ""
             adjusted += f"; {twin}" if twin else ""
             significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted})")
@@ -371,21 +384,24 @@ def _group_sentences(
     return sentences
 
 
-def _repeat_firms(stats: Stats, group: str, main: str, parties: pd.DataFrame) -> str:
+def _repeat_firms(stats: Stats, group: str, main: str, parties: pd.DataFrame, peers: pd.DataFrame) -> str:
     """For a group whose rows with a CAR repeat firms: that KP-BMP over-rejects there (the
     README's *repeat firms* simulation) and the two-way clustered t, which holds there."""
-    rows = parties if group == "all" else parties[parties["group"] == group]
+    members = {"peers": peers, "all": parties}
+    rows = members.get(group, parties[parties["group"] == group])
     rows = rows[(rows["outcome"] == "ok") & np.isfinite(rows["car"].to_numpy(float))]
     firms = rows["ticker"].nunique()
     if firms >= len(rows):
         return ""
-    text = f"its {len(rows)} rows are {firms} firms' (KP-BMP over-rejects when a firm's announcements move "
-    text += "it alike"
+    text = (
+        f"its {len(rows)} rows are of {fmt.counted(firms, 'firm')}, where KP-BMP over-rejects if a firm "
+        "moves alike on each of its events"
+    )
     two_way = stats.row(group, main, "cluster_two_way_t")
     if two_way is not None and not fmt.is_missing(two_way["p"]):
         t = fmt.md(fmt.starred(two_way["value"], two_way["p"]))
         text += f"; the two-way clustered t, which holds there, is {t}, p = {fmt.probability(two_way['p'])}"
-    return text + ")"
+    return text
 
 
 def _significant(test: Any) -> bool:
@@ -632,7 +648,8 @@ def findings_section(
         tables.append(effects_table(chosen, main, has_day0))
     if looked_up is not None and looked_up.groups(main):
         tables.append(group_table(looked_up, main, twins=twins))
-    paragraphs = headline(parties, looked_up, main, twins=twins, excluded=excluded)
+    peers = car[(car["window"] == main) & (car["role"] == "peer")]
+    paragraphs = headline(parties, looked_up, main, twins=twins, excluded=excluded, peers=peers)
     summary = caveat_summary(car, main, config, named=not twins)
     return Section(
         "findings",
@@ -671,7 +688,7 @@ def limitations_section(
             " A firm with several announcements here may move alike on each (a firm effect), which the "
             "Kolari–Pynnönen adjustment does not correct and the two-way clustered t (cluster_two_way_t) "
             "does."
-            if several and rows["ticker"].duplicated().any()
+            if several and rows.loc[rows["role"] != "peer", "ticker"].duplicated().any()
             else ""
         ),
         f"Normal returns come from one model ({fmt.md(model)})"
