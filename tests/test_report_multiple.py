@@ -133,14 +133,14 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     repeated = main.assign(ticker=["T0", "T0", "T0", "T1", "T1", "T2", "T3", "T4"])
     said = verdict(repeated)
     assert (
-        "BH q = 0.069; its 8 rows are of 5 firms, where KP-BMP over-rejects if a firm moves alike on each "
-        f"of its events; the two-way clustered t, which holds there, is {fmt.md('+1.31')}, p = 0.230)"
+        "BH q = 0.069; its 8 rows are of 5 firms, where KP-BMP over-rejects: the two-way clustered t is "
+        f"{fmt.md('+1.31')}, p = 0.230)"
     ) in said, said
     failed = repeated.assign(outcome=["ok"] * 7 + ["failed"])  # rows without a CAR are no firm's
     assert "its 7 rows are of 4 firms," in verdict(failed)
     assert "its 8 rows are of 1 firm," in verdict(repeated.assign(ticker="T0"))
     stats = Stats(adjusted_p_values(synthetic_stats()))  # no clustered t among the statistics
-    alike = "rows are of 5 firms, where KP-BMP over-rejects if a firm moves alike on each of its events)."
+    alike = "rows are of 5 firms, where KP-BMP over-rejects)."
     assert alike in verdict(repeated)
     # Peers are measured on every event: the group's rows repeat its firms (it was never said, its
     # rows being no party's).
@@ -166,16 +166,16 @@ def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_withou
     sentences = headline(main, stats, "[-1,+1]", twins=False, excluded=False)
     largest = next(s for s in sentences if s.startswith("Largest dollar move"))
     assert largest.startswith("Largest dollar move: **T3**")
-    assert "Without windows holding other news: **T7**" in largest
+    assert "Without other news: **T7**" in largest
     strongest = next(s for s in sentences if s.startswith("Most significant"))
     assert strongest.startswith("Most significant: **T0**")
-    assert "τ0. Without windows holding other news: **T1** on e1, CAR[-1,+1] -2.00% (t = +6.24" in strongest
+    assert "τ0. Without other news: **T1** on e1, CAR[-1,+1] -2.00% (t = +6.24" in strongest
     undefined = main.assign(t=[7.57, np.nan, -1.0, 0.9, 0.5, 1.0, 2.0, 3.0])  # a NaN t leads nothing
     sentences = headline(undefined, stats, "[-1,+1]", twins=False, excluded=False)
     strongest = next(s for s in sentences if "Most" in s)
-    assert "Without windows holding other news: **T7**" in strongest
+    assert "Without other news: **T7**" in strongest
     plain = headline(main.assign(confounded=False), stats, "[-1,+1]", twins=False, excluded=False)
-    assert not any("Without windows holding other news" in s for s in plain)
+    assert not any("Without other news" in s for s in plain)
 
 
 def test_folders_without_adjusted_p_values_get_no_daggers() -> None:

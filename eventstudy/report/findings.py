@@ -301,7 +301,10 @@ def _clean_leader(rows: pd.DataFrame, leader: pd.Series, key: str, main: str) ->
     if not np.isfinite(size).any():
         return ""
     best = clean.iloc[int(np.nanargmax(size))]  # a NaN t leads nothing
-    return " Without windows holding other news: " + _party_sentence(best, main)
+    return (
+        f" Without other news: **{fmt.md(best['ticker'])}** on {fmt.md(best['event_id'])}, "
+        f"CAR{main} {fmt.percent(best['car'])} (t = {fmt.md(fmt.starred(best['t'], best['p']))})."
+    )
 
 
 def _party_sentence(row: pd.Series, main: str) -> str:
@@ -362,8 +365,7 @@ def _group_sentences(
             else "significant for no group" + (f" ({'; '.join(turned)})" if turned else "")
         )
         sentences.append(
-            "Under the Kolari–Pynnönen adjusted BMP test, the one to read when parties share announcement "
-            "days, "
+            "Under the Kolari–Pynnönen adjusted BMP test (for parties sharing announcement days), "
             f"CAAR{main} is {verdict}"
             + (f"; not for {', '.join(other)}" if other and significant else "")
             + (f"; {untestable}" if untestable else "")
@@ -393,14 +395,11 @@ def _repeat_firms(stats: Stats, group: str, main: str, parties: pd.DataFrame, pe
     firms = rows["ticker"].nunique()
     if firms >= len(rows):
         return ""
-    text = (
-        f"its {len(rows)} rows are of {fmt.counted(firms, 'firm')}, where KP-BMP over-rejects if a firm "
-        "moves alike on each of its events"
-    )
+    text = f"its {len(rows)} rows are of {fmt.counted(firms, 'firm')}, where KP-BMP over-rejects"
     two_way = stats.row(group, main, "cluster_two_way_t")
     if two_way is not None and not fmt.is_missing(two_way["p"]):
         t = fmt.md(fmt.starred(two_way["value"], two_way["p"]))
-        text += f"; the two-way clustered t, which holds there, is {t}, p = {fmt.probability(two_way['p'])}"
+        text += f": the two-way clustered t is {t}, p = {fmt.probability(two_way['p'])}"
     return text
 
 
