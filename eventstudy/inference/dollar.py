@@ -199,10 +199,11 @@ def dollar_abnormal_value_test(
     if sigma is not None and market_value_window is not None:
         fallback = fallback_dollar_variance(np.asarray(sigma, float), np.asarray(market_value_window, float))
     total_days = days if residual_days is None else np.asarray(residual_days)
-    return _dollar_test(
-        d, variance, days, total_days, fallback, length, alternative=alternative,
-        window_days=window_days, sigma=sigma, market_value_window=market_value_window,
+    sample = dollar_sample(
+        d, variance, days, total_days, fallback, length, window_days=window_days, sigma=sigma,
+        market_value_window=market_value_window,
     )
+    return dollar_results(sample, alternative)
 
 
 def shared_day_excess(
@@ -408,28 +409,6 @@ def _no_dollars(n: int = 0) -> tuple[TestResult, TestResult, TestResult, TestRes
         empty_result("dollar_fallback_sd_rows", REF_DOLLAR_FALLBACK, 0),
         empty_result("dollar_shared_days_usd", REF_DOLLAR_SHARED, 0),
     )
-
-
-def _dollar_test(
-    d: np.ndarray,
-    var: np.ndarray,
-    m: np.ndarray,
-    residual_days: np.ndarray,
-    fallback: np.ndarray | None,
-    length: int,
-    *,
-    alternative: Alternative,
-    window_days: WindowDays | None = None,
-    sigma: np.ndarray | None = None,
-    market_value_window: np.ndarray | None = None,
-) -> tuple[TestResult, TestResult, TestResult, TestResult]:
-    """:func:`dollar_abnormal_value_test` from :func:`dollar_residual_variance`'s output and the
-    fallback variances (None: no fallback)."""
-    sample = dollar_sample(
-        d, var, m, residual_days, fallback, length, window_days=window_days, sigma=sigma,
-        market_value_window=market_value_window,
-    )
-    return dollar_results(sample, alternative)
 
 
 def dollar_sample(
