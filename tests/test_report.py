@@ -528,10 +528,12 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     assert largest in findings
     assert "Most significant: **ORCL** on alpha-deal, CAR[-1,+1] +10.00% (t = +3.33\\*\\*)" in findings
     assert f"+0.333 per deal dollar — ⚑ its window also holds {fmt.md(CONFOUNDER)}" in findings
-    # p = 0.009 but its BH-adjusted p over g1's tests is 0.054: stars, no dagger, the q quoted;
-    # and the verdict turns without the confounded row (said beside it: the headline once did not).
+    # p = 0.009 but its BH-adjusted p over g1's 8 tests is 0.072 (8 x 0.009; caar over [0,0] and the
+    # dollar value are tests of their own, the cross-sectional t and kp_adjusted_dollar_t whose p
+    # they carry being absent): stars, no dagger, the q quoted; and the verdict turns without the
+    # confounded row (said beside it: the headline once did not).
     assert (
-        "for g1 (+7.00%, t = +2.60\\*\\*\\*, BH q = 0.054; ⚑ without its 1 confounded or unscreened window: "
+        "for g1 (+7.00%, t = +2.60\\*\\*\\*, BH q = 0.072; ⚑ without its 1 confounded or unscreened window: "
         "t = +0.90, not significant at 5%); not for g2." in findings
     )
     # Both samples: the group totals with and without the confounded row, from stats rows.
