@@ -963,3 +963,28 @@ def test_a_recorded_p_from_is_used_where_its_rows_repeat_a_test_and_never_in_a_c
     assert recorded_p_sources(stats, {"a_test": "b_test", "b_test": "a_test"}) == {}
     assert recorded_p_sources(stats, {"mine": "a_test"}) == {}  # its p is not a_test's
     assert recorded_p_sources(stats, {"caar": "caar", "mine": "caar"}) == {}  # registered; caar repeats
+
+
+
+def test_a_folder_of_an_older_version_keeps_its_bh_family_when_a_p_source_changed() -> None:
+    """dollar_abnormal_value carried dollar_z's p until kp_adjusted_dollar_t took its place: an
+    older folder's table has no kp_adjusted_dollar_t, so its re-rendered tables counted the
+    dollar value as a test of its own, one more than the family its p_bh was adjusted over; the
+    manifest's record, whose p the rows repeat, says what the p was."""
+    from eventstudy.multiple_testing import adjusted_p_values
+    from eventstudy.report.tables import bh_family, recorded_p_sources
+
+    rows = []
+    for window, p in (("[0,0]", 0.01), ("[-1,+1]", 0.2)):
+        rows += [
+            {"group": "g", "window": window, "statistic": "cross_sectional_t", "p": p},
+            {"group": "g", "window": window, "statistic": "caar", "p": p},
+            {"group": "g", "window": window, "statistic": "dollar_z", "p": p / 2},
+            {"group": "g", "window": window, "statistic": "dollar_abnormal_value", "p": p / 2},
+        ]
+    stats = pd.DataFrame(rows)
+    older = {"caar": "cross_sectional_t", "dollar_abnormal_value": "dollar_z"}
+    used = recorded_p_sources(stats, older)
+    assert used == {"dollar_abnormal_value": "dollar_z"}  # caar's source is in the table: the registry's
+    assert bh_family(adjusted_p_values(stats).assign(p_bh=0.5), "g", used) == 4
+    assert recorded_p_sources(stats.assign(p=[0.01, 0.01, 0.005, 0.006] * 2), older) == {}  # not dollar_z's p

@@ -173,7 +173,8 @@ def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False)
 
 def recorded_p_sources(stats: pd.DataFrame, recorded: Mapping[str, Any] | None) -> dict[str, str]:
     """The entries of a manifest's ``p_from`` the report uses: of a statistic this process has
-    not registered (the registry's own say for the others), naming a statistic that repeats no
+    not registered (the registry's own say for the others, unless the table lacks the source the
+    registry names), naming a statistic that repeats no
     other's p, whose p each of its rows with a p repeats (same group and window; a row without a
     p, a statistic that gives none on few pairs, contradicts nothing). A record edited and sealed
     again made ``caar`` a test, or two tests repeat each other, and changed the tables' BH counts."""
@@ -181,9 +182,15 @@ def recorded_p_sources(stats: pd.DataFrame, recorded: Mapping[str, Any] | None) 
     keys = ["group", "window", "statistic"]
     p = stats.set_index(keys)["p"] if set(keys) <= set(stats.columns) else pd.Series(dtype=float)
     recorded = {k: v for k, v in (recorded or {}).items() if isinstance(k, str) and isinstance(v, str)}
-    repeating = {*recorded, *p_sources(STATISTICS)}  # a source repeats no other's p
+    registered = p_sources(STATISTICS)
+    repeating = {*recorded, *registered}  # a source repeats no other's p
+    present = set(stats["statistic"].astype(str)) if "statistic" in stats.columns else set()
     for name, source in recorded.items():
-        if name == source or name in STATISTICS or source in repeating:
+        # a registered statistic follows the registry, unless its registered source is not in the
+        # table (an older version's: dollar_abnormal_value repeated dollar_z's p before
+        # kp_adjusted_dollar_t)
+        registry_says = name in STATISTICS and (registered.get(name) in present or name not in registered)
+        if name == source or registry_says or source in repeating:
             continue
         rows = stats[stats["statistic"] == name]
         sources = [(g, w, source) for g, w in zip(rows["group"], rows["window"], strict=True)]
