@@ -33,7 +33,7 @@ from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.output.export import write_parquet
 from eventstudy.output.folder import record_files
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
-from eventstudy.report import build_report, fmt, read_exports, render_markdown, render_report
+from eventstudy.report import build_report, fmt, read_exports, render_markdown, render_report, sections
 from eventstudy.report import figures as report_figures
 from eventstudy.report.html import png_size
 from eventstudy.report.paths import car_paths
@@ -1109,7 +1109,19 @@ def test_launch_report_gives_each_regressions_formula(launch) -> None:
         assert fmt.md(text) in before_table, text  # markdown: the "~" escaped
         assert text in page.split("<table", 1)[0], text
     formula = "car ~ np.log(deal_usd) + C(role)"
-    assert f"<p>Regression car_on_deal_size: {formula} (sample parties, weights patell).</p>" in page
+    kept = (
+        " Its sample keeps 2 windows holding other news (⚑; before rows missing a variable leave it): "
+        "exclude_confounded = true leaves them out."
+    )
+    # ORCL's and AMZN's earnings windows were in every regression with no word of it (a referee)
+    assert f"<p>Regression car_on_deal_size: {formula} (sample parties, weights patell).{kept}</p>" in page
+    car = pd.read_parquet(launch / "car.parquet")
+    lines = sections.regression_formulas(table, car)
+    assert len(lines) == 3 and all(line.endswith(kept) for line in lines)
+    said = "; 2 confounded or unscreened window(s) left out (exclude_confounded)"
+    assert not any(kept in line for line in sections.regression_formulas(table.assign(note=said), car))
+    clean = car.assign(confounded=False)
+    assert sections.regression_formulas(table, clean) == sections.regression_formulas(table)
 
 
 def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_path, capsys) -> None:

@@ -20,6 +20,7 @@ from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
 from eventstudy.report.document import FigureFile, Section, Table, cell
 from eventstudy.report.exports import BACKTEST_FILES, Exports
+from eventstudy.report.flags import confounded
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
 from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, legend, table_tests
@@ -500,7 +501,7 @@ def extra_sections(exports: Exports) -> list[Section]:
         frame = exports.extra[name]
         units = exports.units.get(name, {})
         title, wanted = METHOD_TABLES.get(name, (f"Table {name}", tuple(frame.columns)))
-        formulas = regression_formulas(frame) if name == "crosssection.parquet" else ()
+        formulas = regression_formulas(frame, exports.car) if name == "crosssection.parquet" else ()
         frame = frame.loc[:, [c for c in wanted if c in frame.columns]]
         drawn = METHOD_FIGURES[name](exports) if name in METHOD_FIGURES else None
         files = (drawn,) if drawn is not None else ()
@@ -539,16 +540,39 @@ def extra_sections(exports: Exports) -> list[Section]:
     return sections
 
 
-def regression_formulas(frame: pd.DataFrame) -> tuple[str, ...]:
+def regression_formulas(frame: pd.DataFrame, car: pd.DataFrame | None = None) -> tuple[str, ...]:
     """One line per regression of ``crosssection.parquet``: its formula, sample and weights (the
-    table names a regression only; what was regressed on what is in its formula)."""
-    columns = ["regression", "formula", "sample", "weights"]
+    table names a regression only; what was regressed on what is in its formula), and how many
+    windows of its sample hold other news (⚑) where the study kept them (``car``: its rows)."""
+    columns = ["regression", "formula", "sample", "weights", "window"]
     if not set(columns) <= set(frame.columns):
         return ()
-    return tuple(
-        f"Regression {fmt.md(name)}: {fmt.md(formula)} (sample {fmt.md(sample)}, weights {fmt.md(weights)})."
-        for name, formula, sample, weights in frame.loc[:, columns].drop_duplicates().itertuples(index=False)
-    )
+    notes = frame["note"].astype(str) if "note" in frame.columns else pd.Series("", index=frame.index)
+    excluded = set(frame.loc[notes.str.contains("(exclude_confounded)", regex=False), "regression"])
+    lines = []
+    regressions = frame.loc[:, columns].drop_duplicates(columns[:4])
+    for name, formula, sample, weights, window in regressions.itertuples(index=False):
+        line = f"Regression {fmt.md(name)}: {fmt.md(formula)} (sample {fmt.md(sample)}, "
+        line += f"weights {fmt.md(weights)})."
+        flagged = 0 if car is None or name in excluded else _flagged_in_sample(car, str(window), str(sample))
+        if flagged:
+            line += (
+                f" Its sample keeps {fmt.counted(flagged, 'window')} holding other news (⚑; before rows "
+                "missing a variable leave it): exclude_confounded = true leaves them out."
+            )
+        lines.append(line)
+    return tuple(lines)
+
+
+def _flagged_in_sample(car: pd.DataFrame, window: str, sample: str) -> int:
+    """The windows of a regression's sample (``window``, outcome ``ok``, parties, peers or all)
+    that hold other news."""
+    rows = car[car["window"] == window]
+    if "outcome" in rows.columns:
+        rows = rows[rows["outcome"] == "ok"]
+    is_peer = rows["role"] == "peer"
+    rows = rows[~is_peer] if sample == "parties" else rows[is_peer] if sample == "peers" else rows
+    return int(confounded(rows).sum())
 
 
 def backtest_section(exports: Exports) -> Section | None:
