@@ -988,3 +988,10 @@ def test_a_folder_of_an_older_version_keeps_its_bh_family_when_a_p_source_change
     assert used == {"dollar_abnormal_value": "dollar_z"}  # caar's source is in the table: the registry's
     assert bh_family(adjusted_p_values(stats).assign(p_bh=0.5), "g", used) == 4
     assert recorded_p_sources(stats.assign(p=[0.01, 0.01, 0.005, 0.006] * 2), older) == {}  # not dollar_z's p
+    # A folder older still, whose manifest recorded no p_from: its tables counted 84 tests where
+    # p_bh had been adjusted over 80 (a finder); the dollar value's p is dollar_z's, as it was.
+    assert recorded_p_sources(stats, None) == {"dollar_abnormal_value": "dollar_z"}
+    assert recorded_p_sources(stats.assign(p=[0.01, 0.01, 0.005, 0.006] * 2), None) == {}
+    robust = stats[stats.statistic == "dollar_z"].assign(statistic="kp_adjusted_dollar_t")
+    with_new = pd.concat([stats, robust])
+    assert recorded_p_sources(with_new, None) == {}  # the registry's source is in the table

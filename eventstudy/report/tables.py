@@ -171,13 +171,20 @@ def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False)
     return car[keep]
 
 
+EARLIER_P_FROM: dict[str, tuple[str, ...]] = {"dollar_abnormal_value": ("dollar_z",)}
+"""The sources of a registered statistic's p in older versions (``dollar_abnormal_value``
+repeated ``dollar_z``'s until ``kp_adjusted_dollar_t`` took its place), for their folders, whose
+manifests may not record ``p_from``."""
+
+
 def recorded_p_sources(stats: pd.DataFrame, recorded: Mapping[str, Any] | None) -> dict[str, str]:
     """The entries of a manifest's ``p_from`` the report uses: of a statistic this process has
     not registered (the registry's own say for the others, unless the table lacks the source the
-    registry names), naming a statistic that repeats no
-    other's p, whose p each of its rows with a p repeats (same group and window; a row without a
-    p, a statistic that gives none on few pairs, contradicts nothing). A record edited and sealed
-    again made ``caar`` a test, or two tests repeat each other, and changed the tables' BH counts."""
+    registry names: then the record's or an :data:`EARLIER_P_FROM` one), naming a statistic that
+    repeats no other's p, whose p each of its rows with a p repeats (same group and window; a row
+    without a p, a statistic that gives none on few pairs, contradicts nothing). A record edited
+    and sealed again made ``caar`` a test, or two tests repeat each other, and changed the
+    tables' BH counts; a folder of an older version counted its dollar value as a test."""
     used = {}
     keys = ["group", "window", "statistic"]
     p = stats.set_index(keys)["p"] if set(keys) <= set(stats.columns) else pd.Series(dtype=float)
@@ -185,20 +192,22 @@ def recorded_p_sources(stats: pd.DataFrame, recorded: Mapping[str, Any] | None) 
     registered = p_sources(STATISTICS)
     repeating = {*recorded, *registered}  # a source repeats no other's p
     present = set(stats["statistic"].astype(str)) if "statistic" in stats.columns else set()
-    for name, source in recorded.items():
-        # a registered statistic follows the registry, unless its registered source is not in the
-        # table (an older version's: dollar_abnormal_value repeated dollar_z's p before
-        # kp_adjusted_dollar_t)
-        registry_says = name in STATISTICS and (registered.get(name) in present or name not in registered)
-        if name == source or registry_says or source in repeating:
-            continue
+
+    def repeats(name: str, source: str) -> bool:
         rows = stats[stats["statistic"] == name]
         sources = [(g, w, source) for g, w in zip(rows["group"], rows["window"], strict=True)]
         if rows.empty or not all(key in p.index for key in sources):
-            continue
+            return False
         own, theirs = rows["p"].to_numpy(float), p.loc[sources].to_numpy(float)
         given = np.isfinite(own)
-        if own.shape == theirs.shape and np.array_equal(own[given], theirs[given]):
+        return own.shape == theirs.shape and given.any() and np.array_equal(own[given], theirs[given])
+
+    for name in dict.fromkeys([*recorded, *EARLIER_P_FROM]):
+        if name in STATISTICS and (registered.get(name) in present or name not in registered):
+            continue  # the registry's own say
+        candidates = (recorded[name],) if name in recorded else EARLIER_P_FROM.get(name, ())
+        source = next((c for c in candidates if c != name and c not in repeating and repeats(name, c)), None)
+        if source is not None:
             used[name] = source
     return used
 
