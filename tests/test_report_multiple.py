@@ -14,7 +14,15 @@ from statsmodels.stats.multitest import multipletests
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.report import fmt, sections
 from eventstudy.report.findings import Stats, group_table, headline
-from eventstudy.report.tables import TESTS, bh_family, legend, paper_tables, to_latex, to_markdown
+from eventstudy.report.tables import (
+    TESTS,
+    bh_family,
+    legend,
+    paper_tables,
+    recorded_p_sources,
+    to_latex,
+    to_markdown,
+)
 
 WINDOWS = ["[0,0]", "[-1,+1]"]
 # (window, statistic) -> (value, raw p). Family of group g: the five paper-table tests and the two
@@ -142,6 +150,12 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     stats = Stats(adjusted_p_values(synthetic_stats()))  # no clustered t among the statistics
     alike = "rows are of 5 firms, where KP-BMP over-rejects)."
     assert alike in verdict(repeated)
+    # exclude_confounded: the test left out the windows holding other news, and so does the count
+    flags = pd.array([True, False, False, True] + [False] * 4, dtype="boolean")
+    flagged = repeated.assign(confounded=flags, confounders="earnings")
+    excluded = headline(flagged, stats, "[-1,+1]", twins=False, excluded=True)
+    said = next(s for s in excluded if "Kolari" in s)
+    assert "its 6 rows are of 5 firms, where KP-BMP over-rejects)." in said
     # Peers are measured on every event: the group's rows repeat its firms (it was never said, its
     # rows being no party's).
     stats = Stats(adjusted_p_values(pd.concat([synthetic_stats(), synthetic_stats().assign(group="peers")])))
@@ -176,6 +190,43 @@ def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_withou
     assert "Without other news: **T7**" in strongest
     plain = headline(main.assign(confounded=False), stats, "[-1,+1]", twins=False, excluded=False)
     assert not any("Without other news" in s for s in plain)
+
+
+def test_the_dollar_stars_and_limitations_name_the_p_the_folder_holds() -> None:
+    """A folder of an older version, re-rendered, said its dollar stars came from
+    kp_adjusted_dollar_t while its cells held dollar_z's p (shock -$613.6B***); Limitations told
+    a study without a value created what its value carried, and one that computed only the
+    KP-adjusted dollar t that it had no Kolari-Pynnönen test (a finder)."""
+    from eventstudy.report.findings import limitations_section
+
+    stats = Stats(adjusted_p_values(synthetic_stats()))
+    assert "stars from `kp_adjusted_dollar_t`" in group_table(stats, "[0,0]", twins=False).footnote
+    older = synthetic_stats()
+    older = older[older["statistic"] != "kp_adjusted_dollar_t"].copy()
+    z = older["statistic"] == "dollar_z"
+    older.loc[z, "p"] = older.loc[older["statistic"] == "dollar_abnormal_value", "p"].to_numpy()
+    recorded = {"dollar_abnormal_value": "dollar_z"}
+    for record in (recorded, None):  # the manifest's record, or none (older still)
+        looked_up = Stats(older, recorded_p_sources(older, record))
+        assert "stars from `dollar_z`" in group_table(looked_up, "[0,0]", twins=False).footnote
+    car = synthetic_car().assign(ticker=["T0", "T0", "T1", "T2", "T3", "T4", "T5", "T6"] * 2)
+
+    def small_samples(frame: pd.DataFrame, record: dict[str, str] | None = None) -> str:
+        section = limitations_section(car, frame, "[-1,+1]", "market", p_from=record)
+        return section.bullets[0]
+
+    kp = "(the value created carries the p of the KP-adjusted dollar t)."
+    assert kp in small_samples(synthetic_stats())
+    assert "the value created carries the dollar Z's p: this folder is an older version's" in small_samples(
+        older, recorded
+    )
+    caar_only = synthetic_stats()[lambda f: f["statistic"] == "caar"]
+    said = small_samples(caar_only)
+    assert "value created" not in said and "add kp_adjusted_bmp_t to statistics" in said
+    dollars = ["dollar_abnormal_value", "kp_adjusted_dollar_t"]
+    dollar_t = synthetic_stats()[lambda f: f["statistic"].isin(dollars)]
+    said = small_samples(dollar_t)
+    assert "none among this study's statistics" not in said and kp in said, said
 
 
 def test_folders_without_adjusted_p_values_get_no_daggers() -> None:

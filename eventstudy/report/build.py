@@ -78,13 +78,14 @@ def build_report(exports: Exports) -> Report:
         else []
     )
     sections = [
-        findings_section(car, stats, day0, main, config),
+        findings_section(car, stats, day0, main, config, manifest.get("p_from")),
         limitations_section(
             car,
             stats,
             main,
             manifest.get("model", {}).get("description", config.get("model", "?")),
             estimated=k > 0,
+            p_from=manifest.get("p_from"),
         ),
         tests_section(tables),
         data_section(exports),

@@ -25,12 +25,13 @@ whose parties all have a dollar value, each deal once; n events).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from eventstudy.inference import STATISTICS
 from eventstudy.report import fmt
 from eventstudy.report.document import Cell, Section, Table, cell
 from eventstudy.report.flags import (
@@ -46,7 +47,7 @@ from eventstudy.report.flags import (
     vendor_share_pairs,
 )
 from eventstudy.report.parties import log_returns_only
-from eventstudy.report.tables import ROBUST_TEST
+from eventstudy.report.tables import ROBUST_TEST, recorded_p_sources
 from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
 
 MAX_EFFECTS = 6
@@ -59,9 +60,17 @@ RANKED = 3
 
 @dataclass(frozen=True)
 class Stats:
-    """Look-ups in ``stats.parquet`` by (group, window, statistic)."""
+    """Look-ups in ``stats.parquet`` by (group, window, statistic); ``sources``: the folder's
+    record of whose p a statistic repeats where the registry's does not apply
+    (:func:`~eventstudy.report.tables.recorded_p_sources`: an older version's folder)."""
 
     frame: pd.DataFrame
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def p_source(self, statistic: str) -> str | None:
+        """The statistic whose p the rows of ``statistic`` carry (None: their own)."""
+        registered = STATISTICS[statistic].p_from if statistic in STATISTICS else None
+        return self.sources.get(statistic, registered)
 
     def row(self, group: str, window: str, statistic: str) -> Any | None:
         hit = self.frame[
@@ -91,7 +100,7 @@ class Stats:
         return bool(self.frame["group"].astype(str).str.endswith(UNCONFOUNDED_SUFFIX).any())
 
 
-KP_TESTS = frozenset({ROBUST_TEST, "kp_adjusted_patell_z"})
+KP_TESTS = frozenset({ROBUST_TEST, "kp_adjusted_patell_z", "kp_adjusted_dollar_t"})
 """The Kolari & Pynnönen (2010) adjusted tests, which Limitations tells the reader to read."""
 FINDINGS_STATISTICS: tuple[str, ...] = ("caar", ROBUST_TEST, "dollar_abnormal_value", "value_per_deal_dollar")
 """The statistics of the findings' group table and sentences."""
@@ -177,7 +186,9 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
     )
     footnote = (
         "Each number is one stats.parquet row: "
-        + ", ".join(dict.fromkeys(column.footnote for column in shown))
+        + ", ".join(dict.fromkeys(column.footnote for column in shown)).replace(
+            "{dollar_p}", str(stats.p_source("dollar_abnormal_value"))
+        )
         + f". {fmt.md(fmt.STARS_NOTE)}"
         + (f"; {fmt.md(fmt.BH_NOTE)}." if "p_bh" in stats.frame.columns else ".")
     )
@@ -235,7 +246,7 @@ GROUP_COLUMNS: tuple[GroupColumn, ...] = (
         lambda r: fmt.money(r["value"]) + fmt.stars(r["p"]) + fmt.bh_mark(r.get("p_bh")),
         "value",
         "`dollar_abnormal_value` (every row of the group with a dollar value, each ticker-day once; stars "
-        "from `kp_adjusted_dollar_t`)",
+        "from `{dollar_p}`)",
         "value",
     ),
     GroupColumn(
@@ -348,7 +359,7 @@ def _group_sentences(
         if _significant(test):
             q = test.get("p_bh")
             adjusted = "" if fmt.is_missing(q) else f", BH q = {fmt.probability(q)}"
-            repeat = _repeat_firms(stats, group, main, parties, peers)
+            repeat = _repeat_firms(stats, group, main, parties, peers, excluded=excluded)
             adjusted += f"; {repeat}" if repeat else ""
             adjusted += f"; {twin}" if twin else ""
             significant.append(f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted})")
@@ -386,12 +397,17 @@ def _group_sentences(
     return sentences
 
 
-def _repeat_firms(stats: Stats, group: str, main: str, parties: pd.DataFrame, peers: pd.DataFrame) -> str:
+def _repeat_firms(
+    stats: Stats, group: str, main: str, parties: pd.DataFrame, peers: pd.DataFrame, *, excluded: bool
+) -> str:
     """For a group whose rows with a CAR repeat firms: that KP-BMP over-rejects there (the
-    README's *repeat firms* simulation) and the two-way clustered t, which holds there."""
+    README's *repeat firms* simulation) and the two-way clustered t, which holds there
+    (``excluded``: the statistics left out the windows holding other news, so are they here)."""
     members = {"peers": peers, "all": parties}
     rows = members.get(group, parties[parties["group"] == group])
     rows = rows[(rows["outcome"] == "ok") & np.isfinite(rows["car"].to_numpy(float))]
+    if excluded:
+        rows = rows[~confounded(rows) & ~unscreened(rows)]
     firms = rows["ticker"].nunique()
     if firms >= len(rows):
         return ""
@@ -633,10 +649,11 @@ def findings_section(
     day0: str | None,
     main: str,
     config: Mapping[str, Any],
+    p_from: Mapping[str, Any] | None = None,
 ) -> Section:
-    """The first section of the report (see the module docstring)."""
+    """The first section of the report (see the module docstring); ``p_from``: the manifest's."""
     excluded = bool(config.get("exclude_confounded", False))
-    looked_up = Stats(stats) if stats is not None else None
+    looked_up = Stats(stats, recorded_p_sources(stats, p_from)) if stats is not None else None
     twins = looked_up is not None and looked_up.has_twins() and not excluded
     parties = main_rows(car, main)
     has_day0 = day0 is not None and day0 != main
@@ -660,9 +677,23 @@ def findings_section(
 
 
 def limitations_section(
-    car: pd.DataFrame, stats: pd.DataFrame | None, main: str, model: str, *, estimated: bool = True
+    car: pd.DataFrame,
+    stats: pd.DataFrame | None,
+    main: str,
+    model: str,
+    *,
+    estimated: bool = True,
+    p_from: Mapping[str, Any] | None = None,
 ) -> Section:
-    """A few sentences on what the numbers cannot show (``estimated``: the model has parameters)."""
+    """A few sentences on what the numbers cannot show (``estimated``: the model has parameters;
+    ``p_from``: the manifest's record)."""
+    dollar_p = ""
+    if stats is not None and (stats["statistic"] == "dollar_abnormal_value").any():
+        source = Stats(stats, recorded_p_sources(stats, p_from)).p_source("dollar_abnormal_value")
+        dollar_p = {
+            "kp_adjusted_dollar_t": " (the value created carries the p of the KP-adjusted dollar t)",
+            "dollar_z": " (the value created carries the dollar Z's p: this folder is an older version's)",
+        }.get(str(source), "")
     parties = main_rows(car, main)
     n_events = parties["event_id"].nunique()
     rows = car[(car["window"] == main) & (car["outcome"] == "ok")] if "outcome" in car else parties
@@ -674,9 +705,9 @@ def limitations_section(
             ", and pairs whose windows share calendar days (the parties of one announcement, its peers, "
             "announcements days apart) are not independent, so tests that assume independence "
             "(cross-sectional t, BMP, sign, the dollar Z) overstate significance when they do — read the "
-            "Kolari–Pynnönen adjusted tests (the value created carries the p of the KP-adjusted dollar t)"
+            "Kolari–Pynnönen adjusted tests"
             + (
-                "."
+                f"{dollar_p}."
                 if stats is None or not KP_TESTS.isdisjoint(stats["statistic"])
                 else f" (none among this study's statistics: add {ROBUST_TEST} to statistics)."
             )
