@@ -1110,8 +1110,8 @@ def test_launch_report_gives_each_regressions_formula(launch) -> None:
         assert text in page.split("<table", 1)[0], text
     formula = "car ~ np.log(deal_usd) + C(role)"
     kept = (
-        " Its sample keeps 2 windows holding other news (⚑; before rows missing a variable leave it): "
-        "exclude_confounded = true leaves them out."
+        " Of the windows its sample starts from, 2 hold other news (⚑; rows missing a variable may leave "
+        "them out of the fit): exclude_confounded = true leaves them out."
     )
     # ORCL's and AMZN's earnings windows were in every regression with no word of it (a referee)
     assert f"<p>Regression car_on_deal_size: {formula} (sample parties, weights patell).{kept}</p>" in page
@@ -1120,6 +1120,10 @@ def test_launch_report_gives_each_regressions_formula(launch) -> None:
     assert len(lines) == 3 and all(line.endswith(kept) for line in lines)
     said = "; 2 confounded or unscreened window(s) left out (exclude_confounded)"
     assert not any(kept in line for line in sections.regression_formulas(table.assign(note=said), car))
+    one = car.assign(confounded=car["confounded"] & (car["ticker"] == "ORCL"))  # one window, not two
+    assert "from, 1 holds other news (⚑; rows missing a variable may leave it out of the fit): " in (
+        sections.regression_formulas(table, one)[0]
+    )
     clean = car.assign(confounded=False)
     assert sections.regression_formulas(table, clean) == sections.regression_formulas(table)
 

@@ -148,14 +148,18 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     assert "its 7 rows are of 4 firms," in verdict(failed)
     assert "its 8 rows are of 1 firm," in verdict(repeated.assign(ticker="T0"))
     stats = Stats(adjusted_p_values(synthetic_stats()))  # no clustered t among the statistics
-    alike = "rows are of 5 firms, where KP-BMP over-rejects)."
+    alike = "rows are of 5 firms, where KP-BMP over-rejects (cluster_two_way_t, which holds there, is not "
     assert alike in verdict(repeated)
     # exclude_confounded: the test left out the windows holding other news, and so does the count
+    undefined = Stats(adjusted_p_values(pd.concat([synthetic_stats(), two_way.assign(p=np.nan)])))
+    sentences = headline(repeated, undefined, "[-1,+1]", twins=False, excluded=False)
+    said = next(s for s in sentences if "Kolari" in s)
+    assert "over-rejects (the two-way clustered t, which holds there, is not computable: too few" in said
     flags = pd.array([True, False, False, True] + [False] * 4, dtype="boolean")
     flagged = repeated.assign(confounded=flags, confounders="earnings")
     excluded = headline(flagged, stats, "[-1,+1]", twins=False, excluded=True)
     said = next(s for s in excluded if "Kolari" in s)
-    assert "its 6 rows are of 5 firms, where KP-BMP over-rejects)." in said
+    assert "its 6 rows are of 5 firms, where KP-BMP over-rejects (cluster_two_way_t" in said
     # Peers are measured on every event: the group's rows repeat its firms (it was never said, its
     # rows being no party's).
     stats = Stats(adjusted_p_values(pd.concat([synthetic_stats(), synthetic_stats().assign(group="peers")])))
@@ -217,6 +221,8 @@ def test_the_dollar_stars_and_limitations_name_the_p_the_folder_holds() -> None:
 
     kp = "(the value created carries the p of the KP-adjusted dollar t)."
     assert kp in small_samples(synthetic_stats())
+    absent = "two-way clustered t (cluster_two_way_t, not among this study's statistics) does."
+    assert absent in small_samples(synthetic_stats())
     assert "the value created carries the dollar Z's p: this folder is an older version's" in small_samples(
         older, recorded
     )

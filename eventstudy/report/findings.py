@@ -413,7 +413,11 @@ def _repeat_firms(
         return ""
     text = f"its {len(rows)} rows are of {fmt.counted(firms, 'firm')}, where KP-BMP over-rejects"
     two_way = stats.row(group, main, "cluster_two_way_t")
-    if two_way is not None and not fmt.is_missing(two_way["p"]):
+    if two_way is None:
+        text += " (cluster_two_way_t, which holds there, is not among this study's statistics)"
+    elif fmt.is_missing(two_way["p"]):
+        text += " (the two-way clustered t, which holds there, is not computable: too few firms or days)"
+    else:
         t = fmt.md(fmt.starred(two_way["value"], two_way["p"]))
         text += f": the two-way clustered t is {t}, p = {fmt.probability(two_way['p'])}"
     return text
@@ -716,8 +720,13 @@ def limitations_section(
         )
         + (
             " A firm with several announcements here may move alike on each (a firm effect), which the "
-            "Kolari–Pynnönen adjustment does not correct and the two-way clustered t (cluster_two_way_t) "
-            "does."
+            "Kolari–Pynnönen adjustment does not correct and the two-way clustered t (cluster_two_way_t"
+            + (
+                ""
+                if stats is None or (stats["statistic"] == "cluster_two_way_t").any()
+                else ", not among this study's statistics"
+            )
+            + ") does."
             if several and rows.loc[rows["role"] != "peer", "ticker"].duplicated().any()
             else ""
         ),

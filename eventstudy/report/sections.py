@@ -556,9 +556,11 @@ def regression_formulas(frame: pd.DataFrame, car: pd.DataFrame | None = None) ->
         line += f"weights {fmt.md(weights)})."
         flagged = 0 if car is None or name in excluded else _flagged_in_sample(car, str(window), str(sample))
         if flagged:
+            them = "it" if flagged == 1 else "them"
             line += (
-                f" Its sample keeps {fmt.counted(flagged, 'window')} holding other news (⚑; before rows "
-                "missing a variable leave it): exclude_confounded = true leaves them out."
+                f" Of the windows its sample starts from, {flagged} hold{'s' if flagged == 1 else ''} other "
+                f"news (⚑; rows missing a variable may leave {them} out of the fit): exclude_confounded = "
+                f"true leaves {them} out."
             )
         lines.append(line)
     return tuple(lines)
