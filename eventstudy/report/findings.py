@@ -187,7 +187,7 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
     footnote = (
         "Each number is one stats.parquet row: "
         + ", ".join(dict.fromkeys(column.footnote for column in shown)).replace(
-            "{dollar_p}", str(stats.p_source("dollar_abnormal_value"))
+            "{dollar_p}", stats.p_source("dollar_abnormal_value") or "dollar_abnormal_value"
         )
         + f". {fmt.md(fmt.STARS_NOTE)}"
         + (f"; {fmt.md(fmt.BH_NOTE)}." if "p_bh" in stats.frame.columns else ".")
