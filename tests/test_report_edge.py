@@ -595,6 +595,17 @@ def test_markdown_escaping_keeps_text_literal() -> None:
     # A code span is literal, as CommonMark's: no escapes, any fence, one space each side taken
     assert inline("`a\\|b` \\| ``` x `` `y ``` \\`not`") == "<code>a\\|b</code> | <code>x `` `y</code> `not`"
     assert inline("`` ` ``, `  `, `**b**`") == "<code>`</code>, <code>  </code>, <code>**b**</code>"
+    # What starts a list, heading, quote or rule at the start of a line: a ticker and event `1.`
+    # after a bullet's "- " made "- 1. 1. [-1,+1]: ..." a numbered list inside the bullet (a finder).
+    # Escaped at the start of a text, read back as it was; a signed number stays as written.
+    starts = ["1.", "12) y", "- a", "+", "## h", "> q", "---", "- - -", "==="]
+    assert [fmt.md(t) for t in starts] == [
+        "1\\.", "12\\) y", "\\- a", "\\+", "\\## h", "\\> q", "\\---", "\\- - -", "\\===",
+    ]  # fmt: skip
+    assert [str(inline(fmt.md(t))) for t in starts] == [t.replace(">", "&gt;") for t in starts]
+    assert [fmt.md(t) for t in ("-9.46%", "+1.33", "1.5", "#x", "a > b", "-x")] == [
+        "-9.46%", "+1.33", "1.5", "#x", "a > b", "-x",
+    ]  # fmt: skip
 
 
 def test_hostile_headlines_notes_and_roles_cannot_change_the_report(tmp_path) -> None:

@@ -184,6 +184,12 @@ _MARKUP = re.compile(
 )
 
 
+_ORDERED_ITEM = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+_BLOCK_START = re.compile(r"^(?:[-+](?=\s|$)|#{1,6}(?=\s|$)|>|-+(?=[-\s]*$)|=+(?=[=\s]*$))")
+"""What starts a list item, heading or quote at the start of a line (a ticker ``1.`` after a
+bullet's ``- `` made a numbered list of it): escaped at the start of any text, as it may start one."""
+
+
 def plain(value: Any) -> str:
     """``value`` as one line of text: each run of whitespace (newlines, tabs, Unicode line and
     paragraph separators) becomes one space, other control characters and the invisible
@@ -209,4 +215,5 @@ def md(value: Any) -> str:
     such as ``<0.001``, ``$1.2B`` or ``[-1,+1]`` is left readable; a text with two or more
     ``$`` has each escaped, since GitHub reads ``$x^2$`` as mathematics."""
     text = _MARKUP.sub(lambda m: "\\" + m.group(0), plain(value))
+    text = _BLOCK_START.sub(lambda m: "\\" + m.group(0), _ORDERED_ITEM.sub(r"\1\\\2", text))
     return text.replace("$", "\\$") if text.count("$") >= 2 else text
