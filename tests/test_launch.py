@@ -217,3 +217,38 @@ def test_a_checkout_converting_line_endings_keeps_the_report_and_the_events_byte
     assert len(files) > 2
     for name in files:
         assert b"\r\n" not in (clone / name).read_bytes(), name
+
+
+def test_the_readme_at_a_glance_figures_are_the_committed_reports() -> None:
+    """The README's opening figures are those of the committed launch report's tables (a referee
+    checked them by hand; a regenerated report that moved one would leave the README stale)."""
+    from eventstudy.report import fmt
+
+    folder = ROOT / "reports" / "ai-deal-wave-2025"
+    car = pd.read_parquet(folder / "car.parquet").set_index(["event_id", "ticker", "window"])
+    stats = pd.read_parquet(folder / "stats.parquet").set_index(["group", "window", "statistic"]).sort_index()
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split("## ", 1)[0].split())
+    expected = []
+    for event_id, ticker, window in (
+        ("oracle-openai-300b", "ORCL", "[0,0]"),
+        ("nvidia-openai-100b", "NVDA", "[0,0]"),
+        ("nvidia-intel-5b", "INTC", "[0,0]"),
+        ("deepseek-r1", "NVDA", "[0,0]"),
+        ("deepseek-r1", "NVDA", "[-1,+1]"),
+        ("nvidia-openai-100b", "NVDA", "[-1,+1]"),
+    ):
+        row = car.loc[(event_id, ticker, window)]
+        expected.append(fmt.money(row["abnormal_value_usd"]).replace("-", "−"))
+        if window == "[0,0]":
+            expected.append(f"{row['car']:+.2%}".replace("-", "−"))
+    group = stats.loc[("openai-compute", "[-1,+1]")]
+    expected += [
+        fmt.money(group.loc["dollar_abnormal_value", "value"]),
+        f"CAAR {group.loc['caar', 'value']:+.2%}",
+        f"t = {group.loc['kp_adjusted_bmp_t', 'value']:.2f}",
+        f"q = {group.loc['kp_adjusted_bmp_t', 'p_bh']:.3f}",
+        f"two-way clustered t is {group.loc['cluster_two_way_t', 'value']:.2f}, p = "
+        f"{group.loc['cluster_two_way_t', 'p']:.2f}",
+    ]
+    missing = [figure for figure in expected if figure not in text]
+    assert not missing, missing
