@@ -604,8 +604,8 @@ class WindowSample:
         study has the merged correlation sums of those pairs only, not the residuals a subset's
         :math:`\\bar r` needs)."""
         sample = self.dollar_sample
-        if sample is None or sample.n < 2:
-            return empty_result("kp_adjusted_dollar_t", REF_KP_DOLLAR, 0 if sample is None else sample.n)
+        if sample is None:
+            return empty_result("kp_adjusted_dollar_t", REF_KP_DOLLAR, 0)
         return kp_adjusted_dollar_t(
             sample.dollar_car, sample.variance, self.rbar, excess=sample.excess,
             excess_variance=sample.excess_variance, alternative=self.alternative,

@@ -375,10 +375,9 @@ class DollarSample:
 
     Attributes
     ----------
-    used
-        (N,) True for the pairs given with a finite :math:`D_i` and a positive variance.
     dollar_car, variance
-        :math:`D_i` and :math:`\\operatorname{Var}(D_i)` of the pairs used.
+        :math:`D_i` and :math:`\\operatorname{Var}(D_i)` of the pairs with a finite :math:`D_i` and a
+        positive variance.
     excess, excess_variance, shared_days
         :math:`S`, :math:`S_V` and the ticker-days in several windows (:func:`shared_day_excess`).
     fallback_rows
@@ -387,7 +386,6 @@ class DollarSample:
         L, days in the window.
     """
 
-    used: np.ndarray
     dollar_car: np.ndarray
     variance: np.ndarray
     excess: float
@@ -443,7 +441,7 @@ def dollar_sample(
             window_days.firm[ok], window_days.days[ok], window_days.dollars[ok], cell_variance[ok]
         )
     n_fallback = int((ok & ~saha_ferrell).sum())
-    return DollarSample(ok, d[ok], variance[ok], excess, excess_variance, shared, n_fallback, length)
+    return DollarSample(d[ok], variance[ok], excess, excess_variance, shared, n_fallback, length)
 
 
 def dollar_results(
