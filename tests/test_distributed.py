@@ -265,6 +265,21 @@ def test_a_returns_panel_with_per_event_markets_on_a_cluster(
     assert memory.volume is not None and (memory.volume["outcome"] == "no_volume").all()
 
 
+def test_a_dollar_value_alone_reads_kp_r_bar_on_a_cluster_too(
+    synthetic_cache, synthetic_events, cluster
+) -> None:
+    """The dollar value carries kp_adjusted_dollar_t's p, which reads Kolari-Pynnönen's r̄; the
+    cluster ran r̄'s pass only for a hand-written list of the KP statistics, so a study choosing
+    the dollar value alone stopped with "r-bar (no Kolari-Pynnönen statistic was asked for ...)".
+    The statistics that read r̄ are those registered with the part "correlation"."""
+    events = synthetic_events.iloc[:150]
+    config = dataclasses.replace(CONFIG, statistics=("caar", "dollar_abnormal_value"))
+    want = run_study(events, synthetic_cache, config)
+    got = run_distributed(events, synthetic_cache, config, scheduler=cluster, rows_per_partition=30)
+    assert_same_results(want, got)
+    assert np.isfinite(got.stats.loc[got.stats["statistic"] == "dollar_abnormal_value", "p"]).any()
+
+
 def test_a_cache_at_a_url_is_read_through_fsspec(synthetic_cache, synthetic_events, cluster) -> None:
     import fsspec
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import resource
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ from eventstudy.distributed.tasks import (
     summary_of,
 )
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
+from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.results import StudyResults
 
@@ -67,8 +68,11 @@ the ``ar`` and ``car`` rows, the statistics' work arrays: 15 KB measured by
 ``benchmarks/bench_w3.py --gather`` between 20,000 and 50,000 pairs, plus a margin), for the
 size check of :func:`~eventstudy.data.events.read_events`."""
 
-KP_STATISTICS = frozenset({"kp_adjusted_patell_z", "kp_adjusted_bmp_t", "kp_average_correlation"})
-"""The statistics that read Kolari-Pynnönen's r̄ (its calendar blocks run only for them)."""
+def _reads_rbar(names: Iterable[str]) -> bool:
+    """Whether a statistic of ``names`` reads Kolari-Pynnönen's r̄ (registered with the part
+    ``correlation``): its calendar blocks run only for them. A list written out by hand left out
+    ``dollar_abnormal_value``, whose p is ``kp_adjusted_dollar_t``'s."""
+    return any("correlation" in STATISTICS[name].parts for name in names if name in STATISTICS)
 
 
 @dataclass
@@ -370,7 +374,8 @@ def _compute(
     tick("grank")
 
     rbar: dict[Key, tuple[float, int]] = {}
-    if names & KP_STATISTICS:
+    reads_rbar = _reads_rbar(names)
+    if reads_rbar:
         rbar, run.n_blocks = _rbar_sums(client, results, gathered, config, windows, rows, run, "returns")
     volume_rbar: dict[Key, tuple[float, int]] = {}
     if config.volume is not None:
@@ -380,7 +385,7 @@ def _compute(
 
     from eventstudy.aggregate import caar_bands, cross_event_statistics
 
-    parts = _merged_parts_of(members, estimation_rows, sums, grank, rbar, bool(names & KP_STATISTICS))
+    parts = _merged_parts_of(members, estimation_rows, sums, grank, rbar, reads_rbar)
     run.stats = cross_event_statistics(
         pairs,
         thin,
