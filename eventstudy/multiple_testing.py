@@ -42,19 +42,18 @@ def repeated_p(names: pd.Series, recorded: Mapping[str, str] | None = None) -> p
     return names.map(lambda name: sources.get(name, name))
 
 
-def repeats_a_row(stats: pd.DataFrame, recorded: Mapping[str, str] | None = None) -> np.ndarray:
-    """(rows,) True where a row repeats the p of another row of ``stats`` (same group and
-    window; :func:`repeated_p`). A row whose source the table lacks (a study's statistics may
-    leave out ``cross_sectional_t`` or ``kp_adjusted_dollar_t``) is a test of its own."""
-    names = stats["statistic"].astype(str)
-    source = repeated_p(names, recorded).to_numpy(object)
+def row_p_sources(stats: pd.DataFrame, recorded: Mapping[str, str] | None = None) -> np.ndarray:
+    """(rows,) the statistic whose p each row of ``stats`` repeats (:func:`repeated_p`), where
+    the table has that statistic's row of the same group and window; else the row's own name: a
+    row whose source the table lacks (a study's statistics may leave out ``cross_sectional_t``
+    or ``kp_adjusted_dollar_t``) is a test of its own."""
+    names = stats["statistic"].astype(str).to_numpy(object)
+    source = repeated_p(stats["statistic"].astype(str), recorded).to_numpy(object)
     groups = stats["group"].astype(str).to_numpy(object)
     windows = stats["window"].astype(str).to_numpy(object)
-    keys = set(zip(groups, windows, names.to_numpy(object), strict=True))
-    return np.array(
-        [s != n and (g, w, s) in keys for g, w, n, s in zip(groups, windows, names, source, strict=True)],
-        dtype=bool,
-    )
+    keys = set(zip(groups, windows, names, strict=True))
+    present = [(g, w, s) in keys for g, w, s in zip(groups, windows, source, strict=True)]
+    return np.where(present, source, names)
 
 
 def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
@@ -82,13 +81,11 @@ def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
     holm_p = np.full(len(out), np.nan)
     if len(out):
         names = out["statistic"].astype(str).to_numpy(object)
-        source = repeated_p(out["statistic"].astype(str)).to_numpy(object)
+        source = row_p_sources(out)
         p = out["p"].to_numpy(float)
         groups = out["group"].astype(str).to_numpy(object)
         windows = out["window"].astype(str).to_numpy(object)
-        repeats = repeats_a_row(out)
-        source = np.where(repeats, source, names)
-        is_test = ~repeats & np.isfinite(p)
+        is_test = (source == names) & np.isfinite(p)
         for group in pd.unique(groups):
             tests = np.flatnonzero((groups == group) & is_test)
             bh[tests] = benjamini_hochberg(p[tests])

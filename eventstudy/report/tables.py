@@ -46,7 +46,7 @@ import pandas as pd
 from eventstudy.aggregate import statistic_unit
 from eventstudy.inference import STATISTICS
 from eventstudy.inference.nonparametric import GRANK_FEW_PAIRS, GRANK_NULL_SIZE
-from eventstudy.multiple_testing import p_sources, repeated_p, repeats_a_row
+from eventstudy.multiple_testing import p_sources, repeated_p, row_p_sources
 from eventstudy.report import fmt
 from eventstudy.report.flags import known_clean
 from eventstudy.text import latex
@@ -140,13 +140,14 @@ class PaperTable:
 def bh_family(stats: pd.DataFrame, group: str, p_from: Mapping[str, str] | None = None) -> int:
     """The number of tests in ``group``'s Benjamini-Hochberg family: its rows of
     ``stats.parquet`` with an adjusted p (``p_bh``) that do not repeat another row's p
-    (:func:`eventstudy.multiple_testing.repeats_a_row`, with the manifest's ``p_from``); 0 without
+    (:func:`eventstudy.multiple_testing.row_p_sources`, with the manifest's ``p_from``); 0 without
     ``p_bh``."""
     if "p_bh" not in stats.columns:
         return 0
     adjusted = np.isfinite(pd.to_numeric(stats["p_bh"], errors="coerce")).to_numpy(bool)
     member = (stats["group"] == group).to_numpy(bool)
-    return int((member & adjusted & ~repeats_a_row(stats, p_from)).sum())
+    own = row_p_sources(stats, p_from) == stats["statistic"].astype(str).to_numpy(object)
+    return int((member & adjusted & own).sum())
 
 
 def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False) -> pd.DataFrame:
