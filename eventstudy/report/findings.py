@@ -47,7 +47,7 @@ from eventstudy.report.flags import (
     vendor_share_pairs,
 )
 from eventstudy.report.parties import log_returns_only
-from eventstudy.report.tables import ROBUST_TEST, recorded_p_sources
+from eventstudy.report.tables import ROBUST_TEST, recorded_p_sources, sample_rows
 from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
 
 MAX_EFFECTS = 6
@@ -403,11 +403,7 @@ def _repeat_firms(
     """For a group whose rows with a CAR repeat firms: that KP-BMP over-rejects there (the
     README's *repeat firms* simulation) and the two-way clustered t, which holds there
     (``excluded``: the statistics left out the windows holding other news, so are they here)."""
-    members = {"peers": peers, "all": parties}
-    rows = members.get(group, parties[parties["group"] == group])
-    rows = rows[(rows["outcome"] == "ok") & np.isfinite(rows["car"].to_numpy(float))]
-    if excluded:
-        rows = rows[~confounded(rows) & ~unscreened(rows)]
+    rows = sample_rows(pd.concat([parties, peers]), group, drop_confounded=excluded)
     firms = rows["ticker"].nunique()
     if firms >= len(rows):
         return ""
