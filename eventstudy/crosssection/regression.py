@@ -132,16 +132,11 @@ def regression_rows(
     :func:`eventstudy.timeline.confounders.not_known_clean`) are not in the sample, as they are not
     in the study's statistics; ``confounded`` is a number (1, 0, missing where not screened), so a
     formula may hold it."""
-    rows = car[(car["window"] == _window_label(spec.window)) & (car["outcome"] == "ok")]
+    rows = sample_start(car, _window_label(spec.window), spec.sample)
     if "confounded" in rows.columns:
         rows = rows.assign(
             confounded=rows["confounded"].astype("Float64").to_numpy(float, na_value=np.nan)
         )
-    is_peer = rows["role"] == PEER_ROLE
-    if spec.sample == "parties":
-        rows = rows[~is_peer]
-    elif spec.sample == "peers":
-        rows = rows[is_peer]
     if "timing" in events.columns:
         timing = events.loc[:, ["event_id", "ticker", "role", "timing"]].drop_duplicates(
             ["event_id", "ticker", "role"]
@@ -154,6 +149,14 @@ def regression_rows(
     integers = [c for c in rows.columns if pd.api.types.is_integer_dtype(rows[c])]
     rows[integers] = rows[integers].astype("float64")
     return without_confounded(rows) if exclude_confounded else rows
+
+
+def sample_start(car: pd.DataFrame, window: str, sample: str) -> pd.DataFrame:
+    """The rows of ``car.parquet`` a regression over ``window`` (its label, ``"[-1,+1]"``) and
+    ``sample`` (``parties``, ``peers`` or ``all``) starts from: outcome ``ok``."""
+    rows = car[(car["window"] == window) & (car["outcome"] == "ok")]
+    is_peer = rows["role"] == PEER_ROLE
+    return rows[~is_peer] if sample == "parties" else rows[is_peer] if sample == "peers" else rows
 
 
 def without_confounded(rows: pd.DataFrame) -> pd.DataFrame:

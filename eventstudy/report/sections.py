@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.aggregate import VOLUME_EXCLUSION_ROWS, statistic_unit
+from eventstudy.crosssection.regression import sample_start
 from eventstudy.inference.bootstrap import band_minimum_pairs
 from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
@@ -554,7 +555,9 @@ def regression_formulas(frame: pd.DataFrame, car: pd.DataFrame | None = None) ->
     for name, formula, sample, weights, window in regressions.itertuples(index=False):
         line = f"Regression {fmt.md(name)}: {fmt.md(formula)} (sample {fmt.md(sample)}, "
         line += f"weights {fmt.md(weights)})."
-        flagged = 0 if car is None or name in excluded else _flagged_in_sample(car, str(window), str(sample))
+        flagged = 0  # a study that left them out says so in the rows' notes
+        if car is not None and name not in excluded:
+            flagged = int(confounded(sample_start(car, window, sample)).sum())
         if flagged:
             them = "it" if flagged == 1 else "them"
             line += (
@@ -564,17 +567,6 @@ def regression_formulas(frame: pd.DataFrame, car: pd.DataFrame | None = None) ->
             )
         lines.append(line)
     return tuple(lines)
-
-
-def _flagged_in_sample(car: pd.DataFrame, window: str, sample: str) -> int:
-    """The windows of a regression's sample (``window``, outcome ``ok``, parties, peers or all)
-    that hold other news."""
-    rows = car[car["window"] == window]
-    if "outcome" in rows.columns:
-        rows = rows[rows["outcome"] == "ok"]
-    is_peer = rows["role"] == "peer"
-    rows = rows[~is_peer] if sample == "parties" else rows[is_peer] if sample == "peers" else rows
-    return int(confounded(rows).sum())
 
 
 def backtest_section(exports: Exports) -> Section | None:
