@@ -216,7 +216,8 @@ def test_the_dollar_stars_and_limitations_name_the_p_the_folder_holds() -> None:
     car = synthetic_car().assign(ticker=["T0", "T0", "T1", "T2", "T3", "T4", "T5", "T6"] * 2)
 
     def small_samples(frame: pd.DataFrame, record: dict[str, str] | None = None) -> str:
-        section = limitations_section(car, frame, "[-1,+1]", "market", p_from=record)
+        sources = recorded_p_sources(frame, record)
+        section = limitations_section(car, frame, "[-1,+1]", "market", p_sources=sources)
         return section.bullets[0]
 
     kp = "(the value created carries the p of the KP-adjusted dollar t)."

@@ -38,7 +38,7 @@ from eventstudy.report.sections import (
     statistics_section,
     tests_section,
 )
-from eventstudy.report.tables import PaperTable, paper_tables, to_latex, to_markdown
+from eventstudy.report.tables import PaperTable, paper_tables, recorded_p_sources, to_latex, to_markdown
 from eventstudy.report.windows import n_params, study_windows, window_order
 
 MAX_EVENTS_SHOWN = 40  # per-event figures, calendar rows and heat-map rows of a large study
@@ -64,6 +64,7 @@ def build_report(exports: Exports) -> Report:
     excluded = bool(config.get("exclude_confounded", False))
     shown = events_shown(parties, main)
     events_in, ar_in, car_in = (frame[frame["event_id"].isin(shown)] for frame in (events, ar, car))
+    p_sources = recorded_p_sources(stats, manifest.get("p_from")) if stats is not None else {}
     tables = (
         paper_tables(
             stats,
@@ -78,14 +79,14 @@ def build_report(exports: Exports) -> Report:
         else []
     )
     sections = [
-        findings_section(car, stats, day0, main, config, manifest.get("p_from")),
+        findings_section(car, stats, day0, main, config, p_sources),
         limitations_section(
             car,
             stats,
             main,
             manifest.get("model", {}).get("description", config.get("model", "?")),
             estimated=k > 0,
-            p_from=manifest.get("p_from"),
+            p_sources=p_sources,
         ),
         tests_section(tables),
         data_section(exports),

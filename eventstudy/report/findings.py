@@ -47,7 +47,7 @@ from eventstudy.report.flags import (
     vendor_share_pairs,
 )
 from eventstudy.report.parties import log_returns_only
-from eventstudy.report.tables import ROBUST_TEST, recorded_p_sources, sample_rows
+from eventstudy.report.tables import ROBUST_TEST, sample_rows
 from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
 
 MAX_EFFECTS = 6
@@ -649,11 +649,12 @@ def findings_section(
     day0: str | None,
     main: str,
     config: Mapping[str, Any],
-    p_from: Mapping[str, Any] | None = None,
+    p_sources: Mapping[str, str] | None = None,
 ) -> Section:
-    """The first section of the report (see the module docstring); ``p_from``: the manifest's."""
+    """The first section of the report (see the module docstring); ``p_sources``: the folder's
+    record of p sources the report uses (:func:`~eventstudy.report.tables.recorded_p_sources`)."""
     excluded = bool(config.get("exclude_confounded", False))
-    looked_up = Stats(stats, recorded_p_sources(stats, p_from)) if stats is not None else None
+    looked_up = Stats(stats, p_sources or {}) if stats is not None else None
     twins = looked_up is not None and looked_up.has_twins() and not excluded
     parties = main_rows(car, main)
     has_day0 = day0 is not None and day0 != main
@@ -683,13 +684,13 @@ def limitations_section(
     model: str,
     *,
     estimated: bool = True,
-    p_from: Mapping[str, Any] | None = None,
+    p_sources: Mapping[str, str] | None = None,
 ) -> Section:
     """A few sentences on what the numbers cannot show (``estimated``: the model has parameters;
-    ``p_from``: the manifest's record)."""
+    ``p_sources``: as :func:`findings_section`'s)."""
     dollar_p = ""
     if stats is not None and (stats["statistic"] == "dollar_abnormal_value").any():
-        source = Stats(stats, recorded_p_sources(stats, p_from)).p_source("dollar_abnormal_value")
+        source = Stats(stats, p_sources or {}).p_source("dollar_abnormal_value")
         dollar_p = {
             "kp_adjusted_dollar_t": " (the value created carries the p of the KP-adjusted dollar t)",
             "dollar_z": " (the value created carries the dollar Z's p: this folder is an older version's)",
