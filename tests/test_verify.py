@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from _launch_run import copy_output
+from _report_checks import resealed
 from _small_study import make_cache, make_study, run_args
 
 import eventstudy
@@ -299,6 +300,28 @@ def test_a_damaged_or_replaced_file_is_named_never_hangs_or_crashes(
     assert expected in out
     if damage == "truncated":
         assert "car.parquet: not a readable parquet file (damaged or truncated)" in out
+
+
+def test_a_parquet_file_whose_column_contradicts_its_pandas_metadata_is_a_difference(
+    small_run, tmp_path, capsys
+) -> None:
+    """car.parquet with its boolean ``confounded`` column rewritten as text, the file's own
+    metadata (pandas' included) kept: verify printed "changed since the run" and then died in
+    pandas' TypeError (a finder), exit 1 with a traceback; load_study too."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    table = pq.read_table(folder / "car.parquet")
+    index = table.schema.get_field_index("confounded")
+    text = pa.array([str(v) for v in table.column("confounded").to_pylist()], pa.string())
+    table = table.set_column(index, pa.field("confounded", pa.string()), text)
+    pq.write_table(table.replace_schema_metadata(table.schema.metadata), folder / "car.parquet")
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "car.parquet: not a readable parquet file" in out, (out, err)
+    resealed(folder)  # the file's hash recorded again: a load reads it
+    with pytest.raises(InputError, match=r"car\.parquet.*not a readable parquet file"):
+        eventstudy.load_study(folder)
 
 
 def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_verifies(

@@ -78,7 +78,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         return pd.read_parquet(regular_file(path, "table").absolute())
     except FileNotFoundError:
         raise InputError(str(path), "missing: not a complete output folder of `eventstudy run`") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError) as exc:  # TypeError: pandas' types vs the file's
         raise InputError(str(path), f"not a readable parquet file ({exc})") from None
 
 

@@ -659,7 +659,7 @@ def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
         # Absolute: pandas would expand a leading '~' of a folder the system takes literally.
         try:
             before_table = pd.read_parquet(old.absolute())
-        except (OSError, ValueError, pa.ArrowException):
+        except (OSError, ValueError, TypeError, pa.ArrowException):  # TypeError: pandas' types vs the file's
             return TableDifference(name, "not a readable parquet file (damaged or truncated)")
         values = compare_tables(name, before_table, pd.read_parquet(new.absolute()))
         if values is not None and values.problem != ROUNDED:
