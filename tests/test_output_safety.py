@@ -1508,6 +1508,38 @@ def test_the_published_command_line_can_be_typed_again(small, tmp_path: Path, ca
         assert bash_words(raw[1]) == ["eventstudy", *argv]
 
 
+def test_relative_paths_publish_none_of_the_users_folders(
+    shared_data: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The README: "give relative paths to publish none of your folders". The cache recorded each
+    imported file's path resolved (a finder: 37 ``/work/shared/data/prices/AMD.csv`` in the
+    manifest, and the report's Data section printed them), so an import and a run typed with
+    relative paths published the absolute folders anyway. The path is recorded as given."""
+    work = tmp_path / "home" / "alice" / "study"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    (work / "data").mkdir()
+    for name in ("SPY", "ORCL"):  # copies: a relative path into ../shared would name its folders
+        shutil.copy(shared_data / "prices" / f"{name}.csv", work / "data" / f"{name}.csv")
+    shutil.copy(shared_data / "shares" / "shares_outstanding.csv", work / "data" / "shares_outstanding.csv")
+    Path("events.csv").write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "orcl,2025-09-10,pre,ORCL,supplier,3e11,deals,Oracle\n",
+        encoding="utf-8",
+    )
+    Path("study.toml").write_text('[study]\nname = "rel"\nmarket = "SPY"\n', encoding="utf-8")
+    assert main(["cache", "import", "data", "--cache", "cache"]) == 0
+    argv = ["run", "--events", "events.csv", "--config", "study.toml", "--offline", "--cache", "cache"]
+    assert main([*argv, "--out", "out", "--no-peers"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    for name in ("manifest.json", "report.md", "report.html"):
+        text = (work / "out" / name).read_text(encoding="utf-8")
+        assert str(tmp_path) not in text and "alice" not in text, name
+    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
+    recorded = manifest["inputs"]["prices"]["ORCL"]["provenance"]["source_file"]
+    assert recorded == str(Path("data") / "ORCL.csv")
+
+
 ODD = "is blank or holds a control, invisible or line-breaking character"
 
 

@@ -214,7 +214,7 @@ def parse_french_csv(path: str | Path) -> FactorTable:
     frame, vintage = parse_french_text(text, str(path))
     provenance = {
         "source": "ken-french-csv-import",
-        "source_file": str(path.resolve()),
+        "source_file": str(path),  # as given: a relative path publishes none of the folders above it
         "source_sha256": file_sha256(path),
         "crsp_vintage": vintage,
         "units": "decimal per day (the file's percent divided by 100)",
@@ -502,7 +502,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
     _refuse_percent(source, out)
     provenance = {
         "source": "user-factor-file",
-        "source_file": str(path.resolve()),
+        "source_file": str(path),  # as given: a relative path publishes none of the folders above it
         "source_sha256": file_sha256(path),
         "units": "decimal per day, as given",
     }

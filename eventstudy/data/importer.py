@@ -175,7 +175,7 @@ def import_paths(
         digest = _source_digest(path)
         provenance: dict[str, Any] = {
             "source": "yahoo-csv-import",
-            "source_file": str(path.resolve()),
+            "source_file": str(path),  # as given: a relative path publishes none of the folders above it
             "source_sha256": digest,
             "imported_at": imported_at,
             "library": f"eventstudy {version('eventstudy-backtester')}",
@@ -232,7 +232,7 @@ def import_paths(
         questions += doubts(returns_file)
         provenance = {
             "source": "returns-import",
-            "source_file": str(path.resolve()),
+            "source_file": str(path),  # as given: a relative path publishes none of the folders above it
             "source_sha256": digest,
             "imported_at": imported_at,
             "library": f"eventstudy {version('eventstudy-backtester')}",
