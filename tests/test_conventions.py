@@ -248,23 +248,30 @@ def test_a_simple_return_of_minus_100_percent_has_no_log_return(tmp_path) -> Non
     assert np.isnan(logged[0]) and logged[1] == np.log1p(0.05)  # -inf is not a return: missing
 
 
-def test_a_log_study_refuses_a_series_with_a_return_of_minus_100_percent(launch_cache, tmp_path) -> None:
-    """The day was dropped without a word: the estimation lost a day (n_est 250 -> 249), and on
-    day 0 the note said "no return" of a day the file has."""
+def test_a_return_of_minus_100_percent_is_withheld_in_log_and_simple_studies(launch_cache, tmp_path) -> None:
+    """A simple return of -100% has no log return: a log study dropped the day without a word
+    (n_est 250 -> 249, and on day 0 the note said "no return" of a day the file has), then
+    refused the series. Followed by more returns it is no asset's history: both studies now
+    withhold it as absurd (``absurd_ret``) before any conversion, and say so in the notes."""
     calendar, series = launch_series(launch_cache)
     returns, values = series["INTC"]
     returns = returns.copy()
-    returns[calendar.get_loc(pd.Timestamp("2025-05-01"))] = -1.0
+    day = calendar.get_loc(pd.Timestamp("2025-05-01"))
+    returns[day] = -1.0
     path = write_long(tmp_path / "r.csv", calendar, {**series, "INTC": (returns, values)})
     cache = tmp_path / "cache"
     import_paths(PriceStore(cache), [], returns=[path], units="decimal")
     base = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, peers=(), returns="log")
-    with pytest.raises(InputError) as caught:
-        run_study(ROOT / "events.csv", cache, base)
-    assert caught.value.field == "study.returns" and str(caught.value).startswith(str(ROOT / "launch.toml"))
-    assert "INTC's return of -100% on 2025-05-01 has no log return" in caught.value.message
-    simple = run_study(ROOT / "events.csv", cache, dataclasses.replace(base, returns="simple"))
-    assert simple.estimates.panel.returns_of("INTC")[calendar.get_loc(pd.Timestamp("2025-05-01"))] == -1.0
+    studies = {
+        name: run_study(ROOT / "events.csv", cache, dataclasses.replace(base, returns=name))
+        for name in ("log", "simple")
+    }
+    for name, study in studies.items():
+        assert np.isnan(study.estimates.panel.returns_of("INTC")[day]), name
+        car = study.car[study.car["ticker"] == "INTC"]
+        assert (car["n_est"] == 249).all(), name
+        said = "estimation window: 1 return(s) left out around the absurd return of 2025-05-01"
+        assert car["note"].str.contains(said, regex=False).all(), name
 
 
 # -- raw returns ------------------------------------------------------------------------------------

@@ -545,6 +545,94 @@ def test_a_missing_return_removes_one_day_a_missing_price_two(launch_cache, tmp_
     assert priced.loc["[-1,-1]", "outcome"] == "incomplete_event_window"
 
 
+def test_days_in_cents_are_withheld_from_returns_as_from_prices(launch_cache, tmp_path, capsys) -> None:
+    """ORCL's prices with two days quoted at a 60th (a cents mixup), once as prices and once as
+    the returns computed from those same prices (-98.3% and +5,900% on each pair of days): the
+    price checks withheld the days, the returns file was fitted as it was (a finder: beta 23.7,
+    the day-0 t 0.016 against 16.3). Both paths now leave the same returns out, with notes, and
+    give the same numbers; a -100% return followed by more returns is withheld too."""
+    cents = pd.to_datetime(["2025-05-01", "2025-09-08"])  # in the estimation window; tau = -2
+    store = PriceStore(tmp_path / "prices")
+    for symbol in ("SPY", "ORCL"):
+        frame = PriceStore(launch_cache).read_prices(symbol)
+        if symbol == "ORCL":
+            frame.loc[frame["date"].isin(cents), ["open", "high", "low", "close", "adj_close"]] /= 60.0
+        store.write_prices(symbol, frame, {"source": "test", "symbol": symbol})
+    calendar, series = launch_series(tmp_path / "prices")
+    ruined = series["ORCL"][0].copy()
+    ruined[list(calendar).index(pd.Timestamp("2025-06-02"))] = -1.0
+    paths = {
+        "cents": write_long(tmp_path / "r.csv", calendar, series, market_cap=False),
+        "ruined": write_long(
+            tmp_path / "ruined.csv",
+            calendar,
+            {"SPY": series["SPY"], "ORCL": (ruined, ruined)},
+            market_cap=False,
+        ),
+    }
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-09,post,ORCL,s,,g,h\n"
+    )
+    config = dataclasses.replace(
+        launch_config(), peers=(), crosssection=(), event_windows=((-3, -3), (-2, -2), (-1, -1), (0, 0))
+    )
+    priced = run_study(events, store, config).car.set_index("window")
+    cars = {}
+    for name, path in paths.items():
+        cache = tmp_path / f"cache-{name}"
+        import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+        cars[name] = run_study(events, cache, config).car.set_index("window")
+    returned = cars["cents"]
+    columns = ["outcome", "n_est", "car", "t"]
+    pd.testing.assert_frame_equal(returned[columns], priced[columns])
+    assert list(priced["outcome"]) == ["ok", "absurd_price", "absurd_price", "ok"]
+    assert priced.loc["[-2,-2]", "note"].startswith("adj_close of ORCL withheld as absurd on 2025-09-08")
+    assert returned.loc["[-2,-2]", "note"].startswith("return of ORCL withheld as absurd on 2025-09-08")
+    assert returned.loc["[-1,-1]", "note"].startswith("return of ORCL withheld as absurd on 2025-09-09")
+    said = "estimation window: 2 return(s) left out around the absurd"
+    assert f"{said} adj_close of 2025-05-01" in priced.loc["[0,0]", "note"]
+    assert f"{said} return of 2025-05-01, 2025-05-02" in returned.loc["[0,0]", "note"]
+    assert abs(priced.loc["[0,0]", "t"] - 16.3) < 0.1  # the finder's price-path t
+    # -100% on 2025-06-02 with returns after it: that day withheld (one return fewer to fit).
+    ruin = cars["ruined"]
+    assert (ruin["n_est"] == returned["n_est"] - 1).all()
+    assert "estimation window: 3 return(s) left out" in ruin.loc["[0,0]", "note"]
+    assert main(["validate", "--cache", str(tmp_path / "cache-ruined")]) == 1  # findings listed
+    out = capsys.readouterr().out
+    assert "ORCL: absurd_ret: 5 simple return(s)" in out
+    assert "first 2025-05-01: -0.982768 -> return withheld" in out
+
+
+@pytest.mark.parametrize(
+    ("definition", "value", "absurd"),
+    [
+        ("simple", -0.98, False),
+        ("simple", -0.9801, True),
+        ("simple", 49.0, False),
+        ("simple", 49.01, True),
+        ("simple", -1.0, True),
+        ("log", float(np.log(50.0)) - 1e-9, False),
+        ("log", float(np.log(50.0)) + 1e-9, True),
+        ("log", -float(np.log(50.0)) - 1e-9, True),
+        ("log", -3.0, False),
+    ],
+)
+def test_the_absurd_return_bound_is_the_prices_on_the_gross_return(definition, value, absurd) -> None:
+    """The bound of ``absurd_ret`` is the prices' 50 (and 1/50) on the gross return of the
+    series' own definition: ``1 + r``, or ``exp(r)`` for log returns (a log return of -3 is a
+    loss of 95%)."""
+    from eventstudy.data.screening import validate_returns
+
+    dates = pd.bdate_range("2025-01-02", periods=3)
+    frame = pd.DataFrame({"date": dates, "ret": [0.01, value, 0.0], "market_cap": np.nan})
+    issues = validate_returns(frame, dates, ticker="X", definition=definition)
+    found = [issue for issue in issues if issue.kind == "absurd_ret"]
+    assert bool(found) == absurd
+    if absurd:
+        assert found[0].dates == ("2025-01-03",) and found[0].action == "mask"
+
+
 def test_a_market_cap_of_0_gives_no_dollar_value_and_the_note_says_so(launch_cache, tmp_path) -> None:
     """A market_cap of 0 on the day before the window is stored as none: no dollar value, and the
     note says the file gave 0 there (it said the file gives no market_cap)."""

@@ -27,7 +27,9 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
 returns series (cache import --returns) are checked for blank returns, sessions without a
 return (that day only), and returns dated off the calendar (compounded into the next session;
 with a returns series as the market, a weekday it lacks on which a series of its exchange has a
-row is a gap in its file, and that series' next session is withheld instead).
+row is a gap in its file, and that series' next session is withheld instead), and for absurd
+returns (absurd_ret: beyond +4,900% or -98% in a day, -100% included; that day's return
+withheld, a study window losing it gets the outcome absurd_price).
 Every run records the same findings (but calendar_gap) in manifest.json under "validation".
 Symbols follow the grammar of events.csv (HDFC.Bank, ^NSEI, 10107; at most 32 characters).
 

@@ -204,8 +204,11 @@ def _read_inputs(
     returns = {s: t.frame for s, t in tables.items() if kinds[s] == "returns"}
     calendar = market_calendar(tables[needs.market].frame)
     prices, findings = screen_prices(price_frames, needs.market, paths, calendar=calendar)
-    findings.update(screen_returns(returns, calendar, paths, market_kind=kinds[needs.market]))
     definitions = {s: str(tables[s].provenance.get("definition", "simple")) for s in returns}
+    returns, returns_findings = screen_returns(
+        returns, calendar, paths, market_kind=kinds[needs.market], definitions=definitions
+    )
+    findings.update(returns_findings)
 
     tickers = list(dict.fromkeys(events["ticker"].tolist()))
     shares: dict[str, pd.DataFrame] = {}

@@ -117,11 +117,22 @@ off_calendar_return          a row dated on a day that is not a session: its ret
                              one session)
 partial_history              as for prices; against a market of prices, from the calendar's
                              second session (its first has no return)
+absurd_ret                   a gross return (``1 + ret``, or ``exp(ret)`` for log returns)
+                             above :data:`PRICE_RATIO_BOUND` or below its inverse (beyond
+                             +4,900% or -98% in a day, -100% included), the bound of the
+                             prices' ``absurd_return``: withheld (that day's return missing, the
+                             next day's the file's own); a window needing it gets the outcome
+                             ``absurd_price`` and a note naming the day, an estimation window
+                             a note counting the returns left out (:func:`annotate_withheld`)
 ===========================  =================================================================
 
 Duplicate dates cannot reach the cache (the import refuses them); no split or absurd-price
 rule applies (there are no prices), and the import refuses simple returns below -100% and
-absurd ones (a gross return above :data:`ABSURD_RATIO`, 100: returns have no cents/pence mixup).
+absurd ones (a gross return above :data:`ABSURD_RATIO`, 100). Between the two bounds a return
+is imported and withheld by the study (``absurd_ret``): a returns file made from prices with a
+day in cents carries a -98.3% and a +5,900% return (a finder: fitted, they gave a beta of 23.7
+where the prices' checks withheld the day), and a -100% day followed by more returns is no
+asset's history. Like the prices' rule it withholds a real loss of 98% or more too.
 
 Every finding is listed in ``manifest.json`` under ``validation`` (see
 :func:`validation_report`) and by ``eventstudy validate``.
@@ -129,7 +140,7 @@ Every finding is listed in ``manifest.json`` under ``validation`` (see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -246,6 +257,11 @@ POLICY: dict[str, tuple[str, str]] = {
         "note)",
     ),
     "missing_return": ("mask", "that day's return is missing; the next day's is not affected"),
+    "absurd_ret": (
+        "mask",
+        "return withheld as a data error: that day's return is missing, the next day's is not affected; "
+        f"windows needing it get outcome {ABSURD_OUTCOME}",
+    ),
     "return_gap": ("mask", "a session without a return: that day's return is missing, that day only"),
     "off_calendar_return": (
         "compound",
@@ -741,13 +757,14 @@ def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFr
 
 
 def withheld_return_days(found: Mapping[str, Iterable[PriceIssue]]) -> dict[str, pd.DatetimeIndex]:
-    """Per symbol, the days whose ``adj_close`` was withheld as absurd (``absurd_*`` kinds)."""
+    """Per symbol, the days whose ``adj_close`` was withheld as absurd (``absurd_*`` kinds), or,
+    for a returns series, whose return was (``absurd_ret``)."""
     out = {}
     for symbol, issues in found.items():
         days = [
             day
             for issue in issues
-            if issue.kind in _ABSURD_KINDS and issue.fields == ("adj_close",)
+            if (issue.kind in _ABSURD_KINDS and issue.fields == ("adj_close",)) or issue.kind == "absurd_ret"
             for day in issue.dates
         ]
         if days:
@@ -772,11 +789,13 @@ def annotate_withheld(
     withheld: Mapping[str, pd.DatetimeIndex],
     estimation_window: tuple[int, int],
     starts: Mapping[str, pd.Timestamp] | None = None,
+    returns_series: Collection[str] = (),
 ) -> pd.DataFrame:
     """Outcomes and notes of the rows whose returns are missing because a price was withheld.
 
     An ``adj_close`` withheld on day ``d`` (:func:`withheld_return_days`) removes the returns
-    of ``d`` and of the next session. A window (a ``car.parquet`` row) that is
+    of ``d`` and of the next session; a withheld return of a returns series (``absurd_ret``)
+    removes that day's alone. A window (a ``car.parquet`` row) that is
     ``incomplete_event_window`` and needs one of those returns gets the outcome
     :data:`ABSURD_OUTCOME` and a note naming the days; a row whose estimation window lost such
     returns gets a note saying how many and why (it is estimated on the others).
@@ -796,6 +815,8 @@ def annotate_withheld(
         The first row's date of the symbols whose history starts after the calendar's
         (:func:`history_starts`): no return on that day was lost, as none was ever there (the
         note counted 4 returns left out for 3 lost to days in cents at a listing: a finder).
+    returns_series
+        The symbols of ``withheld`` that are returns series (their days are withheld returns).
 
     Returns
     -------
@@ -817,29 +838,31 @@ def annotate_withheld(
         positions = np.sort(positions[positions >= 0])
         if not positions.size:
             continue
-        start = (starts or {}).get(ticker)
+        reach = 0 if ticker in returns_series else 1  # the next session's return lost too (a price)
+        what = "return" if reach == 0 else "adj_close"
+        start = (starts or {}).get(ticker) if reach else None  # a returns series' first row has one
         first_priced = int(calendar.searchsorted(start)) if start is not None else 0  # no return there
         for row in np.flatnonzero(hit & (tickers == ticker) & (day0 >= 0)).tolist():
             p0 = int(day0[row])
             first, last = p0 + int(tau_start[row]), p0 + int(tau_end[row])
-            # withheld on day w: no return on w and w + 1
-            inside = positions[(positions >= first - 1) & (positions <= last)]
+            # withheld on day w: no return on w and w + reach
+            inside = positions[(positions >= first - reach) & (positions <= last)]
             if inside.size and outcome[row] == "incomplete_event_window":
                 outcome[row] = ABSURD_OUTCOME
                 named = ", ".join(_iso(calendar[p]) for p in inside[:3].tolist())
                 text = (
-                    f"adj_close of {ticker} withheld as absurd on {named}"
+                    f"{what} of {ticker} withheld as absurd on {named}"
                     f"{' and more' if inside.size > 3 else ''} (see eventstudy validate)"
                 )
                 note[row] = text if not note[row] else f"{text}; {note[row]}"
             e0, e1 = p0 + estimation_window[0], p0 + estimation_window[1]
-            lost = positions[(positions >= e0 - 1) & (positions <= e1)]
+            lost = positions[(positions >= e0 - reach) & (positions <= e1)]
             if lost.size:
-                returns = np.unique(np.concatenate([lost, lost + 1]))
+                returns = np.unique(np.concatenate([lost, lost + reach]))
                 n_returns = int(((returns >= e0) & (returns <= e1) & (returns > first_priced)).sum())
                 named = ", ".join(_iso(calendar[p]) for p in lost[:3].tolist())
                 text = (
-                    f"estimation window: {n_returns} return(s) left out around the absurd adj_close "
+                    f"estimation window: {n_returns} return(s) left out around the absurd {what} "
                     f"of {named}{' and more' if lost.size > 3 else ''} (see eventstudy validate)"
                 )
                 note[row] = text if not note[row] else f"{note[row]}; {text}"
@@ -849,14 +872,20 @@ def annotate_withheld(
 
 
 def validate_returns(
-    frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: str, market_kind: str = "returns"
+    frame: pd.DataFrame,
+    calendar: pd.DatetimeIndex,
+    *,
+    ticker: str,
+    market_kind: str = "returns",
+    definition: str = "simple",
 ) -> list[PriceIssue]:
     """Check one returns series (cache schema ``date, ret, market_cap``) against the calendar.
 
     The kinds of the module docstring's second table, plus ``duplicate_date`` and ``unsorted``
     (refused) should a cache file hold them. With a market of ``market_kind`` ``prices`` the
     calendar's first session has no return (a return needs the price before), so a series that
-    starts on its second session has the whole history.
+    starts on its second session has the whole history. ``definition`` (``simple``, ``log``)
+    is the series' own, which its gross returns for ``absurd_ret`` follow.
     """
     issues: list[PriceIssue] = []
 
@@ -882,6 +911,20 @@ def validate_returns(
             "missing_return",
             dates[blank],
             f"{int(blank.sum())} blank return(s), first {_iso(dates[blank][0])}",
+            ("ret",),
+        )
+    values = frame["ret"].to_numpy(dtype=float)
+    with np.errstate(over="ignore"):
+        gross = np.exp(values) if definition == "log" else 1.0 + values
+    absurd = (gross > PRICE_RATIO_BOUND) | (gross < 1.0 / PRICE_RATIO_BOUND)  # NaN: neither
+    if absurd.any():
+        first = int(np.flatnonzero(absurd)[0])
+        add(
+            "absurd_ret",
+            dates[absurd],
+            f"{int(absurd.sum())} {definition} return(s) beyond +4,900% or -98% in a day (gross return "
+            f"above {PRICE_RATIO_BOUND:g} or below 1/{PRICE_RATIO_BOUND:g}), first {_iso(dates[first])}: "
+            f"{values[first]:.6g}",
             ("ret",),
         )
     off = "{n} return(s) dated on days that are not sessions, first {first}"
@@ -966,19 +1009,24 @@ def screen_returns(
     paths: Mapping[str, Path],
     *,
     market_kind: str,
-) -> dict[str, list[PriceIssue]]:
-    """:func:`validate_returns` of every returns series: the findings by symbol (clean ones left
-    out). The series are used as they are (the findings describe what the panel does with them).
-    ``market_kind`` is that of the market's series (``prices`` or ``returns``).
+    definitions: Mapping[str, str],
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[PriceIssue]]]:
+    """:func:`validate_returns` of every returns series (of its ``definitions``): the series with
+    their ``absurd_ret`` returns withheld (NaN), and the findings by symbol (clean ones left out;
+    the other kinds describe what the panel does with the series as it is). ``market_kind`` is
+    that of the market's series (``prices`` or ``returns``).
 
     Raises
     ------
     InputError
         For a ``refuse`` finding, naming the cache file, the field ``date`` and the date.
     """
+    screened: dict[str, pd.DataFrame] = {}
     found: dict[str, list[PriceIssue]] = {}
     for symbol, frame in returns.items():
-        issues = validate_returns(frame, calendar, ticker=symbol, market_kind=market_kind)
+        issues = validate_returns(
+            frame, calendar, ticker=symbol, market_kind=market_kind, definition=definitions[symbol]
+        )
         refusal = first_refusal(issues)
         if refusal is not None:
             raise InputError(
@@ -987,9 +1035,14 @@ def screen_returns(
                 f"(re-import {symbol})",
                 field="date",
             )
+        screened[symbol] = frame
+        absurd = [day for issue in issues if issue.kind == "absurd_ret" for day in issue.dates]
+        if absurd:
+            withheld = pd.DatetimeIndex(frame["date"]).isin(pd.DatetimeIndex(absurd))
+            screened[symbol] = frame.assign(ret=frame["ret"].mask(withheld))
         if issues:
             found[symbol] = issues
-    return found
+    return screened, found
 
 
 def screen_prices(
@@ -1063,7 +1116,13 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
         if kind == "prices":
             out[symbol] = validate_prices(table.frame, calendar, ticker=symbol)
         else:
-            out[symbol] = validate_returns(table.frame, calendar, ticker=symbol, market_kind=market_kind)
+            out[symbol] = validate_returns(
+                table.frame,
+                calendar,
+                ticker=symbol,
+                market_kind=market_kind,
+                definition=str(table.provenance.get("definition", "simple")),
+            )
         if symbol != market and same_exchange(symbol, market):
             values = table.frame["adj_close" if kind == "prices" else "ret"].to_numpy(dtype=float)
             traded.append(pd.DatetimeIndex(table.frame["date"])[np.isfinite(values)])

@@ -219,7 +219,6 @@ def partition_task(
     """
     from eventstudy.study import (
         _require_sessions,
-        check_log_returns,
         first_implausible_count,
         screen_confounders,
         share_count_error,
@@ -230,7 +229,6 @@ def partition_task(
     try:
         inputs = load_inputs(store, events, needs)
         series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
-        check_log_returns(series, config)
         panel = build_panel(inputs.prices, needs.market, returns=series, definition=config.returns)
     except (InputError, DataUnavailableError) as exc:
         error = _in_events_file(exc, where)
@@ -254,7 +252,12 @@ def partition_task(
     withheld = withheld_return_days(inputs.findings)
     if withheld:
         estimates.car = annotate_withheld(
-            estimates.car, panel.calendar, withheld, window, history_starts(inputs.findings)
+            estimates.car,
+            panel.calendar,
+            withheld,
+            window,
+            history_starts(inputs.findings),
+            returns_series=inputs.returns.keys(),
         )
     estimates.car = screen_confounders(
         estimates, inputs.earnings, inputs.news, config, screen_earnings=screen_earnings
