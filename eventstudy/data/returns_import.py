@@ -51,9 +51,9 @@ that is not an identifier, or two that collide once normalised (case, PERMNO spe
 repeated (id, date); a date that is not one; a return that is not a finite number; a simple
 return below -100% (-1 in decimal, -100 in percent), which no asset can lose; an absurd return:
 a gross return :math:`1 + R` (or :math:`e^r`) above :data:`~eventstudy.data.screening.ABSURD_RATIO`
-(100, a gain above +9,900% in a day, orders of magnitude beyond any real daily move; the price
-checks' ``absurd_return`` bound is 50, as prices can also be quoted in the wrong currency
-unit), or a log return so negative that :math:`e^r` is 0 in double precision (below about
+(100, a gain above +9,900% in a day, orders of magnitude beyond any real daily move; between
+the prices' bound of 50 and this one a return is imported and withheld by the study, as
+``absurd_ret`` of :mod:`eventstudy.data.screening`), or a log return so negative that :math:`e^r` is 0 in double precision (below about
 -745: no finite log return of a loss short of -100%); a negative
 market value, or one above :data:`MAX_MARKET_VALUE`; ``market_cap`` together with
 ``shrout``/``prc``; a wide file with no id column. Such values (``1e308``) would otherwise
