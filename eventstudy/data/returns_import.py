@@ -53,8 +53,9 @@ return below -100% (-1 in decimal, -100 in percent), which no asset can lose; an
 a gross return :math:`1 + R` (or :math:`e^r`) above :data:`~eventstudy.data.screening.ABSURD_RATIO`
 (100, a gain above +9,900% in a day, orders of magnitude beyond any real daily move; between
 the prices' bound of 50 and this one a return is imported and withheld by the study, as
-``absurd_ret`` of :mod:`eventstudy.data.screening`), or a log return so negative that :math:`e^r` is 0 in double precision (below about
--745: no finite log return of a loss short of -100%); a negative
+``absurd_ret`` of :mod:`eventstudy.data.screening`), or a log return so negative that
+:math:`e^r` is 0 in double precision (below about -745: no finite log return of a loss short
+of -100%); a negative
 market value, or one above :data:`MAX_MARKET_VALUE`; ``market_cap`` together with
 ``shrout``/``prc``; a wide file with no id column. Such values (``1e308``) would otherwise
 overflow every sum of squares computed on them. Asked about, not refused (:func:`doubts`): a
