@@ -566,6 +566,41 @@ def one_line_error(call) -> InputError:
     return caught.value
 
 
+def test_the_documented_file_of_a_frames_events_verifies_with_zoned_dates_and_float32_is_refused(
+    two_events, launch_cache, tmp_path
+) -> None:
+    """(A finder.) ``announced`` as New York midnights with a time zone ran, but the recipe's
+    ``frame.to_csv(FILE, index=False)`` wrote ``2025-09-09 00:00:00-04:00``, which the events
+    reader refuses: the recipe (README, verify's message) now writes dates as dates. A float32
+    ``deal_usd`` was taken as its value (3e11 is 299,999,985,664 in float32) without a word,
+    and ``to_csv`` wrote it as ``3e+11``, other events than the run's: refused, naming row and
+    field; a float32 that holds its shortest text exactly (1e9) is that number."""
+    from eventstudy import run_study, save_study
+    from eventstudy.output.verify import verify
+
+    frame, _ = two_events
+    recipe = 'frame.to_csv(FILE, index=False, date_format="%Y-%m-%d")'
+    assert recipe in " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    zoned = frame.assign(announced=pd.to_datetime(frame["announced"]).dt.tz_localize("America/New_York"))
+    out = save_study(run_study(zoned, launch_cache), tmp_path / "out")
+    error = one_line_error(lambda: verify(out))
+    assert recipe in error.message
+    path = tmp_path / "zoned.csv"
+    zoned.to_csv(path, index=False, date_format="%Y-%m-%d")  # the recipe, FILE = path
+    assert verify(out, events=path).identical
+
+    row = int(np.flatnonzero(frame["deal_usd"].notna())[0]) + 2  # the header is row 1
+    single = frame.assign(deal_usd=frame["deal_usd"].astype("float32"))
+    error = one_line_error(lambda: run_study(single, launch_cache))
+    assert (error.row, error.field) == (row, "deal_usd")
+    assert "3e+11 in float32 is 299,999,985,664" in error.message and "float64" in error.message
+    exact = frame.assign(deal_usd=frame["deal_usd"].where(frame["deal_usd"].isna(), 1e9))
+    from eventstudy.data.events import events_from_frame
+
+    narrow = exact.assign(deal_usd=exact["deal_usd"].astype("float32"))
+    pd.testing.assert_frame_equal(events_from_frame(narrow), events_from_frame(exact))
+
+
 def test_a_study_run_from_a_frame_records_its_events_and_verifies_with_their_file(
     two_events, launch_cache, tmp_path, capsys
 ) -> None:

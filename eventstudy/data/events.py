@@ -233,12 +233,31 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
     columns = [*COLUMNS, *(column for column in OPTIONAL_COLUMNS if column in frame.columns)]
     rows = frame.loc[:, columns]
     rows = rows.assign(announced=_calendar_dates(rows["announced"], str(name)))
-    if pd.api.types.is_float_dtype(rows["deal_usd"]):  # float32's shortest text is not its value
-        rows = rows.assign(deal_usd=rows["deal_usd"].astype("float64"))
+    if pd.api.types.is_float_dtype(rows["deal_usd"]):
+        rows = rows.assign(deal_usd=_float64_deals(rows["deal_usd"], str(name)))
     # Every field quoted: a bare carriage return in a headline is text, not the end of a row.
     text = rows.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n", quoting=csv.QUOTE_ALL)
     return _parse_events(text, Path(name), FRAME_RESERVED_LABELS, by_record=True)
 
+
+
+def _float64_deals(deals: pd.Series, name: str) -> pd.Series:
+    """``deals`` as float64; a float32 value that is not the number its text shows is refused:
+    3e11 in float32 is 299,999,985,664, which ``to_csv`` writes as ``3e+11`` (taken as its value,
+    the deal changed without a word and the file of the frame was other events than the run's)."""
+    if deals.dtype == np.float32:
+        values = deals.to_numpy()
+        for position, value in enumerate(values.tolist()):
+            shown = str(np.float32(value))
+            if np.isfinite(value) and float(shown) != value:
+                raise InputError(
+                    name,
+                    f"{shown} in float32 is {value:,.0f} (float32 holds about 7 significant digits): give "
+                    "deal_usd as float64",
+                    row=position + 2,
+                    field="deal_usd",
+                )
+    return deals.astype("float64")
 
 
 def events_sha256(events: pd.DataFrame) -> str:
