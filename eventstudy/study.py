@@ -342,7 +342,12 @@ def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnMode
 def require_config_inputs(store: CacheReader, config: StudyConfig, needs: DataNeeds) -> None:
     """Offline, the market proxy or the sector proxy without a cached series, or a news or
     factors file that is not there, is named by its key in the config (``study.market``,
-    ``study.sector``, ``study.news_file``, ``study.factors_file``), before any series is read."""
+    ``study.sector``, ``study.news_file``, ``study.factors_file``), before any series is read;
+    a cache folder that is not there, by its path."""
+    from eventstudy.data.store import PriceStore, require_cache_folder
+
+    if isinstance(store, PriceStore):  # a RemoteCache is at a URL
+        require_cache_folder(store.root)
     where = config.where
     keys = {config.sector: "study.sector", config.market: "study.market"}
     other = f"for a market other than {config.market}, set study.market in a config (--config)"

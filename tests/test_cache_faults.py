@@ -914,6 +914,29 @@ def test_an_import_that_cannot_take_the_cache_lock_names_the_cache(
     assert not store.price_path("BBB").exists()
 
 
+def test_an_offline_study_of_a_mistyped_cache_names_the_cache_not_the_market(tmp_path: Path, capsys) -> None:
+    """``run --offline --cache nosuch`` (and ``run_study(events, "nosuch")``) said the config's
+    ``study.market`` had no cached series and advised setting another market (a finder): the
+    cache folder is what is missing. A file given as the store from Python is named too."""
+    from _small_study import make_study
+
+    from eventstudy import load_config, run_study
+
+    events, config = make_study(tmp_path / "study")
+    nosuch = tmp_path / "nosuch"
+    argv = ["run", "--events", str(events), "--config", str(config), "--offline", "--cache", str(nosuch)]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"eventstudy: error: {nosuch}: no such cache folder\n", captured.err
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    for store, problem in ((nosuch, "no such cache folder"), (afile, "is a file, not a cache folder")):
+        with pytest.raises(InputError) as caught:
+            run_study(events, store, load_config(config))
+        assert (caught.value.path, caught.value.message) == (str(store), problem)
+    assert not nosuch.exists() and afile.read_text() == "mine\n" and not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("command", ["list", "verify"])
 def test_list_and_verify_of_a_mistyped_cache_say_so(command: str, tmp_path: Path, capsys) -> None:
     """A mistyped ``--cache`` (a missing folder, or a file) is an error naming it, not an empty,

@@ -179,6 +179,7 @@ def test_missing_ticker_offline_says_how_to_import(launch_cache, tmp_path, capsy
 
 
 def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
+    (tmp_path / "c").mkdir()  # an empty cache (a missing one is named as missing)
     assert run("run", "--events", str(ROOT / "events.csv"), "--offline", "--cache", str(tmp_path / "c")) == 2
     err = capsys.readouterr().err  # no config file: the defaults' market
     expected = (  # it read "config, field 'study.market'" with no config file given
@@ -189,7 +190,7 @@ def test_empty_cache_offline_names_the_market_proxy(tmp_path, capsys) -> None:
     # the default, not the user's choice: the line says how to name another market (not calling a
     # config's own market = "SPY" the default)
     assert err.endswith(", or for a market other than SPY, set study.market in a config (--config))\n")
-    assert not (tmp_path / "c").exists()
+    assert not any((tmp_path / "c").iterdir())
     config = tmp_path / "empty.toml"
     config.write_text("")  # an empty config: the same default
     args = ("run", "--events", str(ROOT / "events.csv"), "--config", str(config), "--offline")

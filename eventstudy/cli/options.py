@@ -22,12 +22,9 @@ def add_cache_option(parser: argparse.ArgumentParser, *, urls: bool = False) -> 
 def existing_cache(path: Path) -> Path:
     """``path`` when it is a folder; a missing path or a file is an error (``list``, ``verify``
     and ``validate`` would otherwise report an empty, healthy cache for a mistyped ``--cache``)."""
-    from eventstudy.errors import InputError
+    from eventstudy.data.store import require_cache_folder
 
-    if path.is_dir():
-        return path
-    problem = "is a file, not a cache folder" if path.exists() else "no such cache folder"
-    raise InputError(str(path), problem)
+    return require_cache_folder(path)
 
 
 def add_format_option(parser: argparse.ArgumentParser) -> None:

@@ -840,6 +840,15 @@ def _mode(path: Path) -> int | None:
         return None
 
 
+def require_cache_folder(path: Path) -> Path:
+    """``path`` when it is a folder; a missing path or a file is an :class:`InputError` naming it
+    (a reading command, or an offline study, would otherwise take a mistyped cache for an empty
+    one, and blame the first series it lacks)."""
+    if path.is_dir():
+        return path
+    raise InputError(str(path), "is a file, not a cache folder" if path.exists() else "no such cache folder")
+
+
 def _not_a_folder(path: Path) -> str:
     """What ``path`` is when something other than a folder is there (``"a file, which eventstudy
     did not write"``), else "" (a folder or a link to one, as a user may keep shares/ on another
