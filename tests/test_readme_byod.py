@@ -312,3 +312,14 @@ def test_the_infer_synopsis_names_the_real_options(byod, capsys) -> None:
     named = set(re.findall(r"--[a-z-]+", synopsis))
     assert named == {"--ar", "--units", "--window", "--estimation", "--n-params", "--statistic", "--out"}
     assert all(option in usage for option in named)
+
+
+def test_the_readme_lists_every_text_read_as_a_missing_return() -> None:
+    """'None' was read as a missing return, which the README's list (NA, NaN, null, .) did not
+    say (a finder): the list is the reader's own."""
+    from eventstudy.data.tabular import MISSING_TEXT
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    line = text[text.index("**Missing data.** A blank cell (or ") :].split(")", 1)[0]
+    listed = {token.strip("` ") for token in line.split("(or ", 1)[1].split(",")}
+    assert listed == MISSING_TEXT - {""}

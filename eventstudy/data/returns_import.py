@@ -37,8 +37,9 @@ bid/ask average, ``SHROUT`` is in thousands; a zero ``PRC`` means no price; a ma
 they are the market values of the dollar columns (``mcap_prev_usd``, ``abnormal_value_usd``);
 without them those columns are empty, with a note.
 
-**Missing returns.** A blank cell (or ``NA``, ``NaN``, ``null``, ``.``) is a missing return,
-and so are CRSP's missing-return codes in a CRSP file: the numbers -44, -55, -66, -77, -88, -99
+**Missing returns.** A blank cell (or a text of :data:`~eventstudy.data.tabular.MISSING_TEXT`:
+``NA``, ``NaN``, ``null``, ``None``, ``.``, ...) is a missing return, and so are CRSP's
+missing-return codes in a CRSP file: the numbers -44, -55, -66, -77, -88, -99
 (decimal returns, so -4400 ... -9900 in a file of percent returns, where -44 is a return of -44%)
 and the letters A, B, C, D, E of WRDS exports (counted in the provenance). A missing return
 removes that day only -- unlike a missing price, which also removes the next day's return
