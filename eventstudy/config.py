@@ -91,7 +91,7 @@ from typing import Any, NoReturn
 
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
-from eventstudy.errors import InputError, as_path
+from eventstudy.errors import InputError, SettingError, as_path
 from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import list_problem, shown, symbol_problem
 from eventstudy.text import CONTROL
@@ -616,10 +616,11 @@ def _normalise(config: StudyConfig) -> None:
 
 
 def _check(config: StudyConfig) -> None:
-    """Check every field's type and value; raise ``ValueError("<field>: <what is wrong>")``."""
+    """Check every field's type and value; raise :class:`~eventstudy.errors.SettingError`
+    (``"<field>: <what is wrong>"``, a ``ValueError``)."""
 
     def fail(name: str, message: str) -> NoReturn:
-        raise ValueError(f"{name}: {message}")
+        raise SettingError(name, message)
 
     problem = name_problem(config.name)
     if problem:

@@ -97,6 +97,13 @@ class ParameterError(InputError):
         super().__init__(parameter, message)
 
 
+class SettingError(ParameterError, ValueError):
+    """Bad value of a :class:`~eventstudy.config.StudyConfig` field set in Python
+    (``StudyConfig(...)``, ``dataclasses.replace``): an :class:`InputError` naming the field
+    (``str``: ``"<field>: <what is wrong>"``), and a ``ValueError``, as a dataclass's check of its
+    values raises (a notebook's ``except InputError`` did not catch a plain one)."""
+
+
 class DataUnavailableError(EventStudyError):
     """Prices or shares that a study needs are not in the cache (offline) or not at the source."""
 

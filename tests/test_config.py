@@ -9,6 +9,7 @@ naming a ``study.<key>`` -- never another exception.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -353,6 +354,30 @@ def test_bad_flows_name_the_entry_and_key(tmp_path: Path, capsys, flow: str, fie
     config, err = run_config(tmp_path, f"{first}\n[[flows]]\n{flow}\n", capsys)
     assert err.startswith(f"{config}, field {field!r}: "), err
     assert words in err
+
+
+def test_a_bad_setting_in_python_is_an_input_error_naming_the_field() -> None:
+    """``dataclasses.replace(config, model="markt")`` raised a plain ValueError, which a notebook's
+    ``except InputError`` did not catch (a finder): it is a SettingError, both an InputError
+    naming the field and the ValueError it was."""
+    from eventstudy.errors import SettingError
+
+    config = StudyConfig()
+    cases = {
+        "model": "markt",
+        "event_windows": ((1, -1),),
+        "min_estimation_obs": -3,
+        "peers": ("NVDA", "NVDA"),
+        "name": "../x",
+    }
+    for field, value in cases.items():
+        with pytest.raises(InputError) as caught:
+            dataclasses.replace(config, **{field: value})
+        error = caught.value
+        assert isinstance(error, SettingError) and isinstance(error, ValueError), field
+        assert error.parameter == field and str(error).startswith(f"{field}: "), str(error)
+    with pytest.raises(ValueError, match=r"^model: 'markt' is not one of"):  # the code that caught ValueError
+        StudyConfig(model="markt")
 
 
 @pytest.mark.parametrize(
