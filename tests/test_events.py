@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 import re
 from pathlib import Path
@@ -383,6 +384,32 @@ def test_a_frames_moments_are_new_york_dates_or_refused() -> None:
     with pytest.raises(InputError, match=r"in float32 is .*: give deal_usd as float64") as caught:
         events_from_frame(frame.assign(deal_usd=frame["deal_usd"].astype("float32")))
     assert (caught.value.row, caught.value.field) == (int(changed[0]) + 2, "deal_usd")
+
+
+@pytest.mark.parametrize(
+    ("dtype", "deal", "refused"),
+    [
+        ("float32", 3e11, True),
+        ("Float32", 3e11, True),  # pandas' nullable float32: the same 299,999,985,664
+        ("float16", 3.14, True),  # 3.140625, written as 3.14
+        ("float[pyarrow]", 3e11, False),  # written as 299999985664.0: the file holds the value
+        ("float32", 1e9, False),  # exact in float32
+        ("Float32", 1e9, False),
+    ],
+)
+def test_a_narrow_float_deal_is_refused_where_its_file_holds_another_number(dtype, deal, refused) -> None:
+    """A float32 check let a nullable Float32 or a float16 deal through, changed without a word
+    (a finder): every float type is checked against the text ``to_csv`` writes of it."""
+    header = "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+    frame = pd.read_csv(io.StringIO(header + f"a,2025-01-15,pre,AAA,s,{deal!r},g,h\n"))
+    narrow = frame.assign(deal_usd=frame["deal_usd"].astype(dtype))
+    if refused:
+        with pytest.raises(InputError, match="give deal_usd as float64") as caught:
+            events_from_frame(narrow)
+        assert (caught.value.row, caught.value.field) == (2, "deal_usd")
+        return
+    expected = float(narrow["deal_usd"].to_numpy(dtype="float64")[0])
+    assert events_from_frame(narrow)["deal_usd"].tolist() == [expected]
 
 
 def test_a_frames_rows_are_counted_by_record_whatever_its_text_holds() -> None:

@@ -242,22 +242,24 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
 
 
 def _float64_deals(deals: pd.Series, name: str) -> pd.Series:
-    """``deals`` as float64; a float32 value that is not the number its text shows is refused:
-    3e11 in float32 is 299,999,985,664, which ``to_csv`` writes as ``3e+11`` (taken as its value,
-    the deal changed without a word and the file of the frame was other events than the run's)."""
-    if deals.dtype == np.float32:
-        values = deals.to_numpy()
-        for position, value in enumerate(values.tolist()):
-            shown = str(np.float32(value))
-            if np.isfinite(value) and float(shown) != value:
+    """``deals`` (of any float type) as float64; a value that is not the number ``to_csv`` writes
+    of it is refused: 3e11 in float32 (numpy's or pandas' nullable ``Float32``) is
+    299,999,985,664, written ``3e+11``, and 3.14 in float16 is 3.140625 (taken as its value, the
+    deal changed without a word and the file of the frame was other events than the run's)."""
+    values = deals.to_numpy(dtype="float64", na_value=np.nan)
+    if deals.dtype != np.float64:
+        written = deals.to_frame().to_csv(index=False, header=False, lineterminator="\n").split("\n")
+        for position, (value, text) in enumerate(zip(values.tolist(), written, strict=False)):
+            if np.isfinite(value) and float(text) != value:
+                held = f"{value:,.0f}" if value == int(value) else repr(value)
                 raise InputError(
                     name,
-                    f"{shown} in float32 is {value:,.0f} (float32 holds about 7 significant digits): give "
-                    "deal_usd as float64",
+                    f"{text} in {deals.dtype} is {held} (a float narrower than 64 bits holds fewer digits "
+                    "than it shows): give deal_usd as float64",
                     row=position + 2,
                     field="deal_usd",
                 )
-    return deals.astype("float64")
+    return pd.Series(values, index=deals.index, name=deals.name)
 
 
 def events_sha256(events: pd.DataFrame) -> str:
