@@ -633,6 +633,54 @@ def test_the_absurd_return_bound_is_the_prices_on_the_gross_return(definition, v
         assert found[0].dates == ("2025-01-03",) and found[0].action == "mask"
 
 
+def test_an_absurd_return_dated_off_the_calendar_is_named_where_its_session_loses_it(
+    launch_cache, tmp_path
+) -> None:
+    """A Saturday row of -100% (withheld) leaves Monday's compounded return unknown: the window
+    of that Monday said only "no return for tau=-2", with no word of the absurd row, as its date
+    is no session (a finder); it is named on the session that loses it."""
+    calendar, series = launch_series(launch_cache)
+    two = {"SPY": series["SPY"], "ORCL": series["ORCL"]}
+    path = write_long(tmp_path / "r.csv", calendar, two, market_cap=False)
+    with path.open("a") as file:
+        file.write("ORCL,2025-09-06,-1.0\n")  # a Saturday, compounded into Monday 2025-09-08 (tau = -2)
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-09,post,ORCL,s,,g,h\n"
+    )
+    windows = ((-2, -2), (-1, -1))
+    config = dataclasses.replace(launch_config(), peers=(), crosssection=(), event_windows=windows)
+    car = run_study(events, cache, config).car.set_index("window")
+    assert list(car["outcome"]) == ["absurd_price", "ok"]
+    assert car.loc["[-2,-2]", "note"].startswith("return of ORCL withheld as absurd on 2025-09-06")
+
+
+def test_a_withheld_return_on_a_returns_markets_first_session_is_counted() -> None:
+    """Two absurd returns on the first two sessions of a returns market, in the estimation
+    window: the note counted 1 return left out (the first session was taken for a price
+    market's, which has no return; a finder)."""
+    from eventstudy.data.screening import annotate_withheld
+
+    calendar = pd.bdate_range("2025-01-01", periods=12)
+    car = pd.DataFrame(
+        {
+            "ticker": ["X"],
+            "day0": [calendar[10]],
+            "tau_start": [0],
+            "tau_end": [0],
+            "outcome": ["ok"],
+            "note": [""],
+        }
+    )
+    withheld = {"X": calendar[:2]}
+    out = annotate_withheld(car, calendar, withheld, (-10, -1), {"X": calendar[0]}, returns_series={"X"})
+    assert out.loc[0, "note"].startswith("estimation window: 2 return(s) left out")
+    priced = annotate_withheld(car, calendar, withheld, (-10, -1), {"X": calendar[0]})
+    assert priced.loc[0, "note"].startswith("estimation window: 2 return(s) left out")  # days 1 and 2
+
+
 def test_a_market_cap_of_0_gives_no_dollar_value_and_the_note_says_so(launch_cache, tmp_path) -> None:
     """A market_cap of 0 on the day before the window is stored as none: no dollar value, and the
     note says the file gave 0 there (it said the file gives no market_cap)."""

@@ -121,7 +121,9 @@ absurd_ret                   a gross return (``1 + ret``, or ``exp(ret)`` for lo
                              above :data:`PRICE_RATIO_BOUND` or below its inverse (beyond
                              +4,900% or -98% in a day, -100% included), the bound of the
                              prices' ``absurd_return``: withheld (that day's return missing, the
-                             next day's the file's own); a window needing it gets the outcome
+                             next day's the file's own; a row dated off the calendar leaves the
+                             next session's return, into which it is compounded, unknown); a
+                             window needing it gets the outcome
                              ``absurd_price`` and a note naming the day, an estimation window
                              a note counting the returns left out (:func:`annotate_withheld`)
 ===========================  =================================================================
@@ -259,7 +261,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "missing_return": ("mask", "that day's return is missing; the next day's is not affected"),
     "absurd_ret": (
         "mask",
-        "return withheld as a data error: that day's return is missing, the next day's is not affected; "
+        "return withheld as a data error: that day's return is missing, the next day's is not affected "
+        "(dated off the calendar: the next session's, into which it is compounded, is unknown); "
         f"windows needing it get outcome {ABSURD_OUTCOME}",
     ),
     "return_gap": ("mask", "a session without a return: that day's return is missing, that day only"),
@@ -834,33 +837,40 @@ def annotate_withheld(
     day0 = calendar.get_indexer(pd.DatetimeIndex(out["day0"]))
     tau_start, tau_end = out["tau_start"].to_numpy(np.int64), out["tau_end"].to_numpy(np.int64)
     for ticker, days in withheld.items():
-        positions = calendar.get_indexer(days)
-        positions = np.sort(positions[positions >= 0])
-        if not positions.size:
-            continue
+        days = pd.DatetimeIndex(days).sort_values()
         reach = 0 if ticker in returns_series else 1  # the next session's return lost too (a price)
         what = "return" if reach == 0 else "adj_close"
-        start = (starts or {}).get(ticker) if reach else None  # a returns series' first row has one
-        first_priced = int(calendar.searchsorted(start)) if start is not None else 0  # no return there
+        # A price off the calendar is ignored; a return there is compounded into the next
+        # session's, which its withholding leaves unknown (named by the row's own date).
+        positions = calendar.searchsorted(days) if reach == 0 else calendar.get_indexer(days)
+        kept = (positions >= 0) & (positions < len(calendar))
+        positions, labels = positions[kept], [_iso(day) for day in days[kept]]
+        if not positions.size:
+            continue
+        start = (starts or {}).get(ticker) if reach else None
+        # No return on a price history's first day; every row of a returns series has one.
+        first_priced = int(calendar.searchsorted(start)) if start is not None else (0 if reach else -1)
         for row in np.flatnonzero(hit & (tickers == ticker) & (day0 >= 0)).tolist():
             p0 = int(day0[row])
             first, last = p0 + int(tau_start[row]), p0 + int(tau_end[row])
             # withheld on day w: no return on w and w + reach
-            inside = positions[(positions >= first - reach) & (positions <= last)]
+            hit_window = (positions >= first - reach) & (positions <= last)
+            inside = positions[hit_window]
             if inside.size and outcome[row] == "incomplete_event_window":
                 outcome[row] = ABSURD_OUTCOME
-                named = ", ".join(_iso(calendar[p]) for p in inside[:3].tolist())
+                named = ", ".join([label for label, h in zip(labels, hit_window, strict=True) if h][:3])
                 text = (
                     f"{what} of {ticker} withheld as absurd on {named}"
                     f"{' and more' if inside.size > 3 else ''} (see eventstudy validate)"
                 )
                 note[row] = text if not note[row] else f"{text}; {note[row]}"
             e0, e1 = p0 + estimation_window[0], p0 + estimation_window[1]
-            lost = positions[(positions >= e0 - reach) & (positions <= e1)]
+            hit_estimation = (positions >= e0 - reach) & (positions <= e1)
+            lost = positions[hit_estimation]
             if lost.size:
                 returns = np.unique(np.concatenate([lost, lost + reach]))
                 n_returns = int(((returns >= e0) & (returns <= e1) & (returns > first_priced)).sum())
-                named = ", ".join(_iso(calendar[p]) for p in lost[:3].tolist())
+                named = ", ".join([label for label, h in zip(labels, hit_estimation, strict=True) if h][:3])
                 text = (
                     f"estimation window: {n_returns} return(s) left out around the absurd {what} "
                     f"of {named}{' and more' if lost.size > 3 else ''} (see eventstudy validate)"
