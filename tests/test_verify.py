@@ -324,6 +324,47 @@ def test_a_parquet_file_whose_column_contradicts_its_pandas_metadata_is_a_differ
         eventstudy.load_study(folder)
 
 
+@pytest.mark.parametrize("damage", ["index-missing", "interval-type", "unknown-zone"])
+def test_a_parquet_file_whose_pandas_metadata_pandas_cannot_follow_is_a_difference(
+    small_run, tmp_path, capsys, damage
+) -> None:
+    """The pandas metadata of car.parquet edited (an index column that is not there, a text
+    column said to be intervals, a time zone no database has): verify ended in pandas' or
+    pytz's KeyError or AttributeError with a traceback (a finder), and so did report."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    table = pq.read_table(folder / "car.parquet")
+    meta = json.loads(table.schema.metadata[b"pandas"])
+    changes = {
+        "index-missing": ("", {}),
+        "interval-type": ("ticker", {"numpy_type": "interval[int64, right]"}),
+        "unknown-zone": (
+            "day0",
+            {
+                "pandas_type": "datetimetz",
+                "numpy_type": "datetime64[ns]",
+                "metadata": {"timezone": "Mars/Olympus"},
+            },
+        ),
+    }
+    name, change = changes[damage]
+    if damage == "index-missing":
+        meta["index_columns"] = ["__index_level_0__"]
+    for column in meta["columns"]:
+        if column["name"] == name:
+            column.update(change)
+    metadata = {**table.schema.metadata, b"pandas": json.dumps(meta).encode()}
+    pq.write_table(table.replace_schema_metadata(metadata), folder / "car.parquet")
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "car.parquet: not a readable parquet file" in out, (out, err)
+    resealed(folder)
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "car.parquet" in err and "not a readable parquet file" in err, err
+
+
 def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_verifies(
     small_run, tmp_path, capsys
 ) -> None:

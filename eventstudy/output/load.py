@@ -11,7 +11,7 @@ from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError, as_path
 from eventstudy.output.folder import edited_tables, regular_file
 from eventstudy.output.manifest import MODEL_SETTINGS
-from eventstudy.output.verify import read_manifest_file
+from eventstudy.output.verify import UNREADABLE_PARQUET, read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
 from eventstudy.text import shell_path
 
@@ -78,7 +78,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         return pd.read_parquet(regular_file(path, "table").absolute())
     except FileNotFoundError:
         raise InputError(str(path), "missing: not a complete output folder of `eventstudy run`") from None
-    except (OSError, ValueError, TypeError) as exc:  # TypeError: pandas' types vs the file's
+    except UNREADABLE_PARQUET as exc:
         raise InputError(str(path), f"not a readable parquet file ({exc})") from None
 
 

@@ -66,6 +66,19 @@ of its terms). Another CPU, BLAS or library version rounds the same
 computation differently, by about 1e-16 of the values (1e-13 after a few thousand operations);
 a change of method or data is far larger. Such differences are reported as a note, not as a
 difference."""
+UNREADABLE_PARQUET: tuple[type[Exception], ...] = (
+    OSError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    NotImplementedError,
+    pa.ArrowException,
+)
+"""What reading a run's parquet file with pandas raises when the file is damaged or its pandas
+metadata contradicts its columns (a column's type: TypeError; an index column that is not there
+or a time zone no database has: KeyError; an interval type on text: AttributeError)."""
+
 ROUNDED = "values equal to floating-point rounding"
 
 
@@ -659,7 +672,7 @@ def compare_files(name: str, old: Path, new: Path) -> TableDifference | None:
         # Absolute: pandas would expand a leading '~' of a folder the system takes literally.
         try:
             before_table = pd.read_parquet(old.absolute())
-        except (OSError, ValueError, TypeError, pa.ArrowException):  # TypeError: pandas' types vs the file's
+        except UNREADABLE_PARQUET:
             return TableDifference(name, "not a readable parquet file (damaged or truncated)")
         values = compare_tables(name, before_table, pd.read_parquet(new.absolute()))
         if values is not None and values.problem != ROUNDED:

@@ -19,7 +19,13 @@ import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
 from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA, read_schema_units
-from eventstudy.output.verify import TABLE_KEYS, config_from_manifest, read_manifest_file, with_backtest
+from eventstudy.output.verify import (
+    TABLE_KEYS,
+    UNREADABLE_PARQUET,
+    config_from_manifest,
+    read_manifest_file,
+    with_backtest,
+)
 from eventstudy.timeline.confounders import COLUMNS as CONFOUNDER_COLUMNS
 
 REQUIRED_FILES: tuple[str, ...] = ("events.parquet", "ar.parquet", "car.parquet", "manifest.json")
@@ -250,7 +256,7 @@ def read_exports(folder: str | Path) -> Exports:
         try:
             frames[name] = pd.read_parquet(path)
             units[name] = read_schema_units(pq.read_schema(path).metadata)
-        except (OSError, ValueError, TypeError) as exc:  # TypeError: pandas' types vs the file's
+        except UNREADABLE_PARQUET as exc:
             raise InputError(str(path), f"not a readable parquet file ({exc})") from None
     # The shapes verify reads, and the settings as a study's (a manifest edited and sealed again
     # reached the report: 'model: "x"' ended in a traceback, 'market: 5' was rendered).
