@@ -620,15 +620,21 @@ def test_the_documented_file_of_a_frames_events_verifies_with_zoned_dates_and_fl
     from eventstudy.output.verify import verify
 
     frame, _ = two_events
-    recipe = 'frame.to_csv(FILE, index=False, date_format="%Y-%m-%d")'
-    assert recipe in " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    recipe = 'frame.assign(announced=frame["announced"].dt.date)'
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert recipe + ".to_csv(FILE, index=False)" in readme
     zoned = frame.assign(announced=pd.to_datetime(frame["announced"]).dt.tz_localize("America/New_York"))
     out = save_study(run_study(zoned, launch_cache), tmp_path / "out")
     error = one_line_error(lambda: verify(out))
     assert recipe in error.message
-    path = tmp_path / "zoned.csv"
-    zoned.to_csv(path, index=False, date_format="%Y-%m-%d")  # the recipe, FILE = path
-    assert verify(out, events=path).identical
+    import pyarrow as pa
+
+    arrow = pd.ArrowDtype(pa.timestamp("ns", tz="America/New_York"))  # to_csv ignores date_format for it
+    arrowed = zoned.assign(announced=zoned["announced"].astype(arrow))
+    for name, given in (("zoned", zoned), ("arrow", arrowed)):
+        path = tmp_path / f"{name}.csv"
+        given.assign(announced=given["announced"].dt.date).to_csv(path, index=False)  # the recipe
+        assert verify(out, events=path).identical, name
 
     row = int(np.flatnonzero(frame["deal_usd"].notna())[0]) + 2  # the header is row 1
     single = frame.assign(deal_usd=frame["deal_usd"].astype("float32"))

@@ -513,8 +513,8 @@ def _returns(
     if absurd.size:
         raise table.fail(
             f"{cells[absurd[0]]!r} is an absurd {definition} return: a gain above +9,900% in one day "
-            f"(gross return above {ABSURD_RATIO:g}, the price checks' absurd_return bound) is a data "
-            "error (are the units right? leave the cell blank if the day has no usable return)",
+            f"(gross return above {ABSURD_RATIO:g}) is a data error (are the units right? a day quoted "
+            "in cents? leave the cell blank if the day has no usable return)",
             index=int(absurd[0]),
             field=field,
         )
