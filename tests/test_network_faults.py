@@ -586,6 +586,59 @@ UNREACHABLE = {
 }
 
 
+def _outage_answers() -> dict[str, Exception]:
+    """What the real yfinance raises when Yahoo is down (a finder ran yfinance 1.7's own parsing
+    over answers of status 502/503): it never raises the HTTP status (``_make_request`` raises
+    only on 429, ``history`` calls no ``raise_for_status``) but turns the body into these."""
+    import json
+
+    from yfinance.exceptions import YFDataException
+
+    try:
+        json.loads("<html><body>503 Service Unavailable</body></html>")
+    except json.JSONDecodeError as exc:
+        html = exc
+    return {
+        "json-error-body": YFPricesMissingError(
+            "AAA", " (1d 2024-01-02 -> 2025-04-01)", yahoo_reason="Service Unavailable"
+        ),
+        "status-code": YFPricesMissingError("AAA", " (1d 2024-01-02 -> 2025-04-01)(Yahoo status_code = 503)"),
+        "html-page": html,
+        "will-be-right-back": YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"),
+    }
+
+
+OUTAGE = _outage_answers()
+
+
+@pytest.mark.parametrize("failure", list(OUTAGE.values()), ids=list(OUTAGE))
+def test_an_outage_as_yfinance_reports_it_is_retried(tmp_path: Path, sleeps, failure) -> None:
+    """Yahoo down (502/503) read as "the symbol was not found" or "failed", never retried,
+    though the README says a 502/503/504 is retried: the real library reports it in these forms."""
+    store = PriceStore(tmp_path)
+    fetcher = Script(failure, failure, history())
+    outcome = fetch(store, fetcher, sleeps)
+    assert (outcome.status, outcome.attempts, fetcher.calls) == ("fetched", 3, 3)
+    assert sleeps == [2.0, 4.0]
+
+
+def test_yfinances_memo_is_cleared_before_each_request(monkeypatch) -> None:
+    """yfinance memoises its answers for past ranges (``YfData.cache_get``, an lru_cache), error
+    answers too: a retry got the memoised 503, and a refresh in a notebook the answer before
+    Yahoo's restatement (a finder). Each request through the real library starts without it."""
+    from yfinance.data import YfData
+
+    monkeypatch.setattr(YfData, "get", lambda self, url, params=None, timeout=30: f"answer of {url}")
+    data = YfData()
+    YfData.cache_get.cache_clear()
+    assert data.cache_get(url="https://query2.finance.yahoo.com/v8/finance/chart/AAA") == (
+        "answer of https://query2.finance.yahoo.com/v8/finance/chart/AAA"
+    )
+    assert YfData.cache_get.cache_info().currsize == 1
+    with yahoo.quiet_yfinance(load=True):  # as each fetch through the real library enters it
+        assert YfData.cache_get.cache_info().currsize == 0
+
+
 @pytest.mark.parametrize("failure", list(NOT_FOUND.values()), ids=list(NOT_FOUND))
 def test_not_found_is_not_retried_and_says_so(tmp_path: Path, sleeps, failure) -> None:
     fetcher = Script(failure)

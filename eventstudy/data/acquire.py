@@ -23,7 +23,8 @@ be imported):
   retried: a :class:`SymbolNotFoundError` saying the symbol was not found (or, for an answer
   without rows, that the source returned no rows for these dates), with Yahoo's reason.
 * **Transient** (:func:`is_transient`): timeouts, connection resets, rate limiting
-  (``YFRateLimitError``, HTTP 429). Retried with exponential backoff: ``RetryPolicy()`` makes 4
+  (``YFRateLimitError``, HTTP 429), the source down (a 502/503/504, or as the real yfinance
+  reports one: :func:`is_outage`). Retried with exponential backoff: ``RetryPolicy()`` makes 4
   attempts, sleeping 2, 4 and 8 s between them (``sleep`` is injectable). After the last
   attempt a :class:`~eventstudy.errors.DataUnavailableError` says how many attempts were made
   and what the last failure was.
@@ -351,12 +352,47 @@ def is_certificate_failure(exc: BaseException) -> bool:
     return False
 
 
+NO_DATA_REASONS: tuple[str, ...] = ("No data found", "Data doesn't exist")
+"""How Yahoo's own reasons for an answer without rows begin (``"No data found, symbol may be
+delisted"``, ``"Data doesn't exist for startDate = ..., endDate = ..."``); yfinance raises any
+reason Yahoo gives as ``YFPricesMissingError(yahoo_reason=...)``, an outage's too."""
+_SERVER_STATUS = re.compile(r"status_code = 5\d\d")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is the source being down as the real
+    yfinance reports it: it never raises a 502/503 as an HTTP error (its requests raise only on
+    429, and ``history`` checks no status) but parses the body, so an outage comes as a
+    ``YFPricesMissingError`` with a reason other than Yahoo's no-data ones
+    (:data:`NO_DATA_REASONS`: "Service Unavailable") or a ``Yahoo status_code = 5xx`` in its
+    request text, a ``JSONDecodeError`` (an error page in HTML), or yfinance's
+    ``YFDataException`` "YAHOO! FINANCE IS CURRENTLY DOWN!" (its "Will be right back" page).
+    An outage before yfinance knows the symbol's time zone comes as ``YFTzMissingError``, which
+    it also raises for an unknown symbol: that one cannot be told apart (not found).
+    """
+    for current in _chain(exc):
+        if _named(current, frozenset({"JSONDecodeError"})):
+            return True
+        if _named(current, frozenset({"YFDataException"})) and "CURRENTLY DOWN" in str(current):
+            return True
+        if _named(current, frozenset({"YFPricesMissingError"})):
+            reason = getattr(current, "yahoo_reason", None)
+            if reason is not None and not str(reason).startswith(NO_DATA_REASONS):
+                return True
+            if _SERVER_STATUS.search(str(getattr(current, "debug_info", ""))):
+                return True
+    return False
+
+
 def is_not_found(exc: BaseException) -> bool:
     """Whether ``exc`` (or an exception it was raised from) says the symbol is not found.
 
     True for a class name in :data:`NOT_FOUND_ERRORS` (yfinance's ``YFTickerMissingError``
-    family, an empty answer) or an HTTP error of status 404 (:func:`_http_status`).
+    family, an empty answer) or an HTTP error of status 404 (:func:`_http_status`), unless it
+    is an outage (:func:`is_outage`).
     """
+    if is_outage(exc):
+        return False
     for current in _chain(exc):
         if isinstance(current, SymbolNotFoundError) or _named(current, NOT_FOUND_ERRORS):
             return True
@@ -375,6 +411,8 @@ def is_transient(exc: BaseException) -> bool:
     """
     if is_unreachable(exc) or is_certificate_failure(exc) or is_not_found(exc):
         return False
+    if is_outage(exc):
+        return True
     for current in _chain(exc):
         if _named(current, TRANSIENT_ERRORS):
             return True

@@ -60,12 +60,16 @@ def quiet_yfinance(*, load: bool = False) -> Iterator[None]:
     ignores Python warnings; everything is restored on exit. yfinance is imported first with
     ``load`` (a fetch through the real library: the switch must be set before its first request,
     or a failed request comes back as an empty answer, "not found", without a retry), otherwise
-    only if it already was (the injected fetchers of the tests never import it).
+    only if it already was (the injected fetchers of the tests never import it). With ``load``,
+    yfinance's memo of its answers (``YfData.cache_get``, an lru_cache of past ranges' answers,
+    error answers too) is cleared first: a retry got the memoised 503 again, and a refresh in a
+    notebook the answer from before Yahoo restated the prices.
     """
     import sys
 
     if load:
-        _yfinance()
+        memo = getattr(getattr(getattr(_yfinance(), "data", None), "YfData", None), "cache_get", None)
+        getattr(memo, "cache_clear", lambda: None)()
     loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
     saved = [(logger.level, logger.disabled) for logger in loggers]
     config = getattr(sys.modules.get("yfinance"), "config", None)
