@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from eventstudy.estimate import PairEstimates
     from eventstudy.factors import FactorTable
     from eventstudy.models import DataNeeds, ExpectedReturnModel
+    from eventstudy.timeline.returns import ReturnSeries
     from eventstudy.valuation import ImplausibleCount
 
 HISTORY_DAYS = 2 * 366
@@ -137,6 +138,7 @@ def run_study(
     if config.backtest is not None:
         _require_prices_for_backtest(events, inputs, config, where)
     series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
+    check_log_returns(series, config)
     panel = build_panel(inputs.prices, config.market, returns=series, definition=config.returns)
     if config.day0_rule == "error":
         _require_sessions(events, panel.calendar, config, where)
@@ -337,6 +339,34 @@ def _model_from_config(config: StudyConfig, factors: dict) -> ExpectedReturnMode
         return MODELS[config.model].from_config(config, factors)
     except ValueError as exc:  # a factor table without a column the model needs
         raise DataUnavailableError(f"model {config.model!r}: {exc}") from None
+
+
+def check_log_returns(series: Mapping[str, ReturnSeries], config: StudyConfig) -> None:
+    """With ``returns = "log"``, refuse a returns series holding a simple return of -100% that
+    the study keeps (``extreme_ret``: the last return, a delisting's; one followed by more
+    returns is withheld as ``absurd_ret``): it has no log return, and was dropped as a missing
+    day without a word (the estimation lost a day; on day 0 the note said "no return" of a day
+    the file has).
+
+    Raises
+    ------
+    InputError
+        Naming the config's ``study.returns``, the series and the first such day.
+    """
+    if config.returns != "log":
+        return
+    for symbol, returns in series.items():
+        if returns.definition == "log":
+            continue
+        values = returns.frame["ret"].to_numpy(float)
+        lost = np.flatnonzero(values <= -1.0)
+        if lost.size:
+            day = pd.Timestamp(returns.frame["date"].iloc[lost[0]]).date()
+            message = (
+                f"{symbol}'s return of {values[lost[0]]:.0%} on {day} has no log return; use "
+                'returns = "simple", or remove the day from the series'
+            )
+            raise InputError(config.where, message, field="study.returns")
 
 
 def require_config_inputs(store: CacheReader, config: StudyConfig, needs: DataNeeds) -> None:

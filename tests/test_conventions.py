@@ -274,6 +274,28 @@ def test_a_return_of_minus_100_percent_is_withheld_in_log_and_simple_studies(lau
         assert car["note"].str.contains(said, regex=False).all(), name
 
 
+def test_a_delisting_return_of_minus_100_percent_is_kept_and_a_log_study_refuses_it(
+    launch_cache, tmp_path
+) -> None:
+    """-100% as a series' last return (a delisting's) is a real outcome: kept (``extreme_ret``)
+    by a simple study; it has no log return, so a log study refuses the series in one line
+    instead of dropping the day without a word."""
+    calendar, series = launch_series(launch_cache)
+    returns, values = series["INTC"]
+    returns = returns.copy()
+    returns[-1] = -1.0
+    path = write_long(tmp_path / "r.csv", calendar, {**series, "INTC": (returns, values)})
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    base = dataclasses.replace(load_config(ROOT / "launch.toml"), backtest=None, peers=(), returns="log")
+    with pytest.raises(InputError) as caught:
+        run_study(ROOT / "events.csv", cache, base)
+    assert caught.value.field == "study.returns" and str(caught.value).startswith(str(ROOT / "launch.toml"))
+    assert f"INTC's return of -100% on {calendar[-1]:%Y-%m-%d} has no log return" in caught.value.message
+    simple = run_study(ROOT / "events.csv", cache, dataclasses.replace(base, returns="simple"))
+    assert simple.estimates.panel.returns_of("INTC")[-1] == -1.0
+
+
 # -- raw returns ------------------------------------------------------------------------------------
 def test_the_raw_returns_model(small, tmp_path) -> None:
     events = tmp_path / "events.csv"

@@ -605,32 +605,60 @@ def test_days_in_cents_are_withheld_from_returns_as_from_prices(launch_cache, tm
 
 
 @pytest.mark.parametrize(
-    ("definition", "value", "absurd"),
+    ("definition", "value", "beyond"),
     [
         ("simple", -0.98, False),
         ("simple", -0.9801, True),
         ("simple", 49.0, False),
         ("simple", 49.01, True),
-        ("simple", -1.0, True),
         ("log", float(np.log(50.0)) - 1e-9, False),
         ("log", float(np.log(50.0)) + 1e-9, True),
         ("log", -float(np.log(50.0)) - 1e-9, True),
         ("log", -3.0, False),
     ],
 )
-def test_the_absurd_return_bound_is_the_prices_on_the_gross_return(definition, value, absurd) -> None:
-    """The bound of ``absurd_ret`` is the prices' 50 (and 1/50) on the gross return of the
-    series' own definition: ``1 + r``, or ``exp(r)`` for log returns (a log return of -3 is a
-    loss of 95%)."""
+def test_a_lone_return_beyond_the_bound_is_kept_and_reported(definition, value, beyond) -> None:
+    """The bound is the prices' 50 (and 1/50) on the gross return of the series' own definition:
+    ``1 + r``, or ``exp(r)`` for log returns (a log return of -3 is a loss of 95%). A return
+    beyond it that nothing undoes (a real crash, a delisting return) is kept and reported
+    (``extreme_ret``): withheld as a data error, it took the worst outcomes out of a study (a
+    referee)."""
     from eventstudy.data.screening import validate_returns
 
     dates = pd.bdate_range("2025-01-02", periods=3)
     frame = pd.DataFrame({"date": dates, "ret": [0.01, value, 0.0], "market_cap": np.nan})
     issues = validate_returns(frame, dates, ticker="X", definition=definition)
-    found = [issue for issue in issues if issue.kind == "absurd_ret"]
-    assert bool(found) == absurd
-    if absurd:
-        assert found[0].dates == ("2025-01-03",) and found[0].action == "mask"
+    kinds = {issue.kind: issue for issue in issues}
+    assert "absurd_ret" not in kinds and ("extreme_ret" in kinds) == beyond
+    if beyond:
+        assert kinds["extreme_ret"].dates == ("2025-01-03",) and kinds["extreme_ret"].action == "report"
+
+
+@pytest.mark.parametrize(
+    ("returns", "withheld", "kept"),
+    [
+        ([0.01, -0.9833, 59.5, 0.02], (1, 2), ()),  # a day at a 60th
+        ([0.01, -0.99, 0.003, 99.0, 0.0], (1, 3), ()),  # two days in cents (the move between kept)
+        ([0.01, -0.99, 0.01, 0.0], (), (1,)),  # a crash that lasts
+        ([0.01, -0.99, 0.0, 0.0, 20.0], (), (1,)),  # a rebound that does not undo it (x21)
+        ([0.01, -1.0, 0.01], (1,), ()),  # returns after a total loss
+        ([0.01, 0.02, -1.0], (), (2,)),  # a delisting return of -100%, the last
+        ([0.01, -1.0, np.nan], (), (1,)),  # the last return, a blank after it
+        ([0.01, 60.0, -0.9835, 60.0, 0.0], (1, 2), (3,)),  # each jump paired once
+    ],
+)
+def test_absurd_returns_are_the_pairs_that_undo_each_other(returns, withheld, kept) -> None:
+    """``absurd_ret`` withholds the signature of a price in the wrong unit (a jump and a later
+    one beyond the other bound, within ten rows, that together come back within 1.5 times) and
+    a return after a total loss; every other return beyond the bound is kept (``extreme_ret``)."""
+    from eventstudy.data.screening import validate_returns
+
+    dates = pd.bdate_range("2025-01-02", periods=len(returns))
+    frame = pd.DataFrame({"date": dates, "ret": returns, "market_cap": np.nan})
+    kinds = {issue.kind: issue.dates for issue in validate_returns(frame, dates, ticker="X")}
+    iso = [f"{day:%Y-%m-%d}" for day in dates]
+    assert kinds.get("absurd_ret", ()) == tuple(iso[i] for i in withheld)
+    assert kinds.get("extreme_ret", ()) == tuple(iso[i] for i in kept)
 
 
 def test_an_absurd_return_dated_off_the_calendar_is_named_where_its_session_loses_it(

@@ -226,6 +226,7 @@ def test_policy_table_covers_every_kind_with_an_action() -> None:
         "return_gap",
         "off_calendar_return",
         "absurd_ret",
+        "extreme_ret",
     }
     assert {action for action, _ in POLICY.values()} == {"refuse", "mask", "ignore", "report", "compound"}
 

@@ -117,24 +117,34 @@ off_calendar_return          a row dated on a day that is not a session: its ret
                              one session)
 partial_history              as for prices; against a market of prices, from the calendar's
                              second session (its first has no return)
-absurd_ret                   a gross return (``1 + ret``, or ``exp(ret)`` for log returns)
-                             above :data:`PRICE_RATIO_BOUND` or below its inverse (beyond
-                             +4,900% or -98% in a day, -100% included), the bound of the
-                             prices' ``absurd_return``: withheld (that day's return missing, the
-                             next day's the file's own; a row dated off the calendar leaves the
-                             next session's return, into which it is compounded, unknown); a
-                             window needing it gets the outcome
+absurd_ret                   the signature of a price in the wrong unit: a gross return
+                             (``1 + ret``, or ``exp(ret)`` for log returns) beyond
+                             :data:`PRICE_RATIO_BOUND` or its inverse (+4,900%, -98%) that a
+                             later one, at most :data:`MAX_ABSURD_RUN` rows on and beyond the
+                             other bound, undoes (the gross returns from the one to the other
+                             multiply to within :data:`UNIT_TOLERANCE` of 1): those two returns;
+                             and a return of -100% followed by another return (no asset has a
+                             return after losing everything). Withheld (that day's return
+                             missing, the next day's the file's own; a row dated off the
+                             calendar leaves the next session's return, into which it is
+                             compounded, unknown); a window needing it gets the outcome
                              ``absurd_price`` and a note naming the day, an estimation window
                              a note counting the returns left out (:func:`annotate_withheld`)
+extreme_ret                  any other return beyond the bound (a loss of 98% or more that
+                             lasts, a delisting return of -100% as the last row): kept as
+                             given, and reported, since a returns file, unlike Yahoo's prices,
+                             has no unit to get wrong but such a day, and real losses of that
+                             size end bankruptcies and failed trials
 ===========================  =================================================================
 
 Duplicate dates cannot reach the cache (the import refuses them); no split or absurd-price
 rule applies (there are no prices), and the import refuses simple returns below -100% and
 absurd ones (a gross return above :data:`ABSURD_RATIO`, 100). Between the two bounds a return
-is imported and withheld by the study (``absurd_ret``): a returns file made from prices with a
-day in cents carries a -98.3% and a +5,900% return (a finder: fitted, they gave a beta of 23.7
-where the prices' checks withheld the day), and a -100% day followed by more returns is no
-asset's history. Like the prices' rule it withholds a real loss of 98% or more too.
+is imported; the study withholds the pairs that undo each other (``absurd_ret``: a returns file
+made from prices with a day at a 60th carries a -98.3% and a +5,900% return, which, fitted, gave
+a beta of 23.7 where the prices' checks withheld the day; a finder) and keeps the others
+(``extreme_ret``: a referee objected that withholding every loss of 98% or more removes the
+worst outcomes of bankruptcy and trial-failure studies as "data errors").
 
 Every finding is listed in ``manifest.json`` under ``validation`` (see
 :func:`validation_report`) and by ``eventstudy validate``.
@@ -264,6 +274,10 @@ POLICY: dict[str, tuple[str, str]] = {
         "return withheld as a data error: that day's return is missing, the next day's is not affected "
         "(dated off the calendar: the next session's, into which it is compounded, is unknown); "
         f"windows needing it get outcome {ABSURD_OUTCOME}",
+    ),
+    "extreme_ret": (
+        "report",
+        "kept as given (a real loss of 98% or more, or a delisting return, is possible): check it",
     ),
     "return_gap": ("mask", "a session without a return: that day's return is missing, that day only"),
     "off_calendar_return": (
@@ -926,17 +940,22 @@ def validate_returns(
     values = frame["ret"].to_numpy(dtype=float)
     with np.errstate(over="ignore"):
         gross = np.exp(values) if definition == "log" else 1.0 + values
-    absurd = (gross > PRICE_RATIO_BOUND) | (gross < 1.0 / PRICE_RATIO_BOUND)  # NaN: neither
-    if absurd.any():
-        first = int(np.flatnonzero(absurd)[0])
-        add(
-            "absurd_ret",
-            dates[absurd],
-            f"{int(absurd.sum())} {definition} return(s) beyond +4,900% or -98% in a day (gross return "
-            f"above {PRICE_RATIO_BOUND:g} or below 1/{PRICE_RATIO_BOUND:g}), first {_iso(dates[first])}: "
-            f"{values[first]:.6g}",
-            ("ret",),
-        )
+    absurd = _absurd_returns(gross)
+    extreme = ((gross > PRICE_RATIO_BOUND) | (gross < 1.0 / PRICE_RATIO_BOUND)) & ~absurd  # NaN: neither
+    for kind, rows, what in (
+        ("absurd_ret", absurd, "that undo each other or follow a total loss"),
+        ("extreme_ret", extreme, "kept"),
+    ):
+        if rows.any():
+            first = int(np.flatnonzero(rows)[0])
+            add(
+                kind,
+                dates[rows],
+                f"{int(rows.sum())} {definition} return(s) beyond +4,900% or -98% in a day (gross return "
+                f"above {PRICE_RATIO_BOUND:g} or below 1/{PRICE_RATIO_BOUND:g}) {what}, first "
+                f"{_iso(dates[first])}: {values[first]:.6g}",
+                ("ret",),
+            )
     off = "{n} return(s) dated on days that are not sessions, first {first}"
     withheld = missing & ~session  # said "the next day's is not affected" of a Saturday's blank (a finder)
     if withheld.any():
@@ -953,6 +972,33 @@ def validate_returns(
         start=calendar[1] if market_kind == "prices" and len(calendar) > 1 else None,
     )
     return issues
+
+
+def _absurd_returns(gross: np.ndarray) -> np.ndarray:
+    """(R,) bool: the gross returns ``absurd_ret`` withholds (module docstring): a jump beyond
+    :data:`PRICE_RATIO_BOUND` or its inverse and the later one, at most :data:`MAX_ABSURD_RUN`
+    rows on, beyond the other bound, whose gross returns from the one to the other multiply to
+    within :data:`UNIT_TOLERANCE` of 1 (paired in order, each jump once); and a gross return of
+    0 (-100%) with a finite return after it."""
+    out = np.zeros(gross.shape, dtype=bool)
+    up, down = gross > PRICE_RATIO_BOUND, gross < 1.0 / PRICE_RATIO_BOUND
+    jumps = np.flatnonzero(up | down)
+    with np.errstate(divide="ignore"):
+        logs = np.where(np.isfinite(gross) & (gross > 0), np.log(np.where(gross > 0, gross, 1.0)), 0.0)
+    tolerance = float(np.log(UNIT_TOLERANCE))
+    for k, first in enumerate(jumps.tolist()):
+        if out[first]:
+            continue
+        for back in jumps[k + 1 :].tolist():
+            if back - first > MAX_ABSURD_RUN:
+                break
+            if not out[back] and up[first] != up[back] and abs(logs[first : back + 1].sum()) <= tolerance:
+                out[first] = out[back] = True
+                break
+    finite = np.isfinite(gross)
+    last = int(np.flatnonzero(finite)[-1]) if finite.any() else -1
+    out |= (gross == 0.0) & (np.arange(gross.size) < last)
+    return out
 
 
 def _calendar_issues(

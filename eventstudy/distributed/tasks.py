@@ -219,6 +219,7 @@ def partition_task(
     """
     from eventstudy.study import (
         _require_sessions,
+        check_log_returns,
         first_implausible_count,
         screen_confounders,
         share_count_error,
@@ -229,6 +230,7 @@ def partition_task(
     try:
         inputs = load_inputs(store, events, needs)
         series = {s: ReturnSeries(frame, inputs.definitions[s]) for s, frame in inputs.returns.items()}
+        check_log_returns(series, config)
         panel = build_panel(inputs.prices, needs.market, returns=series, definition=config.returns)
     except (InputError, DataUnavailableError) as exc:
         error = _in_events_file(exc, where)
