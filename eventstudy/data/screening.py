@@ -858,6 +858,8 @@ def annotate_withheld(
         # session's, which its withholding leaves unknown (named by the row's own date).
         positions = calendar.searchsorted(days) if reach == 0 else calendar.get_indexer(days)
         kept = (positions >= 0) & (positions < len(calendar))
+        if reach == 0 and len(calendar):  # a row before the first session: in no session's return
+            kept &= (positions > 0) | (calendar[np.minimum(positions, len(calendar) - 1)] == days)
         positions, labels = positions[kept], [_iso(day) for day in days[kept]]
         if not positions.size:
             continue
