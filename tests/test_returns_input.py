@@ -710,7 +710,8 @@ def test_a_withheld_return_on_a_returns_markets_first_session_is_counted() -> No
     # A row dated before the calendar's first session is no session's: nothing was lost (the
     # note counted one on the first session; a finder).
     early = {"X": pd.DatetimeIndex(["2024-06-14"])}
-    pd.testing.assert_frame_equal(annotate_withheld(car, calendar, early, (-10, -1), returns_series={"X"}), car)
+    out = annotate_withheld(car, calendar, early, (-10, -1), returns_series={"X"})
+    pd.testing.assert_frame_equal(out, car)
 
 
 def test_a_market_cap_of_0_gives_no_dollar_value_and_the_note_says_so(launch_cache, tmp_path) -> None:
