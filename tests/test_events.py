@@ -392,7 +392,10 @@ def test_a_frames_moments_are_new_york_dates_or_refused() -> None:
         ("float32", 3e11, True),
         ("Float32", 3e11, True),  # pandas' nullable float32: the same 299,999,985,664
         ("float16", 3.14, True),  # 3.140625, written as 3.14
-        ("float[pyarrow]", 3e11, False),  # written as 299999985664.0: the file holds the value
+        ("float[pyarrow]", 3e11, True),  # to_csv writes its float64 value, 299999985664.0
+        ("halffloat[pyarrow]", 3.14, True),
+        ("Sparse[float32]", 3e11, True),
+        ("double[pyarrow]", 3e11, False),
         ("float32", 1e9, False),  # exact in float32
         ("Float32", 1e9, False),
     ],

@@ -242,14 +242,17 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
 
 
 def _float64_deals(deals: pd.Series, name: str) -> pd.Series:
-    """``deals`` (of any float type) as float64; a value that is not the number ``to_csv`` writes
-    of it is refused: 3e11 in float32 (numpy's or pandas' nullable ``Float32``) is
-    299,999,985,664, written ``3e+11``, and 3.14 in float16 is 3.140625 (taken as its value, the
-    deal changed without a word and the file of the frame was other events than the run's)."""
+    """``deals`` (of any float type) as float64; a value of a float narrower than 64 bits
+    (numpy's, pandas' nullable ``Float32``, pyarrow's, sparse) that is not the number its
+    shortest text shows is refused: 3e11 in float32 is 299,999,985,664, and 3.14 in float16 is
+    3.140625 (taken as its value, the deal changed without a word, and ``to_csv`` wrote numpy's
+    as ``3e+11``: the file of the frame was other events than the run's)."""
     values = deals.to_numpy(dtype="float64", na_value=np.nan)
-    if deals.dtype != np.float64:
-        written = deals.to_frame().to_csv(index=False, header=False, lineterminator="\n").split("\n")
-        for position, (value, text) in enumerate(zip(values.tolist(), written, strict=False)):
+    kind = deals.dtype
+    narrow = np.dtype(getattr(kind, "numpy_dtype", None) or getattr(kind, "subtype", kind))  # its numbers
+    if narrow.itemsize < 8:
+        for position, value in enumerate(values.tolist()):
+            text = str(narrow.type(value))
             if np.isfinite(value) and float(text) != value:
                 held = f"{value:,.0f}" if value == int(value) else repr(value)
                 raise InputError(
