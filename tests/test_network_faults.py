@@ -611,6 +611,18 @@ def _outage_answers() -> dict[str, Exception]:
 OUTAGE = _outage_answers()
 
 
+def test_yahoos_invalid_input_is_no_outage_and_not_retried(tmp_path: Path, sleeps) -> None:
+    """Yahoo's "Invalid input - ..." (a 400 or 422 for a request it refuses) was retried 4 times
+    over 14 s as an outage (a finder): it fails at once, with Yahoo's reason."""
+    refused = YFPricesMissingError(
+        "AAA", " (1d 2024-01-02 -> 2025-04-01)", yahoo_reason="Invalid input - interval=1d is not supported"
+    )
+    fetcher = Script(refused, history())
+    with pytest.raises(DataUnavailableError, match="Invalid input") as caught:
+        fetch(PriceStore(tmp_path), fetcher, sleeps)
+    assert fetcher.calls == 1 and sleeps == [] and "not found" not in str(caught.value)
+
+
 @pytest.mark.parametrize("failure", list(OUTAGE.values()), ids=list(OUTAGE))
 def test_an_outage_as_yfinance_reports_it_is_retried(tmp_path: Path, sleeps, failure) -> None:
     """Yahoo down (502/503) read as "the symbol was not found" or "failed", never retried,

@@ -324,7 +324,7 @@ def test_a_parquet_file_whose_column_contradicts_its_pandas_metadata_is_a_differ
         eventstudy.load_study(folder)
 
 
-@pytest.mark.parametrize("damage", ["index-missing", "interval-type", "unknown-zone"])
+@pytest.mark.parametrize("damage", ["index-missing", "interval-type", "unknown-zone", "range-overflow"])
 def test_a_parquet_file_whose_pandas_metadata_pandas_cannot_follow_is_a_difference(
     small_run, tmp_path, capsys, damage
 ) -> None:
@@ -337,6 +337,7 @@ def test_a_parquet_file_whose_pandas_metadata_pandas_cannot_follow_is_a_differen
     meta = json.loads(table.schema.metadata[b"pandas"])
     changes = {
         "index-missing": ("", {}),
+        "range-overflow": ("", {}),
         "interval-type": ("ticker", {"numpy_type": "interval[int64, right]"}),
         "unknown-zone": (
             "day0",
@@ -350,6 +351,8 @@ def test_a_parquet_file_whose_pandas_metadata_pandas_cannot_follow_is_a_differen
     name, change = changes[damage]
     if damage == "index-missing":
         meta["index_columns"] = ["__index_level_0__"]
+    if damage == "range-overflow":  # OverflowError: Python int too large to convert to C ssize_t
+        meta["index_columns"] = [{"kind": "range", "name": None, "start": 0, "stop": 10**30, "step": 1}]
     for column in meta["columns"]:
         if column["name"] == name:
             column.update(change)

@@ -353,6 +353,8 @@ def is_certificate_failure(exc: BaseException) -> bool:
 
 
 NO_DATA_REASONS: tuple[str, ...] = ("No data found", "Data doesn't exist")
+REFUSED_REASONS: tuple[str, ...] = ("Invalid input",)
+"""How Yahoo's reason begins when it refuses the request itself (a 400 or 422): not retried."""
 """How Yahoo's own reasons for an answer without rows begin (``"No data found, symbol may be
 delisted"``, ``"Data doesn't exist for startDate = ..., endDate = ..."``); yfinance raises any
 reason Yahoo gives as ``YFPricesMissingError(yahoo_reason=...)``, an outage's too."""
@@ -377,11 +379,20 @@ def is_outage(exc: BaseException) -> bool:
             return True
         if _named(current, frozenset({"YFPricesMissingError"})):
             reason = getattr(current, "yahoo_reason", None)
-            if reason is not None and not str(reason).startswith(NO_DATA_REASONS):
+            if reason is not None and not str(reason).startswith((*NO_DATA_REASONS, *REFUSED_REASONS)):
                 return True
             if _SERVER_STATUS.search(str(getattr(current, "debug_info", ""))):
                 return True
     return False
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether Yahoo refused the request itself (:data:`REFUSED_REASONS`)."""
+    return any(
+        _named(current, frozenset({"YFPricesMissingError"}))
+        and str(getattr(current, "yahoo_reason", None) or "").startswith(REFUSED_REASONS)
+        for current in _chain(exc)
+    )
 
 
 def is_not_found(exc: BaseException) -> bool:
@@ -391,7 +402,7 @@ def is_not_found(exc: BaseException) -> bool:
     family, an empty answer) or an HTTP error of status 404 (:func:`_http_status`), unless it
     is an outage (:func:`is_outage`).
     """
-    if is_outage(exc):
+    if is_outage(exc) or _refused(exc):
         return False
     for current in _chain(exc):
         if isinstance(current, SymbolNotFoundError) or _named(current, NOT_FOUND_ERRORS):

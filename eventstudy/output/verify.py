@@ -72,6 +72,8 @@ UNREADABLE_PARQUET: tuple[type[Exception], ...] = (
     TypeError,
     KeyError,
     AttributeError,
+    IndexError,
+    ArithmeticError,
     NotImplementedError,
     pa.ArrowException,
 )
