@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "verify": "eventstudy.output.verify",
     "load_config": "eventstudy.config",
     "read_events": "eventstudy.data.events",
+    "write_events": "eventstudy.data.events",
     "run_study": "eventstudy.study",
     "infer": "eventstudy.infer_ar",
     "InferenceResults": "eventstudy.infer_ar",
@@ -58,11 +59,12 @@ __all__ = [
     "run_study",
     "save_study",
     "verify",
+    "write_events",
 ]
 
 if TYPE_CHECKING:
     from eventstudy.config import StudyConfig, load_config
-    from eventstudy.data.events import read_events
+    from eventstudy.data.events import read_events, write_events
     from eventstudy.data.store import PriceStore
     from eventstudy.distributed import run_distributed
     from eventstudy.infer_ar import InferenceResults, infer

@@ -623,21 +623,31 @@ def test_the_documented_file_of_a_frames_events_verifies_with_zoned_dates_and_fl
     from eventstudy.output.verify import verify
 
     frame, _ = two_events
-    recipe = 'frame.assign(announced=frame["announced"].dt.date)'
+    from eventstudy import write_events
+
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert recipe + ".to_csv(FILE, index=False)" in readme
+    assert "`eventstudy.write_events(frame, FILE)`" in readme
     zoned = frame.assign(announced=pd.to_datetime(frame["announced"]).dt.tz_localize("America/New_York"))
     out = save_study(run_study(zoned, launch_cache), tmp_path / "out")
     error = one_line_error(lambda: verify(out))
-    assert recipe in error.message
+    assert "eventstudy.write_events(frame, FILE)" in error.message
     import pyarrow as pa
 
     arrow = pd.ArrowDtype(pa.timestamp("ns", tz="America/New_York"))  # to_csv ignores date_format for it
-    arrowed = zoned.assign(announced=zoned["announced"].astype(arrow))
-    for name, given in (("zoned", zoned), ("arrow", arrowed)):
-        path = tmp_path / f"{name}.csv"
-        given.assign(announced=given["announced"].dt.date).to_csv(path, index=False)  # the recipe
-        assert verify(out, events=path).identical, name
+    chicago = zoned["announced"].dt.tz_convert("America/Chicago")  # 23:00 the day before
+    given = {
+        "zoned": zoned,
+        "arrow": zoned.assign(announced=zoned["announced"].astype(arrow)),
+        "chicago": zoned.assign(announced=chicago),
+        "dates": zoned.assign(announced=zoned["announced"].dt.date),
+    }
+    for name, events in given.items():
+        assert verify(out, events=write_events(events, tmp_path / f"{name}.csv")).identical, name
+    mine = tmp_path / "zoned.csv"
+    before = mine.read_bytes()
+    with pytest.raises(InputError, match="never replaces a file"):
+        write_events(zoned, mine)
+    assert mine.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir() if "tmp" in p.name) == []
 
     row = int(np.flatnonzero(frame["deal_usd"].notna())[0]) + 2  # the header is row 1
     single = frame.assign(deal_usd=frame["deal_usd"].astype("float32"))

@@ -887,8 +887,7 @@ def _events_source(
         raise InputError(
             str(folder / "manifest.json"),
             "the study was run from a DataFrame, whose events no file holds: give them as a file "
-            "with --events FILE (events= in Python; e.g. frame.to_csv(FILE, index=False), "
-            'timestamps as dates: frame.assign(announced=frame["announced"].dt.date))',
+            "with --events FILE (events= in Python), written by eventstudy.write_events(frame, FILE)",
             field="inputs.events",
         )
     from eventstudy.data.events import events_sha256, read_events
