@@ -106,7 +106,6 @@ def run_study(
     from eventstudy.aggregate import caar_bands, cross_event_statistics, event_panel
     from eventstudy.data.events import events_record
     from eventstudy.data.inputs import Needs, load_inputs
-    from eventstudy.data.screening import annotate_withheld, history_starts, withheld_return_days
     from eventstudy.data.store import PriceStore
     from eventstudy.estimate import estimate
     from eventstudy.peers import add_peers
@@ -143,17 +142,7 @@ def run_study(
     if config.day0_rule == "error":
         _require_sessions(events, panel.calendar, config, where)
     estimates = estimate(events, panel, model, config, shares=inputs.shares, restatements=inputs.restatements)
-    withheld = withheld_return_days(inputs.findings)
-    if withheld:
-        window = estimates.estimation_window
-        estimates.car = annotate_withheld(
-            estimates.car,
-            panel.calendar,
-            withheld,
-            window,
-            history_starts(inputs.findings),
-            returns_series=inputs.returns.keys(),
-        )
+    estimates.car = inputs.annotate_withheld(estimates.car, panel.calendar, estimates.estimation_window)
     screen = bool(inputs.record.get("earnings"))  # a ticker of the study has a calendar
     estimates.car = screen_confounders(
         estimates, inputs.earnings, inputs.news, config, screen_earnings=screen

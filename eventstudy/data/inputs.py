@@ -25,10 +25,13 @@ from eventstudy.data.factors import read_cached_french, read_user_factors
 from eventstudy.data.news import read_news
 from eventstudy.data.screening import (
     PriceIssue,
+    annotate_withheld,
+    history_starts,
     market_calendar,
     screen_prices,
     screen_returns,
     validation_record,
+    withheld_return_days,
 )
 from eventstudy.data.store import CachedTable, empty_earnings
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError
@@ -125,6 +128,18 @@ class StudyInputs:
     def validation(self) -> dict[str, Any]:
         """The ``validation`` entry of ``manifest.json`` for the screened symbols."""
         return validation_record(self.findings, self.screened_symbols, self.market)
+
+    def annotate_withheld(
+        self, car: pd.DataFrame, calendar: pd.DatetimeIndex, estimation_window: tuple[int, int]
+    ) -> pd.DataFrame:
+        """``car`` with the outcomes and notes of the windows that lost returns to the prices or
+        returns the checks withheld as absurd (:func:`~eventstudy.data.screening.annotate_withheld`;
+        ``car`` itself when none was)."""
+        withheld = withheld_return_days(self.findings)
+        if not withheld:
+            return car
+        starts, series = history_starts(self.findings), self.returns
+        return annotate_withheld(car, calendar, withheld, estimation_window, starts, returns_series=series)
 
 
 def load_inputs(

@@ -25,7 +25,7 @@ from eventstudy.aggregate import battery_members, event_panel
 from eventstudy.config import StudyConfig
 from eventstudy.data.inputs import Needs, load_inputs
 from eventstudy.data.remote import RemoteCache, open_cache
-from eventstudy.data.screening import PriceIssue, annotate_withheld, history_starts, withheld_return_days
+from eventstudy.data.screening import PriceIssue
 from eventstudy.data.store import PriceStore
 from eventstudy.daygrid import DayGrid
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError
@@ -251,16 +251,7 @@ def partition_task(
     read = time.perf_counter()
     estimates = estimate(events, panel, model, config, shares=inputs.shares, restatements=inputs.restatements)
     window = estimates.estimation_window
-    withheld = withheld_return_days(inputs.findings)
-    if withheld:
-        estimates.car = annotate_withheld(
-            estimates.car,
-            panel.calendar,
-            withheld,
-            window,
-            history_starts(inputs.findings),
-            returns_series=inputs.returns.keys(),
-        )
+    estimates.car = inputs.annotate_withheld(estimates.car, panel.calendar, window)
     estimates.car = screen_confounders(
         estimates, inputs.earnings, inputs.news, config, screen_earnings=screen_earnings
     )
