@@ -150,10 +150,10 @@ class ShareCaveat:
         ticker, note = plain(self.ticker), plain(self.note)
         problem = symbol_problem(ticker)
         if problem:
-            raise ValueError(f"ticker: {problem}")
+            raise SettingError("ticker", problem)
         problem = _note_problem(note)
         if problem:
-            raise ValueError(f"note: {problem}")
+            raise SettingError("note", problem)
         object.__setattr__(self, "ticker", ticker)
         object.__setattr__(self, "start", _day(self.start, "start"))
         object.__setattr__(self, "note", note)
@@ -178,12 +178,13 @@ class FlowEdge:
 
     def __post_init__(self) -> None:
         if isinstance(self.tickers, str) or not isinstance(self.tickers, list | tuple):
-            raise ValueError("tickers: must be a list of ticker symbols")
+            raise SettingError("tickers", "must be a list of ticker symbols")
         for item in dataclasses.fields(self):  # np.str_ -> str, a list of tickers -> a tuple
             object.__setattr__(self, item.name, plain(getattr(self, item.name), 1))
         problem = _flow_edge_problem(self)
         if problem:
-            raise ValueError(problem)
+            key, _, message = problem.partition(": ")
+            raise SettingError(key, message)
 
     def side_of(self, ticker: str) -> str | None:
         """``"payer"``, ``"payee"`` or None: the side of the payment ``ticker`` is on."""
@@ -1211,28 +1212,28 @@ def _day(value: object, name: str) -> dt.date:
 
         if isinstance(value, np.datetime64):
             if np.isnat(value):
-                raise ValueError(f"{name}: {shown(given)} {rule}")
+                raise SettingError(name, f"{shown(given)} {rule}")
             day = value.astype("datetime64[D]")
             if day != value:
-                raise ValueError(f"{name}: {shown(given)} {moment}")
+                raise SettingError(name, f"{shown(given)} {moment}")
             value = day.item()  # a date; an int beyond the year 9999, refused below
     value = plain(value)
     if isinstance(value, str):
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
-            raise ValueError(f"{name}: {shown(given)} {rule}")
+            raise SettingError(name, f"{shown(given)} {rule}")
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{name}: {shown(given)} {rule}") from None
+            raise SettingError(name, f"{shown(given)} {rule}") from None
     if isinstance(value, dt.datetime):
         if value != value:  # pd.NaT
-            raise ValueError(f"{name}: {shown(given)} {rule}")
+            raise SettingError(name, f"{shown(given)} {rule}")
         nanosecond: object = getattr(value, "nanosecond", 0)  # pd.Timestamp's, below a microsecond
         if value.time() != dt.time(0) or nanosecond:
-            raise ValueError(f"{name}: {shown(given)} {moment}")
+            raise SettingError(name, f"{shown(given)} {moment}")
         value = value.date()
     if not isinstance(value, dt.date) or not FIRST_DATE <= value <= LAST_DATE:
-        raise ValueError(f"{name}: {shown(given)} {rule}")
+        raise SettingError(name, f"{shown(given)} {rule}")
     return dt.date(value.year, value.month, value.day)  # a date subclass as a date
 
 

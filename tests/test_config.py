@@ -378,6 +378,18 @@ def test_a_bad_setting_in_python_is_an_input_error_naming_the_field() -> None:
         assert error.parameter == field and str(error).startswith(f"{field}: "), str(error)
     with pytest.raises(ValueError, match=r"^model: 'markt' is not one of"):  # the code that caught ValueError
         StudyConfig(model="markt")
+    # The settings' own records too: a share caveat and a flow edge (a finder).
+    from eventstudy.config import ShareCaveat
+
+    for build, field in (
+        (lambda: ShareCaveat("bad ticker!", dt.date(2025, 1, 2), "n"), "ticker"),
+        (lambda: ShareCaveat("INTC", "x", "n"), "start"),
+        (lambda: FlowEdge("e", "OpenAI", "Oracle", ("ORCL",), payee_ticker="ORLC"), "payee_ticker"),
+        (lambda: FlowEdge("e", "OpenAI", "Oracle", "ORCL"), "tickers"),
+    ):
+        with pytest.raises(SettingError) as caught:
+            build()
+        assert caught.value.parameter == field, str(caught.value)
 
 
 @pytest.mark.parametrize(
