@@ -785,6 +785,26 @@ def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: P
     assert child(folder, "fourth").wait() == 0 and complete_run(folder) == "fourth"
     assert (copy / "thesis.txt").read_text() == "mine" and linked.is_dir()
     assert target.read_text() == "untouched"
+    # The mark with the user's own files beside it is no staging folder of the tool's: a
+    # finder's thesis.txt beside an empty '.eventstudy-staging' was deleted with its folder. A
+    # killed writer's temporary files are the tool's.
+    claimed = tmp_path / ".out.eventstudy-444444444444.partial"
+    (claimed / "figures").mkdir(parents=True)
+    (claimed / outdir.STAGING_MARK).touch()
+    (claimed / "thesis.txt").write_text("mine")
+    nested = tmp_path / ".out.eventstudy-555555555555.partial"
+    (nested / "figures").mkdir(parents=True)
+    (nested / outdir.STAGING_MARK).touch()
+    (nested / "figures" / "my-plot.svg").write_text("mine")
+    killed = tmp_path / ".out.eventstudy-666666666666.partial"
+    (killed / "figures").mkdir(parents=True)
+    (killed / outdir.STAGING_MARK).touch()
+    built = ("car.parquet", ".report.md.a1b2c3d4.tmp", "figures/caar_all.png", "figures/.x.png.k9_z0q1w.tmp")
+    for name in built:
+        (killed / name).write_bytes(b"x")
+    assert child(folder, "fifth").wait() == 0 and complete_run(folder) == "fifth"
+    assert (claimed / "thesis.txt").read_text() == "mine" and (nested / "figures" / "my-plot.svg").exists()
+    assert not killed.exists()
 
 
 def test_the_staging_mark_is_never_published_or_recorded(tmp_path: Path) -> None:

@@ -686,15 +686,47 @@ def _stray(parent: Path, name: str) -> list[Path]:
     )
 
 
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+"""A temporary file of an atomic write (``tempfile.mkstemp(prefix=".NAME.", suffix=".tmp")``)."""
+
+
+def _tool_written(folder: Path) -> bool:
+    """Whether every entry of ``folder`` is a name the tool writes in an output being built or
+    removed: the staging mark, the manifest, an output file (:data:`OUTPUT_NAME`; in
+    ``figures/``, its PNGs) or the temporary file of one, each a regular file (not a link)."""
+
+    def written(entry: os.DirEntry[str], prefix: str) -> bool:
+        if not entry.is_file(follow_symlinks=False):
+            return False
+        temporary = _TEMPORARY.fullmatch(entry.name)
+        name = temporary["name"] if temporary else entry.name
+        return (not prefix and name in (STAGING_MARK, MANIFEST)) or bool(OUTPUT_NAME.fullmatch(prefix + name))
+
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name == FIGURES and entry.is_dir(follow_symlinks=False):
+                    with os.scandir(entry.path) as figures:
+                        if not all(written(figure, f"{FIGURES}/") for figure in figures):
+                            return False
+                elif not written(entry, ""):
+                    return False
+    except OSError:  # a folder it cannot read all of is not known to be the tool's: left alone
+        return False
+    return True
+
+
 def _ours(folder: Path) -> bool:
     """Whether a folder named like a staging folder is the tool's: empty (a kill right after its
-    creation), holding the staging mark, or exactly an output of this tool (its manifest, and no
-    file it does not record: a copy of an output with the user's notes added is the user's)."""
+    creation), holding the staging mark and only what the tool writes beside it
+    (:func:`_tool_written`: a finder's thesis.txt beside a mark was deleted with its folder), or
+    exactly an output of this tool (its manifest, and no file it does not record: a copy of an
+    output with the user's notes added is the user's)."""
     if not folder.is_dir():
         return False
     mark = folder / STAGING_MARK
     if mark.is_file() and not mark.is_symlink():
-        return True
+        return _tool_written(folder)
     if not any(folder.iterdir()):
         return True
     manifest = read_manifest(folder)
