@@ -973,6 +973,17 @@ def test_the_staging_folder_of_a_killed_run_is_no_output(
     assert status == 0, err
     assert check_recorded_files(reports / "study") == []
     assert sorted(p.name for p in reports.iterdir()) == ["study"]  # and its run removed the leftover
+    # A folder of the user's holding the mark beside files the tool did not write: no run
+    # removes it, so the refusal does not say one will (a finder).
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / outdir.STAGING_MARK).touch()
+    (mine / "data.txt").write_text("mine")
+    with pytest.raises(outdir.OutputFolderError) as caught:  # what run, report and backtest check
+        outdir.check_replaceable(mine)
+    said = str(caught.value)
+    assert "beside files eventstudy did not write" in said and "removes it" not in said, said
+    assert (mine / "data.txt").read_text() == "mine"
 
 
 def test_an_out_path_starting_with_a_tilde_is_taken_literally(

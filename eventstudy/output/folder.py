@@ -277,6 +277,12 @@ def _check_contents(folder: Path) -> None:
     """:func:`check_replaceable` of an existing ``folder``'s contents: empty, or exactly an output
     of this tool (recorded files missing allowed)."""
     if (folder / STAGING_MARK).is_file():
+        if not _tool_written(folder):
+            raise OutputFolderError(
+                folder,
+                f"holds {STAGING_MARK}, eventstudy's mark of an unfinished output, beside files eventstudy "
+                f"did not write: delete the mark if the folder is yours, or {_MOVE_IT}",
+            )
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
     manifest = read_manifest(folder)
     if manifest is None:
