@@ -36,7 +36,7 @@ _EXPORTS: dict[str, str] = {
     "verify": "eventstudy.output.verify",
     "load_config": "eventstudy.config",
     "read_events": "eventstudy.data.events",
-    "write_events": "eventstudy.data.events",
+    "write_events": "eventstudy.output.export",
     "run_study": "eventstudy.study",
     "infer": "eventstudy.infer_ar",
     "InferenceResults": "eventstudy.infer_ar",
@@ -64,13 +64,13 @@ __all__ = [
 
 if TYPE_CHECKING:
     from eventstudy.config import StudyConfig, load_config
-    from eventstudy.data.events import read_events, write_events
+    from eventstudy.data.events import read_events
     from eventstudy.data.store import PriceStore
     from eventstudy.distributed import run_distributed
     from eventstudy.infer_ar import InferenceResults, infer
     from eventstudy.inference import register_statistic
     from eventstudy.models import ExpectedReturnModel, register_model
-    from eventstudy.output.export import save_study
+    from eventstudy.output.export import save_study, write_events
     from eventstudy.output.load import load_study
     from eventstudy.output.verify import verify
     from eventstudy.results import StudyResults

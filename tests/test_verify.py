@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -645,9 +646,30 @@ def test_the_documented_file_of_a_frames_events_verifies_with_zoned_dates_and_fl
         assert verify(out, events=write_events(events, tmp_path / f"{name}.csv")).identical, name
     mine = tmp_path / "zoned.csv"
     before = mine.read_bytes()
-    with pytest.raises(InputError, match="never replaces a file"):
+    with pytest.raises(InputError, match="never replaced"):
         write_events(zoned, mine)
-    assert mine.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir() if "tmp" in p.name) == []
+    assert mine.read_bytes() == before
+    # Failures are one line and leave nothing: a long name, a full disk, the tool's own folder
+    # (a finder: raw OSErrors, a half-written temporary file, a notes.csv written into an
+    # output folder that the next run then refused); the file has the umask's usual mode.
+    with pytest.raises(InputError, match="File name too long"):
+        write_events(zoned, tmp_path / ("x" * 300 + ".csv"))
+    with pytest.raises(InputError, match="output folder"):
+        write_events(zoned, out / "notes.csv")
+    with pytest.raises(InputError, match=r"\.csv"):
+        write_events(zoned, tmp_path / "events.txt")
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Path, "write_text", full)
+        with pytest.raises(InputError, match="No space left on device"):
+            write_events(zoned, tmp_path / "full.csv")
+    assert not any(".tmp" in p.name or p.name == "full.csv" for p in tmp_path.iterdir())
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (tmp_path / "zoned.csv").stat().st_mode & 0o777 == 0o666 & ~umask
 
     row = int(np.flatnonzero(frame["deal_usd"].notna())[0]) + 2  # the header is row 1
     single = frame.assign(deal_usd=frame["deal_usd"].astype("float32"))

@@ -241,65 +241,6 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
 
 
 
-def write_events(events: pd.DataFrame, path: str | Path) -> Path:
-    """Write an events frame as the events file it stands for: what ``eventstudy verify DIR
-    --events FILE`` re-runs a study run from the frame on.
-
-    The frame is checked as :func:`~eventstudy.study.run_study` checks it
-    (:func:`events_from_frame`, the same errors) and its validated rows are written: the columns
-    of :data:`COLUMNS` (and ``market`` when it has one), ``announced`` as the New York date
-    (``YYYY-MM-DD``), numbers as the shortest text of their float64 value, missing values blank,
-    every field quoted, UTF-8. So :func:`read_events` of the file gives the frame's events
-    whatever their types (a timestamp with a time zone, pyarrow's, a date object): ``to_csv`` of
-    the frame itself wrote a timestamp's time and zone, which the reader refuses, and a Chicago
-    23:00 (a New York midnight, the next day) as the day before.
-
-    Parameters
-    ----------
-    events
-        One row per (event, party), as :func:`~eventstudy.study.run_study` takes them.
-    path
-        A new file: one that exists is never replaced.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``, written whole (a temporary file in its folder, linked into place).
-
-    Raises
-    ------
-    InputError
-        For a frame :func:`events_from_frame` refuses, a ``path`` that exists, or a folder that
-        does not.
-    """
-    import tempfile
-
-    path = as_path(path, "path")
-    validated = events_from_frame(events)
-    columns = [column for column in (*COLUMNS, *OPTIONAL_COLUMNS) if column in validated.columns]
-    text = validated[columns].to_csv(
-        index=False, date_format="%Y-%m-%d", lineterminator="\n", quoting=csv.QUOTE_ALL
-    )
-    if path.exists() or path.is_symlink():
-        raise InputError(str(path), "exists; write_events never replaces a file: give a new name")
-    if not path.parent.is_dir():
-        raise InputError(str(path), "its folder does not exist")
-    prefix = f".{path.name}."
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=prefix, suffix=".eventstudy-tmp", delete=False
-    ) as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    try:
-        os.link(file.name, path)  # fails, replacing nothing, when a file appeared there meanwhile
-    except FileExistsError:
-        raise InputError(str(path), "exists; write_events never replaces a file: give a new name") from None
-    finally:
-        os.unlink(file.name)
-    return path
-
-
 def _float64_deals(deals: pd.Series, name: str) -> pd.Series:
     """``deals`` (of any float type) as float64; a value of a float narrower than 64 bits
     (numpy's, pandas' nullable ``Float32``, pyarrow's, sparse) that is not the number its

@@ -136,26 +136,85 @@ def write_new_file(
     """
     path = Path(path)
     check_new_file(path)
+    if path.suffix.lower() == ".csv":
+        _write_new(path, partial(write_csv, frame))
+    else:
+        _write_new(path, partial(write_parquet, frame, docs=docs))
+
+
+def _write_new(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(temporary)`` a temporary file beside ``path`` (checked by :func:`check_new_file`),
+    then hard-link it to ``path``, which fails if ``path`` appeared meanwhile: an existing file
+    is never replaced, and a failure (a full disk, a folder that refuses links) leaves nothing
+    behind but the one line naming ``path``."""
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise InputError(str(path), f"cannot write it ({exc.strerror or exc})") from None
     os.close(descriptor)
     try:
-        if path.suffix.lower() == ".csv":
-            write_csv(frame, Path(temporary))
-        else:
-            write_parquet(frame, Path(temporary), docs=docs)
+        write(Path(temporary))
         usual_file_mode(temporary)
         os.link(temporary, path)
     except FileExistsError:
-        message = "appeared while the table was written; nothing was replaced"
+        message = "appeared while the file was written; nothing was replaced"
         raise InputError(str(path), message) from None
     except OSError as exc:  # a full disk, a folder that refuses links
         raise InputError(str(path), f"cannot write it ({exc.strerror or exc})") from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+
+
+def write_events(events: pd.DataFrame, path: str | Path) -> Path:
+    """Write an events frame as the events file it stands for: what ``eventstudy verify DIR
+    --events FILE`` re-runs a study run from the frame on.
+
+    The frame is checked as :func:`~eventstudy.study.run_study` checks it
+    (:func:`~eventstudy.data.events.events_from_frame`, the same errors) and its validated rows
+    are written as CSV: the columns of :data:`~eventstudy.data.events.COLUMNS` (and ``market``
+    when it has one), ``announced`` as the New York date (``YYYY-MM-DD``), numbers as the
+    shortest text of their float64 value, missing values blank, every field quoted, UTF-8, text
+    as given (no spreadsheet escaping: the file is an input). So
+    :func:`~eventstudy.data.events.read_events` of it gives the frame's events whatever their
+    types: ``to_csv`` of the frame itself wrote a timestamp's time and zone, which the reader
+    refuses, and a Chicago 23:00 (a New York midnight, the next day) as the day before.
+
+    Parameters
+    ----------
+    events
+        One row per (event, party), as :func:`~eventstudy.study.run_study` takes them.
+    path
+        A new ``.csv`` file, outside the tool's output and cache folders: one that exists is
+        never replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, written whole (a temporary file beside it, linked into place; a kill -9 can
+        leave the temporary ``.NAME.*.tmp``).
+
+    Raises
+    ------
+    InputError
+        For a frame the study refuses, a ``path`` that exists, is not ``.csv``, lies in an output
+        or cache folder or in a folder that does not exist, or cannot be written.
+    """
+    import csv
+
+    from eventstudy.data.events import COLUMNS, OPTIONAL_COLUMNS, events_from_frame
+
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise InputError(str(path), "an events file is written as .csv; name the file so")
+    check_new_file(path)
+    validated = events_from_frame(events)
+    columns = [column for column in (*COLUMNS, *OPTIONAL_COLUMNS) if column in validated.columns]
+    text = validated[columns].to_csv(
+        index=False, date_format="%Y-%m-%d", lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
+    _write_new(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    return path
 
 
 def write_json(payload: Mapping[str, Any], path: Path) -> None:
