@@ -685,6 +685,34 @@ def test_an_absurd_return_dated_off_the_calendar_is_named_where_its_session_lose
     assert car.loc["[-2,-2]", "note"].startswith("return of ORCL withheld as absurd on 2025-09-06")
 
 
+def test_a_return_kept_beyond_the_bound_is_named_in_the_windows_that_hold_it(launch_cache, tmp_path) -> None:
+    """A return beyond -98% that nothing undoes is kept (``extreme_ret``), but only validate and
+    the manifest said so: a finder's series whose last days were in cents gave a CAR of -101%
+    marked ok with no word in any table. Each window and estimation window holding one says so."""
+    calendar, series = launch_series(launch_cache)
+    returns = series["ORCL"][0].copy()
+    for day in ("2025-05-01", "2025-09-08"):  # in the estimation window; tau = -2
+        returns[list(calendar).index(pd.Timestamp(day))] = -0.99
+    path = write_long(
+        tmp_path / "r.csv", calendar, {"SPY": series["SPY"], "ORCL": (returns, returns)}, market_cap=False
+    )
+    cache = tmp_path / "cache"
+    import_paths(PriceStore(cache), [], returns=[path], units="decimal")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\ne,2025-09-09,post,ORCL,s,,g,h\n"
+    )
+    windows = ((-2, -2), (0, 0))
+    config = dataclasses.replace(launch_config(), peers=(), crosssection=(), event_windows=windows)
+    car = run_study(events, cache, config).car.set_index("window")
+    assert list(car["outcome"]) == ["ok", "ok"] and car.loc["[-2,-2]", "car"] < -0.9  # kept as given
+    kept = "beyond +4,900% or -98% in a day and kept as given (extreme_ret"
+    assert f"window holds ORCL's return of 2025-09-08, {kept}" in car.loc["[-2,-2]", "note"]
+    assert f"window holds ORCL's return of 2025-09-08, {kept}" not in car.loc["[0,0]", "note"]
+    for note in car["note"]:
+        assert f"estimation window holds ORCL's return of 2025-05-01, {kept}" in note
+
+
 def test_a_withheld_return_on_a_returns_markets_first_session_is_counted() -> None:
     """Two absurd returns on the first two sessions of a returns market, in the estimation
     window: the note counted 1 return left out (the first session was taken for a price

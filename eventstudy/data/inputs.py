@@ -25,6 +25,7 @@ from eventstudy.data.factors import read_cached_french, read_user_factors
 from eventstudy.data.news import read_news
 from eventstudy.data.screening import (
     PriceIssue,
+    annotate_extreme,
     annotate_withheld,
     history_starts,
     market_calendar,
@@ -133,8 +134,10 @@ class StudyInputs:
         self, car: pd.DataFrame, calendar: pd.DatetimeIndex, estimation_window: tuple[int, int]
     ) -> pd.DataFrame:
         """``car`` with the outcomes and notes of the windows that lost returns to the prices or
-        returns the checks withheld as absurd (:func:`~eventstudy.data.screening.annotate_withheld`;
-        ``car`` itself when none was)."""
+        returns the checks withheld as absurd (:func:`~eventstudy.data.screening.annotate_withheld`)
+        and the notes of those holding a return kept though beyond the bound
+        (:func:`~eventstudy.data.screening.annotate_extreme`); ``car`` itself when neither is."""
+        car = annotate_extreme(car, calendar, self.findings, estimation_window)
         withheld = withheld_return_days(self.findings)
         if not withheld:
             return car

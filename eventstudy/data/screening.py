@@ -789,6 +789,51 @@ def withheld_return_days(found: Mapping[str, Iterable[PriceIssue]]) -> dict[str,
     return out
 
 
+def annotate_extreme(
+    car: pd.DataFrame,
+    calendar: pd.DatetimeIndex,
+    found: Mapping[str, Iterable[PriceIssue]],
+    estimation_window: tuple[int, int],
+) -> pd.DataFrame:
+    """``car`` with a note on each row whose event window or estimation window holds a return
+    that ``extreme_ret`` kept as given (beyond +4,900% or -98% in a day: a real crash, a
+    delisting, or a day in the wrong unit that nothing undid, such as a series' last days in
+    cents; a finder's CAR of -101% stood as ``ok`` with no word in any table). The outcome is
+    unchanged; ``car`` itself when no such return is in the study. A row dated off the
+    calendar is on the session its return is compounded into."""
+    kept: dict[str, pd.DatetimeIndex] = {}
+    for symbol, issues in found.items():
+        dates = {day for issue in issues if issue.kind == "extreme_ret" for day in issue.dates}
+        if dates:
+            kept[symbol] = pd.DatetimeIndex(sorted(dates))
+    tickers = car["ticker"].to_numpy(object)
+    if not kept or not np.isin(tickers, list(kept)).any():
+        return car
+    out = car.copy()
+    note = out["note"].to_numpy(object).copy()
+    day0 = calendar.get_indexer(pd.DatetimeIndex(out["day0"]))
+    starts, ends = out["tau_start"].to_numpy(np.int64), out["tau_end"].to_numpy(np.int64)
+    for ticker, days in kept.items():
+        positions = calendar.searchsorted(days)
+        for row in np.flatnonzero((tickers == ticker) & (day0 >= 0)).tolist():
+            p0 = int(day0[row])
+            spans = (
+                ("window", p0 + int(starts[row]), p0 + int(ends[row])),
+                ("estimation window", p0 + estimation_window[0], p0 + estimation_window[1]),
+            )
+            for where, first, last in spans:
+                inside = [_iso(day) for day, p in zip(days, positions, strict=True) if first <= p <= last]
+                if inside:
+                    text = (
+                        f"{where} holds {ticker}'s return of {', '.join(inside[:3])}"
+                        f"{' and more' if len(inside) > 3 else ''}, beyond +4,900% or -98% in a day and kept "
+                        "as given (extreme_ret: a real loss or a data error; see eventstudy validate)"
+                    )
+                    note[row] = text if not note[row] else f"{note[row]}; {text}"
+    out["note"] = pd.Series(note, index=out.index, dtype=car["note"].dtype)
+    return out
+
+
 def history_starts(found: Mapping[str, Iterable[PriceIssue]]) -> dict[str, pd.Timestamp]:
     """Per symbol whose history starts after the calendar's (``partial_history``), its first row's
     date: the day that never had a return (no price before it)."""
