@@ -21,22 +21,34 @@ published its output, exit 0; a finder): :func:`eventstudy.output.folder.publish
 before it puts an output in place."""
 
 
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""Ctrl-C, ``kill`` and a closed terminal (Windows has no SIGHUP): the command line stops on
+each as on Ctrl-C, so what it was building is removed (a finder: TERM and HUP left
+``.partial`` folders beside the output)."""
+
+
 @contextmanager
-def ctrl_c_held() -> Iterator[None]:
-    """SIGINT ignored inside the block, the handler before restored after; only from the main
-    thread, where Python's handlers run. For steps that a Ctrl-C must not cut in two: a local
-    Dask cluster's start (its worker processes keep the disposition, so a terminal's Ctrl-C
-    reaches only the driver, which stops them) and an output's swap into place (once exchanged,
-    the run is complete: a Ctrl-C there exited 130 saying the folder kept what it held, while the
-    new output was in place and the old one removed; a finder). A Ctrl-C inside is not seen."""
+def ctrl_c_held(*, stops: bool = False) -> Iterator[None]:
+    """SIGINT ignored inside the block (with ``stops``, SIGTERM and SIGHUP too: the command
+    line's other stop signals), the handlers before restored after; only from the main thread,
+    where Python's handlers run. For steps that a Ctrl-C must not cut in two: a local Dask
+    cluster's start (its worker processes keep the disposition, so a terminal's Ctrl-C reaches
+    only the driver, which stops them; they still end on TERM) and an output's swap into place
+    (``stops``: once exchanged, the run is complete: a Ctrl-C there exited 130 saying the folder
+    kept what it held, while the new output was in place and the old one removed; a finder). A
+    signal inside is not seen."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    held = STOP_SIGNALS if stops else (signal.SIGINT,)
+    before = {number: signal.signal(number, signal.SIG_IGN) for number in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 class EventStudyError(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -456,6 +457,37 @@ sys.exit(cli.console())
     }[command]
     expected = expected if when == "handler" else "eventstudy: interrupted\n"
     assert (done.returncode, done.stderr) == (130, expected)
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_kill_and_a_closed_terminal_stop_a_command_as_ctrl_c_does(tmp_path: Path, name: str) -> None:
+    """Only SIGINT was handled: a `kill` (TERM) or a closed terminal (HUP) killed the command
+    where it stood, leaving its hidden .partial staging folder beside --out (a finder). Each now
+    stops it as Ctrl-C does: the staging folder removed, one line, exit 128 + the signal."""
+    script = f"""
+import argparse, os, signal, sys
+from pathlib import Path
+import eventstudy.cli as cli
+from eventstudy.output.folder import Guard, publish
+
+def build(staging):
+    (staging / "car.parquet").write_bytes(b"x")
+    os.kill(os.getpid(), signal.{name})  # the signal while the output is built
+
+def handler(args):
+    publish(Path({str(tmp_path / "out")!r}), build, guard=Guard(cwd=Path({str(tmp_path)!r})))
+
+class Parser:
+    def parse_args(self, argv):
+        return argparse.Namespace(handler=handler, command="run")
+
+cli.build_parser = Parser
+sys.exit(cli.console())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    number = getattr(signal, name)
+    assert (done.returncode, done.stderr) == (128 + number, INTERRUPTED), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_a_ctrl_c_after_the_command_finished_keeps_its_status_and_gives_ctrl_c_back() -> None:

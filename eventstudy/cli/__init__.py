@@ -19,7 +19,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from eventstudy.errors import INTERRUPT_REQUESTED, DataUnavailableError, EventStudyError, InputError
+from eventstudy.errors import (
+    INTERRUPT_REQUESTED,
+    STOP_SIGNALS,
+    DataUnavailableError,
+    EventStudyError,
+    InputError,
+)
 
 DESCRIPTION = """\
 Event studies of announcements: abnormal returns, CARs, their significance, and the dollars of
@@ -128,6 +134,9 @@ _INTERRUPTED_CACHE = (
 )
 _interrupted = False
 _finished: int | None = None
+_signal_number = signal.SIGINT
+"""The signal that interrupted the command (its exit status is 128 + its number: 130, 143, 129)."""
+
 """The exit status of the command that has finished (None while it runs): a Ctrl-C that lands
 after it, on the way out, changes nothing it wrote."""
 
@@ -139,8 +148,9 @@ def _interrupted_line(command: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit status."""
-    global _interrupted, _finished
+    global _interrupted, _finished, _signal_number
     _interrupted, _finished = False, None  # a command of this process (tests call main again) starts afresh
+    _signal_number = signal.SIGINT
     INTERRUPT_REQUESTED.clear()
     args = build_parser().parse_args(argv)
     vars(args).pop(_GIVEN, None)
@@ -181,7 +191,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return int(args.handler(args))
     except KeyboardInterrupt:
         print(_interrupted_line(args.command), file=sys.stderr)
-        return 130
+        return 128 + _signal_number
     except (InputError, DataUnavailableError) as exc:
         print(f"eventstudy: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
@@ -205,7 +215,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     except Exception:
         if _interrupted:  # Ctrl-C inside a library that turned it into its own error
             print(_interrupted_line(args.command), file=sys.stderr)
-            return 130
+            return 128 + _signal_number
         raise
 
 
@@ -248,10 +258,11 @@ def _undecodable_argument(args: argparse.Namespace) -> str | None:
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
-    """SIGINT: remember it (a library may catch the KeyboardInterrupt and raise its own error)
-    and interrupt as Python does."""
-    global _interrupted
+    """A stop signal (:data:`STOP_SIGNALS`): remember it (a library may catch the
+    KeyboardInterrupt and raise its own error) and interrupt as Python does on SIGINT."""
+    global _interrupted, _signal_number
     _interrupted = True
+    _signal_number = signal.Signals(signum)
     INTERRUPT_REQUESTED.set()
     raise KeyboardInterrupt
 
@@ -262,7 +273,7 @@ def console() -> int:
     A numpy or pandas warning is a defect to fix at its cause (the tests call :func:`main`
     and fail on any warning); users never see one.
     """
-    before = signal.signal(signal.SIGINT, _on_interrupt)
+    before = {number: signal.signal(number, _on_interrupt) for number in STOP_SIGNALS}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -271,9 +282,10 @@ def console() -> int:
             if _finished is not None:  # after the command finished ("wrote ..." said): its status
                 return _finished
             print("eventstudy: interrupted", file=sys.stderr)  # before a command ran: nothing written
-            return 130
+            return 128 + _signal_number
         finally:  # run in a notebook (%run -m eventstudy): its Ctrl-C is its own again
-            signal.signal(signal.SIGINT, before)
+            for number, handler in before.items():
+                signal.signal(number, handler)
             INTERRUPT_REQUESTED.clear()
 
 
