@@ -220,6 +220,21 @@ def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Pa
     ]
 
 
+def test_a_folder_keeps_its_extended_attributes_when_replaced(tmp_path: Path) -> None:
+    """``user.project`` on --out (and, the same way, a shared folder's ACL, stored as
+    ``system.posix_acl_*``) was gone after every run or report (a finder), where the mode,
+    owner and group were kept."""
+    folder, guard = tmp_path / "out", Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.md"], "one"), guard=guard)
+    try:
+        os.setxattr(folder, "user.project", b"lab-42")
+    except OSError as exc:
+        pytest.skip(f"no user extended attributes here ({exc.strerror})")
+    publish(folder, write_some(["a.md"], "two"), guard=guard)
+    assert (folder / "a.md").read_text() == "two"
+    assert os.getxattr(folder, "user.project") == b"lab-42"
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a folder to another user")
 def test_a_folder_keeps_its_owner_and_group_when_replaced(tmp_path: Path) -> None:
     """An empty --out of nobody:nogroup, mode 2770 (a group-shared folder), came back root's

@@ -885,6 +885,8 @@ def _publish(
         staging = parent.absolute() / f".{folder.name}.eventstudy-{secrets.token_hex(6)}.partial"
         try:
             staging.mkdir()
+            if folder.is_dir():  # what the folder's files inherit, before they are made
+                _give_attributes(staging, folder, lambda name: name == _DEFAULT_ACL)
             (staging / STAGING_MARK).touch()
             for name in carried:
                 source = folder / name
@@ -904,6 +906,8 @@ def _publish(
             if folder.is_dir():
                 _give_owner(staging, folder.stat())
             staging.chmod(mode)
+            if folder.is_dir():  # after the mode: an access ACL's mask is the mode's group bits
+                _give_attributes(staging, folder, lambda name: name != _DEFAULT_ACL)
             if INTERRUPT_REQUESTED.is_set():  # a Ctrl-C a library caught and went on from: publish nothing
                 raise KeyboardInterrupt
             with ctrl_c_held(stops=True):  # exchanged, the run is complete: nothing cuts the swap in two
@@ -924,6 +928,28 @@ def _remove_ours(staging: Path) -> None:
     that could not be undone left the previous output there, with a file of the user's)."""
     if _ours(staging):
         _remove_tree(staging)
+
+
+_DEFAULT_ACL = "system.posix_acl_default"
+"""The extended attribute of a folder's default ACL: what the files made in it inherit."""
+
+
+def _give_attributes(staging: Path, previous: Path, chosen: Callable[[str], bool]) -> None:
+    """Give ``staging`` the extended attributes of the folder it replaces that ``chosen`` picks,
+    as far as the system allows: a lab's ``--out`` shared by an ACL (``setfacl -d``, stored as
+    ``system.posix_acl_*``) or labelled with ``user.*`` attributes lost them at every run (a
+    finder), where its mode, owner and group were kept. The default ACL is given when the
+    staging folder is made, so the files built in it inherit it as they would have in the
+    folder; the others once it is built (an access ACL could refuse the build, as a mode could)."""
+    try:
+        names = os.listxattr(previous, follow_symlinks=False)
+    except (OSError, AttributeError):  # no extended attributes here (a file system, a system)
+        return
+    for name in names:
+        if chosen(name):
+            with contextlib.suppress(OSError):
+                value = os.getxattr(previous, name, follow_symlinks=False)
+                os.setxattr(staging, name, value, follow_symlinks=False)
 
 
 def _give_owner(staging: Path, previous: os.stat_result) -> None:
