@@ -611,6 +611,21 @@ def _outage_answers() -> dict[str, Exception]:
 OUTAGE = _outage_answers()
 
 
+def test_a_share_count_answer_of_yahoo_down_is_an_outage() -> None:
+    """yfinance's get_shares_full reads the answer's 'timeseries' without looking for Yahoo's
+    error (but 'Bad Request'): a 503 ended in KeyError('timeseries'), not retried, and the
+    warning said "failed: KeyError: 'timeseries'" (a finder)."""
+    try:
+        try:
+            {"finance": {"error": {"code": "Service Unavailable"}}}["timeseries"]
+        except KeyError as missing:
+            raise DataUnavailableError("Yahoo share counts for 'AAA' failed") from missing
+    except DataUnavailableError as exc:
+        failure = exc
+    assert acquire.is_outage(failure) and acquire.is_transient(failure)
+    assert not acquire.is_outage(KeyError("shares_out"))
+
+
 def test_yahoos_invalid_input_is_no_outage_and_not_retried(tmp_path: Path, sleeps) -> None:
     """Yahoo's "Invalid input - ..." (a 400 or 422 for a request it refuses) was retried 4 times
     over 14 s as an outage (a finder): it fails at once, with Yahoo's reason."""

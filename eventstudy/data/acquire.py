@@ -368,7 +368,9 @@ def is_outage(exc: BaseException) -> bool:
     ``YFPricesMissingError`` with a reason other than Yahoo's no-data ones
     (:data:`NO_DATA_REASONS`: "Service Unavailable") or a ``Yahoo status_code = 5xx`` in its
     request text, a ``JSONDecodeError`` (an error page in HTML), or yfinance's
-    ``YFDataException`` "YAHOO! FINANCE IS CURRENTLY DOWN!" (its "Will be right back" page).
+    ``YFDataException`` "YAHOO! FINANCE IS CURRENTLY DOWN!" (its "Will be right back" page), or,
+    for share counts, ``KeyError('timeseries')`` (``get_shares_full`` reads the answer's
+    ``timeseries`` without looking for Yahoo's ``finance.error`` other than "Bad Request").
     An outage before yfinance knows the symbol's time zone comes as ``YFTzMissingError``, which
     it also raises for an unknown symbol: that one cannot be told apart (not found).
     """
@@ -376,6 +378,8 @@ def is_outage(exc: BaseException) -> bool:
         if _named(current, frozenset({"JSONDecodeError"})):
             return True
         if _named(current, frozenset({"YFDataException"})) and "CURRENTLY DOWN" in str(current):
+            return True
+        if isinstance(current, KeyError) and current.args == ("timeseries",):
             return True
         if _named(current, frozenset({"YFPricesMissingError"})):
             reason = getattr(current, "yahoo_reason", None)
