@@ -990,7 +990,7 @@ def validate_returns(
     absurd = _absurd_returns(gross)
     extreme = ((gross > PRICE_RATIO_BOUND) | (gross < 1.0 / PRICE_RATIO_BOUND)) & ~absurd  # NaN: neither
     for kind, rows, what in (
-        ("absurd_ret", absurd, "that undo each other or follow a total loss"),
+        ("absurd_ret", absurd, "that undo each other, or of -100% with returns after it,"),
         ("extreme_ret", extreme, "kept"),
     ):
         if rows.any():
