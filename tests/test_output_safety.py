@@ -780,7 +780,7 @@ def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: P
     empty.mkdir()
     marked = tmp_path / ".out.eventstudy-111111111111.partial"  # a kill during a build or removal
     (marked / "figures").mkdir(parents=True)
-    (marked / outdir.STAGING_MARK).touch()
+    (marked / outdir.STAGING_MARK).write_text("111111111111")  # the mark holds its folder's token
     (marked / "figures" / "f1.png").write_bytes(b"x")
     assert child(folder, "third").wait() == 0
     assert not empty.exists() and not marked.exists() and complete_run(folder) == "third"
@@ -800,25 +800,28 @@ def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: P
     assert child(folder, "fourth").wait() == 0 and complete_run(folder) == "fourth"
     assert (copy / "thesis.txt").read_text() == "mine" and linked.is_dir()
     assert target.read_text() == "untouched"
-    # The mark with the user's own files beside it is no staging folder of the tool's: a
-    # finder's thesis.txt beside an empty '.eventstudy-staging' was deleted with its folder. A
-    # killed writer's temporary files are the tool's.
+    # A mark the tool did not write for the folder (empty, or another folder's token) makes no
+    # folder the tool's: a finder's thesis.txt, then notes.md, data.csv, thesis.tex and a
+    # figures/my_plot.png (names the tool could write) beside an empty mark were deleted with
+    # their folder. A killed writer's own folder, its token in the mark, is removed.
     claimed = tmp_path / ".out.eventstudy-444444444444.partial"
     (claimed / "figures").mkdir(parents=True)
     (claimed / outdir.STAGING_MARK).touch()
-    (claimed / "thesis.txt").write_text("mine")
+    for name in ("thesis.txt", "notes.md", "data.csv", "thesis.tex", "figures/my_plot.png"):
+        (claimed / name).write_text("mine")
     nested = tmp_path / ".out.eventstudy-555555555555.partial"
     (nested / "figures").mkdir(parents=True)
-    (nested / outdir.STAGING_MARK).touch()
+    (nested / outdir.STAGING_MARK).write_text("444444444444")  # another folder's token
     (nested / "figures" / "my-plot.svg").write_text("mine")
     killed = tmp_path / ".out.eventstudy-666666666666.partial"
     (killed / "figures").mkdir(parents=True)
-    (killed / outdir.STAGING_MARK).touch()
+    (killed / outdir.STAGING_MARK).write_text("666666666666")
     built = ("car.parquet", ".report.md.a1b2c3d4.tmp", "figures/caar_all.png", "figures/.x.png.k9_z0q1w.tmp")
     for name in built:
         (killed / name).write_bytes(b"x")
     assert child(folder, "fifth").wait() == 0 and complete_run(folder) == "fifth"
-    assert (claimed / "thesis.txt").read_text() == "mine" and (nested / "figures" / "my-plot.svg").exists()
+    assert (claimed / "notes.md").read_text() == "mine" and (claimed / "figures" / "my_plot.png").exists()
+    assert (nested / "figures" / "my-plot.svg").exists()
     assert not killed.exists()
 
 
@@ -975,7 +978,7 @@ def test_the_staging_folder_of_a_killed_run_is_no_output(
     shutil.copytree(verified, reports / "study")
     staging = reports / ".study.eventstudy-0123456789ab.partial"
     shutil.copytree(verified, staging)
-    (staging / outdir.STAGING_MARK).touch()
+    (staging / outdir.STAGING_MARK).write_text("0123456789ab")
     monkeypatch.chdir(tmp_path)
     interrupted = "the unfinished output of an interrupted run: the next run into its folder removes it"
     status, text, _ = run_cli(["verify", str(staging)], capsys)
@@ -997,7 +1000,7 @@ def test_the_staging_folder_of_a_killed_run_is_no_output(
     with pytest.raises(outdir.OutputFolderError) as caught:  # what run, report and backtest check
         outdir.check_replaceable(mine)
     said = str(caught.value)
-    assert "beside files eventstudy did not write" in said and "removes it" not in said, said
+    assert "which eventstudy did not write for it" in said and "removes it" not in said, said
     assert (mine / "data.txt").read_text() == "mine"
 
 

@@ -277,11 +277,11 @@ def _check_contents(folder: Path) -> None:
     """:func:`check_replaceable` of an existing ``folder``'s contents: empty, or exactly an output
     of this tool (recorded files missing allowed)."""
     if (folder / STAGING_MARK).is_file():
-        if not _tool_written(folder):
+        if not _marked(folder):  # no run removes it: only a staging folder's mark is the tool's
             raise OutputFolderError(
                 folder,
-                f"holds {STAGING_MARK}, eventstudy's mark of an unfinished output, beside files eventstudy "
-                f"did not write: delete the mark if the folder is yours, or {_MOVE_IT}",
+                f"holds {STAGING_MARK}, eventstudy's mark of an unfinished output, which eventstudy did "
+                f"not write for it: delete the mark (or the folder, if it is a copy) or {_MOVE_IT}",
             )
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
     manifest = read_manifest(folder)
@@ -692,47 +692,49 @@ def _stray(parent: Path, name: str) -> list[Path]:
     )
 
 
-_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
-"""A temporary file of an atomic write (``tempfile.mkstemp(prefix=".NAME.", suffix=".tmp")``)."""
+_MARKED_NAME = re.compile(r"\..+\.eventstudy-(?P<token>[a-z0-9]{12})\.(?:partial|old)")
+"""The name of a staging or retired folder, and the token the tool drew for it."""
 
 
-def _tool_written(folder: Path) -> bool:
-    """Whether every entry of ``folder`` is a name the tool writes in an output being built or
-    removed: the staging mark, the manifest, an output file (:data:`OUTPUT_NAME`; in
-    ``figures/``, its PNGs) or the temporary file of one, each a regular file (not a link)."""
+def _token(folder: Path) -> str:
+    """The token in ``folder``'s name (a staging or retired folder's), or ""."""
+    named = _MARKED_NAME.fullmatch(folder.name)
+    return named["token"] if named else ""
 
-    def written(entry: os.DirEntry[str], prefix: str) -> bool:
-        if not entry.is_file(follow_symlinks=False):
-            return False
-        temporary = _TEMPORARY.fullmatch(entry.name)
-        name = temporary["name"] if temporary else entry.name
-        return (not prefix and name in (STAGING_MARK, MANIFEST)) or bool(OUTPUT_NAME.fullmatch(prefix + name))
 
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name == FIGURES and entry.is_dir(follow_symlinks=False):
-                    with os.scandir(entry.path) as figures:
-                        if not all(written(figure, f"{FIGURES}/") for figure in figures):
-                            return False
-                elif not written(entry, ""):
-                    return False
-    except OSError:  # a folder it cannot read all of is not known to be the tool's: left alone
+def _mark(folder: Path) -> None:
+    """Write the staging mark of ``folder``: its own token (:func:`_token`), so the mark tells the
+    tool's folder from a user's that holds an empty or copied mark (a finder: a user's notes.md
+    and thesis.tex beside an empty mark in a folder so named were deleted with it)."""
+    mark = folder / STAGING_MARK
+    if mark.is_symlink():  # never write through a link
+        mark.unlink()
+    mark.write_text(_token(folder), encoding="ascii")
+
+
+def _marked(folder: Path) -> bool:
+    """Whether ``folder`` holds the staging mark the tool wrote for it (:func:`_mark`)."""
+    mark = folder / STAGING_MARK
+    if mark.is_symlink() or not mark.is_file() or not _token(folder):
         return False
-    return True
+    try:
+        with mark.open("rb") as file:
+            return file.read(64) == _token(folder).encode("ascii")
+    except OSError:
+        return False
 
 
 def _ours(folder: Path) -> bool:
     """Whether a folder named like a staging folder is the tool's: empty (a kill right after its
-    creation), holding the staging mark and only what the tool writes beside it
-    (:func:`_tool_written`: a finder's thesis.txt beside a mark was deleted with its folder), or
-    exactly an output of this tool (its manifest, and no file it does not record: a copy of an
-    output with the user's notes added is the user's)."""
+    creation), holding the staging mark the tool wrote for it (:func:`_marked`: its own token;
+    a user's empty or copied mark is not), or exactly an output of this tool (its manifest, and
+    no file it does not record: a copy of an output with the user's notes added is the user's)."""
     if not folder.is_dir():
         return False
-    mark = folder / STAGING_MARK
-    if mark.is_file() and not mark.is_symlink():
-        return _tool_written(folder)
+    if _marked(folder):
+        return True
+    if (folder / STAGING_MARK).exists() or (folder / STAGING_MARK).is_symlink():
+        return False  # a mark the tool did not write for this folder: the user's
     if not any(folder.iterdir()):
         return True
     manifest = read_manifest(folder)
@@ -749,9 +751,7 @@ def _remove_tree(path: Path) -> None:
     if path.is_symlink() or not path.is_dir():
         return
     mark = path / STAGING_MARK
-    if mark.is_symlink():  # never touch what a link points to
-        mark.unlink()
-    mark.touch()
+    _mark(path)
     for entry in os.scandir(path):
         if entry.name == STAGING_MARK:
             continue
@@ -887,7 +887,7 @@ def _publish(
             staging.mkdir()
             if folder.is_dir():  # what the folder's files inherit, before they are made
                 _give_attributes(staging, folder, lambda name: name == _DEFAULT_ACL)
-            (staging / STAGING_MARK).touch()
+            _mark(staging)
             for name in carried:
                 source = folder / name
                 if source.is_file() and not source.is_symlink():
