@@ -463,7 +463,9 @@ sys.exit(cli.console())
 def test_kill_and_a_closed_terminal_stop_a_command_as_ctrl_c_does(tmp_path: Path, name: str) -> None:
     """Only SIGINT was handled: a `kill` (TERM) or a closed terminal (HUP) killed the command
     where it stood, leaving its hidden .partial staging folder beside --out (a finder). Each now
-    stops it as Ctrl-C does: the staging folder removed, one line, exit 128 + the signal."""
+    stops it as Ctrl-C does: the staging folder removed, one line, exit 128 + the signal. A
+    second signal (then HUP) interrupted the first one's cleanup, leaving the staging folder (a
+    finder): the first one stops the command, and its number is the status."""
     script = f"""
 import argparse, os, signal, sys
 from pathlib import Path
@@ -472,7 +474,11 @@ from eventstudy.output.folder import Guard, publish
 
 def build(staging):
     (staging / "car.parquet").write_bytes(b"x")
-    os.kill(os.getpid(), signal.{name})  # the signal while the output is built
+    try:
+        os.kill(os.getpid(), signal.{name})  # the signal while the output is built
+    except KeyboardInterrupt:
+        os.kill(os.getpid(), signal.SIGHUP)  # a second one while the first is being handled
+        raise
 
 def handler(args):
     publish(Path({str(tmp_path / "out")!r}), build, guard=Guard(cwd=Path({str(tmp_path)!r})))

@@ -261,6 +261,8 @@ def _on_interrupt(signum: int, frame: object) -> None:
     """A stop signal (:data:`STOP_SIGNALS`): remember it (a library may catch the
     KeyboardInterrupt and raise its own error) and interrupt as Python does on SIGINT."""
     global _interrupted, _signal_number
+    if _interrupted:  # a second signal (TERM, then HUP): the first one's cleanup goes on
+        return
     _interrupted = True
     _signal_number = signal.Signals(signum)
     INTERRUPT_REQUESTED.set()
