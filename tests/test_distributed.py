@@ -900,6 +900,31 @@ def test_the_readme_slurm_snippet_runs_with_a_local_cluster(
     assert len(read_events(tmp_path / "events.csv")) == int((results.events["role"] != "peer").sum()) == 6
 
 
+def test_a_kill_while_a_local_cluster_starts_waits_for_the_start() -> None:
+    """A TERM while distributed started the local cluster raised inside its start, leaving the
+    cluster half made and its exit hook printing tracebacks after the command's line (a finder):
+    it reaches the handler before once the start has returned (the command line's raises
+    KeyboardInterrupt then, and the cluster is closed as the study's)."""
+    import signal
+
+    from eventstudy.distributed.cluster import _start_held
+
+    seen: list[str] = []
+
+    def handler(number: int, frame: object) -> None:
+        seen.append("handler")
+
+    before = signal.signal(signal.SIGTERM, handler)
+    try:
+        with _start_held():
+            signal.raise_signal(signal.SIGTERM)  # during the start
+            seen.append("started")
+        assert seen == ["started", "handler"]
+        assert signal.getsignal(signal.SIGTERM) is handler
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_a_local_clusters_workers_leave_ctrl_c_to_the_command_and_log_nothing(capfd) -> None:
     """A terminal's Ctrl-C (SIGINT to the whole process group) printed each worker's
     KeyboardInterrupt traceback, and the shutdown the scheduler's, nannies' and workers' warnings
@@ -915,6 +940,9 @@ def test_a_local_clusters_workers_leave_ctrl_c_to_the_command_and_log_nothing(ca
         assert signal.getsignal(signal.SIGINT) is before
         ignored = client.run(lambda: signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
         assert list(ignored.values()) == [True]
+        # A closed terminal's HUP to the process group reaches only the driver too (a finder).
+        hung_up = client.run(lambda: signal.getsignal(signal.SIGHUP) == signal.SIG_IGN)
+        assert list(hung_up.values()) == [True]
         client.run(lambda: logging.getLogger("distributed.worker").error("Failed to communicate, worker"))
         logging.getLogger("distributed.scheduler").warning("Attempting to reschedule task")
     err = capfd.readouterr().err

@@ -14,13 +14,15 @@ import json
 import logging
 import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventstudy.errors import EventStudyError, InputError, ctrl_c_held
+from eventstudy.errors import EventStudyError, InputError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -98,6 +100,30 @@ def parse_scheduler(spec: str) -> tuple[str, int | None]:
 
 
 @contextmanager
+def _start_held() -> Iterator[None]:
+    """While a local cluster starts: SIGINT and SIGHUP ignored (its worker processes keep the
+    dispositions, so a terminal's Ctrl-C or hang-up reaches only the driver, which stops them;
+    one during the start is not seen), and SIGTERM deferred to the handler before, once the
+    start has returned (the command line's raises KeyboardInterrupt, and the cluster is closed
+    as the study's): a kill during the start raised inside distributed's start, left the
+    cluster half made and its exit hook printing tracebacks (a finder)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    ignored = [number for number in (signal.SIGINT, getattr(signal, "SIGHUP", None)) if number is not None]
+    before = {number: signal.signal(number, signal.SIG_IGN) for number in ignored}
+    before[signal.SIGTERM] = signal.signal(signal.SIGTERM, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+    if received:
+        signal.raise_signal(received[0])
+
+
+@contextmanager
 def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
     """A :class:`distributed.Client` for ``scheduler`` (see the module docstring), closed (and
     its local cluster stopped) on exit; a client given is used as it is and left open.
@@ -135,7 +161,7 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
             "silence_logs": logging.CRITICAL,
         }
         with ExitStack() as stack:
-            with ctrl_c_held():
+            with _start_held():
                 cluster = stack.enter_context(LocalCluster(**cluster_args))
             yield stack.enter_context(Client(cluster))
         return
