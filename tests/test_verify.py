@@ -658,6 +658,11 @@ def test_the_documented_file_of_a_frames_events_verifies_with_zoned_dates_and_fl
         write_events(zoned, out / "notes.csv")
     with pytest.raises(InputError, match=r"\.csv"):
         write_events(zoned, tmp_path / "events.txt")
+    bad = pd.Series(["bad \udcff"] * len(zoned), index=zoned.index, dtype=object)
+    with pytest.raises(InputError, match="not UTF-8 text"):  # a lone surrogate: was a UnicodeEncodeError
+        write_events(zoned.assign(headline=bad), tmp_path / "surrogate.csv")
+    with pytest.raises(InputError, match="not UTF-8 text"):  # and in run_study
+        run_study(zoned.assign(headline=bad), launch_cache)
 
     def full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")

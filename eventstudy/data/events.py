@@ -76,6 +76,7 @@ COLUMNS: tuple[str, ...] = (
     "headline",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("market",)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 """Columns an events file may have besides :data:`COLUMNS`."""
 TIMINGS: tuple[str, ...] = ("pre", "intraday", "post", "unknown")
 """Announcement dates outside this range are errors (pandas' nanosecond timestamps end in 2262)."""
@@ -232,6 +233,11 @@ def events_from_frame(frame: pd.DataFrame, name: str | Path = "events") -> pd.Da
         raise InputError(str(name), "required column is missing", row=1, field=missing[0])
     columns = [*COLUMNS, *(column for column in OPTIONAL_COLUMNS if column in frame.columns)]
     rows = frame.loc[:, columns]
+    for column in columns:  # a lone surrogate (a file name's undecodable byte) is no text to write
+        for position, cell in enumerate(rows[column].tolist()):
+            if isinstance(cell, str) and _SURROGATE.search(cell):
+                said = f"{shown(cell)} is not UTF-8 text (a lone surrogate, from bytes that were not UTF-8)"
+                raise InputError(str(name), said, row=position + 2, field=column)
     rows = rows.assign(announced=_calendar_dates(rows["announced"], str(name)))
     if pd.api.types.is_float_dtype(rows["deal_usd"]):
         rows = rows.assign(deal_usd=_float64_deals(rows["deal_usd"], str(name)))

@@ -161,6 +161,8 @@ def _write_new(path: Path, write: Callable[[Path], object]) -> None:
         raise InputError(str(path), message) from None
     except OSError as exc:  # a full disk, a folder that refuses links
         raise InputError(str(path), f"cannot write it ({exc.strerror or exc})") from None
+    except UnicodeEncodeError as exc:  # a lone surrogate of an undecodable file name, in a text
+        raise InputError(str(path), f"cannot write {exc.object[exc.start : exc.end]!r} as UTF-8") from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
