@@ -30,20 +30,17 @@ each as on Ctrl-C, so what it was building is removed (a finder: TERM and HUP le
 
 
 @contextmanager
-def ctrl_c_held(*, stops: bool = False) -> Iterator[None]:
-    """SIGINT ignored inside the block (with ``stops``, SIGTERM and SIGHUP too: the command
-    line's other stop signals), the handlers before restored after; only from the main thread,
-    where Python's handlers run. For steps that a Ctrl-C must not cut in two: a local Dask
-    cluster's start (its worker processes keep the disposition, so a terminal's Ctrl-C reaches
-    only the driver, which stops them; they still end on TERM) and an output's swap into place
-    (``stops``: once exchanged, the run is complete: a Ctrl-C there exited 130 saying the folder
-    kept what it held, while the new output was in place and the old one removed; a finder). A
-    signal inside is not seen."""
+def ctrl_c_held() -> Iterator[None]:
+    """The :data:`STOP_SIGNALS` ignored inside the block, the handlers before restored after;
+    only from the main thread, where Python's handlers run. For a step that no stop must cut in
+    two: an output's swap into place (once exchanged, the run is complete: a Ctrl-C there exited
+    130 saying the folder kept what it held, while the new output was in place and the old one
+    removed; a finder). A signal inside is not seen. (A local Dask cluster's start holds its own:
+    :func:`eventstudy.distributed.cluster._start_held`.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = STOP_SIGNALS if stops else (signal.SIGINT,)
-    before = {number: signal.signal(number, signal.SIG_IGN) for number in held}
+    before = {number: signal.signal(number, signal.SIG_IGN) for number in STOP_SIGNALS}
     try:
         yield
     finally:

@@ -134,11 +134,10 @@ _INTERRUPTED_CACHE = (
 )
 _interrupted = False
 _finished: int | None = None
-_signal_number = signal.SIGINT
-"""The signal that interrupted the command (its exit status is 128 + its number: 130, 143, 129)."""
-
 """The exit status of the command that has finished (None while it runs): a Ctrl-C that lands
 after it, on the way out, changes nothing it wrote."""
+_signal_number = signal.SIGINT
+"""The signal that interrupted the command (its exit status is 128 + its number: 130, 143, 129)."""
 
 
 def _interrupted_line(command: str) -> str:

@@ -910,7 +910,7 @@ def _publish(
                 _give_attributes(staging, folder, lambda name: name != _DEFAULT_ACL)
             if INTERRUPT_REQUESTED.is_set():  # a Ctrl-C a library caught and went on from: publish nothing
                 raise KeyboardInterrupt
-            with ctrl_c_held(stops=True):  # exchanged, the run is complete: nothing cuts the swap in two
+            with ctrl_c_held():  # exchanged, the run is complete: nothing cuts the swap in two
                 _swap(staging, folder)
         except OSError as exc:
             with contextlib.suppress(OSError):  # what cannot be removed is marked: the next run does
