@@ -353,11 +353,11 @@ def is_certificate_failure(exc: BaseException) -> bool:
 
 
 NO_DATA_REASONS: tuple[str, ...] = ("No data found", "Data doesn't exist")
-REFUSED_REASONS: tuple[str, ...] = ("Invalid input",)
-"""How Yahoo's reason begins when it refuses the request itself (a 400 or 422): not retried."""
 """How Yahoo's own reasons for an answer without rows begin (``"No data found, symbol may be
 delisted"``, ``"Data doesn't exist for startDate = ..., endDate = ..."``); yfinance raises any
 reason Yahoo gives as ``YFPricesMissingError(yahoo_reason=...)``, an outage's too."""
+REFUSED_REASONS: tuple[str, ...] = ("Invalid input",)
+"""How Yahoo's reason begins when it refuses the request itself (a 400 or 422): not retried."""
 _SERVER_STATUS = re.compile(r"status_code = 5\d\d")
 
 

@@ -76,8 +76,9 @@ COLUMNS: tuple[str, ...] = (
     "headline",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("market",)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 """Columns an events file may have besides :data:`COLUMNS`."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate: Python's stand-in for a byte that was not UTF-8 (no text to write)."""
 TIMINGS: tuple[str, ...] = ("pre", "intraday", "post", "unknown")
 """Announcement dates outside this range are errors (pandas' nanosecond timestamps end in 2262)."""
 
