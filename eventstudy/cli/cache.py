@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from eventstudy.cli.options import add_cache_option, existing_cache, input_file
+from eventstudy.cli.options import add_cache_option, input_file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -145,10 +145,10 @@ def import_files(args: argparse.Namespace) -> int:
 
 
 def list_cache(args: argparse.Namespace) -> int:
-    from eventstudy.data.store import CacheCorruptError, PriceStore
+    from eventstudy.data.store import CacheCorruptError, PriceStore, require_cache_folder
     from eventstudy.text import shell_path
 
-    store = PriceStore(existing_cache(args.cache))
+    store = PriceStore(require_cache_folder(args.cache))
     verify = f"eventstudy cache verify --cache {shell_path(args.cache)}"  # a folder named "my cache"
     rows = sorted((symbol, kind) for kind in ("prices", "returns") for symbol in store.symbols(kind))
     stopped = store.interrupted_batch()  # the series below may mix an import's files with older ones
@@ -171,9 +171,9 @@ def list_cache(args: argparse.Namespace) -> int:
 
 
 def verify_cache(args: argparse.Namespace) -> int:
-    from eventstudy.data.store import PriceStore
+    from eventstudy.data.store import PriceStore, require_cache_folder
 
-    store = PriceStore(existing_cache(args.cache))
+    store = PriceStore(require_cache_folder(args.cache))
     if args.clean:
         for line in store.finish_interrupted_batch():
             print(line)

@@ -19,14 +19,6 @@ def add_cache_option(parser: argparse.ArgumentParser, *, urls: bool = False) -> 
     )
 
 
-def existing_cache(path: Path) -> Path:
-    """``path`` when it is a folder; a missing path or a file is an error (``list``, ``verify``
-    and ``validate`` would otherwise report an empty, healthy cache for a mistyped ``--cache``)."""
-    from eventstudy.data.store import require_cache_folder
-
-    return require_cache_folder(path)
-
-
 def add_format_option(parser: argparse.ArgumentParser) -> None:
     """``--format csv``: also write ``ar.csv`` and ``car.csv`` beside the parquet files."""
     parser.add_argument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from eventstudy.cli.options import add_cache_option, existing_cache
+from eventstudy.cli.options import add_cache_option
 
 EPILOG = """\
 checks (rules and thresholds: python -c "import eventstudy.data.screening as v; help(v)"):
@@ -60,13 +60,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def validate(args: argparse.Namespace) -> int:
     from eventstudy.data.screening import validate_store
-    from eventstudy.data.store import PriceStore
+    from eventstudy.data.store import PriceStore, require_cache_folder
     from eventstudy.symbols import check_symbol
 
     check_symbol(args.market, "--market")
     for symbol in args.symbols:
         check_symbol(symbol, "SYMBOL")
-    store = PriceStore(existing_cache(args.cache))
+    store = PriceStore(require_cache_folder(args.cache))
     with store.consistent_reads():  # one version of the cache, as a run reads it
         symbols = args.symbols or sorted({*store.symbols("prices"), *store.symbols("returns")})
         found = validate_store(store, symbols, args.market)

@@ -714,12 +714,12 @@ def _mark(folder: Path) -> None:
 
 def _marked(folder: Path) -> bool:
     """Whether ``folder`` holds the staging mark the tool wrote for it (:func:`_mark`)."""
-    mark = folder / STAGING_MARK
-    if mark.is_symlink() or not mark.is_file() or not _token(folder):
+    mark, token = folder / STAGING_MARK, _token(folder)
+    if mark.is_symlink() or not mark.is_file() or not token:
         return False
     try:
         with mark.open("rb") as file:
-            return file.read(64) == _token(folder).encode("ascii")
+            return file.read(64) == token.encode("ascii")
     except OSError:
         return False
 
