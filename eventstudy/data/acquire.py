@@ -359,6 +359,7 @@ reason Yahoo gives as ``YFPricesMissingError(yahoo_reason=...)``, an outage's to
 REFUSED_REASONS: tuple[str, ...] = ("Invalid input",)
 """How Yahoo's reason begins when it refuses the request itself (a 400 or 422): not retried."""
 _SERVER_STATUS = re.compile(r"status_code = 5\d\d")
+_PRICES_MISSING = frozenset({"YFPricesMissingError"})
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -381,22 +382,23 @@ def is_outage(exc: BaseException) -> bool:
             return True
         if isinstance(current, KeyError) and current.args == ("timeseries",):
             return True
-        if _named(current, frozenset({"YFPricesMissingError"})):
-            reason = getattr(current, "yahoo_reason", None)
-            if reason is not None and not str(reason).startswith((*NO_DATA_REASONS, *REFUSED_REASONS)):
-                return True
-            if _SERVER_STATUS.search(str(getattr(current, "debug_info", ""))):
-                return True
-    return False
+        request = str(getattr(current, "debug_info", ""))
+        if _named(current, _PRICES_MISSING) and _SERVER_STATUS.search(request):
+            return True
+    return any(not reason.startswith((*NO_DATA_REASONS, *REFUSED_REASONS)) for reason in _yahoo_reasons(exc))
+
+
+def _yahoo_reasons(exc: BaseException) -> list[str]:
+    """The reasons Yahoo gave, in the ``yahoo_reason`` of the ``YFPricesMissingError`` of the
+    chain of ``exc``."""
+    missing = (current for current in _chain(exc) if _named(current, _PRICES_MISSING))
+    reasons = (getattr(current, "yahoo_reason", None) for current in missing)
+    return [str(reason) for reason in reasons if reason is not None]
 
 
 def _refused(exc: BaseException) -> bool:
     """Whether Yahoo refused the request itself (:data:`REFUSED_REASONS`)."""
-    return any(
-        _named(current, frozenset({"YFPricesMissingError"}))
-        and str(getattr(current, "yahoo_reason", None) or "").startswith(REFUSED_REASONS)
-        for current in _chain(exc)
-    )
+    return any(reason.startswith(REFUSED_REASONS) for reason in _yahoo_reasons(exc))
 
 
 def is_not_found(exc: BaseException) -> bool:
