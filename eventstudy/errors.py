@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,23 +29,34 @@ each as on Ctrl-C, so what it was building is removed (a finder: TERM and HUP le
 ``.partial`` folders beside the output)."""
 
 
+SignalHandler = Callable[[int, Any], Any] | int | signal.Handlers | None
+
+
 @contextmanager
-def ctrl_c_held() -> Iterator[None]:
-    """The :data:`STOP_SIGNALS` ignored inside the block, the handlers before restored after;
-    only from the main thread, where Python's handlers run. For a step that no stop must cut in
-    two: an output's swap into place (once exchanged, the run is complete: a Ctrl-C there exited
-    130 saying the folder kept what it held, while the new output was in place and the old one
-    removed; a finder). A signal inside is not seen. (A local Dask cluster's start holds its own:
-    :func:`eventstudy.distributed.cluster._start_held`.)"""
+def signals_handled(handlers: Mapping[signal.Signals, SignalHandler]) -> Iterator[None]:
+    """``handlers`` (a function, ``signal.SIG_IGN``, ...) of their signals inside the block, the
+    handlers before restored after; only from the main thread, where Python's handlers run (from
+    another, nothing is changed)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = {number: signal.signal(number, signal.SIG_IGN) for number in STOP_SIGNALS}
+    before = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
         yield
     finally:
         for number, handler in before.items():
             signal.signal(number, handler)
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """The :data:`STOP_SIGNALS` ignored inside the block (:func:`signals_handled`). For a step
+    that no stop must cut in two: an output's swap into place (once exchanged, the run is
+    complete: a Ctrl-C there exited 130 saying the folder kept what it held, while the new output
+    was in place and the old one removed; a finder). A signal inside is not seen. (A local Dask
+    cluster's start holds its own: :func:`eventstudy.distributed.cluster._start_held`.)"""
+    with signals_handled(dict.fromkeys(STOP_SIGNALS, signal.SIG_IGN)):
+        yield
 
 
 class EventStudyError(Exception):

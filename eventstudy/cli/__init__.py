@@ -25,6 +25,7 @@ from eventstudy.errors import (
     DataUnavailableError,
     EventStudyError,
     InputError,
+    signals_handled,
 )
 
 DESCRIPTION = """\
@@ -274,8 +275,8 @@ def console() -> int:
     A numpy or pandas warning is a defect to fix at its cause (the tests call :func:`main`
     and fail on any warning); users never see one.
     """
-    before = {number: signal.signal(number, _on_interrupt) for number in STOP_SIGNALS}
-    with warnings.catch_warnings():
+    # Run in a notebook (%run -m eventstudy), its Ctrl-C is its own again afterwards.
+    with signals_handled(dict.fromkeys(STOP_SIGNALS, _on_interrupt)), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return main()
@@ -284,9 +285,7 @@ def console() -> int:
                 return _finished
             print("eventstudy: interrupted", file=sys.stderr)  # before a command ran: nothing written
             return 128 + _signal_number
-        finally:  # run in a notebook (%run -m eventstudy): its Ctrl-C is its own again
-            for number, handler in before.items():
-                signal.signal(number, handler)
+        finally:
             INTERRUPT_REQUESTED.clear()
 
 

@@ -15,14 +15,13 @@ import logging
 import os
 import re
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventstudy.errors import EventStudyError, InputError
+from eventstudy.errors import STOP_SIGNALS, EventStudyError, InputError, SignalHandler, signals_handled
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -107,18 +106,13 @@ def _start_held() -> Iterator[None]:
     start has returned (the command line's raises KeyboardInterrupt, and the cluster is closed
     as the study's): a kill during the start raised inside distributed's start, left the
     cluster half made and its exit hook printing tracebacks (a finder)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     received: list[int] = []
-    ignored = [number for number in (signal.SIGINT, getattr(signal, "SIGHUP", None)) if number is not None]
-    before = {number: signal.signal(number, signal.SIG_IGN) for number in ignored}
-    before[signal.SIGTERM] = signal.signal(signal.SIGTERM, lambda number, frame: received.append(number))
-    try:
+    handlers: dict[signal.Signals, SignalHandler] = {
+        number: signal.SIG_IGN for number in STOP_SIGNALS if number != signal.SIGTERM
+    }
+    handlers[signal.SIGTERM] = lambda number, frame: received.append(number)
+    with signals_handled(handlers):
         yield
-    finally:
-        for number, handler in before.items():
-            signal.signal(number, handler)
     if received:
         signal.raise_signal(received[0])
 
