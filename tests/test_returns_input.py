@@ -740,6 +740,15 @@ def test_a_withheld_return_on_a_returns_markets_first_session_is_counted() -> No
     early = {"X": pd.DatetimeIndex(["2024-06-14"])}
     out = annotate_withheld(car, calendar, early, (-10, -1), returns_series={"X"})
     pd.testing.assert_frame_equal(out, car)
+    # Nor is a return kept beyond the bound there in any window (annotate_extreme placed it on
+    # the first session, as annotate_withheld did before; they now share the placing).
+    from eventstudy.data.screening import PriceIssue, annotate_extreme
+
+    kept = {"X": [PriceIssue("X", "extreme_ret", ("2024-06-14",), "kept", ("ret",))]}
+    assert annotate_extreme(car, calendar, kept, (-10, -1)).loc[0, "note"] == ""
+    kept = {"X": [PriceIssue("X", "extreme_ret", (f"{calendar[0]:%Y-%m-%d}",), "kept", ("ret",))]}
+    noted = annotate_extreme(car, calendar, kept, (-10, -1)).loc[0, "note"]
+    assert "estimation window holds X's return of" in noted
 
 
 def test_a_market_cap_of_0_gives_no_dollar_value_and_the_note_says_so(launch_cache, tmp_path) -> None:

@@ -773,20 +773,39 @@ def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFr
     return out
 
 
+def _issue_days(
+    found: Mapping[str, Iterable[PriceIssue]], chosen: Callable[[PriceIssue], bool]
+) -> dict[str, pd.DatetimeIndex]:
+    """Per symbol with any, the days (sorted, each once) of its issues that ``chosen`` picks."""
+    out = {}
+    for symbol, issues in found.items():
+        days = {day for issue in issues if chosen(issue) for day in issue.dates}
+        if days:
+            out[symbol] = pd.DatetimeIndex(sorted(days))
+    return out
+
+
 def withheld_return_days(found: Mapping[str, Iterable[PriceIssue]]) -> dict[str, pd.DatetimeIndex]:
     """Per symbol, the days whose ``adj_close`` was withheld as absurd (``absurd_*`` kinds), or,
     for a returns series, whose return was (``absurd_ret``)."""
-    out = {}
-    for symbol, issues in found.items():
-        days = [
-            day
-            for issue in issues
-            if (issue.kind in _ABSURD_KINDS and issue.fields == ("adj_close",)) or issue.kind == "absurd_ret"
-            for day in issue.dates
-        ]
-        if days:
-            out[symbol] = pd.DatetimeIndex(sorted(set(days)))
-    return out
+    def withheld(issue: PriceIssue) -> bool:
+        return (issue.kind in _ABSURD_KINDS and issue.fields == ("adj_close",)) or issue.kind == "absurd_ret"
+
+    return _issue_days(found, withheld)
+
+
+def _return_sessions(
+    calendar: pd.DatetimeIndex, days: pd.DatetimeIndex
+) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """The calendar positions of the sessions whose returns hold a returns series' rows of
+    ``days`` (sorted): a session's own, and a row dated off the calendar the next session's,
+    into which it is compounded; and the days so placed. A row before the first session or
+    after the last is in no session's return."""
+    positions = calendar.searchsorted(days)
+    kept = positions < len(calendar)
+    if len(calendar):
+        kept &= (positions > 0) | (calendar[np.minimum(positions, len(calendar) - 1)] == days)
+    return positions[kept], days[kept]
 
 
 def annotate_extreme(
@@ -801,11 +820,7 @@ def annotate_extreme(
     cents; a finder's CAR of -101% stood as ``ok`` with no word in any table). The outcome is
     unchanged; ``car`` itself when no such return is in the study. A row dated off the
     calendar is on the session its return is compounded into."""
-    kept: dict[str, pd.DatetimeIndex] = {}
-    for symbol, issues in found.items():
-        dates = {day for issue in issues if issue.kind == "extreme_ret" for day in issue.dates}
-        if dates:
-            kept[symbol] = pd.DatetimeIndex(sorted(dates))
+    kept = _issue_days(found, lambda issue: issue.kind == "extreme_ret")
     tickers = car["ticker"].to_numpy(object)
     if not kept or not np.isin(tickers, list(kept)).any():
         return car
@@ -813,8 +828,8 @@ def annotate_extreme(
     note = out["note"].to_numpy(object).copy()
     day0 = calendar.get_indexer(pd.DatetimeIndex(out["day0"]))
     starts, ends = out["tau_start"].to_numpy(np.int64), out["tau_end"].to_numpy(np.int64)
-    for ticker, days in kept.items():
-        positions = calendar.searchsorted(days)
+    for ticker, returns_days in kept.items():
+        positions, days = _return_sessions(calendar, returns_days)
         for row in np.flatnonzero((tickers == ticker) & (day0 >= 0)).tolist():
             p0 = int(day0[row])
             spans = (
@@ -901,11 +916,12 @@ def annotate_withheld(
         what = "return" if reach == 0 else "adj_close"
         # A price off the calendar is ignored; a return there is compounded into the next
         # session's, which its withholding leaves unknown (named by the row's own date).
-        positions = calendar.searchsorted(days) if reach == 0 else calendar.get_indexer(days)
-        kept = (positions >= 0) & (positions < len(calendar))
-        if reach == 0 and len(calendar):  # a row before the first session: in no session's return
-            kept &= (positions > 0) | (calendar[np.minimum(positions, len(calendar) - 1)] == days)
-        positions, labels = positions[kept], [_iso(day) for day in days[kept]]
+        if reach == 0:
+            positions, days = _return_sessions(calendar, days)
+        else:
+            positions = calendar.get_indexer(days)
+            positions, days = positions[positions >= 0], days[positions >= 0]
+        labels = [_iso(day) for day in days]
         if not positions.size:
             continue
         start = (starts or {}).get(ticker) if reach else None
@@ -1139,9 +1155,9 @@ def screen_returns(
                 field="date",
             )
         screened[symbol] = frame
-        absurd = [day for issue in issues if issue.kind == "absurd_ret" for day in issue.dates]
+        absurd = _issue_days({symbol: issues}, lambda issue: issue.kind == "absurd_ret")
         if absurd:
-            withheld = pd.DatetimeIndex(frame["date"]).isin(pd.DatetimeIndex(absurd))
+            withheld = pd.DatetimeIndex(frame["date"]).isin(absurd[symbol])
             screened[symbol] = frame.assign(ret=frame["ret"].mask(withheld))
         if issues:
             found[symbol] = issues
