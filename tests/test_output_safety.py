@@ -335,11 +335,15 @@ def test_dangerous_targets_are_refused(tmp_path: Path, monkeypatch) -> None:
         (cache / ".locks" / "x", "cache folder"),
         (tmp_path / "file", "not a folder"),
         (tmp_path / "link", "symbolic link"),
+        # a run into out removed them, or renamed the retired one to out (a finder)
+        (tmp_path / ".out.eventstudy-aaaaaaaaaaaa.old", "names its unfinished and retired outputs"),
+        (tmp_path / ".out.eventstudy-0123456789ab.partial", "names its unfinished and retired outputs"),
     ]:
         with pytest.raises(OutputFolderError, match=reason):
             outdir.check_target(target, guard)
     assert outdir.check_target(project / "reports" / "study", guard)  # inside the project is fine
     assert outdir.check_target(tmp_path / ("a" * 222), guard)
+    assert outdir.check_target(tmp_path / ".out.eventstudy-aaaaaaaaaaaa.older", guard)  # not the tool's name
     assert outdir.check_target(cache / "study", guard)  # beside the cache's own folders
     assert not (tmp_path / "elsewhere").exists()
 
@@ -819,7 +823,18 @@ def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: P
     built = ("car.parquet", ".report.md.a1b2c3d4.tmp", "figures/caar_all.png", "figures/.x.png.k9_z0q1w.tmp")
     for name in built:
         (killed / name).write_bytes(b"x")
+    # A killed writer's own folder, its mark its own, into which the user then saved files of
+    # theirs, is theirs: it was removed with thesis.txt and mydata/ (a finder).
+    saved = {}
+    for token, mine in (("777777777777", "thesis.txt"), ("888888888888", "mydata/important.csv")):
+        saved[token] = tmp_path / f".out.eventstudy-{token}.partial"
+        (saved[token] / "mydata").mkdir(parents=True)
+        (saved[token] / outdir.STAGING_MARK).write_text(token)
+        (saved[token] / "car.parquet").write_bytes(b"x")
+        (saved[token] / mine).write_text("mine")
     assert child(folder, "fifth").wait() == 0 and complete_run(folder) == "fifth"
+    assert (saved["777777777777"] / "thesis.txt").read_text() == "mine"
+    assert (saved["888888888888"] / "mydata" / "important.csv").read_text() == "mine"
     assert (claimed / "notes.md").read_text() == "mine" and (claimed / "figures" / "my_plot.png").exists()
     assert (nested / "figures" / "my-plot.svg").exists()
     assert not killed.exists()

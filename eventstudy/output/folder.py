@@ -20,8 +20,9 @@ is written:
 * **Nothing half-written.** A failure (disk full, a bug, Ctrl-C) removes the staging folder;
   a ``kill -9`` may leave one behind, named ``.<name>.eventstudy-<token>.partial``, which the
   next writer to that target removes -- when it is recognisably the tool's: empty, holding the
-  staging mark :data:`STAGING_MARK` (written first, removed last), or a manifest of this tool.
-  A user's folder that merely has such a name is left alone. Files are fsynced before the
+  staging mark :data:`STAGING_MARK` (written first, removed last) beside nothing but what a build
+  writes, or a manifest of this tool. A user's folder that merely has such a name is left alone,
+  and no target may have such a name. Files are fsynced before the
   exchange.
 
 The manifest's ``files`` record also lets ``eventstudy verify`` reject a folder whose files do
@@ -150,8 +151,9 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     OutputFolderError
         When ``folder`` is a symbolic link or not a folder, is or contains a protected folder or
         lies inside one, lies inside an output folder of this tool (whose record it would break),
-        is the working directory or one of its ancestors, ends in ``..``, or has a name too long
-        for its staging folder's (:data:`MAX_NAME_BYTES`).
+        is the working directory or one of its ancestors, ends in ``..``, is named as the tool's
+        staging and retired folders are, or has a name too long for its staging folder's
+        (:data:`MAX_NAME_BYTES`).
     """
     problem = write_path_problem(folder)
     if problem:
@@ -162,6 +164,12 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
             folder,
             "ends in '.', '..' or '/', which names no folder of its own: an output folder is replaced "
             "whole, so name it by its name from a folder outside it",
+        )
+    if _MARKED_NAME.fullmatch(folder.name):  # a run into its sibling would remove it, or put it back there
+        raise OutputFolderError(
+            folder,
+            "is named as eventstudy names its unfinished and retired outputs (.NAME.eventstudy-<token>."
+            "partial or .old), which a run into NAME removes or restores: choose another name",
         )
     longest = MAX_NAME_BYTES - len(f"..eventstudy-{'0' * 12}.partial")
     if len(os.fsencode(folder.name)) > longest:  # the staging folder's name must fit the system's
@@ -724,15 +732,45 @@ def _marked(folder: Path) -> bool:
         return False
 
 
+_TEMPORARY = re.compile(r"(?P<folder>(?:[^/]+/)?)\.(?P<name>[^/]+)\.[a-z0-9_]{8}\.tmp")
+"""A temporary file a build writes beside one of its outputs (``tempfile.mkstemp`` with the
+prefix ``.<name>.`` and the suffix ``.tmp``: :mod:`eventstudy.report.write`)."""
+
+
+def _holds_only_built(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but what a build writes: regular files named as outputs
+    are (:data:`OUTPUT_NAME`, the manifest, the mark), their temporaries (:data:`_TEMPORARY`) and
+    an empty ``figures/``. A killed run's staging folder into which the user then saved
+    thesis.txt and mydata/ was removed with them (a finder)."""
+    try:
+        entries = _entries(folder)
+    except OutputFolderError:
+        return False
+    for name in entries:
+        temporary = _TEMPORARY.fullmatch(name)
+        built = f"{temporary['folder']}{temporary['name']}" if temporary else name
+        if name == f"{FIGURES}/":
+            continue
+        if not (built in (MANIFEST, STAGING_MARK) or OUTPUT_NAME.fullmatch(built)):
+            return False
+        try:
+            if not stat.S_ISREG(os.lstat(folder / name).st_mode):
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def _ours(folder: Path) -> bool:
     """Whether a folder named like a staging folder is the tool's: empty (a kill right after its
     creation), holding the staging mark the tool wrote for it (:func:`_marked`: its own token;
-    a user's empty or copied mark is not), or exactly an output of this tool (its manifest, and
-    no file it does not record: a copy of an output with the user's notes added is the user's)."""
+    a user's empty or copied mark is not) beside nothing but what a build writes
+    (:func:`_holds_only_built`), or exactly an output of this tool (its manifest, and no file it
+    does not record: a copy of an output with the user's notes added is the user's)."""
     if not folder.is_dir():
         return False
     if _marked(folder):
-        return True
+        return _holds_only_built(folder)
     if (folder / STAGING_MARK).exists() or (folder / STAGING_MARK).is_symlink():
         return False  # a mark the tool did not write for this folder: the user's
     if not any(folder.iterdir()):
