@@ -353,6 +353,20 @@ def test_summary_and_text(events: pd.DataFrame) -> None:
     assert "hold 1 trading day;" in text
     assert "hold 1, 5 trading days;" in dataclasses.replace(config, holding_days=(1, 5)).describe()
     assert "Calendar-time" not in text  # no regressions asked for: no section
+    # the share of sessions invested and the market held on them only, printed and published
+    assert row.share_days_invested == 1.0  # one trading day, held
+    head, cells = text.splitlines()[-2:]
+    assert head.split()[-4:] == ["inv", "SPY*", "Sh", "SPY*"]
+    assert cells.split()[-3:] == ["100%", "—", "+0.1%"]  # no Sharpe of one day; SPY's +0.1% that day
+    assert row.matched_market_total_return == pytest.approx(0.001, abs=1e-14)
+    from eventstudy.backtest.report import render_backtest_section
+
+    section = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
+    header = "| hold (days) | portfolio | days invested | Sharpe | max drawdown | total return | period |"
+    assert header in section
+    assert "| 1 | strategy | 100% | — | 0.0% | +1.3% | 2024-01-15 – 2024-01-16 |" in section
+    assert "| 1 | SPY on the strategy's days | 100% | — | 0.0% | +0.1% | 2024-01-15 – 2024-01-16 |" in section
+    assert "| 1 | SPY held | 100% | — | 0.0% | +0.1% | 2024-01-15 – 2024-01-16 |" in section
     # a results object as the study's is (a finder's notebook got a 4,148-character repr and no
     # HTML or LaTeX): a short repr, and the summary's table in each format
     shown = f"<BacktestResults 'sim': {config.describe()}; 2 trades a holding period, market SPY>"
@@ -364,6 +378,38 @@ def test_summary_and_text(events: pd.DataFrame) -> None:
     assert f"<td>{row.mean_net_abnormal_ret:+.2%}</td>" in summary._repr_html_()
     latex = summary.as_latex()
     assert "\\begin{table}" in latex and f"{row.mean_net_abnormal_ret:+.2%}".replace("%", "\\%") in latex
+
+
+def test_the_summary_sets_the_strategy_beside_the_market_held_on_its_own_days() -> None:
+    """A referee: the strategy, invested on 6% of the launch's sessions, was compared with SPY held
+    on every one (Sharpe, drawdown, total return of unlike exposures). The summary adds the share
+    of sessions invested and the market held on those sessions only, in cash on the others."""
+    from eventstudy.backtest.tables import summary_table
+
+    market = [np.nan, 0.01, 0.02, -0.03, 0.005, 0.04]  # the base row first: no return
+    curve = pd.DataFrame(
+        {
+            "holding_days": 1,
+            "date": pd.bdate_range("2025-01-02", periods=6),
+            "n_open": [0, 1, 0, 2, 0, 1],
+            "strategy_ret": [np.nan, 0.02, 0.0, -0.01, 0.0, 0.01],
+            "strategy_equity": np.cumprod([1.0, 1.02, 1.0, 0.99, 1.0, 1.01]),
+            "market_ret": market,
+            "market_equity": np.cumprod([1.0, *(1.0 + np.array(market[1:]))]),
+        }
+    )
+    trades = pd.DataFrame(
+        {"holding_days": 1, "outcome": "ok", "side": "long", "ret": [0.02, -0.01, 0.01]}
+    ).assign(net_ret=lambda f: f.ret, bhar=[0.01, 0.02, -0.03], net_abnormal_ret=[0.01, 0.02, -0.03])
+    row = summary_table(trades, curve, draws=10).iloc[0]
+    assert row.share_days_invested == 3 / 5
+    matched = np.array([0.01, 0.0, -0.03, 0.0, 0.04])  # the market on the days invested, else cash
+    assert row.matched_market_total_return == pytest.approx(1.01 * 0.97 * 1.04 - 1.0, abs=1e-15)
+    sharpe = np.sqrt(252) * matched.mean() / matched.std(ddof=1)
+    assert row.matched_market_sharpe == pytest.approx(sharpe, abs=1e-12)
+    assert row.matched_market_max_drawdown == pytest.approx(0.97 - 1.0, abs=1e-15)  # 1.01 to 1.01 x 0.97
+    # the market held every day, as before
+    assert row.market_total_return == pytest.approx(1.01 * 1.02 * 0.97 * 1.005 * 1.04 - 1.0, abs=1e-15)
 
 
 def test_a_row_with_its_own_market_is_measured_and_labelled_against_it(tmp_path: Path) -> None:

@@ -662,6 +662,7 @@ def _empty_backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     )
     curve = pd.DataFrame(
         {"holding_days": pd.Series([], dtype="int64"), "date": pd.Series([], dtype="datetime64[ns]")}
+        | {"n_open": pd.Series([], dtype="int64")}
         | {
             c: pd.Series([], dtype=float)
             for c in ("strategy_equity", "market_equity", "strategy_ret", "market_ret")
@@ -701,8 +702,8 @@ def test_backtest_section_says_what_a_summary_without_completed_trades_holds() -
     assert "No trade could be made" not in none
     days = pd.to_datetime(["2025-01-02", "2025-01-03"])
     held = pd.DataFrame(
-        {"holding_days": [1, 1], "date": days, "strategy_equity": [1.0, 1.1], "market_equity": [1.0, 1.0],
-         "strategy_ret": [0.0, 0.1], "market_ret": [0.0, 0.0]}
+        {"holding_days": [1, 1], "date": days, "n_open": [0, 1], "strategy_equity": [1.0, 1.1],
+         "market_equity": [1.0, 1.0], "strategy_ret": [0.0, 0.1], "market_ret": [0.0, 0.0]}
     )  # fmt: skip
     opened = render_backtest_section(trades, held, drift, metadata, figure=None)
     assert "No trade was completed" in opened and "positions entered and still open" in opened

@@ -910,8 +910,8 @@ class BacktestResults:
         for note in notes:  # as backtest.md says them, first
             lines += [note, ""]
         headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "hit", "Sharpe"]
-        headers += [f"{market} Sh", "maxDD", "total", market]
-        widths = [3, 6, 9, 9, 6, 6, 6, 5, 7, 10, 7, 8, 8]
+        headers += [f"{market} Sh", "maxDD", "total", market, "inv", f"{market}* Sh", f"{market}*"]
+        widths = [3, 6, 9, 9, 6, 6, 6, 5, 7, 10, 7, 8, 8, 5, 11, 8]
         rows = []
         for r in self.summary_table.itertuples(index=False):
             cells = [
@@ -926,12 +926,16 @@ class BacktestResults:
                 (r.max_drawdown, ".1%"),  # never above 0: no sign of its own
                 (r.total_return, "+.1%"),
                 (r.market_total_return, "+.1%"),
+                (r.share_days_invested, ".0%"),
+                (r.matched_market_sharpe, "+.2f"),
+                (r.matched_market_total_return, "+.1%"),
             ]
             rows.append([str(r.holding_days), str(r.n_trades), *(_cell(v, spec) for v, spec in cells)])
         tables = []
         if rows:  # a rule that plans no trade has none: no header over nothing
             tables.append(("Holding periods", pd.DataFrame(rows, columns=headers, dtype=object)))
-            lines += _aligned(headers, rows, widths)
+            legend = f"inv: share of sessions with a position; {market}*: {self.market} on those sessions"
+            lines += [legend, *_aligned(headers, rows, widths)]
         alphas = self._alpha_rows()
         if alphas is not None:
             caption = "Calendar-time alphas (gross of trading costs; periods with an open position only)"

@@ -191,7 +191,8 @@ def _trades_cells(summary: pd.DataFrame) -> list[str]:
 def _summary_lines(
     trades: pd.DataFrame, curve: pd.DataFrame, market: str, boot: Mapping[str, Any]
 ) -> list[str]:
-    """The summary table: one row per holding period (or why there is none)."""
+    """The summary: the trades' statistics and the equity curves', one row per holding period
+    (or why there is none)."""
     summary = summary_table(trades, curve, draws=int(boot.get("draws", 1000)), seed=int(boot.get("seed", 0)))
     rows = [
         [
@@ -204,10 +205,6 @@ def _summary_lines(
             fmt.probability(r.p_sa),
             fmt.probability(r.p_boot),
             _pct(r.hit_rate, 0, signed=False),
-            f"{_num(r.sharpe)} / {_num(r.market_sharpe)}",
-            f"{_pct(r.max_drawdown, 1, signed=False)} / {_pct(r.market_max_drawdown, 1, signed=False)}",
-            f"{_pct(r.total_return, 1)} / {_pct(r.market_total_return, 1)}",
-            f"{_date(r.start)} – {_date(r.end)}",
         ]
         for r, trades in zip(summary.itertuples(index=False), _trades_cells(summary), strict=True)
     ]
@@ -233,12 +230,37 @@ def _summary_lines(
         "p (t_sa)",
         "p (bootstrap)",
         "hit rate",
-        f"Sharpe: strategy / {market}",
-        f"max drawdown: strategy / {market}",
-        f"total return: strategy / {market}",
-        "period",
     ]
-    return lines + _table(header, rows, "rrrrrrrrrrrrl")
+    lines += _table(header, rows, "rrrrrrrrr")
+    return lines + _curve_lines(summary, market) if rows else lines
+
+
+def _curve_lines(summary: pd.DataFrame, market: str) -> list[str]:
+    """The equity curves' risk and return per holding period: the strategy's, the market's on the
+    strategy's days only (the same exposure in time), the market's held every day."""
+    rows = []
+    for r in summary.itertuples(index=False):
+        matched = (r.matched_market_sharpe, r.matched_market_max_drawdown, r.matched_market_total_return)
+        portfolios = (
+            ("strategy", r.share_days_invested, (r.sharpe, r.max_drawdown, r.total_return)),
+            (f"{fmt.md(market)} on the strategy's days", r.share_days_invested, matched),
+            (f"{fmt.md(market)} held", 1.0, (r.market_sharpe, r.market_max_drawdown, r.market_total_return)),
+        )
+        period = f"{_date(r.start)} – {_date(r.end)}"
+        rows += [
+            [
+                str(r.holding_days),
+                name,
+                _pct(invested, 0, signed=False),
+                _num(sharpe),
+                _pct(worst, 1, signed=False),
+                _pct(total, 1),
+                period,
+            ]
+            for name, invested, (sharpe, worst, total) in portfolios
+        ]
+    header = ["hold (days)", "portfolio", "days invested", "Sharpe", "max drawdown", "total return", "period"]
+    return ["", *_table(header, rows, "rlrrrrl")]
 
 
 def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
@@ -357,7 +379,11 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "on its first and on its last day. Rebalancing between open positions is not charged.",
         f"- **Equity curve**: a calendar-time portfolio with {weights}, set at the previous close among "
         "the positions held that day; long and short both count toward a gross exposure of 1; cash earns 0 "
-        f"on days with no open position. {market} is bought and held from the close of the first day 0.",
+        f"on days with no open position. {market} is bought and held from the close of the first day 0; "
+        f"{market} on its days is {market} held only on the sessions the strategy holds a position (long, "
+        "whatever the positions' sides), in cash earning 0 on the others: the strategy's exposure in time, "
+        "so that its Sharpe ratio, drawdown and total return compare like with like. Days invested = share "
+        "of the curve's sessions with a position held.",
         "- **Statistics**: t = mean/(s/√n); skewness-adjusted t_sa = √n(S + γ̂S²/3 + γ̂/(6n)), S = mean/s, "
         "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999), not given where γ̂S ≤ −1.5 (there it "
         "decreases in the mean and takes the opposite sign: Hall 1992); both against Student's t with n − 1 "

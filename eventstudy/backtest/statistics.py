@@ -3,7 +3,8 @@
 * buy-and-hold abnormal return (Barber & Lyon 1997);
 * the conventional t and the skewness-adjusted t of Lyon, Barber & Tsai (1999), with its
   bootstrapped p-value;
-* hit rate, annualised Sharpe ratio and maximum drawdown of a strategy.
+* hit rate, annualised Sharpe ratio and maximum drawdown of a strategy, and the market held on
+  the strategy's invested days only (an exposure-matched benchmark).
 
 NaN inputs are dropped by the cross-sectional tests (the number used is reported) and
 propagate through the path functions.
@@ -259,6 +260,24 @@ def annualised_sharpe(daily_returns: np.ndarray, periods_per_year: int = TRADING
         return float("nan")
     sd = _sample_sd(r)
     return float(np.sqrt(periods_per_year) * r.mean() / sd)
+
+
+def exposure_matched_returns(market_returns: np.ndarray, invested: np.ndarray) -> np.ndarray:
+    """The market's daily returns on the days the strategy is invested, 0 (cash) on the others.
+
+    Formula: :math:`r^{*}_t = \\mathbb{1}[n_t > 0]\\, R_{mt}`, with :math:`n_t` the positions the
+    strategy holds on day t and :math:`R_{mt}` the market's close-to-close return (NaN kept).
+
+    A benchmark with the strategy's exposure in time: the market held every day is invested on
+    every day, an event-driven strategy only on the days after its announcements, so their Sharpe
+    ratios, drawdowns and total returns compare unlike exposures (and, cash earning 0 on both sides,
+    the matched benchmark takes the zero risk-free rate of the idle days as the strategy does).
+    It matches the days, not the gross exposure's sign: a short position's day counts as invested,
+    and the benchmark is long the market on it. Convention of this package (no reference).
+    """
+    market_returns = np.asarray(market_returns, dtype=float)
+    idle = np.where(np.isnan(market_returns), np.nan, 0.0)  # a day without a return stays without one
+    return np.where(np.asarray(invested, dtype=bool), market_returns, idle)
 
 
 def compound(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
