@@ -104,9 +104,9 @@ def summary_table(
     matched_market_sharpe, matched_market_max_drawdown, matched_market_total_return
         The market held on those sessions only, in cash (earning 0) on the others
         (:func:`~.statistics.exposure_matched_returns`): the market with the strategy's exposure in
-        time. The market held every day is invested on every session, the strategy on few (a 1-day
-        rule trading 25 announcements: 6% of the launch's sessions); beside the matched market, the
-        strategy's Sharpe, drawdown and total return compare like with like.
+        time. The market held every day is invested on every session, an event-driven strategy on
+        few; beside the matched market, the strategy's Sharpe, drawdown and total return compare
+        like with like.
     start, end
         First (base) and last dates of the curve.
     """
