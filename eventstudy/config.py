@@ -24,6 +24,7 @@ a ticker from a date on (for example a share count known to lag an issuance)::
     # other news inside the event windows (eventstudy.timeline.confounders):
     news_file = "news.csv"                # ticker,date[,timing],headline of other dated news
     exclude_confounded = false            # true: windows with other news leave the statistics
+    events_are_earnings = false           # true: each event is its ticker's earnings release of day 0
     dominant_day_t = 3.0                  # a day other than day 0 with |t| >= this ...
     dominant_day_share = 0.5              # ... carrying this share of the CAR is flagged
 
@@ -61,7 +62,8 @@ Every value is checked for its type and range, and an error names the file and t
   ``true``);
 * a caveat's ``from``: a TOML date or ``"YYYY-MM-DD"`` between 1900 and 2199; its ``note``:
   one line of 1 to :data:`MAX_NOTE_LENGTH` characters;
-* ``news_file``: a file path; ``exclude_confounded``: true or false; ``dominant_day_t``: a
+* ``news_file``: a file path; ``exclude_confounded`` and ``events_are_earnings``: true or false;
+  ``dominant_day_t``: a
   number above 0; ``dominant_day_share``: a number in (0, 1];
 * a flow's ``event_id``: an event identifier; ``payer`` and ``payee``: different names of one
   line, at most :data:`MAX_FLOW_NAME` characters; ``tickers``: symbols, none twice;
@@ -268,6 +270,12 @@ class StudyConfig:
         another event of the ticker, a news-file line) is left out of the cross-event
         statistics and the CAAR bands; when false they stay in, and ``stats.parquet`` also
         holds each group without them (``<group> (unconfounded)``).
+    events_are_earnings
+        When true, the events are earnings releases: a release in the earnings calendar of an
+        event's own ticker whose reaction session is the event's day 0 is the event itself, not
+        other news in its windows (an earnings study flagged every window with its own release).
+        False (default): such a release confounds the event, as the results Oracle announced its
+        contract in confound the contract.
     dominant_day_t, dominant_day_share
         The thresholds of the dominant-day warning: the day other than day 0 with the largest
         |t| is flagged when its |t| is at least ``dominant_day_t`` and it carries at least
@@ -328,6 +336,7 @@ class StudyConfig:
     backtest: BacktestConfig | None = None
     news_file: str | None = None
     exclude_confounded: bool = False
+    events_are_earnings: bool = False
     dominant_day_t: float = 3.0
     dominant_day_share: float = 0.5
     flows: tuple[FlowEdge, ...] = ()
@@ -730,8 +739,9 @@ def _check(config: StudyConfig) -> None:
         not isinstance(config.news_file, str) or not config.news_file.strip() or "\0" in config.news_file
     ):
         fail("news_file", f"{shown(config.news_file)} is not a file path")
-    if not isinstance(config.exclude_confounded, bool):
-        fail("exclude_confounded", f"{shown(config.exclude_confounded)} is not true or false")
+    for key in ("exclude_confounded", "events_are_earnings"):
+        if not isinstance(getattr(config, key), bool):
+            fail(key, f"{shown(getattr(config, key))} is not true or false")
     for key, low, high in (("dominant_day_t", 0.0, 1e3), ("dominant_day_share", 0.0, 1.0)):
         value = getattr(config, key)
         if not _is_number(value) or not low < value <= high:

@@ -222,6 +222,7 @@ def screen_confounders(
         min_t=config.dominant_day_t,
         min_share=config.dominant_day_share,
         events=estimates.events,
+        events_are_earnings=config.events_are_earnings,
     )
     return pd.concat([estimates.car, flags], axis=1)
 

@@ -125,6 +125,7 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
         ('model = ["market"]', "study.model", "is not one of market"),
         ("exclude_overlapping_windows = 1", "study.exclude_overlapping_windows", "is not true or false"),
         ('exclude_confounded = "yes"', "study.exclude_confounded", "is not true or false"),
+        ("events_are_earnings = 1", "study.events_are_earnings", "is not true or false"),
         ("news_file = 5", "study.news_file", "is not a file path"),
         ('news_file = " "', "study.news_file", "is not a file path"),
         ("dominant_day_t = 0", "study.dominant_day_t", "is not a number in (0, 1000]"),

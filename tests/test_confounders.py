@@ -167,6 +167,53 @@ def test_an_event_of_unknown_time_confounds_its_day_0_or_the_next(launch_cache, 
     assert "or τ" not in flags.at[("v", "[-5,+5]"), "confounders"]
 
 
+def test_an_earnings_study_does_not_take_each_event_for_its_own_confounder(
+    launch_cache, tmp_path: Path
+) -> None:
+    """A finder's earnings study (the events are the cached releases) had every window flagged
+    with its own release at τ0, no (unconfounded) pair and, with exclude_confounded, no statistic.
+    With events_are_earnings the event's own release is the event; another release of the window,
+    another ticker's or another day's, still confounds; without it nothing changes (a deal
+    announced in the results, as Oracle's contract, stays confounded by them)."""
+    import dataclasses
+
+    from eventstudy.config import load_config
+    from eventstudy.study import run_study
+
+    root = Path(__file__).resolve().parents[1]
+    store = PriceStore(Path(launch_cache))
+    releases = pd.concat([store.read_earnings(t) for t in ("AMZN", "MSFT")], ignore_index=True)
+    releases = releases[releases.announced.dt.year == 2025].reset_index(drop=True)
+    lines = ["event_id,announced,timing,ticker,role,deal_usd,group,headline"]
+    lines += [
+        f"e{i},{r.announced:%Y-%m-%d},{r.timing},{r.ticker},reporter,,earnings,{r.fiscal_period}"
+        for i, r in enumerate(releases.itertuples())
+    ]
+    # and a second event of AMZN two sessions after its Q3 release (2025-10-30 after the close)
+    lines.append("late,2025-11-04,pre,AMZN,reporter,,other,two sessions after")
+    (tmp_path / "events.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    launch = load_config(root / "launch.toml")
+    config = dataclasses.replace(launch, backtest=None, crosssection=(), flows=(), volume=None)
+    default = run_study(tmp_path / "events.csv", launch_cache, config, peers=()).car
+    earnings = run_study(
+        tmp_path / "events.csv", launch_cache, dataclasses.replace(config, events_are_earnings=True), peers=()
+    ).car
+    releases_rows = default.event_id != "late"
+    assert len(releases) == 8 and releases_rows.sum() == 8 * 4
+    assert default.loc[releases_rows, "confounded"].all()  # each by its own release at τ0
+    flagged = default.loc[releases_rows, "confounders"]
+    assert flagged.str.contains(", reaction [0-9-]+ at τ0", regex=True).all()
+    mine = earnings.set_index(["event_id", "window"])
+    assert not mine.loc[earnings.event_id[releases_rows].unique(), "confounders"].str.contains("τ0").any()
+    # AMZN's Q3 release, an event, keeps confounding the later event, and that event its [-5,+5]
+    q3 = releases.index[(releases.ticker == "AMZN") & (releases.announced == "2025-10-30")][0]
+    assert mine.at[("late", "[-1,+1]"), "confounded"] == False  # noqa: E712 (τ-2: outside)
+    assert mine.at[("late", "[-5,+5]"), "confounders"] == f"event e{q3}, day 0 2025-10-31 at τ-2"  # once
+    assert mine.at[(f"e{q3}", "[-5,+5]"), "confounders"].startswith("event late, day 0 2025-11-04 at τ+2")
+    clean = mine.loc[[f"e{i}" for i in range(8) if i != q3], "confounded"]
+    assert (clean == False).all()  # noqa: E712 (missing is not clean)
+
+
 def test_at_most_five_are_named_and_all_are_counted() -> None:
     releases = [(str(d.date()), "pre") for d in CALENDAR[at("2025-06-03") : at("2025-06-17") + 1]]
     out = screen("2025-06-10", releases)

@@ -291,6 +291,29 @@ def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame | None) ->
     )
 
 
+def releases_apart_from_events(releases: DatedItems, events: DatedItems) -> DatedItems:
+    """The earnings ``releases`` but those that are one of the ``events``: of the same ticker,
+    reacting on the event's day 0 (the same session, and the next one alike or not at all).
+
+    In an earnings study the events are the releases, each also in the earnings calendar: every
+    window held its own event as other news (``earnings ... at τ0``), none was unconfounded,
+    and ``exclude_confounded`` left no pair (a finder). The study says so
+    (``events_are_earnings``); a release on another day of the window still confounds it.
+    """
+    if not len(releases) or not len(events):
+        return releases
+    known = events.position >= 0
+    same = pd.MultiIndex.from_arrays(
+        [events.ticker[known].astype(str), events.position[known], events.spans_next[known]]
+    )
+    keys = pd.MultiIndex.from_arrays([releases.ticker.astype(str), releases.position, releases.spans_next])
+    kept = ~keys.isin(same) | (releases.position < 0)
+    return DatedItems(
+        releases.ticker[kept], releases.position[kept], releases.label[kept], releases.kind[kept],
+        releases.spans_next[kept],
+    )  # fmt: skip
+
+
 def event_items(
     event_ids: Sequence[str] | pd.Series,
     tickers: Sequence[str] | pd.Series,
@@ -510,6 +533,7 @@ def confounder_columns(
     min_t: float = DOMINANT_T,
     min_share: float = DOMINANT_SHARE,
     events: pd.DataFrame | None = None,
+    events_are_earnings: bool = False,
 ) -> pd.DataFrame:
     """The confounder columns of ``car.parquet``, from the study's per-window and daily tables.
 
@@ -537,6 +561,9 @@ def confounder_columns(
         The events file's rows (``event_id``, ``ticker``, ``announced``, ``timing``): an event
         of ``unknown`` time may confound on its day 0 or the next (:func:`may_react_next`).
         Without it, every event on its day 0 only.
+    events_are_earnings
+        The events are earnings releases: a release of an event's ticker reacting on the event's
+        day 0 is the event (:func:`releases_apart_from_events`), not other news.
 
     Returns
     -------
@@ -565,7 +592,10 @@ def confounder_columns(
         )
         or_next = may_react_next(timing["timing"].to_numpy(object), timing["announced"], day0, calendar)
     own_events = event_items(pairs["event_id"], pairs["ticker"], day0, day0_dates, is_event, or_next)
-    items = DatedItems.concat(own_events, earnings_items(calendar, earnings), news_items(calendar, news))
+    released = earnings_items(calendar, earnings)
+    if events_are_earnings:
+        released = releases_apart_from_events(released, own_events)
+    items = DatedItems.concat(own_events, released, news_items(calendar, news))
     own = np.where(is_event, np.arange(len(pairs)), -1)  # the event items come first in ``items``
     flags = screen_windows(pairs["ticker"], day0, bounds, items, own=own)
     unscreened = np.zeros(flags.count.shape, dtype=bool)
