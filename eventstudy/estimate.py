@@ -901,7 +901,8 @@ def _pair_outcomes(
     before = no_day0 & (day_zero.outcome == "announced_before_data")
     note[before] = "announcement falls before the first trading day in the data"
     note[no_day0 & (day_zero.outcome == "announced_after_data")] = (
-        f"announcement falls after the last trading day in the data; {NEWER_DATA}"
+        f"day 0 (the first session that could react to the announcement) is after the data's last day; "
+        f"{NEWER_DATA}"
     )
     not_session = no_day0 & (day_zero.outcome == NOT_A_SESSION)
     note[not_session] = day_zero.shift[not_session] + ": the announcement date is not a session"

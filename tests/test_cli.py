@@ -109,6 +109,7 @@ def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -
                 "at-the-end,2025-12-29,pre,ORCL,x,1e9,g,h",  # tau +5 is past 2025-12-31
                 "after,2026-02-02,pre,ORCL,x,1e9,g,h",
                 "before,2022-01-03,pre,ORCL,x,1e9,g,h",
+                "last-evening,2025-12-31,post,MSFT,x,1e9,g,h",  # announced on the last day, after its close
             ]
         )
         + "\n"
@@ -127,9 +128,12 @@ def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -
     # A run never extends a cached series (offline, nothing at all): the notes say how newer rows come in.
     advice = "a run never extends a cached series: add newer prices with eventstudy fetch --refresh SYMBOL, "
     advice += "or import a file with the newer rows"
-    assert car.loc[("after", "[0,0]"), "note"] == (
-        f"announcement falls after the last trading day in the data; {advice}"
-    )
+    late = "day 0 (the first session that could react to the announcement) is after the data's last day; "
+    late += advice
+    assert car.loc[("after", "[0,0]"), "note"] == late
+    # the announcement is on the data's last day; its day 0, not it, is after the data (a finder)
+    assert car.loc[("last-evening", "[0,0]"), "outcome"] == "announced_after_data"
+    assert car.loc[("last-evening", "[0,0]"), "note"] == late
     assert car.loc[("at-the-end", "[-5,+5]"), "note"] == (
         f"window runs past the last trading day in the data (2025-12-31); {advice}"
     )
