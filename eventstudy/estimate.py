@@ -184,7 +184,7 @@ def estimate(
     returns = event_returns(returns_by_column, days.span, local, design, fitted.model_fit.batch)
     proxy = design.proxy
     outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
-    _name_late_starts(outcomes, returns_by_column, local, days, tickers, panel, config.market)
+    _name_late_starts(outcomes, returns_by_column, local, days, tickers, panel, config.market, model.symbols)
     del returns_by_column, design  # the event-day offsets: the tables read the returns
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {}, restatements)
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
@@ -563,13 +563,16 @@ def _name_late_starts(
     tickers: np.ndarray,
     panel: ReturnsPanel,
     market: str,
+    regressors: Sequence[str] = (),
 ) -> None:
     """Append to the note of each ``insufficient_estimation`` pair whose ticker's returns start
     after its estimation window does and after the market's first return (where the data
     start: a listing inside the window, CoreWeave's in March 2025) the date they start: "0
-    valid estimation returns" alone does not say why. ``returns_by_column`` is the
-    :func:`_by_column` copy and ``columns`` each pair's column in it; only the short pairs' are
-    read."""
+    valid estimation returns" alone does not say why. So too for each series of the model's
+    design (``regressors``, :attr:`~eventstudy.models.ExpectedReturnModel.symbols`: the sector
+    model's SMH, whose data start in July 2023, left AMD's 2023 events short with no word of it,
+    a finder). ``returns_by_column`` is the :func:`_by_column` copy and ``columns`` each pair's
+    column in it; only the short pairs' are read."""
     short = np.flatnonzero(outcomes.outcome == "insufficient_estimation")
     if not short.size:
         return
@@ -580,6 +583,12 @@ def _name_late_starts(
     late = first > window_start
     for row, position in zip(short[late].tolist(), first[late].tolist(), strict=True):
         outcomes.note[row] += f"; {tickers[row]}'s returns start {panel.calendar[position]:%Y-%m-%d}"
+    for symbol in dict.fromkeys(regressors):
+        if symbol == market or symbol not in panel.symbols:
+            continue
+        start = int(np.argmax(np.isfinite(panel.returns_of(symbol))))
+        for row in short[start > window_start].tolist():
+            outcomes.note[row] += f"; {symbol}'s returns start {panel.calendar[start]:%Y-%m-%d}"
 
 
 def _is_event(events: pd.DataFrame) -> np.ndarray:

@@ -99,6 +99,24 @@ def test_launch_study_writes_every_output_and_is_reproducible(launch_cache, tmp_
     assert hashlib.sha256((ROOT / "events.csv").read_bytes()).hexdigest() in manifest
 
 
+def test_a_model_series_that_starts_late_is_named_in_the_short_rows_note(launch_cache, tmp_path) -> None:
+    """The sector model's SMH starts in July 2023: AMD's event of 2023-10-31 had "74 valid
+    estimation returns ..., 100 required" and no word of why, where a late listing of the ticker
+    is named (a finder)."""
+    events = tmp_path / "events.csv"
+    rows = [HEADER, "early,2023-10-31,pre,AMD,x,1e9,g,h", "later,2025-03-03,pre,AMD,x,1e9,g,h"]
+    events.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    command = ["run", "--events", str(events), "--offline", "--cache", str(launch_cache), "--out", str(out)]
+    assert run(*command, "--model", "sector", "--no-peers") == 0
+    car = pd.read_parquet(out / "car.parquet").set_index(["event_id", "window"])
+    assert car.loc[("early", "[0,0]"), "outcome"] == "insufficient_estimation"
+    assert car.loc[("early", "[0,0]"), "note"].endswith(
+        "valid estimation returns in [-260,-11], 100 required; SMH's returns start 2023-07-05"
+    )
+    assert car.loc[("later", "[0,0]"), "outcome"] == "ok" and "SMH" not in car.loc[("later", "[0,0]"), "note"]
+
+
 def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -> None:
     events = tmp_path / "events.csv"
     events.write_text(
