@@ -66,11 +66,12 @@ def test_launch_study_as_a_returns_panel_gives_identical_results(launch_cache, l
     config = launch_config()
     prices = run_study(ROOT / "events.csv", launch_cache, config)
     returns = run_study(ROOT / "events.csv", cache, config)
-    pd.testing.assert_frame_equal(returns.ar, prices.ar)  # every AR, CAR, s.e. and t, bit for bit
-    pd.testing.assert_frame_equal(returns.stats, prices.stats)
-    pd.testing.assert_frame_equal(returns.caar, prices.caar)
+    # every AR, CAR, s.e. and t, bit for bit (assert_frame_equal's default is a relative 1e-5)
+    pd.testing.assert_frame_equal(returns.ar, prices.ar, check_exact=True)
+    pd.testing.assert_frame_equal(returns.stats, prices.stats, check_exact=True)
+    pd.testing.assert_frame_equal(returns.caar, prices.caar, check_exact=True)
     same = [c for c in prices.car.columns if c not in SHARE_COLUMNS]
-    pd.testing.assert_frame_equal(returns.car[same], prices.car[same])
+    pd.testing.assert_frame_equal(returns.car[same], prices.car[same], check_exact=True)
     assert returns.car["mcap_prev_usd"].notna().sum() > 500  # the file's market values were used
     # Share figures belong to the price path; a returns row says where its value came from.
     assert returns.car["shares_outstanding"].isna().all()
