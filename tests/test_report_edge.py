@@ -641,6 +641,31 @@ def test_the_data_section_lists_the_twenty_most_frequent_row_notes(tmp_path) -> 
     )
 
 
+def test_row_notes_that_differ_in_their_date_alone_are_one_bullet(tmp_path) -> None:
+    """A finder's earnings study listed "no shares-outstanding figure for AMD dated on or before
+    <date>" 16 times, each "(1 of 101 ...)": one bullet counts the pairs of all its dates."""
+    missing = "no shares-outstanding figure for {} dated on or before {}"
+    pairs = [
+        pair("a1", "AMD", THREE, note=missing.format("AMD", "2023-10-30")),
+        pair("a2", "AMD", THREE, note=missing.format("AMD", "2024-01-29") + "; deal size undisclosed"),
+        pair("a3", "AMD", THREE, note=missing.format("AMD", "2024-04-29")),
+        pair("n1", "NVDA", THREE, note=missing.format("NVDA", "2024-02-20")),  # one date: as written
+        pair("x1", "XYZ", THREE, note="split between 2024-06-07 and 2024-06-10"),  # two dates: its own
+        pair("x2", "XYZ", THREE, note="split between 2024-06-07 and 2024-06-11"),
+    ]
+    _, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
+    bullets = [line for line in section(markdown, "Data").splitlines() if "Note on rows" in line]
+    assert bullets == [
+        "- Note on rows: no shares-outstanding figure for AMD dated on or before one of 3 dates, 2023-10-30 "
+        "to 2024-04-29 (3 of 6 (event, party) pairs).",
+        "- Note on rows: deal size undisclosed (1 of 6 (event, party) pairs).",
+        "- Note on rows: no shares-outstanding figure for NVDA dated on or before 2024-02-20 (1 of 6 "
+        "(event, party) pairs).",
+        "- Note on rows: split between 2024-06-07 and 2024-06-10 (1 of 6 (event, party) pairs).",
+        "- Note on rows: split between 2024-06-07 and 2024-06-11 (1 of 6 (event, party) pairs).",
+    ]
+
+
 def _empty_backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """One planned trade without an exit, an empty curve and no drift."""
     trades = pd.DataFrame(

@@ -17,7 +17,7 @@ from eventstudy.config import window_label
 from eventstudy.inference import STATISTICS
 from eventstudy.report import fmt
 from eventstudy.report.document import Section, Table, cell
-from eventstudy.report.flags import caveats_on_rows, note_counts, vendor_share_pairs
+from eventstudy.report.flags import caveats_on_rows, dated_note_counts, vendor_share_pairs
 from eventstudy.report.windows import n_params
 from eventstudy.text import shell_line
 from eventstudy.timeline.confounders import DOMINANT_SHARE, DOMINANT_T
@@ -154,7 +154,7 @@ def data_section(exports: Any) -> Section:
             "pairs are vendor figures, not filing cover counts, in at least one window (each row's "
             "note in car.parquet says which; shares_filing is the figure before the window)."
         )
-    counted = note_counts(listed)
+    counted = dated_note_counts(listed)
     for note, count in counted[:MAX_NOTE_BULLETS]:
         pairs = fmt.counted(n_pairs, "(event, party) pair")
         bullets.append(f"Note on rows: {fmt.md(note)} ({count} of {pairs}).")

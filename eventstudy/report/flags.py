@@ -138,16 +138,51 @@ def tau_text(value: int) -> str:
 def note_counts(car: pd.DataFrame) -> list[tuple[str, int]]:
     """Each distinct ``; ``-separated part of the rows' ``note``, with the number of (event, ticker)
     pairs it appears on in any window, most frequent first (ties by first appearance)."""
-    if "note" not in car.columns or car.empty:
-        return []
-    pairs = car.drop_duplicates(["event_id", "ticker", "note"])
-    parts = pairs.assign(part=pairs["note"].fillna("").str.split("; ")).explode("part")
-    parts = parts[parts["part"].fillna("") != ""]
+    parts = _note_parts(car)
     if parts.empty:
         return []
-    counted = parts.drop_duplicates(["event_id", "ticker", "part"]).groupby("part", sort=False).size()
+    counted = parts.groupby("part", sort=False).size()
     order = np.argsort(-counted.to_numpy(), kind="stable")
     return [(str(counted.index[i]), int(counted.iloc[i])) for i in order]
+
+
+def _note_parts(car: pd.DataFrame) -> pd.DataFrame:
+    """One row per (event, ticker) and distinct ``; ``-separated part of its rows' ``note``."""
+    if "note" not in car.columns or car.empty:
+        return pd.DataFrame({"event_id": [], "ticker": [], "part": []})
+    pairs = car.drop_duplicates(["event_id", "ticker", "note"])
+    parts = pairs.assign(part=pairs["note"].fillna("").str.split("; ")).explode("part", ignore_index=True)
+    parts = parts[parts["part"].fillna("") != ""]
+    return parts.drop_duplicates(["event_id", "ticker", "part"])[["event_id", "ticker", "part"]]
+
+
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def dated_note_counts(car: pd.DataFrame) -> list[tuple[str, int]]:
+    """:func:`note_counts` with the notes that differ in their one date told once: "no
+    shares-outstanding figure for AMD dated on or before 2023-10-30" and 15 others of AMD's were
+    16 bullets of the Data section, each "(1 of 101 ...)" (a finder). Such a group reads "... on
+    or before one of 16 dates, 2023-10-30 to 2025-01-27", counted on the (event, ticker) pairs
+    that carry any of its notes, most frequent first; a note with no date or several is its own."""
+    parts = _note_parts(car)
+    if parts.empty:
+        return []
+    found = [_DATE.findall(part) for part in parts["part"]]
+    single = [len(dates) == 1 for dates in found]
+    parts = parts.assign(
+        key=[_DATE.sub("\x00", p) if one else p for p, one in zip(parts["part"], single, strict=True)],
+        date=[dates[0] if one else "" for dates, one in zip(found, single, strict=True)],
+    )
+    rows: list[tuple[str, int]] = []
+    for key, group in parts.groupby("key", sort=False):
+        dates = sorted(set(group["date"]))
+        text = str(group["part"].iloc[0])
+        if len(dates) > 1:
+            text = str(key).replace("\x00", f"one of {len(dates)} dates, {dates[0]} to {dates[-1]}")
+        rows.append((text, len(group.drop_duplicates(["event_id", "ticker"]))))
+    order = np.argsort([-count for _, count in rows], kind="stable")
+    return [rows[i] for i in order]
 
 
 def vendor_share_pairs(car: pd.DataFrame) -> tuple[int, int]:
