@@ -272,8 +272,9 @@ class StudyConfig:
         holds each group without them (``<group> (unconfounded)``).
     events_are_earnings
         When true, the events are earnings releases: a release in the earnings calendar of an
-        event's own ticker whose reaction session is the event's day 0 is the event itself, not
-        other news in its windows (an earnings study flagged every window with its own release).
+        event's own ticker that reacts within one session of the event's day 0 is the event
+        itself, not other news in its windows (an earnings study flagged every window with its
+        own release; :func:`eventstudy.timeline.confounders.releases_apart_from_events`).
         False (default): such a release confounds the event, as the results Oracle announced its
         contract in confound the contract.
     dominant_day_t, dominant_day_share

@@ -214,6 +214,33 @@ def test_an_earnings_study_does_not_take_each_event_for_its_own_confounder(
     assert (clean == False).all()  # noqa: E712 (missing is not clean)
 
 
+def test_an_events_own_release_is_told_within_one_session_either_way() -> None:
+    """The events file and the calendar may give one release differently (post against unknown,
+    the reaction day as pre, a Saturday release whose day 0 is the Friday under day0_rule =
+    "previous"): each left the event its own confounder (a referee). A release reacting within
+    one session of the event's day 0 (each possibly on its next session too) is the event."""
+    from eventstudy.timeline.confounders import releases_apart_from_events
+
+    def items(rows: list[tuple[str, int, bool]]) -> DatedItems:
+        tickers, positions, later = zip(*rows, strict=True)
+        labels = np.array([f"{t}@{p}" for t, p, _ in rows], dtype=object)
+        kinds = np.full(len(rows), EARNINGS, dtype=np.int64)
+        ticker = np.array(tickers, dtype=object)
+        return DatedItems(ticker, np.array(positions), labels, kinds, np.array(later))
+
+    events = items([("A", 10, False), ("B", 20, True), ("C", 30, False), ("D", -1, False)])
+    releases = items(
+        [
+            ("A", 9, False), ("A", 11, False), ("A", 12, False), ("A", 8, True),  # 8 or 9: near 10
+            ("B", 22, False), ("B", 23, False), ("B", 18, False),  # B's day 0 is 20 or 21
+            ("C", 30, True), ("E", 10, False), ("A", -1, False), ("D", 0, False),
+        ]
+    )  # fmt: skip
+    kept = releases_apart_from_events(releases, events)
+    assert kept.label.tolist() == ["A@12", "B@23", "B@18", "E@10", "A@-1", "D@0"]
+    assert kept.spans_next.tolist() == [False] * 6
+
+
 def test_at_most_five_are_named_and_all_are_counted() -> None:
     releases = [(str(d.date()), "pre") for d in CALENDAR[at("2025-06-03") : at("2025-06-17") + 1]]
     out = screen("2025-06-10", releases)

@@ -380,3 +380,9 @@ def test_the_advice_to_read_kp_says_when_the_study_did_not_compute_it() -> None:
     for frame, missing in ((chosen, True), (stats, False), (patell, False)):
         small = findings.limitations_section(car, frame, "[0,0]", "market").bullets[0]
         assert ("add kp_adjusted_bmp_t to statistics" in small) is missing, small
+    # a study of earnings releases says the screen took each event's own release for it (a referee)
+    said = " ".join(findings.limitations_section(car, stats, "[0,0]", "market").bullets)
+    taken = "The events are taken for earnings releases (events_are_earnings): a release of an event's own"
+    assert taken not in said
+    earnings = findings.limitations_section(car, stats, "[0,0]", "market", events_are_earnings=True)
+    assert taken in " ".join(earnings.bullets)

@@ -87,6 +87,7 @@ def build_report(exports: Exports) -> Report:
             manifest.get("model", {}).get("description", config.get("model", "?")),
             estimated=k > 0,
             p_sources=p_sources,
+            events_are_earnings=config.get("events_are_earnings") is True,
         ),
         tests_section(tables),
         data_section(exports),

@@ -685,9 +685,11 @@ def limitations_section(
     *,
     estimated: bool = True,
     p_sources: Mapping[str, str] | None = None,
+    events_are_earnings: bool = False,
 ) -> Section:
     """A few sentences on what the numbers cannot show (``estimated``: the model has parameters;
-    ``p_sources``: as :func:`findings_section`'s)."""
+    ``p_sources``: as :func:`findings_section`'s; ``events_are_earnings``: the config's, said
+    where the screen is)."""
     dollar_p = ""
     if stats is not None and (stats["statistic"] == "dollar_abnormal_value").any():
         source = Stats(stats, p_sources or {}).p_source("dollar_abnormal_value")
@@ -732,7 +734,13 @@ def limitations_section(
         + "; a CAR is the move beyond it, not a causal effect of the deal alone.",
         "Other news inside a window (⚑) is found only if it is in the events file, the earnings calendar or "
         "the "
-        "news file; the dominant-day warning catches some of the rest but is a heuristic.",
+        "news file; the dominant-day warning catches some of the rest but is a heuristic."
+        + (
+            " The events are taken for earnings releases (events_are_earnings): a release of an event's own "
+            "ticker within one session of its day 0 is the event, not other news."
+            if events_are_earnings
+            else ""
+        ),
         "Dollar values multiply returns by market values from share counts that may lag filings; the value "
         "per "
         "deal dollar is a ratio of totals with no test of its own.",

@@ -293,21 +293,32 @@ def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame | None) ->
 
 def releases_apart_from_events(releases: DatedItems, events: DatedItems) -> DatedItems:
     """The earnings ``releases`` but those that are one of the ``events``: of the same ticker,
-    reacting on the event's day 0 (the same session, and the next one alike or not at all).
+    reacting within one session of the event's day 0 (either of them possibly on its next
+    session too: an ``unknown`` time of day).
 
     In an earnings study the events are the releases, each also in the earnings calendar: every
     window held its own event as other news (``earnings ... at τ0``), none was unconfounded,
     and ``exclude_confounded`` left no pair (a finder). The study says so
-    (``events_are_earnings``); a release on another day of the window still confounds it.
+    (``events_are_earnings``). One session either way, because the events file and the calendar
+    may give one release differently: ``post`` in one and ``unknown`` in the other, the
+    reaction day as ``pre``, or a Saturday release under ``day0_rule = "previous"`` (day 0 the
+    Friday, the release reacting on Monday) all left the event its own confounder (a referee).
+    Quarterly releases lie some sixty sessions apart, so no other release is that near; another
+    release in the window still confounds it.
     """
     if not len(releases) or not len(events):
         return releases
     known = events.position >= 0
-    same = pd.MultiIndex.from_arrays(
-        [events.ticker[known].astype(str), events.position[known], events.spans_next[known]]
-    )
-    keys = pd.MultiIndex.from_arrays([releases.ticker.astype(str), releases.position, releases.spans_next])
-    kept = ~keys.isin(same) | (releases.position < 0)
+    days = pd.DataFrame(
+        {"ticker": events.ticker[known].astype(str), "first": events.position[known]}
+    ).assign(last=lambda f: f["first"] + events.spans_next[known])
+    reacting = pd.DataFrame(
+        {"ticker": releases.ticker.astype(str), "first": releases.position, "item": np.arange(len(releases))}
+    ).assign(last=lambda f: f["first"] + releases.spans_next)
+    both = reacting[reacting["first"] >= 0].merge(days, on="ticker", suffixes=("", "_event"))
+    near = (both["first"] <= both["last_event"] + 1) & (both["first_event"] <= both["last"] + 1)
+    kept = np.ones(len(releases), dtype=bool)
+    kept[both.loc[near, "item"].to_numpy(np.int64)] = False
     return DatedItems(
         releases.ticker[kept], releases.position[kept], releases.label[kept], releases.kind[kept],
         releases.spans_next[kept],
@@ -562,8 +573,9 @@ def confounder_columns(
         of ``unknown`` time may confound on its day 0 or the next (:func:`may_react_next`).
         Without it, every event on its day 0 only.
     events_are_earnings
-        The events are earnings releases: a release of an event's ticker reacting on the event's
-        day 0 is the event (:func:`releases_apart_from_events`), not other news.
+        The events are earnings releases: a release of an event's ticker reacting within one
+        session of the event's day 0 is the event (:func:`releases_apart_from_events`), not other
+        news.
 
     Returns
     -------
