@@ -410,6 +410,11 @@ def test_the_summary_sets_the_strategy_beside_the_market_held_on_its_own_days() 
     assert row.matched_market_max_drawdown == pytest.approx(0.97 - 1.0, abs=1e-15)  # 1.01 to 1.01 x 0.97
     # the market held every day, as before
     assert row.market_total_return == pytest.approx(1.01 * 1.02 * 0.97 * 1.005 * 1.04 - 1.0, abs=1e-15)
+    # a ruined strategy holds nothing from the day after its ruin, whatever n_open says (a referee)
+    ruined = curve.assign(n_open=[0, 1, 1, 1, 1, 1], strategy_equity=[1.0, 1.02, 0.0, 0.0, 0.0, 0.0])
+    row = summary_table(trades, ruined, draws=10).iloc[0]
+    assert row.share_days_invested == 2 / 5  # the day of the ruin is invested, the three after it not
+    assert row.matched_market_total_return == pytest.approx(1.01 * 1.02 - 1.0, abs=1e-15)
 
 
 def test_a_row_with_its_own_market_is_measured_and_labelled_against_it(tmp_path: Path) -> None:

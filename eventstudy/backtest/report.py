@@ -381,9 +381,10 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "the positions held that day; long and short both count toward a gross exposure of 1; cash earns 0 "
         f"on days with no open position. {market} is bought and held from the close of the first day 0; "
         f"{market} on the strategy's days is {market} held only on the sessions the strategy holds a "
-        "position (long, whatever the positions' sides), in cash earning 0 on the others: the strategy's "
-        "exposure in time, so that its Sharpe ratio, drawdown and total return compare like with like. "
-        "Days invested = share "
+        "position, close to close (an open entry's first session included, whose night the strategy did not "
+        "hold) and long whatever the positions' sides, in cash earning 0 on the others: the strategy's days "
+        "invested, so that the Sharpe ratios compare exposures alike in time; the drawdowns and total "
+        "returns are not matched in risk (a few stocks move more than the market). Days invested = share "
         "of the curve's sessions with a position held.",
         "- **Statistics**: t = mean/(s/√n); skewness-adjusted t_sa = √n(S + γ̂S²/3 + γ̂/(6n)), S = mean/s, "
         "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999), not given where γ̂S ≤ −1.5 (there it "

@@ -100,7 +100,8 @@ def summary_table(
     max_drawdown, market_max_drawdown, total_return, market_total_return
         Of the equity curves.
     share_days_invested
-        Share of the curve's sessions after its base on which the strategy holds a position.
+        Share of the curve's sessions after its base on which the strategy holds a position (none
+        after a ruin: :func:`~.statistics.compound`).
     matched_market_sharpe, matched_market_max_drawdown, matched_market_total_return
         The market held on those sessions only, in cash (earning 0) on the others
         (:func:`~.statistics.exposure_matched_returns`): the market with the strategy's exposure in
@@ -117,7 +118,8 @@ def summary_table(
         inference = mean_inference(ok["net_abnormal_ret"].to_numpy(float), draws=draws, seed=seed)
         strategy_equity = path["strategy_equity"].to_numpy(float)
         market_equity = path["market_equity"].to_numpy(float)
-        holding = path["n_open"].to_numpy(np.int64) > 0
+        alive = np.concatenate([[True], strategy_equity[:-1] > 0.0])  # ruined: nothing left to hold
+        holding = (path["n_open"].to_numpy(np.int64) > 0) & alive
         invested = holding[1:]  # the base row (the first close) earns nothing: not a session of the curve's
         matched_ret = exposure_matched_returns(path["market_ret"].to_numpy(float), holding)
         matched_equity, _ = compound(matched_ret)
