@@ -840,6 +840,22 @@ def test_a_users_folder_named_like_a_staging_folder_is_never_removed(tmp_path: P
     assert not killed.exists()
 
 
+def test_a_marked_folder_is_not_marked_again(tmp_path: Path, monkeypatch) -> None:
+    """Writing a mark empties it for an instant: rewritten when the tool removes a leftover that
+    already holds it, a kill -9 in that instant left a folder with an empty mark, which no later
+    run removes (a finder). A folder already marked is left as it is."""
+    folder = tmp_path / ".out.eventstudy-0123456789ab.partial"
+    folder.mkdir()
+    outdir._mark(folder)
+    assert (folder / outdir.STAGING_MARK).read_text() == "0123456789ab"
+    written: list[Path] = []
+    monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: written.append(self))
+    outdir._mark(folder)
+    (folder / "car.parquet").write_bytes(b"x")
+    outdir._remove_tree(folder)
+    assert written == [] and not folder.exists()
+
+
 def test_the_staging_mark_is_never_published_or_recorded(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     assert child(folder, "one").wait() == 0 and child(folder, "two").wait() == 0

@@ -714,6 +714,8 @@ def _mark(folder: Path) -> None:
     """Write the staging mark of ``folder``: its own token (:func:`_token`), so the mark tells the
     tool's folder from a user's that holds an empty or copied mark (a finder: a user's notes.md
     and thesis.tex beside an empty mark in a folder so named were deleted with it)."""
+    if _marked(folder):  # rewritten, it would be empty for an instant: a kill then left it no one's
+        return
     mark = folder / STAGING_MARK
     if mark.is_symlink():  # never write through a link
         mark.unlink()
