@@ -854,6 +854,12 @@ def test_a_marked_folder_is_not_marked_again(tmp_path: Path, monkeypatch) -> Non
     (folder / "car.parquet").write_bytes(b"x")
     outdir._remove_tree(folder)
     assert written == [] and not folder.exists()
+    # a kill while a new staging folder's mark was written left it empty, and the folder no one's
+    folder.mkdir()
+    (folder / outdir.STAGING_MARK).touch()
+    assert outdir._ours(folder)
+    (folder / "notes.md").write_bytes(b"mine")  # beside anything else, an empty mark is the user's
+    assert not outdir._ours(folder)
 
 
 def test_the_staging_mark_is_never_published_or_recorded(tmp_path: Path) -> None:

@@ -773,8 +773,13 @@ def _ours(folder: Path) -> bool:
         return False
     if _marked(folder):
         return _holds_only_built(folder)
-    if (folder / STAGING_MARK).exists() or (folder / STAGING_MARK).is_symlink():
-        return False  # a mark the tool did not write for this folder: the user's
+    mark = folder / STAGING_MARK
+    if mark.exists() or mark.is_symlink():
+        # An empty mark alone: a kill while the tool wrote it in a new staging folder (it holds
+        # nothing, as an empty folder does). Beside anything else, a mark the tool did not write
+        # for this folder: the user's.
+        alone = not mark.is_symlink() and mark.is_file() and mark.stat().st_size == 0
+        return alone and [entry.name for entry in folder.iterdir()] == [STAGING_MARK]
     if not any(folder.iterdir()):
         return True
     manifest = read_manifest(folder)
