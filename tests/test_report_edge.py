@@ -652,17 +652,21 @@ def test_row_notes_that_differ_in_their_date_alone_are_one_bullet(tmp_path) -> N
         pair("n1", "NVDA", THREE, note=missing.format("NVDA", "2024-02-20")),  # one date: as written
         pair("x1", "XYZ", THREE, note="split between 2024-06-07 and 2024-06-10"),  # two dates: its own
         pair("x2", "XYZ", THREE, note="split between 2024-06-07 and 2024-06-11"),
+        pair("o1", "OOO", THREE, note="overlaps event 2025-09-22-nvda"),  # a date in an identifier
+        pair("o2", "OOO", THREE, note="overlaps event 2025-09-23-nvda"),
     ]
     _, markdown, _ = build(tmp_path / "s", pairs, [(0, 0), (-1, 1)])
     bullets = [line for line in section(markdown, "Data").splitlines() if "Note on rows" in line]
     assert bullets == [
         "- Note on rows: no shares-outstanding figure for AMD dated on or before one of 3 dates, 2023-10-30 "
-        "to 2024-04-29 (3 of 6 (event, party) pairs).",
-        "- Note on rows: deal size undisclosed (1 of 6 (event, party) pairs).",
-        "- Note on rows: no shares-outstanding figure for NVDA dated on or before 2024-02-20 (1 of 6 "
+        "to 2024-04-29 (3 of 8 (event, party) pairs).",
+        "- Note on rows: deal size undisclosed (1 of 8 (event, party) pairs).",
+        "- Note on rows: no shares-outstanding figure for NVDA dated on or before 2024-02-20 (1 of 8 "
         "(event, party) pairs).",
-        "- Note on rows: split between 2024-06-07 and 2024-06-10 (1 of 6 (event, party) pairs).",
-        "- Note on rows: split between 2024-06-07 and 2024-06-11 (1 of 6 (event, party) pairs).",
+        "- Note on rows: split between 2024-06-07 and 2024-06-10 (1 of 8 (event, party) pairs).",
+        "- Note on rows: split between 2024-06-07 and 2024-06-11 (1 of 8 (event, party) pairs).",
+        "- Note on rows: overlaps event 2025-09-22-nvda (1 of 8 (event, party) pairs).",
+        "- Note on rows: overlaps event 2025-09-23-nvda (1 of 8 (event, party) pairs).",
     ]
 
 

@@ -156,7 +156,8 @@ def _note_parts(car: pd.DataFrame) -> pd.DataFrame:
     return parts.drop_duplicates(["event_id", "ticker", "part"])[["event_id", "ticker", "part"]]
 
 
-_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_DATE = re.compile(r"(?<![\w.-])\d{4}-\d{2}-\d{2}(?![\w-]|\.\w)")
+"""A date standing alone in a note: not part of an identifier (an event id ``2025-09-22-nvda``)."""
 
 
 def dated_note_counts(car: pd.DataFrame) -> list[tuple[str, int]]:
