@@ -586,7 +586,11 @@ def _name_late_starts(
     for symbol in dict.fromkeys(regressors):
         if symbol == market or symbol not in panel.symbols:
             continue
-        start = int(np.argmax(np.isfinite(panel.returns_of(symbol))))
+        finite = np.isfinite(panel.returns_of(symbol))
+        if not finite.any():  # two prices years apart: no return at all (a finder)
+            outcomes.note[short] += f"; {symbol} has no return in the data"
+            continue
+        start = int(np.argmax(finite))
         for row in short[start > window_start].tolist():
             outcomes.note[row] += f"; {symbol}'s returns start {panel.calendar[start]:%Y-%m-%d}"
 
@@ -910,8 +914,8 @@ def _pair_outcomes(
     before = no_day0 & (day_zero.outcome == "announced_before_data")
     note[before] = "announcement falls before the first trading day in the data"
     note[no_day0 & (day_zero.outcome == "announced_after_data")] = (
-        f"day 0 (the first session that could react to the announcement) is after the data's last day; "
-        f"{NEWER_DATA}"
+        "announcement after the last trading day in the data, or on it after the close (no session of the "
+        f"data could react); {NEWER_DATA}"
     )
     not_session = no_day0 & (day_zero.outcome == NOT_A_SESSION)
     note[not_session] = day_zero.shift[not_session] + ": the announcement date is not a session"

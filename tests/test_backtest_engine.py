@@ -376,6 +376,9 @@ def test_summary_and_text(events: pd.DataFrame) -> None:
     assert caption == "Holding periods" and table.iloc[0, :2].tolist() == ["1", "2"]
     assert table.iloc[0]["mean abn"] == f"{row.mean_net_abnormal_ret:+.2%}"
     assert f"<td>{row.mean_net_abnormal_ret:+.2%}</td>" in summary._repr_html_()
+    # the columns' legend in every format, not the text's alone (a finder's notebook)
+    assert "<tr><th>SPY*</th><td>SPY on those sessions</td></tr>" in summary._repr_html_()
+    assert "share of sessions with a position" in summary.as_latex()
     latex = summary.as_latex()
     assert "\\begin{table}" in latex and f"{row.mean_net_abnormal_ret:+.2%}".replace("%", "\\%") in latex
 

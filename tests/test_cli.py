@@ -117,6 +117,28 @@ def test_a_model_series_that_starts_late_is_named_in_the_short_rows_note(launch_
     assert car.loc[("later", "[0,0]"), "outcome"] == "ok" and "SMH" not in car.loc[("later", "[0,0]"), "note"]
 
 
+def test_a_model_series_without_any_return_is_named_too(shared_data, tmp_path) -> None:
+    """A sector series of two prices two years apart has no return: every row was short with "0
+    valid estimation returns" alone, where a late start is named (a finder)."""
+    prices = pd.read_csv(shared_data / "prices" / "SMH.csv").iloc[[0, 500]]
+    prices.to_csv(tmp_path / "SMHONE.csv", index=False)
+    cache = tmp_path / "cache"
+    files = [str(shared_data / "prices" / f"{symbol}.csv") for symbol in ("SPY", "AMD")]
+    assert run("cache", "import", *files, str(tmp_path / "SMHONE.csv"), "--cache", str(cache)) == 0
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "s"\nmodel = "sector"\nsector = "SMHONE"\n')
+    events = tmp_path / "events.csv"
+    events.write_text(f"{HEADER}\nlater,2025-03-03,pre,AMD,x,1e9,g,h\n")
+    out = tmp_path / "out"
+    command = ["run", "--config", str(config), "--events", str(events), "--offline", "--cache", str(cache)]
+    assert run(*command, "--out", str(out), "--no-peers") == 0
+    car = pd.read_parquet(out / "car.parquet").set_index(["event_id", "window"])
+    assert car.loc[("later", "[0,0]"), "outcome"] == "insufficient_estimation"
+    assert car.loc[("later", "[0,0]"), "note"] == (
+        "0 valid estimation returns in [-260,-11], 100 required; SMHONE has no return in the data"
+    )
+
+
 def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -> None:
     events = tmp_path / "events.csv"
     events.write_text(
@@ -146,10 +168,10 @@ def test_dates_outside_the_data_are_rows_with_outcomes(launch_cache, tmp_path) -
     # A run never extends a cached series (offline, nothing at all): the notes say how newer rows come in.
     advice = "a run never extends a cached series: add newer prices with eventstudy fetch --refresh SYMBOL, "
     advice += "or import a file with the newer rows"
-    late = "day 0 (the first session that could react to the announcement) is after the data's last day; "
-    late += advice
+    late = "announcement after the last trading day in the data, or on it after the close (no session of the "
+    late += f"data could react); {advice}"
     assert car.loc[("after", "[0,0]"), "note"] == late
-    # the announcement is on the data's last day; its day 0, not it, is after the data (a finder)
+    # announced on the data's last day after its close: no session of the data could react (a finder)
     assert car.loc[("last-evening", "[0,0]"), "outcome"] == "announced_after_data"
     assert car.loc[("last-evening", "[0,0]"), "note"] == late
     assert car.loc[("at-the-end", "[-5,+5]"), "note"] == (

@@ -1365,6 +1365,25 @@ def test_long_names_stay_inside_the_figures(launch_cache, tmp_path, capsys) -> N
     [("garch", "GARCH(1,1) (Bollerslev 1986)"), ("egarch", "EGARCH(1,1) (Nelson 1991)"), ("constant", None)],
 )
 def test_methods_name_the_variance_model(variance: str, named: str | None) -> None:
+    _methods_name_the_variance_model(variance, named)
+
+
+def test_methods_say_an_earnings_study_takes_each_events_release_for_it() -> None:
+    """Other news (⚑) was defined as every release in the window where the study took the events'
+    own releases for the events (events_are_earnings; a finder)."""
+    from eventstudy.report.about import methods_section
+
+    root = Path(__file__).resolve().parents[1]
+    manifest = json.loads((root / "reports" / "ai-deal-wave-2025" / "manifest.json").read_text())
+    exempt = "(not the event's own: the events are earnings releases, and a release within one session"
+    for earnings in (False, True):
+        manifest["config"]["events_are_earnings"] = earnings
+        bullets = methods_section(manifest, "[0,0]", "[-1,+1]").bullets
+        (other,) = [bullet for bullet in bullets if bullet.startswith("Other news")]
+        assert (exempt in other) is earnings
+
+
+def _methods_name_the_variance_model(variance: str, named: str | None) -> None:
     """With variance = "garch" the Methods never said so, though stats.parquet held the GARCH
     tests and the report a bare table of fits (a finder)."""
     from eventstudy.report.about import methods_section

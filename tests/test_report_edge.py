@@ -709,6 +709,8 @@ def test_backtest_section_escapes_text_and_explains_empty_tables() -> None:
         warnings.simplefilter("error")
         markdown = render_backtest_section(trades, curve, drift, metadata, figure=None)
     assert "No trade could be made" in markdown and "no drift to report" in markdown
+    # and no table of equity curves that never were: "SPY held | 100% | — ..." (a finder)
+    assert "| portfolio |" not in markdown and "| SPY held |" not in markdown
     assert "| `e1` | AAA | r\\|x | long |" in markdown
     assert "past the end \\| of data second line" in markdown
     for line in markdown.splitlines():

@@ -912,6 +912,10 @@ class BacktestResults:
         headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "hit", "Sharpe"]
         headers += [f"{market} Sh", "maxDD", "total", market, "inv", f"{market}* Sh", f"{market}*"]
         widths = [3, 6, 9, 9, 6, 6, 6, 5, 7, 10, 7, 8, 8, 5, 11, 8]
+        legend = (
+            ("inv", "share of sessions with a position"),
+            (f"{market}*", f"{self.market} on those sessions"),
+        )
         rows = []
         for r in self.summary_table.itertuples(index=False):
             cells = [
@@ -934,15 +938,19 @@ class BacktestResults:
         tables = []
         if rows:  # a rule that plans no trade has none: no header over nothing
             tables.append(("Holding periods", pd.DataFrame(rows, columns=headers, dtype=object)))
-            legend = f"inv: share of sessions with a position; {market}*: {self.market} on those sessions"
-            lines += [legend, *_aligned(headers, rows, widths)]
+            lines += ["; ".join(f"{key}: {meaning}" for key, meaning in legend)]
+            lines += _aligned(headers, rows, widths)
         alphas = self._alpha_rows()
         if alphas is not None:
             caption = "Calendar-time alphas (gross of trading costs; periods with an open position only)"
             columns = ["k", "period", "model", "cov", "alpha", "se", "t", "p", "periods"]
             tables.append((caption, pd.DataFrame(alphas, columns=columns, dtype=object)))
             lines += ["", f"{caption}:", *_aligned(columns, alphas, [3, -8, -9, -9, 10, 9, 6, 6, 7])]
-        info = (("Market proxy", self.market), ("Net abnormal return", "side x BHAR - costs"))
+        info: tuple[tuple[str, str], ...] = (
+            ("Market proxy", self.market),
+            ("Net abnormal return", "side x BHAR - costs"),
+        )
+        info += legend if rows else ()  # the columns' legend, as the text has it above the table
         return LaidOutSummary(title, info, tuple(tables), notes, text="\n".join(lines))
 
     def _alpha_rows(self) -> list[list[str]] | None:

@@ -239,7 +239,7 @@ def _curve_lines(summary: pd.DataFrame, market: str) -> list[str]:
     """The equity curves' risk and return per holding period: the strategy's, the market's on the
     strategy's days only (the same exposure in time), the market's held every day."""
     rows = []
-    for r in summary.itertuples(index=False):
+    for r in summary[summary["start"].notna()].itertuples(index=False):  # a period with a curve
         matched = (r.matched_market_sharpe, r.matched_market_max_drawdown, r.matched_market_total_return)
         portfolios = (
             ("strategy", r.share_days_invested, (r.sharpe, r.max_drawdown, r.total_return)),
@@ -260,7 +260,7 @@ def _curve_lines(summary: pd.DataFrame, market: str) -> list[str]:
             for name, invested, (sharpe, worst, total) in portfolios
         ]
     header = ["hold (days)", "portfolio", "days invested", "Sharpe", "max drawdown", "total return", "period"]
-    return ["", *_table(header, rows, "rlrrrrl")]
+    return ["", *_table(header, rows, "rlrrrrl")] if rows else []
 
 
 def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:

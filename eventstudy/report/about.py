@@ -340,7 +340,14 @@ def methods_section(
         "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",
         "Other news (⚑): an earnings release whose reaction session (the release date for pre-market and "
         "intraday releases on a session, else the next session, whatever the study's day-0 rule; that day or "
-        "the next for a release of unknown time) falls in the window, another event of the same firm whose "
+        "the next for a release of unknown time) falls in the window"
+        + (
+            " (not the event's own: the events are earnings releases, and a release within one session of an "
+            "event's day 0 is the event)"
+            if config.get("events_are_earnings") is True
+            else ""
+        )
+        + ", another event of the same firm whose "
         "day 0 falls in it, or a news-file line (McWilliams & Siegel 1997). A window is also flagged when "
         f"its day other than day 0 with the largest |t| has |t| ≥ {min_t:g}, carries at least {share:.0%} of "
         "the CAR and moves more than day 0 (only that day is tested).",
