@@ -182,6 +182,36 @@ def test_parser_stops_at_the_first_blank_line(factors_dir) -> None:
     assert vintage == "202604"
 
 
+def test_a_blank_line_inside_the_table_is_refused_not_taken_for_its_end(factors_dir) -> None:
+    """A blank line after row 13,000 of the daily file imported its first 12,999 days, exit 0 and
+    no word (a finder): the rows after it are data, so the line is refused, naming the row."""
+    lines = (factors_dir / f"{FF3_FILE}.csv").read_text().splitlines()
+    first = header_line(lines) + 1
+    cut = [*lines[: first + 13000], "", *lines[first + 13000 :]]
+    ends = f"a data row after the blank line {first + 13001} that ends the table"
+    with pytest.raises(InputError, match=ends) as caught:
+        parse_french_text("\n".join(cut), "x.csv")
+    assert caught.value.row == first + 13002
+    assert len(parse_french_text("\n".join(lines), "x.csv")[0]) > 26000  # the whole file as it is
+
+
+def test_a_french_file_already_in_decimals_is_refused(factors_dir) -> None:
+    """French's files are in percent; one already in decimals was divided by 100 again, its values
+    100 times too small, with no word (a finder)."""
+    lines = french_lines(factors_dir)
+    first = header_line(lines) + 1
+    body = [line for line in lines[first:] if line.strip() and line.strip()[0].isdigit()]
+    decimal = [
+        ",".join([cells[0], *(f"{float(c) / 100:.6f}" for c in cells[1:])])
+        for cells in (line.split(",") for line in body)
+    ]
+    with pytest.raises(InputError, match="looks decimal already") as caught:
+        parse_french_text("\n".join([*lines[:first], *decimal]), "x.csv")
+    assert caught.value.row == first
+    frame, _ = parse_french_text("\n".join(lines), "x.csv")  # the file as French writes it
+    assert np.median(np.abs(frame["Mkt-RF"])) == pytest.approx(0.0056, abs=0.002)
+
+
 def test_detection_by_name_or_preamble(factors_dir, shared_data, tmp_path) -> None:
     renamed = tmp_path / "my_factors.csv"
     renamed.write_bytes((factors_dir / f"{FF3_FILE}.csv").read_bytes())

@@ -80,6 +80,12 @@ LARGE_MEDIAN_RF = 0.005
 median |value|, the file is refused as one whose RF is in percent: the US bill rate of 2025 (4.3%
 a year) is 0.017 a day in percent, 0.00017 in decimals, well below the factors' 0.001-0.011. A
 high-inflation currency's RF (Zimbabwe's 200% a year: 0.0074 a day) stays below its factors'."""
+SMALL_MEDIAN_FRENCH = 0.03
+"""A median |value| (in the file's own numbers) below which, in every factor column but RF, a
+Ken French file is refused as one already in decimals: French's daily factors are in percent, with
+a median |value| of 0.10-1.09 in every year since 1926 (:data:`LARGE_MEDIAN_FACTOR`), so
+0.001-0.011 once divided by 100; divided again they would be 100 times too small (a finder's
+file was imported so, with no word)."""
 JUDGED_VALUES = 20
 """The nonzero values from which a column's median |value| is judged (fewer say nothing)."""
 _VINTAGE = re.compile(r"created by using the (\d{6}) CRSP database")
@@ -144,6 +150,14 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
         problem = "a factor column is named like the date (the first column, unnamed, holds the dates)"
         raise InputError(source, problem, row=header_at + 1, field=named_date)
     end = next((i for i in range(header_at + 1, len(lines)) if not lines[i].strip()), len(lines))
+    after = next((i for i in range(end, len(lines)) if _DATA_ROW.match(lines[i])), None)
+    if after is not None:  # the rows after a blank line inside the table were left out (a finder)
+        raise InputError(
+            source,
+            f"a data row after the blank line {end + 1} that ends the table: remove the blank line (the "
+            "rows after it would be left out)",
+            row=after + 1,
+        )
     body = lines[header_at + 1 : end]
     if not body:
         raise InputError(source, "the header is followed by no data rows", row=header_at + 1)
@@ -196,8 +210,29 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
                 field=name,
             )
         out[name] = percent / 100.0
+    _refuse_decimal(source, out, row=header_at + 1)
     match = _VINTAGE.search("\n".join(lines[:header_at]))
     return out, match.group(1) if match else ""
+
+
+_DATA_ROW = re.compile(r"\s*\d{8}\s*,")
+"""A line of a French table's body: a YYYYMMDD date and a comma."""
+
+
+def _refuse_decimal(source: str, table: pd.DataFrame, *, row: int) -> None:
+    """Refuse a French table (decimal, after the division by 100) whose every factor column but RF
+    has a median |value| below :data:`SMALL_MEDIAN_FRENCH` / 100: the file was in decimals."""
+    factors = [name for name in table.columns if name not in ("date", USER_RF_COLUMN)]
+    medians = [_median_size(table[name].to_numpy(dtype=float)) * 100.0 for name in factors]
+    if not medians or min(medians) == 0.0 or max(medians) >= SMALL_MEDIAN_FRENCH:
+        return
+    raise InputError(
+        source,
+        f"the median |value| of {factors[int(np.argmax(medians))]} is {max(medians):.4g}, of every factor "
+        f"below {SMALL_MEDIAN_FRENCH:g}: Ken French's files are in percent (0.46 = 0.46% a day), and this "
+        "one looks decimal already (divided by 100 again, it would be 100 times too small)",
+        row=row,
+    )
 
 
 def parse_french_csv(path: str | Path) -> FactorTable:
