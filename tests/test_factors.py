@@ -188,11 +188,17 @@ def test_a_blank_line_inside_the_table_is_refused_not_taken_for_its_end(factors_
     lines = (factors_dir / f"{FF3_FILE}.csv").read_text().splitlines()
     first = header_line(lines) + 1
     cut = [*lines[: first + 13000], "", *lines[first + 13000 :]]
-    ends = f"a data row after the blank line {first + 13001} that ends the table"
+    ends = f"a dated row after the blank line {first + 13001} that ends the table"
     with pytest.raises(InputError, match=ends) as caught:
         parse_french_text("\n".join(cut), "x.csv")
     assert caught.value.row == first + 13002
     assert len(parse_french_text("\n".join(lines), "x.csv")[0]) > 26000  # the whole file as it is
+    # rows counted as an editor counts them: a form feed (or Latin-1's 0x85) in the preamble moved
+    # every row number by one (a finder)
+    fed = [lines[0] + "\f", *lines[1:]]
+    with pytest.raises(InputError, match=ends) as caught:
+        parse_french_text("\n".join([*fed[: first + 13000], "", *fed[first + 13000 :]]), "x.csv")
+    assert caught.value.row == first + 13002
 
 
 def test_a_french_file_already_in_decimals_is_refused(factors_dir) -> None:
@@ -208,6 +214,10 @@ def test_a_french_file_already_in_decimals_is_refused(factors_dir) -> None:
     with pytest.raises(InputError, match="looks decimal already") as caught:
         parse_french_text("\n".join([*lines[:first], *decimal]), "x.csv")
     assert caught.value.row == first
+    # a factor of zeros is not judged, and does not keep the others from being judged (a finder)
+    zeroed = [",".join([*cells[:2], "0.000000", *cells[3:]]) for cells in (row.split(",") for row in decimal)]
+    with pytest.raises(InputError, match="looks decimal already"):
+        parse_french_text("\n".join([*lines[:first], *zeroed]), "x.csv")
     frame, _ = parse_french_text("\n".join(lines), "x.csv")  # the file as French writes it
     assert np.median(np.abs(frame["Mkt-RF"])) == pytest.approx(0.0056, abs=0.002)
 

@@ -4,9 +4,11 @@ Ken French files (https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/data_l
 have a text preamble ("This file was created by using the 202604 CRSP database. ..."), a
 header line starting with ``,`` (``,Mkt-RF,SMB,HML,RF``), rows ``YYYYMMDD, value, ...`` in
 **percent per day**, a blank line and a copyright line. :func:`parse_french_text` skips the
-preamble up to the header, stops at the first blank line, parses the dates as ``%Y%m%d`` and
-divides every value by 100, so the tables here are in **decimal** units (0.0164 = +1.64 %).
-French's missing-value codes -99.99 and -999 are errors naming the file and row, never NaN.
+preamble up to the header, stops at the first blank line (a dated row after it is an error: a
+blank line inside the table or a second table), parses the dates as ``%Y%m%d`` and divides every
+value by 100, so the tables here are in **decimal** units (0.0164 = +1.64 %); a file already in
+decimals is refused. French's missing-value codes -99.99 and -999 are errors naming the file and
+row, never NaN.
 
 The files are cached like prices (``cache/factors/<name>.parquet``, provenance in the parquet
 metadata) by ``eventstudy cache import`` or, online, by :func:`fetch_french`, which downloads
@@ -134,9 +136,11 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
     InputError
         Naming the file and the line (1-based) and column: no header line starting with
         ``,``, a row with the wrong number of fields, a date that is not ``YYYYMMDD``, a
-        non-numeric value, a missing-value code (-99.99 or -999), dates out of order.
+        non-numeric value, a missing-value code (-99.99 or -999), dates out of order, a dated
+        row after the blank line that ends the table (a blank line inside it, a second table),
+        a file already in decimals (:func:`_refuse_decimal`).
     """
-    lines = text.splitlines()
+    lines = _LINES.split(text)  # not str.splitlines: a Latin-1 0x85 or a form feed moved every row number
     header_at = next((i for i, line in enumerate(lines) if line.startswith(",")), None)
     if header_at is None:
         raise InputError(source, "no header line starting with ',' (not a Ken French daily factor file?)")
@@ -154,8 +158,8 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
     if after is not None:  # the rows after a blank line inside the table were left out (a finder)
         raise InputError(
             source,
-            f"a data row after the blank line {end + 1} that ends the table: remove the blank line (the "
-            "rows after it would be left out)",
+            f"a dated row after the blank line {end + 1} that ends the table: a blank line inside the table "
+            "(remove it) or a second table (keep one a file); the rows after it would be left out",
             row=after + 1,
         )
     body = lines[header_at + 1 : end]
@@ -215,17 +219,25 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
     return out, match.group(1) if match else ""
 
 
+_LINES = re.compile(r"\r\n|\r|\n")
+"""A line break of a CSV file: the lines an editor numbers."""
 _DATA_ROW = re.compile(r"\s*\d{8}\s*,")
 """A line of a French table's body: a YYYYMMDD date and a comma."""
 
 
 def _refuse_decimal(source: str, table: pd.DataFrame, *, row: int) -> None:
     """Refuse a French table (decimal, after the division by 100) whose every factor column but RF
-    has a median |value| below :data:`SMALL_MEDIAN_FRENCH` / 100: the file was in decimals."""
-    factors = [name for name in table.columns if name not in ("date", USER_RF_COLUMN)]
-    medians = [_median_size(table[name].to_numpy(dtype=float)) * 100.0 for name in factors]
-    if not medians or min(medians) == 0.0 or max(medians) >= SMALL_MEDIAN_FRENCH:
+    that can be judged (:data:`JUDGED_VALUES` nonzero values) has a median |value| below
+    :data:`SMALL_MEDIAN_FRENCH` / 100: the file was in decimals."""
+    sizes = {
+        name: _median_size(table[name].to_numpy(dtype=float)) * 100.0
+        for name in table.columns
+        if name not in ("date", USER_RF_COLUMN)
+    }
+    judged = {name: size for name, size in sizes.items() if size > 0.0}  # a column of zeros says nothing
+    if not judged or max(judged.values()) >= SMALL_MEDIAN_FRENCH:
         return
+    factors, medians = list(judged), list(judged.values())
     raise InputError(
         source,
         f"the median |value| of {factors[int(np.argmax(medians))]} is {max(medians):.4g}, of every factor "
