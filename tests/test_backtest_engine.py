@@ -418,6 +418,16 @@ def test_the_summary_sets_the_strategy_beside_the_market_held_on_its_own_days() 
     row = summary_table(trades, ruined, draws=10).iloc[0]
     assert row.share_days_invested == 2 / 5  # the day of the ruin is invested, the three after it not
     assert row.matched_market_total_return == pytest.approx(1.01 * 1.02 - 1.0, abs=1e-15)
+    # the method says what it matches: the night before an open entry only where there is one, and
+    # why the mean trade and the curve can differ in sign (a referee)
+    from eventstudy.backtest.report import _method
+
+    night = "an open entry's first session included, whose night the strategy did not hold"
+    for entry in ("close_day0", "open_day1"):
+        said = " ".join(_method(BacktestConfig(entry=entry), "SPY", {}, "SPY"))
+        assert (night in said) is (entry == "open_day1")
+        assert "so the mean trade and the curve's total return can differ in sign" in said
+        assert "matched in days invested, not in beta or volatility" in said
 
 
 def test_a_row_with_its_own_market_is_measured_and_labelled_against_it(tmp_path: Path) -> None:

@@ -1109,9 +1109,9 @@ def test_launch_report_gives_each_regressions_formula(launch) -> None:
         assert fmt.md(text) in before_table, text  # markdown: the "~" escaped
         assert text in page.split("<table", 1)[0], text
     formula = "car ~ np.log(deal_usd) + C(role)"
-    kept = (
-        " Of the windows its sample starts from, 2 hold other news (⚑; rows missing a variable may leave "
-        "them out of the fit): exclude_confounded = true leaves them out."
+    kept = (  # in the fit: "exclude_confounded = true leaves them out" read as if it had (a referee)
+        " Of the windows its sample starts from, 2 hold other news (⚑), in the fit unless a variable is "
+        "missing there; exclude_confounded = true would leave them out."
     )
     # ORCL's and AMZN's earnings windows were in every regression with no word of it (a referee)
     assert f"<p>Regression car_on_deal_size: {formula} (sample parties, weights patell).{kept}</p>" in page
@@ -1121,9 +1121,10 @@ def test_launch_report_gives_each_regressions_formula(launch) -> None:
     said = "; 2 confounded or unscreened window(s) left out (exclude_confounded)"
     assert not any(kept in line for line in sections.regression_formulas(table.assign(note=said), car))
     one = car.assign(confounded=car["confounded"] & (car["ticker"] == "ORCL"))  # one window, not two
-    assert "from, 1 holds other news (⚑; rows missing a variable may leave it out of the fit): " in (
+    assert "from, 1 holds other news (⚑), in the fit unless a variable is missing there; " in (
         sections.regression_formulas(table, one)[0]
     )
+    assert sections.regression_formulas(table, one)[0].endswith("= true would leave it out.")
     clean = car.assign(confounded=False)
     assert sections.regression_formulas(table, clean) == sections.regression_formulas(table)
 

@@ -144,6 +144,14 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
         "BH q = 0.069; its 8 rows are of 5 firms, where KP-BMP over-rejects: the two-way clustered t is "
         f"{fmt.md('+1.31')}, p = 0.230)"
     ) in said, said
+    # ... and the verdict is not "significant at 5%" on the test the sentence says over-rejects (a
+    # referee): the two-way clustered t, which holds there, is not
+    assert "is significant for no group once firms repeated across announcements are allowed for: " in said
+    assert "its p is below 5%, the two-way clustered t's is not, for g (+0.40%, t = " in said
+    assert "significant at 5%" not in said
+    both = pd.concat([synthetic_stats(), two_way.assign(p=0.01)], ignore_index=True)
+    sentences = headline(repeated, Stats(adjusted_p_values(both)), "[-1,+1]", twins=False, excluded=False)
+    assert "CAAR[-1,+1] is significant at 5% for g (+0.40%" in next(s for s in sentences if "Kolari" in s)
     failed = repeated.assign(outcome=["ok"] * 7 + ["failed"])  # rows without a CAR are no firm's
     assert "its 7 rows are of 4 firms," in verdict(failed)
     assert "its 8 rows are of 1 firm," in verdict(repeated.assign(ticker="T0"))

@@ -381,10 +381,18 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "the positions held that day; long and short both count toward a gross exposure of 1; cash earns 0 "
         f"on days with no open position. {market} is bought and held from the close of the first day 0; "
         f"{market} on the strategy's days is {market} held only on the sessions the strategy holds a "
-        "position, close to close (an open entry's first session included, whose night the strategy did not "
-        "hold) and long whatever the positions' sides, in cash earning 0 on the others: the strategy's days "
-        "invested, so that the Sharpe ratios compare exposures alike in time; the drawdowns and total "
-        "returns are not matched in risk (a few stocks move more than the market). Days invested = share "
+        "position, close to close"
+        + (
+            " (an open entry's first session included, whose night the strategy did not hold)"
+            if rule.entry != "close_day0"
+            else ""
+        )
+        + " and long whatever the positions' sides, in cash earning 0 on the others: matched in days "
+        "invested, not in beta or volatility (a few stocks move more than the market), so the Sharpe "
+        "ratios compare exposures alike in time only and the drawdowns and total returns not in risk. The "
+        "trade statistics weight each trade alike, the curve each session's open positions alike: the "
+        "parties of one announcement, many trades, weigh as their sessions in the curve, so the mean trade "
+        "and the curve's total return can differ in sign. Days invested = share "
         "of the curve's sessions with a position held.",
         "- **Statistics**: t = mean/(s/√n); skewness-adjusted t_sa = √n(S + γ̂S²/3 + γ̂/(6n)), S = mean/s, "
         "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999), not given where γ̂S ≤ −1.5 (there it "

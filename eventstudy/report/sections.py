@@ -562,8 +562,8 @@ def regression_formulas(frame: pd.DataFrame, car: pd.DataFrame | None = None) ->
             them = "it" if flagged == 1 else "them"
             line += (
                 f" Of the windows its sample starts from, {flagged} hold{'s' if flagged == 1 else ''} other "
-                f"news (⚑; rows missing a variable may leave {them} out of the fit): exclude_confounded = "
-                f"true leaves {them} out."
+                f"news (⚑), in the fit unless a variable is missing there; exclude_confounded = true would "
+                f"leave {them} out."
             )
         lines.append(line)
     return tuple(lines)
