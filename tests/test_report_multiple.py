@@ -394,3 +394,13 @@ def test_the_advice_to_read_kp_says_when_the_study_did_not_compute_it() -> None:
     assert taken not in said
     earnings = findings.limitations_section(car, stats, "[0,0]", "market", events_are_earnings=True)
     assert taken in " ".join(earnings.bullets)
+    # a referee's missing limitations: the market proxy may hold the parties, and deal sizes are
+    # headline amounts; the proxy's sentence only where the model has a market proxy
+    proxy = "If the market proxy (SPY) holds the parties themselves, part of a party's own move is counted"
+    assert proxy not in said and "over deal sizes as announced (headline amounts, often 'up to'" in said
+    with_proxy = findings.limitations_section(car, stats, "[0,0]", "market", market="SPY")
+    assert proxy in " ".join(with_proxy.bullets)
+    from eventstudy.report.build import _model_market
+
+    assert _model_market({"model": {"settings": {"market": "SPY"}}}) == "SPY"
+    assert [_model_market(m) for m in ({}, {"model": "market"}, {"model": {"settings": None}})] == [None] * 3

@@ -88,6 +88,7 @@ def build_report(exports: Exports) -> Report:
             estimated=k > 0,
             p_sources=p_sources,
             events_are_earnings=config.get("events_are_earnings") is True,
+            market=_model_market(manifest),
         ),
         tests_section(tables),
         data_section(exports),
@@ -202,3 +203,12 @@ def _cut(section: Section) -> Section:
     if len(bullets) > MAX_TABLE_ROWS:
         bullets = (*bullets[:MAX_TABLE_ROWS], f"… and {len(bullets) - MAX_TABLE_ROWS:,} more")
     return dataclasses.replace(section, tables=tuple(tables), bullets=bullets)
+
+
+def _model_market(manifest: Mapping[str, Any]) -> str | None:
+    """The market proxy the manifest's model regresses on (its ``settings``), or None: a model
+    without one (constant mean, a user's own), or a manifest that does not say."""
+    model = manifest.get("model")
+    settings = model.get("settings") if isinstance(model, Mapping) else None
+    market = settings.get("market") if isinstance(settings, Mapping) else None
+    return market if isinstance(market, str) and market else None

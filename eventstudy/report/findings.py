@@ -697,10 +697,11 @@ def limitations_section(
     estimated: bool = True,
     p_sources: Mapping[str, str] | None = None,
     events_are_earnings: bool = False,
+    market: str | None = None,
 ) -> Section:
     """A few sentences on what the numbers cannot show (``estimated``: the model has parameters;
     ``p_sources``: as :func:`findings_section`'s; ``events_are_earnings``: the config's, said
-    where the screen is)."""
+    where the screen is; ``market``: the model's market proxy, if it has one)."""
     dollar_p = ""
     if stats is not None and (stats["statistic"] == "dollar_abnormal_value").any():
         source = Stats(stats, p_sources or {}).p_source("dollar_abnormal_value")
@@ -742,7 +743,13 @@ def limitations_section(
         ),
         f"Normal returns come from one model ({fmt.md(model)})"
         + (" estimated before each event" if estimated else "")
-        + "; a CAR is the move beyond it, not a causal effect of the deal alone.",
+        + "; a CAR is the move beyond it, not a causal effect of the deal alone"
+        + (
+            f". If the market proxy ({fmt.md(market)}) holds the parties themselves, part of a party's own "
+            "move is counted as the market's, and its abnormal return understates the move."
+            if market
+            else "."
+        ),
         "Other news inside a window (⚑) is found only if it is in the events file, the earnings calendar or "
         "the "
         "news file; the dominant-day warning catches some of the rest but is a heuristic."
@@ -753,8 +760,8 @@ def limitations_section(
             else ""
         ),
         "Dollar values multiply returns by market values from share counts that may lag filings; the value "
-        "per "
-        "deal dollar is a ratio of totals with no test of its own.",
+        "per deal dollar is a ratio of totals with no test of its own, over deal sizes as announced "
+        "(headline amounts, often 'up to' and spread over years, not always the party's own share).",
     ]
     fallback = _all_row(stats, main, "dollar_fallback_sd_rows")
     if fallback is not None and int(fallback["n"]) > 0:
