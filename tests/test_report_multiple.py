@@ -147,7 +147,7 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     # ... and the verdict is not "significant at 5%" on the test the sentence says over-rejects (a
     # referee): the two-way clustered t, which holds there, is not
     assert "is significant for no group once firms repeated across announcements are allowed for: " in said
-    assert "its p is below 5%, the two-way clustered t's is not, for g (+0.40%, t = " in said
+    assert "KP-BMP's p is below 5%, the two-way clustered t's is not, for g (+0.40%, t = " in said
     assert "significant at 5%" not in said
     both = pd.concat([synthetic_stats(), two_way.assign(p=0.01)], ignore_index=True)
     sentences = headline(repeated, Stats(adjusted_p_values(both)), "[-1,+1]", twins=False, excluded=False)
@@ -158,6 +158,8 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     stats = Stats(adjusted_p_values(synthetic_stats()))  # no clustered t among the statistics
     alike = "rows are of 5 firms, where KP-BMP over-rejects (cluster_two_way_t, which holds there, is not "
     assert alike in verdict(repeated)
+    # without that t, the verdict says it rests on KP-BMP alone, not "significant at 5%" (a finder)
+    assert "CAAR[-1,+1] is significant at 5% on KP-BMP alone for g (+0.40%" in verdict(repeated)
     # exclude_confounded: the test left out the windows holding other news, and so does the count
     undefined = Stats(adjusted_p_values(pd.concat([synthetic_stats(), two_way.assign(p=np.nan)])))
     sentences = headline(repeated, undefined, "[-1,+1]", twins=False, excluded=False)
@@ -176,6 +178,16 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     said = next(s for s in sentences if "Kolari" in s)
     assert said.count("rows are of") == 1 and "peers (+0.40%, t = " in said
     assert "its 8 rows are of 2 firms," in said
+    # one group held, one refuted by the two-way clustered t: each its own verdict (a finder: the
+    # refuted one followed "significant at 5% for ..." with no verdict of its own)
+    held, refuted = two_way.assign(p=[0.01, 0.01]), two_way.assign(group="peers")
+    groups = [synthetic_stats(), synthetic_stats().assign(group="peers"), held, refuted]
+    mixed = Stats(adjusted_p_values(pd.concat(groups, ignore_index=True)))
+    sentences = headline(repeated, mixed, "[-1,+1]", twins=False, excluded=False, peers=peers)
+    said = next(s for s in sentences if "Kolari" in s)
+    assert "days), CAAR[-1,+1] is significant at 5% for g (+0.40%" in said, said
+    assert "; not significant once firms repeated across announcements are allowed for (KP-BMP's p " in said
+    assert "below 5%, the two-way clustered t's not) for peers (+0.40%" in said
 
 
 def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_without_such_windows() -> None:
@@ -396,7 +408,7 @@ def test_the_advice_to_read_kp_says_when_the_study_did_not_compute_it() -> None:
     assert taken in " ".join(earnings.bullets)
     # a referee's missing limitations: the market proxy may hold the parties, and deal sizes are
     # headline amounts; the proxy's sentence only where the model has a market proxy
-    proxy = "If the market proxy (SPY) holds the parties themselves, part of a party's own move is counted"
+    proxy = "If the market proxy (SPY), or another benchmark of the model (a row's own market, a sector fund)"
     assert proxy not in said and "over deal sizes as announced (headline amounts, often 'up to'" in said
     with_proxy = findings.limitations_section(car, stats, "[0,0]", "market", market="SPY")
     assert proxy in " ".join(with_proxy.bullets)

@@ -388,11 +388,11 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
             else ""
         )
         + " and long whatever the positions' sides, in cash earning 0 on the others: matched in days "
-        "invested, not in beta or volatility (a few stocks move more than the market), so the Sharpe "
-        "ratios compare exposures alike in time only and the drawdowns and total returns not in risk. The "
-        "trade statistics weight each trade alike, the curve each session's open positions alike: the "
-        "parties of one announcement, many trades, weigh as their sessions in the curve, so the mean trade "
-        "and the curve's total return can differ in sign. Days invested = share "
+        "invested, not in beta or volatility (a few stocks move more than the market): the Sharpe ratios "
+        "compare exposures alike in time only, and the drawdowns and total returns are not comparable in "
+        "risk. The trade statistics weight each trade alike, the curve each session's open positions alike: "
+        "many trades on one session (the parties of one announcement) weigh as that one session in the "
+        "curve, so the mean trade and the curve's total return can differ in sign. Days invested = share "
         "of the curve's sessions with a position held.",
         "- **Statistics**: t = mean/(s/√n); skewness-adjusted t_sa = √n(S + γ̂S²/3 + γ̂/(6n)), S = mean/s, "
         "γ̂ = Σ(x − mean)³/(n s³) (Lyon, Barber & Tsai 1999), not given where γ̂S ≤ −1.5 (there it "

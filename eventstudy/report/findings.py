@@ -348,6 +348,7 @@ def _group_sentences(
     other: list[str] = []
     turned: list[str] = []  # not significant, but without those windows
     unconfirmed: list[str] = []  # KP-BMP's p below 5% where firms repeat, and the two-way clustered t's not
+    unchecked: list[str] = []  # KP-BMP's p below 5% where firms repeat, and no two-way clustered t's p
     untested = []  # no test: one pair, or no spread (a single event was 'significant for no group')
     for group in stats.groups(main):
         caar = stats.row(group, main, "caar")
@@ -362,32 +363,44 @@ def _group_sentences(
         if _significant(test):
             q = test.get("p_bh")
             adjusted = "" if fmt.is_missing(q) else f", BH q = {fmt.probability(q)}"
-            repeat, confirmed = _repeat_firms(stats, group, main, parties, peers, excluded=excluded)
+            repeat, two_way = _repeat_firms(stats, group, main, parties, peers, excluded=excluded)
             adjusted += f"; {repeat}" if repeat else ""
             adjusted += f"; {twin}" if twin else ""
             said = f"{fmt.md(group)} ({fmt.percent(caar['value'])}, t = {t}{adjusted})"
-            (significant if confirmed else unconfirmed).append(said)
+            {HELD: significant, REFUTED: unconfirmed, UNCHECKED: unchecked}[two_way].append(said)
         else:
             other.append(fmt.md(group) + (f" ({twin})" if twin else ""))
             if twin:
                 turned.append(other[-1])
     sentences = []
     untestable = f"not testable for {', '.join(untested)} (too few pairs, or no spread)" if untested else ""
-    if significant or unconfirmed or other:
-        verdict = (
-            ("significant at 5% for " + ", ".join(significant))
-            if significant
-            else "significant for no group" + (f" ({'; '.join(turned)})" if turned else "")
-        )
-        if unconfirmed:  # a referee: "significant" rested on a test the same sentence said over-rejects
-            verdict += (
-                f"{';' if significant else ''} once firms repeated across announcements are allowed for: "
-                f"its p is below 5%, the two-way clustered t's is not, for {', '.join(unconfirmed)}"
+    if significant or unchecked or unconfirmed or other:
+        # A referee: "significant" had rested on a test the same sentence said over-rejects where
+        # firms repeat, and which the two-way clustered t, which holds there, did not confirm.
+        clauses = []
+        if significant:
+            clauses.append("significant at 5% for " + ", ".join(significant))
+        if unchecked:
+            clauses.append("significant at 5% on KP-BMP alone for " + ", ".join(unchecked))
+        repeated = "once firms repeated across announcements are allowed for"
+        if unconfirmed and clauses:
+            clauses.append(
+                f"not significant {repeated} (KP-BMP's p below 5%, the two-way clustered t's not) for "
+                + ", ".join(unconfirmed)
             )
+        elif unconfirmed:
+            clauses.append(
+                f"significant for no group {repeated}: KP-BMP's p is below 5%, the two-way clustered t's is "
+                "not, for " + ", ".join(unconfirmed)
+            )
+        if not clauses:
+            clauses.append("significant for no group" + (f" ({'; '.join(turned)})" if turned else ""))
+        elif other:
+            below = significant or unchecked
+            clauses.append(("not for " if below else "KP-BMP's p is not below 5% for ") + ", ".join(other))
         sentences.append(
             "Under the Kolari–Pynnönen adjusted BMP test (for parties sharing announcement days), "
-            f"CAAR{main} is {verdict}"
-            + (f"; not for {', '.join(other)}" if other and (significant or unconfirmed) else "")
+            f"CAAR{main} is {'; '.join(clauses)}"
             + (f"; {untestable}" if untestable else "")
             + "."
         )
@@ -406,28 +419,34 @@ def _group_sentences(
     return sentences
 
 
+HELD, REFUTED, UNCHECKED = "held", "refuted", "unchecked"
+"""What the two-way clustered t says of a KP-BMP p below 5% (:func:`_repeat_firms`)."""
+
+
 def _repeat_firms(
     stats: Stats, group: str, main: str, parties: pd.DataFrame, peers: pd.DataFrame, *, excluded: bool
-) -> tuple[str, bool]:
+) -> tuple[str, str]:
     """For a group whose rows with a CAR repeat firms: that KP-BMP over-rejects there (the
     README's *repeat firms* simulation) and the two-way clustered t, which holds there
     (``excluded``: the statistics left out the windows holding other news, so are they here);
-    and whether a KP-BMP p below 5% stands: no firm repeats, the two-way clustered t's p is
-    below 5% too, or there is no such p to say otherwise."""
+    and what becomes of a KP-BMP p below 5%: :data:`HELD` (no firm repeats, or the two-way
+    clustered t's p is below 5% too), :data:`REFUTED` (its p is not) or :data:`UNCHECKED` (the
+    study has no such p)."""
     rows = sample_rows(pd.concat([parties, peers]), group, drop_confounded=excluded)
     firms = rows["ticker"].nunique()
     if firms >= len(rows):
-        return "", True
+        return "", HELD
     text = f"its {len(rows)} rows are of {fmt.counted(firms, 'firm')}, where KP-BMP over-rejects"
     two_way = stats.row(group, main, "cluster_two_way_t")
-    if two_way is None:  # not known otherwise: the KP-BMP verdict stands, with the caveat
-        return text + " (cluster_two_way_t, which holds there, is not among this study's statistics)", True
+    if two_way is None:
+        missing = "cluster_two_way_t, which holds there, is not among this study's statistics"
+        return f"{text} ({missing})", UNCHECKED
     if fmt.is_missing(two_way["p"]):
-        text += " (the two-way clustered t, which holds there, is not computable: too few firms or days)"
-        return text, True
+        missing = "the two-way clustered t, which holds there, is not computable: too few firms or days"
+        return f"{text} ({missing})", UNCHECKED
     t = fmt.md(fmt.starred(two_way["value"], two_way["p"]))
     text += f": the two-way clustered t is {t}, p = {fmt.probability(two_way['p'])}"
-    return text, _significant(two_way)
+    return text, HELD if _significant(two_way) else REFUTED
 
 
 def _significant(test: Any) -> bool:
@@ -745,8 +764,9 @@ def limitations_section(
         + (" estimated before each event" if estimated else "")
         + "; a CAR is the move beyond it, not a causal effect of the deal alone"
         + (
-            f". If the market proxy ({fmt.md(market)}) holds the parties themselves, part of a party's own "
-            "move is counted as the market's, and its abnormal return understates the move."
+            f". If the market proxy ({fmt.md(market)}), or another benchmark of the model (a row's own "
+            "market, a sector fund), holds the parties themselves, part of a party's own move is counted as "
+            "the benchmark's, and its abnormal return understates the move."
             if market
             else "."
         ),
