@@ -146,8 +146,8 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     ) in said, said
     # ... and the verdict is not "significant at 5%" on the test the sentence says over-rejects (a
     # referee): the two-way clustered t, which holds there, is not
-    assert "is significant for no group once firms repeated across announcements are allowed for: " in said
-    assert "KP-BMP's p is below 5%, the two-way clustered t's is not, for g (+0.40%, t = " in said
+    assert "is significant for no group once repeated firms are allowed for: " in said
+    assert "KP-BMP's p, not the two-way clustered t's, is below 5% for g (+0.40%, t = " in said
     assert "significant at 5%" not in said
     both = pd.concat([synthetic_stats(), two_way.assign(p=0.01)], ignore_index=True)
     sentences = headline(repeated, Stats(adjusted_p_values(both)), "[-1,+1]", twins=False, excluded=False)
@@ -186,8 +186,8 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     sentences = headline(repeated, mixed, "[-1,+1]", twins=False, excluded=False, peers=peers)
     said = next(s for s in sentences if "Kolari" in s)
     assert "days), CAAR[-1,+1] is significant at 5% for g (+0.40%" in said, said
-    assert "; not significant once firms repeated across announcements are allowed for (KP-BMP's p " in said
-    assert "below 5%, the two-way clustered t's not) for peers (+0.40%" in said
+    assert "; not significant once repeated firms are allowed for (KP-BMP's p below 5%, not the " in said
+    assert "two-way clustered t's) for peers (+0.40%" in said
 
 
 def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_without_such_windows() -> None:

@@ -382,22 +382,21 @@ def _group_sentences(
             clauses.append("significant at 5% for " + ", ".join(significant))
         if unchecked:
             clauses.append("significant at 5% on KP-BMP alone for " + ", ".join(unchecked))
-        repeated = "once firms repeated across announcements are allowed for"
+        repeated = "once repeated firms are allowed for"
         if unconfirmed and clauses:
             clauses.append(
-                f"not significant {repeated} (KP-BMP's p below 5%, the two-way clustered t's not) for "
+                f"not significant {repeated} (KP-BMP's p below 5%, not the two-way clustered t's) for "
                 + ", ".join(unconfirmed)
             )
         elif unconfirmed:
             clauses.append(
-                f"significant for no group {repeated}: KP-BMP's p is below 5%, the two-way clustered t's is "
-                "not, for " + ", ".join(unconfirmed)
+                f"significant for no group {repeated}: KP-BMP's p, not the two-way clustered t's, is below "
+                "5% for " + ", ".join(unconfirmed)
             )
         if not clauses:
             clauses.append("significant for no group" + (f" ({'; '.join(turned)})" if turned else ""))
-        elif other:
-            below = significant or unchecked
-            clauses.append(("not for " if below else "KP-BMP's p is not below 5% for ") + ", ".join(other))
+        elif other:  # short: the page's first screen holds the findings (tests/test_report_browser.py)
+            clauses.append("not for " + ", ".join(other))
         sentences.append(
             "Under the Kolari–Pynnönen adjusted BMP test (for parties sharing announcement days), "
             f"CAAR{main} is {'; '.join(clauses)}"
