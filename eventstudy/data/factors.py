@@ -235,12 +235,12 @@ def _refuse_decimal(source: str, table: pd.DataFrame, *, row: int) -> None:
         if name not in ("date", USER_RF_COLUMN)
     }
     judged = {name: size for name, size in sizes.items() if size > 0.0}  # a column of zeros says nothing
-    if not judged or max(judged.values()) >= SMALL_MEDIAN_FRENCH:
+    largest = max(judged, key=judged.__getitem__, default=None)
+    if largest is None or judged[largest] >= SMALL_MEDIAN_FRENCH:
         return
-    factors, medians = list(judged), list(judged.values())
     raise InputError(
         source,
-        f"the median |value| of {factors[int(np.argmax(medians))]} is {max(medians):.4g}, of every factor "
+        f"the median |value| of {largest} is {judged[largest]:.4g}, of every factor "
         f"below {SMALL_MEDIAN_FRENCH:g}: Ken French's files are in percent (0.46 = 0.46% a day), and this "
         "one looks decimal already (divided by 100 again, it would be 100 times too small)",
         row=row,

@@ -138,10 +138,9 @@ def _model_phrase(manifest: Mapping[str, Any]) -> str:
     ``constant_mean model``: the model and what it is fitted on (its recorded settings; the
     config's market for a manifest without them). A factor model is not "on SPY", whose days
     only set the calendar."""
-    record = manifest.get("model", {})
-    name = record.get("name", manifest["config"].get("model", "?"))
-    settings = record.get("settings")
-    if not isinstance(settings, Mapping):  # an older manifest
+    name = manifest.get("model", {}).get("name", manifest["config"].get("model", "?"))
+    settings = _model_settings(manifest)
+    if settings is None:  # an older manifest
         return f"{fmt.md(name)} model on {fmt.md(manifest['config'].get('market', '?'))}"
     on = [settings[key] for key in ("market", "sector") if isinstance(settings.get(key), str)]
     factors = settings.get("factors")
@@ -205,10 +204,16 @@ def _cut(section: Section) -> Section:
     return dataclasses.replace(section, tables=tuple(tables), bullets=bullets)
 
 
-def _model_market(manifest: Mapping[str, Any]) -> str | None:
-    """The market proxy the manifest's model regresses on (its ``settings``), or None: a model
-    without one (constant mean, a user's own), or a manifest that does not say."""
+def _model_settings(manifest: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The settings the manifest records of its model, or None (an older manifest, a user's model
+    that records none)."""
     model = manifest.get("model")
     settings = model.get("settings") if isinstance(model, Mapping) else None
-    market = settings.get("market") if isinstance(settings, Mapping) else None
+    return settings if isinstance(settings, Mapping) else None
+
+
+def _model_market(manifest: Mapping[str, Any]) -> str | None:
+    """The market proxy the manifest's model regresses on (:func:`_model_settings`), or None: a
+    model without one (constant mean, a user's own), or a manifest that does not say."""
+    market = (_model_settings(manifest) or {}).get("market")
     return market if isinstance(market, str) and market else None
