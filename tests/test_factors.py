@@ -173,13 +173,39 @@ def test_wrong_field_count_and_order_and_header(factors_dir, tmp_path) -> None:
 
 def test_parser_stops_at_the_first_blank_line(factors_dir) -> None:
     lines = french_lines(factors_dir)
-    # A second table after a blank line (as in French's monthly files with an annual block).
-    text = "\n".join(
-        [*lines, "", "  Annual Factors: January-December ", ",Mkt-RF,SMB,HML,RF", "1927, 1, 2, 3, 4"]
-    )
-    frame, vintage = parse_french_text(text, "x.csv")
+    closing = ["", "Copyright 2026 Eugene F. Fama, Kenneth R. French"]  # prose, even with a comma
+    frame, vintage = parse_french_text("\n".join([*lines, *closing]), "x.csv")
     assert len(frame) == len(lines) - header_line(lines) - 1
     assert vintage == "202604"
+
+
+@pytest.mark.parametrize(
+    ("after", "offset"),
+    [
+        (["  Annual Factors: January-December ", ",Mkt-RF,SMB,HML,RF", "1927, 1, 2, 3, 4"], 2),
+        (["20260501\t0.10\t0.20\t0.30\t0.01"], 1),  # tab-separated
+        (["2026-05-01, 0.10, 0.20, 0.30, 0.01"], 1),  # ISO dates
+        (["", "  20260501,0.10,0.20,0.30,0.01"], 2),
+    ],
+)
+def test_a_row_of_any_format_after_the_tables_end_is_refused(factors_dir, after, offset) -> None:
+    """Rows after the blank line that ends the table were left out with no word unless dated
+    ``YYYYMMDD,`` (a finder: tab-separated or ISO-dated rows, a second table's header)."""
+    lines = french_lines(factors_dir)
+    with pytest.raises(InputError, match="a row after the blank line") as caught:
+        parse_french_text("\n".join([*lines, "", *after]), "x.csv")
+    assert caught.value.row == len(lines) + 1 + offset
+
+
+def test_a_weekly_table_named_daily_is_refused(factors_dir) -> None:
+    """A weekly French file renamed ``_daily`` was imported and joined to the days it dates."""
+    lines = (factors_dir / f"{FF3_FILE}.csv").read_text().splitlines()
+    first = header_line(lines) + 1
+    weekly = [*lines[:first], *lines[-400:-3:5]]  # every fifth day of 2025-26 (1926 traded on Saturdays)
+    with pytest.raises(InputError, match="7 days apart in the median: a weekly or monthly table") as caught:
+        parse_french_text("\n".join(weekly), "x.csv")
+    assert (caught.value.row, caught.value.field) == (first + 1, "date")
+    assert len(parse_french_text("\n".join(weekly[: first + 2]), "x.csv")[0]) == 2  # two days say nothing
 
 
 def test_a_blank_line_inside_the_table_is_refused_not_taken_for_its_end(factors_dir) -> None:
@@ -188,7 +214,7 @@ def test_a_blank_line_inside_the_table_is_refused_not_taken_for_its_end(factors_
     lines = (factors_dir / f"{FF3_FILE}.csv").read_text().splitlines()
     first = header_line(lines) + 1
     cut = [*lines[: first + 13000], "", *lines[first + 13000 :]]
-    ends = f"a dated row after the blank line {first + 13001} that ends the table"
+    ends = f"a row after the blank line {first + 13001} that ends the table"
     with pytest.raises(InputError, match=ends) as caught:
         parse_french_text("\n".join(cut), "x.csv")
     assert caught.value.row == first + 13002

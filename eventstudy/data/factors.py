@@ -4,11 +4,11 @@ Ken French files (https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/data_l
 have a text preamble ("This file was created by using the 202604 CRSP database. ..."), a
 header line starting with ``,`` (``,Mkt-RF,SMB,HML,RF``), rows ``YYYYMMDD, value, ...`` in
 **percent per day**, a blank line and a copyright line. :func:`parse_french_text` skips the
-preamble up to the header, stops at the first blank line (a dated row after it is an error: a
-blank line inside the table or a second table), parses the dates as ``%Y%m%d`` and divides every
-value by 100, so the tables here are in **decimal** units (0.0164 = +1.64 %); a file already in
-decimals is refused. French's missing-value codes -99.99 and -999 are errors naming the file and
-row, never NaN.
+preamble up to the header, stops at the first blank line (a row after it, of any date format, is
+an error: a blank line inside the table or a second table), parses the dates as ``%Y%m%d`` and
+divides every value by 100, so the tables here are in **decimal** units (0.0164 = +1.64 %); a file
+already in decimals, or whose dates are a week apart, is refused. French's missing-value codes
+-99.99 and -999 are errors naming the file and row, never NaN.
 
 The files are cached like prices (``cache/factors/<name>.parquet``, provenance in the parquet
 metadata) by ``eventstudy cache import`` or, online, by :func:`fetch_french`, which downloads
@@ -90,6 +90,9 @@ a median |value| of 0.10-1.09 in every year since 1926 (:data:`LARGE_MEDIAN_FACT
 file was imported so, with no word)."""
 JUDGED_VALUES = 20
 """The nonzero values from which a column's median |value| is judged (fewer say nothing)."""
+DAILY_MEDIAN_GAP_DAYS = 3.0
+"""The median calendar days between a French table's dates above which it is not daily: a daily
+table's median is 1 (a weekend or holiday is the exception), a weekly one's 7."""
 _VINTAGE = re.compile(r"created by using the (\d{6}) CRSP database")
 
 
@@ -136,9 +139,10 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
     InputError
         Naming the file and the line (1-based) and column: no header line starting with
         ``,``, a row with the wrong number of fields, a date that is not ``YYYYMMDD``, a
-        non-numeric value, a missing-value code (-99.99 or -999), dates out of order, a dated
-        row after the blank line that ends the table (a blank line inside it, a second table),
-        a file already in decimals (:func:`_refuse_decimal`).
+        non-numeric value, a missing-value code (-99.99 or -999), dates out of order or a week
+        apart (:data:`DAILY_MEDIAN_GAP_DAYS`), a row after the blank line that ends the table
+        (a blank line inside it, a second table; :func:`_looks_like_a_row`), a file already in
+        decimals (:func:`_refuse_decimal`).
     """
     lines = _LINES.split(text)  # not str.splitlines: a Latin-1 0x85 or a form feed moved every row number
     header_at = next((i for i, line in enumerate(lines) if line.startswith(",")), None)
@@ -154,11 +158,11 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
         problem = "a factor column is named like the date (the first column, unnamed, holds the dates)"
         raise InputError(source, problem, row=header_at + 1, field=named_date)
     end = next((i for i in range(header_at + 1, len(lines)) if not lines[i].strip()), len(lines))
-    after = next((i for i in range(end, len(lines)) if _DATA_ROW.match(lines[i])), None)
+    after = next((i for i in range(end, len(lines)) if _looks_like_a_row(lines[i], len(columns))), None)
     if after is not None:  # the rows after a blank line inside the table were left out (a finder)
         raise InputError(
             source,
-            f"a dated row after the blank line {end + 1} that ends the table: a blank line inside the table "
+            f"a row after the blank line {end + 1} that ends the table: a blank line inside the table "
             "(remove it) or a second table (keep one a file); the rows after it would be left out",
             row=after + 1,
         )
@@ -187,6 +191,15 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
             source,
             f"{kind} {table['date'].iloc[order[0] + 1]}",
             row=first_row + int(order[0]) + 1,
+            field="date",
+        )
+    gap = np.median(np.diff(stamps)) / np.timedelta64(1, "D") if len(stamps) > 2 else 1.0
+    if gap > DAILY_MEDIAN_GAP_DAYS:  # a weekly file named _daily was joined to the days it dates (a finder)
+        raise InputError(
+            source,
+            f"its dates are {gap:g} days apart in the median: a weekly or monthly table, and the "
+            "factors of a daily model are daily",
+            row=first_row,
             field="date",
         )
     out = pd.DataFrame({"date": stamps})
@@ -221,8 +234,16 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
 
 _LINES = re.compile(r"\r\n|\r|\n")
 """A line break of a CSV file: the lines an editor numbers."""
-_DATA_ROW = re.compile(r"\s*\d{8}\s*,")
-"""A line of a French table's body: a YYYYMMDD date and a comma."""
+
+
+def _looks_like_a_row(line: str, n_factors: int) -> bool:
+    """Whether ``line``, after the blank line that ends a French table, is a row of a table rather
+    than French's closing prose (``Copyright ...``): it starts with a digit (a date of any format,
+    comma- or tab-separated) or has a comma per factor (a header, a row dated otherwise). A
+    finder: a daily row after a blank line was refused, a tab-separated or ISO-dated one was
+    left out with no word."""
+    text = line.strip()
+    return text[:1].isdigit() or text.count(",") >= n_factors
 
 
 def _refuse_decimal(source: str, table: pd.DataFrame, *, row: int) -> None:
