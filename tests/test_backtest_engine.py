@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from eventstudy.backtest.engine import backtest, daily_weights, post_announcement_bhar, price_grid
 from eventstudy.backtest.rules import BacktestConfig
@@ -336,6 +337,25 @@ def test_drift_table_matches_hand_computed_bhar(events: pd.DataFrame) -> None:
         rtol=0,
         atol=1e-15,
     )
+
+
+def test_a_drift_group_of_one_day_has_no_test_and_one_of_two_days_the_textbook_t(tmp_path: Path) -> None:
+    """The five parties of one shock day had a drift p of 0.031 (a referee): their BHARs share the
+    day's news, so the group's t took one day's cross-section for independent draws."""
+    grid = price_grid(simulated_prices(), "SPY")
+    one_day = drift_table(post_announcement_bhar(write_events(tmp_path, EVENT_ROWS), grid, "SPY", (1,)))
+    g1 = one_day.set_index("group").loc["g1"]
+    assert (g1["n"], g1["n_days"]) == (2, 1)
+    assert g1["mean_bhar"] == pytest.approx((0.009 - 0.021) / 2, abs=1e-14)
+    assert np.isnan(g1[["t", "p", "t_sa", "p_sa", "p_boot"]].to_numpy(float)).all()
+    later = [*EVENT_ROWS, "e3,2024-01-17,pre,CCC,partner,,g2,later news"]
+    observations = post_announcement_bhar(write_events(tmp_path, later), grid, "SPY", (1,))
+    table = drift_table(observations).set_index("group")
+    assert (table.loc["all", "n"], table.loc["all", "n_days"]) == (4, 2)
+    expected = stats.ttest_1samp(observations["bhar"].to_numpy(float), 0.0)
+    assert table.loc["all", "t"] == pytest.approx(expected.statistic, rel=1e-12)
+    assert table.loc["all", "p"] == pytest.approx(expected.pvalue, rel=1e-12)
+    assert np.isnan(table.loc["g1", "t"])  # still one day
 
 
 def test_summary_and_text(events: pd.DataFrame) -> None:

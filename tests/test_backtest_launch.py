@@ -77,8 +77,13 @@ def test_every_launch_trade_is_made_and_the_drift_covers_every_party(launch) -> 
         drift.loc[("openai-compute", 1), "n"] + drift.loc[("shock", 1), "n"] + drift.loc[("other", 1), "n"]
         == 25
     )
-    # DeepSeek day +1: every shocked stock bounced back against SPY.
+    # DeepSeek day +1: every shocked stock bounced back against SPY; all five on one day, so no test.
     assert drift.loc[("shock", 1), "share_positive"] == 1.0 and drift.loc[("shock", 1), "mean_bhar"] > 0.02
+    assert drift.loc[("shock", 1), "n_days"] == 1 and np.isnan(drift.loc[("shock", 1), "p"])
+    days = launch.drift_observations.groupby("group")["day0"].nunique()
+    assert drift.xs(1, level="k")["n_days"].drop("all").to_dict() == days.to_dict()
+    compute = drift.loc[("openai-compute", 1)]
+    assert compute["n_days"] > 1 and np.isfinite(compute["p"])
     # Costless long close entries over [+1,+20] are the drift observations.
     observations = launch.drift_observations
     mean20 = observations[observations.k == 20].bhar.mean()

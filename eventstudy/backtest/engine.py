@@ -796,16 +796,18 @@ def post_announcement_bhar(
     """BHAR over [+1,+k] of every (event, party), bought at the close of day 0
     (:func:`trade_days_zero`: never before the announcement).
 
-    One row per (event, party, k): event_id, ticker, role, group, k, benchmark, ret,
-    market_ret, bhar (NaN where a price in the window is missing or the window runs past the
-    data). The benchmark is the row's ``market`` (per-event benchmark) or ``market``; a party
-    that is its own benchmark (BHAR 0 by construction) has no row.
+    One row per (event, party, k): event_id, ticker, role, group, day0 (the session bought at
+    its close; NaT where none), k, benchmark, ret, market_ret, bhar (NaN where a price in the
+    window is missing or the window runs past the data). The benchmark is the row's ``market``
+    (per-event benchmark) or ``market``; a party that is its own benchmark (BHAR 0 by
+    construction) has no row.
     """
     benchmarks = row_markets(events, market)
     keep = events["ticker"].to_numpy(object) != benchmarks
     events, benchmarks = events.loc[keep], benchmarks[keep]
     zeros, _ = trade_days_zero(grid.calendar, events, day0_rule, day0_max_shift)
     day0 = np.array([d.index for d in zeros], dtype=int)
+    bought = pd.DatetimeIndex([grid.calendar[i] if i >= 0 else pd.NaT for i in day0])
     columns = np.array([grid.column(t) for t in events["ticker"]], dtype=int)
     market_columns = np.array([grid.column(m) for m in benchmarks], dtype=int)
     frames = []
@@ -819,6 +821,7 @@ def post_announcement_bhar(
                     "ticker": events["ticker"].to_numpy(object),
                     "role": events["role"].to_numpy(object),
                     "group": events["group"].to_numpy(object),
+                    "day0": bought,
                     "k": np.int64(k),
                     "benchmark": benchmarks,
                     "ret": np.prod(1.0 + returns, axis=1) - 1.0,

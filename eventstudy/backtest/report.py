@@ -268,7 +268,9 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
     lines = [
         "Mean buy-and-hold abnormal return over [+1,+k] of every (event, party), bought at the close "
         f"of day 0, against {benchmark} over the same days, whatever the rule trades. Each (event, party) "
-        "is one observation, also when the same ticker's windows overlap across events.",
+        "is one observation, also when the same ticker's windows overlap across events; the tests take "
+        "them for independent, which parties of one day, sharing its news, are not: a group whose rows "
+        "all share one day 0 (days 1) has no test.",
         "",
     ]
     rows = [
@@ -276,6 +278,7 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
             fmt.md(r.group),
             fmt.md(r.window),
             str(r.n),
+            str(getattr(r, "n_days", "—")),  # a folder written before n_days
             _pct(r.mean_bhar),
             _pct(r.median_bhar),
             _num(r.t),
@@ -297,6 +300,7 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
         "group",
         "window",
         "n",
+        "days",
         "mean BHAR",
         "median",
         "t",
@@ -306,7 +310,7 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
         "p (bootstrap)",
         "> 0",
     ]
-    return lines + _table(header, rows, "llrrrrrrrrr")
+    return lines + _table(header, rows, "llrrrrrrrrrr")
 
 
 def _trade_lines(trades: pd.DataFrame) -> list[str]:

@@ -10,6 +10,7 @@ Both only aggregate; the formulas are in :mod:`eventstudy.backtest.statistics`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 import numpy as np
@@ -63,6 +64,7 @@ DRIFT_COLUMNS: tuple[str, ...] = (
     "k",
     "window",
     "n",
+    "n_days",
     "mean_bhar",
     "median_bhar",
     "sd",
@@ -174,7 +176,10 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
 
     Every (event, party) row is one observation: two announcements of the same ticker whose
     windows overlap are counted as separate, and parties of one announcement share its
-    market-wide news, so the tests' independence assumption is optimistic.
+    market-wide news, so the tests' independence assumption is optimistic. A group whose
+    observations all share one day 0 (``n_days`` 1) gets no test (t, p, t_sa, p_sa, p_boot NaN):
+    its n BHARs are one day's cross-section, whose common news the tests take for n independent
+    draws (a referee: the five parties of one shock day had p = 0.031).
     """
     groups = [ALL_GROUPS, *dict.fromkeys(observations["group"])]
     rows = []
@@ -183,12 +188,16 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
         for name in groups:
             sample = at_k if name == ALL_GROUPS else at_k[at_k["group"] == name]
             result = mean_inference(sample["bhar"].to_numpy(float), draws=draws, seed=seed)
+            days = sample.loc[np.isfinite(sample["bhar"].to_numpy(float)), "day0"].nunique()
+            if days < 2:
+                result = replace(result, t=np.nan, p=np.nan, t_sa=np.nan, p_sa=np.nan, p_boot=np.nan)
             rows.append(
                 {
                     "group": name,
                     "k": np.int64(k),
                     "window": f"[+1,+{k}]",
                     "n": np.int64(result.n),
+                    "n_days": np.int64(days),
                     "mean_bhar": result.mean,
                     "median_bhar": result.median,
                     "sd": result.sd,

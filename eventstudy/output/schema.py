@@ -418,6 +418,10 @@ DRIFT_SCHEMA: dict[str, ColumnDoc] = {
     "k": ColumnDoc("days", "horizon: BHAR over sessions +1..+k, bought at the close of day 0"),
     "window": ColumnDoc("text", "[+1,+k]"),
     "n": ColumnDoc("count", "(event, party) rows with a BHAR (each row one observation)"),
+    "n_days": ColumnDoc(
+        "count",
+        "distinct days 0 of those rows; with one, the tests are NaN (one day's rows share its news)",
+    ),
     "mean_bhar": ColumnDoc("fraction", "mean buy-and-hold abnormal return (Barber & Lyon 1997)"),
     "median_bhar": ColumnDoc("fraction", "median BHAR"),
     "sd": ColumnDoc("fraction", "sample standard deviation of the BHARs (n - 1)"),
