@@ -205,7 +205,39 @@ def test_a_weekly_table_named_daily_is_refused(factors_dir) -> None:
     with pytest.raises(InputError, match="7 days apart in the median: a weekly or monthly table") as caught:
         parse_french_text("\n".join(weekly), "x.csv")
     assert (caught.value.row, caught.value.field) == (first + 1, "date")
-    assert len(parse_french_text("\n".join(weekly[: first + 2]), "x.csv")[0]) == 2  # two days say nothing
+    # A few real daily rows around a closure are not judged (a finder: 2001-09-10, 09-17 and 09-18,
+    # 4 days apart in the median, were refused); nor are fewer than 20 weekly ones.
+    closure = [line for line in lines if line.startswith(("20010910,", "20010917,", "20010918,"))]
+    assert len(parse_french_text("\n".join([*lines[:first], *closure]), "x.csv")[0]) == 3
+    assert len(parse_french_text("\n".join(weekly[: first + 19]), "x.csv")[0]) == 19
+
+
+def test_a_one_factor_file_closing_with_a_comma_in_its_prose_is_read(factors_dir) -> None:
+    """A one-factor French file (Mom) whose copyright line held a comma was refused as having a
+    row after its table (a finder): one comma is that file's field count."""
+    text = (factors_dir / "F-F_Momentum_Factor_daily.csv").read_text()
+    assert text.count("Fama and Kenneth") == 1
+    frame, _ = parse_french_text(text.replace("Fama and Kenneth", "Fama, Kenneth"), "x.csv")
+    assert len(frame) == len(parse_french_text(text, "x.csv")[0]) > 26000
+    with pytest.raises(InputError, match="a row after the blank line"):  # a row dated otherwise
+        parse_french_text(text + "\nMay 1 2026, 0.25\n", "x.csv")
+
+
+def test_a_weekly_user_factor_table_is_refused(tmp_path) -> None:
+    """The weekly check was the French parser's only: a user table of Fridays was fitted to
+    daily returns with no word (a finder)."""
+    fridays = pd.date_range("2024-01-05", periods=60, freq="W-FRI").strftime("%Y-%m-%d")
+    table = pd.DataFrame({"date": fridays, "MKT": np.linspace(-0.02, 0.02, 60)})
+    table.to_csv(tmp_path / "weekly.csv", index=False)
+    with pytest.raises(InputError, match="7 days apart in the median") as caught:
+        read_user_factors(tmp_path / "weekly.csv")
+    assert (caught.value.row, caught.value.field) == (2, "date")
+    table.assign(date=pd.to_datetime(fridays)).to_parquet(tmp_path / "weekly.parquet")
+    with pytest.raises(InputError, match="7 days apart in the median"):
+        read_user_factors(tmp_path / "weekly.parquet")
+    days = pd.bdate_range("2024-01-01", periods=60).strftime("%Y-%m-%d")
+    table.assign(date=days).to_csv(tmp_path / "daily.csv", index=False)
+    assert len(read_user_factors(tmp_path / "daily.csv").frame) == 60
 
 
 def test_a_blank_line_inside_the_table_is_refused_not_taken_for_its_end(factors_dir) -> None:

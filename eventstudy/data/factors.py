@@ -89,7 +89,8 @@ a median |value| of 0.10-1.09 in every year since 1926 (:data:`LARGE_MEDIAN_FACT
 0.001-0.011 once divided by 100; divided again they would be 100 times too small (a finder's
 file was imported so, with no word)."""
 JUDGED_VALUES = 20
-"""The nonzero values from which a column's median |value| is judged (fewer say nothing)."""
+"""The nonzero values from which a column's median |value| is judged, and the dates from which
+their median gap is (fewer say nothing)."""
 DAILY_MEDIAN_GAP_DAYS = 3.0
 """The median calendar days between a French table's dates above which it is not daily: a daily
 table's median is 1 (a weekend or holiday is the exception), a weekly one's 7."""
@@ -140,7 +141,7 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
         Naming the file and the line (1-based) and column: no header line starting with
         ``,``, a row with the wrong number of fields, a date that is not ``YYYYMMDD``, a
         non-numeric value, a missing-value code (-99.99 or -999), dates out of order or a week
-        apart (:data:`DAILY_MEDIAN_GAP_DAYS`), a row after the blank line that ends the table
+        apart (:func:`_refuse_not_daily`), a row after the blank line that ends the table
         (a blank line inside it, a second table; :func:`_looks_like_a_row`), a file already in
         decimals (:func:`_refuse_decimal`).
     """
@@ -193,15 +194,7 @@ def parse_french_text(text: str, source: str) -> tuple[pd.DataFrame, str]:
             row=first_row + int(order[0]) + 1,
             field="date",
         )
-    gap = np.median(np.diff(stamps)) / np.timedelta64(1, "D") if len(stamps) > 2 else 1.0
-    if gap > DAILY_MEDIAN_GAP_DAYS:  # a weekly file named _daily was joined to the days it dates (a finder)
-        raise InputError(
-            source,
-            f"its dates are {gap:g} days apart in the median: a weekly or monthly table, and the "
-            "factors of a daily model are daily",
-            row=first_row,
-            field="date",
-        )
+    _refuse_not_daily(source, stamps, row=first_row)
     out = pd.DataFrame({"date": stamps})
     for name in columns:
         percent = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
@@ -238,12 +231,37 @@ _LINES = re.compile(r"\r\n|\r|\n")
 
 def _looks_like_a_row(line: str, n_factors: int) -> bool:
     """Whether ``line``, after the blank line that ends a French table, is a row of a table rather
-    than French's closing prose (``Copyright ...``): it starts with a digit (a date of any format,
-    comma- or tab-separated) or has a comma per factor (a header, a row dated otherwise). A
-    finder: a daily row after a blank line was refused, a tab-separated or ISO-dated one was
-    left out with no word."""
+    than French's closing prose (``Copyright ...``, which may hold a comma): it starts with a
+    digit (a date of any format, comma- or tab-separated) or a comma (a header), or has a comma
+    per factor and a number after the last (a row dated otherwise). A finder: a daily row after
+    a blank line was refused, a tab-separated or ISO-dated one was left out with no word."""
     text = line.strip()
-    return text[:1].isdigit() or text.count(",") >= n_factors
+    if text[:1].isdigit() or text.startswith(","):
+        return True
+    fields = text.split(",")
+    try:
+        float(fields[-1])
+    except ValueError:
+        return False
+    return len(fields) > n_factors
+
+
+def _refuse_not_daily(source: str, stamps: np.ndarray, *, row: int) -> None:
+    """Refuse a factor table whose dates are more than :data:`DAILY_MEDIAN_GAP_DAYS` apart in the
+    median (of :data:`JUDGED_VALUES` dates or more: a few rows around a market closure say
+    nothing): a weekly or monthly table, which a daily model joined to the days it dates and
+    fitted with no word (a finder)."""
+    if len(stamps) < JUDGED_VALUES:
+        return
+    gap = float(np.median(np.diff(stamps)) / np.timedelta64(1, "D"))
+    if gap > DAILY_MEDIAN_GAP_DAYS:
+        raise InputError(
+            source,
+            f"its dates are {gap:g} days apart in the median: a weekly or monthly table, and the "
+            "factors of a daily model are daily",
+            row=row,
+            field="date",
+        )
 
 
 def _refuse_decimal(source: str, table: pd.DataFrame, *, row: int) -> None:
@@ -445,8 +463,9 @@ def read_user_factors(path: str | Path) -> FactorTable:
     InputError
         Naming the file, row (the CSV line; the header is row 1) and column: unreadable file,
         no ``date`` column or no factor column, a bad date, a non-numeric value, dates out of
-        order, a reserved column name (``alpha``), a value of magnitude 1 or more (a daily
-        return of 100 %: the file is probably in percent, not decimal units), or a column whose
+        order or a week apart (:func:`_refuse_not_daily`), a reserved column name (``alpha``),
+        a value of magnitude 1 or more (a daily return of 100 %: the file is probably in
+        percent, not decimal units), or a column whose
         median nonzero |value| (of 20 or more) is at least :data:`LARGE_MEDIAN_FACTOR` (8% a
         day), or an ``RF`` whose median is at least :data:`LARGE_MEDIAN_RF` (0.5% a day) and above
         the other columns': percent units too.
@@ -538,6 +557,7 @@ def read_user_factors(path: str | Path) -> FactorTable:
     if order.size:
         kind = "duplicate date" if stamps[order[0] + 1] == stamps[order[0]] else "date out of order"
         raise InputError(source, f"{kind} {text.iloc[order[0] + 1]}", row=line(order[0] + 1), field="date")
+    _refuse_not_daily(source, stamps, row=line(0))
     out = pd.DataFrame({"date": stamps})
     for name in factors:
         column = raw[name]
