@@ -31,8 +31,8 @@ unscreened rows of each window (an event whose listed parties include such a row
 value per deal dollar of that window), so a report can show its headline numbers with and
 without them.
 
-``p_bh`` and ``p_holm`` adjust every p-value of a group for the group's family of tests over all
-windows and statistics (:mod:`eventstudy.multiple_testing`).
+``p_bh`` and ``p_holm`` adjust every p-value of a group for its statistic's family of tests over
+the windows (:mod:`eventstudy.multiple_testing`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Adjusted p-values of a statistics table: Benjamini-Hochberg and Holm per group.
+"""Adjusted p-values of a statistics table: Benjamini-Hochberg and Holm per group and statistic.
 
-The family of a group is every test of the group's rows in the table, over all windows and
-statistics: each row with a finite p-value, once per test. A row that repeats another row's
+The family of a statistic in a group is its rows over the windows: each with a finite p-value,
+once per test (:data:`P_FAMILY`). A row that repeats another row's
 p-value (``caar`` repeats ``cross_sectional_t``'s, ``dollar_abnormal_value``
 ``kp_adjusted_dollar_t``'s,
 ``abnormal_volatility`` ``volatility_t``'s;
@@ -9,9 +9,15 @@ p-value (``caar`` repeats ``cross_sectional_t``'s, ``dollar_abnormal_value``
 the row it repeats. Descriptive rows (p NaN) stay NaN. The formulas are in
 :mod:`eventstudy.inference.multiple`.
 
-Why per group: a group is one research question (the parties of one kind of deal, the
-peers); a reader who tests several windows and statistics of it should control the error rate
-over them. Across groups the questions differ, and the table says which group a row belongs to.
+Why per group and statistic: a group is one research question (the parties of one kind of deal,
+the peers), asked of several windows; a reader who looks at every window should control the
+error rate over them. The statistics of one window are not more questions but other tests of
+the same one (CAAR = 0), whose choice is made by their assumptions (the report recommends one),
+not by their p. A family over every statistic (as this package's folders had before
+:data:`P_FAMILY` was recorded) let the tests that ignore event-induced variance or
+cross-correlation, whose p's were 1e-27 for the launch's openai-compute group, lower every other
+test's adjusted p: the robust tests' daggers rested on them (a referee). Across groups the
+questions differ, and the table says which group a row belongs to.
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ from eventstudy.inference import STATISTICS
 from eventstudy.inference.multiple import benjamini_hochberg, holm
 
 ADJUSTED_COLUMNS: tuple[str, ...] = ("p_bh", "p_holm")
+
+P_FAMILY = "statistic_windows"
+"""The family of :func:`adjusted_p_values`, which a folder's manifest records (``p_family``): a
+statistic's windows in one group. A folder without the record was adjusted over the group's every
+window and statistic."""
 
 
 def p_sources(names: Iterable[str]) -> dict[str, str]:
@@ -57,7 +68,7 @@ def row_p_sources(stats: pd.DataFrame, recorded: Mapping[str, str] | None = None
 
 
 def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
-    """``stats`` with ``p_bh`` and ``p_holm`` appended: per group, over windows and statistics.
+    """``stats`` with ``p_bh`` and ``p_holm`` appended: per group and statistic, over its windows.
 
     Parameters
     ----------
@@ -71,8 +82,9 @@ def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
 
     Notes
     -----
-    Family of group g: the rows of g with a finite p whose statistic repeats no other row's p
-    (a row of a statistic that repeats one absent from the table counts); m is their number.
+    Family of statistic s in group g: the rows of g and s with a finite p, over the windows,
+    when s repeats no other row's p (a row of a statistic that repeats one absent from the
+    table counts as a test of its own); m is their number, at most the number of windows.
     Holm (1979) controls the family-wise error rate under any dependence; Benjamini & Hochberg
     (1995) the false discovery rate under positive dependence.
     """
@@ -86,8 +98,8 @@ def adjusted_p_values(stats: pd.DataFrame) -> pd.DataFrame:
         groups = out["group"].astype(str).to_numpy(object)
         windows = out["window"].astype(str).to_numpy(object)
         is_test = (source == names) & np.isfinite(p)
-        for group in pd.unique(groups):
-            tests = np.flatnonzero((groups == group) & is_test)
+        for group, statistic in dict.fromkeys(zip(groups[is_test], names[is_test], strict=True)):
+            tests = np.flatnonzero((groups == group) & (names == statistic) & is_test)
             bh[tests] = benjamini_hochberg(p[tests])
             holm_p[tests] = holm(p[tests])
         # A repeating row takes the adjusted p of the row it repeats (same group and window).

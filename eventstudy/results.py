@@ -46,6 +46,7 @@ import pandas as pd
 from eventstudy.config import StudyConfig, main_window, window_days, window_label
 from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
+from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.peers import PEER_ROLE
 from eventstudy.summary import Summary
 from eventstudy.text import counted, listing, number
@@ -102,6 +103,10 @@ class StudyResults:
         The method of :attr:`caar`'s band (:data:`eventstudy.inference.bootstrap.CAAR_BAND`), or
         None for a folder written before it was recorded (the plain percentile band), which
         :func:`~eventstudy.output.load.load_study` and a save keep as they were.
+    p_family
+        The family of :attr:`stats`' adjusted p-values (:data:`eventstudy.multiple_testing.P_FAMILY`:
+        each statistic's windows in a group), or None for a folder written before it was recorded
+        (every window and statistic of a group), kept as :attr:`caar_band` is.
     """
 
     config: StudyConfig
@@ -121,6 +126,7 @@ class StudyResults:
     volume: pd.DataFrame | None = None
     volume_stats: pd.DataFrame | None = None
     caar_band: str | None = CAAR_BAND
+    p_family: str | None = P_FAMILY
 
     def __post_init__(self) -> None:
         # The events file's line numbers (for the errors of a run) are in no exported file: the

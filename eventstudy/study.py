@@ -36,6 +36,7 @@ import pandas as pd
 from eventstudy.config import StudyConfig, day_zero_problem, model_option_problem
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError, as_path
 from eventstudy.inference.bootstrap import CAAR_BAND
+from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.results import OBJECT_MODEL, StudyResults
 
 if TYPE_CHECKING:
@@ -194,6 +195,7 @@ def run_study(
         estimates=estimates,
         model_object=model,
         caar_band=CAAR_BAND,
+        p_family=P_FAMILY,
         **methods,
     )
 

@@ -1,5 +1,5 @@
 """Benjamini-Hochberg and Holm adjusted p-values against statsmodels' multipletests, and the
-families of stats.parquet (per group, every window and statistic, each test once)."""
+families of stats.parquet (per group and statistic, over its windows, each test once)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_closed_form_and_nan_entries() -> None:
         adjust(p, "bonferroni-ish")
 
 
-def test_stats_families_are_per_group_and_count_each_test_once() -> None:
+def test_stats_families_are_per_group_and_statistic_and_count_each_test_once() -> None:
     rows = []
     for group, ps in (("a", [0.01, 0.02, 0.20]), ("b", [0.04, 0.5, 0.001])):
         for window, p in zip(("[0,0]", "[-1,+1]"), (ps[:2], ps[1:]), strict=True):
@@ -56,12 +56,13 @@ def test_stats_families_are_per_group_and_count_each_test_once() -> None:
     out = adjusted_p_values(frame)
     for group in ("a", "b"):
         part = out[out["group"] == group]
-        tests = part[part["statistic"].isin(["cross_sectional_t", "patell_z"])]
-        assert len(tests) == 4  # caar repeats cross_sectional_t: not a fifth test
-        expected_holm = multipletests(tests["p"].to_numpy(), method="holm")[1]
-        expected_bh = multipletests(tests["p"].to_numpy(), method="fdr_bh")[1]
-        np.testing.assert_allclose(tests["p_holm"].to_numpy(), expected_holm, rtol=1e-12)
-        np.testing.assert_allclose(tests["p_bh"].to_numpy(), expected_bh, rtol=1e-12)
+        for statistic in ("cross_sectional_t", "patell_z"):
+            tests = part[part["statistic"] == statistic]
+            assert len(tests) == 2  # its two windows; caar repeats cross_sectional_t: no third
+            expected_holm = multipletests(tests["p"].to_numpy(), method="holm")[1]
+            expected_bh = multipletests(tests["p"].to_numpy(), method="fdr_bh")[1]
+            np.testing.assert_allclose(tests["p_holm"].to_numpy(), expected_holm, rtol=1e-12)
+            np.testing.assert_allclose(tests["p_bh"].to_numpy(), expected_bh, rtol=1e-12)
         for window in ("[0,0]", "[-1,+1]"):
             row = part[part["window"] == window].set_index("statistic")
             assert row.at["caar", "p_holm"] == row.at["cross_sectional_t", "p_holm"]
@@ -84,6 +85,28 @@ def test_a_row_whose_p_source_the_table_lacks_is_a_test_of_its_own() -> None:
         }
     )
     out = adjusted_p_values(frame)
-    np.testing.assert_allclose(out["p_bh"], multipletests(frame["p"], method="fdr_bh")[1], rtol=1e-12)
-    np.testing.assert_allclose(out["p_holm"], multipletests(frame["p"], method="holm")[1], rtol=1e-12)
-    assert bh_family(out, "g") == 4  # the report's "BH family: 4 tests"
+    np.testing.assert_allclose(out["p_bh"], [0.02, 0.001, 0.08, 0.3], rtol=1e-12)  # caar: 0.04 x 2 / 1
+    np.testing.assert_allclose(out["p_holm"], [0.02, 0.001, 0.08, 0.3], rtol=1e-12)
+    assert bh_family(out, "g") == 2  # the report's "BH family: each test over up to 2 windows"
+
+
+def test_a_test_with_tiny_p_values_does_not_lower_another_tests_adjusted_p() -> None:
+    """The launch's openai-compute family held every statistic: Patell's z, which ignores
+    event-induced variance, had p = 1e-27, and its p's lowered the BH q of GRANK and the sign test
+    below 5% (a referee). A statistic's family is its own windows."""
+    windows = ["[0,0]", "[-1,+1]", "[0,+1]", "[-5,+5]"]
+    grank = [0.04, 0.011, 0.02, 0.2]
+    frame = pd.DataFrame(
+        {
+            "group": "g",
+            "window": windows * 2,
+            "statistic": ["grank_t"] * 4 + ["patell_z"] * 4,
+            "p": [*grank, 1e-27, 1e-14, 1e-16, 0.008],
+        }
+    )
+    alone = adjusted_p_values(frame.iloc[:4])
+    together = adjusted_p_values(frame).iloc[:4]
+    np.testing.assert_array_equal(together["p_bh"], alone["p_bh"])
+    np.testing.assert_allclose(alone["p_bh"], multipletests(grank, method="fdr_bh")[1], rtol=1e-12)
+    pooled = multipletests(frame["p"], method="fdr_bh")[1][:4]
+    assert pooled[0] < 0.05 < together["p_bh"].iloc[0]  # pooled, [0,0]'s p of 0.04 had a dagger

@@ -27,6 +27,7 @@ from _launch_run import launch_output
 from _report_checks import resealed
 from matplotlib.figure import Figure
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from eventstudy.cli import main
 from eventstudy.multiple_testing import adjusted_p_values
@@ -504,7 +505,7 @@ def test_paper_tables_come_from_stats_and_the_same_rows_of_car(tmp_path) -> None
     render_report(folder)
     markdown = (folder / "tables.md").read_text()
     assert (
-        "| [-1,+1] | +7.00% | +7.00% | 100% | 2 | +2.33 | +3.10\\*\\* | +2.60\\*\\*\\* | +1.70\\* | +0.40 |"
+        "| [-1,+1] | +7.00% | +7.00% | 100% | 2 | +2.33 | +3.10\\*\\*† | +2.60\\*\\*\\*† | +1.70\\* | +0.40 |"
         in markdown
     )
     tex = (folder / "tables.tex").read_text()
@@ -512,7 +513,7 @@ def test_paper_tables_come_from_stats_and_the_same_rows_of_car(tmp_path) -> None
     assert r"\begin{tabular}{lrrrrrrrrr}" in tex
     # braced: a row starting with '[' after \\ or \midrule is read as their optional argument
     row = next(line for line in tex.splitlines() if line.startswith("{[}-1,+1{]} & +7.00"))
-    assert row.count("&") == 9 and r"+2.60$^{***}$" in row and r"+7.00\%" in row
+    assert row.count("&") == 9 and r"+2.60$^{***\dagger}$" in row and r"+7.00\%" in row
     assert not any(line.lstrip().startswith("[") for line in tex.splitlines())
     assert tex.count("{") == tex.count("}")
 
@@ -528,12 +529,11 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     assert largest in findings
     assert "Most significant: **ORCL** on alpha-deal, CAR[-1,+1] +10.00% (t = +3.33\\*\\*)" in findings
     assert f"+0.333 per deal dollar — ⚑ its window also holds {fmt.md(CONFOUNDER)}" in findings
-    # p = 0.009 but its BH-adjusted p over g1's 8 tests is 0.072 (8 x 0.009; caar over [0,0] and the
-    # dollar value are tests of their own, the cross-sectional t and kp_adjusted_dollar_t whose p
-    # they carry being absent): stars, no dagger, the q quoted; and the verdict turns without the
-    # confounded row (said beside it: the headline once did not).
+    # p = 0.009, its BH-adjusted p over KP-BMP's two windows 0.018 (2 x 0.009, [0,0]'s p being
+    # 0.23): stars, a dagger, the q quoted; and the verdict turns without the confounded row (said
+    # beside it: the headline once did not).
     assert (
-        "for g1 (+7.00%, t = +2.60\\*\\*\\*, BH q = 0.072; ⚑ without its 1 confounded or unscreened window: "
+        "for g1 (+7.00%, t = +2.60\\*\\*\\*†, BH q = 0.018; ⚑ without its 1 confounded or unscreened window: "
         "t = +0.90, not significant at 5%); not for g2." in findings
     )
     # Both samples: the group totals with and without the confounded row, from stats rows.
@@ -551,8 +551,8 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
         "g1",
         "2",
         "+7.00%",
-        "+2.60***",
-        "+$5.0B**",
+        "+2.60***†",
+        "+$5.0B**†",
         "+1.667 (1 ev.)",
         "1",
         "+4.00%",
@@ -734,6 +734,40 @@ def test_launch_report_says_which_ticker_days_count_once_in_the_value_created(la
         "each counts once in the value created (the mean of the events' estimates), where a sum of the "
         f"rows would add {value} (dollar_shared_days_usd)."
     ) in markdown
+
+
+def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(launch, tmp_path) -> None:
+    """The family of every window and test let Patell's z (p = 1e-27 for openai-compute, a test
+    that ignores event-induced variance) put daggers on GRANK and the sign test (a referee): a
+    test's family is its windows in the group, and the manifest records it (p_family)."""
+    from eventstudy import load_study, save_study
+
+    stats = pd.read_parquet(launch / "stats.parquet")
+    compute = stats[(stats["group"] == "openai-compute") & stats["p"].notna()]
+    for statistic in ("grank_t", "generalized_sign_z", "kp_adjusted_bmp_t"):
+        tests = compute[compute["statistic"] == statistic]
+        assert len(tests) == 4
+        oracle = multipletests(tests["p"].to_numpy(), method="fdr_bh")[1]
+        np.testing.assert_allclose(tests["p_bh"].to_numpy(), oracle, rtol=1e-12)
+    markdown = (launch / "report.md").read_text()
+    assert "**openai-compute** (BH family: each test over its 4 windows; GRANK over-rejects" in markdown
+    assert json.loads((launch / "manifest.json").read_text())["p_family"] == "statistic_windows"
+    old = tmp_path / "old"  # a folder of the version before: no record, every test in one family
+    shutil.copytree(launch, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["p_family"]
+    (old / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    resealed(old)
+    assert main(["report", str(old)]) == 0
+    said = "**openai-compute** (BH family: 84 tests, every window and test of the group; GRANK"  # as it was
+    assert said in (old / "report.md").read_text()
+    loaded = load_study(old)
+    assert loaded.p_family is None and load_study(launch).p_family == "statistic_windows"
+    again = save_study(loaded, tmp_path / "again", report=False)
+    assert "p_family" not in json.loads((again / "manifest.json").read_text())
+    with pytest.raises(ValueError, match=r"^p_family must be 'statistic_windows' .* not 'group'$"):
+        save_study(dataclasses.replace(loaded, p_family="group"), tmp_path / "group", report=False)
+    assert not (tmp_path / "group").exists()
 
 
 def test_the_caar_band_caption_says_what_is_resampled(launch, tmp_path) -> None:

@@ -1029,7 +1029,8 @@ def test_a_folder_of_an_older_version_keeps_its_bh_family_when_a_p_source_change
     older = {"caar": "cross_sectional_t", "dollar_abnormal_value": "dollar_z"}
     used = recorded_p_sources(stats, older)
     assert used == {"dollar_abnormal_value": "dollar_z"}  # caar's source is in the table: the registry's
-    assert bh_family(adjusted_p_values(stats).assign(p_bh=0.5), "g", used) == 4
+    assert bh_family(adjusted_p_values(stats).assign(p_bh=0.5), "g", used, per_statistic=False) == 4
+    assert bh_family(adjusted_p_values(stats).assign(p_bh=0.5), "g", used) == 2  # each test's windows
     assert recorded_p_sources(stats.assign(p=[0.01, 0.01, 0.005, 0.006] * 2), older) == {}  # not dollar_z's p
     # A folder older still, whose manifest recorded no p_from: its tables counted 84 tests where
     # p_bh had been adjusted over 80 (a finder); the dollar value's p is dollar_z's, as it was.

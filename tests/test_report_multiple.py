@@ -25,12 +25,12 @@ from eventstudy.report.tables import (
 )
 
 WINDOWS = ["[0,0]", "[-1,+1]"]
-# (window, statistic) -> (value, raw p). Family of group g: the five paper-table tests and the two
-# dollar tests in both windows (14 tests); caar repeats cross_sectional_t's p, dollar_abnormal_value
-# kp_adjusted_dollar_t's.
+# (window, statistic) -> (value, raw p). The families of group g: each of the five paper-table tests
+# and the two dollar tests over the two windows (2 tests each); caar repeats cross_sectional_t's p,
+# dollar_abnormal_value kp_adjusted_dollar_t's.
 RAW = {
-    ("[0,0]", "kp_adjusted_bmp_t"): (3.30, 0.001),  # *** and stays significant: ***†
-    ("[-1,+1]", "kp_adjusted_bmp_t"): (2.17, 0.03),  # ** but not after the adjustment
+    ("[0,0]", "kp_adjusted_bmp_t"): (1.20, 0.23),
+    ("[-1,+1]", "kp_adjusted_bmp_t"): (2.17, 0.03),  # ** but not after the adjustment: q = 2 x 0.03
     ("[0,0]", "cross_sectional_t"): (2.95, 0.004),  # *** and stays: ***†
     ("[-1,+1]", "cross_sectional_t"): (1.10, 0.28),
     ("[0,0]", "kp_adjusted_dollar_t"): (2.60, 0.009),
@@ -74,41 +74,42 @@ def synthetic_car() -> pd.DataFrame:
 def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
     stats = adjusted_p_values(synthetic_stats())
     family = stats[stats["p"].notna() & ~stats["statistic"].isin(["caar", "dollar_abnormal_value"])]
-    assert bh_family(stats, "g") == len(family) == 14
-    oracle = multipletests(family["p"].to_numpy(), method="fdr_bh")[1]
-    np.testing.assert_allclose(family["p_bh"].to_numpy(), oracle, rtol=1e-12)
+    assert bh_family(stats, "g") == 2 and len(family) == 14
+    for _, tests in family.groupby("statistic"):  # each test over its windows
+        oracle = multipletests(tests["p"].to_numpy(), method="fdr_bh")[1]
+        np.testing.assert_allclose(tests["p_bh"].to_numpy(), oracle, rtol=1e-12)
     q = stats.set_index(["window", "statistic"])["p_bh"]
-    assert q[("[-1,+1]", "kp_adjusted_bmp_t")] > 0.05 > RAW[("[-1,+1]", "kp_adjusted_bmp_t")][1]
-    assert q[("[0,0]", "kp_adjusted_bmp_t")] < 0.05 and q[("[0,0]", "cross_sectional_t")] < 0.05
+    assert q[("[-1,+1]", "kp_adjusted_bmp_t")] == pytest.approx(0.06)  # > 0.05 > its raw p, 0.03
+    assert q[("[0,0]", "cross_sectional_t")] == pytest.approx(0.008)
 
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS)
-    assert table.family == 14 and table.family_note == "BH family: 14 tests"
+    assert table.family == 2 and table.family_note == "BH family: each test over its 2 windows"
     columns = {header: i + 5 for i, (_, header, _) in enumerate(TESTS)}
     day0, three = table.cells()
-    assert day0[columns["KP-BMP t"]] == "+3.30***†"
+    assert day0[columns["KP-BMP t"]] == "+1.20"
     assert three[columns["KP-BMP t"]] == "+2.17**"  # raw stars, no dagger: not significant after BH
     assert day0[columns["CS t"]] == "+2.95***†" and three[columns["CS t"]] == "+1.10"
     assert not any(fmt.BH_MARK in c for c in three)
 
     text = legend()
     assert "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment" in text
-    assert "every window and test of the group" in text and fmt.STARS_NOTE in text
+    assert "over the family each table of tests by group names" in text and fmt.STARS_NOTE in text
     markdown = to_markdown([table], "t")
-    assert f" {fmt.md('+3.30***†')} | " in markdown and f" {fmt.md('+2.17**')} | " in markdown
-    assert "BH family: 14 tests; GRANK over-rejects with fewer than 50 pairs" in markdown  # N < 50 here
+    assert f" {fmt.md('+2.95***†')} | " in markdown and f" {fmt.md('+2.17**')} | " in markdown
+    assert "BH family: each test over its 2 windows; GRANK over-rejects with fewer than 50 pairs" in markdown
     assert "Benjamini–Hochberg" in markdown
     latex = to_latex([table], "t")
-    assert r"+3.30$^{***\dagger}$" in latex and r"+2.17$^{**}$" in latex
+    assert r"+2.95$^{***\dagger}$" in latex and r"+2.17$^{**}$" in latex
     assert r"$^{\dagger}$ significant at 5\% also after the Benjamini--Hochberg" in latex
     section = sections.tests_section([table])
-    assert section.tables[0].caption.startswith("**g** (BH family: 14 tests; GRANK over-rejects")
+    assert section.tables[0].caption.startswith("**g** (BH family: each test over its 2 windows; GRANK over")
     assert any("A star without a dagger is weaker evidence" in p for p in section.paragraphs)
 
 
 def test_findings_mark_the_adjusted_significance_and_quote_bh_q() -> None:
     stats = Stats(adjusted_p_values(synthetic_stats()))
     q = stats.row("g", "[-1,+1]", "kp_adjusted_bmp_t")["p_bh"]
-    for window, robust, value in (("[0,0]", "+3.30***†", "+$5.0B***†"), ("[-1,+1]", "+2.17**", "+$5.0B*")):
+    for window, robust, value in (("[0,0]", "+1.20", "+$5.0B***†"), ("[-1,+1]", "+2.17**", "+$5.0B*")):
         row = group_table(stats, window, twins=False).rows[0]
         assert [c.text for c in row[3:5]] == [robust, value], window
     assert "Benjamini–Hochberg" in group_table(stats, "[0,0]", twins=False).footnote
@@ -141,7 +142,7 @@ def test_a_group_significant_under_kp_bmp_with_repeat_firms_is_told_the_two_way_
     repeated = main.assign(ticker=["T0", "T0", "T0", "T1", "T1", "T2", "T3", "T4"])
     said = verdict(repeated)
     assert (
-        "BH q = 0.069; its 8 rows are of 5 firms, where KP-BMP over-rejects: the two-way clustered t is "
+        "BH q = 0.060; its 8 rows are of 5 firms, where KP-BMP over-rejects: the two-way clustered t is "
         f"{fmt.md('+1.31')}, p = 0.230)"
     ) in said, said
     # ... and the verdict is not "significant at 5%" on the test the sentence says over-rejects (a
@@ -279,7 +280,7 @@ def test_a_study_choosing_its_statistics_gets_their_columns_only() -> None:
     (table,) = paper_tables(stats, synthetic_car(), WINDOWS, chosen=chosen)
     assert table.columns == ("Window", "CAAR", "Median", "% positive", "N", "KP-BMP t", "patell_z")
     day0, three = table.cells()
-    assert day0[5:] == ["+3.30***†", "+4.10***†"] and three[5:] == ["+2.17**", "-0.20"]
+    assert day0[5:] == ["+1.20", "+4.10***†"] and three[5:] == ["+2.17**", "-0.20"]
     assert day0[1] == fmt.percent(0.012)  # CAAR stays: its column is not a test's
     markdown = to_markdown([table], "t")
     assert "| Window | CAAR | Median | % positive | N | KP-BMP t | patell_z |" in markdown
@@ -290,7 +291,7 @@ def test_a_study_choosing_its_statistics_gets_their_columns_only() -> None:
     assert r"\begin{tabular}{lrrrrrr}" in latex and r"N & KP-BMP t & patell\_z \\" in latex
     section = sections.tests_section([table])
     assert section.tables[0].columns == table.columns
-    assert [c.text for c in section.tables[0].rows[0]][5:] == ["+3.30***†", "+4.10***†"]
+    assert [c.text for c in section.tables[0].rows[0]][5:] == ["+1.20", "+4.10***†"]
     # it told every study that parties share a day, as if each announcement had several (a finder)
     assert section.paragraphs[0].startswith(
         "Which test to read: pairs whose windows share calendar days (the parties of one announcement, "
@@ -361,7 +362,9 @@ def test_twin_groups_show_the_tests_they_computed_and_the_legend_every_reference
 def test_a_family_of_one_test_is_singular() -> None:
     """A group tested over one window read "BH family: 1 tests" (a finder)."""
     (table,) = paper_tables(adjusted_p_values(synthetic_stats()), synthetic_car(), WINDOWS)
-    assert dataclasses.replace(table, family=1).family_note == "BH family: 1 test"
+    assert dataclasses.replace(table, family=1).family_note == "BH family: each test over its 1 window"
+    older = dataclasses.replace(table, family=1, per_statistic=False)  # a folder written before
+    assert older.family_note == "BH family: 1 test, every window and test of the group"
     assert dataclasses.replace(table, family=0).family_note == ""
 
 

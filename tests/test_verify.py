@@ -387,7 +387,7 @@ def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_veri
     del manifest["manifest_sha256"]  # nor did they seal the manifest
     del manifest["inputs"]["events"]["content_sha256"]  # nor hash the events' content
     assert manifest.pop("p_from")["caar"] == "cross_sectional_t"  # nor which rows repeat a p
-    for key in ("units", "caar_band"):  # nor the statistics' units and the band method
+    for key in ("units", "caar_band", "p_family"):  # nor the statistics' units, the band, the family
         manifest.pop(key, None)
     (folder / "manifest.json").write_text(json.dumps(manifest))
     capsys.readouterr()

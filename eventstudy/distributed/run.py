@@ -45,6 +45,7 @@ from eventstudy.distributed.tasks import (
 from eventstudy.errors import DataUnavailableError, EventStudyError, InputError
 from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
+from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.results import StudyResults
 
 if TYPE_CHECKING:
@@ -453,6 +454,7 @@ def _compute(
             estimates=None,
             model_object=model,
             caar_band=CAAR_BAND,
+            p_family=P_FAMILY,
             **methods,
         )
     tick("tables")

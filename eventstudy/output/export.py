@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
 from eventstudy.inference.bootstrap import CAAR_BAND
+from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.output.folder import Guard, check_apart, checkpoint, json_value, publish, usual_file_mode
 from eventstudy.output.manifest import build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
@@ -277,6 +278,11 @@ def save_study(
         raise ValueError(
             f"caar_band must be {CAAR_BAND!r} (this version's band) or None (a folder written before it was "
             f"recorded, its band the plain percentile one), not {results.caar_band!r}"
+        )
+    if results.p_family not in (None, P_FAMILY):
+        raise ValueError(
+            f"p_family must be {P_FAMILY!r} (this version's family) or None (a folder written before it was "
+            f"recorded, adjusted over a group's every test), not {results.p_family!r}"
         )
     manifest = build_manifest(results, formats=formats, report=report, presentation=presentation)
     note = {"eventstudy.study": results.config.name, "eventstudy.model": str(results.model.get("name"))}

@@ -364,7 +364,7 @@ def manifest_seal(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-SEALED_SINCE: frozenset[str] = frozenset({"p_from", "units", "caar_band"})
+SEALED_SINCE: frozenset[str] = frozenset({"p_from", "units", "caar_band", "p_family"})
 """Keys only manifests written since the seal (:data:`SEAL_KEY`) was added hold: such a manifest
 without its seal had it removed."""
 

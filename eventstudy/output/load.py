@@ -68,6 +68,7 @@ def load_study(folder: str | Path) -> StudyResults:
         peers=tuple(manifest.get("peers", ())),
         provenance={key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},
         caar_band=manifest.get("caar_band"),  # None: written before, its band the plain one
+        p_family=manifest.get("p_family"),  # None: written before, adjusted over a group's every test
         **tables,
     )
 

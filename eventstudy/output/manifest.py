@@ -172,6 +172,7 @@ def build_manifest(
         "p_from": p_sources(dict.fromkeys(results.stats["statistic"].astype(str))),
         "units": statistic_units(dict.fromkeys(results.stats["statistic"].astype(str))),
         **({} if results.caar_band is None else {"caar_band": results.caar_band}),
+        **({} if results.p_family is None else {"p_family": results.p_family}),
         "peers": list(results.peers),
         "formats": sorted(formats),
         "versions": package_versions(ENGINE_PACKAGES if "engine" in provenance else ()),

@@ -174,8 +174,8 @@ STATS_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "p_bh": ColumnDoc(
         "probability",
-        "p adjusted by Benjamini & Hochberg (1995) over the group's family: every test of the group in "
-        "the table (all windows and statistics, each test once: caar and dollar_abnormal_value repeat "
+        "p adjusted by Benjamini & Hochberg (1995) over the family of the statistic in its group: its "
+        "windows (manifest p_family; each test once: caar and dollar_abnormal_value repeat "
         "cross_sectional_t's and kp_adjusted_dollar_t's p and take their adjusted p); NaN for descriptive "
         "rows",
     ),
@@ -339,9 +339,9 @@ VOLUME_STATS_SCHEMA: dict[str, ColumnDoc] = {
     "n": ColumnDoc("count", "(event, party) pairs used; the rows counted for the *_rows statistics"),
     "p_bh": ColumnDoc(
         "probability",
-        "p adjusted by Benjamini & Hochberg (1995) over the group's family: every test of the group in "
-        "the table (all windows and statistics, each test once: caar repeats cross_sectional_t's p and "
-        "takes its adjusted p); NaN for descriptive rows",
+        "p adjusted by Benjamini & Hochberg (1995) over the family of the statistic in its group: its "
+        "windows (manifest p_family; each test once: caar repeats cross_sectional_t's p and takes its "
+        "adjusted p); NaN for descriptive rows",
     ),
 }
 

@@ -1112,6 +1112,7 @@ _SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "p_from": (dict, "a table of statistic names"),
     "units": (dict, "a table of statistic units"),
     "caar_band": (str, "a band method"),
+    "p_family": (str, "a multiple-testing family"),
     "validation": (dict, "a validation record"),
     "git_commit": ((str, type(None)), "a commit or null"),
     "git_dirty": ((bool, type(None)), "true, false or null"),

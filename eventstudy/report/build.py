@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from eventstudy.inference.bootstrap import CAAR_BAND
+from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.report import fmt
 from eventstudy.report.about import data_section, methods_section, reproducibility_section
 from eventstudy.report.document import Report, Section
@@ -74,6 +75,7 @@ def build_report(exports: Exports) -> Report:
             chosen=config.get("statistics"),
             p_from=manifest.get("p_from"),
             units=manifest.get("units"),
+            per_statistic=manifest.get("p_family") == P_FAMILY,
         )
         if stats is not None
         else []

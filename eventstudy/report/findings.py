@@ -10,8 +10,8 @@
   cross-correlation of parties that share an announcement day), the value created and the
   value per deal dollar; with, when the study keeps its confounded rows, the same numbers
   without them. Stars come from each test's own p; a dagger marks a test that stays
-  significant at 5% after the Benjamini-Hochberg adjustment over the group's every window and
-  test (``stats.parquet``'s ``p_bh``), and the headline quotes that adjusted p (BH q) of each
+  significant at 5% after the Benjamini-Hochberg adjustment over the test's windows in the
+  group (``stats.parquet``'s ``p_bh``), and the headline quotes that adjusted p (BH q) of each
   group it calls significant.
 * **Caveats** that change the reading: confounded windows, windows one other day dominates,
   rows without a market value, share-count caveats, undisclosed deals.

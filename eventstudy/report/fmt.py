@@ -115,8 +115,7 @@ BH_MARK = "†"
 BH_LEVEL = 0.05
 BH_NOTE = (
     "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment for multiple testing "
-    "(q = stats.parquet's p_bh < 0.05), whose family is every window and test of the group in "
-    "stats.parquet"
+    "(q = stats.parquet's p_bh < 0.05) over the family each table of tests by group names"
 )
 
 

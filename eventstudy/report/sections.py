@@ -409,10 +409,13 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
         "tables.tex.",
         *(
             (
-                "Multiple testing: each group is tested over many windows and statistics, so some stars "
-                "appear by chance. Stars are each test's own p; a dagger (†) marks a test still significant "
-                "at 5% after the Benjamini–Hochberg adjustment over the group's family (its size is in each "
-                "caption; stats.parquet's p_bh). A star without a dagger is weaker evidence.",
+                "Multiple testing: each group is tested over several windows, so some stars appear by "
+                "chance. Stars are each test's own p; a dagger (†) marks a test still significant at 5% "
+                "after the Benjamini–Hochberg adjustment over its family (named in each caption; "
+                "stats.parquet's p_bh). A star without a dagger is weaker evidence. The tests of one "
+                "window are not more questions but other answers to one, chosen by their assumptions "
+                "(above), not by their p: a family of every test let those that overstate lower the "
+                "others' adjusted p.",
             )
             if adjusted(tables)
             else ()

@@ -21,10 +21,10 @@ GRANK t       ``grank_t``                                          Kolari & Pynn
 ``stats.parquet`` holds some twenty tests per window: read one at a time, a few are significant
 by chance. The stars keep the convention a reader compares with other papers (the test's own p);
 the dagger marks the cells whose Benjamini-Hochberg adjusted p-value (``p_bh``, Benjamini &
-Hochberg 1995: the false discovery rate over the group's family of tests, every window and
-statistic of the group in ``stats.parquet``, :mod:`eventstudy.multiple_testing`) is below 5%.
-Each table says how many tests its family holds. Folders written before ``p_bh`` existed get no
-daggers and no dagger note.
+Hochberg 1995: the false discovery rate over the test's windows in the group,
+:mod:`eventstudy.multiple_testing`) is below 5%. Each table says how many tests its families
+hold (a folder written before the family was recorded: every window and statistic of the
+group). Folders written before ``p_bh`` existed get no daggers and no dagger note.
 
 CAAR, N and the tests are ``stats.parquet`` rows (nothing is recomputed). The median and the
 share of positive CARs, which the battery does not hold, are taken from ``car.parquet`` over
@@ -93,13 +93,15 @@ def value_key(statistic: str) -> str:
 @dataclass(frozen=True)
 class PaperTable:
     """One group's table: ``rows`` has one row per window (see :func:`paper_rows`); ``family``
-    the number of tests over which the group's ``p_bh`` is adjusted (0 without ``p_bh``)."""
+    the number of tests over which the group's ``p_bh`` is adjusted (0 without ``p_bh``): each
+    statistic's windows (``per_statistic``) or, in a folder written before, all its tests."""
 
     group: str
     rows: pd.DataFrame
     family: int = 0
     tests: tuple[Test, ...] = TESTS
     units: Mapping[str, str] = field(default_factory=dict)
+    per_statistic: bool = True
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -112,8 +114,13 @@ class PaperTable:
 
     @property
     def family_note(self) -> str:
-        """``BH family: m tests`` (empty without adjusted p-values)."""
-        return f"BH family: {fmt.counted(self.family, 'test')}" if self.family else ""
+        """``BH family: each test over its m windows`` (or, from a folder written before,
+        ``m tests, every window and test of the group``; empty without adjusted p-values)."""
+        if not self.family:
+            return ""
+        if self.per_statistic:
+            return f"BH family: each test over its {fmt.counted(self.family, 'window')}"
+        return f"BH family: {fmt.counted(self.family, 'test')}, every window and test of the group"
 
     @property
     def grank_note(self) -> str:
@@ -137,17 +144,23 @@ class PaperTable:
         return "; ".join(n for n in (self.family_note, self.grank_note) if n)
 
 
-def bh_family(stats: pd.DataFrame, group: str, p_from: Mapping[str, str] | None = None) -> int:
-    """The number of tests in ``group``'s Benjamini-Hochberg family: its rows of
+def bh_family(
+    stats: pd.DataFrame, group: str, p_from: Mapping[str, str] | None = None, *, per_statistic: bool = True
+) -> int:
+    """The number of tests in the largest of ``group``'s Benjamini-Hochberg families: its rows of
     ``stats.parquet`` with an adjusted p (``p_bh``) that do not repeat another row's p
-    (:func:`eventstudy.multiple_testing.row_p_sources`, with the manifest's ``p_from``); 0 without
-    ``p_bh``."""
+    (:func:`eventstudy.multiple_testing.row_p_sources`, with the manifest's ``p_from``), of one
+    statistic (``per_statistic``, :data:`~eventstudy.multiple_testing.P_FAMILY`: at most the
+    number of windows) or of all (a folder written before); 0 without ``p_bh``."""
     if "p_bh" not in stats.columns:
         return 0
     adjusted = np.isfinite(pd.to_numeric(stats["p_bh"], errors="coerce")).to_numpy(bool)
     member = (stats["group"] == group).to_numpy(bool)
-    own = row_p_sources(stats, p_from) == stats["statistic"].astype(str).to_numpy(object)
-    return int((member & adjusted & own).sum())
+    names = stats["statistic"].astype(str).to_numpy(object)
+    tests = names[member & adjusted & (row_p_sources(stats, p_from) == names)]
+    if not per_statistic:
+        return len(tests)
+    return max(pd.Series(tests).value_counts(), default=0)
 
 
 def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False) -> pd.DataFrame:
@@ -289,6 +302,7 @@ def paper_tables(
     chosen: Sequence[str] | None = None,
     p_from: Mapping[str, Any] | None = None,
     units: Mapping[str, Any] | None = None,
+    per_statistic: bool = True,
 ) -> list[PaperTable]:
     """Every group of ``stats.parquet`` with a statistic of the table (``caar`` or one of the
     tests of :func:`shown_tests`, given the study's ``chosen`` statistics), in the table's order:
@@ -296,7 +310,10 @@ def paper_tables(
     any of them has no table. A group's table has a column for each of those tests it has a row
     of (an unconfounded twin group computes some of them only). ``p_from``: the manifest's record
     of the statistics repeating another's p (:func:`recorded_p_sources`); ``units``: its record of
-    the statistics' units (:func:`~eventstudy.aggregate.statistic_unit`)."""
+    the statistics' units (:func:`~eventstudy.aggregate.statistic_unit`); ``per_statistic``:
+    whether ``p_bh`` is adjusted over each statistic's windows (the manifest's ``p_family``,
+    :data:`~eventstudy.multiple_testing.P_FAMILY`) or, in a folder written before, over the
+    group's every test."""
     p_from = recorded_p_sources(stats, p_from)
     tests = shown_tests(stats, chosen, p_from)
     unit_of = {name: statistic_unit(name, units) for name, _, _ in tests}
@@ -307,7 +324,8 @@ def paper_tables(
         computed = set(stats.loc[stats["group"] == g, "statistic"])
         own = tuple(test for test in tests if test[0] in computed)
         rows = paper_rows(stats, car, g, windows, drop_confounded=drop_confounded, tests=own)
-        tables.append(PaperTable(g, rows, bh_family(stats, g, p_from), own, unit_of))
+        family = bh_family(stats, g, p_from, per_statistic=per_statistic)
+        tables.append(PaperTable(g, rows, family, own, unit_of, per_statistic))
     return tables
 
 
