@@ -16,8 +16,9 @@ the same one (CAAR = 0), whose choice is made by their assumptions (the report r
 not by their p. A family over every statistic (as this package's folders had before
 :data:`P_FAMILY` was recorded) let the tests that ignore event-induced variance or
 cross-correlation, whose p's were 1e-27 for the launch's openai-compute group, lower every other
-test's adjusted p: the robust tests' daggers rested on them (a referee). Across groups the
-questions differ, and the table says which group a row belongs to.
+test's adjusted p (a referee). A dagger from a test's own family says nothing of the test's size
+(GRANK with few pairs over-rejects in every window alike). Across groups the questions differ, and
+the table says which group a row belongs to.
 """
 
 from __future__ import annotations

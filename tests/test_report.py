@@ -751,6 +751,9 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
         np.testing.assert_allclose(tests["p_bh"].to_numpy(), oracle, rtol=1e-12)
     markdown = (launch / "report.md").read_text()
     assert "**openai-compute** (BH family: each test over its 4 windows; GRANK over-rejects" in markdown
+    # shock's clustered t's have no p over [0,0] (one day's parties): families of 3 and 4 (a referee)
+    assert "**shock** (BH family: each test over its 3 to 4 windows; GRANK" in markdown
+    assert "A test's family is its windows in the group" in markdown
     assert json.loads((launch / "manifest.json").read_text())["p_family"] == "statistic_windows"
     old = tmp_path / "old"  # a folder of the version before: no record, every test in one family
     shutil.copytree(launch, old)
@@ -760,7 +763,11 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     resealed(old)
     assert main(["report", str(old)]) == 0
     said = "**openai-compute** (BH family: 84 tests, every window and test of the group; GRANK"  # as it was
-    assert said in (old / "report.md").read_text()
+    older = (old / "report.md").read_text()
+    assert said in older
+    # ... and its Multiple testing paragraph is not the one that criticises its family (a referee)
+    assert "each group is tested over many windows and statistics, so some stars appear" in older
+    assert "A test's family is its windows" not in older and "let those that overstate" not in older
     loaded = load_study(old)
     assert loaded.p_family is None and load_study(launch).p_family == "statistic_windows"
     again = save_study(loaded, tmp_path / "again", report=False)

@@ -93,7 +93,8 @@ def test_daggers_follow_the_bh_adjusted_p_not_the_raw_p() -> None:
 
     text = legend()
     assert "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment" in text
-    assert "over the family each table of tests by group names" in text and fmt.STARS_NOTE in text
+    assert "over the test's family: its windows in the group (manifest.json's p_family)" in text
+    assert fmt.STARS_NOTE in text
     markdown = to_markdown([table], "t")
     assert f" {fmt.md('+2.95***†')} | " in markdown and f" {fmt.md('+2.17**')} | " in markdown
     assert "BH family: each test over its 2 windows; GRANK over-rejects with fewer than 50 pairs" in markdown
@@ -362,7 +363,12 @@ def test_twin_groups_show_the_tests_they_computed_and_the_legend_every_reference
 def test_a_family_of_one_test_is_singular() -> None:
     """A group tested over one window read "BH family: 1 tests" (a finder)."""
     (table,) = paper_tables(adjusted_p_values(synthetic_stats()), synthetic_car(), WINDOWS)
-    assert dataclasses.replace(table, family=1).family_note == "BH family: each test over its 1 window"
+    alone = "BH family: each test alone (one window: † is p < 0.05)"
+    assert dataclasses.replace(table, family=1).family_note == alone
+    # tests with p's in fewer windows (a clustered t without a [0,0]) are said, not the largest alone
+    assert dataclasses.replace(table, family=4, smallest_family=3).family_note == (
+        "BH family: each test over its 3 to 4 windows"
+    )
     older = dataclasses.replace(table, family=1, per_statistic=False)  # a folder written before
     assert older.family_note == "BH family: 1 test, every window and test of the group"
     assert dataclasses.replace(table, family=0).family_note == ""

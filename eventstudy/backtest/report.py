@@ -269,8 +269,9 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
         "Mean buy-and-hold abnormal return over [+1,+k] of every (event, party), bought at the close "
         f"of day 0, against {benchmark} over the same days, whatever the rule trades. Each (event, party) "
         "is one observation, also when the same ticker's windows overlap across events; the tests take "
-        "them for independent, which parties of one day, sharing its news, are not: a group whose rows "
-        "all share one day 0 (days 1) has no test.",
+        "them for independent, which parties bought at one close, sharing every later day's news, are "
+        "not: a group whose rows are all bought at one session (days: the sessions bought at) has no "
+        "test, and one of few sessions overstates.",
         "",
     ]
     rows = [

@@ -177,9 +177,12 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
     Every (event, party) row is one observation: two announcements of the same ticker whose
     windows overlap are counted as separate, and parties of one announcement share its
     market-wide news, so the tests' independence assumption is optimistic. A group whose
-    observations all share one day 0 (``n_days`` 1) gets no test (t, p, t_sa, p_sa, p_boot NaN):
-    its n BHARs are one day's cross-section, whose common news the tests take for n independent
-    draws (a referee: the five parties of one shock day had p = 0.031).
+    observations are all bought at one session (``n_days`` 1: the day 0 of their trades,
+    :func:`~eventstudy.backtest.engine.trade_days_zero`, the study's day 0 unless buying at its
+    close could precede the news) gets no test (t, p, t_sa, p_sa, p_boot NaN): its n BHARs are
+    one day's cross-section over the same later days, which the tests take for n independent
+    draws (a referee: the five parties of one shock day had p = 0.031). With two sessions or
+    more the tests still take the rows for independent.
     """
     groups = [ALL_GROUPS, *dict.fromkeys(observations["group"])]
     rows = []

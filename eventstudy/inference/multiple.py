@@ -1,8 +1,9 @@
 """Multiple testing: Benjamini-Hochberg and Holm adjusted p-values of a family of tests.
 
-A study reports many p-values per group (every statistic of the battery, every window), so
-some are small by chance. The adjusted p-values let a reader control the error rate over the
-whole family: reject where the adjusted p is at most the level.
+A study reports a p-value per group, statistic and window, so some are small by chance. The
+adjusted p-values let a reader control the error rate over a family of them (a statistic's
+windows in one group: :mod:`eventstudy.multiple_testing`): reject where the adjusted p is at
+most the level.
 
 * **Holm (1979)**, the family-wise error rate (the chance of any false rejection) under any
   dependence between the tests. With the m p-values sorted, :math:`p_{(1)} \\le \\dots \\le
@@ -12,10 +13,9 @@ whole family: reject where the adjusted p is at most the level.
 
 * **Benjamini & Hochberg (1995)**, the false discovery rate (the expected share of false
   rejections among the rejections), proved for independent tests and for positively
-  regression-dependent ones (Benjamini & Yekutieli 2001). The tests of one group mostly test
-  one mean on the same abnormal returns and are positively dependent, but the condition is
-  shown for one-sided statistics, and the family also holds ``volatility_t`` (a variance
-  ratio): read the adjusted p as approximate; Holm's needs no assumption:
+  regression-dependent ones (Benjamini & Yekutieli 2001). One statistic's windows test means of
+  overlapping abnormal returns and are positively dependent, but the condition is shown for
+  one-sided statistics: read the adjusted p as approximate; Holm's needs no assumption:
 
   .. math:: \\tilde p_{(j)} = \\min_{i \\ge j}\\ \\min\\{1, \\tfrac{m}{i}\\,p_{(i)}\\} .
 

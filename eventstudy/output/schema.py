@@ -420,7 +420,8 @@ DRIFT_SCHEMA: dict[str, ColumnDoc] = {
     "n": ColumnDoc("count", "(event, party) rows with a BHAR (each row one observation)"),
     "n_days": ColumnDoc(
         "count",
-        "distinct days 0 of those rows; with one, the tests are NaN (one day's rows share its news)",
+        "distinct sessions those rows are bought at (day 0 of the trade, :func:`trade_days_zero`); with "
+        "one, the tests are NaN (rows bought together share every later day's news)",
     ),
     "mean_bhar": ColumnDoc("fraction", "mean buy-and-hold abnormal return (Barber & Lyon 1997)"),
     "median_bhar": ColumnDoc("fraction", "median BHAR"),

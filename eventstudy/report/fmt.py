@@ -115,7 +115,8 @@ BH_MARK = "†"
 BH_LEVEL = 0.05
 BH_NOTE = (
     "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment for multiple testing "
-    "(q = stats.parquet's p_bh < 0.05) over the family each table of tests by group names"
+    "(q = stats.parquet's p_bh < 0.05) over the test's family: its windows in the group (manifest.json's "
+    "p_family) or, in a folder without that record, the group's every window and test"
 )
 
 

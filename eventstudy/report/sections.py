@@ -378,6 +378,27 @@ def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Sectio
     return Section("deal-flows", "Deal flows", paragraphs=left_out, figures=(figure,), tables=(table,))
 
 
+def _multiple_testing(tables: Sequence[PaperTable]) -> str:
+    """How the tables' daggers adjust for multiple testing: over each test's windows, or, in a
+    folder written before that family was recorded, over the group's every window and test (a
+    referee: such a folder was told its own family let tests that overstate lower the others')."""
+    said = (
+        "Stars are each test's own p; a dagger (†) marks a test still significant at 5% after the "
+        "Benjamini–Hochberg adjustment over its family (named in each caption; stats.parquet's p_bh). A "
+        "star without a dagger is weaker evidence."
+    )
+    if not all(table.per_statistic for table in tables):
+        many = "Multiple testing: each group is tested over many windows and statistics, so some stars"
+        return f"{many} appear by chance. {said}"
+    return (
+        f"Multiple testing: a group tested over several windows shows some stars by chance. {said} A "
+        "test's family is its windows in the group: the tests of one window are not more questions but "
+        "other answers to one, to be read by their assumptions (above), not by the smallest p; a family of "
+        "every test let those that overstate lower the others' adjusted p, and a dagger says nothing of "
+        "a test's size."
+    )
+
+
 def tests_section(tables: Sequence[PaperTable]) -> Section:
     """The paper-style tables: one per group, one row per window."""
     rendered = []
@@ -407,19 +428,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
         '(see the README, "Which test to read"). The same tables are in tables.md '
         "and "
         "tables.tex.",
-        *(
-            (
-                "Multiple testing: each group is tested over several windows, so some stars appear by "
-                "chance. Stars are each test's own p; a dagger (†) marks a test still significant at 5% "
-                "after the Benjamini–Hochberg adjustment over its family (named in each caption; "
-                "stats.parquet's p_bh). A star without a dagger is weaker evidence. The tests of one "
-                "window are not more questions but other answers to one, chosen by their assumptions "
-                "(above), not by their p: a family of every test let those that overstate lower the "
-                "others' adjusted p.",
-            )
-            if adjusted(tables)
-            else ()
-        ),
+        *((_multiple_testing(tables),) if adjusted(tables) else ()),
         fmt.md(legend(table_tests(tables), adjusted=adjusted(tables))),
     )
     if not rendered:

@@ -102,6 +102,7 @@ class PaperTable:
     tests: tuple[Test, ...] = TESTS
     units: Mapping[str, str] = field(default_factory=dict)
     per_statistic: bool = True
+    smallest_family: int = 0
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -114,13 +115,18 @@ class PaperTable:
 
     @property
     def family_note(self) -> str:
-        """``BH family: each test over its m windows`` (or, from a folder written before,
+        """``BH family: each test over its m windows`` (``m1 to m2`` where the tests have p's in
+        different windows; ``each test alone`` with one window; from a folder written before,
         ``m tests, every window and test of the group``; empty without adjusted p-values)."""
         if not self.family:
             return ""
-        if self.per_statistic:
-            return f"BH family: each test over its {fmt.counted(self.family, 'window')}"
-        return f"BH family: {fmt.counted(self.family, 'test')}, every window and test of the group"
+        if not self.per_statistic:
+            return f"BH family: {fmt.counted(self.family, 'test')}, every window and test of the group"
+        if self.family == 1:
+            return "BH family: each test alone (one window: † is p < 0.05)"
+        smallest = self.smallest_family or self.family
+        sizes = f"{smallest} to {self.family}" if smallest < self.family else str(self.family)
+        return f"BH family: each test over its {sizes} windows"
 
     @property
     def grank_note(self) -> str:
@@ -144,23 +150,32 @@ class PaperTable:
         return "; ".join(n for n in (self.family_note, self.grank_note) if n)
 
 
-def bh_family(
+def bh_families(
     stats: pd.DataFrame, group: str, p_from: Mapping[str, str] | None = None, *, per_statistic: bool = True
-) -> int:
-    """The number of tests in the largest of ``group``'s Benjamini-Hochberg families: its rows of
+) -> tuple[int, ...]:
+    """The sizes of ``group``'s Benjamini-Hochberg families, smallest first: its rows of
     ``stats.parquet`` with an adjusted p (``p_bh``) that do not repeat another row's p
-    (:func:`eventstudy.multiple_testing.row_p_sources`, with the manifest's ``p_from``), of one
+    (:func:`eventstudy.multiple_testing.row_p_sources`, with the manifest's ``p_from``), of each
     statistic (``per_statistic``, :data:`~eventstudy.multiple_testing.P_FAMILY`: at most the
-    number of windows) or of all (a folder written before); 0 without ``p_bh``."""
+    number of windows; fewer where a test has no p in some window) or all in one (a folder written
+    before); none without ``p_bh``."""
     if "p_bh" not in stats.columns:
-        return 0
+        return ()
     adjusted = np.isfinite(pd.to_numeric(stats["p_bh"], errors="coerce")).to_numpy(bool)
     member = (stats["group"] == group).to_numpy(bool)
     names = stats["statistic"].astype(str).to_numpy(object)
     tests = names[member & adjusted & (row_p_sources(stats, p_from) == names)]
     if not per_statistic:
-        return len(tests)
-    return max(pd.Series(tests).value_counts(), default=0)
+        return (len(tests),) if len(tests) else ()
+    return tuple(sorted(pd.Series(tests).value_counts().tolist()))
+
+
+def bh_family(
+    stats: pd.DataFrame, group: str, p_from: Mapping[str, str] | None = None, *, per_statistic: bool = True
+) -> int:
+    """The size of ``group``'s largest Benjamini-Hochberg family (:func:`bh_families`), 0 without
+    ``p_bh``."""
+    return max(bh_families(stats, group, p_from, per_statistic=per_statistic), default=0)
 
 
 def sample_rows(car: pd.DataFrame, group: str, *, drop_confounded: bool = False) -> pd.DataFrame:
@@ -324,8 +339,8 @@ def paper_tables(
         computed = set(stats.loc[stats["group"] == g, "statistic"])
         own = tuple(test for test in tests if test[0] in computed)
         rows = paper_rows(stats, car, g, windows, drop_confounded=drop_confounded, tests=own)
-        family = bh_family(stats, g, p_from, per_statistic=per_statistic)
-        tables.append(PaperTable(g, rows, family, own, unit_of, per_statistic))
+        sizes = bh_families(stats, g, p_from, per_statistic=per_statistic) or (0,)
+        tables.append(PaperTable(g, rows, sizes[-1], own, unit_of, per_statistic, sizes[0]))
     return tables
 
 
