@@ -589,8 +589,8 @@ def test_the_console_summary_shows_a_dash_where_there_is_no_number(tmp_path: Pat
     summary = str(backtest(events, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
     row = summary.splitlines()[-1].split()
     assert "nan" not in summary.lower()
-    assert row[:2] == ["1", "1"] and row[4:8] == ["—", "—", "—", "100%"]
-    assert row[10] == "0.0%"  # the winning trade's curve never fell: its drawdown read "+0.0%"
+    assert row[:2] == ["1", "1"] and row[4:9] == ["—", "—", "—", "100%", "100%"]
+    assert row[11] == "0.0%"  # the winning trade's curve never fell: its drawdown read "+0.0%"
     assert float(row[2].rstrip("%")) == pytest.approx(100 * (0.01 - 0.002), abs=0.005)  # +1% less 20 bps
 
 

@@ -205,6 +205,7 @@ def _summary_lines(
             fmt.probability(r.p_sa),
             fmt.probability(r.p_boot),
             _pct(r.hit_rate, 0, signed=False),
+            _pct(r.share_beating_market, 0, signed=False),
         ]
         for r, trades in zip(summary.itertuples(index=False), _trades_cells(summary), strict=True)
     ]
@@ -229,9 +230,10 @@ def _summary_lines(
         "t_sa",
         "p (t_sa)",
         "p (bootstrap)",
-        "hit rate",
+        "hit rate (net > 0)",
+        "beat benchmark (net abnormal > 0)",
     ]
-    lines += _table(header, rows, "rrrrrrrrr")
+    lines += _table(header, rows, "rrrrrrrrrr")
     return lines + _curve_lines(summary, market) if rows else lines
 
 
@@ -404,7 +406,8 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "decreases in the mean and takes the opposite sign: Hall 1992); both against Student's t with n − 1 "
         f"degrees of freedom; bootstrap p: {boot.get('draws', 1000)} resamples of ⌊n/4⌋ trades (none below "
         f"n = 12), centred at the sample mean, seed {boot.get('seed', 0)} (Lyon, Barber & Tsai 1999). Hit "
-        "rate = share of trades with a positive net return. Sharpe = √252 × mean/sd of daily returns, zero "
+        "rate = share of trades with a positive net return; beat the benchmark = share with a positive net "
+        "abnormal return, the quantity the t's test. Sharpe = √252 × mean/sd of daily returns, zero "
         "risk-free rate, over the curve's whole span including idle days. Max drawdown = min over t of "
         "equity / running peak − 1.",
         "- **Independence**: each trade and each (event, party) is one observation; same-day parties of "
