@@ -394,6 +394,37 @@ def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_veri
     assert main(["verify", str(folder)]) == 0, capsys.readouterr().out
 
 
+def test_an_older_folders_adjusted_p_values_are_explained(small_run, tmp_path, capsys) -> None:
+    """A folder written before p_family, adjusted over the group's every window and test, was
+    reported with 'p_bh (max abs diff 0.791)' and no cause (a referee)."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    path = folder / "stats.parquet"
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    frame["p_bh"] = frame["p_bh"] / 2  # another family's adjusted p's
+    edited = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({k: v for k, v in manifest.items() if k != "p_family"}))
+    resealed(folder)
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "stats.parquet: values differ: p_bh" in out
+    assert (
+        "stats.parquet: p_bh and p_holm of this folder were adjusted over each group's every window and test "
+        "(its manifest records no p_family: an older version's); this version adjusts over each statistic's "
+        "windows in its group (statistic_windows)"
+    ) in out.replace("\n  ", " "), out
+    resealed_with_family = json.loads((folder / "manifest.json").read_text())
+    resealed_with_family["p_family"] = "statistic_windows"
+    (folder / "manifest.json").write_text(json.dumps(resealed_with_family))
+    resealed(folder)
+    assert main(["verify", str(folder)]) == 1
+    assert "an older version's" not in capsys.readouterr().out  # an edit of this version's folder
+
+
 @pytest.mark.parametrize(
     "edit", ["model", "validation", "units", "p_from", "units_record", "caar_band", "line_break", "new_key"]
 )

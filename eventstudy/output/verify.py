@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError, as_path
+from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.output.folder import (
     FILES_KEY,
     MANIFEST,
@@ -797,12 +798,29 @@ def verify(
                 result.tables.append(difference)
         result.compared = len(names)
         _explain_row_order(result)
+        result.notes += _older_family(manifest, result.tables)
         if not any(problem.startswith("stats.parquet:") for problem in result.files):  # not edited
             result.notes += _unregistered_statistics(folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result.notes += changes
     return result
+
+
+def _older_family(manifest: Mapping[str, Any], tables: Sequence[TableDifference]) -> list[str]:
+    """Why a folder's adjusted p-values differ when its manifest records no ``p_family``: an older
+    version adjusted over the group's every window and test (a referee: verify named the column,
+    not the cause)."""
+    if "p_family" in manifest:
+        return []
+    adjusted = [t.table for t in tables if {"p_bh", "p_holm"} & set(t.columns)]
+    if not adjusted:
+        return []
+    return [
+        f"{' and '.join(adjusted)}: p_bh and p_holm of this folder were adjusted over each group's every "
+        "window and test (its manifest records no p_family: an older version's); this version adjusts "
+        f"over each statistic's windows in its group ({P_FAMILY})"
+    ]
 
 
 _NOTHING_RECORDED_DIFFERS = (
