@@ -240,8 +240,8 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "cov_type": ColumnDoc(
         "text",
-        "standard error: nonrobust, HC1 (White 1980, n/(n-k)), HC3 (MacKinnon & White 1985), or cluster "
-        "(CRV1 by the table's cluster column, G/(G-1)(n-1)/(n-k))",
+        "standard error: nonrobust, HC1 (White's 1980 HC0 x n/(n-k), MacKinnon & White 1985), HC3 "
+        "(MacKinnon & White 1985), or cluster (CRV1 by the table's cluster column, G/(G-1)(n-1)/(n-k))",
     ),
     "coef": ColumnDoc(
         "varies", "estimated coefficient, in units of the dependent variable per regressor unit"
@@ -354,7 +354,9 @@ CALENDAR_TIME_SCHEMA: dict[str, ColumnDoc] = {
         "text", "capm (Mkt-RF), ff3 (+ SMB, HML; Fama & French 1993) or carhart4 (+ Mom; Carhart 1997)"
     ),
     "term": ColumnDoc("text", "alpha (the calendar-time abnormal return per period) or a factor loading"),
-    "cov_type": ColumnDoc("text", "nonrobust (OLS) or HC1 (White 1980, n/(n-k))"),
+    "cov_type": ColumnDoc(
+        "text", "nonrobust (OLS) or HC1 (White's 1980 HC0 x n/(n-k), MacKinnon & White 1985)"
+    ),
     "coef": ColumnDoc(
         "varies",
         "estimate: alpha in fraction per day (per month), loadings as ratios; portfolio excess return = "
