@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -97,6 +98,17 @@ def check_html(text: str, n_figures: int) -> _Page:
         header = len(table[0])
         assert all(len(row) == header for row in table[1:]), [len(row) for row in table]
     return page
+
+
+def older_copy(folder: Path, target: Path, key: str) -> Path:
+    """A copy of output ``folder`` at ``target`` as an older version wrote it: without the
+    manifest's record ``key``, resealed."""
+    shutil.copytree(folder, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    del manifest[key]
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    resealed(target)
+    return target
 
 
 def resealed(folder: Path) -> None:

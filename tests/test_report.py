@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from _launch_run import launch_output
-from _report_checks import resealed
+from _report_checks import older_copy
 from matplotlib.figure import Figure
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
@@ -755,12 +755,7 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     assert "**shock** (BH family: each test over its 3 to 4 windows; GRANK" in markdown
     assert "A test's family is its windows in the group" in markdown
     assert json.loads((launch / "manifest.json").read_text())["p_family"] == "statistic_windows"
-    old = tmp_path / "old"  # a folder of the version before: no record, every test in one family
-    shutil.copytree(launch, old)
-    manifest = json.loads((old / "manifest.json").read_text())
-    del manifest["p_family"]
-    (old / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    resealed(old)
+    old = older_copy(launch, tmp_path / "old", "p_family")  # no record: every test in one family
     assert main(["report", str(old)]) == 0
     said = "**openai-compute** (BH family: 84 tests, every window and test of the group; GRANK"  # as it was
     older = (old / "report.md").read_text()
@@ -786,12 +781,7 @@ def test_the_caar_band_caption_says_what_is_resampled(launch, tmp_path) -> None:
     assert "resamples of the events" not in markdown
     assert " shock: too few pairs for a band (a bootstrap band lies within the range of the CARs" in markdown
     # a folder written before the expanded band (no caar_band record) is described as it was drawn
-    old = tmp_path / "old"
-    shutil.copytree(launch, old)
-    manifest = json.loads((old / "manifest.json").read_text())
-    del manifest["caar_band"]
-    (old / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    resealed(old)
+    old = older_copy(launch, tmp_path / "old", "caar_band")
     assert main(["report", str(old)]) == 0
     lines = (old / "report.md").read_text().splitlines()
     caption = next(line for line in lines if line.startswith("CAAR from"))
