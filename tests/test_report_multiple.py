@@ -360,6 +360,21 @@ def test_twin_groups_show_the_tests_they_computed_and_the_legend_every_reference
     assert "CS t" not in to_markdown([], "t")
 
 
+def test_a_caption_gives_the_family_sizes_of_the_tests_its_table_shows() -> None:
+    """A chosen clustered t without a p over [-1,+1] has a family of one window, the other tests
+    two: "1 to 2 windows"; a test of the group the table does not show is not counted (a referee:
+    shock's caption said 3 to 4 windows over five tests of 4)."""
+    cluster = pd.DataFrame(
+        {"group": "g", "window": WINDOWS, "statistic": "cluster_date_t", "value": [2.5, np.nan]}
+    ).assign(p=[0.01, np.nan], n=8, reference="Petersen (2009)")
+    stats = adjusted_p_values(pd.concat([synthetic_stats(), cluster], ignore_index=True))
+    (table,) = paper_tables(stats, synthetic_car(), WINDOWS, chosen=["kp_adjusted_bmp_t", "cluster_date_t"])
+    assert (table.smallest_family, table.family) == (1, 2)
+    assert table.family_note == "BH family: each test over its 1 to 2 windows"
+    (shown,) = paper_tables(stats, synthetic_car(), WINDOWS)  # the five standard tests: 2 windows each
+    assert shown.family_note == "BH family: each test over its 2 windows"
+
+
 def test_a_family_of_one_test_is_singular() -> None:
     """A group tested over one window read "BH family: 1 tests" (a finder)."""
     (table,) = paper_tables(adjusted_p_values(synthetic_stats()), synthetic_car(), WINDOWS)
