@@ -358,6 +358,27 @@ def test_a_drift_group_of_one_day_has_no_test_and_one_of_two_days_the_textbook_t
     assert np.isnan(table.loc["g1", "t"])  # still one day
 
 
+def test_trades_all_bought_at_one_session_get_no_test(tmp_path: Path) -> None:
+    """The five DeepSeek trades of a study of that day alone had t_sa = +4.17, p = 0.014 in the
+    trade summary, while the drift table gave the same five rows no test (a finder)."""
+    from eventstudy.backtest.report import render_backtest_section
+
+    config = BacktestConfig(holding_days=(1,), cost_bps=0)
+    one_day = backtest(write_events(tmp_path, EVENT_ROWS), simulated_prices(), config)
+    row = one_day.summary_table.iloc[0]
+    assert row.n_trades == 3 and np.isfinite(row.mean_net_abnormal_ret)
+    assert np.isnan([row.t, row.p, row.t_sa, row.p_sa, row.p_boot]).all()
+    section = render_backtest_section(one_day.trades, one_day.curve, one_day.drift, one_day.metadata())
+    assert "Holding 1 days: every trade is bought at one session, so they share every later day's" in section
+    later = [*EVENT_ROWS, "e3,2024-01-17,pre,CCC,partner,,g2,later news"]
+    two_days = backtest(write_events(tmp_path, later), simulated_prices(), config)
+    row = two_days.summary_table.iloc[0]
+    ok = two_days.trades[two_days.trades.outcome == "ok"]
+    expected = stats.ttest_1samp(ok["net_abnormal_ret"].to_numpy(float), 0.0)
+    assert row.t == pytest.approx(expected.statistic, rel=1e-12)
+    assert row.p == pytest.approx(expected.pvalue, rel=1e-12)
+
+
 def test_summary_and_text(events: pd.DataFrame) -> None:
     config = BacktestConfig(holding_days=(1,), positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none")
     results = backtest(events, simulated_prices(), config, study_name="sim")
@@ -424,6 +445,7 @@ def test_the_summary_sets_the_strategy_beside_the_market_held_on_its_own_days() 
     trades = pd.DataFrame(
         {"holding_days": 1, "outcome": "ok", "side": "long", "ret": [0.02, -0.01, 0.01]}
     ).assign(net_ret=lambda f: f.ret, bhar=[0.01, 0.02, -0.03], net_abnormal_ret=[0.01, 0.02, -0.03])
+    trades["entry_date"] = pd.bdate_range("2025-01-02", periods=6)[[0, 2, 4]]
     row = summary_table(trades, curve, draws=10).iloc[0]
     assert row.share_days_invested == 3 / 5
     matched = np.array([0.01, 0.0, -0.03, 0.0, 0.04])  # the market on the days invested, else cash

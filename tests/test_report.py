@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from _launch_run import launch_output
-from _report_checks import older_copy
+from _report_checks import older_copy, resealed
 from matplotlib.figure import Figure
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
@@ -771,6 +771,26 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     with pytest.raises(ValueError, match=r"^p_family must be 'statistic_windows' .* not 'group'$"):
         save_study(dataclasses.replace(loaded, p_family="group"), tmp_path / "group", report=False)
     assert not (tmp_path / "group").exists()
+
+
+def test_a_drift_table_of_an_older_version_without_its_sessions_is_reported(launch, tmp_path) -> None:
+    """drift.parquet gained n_days: a folder written before it could not be re-rendered ("field
+    'n_days': column is missing"), and its drift tests shock's one session (a finder)."""
+    old = tmp_path / "old"
+    shutil.copytree(launch, old)
+    table = pq.read_table(old / "drift.parquet")
+    metadata = dict(table.schema.metadata)
+    schema = json.loads(metadata[b"eventstudy.schema"])
+    schema["columns"] = [c for c in schema["columns"] if c["name"] != "n_days"]
+    metadata[b"eventstudy.schema"] = json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()
+    dropped = table.drop_columns(["n_days"])
+    pq.write_table(dropped.replace_schema_metadata(metadata), old / "drift.parquet")
+    resealed(old)
+    assert main(["report", str(old)]) == 0
+    text = (old / "report.md").read_text()  # backtest.md is the backtest's, written by the run
+    assert "this folder's drift.parquet, an older version's, does not count the sessions" in text
+    assert "| shock | [+1,+1] | 5 | — | +3.80% |" in text
+    assert "bought at one session (days: the sessions bought at) has no test" not in text
 
 
 def test_the_caar_band_caption_says_what_is_resampled(launch, tmp_path) -> None:

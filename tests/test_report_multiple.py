@@ -373,6 +373,12 @@ def test_a_caption_gives_the_family_sizes_of_the_tests_its_table_shows() -> None
     assert table.family_note == "BH family: each test over its 1 to 2 windows"
     (shown,) = paper_tables(stats, synthetic_car(), WINDOWS)  # the five standard tests: 2 windows each
     assert shown.family_note == "BH family: each test over its 2 windows"
+    said = sections.tests_section([shown]).paragraphs[1]
+    assert said.startswith("Multiple testing: a group tested over several windows shows some stars")
+    one = synthetic_stats()[lambda f: f["window"] == "[0,0]"]
+    (alone,) = paper_tables(adjusted_p_values(one), synthetic_car(), ["[0,0]"])
+    said = sections.tests_section([alone]).paragraphs[1]  # it opened "a group tested over several windows"
+    assert said.startswith("Multiple testing: with one window, each test is its own family. Stars are")
 
 
 def test_a_family_of_one_test_is_singular() -> None:

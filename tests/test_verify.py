@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from _launch_run import copy_output
-from _report_checks import resealed
+from _report_checks import older_copy, resealed
 from _small_study import make_cache, make_study, run_args
 
 import eventstudy
@@ -397,6 +397,12 @@ def test_a_manifest_of_the_older_layout_with_the_backtest_beside_the_config_veri
 def test_an_older_folders_adjusted_p_values_are_explained(small_run, tmp_path, capsys) -> None:
     """A folder written before p_family, adjusted over the group's every window and test, was
     reported with 'p_bh (max abs diff 0.791)' and no cause (a referee)."""
+    unchanged = older_copy(small_run[0], tmp_path / "unchanged", "p_family")  # same p's, older captions
+    assert main(["report", str(unchanged)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(unchanged)]) == 1
+    out = capsys.readouterr().out.replace("\n  ", " ")
+    assert "the report's multiple-testing captions: p_bh and p_holm of this folder were adjusted" in out, out
     folder = tmp_path / "study"
     shutil.copytree(small_run[0], folder)
     path = folder / "stats.parquet"

@@ -221,6 +221,15 @@ def _summary_lines(
             ]
     for note in no_trade_notes(summary, trades, curve):  # an empty summary: why there is no trade
         lines += [note, ""]
+    made = trades[trades["outcome"] == "ok"]
+    sessions = made.groupby("holding_days", sort=True)["entry_date"].nunique()
+    alone = [str(k) for k, n in sessions.items() if n == 1]
+    if alone:  # the drift's rule: one session's trades share every later day's news (a finder)
+        lines += [
+            f"Holding {', '.join(alone)} days: every trade is bought at one session, so they share every "
+            "later day's news and are not independent observations: no t or p.",
+            "",
+        ]
     header = [
         "hold (days)",
         "trades (long/short)",
@@ -267,13 +276,18 @@ def _curve_lines(summary: pd.DataFrame, market: str) -> list[str]:
 
 def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
     """The post-announcement drift table (or why there is none)."""
+    sessions = (
+        "a group whose rows are all bought at one session (days: the sessions bought at) has no test, and "
+        "one of few sessions overstates."
+        if "n_days" in drift.columns
+        else "they overstate (this folder's drift.parquet, an older version's, does not count the sessions)."
+    )
     lines = [
         "Mean buy-and-hold abnormal return over [+1,+k] of every (event, party), bought at the close "
         f"of day 0, against {benchmark} over the same days, whatever the rule trades. Each (event, party) "
         "is one observation, also when the same ticker's windows overlap across events; the tests take "
         "them for independent, which parties bought at one close, sharing every later day's news, are "
-        "not: a group whose rows are all bought at one session (days: the sessions bought at) has no "
-        "test, and one of few sessions overstates.",
+        f"not: {sessions}",
         "",
     ]
     rows = [

@@ -93,7 +93,9 @@ def summary_table(
         Mean of side x return - 2c and of side x BHAR - 2c.
     sd, skewness, t, p, t_sa, p_sa, p_boot
         Tests of a zero mean net abnormal return: conventional t, Lyon, Barber & Tsai (1999)
-        skewness-adjusted t and its bootstrapped p (:func:`~.statistics.mean_inference`).
+        skewness-adjusted t and its bootstrapped p (:func:`~.statistics.mean_inference`); NaN
+        when every trade is entered at one session, whose trades share every later day's news
+        (as :func:`drift_table`'s groups of one session).
     hit_rate, share_beating_market
         Fraction of trades with a positive net return / net abnormal return.
     sharpe, market_sharpe
@@ -118,6 +120,8 @@ def summary_table(
         ok = group[group["outcome"] == "ok"]
         path = curve[curve["holding_days"] == k]
         inference = mean_inference(ok["net_abnormal_ret"].to_numpy(float), draws=draws, seed=seed)
+        if ok["entry_date"].nunique() < 2:  # one session's trades: as the drift's (a finder)
+            inference = replace(inference, t=np.nan, p=np.nan, t_sa=np.nan, p_sa=np.nan, p_boot=np.nan)
         strategy_equity = path["strategy_equity"].to_numpy(float)
         market_equity = path["market_equity"].to_numpy(float)
         alive = np.concatenate([[True], strategy_equity[:-1] > 0.0])  # ruined: nothing left to hold

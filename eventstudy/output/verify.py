@@ -814,10 +814,12 @@ def _older_family(manifest: Mapping[str, Any], tables: Sequence[TableDifference]
     if "p_family" in manifest:
         return []
     adjusted = [t.table for t in tables if {"p_bh", "p_holm"} & set(t.columns)]
-    if not adjusted:
+    captions = [t.table for t in tables if t.table in ("report.md", "report.html", "tables.md", "tables.tex")]
+    if not adjusted and not captions:
         return []
+    differing = " and ".join(adjusted) or "the report's multiple-testing captions"
     return [
-        f"{' and '.join(adjusted)}: p_bh and p_holm of this folder were adjusted over each group's every "
+        f"{differing}: p_bh and p_holm of this folder were adjusted over each group's every "
         "window and test (its manifest records no p_family: an older version's); this version adjusts "
         f"over each statistic's windows in its group ({P_FAMILY})"
     ]

@@ -48,6 +48,11 @@ _KINDS: dict[str, tuple[str, Callable[[pd.Series], bool]]] = {
 """How each schema unit's column is stored (the others are numbers), as the report reads it."""
 
 
+_ADDED_SINCE: dict[str, tuple[str, ...]] = {"drift.parquet": ("n_days",)}
+"""Columns an older version's table lacks, which its report shows as missing (a finder: a folder
+whose drift.parquet had no ``n_days`` could not be re-rendered)."""
+
+
 _READ_COLUMNS: dict[str, tuple[str, ...]] = {
     "events.parquet": ("event_id", "ticker", "role", "group", "announced", "timing", "deal_usd", "headline"),
     "ar.parquet": ("event_id", "ticker", "role", "tau", "ar", "car", "car_se"),
@@ -56,7 +61,10 @@ _READ_COLUMNS: dict[str, tuple[str, ...]] = {
         *("n_est", "car", "car_se", "t", "p", "mcap_prev_usd", "abnormal_value_usd", "deal_usd"),
         *("value_to_deal", "outcome"),
     ),
-    **{name: tuple(SCHEMAS[name]) for name in (*BACKTEST_FILES, "volume.parquet", "volume_stats.parquet")},
+    **{
+        name: tuple(c for c in SCHEMAS[name] if c not in _ADDED_SINCE.get(name, ()))
+        for name in (*BACKTEST_FILES, "volume.parquet", "volume_stats.parquet")
+    },
 }
 """The columns the report reads without checking: of the three tables every folder has, and
 every column of the backtest's and the volume's tables (whose columns are also checked for their

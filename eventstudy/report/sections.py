@@ -390,6 +390,8 @@ def _multiple_testing(tables: Sequence[PaperTable]) -> str:
     if not all(table.per_statistic for table in tables):
         many = "Multiple testing: each group is tested over many windows and statistics, so some stars"
         return f"{many} appear by chance. {said}"
+    if all(table.family <= 1 for table in tables):  # one window: nothing to adjust over
+        return f"Multiple testing: with one window, each test is its own family. {said}"
     return (
         f"Multiple testing: a group tested over several windows shows some stars by chance. {said} A "
         "test's family is its windows in the group: the tests of one window are not more questions but "
