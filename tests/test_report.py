@@ -738,8 +738,9 @@ def test_launch_report_says_which_ticker_days_count_once_in_the_value_created(la
 
 def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(launch, tmp_path) -> None:
     """The family of every window and test let Patell's z (p = 1e-27 for openai-compute, a test
-    that ignores event-induced variance) put daggers on GRANK and the sign test (a referee): a
-    test's family is its windows in the group, and the manifest records it (p_family)."""
+    that ignores event-induced variance) lower every other test's adjusted p (a referee): a test's
+    family is its windows in the group, and the manifest records it (p_family). An older
+    version's folder (no record; a drift without n_days) is reported as it was."""
     from eventstudy import load_study, save_study
 
     stats = pd.read_parquet(launch / "stats.parquet")
@@ -757,6 +758,15 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     assert "A test's family is its windows in the group" in markdown
     assert json.loads((launch / "manifest.json").read_text())["p_family"] == "statistic_windows"
     old = older_copy(launch, tmp_path / "old", "p_family")  # no record: every test in one family
+    # ... and a drift.parquet without n_days, which could not be re-rendered ("field 'n_days':
+    # column is missing", a finder)
+    table = pq.read_table(old / "drift.parquet")
+    metadata = dict(table.schema.metadata)
+    schema = json.loads(metadata[b"eventstudy.schema"])
+    schema["columns"] = [c for c in schema["columns"] if c["name"] != "n_days"]
+    metadata[b"eventstudy.schema"] = json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()
+    pq.write_table(table.drop_columns(["n_days"]).replace_schema_metadata(metadata), old / "drift.parquet")
+    resealed(old)
     assert main(["report", str(old)]) == 0
     said = "**openai-compute** (BH family: 84 tests, every window and test of the group; GRANK"  # as it was
     older = (old / "report.md").read_text()
@@ -764,6 +774,9 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     # ... and its Multiple testing paragraph is not the one that criticises its family (a referee)
     assert "each group is tested over many windows and statistics, so some stars appear" in older
     assert "A test's family is its windows" not in older and "let those that overstate" not in older
+    assert "this folder's drift.parquet, an older version's, does not count the sessions" in older
+    assert "| shock | [+1,+1] | 5 | — | +3.80% |" in older  # report.md's; backtest.md is the run's
+    assert "bought at one session (days: the sessions bought at) has no test" not in older
     loaded = load_study(old)
     assert loaded.p_family is None and load_study(launch).p_family == "statistic_windows"
     again = save_study(loaded, tmp_path / "again", report=False)
@@ -771,26 +784,6 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     with pytest.raises(ValueError, match=r"^p_family must be 'statistic_windows' .* not 'group'$"):
         save_study(dataclasses.replace(loaded, p_family="group"), tmp_path / "group", report=False)
     assert not (tmp_path / "group").exists()
-
-
-def test_a_drift_table_of_an_older_version_without_its_sessions_is_reported(launch, tmp_path) -> None:
-    """drift.parquet gained n_days: a folder written before it could not be re-rendered ("field
-    'n_days': column is missing"), and its drift tests shock's one session (a finder)."""
-    old = tmp_path / "old"
-    shutil.copytree(launch, old)
-    table = pq.read_table(old / "drift.parquet")
-    metadata = dict(table.schema.metadata)
-    schema = json.loads(metadata[b"eventstudy.schema"])
-    schema["columns"] = [c for c in schema["columns"] if c["name"] != "n_days"]
-    metadata[b"eventstudy.schema"] = json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()
-    dropped = table.drop_columns(["n_days"])
-    pq.write_table(dropped.replace_schema_metadata(metadata), old / "drift.parquet")
-    resealed(old)
-    assert main(["report", str(old)]) == 0
-    text = (old / "report.md").read_text()  # backtest.md is the backtest's, written by the run
-    assert "this folder's drift.parquet, an older version's, does not count the sessions" in text
-    assert "| shock | [+1,+1] | 5 | — | +3.80% |" in text
-    assert "bought at one session (days: the sessions bought at) has no test" not in text
 
 
 def test_the_caar_band_caption_says_what_is_resampled(launch, tmp_path) -> None:
@@ -1232,7 +1225,12 @@ def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_
     # A study choosing no test: no tables of dashes, and the report says why.
     none = 'volume = "log_volume"\nstatistics = ["kp_average_correlation"]\n'
     config.write_text(text.replace('volume = "log_volume"\n', none, 1), encoding="utf-8")
-    assert main([*args, "--cache", str(launch_cache), "--out", str(tmp_path / "none")]) == 0
+    lines = (root / "events.csv").read_text(encoding="utf-8").splitlines()
+    two = tmp_path / "two_events.csv"  # two announcements say it as well as thirteen, in a third of the time
+    first = list(dict.fromkeys(line.split(",")[0] for line in lines[1:]))[:2]
+    two.write_text("\n".join([lines[0], *(line for line in lines[1:] if line.split(",")[0] in first)]) + "\n")
+    subset = ["run", "--events", str(two), "--config", str(config), "--offline", "--no-peers"]
+    assert main([*subset, "--cache", str(launch_cache), "--out", str(tmp_path / "none")]) == 0
     capsys.readouterr()
     markdown = (tmp_path / "none" / "report.md").read_text(encoding="utf-8")
     tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
