@@ -221,9 +221,7 @@ def _summary_lines(
             ]
     for note in no_trade_notes(summary, trades, curve):  # an empty summary: why there is no trade
         lines += [note, ""]
-    made = trades[trades["outcome"] == "ok"]
-    sessions = made.groupby("holding_days", sort=True)["entry_date"].nunique()
-    alone = [str(k) for k, n in sessions.items() if n == 1]
+    alone = [str(k) for k in sorted(summary.loc[summary["n_sessions"] == 1, "holding_days"])]
     if alone:  # the drift's rule: one session's trades share every later day's news (a finder)
         lines += [
             f"Holding {', '.join(alone)} days: every trade is bought at one session, so they share every "

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.backtest.statistics import (
+    MeanInference,
     annualised_sharpe,
     compound,
     exposure_matched_returns,
@@ -37,6 +38,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "mean_net_ret",
     "mean_bhar",
     "mean_net_abnormal_ret",
+    "n_sessions",
     "sd",
     "skewness",
     "t",
@@ -91,11 +93,12 @@ def summary_table(
         Mean raw return and BHAR of the traded stocks (unsigned, before costs).
     mean_net_ret, mean_net_abnormal_ret
         Mean of side x return - 2c and of side x BHAR - 2c.
+    n_sessions
+        Distinct sessions the trades are entered at.
     sd, skewness, t, p, t_sa, p_sa, p_boot
         Tests of a zero mean net abnormal return: conventional t, Lyon, Barber & Tsai (1999)
         skewness-adjusted t and its bootstrapped p (:func:`~.statistics.mean_inference`); NaN
-        when every trade is entered at one session, whose trades share every later day's news
-        (as :func:`drift_table`'s groups of one session).
+        when every trade is entered at one session (:func:`_across_sessions`).
     hit_rate, share_beating_market
         Fraction of trades with a positive net return / net abnormal return.
     sharpe, market_sharpe
@@ -119,9 +122,9 @@ def summary_table(
     for k, group in trades.groupby("holding_days", sort=False):
         ok = group[group["outcome"] == "ok"]
         path = curve[curve["holding_days"] == k]
+        sessions = ok["entry_date"].nunique()
         inference = mean_inference(ok["net_abnormal_ret"].to_numpy(float), draws=draws, seed=seed)
-        if ok["entry_date"].nunique() < 2:  # one session's trades: as the drift's (a finder)
-            inference = replace(inference, t=np.nan, p=np.nan, t_sa=np.nan, p_sa=np.nan, p_boot=np.nan)
+        inference = _across_sessions(inference, sessions)
         strategy_equity = path["strategy_equity"].to_numpy(float)
         market_equity = path["market_equity"].to_numpy(float)
         alive = np.concatenate([[True], strategy_equity[:-1] > 0.0])  # ruined: nothing left to hold
@@ -140,6 +143,7 @@ def summary_table(
                 "mean_net_ret": _mean(ok["net_ret"]),
                 "mean_bhar": _mean(ok["bhar"]),
                 "mean_net_abnormal_ret": inference.mean,
+                "n_sessions": np.int64(sessions),
                 "sd": inference.sd,
                 "skewness": inference.skewness,
                 "t": inference.t,
@@ -183,10 +187,7 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
     market-wide news, so the tests' independence assumption is optimistic. A group whose
     observations are all bought at one session (``n_days`` 1: the day 0 of their trades,
     :func:`~eventstudy.backtest.engine.trade_days_zero`, the study's day 0 unless buying at its
-    close could precede the news) gets no test (t, p, t_sa, p_sa, p_boot NaN): its n BHARs are
-    one day's cross-section over the same later days, which the tests take for n independent
-    draws (a referee: the five parties of one shock day had p = 0.031). With two sessions or
-    more the tests still take the rows for independent.
+    close could precede the news) gets no test (:func:`_across_sessions`).
     """
     groups = [ALL_GROUPS, *dict.fromkeys(observations["group"])]
     rows = []
@@ -196,8 +197,7 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
             sample = at_k if name == ALL_GROUPS else at_k[at_k["group"] == name]
             result = mean_inference(sample["bhar"].to_numpy(float), draws=draws, seed=seed)
             days = sample.loc[np.isfinite(sample["bhar"].to_numpy(float)), "day0"].nunique()
-            if days < 2:
-                result = replace(result, t=np.nan, p=np.nan, t_sa=np.nan, p_sa=np.nan, p_boot=np.nan)
+            result = _across_sessions(result, days)
             rows.append(
                 {
                     "group": name,
@@ -218,6 +218,17 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
                 }
             )
     return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS))
+
+
+def _across_sessions(result: MeanInference, sessions: int) -> MeanInference:
+    """``result``, or ``result`` without its tests (t, p, t_sa, p_sa, p_boot NaN) when its
+    observations are bought at fewer than two sessions: they are one day's cross-section over the
+    same later days, which the tests take for independent draws (a referee: the five parties of
+    one shock day had a drift p of 0.031; the same five trades a t_sa p of 0.014). With two
+    sessions or more the tests still take the observations for independent."""
+    if sessions >= 2:
+        return result
+    return replace(result, t=np.nan, p=np.nan, t_sa=np.nan, p_sa=np.nan, p_boot=np.nan)
 
 
 def _mean(values: pd.Series) -> float:
