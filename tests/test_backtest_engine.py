@@ -379,6 +379,64 @@ def test_trades_all_bought_at_one_session_get_no_test(tmp_path: Path) -> None:
     assert row.p == pytest.approx(expected.pvalue, rel=1e-12)
 
 
+def _clustered_by_oracle(values: np.ndarray, sessions: np.ndarray) -> tuple[float, float]:
+    """statsmodels' OLS on a constant with an s.e. clustered by session, its p from t(G - 1)."""
+    import statsmodels.api as sm
+
+    codes = pd.factorize(sessions)[0]
+    fit = sm.OLS(values, np.ones_like(values)).fit(cov_type="cluster", cov_kwds={"groups": codes})
+    t = float(fit.tvalues[0])
+    return t, float(2 * stats.t.sf(abs(t), len(set(codes)) - 1))
+
+
+def test_the_drift_and_the_trades_are_tested_with_errors_clustered_by_session(tmp_path: Path) -> None:
+    """The drift's and the trades' t take the parties of one session for independent draws; the
+    session-clustered t lets them be correlated: statsmodels' cluster-robust OLS on a constant is
+    the oracle, with t(G - 1) for its p."""
+    rng = np.random.default_rng(7)
+    sessions = np.repeat(pd.bdate_range("2024-03-01", periods=5).to_numpy(), [4, 1, 3, 2, 5])
+    shock = rng.normal(0, 0.03, 5)[pd.factorize(sessions)[0]]  # one session's rows share its news
+    observations = pd.DataFrame(
+        {"k": 1, "group": np.where(np.arange(15) < 6, "a", "b"), "day0": sessions}
+    ).assign(bhar=0.004 + shock + rng.normal(0, 0.01, 15))
+    observations.loc[3, "bhar"] = np.nan  # left out, with its session label
+    table = drift_table(observations).set_index("group")
+    for name, rows in (("all", observations), ("a", observations[observations.group == "a"])):
+        kept = rows[rows["bhar"].notna()]
+        oracle = _clustered_by_oracle(kept["bhar"].to_numpy(float), kept["day0"].to_numpy())
+        assert tuple(table.loc[name, ["t_session", "p_session"]]) == pytest.approx(oracle, rel=1e-10)
+    assert abs(table.loc["all", "t"]) > 1.3 * abs(table.loc["all", "t_session"])  # the shared news
+    one = drift_table(observations[observations["day0"] == sessions[0]])
+    assert np.isnan(one[["t_session", "p_session"]].to_numpy(float)).all()
+
+    later = [*EVENT_ROWS, "e3,2024-01-17,pre,CCC,partner,,g2,news", "e4,2024-01-19,pre,AAA,supplier,,g1,x"]
+    results = backtest(write_events(tmp_path, later), simulated_prices(), BacktestConfig(holding_days=(2,)))
+    ok = results.trades[results.trades.outcome == "ok"]
+    assert ok["entry_date"].nunique() == 3
+    row = results.summary_table.iloc[0]
+    t, p = _clustered_by_oracle(ok["net_abnormal_ret"].to_numpy(float), ok["entry_date"].to_numpy())
+    assert (row.t_session, row.p_session) == pytest.approx((t, p), rel=1e-10)
+    assert f"{row.p_session:.3f}" in str(results.summary())
+
+
+def test_a_drift_table_without_the_session_clustered_t_says_it_has_none(tmp_path: Path) -> None:
+    """An older version's drift.parquet (n_days, no t_session) renders with dashes in its place
+    and says its rows' tests take one session's parties for independent."""
+    from eventstudy.backtest.report import _drift_lines
+
+    later = [*EVENT_ROWS, "e3,2024-01-17,pre,CCC,partner,,g2,later news"]
+    grid = price_grid(simulated_prices(), "SPY")
+    drift = drift_table(post_announcement_bhar(write_events(tmp_path, later), grid, "SPY", (1,)))
+    now = "\n".join(_drift_lines(drift, "SPY"))
+    assert "t (sessions) clusters the standard error by that session" in now
+    older = "\n".join(_drift_lines(drift.drop(columns=["t_session", "p_session"]), "SPY"))
+    assert "an older version's, has no test clustered by session" in older
+    row = next(line for line in older.splitlines() if line.startswith("| all |"))
+    assert row.endswith("| 0.583 | — | — | — | 25% |") and "| 4 | 2 |" in row  # no bootstrap below 12
+    t, p = drift.set_index("group").loc["all", ["t_session", "p_session"]]
+    assert f"| 0.583 | — | {t:+.2f} | {p:.3f} | 25% |" in now
+
+
 def test_summary_and_text(events: pd.DataFrame) -> None:
     config = BacktestConfig(holding_days=(1,), positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none")
     results = backtest(events, simulated_prices(), config, study_name="sim")
@@ -611,8 +669,8 @@ def test_the_console_summary_shows_a_dash_where_there_is_no_number(tmp_path: Pat
     summary = str(backtest(events, simulated_prices(), BacktestConfig(holding_days=(1,))).summary())
     row = summary.splitlines()[-1].split()
     assert "nan" not in summary.lower()
-    assert row[:2] == ["1", "1"] and row[4:9] == ["—", "—", "—", "100%", "100%"]
-    assert row[11] == "0.0%"  # the winning trade's curve never fell: its drawdown read "+0.0%"
+    assert row[:2] == ["1", "1"] and row[4:10] == ["—", "—", "—", "—", "100%", "100%"]
+    assert row[12] == "0.0%"  # the winning trade's curve never fell: its drawdown read "+0.0%"
     assert float(row[2].rstrip("%")) == pytest.approx(100 * (0.01 - 0.002), abs=0.005)  # +1% less 20 bps
 
 

@@ -758,14 +758,15 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     assert "A test's family is its windows in the group" in markdown
     assert json.loads((launch / "manifest.json").read_text())["p_family"] == "statistic_windows"
     old = older_copy(launch, tmp_path / "old", "p_family")  # no record: every test in one family
-    # ... and a drift.parquet without n_days, which could not be re-rendered ("field 'n_days':
-    # column is missing", a finder)
+    # ... and a drift.parquet without n_days (nor the session-clustered t), which could not be
+    # re-rendered ("field 'n_days': column is missing", a finder)
     table = pq.read_table(old / "drift.parquet")
     metadata = dict(table.schema.metadata)
     schema = json.loads(metadata[b"eventstudy.schema"])
-    schema["columns"] = [c for c in schema["columns"] if c["name"] != "n_days"]
+    added = ["n_days", "t_session", "p_session"]
+    schema["columns"] = [c for c in schema["columns"] if c["name"] not in added]
     metadata[b"eventstudy.schema"] = json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()
-    pq.write_table(table.drop_columns(["n_days"]).replace_schema_metadata(metadata), old / "drift.parquet")
+    pq.write_table(table.drop_columns(added).replace_schema_metadata(metadata), old / "drift.parquet")
     resealed(old)
     assert main(["report", str(old)]) == 0
     said = "**openai-compute** (BH family: 84 tests, every window and test of the group; GRANK"  # as it was

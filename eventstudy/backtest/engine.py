@@ -912,10 +912,12 @@ class BacktestResults:
         notes = no_trade_notes(self.summary_table, self.trades, self.curve)
         for note in notes:  # as backtest.md says them, first
             lines += [note, ""]
-        headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "hit", "beat", "Sharpe"]
+        headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "p_ses", "hit", "beat"]
+        headers += ["Sharpe"]
         headers += [f"{market} Sh", "maxDD", "total", market, "inv", f"{market}* Sh", f"{market}*"]
-        widths = [3, 6, 9, 9, 6, 6, 6, 5, 5, 7, 10, 7, 8, 8, 5, 11, 8]
+        widths = [3, 6, 9, 9, 6, 6, 6, 6, 5, 5, 7, 10, 7, 8, 8, 5, 11, 8]
         legend = (
+            ("p_ses", "p of the mean net abnormal return, s.e. clustered by entry session"),
             ("hit", "share of trades with a positive net return"),
             ("beat", "share with a positive net abnormal return (what t tests)"),
             ("inv", "share of sessions with a position"),
@@ -929,6 +931,7 @@ class BacktestResults:
                 (r.t, "+.2f"),
                 (r.t_sa, "+.2f"),
                 (r.p_sa, ".3f"),
+                (r.p_session, ".3f"),
                 (r.hit_rate, ".0%"),
                 (r.share_beating_market, ".0%"),
                 (r.sharpe, "+.2f"),

@@ -204,6 +204,8 @@ def _summary_lines(
             _num(r.t_sa),
             fmt.probability(r.p_sa),
             fmt.probability(r.p_boot),
+            _num(r.t_session),
+            fmt.probability(r.p_session),
             _pct(r.hit_rate, 0, signed=False),
             _pct(r.share_beating_market, 0, signed=False),
         ]
@@ -237,10 +239,12 @@ def _summary_lines(
         "t_sa",
         "p (t_sa)",
         "p (bootstrap)",
+        "t (sessions)",
+        "p (sessions)",
         "hit rate (net > 0)",
         "beat benchmark (net abnormal > 0)",
     ]
-    lines += _table(header, rows, "rrrrrrrrrr")
+    lines += _table(header, rows, "rrrrrrrrrrrr")
     return lines + _curve_lines(summary, market) if rows else lines
 
 
@@ -275,8 +279,13 @@ def _curve_lines(summary: pd.DataFrame, market: str) -> list[str]:
 def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
     """The post-announcement drift table (or why there is none)."""
     sessions = (
-        "a group whose rows are all bought at one session (days: the sessions bought at) has no test, and "
-        "one of few sessions overstates."
+        "a group whose rows are all bought at one session (days: the sessions bought at) has no test; "
+        "t (sessions) clusters the standard error by that session, so the rows of one session may be "
+        "correlated in any way, but it too over-rejects when the sessions are few."
+        if "t_session" in drift.columns
+        else "a group whose rows are all bought at one session (days: the sessions bought at) has no test, "
+        "and one of few sessions overstates (this folder's drift.parquet, an older version's, has no test "
+        "clustered by session)."
         if "n_days" in drift.columns
         else "they overstate (this folder's drift.parquet, an older version's, does not count the sessions)."
     )
@@ -301,6 +310,8 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
             _num(r.t_sa),
             fmt.probability(r.p_sa),
             fmt.probability(r.p_boot),
+            _num(getattr(r, "t_session", np.nan)),  # a folder written before t_session
+            fmt.probability(getattr(r, "p_session", np.nan)),
             _pct(r.share_positive, 0, signed=False),
         ]
         for r in drift.itertuples(index=False)
@@ -323,9 +334,11 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
         "t_sa",
         "p (t_sa)",
         "p (bootstrap)",
+        "t (sessions)",
+        "p (sessions)",
         "> 0",
     ]
-    return lines + _table(header, rows, "llrrrrrrrrrr")
+    return lines + _table(header, rows, "llrrrrrrrrrrrr")
 
 
 def _trade_lines(trades: pd.DataFrame) -> list[str]:
@@ -422,9 +435,14 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "abnormal return, the quantity the t's test. Sharpe = √252 × mean/sd of daily returns, zero "
         "risk-free rate, over the curve's whole span including idle days. Max drawdown = min over t of "
         "equity / running peak − 1.",
-        "- **Independence**: each trade and each (event, party) is one observation; same-day parties of "
-        "one announcement and overlapping holds of the same ticker are not independent, so the p-values "
-        "are optimistic.",
+        "- **Independence**: t, t_sa and their p's take each trade and each (event, party) for one "
+        "independent observation; same-day parties of one announcement and overlapping holds of the "
+        "same ticker are not independent, so those p-values are optimistic. t (sessions) = mean / its "
+        "standard error clustered by the session bought at (CRV1: G/(G − 1) n⁻² Σ_g (Σ_{i∈g} e_i)², "
+        "against Student's t with G − 1 degrees of freedom, G sessions; Cameron, Gelbach & Miller "
+        "2011): the rows of one session may be correlated in any way, but the sessions are taken for "
+        "independent (holds of different sessions that overlap in days are not), and with few sessions "
+        "it still over-rejects (Cameron & Miller 2015); none with one session.",
         "- **No look-ahead**: entry date, entry price, side and weight use nothing after the entry; "
         "a test perturbs every later price and checks the trade decisions do not change. A trade entered "
         "without an exit price (past the end of the data, a delisting, a gap) has no k-day return: it is "

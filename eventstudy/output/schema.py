@@ -440,6 +440,12 @@ DRIFT_SCHEMA: dict[str, ColumnDoc] = {
     "p_boot": ColumnDoc(
         "probability", "two-sided p-value of t_sa from a seeded bootstrap (Lyon, Barber & Tsai 1999)"
     ),
+    "t_session": ColumnDoc(
+        "t",
+        "mean_bhar / its CRV1 s.e. clustered by the session bought at (n_days clusters; Cameron, Gelbach "
+        "& Miller 2011): the rows of one session may be correlated in any way; NaN with one session",
+    ),
+    "p_session": ColumnDoc("probability", "two-sided p-value of t_session, Student-t with n_days - 1 d.o.f."),
     "share_positive": ColumnDoc("fraction", "share of BHARs above 0"),
 }
 
