@@ -1,4 +1,4 @@
-"""Abnormal trading volume: the log-volume market model of Campbell & Wasley (1996).
+"""Abnormal trading volume: the volume market model of Campbell & Wasley (1996).
 
 For pair i on day t with :math:`n_{it}` shares traded, the volume measure is
 

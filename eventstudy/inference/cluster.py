@@ -75,16 +75,18 @@ from .result import (
 )
 
 REF_CLUSTER_FIRM = (
-    "Liang & Zeger (1986); Cameron, Gelbach & Miller (2011): mean CAR, CRV1 s.e. clustered by firm, "
-    "G/(G-1) correction, t(G-1)"
+    "Liang & Zeger (1986); Cameron, Gelbach & Miller (2011): mean of the pairs' cumulative abnormal "
+    "values (CAR, or CAV of volume), CRV1 s.e. clustered by firm, G/(G-1) correction, t(G-1)"
 )
 REF_CLUSTER_DATE = (
-    "Cameron, Gelbach & Miller (2011); Thompson (2011): mean CAR on the AR panel, CRV1 s.e. clustered "
-    "by calendar date, G/(G-1) correction, t(G-1)"
+    "Cameron, Gelbach & Miller (2011); Thompson (2011): mean cumulative abnormal value (CAR, or CAV of "
+    "volume) on the panel of (pair, day) abnormal values, CRV1 s.e. clustered by calendar date, G/(G-1) "
+    "correction, t(G-1)"
 )
 REF_CLUSTER_TWO_WAY = (
-    "Cameron, Gelbach & Miller (2011); Thompson (2011): mean CAR on the AR panel, two-way (firm, "
-    "calendar date) CRV1 s.e. V_firm + V_date - V_firm&date, t(min(G_firm, G_date) - 1)"
+    "Cameron, Gelbach & Miller (2011); Thompson (2011): mean cumulative abnormal value (CAR, or CAV of "
+    "volume) on the panel of (pair, day) abnormal values, two-way (firm, calendar date) CRV1 s.e. "
+    "V_firm + V_date - V_firm&date, t(min(G_firm, G_date) - 1)"
 )
 
 

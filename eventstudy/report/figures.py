@@ -494,8 +494,9 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95, measure: str = "
     -----
     Per group (the events file's groups of listed parties, ``all``, ``peers``: the groups of
     ``volume_stats.parquet``), the mean over its N pairs with a complete path of
-    :math:`CAV_i(\\tau_0, \\tau)`, the abnormal log volume of Campbell & Wasley's (1996)
-    log-volume market model cumulated from the span's first day, with the pointwise t band
+    :math:`CAV_i(\\tau_0, \\tau)`, the abnormal log volume or log turnover of the volume market
+    model (after Campbell & Wasley 1996: :mod:`eventstudy.volume`) cumulated from the span's
+    first day, with the pointwise t band
     :math:`\\pm t_{N-1} s/\\sqrt N` (:func:`eventstudy.report.paths.volume_paths`: it assumes
     independent pairs). The y axis is in log points: a CAV of 0.69 is one day's normal volume
     traded in excess (:math:`e^{0.69} = 2`).
@@ -509,7 +510,7 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95, measure: str = "
     counts = {group: int(rows["n"].iloc[0]) for group, rows in panels.items()}
     footnote = (
         f"CAV: cumulative abnormal {VOLUME_MEASURES.get(measure, measure)} from "
-        f"τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
+        f"τ={int(paths['tau'].min()):+d} (market model after Campbell & Wasley "
         f"1996, volume.parquet); band: pointwise {level:.0%} t interval of the mean over pairs"
     )
     ylabel = "mean CAV (log points)"

@@ -93,12 +93,19 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
     return figure_file(
         "figures/volume_by_group.png",
         "Abnormal trading volume by group",
-        f"Mean cumulative abnormal {words} (Campbell & Wasley 1996 {words.replace(' ', '-')} market model, "
-        f"volume.parquet{column}) of each group's pairs with a complete path, "
-        "from the event span's first day, with a pointwise 95% t band of the mean; one panel per group. "
+        f"Mean cumulative abnormal {words} ({_volume_model(measure, words)}, volume.parquet{column}) of "
+        "each group's pairs with a complete path, from the event span's first day, with a pointwise 95% t "
+        "band of the mean; one panel per group. "
         + tests,
         figures.volume_figure(volume, measure=measure),
     )
+
+
+def _volume_model(measure: str, words: str) -> str:
+    """The abnormal volume's model, as the volume study fits it (:mod:`eventstudy.volume`)."""
+    if measure == "log_turnover":
+        return "the log-turnover market model of Campbell & Wasley 1996"
+    return f"a market model of {words} after Campbell & Wasley 1996, whose measure is log turnover"
 
 
 METHOD_FIGURES: dict[str, Callable[[Exports], FigureFile | None]] = {
