@@ -510,7 +510,7 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95, measure: str = "
     counts = {group: int(rows["n"].iloc[0]) for group, rows in panels.items()}
     footnote = (
         f"CAV: cumulative abnormal {VOLUME_MEASURES.get(measure, measure)} from "
-        f"τ={int(paths['tau'].min()):+d} (market model after Campbell & Wasley "
+        f"τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
         f"1996, volume.parquet); band: pointwise {level:.0%} t interval of the mean over pairs"
     )
     ylabel = "mean CAV (log points)"
