@@ -908,7 +908,14 @@ class BacktestResults:
         notebook, ``.as_latex()``."""
         market = self.market[:7]
         title = f"Backtest of {self.study_name!r}: {self.config.describe()}"
-        lines = [title, f"market proxy {self.market}; net abnormal return = side x BHAR - costs", ""]
+        others = other_benchmarks(self.trades, self.market)
+        benchmark = self.market + (
+            f", or the row's own market ({', '.join(f'{b} for {n}' for b, n in others.items())})"
+            if others
+            else ""
+        )
+        net = f"side x BHAR - costs, BHAR against {benchmark}"
+        lines = [title, f"market proxy {self.market}; net abnormal return = {net}", ""]
         notes = no_trade_notes(self.summary_table, self.trades, self.curve)
         for note in notes:  # as backtest.md says them, first
             lines += [note, ""]
@@ -957,7 +964,7 @@ class BacktestResults:
             lines += ["", f"{caption}:", *_aligned(columns, alphas, [3, -8, -9, -9, 10, 9, 6, 6, 7])]
         info: tuple[tuple[str, str], ...] = (
             ("Market proxy", self.market),
-            ("Net abnormal return", "side x BHAR - costs"),
+            ("Net abnormal return", net),
         )
         info += legend if rows else ()  # the columns' legend, as the text has it above the table
         return LaidOutSummary(title, info, tuple(tables), notes, text="\n".join(lines))
