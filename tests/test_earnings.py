@@ -57,6 +57,41 @@ def test_an_earnings_file_newest_first_is_stored_in_date_order(tmp_path) -> None
     assert stored.index.tolist() == [0, 1]
 
 
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        (
+            "announced,ticker,timing,fiscal_period,source",
+            "the columns of an earnings file, which cache import recognises by a header starting "
+            "ticker,announced,timing in that order and case; this one is announced,ticker,timing,"
+            "fiscal_period,source",
+        ),
+        ("Ticker,Announced,Timing", "this one is Ticker,Announced,Timing"),
+        (
+            "ticker,as_of,shares_outstanding,filing,source,note",
+            "the columns of a share-count file, which cache import recognises by the header ticker,as_of,"
+            "shares_outstanding,filing,source exactly, or the name shares_outstanding.csv; this one is "
+            "ticker,as_of,shares_outstanding,filing,source,note",
+        ),
+        (",".join(["announced", "ticker", "timing", *(f"column{i}" for i in range(2000))]), None),  # cut
+    ],
+)
+def test_an_earnings_or_share_count_header_in_another_order_is_named(tmp_path, header, said) -> None:
+    """An earnings file whose columns were reordered was refused for lacking a price file's
+    header ('expected the header Date,Open,...'): the user learned nothing of what was wrong."""
+    path = tmp_path / "mine.csv"
+    path.write_text(header + "\n" + ",".join(["1"] * len(header.split(","))) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        import_paths(PriceStore(tmp_path / "cache"), [path])
+    message = str(caught.value)
+    assert message.startswith(f"{path}, row 1: the header holds the columns of ")
+    if said:
+        assert message.endswith(said)
+    else:
+        assert len(message) < 600 and message.endswith("…")
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.parquet"))
+
+
 def _write(path: Path, body: str) -> Path:
     path.write_text(HEADER + body, encoding="utf-8")
     return path

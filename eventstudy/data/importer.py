@@ -67,7 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.earnings import is_earnings_file, parse_earnings_csv
+from eventstudy.data.earnings import EARNINGS_HEADER, is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.restatements import compare_histories, replacement_record
 from eventstudy.data.returns_import import doubts, parse_returns_file
@@ -167,6 +167,7 @@ def import_paths(
     files = _collect(paths) if paths else []
     for path in files:  # names first: a misnamed file is reported before any file is parsed
         if not is_french_file(path) and not _is_shares_file(path) and not is_earnings_file(path):
+            _refuse_reordered_header(path)
             _price_symbol(path)
     imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     staged: list[Staged] = []
@@ -692,6 +693,37 @@ def _check_regular(path: Path) -> None:
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     raise InputError(str(path), NOT_A_FILE if there else "no such file or folder")
+
+
+_ORDERED_HEADERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "an earnings file": (EARNINGS_HEADER, "a header starting {} in that order and case"),
+    "a share-count file": (SHARES_COLUMNS, "the header {} exactly, or the name shares_outstanding.csv"),
+}
+"""The headers ``cache import`` recognises a file by, and how (a file of any other header is a
+price file)."""
+
+
+def _refuse_reordered_header(path: Path) -> None:
+    """Refuse a file whose header holds every column of an earnings or share-count file but not
+    in their order or case: it was read as a price file and refused for lacking ``Date,Open``."""
+    header = header_of(path)
+    names = {name.casefold() for name in header}
+    for kind, (columns, rule) in _ORDERED_HEADERS.items():
+        if {c.casefold() for c in columns} <= names:
+            recognised = rule.format(",".join(columns))
+            raise InputError(
+                str(path),
+                f"the header holds the columns of {kind}, which cache import recognises by {recognised}; "
+                f"this one is {_shown_header(header)}",
+                row=1,
+            )
+
+
+def _shown_header(header: tuple[str, ...], names: int = 10, characters: int = 200) -> str:
+    """The first ``names`` names of ``header``, at most ``characters`` of them, "…" where cut."""
+    text = ",".join(header[:names])
+    cut = len(header) > names or len(text) > characters
+    return text[:characters] + ("…" if cut else "")
 
 
 def _is_shares_file(path: Path) -> bool:
