@@ -102,7 +102,7 @@ def test_the_hit_rate_and_the_share_beating_the_benchmark_are_told_apart(launch)
     assert one["hit_rate"] == (ok["net_ret"] > 0).mean() == 12 / 25
     assert one["share_beating_market"] == (ok["net_abnormal_ret"] > 0).mean() == 11 / 25
     section = render_backtest_section(launch.trades, launch.curve, launch.drift, launch.metadata())
-    header = "| t (sessions) | p (sessions) | hit rate (net > 0) | beat benchmark (net abnormal > 0) |"
+    header = "| t (clustered) | p (clustered) | hit rate (net > 0) | beat benchmark (net abnormal > 0) |"
     assert header in section
     row = next(line for line in section.splitlines() if line.startswith("| 1 | 25 (25/0) |"))
     assert row.endswith(" | 48% | 44% |")

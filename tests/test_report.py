@@ -763,7 +763,7 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     table = pq.read_table(old / "drift.parquet")
     metadata = dict(table.schema.metadata)
     schema = json.loads(metadata[b"eventstudy.schema"])
-    added = ["n_days", "t_session", "p_session"]
+    added = ["n_days", "n_clusters", "t_cluster", "p_cluster"]
     schema["columns"] = [c for c in schema["columns"] if c["name"] not in added]
     metadata[b"eventstudy.schema"] = json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()
     pq.write_table(table.drop_columns(added).replace_schema_metadata(metadata), old / "drift.parquet")
@@ -775,7 +775,7 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     # ... and its Multiple testing paragraph is not the one that criticises its family (a referee)
     assert "each group is tested over many windows and statistics, so some stars appear" in older
     assert "A test's family is its windows" not in older and "let those that overstate" not in older
-    assert "this folder's drift.parquet, an older version's, does not count the sessions" in older
+    assert "this folder's drift.parquet, an older version's, does not count the sessions and" in older
     assert "| shock | [+1,+1] | 5 | — | +3.80% |" in older  # report.md's; backtest.md is the run's
     assert "bought at one session (days: the sessions bought at) has no test" not in older
     loaded = load_study(old)

@@ -797,7 +797,8 @@ def post_announcement_bhar(
     (:func:`trade_days_zero`: never before the announcement).
 
     One row per (event, party, k): event_id, ticker, role, group, day0 (the session bought at
-    its close; NaT where none), k, benchmark, ret, market_ret, bhar (NaN where a price in the
+    its close; NaT where none), k, exit_date (the session +k, sold at its close; NaT where none
+    or after the data), benchmark, ret, market_ret, bhar (NaN where a price in the
     window is missing or the window runs past the data). The benchmark is the row's ``market``
     (per-event benchmark) or ``market``; a party that is its own benchmark (BHAR 0 by
     construction) has no row.
@@ -811,7 +812,9 @@ def post_announcement_bhar(
     columns = np.array([grid.column(t) for t in events["ticker"]], dtype=int)
     market_columns = np.array([grid.column(m) for m in benchmarks], dtype=int)
     frames = []
+    calendar = np.append(grid.calendar.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
     for k in horizons:
+        sold = np.where((day0 >= 0) & (day0 + k < len(grid.calendar)), day0 + k, -1)  # -1: NaT
         _, returns = holding_paths(grid, columns, day0, k, "close_day0")
         _, market_returns = holding_paths(grid, market_columns, day0, k, "close_day0")
         frames.append(
@@ -823,6 +826,7 @@ def post_announcement_bhar(
                     "group": events["group"].to_numpy(object),
                     "day0": bought,
                     "k": np.int64(k),
+                    "exit_date": calendar[sold],
                     "benchmark": benchmarks,
                     "ret": np.prod(1.0 + returns, axis=1) - 1.0,
                     "market_ret": np.prod(1.0 + market_returns, axis=1) - 1.0,
@@ -919,12 +923,12 @@ class BacktestResults:
         notes = no_trade_notes(self.summary_table, self.trades, self.curve)
         for note in notes:  # as backtest.md says them, first
             lines += [note, ""]
-        headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "p_ses", "hit", "beat"]
+        headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "p_cl", "hit", "beat"]
         headers += ["Sharpe"]
         headers += [f"{market} Sh", "maxDD", "total", market, "inv", f"{market}* Sh", f"{market}*"]
         widths = [3, 6, 9, 9, 6, 6, 6, 6, 5, 5, 7, 10, 7, 8, 8, 5, 11, 8]
         legend = (
-            ("p_ses", "p of the mean net abnormal return, s.e. clustered by entry session"),
+            ("p_cl", "p of t clustered by chains of trades sharing a day"),
             ("hit", "share of trades with a positive net return"),
             ("beat", "share with a positive net abnormal return (what t tests)"),
             ("inv", "share of sessions with a position"),
@@ -938,7 +942,7 @@ class BacktestResults:
                 (r.t, "+.2f"),
                 (r.t_sa, "+.2f"),
                 (r.p_sa, ".3f"),
-                (r.p_session, ".3f"),
+                (r.p_cluster, ".3f"),
                 (r.hit_rate, ".0%"),
                 (r.share_beating_market, ".0%"),
                 (r.sharpe, "+.2f"),

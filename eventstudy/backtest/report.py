@@ -204,8 +204,9 @@ def _summary_lines(
             _num(r.t_sa),
             fmt.probability(r.p_sa),
             fmt.probability(r.p_boot),
-            _num(r.t_session),
-            fmt.probability(r.p_session),
+            str(r.n_clusters),
+            _num(r.t_cluster),
+            fmt.probability(r.p_cluster),
             _pct(r.hit_rate, 0, signed=False),
             _pct(r.share_beating_market, 0, signed=False),
         ]
@@ -239,12 +240,13 @@ def _summary_lines(
         "t_sa",
         "p (t_sa)",
         "p (bootstrap)",
-        "t (sessions)",
-        "p (sessions)",
+        "clusters",
+        "t (clustered)",
+        "p (clustered)",
         "hit rate (net > 0)",
         "beat benchmark (net abnormal > 0)",
     ]
-    lines += _table(header, rows, "rrrrrrrrrrrr")
+    lines += _table(header, rows, "rrrrrrrrrrrrr")
     return lines + _curve_lines(summary, market) if rows else lines
 
 
@@ -279,15 +281,17 @@ def _curve_lines(summary: pd.DataFrame, market: str) -> list[str]:
 def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
     """The post-announcement drift table (or why there is none)."""
     sessions = (
-        "a group whose rows are all bought at one session (days: the sessions bought at) has no test; "
-        "t (sessions) clusters the standard error by that session, so the rows of one session may be "
-        "correlated in any way, but it too over-rejects when the sessions are few."
-        if "t_session" in drift.columns
+        "a group whose rows are all bought at one session (days: the sessions bought at) has no test. "
+        "t (clustered) clusters the standard error by chains of rows that share a day of returns (those "
+        "bought at one session, and those of sessions whose [+1,+k] overlap: clusters), so they may be "
+        "correlated in any way; it too over-rejects when the clusters are few or one holds most rows."
+        if "t_cluster" in drift.columns
         else "a group whose rows are all bought at one session (days: the sessions bought at) has no test, "
-        "and one of few sessions overstates (this folder's drift.parquet, an older version's, has no test "
-        "clustered by session)."
+        "and one of few sessions overstates (this folder's drift.parquet, an older version's, has no "
+        "clustered test)."
         if "n_days" in drift.columns
-        else "they overstate (this folder's drift.parquet, an older version's, does not count the sessions)."
+        else "they overstate (this folder's drift.parquet, an older version's, does not count the sessions "
+        "and has no clustered test)."
     )
     lines = [
         "Mean buy-and-hold abnormal return over [+1,+k] of every (event, party), bought at the close "
@@ -310,8 +314,9 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
             _num(r.t_sa),
             fmt.probability(r.p_sa),
             fmt.probability(r.p_boot),
-            _num(getattr(r, "t_session", np.nan)),  # a folder written before t_session
-            fmt.probability(getattr(r, "p_session", np.nan)),
+            str(getattr(r, "n_clusters", "—")),  # a folder written before the clustered t
+            _num(getattr(r, "t_cluster", np.nan)),
+            fmt.probability(getattr(r, "p_cluster", np.nan)),
             _pct(r.share_positive, 0, signed=False),
         ]
         for r in drift.itertuples(index=False)
@@ -334,11 +339,12 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
         "t_sa",
         "p (t_sa)",
         "p (bootstrap)",
-        "t (sessions)",
-        "p (sessions)",
+        "clusters",
+        "t (clustered)",
+        "p (clustered)",
         "> 0",
     ]
-    return lines + _table(header, rows, "llrrrrrrrrrrrr")
+    return lines + _table(header, rows, "llrrrrrrrrrrrrr")
 
 
 def _trade_lines(trades: pd.DataFrame) -> list[str]:
@@ -437,12 +443,14 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "equity / running peak − 1.",
         "- **Independence**: t, t_sa and their p's take each trade and each (event, party) for one "
         "independent observation; same-day parties of one announcement and overlapping holds of the "
-        "same ticker are not independent, so those p-values are optimistic. t (sessions) = mean / its "
-        "standard error clustered by the session bought at (CRV1: G/(G − 1) n⁻² Σ_g (Σ_{i∈g} e_i)², "
-        "against Student's t with G − 1 degrees of freedom, G sessions; Cameron, Gelbach & Miller "
-        "2011): the rows of one session may be correlated in any way, but the sessions are taken for "
-        "independent (holds of different sessions that overlap in days are not), and with few sessions "
-        "it still over-rejects (Cameron & Miller 2015); none with one session.",
+        "same ticker are not independent, so those p-values are optimistic. t (clustered) = mean / its "
+        "standard error clustered by chains of holds that share a day of returns (CRV1: G/(G − 1) n⁻² "
+        "Σ_g (Σ_{i∈g} e_i)², against Student's t with G − 1 degrees of freedom, G clusters; Cameron, "
+        "Gelbach & Miller 2011): the holds bought at one session form one cluster, with those of every "
+        "session whose holding period overlaps theirs, so they may be correlated in any way; clusters "
+        "are taken for independent (holds of one ticker in clusters apart are), and with few clusters, "
+        "or one that holds most rows, the test still over-rejects (Cameron & Miller 2015; MacKinnon & "
+        "Webb 2017); none with one cluster.",
         "- **No look-ahead**: entry date, entry price, side and weight use nothing after the entry; "
         "a test perturbs every later price and checks the trade decisions do not change. A trade entered "
         "without an exit price (past the end of the data, a delisting, a gap) has no k-day return: it is "

@@ -3,6 +3,8 @@
 * buy-and-hold abnormal return (Barber & Lyon 1997);
 * the conventional t and the skewness-adjusted t of Lyon, Barber & Tsai (1999), with its
   bootstrapped p-value;
+* the t of a mean with a standard error clustered by chains of holds that share a day
+  (:func:`overlap_clustered_mean`);
 * hit rate, annualised Sharpe ratio and maximum drawdown of a strategy, and the market held on
   the strategy's invested days only (an exposure-matched benchmark).
 
@@ -18,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
+from eventstudy.inference.cluster import ClusterMean, cluster_robust_mean
 from eventstudy.inference.result import SPREAD_TOLERANCE, spread
 
 TRADING_DAYS_PER_YEAR = 252
@@ -230,6 +233,88 @@ def mean_inference(x: np.ndarray, *, draws: int = 1000, seed: int = 0) -> MeanIn
         p_boot=bootstrap_skewness_adjusted_p(x, t_sa, draws=draws, seed=seed),
         share_positive=hit_rate(x),
     )
+
+
+def holding_clusters(start: np.ndarray, end: np.ndarray, *, entry_day_held: bool = False) -> np.ndarray:
+    """(n,) codes 0..G-1 of the clusters of holds chained by shared days of returns.
+
+    Parameters
+    ----------
+    start, end
+        (n,) the session each hold is bought at and the session it is sold at (dates, no NaT).
+    entry_day_held
+        False for holds bought at the close of ``start`` (their returns are the days after it
+        up to ``end``), True for holds bought at its open (``start``'s own return is theirs).
+
+    Notes
+    -----
+    Two holds share a day when their days of returns intersect; a cluster is a chain of such
+    holds (sorted by ``start``, a hold opens a new cluster when it starts after every earlier
+    one has ended). Holds bought at one session are one cluster, as are those of sessions whose
+    holding periods overlap.
+    """
+    first = np.asarray(start, dtype="datetime64[ns]")
+    last = np.asarray(end, dtype="datetime64[ns]")
+    if np.isnat(first).any() or np.isnat(last).any():
+        raise ValueError("every hold needs the sessions it is bought and sold at")
+    if first.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    order = np.lexsort((last, first))
+    first, last = first[order].view(np.int64), last[order].view(np.int64)
+    reach = np.maximum.accumulate(last)  # the latest end of the holds so far
+    apart = first[1:] > reach[:-1] if entry_day_held else first[1:] >= reach[:-1]
+    codes = np.empty(order.size, dtype=np.intp)
+    codes[order] = np.concatenate([[0], np.cumsum(apart)])
+    return codes
+
+
+def overlap_clustered_mean(
+    values: np.ndarray, start: np.ndarray, end: np.ndarray, *, entry_day_held: bool = False
+) -> ClusterMean:
+    """The mean of the holds' returns ``values`` with a standard error clustered by
+    :func:`holding_clusters`, its t and two-sided p (NaN values are left out first).
+
+    Parameters
+    ----------
+    values
+        (n,) returns of the holds (net abnormal returns of trades, or BHARs).
+    start, end, entry_day_held
+        As :func:`holding_clusters` (a NaT is allowed where the value is NaN).
+
+    Returns
+    -------
+    ClusterMean
+        Mean, CRV1 standard error, t, G - 1 degrees of freedom, p, n and (G,); NaN t and p
+        below two clusters.
+
+    Notes
+    -----
+    :math:`\\hat V = \\frac{G}{G-1} n^{-2} \\sum_g \\big(\\sum_{i \\in g} (x_i - \\bar x)\\big)^2`
+    over the G clusters and :math:`t = \\bar x / \\sqrt{\\hat V}` against Student's t with
+    G - 1 degrees of freedom (CRV1 of a regression on a constant:
+    :func:`eventstudy.inference.cluster.cluster_robust_mean`). The returns of one cluster may be
+    correlated in any way: parties bought at one session share every later day's news, and holds
+    of different sessions share the days where they overlap (the conventional and skewness-
+    adjusted t of :func:`mean_inference` take both for independent draws). Assumes the clusters
+    independent of one another (holds of one ticker in clusters apart are taken for independent)
+    and many of them: with few clusters, or one that holds most returns, the test still
+    over-rejects (Cameron & Miller 2015; MacKinnon & Webb 2017). With every hold a cluster of its
+    own it is the conventional t.
+
+    References
+    ----------
+    Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2011). Robust inference with multiway
+    clustering. *Journal of Business & Economic Statistics*, 29(2), 238-249.
+    Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
+    *Journal of Human Resources*, 50(2), 317-372.
+    MacKinnon, J. G., & Webb, M. D. (2017). Wild bootstrap inference for wildly different cluster
+    sizes. *Journal of Applied Econometrics*, 32(2), 233-254.
+    """
+    values = np.asarray(values, dtype=float)
+    keep = np.isfinite(values)
+    first = np.asarray(start, dtype="datetime64[ns]")[keep]
+    last = np.asarray(end, dtype="datetime64[ns]")[keep]
+    return cluster_robust_mean(values[keep], holding_clusters(first, last, entry_day_held=entry_day_held))
 
 
 def _p_student(t: float, df: int) -> float:

@@ -24,8 +24,8 @@ from eventstudy.backtest.statistics import (
     hit_rate,
     max_drawdown,
     mean_inference,
+    overlap_clustered_mean,
 )
-from eventstudy.inference.cluster import cluster_robust_mean
 from eventstudy.text import listing
 
 ALL_GROUPS = "all"
@@ -47,8 +47,9 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "t_sa",
     "p_sa",
     "p_boot",
-    "t_session",
-    "p_session",
+    "n_clusters",
+    "t_cluster",
+    "p_cluster",
     "hit_rate",
     "share_beating_market",
     "sharpe",
@@ -79,8 +80,9 @@ DRIFT_COLUMNS: tuple[str, ...] = (
     "t_sa",
     "p_sa",
     "p_boot",
-    "t_session",
-    "p_session",
+    "n_clusters",
+    "t_cluster",
+    "p_cluster",
     "share_positive",
 )
 
@@ -104,9 +106,10 @@ def summary_table(
         Tests of a zero mean net abnormal return: conventional t, Lyon, Barber & Tsai (1999)
         skewness-adjusted t and its bootstrapped p (:func:`~.statistics.mean_inference`); NaN
         when every trade is entered at one session (:func:`_across_sessions`).
-    t_session, p_session
-        The mean net abnormal return's t with a standard error clustered by entry session and its
-        two-sided p (:func:`by_session`): the trades of one session may be correlated in any way.
+    n_clusters, t_cluster, p_cluster
+        The chains of trades that share a day of returns (one session's, and those of sessions
+        whose holds overlap), and the mean net abnormal return's t with a standard error clustered
+        by them and its two-sided p (:func:`~.statistics.overlap_clustered_mean`).
     hit_rate, share_beating_market
         Fraction of trades with a positive net return / net abnormal return.
     sharpe, market_sharpe
@@ -133,7 +136,12 @@ def summary_table(
         sessions = ok["entry_date"].nunique()
         inference = mean_inference(ok["net_abnormal_ret"].to_numpy(float), draws=draws, seed=seed)
         inference = _across_sessions(inference, sessions)
-        clustered = by_session(ok["net_abnormal_ret"].to_numpy(float), ok["entry_date"].to_numpy())
+        clustered = overlap_clustered_mean(
+            ok["net_abnormal_ret"].to_numpy(float),
+            ok["entry_date"].to_numpy(),
+            ok["exit_date"].to_numpy(),
+            entry_day_held=bool((ok["entry"] != "close").any()),  # bought at the open of entry_date
+        )
         strategy_equity = path["strategy_equity"].to_numpy(float)
         market_equity = path["market_equity"].to_numpy(float)
         alive = np.concatenate([[True], strategy_equity[:-1] > 0.0])  # ruined: nothing left to hold
@@ -160,8 +168,9 @@ def summary_table(
                 "t_sa": inference.t_sa,
                 "p_sa": inference.p_sa,
                 "p_boot": inference.p_boot,
-                "t_session": clustered[0],
-                "p_session": clustered[1],
+                "n_clusters": np.int64(sum(clustered.clusters)),
+                "t_cluster": clustered.t,
+                "p_cluster": clustered.p,
                 "hit_rate": hit_rate(ok["net_ret"].to_numpy(float)),
                 "share_beating_market": inference.share_positive,
                 "sharpe": annualised_sharpe(path["strategy_ret"].to_numpy(float)),
@@ -198,8 +207,9 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
     market-wide news, so the tests' independence assumption is optimistic. A group whose
     observations are all bought at one session (``n_days`` 1: the day 0 of their trades,
     :func:`~eventstudy.backtest.engine.trade_days_zero`, the study's day 0 unless buying at its
-    close could precede the news) gets no test (:func:`_across_sessions`). ``t_session`` and
-    ``p_session`` (:func:`by_session`) let the rows of one session be correlated in any way.
+    close could precede the news) gets no test (:func:`_across_sessions`). ``t_cluster`` and
+    ``p_cluster`` (:func:`~.statistics.overlap_clustered_mean`) let the rows of one session, and
+    those of sessions whose [+1,+k] overlap, be correlated in any way (``n_clusters`` chains).
     """
     groups = [ALL_GROUPS, *dict.fromkeys(observations["group"])]
     rows = []
@@ -210,7 +220,9 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
             result = mean_inference(sample["bhar"].to_numpy(float), draws=draws, seed=seed)
             days = sample.loc[np.isfinite(sample["bhar"].to_numpy(float)), "day0"].nunique()
             result = _across_sessions(result, days)
-            clustered = by_session(sample["bhar"].to_numpy(float), sample["day0"].to_numpy())
+            clustered = overlap_clustered_mean(
+                sample["bhar"].to_numpy(float), sample["day0"].to_numpy(), sample["exit_date"].to_numpy()
+            )
             rows.append(
                 {
                     "group": name,
@@ -227,8 +239,9 @@ def drift_table(observations: pd.DataFrame, *, draws: int = 1000, seed: int = 0)
                     "t_sa": result.t_sa,
                     "p_sa": result.p_sa,
                     "p_boot": result.p_boot,
-                    "t_session": clustered[0],
-                    "p_session": clustered[1],
+                    "n_clusters": np.int64(sum(clustered.clusters)),
+                    "t_cluster": clustered.t,
+                    "p_cluster": clustered.p,
                     "share_positive": result.share_positive,
                 }
             )
@@ -244,47 +257,6 @@ def _across_sessions(result: MeanInference, sessions: int) -> MeanInference:
     if sessions >= 2:
         return result
     return replace(result, t=np.nan, p=np.nan, t_sa=np.nan, p_sa=np.nan, p_boot=np.nan)
-
-
-def by_session(values: np.ndarray, sessions: np.ndarray) -> tuple[float, float]:
-    """The t of the mean of ``values`` with a standard error clustered by the session each is
-    bought at, and its two-sided p; NaN below two sessions (NaN values are left out).
-
-    Parameters
-    ----------
-    values
-        (n,) returns (net abnormal returns of trades, or BHARs).
-    sessions
-        (n,) the session (date) each return is bought at.
-
-    Returns
-    -------
-    tuple of float
-        :math:`t = \\bar x / \\sqrt{\\hat V}` and its p against Student's t with G - 1 degrees of
-        freedom.
-
-    Notes
-    -----
-    :math:`\\hat V = \\frac{G}{G-1} n^{-2} \\sum_g \\big(\\sum_{i \\in g} (x_i - \\bar x)\\big)^2`
-    over the G sessions (CRV1 of a regression on a constant,
-    :func:`eventstudy.inference.cluster.cluster_robust_mean`). It assumes the sessions
-    independent of one another and nothing of the returns of one session, which share every
-    later day's news: the tests of :func:`~eventstudy.backtest.statistics.mean_inference` take
-    them for independent draws. Holds of different sessions that overlap in days are still taken
-    for independent, and with few sessions (or one that holds most returns) the test over-rejects
-    (Cameron & Miller 2015); with one session it is undefined.
-
-    References
-    ----------
-    Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2011). Robust inference with multiway
-    clustering. *Journal of Business & Economic Statistics*, 29(2), 238-249.
-    Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
-    *Journal of Human Resources*, 50(2), 317-372.
-    Petersen, M. A. (2009). Estimating standard errors in finance panel data sets: Comparing
-    approaches. *Review of Financial Studies*, 22(1), 435-480.
-    """
-    result = cluster_robust_mean(values, sessions)
-    return result.t, result.p
 
 
 def _mean(values: pd.Series) -> float:

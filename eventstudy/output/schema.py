@@ -440,12 +440,19 @@ DRIFT_SCHEMA: dict[str, ColumnDoc] = {
     "p_boot": ColumnDoc(
         "probability", "two-sided p-value of t_sa from a seeded bootstrap (Lyon, Barber & Tsai 1999)"
     ),
-    "t_session": ColumnDoc(
-        "t",
-        "mean_bhar / its CRV1 s.e. clustered by the session bought at (n_days clusters; Cameron, Gelbach "
-        "& Miller 2011): the rows of one session may be correlated in any way; NaN with one session",
+    "n_clusters": ColumnDoc(
+        "count",
+        "chains of those rows that share a day of returns: rows bought at one session, and those of "
+        "sessions whose [+1,+k] overlap, are one cluster",
     ),
-    "p_session": ColumnDoc("probability", "two-sided p-value of t_session, Student-t with n_days - 1 d.o.f."),
+    "t_cluster": ColumnDoc(
+        "t",
+        "mean_bhar / its CRV1 s.e. clustered by those chains (Cameron, Gelbach & Miller 2011): rows of "
+        "one cluster may be correlated in any way; over-rejects with few clusters; NaN with one",
+    ),
+    "p_cluster": ColumnDoc(
+        "probability", "two-sided p-value of t_cluster, Student-t with n_clusters - 1 d.o.f."
+    ),
     "share_positive": ColumnDoc("fraction", "share of BHARs above 0"),
 }
 

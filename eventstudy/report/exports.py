@@ -48,7 +48,9 @@ _KINDS: dict[str, tuple[str, Callable[[pd.Series], bool]]] = {
 """How each schema unit's column is stored (the others are numbers), as the report reads it."""
 
 
-_ADDED_SINCE: dict[str, tuple[str, ...]] = {"drift.parquet": ("n_days", "t_session", "p_session")}
+_ADDED_SINCE: dict[str, tuple[str, ...]] = {
+    "drift.parquet": ("n_days", "n_clusters", "t_cluster", "p_cluster"),
+}
 """Columns an older version's table lacks, which its report shows as missing (a finder: a folder
 whose drift.parquet had no ``n_days`` could not be re-rendered)."""
 

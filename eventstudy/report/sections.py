@@ -103,9 +103,8 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
 
 def _volume_model(measure: str, words: str) -> str:
     """The abnormal volume's model, as the volume study fits it (:mod:`eventstudy.volume`)."""
-    if measure == "log_turnover":
-        return "the log-turnover market model of Campbell & Wasley 1996"
-    return f"a market model of {words} after Campbell & Wasley 1996, whose measure is log turnover"
+    model = f"a market model of {words} after Campbell & Wasley 1996"  # its market: the benchmark's volume
+    return model if measure == "log_turnover" else f"{model}, whose measure is log turnover"
 
 
 METHOD_FIGURES: dict[str, Callable[[Exports], FigureFile | None]] = {
