@@ -109,7 +109,8 @@ def test_the_hit_rate_and_the_share_beating_the_benchmark_are_told_apart(launch)
     text = str(launch.summary())
     assert "beat: share with a positive net abnormal return (what t tests)" in text
     cells = next(line.split() for line in text.splitlines() if line.split()[:2] == ["1", "25"])
-    assert cells[8:10] == ["48%", "44%"]
+    assert one["n_clusters"] == ok["entry_date"].nunique() == 13  # one-day holds chain by session alone
+    assert cells[7:11] == ["13", f"{one['p_cluster']:.3f}", "48%", "44%"]
 
 
 def test_launch_toml_backtest_table() -> None:

@@ -777,7 +777,7 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     assert "A test's family is its windows" not in older and "let those that overstate" not in older
     assert "this folder's drift.parquet, an older version's, does not count the sessions and" in older
     assert "| shock | [+1,+1] | 5 | — | +3.80% |" in older  # report.md's; backtest.md is the run's
-    assert "bought at one session (days: the sessions bought at) has no test" not in older
+    assert "form one cluster (days: the sessions bought at) has no test" not in older
     loaded = load_study(old)
     assert loaded.p_family is None and load_study(launch).p_family == "statistic_windows"
     again = save_study(loaded, tmp_path / "again", report=False)

@@ -923,12 +923,12 @@ class BacktestResults:
         notes = no_trade_notes(self.summary_table, self.trades, self.curve)
         for note in notes:  # as backtest.md says them, first
             lines += [note, ""]
-        headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "p_cl", "hit", "beat"]
-        headers += ["Sharpe"]
+        headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "G", "p_cl", "hit"]
+        headers += ["beat", "Sharpe"]
         headers += [f"{market} Sh", "maxDD", "total", market, "inv", f"{market}* Sh", f"{market}*"]
-        widths = [3, 6, 9, 9, 6, 6, 6, 6, 5, 5, 7, 10, 7, 8, 8, 5, 11, 8]
+        widths = [3, 6, 9, 9, 6, 6, 6, 3, 6, 5, 5, 7, 10, 7, 8, 8, 5, 11, 8]
         legend = (
-            ("p_cl", "p of t clustered by chains of trades sharing a day"),
+            ("G, p_cl", "clusters (chains of trades sharing a day) and the p of t clustered by them"),
             ("hit", "share of trades with a positive net return"),
             ("beat", "share with a positive net abnormal return (what t tests)"),
             ("inv", "share of sessions with a position"),
@@ -942,6 +942,7 @@ class BacktestResults:
                 (r.t, "+.2f"),
                 (r.t_sa, "+.2f"),
                 (r.p_sa, ".3f"),
+                (r.n_clusters, ".0f"),
                 (r.p_cluster, ".3f"),
                 (r.hit_rate, ".0%"),
                 (r.share_beating_market, ".0%"),

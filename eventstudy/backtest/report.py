@@ -224,11 +224,12 @@ def _summary_lines(
             ]
     for note in no_trade_notes(summary, trades, curve):  # an empty summary: why there is no trade
         lines += [note, ""]
-    alone = [str(k) for k in sorted(summary.loc[summary["n_sessions"] == 1, "holding_days"])]
-    if alone:  # the drift's rule: one session's trades share every later day's news (a finder)
+    alone = [str(k) for k in sorted(summary.loc[summary["n_clusters"] == 1, "holding_days"])]
+    if alone:  # the drift's rule: one cluster's trades share their days' news (a finder)
         lines += [
-            f"Holding {', '.join(alone)} days: every trade is bought at one session, so they share every "
-            "later day's news and are not independent observations: no t or p.",
+            f"Holding {', '.join(alone)} days: the trades' holds form one cluster (bought at one session, "
+            "or holding days chained by overlaps), so they share those days' news and are not independent "
+            "observations: no t or p.",
             "",
         ]
     header = [
@@ -281,10 +282,11 @@ def _curve_lines(summary: pd.DataFrame, market: str) -> list[str]:
 def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
     """The post-announcement drift table (or why there is none)."""
     sessions = (
-        "a group whose rows are all bought at one session (days: the sessions bought at) has no test. "
         "t (clustered) clusters the standard error by chains of rows that share a day of returns (those "
-        "bought at one session, and those of sessions whose [+1,+k] overlap: clusters), so they may be "
-        "correlated in any way; it too over-rejects when the clusters are few or one holds most rows."
+        "bought at one session, chained with every row whose [+1,+k] overlaps one of theirs: clusters), so "
+        "they may be correlated in any way; with few clusters it has little power (with 2, its t has one "
+        "degree of freedom: read its p, not its size), and it over-rejects somewhat when one cluster holds "
+        "most rows. A group whose rows form one cluster (days: the sessions bought at) has no test."
         if "t_cluster" in drift.columns
         else "a group whose rows are all bought at one session (days: the sessions bought at) has no test, "
         "and one of few sessions overstates (this folder's drift.parquet, an older version's, has no "
@@ -446,11 +448,11 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "same ticker are not independent, so those p-values are optimistic. t (clustered) = mean / its "
         "standard error clustered by chains of holds that share a day of returns (CRV1: G/(G − 1) n⁻² "
         "Σ_g (Σ_{i∈g} e_i)², against Student's t with G − 1 degrees of freedom, G clusters; Cameron, "
-        "Gelbach & Miller 2011): the holds bought at one session form one cluster, with those of every "
-        "session whose holding period overlaps theirs, so they may be correlated in any way; clusters "
-        "are taken for independent (holds of one ticker in clusters apart are), and with few clusters, "
-        "or one that holds most rows, the test still over-rejects (Cameron & Miller 2015; MacKinnon & "
-        "Webb 2017); none with one cluster.",
+        "Gelbach & Miller 2011): the holds bought at one session form one cluster, chained with every hold "
+        "that shares a day with one of theirs, so they may be correlated in any way; clusters are taken for "
+        "independent (holds of one ticker in clusters apart are); with few clusters the test has little "
+        "power, and with one that holds most rows it still over-rejects (Cameron & Miller 2015; MacKinnon "
+        "& Webb 2017). Holds that form one cluster get no test at all: no t, t_sa or p.",
         "- **No look-ahead**: entry date, entry price, side and weight use nothing after the entry; "
         "a test perturbs every later price and checks the trade decisions do not change. A trade entered "
         "without an exit price (past the end of the data, a delisting, a gap) has no k-day return: it is "

@@ -422,8 +422,7 @@ DRIFT_SCHEMA: dict[str, ColumnDoc] = {
     "n": ColumnDoc("count", "(event, party) rows with a BHAR (each row one observation)"),
     "n_days": ColumnDoc(
         "count",
-        "distinct sessions those rows are bought at (day 0 of the trade, :func:`trade_days_zero`); with "
-        "one, the tests are NaN (rows bought together share every later day's news)",
+        "distinct sessions those rows are bought at (day 0 of the trade, :func:`trade_days_zero`)",
     ),
     "mean_bhar": ColumnDoc("fraction", "mean buy-and-hold abnormal return (Barber & Lyon 1997)"),
     "median_bhar": ColumnDoc("fraction", "median BHAR"),
@@ -442,8 +441,9 @@ DRIFT_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "n_clusters": ColumnDoc(
         "count",
-        "chains of those rows that share a day of returns: rows bought at one session, and those of "
-        "sessions whose [+1,+k] overlap, are one cluster",
+        "chains of those rows that share a day of returns: rows bought at one session, chained with every "
+        "row whose [+1,+k] overlaps one of theirs, are one cluster; with one, every test is NaN (rows "
+        "that share their days share those days' news)",
     ),
     "t_cluster": ColumnDoc(
         "t",
