@@ -391,7 +391,7 @@ def test_a_verdict_resting_on_flagged_windows_alone_says_so(tmp_path) -> None:
     windows = "window" if n == 1 else "windows"
     assert f"; ⚑ without its {n} confounded or unscreened {windows}: no test (no window left))" in sentence
     assert "created —" not in findings
-    assert "g1 has no value left to total (not +$5.0B)" in findings
+    assert "g1: no value left to total (not +$5.0B)" in findings
 
 
 def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkeypatch) -> None:
@@ -537,9 +537,8 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
         "t = +0.90, not significant at 5%); not for g2." in findings
     )
     # Both samples: the group totals with and without the confounded row, from stats rows.
-    assert (
-        "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1 created +$4.0B (not +$5.0B)" in findings
-    )
+    said = "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1: abnormal value +$4.0B (not +$5.0B)"
+    assert said in findings
     assert "no value per deal dollar (not +1.667)" in findings
     assert "1 of 2 announcements has no disclosed deal size: it is in no value per deal dollar." in findings
     # each party named with its event: a ticker of two events was listed twice, with no way to tell
@@ -1198,7 +1197,7 @@ def test_a_study_without_caar_reports_the_statistics_it_chose(launch_cache, tmp_
     value = stats.loc[("openai-compute", "[-1,+1]", "dollar_abnormal_value"), "value"]
     twin = stats.loc[("openai-compute (unconfounded)", "[-1,+1]", "dollar_abnormal_value"), "value"]
     assert value != twin  # the totals did change without the confounded rows, and the report says so
-    assert f"openai-compute created {fmt.money(twin)} (not {fmt.money(value)})" in markdown
+    assert f"openai-compute: abnormal value {fmt.money(twin)} (not {fmt.money(value)})" in markdown
     tests = markdown.split("## Tests by group\n")[1].split("\n## ")[0]
     assert f"{kp:+.2f}" in tests and "openai-compute" in tests
     # Only the chosen tests are columns: the five standard columns were there, empty but for the

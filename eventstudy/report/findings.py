@@ -503,15 +503,17 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
         totalled = totalled or bool(np.isfinite([value, free, ratio, free_ratio]).any())
         parts = []
         if _differs(value, free):
-            created = f"created {fmt.money(free)}" if np.isfinite(free) else "has no value left to total"
-            parts.append(f"{created} (not {fmt.money(value)})")
+            # "abnormal value", not "created": a total may not differ from zero (a referee: "all
+            # created -$472.9B", a total whose test is far from significant, read as a loss caused)
+            left = f"abnormal value {fmt.money(free)}" if np.isfinite(free) else "no value left to total"
+            parts.append(f"{left} (not {fmt.money(value)})")
         if _differs(ratio, free_ratio):
             if np.isfinite(free_ratio):
                 parts.append(f"{fmt.ratio(free_ratio)} (not {fmt.ratio(ratio)}) per deal dollar")
             else:
                 parts.append(f"no value per deal dollar (not {fmt.ratio(ratio)})")
         if parts:
-            changes.append(f"{fmt.md(group)} " + ", ".join(parts))
+            changes.append(f"{fmt.md(group)}: " + ", ".join(parts))
     sentence = f"{left_out}"
     if totalled:  # a study's statistics may leave the totals out, or have none: nothing is said of them
         sentence += ". Without them, " + ("; ".join(changes) if changes else "no group total changes")
