@@ -66,6 +66,7 @@ def build_report(exports: Exports) -> Report:
     shown = events_shown(parties, main)
     events_in, ar_in, car_in = (frame[frame["event_id"].isin(shown)] for frame in (events, ar, car))
     p_sources = recorded_p_sources(stats, manifest.get("p_from")) if stats is not None else {}
+    per_statistic = manifest.get("p_family") == P_FAMILY  # an older folder: every test in one family
     tables = (
         paper_tables(
             stats,
@@ -75,13 +76,13 @@ def build_report(exports: Exports) -> Report:
             chosen=config.get("statistics"),
             p_from=manifest.get("p_from"),
             units=manifest.get("units"),
-            per_statistic=manifest.get("p_family") == P_FAMILY,
+            per_statistic=per_statistic,
         )
         if stats is not None
         else []
     )
     sections = [
-        findings_section(car, stats, day0, main, config, p_sources),
+        findings_section(car, stats, day0, main, config, p_sources, per_statistic=per_statistic),
         limitations_section(
             car,
             stats,

@@ -165,7 +165,7 @@ def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
     )
 
 
-def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
+def group_table(stats: Stats, main: str, *, twins: bool, per_statistic: bool = True) -> Table:
     """Per group: N, CAAR, the robust test, value created and value per deal dollar (and the same
     without confounded rows when ``twins``): the columns of the statistics the study computed
     (a study of ``statistics = ["corrado_rank_z"]`` has no CAAR column of dashes)."""
@@ -190,7 +190,7 @@ def group_table(stats: Stats, main: str, *, twins: bool) -> Table:
             "{dollar_p}", stats.p_source("dollar_abnormal_value") or "dollar_abnormal_value"
         )
         + f". {fmt.md(fmt.STARS_NOTE)}"
-        + (f"; {fmt.md(fmt.BH_NOTE)}." if "p_bh" in stats.frame.columns else ".")
+        + (f"; {fmt.md(fmt.bh_note(per_statistic))}." if "p_bh" in stats.frame.columns else ".")
     )
     if twins:
         footnote += (
@@ -520,8 +520,9 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
     ranked = value_per_deal_ranking(parties)
     kept = ranked[ranked["clean"]]
     if len(kept) < len(ranked) and len(kept):
-        leaders = ", ".join(
-            f"{fmt.md(r.ticker)} on {fmt.md(r.event_id)} {fmt.ratio(r.value_to_deal)}"
+        leaders = ", ".join(  # a ratio with the t of the CAR it scales: a ranking of noise says so
+            f"{fmt.md(r.ticker)} on {fmt.md(r.event_id)} {fmt.ratio(r.value_to_deal)} "
+            f"(CAR t {fmt.tstat(r.t)})"
             for r in kept.head(RANKED).itertuples(index=False)
         )
         before = ranked.iloc[0]
@@ -534,7 +535,7 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
                 f"{fmt.ratio(before['value_to_deal'])} first"
             )
         )
-        sentence += f"; the value-per-deal ranking starts {leaders} ({was})"
+        sentence += f"; the value-per-deal ranking starts {leaders}: {was}"
     return sentence + "."
 
 
@@ -681,9 +682,13 @@ def findings_section(
     main: str,
     config: Mapping[str, Any],
     p_sources: Mapping[str, str] | None = None,
+    *,
+    per_statistic: bool = True,
 ) -> Section:
     """The first section of the report (see the module docstring); ``p_sources``: the folder's
-    record of p sources the report uses (:func:`~eventstudy.report.tables.recorded_p_sources`)."""
+    record of p sources the report uses (:func:`~eventstudy.report.tables.recorded_p_sources`);
+    ``per_statistic``: whether its p_bh is adjusted over each statistic's windows (the
+    manifest's ``p_family``)."""
     excluded = bool(config.get("exclude_confounded", False))
     looked_up = Stats(stats, p_sources or {}) if stats is not None else None
     twins = looked_up is not None and looked_up.has_twins() and not excluded
@@ -695,7 +700,7 @@ def findings_section(
     if len(chosen):
         tables.append(effects_table(chosen, main, has_day0))
     if looked_up is not None and looked_up.groups(main):
-        tables.append(group_table(looked_up, main, twins=twins))
+        tables.append(group_table(looked_up, main, twins=twins, per_statistic=per_statistic))
     peers = car[(car["window"] == main) & (car["role"] == "peer")]
     paragraphs = headline(parties, looked_up, main, twins=twins, excluded=excluded, peers=peers)
     summary = caveat_summary(car, main, config, named=not twins)

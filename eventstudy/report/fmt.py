@@ -113,11 +113,19 @@ def stars(p: Any) -> str:
 
 BH_MARK = "†"
 BH_LEVEL = 0.05
-BH_NOTE = (
-    "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment for multiple testing "
-    "(q = stats.parquet's p_bh < 0.05) over the test's family: its windows in the group (manifest.json's "
-    "p_family) or, in a folder without that record, the group's every window and test"
-)
+def bh_note(per_statistic: bool = True) -> str:
+    """What ``†`` means, over the family the folder's p_bh was adjusted over: each statistic's
+    windows in its group (``per_statistic``: the manifest's ``p_family``), or, in a folder written
+    before that record, the group's every window and test."""
+    family = (
+        "its windows in the group (manifest.json's p_family)"
+        if per_statistic
+        else "the group's every window and test (this folder, an older version's, records no p_family)"
+    )
+    return (
+        "† significant at 5% also after the Benjamini–Hochberg (1995) adjustment for multiple testing "
+        f"(q = stats.parquet's p_bh < 0.05) over the test's family: {family}"
+    )
 
 
 def bh_mark(q: Any) -> str:

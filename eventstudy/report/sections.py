@@ -24,7 +24,7 @@ from eventstudy.report.exports import BACKTEST_FILES, Exports
 from eventstudy.report.flags import confounded
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
-from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, legend, table_tests
+from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, legend, per_statistic, table_tests
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -437,7 +437,7 @@ def tests_section(tables: Sequence[PaperTable]) -> Section:
         "and "
         "tables.tex.",
         *((_multiple_testing(tables),) if adjusted(tables) else ()),
-        fmt.md(legend(table_tests(tables), adjusted=adjusted(tables))),
+        fmt.md(legend(table_tests(tables), adjusted=adjusted(tables), per_statistic=per_statistic(tables))),
     )
     if not rendered:
         paragraphs = (

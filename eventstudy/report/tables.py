@@ -5,7 +5,7 @@ test statistics (or, when the study chooses its ``statistics``, the chosen tests
 chose in this order, then its other tests under their own names) with significance stars from
 their own p-values (:data:`eventstudy.report.fmt.STARS_NOTE`) and a dagger where the test stays
 significant at 5% after the Benjamini-Hochberg adjustment for multiple testing
-(:data:`eventstudy.report.fmt.BH_NOTE`):
+(:func:`eventstudy.report.fmt.bh_note`):
 
 ============  ===================================================  ==============================
 column        statistic (``stats.parquet``)                        reference
@@ -74,14 +74,15 @@ ROBUST_TEST = "kp_adjusted_bmp_t"
 """The test the report leads with (see the README: which test to read when)."""
 
 
-def legend(tests: Sequence[Test] = TESTS, *, adjusted: bool = True) -> str:
+def legend(tests: Sequence[Test] = TESTS, *, adjusted: bool = True, per_statistic: bool = True) -> str:
     """The footnote under every paper table showing ``tests`` (``adjusted``: the tables carry BH
-    daggers; without a test, no stars either)."""
+    daggers, adjusted over each statistic's windows when ``per_statistic``; without a test, no
+    stars either)."""
     text = "CAAR: mean CAR; Median and % positive: of the same CARs (car.parquet); N: (event, firm) pairs."
     if not tests:
         return text
     named = "; ".join(f"{header}: {what}" for _, header, what in tests)
-    return f"{text} {named}. {fmt.STARS_NOTE}" + (f"; {fmt.BH_NOTE}." if adjusted else ".")
+    return f"{text} {named}. {fmt.STARS_NOTE}" + (f"; {fmt.bh_note(per_statistic)}." if adjusted else ".")
 
 
 def value_key(statistic: str) -> str:
@@ -357,6 +358,11 @@ def adjusted(tables: Sequence[PaperTable]) -> bool:
     return any(table.family for table in tables)
 
 
+def per_statistic(tables: Sequence[PaperTable]) -> bool:
+    """True unless the tables' p_bh were adjusted over the group's every test (an older folder)."""
+    return all(table.per_statistic for table in tables)
+
+
 def cells(
     row: Mapping[Any, Any], tests: Sequence[Test] = TESTS, units: Mapping[str, str] | None = None
 ) -> list[str]:
@@ -387,7 +393,8 @@ def to_markdown(tables: Sequence[PaperTable], title: str) -> str:
         lines.append("")
         if table.note:
             lines += [f"{fmt.md(table.note)}.", ""]
-    lines += [fmt.md(legend(table_tests(tables), adjusted=adjusted(tables))), ""]
+    note = legend(table_tests(tables), adjusted=adjusted(tables), per_statistic=per_statistic(tables))
+    lines += [fmt.md(note), ""]
     return "\n".join(lines)
 
 
@@ -429,7 +436,7 @@ def to_latex(tables: Sequence[PaperTable], title: str) -> str:
             lines.append(
                 " & ".join([latex_escape(values[0]), *(_latex_cell(v) for v in values[1:])]) + r" \\"
             )
-        note = latex_escape(legend(table.tests, adjusted=adjusted(tables)))
+        note = latex_escape(legend(table.tests, adjusted=adjusted(tables), per_statistic=table.per_statistic))
         if table.note:
             note += f" {latex_escape(table.note)}."
         lines += [
