@@ -542,7 +542,7 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     assert "no value per deal dollar (not +1.667)" in findings
     assert "1 of 2 announcements has no disclosed deal size: it is in no value per deal dollar." in findings
     # each party named with its event: a ticker of two events was listed twice, with no way to tell
-    ranking = "the value-per-deal ranking starts NVDA on alpha-deal +1.333 (CAR t +1.33): the same leader"
+    ranking = "the value-per-deal ranking starts NVDA on alpha-deal +1.333 (CAR t +1.33) — the same leader"
     assert ranking in findings
     groups = next(t for t in report.section("findings").tables if t.key == "groups")
     g1 = [c.text for c in groups.rows[0]]
@@ -777,7 +777,7 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     # ... and its Multiple testing paragraph is not the one that criticises its family (a referee)
     assert "each group is tested over many windows and statistics, so some stars appear" in older
     assert "A test's family is its windows" not in older and "let those that overstate" not in older
-    assert older.count("over the test's family: the group's every window and test (this folder, an older") == 2
+    assert older.count("over the test's family: the group's every window and test (this folder, an") == 2
     assert "its windows in the group (manifest.json's p_family)" not in older
     assert "this folder's drift.parquet, an older version's, does not count the sessions and" in older
     assert "| shock | [+1,+1] | 5 | — | +3.80% |" in older  # report.md's; backtest.md is the run's

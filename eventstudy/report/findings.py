@@ -531,11 +531,11 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
             "the same leader as with them"
             if same
             else (
-                f"with them: {fmt.md(before['ticker'])} on {fmt.md(before['event_id'])} "
+                f"with them, {fmt.md(before['ticker'])} on {fmt.md(before['event_id'])} "
                 f"{fmt.ratio(before['value_to_deal'])} first"
             )
         )
-        sentence += f"; the value-per-deal ranking starts {leaders}: {was}"
+        sentence += f"; the value-per-deal ranking starts {leaders} — {was}"
     return sentence + "."
 
 
