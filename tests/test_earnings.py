@@ -74,6 +74,8 @@ def test_an_earnings_file_newest_first_is_stored_in_date_order(tmp_path) -> None
             "ticker,as_of,shares_outstanding,filing,source,note",
         ),
         (",".join(["announced", "ticker", "timing", *(f"column{i}" for i in range(2000))]), None),  # cut
+        ("ticker,as_of,shares_outstanding", "recognises by the header ticker,as_of,shares_outstanding,filing,"
+         "source exactly, or the name shares_outstanding.csv; this one is ticker,as_of,shares_outstanding"),
     ],
 )
 def test_an_earnings_or_share_count_header_in_another_order_is_named(tmp_path, header, said) -> None:
@@ -90,6 +92,22 @@ def test_an_earnings_or_share_count_header_in_another_order_is_named(tmp_path, h
     else:
         assert len(message) < 600 and message.endswith("…")
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("extra", ["ticker,announced,timing", "ticker,as_of,shares_outstanding,filing,x"])
+def test_a_price_file_with_such_columns_besides_is_a_price_file(tmp_path, extra) -> None:
+    """The first version of the check above refused it, telling the user to reorder its columns
+    into an earnings file (a finder)."""
+    path = tmp_path / "AMDX.csv"
+    values = ",".join(["x"] * len(extra.split(",")))
+    path.write_text(
+        f"Date,Open,High,Low,Close,Adj Close,Volume,{extra}\n2025-01-02,1,2,0.5,1.5,1.5,100,{values}\n",
+        encoding="utf-8",
+    )
+    store = PriceStore(tmp_path / "cache")
+    (done,) = import_paths(store, [path])
+    assert done.kind == "prices" and done.ignored_columns == tuple(extra.split(","))
+    assert store.read_prices("AMDX")["close"].tolist() == [1.5]
 
 
 def _write(path: Path, body: str) -> Path:

@@ -70,7 +70,7 @@ import pandas as pd
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.statistics import bhar as buy_and_hold_abnormal
 from eventstudy.backtest.statistics import compound, drawdown
-from eventstudy.backtest.tables import no_trade_notes
+from eventstudy.backtest.tables import no_trade_notes, one_cluster_notes
 from eventstudy.columns import MARKET_PROXY_OUTCOME, WITHHELD_HINT
 from eventstudy.config import ShareCaveat
 from eventstudy.exchanges import quote_currency
@@ -914,13 +914,16 @@ class BacktestResults:
         title = f"Backtest of {self.study_name!r}: {self.config.describe()}"
         others = other_benchmarks(self.trades, self.market)
         benchmark = self.market + (
-            f", or the row's own market ({', '.join(f'{b} for {n}' for b, n in others.items())})"
+            ", or the row's own market ("
+            + ", ".join(f"{b} for {n} {'row' if n == 1 else 'rows'}" for b, n in others.items())
+            + ")"
             if others
             else ""
         )
         net = f"side x BHAR - costs, BHAR against {benchmark}"
         lines = [title, f"market proxy {self.market}; net abnormal return = {net}", ""]
         notes = no_trade_notes(self.summary_table, self.trades, self.curve)
+        notes += one_cluster_notes(self.summary_table)
         for note in notes:  # as backtest.md says them, first
             lines += [note, ""]
         headers = ["k", "trades", "mean net", "mean abn", "t", "t_sa", "p_sa", "G", "p_cl", "hit"]

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from eventstudy.backtest.engine import other_benchmarks
 from eventstudy.backtest.rules import BacktestConfig
-from eventstudy.backtest.tables import no_trade_notes, summary_table
+from eventstudy.backtest.tables import no_trade_notes, one_cluster_notes, summary_table
 from eventstudy.report import fmt
 
 if TYPE_CHECKING:
@@ -224,14 +224,8 @@ def _summary_lines(
             ]
     for note in no_trade_notes(summary, trades, curve):  # an empty summary: why there is no trade
         lines += [note, ""]
-    alone = [str(k) for k in sorted(summary.loc[summary["n_clusters"] == 1, "holding_days"])]
-    if alone:  # the drift's rule: one cluster's trades share their days' news (a finder)
-        lines += [
-            f"Holding {', '.join(alone)} days: the trades' holds form one cluster (bought at one session, "
-            "or holding days chained by overlaps), so they share those days' news and are not independent "
-            "observations: no t or p.",
-            "",
-        ]
+    for note in one_cluster_notes(summary):  # the drift's rule: one cluster shares its days' news
+        lines += [note, ""]
     header = [
         "hold (days)",
         "trades (long/short)",
@@ -284,9 +278,10 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
     sessions = (
         "t (clustered) clusters the standard error by chains of rows that share a day of returns (those "
         "bought at one session, chained with every row whose [+1,+k] overlaps one of theirs: clusters), so "
-        "they may be correlated in any way; with few clusters it has little power (with 2, its t has one "
-        "degree of freedom: read its p, not its size), and it over-rejects somewhat when one cluster holds "
-        "most rows. A group whose rows form one cluster (days: the sessions bought at) has no test."
+        "they may be correlated in any way; with few clusters it still over-rejects (far less than t), the "
+        "more so when one cluster holds most rows, and has little power (with 2, its t has one degree of "
+        "freedom: read its p, not its size). A group whose rows form one cluster (days: the sessions bought "
+        "at) has no test."
         if "t_cluster" in drift.columns
         else "a group whose rows are all bought at one session (days: the sessions bought at) has no test, "
         "and one of few sessions overstates (this folder's drift.parquet, an older version's, has no "
@@ -344,7 +339,7 @@ def _drift_lines(drift: pd.DataFrame, benchmark: str) -> list[str]:
         "clusters",
         "t (clustered)",
         "p (clustered)",
-        "> 0",
+        "positive",
     ]
     return lines + _table(header, rows, "llrrrrrrrrrrrrr")
 
@@ -450,9 +445,9 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "Σ_g (Σ_{i∈g} e_i)², against Student's t with G − 1 degrees of freedom, G clusters; Cameron, "
         "Gelbach & Miller 2011): the holds bought at one session form one cluster, chained with every hold "
         "that shares a day with one of theirs, so they may be correlated in any way; clusters are taken for "
-        "independent (holds of one ticker in clusters apart are); with few clusters the test has little "
-        "power, and with one that holds most rows it still over-rejects (Cameron & Miller 2015; MacKinnon "
-        "& Webb 2017). Holds that form one cluster get no test at all: no t, t_sa or p.",
+        "independent (holds of one ticker in clusters apart are); with few clusters the test still "
+        "over-rejects, the more so when one holds most rows, and has little power (Cameron & Miller 2015; "
+        "MacKinnon & Webb 2017). Holds that form one cluster get no test at all: no t, t_sa or p.",
         "- **No look-ahead**: entry date, entry price, side and weight use nothing after the entry; "
         "a test perturbs every later price and checks the trade decisions do not change. A trade entered "
         "without an exit price (past the end of the data, a delisting, a gap) has no k-day return: it is "

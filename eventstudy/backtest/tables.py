@@ -267,6 +267,19 @@ def _mean(values: pd.Series) -> float:
     return float(array.mean()) if array.size else float("nan")
 
 
+def one_cluster_notes(summary: pd.DataFrame) -> tuple[str, ...]:
+    """Why a holding period of :func:`summary_table` has no t or p: its trades form one cluster
+    (:func:`_across_clusters`); said by backtest.md and the console alike."""
+    alone = [str(k) for k in sorted(summary.loc[summary["n_clusters"] == 1, "holding_days"])]
+    if not alone:
+        return ()
+    return (
+        f"Holding {listing(alone)} days: the trades' holds form one cluster (bought at one session, or "
+        "holding days chained by overlaps), so they share those days' news and are not independent "
+        "observations: no t or p.",
+    )
+
+
 def no_trade_notes(summary: pd.DataFrame, trades: pd.DataFrame, curve: pd.DataFrame) -> tuple[str, ...]:
     """Why the summary has no trade (:func:`no_trade_reason`), or, when only some holding periods
     completed none, why those have none: their row showed a drawdown and total return of open

@@ -695,21 +695,29 @@ def _check_regular(path: Path) -> None:
     raise InputError(str(path), NOT_A_FILE if there else "no such file or folder")
 
 
-_ORDERED_HEADERS: dict[str, tuple[tuple[str, ...], str]] = {
-    "an earnings file": (EARNINGS_HEADER, "a header starting {} in that order and case"),
-    "a share-count file": (SHARES_COLUMNS, "the header {} exactly, or the name shares_outstanding.csv"),
+_ORDERED_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "an earnings file": (EARNINGS_HEADER, EARNINGS_HEADER, "a header starting {} in that order and case"),
+    "a share-count file": (
+        SHARES_COLUMNS[:3],
+        SHARES_COLUMNS,
+        "the header {} exactly, or the name shares_outstanding.csv",
+    ),
 }
-"""The headers ``cache import`` recognises a file by, and how (a file of any other header is a
-price file)."""
+"""Per kind of file ``cache import`` recognises by its header: the columns that name it, the
+header it needs and how it is recognised (a file of any other header is a price file)."""
 
 
 def _refuse_reordered_header(path: Path) -> None:
-    """Refuse a file whose header holds every column of an earnings or share-count file but not
-    in their order or case: it was read as a price file and refused for lacking ``Date,Open``."""
+    """Refuse a file without a price file's columns whose header holds those that name an
+    earnings or a share-count file, not as that file needs them: it was read as a price file and
+    refused for lacking ``Date,Open``. A price file with such columns besides is a price file (a
+    finder: the first version refused one)."""
     header = header_of(path)
+    if set(YAHOO_HEADER) <= set(header):
+        return
     names = {name.casefold() for name in header}
-    for kind, (columns, rule) in _ORDERED_HEADERS.items():
-        if {c.casefold() for c in columns} <= names:
+    for kind, (naming, columns, rule) in _ORDERED_HEADERS.items():
+        if {c.casefold() for c in naming} <= names:
             recognised = rule.format(",".join(columns))
             raise InputError(
                 str(path),
