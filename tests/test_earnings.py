@@ -58,27 +58,30 @@ def test_an_earnings_file_newest_first_is_stored_in_date_order(tmp_path) -> None
 
 
 @pytest.mark.parametrize(
-    ("header", "said"),
+    ("header", "said", "field"),
     [
         (
             "announced,ticker,timing,fiscal_period,source",
             "the columns of an earnings file, which cache import recognises by a header starting "
             "ticker,announced,timing in that order and case; this one is announced,ticker,timing,"
             "fiscal_period,source",
+            "ticker",
         ),
-        ("Ticker,Announced,Timing", "this one is Ticker,Announced,Timing"),
+        ("Ticker,Announced,Timing", "this one is Ticker,Announced,Timing", "ticker"),
         (
             "ticker,as_of,shares_outstanding,filing,source,note",
             "the columns of a share-count file, which cache import recognises by the header ticker,as_of,"
             "shares_outstanding,filing,source exactly, or the name shares_outstanding.csv; this one is "
             "ticker,as_of,shares_outstanding,filing,source,note",
+            "note",
         ),
-        (",".join(["announced", "ticker", "timing", *(f"column{i}" for i in range(2000))]), None),  # cut
+        (",".join(["announced", "ticker", "timing", *(f"column{i}" for i in range(2000))]), None, "ticker"),
         ("ticker,as_of,shares_outstanding", "recognises by the header ticker,as_of,shares_outstanding,filing,"
-         "source exactly, or the name shares_outstanding.csv; this one is ticker,as_of,shares_outstanding"),
+         "source exactly, or the name shares_outstanding.csv; this one is ticker,as_of,shares_outstanding",
+         "filing"),
     ],
 )
-def test_an_earnings_or_share_count_header_in_another_order_is_named(tmp_path, header, said) -> None:
+def test_an_earnings_or_share_count_header_in_another_order_is_named(tmp_path, header, said, field) -> None:
     """An earnings file whose columns were reordered was refused for lacking a price file's
     header ('expected the header Date,Open,...'): the user learned nothing of what was wrong."""
     path = tmp_path / "mine.csv"
@@ -86,7 +89,7 @@ def test_an_earnings_or_share_count_header_in_another_order_is_named(tmp_path, h
     with pytest.raises(InputError) as caught:
         import_paths(PriceStore(tmp_path / "cache"), [path])
     message = str(caught.value)
-    assert message.startswith(f"{path}, row 1: the header holds the columns of ")
+    assert message.startswith(f"{path}, row 1, field {field!r}: the header holds the columns of ")
     if said:
         assert message.endswith(said)
     else:
@@ -94,20 +97,30 @@ def test_an_earnings_or_share_count_header_in_another_order_is_named(tmp_path, h
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.parquet"))
 
 
+PRICES = "Date,Open,High,Low,Close,Adj Close,Volume"
+
+
 @pytest.mark.parametrize("extra", ["ticker,announced,timing", "ticker,as_of,shares_outstanding,filing,x"])
-def test_a_price_file_with_such_columns_besides_is_a_price_file(tmp_path, extra) -> None:
+@pytest.mark.parametrize("prices", [PRICES, PRICES.lower()])
+def test_a_price_file_with_such_columns_besides_is_a_price_file(tmp_path, extra, prices) -> None:
     """The first version of the check above refused it, telling the user to reorder its columns
-    into an earnings file (a finder)."""
+    into an earnings file (a finder), and the second one in lower case, which the price parser
+    reads (a finder)."""
     path = tmp_path / "AMDX.csv"
     values = ",".join(["x"] * len(extra.split(",")))
-    path.write_text(
-        f"Date,Open,High,Low,Close,Adj Close,Volume,{extra}\n2025-01-02,1,2,0.5,1.5,1.5,100,{values}\n",
-        encoding="utf-8",
-    )
+    path.write_text(f"{prices},{extra}\n2025-01-02,1,2,0.5,1.5,1.5,100,{values}\n", encoding="utf-8")
     store = PriceStore(tmp_path / "cache")
     (done,) = import_paths(store, [path])
     assert done.kind == "prices" and done.ignored_columns == tuple(extra.split(","))
     assert store.read_prices("AMDX")["close"].tolist() == [1.5]
+
+
+def test_a_price_file_lacking_a_column_beside_earnings_columns_is_told_what_it_lacks(tmp_path) -> None:
+    """It was told it held an earnings file's columns (a finder)."""
+    path = tmp_path / "AMDX.csv"
+    path.write_text("Date,Open,High,Low,Close,Volume,ticker,announced,timing\n2025-01-02,1,2,0.5,1.5,100,A,B,C\n")
+    with pytest.raises(InputError, match=r"row 1, field 'Adj Close': expected the header Date,Open"):
+        import_paths(PriceStore(tmp_path / "cache"), [path])
 
 
 def _write(path: Path, body: str) -> Path:

@@ -632,6 +632,11 @@ def test_launch_report_numbers_come_from_the_exports(launch) -> None:
     assert "+35.38%" in row and fmt.money(orcl.abnormal_value_usd) in row and "+$242.8B" in row
     assert "+35.38%" in html and "+$242.8B" in html
     assert "Campbell, Lo & MacKinlay" in markdown
+    # the value-per-deal ranking gives every ratio its CAR's t, the leader before the screen too
+    main = car[car.window == "[-1,+1]"].set_index(["event_id", "ticker"])["t"]
+    amzn, intc = fmt.tstat(main["amazon-openai-38b", "AMZN"]), fmt.tstat(main["nvidia-intel-5b", "INTC"])
+    assert f"ranking starts INTC on nvidia-intel-5b +3.443 (CAR t {intc})," in markdown
+    assert f" — with them, AMZN on amazon-openai-38b +8.129 (CAR t {amzn}) first." in markdown
 
 
 def test_the_page_does_not_carry_the_last_bits_of_the_arithmetic(launch) -> None:

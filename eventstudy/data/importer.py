@@ -61,6 +61,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib.metadata import version
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -713,17 +714,21 @@ def _refuse_reordered_header(path: Path) -> None:
     refused for lacking ``Date,Open``. A price file with such columns besides is a price file (a
     finder: the first version refused one)."""
     header = header_of(path)
-    if set(YAHOO_HEADER) <= set(header):
-        return
     names = {name.casefold() for name in header}
+    if {"date", "close"} <= names:  # a price file, maybe a bad one: the price parser says what is wrong
+        return
     for kind, (naming, columns, rule) in _ORDERED_HEADERS.items():
         if {c.casefold() for c in naming} <= names:
             recognised = rule.format(",".join(columns))
+            # the needed column missing at its place, or the extra one after a complete header
+            pairs = zip_longest(header, columns)
+            misplaced = next(got if need is None else need for got, need in pairs if got != need)
             raise InputError(
                 str(path),
                 f"the header holds the columns of {kind}, which cache import recognises by {recognised}; "
                 f"this one is {_shown_header(header)}",
                 row=1,
+                field=misplaced,
             )
 
 

@@ -532,7 +532,7 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
             if same
             else (
                 f"with them, {fmt.md(before['ticker'])} on {fmt.md(before['event_id'])} "
-                f"{fmt.ratio(before['value_to_deal'])} first"
+                f"{fmt.ratio(before['value_to_deal'])} (CAR t {fmt.tstat(before['t'])}) first"
             )
         )
         sentence += f"; the value-per-deal ranking starts {leaders} — {was}"
