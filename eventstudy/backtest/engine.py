@@ -60,7 +60,7 @@ price (:func:`held_positions`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -527,6 +527,12 @@ def other_benchmarks(rows: pd.DataFrame, market: str) -> dict[str, int]:
     return {str(b): int(n) for b, n in others.items()}
 
 
+def listed_benchmarks(others: Mapping[str, int], name: Callable[[str], str] = str) -> str:
+    """``SMH for 1 row, QQQ for 2 rows``: the benchmarks of :func:`other_benchmarks`, each
+    written by ``name`` (markdown in backtest.md, plain on the console)."""
+    return ", ".join(f"{name(b)} for {n} {'row' if n == 1 else 'rows'}" for b, n in others.items())
+
+
 def row_markets(events: pd.DataFrame, market: str) -> np.ndarray:
     """(P,) each row's benchmark: its ``market`` cell, or ``market`` where blank or absent."""
     if "market" not in events.columns:
@@ -912,14 +918,8 @@ class BacktestResults:
         notebook, ``.as_latex()``."""
         market = self.market[:7]
         title = f"Backtest of {self.study_name!r}: {self.config.describe()}"
-        others = other_benchmarks(self.trades, self.market)
-        benchmark = self.market + (
-            ", or the row's own market ("
-            + ", ".join(f"{b} for {n} {'row' if n == 1 else 'rows'}" for b, n in others.items())
-            + ")"
-            if others
-            else ""
-        )
+        others = listed_benchmarks(other_benchmarks(self.trades, self.market))
+        benchmark = self.market + (f", or the row's own market ({others})" if others else "")
         net = f"side x BHAR - costs, BHAR against {benchmark}"
         lines = [title, f"market proxy {self.market}; net abnormal return = {net}", ""]
         notes = no_trade_notes(self.summary_table, self.trades, self.curve)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from eventstudy.backtest.engine import other_benchmarks
+from eventstudy.backtest.engine import listed_benchmarks, other_benchmarks
 from eventstudy.backtest.rules import BacktestConfig
 from eventstudy.backtest.tables import no_trade_notes, one_cluster_notes, summary_table
 from eventstudy.report import fmt
@@ -174,7 +174,7 @@ def _benchmarks(market: str, others: Mapping[str, int]) -> str:
     column, with how many (event, party) rows each (``others``)."""
     if not others:
         return fmt.md(market)
-    listed = ", ".join(f"{fmt.md(b)} for {n} {'row' if n == 1 else 'rows'}" for b, n in others.items())
+    listed = listed_benchmarks(others, fmt.md)
     return f"{fmt.md(market)}, or the row's own `market` in the events file ({listed})"
 
 

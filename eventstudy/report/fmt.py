@@ -113,6 +113,8 @@ def stars(p: Any) -> str:
 
 BH_MARK = "†"
 BH_LEVEL = 0.05
+
+
 def bh_note(per_statistic: bool = True) -> str:
     """What ``†`` means, over the family the folder's p_bh was adjusted over: each statistic's
     windows in its group (``per_statistic``: the manifest's ``p_family``), or, in a folder written

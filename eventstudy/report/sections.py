@@ -393,7 +393,7 @@ def _multiple_testing(tables: Sequence[PaperTable]) -> str:
         "Benjamini–Hochberg adjustment over its family (named in each caption; stats.parquet's p_bh). A "
         "star without a dagger is weaker evidence."
     )
-    if not all(table.per_statistic for table in tables):
+    if not per_statistic(tables):
         many = "Multiple testing: each group is tested over many windows and statistics, so some stars"
         return f"{many} appear by chance. {said}"
     if all(table.family <= 1 for table in tables):  # one window: nothing to adjust over
