@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute
 import pyarrow.parquet as pq
 import pytest
 from _small_study import make_cache, make_study, run_args
@@ -138,7 +139,7 @@ def test_foreign_and_misnamed_files(store: PriceStore) -> None:
     for name in ("FOREIGN", "STRCLOSE"):
         with pytest.raises(CacheCorruptError, match=r"not a cache file \(a parquet file without eventstudy"):
             store.read_prices(name)
-        assert store.foreign(store.price_path(name))
+        assert store.not_ours(store.price_path(name)).startswith("exists and was not written by eventstudy")
     # a file of ours (its provenance record kept) whose schema is not a price file's is damage
     provenance = store.provenance(store.price_path("AAA"))
     store.price_path("STRCLOSE").unlink()  # the user's: a write refuses to replace it
@@ -812,8 +813,9 @@ def test_an_import_never_replaces_a_file_the_tool_did_not_write(
     store: PriceStore, tmp_path: Path, capsys
 ) -> None:
     """A user's own parquet file in prices/ (no provenance record) was replaced by an import of
-    that symbol, exit 0. It is refused in one line naming it; nothing of the batch is written. A
-    damaged cache file (unreadable) is still replaced, as its error advises."""
+    that symbol, exit 0. It is refused in one line naming it; nothing of the batch is written. So
+    is a parquet file that cannot be read (a user's cut short was replaced, its bytes lost, a
+    finder): nothing in it shows eventstudy wrote it; a file of ours altered since is replaced."""
     frame = synthetic_prices().rename(columns={"date": "Date", "adj_close": "Adj Close"})
     frame.columns = [c if c in ("Date", "Adj Close") else c.title() for c in frame.columns]
     folder = tmp_path / "csv"
@@ -839,11 +841,34 @@ def test_an_import_never_replaces_a_file_the_tool_did_not_write(
     assert theirs.is_dir() and not store.price_path("BBB").exists()
     capsys.readouterr()
     theirs.rmdir()
-    # A damaged cache file (a parquet file cut short) is replaced, as its error advises.
-    store.write_prices("CCC", synthetic_prices(), {"source": "test"})
-    theirs.write_bytes(theirs.read_bytes()[:200])
+    # A parquet file cut short, the user's or a cache file damaged since, and an empty one: refused,
+    # kept byte for byte; the error reading it says to move it away first, which mends it.
+    pq.write_table(pa.table({"mine": np.arange(5000)}), theirs)
+    for cut in (theirs.read_bytes()[:-20], b""):
+        theirs.write_bytes(cut)
+        assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert f"{theirs} cannot be read as a parquet file, so nothing shows eventstudy wrote it (" in err
+        assert "nothing was imported: move that file away to import this one" in err
+        assert theirs.read_bytes() == cut and not store.price_path("BBB").exists()
+        with pytest.raises(CacheCorruptError, match="move it out of the cache, then re-import or re-fetch"):
+            store.read_prices("CCC")
+        with pytest.raises(CacheWriteError, match="cannot be read as a parquet file"):  # the API's writes too
+            store.write_prices("CCC", synthetic_prices(), {"source": "test"})
+        assert theirs.read_bytes() == cut
+    theirs.unlink()
     assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 0
     assert len(store.read_prices("CCC")) == len(frame) and len(store.read_prices("BBB")) == len(frame)
+    # A cache file of ours altered since (its values no longer hash to its record) is replaced.
+    table = pq.read_table(theirs)
+    close = table.schema.get_field_index("close")
+    altered = table.set_column(close, "close", pa.compute.multiply(table.column("close"), 2.0))
+    pq.write_table(altered, theirs)
+    with pytest.raises(CacheCorruptError, match="content_mismatch"):
+        store.read_prices("CCC")
+    assert main(["cache", "import", str(folder), "--cache", str(store.root)]) == 0
+    assert len(store.read_prices("CCC")) == len(frame)
 
 
 def test_an_import_checks_and_writes_under_the_cache_wide_lock(

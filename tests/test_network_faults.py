@@ -16,6 +16,9 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute
+import pyarrow.parquet as pq
 import pytest
 
 import eventstudy.data.acquire as acquire
@@ -398,17 +401,29 @@ def test_a_refused_answer_leaves_an_empty_cache_folder_empty(tmp_path: Path, sle
     assert sorted(tmp_path.rglob("*")) == []
 
 
-def test_refetch_replaces_a_damaged_file_and_says_so(tmp_path: Path, sleeps) -> None:
+def test_refetch_replaces_a_damaged_file_of_ours_and_says_so(tmp_path: Path, sleeps) -> None:
+    """A cache file of ours altered since is replaced, and the fetch says so; a file that cannot
+    be read is refused, kept byte for byte (nothing in it shows eventstudy wrote it: a user's
+    parquet file cut short was replaced by an import, a finder), until it is moved away."""
     store = PriceStore(tmp_path)
     fetch(store, Script(history()), sleeps)
     path = store.price_path("AAA")
-    path.write_bytes(path.read_bytes()[:300])
+    table = pq.read_table(path)
+    close = table.schema.get_field_index("close")
+    pq.write_table(table.set_column(close, "close", pa.compute.multiply(table.column("close"), 2.0)), path)
     outcome = fetch(store, Script(history()), sleeps)
     assert outcome.status == "fetched"
-    assert store.provenance(path)["replaced_damaged_file"].startswith("unreadable: ")
+    assert store.provenance(path)["replaced_damaged_file"].startswith("content_mismatch: ")
     # and its line says so (it read as a first fetch's)
-    assert "; replaced a damaged cache file (unreadable: " in outcome.describe()
+    assert "; replaced a damaged cache file (content_mismatch: " in outcome.describe()
     assert store.verify() == []
+    cut = path.read_bytes()[:300]
+    path.write_bytes(cut)
+    with pytest.raises(DataUnavailableError, match=r"cannot be read as a parquet file, so nothing shows"):
+        fetch(store, Script(history()), sleeps)
+    assert path.read_bytes() == cut
+    path.unlink()
+    assert fetch(store, Script(history()), sleeps).status == "fetched" and store.verify() == []
 
 
 def test_restatement_reaches_the_manifest(launch_cache: Path, tmp_path: Path, sleeps) -> None:

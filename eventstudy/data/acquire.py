@@ -91,7 +91,6 @@ from eventstudy.data.restatements import RESTATEMENT_TOLERANCE as RESTATEMENT_TO
 from eventstudy.data.shares import share_count_jump
 from eventstudy.data.store import (
     LOCK_TIMEOUT,
-    NOT_OURS,
     PRICE_COLUMNS,
     SERIES_KINDS,
     SHARES_COLUMNS,
@@ -762,9 +761,10 @@ def _lock_new_file(
 def _check_identifier(store: PriceStore, symbol: str, path: Path) -> None:
     """Refuse to fetch ``symbol`` into ``path`` (its price file) over a file the package did
     not write, beside its returns series, or as a new case twin of a cached identifier."""
-    if store.foreign(path):
+    what = store.not_ours(path)
+    if what:
         raise DataUnavailableError(
-            f"{path} {NOT_OURS}; nothing is fetched: move that file away to fetch the symbol"
+            f"{path} {what}; nothing is fetched: move that file away to fetch the symbol"
         )
     if store.has_returns(symbol):
         raise DataUnavailableError(

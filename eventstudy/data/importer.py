@@ -76,7 +76,6 @@ from eventstudy.data.shares import ShareCountJump, merge_counts, share_count_jum
 from eventstudy.data.store import (
     EARNINGS_COLUMNS,
     NEGATIVE_VOLUME,
-    NOT_OURS,
     PRICE_COLUMNS,
     RETURNS_COLUMNS,
     SERIES_KINDS,
@@ -595,16 +594,17 @@ def _check_not_foreign(
     places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
 ) -> None:
     """Refuse to replace a file of the cache's folders that this package did not write (a
-    user's parquet file in ``prices/``: :meth:`PriceStore.foreign`): nothing it did not write is
+    user's parquet file in ``prices/``: :meth:`PriceStore.not_ours`): nothing it did not write is
     touched."""
     for summary, parts, _ in staged:
         for symbol, _frame in parts:
             factors = summary.kind == "factors"
             target = store.factors_path(symbol) if factors else store.path(symbol, summary.kind)
-            if store.foreign(target):
+            what = store.not_ours(target)
+            if what:
                 row, field = places.get((summary.source, symbol), (None, None))
                 there = target if target.parent.is_dir() else target.parent  # shares/ a file of the user's
-                message = f"{there} {NOT_OURS}; nothing was imported: move that file away to import this one"
+                message = f"{there} {what}; nothing was imported: move that file away to import this one"
                 raise InputError(str(summary.source), message, row=row, field=field)
 
 

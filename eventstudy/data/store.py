@@ -173,6 +173,9 @@ _TICKER_KINDS = ("shares", "earnings")
 
 REFETCH = "re-import or re-fetch it"
 """What mends a damaged cache file, unless its error says otherwise."""
+MOVE_AWAY = "move it out of the cache, then re-import or re-fetch it"
+"""What mends an unreadable one: no writer replaces a file nothing shows eventstudy wrote
+(:meth:`PriceStore.not_ours`)."""
 
 
 class CacheCorruptError(DataUnavailableError):
@@ -206,6 +209,8 @@ class CacheCorruptError(DataUnavailableError):
             )
             return
         listed = _listed(root, "damaged file")
+        if kind == "unreadable" and advice == REFETCH:
+            advice = MOVE_AWAY
         super().__init__(f"{shown}: damaged cache file ({kind}: {reason}); {advice}{listed}")
 
 
@@ -658,28 +663,33 @@ class PriceStore:
             staging.discard()
 
     @staticmethod
-    def foreign(path: Path) -> bool:
-        """Whether ``path`` is something no writer of this package made, which an import or a
-        fetch never replaces: a folder, a link, a pipe; a file that does not begin as parquet does
-        (the user's notes named ``NVDA.parquet`` were overwritten); or a readable parquet file
-        without a provenance record. A parquet file that cannot be read is a damaged cache file,
-        which a re-import replaces (as its error advises), and so is an empty one (a copy cut
-        short); a missing one is no one's."""
+    def not_ours(path: Path) -> str | None:
+        """What ``path`` is, in the words after its name, when it is something no writer of this
+        package replaces (an import, a fetch, any cache write); None when it is a cache file this
+        package wrote, or nothing is there.
+
+        Not ours: a folder, a link, a pipe; a file that does not begin as parquet does (the
+        user's notes named ``NVDA.parquet`` were overwritten); a readable parquet file without a
+        provenance record; and a parquet file that cannot be read, empty or cut short included:
+        nothing in it shows this package wrote it (a user's own parquet file cut short was
+        replaced by an import, and its bytes lost, a finder), and this package's writes are
+        atomic, so a cache file it wrote is never cut short by it. A cache file it wrote that was
+        altered since (its values or provenance no longer hash to its record) is its own."""
         try:
             mode = _mode(path)
         except OSError:
-            return False
+            return None
         if mode is None:  # nothing there; or its folder is the user's file, which a write replaced
-            return bool(_not_a_folder(path.parent))
+            return NOT_OURS if _not_a_folder(path.parent) else None
         if not stat.S_ISREG(mode):
-            return True
+            return NOT_OURS
         try:
             if not _begins_as_parquet(path):
-                return True
+                return NOT_OURS
             metadata = pq.read_schema(path).metadata or {}
-        except Exception:  # a damaged parquet file: pyarrow raises OSError, ArrowInvalid, ...
-            return False
-        return PROVENANCE_KEY not in metadata
+        except Exception as exc:  # a damaged parquet file: pyarrow raises OSError, ArrowInvalid, ...
+            return f"{UNREADABLE} ({_one_line(exc)})"
+        return None if PROVENANCE_KEY in metadata else NOT_OURS
 
     # -- integrity -------------------------------------------------------------------------
     def verify(self) -> list[CacheProblem]:
@@ -1376,7 +1386,7 @@ def _finish_batch(root: Path) -> list[str]:
                     kept = "as it is" if now is not None else "without a file"
                     lines.append(f"kept {target} {kept} (the import's file {temporary.name} is gone)")
                 continue
-            foreign = PriceStore.foreign(target)  # the user's file, which stopped the import (a finder)
+            foreign = PriceStore.not_ours(target)  # the user's file, which stopped the import (a finder)
             if now != item.replaces_file or foreign:  # written or removed since (a fetch, an import)
                 try:
                     os.unlink(temporary)
@@ -1384,7 +1394,7 @@ def _finish_batch(root: Path) -> list[str]:
                     raise CacheWriteError(temporary, _os_reason(exc)) from exc
                 if foreign:
                     lines.append(
-                        f"removed {temporary} and kept {target} as it is ({FOREIGN}); move it away and "
+                        f"removed {temporary} and kept {target} as it is (it {foreign}); move it away and "
                         f"import {target.name}'s source again"
                     )
                 else:
@@ -1532,9 +1542,11 @@ class _Staging:
 NOT_OURS = (
     "exists and was not written by eventstudy (a folder, a link, or a file without its provenance record)"
 )
-"""What a path :meth:`PriceStore.foreign` is, said by every writer that refuses it (import, fetch,
-each cache write and ``cache verify --clean``)."""
-FOREIGN = f"it {NOT_OURS}"
+"""What :meth:`PriceStore.not_ours` says of a folder, link, pipe, non-parquet file or parquet file
+without a provenance record, which every writer refuses to replace (import, fetch, each cache
+write and ``cache verify --clean``)."""
+UNREADABLE = "cannot be read as a parquet file, so nothing shows eventstudy wrote it"
+"""What :meth:`PriceStore.not_ours` says of a damaged parquet file (then its reason)."""
 
 
 def _write_atomic(
@@ -1547,7 +1559,7 @@ def _write_atomic(
     ------
     CacheWriteError
         On any OS error (permission, disk full, ...), the temporary file removed and the
-        previous file unchanged; or when ``path`` is :meth:`PriceStore.foreign` (the user's file
+        previous file unchanged; or when ``path`` is :meth:`PriceStore.not_ours` (the user's file
         or link, which a ``write_*`` of the Python API replaced, a finder), nothing written.
     """
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -1571,8 +1583,9 @@ def _write_atomic(
 
 
 def _refuse_foreign(path: Path) -> None:
-    if PriceStore.foreign(path):
-        raise CacheWriteError(path, f"{FOREIGN}: move it away to write this one")
+    what = PriceStore.not_ours(path)
+    if what:
+        raise CacheWriteError(path, f"it {what}: move it away to write this one")
 
 
 def _replace_cache_file(temporary: str, path: Path) -> None:
