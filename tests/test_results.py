@@ -32,6 +32,7 @@ from eventstudy.inference import STATISTICS, TestResult, WindowSample
 from eventstudy.inference.battery import Statistic
 from eventstudy.models import MODELS, Design
 from eventstudy.output.folder import Guard
+from eventstudy.text import shell_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,6 +195,38 @@ def test_load_study_names_a_model_record_that_is_not_one(results, tmp_path: Path
         load_study(out)
     assert (caught.value.field, caught.value.path) == ("model", str(out / "manifest.json"))
     assert "is not a model record (was the manifest edited?)" in caught.value.message
+
+
+def test_a_loaded_study_saved_again_keeps_the_record_of_the_run_that_computed_it(
+    small, results, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """save_study(load_study(dir), new) recorded the script that loaded and saved as the study's
+    command (the report: "Command: none (run from Python, in resave.py)"), and this version and
+    commit as those that computed it (a finder). The run that computed the results is kept."""
+    from eventstudy.cli import main
+
+    events, config, cache = small
+    typed = ["eventstudy", "run", "--config", str(config), "--cache", str(cache)]
+    monkeypatch.setattr("sys.argv", typed)
+    first = save_study(results, tmp_path / "first", guard=Guard(cwd=tmp_path))
+    recorded = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr("sys.argv", ["resave.py"])
+    again = save_study(load_study(first), tmp_path / "again", guard=Guard(cwd=tmp_path))
+    manifest = json.loads((again / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["command"] == ["resave.py"]  # what saved it
+    origin = {key: recorded[key] for key in ("command", "git_commit", "git_dirty", "versions")}
+    assert manifest["loaded_from"] == {"folder": str(first), **origin}
+    report = (again / "report.md").read_text(encoding="utf-8")
+    assert f"Results loaded from ` {first} ` and saved again, not computed here; computed by: ` " in report
+    assert shell_line(typed) in report
+    # saved again from the second folder: still the first run's record
+    third = save_study(load_study(again), tmp_path / "third", guard=Guard(cwd=tmp_path))
+    kept = json.loads((third / "manifest.json").read_text(encoding="utf-8"))["loaded_from"]
+    assert kept == manifest["loaded_from"]
+    capsys.readouterr()
+    assert main(["verify", str(third), "--cache", str(cache), "--events", str(events)]) == 0
+    assert "identical" in capsys.readouterr().out
+    assert "loaded_from" not in recorded  # a run's own folder records no such thing
 
 
 def test_a_saved_loaded_study_verifies(small, results, tmp_path: Path, capsys) -> None:

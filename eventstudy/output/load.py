@@ -35,7 +35,8 @@ def load_study(folder: str | Path) -> StudyResults:
     The tables are the folder's parquet files as they are; the configuration, model record,
     peers and input record come from ``manifest.json``; the backtest (when the folder has one)
     from ``trades``, ``backtest`` and ``drift.parquet``. The estimation arrays are not saved,
-    so ``estimates`` is None.
+    so ``estimates`` is None. ``provenance["loaded_from"]`` records the run that computed the
+    results (the folder, its command, commit and versions), which :func:`save_study` keeps.
 
     Raises
     ------
@@ -66,11 +67,27 @@ def load_study(folder: str | Path) -> StudyResults:
         model={key: value for key, value in model.items() if key not in MODEL_SETTINGS},
         backtest=backtest,
         peers=tuple(manifest.get("peers", ())),
-        provenance={key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},
+        provenance={
+            **{key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},
+            "loaded_from": _computed_by(folder, manifest),
+        },
         caar_band=manifest.get("caar_band"),  # None: written before, its band the plain one
         p_family=manifest.get("p_family"),  # None: written before, adjusted over a group's every test
         **tables,
     )
+
+
+RUN_RECORD: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions")
+"""What a manifest records of the run that computed its results (kept by a re-save)."""
+
+
+def _computed_by(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The run that computed a folder's results: the folder and its manifest's command, commit
+    and versions, or, for a folder saved from loaded results, the record it kept of theirs."""
+    kept = manifest.get("loaded_from")
+    if isinstance(kept, dict):  # read_manifest_file checked its shape
+        return dict(kept)
+    return {"folder": str(folder), **{key: manifest[key] for key in RUN_RECORD if key in manifest}}
 
 
 def _read_table(path: Path) -> pd.DataFrame:

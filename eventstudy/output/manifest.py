@@ -148,6 +148,11 @@ def build_manifest(
 ) -> dict[str, Any]:
     """Configuration, model, peers, versions, input provenance, git commit and command line.
 
+    The command, commit and versions are this process's, which saves the results; results
+    loaded from an output folder (:func:`eventstudy.output.load.load_study`) also carry the
+    record of the run that computed them, kept as ``loaded_from`` (a re-save of a loaded study
+    was recorded as its script's work, a finder).
+
     Parameters
     ----------
     results
@@ -182,6 +187,8 @@ def build_manifest(
         "command": command_line(),
         **git_state(),
     }
+    if "loaded_from" in provenance:  # results loaded from a folder: the run that computed them
+        manifest["loaded_from"] = dict(provenance["loaded_from"])
     if not report:  # verify re-saves without it (every report file was "missing in the folder")
         manifest["report"] = False
     if "engine" in provenance:  # how the study was split; eventstudy verify re-runs it the same way

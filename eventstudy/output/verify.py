@@ -50,7 +50,9 @@ from eventstudy.output.folder import (
 from eventstudy.results import OBJECT_MODEL, StudyResults
 from eventstudy.text import listing
 
-PRESENTATION_KEYS: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions", "cache")
+PRESENTATION_KEYS: tuple[str, ...] = (
+    "command", "git_commit", "git_dirty", "versions", "cache", "loaded_from"
+)  # fmt: skip
 """Manifest keys that describe how a run was invoked, not what it computed: the re-run's
 report is rendered with the original's values so that only computed differences show."""
 
@@ -1120,6 +1122,7 @@ def read_manifest_file(path: Path) -> dict[str, Any]:
 _SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "config": (dict, "a table of settings"),
     "inputs": (dict, "a record of the inputs"),
+    "loaded_from": (dict, "a record of the run that computed the results"),
     "formats": (list, "a list of format names"),
     "report": (bool, "true or false"),
     "peers": (list, "a list of symbols"),

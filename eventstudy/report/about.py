@@ -365,6 +365,19 @@ def _command_text(command: object) -> str:
     return "Command: " + (fmt.code(shell_line(command)) if isinstance(command, list) else fmt.md(command))
 
 
+def _origin_text(origin: Mapping[str, Any]) -> str:
+    """Where results saved again came from: the folder they were loaded from and the run that
+    computed them (its command and commit)."""
+    commit = origin.get("git_commit")
+    computed = _command_text(origin.get("command")).removeprefix("Command: ")
+    return (
+        f"Results loaded from {fmt.code(str(origin.get('folder', '?')))} and saved again, not computed "
+        f"here; computed by: {computed}"
+        + (f", project commit {fmt.md(str(commit))}" if commit else "")
+        + (" with uncommitted changes" if commit and origin.get("git_dirty") else "")
+    )
+
+
 def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
     command = manifest.get("command")
     commit = manifest.get("git_commit")
@@ -388,6 +401,9 @@ def reproducibility_section(manifest: Mapping[str, Any]) -> Section:
         f"Peers: {fmt.md(', '.join(map(str, peers))) or 'none'}",
         "Re-run and compare: eventstudy verify DIR (DIR = this folder; exit 0 when identical)",
     ]
+    origin = manifest.get("loaded_from")
+    if isinstance(origin, dict):  # results loaded from a folder and saved again: who computed them
+        bullets.insert(1, _origin_text(origin))
     engine = manifest.get("engine")
     if isinstance(engine, dict):  # a study run on Dask (eventstudy.distributed)
         bullets.insert(
