@@ -12,8 +12,9 @@ the panel holds                             computable (the others are rows read
 event-window ARs (or CARs) only             caar, cross_sectional_t, sign_z, wilcoxon_w,
                                             bootstrap_t, and any statistic of the CARs alone
 + estimation residuals (``--estimation``)   + portfolio_t, crude_dependence_t, lamb_z,
-                                            patell_z, bmp_t, generalized_sign_z,
-                                            corrado_rank_z, corrado_zivney_sign_z, grank_t
+                                            patell_z, bmp_t, serial_variance_ratio,
+                                            generalized_sign_z, corrado_rank_z,
+                                            corrado_zivney_sign_z, grank_t
 + dates on both panels                      + kp_adjusted_patell_z, kp_adjusted_bmp_t,
                                             kp_average_correlation (calendar-time r̄)
 never (an AR panel has no market values)    dollar_abnormal_value, kp_adjusted_dollar_t, dollar_z,

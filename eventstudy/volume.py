@@ -30,7 +30,12 @@ estimation and event days as the returns), so the battery's statistics apply unc
 volume, and the rank test robust) with the same groups and windows as ``stats.parquet``, in
 ``volume_stats.parquet``, and the per-day values in ``volume.parquet``. Every assumption of a
 statistic carries over with "log volume" for "return" (e.g. the t tests assume independent
-events and normal disturbances of the log-volume model).
+events and normal disturbances of the log-volume model), serially uncorrelated days among them:
+abnormal log volume is strongly autocorrelated (a first-order autocorrelation of 0.4-0.8 is
+common), so over a window of L days the statistics that take its variance as L days'
+(:data:`~eventstudy.inference.serial.ASSUME_SERIAL_INDEPENDENCE`) are about the square root of
+``serial_variance_ratio`` (:mod:`eventstudy.inference.serial`, Lo & MacKinlay 1988) too large,
+which the report says; those taking their variance across the pairs do not assume it.
 
 Differences from EventStudyTools' AVC: its page prints :math:`\\ln((n + 0.000255)/S \\cdot
 100)` (the constant inside the ratio); this follows Campbell & Wasley's paper (constant added to
@@ -81,6 +86,7 @@ VOLUME_STATISTICS: tuple[str, ...] = (
     "bmp_t",
     "kp_adjusted_bmp_t",
     "kp_average_correlation",
+    "serial_variance_ratio",
     "sign_z",
     "generalized_sign_z",
     "corrado_rank_z",

@@ -480,7 +480,7 @@ def test_merged_parts_refuse_what_the_driver_does_not_hold() -> None:
         sigma=np.ones(2), n_estimation=np.full(2, 100), n_params=np.full(2, 1),
         xtx_inv=np.full((2, 1, 1), 0.01), x_event=np.ones((2, 3, 1)), firm=np.array(["A", "B"]),
     )  # fmt: skip
-    rows = EstimationRows(np.ones(2), np.full(2, 100), np.full(2, 100), None, None)
+    rows = EstimationRows(np.ones(2), np.full(2, 100), np.full(2, 100), None, None, np.zeros((2, 0)))
     parts = MergedParts(panel, rows, {}, {}, {})
     for name in ("ranks", "signs", "grank", "correlation"):
         with pytest.raises(RuntimeError, match="estimation residuals, which a partitioned study keeps"):
@@ -502,7 +502,8 @@ def test_kp_patell_over_fewer_summands_is_not_computable_on_the_driver() -> None
         sigma=np.full(3, 0.01), n_estimation=m, n_params=np.full(3, 1), xtx_inv=np.full((3, 1, 1), 0.01),
         x_event=np.ones((3, 1, 1)), firm=np.array(["A", "B", "C"]),
     )  # fmt: skip
-    parts = MergedParts(panel, EstimationRows(np.ones(3), m, m, None, None), {}, {}, {(0, 0): (1.2, 3)})
+    rows = EstimationRows(np.ones(3), m, m, None, None, np.zeros((3, 0)))
+    parts = MergedParts(panel, rows, {}, {}, {(0, 0): (1.2, 3)})
     names = ["kp_adjusted_patell_z", "kp_adjusted_bmp_t"]
     patell, bmp = run_battery_windows(panel, [(0, 0)], statistics=names, parts=parts)[0]
     assert np.isnan(patell.value) and "r-bar of Patell's summands" in patell.reference

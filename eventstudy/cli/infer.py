@@ -25,9 +25,9 @@ what is computable:
   ARs or CARs only               caar, cross_sectional_t, sign_z, wilcoxon_w, bootstrap_t,
                                  cluster_firm_t
   + --estimation                 + portfolio_t, crude_dependence_t, lamb_z, patell_z, bmp_t,
-                                   generalized_sign_z, corrado_rank_z, corrado_zivney_sign_z,
-                                   grank_t, abnormal_volatility, volatility_t (sigma from the
-                                   residuals; no regressors: C = 1)
+                                   serial_variance_ratio, generalized_sign_z, corrado_rank_z,
+                                   corrado_zivney_sign_z, grank_t, abnormal_volatility,
+                                   volatility_t (sigma from the residuals; no regressors: C = 1)
   + a date column                + cluster_date_t, cluster_two_way_t
   + a date column in both        + kp_adjusted_patell_z, kp_adjusted_bmp_t, kp_average_correlation
   never (no market values)       dollar_abnormal_value, kp_adjusted_dollar_t, dollar_z,

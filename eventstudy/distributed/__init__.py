@@ -32,9 +32,9 @@ end of the previous block), so no worker needs more than a block's rows.
 
 *Gathered to the driver*, per pair: the thin panel (event-window ARs, calendar days — the date
 clusters —, market values, regressors and :math:`(X'X)^{-1}`, σ, M, k, the GARCH event-window
-variances) and five estimation-window counts
-(:class:`~eventstudy.inference.partial.EstimationRows`) — 8·(L2·(4 + k) + k² + 9) bytes, about
-0.8 KB per pair for a [-10, +10] span and the market model, independent of the estimation
+variances), five estimation-window counts and the residuals' autocorrelations at lags 1 to
+L2 - 1 (:class:`~eventstudy.inference.partial.EstimationRows`) — 8·(L2·(5 + k) + k² + 8) bytes,
+about 1 KB per pair for a [-10, +10] span and the market model, independent of the estimation
 window's length — plus the per-pair tables ``ar`` (L2 rows per pair) and ``car`` (one row per
 window) when the results are gathered; per partition, the sums (a few KB per group and window).
 Measured with the battery's own work arrays (``benchmarks/bench_w3.py``): about 6 KB a pair on

@@ -47,6 +47,7 @@ portfolio_t, patell_z, bmp_t           O(N·W·k + N·k²) (the exact CLM CAR va
 crude_dependence_t                     O(N·L1) (the estimation-window AAR)
 lamb_z                                 O(N·L1 + N·W·k²)
 kp_adjusted_*, kp_average_correlation  O(N·L1 + P·L1), P pairs whose windows overlap (worst N²·L1)
+serial_variance_ratio                  O(N·L1·L2) once (each pair's autocorrelations), O(N·W) per window
 sign_z                                 O(N)
 wilcoxon_w                             O(N log N)
 generalized_sign_z                     O(N·L1)
@@ -131,6 +132,7 @@ from .result import (
     p_normal,
     result,
 )
+from .serial import mean_variance_ratio, residual_autocorrelations
 from .volatility import abnormal_volatility, variance_ratios, volatility_t
 
 REF_CAAR = "Campbell, Lo & MacKinlay (1997); p of the cross-sectional t"
@@ -371,6 +373,13 @@ class PanelParts:
         """(N,) valid estimation residuals of each pair."""
         self.panel.require("estimation")
         return estimation_signs(self.panel.ar_estimation)[1]
+
+    @cached_property
+    def autocorrelations(self) -> np.ndarray:
+        """(N, L2 - 1) autocorrelations of each pair's estimation residuals at lags 1 to L2 - 1,
+        the longest window's (:func:`~eventstudy.inference.serial.residual_autocorrelations`)."""
+        self.panel.require("estimation")
+        return residual_autocorrelations(self.panel.ar_estimation, max(len(self.panel.event_tau) - 1, 0))
 
     # What a window's statistics ask of the estimation-window data. A panel without it (a
     # partitioned study's, whose estimation data stay on the workers) answers these from
@@ -810,6 +819,11 @@ def _kp_bmp(s: WindowSample) -> TestResult:
 @register_statistic("kp_average_correlation", parts=("correlation",), unit="ratio")
 def _rbar(s: WindowSample) -> TestResult:
     return TestResult("kp_average_correlation", s.rbar, float("nan"), s.n_pairs, REF_RBAR)
+
+
+@register_statistic("serial_variance_ratio", unit="ratio")
+def _serial_variance_ratio(s: WindowSample) -> TestResult:
+    return mean_variance_ratio(s.parts.autocorrelations[s.ok], s.tau_end - s.tau_start + 1)
 
 
 @register_statistic("sign_z")

@@ -86,6 +86,8 @@ class EstimationRows:
         Valid residuals (dollar test: which variance applies).
     dollar_variance, dollar_days
         :math:`s_{D,i}^2` and :math:`m_i` of the dollar residuals, or None without market values.
+    autocorrelations
+        (N, L2 - 1) autocorrelations of the residuals (``serial_variance_ratio``).
     """
 
     positive: np.ndarray
@@ -93,6 +95,7 @@ class EstimationRows:
     residual_days: np.ndarray
     dollar_variance: np.ndarray | None
     dollar_days: np.ndarray | None
+    autocorrelations: np.ndarray
 
     @classmethod
     def of(cls, parts: PanelParts) -> EstimationRows:
@@ -101,7 +104,7 @@ class EstimationRows:
         dollar = parts.dollar
         return cls(
             positive, count, parts.residual_days, None if dollar is None else dollar[0],
-            None if dollar is None else dollar[1],
+            None if dollar is None else dollar[1], parts.autocorrelations,
         )
 
     def take(self, rows: np.ndarray) -> EstimationRows:
@@ -287,6 +290,10 @@ class MergedParts(PanelParts):
     @cached_property
     def residual_days(self) -> np.ndarray:
         return self.rows.residual_days
+
+    @cached_property
+    def autocorrelations(self) -> np.ndarray:
+        return self.rows.autocorrelations
 
     @cached_property
     def dollar(self) -> tuple[np.ndarray, np.ndarray] | None:

@@ -17,6 +17,7 @@ import pandas as pd
 from eventstudy.aggregate import VOLUME_EXCLUSION_ROWS, statistic_unit
 from eventstudy.crosssection.regression import sample_start
 from eventstudy.inference.bootstrap import band_minimum_pairs
+from eventstudy.inference.serial import ASSUME_SERIAL_INDEPENDENCE
 from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
 from eventstudy.report.document import FigureFile, Section, Table, cell
@@ -96,9 +97,33 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
         f"Mean cumulative abnormal {words} ({_volume_model(measure, words)}, volume.parquet{column}) of "
         "each group's pairs with a complete path, from the event span's first day, with a pointwise 95% t "
         "band of the mean; one panel per group. "
-        + tests,
+        + tests
+        + ("" if stats is None else _serial_note(stats, words)),
         figures.volume_figure(volume, measure=measure),
     )
+
+
+def _serial_note(stats: pd.DataFrame, words: str) -> str:
+    """What the serial correlation of the abnormal volume does to the tests that take a window's
+    variance as L independent days' (:mod:`eventstudy.inference.serial`): the largest
+    ``serial_variance_ratio`` of the file and the factor it puts on them; "" without such rows
+    or tests."""
+    ratios = stats[(stats["statistic"] == "serial_variance_ratio") & np.isfinite(stats["value"])]
+    assuming = [name for name in ASSUME_SERIAL_INDEPENDENCE if name in set(stats["statistic"])]
+    if ratios.empty or not assuming:
+        return ""
+    top = ratios.loc[ratios["value"].idxmax()]
+    ratio = float(top["value"])
+    said = (
+        f" Over a window of L days, {', '.join(assuming)} take its variance as L independent days'; "
+        f"serial_variance_ratio, the pairs' mean variance of an L-day sum of their estimation-window "
+        f"abnormal {words} over L days' (Lo & MacKinlay 1988), is up to {ratio:.2f} here "
+        f"({fmt.md(str(top['window']))}, {fmt.md(str(top['group']))})"
+    )
+    if ratio > 1:
+        said += f": those statistics are about {math.sqrt(ratio):.1f} times too large in absolute value there"
+    across = "bmp_t, cross_sectional_t, wilcoxon_w, cluster_firm_t"
+    return f"{said}; the tests that take their variance across the pairs ({across}) do not assume it."
 
 
 def _volume_model(measure: str, words: str) -> str:
