@@ -181,6 +181,7 @@ class PanelParts:
     RELEASABLE: ClassVar[dict[str, tuple[str, ...]]] = {
         "scores": ("_scores", "_window_scores"),
         "correlation": ("correlation",),
+        "autocorrelations": ("autocorrelations",),
     }
     """Parts a statistic may declare it reads (:attr:`Statistic.parts`) -> the cached
     attributes that hold them: :func:`run_battery_windows` frees each after the last statistic
@@ -821,7 +822,7 @@ def _rbar(s: WindowSample) -> TestResult:
     return TestResult("kp_average_correlation", s.rbar, float("nan"), s.n_pairs, REF_RBAR)
 
 
-@register_statistic("serial_variance_ratio", unit="ratio")
+@register_statistic("serial_variance_ratio", parts=("autocorrelations",), unit="ratio")
 def _serial_variance_ratio(s: WindowSample) -> TestResult:
     return mean_variance_ratio(s.parts.autocorrelations[s.ok], s.tau_end - s.tau_start + 1)
 

@@ -57,8 +57,9 @@ ASSUME_SERIAL_INDEPENDENCE: tuple[str, ...] = (
 days); those taking theirs across the pairs (cross-sectional t, BMP, Wilcoxon, the t clustered by
 firm) do not assume it."""
 
-_BLOCK_VALUES = 1 << 18
-"""Residuals read at a time (no (N, L1) temporaries)."""
+_BLOCK_VALUES = 1 << 15
+"""Residuals read at a time (a 256 KB temporary, not an (N, L1) one: the battery holds its
+other parts meanwhile)."""
 
 MIN_RESIDUALS = 3
 """Valid residuals a pair needs for its autocorrelations (fewer: NaN)."""
@@ -93,12 +94,12 @@ def residual_autocorrelations(residuals: np.ndarray, max_lag: int) -> np.ndarray
     n_rows, n_days = values.shape
     out = np.zeros((n_rows, max_lag))
     for rows in row_blocks(n_rows, n_days, _BLOCK_VALUES):
-        block = values[rows]
-        valid = np.isfinite(block)
+        valid = np.isfinite(values[rows])
         count = valid.sum(axis=1)
+        centred = np.where(valid, values[rows], 0.0)  # the block's one float temporary
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(valid, block, 0.0).sum(axis=1) / count
-            centred = np.where(valid, block - mean[:, None], 0.0)
+            centred -= (centred.sum(axis=1) / count)[:, None]
+            centred[~valid] = 0.0
             gamma0 = np.einsum("ij,ij->i", centred, centred)
             for lag in range(1, min(max_lag, n_days - 1) + 1):
                 out[rows, lag - 1] = np.einsum("ij,ij->i", centred[:, :-lag], centred[:, lag:]) / gamma0
