@@ -188,7 +188,11 @@ class StudyResults:
             )
         groups = self._group_table(label)
         tables = (
-            (f"Cross-event tests over {label} (two-sided p in parentheses)", groups),
+            (
+                f"Cross-event tests over {label} (two-sided p in parentheses, each unadjusted: stats's "
+                "p_bh and p_holm adjust it for the windows tested)",
+                groups,
+            ),
             (listed, self._pair_table(parties)),
         )
         twins = groups[groups["group"].str.endswith(UNCONFOUNDED_SUFFIX)] if len(groups) else groups
@@ -216,10 +220,29 @@ class StudyResults:
                 if blank_twin
                 else ()
             ),
-            "t: Student-t with M-k degrees of freedom (CLM 1997); BMP: Boehmer, Musumeci & Poulsen "
-            "(1991); KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation.",
+            *self._p_sources(groups),
+            "flags: news, other news in the window (car's confounders name it; the '(unconfounded)' groups "
+            "leave the row out); unscreened, not screened for earnings; τ-1 carries (or another day), the "
+            "day other than day 0 that carries the window's CAR (dominant_tau). Each row's notes are car's "
+            "note.",
+            "t of a row: car / car_se, Student-t with M-k degrees of freedom (CLM 1997); t (cross-section): "
+            "the mean CAR over its cross-sectional standard error, t(N-1); BMP: Boehmer, Musumeci & "
+            "Poulsen (1991); KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation.",
         )
         return Summary(f"Event study: {self.config.name}", info, tables, notes)
+
+    @staticmethod
+    def _p_sources(groups: pd.DataFrame) -> tuple[str, ...]:
+        """Notes naming the test whose p a column's parentheses hold when it is another's
+        (:attr:`~eventstudy.inference.Statistic.p_from`: a total's p is its test's)."""
+        titles = {title: name for name, title in GROUP_COLUMNS.items()}
+        notes = []
+        for column in groups.columns:
+            name = titles.get(column, column.removesuffix(" $B"))
+            source = STATISTICS[name].p_from if name in STATISTICS and name != "caar" else None
+            if source:
+                notes.append(f"The p of {column} is that of {source}.")
+        return tuple(notes)
 
     def _window_label(self, window: str | Sequence[int] | None) -> str:
         """The ``car.parquet`` label of ``window``; by default the report's main window
@@ -337,13 +360,7 @@ class StudyResults:
 
     def _group_table(self, label: str) -> pd.DataFrame:
         stats = self.stats[self.stats["window"] == label]
-        wanted = {
-            "caar": "CAAR",
-            "cross_sectional_t": "t (cross-section)",
-            "bmp_t": "BMP t",
-            "kp_adjusted_bmp_t": "KP-BMP t",
-            "dollar_abnormal_value": "value $B",
-        }
+        wanted = GROUP_COLUMNS
         rows = []
         for group, part in stats.groupby("group", sort=False):
             columns = part[["value", "p", "n"]].to_numpy(dtype=float, na_value=np.nan)
@@ -385,10 +402,21 @@ class StudyResults:
                 "p": [_cell(v, ".3f") for v in rows["p"]],
                 "value $B": [_cell(v, "+,.1f", shift=-9) for v in rows["abnormal_value_usd"]],
                 "per deal $": [_cell(v, "+.3f") for v in rows["value_to_deal"]],
+                "flags": _flags(rows),
                 "outcome": rows["outcome"].astype(str).to_numpy(),
             }
         )
 
+
+GROUP_COLUMNS: dict[str, str] = {
+    "caar": "CAAR",
+    "cross_sectional_t": "t (cross-section)",
+    "bmp_t": "BMP t",
+    "kp_adjusted_bmp_t": "KP-BMP t",
+    "dollar_abnormal_value": "value $B",
+}
+"""The tests :meth:`StudyResults.summary` leads with per group (when the study chose none), and
+their column titles."""
 
 SUMMARY_PAIRS = 40
 """Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""
@@ -397,6 +425,21 @@ SUMMARY_PAIRS = 40
 NOT_PAIR_COUNTS = frozenset({"dollar_shared_days_usd"})
 """Statistics whose ``n`` in stats.parquet counts something else than pairs (ticker-days): their
 summary cell is not tagged with it (:meth:`StudyResults._group_table`)."""
+
+
+def _flags(rows: pd.DataFrame) -> list[str]:
+    """Per row, ``news`` when its window holds other news (``confounded``), ``unscreened`` when it
+    was not screened for earnings (``confounded`` missing), and ``τ-1 carries`` when a day other
+    than day 0 carries its CAR (``dominant_tau``); "" for a table without those columns."""
+    out = []
+    confounded = rows["confounded"] if "confounded" in rows else pd.Series(False, index=rows.index)
+    dominant = rows["dominant_tau"] if "dominant_tau" in rows else pd.Series(pd.NA, index=rows.index)
+    for flag, tau in zip(confounded, dominant, strict=True):
+        parts = ["unscreened" if pd.isna(flag) else "news" if flag else ""]
+        if not pd.isna(tau):
+            parts.append(f"τ{int(tau):+d} carries" if int(tau) else "τ0 carries")
+        out.append(" ".join(part for part in parts if part))
+    return out
 
 
 def _unit_cell(value: Any, unit: str) -> str:

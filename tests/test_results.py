@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -696,7 +697,9 @@ def test_the_summary_of_a_study_choosing_statistics_or_leaving_out_confounded_ro
     two = run_study(ROOT / "events.csv", launch_cache, chosen)
     table = two.summary().tables[0][1]
     assert list(table.columns) == ["group", "n", "BMP t", "sign_z"]  # in stats.parquet's order
-    assert "nan" not in two.summary().as_text().lower() and "nan" not in two.summary().as_latex().lower()
+    nan = re.compile(r"\bnan\b")  # a value, not the word "dominant" of a note
+    shown = two.summary()
+    assert not nan.search(shown.as_text().lower()) and not nan.search(shown.as_latex().lower())
     kept = run_study(ROOT / "events.csv", launch_cache, dataclasses.replace(chosen, exclude_confounded=False))
     table = kept.summary().tables[0][1]
     twins = table[table["group"].str.endswith("(unconfounded)")]
@@ -767,3 +770,31 @@ def test_a_group_cell_resting_on_fewer_pairs_than_its_row_says_so(results) -> No
     edited = dataclasses.replace(results, stats=pd.concat([stats, shared]), config=chosen)
     table = edited._group_table("[-1,+1]").set_index("group")
     assert table.loc["all", "value $B"] == "" and table.loc["all", "dollar_shared_days_usd $B"] == "+5.0"
+
+
+def test_the_summary_flags_the_rows_the_report_flags_and_names_its_p_values() -> None:
+    """The launch's summary listed AMZN amazon-openai-38b and ORCL oracle-openai-300b first, as
+    "ok" with no word of the earnings release in their windows nor of the day that carries
+    AMZN's CAR, which report.md flags; its p were unadjusted, unsaid, the value column's p was
+    another test's, and its t footnote read as the cross-sectional t's (a finder)."""
+    from eventstudy import load_study
+
+    folder = Path(__file__).resolve().parents[1] / "reports" / "ai-deal-wave-2025"
+    results = load_study(folder)
+    summary = results.summary("[-1,+1]")
+    pairs = summary.tables[1][1].set_index(["event", "ticker"])["flags"]
+    car = results.car[(results.car["window"] == "[-1,+1]") & (results.car["role"] != "peer")]
+    car = car.set_index(["event_id", "ticker"])
+    assert pairs[("amazon-openai-38b", "AMZN")] == "news τ-1 carries"
+    assert pairs[("oracle-openai-300b", "ORCL")] == "news"
+    assert pairs[("stargate-launch", "ORCL")] == "τ+1 carries"
+    assert (pairs.str.startswith("news") == car.loc[pairs.index, "confounded"].astype(bool)).all()
+    assert (pairs.str.contains("carries") == car.loc[pairs.index, "dominant_tau"].notna()).all()
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    assert "amazon-openai-38b" in report and "τ-1 carries the CAR" in report  # what the report says
+    text = summary.as_text()
+    assert "each unadjusted: stats's p_bh and p_holm adjust it for the windows tested" in text
+    assert "The p of value $B is that of kp_adjusted_dollar_t." in text
+    assert "t (cross-section): the mean CAR over its cross-sectional standard error, t(N-1)" in text
+    latex = summary.as_latex()
+    assert "⚑" not in latex and "$\\tau$-1 carries" in latex
