@@ -6,8 +6,13 @@
     \\Delta V_i(\\tau_1,\\tau_2) = \\sum_{\\tau=\\tau_1}^{\\tau_2} AR_{i\\tau}\\, MV_{i,\\tau-1},
 
 where :math:`N_i(d)` is the latest shares-outstanding figure with ``as_of <= d`` (no figure
-from after the day is used). This is the dollar abnormal return of Malatesta (1983) and
-Saha & Ferrell (2016), summed over the window. ``value_to_deal`` divides it by the deal size.
+from after the day is used). ``as_of`` is the day the count describes, not the day it was
+published: a 10-Q's count of August 31 filed on September 10 is used from August 31, the
+closest measure of the shares outstanding on the days between, which a market value needs (a
+researcher asking what was public on a day would take the older count; so does a trading rule,
+which is why the backtest's value weights carry the README's caveat on this lag). This is the
+dollar abnormal return of Malatesta (1983) and Saha & Ferrell (2016), summed over the window.
+``value_to_deal`` divides it by the deal size.
 
 Splits. Yahoo's closes (and volumes) are adjusted for every split up to the day they were
 fetched, while a share count is as reported on its date: a count dated before a split times an

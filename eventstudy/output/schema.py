@@ -257,7 +257,11 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     "n": ColumnDoc("count", "rows used (outcome ok, every variable present)"),
     "n_dropped": ColumnDoc("count", "rows of the window and sample left out for a missing variable or s.e."),
     "clusters": ColumnDoc("count", "clusters of cov_type cluster (0 for the other rows)"),
-    "r_squared": ColumnDoc("ratio", "R-squared of the (weighted) regression"),
+    "r_squared": ColumnDoc(
+        "ratio",
+        "R-squared of the regression; with weights, that of the weighted data (statsmodels WLS "
+        "rsquared), not the unweighted fit's",
+    ),
     "note": ColumnDoc(
         "text",
         "why a regression or standard error could not be estimated, or that rows of leverage 1 determine "
