@@ -319,6 +319,10 @@ class StudyConfig:
         The file the configuration was read from (:func:`load_config`), which the errors of its
         checks against the events name; None for one built in Python. Not part of the study: no
         comparison, no manifest.
+    as_read
+        The configuration as read from ``source``, kept through ``dataclasses.replace``: the
+        errors of a configuration changed since name the settings, not the file (a market changed
+        in a notebook was blamed on the file's ``study.market``, a finder). Not part of the study.
     """
 
     name: str = "study"
@@ -350,6 +354,7 @@ class StudyConfig:
     volume: str | None = None
     crosssection: tuple[CrossSectionSpec, ...] = field(default=())
     source: str | None = field(default=None, compare=False, repr=False)
+    as_read: StudyConfig | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -359,7 +364,11 @@ class StudyConfig:
     def where(self) -> str:
         """What errors of its settings name: the file they were read from, or that there is
         none (the built-in defaults, or a config made in Python)."""
-        return self.source or "the study's settings (no config file)"
+        if self.source is None:
+            return "the study's settings (no config file)"
+        if self.as_read is not None and self.as_read != self:
+            return f"the study's settings (read from {self.source}, then changed in Python)"
+        return self.source
 
     @property
     def event_span(self) -> tuple[int, int]:
@@ -387,8 +396,9 @@ class StudyConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used in ``manifest.json``)."""
-        out = dataclasses.asdict(self)
+        out = dataclasses.asdict(dataclasses.replace(self, as_read=None))
         out.pop("source")
+        out.pop("as_read")
         window = self.estimation_window
         out["estimation_window"] = window if isinstance(window, str) else list(window)
         for key in ("estimation_gap", "returns", "day0_rule", "day0_max_shift", "missing_returns"):
@@ -415,7 +425,7 @@ class StudyConfig:
             Naming ``source`` and the key, when a key is not a field of this version's
             configuration or a value is invalid.
         """
-        fields = {f.name for f in dataclasses.fields(cls)} - {"source"}
+        fields = {f.name for f in dataclasses.fields(cls)} - set(NOT_SETTINGS)
         values: dict[str, Any] = {"source": source}
         for key, value in config.items():
             if key not in fields:
@@ -427,7 +437,7 @@ class StudyConfig:
                 problem = f"{shown(value)} is not a {key} setting as this version records it (was it edited?)"
                 raise InputError(source, problem, field=f"config.{key}") from None
         try:
-            return cls(**values)
+            return _read(cls(**values))
         except ValueError as exc:
             key, _, message = str(exc).partition(": ")
             if message and key in fields:
@@ -616,7 +626,7 @@ def _normalise(config: StudyConfig) -> None:
     a float. Anything else is left for :func:`_check` to refuse.
     """
     for item in dataclasses.fields(config):
-        if item.name == "source":
+        if item.name in NOT_SETTINGS:
             continue
         value = given = getattr(config, item.name)
         if item.name in ("news_file", "factors_file") and isinstance(value, os.PathLike):
@@ -912,7 +922,7 @@ def load_config(path: str | Path, *, model: str | None = None, model_from: str =
         "backtest",
         "flows",
         "crosssection",
-        "source",
+        *NOT_SETTINGS,
     }
     for key in study:
         if key not in known:
@@ -958,6 +968,16 @@ def _runnable(config: StudyConfig, where: str) -> StudyConfig:
     problem = day_zero_problem(config)
     if problem:
         raise InputError(where, problem, field="study.estimation_window")
+    return _read(config)
+
+
+NOT_SETTINGS: tuple[str, ...] = ("source", "as_read")
+"""The fields of :class:`StudyConfig` that record where it came from, not the study."""
+
+
+def _read(config: StudyConfig) -> StudyConfig:
+    """``config`` holding itself as read (:attr:`StudyConfig.as_read`)."""
+    object.__setattr__(config, "as_read", dataclasses.replace(config))
     return config
 
 
@@ -981,6 +1001,8 @@ def model_option_problem(config: StudyConfig, model: str | None = None) -> tuple
     (:func:`eventstudy.study.checked_arguments`), not where a folder's config is read back.
     """
     for item in dataclasses.fields(config):
+        if item.name in NOT_SETTINGS:
+            continue
         applies = _other_models_option(model or config.model, item.name)
         if applies and getattr(config, item.name) != item.default:
             return item.name, f"{applies}: leave it at its default ({item.default!r})"

@@ -632,3 +632,27 @@ def test_a_config_built_in_python_refuses_a_repeated_caveat() -> None:
     # A minimum above the window's sessions is a valid study whose pairs are each
     # insufficient_estimation (tests/test_cli_fuzz.py's issue case), not a config error.
     assert dataclasses.replace(launch, min_estimation_obs=251).min_estimation_obs == 251
+
+
+def test_a_config_changed_in_python_is_not_blamed_on_its_file(launch_cache: Path) -> None:
+    """dataclasses.replace(load_config("launch.toml"), market="NOPE") failed with "launch.toml,
+    field 'study.market': no cached prices ... for 'NOPE'", though the file says SPY (a finder):
+    a configuration changed since it was read names the settings and the file they came from."""
+    from eventstudy import run_study
+    from eventstudy.data.store import PriceStore
+
+    config = load_config(ROOT / "launch.toml")
+    assert config.where == str(ROOT / "launch.toml")
+    assert dataclasses.replace(config).where == config.where  # the same settings: still the file's
+    changed = dataclasses.replace(config, market="NOPE")
+    said = f"the study's settings (read from {ROOT / 'launch.toml'}, then changed in Python)"
+    assert changed.where == said
+    with pytest.raises(InputError) as refused:
+        run_study(ROOT / "events.csv", PriceStore(launch_cache), changed)
+    assert str(refused.value).startswith(f"{said}, field 'study.market': no cached prices or returns for")
+    # the record of a study is its settings alone
+    assert "as_read" not in changed.to_dict() and changed == StudyConfig.from_dict(changed.to_dict())
+    back = StudyConfig.from_dict(config.to_dict(), "manifest.json")
+    assert back.where == "manifest.json" and dataclasses.replace(back, market="QQQ").where.startswith(
+        "the study's settings (read from manifest.json"
+    )
