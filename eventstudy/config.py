@@ -820,7 +820,8 @@ def day_zero_problem(config: StudyConfig) -> str | None:
 def with_overrides(config: StudyConfig, source: str, **changes: Any) -> StudyConfig:
     """``dataclasses.replace(config, **changes)``, with bad values as :class:`InputError`.
 
-    Used for command-line options that override the config file (e.g. ``--model``).
+    Used for command-line options that override the config file (e.g. ``--model``): the result
+    counts as read from the file (:attr:`StudyConfig.as_read`), whose name its errors keep.
 
     Parameters
     ----------
@@ -837,10 +838,11 @@ def with_overrides(config: StudyConfig, source: str, **changes: Any) -> StudyCon
         Naming ``source`` and the field, when the combination is not valid.
     """
     try:
-        return dataclasses.replace(config, **changes)
+        changed = dataclasses.replace(config, **changes)
     except ValueError as exc:
         key, _, message = str(exc).partition(": ")
         raise InputError(source, message or str(exc), field=f"study.{key}") from None
+    return _read(changed) if changed.source is not None else changed
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -656,3 +656,16 @@ def test_a_config_changed_in_python_is_not_blamed_on_its_file(launch_cache: Path
     assert back.where == "manifest.json" and dataclasses.replace(back, market="QQQ").where.startswith(
         "the study's settings (read from manifest.json"
     )
+
+
+def test_the_backtest_commands_default_rule_keeps_the_files_errors_its(
+    launch_cache: Path, tmp_path: Path, capsys
+) -> None:
+    """`eventstudy backtest` adds the default rule to a config without [backtest]: an error of
+    the file's settings still names the file and its field, not "changed in Python"."""
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\nname = "s"\nmarket = "NOPE"\n', encoding="utf-8")
+    args = ["backtest", "--config", str(config), "--events", str(ROOT / "events.csv"), "--offline"]
+    assert main([*args, "--cache", str(launch_cache), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{config}, field 'study.market': no cached prices or returns" in err, err

@@ -64,16 +64,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
     from eventstudy.backtest.export import backtest_files
     from eventstudy.backtest.rules import BacktestConfig
     from eventstudy.cli.run import compute, outcome_line, prepare
+    from eventstudy.config import with_overrides
     from eventstudy.output.export import save_study
 
     config, guard, out = prepare(args)
-    if config.backtest is None:  # no [backtest] table: the default rule
-        config = dataclasses.replace(config, backtest=BacktestConfig())
+    if config.backtest is None:  # no [backtest] table: the default rule (the file's errors stay its)
+        config = with_overrides(config, "the default [backtest] rule", backtest=BacktestConfig())
     results = compute(args, config)
     save_study(results, out, guard=guard)
     if results.backtest is not None:
