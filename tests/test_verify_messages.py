@@ -283,3 +283,25 @@ def test_tables_an_edit_or_another_version_reshaped_are_compared_without_a_crash
     assert compare_tables("car.parquet", old, old[old.columns[::-1]]).problem.startswith(
         "columns in another order; the columns both have are the same"
     )
+
+
+@pytest.mark.parametrize("command", ["report", "verify"])
+def test_a_file_or_nothing_given_as_the_output_folder_is_named_as_such(
+    tmp_path: Path, capsys, command: str
+) -> None:
+    """`report FILE` said "FILE/events.parquet: missing", `verify FILE` "cannot read the manifest
+    (Not a directory)" (a finder): the path itself is named, as a file or as nothing there; the
+    Python API's load_study says the same."""
+    from eventstudy import load_study
+    from eventstudy.errors import InputError
+
+    given = tmp_path / "notes.txt"
+    given.write_text("mine\n", encoding="utf-8")
+    assert main([command, str(given)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"eventstudy: error: {given}: is a file, not an output folder of `eventstudy run`\n"
+    assert given.read_text(encoding="utf-8") == "mine\n" and sorted(tmp_path.iterdir()) == [given]
+    assert main([command, str(tmp_path / "nothing")]) == 2
+    assert capsys.readouterr().err.endswith("nothing: no such output folder of `eventstudy run`\n")
+    with pytest.raises(InputError, match="is a file, not an output folder"):
+        load_study(given)

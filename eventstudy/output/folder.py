@@ -520,6 +520,16 @@ FIGURES = "figures"
 """The output's folder of figures (:data:`OUTPUT_NAME`)."""
 
 
+def output_folder(path: Path) -> Path:
+    """``path`` when it is a folder; a file or nothing there is an InputError saying so (``report``
+    and ``verify`` of a file named the file's ``events.parquet`` as missing, or read its manifest
+    as "Not a directory", a finder)."""
+    if path.is_dir():
+        return path
+    what = "is a file, not an output folder" if path.exists() else "no such output folder"
+    raise InputError(str(path), f"{what} of `eventstudy run`")
+
+
 def regular_file(path: Path, what: str) -> Path:
     """``path``, or an InputError when it exists and is not a regular file (a named pipe would
     block its reader forever: ``verify`` of a folder whose manifest was a FIFO hung)."""

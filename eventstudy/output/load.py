@@ -9,7 +9,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError, as_path
-from eventstudy.output.folder import edited_tables, regular_file
+from eventstudy.output.folder import edited_tables, output_folder, regular_file
 from eventstudy.output.manifest import MODEL_SETTINGS
 from eventstudy.output.verify import UNREADABLE_PARQUET, read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
@@ -44,7 +44,7 @@ def load_study(folder: str | Path) -> StudyResults:
         Naming the first missing or unreadable file, or a table or the manifest changed since
         the run wrote them (their SHA-256 differs from the manifest's record).
     """
-    folder = as_path(folder, "folder")
+    folder = output_folder(as_path(folder, "folder"))
     manifest_path = folder / "manifest.json"
     manifest = read_manifest_file(regular_file(manifest_path, "manifest"))  # the shapes verify reads
     edited = edited_tables(folder, manifest)

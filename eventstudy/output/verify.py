@@ -719,9 +719,9 @@ def verify(
     from eventstudy.data.remote import open_cache
     from eventstudy.data.store import PriceStore
     from eventstudy.output.export import save_study
-    from eventstudy.output.folder import Guard, check_recorded_files, output_files
+    from eventstudy.output.folder import Guard, check_recorded_files, output_files, output_folder
 
-    folder = as_path(folder, "folder")
+    folder = output_folder(as_path(folder, "folder"))
     manifest = read_manifest_file(folder / "manifest.json")
     _require_configured_model(folder / "manifest.json", manifest)
     config = config_from_manifest(with_backtest(manifest), str(folder / "manifest.json"))

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
+from eventstudy.output.folder import output_folder
 from eventstudy.output.schema import SCHEMAS, STATS_SCHEMA, read_schema_units
 from eventstudy.output.verify import (
     TABLE_KEYS,
@@ -252,7 +253,7 @@ def read_exports(folder: str | Path) -> Exports:
         Naming the first required file or column that is missing, or a file that cannot be
         read.
     """
-    folder = Path(folder)
+    folder = output_folder(Path(folder))
     for name in REQUIRED_FILES:
         if not (folder / name).is_file():
             raise InputError(str(folder / name), "missing: not an output folder of `eventstudy run`")
