@@ -4,8 +4,8 @@ Every test that takes a window's CAR variance as L times one day's (the Patell a
 tests, the crude dependence adjustment, Corrado's multi-day rank test, the t clustered by date)
 assumes a pair's abnormal values are serially uncorrelated. For a stationary series with
 autocorrelations :math:`\\rho_k`, the variance of a sum of L consecutive days is that of one day
-times :math:`L \\cdot VR(L)`, with the variance ratio (Lo & MacKinlay 1988, eq. 8; Campbell, Lo &
-MacKinlay 1997, eq. 2.4.19)
+times :math:`L \\cdot VR(L)`, with the variance ratio (Lo & MacKinlay 1988; Campbell, Lo &
+MacKinlay 1997, section 2.4)
 
 .. math::
 
@@ -110,7 +110,7 @@ def residual_autocorrelations(residuals: np.ndarray, max_lag: int) -> np.ndarray
 def variance_ratio(autocorrelations: np.ndarray, length: int) -> np.ndarray:
     """(N,) :math:`VR(L) = 1 + 2\\sum_{k=1}^{L-1}(1 - k/L)\\hat\\rho_k` of each row of the (N, K)
     ``autocorrelations`` (:func:`residual_autocorrelations`, K >= L - 1) for a window of
-    ``length`` = L days (Lo & MacKinlay 1988, eq. 8); 1 for a one-day window."""
+    ``length`` = L days (Lo & MacKinlay 1988); 1 for a one-day window."""
     if length < 1:
         raise ValueError(f"length must be >= 1, got {length}")
     rho = np.asarray(autocorrelations, dtype=float)
