@@ -171,7 +171,10 @@ def ar_event_panel(
             raise ValueError("n_params: give the number of parameters of the model behind the residuals")
         k = int(n_params)
         est_codes = _codes_of(estimation, pairs)
-        estimation_tau = np.unique(estimation["tau"].to_numpy(np.int64))
+        present = np.unique(estimation["tau"].to_numpy(np.int64))
+        # every day from the first to the last, as the event panel's: a day no pair has is a missing
+        # day, not a gap that made the days around it neighbours (serial_variance_ratio's lags)
+        estimation_tau = np.arange(present[0], present[-1] + 1) if present.size else present
         if estimation_tau.size and event_tau.size and estimation_tau.max() >= event_tau.min():
             late = np.flatnonzero(estimation["tau"].to_numpy(np.int64) >= event_tau.min())[0]
             raise PanelMismatchError(

@@ -145,3 +145,35 @@ def test_the_report_says_what_the_volume_ratio_does_to_the_tests_assuming_indepe
     )
     assert f"is up to {top['value']:.2f} here ({top['window']}, {top['group']})" in caption.replace("\\", "")
     assert f"about {np.sqrt(top['value']):.1f} times too large in absolute value there" in caption
+
+
+def test_infer_counts_lags_in_days_across_a_day_no_pair_has() -> None:
+    """`infer --estimation` with a day missing for every pair: the estimation panel held only
+    the days present, so the days around the hole were taken for neighbours and every lag past
+    it was miscounted (VR 2.477 for 2.501 over [-5,+5], a reviewer). The oracle: statsmodels' acf
+    of each pair's residuals laid out on every day."""
+    from eventstudy import infer
+
+    rng = np.random.default_rng(1)
+    days = np.arange(-120, -10)
+    residuals = ar1(rng, 0.6, (6, days.size)) * 0.01
+    residuals[:, days == -50] = np.nan  # no pair has day -50
+    residuals[1, [5, 6, 40]] = np.nan  # one pair's own missing days
+    ids = np.repeat([f"P{i}" for i in range(6)], days.size)
+    estimation = pd.DataFrame({"id": ids, "tau": np.tile(days, 6), "ar": residuals.ravel()}).dropna()
+    taus = np.arange(-5, 6)
+    ar = pd.DataFrame(
+        {"id": np.repeat([f"P{i}" for i in range(6)], taus.size), "tau": np.tile(taus, 6), "ar": 0.01}
+    )
+    windows = [(2, 4), (-5, 5)]
+    stats = infer(
+        ar, units="decimal", windows=windows, estimation=estimation, n_params=2,
+        statistics=["serial_variance_ratio"],
+    ).stats.set_index("window")["value"]  # fmt: skip
+    for start, end in windows:
+        length = end - start + 1
+        weights = 1 - np.arange(1, length) / length
+        oracle = [1 + 2 * acf(row, nlags=length - 1, missing="conservative", fft=False)[1:] @ weights
+                  for row in residuals]  # fmt: skip
+        label = f"[{start:+d},{end:+d}]".replace("+0", "0")
+        assert stats[label] == pytest.approx(np.mean(oracle), rel=1e-12), label
