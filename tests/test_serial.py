@@ -144,7 +144,13 @@ def test_the_report_says_what_the_volume_ratio_does_to_the_tests_assuming_indepe
         "independent days'" in caption
     )
     assert f"is up to {top['value']:.2f} here ({top['window']}, {top['group']})" in caption.replace("\\", "")
-    assert f"about {np.sqrt(top['value']):.1f} times too large in absolute value there" in caption
+    factor = np.sqrt(top["value"])
+    assert (
+        f"those built on each pair's own variance (portfolio_t, patell_z) are about {factor:.1f} "
+        "times too large in absolute value there, those built on the series of the pairs' average or on the "
+        "days (crude_dependence_t, corrado_rank_z, cluster_date_t) by that series' own ratio, which can be "
+        "larger;" in caption
+    )
 
 
 def test_infer_counts_lags_in_days_across_a_day_no_pair_has() -> None:

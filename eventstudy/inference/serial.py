@@ -11,8 +11,11 @@ MacKinlay 1997, section 2.4)
 
     VR(L) = 1 + 2\\sum_{k=1}^{L-1}\\left(1 - \\frac{k}{L}\\right)\\rho_k ,
 
-1 under serial independence. Those tests' statistics are then about :math:`\\sqrt{VR(L)}` too
-large (too small) in absolute value when VR > 1 (< 1). Daily returns are close to 1; abnormal
+1 under serial independence. A test built on each pair's own variance (Patell, the portfolio
+t) is then about :math:`\\sqrt{VR(L)}` too large (too small) in absolute value when VR > 1 (< 1),
+with VR(L) the pairs'; one built on the series of the pairs' average (the crude dependence
+adjustment, the multi-day rank test) by that series' ratio, which cross-correlated lags can
+make larger. Daily returns are close to 1; abnormal
 log volume is not (its first-order autocorrelation is often 0.4-0.8): the tests that take their
 variance across the pairs (cross-sectional t, BMP, Wilcoxon, the t clustered by firm) do not
 rest on it.

@@ -120,8 +120,18 @@ def _serial_note(stats: pd.DataFrame, words: str) -> str:
         f"abnormal {words} over L days' (Lo & MacKinlay 1988), is up to {ratio:.2f} here "
         f"({fmt.md(str(top['window']))}, {fmt.md(str(top['group']))})"
     )
-    if ratio > 1:
-        said += f": those statistics are about {math.sqrt(ratio):.1f} times too large in absolute value there"
+    own = [name for name in assuming if name in ("patell_z", "portfolio_t")]  # each pair's own variance
+    pooled = [name for name in assuming if name not in own]  # the average's series, or the days
+    if ratio > 1 and own:
+        said += (
+            f": those built on each pair's own variance ({', '.join(own)}) are about "
+            f"{math.sqrt(ratio):.1f} times too large in absolute value there"
+        )
+    if ratio > 1 and pooled:
+        said += (
+            f"{',' if own else ':'} those built on the series of the pairs' average or on the days "
+            f"({', '.join(pooled)}) by that series' own ratio, which can be larger"
+        )
     across = "bmp_t, cross_sectional_t, wilcoxon_w, cluster_firm_t"
     return f"{said}; the tests that take their variance across the pairs ({across}) do not assume it."
 
