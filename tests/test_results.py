@@ -216,18 +216,33 @@ def test_a_loaded_study_saved_again_keeps_the_record_of_the_run_that_computed_it
     manifest = json.loads((again / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["command"] == ["resave.py"]  # what saved it
     origin = {key: recorded[key] for key in ("command", "git_commit", "git_dirty", "versions")}
-    assert manifest["loaded_from"] == {"folder": str(first), **origin}
+    assert manifest["loaded_from"] == {"folder": str(first), "computed_in": str(first), **origin}
     report = (again / "report.md").read_text(encoding="utf-8")
     assert f"Results loaded from ` {first} ` and saved again, not computed here; computed by: ` " in report
-    assert shell_line(typed) in report
-    # saved again from the second folder: still the first run's record
+    assert shell_line(typed) in report and "changed in Python" not in report
+    # saved again from the second folder: the first run's record, loaded from the second (a reviewer)
     third = save_study(load_study(again), tmp_path / "third", guard=Guard(cwd=tmp_path))
     kept = json.loads((third / "manifest.json").read_text(encoding="utf-8"))["loaded_from"]
-    assert kept == manifest["loaded_from"]
+    assert kept == {**manifest["loaded_from"], "folder": str(again)}
+    assert f"Results loaded from ` {again} `" in (third / "report.md").read_text(encoding="utf-8")
+    assert f"into ` {first} `" in (third / "report.md").read_text(encoding="utf-8")
     capsys.readouterr()
     assert main(["verify", str(third), "--cache", str(cache), "--events", str(events)]) == 0
     assert "identical" in capsys.readouterr().out
     assert "loaded_from" not in recorded  # a run's own folder records no such thing
+    # tables changed in Python before the save: said, and kept through a later re-save (a reviewer)
+    loaded = load_study(first)
+    edited = dataclasses.replace(loaded, car=loaded.car.assign(car=0.5))
+    changed = save_study(edited, tmp_path / "changed", guard=Guard(cwd=tmp_path))
+    record = json.loads((changed / "manifest.json").read_text(encoding="utf-8"))["loaded_from"]
+    assert record["changed_in_python"] == ["car"]
+    assert "then changed in Python (car): not the tables that run computed" in (
+        changed / "report.md"
+    ).read_text(encoding="utf-8")
+    later = save_study(load_study(changed), tmp_path / "later", guard=Guard(cwd=tmp_path))
+    assert json.loads((later / "manifest.json").read_text(encoding="utf-8"))["loaded_from"][
+        "changed_in_python"
+    ] == ["car"]
 
 
 def test_a_saved_loaded_study_verifies(small, results, tmp_path: Path, capsys) -> None:

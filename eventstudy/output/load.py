@@ -10,7 +10,7 @@ import pandas as pd
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError, as_path
 from eventstudy.output.folder import edited_tables, output_folder, regular_file
-from eventstudy.output.manifest import MODEL_SETTINGS
+from eventstudy.output.manifest import MODEL_SETTINGS, tables_sha256
 from eventstudy.output.verify import UNREADABLE_PARQUET, read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
 from eventstudy.text import shell_path
@@ -70,6 +70,7 @@ def load_study(folder: str | Path) -> StudyResults:
         provenance={
             **{key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},
             "loaded_from": _computed_by(folder, manifest),
+            "loaded_tables": tables_sha256(tables),
         },
         caar_band=manifest.get("caar_band"),  # None: written before, its band the plain one
         p_family=manifest.get("p_family"),  # None: written before, adjusted over a group's every test
@@ -82,12 +83,15 @@ RUN_RECORD: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions")
 
 
 def _computed_by(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """The run that computed a folder's results: the folder and its manifest's command, commit
-    and versions, or, for a folder saved from loaded results, the record it kept of theirs."""
+    """Where results are loaded from (``folder``) and the run that computed them: the folder it
+    wrote (``computed_in``) and its manifest's command, commit and versions; for a folder saved
+    from loaded results, the record it kept of that run (and of tables changed since)."""
     kept = manifest.get("loaded_from")
     if isinstance(kept, dict):  # read_manifest_file checked its shape
-        return dict(kept)
-    return {"folder": str(folder), **{key: manifest[key] for key in RUN_RECORD if key in manifest}}
+        return {**kept, "folder": str(folder), "computed_in": kept.get("computed_in", kept.get("folder"))}
+    run = {key: manifest[key] for key in RUN_RECORD if key in manifest}
+    return {"folder": str(folder), "computed_in": str(folder), **run}
+
 
 
 def _read_table(path: Path) -> pd.DataFrame:

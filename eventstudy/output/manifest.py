@@ -20,7 +20,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from eventstudy.aggregate import statistic_units
+from eventstudy.hashing import content_sha256
 from eventstudy.multiple_testing import p_sources
 from eventstudy.output.folder import PACKAGE
 from eventstudy.results import StudyResults
@@ -139,6 +142,26 @@ def command_line() -> list[str]:
     return [program or "python"]  # another package's __main__.py too (python -m ipykernel -f ...)
 
 
+def tables_sha256(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, str]:
+    """Table name -> :func:`~eventstudy.hashing.content_sha256` of each table given (None: none):
+    what :func:`eventstudy.output.load.load_study` records of the tables it loaded, so that a
+    re-save tells those changed since (:func:`_loaded_from`)."""
+    return {name: content_sha256(frame) for name, frame in tables.items() if frame is not None}
+
+
+def _loaded_from(results: StudyResults) -> dict[str, Any]:
+    """``results.provenance["loaded_from"]``, with ``changed_in_python`` listing the tables that
+    differ from those loaded (a re-saved report vouched for tables edited in Python, a finder)."""
+    record = dict(results.provenance["loaded_from"])
+    loaded = results.provenance.get("loaded_tables", {})
+    now = tables_sha256({name: getattr(results, name, None) for name in loaded})
+    changed = {name for name, digest in loaded.items() if now.get(name) != digest}
+    changed |= set(record.get("changed_in_python", ()))
+    if changed:
+        record["changed_in_python"] = sorted(changed)
+    return record
+
+
 def build_manifest(
     results: StudyResults,
     *,
@@ -188,7 +211,7 @@ def build_manifest(
         **git_state(),
     }
     if "loaded_from" in provenance:  # results loaded from a folder: the run that computed them
-        manifest["loaded_from"] = dict(provenance["loaded_from"])
+        manifest["loaded_from"] = _loaded_from(results)
     if not report:  # verify re-saves without it (every report file was "missing in the folder")
         manifest["report"] = False
     if "engine" in provenance:  # how the study was split; eventstudy verify re-runs it the same way
