@@ -221,13 +221,21 @@ class StudyResults:
                 else ()
             ),
             *self._p_sources(groups),
-            "flags: news, other news in the window (car's confounders name it; the '(unconfounded)' groups "
-            "leave the row out); unscreened, not screened for earnings; τ-1 carries (or another day), the "
-            "day other than day 0 that carries the window's CAR (dominant_tau). Each row's notes are car's "
-            "note.",
-            "t of a row: car / car_se, Student-t with M-k degrees of freedom (CLM 1997); t (cross-section): "
-            "the mean CAR over its cross-sectional standard error, t(N-1); BMP: Boehmer, Musumeci & "
-            "Poulsen (1991); KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation.",
+            "flags: news, other news in the window (car's confounders name it; "
+            + (
+                "exclude_confounded leaves the row out of the tests"
+                if self.config.exclude_confounded
+                else "the '(unconfounded)' groups leave the row out"
+            )
+            + "); unscreened, not screened for earnings; τ-1 carries (or another day), the day other than "
+            "day 0 that carries the window's CAR (dominant_tau). results.car's note column holds each "
+            "row's notes (share counts, deal size).",
+            "; ".join(
+                legend
+                for column, legend in SUMMARY_LEGENDS.items()
+                if column == "t of a row" or column in groups.columns
+            )
+            + ".",
         )
         return Summary(f"Event study: {self.config.name}", info, tables, notes)
 
@@ -417,6 +425,14 @@ GROUP_COLUMNS: dict[str, str] = {
 }
 """The tests :meth:`StudyResults.summary` leads with per group (when the study chose none), and
 their column titles."""
+
+SUMMARY_LEGENDS: dict[str, str] = {
+    "t of a row": "t of a row: car / car_se, Student-t with M-k degrees of freedom (CLM 1997)",
+    "t (cross-section)": "t (cross-section): the mean CAR over its cross-sectional standard error, t(N-1)",
+    "BMP t": "BMP: Boehmer, Musumeci & Poulsen (1991)",
+    "KP-BMP t": "KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation",
+}
+"""The summary's legend of its t's, each said when its column is shown."""
 
 SUMMARY_PAIRS = 40
 """Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""

@@ -688,6 +688,10 @@ def test_the_summary_of_a_study_choosing_statistics_or_leaving_out_confounded_ro
     results = run_study(ROOT / "events.csv", launch_cache, config)
     summary = results.summary()
     table = summary.tables[0][1].set_index("group")
+    # its notes: the rows left out by exclude_confounded, no twins; no legend of columns not shown
+    notes = " ".join(summary.notes)
+    assert "exclude_confounded leaves the row out of the tests" in notes and "'(unconfounded)'" not in notes
+    assert "t of a row: car / car_se" in notes and "BMP" not in notes and "t (cross-section)" not in notes
     stats = results.stats.set_index(["group", "window", "statistic"])
     sign = stats.loc[("all", "[-1,+1]", "sign_z")]
     assert list(table.columns) == ["n", "sign_z"]
