@@ -173,8 +173,12 @@ def ar_event_panel(
         est_codes = _codes_of(estimation, pairs)
         present = np.unique(estimation["tau"].to_numpy(np.int64))
         # every day from the first to the last, as the event panel's: a day no pair has is a missing
-        # day, not a gap that made the days around it neighbours (serial_variance_ratio's lags)
-        estimation_tau = np.arange(present[0], present[-1] + 1) if present.size else present
+        # day, not a gap that made the days around it neighbours (serial_variance_ratio's lags); but
+        # not for days far apart (taus -100000 and -20 took 1.2 GB, a reviewer), where lags follow
+        # the days given
+        span = int(present[-1] - present[0] + 1) if present.size else 0
+        dense = 0 < span <= 2 * present.size + 64
+        estimation_tau = np.arange(present[0], present[-1] + 1) if dense else present
         if estimation_tau.size and event_tau.size and estimation_tau.max() >= event_tau.min():
             late = np.flatnonzero(estimation["tau"].to_numpy(np.int64) >= event_tau.min())[0]
             raise PanelMismatchError(

@@ -34,10 +34,10 @@ events and normal disturbances of the log-volume model), serially uncorrelated d
 abnormal log volume is strongly autocorrelated (a first-order autocorrelation of 0.4-0.8 is
 common), so over a window of L days the statistics that take its variance as L days'
 (:data:`~eventstudy.inference.serial.ASSUME_SERIAL_INDEPENDENCE`) are too large: those of each
-pair's own variance by about the square root of ``serial_variance_ratio``
+pair's own series by about the square root of ``serial_variance_ratio``
 (:mod:`eventstudy.inference.serial`, Lo & MacKinlay 1988), those of the pairs' average series by
-that series' own ratio, which the report says; those taking their variance across the pairs do
-not assume it.
+the square root of that series' own ratio, which the report says; those taking their variance
+across the pairs do not assume it.
 
 Differences from EventStudyTools' AVC: its page prints :math:`\\ln((n + 0.000255)/S \\cdot
 100)` (the constant inside the ratio); this follows Campbell & Wasley's paper (constant added to

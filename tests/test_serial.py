@@ -140,16 +140,16 @@ def test_the_report_says_what_the_volume_ratio_does_to_the_tests_assuming_indepe
     (section,) = [s for s in report.sections if s.title == "Abnormal trading volume"]
     caption = section.figures[0].caption
     assert (
-        "portfolio_t, crude_dependence_t, patell_z, corrado_rank_z, cluster_date_t take its variance as L "
+        "portfolio_t, patell_z, cluster_date_t, crude_dependence_t, corrado_rank_z take its variance as L "
         "independent days'" in caption
     )
     assert f"is up to {top['value']:.2f} here ({top['window']}, {top['group']})" in caption.replace("\\", "")
     factor = np.sqrt(top["value"])
     assert (
-        f"those built on each pair's own variance (portfolio_t, patell_z) are about {factor:.1f} "
-        "times too large in absolute value there, those built on the series of the pairs' average or on the "
-        "days (crude_dependence_t, corrado_rank_z, cluster_date_t) by that series' own ratio, which can be "
-        "larger;" in caption
+        "those built on each pair's own series (portfolio_t, patell_z, cluster_date_t) are about "
+        f"{factor:.1f} times too large in absolute value there, those built on the series of the pairs' "
+        "average (crude_dependence_t, corrado_rank_z) are too large by about the square root of that "
+        "series' own ratio, which can be larger;" in caption
     )
 
 
@@ -183,3 +183,18 @@ def test_infer_counts_lags_in_days_across_a_day_no_pair_has() -> None:
                   for row in residuals]  # fmt: skip
         label = f"[{start:+d},{end:+d}]".replace("+0", "0")
         assert stats[label] == pytest.approx(np.mean(oracle), rel=1e-12), label
+
+
+def test_infer_keeps_estimation_days_far_apart_as_given() -> None:
+    """Filling every day between taus -100000 and -20 took 1.2 GB and refused 400 pairs as too many
+    cells (a reviewer): days far apart are kept as given, as before."""
+    from eventstudy import infer
+
+    ids = [f"P{i}" for i in range(400)]
+    rng = np.random.default_rng(0)
+    estimation = pd.DataFrame(
+        {"id": np.repeat(ids, 3), "tau": np.tile([-100_000, -21, -20], 400), "ar": rng.normal(0, 0.01, 1200)}
+    )
+    ar = pd.DataFrame({"id": np.repeat(ids, 3), "tau": np.tile([-1, 0, 1], 400), "ar": 0.01})
+    stats = infer(ar, units="decimal", estimation=estimation, n_params=1, statistics=["caar"]).stats
+    assert stats["value"].iloc[0] == pytest.approx(0.03)

@@ -13,9 +13,9 @@ MacKinlay 1997, section 2.4)
 
 1 under serial independence. A test built on each pair's own variance (Patell, the portfolio
 t) is then about :math:`\\sqrt{VR(L)}` too large (too small) in absolute value when VR > 1 (< 1),
-with VR(L) the pairs'; one built on the series of the pairs' average (the crude dependence
-adjustment, the multi-day rank test) by that series' ratio, which cross-correlated lags can
-make larger. Daily returns are close to 1; abnormal
+with VR(L) the pairs' (:data:`OWN_SERIES`); one built on the series of the pairs' average (the
+crude dependence adjustment, the multi-day rank test: :data:`AVERAGE_SERIES`) by the square root
+of that series' ratio, which cross-correlated lags can make larger. Daily returns are close to 1; abnormal
 log volume is not (its first-order autocorrelation is often 0.4-0.8): the tests that take their
 variance across the pairs (cross-sectional t, BMP, Wilcoxon, the t clustered by firm) do not
 rest on it.
@@ -53,12 +53,16 @@ REF_VARIANCE_RATIO = (
     "that take a window's variance as L days' assume (descriptive)"
 )
 
-ASSUME_SERIAL_INDEPENDENCE: tuple[str, ...] = (
-    "portfolio_t", "crude_dependence_t", "patell_z", "corrado_rank_z", "cluster_date_t"
-)  # fmt: skip
-"""Statistics whose variance of a window of L days is L times one day's (serially independent
-days); those taking theirs across the pairs (cross-sectional t, BMP, Wilcoxon, the t clustered by
-firm) do not assume it."""
+OWN_SERIES: tuple[str, ...] = ("portfolio_t", "patell_z", "kp_adjusted_patell_z", "cluster_date_t")
+"""Statistics whose variance of a window of L days is L times one day's of each pair's own series
+(the t clustered by date: each pair-day its own date when events do not share days): too large by
+about the square root of the pairs' VR(L) (:func:`mean_variance_ratio`)."""
+AVERAGE_SERIES: tuple[str, ...] = ("crude_dependence_t", "lamb_z", "corrado_rank_z")
+"""Statistics whose variance of a window of L days is L times one day's of the series of the
+pairs' average (residual, or rank): too large by about the square root of that series' VR(L)."""
+ASSUME_SERIAL_INDEPENDENCE: tuple[str, ...] = OWN_SERIES + AVERAGE_SERIES
+"""Statistics that assume serially independent days; those taking their variance across the pairs
+(cross-sectional t, BMP, Wilcoxon, the t clustered by firm) do not."""
 
 _BLOCK_VALUES = 1 << 15
 """Residuals read at a time (a 256 KB temporary, not an (N, L1) one: the battery holds its

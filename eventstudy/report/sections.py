@@ -17,7 +17,7 @@ import pandas as pd
 from eventstudy.aggregate import VOLUME_EXCLUSION_ROWS, statistic_unit
 from eventstudy.crosssection.regression import sample_start
 from eventstudy.inference.bootstrap import band_minimum_pairs
-from eventstudy.inference.serial import ASSUME_SERIAL_INDEPENDENCE
+from eventstudy.inference.serial import ASSUME_SERIAL_INDEPENDENCE, AVERAGE_SERIES, OWN_SERIES
 from eventstudy.progress import progress
 from eventstudy.report import figures, fmt
 from eventstudy.report.document import FigureFile, Section, Table, cell
@@ -120,17 +120,17 @@ def _serial_note(stats: pd.DataFrame, words: str) -> str:
         f"abnormal {words} over L days' (Lo & MacKinlay 1988), is up to {ratio:.2f} here "
         f"({fmt.md(str(top['window']))}, {fmt.md(str(top['group']))})"
     )
-    own = [name for name in assuming if name in ("patell_z", "portfolio_t")]  # each pair's own variance
-    pooled = [name for name in assuming if name not in own]  # the average's series, or the days
+    own = [name for name in assuming if name in OWN_SERIES]
+    pooled = [name for name in assuming if name in AVERAGE_SERIES]
     if ratio > 1 and own:
         said += (
-            f": those built on each pair's own variance ({', '.join(own)}) are about "
+            f": those built on each pair's own series ({', '.join(own)}) are about "
             f"{math.sqrt(ratio):.1f} times too large in absolute value there"
         )
     if ratio > 1 and pooled:
         said += (
-            f"{',' if own else ':'} those built on the series of the pairs' average or on the days "
-            f"({', '.join(pooled)}) by that series' own ratio, which can be larger"
+            f"{',' if own else ':'} those built on the series of the pairs' average ({', '.join(pooled)}) "
+            "are too large by about the square root of that series' own ratio, which can be larger"
         )
     across = "bmp_t, cross_sectional_t, wilcoxon_w, cluster_firm_t"
     return f"{said}; the tests that take their variance across the pairs ({across}) do not assume it."
