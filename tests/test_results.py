@@ -216,7 +216,7 @@ def test_a_loaded_study_saved_again_keeps_the_record_of_the_run_that_computed_it
     manifest = json.loads((again / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["command"] == ["resave.py"]  # what saved it
     origin = {key: recorded[key] for key in ("command", "git_commit", "git_dirty", "versions")}
-    assert manifest["loaded_from"] == {"folder": str(first), "computed_in": str(first), **origin}
+    assert manifest["loaded_from"] == {"folder": str(first), "first_loaded_from": str(first), **origin}
     report = (again / "report.md").read_text(encoding="utf-8")
     assert f"Results loaded from ` {first} ` and saved again, not computed here; computed by: ` " in report
     assert shell_line(typed) in report and "changed in Python" not in report
@@ -225,7 +225,7 @@ def test_a_loaded_study_saved_again_keeps_the_record_of_the_run_that_computed_it
     kept = json.loads((third / "manifest.json").read_text(encoding="utf-8"))["loaded_from"]
     assert kept == {**manifest["loaded_from"], "folder": str(again)}
     assert f"Results loaded from ` {again} `" in (third / "report.md").read_text(encoding="utf-8")
-    assert f"into ` {first} `" in (third / "report.md").read_text(encoding="utf-8")
+    assert f"(first loaded from ` {first} `)" in (third / "report.md").read_text(encoding="utf-8")
     capsys.readouterr()
     assert main(["verify", str(third), "--cache", str(cache), "--events", str(events)]) == 0
     assert "identical" in capsys.readouterr().out
@@ -243,6 +243,18 @@ def test_a_loaded_study_saved_again_keeps_the_record_of_the_run_that_computed_it
     assert json.loads((later / "manifest.json").read_text(encoding="utf-8"))["loaded_from"][
         "changed_in_python"
     ] == ["car"]
+    # a table the load did not have, and the settings, count too (a reviewer: only loaded tables did)
+    added = dataclasses.replace(loaded, garch=pd.DataFrame({"x": [1.0]}))
+    assert main_changes(save_study(added, tmp_path / "added", guard=Guard(cwd=tmp_path))) == ["garch"]
+    renamed = dataclasses.replace(loaded, config=dataclasses.replace(loaded.config, min_estimation_obs=30))
+    assert main_changes(save_study(renamed, tmp_path / "renamed", guard=Guard(cwd=tmp_path))) == ["config"]
+    assert "loaded_files" not in manifest["loaded_from"]  # the comparison's record is not kept
+
+
+def main_changes(folder: Path) -> list[str]:
+    """The ``changed_in_python`` of ``folder``'s manifest (none: [])."""
+    record = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["loaded_from"]
+    return record.get("changed_in_python", [])
 
 
 def test_a_saved_loaded_study_verifies(small, results, tmp_path: Path, capsys) -> None:

@@ -30,7 +30,7 @@ from eventstudy.errors import InputError
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.output.folder import Guard, check_apart, checkpoint, json_value, publish, usual_file_mode
-from eventstudy.output.manifest import build_manifest
+from eventstudy.output.manifest import build_manifest, note_changed_files
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.results import StudyResults
 
@@ -309,6 +309,7 @@ def save_study(
 
     def build(staging: Path) -> None:
         write_files(staging, writers)
+        note_changed_files(staging)  # results loaded and saved again: what changed since the load
         if report:
             _render_report(staging)
 

@@ -9,8 +9,8 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError, as_path
-from eventstudy.output.folder import edited_tables, output_folder, regular_file
-from eventstudy.output.manifest import MODEL_SETTINGS, tables_sha256
+from eventstudy.output.folder import FILES_KEY, edited_tables, output_folder, regular_file
+from eventstudy.output.manifest import DATA_SUFFIXES, MODEL_SETTINGS
 from eventstudy.output.verify import UNREADABLE_PARQUET, read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
 from eventstudy.text import shell_path
@@ -70,7 +70,7 @@ def load_study(folder: str | Path) -> StudyResults:
         provenance={
             **{key: manifest[key] for key in ("inputs", "validation", "cache") if key in manifest},
             "loaded_from": _computed_by(folder, manifest),
-            "loaded_tables": tables_sha256(tables),
+            **_as_loaded(manifest),
         },
         caar_band=manifest.get("caar_band"),  # None: written before, its band the plain one
         p_family=manifest.get("p_family"),  # None: written before, adjusted over a group's every test
@@ -83,14 +83,27 @@ RUN_RECORD: tuple[str, ...] = ("command", "git_commit", "git_dirty", "versions")
 
 
 def _computed_by(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Where results are loaded from (``folder``) and the run that computed them: the folder it
-    wrote (``computed_in``) and its manifest's command, commit and versions; for a folder saved
-    from loaded results, the record it kept of that run (and of tables changed since)."""
+    """Where results are loaded from (``folder``) and the run that computed them: the folder the
+    run's output was first loaded from (``first_loaded_from``) and its manifest's command, commit
+    and versions; for a folder saved from loaded results, the record it kept of that run (and of
+    what was changed since)."""
     kept = manifest.get("loaded_from")
     if isinstance(kept, dict):  # read_manifest_file checked its shape
-        return {**kept, "folder": str(folder), "computed_in": kept.get("computed_in", kept.get("folder"))}
+        first = kept.get("first_loaded_from", kept.get("folder"))
+        return {**kept, "folder": str(folder), "first_loaded_from": first}
     run = {key: manifest[key] for key in RUN_RECORD if key in manifest}
-    return {"folder": str(folder), "computed_in": str(folder), **run}
+    return {"folder": str(folder), "first_loaded_from": str(folder), **run}
+
+
+def _as_loaded(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What a re-save compares to tell what was changed in Python (no table is hashed here: the
+    manifest records its files): the recorded SHA-256 of the folder's data files, and its settings."""
+    files = manifest.get(FILES_KEY)
+    settings = {key: manifest[key] for key in ("config", "model", "peers") if key in manifest}
+    if not isinstance(files, dict):  # no record to compare with
+        return {"loaded_settings": settings}
+    data = {str(k): v for k, v in files.items() if str(k).endswith(DATA_SUFFIXES)}
+    return {"loaded_files": data, "loaded_settings": settings}
 
 
 

@@ -11,6 +11,7 @@ output folder's file record (``files``) is added when the folder is published
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -20,10 +21,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from eventstudy.aggregate import statistic_units
-from eventstudy.hashing import content_sha256
+from eventstudy.hashing import file_sha256
 from eventstudy.multiple_testing import p_sources
 from eventstudy.output.folder import PACKAGE
 from eventstudy.results import StudyResults
@@ -142,24 +141,49 @@ def command_line() -> list[str]:
     return [program or "python"]  # another package's __main__.py too (python -m ipykernel -f ...)
 
 
-def tables_sha256(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, str]:
-    """Table name -> :func:`~eventstudy.hashing.content_sha256` of each table given (None: none):
-    what :func:`eventstudy.output.load.load_study` records of the tables it loaded, so that a
-    re-save tells those changed since (:func:`_loaded_from`)."""
-    return {name: content_sha256(frame) for name, frame in tables.items() if frame is not None}
+DATA_SUFFIXES: tuple[str, ...] = (".parquet",)
+"""The files of an output folder that hold its tables (what a re-save of loaded results compares;
+not the csv copies, which a re-save may leave out)."""
 
 
-def _loaded_from(results: StudyResults) -> dict[str, Any]:
-    """``results.provenance["loaded_from"]``, with ``changed_in_python`` listing the tables that
-    differ from those loaded (a re-saved report vouched for tables edited in Python, a finder)."""
+def _loaded_from(results: StudyResults, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """``results.provenance["loaded_from"]``, with ``changed_in_python`` listing the settings
+    (``config``, ``model``, ``peers``) that differ from those loaded, and ``loaded_files`` (the
+    loaded folder's data files' SHA-256) for :func:`note_changed_files` to compare the files
+    written with (a re-saved report vouched for tables edited in Python, a finder)."""
     record = dict(results.provenance["loaded_from"])
-    loaded = results.provenance.get("loaded_tables", {})
-    now = tables_sha256({name: getattr(results, name, None) for name in loaded})
-    changed = {name for name, digest in loaded.items() if now.get(name) != digest}
-    changed |= set(record.get("changed_in_python", ()))
+    changed = set(record.get("changed_in_python", ()))
+    for key, old in results.provenance.get("loaded_settings", {}).items():
+        new = manifest.get(key)
+        if isinstance(old, Mapping) and isinstance(new, Mapping):  # keys an older version lacked: left out
+            new = {name: new.get(name) for name in old}
+        if json.dumps(old, sort_keys=True, default=str) != json.dumps(new, sort_keys=True, default=str):
+            changed.add(key)
     if changed:
         record["changed_in_python"] = sorted(changed)
+    if "loaded_files" in results.provenance:
+        record["loaded_files"] = dict(results.provenance["loaded_files"])
     return record
+
+
+def note_changed_files(folder: Path) -> None:
+    """In ``folder``'s manifest just written, add to ``loaded_from.changed_in_python`` each data
+    file (:data:`DATA_SUFFIXES`) whose SHA-256 differs from the loaded folder's, or that only one
+    of them has, by name without its suffix; drop the loaded record. An unchanged table is
+    written to the same bytes, so only a change shows."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    record = manifest.get("loaded_from")
+    if not isinstance(record, dict) or "loaded_files" not in record:
+        return
+    loaded = record.pop("loaded_files")
+    written = {p.name: file_sha256(p) for p in folder.iterdir() if p.name.endswith(DATA_SUFFIXES)}
+    changed = set(record.get("changed_in_python", ()))
+    names = set(loaded) | set(written)
+    changed |= {Path(name).stem for name in names if loaded.get(name) != written.get(name)}
+    if changed:
+        record["changed_in_python"] = sorted(changed)
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def build_manifest(
@@ -211,7 +235,7 @@ def build_manifest(
         **git_state(),
     }
     if "loaded_from" in provenance:  # results loaded from a folder: the run that computed them
-        manifest["loaded_from"] = _loaded_from(results)
+        manifest["loaded_from"] = _loaded_from(results, manifest)
     if not report:  # verify re-saves without it (every report file was "missing in the folder")
         manifest["report"] = False
     if "engine" in provenance:  # how the study was split; eventstudy verify re-runs it the same way

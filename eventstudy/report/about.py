@@ -370,12 +370,12 @@ def _origin_text(origin: Mapping[str, Any]) -> str:
     computed them (its command and commit)."""
     commit = origin.get("git_commit")
     computed = _command_text(origin.get("command")).removeprefix("Command: ")
-    written = origin.get("computed_in")
+    first = origin.get("first_loaded_from")
     changed = origin.get("changed_in_python")
     return (
-        f"Results loaded from {fmt.code(str(origin.get('folder', '?')))} and saved again, not computed "
-        f"here; computed by: {computed}"
-        + (f" into {fmt.code(str(written))}" if written and written != origin.get("folder") else "")
+        f"Results loaded from {fmt.code(str(origin.get('folder', '?')))}"
+        + (f" (first loaded from {fmt.code(str(first))})" if first and first != origin.get("folder") else "")
+        + f" and saved again, not computed here; computed by: {computed}"
         + (f", project commit {fmt.md(str(commit))}" if commit else "")
         + (" with uncommitted changes" if commit and origin.get("git_dirty") else "")
         + (
