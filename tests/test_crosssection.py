@@ -902,7 +902,9 @@ def test_run_study_refuses_a_flow_ticker_outside_its_event(launch_cache) -> None
     config = dataclasses.replace(config, flows=(misspelt, *config.flows[1:]), backtest=None, peers=())
     with pytest.raises(InputError, match=r"flows\[0\]\.tickers") as caught:
         run_study(ROOT / "events.csv", launch_cache, config)
-    assert caught.value.path == str(ROOT / "launch.toml")  # the file of the key, not events.csv
+    # the settings changed in Python since the file was read, not events.csv
+    said = f"the study's settings (read from {ROOT / 'launch.toml'}, then changed in Python)"
+    assert caught.value.path == said
     built = dataclasses.replace(config, source=None)  # a config built in Python has no file
     assert built == config and "source" not in config.to_dict()
     with pytest.raises(InputError, match=r"flows\[0\]\.tickers") as caught:
@@ -934,7 +936,9 @@ def test_a_share_caveat_of_a_ticker_in_another_case_is_refused(launch_cache) -> 
     config = dataclasses.replace(config, share_caveats=(lower,), backtest=None, peers=())
     with pytest.raises(InputError) as caught:
         run_study(ROOT / "events.csv", launch_cache, config)
-    assert (caught.value.path, caught.value.field) == (str(ROOT / "launch.toml"), "shares.caveats[0].ticker")
+    # the caveat was changed in Python, not read from the file
+    said = f"the study's settings (read from {ROOT / 'launch.toml'}, then changed in Python)"
+    assert (caught.value.path, caught.value.field) == (said, "shares.caveats[0].ticker")
     assert "names 'intc', which differs from the study's ticker 'INTC' only in case" in caught.value.message
     # A ticker that is only a peer: its peer rows lost the caveat the same way.
     peers_only = dataclasses.replace(config, peers=("INTC",), flows=(), crosssection=())
