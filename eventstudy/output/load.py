@@ -35,8 +35,9 @@ def load_study(folder: str | Path) -> StudyResults:
     The tables are the folder's parquet files as they are; the configuration, model record,
     peers and input record come from ``manifest.json``; the backtest (when the folder has one)
     from ``trades``, ``backtest`` and ``drift.parquet``. The estimation arrays are not saved,
-    so ``estimates`` is None. ``provenance["loaded_from"]`` records the run that computed the
-    results (the folder, its command, commit and versions), which :func:`save_study` keeps.
+    so ``estimates`` is None. ``provenance["loaded_from"]`` records the folder and the run that
+    computed the results (its command, commit and versions), which :func:`save_study` keeps, with
+    what was changed between the load and the save (``changed_in_python``).
 
     Raises
     ------
@@ -104,7 +105,6 @@ def _as_loaded(manifest: dict[str, Any]) -> dict[str, Any]:
         return {"loaded_settings": settings}
     data = {str(k): v for k, v in files.items() if str(k).endswith(DATA_SUFFIXES)}
     return {"loaded_files": data, "loaded_settings": settings}
-
 
 
 def _read_table(path: Path) -> pd.DataFrame:
