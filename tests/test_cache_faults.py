@@ -253,6 +253,8 @@ def test_run_and_list_on_a_damaged_cache_exit_cleanly(launch_cache: Path, tmp_pa
     assert main(["cache", "verify", "--cache", str(root)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{nvda}: unreadable: ")
+    # the advice of the run's error, which sent the user here (a reviewer: none was given)
+    assert lines[0].endswith("; move it out of the cache, then re-import or re-fetch it")
     # 21 price files, 11 share-count files, 12 earnings calendars
     assert lines[-1] == f"1 problem(s) in {root}/ (44 cache files checked)"
 

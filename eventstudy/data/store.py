@@ -260,7 +260,8 @@ class CacheProblem:
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.kind}: {self.detail}"
+        advice = f"; {MOVE_AWAY}" if self.kind == "unreadable" else ""  # as the error reading it says
+        return f"{self.path}: {self.kind}: {self.detail}{advice}"
 
 
 class PriceStore:
