@@ -27,10 +27,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.errors import InputError
+from eventstudy.hashing import file_sha256
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.output.folder import Guard, check_apart, checkpoint, json_value, publish, usual_file_mode
-from eventstudy.output.manifest import build_manifest, note_changed_files
+from eventstudy.output.manifest import DATA_SUFFIXES, build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.results import StudyResults
 
@@ -224,6 +225,27 @@ def write_json(payload: Mapping[str, Any], path: Path) -> None:
     """Pretty, key-sorted JSON with a trailing newline."""
     text = json.dumps(payload, indent=2, sort_keys=True, default=json_value)
     path.write_text(text + "\n", encoding="utf-8")
+
+
+def note_changed_files(folder: Path) -> None:
+    """In ``folder``'s manifest just written, add to ``loaded_from.changed_in_python`` each data
+    file (:data:`~eventstudy.output.manifest.DATA_SUFFIXES`) whose SHA-256 differs from the
+    loaded folder's, or that only one of them has, by name without its suffix; drop the loaded
+    record (:func:`~eventstudy.output.manifest.build_manifest` put it there). An unchanged table
+    is written to the same bytes, so only a change shows."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    record = manifest.get("loaded_from")
+    if not isinstance(record, dict) or "loaded_files" not in record:
+        return
+    loaded = record.pop("loaded_files")
+    written = {p.name: file_sha256(p) for p in folder.iterdir() if p.name.endswith(DATA_SUFFIXES)}
+    changed = set(record.get("changed_in_python", ()))
+    names = set(loaded) | set(written)
+    changed |= {Path(name).stem for name in names if loaded.get(name) != written.get(name)}
+    if changed:
+        record["changed_in_python"] = sorted(changed)
+    write_json(manifest, path)
 
 
 def save_study(

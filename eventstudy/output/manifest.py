@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.aggregate import statistic_units
-from eventstudy.hashing import file_sha256
 from eventstudy.multiple_testing import p_sources
 from eventstudy.output.folder import PACKAGE
 from eventstudy.results import StudyResults
@@ -149,8 +148,9 @@ not the csv copies, which a re-save may leave out)."""
 def _loaded_from(results: StudyResults, manifest: Mapping[str, Any]) -> dict[str, Any]:
     """``results.provenance["loaded_from"]``, with ``changed_in_python`` listing the settings
     (``config``, ``model``, ``peers``) that differ from those loaded, and ``loaded_files`` (the
-    loaded folder's data files' SHA-256) for :func:`note_changed_files` to compare the files
-    written with (a re-saved report vouched for tables edited in Python, a finder)."""
+    loaded folder's data files' SHA-256) for :func:`eventstudy.output.export.note_changed_files`
+    to compare the files written with (a re-saved report vouched for tables edited in Python, a
+    finder)."""
     record = dict(results.provenance["loaded_from"])
     changed = set(record.get("changed_in_python", ()))
     for key, old in results.provenance.get("loaded_settings", {}).items():
@@ -164,26 +164,6 @@ def _loaded_from(results: StudyResults, manifest: Mapping[str, Any]) -> dict[str
     if "loaded_files" in results.provenance:
         record["loaded_files"] = dict(results.provenance["loaded_files"])
     return record
-
-
-def note_changed_files(folder: Path) -> None:
-    """In ``folder``'s manifest just written, add to ``loaded_from.changed_in_python`` each data
-    file (:data:`DATA_SUFFIXES`) whose SHA-256 differs from the loaded folder's, or that only one
-    of them has, by name without its suffix; drop the loaded record. An unchanged table is
-    written to the same bytes, so only a change shows."""
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    record = manifest.get("loaded_from")
-    if not isinstance(record, dict) or "loaded_files" not in record:
-        return
-    loaded = record.pop("loaded_files")
-    written = {p.name: file_sha256(p) for p in folder.iterdir() if p.name.endswith(DATA_SUFFIXES)}
-    changed = set(record.get("changed_in_python", ()))
-    names = set(loaded) | set(written)
-    changed |= {Path(name).stem for name in names if loaded.get(name) != written.get(name)}
-    if changed:
-        record["changed_in_python"] = sorted(changed)
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def build_manifest(
