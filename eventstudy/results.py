@@ -243,11 +243,11 @@ class StudyResults:
     def _p_sources(groups: pd.DataFrame) -> tuple[str, ...]:
         """Notes naming the test whose p a column's parentheses hold when it is another's
         (:attr:`~eventstudy.inference.Statistic.p_from`: a total's p is its test's)."""
-        titles = {title: name for name, title in GROUP_COLUMNS.items()}
+        titles = {_column_title(name): name for name in STATISTICS}
         notes = []
         for column in groups.columns:
-            name = titles.get(column, column.removesuffix(" $B"))
-            source = STATISTICS[name].p_from if name in STATISTICS and name != "caar" else None
+            name = titles.get(column)
+            source = STATISTICS[name].p_from if name is not None and name != "caar" else None
             if source:
                 notes.append(f"The p of {column} is that of {source}.")
         return tuple(notes)
@@ -382,7 +382,7 @@ class StudyResults:
             shown = tests if self.config.statistics is not None else [t for t in wanted if t in numbers]
             for name in shown:
                 unit = STATISTICS[name].unit
-                title = wanted.get(name, f"{name} $B" if unit == "usd" else name)
+                title = _column_title(name)
                 value, p, m = numbers[name]
                 row[title] = _unit_cell(value, unit) + ("" if name == "caar" else _p(p))
                 fewer = np.isfinite(value) and m < n and name not in NOT_PAIR_COUNTS
@@ -441,6 +441,12 @@ SUMMARY_PAIRS = 40
 NOT_PAIR_COUNTS = frozenset({"dollar_shared_days_usd"})
 """Statistics whose ``n`` in stats.parquet counts something else than pairs (ticker-days): their
 summary cell is not tagged with it (:meth:`StudyResults._group_table`)."""
+
+
+def _column_title(name: str) -> str:
+    """The summary's column title of the statistic ``name``: :data:`GROUP_COLUMNS`' title, else the
+    name (with ``$B`` for dollars, shown in billions)."""
+    return GROUP_COLUMNS.get(name, f"{name} $B" if STATISTICS[name].unit == "usd" else name)
 
 
 def _flags(rows: pd.DataFrame) -> list[str]:
