@@ -634,11 +634,9 @@ def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    """SHA-256 of a file's bytes (:func:`eventstudy.hashing.file_sha256`, which imports pandas)."""
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def record_files(folder: Path) -> dict[str, str]:
