@@ -101,6 +101,25 @@ def test_launch_calendar() -> None:
             "event_id",
             "event ids Oracle-OpenAI-300B and oracle-openai-300b (row 2) differ only in case",
         ),
+        # A role or group spelt in another case on another row: a backtest's short 'rival' traded
+        # the 'Rival' of the next event long, and 'Openai-compute' was a group of its own (a finder)
+        (
+            (HEADER, GOOD, GOOD.replace(",ORCL,", ",NVDA,").replace(",supplier,", ",Supplier,")),
+            3,
+            "role",
+            "role 'Supplier' and 'supplier' (row 2) differ only in case: the study would take them as two "
+            "roles",
+        ),
+        (
+            (
+                HEADER,
+                GOOD,
+                GOOD.replace("oracle-openai-300b", "nvda").replace(",openai-compute,", ",OpenAI-Compute,"),
+            ),
+            3,
+            "group",
+            "group 'OpenAI-Compute' and 'openai-compute' (row 2) differ only in case",
+        ),
     ],
 )
 def test_bad_events_name_file_row_and_field(tmp_path: Path, lines, row, field, text) -> None:

@@ -54,17 +54,23 @@ def calendars(draw, max_events: int = 6) -> list[dict[str, object]]:
     n_events = draw(st.integers(1, max_events))
     event_ids = draw(st.lists(labels, min_size=n_events, max_size=n_events, unique_by=str.upper))
     rows = []
+    spelt: dict[tuple[str, str], str] = {}  # a role or group has one spelling (another case is refused)
+
+    def label(field: str) -> str:
+        drawn = draw(labels)
+        return spelt.setdefault((field, drawn.casefold()), drawn)
+
     for event_id in event_ids:
         shared = {
             "event_id": event_id,
             "announced": draw(days),
             "timing": draw(st.sampled_from(TIMINGS)),
-            "group": draw(labels),
+            "group": label("group"),
             "headline": draw(headlines),
             "deal_usd": draw(deals),  # one deal per event
         }
         for ticker in draw(st.lists(tickers, min_size=1, max_size=3, unique=True)):
-            rows.append({**shared, "ticker": ticker, "role": draw(labels)})
+            rows.append({**shared, "ticker": ticker, "role": label("role")})
     return draw(st.permutations(rows))
 
 

@@ -732,6 +732,7 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
     first_of_event: dict[object, dict[str, object]] = {}
     first_deal: dict[object, dict[str, object]] = {}  # an event's first row of a listed party
     folded: dict[str, dict[str, object]] = {}  # an event's first row by its id in upper case
+    spelt: dict[tuple[str, str], dict[str, object]] = {}  # a role's, a group's first row by (field, casefold)
     for record in records:
         row = record["source_row"]
         assert isinstance(row, int)  # the line number (_parse_row)
@@ -762,6 +763,17 @@ def _check_consistency(path: Path, records: list[dict[str, object]]) -> None:
                     str(path),
                     f"event {_cut(record['event_id'])} has {field} {shown(record[field])} here but "
                     f"{shown(first[field])} on row {first['source_row']}",
+                    row=row,
+                    field=field,
+                )
+        for field in ("role", "group"):
+            label = str(record[field])
+            seen = spelt.setdefault((field, label.casefold()), record)
+            if seen[field] != label:  # a backtest traded 'Rival' long beside a short 'rival'
+                raise InputError(
+                    str(path),
+                    f"{field} {shown(label)} and {shown(seen[field])} (row {seen['source_row']}) "
+                    f"differ only in case: the study would take them as two {field}s; spell them alike",
                     row=row,
                     field=field,
                 )
