@@ -184,7 +184,7 @@ def estimate(
     returns = event_returns(returns_by_column, days.span, local, design, fitted.model_fit.batch)
     proxy = design.proxy
     outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
-    _name_late_starts(outcomes, returns_by_column, local, days, tickers, panel, config.market, model.symbols)
+    _name_short_windows(outcomes, returns_by_column, local, days, tickers, panel, config, model.symbols)
     del returns_by_column, design  # the event-day offsets: the tables read the returns
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {}, restatements)
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
@@ -555,44 +555,64 @@ def pair_outcomes(
     return PairOutcomes(outcome, note, overlaps)
 
 
-def _name_late_starts(
+def _name_short_windows(
     outcomes: PairOutcomes,
     returns_by_column: np.ndarray,
     columns: np.ndarray,
     days: StudyDays,
     tickers: np.ndarray,
     panel: ReturnsPanel,
-    market: str,
+    config: StudyConfig,
     regressors: Sequence[str] = (),
 ) -> None:
-    """Append to the note of each ``insufficient_estimation`` pair whose ticker's returns start
-    after its estimation window does and after the market's first return (where the data
-    start: a listing inside the window, CoreWeave's in March 2025) the date they start: "0
-    valid estimation returns" alone does not say why. So too for each series of the model's
-    design (``regressors``, :attr:`~eventstudy.models.ExpectedReturnModel.symbols`: the sector
-    model's SMH, whose data start in July 2023, left AMD's 2023 events short with no word of it,
-    a finder). ``returns_by_column`` is the :func:`_by_column` copy and ``columns`` each pair's
-    column in it; only the short pairs' are read."""
-    short = np.flatnonzero(outcomes.outcome == "insufficient_estimation")
-    if not short.size:
+    """Say in the note of each pair fitted or ``insufficient_estimation`` whose estimation window
+    the data cut short at its start why it holds fewer days than asked: the window reaches
+    before the data (before the market's first return; not said of ``estimation_window =
+    "all"``, which starts there by design), or the ticker's returns start after the window does
+    and after the market's (a listing inside the window, CoreWeave's in March 2025), or so do a
+    series of the model's design (``regressors``,
+    :attr:`~eventstudy.models.ExpectedReturnModel.symbols`: the sector model's SMH, whose data
+    start in July 2023). An ``insufficient_estimation`` note said "0 valid estimation returns"
+    without why, and an estimated pair's 502 days of a [-600,-11] window were said by ``n_est``
+    alone (a finder, a referee). ``returns_by_column`` is the :func:`_by_column` copy and
+    ``columns`` each pair's column in it."""
+    market, outcome = config.market, outcomes.outcome
+    rows = np.flatnonzero((outcome == "") | (outcome == "insufficient_estimation"))
+    if not rows.size:
         return
-    valid = np.isfinite(returns_by_column[columns[short], :-1])
-    first = np.where(valid.any(axis=1), valid.argmax(axis=1), -1)  # -1: no return at all
     market_start = int(np.argmax(np.isfinite(panel.returns_of(market))))
-    window_start = np.maximum(np.asarray(days.estimation_days[short])[:, 0], market_start)
-    late = first > window_start
-    for row, position in zip(short[late].tolist(), first[late].tolist(), strict=True):
-        outcomes.note[row] += f"; {tickers[row]}'s returns start {panel.calendar[position]:%Y-%m-%d}"
+    calendar, label = panel.calendar, config.estimation_label()
+    window_start = days.span.day_zero.index[rows] + days.estimation_window[0]
+    parts: dict[int, list[str]] = {}
+    if config.estimation_bounds()[0] is not None:
+        before = window_start < market_start
+        for row, start in zip(rows[before].tolist(), window_start[before].tolist(), strict=True):
+            parts[row] = [
+                f"{label} reaches {market_start - start} trading days before the data's first return "
+                f"({calendar[market_start]:%Y-%m-%d})"
+            ]
+    used, position = np.unique(columns[rows], return_inverse=True)
+    valid = np.isfinite(returns_by_column[used, :-1])  # the last column: the pad of position -1
+    first = np.where(valid.any(axis=1), valid.argmax(axis=1), -1)[position]  # -1: no return at all
+    late_from = np.maximum(window_start, market_start)
+    late = first > late_from
+    for row, day in zip(rows[late].tolist(), first[late].tolist(), strict=True):
+        parts.setdefault(row, []).append(f"{tickers[row]}'s returns start {calendar[day]:%Y-%m-%d}")
     for symbol in dict.fromkeys(regressors):
         if symbol == market or symbol not in panel.symbols:
             continue
         finite = np.isfinite(panel.returns_of(symbol))
-        if not finite.any():  # two prices years apart: no return at all (a finder)
-            outcomes.note[short] += f"; {symbol} has no return in the data"
-            continue
         start = int(np.argmax(finite))
-        for row in short[start > window_start].tolist():
-            outcomes.note[row] += f"; {symbol}'s returns start {panel.calendar[start]:%Y-%m-%d}"
+        said = f"{symbol}'s returns start {calendar[start]:%Y-%m-%d}"
+        if not finite.any():  # two prices years apart: no return at all (a finder)
+            start, said = panel.calendar.size, f"{symbol} has no return in the data"
+        for row in rows[late_from < start].tolist():
+            parts.setdefault(row, []).append(said)
+    for row, texts in parts.items():
+        text = "; ".join(texts)
+        if outcome[row] == "":  # a fitted pair: its note may be empty or say other things
+            text = f"estimation window cut short: {text}"
+        outcomes.note[row] = f"{outcomes.note[row]}; {text}" if outcomes.note[row] else text
 
 
 def _is_event(events: pd.DataFrame) -> np.ndarray:

@@ -111,8 +111,10 @@ def test_a_model_series_that_starts_late_is_named_in_the_short_rows_note(launch_
     assert run(*command, "--model", "sector", "--no-peers") == 0
     car = pd.read_parquet(out / "car.parquet").set_index(["event_id", "window"])
     assert car.loc[("early", "[0,0]"), "outcome"] == "insufficient_estimation"
+    # The window also reaches 53 sessions before SPY's first return (2023-01-04): that is said too.
     assert car.loc[("early", "[0,0]"), "note"].endswith(
-        "valid estimation returns in [-260,-11], 100 required; SMH's returns start 2023-07-05"
+        "valid estimation returns in [-260,-11], 100 required; [-260,-11] reaches 53 trading days before "
+        "the data's first return (2023-01-04); SMH's returns start 2023-07-05"
     )
     assert car.loc[("later", "[0,0]"), "outcome"] == "ok" and "SMH" not in car.loc[("later", "[0,0]"), "note"]
 

@@ -163,6 +163,34 @@ def test_launch_config_peers_are_the_ai_basket(launch_cache) -> None:
     assert manifest["peers"] == list(basket)
 
 
+def test_an_estimation_window_the_data_cut_short_says_so_on_its_rows(launch_cache) -> None:
+    """A pair estimated on fewer days than its window asks, because the window reaches before
+    the data or before its ticker's listing, said so by n_est alone (a referee: [-600,-11] gave
+    the Stargate pairs 502 days, outcome ok, no note)."""
+    spy = pd.read_csv(ROOT.parent / "shared" / "data" / "prices" / "SPY.csv", parse_dates=["Date"])["Date"]
+    crwv = pd.read_csv(ROOT.parent / "shared" / "data" / "prices" / "CRWV.csv", parse_dates=["Date"])["Date"]
+    launch = replace(load_config(ROOT / "launch.toml"), backtest=None)
+    car = run_study(ROOT / "events.csv", launch_cache, replace(launch, estimation_window=(-600, -11))).car
+    stargate = car[(car.event_id == "stargate-launch") & (car.role != PEER_ROLE)]
+    day0 = int(np.flatnonzero(spy == pd.Timestamp("2025-01-21"))[0])  # intraday: the announcement day
+    before = 1 - (day0 - 600)  # days of the window before the first return (position 1: SPY's second day)
+    assert before == 88 and set(stargate.outcome) == {"ok"} and set(stargate.n_est) == {590 - before}
+    said = f"estimation window cut short: [-600,-11] reaches {before} trading days before the data's first "
+    assert stargate.note.str.startswith(said + f"return ({spy.iloc[1]:%Y-%m-%d})").all()
+    inside = car[(car.event_id == "nvidia-openai-100b") & (car.ticker != "CRWV")]  # 600 days: in the data
+    assert not inside.note.str.contains("cut short").any()
+    # The launch's own window: CoreWeave (listed 2025-03-28) is estimated on its days since then.
+    car = run_study(ROOT / "events.csv", launch_cache, launch).car
+    listed = car[(car.ticker == "CRWV") & (car.outcome == "ok")]
+    assert len(listed) and (listed.n_est < 250).all()
+    listing = f"estimation window cut short: CRWV's returns start {crwv.iloc[1]:%Y-%m-%d}"
+    assert listed.note.str.startswith(listing).all()
+    assert not car[car.ticker != "CRWV"].note.str.contains("cut short").any()
+    # A window of all data starts before most pairs' data by design: not said.
+    everything = run_study(ROOT / "events.csv", launch_cache, replace(launch, estimation_window="all")).car
+    assert not everything.note.str.contains("reaches").any()
+
+
 def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:
     events = tmp_path / "events.csv"
     events.write_text(HEADER + "\na,2025-09-09,post,ORCL,supplier,300e9,g1,Oracle deal\n")
