@@ -116,6 +116,33 @@ def test_an_earlier_output_is_replaced_but_not_once_the_user_added_or_edited_a_f
     assert (folder / "a.md").read_text() == "edited by hand"
 
 
+def test_every_file_the_user_added_or_edited_is_named_in_one_refusal(tmp_path: Path) -> None:
+    """A notes.txt, a figures/mine.png and a sub/z.txt added to an output took three runs to
+    learn of, one a run (a finder); so did two edited files."""
+    folder = tmp_path / "out"
+    guard = Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.md", "b.md", "figures/b.png"], "one"), guard=guard)
+    for name in ("notes.txt", "figures/mine.png", "sub/z.txt"):
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_text("mine")
+    before = snapshot(folder)
+    with pytest.raises(OutputFolderError) as caught:
+        publish(folder, write_some(["a.md"], "two"), guard=guard)
+    said = str(caught.value)
+    assert "holds 'figures/mine.png', 'notes.txt' and 'sub/z.txt', which eventstudy did not write" in said
+    assert "move them away" in said and snapshot(folder) == before
+    for name in ("notes.txt", "figures/mine.png", "sub/z.txt"):
+        (folder / name).unlink()
+    (folder / "sub").rmdir()
+    (folder / "a.md").write_text("edited")
+    (folder / "figures" / "b.png").write_text("edited")
+    with pytest.raises(OutputFolderError) as caught:
+        publish(folder, write_some(["a.md"], "two"), guard=guard)
+    said = str(caught.value)
+    assert "'a.md' and 'figures/b.png' were changed since eventstudy wrote them; move them away" in said
+    assert (folder / "a.md").read_text() == "edited"
+
+
 @pytest.mark.parametrize("atomic", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("earlier", ["output", "empty"])
 def test_a_file_saved_in_the_instant_before_the_swap_is_kept_in_place(

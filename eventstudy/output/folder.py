@@ -618,19 +618,34 @@ def check_recorded_present(folder: Path, rewritten: Callable[[str], bool]) -> No
 
 
 def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]) -> None:
-    for name in sorted(entries):
-        if name != MANIFEST and (name not in recorded or not OUTPUT_NAME.fullmatch(name)):
-            raise OutputFolderError(
-                folder,
-                f"holds {name!r}, which eventstudy did not write there; {_MOVE_IT}",
-            )
-    for name in sorted(entries - {MANIFEST}):
-        path = folder / name
-        if not stat.S_ISREG(path.lstat().st_mode) or _sha256(path) != recorded[name]:
-            raise OutputFolderError(
-                folder,
-                f"{name!r} was changed since eventstudy wrote it; {_MOVE_IT}",
-            )
+    """Refuse what an output folder holds that eventstudy did not write, or changed since: every
+    such entry named at once (one a run named a notes.txt, the next a figures/mine.png)."""
+    names = sorted(entries - {MANIFEST})
+    foreign = [name for name in names if name not in recorded or not OUTPUT_NAME.fullmatch(name)]
+    if foreign:
+        said = f"holds {_quoted(foreign)}, which eventstudy did not write there"
+        raise OutputFolderError(folder, f"{said}; {_move(foreign)}")
+    changed = [
+        name
+        for name in names
+        if not stat.S_ISREG((folder / name).lstat().st_mode) or _sha256(folder / name) != recorded[name]
+    ]
+    if changed:
+        said = f"{_quoted(changed)} {'were' if len(changed) > 1 else 'was'} changed since eventstudy wrote "
+        raise OutputFolderError(folder, f"{said}{'them' if len(changed) > 1 else 'it'}; {_move(changed)}")
+
+
+def _quoted(names: Sequence[str], shown: int = 5) -> str:
+    """``'a'``, ``'a' and 'b'``, ``'a', 'b', ..., 'e' and 3 more``."""
+    quoted = [repr(name) for name in names[:shown]]
+    if len(names) > shown:
+        return f"{', '.join(quoted)} and {len(names) - shown} more"
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def _move(names: Sequence[str]) -> str:
+    """:data:`_MOVE_IT`, of one entry or of several."""
+    return _MOVE_IT if len(names) == 1 else _MOVE_IT.replace("move it away", "move them away", 1)
 
 
 def _sha256(path: Path) -> str:
