@@ -1219,11 +1219,16 @@ def _note_problem(note: object) -> str | None:
         not isinstance(note, str)
         or not note.strip()
         or len(note) > MAX_NOTE_LENGTH
-        or CONTROL.search(note)  # a direction override, a zero-width space: changed how the line read
-        or "\u2028" in note
-        or "\u2029" in note
+        or any(stop in note for stop in "\n\r\u2028\u2029")
     ):
         return f"{shown(note)} is not a note: one line of text, 1 to {MAX_NOTE_LENGTH} characters"
+    if CONTROL.search(note):  # a direction override, a zero-width space: changed how the line read
+        return f"{shown(note)} holds an invisible character (a direction mark, a zero-width space, a control)"
+    if ";" in note:
+        return (
+            f"{shown(note)} holds a semicolon, which separates a row's notes in car.parquet's note column "
+            "(the report would count the rest as a note of its own): write a comma or a dash"
+        )
     return None
 
 

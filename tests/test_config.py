@@ -165,7 +165,10 @@ def test_bad_study_values_name_the_field(tmp_path: Path, capsys, line: str, fiel
         ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "a\\nb"', "shares.caveats[0].note", "one line"),
         # a line separator or a direction override: kept in the manifest, dropped from the outputs
         ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "a\\u2028b"', "shares.caveats[0].note", "one line"),
-        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "\\u202enote"', "shares.caveats[0].note", "one line"),
+        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "\\u202enote"', "shares.caveats[0].note", "invisible"),
+        # a row's notes are one text apart by '; ': "a; see note 7" was counted as two notes, the
+        # second without its "shares caveat:" label (a finder)
+        ('ticker = "INTC"\nfrom = 2025-08-22\nnote = "a; see note 7"', "shares.caveats[0].note", "semicolon"),
         ('ticker = "INTC"\nfrom = 2025-08-22\nnote = 5', "shares.caveats[0].note", "is not a note"),
         (
             'ticker = "INTC"\nfrom = 2025-08-22\nnote = "n"\nto = 2026-01-01',
