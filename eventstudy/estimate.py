@@ -184,7 +184,9 @@ def estimate(
     returns = event_returns(returns_by_column, days.span, local, design, fitted.model_fit.batch)
     proxy = design.proxy
     outcomes = pair_outcomes(events, days, fitted, proxy, returns, config)
-    _name_short_windows(outcomes, returns_by_column, local, days, tickers, panel, config, model.symbols)
+    _name_short_windows(
+        outcomes, returns_by_column, local, days, tickers, panel, config, design, model, benchmarks
+    )
     del returns_by_column, design  # the event-day offsets: the tables read the returns
     values = pair_values(panel, tickers, columns, days, fitted.model_fit.batch, shares or {}, restatements)
     pairs = PairArrays(events, model, fitted.model_fit, panel, days.span, returns, values.arrays, outcomes)
@@ -563,51 +565,85 @@ def _name_short_windows(
     tickers: np.ndarray,
     panel: ReturnsPanel,
     config: StudyConfig,
-    regressors: Sequence[str] = (),
+    design: PairDesign,
+    model: ExpectedReturnModel,
+    benchmarks: np.ndarray | None,
 ) -> None:
     """Say in the note of each pair fitted or ``insufficient_estimation`` whose estimation window
     the data cut short at its start why it holds fewer days than asked: the window reaches
-    before the data (before the market's first return; not said of ``estimation_window =
+    before the data (before the market proxy's first return; not said of ``estimation_window =
     "all"``, which starts there by design), or the ticker's returns start after the window does
-    and after the market's (a listing inside the window, CoreWeave's in March 2025), or so do a
-    series of the model's design (``regressors``,
-    :attr:`~eventstudy.models.ExpectedReturnModel.symbols`: the sector model's SMH, whose data
-    start in July 2023). An ``insufficient_estimation`` note said "0 valid estimation returns"
-    without why, and an estimated pair's 502 days of a [-600,-11] window were said by ``n_est``
-    alone (a finder, a referee). ``returns_by_column`` is the :func:`_by_column` copy and
-    ``columns`` each pair's column in it."""
-    market, outcome = config.market, outcomes.outcome
+    and after the proxy's (a listing inside the window, CoreWeave's in March 2025), or so do the
+    pair's own benchmark's (the events' ``market``) or another series of the model's
+    (:attr:`~eventstudy.models.ExpectedReturnModel.symbols`: the sector model's SMH, whose data
+    start in July 2023), or the model's other inputs (a factor file that starts late: its columns
+    named). An ``insufficient_estimation`` note said "0 valid estimation returns" without why,
+    and an estimated pair's 502 days of a [-600,-11] window were said by ``n_est`` alone (a
+    finder, a referee). ``returns_by_column`` is the :func:`_by_column` copy, ``columns`` each
+    pair's column in it and ``benchmarks`` each pair's benchmark (:func:`pair_benchmarks`)."""
+    market, outcome, calendar = config.market, outcomes.outcome, panel.calendar
     rows = np.flatnonzero((outcome == "") | (outcome == "insufficient_estimation"))
     if not rows.size:
         return
-    market_start = int(np.argmax(np.isfinite(panel.returns_of(market))))
-    calendar, label = panel.calendar, config.estimation_label()
+
+    def start_of(values: np.ndarray) -> int:
+        """The first calendar position of a finite value (the calendar's length: none)."""
+        finite = np.isfinite(values)
+        return int(np.argmax(finite)) if finite.any() else len(calendar)
+
+    def day(position: int) -> str:
+        return f"{calendar[position]:%Y-%m-%d}"
+
+    market_start = start_of(panel.returns_of(market))
     window_start = days.span.day_zero.index[rows] + days.estimation_window[0]
     parts: dict[int, list[str]] = {}
     if config.estimation_bounds()[0] is not None:
         before = window_start < market_start
         for row, start in zip(rows[before].tolist(), window_start[before].tolist(), strict=True):
+            n_days = market_start - start
             parts[row] = [
-                f"{label} reaches {market_start - start} trading days before the data's first return "
-                f"({calendar[market_start]:%Y-%m-%d})"
+                f"{config.estimation_label()} reaches {n_days} trading day{'s' if n_days > 1 else ''} before "
+                f"the data's first return ({day(market_start)})"
             ]
+    late_from = np.maximum(window_start, market_start)  # a later start cuts the window short
     used, position = np.unique(columns[rows], return_inverse=True)
     valid = np.isfinite(returns_by_column[used, :-1])  # the last column: the pad of position -1
     first = np.where(valid.any(axis=1), valid.argmax(axis=1), -1)[position]  # -1: no return at all
-    late_from = np.maximum(window_start, market_start)
     late = first > late_from
-    for row, day in zip(rows[late].tolist(), first[late].tolist(), strict=True):
-        parts.setdefault(row, []).append(f"{tickers[row]}'s returns start {calendar[day]:%Y-%m-%d}")
-    for symbol in dict.fromkeys(regressors):
-        if symbol == market or symbol not in panel.symbols:
+    for row, start in zip(rows[late].tolist(), first[late].tolist(), strict=True):
+        parts.setdefault(row, []).append(f"{tickers[row]}'s returns start {day(start)}")
+    own = np.full(rows.size, model.benchmark or "", dtype=object) if benchmarks is None else benchmarks[rows]
+    explained = np.full(rows.size, -1)  # the latest start a named series gives each pair
+    for symbol in dict.fromkeys([*own.tolist(), *model.symbols]):
+        if not symbol or symbol == market or symbol not in panel.symbols:
             continue
-        finite = np.isfinite(panel.returns_of(symbol))
-        start = int(np.argmax(finite))
-        said = f"{symbol}'s returns start {calendar[start]:%Y-%m-%d}"
-        if not finite.any():  # two prices years apart: no return at all (a finder)
-            start, said = panel.calendar.size, f"{symbol} has no return in the data"
-        for row in rows[late_from < start].tolist():
-            parts.setdefault(row, []).append(said)
+        start = start_of(panel.returns_of(symbol))
+        if start == len(calendar):  # two prices years apart: no return at all (a finder)
+            said = f"{symbol} has no return in the data"
+        else:
+            said = f"{symbol}'s returns start {day(start)}"
+        reads = (own == symbol) | (symbol in model.symbols and symbol != model.benchmark)
+        for k in np.flatnonzero(reads & (late_from < start)).tolist():
+            parts.setdefault(int(rows[k]), []).append(said)
+            explained[k] = max(explained[k], start)
+    code = np.zeros(rows.size, dtype=np.intp) if design.benchmark is None else design.benchmark[rows]
+    for b, inputs in enumerate(design.benchmarks):
+        series = {
+            name: start_of(values)
+            for name, values in zip(model.parameter_names, inputs.regressors[:-1].T, strict=True)
+        }
+        series["offset"] = start_of(inputs.offset[:-1])
+        complete = max(series.values())
+        unexplained = (code == b) & (late_from < complete) & (explained < complete)
+        if not unexplained.any():
+            continue
+        names = ", ".join(name for name, start in series.items() if start == complete)
+        if complete == len(calendar):
+            said = f"the model's {names} have no value in the data"
+        else:
+            said = f"the model's {names} values start {day(complete)}"
+        for k in np.flatnonzero(unexplained).tolist():
+            parts.setdefault(int(rows[k]), []).append(said)
     for row, texts in parts.items():
         text = "; ".join(texts)
         if outcome[row] == "":  # a fitted pair: its note may be empty or say other things

@@ -177,6 +177,8 @@ def test_an_estimation_window_the_data_cut_short_says_so_on_its_rows(launch_cach
     assert before == 88 and set(stargate.outcome) == {"ok"} and set(stargate.n_est) == {590 - before}
     said = f"estimation window cut short: [-600,-11] reaches {before} trading days before the data's first "
     assert stargate.note.str.startswith(said + f"return ({spy.iloc[1]:%Y-%m-%d})").all()
+    gb200 = car[(car.event_id == "oracle-gb200-order") & (car.role != PEER_ROLE)]
+    assert gb200.note.str.contains("reaches 1 trading day before").all() and set(gb200.n_est) == {589}
     inside = car[(car.event_id == "nvidia-openai-100b") & (car.ticker != "CRWV")]  # 600 days: in the data
     assert not inside.note.str.contains("cut short").any()
     # The launch's own window: CoreWeave (listed 2025-03-28) is estimated on its days since then.
@@ -189,6 +191,50 @@ def test_an_estimation_window_the_data_cut_short_says_so_on_its_rows(launch_cach
     # A window of all data starts before most pairs' data by design: not said.
     everything = run_study(ROOT / "events.csv", launch_cache, replace(launch, estimation_window="all")).car
     assert not everything.note.str.contains("reaches").any()
+
+
+def test_a_cut_short_window_names_the_pairs_own_market_and_a_factor_file_that_starts_late(
+    shared_data: Path, launch_cache, tmp_path: Path
+) -> None:
+    """The note read only the study's market: a pair whose events row names SMH as its market
+    (SMH's data start in July 2023) had n_est 378 of [-600,-11]'s 590 days and a note implying
+    502, and a factor file starting in 2024 cut the ff3 fits to 253 days without a word (a
+    reviewer)."""
+    from eventstudy.data.importer import import_paths
+    from eventstudy.data.store import PriceStore
+
+    smh = pd.read_csv(shared_data / "prices" / "SMH.csv", parse_dates=["Date"])["Date"]
+    events = read_events(ROOT / "events.csv").drop(columns="source_row")
+    events = events[events.event_id.isin(["stargate-launch", "oracle-openai-300b"])].assign(market="SMH")
+    launch = replace(load_config(ROOT / "launch.toml"), backtest=None, peers=())
+    launch = replace(launch, estimation_window=(-600, -11))
+    car = run_study(events, launch_cache, launch).car
+    oracle = car[(car.event_id == "oracle-openai-300b") & (car.window == "[0,0]")].iloc[0]
+    assert oracle.note.startswith(f"estimation window cut short: SMH's returns start {smh.iloc[1]:%Y-%m-%d}")
+    stargate = car[(car.event_id == "stargate-launch") & (car.window == "[0,0]")]
+    assert stargate.note.str.contains("reaches 88 trading days before").all()
+    assert stargate.note.str.contains(f"; SMH's returns start {smh.iloc[1]:%Y-%m-%d}").all()
+    # A factor file from 2024 on (French's layout: its lines before 2024 dropped).
+    lines = (shared_data / "factors" / "F-F_Research_Data_Factors_daily.csv").read_text().splitlines()
+    header = next(k for k, line in enumerate(lines) if line.startswith(",Mkt-RF"))
+    body = lines[header + 1 :]
+    kept = [*lines[: header + 1], *(line for line in body if not line[:4].isdigit() or line >= "2024")]
+    factors = tmp_path / "factors"
+    factors.mkdir()
+    (factors / "F-F_Research_Data_Factors_daily.csv").write_text("\n".join(kept) + "\n")
+    cache = tmp_path / "cache"
+    prices = [shared_data / "prices" / f"{symbol}.csv" for symbol in ("SPY", "ORCL", "NVDA", "MSFT")]
+    import_paths(PriceStore(cache), [*prices, factors])
+    events = events[events.ticker.isin(["ORCL", "NVDA", "MSFT"])].drop(columns="market")
+    car = run_study(events, cache, replace(launch, model="ff3", volume=None)).car
+    oracle = car[(car.event_id == "oracle-openai-300b") & (car.window == "[0,0]")].iloc[0]
+    first = pd.read_csv(factors / "F-F_Research_Data_Factors_daily.csv", skiprows=header, nrows=1).iloc[0, 0]
+    assert str(first) == "20240102"
+    said = "the model's Mkt-RF, SMB, HML, offset values start 2024-01-02"
+    assert oracle.note.startswith(f"estimation window cut short: {said};") and oracle.outcome == "ok"
+    stargate = car[(car.event_id == "stargate-launch") & (car.window == "[0,0]")]
+    assert stargate.note.str.startswith("estimation window cut short: [-600,-11] reaches 88").all()
+    assert stargate.note.str.contains(said).all()
 
 
 def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:
