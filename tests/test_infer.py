@@ -522,6 +522,14 @@ BAD_PANELS = [
     ("x,y\n1,2\n", "percent", (1, None), "not an abnormal-return panel"),
     ("id,car,tau_start\nA,1,0\n", "percent", (1, "tau_end"), "tau_start is given, tau_end is not"),
     ("id,tau,ar,group\nA,0,1,g\nB,0,2,all\n", "percent", (3, "group"), "'all' is the group of every pair"),
+    # one spelling per group, as in events.csv: 'Shock' beside 'shock' split one event in two (a reviewer)
+    (
+        "id,tau,ar,group\nA,0,1,shock\nB,0,2,g\nC,0,2,Shock\n",
+        "percent",
+        (4, "group"),
+        "group 'Shock' and 'shock' (row 2) differ only in case",
+    ),
+    ("id,car,group\nA,1,g\nB,2,G\n", "percent", (3, "group"), "group 'G' and 'g' (row 2) differ only"),
     ("id,car,tau_end\nA,1,0\n", "percent", (1, "tau_start"), "tau_end is given, tau_start is not"),
 ]
 

@@ -376,10 +376,23 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
             field=field_name,
         )
     if column == "group":  # the statistics add the group of every pair under this label ('ALL' too)
-        everyone = np.flatnonzero(text.str.casefold().to_numpy(object) == "all")
+        folded = text.str.casefold()
+        everyone = np.flatnonzero(folded.to_numpy(object) == "all")
         if everyone.size:
             message = "'all' is the group of every pair, which the statistics add; name the group otherwise"
             raise table.fail(message, index=int(everyone[0]), field=field_name)
+        # one spelling per group, as in events.csv: 'Shock' beside 'shock' split an event in two groups
+        first = folded.drop_duplicates()
+        spelt = pd.Series(text.to_numpy(object)[first.index], index=first.to_numpy(object))
+        other = np.flatnonzero(text.to_numpy(object) != spelt.loc[folded.to_numpy(object)].to_numpy(object))
+        if other.size:
+            at = int(other[0])
+            seen = int(first.index[first.to_numpy(object) == folded.iloc[at]][0])
+            message = (
+                f"group {text.iloc[at]!r} and {text.iloc[seen]!r} (row {table.row_of(seen)}) differ only in "
+                "case: the statistics would take them as two groups; spell them alike"
+            )
+            raise table.fail(message, index=at, field=field_name)
     return text.to_numpy(object)
 
 
