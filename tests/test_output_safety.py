@@ -141,6 +141,13 @@ def test_every_file_the_user_added_or_edited_is_named_in_one_refusal(tmp_path: P
     said = str(caught.value)
     assert "'a.md' and 'figures/b.png' were changed since eventstudy wrote them; move them away" in said
     assert (folder / "a.md").read_text() == "edited"
+    (folder / "notes.txt").write_text("mine")  # added and edited: both in one line (a reviewer)
+    with pytest.raises(OutputFolderError) as caught:
+        publish(folder, write_some(["a.md"], "two"), guard=guard)
+    assert str(caught.value).endswith(
+        ": holds 'notes.txt', which eventstudy did not write there; 'a.md' and 'figures/b.png' were "
+        "changed since eventstudy wrote them; move them away or write to another folder"
+    )
 
 
 @pytest.mark.parametrize("atomic", [True, False], ids=["exchange", "two-renames"])

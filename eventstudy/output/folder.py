@@ -619,27 +619,31 @@ def check_recorded_present(folder: Path, rewritten: Callable[[str], bool]) -> No
 
 def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]) -> None:
     """Refuse what an output folder holds that eventstudy did not write, or changed since: every
-    such entry named at once (one a run named a notes.txt, the next a figures/mine.png)."""
+    such entry named at once (one run named a notes.txt, the next a figures/mine.png, the next
+    the report.md edited beside them)."""
     names = sorted(entries - {MANIFEST})
     foreign = [name for name in names if name not in recorded or not OUTPUT_NAME.fullmatch(name)]
-    if foreign:
-        said = f"holds {_quoted(foreign)}, which eventstudy did not write there"
-        raise OutputFolderError(folder, f"{said}; {_move(foreign)}")
     changed = [
         name
         for name in names
-        if not stat.S_ISREG((folder / name).lstat().st_mode) or _sha256(folder / name) != recorded[name]
+        if name not in foreign
+        and (not stat.S_ISREG((folder / name).lstat().st_mode) or _sha256(folder / name) != recorded[name])
     ]
+    said = []
+    if foreign:
+        said.append(f"holds {_quoted(foreign)}, which eventstudy did not write there")
     if changed:
-        said = f"{_quoted(changed)} {'were' if len(changed) > 1 else 'was'} changed since eventstudy wrote "
-        raise OutputFolderError(folder, f"{said}{'them' if len(changed) > 1 else 'it'}; {_move(changed)}")
+        were, them = ("were", "them") if len(changed) > 1 else ("was", "it")
+        said.append(f"{_quoted(changed)} {were} changed since eventstudy wrote {them}")
+    if said:
+        raise OutputFolderError(folder, f"{'; '.join(said)}; {_move([*foreign, *changed])}")
 
 
 def _quoted(names: Sequence[str], shown: int = 5) -> str:
     """``'a'``, ``'a' and 'b'``, ``'a', 'b', ..., 'e' and 3 more``."""
     quoted = [repr(name) for name in names[:shown]]
     if len(names) > shown:
-        return f"{', '.join(quoted)} and {len(names) - shown} more"
+        return f"{', '.join(quoted)} and {len(names) - shown:,} more"
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
