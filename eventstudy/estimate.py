@@ -14,7 +14,8 @@ benchmark; without the column the single-benchmark path runs exactly as before.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -585,70 +586,74 @@ def _name_short_windows(
     rows = np.flatnonzero((outcome == "") | (outcome == "insufficient_estimation"))
     if not rows.size:
         return
+    n_days = len(calendar)
 
     def start_of(values: np.ndarray) -> int:
         """The first calendar position of a finite value (the calendar's length: none)."""
         finite = np.isfinite(values)
-        return int(np.argmax(finite)) if finite.any() else len(calendar)
+        return int(np.argmax(finite)) if finite.any() else n_days
 
-    def day(position: int) -> str:
-        return f"{calendar[position]:%Y-%m-%d}"
+    def starting(what: str, start: int) -> str:
+        return f"{what} start {calendar[start]:%Y-%m-%d}" if start < n_days else f"{what} hold no value"
 
-    market_start = start_of(panel.returns_of(market))
+    # Each cause: (rows,) the position its series starts at (-1: none for that pair) and its
+    # text. The latest start is what cuts a window, and only it is named (CRWV's listing, not
+    # SMH's earlier start beside it); texts are made for the cut pairs only.
     window_start = days.span.day_zero.index[rows] + days.estimation_window[0]
-    parts: dict[int, list[str]] = {}
-    if config.estimation_bounds()[0] is not None:
-        before = window_start < market_start
-        for row, start in zip(rows[before].tolist(), window_start[before].tolist(), strict=True):
-            n_days = market_start - start
-            parts[row] = [
-                f"{config.estimation_label()} reaches {n_days} trading day{'s' if n_days > 1 else ''} before "
-                f"the data's first return ({day(market_start)})"
-            ]
-    late_from = np.maximum(window_start, market_start)  # a later start cuts the window short
+    market_start = start_of(panel.returns_of(market))
+    causes: list[tuple[np.ndarray, Callable[[int], str]]] = []
+    if config.estimation_bounds()[0] is not None:  # "all" starts before most pairs' data by design
+
+        def reaching(k: int) -> str:
+            n = int(market_start - window_start[k])
+            return (
+                f"{config.estimation_label()} reaches {n} trading day{'s' if n > 1 else ''} before "
+                f"{market}'s first return ({calendar[market_start]:%Y-%m-%d})"
+            )
+
+        causes.append((np.full(rows.size, market_start), reaching))
     used, position = np.unique(columns[rows], return_inverse=True)
     valid = np.isfinite(returns_by_column[used, :-1])  # the last column: the pad of position -1
     first = np.where(valid.any(axis=1), valid.argmax(axis=1), -1)[position]  # -1: no return at all
-    late = first > late_from
-    for row, start in zip(rows[late].tolist(), first[late].tolist(), strict=True):
-        parts.setdefault(row, []).append(f"{tickers[row]}'s returns start {day(start)}")
+    causes.append((first, lambda k: starting(f"{tickers[rows[k]]}'s returns", int(first[k]))))
     own = np.full(rows.size, model.benchmark or "", dtype=object) if benchmarks is None else benchmarks[rows]
-    explained = np.full(rows.size, -1)  # the latest start a named series gives each pair
+    named = np.full(rows.size, market_start)  # the latest start of a series named for the pair
     for symbol in dict.fromkeys([*own.tolist(), *model.symbols]):
         if not symbol or symbol == market or symbol not in panel.symbols:
             continue
         start = start_of(panel.returns_of(symbol))
-        if start == len(calendar):  # two prices years apart: no return at all (a finder)
-            said = f"{symbol} has no return in the data"
-        else:
-            said = f"{symbol}'s returns start {day(start)}"
         reads = (own == symbol) | (symbol in model.symbols and symbol != model.benchmark)
-        for k in np.flatnonzero(reads & (late_from < start)).tolist():
-            parts.setdefault(int(rows[k]), []).append(said)
-            explained[k] = max(explained[k], start)
+        said = starting(f"{symbol}'s returns", start)
+        if start == n_days:  # two prices years apart: no return at all (a finder)
+            said = f"{symbol} has no return in the data"
+        causes.append((np.where(reads, start, -1), functools.partial(_same_text, said)))
+        named = np.where(reads, np.maximum(named, start), named)
     code = np.zeros(rows.size, dtype=np.intp) if design.benchmark is None else design.benchmark[rows]
     for b, inputs in enumerate(design.benchmarks):
-        series = {
-            name: start_of(values)
-            for name, values in zip(model.parameter_names, inputs.regressors[:-1].T, strict=True)
-        }
-        series["offset"] = start_of(inputs.offset[:-1])
+        series = dict(zip(model.parameter_names, map(start_of, inputs.regressors[:-1].T), strict=True))
+        series[model.offset_name] = start_of(inputs.offset[:-1])
+        if inputs.auxiliary.shape[1]:  # Scholes-Williams' lagged and leading market returns
+            series["other input"] = max(map(start_of, inputs.auxiliary[:-1].T))
         complete = max(series.values())
-        unexplained = (code == b) & (late_from < complete) & (explained < complete)
-        if not unexplained.any():
-            continue
-        names = ", ".join(name for name, start in series.items() if start == complete)
-        if complete == len(calendar):
-            said = f"the model's {names} have no value in the data"
-        else:
-            said = f"the model's {names} values start {day(complete)}"
-        for k in np.flatnonzero(unexplained).tolist():
-            parts.setdefault(int(rows[k]), []).append(said)
-    for row, texts in parts.items():
-        text = "; ".join(texts)
-        if outcome[row] == "":  # a fitted pair: its note may be empty or say other things
-            text = f"estimation window cut short: {text}"
-        outcomes.note[row] = f"{outcomes.note[row]}; {text}" if outcomes.note[row] else text
+        late = ", ".join(name for name, start in series.items() if start == complete)
+        said = starting(f"the model's {late} series", complete)
+        unnamed = (code == b) & (complete > named)  # a late named series says it already
+        causes.append((np.where(unnamed, complete, -1), functools.partial(_same_text, said)))
+    starts = np.stack([start for start, _ in causes])
+    later = starts[1:] if config.estimation_bounds()[0] is not None else starts  # [0]: the data's start
+    later[later <= market_start] = -1  # a series starting with the market's data cuts nothing
+    binding = starts.max(axis=0)
+    for k in np.flatnonzero(binding > window_start).tolist():  # the window starts before its input
+        said = "estimation window cut short: " + " and ".join(
+            text(k) for start, (_, text) in zip(starts, causes, strict=True) if start[k] == binding[k]
+        )
+        row = int(rows[k])
+        outcomes.note[row] = f"{outcomes.note[row]}; {said}" if outcomes.note[row] else said
+
+
+def _same_text(text: str, _pair: int) -> str:
+    """``text``, whichever pair asks (a cause of :func:`_name_short_windows` said alike of all)."""
+    return text
 
 
 def _is_event(events: pd.DataFrame) -> np.ndarray:

@@ -111,10 +111,10 @@ def test_a_model_series_that_starts_late_is_named_in_the_short_rows_note(launch_
     assert run(*command, "--model", "sector", "--no-peers") == 0
     car = pd.read_parquet(out / "car.parquet").set_index(["event_id", "window"])
     assert car.loc[("early", "[0,0]"), "outcome"] == "insufficient_estimation"
-    # The window also reaches 53 sessions before SPY's first return (2023-01-04): that is said too.
+    # The window also reaches 53 sessions before SPY's first return, but SMH's start cuts it.
     assert car.loc[("early", "[0,0]"), "note"].endswith(
-        "valid estimation returns in [-260,-11], 100 required; [-260,-11] reaches 53 trading days before "
-        "the data's first return (2023-01-04); SMH's returns start 2023-07-05"
+        "valid estimation returns in [-260,-11], 100 required; estimation window cut short: SMH's returns "
+        "start 2023-07-05"
     )
     assert car.loc[("later", "[0,0]"), "outcome"] == "ok" and "SMH" not in car.loc[("later", "[0,0]"), "note"]
 
@@ -137,7 +137,8 @@ def test_a_model_series_without_any_return_is_named_too(shared_data, tmp_path) -
     car = pd.read_parquet(out / "car.parquet").set_index(["event_id", "window"])
     assert car.loc[("later", "[0,0]"), "outcome"] == "insufficient_estimation"
     assert car.loc[("later", "[0,0]"), "note"] == (
-        "0 valid estimation returns in [-260,-11], 100 required; SMHONE has no return in the data"
+        "0 valid estimation returns in [-260,-11], 100 required; estimation window cut short: SMHONE has no "
+        "return in the data"
     )
 
 

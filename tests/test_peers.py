@@ -148,7 +148,8 @@ def test_launch_config_peers_are_the_ai_basket(launch_cache) -> None:
     prices = pd.read_csv(ROOT.parent / "shared" / "data" / "prices" / "CRWV.csv", parse_dates=["Date"])
     second = prices["Date"].iloc[1]  # the listing day has a price, its return is the next session's
     assert set(crwv.note) == {
-        f"0 valid estimation returns in [-260,-11], 100 required; CRWV's returns start {second:%Y-%m-%d}"
+        "0 valid estimation returns in [-260,-11], 100 required; estimation window cut short: CRWV's returns "
+        f"start {second:%Y-%m-%d}"
     }
     # a window reaching back before the data: every ticker is short, none listed late (ORCL's
     # returns start with SPY's), CRWV still says when its returns start
@@ -175,8 +176,15 @@ def test_an_estimation_window_the_data_cut_short_says_so_on_its_rows(launch_cach
     day0 = int(np.flatnonzero(spy == pd.Timestamp("2025-01-21"))[0])  # intraday: the announcement day
     before = 1 - (day0 - 600)  # days of the window before the first return (position 1: SPY's second day)
     assert before == 88 and set(stargate.outcome) == {"ok"} and set(stargate.n_est) == {590 - before}
-    said = f"estimation window cut short: [-600,-11] reaches {before} trading days before the data's first "
-    assert stargate.note.str.startswith(said + f"return ({spy.iloc[1]:%Y-%m-%d})").all()
+    said = f"estimation window cut short: [-600,-11] reaches {before} trading days before SPY's first return"
+    assert stargate.note.str.startswith(said + f" ({spy.iloc[1]:%Y-%m-%d})").all()
+    # Scholes-Williams' lagged market return starts a day after the market's: that day cuts it
+    sw = replace(launch, estimation_window=(-600, -11), model="scholes_williams", peers=())
+    lagged = run_study(ROOT / "events.csv", launch_cache, sw).car
+    lagged = lagged[lagged.event_id == "stargate-launch"]
+    assert set(lagged.n_est) == {590 - before - 1}
+    said = f"estimation window cut short: the model's other input series start {spy.iloc[2]:%Y-%m-%d}"
+    assert lagged.note.str.startswith(said).all()
     gb200 = car[(car.event_id == "oracle-gb200-order") & (car.role != PEER_ROLE)]
     assert gb200.note.str.contains("reaches 1 trading day before").all() and set(gb200.n_est) == {589}
     inside = car[(car.event_id == "nvidia-openai-100b") & (car.ticker != "CRWV")]  # 600 days: in the data
@@ -211,9 +219,12 @@ def test_a_cut_short_window_names_the_pairs_own_market_and_a_factor_file_that_st
     car = run_study(events, launch_cache, launch).car
     oracle = car[(car.event_id == "oracle-openai-300b") & (car.window == "[0,0]")].iloc[0]
     assert oracle.note.startswith(f"estimation window cut short: SMH's returns start {smh.iloc[1]:%Y-%m-%d}")
+    # Stargate's window reaches 88 days before SPY's data, but SMH's later start is what cuts it
     stargate = car[(car.event_id == "stargate-launch") & (car.window == "[0,0]")]
-    assert stargate.note.str.contains("reaches 88 trading days before").all()
-    assert stargate.note.str.contains(f"; SMH's returns start {smh.iloc[1]:%Y-%m-%d}").all()
+    smh_day0 = int(np.flatnonzero(smh == pd.Timestamp("2025-01-21"))[0])
+    assert set(stargate.n_est) == {smh_day0 - 10 - 1}  # SMH's returns from its second day to tau -11
+    said = f"estimation window cut short: SMH's returns start {smh.iloc[1]:%Y-%m-%d}"
+    assert stargate.note.str.startswith(said).all()
     # A factor file from 2024 on (French's layout: its lines before 2024 dropped).
     lines = (shared_data / "factors" / "F-F_Research_Data_Factors_daily.csv").read_text().splitlines()
     header = next(k for k, line in enumerate(lines) if line.startswith(",Mkt-RF"))
@@ -230,11 +241,10 @@ def test_a_cut_short_window_names_the_pairs_own_market_and_a_factor_file_that_st
     oracle = car[(car.event_id == "oracle-openai-300b") & (car.window == "[0,0]")].iloc[0]
     first = pd.read_csv(factors / "F-F_Research_Data_Factors_daily.csv", skiprows=header, nrows=1).iloc[0, 0]
     assert str(first) == "20240102"
-    said = "the model's Mkt-RF, SMB, HML, offset values start 2024-01-02"
+    said = "the model's Mkt-RF, SMB, HML, RF series start 2024-01-02"
     assert oracle.note.startswith(f"estimation window cut short: {said};") and oracle.outcome == "ok"
     stargate = car[(car.event_id == "stargate-launch") & (car.window == "[0,0]")]
-    assert stargate.note.str.startswith("estimation window cut short: [-600,-11] reaches 88").all()
-    assert stargate.note.str.contains(said).all()
+    assert stargate.note.str.startswith(f"estimation window cut short: {said}").all()  # not the 88 days
 
 
 def test_cli_no_peers_and_bad_peers(launch_cache, tmp_path, capsys) -> None:

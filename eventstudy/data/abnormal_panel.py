@@ -46,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -376,24 +377,29 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
             field=field_name,
         )
     if column == "group":  # the statistics add the group of every pair under this label ('ALL' too)
-        folded = text.str.casefold()
-        everyone = np.flatnonzero(folded.to_numpy(object) == "all")
-        if everyone.size:
+        values = text.to_numpy(object)
+        names = pd.unique(values)  # checked by name: a panel of millions of rows has a few groups
+        folded = np.array([name.casefold() for name in names.tolist()], dtype=object)
+        if (folded == "all").any():
             message = "'all' is the group of every pair, which the statistics add; name the group otherwise"
-            raise table.fail(message, index=int(everyone[0]), field=field_name)
+            raise table.fail(message, index=_first_of(values, names[folded == "all"]), field=field_name)
         # one spelling per group, as in events.csv: 'Shock' beside 'shock' split an event in two groups
-        first = folded.drop_duplicates()
-        spelt = pd.Series(text.to_numpy(object)[first.index], index=first.to_numpy(object))
-        other = np.flatnonzero(text.to_numpy(object) != spelt.loc[folded.to_numpy(object)].to_numpy(object))
-        if other.size:
-            at = int(other[0])
-            seen = int(first.index[first.to_numpy(object) == folded.iloc[at]][0])
+        twice = pd.Series(folded).duplicated().to_numpy()
+        if twice.any():
+            other = names[np.flatnonzero(twice)[0]]  # names are in the order of their first rows
+            spelt = names[np.flatnonzero(folded == other.casefold())[0]]
+            at, seen = _first_of(values, [other]), _first_of(values, [spelt])
             message = (
-                f"group {text.iloc[at]!r} and {text.iloc[seen]!r} (row {table.row_of(seen)}) differ only in "
-                "case: the statistics would take them as two groups; spell them alike"
+                f"group {other!r} and {spelt!r} (row {table.row_of(seen)}) differ only in case: the "
+                "statistics would take them as two groups; spell them alike"
             )
             raise table.fail(message, index=at, field=field_name)
     return text.to_numpy(object)
+
+
+def _first_of(values: np.ndarray, names: Sequence[str] | np.ndarray) -> int:
+    """The position of the first of ``values`` that is one of ``names``."""
+    return int(np.flatnonzero(np.isin(values, np.asarray(names, dtype=object)))[0])
 
 
 def _taus(table: TextTable, cells: np.ndarray, field_name: str) -> np.ndarray:

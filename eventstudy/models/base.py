@@ -167,6 +167,11 @@ class ExpectedReturnModel(ABC):
         """Price symbols the design reads besides the firms (default: none)."""
         return ()
 
+    @property
+    def offset_name(self) -> str:
+        """What the design's offset is, as a note names it (default: "offset")."""
+        return "offset"
+
     @abstractmethod
     def design(self, panel: ReturnsPanel) -> Design:
         """The offset, regressors and auxiliary series on ``panel``'s calendar."""

@@ -75,6 +75,10 @@ class FactorModel(ExpectedReturnModel):
     def parameter_names(self) -> tuple[str, ...]:
         return ("alpha", *self.factors)
 
+    @property
+    def offset_name(self) -> str:
+        return self.rf or "offset"
+
     def _values(self, panel: ReturnsPanel, column: str) -> np.ndarray:
         return self.tables[self._where[column]].on_calendar(panel.calendar, [column])[:, 0]
 
