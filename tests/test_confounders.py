@@ -249,6 +249,22 @@ def test_at_most_five_are_named_and_all_are_counted() -> None:
     assert widest.endswith("and 6 more (11 in all)") and widest.count("earnings") == 5
 
 
+def test_a_fiscal_period_with_a_semicolon_stays_one_item() -> None:
+    """A row's items are one text apart by '; ': an earnings fiscal_period "FY2026; Q1" split its
+    release into two items in the report (a reviewer), as a news headline's ';' did."""
+    earnings = pd.DataFrame(
+        {
+            "ticker": ["AMZN"],
+            "announced": [pd.Timestamp("2025-06-09")],
+            "timing": ["post"],
+            "fiscal_period": ["FY2026; Q1"],
+        }
+    )
+    items = earnings_items(CALENDAR, earnings)
+    flags = screen_windows(["AMZN"], np.array([at("2025-06-10")]), WINDOWS, items)
+    assert flags.text[0, 0] == "earnings 2025-06-09 after the close (FY2026, Q1), reaction 2025-06-10 at τ0"
+
+
 def test_news_file(tmp_path) -> None:
     path = tmp_path / "news.csv"
     path.write_text(

@@ -279,7 +279,9 @@ def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame | None) ->
     words = np.array([TIMING_WORDS.get(t, t) for t in timing], dtype=object)
     period = np.full(len(earnings), "", dtype=object)
     if "fiscal_period" in earnings:
-        period = earnings["fiscal_period"].fillna("").astype(str).to_numpy(object)
+        # a row's items are one text apart by "; ", as a news headline's ';' is made a ','
+        period_text = earnings["fiscal_period"].fillna("").astype(str).str.replace(";", ",", regex=False)
+        period = period_text.to_numpy(object)
     period = np.where(period != "", " (" + period + ")", "")
     label = "earnings " + _dates(earnings["announced"]) + " " + words + period + ", reaction " + reaction
     return DatedItems(
