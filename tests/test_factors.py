@@ -507,6 +507,8 @@ def test_user_csv_and_parquet_tables(tmp_path) -> None:
         (lambda f: f.assign(date=["2025-01-02", "2150-07-23", "2608-07-23"]), 3, "date", "is after today"),
         (lambda f: f.rename(columns={"date": "day"}), 1, "date", "no 'date' column"),
         (lambda f: f.rename(columns={"AI": "alpha"}), 1, "alpha", "reserved"),
+        # a column's name is in a row's note, whose parts are apart by '; ' (a reviewer)
+        (lambda f: f.rename(columns={"AI": "F; one"}), 1, "F; one", "a semicolon"),
     ],
 )
 def test_bad_user_table_names_file_row_and_field(tmp_path, edit, row, field, message) -> None:

@@ -524,6 +524,9 @@ def read_user_factors(path: str | Path) -> FactorTable:
     for name in factors:
         if name.lower() in _RESERVED_NAMES or not name:
             raise InputError(source, "reserved or empty column name", row=1, field=name)
+        if ";" in name:  # a note names the column; its parts are apart by '; '
+            problem = "a column name with a semicolon, which separates a row's notes: rename it"
+            raise InputError(source, problem, row=1, field=name)
     if raw.empty:
         raise InputError(source, "the file has a header but no rows")
     if suffix == ".csv":
