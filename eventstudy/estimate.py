@@ -593,8 +593,10 @@ def _name_short_windows(
         finite = np.isfinite(values)
         return int(np.argmax(finite)) if finite.any() else n_days
 
-    def starting(what: str, start: int) -> str:
-        return f"{what} start {calendar[start]:%Y-%m-%d}" if start < n_days else f"{what} hold no value"
+    def starting(what: str, start: int, *, one: bool = False) -> str:
+        if start == n_days:
+            return f"{what} {'holds' if one else 'hold'} no value"
+        return f"{what} {'starts' if one else 'start'} {calendar[start]:%Y-%m-%d}"
 
     # Each cause: (rows,) the position its series starts at (-1: none for that pair) and its
     # text. The latest start is what cuts a window, and only it is named (CRWV's listing, not
@@ -629,21 +631,26 @@ def _name_short_windows(
         causes.append((np.where(reads, start, -1), functools.partial(_same_text, said)))
         named = np.where(reads, np.maximum(named, start), named)
     code = np.zeros(rows.size, dtype=np.intp) if design.benchmark is None else design.benchmark[rows]
+    floor = np.full(rows.size, market_start)  # a series starting by then cuts nothing
+    bounded = config.estimation_bounds()[0] is not None
     for b, inputs in enumerate(design.benchmarks):
         series = dict(zip(model.parameter_names, map(start_of, inputs.regressors[:-1].T), strict=True))
         series[model.offset_name] = start_of(inputs.offset[:-1])
         if inputs.auxiliary.shape[1]:  # Scholes-Williams' lagged and leading market returns
             series["other input"] = max(map(start_of, inputs.auxiliary[:-1].T))
         complete = max(series.values())
-        late = ", ".join(name for name, start in series.items() if start == complete)
-        said = starting(f"the model's {late} series", complete)
+        late = [name for name, start in series.items() if start == complete]
+        said = starting(f"the model's {', '.join(late)} series", complete, one=len(late) == 1)
         unnamed = (code == b) & (complete > named)  # a late named series says it already
         causes.append((np.where(unnamed, complete, -1), functools.partial(_same_text, said)))
+        if not bounded:  # "all" is all the data the pair's model has: from its inputs' start on
+            floor[code == b] = max(market_start, complete)
     starts = np.stack([start for start, _ in causes])
-    later = starts[1:] if config.estimation_bounds()[0] is not None else starts  # [0]: the data's start
-    later[later <= market_start] = -1  # a series starting with the market's data cuts nothing
+    later = starts[1:] if bounded else starts  # starts[0]: the data's start, of a bounded window
+    later[later <= floor] = -1
     binding = starts.max(axis=0)
-    for k in np.flatnonzero(binding > window_start).tolist():  # the window starts before its input
+    cut = (binding >= 0) & (binding > window_start)  # the window starts before its latest input
+    for k in np.flatnonzero(cut).tolist():
         said = "estimation window cut short: " + " and ".join(
             text(k) for start, (_, text) in zip(starts, causes, strict=True) if start[k] == binding[k]
         )
