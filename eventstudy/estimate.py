@@ -604,7 +604,8 @@ def _name_short_windows(
     window_start = days.span.day_zero.index[rows] + days.estimation_window[0]
     market_start = start_of(panel.returns_of(market))
     causes: list[tuple[np.ndarray, Callable[[int], str]]] = []
-    if config.estimation_bounds()[0] is not None:  # "all" starts before most pairs' data by design
+    bounded = config.estimation_bounds()[0] is not None
+    if bounded:  # "all" starts before most pairs' data by design
 
         def reaching(k: int) -> str:
             n = int(market_start - window_start[k])
@@ -632,7 +633,6 @@ def _name_short_windows(
         named = np.where(reads, np.maximum(named, start), named)
     code = np.zeros(rows.size, dtype=np.intp) if design.benchmark is None else design.benchmark[rows]
     floor = np.full(rows.size, market_start)  # a series starting by then cuts nothing
-    bounded = config.estimation_bounds()[0] is not None
     for b, inputs in enumerate(design.benchmarks):
         series = dict(zip(model.parameter_names, map(start_of, inputs.regressors[:-1].T), strict=True))
         series[model.offset_name] = start_of(inputs.offset[:-1])
