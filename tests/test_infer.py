@@ -530,6 +530,9 @@ BAD_PANELS = [
         "group 'Shock' and 'shock' (row 2) differ only in case",
     ),
     ("id,car,group\nA,1,g\nB,2,G\n", "percent", (3, "group"), "group 'G' and 'g' (row 2) differ only"),
+    # so too event ids, and the peers' role: 'Peer' was counted as a party (a reviewer)
+    ("id,car,event_id\nA,1,e1\nB,2,E1\n", "percent", (3, "event_id"), "event id 'E1' and 'e1' (row 2)"),
+    ("id,car,role\nA,1,x\nB,2,Peer\n", "percent", (3, "role"), "'Peer' is not the peers' role, 'peer'"),
     ("id,car,tau_end\nA,1,0\n", "percent", (1, "tau_start"), "tau_end is given, tau_start is not"),
 ]
 

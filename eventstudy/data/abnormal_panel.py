@@ -376,24 +376,24 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
             index=int(bad[0]),
             field=field_name,
         )
-    if column == "group":  # the statistics add the group of every pair under this label ('ALL' too)
-        values = text.to_numpy(object)
-        names = pd.unique(values)  # checked by name: a panel of millions of rows has a few groups
-        folded = np.array([name.casefold() for name in names.tolist()], dtype=object)
-        if (folded == "all").any():
-            message = "'all' is the group of every pair, which the statistics add; name the group otherwise"
-            raise table.fail(message, index=_first_of(values, names[folded == "all"]), field=field_name)
-        # one spelling per group, as in events.csv: 'Shock' beside 'shock' split an event in two groups
-        twice = pd.Series(folded).duplicated().to_numpy()
-        if twice.any():
-            other = names[np.flatnonzero(twice)[0]]  # names are in the order of their first rows
-            spelt = names[np.flatnonzero(folded == other.casefold())[0]]
-            at, seen = _first_of(values, [other]), _first_of(values, [spelt])
-            message = (
-                f"group {other!r} and {spelt!r} (row {table.row_of(seen)}) differ only in case: the "
-                "statistics would take them as two groups; spell them alike"
-            )
-            raise table.fail(message, index=at, field=field_name)
+    values = text.to_numpy(object)
+    names = pd.unique(values)  # checked by name: a panel of millions of rows has a few labels
+    folded = np.array([name.casefold() for name in names.tolist()], dtype=object)
+    if column == "group" and (folded == "all").any():  # the statistics' group of every pair ('ALL' too)
+        message = "'all' is the group of every pair, which the statistics add; name the group otherwise"
+        raise table.fail(message, index=_first_of(values, names[folded == "all"]), field=field_name)
+    # one spelling per label, as in events.csv: 'Shock' beside 'shock' split an event in two groups
+    twice = pd.Series(folded).duplicated().to_numpy()
+    if twice.any():
+        other = names[np.flatnonzero(twice)[0]]  # names are in the order of their first rows
+        spelt = names[np.flatnonzero(folded == other.casefold())[0]]
+        at, seen = _first_of(values, [other]), _first_of(values, [spelt])
+        what = "group" if column == "group" else "event id"
+        message = (
+            f"{what} {other!r} and {spelt!r} (row {table.row_of(seen)}) differ only in case: the "
+            f"statistics would take them as two {what}s; spell them alike"
+        )
+        raise table.fail(message, index=at, field=field_name)
     return text.to_numpy(object)
 
 
@@ -605,7 +605,12 @@ def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:
     the rows of a pair are all peer rows or none, and a row of another role may not name that
     group (it would join the peers)."""
     if table.has("role"):
-        peer = pd.Series(table.column("role"), dtype=object).astype(str).to_numpy(object) == PEER_ROLE
+        roles = pd.Series(table.column("role"), dtype=object).astype(str).to_numpy(object)
+        peer = roles == PEER_ROLE
+        near = [role for role in pd.unique(roles).tolist() if role.casefold() == PEER_ROLE != role]
+        if near:  # 'Peer' was counted as a party's role, where events.csv refuses it
+            message = f"{near[0]!r} is not the peers' role, {PEER_ROLE!r} (as a run writes it): spell it so"
+            raise table.fail(message, index=_first_of(roles, near[:1]), field=table.spelled("role"))
     else:
         peer = np.zeros(len(frame), dtype=bool)
     named = np.flatnonzero(~peer & (frame["group"].str.casefold().to_numpy(object) == "peers"))
