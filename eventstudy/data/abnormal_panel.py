@@ -394,7 +394,7 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
             f"statistics would take them as two {what}s; spell them alike"
         )
         raise table.fail(message, index=at, field=field_name)
-    return text.to_numpy(object)
+    return values
 
 
 def _first_of(values: np.ndarray, names: Sequence[str] | np.ndarray) -> int:
