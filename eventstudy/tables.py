@@ -70,6 +70,9 @@ LOG_RETURNS_NOTE = (
     "is not a change in dollars (use returns = \"simple\" for dollar values)"
 )
 """The note of every row with an abnormal return but no dollar value in a log-returns study."""
+SHARES_CAVEAT = "shares caveat: "
+"""The start of the note part a config's ``[[shares.caveats]]`` puts on the rows whose market value
+rests on the caveated count (its ``note`` follows)."""
 OLD_SHARE_COUNT_DAYS = 200
 """Age in calendar days beyond which the share count of a market value is noted as old: filings
 report a count every quarter (about 91 days), so an older one has missed two, and a split or
@@ -757,6 +760,6 @@ def _value_notes(
     last_valued = np.asarray(pairs.span.prev_dates[:, window][:, -1], dtype="datetime64[D]")
     for caveat in config.share_caveats:
         applies = valued & (tickers == caveat.ticker) & (last_valued >= np.datetime64(caveat.start))
-        _append_note(notes, applies, f"shares caveat: {caveat.note}")
+        _append_note(notes, applies, f"{SHARES_CAVEAT}{caveat.note}")
     party = pairs.events["role"].to_numpy(object) != PEER_ROLE  # a peer has no deal to disclose
     _append_note(notes, ok & np.isnan(deal) & party, "deal size undisclosed")

@@ -542,7 +542,11 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     assert "no value per deal dollar (not +1.667)" in findings
     assert "1 of 2 announcements has no disclosed deal size: it is in no value per deal dollar." in findings
     # each party named with its event: a ticker of two events was listed twice, with no way to tell
-    ranking = "the value-per-deal ranking starts NVDA on alpha-deal +1.333 (CAR t +1.33) — the same leader"
+    # (NVDA's market value carries write_synthetic's share-count caveat: said beside its ratio)
+    ranking = (
+        "the value-per-deal ranking starts NVDA on alpha-deal +1.333 (CAR t +1.33; shares caveat) "
+        "— the same leader"
+    )
     assert ranking in findings
     groups = next(t for t in report.section("findings").tables if t.key == "groups")
     g1 = [c.text for c in groups.rows[0]]
@@ -635,8 +639,35 @@ def test_launch_report_numbers_come_from_the_exports(launch) -> None:
     # the value-per-deal ranking gives every ratio its CAR's t, the leader before the screen too
     main = car[car.window == "[-1,+1]"].set_index(["event_id", "ticker"])["t"]
     amzn, intc = fmt.tstat(main["amazon-openai-38b", "AMZN"]), fmt.tstat(main["nvidia-intel-5b", "INTC"])
-    assert f"ranking starts INTC on nvidia-intel-5b +3.443 (CAR t {intc})," in markdown
+    assert f"ranking starts INTC on nvidia-intel-5b +3.443 (CAR t {intc}; shares caveat)," in markdown
     assert f" — with them, AMZN on amazon-openai-38b +8.129 (CAR t {amzn}) first." in markdown
+
+
+def test_a_share_caveat_is_flagged_beside_every_dollar_value_it_affects(launch) -> None:
+    """INTC's value per deal dollar (+3.443, the ranking's leader) rests on a count launch.toml says
+    understates its market value by ~10%; the tables, the deal flows and the ranking showed it
+    without a flag, the caveat only in a bullet (a referee). Every table row of a caveated
+    (event, INTC) pair is flagged, and no other row."""
+    car = pd.read_parquet(launch / "car.parquet")
+    caveated = car["note"].fillna("").str.contains("shares caveat: count excludes ~433M", regex=False)
+    assert set(car.loc[caveated, "ticker"]) == {"INTC"}
+    flagged = set(car.loc[caveated, "event_id"])
+    assert "nvidia-intel-5b" in flagged and "deepseek-r1" not in flagged  # before 2025-08-22
+    events = set(car["event_id"])
+    seen: dict[str, int] = {}
+    for line in (launch / "report.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if not line.startswith("| ") or not any(re.fullmatch(r"INTC( \(\w+\))?", c) for c in cells):
+            continue
+        event = next((c for c in cells if c in events), None)
+        if event is None or "$" not in line:  # a row without a dollar value (the volume tables)
+            continue
+        assert ("shares caveat" in line) == (event in flagged), line
+        seen[event] = seen.get(event, 0) + ("shares caveat" in line)
+    # the party tables (returns and dollar value, value per deal dollar, deal flows, every
+    # window's four rows) and the peers' table
+    assert seen["nvidia-intel-5b"] == 7 and all(seen[e] >= 1 for e in flagged - {"nvidia-intel-5b"})
+    assert "nvidia-intel-5b +3.443 (CAR t " in (launch / "report.md").read_text()
 
 
 def test_the_page_does_not_carry_the_last_bits_of_the_arithmetic(launch) -> None:

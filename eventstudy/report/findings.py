@@ -42,6 +42,7 @@ from eventstudy.report.flags import (
     flag_column,
     known_clean,
     screened,
+    share_caveated,
     tau_text,
     unscreened,
     vendor_share_pairs,
@@ -522,7 +523,7 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
     if len(kept) < len(ranked) and len(kept):
         leaders = ", ".join(  # a ratio with the t of the CAR it scales: a ranking of noise says so
             f"{fmt.md(r.ticker)} on {fmt.md(r.event_id)} {fmt.ratio(r.value_to_deal)} "
-            f"(CAR t {fmt.tstat(r.t)})"
+            f"(CAR t {fmt.tstat(r.t)}{'; shares caveat' if share_caveated(r) else ''})"
             for r in kept.head(RANKED).itertuples(index=False)
         )
         before = ranked.iloc[0]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.report import fmt
+from eventstudy.tables import SHARES_CAVEAT
 from eventstudy.timeline.confounders import COLUMNS, not_known_clean
 
 CONFOUNDER_COLUMNS: tuple[str, ...] = COLUMNS
@@ -100,8 +101,9 @@ def marks(text: object) -> list[Mark]:
 
 def short_flags(row: object) -> str:
     """One line for a table's ``flags`` column: the confounders by name and day (or that the
-    window was not screened for earnings), and the dominant day (``⚑ earnings τ-1; τ-1 carries
-    the CAR``); ``""`` when unflagged."""
+    window was not screened for earnings), the dominant day (``⚑ earnings τ-1; τ-1 carries
+    the CAR``) and a config's share-count caveat (:func:`share_caveated`); ``""`` when
+    unflagged."""
     parts = []
     named = marks(getattr(row, "confounders", ""))
     if named:
@@ -111,7 +113,16 @@ def short_flags(row: object) -> str:
     tau: Any = getattr(row, "dominant_tau", None)
     if not fmt.is_missing(tau):
         parts.append(f"{_tau(int(tau))} carries the CAR ({fmt.date(getattr(row, 'dominant_date', None))})")
+    if share_caveated(row):  # its dollar value rests on a count the config says is wrong (a referee)
+        parts.append("shares caveat")
     return "; ".join(parts)
+
+
+def share_caveated(row: object) -> bool:
+    """Whether a row's ``note`` carries a config's share-count caveat (``shares caveat: ...``):
+    its market value, and every dollar value from it, rests on a count the study says is off."""
+    note = getattr(row, "note", None)
+    return not fmt.is_missing(note) and any(p.startswith(SHARES_CAVEAT) for p in str(note).split("; "))
 
 
 def unscreened_row(row: object) -> bool:
@@ -203,6 +214,6 @@ def caveats_on_rows(config: Mapping[str, Any], car: pd.DataFrame) -> tuple[list[
     notes = car["note"].astype(str) if "note" in car else pd.Series("", index=car.index)
     for caveat in config.get("share_caveats") or ():
         rows = notes[car["ticker"].astype(str) == str(caveat.get("ticker"))]
-        mark = f"shares caveat: {caveat.get('note')}"
+        mark = f"{SHARES_CAVEAT}{caveat.get('note')}"
         (applied if any(mark in str(note) for note in rows) else unapplied).append(caveat)
     return applied, unapplied

@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 
 from eventstudy.config import FlowEdge, parse_flows
 from eventstudy.report import fmt
-from eventstudy.report.flags import FLAG
+from eventstudy.report.flags import FLAG, share_caveated
 
 
 def edges_of(config: Mapping[str, Any]) -> tuple[FlowEdge, ...]:
@@ -47,11 +47,13 @@ def edges_of(config: Mapping[str, Any]) -> tuple[FlowEdge, ...]:
 
 @dataclass(frozen=True)
 class PartyValue:
-    """A listed party's abnormal dollar value on an edge, and whether its window is flagged."""
+    """A listed party's abnormal dollar value on an edge, whether its window holds other news and
+    whether its market value carries a config's share-count caveat."""
 
     ticker: str
     value_usd: float
     confounded: bool
+    share_caveat: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class DealFlows:
                         "ticker": v.ticker,
                         "abnormal_value_usd": v.value_usd,
                         "confounded": v.confounded,
+                        "share_caveat": v.share_caveat,
                     }
                 )
         columns = [
@@ -116,6 +119,7 @@ class DealFlows:
             "ticker",
             "abnormal_value_usd",
             "confounded",
+            "share_caveat",
         ]
         return pd.DataFrame.from_records(records, columns=columns)
 
@@ -148,7 +152,9 @@ def deal_flows(car: pd.DataFrame, edges: Sequence[FlowEdge], window: str) -> Dea
                     if "confounded" in row.index and not fmt.is_missing(row["confounded"])
                     else False
                 )
-                values.append(PartyValue(ticker, float(row["abnormal_value_usd"]), flagged))
+                values.append(
+                    PartyValue(ticker, float(row["abnormal_value_usd"]), flagged, share_caveated(row))
+                )
         head: Any = heads.loc[edge.event_id]  # the event's first car.parquet row
         flows.append(
             Flow(

@@ -375,12 +375,12 @@ def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Sectio
                 cell(deal, row.deal_usd),
                 cell(fmt.plain(row.ticker)),
                 cell(fmt.money(row.abnormal_value_usd), row.abnormal_value_usd),
-                cell("⚑" if row.confounded else ""),
+                cell("; ".join(["⚑"] * bool(row.confounded) + ["shares caveat"] * bool(row.share_caveat))),
             )
         )
     table = Table(
         "deal-flows",
-        ("edge", "event", "deal", "listed party", f"value {flows.window}", "flag"),
+        ("edge", "event", "deal", "listed party", f"value {flows.window}", "flags"),
         "llrlrl",
         tuple(rows),
         caption="Each edge's deal and the abnormal dollar value of its listed parties (car.parquet rows).",
