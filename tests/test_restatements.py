@@ -384,7 +384,11 @@ def test_cache_import_says_it_in_one_line(
     assert main(["cache", "import", str(csv), "--cache", str(odd)]) == 0
     line = capsys.readouterr().out.splitlines()[1]
     assert line.startswith("ORCL: replaces a cached history restated on 752 day(s) 2023-01-03..2025-12-31 (")
-    assert line.endswith("; not a split of a ratio it knows)") and "x0.4" not in line
+    assert line.endswith(
+        "; not a split of a ratio it knows); in all open, high, low, close, adj_close, volume changed on "
+        "752 day(s) (2023-01-03..2025-12-31)"
+    )
+    assert "x0.4" not in line
 
 
 def test_a_day_blanked_by_a_reimport_is_said_not_as_an_infinite_change(
@@ -404,11 +408,46 @@ def test_a_day_blanked_by_a_reimport_is_said_not_as_an_infinite_change(
     line = capsys.readouterr().out.splitlines()[1]
     assert line == (
         f"AMD: replaces a cached history restated on 1 day(s) {day}..{day} (close, adj_close changed, "
-        f"a value blank in one history and not the other on {day}; not a split of a ratio it knows)"
+        f"a value blank in one history and not the other on {day}; not a split of a ratio it knows); "
+        f"in all open, high, low, close, adj_close, volume changed on 1 day(s) ({day}..{day})"
     )
     store = PriceStore(cache)
     record = store.provenance(store.price_path("AMD"))["restatements"][-1]
     assert record["max_relative_change"] == float("inf") and record["max_change_date"] == day
+
+
+def test_a_reimport_restating_a_close_also_names_every_other_column_it_changes(
+    shared_data: Path, tmp_path: Path, capsys
+) -> None:
+    """A file that revised one adj_close, one open and one volume said only "adj_close changed on
+    1 day(s)" (the restatement's line): the open and the volume went unsaid (a finder)."""
+    lines = (shared_data / "prices" / "NVDA.csv").read_text().splitlines()
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(shared_data / "prices" / "NVDA.csv"), "--cache", str(cache)]) == 0
+    header = lines[0].split(",")
+    revised = list(lines)
+
+    def scaled(row: int, column: str, factor: float) -> str:
+        cells = revised[row].split(",")
+        position = header.index(column)
+        cells[position] = repr(float(cells[position]) * factor)
+        revised[row] = ",".join(cells)
+        return cells[0]
+
+    volume_day, open_day = scaled(9, "Volume", 3), scaled(10, "Open", 1.5)
+    adj_day = scaled(299, "Adj Close", 1.02)
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "NVDA.csv").write_text("\n".join([*revised, ""]))
+    capsys.readouterr()
+    assert main(["cache", "import", str(tmp_path / "new" / "NVDA.csv"), "--cache", str(cache)]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert len(said) == 2
+    assert said[1] == (
+        f"NVDA: replaces a cached history restated on 1 day(s) {adj_day}..{adj_day} (adj_close changed, "
+        "largest relative change 0.02; not a split of a ratio it knows); in all open, adj_close, volume "
+        f"changed on 3 day(s) ({volume_day}..{adj_day})"
+    )
+    assert volume_day < open_day < adj_day
 
 
 def test_a_split_the_counts_already_show_is_not_counted_twice() -> None:

@@ -83,7 +83,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from eventstudy.cli import one_line
     from eventstudy.data.importer import import_paths, unread_folders
-    from eventstudy.data.restatements import dropped_text, replacement_text, restatement_text
+    from eventstudy.data.restatements import replaced_history_text, replacement_text
     from eventstudy.data.shares import merge_text
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import InputError, ParameterError
@@ -133,9 +133,8 @@ def import_files(args: argparse.Namespace) -> int:
                 what = "earnings dates" if file.kind == "earnings" else file.kind
                 print(one_line(replacement_text(symbol, what, record)))
         if file.restatement is not None:
-            dropped = "".join(dropped_text(r) for _, r in file.replacements)
-            text = restatement_text(file.symbols[0], file.restatement)
-            print(one_line(f"{text}; {dropped}" if dropped else text))
+            replacement = next((r for _, r in file.replacements), None)  # a price file: one symbol
+            print(one_line(replaced_history_text(file.symbols[0], file.restatement, replacement)))
         if file.ignored_columns:
             columns = ", ".join(map(repr, file.ignored_columns))
             print(one_line(f"{file.source}: not stored: column(s) {columns}"))

@@ -263,9 +263,32 @@ def replacement_text(symbol: str, what: str, record: dict[str, Any]) -> str:
         old, new = record["definition"]
         text += f", the cached returns were {old} returns and the file's are {new}"
     if record["changed_rows"]:
-        columns, days = ", ".join(record["changed_columns"]), "..".join(record["changed_dates"])
-        return text + f", {columns} changed on {record['changed_rows']} day(s) ({days})"
+        return text + ", " + changed_text(record)
     return text + ", none changed"
+
+
+def changed_text(record: dict[str, Any]) -> str:
+    """``open, volume changed on 2 day(s) (2023-01-13..2023-01-17)`` of a
+    :func:`replacement_record` that changed values."""
+    columns, days = ", ".join(record["changed_columns"]), "..".join(record["changed_dates"])
+    return f"{columns} changed on {record['changed_rows']} day(s) ({days})"
+
+
+def replaced_history_text(
+    symbol: str, restatement: dict[str, Any], replacement: dict[str, Any] | None
+) -> str:
+    """The one line of a price file that restates the cached closes (:func:`restatement_text`),
+    with what else its :func:`replacement_record` says it changes: the cached days it drops, and
+    every column it changes when that is more than the closes (a volume and an open revised with
+    a close were left unsaid, a finder)."""
+    text = restatement_text(symbol, restatement)
+    if replacement is None:
+        return text
+    parts = [dropped_text(replacement)]
+    if set(replacement["changed_columns"]) - set(restatement["columns"]):
+        parts.append("in all " + changed_text(replacement))
+    said = [part for part in parts if part]
+    return "; ".join([text, *said])
 
 
 def dropped_text(record: dict[str, Any]) -> str:
