@@ -225,6 +225,41 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     assert capsys.readouterr().err == f"eventstudy: warning: {wide}: {empty}\n"
 
 
+def test_calm_daily_percent_returns_declared_decimal_are_asked_about(launch_cache, tmp_path, capsys) -> None:
+    """Percent returns of a calm series (s.d. 0.3: a median |value| of 0.2) imported as decimal were
+    stored 100 times too large, a median of 20% a day, without a word: the question began at 25% a
+    period, a line meant for monthly returns (a finder). Daily files are asked about above 10% a day;
+    real daily decimals (NVDA's, the launch's most volatile large stock) and monthly returns of the
+    same size are not."""
+    rng = np.random.default_rng(7)
+    values = rng.normal(0.0, 0.3, 250)
+    median = float(np.median(np.abs(values)))
+    assert 0.15 < median < 0.25  # under the 25% line
+    days = pd.bdate_range("2024-01-02", periods=250).strftime("%Y-%m-%d")
+    calm = tmp_path / "calm.csv"
+    pd.DataFrame({"id": "BOND", "date": days, "ret": text(values)}).to_csv(calm, index=False)
+    args = ["cache", "import", "--units", "decimal", "--returns"]
+    assert main([*args, str(calm), "--cache", str(tmp_path / "c1")]) == 0
+    assert capsys.readouterr().err == (
+        f"eventstudy: warning: {calm}: the median |return| is {median:.4g} ({median:.0%} a period) in "
+        "decimal units: are its units right (units percent when 1.5 means 1.5%)? Import it again with the "
+        "right ones\n"
+    )
+    months = pd.date_range("2005-01-31", periods=250, freq="ME").strftime("%Y-%m-%d")
+    monthly = tmp_path / "monthly.csv"
+    pd.DataFrame({"id": "FUND", "date": months, "ret": text(values)}).to_csv(monthly, index=False)
+    assert main([*args, str(monthly), "--cache", str(tmp_path / "c2")]) == 0
+    assert capsys.readouterr().err == ""
+    calendar, series = launch_series(launch_cache)
+    nvda = series["NVDA"][0][1:]
+    assert np.median(np.abs(nvda[nvda != 0])) > 0.015  # a volatile stock's decimals: no question
+    real = tmp_path / "nvda.csv"
+    frame = pd.DataFrame({"id": "NVDA", "date": calendar[1:].strftime("%Y-%m-%d"), "ret": text(nvda)})
+    frame.to_csv(real, index=False)
+    assert main([*args, str(real), "--cache", str(tmp_path / "c3")]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_a_file_naming_its_firms_by_id_and_by_permno_is_refused(tmp_path, capsys) -> None:
     """`id,permno,date,ret` was imported keyed by PERMNO with "not stored: column(s) 'id'", while
     infer refuses a ticker beside a permno: which column names the firm is the user's to say."""

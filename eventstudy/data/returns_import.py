@@ -155,6 +155,15 @@ LARGE_MEDIAN_RETURN = 0.25
 """A median |return| (decimal) of a file's nonzero returns above which the import asks whether the
 units are right: returns in percent read as decimal (0.6 for 0.6%) give about 1, a day's or a
 month's returns rarely a tenth of that. A question, not a refusal (:func:`doubts`)."""
+LARGE_DAILY_MEDIAN_RETURN = 0.10
+""":data:`LARGE_MEDIAN_RETURN` of a daily file (its dates a median :data:`DAILY_SPACING_DAYS` apart
+or less): a day's median |return| is 0.3-2% for stocks and indices, about 5% for the S&P 500 in
+March 2020's crash, while percent returns of a calm series read as decimal (0.2 for 0.2%: a bond
+fund, a utility, a quiet index) give 20%, which the 25% line let through without a word (a
+finder). Percent returns with a median below 0.1% (a bill or money-market series) still pass."""
+DAILY_SPACING_DAYS = 4
+"""The median calendar days between a series' consecutive dates up to which its returns are daily
+(a weekend is 3; a weekly series 7)."""
 SMALL_MEDIAN_RETURN = 0.0005
 """A median |return| (decimal) below which an import of values declared in percent asks whether
 they were decimals: daily stock and index returns have a median |return| of 0.3-1%, so decimals
@@ -182,10 +191,11 @@ is judged at any size): the median of two returns, one of them -99%, is no sign 
 
 def doubts(parsed: ParsedReturns) -> list[str]:
     """Sentences a user should read after importing ``parsed``: a median |return| above
-    :data:`LARGE_MEDIAN_RETURN`, or below :data:`SMALL_MEDIAN_RETURN` in percent (are the units
-    right?), of the whole file or, where only some of its series have one, of each of those with
-    :data:`SERIES_JUDGED` returns (one column of decimals in a panel of percent was judged by the
-    file's median and passed), and the ids without any return."""
+    :data:`LARGE_MEDIAN_RETURN` (:data:`LARGE_DAILY_MEDIAN_RETURN` for daily returns), or below
+    :data:`SMALL_MEDIAN_RETURN` in percent (are the units right?), of the whole file or, where
+    only some of its series have one, of each of those with :data:`SERIES_JUDGED` returns (one
+    column of decimals in a panel of percent was judged by the file's median and passed), and the
+    ids without any return."""
     said = []
     returns = {s.symbol: s.frame["ret"].to_numpy(float) for s in parsed.series}
     sizes = {symbol: np.abs(v[np.isfinite(v) & (v != 0)]) for symbol, v in returns.items()}
@@ -193,10 +203,14 @@ def doubts(parsed: ParsedReturns) -> list[str]:
     every = np.concatenate([*sizes.values(), np.empty(0)])
     pooled = float(np.median(every)) if every.size else 0.0
     percent = parsed.provenance.get("units") == "percent"
+    spacing = [np.diff(s.frame["date"].to_numpy("datetime64[D]")).astype(float) for s in parsed.series]
+    gaps = np.concatenate([*spacing, np.empty(0)])
+    daily = bool(gaps.size) and float(np.median(gaps)) <= DAILY_SPACING_DAYS
+    large = LARGE_DAILY_MEDIAN_RETURN if daily else LARGE_MEDIAN_RETURN
     questions = (  # (whose median it fits, its percent format, the question)
-        (lambda m: percent and m > LARGE_MEDIAN_RETURN, "{:.0%}", _ASKED_LARGE_PERCENT),
+        (lambda m: percent and m > large, "{:.0%}", _ASKED_LARGE_PERCENT),
         (lambda m: percent and 0 < m < SMALL_MEDIAN_RETURN, "{:.4%}", _ASKED_SMALL_PERCENT),
-        (lambda m: not percent and m > LARGE_MEDIAN_RETURN, "{:.0%}", _ASKED_LARGE_DECIMAL),
+        (lambda m: not percent and m > large, "{:.0%}", _ASKED_LARGE_DECIMAL),
     )
     for fits, shown, question in questions:
         if fits(pooled):  # the whole file
