@@ -752,10 +752,24 @@ def test_a_share_count_with_a_fraction_is_refused(tmp_path, capsys, cache) -> No
         "number of shares"
     )
     assert snapshot(cache) == before
+    # more than a float64 holds exactly: 2^53 + 1 was stored as 2^53, 1e20 kept, without a word
+    for count in ("9007199254740993", "9007199254740992", "99999999999999999999", "1e20"):
+        path, before, status = import_shares(tmp_path, cache, [f"NVDA,2025-05-31,{count},10-Q,x"])
+        assert status == 2
+        assert one_line(capsys) == (
+            f"eventstudy: error: {path}, row 2, field 'shares_outstanding': {count!r} is more shares "
+            "than are stored exactly (at most 2^53 - 1 = 9,007,199,254,740,991; Bank of China, among the "
+            "most, has about 3e11)"
+        )
+        assert snapshot(cache) == before
     _, _, status = import_shares(tmp_path, cache, ["NVDA,2025-05-31,2.43e10,10-Q,x"])
     assert status == 0  # a whole number written with an exponent is one
     capsys.readouterr()
     assert PriceStore(cache).read_shares("NVDA")["shares_outstanding"].tolist() == [24_300_000_000.0]
+    _, _, status = import_shares(tmp_path, cache, ["NVDA,2025-05-31,9007199254740991,10-Q,x"])
+    assert status == 0  # the largest count stored exactly
+    capsys.readouterr()
+    assert PriceStore(cache).read_shares("NVDA")["shares_outstanding"].tolist() == [9007199254740991.0]
 
 
 PRICES = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1,1,1,1,10\n"

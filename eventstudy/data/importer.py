@@ -768,6 +768,11 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
     return out
 
 
+MAX_EXACT_SHARE_COUNT = 2**53 - 1
+"""The largest share count a file may give: the float64 the cache stores holds every whole number
+up to it exactly (2^53 + 1 reads as 2^53), and no company has a thousandth of it."""
+
+
 def parse_shares_csv(path: Path) -> pd.DataFrame:
     """Parse a shares-outstanding CSV (``ticker,as_of,shares_outstanding,filing,source``).
 
@@ -789,6 +794,15 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
         row = int(fractional[0])
         raise table.fail(
             f"{counts[row]!r} must be a whole number of shares", index=row, field="shares_outstanding"
+        )
+    inexact = np.flatnonzero(shares > MAX_EXACT_SHARE_COUNT)
+    if inexact.size:  # 9007199254740993 was stored as ...992 and 1e20 kept, without a word (a finder)
+        row = int(inexact[0])
+        raise table.fail(
+            f"{counts[row]!r} is more shares than are stored exactly (at most 2^53 - 1 = "
+            "9,007,199,254,740,991; Bank of China, among the most, has about 3e11)",
+            index=row,
+            field="shares_outstanding",
         )
     frame = pd.DataFrame(
         {
