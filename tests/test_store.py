@@ -74,8 +74,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
         (lambda folder, good: folder / "_lower.csv", "'_lower' is not a ticker symbol"),
         (lambda folder, good: folder / "A B.csv", "'A B' is not a ticker symbol"),
         (lambda folder, good: folder / "ÄÖ.csv", "'ÄÖ' is not a ticker symbol"),
+        (
+            lambda folder, good: folder / "._SPY.csv",
+            "'._SPY' is not a ticker symbol: letters A-Z a-z, digits and . _ & = -, starting with a "
+            "letter or digit after an optional ^ (a hidden file, such as a copy macOS leaves: move it "
+            "away, or give the files by name)",
+        ),
     ],
-    ids=["dot-dot", "lower", "space", "non-ascii"],
+    ids=["dot-dot", "lower", "space", "non-ascii", "macos-copy"],
 )
 def test_one_bad_name_imports_nothing(shared_data: Path, tmp_path: Path, capsys, make_bad, words) -> None:
     from eventstudy.cli import main

@@ -491,6 +491,8 @@ def _price_symbol(path: Path) -> str:
         doubled = f"{path.name!r} ends in .csv twice: its symbol would be {path.stem!r}; rename it"
         raise InputError(str(path), doubled, field="file name")
     problem = symbol_problem(path.stem)
+    if problem and path.name.startswith("."):  # macOS leaves ._NVDA.csv beside NVDA.csv on some disks
+        problem += " (a hidden file, such as a copy macOS leaves: move it away, or give the files by name)"
     if problem:
         raise InputError(str(path), f"a price file is named <SYMBOL>.csv, and {problem}", field="file name")
     return path.stem
