@@ -70,6 +70,9 @@ LOG_RETURNS_NOTE = (
     "is not a change in dollars (use returns = \"simple\" for dollar values)"
 )
 """The note of every row with an abnormal return but no dollar value in a log-returns study."""
+NO_DEAL_NOTE = "no deal size (deal_usd blank)"
+"""The note of a listed party's rows whose event gives no deal size: undisclosed, or no deal at all
+(a shock such as DeepSeek's release, which "deal size undisclosed" misdescribed)."""
 SHARES_CAVEAT = "shares caveat: "
 """The start of the note part a config's ``[[shares.caveats]]`` puts on the rows whose market value
 rests on the caveated count (its ``note`` follows)."""
@@ -762,4 +765,4 @@ def _value_notes(
         applies = valued & (tickers == caveat.ticker) & (last_valued >= np.datetime64(caveat.start))
         _append_note(notes, applies, f"{SHARES_CAVEAT}{caveat.note}")
     party = pairs.events["role"].to_numpy(object) != PEER_ROLE  # a peer has no deal to disclose
-    _append_note(notes, ok & np.isnan(deal) & party, "deal size undisclosed")
+    _append_note(notes, ok & np.isnan(deal) & party, NO_DEAL_NOTE)

@@ -122,7 +122,9 @@ def test_missing_deal_and_share_notes(results) -> None:
     amd = car_row(results, "amd-openai-6gw", "AMD", "[0,0]")
     assert np.isnan(amd.deal_usd) and np.isnan(amd.value_to_deal)
     assert np.isfinite(amd.abnormal_value_usd)
-    assert "deal size undisclosed" in amd.note
+    assert "no deal size (deal_usd blank)" in amd.note
+    shock = car_row(results, "deepseek-r1", "NVDA", "[0,0]")  # no deal: none undisclosed either
+    assert "no deal size (deal_usd blank)" in shock.note and "undisclosed" not in shock.note
     intel = car_row(results, "nvidia-intel-5b", "INTC", "[0,0]")
     assert "shares caveat" in intel.note and "433M" in intel.note
 

@@ -540,7 +540,10 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     said = "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1: abnormal value +$4.0B (not +$5.0B)"
     assert said in findings
     assert "no value per deal dollar (not +1.667)" in findings
-    assert "1 of 2 announcements has no disclosed deal size: it is in no value per deal dollar." in findings
+    assert (
+        "1 of 2 announcements has no deal size (deal_usd blank: undisclosed, or no deal): it is in no value "
+        "per deal dollar." in findings
+    )
     # each party named with its event: a ticker of two events was listed twice, with no way to tell
     # (NVDA's market value carries write_synthetic's share-count caveat: said beside its ratio)
     ranking = (

@@ -627,12 +627,12 @@ def test_hostile_headlines_notes_and_roles_cannot_change_the_report(tmp_path) ->
 def test_the_data_section_lists_the_twenty_most_frequent_row_notes(tmp_path) -> None:
     """A study of 600 synthetic pairs once listed a thousand "Note on rows" bullets (one per
     ticker and date without a share count). Now the 20 most frequent, then one line for the rest."""
-    shared = [pair(f"s{k}", f"S{k:02d}", THREE, note="deal size undisclosed") for k in range(3)]
+    shared = [pair(f"s{k}", f"S{k:02d}", THREE, note="no deal size (deal_usd blank)") for k in range(3)]
     own = [pair(f"e{k}", f"T{k:02d}", THREE, note=f"own note {k:02d}") for k in range(25)]
     _, markdown, _ = build(tmp_path / "s", shared + own, [(0, 0), (-1, 1)])
     bullets = [line for line in section(markdown, "Data").splitlines() if "Note on rows" in line]
     assert len(bullets) == about.MAX_NOTE_BULLETS + 1 == 21
-    assert bullets[0] == "- Note on rows: deal size undisclosed (3 of 28 (event, party) pairs)."
+    assert bullets[0] == "- Note on rows: no deal size (deal_usd blank) (3 of 28 (event, party) pairs)."
     listed = [b.split(": ")[1].split(" (")[0] for b in bullets[1:20]]
     assert listed == [f"own note {k:02d}" for k in range(19)]  # ties in order of first appearance
     assert bullets[-1] == (
@@ -645,9 +645,10 @@ def test_row_notes_that_differ_in_their_date_alone_are_one_bullet(tmp_path) -> N
     """A finder's earnings study listed "no shares-outstanding figure for AMD dated on or before
     <date>" 16 times, each "(1 of 101 ...)": one bullet counts the pairs of all its dates."""
     missing = "no shares-outstanding figure for {} dated on or before {}"
+    no_deal = "no deal size (deal_usd blank)"
     pairs = [
         pair("a1", "AMD", THREE, note=missing.format("AMD", "2023-10-30")),
-        pair("a2", "AMD", THREE, note=missing.format("AMD", "2024-01-29") + "; deal size undisclosed"),
+        pair("a2", "AMD", THREE, note=missing.format("AMD", "2024-01-29") + "; " + no_deal),
         pair("a3", "AMD", THREE, note=missing.format("AMD", "2024-04-29")),
         pair("n1", "NVDA", THREE, note=missing.format("NVDA", "2024-02-20")),  # one date: as written
         pair("x1", "XYZ", THREE, note="split between 2024-06-07 and 2024-06-10"),  # two dates: its own
@@ -660,7 +661,7 @@ def test_row_notes_that_differ_in_their_date_alone_are_one_bullet(tmp_path) -> N
     assert bullets == [
         "- Note on rows: no shares-outstanding figure for AMD dated on or before one of 3 dates, 2023-10-30 "
         "to 2024-04-29 (3 of 8 (event, party) pairs).",
-        "- Note on rows: deal size undisclosed (1 of 8 (event, party) pairs).",
+        "- Note on rows: no deal size (deal_usd blank) (1 of 8 (event, party) pairs).",
         "- Note on rows: no shares-outstanding figure for NVDA dated on or before 2024-02-20 (1 of 8 "
         "(event, party) pairs).",
         "- Note on rows: split between 2024-06-07 and 2024-06-10 (1 of 8 (event, party) pairs).",

@@ -806,7 +806,7 @@ def test_a_market_cap_of_0_gives_no_dollar_value_and_the_note_says_so(launch_cac
     assert np.isnan(car.loc["[0,0]", "mcap_prev_usd"]) and car.loc["[0,0]", "outcome"] == "ok"
     assert car.loc["[0,0]", "note"] == (
         "no market value for ORCL in its returns file on a day before the window (from 2025-09-09): the "
-        "file gives no market_cap (or shrout and prc) there, or one of 0; deal size undisclosed"
+        "file gives no market_cap (or shrout and prc) there, or one of 0; no deal size (deal_usd blank)"
     )
     day_0 = list(calendar).index(pd.Timestamp("2025-09-10"))
     assert car.loc["[+1,+1]", "mcap_prev_usd"] == pytest.approx(values[day_0])  # the next day's value is used

@@ -320,7 +320,7 @@ def _event_title(event_id: str, windows: pd.DataFrame) -> str:
         return str(event_id)
     head = windows.iloc[0]
     deal = head.get("deal_usd", np.nan)
-    deal_text = "undisclosed" if fmt.is_missing(deal) else fmt.money(deal, signed=False)
+    deal_text = "none given" if fmt.is_missing(deal) else fmt.money(deal, signed=False)
     return f"{event_id}: day 0 {fmt.date(head.get('day0'))}, deal {deal_text}"
 
 

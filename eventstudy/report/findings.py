@@ -628,7 +628,7 @@ def caveats(car: pd.DataFrame, main: str, config: Mapping[str, Any], *, excluded
     if missing:
         bullets.append(
             f"{missing} of {fmt.counted(len(undisclosed), 'announcement')} "
-            f"{'has' if missing == 1 else 'have'} no disclosed deal size: "
+            f"{'has' if missing == 1 else 'have'} no deal size (deal_usd blank: undisclosed, or no deal): "
             f"{'it is' if missing == 1 else 'they are'} in no value per deal dollar."
         )
     return bullets

@@ -236,7 +236,7 @@ def calendar_section(events: pd.DataFrame, car: pd.DataFrame) -> Section:
         day0 = fmt.date(d0) + (f" ({shift})" if isinstance(shift, str) and shift else "")
         parties = ", ".join(f"{r.ticker} ({r.role})" for r in listed.itertuples())
         deal = (
-            "undisclosed" if fmt.is_missing(head["deal_usd"]) else fmt.money(head["deal_usd"], signed=False)
+            "none given" if fmt.is_missing(head["deal_usd"]) else fmt.money(head["deal_usd"], signed=False)
         )
         rows.append(
             (
