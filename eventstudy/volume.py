@@ -20,8 +20,11 @@ estimation window, and the abnormal volume is :math:`AV_{i\\tau} = V_{i\\tau} - 
 \\hat\\beta_i V_{m\\tau}`, cumulated over a window as :math:`CAV_i`.
 
 The volume model is fitted on the days the return model was (those with a return, less
-another event's span under ``exclude_overlapping_windows``); a pair whose return model was not
-fitted takes its outcome (``insufficient_estimation``, ``singular_estimation``). A ticker or
+another event's span under ``exclude_overlapping_windows``) that have both volumes above 0 and,
+for ``log_turnover``, a share count: often fewer than the return model's, as the share counts
+cached may begin inside the estimation window (``volume.parquet``'s ``n_est`` says how many; a
+pair left with fewer than ``min_estimation_obs`` is ``no_share_counts``); a pair whose return model
+was not fitted takes its outcome (``insufficient_estimation``, ``singular_estimation``). A ticker or
 market whose volume is never above 0 (an index) has none: ``no_volume``.
 
 The abnormal volumes form an :class:`~eventstudy.inference.EventPanel` of their own (the same
@@ -112,6 +115,7 @@ VOLUME_COLUMNS: tuple[str, ...] = (
     "abnormal_volume",
     "cumulative_abnormal_volume",
     "abnormal_volume_se",
+    "n_est",
     "outcome",
 )
 STATS_COLUMNS: tuple[str, ...] = (
@@ -358,6 +362,7 @@ def volume_pairs(
         expected,
         abnormal,
         se,
+        fit.n_obs,
         outcome,
     )
     return VolumePairs(table, volume_panel_, outcome)
@@ -371,6 +376,7 @@ def _table(
     expected: np.ndarray,
     abnormal: np.ndarray,
     se: np.ndarray,
+    n_est: np.ndarray,
     outcome: np.ndarray,
 ) -> pd.DataFrame:
     n_pairs, n_taus = abnormal.shape
@@ -398,6 +404,7 @@ def _table(
             "abnormal_volume": abnormal.ravel(),
             "cumulative_abnormal_volume": np.cumsum(abnormal, axis=1).ravel(),
             "abnormal_volume_se": np.where(ok, se, np.nan).ravel(),
+            "n_est": np.repeat(np.asarray(n_est, dtype="int64"), n_taus),
             "outcome": row_outcome,
         }
     )

@@ -257,7 +257,9 @@ def test_turnover_without_share_counts_says_so_and_the_report_names_turnover(
     report called the turnover a log volume. On the launch data the pairs with fewer than 100
     estimation days after their ticker's first share count (from the shares file) are
     no_share_counts, the others ok; the figure's footnote names turnover."""
+    from eventstudy.cli.run import outcome_line
     from eventstudy.report.figures import volume_figure
+    from eventstudy.report.sections import _volume_sample
 
     config = launch_config(volume="log_turnover")
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=())
@@ -267,14 +269,42 @@ def test_turnover_without_share_counts_says_so_and_the_report_names_turnover(
     first = shares.groupby("ticker")["as_of"].min()
     calendar = pd.read_csv(shared_data / "prices" / "SPY.csv", parse_dates=["Date"])["Date"]
     car = results.car[results.car.window == "[0,0]"].set_index(["event_id", "ticker"])
-    expected = {}
+    traded = {
+        symbol: pd.read_csv(shared_data / "prices" / f"{symbol}.csv", parse_dates=["Date"])
+        .set_index("Date")["Volume"]
+        .gt(0)
+        for symbol in {"SPY", *car.index.get_level_values("ticker")}
+    }
+    expected, days = {}, {}
     for (event, ticker), day0 in car["day0"].items():
         position = int(calendar.searchsorted(day0))
         window = calendar.iloc[position - 260 : position - 10]
         counted = int((window >= first.get(ticker, pd.Timestamp.max)).sum())
         expected[(event, ticker)] = "ok" if counted >= config.min_estimation_obs else "no_share_counts"
+        dates = pd.DatetimeIndex(window)
+        mine = traded[ticker]
+        both = mine.reindex(dates, fill_value=False) & traded["SPY"].reindex(dates, fill_value=False)
+        with_return = dates > mine.index.min()  # a listing day has a volume and no return
+        counts = dates >= first.get(ticker, pd.Timestamp.max)
+        days[(event, ticker)] = int((both.to_numpy() & with_return & counts).sum())
     assert outcome.to_dict() == expected
     assert (outcome == "no_share_counts").sum() == 11
+    # each pair's volume model on the return model's days that have a share count, said in n_est
+    # (a referee: nothing said the turnover models of the ok pairs used 119-190 of 250 days)
+    n_est = pairs.set_index(["event_id", "ticker"])["n_est"]
+    assert n_est.to_dict() == days
+    ok = outcome == "ok"
+    assert (n_est[ok] < car.loc[ok[ok].index, "n_est"]).all() and n_est[ok].min() >= 100
+    fewer = n_est[ok]
+    said = _volume_sample(results.volume, results.car)
+    assert said == (
+        "11 of 25 pairs have no abnormal volume (no_share_counts 11); the volume model of 14 of the 14 pairs "
+        f"with one is fitted on fewer estimation days than their return model (median {fewer.median():g} of "
+        "250: days without both volumes above 0, or a share count; volume.parquet's n_est). "
+    )
+    assert outcome_line(results, Path("out")).endswith(
+        "; pairs without abnormal volume: no_share_counts 11)"
+    )
     counted = results.volume_stats.query("statistic == 'no_share_counts_rows' and group == 'all'")
     assert counted["n"].tolist() == [11] * len(config.event_windows)
     assert set(outcome.xs("deepseek-r1", level="event_id")) == {"no_share_counts"}

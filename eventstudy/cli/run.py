@@ -166,6 +166,7 @@ def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
 def outcome_line(results: StudyResults, out: Path) -> str:
     """``wrote DIR/ (N event-party rows; window outcomes: ok 100; ...)``."""
     from eventstudy.peers import PEER_ROLE
+    from eventstudy.volume import MISSING_VOLUME
 
     is_peer = results.car["role"] == PEER_ROLE
     counts = results.car.loc[~is_peer, "outcome"].value_counts().to_dict()
@@ -176,4 +177,11 @@ def outcome_line(results: StudyResults, out: Path) -> str:
         peer_counts = results.car.loc[is_peer, "outcome"].value_counts().to_dict()
         peer_summary = ", ".join(f"{k} {v}" for k, v in sorted(peer_counts.items()))
         line += f"; {int(len(results.events) - n_parties)} event-peer rows: {peer_summary}"
+    volume = results.volume
+    if volume is not None:  # the pairs the abnormal volume lacks (a turnover study's 38 were said nowhere)
+        pairs = volume.drop_duplicates(["event_id", "ticker"])
+        left = pairs.loc[~pairs["outcome"].isin(["ok", MISSING_VOLUME]), "outcome"].value_counts().to_dict()
+        if left:
+            said = ", ".join(f"{k} {v}" for k, v in sorted(left.items()))
+            line += f"; pairs without abnormal volume: {said}"
     return line + ")"

@@ -317,6 +317,11 @@ VOLUME_SCHEMA: dict[str, ColumnDoc] = {
     "abnormal_volume_se": ColumnDoc(
         "log", "prediction-error s.e. of abnormal_volume: sigma sqrt(1 + x'(X'X)^-1 x) of the volume model"
     ),
+    "n_est": ColumnDoc(
+        "count",
+        "estimation days of the volume model: the return model's days with both volumes above 0 (and, for "
+        "log_turnover, a share count), fewer than car.parquet's n_est where they lack one",
+    ),
     "outcome": ColumnDoc(
         "text",
         "ok, the return study's day-0 or market-proxy outcome, or its insufficient_estimation or "
