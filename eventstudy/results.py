@@ -211,8 +211,16 @@ class StudyResults:
                     f"{'was' if len(flagged) == 1 else 'were'} not screened for earnings) and "
                     f"{'is' if len(flagged) == 1 else 'are'} left out of the tests: {named}.",
                 )
+        none_ok = (
+            # every group n = 0 and blank, with no word why but the outcome counts (a notebook user)
+            ("No (event, party) row has an abnormal return: every test is empty (n = 0); results.car's "
+             "outcome and note columns say why for each row.",)
+            if len(parties) and not (parties["outcome"] == "ok").any()
+            else ()
+        )
         notes = (
             f"Outcomes of the (event, party) rows: {outcomes}.",
+            *none_ok,
             *left_out,
             *(
                 ("A blank cell of an '(unconfounded)' group is a test it does not compute (it computes the "

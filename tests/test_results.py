@@ -829,3 +829,16 @@ def test_the_summary_flags_the_rows_the_report_flags_and_names_its_p_values() ->
     assert "t (cross-section): the mean CAR over its cross-sectional standard error, t(N-1)" in text
     latex = summary.as_latex()
     assert "⚑" not in latex and "$\\tau$-1 carries" in latex
+
+
+def test_the_summary_of_a_study_without_an_estimate_says_so(small) -> None:
+    """Every pair insufficient: the summary's groups were n = 0 and blank, with only the outcome
+    counts to say why (a notebook user)."""
+    events, config, cache = small
+    base = load_config(config)
+    none = run_study(events, cache, dataclasses.replace(base, min_estimation_obs=10_000))
+    assert set(none.car["outcome"]) == {"insufficient_estimation"}
+    said = "No (event, party) row has an abnormal return: every test is empty (n = 0); results.car's"
+    assert any(note.startswith(said) for note in none.summary().notes)
+    assert said in none.summary().as_text().replace("\n", " ")
+    assert not any(note.startswith(said) for note in run_study(events, cache, base).summary().notes)
