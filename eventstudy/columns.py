@@ -75,6 +75,15 @@ WITHHELD_HINT = "withheld as a data error: eventstudy validate says"
 """Said of a price a row lacks (``car.parquet``'s and ``trades.parquet``'s notes) beside "missing":
 the price checks (:mod:`eventstudy.data.screening`) may have withheld it."""
 
+SHARES_CAVEAT = "shares caveat: "
+"""The start of the note part a config's ``[[shares.caveats]]`` puts on the rows whose market value
+rests on the caveated count (its ``note`` follows); the report and the summary flag such rows."""
+
+
+def has_share_caveat(note: object) -> bool:
+    """Whether a row's ``note`` holds a part starting :data:`SHARES_CAVEAT`."""
+    return isinstance(note, str) and any(part.startswith(SHARES_CAVEAT) for part in note.split("; "))
+
 STATISTIC_UNITS: frozenset[str] = frozenset({"t", "fraction", "usd", "usd/usd", "ratio", "count", "rank_sum"})
 """The units a statistic's value may have (:attr:`eventstudy.inference.Statistic.unit`; units of
 :mod:`eventstudy.output.schema`, plus ``rank_sum``, a sum of ranks): how the report shows it."""

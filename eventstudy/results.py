@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.columns import has_share_caveat
 from eventstudy.config import StudyConfig, main_window, window_days, window_label
 from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
@@ -459,15 +460,20 @@ def _column_title(name: str) -> str:
 
 def _flags(rows: pd.DataFrame) -> list[str]:
     """Per row, ``news`` when its window holds other news (``confounded``), ``unscreened`` when it
-    was not screened for earnings (``confounded`` missing), and ``τ-1 carries`` when a day other
-    than day 0 carries its CAR (``dominant_tau``); "" for a table without those columns."""
+    was not screened for earnings (``confounded`` missing), ``τ-1 carries`` when a day other
+    than day 0 carries its CAR (``dominant_tau``) and ``shares caveat`` when its market value
+    rests on a count of the config's ``[[shares.caveats]]`` (``note``, as the report flags it);
+    "" for a table without those columns."""
     out = []
     confounded = rows["confounded"] if "confounded" in rows else pd.Series(False, index=rows.index)
     dominant = rows["dominant_tau"] if "dominant_tau" in rows else pd.Series(pd.NA, index=rows.index)
-    for flag, tau in zip(confounded, dominant, strict=True):
+    notes = rows["note"] if "note" in rows else pd.Series("", index=rows.index)
+    for flag, tau, note in zip(confounded, dominant, notes, strict=True):
         parts = ["unscreened" if pd.isna(flag) else "news" if flag else ""]
         if not pd.isna(tau):
             parts.append(f"τ{int(tau):+d} carries" if int(tau) else "τ0 carries")
+        if has_share_caveat(note):
+            parts.append("shares caveat")
         out.append(" ".join(part for part in parts if part))
     return out
 

@@ -26,7 +26,7 @@ from eventstudy.abnormal import (
     window_sum,
 )
 from eventstudy.blocks import mask_as_slice
-from eventstudy.columns import CAR_COLUMNS, MARKET_PROXY_OUTCOME, WITHHELD_HINT
+from eventstudy.columns import CAR_COLUMNS, MARKET_PROXY_OUTCOME, SHARES_CAVEAT, WITHHELD_HINT
 from eventstudy.config import StudyConfig, window_label
 from eventstudy.exchanges import quote_currency
 from eventstudy.models import ExpectedReturnModel, ModelFit
@@ -73,9 +73,6 @@ LOG_RETURNS_NOTE = (
 NO_DEAL_NOTE = "no deal size (deal_usd blank)"
 """The note of a listed party's rows whose event gives no deal size: undisclosed, or no deal at all
 (a shock such as DeepSeek's release, which "deal size undisclosed" misdescribed)."""
-SHARES_CAVEAT = "shares caveat: "
-"""The start of the note part a config's ``[[shares.caveats]]`` puts on the rows whose market value
-rests on the caveated count (its ``note`` follows)."""
 OLD_SHARE_COUNT_DAYS = 200
 """Age in calendar days beyond which the share count of a market value is noted as old: filings
 report a count every quarter (about 91 days), so an older one has missed two, and a split or

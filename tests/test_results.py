@@ -842,3 +842,14 @@ def test_the_summary_of_a_study_without_an_estimate_says_so(small) -> None:
     assert any(note.startswith(said) for note in none.summary().notes)
     assert said in none.summary().as_text().replace("\n", " ")
     assert not any(note.startswith(said) for note in run_study(events, cache, base).summary().notes)
+
+
+def test_the_summary_flags_a_row_whose_market_value_carries_a_share_caveat(launch_cache) -> None:
+    """The report flags INTC's caveated value (launch.toml's [[shares.caveats]]); the summary's
+    flags column said nothing of it."""
+    results = run_study(ROOT / "events.csv", launch_cache, load_config(ROOT / "launch.toml"), peers=())
+    rows = results.summary().tables[1][1]
+    flagged = rows[rows["flags"].str.contains("shares caveat")]
+    assert list(zip(flagged["event"], flagged["ticker"], strict=True)) == [("nvidia-intel-5b", "INTC")]
+    car = results.car[(results.car.window == "[-1,+1]") & results.car["note"].str.contains("shares caveat:")]
+    assert list(car["ticker"]) == ["INTC"] and len(rows) == 25

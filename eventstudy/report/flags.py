@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.columns import SHARES_CAVEAT, has_share_caveat
 from eventstudy.report import fmt
-from eventstudy.tables import SHARES_CAVEAT
 from eventstudy.timeline.confounders import COLUMNS, not_known_clean
 
 CONFOUNDER_COLUMNS: tuple[str, ...] = COLUMNS
@@ -121,8 +121,7 @@ def short_flags(row: object) -> str:
 def share_caveated(row: object) -> bool:
     """Whether a row's ``note`` carries a config's share-count caveat (``shares caveat: ...``):
     its market value, and every dollar value from it, rests on a count the study says is off."""
-    note = getattr(row, "note", None)
-    return not fmt.is_missing(note) and any(p.startswith(SHARES_CAVEAT) for p in str(note).split("; "))
+    return has_share_caveat(getattr(row, "note", None))
 
 
 def unscreened_row(row: object) -> bool:
