@@ -250,7 +250,26 @@ def test_calm_daily_percent_returns_declared_decimal_are_asked_about(launch_cach
     pd.DataFrame({"id": "FUND", "date": months, "ret": text(values)}).to_csv(monthly, index=False)
     assert main([*args, str(monthly), "--cache", str(tmp_path / "c2")]) == 0
     assert capsys.readouterr().err == ""
+    # each series at its own frequency (a reviewer): the calm daily series among monthly ones is
+    # asked about, a monthly series of 10% months among daily ones is not
+    mixed = tmp_path / "mixed.csv"
+    monthly_rows = pd.DataFrame({"id": "FUND", "date": months, "ret": text(values)})
+    daily_rows = pd.DataFrame({"id": "BOND", "date": days, "ret": text(values)})
+    pd.concat([monthly_rows, monthly_rows.assign(id="FUND2"), daily_rows]).to_csv(mixed, index=False)
+    assert main([*args, str(mixed), "--cache", str(tmp_path / "c4")]) == 0
+    assert capsys.readouterr().err == (
+        f"eventstudy: warning: {mixed}: the median |return| of BOND is {median:.4g} ({median:.0%} a period) "
+        "in decimal units: are its units right (units percent when 1.5 means 1.5%)? Import it again with the "
+        "right ones\n"
+    )
     calendar, series = launch_series(launch_cache)
+    spy = series["SPY"][0][1:]
+    tens = pd.DataFrame({"id": "TENS", "date": months[:40], "ret": text(np.resize([0.12, -0.11], 40))})
+    spy_rows = pd.DataFrame({"id": "SPY", "date": calendar[1:].strftime("%Y-%m-%d"), "ret": text(spy)})
+    beside = tmp_path / "beside.csv"
+    pd.concat([spy_rows, tens]).to_csv(beside, index=False)
+    assert main([*args, str(beside), "--cache", str(tmp_path / "c5")]) == 0
+    assert capsys.readouterr().err == ""
     nvda = series["NVDA"][0][1:]
     assert np.median(np.abs(nvda[nvda != 0])) > 0.015  # a volatile stock's decimals: no question
     real = tmp_path / "nvda.csv"

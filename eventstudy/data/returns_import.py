@@ -203,21 +203,28 @@ def doubts(parsed: ParsedReturns) -> list[str]:
     every = np.concatenate([*sizes.values(), np.empty(0)])
     pooled = float(np.median(every)) if every.size else 0.0
     percent = parsed.provenance.get("units") == "percent"
-    spacing = [np.diff(s.frame["date"].to_numpy("datetime64[D]")).astype(float) for s in parsed.series]
-    gaps = np.concatenate([*spacing, np.empty(0)])
-    daily = bool(gaps.size) and float(np.median(gaps)) <= DAILY_SPACING_DAYS
-    large = LARGE_DAILY_MEDIAN_RETURN if daily else LARGE_MEDIAN_RETURN
-    questions = (  # (whose median it fits, its percent format, the question)
-        (lambda m: percent and m > large, "{:.0%}", _ASKED_LARGE_PERCENT),
-        (lambda m: percent and 0 < m < SMALL_MEDIAN_RETURN, "{:.4%}", _ASKED_SMALL_PERCENT),
-        (lambda m: not percent and m > large, "{:.0%}", _ASKED_LARGE_DECIMAL),
+    # Each series is judged at its own frequency, the file at the daily line only if every series
+    # is daily: a monthly series beside daily ones was asked about at 10%, and a calm daily one
+    # among monthly ones passed at 25% (a reviewer).
+    gaps = {s.symbol: _median_spacing(s.frame) for s in parsed.series}
+    large = {
+        symbol: LARGE_DAILY_MEDIAN_RETURN if gap <= DAILY_SPACING_DAYS else LARGE_MEDIAN_RETURN
+        for symbol, gap in gaps.items()
+    }
+    known = [gap for gap in gaps.values() if np.isfinite(gap)]
+    daily_file = bool(known) and max(known) <= DAILY_SPACING_DAYS
+    file_large = LARGE_DAILY_MEDIAN_RETURN if daily_file else LARGE_MEDIAN_RETURN
+    questions = (  # (whose median, at which large line, it fits; its percent format; the question)
+        (lambda m, line: percent and m > line, "{:.0%}", _ASKED_LARGE_PERCENT),
+        (lambda m, line: percent and 0 < m < SMALL_MEDIAN_RETURN, "{:.4%}", _ASKED_SMALL_PERCENT),
+        (lambda m, line: not percent and m > line, "{:.0%}", _ASKED_LARGE_DECIMAL),
     )
     for fits, shown, question in questions:
-        if fits(pooled):  # the whole file
+        if fits(pooled, file_large):  # the whole file
             median = f"{pooled:.4g} ({shown.format(pooled)} a period)"
             said.append(f"{parsed.path}: the median |return| is {median} {question}")
             continue
-        flagged = [symbol for symbol, median in medians.items() if fits(median)]
+        flagged = [symbol for symbol, median in medians.items() if fits(median, large[symbol])]
         said += [
             f"{parsed.path}: the median |return| of {symbol} is {medians[symbol]:.4g} "
             f"({shown.format(medians[symbol])} a period) {question}"
@@ -230,6 +237,13 @@ def doubts(parsed: ParsedReturns) -> list[str]:
         ids = listing(empty)
         said.append(f"{parsed.path}: no return at all for {ids} (every one of its rows is missing)")
     return [*said, *([parsed.padding] if parsed.padding else [])]
+
+
+def _median_spacing(frame: pd.DataFrame) -> float:
+    """The median calendar days between a series' consecutive returns (NaN with fewer than two):
+    a wide file's monthly column holds blank daily rows between its returns."""
+    days = frame.loc[np.isfinite(frame["ret"].to_numpy(float)), "date"].to_numpy("datetime64[D]")
+    return float(np.median(np.diff(days).astype(float))) if days.size > 1 else float("nan")
 
 
 def check_units(units: object, source: str) -> float:
