@@ -801,17 +801,23 @@ def test_the_bh_family_is_each_tests_windows_and_an_older_folder_keeps_its_own(l
     old = older_copy(launch, tmp_path / "old", "p_family")  # no record: every test in one family
     # ... and a drift.parquet without n_days (nor the session-clustered t), which could not be
     # re-rendered ("field 'n_days': column is missing", a finder)
-    table = pq.read_table(old / "drift.parquet")
-    metadata = dict(table.schema.metadata)
-    schema = json.loads(metadata[b"eventstudy.schema"])
-    added = ["n_days", "n_clusters", "t_cluster", "p_cluster"]
-    schema["columns"] = [c for c in schema["columns"] if c["name"] not in added]
-    metadata[b"eventstudy.schema"] = json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()
-    pq.write_table(table.drop_columns(added).replace_schema_metadata(metadata), old / "drift.parquet")
+    # ... and a volume.parquet without n_est (added with the caption's count of the pairs fitted on
+    # fewer days: the report refused such a folder, "field 'n_est': column is missing", a reviewer)
+    for name, added in (
+        ("drift.parquet", ["n_days", "n_clusters", "t_cluster", "p_cluster"]),
+        ("volume.parquet", ["n_est"]),
+    ):
+        table = pq.read_table(old / name)
+        metadata = dict(table.schema.metadata)
+        schema = json.loads(metadata[b"eventstudy.schema"])
+        schema["columns"] = [c for c in schema["columns"] if c["name"] not in added]
+        metadata[b"eventstudy.schema"] = json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()
+        pq.write_table(table.drop_columns(added).replace_schema_metadata(metadata), old / name)
     resealed(old)
     assert main(["report", str(old)]) == 0
     said = "**openai-compute** (BH family: 84 tests, every window and test of the group; GRANK"  # as it was
     older = (old / "report.md").read_text()
+    assert "3 of 156 pairs have no abnormal volume (insufficient_estimation 3). " in older
     assert said in older
     # ... and its Multiple testing paragraph is not the one that criticises its family (a referee)
     assert "each group is tested over many windows and statistics, so some stars appear" in older
