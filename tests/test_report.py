@@ -673,6 +673,24 @@ def test_a_share_caveat_is_flagged_beside_every_dollar_value_it_affects(launch) 
     assert "nvidia-intel-5b +3.443 (CAR t " in (launch / "report.md").read_text()
 
 
+def test_the_findings_sentences_say_a_share_caveat_too(launch) -> None:
+    """With caveats on NVDA's and AMZN's counts, the tables flagged their rows but the Findings'
+    "Largest dollar move" and the ranking's leader "with them" said nothing of it (a reviewer)."""
+    exports = read_exports(launch)
+    car = exports.car.copy()
+    amzn = (car["ticker"] == "AMZN") & (car["event_id"] == "amazon-openai-38b")
+    amzn |= (car["ticker"] == "NVDA") & (car["event_id"] == "deepseek-r1")
+    car.loc[amzn, "note"] = car.loc[amzn, "note"].fillna("").map(
+        lambda note: "; ".join(p for p in (note, "shares caveat: count of another date") if p)
+    )
+    markdown = render_markdown(build_report(dataclasses.replace(exports, car=car)))
+    findings = markdown.split("## Findings")[1].split("\n## ")[0]
+    assert "Largest dollar move: **NVDA** on deepseek-r1, CAR[-1,+1] -9.46% (t = " in findings
+    assert "-$371.4B of market value (shares caveat)." in findings
+    assert " — with them, AMZN on amazon-openai-38b +8.129 (CAR t +5.30; shares caveat) first." in findings
+    assert "(shares caveat)" not in render_markdown(build_report(exports))
+
+
 def test_the_page_does_not_carry_the_last_bits_of_the_arithmetic(launch) -> None:
     """Another CPU, BLAS build or a Dask run computes the same tables to rounding (``verify``
     notes differences of 1e-16 as such), but the page's sort keys carried every bit of each

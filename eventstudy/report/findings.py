@@ -326,6 +326,8 @@ def _party_sentence(row: pd.Series, main: str) -> str:
     )
     if not fmt.is_missing(row.get("abnormal_value_usd")):  # "— of market value —" said nothing
         text += f", {fmt.money(row['abnormal_value_usd'])} of market value"
+        if share_caveated(row):  # the value rests on a count the config says is off (a reviewer)
+            text += " (shares caveat)"
     if not fmt.is_missing(row.get("value_to_deal")):
         text += f", {fmt.ratio(row['value_to_deal'])} per deal dollar"
     flags = []
@@ -533,7 +535,8 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
             if same
             else (
                 f"with them, {fmt.md(before['ticker'])} on {fmt.md(before['event_id'])} "
-                f"{fmt.ratio(before['value_to_deal'])} (CAR t {fmt.tstat(before['t'])}) first"
+                f"{fmt.ratio(before['value_to_deal'])} (CAR t {fmt.tstat(before['t'])}"
+                f"{'; shares caveat' if share_caveated(before) else ''}) first"
             )
         )
         sentence += f"; the value-per-deal ranking starts {leaders} — {was}"
