@@ -518,7 +518,7 @@ VALUE_PER_DEAL_REFERENCES: dict[str, str] = {
     ),
     "total_deal_usd": (
         "sum of deal_usd over the same events, each deal counted once however many of its parties "
-        "are listed; undisclosed deals are not counted"
+        "are listed; events without a deal size (undisclosed, or no deal) are not counted"
     ),
     "value_per_deal_dollar": "total_abnormal_value_usd / total_deal_usd over the same events",
 }

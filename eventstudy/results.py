@@ -214,8 +214,8 @@ class StudyResults:
                 )
         none_ok = (
             # every group n = 0 and blank, with no word why but the outcome counts (a notebook user)
-            ("No (event, party) row has an abnormal return: every test is empty (n = 0); results.car's "
-             "outcome and note columns say why for each row.",)
+            ("No (event, party) row has an abnormal return: the parties' groups have no test (n = 0); "
+             "results.car's outcome and note columns say why for each row.",)
             if len(parties) and not (parties["outcome"] == "ok").any()
             else ()
         )

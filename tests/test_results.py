@@ -838,7 +838,7 @@ def test_the_summary_of_a_study_without_an_estimate_says_so(small) -> None:
     base = load_config(config)
     none = run_study(events, cache, dataclasses.replace(base, min_estimation_obs=10_000))
     assert set(none.car["outcome"]) == {"insufficient_estimation"}
-    said = "No (event, party) row has an abnormal return: every test is empty (n = 0); results.car's"
+    said = "No (event, party) row has an abnormal return: the parties' groups have no test (n = 0); "
     assert any(note.startswith(said) for note in none.summary().notes)
     assert said in none.summary().as_text().replace("\n", " ")
     assert not any(note.startswith(said) for note in run_study(events, cache, base).summary().notes)

@@ -5,6 +5,7 @@ spike found, a constant volume handled, and the variance-ratio test."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -296,7 +297,7 @@ def test_turnover_without_share_counts_says_so_and_the_report_names_turnover(
     ok = outcome == "ok"
     assert (n_est[ok] < car.loc[ok[ok].index, "n_est"]).all() and n_est[ok].min() >= 100
     fewer = n_est[ok]
-    said = _volume_sample(results.volume, results.car)
+    said = _volume_sample(results.volume, results.car, "log_turnover")
     assert said == (
         "11 of 25 pairs have no abnormal volume (no_share_counts 11); the volume model of 14 of the 14 pairs "
         f"with one is fitted on fewer estimation days than their return model (median {fewer.median():g} of "
@@ -311,6 +312,48 @@ def test_turnover_without_share_counts_says_so_and_the_report_names_turnover(
     figure = volume_figure(results.volume, measure="log_turnover")
     footnotes = " ".join(text.get_text() for text in figure.texts)
     assert "abnormal log turnover" in footnotes and "log volume" not in footnotes
+
+
+def test_pairs_short_of_volume_days_are_counted_in_the_caption_and_the_run_line(
+    launch_cache: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """A pair whose every event day lacks a volume (missing_volume on each row) was counted nowhere;
+    a log-volume study's caption said "or a share count" of days it never needs one (a reviewer).
+    ZZY is AMD with no volume from 2025-09-20 to 2025-10-31 (its whole window around 2025-10-06),
+    ZZX AMD with none on March 2025's 21 sessions, inside its estimation window."""
+    from eventstudy.cli.run import outcome_line
+    from eventstudy.data.importer import import_paths
+    from eventstudy.report.sections import _volume_sample
+
+    cache = tmp_path / "cache"
+    shutil.copytree(launch_cache, cache)
+    amd = pd.read_csv(shared_data / "prices" / "AMD.csv", parse_dates=["Date"])
+    for symbol, start, end in (("ZZY", "2025-09-20", "2025-10-31"), ("ZZX", "2025-03-01", "2025-03-31")):
+        quiet = amd["Date"].between(start, end)
+        amd.assign(Volume=amd["Volume"].where(~quiet, 0)).to_csv(tmp_path / f"{symbol}.csv", index=False)
+        import_paths(PriceStore(cache), [tmp_path / f"{symbol}.csv"])
+    march = int(amd["Date"].between("2025-03-01", "2025-03-31").sum())
+    assert march == 21
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "e1,2025-10-06,pre,ZZY,supplier,,g,quiet\n"
+        "e1,2025-10-06,pre,ZZX,supplier,,g,quiet\n"
+    )
+    config = launch_config(volume="log_volume")
+    results = run_study(events, PriceStore(cache), config, peers=())
+    by_pair = results.volume.groupby("ticker")
+    assert set(by_pair.get_group("ZZY")["outcome"]) == {"missing_volume"}
+    n_est = by_pair.get_group("ZZX")["n_est"].iloc[0]
+    return_days = int(results.car.loc[results.car.ticker == "ZZX", "n_est"].iloc[0])
+    assert (return_days, n_est) == (250, 250 - march)
+    assert _volume_sample(results.volume, results.car, "log_volume") == (
+        "1 of 2 pairs have no abnormal volume (missing_volume 1); the volume model of 1 of the 1 pairs with "
+        "one is fitted on fewer estimation days than their return model (median 229 of 250: days without "
+        "both volumes above 0; volume.parquet's n_est). "
+    )
+    line = outcome_line(results, tmp_path / "out")
+    assert line.endswith("; pairs without abnormal volume: missing_volume 1)")
 
 
 # -- abnormal volatility ---------------------------------------------------------------------

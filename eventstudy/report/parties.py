@@ -210,8 +210,8 @@ def value_section(
         with_deal,
         columns,
         caption="Abnormal dollar value divided by the disclosed deal size (dollars of market value per deal "
-        "dollar). Undisclosed deals and ecosystem peers are not in this table; each group's total is the "
-        "`value_per_deal_dollar` row of stats.parquet (see Findings).",
+        "dollar). Events without a deal size (undisclosed, or no deal) and ecosystem peers are not in "
+        "this table; each group's total is the `value_per_deal_dollar` row of stats.parquet (see Findings).",
     )
     plotted = finite(with_deal["abnormal_value_usd"])
     if not plotted.any() or figure is None:

@@ -26,7 +26,6 @@ from eventstudy.report.flags import confounded
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
 from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, legend, per_statistic, table_tests
-from eventstudy.volume import MISSING_VOLUME
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -98,25 +97,28 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
         f"Mean cumulative abnormal {words} ({_volume_model(measure, words)}, volume.parquet{column}) of "
         "each group's pairs with a complete path, from the event span's first day, with a pointwise 95% t "
         "band of the mean; one panel per group. "
-        + _volume_sample(volume, exports.car)
+        + _volume_sample(volume, exports.car, measure)
         + tests
         + ("" if stats is None else _serial_note(stats, words)),
         figures.volume_figure(volume, measure=measure),
     )
 
 
-def _volume_sample(volume: pd.DataFrame, car: pd.DataFrame) -> str:
+def _volume_sample(volume: pd.DataFrame, car: pd.DataFrame, measure: str) -> str:
     """The pairs without an abnormal volume, by outcome, and those whose volume model has fewer
     estimation days than their return model (``volume.parquet``'s ``n_est`` against
     ``car.parquet``'s: log turnover needs a share count on each day, and the cached counts may
     begin inside the window); "" when neither. A log-turnover study dropped 38 of 153 pairs, a
     whole group, and fitted the rest on as few as half their days, said nowhere (a referee)."""
-    modelled = volume["outcome"].isin(["ok", MISSING_VOLUME])
+    # a pair with a volume model but no day of abnormal volume (every event day missing_volume) has
+    # none either: it was counted nowhere (a reviewer)
+    modelled = volume["outcome"] == "ok"
     columns = ["event_id", "ticker", "outcome", *(["n_est"] if "n_est" in volume else [])]
     pairs = volume.assign(modelled=modelled).groupby(["event_id", "ticker"], sort=False).agg(
         modelled=("modelled", "any"), **{c: (c, "first") for c in columns[2:]}
     )
     said = []
+    counts = ", or a share count" if measure == "log_turnover" else ""
     left = pairs.loc[~pairs["modelled"], "outcome"].value_counts(sort=True)
     if len(left):
         causes = ", ".join(f"{fmt.md(str(name))} {n:,}" for name, n in left.items())
@@ -129,7 +131,7 @@ def _volume_sample(volume: pd.DataFrame, car: pd.DataFrame) -> str:
             said.append(
                 f"the volume model of {len(fewer):,} of the {len(fitted):,} pairs with one is fitted on "
                 f"fewer estimation days than their return model (median {fewer['n_est'].median():g} of "
-                f"{fewer['return_n_est'].median():g}: days without both volumes above 0, or a share count; "
+                f"{fewer['return_n_est'].median():g}: days without both volumes above 0{counts}; "
                 "volume.parquet's n_est)"
             )
     text = "; ".join(said)
