@@ -77,8 +77,8 @@ def snapshot(root: Path) -> dict[str, bytes]:
         (
             lambda folder, good: folder / "._SPY.csv",
             "'._SPY' is not a ticker symbol: letters A-Z a-z, digits and . _ & = -, starting with a "
-            "letter or digit after an optional ^ (a hidden file, such as a copy macOS leaves: move it "
-            "away, or give the files by name)",
+            "letter or digit after an optional ^ (a hidden file, such as the copy macOS leaves beside a "
+            "real one: move it away)",
         ),
     ],
     ids=["dot-dot", "lower", "space", "non-ascii", "macos-copy"],

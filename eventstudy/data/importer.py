@@ -492,7 +492,7 @@ def _price_symbol(path: Path) -> str:
         raise InputError(str(path), doubled, field="file name")
     problem = symbol_problem(path.stem)
     if problem and path.name.startswith("."):  # macOS leaves ._NVDA.csv beside NVDA.csv on some disks
-        problem += " (a hidden file, such as a copy macOS leaves: move it away, or give the files by name)"
+        problem += " (a hidden file, such as the copy macOS leaves beside a real one: move it away)"
     if problem:
         raise InputError(str(path), f"a price file is named <SYMBOL>.csv, and {problem}", field="file name")
     return path.stem
