@@ -86,7 +86,8 @@ def run_study(
     model
         An expected-return model object; default: the registry's model named in the config
         (:data:`eventstudy.models.MODELS`). Any subclass of
-        :class:`~eventstudy.models.ExpectedReturnModel` works, registered or not.
+        :class:`~eventstudy.models.ExpectedReturnModel` works, registered or not; a factor model
+        is built on its tables, ``FamaFrench3Model.on(tables)`` (its bare constructor needs them).
     peers
         Peer tickers measured on every event they are not a party of (default: the config's).
     fetch
