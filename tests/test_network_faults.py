@@ -285,6 +285,38 @@ def test_share_counts_yahoo_has_none_of_say_to_import_counts(tmp_path: Path, sle
     assert "or import counts you trust with: eventstudy cache import FILE.csv (columns ticker,as_of," in said
 
 
+def test_several_counts_yahoo_gives_for_one_date_are_said_and_recorded(
+    tmp_path: Path, sleeps, caplog
+) -> None:
+    """yfinance issue #1954 (MSFT, 2024-05-31: 7,432,309,760 and 7,698,290,176): the last was kept
+    and the other lost, said nowhere (a finder). A warning names them and the provenance keeps
+    both."""
+    from eventstudy.data.yahoo import CONFLICTING_COUNTS, fetch_shares
+
+    index = pd.DatetimeIndex(["2024-03-28", "2024-05-31", "2024-05-31"]).tz_localize("America/New_York")
+    told = pd.Series([7_432_000_000, 7_432_309_760, 7_698_290_176], index=index)
+    store = PriceStore(tmp_path)
+    fetch_missing(
+        store,
+        ["AAA"],
+        START,
+        END,
+        fetch_prices=Script(history()),
+        fetch_shares=lambda t, s, e: fetch_shares(t, s, e, get_shares_full=lambda **_: told),
+        tickers_with_shares=["AAA"],
+        sleep=sleeps.append,
+    )
+    (said,) = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
+    assert said == (
+        "Yahoo gives AAA several share counts on 1 date(s), first 2024-05-31 (7,432,309,760 and "
+        "7,698,290,176): the last is kept (provenance conflicting_counts)"
+    )
+    assert store.read_shares("AAA")["shares_outstanding"].tolist() == [7_432_000_000.0, 7_698_290_176.0]
+    assert store.provenance(store.shares_path("AAA"))[CONFLICTING_COUNTS] == [
+        {"as_of": "2024-05-31", "counts": [7_432_309_760.0, 7_698_290_176.0], "kept": 7_698_290_176.0}
+    ]
+
+
 def test_the_command_line_prints_a_warning_as_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     """A warning of the package is one ``eventstudy: warning:`` line on stderr, once (not again
     through a root handler), and the handler leaves with the command."""

@@ -280,6 +280,41 @@ def test_shares_normalised_and_duplicates_keep_last():
     assert set(shares["ticker"]) == {"MSFT"}
     assert set(shares["filing"]) == {"Yahoo get_shares_full (vendor figure, NOT cover)"}
     assert set(shares["source"]) == {f"yfinance {yahoo.yfinance_version()} Ticker.get_shares_full"}
+    # the other count of 2024-05-31 is said, not dropped unsaid (a finder)
+    assert shares.attrs[yahoo.CONFLICTING_COUNTS] == [
+        {"as_of": "2024-05-31", "counts": [7_432_309_760.0, 7_698_290_176.0], "kept": 7_698_290_176.0}
+    ]
+    # A, B, A: the last reported, A, is kept and said so
+    again = _shares_series()
+    again = pd.concat([again.iloc[:4], again.iloc[[2]]])
+    told = fetch_shares("MSFT", start, end, get_shares_full=_serve(again)).attrs[yahoo.CONFLICTING_COUNTS]
+    assert told == [
+        {"as_of": "2024-05-31", "counts": [7_432_309_760.0, 7_698_290_176.0], "kept": 7_432_309_760.0}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        (2.5, "2.5 is not a whole number of shares"),
+        (1e20, "1e+20 is more shares than are stored exactly (at most 2^53 - 1"),
+        (2.0**53, "9007199254740992.0 is more shares than are stored exactly"),
+    ],
+)
+def test_a_share_count_an_import_refuses_is_refused_from_yahoo_too(count, said):
+    """With no volume to compare it with (a ticker whose volumes are 0), 2.5 shares went into the
+    cache and valued a firm at $161 (a finder); an import refuses such a count, so does a fetch."""
+    series = _shares_series().astype(float)
+    series.iloc[1] = count
+    with pytest.raises(ImplausibleDataError) as caught:
+        fetch_shares("MSFT", dt.date(2024, 5, 28), dt.date(2024, 5, 31), get_shares_full=_serve(series))
+    assert str(caught.value).startswith(f"Yahoo's share count of 'MSFT' on 2024-05-30: {said}")
+    assert fetch_shares(  # the largest whole count stored exactly passes
+        "MSFT",
+        dt.date(2024, 5, 28),
+        dt.date(2024, 5, 31),
+        get_shares_full=_serve(series.where(series != count, 2.0**53 - 1)),
+    ).shares_outstanding.max() == 2.0**53 - 1
 
 
 def test_shares_unsorted_input_and_bad_counts():

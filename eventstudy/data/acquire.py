@@ -956,6 +956,18 @@ def fetch_missing(
             raise ImplausibleDataError(
                 f"Yahoo's share counts of {ticker!r} ({start}..{counts_end}): {problem}; {UNTRUSTED_COUNTS}"
             )
+        conflicting = list(shares.attrs.get(yahoo.CONFLICTING_COUNTS, []))
+        if conflicting:  # yfinance issue #1954: two counts for one date; the last is kept, and said
+            first = conflicting[0]
+            LOG.warning(
+                "Yahoo gives %s several share counts on %d date(s), first %s (%s): the last is kept "
+                "(provenance %s)",
+                ticker,
+                len(conflicting),
+                first["as_of"],
+                " and ".join(f"{count:,.0f}" for count in first["counts"]),
+                yahoo.CONFLICTING_COUNTS,
+            )
         with store.locked(path):
             if not cached(path):
                 store.write_shares(
@@ -965,6 +977,7 @@ def fetch_missing(
                         **yahoo.price_provenance(ticker),
                         "fetched_at": now,
                         "adjustment": "none: shares outstanding as reported",
+                        **({yahoo.CONFLICTING_COUNTS: conflicting} if conflicting else {}),
                     },
                 )
     return fetched

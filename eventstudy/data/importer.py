@@ -72,7 +72,13 @@ from eventstudy.data.earnings import EARNINGS_HEADER, is_earnings_file, parse_ea
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.restatements import compare_histories, replacement_record
 from eventstudy.data.returns_import import doubts, parse_returns_file
-from eventstudy.data.shares import ShareCountJump, merge_counts, share_count_jump
+from eventstudy.data.shares import (
+    MAX_EXACT_SHARE_COUNT,
+    TOO_MANY_SHARES,
+    ShareCountJump,
+    merge_counts,
+    share_count_jump,
+)
 from eventstudy.data.store import (
     EARNINGS_COLUMNS,
     NEGATIVE_VOLUME,
@@ -770,11 +776,6 @@ def parse_yahoo_csv(path: Path) -> pd.DataFrame:
     return out
 
 
-MAX_EXACT_SHARE_COUNT = 2**53 - 1
-"""The largest share count a file may give: the float64 the cache stores holds every whole number
-up to it exactly (2^53 + 1 reads as 2^53), and no company has a thousandth of it."""
-
-
 def parse_shares_csv(path: Path) -> pd.DataFrame:
     """Parse a shares-outstanding CSV (``ticker,as_of,shares_outstanding,filing,source``).
 
@@ -801,8 +802,7 @@ def parse_shares_csv(path: Path) -> pd.DataFrame:
     if inexact.size:  # 9007199254740993 was stored as ...992 and 1e20 kept, without a word (a finder)
         row = int(inexact[0])
         raise table.fail(
-            f"{counts[row]!r} is more shares than are stored exactly (at most 2^53 - 1 = "
-            "9,007,199,254,740,991; Bank of China, among the most, has about 3e11)",
+            f"{counts[row]!r} {TOO_MANY_SHARES}",
             index=row,
             field="shares_outstanding",
         )

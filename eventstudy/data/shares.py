@@ -26,6 +26,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+MAX_EXACT_SHARE_COUNT = 2**53 - 1
+"""The largest share count a file or Yahoo may give: the float64 the cache stores holds every
+whole number up to it exactly (2^53 + 1 reads as 2^53), and no company has a thousandth of it."""
+TOO_MANY_SHARES = (
+    "is more shares than are stored exactly (at most 2^53 - 1 = 9,007,199,254,740,991; Bank of China, "
+    "among the most, has about 3e11)"
+)
+"""Said of a count above :data:`MAX_EXACT_SHARE_COUNT`, after the count."""
+
 MAX_SHARE_COUNT_RATIO = 100.0
 """Largest factor between a ticker's consecutive share counts: a split changes the count by its
 ratio (NVDA's 10-for-1 in 2024, Berkshire B's 50-for-1 in 2010), while a count in thousands or

@@ -29,6 +29,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.shares import MAX_EXACT_SHARE_COUNT, TOO_MANY_SHARES
 from eventstudy.data.store import NEGATIVE_VOLUME, PRICE_COLUMNS, not_numbers
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 
@@ -294,8 +295,14 @@ def fetch_shares(
     keep &= (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
     if not keep.any():
         raise DataUnavailableError(f"Yahoo returned no positive share count for {where}")
+    kept = counts.to_numpy()[keep]
+    odd = (kept != np.floor(kept)) | (kept > MAX_EXACT_SHARE_COUNT)
+    if odd.any():  # an import refuses them; with no volume to compare, 2.5 shares valued a firm at $161
+        value, day = float(kept[odd][0]), dates[keep][odd][0]
+        what = TOO_MANY_SHARES if value > MAX_EXACT_SHARE_COUNT else "is not a whole number of shares"
+        raise ImplausibleDataError(f"Yahoo's share count of {symbol!r} on {day:%Y-%m-%d}: {value!r} {what}")
     n = int(keep.sum())
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "ticker": np.full(n, symbol, dtype=object),
             "as_of": dates[keep].astype("datetime64[ns]"),
@@ -306,6 +313,20 @@ def fetch_shares(
             ),
         }
     )
+    inside = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    told = pd.Series(counts.to_numpy()[inside], index=dates[inside])
+    by_day = told.groupby(level=0, sort=True)
+    frame.attrs[CONFLICTING_COUNTS] = [  # the rule kept one; the others are said, not dropped unsaid
+        {"as_of": f"{day:%Y-%m-%d}", "counts": [float(c) for c in values], "kept": float(kept_count)}
+        for (day, values), kept_count in zip(by_day.unique().items(), by_day.last(), strict=True)
+        if len(values) > 1
+    ]
+    return frame
+
+
+CONFLICTING_COUNTS = "conflicting_counts"
+"""The ``attrs`` key of :func:`fetch_shares`'s frame listing the dates Yahoo gave several counts
+for: ``as_of``, ``counts`` (in yfinance's order) and the one ``kept`` (the last)."""
 
 
 MAX_EARNINGS_LIMIT = 100
