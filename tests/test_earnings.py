@@ -270,6 +270,35 @@ def test_other_event_types_and_repeated_dates() -> None:
         normalise_earnings(raw, "AMZN", dt.date(2019, 1, 1), dt.date(2019, 12, 31), source="t")
 
 
+def test_a_day_given_at_times_of_two_timings_is_of_unknown_timing() -> None:
+    """Yahoo rows "January 29, 2025 at 4 PM" and "at 8 AM": the earliest's "pre" was stored
+    without a word, though the release may have moved the next session (a finder). Times of one
+    timing (16:00 and 17:00) keep it; a date without a time beside a time keeps the time's."""
+    index = pd.DatetimeIndex(
+        ["2025-01-29 16:00", "2025-01-29 08:00", "2025-04-30 16:00", "2025-04-30 17:00", "2025-07-30 00:00",
+         "2025-07-30 07:00"],
+        tz="America/New_York",
+    )
+    raw = pd.DataFrame({"Event Type": ["Earnings"] * 6}, index=index)
+    out = normalise_earnings(raw, "MSFT", dt.date(2025, 1, 1), dt.date(2025, 12, 31), source="t")
+    got = dict(zip(out["announced"].dt.strftime("%Y-%m-%d"), out["timing"], strict=True))
+    assert got == {"2025-01-29": "unknown", "2025-04-30": "post", "2025-07-30": "pre"}
+
+
+def test_a_calendar_without_any_event_type_is_not_taken_for_no_dates() -> None:
+    """Every Event Type missing read as "no earnings date", which is stored as none and not asked
+    again for a month (a finder); it is an answer not read, asked again by the next run."""
+    index = pd.DatetimeIndex(["2025-01-29 16:00", "2025-04-30 16:00"], tz="America/New_York")
+    raw = pd.DataFrame({"Event Type": [None, None]}, index=index)
+    with pytest.raises(DataUnavailableError) as raised:
+        normalise_earnings(raw, "MSFT", dt.date(2025, 1, 1), dt.date(2025, 12, 31), source="t")
+    assert "no earnings date" not in str(raised.value)
+    assert str(raised.value) == (
+        "Yahoo's earnings calendar for 'MSFT' between 2025-01-01 and 2025-12-31 gives no Event Type on any "
+        "of its 2 rows: not read"
+    )
+
+
 def test_a_row_without_a_date_stores_nothing_and_is_asked_again(tmp_path) -> None:
     """yfinance drops a calendar row whose date is "-" and assigns the other dates by position:
     the rows after it get the next row's date and one release is lost. Storing the rest would

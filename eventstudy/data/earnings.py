@@ -94,7 +94,10 @@ EARNINGS_HEADER: tuple[str, ...] = ("ticker", "announced", "timing")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("fiscal_period", "source")
 MARKET_ZONE = "America/New_York"
 OPEN, CLOSE = dt.time(9, 30), dt.time(16, 0)
-TIMING_RULE = "New York time of day: before 09:30 pre, from 16:00 post, else intraday; 00:00 unknown"
+TIMING_RULE = (
+    "New York time of day: before 09:30 pre, from 16:00 post, else intraday; 00:00 unknown; a day "
+    "given at times of two timings unknown"
+)
 YAHOO_CAVEAT = (
     "Yahoo earnings calendar (vendor dates and scheduled times; past dates have been reported off "
     "by a day: yfinance issues #1932, #2365, #2371)"
@@ -218,6 +221,11 @@ def normalise_earnings(
         )
     keep = np.ones(len(raw), dtype=bool)
     if "Event Type" in raw.columns:
+        if raw["Event Type"].isna().all():  # not "no earnings dates", which is not asked again for a month
+            raise DataUnavailableError(
+                f"Yahoo's earnings calendar for {where} gives no Event Type on any of its {len(raw)} rows: "
+                "not read"
+            )
         keep &= (raw["Event Type"].astype(str) == "Earnings").to_numpy()
     stamps = raw.index[keep]
     local = stamps.tz_convert(MARKET_ZONE).tz_localize(None) if stamps.tz is not None else stamps
@@ -234,6 +242,11 @@ def normalise_earnings(
         raise DataUnavailableError(f"Yahoo returned no earnings date for {where}")
     n = int(chosen.sum())
     timing = timing_of(local[chosen])
+    # Two timed rows of one day at times of other timings (8 AM and 4 PM): which session reacted
+    # is unknown, and the earliest's "pre" was stored without a word (a finder).
+    timed = pd.Series(timing_of(local), index=days)[~untimed[order]]
+    torn = timed.groupby(level=0).nunique()
+    timing[np.isin(days[chosen], torn.index[torn > 1])] = "unknown"
     if not trades_on_new_york_hours(symbol):
         timing[:] = "unknown"
     return pd.DataFrame(
