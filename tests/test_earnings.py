@@ -285,18 +285,23 @@ def test_a_day_given_at_times_of_two_timings_is_of_unknown_timing() -> None:
     assert got == {"2025-01-29": "unknown", "2025-04-30": "post", "2025-07-30": "pre"}
 
 
-def test_a_calendar_without_any_event_type_is_not_taken_for_no_dates() -> None:
-    """Every Event Type missing read as "no earnings date", which is stored as none and not asked
-    again for a month (a finder); it is an answer not read, asked again by the next run."""
-    index = pd.DatetimeIndex(["2025-01-29 16:00", "2025-04-30 16:00"], tz="America/New_York")
-    raw = pd.DataFrame({"Event Type": [None, None]}, index=index)
-    with pytest.raises(DataUnavailableError) as raised:
-        normalise_earnings(raw, "MSFT", dt.date(2025, 1, 1), dt.date(2025, 12, 31), source="t")
-    assert "no earnings date" not in str(raised.value)
-    assert str(raised.value) == (
-        "Yahoo's earnings calendar for 'MSFT' between 2025-01-01 and 2025-12-31 gives no Event Type on any "
-        "of its 2 rows: not read"
+def test_a_row_whose_event_type_is_missing_is_kept() -> None:
+    """Every Event Type missing read as "no earnings date", stored as none and not asked again for a
+    month, and one missing beside an "Earnings" row dropped that release unsaid, so its windows were
+    screened as clean (a finder, then a reviewer): a row of unknown type is kept, as rows were
+    without the column; a "Meeting" is not."""
+    index = pd.DatetimeIndex(
+        ["2025-01-29 16:00", "2025-04-30 08:00", "2025-06-30 10:00", "2025-07-30 16:00"],
+        tz="America/New_York",
     )
+    for kinds, kept in (
+        ([None, None, "Meeting", None], ["2025-01-29", "2025-04-30", "2025-07-30"]),
+        (["Earnings", "", "Meeting", "Earnings"], ["2025-01-29", "2025-04-30", "2025-07-30"]),
+        (["Meeting", "Meeting", "Meeting", "Earnings"], ["2025-07-30"]),
+    ):
+        raw = pd.DataFrame({"Event Type": kinds}, index=index)
+        out = normalise_earnings(raw, "MSFT", dt.date(2025, 1, 1), dt.date(2025, 12, 31), source="t")
+        assert out["announced"].dt.strftime("%Y-%m-%d").tolist() == kept
 
 
 def test_a_row_without_a_date_stores_nothing_and_is_asked_again(tmp_path) -> None:

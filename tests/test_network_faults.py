@@ -291,7 +291,8 @@ def test_several_counts_yahoo_gives_for_one_date_are_said_and_recorded(
     """yfinance issue #1954 (MSFT, 2024-05-31: 7,432,309,760 and 7,698,290,176): the last was kept
     and the other lost, said nowhere (a finder). A warning names them and the provenance keeps
     both."""
-    from eventstudy.data.yahoo import CONFLICTING_COUNTS, fetch_shares
+    from eventstudy.data.shares import CONFLICTING_COUNTS
+    from eventstudy.data.yahoo import fetch_shares
 
     index = pd.DatetimeIndex(["2024-03-28", "2024-05-31", "2024-05-31"]).tz_localize("America/New_York")
     told = pd.Series([7_432_000_000, 7_432_309_760, 7_698_290_176], index=index)
@@ -309,12 +310,23 @@ def test_several_counts_yahoo_gives_for_one_date_are_said_and_recorded(
     (said,) = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
     assert said == (
         "Yahoo gives AAA several share counts on 1 date(s), first 2024-05-31 (7,432,309,760 and "
-        "7,698,290,176): the last is kept (provenance conflicting_counts)"
+        "7,698,290,176): 7,698,290,176, the last it gave, is kept (provenance conflicting_counts)"
     )
     assert store.read_shares("AAA")["shares_outstanding"].tolist() == [7_432_000_000.0, 7_698_290_176.0]
     assert store.provenance(store.shares_path("AAA"))[CONFLICTING_COUNTS] == [
         {"as_of": "2024-05-31", "counts": [7_432_309_760.0, 7_698_290_176.0], "kept": 7_698_290_176.0}
     ]
+    # ... and an import merged into the file keeps the record (it was lost, a reviewer)
+    from eventstudy.data.importer import import_paths
+
+    csv = tmp_path / "shares_outstanding.csv"
+    csv.write_text("ticker,as_of,shares_outstanding,filing,source\nAAA,2024-08-30,7450000000,10-Q,sec\n")
+    import_paths(store, [csv])
+    merged = store.provenance(store.shares_path("AAA"))
+    assert merged[CONFLICTING_COUNTS] == [
+        {"as_of": "2024-05-31", "counts": [7_432_309_760.0, 7_698_290_176.0], "kept": 7_698_290_176.0}
+    ]
+    assert store.read_shares("AAA")["shares_outstanding"].tolist() == [7.432e9, 7_698_290_176.0, 7.45e9]
 
 
 def test_the_command_line_prints_a_warning_as_one_line(tmp_path: Path, monkeypatch, capsys) -> None:

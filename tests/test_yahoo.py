@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.data import yahoo
+from eventstudy.data.shares import CONFLICTING_COUNTS
 from eventstudy.data.yahoo import fetch_prices, fetch_shares, price_provenance
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 
@@ -281,13 +282,13 @@ def test_shares_normalised_and_duplicates_keep_last():
     assert set(shares["filing"]) == {"Yahoo get_shares_full (vendor figure, NOT cover)"}
     assert set(shares["source"]) == {f"yfinance {yahoo.yfinance_version()} Ticker.get_shares_full"}
     # the other count of 2024-05-31 is said, not dropped unsaid (a finder)
-    assert shares.attrs[yahoo.CONFLICTING_COUNTS] == [
+    assert shares.attrs[CONFLICTING_COUNTS] == [
         {"as_of": "2024-05-31", "counts": [7_432_309_760.0, 7_698_290_176.0], "kept": 7_698_290_176.0}
     ]
     # A, B, A: the last reported, A, is kept and said so
     again = _shares_series()
     again = pd.concat([again.iloc[:4], again.iloc[[2]]])
-    told = fetch_shares("MSFT", start, end, get_shares_full=_serve(again)).attrs[yahoo.CONFLICTING_COUNTS]
+    told = fetch_shares("MSFT", start, end, get_shares_full=_serve(again)).attrs[CONFLICTING_COUNTS]
     assert told == [
         {"as_of": "2024-05-31", "counts": [7_432_309_760.0, 7_698_290_176.0], "kept": 7_432_309_760.0}
     ]

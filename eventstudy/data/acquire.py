@@ -88,7 +88,7 @@ from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.data import yahoo
 from eventstudy.data.restatements import REFETCH_COLUMNS, compare_histories, largest_change_text
 from eventstudy.data.restatements import RESTATEMENT_TOLERANCE as RESTATEMENT_TOLERANCE
-from eventstudy.data.shares import share_count_jump
+from eventstudy.data.shares import CONFLICTING_COUNTS, share_count_jump
 from eventstudy.data.store import (
     LOCK_TIMEOUT,
     PRICE_COLUMNS,
@@ -956,17 +956,18 @@ def fetch_missing(
             raise ImplausibleDataError(
                 f"Yahoo's share counts of {ticker!r} ({start}..{counts_end}): {problem}; {UNTRUSTED_COUNTS}"
             )
-        conflicting = list(shares.attrs.get(yahoo.CONFLICTING_COUNTS, []))
+        conflicting = list(shares.attrs.get(CONFLICTING_COUNTS, []))
         if conflicting:  # yfinance issue #1954: two counts for one date; the last is kept, and said
             first = conflicting[0]
             LOG.warning(
-                "Yahoo gives %s several share counts on %d date(s), first %s (%s): the last is kept "
-                "(provenance %s)",
+                "Yahoo gives %s several share counts on %d date(s), first %s (%s): %s, the last it gave, "
+                "is kept (provenance %s)",
                 ticker,
                 len(conflicting),
                 first["as_of"],
                 " and ".join(f"{count:,.0f}" for count in first["counts"]),
-                yahoo.CONFLICTING_COUNTS,
+                f"{first['kept']:,.0f}",
+                CONFLICTING_COUNTS,
             )
         with store.locked(path):
             if not cached(path):
@@ -977,7 +978,7 @@ def fetch_missing(
                         **yahoo.price_provenance(ticker),
                         "fetched_at": now,
                         "adjustment": "none: shares outstanding as reported",
-                        **({yahoo.CONFLICTING_COUNTS: conflicting} if conflicting else {}),
+                        **({CONFLICTING_COUNTS: conflicting} if conflicting else {}),
                     },
                 )
     return fetched

@@ -51,9 +51,13 @@ EDT``; ``EDT``/``EST`` are localised to ``America/New_York``), with columns ``EP
   next run asks again): yfinance drops a row whose date cell is ``-`` and then assigns the
   remaining dates by position, so every later row gets the next row's date and one real
   release is lost (``base.py``, ``get_earnings_dates``);
-* with an ``Event Type`` column only ``Earnings`` rows are kept;
+* with an ``Event Type`` column the rows of another type (``Meeting``, ``Call``) are left out,
+  and a row whose type is missing is kept: a release taken for none would screen its windows as
+  clean, while a date that is none only flags a window (the whole column missing, as the
+  ``Earnings`` rows, kept every date);
 * only dates within ``[start, end]`` are kept; two rows on one date keep the one with a time of
-  day over one at 00:00, then the earliest.
+  day over one at 00:00, then the earliest, and a date given at times of two timings (08:00 and
+  16:00) is ``unknown``.
 
 Yahoo's historical earnings times are vendor data and have been wrong by a day (yfinance
 issues #1932, #2365, #2371); the provenance record says so, and the README recommends
@@ -220,13 +224,10 @@ def normalise_earnings(
             "after it with the next row's date and loses one (its index assignment), so none is stored"
         )
     keep = np.ones(len(raw), dtype=bool)
-    if "Event Type" in raw.columns:
-        if raw["Event Type"].isna().all():  # not "no earnings dates", which is not asked again for a month
-            raise DataUnavailableError(
-                f"Yahoo's earnings calendar for {where} gives no Event Type on any of its {len(raw)} rows: "
-                "not read"
-            )
-        keep &= (raw["Event Type"].astype(str) == "Earnings").to_numpy()
+    if "Event Type" in raw.columns:  # a missing type is kept (module docstring; a finder)
+        kinds = raw["Event Type"]
+        missing = kinds.isna().to_numpy() | (kinds.astype(str).str.strip() == "").to_numpy()
+        keep &= missing | (kinds.astype(str) == "Earnings").to_numpy()
     stamps = raw.index[keep]
     local = stamps.tz_convert(MARKET_ZONE).tz_localize(None) if stamps.tz is not None else stamps
     # One release a day: a row with a time of day before one at exactly 00:00 (no time), then

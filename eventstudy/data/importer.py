@@ -73,6 +73,7 @@ from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.restatements import compare_histories, replacement_record
 from eventstudy.data.returns_import import doubts, parse_returns_file
 from eventstudy.data.shares import (
+    CONFLICTING_COUNTS,
     MAX_EXACT_SHARE_COUNT,
     TOO_MANY_SHARES,
     ShareCountJump,
@@ -389,8 +390,13 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
             origin = "cached_rows_from" if summary.kind == "shares" else "replaced_rows_from"
             earlier.append({**record, "detected_at": provenance["imported_at"], origin: _origin(cached)})
             records.append((symbol, record))
-        carried.append((symbol, earlier))
-    per_symbol = {symbol: {key: earlier} for symbol, earlier in carried if earlier}
+        kept = {  # a record of the cached file's own source, which the merge keeps (a reviewer)
+            name: cached.provenance[name]
+            for name in (CONFLICTING_COUNTS,)
+            if cached is not None and summary.kind == "shares" and name in cached.provenance
+        }
+        carried.append((symbol, {key: earlier, **kept} if earlier else kept))
+    per_symbol = {symbol: kept_records for symbol, kept_records in carried if kept_records}
     if per_symbol:
         provenance = {**provenance, PER_SYMBOL: per_symbol}
     return replace(summary, replacements=tuple(records)), new_parts, provenance

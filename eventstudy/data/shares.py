@@ -35,6 +35,11 @@ TOO_MANY_SHARES = (
 )
 """Said of a count above :data:`MAX_EXACT_SHARE_COUNT`, after the count."""
 
+CONFLICTING_COUNTS = "conflicting_counts"
+"""The key, in :func:`eventstudy.data.yahoo.fetch_shares`'s frame's ``attrs`` and in the shares
+file's provenance, of the dates Yahoo gave several counts for: ``as_of``, ``counts`` (distinct, in
+yfinance's order) and the one ``kept`` (the last it gave). An import merged into the file keeps
+the record."""
 MAX_SHARE_COUNT_RATIO = 100.0
 """Largest factor between a ticker's consecutive share counts: a split changes the count by its
 ratio (NVDA's 10-for-1 in 2024, Berkshire B's 50-for-1 in 2010), while a count in thousands or

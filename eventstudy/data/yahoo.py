@@ -29,7 +29,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.shares import MAX_EXACT_SHARE_COUNT, TOO_MANY_SHARES
+from eventstudy.data.shares import CONFLICTING_COUNTS, MAX_EXACT_SHARE_COUNT, TOO_MANY_SHARES
 from eventstudy.data.store import NEGATIVE_VOLUME, PRICE_COLUMNS, not_numbers
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError
 
@@ -242,8 +242,9 @@ def fetch_shares(
     DataUnavailableError
         If yfinance raises, or no positive share count dated within the range comes back.
     ImplausibleDataError
-        If a count is infinite (an import refuses it: no count at all), or the counts are not
-        numbers (booleans, complex numbers or text: refused, not converted or dropped).
+        If a count is infinite (an import refuses it: no count at all), not a whole number or
+        2^53 or more (an import refuses those too), or the counts are not numbers (booleans,
+        complex numbers or text: refused, not converted or dropped).
     ValueError
         If ``start`` is after ``end``.
 
@@ -259,7 +260,8 @@ def fetch_shares(
     they cannot tell which is correct and did not fix it, so neither yfinance's docs nor
     its issues prescribe a rule. Here the LAST count reported for a date (in the order
     yfinance returns them, after a stable sort by timestamp) is kept: a convention for
-    reproducibility, not a correction.
+    reproducibility, not a correction; the frame's ``attrs`` list such dates
+    (:data:`~eventstudy.data.shares.CONFLICTING_COUNTS`), which a fetch warns of and records.
     """
     _check_range(start, end)
     where = _where(symbol, start, end)
@@ -322,11 +324,6 @@ def fetch_shares(
         if len(values) > 1
     ]
     return frame
-
-
-CONFLICTING_COUNTS = "conflicting_counts"
-"""The ``attrs`` key of :func:`fetch_shares`'s frame listing the dates Yahoo gave several counts
-for: ``as_of``, ``counts`` (in yfinance's order) and the one ``kept`` (the last)."""
 
 
 MAX_EARNINGS_LIMIT = 100
