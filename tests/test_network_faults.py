@@ -264,21 +264,26 @@ def test_shares_rate_limited_is_skipped_after_retries(tmp_path: Path, sleeps, ca
     assert dates.endswith(f"; AAA (and BBB, CCC: not asked) is not screened for earnings {later}")
 
 
-def test_share_counts_yahoo_has_none_of_say_to_import_counts(tmp_path: Path, sleeps, caplog) -> None:
-    """get_shares_full gives None for many symbols: the warning said "or import its prices with:
-    eventstudy cache import PATH" for a ticker whose prices were just fetched."""
+def fetch_with_counts(store: PriceStore, told: pd.Series | None, sleeps: list) -> None:
+    """``fetch_missing`` of AAA's prices and share counts, Yahoo's ``get_shares_full`` giving ``told``."""
     from eventstudy.data.yahoo import fetch_shares
 
     fetch_missing(
-        PriceStore(tmp_path),
+        store,
         ["AAA"],
         START,
         END,
         fetch_prices=Script(history()),
-        fetch_shares=lambda t, s, e: fetch_shares(t, s, e, get_shares_full=lambda **_: None),
+        fetch_shares=lambda t, s, e: fetch_shares(t, s, e, get_shares_full=lambda **_: told),
         tickers_with_shares=["AAA"],
         sleep=sleeps.append,
     )
+
+
+def test_share_counts_yahoo_has_none_of_say_to_import_counts(tmp_path: Path, sleeps, caplog) -> None:
+    """get_shares_full gives None for many symbols: the warning said "or import its prices with:
+    eventstudy cache import PATH" for a ticker whose prices were just fetched."""
+    fetch_with_counts(PriceStore(tmp_path), None, sleeps)
     (said,) = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
     assert "import its prices" not in said and sleeps == []
     assert said.startswith("fetching share counts of 'AAA': the source returned no rows for these dates (")
@@ -292,21 +297,11 @@ def test_several_counts_yahoo_gives_for_one_date_are_said_and_recorded(
     and the other lost, said nowhere (a finder). A warning names them and the provenance keeps
     both."""
     from eventstudy.data.shares import CONFLICTING_COUNTS
-    from eventstudy.data.yahoo import fetch_shares
 
     index = pd.DatetimeIndex(["2024-03-28", "2024-05-31", "2024-05-31"]).tz_localize("America/New_York")
     told = pd.Series([7_432_000_000, 7_432_309_760, 7_698_290_176], index=index)
     store = PriceStore(tmp_path)
-    fetch_missing(
-        store,
-        ["AAA"],
-        START,
-        END,
-        fetch_prices=Script(history()),
-        fetch_shares=lambda t, s, e: fetch_shares(t, s, e, get_shares_full=lambda **_: told),
-        tickers_with_shares=["AAA"],
-        sleep=sleeps.append,
-    )
+    fetch_with_counts(store, told, sleeps)
     (said,) = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
     assert said == (
         "Yahoo gives AAA several share counts on 1 date(s), first 2024-05-31 (7,432,309,760 and "
