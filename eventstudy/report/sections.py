@@ -108,7 +108,7 @@ def _volume_sample(volume: pd.DataFrame, car: pd.DataFrame, measure: str) -> str
     """The pairs without an abnormal volume, by outcome, and those whose volume model has fewer
     estimation days than their return model (``volume.parquet``'s ``n_est`` against
     ``car.parquet``'s: log turnover needs a share count on each day, and the cached counts may
-    begin inside the window); "" when neither. A log-turnover study dropped 38 of 153 pairs, a
+    begin inside the window); "" when neither. A log-turnover study dropped 38 of 156 pairs, a
     whole group, and fitted the rest on as few as half their days, said nowhere (a referee)."""
     # a pair with a volume model but no day of abnormal volume (every event day missing_volume) has
     # none either: it was counted nowhere (a reviewer)
