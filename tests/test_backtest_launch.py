@@ -259,14 +259,25 @@ def test_save_and_render_from_files_alone(launch, tmp_path: Path) -> None:
         ("Defaults", "default"),
     ],
 )
-def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(role: str, refused: str | None) -> None:
+def test_a_misspelt_position_role_is_refused_and_a_far_one_allowed(
+    role: str, refused: str | None, caplog
+) -> None:
     """`rivall = "short"` once left every rival to the default side (long): the short leg of the
     launch's rule silently became a long one. A role far from all of the events' (a config used
-    for part of its events) is allowed."""
+    for part of its events) is allowed, with a warning naming it: "short acquirer / long every
+    other role" shorted nothing, without a word (a finder)."""
     rule = BacktestConfig(positions=((role, "short"),))
     roles = read_events(ROOT / "events.csv")["role"]
     if refused is None:
-        check_position_roles(roles, rule, "events.csv")
+        check_position_roles(roles, rule, "study.toml")
+        (said,) = [r.getMessage() for r in caplog.records if r.name == "eventstudy"]
+        assert said == (
+            f"study.toml: [backtest.positions] gives a side to {role!r}, which no event has: no trade takes "
+            "it (the events' roles: buyer, investee, investor, partner, rival and 2 more)"
+        )
+        caplog.clear()
+        check_position_roles([*roles, role], rule, "study.toml")  # an event has it: nothing said
+        assert not [r for r in caplog.records if r.name == "eventstudy"]
         return
     with pytest.raises(InputError) as caught:
         check_position_roles(roles, rule, "events.csv")

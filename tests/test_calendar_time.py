@@ -95,6 +95,18 @@ def test_rule_keys_are_checked(tmp_path: Path) -> None:
         with pytest.raises(InputError) as error:
             parse_backtest_table(table, "study.toml")
         assert error.value.field == field
+    # a frequency without models was accepted and ignored, recorded beside "calendar_time": [] (a finder)
+    alone = (
+        {"calendar_time_frequency": "monthly"},
+        {"calendar_time": [], "calendar_time_frequency": "daily"},
+    )
+    for table in alone:
+        with pytest.raises(InputError) as error:
+            parse_backtest_table(table, "study.toml")
+        assert (error.value.field, error.value.message) == (
+            "backtest.calendar_time_frequency",
+            "has no effect without calendar_time (the calendar-time models to fit: capm, ff3, carhart4)",
+        )
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ trading days from 1 to :data:`MAX_DAYS`, at most :data:`MAX_HORIZONS` of them, n
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 import numbers
 import re
@@ -40,6 +41,9 @@ from eventstudy.errors import InputError
 from eventstudy.peers import PEER_ROLE
 from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import shown
+from eventstudy.text import listing
+
+LOG = logging.getLogger("eventstudy")
 
 ENTRIES: tuple[str, ...] = ("close_day0", "open_day1")
 WEIGHTINGS: tuple[str, ...] = ("equal", "value")
@@ -301,6 +305,13 @@ def parse_backtest_table(table: Mapping[str, Any], path: str | Path) -> Backtest
             problem = f"{shown(cost)} must be a number >= 0 and <= {MAX_COST_BPS:g} (basis points)"
             raise InputError(path, problem, field="backtest.cost_bps")
         values["cost_bps"] = float(cost)
+    if "calendar_time_frequency" in table and not values.get("calendar_time"):
+        # the frequency of no regression: accepted and ignored without a word (a finder)
+        raise InputError(
+            path,
+            "has no effect without calendar_time (the calendar-time models to fit: capm, ff3, carhart4)",
+            field="backtest.calendar_time_frequency",
+        )
     if "positions" in table:
         positions = table["positions"]
         if not isinstance(positions, Mapping):
@@ -393,15 +404,17 @@ def check_position_roles(roles: Iterable[str], rule: BacktestConfig, where: str)
     key ``default`` (``defualt``: it left every party of the default side untraded), is refused:
     the misspelt role would leave the real one to the default side, turning a short into a long
     without a word. A role far from every role of the events is allowed (a config used for part
-    of its events, e.g. the first rows of a file), and so is any role an event has
-    (``defaulter``).
+    of its events, e.g. the first rows of a file), with a warning naming it (its side applies to
+    no trade, while the rule's description lists it: ``short acquirer``), and so is any role an
+    event has (``defaulter``).
 
     Raises
     ------
     InputError
         Naming ``where`` (the config's file) and ``backtest.positions.<role>``.
     """
-    present = sorted({*roles, PEER_ROLE})  # the role of the peers a study adds
+    given = set(roles)
+    present = sorted({*given, PEER_ROLE})  # the role of the peers a study adds
     for role, _ in rule.positions:
         if role in present:
             continue
@@ -421,3 +434,12 @@ def check_position_roles(roles: Iterable[str], rule: BacktestConfig, where: str)
                 f"events have {near[0]!r} (a misspelling?): correct the config or the events",
                 field=f"backtest.positions.{role}",
             )
+    unused = [role for role, _ in rule.positions if role not in present]
+    if unused:  # allowed, and said: a user who meant another role traded it on the default side
+        LOG.warning(
+            "%s: [backtest.positions] gives a side to %s, which no event has: no trade takes it (the "
+            "events' roles: %s)",
+            where,
+            listing([repr(role) for role in unused]),
+            listing(sorted(given - {PEER_ROLE})),
+        )
