@@ -200,6 +200,16 @@ the day's share count; or the day is past the data. The pair's other days stand;
 holding the day has no CAV."""
 
 
+def pairs_without_volume(table: pd.DataFrame) -> pd.Series:
+    """The outcome of each (event, ticker) of ``volume.parquet`` (``table``) with no day of
+    abnormal volume, indexed by the pair in the table's order: its own outcome
+    (``no_share_counts``, ``insufficient_estimation``, ...), or :data:`MISSING_VOLUME` for a pair
+    whose model has every event day missing, which no count had said (a reviewer)."""
+    pairs = table.assign(ok=table["outcome"] == "ok").groupby(["event_id", "ticker"], sort=False)
+    first = pairs.agg(ok=("ok", "any"), outcome=("outcome", "first"))
+    return first.loc[~first["ok"], "outcome"]
+
+
 def _outcomes(
     estimates: PairEstimates,
     fit: BatchFit,

@@ -166,6 +166,7 @@ def compute(args: argparse.Namespace, config: StudyConfig) -> StudyResults:
 def outcome_line(results: StudyResults, out: Path) -> str:
     """``wrote DIR/ (N event-party rows; window outcomes: ok 100; ...)``."""
     from eventstudy.peers import PEER_ROLE
+    from eventstudy.volume import pairs_without_volume
 
     is_peer = results.car["role"] == PEER_ROLE
     counts = results.car.loc[~is_peer, "outcome"].value_counts().to_dict()
@@ -178,10 +179,7 @@ def outcome_line(results: StudyResults, out: Path) -> str:
         line += f"; {int(len(results.events) - n_parties)} event-peer rows: {peer_summary}"
     volume = results.volume
     if volume is not None:  # the pairs the abnormal volume lacks (a turnover study's 38 were said nowhere)
-        pairs = volume.drop_duplicates(["event_id", "ticker"])
-        modelled = volume.loc[volume["outcome"] == "ok", ["event_id", "ticker"]].drop_duplicates()
-        without = pairs.merge(modelled, how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
-        left = pairs.loc[without, "outcome"].value_counts().to_dict()  # every day missing: missing_volume
+        left = pairs_without_volume(volume).value_counts().to_dict()
         if left:
             said = ", ".join(f"{k} {v}" for k, v in sorted(left.items()))
             line += f"; pairs without abnormal volume: {said}"

@@ -26,6 +26,7 @@ from eventstudy.report.flags import confounded
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
 from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, legend, per_statistic, table_tests
+from eventstudy.volume import pairs_without_volume
 
 FIGURES_DIR = "figures"
 EXTRA_ROWS_SHOWN = 1000
@@ -110,22 +111,18 @@ def _volume_sample(volume: pd.DataFrame, car: pd.DataFrame, measure: str) -> str
     ``car.parquet``'s: log turnover needs a share count on each day, and the cached counts may
     begin inside the window); "" when neither. A log-turnover study dropped 38 of 156 pairs, a
     whole group, and fitted the rest on as few as half their days, said nowhere (a referee)."""
-    # a pair with a volume model but no day of abnormal volume (every event day missing_volume) has
-    # none either: it was counted nowhere (a reviewer)
-    modelled = volume["outcome"] == "ok"
-    columns = ["event_id", "ticker", "outcome", *(["n_est"] if "n_est" in volume else [])]
-    pairs = volume.assign(modelled=modelled).groupby(["event_id", "ticker"], sort=False).agg(
-        modelled=("modelled", "any"), **{c: (c, "first") for c in columns[2:]}
-    )
+    keys = ["event_id", "ticker"]
     said = []
     counts = ", or a share count" if measure == "log_turnover" else ""
-    left = pairs.loc[~pairs["modelled"], "outcome"].value_counts(sort=True)
+    left = pairs_without_volume(volume).value_counts(sort=True)
     if len(left):
         causes = ", ".join(f"{fmt.md(str(name))} {n:,}" for name, n in left.items())
-        said.append(f"{int(left.sum()):,} of {len(pairs):,} pairs have no abnormal volume ({causes})")
-    if "n_est" in pairs and "n_est" in car:
-        returns = car.drop_duplicates(["event_id", "ticker"]).set_index(["event_id", "ticker"])["n_est"]
-        fitted = pairs[pairs["modelled"]].join(returns.rename("return_n_est"))
+        n_pairs = len(volume.drop_duplicates(keys))
+        said.append(f"{int(left.sum()):,} of {n_pairs:,} pairs have no abnormal volume ({causes})")
+    if "n_est" in volume and "n_est" in car:
+        returns = car.drop_duplicates(keys).set_index(keys)["n_est"]
+        modelled = volume[volume["outcome"] == "ok"].drop_duplicates(keys).set_index(keys)[["n_est"]]
+        fitted = modelled.join(returns.rename("return_n_est"))
         fewer = fitted[fitted["n_est"] < fitted["return_n_est"]]
         if len(fewer):
             said.append(
