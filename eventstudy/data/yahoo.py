@@ -293,8 +293,8 @@ def fetch_shares(
         raise ImplausibleDataError(f"Yahoo share count {when} for {where} is not a finite number")
     counts = counts[counts.notna() & (counts > 0)]
     dates = pd.DatetimeIndex(counts.index).normalize()
-    keep = ~dates.duplicated(keep="last")
-    keep &= (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    inside = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    keep = ~dates.duplicated(keep="last") & inside
     if not keep.any():
         raise DataUnavailableError(f"Yahoo returned no positive share count for {where}")
     kept = counts.to_numpy()[keep]
@@ -308,14 +308,13 @@ def fetch_shares(
         {
             "ticker": np.full(n, symbol, dtype=object),
             "as_of": dates[keep].astype("datetime64[ns]"),
-            "shares_outstanding": counts.to_numpy()[keep],
+            "shares_outstanding": kept,
             "filing": np.full(n, SHARES_FILING, dtype=object),
             "source": np.full(
                 n, f"yfinance {yfinance_version()} Ticker.get_shares_full", dtype=object
             ),
         }
     )
-    inside = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
     told = pd.Series(counts.to_numpy()[inside], index=dates[inside])
     by_day = told.groupby(level=0, sort=True)
     frame.attrs[CONFLICTING_COUNTS] = [  # the rule kept one; the others are said, not dropped unsaid
