@@ -226,8 +226,9 @@ def normalise_earnings(
     keep = np.ones(len(raw), dtype=bool)
     if "Event Type" in raw.columns:  # a missing type is kept (module docstring; a finder)
         kinds = raw["Event Type"]
-        missing = kinds.isna().to_numpy() | (kinds.astype(str).str.strip() == "").to_numpy()
-        keep &= missing | (kinds.astype(str) == "Earnings").to_numpy()
+        text = kinds.astype(str)
+        missing = kinds.isna().to_numpy() | (text.str.strip() == "").to_numpy()
+        keep &= missing | (text == "Earnings").to_numpy()
     stamps = raw.index[keep]
     local = stamps.tz_convert(MARKET_ZONE).tz_localize(None) if stamps.tz is not None else stamps
     # One release a day: a row with a time of day before one at exactly 00:00 (no time), then

@@ -156,11 +156,12 @@ LARGE_MEDIAN_RETURN = 0.25
 units are right: returns in percent read as decimal (0.6 for 0.6%) give about 1, a day's or a
 month's returns rarely a tenth of that. A question, not a refusal (:func:`doubts`)."""
 LARGE_DAILY_MEDIAN_RETURN = 0.10
-""":data:`LARGE_MEDIAN_RETURN` of a daily file (its dates a median :data:`DAILY_SPACING_DAYS` apart
-or less): a day's median |return| is 0.3-2% for stocks and indices, about 5% for the S&P 500 in
-March 2020's crash, while percent returns of a calm series read as decimal (0.2 for 0.2%: a bond
-fund, a utility, a quiet index) give 20%, which the 25% line let through without a word (a
-finder). Percent returns with a median below 0.1% (a bill or money-market series) still pass."""
+""":data:`LARGE_MEDIAN_RETURN` of a daily series (its returns a median :data:`DAILY_SPACING_DAYS`
+days apart or less; a file's, when every series is daily): a day's median |return| is 0.3-2%
+for stocks and indices, about 5% for the S&P 500 in March 2020's crash, while percent returns of
+a calm series read as decimal (0.2 for 0.2%: a bond fund, a utility, a quiet index) give 20%,
+which the 25% line let through without a word (a finder). Percent returns with a median below
+0.1% (a bill or money-market series) still pass."""
 DAILY_SPACING_DAYS = 4
 """The median calendar days between a series' consecutive dates up to which its returns are daily
 (a weekend is 3; a weekly series 7)."""
