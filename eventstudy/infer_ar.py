@@ -32,6 +32,7 @@ from eventstudy.errors import InputError, ParameterError
 from eventstudy.summary import LaidOutSummary
 
 if TYPE_CHECKING:
+    from eventstudy.data.abnormal_panel import AbnormalPanelFile
     from eventstudy.inference.panel import EventPanel
     from eventstudy.precomputed import PanelPairs
 
@@ -211,7 +212,7 @@ def infer(
             why = f"applies to AR panels: {where} is a CAR panel, which has no event days to match them to"
             raise ParameterError("estimation", why)
         if windows is not None:
-            why = f"apply to AR panels: {where} is a CAR panel, whose windows are its own"
+            why = f"only for AR panels: {where} is a CAR panel, whose windows are its own"
             raise ParameterError("windows", why)
         if n_params is not None:  # it was ignored, whatever its value (a finder)
             raise ParameterError("n_params", "applies to estimation residuals, and a CAR panel has none")
@@ -233,6 +234,7 @@ def infer(
         pairs_frame = pd.concat(pairs_all, ignore_index=True).drop_duplicates(ignore_index=True)
         car_notes = (
             "a CAR panel holds one number per pair and window: only the statistics of the CARs alone apply",
+            *unread_columns(panel_file, None),
             *unit_doubts(panel_file, units=units),
         )
         return InferenceResults(pd.concat(frames, ignore_index=True), pairs_frame, "car", sources, car_notes)
@@ -287,9 +289,11 @@ def infer(
     stats = panel_statistics(
         panel, pairs, chosen, statistics=statistics, bootstrap_draws=bootstrap_draws, seed=seed
     )
-    notes = [*unit_doubts(panel_file, estimation_file, units=units)]
+    notes = unread_columns(panel_file, estimation_file)
+    notes += unit_doubts(panel_file, estimation_file, units=units)
     notes += [f"the panel lacks {what}" for what in _lacking(panel.missing_inputs)]
     notes += _incomplete_windows(panel, pairs, chosen)
+    notes += _equal_cars(panel, pairs, chosen, stats)
     if panel_file.layout == "wide" and set(FIRM_CLUSTERED) & set(stats["statistic"]):
         notes.append(WIDE_FIRM_NOTE)
     if estimation_file is not None and n_params is not None:  # n_params is given with the residuals
@@ -344,6 +348,42 @@ def _incomplete_windows(
                 f"{window_label((start, end))} (first {pair_text((pairs.event_id[first], pairs.id[first]))} "
                 f"at tau {tau:+d}): that window's statistics leave them out"
             )
+    return notes
+
+
+def unread_columns(*files: AbnormalPanelFile | None) -> list[str]:
+    """A note per long panel naming its columns that were not read: a misnamed ``groups`` put
+    every pair in ``all``, a ``car`` beside ``ar`` was passed over, both unsaid (a finder)."""
+    from eventstudy.data.abnormal_panel import read_columns
+
+    return [
+        f"{file.path}: columns not read: {', '.join(map(repr, file.ignored))} "
+        f"(read: {', '.join(read_columns(file.layout))})"
+        for file in files
+        if file is not None and file.ignored
+    ]
+
+
+def _equal_cars(
+    panel: EventPanel, pairs: PanelPairs, windows: Sequence[tuple[int, int]], stats: pd.DataFrame
+) -> list[str]:
+    """A note per group and window whose CARs are all equal (zero spread: stale prices give
+    ARs of 0), naming the statistics that came out NaN for it: they showed ``nan, n = 3`` with
+    no reason (a finder)."""
+    notes = []
+    taus = panel.event_tau
+    undefined = stats[stats["value"].isna() & (stats["n"] > 0)]
+    for start, end in windows:
+        days, label = (taus >= start) & (taus <= end), window_label((start, end))
+        cars = panel.ar_event[:, days].sum(axis=1)  # NaN for a pair lacking a day: left out
+        for group, mask in pairs.groups():
+            values = cars[mask & np.isfinite(cars)]
+            nan_rows = undefined[(undefined["group"] == group) & (undefined["window"] == label)]
+            if values.size > 1 and np.ptp(values) == 0 and len(nan_rows):
+                notes.append(
+                    f"the {values.size} CARs of {group} {label} are all equal (no spread): "
+                    f"{', '.join(nan_rows['statistic'])} divide by their spread and are undefined (nan)"
+                )
     return notes
 
 

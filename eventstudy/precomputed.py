@@ -180,9 +180,10 @@ def ar_event_panel(
         dense = 0 < span <= 2 * present.size + 64
         estimation_tau = np.arange(present[0], present[-1] + 1) if dense else present
         if estimation_tau.size and event_tau.size and estimation_tau.max() >= event_tau.min():
-            late = np.flatnonzero(estimation["tau"].to_numpy(np.int64) >= event_tau.min())[0]
+            given = estimation["tau"].to_numpy(np.int64)
+            late = np.flatnonzero(given >= event_tau.min())[0]  # the row named holds the tau quoted
             raise PanelMismatchError(
-                f"the estimation panel reaches tau {int(estimation_tau.max())}, not before the event panel's "
+                f"the estimation panel has tau {int(given[late])}, not before the event panel's "
                 f"first tau {int(event_tau.min())}",
                 int(late),
                 "tau",

@@ -522,6 +522,8 @@ BAD_PANELS = [
     ("x,y\n1,2\n", "percent", (1, None), "not an abnormal-return panel"),
     ("id,car,tau_start\nA,1,0\n", "percent", (1, "tau_end"), "tau_start is given, tau_end is not"),
     ("id,tau,ar,group\nA,0,1,g\nB,0,2,all\n", "percent", (3, "group"), "'all' is the group of every pair"),
+    # quoted as the file writes it: 'All' was quoted 'all' (a finder)
+    ("id,tau,ar,group\nA,0,1,g\nB,0,2,All\n", "percent", (3, "group"), "'All' is the group of every pair"),
     # one spelling per group, as in events.csv: 'Shock' beside 'shock' split one event in two (a reviewer)
     (
         "id,tau,ar,group\nA,0,1,shock\nB,0,2,g\nC,0,2,Shock\n",
@@ -611,7 +613,7 @@ def test_api_errors_name_the_parameter_and_the_command_its_flag(tmp_path, capsys
     with pytest.raises(InputError) as caught:  # it named the panel's field 'window'
         infer(cars, units="decimal", windows=[(-1, 1)])
     assert (caught.value.path, caught.value.field) == ("windows", None)
-    assert caught.value.message == "apply to AR panels: ar frame is a CAR panel, whose windows are its own"
+    assert caught.value.message == "only for AR panels: ar frame is a CAR panel, whose windows are its own"
     with pytest.raises(InputError) as caught:  # it named the panel's field 'estimation'
         infer(cars, units="decimal", estimation=residuals)
     assert (caught.value.path, caught.value.field) == ("estimation", None)
@@ -907,7 +909,7 @@ def test_the_built_in_groups_are_refused_in_any_case_with_or_without_roles(group
     with pytest.raises(InputError) as caught:
         infer(frame, units="decimal")
     assert (caught.value.row, caught.value.field) == (2, "group")
-    assert f"'{group.lower()}' is the group of" in caught.value.message
+    assert f"{group!r} is the group of" in caught.value.message  # as written: 'All' read 'all' (a finder)
 
 
 def test_a_window_given_twice_and_statistics_given_as_one_text_are_refused(tmp_path, capsys) -> None:
@@ -1012,9 +1014,11 @@ def test_an_estimation_panel_that_does_not_match_names_its_row_and_field(tmp_pat
     panel.write_text("id,tau,ar\nAAA,0,1\n")
     cases = {
         "id,tau,ar\nAAA,-5,1\nAAA,-4,2\nAAA,-3,1\nZZZ,-10,1\n": "row 5, field 'id': the estimation panel has",
-        "ID,TAU,ar\nAAA,-5,1\nAAA,0,2\n": "row 3, field 'TAU': the estimation panel reaches tau 0",
+        "ID,TAU,ar\nAAA,-5,1\nAAA,0,2\n": "row 3, field 'TAU': the estimation panel has tau 0,",
+        # the row named holds the tau quoted: row 3 was said to reach tau 2 (row 4's; a finder)
+        "ID,TAU,ar\nAAA,-5,1\nAAA,0,2\nAAA,2,1\n": "row 3, field 'TAU': the estimation panel has tau 0,",
         "tau,AAA,ZZZ\n-5,1,1\n-4,1,1\n": "row 1, field 'ZZZ': the estimation panel has pair ZZZ",
-        "tau,AAA\n-5,1\n\n-4,1\n0,2\n": "row 5, field 'tau': the estimation panel reaches tau 0",
+        "tau,AAA\n-5,1\n\n-4,1\n0,2\n": "row 5, field 'tau': the estimation panel has tau 0,",
     }
     for k, (text, said) in enumerate(cases.items()):
         residuals = tmp_path / f"e{k}.csv"
@@ -1035,3 +1039,37 @@ def test_a_field_is_named_as_the_header_spells_it(tmp_path, capsys) -> None:
         panel.write_text(text)
         assert main(["infer", "--ar", str(panel), "--units", "percent"]) == 2
         assert said in one_line(capsys)
+
+
+def test_columns_not_read_are_named_and_so_is_the_estimation_panels(tmp_path, capsys) -> None:
+    """A misnamed group column (groups) put every pair in 'all', and a car column beside ar was
+    passed over, both without a word (a finder)."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar,groups\nA,0,1,g1\nB,0,2,g1\nC,0,-1,g2\nD,0,3,g2\n")
+    residuals = tmp_path / "res.csv"
+    rows = "".join(f"{i},{t},{0.1 * t},0\n" for i in "ABCD" for t in (-5, -4, -3))
+    residuals.write_text("id,tau,ar,CAR\n" + rows)
+    args = ["infer", "--ar", str(panel), "--units", "percent", "--statistic", "caar"]
+    assert main([*args, "--estimation", str(residuals), "--n-params", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "\nall [0,0]\n" in printed and "g1" not in printed  # the groups were not read ...
+    read = "(read: id/ticker/permno, tau, ar, date, event_id, group, role)"
+    assert f"note: {panel}: columns not read: 'groups' {read}" in printed  # ... and that is said
+    assert f"note: {residuals}: columns not read: 'CAR' {read}" in printed
+    cars = pd.DataFrame({"id": ["A", "B"], "car": [0.01, 0.02], "grp": ["x", "y"]})
+    read = "(read: id/ticker/permno, car, event_id, group, role, window, tau_start, tau_end)"
+    assert f"ar frame: columns not read: 'grp' {read}" in infer(cars, units="decimal").notes
+    assert not any("not read" in note for note in infer(cars.drop(columns="grp"), units="decimal").notes)
+
+
+def test_cars_that_are_all_equal_say_why_their_t_statistics_are_nan() -> None:
+    """Stale prices give ARs of 0: cross_sectional_t was 'nan, n = 3' with no reason (a finder)."""
+    frame = pd.DataFrame({"id": list("ABCDE"), "tau": 0, "ar": [0.01, 0.01, 0.01, 0.02, 0.03]})
+    frame["group"] = ["flat"] * 3 + ["moving"] * 2
+    results = infer(frame, units="decimal", statistics=["caar", "cross_sectional_t"])
+    t = results.stats.set_index(["group", "statistic"])["value"]
+    assert np.isnan(t[("flat", "cross_sectional_t")]) and np.isfinite(t[("moving", "cross_sectional_t")])
+    said = [note for note in results.notes if "all equal" in note]
+    why = "cross_sectional_t divide by their spread and are undefined (nan)"
+    assert said == [f"the 3 CARs of flat [0,0] are all equal (no spread): {why}"]
+    assert said[0] in results.summary().text

@@ -78,6 +78,11 @@ LONG_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, "event_id", "date", "group", "role
 """The columns of a long panel beside its values, none of which names a wide panel's pair: a header
 with tau and one of them but no ar or car is a long panel whose values are misnamed (read wide, its
 event ids were a pair's abnormal returns)."""
+_READ_BESIDE_ID: dict[str, tuple[str, ...]] = {
+    "ar": ("tau", "ar", "date", "event_id", "group", "role"),
+    "car": ("car", "event_id", "group", "role", "window", "tau_start", "tau_end"),
+}
+"""The columns a long panel's layout reads beside its id column (:data:`ID_COLUMNS`)."""
 _EVENT_ID_CHARS = r"[A-Za-z0-9._-]+"
 MAX_ABNORMAL = 100.0
 """Largest |AR|, |CAR| or residual accepted, in decimal units (±10,000%). A daily return above
@@ -380,8 +385,9 @@ def _labels(table: TextTable, column: str) -> np.ndarray:
     names = pd.unique(values)  # checked by name: a panel of millions of rows has a few labels
     folded = np.array([name.casefold() for name in names.tolist()], dtype=object)
     if column == "group" and (folded == "all").any():  # the statistics' group of every pair ('ALL' too)
-        message = "'all' is the group of every pair, which the statistics add; name the group otherwise"
-        raise table.fail(message, index=_first_of(values, names[folded == "all"]), field=field_name)
+        spelt = names[folded == "all"][0]  # as the file writes it: 'All' was quoted 'all' (a finder)
+        message = f"{spelt!r} is the group of every pair, which the statistics add; name the group otherwise"
+        raise table.fail(message, index=_first_of(values, [spelt]), field=field_name)
     # one spelling per label, as in events.csv: 'Shock' beside 'shock' split an event in two groups
     twice = pd.Series(folded).duplicated().to_numpy()
     if twice.any():
@@ -468,7 +474,7 @@ def _long_ar(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile:
     _check_dates(table, frame)
     frame = _with_roles(table, frame)
     _check_group(table, frame)
-    used = {id_column, "tau", "ar", "date", "event_id", "group", "role"}
+    used = {id_column, *_READ_BESIDE_ID["ar"]}
     ignored = tuple(name for name in table.header if name.lower() not in used)
     rows = np.array([table.row_of(index) for index in frame["row"].tolist()], dtype=np.int64)
     spelled = {"id": table.spelled(id_column), "tau": tau_name}
@@ -531,9 +537,14 @@ def _long_car(table: TextTable, where: str, divisor: float) -> AbnormalPanelFile
     _check_unique(table, frame, ["event_id", "id", "window"], car_name)
     frame = _with_roles(table, frame)
     _check_group(table, frame)
-    used = {id_column, "car", "event_id", "group", "role", "window", "tau_start", "tau_end"}
+    used = {id_column, *_READ_BESIDE_ID["car"]}
     ignored = tuple(name for name in table.header if name.lower() not in used)
     return AbnormalPanelFile(where, "car", frame.drop(columns="row"), ignored)
+
+
+def read_columns(layout: str) -> tuple[str, ...]:
+    """The columns a long panel of ``layout`` (``ar`` or ``car``) reads, its id column's names first."""
+    return ("/".join(ID_COLUMNS), *_READ_BESIDE_ID[layout])
 
 
 def _window_text(table: TextTable, text: str, index: int, field: str) -> str:
@@ -615,7 +626,8 @@ def _with_roles(table: TextTable, frame: pd.DataFrame) -> pd.DataFrame:
         peer = np.zeros(len(frame), dtype=bool)
     named = np.flatnonzero(~peer & (frame["group"].str.casefold().to_numpy(object) == "peers"))
     if named.size:
-        message = "'peers' is the group of the rows of role peer; name this row's group otherwise"
+        spelt = frame["group"].iloc[int(named[0])]  # as the file writes it, as 'all' is
+        message = f"{spelt!r} is the group of the rows of role peer; name this row's group otherwise"
         raise table.fail(message, index=int(named[0]), field=table.spelled("group"))
     if not table.has("role"):
         return frame
