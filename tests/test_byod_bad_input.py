@@ -523,7 +523,8 @@ def test_what_the_adversarial_variants_accept_is_stored_exactly(tmp_path, capsys
     )
     cache = tmp_path / "cache"
     assert main(["cache", "import", "--returns", str(path), "--units", "percent", "--cache", str(cache)]) == 0
-    assert "1 return series (3 returns)" in capsys.readouterr().out  # said 6: the missing three counted
+    # said 6: the missing three counted; then "(3 returns)", the three kept as missing unsaid (a finder)
+    assert "1 return series (3 returns, 3 missing) into" in capsys.readouterr().out
     assert sorted(p.name for p in (cache / "returns").iterdir()) == ["_CON.parquet"]
     frame = PriceStore(cache).read_returns_table("CON").frame
     assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == [

@@ -114,10 +114,11 @@ def import_files(args: argparse.Namespace) -> int:
         n_counts, n_tickers = sum(f.rows for f in shares), sum(len(f.symbols) for f in shares)
         said.append(f"{counted(n_counts, 'share count')} for {counted(n_tickers, 'ticker')}")
     if returns:
-        n_series = sum(len(f.symbols) for f in returns)
+        n_series, n_missing = sum(len(f.symbols) for f in returns), sum(f.missing for f in returns)
+        missing = f", {n_missing} missing" if n_missing else ""  # 3 rows gave "(1 return)" (a finder)
         said.append(
             f"{counted(n_series, 'return series', 'return series')} "
-            f"({counted(sum(f.rows for f in returns), 'return')})"
+            f"({counted(sum(f.rows for f in returns), 'return')}{missing})"
         )
     if earnings:
         n_dates, n_dated = sum(f.rows for f in earnings), sum(len(f.symbols) for f in earnings)

@@ -123,6 +123,9 @@ class ImportedFile:
     symbols: tuple[str, ...]
     rows: int
     ignored_columns: tuple[str, ...] = ()
+    missing: int = 0
+    """Returns files: days of a series whose return is missing (a blank cell, ``NA``, a CRSP
+    code), stored as missing and not in ``rows``."""
     restatement: dict[str, Any] | None = None
     """A price file replacing a cached history that it restates: the record appended to the
     file's provenance ``restatements`` (:func:`~eventstudy.data.restatements.compare_histories`)."""
@@ -252,9 +255,9 @@ def import_paths(
             provenance["missing_codes"] = {s.symbol: s.missing_codes for s in returns_file.series}
         if returns_file.ignored_columns:
             provenance["ignored_columns"] = list(returns_file.ignored_columns)
-        summary = ImportedFile(
-            "returns", path, tuple(p for p, _ in parts), returns_file.rows, returns_file.ignored_columns
-        )
+        missing = sum(int(frame["ret"].isna().sum()) for _, frame in parts)
+        symbols, ignored = tuple(p for p, _ in parts), returns_file.ignored_columns
+        summary = ImportedFile("returns", path, symbols, returns_file.rows, ignored, missing)
         staged.append((summary, parts, provenance))
     _check_unique(staged, places)
     with store.catalog_lock():
