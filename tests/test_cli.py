@@ -577,6 +577,12 @@ print(status, signal.getsignal(signal.SIGINT) is before, cli.INTERRUPT_REQUESTED
          "(see eventstudy infer --help)"),
         (["cache"], "eventstudy cache: error: the following arguments are required: ACTION "
          "(see eventstudy cache --help)"),
+        # a value starting with '-' is taken for an option: how to give it (a finder)
+        (["infer", "--ar", "x.csv", "--window", "-1,1"],
+         "eventstudy infer: error: argument --window: expected one argument (a value starting with '-' "
+         "is given as --window=VALUE) (see eventstudy infer --help)"),
+        (["infer", "--ar", "x.csv", "--units"],  # no value at all: nothing to add
+         "eventstudy infer: error: argument --units: expected one argument (see eventstudy infer --help)"),
     ],
 )  # fmt: skip
 def test_an_option_argparse_refuses_is_one_line_too(args, line, capsys) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import itertools
 import os
+import re
 import signal
 import sys
 import warnings
@@ -105,7 +107,16 @@ class _Parser(argparse.ArgumentParser):
         self.register("action", None, _Once)
         self.register("action", "store", _Once)
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
+        option = re.fullmatch(r"argument (--[\w-]+)(?:/\S+)?: expected one argument", message)
+        given = getattr(self, "_given", [])
+        if option and any(a == option[1] and b.startswith("-") for a, b in itertools.pairwise(given)):
+            # --window -1,1: argparse took the value for an option (a finder)
+            message += f" (a value starting with '-' is given as {option[1]}=VALUE)"
         self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
