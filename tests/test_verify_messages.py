@@ -60,9 +60,17 @@ def test_rows_in_another_order_are_named_as_such_and_matched_by_their_keys() -> 
     changed = reversed_rows.copy()
     changed.loc[0, "car"] += 0.001
     difference = compare_tables("car.parquet", old, changed)
-    assert difference is not None and difference.problem.startswith(REORDERED)
-    assert "rows matched by event_id, ticker, window" in difference.problem
+    assert difference is not None
+    moved = "rows in another order; values differ"
+    assert difference.problem == f"{moved} (rows matched by event_id, ticker, window)"
     assert difference.columns == {"car": pytest.approx(0.001)}
+    # Two rows' tickers swapped are not "the same rows in another order" (a finder)
+    swapped = old.copy()
+    swapped.loc[[0, 2], "ticker"] = swapped.loc[[2, 0], "ticker"].to_numpy()  # a X [0,0], a Y [0,0]
+    assert swapped.loc[0, "ticker"] != old.loc[0, "ticker"]
+    difference = compare_tables("car.parquet", old, swapped)
+    assert difference is not None and not difference.problem.startswith(REORDERED)
+    assert difference.problem.startswith(moved) and "car" in difference.columns
     # Rows that are not the same set stay a difference of values by position.
     other = reversed_rows.assign(window=reversed_rows["window"].str.replace("[0,0]", "[0,1]"))
     assert compare_tables("car.parquet", old, other).problem == "values differ"

@@ -87,7 +87,10 @@ or a time zone no database has: KeyError; an interval type on text: AttributeErr
 ROUNDED = "values equal to floating-point rounding"
 
 
-REORDERED = "same rows in another order"
+MOVED = "rows in another order"
+"""Problem of a table whose rows' keys (:data:`TABLE_KEYS`) stand in another order, beside the
+values that differ on the rows they match; :data:`REORDERED` when none does."""
+REORDERED = f"same {MOVED}"
 """Problem of a table whose rows, matched by their key columns (:data:`TABLE_KEYS`), are the
 same but stand in another order: the events file's row order changed (every table follows it)."""
 
@@ -425,7 +428,8 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
             differing, rounded = _compare_values(old, matched, kinds)
             if not differing:
                 return TableDifference(name, REORDERED, rounded=rounded)
-            problem = f"{REORDERED}; values differ (rows matched by {', '.join(keys)})"
+            # not "same rows": two rows' tickers swapped are other rows (a finder)
+            problem = f"{MOVED}; values differ (rows matched by {', '.join(keys)})"
             return TableDifference(name, problem, differing, rounded)
         return TableDifference(name, "values differ", differing, rounded)
     if rounded:
@@ -885,9 +889,9 @@ def _explain_row_order(result: VerifyResult) -> None:
         result.inputs[k] += " (the same events in another row order)"
     if changed:
         for difference in result.tables:
-            if difference.problem.startswith(REORDERED):
+            if difference.problem.startswith((REORDERED, MOVED)):
                 reason = " (the events file's row order changed)"
-                difference.problem = difference.problem.replace(REORDERED, REORDERED + reason, 1)
+                difference.problem = difference.problem.replace(MOVED, MOVED + reason, 1)
 
 
 def _events_source(
