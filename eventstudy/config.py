@@ -95,7 +95,7 @@ from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
 from eventstudy.errors import InputError, SettingError, as_path
 from eventstudy.plain import plain, plain_real
-from eventstudy.symbols import list_problem, shown, symbol_problem
+from eventstudy.symbols import RESERVED_DEVICE_NAMES, list_problem, shown, symbol_problem
 from eventstudy.text import CONTROL
 
 FIRST_DATE = dt.date(1900, 1, 1)
@@ -537,6 +537,16 @@ def main_window(labels: Sequence[str]) -> str:
     return others[0] if others else DAY0_WINDOW
 
 
+PROXY_PEER = "is the model's proxy series, no peer (its abnormal return is 0 by construction)"
+"""Why a proxy series listed as a peer is refused: every event had a blank row of it, outcome
+``market_proxy``, in the peers' count."""
+
+
+def proxy_series(config: StudyConfig) -> set[str]:
+    """The series the model takes as given (the market, and the sector of the sector model)."""
+    return {config.market, *([config.sector] if config.model == "sector" else [])}
+
+
 def name_problem(name: object) -> str | None:
     """What is wrong with ``name`` as a study name; ``None`` when it is one.
 
@@ -552,6 +562,8 @@ def name_problem(name: object) -> str | None:
         return f"{shown(name)} is not a study name: expected text ({rule})"
     if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name) or ".." in name:
         return f"{shown(name)} is not a study name: {rule}"
+    if name.split(".", 1)[0].upper() in RESERVED_DEVICE_NAMES:  # reports/CON/ (a finder)
+        return f"{shown(name)} is a name Windows keeps for a device, so reports/{name}/ cannot be made there"
     return None
 
 
@@ -727,6 +739,9 @@ def _check(config: StudyConfig) -> None:
     peers_problem = list_problem(config.peers)
     if peers_problem:
         fail("peers", peers_problem[1])
+    proxy = next((name for name in config.peers if name in proxy_series(config)), None)
+    if proxy is not None:  # refused under --no-peers too: the file names it (a finder)
+        fail("peers", f"{proxy} {PROXY_PEER}")
     if config.statistics is not None:
         from eventstudy.inference import STATISTICS
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.config import StudyConfig, day_zero_problem, model_option_problem
+from eventstudy.config import PROXY_PEER, StudyConfig, day_zero_problem, model_option_problem, proxy_series
 from eventstudy.errors import DataUnavailableError, InputError, PeerDataError, as_path
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.multiple_testing import P_FAMILY
@@ -457,13 +457,12 @@ def checked_arguments(
     option = model_option_problem(config, model.name if model is not None else None)
     if option:  # as load_config refuses a file's key
         raise InputError(config.source or "config", option[1], field=option[0])
-    chosen = config.peers if peers is None else check_peers(peers, source="peers")  # type: ignore[arg-type]
-    proxies = {config.market, *([config.sector] if config.model == "sector" else [])}
-    proxy = next((name for name in chosen if name in proxies), None)
-    if proxy is not None:  # every event had a blank row of it, outcome market_proxy, in the peers' count
-        source = (config.source or "config") if peers is None else "peers"
-        problem = f"{proxy} is the model's proxy series, no peer (its abnormal return is 0 by construction)"
-        raise InputError(source, problem, field="peers")
+    if peers is None:  # the config's own, checked with it
+        return config, config.peers
+    chosen = check_peers(peers, source="peers")  # type: ignore[arg-type]
+    proxy = next((name for name in chosen if name in proxy_series(config)), None)
+    if proxy is not None:
+        raise InputError("peers", f"{proxy} {PROXY_PEER}", field="peers")
     return config, chosen
 
 

@@ -69,6 +69,17 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
         ('name = "-rf"', "study.name", "starting with a letter or digit"),
         ('name = "' + "x" * 65 + '"', "study.name", "at most 64 characters"),
         ("name = 123", "study.name", "123 is not a study name: expected text"),
+        # reports/CON/ cannot be made on Windows, alone or before an extension (a finder)
+        ('name = "CON"', "study.name", "'CON' is a name Windows keeps for a device, so reports/CON/"),
+        ('name = "nul.txt"', "study.name", "'nul.txt' is a name Windows keeps for a device"),
+        ('name = "Lpt9.study"', "study.name", "'Lpt9.study' is a name Windows keeps for a device"),
+        # the proxy as a peer named the field 'peers', not the file's key (a finder)
+        ('peers = ["AMD", "SPY"]', "study.peers", "SPY is the model's proxy series, no peer"),
+        (
+            'model = "sector"\nsector = "XLK"\npeers = ["XLK"]',
+            "study.peers",
+            "XLK is the model's proxy series, no peer",
+        ),
         ("market = 5", "study.market", "5 is not a ticker symbol"),
         ('market = "S&P 500"', "study.market", "'S&P 500' is not a ticker symbol"),
         ('estimation_window = "abc"', "study.estimation_window", "'abc' is not [start, end]"),
@@ -672,3 +683,21 @@ def test_the_backtest_commands_default_rule_keeps_the_files_errors_its(
     assert main([*args, "--cache", str(launch_cache), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{config}, field 'study.market': no cached prices or returns" in err, err
+
+
+@pytest.mark.parametrize("flag", [["--no-peers"], ["--peers", "AMD"]])
+def test_a_proxy_listed_as_a_peer_is_refused_whatever_replaces_the_list(tmp_path, capsys, flag) -> None:
+    """Under --no-peers or --peers the config's peers = ["SPY"] ran, and the manifest recorded it
+    beside the peers measured (a finder): the file is refused as it would be without the flag."""
+    config = tmp_path / "study.toml"
+    config.write_text('[study]\npeers = ["SPY"]\n', encoding="utf-8")
+    args = ["run", "--config", str(config), "--events", str(ROOT / "events.csv"), "--offline"]
+    assert main([*args, "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), *flag]) == 2
+    assert capsys.readouterr().err == (
+        f"eventstudy: error: {config}, field 'study.peers': SPY is the model's proxy series, no peer (its "
+        "abnormal return is 0 by construction)\n"
+    )
+    assert not (tmp_path / "out").exists()
+    assert StudyConfig(name="CON2", peers=("AMD",)).peers == ("AMD",)  # COM1..9, not every prefix
+    with pytest.raises(ValueError, match="peers: SPY is the model's proxy series"):
+        StudyConfig(peers=("SPY",))
