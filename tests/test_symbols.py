@@ -174,7 +174,9 @@ def test_every_entry_point_accepts_exactly_the_grammar(text: str) -> None:
             assert accepts(lambda path_of=path_of: path_of(text)) == expected
         assert accepts(lambda: check_symbol(text, "SYMBOL")) == expected
     if expected:  # the Python API: the dataclass takes the same symbols, else a ValueError naming the field
-        assert StudyConfig(market=text, peers=(text,)).market == text
+        assert StudyConfig(market=text).market == text
+        other = "QQQ" if text == "SPY" else "SPY"  # the market itself is no peer
+        assert StudyConfig(market=other, peers=(text,)).peers == (text,)
     else:
         with pytest.raises(ValueError, match=r"^market: "):
             StudyConfig(market=text)
