@@ -1014,17 +1014,28 @@ def test_manifest_records_how_to_reproduce(launch) -> None:
     assert {"report.html", "tables.md", "tables.tex", "figures/value_per_deal.png"} <= set(manifest["files"])
 
 
-def test_report_renders_again_from_a_copy_without_the_cache(launch, tmp_path) -> None:
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    for name in [*(p.name for p in launch.glob("*.parquet")), "manifest.json", "backtest.md"]:
-        shutil.copy(launch / name, copy / name)
-    (copy / "figures").mkdir()
-    shutil.copy(launch / "figures" / "equity_curve.png", copy / "figures")  # the backtest's own figure
-    render_report(copy)  # no cache, no study: the files alone
+def test_report_renders_again_from_a_copy_without_the_cache(launch, tmp_path, monkeypatch) -> None:
+    """From the files alone, byte for byte; every figure drawn anew (an empty memo), and a second
+    rendering in the process draws none (verify drew every figure the run had just drawn)."""
+    def files_alone(copy: Path) -> Path:
+        copy.mkdir()
+        for name in [*(p.name for p in launch.glob("*.parquet")), "manifest.json", "backtest.md"]:
+            shutil.copy(launch / name, copy / name)
+        (copy / "figures").mkdir()
+        shutil.copy(launch / "figures" / "equity_curve.png", copy / "figures")  # the backtest's own figure
+        return copy
+
+    monkeypatch.setattr(report_figures, "_memo", {})
+    drawn = []
+    png_future = report_figures.png_future
+    monkeypatch.setattr(report_figures, "png_future", lambda f: drawn.append(f) or png_future(f))
     names = ["report.md", "report.html", "tables.md", "tables.tex"]
-    for name in [*names, *[f"figures/{p.name}" for p in (launch / "figures").iterdir()]]:
-        assert (copy / name).read_bytes() == (launch / name).read_bytes(), name
+    figure_names = [f"figures/{p.name}" for p in (launch / "figures").iterdir()]
+    for copy in (tmp_path / "copy", tmp_path / "again"):
+        render_report(files_alone(copy))  # no cache, no study: the files alone
+        for name in [*names, *figure_names]:
+            assert (copy / name).read_bytes() == (launch / name).read_bytes(), name
+        assert len(drawn) == len(figure_names) - 1  # all but the backtest's equity curve, once
 
 
 def test_render_report_from_python_never_writes_over_or_through_the_users_files(launch, tmp_path) -> None:

@@ -13,6 +13,7 @@ import multiprocessing
 import threading
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -113,3 +114,85 @@ def test_a_forked_child_compresses_in_its_own_thread() -> None:
         child.kill()
         pytest.fail("the forked child waited for the parent's PNG thread")
     assert child.exitcode == 0 and queue.get(timeout=10) is True
+
+
+DRAWS: list[object] = []
+"""The arguments :func:`_counted` drew, in order (a module's list: not one of the arguments)."""
+
+
+def _counted(
+    seed: int, *, width: float = 3.0, frame: pd.DataFrame | None = None, fail: bool = False
+) -> Figure:
+    DRAWS.append(seed)
+    if fail:
+        raise ValueError("no figure")
+    return _drawn(width, seed=seed)
+
+
+@pytest.fixture
+def memo(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """An empty memo of drawn PNG files, and no draws counted yet."""
+    DRAWS.clear()
+    monkeypatch.setattr(figures, "_memo", {})
+    return figures._memo
+
+
+def test_a_drawing_is_remembered_by_its_arguments_and_gives_matplotlibs_bytes(memo) -> None:
+    """verify drew each figure it had just drawn for the run again (13 CAR paths, ...)."""
+    first = figures.drawn_png(_counted, 1)
+    assert figures.drawn_png(_counted, 1) is first and DRAWS == [1]
+    assert first.result() == _matplotlib_png(_drawn(seed=1), figures.DPI)
+    frame = pd.DataFrame({"car": [0.01, -0.02]})
+    figures.drawn_png(_counted, 1, frame=frame)
+    figures.drawn_png(_counted, 1, frame=frame.copy())  # equal values: the same figure
+    changed = frame.copy()
+    changed.loc[1, "car"] = np.nextafter(-0.02, 0.0)  # one value moved by one ulp: another figure
+    figures.drawn_png(_counted, 1, frame=changed)
+    figures.drawn_png(_counted, 1, frame=frame.astype("float32"))  # other dtype: another figure
+    figures.drawn_png(_counted, 1, width=3.5)  # other keyword
+    figures.drawn_png(_counted, 2)  # other argument
+    assert DRAWS == [1, 1, 1, 1, 1, 2]
+
+
+def test_what_cannot_be_compared_or_failed_is_drawn_again(memo) -> None:
+    with pytest.raises(ValueError, match="no figure"):
+        figures.drawn_png(_counted, 1, fail=True)
+    with pytest.raises(ValueError, match="no figure"):  # a failure is not remembered
+        figures.drawn_png(_counted, 1, fail=True)
+    unpicklable = pd.DataFrame({"f": [lambda: 0]})
+    figures.drawn_png(_counted, 3, frame=unpicklable)
+    figures.drawn_png(_counted, 3, frame=unpicklable)
+    assert DRAWS == [1, 1, 3, 3] and len(memo) == 0
+
+
+def test_the_memo_keeps_the_latest_drawings(memo, monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes = [len(figures.drawn_png(_counted, seed).result()) for seed in (1, 2, 3)]
+    memo.clear()
+    DRAWS.clear()
+    monkeypatch.setattr(figures, "MEMO_BYTES", sizes[0] + max(sizes[1:]))  # room for two of them
+    for seed in (1, 2, 1, 3):  # 1 used again: 2 is the oldest when 3 comes
+        figures.drawn_png(_counted, seed).result()
+    assert DRAWS == [1, 2, 3] and len(memo) == 2
+    figures.drawn_png(_counted, 1)
+    figures.drawn_png(_counted, 2)
+    assert DRAWS == [1, 2, 3, 2]
+
+
+def _drawn_in_child(queue: multiprocessing.Queue) -> None:
+    future = figures.drawn_png(_counted, 4)
+    queue.put((future.result() == _matplotlib_png(_drawn(seed=4), figures.DPI), list(DRAWS)))
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+def test_a_forked_child_draws_for_itself(memo) -> None:
+    """A Future pending in the parent never finishes in a forked child: the child draws anew."""
+    figures.drawn_png(_counted, 4).result()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_drawn_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=120)  # a guard against a hang, not a synchronisation
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child waited for the parent's drawing")
+    assert child.exitcode == 0 and queue.get(timeout=10) == (True, [4, 4])

@@ -17,7 +17,7 @@ from eventstudy.backtest.engine import BacktestResults
 from eventstudy.backtest.report import FIGURE_NAME, METADATA_KEY, plot_equity_curve, render_backtest_section
 from eventstudy.output.export import write_parquet
 from eventstudy.output.schema import CALENDAR_TIME_SCHEMA, CURVE_SCHEMA, DRIFT_SCHEMA, TRADES_SCHEMA
-from eventstudy.report.figures import png_bytes
+from eventstudy.report.figures import drawn_png
 
 CALENDAR_TIME_FILE = "calendar_time.parquet"
 """The calendar-time portfolio regressions, when the rule asks for them."""
@@ -41,7 +41,7 @@ def backtest_writers(results: BacktestResults) -> dict[str, Callable[[Path], Non
     metadata = {METADATA_KEY: json.dumps(results.metadata(), sort_keys=True)}
     markdown = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
     title = f"{results.study_name}: {results.config.describe()}"
-    png = png_bytes(plot_equity_curve(results.curve, results.market, title=_wrap(title)))
+    png = drawn_png(plot_equity_curve, results.curve, results.market, title=_wrap(title)).result()
     writers = {
         "trades.parquet": lambda p: write_parquet(results.trades, p, metadata, TRADES_SCHEMA),
         "backtest.parquet": lambda p: write_parquet(results.curve, p, metadata, CURVE_SCHEMA),

@@ -107,7 +107,11 @@ def build_report(exports: Exports) -> Report:
                 "degrees of "
                 "freedom × s.e.(CAR) × market value before the window ÷ deal); diamonds: each group's "
                 "value_per_deal_dollar row of stats.parquet.",
-                value_per_deal_figure(car, main, stats=stats, n_params=k),
+                value_per_deal_figure,
+                car,
+                main,
+                stats=stats,
+                n_params=k,
             ),
         ),
         flows_section(deal_flows(car, edges_of(config), main), stats),

@@ -2,8 +2,9 @@
 
 Every function takes the exported tables as they are (``ar.parquet``, ``car.parquet``,
 ``caar.parquet``, ``stats.parquet`` frames, or the rows of one event) and returns a Figure; the
-report turns each into PNG bytes with :func:`png_bytes` (or :func:`png_future`, which compresses
-in a background thread while the next figure is drawn), and a notebook can show it, restyle it
+report turns each into PNG bytes with :func:`drawn_png` (:func:`png_future`, which compresses
+in a background thread while the next figure is drawn, of a figure this process has not drawn
+already for the same data; :func:`png_bytes` waits for the bytes), and a notebook can show it, restyle it
 or save it in any format. No pyplot state is used, so drawing is safe in a library and in
 tests (``results.plot_*`` methods call these same functions).
 
@@ -19,11 +20,13 @@ leaves such figures out and says why in its text.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
+import pickle
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -152,6 +155,84 @@ def png_future(figure: Figure, *, dpi: int = DPI) -> Future[bytes]:
         raise
     future.add_done_callback(lambda _: pending.release())
     return future
+
+
+MEMO_BYTES = 32 * 2**20
+"""Bytes of the PNG files :func:`drawn_png` remembers in a process, the last drawn (the launch
+study's 20 figures hold 3.7 MB)."""
+_memo: dict[bytes, Future[bytes]] = {}
+_memo_lock = threading.Lock()
+
+
+def _forget_drawings() -> None:
+    """A forked child's memo: empty (the parent's pending Futures never finish there) and
+    unlocked (the parent's PNG thread may have held the lock at the fork)."""
+    global _memo, _memo_lock
+    _memo, _memo_lock = {}, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_drawings)
+
+
+def drawn_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any) -> Future[bytes]:
+    """:func:`png_future` of ``draw(*args, **kwargs)`` (the figure then cleared), or the same
+    Future when this process drew ``draw`` of equal arguments lately (:data:`MEMO_BYTES`).
+
+    Every figure function of this module is a function of its arguments alone (no pyplot
+    state, :func:`style` fixed, fonts shipped with matplotlib), so equal arguments give the same
+    file: ``eventstudy verify`` and a notebook re-rendering a folder draw each figure once, not
+    again. Arguments are equal when their pickles are (a frame's values, dtypes, index and
+    column names; frames equal in value but not in pickle are drawn again, never the converse);
+    arguments that cannot be pickled, and a drawing that failed, are not remembered.
+    """
+    digest = _Digest()
+    try:  # streamed into the hash: a large study's ar frame is not copied into one pickle
+        called = (draw.__module__, draw.__qualname__, args, sorted(kwargs.items()))
+        pickle.Pickler(digest, protocol=5).dump(called)
+        key = digest.hash.digest()
+    except Exception:  # an argument pickle refuses (a lambda): drawn, not remembered
+        key = b""
+    with _memo_lock:
+        done = _memo.pop(key, None)
+        if done is not None and not (done.done() and done.exception() is not None):
+            _memo[key] = done  # now the most recent
+            return done
+    figure = draw(*args, **kwargs)
+    future = png_future(figure)
+    figure.clear()
+    if key:
+        with _memo_lock:
+            _memo[key] = future
+        future.add_done_callback(_trim_memo)  # outside the lock: a done Future calls it at once
+    return future
+
+
+class _Digest:
+    """A file that hashes what is written to it (BLAKE2b), keeping nothing else."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.blake2b()
+
+    def write(self, data: bytes | pickle.PickleBuffer) -> int:  # an array's buffer, not copied
+        self.hash.update(data)
+        return memoryview(data).nbytes
+
+
+def _trim_memo(_: Future[bytes]) -> None:
+    """Forget the oldest PNG files until those kept hold :data:`MEMO_BYTES` or one is left."""
+    with _memo_lock:
+        sizes = [_png_size(kept) for kept in _memo.values()]  # oldest first
+        while sum(sizes) > MEMO_BYTES and len(sizes) > 1:
+            del _memo[next(iter(_memo))]
+            sizes.pop(0)
+
+
+def _png_size(future: Future[bytes]) -> int:
+    """Bytes of a PNG file, 0 while it is compressed (at most :data:`PNG_PENDING`) or failed."""
+    if not future.done() or future.exception() is not None:
+        return 0
+    return len(future.result())
 
 
 def _encode_png(pixels: bytes, size: tuple[int, int], dpi: int) -> bytes:

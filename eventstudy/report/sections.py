@@ -101,7 +101,9 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
         + _volume_sample(volume, exports.car, measure)
         + tests
         + ("" if stats is None else _serial_note(stats, words)),
-        figures.volume_figure(volume, measure=measure),
+        figures.volume_figure,
+        volume,
+        measure=measure,
     )
 
 
@@ -180,12 +182,13 @@ METHOD_FIGURES: dict[str, Callable[[Exports], FigureFile | None]] = {
 """The optional methods' figures, shown in the section of the file they belong to."""
 
 
-def figure_file(name: str, title: str, caption: str, figure: Any) -> FigureFile:
-    """A report figure: the Figure drawn at print resolution, then released; its PNG is
-    compressed in the background (:func:`~eventstudy.report.figures.png_future`)."""
-    png = figures.png_future(figure)
-    figure.clear()
-    return FigureFile(name, title, caption, png, dpi=figures.DPI)
+def figure_file(
+    name: str, title: str, caption: str, draw: Callable[..., Any], *args: Any, **kwargs: Any
+) -> FigureFile:
+    """A report figure: ``draw(*args, **kwargs)`` drawn at print resolution, then released; its
+    PNG is compressed in the background, or taken from the same drawing earlier in the process
+    (:func:`~eventstudy.report.figures.drawn_png`)."""
+    return FigureFile(name, title, caption, figures.drawn_png(draw, *args, **kwargs), dpi=figures.DPI)
 
 
 def _listing(names: Sequence[str], limit: int = 5) -> str:
@@ -206,10 +209,15 @@ def car_paths_section(
     shown = [e for e in event_ids if e in estimated]
     parties = car[car["role"] != "peer"]
     files = []
+    # each event's own rows, which car_figure draws alike: what drawn_png compares is small
+    rows_of = dict(list(listed.groupby("event_id", sort=False)))
+    windows_of = dict(list(parties.groupby("event_id", sort=False)))
     for event_id in progress(shown, desc="figures", unit="event"):
         headline = heads.loc[event_id, "headline"] if event_id in heads.index else ""
-        figure = figures.car_figure(listed, parties, event_id, n_params=n_params, window=main)
-        files.append(figure_file(f"figures/car_{event_id}.png", str(event_id), fmt.md(headline), figure))
+        rows, windows = rows_of[event_id], windows_of.get(event_id, parties.iloc[:0])
+        draw = (figures.car_figure, rows, windows, event_id)
+        name, title = f"figures/car_{event_id}.png", fmt.md(headline)
+        files.append(figure_file(name, str(event_id), title, *draw, n_params=n_params, window=main))
     if len(ar):
         span = (int(ar["tau"].min()), int(ar["tau"].max()))
         paragraphs = [
@@ -312,7 +320,9 @@ def caar_section(caar: pd.DataFrame | None, events: pd.DataFrame, *, expanded: b
         "figures/caar_by_group.png",
         "CAAR by group",
         "Mean CAR of each group's pairs with the bootstrap band of caar.parquet, one panel per group.",
-        figures.caar_figure(caar, expanded=expanded),
+        figures.caar_figure,
+        caar,
+        expanded=expanded,
     )
     return Section("caar", title, figures=(figure,), tables=(table,))
 
@@ -353,7 +363,9 @@ def spillover_section(
                     else "a ticker is measured on the announcements it is a party of (no peers). "
                 )
                 + "Colours are capped at ±10%; grey cells could not be estimated.",
-                figures.heatmap_figure(ar, order=order),
+                figures.heatmap_figure,
+                ar,
+                order=order,
             ),
         )
     table = spillover_table(car[car["role"] == "peer"], day0, main)
@@ -447,7 +459,7 @@ def flows_section(flows: DealFlows | None, stats: pd.DataFrame | None) -> Sectio
         + ("; ".join(totals) if totals else "see Findings")
         + "."
     )
-    figure = figure_file("figures/deal_flows.png", "Deal flows", caption, flows_figure(flows))
+    figure = figure_file("figures/deal_flows.png", "Deal flows", caption, flows_figure, flows)
     return Section("deal-flows", "Deal flows", paragraphs=left_out, figures=(figure,), tables=(table,))
 
 
