@@ -116,14 +116,15 @@ def test_a_forked_child_compresses_in_its_own_thread() -> None:
     assert child.exitcode == 0 and queue.get(timeout=10) is True
 
 
-DRAWS: list[object] = []
-"""The arguments :func:`_counted` drew, in order (a module's list: not one of the arguments)."""
+drawn_seeds: list[object] = []
+"""The arguments :func:`_counted` drew, in order (a module's list: not one of the arguments, and
+not a setting: drawn_png keys by the draw's module's upper-case names)."""
 
 
 def _counted(
     seed: int, *, width: float = 3.0, frame: pd.DataFrame | None = None, fail: bool = False
 ) -> Figure:
-    DRAWS.append(seed)
+    drawn_seeds.append(seed)
     if fail:
         raise ValueError("no figure")
     return _drawn(width, seed=seed)
@@ -132,7 +133,7 @@ def _counted(
 @pytest.fixture
 def memo(monkeypatch: pytest.MonkeyPatch) -> dict:
     """An empty memo of drawn PNG files, and no draws counted yet."""
-    DRAWS.clear()
+    drawn_seeds.clear()
     monkeypatch.setattr(figures, "_memo", {})
     return figures._memo
 
@@ -140,7 +141,7 @@ def memo(monkeypatch: pytest.MonkeyPatch) -> dict:
 def test_a_drawing_is_remembered_by_its_arguments_and_gives_matplotlibs_bytes(memo) -> None:
     """verify drew each figure it had just drawn for the run again (13 CAR paths, ...)."""
     first = figures.drawn_png(_counted, 1)
-    assert figures.drawn_png(_counted, 1) is first and DRAWS == [1]
+    assert figures.drawn_png(_counted, 1) is first and drawn_seeds == [1]
     assert first.result() == _matplotlib_png(_drawn(seed=1), figures.DPI)
     frame = pd.DataFrame({"car": [0.01, -0.02]})
     figures.drawn_png(_counted, 1, frame=frame)
@@ -151,7 +152,18 @@ def test_a_drawing_is_remembered_by_its_arguments_and_gives_matplotlibs_bytes(me
     figures.drawn_png(_counted, 1, frame=frame.astype("float32"))  # other dtype: another figure
     figures.drawn_png(_counted, 1, width=3.5)  # other keyword
     figures.drawn_png(_counted, 2)  # other argument
-    assert DRAWS == [1, 1, 1, 1, 1, 2]
+    assert drawn_seeds == [1, 1, 1, 1, 1, 2]
+
+
+def test_a_figure_is_drawn_again_when_its_modules_settings_change(memo, monkeypatch) -> None:
+    """A notebook that recolours the report (figures.PALETTE) got the figure of the old colours."""
+    first = figures.drawn_png(figures.message_figure, "no data").result()
+    assert figures.drawn_png(figures.message_figure, "no data").result() == first and len(memo) == 1
+    monkeypatch.setitem(figures.STYLE, "figure.facecolor", "#ffff00")
+    assert figures.drawn_png(figures.message_figure, "no data").result() != first
+    monkeypatch.setattr(figures, "PALETTE", ("#000000",))
+    figures.drawn_png(figures.message_figure, "no data")
+    assert len(memo) == 3
 
 
 def test_what_cannot_be_compared_or_failed_is_drawn_again(memo) -> None:
@@ -162,25 +174,25 @@ def test_what_cannot_be_compared_or_failed_is_drawn_again(memo) -> None:
     unpicklable = pd.DataFrame({"f": [lambda: 0]})
     figures.drawn_png(_counted, 3, frame=unpicklable)
     figures.drawn_png(_counted, 3, frame=unpicklable)
-    assert DRAWS == [1, 1, 3, 3] and len(memo) == 0
+    assert drawn_seeds == [1, 1, 3, 3] and len(memo) == 0
 
 
 def test_the_memo_keeps_the_latest_drawings(memo, monkeypatch: pytest.MonkeyPatch) -> None:
     sizes = [len(figures.drawn_png(_counted, seed).result()) for seed in (1, 2, 3)]
     memo.clear()
-    DRAWS.clear()
+    drawn_seeds.clear()
     monkeypatch.setattr(figures, "MEMO_BYTES", sizes[0] + max(sizes[1:]))  # room for two of them
     for seed in (1, 2, 1, 3):  # 1 used again: 2 is the oldest when 3 comes
         figures.drawn_png(_counted, seed).result()
-    assert DRAWS == [1, 2, 3] and len(memo) == 2
+    assert drawn_seeds == [1, 2, 3] and len(memo) == 2
     figures.drawn_png(_counted, 1)
     figures.drawn_png(_counted, 2)
-    assert DRAWS == [1, 2, 3, 2]
+    assert drawn_seeds == [1, 2, 3, 2]
 
 
 def _drawn_in_child(queue: multiprocessing.Queue) -> None:
     future = figures.drawn_png(_counted, 4)
-    queue.put((future.result() == _matplotlib_png(_drawn(seed=4), figures.DPI), list(DRAWS)))
+    queue.put((future.result() == _matplotlib_png(_drawn(seed=4), figures.DPI), list(drawn_seeds)))
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")

@@ -25,6 +25,7 @@ import io
 import math
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -179,16 +180,19 @@ def drawn_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any) -> Futu
     """:func:`png_future` of ``draw(*args, **kwargs)`` (the figure then cleared), or the same
     Future when this process drew ``draw`` of equal arguments lately (:data:`MEMO_BYTES`).
 
-    Every figure function of this module is a function of its arguments alone (no pyplot
-    state, :func:`style` fixed, fonts shipped with matplotlib), so equal arguments give the same
-    file: ``eventstudy verify`` and a notebook re-rendering a folder draw each figure once, not
-    again. Arguments are equal when their pickles are (a frame's values, dtypes, index and
-    column names; frames equal in value but not in pickle are drawn again, never the converse);
-    arguments that cannot be pickled, and a drawing that failed, are not remembered.
+    Every figure function of this module is a function of its arguments and of its module's
+    settings (:data:`STYLE`, :data:`PALETTE`, ...: no pyplot state, :func:`style` fixed, fonts
+    shipped with matplotlib), so equal arguments and settings give the same file: ``eventstudy
+    verify`` and a notebook re-rendering a folder draw each figure once, not again. Arguments
+    are equal when their pickles are (a frame's values, dtypes, index and column names; frames
+    equal in value but not in pickle are drawn again, never the converse); arguments that
+    cannot be pickled, and a drawing that failed, are not remembered.
     """
     digest = _Digest()
     try:  # streamed into the hash: a large study's ar frame is not copied into one pickle
-        called = (draw.__module__, draw.__qualname__, args, sorted(kwargs.items()))
+        module = vars(sys.modules[draw.__module__])  # its settings too: a notebook may change PALETTE
+        settings = sorted((name, value) for name, value in module.items() if name.isupper())
+        called = (draw.__module__, draw.__qualname__, settings, args, sorted(kwargs.items()))
         pickle.Pickler(digest, protocol=5).dump(called)
         key = digest.hash.digest()
     except Exception:  # an argument pickle refuses (a lambda): drawn, not remembered
