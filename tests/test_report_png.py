@@ -102,18 +102,24 @@ def _png_in_child(queue) -> None:
     queue.put(figures.png_bytes(figure, dpi=80) == _matplotlib_png(figure, 80))
 
 
-@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
-def test_a_forked_child_compresses_in_its_own_thread() -> None:
-    figures.png_bytes(_drawn(), dpi=50)  # the parent's thread exists before the fork
+def _forked_child(target, waiting_for: str) -> object:
+    """What ``target(queue)`` put in the queue, run in a forked child."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    child = context.Process(target=_png_in_child, args=(queue,))
+    child = context.Process(target=target, args=(queue,))
     child.start()
     child.join(timeout=120)  # a guard against a hang, not a synchronisation
     if child.is_alive():
         child.kill()
-        pytest.fail("the forked child waited for the parent's PNG thread")
-    assert child.exitcode == 0 and queue.get(timeout=10) is True
+        pytest.fail(f"the forked child waited for the parent's {waiting_for}")
+    assert child.exitcode == 0
+    return queue.get(timeout=10)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+def test_a_forked_child_compresses_in_its_own_thread() -> None:
+    figures.png_bytes(_drawn(), dpi=50)  # the parent's thread exists before the fork
+    assert _forked_child(_png_in_child, "PNG thread") is True
 
 
 drawn_seeds: list[object] = []
@@ -199,12 +205,4 @@ def _drawn_in_child(queue: multiprocessing.Queue) -> None:
 def test_a_forked_child_draws_for_itself(memo) -> None:
     """A Future pending in the parent never finishes in a forked child: the child draws anew."""
     figures.drawn_png(_counted, 4).result()
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_drawn_in_child, args=(queue,))
-    child.start()
-    child.join(timeout=120)  # a guard against a hang, not a synchronisation
-    if child.is_alive():
-        child.kill()
-        pytest.fail("the forked child waited for the parent's drawing")
-    assert child.exitcode == 0 and queue.get(timeout=10) == (True, [4, 4])
+    assert _forked_child(_drawn_in_child, "drawing") == (True, [4, 4])
