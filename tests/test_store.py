@@ -103,6 +103,27 @@ def test_one_bad_name_imports_nothing(shared_data: Path, tmp_path: Path, capsys,
         assert snapshot(cache) == before  # SPY not imported, NVDA untouched
 
 
+@pytest.mark.parametrize("kind", ["shares", "earnings"])
+def test_a_hidden_share_or_earnings_file_is_refused_by_name(shared_data, tmp_path, capsys, kind) -> None:
+    """macOS's ._shares_outstanding.csv beside the real file was read as a second share file ("shares
+    of AMD also come from ._shares_outstanding.csv"), and alone it was imported (a finder)."""
+    from eventstudy.cli import main
+
+    real = next((shared_data / kind).glob("*.csv"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    hidden = folder / f"._{real.name}"
+    hidden.write_bytes(real.read_bytes())
+    for paths in ([folder], [real, folder], [hidden]):
+        cache = tmp_path / "cache"
+        assert main(["cache", "import", *map(str, paths), "--cache", str(cache)]) == 2
+        assert capsys.readouterr().err == (
+            f"eventstudy: error: {hidden}, field 'file name': not imported: a hidden file, such as the copy "
+            "macOS leaves beside a real one: move it away\n"
+        )
+        assert not cache.exists()
+
+
 def test_a_bad_row_in_the_last_file_imports_nothing(shared_data: Path, tmp_path: Path, capsys) -> None:
     from eventstudy.cli import main
 

@@ -179,6 +179,8 @@ def import_paths(
         if not is_french_file(path) and not _is_shares_file(path) and not is_earnings_file(path):
             _refuse_reordered_header(path)
             _price_symbol(path)
+        elif path.name.startswith("."):  # ._shares_outstanding.csv "also gave" the real file's counts
+            raise InputError(str(path), f"not imported: {HIDDEN_COPY}", field="file name")
     imported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     staged: list[Staged] = []
     places: dict[tuple[Path, str], tuple[int | None, str | None]] = {}  # where a file names a series
@@ -499,6 +501,9 @@ def _held_text(store: PriceStore, symbol: str, kind: str) -> str:
     return f"{symbol} is already in the cache ({kind})"
 
 
+HIDDEN_COPY = "a hidden file, such as the copy macOS leaves beside a real one: move it away"
+
+
 def _price_symbol(path: Path) -> str:
     """The symbol a price file is named after (``NVDA.csv`` -> ``NVDA``), or an InputError
     (``NVDA.csv.csv``, a name a hidden extension doubled, would be the symbol ``NVDA.csv``)."""
@@ -507,7 +512,7 @@ def _price_symbol(path: Path) -> str:
         raise InputError(str(path), doubled, field="file name")
     problem = symbol_problem(path.stem)
     if problem and path.name.startswith("."):  # macOS leaves ._NVDA.csv beside NVDA.csv on some disks
-        problem += " (a hidden file, such as the copy macOS leaves beside a real one: move it away)"
+        problem += f" ({HIDDEN_COPY})"
     if problem:
         raise InputError(str(path), f"a price file is named <SYMBOL>.csv, and {problem}", field="file name")
     return path.stem
