@@ -218,6 +218,7 @@ def infer(
             raise ParameterError("n_params", "applies to estimation residuals, and a CAR panel has none")
         frames = []
         pairs_all = []
+        equal: list[str] = []
         for label, panel, pairs in car_event_panels(panel_file.frame):
             frames.append(
                 panel_statistics(
@@ -231,11 +232,13 @@ def infer(
                 )
             )
             pairs_all.append(pairs.frame())
+            equal += _equal_cars(panel, pairs, [(0, 0)], frames[-1], labels=[label])
         pairs_frame = pd.concat(pairs_all, ignore_index=True).drop_duplicates(ignore_index=True)
         car_notes = (
             "a CAR panel holds one number per pair and window: only the statistics of the CARs alone apply",
             *unread_columns(panel_file, None),
             *unit_doubts(panel_file, units=units),
+            *equal,
         )
         return InferenceResults(pd.concat(frames, ignore_index=True), pairs_frame, "car", sources, car_notes)
 
@@ -365,24 +368,31 @@ def unread_columns(*files: AbnormalPanelFile | None) -> list[str]:
 
 
 def _equal_cars(
-    panel: EventPanel, pairs: PanelPairs, windows: Sequence[tuple[int, int]], stats: pd.DataFrame
+    panel: EventPanel,
+    pairs: PanelPairs,
+    windows: Sequence[tuple[int, int]],
+    stats: pd.DataFrame,
+    labels: Sequence[str] | None = None,
 ) -> list[str]:
-    """A note per group and window whose CARs are all equal (zero spread: stale prices give
-    ARs of 0), naming the statistics that came out NaN for it: they showed ``nan, n = 3`` with
-    no reason (a finder)."""
+    """A note per group and window (labelled ``labels``, default the windows') whose CARs are
+    all equal to rounding (zero :func:`~eventstudy.inference.result.spread`: stale prices give
+    ARs of 0), naming the statistics that came out NaN there: they showed ``nan, n = 3`` with no
+    reason (a finder)."""
+    from eventstudy.inference.result import spread
+
     notes = []
     taus = panel.event_tau
     undefined = stats[stats["value"].isna() & (stats["n"] > 0)]
-    for start, end in windows:
-        days, label = (taus >= start) & (taus <= end), window_label((start, end))
+    for (start, end), label in zip(windows, labels or [window_label(w) for w in windows], strict=True):
+        days = (taus >= start) & (taus <= end)
         cars = panel.ar_event[:, days].sum(axis=1)  # NaN for a pair lacking a day: left out
         for group, mask in pairs.groups():
             values = cars[mask & np.isfinite(cars)]
             nan_rows = undefined[(undefined["group"] == group) & (undefined["window"] == label)]
-            if values.size > 1 and np.ptp(values) == 0 and len(nan_rows):
+            if values.size > 1 and spread(values) == 0 and len(nan_rows):
                 notes.append(
-                    f"the {values.size} CARs of {group} {label} are all equal (no spread): "
-                    f"{', '.join(nan_rows['statistic'])} divide by their spread and are undefined (nan)"
+                    f"the {values.size} CARs of {group} {label} are all equal (no spread), so a t that "
+                    f"divides by their spread is undefined; nan here: {', '.join(nan_rows['statistic'])}"
                 )
     return notes
 

@@ -1070,6 +1070,14 @@ def test_cars_that_are_all_equal_say_why_their_t_statistics_are_nan() -> None:
     t = results.stats.set_index(["group", "statistic"])["value"]
     assert np.isnan(t[("flat", "cross_sectional_t")]) and np.isfinite(t[("moving", "cross_sectional_t")])
     said = [note for note in results.notes if "all equal" in note]
-    why = "cross_sectional_t divide by their spread and are undefined (nan)"
-    assert said == [f"the 3 CARs of flat [0,0] are all equal (no spread): {why}"]
+    why = "so a t that divides by their spread is undefined; nan here: cross_sectional_t"
+    assert said == [f"the 3 CARs of flat [0,0] are all equal (no spread), {why}"]
     assert said[0] in results.summary().text
+    # equal to rounding (0.1 + 0.2 beside 0.3), as the statistics take them; and a CAR panel's (a re-attack)
+    rounded = pd.DataFrame({"id": list("AABBCC"), "tau": [0, 1] * 3, "ar": [0.1, 0.2, 0.3, 0.0, 0.3, 0.0]})
+    notes = infer(rounded, units="decimal", statistics=["caar", "cross_sectional_t"]).notes
+    assert f"the 3 CARs of all [0,+1] are all equal (no spread), {why}" in notes
+    cars = frame.rename(columns={"ar": "car"}).drop(columns="tau")
+    notes = infer(cars, units="decimal", statistics=["caar", "cross_sectional_t"]).notes
+    said = [note for note in notes if "all equal" in note]
+    assert said == [f"the 3 CARs of flat car are all equal (no spread), {why}"]
