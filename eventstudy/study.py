@@ -457,12 +457,14 @@ def checked_arguments(
     option = model_option_problem(config, model.name if model is not None else None)
     if option:  # as load_config refuses a file's key
         raise InputError(config.source or "config", option[1], field=option[0])
-    if peers is None:  # the config's own, checked with it
-        return config, config.peers
-    chosen = check_peers(peers, source="peers")  # type: ignore[arg-type]
-    proxy = next((name for name in chosen if name in proxy_series(config)), None)
+    # the config's peers are checked with it against its own model; a model object's series too
+    # (SectorModel(sector="SOXX") beside peers SOXX gave rows of outcome market_proxy: a re-attack)
+    chosen = config.peers if peers is None else check_peers(peers, source="peers")  # type: ignore[arg-type]
+    proxies = {*(() if peers is None else proxy_series(config)), *(() if model is None else model.symbols)}
+    proxy = next((name for name in chosen if name in proxies), None)
     if proxy is not None:
-        raise InputError("peers", f"{proxy} {PROXY_PEER}", field="peers")
+        source = "peers" if peers is not None else config.source or "config"
+        raise InputError(source, f"{proxy} {PROXY_PEER}", field="peers")
     return config, chosen
 
 

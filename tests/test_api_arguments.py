@@ -18,6 +18,7 @@ from eventstudy import StudyConfig, run_study
 from eventstudy.errors import InputError
 from eventstudy.infer_ar import infer
 from eventstudy.models import ConstantMeanModel
+from eventstudy.models.market import MarketModel, SectorModel
 from eventstudy.peers import check_peers, parse_peers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,11 @@ def test_a_string_of_peers_is_refused_before_anything_runs(two_events, launch_ca
     # the market proxy is no peer: each event had a blank SPY row, outcome market_proxy, counted
     with pytest.raises(InputError, match=r"^peers, field 'peers': SPY is the model's proxy series, no peer"):
         run_study(two_events, launch_cache, peers=["SPY", "AMD"])
+    # a model object's own series too, from the config's peers or the argument (a re-attack)
+    with pytest.raises(InputError, match=r"^config, field 'peers': SOXX is the model's proxy series"):
+        run_study(two_events, launch_cache, StudyConfig(peers=("SOXX",)), model=SectorModel(sector="SOXX"))
+    with pytest.raises(InputError, match=r"^peers, field 'peers': QQQ is the model's proxy series"):
+        run_study(two_events, launch_cache, model=MarketModel(market="QQQ"), peers=["AMD", "QQQ"])
     listed = run_study(two_events, launch_cache, peers=np.array(["AMD"]))  # any sequence of str
     assert listed.peers == ("AMD",)
     assert set(listed.car.loc[listed.car.role == "peer", "ticker"]) == {"AMD"}
