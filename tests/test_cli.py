@@ -583,6 +583,15 @@ print(status, signal.getsignal(signal.SIGINT) is before, cli.INTERRUPT_REQUESTED
          "is given as --window=VALUE) (see eventstudy infer --help)"),
         (["infer", "--ar", "x.csv", "--units"],  # no value at all: nothing to add
          "eventstudy infer: error: argument --units: expected one argument (see eventstudy infer --help)"),
+        # an abbreviated option too; not a value forgotten before the next option (a re-attack)
+        (["infer", "--ar", "x.csv", "--wind", "-1,1"],
+         "eventstudy infer: error: argument --window: expected one argument (a value starting with '-' "
+         "is given as --window=VALUE) (see eventstudy infer --help)"),
+        (["infer", "--ar", "x.csv", "--statistic", "--units", "percent"],
+         "eventstudy infer: error: argument --statistic: expected one argument "
+         "(see eventstudy infer --help)"),
+        (["infer", "--ar", "x.csv", "--n-params", "-2", "--n-params"],  # -2 was read as its value
+         "eventstudy infer: error: argument --n-params: expected one argument (see eventstudy infer --help)"),
     ],
 )  # fmt: skip
 def test_an_option_argparse_refuses_is_one_line_too(args, line, capsys) -> None:

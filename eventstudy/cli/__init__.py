@@ -107,6 +107,16 @@ class _Parser(argparse.ArgumentParser):
         self.register("action", None, _Once)
         self.register("action", "store", _Once)
 
+    def _value_taken_for_option(self, option: str, given: str, after: str) -> bool:
+        """Whether ``given`` names ``option`` (or abbreviates it) and ``after`` is a value that
+        argparse read as an option: it starts with '-', is not a negative number argparse takes
+        as a value, and names none of this parser's options (a forgotten value: no hint)."""
+        if not (given == option or (given.startswith("--") and len(given) > 2 and option.startswith(given))):
+            return False
+        name = after.split("=", 1)[0]
+        ours = len(name) > 1 and any(known.startswith(name) for known in self._option_string_actions)
+        return after.startswith("-") and not self._negative_number_matcher.match(after) and not ours
+
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         self._given = list(sys.argv[1:] if args is None else args)
         return super().parse_known_args(args, namespace)
@@ -114,7 +124,8 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         option = re.fullmatch(r"argument (--[\w-]+)(?:/\S+)?: expected one argument", message)
         given = getattr(self, "_given", [])
-        if option and any(a == option[1] and b.startswith("-") for a, b in itertools.pairwise(given)):
+        pairs = itertools.pairwise(given)
+        if option and any(self._value_taken_for_option(option[1], a, b) for a, b in pairs):
             # --window -1,1: argparse took the value for an option (a finder)
             message += f" (a value starting with '-' is given as {option[1]}=VALUE)"
         self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
