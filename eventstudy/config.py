@@ -562,7 +562,9 @@ def name_problem(name: object) -> str | None:
         return f"{shown(name)} is not a study name: expected text ({rule})"
     if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name) or ".." in name:
         return f"{shown(name)} is not a study name: {rule}"
-    if name.split(".", 1)[0].upper() in RESERVED_DEVICE_NAMES:  # reports/CON/ (a finder)
+    # reports/CON/ (a finder); Windows' list now has COM0 and LPT0 too (cache file names keep
+    # the older list, whose stems existing caches use)
+    if name.split(".", 1)[0].upper() in RESERVED_DEVICE_NAMES | {"COM0", "LPT0"}:
         return f"{shown(name)} is a name Windows keeps for a device, so reports/{name}/ cannot be made there"
     return None
 

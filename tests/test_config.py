@@ -73,6 +73,7 @@ def run_config(tmp_path: Path, text: str, capsys, command: str = "run") -> tuple
         ('name = "CON"', "study.name", "'CON' is a name Windows keeps for a device, so reports/CON/"),
         ('name = "nul.txt"', "study.name", "'nul.txt' is a name Windows keeps for a device"),
         ('name = "Lpt9.study"', "study.name", "'Lpt9.study' is a name Windows keeps for a device"),
+        ('name = "com0"', "study.name", "'com0' is a name Windows keeps for a device"),
         # the proxy as a peer named the field 'peers', not the file's key (a finder)
         ('peers = ["AMD", "SPY"]', "study.peers", "SPY is the model's proxy series, no peer"),
         (
