@@ -36,6 +36,7 @@ from eventstudy.output.folder import record_files
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
 from eventstudy.report import build_report, fmt, read_exports, render_markdown, render_report, sections
 from eventstudy.report import figures as report_figures
+from eventstudy.report import findings as findings_module
 from eventstudy.report.html import png_size
 from eventstudy.report.paths import car_paths
 from eventstudy.report.tables import ROBUST_TEST, paper_tables, sample_rows
@@ -688,7 +689,36 @@ def test_the_findings_sentences_say_a_share_caveat_too(launch) -> None:
     assert "Largest dollar move: **NVDA** on deepseek-r1, CAR[-1,+1] -9.46% (t = " in findings
     assert "-$371.4B of market value (shares caveat)." in findings
     assert " — with them, AMZN on amazon-openai-38b +8.129 (CAR t +5.30; shares caveat) first." in findings
-    assert "(shares caveat)" not in render_markdown(build_report(exports))
+    unedited = render_markdown(build_report(exports)).split("## Findings")[1].split("\n## ")[0]
+    assert "(shares caveat)" not in "\n".join(line for line in unedited.splitlines() if "|" not in line)
+
+
+def test_a_group_total_that_holds_a_share_caveat_says_so(launch) -> None:
+    """INTC's caveated count (nvidia-intel-5b, group other; a peer elsewhere) flagged its rows, but
+    the Findings' group totals it is part of (other, all, peers) said nothing (a finder)."""
+    markdown = (launch / "report.md").read_text(encoding="utf-8")
+    findings = markdown.split("## Findings")[1].split("\n## ")[0]
+    lines = [line for line in findings.splitlines() if line.startswith("| ")]
+    rows = {line.split(" | ")[0].removeprefix("| "): line for line in lines}
+    for group in ("other", "all", "peers"):  # value created and its unconfounded twin's (INTC's is clean)
+        assert rows[group].count("B (shares caveat)") == 2, rows[group]
+    for group in ("other", "all"):  # per deal $: nvidia-intel-5b has a deal size; peers have none
+        assert rows[group].count("ev.) (shares caveat)") == 2, rows[group]
+    for group in ("openai-compute", "shock"):
+        assert "shares caveat" not in rows[group]
+    assert "shares caveat: the total holds a party whose market value rests on a share count" in findings
+    # a caveated row in a window with other news is in its group's total, not in the twin's;
+    # one without a dollar value is in neither
+    car = read_exports(launch).car
+    main = car[car["window"] == "[-1,+1]"].copy()
+    intc = (main["ticker"] == "INTC") & (main["event_id"] == "nvidia-intel-5b")
+    main.loc[intc, "confounded"] = True
+    caveated = findings_module.caveated_totals(main)
+    assert caveated["other"] == {"dollar_abnormal_value", "value_per_deal_dollar"}
+    assert "other (unconfounded)" not in caveated
+    assert caveated["peers (unconfounded)"] == {"dollar_abnormal_value"}
+    main.loc[main["ticker"] == "INTC", "abnormal_value_usd"] = np.nan
+    assert findings_module.caveated_totals(main) == {}
 
 
 def test_the_page_does_not_carry_the_last_bits_of_the_arithmetic(launch) -> None:

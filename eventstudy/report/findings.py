@@ -25,7 +25,7 @@ whose parties all have a dollar value, each deal once; n events).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from eventstudy.report import fmt
 from eventstudy.report.document import Cell, Section, Table, cell
 from eventstudy.report.flags import (
     FLAG,
+    SHARES_CAVEAT_FLAG,
     caveats_on_rows,
     confounded,
     dominated,
@@ -49,7 +50,12 @@ from eventstudy.report.flags import (
 )
 from eventstudy.report.parties import log_returns_only
 from eventstudy.report.tables import ROBUST_TEST, sample_rows
-from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
+from eventstudy.timeline.confounders import (
+    EARNINGS_REACH_DAYS,
+    UNCONFOUNDED_SUFFIX,
+    not_known_clean,
+    unconfounded_group,
+)
 
 MAX_EFFECTS = 6
 """Rows of the largest-effects table."""
@@ -166,17 +172,52 @@ def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
     )
 
 
-def group_table(stats: Stats, main: str, *, twins: bool, per_statistic: bool = True) -> Table:
+def caveated_totals(rows: pd.DataFrame) -> dict[str, set[str]]:
+    """Per stats.parquet group (``all``, the event groups, ``peers`` and their unconfounded
+    twins), the dollar statistics whose total holds one of ``rows`` with a dollar value resting on a
+    ``[[shares.caveats]]`` count: ``dollar_abnormal_value``, and ``value_per_deal_dollar`` when
+    the row's event has a deal size (the rows named a caveat; the totals did not: a finder)."""
+    out: dict[str, set[str]] = {}
+    screened = "confounded" in rows  # an older folder's rows were not screened
+    clean = ~not_known_clean(rows["confounded"]) if screened else np.zeros(len(rows), bool)
+    for position, row in enumerate(rows.itertuples(index=False)):
+        if not share_caveated(row) or fmt.is_missing(getattr(row, "abnormal_value_usd", None)):
+            continue
+        names = {"dollar_abnormal_value"}
+        if not fmt.is_missing(getattr(row, "deal_usd", None)):
+            names.add("value_per_deal_dollar")
+        groups = ("peers",) if row.role == "peer" else ("all", str(row.group))  # aggregate.group_labels
+        for group in groups:
+            for name in [group, unconfounded_group(group)] if clean[position] else [group]:
+                out.setdefault(name, set()).update(names)
+    return out
+
+
+def group_table(
+    stats: Stats,
+    main: str,
+    *,
+    twins: bool,
+    per_statistic: bool = True,
+    caveated: Mapping[str, set[str]] | None = None,
+) -> Table:
     """Per group: N, CAAR, the robust test, value created and value per deal dollar (and the same
     without confounded rows when ``twins``): the columns of the statistics the study computed
-    (a study of ``statistics = ["corrado_rank_z"]`` has no CAAR column of dashes)."""
+    (a study of ``statistics = ["corrado_rank_z"]`` has no CAAR column of dashes); a dollar
+    total that holds a share-count caveat (``caveated``, :func:`caveated_totals`) says so."""
     shown = [column for column in GROUP_COLUMNS if stats.has(column.statistic)]
     columns = ["group", *(c.name for c in shown), *(f"{c.short} unconf." for c in shown if twins)]
     rows = []
+    flagged = False
     for group in stats.groups(main):
         row: list[Cell] = [cell(fmt.plain(group))]
         for name in [group, unconfounded_group(group)] if twins else [group]:
-            row += [column.cell(stats.row(name, main, column.statistic)) for column in shown]
+            for column in shown:
+                shown_cell = column.cell(stats.row(name, main, column.statistic))
+                if column.statistic in (caveated or {}).get(name, set()) and shown_cell.sort is not None:
+                    shown_cell = replace(shown_cell, text=f"{shown_cell.text} ({SHARES_CAVEAT_FLAG})")
+                    flagged = True
+                row.append(shown_cell)
         rows.append(tuple(row))
     robust = stats.has(ROBUST_TEST)
     caption = f"**Groups** over {main}" + (
@@ -197,6 +238,11 @@ def group_table(stats: Stats, main: str, *, twins: bool, per_statistic: bool = T
         footnote += (
             f" unconf.: the group `g{UNCONFOUNDED_SUFFIX}` of each group g, its rows without the windows "
             "that hold other news."
+        )
+    if flagged:
+        footnote += (
+            f" {SHARES_CAVEAT_FLAG}: the total holds a party whose market value rests on a share count the "
+            "config's [[shares.caveats]] flags (see Read with care)."
         )
     return Table(
         "groups",
@@ -704,7 +750,9 @@ def findings_section(
     if len(chosen):
         tables.append(effects_table(chosen, main, has_day0))
     if looked_up is not None and looked_up.groups(main):
-        tables.append(group_table(looked_up, main, twins=twins, per_statistic=per_statistic))
+        caveated = caveated_totals(car[car["window"] == main])
+        table = group_table(looked_up, main, twins=twins, per_statistic=per_statistic, caveated=caveated)
+        tables.append(table)
     peers = car[(car["window"] == main) & (car["role"] == "peer")]
     paragraphs = headline(parties, looked_up, main, twins=twins, excluded=excluded, peers=peers)
     summary = caveat_summary(car, main, config, named=not twins)

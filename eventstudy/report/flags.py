@@ -99,6 +99,10 @@ def marks(text: object) -> list[Mark]:
     return out
 
 
+SHARES_CAVEAT_FLAG = "shares caveat"
+"""How a row, or a total, whose dollar value rests on a ``[[shares.caveats]]`` count is flagged."""
+
+
 def short_flags(row: object) -> str:
     """One line for a table's ``flags`` column: the confounders by name and day (or that the
     window was not screened for earnings), the dominant day (``⚑ earnings τ-1; τ-1 carries
@@ -114,7 +118,7 @@ def short_flags(row: object) -> str:
     if not fmt.is_missing(tau):
         parts.append(f"{_tau(int(tau))} carries the CAR ({fmt.date(getattr(row, 'dominant_date', None))})")
     if share_caveated(row):  # its dollar value rests on a count the config says is wrong (a referee)
-        parts.append("shares caveat")
+        parts.append(SHARES_CAVEAT_FLAG)
     return "; ".join(parts)
 
 
