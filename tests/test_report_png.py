@@ -122,87 +122,158 @@ def test_a_forked_child_compresses_in_its_own_thread() -> None:
     assert _forked_child(_png_in_child, "PNG thread") is True
 
 
-drawn_seeds: list[object] = []
-"""The arguments :func:`_counted` drew, in order (a module's list: not one of the arguments, and
-not a setting: drawn_png keys by the draw's module's upper-case names)."""
-
-
-def _counted(
-    seed: int, *, width: float = 3.0, frame: pd.DataFrame | None = None, fail: bool = False
-) -> Figure:
-    drawn_seeds.append(seed)
-    if fail:
-        raise ValueError("no figure")
-    return _drawn(width, seed=seed)
-
-
 @pytest.fixture
-def memo(monkeypatch: pytest.MonkeyPatch) -> dict:
-    """An empty memo of drawn PNG files, and no draws counted yet."""
-    drawn_seeds.clear()
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
+    """An empty memo of drawn PNG files, and the figures compressed from now on (after a first
+    drawing: a module of the report imported by it is a new setting, so the key of the call
+    before it differs)."""
+    figures.png_bytes(figures.message_figure("the modules a drawing imports"))
     monkeypatch.setattr(figures, "_memo", {})
-    return figures._memo
+    figures_drawn: list[Figure] = []
+    png_future = figures.png_future
+    monkeypatch.setattr(figures, "png_future", lambda f, **k: figures_drawn.append(f) or png_future(f, **k))
+    return figures_drawn
 
 
-def test_a_drawing_is_remembered_by_its_arguments_and_gives_matplotlibs_bytes(memo) -> None:
+def test_a_drawing_is_remembered_by_its_arguments_and_gives_matplotlibs_bytes(drawn) -> None:
     """verify drew each figure it had just drawn for the run again (13 CAR paths, ...)."""
-    first = figures.drawn_png(_counted, 1)
-    assert figures.drawn_png(_counted, 1) is first and drawn_seeds == [1]
-    assert first.result() == _matplotlib_png(_drawn(seed=1), figures.DPI)
-    frame = pd.DataFrame({"car": [0.01, -0.02]})
-    figures.drawn_png(_counted, 1, frame=frame)
-    figures.drawn_png(_counted, 1, frame=frame.copy())  # equal values: the same figure
+    first = figures.drawn_png(figures.message_figure, "no data", "a title")
+    assert figures.drawn_png(figures.message_figure, "no data", "a title") is first and len(drawn) == 1
+    assert first.result() == _matplotlib_png(figures.message_figure("no data", "a title"), figures.DPI)
+    figures.drawn_png(figures.message_figure, "no data", "another title")  # other argument
+    figures.drawn_png(figures.message_figure, "no data", "a title", width=6.0)  # other keyword
+    assert len(drawn) == 3
+
+
+def test_frames_are_the_same_drawing_when_their_values_and_types_are() -> None:
+    frame = pd.DataFrame({"car": [0.01, -0.02], "ticker": ["A", "B"]})
+    key = figures._drawing_key(figures.caar_figure, (frame,), {})
+    assert key and key == figures._drawing_key(figures.caar_figure, (frame.copy(),), {})
     changed = frame.copy()
-    changed.loc[1, "car"] = np.nextafter(-0.02, 0.0)  # one value moved by one ulp: another figure
-    figures.drawn_png(_counted, 1, frame=changed)
-    figures.drawn_png(_counted, 1, frame=frame.astype("float32"))  # other dtype: another figure
-    figures.drawn_png(_counted, 1, width=3.5)  # other keyword
-    figures.drawn_png(_counted, 2)  # other argument
-    assert drawn_seeds == [1, 1, 1, 1, 1, 2]
+    changed.loc[1, "car"] = np.nextafter(-0.02, 0.0)  # one value moved by one ulp
+    zero = frame.assign(car=[0.0, -0.02])
+    others = [
+        changed,
+        zero,
+        zero.assign(car=[-0.0, -0.02]),  # -0.0 prints as "-0.00%"
+        frame.astype({"car": "float32"}),
+        frame.astype({"ticker": "category"}),
+        frame.set_axis([1, 2]),
+        frame.rename(columns={"ticker": "id"}),
+    ]
+    keys = {figures._drawing_key(figures.caar_figure, (other,), {}) for other in others}
+    assert len(keys | {key}) == len(others) + 1
+    assert figures._drawing_key(figures.heatmap_figure, (frame,), {}) != key  # another function
 
 
-def test_a_figure_is_drawn_again_when_its_modules_settings_change(memo, monkeypatch) -> None:
-    """A notebook that recolours the report (figures.PALETTE) got the figure of the old colours."""
-    first = figures.drawn_png(figures.message_figure, "no data").result()
-    assert figures.drawn_png(figures.message_figure, "no data").result() == first and len(memo) == 1
-    monkeypatch.setitem(figures.STYLE, "figure.facecolor", "#ffff00")
-    assert figures.drawn_png(figures.message_figure, "no data").result() != first
-    monkeypatch.setattr(figures, "PALETTE", ("#000000",))
-    figures.drawn_png(figures.message_figure, "no data")
-    assert len(memo) == 3
+def test_only_the_reports_own_functions_are_remembered(drawn) -> None:
+    """A method's object, a closure's cells, a lambda's body and a notebook's redefined function
+    are not in a qualified name: study B got study A's figure (a re-attack)."""
+
+    class Study:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        def plot(self) -> Figure:
+            return figures.message_figure(self.text)
+
+    def closure(text: str):
+        return lambda: figures.message_figure(text)
+
+    for draw in (Study("A").plot, Study("B").plot, closure("A"), closure("B"), _drawn, _drawn):
+        figures.drawn_png(draw)
+    assert len(drawn) == 6
+    assert figures.drawn_png(Study("B").plot).result() == figures.png_bytes(figures.message_figure("B"))
 
 
-def test_what_cannot_be_compared_or_failed_is_drawn_again(memo) -> None:
+def test_what_cannot_be_compared_or_failed_is_drawn_again(drawn, monkeypatch) -> None:
+    real = figures.new_figure
+    monkeypatch.setattr(figures, "new_figure", lambda *a: (_ for _ in ()).throw(ValueError("no figure")))
     with pytest.raises(ValueError, match="no figure"):
-        figures.drawn_png(_counted, 1, fail=True)
-    with pytest.raises(ValueError, match="no figure"):  # a failure is not remembered
-        figures.drawn_png(_counted, 1, fail=True)
+        figures.drawn_png(figures.message_figure, "x")
+    monkeypatch.setattr(figures, "new_figure", real)
+    figures.drawn_png(figures.message_figure, "x")  # the failure was not remembered
     unpicklable = pd.DataFrame({"f": [lambda: 0]})
-    figures.drawn_png(_counted, 3, frame=unpicklable)
-    figures.drawn_png(_counted, 3, frame=unpicklable)
-    assert drawn_seeds == [1, 1, 3, 3] and len(memo) == 0
+    assert figures._drawing_key(figures.caar_figure, (unpicklable,), {}) == b""
+    assert len(drawn) == 1
 
 
-def test_the_memo_keeps_the_latest_drawings(memo, monkeypatch: pytest.MonkeyPatch) -> None:
-    sizes = [len(figures.drawn_png(_counted, seed).result()) for seed in (1, 2, 3)]
-    memo.clear()
-    drawn_seeds.clear()
+def test_the_memo_keeps_the_latest_drawings(drawn, monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes = [len(figures.drawn_png(figures.message_figure, text).result()) for text in "abc"]
+    figures._memo.clear()
+    drawn.clear()
     monkeypatch.setattr(figures, "MEMO_BYTES", sizes[0] + max(sizes[1:]))  # room for two of them
-    for seed in (1, 2, 1, 3):  # 1 used again: 2 is the oldest when 3 comes
-        figures.drawn_png(_counted, seed).result()
-    assert drawn_seeds == [1, 2, 3] and len(memo) == 2
-    figures.drawn_png(_counted, 1)
-    figures.drawn_png(_counted, 2)
-    assert drawn_seeds == [1, 2, 3, 2]
+    for text in "abac":  # a used again: b is the oldest when c comes
+        figures.drawn_png(figures.message_figure, text).result()
+    assert len(drawn) == 3 and len(figures._memo) == 2
+    figures.drawn_png(figures.message_figure, "a")
+    figures.drawn_png(figures.message_figure, "b")
+    assert len(drawn) == 4
+
+
+def test_a_figure_is_drawn_again_when_a_setting_of_the_report_changes(drawn, monkeypatch) -> None:
+    """A notebook that restyled the report got figures of the old style: those of figures.py (its
+    own settings), and the deal flows and equity curve, drawn elsewhere (a re-attack)."""
+    from eventstudy.backtest.report import plot_equity_curve
+    from eventstudy.report import fmt
+    from eventstudy.report.flows import flows_figure
+
+    curve = pd.DataFrame(
+        {
+            "holding_days": [1, 1, 1],
+            "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"]),
+            "strategy_equity": [1.0, 1.01, 1.02],
+            "market_equity": [1.0, 1.0, 1.005],
+        }
+    )
+    calls = [(figures.message_figure, ("no data",)), (flows_figure, (None,))]
+    calls.append((plot_equity_curve, (curve, "SPY")))
+    before = [figures.drawn_png(draw, *args).result() for draw, args in calls]
+    monkeypatch.setitem(figures.STYLE, "figure.facecolor", "#ffff00")
+    after = [figures.drawn_png(draw, *args).result() for draw, args in calls]
+    assert all(a != b for a, b in zip(after, before, strict=True))
+    assert after == [figures.png_bytes(draw(*args)) for draw, args in calls]  # as drawn anew
+    assert len(drawn) == 9  # each drawn in each style, and anew
+    monkeypatch.setattr(fmt, "MISSING", "n/a")  # another module's setting
+    figures.drawn_png(figures.message_figure, "no data")
+    assert len(drawn) == 10
+
+
+def test_threads_drawing_at_once_each_get_their_own_figure(monkeypatch) -> None:
+    """style() swapped the process's rcParams under another thread's drawing (a re-attack)."""
+    import matplotlib as mpl
+
+    for name, value in (("lines.linewidth", 4.0), ("axes.facecolor", "#ff0000"), ("font.size", 20.0)):
+        monkeypatch.setitem(mpl.rcParams, name, value)  # a user's settings, which style() sets aside
+    seeds = range(4)
+    alone = {seed: figures.png_bytes(_drawn(seed=seed), dpi=60) for seed in seeds}
+    got: dict[int, list[bytes]] = {seed: [] for seed in seeds}
+    failed: list[BaseException] = []
+
+    def draw(seed: int) -> None:
+        try:
+            for _ in range(10):
+                got[seed].append(figures.png_bytes(_drawn(seed=seed), dpi=60))
+        except BaseException as exc:  # "could not convert string to float: 'large'"
+            failed.append(exc)
+
+    threads = [threading.Thread(target=draw, args=(seed,)) for seed in seeds]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failed and all(got[seed] == [alone[seed]] * 10 for seed in seeds)
+    assert mpl.rcParams["lines.linewidth"] == 4.0  # the user's, given back
 
 
 def _drawn_in_child(queue: multiprocessing.Queue) -> None:
-    future = figures.drawn_png(_counted, 4)
-    queue.put((future.result() == _matplotlib_png(_drawn(seed=4), figures.DPI), list(drawn_seeds)))
+    future = figures.drawn_png(figures.message_figure, "in the child")
+    drawn_here = figures._memo
+    queue.put((future.result() == figures.png_bytes(figures.message_figure("in the child")), len(drawn_here)))
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
-def test_a_forked_child_draws_for_itself(memo) -> None:
+def test_a_forked_child_draws_for_itself(drawn) -> None:
     """A Future pending in the parent never finishes in a forked child: the child draws anew."""
-    figures.drawn_png(_counted, 4).result()
-    assert _forked_child(_drawn_in_child, "drawing") == (True, [4, 4])
+    figures.drawn_png(figures.message_figure, "in the child").result()
+    assert _forked_child(_drawn_in_child, "drawing") == (True, 1)

@@ -21,6 +21,7 @@ leaves such figures out and says why in its text.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 import math
 import os
@@ -84,10 +85,16 @@ TITLE_Y = 1.0
 measure every tick label at each draw to see whether the title must move up (where it would not)."""
 
 
+_styling = threading.RLock()
+"""Held while :func:`style` has the process's rcParams: two threads drawing at once swapped them
+under each other (a ValueError, or another thread's figure in the wrong style; a re-attack)."""
+
+
 @contextmanager
 def style() -> Iterator[None]:
-    """matplotlib's defaults plus :data:`STYLE`, whatever the user's rc settings."""
-    with mpl.rc_context():
+    """matplotlib's defaults plus :data:`STYLE`, whatever the user's rc settings; one thread at
+    a time (rcParams are the process's)."""
+    with _styling, mpl.rc_context():
         mpl.rcdefaults()
         mpl.rcParams.update(STYLE)
         yield
@@ -161,7 +168,8 @@ def png_future(figure: Figure, *, dpi: int = DPI) -> Future[bytes]:
 MEMO_BYTES = 32 * 2**20
 """Bytes of the PNG files :func:`drawn_png` remembers in a process, the last drawn (the launch
 study's 20 figures hold 3.7 MB)."""
-_memo: dict[bytes, Future[bytes]] = {}
+_memo: dict[bytes, tuple[Callable[..., Figure], Future[bytes]]] = {}
+"""Key -> (the function drawn, which keeps its id from being reused while it is here; the PNG)."""
 _memo_lock = threading.Lock()
 
 
@@ -180,36 +188,65 @@ def drawn_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any) -> Futu
     """:func:`png_future` of ``draw(*args, **kwargs)`` (the figure then cleared), or the same
     Future when this process drew ``draw`` of equal arguments lately (:data:`MEMO_BYTES`).
 
-    Every figure function of this module is a function of its arguments and of its module's
-    settings (:data:`STYLE`, :data:`PALETTE`, ...: no pyplot state, :func:`style` fixed, fonts
-    shipped with matplotlib), so equal arguments and settings give the same file: ``eventstudy
-    verify`` and a notebook re-rendering a folder draw each figure once, not again. Arguments
-    are equal when their pickles are (a frame's values, dtypes, index and column names; frames
-    equal in value but not in pickle are drawn again, never the converse); arguments that
-    cannot be pickled, and a drawing that failed, are not remembered.
+    The report's figure functions (module-level functions of ``eventstudy``) are functions of
+    their arguments and of the settings of the report's modules (upper-case names such as
+    :data:`STYLE`, :data:`PALETTE`, ``fmt.MISSING``; no pyplot state, :func:`style` fixed, fonts
+    shipped with matplotlib), so equal arguments, code and settings give the same file:
+    ``eventstudy verify`` and a notebook re-rendering a folder draw each figure once, not again.
+    Arguments are equal when their pickles are (a frame's values, dtypes, index and column
+    names; frames equal in value but not in pickle are drawn again, never the converse). Any
+    other ``draw`` (a method, a closure, a lambda, a notebook's function), arguments that cannot
+    be pickled and a drawing that failed are not remembered.
     """
-    digest = _Digest()
-    try:  # streamed into the hash: a large study's ar frame is not copied into one pickle
-        module = vars(sys.modules[draw.__module__])  # its settings too: a notebook may change PALETTE
-        settings = sorted((name, value) for name, value in module.items() if name.isupper())
-        called = (draw.__module__, draw.__qualname__, settings, args, sorted(kwargs.items()))
-        pickle.Pickler(digest, protocol=5).dump(called)
-        key = digest.hash.digest()
-    except Exception:  # an argument pickle refuses (a lambda): drawn, not remembered
-        key = b""
+    key = _drawing_key(draw, args, kwargs)
     with _memo_lock:
-        done = _memo.pop(key, None)
-        if done is not None and not (done.done() and done.exception() is not None):
-            _memo[key] = done  # now the most recent
-            return done
+        kept = _memo.pop(key, None)
+        if kept is not None and not (kept[1].done() and kept[1].exception() is not None):
+            _memo[key] = kept  # now the most recent
+            return kept[1]
     figure = draw(*args, **kwargs)
     future = png_future(figure)
     figure.clear()
     if key:
         with _memo_lock:
-            _memo[key] = future
+            _memo[key] = (draw, future)
         future.add_done_callback(_trim_memo)  # outside the lock: a done Future calls it at once
     return future
+
+
+SETTINGS_MODULES = ("eventstudy.report", "eventstudy.backtest.report")
+"""The modules (and sub-modules) whose upper-case names are settings of the figures drawn."""
+
+
+def _drawing_key(draw: Callable[..., Figure], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
+    """The memo key of ``draw(*args, **kwargs)`` (:func:`drawn_png`), ``b""`` for none: a
+    bound method's object, a closure's cells and a notebook's redefined function are not
+    in a qualified name (study B got study A's figure; a re-attack)."""
+    module = getattr(draw, "__module__", None) or ""
+    if not inspect.isfunction(draw) or not module.startswith("eventstudy.") or "<" in draw.__qualname__:
+        return b""
+    settings = []
+    for name in sorted(sys.modules):
+        if name.startswith(SETTINGS_MODULES):
+            for setting, value in sorted(vars(sys.modules[name]).items()):
+                if setting.isupper():  # a table of lambdas (findings.GROUP_COLUMNS) by its repr
+                    settings.append((name, setting, _picklable(value)))
+    digest = _Digest()
+    try:  # streamed into the hash: a large study's ar frame is not copied into one pickle
+        # a function put in its place is another object (the memo holds each one it keys by id)
+        called = (module, draw.__qualname__, id(draw), settings, args, sorted(kwargs.items()))
+        pickle.Pickler(digest, protocol=5).dump(called)
+    except Exception:  # an argument pickle refuses: drawn, not remembered
+        return b""
+    return digest.hash.digest()
+
+
+def _picklable(value: object) -> object:
+    try:
+        pickle.dumps(value, protocol=5)
+    except Exception:
+        return repr(value)
+    return value
 
 
 class _Digest:
@@ -226,7 +263,7 @@ class _Digest:
 def _trim_memo(_: Future[bytes]) -> None:
     """Forget the oldest PNG files until those kept hold :data:`MEMO_BYTES` or one is left."""
     with _memo_lock:
-        sizes = [_png_size(kept) for kept in _memo.values()]  # oldest first
+        sizes = [_png_size(future) for _, future in _memo.values()]  # oldest first
         while sum(sizes) > MEMO_BYTES and len(sizes) > 1:
             del _memo[next(iter(_memo))]
             sizes.pop(0)
