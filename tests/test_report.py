@@ -559,12 +559,12 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
         "2",
         "+7.00%",
         "+2.60***†",
-        "+$5.0B**†",
-        "+1.667 (1 ev.)",
+        "+$5.0B**† §",  # NVDA's caveated count is in the totals (§), also without ORCL's window
+        "+1.667 (1 ev.) §",
         "1",
         "+4.00%",
         "+0.90",
-        "+$4.0B",
+        "+$4.0B §",
         "— (0 ev.)",
     ]
     assert "⚑ ORCL alpha-deal [-1,+1] (kept in the statistics)" in findings
@@ -690,7 +690,8 @@ def test_the_findings_sentences_say_a_share_caveat_too(launch) -> None:
     assert "-$371.4B of market value (shares caveat)." in findings
     assert " — with them, AMZN on amazon-openai-38b +8.129 (CAR t +5.30; shares caveat) first." in findings
     unedited = render_markdown(build_report(exports)).split("## Findings")[1].split("\n## ")[0]
-    assert "(shares caveat)" not in "\n".join(line for line in unedited.splitlines() if "|" not in line)
+    sentences = "\n".join(line for line in unedited.splitlines() if "|" not in line)  # not the group table's
+    assert "(shares caveat)" not in sentences.replace("§ (shares caveat): the total holds", "")
 
 
 def test_a_group_total_that_holds_a_share_caveat_says_so(launch) -> None:
@@ -701,12 +702,12 @@ def test_a_group_total_that_holds_a_share_caveat_says_so(launch) -> None:
     lines = [line for line in findings.splitlines() if line.startswith("| ")]
     rows = {line.split(" | ")[0].removeprefix("| "): line for line in lines}
     for group in ("other", "all", "peers"):  # value created and its unconfounded twin's (INTC's is clean)
-        assert rows[group].count("B (shares caveat)") == 2, rows[group]
+        assert rows[group].count("B §") == 2, rows[group]
     for group in ("other", "all"):  # per deal $: nvidia-intel-5b has a deal size; peers have none
-        assert rows[group].count("ev.) (shares caveat)") == 2, rows[group]
+        assert rows[group].count("ev.) §") == 2, rows[group]
     for group in ("openai-compute", "shock"):
-        assert "shares caveat" not in rows[group]
-    assert "shares caveat: the total holds a party whose market value rests on a share count" in findings
+        assert "§" not in rows[group]
+    assert "§ (shares caveat): the total holds a party whose market value rests on a share count" in findings
     # a caveated row in a window with other news is in its group's total, not in the twin's;
     # one without a dollar value is in neither
     car = read_exports(launch).car

@@ -172,6 +172,11 @@ def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
     )
 
 
+CAVEATED_TOTAL = "§"
+"""The mark of a group total that holds a share-count-caveated row (the flag's words made the
+group table wider than a 1280-pixel window)."""
+
+
 def caveated_totals(rows: pd.DataFrame) -> dict[str, set[str]]:
     """Per stats.parquet group (``all``, the event groups, ``peers`` and their unconfounded
     twins), the dollar statistics whose total holds one of ``rows`` with a dollar value resting on a
@@ -215,7 +220,7 @@ def group_table(
             for column in shown:
                 shown_cell = column.cell(stats.row(name, main, column.statistic))
                 if column.statistic in (caveated or {}).get(name, set()) and shown_cell.sort is not None:
-                    shown_cell = replace(shown_cell, text=f"{shown_cell.text} ({SHARES_CAVEAT_FLAG})")
+                    shown_cell = replace(shown_cell, text=f"{shown_cell.text} {CAVEATED_TOTAL}")
                     flagged = True
                 row.append(shown_cell)
         rows.append(tuple(row))
@@ -241,8 +246,8 @@ def group_table(
         )
     if flagged:
         footnote += (
-            f" {SHARES_CAVEAT_FLAG}: the total holds a party whose market value rests on a share count the "
-            "config's [[shares.caveats]] flags (see Read with care)."
+            f" {CAVEATED_TOTAL} ({SHARES_CAVEAT_FLAG}): the total holds a party whose market value rests on "
+            "a share count the config's [[shares.caveats]] flags (see Read with care)."
         )
     return Table(
         "groups",
