@@ -615,7 +615,7 @@ def value_per_deal_rows(
     by_window = dict(tuple(car.groupby("window", sort=False)))
     for window in labels:
         part = by_window.get(window, car.iloc[:0])
-        part = part[(part["role"] != "peer") & ~_is_market_proxy(part)]
+        part = part[_deal_parties(part)]
         event_values, event_deals, counted = _complete_deals(part)
         total_value, total_deal = float(event_values.sum()), float(event_deals.sum())
         if shared_days is not None and counted.sum() > 1:
@@ -647,6 +647,21 @@ def _is_market_proxy(car: pd.DataFrame) -> np.ndarray:
     if "outcome" not in car.columns:
         return np.zeros(len(car), dtype=bool)
     return (car["outcome"] == MARKET_PROXY_OUTCOME).to_numpy()
+
+
+def deal_rows(part: pd.DataFrame) -> np.ndarray:
+    """(rows,) bool: the rows of ``part`` (a group's rows of one window, as
+    :func:`value_per_deal_rows` takes them) that its value per deal dollar counts, those of the
+    events with a deal size whose parties all have a dollar value."""
+    parties = _deal_parties(part)
+    counted = np.zeros(len(part), dtype=bool)
+    counted[parties] = _complete_deals(part[parties])[2]
+    return counted
+
+
+def _deal_parties(part: pd.DataFrame) -> np.ndarray:
+    """The rows of ``part`` a deal's value sums: its listed parties, less the market proxy's."""
+    return (part["role"] != "peer").to_numpy() & ~_is_market_proxy(part)
 
 
 def _complete_deals(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

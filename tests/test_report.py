@@ -718,6 +718,17 @@ def test_a_group_total_that_holds_a_share_caveat_says_so(launch) -> None:
     assert caveated["other"] == {"dollar_abnormal_value", "value_per_deal_dollar"}
     assert "other (unconfounded)" not in caveated
     assert caveated["peers (unconfounded)"] == {"dollar_abnormal_value"}
+    # under exclude_confounded, that row is in no total but the peers' (a re-attack)
+    excluded = findings_module.caveated_totals(main, excluded=True)
+    assert excluded == {"peers": {"dollar_abnormal_value"}}
+    # a clean caveated row of an event whose other party has other news: in the twin's dollar
+    # total, not in its value per deal, which drops the whole event (a re-attack)
+    main.loc[intc, "confounded"] = False
+    nvda = (main["ticker"] == "NVDA") & (main["event_id"] == "nvidia-intel-5b")
+    main.loc[nvda, "confounded"] = True
+    caveated = findings_module.caveated_totals(main)
+    assert caveated["other"] == {"dollar_abnormal_value", "value_per_deal_dollar"}
+    assert caveated["other (unconfounded)"] == {"dollar_abnormal_value"}
     main.loc[main["ticker"] == "INTC", "abnormal_value_usd"] = np.nan
     assert findings_module.caveated_totals(main) == {}
 
