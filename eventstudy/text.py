@@ -13,7 +13,7 @@ import math
 import re
 import shlex
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 WHITESPACE = re.compile(r"\s+")
 # C0 and C1 controls, and the invisible characters that change how the rest of a line reads or
@@ -104,9 +104,11 @@ def fixed(value: float, digits: int, *, shift: int = 0, grouped: bool = False) -
     size = abs(float(value))
     if not math.isfinite(size):
         return f"{size:.{digits}f}"
-    exact = Decimal(repr(size)).scaleb(shift)
-    with localcontext() as context:  # every digit of a large value (the default keeps 28)
-        context.prec = max(context.prec, exact.adjusted() + digits + 2)
+    # a context of its own: the caller's (a notebook's getcontext().prec = 4) rounded 1.44999%
+    # to 1.45 before 1.5 (a re-attack); 28 digits hold a float's 17 exactly
+    with localcontext(Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN)) as context:
+        exact = Decimal(repr(size)).scaleb(shift)
+        context.prec = max(28, exact.adjusted() + digits + 2)  # every digit of a large value
         rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return f"{rounded:,f}" if grouped else f"{rounded:f}"
 

@@ -111,6 +111,22 @@ def test_a_summary_cell_rounds_as_the_report_does() -> None:
     same()
 
 
+def test_numbers_are_shown_alike_whatever_the_callers_decimal_context() -> None:
+    """A notebook's decimal.getcontext().prec = 1 showed a CAR of 0.3538 as +40.00% and $242.8B
+    as $200.0B, in tables and figures (a re-attack); prec = 4 rounded 1.44999% twice, to 1.5%."""
+    import decimal
+
+    from eventstudy.report import fmt
+
+    before = (fmt.percent(0.3538), fmt.money(242.8e9), fmt.percent(0.0144999, digits=1), fmt.money(1e300))
+    assert before[:3] == ("+35.38%", "+$242.8B", "+1.4%")
+    with decimal.localcontext() as context:
+        context.prec, context.Emax, context.rounding = 1, 10, decimal.ROUND_CEILING
+        context.traps[decimal.Inexact] = True
+        shown = (fmt.percent(0.3538), fmt.money(242.8e9), fmt.percent(0.0144999, digits=1), fmt.money(1e300))
+    assert shown == before
+
+
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
     summary = results.summary("[-1,+1]")
     text = summary.as_text()
