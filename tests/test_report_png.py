@@ -277,3 +277,24 @@ def test_a_forked_child_draws_for_itself(drawn) -> None:
     """A Future pending in the parent never finishes in a forked child: the child draws anew."""
     figures.drawn_png(figures.message_figure, "in the child").result()
     assert _forked_child(_drawn_in_child, "drawing") == (True, 1)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+def test_a_child_forked_while_a_thread_draws_can_draw() -> None:
+    """A thread of the parent inside style() at the fork left its lock held in the child, which
+    waited for ever (a re-attack)."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with figures.style():
+            inside.set()
+            release.wait(timeout=120)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait(timeout=120)
+    try:
+        assert _forked_child(_drawn_in_child, "style lock") == (True, 1)
+    finally:
+        release.set()
+        holder.join()

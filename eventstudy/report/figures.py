@@ -174,10 +174,12 @@ _memo_lock = threading.Lock()
 
 
 def _forget_drawings() -> None:
-    """A forked child's memo: empty (the parent's pending Futures never finish there) and
-    unlocked (the parent's PNG thread may have held the lock at the fork)."""
-    global _memo, _memo_lock
+    """A forked child's memo, empty (the parent's pending Futures never finish there), and its
+    locks, free: a thread of the parent (its PNG thread, or one drawing in style()) may have
+    held one at the fork, and the child waited for it for ever (a re-attack)."""
+    global _memo, _memo_lock, _styling, _encoder_lock
     _memo, _memo_lock = {}, threading.Lock()
+    _styling, _encoder_lock = threading.RLock(), threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
