@@ -237,6 +237,11 @@ def test_a_figure_is_drawn_again_when_a_setting_of_the_report_changes(drawn, mon
     monkeypatch.setattr(fmt, "MISSING", "n/a")  # another module's setting
     figures.drawn_png(figures.message_figure, "no data")
     assert len(drawn) == 10
+    from eventstudy.timeline import confounders  # one the figures read when they draw (a re-attack)
+
+    monkeypatch.setattr(confounders, "UNCONFOUNDED_SUFFIX", " (clean)")
+    figures.drawn_png(figures.message_figure, "no data")
+    assert len(drawn) == 11
 
 
 def test_threads_drawing_at_once_each_get_their_own_figure(monkeypatch) -> None:

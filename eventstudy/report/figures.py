@@ -216,8 +216,15 @@ def drawn_png(draw: Callable[..., Figure], /, *args: Any, **kwargs: Any) -> Futu
     return future
 
 
-SETTINGS_MODULES = ("eventstudy.report", "eventstudy.backtest.report")
-"""The modules (and sub-modules) whose upper-case names are settings of the figures drawn."""
+SETTINGS_MODULES = (
+    "eventstudy.report",
+    "eventstudy.backtest.report",
+    "eventstudy.text",
+    "eventstudy.columns",
+    "eventstudy.timeline.confounders",
+)
+"""The modules (and sub-modules) whose upper-case names are settings of the figures drawn: the
+report's, and those whose names its figures read when they draw (a re-attack)."""
 
 
 def _drawing_key(draw: Callable[..., Figure], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
@@ -232,7 +239,7 @@ def _drawing_key(draw: Callable[..., Figure], args: tuple[Any, ...], kwargs: dic
         if name.startswith(SETTINGS_MODULES):
             for setting, value in sorted(vars(sys.modules[name]).items()):
                 if setting.isupper():  # a table of lambdas (findings.GROUP_COLUMNS) by its repr
-                    settings.append((name, setting, _picklable(value)))
+                    settings.append((name, setting, _pickled(value)))
     digest = _Digest()
     try:  # streamed into the hash: a large study's ar frame is not copied into one pickle
         # a function put in its place is another object (the memo holds each one it keys by id)
@@ -243,12 +250,12 @@ def _drawing_key(draw: Callable[..., Figure], args: tuple[Any, ...], kwargs: dic
     return digest.hash.digest()
 
 
-def _picklable(value: object) -> object:
+def _pickled(value: object) -> bytes | str:
+    """The pickle of a setting, or its repr when it has none."""
     try:
-        pickle.dumps(value, protocol=5)
+        return pickle.dumps(value, protocol=5)
     except Exception:
         return repr(value)
-    return value
 
 
 class _Digest:
