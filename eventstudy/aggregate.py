@@ -43,7 +43,7 @@ from typing import Any, Protocol, TypedDict
 import numpy as np
 import pandas as pd
 
-from eventstudy.columns import MARKET_PROXY_OUTCOME, STATISTIC_UNITS
+from eventstudy.columns import MARKET_PROXY_OUTCOME, STATISTIC_UNITS, has_share_caveat
 from eventstudy.config import window_label
 from eventstudy.estimate import PairEstimates
 from eventstudy.inference import (
@@ -647,6 +647,41 @@ def _is_market_proxy(car: pd.DataFrame) -> np.ndarray:
     if "outcome" not in car.columns:
         return np.zeros(len(car), dtype=bool)
     return (car["outcome"] == MARKET_PROXY_OUTCOME).to_numpy()
+
+
+def caveated_totals(rows: pd.DataFrame, *, excluded: bool = False) -> dict[str, set[str]]:
+    """Per stats.parquet group (``all``, the event groups, ``peers`` and their unconfounded
+    twins), the dollar statistics whose total counts one of ``rows`` (car.parquet's rows of one
+    window) that has a dollar value resting on a ``[[shares.caveats]]`` count: the rows named a
+    caveat, the totals did not (a finder). The members are the statistics' own: the group's rows
+    (less the confounded ones with ``excluded``, the config's ``exclude_confounded``) for
+    ``dollar_abnormal_value``, the twin's its clean rows; for ``value_per_deal_dollar`` the rows
+    of the complete deals of the group's rows, or of those left by
+    :func:`~eventstudy.aggregate.without_confounded` (a caveated row of an event dropped as
+    confounded was marked: a re-attack)."""
+    notes = rows["note"] if "note" in rows else pd.Series([None] * len(rows), index=rows.index)
+    caveated = notes.map(has_share_caveat).to_numpy(bool) & rows["abnormal_value_usd"].notna().to_numpy()
+    if not caveated.any():
+        return {}
+    screened = "confounded" in rows  # an older folder's rows were not screened
+    clean = ~not_known_clean(rows["confounded"]) if screened else np.ones(len(rows), bool)
+    out: dict[str, set[str]] = {}
+    for label, mask in group_rows(rows, group_labels(rows)):
+        samples = [(label, excluded)]
+        if screened and not excluded:  # the twin, as aggregate.battery_members makes it
+            samples.append((unconfounded_group(label), True))
+        for name, clean_only in samples:
+            members = mask & clean if clean_only else mask
+            named = {"dollar_abnormal_value"} if (members & caveated).any() else set()
+            part = rows[mask]
+            part = without_confounded(part) if clean_only else part
+            counted = np.zeros(len(rows), dtype=bool)
+            counted[rows.index.get_indexer(part.index)] = deal_rows(part)
+            if label != "peers" and (counted & caveated).any():
+                named.add("value_per_deal_dollar")
+            if named:
+                out[name] = named
+    return out
 
 
 def deal_rows(part: pd.DataFrame) -> np.ndarray:

@@ -75,6 +75,10 @@ WITHHELD_HINT = "withheld as a data error: eventstudy validate says"
 """Said of a price a row lacks (``car.parquet``'s and ``trades.parquet``'s notes) beside "missing":
 the price checks (:mod:`eventstudy.data.screening`) may have withheld it."""
 
+CAVEATED_TOTAL = "§"
+"""The mark of a group total that counts a row whose dollar value rests on a ``[[shares.caveats]]``
+count (:func:`eventstudy.aggregate.caveated_totals`): in the report's group table and
+``results.summary()``."""
 SHARES_CAVEAT = "shares caveat: "
 """The start of the note part a config's ``[[shares.caveats]]`` puts on the rows whose market value
 rests on the caveated count (its ``note`` follows); the report and the summary flag such rows."""

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.columns import has_share_caveat
+from eventstudy.columns import CAVEATED_TOTAL, has_share_caveat
 from eventstudy.config import StudyConfig, main_window, window_days, window_label
 from eventstudy.inference import STATISTICS
 from eventstudy.inference.bootstrap import CAAR_BAND
@@ -230,6 +230,12 @@ class StudyResults:
                 else ()
             ),
             *self._p_sources(groups),
+            *(
+                (f"{CAVEATED_TOTAL}: the total counts an (event, party) row whose market value rests on a "
+                 "share count the config's [[shares.caveats]] flags (its flags say 'shares caveat').",)
+                if groups.map(lambda text: str(text).endswith(f" {CAVEATED_TOTAL}")).any(axis=None)
+                else ()
+            ),
             "flags: news, other news in the window (car's confounders name it; "
             + (
                 "exclude_confounded leaves the row out of the tests"
@@ -376,7 +382,11 @@ class StudyResults:
         return flows_figure(deal_flows(self.car, self.config.flows, label))
 
     def _group_table(self, label: str) -> pd.DataFrame:
+        from eventstudy.aggregate import caveated_totals
+
         stats = self.stats[self.stats["window"] == label]
+        rows_of_window = self.car[self.car["window"] == label]
+        caveated = caveated_totals(rows_of_window, excluded=self.config.exclude_confounded)
         wanted = GROUP_COLUMNS
         rows = []
         for group, part in stats.groupby("group", sort=False):
@@ -397,6 +407,8 @@ class StudyResults:
                 fewer = np.isfinite(value) and m < n and name not in NOT_PAIR_COUNTS
                 if fewer:  # a total over the pairs with a value (23 of 25: two without a share count)
                     row[title] += f" [n={int(m)}]"
+                if name in caveated.get(str(group), ()) and np.isfinite(value):  # as the report marks it
+                    row[title] += f" {CAVEATED_TOTAL}"
             rows.append(row)
         return pd.DataFrame(rows).fillna("")  # a group without a test's row: blank, not NaN
 

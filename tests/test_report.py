@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from eventstudy.aggregate import caveated_totals
 from eventstudy.cli import main
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.output.export import write_parquet
@@ -36,7 +37,6 @@ from eventstudy.output.folder import record_files
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc
 from eventstudy.report import build_report, fmt, read_exports, render_markdown, render_report, sections
 from eventstudy.report import figures as report_figures
-from eventstudy.report import findings as findings_module
 from eventstudy.report.html import png_size
 from eventstudy.report.paths import car_paths
 from eventstudy.report.tables import ROBUST_TEST, paper_tables, sample_rows
@@ -714,23 +714,23 @@ def test_a_group_total_that_holds_a_share_caveat_says_so(launch) -> None:
     main = car[car["window"] == "[-1,+1]"].copy()
     intc = (main["ticker"] == "INTC") & (main["event_id"] == "nvidia-intel-5b")
     main.loc[intc, "confounded"] = True
-    caveated = findings_module.caveated_totals(main)
+    caveated = caveated_totals(main)
     assert caveated["other"] == {"dollar_abnormal_value", "value_per_deal_dollar"}
     assert "other (unconfounded)" not in caveated
     assert caveated["peers (unconfounded)"] == {"dollar_abnormal_value"}
     # under exclude_confounded, that row is in no total but the peers' (a re-attack)
-    excluded = findings_module.caveated_totals(main, excluded=True)
+    excluded = caveated_totals(main, excluded=True)
     assert excluded == {"peers": {"dollar_abnormal_value"}}
     # a clean caveated row of an event whose other party has other news: in the twin's dollar
     # total, not in its value per deal, which drops the whole event (a re-attack)
     main.loc[intc, "confounded"] = False
     nvda = (main["ticker"] == "NVDA") & (main["event_id"] == "nvidia-intel-5b")
     main.loc[nvda, "confounded"] = True
-    caveated = findings_module.caveated_totals(main)
+    caveated = caveated_totals(main)
     assert caveated["other"] == {"dollar_abnormal_value", "value_per_deal_dollar"}
     assert caveated["other (unconfounded)"] == {"dollar_abnormal_value"}
     main.loc[main["ticker"] == "INTC", "abnormal_value_usd"] = np.nan
-    assert findings_module.caveated_totals(main) == {}
+    assert caveated_totals(main) == {}
 
 
 def test_the_page_does_not_carry_the_last_bits_of_the_arithmetic(launch) -> None:

@@ -869,3 +869,9 @@ def test_the_summary_flags_a_row_whose_market_value_carries_a_share_caveat(launc
     assert list(zip(flagged["event"], flagged["ticker"], strict=True)) == [("nvidia-intel-5b", "INTC")]
     car = results.car[(results.car.window == "[-1,+1]") & results.car["note"].str.contains("shares caveat:")]
     assert list(car["ticker"]) == ["INTC"] and len(rows) == 25
+    # and the group totals that count it, as the report's group table marks them (no peers here)
+    groups = results.summary().tables[0][1].set_index("group")["value $B"]
+    marked = sorted(group for group, text in groups.items() if text.endswith(" §"))
+    assert marked == ["all", "all (unconfounded)", "other", "other (unconfounded)"]
+    said = "§: the total counts an (event, party) row whose market value rests on a share count"
+    assert any(note.startswith(said) for note in results.summary().notes)

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.aggregate import caveated_totals
+from eventstudy.columns import CAVEATED_TOTAL
 from eventstudy.inference import STATISTICS
 from eventstudy.report import fmt
 from eventstudy.report.document import Cell, Section, Table, cell
@@ -50,12 +52,7 @@ from eventstudy.report.flags import (
 )
 from eventstudy.report.parties import log_returns_only
 from eventstudy.report.tables import ROBUST_TEST, sample_rows
-from eventstudy.timeline.confounders import (
-    EARNINGS_REACH_DAYS,
-    UNCONFOUNDED_SUFFIX,
-    not_known_clean,
-    unconfounded_group,
-)
+from eventstudy.timeline.confounders import EARNINGS_REACH_DAYS, UNCONFOUNDED_SUFFIX, unconfounded_group
 
 MAX_EFFECTS = 6
 """Rows of the largest-effects table."""
@@ -170,48 +167,6 @@ def effects_table(chosen: pd.DataFrame, main: str, has_day0: bool) -> Table:
         footnote=f"t: per-party CAR t (M−k df), {fmt.md(fmt.STARS_NOTE)}; per deal $: value ÷ deal; "
         f"{FLAG}: other news in the window; τ±k: one other day carries most of the CAR.",
     )
-
-
-CAVEATED_TOTAL = "§"
-"""The mark of a group total that holds a share-count-caveated row (the flag's words made the
-group table wider than a 1280-pixel window)."""
-
-
-def caveated_totals(rows: pd.DataFrame, *, excluded: bool = False) -> dict[str, set[str]]:
-    """Per stats.parquet group (``all``, the event groups, ``peers`` and their unconfounded
-    twins), the dollar statistics whose total counts one of ``rows`` (car.parquet's rows of one
-    window) that has a dollar value resting on a ``[[shares.caveats]]`` count: the rows named a
-    caveat, the totals did not (a finder). The members are the statistics' own: the group's rows
-    (less the confounded ones with ``excluded``, the config's ``exclude_confounded``) for
-    ``dollar_abnormal_value``, the twin's its clean rows; for ``value_per_deal_dollar`` the rows
-    of the complete deals of the group's rows, or of those left by
-    :func:`~eventstudy.aggregate.without_confounded` (a caveated row of an event dropped as
-    confounded was marked: a re-attack)."""
-    from eventstudy.aggregate import deal_rows, group_labels, group_rows, without_confounded
-
-    caveated = np.array([share_caveated(row) for row in rows.itertuples(index=False)], dtype=bool)
-    caveated &= rows["abnormal_value_usd"].notna().to_numpy()
-    if not caveated.any():
-        return {}
-    screened = "confounded" in rows  # an older folder's rows were not screened
-    clean = ~not_known_clean(rows["confounded"]) if screened else np.ones(len(rows), bool)
-    out: dict[str, set[str]] = {}
-    for label, mask in group_rows(rows, group_labels(rows)):
-        samples = [(label, excluded)]
-        if screened and not excluded:  # the twin, as aggregate.battery_members makes it
-            samples.append((unconfounded_group(label), True))
-        for name, clean_only in samples:
-            members = mask & clean if clean_only else mask
-            named = {"dollar_abnormal_value"} if (members & caveated).any() else set()
-            part = rows[mask]
-            part = without_confounded(part) if clean_only else part
-            counted = np.zeros(len(rows), dtype=bool)
-            counted[rows.index.get_indexer(part.index)] = deal_rows(part)
-            if label != "peers" and (counted & caveated).any():
-                named.add("value_per_deal_dollar")
-            if named:
-                out[name] = named
-    return out
 
 
 def group_table(
@@ -771,7 +726,7 @@ def findings_section(
     if len(chosen):
         tables.append(effects_table(chosen, main, has_day0))
     if looked_up is not None and looked_up.groups(main):
-        caveated = caveated_totals(car[car["window"] == main], excluded=excluded)
+        caveated = caveated_totals(car[car["window"] == main], excluded=excluded)  # aggregate's
         table = group_table(looked_up, main, twins=twins, per_statistic=per_statistic, caveated=caveated)
         tables.append(table)
     peers = car[(car["window"] == main) & (car["role"] == "peer")]
