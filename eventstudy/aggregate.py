@@ -673,12 +673,12 @@ def caveated_totals(rows: pd.DataFrame, *, excluded: bool = False) -> dict[str, 
         for name, clean_only in samples:
             members = mask & clean if clean_only else mask
             named = {"dollar_abnormal_value"} if (members & caveated).any() else set()
-            part = rows[mask]
-            part = without_confounded(part) if clean_only else part
-            counted = np.zeros(len(rows), dtype=bool)
-            counted[rows.index.get_indexer(part.index)] = deal_rows(part)
-            if label != "peers" and (counted & caveated).any():
-                named.add("value_per_deal_dollar")
+            if label != "peers":  # peers have no value per deal dollar (value_per_deal_rows)
+                part = without_confounded(rows[mask]) if clean_only else rows[mask]
+                counted = np.zeros(len(rows), dtype=bool)
+                counted[rows.index.get_indexer(part.index)] = deal_rows(part)
+                if (counted & caveated).any():
+                    named.add("value_per_deal_dollar")
             if named:
                 out[name] = named
     return out

@@ -235,11 +235,10 @@ def _drawing_key(draw: Callable[..., Figure], args: tuple[Any, ...], kwargs: dic
     if not inspect.isfunction(draw) or not module.startswith("eventstudy.") or "<" in draw.__qualname__:
         return b""
     settings = []
-    for name in sorted(sys.modules):
-        if name.startswith(SETTINGS_MODULES):
-            for setting, value in sorted(vars(sys.modules[name]).items()):
-                if setting.isupper():  # a table of lambdas (findings.GROUP_COLUMNS) by its repr
-                    settings.append((name, setting, _pickled(value)))
+    for name in sorted(name for name in list(sys.modules) if name.startswith(SETTINGS_MODULES)):
+        for setting, value in sorted(vars(sys.modules[name]).items()):
+            if setting.isupper():  # a table of lambdas (findings.GROUP_COLUMNS) by its repr
+                settings.append((name, setting, _pickled(value)))
     digest = _Digest()
     try:  # streamed into the hash: a large study's ar frame is not copied into one pickle
         # a function put in its place is another object (the memo holds each one it keys by id)
