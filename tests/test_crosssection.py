@@ -22,6 +22,7 @@ from eventstudy.config import FlowEdge, StudyConfig, load_config
 from eventstudy.crosssection.flows import check_flow_parties, flow_sides
 from eventstudy.crosssection.regression import (
     COV_TYPES,
+    UNCENTRED_NOTE,
     cross_sectional_regressions,
     fit_cross_section,
     regression_rows,
@@ -344,12 +345,132 @@ def test_unestimable_regressions_say_why() -> None:
         "C(role) ~ car",
         "car:beta ~ deal_usd",
         "car ~ ",  # no regressor: patsy fitted the mean alone and the run said 'could not be evaluated'
+        # Two operands side by side: patsy took 'beta sigma' for one Python expression, and the
+        # whole study was computed before a SyntaxError traceback (a referee)
+        "car ~ beta sigma",
+        "car ~ 2 beta",
+        "car ~ C(role) beta",
+        "car ~ beta C(role)",
+        "car ~ np.log(deal_usd) np.log(beta)",
+        "car beta ~ sigma",
+        "car ~ beta\tsigma",
+        "car ~ I(beta)(sigma)",
+        "car ~ beta(sigma)",
+        # Functions not called, keywords as variables, numbers patsy cannot read: notes such as
+        # "Number of rows mismatch" or "name 'reference' is not defined" (a referee)
+        "car ~ np",
+        "car ~ np.log",
+        "car ~ I",
+        "car ~ C",
+        "car ~ center",
+        "car ~ reference",
+        "car ~ omit",
+        "car ~ I(beta, omit='x')",
+        "car ~ I(beta=1)",
+        "car ~ beta + 0x10",
+        "car ~ I(beta * 0x10)",
+        "car ~ np.log(deal_usd) + 1e400",
+        "car ~ I(beta * 1e400)",
+        "car ~ beta + 2",
+        "car ~ beta - 1.0",
+        "car ~ np.log(beta, beta)",  # numpy's second argument is out=
+        "car ~ I(beta, sigma)",
+        "car ~ beta, sigma",
+        "car ~ (beta, sigma)",
     ],
 )
 def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str) -> None:
     assert formula_problem(formula) is not None
     with pytest.raises(ValueError, match="formula"):
         CrossSectionSpec("r", formula, (-1, 1))
+
+
+@pytest.mark.parametrize(
+    ("formula", "said"),
+    [
+        ("car ~ beta sigma", "'beta sigma': two operands side by side need an operator between them"),
+        ("car ~ np.log(deal_usd) np.log(beta)", "') np': two operands side by side need an operator"),
+        ("car ~ np.log", "np.log is a function: call it, as np.log(x)"),
+        ("car ~ center", "center is a function: call it, as center(x)"),
+        ("car ~ beta(sigma)", "beta is no function: only C, I, Treatment, Sum, center, standardize"),
+        ("car ~ reference", "reference is a keyword of Treatment(...), as Treatment(reference='level')"),
+        ("car ~ C(role, Sum(reference='buyer'))", "reference is a keyword of Treatment(...)"),
+        ("car ~ I(beta=1)", "'=' only gives a keyword"),
+        ("car ~ beta + 2", "'2': a number outside a function's brackets is 0 or 1 (the intercept)"),
+        ("car ~ I(beta * 1e400)", "'1e400' is not a finite decimal number"),
+        ("car ~ np.log(beta, beta)", "np.log(...) takes one argument"),
+    ],
+)
+def test_a_malformed_formula_is_refused_in_words_that_say_where(formula: str, said: str) -> None:
+    problem = formula_problem(formula)
+    assert problem is not None and problem.startswith(said), problem
+
+
+def test_a_formula_of_two_operands_side_by_side_stops_the_config_not_the_run(tmp_path) -> None:
+    """'car ~ beta sigma' passed the config's check; the study was computed, then a SyntaxError
+    traceback (exit 1, no output) when the regression parsed its factors (a referee)."""
+    from eventstudy.crosssection.rules import parse_crosssection_tables
+
+    entries = [{"name": "r", "formula": "car ~ beta", "window": [-1, 1]}]
+    entries.append({"name": "s", "formula": "car ~ beta sigma", "window": [-1, 1]})
+    with pytest.raises(InputError) as caught:
+        parse_crosssection_tables(entries, tmp_path / "study.toml")
+    assert caught.value.field == "crosssection[1].formula"
+    assert "side by side" in caught.value.message
+
+
+def test_r_squared_without_a_constant_is_the_uncentred_one_and_says_so() -> None:
+    """'I(car + 1) ~ beta - 1' reported r_squared 0.905 beside 0.068 with an intercept, and nothing
+    said it was 1 - RSS/sum(y^2) (a referee). A design of categories spans a constant: centred,
+    no note."""
+    car, events = car_rows(seed=3)
+    car = car.assign(beta=np.random.default_rng(3).normal(1.0, 0.3, len(car)))
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    used = rows[rows["outcome"] == "ok"]
+    out = fit_cross_section(rows, CrossSectionSpec("r", "I(car + 1) ~ beta - 1", (-1, 1)))
+    y, x = used["car"].to_numpy() + 1, used["beta"].to_numpy()
+    b = (x @ y) / (x @ x)
+    uncentred = 1 - np.sum((y - b * x) ** 2) / np.sum(y**2)
+    assert out["r_squared"].iloc[0] == pytest.approx(uncentred, rel=1e-12)
+    assert uncentred > 0.9
+    assert (out["note"] == UNCENTRED_NOTE).all()
+    centred = fit_cross_section(rows, CrossSectionSpec("r", "I(car + 1) ~ beta", (-1, 1)))
+    assert centred["r_squared"].iloc[0] == pytest.approx(smf.ols("I(car + 1) ~ beta", used).fit().rsquared)
+    assert not centred["note"].str.contains("uncentred").any()
+    cells = fit_cross_section(rows, CrossSectionSpec("r", "car ~ 0 + C(role)", (-1, 1)))
+    assert cells["r_squared"].iloc[0] == pytest.approx(smf.ols("car ~ C(role)", used).fit().rsquared)
+    assert not cells["note"].str.contains("uncentred").any()
+
+
+def test_a_regressor_of_one_value_is_named() -> None:
+    """'car ~ tau_start' said "collinear regressors (rank < 2 parameters)" without naming the
+    variable that takes one value (a referee)."""
+    car, events = car_rows(seed=4)
+    car = car.assign(tau_start=-1.0, beta=np.random.default_rng(4).normal(1.0, 0.3, len(car)))
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    out = fit_cross_section(rows, CrossSectionSpec("r", "car ~ tau_start + np.log(mcap_prev_usd)", (-1, 1)))
+    assert out["note"].tolist() == [
+        "not estimable: collinear regressors (rank < 3 parameters): tau_start takes one value in the "
+        "sample, as the intercept does"
+    ]
+    zero = fit_cross_section(rows.assign(sigma=0.0), CrossSectionSpec("r", "car ~ sigma", (-1, 1)))
+    assert zero["note"].item().endswith(": sigma takes one value in the sample, as the intercept does")
+    both = CrossSectionSpec("r", "car ~ tau_start + I(tau_start * 2) - 1", (-1, 1))
+    out = fit_cross_section(rows, both)
+    assert out["note"].item().endswith(": tau_start, I(tau_start * 2) take one value in the sample")
+    mixed = fit_cross_section(rows, CrossSectionSpec("r", "car ~ beta + I(beta * 2)", (-1, 1)))
+    assert mixed["note"].item() == "not estimable: collinear regressors (rank < 3 parameters)"
+
+
+def test_a_factor_that_is_no_python_is_a_note_if_it_passes_the_check() -> None:
+    """The fallback behind formula_problem: a SyntaxError of patsy's factor code ended the run
+    with a traceback after the whole study was computed."""
+    car, events = car_rows(seed=5)
+    spec = CrossSectionSpec("r", "car ~ beta", (-1, 1))
+    object.__setattr__(spec, "formula", "car ~ beta sigma")
+    rows = regression_rows(car.assign(beta=1.0, sigma=2.0), events, spec)
+    out = fit_cross_section(rows, spec)
+    assert len(out) == 1 and out["note"].item().startswith("formula could not be evaluated: invalid syntax")
 
 
 def test_a_design_of_more_columns_than_rows_is_a_note_before_it_is_built() -> None:
@@ -516,6 +637,8 @@ def test_allowed_formulas() -> None:
         "car ~ (beta + sigma)**1",
         "car ~ beta + I(sigma**2)**1",
         "car ~ C(role, Sum(omit='buyer')) + C(group, Treatment(reference='g'))",
+        "car ~ standardize(beta, center=0) + standardize(sigma, 0) + center(np.log(deal_usd))",
+        "car ~ I(beta * 1e9) + I(sigma * 2.5e-3) + I(deal_usd / 1_000) + I(beta * .5)",
         # all pairs of ten covariates (56 terms) and the triples of seven (64): the first bound,
         # n + n^2 + ... + n^p, refused them (review of 5cdac65)
         "car ~ (" + " + ".join(COVARIATES) + ")**2",

@@ -38,6 +38,10 @@ residuals are rounding noise: no s.e. at all. A regression is refused (one row w
 the dependent variable takes one value, or when the design, columns scaled to unit norm, has a
 singular value below :data:`RANK_TOLERANCE` of the largest (collinear regressors, whatever their
 units); a term with no column in the sample (a category of one level) gets rows saying so.
+``r_squared`` is statsmodels' ``rsquared``: :math:`1 - RSS/TSS` about the mean when the design
+spans a constant (an intercept, or categories whose dummies sum to one), and the uncentred
+:math:`1 - RSS/\\sum_i y_i^2` when it does not, as R's ``lm`` and Stata report it, with a note
+(:data:`UNCENTRED_NOTE`); under Patell weights both of the weighted data.
 Assumptions: the regressors are exogenous characteristics (deal size, role) fixed before the
 announcement; the cross-sectional errors are independent across clusters (``nonrobust``,
 ``HC*``: across rows); a CAR's estimation error is part of :math:`u_i` (so ``nonrobust`` assumes
@@ -502,6 +506,25 @@ def _blank_variables(formula: str, data: pd.DataFrame) -> list[str]:
     return [str(c) for c in data.columns if c in names and data[c].isna().all()]
 
 
+FIT_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError, TypeError, KeyError, ArithmeticError, MemoryError, SyntaxError
+)  # fmt: skip
+"""What a regression's design may raise, besides patsy's ``PatsyError``, that is the regression's
+note, not the run's end."""
+
+
+def _constant_columns(x: pd.DataFrame) -> str:
+    """What a collinear design's note adds when two of its columns take one value each on the
+    sample's rows (``tau_start``, or ``confounded`` of a clean sample, beside the intercept): their
+    names; empty otherwise."""
+    constant = [str(name) for name in x.columns if spread(x[name].to_numpy(float)) == 0]
+    named = [name for name in constant if name != "Intercept"]
+    if len(constant) < 2 or not named:
+        return ""
+    beside = ", as the intercept does" if "Intercept" in constant else ""
+    return f": {', '.join(named)} {'takes' if len(named) == 1 else 'take'} one value in the sample{beside}"
+
+
 def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
     """One regression: a row per (term, covariance type) (:data:`CROSSSECTION_COLUMNS`).
 
@@ -550,9 +573,10 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         y, x, absent = _design(spec.formula, data)
     except TooManyParametersError as exc:
         return _empty(spec, exc.rows, total - exc.rows, f"not estimable: {exc.describe()}")
-    except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError, MemoryError) as exc:
+    except (patsy.PatsyError, *FIT_ERRORS) as exc:
         # ArithmeticError: an integer too large for a float (I(99999999999999999999**10)); a
-        # MemoryError of a design the bounds could not see is this regression's, not the run's
+        # MemoryError of a design the bounds could not see is this regression's, not the run's; a
+        # SyntaxError of a factor that is no Python, which formula_problem refuses first
         if data.empty:  # C(role) of no row: patsy's "negative dimensions are not allowed" (a finder)
             return _empty(spec, 0, total, "not estimable: 0 rows in the sample")
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -575,12 +599,13 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     # largest column, said so), so a design of full rank here is of full rank there: no
     # SingularMatrixWarning, no arbitrary b.
     scale = np.abs(x.to_numpy(float)).max(axis=0)  # the largest |value| of each column: no overflow
+    collinear = f"not estimable: collinear regressors (rank < {k} parameters){_constant_columns(x)}"
     if not (scale > 0).all():
-        return _empty(spec, n, dropped, f"not estimable: collinear regressors (rank < {k} parameters)")
+        return _empty(spec, n, dropped, collinear)
     weighted = np.sqrt(weights)[:, None] * (x.to_numpy(float) / scale)
     unit = weighted / np.linalg.norm(weighted, axis=0)
     if _rank(np.linalg.svd(unit, compute_uv=False)) < k:
-        return _empty(spec, n, dropped, f"not estimable: collinear regressors (rank < {k} parameters)")
+        return _empty(spec, n, dropped, collinear)
     groups = cluster_codes(used[spec.cluster].astype(str).to_numpy(object))
     n_clusters = int(np.unique(groups).size)
     # Fitted on columns scaled to a largest |value| of 1 (statsmodels' own rank test then agrees
@@ -596,6 +621,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     # the fit's R-squared, whatever the covariance; the mean alone (~ 1) explains nothing by
     # definition, where the sums leave +-2e-16
     r2 = 0.0 if list(x.columns) == ["Intercept"] else float(base.rsquared)
+    uncentred = "" if base.k_constant else UNCENTRED_NOTE
     frames = [_absent_terms(spec, absent, n, dropped).assign(r_squared=r2)]
     for cov_type in COV_TYPES:
         note = np.full(k, "", dtype=object)
@@ -668,7 +694,16 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 }
             )
         )
-    return _typed(pd.concat(frames, ignore_index=True))
+    table = _typed(pd.concat(frames, ignore_index=True))
+    if uncentred:  # said on every row, as a sample restriction is
+        table["note"] = np.where(table["note"] == "", uncentred, table["note"] + "; " + uncentred)
+    return table
+
+
+UNCENTRED_NOTE = "r_squared uncentred, 1 - RSS/sum(y^2): the design holds no constant"
+"""The note of a regression whose design spans no constant (``car ~ beta - 1``): its
+``r_squared`` is statsmodels', R's ``lm`` and Stata's uncentred one, which is not comparable with
+a centred R-squared (0.905 for ``I(car + 1) ~ beta - 1`` where ``I(car + 1) ~ beta`` has 0.068)."""
 
 
 def cross_sectional_regressions(

@@ -18,7 +18,8 @@ The formula is a patsy formula over the columns of ``car.parquet`` (:data:`FORMU
 :mod:`eventstudy.crosssection.flows`). Only these names,
 numbers, the operators of the formula language and the functions ``np.log``, ``np.log1p``,
 ``np.sqrt``, ``np.abs``, ``np.exp``, ``C(...)``, ``I(...)``, ``Treatment(...)``, ``Sum(...)``,
-``center``, ``standardize`` may appear, and quoted text only as a plain literal level of
+``center``, ``standardize`` may appear (text and date columns are categories: one dummy per
+value), and quoted text only as a plain literal level of
 ``Treatment`` or ``Sum`` (no f-string, whose braces hold code), so a formula cannot run other
 code. Every key but
 ``name`` and ``formula`` is optional; errors name the file and ``crosssection[i].<key>``.
@@ -264,7 +265,90 @@ def formula_problem(formula: object) -> str | None:
         elif kind != token.NUMBER:
             return f"{text!r} is not allowed in a formula"
         previous = item
-    return _algebra_problem(formula)
+    return _shape_problem(significant) or _algebra_problem(formula)
+
+
+_CALLABLE = ("C", "I", "Treatment", "Sum", "center", "standardize")
+"""The functions a formula may call by name (and ``np.`` + one of :data:`_NUMPY`)."""
+_KEYWORDS = {"reference": ("Treatment",), "omit": ("Sum",), "center": ("standardize",)}
+"""The keyword arguments a formula may give, and the functions that take each."""
+_SEVERAL_ARGUMENTS = ("C", "Treatment", "Sum", "standardize")
+"""The functions that may take more than one argument (a category's coding and its level;
+``standardize``'s options)."""
+
+
+def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
+    """What the order of a formula's tokens makes of it that no formula means; None when nothing.
+
+    Two operands side by side (``beta sigma``, ``2 beta``), which patsy takes for one Python
+    expression that is no Python (the run stopped with a SyntaxError after the whole study was
+    computed); a function named but not called (``np.log``, ``center``) or a column called
+    (``beta(sigma)``); ``reference`` or ``omit`` other than as a keyword of ``Treatment`` or
+    ``Sum`` (``center`` of ``standardize``); outside a function's brackets a number other than
+    patsy's 0 and 1 (a power's exponent is :data:`POWER_RULE`'s), and anywhere a number that is
+    no finite decimal (``0x10``, ``1e400``); a second argument of a function that takes one
+    (numpy's is ``out=``).
+    """
+    calls: list[str | None] = []  # per open bracket: the function it calls, None for a group
+    for position, item in enumerate(tokens):
+        before = tokens[position - 1] if position else None
+        after = tokens[position + 1].string if position + 1 < len(tokens) else ""
+        text = item.string
+        if before is not None and _side_by_side(before, item):
+            return (
+                f"{shown(before.string + ' ' + text)}: two operands side by side need an operator "
+                "between them (+ for another term, : for an interaction, I(a * b) for a product)"
+            )
+        if item.type == token.NAME:
+            called = after == "("
+            if before is not None and before.string == ".":  # np.<function>
+                if not called:
+                    return f"np.{text} is a function: call it, as np.{text}(x)"
+            elif text == "np":
+                if after != ".":
+                    functions = ", np.".join(sorted(_NUMPY))
+                    return f"np is numpy: call one of its functions, as np.log(x) (np.{functions})"
+            elif after == "=" and calls and calls[-1] in _KEYWORDS.get(text, ()):
+                pass  # Treatment(reference='level'), standardize(x, center=False)
+            elif text in _KEYWORDS and text not in _CALLABLE:
+                function = _KEYWORDS[text][0]
+                return f"{text} is a keyword of {function}(...), as {function}({text}='level')"
+            elif text in _CALLABLE and not called:
+                return f"{text} is a function: call it, as {text}(x)"
+            elif called and text not in _CALLABLE:
+                return f"{text} is no function: only {', '.join(_CALLABLE)} and np.<function> are called"
+        elif item.type == token.NUMBER:
+            value = _number(text)
+            if not math.isfinite(value) or not re.fullmatch(r"[0-9_.]+([eE][-+]?[0-9_]+)?", text):
+                return f"{shown(text)} is not a finite decimal number"
+            exponent = before is not None and before.string == "**"
+            if not any(calls) and text not in ("0", "1") and not exponent:
+                return (
+                    f"{shown(text)}: a number outside a function's brackets is 0 or 1 (the intercept) or a "
+                    f"power's exponent; a constant or a scaled variable is I(...), as I(beta * {text})"
+                )
+        elif text == "=" and not (before is not None and before.string in _KEYWORDS):
+            return "'=' only gives a keyword: Treatment(reference='level'), Sum(omit='level')"
+        elif text == "," and not (calls and calls[-1] in _SEVERAL_ARGUMENTS):
+            callee = calls[-1] if calls else None
+            return f"{callee}(...) takes one argument" if callee else "',' only parts arguments"
+        if text == "(":
+            name = before.string if before is not None and before.type == token.NAME else None
+            numpy = name and position > 1 and tokens[position - 2].string == "."
+            calls.append(f"np.{name}" if numpy else name)
+        elif text == ")" and calls:
+            calls.pop()
+    return None
+
+
+def _side_by_side(before: tokenize.TokenInfo, item: tokenize.TokenInfo) -> bool:
+    """True when ``item`` starts an operand right after one that ``before`` ends, as no operator
+    parts them; a name before an opening bracket is a call (whether it may be called is judged
+    apart)."""
+    operand = (token.NAME, token.NUMBER, token.STRING)
+    ends = before.type in operand or before.string == ")"
+    starts = item.type in operand or item.string == "("
+    return ends and starts and not (item.string == "(" and before.type == token.NAME)
 
 
 def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:

@@ -259,8 +259,10 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     "clusters": ColumnDoc("count", "clusters of cov_type cluster (0 for the other rows)"),
     "r_squared": ColumnDoc(
         "ratio",
-        "R-squared of the regression; with weights, that of the weighted data (statsmodels WLS "
-        "rsquared), not the unweighted fit's",
+        "R-squared of the regression (statsmodels' rsquared): 1 - RSS/TSS about the mean when the design "
+        "holds a constant (an intercept, or categories that span one), uncentred 1 - RSS/sum(y^2) when it "
+        "does not (as R's lm and Stata; the note says so); with weights, that of the weighted data, not "
+        "the unweighted fit's",
     ),
     "note": ColumnDoc(
         "text",
