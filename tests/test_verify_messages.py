@@ -176,6 +176,23 @@ def test_verify_says_the_events_rows_are_in_another_order(study, capsys) -> None
     assert "input  events.content_sha256:" in text and "(the same events in another row order)" in text
 
 
+def test_events_in_another_order_are_not_said_to_be_the_same_events_in_other_bytes(study, capsys) -> None:
+    """With the cache imported again (other provenance), a note said the reordered events file
+    held "the same events (line endings, a byte-order mark, quoting or blank lines)" (a finder)."""
+    events, out, cache = study
+    record = cache.provenance(cache.price_path("AAA"))
+    moved = {**record, "imported_at": "2030-01-01T00:00:00+00:00"}
+    cache.write_prices("AAA", cache.read_prices("AAA"), moved)
+    lines = events.read_text(encoding="utf-8").splitlines()
+    events.write_text("\n".join([lines[0], *lines[:0:-1]]) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "(the same events in another row order)" in text
+    assert "inputs: the same content as recorded, other provenance" in text  # the notes were made
+    assert "line endings" not in text
+
+
 def test_an_input_with_the_same_values_from_another_file_is_a_note(study, capsys) -> None:
     """A price file saved with CRLF line ends, or a shares file of which another ticker's count
     changed, imports the same values under another source file hash: not a changed input."""

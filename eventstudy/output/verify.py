@@ -971,7 +971,8 @@ def _with_recorded_provenance(
         return rerun, []
     notes = []
     before, after = (dict(record.get("events", {})) for record in (recorded, current))
-    if "content_sha256" in before and before.get("sha256") != after.get("sha256"):
+    same_events = before.get("content_sha256") == after.get("content_sha256")  # not other rows, or order
+    if "content_sha256" in before and same_events and before.get("sha256") != after.get("sha256"):
         notes.append(
             f"events file: other bytes than recorded (SHA-256 {str(before.get('sha256'))[:12]} -> "
             f"{str(after.get('sha256'))[:12]}), the same events (line endings, a byte-order mark, "
