@@ -85,7 +85,7 @@ def skewness_adjusted_t(x: np.ndarray, mu: float = 0.0) -> float:
     The transformation is a quadratic in S, increasing only while
     :math:`1 + \\tfrac{2}{3}\\hat\\gamma S > 0`: beyond that (a large standardized mean against a
     skew of the opposite sign, :math:`\\hat\\gamma S \\le -1.5`) a larger mean gives a smaller
-    :math:`t_{sa}`, which takes the opposite sign of the mean (eleven trades losing 3% and a flat
+    :math:`t_{sa}`, which takes the opposite sign of the mean (eleven trades losing about 3% and a flat
     one: t = -10.9, :math:`t_{sa}` = +18.8), so it tests nothing there (Hall 1992 gives a
     monotone cubic instead): NaN, the conventional t standing alone. The launch study's values
     are all inside (:math:`|\\hat\\gamma S| \\le 1.05`).

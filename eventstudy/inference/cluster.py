@@ -25,7 +25,8 @@ labels). :math:`t = \\bar y / \\sqrt{\\hat V}` is referred to Student's t with :
 degrees of freedom, :math:`\\min(G_A, G_B) - 1` for two-way clustering (Cameron, Gelbach &
 Miller 2008, 2011; Thompson 2011). Fewer than two clusters, or a non-positive two-way
 variance, give NaN. These are exactly statsmodels' ``OLS(y, ones).fit(cov_type="cluster",
-cov_kwds={"groups": ...})`` numbers (``tests/test_cluster.py`` checks them to 1e-10).
+cov_kwds={"groups": ...}, use_t=True)`` numbers (``tests/test_cluster.py`` checks them to
+1e-10); without ``use_t`` statsmodels refers t to the normal: 8e-8 for a p of 0.117 at G = 2.
 
 **On an abnormal-return panel** (:func:`window_cluster_test`): for a window of L days and N
 pairs with complete windows, :math:`y_{i\\tau} = L \\cdot AR_{i\\tau}` over the N·L (pair, day)
