@@ -56,6 +56,8 @@ def _serve(frame: pd.DataFrame | pd.Series | None, calls: list[dict] | None = No
     def fetch(**kwargs):
         if calls is not None:
             calls.append(kwargs)
+        if kwargs.get("actions") is False and isinstance(frame, pd.DataFrame):  # as yfinance drops them
+            return frame.drop(columns=["Dividends", "Stock Splits", "Capital Gains"], errors="ignore")
         return frame
 
     return fetch
@@ -70,9 +72,52 @@ def test_prices_request_arguments():
             "end": "2025-09-11",
             "interval": "1d",
             "auto_adjust": False,
-            "actions": False,
+            "actions": True,
         }
     ]
+
+
+def _paying(adjusted: list[float], dividend_row: int = 2) -> pd.DataFrame:
+    """``Ticker.history(..., auto_adjust=False, actions=True)`` with a dividend of 0.50 on the
+    ex-date row ``dividend_row`` (an equity: no Capital Gains column)."""
+    frame = _history_frame(actions=False).assign(**{"Adj Close": adjusted, "Stock Splits": 0.0})
+    frame.insert(len(frame.columns) - 1, "Dividends", 0.0)
+    frame.iloc[dividend_row, frame.columns.get_loc("Dividends")] = 0.5
+    return frame
+
+
+def test_a_close_copied_into_the_adjusted_close_of_a_dividend_payer_is_refused():
+    """Without Yahoo's adjclose block yfinance fills 'Adj Close' with the close
+    (yfinance.utils.parse_quotes); the fetch stored it, and returns across the ex-date were off by
+    the dividend's yield (a referee, with the real yfinance 1.7.0 fed Yahoo-shaped JSON)."""
+    copied = _paying(ORCL["Close"])
+    with pytest.raises(DataUnavailableError) as caught:
+        fetch_prices("ORCL", START, END, history=_serve(copied))
+    message = str(caught.value)
+    assert "a dividend of 0.5 on 2025-09-10 but an 'Adj Close' equal to 'Close' on all 2 days" in message
+    assert "nothing was stored" in message
+    # adjusted before the ex-date (close x (1 - 0.5 / 241.51)), the close from it on: stored
+    factor = 1 - 0.5 / 241.51
+    adjusted = [ORCL["Close"][0] * factor, ORCL["Close"][1] * factor, ORCL["Close"][2]]
+    prices = fetch_prices("ORCL", START, END, history=_serve(_paying(adjusted)))
+    assert prices["adj_close"].tolist() == adjusted
+    # a dividend on the first day has no day before it to judge by; no dividend, nothing to judge
+    assert len(fetch_prices("ORCL", START, END, history=_serve(_paying(ORCL["Close"], 0)))) == 3
+    unpaid = _paying(ORCL["Close"]).assign(Dividends=0.0)
+    assert fetch_prices("ORCL", START, END, history=_serve(unpaid))["adj_close"].tolist() == ORCL["Close"]
+
+
+def test_a_dividend_on_a_day_without_prices_is_a_row_dropped():
+    """yfinance adds a row of NaN prices (Volume 0) for a dividend dated outside the price rows
+    (yfinance.utils.safe_merge_dfs, interval 1d), which keepna=False does not drop."""
+    frame = _history_frame(actions=False).assign(Dividends=0.0, **{"Stock Splits": 0.0})
+    extra = pd.DataFrame(
+        {**{c: [np.nan] for c in ("Open", "High", "Low", "Close", "Adj Close")}, "Volume": [0]},
+        index=pd.DatetimeIndex(["2025-09-06"], name="Date").tz_localize("America/New_York"),
+    ).assign(Dividends=0.5, **{"Stock Splits": 0.0})
+    prices = fetch_prices("ORCL", dt.date(2025, 9, 5), END, history=_serve(pd.concat([extra, frame])))
+    assert prices["date"].tolist() == [pd.Timestamp(d) for d in DATES]
+    assert prices["adj_close"].tolist() == ORCL["Adj Close"]
 
 
 def test_prices_normalised():
@@ -343,6 +388,20 @@ def test_shares_unsorted_input_and_bad_counts():
 def test_shares_unusable_raise(raw):
     with pytest.raises(DataUnavailableError, match=r"'XYZ' between 2024-05-28 and 2024-05-31"):
         fetch_shares("XYZ", dt.date(2024, 5, 28), dt.date(2024, 5, 31), get_shares_full=_serve(raw))
+
+
+def test_no_share_counts_in_yahoos_answer_is_an_empty_answer():
+    """Yahoo's {"timeseries": {"result": []}} makes yfinance's get_shares_full read the first of
+    no results (IndexError): it said 'failed: IndexError: list index out of range', neither not
+    found nor transient (a referee)."""
+
+    def first_of_none(**kwargs):
+        return [][0]
+
+    with pytest.raises(yahoo.EmptyAnswerError) as info:
+        fetch_shares("XYZ", START, END, get_shares_full=first_of_none)
+    said = "Yahoo returned no share counts for 'XYZ' between 2025-09-08 and 2025-09-10 ("
+    assert str(info.value).startswith(said)
 
 
 def test_shares_wrap_yfinance_exceptions():

@@ -135,7 +135,7 @@ def fetch_prices(
     history
         Callable that takes the keyword arguments ``start``, ``end`` (``YYYY-MM-DD``
         strings, ``end`` exclusive), ``interval="1d"``, ``auto_adjust=False`` and
-        ``actions=False`` and returns the frame yfinance returns. ``None`` (default) uses
+        ``actions=True`` and returns the frame yfinance returns. ``None`` (default) uses
         ``yfinance.Ticker(symbol).history``, importing yfinance only when called.
     now
         The time of the request (tz-aware; default: the clock). A row dated on or after its
@@ -171,7 +171,11 @@ def fetch_prices(
     tz-naive index is taken as the local trading date.
 
     ``auto_adjust`` defaults to True in yfinance, which folds dividends into OHLC and drops
-    ``Adj Close`` (yfinance docs, "Price adjustment"), so it is passed as False. yfinance's
+    ``Adj Close`` (yfinance docs, "Price adjustment"), so it is passed as False. ``actions`` is
+    True: an answer holding a dividend whose ``Adj Close`` equals ``Close`` on every day before
+    it is refused (:func:`_check_dividend_adjustment`: yfinance copies the close when Yahoo sends
+    no adjusted close); a dividend on a day without prices comes as a row of NaN prices, dropped
+    below. yfinance's
     ``end`` is exclusive (``PriceHistory.history`` reference), so ``end + 1 day`` is
     passed.
 
@@ -195,7 +199,7 @@ def fetch_prices(
         "end": f"{end + dt.timedelta(days=1):%Y-%m-%d}",
         "interval": "1d",
         "auto_adjust": False,
-        "actions": False,
+        "actions": True,  # the dividends, to tell an adjusted close from a copied close
     }
     try:
         with quiet_yfinance(load=history is None):  # building a Ticker may request and log
@@ -271,6 +275,8 @@ def fetch_shares(
             if get_shares_full is None:
                 get_shares_full = _yfinance().Ticker(symbol).get_shares_full
             raw = get_shares_full(**kwargs)
+    except IndexError as exc:  # yfinance reads the first of Yahoo's results: none (its base.py)
+        raise EmptyAnswerError(f"Yahoo returned no share counts for {where} ({_one_line(exc)})") from exc
     except Exception as exc:
         raise DataUnavailableError(f"Yahoo request for {where} failed: {_one_line(exc)}") from exc
     if raw is None or len(raw) == 0:
@@ -466,6 +472,7 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
         if kind:
             raise DataUnavailableError(f"Yahoo frame for {where}: column {yahoo!r} holds {kind}, not numbers")
     values = {ours: frame[yahoo].astype("float64").to_numpy() for yahoo, ours in _YAHOO_COLUMNS.items()}
+    _check_dividend_adjustment(frame, dates, values, where)
     out = pd.DataFrame({"date": dates.normalize().astype("datetime64[ns]"), **values})
     negative = np.flatnonzero(out["volume"].to_numpy() < 0)
     if negative.size:
@@ -483,6 +490,37 @@ def _normalise_prices(raw: pd.DataFrame | None, symbol: str, where: str, now: dt
         first = out.loc[repeated, "date"].iloc[0]
         raise DataUnavailableError(f"Yahoo returned duplicate rows for {where}: {first:%Y-%m-%d}")
     return out.loc[:, list(PRICE_COLUMNS)]
+
+
+def _check_dividend_adjustment(
+    frame: pd.DataFrame, dates: pd.DatetimeIndex, values: dict[str, np.ndarray], where: str
+) -> None:
+    """Refuse an answer whose ``Adj Close`` is its ``Close`` although it holds a dividend.
+
+    When Yahoo's chart answer lacks its adjusted-close block, yfinance fills ``Adj Close`` with
+    the close (``yfinance.utils.parse_quotes``: ``adjclose = closes``) without a word, and the
+    cache would hold returns across every ex-date off by the dividend's yield. A dividend of the
+    answer (``Dividends``, on its ex-date's row) makes every close before it larger than its
+    adjusted close, so an ``Adj Close`` equal to ``Close`` on every such day is a copy. (A
+    dividend after the answer's last day leaves no trace in it: a copy then goes unseen.)
+    """
+    if "Dividends" not in frame.columns:  # a frame from yf.download, or actions=False
+        return
+    paid = pd.to_numeric(frame["Dividends"], errors="coerce").to_numpy(float) > 0
+    if not paid.any():
+        return
+    ex_date = dates[paid].min()
+    before = np.asarray(dates < ex_date)
+    close, adjusted = values["close"][before], values["adj_close"][before]
+    both = np.isfinite(close) & np.isfinite(adjusted)
+    if both.any() and bool(np.all(close[both] == adjusted[both])):
+        amount = float(pd.to_numeric(frame["Dividends"], errors="coerce").to_numpy(float)[paid][0])
+        raise DataUnavailableError(
+            f"Yahoo's answer for {where} holds a dividend of {amount:g} on {ex_date:%Y-%m-%d} but an "
+            f"'Adj Close' equal to 'Close' on all {int(both.sum())} days before it: Yahoo sent no adjusted "
+            "close and yfinance filled it with the close (returns across the dividend would be off by its "
+            "yield); nothing was stored: fetch again later, or import a CSV with an adjusted close"
+        )
 
 
 MIDNIGHT_SHIFT = pd.Timedelta(hours=1)
