@@ -483,6 +483,19 @@ def test_a_drift_table_without_the_clustered_t_says_it_has_none(tmp_path: Path) 
     assert "does not count the sessions and has no clustered test)" in oldest
 
 
+def test_the_rule_sentence_escapes_a_role_for_markdown(tmp_path: Path) -> None:
+    """A role '_buyer_' (the role grammar allows it) read in the markdown as emphasis: 'short buyer'
+    where the Trades table beside it showed \\_buyer\\_ (a finder)."""
+    from eventstudy.backtest.report import render_backtest_section
+
+    rows = [row.replace(",rival,", ",_buyer_,") for row in EVENT_ROWS]
+    config = BacktestConfig(holding_days=(1,), positions=(("_buyer_", "short"),), default_side="long")
+    results = backtest(write_events(tmp_path, rows), simulated_prices(), config, study_name="sim")
+    section = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
+    assert "Rule: enter at the close of day 0; short \\_buyer\\_ / long every other role;" in section
+    assert "short _buyer_ / long every other role" in config.describe()  # plain text elsewhere
+
+
 def test_summary_and_text(events: pd.DataFrame) -> None:
     config = BacktestConfig(holding_days=(1,), positions=LONG_SUPPLIER_SHORT_RIVAL, default_side="none")
     results = backtest(events, simulated_prices(), config, study_name="sim")

@@ -154,7 +154,7 @@ def render_backtest_section(
     lines = [
         f"{h} Backtest: could anyone have traded these announcements?",
         "",
-        f"Rule: {rule.describe()}. Benchmark: {traded} bought and held over the same days. "
+        f"Rule: {rule.describe(fmt.md)}. Benchmark: {traded} bought and held over the same days. "
         "Net abnormal return = side × BHAR − costs (both sides). Computed from `trades.parquet`, "
         "`backtest.parquet` and `drift.parquet`.",
         "",

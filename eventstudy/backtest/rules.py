@@ -32,7 +32,7 @@ import logging
 import math
 import numbers
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,10 +220,12 @@ class BacktestConfig:
         """+1 (long), -1 (short) or 0 (not traded) for a party's role."""
         return SIDES[self.side_of(role)]
 
-    def describe(self) -> str:
-        """One line, e.g. ``close of day 0, long supplier / short rival, equal weights, 10 bps/side``."""
+    def describe(self, shown: Callable[[str], str] = str) -> str:
+        """One line, e.g. ``close of day 0, long supplier / short rival, equal weights, 10 bps/side``,
+        each role as ``shown`` gives it (a markdown report's escaping: a role ``_buyer_`` read as
+        emphasis lost its underscores)."""
         entry = "close of day 0" if self.entry == "close_day0" else "open of day +1"
-        named = [f"{side} {role}" for role, side in self.positions if side != "none"]
+        named = [f"{side} {shown(role)}" for role, side in self.positions if side != "none"]
         if self.default_side != "none":
             named.append(f"{self.default_side} {'every other role' if self.positions else 'every party'}")
         sides = " / ".join(named) if named else "nothing"
