@@ -265,6 +265,34 @@ def test_a_fiscal_period_with_a_semicolon_stays_one_item() -> None:
     assert flags.text[0, 0] == "earnings 2025-06-09 after the close (FY2026, Q1), reaction 2025-06-10 at τ0"
 
 
+def test_flags_hold_no_control_characters_or_line_breaks() -> None:
+    """A news headline's and an earnings period's ESC, BEL and newline went into car.parquet's
+    and car.csv's `confounders`: printing the column cleared the terminal and set its title (a
+    finder). Each item is one line of plain text, cut after the characters are dropped."""
+    news = pd.DataFrame(
+        {
+            "ticker": ["AMZN"],
+            "date": [pd.Timestamp("2025-06-09")],
+            "timing": ["post"],
+            "headline": ["esc \x1b[2J\x1b]0;TITLE\x07 \x1b[31mred\u202e\nnext line"],
+        }
+    )
+    flags = screen_windows(["AMZN"], np.array([at("2025-06-10")]), WINDOWS, news_items(CALENDAR, news))
+    assert flags.text[0, 0].startswith('news "esc [2J]0,TITLE [31mred next line" 2025-06-09 after the close')
+    earnings = pd.DataFrame(
+        {
+            "ticker": ["AMZN"],
+            "announced": [pd.Timestamp("2025-06-09")],
+            "timing": ["post"],
+            "fiscal_period": ["FY\n2025\x1b[2J Q1"],
+        }
+    )
+    items = earnings_items(CALENDAR, earnings)
+    flags = screen_windows(["AMZN"], np.array([at("2025-06-10")]), WINDOWS, items)
+    said = "earnings 2025-06-09 after the close (FY 2025[2J Q1), reaction 2025-06-10 at τ0"
+    assert flags.text[0, 0] == said
+
+
 def test_news_file(tmp_path) -> None:
     path = tmp_path / "news.csv"
     path.write_text(

@@ -93,6 +93,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.columns import MARKET_PROXY_OUTCOME
+from eventstudy.text import plain
 from eventstudy.timeline.calendar import align_days_zero
 from eventstudy.timeline.ranges import MAX_LISTED, DayIndex, describe_runs, run_counts
 
@@ -280,7 +281,9 @@ def earnings_items(calendar: pd.DatetimeIndex, earnings: pd.DataFrame | None) ->
     period = np.full(len(earnings), "", dtype=object)
     if "fiscal_period" in earnings:
         # a row's items are one text apart by "; ", as a news headline's ';' is made a ','
-        period_text = earnings["fiscal_period"].fillna("").astype(str).str.replace(";", ",", regex=False)
+        # one line, without control characters (an ESC of the file's cleared a terminal printing car.csv)
+        period_text = earnings["fiscal_period"].fillna("").astype(str).map(plain)
+        period_text = period_text.str.replace(";", ",", regex=False)
         period = period_text.to_numpy(object)
     period = np.where(period != "", " (" + period + ")", "")
     label = "earnings " + _dates(earnings["announced"]) + " " + words + period + ", reaction " + reaction
@@ -361,7 +364,7 @@ def news_items(calendar: pd.DatetimeIndex, news: pd.DataFrame | None) -> DatedIt
     if news is None or news.empty:
         return DatedItems.empty()
     position, reaction, or_next = _reaction(calendar, news["date"], news["timing"])
-    headline = news["headline"].fillna("").astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+    headline = news["headline"].fillna("").astype(str).map(plain)  # one line, no control characters
     headline = headline.str.replace(";", ",", regex=False)
     cut = headline.str.len() > MAX_HEADLINE
     headline = headline.where(~cut, headline.str.slice(0, MAX_HEADLINE - 1) + "…")
