@@ -1042,3 +1042,16 @@ def test_a_folder_of_an_older_version_keeps_its_bh_family_when_a_p_source_change
     robust = stats[stats.statistic == "dollar_z"].assign(statistic="kp_adjusted_dollar_t")
     with_new = pd.concat([stats, robust])
     assert recorded_p_sources(with_new, None) == {}  # the registry's source is in the table
+
+
+def test_a_table_of_one_row_is_captioned_one_row(tmp_path: Path) -> None:
+    """'crosssection.parquet, 1 rows' (a finder): the count of an extra table's rows as a count."""
+    from eventstudy.report.exports import Exports
+    from eventstudy.report.sections import extra_sections
+
+    empty = pd.DataFrame()
+    for rows, said in ((1, "custom.parquet, 1 row"), (1716, "custom.parquet, 1,716 rows (first")):
+        extra = {"custom.parquet": pd.DataFrame({"x": np.arange(rows, dtype=float)})}
+        exports = Exports(tmp_path, empty, empty, empty, {}, extra=extra)
+        (section,) = extra_sections(exports)
+        assert section.tables[0].caption.startswith(said), section.tables[0].caption

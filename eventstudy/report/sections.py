@@ -26,6 +26,7 @@ from eventstudy.report.flags import confounded
 from eventstudy.report.flows import DealFlows, flows_figure
 from eventstudy.report.parties import finite, spillover_table
 from eventstudy.report.tables import ROBUST_TEST, PaperTable, adjusted, legend, per_statistic, table_tests
+from eventstudy.text import counted
 from eventstudy.volume import pairs_without_volume
 
 FIGURES_DIR = "figures"
@@ -624,7 +625,7 @@ def extra_sections(exports: Exports) -> list[Section]:
             for row in shown.itertuples(index=False)
         )
         caption = (
-            f"{fmt.md(name)}, {len(frame)} rows"
+            f"{fmt.md(name)}, {counted(len(frame), 'row')}"
             + (", selected columns" if name in METHOD_TABLES else "")
             + (f" (first {EXTRA_ROWS_SHOWN} shown)" if len(frame) > EXTRA_ROWS_SHOWN else "")
         )
