@@ -375,6 +375,39 @@ def test_unestimable_regressions_say_why() -> None:
         "car ~ beta - 1.0",
         "car ~ np.log(beta, beta)",  # numpy's second argument is out=
         "car ~ I(beta, sigma)",
+        # C's second argument not a coding: the run ended with patsy's IndexError; a coding out of
+        # C left an object's memory address in the note, so verify found the folder DIFFERENT; '%'
+        # made patsy's tokenizer assert; numbers and signs that patsy's algebra reads otherwise
+        # than the text (a re-attack of b079683)
+        "car ~ C(role, beta)",
+        "car ~ C(role, 1)",
+        "car ~ C(role, np.log(beta))",
+        "car ~ C(role, center(beta))",
+        "car ~ C(role, Treatment(), 1)",
+        "car ~ C(role, Treatment('a', 'b'))",
+        "car ~ Treatment(beta)",
+        "car ~ Sum(beta)",
+        "car ~ Treatment(reference='buyer')",
+        "car ~ I(Treatment(1))",
+        "car ~ %",
+        "car ~ beta + %",
+        "car ~ beta %",
+        "car ~ % : beta",
+        "car ~ beta + -1",
+        "car ~ beta - -1",
+        "car ~ beta+(-1)",
+        "car ~ beta * 0",
+        "car ~ 0 * beta",
+        "car ~ (beta + 0):sigma",
+        "car ~ (beta + sigma)**0",
+        "car ~ (beta + sigma)**2.0",
+        "car ~ (beta+sigma)**1e1",
+        "0 ~ beta",
+        "I(1) ~ beta",
+        "car ~ I(2)",
+        "car ~ beta + I(1)",
+        "car ~ np.log(2)",
+        "car ~ beta > 1",
         "car ~ beta, sigma",
         "car ~ (beta, sigma)",
     ],
@@ -396,7 +429,16 @@ def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str)
         ("car ~ reference", "reference is a keyword of Treatment(...), as Treatment(reference='level')"),
         ("car ~ C(role, Sum(reference='buyer'))", "reference is a keyword of Treatment(...)"),
         ("car ~ I(beta=1)", "'=' only gives a keyword"),
-        ("car ~ beta + 2", "'2': a number outside a function's brackets is 0 or 1 (the intercept)"),
+        ("car ~ beta + 2", "'2': outside a function's brackets a number is 0 or 1 alone as a term"),
+        ("car ~ C(role, beta)", "C(...)'s second argument is a coding, Treatment or Sum, not 'beta'"),
+        ("car ~ Treatment(beta)", "Treatment codes a category as C's second argument alone"),
+        ("car ~ beta + I(1)", "I(...) names no column: a constant is no regressor"),
+        ("I(1) ~ beta", "the left of '~' names no column"),
+        ("0 ~ beta", "the left of '~' names no column"),
+        ("car ~ beta + -1", "a sign - outside I(...) is patsy's term algebra"),
+        ("car ~ (beta + sigma)**2.0", "outside I(...) '**' is patsy's interaction degree"),
+        ("car ~ beta + %", "'%' is Python's, inside I(...) only"),
+        ("car ~ C(role, Treatment(), 1)", "C(...) takes at most 2 arguments"),
         ("car ~ I(beta * 1e400)", "'1e400' is not a finite decimal number"),
         ("car ~ np.log(beta, beta)", "np.log(...) takes one argument"),
     ],
@@ -454,12 +496,56 @@ def test_a_regressor_of_one_value_is_named() -> None:
         "sample, as the intercept does"
     ]
     zero = fit_cross_section(rows.assign(sigma=0.0), CrossSectionSpec("r", "car ~ sigma", (-1, 1)))
-    assert zero["note"].item().endswith(": sigma takes one value in the sample, as the intercept does")
+    assert zero["note"].item().endswith("(rank < 2 parameters): sigma is 0 on every row of the sample")
+    alone = fit_cross_section(rows, CrossSectionSpec("r", "car ~ I(beta * 0) - 1", (-1, 1)))
+    assert alone["note"].item().endswith("(rank < 1 parameters): I(beta * 0) is 0 on every row of the sample")
+    # combinations no row has: named as such, at most five (the note was 499 characters; a re-attack)
+    cells = rows.assign(flow_side=np.where(rows["role"] == "buyer", "payer", "payee"))
+    empty = fit_cross_section(cells, CrossSectionSpec("r", "car ~ role:flow_side", (-1, 1)))
+    assert empty["note"].item() == (
+        "not estimable: collinear regressors (rank < 6 parameters): role[T.investor]:flow_side[payer], "
+        "role[T.supplier]:flow_side[payer] are 0 on every row of the sample"
+    )
+    names = ("beta", "sigma", "car_se", "mcap_prev_usd", "tau_start", "car")
+    six = " + ".join(f"I({name} * 0)" for name in names)
+    many = fit_cross_section(rows.assign(sigma=0.5), CrossSectionSpec("r", f"car ~ {six}", (-1, 1)))
+    assert many["note"].item().endswith(
+        ": I(beta * 0), I(sigma * 0), I(car_se * 0), I(mcap_prev_usd * 0), I(tau_start * 0) and 1 more are 0 "
+        "on every row of the sample"
+    )
     both = CrossSectionSpec("r", "car ~ tau_start + I(tau_start * 2) - 1", (-1, 1))
     out = fit_cross_section(rows, both)
     assert out["note"].item().endswith(": tau_start, I(tau_start * 2) take one value in the sample")
     mixed = fit_cross_section(rows, CrossSectionSpec("r", "car ~ beta + I(beta * 2)", (-1, 1)))
     assert mixed["note"].item() == "not estimable: collinear regressors (rank < 3 parameters)"
+
+
+def test_a_design_that_restates_the_intercept_explains_nothing() -> None:
+    """'car ~ tau_start - 1' is the mean alone: r_squared 0, not -2.2e-16 (a re-attack)."""
+    car, events = car_rows(seed=6)
+    rows = regression_rows(car.assign(tau_start=-1.0), events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    for weights in ("none", "patell"):
+        out = fit_cross_section(rows, CrossSectionSpec("r", "car ~ tau_start - 1", (-1, 1), weights=weights))
+        assert (out["r_squared"] == 0.0).all() and not out["note"].str.contains("uncentred").any()
+
+
+@pytest.mark.parametrize(
+    ("formula", "said"),
+    [
+        ("car ~ C(role, beta)", "formula could not be evaluated: tuple index out of range"),
+        ("car ~ Treatment(beta)", "formula could not be evaluated: Error converting data to categorical"),
+    ],
+)
+def test_what_passes_the_check_is_a_note_without_an_address(formula: str, said: str) -> None:
+    """The fallbacks behind formula_problem: patsy's IndexError of C(role, beta) ended the run
+    with a traceback; a coding out of C left '<... object at 0x7fc9...>' in the note, another
+    on every run, so verify found the folder DIFFERENT (a re-attack)."""
+    car, events = car_rows(seed=7)
+    spec = CrossSectionSpec("r", "car ~ beta", (-1, 1))
+    object.__setattr__(spec, "formula", formula)
+    rows = regression_rows(car.assign(beta=np.arange(len(car), dtype=float)), events, spec)
+    note = fit_cross_section(rows, spec)["note"].item()
+    assert note.startswith(said) and " at 0x" not in note, note
 
 
 def test_a_factor_that_is_no_python_is_a_note_if_it_passes_the_check() -> None:
@@ -568,7 +654,7 @@ def test_a_formula_python_cannot_evaluate_or_of_several_dependents_is_a_note() -
     assert len(text) == 1 and text["coef"].isna().all()
     assert text["note"].iloc[0].startswith("not estimable: the dependent variable gives")
     assert text["note"].iloc[0].endswith("columns, not one")
-    big = "car ~ I(99999999999999999999999999999999999999**10)"
+    big = "car ~ I(beta * 99999999999999999999999999999999999999**10)"
     huge = fit_cross_section(rows, CrossSectionSpec("r", big, (-1, 1)))
     assert len(huge) == 1 and huge["note"].iloc[0].startswith("formula could not be evaluated")
 
@@ -639,6 +725,17 @@ def test_allowed_formulas() -> None:
         "car ~ C(role, Sum(omit='buyer')) + C(group, Treatment(reference='g'))",
         "car ~ standardize(beta, center=0) + standardize(sigma, 0) + center(np.log(deal_usd))",
         "car ~ I(beta * 1e9) + I(sigma * 2.5e-3) + I(deal_usd / 1_000) + I(beta * .5)",
+        # codings as patsy documents them (b079683 refused the bare ones), threshold dummies,
+        # signs inside I(), the intercept removed either way
+        "car ~ C(role, Sum) + C(group, Treatment) + C(ticker, Treatment(reference='NVDA'))",
+        "car ~ C(n_est, Treatment(250)) + C(role, Sum(omit='buyer'))",
+        "car ~ I(deal_usd > 1e10) + I(beta <= 1.5) + I(n_est == 250)",
+        "car ~ -1 + beta",
+        "car ~ 0 + beta + I(-sigma) + I(beta * -1)",
+        "car ~ beta - 1",
+        "car ~ standardize(beta, 1, 1) + standardize(sigma, center=0)",
+        "I(-car) ~ beta",
+        "car ~ (beta + sigma)**2 + 1",
         # all pairs of ten covariates (56 terms) and the triples of seven (64): the first bound,
         # n + n^2 + ... + n^p, refused them (review of 5cdac65)
         "car ~ (" + " + ".join(COVARIATES) + ")**2",
@@ -972,7 +1069,7 @@ def test_any_formula_the_grammar_accepts_gives_a_table_or_a_note(dependent, term
     """Whatever a config's formula does within the grammar (functions of 0 or of huge numbers,
     no regressor, categories of one row, more parameters than rows): a table whose every
     coefficient row is finite or noted, never an exception, never a warning."""
-    formula = f"{dependent} ~ {' + '.join(terms) or '1'}"
+    formula = f"{dependent} ~ {' + '.join(terms) or '1'}".replace("+ -1", "- 1").replace("~ -1", "~ 0")
     assert formula_problem(formula) is None, formula
     car, events = car_rows(seed=seed, n=max(n, 3))
     car = car.iloc[:n]

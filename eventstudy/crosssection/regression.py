@@ -507,22 +507,49 @@ def _blank_variables(formula: str, data: pd.DataFrame) -> list[str]:
 
 
 FIT_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError, TypeError, KeyError, ArithmeticError, MemoryError, SyntaxError
+    ValueError, TypeError, LookupError, ArithmeticError, MemoryError, SyntaxError, AssertionError
 )  # fmt: skip
 """What a regression's design may raise, besides patsy's ``PatsyError``, that is the regression's
-note, not the run's end."""
+note, not the run's end (``formula_problem`` refuses what it can see first)."""
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+"""An object's memory address in an error's words (``<... Treatment object at 0x7fc9...>``),
+which would make the note, and so the folder, differ from run to run."""
 
 
-def _constant_columns(x: pd.DataFrame) -> str:
-    """What a collinear design's note adds when two of its columns take one value each on the
-    sample's rows (``tau_start``, or ``confounded`` of a clean sample, beside the intercept): their
-    names; empty otherwise."""
-    constant = [str(name) for name in x.columns if spread(x[name].to_numpy(float)) == 0]
+MAX_NAMED = 5
+"""The most columns a collinear regression's note names (then "and N more")."""
+
+
+def _collinear_note(x: pd.DataFrame) -> str:
+    """The note of a design of lower rank than its columns: which columns are 0 on every row of
+    the sample (a combination of categories no row has, ``role:flow_side``), and, when two or
+    more columns take one value each, which (``tau_start`` beside the intercept)."""
+    values = x.to_numpy(float)
+    with np.errstate(all="ignore"):
+        zero = [str(name) for name, column in zip(x.columns, values.T, strict=True) if not np.any(column)]
+        constant = [
+            str(name)
+            for name, column in zip(x.columns, values.T, strict=True)
+            if str(name) not in zero and spread(column) == 0
+        ]
+    said = []
+    if zero:
+        said.append(f"{_listed(zero)} {'is' if len(zero) == 1 else 'are'} 0 on every row of the sample")
     named = [name for name in constant if name != "Intercept"]
-    if len(constant) < 2 or not named:
-        return ""
-    beside = ", as the intercept does" if "Intercept" in constant else ""
-    return f": {', '.join(named)} {'takes' if len(named) == 1 else 'take'} one value in the sample{beside}"
+    if len(constant) >= 2 and named:
+        beside = ", as the intercept does" if "Intercept" in constant else ""
+        verb = "takes" if len(named) == 1 else "take"
+        said.append(f"{_listed(named)} {verb} one value in the sample{beside}")
+    return f"not estimable: collinear regressors (rank < {x.shape[1]} parameters)" + "".join(
+        f": {part}" if k == 0 else f"; {part}" for k, part in enumerate(said)
+    )
+
+
+def _listed(names: list[str]) -> str:
+    """At most :data:`MAX_NAMED` names, then how many more."""
+    shown = ", ".join(names[:MAX_NAMED])
+    return shown if len(names) <= MAX_NAMED else f"{shown} and {len(names) - MAX_NAMED} more"
 
 
 def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFrame:
@@ -579,7 +606,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
         # SyntaxError of a factor that is no Python, which formula_problem refuses first
         if data.empty:  # C(role) of no row: patsy's "negative dimensions are not allowed" (a finder)
             return _empty(spec, 0, total, "not estimable: 0 rows in the sample")
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = _ADDRESS.sub("", str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
         return _empty(spec, 0, total, f"formula could not be evaluated: {message}")
     if y.shape[1] != 1:  # formula_problem refuses what it can see; a text column gives one per level
         why = f"not estimable: the dependent variable gives {y.shape[1]} columns, not one"
@@ -599,13 +626,12 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     # largest column, said so), so a design of full rank here is of full rank there: no
     # SingularMatrixWarning, no arbitrary b.
     scale = np.abs(x.to_numpy(float)).max(axis=0)  # the largest |value| of each column: no overflow
-    collinear = f"not estimable: collinear regressors (rank < {k} parameters){_constant_columns(x)}"
     if not (scale > 0).all():
-        return _empty(spec, n, dropped, collinear)
+        return _empty(spec, n, dropped, _collinear_note(x))
     weighted = np.sqrt(weights)[:, None] * (x.to_numpy(float) / scale)
     unit = weighted / np.linalg.norm(weighted, axis=0)
     if _rank(np.linalg.svd(unit, compute_uv=False)) < k:
-        return _empty(spec, n, dropped, collinear)
+        return _empty(spec, n, dropped, _collinear_note(x))
     groups = cluster_codes(used[spec.cluster].astype(str).to_numpy(object))
     n_clusters = int(np.unique(groups).size)
     # Fitted on columns scaled to a largest |value| of 1 (statsmodels' own rank test then agrees
@@ -618,9 +644,9 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     # residuals that are rounding noise of the dependent variable: every s.e. would be noise too
     exact_fit = bool(np.sum(base.wresid**2) <= SPREAD_TOLERANCE**2 * np.sum(model.wendog**2))
     y_size = float(np.abs(model.wendog).max())
-    # the fit's R-squared, whatever the covariance; the mean alone (~ 1) explains nothing by
-    # definition, where the sums leave +-2e-16
-    r2 = 0.0 if list(x.columns) == ["Intercept"] else float(base.rsquared)
+    # the fit's R-squared, whatever the covariance; the mean alone (~ 1, or ~ tau_start - 1)
+    # explains nothing by definition, where the sums leave +-2e-16
+    r2 = 0.0 if k == 1 and spread(x.iloc[:, 0].to_numpy(float)) == 0 else float(base.rsquared)
     uncentred = "" if base.k_constant else UNCENTRED_NOTE
     frames = [_absent_terms(spec, absent, n, dropped).assign(r_squared=r2)]
     for cov_type in COV_TYPES:

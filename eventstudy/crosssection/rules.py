@@ -19,7 +19,8 @@ The formula is a patsy formula over the columns of ``car.parquet`` (:data:`FORMU
 numbers, the operators of the formula language and the functions ``np.log``, ``np.log1p``,
 ``np.sqrt``, ``np.abs``, ``np.exp``, ``C(...)``, ``I(...)``, ``Treatment(...)``, ``Sum(...)``,
 ``center``, ``standardize`` may appear (text and date columns are categories: one dummy per
-value), and quoted text only as a plain literal level of
+value; a comparison inside a function's brackets is a dummy, ``I(deal_usd > 1e10)``), and quoted
+text only as a plain literal level of
 ``Treatment`` or ``Sum`` (no f-string, whose braces hold code), so a formula cannot run other
 code. Every key but
 ``name`` and ``formula`` is optional; errors name the file and ``crosssection[i].<key>``.
@@ -73,7 +74,10 @@ WEIGHTED_DEPENDENTS: dict[str, str] = {
 
 _FUNCTIONS = {"C", "I", "Treatment", "Sum", "center", "standardize", "reference", "omit", "np"}
 _NUMPY = {"log", "log1p", "sqrt", "abs", "exp"}
-_OPERATORS = {"~", "+", "-", "*", "/", ":", "(", ")", ",", "=", ".", "**", "%"}
+_OPERATORS = {
+    *("~", "+", "-", "*", "/", ":", "(", ")", ",", "=", ".", "**", "%"),
+    *("<", ">", "<=", ">=", "==", "!="),  # inside a function's brackets only (_shape_problem)
+}
 
 
 @dataclass(frozen=True)
@@ -270,11 +274,19 @@ def formula_problem(formula: object) -> str | None:
 
 _CALLABLE = ("C", "I", "Treatment", "Sum", "center", "standardize")
 """The functions a formula may call by name (and ``np.`` + one of :data:`_NUMPY`)."""
+_CONTRASTS = ("Treatment", "Sum")
+"""The codings of a category, ``C``'s second argument alone: ``C(role, Sum)``,
+``C(role, Treatment('buyer'))``."""
 _KEYWORDS = {"reference": ("Treatment",), "omit": ("Sum",), "center": ("standardize",)}
 """The keyword arguments a formula may give, and the functions that take each."""
-_SEVERAL_ARGUMENTS = ("C", "Treatment", "Sum", "standardize")
-"""The functions that may take more than one argument (a category's coding and its level;
-``standardize``'s options)."""
+_MOST_ARGUMENTS = {"C": 2, "standardize": 4}
+"""The functions that take more than one argument, and how many at most (``C``: a variable and
+its coding; ``standardize``: ``center``, ``rescale``, ``ddof``); every other takes one."""
+_COMPARISONS = ("<", ">", "<=", ">=", "==", "!=")
+"""Comparisons, inside a function's brackets only: ``I(deal_usd > 1e10)``, a dummy."""
+_OF_A_COLUMN = ("C", "I", "center", "standardize")
+"""Functions whose brackets must name a column (of none, they are a constant: patsy's "Number of
+rows mismatch"); and every ``np.`` function."""
 
 
 def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
@@ -284,24 +296,37 @@ def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
     expression that is no Python (the run stopped with a SyntaxError after the whole study was
     computed); a function named but not called (``np.log``, ``center``) or a column called
     (``beta(sigma)``); ``reference`` or ``omit`` other than as a keyword of ``Treatment`` or
-    ``Sum`` (``center`` of ``standardize``); outside a function's brackets a number other than
-    patsy's 0 and 1 (a power's exponent is :data:`POWER_RULE`'s), and anywhere a number that is
-    no finite decimal (``0x10``, ``1e400``); a second argument of a function that takes one
-    (numpy's is ``out=``).
+    ``Sum`` (``center`` of ``standardize``); ``Treatment`` or ``Sum`` other than as ``C``'s
+    coding, and a second argument of ``C`` that is no coding (``C(role, beta)`` ended the run
+    with an IndexError); more arguments than a function takes (numpy's second is ``out=``); a
+    function's brackets that name no column (``I(2)``), and a left side that names none
+    (``0 ~ beta``); outside a function's brackets, a number other than patsy's 0 and 1 standing
+    alone as a term (``beta * 0`` and ``beta + -1`` kept the intercept) or a power's whole
+    exponent from 1 to 10 (patsy's interaction degree), a sign other than ``~ -1``, ``%`` or a
+    comparison; anywhere a number that is no finite decimal (``0x10``, ``1e400``).
     """
+    tilde = next(k for k, item in enumerate(tokens) if item.string == "~")
+    if not any(item.type == token.NAME and item.string in FORMULA_COLUMNS for item in tokens[:tilde]):
+        return "the left of '~' names no column: the dependent variable is a column or a function of one"
     calls: list[str | None] = []  # per open bracket: the function it calls, None for a group
+    arguments: list[int] = []  # per open bracket: its arguments so far
+    named: list[bool] = []  # per open bracket: whether a column stood inside it
     for position, item in enumerate(tokens):
         before = tokens[position - 1] if position else None
+        prior = before.string if before is not None else ""
         after = tokens[position + 1].string if position + 1 < len(tokens) else ""
-        text = item.string
+        text, inside = item.string, any(calls)
         if before is not None and _side_by_side(before, item):
             return (
-                f"{shown(before.string + ' ' + text)}: two operands side by side need an operator "
+                f"{shown(prior + ' ' + text)}: two operands side by side need an operator "
                 "between them (+ for another term, : for an interaction, I(a * b) for a product)"
             )
         if item.type == token.NAME:
             called = after == "("
-            if before is not None and before.string == ".":  # np.<function>
+            coding = bool(calls) and calls[-1] == "C" and prior == "," and arguments[-1] == 2
+            if text in FORMULA_COLUMNS:
+                named = [True] * len(named)
+            if prior == ".":  # np.<function>
                 if not called:
                     return f"np.{text} is a function: call it, as np.{text}(x)"
             elif text == "np":
@@ -309,11 +334,16 @@ def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
                     functions = ", np.".join(sorted(_NUMPY))
                     return f"np is numpy: call one of its functions, as np.log(x) (np.{functions})"
             elif after == "=" and calls and calls[-1] in _KEYWORDS.get(text, ()):
-                pass  # Treatment(reference='level'), standardize(x, center=False)
+                pass  # Treatment(reference='level'), standardize(x, center=0)
             elif text in _KEYWORDS and text not in _CALLABLE:
                 function = _KEYWORDS[text][0]
                 return f"{text} is a keyword of {function}(...), as {function}({text}='level')"
-            elif text in _CALLABLE and not called:
+            elif text in _CONTRASTS and not (coding and after in ("(", ")")):
+                return (
+                    f"{text} codes a category as C's second argument alone: C(role, {text}) or "
+                    f"C(role, {text}('level'))"
+                )
+            elif text in _CALLABLE and not called and not coding:
                 return f"{text} is a function: call it, as {text}(x)"
             elif called and text not in _CALLABLE:
                 return f"{text} is no function: only {', '.join(_CALLABLE)} and np.<function> are called"
@@ -321,34 +351,61 @@ def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
             value = _number(text)
             if not math.isfinite(value) or not re.fullmatch(r"[0-9_.]+([eE][-+]?[0-9_]+)?", text):
                 return f"{shown(text)} is not a finite decimal number"
-            exponent = before is not None and before.string == "**"
-            if not any(calls) and text not in ("0", "1") and not exponent:
+            if prior == "**" and not inside and not re.fullmatch(r"[1-9][0-9]*", text):
+                return f"outside I(...) '**' is patsy's interaction degree, a whole number 1 to {MAX_POWER}"
+            alone = not calls and prior in ("~", "+", "-") and after in ("+", "-", "")
+            if not inside and prior != "**" and not (text in ("0", "1") and alone):
                 return (
-                    f"{shown(text)}: a number outside a function's brackets is 0 or 1 (the intercept) or a "
-                    f"power's exponent; a constant or a scaled variable is I(...), as I(beta * {text})"
+                    f"{shown(text)}: outside a function's brackets a number is 0 or 1 alone as a term (the "
+                    f"intercept: + 1, - 1, + 0) or a power's exponent; a constant or a scaled variable is "
+                    f"I(...), as I(beta * {text})"
                 )
-        elif text == "=" and not (before is not None and before.string in _KEYWORDS):
+        elif text in ("+", "-") and not inside and prior not in ("~", ")") and not _ends_operand(before):
+            return f"a sign {text} outside I(...) is patsy's term algebra, not a number's: write I({text}x)"
+        elif text in ("%", *_COMPARISONS) and not inside:
+            return f"{text!r} is Python's, inside I(...) only, as I(beta {text} 1)"
+        elif text == "=" and prior not in _KEYWORDS:
             return "'=' only gives a keyword: Treatment(reference='level'), Sum(omit='level')"
-        elif text == "," and not (calls and calls[-1] in _SEVERAL_ARGUMENTS):
+        elif text == ",":
             callee = calls[-1] if calls else None
-            return f"{callee}(...) takes one argument" if callee else "',' only parts arguments"
+            if callee is None:
+                return "',' only parts a function's arguments"
+            arguments[-1] += 1
+            if arguments[-1] > _MOST_ARGUMENTS.get(callee, 1):
+                takes = _MOST_ARGUMENTS.get(callee, 1)
+                return f"{callee}(...) takes {'one argument' if takes == 1 else f'at most {takes} arguments'}"
+            if callee == "C" and after not in _CONTRASTS:
+                return f"C(...)'s second argument is a coding, Treatment or Sum, not {shown(after)}"
         if text == "(":
             name = before.string if before is not None and before.type == token.NAME else None
             numpy = name and position > 1 and tokens[position - 2].string == "."
             calls.append(f"np.{name}" if numpy else name)
+            arguments.append(1)
+            named.append(False)
         elif text == ")" and calls:
-            calls.pop()
+            callee, had_column = calls.pop(), named.pop()
+            arguments.pop()
+            if callee is not None and (callee in _OF_A_COLUMN or callee.startswith("np.")) and not had_column:
+                return (
+                    f"{callee}(...) names no column: a constant is no regressor (the intercept is one unless "
+                    "the formula removes it with - 1)"
+                )
     return None
+
+
+def _ends_operand(item: tokenize.TokenInfo | None) -> bool:
+    """True when ``item`` can end an operand (a name, a number, a text or a closing bracket)."""
+    if item is None:
+        return False
+    return item.type in (token.NAME, token.NUMBER, token.STRING) or item.string == ")"
 
 
 def _side_by_side(before: tokenize.TokenInfo, item: tokenize.TokenInfo) -> bool:
     """True when ``item`` starts an operand right after one that ``before`` ends, as no operator
     parts them; a name before an opening bracket is a call (whether it may be called is judged
     apart)."""
-    operand = (token.NAME, token.NUMBER, token.STRING)
-    ends = before.type in operand or before.string == ")"
-    starts = item.type in operand or item.string == "("
-    return ends and starts and not (item.string == "(" and before.type == token.NAME)
+    starts = item.type in (token.NAME, token.NUMBER, token.STRING) or item.string == "("
+    return _ends_operand(before) and starts and not (item.string == "(" and before.type == token.NAME)
 
 
 def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
@@ -405,6 +462,8 @@ def _algebra_problem(formula: str) -> str | None:
         return str(exc)
     except PatsyError:
         return None  # malformed for patsy: the fit's note says how
+    except Exception as exc:  # patsy's tokenizer asserted on 'car ~ %': a config error, not a traceback
+        return f"patsy cannot read the formula ({type(exc).__name__}: {str(exc)[:80]})"
     if terms > MAX_TERMS:
         return (
             f"the regressors may expand to more than {MAX_TERMS} terms, and a formula has at most "
@@ -415,6 +474,8 @@ def _algebra_problem(formula: str) -> str | None:
         terms_made = ModelDesc.from_formula(formula).rhs_termlist
     except PatsyError:
         return None
+    except Exception as exc:  # as above
+        return f"patsy cannot read the formula ({type(exc).__name__}: {str(exc)[:80]})"
     kept = {factor.name() for term in terms_made for factor in term.factors}
     removed = sorted(name for name in (EvalFactor(code).name() for code in written) if name not in kept)
     if removed:
