@@ -484,6 +484,17 @@ def test_r_squared_without_a_constant_is_the_uncentred_one_and_says_so() -> None
     assert not cells["note"].str.contains("uncentred").any()
 
 
+@pytest.mark.parametrize("name", ["_x_.-y", "-r", ".", "r" * 65, "r/s", ""])
+def test_a_regression_name_error_states_the_rule_it_breaks(name: str) -> None:
+    """'_x_.-y' was 'not an identifier (letters, digits, . _ -)', which it is made of (a finder)."""
+    with pytest.raises(ValueError, match=r"^name: ") as caught:
+        CrossSectionSpec(name, "car ~ beta", (-1, 1))
+    assert str(caught.value).endswith(
+        "is not a name (letters, digits and . _ -, starting with a letter or digit, at most 64 characters)"
+    )
+    CrossSectionSpec("r" * 64, "car ~ beta", (-1, 1))
+
+
 def test_a_regressor_of_one_value_is_named() -> None:
     """'car ~ tau_start' said "collinear regressors (rank < 2 parameters)" without naming the
     variable that takes one value (a referee)."""

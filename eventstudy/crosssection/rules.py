@@ -113,7 +113,10 @@ class CrossSectionSpec:
         for key in ("name", "formula", "window", "sample", "weights", "cluster"):  # np.int64(0) -> 0
             object.__setattr__(self, key, plain(getattr(self, key), 1 if key == "window" else 0))
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
-            raise ValueError(f"name: {shown(self.name)} is not an identifier (letters, digits, . _ -)")
+            raise ValueError(
+                f"name: {shown(self.name)} is not a name (letters, digits and . _ -, starting with a letter "
+                "or digit, at most 64 characters)"
+            )
         problem = formula_problem(self.formula)
         if problem:
             raise ValueError(f"formula: {problem}")
