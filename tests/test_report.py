@@ -392,7 +392,7 @@ def test_a_verdict_resting_on_flagged_windows_alone_says_so(tmp_path) -> None:
     windows = "window" if n == 1 else "windows"
     assert f"; ⚑ without its {n} confounded or unscreened {windows}: no test (no window left))" in sentence
     assert "created —" not in findings
-    assert "g1: no value left to total (not +$5.0B)" in findings
+    assert "g1: no value left to total (not +$5.0B §)" in findings  # NVDA's caveated count: §
 
 
 def test_report_cli_writes_atomically_and_fails_cleanly(tmp_path, capsys, monkeypatch) -> None:
@@ -538,9 +538,11 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
         "t = +0.90, not significant at 5%); not for g2." in findings
     )
     # Both samples: the group totals with and without the confounded row, from stats rows.
-    said = "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1: abnormal value +$4.0B (not +$5.0B)"
+    said = (
+        "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1: abnormal value +$4.0B § (not +$5.0B §)"
+    )
     assert said in findings
-    assert "no value per deal dollar (not +1.667)" in findings
+    assert "no value per deal dollar (not +1.667 §)" in findings
     assert (
         "1 of 2 announcements has no deal size (deal_usd blank: undisclosed, or no deal): it is in no value "
         "per deal dollar." in findings
@@ -708,6 +710,12 @@ def test_a_group_total_that_holds_a_share_caveat_says_so(launch) -> None:
     for group in ("openai-compute", "shock"):
         assert "§" not in rows[group]
     assert "§ (shares caveat): the total holds a party whose market value rests on a share count" in findings
+    # the sentence giving the totals without the confounded windows marks them as the table does
+    # (it gave the table's -$472.9B § as -$472.9B; a finder)
+    marked = "all: abnormal value -$472.9B § (not +$13.4B §), +0.157 § (not +0.494 §) per deal dollar"
+    assert marked in findings
+    clean = "openai-compute: abnormal value +$324.1B (not +$810.4B), +0.387 (not +0.685) per deal dollar"
+    assert clean in findings
     # a caveated row in a window with other news is in its group's total, not in the twin's;
     # one without a dollar value is in neither
     car = read_exports(launch).car

@@ -298,9 +298,12 @@ def headline(
     twins: bool,
     excluded: bool,
     peers: pd.DataFrame | None = None,
+    caveated: Mapping[str, set[str]] | None = None,
 ) -> list[str]:
     """The first sentences of the report (markdown); ``peers``: the window's peer rows, whose
-    group's firms repeat over the events."""
+    group's firms repeat over the events; ``caveated``: the dollar statistics per group whose total
+    holds a ``[[shares.caveats]]`` row (:func:`~eventstudy.aggregate.caveated_totals`), marked
+    :data:`~eventstudy.columns.CAVEATED_TOTAL` where a sentence gives them."""
     sentences = []
     estimated = parties[(parties["outcome"] == "ok") & np.isfinite(parties["car"].to_numpy(float))]
     if estimated.empty:
@@ -317,7 +320,8 @@ def headline(
     if stats is not None:
         peer_rows = parties.iloc[:0] if peers is None else peers
         sentences += _group_sentences(
-            stats, main, twins=twins, excluded=excluded, parties=parties, peers=peer_rows
+            stats, main, twins=twins, excluded=excluded, parties=parties, peers=peer_rows,
+            caveated=caveated or {},
         )
     return sentences
 
@@ -367,7 +371,14 @@ def _party_sentence(row: pd.Series, main: str) -> str:
 
 
 def _group_sentences(
-    stats: Stats, main: str, *, twins: bool, excluded: bool, parties: pd.DataFrame, peers: pd.DataFrame
+    stats: Stats,
+    main: str,
+    *,
+    twins: bool,
+    excluded: bool,
+    parties: pd.DataFrame,
+    peers: pd.DataFrame,
+    caveated: Mapping[str, set[str]],
 ) -> list[str]:
     significant: list[str] = []
     other: list[str] = []
@@ -439,7 +450,7 @@ def _group_sentences(
         )
     elif twins and (flagged or unknown):
         left_out = _left_out(flagged, unknown, len(parties), main)
-        sentences.append(_without_sentence(stats, main, parties, left_out))
+        sentences.append(_without_sentence(stats, main, parties, left_out, caveated))
     return sentences
 
 
@@ -510,9 +521,20 @@ def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:
     return text + (f" and {unknown} {unscreened_text}" if unknown else "")
 
 
-def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: str) -> str:
+def _without_sentence(
+    stats: Stats,
+    main: str,
+    parties: pd.DataFrame,
+    left_out: str,
+    caveated: Mapping[str, set[str]] | None = None,
+) -> str:
     """What the group totals and the value-per-deal ranking become without the confounded (and
-    unscreened) rows."""
+    unscreened) rows, a total that holds a caveated share count marked as the group table marks
+    it (a finder: the table's -$472.9B §, the sentence's -$472.9B)."""
+
+    def marked(group: str, statistic: str) -> str:
+        return f" {CAVEATED_TOTAL}" if caveated and statistic in caveated.get(group, set()) else ""
+
     changes = []
     totalled = False  # a group has a total: log returns or no share counts leave every one NaN
     for group in stats.groups(main):
@@ -530,13 +552,20 @@ def _without_sentence(stats: Stats, main: str, parties: pd.DataFrame, left_out: 
         if _differs(value, free):
             # "abnormal value", not "created": a total may not differ from zero (a referee: "all
             # created -$472.9B", a total whose test is far from significant, read as a loss caused)
-            left = f"abnormal value {fmt.money(free)}" if np.isfinite(free) else "no value left to total"
-            parts.append(f"{left} (not {fmt.money(value)})")
+            dollars = "dollar_abnormal_value"
+            left = (
+                f"abnormal value {fmt.money(free)}{marked(twin, dollars)}"
+                if np.isfinite(free)
+                else "no value left to total"
+            )
+            parts.append(f"{left} (not {fmt.money(value)}{marked(group, dollars)})")
         if _differs(ratio, free_ratio):
+            per_deal = "value_per_deal_dollar"
+            was = f"not {fmt.ratio(ratio)}{marked(group, per_deal)}"
             if np.isfinite(free_ratio):
-                parts.append(f"{fmt.ratio(free_ratio)} (not {fmt.ratio(ratio)}) per deal dollar")
+                parts.append(f"{fmt.ratio(free_ratio)}{marked(twin, per_deal)} ({was}) per deal dollar")
             else:
-                parts.append(f"no value per deal dollar (not {fmt.ratio(ratio)})")
+                parts.append(f"no value per deal dollar ({was})")
         if parts:
             changes.append(f"{fmt.md(group)}: " + ", ".join(parts))
     sentence = f"{left_out}"
@@ -725,12 +754,14 @@ def findings_section(
     chosen = largest_effects(parties, zero)
     if len(chosen):
         tables.append(effects_table(chosen, main, has_day0))
+    caveated = caveated_totals(car[car["window"] == main], excluded=excluded)  # aggregate's
     if looked_up is not None and looked_up.groups(main):
-        caveated = caveated_totals(car[car["window"] == main], excluded=excluded)  # aggregate's
         table = group_table(looked_up, main, twins=twins, per_statistic=per_statistic, caveated=caveated)
         tables.append(table)
     peers = car[(car["window"] == main) & (car["role"] == "peer")]
-    paragraphs = headline(parties, looked_up, main, twins=twins, excluded=excluded, peers=peers)
+    paragraphs = headline(
+        parties, looked_up, main, twins=twins, excluded=excluded, peers=peers, caveated=caveated
+    )
     summary = caveat_summary(car, main, config, named=not twins)
     return Section(
         "findings",
