@@ -539,7 +539,7 @@ def test_findings_lead_with_the_answer_and_both_samples(tmp_path) -> None:
     )
     # Both samples: the group totals with and without the confounded row, from stats rows.
     said = (
-        "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1: abnormal value +$4.0B § (not +$5.0B §)"
+        "⚑ 1 of 3 windows [-1,+1] holds other news. Without them, g1: abnormal value +$4.0B (not +$5.0B) §"
     )
     assert said in findings
     assert "no value per deal dollar (not +1.667 §)" in findings
@@ -712,7 +712,7 @@ def test_a_group_total_that_holds_a_share_caveat_says_so(launch) -> None:
     assert "§ (shares caveat): the total holds a party whose market value rests on a share count" in findings
     # the sentence giving the totals without the confounded windows marks them as the table does
     # (it gave the table's -$472.9B § as -$472.9B; a finder)
-    marked = "all: abnormal value -$472.9B § (not +$13.4B §), +0.157 § (not +0.494 §) per deal dollar"
+    marked = "all: abnormal value -$472.9B (not +$13.4B) §, +0.157 (not +0.494) § per deal dollar"  # both
     assert marked in findings
     clean = "openai-compute: abnormal value +$324.1B (not +$810.4B), +0.387 (not +0.685) per deal dollar"
     assert clean in findings

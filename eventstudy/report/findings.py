@@ -521,6 +521,15 @@ def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:
     return text + (f" and {unknown} {unscreened_text}" if unknown else "")
 
 
+def _pair(free: str, free_mark: str, was: str, was_mark: str) -> str:
+    """``free (not was)``, a total without the confounded windows beside the one with them, each
+    with its caveat mark, or one mark after both when both carry it (the first screen's sentence
+    stays a line shorter)."""
+    if free_mark and was_mark:
+        return f"{free} (not {was}){was_mark}"
+    return f"{free}{free_mark} (not {was}{was_mark})"
+
+
 def _without_sentence(
     stats: Stats,
     main: str,
@@ -553,19 +562,19 @@ def _without_sentence(
             # "abnormal value", not "created": a total may not differ from zero (a referee: "all
             # created -$472.9B", a total whose test is far from significant, read as a loss caused)
             dollars = "dollar_abnormal_value"
-            left = (
-                f"abnormal value {fmt.money(free)}{marked(twin, dollars)}"
-                if np.isfinite(free)
-                else "no value left to total"
-            )
-            parts.append(f"{left} (not {fmt.money(value)}{marked(group, dollars)})")
+            if np.isfinite(free):
+                left, left_mark = f"abnormal value {fmt.money(free)}", marked(twin, dollars)
+            else:
+                left, left_mark = "no value left to total", ""
+            parts.append(_pair(left, left_mark, fmt.money(value), marked(group, dollars)))
         if _differs(ratio, free_ratio):
             per_deal = "value_per_deal_dollar"
-            was = f"not {fmt.ratio(ratio)}{marked(group, per_deal)}"
+            was, was_mark = fmt.ratio(ratio), marked(group, per_deal)
             if np.isfinite(free_ratio):
-                parts.append(f"{fmt.ratio(free_ratio)}{marked(twin, per_deal)} ({was}) per deal dollar")
+                said = _pair(fmt.ratio(free_ratio), marked(twin, per_deal), was, was_mark)
+                parts.append(f"{said} per deal dollar")
             else:
-                parts.append(f"no value per deal dollar ({was})")
+                parts.append(_pair("no value per deal dollar", "", was, was_mark))
         if parts:
             changes.append(f"{fmt.md(group)}: " + ", ".join(parts))
     sentence = f"{left_out}"
