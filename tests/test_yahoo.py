@@ -94,7 +94,7 @@ def test_a_close_copied_into_the_adjusted_close_of_a_dividend_payer_is_refused()
     with pytest.raises(DataUnavailableError) as caught:
         fetch_prices("ORCL", START, END, history=_serve(copied))
     message = str(caught.value)
-    assert "a dividend of 0.5 on 2025-09-10 but an 'Adj Close' equal to 'Close' on all 2 days" in message
+    assert "a distribution of 0.5 on 2025-09-10 but an 'Adj Close' equal to 'Close' on all 2 days" in message
     assert "nothing was stored" in message
     # adjusted before the ex-date (close x (1 - 0.5 / 241.51)), the close from it on: stored
     factor = 1 - 0.5 / 241.51
@@ -103,6 +103,15 @@ def test_a_close_copied_into_the_adjusted_close_of_a_dividend_payer_is_refused()
     assert prices["adj_close"].tolist() == adjusted
     # a dividend on the first day has no day before it to judge by; no dividend, nothing to judge
     assert len(fetch_prices("ORCL", START, END, history=_serve(_paying(ORCL["Close"], 0)))) == 3
+    # ... but a later one has: the copy is judged by the last (it passed when the first was on the
+    # answer's first day; a re-attack), and a fund's capital gains are a distribution too
+    first_and_last = _paying(ORCL["Close"])
+    first_and_last.iloc[0, first_and_last.columns.get_loc("Dividends")] = 0.25
+    with pytest.raises(DataUnavailableError, match=r"a distribution of 0\.5 on 2025-09-10"):
+        fetch_prices("ORCL", START, END, history=_serve(first_and_last))
+    fund = _paying(ORCL["Close"]).assign(Dividends=0.0, **{"Capital Gains": [0.0, 1.25, 0.0]})
+    with pytest.raises(DataUnavailableError, match=r"a distribution of 1\.25 on 2025-09-09 .* on all 1 days"):
+        fetch_prices("ORCL", START, END, history=_serve(fund))
     unpaid = _paying(ORCL["Close"]).assign(Dividends=0.0)
     assert fetch_prices("ORCL", START, END, history=_serve(unpaid))["adj_close"].tolist() == ORCL["Close"]
 

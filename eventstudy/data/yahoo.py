@@ -499,28 +499,38 @@ def _check_dividend_adjustment(
 
     When Yahoo's chart answer lacks its adjusted-close block, yfinance fills ``Adj Close`` with
     the close (``yfinance.utils.parse_quotes``: ``adjclose = closes``) without a word, and the
-    cache would hold returns across every ex-date off by the dividend's yield. A dividend of the
-    answer (``Dividends``, on its ex-date's row) makes every close before it larger than its
-    adjusted close, so an ``Adj Close`` equal to ``Close`` on every such day is a copy. (A
-    dividend after the answer's last day leaves no trace in it: a copy then goes unseen.)
+    cache would hold returns across every ex-date off by the dividend's yield. A distribution of
+    the answer (``Dividends``, or a fund's ``Capital Gains``, on its ex-date's row) makes every
+    close before it larger than its adjusted close, so an ``Adj Close`` equal to ``Close`` on
+    every day before the last one is a copy (the last: a first one on the answer's first day
+    leaves no day before it, a re-attack). A distribution after the answer's last day leaves no
+    trace in it: a copy then goes unseen.
     """
-    if "Dividends" not in frame.columns:  # a frame from yf.download, or actions=False
+    paid_rows = np.zeros(len(frame), dtype=bool)
+    amounts = np.zeros(len(frame))
+    for column in DISTRIBUTIONS:  # a frame from yf.download, or actions=False, has neither
+        if column in frame.columns:
+            paid = np.nan_to_num(pd.to_numeric(frame[column], errors="coerce").to_numpy(float))
+            paid_rows |= paid > 0
+            amounts = np.where(paid > 0, amounts + paid, amounts)
+    if not paid_rows.any():
         return
-    paid = pd.to_numeric(frame["Dividends"], errors="coerce").to_numpy(float) > 0
-    if not paid.any():
-        return
-    ex_date = dates[paid].min()
+    last = int(np.flatnonzero(paid_rows)[np.argmax(np.asarray(dates[paid_rows]))])
+    ex_date = dates[last]
     before = np.asarray(dates < ex_date)
     close, adjusted = values["close"][before], values["adj_close"][before]
     both = np.isfinite(close) & np.isfinite(adjusted)
     if both.any() and bool(np.all(close[both] == adjusted[both])):
-        amount = float(pd.to_numeric(frame["Dividends"], errors="coerce").to_numpy(float)[paid][0])
         raise DataUnavailableError(
-            f"Yahoo's answer for {where} holds a dividend of {amount:g} on {ex_date:%Y-%m-%d} but an "
-            f"'Adj Close' equal to 'Close' on all {int(both.sum())} days before it: Yahoo sent no adjusted "
-            "close and yfinance filled it with the close (returns across the dividend would be off by its "
-            "yield); nothing was stored: fetch again later, or import a CSV with an adjusted close"
+            f"Yahoo's answer for {where} holds a distribution of {amounts[last]:g} on {ex_date:%Y-%m-%d} "
+            f"but an 'Adj Close' equal to 'Close' on all {int(both.sum())} days before it: Yahoo sent no "
+            "adjusted close and yfinance filled it with the close (returns across the distribution would be "
+            "off by its yield); nothing was stored: fetch again later, or import a CSV with an adjusted close"
         )
+
+
+DISTRIBUTIONS = ("Dividends", "Capital Gains")
+"""yfinance's columns of a distribution (``actions=True``), each on its ex-date's row."""
 
 
 MIDNIGHT_SHIFT = pd.Timedelta(hours=1)
