@@ -31,6 +31,7 @@ from eventstudy.config import StudyConfig, window_label
 from eventstudy.exchanges import quote_currency
 from eventstudy.models import ExpectedReturnModel, ModelFit
 from eventstudy.peers import PEER_ROLE
+from eventstudy.text import plain
 from eventstudy.timeline.calendar import DayZeros
 from eventstudy.timeline.returns import ReturnsPanel
 from eventstudy.valuation import (
@@ -103,7 +104,8 @@ class ShareFigures:
 
     @classmethod
     def of(cls, table: ShareCountTable, rows: np.ndarray, lookup: SharesLookup) -> ShareFigures:
-        text = np.array([str(f) for f in table.filing] + [""], dtype=object)
+        # one line of plain text: a shares file's ESC or newline went into car.csv (a re-attack)
+        text = np.array([plain(str(f)) for f in table.filing] + [""], dtype=object)
         rows = np.where(rows >= 0, rows, len(table.filing))  # the "" / False entry
         split = np.append(table.later_split, 1.0)[rows]
         change = np.append(table.later_change, 1.0)[rows]

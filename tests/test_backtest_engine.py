@@ -494,6 +494,10 @@ def test_the_rule_sentence_escapes_a_role_for_markdown(tmp_path: Path) -> None:
     section = render_backtest_section(results.trades, results.curve, results.drift, results.metadata())
     assert "Rule: enter at the close of day 0; short \\_buyer\\_ / long every other role;" in section
     assert "short _buyer_ / long every other role" in config.describe()  # plain text elsewhere
+    # and the method's market symbol (A._B_.C read as emphasis; a re-attack)
+    metadata = {**results.metadata(), "market": "A._B_.C"}
+    method = render_backtest_section(results.trades, results.curve, results.drift, metadata)
+    assert "A.\\_B\\_.C is bought and held" in method and "A._B_.C" not in method
 
 
 def test_summary_and_text(events: pd.DataFrame) -> None:

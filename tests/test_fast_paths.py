@@ -313,6 +313,21 @@ def test_share_table_lookups_equal_shares_on() -> None:
     assert np.isnan(none.counts(tickers, days)).all()
 
 
+def test_a_filing_text_is_one_line_of_plain_text() -> None:
+    """A shares file's ESC, BEL and newline in `filing` went into car.parquet's and car.csv's
+    shares_filing as they were (a re-attack of the confounders' fix)."""
+    from eventstudy.tables import ShareFigures
+
+    calendar = pd.bdate_range("2024-01-02", periods=8).to_numpy("datetime64[ns]")
+    filing = "10-Q\x1b[31m RED\x07\nline2"
+    dated = pd.to_datetime(["2024-01-02"])
+    frame = pd.DataFrame({"as_of": dated, "shares_outstanding": [1e9], "filing": [filing]})
+    table = ShareCountTable.build({"AAA": frame}, calendar)
+    rows = table.rows(np.array(["AAA", "ZZZ"], dtype=object), np.array([[3], [3]]))
+    figures = ShareFigures.of(table, rows, table.at(rows))
+    assert figures.filing_text.tolist() == [["10-Q[31m RED line2"], [""]]
+
+
 def test_event_panel_market_values_equal_close_times_shares_on() -> None:
     """MV_{i,s-1} = close on the session before estimation day s x the shares then in effect."""
     from eventstudy.aggregate import event_panel

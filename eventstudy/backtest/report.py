@@ -399,6 +399,7 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         else "weights proportional to each party's market value at the close before its entry "
         "(`Close` × the latest share count dated on or before that close, as in the study)"
     )
+    shown = fmt.md(market)  # a symbol may hold '_' (A._B_.C read as emphasis; a re-attack)
     return [
         "- **Entry and exit**: day 0 as in the study (market proxy's calendar; after-close, weekend and "
         "holiday announcements move to the next session; a close entry also moves weekend and holiday "
@@ -414,8 +415,8 @@ def _method(rule: BacktestConfig, market: str, boot: Mapping[str, Any], benchmar
         "on its first and on its last day. Rebalancing between open positions is not charged.",
         f"- **Equity curve**: a calendar-time portfolio with {weights}, set at the previous close among "
         "the positions held that day; long and short both count toward a gross exposure of 1; cash earns 0 "
-        f"on days with no open position. {market} is bought and held from the close of the first day 0; "
-        f"{market} on the strategy's days is {market} held only on the sessions the strategy holds a "
+        f"on days with no open position. {shown} is bought and held from the close of the first day 0; "
+        f"{shown} on the strategy's days is {shown} held only on the sessions the strategy holds a "
         "position, close to close"
         + (
             " (an open entry's first session included, whose night the strategy did not hold)"
