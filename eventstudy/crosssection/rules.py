@@ -19,8 +19,7 @@ The formula is a patsy formula over the columns of ``car.parquet`` (:data:`FORMU
 numbers, the operators of the formula language and the functions ``np.log``, ``np.log1p``,
 ``np.sqrt``, ``np.abs``, ``np.exp``, ``C(...)``, ``I(...)``, ``Treatment(...)``, ``Sum(...)``,
 ``center``, ``standardize`` may appear (text and date columns are categories: one dummy per
-value; a comparison inside a function's brackets is a dummy, ``I(deal_usd > 1e10)``), and quoted
-text only as a plain literal level of
+value; no comparison: :data:`_COMPARISONS`), and quoted text only as a plain literal level of
 ``Treatment`` or ``Sum`` (no f-string, whose braces hold code), so a formula cannot run other
 code. Every key but
 ``name`` and ``formula`` is optional; errors name the file and ``crosssection[i].<key>``.
@@ -72,12 +71,14 @@ WEIGHTED_DEPENDENTS: dict[str, str] = {
 }
 """Dependent variables with a standard error for Patell-type weights, and that standard error."""
 
-_FUNCTIONS = {"C", "I", "Treatment", "Sum", "center", "standardize", "reference", "omit", "np"}
+_FUNCTIONS = {"C", "I", "Treatment", "Sum", "center", "standardize", "np"}
+_FUNCTIONS |= {"reference", "omit", "rescale", "ddof"}  # keywords (_KEYWORDS)
 _NUMPY = {"log", "log1p", "sqrt", "abs", "exp"}
-_OPERATORS = {
-    *("~", "+", "-", "*", "/", ":", "(", ")", ",", "=", ".", "**", "%"),
-    *("<", ">", "<=", ">=", "==", "!="),  # inside a function's brackets only (_shape_problem)
-}
+_OPERATORS = {"~", "+", "-", "*", "/", ":", "(", ")", ",", "=", ".", "**", "%"}
+_COMPARISONS = ("<", ">", "<=", ">=", "==", "!=")
+"""Refused, with their reason: a missing value (np.log of a negative number) compares False, so
+``I(np.log(car) > -3)`` made the rows it should drop zeros, and numpy's booleans add as OR
+(``I((beta > 1) + (sigma > 0.02))``) and negate as NOT (a re-attack)."""
 
 
 @dataclass(frozen=True)
@@ -260,8 +261,14 @@ def formula_problem(formula: object) -> str | None:
             elif text in SCREEN_TEXT_COLUMNS:
                 return f"{text!r} (the screen's text or days) is not a formula variable: use confounded"
             elif text not in FORMULA_COLUMNS and text not in _FUNCTIONS:
-                return f"{text!r} is not a column of car.parquet or an allowed function"
+                hint = f" (numpy's is np.{text})" if text in _NUMPY else ""
+                return f"{text!r} is not a column of car.parquet or an allowed function{hint}"
         elif kind == token.OP:
+            if text in _COMPARISONS:
+                return (
+                    f"{text!r}: comparisons are not allowed (a missing value compares False, so rows without "
+                    "a number would enter as 0; a category is C(column))"
+                )
             if text not in _OPERATORS:
                 return f"{text!r} is not allowed in a formula"
             if text == "." and (previous is None or previous.string != "np"):
@@ -269,6 +276,8 @@ def formula_problem(formula: object) -> str | None:
         elif kind == token.STRING:
             if "__" in text or len(text) > 60:
                 return f"{text} is not a level name"
+        elif kind == token.ERRORTOKEN and text.isspace():
+            continue  # the tokenizer's space before a character it cannot read: name that character
         elif kind != token.NUMBER:
             return f"{text!r} is not allowed in a formula"
         previous = item
@@ -280,13 +289,15 @@ _CALLABLE = ("C", "I", "Treatment", "Sum", "center", "standardize")
 _CONTRASTS = ("Treatment", "Sum")
 """The codings of a category, ``C``'s second argument alone: ``C(role, Sum)``,
 ``C(role, Treatment('buyer'))``."""
-_KEYWORDS = {"reference": ("Treatment",), "omit": ("Sum",), "center": ("standardize",)}
+_KEYWORDS = {
+    "reference": ("Treatment",),
+    "omit": ("Sum",),
+    **dict.fromkeys(("center", "rescale", "ddof"), ("standardize",)),
+}
 """The keyword arguments a formula may give, and the functions that take each."""
 _MOST_ARGUMENTS = {"C": 2, "standardize": 4}
 """The functions that take more than one argument, and how many at most (``C``: a variable and
 its coding; ``standardize``: ``center``, ``rescale``, ``ddof``); every other takes one."""
-_COMPARISONS = ("<", ">", "<=", ">=", "==", "!=")
-"""Comparisons, inside a function's brackets only: ``I(deal_usd > 1e10)``, a dummy."""
 _OF_A_COLUMN = ("C", "I", "center", "standardize")
 """Functions whose brackets must name a column (of none, they are a constant: patsy's "Number of
 rows mismatch"); and every ``np.`` function."""
@@ -305,8 +316,8 @@ def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
     function's brackets that name no column (``I(2)``), and a left side that names none
     (``0 ~ beta``); outside a function's brackets, a number other than patsy's 0 and 1 standing
     alone as a term (``beta * 0`` and ``beta + -1`` kept the intercept) or a power's whole
-    exponent from 1 to 10 (patsy's interaction degree), a sign other than ``~ -1``, ``%`` or a
-    comparison; anywhere a number that is no finite decimal (``0x10``, ``1e400``).
+    exponent from 1 to 10 (patsy's interaction degree), a sign other than ``~ -1`` (``car ~ -beta``),
+    ``%``; anywhere a number that is no finite decimal (``0x10``, ``1e400``).
     """
     tilde = next(k for k, item in enumerate(tokens) if item.string == "~")
     if not any(item.type == token.NAME and item.string in FORMULA_COLUMNS for item in tokens[:tilde]):
@@ -363,10 +374,11 @@ def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
                     f"intercept: + 1, - 1, + 0) or a power's exponent; a constant or a scaled variable is "
                     f"I(...), as I(beta * {text})"
                 )
-        elif text in ("+", "-") and not inside and prior not in ("~", ")") and not _ends_operand(before):
-            return f"a sign {text} outside I(...) is patsy's term algebra, not a number's: write I({text}x)"
-        elif text in ("%", *_COMPARISONS) and not inside:
-            return f"{text!r} is Python's, inside I(...) only, as I(beta {text} 1)"
+        elif text in ("+", "-") and not inside and not _ends_operand(before):
+            if not (prior == "~" and text == "-" and after in ("0", "1")):  # ~ -1: no intercept
+                return f"a sign {text} outside I(...) is patsy's term algebra, not a number's: I({text}x)"
+        elif text == "%" and not inside:
+            return "'%' is Python's remainder, inside I(...) only, as I(n_est % 5)"
         elif text == "=" and prior not in _KEYWORDS:
             return "'=' only gives a keyword: Treatment(reference='level'), Sum(omit='level')"
         elif text == ",":
@@ -452,15 +464,18 @@ def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
 
 def _algebra_problem(formula: str) -> str | None:
     """What patsy's term algebra would make of ``formula`` that its text does not say; None when
-    nothing. Too many terms (:data:`MAX_TERMS`, bounded before they are made: :func:`_term_bound`);
+    nothing. Too many terms (:data:`MAX_TERMS`, bounded before they are made: :func:`_term_bound`)
+    or factors in one term (:data:`MAX_FACTORS`: :func:`_widest_term`);
     ``x**2`` of one term, which patsy reads as ``x`` (an interaction power); ``a / b``, patsy's
     nesting ``a + a:b``; and a variable in no term of the regression (``a - b`` removes ``b``)."""
     from patsy import EvalFactor, ModelDesc, PatsyError
     from patsy.parse_formula import parse_formula
 
     try:
-        terms, written = _term_bound(parse_formula(formula).args[-1])
+        regressors = parse_formula(formula).args[-1]
+        terms, written = _term_bound(regressors)
         terms += 1  # the intercept, which '~' adds unless the formula removes it
+        widest = _widest_term(regressors)
     except _AlgebraError as exc:
         return str(exc)
     except PatsyError:
@@ -472,6 +487,11 @@ def _algebra_problem(formula: str) -> str | None:
             f"the regressors may expand to more than {MAX_TERMS} terms, and a formula has at most "
             f"{MAX_TERMS} terms in patsy's algebra ((a + b + c)**2 is a + b + c + a:b + a:c + b:c; "
             "a * b is a + b + a:b)"
+        )
+    if widest > MAX_FACTORS:
+        return (
+            f"a term of the regressors may interact at most {MAX_FACTORS} factors ({widest} here): patsy's "
+            "redundancy check of one term takes time exponential in its factors (14 hung the run)"
         )
     try:
         terms_made = ModelDesc.from_formula(formula).rhs_termlist
@@ -539,6 +559,31 @@ def _term_bound(node: Any) -> tuple[int, frozenset[str]]:
     else:  # + and /
         bound = first + second
     return min(bound, 2 ** len(factors)), factors  # Python's integers: no overflow
+
+
+MAX_FACTORS = 8
+"""The most factors one term of a formula may interact (``a:b:c`` is three): patsy's redundancy
+check of a term is exponential in its factors, 0.05 s for 8, 48 s for 11; 14 comparisons chained by
+':' hung the run (a re-attack)."""
+
+
+def _widest_term(node: Any) -> int:
+    """An upper bound on the factors of the widest term patsy's algebra makes of the parse
+    ``node`` (as :func:`_term_bound`, without expanding it): ``a:b`` and ``a * b`` add their
+    widths, ``a**p`` multiplies its base's by p (at most its distinct factors), the others take
+    the widest of their parts."""
+    kind = node.type
+    if kind == "PYTHON_EXPR":
+        return 1
+    if not node.args:
+        return 0
+    widths = [_widest_term(arg) for arg in node.args]
+    if len(widths) == 2 and kind in (":", "*"):
+        return widths[0] + widths[1]
+    if kind == "**" and node.args[1].type in ("NUMBER", "ONE", "ZERO"):
+        distinct = len(_term_bound(node.args[0])[1])
+        return min(widths[0] * max(int(_number(node.args[1].token.extra)), 1), distinct)
+    return max(widths)
 
 
 def _operand_start(tokens: list[tokenize.TokenInfo], position: int) -> int:
