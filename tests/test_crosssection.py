@@ -418,6 +418,15 @@ def test_unestimable_regressions_say_why() -> None:
         "car ~ (beta + sigma + car_se + n_est + tau_start)**5:np.log(deal_usd):np.exp(car):np.abs(t):role",
         "car ~ -beta",
         "car ~ -np.log(sigma)",
+        # a date inside a function is a category no bound counted (474,552 columns of 25 rows), and
+        # spaces the tokenizer cannot read hid behind the skip of its own space (a third re-attack)
+        "car ~ I(day0):I((day0)):I(shares_as_of)",
+        "car ~ C(I(day0))",
+        "car ~ I(day0 - shares_as_of)",
+        "car ~ beta\u00a0+ sigma",
+        "car ~ I(beta\u00a0* 2)",
+        "car ~ I(beta\x0b* 2)",
+        "car ~ I(beta *\u2003sigma)",
         "car ~ beta, sigma",
         "car ~ (beta, sigma)",
     ],
@@ -583,6 +592,19 @@ def test_a_factor_that_is_no_python_is_a_note_if_it_passes_the_check() -> None:
     rows = regression_rows(car.assign(beta=1.0, sigma=2.0), events, spec)
     out = fit_cross_section(rows, spec)
     assert len(out) == 1 and out["note"].item().startswith("formula could not be evaluated: invalid syntax")
+
+
+def test_the_column_bound_reads_a_category_of_a_function_with_options() -> None:
+    """C(standardize(beta, ddof=1)): a pattern stopped at its first ',' and the bound took the
+    term for 0 columns, so C(...):C(...):C(...) of 153 rows built 3.6 million columns (a re-attack)."""
+    from eventstudy.crosssection.regression import columns_at_least
+
+    car, events = car_rows(seed=8)
+    car = car.assign(beta=np.arange(len(car), dtype=float))
+    rows = regression_rows(car, events, CrossSectionSpec("r", "car ~ 1", (-1, 1)))
+    levels = rows["beta"].nunique()
+    for formula in ("car ~ C(standardize(beta, ddof=1)):C(car_se)", "car ~ C(beta):C(car_se)"):
+        assert columns_at_least(formula, rows) >= (levels - 1) * (rows["car_se"].nunique() - 1), formula
 
 
 def test_a_design_of_more_columns_than_rows_is_a_note_before_it_is_built() -> None:
@@ -759,6 +781,8 @@ def test_allowed_formulas() -> None:
         "car ~ 0 + beta + I(-sigma) + I(beta * -1)",
         "car ~ beta - 1",
         "car ~ standardize(beta, 1, 1) + standardize(sigma, center=0, rescale=1, ddof=1)",
+        "car ~ standardize(beta, rescale=False) + standardize(sigma, center=True, rescale=True, ddof=1)",
+        "car ~ day0 + C(shares_as_of)",
         "car ~ C(role):C(group):beta:sigma:car_se:tau_start:n_est:np.log(deal_usd)",  # 8 factors
         "I(-car) ~ beta",
         "car ~ (beta + sigma)**2 + 1",

@@ -250,7 +250,6 @@ EXACT_COUNT_LIMIT = 10_000
 """Designs of at most this many columns are counted by patsy (exactly, and cheaply); above it a
 lower bound (:func:`columns_at_least`) of more columns than rows ends the fit first."""
 
-_CATEGORY = re.compile(r"C\(\s*(.+?)\s*(?:,.*)?\)", re.DOTALL)
 
 
 def columns_at_least(formula: str, rows: pd.DataFrame) -> int:
@@ -267,18 +266,36 @@ def columns_at_least(formula: str, rows: pd.DataFrame) -> int:
         product = 1
         for factor in term.factors:
             code = factor.name()
-            match = _CATEGORY.fullmatch(code)
-            if match:
-                product *= max(_levels(match.group(1), rows) - 1, 0)
+            category = _category_argument(code)
+            if category is not None:
+                product *= max(_levels(category, rows) - 1, 0)
             elif code in rows.columns and not pd.api.types.is_numeric_dtype(rows[code]):
                 product *= max(int(rows[code].nunique()) - 1, 0)
         at_least += product
     return at_least
 
 
+def _category_argument(code: str) -> str | None:
+    """The first argument of a factor ``C(x, ...)`` (brackets counted: the first ',' of
+    ``C(standardize(beta, ddof=1))`` is inside its argument, where a pattern stopped and the
+    bound took the whole term for 0 columns; a re-attack); None for another factor."""
+    if not (code.startswith("C(") and code.endswith(")")):
+        return None
+    depth = 0
+    for position, character in enumerate(code[2:-1], start=2):
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(character, 0)
+        if depth < 0:  # C(a)(b): the first bracket closes before the end
+            return None
+        if character == "," and depth == 0:
+            return code[2:position].strip()
+    return code[2:-1].strip() if depth == 0 else None
+
+
 def _levels(code: str, rows: pd.DataFrame) -> int:
     """The distinct values of the expression ``code`` (a column, or a function of columns) on
-    ``rows``: patsy's levels of ``C(code)``; 0 when it cannot be evaluated (the fit says why)."""
+    ``rows``: patsy's levels of ``C(code)`` (of a categorical value, its columns without an
+    intercept); 2 when it cannot be evaluated (a neutral one column for the bound: the fit says
+    why; 0 would have taken its whole term for none)."""
     import patsy
 
     if code in rows.columns:
@@ -288,8 +305,8 @@ def _levels(code: str, rows: pd.DataFrame) -> int:
             scope = patsy.EvalEnvironment([{"np": np}])
             values = patsy.dmatrix(f"0 + I({code})", rows, scope, NA_action="drop", return_type="dataframe")
     except (patsy.PatsyError, ValueError, TypeError, KeyError, ArithmeticError):
-        return 0
-    return int(values.iloc[:, 0].nunique()) if values.shape[1] == 1 else 0
+        return 2
+    return int(values.iloc[:, 0].nunique()) if values.shape[1] == 1 else int(values.shape[1])
 
 
 def _identity(values: object, *args: object, **kwargs: object) -> object:

@@ -58,6 +58,11 @@ TEXT_COLUMNS: tuple[str, ...] = (*CAR_TEXT_COLUMNS, "timing", "flow_side")
 """Formula variables that hold text: categories, as ``role`` or ``C(role)``, never operands of
 Python's arithmetic (``I(role * 99999999)`` repeated each text until memory ran out)."""
 
+DATE_COLUMNS: tuple[str, ...] = ("day0", "shares_as_of")
+"""Formula variables that hold dates: categories as text is (patsy codes a date by its values),
+never an argument of a function (``I(day0):I((day0)):...`` was a category no bound counted: 474,552
+columns from 25 rows; a re-attack)."""
+
 SCREEN_TEXT_COLUMNS: tuple[str, ...] = ("confounders", "dominant_tau", "dominant_date")
 """Columns of ``car.parquet`` the confounder screen writes that a formula may not use."""
 
@@ -260,6 +265,8 @@ def formula_problem(formula: object) -> str | None:
                     return f"np.{text} is not allowed (use np.{', np.'.join(sorted(_NUMPY))})"
             elif text in SCREEN_TEXT_COLUMNS:
                 return f"{text!r} (the screen's text or days) is not a formula variable: use confounded"
+            elif text in ("True", "False") and previous is not None and previous.string == "=":
+                pass  # a keyword's value: standardize(x, rescale=False)
             elif text not in FORMULA_COLUMNS and text not in _FUNCTIONS:
                 hint = f" (numpy's is np.{text})" if text in _NUMPY else ""
                 return f"{text!r} is not a column of car.parquet or an allowed function{hint}"
@@ -276,7 +283,7 @@ def formula_problem(formula: object) -> str | None:
         elif kind == token.STRING:
             if "__" in text or len(text) > 60:
                 return f"{text} is not a level name"
-        elif kind == token.ERRORTOKEN and text.isspace():
+        elif kind == token.ERRORTOKEN and text == " ":
             continue  # the tokenizer's space before a character it cannot read: name that character
         elif kind != token.NUMBER:
             return f"{text!r} is not allowed in a formula"
@@ -451,12 +458,13 @@ def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
                 f"C(...) is a term of its own, never an argument of {call}(...): patsy makes it a category "
                 "whose columns no bound of this check can count"
             )
-        elif item.type == token.NAME and item.string in TEXT_COLUMNS and any(calls):
+        elif item.type == token.NAME and item.string in (*TEXT_COLUMNS, *DATE_COLUMNS) and any(calls):
             after = tokens[position + 1].string if position + 1 < len(tokens) else ""
             if not (calls[-1] == "C" and before is not None and before.string == "(" and after in (",", ")")):
                 call = next(c for c in reversed(calls) if c is not None)
+                kind = "a date" if item.string in DATE_COLUMNS else "text"
                 return (
-                    f"{item.string!r} is text: a term as {item.string} or C({item.string}), never an "
+                    f"{item.string!r} is {kind}: a term as {item.string} or C({item.string}), never an "
                     f"argument of {call}(...)"
                 )
     return None
