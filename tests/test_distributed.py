@@ -712,6 +712,79 @@ def test_a_bad_scheduler_is_one_line_and_exit_2(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("banner", "words"),
+    [
+        # Dask reads the peer's handshake with no timeout: the dashboard's port, or an HTTP server,
+        # hung the run for ever (a finder)
+        (None, "accepts connections but sent no Dask handshake in 0.2 s: not a Dask scheduler"),
+        # a banner read as a frame's length: 'not enough memory ... (split the events file)'
+        (b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n" * 4, "is not a Dask scheduler: its first bytes are no Dask"),
+        (b"", "closed the connection without a Dask handshake"),
+    ],
+)
+def test_a_port_that_is_no_dask_scheduler_is_one_line_and_exit_2(
+    launch_cache, tmp_path: Path, capsys, monkeypatch, banner: bytes | None, words: str
+) -> None:
+    import socket
+    import threading
+
+    monkeypatch.setattr("eventstudy.distributed.cluster.CONNECT_TIMEOUT", "2s")
+    monkeypatch.setattr("eventstudy.distributed.cluster.HANDSHAKE_TIMEOUT", 0.2)
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            if banner is not None:
+                connection.sendall(banner)
+                if not banner:
+                    connection.close()
+                    continue
+            accepted.append(connection)  # held open, silent or after its banner
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    out = tmp_path / "out"
+    try:
+        status = main([*launch_args(launch_cache, out), "--scheduler", address])
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        server.close()
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and words in err, err
+    assert err.startswith("eventstudy: error: --scheduler: ") and not out.exists()
+
+
+def test_a_local_cluster_that_fails_to_start_is_one_line(
+    launch_cache, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A worker killed as the local cluster started: a 65-line traceback ending in 'Nanny failed
+    to start', exit 1 (a finder)."""
+    import distributed
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Nanny failed to start.\nmore lines of distributed's")
+
+    monkeypatch.setattr(distributed, "LocalCluster", failing)
+    out = tmp_path / "out"
+    assert main([*launch_args(launch_cache, out), "--scheduler", "local:2"]) == 1
+    err = capsys.readouterr().err
+    said = "the local Dask cluster did not start: RuntimeError: Nanny failed to start."
+    assert err == f"eventstudy: error: {said}\n"
+    assert not out.exists()
+
+
 def test_a_folder_named_as_a_scheduler_file_is_refused_at_once(
     launch_cache, tmp_path: Path, capsys, monkeypatch
 ) -> None:
@@ -896,7 +969,7 @@ def test_the_readme_slurm_snippet_runs_with_a_local_cluster(
     exec(compile(code, "README.md", "exec"), namespace)
     results = namespace["results"]
     assert isinstance(results, StudyResults) and results.provenance["engine"]["name"] == "dask.distributed"
-    written = tmp_path / "reports" / "ai-deal-wave-2025"
+    written = tmp_path / "reports" / "launch-dask"  # not over the committed launch report (a finder)
     assert (written / "stats.parquet").is_file() and (written / "manifest.json").is_file()
     assert len(read_events(tmp_path / "events.csv")) == int((results.events["role"] != "peer").sum()) == 6
 

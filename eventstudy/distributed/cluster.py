@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -32,6 +33,10 @@ CONNECT_TIMEOUT = "30s"
 FILE_TIMEOUT = 30.0
 """Seconds to wait for a scheduler file to appear (a batch job's scheduler may still be starting);
 Dask itself would wait for it forever."""
+HANDSHAKE_TIMEOUT = 10.0
+"""Seconds a TCP scheduler address has to send its first bytes: a Dask scheduler writes its
+handshake as it accepts a connection, and Dask reads the peer's with no timeout at all (an HTTP
+server, or the dashboard's port 8787 typed for 8786, hung the run for ever; a finder)."""
 WORKER_TIMEOUT = 300.0
 """Seconds to wait for a first worker to join a scheduler reached by address."""
 WORKERS_PER_CORE = 4
@@ -156,20 +161,31 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
         }
         with ExitStack() as stack:
             with _start_held():
-                cluster = stack.enter_context(LocalCluster(**cluster_args))
+                try:
+                    cluster = stack.enter_context(LocalCluster(**cluster_args))
+                except (RuntimeError, OSError, TimeoutError) as exc:  # a worker killed as it started
+                    message = str(exc).splitlines()[0] if str(exc) else ""
+                    raise ClusterError(
+                        f"the local Dask cluster did not start: {type(exc).__name__}: {message}"
+                    ) from None
             yield stack.enter_context(Client(cluster))
         return
     address = scheduler.strip()
     try:
         if address.endswith(".json"):
             _wait_for_file(Path(address))
-            _check_scheduler_file(Path(address))
+            _probe_scheduler(_check_scheduler_file(Path(address)))
             client = Client(scheduler_file=address, timeout=CONNECT_TIMEOUT)
         else:
+            _probe_scheduler(address)
             client = Client(address, timeout=CONNECT_TIMEOUT)
     # TypeError: a protocol Dask cannot open as given (ucx:// without ucx, tls:// without certificates)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise InputError("--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    except MemoryError:  # a banner read as a frame's length (an SSH server: 3 EiB to allocate)
+        raise InputError(
+            "--scheduler", f"{address} is not a Dask scheduler: its first bytes are no Dask handshake"
+        ) from None
     with client:
         try:  # the partitions are planned for the workers there: wait for one to join
             client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
@@ -180,9 +196,38 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
         yield client
 
 
-def _check_scheduler_file(path: Path) -> None:
-    """Refuse a scheduler file that is not Dask's: a JSON object with the scheduler's ``address``
-    (Dask asserted it, or indexed a list: tracebacks)."""
+def _probe_scheduler(address: str) -> None:
+    """Refuse a TCP address that accepts a connection but sends nothing within
+    :data:`HANDSHAKE_TIMEOUT` seconds (see there), or closes it at once; an address that cannot be
+    connected to, or of another protocol (TLS waits for the client), is left to Dask's connect."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError):
+        return  # Dask's connect says what is wrong with it
+    if scheme != "tcp" or not port:
+        return
+    try:
+        with socket.create_connection((host, int(port)), timeout=HANDSHAKE_TIMEOUT) as probe:
+            probe.settimeout(HANDSHAKE_TIMEOUT)
+            first = probe.recv(1)
+    except TimeoutError:
+        raise InputError(
+            "--scheduler",
+            f"{address} accepts connections but sent no Dask handshake in {HANDSHAKE_TIMEOUT:g} s: not a "
+            "Dask scheduler (the dashboard's port? a scheduler listens on 8786 unless told otherwise)",
+        ) from None
+    except OSError:
+        return  # refused or unreachable: Dask's connect retries until CONNECT_TIMEOUT, then says so
+    if not first:
+        raise InputError("--scheduler", f"{address} closed the connection without a Dask handshake")
+
+
+def _check_scheduler_file(path: Path) -> str:
+    """The scheduler's address in a scheduler file; refuse one that is not Dask's: a JSON object
+    with the scheduler's ``address`` (Dask asserted it, or indexed a list: tracebacks)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # json recurses: nesting
@@ -194,6 +239,7 @@ def _check_scheduler_file(path: Path) -> None:
             "--scheduler-file writes one)",
             field="--scheduler",
         )
+    return str(document["address"])
 
 
 def _wait_for_file(path: Path) -> None:
