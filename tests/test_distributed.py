@@ -766,6 +766,22 @@ def test_a_port_that_is_no_dask_scheduler_is_one_line_and_exit_2(
     assert err.startswith("eventstudy: error: --scheduler: ") and not out.exists()
 
 
+def test_workers_are_sent_the_cache_by_its_absolute_path(tmp_path: Path, monkeypatch) -> None:
+    """A worker started in another folder looked for '--cache cache' there and said SPY was not
+    cached, though the driver's cache had it (a finder)."""
+    from eventstudy.data.remote import RemoteCache
+    from eventstudy.data.store import PriceStore
+    from eventstudy.distributed.run import for_workers
+
+    monkeypatch.chdir(tmp_path)
+    shipped = for_workers(PriceStore("cache"))
+    assert isinstance(shipped, PriceStore) and shipped.root == tmp_path / "cache"
+    absolute = PriceStore(tmp_path / "elsewhere")
+    assert for_workers(absolute) is absolute
+    remote = RemoteCache("memory://cache")
+    assert for_workers(remote) is remote
+
+
 def test_a_local_cluster_that_fails_to_start_is_one_line(
     launch_cache, tmp_path: Path, capsys, monkeypatch
 ) -> None:

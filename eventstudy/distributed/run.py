@@ -227,6 +227,16 @@ def compute_distributed(
             raise
 
 
+def for_workers(cache: PriceStore | RemoteCache) -> PriceStore | RemoteCache:
+    """The cache as the workers are sent it: a folder by its absolute path (a worker started in
+    another folder looked for ``--cache cache`` there, and said SPY was not cached; a finder)."""
+    from eventstudy.data.store import PriceStore
+
+    if isinstance(cache, PriceStore) and not cache.root.is_absolute():
+        return PriceStore(cache.root.absolute())
+    return cache
+
+
 def _compute(
     client: Client,
     events: pd.DataFrame | str | Path,
@@ -307,18 +317,19 @@ def _compute(
     screen_earnings = any(cache.read_earnings_table(t) is not None for t in tickers)  # as load_inputs' record
     tick("plan")
 
+    shipped = for_workers(cache)
     backtest = None
     if config.backtest is not None:
         parties = events[events["role"] != PEER_ROLE]
         backtest_needs = Needs(config.market, french=needs.french)
-        backtest = client.submit(backtest_task, cache, parties, config, backtest_needs, where, pure=False)
+        backtest = client.submit(backtest_task, shipped, parties, config, backtest_needs, where, pure=False)
     results = [
         client.submit(
             partition_task,
             index,
             positions,
             events.iloc[positions],
-            cache,
+            shipped,
             partition_needs,
             model,
             config,
