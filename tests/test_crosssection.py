@@ -458,6 +458,7 @@ def test_formulas_that_could_run_code_or_are_malformed_are_refused(formula: str)
         ("car ~ (beta + sigma)**2.0", "outside I(...) '**' is patsy's interaction degree"),
         ("car ~ beta + %", "'%' is Python's remainder, inside I(...) only"),
         ("car ~ I(deal_usd > 1e10)", "'>': comparisons are not allowed (a missing value compares False"),
+        ("car ~ np.log(role)", "'role' is text: a term as role or C(role), never an argument of np.log(...)"),
         ("car ~ I(beta ! = 1)", "'!' is not allowed in a formula"),
         ("car ~ I(abs(beta))", "'abs' is not a column of car.parquet or an allowed function (numpy's is"),
         ("car ~ " + ":".join(f"np.log(beta + {k})" for k in range(9)), "a term of the regressors may"),

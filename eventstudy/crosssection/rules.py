@@ -222,12 +222,8 @@ def formula_problem(formula: object) -> str | None:
     # exponent times the largest degree of a power in its base, and no degree may pass MAX_POWER.
     # Outside them it is patsy's interaction power, whose size _term_bound checks.
     degree: dict[int, float] = {}
-    calls: list[bool] = []  # per open bracket: whether it opens a call (its contents are Python)
+    open_calls = _open_calls(significant)
     for position, item in enumerate(significant):
-        if item.string == "(":
-            calls.append(position > 0 and significant[position - 1].type == token.NAME)
-        elif item.string == ")" and calls:
-            calls.pop()
         if item.string == "**":
             following = significant[position + 1 : position + 3]
             exponent = following[0] if following else None
@@ -238,7 +234,7 @@ def formula_problem(formula: object) -> str | None:
                 or (len(following) > 1 and following[1].string == "**")
             ):
                 return POWER_RULE
-            if not any(calls):
+            if not any(open_calls[position]):  # outside every call's brackets
                 continue
             start = _operand_start(significant, position)
             inner = max((d for q, d in degree.items() if start <= q < position), default=1.0)
@@ -251,7 +247,7 @@ def formula_problem(formula: object) -> str | None:
     problem = _dependent_problem([t for t in significant if t.start[1] < formula.index("~")])
     if problem:
         return problem
-    problem = _text_problem(significant)
+    problem = _text_problem(significant, open_calls)
     if problem:
         return problem
     previous = None
@@ -288,7 +284,7 @@ def formula_problem(formula: object) -> str | None:
         elif kind != token.NUMBER:
             return f"{text!r} is not allowed in a formula"
         previous = item
-    return _shape_problem(significant) or _algebra_problem(formula)
+    return _shape_problem(significant, open_calls) or _algebra_problem(formula)
 
 
 _CALLABLE = ("C", "I", "Treatment", "Sum", "center", "standardize")
@@ -310,7 +306,25 @@ _OF_A_COLUMN = ("C", "I", "center", "standardize")
 rows mismatch"); and every ``np.`` function."""
 
 
-def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
+def _open_calls(tokens: list[tokenize.TokenInfo]) -> list[tuple[str | None, ...]]:
+    """Per token, the brackets open at it (before its own effect), innermost last: the function
+    each calls (``np.log`` for numpy's), None for a group's. The one reading of the brackets for
+    the checks that ask whose argument a token is."""
+    stacks: list[tuple[str | None, ...]] = []
+    calls: list[str | None] = []
+    for position, item in enumerate(tokens):
+        stacks.append(tuple(calls))
+        if item.string == "(":
+            before = tokens[position - 1] if position else None
+            name = before.string if before is not None and before.type == token.NAME else None
+            numpy = name is not None and position > 1 and tokens[position - 2].string == "."
+            calls.append(f"np.{name}" if numpy else name)
+        elif item.string == ")" and calls:
+            calls.pop()
+    return stacks
+
+
+def _shape_problem(tokens: list[tokenize.TokenInfo], open_calls: list[tuple[str | None, ...]]) -> str | None:
     """What the order of a formula's tokens makes of it that no formula means; None when nothing.
 
     Two operands side by side (``beta sigma``, ``2 beta``), which patsy takes for one Python
@@ -329,10 +343,10 @@ def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
     tilde = next(k for k, item in enumerate(tokens) if item.string == "~")
     if not any(item.type == token.NAME and item.string in FORMULA_COLUMNS for item in tokens[:tilde]):
         return "the left of '~' names no column: the dependent variable is a column or a function of one"
-    calls: list[str | None] = []  # per open bracket: the function it calls, None for a group
     arguments: list[int] = []  # per open bracket: its arguments so far
     named: list[bool] = []  # per open bracket: whether a column stood inside it
     for position, item in enumerate(tokens):
+        calls = open_calls[position]
         before = tokens[position - 1] if position else None
         prior = before.string if before is not None else ""
         after = tokens[position + 1].string if position + 1 < len(tokens) else ""
@@ -399,13 +413,10 @@ def _shape_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
             if callee == "C" and after not in _CONTRASTS:
                 return f"C(...)'s second argument is a coding, Treatment or Sum, not {shown(after)}"
         if text == "(":
-            name = before.string if before is not None and before.type == token.NAME else None
-            numpy = name and position > 1 and tokens[position - 2].string == "."
-            calls.append(f"np.{name}" if numpy else name)
             arguments.append(1)
             named.append(False)
         elif text == ")" and calls:
-            callee, had_column = calls.pop(), named.pop()
+            callee, had_column = calls[-1], named.pop()
             arguments.pop()
             if callee is not None and (callee in _OF_A_COLUMN or callee.startswith("np.")) and not had_column:
                 return (
@@ -430,20 +441,16 @@ def _side_by_side(before: tokenize.TokenInfo, item: tokenize.TokenInfo) -> bool:
     return _ends_operand(before) and starts and not (item.string == "(" and before.type == token.NAME)
 
 
-def _text_problem(tokens: list[tokenize.TokenInfo]) -> str | None:
+def _text_problem(tokens: list[tokenize.TokenInfo], open_calls: list[tuple[str | None, ...]]) -> str | None:
     """What puts text into Python's arithmetic; None when nothing. A text column
     (:data:`TEXT_COLUMNS`) may stand as a term (``role``) or as the first argument of ``C``
     (``C(role, Treatment('buyer'))``), and a quoted text only inside ``Treatment`` or ``Sum``:
     anywhere else it is an operand (``I(role * 99999999)``, ``I('ab' * 10**9)``) whose repetition
     took all of the machine's memory."""
-    calls: list[str | None] = []  # per open bracket: the function it calls, None for a group
     for position, item in enumerate(tokens):
+        calls = open_calls[position]
         before = tokens[position - 1] if position else None
-        if item.string == "(":
-            calls.append(before.string if before is not None and before.type == token.NAME else None)
-        elif item.string == ")" and calls:
-            calls.pop()
-        elif item.type == token.STRING:
+        if item.type == token.STRING:
             after = tokens[position + 1].string if position + 1 < len(tokens) else ""
             literal = item.string[:1] in ("'", '"')  # no prefix: an f-string's braces hold code
             alone = before is not None and before.string in ("(", "=") and after in (")", ",")
