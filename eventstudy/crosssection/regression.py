@@ -251,7 +251,6 @@ EXACT_COUNT_LIMIT = 10_000
 lower bound (:func:`columns_at_least`) of more columns than rows ends the fit first."""
 
 
-
 def columns_at_least(formula: str, rows: pd.DataFrame) -> int:
     """A lower bound on the columns of ``formula``'s design on ``rows``, from its terms alone:
     patsy codes a categorical factor of L levels by L or L - 1 columns in each term it is in,

@@ -512,7 +512,7 @@ def _check_dividend_adjustment(
         if column in frame.columns:
             paid = np.nan_to_num(pd.to_numeric(frame[column], errors="coerce").to_numpy(float))
             paid_rows |= paid > 0
-            amounts = np.where(paid > 0, amounts + paid, amounts)
+            amounts += np.where(paid > 0, paid, 0.0)
     if not paid_rows.any():
         return
     last = int(np.flatnonzero(paid_rows)[np.argmax(np.asarray(dates[paid_rows]))])

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -190,8 +191,9 @@ def group_table(
         for name in [group, unconfounded_group(group)] if twins else [group]:
             for column in shown:
                 shown_cell = column.cell(stats.row(name, main, column.statistic))
-                if column.statistic in (caveated or {}).get(name, set()) and shown_cell.sort is not None:
-                    shown_cell = replace(shown_cell, text=f"{shown_cell.text} {CAVEATED_TOTAL}")
+                mark = _caveat_mark(caveated, name, column.statistic)
+                if mark and shown_cell.sort is not None:
+                    shown_cell = replace(shown_cell, text=f"{shown_cell.text}{mark}")
                     flagged = True
                 row.append(shown_cell)
         rows.append(tuple(row))
@@ -521,6 +523,12 @@ def _left_out(flagged: int, unknown: int, n: int, main: str) -> str:
     return text + (f" and {unknown} {unscreened_text}" if unknown else "")
 
 
+def _caveat_mark(caveated: Mapping[str, set[str]] | None, group: str, statistic: str) -> str:
+    """`` §`` (:data:`~eventstudy.columns.CAVEATED_TOTAL`) when ``group``'s total ``statistic``
+    holds a caveated share count (``caveated``: :func:`~eventstudy.aggregate.caveated_totals`)."""
+    return f" {CAVEATED_TOTAL}" if caveated and statistic in caveated.get(group, set()) else ""
+
+
 def _pair(free: str, free_mark: str, was: str, was_mark: str) -> str:
     """``free (not was)``, a total without the confounded windows beside the one with them, each
     with its caveat mark, or one mark after both when both carry it (the first screen's sentence
@@ -540,10 +548,7 @@ def _without_sentence(
     """What the group totals and the value-per-deal ranking become without the confounded (and
     unscreened) rows, a total that holds a caveated share count marked as the group table marks
     it (a finder: the table's -$472.9B §, the sentence's -$472.9B)."""
-
-    def marked(group: str, statistic: str) -> str:
-        return f" {CAVEATED_TOTAL}" if caveated and statistic in caveated.get(group, set()) else ""
-
+    marked = partial(_caveat_mark, caveated)
     changes = []
     totalled = False  # a group has a total: log returns or no share counts leave every one NaN
     for group in stats.groups(main):
