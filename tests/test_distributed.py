@@ -30,6 +30,7 @@ import json
 import re
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -913,6 +914,71 @@ def test_a_scheduler_without_workers_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     words = f"--scheduler: no Dask worker joined the scheduler at {address} in 0.5 s"
     assert err == f"eventstudy: error: {words}\n", err
+    assert not out.exists()
+
+
+def _raise_timeout() -> None:
+    raise TimeoutError("the task's own")
+
+
+@pytest.mark.parametrize("by_address", [True, False])
+def test_a_task_waiting_on_a_cluster_without_workers_stops_the_wait(by_address: bool, monkeypatch) -> None:
+    """Dask keeps a task with no worker to run it queued for ever: the driver waits so long for
+    a worker (WORKER_TIMEOUT reached by address, LOCAL_WORKER_TIMEOUT for a local cluster),
+    then stops; a task's own TimeoutError is its error, not the wait's."""
+    from eventstudy.distributed.cluster import ClusterError, wait_for
+
+    monkeypatch.setattr("eventstudy.distributed.cluster.WORKER_TIMEOUT", 0.5 if by_address else 1e9)
+    monkeypatch.setattr("eventstudy.distributed.cluster.LOCAL_WORKER_TIMEOUT", 1e9 if by_address else 0.5)
+    monkeypatch.setattr("eventstudy.distributed.cluster.POLL_SECONDS", 0.05)
+    with (
+        distributed.LocalCluster(**IN_PROCESS, n_workers=0, protocol="tcp://") as empty,
+        distributed.Client(empty.scheduler.address if by_address else empty) as client,
+    ):
+        with pytest.raises(ClusterError) as raised:
+            wait_for(client, client.submit(sum, [1, 2]))
+        assert str(raised.value) == (
+            "the Dask cluster has had no worker for 0.5 s with tasks waiting (did its workers die? "
+            "their logs say why)"
+        )
+        empty.scale(1)
+        assert wait_for(client, client.submit(sum, [1, 2])) == 3
+        with pytest.raises(TimeoutError, match="the task's own"):
+            wait_for(client, client.submit(_raise_timeout))
+
+
+LEAVE = threading.Event()
+
+
+def _a_worker_leaving(*args: object, **kwargs: object) -> None:
+    """A partition task whose worker closes while the task runs (it waits until the test ends)."""
+    worker = distributed.get_worker()
+    worker.loop.add_callback(worker.close, executor_wait=False)
+    LEAVE.wait()
+
+
+def test_a_run_whose_last_worker_leaves_stops_in_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The only worker of a cluster reached by address goes away as a partition runs: the run
+    waited for ever (a finder: a local cluster's workers killed over and over, 2 runs of 8)."""
+    from _small_study import make_cache, make_study, run_args
+
+    monkeypatch.setattr("eventstudy.distributed.cluster.WORKER_TIMEOUT", 0.5)
+    monkeypatch.setattr("eventstudy.distributed.cluster.POLL_SECONDS", 0.05)
+    monkeypatch.setattr("eventstudy.distributed.run.partition_task", _a_worker_leaving)
+    events, config_path = make_study(tmp_path / "study")
+    cache = make_cache(tmp_path / "cache").root
+    out = tmp_path / "out"
+    try:
+        with distributed.LocalCluster(**IN_PROCESS, n_workers=1, protocol="tcp://") as one:
+            args = [*run_args(events, config_path, cache, out), "--scheduler", one.scheduler.address]
+            assert main(args) == 1
+    finally:
+        LEAVE.set()
+    said = (
+        "the Dask cluster has had no worker for 0.5 s with tasks waiting (did its workers die? "
+        "their logs say why)"
+    )
+    assert capsys.readouterr().err == f"eventstudy: error: {said}\n"
     assert not out.exists()
 
 

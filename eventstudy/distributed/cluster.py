@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from eventstudy.errors import STOP_SIGNALS, EventStudyError, InputError, SignalHandler, signals_handled
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, Future
 
 INSTALL = "pip install 'eventstudy-backtester[dask]'"
 CONNECT_TIMEOUT = "30s"
@@ -38,7 +38,14 @@ HANDSHAKE_TIMEOUT = 10.0
 handshake as it accepts a connection, and Dask reads the peer's with no timeout at all (an HTTP
 server, or the dashboard's port 8787 typed for 8786, hung the run for ever; a finder)."""
 WORKER_TIMEOUT = 300.0
-"""Seconds to wait for a first worker to join a scheduler reached by address."""
+"""Seconds to wait for a first worker to join a scheduler reached by address, and for one to come
+back while the run waits for a task with none there (a batch cluster's workers may queue)."""
+LOCAL_WORKER_TIMEOUT = 60.0
+"""Seconds a local cluster may have no worker while the run waits for a task: a worker that died
+is restarted by its nanny in seconds; one whose nanny gave up never comes back, and the run
+waited for ever with its tasks queued (a finder killed the workers every 0.3 s)."""
+POLL_SECONDS = 1.0
+"""How often the driver, waiting for a task, asks the scheduler whether any worker is left."""
 WORKERS_PER_CORE = 4
 """``local:N`` starts at most this many single-threaded worker processes per core of this
 machine (a cluster of more workers is reached by its address)."""
@@ -266,6 +273,38 @@ def in_process() -> Iterator[Client]:
         Client(cluster) as client,
     ):
         yield client
+
+
+def wait_for(client: Client, future: Future) -> Any:
+    """``future.result()``, but a :class:`ClusterError` once the cluster has had no worker for
+    :data:`LOCAL_WORKER_TIMEOUT` seconds (a local cluster) or :data:`WORKER_TIMEOUT` seconds (one
+    reached by address) while the task waits: Dask keeps a task without a worker queued for ever.
+
+    Raises
+    ------
+    ClusterError
+        When no worker has been connected for that long.
+    """
+    from distributed import wait
+
+    patience = LOCAL_WORKER_TIMEOUT if client.cluster is not None else WORKER_TIMEOUT
+    alone_since: float | None = None
+    while True:
+        try:
+            wait(future, timeout=POLL_SECONDS)  # not result(timeout=...): a task may raise TimeoutError
+        except TimeoutError:
+            if client.nthreads():
+                alone_since = None
+                continue
+            now = time.monotonic()
+            alone_since = now if alone_since is None else alone_since
+            if now - alone_since >= patience:
+                raise ClusterError(
+                    f"the Dask cluster has had no worker for {patience:g} s with tasks waiting "
+                    "(did its workers die? their logs say why)"
+                ) from None
+            continue
+        return future.result()
 
 
 def n_workers(client: Client) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
-from eventstudy.distributed.cluster import ClusterError, connect, n_workers
+from eventstudy.distributed.cluster import ClusterError, connect, n_workers, wait_for
 from eventstudy.distributed.plan import (
     block_of,
     block_width,
@@ -345,11 +345,11 @@ def _compute(
     run = DistributedRun(None, pd.DataFrame(), pd.DataFrame(), rows, len(partitions), 0)
     gathered: list[PartitionSummary] = []
     for future in summaries:  # one at a time, in partition order: the merge order is fixed
-        summary = future.result()
+        summary = wait_for(client, future)
         run.add(summary.cost)
         gathered.append(summary)
     del summaries
-    _raise_first_error(gathered, backtest)
+    _raise_first_error(client, gathered, backtest)
     tick("partitions")
 
     positions = [s.positions for s in gathered]
@@ -380,7 +380,7 @@ def _compute(
 
         spreads = grank_spreads(thin, members)
         for pending in [client.submit(grank_task, r, spreads, pure=False) for r in results]:
-            part, cost = pending.result()
+            part, cost = wait_for(client, pending)
             run.add(cost)
             grank = _merge(grank, part)
     tick("grank")
@@ -452,7 +452,7 @@ def _compute(
             car=car,
             stats=run.stats,
             caar=run.caar,
-            backtest=None if backtest is None else _raised(backtest.result()),
+            backtest=None if backtest is None else _raised(wait_for(client, backtest)),
             peers=peers,
             provenance={
                 "inputs": record,
@@ -582,13 +582,15 @@ def _raised(
     return backtest
 
 
-def _raise_first_error(summaries: Sequence[PartitionSummary], backtest: Future | None) -> None:
+def _raise_first_error(
+    client: Client, summaries: Sequence[PartitionSummary], backtest: Future | None
+) -> None:
     """Raise the refusal that an in-memory run meets first, if any: the partitions' and, when
     there is one, the backtest task's (ranked :data:`~eventstudy.distributed.tasks.BACKTEST_ERROR`,
     between the inputs' refusals and a day 0 off the calendar)."""
     errors = [s.error for s in summaries if s.error is not None]
     if errors and backtest is not None:
-        refused = backtest.result()
+        refused = wait_for(client, backtest)
         if isinstance(refused, (InputError, DataUnavailableError)):
             errors.append(((BACKTEST_ERROR, error_row(refused)), refused))
     if errors:
@@ -671,7 +673,7 @@ def _rbar_sums(
         )
     total: dict[Key, tuple[float, int]] = {}
     for future in futures:  # in block order
-        part, cost = future.result()
+        part, cost = wait_for(client, future)
         run.add(cost)
         for key, (value, n) in part.items():
             before = total.get(key, (0.0, 0))
