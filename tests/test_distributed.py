@@ -39,6 +39,7 @@ import pandas as pd
 import pytest
 
 distributed = pytest.importorskip("distributed")  # the dask extra (CI installs it with dev)
+import dask  # noqa: E402
 
 from eventstudy.cli import main  # noqa: E402
 from eventstudy.config import StudyConfig, load_config  # noqa: E402
@@ -980,6 +981,55 @@ def test_a_run_whose_last_worker_leaves_stops_in_one_line(tmp_path: Path, capsys
     )
     assert capsys.readouterr().err == f"eventstudy: error: {said}\n"
     assert not out.exists()
+
+
+SCHEDULERS: list[distributed.Scheduler] = []
+STOPPED = threading.Event()
+
+
+def _a_scheduler_stopping(*args: object, **kwargs: object) -> None:
+    """A partition task that stops its cluster's scheduler (it waits until the test ends)."""
+    scheduler = SCHEDULERS[-1]
+    scheduler.loop.add_callback(scheduler.close)
+    STOPPED.wait()
+
+
+def test_a_scheduler_stopping_mid_run_is_one_line(tmp_path: Path, capfd, monkeypatch) -> None:
+    """The scheduler of a cluster reached by address stops as a partition runs: Dask's client
+    printed its 40-line reconnection traceback, then the command a line holding Dask's five
+    lines of cancelled futures as '\\n' escapes (a finder)."""
+    from _small_study import make_cache, make_study, run_args
+
+    monkeypatch.setattr("eventstudy.distributed.run.partition_task", _a_scheduler_stopping)
+    events, config_path = make_study(tmp_path / "study")
+    cache = make_cache(tmp_path / "cache").root
+    out = tmp_path / "out"
+    try:  # the worker and the client try to reconnect for so long (30 s by default)
+        with (
+            dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+            distributed.LocalCluster(**IN_PROCESS, n_workers=1, protocol="tcp://") as local,
+        ):
+            SCHEDULERS.append(local.scheduler)
+            capfd.readouterr()
+            args = [*run_args(events, config_path, cache, out), "--scheduler", local.scheduler.address]
+            assert main(args) == 1
+            STOPPED.set()  # before the worker closes: it waits for its task
+            said = "the Dask cluster failed: the connection to its scheduler was lost (has it stopped?)"
+            assert capfd.readouterr().err == f"eventstudy: error: {said}\n"
+    finally:
+        STOPPED.set()
+    assert not out.exists()
+
+
+def test_a_cluster_failure_is_one_line_of_plain_text() -> None:
+    from distributed.comm.core import CommClosedError
+
+    from eventstudy.distributed.cluster import failure
+
+    said = failure(CommClosedError("in <TCP (closed)>:\nConnectionResetError:\x07 reset"))
+    assert str(said) == (
+        "the Dask cluster failed: CommClosedError: in <TCP (closed)>: ConnectionResetError: reset"
+    )
 
 
 def test_an_estimation_window_over_all_data_is_refused_in_one_line(

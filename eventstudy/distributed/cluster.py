@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventstudy.errors import STOP_SIGNALS, EventStudyError, InputError, SignalHandler, signals_handled
+from eventstudy.text import plain
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -49,6 +50,7 @@ POLL_SECONDS = 1.0
 WORKERS_PER_CORE = 4
 """``local:N`` starts at most this many single-threaded worker processes per core of this
 machine (a cluster of more workers is reached by its address)."""
+SCHEDULER_LOST = "the Dask cluster failed: the connection to its scheduler was lost (has it stopped?)"
 _LOCAL = re.compile(r"local(?::([0-9]+))?")  # ASCII digits: "local:٢" ran two workers
 
 
@@ -167,6 +169,7 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
             "silence_logs": logging.CRITICAL,
         }
         with ExitStack() as stack:
+            stack.enter_context(_quiet_logs())
             with _start_held():
                 try:
                     cluster = stack.enter_context(LocalCluster(**cluster_args))
@@ -193,7 +196,7 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
         raise InputError(
             "--scheduler", f"{address} is not a Dask scheduler: its first bytes are no Dask handshake"
         ) from None
-    with client:
+    with _quiet_logs(), client:
         try:  # the partitions are planned for the workers there: wait for one to join
             client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
         except TimeoutError:
@@ -201,6 +204,30 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
                 "--scheduler", f"no Dask worker joined the scheduler at {address} in {WORKER_TIMEOUT:g} s"
             ) from None
         yield client
+
+
+@contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """Dask's own log lines off the terminal while this module's client of a cluster reached by
+    address is open, as ``silence_logs`` keeps a local cluster's: a scheduler stopping mid-run
+    printed the client's 40-line reconnection traceback before the command's one line."""
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
+    loggers = [logging.getLogger(name) for name in ["distributed", *names]]  # distributed.client has
+    levels = [logger.level for logger in loggers]  # its own level and handler
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def failure(exc: BaseException) -> ClusterError:
+    """The one-line :class:`ClusterError` for an exception Dask raised during a run."""
+    if "scheduler-connection-lost" in str(exc):  # Dask's words span five lines and end in task keys
+        return ClusterError(SCHEDULER_LOST)
+    return ClusterError(f"the Dask cluster failed: {type(exc).__name__}: {plain(exc)}")
 
 
 def _probe_scheduler(address: str) -> None:
@@ -293,7 +320,11 @@ def wait_for(client: Client, future: Future) -> Any:
         try:
             wait(future, timeout=POLL_SECONDS)  # not result(timeout=...): a task may raise TimeoutError
         except TimeoutError:
-            if client.nthreads():
+            try:
+                workers = client.nthreads()
+            except OSError:  # CommClosedError: the scheduler stopped
+                raise ClusterError(SCHEDULER_LOST) from None
+            if workers:
                 alone_since = None
                 continue
             now = time.monotonic()

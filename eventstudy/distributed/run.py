@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
-from eventstudy.distributed.cluster import ClusterError, connect, n_workers, wait_for
+from eventstudy.distributed.cluster import connect, failure, n_workers, wait_for
 from eventstudy.distributed.plan import (
     block_of,
     block_width,
@@ -223,7 +223,7 @@ def compute_distributed(
             raise
         except Exception as exc:  # a worker killed, the scheduler gone: one line, not a traceback
             if type(exc).__module__.startswith("distributed"):
-                raise ClusterError(f"the Dask cluster failed: {type(exc).__name__}: {exc}") from exc
+                raise failure(exc) from exc
             raise
 
 
