@@ -1032,6 +1032,31 @@ def test_a_cluster_failure_is_one_line_of_plain_text() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        (0, "must be from 1 to 2,147,483,647 pairs, got 0"),
+        (-5, "must be from 1 to 2,147,483,647 pairs, got -5"),
+        (10**12, "must be from 1 to 2,147,483,647 pairs, got 1,000,000,000,000"),
+        (True, "must be a whole number of pairs, got True"),
+        (2.5, "must be a whole number of pairs, got 2.5"),
+        ("90", "must be a whole number of pairs, got '90'"),
+    ],
+)
+def test_a_bad_number_of_rows_per_partition_is_refused_before_a_cluster_starts(
+    rows: object, said: str, synthetic_cache, synthetic_events, monkeypatch
+) -> None:
+    def no_cluster(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a local cluster was started")
+
+    monkeypatch.setattr(distributed, "LocalCluster", no_cluster)
+    with pytest.raises(InputError) as raised:
+        run_distributed(
+            synthetic_events, synthetic_cache, CONFIG, scheduler="local:2", rows_per_partition=rows
+        )
+    assert str(raised.value) == f"rows_per_partition: {said}"
+
+
 def test_an_estimation_window_over_all_data_is_refused_in_one_line(
     launch_cache, tmp_path: Path, capsys, cluster
 ) -> None:

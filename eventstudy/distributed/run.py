@@ -210,6 +210,9 @@ def compute_distributed(
     from eventstudy.study import checked_arguments
 
     config, peers = checked_arguments(events, store, config, model, peers, fetch)  # before a cluster starts
+    problem = None if rows_per_partition is None else rows_per_partition_problem(rows_per_partition)
+    if problem:
+        raise InputError("rows_per_partition", problem)
     cache = open_cache(store)
     # Held by the driver over the run: every partition reads the cache before an import's batch or
     # after it (each partition's own reads are one version; two partitions' were not).
@@ -305,9 +308,6 @@ def _compute(
         model = _model_from_config(config, factors)
     _check_benchmarks(events, model, where)
 
-    problem = None if rows_per_partition is None else rows_per_partition_problem(rows_per_partition)
-    if problem:
-        raise InputError("rows_per_partition", problem)
     rows = rows_per_partition or default_rows_per_partition(len(events), n_workers(client))
     partitions = plan_partitions(events["ticker"].to_numpy(object), rows)
     labels = group_labels(events)
