@@ -607,8 +607,8 @@ def value_per_deal_rows(
     these are descriptive (the battery's ``dollar_abnormal_value`` tests the value of every row
     with a dollar value, deal or not). Each row's ``reference`` says what it covers
     (:data:`VALUE_PER_DEAL_REFERENCES`). ``windows`` (default: those of ``car``) each get their
-    rows, with n = 0 and a NaN ratio where no event qualifies (every row of the window left out
-    as confounded, say).
+    rows, with n = 0 and NaN totals and ratio where no event qualifies (a group without a
+    disclosed deal, every row of the window left out as confounded).
     """
     rows: list[dict[str, object]] = []
     labels = list(dict.fromkeys(car["window"])) if windows is None else list(windows)
@@ -617,7 +617,10 @@ def value_per_deal_rows(
         part = by_window.get(window, car.iloc[:0])
         part = part[_deal_parties(part)]
         event_values, event_deals, counted = _complete_deals(part)
-        total_value, total_deal = float(event_values.sum()), float(event_deals.sum())
+        # No qualifying event: NaN totals, not a sum of nothing (the shock group's "$0" beside its
+        # dollar_abnormal_value of -$825B in the launch study read as a measured zero).
+        total_value = float(event_values.sum()) if len(event_values) else float("nan")
+        total_deal = float(event_deals.sum()) if len(event_values) else float("nan")
         if shared_days is not None and counted.sum() > 1:
             total_value -= shared_days(part[counted], window)
         ratio = total_value / total_deal if total_deal > 0 else float("nan")

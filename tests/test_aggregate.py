@@ -119,7 +119,9 @@ def test_every_window_gets_its_value_per_deal_rows_even_without_events() -> None
     by = {(r["window"], r["statistic"]): r for r in rows}
     assert by[("[0,0]", "value_per_deal_dollar")]["value"] == 0.3
     empty = by[("[-1,+1]", "value_per_deal_dollar")]
-    assert empty["n"] == 0 and np.isnan(empty["value"]) and by[("[-1,+1]", "total_deal_usd")]["value"] == 0.0
+    assert empty["n"] == 0 and np.isnan(empty["value"])
+    for total in ("total_abnormal_value_usd", "total_deal_usd"):  # no event: no measured zero
+        assert by[("[-1,+1]", total)]["n"] == 0 and np.isnan(by[("[-1,+1]", total)]["value"])
     assert len(value_per_deal_rows(car, "g")) == 3  # the windows of car by default
 
 
@@ -150,8 +152,9 @@ def test_value_per_deal_equals_the_pandas_groupby_to_the_bit() -> None:
                 .dropna()
             )
             mine = {r["statistic"]: r for r in rows if r["window"] == window}
-            assert mine["total_abnormal_value_usd"]["value"] == float(complete["value"].sum())
-            assert mine["total_deal_usd"]["value"] == float(complete["deal"].sum())
+            empty = np.nan if complete.empty else 0.0  # a sum over no event is not computable
+            for total, column in (("total_abnormal_value_usd", "value"), ("total_deal_usd", "deal")):
+                np.testing.assert_equal(mine[total]["value"], float(complete[column].sum()) + empty)
             assert mine["total_deal_usd"]["n"] == len(complete)
 
 
@@ -426,6 +429,9 @@ def test_dollar_totals_reconcile_with_car_on_the_launch(launch) -> None:
     assert stat(table, "all", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-254.26e9, rel=1e-4)
     assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").n == 5
     assert stat(table, "shock", "[0,0]", "dollar_abnormal_value").value == pytest.approx(-825.42e9, rel=1e-4)
+    for total in ("total_abnormal_value_usd", "total_deal_usd"):  # the sell-off is no deal: not $0
+        row = stat(table, "shock", "[0,0]", total)
+        assert row.n == 0 and np.isnan(row.value)
     # Share counts begin inside every estimation window of the launch: all 25 use the fallback.
     assert stat(table, "all", "[0,0]", "dollar_fallback_sd_rows").value == 25
     # The twin without the confounded row (ORCL's earnings day) counts its own: its dollar_z's
