@@ -1057,6 +1057,61 @@ def test_a_bad_number_of_rows_per_partition_is_refused_before_a_cluster_starts(
     assert str(raised.value) == f"rows_per_partition: {said}"
 
 
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            ("text.py", "\n# last month's copy\n"),
+            r"runs other code than this command: eventstudy source sha256 [0-9a-f]{12} there, sha256 "
+            r"[0-9a-f]{12} here \(every worker must run the driver's versions\)",
+        ),
+        (
+            ("__init__.py", "\nraise ImportError('a broken install')\n"),
+            r"cannot run eventstudy \(.*a broken install.*\)",
+        ),
+    ],
+)
+def test_a_worker_running_other_code_is_refused_in_one_line(
+    edit: tuple[str, str], said: str, tmp_path: Path, capsys
+) -> None:
+    """A worker process importing another copy of eventstudy (a cluster's environment left on
+    last month's install) computed its partitions with that code: only ``verify`` saw the tables
+    differ (a finder). The run stops before any partition, naming the worker."""
+    import os
+    import subprocess
+
+    from _small_study import make_cache, make_study, run_args
+
+    import eventstudy
+
+    copy = tmp_path / "site" / "eventstudy"
+    shutil.copytree(Path(eventstudy.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with (copy / edit[0]).open("a", encoding="utf-8") as file:
+        file.write(edit[1])
+    events, config_path = make_study(tmp_path / "study")
+    cache = make_cache(tmp_path / "cache").root
+    out = tmp_path / "out"
+    with (
+        distributed.LocalCluster(**IN_PROCESS, n_workers=0, protocol="tcp://") as empty,
+        distributed.Client(empty) as client,
+    ):
+        address = empty.scheduler.address
+        command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1"]
+        environment = {**os.environ, "PYTHONPATH": str(copy.parent)}
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        worker = subprocess.Popen(command, env=environment, cwd=tmp_path, **quiet)  # not this folder's
+        try:
+            client.wait_for_workers(1, timeout=120)
+            assert main([*run_args(events, config_path, cache, out), "--scheduler", address]) == 2
+        finally:
+            worker.terminate()
+            worker.wait()
+    err = capsys.readouterr().err
+    pattern = rf"eventstudy: error: --scheduler: the Dask worker at tcp://127\.0\.0\.1:[0-9]+ {said}\n"
+    assert re.fullmatch(pattern, err), err
+    assert not out.exists()
+
+
 def test_an_estimation_window_over_all_data_is_refused_in_one_line(
     launch_cache, tmp_path: Path, capsys, cluster
 ) -> None:

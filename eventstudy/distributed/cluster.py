@@ -10,6 +10,7 @@ Kubernetes deployment — and leaves it running. Dask is the optional extra ``da
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,8 @@ from eventstudy.text import plain
 if TYPE_CHECKING:
     from distributed import Client, Future
 
+WORKER_PACKAGES: tuple[str, ...] = ("arch", "numpy", "pandas", "patsy", "pyarrow", "scipy", "statsmodels")
+"""The libraries that compute or read a study's numbers: a worker must run the driver's versions."""
 INSTALL = "pip install 'eventstudy-backtester[dask]'"
 CONNECT_TIMEOUT = "30s"
 """How long to wait for a scheduler address (a batch job's scheduler may still be starting)."""
@@ -336,6 +340,51 @@ def wait_for(client: Client, future: Future) -> Any:
                 ) from None
             continue
         return future.result()
+
+
+def code_identity() -> dict[str, str]:
+    """What every worker must share with the driver: a hash of the eventstudy package's source
+    (its ``.py`` files by relative path) and the versions of :data:`WORKER_PACKAGES`."""
+    import eventstudy
+
+    root = Path(eventstudy.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    identity = {"eventstudy source": f"sha256 {digest.hexdigest()[:12]}"}
+    for name in WORKER_PACKAGES:
+        try:
+            identity[name] = version(name)
+        except PackageNotFoundError:
+            identity[name] = "not installed"
+    return identity
+
+
+def check_workers(client: Client) -> None:
+    """Refuse a cluster whose workers run other code than the driver: another eventstudy or
+    another version of a library that computes or reads the numbers (a worker left on last
+    month's environment computed its partitions with it, and only ``verify`` saw the tables
+    differ). Workers that join after the check are not seen.
+
+    Raises
+    ------
+    InputError
+        Naming the first worker (by address) and what differs.
+    """
+    mine = code_identity()
+    answers = client.run(code_identity, on_error="return")
+    for address, theirs in sorted(answers.items()):
+        if isinstance(theirs, BaseException):  # eventstudy not installed there, say
+            said = f"{type(theirs).__name__}: {plain(theirs)}"
+            raise InputError("--scheduler", f"the Dask worker at {address} cannot run eventstudy ({said})")
+        for name, here in mine.items():
+            there = theirs.get(name, "not reported")
+            if there != here:
+                raise InputError(
+                    "--scheduler",
+                    f"the Dask worker at {address} runs other code than this command: {name} {there} "
+                    f"there, {here} here (every worker must run the driver's versions)",
+                )
 
 
 def n_workers(client: Client) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
-from eventstudy.distributed.cluster import connect, failure, n_workers, wait_for
+from eventstudy.distributed.cluster import check_workers, connect, failure, n_workers, wait_for
 from eventstudy.distributed.plan import (
     block_of,
     block_width,
@@ -217,6 +217,7 @@ def compute_distributed(
     # Held by the driver over the run: every partition reads the cache before an import's batch or
     # after it (each partition's own reads are one version; two partitions' were not).
     with cache.consistent_reads(), connect(scheduler) as client:
+        check_workers(client)
         try:
             return _compute(
                 client, events, cache, config, model, peers, fetch, events_path,
