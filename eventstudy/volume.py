@@ -5,7 +5,8 @@ For pair i on day t with :math:`n_{it}` shares traded, the volume measure is
 * ``log_turnover`` (Campbell & Wasley 1996; EventStudyTools' AVC):
   :math:`V_{it} = \\ln(100\\,n_{it}/S_{it} + 0.000255)`, the log of the percentage of the
   :math:`S_{it}` shares outstanding traded (the share count in force that day, as for market
-  values), the constant keeping zero-volume days finite;
+  values), the constant keeping Campbell & Wasley's zero-volume days finite (here a 0 is
+  missing: below);
 * ``log_volume``: :math:`V_{it} = \\ln(1 + n_{it})`. For a constant share count S this is the
   log turnover up to the constant :math:`\\ln(100/S)`, which the intercept of the volume market
   model absorbs (the 0.000255 aside, which matters only on days with almost no trading); it
@@ -20,7 +21,8 @@ estimation window, and the abnormal volume is :math:`AV_{i\\tau} = V_{i\\tau} - 
 \\hat\\beta_i V_{m\\tau}`, cumulated over a window as :math:`CAV_i`.
 
 The volume model is fitted on the days the return model was (those with a return, less
-another event's span under ``exclude_overlapping_windows``) that have both volumes above 0 and,
+another event's span under ``exclude_overlapping_windows``) that have both volumes above 0 (a 0
+is missing, a departure from Campbell & Wasley: :mod:`eventstudy.timeline.volume`) and,
 for ``log_turnover``, a share count: often fewer than the return model's, as the share counts
 cached may begin inside the estimation window (``volume.parquet``'s ``n_est`` says how many; a
 pair left with fewer than ``min_estimation_obs`` is ``no_share_counts``); a pair whose return model
@@ -78,7 +80,7 @@ from eventstudy.inference import EventPanel
 from eventstudy.models.ols import BatchFit, degenerate_fits, fit_ols_batch
 from eventstudy.multiple_testing import adjusted_p_values
 from eventstudy.timeline.calendar import NOT_A_SESSION, SHIFT_TOO_LARGE
-from eventstudy.timeline.volume import volume_panel
+from eventstudy.timeline.volume import traded, volume_panel
 
 TURNOVER_CONSTANT = 0.000255
 """Campbell & Wasley's constant added to the percentage turnover before the log."""
@@ -308,7 +310,8 @@ def volume_pairs(
     events = estimates.events
     tickers = events["ticker"].to_numpy(object)
     symbols = list(panel.symbols)
-    volume = volume_panel(prices, panel.calendar, symbols)
+    cached = volume_panel(prices, panel.calendar, symbols)  # volume.parquet shows these figures
+    volume = traded(cached)
     firm_measure = log_volume(volume)
     if measure == "log_turnover":
         counts = estimates.share_table.counts_by_day(np.array(symbols, dtype=object), before_split="scale").T
@@ -325,7 +328,7 @@ def volume_pairs(
     used = np.unique(market_columns)
     market_measure = log_volume(volume[:, used])
     market_local = np.searchsorted(used, market_columns)
-    firm_padded, market_padded, raw = _pad(firm_measure), _pad(market_measure), _pad(volume)
+    firm_padded, market_padded, traded_padded = _pad(firm_measure), _pad(market_measure), _pad(volume)
     est, evt = np.asarray(estimates.estimation_days), estimates.event_days
     y_est = firm_padded[est, columns[:, None]]
     # The returns' estimation days: where their model had a residual (not a day without a return,
@@ -337,11 +340,11 @@ def volume_pairs(
     x_est = np.stack([np.ones_like(y_est), market_padded[est, market_local[:, None]]], axis=-1)
     x_evt = np.stack([np.ones_like(y_evt), market_padded[evt, market_local[:, None]]], axis=-1)
     fit = fit_ols_batch(y_est, x_est, min_obs=min_obs)
-    traded = np.asarray((volume > 0).any(axis=0))  # NaN is not > 0: an index's zeros are no volume
-    no_volume = ~traded[columns] | ~traded[market_columns]
+    trades = np.asarray((volume > 0).any(axis=0))  # NaN is not > 0: an index's zeros are no volume
+    no_volume = ~trades[columns] | ~trades[market_columns]
     no_counts = np.zeros(len(events), dtype=bool)
     if measure == "log_turnover":  # enough days with both volumes, too few of them with a share count
-        both = np.isfinite(raw[est, columns[:, None]]) & np.isfinite(x_est[:, :, 1])
+        both = np.isfinite(traded_padded[est, columns[:, None]]) & np.isfinite(x_est[:, :, 1])
         no_counts = ((both & days_used).sum(axis=1) >= min_obs) & (fit.n_obs < min_obs)
     degenerate = degenerate_fits(y_est, fit.residuals)
     outcome = _outcomes(estimates, fit, degenerate, min_obs, no_volume, no_counts)
@@ -366,7 +369,7 @@ def volume_pairs(
     se = sigma[:, None] * np.sqrt(factor)
     table = _table(
         estimates,
-        raw[evt, columns[:, None]],
+        _pad(cached)[evt, columns[:, None]],
         y_evt,
         market_padded[evt, market_local[:, None]],
         expected,

@@ -21,7 +21,7 @@ from eventstudy.data.store import PriceStore
 from eventstudy.inference import EventPanel, run_battery
 from eventstudy.inference.volatility import variance_ratios, volatility_t
 from eventstudy.output.schema import SCHEMAS
-from eventstudy.timeline.volume import traded_volume, volume_panel
+from eventstudy.timeline.volume import traded, volume_panel
 from eventstudy.volume import VOLUME_COLUMNS, log_turnover, log_volume
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,6 +188,7 @@ def test_a_day_without_a_volume_says_so_on_its_row(tmp_path: Path) -> None:
     results = run_study(events, tmp_path / "cache", config)
     aaa = results.volume[results.volume.ticker == "AAA"].set_index("tau")
     assert aaa.at[1, "outcome"] == "missing_volume" and np.isnan(aaa.at[1, "abnormal_volume"])
+    assert aaa.at[1, "volume"] == 0.0 and np.isnan(aaa.at[1, "log_volume"])  # Yahoo's 0 shown, not used
     assert (aaa.drop(1)["outcome"] == "ok").all() and np.isfinite(aaa.loc[[-1, 0], "abnormal_volume"]).all()
     stats = results.volume_stats.set_index(["group", "window", "statistic"])
     assert stats.loc[("all", "[0,0]", "caar"), "n"] == 3
@@ -536,10 +537,10 @@ def test_a_zero_volume_is_missing_whatever_the_close_did() -> None:
             "volume": [900.0, 0.0, 0.0, -5.0, 0.0, 0.0, np.nan],
         }
     )
-    assert traded_volume(frame)[0] == 900.0 and np.isnan(traded_volume(frame)[1:]).all()
     calendar = pd.DatetimeIndex(frame["date"])
     panel = volume_panel({"X": frame, "R": frame.drop(columns="volume")}, calendar, ["X", "R", "absent"])
-    np.testing.assert_array_equal(panel[:, 0], traded_volume(frame))
+    np.testing.assert_array_equal(panel[:, 0], frame["volume"])  # the cache's figures, 0 kept
+    assert traded(panel)[0, 0] == 900.0 and np.isnan(traded(panel)[1:, 0]).all()
     assert np.isnan(panel[:, 1:]).all()  # a returns series and an absent symbol have no volume
 
 
@@ -549,7 +550,7 @@ def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path,
     vix = pd.read_csv(shared_data / "prices" / "^VIX.csv")
     frame = pd.DataFrame({"close": vix["Close"], "volume": vix["Volume"]})
     assert (frame["volume"] == 0).all()
-    kept = traded_volume(frame)
+    kept = traded(frame["volume"].to_numpy(dtype=float))
     assert np.isnan(kept).all()
     config = launch_config(volume="log_volume")
     results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config, peers=("^VIX",))
@@ -569,7 +570,7 @@ def test_a_zero_on_the_first_row_is_missing() -> None:
     normal day (an abnormal-volume s.e. of 1.27 against 0.35 without it, in an independent
     re-derivation); an unchanged close after it shows no trade either."""
     frame = pd.DataFrame({"close": [10.0, 10.0, 10.0], "volume": [0.0, 0.0, 5.0]})
-    np.testing.assert_array_equal(traded_volume(frame), [np.nan, np.nan, 5.0])
+    np.testing.assert_array_equal(traded(frame["volume"].to_numpy(dtype=float)), [np.nan, np.nan, 5.0])
 
 
 def test_a_pair_with_its_own_benchmark_has_that_benchmarks_volume(launch_cache, tmp_path) -> None:

@@ -87,7 +87,11 @@ CAR_SCHEMA: dict[str, ColumnDoc] = {
     "window": ColumnDoc("text", "event window label, e.g. [-1,+1]"),
     "tau_start": ColumnDoc("days", "first relative day of the window"),
     "tau_end": ColumnDoc("days", "last relative day of the window"),
-    "day0": ColumnDoc("date", "day 0: the first session the announcement could move prices"),
+    "day0": ColumnDoc(
+        "date",
+        "day 0: the first session the announcement could move prices (day0_rule previous: the last "
+        "session before an announcement dated on a weekend or holiday)",
+    ),
     "day0_shift": ColumnDoc("text", "why day 0 differs from the announcement date (empty if it does not)"),
     "n_est": ColumnDoc("count", "valid returns in the estimation window (M)"),
     "alpha": ColumnDoc("fraction/day", "estimated intercept (or mean return)"),
@@ -304,7 +308,10 @@ VOLUME_SCHEMA: dict[str, ColumnDoc] = {
     "group": CAR_SCHEMA["group"],
     "tau": AR_SCHEMA["tau"],
     "date": AR_SCHEMA["date"],
-    "volume": ColumnDoc("shares", "shares traded that day (Yahoo's Volume)"),
+    "volume": ColumnDoc(
+        "shares",
+        "shares traded that day as cached (Yahoo's Volume; a 0 is missing to the model: missing_volume)",
+    ),
     "log_volume": ColumnDoc(
         "log",
         'the volume measure V: ln(1 + volume) (volume = "log_volume") or ln(100 volume / shares '
