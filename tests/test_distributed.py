@@ -1067,7 +1067,7 @@ def test_a_bad_number_of_rows_per_partition_is_refused_before_a_cluster_starts(
         ),
         (
             ("__init__.py", "\nraise ImportError('a broken install')\n"),
-            r"cannot run eventstudy \(.*a broken install.*\)",
+            r"could not report its code \(.*a broken install.*\)",
         ),
     ],
 )

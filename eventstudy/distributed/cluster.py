@@ -374,9 +374,9 @@ def check_workers(client: Client) -> None:
     mine = code_identity()
     answers = client.run(code_identity, on_error="return")
     for address, theirs in sorted(answers.items()):
-        if isinstance(theirs, BaseException):  # eventstudy not installed there, say
-            said = f"{type(theirs).__name__}: {plain(theirs)}"
-            raise InputError("--scheduler", f"the Dask worker at {address} cannot run eventstudy ({said})")
+        if isinstance(theirs, BaseException):  # eventstudy not installed there, the worker gone
+            said = f"could not report its code ({type(theirs).__name__}: {plain(theirs)})"
+            raise InputError("--scheduler", f"the Dask worker at {address} {said}")
         for name, here in mine.items():
             there = theirs.get(name, "not reported")
             if there != here:
