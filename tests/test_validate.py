@@ -27,6 +27,7 @@ from eventstudy.data.screening import (
     validate_prices,
     validate_returns,
     validate_store,
+    weekend_sessions,
 )
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
@@ -222,6 +223,7 @@ def test_policy_table_covers_every_kind_with_an_action() -> None:
         "absurd_return",
         "absurd_open",
         "calendar_gap",  # the market proxy's (validate_store)
+        "weekend_session",  # the market proxy's (validate_store and a study)
         "missing_return",  # returns series (cache import --returns)
         "return_gap",
         "off_calendar_return",
@@ -649,6 +651,42 @@ def test_a_session_missing_from_the_market_proxy_is_named_on_the_proxy(
     assert "2 date(s)" in finding and "first 2023-03-15" in finding
     assert main(["validate", "--cache", str(launch_cache)]) == 1  # the real data's partial histories
     assert not any("calendar_gap" in line for line in capsys.readouterr().out.splitlines())
+
+
+def test_a_stray_weekend_row_of_the_market_is_named_on_the_proxy() -> None:
+    """One Saturday in a market's rows became a session of the study without a word (a finder:
+    event time shifted by a day across it); an exchange trading every Sunday is not flagged."""
+    weekdays = pd.bdate_range("2024-01-02", "2024-06-28")
+    saturday = pd.Timestamp("2024-05-18")
+    [issue] = weekend_sessions(weekdays.union([saturday, pd.Timestamp("2024-06-02")]), "MKT")
+    assert (issue.ticker, issue.kind, issue.dates) == ("MKT", "weekend_session", ("2024-05-18", "2024-06-02"))
+    assert issue.detail.startswith("2 of the calendar's sessions are on a Saturday or Sunday")
+    assert "first 2024-05-18" in issue.detail and issue.action == "report"
+    days = pd.date_range("2024-01-07", "2024-06-27")
+    riyadh = days[np.isin(days.day_of_week, (6, 0, 1, 2, 3))]  # Sunday to Thursday
+    assert weekend_sessions(riyadh, "TASI") == [] and weekend_sessions(weekdays, "MKT") == []
+    assert weekend_sessions(pd.DatetimeIndex([]), "MKT") == []
+
+
+def test_a_weekend_session_of_the_market_reaches_validate_and_the_studys_record(
+    launch_cache: Path, tmp_path, capsys
+) -> None:
+    root = tmp_path / "cache"
+    shutil.copytree(launch_cache, root)
+    store = PriceStore(root)
+    spy = store.read_prices("SPY")
+    stray = spy[spy["date"] == pd.Timestamp("2025-05-16")].assign(date=pd.Timestamp("2025-05-17"))
+    spy = pd.concat([spy, stray]).sort_values("date", ignore_index=True)
+    store.write_prices("SPY", spy, {"source": "test", "symbol": "SPY"})
+    assert main(["validate", "--cache", str(root), "NVDA"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    [finding] = [line for line in lines if line.startswith("SPY: weekend_session")]
+    assert "1 of the calendar's sessions are on a Saturday or Sunday" in finding and "2025-05-17" in finding
+    events_path = tmp_path / "events.csv"
+    events_path.write_text(EVENTS, encoding="utf-8")
+    results = run_study(read_events(events_path), store, StudyConfig(), events_path=events_path)
+    [recorded] = results.provenance["validation"]["issues"]["SPY"]
+    assert recorded["kind"] == "weekend_session" and recorded["dates"] == ["2025-05-17"]
 
 
 # -- property: any price frame is checked without error and screened into sane returns -----------

@@ -32,6 +32,7 @@ from eventstudy.data.screening import (
     screen_prices,
     screen_returns,
     validation_record,
+    weekend_sessions,
     withheld_return_days,
 )
 from eventstudy.data.store import CachedTable, empty_earnings
@@ -227,6 +228,9 @@ def _read_inputs(
         returns, calendar, paths, market_kind=kinds[needs.market], definitions=definitions
     )
     findings.update(returns_findings)
+    weekend = weekend_sessions(calendar, needs.market)
+    if weekend:
+        findings[needs.market] = [*findings.get(needs.market, []), *weekend]
 
     tickers = list(dict.fromkeys(events["ticker"].tolist()))
     shares: dict[str, pd.DataFrame] = {}

@@ -38,6 +38,10 @@ calendar_gap                 (:func:`validate_store` only, on the market proxy) 
                              a value (none when the proxy is an index, ``^N225``: it names no
                              exchange; nor are symbols of no exchange counted, ``BTC-USD``:
                              :func:`~eventstudy.exchanges.names_no_exchange`)
+weekend_session              (on the market proxy, in ``validate`` and in a study) its rows hold
+                             Saturdays or Sundays on fewer than half of the weeks they span: a
+                             vendor's stray row becomes a session of the study
+                             (:func:`weekend_sessions`)
 absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE` (1e9): no
                              listed share or index trades there in any currency (Berkshire
                              Hathaway A is under 1e6 USD, Argentina's Merval ~3e6 points); such
@@ -245,6 +249,11 @@ POLICY: dict[str, tuple[str, str]] = {
         "the market proxy if it lacks the day)",
     ),
     "partial_history": ("report", "no change: days outside the history have no returns"),
+    "weekend_session": (
+        "report",
+        "a session of the study (event days count it; a series without a row that day has a gap): "
+        "re-import the market without it if it is a vendor's stray row",
+    ),
     "suspected_split": (
         "mask",
         "close withheld on the day: no market value for windows that need it (spanning the jump)",
@@ -1248,7 +1257,29 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
     gap = calendar_gaps(calendar, traded)
     if gap is not None:
         out[market] = [*out[market], PriceIssue(market, "calendar_gap", *gap)]
+    out[market] += weekend_sessions(calendar, market)
     return out
+
+
+def weekend_sessions(calendar: pd.DatetimeIndex, market: str) -> list[PriceIssue]:
+    """A ``weekend_session`` finding of the market when its rows hold Saturdays or Sundays on
+    fewer than half of the weeks they span: a vendor's stray weekend row becomes a session of
+    the study, shifting event time by a day across it and giving every other series a gap there
+    (a finder: one Saturday row in a market returns file, silently). An exchange that trades on
+    that day every week (Sunday in Riyadh) is not sporadic and is not flagged."""
+    if not len(calendar):
+        return []
+    weeks = int((calendar[-1] - calendar[0]).days) // 7 + 1
+    weekend = calendar[(calendar.day_of_week >= 5)]
+    sporadic = [day for day in (5, 6) if 0 < int((weekend.day_of_week == day).sum()) < weeks / 2]
+    found = weekend[np.isin(weekend.day_of_week, sporadic)]
+    if not len(found):
+        return []
+    detail = (
+        f"{len(found)} of the calendar's sessions are on a Saturday or Sunday, few of its weeks have one, "
+        f"first {_iso(found[0])}: a vendor's stray row?"
+    )
+    return [PriceIssue(market, "weekend_session", tuple(_iso(day) for day in found), detail)]
 
 
 def calendar_gaps(
