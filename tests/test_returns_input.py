@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from eventstudy import load_config, run_study
 from eventstudy.cli import main
+from eventstudy.config import StudyConfig
 from eventstudy.data.importer import import_paths
 from eventstudy.data.returns_import import parse_returns_file
 from eventstudy.data.store import PriceStore
@@ -223,6 +224,59 @@ def test_an_import_asks_about_units_that_look_wrong_and_names_ids_without_return
     assert main(["cache", "import", "--units", "decimal", "--returns", str(wide), "--cache", str(cache)]) == 0
     empty = "no return at all for BBB (every one of its rows is missing)"
     assert capsys.readouterr().err == f"eventstudy: warning: {wide}: {empty}\n"
+
+
+def test_the_questions_of_an_import_are_asked_again_wherever_the_series_is_used(
+    launch_cache, tmp_path, capsys
+) -> None:
+    """A panel in percent imported as decimal: the import's one warning line was all a notebook
+    user ever saw, and a study reported CARs of -120% as ok (a finder). Each series keeps the
+    questions about it (the file's, or its own), and validate and a study's record say them again."""
+    days = pd.bdate_range("2024-06-03", "2025-12-31").strftime("%Y-%m-%d")
+    rng = np.random.default_rng(3)  # percent moves under 0.9 (read as decimals, none below -100%)
+    columns = {symbol: rng.uniform(-0.009, 0.009, len(days)) for symbol in ("SPY", "NVDA", "AMD")}
+
+    def write(path: Path) -> Path:
+        frame = pd.DataFrame({"date": days} | {k: text(v * 100.0) for k, v in columns.items()})
+        frame.to_csv(path, index=False)
+        return path
+
+    def imported(path: Path, units: str, cache: Path) -> int:
+        return main(["cache", "import", "--units", units, "--returns", str(path), "--cache", str(cache)])
+
+    percent, cache = write(tmp_path / "percent.csv"), tmp_path / "cache"
+    assert imported(percent, "decimal", cache) == 0
+    [asked] = capsys.readouterr().err.splitlines()
+    assert asked.startswith(f"eventstudy: warning: {percent}: the median |return| is ")
+    question = asked.removeprefix("eventstudy: warning: ")
+    store = PriceStore(cache)
+    for symbol in columns:
+        assert store.read_returns_table(symbol).provenance["import_questions"] == [question]
+    assert main(["validate", "--cache", str(cache), "--market", "SPY", "NVDA"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    for symbol in ("SPY", "NVDA"):
+        assert f"{symbol}: import_question: its import asked: {question} -> " in "\n".join(lines), lines
+    events = pd.DataFrame(
+        {
+            "event_id": ["e1"], "announced": [pd.Timestamp("2025-09-22")], "timing": ["pre"],
+            "ticker": ["NVDA"], "role": ["buyer"], "deal_usd": [np.nan], "group": ["g"], "headline": ["h"],
+        }
+    )  # fmt: skip
+    results = run_study(events, store, StudyConfig(market="SPY", peers=()))
+    issues = results.provenance["validation"]["issues"]
+    for symbol in ("SPY", "NVDA"):
+        [recorded] = [i for i in issues[symbol] if i["kind"] == "import_question"]
+        assert recorded["detail"] == f"its import asked: {question}"
+    # one series of a panel asked about: only it keeps the question
+    columns["SPY"] = columns["SPY"] / 100.0  # the only decimals among percent
+    mixed, cache = write(tmp_path / "mixed.csv"), tmp_path / "c2"
+    assert imported(mixed, "percent", cache) == 0
+    [asked] = capsys.readouterr().err.splitlines()
+    assert f"{mixed}: the median |return| of SPY is " in asked
+    store = PriceStore(cache)
+    kept = store.read_returns_table("SPY").provenance["import_questions"]
+    assert kept == [asked.removeprefix("eventstudy: warning: ")]
+    assert "import_questions" not in store.read_returns_table("NVDA").provenance
 
 
 def test_calm_daily_percent_returns_declared_decimal_are_asked_about(launch_cache, tmp_path, capsys) -> None:

@@ -224,6 +224,7 @@ def test_policy_table_covers_every_kind_with_an_action() -> None:
         "absurd_open",
         "calendar_gap",  # the market proxy's (validate_store)
         "weekend_session",  # the market proxy's (validate_store and a study)
+        "import_question",  # a returns series whose import asked about it
         "missing_return",  # returns series (cache import --returns)
         "return_gap",
         "off_calendar_return",

@@ -71,7 +71,7 @@ import pandas as pd
 from eventstudy.data.earnings import EARNINGS_HEADER, is_earnings_file, parse_earnings_csv
 from eventstudy.data.factors import is_french_file, parse_french_csv
 from eventstudy.data.restatements import compare_histories, replacement_record
-from eventstudy.data.returns_import import doubts, parse_returns_file
+from eventstudy.data.returns_import import doubts, parse_returns_file, series_doubts
 from eventstudy.data.shares import (
     CONFLICTING_COUNTS,
     MAX_EXACT_SHARE_COUNT,
@@ -243,6 +243,7 @@ def import_paths(
         returns_file = parse_returns_file(path, units=units, definition=definition or "simple")
         _check_unchanged(path, digest)
         questions += doubts(returns_file)
+        asked = series_doubts(returns_file)
         provenance = {
             "source": "returns-import",
             "source_file": str(path),  # as given: a relative path publishes none of the folders above it
@@ -257,6 +258,8 @@ def import_paths(
             provenance["missing_codes"] = {s.symbol: s.missing_codes for s in returns_file.series}
         if returns_file.ignored_columns:
             provenance["ignored_columns"] = list(returns_file.ignored_columns)
+        if any(asked.values()):  # said again by a study using the series (validate: import_question)
+            provenance[PER_SYMBOL] = {s: {"import_questions": texts} for s, texts in asked.items() if texts}
         missing = sum(int(frame["ret"].isna().sum()) for _, frame in parts)
         symbols, ignored = tuple(p for p, _ in parts), returns_file.ignored_columns
         summary = ImportedFile("returns", path, symbols, returns_file.rows, ignored, missing)

@@ -28,6 +28,7 @@ from eventstudy.data.screening import (
     annotate_extreme,
     annotate_withheld,
     history_starts,
+    import_questions,
     market_calendar,
     screen_prices,
     screen_returns,
@@ -228,6 +229,10 @@ def _read_inputs(
         returns, calendar, paths, market_kind=kinds[needs.market], definitions=definitions
     )
     findings.update(returns_findings)
+    for symbol in returns:
+        asked = import_questions(symbol, tables[symbol].provenance)
+        if asked:
+            findings[symbol] = [*findings.get(symbol, []), *asked]
     weekend = weekend_sessions(calendar, needs.market)
     if weekend:
         findings[needs.market] = [*findings.get(needs.market, []), *weekend]

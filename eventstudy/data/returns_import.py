@@ -191,13 +191,33 @@ is judged at any size): the median of two returns, one of them -99%, is no sign 
 
 
 def doubts(parsed: ParsedReturns) -> list[str]:
-    """Sentences a user should read after importing ``parsed``: a median |return| above
+    """The sentences of :func:`_asked` the import prints, in order."""
+    return [text for text, _, printed in _asked(parsed) if printed]
+
+
+def series_doubts(parsed: ParsedReturns) -> dict[str, list[str]]:
+    """By series of ``parsed`` (every one, in order), the sentences of :func:`_asked` about it or
+    about the whole file: each series' provenance keeps its own (``import_questions``), which a
+    study using the series reports again (a finder: the one warning printed at import was all a
+    notebook user saw of a percent file imported as decimal, and a study reported CARs of -120%
+    as ok)."""
+    asked = _asked(parsed)
+    return {
+        series.symbol: [text for text, who, _ in asked if who is None or series.symbol in who]
+        for series in parsed.series
+    }
+
+
+def _asked(parsed: ParsedReturns) -> list[tuple[str, tuple[str, ...] | None, bool]]:
+    """(sentence, the series it is about or None for the whole file, whether the import prints
+    it) a user should read after importing ``parsed``: a median |return| above
     :data:`LARGE_MEDIAN_RETURN` (:data:`LARGE_DAILY_MEDIAN_RETURN` for daily returns), or below
     :data:`SMALL_MEDIAN_RETURN` in percent (are the units right?), of the whole file or, where
     only some of its series have one, of each of those with :data:`SERIES_JUDGED` returns (one
     column of decimals in a panel of percent was judged by the file's median and passed), and the
-    ids without any return."""
-    said = []
+    ids without any return. Of more than five series asked the same, the import prints five
+    and a count; each series keeps its own sentence."""
+    said: list[tuple[str, tuple[str, ...] | None, bool]] = []
     returns = {s.symbol: s.frame["ret"].to_numpy(float) for s in parsed.series}
     sizes = {symbol: np.abs(v[np.isfinite(v) & (v != 0)]) for symbol, v in returns.items()}
     medians = {symbol: float(np.median(v)) for symbol, v in sizes.items() if v.size >= SERIES_JUDGED}
@@ -223,21 +243,25 @@ def doubts(parsed: ParsedReturns) -> list[str]:
     for fits, shown, question in questions:
         if fits(pooled, file_large):  # the whole file
             median = f"{pooled:.4g} ({shown.format(pooled)} a period)"
-            said.append(f"{parsed.path}: the median |return| is {median} {question}")
+            said.append((f"{parsed.path}: the median |return| is {median} {question}", None, True))
             continue
         flagged = [symbol for symbol, median in medians.items() if fits(median, large[symbol])]
         said += [
-            f"{parsed.path}: the median |return| of {symbol} is {medians[symbol]:.4g} "
-            f"({shown.format(medians[symbol])} a period) {question}"
-            for symbol in flagged[:5]
+            (
+                f"{parsed.path}: the median |return| of {symbol} is {medians[symbol]:.4g} "
+                f"({shown.format(medians[symbol])} a period) {question}",
+                (symbol,),
+                k < 5,
+            )
+            for k, symbol in enumerate(flagged)
         ]
         if len(flagged) > 5:
-            said.append(f"{parsed.path}: so is that of {len(flagged) - 5} more of its series")
-    empty = [symbol for symbol, values in returns.items() if np.isnan(values).all()]
+            said.append((f"{parsed.path}: so is that of {len(flagged) - 5} more of its series", (), True))
+    empty = tuple(symbol for symbol, values in returns.items() if np.isnan(values).all())
     if empty:
-        ids = listing(empty)
-        said.append(f"{parsed.path}: no return at all for {ids} (every one of its rows is missing)")
-    return [*said, *([parsed.padding] if parsed.padding else [])]
+        text = f"{parsed.path}: no return at all for {listing(empty)} (every one of its rows is missing)"
+        said.append((text, empty, True))
+    return [*said, *([(parsed.padding, None, True)] if parsed.padding else [])]
 
 
 def _median_spacing(frame: pd.DataFrame) -> float:

@@ -32,6 +32,9 @@ suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is
                              differ by more than 5% (``adj_close`` jumps alone: an adjustment
                              error). Not applied to index symbols (``^...``), which do not
                              split (``^VIX`` rose 51% on 2025-04-04)
+import_question              (a returns series) its import asked a question about it (are the
+                             units right? :func:`~eventstudy.data.returns_import.series_doubts`),
+                             said again by ``validate`` and every study using it
 calendar_gap                 (:func:`validate_store` only, on the market proxy) a day within the
                              calendar's span that it lacks, on which at least two symbols of
                              its exchange, and half of those whose history covers the day, have
@@ -167,7 +170,7 @@ import pandas as pd
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import InputError
 from eventstudy.exchanges import same_exchange
-from eventstudy.text import listing
+from eventstudy.text import listing, plain
 
 JUMP = 0.40
 """Absolute one-day price change above which a jump is examined as a possible split."""
@@ -249,6 +252,10 @@ POLICY: dict[str, tuple[str, str]] = {
         "the market proxy if it lacks the day)",
     ),
     "partial_history": ("report", "no change: days outside the history have no returns"),
+    "import_question": (
+        "report",
+        "used as imported: if the answer is no, import the file again (with the right units)",
+    ),
     "weekend_session": (
         "report",
         "a session of the study (event days count it; a series without a row that day has a gap): "
@@ -1251,6 +1258,7 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
                 market_kind=market_kind,
                 definition=str(table.provenance.get("definition", "simple")),
             )
+            out[symbol] += import_questions(symbol, table.provenance)
         if symbol != market and same_exchange(symbol, market):
             values = table.frame["adj_close" if kind == "prices" else "ret"].to_numpy(dtype=float)
             traded.append(pd.DatetimeIndex(table.frame["date"])[np.isfinite(values)])
@@ -1259,6 +1267,16 @@ def validate_store(store: PriceStore, symbols: Iterable[str], market: str) -> di
         out[market] = [*out[market], PriceIssue(market, "calendar_gap", *gap)]
     out[market] += weekend_sessions(calendar, market)
     return out
+
+
+def import_questions(symbol: str, provenance: Mapping[str, Any]) -> list[PriceIssue]:
+    """An ``import_question`` finding of a returns series whose import asked about it (its
+    provenance's ``import_questions``: are the units right?), said again wherever it is used."""
+    asked = provenance.get("import_questions")
+    if not isinstance(asked, list) or not asked:
+        return []
+    detail = "its import asked: " + " / ".join(plain(text) for text in asked)
+    return [PriceIssue(symbol, "import_question", (), detail)]
 
 
 def weekend_sessions(calendar: pd.DatetimeIndex, market: str) -> list[PriceIssue]:
