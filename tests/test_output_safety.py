@@ -246,12 +246,18 @@ def test_a_ctrl_c_during_the_swap_does_not_cut_it_in_two(tmp_path: Path, monkeyp
 
 
 def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Path, monkeypatch) -> None:
-    """--out nonexist/../out left an empty nonexist/ after a successful run (a finder)."""
+    """--out nonexist/../out left an empty nonexist/ after a successful run (a finder); the folder
+    returned was then new/deeper/../../made/out, which no longer exists (load_study of what
+    save_study returned said 'no such output folder'; a finder): it is returned resolved."""
     monkeypatch.chdir(tmp_path)
-    publish(Path("new/deeper/../../made/out"), write_some(["a.md"], "one"), guard=Guard(cwd=tmp_path))
+    guard = Guard(cwd=tmp_path)
+    written = publish(Path("new/deeper/../../made/out"), write_some(["a.md"], "one"), guard=guard)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
         "made", "made/out", "made/out/a.md", "made/out/manifest.json"
     ]
+    assert written == (tmp_path / "made" / "out").resolve() and (written / "a.md").read_text() == "one"
+    kept = publish(Path("made/out"), write_some(["a.md"], "two"), guard=guard)
+    assert kept == Path("made/out")  # as given when nothing was removed on the way
 
 
 def test_a_folder_keeps_its_extended_attributes_when_replaced(tmp_path: Path) -> None:

@@ -74,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     if config.backtest is None:  # no [backtest] table: the default rule (the file's errors stay its)
         config = with_overrides(config, "the default [backtest] rule", backtest=BacktestConfig())
     results = compute(args, config)
-    save_study(results, out, guard=guard)
+    written = save_study(results, out, guard=guard)
     if results.backtest is not None:
         print(results.backtest.summary())
-        print(f"wrote {', '.join(backtest_files(results.backtest))} to {out}/ beside the study's files")
-    print(outcome_line(results, out))
+        print(f"wrote {', '.join(backtest_files(results.backtest))} to {written}/ beside the study's files")
+    print(outcome_line(results, written))
     return 0

@@ -112,8 +112,8 @@ def run(args: argparse.Namespace) -> int:
         parse_scheduler(args.scheduler)
     config, guard, out = prepare(args)
     results = compute(args, config)
-    save_study(results, out, formats=args.formats, guard=guard)
-    print(outcome_line(results, out))
+    written = save_study(results, out, formats=args.formats, guard=guard)  # new/../out: out, resolved
+    print(outcome_line(results, written))
     return 0
 
 

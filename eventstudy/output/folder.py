@@ -928,9 +928,12 @@ def publish(
     except BaseException:
         _remove_empty(made)  # the parent folders made for this output, when nothing else is in them
         raise
-    # Made only on the way (``new/../out`` made new/, left empty after the output was published).
-    _remove_empty([path for path in made if not folder.resolve().is_relative_to(path.resolve())])
-    return folder
+    # Made only on the way (``new/../out`` made new/, left empty after the output was published);
+    # the folder is then returned as resolved while new/ was there: new/../out no longer exists.
+    resolved = folder.resolve()
+    on_the_way = [path for path in made if not resolved.is_relative_to(path.resolve())]
+    _remove_empty(on_the_way)
+    return resolved if any(not path.exists() for path in on_the_way) else folder
 
 
 def _remove_empty(folders: Sequence[Path]) -> None:
