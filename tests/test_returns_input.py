@@ -1005,6 +1005,12 @@ BAD_RETURNS = [
         (3, "date"),
         "duplicate (permno, date)",
     ),
+    (  # PERMNOs of a float column under an id header: one firm was two series (a finder)
+        "id,date,ret\n10107,2024-01-02,0.01\n10107,2024-01-03,0.02\n10107.0,2024-01-04,0.01\n",
+        "decimal",
+        (4, "id"),
+        "'10107.0' and '10107' are one number written two ways (a column of floats?)",
+    ),
     ("id,date,ret\nA,2024-01-02,-1.2\n", "decimal", (2, "ret"), "simple return below -100%"),
     ("id,date,ret\nA,2024-01-02,-100.5\n", "percent", (2, "ret"), "simple return below -100%"),
     ("date,HDFC.Bank,HDFC.BANK\n2024-01-02,1,2\n", "percent", (1, "HDFC.BANK"), "differ only in case"),
@@ -1015,6 +1021,14 @@ BAD_RETURNS = [
     ("id,date,ret,market_cap\nA,2024-01-02,1,-5\n", "percent", (2, "market_cap"), "is negative"),
     ("permno,date,ret,shrout,prc,market_cap\n1,20240102,0.1,1,1,1\n", "decimal", (1, "market_cap"), "once"),
 ]
+
+
+def test_codes_with_leading_zeros_are_other_ids_than_the_number(tmp_path) -> None:
+    """Shenzhen's 000001 is not the id 1: only a float's decimals make two spellings of one id."""
+    path = tmp_path / "codes.csv"
+    path.write_text("id,date,ret\n000001,2024-01-02,0.01\n1,2024-01-03,0.02\n")
+    import_paths(PriceStore(tmp_path / "cache"), [], returns=[path], units="decimal")
+    assert sorted(PriceStore(tmp_path / "cache").symbols("returns")) == ["000001", "1"]
 
 
 @pytest.mark.parametrize(("body", "units", "where", "words"), BAD_RETURNS)

@@ -27,7 +27,8 @@ converts them when its ``returns`` setting differs (``log(1 + R)`` or ``exp(r) -
 **Identifiers** follow :mod:`eventstudy.symbols` (``HDFC.Bank``, ``RELIANCE.NS``, ``^NSEI``,
 ``BRK-B``). A PERMNO is a whole number written in any way a CSV export writes one (``10107``,
 ``10107.0``) and is stored as its decimal digits (``10107``). Two ids that differ only in case
-are an error (they would share a cache file on a case-insensitive file system).
+are an error (they would share a cache file on a case-insensitive file system), and so are
+two that are one whole number written two ways (``10107`` and ``10107.0`` under an ``id`` header).
 
 **Market values.** ``market_cap`` is taken as given, in US dollars (an id with a non-US exchange
 suffix gets no dollar value, :mod:`eventstudy.exchanges`); CRSP's
@@ -71,6 +72,7 @@ scale applied, definition, the id column and how market values were obtained.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -515,7 +517,28 @@ def identifiers(table: TextTable, cells: np.ndarray, field: str, *, permno: bool
         row_of=lambda name: table.row_of(where[name]),
         field_of=lambda _n: field,
     )
+    # 10107.0 beside 10107 (a float column of PERMNOs written under another header): one firm
+    # imported as two series without a word (a finder).
+    whole = {name: _WHOLE_NUMBER.fullmatch(name) for name in distinct.tolist()}
+    spelled: dict[str, str] = {}
+    for name, match in whole.items():
+        if match is None:
+            continue
+        number = match.group(1)  # 000001 and 1 may be two codes (Shenzhen writes six digits)
+        if number in spelled:
+            earlier = spelled[number]
+            raise table.fail(
+                f"{name!r} and {earlier!r} are one number written two ways (a column of floats?): write "
+                "the ids alike, or name the column PERMNO for CRSP's ids",
+                index=int(max(where[name], where[earlier])),
+                field=field,
+            )
+        spelled[number] = name
     return distinct[codes]
+
+
+_WHOLE_NUMBER = re.compile(r"([0-9]+)(?:\.0*)?")
+"""An id that is a whole number, with or without a float's decimals (``10107``, ``10107.0``)."""
 
 
 def _check_collisions(
