@@ -260,6 +260,19 @@ def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Pa
     assert kept == Path("made/out")  # as given when nothing was removed on the way
 
 
+@pytest.mark.parametrize("target", ["thesis.tex", "thesis.tex/sub", "thesis.tex/a/b"])
+def test_an_output_at_or_under_a_users_file_names_the_file(tmp_path: Path, target: str) -> None:
+    """``save_study(r, "afile/sub")`` said "afile: cannot create the folder (File exists)" (a
+    finder): the file is named as a file; it is never touched."""
+    (tmp_path / "thesis.tex").write_text("mine")
+    with pytest.raises(OutputFolderError) as raised:
+        publish(tmp_path / target, write_some(["a.md"], "one"), guard=Guard(cwd=tmp_path))
+    said = "exists and is not a folder" if target == "thesis.tex" else "is a file, not a folder"
+    assert str(raised.value).startswith(f"{tmp_path / 'thesis.tex'}: {said}"), str(raised.value)
+    assert (tmp_path / "thesis.tex").read_text() == "mine"
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "thesis.tex"]
+
+
 def test_a_folder_keeps_its_extended_attributes_when_replaced(tmp_path: Path) -> None:
     """``user.project`` on --out (and, the same way, a shared folder's ACL, stored as
     ``system.posix_acl_*``) was gone after every run or report (a finder), where the mode,

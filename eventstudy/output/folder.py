@@ -922,6 +922,9 @@ def publish(
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _remove_empty(made)
+        blocking = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()), None)
+        if blocking is not None:  # said "cannot create the folder (File exists)" (a finder)
+            raise OutputFolderError(blocking, "is a file, not a folder: no output can go under it") from None
         raise OutputFolderError(parent, f"cannot create the folder ({exc.strerror})") from None
     try:
         _publish(parent, folder, build, carry, lock_timeout)
