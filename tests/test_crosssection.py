@@ -148,8 +148,11 @@ def test_confounded_windows_leave_the_regressions_with_exclude_confounded() -> N
     assert whole.query("cov_type == 'nonrobust'")["n"].iloc[0] == oracle.nobs
     left_out = len(kept) - len(clean)  # said on every row: a sample restriction, not n_dropped
     said = f"{left_out} confounded or unscreened window(s) left out (exclude_confounded)"
-    assert (whole["note"] == said).all()
-    assert (cross_sectional_regressions(car, events, [spec])["note"] == "").all()
+    few = few_clusters(whole)
+    with_few = f"{few}; {said}" if few else said
+    assert (whole["note"] == np.where(whole["cov_type"] == "cluster", with_few, said)).all()
+    plain = cross_sectional_regressions(car, events, [spec])
+    assert (plain["note"] == np.where(plain["cov_type"] == "cluster", few_clusters(plain), "")).all()
     # as a regressor: the unscreened rows (missing) are dropped, the others are 1 or 0
     control = CrossSectionSpec("r", "car ~ np.log(deal_usd) + confounded", (-1, 1))
     fitted = fit_cross_section(kept, control).query("cov_type == 'HC1'").set_index("term")
@@ -210,6 +213,15 @@ def test_rows_a_function_gives_no_finite_number_are_dropped_without_a_warning() 
     assert one["note"].tolist() == ["not estimable: 1 row for 1 parameter"]  # said "1 parameters"
 
 
+def few_clusters(out: pd.DataFrame) -> str:
+    """The note of every cluster row of ``out`` (one regression): its G when below 20, else none."""
+    out = out.reset_index() if "cov_type" not in out.columns else out
+    [g] = out.loc[np.asarray(out["cov_type"] == "cluster"), "clusters"].unique()
+    assert g >= 2
+    words = "over-rejects with few clusters (Cameron & Miller 2015)"
+    return f"only {g} clusters of event_id: CRV1 with t({g - 1}) {words}" if g < 20 else ""
+
+
 @pytest.mark.parametrize(
     ("formula", "weights"),
     [
@@ -225,7 +237,8 @@ def test_every_covariance_type_matches_statsmodels_formula_api(formula: str, wei
     rows = regression_rows(car, events, spec)
     assert len(rows) == 58  # outcome ok only
     out = fit_cross_section(rows, spec)
-    assert set(out["cov_type"]) == set(COV_TYPES) and (out["note"] == "").all()
+    assert set(out["cov_type"]) == set(COV_TYPES)
+    assert (out["note"] == np.where(out["cov_type"] == "cluster", few_clusters(out), "")).all()
     data = rows.copy()
     dependent = formula.split("~")[0].strip()
     se = data["car_se"].to_numpy()
@@ -1269,7 +1282,8 @@ def test_units_do_not_make_a_design_collinear() -> None:
     dollars = _fit(car, events, "car ~ deal_usd + I(deal_usd**2)").set_index(["cov_type", "term"])
     billions = _fit(car.assign(deal_usd=car["deal_usd"] / 1e9), events, "car ~ deal_usd + I(deal_usd**2)")
     billions = billions.set_index(["cov_type", "term"])
-    assert (dollars["note"] == "").all()
+    cluster = dollars.index.get_level_values("cov_type") == "cluster"
+    assert (dollars["note"] == np.where(cluster, few_clusters(dollars), "")).all()
     np.testing.assert_allclose(dollars["t"], billions["t"], rtol=1e-8)
     slope = ("nonrobust", "deal_usd")
     np.testing.assert_allclose(dollars.loc[slope, "coef"] * 1e9, billions.loc[slope, "coef"], rtol=1e-8)

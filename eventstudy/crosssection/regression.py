@@ -25,7 +25,8 @@ the weighting behind the Patell test; Patell 1976). Rows with a missing variable
   Gelbach & Miller 2008; Cameron & Miller 2015). A term that one cluster alone determines (a
   dummy of one announcement: :func:`single_cluster_terms`) is fitted exactly by that cluster, whose
   residuals then carry none of its error: no cluster s.e. (NaN, noted). With fewer clusters
-  than parameters the covariance has rank at most G - 1, which a note says.
+  than parameters the covariance has rank at most G - 1, which a note says; with fewer than
+  :data:`FEW_CLUSTERS` a note says that CRV1 over-rejects with few clusters.
 
 Each is statsmodels' ``OLS``/``WLS(...).fit(cov_type=..., use_t=True)`` on the design's columns
 scaled to a largest value of 1 (coefficients and s.e. scaled back; t and p do not depend on
@@ -51,6 +52,8 @@ References
 ----------
 Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for
 inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414-427.
+Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
+*Journal of Human Resources*, 50(2), 317-372.
 Long, J. S., & Ervin, L. H. (2000). Using heteroscedasticity consistent standard errors in the
 linear regression model. *The American Statistician*, 54(3), 217-224.
 MacKinnon, J. G., & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
@@ -84,6 +87,11 @@ COV_TYPES: tuple[str, ...] = ("nonrobust", "HC1", "HC3", "cluster")
 RANK_TOLERANCE = 1e-10
 """A singular value below this fraction of the largest, of a design with unit-norm columns, is a
 lost dimension (the rank tests: collinear regressors, a term one cluster determines)."""
+FEW_CLUSTERS = 20
+"""Clusters below which every ``cluster`` row says the count: CRV1 with t(G - 1) still
+over-rejects with few clusters, the more so when they are unbalanced ("few may range from less
+than 20 to less than 50 clusters in the balanced case", Cameron & Miller 2015, section VI; a
+referee: the launch's ten announcements gave t(9) without a word)."""
 LEVERAGE_ONE = 1e-8
 """A row whose :math:`1 - h_{ii}` is below this has a leverage of 1 (exact arithmetic gives 0;
 rounding leaves about :math:`10^{-15}`); an influence below this fraction of a term's largest is
@@ -710,6 +718,11 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 undefined |= bad
             undefined |= exact
             se = np.where(undefined, np.nan, se)
+            if cov_type == "cluster" and n_clusters < FEW_CLUSTERS:
+                note[(note == "") & ~undefined] = (
+                    f"only {n_clusters} clusters of {spec.cluster}: CRV1 with t({n_clusters - 1}) "
+                    "over-rejects with few clusters (Cameron & Miller 2015)"
+                )
             with np.errstate(all="ignore"):
                 t = params / se
                 p = 2.0 * scipy.stats.t.sf(np.abs(t), df)
