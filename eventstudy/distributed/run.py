@@ -217,7 +217,6 @@ def compute_distributed(
     # Held by the driver over the run: every partition reads the cache before an import's batch or
     # after it (each partition's own reads are one version; two partitions' were not).
     with cache.consistent_reads(), connect(scheduler) as client:
-        check_workers(client)
         try:
             return _compute(
                 client, events, cache, config, model, peers, fetch, events_path,
@@ -280,6 +279,7 @@ def _compute(
         peaks[phase] = _peak_mb()
 
     refuse_unpartitioned(config)
+    check_workers(client)  # before any partition: a worker of other code computes other numbers
     cache = open_cache(store)
     events, events_path, where = study_events(
         events, events_path, config, memory_per_row=DRIVER_MEMORY_PER_ROW
