@@ -252,6 +252,19 @@ def test_the_questions_of_an_import_are_asked_again_wherever_the_series_is_used(
     store = PriceStore(cache)
     for symbol in columns:
         assert store.read_returns_table(symbol).provenance["import_questions"] == [question]
+    # the file again with one return corrected and a new series: the record of the replaced
+    # return took the place of every question (a finder)
+    columns["NVDA"][5] += 0.0003
+    columns["AVGO"] = rng.uniform(-0.009, 0.009, len(days))
+    again = write(tmp_path / "again.csv")
+    assert imported(again, "decimal", cache) == 0
+    [asked] = capsys.readouterr().err.splitlines()
+    for symbol in columns:
+        table = store.read_returns_table(symbol)
+        assert table.provenance["import_questions"] == [asked.removeprefix("eventstudy: warning: ")], symbol
+    assert len(store.read_returns_table("NVDA").provenance["replacements"]) == 1
+    del columns["AVGO"]
+    question = asked.removeprefix("eventstudy: warning: ")
     assert main(["validate", "--cache", str(cache), "--market", "SPY", "NVDA"]) == 1
     lines = capsys.readouterr().out.splitlines()
     for symbol in ("SPY", "NVDA"):

@@ -404,7 +404,12 @@ def _with_replacements(store: PriceStore, item: Staged) -> Staged:
             if cached is not None and summary.kind == "shares" and name in cached.provenance
         }
         carried.append((symbol, {key: earlier, **kept} if earlier else kept))
-    per_symbol = {symbol: kept_records for symbol, kept_records in carried if kept_records}
+    # Merged into the file's own per-symbol records (its series' import questions: replacing them
+    # dropped every question of a file that changed a cached return; a finder).
+    per_symbol = {symbol: dict(records) for symbol, records in provenance.get(PER_SYMBOL, {}).items()}
+    for symbol, kept_records in carried:
+        if kept_records:
+            per_symbol[symbol] = {**per_symbol.get(symbol, {}), **kept_records}
     if per_symbol:
         provenance = {**provenance, PER_SYMBOL: per_symbol}
     return replace(summary, replacements=tuple(records)), new_parts, provenance
