@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -922,30 +924,52 @@ def _raise_timeout() -> None:
     raise TimeoutError("the task's own")
 
 
-@pytest.mark.parametrize("by_address", [True, False])
-def test_a_task_waiting_on_a_cluster_without_workers_stops_the_wait(by_address: bool, monkeypatch) -> None:
+@pytest.mark.parametrize("started", [False, True])
+def test_a_task_waiting_on_a_cluster_without_workers_stops_the_wait(started: bool, monkeypatch) -> None:
     """Dask keeps a task with no worker to run it queued for ever: the driver waits so long for
-    a worker (WORKER_TIMEOUT reached by address, LOCAL_WORKER_TIMEOUT for a local cluster),
-    then stops; a task's own TimeoutError is its error, not the wait's."""
-    from eventstudy.distributed.cluster import ClusterError, wait_for
+    a worker (LOCAL_WORKER_TIMEOUT for a local cluster it started itself, WORKER_TIMEOUT for any
+    other: a SLURMCluster given as a client was stopped after the local minute, a finder), then
+    stops; a task's own TimeoutError is its error, not the wait's."""
+    from eventstudy.distributed import cluster as cluster_module
 
-    monkeypatch.setattr("eventstudy.distributed.cluster.WORKER_TIMEOUT", 0.5 if by_address else 1e9)
-    monkeypatch.setattr("eventstudy.distributed.cluster.LOCAL_WORKER_TIMEOUT", 1e9 if by_address else 0.5)
-    monkeypatch.setattr("eventstudy.distributed.cluster.POLL_SECONDS", 0.05)
+    monkeypatch.setattr(cluster_module, "WORKER_TIMEOUT", 1e9 if started else 0.5)
+    monkeypatch.setattr(cluster_module, "LOCAL_WORKER_TIMEOUT", 0.5 if started else 1e9)
+    monkeypatch.setattr(cluster_module, "POLL_SECONDS", 0.05)
     with (
         distributed.LocalCluster(**IN_PROCESS, n_workers=0, protocol="tcp://") as empty,
-        distributed.Client(empty.scheduler.address if by_address else empty) as client,
+        distributed.Client(empty) as client,
     ):
-        with pytest.raises(ClusterError) as raised:
-            wait_for(client, client.submit(sum, [1, 2]))
-        assert str(raised.value) == (
-            "the Dask cluster has had no worker for 0.5 s with tasks waiting (did its workers die? "
-            "their logs say why)"
-        )
+        if started:  # as connect("local") registers the clients of the clusters it starts
+            monkeypatch.setattr(cluster_module, "_STARTED", {client})
+        watch = cluster_module.Watch(client)
+        assert watch.patience == 0.5
+        with pytest.raises(cluster_module.ClusterError) as raised:
+            watch.result(client.submit(sum, [1, 2]))
+        said = "the Dask cluster has had no worker for 0.5 s with tasks waiting (did its workers die?)"
+        assert str(raised.value) == said
         empty.scale(1)
-        assert wait_for(client, client.submit(sum, [1, 2])) == 3
+        assert watch.result(client.submit(sum, [1, 2])) == 3
         with pytest.raises(TimeoutError, match="the task's own"):
-            wait_for(client, client.submit(_raise_timeout))
+            watch.result(client.submit(_raise_timeout))
+
+
+def test_a_scheduler_that_does_not_answer_stops_the_run() -> None:
+    """A frozen scheduler (SIGSTOP, a suspended node, a partition) never answers, and the check
+    of the workers waited for ever (a finder): the driver asks with a timeout."""
+    from eventstudy.distributed.cluster import ClusterError, Watch
+
+    asked: list[object] = []
+
+    class Frozen:
+        def nthreads(self, callback_timeout: float) -> dict[str, int]:
+            asked.append(callback_timeout)
+            raise TimeoutError
+
+    watch = Watch.__new__(Watch)
+    watch.client, watch.patience, watch.checked = Frozen(), 7.0, set()  # type: ignore[assignment]
+    with pytest.raises(ClusterError, match=r"^the Dask scheduler has not answered for 7 s"):
+        watch.check()
+    assert asked == [7.0]
 
 
 LEAVE = threading.Event()
@@ -976,8 +1000,7 @@ def test_a_run_whose_last_worker_leaves_stops_in_one_line(tmp_path: Path, capsys
     finally:
         LEAVE.set()
     said = (
-        "the Dask cluster has had no worker for 0.5 s with tasks waiting (did its workers die? "
-        "their logs say why)"
+        "the Dask cluster has had no worker for 0.5 s with tasks waiting (did its workers die?)"
     )
     assert capsys.readouterr().err == f"eventstudy: error: {said}\n"
     assert not out.exists()
@@ -1077,17 +1100,9 @@ def test_a_worker_running_other_code_is_refused_in_one_line(
     """A worker process importing another copy of eventstudy (a cluster's environment left on
     last month's install) computed its partitions with that code: only ``verify`` saw the tables
     differ (a finder). The run stops before any partition, naming the worker."""
-    import os
-    import subprocess
-
     from _small_study import make_cache, make_study, run_args
 
-    import eventstudy
-
-    copy = tmp_path / "site" / "eventstudy"
-    shutil.copytree(Path(eventstudy.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    with (copy / edit[0]).open("a", encoding="utf-8") as file:
-        file.write(edit[1])
+    copy = _other_code(tmp_path / "site", edit)
     events, config_path = make_study(tmp_path / "study")
     cache = make_cache(tmp_path / "cache").root
     out = tmp_path / "out"
@@ -1096,10 +1111,7 @@ def test_a_worker_running_other_code_is_refused_in_one_line(
         distributed.Client(empty) as client,
     ):
         address = empty.scheduler.address
-        command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1"]
-        environment = {**os.environ, "PYTHONPATH": str(copy.parent)}
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        worker = subprocess.Popen(command, env=environment, cwd=tmp_path, **quiet)  # not this folder's
+        worker = _worker_process(address, copy, tmp_path)
         try:
             client.wait_for_workers(1, timeout=120)
             assert main([*run_args(events, config_path, cache, out), "--scheduler", address]) == 2
@@ -1109,6 +1121,84 @@ def test_a_worker_running_other_code_is_refused_in_one_line(
     err = capsys.readouterr().err
     pattern = rf"eventstudy: error: --scheduler: the Dask worker at tcp://127\.0\.0\.1:[0-9]+ {said}\n"
     assert re.fullmatch(pattern, err), err
+    assert not out.exists()
+
+
+def _other_code(site: Path, edit: tuple[str, str]) -> Path:
+    """A copy of the eventstudy package in ``site`` with ``edit`` (file, text) appended."""
+    import eventstudy
+
+    copy = site / "eventstudy"
+    shutil.copytree(Path(eventstudy.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with (copy / edit[0]).open("a", encoding="utf-8") as file:
+        file.write(edit[1])
+    return copy
+
+
+def _worker_process(address: str, copy: Path, folder: Path) -> subprocess.Popen[bytes]:
+    """A Dask worker process importing the package ``copy`` (started in ``folder``: in this
+    project's folder its own package would shadow PYTHONPATH), and this module for the tasks
+    the tests define here."""
+    command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1"]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy.parent), str(ROOT / "tests")])}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    return subprocess.Popen(command, env=environment, cwd=folder, **quiet)  # type: ignore[call-overload]
+
+
+def test_the_code_identity_is_the_modules_only(tmp_path: Path, monkeypatch) -> None:
+    """An editor's lock link ``.#study.py`` (dangling) stopped every Dask run with 'No such file'
+    (a finder), and a notebook's checkpoints would make a worker installed from a wheel differ:
+    only the modules count, and any change to one does."""
+    import eventstudy
+    from eventstudy.distributed.cluster import code_identity
+
+    copy = _other_code(tmp_path / "site", ("text.py", ""))
+    monkeypatch.setattr(eventstudy, "__file__", str(copy / "__init__.py"))
+    before = code_identity()
+    (copy / ".#study.py").symlink_to("user@host.1234:1")
+    (copy / ".ipynb_checkpoints").mkdir()
+    (copy / ".ipynb_checkpoints" / "study-checkpoint.py").write_text("x = 1\n")
+    (copy / "notes.txt").write_text("mine\n")
+    assert code_identity() == before
+    with (copy / "data" / "store.py").open("a", encoding="utf-8") as file:
+        file.write("\n")
+    assert code_identity()["eventstudy source"] != before["eventstudy source"]
+
+
+JOINING: dict[str, object] = {}
+
+
+def _a_worker_of_other_code_joining(*args: object, **kwargs: object) -> None:
+    """A partition task that starts a worker of other code and returns once it has joined (a
+    batch job replacing one that ended, started from another environment)."""
+    JOINING["worker"] = _worker_process(str(JOINING["address"]), JOINING["copy"], JOINING["folder"])  # type: ignore[arg-type]
+    distributed.get_client().wait_for_workers(2, timeout=120)
+
+
+def test_a_worker_of_other_code_joining_mid_run_stops_it(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The code was checked once, at the start: a worker of other code that joined later ran
+    partitions with it, and the run wrote its folder (a finder). The driver checks the workers
+    that joined whenever it takes a result."""
+    from _small_study import make_cache, make_study, run_args
+
+    monkeypatch.setattr("eventstudy.distributed.run.partition_task", _a_worker_of_other_code_joining)
+    copy = _other_code(tmp_path / "site", ("text.py", "\n# another environment's\n"))
+    events, config_path = make_study(tmp_path / "study")
+    cache = make_cache(tmp_path / "cache").root
+    out = tmp_path / "out"
+    try:
+        with distributed.LocalCluster(**IN_PROCESS, n_workers=1, protocol="tcp://") as one:
+            JOINING.update(address=one.scheduler.address, copy=copy, folder=tmp_path)
+            args = [*run_args(events, config_path, cache, out), "--scheduler", one.scheduler.address]
+            assert main(args) == 2
+    finally:
+        worker = JOINING.pop("worker", None)
+        if isinstance(worker, subprocess.Popen):
+            worker.terminate()
+            worker.wait()
+    err = capsys.readouterr().err
+    said = r"runs other code than this command: eventstudy source sha256 [0-9a-f]{12} there"
+    assert re.fullmatch(rf"eventstudy: error: --scheduler: the Dask worker at tcp://\S+ {said}.*\n", err), err
     assert not out.exists()
 
 

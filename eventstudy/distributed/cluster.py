@@ -18,6 +18,7 @@ import re
 import signal
 import socket
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -55,6 +56,8 @@ WORKERS_PER_CORE = 4
 """``local:N`` starts at most this many single-threaded worker processes per core of this
 machine (a cluster of more workers is reached by its address)."""
 SCHEDULER_LOST = "the Dask cluster failed: the connection to its scheduler was lost (has it stopped?)"
+_STARTED: weakref.WeakSet[Client] = weakref.WeakSet()
+"""The clients of the local clusters :func:`connect` started (:class:`Watch`'s patience)."""
 _LOCAL = re.compile(r"local(?::([0-9]+))?")  # ASCII digits: "local:٢" ran two workers
 
 
@@ -182,7 +185,9 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
                     raise ClusterError(
                         f"the local Dask cluster did not start: {type(exc).__name__}: {message}"
                     ) from None
-            yield stack.enter_context(Client(cluster))
+            client = stack.enter_context(Client(cluster))
+            _STARTED.add(client)
+            yield client
         return
     address = scheduler.strip()
     try:
@@ -306,51 +311,103 @@ def in_process() -> Iterator[Client]:
         yield client
 
 
-def wait_for(client: Client, future: Future) -> Any:
-    """``future.result()``, but a :class:`ClusterError` once the cluster has had no worker for
-    :data:`LOCAL_WORKER_TIMEOUT` seconds (a local cluster) or :data:`WORKER_TIMEOUT` seconds (one
-    reached by address) while the task waits: Dask keeps a task without a worker queued for ever.
+class Watch:
+    """The run's watch over its cluster: the workers whose code was found to be the driver's
+    (:meth:`check`), and :meth:`result`, which waits for a task while checking the workers that
+    join and that some worker and the scheduler are still there.
 
-    Raises
-    ------
-    ClusterError
-        When no worker has been connected for that long.
+    A worker joins, say, when a batch job replaces one that ended: one started from another
+    environment computed its partitions with its own code (a finder). A worker that joins,
+    computes and leaves between two of the driver's looks is not seen.
     """
-    from distributed import wait
 
-    patience = LOCAL_WORKER_TIMEOUT if client.cluster is not None else WORKER_TIMEOUT
-    alone_since: float | None = None
-    while True:
-        try:
-            wait(future, timeout=POLL_SECONDS)  # not result(timeout=...): a task may raise TimeoutError
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.identity = code_identity()
+        self.checked: set[str] = set()
+        # 1 minute for the local cluster this module started, whose nannies restart a dead worker
+        # in seconds; a cluster given or reached by address may queue its workers' jobs (a
+        # SLURMCluster given as a client was stopped after a minute; a finder).
+        self.patience = LOCAL_WORKER_TIMEOUT if client in _STARTED else WORKER_TIMEOUT
+        self.check()
+
+    def check(self) -> int:
+        """Check the code of every worker not checked yet; the number of workers now.
+
+        Raises
+        ------
+        InputError
+            Naming the first worker (by address) whose code differs, or that cannot say.
+        ClusterError
+            When the scheduler is gone or has not answered for :attr:`patience` seconds.
+        """
+        try:  # a frozen scheduler (a suspended node) never answers: Dask waits for ever
+            present = set(self.client.nthreads(callback_timeout=self.patience))
         except TimeoutError:
+            raise ClusterError(
+                f"the Dask scheduler has not answered for {self.patience:g} s (is it suspended or cut off?)"
+            ) from None
+        except OSError:  # CommClosedError: the scheduler stopped
+            raise ClusterError(SCHEDULER_LOST) from None
+        new = sorted(present - self.checked)
+        if new:
+            answers = self.client.run(code_identity, workers=new, on_error="return")
+            for address, theirs in sorted(answers.items()):
+                if isinstance(theirs, OSError):  # the worker went away meanwhile: it computes nothing
+                    continue
+                problem = _identity_problem(self.identity, theirs)
+                if problem:
+                    raise InputError("--scheduler", f"the Dask worker at {address} {problem}")
+                self.checked.add(address)
+        return len(present)
+
+    def result(self, future: Future) -> Any:
+        """``future.result()``, checking the workers that joined (:meth:`check`) while it waits and
+        once it is done, before its result is taken; a :class:`ClusterError` once the cluster has
+        had no worker for :attr:`patience` seconds while the task waits: Dask keeps a task without
+        a worker queued for ever.
+
+        Raises
+        ------
+        ClusterError
+            When no worker has been connected for that long, or the scheduler is gone.
+        """
+        from distributed import wait
+
+        alone_since: float | None = None
+        while True:
             try:
-                workers = client.nthreads()
-            except OSError:  # CommClosedError: the scheduler stopped
-                raise ClusterError(SCHEDULER_LOST) from None
-            if workers:
-                alone_since = None
+                wait(future, timeout=POLL_SECONDS)  # not result(timeout=...): a task may raise TimeoutError
+            except TimeoutError:
+                if self.check():
+                    alone_since = None
+                    continue
+                now = time.monotonic()
+                alone_since = now if alone_since is None else alone_since
+                if now - alone_since >= self.patience:
+                    raise ClusterError(
+                        f"the Dask cluster has had no worker for {self.patience:g} s with tasks waiting "
+                        "(did its workers die?)"
+                    ) from None
                 continue
-            now = time.monotonic()
-            alone_since = now if alone_since is None else alone_since
-            if now - alone_since >= patience:
-                raise ClusterError(
-                    f"the Dask cluster has had no worker for {patience:g} s with tasks waiting "
-                    "(did its workers die? their logs say why)"
-                ) from None
-            continue
-        return future.result()
+            self.check()
+            return future.result()
 
 
 def code_identity() -> dict[str, str]:
-    """What every worker must share with the driver: a hash of the eventstudy package's source
-    (its ``.py`` files by relative path) and the versions of :data:`WORKER_PACKAGES`."""
+    """What every worker must share with the driver: a hash of the eventstudy package's modules
+    (the regular files ``name.py`` in folders ``name``, by relative path: not an editor's lock
+    link ``.#study.py``, which dangles, nor a notebook's checkpoints) and the versions of
+    :data:`WORKER_PACKAGES`."""
     import eventstudy
 
     root = Path(eventstudy.__file__).parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        parts = path.relative_to(root).parts
+        if not all(part.removesuffix(".py").isidentifier() for part in parts) or not path.is_file():
+            continue
+        digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
     identity = {"eventstudy source": f"sha256 {digest.hexdigest()[:12]}"}
     for name in WORKER_PACKAGES:
         try:
@@ -360,31 +417,21 @@ def code_identity() -> dict[str, str]:
     return identity
 
 
-def check_workers(client: Client) -> None:
-    """Refuse a cluster whose workers run other code than the driver: another eventstudy or
-    another version of a library that computes or reads the numbers (a worker left on last
-    month's environment computed its partitions with it, and only ``verify`` saw the tables
-    differ). Workers that join after the check are not seen.
-
-    Raises
-    ------
-    InputError
-        Naming the first worker (by address) and what differs.
-    """
-    mine = code_identity()
-    answers = client.run(code_identity, on_error="return")
-    for address, theirs in sorted(answers.items()):
-        if isinstance(theirs, BaseException):  # eventstudy not installed there, the worker gone
-            said = f"could not report its code ({type(theirs).__name__}: {plain(theirs)})"
-            raise InputError("--scheduler", f"the Dask worker at {address} {said}")
-        for name, here in mine.items():
-            there = theirs.get(name, "not reported")
-            if there != here:
-                raise InputError(
-                    "--scheduler",
-                    f"the Dask worker at {address} runs other code than this command: {name} {there} "
-                    f"there, {here} here (every worker must run the driver's versions)",
-                )
+def _identity_problem(mine: dict[str, str], theirs: object) -> str:
+    """What a worker's :func:`code_identity` answer ``theirs`` says against the driver's ``mine``
+    ("" when it is the same code)."""
+    if isinstance(theirs, BaseException):  # eventstudy not installed there, an import failing
+        return f"could not report its code ({type(theirs).__name__}: {plain(theirs)})"
+    if not isinstance(theirs, dict):
+        return f"could not report its code (it answered {type(theirs).__name__})"
+    for name, here in mine.items():
+        there = theirs.get(name, "not reported")
+        if there != here:
+            return (
+                f"runs other code than this command: {name} {there} there, {here} here (every worker "
+                "must run the driver's versions)"
+            )
+    return ""
 
 
 def n_workers(client: Client) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.config import StudyConfig
-from eventstudy.distributed.cluster import check_workers, connect, failure, n_workers, wait_for
+from eventstudy.distributed.cluster import Watch, connect, failure, n_workers
 from eventstudy.distributed.plan import (
     block_of,
     block_width,
@@ -279,7 +279,7 @@ def _compute(
         peaks[phase] = _peak_mb()
 
     refuse_unpartitioned(config)
-    check_workers(client)  # before any partition: a worker of other code computes other numbers
+    watch = Watch(client)  # before any partition: a worker of other code computes other numbers
     cache = open_cache(store)
     events, events_path, where = study_events(
         events, events_path, config, memory_per_row=DRIVER_MEMORY_PER_ROW
@@ -346,11 +346,11 @@ def _compute(
     run = DistributedRun(None, pd.DataFrame(), pd.DataFrame(), rows, len(partitions), 0)
     gathered: list[PartitionSummary] = []
     for future in summaries:  # one at a time, in partition order: the merge order is fixed
-        summary = wait_for(client, future)
+        summary = watch.result(future)
         run.add(summary.cost)
         gathered.append(summary)
     del summaries
-    _raise_first_error(client, gathered, backtest)
+    _raise_first_error(watch, gathered, backtest)
     tick("partitions")
 
     positions = [s.positions for s in gathered]
@@ -381,7 +381,7 @@ def _compute(
 
         spreads = grank_spreads(thin, members)
         for pending in [client.submit(grank_task, r, spreads, pure=False) for r in results]:
-            part, cost = wait_for(client, pending)
+            part, cost = watch.result(pending)
             run.add(cost)
             grank = _merge(grank, part)
     tick("grank")
@@ -389,10 +389,10 @@ def _compute(
     rbar: dict[Key, tuple[float, int]] = {}
     reads_rbar = _reads_rbar(names)
     if reads_rbar:
-        rbar, run.n_blocks = _rbar_sums(client, results, gathered, config, windows, rows, run, "returns")
+        rbar, run.n_blocks = _rbar_sums(watch, results, gathered, config, windows, rows, run, "returns")
     volume_rbar: dict[Key, tuple[float, int]] = {}
     if config.volume is not None:
-        volume_rbar, _ = _rbar_sums(client, results, gathered, config, windows, rows, run, "volume")
+        volume_rbar, _ = _rbar_sums(watch, results, gathered, config, windows, rows, run, "volume")
     tick("rbar")
     del results  # the workers may now free the partitions' residuals
 
@@ -453,7 +453,7 @@ def _compute(
             car=car,
             stats=run.stats,
             caar=run.caar,
-            backtest=None if backtest is None else _raised(wait_for(client, backtest)),
+            backtest=None if backtest is None else _raised(watch.result(backtest)),
             peers=peers,
             provenance={
                 "inputs": record,
@@ -584,14 +584,14 @@ def _raised(
 
 
 def _raise_first_error(
-    client: Client, summaries: Sequence[PartitionSummary], backtest: Future | None
+    watch: Watch, summaries: Sequence[PartitionSummary], backtest: Future | None
 ) -> None:
     """Raise the refusal that an in-memory run meets first, if any: the partitions' and, when
     there is one, the backtest task's (ranked :data:`~eventstudy.distributed.tasks.BACKTEST_ERROR`,
     between the inputs' refusals and a day 0 off the calendar)."""
     errors = [s.error for s in summaries if s.error is not None]
     if errors and backtest is not None:
-        refused = wait_for(client, backtest)
+        refused = watch.result(backtest)
         if isinstance(refused, (InputError, DataUnavailableError)):
             errors.append(((BACKTEST_ERROR, error_row(refused)), refused))
     if errors:
@@ -639,7 +639,7 @@ def _concat_tables(
 
 
 def _rbar_sums(
-    client: Client,
+    watch: Watch,
     results: Sequence[Future],
     summaries: Sequence[PartitionSummary],
     config: StudyConfig,
@@ -665,16 +665,16 @@ def _rbar_sums(
     futures = []
     for block in all_blocks:
         pieces = [
-            client.submit(block_task, result, block, width, span_days, windows, study, pure=False)
+            watch.client.submit(block_task, result, block, width, span_days, windows, study, pure=False)
             for result, touched in blocks_of.values()
             if block in touched
         ]
         futures.append(
-            client.submit(bucket_task, pieces, event_tau, windows, pure=False)
+            watch.client.submit(bucket_task, pieces, event_tau, windows, pure=False)
         )
     total: dict[Key, tuple[float, int]] = {}
     for future in futures:  # in block order
-        part, cost = wait_for(client, future)
+        part, cost = watch.result(future)
         run.add(cost)
         for key, (value, n) in part.items():
             before = total.get(key, (0.0, 0))
