@@ -57,6 +57,8 @@ __all__ = [
     "first_collision",
     "identity_key",
     "is_symbol",
+    "number_key",
+    "number_twin_message",
     "shown",
     "symbol_of_stem",
     "symbol_problem",
@@ -173,6 +175,25 @@ def collision_message(earlier: str, later: str) -> str:
     return (
         f"{later!r} and {earlier!r} differ only in case: identifiers must stay distinct once "
         "case is folded (they would share one cache file on a case-insensitive file system)"
+    )
+
+
+_WHOLE_NUMBER = re.compile(r"([0-9]+)(?:\.0*)?")
+
+
+def number_key(symbol: str) -> str | None:
+    """The digits of an identifier that is a whole number with or without a float's decimals
+    (``10107`` and ``10107.0`` give ``10107``; ``000001`` keeps its zeros: Shenzhen's codes are
+    six digits), None for any other."""
+    match = _WHOLE_NUMBER.fullmatch(symbol)
+    return None if match is None else match.group(1)
+
+
+def number_twin_message(earlier: str, later: str) -> str:
+    """One line saying that two identifiers are one whole number written two ways."""
+    return (
+        f"{later!r} and {earlier!r} are one number written two ways (a column of floats?): write the "
+        "ids alike, or name the column PERMNO for CRSP's ids"
     )
 
 

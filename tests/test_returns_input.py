@@ -1024,6 +1024,7 @@ BAD_RETURNS = [
         (4, "id"),
         "'10107.0' and '10107' are one number written two ways (a column of floats?)",
     ),
+    ("date,10107,10107.00\n2024-01-02,1,2\n", "percent", (1, "10107.00"), "are one number written two ways"),
     ("id,date,ret\nA,2024-01-02,-1.2\n", "decimal", (2, "ret"), "simple return below -100%"),
     ("id,date,ret\nA,2024-01-02,-100.5\n", "percent", (2, "ret"), "simple return below -100%"),
     ("date,HDFC.Bank,HDFC.BANK\n2024-01-02,1,2\n", "percent", (1, "HDFC.BANK"), "differ only in case"),
@@ -1037,11 +1038,23 @@ BAD_RETURNS = [
 
 
 def test_codes_with_leading_zeros_are_other_ids_than_the_number(tmp_path) -> None:
-    """Shenzhen's 000001 is not the id 1: only a float's decimals make two spellings of one id."""
+    """Shenzhen's 000001 is not the id 1: only a float's decimals make two spellings of one id,
+    in one file or across imports (10107 cached, then 10107.0: two series of one firm; a finder)."""
     path = tmp_path / "codes.csv"
-    path.write_text("id,date,ret\n000001,2024-01-02,0.01\n1,2024-01-03,0.02\n")
-    import_paths(PriceStore(tmp_path / "cache"), [], returns=[path], units="decimal")
-    assert sorted(PriceStore(tmp_path / "cache").symbols("returns")) == ["000001", "1"]
+    path.write_text("id,date,ret\n000001,2024-01-02,0.01\n1,2024-01-03,0.02\n10107,2024-01-03,0.02\n")
+    store = PriceStore(tmp_path / "cache")
+    import_paths(store, [], returns=[path], units="decimal")
+    assert sorted(store.symbols("returns")) == ["000001", "1", "10107"]
+    floats = tmp_path / "floats.csv"
+    floats.write_text("id,date,ret\n10107.0,2024-01-04,0.01\n")
+    with pytest.raises(InputError) as raised:
+        import_paths(store, [], returns=[floats], units="decimal")
+    assert str(raised.value) == (
+        f"{floats}, row 2, field 'id': '10107.0' and '10107' are one number written two ways (a column of "
+        "floats?): write the ids alike, or name the column PERMNO for CRSP's ids; 10107 has returns already"
+    )
+    assert sorted(store.symbols("returns")) == ["000001", "1", "10107"]
+    import_paths(store, [], returns=[path], units="decimal")  # the same ids again: replaced
 
 
 @pytest.mark.parametrize(("body", "units", "where", "words"), BAD_RETURNS)

@@ -104,7 +104,13 @@ from eventstudy.data.tabular import (
 )
 from eventstudy.errors import DataUnavailableError, InputError, ParameterError
 from eventstudy.hashing import file_sha256
-from eventstudy.symbols import collision_message, identity_key, symbol_problem
+from eventstudy.symbols import (
+    collision_message,
+    identity_key,
+    number_key,
+    number_twin_message,
+    symbol_problem,
+)
 
 LOG = logging.getLogger("eventstudy")
 """Where an import asks a question of what it imported (``eventstudy: warning: ...`` lines)."""
@@ -582,11 +588,22 @@ def _check_cache(
     series.update(
         {identity_key(s): s for summary, parts, _ in staged if summary.kind in SERIES_KINDS for s, _ in parts}
     )
+    # One whole number written two ways (10107 cached, 10107.0 now: two series of one firm).
+    numbers = {
+        number_key(s): (s, kind) for kind in SERIES_KINDS for s in cached[kind].values() if number_key(s)
+    }
     for summary, parts, _ in staged:
         if summary.kind not in (*SERIES_KINDS, *per_ticker):
             continue
         kinds = SERIES_KINDS if summary.kind in SERIES_KINDS else (summary.kind,)
         for symbol, _ in parts:
+            number = number_key(symbol) if summary.kind in SERIES_KINDS else None
+            if number is not None:
+                spelled, its_kind = numbers.setdefault(number, (symbol, summary.kind))
+                if spelled != symbol:
+                    row, field = places.get((summary.source, symbol), (None, None))
+                    said = f"{number_twin_message(spelled, symbol)}; {spelled} has {its_kind} already"
+                    raise InputError(str(summary.source), said, row=row, field=field)
             twin = series.get(identity_key(symbol), symbol)
             if summary.kind in per_ticker and twin != symbol:
                 message = (

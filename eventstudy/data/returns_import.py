@@ -72,7 +72,6 @@ scale applied, definition, the id column and how market values were obtained.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +90,13 @@ from eventstudy.data.tabular import (
     read_text_table,
 )
 from eventstudy.errors import InputError
-from eventstudy.symbols import collision_message, identity_key, symbol_problem
+from eventstudy.symbols import (
+    collision_message,
+    identity_key,
+    number_key,
+    number_twin_message,
+    symbol_problem,
+)
 from eventstudy.text import listing
 
 UNITS: dict[str, float] = {"decimal": 1.0, "percent": 100.0}
@@ -517,28 +522,7 @@ def identifiers(table: TextTable, cells: np.ndarray, field: str, *, permno: bool
         row_of=lambda name: table.row_of(where[name]),
         field_of=lambda _n: field,
     )
-    # 10107.0 beside 10107 (a float column of PERMNOs written under another header): one firm
-    # imported as two series without a word (a finder).
-    whole = {name: _WHOLE_NUMBER.fullmatch(name) for name in distinct.tolist()}
-    spelled: dict[str, str] = {}
-    for name, match in whole.items():
-        if match is None:
-            continue
-        number = match.group(1)  # 000001 and 1 may be two codes (Shenzhen writes six digits)
-        if number in spelled:
-            earlier = spelled[number]
-            raise table.fail(
-                f"{name!r} and {earlier!r} are one number written two ways (a column of floats?): write "
-                "the ids alike, or name the column PERMNO for CRSP's ids",
-                index=int(max(where[name], where[earlier])),
-                field=field,
-            )
-        spelled[number] = name
     return distinct[codes]
-
-
-_WHOLE_NUMBER = re.compile(r"([0-9]+)(?:\.0*)?")
-"""An id that is a whole number, with or without a float's decimals (``10107``, ``10107.0``)."""
 
 
 def _check_collisions(
@@ -548,14 +532,21 @@ def _check_collisions(
     row_of: Callable[[str], int],
     field_of: Callable[[str], str],
 ) -> None:
+    """Refuse two of ``names`` (ids of a long file, or a wide file's columns) that differ only in
+    case, or that are one whole number written two ways (``10107`` and ``10107.0``: PERMNOs of a
+    float column under an ``id`` header were imported as two series of one firm; a finder)."""
     seen: dict[str, str] = {}
+    numbers: dict[str, str] = {}
     for name in names:
-        key = identity_key(name)
+        key, number = identity_key(name), number_key(name)
         if key in seen and seen[key] != name:
-            raise InputError(
-                str(table.path), collision_message(seen[key], name), row=row_of(name), field=field_of(name)
-            )
-        seen.setdefault(key, name)
+            message = collision_message(seen[key], name)
+        elif number is not None and numbers.setdefault(number, name) != name:
+            message = number_twin_message(numbers[number], name)
+        else:
+            seen.setdefault(key, name)
+            continue
+        raise InputError(str(table.path), message, row=row_of(name), field=field_of(name))
 
 
 def _returns(
