@@ -661,12 +661,24 @@ def test_a_stray_weekend_row_of_the_market_is_named_on_the_proxy() -> None:
     saturday = pd.Timestamp("2024-05-18")
     [issue] = weekend_sessions(weekdays.union([saturday, pd.Timestamp("2024-06-02")]), "MKT")
     assert (issue.ticker, issue.kind, issue.dates) == ("MKT", "weekend_session", ("2024-05-18", "2024-06-02"))
-    assert issue.detail.startswith("2 of the calendar's sessions are on a Saturday or Sunday")
-    assert "first 2024-05-18" in issue.detail and issue.action == "report"
+    assert issue.detail == (
+        "2 of the calendar's sessions are on a Saturday or Sunday with no session on that weekday a week "
+        "before or after, first 2024-05-18: a vendor's stray row, or a one-off weekend session"
+    )
+    assert issue.action == "report"
     days = pd.date_range("2024-01-07", "2024-06-27")
     riyadh = days[np.isin(days.day_of_week, (6, 0, 1, 2, 3))]  # Sunday to Thursday
     assert weekend_sessions(riyadh, "TASI") == [] and weekend_sessions(weekdays, "MKT") == []
-    assert weekend_sessions(pd.DatetimeIndex([]), "MKT") == []
+    # a re-attack: Tel Aviv's Sunday sessions until a change of schedule are its schedule, month
+    # ends and one week of Sunday-to-Thursday sessions are no strays; a fortnight's stray is one
+    tel_aviv = riyadh[riyadh < "2024-03-01"].union(weekdays[weekdays >= "2024-03-01"])
+    assert weekend_sessions(tel_aviv, "TA35") == []
+    assert weekend_sessions(pd.date_range("2020-01-31", periods=60, freq="ME"), "MKT") == []
+    assert weekend_sessions(riyadh[:5], "TASI") == []
+    fortnight = pd.bdate_range("2024-05-13", "2024-05-24").union([saturday])
+    assert weekend_sessions(fortnight, "MKT")[0].dates == ("2024-05-18",)
+    assert weekend_sessions(pd.DatetimeIndex([]), "M") == []
+    assert weekend_sessions(pd.DatetimeIndex([saturday]), "M") == []
 
 
 def test_a_weekend_session_of_the_market_reaches_validate_and_the_studys_record(
@@ -682,7 +694,8 @@ def test_a_weekend_session_of_the_market_reaches_validate_and_the_studys_record(
     assert main(["validate", "--cache", str(root), "NVDA"]) == 1
     lines = capsys.readouterr().out.splitlines()
     [finding] = [line for line in lines if line.startswith("SPY: weekend_session")]
-    assert "1 of the calendar's sessions are on a Saturday or Sunday" in finding and "2025-05-17" in finding
+    assert "1 of the calendar's sessions are on a Saturday or Sunday with no session" in finding
+    assert "first 2025-05-17" in finding
     events_path = tmp_path / "events.csv"
     events_path.write_text(EVENTS, encoding="utf-8")
     results = run_study(read_events(events_path), store, StudyConfig(), events_path=events_path)

@@ -41,10 +41,10 @@ calendar_gap                 (:func:`validate_store` only, on the market proxy) 
                              a value (none when the proxy is an index, ``^N225``: it names no
                              exchange; nor are symbols of no exchange counted, ``BTC-USD``:
                              :func:`~eventstudy.exchanges.names_no_exchange`)
-weekend_session              (on the market proxy, in ``validate`` and in a study) its rows hold
-                             Saturdays or Sundays on fewer than half of the weeks they span: a
-                             vendor's stray row becomes a session of the study
-                             (:func:`weekend_sessions`)
+weekend_session              (on the market proxy, in ``validate`` and in a study) a daily
+                             calendar's Saturday or Sunday with no session on that weekday a
+                             week before or after: a vendor's stray row becomes a session of
+                             the study (:func:`weekend_sessions`)
 absurd_price                 ``open``, ``C`` or ``A`` is above :data:`MAX_PRICE` (1e9): no
                              listed share or index trades there in any currency (Berkshire
                              Hathaway A is under 1e6 USD, Argentina's Merval ~3e6 points); such
@@ -1279,23 +1279,35 @@ def import_questions(symbol: str, provenance: Mapping[str, Any]) -> list[PriceIs
     return [PriceIssue(symbol, "import_question", (), detail)]
 
 
+WEEKEND_DAILY_SPACING = 4
+"""The median days between a calendar's sessions up to which it is daily and
+:func:`weekend_sessions` judges it (weekly or monthly dates fall on weekends by their own
+schedule)."""
+
+
 def weekend_sessions(calendar: pd.DatetimeIndex, market: str) -> list[PriceIssue]:
-    """A ``weekend_session`` finding of the market when its rows hold Saturdays or Sundays on
-    fewer than half of the weeks they span: a vendor's stray weekend row becomes a session of
-    the study, shifting event time by a day across it and giving every other series a gap there
-    (a finder: one Saturday row in a market returns file, silently). An exchange that trades on
-    that day every week (Sunday in Riyadh) is not sporadic and is not flagged."""
-    if not len(calendar):
+    """A ``weekend_session`` finding of a daily market calendar (:data:`WEEKEND_DAILY_SPACING`)
+    for its Saturdays and Sundays that are alone: no session on that weekday a week before or
+    after, one of which lies within the calendar. A vendor's stray weekend row becomes a session
+    of the study, shifting event time by a day across it and giving every other series a gap
+    there (a finder: one Saturday row in a market returns file, silently). An exchange that
+    trades on that day every week (Sunday in Riyadh, in Tel Aviv until 2026, a crypto market's
+    every day) is not flagged, nor its last Sunday before a change of schedule."""
+    gaps = pd.Series(calendar[1:] - calendar[:-1])
+    if gaps.empty or gaps.median() > pd.Timedelta(days=WEEKEND_DAILY_SPACING):
         return []
-    weeks = int((calendar[-1] - calendar[0]).days) // 7 + 1
-    weekend = calendar[(calendar.day_of_week >= 5)]
-    sporadic = [day for day in (5, 6) if 0 < int((weekend.day_of_week == day).sum()) < weeks / 2]
-    found = weekend[np.isin(weekend.day_of_week, sporadic)]
+    weekend = calendar[calendar.day_of_week >= 5]
+    week, workweek = pd.Timedelta(days=7), pd.Timedelta(days=5)
+    alone = ~(weekend - week).isin(calendar) & ~(weekend + week).isin(calendar)
+    # a week of sessions on either side to compare with (one week of Sunday-to-Thursday is none)
+    alone &= (weekend - calendar[0] >= workweek) | (calendar[-1] - weekend >= workweek)
+    found = weekend[alone]
     if not len(found):
         return []
     detail = (
-        f"{len(found)} of the calendar's sessions are on a Saturday or Sunday, few of its weeks have one, "
-        f"first {_iso(found[0])}: a vendor's stray row?"
+        f"{len(found)} of the calendar's sessions are on a Saturday or Sunday with no session on that "
+        f"weekday a week before or after, first {_iso(found[0])}: a vendor's stray row, or a one-off "
+        "weekend session"
     )
     return [PriceIssue(market, "weekend_session", tuple(_iso(day) for day in found), detail)]
 
