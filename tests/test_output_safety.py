@@ -257,7 +257,14 @@ def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Pa
     ]
     assert written == (tmp_path / "made" / "out").resolve() and (written / "a.md").read_text() == "one"
     kept = publish(Path("made/out"), write_some(["a.md"], "two"), guard=guard)
-    assert kept == Path("made/out")  # as given when nothing was removed on the way
+    assert kept == Path("made/out")  # as given without a '..'
+    # a link before '..': the kernel's lnk/.. is the parent of the link's target, where the
+    # staging folder must be too (it was made on the lexical path: 'No such file or directory')
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "lnk").symlink_to(tmp_path / "real" / "deep")
+    linked = publish(Path("lnk/../outS"), write_some(["a.md"], "three"), guard=guard)
+    assert linked == (tmp_path / "real" / "outS").resolve() and (linked / "a.md").read_text() == "three"
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["deep", "outS"]
 
 
 @pytest.mark.parametrize("target", ["thesis.tex", "thesis.tex/sub", "thesis.tex/a/b"])

@@ -916,6 +916,11 @@ def publish(
         When files are carried and the manifest records a name eventstudy never writes there.
     """
     folder = check_target(folder, guard)
+    if ".." in folder.parts:  # where the kernel puts it: lnk/.. is the link's target's parent (a
+        # finder: the staging folder was made on the lexical path and its files written through
+        # the link); new/../out needs no new/ (it was made, then removed, and the path returned
+        # no longer existed)
+        folder = Path(os.path.realpath(folder.parent)) / folder.name
     parent = folder.parent if str(folder.parent) else Path(".")
     made = [path for path in (parent, *parent.parents) if not path.exists()]
     try:
@@ -931,12 +936,7 @@ def publish(
     except BaseException:
         _remove_empty(made)  # the parent folders made for this output, when nothing else is in them
         raise
-    # Made only on the way (``new/../out`` made new/, left empty after the output was published);
-    # the folder is then returned as resolved while new/ was there: new/../out no longer exists.
-    resolved = folder.resolve()
-    on_the_way = [path for path in made if not resolved.is_relative_to(path.resolve())]
-    _remove_empty(on_the_way)
-    return resolved if any(not path.exists() for path in on_the_way) else folder
+    return folder
 
 
 def _remove_empty(folders: Sequence[Path]) -> None:
