@@ -217,9 +217,10 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
 
 @contextmanager
 def _quiet_logs() -> Iterator[None]:
-    """Dask's own log lines off the terminal while this module's client of a cluster reached by
-    address is open, as ``silence_logs`` keeps a local cluster's: a scheduler stopping mid-run
-    printed the client's 40-line reconnection traceback before the command's one line."""
+    """Dask's own log lines off the terminal while a client this module made is open (a local
+    cluster's ``silence_logs`` leaves ``distributed.client``'s own handler on): a scheduler
+    stopping mid-run printed the client's 40-line reconnection traceback before the command's
+    one line. A client given is the user's, and so are its logs."""
     names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
     loggers = [logging.getLogger(name) for name in ["distributed", *names]]  # distributed.client has
     levels = [logger.level for logger in loggers]  # its own level and handler
