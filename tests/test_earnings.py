@@ -493,6 +493,9 @@ def test_dates_or_counts_of_a_case_twin_of_a_cached_ticker_are_refused(shared_da
         import_paths(dates_first, [prices])
     assert (caught.value.path, caught.value.field) == (str(prices), "file name")
     assert "NVDA has earnings in the cache, which would attach to no row of nvda" in caught.value.message
+    # the way out either way: a lower-case calendar beside upper-case prices was told 'write orcl'
+    remedy = f"write NVDA, or remove {dates_first.path('NVDA', 'earnings')} and import those earnings as nvda"
+    assert caught.value.message.endswith(remedy)
     assert dates_first.symbols("prices") == []
 
 

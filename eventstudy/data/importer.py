@@ -616,7 +616,8 @@ def _check_cache(
                 if held != symbol:  # imported after the counts or dates it would leave on no row
                     message = (
                         f"{collision_message(held, symbol)}; {held} has {kind} in the cache, which would "
-                        f"attach to no row of {symbol}: write {held}"
+                        f"attach to no row of {symbol}: write {held}, or remove {store.path(held, kind)} "
+                        f"and import those {kind} as {symbol}"
                     )
                     row, field = places.get((summary.source, symbol), (None, None))
                     raise InputError(str(summary.source), message, row=row, field=field)
