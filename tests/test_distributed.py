@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -961,7 +962,7 @@ def test_a_scheduler_that_does_not_answer_stops_the_run() -> None:
     asked: list[object] = []
 
     class Frozen:
-        def nthreads(self, callback_timeout: float) -> dict[str, int]:
+        def run_on_scheduler(self, function: object, callback_timeout: float) -> dict[str, str]:
             asked.append(callback_timeout)
             raise TimeoutError
 
@@ -1135,11 +1136,11 @@ def _other_code(site: Path, edit: tuple[str, str]) -> Path:
     return copy
 
 
-def _worker_process(address: str, copy: Path, folder: Path) -> subprocess.Popen[bytes]:
+def _worker_process(address: str, copy: Path, folder: Path, *options: str) -> subprocess.Popen[bytes]:
     """A Dask worker process importing the package ``copy`` (started in ``folder``: in this
     project's folder its own package would shadow PYTHONPATH), and this module for the tasks
     the tests define here."""
-    command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1"]
+    command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", *options]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy.parent), str(ROOT / "tests")])}
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     return subprocess.Popen(command, env=environment, cwd=folder, **quiet)  # type: ignore[call-overload]
@@ -1163,6 +1164,48 @@ def test_the_code_identity_is_the_modules_only(tmp_path: Path, monkeypatch) -> N
     with (copy / "data" / "store.py").open("a", encoding="utf-8") as file:
         file.write("\n")
     assert code_identity()["eventstudy source"] != before["eventstudy source"]
+
+
+def test_a_worker_of_other_code_at_a_checked_address_is_checked_again(tmp_path: Path) -> None:
+    """Workers were known by address: one of other code restarted on a checked worker's fixed
+    port was taken for it, and the run wrote CARs 0.01 off (a finder). Each worker process is
+    checked once, by the scheduler's id of it."""
+    import socket
+
+    from eventstudy.distributed import cluster as cluster_module
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = str(free.getsockname()[1])
+    import eventstudy
+
+    same = Path(eventstudy.__file__).parent
+    other = _other_code(tmp_path / "site", ("text.py", "\n# another environment's\n"))
+    with (
+        distributed.LocalCluster(**IN_PROCESS, n_workers=0, protocol="tcp://") as empty,
+        distributed.Client(empty) as client,
+    ):
+        address = empty.scheduler.address
+        first = _worker_process(address, same, tmp_path, "--worker-port", port)
+        try:
+            client.wait_for_workers(1, timeout=120)
+            watch = cluster_module.Watch(client)  # the driver's own code: checked
+            assert watch.check() == 1
+        finally:
+            first.terminate()
+            first.wait()
+        deadline = time.monotonic() + 60
+        while client.nthreads() and time.monotonic() < deadline:  # until the scheduler drops it
+            time.sleep(0.05)
+        second = _worker_process(address, other, tmp_path, "--worker-port", port)
+        try:
+            client.wait_for_workers(1, timeout=120)
+            assert list(client.nthreads()) == [f"tcp://127.0.0.1:{port}"]  # the same address
+            with pytest.raises(InputError, match="runs other code than this command: eventstudy source"):
+                watch.check()
+        finally:
+            second.terminate()
+            second.wait()
 
 
 JOINING: dict[str, object] = {}

@@ -50,6 +50,8 @@ LOCAL_WORKER_TIMEOUT = 60.0
 """Seconds a local cluster may have no worker while the run waits for a task: a worker that died
 is restarted by its nanny in seconds; one whose nanny gave up never comes back, and the run
 waited for ever with its tasks queued (a finder killed the workers every 0.3 s)."""
+CHECK_TIMEOUT = 60.0
+"""Seconds a worker has to report its code (:class:`Watch`): a suspended one never does."""
 POLL_SECONDS = 1.0
 """How often the driver, waiting for a task, asks the scheduler whether any worker is left."""
 WORKERS_PER_CORE = 4
@@ -333,33 +335,49 @@ class Watch:
         self.check()
 
     def check(self) -> int:
-        """Check the code of every worker not checked yet; the number of workers now.
+        """Check the code of every worker not checked yet (by the scheduler's id of each worker
+        process: one restarted at the same address is another worker; a finder's, of other code
+        on a fixed port, wrote CARs 0.01 off); the number of workers now.
 
         Raises
         ------
         InputError
             Naming the first worker (by address) whose code differs, or that cannot say.
         ClusterError
-            When the scheduler is gone or has not answered for :attr:`patience` seconds.
+            When the scheduler is gone or has not answered for :attr:`patience` seconds, or a
+            worker has not answered the check in :data:`CHECK_TIMEOUT` seconds.
         """
+        from distributed.comm.core import CommClosedError
+
+        def worker_ids(dask_scheduler: Any) -> dict[str, str]:  # sent by value: no import there
+            return {address: str(ws.server_id) for address, ws in dask_scheduler.workers.items()}
+
         try:  # a frozen scheduler (a suspended node) never answers: Dask waits for ever
-            present = set(self.client.nthreads(callback_timeout=self.patience))
+            present = self.client.run_on_scheduler(worker_ids, callback_timeout=self.patience)
         except TimeoutError:
             raise ClusterError(
                 f"the Dask scheduler has not answered for {self.patience:g} s (is it suspended or cut off?)"
             ) from None
         except OSError:  # CommClosedError: the scheduler stopped
             raise ClusterError(SCHEDULER_LOST) from None
-        new = sorted(present - self.checked)
+        new = sorted(address for address, worker in present.items() if worker not in self.checked)
         if new:
-            answers = self.client.run(code_identity, workers=new, on_error="return")
+            try:
+                answers = self.client.run(
+                    code_identity, workers=new, on_error="return", callback_timeout=CHECK_TIMEOUT
+                )
+            except TimeoutError:
+                raise ClusterError(
+                    f"the Dask worker at {new[0]} did not report its code in {CHECK_TIMEOUT:g} s (is it "
+                    "suspended?)"
+                ) from None
             for address, theirs in sorted(answers.items()):
-                if isinstance(theirs, OSError):  # the worker went away meanwhile: it computes nothing
+                if isinstance(theirs, CommClosedError):  # the worker went away meanwhile
                     continue
                 problem = _identity_problem(self.identity, theirs)
                 if problem:
                     raise InputError("--scheduler", f"the Dask worker at {address} {problem}")
-                self.checked.add(address)
+                self.checked.add(present[address])
         return len(present)
 
     def result(self, future: Future) -> Any:
