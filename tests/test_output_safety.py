@@ -265,6 +265,22 @@ def test_a_folder_named_on_the_way_to_the_output_is_not_left_behind(tmp_path: Pa
     linked = publish(Path("lnk/../outS"), write_some(["a.md"], "three"), guard=guard)
     assert linked == (tmp_path / "real" / "outS").resolve() and (linked / "a.md").read_text() == "three"
     assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["deep", "outS"]
+    # checked where it is written (a re-attack): a dangling link before '..' put the output in
+    # place of the user's link victim/e; a file, a dangling or a looping link name no folder
+    (tmp_path / "victim").mkdir()
+    (tmp_path / "victim" / "e").symlink_to(tmp_path / "real" / "deep")
+    (tmp_path / "dang").symlink_to(tmp_path / "victim" / "x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "file.txt").write_text("mine")
+    for named in ("dang/../e", "loop/../o", "file.txt/../o"):
+        with pytest.raises(OutputFolderError, match=r"is not a folder \(a file, or a link to none\)"):
+            publish(Path(named), write_some(["a.md"], "four"), guard=guard)
+    (tmp_path / "to_victim").symlink_to(tmp_path / "victim" / "sub", target_is_directory=True)
+    (tmp_path / "victim" / "sub").mkdir()
+    with pytest.raises(OutputFolderError, match="is a symbolic link"):  # checked at victim/e
+        publish(Path("to_victim/../e"), write_some(["a.md"], "five"), guard=guard)
+    assert (tmp_path / "victim" / "e").is_symlink() and (tmp_path / "file.txt").read_text() == "mine"
+    assert not (tmp_path / "o").exists() and not (tmp_path / "victim" / "x").exists()
 
 
 @pytest.mark.parametrize("target", ["thesis.tex", "thesis.tex/sub", "thesis.tex/a/b"])

@@ -915,12 +915,7 @@ def publish(
     InputError
         When files are carried and the manifest records a name eventstudy never writes there.
     """
-    folder = check_target(folder, guard)
-    if ".." in folder.parts:  # where the kernel puts it: lnk/.. is the link's target's parent (a
-        # finder: the staging folder was made on the lexical path and its files written through
-        # the link); new/../out needs no new/ (it was made, then removed, and the path returned
-        # no longer existed)
-        folder = Path(os.path.realpath(folder.parent)) / folder.name
+    folder = check_target(_placed(folder), guard)
     parent = folder.parent if str(folder.parent) else Path(".")
     made = [path for path in (parent, *parent.parents) if not path.exists()]
     try:
@@ -937,6 +932,31 @@ def publish(
         _remove_empty(made)  # the parent folders made for this output, when nothing else is in them
         raise
     return folder
+
+
+def _placed(folder: str | Path) -> str | Path:
+    """``folder`` as given, or, when it holds ``..``, where the kernel puts it: the real path of
+    its parent and its name, every check then made on that path (a finder: ``lnk/../out`` was
+    staged on the lexical path and written through the link; checked on the path as given, a
+    link swapped meanwhile, or a dangling one before ``..``, put the output in the cache or in
+    place of a user's link). ``new/../out`` needs no ``new/``.
+
+    Raises
+    ------
+    OutputFolderError
+        When a component before a ``..`` exists but is no folder (a file, a dangling or looping
+        link), through which the kernel would name nothing.
+    """
+    path = Path(folder)
+    if ".." not in path.parts:
+        return folder
+    for end, part in enumerate(path.parts):
+        through = Path(*path.parts[:end])
+        if part == ".." and end and os.path.lexists(through) and not through.is_dir():
+            raise OutputFolderError(
+                through, "is not a folder (a file, or a link to none): no output can be named through it"
+            )
+    return Path(os.path.realpath(path.parent)) / path.name
 
 
 def _remove_empty(folders: Sequence[Path]) -> None:
