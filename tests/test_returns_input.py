@@ -1051,9 +1051,16 @@ def test_codes_with_leading_zeros_are_other_ids_than_the_number(tmp_path) -> Non
         import_paths(store, [], returns=[floats], units="decimal")
     assert str(raised.value) == (
         f"{floats}, row 2, field 'id': '10107.0' and '10107' are one number written two ways (a column of "
-        "floats?): write the ids alike, or name the column PERMNO for CRSP's ids; 10107 has returns already"
+        "floats?): write the ids alike, or name the column PERMNO for CRSP's ids; 10107 has returns in the "
+        "cache"
     )
     assert sorted(store.symbols("returns")) == ["000001", "1", "10107"]
+    # share counts of 10107.0 would attach to no row of 10107 (a finder's second re-attack)
+    counts = tmp_path / "shares_outstanding.csv"
+    counts.write_text("ticker,as_of,shares_outstanding,filing,source\n10107.0,2024-01-02,7400000000,10-Q,x\n")
+    with pytest.raises(InputError, match=r"'10107\.0' and '10107' are one number written two ways"):
+        import_paths(store, [counts])
+    assert store.symbols("shares") == []
     import_paths(store, [], returns=[path], units="decimal")  # the same ids again: replaced
 
 

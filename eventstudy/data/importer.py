@@ -502,6 +502,34 @@ def _read_cached(store: PriceStore, symbol: str, kind: str) -> CachedTable | Non
     return readers[kind](symbol)
 
 
+def _check_number_twins(
+    cached: Mapping[str, Mapping[str, str]],
+    staged: list[Staged],
+    places: Mapping[tuple[Path, str], tuple[int | None, str | None]],
+) -> None:
+    """Refuse an identifier of the batch that is a whole number the cache or the batch already
+    holds written another way (10107 cached, 10107.0 now: two series of one firm, or share
+    counts and dates on no row; a finder), naming the row and field where a file names it."""
+    spellings: dict[str, dict[str, str]] = {}  # number -> {identifier: what holds it}
+    for kind, held in cached.items():
+        for symbol in held.values():
+            number = number_key(symbol)
+            if number is not None:
+                spellings.setdefault(number, {}).setdefault(symbol, f"{kind} in the cache")
+    for summary, parts, _ in staged:
+        for symbol, _ in parts:
+            number = number_key(symbol)
+            if number is None:
+                continue
+            seen = spellings.setdefault(number, {})
+            other = next((name for name in seen if name != symbol), None)
+            if other is not None:
+                row, field = places.get((summary.source, symbol), (None, None))
+                said = f"{number_twin_message(other, symbol)}; {other} has {seen[other]}"
+                raise InputError(str(summary.source), said, row=row, field=field)
+            seen.setdefault(symbol, f"{summary.kind} in this import")
+
+
 def _held_text(store: PriceStore, symbol: str, kind: str) -> str:
     """``"MSFT is already in the cache (prices)"``, or what is wrong with its file: a copy of
     another spelling's file (``prices/Msft.parquet`` holding MSFT's) refused re-importing MSFT
@@ -588,22 +616,12 @@ def _check_cache(
     series.update(
         {identity_key(s): s for summary, parts, _ in staged if summary.kind in SERIES_KINDS for s, _ in parts}
     )
-    # One whole number written two ways (10107 cached, 10107.0 now: two series of one firm).
-    numbers = {
-        number_key(s): (s, kind) for kind in SERIES_KINDS for s in cached[kind].values() if number_key(s)
-    }
+    _check_number_twins(cached, staged, places)
     for summary, parts, _ in staged:
         if summary.kind not in (*SERIES_KINDS, *per_ticker):
             continue
         kinds = SERIES_KINDS if summary.kind in SERIES_KINDS else (summary.kind,)
         for symbol, _ in parts:
-            number = number_key(symbol) if summary.kind in SERIES_KINDS else None
-            if number is not None:
-                spelled, its_kind = numbers.setdefault(number, (symbol, summary.kind))
-                if spelled != symbol:
-                    row, field = places.get((summary.source, symbol), (None, None))
-                    said = f"{number_twin_message(spelled, symbol)}; {spelled} has {its_kind} already"
-                    raise InputError(str(summary.source), said, row=row, field=field)
             twin = series.get(identity_key(symbol), symbol)
             if summary.kind in per_ticker and twin != symbol:
                 message = (
