@@ -962,13 +962,13 @@ def test_a_scheduler_that_does_not_answer_stops_the_run() -> None:
     asked: list[object] = []
 
     class Frozen:
-        def run_on_scheduler(self, function: object, callback_timeout: float) -> dict[str, str]:
+        def run(self, function: object, on_error: str, callback_timeout: float) -> dict[str, str]:
             asked.append(callback_timeout)
             raise TimeoutError
 
     watch = Watch.__new__(Watch)
     watch.client, watch.patience, watch.checked = Frozen(), 7.0, set()  # type: ignore[assignment]
-    with pytest.raises(ClusterError, match=r"^the Dask scheduler has not answered for 7 s"):
+    with pytest.raises(ClusterError, match=r"^the Dask cluster has not answered for 7 s"):
         watch.check()
     assert asked == [7.0]
 

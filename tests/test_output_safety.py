@@ -1058,6 +1058,27 @@ def test_cli_refuses_a_users_folder_with_one_line_and_exit_2(small, tmp_path: Pa
     assert sorted(str(p) for p in cache.rglob("*")) == before  # no store made, damaged or filled
 
 
+@pytest.mark.parametrize("named", ["file.txt/../o", "dang/../o", "loop/../o"])
+def test_an_out_through_no_folder_is_refused_before_the_study_is_computed(
+    small, tmp_path: Path, capsys, monkeypatch, named: str
+) -> None:
+    """The CLI's early check took the path as given and the study was computed, then refused at
+    publish (a finder): the early check places a path with '..' as publish does."""
+    events, config, cache = small
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file.txt").write_text("mine")
+    (tmp_path / "dang").symlink_to(tmp_path / "nowhere" / "x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+
+    def computed(*args: object) -> None:
+        raise AssertionError("the study was computed")
+
+    monkeypatch.setattr("eventstudy.cli.run.compute", computed)
+    status, _, err = run_cli(run_args(events, config, cache, Path(named)), capsys)
+    assert status == 2 and err.count("\n") == 1 and "is not a folder (a file, or a link to none)" in err, err
+    assert (tmp_path / "file.txt").read_text() == "mine" and not (tmp_path / "o").exists()
+
+
 def test_a_run_with_a_backtest_writes_one_complete_verifiable_folder(
     small, verified: Path, tmp_path: Path, capsys
 ) -> None:

@@ -335,50 +335,47 @@ class Watch:
         self.check()
 
     def check(self) -> int:
-        """Check the code of every worker not checked yet (by the scheduler's id of each worker
-        process: one restarted at the same address is another worker; a finder's, of other code
-        on a fixed port, wrote CARs 0.01 off); the number of workers now.
+        """Check the code of every worker process not checked yet (each by its own id: one
+        restarted at a checked address is another worker; a finder's, of other code on a fixed
+        port, wrote CARs 0.01 off); the number of workers.
 
         Raises
         ------
         InputError
             Naming the first worker (by address) whose code differs, or that cannot say.
         ClusterError
-            When the scheduler is gone or has not answered for :attr:`patience` seconds, or a
-            worker has not answered the check in :data:`CHECK_TIMEOUT` seconds.
+            When the scheduler is gone, the cluster has not answered for :attr:`patience` seconds,
+            or a worker has not reported its code in :data:`CHECK_TIMEOUT` seconds.
         """
-        from distributed.comm.core import CommClosedError
-
-        def worker_ids(dask_scheduler: Any) -> dict[str, str]:  # sent by value: no import there
-            return {address: str(ws.server_id) for address, ws in dask_scheduler.workers.items()}
-
-        try:  # a frozen scheduler (a suspended node) never answers: Dask waits for ever
-            present = self.client.run_on_scheduler(worker_ids, callback_timeout=self.patience)
+        try:  # a frozen scheduler or worker (a suspended node) never answers: Dask waits for ever
+            ids = self.client.run(_worker_id, on_error="return", callback_timeout=self.patience)
         except TimeoutError:
             raise ClusterError(
-                f"the Dask scheduler has not answered for {self.patience:g} s (is it suspended or cut off?)"
+                f"the Dask cluster has not answered for {self.patience:g} s (a scheduler or worker "
+                "suspended or cut off?)"
             ) from None
         except OSError:  # CommClosedError: the scheduler stopped
             raise ClusterError(SCHEDULER_LOST) from None
-        new = sorted(address for address, worker in present.items() if worker not in self.checked)
-        if new:
-            try:
-                answers = self.client.run(
-                    code_identity, workers=new, on_error="return", callback_timeout=CHECK_TIMEOUT
-                )
+        for address, worker in sorted(ids.items()):
+            if isinstance(worker, str) and worker in self.checked:
+                continue
+            try:  # one at a time: a timeout names its worker
+                answer = self.client.run(
+                    code_identity, workers=[address], on_error="return", callback_timeout=CHECK_TIMEOUT
+                ).get(address)
             except TimeoutError:
                 raise ClusterError(
-                    f"the Dask worker at {new[0]} did not report its code in {CHECK_TIMEOUT:g} s (is it "
+                    f"the Dask worker at {address} did not report its code in {CHECK_TIMEOUT:g} s (is it "
                     "suspended?)"
                 ) from None
-            for address, theirs in sorted(answers.items()):
-                if isinstance(theirs, CommClosedError):  # the worker went away meanwhile
-                    continue
-                problem = _identity_problem(self.identity, theirs)
-                if problem:
-                    raise InputError("--scheduler", f"the Dask worker at {address} {problem}")
-                self.checked.add(present[address])
-        return len(present)
+            if answer is None or isinstance(answer, OSError):  # gone meanwhile: it computes nothing
+                continue
+            problem = _identity_problem(self.identity, answer)
+            if problem:  # an older eventstudy has no _worker_id: its answer was an error, and so is this
+                raise InputError("--scheduler", f"the Dask worker at {address} {problem}")
+            if isinstance(worker, str):
+                self.checked.add(worker)
+        return len(ids)
 
     def result(self, future: Future) -> Any:
         """``future.result()``, checking the workers that joined (:meth:`check`) while it waits and
@@ -409,8 +406,13 @@ class Watch:
                         "(did its workers die?)"
                     ) from None
                 continue
-            self.check()
+            self.check()  # its result may come from a worker that joined since the last look
             return future.result()
+
+
+def _worker_id(dask_worker: Any) -> str:
+    """The id of the worker process this runs in (Dask passes ``dask_worker``)."""
+    return str(dask_worker.id)
 
 
 def code_identity() -> dict[str, str]:
@@ -426,7 +428,10 @@ def code_identity() -> dict[str, str]:
         parts = path.relative_to(root).parts
         if not all(part.removesuffix(".py").isidentifier() for part in parts) or not path.is_file():
             continue
-        digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError as exc:  # an unreadable module: no source to vouch for
+            return {"eventstudy source": f"unreadable ({plain(exc)})"}
     identity = {"eventstudy source": f"sha256 {digest.hexdigest()[:12]}"}
     for name in WORKER_PACKAGES:
         try:

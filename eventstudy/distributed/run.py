@@ -395,6 +395,7 @@ def _compute(
         volume_rbar, _ = _rbar_sums(watch, results, gathered, config, windows, rows, run, "volume")
     tick("rbar")
     del results  # the workers may now free the partitions' residuals
+    watch.check()  # the last look: a worker that joined after the last result taken
 
     from eventstudy.aggregate import caar_bands, cross_event_statistics
 

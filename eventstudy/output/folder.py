@@ -144,7 +144,8 @@ class Guard:
 
 
 def check_target(folder: str | Path, guard: Guard) -> Path:
-    """Refuse a dangerous output path; returns it as a :class:`Path` (not resolved).
+    """Refuse a dangerous output path; returns it as a :class:`Path` (not resolved; one holding
+    ``..`` placed where the kernel puts it, :func:`_placed`).
 
     Raises
     ------
@@ -158,7 +159,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
     problem = write_path_problem(folder)
     if problem:
         raise OutputFolderError(repr(str(folder)), problem)
-    folder = Path(folder)
+    folder = Path(_placed(folder))  # every check where the folder will be (a path with '..')
     if folder.name in ("", ".", ".."):
         raise OutputFolderError(
             folder,
@@ -915,7 +916,7 @@ def publish(
     InputError
         When files are carried and the manifest records a name eventstudy never writes there.
     """
-    folder = check_target(_placed(folder), guard)
+    folder = check_target(folder, guard)
     parent = folder.parent if str(folder.parent) else Path(".")
     made = [path for path in (parent, *parent.parents) if not path.exists()]
     try:
