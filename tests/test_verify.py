@@ -431,6 +431,27 @@ def test_an_older_folders_adjusted_p_values_are_explained(small_run, tmp_path, c
     assert "an older version's" not in capsys.readouterr().out  # an edit of this version's folder
 
 
+def test_an_older_folders_totals_over_no_event_are_explained(folder, capsys) -> None:
+    """A folder written before the value-per-deal totals over no qualifying event were NaN held
+    $0 there (the launch's shock group): verify said 'values differ: value', not why (a finder)."""
+    path = folder / "stats.parquet"
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    empty = frame["statistic"].isin(["total_abnormal_value_usd", "total_deal_usd"]) & (frame["n"] == 0)
+    assert empty.sum() == 22 and frame.loc[empty, "value"].isna().all()  # the launch's, this version's
+    frame.loc[empty, "value"] = 0.0  # as an older version wrote them
+    edited = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
+    resealed(folder)
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out.replace("\n  ", " ")
+    assert "stats.parquet: values differ: value" in out
+    assert (
+        "stats.parquet: 22 rows of total_abnormal_value_usd and total_deal_usd over no event with a "
+        "disclosed deal (n = 0) are 0 in this folder (an older version's); this version writes NaN"
+    ) in out, out
+
+
 @pytest.mark.parametrize(
     "edit", ["model", "validation", "units", "p_from", "units_record", "caar_band", "line_break", "new_key"]
 )

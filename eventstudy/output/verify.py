@@ -805,6 +805,7 @@ def verify(
         result.compared = len(names)
         _explain_row_order(result)
         result.notes += _older_family(manifest, result.tables)
+        result.notes += _older_empty_totals(folder, out, result.tables)
         if not any(problem.startswith("stats.parquet:") for problem in result.files):  # not edited
             result.notes += _unregistered_statistics(folder)
     finally:
@@ -828,6 +829,34 @@ def _older_family(manifest: Mapping[str, Any], tables: Sequence[TableDifference]
         f"{differing}: p_bh and p_holm of this folder were adjusted over each group's every "
         "window and test (its manifest records no p_family: an older version's); this version adjusts "
         f"over each statistic's windows in its group ({P_FAMILY})"
+    ]
+
+
+EMPTY_TOTALS = ("total_abnormal_value_usd", "total_deal_usd")
+"""The value-per-deal totals that an older version wrote as 0 where no event qualified (n = 0)."""
+
+
+def _older_empty_totals(folder: Path, out: Path, tables: Sequence[TableDifference]) -> list[str]:
+    """Why stats.parquet's values differ when the folder's value-per-deal totals over no event
+    (n = 0) are 0 and this version's NaN: an older version summed nothing to $0 (the launch's
+    shock group read as a measured zero beside its -$825B; a finder: verify named the column, not
+    the cause)."""
+    if not any(t.table == "stats.parquet" and "value" in t.columns for t in tables):
+        return []
+    key = ["group", "window", "statistic"]
+    try:
+        recorded = pd.read_parquet(folder / "stats.parquet", columns=[*key, "value", "n"])
+        again = pd.read_parquet(out / "stats.parquet", columns=[*key, "value"])
+    except (OSError, ValueError, KeyError):  # a damaged table is described by its own difference
+        return []
+    both = recorded.merge(again, on=key, suffixes=("", "_now"))
+    older = both["statistic"].isin(EMPTY_TOTALS) & (both["n"] == 0) & (both["value"] == 0)
+    older &= both["value_now"].isna()
+    if not older.any():
+        return []
+    return [
+        f"stats.parquet: {int(older.sum())} rows of {' and '.join(EMPTY_TOTALS)} over no event with a "
+        "disclosed deal (n = 0) are 0 in this folder (an older version's); this version writes NaN"
     ]
 
 
