@@ -32,6 +32,7 @@ import pandas as pd
 from eventstudy.data.shares import CONFLICTING_COUNTS, MAX_EXACT_SHARE_COUNT, TOO_MANY_SHARES
 from eventstudy.data.store import NEGATIVE_VOLUME, PRICE_COLUMNS, not_numbers
 from eventstudy.errors import DataUnavailableError, ImplausibleDataError
+from eventstudy.logs import quieted
 
 __all__ = [
     "EmptyAnswerError",
@@ -71,26 +72,18 @@ def quiet_yfinance(*, load: bool = False) -> Iterator[None]:
     if load:
         memo = getattr(getattr(getattr(_yfinance(), "data", None), "YfData", None), "cache_get", None)
         getattr(memo, "cache_clear", lambda: None)()
-    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
-    saved = [(logger.level, logger.disabled) for logger in loggers]
     config = getattr(sys.modules.get("yfinance"), "config", None)
     debug = getattr(config, "debug", None)
     hidden = getattr(debug, "hide_exceptions", None) if debug is not None else None
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL + 1)
-        logger.disabled = True
     if debug is not None:
         debug.hide_exceptions = False
     try:
-        with warnings.catch_warnings():
+        with quieted(logging.getLogger(name) for name in QUIET_LOGGERS), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
         if debug is not None:
             debug.hide_exceptions = hidden if hidden is not None else True
-        for logger, (level, disabled) in zip(loggers, saved, strict=True):
-            logger.setLevel(level)
-            logger.disabled = disabled
 
 
 def _yfinance() -> ModuleType:  # pragma: no cover - imports the real library

@@ -20,12 +20,13 @@ import socket
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventstudy.errors import STOP_SIGNALS, EventStudyError, InputError, SignalHandler, signals_handled
+from eventstudy.logs import quieted
 from eventstudy.text import plain
 
 if TYPE_CHECKING:
@@ -217,22 +218,14 @@ def connect(scheduler: str | os.PathLike[str] | Client) -> Iterator[Client]:
         yield client
 
 
-@contextmanager
-def _quiet_logs() -> Iterator[None]:
+def _quiet_logs() -> AbstractContextManager[None]:
     """Dask's own log lines off the terminal while a client this module made is open (a local
     cluster's ``silence_logs`` leaves ``distributed.client``'s own handler on): a scheduler
     stopping mid-run printed the client's 40-line reconnection traceback before the command's
     one line. A client given is the user's, and so are its logs."""
+    # every logger of Dask's: distributed.client has its own level and handler
     names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
-    loggers = [logging.getLogger(name) for name in ["distributed", *names]]  # distributed.client has
-    levels = [logger.level for logger in loggers]  # its own level and handler
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
+    return quieted(logging.getLogger(name) for name in ["distributed", *names])
 
 
 def failure(exc: BaseException) -> ClusterError:
