@@ -1057,10 +1057,20 @@ def test_codes_with_leading_zeros_are_other_ids_than_the_number(tmp_path) -> Non
     assert sorted(store.symbols("returns")) == ["000001", "1", "10107"]
     # share counts of 10107.0 would attach to no row of 10107 (a finder's second re-attack)
     counts = tmp_path / "shares_outstanding.csv"
-    counts.write_text("ticker,as_of,shares_outstanding,filing,source\n10107.0,2024-01-02,7400000000,10-Q,x\n")
-    with pytest.raises(InputError, match=r"'10107\.0' and '10107' are one number written two ways"):
+    counts.write_text(
+        "ticker,as_of,shares_outstanding,filing,source\n"
+        "A,2024-01-02,7400000000,10-Q,x\n10107.0,2024-01-02,7400000000,10-Q,x\n"
+    )
+    with pytest.raises(InputError, match=r"'10107\.0' and '10107' are one number written two ways") as raised:
         import_paths(store, [counts])
+    assert str(raised.value).startswith(f"{counts}, row 3, field 'ticker': ")  # the row naming it
     assert store.symbols("shares") == []
+    releases = tmp_path / "earnings.csv"  # and a release of it, its first row in the file named
+    releases.write_text("ticker,announced,timing\nA,2024-01-02,pre\n10107.0,2024-02-02,post\n10107.0,2024-01-09,pre\n")
+    with pytest.raises(InputError, match="one number written two ways") as raised:
+        import_paths(store, [releases])
+    assert str(raised.value).startswith(f"{releases}, row 3, field 'ticker': ")
+    assert store.symbols("earnings") == []
     import_paths(store, [], returns=[path], units="decimal")  # the same ids again: replaced
 
 

@@ -120,8 +120,8 @@ class EarningsFile:
     Attributes
     ----------
     frame
-        :data:`EARNINGS_COLUMNS`, rows in file order (``announced`` ``datetime64[ns]``,
-        missing optional text as ``""``).
+        :data:`EARNINGS_COLUMNS`, rows in file order indexed by their row numbers in the file
+        (``announced`` ``datetime64[ns]``, missing optional text as ``""``).
     ignored_columns
         Columns of the file that are not stored.
     """
@@ -154,6 +154,7 @@ def parse_earnings_csv(path: Path) -> EarningsFile:
         row = int(repeated[0])
         shown = table.column("announced")[row]
         raise table.fail(f"{tickers[row]} has a second release on {shown}", index=row, field="announced")
+    out = out.set_axis([table.row_of(i) for i in range(len(out))], axis=0)  # each release's row in the file
     return EarningsFile(out.loc[:, list(EARNINGS_COLUMNS)], other_columns(table.header, EARNINGS_COLUMNS))
 
 

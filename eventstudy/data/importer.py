@@ -235,6 +235,8 @@ def import_paths(
             places[(path, symbol)] = (None, "file name")
             ignored = other_columns(header_of(path), YAHOO_HEADER)
             summary = ImportedFile("prices", path, (symbol,), len(prices), ignored)
+        if summary.kind in ("shares", "earnings"):  # frames indexed by row: a ticker's first row names it
+            places.update({(path, ticker): (int(part.index.min()), "ticker") for ticker, part in parts})
         if summary.ignored_columns:  # what the file held and the cache does not
             provenance["ignored_columns"] = list(summary.ignored_columns)
         _check_unchanged(path, digest)
