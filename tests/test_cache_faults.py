@@ -752,6 +752,36 @@ def test_verify_clean_removes_only_temp_leftovers(store: PriceStore, capsys) -> 
     assert not leftover.exists() and good.is_file() and store.verify() == []
 
 
+def test_verify_names_twins_an_older_version_imported(tmp_path: Path, capsys) -> None:
+    """A cache written before the importer refused one number written two ways (10107 and
+    10107.0: a column of floats) or an identifier's case twin holds two series of one firm, and
+    every re-import of either spelling stops on the other: `cache verify` names them."""
+    caches = [tmp_path / f"cache{i}" for i in range(3)]
+    for cache, names in zip(caches, (("10107", "ABC"), ("10107.0",), ("abc",)), strict=True):
+        panel = tmp_path / f"{names[0]}.csv"
+        panel.write_text("id,date,ret\n" + "".join(f"{name},2024-01-02,0.01\n" for name in names))
+        import_paths(PriceStore(cache), [], returns=[panel], units="decimal")
+    store = PriceStore(caches[0])
+    assert store.verify() == []
+    for other, name in ((caches[1], "10107.0"), (caches[2], "abc")):  # as an older version let them in
+        shutil.copy(other / "returns" / f"{name}.parquet", caches[0] / "returns" / f"{name}.parquet")
+    assert [(p.path.name, p.kind) for p in store.verify()] == [
+        ("10107.parquet", "twin"),  # the later of the folder's sorted names
+        ("abc.parquet", "twin"),
+    ]
+    assert main(["cache", "verify", "--cache", str(store.root)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"{store.root / 'returns' / '10107.parquet'}: twin: '10107' and '10107.0' are one number written "
+        "two ways (a column of floats?): write the ids alike, or name the column PERMNO for CRSP's ids; "
+        "10107.0 has returns in the cache; remove one of the two files (an older version imported both)"
+    )
+    assert out[1].endswith("'abc' and 'ABC' differ only in case: identifiers must stay distinct once case is "
+        "folded (they would share one cache file on a case-insensitive file system); ABC has returns in the "
+        "cache; remove one of the two files (an older version imported both)")
+    assert out[2] == f"2 problem(s) in {store.root}/ (4 cache files checked)"
+
+
 def test_verify_clean_never_removes_a_users_file_named_like_a_temporary_one(
     store: PriceStore, capsys
 ) -> None:

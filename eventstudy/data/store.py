@@ -87,7 +87,16 @@ from filelock import FileLock, Timeout
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.flock import flock_within
 from eventstudy.hashing import content_sha256, csv_sha256, file_sha256
-from eventstudy.symbols import cache_stem, identity_key, shown, symbol_of_stem, symbol_problem
+from eventstudy.symbols import (
+    cache_stem,
+    collision_message,
+    identity_key,
+    number_key,
+    number_twin_message,
+    shown,
+    symbol_of_stem,
+    symbol_problem,
+)
 from eventstudy.text import shell_path
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
@@ -250,7 +259,8 @@ class CacheProblem:
         The file concerned.
     kind
         A :class:`CacheCorruptError` kind, ``temp_leftover`` (temporary file of a writer that
-        was killed or failed) or ``stray_file`` (not a cache file).
+        was killed or failed), ``stray_file`` (not a cache file) or ``twin`` (an identifier
+        that is another's number written another way, or its case twin).
     detail
         One line saying what is wrong.
     """
@@ -262,6 +272,28 @@ class CacheProblem:
     def __str__(self) -> str:
         advice = f"; {MOVE_AWAY}" if self.kind == "unreadable" else ""  # as the error reading it says
         return f"{self.path}: {self.kind}: {self.detail}{advice}"
+
+
+def _twins(files: list[tuple[Path, str]]) -> list[CacheProblem]:
+    """Identifiers of good cache files that are one firm's written two ways, which an older
+    version imported (10107 and 10107.0, or NVDA and nvda): two series of one firm, or counts
+    and dates on no row, and every re-import of either spelling stops on the other."""
+    problems: list[CacheProblem] = []
+    held: dict[str, tuple[str, str]] = {}  # number or folded case -> (identifier, kind)
+    for path, kind in files:
+        symbol = symbol_of_stem(path.stem)
+        if kind == "factors" or symbol is None:
+            continue
+        number = number_key(symbol)
+        other, other_kind = held.setdefault(f"#{number}" if number else identity_key(symbol), (symbol, kind))
+        if other != symbol:
+            said = number_twin_message if number is not None else collision_message
+            detail = (
+                f"{said(other, symbol)}; {other} has {other_kind} in the cache; remove one of the two files "
+                "(an older version imported both)"
+            )
+            problems.append(CacheProblem(path, "twin", detail))
+    return problems
 
 
 class PriceStore:
@@ -703,6 +735,7 @@ class PriceStore:
         cache's identifier lock: an import's batch waits for its renames) is skipped.
         """
         problems: list[CacheProblem] = []
+        good: list[tuple[Path, str]] = []  # cache files read without damage, with their kinds
         pending: frozenset[Path] = frozenset()
         if _journal_left(self.root) and not _held(_batch(self.root)):
             problem = _interrupted_problem(self.root)
@@ -745,9 +778,11 @@ class PriceStore:
                         read_cache_frame(path, kind)
                     except CacheCorruptError as exc:
                         problems.append(CacheProblem(path, exc.kind, exc.reason))
+                    else:
+                        good.append((path, kind))
                 else:
                     problems.append(CacheProblem(path, "stray_file", f"not a {kind} cache file"))
-        return problems
+        return problems + _twins(good)
 
     def files(self) -> list[Path]:
         """The files :meth:`verify` reads as cache files: in each kind's folder, regular files
