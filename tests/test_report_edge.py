@@ -954,6 +954,22 @@ def test_a_model_without_parameters_is_described_as_it_ran(launch_cache: Path, t
     assert "estimated over" not in markdown
 
 
+def test_a_linear_estimator_other_than_ols_is_described_by_its_own_variance(
+    launch_cache: Path, tmp_path: Path
+) -> None:
+    """--model scholes_williams: Methods gave Var(CAR) = σ²(L + s'(X'X)⁻¹s), while car_se (rightly)
+    uses W W' of the estimator (α̂, β̂)' = W·y in place of (X'X)⁻¹ (a referee)."""
+    from eventstudy import load_config, run_study, save_study
+
+    root = Path(__file__).resolve().parents[1]
+    lean = {"backtest": None, "peers": (), "volume": None, "crosssection": (), "flows": ()}
+    config = replace(load_config(root / "launch.toml"), model="scholes_williams", **lean)
+    folder = save_study(run_study(root / "events.csv", launch_cache, config), tmp_path / "out")
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    assert "Per-party test: Var(CAR) = σ²(L + s'WW's), W the Scholes-Williams (1977) estimator's" in markdown
+    assert "X'X)⁻¹s" not in markdown
+
+
 def test_a_caveat_is_on_the_rows_of_its_own_ticker_parties_or_peers() -> None:
     """A caveat whose ticker is a peer only was "no row of the study is affected" (only the parties'
     rows were read), and one whose note another ticker's rows carry (or that is part of another

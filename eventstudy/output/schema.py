@@ -66,12 +66,13 @@ AR_SCHEMA: dict[str, ColumnDoc] = {
     "car_se": ColumnDoc(
         "fraction",
         "standard error of car: sqrt(sigma^2 (L + s'(X'X)^-1 s)) over [span start, tau] "
-        "(Campbell, Lo & MacKinlay 1997); blank where car is",
+        "(Campbell, Lo & MacKinlay 1997; W W' in place of (X'X)^-1 for a linear estimator W y other than "
+        "OLS: Scholes-Williams); blank where car is",
     ),
     "ar_se": ColumnDoc(
         "fraction",
-        "standard error of ar alone: sqrt(sigma^2 (1 + x'(X'X)^-1 x)) (Campbell, Lo & MacKinlay 1997); "
-        "blank where ar is",
+        "standard error of ar alone: sqrt(sigma^2 (1 + x'(X'X)^-1 x)) (Campbell, Lo & MacKinlay 1997; "
+        "W W' in place of (X'X)^-1 for Scholes-Williams, as in car_se); blank where ar is",
     ),
     "ar_t": ColumnDoc("t", "ar / ar_se, Student-t with M-k degrees of freedom"),
     "ar_p": ColumnDoc("probability", "two-sided p-value of ar_t"),

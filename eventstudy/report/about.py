@@ -285,6 +285,7 @@ def methods_section(
     config = manifest["config"]
     windows = ", ".join(window_label((int(a), int(b))) for a, b in config["event_windows"])
     model = manifest.get("model", {}).get("description", config["model"])
+    estimator = manifest.get("model", {}).get("estimator", "OLS")
     day0_text = (
         f"day-0 columns from the {day0} window"
         if day0 is not None and day0 != main
@@ -329,6 +330,10 @@ def methods_section(
         (
             "Per-party test: Var(CAR) = σ²(L + s'(X'X)⁻¹s) (Campbell, Lo & MacKinlay 1997, ch. 4), t with "
             "M−k degrees of freedom"
+            if k and estimator == "OLS"
+            else f"Per-party test: Var(CAR) = σ²(L + s'WW's), W the {estimator} estimator's weights "
+            "((α̂, β̂)' = W·y given the market series: W W' in place of OLS's (X'X)⁻¹; Campbell, Lo & "
+            "MacKinlay 1997, ch. 4), t with M−k degrees of freedom"
             if k
             else "Per-party test: Var(CAR) = σ²L, σ² the mean square of the estimation window's abnormal "
             "returns (the model estimates no parameter: k = 0), t with M degrees of freedom"
