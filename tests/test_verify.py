@@ -452,6 +452,36 @@ def test_an_older_folders_totals_over_no_event_are_explained(folder, capsys) -> 
     ) in out, out
 
 
+def test_an_older_folders_missing_few_cluster_notes_are_explained(folder, capsys) -> None:
+    """A folder written before cluster rows with fewer than 20 clusters carried a note holds none
+    there: verify said 'values differ: note', not why (the session's own known gap)."""
+    path = folder / "crosssection.parquet"
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    few = frame["note"].str.contains("over-rejects with few clusters", regex=False)
+    assert few.sum() > 0 and (frame.loc[few, "cov_type"] == "cluster").all()  # the launch's 10 clusters
+    noted = frame.loc[few, "note"].copy()
+    frame.loc[few, "note"] = ""  # as an older version wrote them
+    edited = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
+    resealed(folder)
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out.replace("\n  ", " ")
+    assert "crosssection.parquet: values differ: note" in out
+    assert (
+        f"crosssection.parquet: {int(few.sum())} cluster rows with fewer than 20 clusters have no note in "
+        "this folder (an older version's); this version notes that CRV1 over-rejects with few clusters"
+    ) in out, out
+    frame.loc[few, "note"] = noted
+    frame.loc[few.idxmax(), "note"] = ""  # an edit of another kind, not explained so
+    frame.loc[frame.index[~few][0], "note"] = "my own words"
+    edited = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
+    resealed(folder)
+    assert main(["verify", str(folder)]) == 1
+    assert "an older version's" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "edit", ["model", "validation", "units", "p_from", "units_record", "caar_band", "line_break", "new_key"]
 )

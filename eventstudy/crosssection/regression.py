@@ -88,6 +88,7 @@ RANK_TOLERANCE = 1e-10
 """A singular value below this fraction of the largest, of a design with unit-norm columns, is a
 lost dimension (the rank tests: collinear regressors, a term one cluster determines)."""
 FEW_CLUSTERS = 20
+FEW_CLUSTERS_NOTE = "over-rejects with few clusters"
 """Clusters below which every ``cluster`` row says the count: CRV1 with t(G - 1) still
 over-rejects with few clusters, the more so when they are unbalanced ("few may range from less
 than 20 to less than 50 clusters in the balanced case", Cameron & Miller 2015, section VI; a
@@ -721,7 +722,7 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
             if cov_type == "cluster" and n_clusters < FEW_CLUSTERS:
                 note[(note == "") & ~undefined] = (
                     f"only {n_clusters} clusters of {spec.cluster}: CRV1 with t({n_clusters - 1}) "
-                    "over-rejects with few clusters (Cameron & Miller 2015)"
+                    f"{FEW_CLUSTERS_NOTE} (Cameron & Miller 2015)"
                 )
             with np.errstate(all="ignore"):
                 t = params / se

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventstudy.config import StudyConfig
+from eventstudy.crosssection.regression import FEW_CLUSTERS, FEW_CLUSTERS_NOTE
 from eventstudy.errors import InputError, as_path
 from eventstudy.multiple_testing import P_FAMILY
 from eventstudy.output.folder import (
@@ -806,6 +807,7 @@ def verify(
         _explain_row_order(result)
         result.notes += _older_family(manifest, result.tables)
         result.notes += _older_empty_totals(folder, out, result.tables)
+        result.notes += _older_cluster_notes(folder, out, result.tables)
         if not any(problem.startswith("stats.parquet:") for problem in result.files):  # not edited
             result.notes += _unregistered_statistics(folder)
     finally:
@@ -857,6 +859,30 @@ def _older_empty_totals(folder: Path, out: Path, tables: Sequence[TableDifferenc
     return [
         f"stats.parquet: {int(older.sum())} rows of {' and '.join(EMPTY_TOTALS)} over no event with a "
         "disclosed deal (n = 0) are 0 in this folder (an older version's); this version writes NaN"
+    ]
+
+
+def _older_cluster_notes(folder: Path, out: Path, tables: Sequence[TableDifference]) -> list[str]:
+    """Why crosssection.parquet's notes differ when each differing one is blank in the folder and
+    this version's says CRV1 over-rejects with fewer than :data:`FEW_CLUSTERS` clusters, which an
+    older version did not say (verify named the column, not the cause)."""
+    if not any(t.table == "crosssection.parquet" and "note" in t.columns for t in tables):
+        return []
+    try:
+        recorded = pd.read_parquet(folder / "crosssection.parquet", columns=["note"])["note"]
+        again = pd.read_parquet(out / "crosssection.parquet", columns=["note"])["note"]
+    except (OSError, ValueError, KeyError):  # a damaged table is described by its own difference
+        return []
+    if len(recorded) != len(again):
+        return []
+    was, now = recorded.fillna("").to_numpy(dtype=str), again.fillna("").to_numpy(dtype=str)
+    differ = was != now
+    older = differ & (was == "") & (np.char.find(now, FEW_CLUSTERS_NOTE) >= 0)
+    if not older.any() or (differ != older).any():
+        return []
+    return [
+        f"crosssection.parquet: {int(older.sum())} cluster rows with fewer than {FEW_CLUSTERS} clusters have "
+        f"no note in this folder (an older version's); this version notes that CRV1 {FEW_CLUSTERS_NOTE}"
     ]
 
 
