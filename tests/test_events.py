@@ -534,6 +534,32 @@ def test_an_event_id_too_long_for_its_figure_file_is_refused_on_its_row(tmp_path
     read_events(write(tmp_path, HEADER, GOOD.replace("oracle-openai-300b", "e" * 100)))  # the longest
 
 
+def test_a_compressed_file_or_workbook_is_named_as_such(tmp_path: Path) -> None:
+    """A gzipped CSV (events.csv.gz), a zip or an Excel workbook was 'not UTF-8 text (byte 0x8b:
+    Latin-1 or Windows-1252?)' (a finder): re-saving it as UTF-8 is not the way out."""
+    import bz2
+    import gzip
+    import zipfile
+
+    from eventstudy.data.tabular import read_text_table
+
+    text = f"{HEADER}\n{GOOD}".encode()
+    gz, bz, zipped = tmp_path / "events.csv.gz", tmp_path / "events.csv.bz2", tmp_path / "events.xlsx"
+    gz.write_bytes(gzip.compress(text))
+    bz.write_bytes(bz2.compress(text))
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("xl/workbook.xml", text)
+    for path, said in (
+        (gz, "a gzip-compressed file, not text: decompress it first (gunzip)"),
+        (bz, "a bzip2-compressed file, not text: decompress it first (bunzip2)"),
+        (zipped, "a zip archive (an Excel .xlsx workbook?), not text: save the sheet as CSV (UTF-8)"),
+    ):
+        for read in (read_events, read_text_table):
+            with pytest.raises(InputError) as caught:
+                read(path)
+            assert str(caught.value) == f"{path}, row 1: {said}"
+
+
 def test_a_utf16_file_and_digits_of_other_scripts_are_named_as_such(tmp_path: Path) -> None:
     """A UTF-16 file (Excel's "Unicode text") was called 'Latin-1 or Windows-1252?'; full-width
     digits matched the date pattern and were then 'not a valid calendar date'."""
