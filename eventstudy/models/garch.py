@@ -119,7 +119,9 @@ class ConditionalVariance:
         (P,) :math:`\\alpha + \\beta` (garch), :math:`\\alpha + \\gamma/2 + \\beta` (gjr),
         :math:`\\beta` (egarch).
     note
-        (P,) why a pair has no fit ("" where it has one).
+        (P,) why a pair has no fit ("" where it has one); a fit at the stationarity bound
+        (:data:`STATIONARITY_TOLERANCE`) keeps its ``params`` and ``persistence`` but no
+        ``variance``.
     """
 
     kind: str
@@ -243,6 +245,10 @@ def collapsed(variance: np.ndarray, estimation_residuals: np.ndarray) -> str:
     )
 
 
+STATIONARITY_TOLERANCE = 1e-6
+"""A fit whose persistence is within this of 1 (or above: SLSQP's constraint tolerance) stopped on
+arch's bound alpha (+ gamma/2) + beta <= 1: not a stationary GARCH, and left out."""
+
 LOGLIK_TOLERANCE = 1e-6
 """Relative shortfall below :func:`constant_variance_loglik` taken as rounding, not a failed fit."""
 
@@ -308,6 +314,14 @@ def _fit_rows(
         persistence = alpha + gamma / 2.0 + beta
     else:
         persistence = beta.copy()
+    integrated = (note == "") & (persistence >= 1.0 - STATIONARITY_TOLERANCE)
+    for i in np.flatnonzero(integrated):
+        note[i] = (
+            f"GARCH fit at the stationarity bound (persistence {persistence[i]:.6f}): an integrated "
+            "variance, with no unconditional level, growing through the event window (Bollerslev 1986 "
+            "assumes persistence < 1)"
+        )
+    variance[integrated] = np.nan  # its parameters stay, to show why
     return ConditionalVariance(kind, variance, params, persistence, note)
 
 

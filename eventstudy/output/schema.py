@@ -301,7 +301,11 @@ GARCH_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "beta": ColumnDoc("ratio", "GARCH coefficient (egarch: on log h)"),
     "persistence": ColumnDoc("ratio", "alpha + beta (garch), alpha + gamma/2 + beta (gjr), beta (egarch)"),
-    "note": ColumnDoc("text", "why the pair has no GARCH fit (empty when it has one)"),
+    "note": ColumnDoc(
+        "text",
+        "why the pair has no GARCH fit (empty when it has one); a fit at the stationarity bound "
+        "(persistence 1) keeps its parameters, without cond_sd",
+    ),
 }
 
 VOLUME_SCHEMA: dict[str, ColumnDoc] = {
