@@ -705,6 +705,23 @@ def test_a_frame_is_refused_where_its_file_would_be() -> None:
     ]
 
 
+def test_garch_statistics_asked_of_a_panel_are_not_computable(tmp_path) -> None:
+    """infer --statistic garch_patell_z gave an unlabeled NaN with n = 0 and the plain formula's
+    reference (a finder): a panel has no GARCH conditional variances, so the row says so."""
+    frame = pd.DataFrame({"id": ["A", "B", "C"], "tau": 0, "ar": [1.0, 2.0, 4.0]})
+    results = infer(frame, units="percent", statistics=["caar", "garch_patell_z", "garch_bmp_t"])
+    rows = results.stats.set_index("statistic")
+    for name in ("garch_patell_z", "garch_bmp_t"):
+        assert np.isnan(rows.loc[name, "value"]) and rows.loc[name, "n"] == 0
+        assert rows.loc[name, "reference"] == (
+            "not computable from this panel: needs GARCH conditional variances (a study's variance = "
+            "garch, gjr or egarch)"
+        )
+    assert "  garch_patell_z             not computable: needs GARCH conditional variances" in str(
+        results.summary()
+    )
+
+
 def test_the_results_are_a_results_object_in_every_format() -> None:
     """infer's summary was a str (no HTML in a notebook, no .as_latex()) and the results had no
     to_frame(): as the study's results, the summary renders as text (what the command prints),
@@ -1081,3 +1098,16 @@ def test_cars_that_are_all_equal_say_why_their_t_statistics_are_nan() -> None:
     notes = infer(cars, units="decimal", statistics=["caar", "cross_sectional_t"]).notes
     said = [note for note in notes if "all equal" in note]
     assert said == [f"the 3 CARs of flat car are all equal (no spread), {why}"]
+
+
+def test_the_help_lists_every_built_in_statistic_once(capsys) -> None:
+    """infer --help's 'what is computable' left out garch_patell_z and garch_bmp_t, which
+    --statistic accepts (a finder): every statistic of the package is listed, once."""
+    import re
+
+    with pytest.raises(SystemExit):
+        main(["infer", "--help"])
+    block = capsys.readouterr().out.split("what is computable:")[1].split("Every statistic registered")[0]
+    listed = [name for name in re.findall(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|caar", block) if name in STATISTICS]
+    built_in = [name for name, s in STATISTICS.items() if s.compute.__module__.startswith("eventstudy.")]
+    assert sorted(listed) == sorted(built_in) and len(set(listed)) == len(listed)

@@ -32,6 +32,7 @@ what is computable:
   + a date column in both        + kp_adjusted_patell_z, kp_adjusted_bmp_t, kp_average_correlation
   never (no market values)       dollar_abnormal_value, kp_adjusted_dollar_t, dollar_z,
                                  dollar_fallback_sd_rows, dollar_shared_days_usd
+  never (no GARCH fits)          garch_patell_z, garch_bmp_t (a study's, with variance = garch)
 Every statistic registered with eventstudy.register_statistic runs; one the panel cannot
 supply is listed as not computable with what it needs.
 

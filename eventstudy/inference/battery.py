@@ -899,8 +899,10 @@ def _cluster_two_way(s: WindowSample) -> TestResult:
 
 def _garch_scar(s: WindowSample) -> np.ndarray:
     variance = s.panel.conditional_variance
-    if variance is None:
-        return np.full(s.n_pairs, np.nan)
+    if variance is None:  # an infer panel's (a study's battery leaves the statistic out)
+        raise NotComputableError(
+            "needs GARCH conditional variances (a study's variance = garch, gjr or egarch)"
+        )
     return garch_standardized_car(s.car, s.window_rows(variance))
 
 
