@@ -566,7 +566,7 @@ def test_an_index_whose_volume_yahoo_reports_as_zero_has_none(shared_data: Path,
 
 
 def test_a_zero_on_the_first_row_is_missing() -> None:
-    """A 0 on a series' first row entered the volume model as ln(1 + 0), 17 log points below a
+    """A 0 on a series' first row entered the volume model as ln(1 + 0), 17 natural-log units below a
     normal day (an abnormal-volume s.e. of 1.27 against 0.35 without it, in an independent
     re-derivation); an unchanged close after it shows no trade either."""
     frame = pd.DataFrame({"close": [10.0, 10.0, 10.0], "volume": [0.0, 0.0, 5.0]})

@@ -628,8 +628,8 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95, measure: str = "
     model (after Campbell & Wasley 1996: :mod:`eventstudy.volume`) cumulated from the span's
     first day, with the pointwise t band
     :math:`\\pm t_{N-1} s/\\sqrt N` (:func:`eventstudy.report.paths.volume_paths`: it assumes
-    independent pairs). The y axis is in log points: a CAV of 0.69 is one day's normal volume
-    traded in excess (:math:`e^{0.69} = 2`).
+    independent pairs). The y axis is in natural-log units (not 100 x log, "log points"): a CAV of
+    0.69 is one day's normal volume traded in excess (:math:`e^{0.69} = 2`).
     """
     paths = volume_paths(volume, level=level)
     order = list(dict.fromkeys(paths["group"]))
@@ -643,7 +643,7 @@ def volume_figure(volume: pd.DataFrame, *, level: float = 0.95, measure: str = "
         f"τ={int(paths['tau'].min()):+d} (Campbell & Wasley "
         f"1996, volume.parquet); band: pointwise {level:.0%} t interval of the mean over pairs"
     )
-    ylabel = "mean CAV (log points)"
+    ylabel = "mean CAV (natural-log units; 0.69 = one normal day)"
     return _band_multiples(panels, counts, "mean", PALETTE[1], ylabel, footnote, percent=False)
 
 
