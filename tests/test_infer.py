@@ -887,6 +887,20 @@ def test_an_out_name_ending_in_a_separator_and_a_tau_out_of_range_are_named(tmp_
     assert (caught.value.row, caught.value.field) == (3, "tau") and "beyond ±100,000" in caught.value.message
 
 
+def test_an_out_under_a_file_or_a_missing_folder_says_which(tmp_path, capsys) -> None:
+    """--out ar.csv/z.csv with ar.csv a file said 'its folder does not exist' (a finder)."""
+    panel = tmp_path / "ar.csv"
+    panel.write_text("id,tau,ar\nA,0,0.01\nB,0,0.02\n")
+    for out, said in (
+        (panel / "z.csv", f"{panel / 'z.csv'}: {panel} is a file, not a folder"),
+        (panel / "deeper" / "z.csv", f"{panel / 'deeper' / 'z.csv'}: {panel} is a file, not a folder"),
+        (tmp_path / "none" / "z.csv", f"{tmp_path / 'none' / 'z.csv'}: its folder does not exist"),
+    ):
+        assert main(["infer", "--ar", str(panel), "--units", "decimal", "--out", str(out)]) == 2
+        assert one_line(capsys) == f"eventstudy: error: {said}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv"] and panel.read_text().startswith("id,")
+
+
 @pytest.mark.parametrize("name", ["x" * 300 + ".csv", "x" * 300 + "/a.csv", "x/" * 3000 + "a.csv"])
 def test_an_out_name_longer_than_the_system_allows_is_one_line(tmp_path, capsys, name) -> None:
     """The check for an output folder around --out stat'ed its manifest and raised OSError

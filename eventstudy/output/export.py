@@ -121,6 +121,9 @@ def check_new_file(path: Path) -> None:
     if path.exists() or path.is_symlink():
         raise InputError(str(path), "exists; give a new file name (an existing file is never replaced)")
     if not path.parent.is_dir():
+        above = next((folder for folder in path.parents if folder.exists()), None)
+        if above is not None and not above.is_dir():  # ok.csv/new.csv: was "its folder does not exist"
+            raise InputError(str(path), f"{above} is a file, not a folder")
         raise InputError(str(path), "its folder does not exist")
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise InputError(str(path), "its folder is not writable")
