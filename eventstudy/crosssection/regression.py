@@ -88,11 +88,12 @@ RANK_TOLERANCE = 1e-10
 """A singular value below this fraction of the largest, of a design with unit-norm columns, is a
 lost dimension (the rank tests: collinear regressors, a term one cluster determines)."""
 FEW_CLUSTERS = 20
-FEW_CLUSTERS_NOTE = "over-rejects with few clusters"
 """Clusters below which every ``cluster`` row says the count: CRV1 with t(G - 1) still
 over-rejects with few clusters, the more so when they are unbalanced ("few may range from less
 than 20 to less than 50 clusters in the balanced case", Cameron & Miller 2015, section VI; a
 referee: the launch's ten announcements gave t(9) without a word)."""
+FEW_CLUSTERS_NOTE = "over-rejects with few clusters"
+"""The words of that note that say why (verify tells an older folder's missing note by them)."""
 LEVERAGE_ONE = 1e-8
 """A row whose :math:`1 - h_{ii}` is below this has a leverage of 1 (exact arithmetic gives 0;
 rounding leaves about :math:`10^{-15}`); an influence below this fraction of a term's largest is

@@ -285,7 +285,8 @@ def _twins(files: list[tuple[Path, str]]) -> list[CacheProblem]:
         if kind == "factors" or symbol is None:
             continue
         number = number_key(symbol)
-        other, other_kind = held.setdefault(f"#{number}" if number else identity_key(symbol), (symbol, kind))
+        key = identity_key(symbol) if number is None else f"#{number}"
+        other, other_kind = held.setdefault(key, (symbol, kind))
         if other != symbol:
             said = number_twin_message if number is not None else collision_message
             detail = (
