@@ -631,6 +631,7 @@ def test_the_market_proxy_as_a_party_is_neither_traded_nor_in_the_drift(tmp_path
     spy = results.trades[results.trades.ticker == "SPY"].iloc[0]
     assert spy.outcome == "market_proxy" and np.isnan(spy.net_ret) and "its own benchmark" in spy.note
     assert results.summary_table.iloc[0].n_trades == 2
+    assert results.summary_table.iloc[0].n_not_traded == 0  # nor planned: backtest.md said "2 of 3 planned"
     drift = results.drift.set_index(["group", "k"])
     assert drift.loc[("all", 1), "n"] == 2
     assert drift.loc[("all", 1), "mean_bhar"] == pytest.approx((0.009 - 0.021) / 2, abs=1e-14)

@@ -26,6 +26,7 @@ from eventstudy.backtest.statistics import (
     mean_inference,
     overlap_clustered_mean,
 )
+from eventstudy.columns import MARKET_PROXY_OUTCOME
 from eventstudy.text import listing
 
 ALL_GROUPS = "all"
@@ -95,7 +96,8 @@ def summary_table(
     Columns
     -------
     n_trades, n_long, n_short, n_not_traded
-        Trades with outcome ``ok`` (by side), and planned trades that could not be made.
+        Trades with outcome ``ok`` (by side), and planned trades that could not be made (a party
+        that is its own benchmark, outcome ``market_proxy``, is never planned: its BHAR is 0).
     mean_ret, mean_bhar
         Mean raw return and BHAR of the traded stocks (unsigned, before costs).
     mean_net_ret, mean_net_abnormal_ret
@@ -155,7 +157,7 @@ def summary_table(
                 "n_trades": np.int64(len(ok)),
                 "n_long": np.int64((ok["side"] == "long").sum()),
                 "n_short": np.int64((ok["side"] == "short").sum()),
-                "n_not_traded": np.int64(len(group) - len(ok)),
+                "n_not_traded": np.int64((group["outcome"] != MARKET_PROXY_OUTCOME).sum() - len(ok)),
                 "mean_ret": _mean(ok["ret"]),
                 "mean_net_ret": _mean(ok["net_ret"]),
                 "mean_bhar": _mean(ok["bhar"]),

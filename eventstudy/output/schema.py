@@ -404,9 +404,13 @@ TRADES_SCHEMA: dict[str, ColumnDoc] = {
     "day0": ColumnDoc("date", "event day 0 of the trade (the study's rule; never before the announcement)"),
     "entry": ColumnDoc("text", "close (at Close of day 0) or open (at Open of day +1)"),
     "entry_date": ColumnDoc("date", "session of the entry"),
-    "entry_price": ColumnDoc("usd", "Close of day 0 or Open of day +1 (Yahoo's unadjusted price)"),
+    "entry_price": ColumnDoc(
+        "usd",
+        "Close of day 0 or Open of day +1 (Yahoo's unadjusted price; ret is from Adj Close, so "
+        "exit_price / entry_price - 1 differs from it by the dividends in between)",
+    ),
     "exit_date": ColumnDoc("date", "session of the exit, day +k (NaT when the trade was not made)"),
-    "exit_price": ColumnDoc("usd", "Close of day +k"),
+    "exit_price": ColumnDoc("usd", "Close of day +k (unadjusted, as entry_price)"),
     "ret": ColumnDoc("fraction", "buy-and-hold total return from Adj Close, entry to exit (unsigned)"),
     "market_ret": ColumnDoc("fraction", "the benchmark's buy-and-hold return over the same interval"),
     "benchmark": ColumnDoc("text", "the trade's market benchmark (the events row's market, or the study's)"),
