@@ -201,6 +201,7 @@ def test_cli_writes_beside_the_study_outputs_reproducibly(launch_cache: Path, tm
     assert (out / "backtest.md").read_text(encoding="utf-8") == render_backtest_markdown(out)
     markdown = (out / "backtest.md").read_text(encoding="utf-8")
     assert "![Equity curves" in markdown and "| openai-compute | [+1,+20] |" in markdown
+    assert "s.e. is 2√(q(1 − q)/B), q the smaller tail's share, up to 0.032 with B = 1000" in markdown
     assert "| `oracle-openai-300b` | ORCL | supplier | long | 2025-09-10 | 328.33 | -6.43% |" in markdown
     assert (out / "figures" / "equity_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     trades = pd.read_parquet(out / "trades.parquet")
