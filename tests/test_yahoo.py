@@ -555,13 +555,20 @@ def test_prices_as_nullable_or_object_floats_are_stored_as_float64() -> None:
 
 @pytest.mark.parametrize(
     ("values", "kind"),
-    [([True, True], "bool"), ([7.4e9 + 1j, 7.4e9 + 0j], "complex128"), (["7.4e9", "n/a"], "text")],
+    [
+        ([True, True], "bool"),
+        ([7.4e9 + 1j, 7.4e9 + 0j], "complex128"),
+        (["7.4e9", "n/a"], "text (first '7.4e9' on 2024-05-30)"),
+        ([7.4e9, "7,400,000,000"], "values of mixed types (first '7,400,000,000' on 2024-05-31)"),
+        ([7_400_000_000, "n/a"], "numbers mixed with other values (first 'n/a' on 2024-05-31)"),
+    ],
 )
 def test_share_counts_that_are_not_real_numbers_are_refused_not_coerced(values, kind) -> None:
     """A share count of True was kept as 1 share (pd.to_numeric keeps booleans) and a text
-    count was dropped as if missing."""
+    count was dropped as if missing; one of text among numbers was said to hold 'mixed-integer',
+    pandas' name, with no value or day (a finder)."""
     days = pd.DatetimeIndex(["2024-05-30", "2024-05-31"]).tz_localize("America/New_York")
-    raw = pd.Series(values, days, dtype=object if kind == "text" else None)
+    raw = pd.Series(values, days, dtype=object if "first" in kind else None)
     with pytest.raises(ImplausibleDataError) as caught:  # the fetch refuses, as for an infinite count
         fetch_shares("MSFT", dt.date(2024, 5, 28), dt.date(2024, 5, 31), get_shares_full=_serve(raw))
     assert str(caught.value) == (

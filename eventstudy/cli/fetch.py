@@ -17,7 +17,9 @@ to `eventstudy cache import`. yfinance's own log lines are silenced. A symbol al
 --refresh the new history is compared with the cached one and, if
 upstream restated any price or volume (a new split or dividend, a revised volume), the file is
 replaced and the restatement is recorded in its provenance (and so in every manifest.json that
-uses it); cached days the new history no longer has are kept and recorded (vanished). The
+uses it); cached days the new history no longer has are kept and recorded (vanished) when
+nothing was restated, and dropped and recorded (dropped_dates) when it was: they are on the old
+adjustment. The
 cache keeps what it had whenever a fetch fails.
 
 Symbols follow the grammar of events.csv (NVDA, BRK-B, ^GSPC, 7203.T, EURUSD=X; at most 32

@@ -68,6 +68,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import numbers
 import os
 import re
 import shutil
@@ -127,7 +128,26 @@ def not_numbers(values: pd.Series) -> str | None:
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred in _NUMBER_LIKE:
         return None
-    return {"string": "text", "bytes": "text", "boolean": "bool"}.get(inferred, inferred)
+    kind = _KINDS.get(inferred, inferred)
+    for label, value in values.items():  # the error's path only: name the first value that is no number
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            continue
+        if pd.api.types.is_scalar(value) and pd.isna(value):
+            continue
+        day = f" on {label:%Y-%m-%d}" if isinstance(label, pd.Timestamp) else ""
+        return f"{kind} (first {value!r}{day})"
+    return kind
+
+
+_KINDS = {
+    "string": "text",
+    "bytes": "text",
+    "boolean": "bool",
+    "mixed": "values of mixed types",
+    "mixed-integer": "numbers mixed with other values",
+}
+"""What :func:`pandas.api.types.infer_dtype`'s names of a column that is not numbers mean (a
+fetch said 'holds mixed-integer' of a volume with one '1,000' in it; a finder)."""
 """What is wrong with a volume below 0, refused by the import and the fetch."""
 RETURNS_COLUMNS: tuple[str, ...] = ("date", "ret", "market_cap")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")
