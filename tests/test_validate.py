@@ -136,14 +136,19 @@ def test_an_off_calendar_row_is_ignored_by_the_split_rules_too() -> None:
     [
         ({12: 2.0}, [12]),  # a close doubled for one day: that day, not the good close after it (a finder)
         (dict.fromkeys((12, 13, 14), 2.0), [12, 13, 14]),  # three days
-        (dict.fromkeys(range(12, 30), 2.0), [12]),  # a close that stays doubled: its jump's day, as before
-        (dict.fromkeys(range(12, 23), 2.0), [12, 23]),  # eleven days: beyond a run, its two jumps
+        # a close that stays doubled: every day of it, the side of its jump whose close over adj_close
+        # is farther from 1 (its first day alone was withheld, the doubled market values of the rest
+        # used; a referee's NVDA closes left unadjusted before its split gave values 10 times too large)
+        (dict.fromkeys(range(12, 30), 2.0), list(range(12, 30))),
+        (dict.fromkeys(range(12, 23), 2.0), list(range(12, 23))),  # eleven days, beyond a run: all of them
         # doubled, then tripled, then back: the run holds its second jump (each jump was alone, and
         # the good close after them withheld: a finder)
         ({12: 2.0, 13: 3.0}, [12, 13]),
-        # halved and staying (a split not in adj_close), then one day doubled back to the old level:
-        # the split's day and the spike's, not the good closes between (paired, the spike was kept)
-        ({**dict.fromkeys(range(12, 30), 0.5), 16: 1.0}, [12, 16]),
+        # halved and staying, then one day doubled back to the old level: the halved days and the
+        # spike's (paired, the spike was kept), the side whose close over adj_close is farther from 1
+        ({**dict.fromkeys(range(12, 30), 0.5), 16: 1.0}, list(range(12, 30))),
+        # the closes before a 1:10 split left unadjusted (close over adj_close 10, then 1): those
+        (dict.fromkeys(range(20), 10.0), list(range(20))),
         ({0: 2.0}, [0]),  # the first row: it, not the good second row
         ({0: 2.0, 1: 2.0, 2: 2.0}, [0, 1, 2]),
         (dict.fromkeys((27, 28, 29), 2.0), [27, 28, 29]),  # the last rows, to the end
@@ -200,10 +205,13 @@ def test_split_rules(close_ratio: float, adj_ratio: float, expected: set[str]) -
     issues = validate_prices(prices(close=close, adj=adj), CALENDAR, ticker="X")
     assert {i.kind for i in issues} == expected
     for issue in issues:
-        assert issue.dates == (day(15),)
+        # a close-only jump withholds the side whose close over adj_close is farther from 1 (here
+        # the closes after it), an adj_close jump the day
+        rows = list(range(15, 30)) if issue.kind == "suspected_split" else [15]
+        assert issue.dates == tuple(day(row) for row in rows)
         screened = apply_policy(prices(close=close, adj=adj), issues)
         column = issue.fields[0]
-        assert np.flatnonzero(screened[column].isna()).tolist() == [15]
+        assert np.flatnonzero(screened[column].isna()).tolist() == rows
     # An index never splits: ^VIX moved +51% on 2025-04-04.
     assert validate_prices(prices(close=close, adj=close), CALENDAR, ticker="^VIX") == []
 
@@ -518,6 +526,42 @@ def damaged_cache(launch_cache: Path, tmp_path: Path) -> PriceStore:
     return store
 
 
+def test_closes_left_unadjusted_before_a_split_give_no_market_value(
+    launch_cache: Path, tmp_path: Path
+) -> None:
+    """NVDA's closes before its 10-for-1 split of 2024-06-10 left unadjusted (adj_close adjusted),
+    beside a split-adjusted share count: the closes before the jump were used, market values 10
+    times too large with no note, and the good first close after it withheld (a referee)."""
+    from eventstudy import run_study
+
+    stores = {}
+    for name in ("clean", "damaged"):
+        root = tmp_path / name
+        shutil.copytree(launch_cache, root)
+        store = stores[name] = PriceStore(root)
+        shares = store.read_shares("NVDA")
+        count = {"ticker": "NVDA", "as_of": pd.Timestamp("2024-05-17"), "shares_outstanding": 24.64e9}
+        added = pd.DataFrame([{**count, "filing": "10-Q", "source": "x"}])
+        shares = pd.concat([shares, added], ignore_index=True)
+        store.write_shares("NVDA", shares.sort_values("as_of"), store.provenance(store.shares_path("NVDA")))
+    store = stores["damaged"]
+    nvda = store.read_prices("NVDA")
+    nvda.loc[nvda["date"] < "2024-06-10", "close"] *= 10.0
+    store.write_prices("NVDA", nvda, store.provenance(store.price_path("NVDA")))
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
+        "before,2024-05-23,pre,NVDA,x,,g,h\nafter,2024-06-12,pre,NVDA,x,,g,h\n"
+    )
+    config = StudyConfig(event_windows=((0, 0),))
+    clean, damaged = (run_study(events, stores[name], config).car.set_index("event_id") for name in stores)
+    assert clean.loc["before", "mcap_prev_usd"] == pytest.approx(2.339568e12, rel=1e-6)  # 94.95 x 24.64B
+    assert np.isnan(damaged.loc["before", "mcap_prev_usd"])  # was 2.339568e13
+    assert np.isnan(damaged.loc["before", "abnormal_value_usd"])
+    assert damaged.loc["after", "mcap_prev_usd"] == clean.loc["after", "mcap_prev_usd"]  # good closes kept
+    assert damaged.loc["before", "car"] == clean.loc["before", "car"]  # returns from adj_close
+
+
 EVENTS = (
     "event_id,announced,timing,ticker,role,deal_usd,group,headline\n"
     "stargate,2025-01-21,intraday,ORCL,partner,500e9,g,h\n"
@@ -558,7 +602,10 @@ def test_study_applies_the_policy_and_records_it(
     assert [(i["kind"], i["dates"], i["action"]) for i in issues["NVDA"]] == [
         ("missing_value", ["2025-01-28"], "mask")
     ]
-    assert [(i["kind"], i["dates"]) for i in issues["ORCL"]] == [("suspected_split", ["2025-01-23"])]
+    # every close after the jump: their close over adj_close (1/2) is farther from 1 than before it
+    orcl = damaged_cache.read_prices("ORCL")
+    halved = [f"{d:%Y-%m-%d}" for d in orcl.loc[orcl["date"] >= "2025-01-23", "date"]]
+    assert [(i["kind"], i["dates"]) for i in issues["ORCL"]] == [("suspected_split", halved)]
     assert "SPY" in manifest["validation"]["clean"]
     json.dumps(manifest["validation"])  # serialisable as it is
     # every number a rule compares with, the absurd-price ones included (they were left out: a finder)

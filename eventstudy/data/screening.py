@@ -91,11 +91,12 @@ off_calendar_date            the row is ignored (returns live on the market's ca
 partial_history              nothing changes: days outside the history have no returns, so
                              events there get ``insufficient_estimation``,
                              ``incomplete_event_window`` or an ``announced_*_data`` outcome.
-suspected_split              ``close`` on day ``t`` is withheld, so no market value (and no
-                             dollar abnormal value) is computed for a window whose market
-                             values need day ``t`` -- every window spanning the jump, and
-                             windows starting right after it; returns (from ``adj_close``)
-                             and CARs are unchanged.
+suspected_split              ``close`` is withheld on the days the finding names (a spike's
+                             days; for a close that changes basis and stays, every day on the
+                             side of the jump whose ``close / adj_close`` is farther from 1,
+                             :func:`_close_runs`), so no market value (and no dollar abnormal
+                             value) is computed for a window whose market values need one of
+                             them; returns (from ``adj_close``) and CARs are unchanged.
 suspected_unadjusted_split   ``adj_close`` on day ``t`` is withheld, so the returns of ``t``
                              and ``t+1`` are missing instead of showing the split as a return.
 absurd_price,                the price is withheld (treated as missing) in the column and on
@@ -263,7 +264,8 @@ POLICY: dict[str, tuple[str, str]] = {
     ),
     "suspected_split": (
         "mask",
-        "close withheld on the day: no market value for windows that need it (spanning the jump)",
+        "close withheld on the days named (a spike's, or the side of a lasting jump whose close over "
+        "adj_close is farther from 1): no market value for windows that need them",
     ),
     "suspected_unadjusted_split": (
         "mask",
@@ -699,13 +701,18 @@ def _split_issues(
 
 def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.ndarray:
     """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``:
-    from row m to m + 1). A jump alone withholds the row after it (a close that changes basis and
-    stays: its first day). Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close
+    from row m to m + 1). A jump alone (a close that changes basis and stays) withholds the rows of
+    the side whose close over adj_close is farther from 1, up to the next jump alone or the data's
+    edge: adj_close is close times the dividends' factors (<= 1, near 1 for years), so close over
+    adj_close is near 1 on the close's right basis (its first day alone was withheld: a referee's
+    NVDA closes left unadjusted before its 10-for-1 split gave market values 10 times too large
+    beside split-adjusted counts). Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close
     over adj_close back within :data:`ADJ_TOLERANCE` of where it was before the first, are a run:
     the rows between are withheld, jumps among them are the run's own, and the row after them is
     kept; the first rows of the data before a jump, or the last after one (at most that many, and
     when fewer rows are at their close over adj_close than at the other side's, within
-    :data:`SAME_LEVEL`, none of them at the other side's), are a run that the data's edge closes,
+    :data:`SAME_LEVEL`, none of them at the other side's, and theirs farther from 1), are a run that
+    the data's edge closes,
     jumps among them its own. The choice over
     the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close
     doubled for one day withheld the good close of the day after it too, and a trade entering
@@ -724,7 +731,8 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             at_run = np.abs(np.log(level / level[run])) <= SAME_LEVEL
             at_good = np.abs(np.log(level / level[good])) <= SAME_LEVEL
-        return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any()
+            farther = bool(abs(np.log(level[run])) > abs(np.log(level[good])))  # from 1: see below
+        return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any() and farther
 
     best: list[tuple[int, int]] = [(0, 0)] * (count + 1)  # (jumps alone, rows withheld) from jump k on
     choice = [-1] * count  # the jump that ends jump k's run, -2: the data's end, -1: alone
@@ -743,6 +751,7 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
             if cost < best[k]:
                 best[k], choice[k] = cost, pick
     flagged = np.zeros(n, dtype=bool)
+    lasting: list[int] = []  # the rows of the jumps left alone: a close that changes basis and stays
     k = 0
     opens = [  # jump k closing a run the data's start opens (earlier jumps the run's own)
         ((best[j + 1][0], best[j + 1][1] + where[j] + 1), j)
@@ -762,8 +771,14 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
             flagged[where[k] + 1 : where[pick] + 1] = True  # the run's rows; the row after it is kept
             k = pick + 1
             continue
-        flagged[where[k] + 1] = True  # a jump alone: the row after it
+        lasting.append(where[k])
         k += 1
+    bounds = [-1, *lasting, n - 1]
+    for i, row in enumerate(lasting, start=1):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            before, after = abs(np.log(level[row])), abs(np.log(level[row + 1]))
+        side = slice(bounds[i - 1] + 1, row + 1) if before > after else slice(row + 1, bounds[i + 1] + 1)
+        flagged[side] = True
     return np.flatnonzero(flagged)
 
 
