@@ -455,6 +455,30 @@ def test_optional_columns_in_another_case_are_stored_and_not_called_ignored(tmp_
     assert parsed.frame[["fiscal_period", "source"]].iloc[0].tolist() == ["FY2025 Q1", "x"]
 
 
+def test_counts_and_dates_of_case_twins_are_refused_without_a_series(tmp_path) -> None:
+    """Share counts of 'nvda' then earnings dates of 'NVDA' (no prices of either) were both
+    imported, and this version's cache verify then said 'an older version imported both' (a
+    finder): they can attach to no one series, in two imports or in one."""
+    counts = tmp_path / "shares_outstanding.csv"
+    counts.write_text(
+        "ticker,as_of,shares_outstanding,filing,source\nMSFT,2024-01-02,7.4e9,10-Q,x\nnvda,2024-01-02,2.4e10,10-Q,x\n"
+    )
+    dates = _write(tmp_path / "earnings_dates.csv", "NVDA,2024-02-02,post,Q4,x,1\n")
+    store = PriceStore(tmp_path / "cache")
+    import_paths(store, [counts])
+    with pytest.raises(InputError) as caught:
+        import_paths(store, [dates])
+    assert (caught.value.path, caught.value.row, caught.value.field) == (str(dates), 2, "ticker")
+    assert "'NVDA' and 'nvda' differ only in case" in caught.value.message
+    assert caught.value.message.endswith("nvda is already in the cache (shares)")
+    assert store.symbols("earnings") == [] and store.verify() == []
+    together = PriceStore(tmp_path / "together")
+    with pytest.raises(InputError, match="differ only in case") as caught:
+        import_paths(together, [counts, dates])
+    assert caught.value.row == 2 and together.symbols("shares") == together.symbols("earnings") == []
+    import_paths(store, [counts])  # the same counts again: replaced, as before
+
+
 def test_dates_or_counts_of_a_case_twin_of_a_cached_ticker_are_refused(shared_data, tmp_path) -> None:
     """Earnings dates for 'nvda' were imported beside NVDA's prices and calendar: they screened no
     row of NVDA's, and on a case-insensitive file system earnings/nvda.parquet replaced
@@ -472,7 +496,7 @@ def test_dates_or_counts_of_a_case_twin_of_a_cached_ticker_are_refused(shared_da
     for bad, kind in ((lower, "earnings"), (counts, "shares")):
         with pytest.raises(InputError) as caught:
             import_paths(store, [bad])
-        assert (caught.value.path, caught.value.field) == (str(bad), "ticker")
+        assert (caught.value.path, caught.value.row, caught.value.field) == (str(bad), 2, "ticker")
         assert "'nvda' and 'NVDA' differ only in case" in caught.value.message
         assert f"the {kind} of nvda would attach to no row: write NVDA" in caught.value.message
     # in one batch with the prices, and into a cache without them

@@ -619,18 +619,25 @@ def _check_cache(
         {identity_key(s): s for summary, parts, _ in staged if summary.kind in SERIES_KINDS for s, _ in parts}
     )
     _check_number_twins(cached, staged, places)
+    counted: dict[str, tuple[str, str]] = {}  # the batch's tickers of counts or dates: key -> (ticker, kind)
     for summary, parts, _ in staged:
         if summary.kind not in (*SERIES_KINDS, *per_ticker):
             continue
-        kinds = SERIES_KINDS if summary.kind in SERIES_KINDS else (summary.kind,)
+        kinds = SERIES_KINDS if summary.kind in SERIES_KINDS else per_ticker
         for symbol, _ in parts:
             twin = series.get(identity_key(symbol), symbol)
+            row, field = places.get((summary.source, symbol), (None, None))
             if summary.kind in per_ticker and twin != symbol:
                 message = (
                     f"{collision_message(twin, symbol)}; {twin} has a series (prices or returns), so the "
                     f"{summary.kind} of {symbol} would attach to no row: write {twin}"
                 )
-                raise InputError(str(summary.source), message, field="ticker")
+                raise InputError(str(summary.source), message, row=row, field="ticker")
+            if summary.kind in per_ticker:  # nvda's counts beside NVDA's dates: no one series has both
+                held, kind = counted.setdefault(identity_key(symbol), (symbol, summary.kind))
+                if held != symbol:
+                    message = f"{collision_message(held, symbol)}; {held} has {kind} in this import"
+                    raise InputError(str(summary.source), message, row=row, field="ticker")
             for kind in per_ticker if summary.kind in SERIES_KINDS else ():
                 held = cached[kind].get(identity_key(symbol), symbol)
                 if held != symbol:  # imported after the counts or dates it would leave on no row
@@ -643,8 +650,8 @@ def _check_cache(
                     raise InputError(str(summary.source), message, row=row, field=field)
             for kind in kinds:
                 other = cached[kind].get(identity_key(symbol))
-                if other is None or (other == symbol and kind == summary.kind):
-                    continue  # new, or a re-import of the same series (replaced)
+                if other is None or (other == symbol and (kind == summary.kind or kind in per_ticker)):
+                    continue  # new, a re-import (replaced), or a ticker's counts beside its dates
                 if other != symbol:
                     message = f"{collision_message(other, symbol)}; {_held_text(store, other, kind)}"
                 else:
@@ -652,7 +659,6 @@ def _check_cache(
                         f"{symbol} already has {kind} in the cache ({store.path(symbol, kind)}); an "
                         f"identifier has one series: remove that file to import its {summary.kind} instead"
                     )
-                row, field = places.get((summary.source, symbol), (None, None))
                 raise InputError(str(summary.source), message, row=row, field=field)
 
 
