@@ -94,6 +94,7 @@ from typing import Any, NoReturn
 from eventstudy.backtest.rules import BacktestConfig, parse_backtest_table
 from eventstudy.crosssection.rules import CrossSectionSpec, parse_crosssection_tables, uses_column
 from eventstudy.errors import InputError, SettingError, as_path
+from eventstudy.packed import not_text
 from eventstudy.plain import plain, plain_real
 from eventstudy.symbols import RESERVED_DEVICE_NAMES, list_problem, shown, symbol_problem
 from eventstudy.text import CONTROL
@@ -885,6 +886,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(raw.decode("utf-8-sig"))  # a byte-order mark (Notepad's) dropped
     except UnicodeDecodeError as exc:
+        packed = not_text(raw)  # a zipped or gzipped config (a finder)
+        if packed is not None:
+            raise InputError(str(path), packed) from None
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(str(path), f"not UTF-8 text (line {line}); re-save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:

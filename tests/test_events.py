@@ -560,6 +560,43 @@ def test_a_compressed_file_or_workbook_is_named_as_such(tmp_path: Path) -> None:
             assert str(caught.value) == f"{path}, row 1: {said}"
 
 
+def test_every_reader_names_a_compressed_file(tmp_path: Path, shared_data: Path) -> None:
+    """A re-attack: a gzipped config was 'not UTF-8 text (line 1); re-save the file as UTF-8', a
+    gzipped Ken French file 'a row after the blank line 1001', an xz earnings file's binary
+    header quoted back, and a gzipped parquet file 'not a readable parquet file (ArrowInvalid)'."""
+    import gzip
+    import lzma
+
+    from eventstudy.config import load_config
+    from eventstudy.data.importer import import_paths
+    from eventstudy.data.store import PriceStore
+    from eventstudy.data.tabular import read_text_table
+
+    gunzip = "a gzip-compressed file, not text: decompress it first (gunzip)"
+    config = tmp_path / "study.toml"
+    config.write_bytes(gzip.compress(b'[study]\nmodel = "market"\n'))
+    with pytest.raises(InputError) as caught:
+        load_config(config)
+    assert str(caught.value) == f"{config}: {gunzip}"
+    french = tmp_path / "F-F_Research_Data_Factors_daily.csv"
+    french.write_bytes(gzip.compress((shared_data / "factors" / french.name).read_bytes()))
+    dates = tmp_path / "earnings_dates.csv"  # xz stores a small file as is: its header survives
+    dates.write_bytes(lzma.compress(b"ticker,announced,timing\nNVDA,2024-02-02,post\n"))
+    store = PriceStore(tmp_path / "cache")
+    unxz = "an xz-compressed file, not text: decompress it first (unxz)"
+    for path, said in ((french, gunzip), (dates, unxz)):
+        with pytest.raises(InputError) as caught:
+            import_paths(store, [path])
+        assert str(caught.value) == f"{path}, row 1: {said}"
+    frame = pd.DataFrame({"id": ["A"], "tau": [0], "ar": [0.01]})
+    packed = tmp_path / "ar.parquet"
+    packed.write_bytes(gzip.compress(frame.to_parquet()))
+    with pytest.raises(InputError) as caught:
+        read_text_table(packed)
+    assert str(caught.value) == f"{packed}: not a readable parquet file ({gunzip})"
+    assert not (tmp_path / "cache").exists() or store.files() == []
+
+
 def test_a_utf16_file_and_digits_of_other_scripts_are_named_as_such(tmp_path: Path) -> None:
     """A UTF-16 file (Excel's "Unicode text") was called 'Latin-1 or Windows-1252?'; full-width
     digits matched the date pattern and were then 'not a valid calendar date'."""

@@ -63,6 +63,7 @@ import pandas as pd
 from eventstudy.config import FIRST_DATE, LAST_DATE
 from eventstudy.errors import InputError, as_path
 from eventstudy.hashing import content_sha256, file_sha256
+from eventstudy.packed import not_text
 from eventstudy.symbols import is_symbol, shown, symbol_problem
 
 COLUMNS: tuple[str, ...] = (
@@ -417,18 +418,6 @@ def read_csv_text(path: Path, unreadable: str) -> str:
         raise InputError(str(path), f"{unreadable} ({exc.strerror or exc})") from None
 
 
-NOT_TEXT: dict[bytes, tuple[str, str]] = {
-    b"\x1f\x8b": ("a gzip-compressed file", "decompress it first (gunzip)"),
-    b"BZh": ("a bzip2-compressed file", "decompress it first (bunzip2)"),
-    b"\xfd7zXZ\x00": ("an xz-compressed file", "decompress it first (unxz)"),
-    b"\x28\xb5\x2f\xfd": ("a zstd-compressed file", "decompress it first (unzstd)"),
-    b"PK\x03\x04": ("a zip archive (an Excel .xlsx workbook?)", "save the sheet as CSV (UTF-8)"),
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": ("an Excel .xls workbook", "save the sheet as CSV (UTF-8)"),
-}
-"""What a file is and the way out, by its first bytes (the formats' magic numbers): files that
-are not text."""
-
-
 def _not_utf8(path: Path, raw: bytes) -> None:
     """Raise the InputError naming the first byte of ``raw`` (the file so far) that is not UTF-8."""
     try:
@@ -436,9 +425,9 @@ def _not_utf8(path: Path, raw: bytes) -> None:
     except UnicodeDecodeError as exc:
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16's byte-order mark
             raise InputError(str(path), "UTF-16 text, not UTF-8; re-save the file as UTF-8", row=1) from None
-        packed = next((said for magic, said in NOT_TEXT.items() if raw.startswith(magic)), None)
+        packed = not_text(raw)
         if packed is not None:  # was "byte 0x8b: Latin-1 or Windows-1252?" for a .csv.gz (a finder)
-            raise InputError(str(path), f"{packed[0]}, not text: {packed[1]}", row=1) from None
+            raise InputError(str(path), packed, row=1) from None
         row, field = locate_byte(raw, exc.start)
         raise InputError(
             str(path),

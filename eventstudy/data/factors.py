@@ -60,6 +60,7 @@ from eventstudy.data.tabular import (
 from eventstudy.errors import DataUnavailableError, InputError
 from eventstudy.factors import FactorTable
 from eventstudy.hashing import file_sha256
+from eventstudy.packed import not_text
 
 if TYPE_CHECKING:
     from eventstudy.data.remote import CacheReader
@@ -292,11 +293,16 @@ def parse_french_csv(path: str | Path) -> FactorTable:
     if is_parquet(path):  # was "row 351: 1 fields, expected 2": its bytes read as Latin-1 (a finder)
         raise parquet_named_csv(path, csv_only=True)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(str(path), f"cannot read the file ({exc.strerror})") from None
+    packed = not_text(raw)  # a gzipped file read as Latin-1 was "a row after the blank line" (a finder)
+    if packed is not None:
+        raise InputError(str(path), packed, row=1)
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = path.read_bytes().decode("latin-1")
+        text = raw.decode("latin-1")
     frame, vintage = parse_french_text(text, str(path))
     provenance = {
         "source": "ken-french-csv-import",

@@ -41,6 +41,7 @@ from eventstudy.data.events import (
     separator_problem,
 )
 from eventstudy.errors import InputError
+from eventstudy.packed import not_text
 from eventstudy.symbols import collision_message, first_collision, symbol_problem
 
 MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "."})
@@ -135,10 +136,15 @@ def header_of(path: Path) -> tuple[str, ...]:
     """The column names of a CSV file's first line (stripped; empty for an empty file), read
     without the rest of the file (how ``cache import`` recognises a file's kind)."""
     try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(8)
         with Path(path).open("r", encoding="utf-8-sig", errors="replace") as handle:
             first = handle.readline(4096).strip()
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+    packed = not_text(head)  # its binary "header" was quoted back to the user (a finder)
+    if packed is not None:
+        raise InputError(str(path), packed, row=1)
     if not first:
         return ()
     try:  # quoted names ("Date","Open", as R's write.csv writes them) are read as the table reads them
@@ -315,7 +321,10 @@ def _read_parquet(path: Path) -> TextTable:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises many kinds on a file that is not parquet
-        raise InputError(str(path), f"not a readable parquet file ({type(exc).__name__})") from None
+        with open(path, "rb") as handle:
+            packed = not_text(handle.read(8))  # a gzipped parquet file
+        said = f"not a readable parquet file ({packed or type(exc).__name__})"
+        raise InputError(str(path), said) from None
     header = tuple(str(name).strip() for name in table.column_names)
     columns = []
     unreadable: dict[int, InputError] = {}
