@@ -111,9 +111,11 @@ def older_copy(folder: Path, target: Path, key: str) -> Path:
     return target
 
 
-def resealed(folder: Path) -> None:
-    """Record every file's hash again and seal the manifest (a plain SHA-256, which anyone can)."""
+def resealed(folder: Path, **recorded: object) -> None:
+    """Record every file's hash again and seal the manifest (a plain SHA-256, which anyone can),
+    with the manifest's keys ``recorded`` set (``git_commit="..."``: another commit wrote it)."""
     manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(recorded)
     for name, entry in manifest["files"].items():
         digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
         if isinstance(entry, dict):

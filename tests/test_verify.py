@@ -442,7 +442,10 @@ def test_an_older_folders_totals_over_no_event_are_explained(folder, capsys) -> 
     frame.loc[empty, "value"] = 0.0  # as an older version wrote them
     edited = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
-    resealed(folder)
+    resealed(folder)  # as this commit wrote it: an edit, not an older version's (a re-attack)
+    assert main(["verify", str(folder)]) == 1
+    assert "an older version's" not in capsys.readouterr().out
+    resealed(folder, git_commit="0" * 40)  # another commit wrote it
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out.replace("\n  ", " ")
     assert "stats.parquet: values differ: value" in out
@@ -464,7 +467,12 @@ def test_an_older_folders_missing_few_cluster_notes_are_explained(folder, capsys
     frame.loc[few, "note"] = ""  # as an older version wrote them
     edited = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
-    resealed(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["git_commit"] = "0" * 40  # another commit wrote it, sealed; the table then edited
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    assert main(["verify", str(folder)]) == 1
+    assert "an older version's" not in capsys.readouterr().out  # 'changed since the run wrote it'
+    resealed(folder, git_commit="0" * 40)
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out.replace("\n  ", " ")
     assert "crosssection.parquet: values differ: note" in out
@@ -477,7 +485,7 @@ def test_an_older_folders_missing_few_cluster_notes_are_explained(folder, capsys
     frame.loc[frame.index[~few][0], "note"] = "my own words"
     edited = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
-    resealed(folder)
+    resealed(folder, git_commit="0" * 40)
     assert main(["verify", str(folder)]) == 1
     assert "an older version's" not in capsys.readouterr().out
 
