@@ -304,9 +304,15 @@ def no_trade_reason(trades: pd.DataFrame, curve: pd.DataFrame) -> str:
     of a +29.8% total return)."""
     if trades.empty:
         return "The rule plans no trade (no (event, party) has a role it trades), so there is no summary."
+    planned = trades[trades["outcome"] != MARKET_PROXY_OUTCOME] if "outcome" in trades else trades
+    if planned.empty:  # a party that is its own benchmark is never planned (a finder's re-attack)
+        return (
+            "The rule plans no trade (each (event, party) it would trade is its own benchmark, whose BHAR "
+            "is 0 by construction), so there is no summary."
+        )
     held = "strategy_ret" in curve and bool((curve["strategy_ret"].fillna(0.0) != 0.0).any())
-    if not held:  # the outcomes say why: a party that is its own benchmark has prices (a finder)
-        counts = trades["outcome"].astype(str).value_counts(sort=False) if "outcome" in trades else None
+    if not held:  # the outcomes say why (a finder)
+        counts = planned["outcome"].astype(str).value_counts(sort=False) if "outcome" in planned else None
         said = ", ".join(f"{name} {count}" for name, count in counts.items()) if counts is not None else ""
         return (
             f"No trade could be made (the planned trades' outcomes: {said or 'none'}; the trades table's "
