@@ -30,7 +30,15 @@ from eventstudy.errors import InputError
 from eventstudy.hashing import file_sha256
 from eventstudy.inference.bootstrap import CAAR_BAND
 from eventstudy.multiple_testing import P_FAMILY
-from eventstudy.output.folder import Guard, check_apart, checkpoint, json_value, publish, usual_file_mode
+from eventstudy.output.folder import (
+    Guard,
+    blocked_at,
+    check_apart,
+    checkpoint,
+    json_value,
+    publish,
+    usual_file_mode,
+)
 from eventstudy.output.manifest import DATA_SUFFIXES, build_manifest
 from eventstudy.output.schema import SCHEMA_KEY, SCHEMAS, ColumnDoc, schema_json
 from eventstudy.results import StudyResults
@@ -121,9 +129,9 @@ def check_new_file(path: Path) -> None:
     if path.exists() or path.is_symlink():
         raise InputError(str(path), "exists; give a new file name (an existing file is never replaced)")
     if not path.parent.is_dir():
-        above = next((folder for folder in path.parents if folder.exists()), None)
-        if above is not None and not above.is_dir():  # ok.csv/new.csv: was "its folder does not exist"
-            raise InputError(str(path), f"{above} is a file, not a folder")
+        blocking = blocked_at(path.parent)  # ok.csv/new.csv: was "its folder does not exist"
+        if blocking is not None:
+            raise InputError(str(blocking[0]), blocking[1])
         raise InputError(str(path), "its folder does not exist")
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise InputError(str(path), "its folder is not writable")

@@ -182,6 +182,9 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
             )
         if folder.exists() and not folder.is_dir():
             raise OutputFolderError(folder, "exists and is not a folder; write to another folder")
+        blocking = blocked_at(folder.parent if str(folder.parent) else Path("."))
+        if blocking is not None:  # before the study is computed (a dangling link was found after it)
+            raise OutputFolderError(*blocking)
         real = _resolved(folder)
     except OSError as exc:  # e.g. a path longer than the system allows
         raise OutputFolderError(folder, f"cannot be used: {exc.strerror or exc}") from None
@@ -238,6 +241,17 @@ def cache_store_around(path: Path) -> Path | None:
 
 def _resolved(path: Path) -> Path:
     return Path(os.path.realpath(path))
+
+
+def blocked_at(folder: Path) -> tuple[Path, str] | None:
+    """The first of ``folder`` and the folders above it that is a file or a link to nothing, and
+    what it is, or None: an output cannot go under it (a run and ``infer --out`` say the same)."""
+    for path in (folder, *folder.parents):
+        if path.is_symlink() and not path.exists():
+            return path, "is a link to nothing (a dangling link), not a folder: no output can go under it"
+        if path.exists():
+            return None if path.is_dir() else (path, "is a file, not a folder: no output can go under it")
+    return None
 
 
 def check_apart(path: str | Path) -> Path:
@@ -923,9 +937,9 @@ def publish(
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _remove_empty(made)
-        blocking = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()), None)
+        blocking = blocked_at(parent)
         if blocking is not None:  # said "cannot create the folder (File exists)" (a finder)
-            raise OutputFolderError(blocking, "is a file, not a folder: no output can go under it") from None
+            raise OutputFolderError(*blocking) from None
         raise OutputFolderError(parent, f"cannot create the folder ({exc.strerror})") from None
     try:
         _publish(parent, folder, build, carry, lock_timeout)
