@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from importlib import metadata
 from typing import ClassVar
 
@@ -561,6 +562,7 @@ def test_prices_as_nullable_or_object_floats_are_stored_as_float64() -> None:
         (["7.4e9", "n/a"], "text (first '7.4e9' on 2024-05-30)"),
         ([7.4e9, "7,400,000,000"], "values of mixed types (first '7,400,000,000' on 2024-05-31)"),
         ([7_400_000_000, "n/a"], "numbers mixed with other values (first 'n/a' on 2024-05-31)"),
+        ([Decimal("7.4e9"), "n/a"], "values of mixed types (first 'n/a' on 2024-05-31)"),  # not the Decimal
     ],
 )
 def test_share_counts_that_are_not_real_numbers_are_refused_not_coerced(values, kind) -> None:

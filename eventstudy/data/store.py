@@ -102,6 +102,7 @@ from eventstudy.text import shell_path
 
 PRICE_COLUMNS: tuple[str, ...] = ("date", "open", "high", "low", "close", "adj_close", "volume")
 NEGATIVE_VOLUME = "is negative: a volume counts the shares traded (the abnormal-volume model takes its log)"
+"""What is wrong with a volume below 0, refused by the import and the fetch."""
 
 _NUMBER_LIKE = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "empty"})
 
@@ -130,7 +131,7 @@ def not_numbers(values: pd.Series) -> str | None:
         return None
     kind = _KINDS.get(inferred, inferred)
     for label, value in values.items():  # the error's path only: name the first value that is no number
-        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if isinstance(value, numbers.Number) and not isinstance(value, bool | complex):  # Decimal too
             continue
         if pd.api.types.is_scalar(value) and pd.isna(value):
             continue
@@ -148,7 +149,6 @@ _KINDS = {
 }
 """What :func:`pandas.api.types.infer_dtype`'s names of a column that is not numbers mean (a
 fetch said 'holds mixed-integer' of a volume with one '1,000' in it; a finder)."""
-"""What is wrong with a volume below 0, refused by the import and the fetch."""
 RETURNS_COLUMNS: tuple[str, ...] = ("date", "ret", "market_cap")
 SHARES_COLUMNS: tuple[str, ...] = ("ticker", "as_of", "shares_outstanding", "filing", "source")
 EARNINGS_COLUMNS: tuple[str, ...] = ("ticker", "announced", "timing", "fiscal_period", "source")
