@@ -1548,6 +1548,32 @@ def test_methods_name_the_variance_model(variance: str, named: str | None) -> No
     _methods_name_the_variance_model(variance, named)
 
 
+def test_methods_count_the_pairs_without_a_garch_fit() -> None:
+    """14 GARCH fits at the stationarity bound were left out of the GARCH tests with a note in
+    garch.parquet only: the report's n dropped without a word (a finder's re-attack)."""
+    from eventstudy.report.about import methods_section
+
+    root = Path(__file__).resolve().parents[1]
+    manifest = json.loads((root / "reports" / "ai-deal-wave-2025" / "manifest.json").read_text())
+    manifest["config"]["variance"] = "garch"
+    bound = "GARCH fit at the stationarity bound (persistence 1.000000): an integrated variance"
+    garch = pd.DataFrame(
+        {
+            "event_id": ["a", "a", "b", "c", "d", "e"],
+            "ticker": ["X", "X", "X", "Y", "Z", "W"],  # a pair's rows (one per day) count once
+            "note": [bound, bound, "pair not estimated by the mean model", "", bound, ""],
+        }
+    )
+    bullets = methods_section(manifest, "[0,0]", "[-1,+1]", garch=garch).bullets
+    (text,) = [bullet for bullet in bullets if bullet.startswith("Variance:")]
+    assert text.endswith(
+        " 3 of 5 pairs have no fit and are left out of those tests (GARCH fit at the stationarity bound: 2; "
+        "pair not estimated by the mean model: 1; garch.parquet's note)."
+    )
+    bullets = methods_section(manifest, "[0,0]", "[-1,+1]", garch=garch.assign(note="")).bullets
+    assert next(b for b in bullets if b.startswith("Variance:")).endswith("holds each fit and its note.")
+
+
 def test_methods_say_an_earnings_study_takes_each_events_release_for_it() -> None:
     """Other news (⚑) was defined as every release in the window where the study took the events'
     own releases for the events (events_are_earnings; a finder)."""

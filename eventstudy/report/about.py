@@ -250,12 +250,26 @@ VARIANCE_MODELS: dict[str, str] = {
 """The conditional-variance model of each ``variance`` setting but ``constant``, as Methods names it."""
 
 
-def _variance_text(variance: str, statistics: Sequence[str] | None = None) -> tuple[str, ...]:
+def _variance_text(
+    variance: str, statistics: Sequence[str] | None = None, garch: pd.DataFrame | None = None
+) -> tuple[str, ...]:
     """The Methods bullet of a study's ``variance`` setting (none for ``constant``), naming the
     registered tests that standardise by the conditional variance (``requires`` it, as the
-    config's check of ``statistics`` finds them) among its ``statistics`` (None: every one)."""
+    config's check of ``statistics`` finds them) among its ``statistics`` (None: every one), and
+    how many of ``garch``'s pairs (garch.parquet) have no fit, by why."""
     if variance not in VARIANCE_MODELS:
         return ()
+    left_out = ""
+    if garch is not None and {"event_id", "ticker", "note"} <= set(garch.columns):
+        pairs = garch.drop_duplicates(["event_id", "ticker"])
+        notes = pairs["note"].fillna("").astype(str)
+        reasons = notes[notes != ""].str.split(r" \(|:", n=1, regex=True).str[0].value_counts()
+        if len(reasons):
+            why = "; ".join(f"{reason}: {count}" for reason, count in reasons.items())
+            left_out = (
+                f" {int(reasons.sum())} of {len(pairs)} pairs have no fit and are left out of those tests "
+                f"({why}; garch.parquet's note)."
+            )
     garch_tests = [name for name, s in STATISTICS.items() if s.requires == "conditional_variance"]
     tests = [name for name in garch_tests if statistics is None or name in statistics]
     verb = "standardises" if len(tests) == 1 else "standardise"
@@ -268,7 +282,7 @@ def _variance_text(variance: str, statistics: Sequence[str] | None = None) -> tu
     return (
         f"Variance: a zero-mean {VARIANCE_MODELS[variance]} fitted by maximum likelihood to each pair's "
         f"estimation residuals (variance = {variance}); {use}, and garch.parquet holds each fit and its "
-        "note.",
+        "note." + left_out,
     )
 
 
@@ -278,10 +292,12 @@ def methods_section(
     main: str,
     benchmarks: tuple[str, ...] = (),
     car: pd.DataFrame | None = None,
+    garch: pd.DataFrame | None = None,
 ) -> Section:
     """The methods as run: returns, day-0 rule, model and estimation window (with the numbers of
-    returns the rows of ``car`` had), windows, missing returns, and (``benchmarks``) the per-event
-    markets of the events file's ``market`` column."""
+    returns the rows of ``car`` had), windows, missing returns, (``benchmarks``) the per-event
+    markets of the events file's ``market`` column, and (``garch``, garch.parquet) the pairs
+    without a GARCH fit."""
     config = manifest["config"]
     windows = ", ".join(window_label((int(a), int(b))) for a, b in config["event_windows"])
     model = manifest.get("model", {}).get("description", config["model"])
@@ -339,7 +355,7 @@ def methods_section(
             "returns (the model estimates no parameter: k = 0), t with M degrees of freedom"
         )
         + "; cross-event tests: the battery of stats.parquet (README: formulas and references).",
-        *_variance_text(str(config.get("variance", "constant")), config.get("statistics")),
+        *_variance_text(str(config.get("variance", "constant")), config.get("statistics"), garch),
         "Market value: Close on τ−1 × the latest share count dated on or before τ−1 (none from a count "
         "dated before a split, the closes being split-adjusted); abnormal dollar value = "
         "Σ_τ AR_τ × MarketCap_{τ−1}; value per deal dollar = that value ÷ the disclosed deal size.",

@@ -123,7 +123,9 @@ def build_report(exports: Exports) -> Report:
         statistics_section(stats, day0, main, manifest.get("units")) if stats is not None else None,
         *extra_sections(exports),
         every_window_section(parties),
-        methods_section(manifest, day0, main, benchmarks=per_event_benchmarks(events), car=car),
+        methods_section(
+            manifest, day0, main, per_event_benchmarks(events), car, exports.extra.get("garch.parquet")
+        ),
         reproducibility_section(manifest),
     ]
     title = f"Event study: {fmt.plain(config.get('name', '?'))}"
