@@ -782,6 +782,29 @@ def test_verify_names_twins_an_older_version_imported(tmp_path: Path, capsys) ->
     assert out[2] == f"2 problem(s) in {store.root}/ (4 cache files checked)"
 
 
+def test_factor_tables_whose_names_differ_only_in_case_are_one_table(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """The Ken French file imported under its own name and again under a lower-case one made two
+    tables, one file on a case-insensitive file system, and cache verify found nothing (a finder's
+    re-attack): the import refuses the second, and verify names such twins of an older version."""
+    name = "F-F_Research_Data_Factors_daily"
+    store = PriceStore(tmp_path / "cache")
+    import_paths(store, [shared_data / "factors" / f"{name}.csv"])
+    lower = tmp_path / f"{name.lower()}.csv"
+    shutil.copy(shared_data / "factors" / f"{name}.csv", lower)
+    with pytest.raises(InputError) as caught:
+        import_paths(store, [lower])
+    assert (caught.value.path, caught.value.field) == (str(lower), "file name")
+    assert f"'{name.lower()}' and '{name}' differ only in case" in caught.value.message
+    assert store.symbols("factors") == [name]
+    fresh = PriceStore(tmp_path / "fresh")
+    with pytest.raises(InputError, match="differ only in case"):  # in one import
+        import_paths(fresh, [shared_data / "factors" / f"{name}.csv", lower])
+    shutil.copy(store.factors_path(name), store.root / "factors" / f"{name.lower()}.parquet")  # as before
+    assert [(p.path.name, p.kind) for p in store.verify()] == [(f"{name.lower()}.parquet", "twin")]
+
+
 def test_verify_clean_never_removes_a_users_file_named_like_a_temporary_one(
     store: PriceStore, capsys
 ) -> None:

@@ -575,7 +575,7 @@ def _check_unique(
     for summary, parts, _ in staged:
         for symbol, _ in parts:
             kind = "series" if summary.kind in SERIES_KINDS else summary.kind
-            key = (kind, symbol if kind == "factors" else identity_key(symbol))
+            key = (kind, identity_key(symbol))  # factor tables too: one file on a case-insensitive system
             if key in first:
                 earlier, earlier_kind, source = first[key]
                 if earlier != symbol:
@@ -619,6 +619,13 @@ def _check_cache(
         {identity_key(s): s for summary, parts, _ in staged if summary.kind in SERIES_KINDS for s, _ in parts}
     )
     _check_number_twins(cached, staged, places)
+    tables = {identity_key(name): name for name in store.symbols("factors")}
+    for summary, parts, _ in staged:
+        for name, _ in parts if summary.kind == "factors" else ():
+            held = tables.get(identity_key(name), name)
+            if held != name:  # replaced F-F_..._daily on a case-insensitive file system (a finder)
+                message = f"{collision_message(held, name)}; {store.factors_path(held)} is in the cache"
+                raise InputError(str(summary.source), message, field="file name")
     counted: dict[str, tuple[str, str]] = {}  # the batch's tickers of counts or dates: key -> (ticker, kind)
     for summary, parts, _ in staged:
         if summary.kind not in (*SERIES_KINDS, *per_ticker):

@@ -297,15 +297,17 @@ class CacheProblem:
 def _twins(files: list[tuple[Path, str]]) -> list[CacheProblem]:
     """Identifiers of good cache files that are one firm's written two ways, which an older
     version imported (10107 and 10107.0, or NVDA and nvda): two series of one firm, or counts
-    and dates on no row, and every re-import of either spelling stops on the other."""
+    and dates on no row, and every re-import of either spelling stops on the other; and factor
+    tables whose names differ only in case (one file on a case-insensitive file system)."""
     problems: list[CacheProblem] = []
     held: dict[str, tuple[str, str]] = {}  # number or folded case -> (identifier, kind)
     for path, kind in files:
-        symbol = symbol_of_stem(path.stem)
-        if kind == "factors" or symbol is None:
+        symbol = path.stem if kind == "factors" else symbol_of_stem(path.stem)
+        if symbol is None:
             continue
-        number = number_key(symbol)
+        number = None if kind == "factors" else number_key(symbol)
         key = identity_key(symbol) if number is None else f"#{number}"
+        key = f"factors:{key}" if kind == "factors" else key  # a table's twin is a table's
         other, other_kind = held.setdefault(key, (symbol, kind))
         if other != symbol:
             said = number_twin_message if number is not None else collision_message
@@ -380,7 +382,7 @@ class PriceStore:
         if not folder.is_dir():
             return []
         entries = (p for p in folder.glob("*.parquet") if _named_as(kind, p.stem))
-        found = (symbol_of_stem(p.stem) for p in entries)
+        found = (p.stem if kind == "factors" else symbol_of_stem(p.stem) for p in entries)  # a table's name
         return sorted(s for s in found if s is not None)
 
     def has_prices(self, symbol: str) -> bool:
