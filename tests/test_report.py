@@ -627,6 +627,14 @@ def launch(launch_cache) -> Path:
     return launch_output(str(launch_cache))
 
 
+def test_launch_limitations_name_the_sources_of_other_news_it_had(launch) -> None:
+    """The launch study has an earnings calendar and no news file: Limitations named both."""
+    markdown = (launch / "report.md").read_text()
+    said = "Other news inside a window (⚑) is found only if it is in the events file or the earnings calendar"
+    assert f"{said};" in markdown
+    assert "news file" not in markdown.split("## Limitations")[1].split("\n## ")[0]
+
+
 def test_launch_report_numbers_come_from_the_exports(launch) -> None:
     car = pd.read_parquet(launch / "car.parquet")
     orcl = car[

@@ -442,6 +442,16 @@ def test_the_advice_to_read_kp_says_when_the_study_did_not_compute_it() -> None:
     assert proxy not in said and "over deal sizes as announced (headline amounts, often 'up to'" in said
     with_proxy = findings.limitations_section(car, stats, "[0,0]", "market", market="SPY")
     assert proxy in " ".join(with_proxy.bullets)
+    # the sources of other news the study had: it named an earnings calendar and a news file that
+    # a study had not (a finder)
+    assert "is in the events file, the earnings calendar or the news file; the dominant-day" in said
+    alone = findings.limitations_section(car, stats, "[0,0]", "market", news_sources=["the events file"])
+    assert (
+        "is in the events file (the cache held no earnings calendar of the study's tickers: no release was "
+        "looked for); the dominant-day"
+    ) in " ".join(alone.bullets)
+    both = findings.limitations_section(car, stats, "[0,0]", "market", news_sources=findings.NEWS_SOURCES[:2])
+    assert "is in the events file or the earnings calendar; the dominant-day" in " ".join(both.bullets)
     from eventstudy.report.build import _model_market
 
     assert _model_market({"model": {"settings": {"market": "SPY"}}}) == "SPY"

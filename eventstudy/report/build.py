@@ -24,7 +24,7 @@ from eventstudy.report.about import data_section, methods_section, reproducibili
 from eventstudy.report.document import Report, Section
 from eventstudy.report.exports import Exports
 from eventstudy.report.figures import value_per_deal_figure
-from eventstudy.report.findings import findings_section, limitations_section
+from eventstudy.report.findings import NEWS_SOURCES, findings_section, limitations_section
 from eventstudy.report.flows import deal_flows, edges_of
 from eventstudy.report.parties import by_party_section, calendar_section, every_window_section, value_section
 from eventstudy.report.sections import (
@@ -92,6 +92,15 @@ def build_report(exports: Exports) -> Report:
             p_sources=p_sources,
             events_are_earnings=config.get("events_are_earnings") is True,
             market=_model_market(manifest),
+            news_sources=[
+                source
+                for source, had in zip(
+                    NEWS_SOURCES,
+                    (True, bool(manifest.get("inputs", {}).get("earnings")), bool(config.get("news_file"))),
+                    strict=True,
+                )
+                if had
+            ],
         ),
         tests_section(tables),
         data_section(exports),

@@ -24,7 +24,7 @@ whose parties all have a dollar value, each deal once; n events).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -786,6 +786,16 @@ def findings_section(
     )
 
 
+NEWS_SOURCES = ("the events file", "the earnings calendar", "the news file")
+"""Where the confounder screen finds other news, each when the study has it (a Limitations line
+named the earnings calendar and a news file of a study that had neither: a finder)."""
+
+
+def _either(names: Sequence[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def limitations_section(
     car: pd.DataFrame,
     stats: pd.DataFrame | None,
@@ -796,10 +806,12 @@ def limitations_section(
     p_sources: Mapping[str, str] | None = None,
     events_are_earnings: bool = False,
     market: str | None = None,
+    news_sources: Sequence[str] = NEWS_SOURCES,
 ) -> Section:
     """A few sentences on what the numbers cannot show (``estimated``: the model has parameters;
     ``p_sources``: as :func:`findings_section`'s; ``events_are_earnings``: the config's, said
-    where the screen is; ``market``: the model's market proxy, if it has one)."""
+    where the screen is; ``market``: the model's market proxy, if it has one; ``news_sources``:
+    those of :data:`NEWS_SOURCES` the study had)."""
     dollar_p = ""
     if stats is not None and (stats["statistic"] == "dollar_abnormal_value").any():
         source = Stats(stats, p_sources or {}).p_source("dollar_abnormal_value")
@@ -849,9 +861,13 @@ def limitations_section(
             if market
             else "."
         ),
-        "Other news inside a window (⚑) is found only if it is in the events file, the earnings calendar or "
-        "the "
-        "news file; the dominant-day warning catches some of the rest but is a heuristic."
+        f"Other news inside a window (⚑) is found only if it is in {_either(news_sources)}"
+        + (
+            ""
+            if "the earnings calendar" in news_sources
+            else " (the cache held no earnings calendar of the study's tickers: no release was looked for)"
+        )
+        + "; the dominant-day warning catches some of the rest but is a heuristic."
         + (
             " The events are taken for earnings releases (events_are_earnings): a release of an event's own "
             "ticker within one session of its day 0 is the event, not other news."
