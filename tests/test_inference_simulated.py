@@ -628,6 +628,8 @@ def test_bootstrap_is_deterministic_and_sane() -> None:
     b = bootstrap_t_test(car, draws=1999, seed=7)
     c = bootstrap_t_test(car, draws=1999, seed=8)
     assert a == b and a.p != c.p
+    ref = "Efron & Tibshirani (1993); Hall (1992) bootstrap-t; 1999 draws, seed 7: Monte-Carlo s.e. of p"
+    assert a.reference == f"{ref} ≈ √(p(1 − p)/1999)"  # how precise the p is (a referee)
     assert a.value == pytest.approx(cross_sectional_t(car).value)
     assert a.p == pytest.approx(cross_sectional_t(car).p, abs=0.02)
     assert 1 / 2000 <= a.p <= 1

@@ -194,10 +194,12 @@ def bootstrap_t_tests(
     ok = np.asarray(usable, dtype=bool) & np.isfinite(x)
     results: list[TestResult] = []
     by_size: dict[int, list[tuple[int, np.ndarray, float, float]]] = {}
+    # the row says how precise its p is, not the README alone (a referee)
+    reference = f"{REF_BOOTSTRAP}; {draws} draws, seed {seed}: Monte-Carlo s.e. of p ≈ √(p(1 − p)/{draws})"
     for w in range(x.shape[1]):
         column = np.sort(x[ok[:, w], w])  # positions are drawn into the sorted values
         n = column.size
-        results.append(empty_result("bootstrap_t", REF_BOOTSTRAP, n))
+        results.append(empty_result("bootstrap_t", reference, n))
         sd = spread(column)
         if n < 2 or sd == 0:
             continue
@@ -214,7 +216,7 @@ def bootstrap_t_tests(
         )
         for j, (w, _, _, t_obs) in enumerate(tested):
             p = (1.0 + int(extreme[j])) / (draws + 1.0)
-            results[w] = result("bootstrap_t", t_obs, p, n, REF_BOOTSTRAP)
+            results[w] = result("bootstrap_t", t_obs, p, n, reference)
     return results
 
 
