@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.cli import main
@@ -169,6 +169,32 @@ def test_a_close_only_spike_withholds_its_days_not_the_day_it_comes_back(
         assert split.detail.endswith(f"disagree (withheld: {', '.join(day(d) for d in withheld)})")
     screened = apply_policy(frame, issues)
     assert np.flatnonzero(screened["close"].isna()).tolist() == withheld
+
+
+@pytest.mark.parametrize(
+    ("close", "adj", "withheld"),
+    [
+        # a 1:2 reverse split left out of close after years of dividends (adj_close 0.6 of close at
+        # the start): close over adj_close is 0.65 before the jump and 1.29 after, neither near 1;
+        # the distance from 1 kept the halved closes and withheld the good ones (a re-attack)
+        (np.r_[np.full(15, 50.0), np.full(15, 100.0)], 100.0 * np.linspace(0.6, 1.0, 30), list(range(30))),
+        # adj_close of another vendor's scale (x100) and a 2:1 split left out of close: 0.02, then 0.01
+        (np.r_[np.full(15, 200.0), np.full(15, 100.0)], np.full(30, 10_000.0), list(range(30))),
+        # a 2:1 split left out of close, adj_close near close: the closes before it
+        (np.r_[np.full(15, 200.0), np.full(15, 100.0)], np.full(30, 99.0), list(range(15))),
+    ],
+)
+def test_a_lasting_close_jump_withholds_the_side_that_is_off_or_both(
+    close: np.ndarray, adj: np.ndarray, withheld: list[int]
+) -> None:
+    """Which side of a close-only jump that stays is off is told by close over adj_close near 1
+    (adj_close is close times the dividends' factors); when neither side is near 1, it cannot be
+    told, and both are withheld: no market value rather than one 2 times off."""
+    frame = prices(close=close, adj=adj)
+    issues = validate_prices(frame, CALENDAR, ticker="X")
+    [split] = [issue for issue in issues if issue.kind == "suspected_split"]
+    assert split.dates == tuple(day(d) for d in withheld)
+    assert np.flatnonzero(apply_policy(frame, issues)["close"].isna()).tolist() == withheld
 
 
 @pytest.mark.parametrize(
@@ -763,6 +789,9 @@ price_values = st.one_of(
 @given(
     st.lists(st.tuples(st.integers(0, 40), price_values, price_values), max_size=45),
     st.booleans(),
+)
+@example(  # a close of 1.8e8 after 1e-300 overflowed the unit-switch test's ratio (hypothesis)
+    [(0, 1.0, 1.0)] * 5 + [(1, 1e-300, 1.0), (2, 179769314.0, 1.0)], True
 )
 def test_any_frame_is_validated_and_screened_into_sane_returns(rows, sort) -> None:
     dates = pd.bdate_range("2025-01-06", periods=41)  # a few dates beyond the calendar

@@ -633,7 +633,8 @@ def _edge_run(prices: np.ndarray, jump: int, inside: int, outside: int) -> bool:
     run's, and none of the run's days)."""
     if not (inside <= MAX_ABSURD_RUN and inside < outside):
         return False
-    distance = abs(abs(float(np.log(prices[jump + 1] / prices[jump]))) - np.log(UNIT_SWITCH))
+    with np.errstate(over="ignore"):  # 1.8e8 after 1e-300 (hypothesis): an infinite ratio, no switch
+        distance = abs(abs(float(np.log(prices[jump + 1] / prices[jump]))) - np.log(UNIT_SWITCH))
     return distance <= np.log(UNIT_TOLERANCE)
 
 
@@ -700,24 +701,26 @@ def _split_issues(
 
 
 def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.ndarray:
-    """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``:
-    from row m to m + 1). A jump alone (a close that changes basis and stays) withholds the rows of
-    the side whose close over adj_close is farther from 1, up to the next jump alone or the data's
-    edge: adj_close is close times the dividends' factors (<= 1, near 1 for years), so close over
-    adj_close is near 1 on the close's right basis (its first day alone was withheld: a referee's
-    NVDA closes left unadjusted before its 10-for-1 split gave market values 10 times too large
-    beside split-adjusted counts). Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close
-    over adj_close back within :data:`ADJ_TOLERANCE` of where it was before the first, are a run:
-    the rows between are withheld, jumps among them are the run's own, and the row after them is
-    kept; the first rows of the data before a jump, or the last after one (at most that many, and
-    when fewer rows are at their close over adj_close than at the other side's, within
-    :data:`SAME_LEVEL`, none of them at the other side's, and theirs farther from 1), are a run that
-    the data's edge closes,
-    jumps among them its own. The choice over
-    the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close
-    doubled for one day withheld the good close of the day after it too, and a trade entering
-    there was dropped; a close doubled then tripled, or a split followed by a one-day spike,
-    paired the wrong jumps (finders)."""
+    """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``: from row
+    m to m + 1). A jump alone (a close that changes basis and stays) withholds, up to the next jump alone
+    or the data's edge, the rows of the side whose close over adj_close is not within :data:`SAME_LEVEL`
+    of 1 when the other side's is: adj_close is close times the dividends' factors (<= 1, near 1 for a few
+    years), so close over adj_close is near 1 on the close's right basis (its first day alone was
+    withheld: a referee's NVDA closes left unadjusted before its 10-for-1 split gave market values 10
+    times too large beside split-adjusted counts). When neither side is near 1, or both (years of
+    dividends, an adj_close of another vendor's scale), the right side is unknowable and both are withheld
+    (choosing by the distance from 1 kept a reverse split's halved closes and withheld the good ones: a
+    re-attack); a jump whose two sides are within :data:`SAME_LEVEL` of each other withholds its day
+    alone. Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close over adj_close back
+    within :data:`ADJ_TOLERANCE` of where it was before the first, are a run: the rows between are
+    withheld, jumps among them are the run's own, and the row after them is kept; the first rows of the
+    data before a jump, or the last after one (at most that many, and when fewer rows are at their close
+    over adj_close than at the other side's, within :data:`SAME_LEVEL`, none of them at the other side's;
+    or, when the close over adj_close of one side alone is near 1, the other), are a run that the data's
+    edge closes, jumps among them its own. The choice over the whole series leaves the fewest jumps alone,
+    then withholds the fewest rows: a close doubled for one day withheld the good close of the day after
+    it too, and a trade entering there was dropped; a close doubled then tripled, or a split followed by a
+    one-day spike, paired the wrong jumps (finders)."""
     where = np.flatnonzero(jumps).tolist()
     count, n = len(where), jumps.size + 1
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -731,8 +734,10 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             at_run = np.abs(np.log(level / level[run])) <= SAME_LEVEL
             at_good = np.abs(np.log(level / level[good])) <= SAME_LEVEL
-            farther = bool(abs(np.log(level[run])) > abs(np.log(level[good])))  # from 1: see below
-        return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any() and farther
+            near_run, near_good = (bool(abs(np.log(level[i])) <= SAME_LEVEL) for i in (run, good))
+        if near_run != near_good:  # close over adj_close near 1 on one side only: it is the right one
+            return near_good and not at_good[rows].any()
+        return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any()
 
     best: list[tuple[int, int]] = [(0, 0)] * (count + 1)  # (jumps alone, rows withheld) from jump k on
     choice = [-1] * count  # the jump that ends jump k's run, -2: the data's end, -1: alone
@@ -775,10 +780,18 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
         k += 1
     bounds = [-1, *lasting, n - 1]
     for i, row in enumerate(lasting, start=1):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            before, after = abs(np.log(level[row])), abs(np.log(level[row + 1]))
-        side = slice(bounds[i - 1] + 1, row + 1) if before > after else slice(row + 1, bounds[i + 1] + 1)
-        flagged[side] = True
+        earlier, later = slice(bounds[i - 1] + 1, row + 1), slice(row + 1, bounds[i + 1] + 1)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            near = np.abs(np.log(level[[row, row + 1]])) <= SAME_LEVEL  # close over adj_close near 1
+            shift = abs(np.log(level[row + 1] / level[row]))
+        if not shift > SAME_LEVEL:
+            flagged[row + 1] = True  # one basis either side: the jump's day
+        elif near[1] and not near[0]:
+            flagged[earlier] = True
+        elif near[0] and not near[1]:
+            flagged[later] = True
+        else:  # neither side, or both, near 1 (years of dividends, another vendor's scale): unknowable
+            flagged[earlier] = flagged[later] = True
     return np.flatnonzero(flagged)
 
 
