@@ -302,6 +302,15 @@ def test_a_trade_without_an_entry_price_says_when_the_tickers_prices_start(tmp_p
         "BBB": "no Open on the entry day (missing, or withheld as a data error: eventstudy validate says)",
         "CCC": f"no Open on the entry day: CCC's first Open in the data is on {first}",
     }
+    # closes withheld before a jump (a split left out of close: screening) while the ticker has its
+    # Adj Close: "CCC's first Close in the data is on" a day after prices it has (a re-attack)
+    withheld = simulated_prices()["CCC"].copy()
+    withheld.loc[:19, "close"] = np.nan
+    at_close = backtest(events, {**simulated_prices(), "CCC": withheld}, BacktestConfig(holding_days=(1,)))
+    ccc = at_close.trades.set_index("ticker").loc["CCC"]
+    assert ccc["outcome"] == "no_entry_price"
+    said = "no Close on the entry day (missing, or withheld as a data error: eventstudy validate says)"
+    assert ccc["note"] == said
     # an Open or a Close without the adjusted price its return starts from: the note said there was
     # no Open (or no Close) on a day that had one (a finder)
     closed = simulated_prices()["BBB"].copy()

@@ -304,8 +304,10 @@ def plan_trades(
             outcome, note = "entry_after_data", "the entry session is after the last trading day"
         elif not entry_price[i] > 0:
             price = "Open" if open_entry else "Close"
+            column = columns[i]
             note = _no_entry_note(
-                entry_prices[:, columns[i]], entry_index[i], calendar, tickers[i], price, unadjusted[i]
+                (entry_prices[:, column], grid.adj_close[:, column]), entry_index[i], calendar, tickers[i],
+                price, unadjusted[i],
             )
             outcome = "no_entry_price"
         elif value_weights and not weight_basis[i] > 0:
@@ -1150,13 +1152,21 @@ def _pad(values: np.ndarray) -> np.ndarray:
 
 
 def _no_entry_note(
-    prices: np.ndarray, entry: int, calendar: np.ndarray, ticker: str, price: str, unadjusted: bool
+    series: tuple[np.ndarray, np.ndarray],
+    entry: int,
+    calendar: np.ndarray,
+    ticker: str,
+    price: str,
+    unadjusted: bool,
 ) -> str:
-    """Why a trade has no entry price on session ``entry`` of ``prices`` (one ticker's, kept only
-    where their adjusted price exists): a day whose price has no adjusted one (``unadjusted``: it
-    said "no Close" of a day with a Close and no Adj Close, a finder), a day without one (missing,
-    or withheld by :mod:`eventstudy.data.screening`), or a ticker whose prices start later (not yet
-    listed) or never."""
+    """Why a trade has no entry price on session ``entry`` of ``series`` (one ticker's entry
+    prices, kept only where their adjusted price exists, and its Adj Close, which the screen never
+    withholds for a close's jump): a day whose price has no adjusted one (``unadjusted``: it said
+    "no Close" of a day with a Close and no Adj Close, a finder), a day without one (missing, or
+    withheld by :mod:`eventstudy.data.screening`), or a ticker whose prices start later (not yet
+    listed) or never (its closes withheld before a split left out of them were "not yet listed":
+    a re-attack)."""
+    prices, adjusted = series
     if unadjusted:
         needs = "Adj Close or Close" if price == "Open" else "Adj Close"
         return (
@@ -1164,9 +1174,11 @@ def _no_entry_note(
             f"(or {WITHHELD_HINT})"
         )
     priced = np.flatnonzero(prices > 0)
+    listed = np.flatnonzero(adjusted > 0)
     if not priced.size:
-        return f"no {price} on the entry day: the data hold no {price} of {ticker}"
-    if priced[0] > entry:  # "no Open on the entry day" of a ticker listed a year later
+        withheld = f" (or {WITHHELD_HINT})" if price == "Close" and listed.size else ""
+        return f"no {price} on the entry day: the data hold no {price} of {ticker}{withheld}"
+    if priced[0] > entry and not (listed.size and listed[0] <= entry):  # not listed yet (a finder)
         first = np.datetime_as_string(calendar[priced[0]], unit="D")
         return f"no {price} on the entry day: {ticker}'s first {price} in the data is on {first}"
     return f"no {price} on the entry day (missing, or {WITHHELD_HINT})"
