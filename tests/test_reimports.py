@@ -384,6 +384,31 @@ def test_a_folder_s_sub_folders_with_csv_files_are_named_not_passed_over(
     )
 
 
+def test_a_folder_s_compressed_csv_files_are_named_not_passed_over(
+    tmp_path: Path, shared_data: Path, capsys
+) -> None:
+    """A folder of NVDA.csv.gz beside ORCL.csv imported ORCL alone and said nothing of NVDA; a
+    folder of compressed files alone said "holds no .csv files" (a finder's re-attack)."""
+    import gzip
+
+    inside = tmp_path / "in"
+    inside.mkdir()
+    shutil.copy(shared_data / "prices" / "ORCL.csv", inside / "ORCL.csv")
+    (inside / "NVDA.csv.gz").write_bytes(gzip.compress((shared_data / "prices" / "NVDA.csv").read_bytes()))
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(inside), f"{inside}/", "--cache", str(cache)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"imported 1 price file (752 rows) into {cache}/",
+        f"{inside / 'NVDA.csv.gz'}: compressed, not read (decompress it, then import it)",
+    ]
+    (inside / "ORCL.csv").unlink()
+    assert main(["cache", "import", str(inside), "--cache", str(cache)]) == 2
+    assert capsys.readouterr().err == (
+        f"eventstudy: error: {inside}: folder holds no .csv files to import (NVDA.csv.gz is compressed: "
+        "decompress it first)\n"
+    )
+
+
 def test_counts_refiled_with_different_columns_say_which_may_have() -> None:
     """One count's filing and another's source replaced read "its filing and source replaced" of
     both (a finder)."""

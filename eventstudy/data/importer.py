@@ -713,8 +713,9 @@ def _collect(paths: list[Path]) -> list[Path]:
                     if p.suffix.lower() == ".csv" and (not p.name.startswith(".") or p.is_file())
                 )
                 if not found:
-                    unread = unread_folders([path])
+                    unread, packed = unread_folders([path]), unread_compressed([path])
                     hint = f" (its sub-folder {unread[0].name} does: give that folder)" if unread else ""
+                    hint += f" ({packed[0].name} is compressed: decompress it first)" if packed else ""
                     raise InputError(str(path), f"folder holds no .csv files to import{hint}")
                 for file in found:  # a FIFO, a folder or a broken link named .csv: not skipped unsaid
                     _check_regular(file)
@@ -728,6 +729,26 @@ def _collect(paths: list[Path]) -> list[Path]:
         except OSError as exc:
             raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
     return list(files.values())
+
+
+COMPRESSED_CSV = (".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".csv.zip")
+"""Names of compressed CSV files, which a folder's import does not read (only ``*.csv``)."""
+
+
+def unread_compressed(paths: list[Path]) -> list[Path]:
+    """The compressed CSV files (:data:`COMPRESSED_CSV`) in the folders among ``paths``, which an
+    import passes over, for it to name (a folder of ``NVDA.csv.gz`` beside ``ORCL.csv`` imported
+    ORCL alone, unsaid: a finder)."""
+    found: dict[Path, Path] = {}  # each file once (a folder given twice, as in/ and in)
+    for path in paths:
+        try:
+            if path.is_dir():
+                for file in sorted(path.iterdir()):
+                    if file.name.lower().endswith(COMPRESSED_CSV):
+                        found.setdefault(_normal(file), file)
+        except OSError:  # said by the import, which reads the folder too
+            continue
+    return list(found.values())
 
 
 def unread_folders(paths: list[Path]) -> list[Path]:
