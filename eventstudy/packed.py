@@ -8,7 +8,7 @@ finder). Every reader of a text file asks :func:`not_text` first.
 
 from __future__ import annotations
 
-__all__ = ["NOT_TEXT", "not_text"]
+__all__ = ["NOT_TEXT", "not_text", "packed"]
 
 NOT_TEXT: dict[bytes, tuple[str, str]] = {
     b"\x1f\x8b": ("a gzip-compressed file", "decompress it first (gunzip)"),
@@ -21,9 +21,14 @@ NOT_TEXT: dict[bytes, tuple[str, str]] = {
 """What a file is and the way out, by its first bytes (the formats' magic numbers)."""
 
 
+def packed(head: bytes) -> tuple[str, str] | None:
+    """What a file beginning with ``head`` is and the way out, or None when its first bytes are
+    none of :data:`NOT_TEXT`'s."""
+    return next((said for magic, said in NOT_TEXT.items() if head.startswith(magic)), None)
+
+
 def not_text(head: bytes) -> str | None:
     """What a file beginning with ``head`` is and the way out (``"a gzip-compressed file, not
-    text: decompress it first (gunzip)"``), or None when its first bytes are none of
-    :data:`NOT_TEXT`'s."""
-    said = next((said for magic, said in NOT_TEXT.items() if head.startswith(magic)), None)
+    text: decompress it first (gunzip)"``), or None (:func:`packed`)."""
+    said = packed(head)
     return None if said is None else f"{said[0]}, not text: {said[1]}"

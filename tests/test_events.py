@@ -593,7 +593,8 @@ def test_every_reader_names_a_compressed_file(tmp_path: Path, shared_data: Path)
     packed.write_bytes(gzip.compress(frame.to_parquet()))
     with pytest.raises(InputError) as caught:
         read_text_table(packed)
-    assert str(caught.value) == f"{packed}: not a readable parquet file ({gunzip})"
+    said = "not a readable parquet file: a gzip-compressed file; decompress it first (gunzip)"  # not "text"
+    assert str(caught.value) == f"{packed}: {said}"
     assert not (tmp_path / "cache").exists() or store.files() == []
 
 

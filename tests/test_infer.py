@@ -893,23 +893,27 @@ def test_an_out_under_a_file_or_a_missing_folder_says_which(tmp_path, capsys) ->
     panel.write_text("id,tau,ar\nA,0,0.01\nB,0,0.02\n")
     dangling = tmp_path / "gone"
     dangling.symlink_to(tmp_path / "nowhere")
+    loop = tmp_path / "loop"  # a loop of links was called a link to nothing (a re-attack)
+    loop.symlink_to(tmp_path / "loop")
     under = "not a folder: no output can go under it"  # as `run --out` says (a re-attack)
     for out, said in (
         (panel / "z.csv", f"{panel}: is a file, {under}"),
         (panel / "deeper" / "z.csv", f"{panel}: is a file, {under}"),
         (dangling / "z.csv", f"{dangling}: is a link to nothing (a dangling link), {under}"),
+        (loop / "z.csv", f"{loop}: is a loop of links, {under}"),
         (tmp_path / "none" / "z.csv", f"{tmp_path / 'none' / 'z.csv'}: its folder does not exist"),
     ):
         assert main(["infer", "--ar", str(panel), "--units", "decimal", "--out", str(out)]) == 2
         assert one_line(capsys) == f"eventstudy: error: {said}\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv", "gone"] and panel.read_text()[:3] == "id,"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv", "gone", "loop"]
+    assert panel.read_text()[:3] == "id,"
     cache = tmp_path / "c"
     run = ["run", "--events", str(panel), "--offline", "--cache", str(cache), "--out", str(dangling / "s")]
     assert main(run) == 2  # run says the same, before it reads anything
     assert f"{dangling}: is a link to nothing (a dangling link), {under}" in one_line(capsys)
     assert main([*run[:-1], str(panel / "s")]) == 2
     assert one_line(capsys) == f"eventstudy: error: {panel}: is a file, {under}\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv", "gone"]  # no cache folder made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv", "gone", "loop"]  # no cache folder made
 
 
 @pytest.mark.parametrize("name", ["x" * 300 + ".csv", "x" * 300 + "/a.csv", "x/" * 3000 + "a.csv"])

@@ -1572,6 +1572,12 @@ def test_methods_count_the_pairs_without_a_garch_fit() -> None:
             "note": [bound, bound, "pair not estimated by the mean model", "", bound, ""],
         }
     )
+    few = "too few estimation residuals for a GARCH fit ({}; it needs 100)"  # one reason, whatever m
+    notes = [few.format(87), few.format(61), ""]
+    short = pd.DataFrame({"event_id": ["p", "q", "r"], "ticker": "V", "note": notes})
+    bullets = methods_section(manifest, "[0,0]", "[-1,+1]", garch=short).bullets
+    (text,) = [bullet for bullet in bullets if bullet.startswith("Variance:")]
+    assert "(too few estimation residuals for a GARCH fit: 2; garch.parquet's note)" in text
     bullets = methods_section(manifest, "[0,0]", "[-1,+1]", garch=garch).bullets
     (text,) = [bullet for bullet in bullets if bullet.startswith("Variance:")]
     assert text.endswith(

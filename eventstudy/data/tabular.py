@@ -41,7 +41,7 @@ from eventstudy.data.events import (
     separator_problem,
 )
 from eventstudy.errors import InputError
-from eventstudy.packed import not_text
+from eventstudy.packed import not_text, packed
 from eventstudy.symbols import collision_message, first_collision, symbol_problem
 
 MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "."})
@@ -322,8 +322,10 @@ def _read_parquet(path: Path) -> TextTable:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises many kinds on a file that is not parquet
         with open(path, "rb") as handle:
-            packed = not_text(handle.read(8))  # a gzipped parquet file
-        said = f"not a readable parquet file ({packed or type(exc).__name__})"
+            compressed = packed(handle.read(8))  # a gzipped parquet file
+        said = f"not a readable parquet file ({type(exc).__name__})"
+        if compressed is not None:
+            said = f"not a readable parquet file: {compressed[0]}; {compressed[1]}"
         raise InputError(str(path), said) from None
     header = tuple(str(name).strip() for name in table.column_names)
     columns = []

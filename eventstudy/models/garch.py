@@ -271,7 +271,7 @@ def _fit_rows(
         valid = np.isfinite(residuals[i])
         m = int(valid[:n_estimation].sum())
         if m < MIN_GARCH_OBS:
-            note[i] = f"{m} estimation residuals; a GARCH fit needs {MIN_GARCH_OBS}"
+            note[i] = f"too few estimation residuals for a GARCH fit ({m}; it needs {MIN_GARCH_OBS})"
             continue
         x = residuals[i, valid] * SCALE
         model = arch_model(x, mean="Zero", rescale=False, **GARCH_MODELS[kind])

@@ -248,7 +248,12 @@ def blocked_at(folder: Path) -> tuple[Path, str] | None:
     what it is, or None: an output cannot go under it (a run and ``infer --out`` say the same)."""
     for path in (folder, *folder.parents):
         if path.is_symlink() and not path.exists():
-            return path, "is a link to nothing (a dangling link), not a folder: no output can go under it"
+            what = "a link to nothing (a dangling link)"
+            try:
+                path.stat()
+            except OSError as exc:  # a loop of links was called a link to nothing (a re-attack)
+                what = "a loop of links" if exc.errno == errno.ELOOP else what
+            return path, f"is {what}, not a folder: no output can go under it"
         if path.exists():
             return None if path.is_dir() else (path, "is a file, not a folder: no output can go under it")
     return None
