@@ -136,17 +136,18 @@ def test_an_off_calendar_row_is_ignored_by_the_split_rules_too() -> None:
     [
         ({12: 2.0}, [12]),  # a close doubled for one day: that day, not the good close after it (a finder)
         (dict.fromkeys((12, 13, 14), 2.0), [12, 13, 14]),  # three days
-        # a close that stays doubled: every day of it, the side of its jump whose close over adj_close
-        # is farther from 1 (its first day alone was withheld, the doubled market values of the rest
-        # used; a referee's NVDA closes left unadjusted before its split gave values 10 times too large)
-        (dict.fromkeys(range(12, 30), 2.0), list(range(12, 30))),
+        # a close that stays doubled to the data's end: close over adj_close is 2 there, where adj_close
+        # is anchored (1 on the right basis), so no side's basis is known: every close is withheld (its
+        # first day alone was, the doubled market values of the rest used; a referee's NVDA closes left
+        # unadjusted before its split gave values 10 times too large)
+        (dict.fromkeys(range(12, 30), 2.0), list(range(30))),
         (dict.fromkeys(range(12, 23), 2.0), list(range(12, 23))),  # eleven days, beyond a run: all of them
         # doubled, then tripled, then back: the run holds its second jump (each jump was alone, and
         # the good close after them withheld: a finder)
         ({12: 2.0, 13: 3.0}, [12, 13]),
-        # halved and staying, then one day doubled back to the old level: the halved days and the
-        # spike's (paired, the spike was kept), the side whose close over adj_close is farther from 1
-        ({**dict.fromkeys(range(12, 30), 0.5), 16: 1.0}, list(range(12, 30))),
+        # halved and staying to the end, a one-day spike back to the old level on the way: no side's
+        # basis is known at the end (1/2), so every close is withheld
+        ({**dict.fromkeys(range(12, 30), 0.5), 16: 1.0}, list(range(30))),
         # the closes before a 1:10 split left unadjusted (close over adj_close 10, then 1): those
         (dict.fromkeys(range(20), 10.0), list(range(20))),
         ({0: 2.0}, [0]),  # the first row: it, not the good second row
@@ -175,21 +176,35 @@ def test_a_close_only_spike_withholds_its_days_not_the_day_it_comes_back(
     ("close", "adj", "withheld"),
     [
         # a 1:2 reverse split left out of close after years of dividends (adj_close 0.6 of close at
-        # the start): close over adj_close is 0.65 before the jump and 1.29 after, neither near 1;
-        # the distance from 1 kept the halved closes and withheld the good ones (a re-attack)
-        (np.r_[np.full(15, 50.0), np.full(15, 100.0)], 100.0 * np.linspace(0.6, 1.0, 30), list(range(30))),
+        # the start): close over adj_close is 0.65 before the jump and 1.29 after; the distance from 1
+        # kept the halved closes and withheld the good ones (a re-attack): the end (1) is the anchor,
+        # and the closes on another basis than its are the halved ones
+        (np.r_[np.full(15, 50.0), np.full(15, 100.0)], 100.0 * np.linspace(0.6, 1.0, 30), list(range(15))),
         # adj_close of another vendor's scale (x100) and a 2:1 split left out of close: 0.02, then 0.01
         (np.r_[np.full(15, 200.0), np.full(15, 100.0)], np.full(30, 10_000.0), list(range(30))),
         # a 2:1 split left out of close, adj_close near close: the closes before it
         (np.r_[np.full(15, 200.0), np.full(15, 100.0)], np.full(30, 99.0), list(range(15))),
+        # 1:2 reverse split after many dividends (0.3 of close at the start, 0.5 at the split): close
+        # over adj_close 1.0 before it, near 1, kept by a side rule while the good ones went (a re-attack)
+        (
+            np.r_[np.full(15, 50.0), np.full(15, 100.0)],
+            100.0 * np.r_[np.linspace(0.3, 0.5, 15), np.linspace(0.5, 1.0, 15)],
+            list(range(15)),
+        ),
+        # a forward 2:1 after which 6 years of dividends are paid (0.82 at the split): the closes before
+        (np.r_[np.full(15, 200.0), np.full(15, 100.0)], 100.0 * np.linspace(0.8, 1.0, 30), list(range(15))),
+        # a vendor's adj_close equal to close on the first day (2:1 left out of close): no basis at the end
+        (np.r_[np.full(15, 200.0), np.full(15, 100.0)], np.full(30, 200.0), list(range(30))),
+        # a 45% special dividend (adj_close carries it, close drops): no split's ratio, its day alone
+        (np.r_[np.full(15, 100.0), np.full(15, 55.0)], np.full(30, 55.0), [15]),
     ],
 )
 def test_a_lasting_close_jump_withholds_the_side_that_is_off_or_both(
     close: np.ndarray, adj: np.ndarray, withheld: list[int]
 ) -> None:
-    """Which side of a close-only jump that stays is off is told by close over adj_close near 1
-    (adj_close is close times the dividends' factors); when neither side is near 1, it cannot be
-    told, and both are withheld: no market value rather than one 2 times off."""
+    """Which side of a close-only jump that stays is off is told by the basis at the data's end,
+    where adj_close is anchored (close over adj_close 1): closes on another basis are withheld;
+    without the anchor it cannot be told, and all are: no market value rather than one 2 times off."""
     frame = prices(close=close, adj=adj)
     issues = validate_prices(frame, CALENDAR, ticker="X")
     [split] = [issue for issue in issues if issue.kind == "suspected_split"]
@@ -231,9 +246,9 @@ def test_split_rules(close_ratio: float, adj_ratio: float, expected: set[str]) -
     issues = validate_prices(prices(close=close, adj=adj), CALENDAR, ticker="X")
     assert {i.kind for i in issues} == expected
     for issue in issues:
-        # a close-only jump withholds the side whose close over adj_close is farther from 1 (here
-        # the closes after it), an adj_close jump the day
-        rows = list(range(15, 30)) if issue.kind == "suspected_split" else [15]
+        # a close-only jump to a close over adj_close that is not 1 at the end withholds every close
+        # (which side is on adj_close's basis cannot be told), an adj_close jump the day
+        rows = list(range(30)) if issue.kind == "suspected_split" else [15]  # the end is not anchored
         assert issue.dates == tuple(day(row) for row in rows)
         screened = apply_policy(prices(close=close, adj=adj), issues)
         column = issue.fields[0]
@@ -614,24 +629,21 @@ def test_study_applies_the_policy_and_records_it(
         assert np.isnan(car.loc[("deepseek", window), "car"])
     assert "tau=+1 (2025-01-28), tau=+2 (2025-01-29)" in car.loc[("deepseek", "[-5,+5]"), "note"]
 
-    # ORCL: close halves on 2025-01-23 but adj_close does not -> CARs unchanged, no market
-    # value for the window whose market values span the jump.
+    # ORCL: close halves on 2025-01-23 to the data's end but adj_close does not -> CARs unchanged;
+    # close over adj_close is 1/2 at the end, where adj_close is anchored, so which side is on its
+    # basis cannot be told: no market value at all (a re-attack: a side chosen was 2 times off)
     for window in ("[0,0]", "[-1,+1]", "[0,+1]", "[-5,+5]"):
         assert car.loc[("stargate", window), "car"] == pytest.approx(base.loc[("stargate", window), "car"])
-    assert car.loc[("stargate", "[-1,+1]"), "abnormal_value_usd"] == pytest.approx(
-        base.loc[("stargate", "[-1,+1]"), "abnormal_value_usd"]
-    )
-    assert np.isnan(car.loc[("stargate", "[-5,+5]"), "abnormal_value_usd"])
+        assert np.isnan(car.loc[("stargate", window), "abnormal_value_usd"])
 
     manifest = build_manifest(results)
     issues = manifest["validation"]["issues"]
     assert [(i["kind"], i["dates"], i["action"]) for i in issues["NVDA"]] == [
         ("missing_value", ["2025-01-28"], "mask")
     ]
-    # every close after the jump: their close over adj_close (1/2) is farther from 1 than before it
-    orcl = damaged_cache.read_prices("ORCL")
-    halved = [f"{d:%Y-%m-%d}" for d in orcl.loc[orcl["date"] >= "2025-01-23", "date"]]
-    assert [(i["kind"], i["dates"]) for i in issues["ORCL"]] == [("suspected_split", halved)]
+    orcl = damaged_cache.read_prices("ORCL")  # every close (the basis at the end is not adj_close's)
+    every = [f"{d:%Y-%m-%d}" for d in orcl["date"]]
+    assert [(i["kind"], i["dates"]) for i in issues["ORCL"]] == [("suspected_split", every)]
     assert "SPY" in manifest["validation"]["clean"]
     json.dumps(manifest["validation"])  # serialisable as it is
     # every number a rule compares with, the absurd-price ones included (they were left out: a finder)

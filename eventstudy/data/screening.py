@@ -92,11 +92,13 @@ partial_history              nothing changes: days outside the history have no r
                              events there get ``insufficient_estimation``,
                              ``incomplete_event_window`` or an ``announced_*_data`` outcome.
 suspected_split              ``close`` is withheld on the days the finding names (a spike's
-                             days; for a close that changes basis and stays, every day on the
-                             side of the jump whose ``close / adj_close`` is farther from 1,
-                             :func:`_close_runs`), so no market value (and no dollar abnormal
-                             value) is computed for a window whose market values need one of
-                             them; returns (from ``adj_close``) and CARs are unchanged.
+                             days; for a close that changes basis by a split's ratio and stays,
+                             every close on another basis than the data's end, where
+                             ``adj_close`` is anchored, or every close when ``close / adj_close``
+                             is not 1 there: :func:`_close_runs`), so no market value (and no
+                             dollar abnormal value) is computed for a window whose market
+                             values need one of them; returns (from ``adj_close``) and CARs are
+                             unchanged.
 suspected_unadjusted_split   ``adj_close`` on day ``t`` is withheld, so the returns of ``t``
                              and ``t+1`` are missing instead of showing the split as a return.
 absurd_price,                the price is withheld (treated as missing) in the column and on
@@ -264,8 +266,9 @@ POLICY: dict[str, tuple[str, str]] = {
     ),
     "suspected_split": (
         "mask",
-        "close withheld on the days named (a spike's, or the side of a lasting jump whose close over "
-        "adj_close is farther from 1): no market value for windows that need them",
+        "close withheld on the days named (a spike's; for a lasting jump by a split's ratio, the closes "
+        "on another basis than the data's end, where adj_close is anchored, or every close when the end "
+        "is not at adj_close's basis): no market value for windows that need them",
     ),
     "suspected_unadjusted_split": (
         "mask",
@@ -702,29 +705,37 @@ def _split_issues(
 
 def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.ndarray:
     """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``: from row
-    m to m + 1). A jump alone (a close that changes basis and stays) withholds, up to the next jump alone
-    or the data's edge, the rows of the side whose close over adj_close is not within :data:`SAME_LEVEL`
-    of 1 when the other side's is: adj_close is close times the dividends' factors (<= 1, near 1 for a few
-    years), so close over adj_close is near 1 on the close's right basis (its first day alone was
-    withheld: a referee's NVDA closes left unadjusted before its 10-for-1 split gave market values 10
-    times too large beside split-adjusted counts). When neither side is near 1, or both (years of
-    dividends, an adj_close of another vendor's scale), the right side is unknowable and both are withheld
-    (choosing by the distance from 1 kept a reverse split's halved closes and withheld the good ones: a
-    re-attack); a jump whose two sides are within :data:`SAME_LEVEL` of each other withholds its day
-    alone. Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close over adj_close back
-    within :data:`ADJ_TOLERANCE` of where it was before the first, are a run: the rows between are
-    withheld, jumps among them are the run's own, and the row after them is kept; the first rows of the
-    data before a jump, or the last after one (at most that many, and when fewer rows are at their close
-    over adj_close than at the other side's, within :data:`SAME_LEVEL`, none of them at the other side's;
-    or, when the close over adj_close of one side alone is near 1, the other), are a run that the data's
-    edge closes, jumps among them its own. The choice over the whole series leaves the fewest jumps alone,
-    then withholds the fewest rows: a close doubled for one day withheld the good close of the day after
-    it too, and a trade entering there was dropped; a close doubled then tripled, or a split followed by a
-    one-day spike, paired the wrong jumps (finders)."""
+    m to m + 1).
+
+    A jump alone (a close that changes basis and stays) by a split's ratio (:func:`_split_like`) puts the
+    rows before it on another basis than those after. adj_close is close times the dividends' factors,
+    which rise to 1 at the data's end: there close over adj_close is 1 on the right basis (within
+    :data:`SAME_LEVEL`), the anchor. Each stretch between such jumps is on a basis relative to the last
+    stretch's (the product of the jumps' shifts after it); with the anchor, the stretches on another basis
+    are withheld, and without it (another vendor's adj_close, or a close wrong to the end) no basis is
+    known and every close is. (A referee's NVDA closes left unadjusted before its 10-for-1 split gave market
+    values 10 times too large beside split-adjusted counts, its first good close alone withheld; choosing
+    the side by its distance from 1 kept a reverse split's halved closes after years of dividends: a
+    re-attack.) A lasting jump by no split's ratio (a special dividend) withholds its day alone.
+
+    Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close over adj_close back within
+    :data:`ADJ_TOLERANCE` of where it was before the first, are a run: the rows between are withheld, jumps
+    among them are the run's own, and the row after them is kept; the first rows of the data before a
+    jump, or the last after one (at most that many, and when fewer rows are at their close over adj_close
+    than at the other side's, within :data:`SAME_LEVEL`, none of them at the other side's, and the last
+    rows not on the anchor), are a run that the data's edge closes, jumps among them its own. The choice
+    over the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close doubled
+    for one day withheld the good close of the day after it too, and a trade entering there was dropped;
+    a close doubled then tripled, or a split followed by a one-day spike, paired the wrong jumps
+    (finders)."""
     where = np.flatnonzero(jumps).tolist()
     count, n = len(where), jumps.size + 1
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         level = close / adj
+
+    usable = np.flatnonzero(np.isfinite(level) & (level > 0))
+    with np.errstate(divide="ignore"):  # close over adj_close is 1 at the end on the right basis
+        anchored = bool(usable.size) and bool(abs(np.log(level[usable[-1]])) <= SAME_LEVEL)
 
     def undone(first: int, back: int) -> bool:  # close/adj_close after jump back as before jump first
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -734,9 +745,8 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             at_run = np.abs(np.log(level / level[run])) <= SAME_LEVEL
             at_good = np.abs(np.log(level / level[good])) <= SAME_LEVEL
-            near_run, near_good = (bool(abs(np.log(level[i])) <= SAME_LEVEL) for i in (run, good))
-        if near_run != near_good:  # close over adj_close near 1 on one side only: it is the right one
-            return near_good and not at_good[rows].any()
+        if rows.stop is None and anchored:  # the last rows are on adj_close's anchor: no run
+            return False
         return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any()
 
     best: list[tuple[int, int]] = [(0, 0)] * (count + 1)  # (jumps alone, rows withheld) from jump k on
@@ -778,21 +788,38 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
             continue
         lasting.append(where[k])
         k += 1
+    # Each segment between lasting jumps is on a basis relative to the last segment's: the product
+    # of the split-like shifts of close over adj_close after it. The last segment is adj_close's
+    # anchor (close over adj_close 1 at the end on the right basis): a segment on another basis is
+    # withheld; without the anchor (another vendor's scale) no basis is known, and all are.
     bounds = [-1, *lasting, n - 1]
-    for i, row in enumerate(lasting, start=1):
-        earlier, later = slice(bounds[i - 1] + 1, row + 1), slice(row + 1, bounds[i + 1] + 1)
+    relative, split_seen = 0.0, False  # log of the segment's basis over the last one's
+    for i in range(len(lasting), 0, -1):
+        row = lasting[i - 1]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            near = np.abs(np.log(level[[row, row + 1]])) <= SAME_LEVEL  # close over adj_close near 1
-            shift = abs(np.log(level[row + 1] / level[row]))
-        if not shift > SAME_LEVEL:
-            flagged[row + 1] = True  # one basis either side: the jump's day
-        elif near[1] and not near[0]:
-            flagged[earlier] = True
-        elif near[0] and not near[1]:
-            flagged[later] = True
-        else:  # neither side, or both, near 1 (years of dividends, another vendor's scale): unknowable
-            flagged[earlier] = flagged[later] = True
+            shift = float(np.log(level[row + 1] / level[row]))
+        if not _split_like(shift):
+            flagged[row + 1] = True  # not a split's ratio (a special dividend): the jump's day
+            continue
+        split_seen = True
+        relative -= shift
+        if not anchored or abs(relative) > SAME_LEVEL:
+            flagged[bounds[i - 1] + 1 : row + 1] = True
+    if split_seen and not anchored:
+        flagged[bounds[-2] + 1 :] = True  # the last segment too: its basis is not adj_close's either
     return np.flatnonzero(flagged)
+
+
+_SPLIT_RATIOS = np.log(
+    np.array(sorted({*SPLIT_FACTORS, *(p / q for p in range(1, 6) for q in range(1, 6) if p != q)}))
+)
+"""Log ratios of splits and reverse splits, 3-for-2 and the like among them, for a close's jump."""
+
+
+def _split_like(shift: float) -> bool:
+    """Whether a lasting shift of close over adj_close (its log) is a split's ratio within
+    :data:`SPLIT_TOLERANCE` (a 45% special dividend's 1.82 is none)."""
+    return bool(np.isfinite(shift) and (np.abs(shift - _SPLIT_RATIOS) <= np.log1p(SPLIT_TOLERANCE)).any())
 
 
 def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFrame:
