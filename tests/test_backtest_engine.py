@@ -311,6 +311,13 @@ def test_a_trade_without_an_entry_price_says_when_the_tickers_prices_start(tmp_p
     assert ccc["outcome"] == "no_entry_price"
     said = "no Close on the entry day (missing, or withheld as a data error: eventstudy validate says)"
     assert ccc["note"] == said
+    exit_withheld = simulated_prices()["CCC"].copy()
+    exit_withheld.loc[11:, "close"] = np.nan  # the exit's close withheld: the note said "no Close" alone
+    one_day = BacktestConfig(holding_days=(1,))
+    at_exit = backtest(events, {**simulated_prices(), "CCC": exit_withheld}, one_day)
+    ccc = at_exit.trades.set_index("ticker").loc["CCC"]
+    assert ccc["outcome"] == "no_exit_price"
+    assert ccc["note"].startswith("no Close on day +1 (missing, or withheld as a data error: eventstudy")
     # an Open or a Close without the adjusted price its return starts from: the note said there was
     # no Open (or no Close) on a day that had one (a finder)
     closed = simulated_prices()["BBB"].copy()

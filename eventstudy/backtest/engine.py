@@ -592,7 +592,7 @@ def execute_trades(
         if exit_index[i] < 0:
             outcomes[i], notes[i] = "exit_after_data", f"day +{k} is after the last trading day"
         elif not exit_price[i] > 0:
-            outcomes[i], notes[i] = "no_exit_price", f"no Close on day +{k}"
+            outcomes[i], notes[i] = "no_exit_price", f"no Close on day +{k} (missing, or {WITHHELD_HINT})"
         elif np.isnan(returns[i]).any():
             outcomes[i], notes[i] = "price_gap", "a price is missing during the holding period"
         elif np.isnan(market_returns[i]).any():
