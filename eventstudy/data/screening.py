@@ -21,9 +21,12 @@ gap                          a calendar session strictly inside the ticker's fir
                              on-calendar date has no row
 partial_history              the first row is after the calendar's first session, or the last
                              row before its last session (IPO, delisting, short download)
-suspected_split              ``|C_t/C_{t-1} - 1| > 0.40`` and
-                             ``|(A_t/A_{t-1}) / (C_t/C_{t-1}) - 1| > 0.05``: ``close`` jumps but
-                             ``adj_close`` does not follow (one column not split-adjusted)
+suspected_split              ``|(A_t/A_{t-1}) / (C_t/C_{t-1}) - 1| > 0.05`` and either
+                             ``|C_t/C_{t-1} - 1| > 0.40`` or ``C_t/C_{t-1}`` and the shift of
+                             ``C/A`` both a split's ratio (:func:`_split_like`: a 3-for-2 moves
+                             close 33%), t-1 the previous row with both prices: ``close``
+                             jumps but ``adj_close`` does not follow (one column not
+                             split-adjusted)
 suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is within 2% of
                              ``n`` or ``1/n`` for an integer ``n`` in 2..20, or is beyond
                              ``x20`` or ``/20`` (:data:`LARGE_SPLIT`; up to the absurd bound):
@@ -679,54 +682,74 @@ def _split_issues(
         # adj_close jumping where close does not follow (an adjustment error), within the bound
         apart = (disagreement > ADJ_TOLERANCE) & (adj_ratio <= bound) & (adj_ratio >= 1.0 / bound)
         apart &= ~withheld[:-1] & ~withheld[1:] & ~(np.abs(close_ratio - 1.0) > JUMP)  # close stays
-    close_only = (np.abs(close_ratio - 1.0) > JUMP) & (disagreement > ADJ_TOLERANCE)
     in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & (near_factor | large | apart)
+    # A close-only jump, between rows with both prices (a missing price on a split's day hid it; a
+    # re-attack): close moves more than JUMP, or by a split's ratio (a 3-for-2 moves it 33%), where
+    # adj_close does not follow.
+    both = np.flatnonzero(usable_close & usable_adj & ~withheld)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        moved = close[both][1:] / close[both][:-1]
+        shift = np.log(moved / (adj[both][1:] / adj[both][:-1]))  # of close over adj_close
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        apart_close = np.abs(np.expm1(-shift)) > ADJ_TOLERANCE
+        by_ratio = _split_like(np.log(moved)) & _split_like(shift)  # close moved by a split's ratio
+    close_only = apart_close & ((np.abs(moved - 1.0) > JUMP) | by_ratio)
     issues = []
-    for kind, mask, ratio, column in (
-        ("suspected_split", close_only, close_ratio, "close"),
-        ("suspected_unadjusted_split", in_returns, adj_ratio, "adj_close"),
-    ):
-        where = np.flatnonzero(mask)
-        if where.size:
-            rows = _close_runs(mask, close, adj) if kind == "suspected_split" else where + 1
-            days = dates[where + 1]
-            jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], ratio[where][:5], strict=True))
-            more = f" and {where.size - 5} more" if where.size > 5 else ""
-            detail = (
-                f"{column} jumps {jumps}{more} while close and adj_close disagree"
-                if kind == "suspected_split"
-                else f"adj_close jumps by a split ratio or apart from close: {jumps}{more}"
-            )
-            if not np.array_equal(rows, where + 1):
-                detail += f" (withheld: {listing([_iso(d) for d in dates[rows]])})"
-            issues.append(PriceIssue(ticker, kind, tuple(_iso(d) for d in dates[rows]), detail, (column,)))
+    where = np.flatnonzero(close_only)
+    if where.size:
+        rows, said = _close_runs(close_only, close[both], adj[both])
+        days = dates[both[where + 1]]
+        jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], moved[where][:5], strict=True))
+        more = f" and {where.size - 5} more" if where.size > 5 else ""
+        detail = f"close jumps {jumps}{more} while close and adj_close disagree"
+        reasons = [text.format(*(_iso(dates[both[i]]) for i in at)) for text, at in said]
+        if reasons:
+            detail += f"; {'; '.join(reasons)}"
+        if not np.array_equal(rows, where + 1):
+            detail += f" (withheld: {listing([_iso(d) for d in dates[both[rows]]])})"
+        withheld_days = tuple(_iso(d) for d in dates[both[rows]])
+        issues.append(PriceIssue(ticker, "suspected_split", withheld_days, detail, ("close",)))
+    where = np.flatnonzero(in_returns)
+    if where.size:
+        days = dates[where + 1]
+        jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], adj_ratio[where][:5], strict=True))
+        more = f" and {where.size - 5} more" if where.size > 5 else ""
+        detail = f"adj_close jumps by a split ratio or apart from close: {jumps}{more}"
+        named = tuple(_iso(d) for d in days)
+        issues.append(PriceIssue(ticker, "suspected_unadjusted_split", named, detail, ("adj_close",)))
     return issues
 
 
-def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.ndarray:
+def _close_runs(
+    jumps: np.ndarray, close: np.ndarray, adj: np.ndarray
+) -> tuple[np.ndarray, list[tuple[str, tuple[int, ...]]]]:
     """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``: from row
     m to m + 1).
 
     A jump alone (a close that changes basis and stays) by a split's ratio (:func:`_split_like`) puts the
     rows before it on another basis than those after. adj_close is close times the dividends' factors,
     which rise to 1 at the data's end: there close over adj_close is 1 on the right basis (within
-    :data:`SAME_LEVEL`), the anchor. Each stretch between such jumps is on a basis relative to the last
-    stretch's (the product of the jumps' shifts after it); with the anchor, the stretches on another basis
-    are withheld, and without it (another vendor's adj_close, or a close wrong to the end) no basis is
-    known and every close is. (A referee's NVDA closes left unadjusted before its 10-for-1 split gave market
+    :data:`SAME_LEVEL`; the median of the last :data:`ANCHOR_ROWS` rows, which one bad last print does not
+    move), the anchor; data that end years before their download (the factor below 1 at the end) have
+    none. Each stretch between such jumps is on a basis relative to the last stretch's (the product of the
+    jumps' shifts after it); with the anchor, the stretches on another basis are withheld, and without it
+    (another vendor's adj_close, or a close wrong to the end) no basis is known and every close is, and
+    the finding says so. (A referee's NVDA closes left unadjusted before its 10-for-1 split gave market
     values 10 times too large beside split-adjusted counts, its first good close alone withheld; choosing
     the side by its distance from 1 kept a reverse split's halved closes after years of dividends: a
-    re-attack.) A lasting jump by no split's ratio (a special dividend) withholds its day alone.
+    re-attack.) A lasting jump by no split's ratio withholds its day alone, and the finding says the
+    closes before it are kept; a special dividend of a split's ratio (40%: 5/3; 50%: 2) cannot be told
+    from a split left out of close, and is withheld as one.
 
     Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close over adj_close back within
-    :data:`ADJ_TOLERANCE` of where it was before the first, are a run: the rows between are withheld, jumps
-    among them are the run's own, and the row after them is kept; the first rows of the data before a
-    jump, or the last after one (at most that many, and when fewer rows are at their close over adj_close
-    than at the other side's, within :data:`SAME_LEVEL`, none of them at the other side's, and the last
-    rows not on the anchor), are a run that the data's edge closes, jumps among them its own. The choice
-    over the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close doubled
-    for one day withheld the good close of the day after it too, and a trade entering there was dropped;
-    a close doubled then tripled, or a split followed by a one-day spike, paired the wrong jumps
+    :data:`ADJ_TOLERANCE` of where it was before the first, are a run: the rows between are withheld,
+    jumps among them are the run's own, and the row after them is kept; the first rows of the data before
+    a jump, or the last after one (at most that many, and when fewer rows are at their close over
+    adj_close than at the other side's, within :data:`SAME_LEVEL`, none of them at the other side's, and
+    the last rows not on the anchor), are a run that the data's edge closes, jumps among them its own. The
+    choice over the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close
+    doubled for one day withheld the good close of the day after it too, and a trade entering there was
+    dropped; a close doubled then tripled, or a split followed by a one-day spike, paired the wrong jumps
     (finders)."""
     where = np.flatnonzero(jumps).tolist()
     count, n = len(where), jumps.size + 1
@@ -734,8 +757,11 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
         level = close / adj
 
     usable = np.flatnonzero(np.isfinite(level) & (level > 0))
-    with np.errstate(divide="ignore"):  # close over adj_close is 1 at the end on the right basis
-        anchored = bool(usable.size) and bool(abs(np.log(level[usable[-1]])) <= SAME_LEVEL)
+    # close over adj_close is 1 at the end on the right basis: the median of the last rows, which
+    # one bad last print does not move (it withheld every close: a re-attack)
+    anchor = float(np.median(level[usable[-ANCHOR_ROWS:]])) if usable.size else float("nan")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        anchored = bool(abs(np.log(anchor)) <= SAME_LEVEL)
 
     def undone(first: int, back: int) -> bool:  # close/adj_close after jump back as before jump first
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -745,8 +771,8 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             at_run = np.abs(np.log(level / level[run])) <= SAME_LEVEL
             at_good = np.abs(np.log(level / level[good])) <= SAME_LEVEL
-        if rows.stop is None and anchored:  # the last rows are on adj_close's anchor: no run
-            return False
+        if rows.stop is None and anchored:  # the last rows are a run when off adj_close's anchor
+            return bool(abs(np.log(level[run] / anchor)) > SAME_LEVEL) and not at_good[rows].any()
         return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any()
 
     best: list[tuple[int, int]] = [(0, 0)] * (count + 1)  # (jumps alone, rows withheld) from jump k on
@@ -794,12 +820,14 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
     # withheld; without the anchor (another vendor's scale) no basis is known, and all are.
     bounds = [-1, *lasting, n - 1]
     relative, split_seen = 0.0, False  # log of the segment's basis over the last one's
+    said: list[tuple[str, tuple[int, ...]]] = []  # why, with the rows whose dates it names
     for i in range(len(lasting), 0, -1):
         row = lasting[i - 1]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             shift = float(np.log(level[row + 1] / level[row]))
-        if not _split_like(shift):
+        if not _split_like(np.array([shift]))[0]:
             flagged[row + 1] = True  # not a split's ratio (a special dividend): the jump's day
+            said.append(("the jump of {} is by no split's ratio: the closes before it kept", (row + 1,)))
             continue
         split_seen = True
         relative -= shift
@@ -807,7 +835,14 @@ def _close_runs(jumps: np.ndarray, close: np.ndarray, adj: np.ndarray) -> np.nda
             flagged[bounds[i - 1] + 1 : row + 1] = True
     if split_seen and not anchored:
         flagged[bounds[-2] + 1 :] = True  # the last segment too: its basis is not adj_close's either
-    return np.flatnonzero(flagged)
+        said.append(
+            (
+                f"close over adj_close at the data's end is {anchor:.3g}, not 1 (where adj_close is "
+                "anchored): no close's basis is known, every close withheld",
+                (),
+            )
+        )
+    return np.flatnonzero(flagged), said[::-1]
 
 
 _SPLIT_RATIOS = np.log(
@@ -816,10 +851,23 @@ _SPLIT_RATIOS = np.log(
 """Log ratios of splits and reverse splits, 3-for-2 and the like among them, for a close's jump."""
 
 
-def _split_like(shift: float) -> bool:
-    """Whether a lasting shift of close over adj_close (its log) is a split's ratio within
-    :data:`SPLIT_TOLERANCE` (a 45% special dividend's 1.82 is none)."""
-    return bool(np.isfinite(shift) and (np.abs(shift - _SPLIT_RATIOS) <= np.log1p(SPLIT_TOLERANCE)).any())
+SAME_DAY_DIVIDEND = 0.06
+"""A dividend that goes ex on a split's day moves close over adj_close by its yield besides the
+split's ratio (a 2:1 with 3% gave 0.485, a special dividend's ratio: a re-attack): up to 6%."""
+ANCHOR_ROWS = 5
+"""The last rows whose median close over adj_close is the data's end (adj_close's anchor)."""
+
+
+def _split_like(shift: np.ndarray) -> np.ndarray:
+    """Whether each shift of close over adj_close (its log) is a split's ratio: within
+    :data:`SPLIT_TOLERANCE` of one (or lower by a same-day dividend, :data:`SAME_DAY_DIVIDEND`),
+    or beyond :data:`LARGE_SPLIT` (a penny stock's 1:25); a 45% special dividend's 1/1.82 is none."""
+    shift = np.asarray(shift, dtype=float)
+    off = shift[..., None] - _SPLIT_RATIOS
+    tolerance = np.log1p(SPLIT_TOLERANCE)
+    near = ((off <= tolerance) & (off >= -tolerance + np.log1p(-SAME_DAY_DIVIDEND))).any(axis=-1)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(shift) & (near | (np.abs(shift) > np.log(LARGE_SPLIT)))
 
 
 def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFrame:
