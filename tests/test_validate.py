@@ -237,6 +237,28 @@ def test_a_split_beside_a_missing_price_is_still_seen() -> None:
     assert np.flatnonzero(apply_policy(frame, issues)["close"].isna()).tolist() == list(range(16))
 
 
+def test_closes_without_adj_close_are_withheld_with_their_stretch_or_when_they_jump() -> None:
+    """A re-attack: closes of a withheld stretch that lack adj_close kept their wrong basis (a
+    trade's market value 2 times off), and a split among the last rows without adj_close was not
+    examined at all (every close 2 times off, no finding)."""
+    inside = np.r_[np.full(15, 200.0), np.full(15, 100.0)]
+    adj = np.full(30, 100.0)
+    adj[10:15] = np.nan  # the stretch's last closes lack adj_close
+    issues = validate_prices(prices(close=inside, adj=adj), CALENDAR, ticker="X")
+    (split,) = [i for i in issues if i.kind == "suspected_split"]
+    assert split.dates == tuple(day(d) for d in range(15))
+    tail = np.r_[np.full(27, 200.0), np.full(3, 100.0)]
+    adj = np.full(30, 100.0)
+    adj[25:] = np.nan  # the split falls among the last rows, which lack adj_close
+    issues = validate_prices(prices(close=tail, adj=adj), CALENDAR, ticker="X")
+    (split,) = [i for i in issues if i.kind == "suspected_split"]
+    assert split.dates == tuple(day(d) for d in range(30))
+    assert split.detail == (
+        f"close jumps on {day(27)} where adj_close is missing, so no close's basis can be checked: every "
+        f"close withheld (withheld: {day(0)}, {day(1)}, {day(2)}, {day(3)}, {day(4)} and 25 more)"
+    )
+
+
 def test_a_lasting_jumps_finding_says_why_its_closes_are_withheld_or_kept() -> None:
     """Every close withheld, or the closes before a jump kept, without a word why (a re-attack)."""
     halved, paid = np.r_[np.full(15, 200.0), np.full(15, 100.0)], np.r_[np.full(15, 100.0), np.full(15, 55.0)]

@@ -696,18 +696,28 @@ def _split_issues(
     close_only = apart_close & ((np.abs(moved - 1.0) > JUMP) | by_ratio)
     issues = []
     where = np.flatnonzero(close_only)
-    if where.size:
-        rows, said = _close_runs(close_only, close[both], adj[both])
+    unchecked = _unchecked_jump(close, usable_close, both)
+    if where.size or unchecked is not None:
+        flags, said = _close_runs(close_only, close[both], adj[both])
+        rows = _spread(flags, both, usable_close)
+        if unchecked is not None:  # a close that jumps where adj_close is missing: no basis is known
+            rows = np.flatnonzero(usable_close)
+            said.append(
+                (
+                    "close jumps on {} where adj_close is missing, so no close's basis can be checked: "
+                    "every close withheld",
+                    (unchecked,),
+                )
+            )
         days = dates[both[where + 1]]
         jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], moved[where][:5], strict=True))
         more = f" and {where.size - 5} more" if where.size > 5 else ""
-        detail = f"close jumps {jumps}{more} while close and adj_close disagree"
-        reasons = [text.format(*(_iso(dates[both[i]]) for i in at)) for text, at in said]
-        if reasons:
-            detail += f"; {'; '.join(reasons)}"
-        if not np.array_equal(rows, where + 1):
-            detail += f" (withheld: {listing([_iso(d) for d in dates[both[rows]]])})"
-        withheld_days = tuple(_iso(d) for d in dates[both[rows]])
+        parts = [f"close jumps {jumps}{more} while close and adj_close disagree"] if where.size else []
+        parts += [text.format(*(_iso(dates[i]) for i in at)) for text, at in said]
+        detail = "; ".join(parts)
+        if not np.array_equal(rows, both[where + 1]):
+            detail += f" (withheld: {listing([_iso(d) for d in dates[rows]])})"
+        withheld_days = tuple(_iso(d) for d in dates[rows])
         issues.append(PriceIssue(ticker, "suspected_split", withheld_days, detail, ("close",)))
     where = np.flatnonzero(in_returns)
     if where.size:
@@ -718,6 +728,47 @@ def _split_issues(
         named = tuple(_iso(d) for d in days)
         issues.append(PriceIssue(ticker, "suspected_unadjusted_split", named, detail, ("adj_close",)))
     return issues
+
+
+def _unchecked_jump(close: np.ndarray, usable_close: np.ndarray, both: np.ndarray) -> int | None:
+    """The first row whose close jumps (more than :data:`JUMP`, or by a split's ratio) from the
+    previous close before the first or after the last row with both prices, where either lacks
+    adj_close, or None: a split there is seen between no rows with both prices (among the last rows
+    without adj_close it kept every close 2 times off: a re-attack)."""
+    closes = np.flatnonzero(usable_close)
+    checked = np.zeros(close.size, dtype=bool)
+    checked[both] = True
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        moved = close[closes][1:] / close[closes][:-1]
+        jump = (np.abs(moved - 1.0) > JUMP) | _split_like(np.log(moved))
+        jump &= (moved <= PRICE_RATIO_BOUND) & (moved >= 1.0 / PRICE_RATIO_BOUND)  # beyond: absurd rules'
+        jump &= (close[closes][1:] <= MAX_PRICE) & (close[closes][:-1] <= MAX_PRICE)
+    # a jump between two rows with both prices, or bracketed by such rows, is seen between them
+    outside = (closes[1:] > both[-1]) | (closes[:-1] < both[0]) if both.size else np.ones(jump.size, bool)
+    unchecked = jump & ~(checked[closes][1:] & checked[closes][:-1]) & outside
+    at = np.flatnonzero(unchecked)
+    return None if not at.size else int(closes[at[0] + 1])
+
+
+def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np.ndarray:
+    """The rows of the flags of :func:`_close_runs` (positions in ``both``, the rows with both
+    prices) with the closes that lack adj_close next to a flagged row: a stretch is withheld by its
+    dates, so a close of it without adj_close kept its wrong basis (a re-attack); one at the data's
+    edge goes with the edge's flag."""
+    flagged = np.zeros(both.size, dtype=bool)
+    flagged[flags] = True
+    out = np.zeros(usable_close.size, dtype=bool)
+    if both.size:
+        out[both[flagged]] = True
+        position = np.searchsorted(both, np.arange(usable_close.size), side="right") - 1  # previous both
+        before, after = np.clip(position, 0, both.size - 1), np.clip(position + 1, 0, both.size - 1)
+        between = flagged[before] | flagged[after]  # beside a withheld row: its basis is not known
+        between |= (position < 0) & flagged[0]  # before the first row with both prices
+        between |= (position >= both.size - 1) & flagged[-1]  # after the last
+        lacking = usable_close.copy()
+        lacking[both] = False  # the closes without adj_close
+        out |= between & lacking
+    return np.flatnonzero(out)
 
 
 def _close_runs(
