@@ -257,6 +257,16 @@ def test_closes_without_adj_close_are_withheld_with_their_stretch_or_when_they_j
         f"close jumps on {day(27)} where adj_close is missing, so no close's basis can be checked: every "
         f"close withheld (withheld: {day(0)}, {day(1)}, {day(2)}, {day(3)}, {day(4)} and 25 more)"
     )
+    # the same jump after rows on adj_close's anchor, and one before the first row with both prices:
+    # the closes beyond the checked rows alone
+    late = (np.r_[np.full(27, 100.0), np.full(3, 50.0)], np.r_[np.full(25, 100.0), np.full(5, np.nan)])
+    early = (np.r_[np.full(2, 200.0), np.full(28, 100.0)], np.r_[np.full(2, np.nan), np.full(28, 100.0)])
+    cases = ((late, range(25, 30), "after the last"), (early, range(2), "before the first"))
+    for (close, adj), rows, where in cases:
+        issues = validate_prices(prices(close=close, adj=adj), CALENDAR, ticker="X")
+        (split,) = [i for i in issues if i.kind == "suspected_split"]
+        assert split.dates == tuple(day(d) for d in rows)
+        assert f"so the closes {where} row with both prices withheld" in split.detail
 
 
 def test_a_lasting_jumps_finding_says_why_its_closes_are_withheld_or_kept() -> None:

@@ -700,15 +700,19 @@ def _split_issues(
     if where.size or unchecked is not None:
         flags, said = _close_runs(close_only, close[both], adj[both])
         rows = _spread(flags, both, usable_close)
-        if unchecked is not None:  # a close that jumps where adj_close is missing: no basis is known
-            rows = np.flatnonzero(usable_close)
-            said.append(
-                (
-                    "close jumps on {} where adj_close is missing, so no close's basis can be checked: "
-                    "every close withheld",
-                    (unchecked,),
-                )
-            )
+        if unchecked is not None:  # a close that jumps where adj_close is missing
+            level = close[both] / adj[both]
+            anchored = bool(both.size) and bool(abs(np.log(np.median(level[-ANCHOR_ROWS:]))) <= SAME_LEVEL)
+            if both.size and unchecked <= both[0]:  # before the first row with both prices
+                rows = np.union1d(rows, np.flatnonzero(usable_close[: both[0]]))
+                which = "the closes before the first row with both prices withheld"
+            elif anchored:  # after the last, the rows with both prices on adj_close's anchor
+                rows = np.union1d(rows, both[-1] + 1 + np.flatnonzero(usable_close[both[-1] + 1 :]))
+                which = "the closes after the last row with both prices withheld"
+            else:
+                rows = np.flatnonzero(usable_close)
+                which = "no close's basis can be checked: every close withheld"
+            said.append((f"close jumps on {{}} where adj_close is missing, so {which}", (unchecked,)))
         days = dates[both[where + 1]]
         jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], moved[where][:5], strict=True))
         more = f" and {where.size - 5} more" if where.size > 5 else ""
