@@ -269,6 +269,33 @@ def test_closes_without_adj_close_are_withheld_with_their_stretch_or_when_they_j
         assert f"so the closes {where} row with both prices withheld" in split.detail
 
 
+@pytest.mark.parametrize(
+    ("edit", "withheld"),
+    [
+        # a close doubled on a day without adj_close, inside the data: no comparison of rows with both
+        # prices saw it, and a trade's value weight was 2 times off (a re-attack)
+        ({"close": {20: 2.0}, "adj": [20]}, [20]),
+        ({"close": {20: 2.0, 21: 2.0}, "adj": [19, 20, 21, 22]}, [19, 20, 21, 22]),
+        # a split in the last 1 or 2 rows: the median of the last rows is 2, the last row 1, adj_close's
+        # anchor; every close before it was kept 2 times off (a re-attack)
+        ({"close": dict.fromkeys(range(29), 2.0), "adj": []}, list(range(29))),
+        ({"close": dict.fromkeys(range(28), 2.0), "adj": []}, list(range(28))),
+    ],
+)
+def test_closes_off_where_no_comparison_looked_are_withheld(edit: dict, withheld: list[int]) -> None:
+    true = 100.0 * 1.005 ** np.arange(30)
+    close, adj = true.copy(), 0.99 * true
+    for row, factor in edit["close"].items():
+        close[row] *= factor
+    adj[edit["adj"]] = np.nan
+    frame = prices(close=close, adj=adj)
+    issues = validate_prices(frame, CALENDAR, ticker="X")
+    (split,) = [i for i in issues if i.kind == "suspected_split"]
+    assert split.dates == tuple(day(d) for d in withheld)
+    kept = apply_policy(frame, issues)["close"].to_numpy()
+    assert np.allclose(kept[np.isfinite(kept)], true[np.isfinite(kept)])  # no close kept off its basis
+
+
 def test_a_lasting_jumps_finding_says_why_its_closes_are_withheld_or_kept() -> None:
     """Every close withheld, or the closes before a jump kept, without a word why (a re-attack)."""
     halved, paid = np.r_[np.full(15, 200.0), np.full(15, 100.0)], np.r_[np.full(15, 100.0), np.full(15, 55.0)]

@@ -696,23 +696,28 @@ def _split_issues(
     close_only = apart_close & ((np.abs(moved - 1.0) > JUMP) | by_ratio)
     issues = []
     where = np.flatnonzero(close_only)
-    unchecked = _unchecked_jump(close, usable_close, both)
-    if where.size or unchecked is not None:
+    unchecked = _unchecked_jumps(close, usable_close, both)
+    if where.size or unchecked:
         flags, said = _close_runs(close_only, close[both], adj[both])
         rows = _spread(flags, both, usable_close)
-        if unchecked is not None:  # a close that jumps where adj_close is missing
-            level = close[both] / adj[both]
-            anchored = bool(both.size) and bool(abs(np.log(np.median(level[-ANCHOR_ROWS:]))) <= SAME_LEVEL)
-            if both.size and unchecked <= both[0]:  # before the first row with both prices
-                rows = np.union1d(rows, np.flatnonzero(usable_close[: both[0]]))
-                which = "the closes before the first row with both prices withheld"
-            elif anchored:  # after the last, the rows with both prices on adj_close's anchor
-                rows = np.union1d(rows, both[-1] + 1 + np.flatnonzero(usable_close[both[-1] + 1 :]))
-                which = "the closes after the last row with both prices withheld"
-            else:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            anchored = bool(np.isfinite(_anchor(close[both] / adj[both])))
+        for jumped in unchecked:  # a close that jumps where adj_close is missing
+            if not both.size or (jumped > both[-1] and not anchored):
                 rows = np.flatnonzero(usable_close)
                 which = "no close's basis can be checked: every close withheld"
-            said.append((f"close jumps on {{}} where adj_close is missing, so {which}", (unchecked,)))
+            elif jumped <= both[0]:
+                rows = np.union1d(rows, np.flatnonzero(usable_close[: both[0]]))
+                which = "the closes before the first row with both prices withheld"
+            elif jumped > both[-1]:  # the rows with both prices on adj_close's anchor
+                rows = np.union1d(rows, both[-1] + 1 + np.flatnonzero(usable_close[both[-1] + 1 :]))
+                which = "the closes after the last row with both prices withheld"
+            else:  # inside a gap of adj_close: its closes
+                after = int(both[np.searchsorted(both, jumped)])
+                before = int(both[np.searchsorted(both, jumped) - 1])
+                rows = np.union1d(rows, before + 1 + np.flatnonzero(usable_close[before + 1 : after]))
+                which = "the closes of that gap withheld"
+            said.append((f"close jumps on {{}} where adj_close is missing, so {which}", (jumped,)))
         days = dates[both[where + 1]]
         jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], moved[where][:5], strict=True))
         more = f" and {where.size - 5} more" if where.size > 5 else ""
@@ -734,24 +739,43 @@ def _split_issues(
     return issues
 
 
-def _unchecked_jump(close: np.ndarray, usable_close: np.ndarray, both: np.ndarray) -> int | None:
-    """The first row whose close jumps (more than :data:`JUMP`, or by a split's ratio) from the
-    previous close before the first or after the last row with both prices, where either lacks
-    adj_close, or None: a split there is seen between no rows with both prices (among the last rows
-    without adj_close it kept every close 2 times off: a re-attack)."""
+def _unchecked_jumps(close: np.ndarray, usable_close: np.ndarray, both: np.ndarray) -> list[int]:
+    """The rows whose close jumps more than :data:`JUMP` from the previous close where either lacks
+    adj_close: no comparison of rows with both prices sees a split or a run there (among the last
+    rows without adj_close, or a spike undone inside a gap of adj_close, closes 2 times off were
+    kept: re-attacks)."""
     closes = np.flatnonzero(usable_close)
     checked = np.zeros(close.size, dtype=bool)
     checked[both] = True
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         moved = close[closes][1:] / close[closes][:-1]
-        jump = (np.abs(moved - 1.0) > JUMP) | _split_like(np.log(moved))
-        jump &= (moved <= PRICE_RATIO_BOUND) & (moved >= 1.0 / PRICE_RATIO_BOUND)  # beyond: absurd rules'
+        jump = np.abs(moved - 1.0) > JUMP
+        jump &= (moved <= PRICE_RATIO_BOUND) & (moved >= 1.0 / PRICE_RATIO_BOUND)  # beyond: absurd rules
         jump &= (close[closes][1:] <= MAX_PRICE) & (close[closes][:-1] <= MAX_PRICE)
-    # a jump between two rows with both prices, or bracketed by such rows, is seen between them
-    outside = (closes[1:] > both[-1]) | (closes[:-1] < both[0]) if both.size else np.ones(jump.size, bool)
-    unchecked = jump & ~(checked[closes][1:] & checked[closes][:-1]) & outside
-    at = np.flatnonzero(unchecked)
-    return None if not at.size else int(closes[at[0] + 1])
+    unchecked = jump & ~(checked[closes][1:] & checked[closes][:-1])
+    return [int(closes[i + 1]) for i in np.flatnonzero(unchecked)]
+
+
+def _end_level(level: np.ndarray) -> float:
+    """The median close over adj_close of the last :data:`ANCHOR_ROWS` rows of ``level`` that have
+    one (NaN without any)."""
+    level = level[np.isfinite(level) & (level > 0)]
+    return float(np.median(level[-ANCHOR_ROWS:])) if level.size else float("nan")
+
+
+def _anchor(level: np.ndarray) -> float:
+    """Close over adj_close at the data's end on the right basis (adj_close's anchor, 1 within
+    :data:`SAME_LEVEL`) of ``level`` (rows with both prices): the median of the last
+    :data:`ANCHOR_ROWS`, which one bad last print does not move (it withheld every close), or the
+    last row's when only it is at 1 (a split in the last rows kept every close before it 2 times
+    off: a re-attack); NaN without one."""
+    level = level[np.isfinite(level) & (level > 0)]
+    if not level.size:
+        return float("nan")
+    for candidate in (_end_level(level), float(level[-1])):
+        if abs(np.log(candidate)) <= SAME_LEVEL:
+            return candidate
+    return float("nan")
 
 
 def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np.ndarray:
@@ -811,12 +835,8 @@ def _close_runs(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         level = close / adj
 
-    usable = np.flatnonzero(np.isfinite(level) & (level > 0))
-    # close over adj_close is 1 at the end on the right basis: the median of the last rows, which
-    # one bad last print does not move (it withheld every close: a re-attack)
-    anchor = float(np.median(level[usable[-ANCHOR_ROWS:]])) if usable.size else float("nan")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        anchored = bool(abs(np.log(anchor)) <= SAME_LEVEL)
+    anchor = _anchor(level)
+    anchored = bool(np.isfinite(anchor))
 
     def undone(first: int, back: int) -> bool:  # close/adj_close after jump back as before jump first
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -892,8 +912,8 @@ def _close_runs(
         flagged[bounds[-2] + 1 :] = True  # the last segment too: its basis is not adj_close's either
         said.append(
             (
-                f"close over adj_close at the data's end is {anchor:.3g}, not 1 (where adj_close is "
-                "anchored): no close's basis is known, every close withheld",
+                f"close over adj_close at the data's end is {_end_level(level):.3g}, not 1 (where adj_close "
+                "is anchored): no close's basis is known, every close withheld",
                 (),
             )
         )
