@@ -688,9 +688,9 @@ def _split_issues(
     # adj_close does not follow.
     both = np.flatnonzero(usable_close & usable_adj & ~withheld)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        level = close[both] / adj[both]  # close over adj_close
         moved = close[both][1:] / close[both][:-1]
         shift = np.log(moved / (adj[both][1:] / adj[both][:-1]))  # of close over adj_close
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         apart_close = np.abs(np.expm1(-shift)) > ADJ_TOLERANCE
         by_ratio = _split_like(np.log(moved)) & _split_like(shift)  # close moved by a split's ratio
     close_only = apart_close & ((np.abs(moved - 1.0) > JUMP) | by_ratio)
@@ -698,10 +698,10 @@ def _split_issues(
     where = np.flatnonzero(close_only)
     unchecked = _unchecked_jumps(close, usable_close, both)
     if where.size or unchecked:
-        flags, said = _close_runs(close_only, close[both], adj[both])
+        anchor = _anchor(level)
+        anchored = bool(np.isfinite(anchor))
+        flags, said = _close_runs(close_only, level, anchor)
         rows = _spread(flags, both, usable_close)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            anchored = bool(np.isfinite(_anchor(close[both] / adj[both])))
         for jumped in unchecked:  # a close that jumps where adj_close is missing
             if not both.size or (jumped > both[-1] and not anchored):
                 rows = np.flatnonzero(usable_close)
@@ -718,10 +718,8 @@ def _split_issues(
                 rows = np.union1d(rows, before + 1 + np.flatnonzero(usable_close[before + 1 : after]))
                 which = "the closes of that gap withheld"
             said.append((f"close jumps on {{}} where adj_close is missing, so {which}", (jumped,)))
-        days = dates[both[where + 1]]
-        jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], moved[where][:5], strict=True))
-        more = f" and {where.size - 5} more" if where.size > 5 else ""
-        parts = [f"close jumps {jumps}{more} while close and adj_close disagree"] if where.size else []
+        jumps = _jumps_text(dates[both[where + 1]], moved[where])
+        parts = [f"close jumps {jumps} while close and adj_close disagree"] if where.size else []
         parts += [text.format(*(_iso(dates[i]) for i in at)) for text, at in said]
         detail = "; ".join(parts)
         if not np.array_equal(rows, both[where + 1]):
@@ -731,12 +729,17 @@ def _split_issues(
     where = np.flatnonzero(in_returns)
     if where.size:
         days = dates[where + 1]
-        jumps = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], adj_ratio[where][:5], strict=True))
-        more = f" and {where.size - 5} more" if where.size > 5 else ""
-        detail = f"adj_close jumps by a split ratio or apart from close: {jumps}{more}"
+        jumps = _jumps_text(days, adj_ratio[where])
+        detail = f"adj_close jumps by a split ratio or apart from close: {jumps}"
         named = tuple(_iso(d) for d in days)
         issues.append(PriceIssue(ticker, "suspected_unadjusted_split", named, detail, ("adj_close",)))
     return issues
+
+
+def _jumps_text(days: pd.DatetimeIndex, ratios: np.ndarray) -> str:
+    """``2025-01-27 x0.5, ...`` of the first five jumps, ``and 3 more`` after them."""
+    shown = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], ratios[:5], strict=True))
+    return shown + (f" and {len(days) - 5} more" if len(days) > 5 else "")
 
 
 def _unchecked_jumps(close: np.ndarray, usable_close: np.ndarray, both: np.ndarray) -> list[int]:
@@ -800,10 +803,11 @@ def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np
 
 
 def _close_runs(
-    jumps: np.ndarray, close: np.ndarray, adj: np.ndarray
+    jumps: np.ndarray, level: np.ndarray, anchor: float
 ) -> tuple[np.ndarray, list[tuple[str, tuple[int, ...]]]]:
     """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``: from row
-    m to m + 1).
+    m to m + 1) of rows whose close over adj_close is ``level``, ``anchor`` its :func:`_anchor`, and
+    why (texts with ``{}`` for the dates of their rows).
 
     A jump alone (a close that changes basis and stays) by a split's ratio (:func:`_split_like`) puts the
     rows before it on another basis than those after. adj_close is close times the dividends' factors,
@@ -832,10 +836,6 @@ def _close_runs(
     (finders)."""
     where = np.flatnonzero(jumps).tolist()
     count, n = len(where), jumps.size + 1
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        level = close / adj
-
-    anchor = _anchor(level)
     anchored = bool(np.isfinite(anchor))
 
     def undone(first: int, back: int) -> bool:  # close/adj_close after jump back as before jump first
