@@ -62,6 +62,8 @@ __all__ = [
     "shown",
     "symbol_of_stem",
     "symbol_problem",
+    "twin_key",
+    "twin_message",
 ]
 
 SYMBOL_PATTERN = r"\^?[A-Za-z0-9][A-Za-z0-9._&=-]*"
@@ -195,6 +197,19 @@ def number_twin_message(earlier: str, later: str) -> str:
         f"{later!r} and {earlier!r} are one number written two ways (a column of floats?): write the "
         "ids alike, or name the column PERMNO for CRSP's ids"
     )
+
+
+def twin_key(symbol: str) -> str:
+    """What two identifiers share when they name one firm: the digits of a whole number
+    (:func:`number_key`: ``10107`` and ``10107.0``), else the folded case (:func:`identity_key`)."""
+    number = number_key(symbol)
+    return identity_key(symbol) if number is None else f"#{number}"
+
+
+def twin_message(earlier: str, later: str) -> str:
+    """One line saying that two identifiers of one :func:`twin_key` are one firm's."""
+    said = number_twin_message if number_key(later) is not None else collision_message
+    return said(earlier, later)
 
 
 def cache_stem(symbol: str) -> str:

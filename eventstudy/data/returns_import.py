@@ -90,13 +90,7 @@ from eventstudy.data.tabular import (
     read_text_table,
 )
 from eventstudy.errors import InputError
-from eventstudy.symbols import (
-    collision_message,
-    identity_key,
-    number_key,
-    number_twin_message,
-    symbol_problem,
-)
+from eventstudy.symbols import symbol_problem, twin_key, twin_message
 from eventstudy.text import listing
 
 UNITS: dict[str, float] = {"decimal": 1.0, "percent": 100.0}
@@ -536,17 +530,11 @@ def _check_collisions(
     case, or that are one whole number written two ways (``10107`` and ``10107.0``: PERMNOs of a
     float column under an ``id`` header were imported as two series of one firm; a finder)."""
     seen: dict[str, str] = {}
-    numbers: dict[str, str] = {}
     for name in names:
-        key, number = identity_key(name), number_key(name)
-        if key in seen and seen[key] != name:
-            message = collision_message(seen[key], name)
-        elif number is not None and numbers.setdefault(number, name) != name:
-            message = number_twin_message(numbers[number], name)
-        else:
-            seen.setdefault(key, name)
-            continue
-        raise InputError(str(table.path), message, row=row_of(name), field=field_of(name))
+        earlier = seen.setdefault(twin_key(name), name)
+        if earlier != name:
+            message = twin_message(earlier, name)
+            raise InputError(str(table.path), message, row=row_of(name), field=field_of(name))
 
 
 def _returns(

@@ -92,11 +92,11 @@ from eventstudy.symbols import (
     cache_stem,
     collision_message,
     identity_key,
-    number_key,
-    number_twin_message,
     shown,
     symbol_of_stem,
     symbol_problem,
+    twin_key,
+    twin_message,
 )
 from eventstudy.text import shell_path
 
@@ -305,12 +305,11 @@ def _twins(files: list[tuple[Path, str]]) -> list[CacheProblem]:
         symbol = path.stem if kind == "factors" else symbol_of_stem(path.stem)
         if symbol is None:
             continue
-        number = None if kind == "factors" else number_key(symbol)
-        key = identity_key(symbol) if number is None else f"#{number}"
-        key = f"factors:{key}" if kind == "factors" else key  # a table's twin is a table's
+        # a table's twin is a table's, by case alone
+        key = f"factors:{identity_key(symbol)}" if kind == "factors" else twin_key(symbol)
         other, other_kind = held.setdefault(key, (symbol, kind))
         if other != symbol:
-            said = number_twin_message if number is not None else collision_message
+            said = collision_message if kind == "factors" else twin_message
             detail = (
                 f"{said(other, symbol)}; {other} has {other_kind} in the cache; remove one of the two files "
                 "(an older version imported both)"
