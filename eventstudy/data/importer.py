@@ -653,7 +653,6 @@ def _check_cache(
                         f"attach to no row of {symbol}: write {held}, or remove {store.path(held, kind)} "
                         f"and import those {kind} as {symbol}"
                     )
-                    row, field = places.get((summary.source, symbol), (None, None))
                     raise InputError(str(summary.source), message, row=row, field=field)
             for kind in kinds:
                 other = cached[kind].get(identity_key(symbol))

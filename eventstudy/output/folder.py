@@ -182,7 +182,7 @@ def check_target(folder: str | Path, guard: Guard) -> Path:
             )
         if folder.exists() and not folder.is_dir():
             raise OutputFolderError(folder, "exists and is not a folder; write to another folder")
-        blocking = blocked_at(folder.parent if str(folder.parent) else Path("."))
+        blocking = blocked_at(folder.parent)  # Path("out").parent is Path(".")
         if blocking is not None:  # before the study is computed (a dangling link was found after it)
             raise OutputFolderError(*blocking)
         real = _resolved(folder)

@@ -812,7 +812,7 @@ def verify(
         unedited = [t for t in result.tables if changes and t.table not in edited]
         result.notes += _older_empty_totals(folder, out, unedited)
         result.notes += _older_cluster_notes(folder, out, unedited)
-        if not any(problem.startswith("stats.parquet:") for problem in result.files):  # not edited
+        if "stats.parquet" not in edited:
             result.notes += _unregistered_statistics(folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -838,6 +838,20 @@ def _older_family(manifest: Mapping[str, Any], tables: Sequence[TableDifference]
     ]
 
 
+def _differing_pair(
+    folder: Path, out: Path, tables: Sequence[TableDifference], name: str, column: str, columns: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """``columns`` of table ``name`` in the folder and in the re-run ``out``, when ``tables`` say
+    its ``column`` differs; None otherwise, or when either cannot be read (a damaged table is
+    described by its own difference)."""
+    if not any(t.table == name and column in t.columns for t in tables):
+        return None
+    try:
+        return pd.read_parquet(folder / name, columns=columns), pd.read_parquet(out / name, columns=columns)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 EMPTY_TOTALS = ("total_abnormal_value_usd", "total_deal_usd")
 """The value-per-deal totals that an older version wrote as 0 where no event qualified (n = 0)."""
 
@@ -847,15 +861,12 @@ def _older_empty_totals(folder: Path, out: Path, tables: Sequence[TableDifferenc
     (n = 0) are 0 and this version's NaN: an older version summed nothing to $0 (the launch's
     shock group read as a measured zero beside its -$825B; a finder: verify named the column, not
     the cause)."""
-    if not any(t.table == "stats.parquet" and "value" in t.columns for t in tables):
-        return []
     key = ["group", "window", "statistic"]
-    try:
-        recorded = pd.read_parquet(folder / "stats.parquet", columns=[*key, "value", "n"])
-        again = pd.read_parquet(out / "stats.parquet", columns=[*key, "value"])
-    except (OSError, ValueError, KeyError):  # a damaged table is described by its own difference
+    pair = _differing_pair(folder, out, tables, "stats.parquet", "value", [*key, "value", "n"])
+    if pair is None:
         return []
-    both = recorded.merge(again, on=key, suffixes=("", "_now"))
+    recorded, again = pair
+    both = recorded.merge(again[[*key, "value"]], on=key, suffixes=("", "_now"))
     older = both["statistic"].isin(EMPTY_TOTALS) & (both["n"] == 0) & (both["value"] == 0)
     older &= both["value_now"].isna()
     if not older.any():
@@ -870,13 +881,10 @@ def _older_cluster_notes(folder: Path, out: Path, tables: Sequence[TableDifferen
     """Why crosssection.parquet's notes differ when each differing one is blank in the folder and
     this version's says CRV1 over-rejects with fewer than :data:`FEW_CLUSTERS` clusters, which an
     older version did not say (verify named the column, not the cause)."""
-    if not any(t.table == "crosssection.parquet" and "note" in t.columns for t in tables):
+    pair = _differing_pair(folder, out, tables, "crosssection.parquet", "note", ["note"])
+    if pair is None:
         return []
-    try:
-        recorded = pd.read_parquet(folder / "crosssection.parquet", columns=["note"])["note"]
-        again = pd.read_parquet(out / "crosssection.parquet", columns=["note"])["note"]
-    except (OSError, ValueError, KeyError):  # a damaged table is described by its own difference
-        return []
+    recorded, again = pair[0]["note"], pair[1]["note"]
     if len(recorded) != len(again):
         return []
     was, now = recorded.fillna("").to_numpy(dtype=str), again.fillna("").to_numpy(dtype=str)
