@@ -399,14 +399,63 @@ def test_a_folder_s_compressed_csv_files_are_named_not_passed_over(
     assert main(["cache", "import", str(inside), f"{inside}/", "--cache", str(cache)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"imported 1 price file (752 rows) into {cache}/",
-        f"{inside / 'NVDA.csv.gz'}: compressed, not read (decompress it, then import it)",
+        f"{inside / 'NVDA.csv.gz'}: a gzip-compressed file, not read: decompress it first (gunzip), then "
+        "import it",
     ]
     (inside / "ORCL.csv").unlink()
     assert main(["cache", "import", str(inside), "--cache", str(cache)]) == 2
     assert capsys.readouterr().err == (
-        f"eventstudy: error: {inside}: folder holds no .csv files to import (NVDA.csv.gz is compressed: "
-        "decompress it first)\n"
+        f"eventstudy: error: {inside}: folder holds no .csv files to import (NVDA.csv.gz is a "
+        "gzip-compressed file: decompress it first (gunzip))\n"
     )
+
+
+ZIP = "a zip archive (an Excel .xlsx workbook?), not read: save the sheet as CSV (UTF-8)"
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "said"),
+    [
+        ("MSFT.zip", b"PK\x03\x04", ZIP),
+        ("MSFT.xlsx", b"PK\x03\x04", ZIP),
+        ("MSFT.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel .xls workbook" + ZIP[ZIP.index(","):]),
+        ("MSFT.bz2", b"BZh91AY", "a bzip2-compressed file, not read: decompress it first (bunzip2)"),
+    ],
+)
+def test_a_folder_s_archives_and_workbooks_are_named_not_passed_over(
+    tmp_path: Path, shared_data: Path, capsys, name: str, head: bytes, said: str
+) -> None:
+    """MSFT.zip or MSFT.xlsx beside ORCL.csv was passed over unsaid (only ``*.csv.gz`` and its
+    kin were named, by their names): every file a folder's import does not read that begins as a
+    compressed file or a workbook is named, by its first bytes, whatever its name; other files
+    (a README.txt) are not."""
+    inside = tmp_path / "in"
+    inside.mkdir()
+    shutil.copy(shared_data / "prices" / "ORCL.csv", inside / "ORCL.csv")
+    (inside / name).write_bytes(head + bytes(100))
+    (inside / "README.txt").write_text("my notes")
+    (inside / ".hidden.zip").write_bytes(b"PK\x03\x04" + bytes(10))
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(inside), "--cache", str(cache)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"imported 1 price file (752 rows) into {cache}/",
+        f"{inside / name}: {said}, then import it",
+    ]
+
+
+def test_a_compressed_file_named_by_itself_says_what_it_is(tmp_path: Path, shared_data: Path, capsys) -> None:
+    """``cache import NVDA.csv.gz`` said "not a .csv file: cache import takes CSV files": true, but
+    the way out (decompress it) was left to the user."""
+    import gzip
+
+    path = tmp_path / "NVDA.csv.gz"
+    path.write_bytes(gzip.compress((shared_data / "prices" / "NVDA.csv").read_bytes()))
+    cache = tmp_path / "cache"
+    assert main(["cache", "import", str(path), "--cache", str(cache)]) == 2
+    assert capsys.readouterr().err == (
+        f"eventstudy: error: {path}: a gzip-compressed file, not text: decompress it first (gunzip)\n"
+    )
+    assert not cache.exists()
 
 
 def test_counts_refiled_with_different_columns_say_which_may_have() -> None:

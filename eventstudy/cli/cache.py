@@ -82,7 +82,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def import_files(args: argparse.Namespace) -> int:
     from eventstudy.cli import one_line
-    from eventstudy.data.importer import import_paths, unread_compressed, unread_folders
+    from eventstudy.data.importer import import_paths, unread_folders, unread_packed
     from eventstudy.data.restatements import replaced_history_text, replacement_text
     from eventstudy.data.shares import merge_text
     from eventstudy.data.store import PriceStore
@@ -141,8 +141,8 @@ def import_files(args: argparse.Namespace) -> int:
             print(one_line(f"{file.source}: not stored: column(s) {columns}"))
     for folder in unread_folders(list(args.paths)):
         print(one_line(f"{folder}: a sub-folder with .csv files, not read (give it as a path of its own)"))
-    for packed in unread_compressed(list(args.paths)):
-        print(one_line(f"{packed}: compressed, not read (decompress it, then import it)"))
+    for archive, (what, way_out) in unread_packed(list(args.paths)):
+        print(one_line(f"{archive}: {what}, not read: {way_out}, then import it"))
     return 0
 
 

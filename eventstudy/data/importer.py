@@ -104,6 +104,7 @@ from eventstudy.data.tabular import (
 )
 from eventstudy.errors import DataUnavailableError, InputError, ParameterError
 from eventstudy.hashing import file_sha256
+from eventstudy.packed import not_text, packed
 from eventstudy.symbols import (
     collision_message,
     identity_key,
@@ -712,16 +713,20 @@ def _collect(paths: list[Path]) -> list[Path]:
                     if p.suffix.lower() == ".csv" and (not p.name.startswith(".") or p.is_file())
                 )
                 if not found:
-                    unread, packed = unread_folders([path]), unread_compressed([path])
+                    unread, archives = unread_folders([path]), unread_packed([path])
                     hint = f" (its sub-folder {unread[0].name} does: give that folder)" if unread else ""
-                    hint += f" ({packed[0].name} is compressed: decompress it first)" if packed else ""
+                    if archives:
+                        file, (what, way_out) = archives[0]
+                        hint += f" ({file.name} is {what}: {way_out})"
                     raise InputError(str(path), f"folder holds no .csv files to import{hint}")
                 for file in found:  # a FIFO, a folder or a broken link named .csv: not skipped unsaid
                     _check_regular(file)
             else:
                 _check_regular(path)
                 if path.suffix.lower() != ".csv":  # as a folder's listing: ORCL.csv.bak is not ORCL.csv
-                    raise InputError(str(path), NOT_CSV)
+                    with path.open("rb") as handle:
+                        said = not_text(handle.read(16))
+                    raise InputError(str(path), said or NOT_CSV)
                 found = [path]
             for file in found:  # one entry per name: two links to one file are two symbols
                 files.setdefault(_normal(file), file)
@@ -730,21 +735,24 @@ def _collect(paths: list[Path]) -> list[Path]:
     return list(files.values())
 
 
-COMPRESSED_CSV = (".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".csv.zip")
-"""Names of compressed CSV files, which a folder's import does not read (only ``*.csv``)."""
-
-
-def unread_compressed(paths: list[Path]) -> list[Path]:
-    """The compressed CSV files (:data:`COMPRESSED_CSV`) in the folders among ``paths``, which an
-    import passes over, for it to name (a folder of ``NVDA.csv.gz`` beside ``ORCL.csv`` imported
-    ORCL alone, unsaid: a finder)."""
-    found: dict[Path, Path] = {}  # each file once (a folder given twice, as in/ and in)
+def unread_packed(paths: list[Path]) -> list[tuple[Path, tuple[str, str]]]:
+    """The files in the folders among ``paths`` that an import passes over (not ``*.csv``) and
+    that begin as a compressed file or a workbook does (:func:`eventstudy.packed.packed`: NVDA.csv.gz,
+    MSFT.zip, MSFT.xlsx), each with what it is and the way out, for the import to name (a folder
+    of ``NVDA.csv.gz`` beside ``ORCL.csv`` imported ORCL alone, unsaid: a finder). Hidden files
+    and files of other content (a README.txt) are not named."""
+    found: dict[Path, tuple[Path, tuple[str, str]]] = {}  # each file once (a folder given twice)
     for path in paths:
         try:
-            if path.is_dir():
-                for file in sorted(path.iterdir()):
-                    if file.name.lower().endswith(COMPRESSED_CSV):
-                        found.setdefault(_normal(file), file)
+            if not path.is_dir():
+                continue
+            for file in sorted(path.iterdir()):
+                if file.name.startswith(".") or file.suffix.lower() == ".csv" or not file.is_file():
+                    continue
+                with file.open("rb") as handle:
+                    said = packed(handle.read(16))
+                if said is not None:
+                    found.setdefault(_normal(file), (file, said))
         except OSError:  # said by the import, which reads the folder too
             continue
     return list(found.values())
