@@ -21,12 +21,11 @@ gap                          a calendar session strictly inside the ticker's fir
                              on-calendar date has no row
 partial_history              the first row is after the calendar's first session, or the last
                              row before its last session (IPO, delisting, short download)
-suspected_split              ``|(A_t/A_{t-1}) / (C_t/C_{t-1}) - 1| > 0.05`` and either
-                             ``|C_t/C_{t-1} - 1| > 0.40`` or ``C_t/C_{t-1}`` and the shift of
-                             ``C/A`` both a split's ratio (:func:`_split_like`: a 3-for-2 moves
-                             close 33%), t-1 the previous row with both prices: ``close``
-                             jumps but ``adj_close`` does not follow (one column not
-                             split-adjusted)
+suspected_split              ``C/A`` shifts beyond x1.18 or /1.18 (:data:`SAME_LEVEL`) from
+                             the previous row with both prices (``close`` changes basis while
+                             ``adj_close`` does not follow: one column not split-adjusted, or a
+                             bad print), or, where either lacks ``adj_close``, ``C_t/C_{t-1}``
+                             is beyond x1.18 or /1.18 (:func:`_unchecked_jumps`)
 suspected_unadjusted_split   ``|A_t/A_{t-1} - 1| > 0.40`` and ``A_t/A_{t-1}`` is within 2% of
                              ``n`` or ``1/n`` for an integer ``n`` in 2..20, or is beyond
                              ``x20`` or ``/20`` (:data:`LARGE_SPLIT`; up to the absurd bound):
@@ -94,11 +93,11 @@ off_calendar_date            the row is ignored (returns live on the market's ca
 partial_history              nothing changes: days outside the history have no returns, so
                              events there get ``insufficient_estimation``,
                              ``incomplete_event_window`` or an ``announced_*_data`` outcome.
-suspected_split              ``close`` is withheld on the days the finding names (a spike's
-                             days; for a close that changes basis by a split's ratio and stays,
-                             every close on another basis than the data's end, where
-                             ``adj_close`` is anchored, or every close when ``close / adj_close``
-                             is not 1 there: :func:`_close_runs`), so no market value (and no
+suspected_split              ``close`` is withheld on the days the finding names (every close
+                             on another basis than the data's end, where ``adj_close`` is
+                             anchored, or every close when ``close / adj_close`` is not 1
+                             there and a long stretch is off the end's basis:
+                             :func:`_off_basis`), so no market value (and no
                              dollar abnormal value) is computed for a window whose market
                              values need one of them; returns (from ``adj_close``) and CARs are
                              unchanged.
@@ -269,9 +268,9 @@ POLICY: dict[str, tuple[str, str]] = {
     ),
     "suspected_split": (
         "mask",
-        "close withheld on the days named (a spike's; for a lasting jump by a split's ratio, the closes "
-        "on another basis than the data's end, where adj_close is anchored, or every close when the end "
-        "is not at adj_close's basis): no market value for windows that need them",
+        "close withheld on the days named (the closes on another basis than the data's end, where "
+        "adj_close is anchored, or every close when the end is not at adj_close's basis): no market "
+        "value for windows that need them",
     ),
     "suspected_unadjusted_split": (
         "mask",
@@ -683,25 +682,18 @@ def _split_issues(
         apart = (disagreement > ADJ_TOLERANCE) & (adj_ratio <= bound) & (adj_ratio >= 1.0 / bound)
         apart &= ~withheld[:-1] & ~withheld[1:] & ~(np.abs(close_ratio - 1.0) > JUMP)  # close stays
     in_returns = (np.abs(adj_ratio - 1.0) > JUMP) & (near_factor | large | apart)
-    # A close-only jump, between rows with both prices (a missing price on a split's day hid it; a
-    # re-attack): close moves more than JUMP, or by a split's ratio (a 3-for-2 moves it 33%), where
-    # adj_close does not follow.
+    # close over adj_close on the rows with both prices (a missing price on a split's day hid the
+    # split between neighbouring rows: a re-attack): a shift of it is a close that changes basis.
     both = np.flatnonzero(usable_close & usable_adj & ~withheld)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        level = close[both] / adj[both]  # close over adj_close
-        moved = close[both][1:] / close[both][:-1]
-        shift = np.log(moved / (adj[both][1:] / adj[both][:-1]))  # of close over adj_close
-        apart_close = np.abs(np.expm1(-shift)) > ADJ_TOLERANCE
-        by_ratio = _split_like(np.log(moved)) & _split_like(shift)  # close moved by a split's ratio
-    close_only = apart_close & ((np.abs(moved - 1.0) > JUMP) | by_ratio)
+        both = both[np.isfinite(close[both] / adj[both])]  # 1e306 over 0.03: the absurd rules'
+        level = close[both] / adj[both]
     issues = []
-    where = np.flatnonzero(close_only)
     unchecked = _unchecked_jumps(close, usable_close, both)
-    if where.size or unchecked:
-        anchor = _anchor(level)
-        anchored = bool(np.isfinite(anchor))
-        flags, said = _close_runs(close_only, level, anchor)
+    flags, shifted, said = _off_basis(level)
+    if shifted.size or unchecked:
         rows = _spread(flags, both, usable_close)
+        anchored = _anchor_row(level) is not None
         for jumped in unchecked:  # a close that jumps where adj_close is missing
             if not both.size or (jumped > both[-1] and not anchored):
                 rows = np.flatnonzero(usable_close)
@@ -717,15 +709,18 @@ def _split_issues(
                 before = int(both[np.searchsorted(both, jumped) - 1])
                 rows = np.union1d(rows, before + 1 + np.flatnonzero(usable_close[before + 1 : after]))
                 which = "the closes of that gap withheld"
-            said.append((f"close jumps on {{}} where adj_close is missing, so {which}", (jumped,)))
-        jumps = _jumps_text(dates[both[where + 1]], moved[where])
-        parts = [f"close jumps {jumps} while close and adj_close disagree"] if where.size else []
-        parts += [text.format(*(_iso(dates[i]) for i in at)) for text, at in said]
-        detail = "; ".join(parts)
-        if not np.array_equal(rows, both[where + 1]):
+            said.append(f"close jumps on {_iso(dates[jumped])} where adj_close is missing, so {which}")
+        parts = []
+        if shifted.size:
+            with np.errstate(over="ignore"):  # 1e300 over 1e-10: inf, said as such
+                ratios = level[shifted + 1] / level[shifted]
+            parts.append(f"close over adj_close shifts {_jumps_text(dates[both[shifted + 1]], ratios)}")
+        detail = "; ".join(parts + said)
+        if not np.array_equal(rows, both[shifted + 1]):
             detail += f" (withheld: {listing([_iso(d) for d in dates[rows]])})"
         withheld_days = tuple(_iso(d) for d in dates[rows])
-        issues.append(PriceIssue(ticker, "suspected_split", withheld_days, detail, ("close",)))
+        if rows.size:  # shifts that leave every close on the end's basis (x1.18 and back) withhold none
+            issues.append(PriceIssue(ticker, "suspected_split", withheld_days, detail, ("close",)))
     where = np.flatnonzero(in_returns)
     if where.size:
         days = dates[where + 1]
@@ -743,46 +738,39 @@ def _jumps_text(days: pd.DatetimeIndex, ratios: np.ndarray) -> str:
 
 
 def _unchecked_jumps(close: np.ndarray, usable_close: np.ndarray, both: np.ndarray) -> list[int]:
-    """The rows whose close jumps more than :data:`JUMP` from the previous close where either lacks
-    adj_close: no comparison of rows with both prices sees a split or a run there (among the last
-    rows without adj_close, or a spike undone inside a gap of adj_close, closes 2 times off were
-    kept: re-attacks)."""
+    """The rows whose close moves by more than :data:`SAME_LEVEL` (x1.18 or /1.18) from the previous
+    close where either lacks adj_close: no comparison of rows with both prices sees a split or a run
+    there (among the last rows without adj_close, or a spike undone inside a gap of adj_close,
+    closes 2 times off were kept; a 3-for-2 there moves close 33%, under the 40% once looked for:
+    re-attacks). A genuine move that large beside a missing adj_close cannot be told from a split,
+    and is withheld as one."""
     closes = np.flatnonzero(usable_close)
     checked = np.zeros(close.size, dtype=bool)
     checked[both] = True
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         moved = close[closes][1:] / close[closes][:-1]
-        jump = np.abs(moved - 1.0) > JUMP
+        jump = np.abs(np.log(moved)) > SAME_LEVEL
         jump &= (moved <= PRICE_RATIO_BOUND) & (moved >= 1.0 / PRICE_RATIO_BOUND)  # beyond: absurd rules
         jump &= (close[closes][1:] <= MAX_PRICE) & (close[closes][:-1] <= MAX_PRICE)
     unchecked = jump & ~(checked[closes][1:] & checked[closes][:-1])
     return [int(closes[i + 1]) for i in np.flatnonzero(unchecked)]
 
 
-def _end_level(level: np.ndarray) -> float:
-    """The median close over adj_close of the last :data:`ANCHOR_ROWS` rows of ``level`` that have
-    one (NaN without any)."""
-    level = level[np.isfinite(level) & (level > 0)]
-    return float(np.median(level[-ANCHOR_ROWS:])) if level.size else float("nan")
-
-
-def _anchor(level: np.ndarray) -> float:
-    """Close over adj_close at the data's end on the right basis (adj_close's anchor, 1 within
-    :data:`SAME_LEVEL`) of ``level`` (rows with both prices): the median of the last
-    :data:`ANCHOR_ROWS`, which one bad last print does not move (it withheld every close), or the
-    last row's when only it is at 1 (a split in the last rows kept every close before it 2 times
-    off: a re-attack); NaN without one."""
-    level = level[np.isfinite(level) & (level > 0)]
-    if not level.size:
-        return float("nan")
-    for candidate in (_end_level(level), float(level[-1])):
-        if abs(np.log(candidate)) <= SAME_LEVEL:
-            return candidate
-    return float("nan")
+def _anchor_row(level: np.ndarray) -> int | None:
+    """The row (position in ``level``, close over adj_close of the rows with both prices) on the
+    basis of the data's end, where adj_close is anchored (Yahoo's: close over adj_close 1 there on
+    the right basis): the last row at 1 within :data:`SAME_LEVEL` among the last
+    :data:`MAX_ABSURD_RUN` + 1, so that a bad last print, a split in the last rows or the last days
+    in cents are the rows after it; None without one (another vendor's adj_close, or data that end
+    years before their download)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at_one = np.abs(np.log(level[-(MAX_ABSURD_RUN + 1) :])) <= SAME_LEVEL
+    found = np.flatnonzero(at_one)
+    return int(level.size - min(level.size, MAX_ABSURD_RUN + 1) + found[-1]) if found.size else None
 
 
 def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np.ndarray:
-    """The rows of the flags of :func:`_close_runs` (positions in ``both``, the rows with both
+    """The rows of the flags of :func:`_off_basis` (positions in ``both``, the rows with both
     prices) with the closes that lack adj_close next to a flagged row: a stretch is withheld by its
     dates, so a close of it without adj_close kept its wrong basis (a re-attack); one at the data's
     edge goes with the edge's flag."""
@@ -802,147 +790,53 @@ def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np
     return np.flatnonzero(out)
 
 
-def _close_runs(
-    jumps: np.ndarray, level: np.ndarray, anchor: float
-) -> tuple[np.ndarray, list[tuple[str, tuple[int, ...]]]]:
-    """The rows whose close is withheld for the close-only jumps ``jumps`` ((n - 1,), ``jumps[m]``: from row
-    m to m + 1) of rows whose close over adj_close is ``level``, ``anchor`` its :func:`_anchor`, and
-    why (texts with ``{}`` for the dates of their rows).
+def _off_basis(level: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The rows (positions in ``level``, close over adj_close of the rows with both prices) whose
+    close is on another basis than the data's end, the positions m of the shifts of close over
+    adj_close (from row m to m + 1) beyond :data:`SAME_LEVEL` (x1.18 or /1.18), and why, when it is
+    not those shifts' days alone.
 
-    A jump alone (a close that changes basis and stays) by a split's ratio (:func:`_split_like`) puts the
-    rows before it on another basis than those after. adj_close is close times the dividends' factors,
-    which rise to 1 at the data's end: there close over adj_close is 1 on the right basis (within
-    :data:`SAME_LEVEL`; the median of the last :data:`ANCHOR_ROWS` rows, which one bad last print does not
-    move), the anchor; data that end years before their download (the factor below 1 at the end) have
-    none. Each stretch between such jumps is on a basis relative to the last stretch's (the product of the
-    jumps' shifts after it); with the anchor, the stretches on another basis are withheld, and without it
-    (another vendor's adj_close, or a close wrong to the end) no basis is known and every close is, and
-    the finding says so. (A referee's NVDA closes left unadjusted before its 10-for-1 split gave market
-    values 10 times too large beside split-adjusted counts, its first good close alone withheld; choosing
-    the side by its distance from 1 kept a reverse split's halved closes after years of dividends: a
-    re-attack.) A lasting jump by no split's ratio withholds its day alone, and the finding says the
-    closes before it are kept; a special dividend of a split's ratio (40%: 5/3; 50%: 2) cannot be told
-    from a split left out of close, and is withheld as one.
+    adj_close is close times the dividends' factors, which rise to 1 at the data's end, where
+    adj_close is anchored (Yahoo's): on the right basis close over adj_close is 1 there and shifts
+    only by the dividends going ex (down by a few percent each) and rounding. A shift beyond
+    :data:`SAME_LEVEL` is a change of the close's basis (every split's ratio is: 6-for-5 is 20%); a
+    smaller one is taken as a dividend. So with :math:`s_m = \\log(C/A)_{m+1} - \\log(C/A)_m` and
+    a the row on the end's basis (:func:`_anchor_row`), row t is off the end's basis by
 
-    Two jumps within :data:`MAX_ABSURD_RUN` rows, the second bringing close over adj_close back within
-    :data:`ADJ_TOLERANCE` of where it was before the first, are a run: the rows between are withheld,
-    jumps among them are the run's own, and the row after them is kept; the first rows of the data before
-    a jump, or the last after one (at most that many, and when fewer rows are at their close over
-    adj_close than at the other side's, within :data:`SAME_LEVEL`, none of them at the other side's, and
-    the last rows not on the anchor), are a run that the data's edge closes, jumps among them its own. The
-    choice over the whole series leaves the fewest jumps alone, then withholds the fewest rows: a close
-    doubled for one day withheld the good close of the day after it too, and a trade entering there was
-    dropped; a close doubled then tripled, or a split followed by a one-day spike, paired the wrong jumps
-    (finders)."""
-    where = np.flatnonzero(jumps).tolist()
-    count, n = len(where), jumps.size + 1
-    anchored = bool(np.isfinite(anchor))
+    .. math::  b_t = \\log(C/A)_a + \\textstyle\\sum_{m < t,\\ |s_m| > 0.168} s_m
+               - \\sum_{m < a,\\ |s_m| > 0.168} s_m,
 
-    def undone(first: int, back: int) -> bool:  # close/adj_close after jump back as before jump first
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return bool(abs(level[where[back] + 1] / level[where[first]] - 1.0) <= ADJ_TOLERANCE)
-
-    def edge(rows: slice, run: int, good: int) -> bool:  # rows, row run's basis among them, are a run
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            at_run = np.abs(np.log(level / level[run])) <= SAME_LEVEL
-            at_good = np.abs(np.log(level / level[good])) <= SAME_LEVEL
-        if rows.stop is None and anchored:  # the last rows are a run when off adj_close's anchor
-            return bool(abs(np.log(level[run] / anchor)) > SAME_LEVEL) and not at_good[rows].any()
-        return int(at_run.sum()) < int(at_good.sum()) and not at_good[rows].any()
-
-    best: list[tuple[int, int]] = [(0, 0)] * (count + 1)  # (jumps alone, rows withheld) from jump k on
-    choice = [-1] * count  # the jump that ends jump k's run, -2: the data's end, -1: alone
-    for k in range(count - 1, -1, -1):
-        alone, rest = best[k + 1]
-        best[k], choice[k] = (alone + 1, rest + 1), -1
-        options = [
-            (back, (best[back + 1][0], best[back + 1][1] + where[back] - where[k]))
-            for back in range(k + 1, count)
-            if where[back] - where[k] <= MAX_ABSURD_RUN and undone(k, back)
+    and its close is withheld when :math:`|b_t|` is above :data:`SAME_LEVEL`, however long its
+    stretch and whatever its shifts: a spike and its way back (a close, or adj_close a session late
+    on a big day), the closes before a split left out of close (a referee's NVDA closes before its
+    10-for-1 gave market values 10 times too large beside split-adjusted counts), before a split
+    and a special dividend in any order, a split whose own day's close sits at a third level, a
+    3-for-2 on a day the stock rose 2.5%, the last days in another unit (the versions before this one
+    judged the close's own move and the kinds of jumps, and re-attacks found market values 1.5 to 4
+    times off). A shift is counted whichever column moved: telling an adj_close that jumps alone
+    (its own rule, ``suspected_unadjusted_split``) by which column moved more fails on a day the
+    stock moves a lot, and would keep a close wrong from the same day as adj_close; a special
+    dividend beyond x1.18 cannot be told from a split left out of close. Both withhold the closes
+    on the other side of them (no market value rather than a wrong one). Without the anchor
+    (another vendor's adj_close, data that end years before their download, or a close wrong for
+    the last :data:`MAX_ABSURD_RUN` rows and more) no basis is known, and a shift withholds every
+    close; the finding says so."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_level = np.log(level)
+    shift = np.diff(log_level)
+    shifted = np.flatnonzero(np.abs(shift) > SAME_LEVEL)
+    if not shifted.size:
+        return np.zeros(0, dtype=np.intp), shifted, []
+    anchor = _anchor_row(level)
+    if anchor is None:
+        return np.arange(level.size), shifted, [
+            f"close over adj_close at the data's end is {level[-1]:.3g}, not 1 (where adj_close is "
+            "anchored): no close's basis is known, every close withheld"
         ]
-        after = n - 1 - where[k]  # rows after jump k, to the data's end (later jumps the run's own)
-        if after <= MAX_ABSURD_RUN and edge(slice(where[k] + 1, None), where[k] + 1, where[k]):
-            options.append((-2, (0, after)))
-        for pick, cost in options:
-            if cost < best[k]:
-                best[k], choice[k] = cost, pick
-    flagged = np.zeros(n, dtype=bool)
-    lasting: list[int] = []  # the rows of the jumps left alone: a close that changes basis and stays
-    k = 0
-    opens = [  # jump k closing a run the data's start opens (earlier jumps the run's own)
-        ((best[j + 1][0], best[j + 1][1] + where[j] + 1), j)
-        for j in range(count)
-        if where[j] + 1 <= MAX_ABSURD_RUN and edge(slice(0, where[j] + 1), where[j], where[j] + 1)
-    ]
-    if opens and min(opens)[0] < best[0]:
-        start = min(opens)[1]
-        flagged[: where[start] + 1] = True  # the first rows
-        k = start + 1
-    while k < count:
-        pick = choice[k]
-        if pick == -2:
-            flagged[where[k] + 1 :] = True  # the last rows
-            break
-        if pick >= 0:
-            flagged[where[k] + 1 : where[pick] + 1] = True  # the run's rows; the row after it is kept
-            k = pick + 1
-            continue
-        lasting.append(where[k])
-        k += 1
-    # Each segment between lasting jumps is on a basis relative to the last segment's: the product
-    # of the split-like shifts of close over adj_close after it. The last segment is adj_close's
-    # anchor (close over adj_close 1 at the end on the right basis): a segment on another basis is
-    # withheld; without the anchor (another vendor's scale) no basis is known, and all are.
-    bounds = [-1, *lasting, n - 1]
-    relative, split_seen = 0.0, False  # log of the segment's basis over the last one's
-    said: list[tuple[str, tuple[int, ...]]] = []  # why, with the rows whose dates it names
-    for i in range(len(lasting), 0, -1):
-        row = lasting[i - 1]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            shift = float(np.log(level[row + 1] / level[row]))
-        if not _split_like(np.array([shift]))[0]:
-            flagged[row + 1] = True  # not a split's ratio (a special dividend): the jump's day
-            said.append(("the jump of {} is by no split's ratio: the closes before it kept", (row + 1,)))
-            continue
-        split_seen = True
-        relative -= shift
-        if not anchored or abs(relative) > SAME_LEVEL:
-            flagged[bounds[i - 1] + 1 : row + 1] = True
-    if split_seen and not anchored:
-        flagged[bounds[-2] + 1 :] = True  # the last segment too: its basis is not adj_close's either
-        said.append(
-            (
-                f"close over adj_close at the data's end is {_end_level(level):.3g}, not 1 (where adj_close "
-                "is anchored): no close's basis is known, every close withheld",
-                (),
-            )
-        )
-    return np.flatnonzero(flagged), said[::-1]
-
-
-_SPLIT_RATIOS = np.log(
-    np.array(sorted({*SPLIT_FACTORS, *(p / q for p in range(1, 6) for q in range(1, 6) if p != q)}))
-)
-"""Log ratios of splits and reverse splits, 3-for-2 and the like among them, for a close's jump."""
-
-
-SAME_DAY_DIVIDEND = 0.06
-"""A dividend that goes ex on a split's day moves close over adj_close by its yield besides the
-split's ratio (a 2:1 with 3% gave 0.485, a special dividend's ratio: a re-attack): up to 6%."""
-ANCHOR_ROWS = 5
-"""The last rows whose median close over adj_close is the data's end (adj_close's anchor)."""
-
-
-def _split_like(shift: np.ndarray) -> np.ndarray:
-    """Whether each shift of close over adj_close (its log) is a split's ratio: within
-    :data:`SPLIT_TOLERANCE` of one (or lower by a same-day dividend, :data:`SAME_DAY_DIVIDEND`),
-    or beyond :data:`LARGE_SPLIT` (a penny stock's 1:25); a 45% special dividend's 1/1.82 is none."""
-    shift = np.asarray(shift, dtype=float)
-    off = shift[..., None] - _SPLIT_RATIOS
-    tolerance = np.log1p(SPLIT_TOLERANCE)
-    near = ((off <= tolerance) & (off >= -tolerance + np.log1p(-SAME_DAY_DIVIDEND))).any(axis=-1)
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(shift) & (near | (np.abs(shift) > np.log(LARGE_SPLIT)))
+    basis = np.zeros(level.size)  # each row's basis over the first row's
+    basis[shifted + 1] = shift[shifted]
+    basis = np.cumsum(basis)
+    return np.flatnonzero(np.abs(log_level[anchor] + basis - basis[anchor]) > SAME_LEVEL), shifted, []
 
 
 def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFrame:
