@@ -35,7 +35,7 @@ from eventstudy.inference.dollar import (
     saha_ferrell_rows,
 )
 from eventstudy.models import ExpectedReturnModel, ModelFit
-from eventstudy.models.base import checked_design
+from eventstudy.models.base import checked_design, checked_fit
 from eventstudy.models.ols import DEGENERATE_RTOL, BatchFit, degenerate_fits
 from eventstudy.peers import PEER_ROLE
 from eventstudy.tables import (
@@ -397,6 +397,7 @@ def fit_pairs(
             excluded[rows] = (inside[rows] & np.isfinite(y_est)).sum(axis=1)
             y_est = np.where(inside[rows], np.nan, y_est)
         part = model.fit(y_est, x_est, auxiliary, min_obs=config.min_estimation_obs)
+        part = checked_fit(model, part, *y_est.shape)
         degenerate[rows] = degenerate_fits(y_est, part.batch.residuals)
         if rows == slice(0, n_pairs):  # one block: the fit itself
             whole = part

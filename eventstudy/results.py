@@ -173,6 +173,13 @@ class StudyResults:
             If ``window`` is not one of the study's windows (the message names them).
         """
         label = self._window_label(window)
+        for name, columns in SUMMARY_READS.items():
+            missing = [column for column in columns if column not in getattr(self, name).columns]
+            if missing:  # a table edited in the notebook: a KeyError from deep in pandas
+                raise ValueError(
+                    f"results.{name} has no column {missing[0]!r}, which summary() reads (the table was "
+                    "changed after the run: run the study or load_study the folder again)"
+                )
         info = (
             ("Model", str(self.model.get("description", self.model.get("name", "?")))),
             ("Estimation window", self.config.estimation_label()),
@@ -454,6 +461,17 @@ SUMMARY_LEGENDS: dict[str, str] = {
     "KP-BMP t": "KP-BMP: Kolari & Pynnonen (2010) adjustment for cross-correlation",
 }
 """The summary's legend of its t's, each said when its column is shown."""
+
+SUMMARY_READS: dict[str, tuple[str, ...]] = {
+    "events": ("role",),
+    "car": (
+        "event_id", "ticker", "role", "window", "outcome", "car", "t", "p", "abnormal_value_usd",
+        "value_to_deal",
+    ),
+    "stats": ("group", "window", "statistic", "value", "p", "n"),
+}  # fmt: skip
+"""The columns of each results table :meth:`StudyResults.summary` reads (others it reads when
+present: ``note``, ``confounded``, ``dominant_tau``)."""
 
 SUMMARY_PAIRS = 40
 """Most (event, party) rows :meth:`StudyResults.summary` lists (the table ``car`` holds them all)."""

@@ -127,6 +127,17 @@ def test_numbers_are_shown_alike_whatever_the_callers_decimal_context() -> None:
     assert shown == before
 
 
+@pytest.mark.parametrize(
+    ("table", "column"), [("car", "outcome"), ("stats", "p"), ("events", "role"), ("car", "t")]
+)
+def test_summary_of_a_table_changed_in_the_notebook_names_the_missing_column(results, table, column) -> None:
+    """A finder's notebook dropped car's outcome, or stats's p: summary() ended in pandas' KeyError."""
+    changed = dataclasses.replace(results, **{table: getattr(results, table).drop(columns=[column])})
+    said = f"results.{table} has no column '{column}', which summary\\(\\) reads"
+    with pytest.raises(ValueError, match=said):
+        changed.summary()
+
+
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
     summary = results.summary("[-1,+1]")
     text = summary.as_text()
@@ -354,6 +365,12 @@ class ShortDesignModel(HalfBetaModel):
             return Design(offset, np.ones((len(market), 2)), self.parameter_names)
         if self.broken == "names":
             return Design(offset, ones, ("a",))
+        if self.broken == "tuple":
+            return (offset, ones)  # type: ignore[return-value]
+        if self.broken == "text":
+            return Design(offset, ones.astype(str), self.parameter_names)
+        if self.broken == "objects":
+            return Design(offset, ones.astype(object), self.parameter_names)
         return Design(offset, ones, self.parameter_names, auxiliary=np.ones(len(market) - 1))
 
 
@@ -365,6 +382,9 @@ class ShortDesignModel(HalfBetaModel):
         ("columns", r"regressors have shape \(\d+, 2\), not \(\d+, 1\)"),
         ("names", r"names \('a',\) are not its parameter_names \('alpha',\)"),
         ("auxiliary", r"auxiliary has shape \(\d+,\), not \(\d+, a\)"),
+        # a finder's notebook: an AttributeError, a UFuncTypeError and a TypeError from deep inside
+        ("text", r"regressors are of dtype <U32, not numbers"),
+        ("objects", r"regressors are of dtype object, not numbers"),
     ],
 )
 def test_a_models_design_off_the_calendar_is_refused_naming_the_model(small, broken, problem) -> None:
@@ -373,6 +393,68 @@ def test_a_models_design_off_the_calendar_is_refused_naming_the_model(small, bro
     where = "model 'short_design_test': design on the (\\d+)-session calendar"
     with pytest.raises(ValueError, match=f"{where}: {problem}"):
         run_study(events, cache, study, model=ShortDesignModel(broken=broken), peers=())
+    with pytest.raises(ValueError, match="model 'short_design_test': design\\(\\) gave tuple, not a Design"):
+        run_study(events, cache, study, model=ShortDesignModel(broken="tuple"), peers=())
+
+
+@dataclass(frozen=True)
+class BrokenFitModel(HalfBetaModel):
+    """A user's model whose fit breaks its contract one way or another."""
+
+    name = "broken_fit_test"
+    broken: str = "nan"
+
+    def fit(self, y, x, auxiliary, *, min_obs):
+        fit = super().fit(y, x, auxiliary, min_obs=min_obs)
+        if self.broken == "nan":  # every row incomplete_event_window, "no model input" blamed the market
+            batch = dataclasses.replace(fit.batch, coef=np.full_like(fit.batch.coef, np.nan))
+            return dataclasses.replace(fit, batch=batch)
+        if self.broken == "none":
+            return None
+        if self.broken == "short":  # one pair too few: a broadcasting error deep in the AR code
+            return dataclasses.replace(fit, batch=dataclasses.replace(fit.batch, sigma=fit.batch.sigma[:-1]))
+        return fit
+
+
+@dataclass(frozen=True)
+class TwiceNamedModel(HalfBetaModel):
+    """parameter_names ("alpha", "alpha") on a design [1, market]: the beta was reported as alpha."""
+
+    name = "twice_named_test"
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return ("alpha", "alpha")
+
+    def design(self, panel) -> Design:
+        market = panel.returns_of(self.market)
+        regressors = np.column_stack([np.ones(len(market)), market])
+        return Design(np.zeros(len(market)), regressors, self.parameter_names)
+
+
+@pytest.mark.parametrize(
+    ("model", "problem"),
+    [
+        (BrokenFitModel(broken="nan"), r"fit\(\) gave no finite coefficients for \d+ of the \d+ pairs"),
+        (BrokenFitModel(broken="none"), r"fit\(\) gave NoneType, not a ModelFit of a BatchFit"),
+        (BrokenFitModel(broken="short"), r"fit\(\): sigma has shape \((\d+),\), not \((\d+),\)"),
+        (TwiceNamedModel(), "parameter_names repeat 'alpha'"),
+    ],
+)
+def test_a_models_fit_that_breaks_its_contract_is_refused_naming_the_model(small, model, problem) -> None:
+    """A finder's notebook: NaN coefficients gave every row incomplete_event_window with a note
+    blaming the market's data; a fit of None or one pair short, tracebacks from deep inside; names
+    repeated, the beta reported as alpha and the intercept dropped, every row 'ok'."""
+    events, config, cache = small
+    study = dataclasses.replace(load_config(config), backtest=None)
+    with pytest.raises(ValueError, match=f"model '{model.name}': {problem}"):
+        run_study(events, cache, study, model=model, peers=())
+
+
+def test_register_model_takes_a_model_class(small) -> None:
+    for thing in (42, "market", HalfBetaModel()):
+        with pytest.raises(TypeError, match="register_model takes a subclass of ExpectedReturnModel, not "):
+            register_model(thing)  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)

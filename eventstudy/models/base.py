@@ -241,6 +241,11 @@ def checked_design(model: ExpectedReturnModel, panel: ReturnsPanel) -> Design:
     design = model.design(panel)
     n_days, k = len(panel.calendar), len(model.parameter_names)
     where = f"model {model.name!r}: design on the {n_days}-session calendar"
+    if not isinstance(design, Design):
+        raise ValueError(f"model {model.name!r}: design() gave {type(design).__name__}, not a Design")
+    repeated = sorted({name for name in model.parameter_names if model.parameter_names.count(name) > 1})
+    if repeated:  # ("alpha", "alpha") reported the beta as alpha, the intercept dropped
+        raise ValueError(f"model {model.name!r}: parameter_names repeat {', '.join(map(repr, repeated))}")
     shapes: list[tuple[str, tuple[int, ...], tuple[int, ...], str]] = [
         ("offset has", np.shape(design.offset), (n_days,), f"({n_days},)"),
         ("regressors have", np.shape(design.regressors), (n_days, k), f"({n_days}, {k})"),
@@ -252,10 +257,56 @@ def checked_design(model: ExpectedReturnModel, panel: ReturnsPanel) -> Design:
     for what, shape, expected, spelled in shapes:
         if shape != expected:
             raise ValueError(f"{where}: {what} shape {_spelled(shape)}, not {spelled}")
+    arrays = {"offset": design.offset, "regressors": design.regressors, "auxiliary": design.auxiliary}
+    for what, values in arrays.items():
+        dtype = np.asarray(values).dtype if values is not None else np.dtype(float)
+        if dtype.kind not in "fiub":  # text or objects: numpy's error from deep in the fit
+            raise ValueError(f"{where}: {what} are of dtype {dtype}, not numbers")
     names, parameters = tuple(design.names), tuple(model.parameter_names)
     if names != parameters:
         raise ValueError(f"{where}: names {names} are not its parameter_names {parameters}")
     return design
+
+
+def checked_fit(model: ExpectedReturnModel, fit: object, n_pairs: int, n_rows: int) -> ModelFit:
+    """``fit``, the :class:`ModelFit` ``model.fit`` gave for ``n_pairs`` pairs of ``n_rows``
+    estimation rows, its type and shapes checked.
+
+    Raises
+    ------
+    ValueError
+        Naming the model, when ``fit`` is not a :class:`ModelFit` of a :class:`BatchFit`, an array
+        is not shaped for the pairs and the model's k parameters, or a pair marked estimable has no
+        finite coefficients: a model whose fit gave NaN coefficients had every row's outcome
+        ``incomplete_event_window`` with a note blaming the market's data (a user's model).
+    """
+    where = f"model {model.name!r}: fit()"
+    if not isinstance(fit, ModelFit) or not isinstance(fit.batch, BatchFit):
+        raise ValueError(f"{where} gave {type(fit).__name__}, not a ModelFit of a BatchFit")
+    k, batch = len(model.parameter_names), fit.batch
+    shapes = {
+        "coef": (batch.coef, (n_pairs, k)),
+        "xtx_inv": (batch.xtx_inv, (n_pairs, k, k)),
+        "sigma": (batch.sigma, (n_pairs,)),
+        "n_obs": (batch.n_obs, (n_pairs,)),
+        "residuals": (batch.residuals, (n_pairs, n_rows)),
+        "estimable": (batch.estimable, (n_pairs,)),
+        "alpha": (fit.alpha, (n_pairs,)),
+        "beta": (fit.beta, (n_pairs,)),
+        **{f"params[{name!r}]": (values, (n_pairs,)) for name, values in fit.params.items()},
+    }
+    for what, (values, expected) in shapes.items():
+        if np.shape(values) != expected:
+            shape = _spelled(np.shape(values))
+            raise ValueError(f"{where}: {what} has shape {shape}, not {_spelled(expected)}")
+    estimable = np.asarray(batch.estimable, dtype=bool)
+    unfitted = estimable & ~np.isfinite(np.asarray(batch.coef, dtype=float)).all(axis=1)
+    if unfitted.any():
+        raise ValueError(
+            f"{where} gave no finite coefficients for {int(unfitted.sum())} of the {n_pairs} pairs it marks "
+            "estimable (mark a pair it cannot fit estimable=False)"
+        )
+    return fit
 
 
 def _spelled(shape: tuple[int, ...]) -> str:
@@ -273,6 +324,8 @@ def register_model(cls: M) -> M:
     ValueError
         When the name is empty or already registered to another class.
     """
+    if not (isinstance(cls, type) and issubclass(cls, ExpectedReturnModel)):
+        raise TypeError(f"register_model takes a subclass of ExpectedReturnModel, not {cls!r}")
     if not cls.name:
         raise ValueError(f"{cls.__name__} has no name")
     known = MODELS.get(cls.name, cls)
