@@ -13,8 +13,8 @@ checks (rules and thresholds: python -c "import eventstudy.data.screening as v; 
   gap                                a market session without a row (never bridged)
   off_calendar_date                  a row on a day the market was closed (ignored)
   partial_history                    history shorter than the market's (reported)
-  suspected_split                    close/adj_close shifts beyond x1.18 (the closes off the
-                                     data's end's basis withheld)
+  suspected_split                    close/adj_close shifts as no dividend does, or both jump
+                                     by a split's ratio (the closes off the end's basis withheld)
   suspected_unadjusted_split         adj_close moves >40% by a split ratio, beyond x20 or /20,
                                      or while close does not (adj_close withheld)
   calendar_gap                       on the market proxy: a day most symbols of its exchange

@@ -688,10 +688,14 @@ def _split_issues(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         both = both[np.isfinite(close[both] / adj[both])]  # 1e306 over 0.03: the absurd rules'
         level = close[both] / adj[both]
+    joint, together = _joint_splits(close[both], adj[both])
     issues = []
     unchecked = _unchecked_jumps(close, usable_close, both)
-    flags, shifted, said = _off_basis(level)
-    if shifted.size or unchecked:
+    flags, shifted, said = _off_basis(level, joint, dates[both])
+    if together.size and flags.size:
+        jumps = _jumps_text(dates[both[together + 1]], adj[both][together + 1] / adj[both][together])
+        said.insert(0, f"close and adj_close jump together {jumps} (a split left out of both)")
+    if flags.size or unchecked:
         rows = _spread(flags, both, usable_close)
         anchored = _anchor_row(level) is not None
         for jumped in unchecked:  # a close that jumps where adj_close is missing
@@ -731,6 +735,28 @@ def _split_issues(
     return issues
 
 
+def _joint_splits(close: np.ndarray, adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n - 1,) the log ratio of a split left out of both columns between each two rows of ``close``
+    and ``adj`` (rows with both prices; 0 elsewhere), and the positions m of those jumps: both
+    move alike (within :data:`ADJ_TOLERANCE`) by more than :data:`JUMP`, within
+    :data:`SPLIT_TOLERANCE` of n or 1/n (n = 2..20, taken as the split's ratio), or beyond
+    :data:`LARGE_SPLIT` up to :data:`PRICE_RATIO_BOUND` (raw prices: every close before it was kept
+    off by the ratio; a split on a day without adj_close was not looked at: re-attacks). The same
+    jump between consecutive rows is ``suspected_unadjusted_split``, for the returns."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = adj[1:] / adj[:-1]
+        alike = np.abs(ratio / (close[1:] / close[:-1]) - 1.0) <= ADJ_TOLERANCE
+        factors = np.asarray(SPLIT_FACTORS)
+        distance = np.abs(np.log(ratio[:, None] / factors[None, :]))
+        nearest = factors[np.argmin(np.where(np.isfinite(distance), distance, np.inf), axis=1)]
+        near = np.abs(ratio / nearest - 1.0) <= SPLIT_TOLERANCE
+        size = np.abs(np.log(ratio))
+        large = (size > np.log(LARGE_SPLIT)) & (size <= np.log(PRICE_RATIO_BOUND))
+        together = alike & (np.abs(ratio - 1.0) > JUMP) & (near | large)
+        joint = np.where(together, np.log(np.where(near, nearest, ratio)), 0.0)
+    return joint, np.flatnonzero(together)
+
+
 def _jumps_text(days: pd.DatetimeIndex, ratios: np.ndarray) -> str:
     """``2025-01-27 x0.5, ...`` of the first five jumps, ``and 3 more`` after them."""
     shown = ", ".join(f"{_iso(d)} x{r:.4g}" for d, r in zip(days[:5], ratios[:5], strict=True))
@@ -756,17 +782,33 @@ def _unchecked_jumps(close: np.ndarray, usable_close: np.ndarray, both: np.ndarr
     return [int(closes[i + 1]) for i in np.flatnonzero(unchecked)]
 
 
-def _anchor_row(level: np.ndarray) -> int | None:
+ANCHOR_LEVEL = float(np.log(1.05))
+"""How far from 1 close over adj_close may be at the row on the data's end's basis: the dividends
+since the data's end (adj_close is anchored when it is downloaded, after its last day: two years
+of a 2% yield, a year of 5%) and rounding. A close error of x0.8 beside a special dividend of 10%
+in the last rows sat within x1.18 of 1 and was taken as the anchor (a simulation)."""
+
+
+def _anchor_row(level: np.ndarray, *, after: int = -1) -> int | None:
     """The row (position in ``level``, close over adj_close of the rows with both prices) on the
     basis of the data's end, where adj_close is anchored (Yahoo's: close over adj_close 1 there on
-    the right basis): the last row at 1 within :data:`SAME_LEVEL` among the last
-    :data:`MAX_ABSURD_RUN` + 1, so that a bad last print, a split in the last rows or the last days
-    in cents are the rows after it; None without one (another vendor's adj_close, or data that end
-    years before their download)."""
+    the right basis): the last row at 1 within :data:`ANCHOR_LEVEL` among the last
+    :data:`MAX_ABSURD_RUN` + 1 whose neighbour is at 1 too, or the last row, so that a bad last
+    print, a split in the last rows or the last days in cents are the rows after it, and one bad
+    print that happens to sit at 1 among rows off it is not the anchor (a re-attack); None
+    without one (another vendor's adj_close, or data that end years before their download).
+    Only rows after the row ``after`` are candidates."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        at_one = np.abs(np.log(level[-(MAX_ABSURD_RUN + 1) :])) <= SAME_LEVEL
-    found = np.flatnonzero(at_one)
-    return int(level.size - min(level.size, MAX_ABSURD_RUN + 1) + found[-1]) if found.size else None
+        at_one = np.abs(np.log(level)) <= ANCHOR_LEVEL
+    beside = np.zeros(level.size, dtype=bool)
+    beside[1:] |= at_one[:-1]
+    beside[:-1] |= at_one[1:]
+    if level.size:
+        beside[-1] = True
+    candidate = at_one & beside
+    candidate[: max(after + 1, level.size - MAX_ABSURD_RUN - 1)] = False
+    found = np.flatnonzero(candidate)
+    return int(found[-1]) if found.size else None
 
 
 def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np.ndarray:
@@ -790,53 +832,135 @@ def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np
     return np.flatnonzero(out)
 
 
-def _off_basis(level: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+NOTABLE_SHIFT = float(np.log(1.02))
+"""A shift of close over adj_close beyond this |log| (2%) is more than rounding: a dividend, or with
+another shift near it, part of a change of basis (:func:`_changes_of_basis`)."""
+NEAR_ROWS = 2
+"""Shifts at most this many rows apart are read together (:func:`_changes_of_basis`)."""
+
+
+def _changes_of_basis(shift: np.ndarray) -> np.ndarray:
+    """Which shifts of close over adj_close (``shift[m]``: log, from row m to m + 1) change the
+    close's basis: beyond :data:`SAME_LEVEL` (x1.18); any rise beyond :data:`NOTABLE_SHIFT` (no
+    dividend raises it: a close too high, or adj_close a session late on a falling day); a fall
+    beyond it within :data:`NEAR_ROWS` rows of such a rise (the way in or back of a spike, as
+    adj_close a session late on a rising day); and falls beyond it that, one within
+    :data:`NEAR_ROWS` rows of the next, add up beyond :data:`SAME_LEVEL` (two x0.87 errors on
+    consecutive days kept closes 1.32 times off, and a spike that came back in two steps of 16%
+    kept its days: a re-attack). A lone fall up to x1.18 is a dividend going ex."""
+    notable = np.abs(shift) > NOTABLE_SHIFT
+    rises = notable & (shift > 0)
+    falls = notable & (shift < 0)
+    position = np.arange(shift.size)
+    rise_rows = np.flatnonzero(rises)
+    near_rise = np.zeros(shift.size, dtype=bool)
+    if rise_rows.size:
+        nearest = np.searchsorted(rise_rows, position)
+        after = rise_rows[np.minimum(nearest, rise_rows.size - 1)]
+        before = rise_rows[np.maximum(nearest - 1, 0)]
+        near_rise = (np.abs(after - position) <= NEAR_ROWS) | (np.abs(before - position) <= NEAR_ROWS)
+    counted = (np.abs(shift) > SAME_LEVEL) | rises | (falls & near_rise)
+    fall_rows = np.flatnonzero(falls)
+    if fall_rows.size:  # runs of falls, each within NEAR_ROWS of the next (a counted one among them)
+        run = np.cumsum(np.r_[1, np.diff(fall_rows) > NEAR_ROWS]) - 1
+        total = np.bincount(run, weights=shift[fall_rows])
+        counted[fall_rows[np.abs(total[run]) > SAME_LEVEL]] = True
+    return counted
+
+
+def _off_basis(
+    level: np.ndarray, joint: np.ndarray, days: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The rows (positions in ``level``, close over adj_close of the rows with both prices) whose
     close is on another basis than the data's end, the positions m of the shifts of close over
-    adj_close (from row m to m + 1) beyond :data:`SAME_LEVEL` (x1.18 or /1.18), and why, when it is
-    not those shifts' days alone.
+    adj_close (from row m to m + 1) that change the close's basis (:func:`_changes_of_basis`), and
+    why, when it is not those shifts' days alone. ``joint[m]`` is the log ratio of a split left out
+    of both columns between rows m and m + 1 (close and adj_close jump together by a split's ratio:
+    close over adj_close does not shift, and raw prices kept every close before it 2 times off: a
+    re-attack), 0 elsewhere: a change of the close's basis too; ``days`` the rows' dates.
 
     adj_close is close times the dividends' factors, which rise to 1 at the data's end, where
     adj_close is anchored (Yahoo's): on the right basis close over adj_close is 1 there and shifts
-    only by the dividends going ex (down by a few percent each) and rounding. A shift beyond
-    :data:`SAME_LEVEL` is a change of the close's basis (every split's ratio is: 6-for-5 is 20%); a
-    smaller one is taken as a dividend. So with :math:`s_m = \\log(C/A)_{m+1} - \\log(C/A)_m` and
-    a the row on the end's basis (:func:`_anchor_row`), row t is off the end's basis by
+    only by the dividends going ex (down by a few percent each) and rounding. The shifts that change
+    the close's basis (:func:`_changes_of_basis`: beyond :data:`SAME_LEVEL`, every split's ratio
+    is, 6-for-5 20%; any rise; falls beside a rise or adding up on consecutive days) and the
+    splits left out of both columns are counted, the others taken as dividends. So with
+    :math:`c_m` the counted log shifts and a the row on the end's basis (:func:`_anchor_row`), row
+    t is off the end's basis by
 
-    .. math::  b_t = \\log(C/A)_a + \\textstyle\\sum_{m < t,\\ |s_m| > 0.168} s_m
-               - \\sum_{m < a,\\ |s_m| > 0.168} s_m,
+    .. math::  b_t = \\log(C/A)_a + \\textstyle\\sum_{m < t} c_m - \\sum_{m < a} c_m,
 
     and its close is withheld when :math:`|b_t|` is above :data:`SAME_LEVEL`, however long its
-    stretch and whatever its shifts: a spike and its way back (a close, or adj_close a session late
-    on a big day), the closes before a split left out of close (a referee's NVDA closes before its
-    10-for-1 gave market values 10 times too large beside split-adjusted counts), before a split
-    and a special dividend in any order, a split whose own day's close sits at a third level, a
-    3-for-2 on a day the stock rose 2.5%, the last days in another unit (the versions before this one
-    judged the close's own move and the kinds of jumps, and re-attacks found market values 1.5 to 4
-    times off). A shift is counted whichever column moved: telling an adj_close that jumps alone
-    (its own rule, ``suspected_unadjusted_split``) by which column moved more fails on a day the
-    stock moves a lot, and would keep a close wrong from the same day as adj_close; a special
-    dividend beyond x1.18 cannot be told from a split left out of close. Both withhold the closes
-    on the other side of them (no market value rather than a wrong one). Without the anchor
-    (another vendor's adj_close, data that end years before their download, or a close wrong for
-    the last :data:`MAX_ABSURD_RUN` rows and more) no basis is known, and a shift withholds every
+    stretch: a spike and its way back (in steps too; a close, or adj_close a session late on a big
+    day), the closes before a split left out of close (a referee's NVDA closes before its 10-for-1
+    gave market values 10 times too large beside split-adjusted counts) or of both columns, a split
+    whose own day's close sits at a third level, a 3-for-2 on a day the stock rose 2.5%, the last
+    days in another unit (the versions before this one judged the close's own move and the kinds of
+    jumps, and re-attacks found market values 1.5 to 4 times off). A counted shift by no split's
+    ratio that lasts (a special dividend beyond x1.18, a split with a dividend the same day, a basis
+    changed in steps) withholds every close before it, as their basis is not known, and the anchor
+    is after it and after the last uncounted shift beyond :data:`ANCHOR_LEVEL` (a dividend that
+    sets the rows before it off 1). A shift is counted whichever column moved: telling an
+    adj_close that jumps alone (its own rule, ``suspected_unadjusted_split``) by which column moved
+    more fails on a day the stock moves a lot, and would keep a close wrong from the same day as
+    adj_close (no market value rather than a wrong one). Without the anchor (another vendor's
+    adj_close, data that end years before their download, or a close wrong for the last
+    :data:`MAX_ABSURD_RUN` rows and more) no basis is known, and a counted shift withholds every
     close; the finding says so."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_level = np.log(level)
     shift = np.diff(log_level)
-    shifted = np.flatnonzero(np.abs(shift) > SAME_LEVEL)
-    if not shifted.size:
+    counted = _changes_of_basis(shift)
+    shifted = np.flatnonzero(counted)
+    if not shifted.size and not joint.any():
         return np.zeros(0, dtype=np.intp), shifted, []
-    anchor = _anchor_row(level)
+    basis = np.zeros(level.size)  # each row's basis over the first row's
+    basis[1:] = np.where(counted, shift, 0.0) + joint
+    basis = np.cumsum(basis)
+    # A change by no split's ratio that lasts (a special dividend, a split with a dividend the same
+    # day, a basis changed in steps) leaves the closes before it on no known basis: an error before
+    # it that undid its shift kept a close 2 times off (a re-attack). They are withheld, and the
+    # anchor is after it. A shift lasts when no later row comes back to the basis before it and it
+    # comes back to none of the last MAX_ABSURD_RUN rows' (a spike's way in or back, in steps too).
+    said = []
+    lasting = -1
+    for m in np.flatnonzero(counted & ~_split_ratio(shift))[::-1].tolist():
+        later = (np.abs(basis[m + 1 :] - basis[m]) <= SAME_LEVEL).any()
+        back = (np.abs(basis[max(0, m - MAX_ABSURD_RUN) : m + 1] - basis[m + 1]) <= SAME_LEVEL).any()
+        if not (later or back):
+            lasting = m
+            said.append(
+                f"the shift of {_iso(days[m + 1])} stays, by no split's ratio (a special dividend, or a "
+                "split with a dividend the same day): the closes before it withheld"
+            )
+            break
+    # a dividend beyond ANCHOR_LEVEL in the last rows: the rows before it are not at 1 on the right
+    # basis, and one at 1 there is off by the dividend (a close x0.8 beside a 15% dividend: a simulation)
+    dividends = np.flatnonzero(~counted & (np.abs(shift) > ANCHOR_LEVEL))
+    anchor = _anchor_row(level, after=max(lasting, int(dividends[-1]) if dividends.size else -1))
     if anchor is None:
         return np.arange(level.size), shifted, [
             f"close over adj_close at the data's end is {level[-1]:.3g}, not 1 (where adj_close is "
             "anchored): no close's basis is known, every close withheld"
         ]
-    basis = np.zeros(level.size)  # each row's basis over the first row's
-    basis[shifted + 1] = shift[shifted]
-    basis = np.cumsum(basis)
-    return np.flatnonzero(np.abs(log_level[anchor] + basis - basis[anchor]) > SAME_LEVEL), shifted, []
+    off = np.abs(log_level[anchor] + basis - basis[anchor]) > SAME_LEVEL
+    off[: lasting + 1] = True
+    return np.flatnonzero(off), shifted, said
+
+
+_SPLIT_RATIOS = np.log(
+    np.array(sorted({*SPLIT_FACTORS, *(p / q for p in range(1, 6) for q in range(1, 6) if p != q)}))
+)
+"""Log ratios of splits and reverse splits, 3-for-2 and the like among them."""
+
+
+def _split_ratio(shift: np.ndarray) -> np.ndarray:
+    """Whether each shift of close over adj_close (its log) is a split's ratio: within
+    :data:`SPLIT_TOLERANCE` of n or 1/n (n = 2..20) or p/q (p, q <= 5), or beyond
+    :data:`LARGE_SPLIT` (a penny stock's 1:25)."""
+    with np.errstate(invalid="ignore"):
+        near = (np.abs(shift[:, None] - _SPLIT_RATIOS[None, :]) <= np.log1p(SPLIT_TOLERANCE)).any(axis=1)
+        return near | (np.abs(shift) > np.log(LARGE_SPLIT))
 
 
 def apply_policy(frame: pd.DataFrame, issues: Iterable[PriceIssue]) -> pd.DataFrame:
