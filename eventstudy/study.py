@@ -179,6 +179,7 @@ def run_study(
             min_obs=config.min_estimation_obs,
             exclude_confounded=config.exclude_confounded,
             statistics=config.statistics,
+            caveats=config.share_caveats,
         )
         methods["volume"], methods["volume_stats"] = volume.table, volume.stats
     recorded_config, model_record = recorded_model(config, model, given, inputs.factors)

@@ -73,8 +73,8 @@ from eventstudy.aggregate import (
     group_batteries,
     groups,
 )
-from eventstudy.columns import MARKET_PROXY_OUTCOME
-from eventstudy.config import window_label
+from eventstudy.columns import MARKET_PROXY_OUTCOME, SHARES_CAVEAT
+from eventstudy.config import ShareCaveat, window_label
 from eventstudy.estimate import PairEstimates
 from eventstudy.inference import EventPanel
 from eventstudy.models.ols import BatchFit, degenerate_fits, fit_ols_batch
@@ -119,6 +119,7 @@ VOLUME_COLUMNS: tuple[str, ...] = (
     "abnormal_volume_se",
     "n_est",
     "outcome",
+    "note",
 )
 STATS_COLUMNS: tuple[str, ...] = (
     "group", "window", "statistic", "value", "p", "n", "reference", "p_bh", "p_holm"
@@ -245,6 +246,7 @@ def abnormal_volume(
     min_obs: int,
     exclude_confounded: bool = False,
     statistics: Sequence[str] | None = None,
+    caveats: Sequence[ShareCaveat] = (),
 ) -> VolumeStudy:
     """The abnormal volume study on the estimation and event days of the return study.
 
@@ -268,6 +270,9 @@ def abnormal_volume(
     statistics
         The study's choice of statistics (``StudyConfig.statistics``; None: all): those of
         :data:`VOLUME_STATISTICS` it names.
+    caveats
+        The config's ``[[shares.caveats]]``: ``volume.parquet``'s ``note`` names them on the rows
+        whose log turnover divides by a count they flag.
 
     Returns
     -------
@@ -283,7 +288,7 @@ def abnormal_volume(
     :math:`\\hat\\sigma\\sqrt{1 + x'(X'X)^{-1}x}`. A pair whose volume model vanishes (a constant
     volume series) is ``degenerate_estimation``.
     """
-    pairs = volume_pairs(estimates, prices, market, measure, min_obs=min_obs)
+    pairs = volume_pairs(estimates, prices, market, measure, min_obs=min_obs, caveats=caveats)
     stats = volume_statistics(
         estimates,
         pairs.panel,
@@ -302,10 +307,12 @@ def volume_pairs(
     measure: str,
     *,
     min_obs: int,
+    caveats: Sequence[ShareCaveat] = (),
 ) -> VolumePairs:
     """The abnormal volume of every pair (:func:`abnormal_volume` without the statistics: each
     pair's model, abnormal volumes and outcome depend on its own ticker and the market only,
-    so a study partitioned by ticker computes them per partition)."""
+    so a study partitioned by ticker computes them per partition). ``caveats``, the config's
+    ``[[shares.caveats]]``, note the rows whose log turnover rests on a flagged count."""
     panel = estimates.panel
     events = estimates.events
     tickers = events["ticker"].to_numpy(object)
@@ -367,6 +374,9 @@ def volume_pairs(
     )
     factor = volume_panel_.prediction_variance_factor()
     se = sigma[:, None] * np.sqrt(factor)
+    notes = np.full(abnormal.shape, "", dtype=object)
+    if measure == "log_turnover":
+        notes = _caveat_notes(estimates, caveats, np.where(days_used, est, -1).max(axis=1), evt)
     table = _table(
         estimates,
         _pad(cached)[evt, columns[:, None]],
@@ -377,8 +387,33 @@ def volume_pairs(
         se,
         fit.n_obs,
         outcome,
+        notes,
     )
     return VolumePairs(table, volume_panel_, outcome)
+
+
+def _caveat_notes(
+    estimates: PairEstimates,
+    caveats: Sequence[ShareCaveat],
+    last_estimation: np.ndarray,
+    event_days: np.ndarray,
+) -> np.ndarray:
+    """(P, T) the ``[[shares.caveats]]`` notes of each (pair, tau) whose log turnover divides by a
+    count they flag (the count of a day on or after the caveat's start): every day of a pair whose
+    volume model used such a day (``last_estimation``, its last estimation day's calendar index,
+    -1 for none), else the event days on or after it. A stale count that left out 433M shares
+    raised INTC's turnover from the caveat's day, said nowhere (a referee)."""
+    calendar = np.append(estimates.panel.calendar.to_numpy(dtype="datetime64[D]"), np.datetime64("NaT"))
+    tickers = estimates.events["ticker"].to_numpy(object)
+    notes = np.full(event_days.shape, "", dtype=object)
+    estimated = calendar[np.where(last_estimation >= 0, last_estimation, -1)]
+    for caveat in caveats:
+        start = np.datetime64(caveat.start, "D")
+        pair = tickers == caveat.ticker
+        applies = pair[:, None] & ((estimated >= start)[:, None] | (calendar[event_days] >= start))
+        text = f"{SHARES_CAVEAT}{caveat.note}"
+        notes[applies] = np.where(notes[applies] == "", text, notes[applies] + "; " + text)
+    return notes
 
 
 def _table(
@@ -391,6 +426,7 @@ def _table(
     se: np.ndarray,
     n_est: np.ndarray,
     outcome: np.ndarray,
+    notes: np.ndarray,
 ) -> pd.DataFrame:
     n_pairs, n_taus = abnormal.shape
     events = estimates.events
@@ -419,6 +455,7 @@ def _table(
             "abnormal_volume_se": np.where(ok, se, np.nan).ravel(),
             "n_est": np.repeat(np.asarray(n_est, dtype="int64"), n_taus),
             "outcome": row_outcome,
+            "note": notes.ravel().astype(str),
         }
     )
     return frame.loc[:, list(VOLUME_COLUMNS)]

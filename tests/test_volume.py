@@ -616,6 +616,40 @@ def test_a_pair_whose_return_model_was_not_fitted_has_no_volume_model(launch_cac
     assert day0["n"].item() == (~short).sum()
 
 
+def test_turnover_on_a_caveated_share_count_carries_the_caveat(launch_cache: Path) -> None:
+    """launch.toml's [[shares.caveats]] says INTC's count leaves out ~433M shares from 2025-08-22:
+    its car.parquet rows said so, but log turnover divided by the same count (about 0.094 too high
+    a day from then on) with no word (a referee). Every volume.parquet row of an INTC pair whose
+    volume model used a day from 2025-08-22, and INTC's event days from then on, carry the note;
+    no other row does, and log volume, which uses no count, none."""
+    from eventstudy.columns import SHARES_CAVEAT
+
+    config = launch_config(volume="log_turnover")
+    (caveat,) = config.share_caveats
+    results = run_study(ROOT / "events.csv", PriceStore(launch_cache), config)
+    volume = results.volume
+    start = pd.Timestamp(caveat.start)
+    day0 = results.car[results.car.window == "[0,0]"].set_index(["event_id", "ticker"])["day0"]
+    calendar = pd.DatetimeIndex(results.estimates.panel.calendar)
+    estimated_after = {  # the volume model's estimation window [-260, -11] reaches the caveat's day
+        key: calendar[calendar.searchsorted(day) - 11] >= start for key, day in day0.items()
+    }
+    pair_after = volume.apply(lambda row: estimated_after[(row.event_id, row.ticker)], axis=1)
+    expected = (volume["ticker"] == "INTC") & (pair_after | (volume["date"] >= start))
+    assert expected.sum() > 0 and (volume["ticker"] == "INTC").sum() > expected.sum()
+    assert (volume["note"] == f"{SHARES_CAVEAT}{caveat.note}").to_numpy().tolist() == expected.tolist()
+    plain = run_study(ROOT / "events.csv", PriceStore(launch_cache), launch_config(volume="log_volume"))
+    assert (plain.volume["note"] == "").all()
+    from eventstudy.report.sections import _volume_caveats  # the figure's caption says it
+
+    pairs = volume[expected].drop_duplicates(["event_id", "ticker"])
+    assert _volume_caveats(volume) == (
+        f"The log turnover of {len(pairs)} pairs (INTC) divides, on some of their days, by a share count "
+        "the config's [[shares.caveats]] flag (volume.parquet's note). "
+    )
+    assert _volume_caveats(plain.volume) == "" == _volume_caveats(volume.drop(columns=["note"]))
+
+
 def test_turnover_short_of_market_volume_is_not_short_of_share_counts(launch_cache: Path, tmp_path) -> None:
     """NVDA on 2025-05-23 against SPYV, SPY's prices with no volume before February 2025: the
     return model is fitted, the volume model lacks the benchmark's volume on most days. That is

@@ -275,7 +275,12 @@ def partition_task(
         from eventstudy.volume import volume_pairs
 
         volume = volume_pairs(
-            estimates, inputs.prices, config.market, config.volume, min_obs=config.min_estimation_obs
+            estimates,
+            inputs.prices,
+            config.market,
+            config.volume,
+            min_obs=config.min_estimation_obs,
+            caveats=config.share_caveats,
         )
         volume_members = members  # the returns' samples, confounded windows and twins included
         volume_parts = PanelParts(volume.panel)

@@ -349,6 +349,12 @@ VOLUME_SCHEMA: dict[str, ColumnDoc] = {
         "ticker's or the market's volume is missing or 0 that day, or its share count, or the day is "
         "past the data: a window holding the day has no CAV)",
     ),
+    "note": ColumnDoc(
+        "text",
+        "log_turnover: the config's [[shares.caveats]] notes ('shares caveat: ...', separated by '; ') "
+        "of the share counts the row's turnover divides by (every day of a pair whose volume model "
+        "used a day on or after the caveat's start, else the days from it on); empty otherwise",
+    ),
 }
 
 VOLUME_STATS_SCHEMA: dict[str, ColumnDoc] = {

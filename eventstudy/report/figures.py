@@ -587,8 +587,10 @@ def _band_multiples(
             axes.tick_params(axis="y", labelsize=6.5)
         for axes in axes_grid[len(panels) :]:
             axes.set_visible(False)
-        for axes in axes_grid[::n_cols]:
-            axes.set_ylabel(ylabel)
+        if n_rows == 1:
+            axes_grid[0].set_ylabel(ylabel)
+        else:  # one label for the rows: a long one per row overlapped the next (a referee)
+            figure.supylabel(ylabel, x=0.012, fontsize=mpl.rcParams["axes.labelsize"])
         figure.text(0.99, 0.005, footnote, ha="right", va="bottom", fontsize=5.5, color="#666666")
         figure.subplots_adjust(
             left=0.09, right=0.98, top=1 - 0.25 / height, bottom=0.5 / height, wspace=0.08, hspace=0.6

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.aggregate import VOLUME_EXCLUSION_ROWS, statistic_unit
+from eventstudy.columns import has_share_caveat
 from eventstudy.crosssection.regression import sample_start
 from eventstudy.inference.bootstrap import band_minimum_pairs
 from eventstudy.inference.serial import ASSUME_SERIAL_INDEPENDENCE, AVERAGE_SERIES, OWN_SERIES
@@ -100,6 +101,7 @@ def volume_figure_file(exports: Exports) -> FigureFile | None:
         "each group's pairs with a complete path, from the event span's first day, with a pointwise 95% t "
         "band of the mean; one panel per group. "
         + _volume_sample(volume, exports.car, measure)
+        + _volume_caveats(volume)
         + tests
         + ("" if stats is None else _serial_note(stats, words)),
         figures.volume_figure,
@@ -136,6 +138,22 @@ def _volume_sample(volume: pd.DataFrame, car: pd.DataFrame, measure: str) -> str
             )
     text = "; ".join(said)
     return f"{text[:1].upper()}{text[1:]}. " if said else ""
+
+
+def _volume_caveats(volume: pd.DataFrame) -> str:
+    """The pairs whose log turnover divides by a share count the config's ``[[shares.caveats]]``
+    flag (``volume.parquet``'s ``note``), by ticker; "" when none (or a folder of a version
+    before the column)."""
+    if "note" not in volume:
+        return ""
+    flagged = volume[volume["note"].map(has_share_caveat)].drop_duplicates(["event_id", "ticker"])
+    if flagged.empty:
+        return ""
+    tickers = sorted(flagged["ticker"].astype(str).unique())
+    return (
+        f"The log turnover of {len(flagged):,} pairs ({_listing(tickers)}) divides, on some of their days, "
+        "by a share count the config's [[shares.caveats]] flag (volume.parquet's note). "
+    )
 
 
 def _serial_note(stats: pd.DataFrame, words: str) -> str:
