@@ -691,7 +691,9 @@ def _split_issues(
     joint, together = _joint_splits(close[both], adj[both])
     issues = []
     unchecked = _unchecked_jumps(close, usable_close, both)
-    flags, shifted, said = _off_basis(level, joint, dates[both])
+    with np.errstate(divide="ignore"):
+        rounding = HALF_CENT * (1.0 / close[both] + 1.0 / adj[both])
+    flags, shifted, said = _off_basis(level, joint, dates[both], rounding[1:] + rounding[:-1])
     if together.size and flags.size:
         jumps = _jumps_text(dates[both[together + 1]], adj[both][together + 1] / adj[both][together])
         said.insert(0, f"close and adj_close jump together {jumps} (a split left out of both)")
@@ -763,19 +765,26 @@ def _jumps_text(days: pd.DatetimeIndex, ratios: np.ndarray) -> str:
     return shown + (f" and {len(days) - 5} more" if len(days) > 5 else "")
 
 
+UNCHECKED_MOVE = float(np.log(1.10))
+"""A close's move beside a missing adj_close beyond which it is withheld as a possible split
+(:func:`_unchecked_jumps`): a 5-for-4 or 6-for-5 on a day the stock moved the other way by up to
+8%; NVDA's genuine +8.9% on 2025-01-28 beside a missing adj_close stays."""
+
+
 def _unchecked_jumps(close: np.ndarray, usable_close: np.ndarray, both: np.ndarray) -> list[int]:
-    """The rows whose close moves by more than :data:`SAME_LEVEL` (x1.18 or /1.18) from the previous
-    close where either lacks adj_close: no comparison of rows with both prices sees a split or a run
-    there (among the last rows without adj_close, or a spike undone inside a gap of adj_close,
-    closes 2 times off were kept; a 3-for-2 there moves close 33%, under the 40% once looked for:
-    re-attacks). A genuine move that large beside a missing adj_close cannot be told from a split,
-    and is withheld as one."""
+    """The rows whose close moves by more than :data:`UNCHECKED_MOVE` (x1.10 or /1.10) from the
+    previous close where either lacks adj_close: no comparison of rows with both prices sees a
+    split or a run there (among the last rows without adj_close, or a spike undone inside a gap of
+    adj_close, closes 2 times off were kept; a 3-for-2 there moves close 33%, under the 40% once
+    looked for, and a 5-for-4 on a day the stock rose 7% x0.86, under the x1.18 then: re-attacks).
+    A genuine move that large beside a missing adj_close cannot be told from a split, and is
+    withheld as one."""
     closes = np.flatnonzero(usable_close)
     checked = np.zeros(close.size, dtype=bool)
     checked[both] = True
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         moved = close[closes][1:] / close[closes][:-1]
-        jump = np.abs(np.log(moved)) > SAME_LEVEL
+        jump = np.abs(np.log(moved)) > UNCHECKED_MOVE
         jump &= (moved <= PRICE_RATIO_BOUND) & (moved >= 1.0 / PRICE_RATIO_BOUND)  # beyond: absurd rules
         jump &= (close[closes][1:] <= MAX_PRICE) & (close[closes][:-1] <= MAX_PRICE)
     unchecked = jump & ~(checked[closes][1:] & checked[closes][:-1])
@@ -833,22 +842,33 @@ def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np
 
 
 NOTABLE_SHIFT = float(np.log(1.02))
-"""A shift of close over adj_close beyond this |log| (2%) is more than rounding: a dividend, or with
-another shift near it, part of a change of basis (:func:`_changes_of_basis`)."""
+"""A shift of close over adj_close beyond this |log| (2%, plus the prices' rounding to cents) is more
+than rounding: a dividend, or with another shift near it, part of a change of basis
+(:func:`_changes_of_basis`)."""
 NEAR_ROWS = 2
-"""Shifts at most this many rows apart are read together (:func:`_changes_of_basis`)."""
+"""A fall within this many rows of a rise is the other side of a spike (:func:`_changes_of_basis`)."""
+FALL_CHAIN_ROWS = 21
+"""Falls at most this many rows apart (a month of sessions: dividends go ex a quarter apart, a
+monthly payer's by far less than 2% each) are read together (:func:`_changes_of_basis`)."""
+HALF_CENT = 0.005
+"""The rounding of a price quoted to cents: the shift of close over adj_close it can make is
+``HALF_CENT`` over each of the four prices (6.7% at $0.30, where 2% of noise withheld a
+penny stock's good closes: a re-attack)."""
 
 
-def _changes_of_basis(shift: np.ndarray) -> np.ndarray:
-    """Which shifts of close over adj_close (``shift[m]``: log, from row m to m + 1) change the
-    close's basis: beyond :data:`SAME_LEVEL` (x1.18); any rise beyond :data:`NOTABLE_SHIFT` (no
-    dividend raises it: a close too high, or adj_close a session late on a falling day); a fall
-    beyond it within :data:`NEAR_ROWS` rows of such a rise (the way in or back of a spike, as
-    adj_close a session late on a rising day); and falls beyond it that, one within
-    :data:`NEAR_ROWS` rows of the next, add up beyond :data:`SAME_LEVEL` (two x0.87 errors on
-    consecutive days kept closes 1.32 times off, and a spike that came back in two steps of 16%
-    kept its days: a re-attack). A lone fall up to x1.18 is a dividend going ex."""
-    notable = np.abs(shift) > NOTABLE_SHIFT
+def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> np.ndarray:
+    """Which shifts of close over adj_close (``shift[m]``: log, from row m to m + 1; ``rounding``,
+    what the prices' rounding can make of each) change the close's basis: beyond
+    :data:`SAME_LEVEL` (x1.18); any rise beyond :data:`NOTABLE_SHIFT` (no dividend raises it: a
+    close too high, or adj_close a session late on a falling day); a fall beyond it within
+    :data:`NEAR_ROWS` rows of such a rise (the way in or back of a spike, as adj_close a session
+    late on a rising day); and falls beyond it within :data:`NEAR_ROWS` rows of each other, or
+    beyond :data:`ANCHOR_LEVEL` (5%) within :data:`FALL_CHAIN_ROWS`, that add up beyond
+    :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, or x0.9 three times a week apart,
+    kept closes up to 1.37 times off, and a spike that came back in falls three rows apart kept
+    its days: re-attacks). A lone fall up to x1.18, or falls a month apart, are dividends going
+    ex; so are falls of up to 5% a few sessions apart."""
+    notable = np.abs(shift) > NOTABLE_SHIFT + rounding
     rises = notable & (shift > 0)
     falls = notable & (shift < 0)
     position = np.arange(shift.size)
@@ -860,16 +880,19 @@ def _changes_of_basis(shift: np.ndarray) -> np.ndarray:
         before = rise_rows[np.maximum(nearest - 1, 0)]
         near_rise = (np.abs(after - position) <= NEAR_ROWS) | (np.abs(before - position) <= NEAR_ROWS)
     counted = (np.abs(shift) > SAME_LEVEL) | rises | (falls & near_rise)
-    fall_rows = np.flatnonzero(falls)
-    if fall_rows.size:  # runs of falls, each within NEAR_ROWS of the next (a counted one among them)
-        run = np.cumsum(np.r_[1, np.diff(fall_rows) > NEAR_ROWS]) - 1
-        total = np.bincount(run, weights=shift[fall_rows])
-        counted[fall_rows[np.abs(total[run]) > SAME_LEVEL]] = True
+    # chains of falls: beyond NOTABLE_SHIFT within NEAR_ROWS of each other, or beyond a dividend's
+    # ANCHOR_LEVEL within FALL_CHAIN_ROWS (ordinary dividends a month from an error stay dividends)
+    for chained, gap in ((falls, NEAR_ROWS), (falls & (shift < -ANCHOR_LEVEL - rounding), FALL_CHAIN_ROWS)):
+        fall_rows = np.flatnonzero(chained)
+        if fall_rows.size:
+            run = np.cumsum(np.r_[1, np.diff(fall_rows) > gap]) - 1
+            total = np.bincount(run, weights=shift[fall_rows])
+            counted[fall_rows[np.abs(total[run]) > SAME_LEVEL]] = True
     return counted
 
 
 def _off_basis(
-    level: np.ndarray, joint: np.ndarray, days: pd.DatetimeIndex
+    level: np.ndarray, joint: np.ndarray, days: pd.DatetimeIndex, rounding: np.ndarray | float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The rows (positions in ``level``, close over adj_close of the rows with both prices) whose
     close is on another basis than the data's end, the positions m of the shifts of close over
@@ -877,7 +900,8 @@ def _off_basis(
     why, when it is not those shifts' days alone. ``joint[m]`` is the log ratio of a split left out
     of both columns between rows m and m + 1 (close and adj_close jump together by a split's ratio:
     close over adj_close does not shift, and raw prices kept every close before it 2 times off: a
-    re-attack), 0 elsewhere: a change of the close's basis too; ``days`` the rows' dates.
+    re-attack), 0 elsewhere: a change of the close's basis too; ``days`` the rows' dates;
+    ``rounding`` what the prices' rounding can make of each shift.
 
     adj_close is close times the dividends' factors, which rise to 1 at the data's end, where
     adj_close is anchored (Yahoo's): on the right basis close over adj_close is 1 there and shifts
@@ -910,7 +934,7 @@ def _off_basis(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_level = np.log(level)
     shift = np.diff(log_level)
-    counted = _changes_of_basis(shift)
+    counted = _changes_of_basis(shift, rounding)
     shifted = np.flatnonzero(counted)
     if not shifted.size and not joint.any():
         return np.zeros(0, dtype=np.intp), shifted, []
@@ -921,12 +945,13 @@ def _off_basis(
     # day, a basis changed in steps) leaves the closes before it on no known basis: an error before
     # it that undid its shift kept a close 2 times off (a re-attack). They are withheld, and the
     # anchor is after it. A shift lasts when no later row comes back to the basis before it and it
-    # comes back to none of the last MAX_ABSURD_RUN rows' (a spike's way in or back, in steps too).
+    # comes back to no earlier row's (a spike's way in or back, in steps too; a stretch of 15 rows
+    # off and back withheld every good close before it when only 10 rows were looked back at).
     said = []
     lasting = -1
     for m in np.flatnonzero(counted & ~_split_ratio(shift))[::-1].tolist():
         later = (np.abs(basis[m + 1 :] - basis[m]) <= SAME_LEVEL).any()
-        back = (np.abs(basis[max(0, m - MAX_ABSURD_RUN) : m + 1] - basis[m + 1]) <= SAME_LEVEL).any()
+        back = (np.abs(basis[: m + 1] - basis[m + 1]) <= SAME_LEVEL).any()
         if not (later or back):
             lasting = m
             said.append(
