@@ -407,6 +407,23 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     close, adj = moved * np.r_[np.ones(57), np.full(3, 0.8)], moved.copy()
     adj[-6:] = np.nan
     cases.append(("a 5:4 on a +7% day beside no adj_close", moved, close, adj, list(range(54, 60))))
+    # the ninth version's re-attack: falls of 4.5% three sessions apart, a $0.12 stock quoted to four
+    # decimals (the cents' rounding allowance hid 12% rises), raw prices split on a day without
+    # adj_close before a +3% day
+    true = 100.0 * 1.001 ** np.arange(120)
+    error = np.ones(120)
+    for row in range(30, 46, 3):
+        error[:row] *= 1.045
+    cases.append(("falls of 4.5% three sessions apart", true, true * error, true.copy(), list(range(36))))
+    cheap = np.round(0.12 * 1.001 ** np.arange(120), 4)
+    error = np.r_[np.full(40, 1.12**-2), np.full(30, 1 / 1.12), np.ones(50)]  # two 12% rises
+    cases.append(("$0.12 at four decimals", cheap, np.round(cheap * error, 4), cheap, list(range(40))))
+    true = 100.0 * 1.001 ** np.arange(80)
+    true[41:] *= 1.03
+    raw = true * np.r_[np.full(40, 2.0), np.ones(40)]
+    adj = raw.copy()
+    adj[40] = np.nan
+    cases.append(("raw split, no adj_close, +3% after", true, raw, adj, list(range(41))))
     return cases
 
 

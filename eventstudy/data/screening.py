@@ -219,9 +219,9 @@ UNIT_TOLERANCE = 1.5
 be a unit switch: the day's own move up to +50% or -33% (97 on a day the price fell 3%); a
 -98% crash (a ratio of 1/50) that lasts to the end is not one, and flags its day alone."""
 SAME_LEVEL = float(np.log(1.0 + JUMP) / 2.0)
-"""Rows whose close over adj_close lie within this |log| of each other are on one basis, for the
-close-only runs at the data's edges: half a close-only jump (40%), above the drift of the ratio
-by dividends over years (a 2% yield, about 6% in three)."""
+"""Closes whose basis lies within this |log| (x1.18) of the data's end's are on it
+(:func:`_off_basis`), and a shift of close over adj_close beyond it changes the basis: half a
+40% jump, above a dividend's shift (a few percent) and below every split's ratio (6-for-5: 20%)."""
 ABSURD_OUTCOME = "absurd_price"
 """Outcome of a window whose returns are missing because an absurd price was withheld."""
 _ABSURD_KINDS = ("absurd_price", "absurd_return")
@@ -688,11 +688,13 @@ def _split_issues(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         both = both[np.isfinite(close[both] / adj[both])]  # 1e306 over 0.03: the absurd rules'
         level = close[both] / adj[both]
-    joint, together = _joint_splits(close[both], adj[both])
+    joint, together = _joint_splits(close[both], adj[both], np.diff(both))
     issues = []
     unchecked = _unchecked_jumps(close, usable_close, both)
-    with np.errstate(divide="ignore"):
-        rounding = HALF_CENT * (1.0 / close[both] + 1.0 / adj[both])
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        prices = (close[both], adj[both])
+        cents = all(np.allclose(np.round(x * 100.0), x * 100.0, rtol=0.0, atol=1e-6) for x in prices)
+        rounding = HALF_CENT * (1.0 / close[both] + 1.0 / adj[both]) if cents else np.zeros(both.size)
     flags, shifted, said = _off_basis(level, joint, dates[both], rounding[1:] + rounding[:-1])
     if together.size and flags.size:
         jumps = _jumps_text(dates[both[together + 1]], adj[both][together + 1] / adj[both][together])
@@ -737,21 +739,23 @@ def _split_issues(
     return issues
 
 
-def _joint_splits(close: np.ndarray, adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(n - 1,) the log ratio of a split left out of both columns between each two rows of ``close``
     and ``adj`` (rows with both prices; 0 elsewhere), and the positions m of those jumps: both
     move alike (within :data:`ADJ_TOLERANCE`) by more than :data:`JUMP`, within
     :data:`SPLIT_TOLERANCE` of n or 1/n (n = 2..20, taken as the split's ratio), or beyond
     :data:`LARGE_SPLIT` up to :data:`PRICE_RATIO_BOUND` (raw prices: every close before it was kept
-    off by the ratio; a split on a day without adj_close was not looked at: re-attacks). The same
-    jump between consecutive rows is ``suspected_unadjusted_split``, for the returns."""
+    off by the ratio; a split on a day without adj_close was not looked at: re-attacks); ``apart``
+    the rows between each two, each row's day's move widening the tolerance (a flat split day
+    without adj_close and a +3% day after it were 3% from 1/2). The same jump between consecutive
+    rows is ``suspected_unadjusted_split``, for the returns."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = adj[1:] / adj[:-1]
         alike = np.abs(ratio / (close[1:] / close[:-1]) - 1.0) <= ADJ_TOLERANCE
         factors = np.asarray(SPLIT_FACTORS)
         distance = np.abs(np.log(ratio[:, None] / factors[None, :]))
         nearest = factors[np.argmin(np.where(np.isfinite(distance), distance, np.inf), axis=1)]
-        near = np.abs(ratio / nearest - 1.0) <= SPLIT_TOLERANCE
+        near = np.abs(ratio / nearest - 1.0) <= SPLIT_TOLERANCE * apart
         size = np.abs(np.log(ratio))
         large = (size > np.log(LARGE_SPLIT)) & (size <= np.log(PRICE_RATIO_BOUND))
         together = alike & (np.abs(ratio - 1.0) > JUMP) & (near | large)
@@ -853,7 +857,8 @@ monthly payer's by far less than 2% each) are read together (:func:`_changes_of_
 HALF_CENT = 0.005
 """The rounding of a price quoted to cents: the shift of close over adj_close it can make is
 ``HALF_CENT`` over each of the four prices (6.7% at $0.30, where 2% of noise withheld a
-penny stock's good closes: a re-attack)."""
+penny stock's good closes: a re-attack); only for a series whose every price is whole cents (at
+four decimals a $0.12 stock's allowance of 18% hid errors of 25%: a re-attack)."""
 
 
 def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> np.ndarray:
@@ -862,12 +867,12 @@ def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> 
     :data:`SAME_LEVEL` (x1.18); any rise beyond :data:`NOTABLE_SHIFT` (no dividend raises it: a
     close too high, or adj_close a session late on a falling day); a fall beyond it within
     :data:`NEAR_ROWS` rows of such a rise (the way in or back of a spike, as adj_close a session
-    late on a rising day); and falls beyond it within :data:`NEAR_ROWS` rows of each other, or
-    beyond :data:`ANCHOR_LEVEL` (5%) within :data:`FALL_CHAIN_ROWS`, that add up beyond
-    :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, or x0.9 three times a week apart,
-    kept closes up to 1.37 times off, and a spike that came back in falls three rows apart kept
-    its days: re-attacks). A lone fall up to x1.18, or falls a month apart, are dividends going
-    ex; so are falls of up to 5% a few sessions apart."""
+    late on a rising day); and falls beyond it, each within :data:`FALL_CHAIN_ROWS` rows of the
+    next, that add up beyond :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, x0.9 three
+    times a week apart, x0.957 five times three sessions apart kept closes up to 1.37 times off,
+    and a spike that came back in falls three rows apart kept its days: re-attacks). A lone fall
+    up to x1.18, falls more than a month apart, and rises and falls of less than 2% are dividends
+    going ex and rounding: a close's basis changed in such steps is not seen."""
     notable = np.abs(shift) > NOTABLE_SHIFT + rounding
     rises = notable & (shift > 0)
     falls = notable & (shift < 0)
@@ -880,14 +885,11 @@ def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> 
         before = rise_rows[np.maximum(nearest - 1, 0)]
         near_rise = (np.abs(after - position) <= NEAR_ROWS) | (np.abs(before - position) <= NEAR_ROWS)
     counted = (np.abs(shift) > SAME_LEVEL) | rises | (falls & near_rise)
-    # chains of falls: beyond NOTABLE_SHIFT within NEAR_ROWS of each other, or beyond a dividend's
-    # ANCHOR_LEVEL within FALL_CHAIN_ROWS (ordinary dividends a month from an error stay dividends)
-    for chained, gap in ((falls, NEAR_ROWS), (falls & (shift < -ANCHOR_LEVEL - rounding), FALL_CHAIN_ROWS)):
-        fall_rows = np.flatnonzero(chained)
-        if fall_rows.size:
-            run = np.cumsum(np.r_[1, np.diff(fall_rows) > gap]) - 1
-            total = np.bincount(run, weights=shift[fall_rows])
-            counted[fall_rows[np.abs(total[run]) > SAME_LEVEL]] = True
+    fall_rows = np.flatnonzero(falls)
+    if fall_rows.size:  # chains of falls, each within FALL_CHAIN_ROWS of the next
+        run = np.cumsum(np.r_[1, np.diff(fall_rows) > FALL_CHAIN_ROWS]) - 1
+        total = np.bincount(run, weights=shift[fall_rows])
+        counted[fall_rows[np.abs(total[run]) > SAME_LEVEL]] = True
     return counted
 
 
