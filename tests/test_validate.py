@@ -418,6 +418,10 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     cheap = np.round(0.12 * 1.001 ** np.arange(120), 4)
     error = np.r_[np.full(40, 1.12**-2), np.full(30, 1 / 1.12), np.ones(50)]  # two 12% rises
     cases.append(("$0.12 at four decimals", cheap, np.round(cheap * error, 4), cheap, list(range(40))))
+    true = 100.0 * 1.001 ** np.arange(60)  # a spike in two falls and its way back, then dividends
+    close = true * np.r_[np.ones(7), 1 / 1.5**0.5, np.full(2, 1 / 1.5), np.ones(50)]
+    factor = np.r_[np.full(27, 0.95), np.full(3, 0.97), np.ones(30)]
+    cases.append(("dividends after a spike's way back", true, close, true * factor, [7, 8, 9]))
     true = 100.0 * 1.001 ** np.arange(80)
     true[41:] *= 1.03
     raw = true * np.r_[np.full(40, 2.0), np.ones(40)]

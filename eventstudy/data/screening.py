@@ -868,7 +868,8 @@ def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> 
     close too high, or adj_close a session late on a falling day); a fall beyond it within
     :data:`NEAR_ROWS` rows of such a rise (the way in or back of a spike, as adj_close a session
     late on a rising day); and falls beyond it, each within :data:`FALL_CHAIN_ROWS` rows of the
-    next, that add up beyond :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, x0.9 three
+    next with no such rise between (an error's way back ends it), that add up beyond
+    :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, x0.9 three
     times a week apart, x0.957 five times three sessions apart kept closes up to 1.37 times off,
     and a spike that came back in falls three rows apart kept its days: re-attacks). A lone fall
     up to x1.18, falls more than a month apart, and rises and falls of less than 2% are dividends
@@ -886,8 +887,9 @@ def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> 
         near_rise = (np.abs(after - position) <= NEAR_ROWS) | (np.abs(before - position) <= NEAR_ROWS)
     counted = (np.abs(shift) > SAME_LEVEL) | rises | (falls & near_rise)
     fall_rows = np.flatnonzero(falls)
-    if fall_rows.size:  # chains of falls, each within FALL_CHAIN_ROWS of the next
-        run = np.cumsum(np.r_[1, np.diff(fall_rows) > FALL_CHAIN_ROWS]) - 1
+    if fall_rows.size:  # chains of falls, each within FALL_CHAIN_ROWS of the next, no rise between
+        rose = np.diff(np.cumsum(rises)[fall_rows]) > 0
+        run = np.cumsum(np.r_[1, (np.diff(fall_rows) > FALL_CHAIN_ROWS) | rose]) - 1
         total = np.bincount(run, weights=shift[fall_rows])
         counted[fall_rows[np.abs(total[run]) > SAME_LEVEL]] = True
     return counted
@@ -946,14 +948,18 @@ def _off_basis(
     # A change by no split's ratio that lasts (a special dividend, a split with a dividend the same
     # day, a basis changed in steps) leaves the closes before it on no known basis: an error before
     # it that undid its shift kept a close 2 times off (a re-attack). They are withheld, and the
-    # anchor is after it. A shift lasts when no later row comes back to the basis before it and it
-    # comes back to no earlier row's (a spike's way in or back, in steps too; a stretch of 15 rows
-    # off and back withheld every good close before it when only 10 rows were looked back at).
+    # anchor is after it. A shift lasts when no later row comes back to a basis of a row before it
+    # and it comes back to none (a spike's way in or back, in steps too: the second of two falls
+    # whose way back was one rise lasted; a stretch of 15 rows off and back withheld every good
+    # close before it when only 10 rows were looked back at).
     said = []
     lasting = -1
     for m in np.flatnonzero(counted & ~_split_ratio(shift))[::-1].tolist():
-        later = (np.abs(basis[m + 1 :] - basis[m]) <= SAME_LEVEL).any()
-        back = (np.abs(basis[: m + 1] - basis[m + 1]) <= SAME_LEVEL).any()
+        seen = np.sort(basis[: m + 1])  # the bases up to the shift; a later row back at one undoes it
+        nearest = np.clip(np.searchsorted(seen, basis[m + 1 :]), 1, seen.size - 1) if seen.size > 1 else 0
+        near = np.minimum(np.abs(basis[m + 1 :] - seen[nearest]), np.abs(basis[m + 1 :] - seen[nearest - 1]))
+        later = bool((near <= SAME_LEVEL).any())
+        back = bool((np.abs(seen - basis[m + 1]) <= SAME_LEVEL).any())
         if not (later or back):
             lasting = m
             said.append(
