@@ -443,6 +443,24 @@ def test_a_folder_s_archives_and_workbooks_are_named_not_passed_over(
     ]
 
 
+def test_an_unreadable_file_does_not_hide_the_archives_after_it(tmp_path: Path, monkeypatch) -> None:
+    """The folder's scan stopped at the first file it could not open (AAA.dat), so NVDA.csv.gz after
+    it was passed over unsaid (a re-attack; chmod 000 does not stop root, so open is made to fail)."""
+    from eventstudy.data.importer import unread_packed
+
+    (tmp_path / "AAA.dat").write_bytes(b"x")
+    (tmp_path / "NVDA.csv.gz").write_bytes(b"\x1f\x8b" + bytes(10))
+    real_open = Path.open
+
+    def failing_open(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.name == "AAA.dat":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", failing_open)
+    assert [file.name for file, _ in unread_packed([tmp_path])] == ["NVDA.csv.gz"]
+
+
 def test_a_compressed_file_named_by_itself_says_what_it_is(tmp_path: Path, shared_data: Path, capsys) -> None:
     """``cache import NVDA.csv.gz`` said "not a .csv file: cache import takes CSV files": true, but
     the way out (decompress it) was left to the user."""

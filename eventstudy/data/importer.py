@@ -744,17 +744,19 @@ def unread_packed(paths: list[Path]) -> list[tuple[Path, tuple[str, str]]]:
     found: dict[Path, tuple[Path, tuple[str, str]]] = {}  # each file once (a folder given twice)
     for path in paths:
         try:
-            if not path.is_dir():
-                continue
-            for file in sorted(path.iterdir()):
+            files = sorted(path.iterdir()) if path.is_dir() else []
+        except OSError:  # said by the import, which reads the folder too
+            continue
+        for file in files:
+            try:
                 if file.name.startswith(".") or file.suffix.lower() == ".csv" or not file.is_file():
                     continue
                 with file.open("rb") as handle:
                     said = packed(handle.read(16))
-                if said is not None:
-                    found.setdefault(_normal(file), (file, said))
-        except OSError:  # said by the import, which reads the folder too
-            continue
+            except OSError:  # one unreadable file hid every archive after it (a re-attack)
+                continue
+            if said is not None:
+                found.setdefault(_normal(file), (file, said))
     return list(found.values())
 
 

@@ -51,11 +51,11 @@ _KINDS: dict[str, tuple[str, Callable[[pd.Series], bool]]] = {
 
 _ADDED_SINCE: dict[str, tuple[str, ...]] = {
     "drift.parquet": ("n_days", "n_clusters", "t_cluster", "p_cluster"),
-    "volume.parquet": ("n_est",),
+    "volume.parquet": ("n_est", "note"),
 }
 """Columns an older version's table lacks, which its report shows as missing or leaves out (a
 finder: a folder whose drift.parquet had no ``n_days`` could not be re-rendered; a reviewer: one
-whose volume.parquet had no ``n_est``)."""
+whose volume.parquet had no ``n_est``; a re-attack: nor ``note``)."""
 
 
 _READ_COLUMNS: dict[str, tuple[str, ...]] = {
