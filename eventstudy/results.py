@@ -174,7 +174,15 @@ class StudyResults:
         """
         label = self._window_label(window)
         for name, columns in SUMMARY_READS.items():
-            missing = [column for column in columns if column not in getattr(self, name).columns]
+            table = getattr(self, name)
+            framed = isinstance(table, pd.DataFrame)
+            if not framed or not table.index.is_unique:  # two runs concatenated: an InvalidIndexError
+                what = "a DataFrame whose index repeats" if framed else type(table).__name__
+                raise ValueError(
+                    f"results.{name} is {what}, which summary() cannot read (the table was changed after the "
+                    "run: run the study or load_study the folder again)"
+                )
+            missing = [column for column in columns if column not in table.columns]
             if missing:  # a table edited in the notebook: a KeyError from deep in pandas
                 raise ValueError(
                     f"results.{name} has no column {missing[0]!r}, which summary() reads (the table was "

@@ -136,6 +136,11 @@ def test_summary_of_a_table_changed_in_the_notebook_names_the_missing_column(res
     said = f"results.{table} has no column '{column}', which summary\\(\\) reads"
     with pytest.raises(ValueError, match=said):
         changed.summary()
+    # a re-attack: the car of two runs concatenated (an InvalidIndexError), or no table at all
+    twice = pd.concat([results.car, results.car])
+    for value, what in ((twice, "a DataFrame whose index repeats"), (None, "NoneType")):
+        with pytest.raises(ValueError, match=f"results.car is {what}, which summary\\(\\) cannot read"):
+            dataclasses.replace(results, car=value).summary()
 
 
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
@@ -413,6 +418,23 @@ class BrokenFitModel(HalfBetaModel):
             return None
         if self.broken == "short":  # one pair too few: a broadcasting error deep in the AR code
             return dataclasses.replace(fit, batch=dataclasses.replace(fit.batch, sigma=fit.batch.sigma[:-1]))
+        # a re-attack: each of these changed every number with each row 'ok', or dropped pairs
+        batch_changes = {
+            "ints": {"estimable": fit.batch.estimable.astype(int)},
+            "negative": {"sigma": -fit.batch.sigma},
+            "n_obs": {"n_obs": np.full_like(fit.batch.n_obs, 5)},
+            "xtx": {"xtx_inv": np.full_like(fit.batch.xtx_inv, np.nan)},
+            "residuals": {"residuals": np.full_like(fit.batch.residuals, np.nan)},
+        }
+        if self.broken in batch_changes:
+            batch = dataclasses.replace(fit.batch, **batch_changes[self.broken])
+            return dataclasses.replace(fit, batch=batch)
+        if self.broken == "swapped":
+            return dataclasses.replace(fit, alpha=fit.beta, beta=fit.alpha)
+        if self.broken == "no params":
+            return dataclasses.replace(fit, params={})
+        if self.broken == "nan params":
+            return dataclasses.replace(fit, params={k: np.nan * v for k, v in fit.params.items()})
         return fit
 
 
@@ -439,6 +461,14 @@ class TwiceNamedModel(HalfBetaModel):
         (BrokenFitModel(broken="none"), r"fit\(\) gave NoneType, not a ModelFit of a BatchFit"),
         (BrokenFitModel(broken="short"), r"fit\(\): sigma has shape \((\d+),\), not \((\d+),\)"),
         (TwiceNamedModel(), "parameter_names repeat 'alpha'"),
+        (BrokenFitModel(broken="ints"), "fit\\(\\): estimable is of dtype int64, not bool"),
+        (BrokenFitModel(broken="negative"), "fit\\(\\) gave a sigma that is not a finite number at least 0"),
+        (BrokenFitModel(broken="n_obs"), "fit\\(\\) gave an n_obs other than its count of residuals for"),
+        (BrokenFitModel(broken="xtx"), "fit\\(\\) gave an xtx_inv that is not finite and symmetric for"),
+        (BrokenFitModel(broken="residuals"), "fit\\(\\) gave an n_obs other than its count of residuals for"),
+        (BrokenFitModel(broken="swapped"), "fit\\(\\): alpha is not params\\['alpha'\\]"),
+        (BrokenFitModel(broken="no params"), "fit\\(\\): params lack 'alpha' of its parameter_names"),
+        (BrokenFitModel(broken="nan params"), "fit\\(\\) gave params that are not finite for"),
     ],
 )
 def test_a_models_fit_that_breaks_its_contract_is_refused_naming_the_model(small, model, problem) -> None:

@@ -276,9 +276,15 @@ def checked_fit(model: ExpectedReturnModel, fit: object, n_pairs: int, n_rows: i
     ------
     ValueError
         Naming the model, when ``fit`` is not a :class:`ModelFit` of a :class:`BatchFit`, an array
-        is not shaped for the pairs and the model's k parameters, or a pair marked estimable has no
-        finite coefficients: a model whose fit gave NaN coefficients had every row's outcome
-        ``incomplete_event_window`` with a note blaming the market's data (a user's model).
+        is not shaped for the pairs and the model's k parameters, ``estimable`` is not bool, a pair
+        marked estimable has coefficients, sigma, xtx_inv or params that are not finite (or a
+        negative sigma, an xtx_inv that is not symmetric, an n_obs other than its count of
+        residuals), the params lack one of its parameter_names, or alpha or beta is not the
+        parameter of that name: a model whose fit gave NaN coefficients had every row's outcome
+        ``incomplete_event_window`` with a note blaming the market's data, one whose estimable
+        were ints dropped pairs as degenerate, and a negative sigma, a wrong n_obs, a NaN
+        xtx_inv or swapped alpha and beta changed every number with each row ``ok`` (a user's
+        model, re-attacks).
     """
     where = f"model {model.name!r}: fit()"
     if not isinstance(fit, ModelFit) or not isinstance(fit.batch, BatchFit):
@@ -299,13 +305,37 @@ def checked_fit(model: ExpectedReturnModel, fit: object, n_pairs: int, n_rows: i
         if np.shape(values) != expected:
             shape = _spelled(np.shape(values))
             raise ValueError(f"{where}: {what} has shape {shape}, not {_spelled(expected)}")
-    estimable = np.asarray(batch.estimable, dtype=bool)
-    unfitted = estimable & ~np.isfinite(np.asarray(batch.coef, dtype=float)).all(axis=1)
-    if unfitted.any():
-        raise ValueError(
-            f"{where} gave no finite coefficients for {int(unfitted.sum())} of the {n_pairs} pairs it marks "
-            "estimable (mark a pair it cannot fit estimable=False)"
-        )
+    if np.asarray(batch.estimable).dtype != bool:  # ints: ~1 is -2, and pairs were dropped as degenerate
+        raise ValueError(f"{where}: estimable is of dtype {np.asarray(batch.estimable).dtype}, not bool")
+    estimable = np.asarray(batch.estimable)
+    with np.errstate(invalid="ignore"):
+        coef, cov = np.asarray(batch.coef, dtype=float), np.asarray(batch.xtx_inv, dtype=float)
+        used = np.isfinite(np.asarray(batch.residuals, dtype=float)).sum(axis=1)
+        sigma = np.asarray(batch.sigma, dtype=float)
+        symmetric = np.isclose(cov, np.swapaxes(cov, 1, 2), rtol=1e-8, atol=0.0).all(axis=(1, 2))
+        finite_params = np.ones(n_pairs, dtype=bool)
+        for values in fit.params.values():
+            finite_params &= np.isfinite(np.asarray(values, dtype=float))
+        problems = {
+            "no finite coefficients": ~np.isfinite(coef).all(axis=1),
+            "a sigma that is not a finite number at least 0": ~(np.isfinite(sigma) & (sigma >= 0)),
+            "an n_obs other than its count of residuals": np.asarray(batch.n_obs) != used,
+            "an xtx_inv that is not finite and symmetric": ~(np.isfinite(cov).all(axis=(1, 2)) & symmetric),
+            "params that are not finite": ~finite_params,
+        }
+    for what, wrong in problems.items():
+        if (wrong & estimable).any():
+            raise ValueError(
+                f"{where} gave {what} for {int((wrong & estimable).sum())} of the {n_pairs} pairs it marks "
+                "estimable (mark a pair it cannot fit estimable=False)"
+            )
+    missing = [name for name in model.parameter_names if name not in fit.params]
+    if missing:
+        raise ValueError(f"{where}: params lack {', '.join(map(repr, missing))} of its parameter_names")
+    for column, names in (("alpha", ("alpha", "mean")), ("beta", (model.beta_name,))):
+        reported = _pick(fit.params, names, n_pairs)
+        if not np.array_equal(np.asarray(getattr(fit, column), dtype=float), reported, equal_nan=True):
+            raise ValueError(f"{where}: {column} is not params[{names[0]!r}] (alpha and beta were swapped)")
     return fit
 
 
