@@ -15,7 +15,7 @@ NOT_TEXT: dict[bytes, tuple[str, str]] = {
     b"BZh": ("a bzip2-compressed file", "decompress it first (bunzip2)"),
     b"\xfd7zXZ\x00": ("an xz-compressed file", "decompress it first (unxz)"),
     b"\x28\xb5\x2f\xfd": ("a zstd-compressed file", "decompress it first (unzstd)"),
-    b"PK\x03\x04": ("a zip archive (an Excel .xlsx workbook?)", "save the sheet as CSV (UTF-8)"),
+    b"PK\x03\x04": ("a zip archive (an Excel .xlsx workbook?)", "unzip it, or save the sheet as CSV (UTF-8)"),
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": ("an Excel .xls workbook", "save the sheet as CSV (UTF-8)"),
 }
 """What a file is and the way out, by its first bytes (the formats' magic numbers)."""

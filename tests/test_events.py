@@ -552,7 +552,8 @@ def test_a_compressed_file_or_workbook_is_named_as_such(tmp_path: Path) -> None:
     for path, said in (
         (gz, "a gzip-compressed file, not text: decompress it first (gunzip)"),
         (bz, "a bzip2-compressed file, not text: decompress it first (bunzip2)"),
-        (zipped, "a zip archive (an Excel .xlsx workbook?), not text: save the sheet as CSV (UTF-8)"),
+        (zipped, "a zip archive (an Excel .xlsx workbook?), not text: unzip it, or save the sheet as CSV "
+         "(UTF-8)"),
     ):
         for read in (read_events, read_text_table):
             with pytest.raises(InputError) as caught:

@@ -142,7 +142,7 @@ def import_files(args: argparse.Namespace) -> int:
     for folder in unread_folders(list(args.paths)):
         print(one_line(f"{folder}: a sub-folder with .csv files, not read (give it as a path of its own)"))
     for archive, (what, way_out) in unread_packed(list(args.paths)):
-        print(one_line(f"{archive}: {what}, not read: {way_out}, then import it"))
+        print(one_line(f"{archive}: {what}, not read: {way_out}"))
     return 0
 
 

@@ -392,7 +392,8 @@ def compare_tables(name: str, old: pd.DataFrame, new: pd.DataFrame) -> TableDiff
     if list(old.columns) != list(new.columns):
         gone = [c for c in old.columns if c not in new.columns]
         added = [c for c in new.columns if c not in old.columns]
-        problem = f"columns differ (only before: {gone}; only now: {added})"
+        sides = [f"only before: {gone}" if gone else "", f"only now: {added}" if added else ""]
+        problem = f"columns differ ({'; '.join(side for side in sides if side)})"  # no empty side
         if not gone and not added and len(old.columns) == len(new.columns):
             problem = "columns in another order"
         if old.columns.duplicated().any() or new.columns.duplicated().any():  # no column to match
