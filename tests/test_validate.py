@@ -428,6 +428,26 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = raw.copy()
     adj[40] = np.nan
     cases.append(("raw split, no adj_close, +3% after", true, raw, adj, list(range(41))))
+    # the tenth version's re-attack: adj_close a session late between two x0.9 errors split their
+    # chain; a monthly payer of 2.5% lost most good closes; a steady +54% over a 14-day gap of
+    # adj_close was called a split left out of both columns
+    true = 100.0 * 1.001 ** np.arange(60)
+    true[25:] *= 0.96
+    close = true * np.r_[np.full(20, 1 / 0.9**2), np.full(10, 1 / 0.9), np.ones(30)]
+    adj = true.copy()
+    adj[25] = adj[24]
+    cases.append(("a lag between two x0.9 errors", true, close, adj, list(range(20))))
+    true = 50 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.01, 400)))
+    factor = np.ones(400)
+    for row in range(10, 400, 21):
+        factor[:row] *= 0.975
+    cases.append(("a monthly payer of 2.5%", true, true.copy(), true * factor, []))
+    true = 100.0 * 1.001 ** np.arange(120)
+    true[60:75] *= 1.028 ** np.arange(1, 16)
+    true[75:] *= 1.028**15
+    adj = true.copy()
+    adj[60:74] = np.nan
+    cases.append(("a steady rise over a gap of adj_close", true, true.copy(), adj, []))
     return cases
 
 
