@@ -847,9 +847,9 @@ def _spread(flags: np.ndarray, both: np.ndarray, usable_close: np.ndarray) -> np
 
 
 NOTABLE_SHIFT = float(np.log(1.02))
-"""A shift of close over adj_close beyond this |log| (2%, plus the prices' rounding to cents) is more
-than rounding: a dividend, or with another shift near it, part of a change of basis
-(:func:`_changes_of_basis`)."""
+"""A shift of close over adj_close beyond this |log| (2%, plus the cents' rounding for a series in
+whole cents: :data:`HALF_CENT`) is more than rounding: a dividend, or with another shift near it,
+part of a change of basis (:func:`_changes_of_basis`)."""
 NEAR_ROWS = 2
 """A fall within this many rows of a rise is the other side of a spike (:func:`_changes_of_basis`)."""
 FALL_CHAIN_ROWS = 15
@@ -879,12 +879,11 @@ def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> 
     :data:`NEAR_ROWS` rows of such a rise (the way in or back of a spike, as adj_close a session
     late on a rising day); and falls beyond it, each within :data:`FALL_CHAIN_ROWS` rows of the
     next with no such rise between (an error's way back ends it; a rise beside a fall, a lag,
-    does not), that add up beyond
-    :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, x0.9 three
-    times a week apart, x0.957 five times three sessions apart kept closes up to 1.37 times off,
-    and a spike that came back in falls three rows apart kept its days: re-attacks). A lone fall
-    up to x1.18, falls more than a month apart, and rises and falls of less than 2% are dividends
-    going ex and rounding: a close's basis changed in such steps is not seen."""
+    does not), that add up beyond :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, x0.9
+    three times a week apart, x0.957 five times three sessions apart kept closes up to 1.37 times
+    off, and a spike that came back in falls three rows apart kept its days: re-attacks). A lone
+    fall up to x1.18, falls more than three weeks apart, and rises and falls of less than 2% are
+    dividends going ex and rounding: a close's basis changed in such steps is not seen."""
     notable = np.abs(shift) > NOTABLE_SHIFT + rounding
     rises = notable & (shift > 0)
     falls = notable & (shift < 0)
@@ -917,7 +916,7 @@ def _off_basis(
     adj_close is anchored (Yahoo's): on the right basis close over adj_close is 1 there and shifts
     only by the dividends going ex (down by a few percent each) and rounding. The shifts that change
     the close's basis (:func:`_changes_of_basis`: beyond :data:`SAME_LEVEL`, every split's ratio
-    is, 6-for-5 20%; any rise; falls beside a rise or adding up on consecutive days) and the
+    is, 6-for-5 20%; any rise; falls beside a rise or adding up within three weeks) and the
     splits left out of both columns are counted, the others taken as dividends. So with
     :math:`c_m` the counted log shifts and a the row on the end's basis (:func:`_anchor_row`), row
     t is off the end's basis by
