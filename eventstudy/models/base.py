@@ -335,7 +335,7 @@ def checked_fit(model: ExpectedReturnModel, fit: object, n_pairs: int, n_rows: i
     for column, names in (("alpha", ("alpha", "mean")), ("beta", (model.beta_name,))):
         reported = _pick(fit.params, names, n_pairs)
         if not np.array_equal(np.asarray(getattr(fit, column), dtype=float), reported, equal_nan=True):
-            raise ValueError(f"{where}: {column} is not params[{names[0]!r}] (alpha and beta were swapped)")
+            raise ValueError(f"{where}: {column} is not params[{names[0]!r}], as the car table reports it")
     return fit
 
 
