@@ -249,7 +249,7 @@ def test_closes_without_adj_close_are_withheld_with_their_stretch_or_when_they_j
     (split,) = [i for i in issues if i.kind == "suspected_split"]
     assert split.dates == tuple(day(d) for d in range(30))
     assert split.detail == (
-        f"close jumps on {day(27)} where adj_close is missing, so no close's basis can be checked: every "
+        f"close jumps on {day(27)} beside a day without adj_close, so no close's basis can be checked: every "
         f"close withheld (withheld: {day(0)}, {day(1)}, {day(2)}, {day(3)}, {day(4)} and 25 more)"
     )
     # the same jump after rows on adj_close's anchor, and one before the first row with both prices:
@@ -448,6 +448,14 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = true.copy()
     adj[60:74] = np.nan
     cases.append(("a steady rise over a gap of adj_close", true, true.copy(), adj, []))
+    # the eleventh version's re-attack: a close too high that comes back in falls six sessions apart
+    # with small rises between (a rise ended the chain of falls)
+    true = 100.0 * 1.001 ** np.arange(60)
+    close = true * np.r_[np.full(30, 1.29), np.full(3, 1.12), np.full(3, 1.15), np.ones(24)]
+    cases.append(("falls with rises between", true, close, true.copy(), list(range(30))))
+    steps = np.r_[np.full(30, 1.7), np.repeat(1.7 * 0.86 ** np.arange(1, 4), 3) * np.tile([1, 1, 1.025], 3)]
+    close = true * np.r_[steps, np.ones(60 - steps.size)]
+    cases.append(("x0.86 falls, +2.5% rises between", true, close, true.copy(), list(range(36))))
     return cases
 
 

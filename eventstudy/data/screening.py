@@ -717,7 +717,7 @@ def _split_issues(
                 before = int(both[np.searchsorted(both, jumped) - 1])
                 rows = np.union1d(rows, before + 1 + np.flatnonzero(usable_close[before + 1 : after]))
                 which = "the closes of that gap withheld"
-            said.append(f"close jumps on {_iso(dates[jumped])} where adj_close is missing, so {which}")
+            said.append(f"close jumps on {_iso(dates[jumped])} beside a day without adj_close, so {which}")
         parts = []
         if shifted.size:
             with np.errstate(over="ignore"):  # 1e300 over 1e-10: inf, said as such
@@ -878,23 +878,24 @@ def _changes_of_basis(shift: np.ndarray, rounding: np.ndarray | float = 0.0) -> 
     close too high, or adj_close a session late on a falling day); a fall beyond it within
     :data:`NEAR_ROWS` rows of such a rise (the way in or back of a spike, as adj_close a session
     late on a rising day); and falls beyond it, each within :data:`FALL_CHAIN_ROWS` rows of the
-    next with no such rise between (an error's way back ends it; a rise beside a fall, a lag,
-    does not), that add up beyond :data:`SAME_LEVEL` (two x0.87 errors on consecutive days, x0.9
-    three times a week apart, x0.957 five times three sessions apart kept closes up to 1.37 times
-    off, and a spike that came back in falls three rows apart kept its days: re-attacks). A lone
-    fall up to x1.18, falls more than three weeks apart, and rises and falls of less than 2% are
+    next, that add up beyond :data:`SAME_LEVEL` (two x0.87
+    errors on consecutive days, x0.9 three times a week apart, x0.957 five times three sessions
+    apart, x0.86 falls with rises of 2.5% between, kept closes up to 1.7 times off, and a spike that
+    came back in falls three rows apart kept its days: re-attacks). A lone fall up to x1.18, falls
+    more than three weeks apart, and rises and falls of less than 2% are
     dividends going ex and rounding: a close's basis changed in such steps is not seen."""
     notable = np.abs(shift) > NOTABLE_SHIFT + rounding
     rises = notable & (shift > 0)
     falls = notable & (shift < 0)
-    counted = (np.abs(shift) > SAME_LEVEL) | rises | (falls & _near(rises, NEAR_ROWS))
-    # a rise beside a fall (adj_close a session late, a one-day spike) is undone: it breaks no chain
-    # (such a lag between two x0.9 errors split their chain, and closes 1.235 times off were kept)
+    large = np.abs(shift) > SAME_LEVEL
+    counted = large | rises | (falls & _near(rises, NEAR_ROWS))
+    # Chains of falls, each within FALL_CHAIN_ROWS of the next whatever lies between (a rise between
+    # them ended a chain, and rises of 2.5% between x0.86 falls kept closes 1.7 times off: a
+    # re-attack). A dividend in a chain is counted with it: a close beside it may be kept up to
+    # x1.18 times that dividend off.
     fall_rows = np.flatnonzero(falls)
-    lasting_rises = rises & ~_near(falls, NEAR_ROWS)
-    if fall_rows.size:  # chains of falls, each within FALL_CHAIN_ROWS of the next, no lasting rise between
-        rose = np.diff(np.cumsum(lasting_rises)[fall_rows]) > 0
-        run = np.cumsum(np.r_[1, (np.diff(fall_rows) > FALL_CHAIN_ROWS) | rose]) - 1
+    if fall_rows.size:
+        run = np.cumsum(np.r_[1, np.diff(fall_rows) > FALL_CHAIN_ROWS]) - 1
         total = np.bincount(run, weights=shift[fall_rows])
         counted[fall_rows[np.abs(total[run]) > SAME_LEVEL]] = True
     return counted
