@@ -456,6 +456,13 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     steps = np.r_[np.full(30, 1.7), np.repeat(1.7 * 0.86 ** np.arange(1, 4), 3) * np.tile([1, 1, 1.025], 3)]
     close = true * np.r_[steps, np.ones(60 - steps.size)]
     cases.append(("x0.86 falls, +2.5% rises between", true, close, true.copy(), list(range(36))))
+    # the twelfth version's re-attack: raw prices split 2:1 on a flat day without adj_close, before a
+    # +5% day (5% from 1/2 across the gap)
+    moved = true * np.r_[np.ones(31), np.full(29, 1.05)]
+    raw = moved * np.r_[np.full(30, 2.0), np.ones(30)]
+    adj = raw.copy()
+    adj[30] = np.nan
+    cases.append(("raw 2:1 without adj_close, +5% after", moved, raw, adj, list(range(31))))
     return cases
 
 

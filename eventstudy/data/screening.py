@@ -691,6 +691,7 @@ def _split_issues(
     joint, together = _joint_splits(close[both], adj[both], np.diff(both))
     issues = []
     unchecked = _unchecked_jumps(close, usable_close, both)
+    joint, together = _gap_splits(close, adj, usable_close, both, unchecked, joint, together)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         prices = (close[both], adj[both])
         cents = all(np.allclose(np.round(x * 100.0), x * 100.0, rtol=0.0, atol=1e-6) for x in prices)
@@ -762,6 +763,42 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
         together = alike & (np.abs(ratio - 1.0) > JUMP) & (near | large)
         joint = np.where(together, np.log(np.where(near, nearest, ratio)), 0.0)
     return joint, np.flatnonzero(together)
+
+
+def _gap_splits(
+    close: np.ndarray,
+    adj: np.ndarray,
+    usable_close: np.ndarray,
+    both: np.ndarray,
+    unchecked: list[int],
+    joint: np.ndarray,
+    together: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``joint`` and ``together`` of :func:`_joint_splits` with the splits left out of both columns
+    on a day without adj_close: the close's own jump there (``unchecked``, rows of the whole frame)
+    within :data:`SPLIT_TOLERANCE` of n or 1/n, close and adj_close alike across the gap (within
+    :data:`ADJ_TOLERANCE`) and nearer that ratio than 1 there (a one-day spike in the gap is
+    undone by it). A raw 2:1 on a flat day without adj_close before
+    a +5% day was 5% from 1/2 across the gap, and every close before it was kept 2 times off (a
+    re-attack)."""
+    joint, found = joint.copy(), list(together)
+    closes = np.flatnonzero(usable_close)
+    factors = np.asarray(SPLIT_FACTORS)
+    for row in unchecked:
+        m = int(np.searchsorted(both, row)) - 1  # both[m] < row <= both[m + 1]
+        earlier = closes[closes < row]
+        if not 0 <= m < joint.size or joint[m] or not earlier.size:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            move = close[row] / close[earlier[-1]]
+            nearest = factors[np.argmin(np.abs(np.log(move / factors)))]
+            gap_move = close[both[m + 1]] / close[both[m]]
+            across = (adj[both[m + 1]] / adj[both[m]]) / gap_move
+            lasts = abs(np.log(gap_move / nearest)) < abs(np.log(gap_move))  # not a spike undone in the gap
+        if abs(move / nearest - 1.0) <= SPLIT_TOLERANCE and abs(across - 1.0) <= ADJ_TOLERANCE and lasts:
+            joint[m] = np.log(nearest)
+            found.append(m)
+    return joint, np.array(sorted(set(found)), dtype=np.intp)
 
 
 def _jumps_text(days: pd.DatetimeIndex, ratios: np.ndarray) -> str:
