@@ -253,15 +253,21 @@ def test_closes_without_adj_close_are_withheld_with_their_stretch_or_when_they_j
         f"close withheld (withheld: {day(0)}, {day(1)}, {day(2)}, {day(3)}, {day(4)} and 25 more)"
     )
     # the same jump after rows on adj_close's anchor, and one before the first row with both prices:
-    # the closes beyond the checked rows alone
-    late = (np.r_[np.full(27, 100.0), np.full(3, 50.0)], np.r_[np.full(25, 100.0), np.full(5, np.nan)])
+    # the closes beyond the checked rows alone (a move by a split's ratio after the last such row may
+    # be raw prices split there, the closes before it on the old basis: every close, a re-attack)
+    late = (np.r_[np.full(27, 100.0), np.full(3, 70.0)], np.r_[np.full(25, 100.0), np.full(5, np.nan)])
+    split = (np.r_[np.full(27, 100.0), np.full(3, 50.0)], np.r_[np.full(25, 100.0), np.full(5, np.nan)])
     early = (np.r_[np.full(2, 200.0), np.full(28, 100.0)], np.r_[np.full(2, np.nan), np.full(28, 100.0)])
-    cases = ((late, range(25, 30), "after the last"), (early, range(2), "before the first"))
-    for (close, adj), rows, where in cases:
+    cases = (
+        (late, range(25, 30), "the closes after the last row with both prices withheld"),
+        (split, range(30), "by a split's ratio after the last row with both prices: every close withheld"),
+        (early, range(2), "the closes before the first row with both prices withheld"),
+    )
+    for (close, adj), rows, said in cases:
         issues = validate_prices(prices(close=close, adj=adj), CALENDAR, ticker="X")
-        (split,) = [i for i in issues if i.kind == "suspected_split"]
-        assert split.dates == tuple(day(d) for d in rows)
-        assert f"so the closes {where} row with both prices withheld" in split.detail
+        (found,) = [i for i in issues if i.kind == "suspected_split"]
+        assert found.dates == tuple(day(d) for d in rows)
+        assert f"without adj_close, so {said}" in found.detail
 
 
 @pytest.mark.parametrize(
@@ -463,6 +469,11 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = raw.copy()
     adj[30] = np.nan
     cases.append(("raw 2:1 without adj_close, +5% after", moved, raw, adj, list(range(31))))
+    # the thirteenth version's re-attack: a raw 2:1 on the last day, whose adj_close is missing
+    raw = true * np.r_[np.full(59, 2.0), 1.0]
+    adj = raw.copy()
+    adj[59] = np.nan
+    cases.append(("raw 2:1 on a last day without adj_close", true, raw, adj, list(range(60))))
     return cases
 
 

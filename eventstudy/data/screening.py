@@ -710,6 +710,9 @@ def _split_issues(
             elif jumped <= both[0]:
                 rows = np.union1d(rows, np.flatnonzero(usable_close[: both[0]]))
                 which = "the closes before the first row with both prices withheld"
+            elif jumped > both[-1] and _split_move(close, usable_close, jumped):  # raw prices split there:
+                rows = np.flatnonzero(usable_close)  # the closes before it on the old basis (a re-attack)
+                which = "by a split's ratio after the last row with both prices: every close withheld"
             elif jumped > both[-1]:  # the rows with both prices on adj_close's anchor
                 rows = np.union1d(rows, both[-1] + 1 + np.flatnonzero(usable_close[both[-1] + 1 :]))
                 which = "the closes after the last row with both prices withheld"
@@ -763,6 +766,17 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
         together = alike & (np.abs(ratio - 1.0) > JUMP) & (near | large)
         joint = np.where(together, np.log(np.where(near, nearest, ratio)), 0.0)
     return joint, np.flatnonzero(together)
+
+
+def _split_move(close: np.ndarray, usable_close: np.ndarray, row: int) -> bool:
+    """Whether the close of ``row`` moved from the previous usable close within
+    :data:`SPLIT_TOLERANCE` of n or 1/n (n = 2..20)."""
+    earlier = np.flatnonzero(usable_close[:row])
+    if not earlier.size:
+        return False
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        move = close[row] / close[earlier[-1]]
+        return bool((np.abs(move / np.asarray(SPLIT_FACTORS) - 1.0) <= SPLIT_TOLERANCE).any())
 
 
 def _gap_splits(
