@@ -496,6 +496,20 @@ def test_closes_on_another_basis_than_the_end_are_withheld_whatever_the_shifts(
     assert np.all(np.abs(np.log(kept[good] / true[good])) <= np.log(1.18))  # a close within x1.18 is kept
 
 
+def test_a_split_on_a_day_without_adj_close_is_named_by_its_own_day_and_ratio() -> None:
+    """The finding of a raw 2:1 on a day without adj_close named the next row with both prices and
+    the move across the gap (x0.525), not the split's day and its x0.5 (a re-attack)."""
+    true = 100.0 * np.r_[np.ones(31), np.full(29, 1.05)]
+    raw = true * np.r_[np.full(30, 2.0), np.ones(30)]
+    adj = raw.copy()
+    adj[30] = np.nan
+    dates = pd.bdate_range("2024-01-01", periods=60)
+    issues = validate_prices(prices(dates=dates, close=raw, adj=adj), pd.DatetimeIndex(dates), ticker="X")
+    (split,) = [i for i in issues if i.kind == "suspected_split"]
+    said = f"close and adj_close jump together {dates[30]:%Y-%m-%d} x0.5 (a split left out of both)"
+    assert said in split.detail
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_a_penny_stock_rounded_to_cents_keeps_its_closes(seed: int) -> None:
     """A stock between $0.30 and $1 quoted to cents in both columns, with quarterly dividends of

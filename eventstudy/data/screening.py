@@ -691,14 +691,16 @@ def _split_issues(
     joint, together = _joint_splits(close[both], adj[both], np.diff(both))
     issues = []
     unchecked = _unchecked_jumps(close, usable_close, both)
-    joint, together = _gap_splits(close, adj, usable_close, both, unchecked, joint, together)
+    splits = {int(m): (int(both[m + 1]), float(adj[both[m + 1]] / adj[both[m]])) for m in together}
+    joint = _gap_splits(close, adj, usable_close, both, unchecked, joint, splits)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         prices = (close[both], adj[both])
         cents = all(np.allclose(np.round(x * 100.0), x * 100.0, rtol=0.0, atol=1e-6) for x in prices)
         rounding = HALF_CENT * (1.0 / close[both] + 1.0 / adj[both]) if cents else np.zeros(both.size)
     flags, shifted, said = _off_basis(level, joint, dates[both], rounding[1:] + rounding[:-1])
-    if together.size and flags.size:
-        jumps = _jumps_text(dates[both[together + 1]], adj[both][together + 1] / adj[both][together])
+    if splits and flags.size:  # each split's day and ratio (in a gap, the close's own jump)
+        split_rows, split_ratios = zip(*(splits[m] for m in sorted(splits)), strict=True)
+        jumps = _jumps_text(dates[list(split_rows)], np.array(split_ratios))
         said.insert(0, f"close and adj_close jump together {jumps} (a split left out of both)")
     if flags.size or unchecked:
         rows = _spread(flags, both, usable_close)
@@ -786,16 +788,17 @@ def _gap_splits(
     both: np.ndarray,
     unchecked: list[int],
     joint: np.ndarray,
-    together: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``joint`` and ``together`` of :func:`_joint_splits` with the splits left out of both columns
-    on a day without adj_close: the close's own jump there (``unchecked``, rows of the whole frame)
-    within :data:`SPLIT_TOLERANCE` of n or 1/n, close and adj_close alike across the gap (within
+    named: dict[int, tuple[int, float]],
+) -> np.ndarray:
+    """``joint`` of :func:`_joint_splits` with the splits left out of both columns on a day without
+    adj_close: the close's own jump there (``unchecked``, rows of the whole frame) within
+    :data:`SPLIT_TOLERANCE` of n or 1/n, close and adj_close alike across the gap (within
     :data:`ADJ_TOLERANCE`) and nearer that ratio than 1 there (a one-day spike in the gap is
-    undone by it). A raw 2:1 on a flat day without adj_close before
-    a +5% day was 5% from 1/2 across the gap, and every close before it was kept 2 times off (a
-    re-attack)."""
-    joint, found = joint.copy(), list(together)
+    undone by it). A raw 2:1 on a flat day without adj_close before a +5% day was 5% from 1/2
+    across the gap, and every close before it was kept 2 times off (a re-attack). ``named`` (the
+    position m of each split found: its row and ratio, for the finding) takes the jump's row and
+    own move: the finding named the next row with both prices and the move across the gap."""
+    joint = joint.copy()
     closes = np.flatnonzero(usable_close)
     factors = np.asarray(SPLIT_FACTORS)
     for row in unchecked:
@@ -811,8 +814,8 @@ def _gap_splits(
             lasts = abs(np.log(gap_move / nearest)) < abs(np.log(gap_move))  # not a spike undone in the gap
         if abs(move / nearest - 1.0) <= SPLIT_TOLERANCE and abs(across - 1.0) <= ADJ_TOLERANCE and lasts:
             joint[m] = np.log(nearest)
-            found.append(m)
-    return joint, np.array(sorted(set(found)), dtype=np.intp)
+            named[m] = (row, float(move))  # the day of the close's jump and its own move, said
+    return joint
 
 
 def _jumps_text(days: pd.DatetimeIndex, ratios: np.ndarray) -> str:
