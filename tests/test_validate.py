@@ -474,6 +474,13 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = raw.copy()
     adj[59] = np.nan
     cases.append(("raw 2:1 on a last day without adj_close", true, raw, adj, list(range(60))))
+    # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
+    # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
+    moved = true * np.r_[np.ones(32), np.full(28, 0.68)]
+    raw = moved * np.r_[np.full(31, 0.5), np.ones(29)]
+    adj = raw * 0.99
+    adj[30:33] = np.nan
+    cases.append(("raw 1:2 in a gap with a -32% day", moved, raw, adj, list(range(33))))
     return cases
 
 

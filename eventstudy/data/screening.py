@@ -793,26 +793,28 @@ def _gap_splits(
     """``joint`` of :func:`_joint_splits` with the splits left out of both columns on a day without
     adj_close: the close's own jump there (``unchecked``, rows of the whole frame) within
     :data:`SPLIT_TOLERANCE` of n or 1/n, close and adj_close alike across the gap (within
-    :data:`ADJ_TOLERANCE`) and nearer that ratio than 1 there (a one-day spike in the gap is
-    undone by it). A raw 2:1 on a flat day without adj_close before a +5% day was 5% from 1/2
+    :data:`ADJ_TOLERANCE`), and not undone by another jump in the gap (a spike's way in or back). A raw 2:1
+    on a flat day without adj_close before a +5% day was 5% from 1/2
     across the gap, and every close before it was kept 2 times off (a re-attack). ``named`` (the
     position m of each split found: its row and ratio, for the finding) takes the jump's row and
     own move: the finding named the next row with both prices and the move across the gap."""
     joint = joint.copy()
     closes = np.flatnonzero(usable_close)
     factors = np.asarray(SPLIT_FACTORS)
-    for row in unchecked:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        moves = {row: close[row] / close[closes[closes < row][-1]] for row in unchecked if row > closes[0]}
+    for row, move in moves.items():
         m = int(np.searchsorted(both, row)) - 1  # both[m] < row <= both[m + 1]
-        earlier = closes[closes < row]
-        if not 0 <= m < joint.size or joint[m] or not earlier.size:
+        if not 0 <= m < joint.size or joint[m]:
             continue
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            move = close[row] / close[earlier[-1]]
             nearest = factors[np.argmin(np.abs(np.log(move / factors)))]
-            gap_move = close[both[m + 1]] / close[both[m]]
-            across = (adj[both[m + 1]] / adj[both[m]]) / gap_move
-            lasts = abs(np.log(gap_move / nearest)) < abs(np.log(gap_move))  # not a spike undone in the gap
-        if abs(move / nearest - 1.0) <= SPLIT_TOLERANCE and abs(across - 1.0) <= ADJ_TOLERANCE and lasts:
+            across = (adj[both[m + 1]] / adj[both[m]]) / (close[both[m + 1]] / close[both[m]])
+        # a spike when another jump in the gap undoes it (its way in or back), not by the gap's net
+        # move (a genuine -32% day in the gap hid a raw 1:2 there: a re-attack)
+        in_gap = [again for other, again in moves.items() if other != row and both[m] < other <= both[m + 1]]
+        back = [again for again in in_gap if abs(again * nearest - 1.0) <= SPLIT_TOLERANCE]
+        if abs(move / nearest - 1.0) <= SPLIT_TOLERANCE and abs(across - 1.0) <= ADJ_TOLERANCE and not back:
             joint[m] = np.log(nearest)
             named[m] = (row, float(move))  # the day of the close's jump and its own move, said
     return joint
