@@ -259,9 +259,9 @@ def test_closes_without_adj_close_are_withheld_with_their_stretch_or_when_they_j
     split = (np.r_[np.full(27, 100.0), np.full(3, 50.0)], np.r_[np.full(25, 100.0), np.full(5, np.nan)])
     early = (np.r_[np.full(2, 200.0), np.full(28, 100.0)], np.r_[np.full(2, np.nan), np.full(28, 100.0)])
     cases = (
-        (late, range(25, 30), "the closes after the last row with both prices withheld"),
+        (late, range(27, 30), "the closes from it on withheld (after the last row with both prices)"),
         (split, range(30), "by a split's ratio after the last row with both prices: every close withheld"),
-        (early, range(2), "the closes before the first row with both prices withheld"),
+        (early, range(2), "the closes before it withheld (before the first row with both prices)"),
     )
     for (close, adj), rows, said in cases:
         issues = validate_prices(prices(close=close, adj=adj), CALENDAR, ticker="X")
@@ -353,11 +353,11 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     close, adj = true.copy(), true.copy()
     close[-3:] *= 2 / 3  # a 3-for-2 among the last rows, which lack adj_close
     adj[-6:] = np.nan
-    cases.append(("3-for-2 beyond the last adj_close", true, close, adj, list(range(54, 60))))
+    cases.append(("3-for-2 beyond the last adj_close", true, close, adj, list(range(57, 60))))
     close, adj = true.copy(), true.copy()
     close[:3] *= 4 / 3
     adj[:6] = np.nan
-    cases.append(("4:3 before the first adj_close", true, close, adj, list(range(6))))
+    cases.append(("4:3 before the first adj_close", true, close, adj, list(range(3))))
     adj = true.copy()
     true = true.copy()
     true[30:] *= 1.3  # a genuine +30% day, adj_close a session late
@@ -412,7 +412,7 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     moved[57:] *= 1.07
     close, adj = moved * np.r_[np.ones(57), np.full(3, 0.8)], moved.copy()
     adj[-6:] = np.nan
-    cases.append(("a 5:4 on a +7% day beside no adj_close", moved, close, adj, list(range(54, 60))))
+    cases.append(("a 5:4 on a +7% day beside no adj_close", moved, close, adj, list(range(57, 60))))
     # the ninth version's re-attack: falls of 4.5% three sessions apart, a $0.12 stock quoted to four
     # decimals (the cents' rounding allowance hid 12% rises), raw prices split on a day without
     # adj_close before a +3% day
@@ -474,6 +474,20 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = raw.copy()
     adj[59] = np.nan
     cases.append(("raw 2:1 on a last day without adj_close", true, raw, adj, list(range(60))))
+    # the fifteenth version's re-attack: a raw 2:1 in a gap of adj_close beside a stale print (its way
+    # in and back took the split for a spike) and a +8% day; a +12% day in a stretch without
+    # adj_close at the start withheld the closes after it too
+    moved = true * np.r_[np.ones(33), np.full(27, 1.08)]
+    raw = moved * np.r_[np.full(30, 2.0), np.ones(30)]
+    close = raw.copy()
+    close[31] = close[29]
+    adj = raw * 0.99
+    adj[29:35] = np.nan
+    cases.append(("raw 2:1 beside a stale print in a gap", moved, close, adj, list(range(35))))
+    moved = 100.0 * 1.001 ** np.arange(200) * np.r_[np.ones(50), np.full(150, 1.12)]
+    adj = 0.99 * moved
+    adj[:100] = np.nan
+    cases.append(("+12% in a first stretch without adj_close", moved, moved.copy(), adj, list(range(50))))
     # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
     # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
     moved = true * np.r_[np.ones(32), np.full(28, 0.68)]

@@ -709,15 +709,15 @@ def _split_issues(
             if not both.size or (jumped > both[-1] and not anchored):
                 rows = np.flatnonzero(usable_close)
                 which = "no close's basis can be checked: every close withheld"
-            elif jumped <= both[0]:
-                rows = np.union1d(rows, np.flatnonzero(usable_close[: both[0]]))
-                which = "the closes before the first row with both prices withheld"
+            elif jumped <= both[0]:  # the closes after it are on the checked rows' basis
+                rows = np.union1d(rows, np.flatnonzero(usable_close[:jumped]))
+                which = "the closes before it withheld (before the first row with both prices)"
             elif jumped > both[-1] and _split_move(close, usable_close, jumped):  # raw prices split there:
                 rows = np.flatnonzero(usable_close)  # the closes before it on the old basis (a re-attack)
                 which = "by a split's ratio after the last row with both prices: every close withheld"
-            elif jumped > both[-1]:  # the rows with both prices on adj_close's anchor
-                rows = np.union1d(rows, both[-1] + 1 + np.flatnonzero(usable_close[both[-1] + 1 :]))
-                which = "the closes after the last row with both prices withheld"
+            elif jumped > both[-1]:  # the rows with both prices on adj_close's anchor, and to the jump
+                rows = np.union1d(rows, jumped + np.flatnonzero(usable_close[jumped:]))
+                which = "the closes from it on withheld (after the last row with both prices)"
             else:  # inside a gap of adj_close: its closes
                 after = int(both[np.searchsorted(both, jumped)])
                 before = int(both[np.searchsorted(both, jumped) - 1])
@@ -793,7 +793,8 @@ def _gap_splits(
     """``joint`` of :func:`_joint_splits` with the splits left out of both columns on a day without
     adj_close: the close's own jump there (``unchecked``, rows of the whole frame) within
     :data:`SPLIT_TOLERANCE` of n or 1/n, close and adj_close alike across the gap (within
-    :data:`ADJ_TOLERANCE`), and not undone by another jump in the gap (a spike's way in or back). A raw 2:1
+    :data:`ADJ_TOLERANCE`), the product of the gap's such jumps other than 1 (a spike's way in and
+    back come to 1). A raw 2:1
     on a flat day without adj_close before a +5% day was 5% from 1/2
     across the gap, and every close before it was kept 2 times off (a re-attack). ``named`` (the
     position m of each split found: its row and ratio, for the finding) takes the jump's row and
@@ -803,20 +804,23 @@ def _gap_splits(
     factors = np.asarray(SPLIT_FACTORS)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         moves = {row: close[row] / close[closes[closes < row][-1]] for row in unchecked if row > closes[0]}
+    in_gap: dict[int, list[tuple[int, float]]] = {}  # per gap, its jumps by n or 1/n: (row, ratio)
     for row, move in moves.items():
         m = int(np.searchsorted(both, row)) - 1  # both[m] < row <= both[m + 1]
-        if not 0 <= m < joint.size or joint[m]:
-            continue
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             nearest = factors[np.argmin(np.abs(np.log(move / factors)))]
+        if 0 <= m < joint.size and not joint[m] and abs(move / nearest - 1.0) <= SPLIT_TOLERANCE:
+            in_gap.setdefault(m, []).append((row, float(nearest)))
+    for m, jumps in in_gap.items():
+        # The gap's split is what its jumps by n or 1/n come to together: a spike's way in and back
+        # come to 1 (judged by the gap's net move, a genuine -32% day in the gap hid a raw 1:2; one
+        # jump at a time, a stale print's way in and back hid the split beside them: re-attacks).
+        net = float(np.prod([ratio for _, ratio in jumps]))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             across = (adj[both[m + 1]] / adj[both[m]]) / (close[both[m + 1]] / close[both[m]])
-        # a spike when another jump in the gap undoes it (its way in or back), not by the gap's net
-        # move (a genuine -32% day in the gap hid a raw 1:2 there: a re-attack)
-        in_gap = [again for other, again in moves.items() if other != row and both[m] < other <= both[m + 1]]
-        back = [again for again in in_gap if abs(again * nearest - 1.0) <= SPLIT_TOLERANCE]
-        if abs(move / nearest - 1.0) <= SPLIT_TOLERANCE and abs(across - 1.0) <= ADJ_TOLERANCE and not back:
-            joint[m] = np.log(nearest)
-            named[m] = (row, float(move))  # the day of the close's jump and its own move, said
+        if abs(np.log(net)) > np.log1p(SPLIT_TOLERANCE) and abs(across - 1.0) <= ADJ_TOLERANCE:
+            joint[m] = np.log(net)
+            named[m] = (jumps[0][0], net)  # the day of the gap's first such jump, and the split's ratio
     return joint
 
 
