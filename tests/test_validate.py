@@ -488,6 +488,24 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = 0.99 * moved
     adj[:100] = np.nan
     cases.append(("+12% in a first stretch without adj_close", moved, moved.copy(), adj, list(range(50))))
+    # the sixteenth version's re-attack: a raw 2:1 with adj_close a session late, or the close stale
+    # or at a third level on the split day (read as a one-day spike); a raw 2:1 after the last row
+    # with both prices whose day's close sits at a third level
+    raw = true * np.r_[np.full(30, 2.0), np.ones(30)]
+    adj = raw * 0.99
+    adj[30] = adj[29]
+    cases.append(("raw 2:1, adj_close a session late", true, raw.copy(), adj, list(range(30))))
+    close = raw.copy()
+    close[30] = close[29]
+    cases.append(("raw 2:1, the close stale that day", true, close, raw * 0.99, list(range(31))))
+    close[30] = true[30] * 1.5
+    cases.append(("raw 2:1, the close at a third level", true, close, raw * 0.99, list(range(31))))
+    raw = true * np.r_[np.full(50, 2.0), np.ones(10)]
+    close = raw.copy()
+    close[50] = true[50] * 1.5
+    adj = raw * 0.99
+    adj[45:] = np.nan
+    cases.append(("raw 2:1 at a third level after adj_close", true, close, adj, list(range(60))))
     # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
     # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
     moved = true * np.r_[np.ones(32), np.full(28, 0.68)]

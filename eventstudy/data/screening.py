@@ -712,7 +712,7 @@ def _split_issues(
             elif jumped <= both[0]:  # the closes after it are on the checked rows' basis
                 rows = np.union1d(rows, np.flatnonzero(usable_close[:jumped]))
                 which = "the closes before it withheld (before the first row with both prices)"
-            elif jumped > both[-1] and _split_move(close, usable_close, jumped):  # raw prices split there:
+            elif jumped > both[-1] and _split_move(close, usable_close, jumped, both[-1]):  # raw split there:
                 rows = np.flatnonzero(usable_close)  # the closes before it on the old basis (a re-attack)
                 which = "by a split's ratio after the last row with both prices: every close withheld"
             elif jumped > both[-1]:  # the rows with both prices on adj_close's anchor, and to the jump
@@ -767,18 +767,39 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
         large = (size > np.log(LARGE_SPLIT)) & (size <= np.log(PRICE_RATIO_BOUND))
         together = alike & (np.abs(ratio - 1.0) > JUMP) & (near | large)
         joint = np.where(together, np.log(np.where(near, nearest, ratio)), 0.0)
+        # Over two rows, one column a session late or stale on the split day (the row between off
+        # over close/adj_close both ways): a raw 2:1 with adj_close a day late was taken for a
+        # one-day spike, every close before it kept 2 times off (a re-attack). The split is put
+        # between the middle row and the next, where the late column takes it.
+        level = np.log(close / adj)
+        off = np.abs(np.diff(level)) > NOTABLE_SHIFT
+        two = adj[2:] / adj[:-2]
+        alike_two = np.abs(two / (close[2:] / close[:-2]) - 1.0) <= ADJ_TOLERANCE
+        nearest_two = factors[np.argmin(np.abs(np.log(two[:, None] / factors[None, :])), axis=1)]
+        near_two = np.abs(two / nearest_two - 1.0) <= SPLIT_TOLERANCE * np.minimum(apart[:-1] + apart[1:], 3)
+        late = alike_two & near_two & (np.abs(two - 1.0) > JUMP) & off[:-1] & off[1:]
+        late &= ~together[:-1] & ~together[1:]
+        joint[1:][late] = np.log(nearest_two[late])
+        together[1:] |= late
     return joint, np.flatnonzero(together)
 
 
-def _split_move(close: np.ndarray, usable_close: np.ndarray, row: int) -> bool:
-    """Whether the close of ``row`` moved from the previous usable close within
-    :data:`SPLIT_TOLERANCE` of n or 1/n (n = 2..20)."""
+def _split_move(close: np.ndarray, usable_close: np.ndarray, row: int, checked: int) -> bool:
+    """Whether the close of ``row`` moved from the previous usable close, or from the close of the
+    row ``checked`` (the last with both prices: a split day's close at a third level moved x0.75
+    then x0.667, each by no split's ratio, a re-attack), within :data:`SPLIT_TOLERANCE` of n or 1/n
+    (n = 2..20; from ``checked``, that per day up to three days')."""
     earlier = np.flatnonzero(usable_close[:row])
     if not earlier.size:
         return False
+    factors = np.asarray(SPLIT_FACTORS)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        move = close[row] / close[earlier[-1]]
-        return bool((np.abs(move / np.asarray(SPLIT_FACTORS) - 1.0) <= SPLIT_TOLERANCE).any())
+        move, since = close[row] / close[earlier[-1]], close[row] / close[checked]
+        days = min(row - checked, 3)
+        return bool(
+            (np.abs(move / factors - 1.0) <= SPLIT_TOLERANCE).any()
+            or (np.abs(since / factors - 1.0) <= SPLIT_TOLERANCE * days).any()
+        )
 
 
 def _gap_splits(
