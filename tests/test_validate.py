@@ -506,6 +506,14 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = raw * 0.99
     adj[45:] = np.nan
     cases.append(("raw 2:1 at a third level after adj_close", true, close, adj, list(range(60))))
+    # the seventeenth version's re-attack: adj_close two sessions late on a raw 2:1
+    raw = true * np.r_[np.full(30, 2.0), np.ones(30)]
+    adj = raw * 0.99
+    adj[30:32] = adj[29]
+    cases.append(("raw 2:1, adj_close two sessions late", true, raw.copy(), adj, list(range(30))))
+    close = raw.copy()
+    close[30:33] = close[29]
+    cases.append(("raw 2:1, the close stale three days", true, close, raw * 0.99, list(range(33))))
     # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
     # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
     moved = true * np.r_[np.ones(32), np.full(28, 0.68)]

@@ -745,6 +745,12 @@ def _split_issues(
     return issues
 
 
+LATE_ROWS = 3
+"""The most rows a column may take a split late (or the close stay stale) for the split left out of
+both columns to be seen over them (:func:`_joint_splits`; adj_close two sessions late kept every
+close before a raw 2:1 two times off: a re-attack)."""
+
+
 def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(n - 1,) the log ratio of a split left out of both columns between each two rows of ``close``
     and ``adj`` (rows with both prices; 0 elsewhere), and the positions m of those jumps: both
@@ -767,20 +773,28 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
         large = (size > np.log(LARGE_SPLIT)) & (size <= np.log(PRICE_RATIO_BOUND))
         together = alike & (np.abs(ratio - 1.0) > JUMP) & (near | large)
         joint = np.where(together, np.log(np.where(near, nearest, ratio)), 0.0)
-        # Over two rows, one column a session late or stale on the split day (the row between off
-        # over close/adj_close both ways): a raw 2:1 with adj_close a day late was taken for a
-        # one-day spike, every close before it kept 2 times off (a re-attack). The split is put
-        # between the middle row and the next, where the late column takes it.
+        # Over two to LATE_ROWS + 1 rows, one column late or stale on the split's days (the rows
+        # between off over close/adj_close from both ends): a raw 2:1 with adj_close a day late was
+        # taken for a one-day spike, every close before it kept 2 times off (a re-attack). The split
+        # is put on the last step, where the late column takes it.
         level = np.log(close / adj)
-        off = np.abs(np.diff(level)) > NOTABLE_SHIFT
-        two = adj[2:] / adj[:-2]
-        alike_two = np.abs(two / (close[2:] / close[:-2]) - 1.0) <= ADJ_TOLERANCE
-        nearest_two = factors[np.argmin(np.abs(np.log(two[:, None] / factors[None, :])), axis=1)]
-        near_two = np.abs(two / nearest_two - 1.0) <= SPLIT_TOLERANCE * np.minimum(apart[:-1] + apart[1:], 3)
-        late = alike_two & near_two & (np.abs(two - 1.0) > JUMP) & off[:-1] & off[1:]
-        late &= ~together[:-1] & ~together[1:]
-        joint[1:][late] = np.log(nearest_two[late])
-        together[1:] |= late
+        for span in range(2, LATE_ROWS + 2):  # the split's rows m .. m + span, those between off
+            if close.size <= span:
+                break
+            moved = adj[span:] / adj[:-span]
+            alike_span = np.abs(moved / (close[span:] / close[:-span]) - 1.0) <= ADJ_TOLERANCE
+            nearest_span = factors[np.argmin(np.abs(np.log(moved[:, None] / factors[None, :])), axis=1)]
+            days = np.minimum(np.convolve(apart, np.ones(span, dtype=apart.dtype), mode="valid"), 3)
+            late = alike_span & (np.abs(moved / nearest_span - 1.0) <= SPLIT_TOLERANCE * days)
+            late &= np.abs(moved - 1.0) > JUMP
+            for inner in range(1, span):  # each row between off both ends' close/adj_close
+                between = level[inner : level.size - span + inner]
+                late &= (np.abs(between - level[:-span]) > NOTABLE_SHIFT)
+                late &= (np.abs(between - level[span:]) > NOTABLE_SHIFT)
+            for step in range(span):  # no split already seen among its steps
+                late &= ~together[step : together.size - span + 1 + step]
+            joint[span - 1 :][late] = np.log(nearest_span[late])
+            together[span - 1 :] |= late
     return joint, np.flatnonzero(together)
 
 
