@@ -671,8 +671,7 @@ def _split_issues(
         close_ratio = np.where(usable_close[:-1] & usable_close[1:], close[1:] / close[:-1], np.nan)
         adj_ratio = np.where(usable_adj[:-1] & usable_adj[1:], adj[1:] / adj[:-1], np.nan)
         disagreement = np.abs(adj_ratio / close_ratio - 1.0)
-        factors = np.asarray(SPLIT_FACTORS)  # a ratio of 1e308 over 1/20 overflows to inf: no factor
-        near_factor = (np.abs(adj_ratio[:, None] / factors[None, :] - 1.0) <= SPLIT_TOLERANCE).any(axis=1)
+        near_factor = np.abs(adj_ratio / _nearest_split(adj_ratio) - 1.0) <= SPLIT_TOLERANCE
         bound = PRICE_RATIO_BOUND  # beyond it the ratio is absurd_return's
         large = ((adj_ratio > LARGE_SPLIT) & (adj_ratio <= bound)) | (
             (adj_ratio < 1.0 / LARGE_SPLIT) & (adj_ratio >= 1.0 / bound)
@@ -745,6 +744,17 @@ def _split_issues(
     return issues
 
 
+def _nearest_split(ratio: np.ndarray) -> np.ndarray:
+    """The split factor (:data:`SPLIT_FACTORS`, n or 1/n) nearest each price ratio in log terms (1 for
+    a ratio that is not a positive finite number)."""
+    factors = np.asarray(SPLIT_FACTORS)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        distance = np.abs(np.log(np.asarray(ratio, dtype=float)[..., None] / factors))
+    found = np.isfinite(distance).any(axis=-1)
+    nearest = factors[np.argmin(np.where(np.isfinite(distance), distance, np.inf), axis=-1)]
+    return np.where(found, nearest, 1.0)
+
+
 LATE_ROWS = 3
 """The most rows a column may take a split late (or the close stay stale) for the split left out of
 both columns to be seen over them (:func:`_joint_splits`; adj_close two sessions late kept every
@@ -765,9 +775,7 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = adj[1:] / adj[:-1]
         alike = np.abs(ratio / (close[1:] / close[:-1]) - 1.0) <= ADJ_TOLERANCE
-        factors = np.asarray(SPLIT_FACTORS)
-        distance = np.abs(np.log(ratio[:, None] / factors[None, :]))
-        nearest = factors[np.argmin(np.where(np.isfinite(distance), distance, np.inf), axis=1)]
+        nearest = _nearest_split(ratio)
         near = np.abs(ratio / nearest - 1.0) <= SPLIT_TOLERANCE * np.minimum(apart, 3)  # a long gap: 6%
         size = np.abs(np.log(ratio))
         large = (size > np.log(LARGE_SPLIT)) & (size <= np.log(PRICE_RATIO_BOUND))
@@ -783,7 +791,7 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
                 break
             moved = adj[span:] / adj[:-span]
             alike_span = np.abs(moved / (close[span:] / close[:-span]) - 1.0) <= ADJ_TOLERANCE
-            nearest_span = factors[np.argmin(np.abs(np.log(moved[:, None] / factors[None, :])), axis=1)]
+            nearest_span = _nearest_split(moved)
             days = np.minimum(np.convolve(apart, np.ones(span, dtype=apart.dtype), mode="valid"), 3)
             late = alike_span & (np.abs(moved / nearest_span - 1.0) <= SPLIT_TOLERANCE * days)
             late &= np.abs(moved - 1.0) > JUMP
@@ -806,14 +814,10 @@ def _split_move(close: np.ndarray, usable_close: np.ndarray, row: int, checked: 
     earlier = np.flatnonzero(usable_close[:row])
     if not earlier.size:
         return False
-    factors = np.asarray(SPLIT_FACTORS)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         move, since = close[row] / close[earlier[-1]], close[row] / close[checked]
-        days = min(row - checked, 3)
-        return bool(
-            (np.abs(move / factors - 1.0) <= SPLIT_TOLERANCE).any()
-            or (np.abs(since / factors - 1.0) <= SPLIT_TOLERANCE * days).any()
-        )
+        off = np.abs(np.array([move, since]) / _nearest_split(np.array([move, since])) - 1.0)
+    return bool(off[0] <= SPLIT_TOLERANCE or off[1] <= SPLIT_TOLERANCE * min(row - checked, 3))
 
 
 def _gap_splits(
@@ -829,21 +833,18 @@ def _gap_splits(
     adj_close: the close's own jump there (``unchecked``, rows of the whole frame) within
     :data:`SPLIT_TOLERANCE` of n or 1/n, close and adj_close alike across the gap (within
     :data:`ADJ_TOLERANCE`), the product of the gap's such jumps other than 1 (a spike's way in and
-    back come to 1). A raw 2:1
-    on a flat day without adj_close before a +5% day was 5% from 1/2
+    back come to 1). A raw 2:1 on a flat day without adj_close before a +5% day was 5% from 1/2
     across the gap, and every close before it was kept 2 times off (a re-attack). ``named`` (the
     position m of each split found: its row and ratio, for the finding) takes the jump's row and
     own move: the finding named the next row with both prices and the move across the gap."""
     joint = joint.copy()
     closes = np.flatnonzero(usable_close)
-    factors = np.asarray(SPLIT_FACTORS)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         moves = {row: close[row] / close[closes[closes < row][-1]] for row in unchecked if row > closes[0]}
     in_gap: dict[int, list[tuple[int, float]]] = {}  # per gap, its jumps by n or 1/n: (row, ratio)
     for row, move in moves.items():
         m = int(np.searchsorted(both, row)) - 1  # both[m] < row <= both[m + 1]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            nearest = factors[np.argmin(np.abs(np.log(move / factors)))]
+        nearest = float(_nearest_split(np.array(move)))
         if 0 <= m < joint.size and not joint[m] and abs(move / nearest - 1.0) <= SPLIT_TOLERANCE:
             in_gap.setdefault(m, []).append((row, float(nearest)))
     for m, jumps in in_gap.items():
