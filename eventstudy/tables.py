@@ -476,7 +476,7 @@ def _window_outcomes(pairs: PairArrays, in_window: np.ndarray) -> tuple[np.ndarr
     beyond = incomplete & (missing & np.isnat(event_dates)).any(axis=1)
     outcome[incomplete] = "incomplete_event_window"
     past_the_data = f"window runs past the last trading day in the data ({last_date}); {NEWER_DATA}"
-    _append_note(note, beyond, past_the_data)
+    append_note(note, beyond, past_the_data)
     no_return_all = missing & ~np.isfinite(event_returns)
     for i in np.flatnonzero(incomplete & ~beyond).tolist():
         no_return = no_return_all[i]
@@ -499,7 +499,7 @@ def _window_outcomes(pairs: PairArrays, in_window: np.ndarray) -> tuple[np.ndarr
     return outcome, note
 
 
-def _append_note(
+def append_note(
     notes: np.ndarray, mask: np.ndarray, part: str | np.ndarray | Callable[[np.ndarray], np.ndarray]
 ) -> None:
     """Append ``part`` to ``notes`` where ``mask`` ("; " between notes), in place.
@@ -682,14 +682,14 @@ def _value_notes(
     complete = np.isfinite(pairs.values.market_value_prev[:, window]).all(axis=1)
     no_value = ok & ~complete
     if pairs.panel.definition == "log":
-        _append_note(notes, no_value, LOG_RETURNS_NOTE)
+        append_note(notes, no_value, LOG_RETURNS_NOTE)
         no_value = np.zeros_like(no_value)
     currency = pairs.currency_notes
     foreign = no_value & (currency != "")
-    _append_note(notes, foreign, currency)
+    append_note(notes, foreign, currency)
     no_value &= ~foreign
     if from_returns is not None:
-        _append_note(
+        append_note(
             notes,
             no_value & from_returns,
             lambda rows: (
@@ -708,14 +708,14 @@ def _value_notes(
     before_restated = np.zeros_like(no_value)
     if figures.restated_split is not None:  # a split seen in the closes, not (yet) in the counts
         before_restated = no_value & (figures.restated_split[:, window] != 1.0).any(axis=1)
-    _append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
-    _append_note(notes, before_restated, lambda rows: _restated_notes(tickers[rows], figures, rows, window))
-    _append_note(notes, before_change, lambda rows: _change_notes(tickers[rows], figures, rows, window))
+    append_note(notes, before_split, lambda rows: _split_notes(tickers[rows], figures, rows, window))
+    append_note(notes, before_restated, lambda rows: _restated_notes(tickers[rows], figures, rows, window))
+    append_note(notes, before_change, lambda rows: _change_notes(tickers[rows], figures, rows, window))
     reversed_ = no_value & (figures.reversal[:, window] != "").any(axis=1)
-    _append_note(notes, reversed_, lambda rows: _reversal_notes(tickers[rows], figures, rows, window))
+    append_note(notes, reversed_, lambda rows: _reversal_notes(tickers[rows], figures, rows, window))
     no_value &= ~(before_split | before_change | before_restated | reversed_)
     no_shares = no_value & np.isnan(figures.shares[:, window]).any(axis=1)
-    _append_note(
+    append_note(
         notes,
         no_shares,
         lambda rows: (
@@ -726,14 +726,14 @@ def _value_notes(
         ),
     )
     no_close = no_value & ~no_shares
-    _append_note(notes, no_close, lambda rows: _no_close_notes(tickers[rows], pairs, rows, window))
+    append_note(notes, no_close, lambda rows: _no_close_notes(tickers[rows], pairs, rows, window))
     valued = ok & complete
-    _append_note(
+    append_note(
         notes,
         valued & figures.not_cover[:, window].any(axis=1),
         "shares: vendor or balance-sheet figure, not a filing cover count",
     )
-    _append_note(
+    append_note(
         notes,
         valued & figures.stale[:, window].any(axis=1),
         "shares: the figure is flagged STALE in the shares file",
@@ -743,10 +743,10 @@ def _value_notes(
     high = np.where(known, counts, -np.inf).max(axis=1)
     low = np.where(known, counts, np.inf).min(axis=1)
     changes = known.any(axis=1) & (high != low)
-    _append_note(notes, valued & changes, "shares: the count changes inside the window")
+    append_note(notes, valued & changes, "shares: the count changes inside the window")
     used = figures.as_of[:, first].astype("datetime64[D]")
     age = (prev_date - used).astype(np.int64)
-    _append_note(
+    append_note(
         notes,
         valued & (age > OLD_SHARE_COUNT_DAYS),
         lambda rows: (
@@ -762,6 +762,6 @@ def _value_notes(
     last_valued = np.asarray(pairs.span.prev_dates[:, window][:, -1], dtype="datetime64[D]")
     for caveat in config.share_caveats:
         applies = valued & (tickers == caveat.ticker) & (last_valued >= np.datetime64(caveat.start))
-        _append_note(notes, applies, f"{SHARES_CAVEAT}{caveat.note}")
+        append_note(notes, applies, f"{SHARES_CAVEAT}{caveat.note}")
     party = pairs.events["role"].to_numpy(object) != PEER_ROLE  # a peer has no deal to disclose
-    _append_note(notes, ok & np.isnan(deal) & party, NO_DEAL_NOTE)
+    append_note(notes, ok & np.isnan(deal) & party, NO_DEAL_NOTE)

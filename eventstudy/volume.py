@@ -79,6 +79,7 @@ from eventstudy.estimate import PairEstimates
 from eventstudy.inference import EventPanel
 from eventstudy.models.ols import BatchFit, degenerate_fits, fit_ols_batch
 from eventstudy.multiple_testing import adjusted_p_values
+from eventstudy.tables import append_note
 from eventstudy.timeline.calendar import NOT_A_SESSION, SHIFT_TOO_LARGE
 from eventstudy.timeline.volume import traded, volume_panel
 
@@ -411,8 +412,7 @@ def _caveat_notes(
         start = np.datetime64(caveat.start, "D")
         pair = tickers == caveat.ticker
         applies = pair[:, None] & ((estimated >= start)[:, None] | (calendar[event_days] >= start))
-        text = f"{SHARES_CAVEAT}{caveat.note}"
-        notes[applies] = np.where(notes[applies] == "", text, notes[applies] + "; " + text)
+        append_note(notes.reshape(-1), applies.reshape(-1), f"{SHARES_CAVEAT}{caveat.note}")  # a view
     return notes
 
 
