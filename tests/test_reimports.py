@@ -443,6 +443,21 @@ def test_a_folder_s_archives_and_workbooks_are_named_not_passed_over(
     ]
 
 
+def test_many_archives_are_counted_past_the_first_ten(tmp_path: Path, shared_data: Path, capsys) -> None:
+    """A folder of 3,000 zipped CSVs printed 3,000 lines: the first ten are named, then their count."""
+    inside = tmp_path / "in"
+    inside.mkdir()
+    shutil.copy(shared_data / "prices" / "ORCL.csv", inside / "ORCL.csv")
+    for number in range(13):
+        (inside / f"T{number:02d}.zip").write_bytes(b"PK\x03\x04" + bytes(10))
+    assert main(["cache", "import", str(inside), "--cache", str(tmp_path / "cache")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1:] == [
+        *(f"{inside / f'T{number:02d}.zip'}: {ZIP}" for number in range(10)),
+        "... and 3 other compressed files or workbooks, not read either",
+    ]
+
+
 def test_an_unreadable_file_does_not_hide_the_archives_after_it(tmp_path: Path, monkeypatch) -> None:
     """The folder's scan stopped at the first file it could not open (AAA.dat), so NVDA.csv.gz after
     it was passed over unsaid (a re-attack; chmod 000 does not stop root, so open is made to fail)."""

@@ -6,6 +6,9 @@ import argparse
 
 from eventstudy.cli.options import add_cache_option, input_file
 
+UNREAD_NAMED = 10
+"""Most files an import names as compressed files or workbooks it did not read (then their count)."""
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     cache = commands.add_parser("cache", help="import into and inspect the price cache")
@@ -141,8 +144,13 @@ def import_files(args: argparse.Namespace) -> int:
             print(one_line(f"{file.source}: not stored: column(s) {columns}"))
     for folder in unread_folders(list(args.paths)):
         print(one_line(f"{folder}: a sub-folder with .csv files, not read (give it as a path of its own)"))
-    for archive, (what, way_out) in unread_packed(list(args.paths)):
+    archives = unread_packed(list(args.paths))
+    for archive, (what, way_out) in archives[:UNREAD_NAMED]:
         print(one_line(f"{archive}: {what}, not read: {way_out}"))
+    if len(archives) > UNREAD_NAMED:  # 3,000 zipped files printed 3,000 lines
+        more = len(archives) - UNREAD_NAMED
+        others = counted(more, "other compressed file or workbook", "other compressed files or workbooks")
+        print(f"... and {others}, not read either")
     return 0
 
 
