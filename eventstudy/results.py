@@ -188,6 +188,18 @@ class StudyResults:
                     f"results.{name} has no column {missing[0]!r}, which summary() reads (the table was "
                     "changed after the run: run the study or load_study the folder again)"
                 )
+        parties = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)]
+        changed = "(the table was changed after the run: run the study or load_study the folder again)"
+        if parties.empty:  # an empty table and "Outcomes of the (event, party) rows: ."
+            raise ValueError(f"results.car has no (event, party) row over {label} for summary() {changed}")
+        if "confounded" in parties:
+            try:
+                not_known_clean(parties["confounded"])
+            except (TypeError, ValueError):  # "no" for False: a TypeError from deep in pandas
+                raise ValueError(
+                    f"results.car's column 'confounded' holds {parties['confounded'].dtype} values, not "
+                    f"True, False or missing {changed}"
+                ) from None
         info = (
             ("Model", str(self.model.get("description", self.model.get("name", "?")))),
             ("Estimation window", self.config.estimation_label()),
@@ -195,7 +207,6 @@ class StudyResults:
             ("Rows", f"{int((self.events['role'] != PEER_ROLE).sum())} (event, party), "
                      f"{int((self.events['role'] == PEER_ROLE).sum())} (event, peer)"),
         )
-        parties = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)]
         listed = f"CAR over {label} by (event, party), largest dollar value first"
         if len(parties) > SUMMARY_PAIRS:  # 10,000 events gave 10,000 lines
             listed = (

@@ -143,6 +143,18 @@ def test_summary_of_a_table_changed_in_the_notebook_names_the_missing_column(res
             dataclasses.replace(results, car=value).summary()
 
 
+def test_summary_of_a_window_or_flag_changed_in_the_notebook_says_so(results) -> None:
+    """A car without the window's rows printed an empty table and "Outcomes of the (event, party) rows:
+    ."; a confounded column of "yes"/"no" ended in pandas' TypeError."""
+    other = dataclasses.replace(results, car=results.car[results.car["window"] != "[0,0]"])
+    with pytest.raises(ValueError, match=r"results.car has no \(event, party\) row over \[0,0\]"):
+        other.summary("[0,0]")
+    assert "CAR over [-1,+1]" in other.summary("[-1,+1]").as_text()
+    worded = results.car.assign(confounded=np.where(results.car["confounded"].fillna(True), "yes", "no"))
+    with pytest.raises(ValueError, match=r"results.car's column 'confounded' holds .* not True, False or"):
+        dataclasses.replace(results, car=worded).summary()
+
+
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:
     summary = results.summary("[-1,+1]")
     text = summary.as_text()
