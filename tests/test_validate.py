@@ -514,6 +514,19 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     close = raw.copy()
     close[30:33] = close[29]
     cases.append(("raw 2:1, the close stale three days", true, close, raw * 0.99, list(range(33))))
+    # the eighteenth version's re-attack: three sessions late on a stock rising 1.6-1.9% a day
+    # (6.6% from 2 over the four sessions, the tolerance capped at three days'), and five late
+    for drift, late in ((0.016, 3), (0.019, 3), (0.002, 5)):
+        rising = 100.0 * (1.0 + drift) ** np.arange(60)
+        raw = rising * np.r_[np.full(30, 2.0), np.ones(30)]
+        close = raw.copy()
+        close[30 : 30 + late] = close[29]
+        cases.append((f"raw 2:1, the close stale {late} days, +{drift:.1%} a day", rising, close, raw * 0.99,
+                      list(range(30 + late))))  # fmt: skip
+        adj = raw * 0.99
+        adj[30 : 30 + late] = adj[29] * rising[30 : 30 + late] / rising[29]
+        cases.append((f"raw 2:1, adj_close {late} sessions late, +{drift:.1%} a day", rising, raw.copy(), adj,
+                      list(range(30))))  # fmt: skip
     # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
     # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
     moved = true * np.r_[np.ones(32), np.full(28, 0.68)]

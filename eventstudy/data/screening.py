@@ -755,10 +755,10 @@ def _nearest_split(ratio: np.ndarray) -> np.ndarray:
     return np.where(found, nearest, 1.0)
 
 
-LATE_ROWS = 3
+LATE_ROWS = 5
 """The most rows a column may take a split late (or the close stay stale) for the split left out of
-both columns to be seen over them (:func:`_joint_splits`; adj_close two sessions late kept every
-close before a raw 2:1 two times off: a re-attack)."""
+both columns to be seen over them (:func:`_joint_splits`; adj_close two sessions late, then four,
+kept every close before a raw 2:1 two times off: re-attacks)."""
 
 
 def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -792,7 +792,10 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
             moved = adj[span:] / adj[:-span]
             alike_span = np.abs(moved / (close[span:] / close[:-span]) - 1.0) <= ADJ_TOLERANCE
             nearest_span = _nearest_split(moved)
-            days = np.minimum(np.convolve(apart, np.ones(span, dtype=apart.dtype), mode="valid"), 3)
+            # 2% a day over the span's sessions (three late days at +1.6% were 6.6% from 2 and the
+            # cap of 3 days missed them: a re-attack), a long gap still counting 3 days at most.
+            steps = np.convolve(np.minimum(apart, 3), np.ones(span, dtype=apart.dtype), mode="valid")
+            days = np.minimum(steps, max(3, span))
             late = alike_span & (np.abs(moved / nearest_span - 1.0) <= SPLIT_TOLERANCE * days)
             late &= np.abs(moved - 1.0) > JUMP
             for inner in range(1, span):  # each row between off both ends' close/adj_close
