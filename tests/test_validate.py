@@ -570,6 +570,22 @@ def test_a_split_on_a_day_without_adj_close_is_named_by_its_own_day_and_ratio() 
     assert said in split.detail
 
 
+@pytest.mark.parametrize("late", ["close", "adj_close"])
+def test_a_split_seen_over_late_days_is_named_by_its_first_day_and_ratio(late: str) -> None:
+    """A raw 2:1 with the close stale three sessions was named "jump together <the day the close
+    caught up> x1.002" (the last step's adj_close move), not the split's day and its x0.5 (a re-attack)."""
+    true = 50.0 * 1.002 ** np.arange(60)
+    raw = true * np.r_[np.full(30, 2.0), np.ones(30)]
+    close, adj = raw.copy(), raw.copy()
+    stale = close if late == "close" else adj
+    stale[30:33] = stale[29]
+    dates = pd.bdate_range("2024-01-01", periods=60)
+    issues = validate_prices(prices(dates=dates, close=close, adj=adj), pd.DatetimeIndex(dates), ticker="X")
+    (split,) = [i for i in issues if i.kind == "suspected_split"]
+    said = f"close and adj_close jump together {dates[30]:%Y-%m-%d} x0.5 (a split left out of both)"
+    assert said in split.detail
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_a_penny_stock_rounded_to_cents_keeps_its_closes(seed: int) -> None:
     """A stock between $0.30 and $1 quoted to cents in both columns, with quarterly dividends of

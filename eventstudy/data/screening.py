@@ -687,10 +687,11 @@ def _split_issues(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         both = both[np.isfinite(close[both] / adj[both])]  # 1e306 over 0.03: the absurd rules'
         level = close[both] / adj[both]
-    joint, together = _joint_splits(close[both], adj[both], np.diff(both))
+    joint, first_step = _joint_splits(close[both], adj[both], np.diff(both))
     issues = []
     unchecked = _unchecked_jumps(close, usable_close, both)
-    splits = {int(m): (int(both[m + 1]), float(adj[both[m + 1]] / adj[both[m]])) for m in together}
+    # each split's first day and ratio (one over a span named the last step's adj_close move, x1.002)
+    splits = {int(m): (int(both[first_step[m] + 1]), float(np.exp(joint[m]))) for m in np.flatnonzero(joint)}
     joint = _gap_splits(close, adj, usable_close, both, unchecked, joint, splits)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         prices = (close[both], adj[both])
@@ -763,7 +764,8 @@ kept every close before a raw 2:1 two times off: re-attacks)."""
 
 def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(n - 1,) the log ratio of a split left out of both columns between each two rows of ``close``
-    and ``adj`` (rows with both prices; 0 elsewhere), and the positions m of those jumps: both
+    and ``adj`` (rows with both prices; 0 elsewhere), and (n - 1,) the step where each began (its
+    own, or a span's first, for the finding to name the split's day): both
     move alike (within :data:`ADJ_TOLERANCE`) by more than :data:`JUMP`, within
     :data:`SPLIT_TOLERANCE` of n or 1/n (n = 2..20, taken as the split's ratio), or beyond
     :data:`LARGE_SPLIT` up to :data:`PRICE_RATIO_BOUND` (raw prices: every close before it was kept
@@ -781,6 +783,7 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
         large = (size > np.log(LARGE_SPLIT)) & (size <= np.log(PRICE_RATIO_BOUND))
         together = alike & (np.abs(ratio - 1.0) > JUMP) & (near | large)
         joint = np.where(together, np.log(np.where(near, nearest, ratio)), 0.0)
+        first_step = np.arange(joint.size)
         # Over two to LATE_ROWS + 1 rows, one column late or stale on the split's days (the rows
         # between off over close/adj_close from both ends): a raw 2:1 with adj_close a day late was
         # taken for a one-day spike, every close before it kept 2 times off (a re-attack). The split
@@ -806,7 +809,8 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
                 late &= ~together[step : together.size - span + 1 + step]
             joint[span - 1 :][late] = np.log(nearest_span[late])
             together[span - 1 :] |= late
-    return joint, np.flatnonzero(together)
+            first_step[span - 1 :][late] = np.flatnonzero(late)
+    return joint, first_step
 
 
 def _split_move(close: np.ndarray, usable_close: np.ndarray, row: int, checked: int) -> bool:
