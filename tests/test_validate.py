@@ -570,6 +570,27 @@ def test_a_split_on_a_day_without_adj_close_is_named_by_its_own_day_and_ratio() 
     assert said in split.detail
 
 
+@pytest.mark.parametrize("dropped", [True, False], ids=["no row", "a row of NaN"])
+def test_a_split_after_a_session_without_a_row_counts_both_sessions(dropped: bool) -> None:
+    """A raw 2:1 the session after one without a row, the stock up 2.5% over the two, was 2.5%
+    from 1/2 judged as one session's move (2%): only the gap was said and every close before it was
+    kept 2 times off (a re-attack); a row of NaN prices there was seen (two sessions, 4%)."""
+    dates = pd.bdate_range("2024-01-01", periods=40)
+    true = np.r_[np.full(20, 100.0), np.full(20, 102.5)]
+    raw = true * np.r_[np.full(21, 2.0), np.ones(19)]
+    frame = prices(dates=dates, close=raw, adj=raw)
+    if dropped:
+        frame = frame.drop(index=20).reset_index(drop=True)
+    else:
+        frame.loc[20, ["close", "adj_close"]] = np.nan
+    issues = validate_prices(frame, pd.DatetimeIndex(dates), ticker="X")
+    (split,) = [i for i in issues if i.kind == "suspected_split"]
+    assert split.dates == tuple(f"{d:%Y-%m-%d}" for d in dates[:20])
+    assert f"jump together {dates[21]:%Y-%m-%d} x0.5" in split.detail
+    kept = apply_policy(frame, issues)["close"].to_numpy()
+    assert np.isnan(kept[:20]).all() and np.isfinite(kept[-19:]).all()
+
+
 @pytest.mark.parametrize("late", ["close", "adj_close"])
 def test_a_split_seen_over_late_days_is_named_by_its_first_day_and_ratio(late: str) -> None:
     """A raw 2:1 with the close stale three sessions was named "jump together <the day the close

@@ -439,9 +439,19 @@ def validate_prices(frame: pd.DataFrame, calendar: pd.DatetimeIndex, *, ticker: 
     if ordered and not ticker.startswith("^"):
         withheld = absurd[0]["adj_close"] | absurd[1]["adj_close"]
         # Session rows only: an off-calendar row is ignored, so a weekend row at twice the price
-        # must not make the next session a split and withhold its price.
+        # must not make the next session a split and withhold its price. A session without a row
+        # is a row of missing prices (as the gap's policy has it), so that the rules' tolerances
+        # count the sessions a move spans: a raw 2:1 after one was 2.5% from 1/2 over two sessions,
+        # judged as one, and every close before it was kept 2 times off (a re-attack).
         session = np.asarray(on)
-        issues.extend(_split_issues(ticker, dates[session], close[session], adj[session], withheld[session]))
+        if session.any():
+            sessions = calendar[(calendar >= dates[session][0]) & (calendar <= dates[session][-1])]
+            row = sessions.get_indexer(dates[session])
+            close_row, adj_row = np.full(len(sessions), np.nan), np.full(len(sessions), np.nan)
+            close_row[row], adj_row[row] = close[session], adj[session]
+            withheld_row = np.zeros(len(sessions), dtype=bool)
+            withheld_row[row] = withheld[session]
+            issues.extend(_split_issues(ticker, sessions, close_row, adj_row, withheld_row))
     for kind, masks in zip(_ABSURD_KINDS, absurd, strict=True):
         for name, mask in masks.items():
             if mask.any():
@@ -817,14 +827,15 @@ def _split_move(close: np.ndarray, usable_close: np.ndarray, row: int, checked: 
     """Whether the close of ``row`` moved from the previous usable close, or from the close of the
     row ``checked`` (the last with both prices: a split day's close at a third level moved x0.75
     then x0.667, each by no split's ratio, a re-attack), within :data:`SPLIT_TOLERANCE` of n or 1/n
-    (n = 2..20; from ``checked``, that per day up to three days')."""
+    (n = 2..20), that per session the move spans, up to three sessions'."""
     earlier = np.flatnonzero(usable_close[:row])
     if not earlier.size:
         return False
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         move, since = close[row] / close[earlier[-1]], close[row] / close[checked]
         off = np.abs(np.array([move, since]) / _nearest_split(np.array([move, since])) - 1.0)
-    return bool(off[0] <= SPLIT_TOLERANCE or off[1] <= SPLIT_TOLERANCE * min(row - checked, 3))
+    days = np.minimum([row - earlier[-1], row - checked], 3)
+    return bool(np.any(off <= SPLIT_TOLERANCE * days))
 
 
 def _gap_splits(
@@ -838,21 +849,26 @@ def _gap_splits(
 ) -> np.ndarray:
     """``joint`` of :func:`_joint_splits` with the splits left out of both columns on a day without
     adj_close: the close's own jump there (``unchecked``, rows of the whole frame) within
-    :data:`SPLIT_TOLERANCE` of n or 1/n, close and adj_close alike across the gap (within
-    :data:`ADJ_TOLERANCE`), the product of the gap's such jumps other than 1 (a spike's way in and
-    back come to 1). A raw 2:1 on a flat day without adj_close before a +5% day was 5% from 1/2
-    across the gap, and every close before it was kept 2 times off (a re-attack). ``named`` (the
-    position m of each split found: its row and ratio, for the finding) takes the jump's row and
-    own move: the finding named the next row with both prices and the move across the gap."""
+    :data:`SPLIT_TOLERANCE` of n or 1/n per session it spans (up to three), close and adj_close
+    alike across the gap (within :data:`ADJ_TOLERANCE`), the product of the gap's such jumps other
+    than 1 (a spike's way in and back come to 1). A raw 2:1 on a flat day without adj_close before
+    a +5% day was 5% from 1/2 across the gap, and every close before it was kept 2 times off (a
+    re-attack). ``named`` (the position m of each split found: its row and ratio, for the finding)
+    takes the jump's row and own move: the finding named the next row with both prices and the
+    move across the gap."""
     joint = joint.copy()
     closes = np.flatnonzero(usable_close)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        moves = {row: close[row] / close[closes[closes < row][-1]] for row in unchecked if row > closes[0]}
+    moves = {}
+    for row in unchecked:
+        previous = closes[closes < row]
+        if previous.size:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                moves[row] = (close[row] / close[previous[-1]], min(row - int(previous[-1]), 3))
     in_gap: dict[int, list[tuple[int, float]]] = {}  # per gap, its jumps by n or 1/n: (row, ratio)
-    for row, move in moves.items():
+    for row, (move, days) in moves.items():
         m = int(np.searchsorted(both, row)) - 1  # both[m] < row <= both[m + 1]
         nearest = float(_nearest_split(np.array(move)))
-        if 0 <= m < joint.size and not joint[m] and abs(move / nearest - 1.0) <= SPLIT_TOLERANCE:
+        if 0 <= m < joint.size and not joint[m] and abs(move / nearest - 1.0) <= SPLIT_TOLERANCE * days:
             in_gap.setdefault(m, []).append((row, float(nearest)))
     for m, jumps in in_gap.items():
         # The gap's split is what its jumps by n or 1/n come to together: a spike's way in and back
