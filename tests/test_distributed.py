@@ -604,6 +604,25 @@ def _without_run_lines(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not any(word in line for word in run_lines))
 
 
+def test_verify_names_an_edited_engine_record_among_the_causes_of_rounding(
+    local_folder, launch_cache, tmp_path: Path, capsys
+) -> None:
+    """An engine record edited to other partitions and sealed again: verify's re-run rounds the
+    sums otherwise, and its note blamed 'another thread count's rounding, or an edit this small'
+    alone (a finder)."""
+    from eventstudy.output.folder import manifest_seal
+
+    folder = tmp_path / "edited"
+    shutil.copytree(local_folder, folder)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest["engine"]["rows_per_partition"] = 7
+    manifest["manifest_sha256"] = manifest_seal(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    main(["verify", str(folder), "--cache", str(launch_cache)])
+    out = capsys.readouterr().out
+    assert "stats.parquet" in out and "an engine record other than the run's, or an edit this small" in out
+
+
 def test_verifying_a_dask_folder_without_dask_is_one_line_and_exit_2(
     local_folder, launch_cache, capsys, monkeypatch
 ) -> None:

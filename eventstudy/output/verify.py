@@ -795,6 +795,8 @@ def verify(
         names = sorted(name for name in set(recorded) | set(output_files(out)) if OUTPUT_NAME.fullmatch(name))
         changes = _environment_changes(manifest)
         cause = _NOTHING_RECORDED_DIFFERS
+        if isinstance(manifest.get("engine"), Mapping):  # re-run with its partitions: an edited record
+            cause = cause.replace(", or an edit", ", an engine record other than the run's, or an edit")
         if changes:  # a project commit alone is another version of this package's code
             versions = any(change.startswith("version of ") for change in changes)
             cause = "another CPU, BLAS or library version" if versions else "another commit of eventstudy"
