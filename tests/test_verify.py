@@ -213,6 +213,18 @@ def test_a_manifest_or_table_that_is_a_pipe_is_one_line_never_a_hang(small_run, 
             assert err.count("\n") == 1 and f"{folder / name}: not a regular file" in err
 
 
+def test_verify_names_a_deleted_table_once(small_run, tmp_path, capsys) -> None:
+    """car.parquet deleted was said twice: 'folder car.parquet: missing' and 'file car.parquet:
+    missing in the folder' (a finder)."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    (folder / "car.parquet").unlink()
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERENT" in out and out.count("car.parquet") == 1 and "folder car.parquet: missing" in out
+
+
 def test_verify_names_a_changed_value(small_run, tmp_path, capsys) -> None:
     folder = tmp_path / "study"
     shutil.copytree(small_run[0], folder)
