@@ -591,6 +591,27 @@ def test_a_split_after_a_session_without_a_row_counts_both_sessions(dropped: boo
     assert np.isnan(kept[:20]).all() and np.isfinite(kept[-19:]).all()
 
 
+def test_a_penny_stock_s_genuine_halving_in_cents_keeps_its_closes() -> None:
+    """A $0.44 stock halving over two sessions, both columns in cents: the middle row's close over
+    adj_close was 2.02% off both ends by rounding alone, read as a column late on a raw 2:1, and
+    every close before it was withheld (a re-attack)."""
+    close = np.r_[np.full(20, 0.44), 0.31, np.full(19, 0.22)]
+    adj = np.r_[np.full(20, 0.42), 0.29, np.full(19, 0.21)]
+    rows, _ = _screened_closes(close, close, adj)
+    assert rows == []
+
+
+def test_one_move_over_late_days_is_one_split() -> None:
+    """Two overlapping spans of one halving were both taken in one pass: 'jump together 01-25
+    x0.5, 01-26 x0.5', the closes before it counted 4 times off (a re-attack)."""
+    dates = pd.bdate_range("2024-01-01", periods=40)
+    close = 100.37 * np.r_[np.full(18, 0.43), 0.41, 0.29, np.full(20, 0.20)]
+    adj = 100.37 * np.r_[np.full(18, 0.42), 0.39, 0.27, 0.20, 0.19, np.full(18, 0.20)]
+    issues = validate_prices(prices(dates=dates, close=close, adj=adj), pd.DatetimeIndex(dates), ticker="X")
+    (split,) = [i for i in issues if i.kind == "suspected_split"]
+    assert f"jump together {dates[18]:%Y-%m-%d} x0.5 (a split left out of both)" in split.detail
+
+
 @pytest.mark.parametrize("late", ["close", "adj_close"])
 def test_a_split_seen_over_late_days_is_named_by_its_first_day_and_ratio(late: str) -> None:
     """A raw 2:1 with the close stale three sessions was named "jump together <the day the close

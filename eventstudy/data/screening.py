@@ -697,16 +697,16 @@ def _split_issues(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         both = both[np.isfinite(close[both] / adj[both])]  # 1e306 over 0.03: the absurd rules'
         level = close[both] / adj[both]
-    joint, first_step = _joint_splits(close[both], adj[both], np.diff(both))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        prices = (close[both], adj[both])
+        cents = all(np.allclose(np.round(x * 100.0), x * 100.0, rtol=0.0, atol=1e-6) for x in prices)
+        rounding = HALF_CENT * (1.0 / close[both] + 1.0 / adj[both]) if cents else np.zeros(both.size)
+    joint, first_step = _joint_splits(close[both], adj[both], np.diff(both), rounding)
     issues = []
     unchecked = _unchecked_jumps(close, usable_close, both)
     # each split's first day and ratio (one over a span named the last step's adj_close move, x1.002)
     splits = {int(m): (int(both[first_step[m] + 1]), float(np.exp(joint[m]))) for m in np.flatnonzero(joint)}
     joint = _gap_splits(close, adj, usable_close, both, unchecked, joint, splits)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        prices = (close[both], adj[both])
-        cents = all(np.allclose(np.round(x * 100.0), x * 100.0, rtol=0.0, atol=1e-6) for x in prices)
-        rounding = HALF_CENT * (1.0 / close[both] + 1.0 / adj[both]) if cents else np.zeros(both.size)
     flags, shifted, said = _off_basis(level, joint, dates[both], rounding[1:] + rounding[:-1])
     if splits and flags.size:  # each split's day and ratio (in a gap, the close's own jump)
         split_rows, split_ratios = zip(*(splits[m] for m in sorted(splits)), strict=True)
@@ -772,7 +772,9 @@ both columns to be seen over them (:func:`_joint_splits`; adj_close two sessions
 kept every close before a raw 2:1 two times off: re-attacks)."""
 
 
-def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _joint_splits(
+    close: np.ndarray, adj: np.ndarray, apart: np.ndarray, rounding: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(n - 1,) the log ratio of a split left out of both columns between each two rows of ``close``
     and ``adj`` (rows with both prices; 0 elsewhere), and (n - 1,) the step where each began (its
     own, or a span's first, for the finding to name the split's day): both
@@ -782,8 +784,9 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
     off by the ratio; a split on a day without adj_close was not looked at: re-attacks); ``apart``
     the rows between each two, each row's day's move widening the tolerance up to three days' (a
     flat split day without adj_close and a +3% day after it were 3% from 1/2; 2% a day over a
-    14-day gap called a steady +54% a split). The same jump between consecutive
-    rows is ``suspected_unadjusted_split``, for the returns."""
+    14-day gap called a steady +54% a split); ``rounding`` each row's cents' allowance on close
+    over adj_close (:data:`HALF_CENT`; 0 unless the series is in whole cents). The same jump between
+    consecutive rows is ``suspected_unadjusted_split``, for the returns."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = adj[1:] / adj[:-1]
         alike = np.abs(ratio / (close[1:] / close[:-1]) - 1.0) <= ADJ_TOLERANCE
@@ -811,12 +814,20 @@ def _joint_splits(close: np.ndarray, adj: np.ndarray, apart: np.ndarray) -> tupl
             days = np.minimum(steps, max(3, span))
             late = alike_span & (np.abs(moved / nearest_span - 1.0) <= SPLIT_TOLERANCE * days)
             late &= np.abs(moved - 1.0) > JUMP
-            for inner in range(1, span):  # each row between off both ends' close/adj_close
+            for inner in range(1, span):  # each row between off both ends' close/adj_close (a
+                # $0.44 stock's genuine halving in cents was 2.02% off by rounding alone: a re-attack)
                 between = level[inner : level.size - span + inner]
-                late &= (np.abs(between - level[:-span]) > NOTABLE_SHIFT)
-                late &= (np.abs(between - level[span:]) > NOTABLE_SHIFT)
+                allowance = NOTABLE_SHIFT + rounding[inner : level.size - span + inner]
+                late &= np.abs(between - level[:-span]) > allowance + rounding[:-span]
+                late &= np.abs(between - level[span:]) > allowance + rounding[span:]
             for step in range(span):  # no split already seen among its steps
                 late &= ~together[step : together.size - span + 1 + step]
+            taken = -span  # overlapping spans of one pass are one split (one halving was counted twice)
+            for start in np.flatnonzero(late).tolist():
+                if start < taken + span:
+                    late[start] = False
+                else:
+                    taken = start
             joint[span - 1 :][late] = np.log(nearest_span[late])
             together[span - 1 :] |= late
             first_step[span - 1 :][late] = np.flatnonzero(late)
