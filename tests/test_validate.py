@@ -527,6 +527,22 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
         adj[30 : 30 + late] = adj[29] * rising[30 : 30 + late] / rising[29]
         cases.append((f"raw 2:1, adj_close {late} sessions late, +{drift:.1%} a day", rising, raw.copy(), adj,
                       list(range(30))))  # fmt: skip
+    # the twenty-second version's re-attack: a genuine -8% day inside the late span (8% from 1/2
+    # over it), with adj_close late or the close stale; falls that leave a close x1.1818 off
+    moved = 100.0 * 1.002 ** np.arange(60) * np.r_[np.ones(31), np.full(29, 0.92)]
+    raw = moved * np.r_[np.full(30, 2.0), np.ones(30)]
+    adj = raw.copy()
+    adj[30:32] = raw[29] * moved[30:32] / moved[29]
+    cases.append(("raw 2:1, adj_close two sessions late across a -8% day", moved, raw.copy(), adj,
+                  list(range(30))))  # fmt: skip
+    close = raw.copy()
+    close[30:33] = close[29]
+    cases.append(("raw 2:1, the close stale three days across a -8% day", moved, close, raw.copy(),
+                  list(range(33))))  # fmt: skip
+    error = np.ones(60)
+    for row in (20, 25, 30):
+        error[:row] /= 0.9458  # x1.1820 before row 20: kept when x1.18 was in fact x1.1832
+    cases.append(("falls leaving x1.182", walk, walk * error, walk.copy(), list(range(20))))
     # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
     # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
     moved = true * np.r_[np.ones(32), np.full(28, 0.68)]

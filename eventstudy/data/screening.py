@@ -218,10 +218,12 @@ UNIT_TOLERANCE = 1.5
 """How far a jump at the data's edge may be from :data:`UNIT_SWITCH` (times or over) and still
 be a unit switch: the day's own move up to +50% or -33% (97 on a day the price fell 3%); a
 -98% crash (a ratio of 1/50) that lasts to the end is not one, and flags its day alone."""
-SAME_LEVEL = float(np.log(1.0 + JUMP) / 2.0)
+SAME_LEVEL = float(np.log(1.18))
 """Closes whose basis lies within this |log| (x1.18) of the data's end's are on it
-(:func:`_off_basis`), and a shift of close over adj_close beyond it changes the basis: half a
-40% jump, above a dividend's shift (a few percent) and below every split's ratio (6-for-5: 20%)."""
+(:func:`_off_basis`), and a shift of close over adj_close beyond it changes the basis: about half
+a 40% jump, above a dividend's shift (a few percent) and below every split's ratio (6-for-5: 20%).
+(It was half the log of 1.4, x1.1832, which kept closes x1.182 off against the x1.18 said: a
+re-attack.)"""
 ABSURD_OUTCOME = "absurd_price"
 """Outcome of a window whose returns are missing because an absurd price was withheld."""
 _ABSURD_KINDS = ("absurd_price", "absurd_return")
@@ -802,6 +804,7 @@ def _joint_splits(
         # taken for a one-day spike, every close before it kept 2 times off (a re-attack). The split
         # is put on the last step, where the late column takes it.
         level = np.log(close / adj)
+        step_close, step_adj = np.log(close[1:] / close[:-1]), np.log(ratio)
         for span in range(2, LATE_ROWS + 2):  # the split's rows m .. m + span, those between off
             if close.size <= span:
                 break
@@ -812,8 +815,11 @@ def _joint_splits(
             # cap of 3 days missed them: a re-attack), a long gap still counting 3 days at most.
             steps = np.convolve(np.minimum(apart, 3), np.ones(span, dtype=apart.dtype), mode="valid")
             days = np.minimum(steps, max(3, span))
-            late = alike_span & (np.abs(moved / nearest_span - 1.0) <= SPLIT_TOLERANCE * days)
-            late &= np.abs(moved - 1.0) > JUMP
+            whole = np.abs(moved / nearest_span - 1.0) <= SPLIT_TOLERANCE * days
+            whole &= np.abs(moved - 1.0) > JUMP
+            stepped, factor = _late_column_steps(step_close, step_adj, apart, span)
+            late = alike_span & (whole | stepped)
+            nearest_span = np.where(whole, nearest_span, factor)
             for inner in range(1, span):  # each row between off both ends' close/adj_close (a
                 # $0.44 stock's genuine halving in cents was 2.02% off by rounding alone: a re-attack)
                 between = level[inner : level.size - span + inner]
@@ -832,6 +838,35 @@ def _joint_splits(
             together[span - 1 :] |= late
             first_step[span - 1 :][late] = np.flatnonzero(late)
     return joint, first_step
+
+
+def _late_column_steps(
+    step_close: np.ndarray, step_adj: np.ndarray, apart: np.ndarray, span: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per span of ``span`` steps (rows m .. m + span; ``step_*`` the log moves of the two columns
+    between rows with both prices), whether it holds a split left out of both columns that one
+    column takes on its first step, within :data:`SPLIT_TOLERANCE` of n or 1/n (per session the
+    step spans, up to three) while the other stays within half of it, and the other column takes
+    on its last step (more than half the split's log, the same way, while the first column moves
+    less): a column late or stale, whatever the stock did on the days between (a raw 2:1 with
+    adj_close two sessions late and a genuine -8% day between was 8% from 1/2 over the span, and
+    every close before it was kept 2 times off: a re-attack). A spike of one column comes back in
+    that column, not the other, and is none. Also the split factor (1 where none)."""
+    count = step_close.size - span + 1
+    found, factor = np.zeros(count, dtype=bool), np.ones(count)
+    for first, other in ((step_close, step_adj), (step_adj, step_close)):
+        split = _nearest_split(np.exp(first[:count]))
+        size = np.abs(np.log(split))
+        with np.errstate(invalid="ignore"):
+            tolerance = SPLIT_TOLERANCE * np.minimum(apart[:count], 3)
+            took = np.abs(np.exp(first[:count]) / split - 1.0) <= tolerance
+            took &= (split != 1.0) & (np.abs(other[:count]) < size / 2)
+            last_first, last_other = first[span - 1 :], other[span - 1 :]
+            took &= (np.sign(last_other) == np.sign(np.log(split))) & (np.abs(last_other) > size / 2)
+            took &= np.abs(last_first) < size / 2
+        factor = np.where(took & ~found, split, factor)
+        found |= took
+    return found, factor
 
 
 def _split_move(close: np.ndarray, usable_close: np.ndarray, row: int, checked: int) -> bool:
