@@ -543,6 +543,18 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     for row in (20, 25, 30):
         error[:row] /= 0.9458  # x1.1820 before row 20: kept when x1.18 was in fact x1.1832
     cases.append(("falls leaving x1.182", walk, walk * error, walk.copy(), list(range(20))))
+    # the twenty-third version's re-attack: a one-column print before a genuine +-30-45% day read as
+    # a column late on a raw split (the print kept, the closes before it withheld)
+    for day, print_, rows in ((0.70, 0.5, [19]), (1.45, 2.0, [19]), (0.70, 0.5, [17, 18, 19])):
+        moved = np.r_[np.full(20, 100.0), np.full(20, 100.0 * day)]
+        close = moved.copy()
+        close[rows] *= print_
+        cases.append((f"close x{print_:g} for {len(rows)} days before a x{day:g} day", moved, close,
+                      moved.copy(), rows))  # fmt: skip
+    moved = np.r_[np.full(20, 100.0), np.full(20, 70.0)]
+    adj = moved.copy()
+    adj[19] *= 0.5
+    cases.append(("adj_close x0.5 the day before a x0.7 day", moved, moved.copy(), adj, [19]))
     # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
     # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
     moved = true * np.r_[np.ones(32), np.full(28, 0.68)]

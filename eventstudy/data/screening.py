@@ -846,24 +846,28 @@ def _late_column_steps(
     """Per span of ``span`` steps (rows m .. m + span; ``step_*`` the log moves of the two columns
     between rows with both prices), whether it holds a split left out of both columns that one
     column takes on its first step, within :data:`SPLIT_TOLERANCE` of n or 1/n (per session the
-    step spans, up to three) while the other stays within half of it, and the other column takes
-    on its last step (more than half the split's log, the same way, while the first column moves
-    less): a column late or stale, whatever the stock did on the days between (a raw 2:1 with
-    adj_close two sessions late and a genuine -8% day between was 8% from 1/2 over the span, and
-    every close before it was kept 2 times off: a re-attack). A spike of one column comes back in
-    that column, not the other, and is none. Also the split factor (1 where none)."""
+    step spans, up to three) while the other moves within :data:`SAME_LEVEL`, and the other column
+    takes on its last step (more than half the split's log, the same way), while the first moves
+    within :data:`SAME_LEVEL`: a column late or stale, whatever the stock did on the days between
+    (a stale column's catch-up holds them too; a raw 2:1 with adj_close two sessions late and a
+    genuine -8% day between was 8% from 1/2 over the span, and every close before it was kept 2
+    times off: a re-attack). A spike of one column comes back in that column, not the other, and
+    is none; so is a one-day print of the close at half its price before a genuine -30% day (the
+    close's x1.4 back on the last step: the print was kept and the closes before it withheld while
+    the first column could move up to half the split's log there: a re-attack). Also the split
+    factor (1 where none)."""
     count = step_close.size - span + 1
     found, factor = np.zeros(count, dtype=bool), np.ones(count)
     for first, other in ((step_close, step_adj), (step_adj, step_close)):
         split = _nearest_split(np.exp(first[:count]))
-        size = np.abs(np.log(split))
         with np.errstate(invalid="ignore"):
             tolerance = SPLIT_TOLERANCE * np.minimum(apart[:count], 3)
             took = np.abs(np.exp(first[:count]) / split - 1.0) <= tolerance
-            took &= (split != 1.0) & (np.abs(other[:count]) < size / 2)
+            took &= (split != 1.0) & (np.abs(other[:count]) <= SAME_LEVEL)
             last_first, last_other = first[span - 1 :], other[span - 1 :]
+            size = np.abs(np.log(split))
             took &= (np.sign(last_other) == np.sign(np.log(split))) & (np.abs(last_other) > size / 2)
-            took &= np.abs(last_first) < size / 2
+            took &= np.abs(last_first) <= SAME_LEVEL
         factor = np.where(took & ~found, split, factor)
         found |= took
     return found, factor
