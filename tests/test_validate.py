@@ -494,7 +494,8 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     raw = true * np.r_[np.full(30, 2.0), np.ones(30)]
     adj = raw * 0.99
     adj[30] = adj[29]
-    cases.append(("raw 2:1, adj_close a session late", true, raw.copy(), adj, list(range(30))))
+    # (the days a column is late are withheld too: which column is right there cannot be told)
+    cases.append(("raw 2:1, adj_close a session late", true, raw.copy(), adj, list(range(31))))
     close = raw.copy()
     close[30] = close[29]
     cases.append(("raw 2:1, the close stale that day", true, close, raw * 0.99, list(range(31))))
@@ -510,7 +511,7 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     raw = true * np.r_[np.full(30, 2.0), np.ones(30)]
     adj = raw * 0.99
     adj[30:32] = adj[29]
-    cases.append(("raw 2:1, adj_close two sessions late", true, raw.copy(), adj, list(range(30))))
+    cases.append(("raw 2:1, adj_close two sessions late", true, raw.copy(), adj, list(range(32))))
     close = raw.copy()
     close[30:33] = close[29]
     cases.append(("raw 2:1, the close stale three days", true, close, raw * 0.99, list(range(33))))
@@ -526,7 +527,7 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
         adj = raw * 0.99
         adj[30 : 30 + late] = adj[29] * rising[30 : 30 + late] / rising[29]
         cases.append((f"raw 2:1, adj_close {late} sessions late, +{drift:.1%} a day", rising, raw.copy(), adj,
-                      list(range(30))))  # fmt: skip
+                      list(range(30 + late))))  # fmt: skip
     # the twenty-second version's re-attack: a genuine -8% day inside the late span (8% from 1/2
     # over it), with adj_close late or the close stale; falls that leave a close x1.1818 off
     moved = 100.0 * 1.002 ** np.arange(60) * np.r_[np.ones(31), np.full(29, 0.92)]
@@ -534,7 +535,7 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = raw.copy()
     adj[30:32] = raw[29] * moved[30:32] / moved[29]
     cases.append(("raw 2:1, adj_close two sessions late across a -8% day", moved, raw.copy(), adj,
-                  list(range(30))))  # fmt: skip
+                  list(range(32))))  # fmt: skip
     close = raw.copy()
     close[30:33] = close[29]
     cases.append(("raw 2:1, the close stale three days across a -8% day", moved, close, raw.copy(),
@@ -555,6 +556,14 @@ def _basis_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[i
     adj = moved.copy()
     adj[19] *= 0.5
     cases.append(("adj_close x0.5 the day before a x0.7 day", moved, moved.copy(), adj, [19]))
+    # the twenty-fourth version's re-attack: a print of the close before a genuine move near its
+    # ratio is a raw split with adj_close late to the data: the print is withheld with the rest
+    for day, print_, rows in ((0.55, 0.5, [30]), (1.8, 2.0, [30]), (0.465, 0.5, [27, 28, 29, 30])):
+        moved = 100.0 * 1.001 ** np.arange(60) * np.r_[np.ones(31), np.full(29, day)]
+        close = moved.copy()
+        close[rows] *= print_
+        cases.append((f"close x{print_:g} for {len(rows)} days before a x{day:g} day", moved, close,
+                      moved.copy(), list(range(31))))  # fmt: skip
     # the fourteenth version's re-attack: a raw 1:2 on a flat day in a gap of adj_close that also
     # holds a genuine -32% day (the gap's net move, nearer 1 than 1/2, took it for a spike)
     moved = true * np.r_[np.ones(32), np.full(28, 0.68)]
