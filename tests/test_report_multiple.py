@@ -216,6 +216,14 @@ def test_a_leader_whose_window_holds_other_news_is_followed_by_the_leader_withou
     assert "Without other news: **T7**" in strongest
     plain = headline(main.assign(confounded=False), stats, "[-1,+1]", twins=False, excluded=False)
     assert not any("Without other news" in s for s in plain)
+    # exclude_confounded: the lead opened on ORCL's window that every statistic left out (a referee)
+    kept = headline(main, stats, "[-1,+1]", twins=False, excluded=True)
+    assert kept[0].startswith("Largest dollar move: **T7**") and not any("other news" in s for s in kept[:2])
+    assert kept[1].startswith("Most significant: **T1** on e1, CAR[-1,+1] -2.00% (t = +6.24")
+    alone = main.assign(confounded=True)
+    assert headline(alone, stats, "[-1,+1]", twins=False, excluded=True)[0] == (
+        "No (event, party) without other news has an estimated CAR over [-1,+1]."
+    )
 
 
 def test_the_dollar_stars_and_limitations_name_the_p_the_folder_holds() -> None:

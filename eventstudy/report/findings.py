@@ -302,21 +302,27 @@ def headline(
     peers: pd.DataFrame | None = None,
     caveated: Mapping[str, set[str]] | None = None,
 ) -> list[str]:
-    """The first sentences of the report (markdown); ``peers``: the window's peer rows, whose
-    group's firms repeat over the events; ``caveated``: the dollar statistics per group whose total
-    holds a ``[[shares.caveats]]`` row (:func:`~eventstudy.aggregate.caveated_totals`), marked
+    """The first sentences of the report (markdown); with ``excluded`` (exclude_confounded) its
+    leaders are of the windows the statistics keep, without other news; ``peers``: the window's
+    peer rows, whose group's firms repeat over the events; ``caveated``: the dollar statistics per
+    group whose total holds a ``[[shares.caveats]]`` row
+    (:func:`~eventstudy.aggregate.caveated_totals`), marked
     :data:`~eventstudy.columns.CAVEATED_TOTAL` where a sentence gives them."""
     sentences = []
     estimated = parties[(parties["outcome"] == "ok") & np.isfinite(parties["car"].to_numpy(float))]
     if estimated.empty:
         return [f"No (event, party) has an estimated CAR over {main} (see each row's outcome)."]
+    if excluded:  # the lead opened on a window every statistic left out (a referee)
+        estimated = estimated[~confounded(estimated) & ~unscreened(estimated)]
+        if estimated.empty:
+            sentences.append(f"No (event, party) without other news has an estimated CAR over {main}.")
     valued = estimated[np.isfinite(estimated["abnormal_value_usd"].to_numpy(float))]
     if len(valued):
         top = valued.loc[valued["abnormal_value_usd"].abs().idxmax()]
         clean = _clean_leader(valued, top, "abnormal_value_usd", main)
         sentences.append("Largest dollar move: " + _party_sentence(top, main) + clean)
-    strongest = estimated.loc[estimated["t"].abs().idxmax()]
-    if not len(valued) or strongest.name != top.name:
+    strongest = estimated.loc[estimated["t"].abs().idxmax()] if len(estimated) else None
+    if strongest is not None and (not len(valued) or strongest.name != top.name):
         clean = _clean_leader(estimated, strongest, "t", main)
         sentences.append("Most significant: " + _party_sentence(strongest, main) + clean)
     if stats is not None:
