@@ -1187,6 +1187,22 @@ def tampered(verified: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def test_report_of_an_edited_table_gives_a_way_out_it_takes(verified: Path, tmp_path: Path, capsys) -> None:
+    """report of a folder whose stats.parquet was edited said "move it away or write to another
+    folder": report renders in place, so the other folder is a new run (a referee)."""
+    folder = tampered(verified, tmp_path)
+    stats = pd.read_parquet(folder / "stats.parquet")
+    stats.loc[0, "value"] = 9.99
+    stats.to_parquet(folder / "stats.parquet", index=False)
+    before = (folder / "report.md").read_bytes()
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and (folder / "report.md").read_bytes() == before
+    assert err.endswith(
+        "'stats.parquet' was changed since eventstudy wrote it; move it away or re-run the study "
+        "(eventstudy run) into a new folder\n"
+    )
+
+
 def test_verify_catches_every_doctored_table(verified: Path, tmp_path: Path, capsys) -> None:
     folder = tampered(verified, tmp_path)
     tables = ["stats.parquet", "caar.parquet", "trades.parquet", "backtest.parquet", "drift.parquet"]

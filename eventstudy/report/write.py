@@ -111,6 +111,7 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     from eventstudy.output.export import CSV_TABLES, csv_writers, write_files, write_json
     from eventstudy.output.folder import (
         Guard,
+        OutputFolderError,
         check_recorded_present,
         check_replaceable,
         check_sealed,
@@ -123,7 +124,12 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     restore_retired(folder)
     csv_files = {f"{name}.csv" for name in CSV_TABLES} if csv else set()
     if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
-        check_replaceable(folder)
+        try:
+            check_replaceable(folder)
+        except OutputFolderError as exc:  # report renders in place: "another folder" is no way out
+            another = "or re-run the study (eventstudy run) into a new folder"
+            way_out = exc.message.replace("or write to another folder", another)
+            raise OutputFolderError(folder, way_out) from None
         check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
     read_exports(folder)  # fail on a bad folder before writing anything
