@@ -173,23 +173,18 @@ class StudyResults:
             If ``window`` is not one of the study's windows (the message names them).
         """
         label = self._window_label(window)
+        changed = "(the table was changed after the run: run the study or load_study the folder again)"
         for name, columns in SUMMARY_READS.items():
             table = getattr(self, name)
             framed = isinstance(table, pd.DataFrame)
             if not framed or not table.index.is_unique:  # two runs concatenated: an InvalidIndexError
                 what = "a DataFrame whose index repeats" if framed else type(table).__name__
-                raise ValueError(
-                    f"results.{name} is {what}, which summary() cannot read (the table was changed after the "
-                    "run: run the study or load_study the folder again)"
-                )
+                raise ValueError(f"results.{name} is {what}, which summary() cannot read {changed}")
             missing = [column for column in columns if column not in table.columns]
             if missing:  # a table edited in the notebook: a KeyError from deep in pandas
-                raise ValueError(
-                    f"results.{name} has no column {missing[0]!r}, which summary() reads (the table was "
-                    "changed after the run: run the study or load_study the folder again)"
-                )
+                read = f"has no column {missing[0]!r}, which summary() reads"
+                raise ValueError(f"results.{name} {read} {changed}")
         parties = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)]
-        changed = "(the table was changed after the run: run the study or load_study the folder again)"
         if parties.empty:  # an empty table and "Outcomes of the (event, party) rows: ."
             raise ValueError(f"results.car has no (event, party) row over {label} for summary() {changed}")
         if "confounded" in parties:
