@@ -187,13 +187,14 @@ class StudyResults:
         parties = self.car[(self.car["window"] == label) & (self.car["role"] != PEER_ROLE)]
         if parties.empty:  # an empty table and "Outcomes of the (event, party) rows: ."
             raise ValueError(f"results.car has no (event, party) row over {label} for summary() {changed}")
-        if "confounded" in parties:
+        if "confounded" in parties:  # read of the window's peer rows too (the groups' totals)
+            flags = self.car.loc[self.car["window"] == label, "confounded"]
             try:
-                not_known_clean(parties["confounded"])
+                not_known_clean(flags)
             except (TypeError, ValueError):  # "no" for False: a TypeError from deep in pandas
                 raise ValueError(
-                    f"results.car's column 'confounded' holds {parties['confounded'].dtype} values, not "
-                    f"True, False or missing {changed}"
+                    f"results.car's column 'confounded' holds values other than True, False or missing over "
+                    f"{label} {changed}"
                 ) from None
         info = (
             ("Model", str(self.model.get("description", self.model.get("name", "?")))),

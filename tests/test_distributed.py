@@ -621,6 +621,12 @@ def test_verify_names_an_edited_engine_record_among_the_causes_of_rounding(
     main(["verify", str(folder), "--cache", str(launch_cache)])
     out = capsys.readouterr().out
     assert "stats.parquet" in out and "an engine record other than the run's, or an edit this small" in out
+    manifest["versions"]["scipy"] = "0.0.1"  # a version too: the engine record was no longer said
+    manifest["manifest_sha256"] = manifest_seal(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    main(["verify", str(folder), "--cache", str(launch_cache)])
+    out = capsys.readouterr().out
+    assert "(another CPU, BLAS or library version, or an engine record other than the run's)" in out
 
 
 def test_verifying_a_dask_folder_without_dask_is_one_line_and_exit_2(

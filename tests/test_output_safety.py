@@ -1198,8 +1198,9 @@ def test_report_of_an_edited_table_gives_a_way_out_it_takes(verified: Path, tmp_
     status, _, err = run_cli(["report", str(folder)], capsys)
     assert status == 2 and (folder / "report.md").read_bytes() == before
     assert err.endswith(
-        "'stats.parquet' was changed since eventstudy wrote it; move it away or re-run the study "
-        "(eventstudy run) into a new folder\n"
+        "'stats.parquet' was changed since eventstudy wrote it; move away what eventstudy did not write "
+        "and put back what it did (eventstudy verify names both), or re-run the study (eventstudy run) into "
+        "a new folder\n"
     )
 
 

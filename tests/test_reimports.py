@@ -458,6 +458,23 @@ def test_many_archives_are_counted_past_the_first_ten(tmp_path: Path, shared_dat
     ]
 
 
+def test_many_sub_folders_are_counted_past_the_first_ten(tmp_path: Path, shared_data: Path, capsys) -> None:
+    """13 sub-folders of CSVs printed 13 lines (3,000 would print 3,000), as archives did (a re-attack)."""
+    inside = tmp_path / "in"
+    inside.mkdir()
+    shutil.copy(shared_data / "prices" / "ORCL.csv", inside / "ORCL.csv")
+    for number in range(13):
+        (inside / f"s{number:02d}").mkdir()
+        (inside / f"s{number:02d}" / "X.csv").write_text("Date\n")
+    assert main(["cache", "import", str(inside), "--cache", str(tmp_path / "cache")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    said = "a sub-folder with .csv files, not read (give it as a path of its own)"
+    assert printed[1:] == [
+        *(f"{inside / f's{number:02d}'}: {said}" for number in range(10)),
+        "... and 3 other sub-folders with .csv files, not read either",
+    ]
+
+
 def test_an_unreadable_file_does_not_hide_the_archives_after_it(tmp_path: Path, monkeypatch) -> None:
     """The folder's scan stopped at the first file it could not open (AAA.dat), so NVDA.csv.gz after
     it was passed over unsaid (a re-attack; chmod 000 does not stop root, so open is made to fail)."""

@@ -151,8 +151,14 @@ def test_summary_of_a_window_or_flag_changed_in_the_notebook_says_so(results) ->
         other.summary("[0,0]")
     assert "CAR over [-1,+1]" in other.summary("[-1,+1]").as_text()
     worded = results.car.assign(confounded=np.where(results.car["confounded"].fillna(True), "yes", "no"))
-    with pytest.raises(ValueError, match=r"results.car's column 'confounded' holds .* not True, False or"):
+    with pytest.raises(ValueError, match=r"results.car's column 'confounded' holds values other than True"):
         dataclasses.replace(results, car=worded).summary()
+    # a re-attack: "yes"/"no" on the peer rows alone (read by the groups' totals)
+    peers = results.car.assign(confounded=results.car["confounded"].astype(object))
+    row = peers.index[peers["window"] == "[-1,+1]"][0]
+    peers.loc[row, ["role", "confounded"]] = ["peer", "no"]
+    with pytest.raises(ValueError, match=r"results.car's column 'confounded' holds values other than True"):
+        dataclasses.replace(results, car=peers).summary()
 
 
 def test_summary_renders_as_text_html_and_latex_for_every_spelling_of_a_window(results) -> None:

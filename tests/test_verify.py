@@ -223,6 +223,16 @@ def test_verify_names_a_deleted_table_once(small_run, tmp_path, capsys) -> None:
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
     assert "DIFFERENT" in out and out.count("car.parquet") == 1 and "folder car.parquet: missing" in out
+    # a re-attack: a folder, or a link to nothing, in the table's place was said twice or three times
+    (folder / "car.parquet").mkdir()
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "file   car.parquet" not in out and "folder car.parquet: missing" in out
+    (folder / "car.parquet").rmdir()
+    (folder / "car.parquet").symlink_to(tmp_path / "nowhere.parquet")
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("car.parquet") == 1 and "a link" in out
 
 
 def test_verify_names_a_changed_value(small_run, tmp_path, capsys) -> None:

@@ -7,7 +7,8 @@ import argparse
 from eventstudy.cli.options import add_cache_option, input_file
 
 UNREAD_NAMED = 10
-"""Most files an import names as compressed files or workbooks it did not read (then their count)."""
+"""Most compressed files or workbooks, and most sub-folders, an import names as not read (then their
+count)."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -142,8 +143,12 @@ def import_files(args: argparse.Namespace) -> int:
         if file.ignored_columns:
             columns = ", ".join(map(repr, file.ignored_columns))
             print(one_line(f"{file.source}: not stored: column(s) {columns}"))
-    for folder in unread_folders(list(args.paths)):
+    folders = unread_folders(list(args.paths))
+    for folder in folders[:UNREAD_NAMED]:
         print(one_line(f"{folder}: a sub-folder with .csv files, not read (give it as a path of its own)"))
+    if len(folders) > UNREAD_NAMED:  # a re-attack: the archives' count, not the sub-folders'
+        others = counted(len(folders) - UNREAD_NAMED, "other sub-folder")
+        print(f"... and {others} with .csv files, not read either")
     archives = unread_packed(list(args.paths))
     for archive, (what, way_out) in archives[:UNREAD_NAMED]:
         print(one_line(f"{archive}: {what}, not read: {way_out}"))

@@ -795,15 +795,21 @@ def verify(
         names = sorted(name for name in set(recorded) | set(output_files(out)) if OUTPUT_NAME.fullmatch(name))
         changes = _environment_changes(manifest)
         cause = _NOTHING_RECORDED_DIFFERS
-        if isinstance(manifest.get("engine"), Mapping):  # re-run with its partitions: an edited record
-            cause = cause.replace(", or an edit", ", an engine record other than the run's, or an edit")
         if changes:  # a project commit alone is another version of this package's code
             versions = any(change.startswith("version of ") for change in changes)
             cause = "another CPU, BLAS or library version" if versions else "another commit of eventstudy"
-        said_missing = {problem.removesuffix(": missing") for problem in result.files}  # said once
+        if isinstance(manifest.get("engine"), Mapping):  # re-run with its partitions: an edited record
+            engine = "an engine record other than the run's"  # said beside a version too (a re-attack)
+            if cause == _NOTHING_RECORDED_DIFFERS:
+                cause = cause.replace(", or an edit", f", {engine}, or an edit")
+            else:
+                cause = f"{cause}, or {engine}"
+        # A file the record's check named (missing, a folder or a link in its place) is said once.
+        said = {problem.split(":", 1)[0].rstrip("/") for problem in result.files}
         for name in names:
             difference = compare_files(name, folder / name, out / name)
-            if difference is not None and name in said_missing and not (folder / name).exists():
+            entry = folder / name
+            if difference is not None and name in said and (entry.is_symlink() or not entry.is_file()):
                 continue
             if difference is not None and difference.problem == ROUNDED:
                 result.notes.append(f"{difference.describe()} ({cause})")

@@ -14,6 +14,7 @@ folder.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -126,10 +127,14 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
         try:
             check_replaceable(folder)
-        except OutputFolderError as exc:  # report renders in place: "another folder" is no way out
-            another = "or re-run the study (eventstudy run) into a new folder"
-            way_out = exc.message.replace("or write to another folder", another)
-            raise OutputFolderError(folder, way_out) from None
+        except OutputFolderError as exc:  # report renders in place: "another folder" is no way out,
+            # nor is moving an edited table away (then it is missing: a re-attack)
+            way_out = (
+                "move away what eventstudy did not write and put back what it did (eventstudy verify "
+                "names both), or re-run the study (eventstudy run) into a new folder"
+            )
+            said = re.sub(r"move (it|them) away or write to another folder$", way_out, exc.message)
+            raise OutputFolderError(folder, said) from None
         check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
     read_exports(folder)  # fail on a bad folder before writing anything
