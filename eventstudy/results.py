@@ -177,8 +177,10 @@ class StudyResults:
         for name, columns in SUMMARY_READS.items():
             table = getattr(self, name)
             framed = isinstance(table, pd.DataFrame)
-            if not framed or not table.index.is_unique:  # two runs concatenated: an InvalidIndexError
-                what = "a DataFrame whose index repeats" if framed else type(table).__name__
+            if not framed or not table.index.is_unique or not table.columns.is_unique:  # two runs
+                # concatenated (an InvalidIndexError), a column concatenated back in (a broadcast error)
+                repeats = "index repeats" if framed and not table.index.is_unique else "columns repeat"
+                what = f"a DataFrame whose {repeats}" if framed else type(table).__name__
                 raise ValueError(f"results.{name} is {what}, which summary() cannot read {changed}")
             missing = [column for column in columns if column not in table.columns]
             if missing:  # a table edited in the notebook: a KeyError from deep in pandas

@@ -1204,6 +1204,21 @@ def test_report_of_an_edited_table_gives_a_way_out_it_takes(verified: Path, tmp_
     )
 
 
+def test_report_of_a_folder_whose_file_record_was_emptied_gives_a_way_out_it_takes(
+    verified: Path, tmp_path: Path, capsys
+) -> None:
+    """A manifest whose files record was emptied: report said "choose an empty or new folder", which
+    report, rendering in place, cannot do (a re-attack)."""
+    folder = tampered(verified, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"] = {}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1
+    way_out = "put back what it did (eventstudy verify names both), or re-run the study (eventstudy run)"
+    assert err.endswith(f"{way_out} into a new folder\n")
+
+
 def test_verify_catches_every_doctored_table(verified: Path, tmp_path: Path, capsys) -> None:
     folder = tampered(verified, tmp_path)
     tables = ["stats.parquet", "caar.parquet", "trades.parquet", "backtest.parquet", "drift.parquet"]

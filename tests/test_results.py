@@ -138,7 +138,9 @@ def test_summary_of_a_table_changed_in_the_notebook_names_the_missing_column(res
         changed.summary()
     # a re-attack: the car of two runs concatenated (an InvalidIndexError), or no table at all
     twice = pd.concat([results.car, results.car])
-    for value, what in ((twice, "a DataFrame whose index repeats"), (None, "NoneType")):
+    again = pd.concat([results.car, results.car[["confounded"]]], axis=1)  # a column concatenated back
+    repeats = ((twice, "a DataFrame whose index repeats"), (again, "a DataFrame whose columns repeat"))
+    for value, what in (*repeats, (None, "NoneType")):
         with pytest.raises(ValueError, match=f"results.car is {what}, which summary\\(\\) cannot read"):
             dataclasses.replace(results, car=value).summary()
 

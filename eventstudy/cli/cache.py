@@ -146,7 +146,7 @@ def import_files(args: argparse.Namespace) -> int:
     folders = unread_folders(list(args.paths))
     for folder in folders[:UNREAD_NAMED]:
         print(one_line(f"{folder}: a sub-folder with .csv files, not read (give it as a path of its own)"))
-    if len(folders) > UNREAD_NAMED:  # a re-attack: the archives' count, not the sub-folders'
+    if len(folders) > UNREAD_NAMED:  # 3,000 sub-folders printed 3,000 lines, as archives did
         others = counted(len(folders) - UNREAD_NAMED, "other sub-folder")
         print(f"... and {others} with .csv files, not read either")
     archives = unread_packed(list(args.paths))

@@ -133,7 +133,10 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
                 "move away what eventstudy did not write and put back what it did (eventstudy verify "
                 "names both), or re-run the study (eventstudy run) into a new folder"
             )
-            said = re.sub(r"move (it|them) away or write to another folder$", way_out, exc.message)
+            tail = r"(move (it|them) away or write to|choose an empty or new) (another )?folder$"
+            said = re.sub(tail, way_out, exc.message)  # "choose": a manifest whose files record was emptied
+            rerun = "or re-run the study (eventstudy run) into a new folder"
+            said = said.replace("or write to another folder", rerun)  # "make it writable ... or write to"
             raise OutputFolderError(folder, said) from None
         check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
