@@ -865,14 +865,14 @@ def _late_column_steps(
     count = step_close.size - span + 1
     found, factor = np.zeros(count, dtype=bool), np.ones(count)
     for first, other in ((step_close, step_adj), (step_adj, step_close)):
-        split = _nearest_split(np.exp(first[:count]))
+        moved = np.exp(first[:count])
+        split = _nearest_split(moved)
+        log_split = np.log(split)
         with np.errstate(invalid="ignore"):
-            tolerance = SPLIT_TOLERANCE * np.minimum(apart[:count], 3)
-            took = np.abs(np.exp(first[:count]) / split - 1.0) <= tolerance
+            took = np.abs(moved / split - 1.0) <= SPLIT_TOLERANCE * np.minimum(apart[:count], 3)
             took &= (split != 1.0) & (np.abs(other[:count]) <= SAME_LEVEL)
             last_first, last_other = first[span - 1 :], other[span - 1 :]
-            size = np.abs(np.log(split))
-            took &= (np.sign(last_other) == np.sign(np.log(split))) & (np.abs(last_other) > size / 2)
+            took &= (np.sign(last_other) == np.sign(log_split)) & (np.abs(last_other) > np.abs(log_split) / 2)
             took &= np.abs(last_first) <= SAME_LEVEL
         factor = np.where(took & ~found, split, factor)
         found |= took

@@ -804,12 +804,13 @@ def verify(
                 cause = cause.replace(", or an edit", f", {engine}, or an edit")
             else:
                 cause = f"{cause}, or {engine}"
-        # A file the record's check named (missing, a folder or a link in its place) is said once.
-        said = {problem.split(":", 1)[0].rstrip("/") for problem in result.files}
+        # The files the record's check named (changed, missing, a folder or a link in their place):
+        # the comparison does not name a missing one again, and none is an older version's output.
+        edited = {problem.split(":", 1)[0].rstrip("/") for problem in result.files}
         for name in names:
             difference = compare_files(name, folder / name, out / name)
             entry = folder / name
-            if difference is not None and name in said and (entry.is_symlink() or not entry.is_file()):
+            if difference is not None and name in edited and (entry.is_symlink() or not entry.is_file()):
                 continue
             if difference is not None and difference.problem == ROUNDED:
                 result.notes.append(f"{difference.describe()} ({cause})")
@@ -820,7 +821,6 @@ def verify(
         result.notes += _older_family(manifest, result.tables)
         # Only where another commit or version wrote the folder, and the table is as it wrote it: an
         # edit of this version's table was told it was an older version's (a finder's re-attack).
-        edited = {problem.split(":", 1)[0] for problem in result.files}
         unedited = [t for t in result.tables if changes and t.table not in edited]
         result.notes += _older_empty_totals(folder, out, unedited)
         result.notes += _older_cluster_notes(folder, out, unedited)
