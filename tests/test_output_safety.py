@@ -150,6 +150,69 @@ def test_every_file_the_user_added_or_edited_is_named_in_one_refusal(tmp_path: P
     )
 
 
+def _edit_manifest(folder: Path, edit) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    edit(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+FOLDER_EDITS = {  # each refusal of check_replaceable's: (how the folder is changed, which way out)
+    "a file of the user's": (lambda f: (f / "notes.txt").write_text("mine"), "it"),
+    "two files edited": (lambda f: [(f / n).write_text("edited") for n in ("a.md", "figures/b.png")], "them"),
+    "a foreign staging mark": (lambda f: (f / outdir.STAGING_MARK).write_text("mine"), "it"),
+    "the manifest edited": (lambda f: _edit_manifest(f, lambda m: m.update(run="three")), "it"),
+    "no files record": (lambda f: _edit_manifest(f, lambda m: m.pop("files")), "it"),
+    "an empty files record": (lambda f: _edit_manifest(f, lambda m: m.update(files={})), "not_output"),
+    "no manifest": (lambda f: (f / "manifest.json").unlink(), "not_output"),
+}
+
+
+@pytest.mark.parametrize("way_out", [outdir.NEW_OUTPUT, outdir.IN_PLACE], ids=["new-output", "in-place"])
+@pytest.mark.parametrize("edit", list(FOLDER_EDITS))
+def test_every_refusal_of_a_folder_ends_with_the_way_out_its_command_can_take(
+    tmp_path: Path, edit: str, way_out: outdir.WayOut
+) -> None:
+    """report, which renders in place, rewrote run's refusals by matching their text ("or write to
+    another folder"), so a refusal worded otherwise kept a way out report cannot take (the sticky
+    bit's did): each refusal now ends with the way out the caller gives."""
+    folder = tmp_path / "out"
+    publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=Guard(cwd=tmp_path))
+    change, kind = FOLDER_EDITS[edit]
+    change(folder)
+    expected = way_out.not_output if kind == "not_output" else way_out.entries.format(them=kind)
+    for attempt in (
+        lambda: check_replaceable(folder, way_out),
+        lambda: publish(folder, write_some(["a.md"], "two"), guard=Guard(cwd=tmp_path), way_out=way_out),
+    ):
+        with pytest.raises(OutputFolderError) as caught:
+            attempt()
+        said = str(caught.value)
+        assert said.endswith((f"; {expected}", f" or {expected}"))
+        assert said.count("another folder") == (way_out is outdir.NEW_OUTPUT and kind != "not_output")
+    assert (folder / "a.md").read_text() in ("one", "edited")
+
+
+def test_a_file_saved_before_the_swap_of_a_report_is_said_with_reports_way_out(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The refusal of a file that arrived during the swap names what arrived with the caller's way
+    out (report's: put back what eventstudy wrote or re-run), not run's "write to another folder"."""
+    folder, guard = tmp_path / "out", Guard(cwd=tmp_path)
+    publish(folder, write_some(["a.md"], "one"), guard=guard)
+    real = outdir._exchange
+
+    def exchange(a: Path, b: Path) -> bool:
+        if not (b / "notes.md").exists() and (b / outdir.MANIFEST).read_text().count('"one"'):
+            (b / "notes.md").write_text("my notes")  # in the previous output, at the wrong instant
+        return real(a, b)
+
+    monkeypatch.setattr(outdir, "_exchange", exchange)
+    with pytest.raises(OutputFolderError) as caught:
+        publish(folder, write_some(["a.md"], "two"), guard=guard, way_out=outdir.IN_PLACE)
+    assert f"{outdir.IN_PLACE.entries}); put back as it was, nothing written" in str(caught.value)
+    assert "another folder" not in str(caught.value) and (folder / "notes.md").read_text() == "my notes"
+
+
 @pytest.mark.parametrize("atomic", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("earlier", ["output", "empty"])
 def test_a_file_saved_in_the_instant_before_the_swap_is_kept_in_place(
@@ -583,13 +646,18 @@ def test_a_sub_folder_the_user_cannot_read_is_never_taken_for_nothing(tmp_path: 
 READ_ONLY = r"""
 import sys
 from pathlib import Path
+from eventstudy.output import folder as outdir
 from eventstudy.output.folder import Guard, OutputFolderError, check_replaceable, publish
-folder = Path(sys.argv[1])
+folder, way_out = Path(sys.argv[1]), getattr(outdir, sys.argv[2])
 def build(staging):
     (staging / "figures").mkdir()
     (staging / "figures" / "b.png").write_text("two")
     (staging / "manifest.json").write_text('{"versions": {"eventstudy-backtester": "0"}}')
-for step in (lambda: check_replaceable(folder), lambda: publish(folder, build, guard=Guard(cwd=Path.cwd()))):
+guard = Guard(cwd=Path.cwd())
+for step in (
+    lambda: check_replaceable(folder, way_out),
+    lambda: publish(folder, build, guard=guard, way_out=way_out),
+):
     try:
         step()
         print("written")
@@ -598,12 +666,20 @@ for step in (lambda: check_replaceable(folder), lambda: publish(folder, build, g
 """
 
 
+ELSEWHERE = {
+    "NEW_OUTPUT": "write to another folder",
+    "IN_PLACE": "re-run the study (eventstudy run) into a new folder",  # report renders in place
+}
+
+
+@pytest.mark.parametrize("way_out", list(ELSEWHERE))
 @pytest.mark.parametrize("locked", [".", "figures", ".."])
-def test_a_read_only_output_is_refused_before_any_work(locked: str) -> None:
+def test_a_read_only_output_is_refused_before_any_work(locked: str, way_out: str) -> None:
     """chmod a-w of a previous output (or of its figures/): the run computed the study, then
     failed to write into the staging folder it had given that mode, or swapped and failed to
     remove the old output, said it had failed though it published, and left a staging folder
-    every later run stopped on ('.eventstudy-staging: Permission denied')."""
+    every later run stopped on ('.eventstudy-staging: Permission denied'). report, which renders
+    in place, said "or write to another folder" too."""
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv to drop privileges")
     caps = "-dac_override,-dac_read_search,-fowner"
@@ -614,7 +690,7 @@ def test_a_read_only_output_is_refused_before_any_work(locked: str) -> None:
         folder = publish(parent / "out", write_some(["figures/b.png"], "one"), guard=Guard(cwd=top))
         before = snapshot(folder)
         (folder / locked).chmod(0o555)
-        command = [*as_user, sys.executable, "-c", READ_ONLY, str(folder)]
+        command = [*as_user, sys.executable, "-c", READ_ONLY, str(folder), way_out]
         done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=top)
         (folder / locked).chmod(0o755)
         if locked == "..":
@@ -623,7 +699,7 @@ def test_a_read_only_output_is_refused_before_any_work(locked: str) -> None:
             what = "is read-only" if locked == "." else "holds 'figures/', which is read-only"
             expected = (
                 f"{folder}: {what} to this user: a run replaces the whole folder, removing its files; "
-                "make it writable (chmod -R u+w) or write to another folder"
+                f"make it writable (chmod -R u+w) or {ELSEWHERE[way_out]}"
             )
         assert done.stdout.splitlines() == [expected, expected], done.stdout + done.stderr
         assert snapshot(folder) == before
@@ -639,9 +715,11 @@ def test_a_read_only_output_is_refused_before_any_work(locked: str) -> None:
         shutil.rmtree(top)
 
 
-def test_another_users_output_in_a_sticky_folder_is_refused_before_any_work() -> None:
+@pytest.mark.parametrize("way_out", list(ELSEWHERE))
+def test_another_users_output_in_a_sticky_folder_is_refused_before_any_work(way_out: str) -> None:
     """In /tmp (mode 1777) only a folder's owner may rename it: another user's world-writable
-    output passed the checks, and the run failed at the swap after computing the study."""
+    output passed the checks, and the run failed at the swap after computing the study. report's
+    refusal said "write to another folder", which report cannot do."""
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv to drop privileges")
     if os.geteuid() != 0:  # pragma: no cover - needs a second user
@@ -654,11 +732,11 @@ def test_another_users_output_in_a_sticky_folder_is_refused_before_any_work() ->
             path.chmod(0o777)
         before = snapshot(folder)
         as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        command = [*as_nobody, sys.executable, "-c", READ_ONLY, str(folder)]
+        command = [*as_nobody, sys.executable, "-c", READ_ONLY, str(folder), way_out]
         done = subprocess.run(command, capture_output=True, text=True, cwd=top)
         expected = (
             f"{folder}: belongs to another user in {top}, where only a folder's owner may replace it (the "
-            "sticky bit); write to another folder"
+            f"sticky bit); {ELSEWHERE[way_out]}"
         )
         assert done.stdout.splitlines() == [expected, expected], done.stdout + done.stderr
         assert snapshot(folder) == before and sorted(p.name for p in top.iterdir()) == ["out"]

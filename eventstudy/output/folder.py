@@ -286,8 +286,44 @@ def check_apart(path: str | Path) -> Path:
     return Path(path)
 
 
-def check_replaceable(folder: Path) -> None:
-    """Refuse unless ``folder`` is absent, empty, or an unchanged output of this tool.
+@dataclass(frozen=True)
+class WayOut:
+    """What a refusal of an output folder advises, by the kind of refusal.
+
+    A command that writes a new output (``run``, ``backtest``, :func:`save_study`) may write
+    elsewhere (:data:`NEW_OUTPUT`). ``eventstudy report`` renders a folder in place: another
+    folder is no way out for it, nor is moving an edited table away (then it is missing), so it
+    advises putting back what eventstudy wrote or running the study again (:data:`IN_PLACE`).
+    """
+
+    entries: str
+    """Of entries eventstudy did not write, or changed since: ``{them}`` is "it" or "them"."""
+    not_output: str
+    """Of a folder that is not an output of eventstudy (no readable manifest, or one it did not write)."""
+    elsewhere: str
+    """The other choice to making a folder that cannot be replaced replaceable (read-only, sticky bit)."""
+
+    def of(self, names: Sequence[str]) -> str:
+        """:attr:`entries`, of one entry or of several."""
+        return self.entries.format(them="it" if len(names) == 1 else "them")
+
+
+NEW_OUTPUT = WayOut(
+    entries="move {them} away or write to another folder",
+    not_output="choose an empty or new folder",
+    elsewhere="write to another folder",
+)
+_RERUN = "re-run the study (eventstudy run) into a new folder"
+_RESTORE = (
+    "move away what eventstudy did not write and put back what it did (eventstudy verify names both), "
+    f"or {_RERUN}"
+)
+IN_PLACE = WayOut(entries=_RESTORE, not_output=_RESTORE, elsewhere=_RERUN)
+
+
+def check_replaceable(folder: Path, way_out: WayOut = NEW_OUTPUT) -> None:
+    """Refuse unless ``folder`` is absent, empty, or an unchanged output of this tool; the
+    refusal ends with ``way_out``.
 
     Raises
     ------
@@ -297,11 +333,11 @@ def check_replaceable(folder: Path) -> None:
     _check_writable_parent(folder)
     if not folder.exists():
         return
-    _check_contents(folder)
-    _check_removable(folder)
+    _check_contents(folder, way_out)
+    _check_removable(folder, way_out)
 
 
-def _check_contents(folder: Path) -> None:
+def _check_contents(folder: Path, way_out: WayOut) -> None:
     """:func:`check_replaceable` of an existing ``folder``'s contents: empty, or exactly an output
     of this tool (recorded files missing allowed)."""
     if (folder / STAGING_MARK).is_file():
@@ -309,7 +345,8 @@ def _check_contents(folder: Path) -> None:
             raise OutputFolderError(
                 folder,
                 f"holds {STAGING_MARK}, eventstudy's mark of an unfinished output, which eventstudy did "
-                f"not write for it: delete the mark (or the folder, if it is a copy) or {_MOVE_IT}",
+                "not write for it: delete the mark (or the folder, if it is a copy) or "
+                + way_out.of([STAGING_MARK]),
             )
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
     manifest = read_manifest(folder)
@@ -323,7 +360,7 @@ def _check_contents(folder: Path) -> None:
         raise OutputFolderError(
             folder,
             f"is not empty and is not an output folder of eventstudy (no readable {MANIFEST}): it holds "
-            f"{first!r}{more}, which eventstudy did not write there; choose an empty or new folder",
+            f"{first!r}{more}, which eventstudy did not write there; {way_out.not_output}",
         )
     entries = _entries(folder)  # holds manifest.json at least: it was just read
     recorded = manifest.get(FILES_KEY)
@@ -331,18 +368,19 @@ def _check_contents(folder: Path) -> None:
         raise OutputFolderError(
             folder,
             f"has a {MANIFEST} without a record of its files' hashes (an older version of eventstudy, "
-            f"or not eventstudy): an edited file could not be told from an output; {_MOVE_IT}",
+            f"or not eventstudy): an edited file could not be told from an output; {way_out.of([MANIFEST])}",
         )
     if not recorded or not _written_by_eventstudy(manifest):
         raise OutputFolderError(
             folder,
             f"has a {MANIFEST} that eventstudy did not write (it records "
             + ("no file" if not recorded else "no eventstudy version")
-            + "); choose an empty or new folder",
+            + f"); {way_out.not_output}",
         )
     if manifest_edited(manifest):
-        raise OutputFolderError(folder, f"{MANIFEST!r} was changed since eventstudy wrote it; {_MOVE_IT}")
-    _check_recorded(folder, entries, recorded)
+        said = f"{MANIFEST!r} was changed since eventstudy wrote it; {way_out.of([MANIFEST])}"
+        raise OutputFolderError(folder, said)
+    _check_recorded(folder, entries, recorded, way_out)
 
 
 def _check_writable_parent(folder: Path) -> None:
@@ -353,7 +391,7 @@ def _check_writable_parent(folder: Path) -> None:
         raise OutputFolderError(folder, f"cannot be written: {parent} is read-only to this user")
 
 
-def _check_removable(folder: Path) -> None:
+def _check_removable(folder: Path, way_out: WayOut) -> None:
     """Refuse an output whose folders are read-only to this user (``chmod a-w``): replacing it
     removes its files, which such a folder refuses, and a run found that only after computing
     the study, leaving the half-removed output behind. Root, who may change anything, passes."""
@@ -363,7 +401,7 @@ def _check_removable(folder: Path) -> None:
         raise OutputFolderError(
             folder,
             f"belongs to another user in {parent}, where only a folder's owner may replace it (the "
-            "sticky bit); write to another folder",
+            f"sticky bit); {way_out.elsewhere}",
         )
     for root, _, _ in os.walk(folder, followlinks=False):
         if not os.access(root, os.W_OK | os.X_OK):
@@ -372,7 +410,7 @@ def _check_removable(folder: Path) -> None:
             raise OutputFolderError(
                 folder,
                 f"{what} to this user: a run replaces the whole folder, removing its files; make it "
-                "writable (chmod -R u+w) or write to another folder",
+                f"writable (chmod -R u+w) or {way_out.elsewhere}",
             )
 
 
@@ -610,10 +648,6 @@ def output_files(folder: Path) -> list[str]:
     return sorted(set(names) - {MANIFEST})
 
 
-_MOVE_IT = "move it away or write to another folder"
-"""The way out of a folder holding what eventstudy did not write (said by run, report, backtest)."""
-
-
 def check_recorded_present(folder: Path, rewritten: Callable[[str], bool]) -> None:
     """Refuse an output folder (checked by :func:`check_replaceable`) that lacks a file its
     manifest records, unless ``rewritten(name)``: re-rendering it would record the folder as
@@ -637,7 +671,7 @@ def check_recorded_present(folder: Path, rewritten: Callable[[str], bool]) -> No
         )
 
 
-def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]) -> None:
+def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any], way_out: WayOut) -> None:
     """Refuse what an output folder holds that eventstudy did not write, or changed since: every
     such entry named at once (one run named a notes.txt, the next a figures/mine.png, the next
     the report.md edited beside them)."""
@@ -656,7 +690,7 @@ def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]
         were, them = ("were", "them") if len(changed) > 1 else ("was", "it")
         said.append(f"{_quoted(changed)} {were} changed since eventstudy wrote {them}")
     if said:
-        raise OutputFolderError(folder, f"{'; '.join(said)}; {_move([*foreign, *changed])}")
+        raise OutputFolderError(folder, f"{'; '.join(said)}; {way_out.of([*foreign, *changed])}")
 
 
 def _quoted(names: Sequence[str], shown: int = 5) -> str:
@@ -665,11 +699,6 @@ def _quoted(names: Sequence[str], shown: int = 5) -> str:
     if len(names) > shown:
         return f"{', '.join(quoted)} and {len(names) - shown:,} more"
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
-
-
-def _move(names: Sequence[str]) -> str:
-    """:data:`_MOVE_IT`, of one entry or of several."""
-    return _MOVE_IT if len(names) == 1 else _MOVE_IT.replace("move it away", "move them away", 1)
 
 
 def _sha256(path: Path) -> str:
@@ -907,6 +936,7 @@ def publish(
     guard: Guard,
     carry: Callable[[str], bool] | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
+    way_out: WayOut = NEW_OUTPUT,
 ) -> Path:
     """Build a complete output folder and swap it into place (see the module docstring).
 
@@ -926,6 +956,8 @@ def publish(
         meanwhile is carried whole; a name that is absent is skipped.
     lock_timeout
         Seconds to wait for another writer.
+    way_out
+        What a refusal of the folder advises (:func:`check_replaceable`).
 
     Raises
     ------
@@ -947,7 +979,7 @@ def publish(
             raise OutputFolderError(*blocking) from None
         raise OutputFolderError(parent, f"cannot create the folder ({exc.strerror})") from None
     try:
-        _publish(parent, folder, build, carry, lock_timeout)
+        _publish(parent, folder, build, carry, lock_timeout, way_out)
     except BaseException:
         _remove_empty(made)  # the parent folders made for this output, when nothing else is in them
         raise
@@ -992,11 +1024,12 @@ def _publish(
     build: Callable[[Path], None],
     carry: Callable[[str], bool] | None,
     lock_timeout: float,
+    way_out: WayOut,
 ) -> None:
     """:func:`publish` into ``folder``'s existing parent folder ``parent``."""
     with _locked(parent, folder, lock_timeout):
         _recover(parent, folder.name)
-        check_replaceable(folder)
+        check_replaceable(folder, way_out)
         carried = _carried(folder, carry)
         # Absolute: ``build`` hands its paths to pandas and pyarrow, which expand a leading '~'
         # that the system (and pathlib) take literally; every file goes where the folder was made.
@@ -1016,7 +1049,7 @@ def _publish(
             record_files(staging)
             _fsync_tree(staging)
             checkpoint("recorded")
-            check_replaceable(folder)  # nothing of the user's arrived meanwhile
+            check_replaceable(folder, way_out)  # nothing of the user's arrived meanwhile
             (staging / STAGING_MARK).unlink()  # its manifest marks it the tool's from here
             # The previous output's mode (0o750 kept), given once the folder is built: a
             # read-only mode given before made the build fail and the staging folder unremovable.
@@ -1029,7 +1062,7 @@ def _publish(
             if INTERRUPT_REQUESTED.is_set():  # a Ctrl-C a library caught and went on from: publish nothing
                 raise KeyboardInterrupt
             with ctrl_c_held():  # exchanged, the run is complete: nothing cuts the swap in two
-                _swap(staging, folder)
+                _swap(staging, folder, way_out)
         except OSError as exc:
             with contextlib.suppress(OSError):  # what cannot be removed is marked: the next run does
                 _remove_ours(staging)
@@ -1106,7 +1139,7 @@ def _carried(folder: Path, carry: Callable[[str], bool] | None) -> list[str]:
     return [MANIFEST, *(name for name in names if carry(name))]
 
 
-def _swap(staging: Path, folder: Path) -> None:
+def _swap(staging: Path, folder: Path, way_out: WayOut) -> None:
     """Put ``staging`` at ``folder``; the previous folder (if any) is removed afterwards."""
     if not folder.exists():
         os.rename(staging, folder)
@@ -1133,7 +1166,7 @@ def _swap(staging: Path, folder: Path) -> None:
     # A file the user saved into the folder after the last check, before the exchange, is in the
     # retired folder now, which the removal below would take with it (a finder): the previous
     # output, with it, goes back in place, and nothing is published.
-    arrived = _arrived(retired)
+    arrived = _arrived(retired, way_out)
     if arrived is not None:
         changed = f"changed while eventstudy was replacing it ({folder.name}: {arrived})"
         try:
@@ -1149,13 +1182,13 @@ def _swap(staging: Path, folder: Path) -> None:
     _remove_leftover(retired, "the previous output")
 
 
-def _arrived(retired: Path) -> str | None:
+def _arrived(retired: Path, way_out: WayOut) -> str | None:
     """What :func:`check_replaceable` says of the contents of ``retired``, the folder an output
     just replaced, which it found empty or an unchanged output before the swap (None: still so).
     Not whether it can be removed: a folder in it made read-only meanwhile leaves it behind, said
     (:func:`_remove_leftover`), and the output published."""
     try:
-        _check_contents(retired)
+        _check_contents(retired, way_out)
     except OutputFolderError as exc:
         return exc.message
     return None

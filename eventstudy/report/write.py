@@ -14,7 +14,6 @@ folder.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -111,8 +110,8 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     """
     from eventstudy.output.export import CSV_TABLES, csv_writers, write_files, write_json
     from eventstudy.output.folder import (
+        IN_PLACE,
         Guard,
-        OutputFolderError,
         check_recorded_present,
         check_replaceable,
         check_sealed,
@@ -125,19 +124,7 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     restore_retired(folder)
     csv_files = {f"{name}.csv" for name in CSV_TABLES} if csv else set()
     if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
-        try:
-            check_replaceable(folder)
-        except OutputFolderError as exc:  # report renders in place: "another folder" is no way out,
-            # nor is moving an edited table away (then it is missing: a re-attack)
-            way_out = (
-                "move away what eventstudy did not write and put back what it did (eventstudy verify "
-                "names both), or re-run the study (eventstudy run) into a new folder"
-            )
-            tail = r"(move (it|them) away or write to|choose an empty or new) (another )?folder$"
-            said = re.sub(tail, way_out, exc.message)  # "choose": a manifest whose files record was emptied
-            rerun = "or re-run the study (eventstudy run) into a new folder"
-            said = said.replace("or write to another folder", rerun)  # "make it writable ... or write to"
-            raise OutputFolderError(folder, said) from None
+        check_replaceable(folder, IN_PLACE)  # in place: "another folder" is no way out
         check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
     read_exports(folder)  # fail on a bad folder before writing anything
@@ -156,5 +143,6 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
         if changed:
             write_json(manifest or {}, staging / "manifest.json")
 
-    publish(folder, build, guard=Guard.for_cache(None), carry=lambda name: not is_report_file(name))
+    guard = Guard.for_cache(None)
+    publish(folder, build, guard=guard, carry=lambda name: not is_report_file(name), way_out=IN_PLACE)
     return rendered[0]
