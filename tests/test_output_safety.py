@@ -1282,6 +1282,17 @@ def test_report_of_an_edited_table_gives_a_way_out_it_takes(verified: Path, tmp_
     )
 
 
+def test_a_link_in_a_tables_place_is_said_as_a_link(verified: Path, tmp_path: Path, capsys) -> None:
+    """report and run said a link in stats.parquet's place "was changed since eventstudy wrote it",
+    where verify says it is a link (a review)."""
+    folder = tampered(verified, tmp_path)
+    (folder / "stats.parquet").rename(tmp_path / "stats-elsewhere.parquet")
+    (folder / "stats.parquet").symlink_to(tmp_path / "stats-elsewhere.parquet")
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.count("\n") == 1 and "changed" not in err
+    assert "has a link, pipe or device in the place of 'stats.parquet', which eventstudy wrote; move" in err
+
+
 def test_report_of_a_folder_whose_file_record_was_emptied_gives_a_way_out_it_takes(
     verified: Path, tmp_path: Path, capsys
 ) -> None:

@@ -225,14 +225,37 @@ def test_verify_names_a_deleted_table_once(small_run, tmp_path, capsys) -> None:
     assert "DIFFERENT" in out and out.count("car.parquet") == 1 and "folder car.parquet: missing" in out
     # a re-attack: a folder, or a link to nothing, in the table's place was said twice or three times
     (folder / "car.parquet").mkdir()
+    (folder / "car.parquet" / "part-0.parquet").write_bytes(b"PAR1")
     assert main(["verify", str(folder)]) == 1
-    out = capsys.readouterr().out
-    assert "file   car.parquet" not in out and "folder car.parquet: missing" in out
-    (folder / "car.parquet").rmdir()
+    out = capsys.readouterr().out  # said once, as what stands there (was 'car.parquet/...' and 'missing')
+    assert out.count("car.parquet") == 1 and "folder car.parquet: a folder, not the file the run wrote" in out
+    shutil.rmtree(folder / "car.parquet")
     (folder / "car.parquet").symlink_to(tmp_path / "nowhere.parquet")
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
     assert out.count("car.parquet") == 1 and "a link" in out
+
+
+@pytest.mark.parametrize("stands", ["link to another run's figures", "file"])
+def test_verify_names_a_replaced_figures_folder_once(small_run, tmp_path, capsys, stands: str) -> None:
+    """figures/ replaced by a link to another run's figures printed 13 lines: 'figures: not written
+    by the run', each PNG 'missing', then each PNG's 'bytes differ' (a review)."""
+    folder = tmp_path / "study"
+    shutil.copytree(small_run[0], folder)
+    other = tmp_path / "other-figures"
+    shutil.copytree(folder / "figures", other)
+    for png in other.iterdir():
+        png.write_bytes(png.read_bytes() + b"x")
+    shutil.rmtree(folder / "figures")
+    if stands == "file":
+        (folder / "figures").write_text("mine")
+    else:
+        (folder / "figures").symlink_to(other)
+    capsys.readouterr()
+    assert main(["verify", str(folder)]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "figures" in line]
+    what = "a file" if stands == "file" else "a link"
+    assert lines == [f"  folder figures: {what}, not the folder the run wrote"]
 
 
 def test_verify_names_a_changed_value(small_run, tmp_path, capsys) -> None:

@@ -485,13 +485,17 @@ def check_recorded_files(folder: Path) -> list[str]:
     if not isinstance(recorded, Mapping):
         return [f"{MANIFEST}: has no '{FILES_KEY}' record (written by an older version; re-run the study)"]
     entries = _entries(folder)
-    extra = sorted(entries - set(recorded) - {MANIFEST})
+    replaced = _replaced_places(folder, [name for name in recorded if OUTPUT_NAME.fullmatch(name)])
+    extra = sorted(name for name in entries - set(recorded) - {MANIFEST} if _place_of(name, replaced) is None)
     problems = [f"{MANIFEST}: changed since eventstudy wrote it"] if manifest_edited(manifest) else []
     problems += [f"{name}: not written by the run of {MANIFEST}" for name in extra]
+    problems += [f"{place}: {what}" for place, what in replaced.items()]  # said once, not per file in it
     for name, digest in sorted(recorded.items()):
         path = folder / name
         if not OUTPUT_NAME.fullmatch(name):  # '/etc/x', '../x': never opened
             problems.append(f"{name}: not a name eventstudy writes (was {MANIFEST} edited?)")
+        elif _place_of(name, replaced) is not None:
+            continue
         elif name not in entries:
             problems.append(f"{name}: missing")
         elif not stat.S_ISREG(path.lstat().st_mode):  # never read: a pipe or /dev/zero never ends
@@ -499,6 +503,36 @@ def check_recorded_files(folder: Path) -> list[str]:
         elif _sha256(path) != digest:
             problems.append(f"{name}: changed since the run of {MANIFEST} wrote it")
     return problems
+
+
+def _replaced_places(folder: Path, names: Sequence[str]) -> dict[str, str]:
+    """What stands where the run wrote a folder of ``names`` (a link, a file) or one of them (a
+    folder), by that place: said once, not as each recorded file under it missing and each entry
+    under it not written by the run (a ``figures/`` replaced by a link printed 13 lines)."""
+    replaced: dict[str, str] = {}
+    for name in names:
+        parts = name.split("/")
+        for depth in range(1, len(parts) + 1):
+            place, last = "/".join(parts[:depth]), depth == len(parts)
+            if place in replaced or not os.path.lexists(folder / place):
+                break
+            mode = (folder / place).lstat().st_mode
+            wrote = "file" if last else "folder"
+            if stat.S_ISLNK(mode) and not last:  # a link in a file's place: the check of files says it
+                replaced[place] = f"a link, not the {wrote} the run wrote"
+            elif stat.S_ISDIR(mode) and last:
+                replaced[place] = f"a folder, not the {wrote} the run wrote"
+            elif not stat.S_ISDIR(mode) and not last:
+                replaced[place] = f"a file, not the {wrote} the run wrote"
+            else:
+                continue
+            break
+    return dict(sorted(replaced.items()))
+
+
+def _place_of(name: str, replaced: Mapping[str, str]) -> str | None:
+    """The place of ``replaced`` that ``name`` is or lies under, or None."""
+    return next((place for place in replaced if name == place or name.startswith(f"{place}/")), None)
 
 
 def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
@@ -677,20 +711,20 @@ def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]
     the report.md edited beside them)."""
     names = sorted(entries - {MANIFEST})
     foreign = [name for name in names if name not in recorded or not OUTPUT_NAME.fullmatch(name)]
-    changed = [
-        name
-        for name in names
-        if name not in foreign
-        and (not stat.S_ISREG((folder / name).lstat().st_mode) or _sha256(folder / name) != recorded[name])
-    ]
+    kept = [name for name in names if name not in foreign]
+    # A link's target is never read (a pipe or /dev/zero never ends): it is said as what it is.
+    replaced = [name for name in kept if not stat.S_ISREG((folder / name).lstat().st_mode)]
+    changed = [name for name in kept if name not in replaced and _sha256(folder / name) != recorded[name]]
     said = []
     if foreign:
         said.append(f"holds {_quoted(foreign)}, which eventstudy did not write there")
+    if replaced:
+        said.append(f"has a link, pipe or device in the place of {_quoted(replaced)}, which eventstudy wrote")
     if changed:
         were, them = ("were", "them") if len(changed) > 1 else ("was", "it")
         said.append(f"{_quoted(changed)} {were} changed since eventstudy wrote {them}")
     if said:
-        raise OutputFolderError(folder, f"{'; '.join(said)}; {way_out.of([*foreign, *changed])}")
+        raise OutputFolderError(folder, f"{'; '.join(said)}; {way_out.of([*foreign, *replaced, *changed])}")
 
 
 def _quoted(names: Sequence[str], shown: int = 5) -> str:
