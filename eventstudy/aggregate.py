@@ -67,6 +67,7 @@ UNCONFOUNDED_STATISTICS: tuple[str, ...] = (
     "cross_sectional_t",
     "bmp_t",
     "kp_adjusted_bmp_t",
+    "kp_average_correlation",  # the r̄ of the twin's adjusted tests: they can be re-derived
     "generalized_sign_z",
     "grank_t",
     "dollar_abnormal_value",

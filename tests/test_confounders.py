@@ -542,11 +542,18 @@ def test_counts_and_the_unconfounded_twin_come_from_the_flagged_rows(launch_flag
     assert ratio == pytest.approx(events.abnormal_value_usd.sum() / deals.value, rel=1e-12)
     # The twin has only the headline statistics; groups without a confounded row equal their own.
     assert set(launch_stats.loc[launch_stats.group == twin, "statistic"]) == {
-        "caar", "cross_sectional_t", "bmp_t", "kp_adjusted_bmp_t", "generalized_sign_z", "grank_t",
+        "caar", "cross_sectional_t", "bmp_t", "kp_adjusted_bmp_t", "kp_average_correlation",
+        "generalized_sign_z", "grank_t",
         "dollar_abnormal_value", "kp_adjusted_dollar_t", "dollar_z", "dollar_fallback_sd_rows",
         "dollar_shared_days_usd", "total_abnormal_value_usd",
         "total_deal_usd", "value_per_deal_dollar",
     }  # fmt: skip
+    # The twin's r̄ is the one its adjusted tests use (a referee could not re-derive them without it).
+    bmp, rbar = (stat(launch_stats, twin, window, name) for name in ("bmp_t", "kp_average_correlation"))
+    kp_bmp, n = stat(launch_stats, twin, window, "kp_adjusted_bmp_t"), len(clean)
+    assert rbar.n == n and rbar.value != stat(launch_stats, "openai-compute", window, rbar.statistic).value
+    adjusted = bmp.value * np.sqrt((1 - rbar.value) / (1 + (n - 1) * rbar.value))
+    assert kp_bmp.value == pytest.approx(adjusted, rel=1e-12)
     shock = stat(launch_stats, "shock", window, "kp_adjusted_bmp_t")
     assert stat(launch_stats, unconfounded_group("shock"), window, "kp_adjusted_bmp_t").value == shock.value
 
