@@ -157,9 +157,9 @@ def _edit_manifest(folder: Path, edit) -> None:
 
 
 FOLDER_EDITS = {  # each refusal of check_replaceable's: (how the folder is changed, which way out)
-    "a file of the user's": (lambda f: (f / "notes.txt").write_text("mine"), "it"),
+    "a file of the user's": (lambda f: (f / "notes.txt").write_text("mine"), "moved it"),
     "two files edited": (lambda f: [(f / n).write_text("edited") for n in ("a.md", "figures/b.png")], "them"),
-    "a foreign staging mark": (lambda f: (f / outdir.STAGING_MARK).write_text("mine"), "it"),
+    "a foreign staging mark": (lambda f: (f / outdir.STAGING_MARK).write_text("mine"), "moved it"),
     "the manifest edited": (lambda f: _edit_manifest(f, lambda m: m.update(run="three")), "it"),
     "no files record": (lambda f: _edit_manifest(f, lambda m: m.pop("files")), "it"),
     "an empty files record": (lambda f: _edit_manifest(f, lambda m: m.update(files={})), "not_output"),
@@ -179,7 +179,12 @@ def test_every_refusal_of_a_folder_ends_with_the_way_out_its_command_can_take(
     publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=Guard(cwd=tmp_path))
     change, kind = FOLDER_EDITS[edit]
     change(folder)
-    expected = way_out.not_output if kind == "not_output" else way_out.entries.format(them=kind)
+    if kind == "not_output":
+        expected = way_out.not_output
+    elif kind.startswith("moved "):  # the user's entries need only be moved away, if the caller says so
+        expected = (way_out.moved or way_out.entries).format(them=kind.split()[1])
+    else:  # files of eventstudy's, changed: put back (in place) or moved away (another folder)
+        expected = way_out.entries.format(them=kind)
     for attempt in (
         lambda: check_replaceable(folder, way_out),
         lambda: publish(folder, write_some(["a.md"], "two"), guard=Guard(cwd=tmp_path), way_out=way_out),
@@ -209,7 +214,8 @@ def test_a_file_saved_before_the_swap_of_a_report_is_said_with_reports_way_out(
     monkeypatch.setattr(outdir, "_exchange", exchange)
     with pytest.raises(OutputFolderError) as caught:
         publish(folder, write_some(["a.md"], "two"), guard=guard, way_out=outdir.IN_PLACE)
-    assert f"{outdir.IN_PLACE.entries}); put back as it was, nothing written" in str(caught.value)
+    moved = outdir.IN_PLACE.of(["notes.md"], changed=[])  # the user's file: moved away, or re-run
+    assert f"{moved}); put back as it was, nothing written" in str(caught.value)
     assert "another folder" not in str(caught.value) and (folder / "notes.md").read_text() == "my notes"
 
 
@@ -1291,6 +1297,22 @@ def test_a_link_in_a_tables_place_is_said_as_a_link(verified: Path, tmp_path: Pa
     status, _, err = run_cli(["report", str(folder)], capsys)
     assert status == 2 and err.count("\n") == 1 and "changed" not in err
     assert "has a link, pipe or device in the place of 'stats.parquet', which eventstudy wrote; move" in err
+
+
+def test_report_of_an_edited_report_says_to_move_it_away(verified: Path, tmp_path: Path, capsys) -> None:
+    """report of a folder whose report.md the user edited said "put back what it did": the user
+    has no copy to put back, and need not: moved away, report writes its own again (a review)."""
+    folder = tampered(verified, tmp_path)
+    (folder / "report.md").write_text("my edits")
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.endswith(
+        "'report.md' was changed since eventstudy wrote it; move it away, or re-run the study (eventstudy "
+        "run) into a new folder\n"
+    )
+    (folder / "report.md").rename(tmp_path / "my-report.md")
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 0 and (folder / "report.md").read_bytes() == (verified / "report.md").read_bytes()
+    assert (tmp_path / "my-report.md").read_text() == "my edits"
 
 
 def test_report_of_a_folder_whose_file_record_was_emptied_gives_a_way_out_it_takes(

@@ -47,7 +47,7 @@ import signal
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -302,10 +302,23 @@ class WayOut:
     """Of a folder that is not an output of eventstudy (no readable manifest, or one it did not write)."""
     elsewhere: str
     """The other choice to making a folder that cannot be replaced replaceable (read-only, sticky bit)."""
+    moved: str | None = None
+    """Of entries that need only be moved away (``{them}``): the user's, and files of eventstudy's
+    that the caller writes again (``rewritten``); None: :attr:`entries` of every entry."""
+    rewritten: Callable[[str], bool] = lambda name: False
 
-    def of(self, names: Sequence[str]) -> str:
-        """:attr:`entries`, of one entry or of several."""
-        return self.entries.format(them="it" if len(names) == 1 else "them")
+    def of(self, names: Sequence[str], changed: Sequence[str]) -> str:
+        """The way out of ``names``, of which ``changed`` are files of eventstudy's changed since
+        (or replaced by a link): :attr:`moved` when none of those needs putting back (the user's
+        files, and files the caller writes again, need only be moved away)."""
+        them = "it" if len(names) == 1 else "them"
+        if self.moved is not None and all(map(self.rewritten, changed)):
+            return self.moved.format(them=them)
+        return self.entries.format(them=them)
+
+    def rewriting(self, rewritten: Callable[[str], bool]) -> WayOut:
+        """This way out for a caller that writes again the files ``rewritten`` says it does."""
+        return replace(self, rewritten=rewritten)
 
 
 NEW_OUTPUT = WayOut(
@@ -318,7 +331,9 @@ _RESTORE = (
     "move away what eventstudy did not write and put back what it did (eventstudy verify names both), "
     f"or {_RERUN}"
 )
-IN_PLACE = WayOut(entries=_RESTORE, not_output=_RESTORE, elsewhere=_RERUN)
+IN_PLACE = WayOut(
+    entries=_RESTORE, not_output=_RESTORE, elsewhere=_RERUN, moved=f"move {{them}} away, or {_RERUN}"
+)
 
 
 def check_replaceable(folder: Path, way_out: WayOut = NEW_OUTPUT) -> None:
@@ -346,7 +361,7 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
                 folder,
                 f"holds {STAGING_MARK}, eventstudy's mark of an unfinished output, which eventstudy did "
                 "not write for it: delete the mark (or the folder, if it is a copy) or "
-                + way_out.of([STAGING_MARK]),
+                + way_out.of([STAGING_MARK], changed=[]),
             )
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
     manifest = read_manifest(folder)
@@ -368,7 +383,8 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
         raise OutputFolderError(
             folder,
             f"has a {MANIFEST} without a record of its files' hashes (an older version of eventstudy, "
-            f"or not eventstudy): an edited file could not be told from an output; {way_out.of([MANIFEST])}",
+            f"or not eventstudy): an edited file could not be told from an output; "
+            + way_out.of([MANIFEST], changed=[MANIFEST]),
         )
     if not recorded or not _written_by_eventstudy(manifest):
         raise OutputFolderError(
@@ -378,7 +394,8 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
             + f"); {way_out.not_output}",
         )
     if manifest_edited(manifest):
-        said = f"{MANIFEST!r} was changed since eventstudy wrote it; {way_out.of([MANIFEST])}"
+        way = way_out.of([MANIFEST], changed=[MANIFEST])
+        said = f"{MANIFEST!r} was changed since eventstudy wrote it; {way}"
         raise OutputFolderError(folder, said)
     _check_recorded(folder, entries, recorded, way_out)
 
@@ -724,7 +741,8 @@ def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]
         were, them = ("were", "them") if len(changed) > 1 else ("was", "it")
         said.append(f"{_quoted(changed)} {were} changed since eventstudy wrote {them}")
     if said:
-        raise OutputFolderError(folder, f"{'; '.join(said)}; {way_out.of([*foreign, *replaced, *changed])}")
+        way = way_out.of([*foreign, *replaced, *changed], changed=[*replaced, *changed])
+        raise OutputFolderError(folder, f"{'; '.join(said)}; {way}")
 
 
 def _quoted(names: Sequence[str], shown: int = 5) -> str:

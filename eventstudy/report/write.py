@@ -123,8 +123,9 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     folder = Path(folder)
     restore_retired(folder)
     csv_files = {f"{name}.csv" for name in CSV_TABLES} if csv else set()
+    way_out = IN_PLACE.rewriting(lambda name: is_report_file(name) or name in csv_files)
     if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
-        check_replaceable(folder, IN_PLACE)  # in place: "another folder" is no way out
+        check_replaceable(folder, way_out)  # in place: "another folder" is no way out
         check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
     read_exports(folder)  # fail on a bad folder before writing anything
@@ -144,5 +145,5 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
             write_json(manifest or {}, staging / "manifest.json")
 
     guard = Guard.for_cache(None)
-    publish(folder, build, guard=guard, carry=lambda name: not is_report_file(name), way_out=IN_PLACE)
+    publish(folder, build, guard=guard, carry=lambda name: not is_report_file(name), way_out=way_out)
     return rendered[0]
