@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 import statsmodels.formula.api as smf
+from _cr2_dense import dense_cr2
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -250,7 +252,16 @@ def test_every_covariance_type_matches_statsmodels_formula_api(formula: str, wei
     model = smf.wls(formula, data, weights=data["w"])
     used = model.data.row_labels
     groups = pd.factorize(data.loc[used, "event_id"])[0]
-    for cov_type in COV_TYPES:
+    # CR2 (Bell & McCaffrey), which statsmodels has not: the dense formulas on its whitened design
+    wls = model.fit()
+    covariance, degrees = dense_cr2(model.wexog, wls.wresid, groups)
+    part = out[out["cov_type"] == "CR2"].set_index("term").loc[list(wls.params.index)]
+    np.testing.assert_allclose(part["se"], np.sqrt(np.diag(covariance)), rtol=TOL)
+    np.testing.assert_allclose(part["df"], degrees, rtol=TOL)
+    t = wls.params.to_numpy() / np.sqrt(np.diag(covariance))
+    np.testing.assert_allclose(part["p"], 2 * scipy.stats.t.sf(np.abs(t), degrees), rtol=TOL, atol=1e-15)
+    assert (part["clusters"] == len(np.unique(groups))).all() and (degrees < len(np.unique(groups)) - 1).all()
+    for cov_type in (name for name in COV_TYPES if name != "CR2"):
         kwargs = {"groups": groups} if cov_type == "cluster" else None
         fit = model.fit(cov_type=cov_type, cov_kwds=kwargs, use_t=True)
         part = out[out["cov_type"] == cov_type].set_index("term")
@@ -1247,10 +1258,39 @@ def test_a_term_one_cluster_determines_has_no_cluster_se() -> None:
     assert np.isnan(shock["se"]) and np.isnan(shock["p"]) and "one event_id alone determines" in shock["note"]
     assert np.isfinite(out.loc[("cluster", "C(group)[deal]"), "se"])
     assert np.isfinite(out.loc[("HC1", "C(group)[shock]"), "se"])  # three rows: no leverage 1
+    assert np.isnan(out.loc[("CR2", "C(group)[shock]"), "se"])  # Bell & McCaffrey's neither
+    said = out.loc[("CR2", "C(group)[shock]"), "note"]
+    assert said.startswith("CR2 undefined: one event_id alone determines")
     fewer = _fit(car[car["event_id"].isin(["e0", "e1"])], events, "car ~ np.log(mcap_prev_usd) + car_se")
     notes = fewer.loc[fewer["cov_type"] == "cluster", "note"]
     expected = "2 clusters for 3 parameters: the cluster covariance has rank at most 1"
     assert notes.str.startswith(expected).all()
+    # as many clusters as parameters: the scores sum to 0, so rank G - 1 too (a referee: unsaid)
+    three = car[car["event_id"].isin(["e0", "e1", "e2"])]
+    equal = _fit(three, events, "car ~ np.log(mcap_prev_usd) + car_se")
+    notes = equal.loc[equal["cov_type"] == "cluster", "note"]
+    expected = "3 clusters for 3 parameters: the cluster covariance has rank at most 2"
+    assert notes.str.startswith(expected).all()
+
+
+def test_a_slope_few_clusters_fit_says_its_degrees_of_freedom() -> None:
+    """car ~ np.log(deal_usd) * C(timing) of the launch: three intraday announcements, one deal size
+    each, fit the baseline's intercept and slope, whose error is one sum of residuals. CRV1 gave an
+    s.e. 130 times HC1's and p = 2e-18 with t(9) (a referee). The CR2 rows have Bell & McCaffrey's
+    1 degree of freedom; the CRV1 rows say so."""
+    car, events = car_rows(seed=21, n=30)
+    event = car["event_id"].str[1:].astype(int)
+    car["deal_usd"] = np.exp(20 + event.to_numpy() % 7)  # one size an announcement
+    timing = dict(zip([f"e{i}" for i in range(10)], ["intraday"] * 3 + ["post"] * 7, strict=True))
+    events["timing"] = events["event_id"].map(timing)
+    out = _fit(car, events, "car ~ np.log(deal_usd) * C(timing)").set_index(["cov_type", "term"])
+    cr2, crv1 = out.xs("CR2"), out.xs("cluster")
+    baseline = ["Intercept", "np.log(deal_usd)"]  # the intraday level's: three clusters, two parameters
+    np.testing.assert_allclose(cr2.loc[baseline, "df"], 1.0, rtol=1e-6)
+    assert (cr2["df"] < 9).all() and (cr2.drop(baseline)["df"] > 1.01).all()
+    said = crv1["note"].str.contains(r"rests on \d\.\d degrees of freedom \(Bell & McCaffrey\), not CRV1's 9")
+    assert said.eq(cr2["df"] < 2).all() and said[baseline].all()
+    assert (crv1["df"] == 9).all() and (cr2["clusters"] == 10).all()
 
 
 def test_hc3_leverages_come_from_a_qr_and_are_right_with_extreme_weights() -> None:
@@ -1293,7 +1333,7 @@ def test_what_cannot_be_estimated_is_said() -> None:
     car, events = car_rows(seed=14, n=30)
     one_role = _fit(car.assign(role="buyer"), events, "car ~ C(role) + np.log(mcap_prev_usd)")
     lost = one_role[one_role["term"] == "C(role)"]
-    assert len(lost) == 4
+    assert len(lost) == len(COV_TYPES) == 5
     assert lost["note"].str.contains("C(role) has one level in the sample", regex=False).all()
     flat = _fit(car.assign(car=0.05), events, "car ~ np.log(mcap_prev_usd)")
     assert len(flat) == 1 and flat["note"].iloc[0] == "not estimable: car takes one value in the sample"

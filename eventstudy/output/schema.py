@@ -246,7 +246,9 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     "cov_type": ColumnDoc(
         "text",
         "standard error: nonrobust, HC1 (White's 1980 HC0 x n/(n-k), MacKinnon & White 1985), HC3 "
-        "(MacKinnon & White 1985), or cluster (CRV1 by the table's cluster column, G/(G-1)(n-1)/(n-k))",
+        "(MacKinnon & White 1985), cluster (CRV1 by the table's cluster column, G/(G-1)(n-1)/(n-k)), or "
+        "CR2 (Bell & McCaffrey 2002 by the same clusters, with each term's Satterthwaite degrees of "
+        "freedom: Imbens & Kolesar 2016)",
     ),
     "coef": ColumnDoc(
         "varies", "estimated coefficient, in units of the dependent variable per regressor unit"
@@ -258,7 +260,11 @@ CROSSSECTION_SCHEMA: dict[str, ColumnDoc] = {
     ),
     "t": ColumnDoc("t", "coef / se"),
     "p": ColumnDoc("probability", "two-sided p-value, Student-t with df degrees of freedom"),
-    "df": ColumnDoc("count", "degrees of freedom: n - k, or clusters - 1 for cov_type cluster"),
+    "df": ColumnDoc(
+        "count",
+        "degrees of freedom: n - k, clusters - 1 for cov_type cluster, Bell & McCaffrey's (not a whole "
+        "number) for CR2",
+    ),
     "n": ColumnDoc("count", "rows used (outcome ok, every variable present)"),
     "n_dropped": ColumnDoc("count", "rows of the window and sample left out for a missing variable or s.e."),
     "clusters": ColumnDoc("count", "clusters of cov_type cluster (0 for the other rows)"),
