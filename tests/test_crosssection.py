@@ -1258,7 +1258,7 @@ def test_a_term_one_cluster_determines_has_no_cluster_se() -> None:
     assert np.isnan(shock["se"]) and np.isnan(shock["p"]) and "one event_id alone determines" in shock["note"]
     assert np.isfinite(out.loc[("cluster", "C(group)[deal]"), "se"])
     assert np.isfinite(out.loc[("HC1", "C(group)[shock]"), "se"])  # three rows: no leverage 1
-    assert np.isnan(out.loc[("CR2", "C(group)[shock]"), "se"])  # Bell & McCaffrey's neither
+    assert np.isnan(out.loc[("CR2", "C(group)[shock]"), ["se", "df"]]).all()  # Bell & McCaffrey's neither
     said = out.loc[("CR2", "C(group)[shock]"), "note"]
     assert said.startswith("CR2 undefined: one event_id alone determines")
     fewer = _fit(car[car["event_id"].isin(["e0", "e1"])], events, "car ~ np.log(mcap_prev_usd) + car_se")

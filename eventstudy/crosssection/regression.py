@@ -746,6 +746,8 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 undefined |= bad
             undefined |= exact
             se = np.where(undefined, np.nan, se)
+            if cov_type == "CR2":  # a term's own degrees of freedom: none without its s.e.
+                df = np.where(undefined, np.nan, df)
             if cov_type == "cluster" and n_clusters < FEW_CLUSTERS:
                 few_clusters = (
                     f"only {n_clusters} clusters of {spec.cluster}: CRV1 with t({n_clusters - 1}) "

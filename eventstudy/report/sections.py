@@ -46,6 +46,7 @@ METHOD_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "se",
             "t",
             "p",
+            "df",  # CR2's: Bell & McCaffrey's, not a whole number
             "n",
             "n_dropped",
             "clusters",
