@@ -32,6 +32,23 @@ def test_cr2_equals_the_dense_formulas(seed: int) -> None:
     assert (df < 7).all() and (df > 1).all()  # 8 unequal clusters: fewer than G - 1
 
 
+@pytest.mark.parametrize("outlier", [1e3, 1e4, 3e4])
+def test_cr2_degrees_of_freedom_near_a_leverage_of_one(outlier: float) -> None:
+    """A row of leverage 1 - 2e-8 (one x far out) made the degrees of freedom a difference of
+    numbers 1e16 times larger: 3.13 for 1.08 (a referee). Now they are sums of what each part is."""
+    rng = np.random.default_rng(5)
+    x = np.column_stack([np.ones(24), rng.normal(size=24), rng.normal(size=24)])
+    x[5, 1] = outlier
+    codes = np.repeat(np.arange(6), 4)
+    y = rng.normal(size=24)
+    resid = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    covariance, df = cr2_covariance(x, resid, codes)
+    expected_covariance, expected_df = dense_cr2(x, resid, codes)
+    np.testing.assert_allclose(df, expected_df, rtol=1e-8)
+    np.testing.assert_allclose(np.diag(covariance), np.diag(expected_covariance), rtol=1e-6)
+    assert df[1] == pytest.approx(1.0847, abs=3e-4)  # the slope rests on the outlier's cluster
+
+
 def test_cr2_is_unbiased_under_its_working_model() -> None:
     """E[V] = B when the errors are independent with one variance: V is quadratic in the residuals
     M e, so summing V over the residuals of each unit error e_i gives B Σ X_g'A_g M_gg A_g X_g B = B."""

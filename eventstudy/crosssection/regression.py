@@ -756,10 +756,11 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
                 note[(note == "") & ~undefined] = few_clusters
             if cov_type == "cluster":
                 few = ~undefined & (small_sample_df < FEW_DEGREES)
+                floors = np.floor(small_sample_df[few] * 100) / 100  # 1.99, never a 2.0 below 2
                 note[few] = [
-                    _joined(said, f"its error rests on {degrees:.1f} degrees of freedom (Bell & McCaffrey), "
+                    _joined(said, f"its error rests on {degrees:.2f} degrees of freedom (Bell & McCaffrey), "
                             f"not CRV1's {n_clusters - 1}: read the CR2 row")
-                    for said, degrees in zip(note[few], small_sample_df[few], strict=True)
+                    for said, degrees in zip(note[few], floors, strict=True)
                 ]  # fmt: skip
             with np.errstate(all="ignore"):
                 t = params / se

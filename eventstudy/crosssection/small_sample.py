@@ -26,10 +26,14 @@ CRV1 reads as nine degrees of freedom. :func:`cr2_covariance` gives, for the sam
   .. math::
 
       \\nu = \\frac{\\operatorname{tr}(P'P)^2}{\\operatorname{tr}\\big((P'P)^2\\big)}, \\qquad
-      P'P = \\operatorname{diag}_g\\|A_g X_g B c\\|^2 - Y Y',
+      (P'P)_{gg} = \\sum_{i:\\, s_{gi}^2 < 1} s_{gi}^2 (V_g'R^{-T}c)_i^2, \\qquad
+      (P'P)_{gh} = -y_g'y_h \\ (g \\ne h),
 
-  with row g of Y the k-vector :math:`Q_g' A_g Q_g R^{-T} c` (:math:`X = QR`): G x G never
-  formed, O(n k^2 + sum_g n_g^3) time. With G equal clusters and the mean alone,
+  with :math:`X = QR`, :math:`Q_g = U_g S_g V_g'` (the rows of cluster g) and
+  :math:`y_g = Q_g' A_g Q_g R^{-T} c = V_g \\operatorname{diag}(s^2/\\sqrt{1 - s^2}) V_g' R^{-T}c`:
+  G x G never formed, O(G k^3 + n k^2) time, and no difference of large numbers (a row of
+  leverage near 1 makes its cluster's :math:`y_g` large; the sums over the other clusters leave
+  it out). With G equal clusters and the mean alone,
   :math:`\\nu = G - 1` and V is CRV1's :math:`G/(G-1)` times the plain sandwich; the fewer
   clusters a coefficient rests on, the smaller :math:`\\nu` (the intraday slope above: 1.0).
 
@@ -87,43 +91,48 @@ def cr2_covariance(
     """
     n, k = wexog.shape
     q, r = np.linalg.qr(wexog, mode="reduced")
-    to_coef = scipy.linalg.solve_triangular(r, np.eye(k), trans="T", lower=False)  # R^{-T}
+    to_coef = scipy.linalg.solve_triangular(r, np.eye(k), trans="T", lower=False)  # R^{-T}: t_j = R^{-T}e_j
     _, cluster = np.unique(codes, return_inverse=True)
     cluster = cluster.reshape(-1)
     n_clusters = int(cluster.max()) + 1 if n else 0
     order = np.argsort(cluster, kind="stable")
     bounds = np.searchsorted(cluster[order], np.arange(n_clusters + 1))
     scores = np.empty((n_clusters, k))  # Q_g' A_g u_g
-    adjusted = np.empty((n, k))  # rows of cluster g: A_g Q_g (in the order of ``order``)
-    projected = np.empty((n_clusters, k, k))  # Q_g' A_g Q_g
+    own = np.empty((n_clusters, k))  # (P'P)_gg of each coefficient
+    cross = np.empty((n_clusters, k, k))  # column j: y_g of coefficient j, (P'P)_gh = -y_g'y_h
     for g in range(n_clusters):
         rows = order[bounds[g] : bounds[g + 1]]
         q_g = q[rows]
-        # I - Q_g Q_g' is the identity outside the span of Q_g: its eigenvectors there come
-        # from the SVD of the (n_g, k) Q_g, so A_g costs O(n_g k^2), not O(n_g^3).
-        u, sigma, _ = np.linalg.svd(q_g, full_matrices=False)
+        # Q_g = U S V': I - Q_g Q_g' is the identity outside the span of U, 1 - s^2 inside it, so
+        # A_g costs O(n_g k^2), not O(n_g^3).
+        u, sigma, vt = np.linalg.svd(q_g, full_matrices=False)
         remaining = 1.0 - sigma**2
         kept = remaining > ZERO_EIGENVALUE
         shrink = np.where(kept, 1.0 / np.sqrt(np.where(kept, remaining, 1.0)), 0.0)
-
-        def a_times(matrix: np.ndarray, u: np.ndarray = u, shrink: np.ndarray = shrink) -> np.ndarray:
-            return matrix + u @ ((shrink - 1.0)[:, None] * (u.T @ matrix))
-
-        a_q = a_times(q_g)
-        scores[g] = q_g.T @ a_times(wresid[rows][:, None])[:, 0]
-        adjusted[bounds[g] : bounds[g + 1]] = a_q
-        projected[g] = q_g.T @ a_q
+        a_u = wresid[rows] + u @ ((shrink - 1.0) * (u.T @ wresid[rows]))
+        scores[g] = q_g.T @ a_u
+        # With c_j = V'R^{-T}e_j: A_g Q_g R^{-T}e_j = U diag(s f) c_j, f the shrink, so
+        # (P'P)_gg = ||that||^2 - ||y_g||^2 = sum over the kept directions of s^2 c^2 (the 1/(1 - s^2)
+        # of each part cancels in closed form, not by a subtraction that loses its digits near a
+        # leverage of 1) and y_g = Q_g' A_g Q_g R^{-T}e_j = V diag(s^2 f) c_j.
+        c = vt @ to_coef
+        own[g] = np.where(kept, sigma**2, 0.0) @ c**2
+        cross[g] = vt.T @ ((sigma**2 * shrink)[:, None] * c)
     r_inverse = to_coef.T  # R^{-1}
     covariance = r_inverse @ (scores.T @ scores) @ r_inverse.T
     df = np.full(k, np.nan)
     for j in range(k):
-        v = adjusted @ to_coef[:, j]  # A_g X_g B e_j = A_g Q_g R^{-T} e_j, cluster by cluster
-        d = np.add.reduceat(v**2, bounds[:-1]) if n_clusters else np.zeros(0)
-        y = projected @ to_coef[:, j]  # (G, k)
-        yy = np.einsum("gk,gk->g", y, y)
-        first = d.sum() - yy.sum()
-        gram = y.T @ y
-        second = float(d @ d - 2.0 * (d @ yy) + np.sum(gram * gram))
+        y = cross[:, :, j]  # (G, k)
+        outer = y[:, :, None] * y[:, None, :]
+        # sum over h != g of (y_g'y_h)^2 = y_g'(sum over h != g of y_h y_h')y_g, the sums before
+        # and after g added, never the whole less g's own: one y_g may be 1e8 times the others
+        before = np.zeros_like(outer)
+        np.cumsum(outer[:-1], axis=0, out=before[1:])
+        after = np.zeros_like(outer)
+        np.cumsum(outer[:0:-1], axis=0, out=after[-2::-1])
+        others = np.einsum("gk,gkl,gl->g", y, before + after, y) if n_clusters else np.zeros(0)
+        first = own[:, j].sum()
+        second = float(own[:, j] @ own[:, j] + others.sum())
         if second > 0:
             df[j] = first**2 / second
     return covariance, df
