@@ -159,9 +159,10 @@ def _edit_manifest(folder: Path, edit) -> None:
 FOLDER_EDITS = {  # each refusal of check_replaceable's: (how the folder is changed, which way out)
     "a file of the user's": (lambda f: (f / "notes.txt").write_text("mine"), "moved it"),
     "two files edited": (lambda f: [(f / n).write_text("edited") for n in ("a.md", "figures/b.png")], "them"),
-    "a foreign staging mark": (lambda f: (f / outdir.STAGING_MARK).write_text("mine"), "moved it"),
-    "the manifest edited": (lambda f: _edit_manifest(f, lambda m: m.update(run="three")), "it"),
-    "no files record": (lambda f: _edit_manifest(f, lambda m: m.pop("files")), "it"),
+    "a foreign staging mark": (lambda f: (f / outdir.STAGING_MARK).write_text("mine"), "elsewhere"),
+    # moved away, a manifest leaves a folder that is no output: the folder's way out (a re-attack)
+    "the manifest edited": (lambda f: _edit_manifest(f, lambda m: m.update(run="three")), "not_output"),
+    "no files record": (lambda f: _edit_manifest(f, lambda m: m.pop("files")), "not_output"),
     "an empty files record": (lambda f: _edit_manifest(f, lambda m: m.update(files={})), "not_output"),
     "no manifest": (lambda f: (f / "manifest.json").unlink(), "not_output"),
 }
@@ -179,8 +180,8 @@ def test_every_refusal_of_a_folder_ends_with_the_way_out_its_command_can_take(
     publish(folder, write_some(["a.md", "figures/b.png"], "one"), guard=Guard(cwd=tmp_path))
     change, kind = FOLDER_EDITS[edit]
     change(folder)
-    if kind == "not_output":
-        expected = way_out.not_output
+    if kind in ("not_output", "elsewhere"):
+        expected = getattr(way_out, kind)
     elif kind.startswith("moved "):  # the user's entries need only be moved away, if the caller says so
         expected = (way_out.moved or way_out.entries).format(them=kind.split()[1])
     else:  # files of eventstudy's, changed: put back (in place) or moved away (another folder)
@@ -1315,6 +1316,55 @@ def test_report_of_an_edited_report_says_to_move_it_away(verified: Path, tmp_pat
     assert (tmp_path / "my-report.md").read_text() == "my edits"
 
 
+def test_a_link_in_the_place_of_figures_is_said_once_with_a_way_out_that_works(
+    verified: Path, tmp_path: Path, capsys, small
+) -> None:
+    """figures/ replaced by a link: report said "move it away, or re-run"; moved away, report then
+    lacked the backtest's figures/equity_curve.png, which it cannot draw, and refused again (a
+    re-attack). What eventstudy wrote there must be put back, or the study re-run. run says the
+    link once and, moved away, writes the folder."""
+    folder = tampered(verified, tmp_path)
+    shutil.move(folder / "figures", tmp_path / "their-figures")
+    (folder / "figures").symlink_to(tmp_path / "their-figures")
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and err.endswith(
+        "'figures' is a link, not the folder the run wrote; move away what eventstudy did not write and "
+        "put back what it did (eventstudy verify names both), or re-run the study (eventstudy run) into a "
+        "new folder\n"
+    )
+    events, config, cache = small
+    status, _, err = run_cli(run_args(events, config, cache, folder), capsys)
+    assert status == 2 and err.endswith("'figures' is a link, not the folder the run wrote; move it away or "
+                                        "write to another folder\n")  # fmt: skip
+    (folder / "figures").rename(tmp_path / "the-link")
+    assert run_cli(run_args(events, config, cache, folder), capsys)[0] == 0
+    assert sorted(p.name for p in (tmp_path / "their-figures").iterdir()) == sorted(
+        p.name for p in (verified / "figures").iterdir()
+    )  # the user's link and what it points to, untouched
+
+
+def test_verify_says_an_emptied_figures_folder_and_a_copied_staging_mark_once(
+    verified: Path, tmp_path: Path, capsys
+) -> None:
+    """An emptied figures/ printed a 'missing' line per figure (19 in the launch study), and a staging
+    mark copied with a folder was called an interrupted run's 'the next run removes', which run
+    then refused (a re-attack)."""
+    folder = tampered(verified, tmp_path)
+    figures = sorted(p.name for p in (folder / "figures").iterdir())
+    for png in (folder / "figures").iterdir():
+        png.unlink()
+    assert main(["verify", str(folder)]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "figures" in line]
+    assert lines == [f"  folder figures/: missing, the {len(figures)} files the run wrote there"]
+    shutil.rmtree(folder)
+    folder = tampered(verified, tmp_path)
+    (folder / outdir.STAGING_MARK).write_text("copied")
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "not written for this folder (a copy?): run and report refuse the folder until it is" in out
+    assert "the next run" not in out
+
+
 def test_report_of_a_folder_whose_file_record_was_emptied_gives_a_way_out_it_takes(
     verified: Path, tmp_path: Path, capsys
 ) -> None:
@@ -2247,7 +2297,7 @@ def test_load_study_refuses_an_interrupted_runs_staging_folder(verified: Path, t
 
     folder = tampered(verified, tmp_path)
     (folder / outdir.STAGING_MARK).write_text("")
-    with pytest.raises(InputError, match=r"interrupted"):
+    with pytest.raises(InputError, match=r"\.eventstudy-staging: eventstudy's mark of an unfinished output"):
         load_study(folder)
 
 

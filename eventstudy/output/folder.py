@@ -46,7 +46,8 @@ import shutil
 import signal
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -360,8 +361,7 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
             raise OutputFolderError(
                 folder,
                 f"holds {STAGING_MARK}, eventstudy's mark of an unfinished output, which eventstudy did "
-                "not write for it: delete the mark (or the folder, if it is a copy) or "
-                + way_out.of([STAGING_MARK], changed=[]),
+                f"not write for it: delete the mark (or the folder, if it is a copy), or {way_out.elsewhere}",
             )
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
     manifest = read_manifest(folder)
@@ -383,8 +383,7 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
         raise OutputFolderError(
             folder,
             f"has a {MANIFEST} without a record of its files' hashes (an older version of eventstudy, "
-            f"or not eventstudy): an edited file could not be told from an output; "
-            + way_out.of([MANIFEST], changed=[MANIFEST]),
+            f"or not eventstudy): an edited file could not be told from an output; {way_out.not_output}",
         )
     if not recorded or not _written_by_eventstudy(manifest):
         raise OutputFolderError(
@@ -393,9 +392,8 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
             + ("no file" if not recorded else "no eventstudy version")
             + f"); {way_out.not_output}",
         )
-    if manifest_edited(manifest):
-        way = way_out.of([MANIFEST], changed=[MANIFEST])
-        said = f"{MANIFEST!r} was changed since eventstudy wrote it; {way}"
+    if manifest_edited(manifest):  # moved away, the folder is no output: the folder's way out
+        said = f"{MANIFEST!r} was changed since eventstudy wrote it; {way_out.not_output}"
         raise OutputFolderError(folder, said)
     _check_recorded(folder, entries, recorded, way_out)
 
@@ -494,7 +492,7 @@ def check_recorded_files(folder: Path) -> list[str]:
     SHA-256 differs from the manifest's). Empty when the folder is exactly what one run wrote.
     """
     if (folder / STAGING_MARK).is_file():
-        return [f"{STAGING_MARK}: {INTERRUPTED}"]
+        return [_staging_problem(folder)]
     manifest = read_manifest(folder)
     if manifest is None:
         return [f"{MANIFEST}: missing or not readable"]
@@ -507,11 +505,14 @@ def check_recorded_files(folder: Path) -> list[str]:
     problems = [f"{MANIFEST}: changed since eventstudy wrote it"] if manifest_edited(manifest) else []
     problems += [f"{name}: not written by the run of {MANIFEST}" for name in extra]
     problems += [f"{place}: {what}" for place, what in replaced.items()]  # said once, not per file in it
+    missing = [name for name in recorded if name not in entries and _place_of(name, replaced) is None]
+    emptied = _emptied_folders(missing, recorded)
+    problems += [f"{where}/: missing, the {n} files the run wrote there" for where, n in emptied.items()]
     for name, digest in sorted(recorded.items()):
         path = folder / name
         if not OUTPUT_NAME.fullmatch(name):  # '/etc/x', '../x': never opened
             problems.append(f"{name}: not a name eventstudy writes (was {MANIFEST} edited?)")
-        elif _place_of(name, replaced) is not None:
+        elif _place_of(name, replaced) is not None or _place_of(name, emptied) is not None:
             continue
         elif name not in entries:
             problems.append(f"{name}: missing")
@@ -547,7 +548,29 @@ def _replaced_places(folder: Path, names: Sequence[str]) -> dict[str, str]:
     return dict(sorted(replaced.items()))
 
 
-def _place_of(name: str, replaced: Mapping[str, str]) -> str | None:
+def _emptied_folders(missing: Sequence[str], recorded: Mapping[str, Any]) -> dict[str, int]:
+    """The folders (``figures``) of which every file the run wrote is among ``missing``, at least
+    two, with their number: said once (an emptied figures/ printed 19 lines)."""
+    def folders(names: Iterable[str]) -> Counter[str]:
+        return Counter(name.split("/", 1)[0] for name in names if "/" in name and OUTPUT_NAME.fullmatch(name))
+
+    written, gone = folders(recorded), folders(missing)
+    return {where: count for where, count in sorted(gone.items()) if count >= 2 and count == written[where]}
+
+
+def _staging_problem(folder: Path) -> str:
+    """What the staging mark in ``folder`` says: an interrupted run's, which the next run removes,
+    or one eventstudy did not write for this folder (a copy of a staging folder), which run and
+    report refuse until it is deleted."""
+    if _marked(folder):
+        return f"{STAGING_MARK}: {INTERRUPTED}"
+    return (
+        f"{STAGING_MARK}: eventstudy's mark of an unfinished output, not written for this folder (a "
+        "copy?): run and report refuse the folder until it is deleted"
+    )
+
+
+def _place_of(name: str, replaced: Mapping[str, object]) -> str | None:
     """The place of ``replaced`` that ``name`` is or lies under, or None."""
     return next((place for place in replaced if name == place or name.startswith(f"{place}/")), None)
 
@@ -561,7 +584,7 @@ def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
     run are not the run's either, nor is a manifest without a seal (:data:`UNSEALED`: an older
     version's, whose tables re-running the study can check, or one whose seal was removed)."""
     if (folder / STAGING_MARK).is_file():
-        return f"{STAGING_MARK}: {INTERRUPTED}"
+        return _staging_problem(folder)
     if manifest_edited(manifest):
         return f"{MANIFEST}: changed since eventstudy wrote it"
     if SEAL_KEY not in manifest:
@@ -727,12 +750,15 @@ def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]
     such entry named at once (one run named a notes.txt, the next a figures/mine.png, the next
     the report.md edited beside them)."""
     names = sorted(entries - {MANIFEST})
+    ours = [name for name in recorded if OUTPUT_NAME.fullmatch(name)]
+    places = _replaced_places(folder, ours)  # a link or a file where eventstudy wrote figures/: once
+    names = [name for name in names if _place_of(name, places) is None]
     foreign = [name for name in names if name not in recorded or not OUTPUT_NAME.fullmatch(name)]
     kept = [name for name in names if name not in foreign]
     # A link's target is never read (a pipe or /dev/zero never ends): it is said as what it is.
     replaced = [name for name in kept if not stat.S_ISREG((folder / name).lstat().st_mode)]
     changed = [name for name in kept if name not in replaced and _sha256(folder / name) != recorded[name]]
-    said = []
+    said = [f"{place!r} is {what}" for place, what in places.items()]
     if foreign:
         said.append(f"holds {_quoted(foreign)}, which eventstudy did not write there")
     if replaced:
@@ -741,7 +767,10 @@ def _check_recorded(folder: Path, entries: set[str], recorded: Mapping[str, Any]
         were, them = ("were", "them") if len(changed) > 1 else ("was", "it")
         said.append(f"{_quoted(changed)} {were} changed since eventstudy wrote {them}")
     if said:
-        way = way_out.of([*foreign, *replaced, *changed], changed=[*replaced, *changed])
+        # what eventstudy wrote that is not there as it wrote it: changed, or missing once the
+        # entries in the way are moved (figures/ a link: the backtest's figure in it too)
+        lost = [name for name in ours if name not in entries or _place_of(name, places) is not None]
+        way = way_out.of([*places, *foreign, *replaced, *changed], changed=[*replaced, *changed, *lost])
         raise OutputFolderError(folder, f"{'; '.join(said)}; {way}")
 
 
