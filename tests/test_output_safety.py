@@ -1343,6 +1343,46 @@ def test_a_link_in_the_place_of_figures_is_said_once_with_a_way_out_that_works(
     )  # the user's link and what it points to, untouched
 
 
+@pytest.mark.parametrize("standing", ["link", "folder"])
+def test_a_link_or_folder_in_the_manifests_place_is_said_as_such(
+    verified: Path, tmp_path: Path, capsys, small, standing: str
+) -> None:
+    """manifest.json replaced by a link or a folder read as "no readable manifest": run said the
+    folder held 'ar.parquet' and 19 more that eventstudy did not write, report called it missing,
+    and verify "missing or not readable" (a re-attack)."""
+    folder = tampered(verified, tmp_path)
+    (folder / "manifest.json").rename(tmp_path / "their-manifest.json")
+    if standing == "link":
+        (folder / "manifest.json").symlink_to(tmp_path / "their-manifest.json")
+    else:
+        (folder / "manifest.json").mkdir()
+    events, config, cache = small
+    status, _, err = run_cli(run_args(events, config, cache, folder), capsys)
+    assert status == 2 and err.endswith(
+        f"'manifest.json' is a {standing}, not the file eventstudy wrote; choose an empty or new folder\n"
+    )
+    status, _, err = run_cli(["report", str(folder)], capsys)
+    assert status == 2 and f"'manifest.json' is a {standing}, not the file eventstudy wrote; move away" in err
+    if standing == "link":  # verify reads a folder's manifest to re-run it: none is no verify (exit 2)
+        assert main(["verify", str(folder)]) == 1
+        assert "  folder manifest.json: a link, not the file the run wrote" in capsys.readouterr().out
+    (folder / "manifest.json").unlink() if standing == "link" else (folder / "manifest.json").rmdir()
+    shutil.copy(tmp_path / "their-manifest.json", folder / "manifest.json")  # put back: report works
+    assert run_cli(["report", str(folder)], capsys)[0] == 0
+
+
+def test_report_writes_again_the_csv_tables_of_a_csv_run(verified: Path, tmp_path: Path, capsys) -> None:
+    """ar.csv moved away from a --format csv folder: report said it "cannot write again ...: restore
+    it", though report --format csv does (a re-attack). It re-renders in the formats of the run."""
+    folder = tampered(verified, tmp_path)
+    assert run_cli(["report", str(folder), "--format", "csv"], capsys)[0] == 0
+    written = (folder / "ar.csv").read_bytes()
+    (folder / "ar.csv").rename(tmp_path / "ar.csv")
+    assert run_cli(["report", str(folder)], capsys)[0] == 0
+    assert (folder / "ar.csv").read_bytes() == written == (tmp_path / "ar.csv").read_bytes()
+    assert main(["verify", str(folder)]) == 0
+
+
 def test_verify_says_an_emptied_figures_folder_and_a_copied_staging_mark_once(
     verified: Path, tmp_path: Path, capsys
 ) -> None:
@@ -1837,9 +1877,8 @@ def test_a_report_writes_its_own_missing_files_again(small, tmp_path: Path, caps
     complete = snapshot(folder)
     for name in ("report.md", "tables.tex", "car.csv"):
         (folder / name).unlink()
-    status, _, err = run_cli(["report", str(folder)], capsys)  # car.csv is written with --format csv
-    assert status == 2 and "lacks 'car.csv'" in err, err
-    assert run_cli(["report", str(folder), "--format", "csv"], capsys)[0] == 0
+    # in the formats the run wrote: car.csv too, without --format csv (it said "lacks 'car.csv'")
+    assert run_cli(["report", str(folder)], capsys)[0] == 0
     assert snapshot(folder) == complete
     assert main(["verify", str(folder)]) == 0
 

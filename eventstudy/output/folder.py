@@ -364,6 +364,10 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
                 f"not write for it: delete the mark (or the folder, if it is a copy), or {way_out.elsewhere}",
             )
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
+    standing = _standing_in(folder / MANIFEST)
+    if standing is not None:  # never read: said as what it is (it read as "no readable manifest")
+        raise OutputFolderError(folder, f"{MANIFEST!r} is {standing}, not the file eventstudy wrote; "
+                                f"{way_out.not_output}")  # fmt: skip
     manifest = read_manifest(folder)
     if manifest is None:
         # A few entries tell a folder of the user's: `--out ~` walked 238,601 files to refuse.
@@ -493,6 +497,9 @@ def check_recorded_files(folder: Path) -> list[str]:
     """
     if (folder / STAGING_MARK).is_file():
         return [_staging_problem(folder)]
+    standing = _standing_in(folder / MANIFEST)
+    if standing is not None:
+        return [f"{MANIFEST}: {standing}, not the file the run wrote"]
     manifest = read_manifest(folder)
     if manifest is None:
         return [f"{MANIFEST}: missing or not readable"]
@@ -556,6 +563,18 @@ def _emptied_folders(missing: Sequence[str], recorded: Mapping[str, Any]) -> dic
 
     written, gone = folders(recorded), folders(missing)
     return {where: count for where, count in sorted(gone.items()) if count >= 2 and count == written[where]}
+
+
+def _standing_in(path: Path) -> str | None:
+    """What stands at ``path`` where eventstudy writes a file, when it is no file: "a link", "a
+    folder" or "a pipe or device"; None for a file or nothing."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return "a link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "a pipe or device"
 
 
 def _staging_problem(folder: Path) -> str:

@@ -95,7 +95,8 @@ def render_into(folder: str | Path) -> Report:
 
 def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     """Render the report of the output folder ``folder`` from its files alone and publish it:
-    ``eventstudy report DIR`` (``csv``: ``--format csv``, ``ar.csv`` and ``car.csv`` too).
+    ``eventstudy report DIR`` (``csv``: ``--format csv``, ``ar.csv`` and ``car.csv`` too, as
+    they are for a folder whose run wrote them).
 
     The folder is checked first as the command checks it: a file edited since the run, a
     manifest without its seal, a recorded file missing, a file or link of the user's inside
@@ -122,9 +123,13 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
 
     folder = Path(folder)
     restore_retired(folder)
+    manifest = read_manifest(folder)
+    # In the formats the run wrote: ar.csv moved away is written again (a re-attack: "restore it")
+    csv = csv or "csv" in (manifest or {}).get("formats", [])
     csv_files = {f"{name}.csv" for name in CSV_TABLES} if csv else set()
     way_out = IN_PLACE.rewriting(lambda name: is_report_file(name) or name in csv_files)
-    if read_manifest(folder) is not None:  # an edited, missing file or manifest is said as such, first
+    placed = folder / "manifest.json"  # a link or folder in its place too (an unreadable one: below)
+    if manifest is not None or placed.is_symlink() or (os.path.lexists(placed) and not placed.is_file()):
         check_replaceable(folder, way_out)  # in place: "another folder" is no way out
         check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
