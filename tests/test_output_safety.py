@@ -1362,10 +1362,18 @@ def test_a_link_or_folder_in_the_manifests_place_is_said_as_such(
         f"'manifest.json' is a {standing}, not the file eventstudy wrote; choose an empty or new folder\n"
     )
     status, _, err = run_cli(["report", str(folder)], capsys)
-    assert status == 2 and f"'manifest.json' is a {standing}, not the file eventstudy wrote; move away" in err
-    if standing == "link":  # verify reads a folder's manifest to re-run it: none is no verify (exit 2)
-        assert main(["verify", str(folder)]) == 1
-        assert "  folder manifest.json: a link, not the file the run wrote" in capsys.readouterr().out
+    assert status == 2 and err.endswith(
+        f"'manifest.json' is a {standing}, not the file eventstudy wrote; put back the manifest.json "
+        "eventstudy wrote, or re-run the study (eventstudy run) into a new folder\n"
+    )
+    # verify and load_study read it through the link as the folder's own (another run's: a re-attack)
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[1:] == [f"  folder manifest.json: a {standing}, not the file the run wrote"]
+    from eventstudy import load_study
+
+    with pytest.raises(InputError, match=f"'manifest.json' is a {standing}, not the file the run wrote"):
+        load_study(folder)
     (folder / "manifest.json").unlink() if standing == "link" else (folder / "manifest.json").rmdir()
     shutil.copy(tmp_path / "their-manifest.json", folder / "manifest.json")  # put back: report works
     assert run_cli(["report", str(folder)], capsys)[0] == 0
@@ -1378,7 +1386,8 @@ def test_report_writes_again_the_csv_tables_of_a_csv_run(verified: Path, tmp_pat
     assert run_cli(["report", str(folder), "--format", "csv"], capsys)[0] == 0
     written = (folder / "ar.csv").read_bytes()
     (folder / "ar.csv").rename(tmp_path / "ar.csv")
-    assert run_cli(["report", str(folder)], capsys)[0] == 0
+    status, out, _ = run_cli(["report", str(folder)], capsys)
+    assert status == 0 and out.rstrip().endswith(", ar.csv, car.csv, manifest.json)")  # it says so
     assert (folder / "ar.csv").read_bytes() == written == (tmp_path / "ar.csv").read_bytes()
     assert main(["verify", str(folder)]) == 0
 
@@ -1399,10 +1408,13 @@ def test_verify_says_an_emptied_figures_folder_and_a_copied_staging_mark_once(
     shutil.rmtree(folder)
     folder = tampered(verified, tmp_path)
     (folder / outdir.STAGING_MARK).write_text("copied")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["config"]["backtest"]["cost_bps"] = 20.0  # and an edited manifest: said too (it was not)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     assert main(["verify", str(folder)]) == 1
     out = capsys.readouterr().out
     assert "not written for this folder (a copy?): run and report refuse the folder until it is" in out
-    assert "the next run" not in out
+    assert "  folder manifest.json: changed since eventstudy wrote it" in out and "the next run" not in out
 
 
 def test_report_of_a_folder_whose_file_record_was_emptied_gives_a_way_out_it_takes(
@@ -1416,8 +1428,8 @@ def test_report_of_a_folder_whose_file_record_was_emptied_gives_a_way_out_it_tak
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     status, _, err = run_cli(["report", str(folder)], capsys)
     assert status == 2 and err.count("\n") == 1
-    way_out = "put back what it did (eventstudy verify names both), or re-run the study (eventstudy run)"
-    assert err.endswith(f"{way_out} into a new folder\n")
+    way_out = "put back the manifest.json eventstudy wrote, or re-run the study (eventstudy run)"  # no copy:
+    assert err.endswith(f"{way_out} into a new folder\n")  # verify names no manifest to put back
 
 
 def test_verify_catches_every_doctored_table(verified: Path, tmp_path: Path, capsys) -> None:
@@ -2334,10 +2346,14 @@ def test_load_study_refuses_an_interrupted_runs_staging_folder(verified: Path, t
     its stats.parquet) as a run's output (a finder). verify calls it an interrupted run's."""
     from eventstudy import load_study
 
+    staging = tmp_path / ".out.eventstudy-0123456789ab.partial"  # as a killed run leaves it
+    shutil.copytree(verified, staging)
+    (staging / outdir.STAGING_MARK).write_text("0123456789ab")  # the mark a run writes for it
+    with pytest.raises(InputError, match=r"staging: the unfinished output of an interrupted run"):
+        load_study(staging)
     folder = tampered(verified, tmp_path)
-    (folder / outdir.STAGING_MARK).write_text("")
-    with pytest.raises(InputError, match=r"\.eventstudy-staging: eventstudy's mark of an unfinished output"):
-        load_study(folder)
+    (folder / outdir.STAGING_MARK).write_text("")  # a copied mark edits no table: the run's tables load
+    assert load_study(folder).car.equals(load_study(verified).car)
 
 
 def test_a_folder_whose_estimation_window_holds_day_0_still_loads(verified: Path, tmp_path: Path) -> None:

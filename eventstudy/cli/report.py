@@ -60,12 +60,13 @@ def _default_folder() -> Path:
 
 def report(args: argparse.Namespace) -> int:
     from eventstudy.output.export import CSV_TABLES
+    from eventstudy.output.folder import read_manifest
     from eventstudy.report import REPORT_OUTPUTS, render_report
 
     folder = args.folder or _default_folder()
-    csv = "csv" in args.formats
-    figures = render_report(folder, csv=csv).figures()
-    tables = [f"{name}.csv" for name in CSV_TABLES if csv]
+    figures = render_report(folder, csv="csv" in args.formats).figures()
+    manifest = read_manifest(Path(folder)) or {}  # in the formats the run wrote (csv), too
+    tables = [f"{name}.csv" for name in CSV_TABLES if "csv" in manifest.get("formats", [])]
     names = ", ".join([*REPORT_OUTPUTS, f"{len(figures)} figures", *tables, "manifest.json"])
     print(f"wrote {folder}/ ({names})")
     return 0

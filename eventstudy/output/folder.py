@@ -309,9 +309,10 @@ class WayOut:
     rewritten: Callable[[str], bool] = lambda name: False
 
     def of(self, names: Sequence[str], changed: Sequence[str]) -> str:
-        """The way out of ``names``, of which ``changed`` are files of eventstudy's changed since
-        (or replaced by a link): :attr:`moved` when none of those needs putting back (the user's
-        files, and files the caller writes again, need only be moved away)."""
+        """The way out of ``names`` (what is in the way); ``changed`` are the files of
+        eventstudy's that are not there as it wrote them (changed, a link in their place, or
+        missing once ``names`` are moved away): :attr:`moved` when the caller writes each of those
+        again (the user's files, and files the caller writes, need only be moved away)."""
         them = "it" if len(names) == 1 else "them"
         if self.moved is not None and all(map(self.rewritten, changed)):
             return self.moved.format(them=them)
@@ -333,7 +334,10 @@ _RESTORE = (
     f"or {_RERUN}"
 )
 IN_PLACE = WayOut(
-    entries=_RESTORE, not_output=_RESTORE, elsewhere=_RERUN, moved=f"move {{them}} away, or {_RERUN}"
+    entries=_RESTORE,
+    not_output=f"put back the {MANIFEST} eventstudy wrote, or {_RERUN}",  # verify names no manifest
+    elsewhere=_RERUN,
+    moved=f"move {{them}} away, or {_RERUN}",
 )
 
 
@@ -364,7 +368,7 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
                 f"not write for it: delete the mark (or the folder, if it is a copy), or {way_out.elsewhere}",
             )
         raise OutputFolderError(folder, f"is {INTERRUPTED}")
-    standing = _standing_in(folder / MANIFEST)
+    standing = standing_in(folder / MANIFEST)
     if standing is not None:  # never read: said as what it is (it read as "no readable manifest")
         raise OutputFolderError(folder, f"{MANIFEST!r} is {standing}, not the file eventstudy wrote; "
                                 f"{way_out.not_output}")  # fmt: skip
@@ -495,21 +499,25 @@ def check_recorded_files(folder: Path) -> list[str]:
     Each problem names a file: missing, not recorded, or changed since it was written (its
     SHA-256 differs from the manifest's). Empty when the folder is exactly what one run wrote.
     """
+    marks = []
     if (folder / STAGING_MARK).is_file():
-        return [_staging_problem(folder)]
-    standing = _standing_in(folder / MANIFEST)
+        if _marked(folder):  # an interrupted run's staging folder: nothing in it is final
+            return [_staging_problem(folder)]
+        marks.append(_staging_problem(folder))  # a copied mark: said beside the rest (an edited manifest)
+    standing = standing_in(folder / MANIFEST)
     if standing is not None:
-        return [f"{MANIFEST}: {standing}, not the file the run wrote"]
+        return [*marks, f"{MANIFEST}: {standing}, not the file the run wrote"]
     manifest = read_manifest(folder)
     if manifest is None:
-        return [f"{MANIFEST}: missing or not readable"]
+        return [*marks, f"{MANIFEST}: missing or not readable"]
     recorded = manifest.get(FILES_KEY)
     if not isinstance(recorded, Mapping):
-        return [f"{MANIFEST}: has no '{FILES_KEY}' record (written by an older version; re-run the study)"]
-    entries = _entries(folder)
+        older = f"{MANIFEST}: has no '{FILES_KEY}' record (written by an older version; re-run the study)"
+        return [*marks, older]
+    entries = _entries(folder) - {STAGING_MARK}
     replaced = _replaced_places(folder, [name for name in recorded if OUTPUT_NAME.fullmatch(name)])
     extra = sorted(name for name in entries - set(recorded) - {MANIFEST} if _place_of(name, replaced) is None)
-    problems = [f"{MANIFEST}: changed since eventstudy wrote it"] if manifest_edited(manifest) else []
+    problems = [*marks, *[f"{MANIFEST}: changed since eventstudy wrote it"] * manifest_edited(manifest)]
     problems += [f"{name}: not written by the run of {MANIFEST}" for name in extra]
     problems += [f"{place}: {what}" for place, what in replaced.items()]  # said once, not per file in it
     missing = [name for name in recorded if name not in entries and _place_of(name, replaced) is None]
@@ -565,7 +573,7 @@ def _emptied_folders(missing: Sequence[str], recorded: Mapping[str, Any]) -> dic
     return {where: count for where, count in sorted(gone.items()) if count >= 2 and count == written[where]}
 
 
-def _standing_in(path: Path) -> str | None:
+def standing_in(path: Path) -> str | None:
     """What stands at ``path`` where eventstudy writes a file, when it is no file: "a link", "a
     folder" or "a pipe or device"; None for a file or nothing."""
     try:
@@ -602,7 +610,7 @@ def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
     (a method that ran would load as one that did not) and the staging folder of an interrupted
     run are not the run's either, nor is a manifest without a seal (:data:`UNSEALED`: an older
     version's, whose tables re-running the study can check, or one whose seal was removed)."""
-    if (folder / STAGING_MARK).is_file():
+    if (folder / STAGING_MARK).is_file() and _marked(folder):  # a copied mark edits no table
         return _staging_problem(folder)
     if manifest_edited(manifest):
         return f"{MANIFEST}: changed since eventstudy wrote it"

@@ -9,7 +9,7 @@ import pandas as pd
 
 from eventstudy.config import StudyConfig
 from eventstudy.errors import InputError, as_path
-from eventstudy.output.folder import FILES_KEY, edited_tables, output_folder, regular_file
+from eventstudy.output.folder import FILES_KEY, edited_tables, output_folder, regular_file, standing_in
 from eventstudy.output.manifest import DATA_SUFFIXES, MODEL_SETTINGS
 from eventstudy.output.verify import UNREADABLE_PARQUET, read_manifest_file
 from eventstudy.results import OPTIONAL_TABLES, StudyResults
@@ -47,6 +47,10 @@ def load_study(folder: str | Path) -> StudyResults:
     """
     folder = output_folder(as_path(folder, "folder"))
     manifest_path = folder / "manifest.json"
+    standing = standing_in(manifest_path)  # a link was read as the folder's own (another run's)
+    if standing is not None:
+        said = f"'manifest.json' is {standing}, not the file the run wrote: a load reads a run's record as "
+        raise InputError(str(folder), said + "it wrote it (re-run the study into a new folder)")
     manifest = read_manifest_file(regular_file(manifest_path, "manifest"))  # the shapes verify reads
     edited = edited_tables(folder, manifest)
     if edited:  # an edited table was loaded as the run's, and save_study sealed it as its own

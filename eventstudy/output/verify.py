@@ -725,9 +725,12 @@ def verify(
     from eventstudy.data.remote import open_cache
     from eventstudy.data.store import PriceStore
     from eventstudy.output.export import save_study
-    from eventstudy.output.folder import Guard, check_recorded_files, output_files, output_folder
+    from eventstudy.output.folder import Guard, check_recorded_files, output_files, output_folder, standing_in
 
     folder = output_folder(as_path(folder, "folder"))
+    standing = standing_in(folder / "manifest.json")
+    if standing is not None:  # a run's record is the manifest it wrote: another's is not re-run
+        return VerifyResult(folder, files=check_recorded_files(folder))
     manifest = read_manifest_file(folder / "manifest.json")
     _require_configured_model(folder / "manifest.json", manifest)
     config = config_from_manifest(with_backtest(manifest), str(folder / "manifest.json"))
