@@ -81,7 +81,7 @@ def write_some(names: list[str], text: str):
         (lambda d: (d / "thesis.docx").write_text("years of work"), "holds 'thesis.docx', which"),
         (lambda d: ((d / "chapter").mkdir(), (d / "chapter" / "1.tex").write_text("tx")), "'chapter/1.tex'"),
         (lambda d: (d / "manifest.json").write_text('{"mine": true}'), "or not eventstudy"),
-        (lambda d: (d / "manifest.json").write_text("not json"), "holds 'manifest.json', which"),
+        (lambda d: (d / "manifest.json").write_text("not json"), "'manifest.json' is not a manifest"),
         (lambda d: os.symlink("/etc/passwd", d / "link"), "holds 'link', which"),
     ],
     ids=["document", "sub-folder", "foreign-manifest", "bad-manifest", "symlink"],
@@ -1377,6 +1377,33 @@ def test_a_link_or_folder_in_the_manifests_place_is_said_as_such(
     (folder / "manifest.json").unlink() if standing == "link" else (folder / "manifest.json").rmdir()
     shutil.copy(tmp_path / "their-manifest.json", folder / "manifest.json")  # put back: report works
     assert run_cli(["report", str(folder)], capsys)[0] == 0
+
+
+def test_verify_of_a_staging_folder_or_with_an_output_as_cache_and_run_into_a_broken_manifest(
+    verified: Path, tmp_path: Path, capsys, small
+) -> None:
+    """A fourth re-attack: verify of a killed run's staging folder before its manifest said "cannot
+    read the manifest (No such file or directory)"; verify --cache naming an output folder blamed the
+    manifest's market and advised importing SPY into the output folder, which the import refuses; run
+    into a folder whose manifest.json is empty said it held 'ar.parquet' and 19 more that eventstudy
+    did not write."""
+    staging = tmp_path / ".out.eventstudy-0123456789ab.partial"
+    staging.mkdir()
+    shutil.copy(verified / "ar.parquet", staging)
+    (staging / outdir.STAGING_MARK).write_text("0123456789ab")
+    assert main(["verify", str(staging)]) == 1
+    assert capsys.readouterr().out.splitlines()[1:] == [f"  folder .eventstudy-staging: {outdir.INTERRUPTED}"]
+    status, _, err = run_cli(["verify", str(verified), "--cache", str(verified)], capsys)
+    inside = f"{verified}, an output folder of eventstudy; name a place of its own\n"
+    assert status == 2 and err.endswith(inside)
+    folder = tampered(verified, tmp_path)
+    (folder / "manifest.json").write_text("")
+    events, config, cache = small
+    status, _, err = run_cli(run_args(events, config, cache, folder), capsys)
+    assert status == 2 and err.endswith(
+        "'manifest.json' is not a manifest eventstudy wrote (no JSON object, or larger than any study's); "
+        "choose an empty or new folder\n"
+    )
 
 
 def test_report_writes_again_the_csv_tables_of_a_csv_run(verified: Path, tmp_path: Path, capsys) -> None:

@@ -373,6 +373,10 @@ def _check_contents(folder: Path, way_out: WayOut) -> None:
         raise OutputFolderError(folder, f"{MANIFEST!r} is {standing}, not the file eventstudy wrote; "
                                 f"{way_out.not_output}")  # fmt: skip
     manifest = read_manifest(folder)
+    if manifest is None and (folder / MANIFEST).is_file():  # it read as "the folder holds ar.parquet
+        # and 19 more, which eventstudy did not write" (a re-attack)
+        said = f"{MANIFEST!r} is not a manifest eventstudy wrote (no JSON object, or larger than any study's)"
+        raise OutputFolderError(folder, f"{said}; {way_out.not_output}")
     if manifest is None:
         # A few entries tell a folder of the user's: `--out ~` walked 238,601 files to refuse.
         seen = sorted(itertools.islice(_walk(folder), _LISTED + 1))
@@ -583,6 +587,11 @@ def standing_in(path: Path) -> str | None:
     if stat.S_ISREG(mode):
         return None
     return "a link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "a pipe or device"
+
+
+def interrupted_output(folder: Path) -> bool:
+    """Whether ``folder`` is the staging folder an interrupted run left (its own mark in it)."""
+    return (folder / STAGING_MARK).is_file() and _marked(folder)
 
 
 def _staging_problem(folder: Path) -> str:

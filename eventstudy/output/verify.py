@@ -725,11 +725,21 @@ def verify(
     from eventstudy.data.remote import open_cache
     from eventstudy.data.store import PriceStore
     from eventstudy.output.export import save_study
-    from eventstudy.output.folder import Guard, check_recorded_files, output_files, output_folder, standing_in
+    from eventstudy.output.folder import (
+        Guard,
+        check_apart,
+        check_recorded_files,
+        interrupted_output,
+        output_files,
+        output_folder,
+        standing_in,
+    )
 
     folder = output_folder(as_path(folder, "folder"))
     standing = standing_in(folder / "manifest.json")
-    if standing is not None:  # a run's record is the manifest it wrote: another's is not re-run
+    # a run's record is the manifest it wrote (another's is not re-run), and an interrupted run's
+    # staging folder has none yet, or not its last: said as such, one line
+    if standing is not None or interrupted_output(folder):
         return VerifyResult(folder, files=check_recorded_files(folder))
     manifest = read_manifest_file(folder / "manifest.json")
     _require_configured_model(folder / "manifest.json", manifest)
@@ -740,6 +750,8 @@ def verify(
         raise InputError(str(folder / "manifest.json"), problem, field="cache")
     location = str(cache or manifest.get("cache"))
     store = open_cache(location)
+    if isinstance(store, PriceStore):  # --cache an output folder: "import SPY into it" (a re-attack)
+        check_apart(store.root)
     if isinstance(store, PriceStore) and store.root.exists() and not store.root.is_dir():
         where = location if cache is not None else str(folder / "manifest.json")
         raise InputError(where, "is a file, not a cache folder (give --cache the cache's folder)")
