@@ -92,6 +92,7 @@ from eventstudy.crosssection.small_sample import cr2_covariance
 from eventstudy.inference.cluster import cluster_codes
 from eventstudy.inference.result import SPREAD_TOLERANCE, spread, standard_error_is_noise
 from eventstudy.timeline.confounders import not_known_clean
+from eventstudy.timeline.ranges import join_parts
 
 if TYPE_CHECKING:
     from eventstudy.config import FlowEdge
@@ -709,8 +710,8 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
             kwargs = {"groups": groups} if cov_type == "cluster" else None
             with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
                 warnings.simplefilter("always")
-                fitted = "nonrobust" if cov_type == "CR2" else cov_type  # its coefficients: CR2's below
-                fit = model.fit(cov_type=fitted, cov_kwds=kwargs, use_t=True)
+                # CR2: the plain fit's coefficients (its s.e. and degrees of freedom below)
+                fit = base if cov_type == "CR2" else model.fit(cov_type=cov_type, cov_kwds=kwargs, use_t=True)
                 params, se, t, p = fit.params, fit.bse, fit.tvalues, fit.pvalues
                 df = float(fit.df_resid_inference if cov_type == "cluster" else fit.df_resid)
                 if cov_type == "HC3":  # with the leverages of a QR, not statsmodels' (see leverage_one)
@@ -757,11 +758,13 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
             if cov_type == "cluster":
                 few = ~undefined & (small_sample_df < FEW_DEGREES)
                 floors = np.floor(small_sample_df[few] * 100) / 100  # 1.99, never a 2.0 below 2
-                note[few] = [
-                    _joined(said, f"its error rests on {degrees:.2f} degrees of freedom (Bell & McCaffrey), "
-                            f"not CRV1's {n_clusters - 1}: read the CR2 row")
-                    for said, degrees in zip(note[few], floors, strict=True)
-                ]  # fmt: skip
+                rests = np.full(k, "", dtype=object)
+                rests[few] = [
+                    f"its error rests on {degrees:.2f} degrees of freedom (Bell & McCaffrey), not CRV1's "
+                    f"{n_clusters - 1}: read the CR2 row"
+                    for degrees in floors
+                ]
+                note = join_parts(note, rests)
             with np.errstate(all="ignore"):
                 t = params / se
                 p = 2.0 * scipy.stats.t.sf(np.abs(t), df)
@@ -792,11 +795,6 @@ def fit_cross_section(rows: pd.DataFrame, spec: CrossSectionSpec) -> pd.DataFram
     if uncentred:  # said on every row, as a sample restriction is
         table["note"] = np.where(table["note"] == "", uncentred, table["note"] + "; " + uncentred)
     return table
-
-
-def _joined(*said: str) -> str:
-    """The notes that say something, joined by '; '."""
-    return "; ".join(text for text in said if text)
 
 
 UNCENTRED_NOTE = "r_squared uncentred, 1 - RSS/sum(y^2): the design holds no constant"

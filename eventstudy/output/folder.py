@@ -591,7 +591,7 @@ def standing_in(path: Path) -> str | None:
 
 def interrupted_output(folder: Path) -> bool:
     """Whether ``folder`` is the staging folder an interrupted run left (its own mark in it)."""
-    return (folder / STAGING_MARK).is_file() and _marked(folder)
+    return _marked(folder)
 
 
 def _staging_problem(folder: Path) -> str:
@@ -619,7 +619,7 @@ def edited_tables(folder: Path, manifest: Mapping[str, Any]) -> str | None:
     (a method that ran would load as one that did not) and the staging folder of an interrupted
     run are not the run's either, nor is a manifest without a seal (:data:`UNSEALED`: an older
     version's, whose tables re-running the study can check, or one whose seal was removed)."""
-    if (folder / STAGING_MARK).is_file() and _marked(folder):  # a copied mark edits no table
+    if _marked(folder):  # an interrupted run's (a copied mark edits no table)
         return _staging_problem(folder)
     if manifest_edited(manifest):
         return f"{MANIFEST}: changed since eventstudy wrote it"

@@ -119,6 +119,7 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
         publish,
         read_manifest,
         restore_retired,
+        standing_in,
     )
 
     folder = Path(folder)
@@ -128,8 +129,8 @@ def render_report(folder: str | Path, *, csv: bool = False) -> Report:
     csv = csv or "csv" in (manifest or {}).get("formats", [])
     csv_files = {f"{name}.csv" for name in CSV_TABLES} if csv else set()
     way_out = IN_PLACE.rewriting(lambda name: is_report_file(name) or name in csv_files)
-    placed = folder / "manifest.json"  # a link or folder in its place too (an unreadable one: below)
-    if manifest is not None or placed.is_symlink() or (os.path.lexists(placed) and not placed.is_file()):
+    # a link or folder in its place too (an unreadable manifest: read_exports below says why)
+    if manifest is not None or standing_in(folder / "manifest.json") is not None:
         check_replaceable(folder, way_out)  # in place: "another folder" is no way out
         check_sealed(folder)
         check_recorded_present(folder, lambda name: is_report_file(name) or name in csv_files)
